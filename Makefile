@@ -1,0 +1,77 @@
+# hartline: the front door. `make demo` and `make check` are all a new user
+# needs on a fresh Debian 12 machine.
+
+BUILD       ?= build
+CHECK_BUILD ?= build-check
+DEMO_DIR    ?= demo-data
+LISTEN      ?= 127.0.0.1:8080
+ARTIFACTS   ?= $(CHECK_BUILD)/artifacts
+
+# Sanitizer findings fail the tests instead of scrolling past.
+export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=0:exitcode=23
+export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
+export HARTLINE_SOURCE_ROOT := $(CURDIR)
+
+.PHONY: all deps build demo check check-build unit e2e e2e-sqlite browser pg-suites test-tools clean distclean
+
+all: build
+
+deps:
+	scripts/install-deps
+
+# ---- the program ----
+
+build:
+	@scripts/install-deps --build
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --buildtype=release -Dwerror=true
+	ninja -C $(BUILD)
+
+demo: deps build
+	@mkdir -p $(DEMO_DIR)
+	./$(BUILD)/hartline init --db $(DEMO_DIR)/hartline.db
+	@echo
+	@echo "  hartline demo (synthetic data only; no real person is in it)"
+	@echo "  open http://$(LISTEN)/ in a browser; Ctrl-C stops the server"
+	@echo
+	./$(BUILD)/hartline serve --db $(DEMO_DIR)/hartline.db --listen $(LISTEN)
+
+# ---- the tests ----
+
+check: deps check-build test-tools unit e2e-sqlite pg-suites browser
+	@echo "make check: all suites passed"
+
+# Tests run on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
+check-build:
+	@test -f $(CHECK_BUILD)/build.ninja || \
+		meson setup $(CHECK_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C $(CHECK_BUILD)
+
+test-tools:
+	@test -d tests/node_modules/playwright-core -a tests/node_modules/.package-lock.json -nt tests/package-lock.json || \
+		(cd tests && npm ci --no-audit --no-fund)
+
+unit: check-build
+	meson test -C $(CHECK_BUILD) --suite unit --print-errorlogs
+
+e2e-sqlite: check-build test-tools
+	cd tests && HARTLINE_BIN=$(CURDIR)/$(CHECK_BUILD)/hartline HARTLINE_TEST_ENGINE=sqlite \
+		node --test --test-concurrency=2 e2e/
+
+# One throwaway PostgreSQL cluster for the database unit tests and the
+# end-to-end suite on PostgreSQL.
+pg-suites: check-build test-tools
+	pg_virtualenv sh -c '\
+		HARTLINE_REQUIRE_PG=1 meson test -C $(CHECK_BUILD) --suite unit --print-errorlogs db && \
+		cd tests && HARTLINE_BIN=$(CURDIR)/$(CHECK_BUILD)/hartline HARTLINE_TEST_ENGINE=postgresql \
+			node --test --test-concurrency=2 e2e/'
+
+browser: check-build test-tools
+	@mkdir -p $(ARTIFACTS)
+	cd tests && HARTLINE_BIN=$(CURDIR)/$(CHECK_BUILD)/hartline HARTLINE_ARTIFACTS=$(CURDIR)/$(ARTIFACTS) \
+		node --test browser/
+
+clean:
+	rm -rf $(BUILD) $(CHECK_BUILD)
+
+distclean: clean
+	rm -rf tests/node_modules $(DEMO_DIR)

@@ -1,0 +1,36 @@
+/* buf: a growable byte buffer with a hard size cap.
+ *
+ * Appending past the cap fails with ERR_TOOBIG and leaves the buffer as it
+ * was, so a request body or a response can never grow without bound. The
+ * data is always NUL-terminated (the NUL is not counted in len). */
+#pragma once
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *data; /* NULL until the first append */
+	size_t len, alloc, cap;
+};
+
+#define BUF_DEFAULT_CAP ((size_t)64 << 20) /* 64 MiB */
+
+/* An empty buffer that refuses to hold more than cap bytes (0 = default). */
+void buf_init(struct buf *b, size_t cap);
+/* Free the contents; b may be used again after buf_init. NULL is fine. */
+void buf_done(struct buf *b);
+/* Empty the buffer, keeping its storage. */
+void buf_clear(struct buf *b);
+
+int buf_append(struct buf *b, const void *data, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* The contents as a NUL-terminated string ("" when empty). */
+const char *buf_str(const struct buf *b);
+
+/* Hand the storage to the caller (free() it); the buffer is left empty.
+ * Never NULL unless out of memory. ret_len may be NULL. */
+char *buf_detach(struct buf *b, size_t *ret_len);

@@ -1,0 +1,141 @@
+#include "base/clock.h"
+
+#include <ctype.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/err.h"
+
+static _Atomic bool fixed;
+static _Atomic int64_t fixed_at;
+
+hl_time now(void)
+{
+	if (atomic_load(&fixed))
+		return atomic_load(&fixed_at);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (hl_time)ts.tv_sec * HL_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+int64_t clock_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * HL_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+void clock_set(hl_time t)
+{
+	atomic_store(&fixed_at, t);
+	atomic_store(&fixed, true);
+}
+
+void clock_advance(int64_t us)
+{
+	atomic_fetch_add(&fixed_at, us);
+}
+
+void clock_reset(void)
+{
+	atomic_store(&fixed, false);
+}
+
+int time_format(hl_time t, char *out, size_t size)
+{
+	time_t secs = (time_t)(t >= 0 ? t / HL_USEC_PER_SEC : (t - HL_USEC_PER_SEC + 1) / HL_USEC_PER_SEC);
+	struct tm tm;
+	if (!gmtime_r(&secs, &tm))
+		return ERR_INVAL;
+	if (strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return ERR_TOOBIG;
+	return 0;
+}
+
+static int digits(const char *s, int n, int *ret)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return ERR_PARSE;
+		v = v * 10 + (s[i] - '0');
+	}
+	*ret = v;
+	return 0;
+}
+
+static bool is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return m == 2 && is_leap(y) ? 29 : d[m - 1];
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int time_parse(const char *s, hl_time *ret)
+{
+	int y, mo, d, h, mi, se;
+	size_t len = strlen(s);
+	if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+	    s[16] != ':')
+		return ERR_PARSE;
+	if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) || digits(s + 11, 2, &h) ||
+	    digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
+		return ERR_PARSE;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
+		return ERR_PARSE;
+	const char *p = s + 19;
+	int64_t frac = 0;
+	if (*p == '.') {
+		p++;
+		int n = 0;
+		int64_t scale = 100000;
+		while (isdigit((unsigned char)*p)) {
+			if (n < 6) {
+				frac += (*p - '0') * scale;
+				scale /= 10;
+			}
+			n++;
+			p++;
+		}
+		if (n == 0 || n > 9)
+			return ERR_PARSE;
+	}
+	int64_t offset = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om;
+		if (strlen(p) != 6 || p[3] != ':' || digits(p + 1, 2, &oh) || digits(p + 4, 2, &om) || oh > 23 ||
+		    om > 59)
+			return ERR_PARSE;
+		offset = (oh * 60 + om) * 60;
+		if (*p == '-')
+			offset = -offset;
+		p += 6;
+	} else {
+		return ERR_PARSE;
+	}
+	if (*p)
+		return ERR_PARSE;
+	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
+	*ret = secs * HL_USEC_PER_SEC + frac;
+	return 0;
+}

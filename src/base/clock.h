@@ -1,0 +1,29 @@
+/* clock: the one source of the current time.
+ *
+ * Every module asks now() instead of the system clock, so that tests can set
+ * the time and deadlines can be checked without waiting. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Microseconds since the Unix epoch, UTC. */
+typedef int64_t hl_time;
+
+#define HL_USEC_PER_SEC INT64_C(1000000)
+
+/* The current time: the system's, unless clock_set() fixed it. */
+hl_time now(void);
+/* A monotonic reading in microseconds, for durations only. */
+int64_t clock_mono_us(void);
+
+/* Fix now() at t (tests, and HARTLINE_NOW in test builds); clock_reset()
+ * returns to the system clock. clock_advance() moves a fixed clock on. */
+void clock_set(hl_time t);
+void clock_advance(int64_t us);
+void clock_reset(void);
+
+/* RFC 3339 in UTC with seconds ("2026-11-28T18:40:00Z"); size >= 21. */
+int time_format(hl_time t, char *out, size_t size);
+/* Parse RFC 3339 ("2026-11-28T18:40:00Z", "...T13:40:00.5-05:00"). */
+int time_parse(const char *s, hl_time *ret);

@@ -1,0 +1,51 @@
+/* json: jansson with limits, and the list of field errors behind a 422.
+ *
+ * Every JSON document from outside goes through json_parse_limited(), which
+ * refuses documents that are too large or too deeply nested before jansson
+ * sees them, and rejects duplicate keys. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/buf.h"
+
+struct json_limits {
+	size_t max_bytes; /* whole document */
+	int max_depth;    /* nesting of arrays and objects */
+};
+
+#define JSON_DEFAULT_MAX_BYTES ((size_t)1 << 20)
+#define JSON_DEFAULT_MAX_DEPTH 32
+
+/* Parse len bytes of data. On failure returns ERR_TOOBIG (size or depth) or
+ * ERR_PARSE and writes a reason such as "line 1, column 9: unexpected
+ * token" to errmsg. *ret is a new reference. lim NULL means the defaults. */
+int json_parse_limited(const char *data, size_t len, const struct json_limits *lim, json_t **ret,
+		       char *errmsg, size_t errsize);
+
+/* Append the compact encoding of j to out. */
+int json_dump_to_buf(const json_t *j, struct buf *out);
+
+/* Typed look-ups: NULL or false when the key is missing or of another type. */
+const char *json_get_str(const json_t *obj, const char *key);
+
+/* Field errors: the list behind a 422, each {"field": ..., "reason": ...}.
+ * Fields are written as paths: "children[0].dob", "regions[2].offices[0]". */
+struct field_errors {
+	json_t *list; /* array, created on first add */
+	size_t count, max;
+};
+
+void field_errors_init(struct field_errors *fe, size_t max);
+void field_errors_done(struct field_errors *fe);
+/* Add one error; past max further errors are counted but not kept. */
+void field_error_add(struct field_errors *fe, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline bool field_errors_any(const struct field_errors *fe)
+{
+	return fe->count > 0;
+}
+/* "field: reason" of error i, into out. */
+int field_error_format(const struct field_errors *fe, size_t i, char *out, size_t size);

@@ -1,0 +1,81 @@
+#include "base/str.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+
+int str_copy(char *dst, size_t size, const char *src)
+{
+	if (size == 0)
+		return ERR_TOOBIG;
+	size_t n = strlen(src);
+	if (n >= size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return ERR_TOOBIG;
+	}
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+int str_to_int64(const char *s, int64_t min, int64_t max, int64_t *ret)
+{
+	if (!s || !*s)
+		return ERR_INVAL;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > max)
+		return ERR_INVAL;
+	*ret = v;
+	return 0;
+}
+
+bool str_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool str_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+int file_read_all(const char *path, size_t cap, char **ret, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return errno == ENOENT ? ERR_NOTFOUND : ERR_IO;
+	struct buf b;
+	buf_init(&b, cap);
+	char chunk[8192];
+	size_t n;
+	int r = 0;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		if ((r = buf_append(&b, chunk, n)) < 0)
+			break;
+	if (r == 0 && ferror(f))
+		r = ERR_IO;
+	fclose(f);
+	if (r < 0) {
+		buf_done(&b);
+		return r;
+	}
+	*ret = buf_detach(&b, ret_len);
+	return *ret ? 0 : ERR_NOMEM;
+}
+
+#include "base/embed.h"
+
+const struct embedded_file *embedded_find(const struct embedded_file *table, const char *name)
+{
+	for (const struct embedded_file *f = table; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}

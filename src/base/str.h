@@ -1,0 +1,20 @@
+/* str: small string helpers that the banned libc calls would otherwise do. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Copy src into dst of size bytes, always NUL-terminated. ERR_TOOBIG when
+ * src did not fit (dst then holds a truncated copy). */
+int str_copy(char *dst, size_t size, const char *src);
+
+/* Parse a whole string as a base-10 integer in [min, max]. */
+int str_to_int64(const char *s, int64_t min, int64_t max, int64_t *ret);
+
+bool str_starts_with(const char *s, const char *prefix);
+bool str_ends_with(const char *s, const char *suffix);
+
+/* Read a whole file (at most cap bytes) into a malloc'd, NUL-terminated
+ * string; ret_len may be NULL. ERR_NOTFOUND, ERR_IO or ERR_TOOBIG. */
+int file_read_all(const char *path, size_t cap, char **ret, size_t *ret_len);

@@ -1,0 +1,83 @@
+/* hartline init, migrate and pack: set up a database, check a pack. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "db/db.h"
+#include "service/app.h"
+#include "service/system.h"
+
+static int init_or_migrate(const char *db_url, const char *pack_file)
+{
+	char err[1024];
+	struct pack *pack;
+	if (app_load_pack(pack_file, &pack, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		return 1;
+	}
+	struct svc_init_result res;
+	int r = svc_system_init(db_url, pack, &res, err, sizeof err);
+	pack_free(pack);
+	if (r < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		return 1;
+	}
+	if (res.applied)
+		printf("database ready: %s, schema %d (%d migration%s applied%s)\n", db_engine_name(res.engine),
+		       res.schema, res.applied, res.applied == 1 ? "" : "s", res.created ? ", new installation" : "");
+	else
+		printf("database ready: %s, schema %d (already up to date)\n", db_engine_name(res.engine),
+		       res.schema);
+	return 0;
+}
+
+int cmd_init(int argc, char **argv)
+{
+	const char *db = NULL, *pack = NULL;
+	const struct cli_opt opts[] = {{"--db", &db, NULL}, {"--pack", &pack, NULL}, {0}};
+	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
+	if (r)
+		return r;
+	return init_or_migrate(cli_db_url(db), pack);
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	const char *db = NULL;
+	const struct cli_opt opts[] = {{"--db", &db, NULL}, {0}};
+	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
+	if (r)
+		return r;
+	return init_or_migrate(cli_db_url(db), NULL);
+}
+
+int cmd_pack(int argc, char **argv)
+{
+	const char *pos[2];
+	int npos = 0;
+	int r = cli_parse(argc, argv, NULL, pos, 2, &npos);
+	if (r)
+		return r;
+	if (npos != 2 || strcmp(pos[0], "check") != 0) {
+		cli_usage("pack", stderr);
+		return EXIT_USAGE;
+	}
+	char err[1024];
+	struct pack *p;
+	if (pack_load_file(pos[1], &p, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		return 1;
+	}
+	size_t offices = 0, towns = 0;
+	for (size_t i = 0; i < p->n_regions; i++) {
+		offices += p->regions[i].n_offices;
+		for (size_t j = 0; j < p->regions[i].n_offices; j++)
+			towns += p->regions[i].offices[j].n_towns;
+	}
+	printf("%s: ok: %s %s (%s), %zu regions, %zu offices, %zu towns, %zu referral sources, "
+	       "%zu vulnerabilities, %zu deadlines, time zone %s\n",
+	       pos[1], p->id, p->version, p->name, p->n_regions, offices, towns, p->n_sources,
+	       p->n_vulnerabilities, p->n_deadlines, p->time_zone);
+	pack_free(p);
+	return 0;
+}

@@ -1,0 +1,88 @@
+/* hartline serve: run the server until SIGTERM or SIGINT. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "base/log.h"
+#include "base/str.h"
+#include "cli/cli.h"
+#include "db/db.h"
+#include "http/server.h"
+#include "service/app.h"
+
+#define GRACE_MS 30000
+
+int cmd_serve(int argc, char **argv)
+{
+	const char *db = NULL, *pack = NULL, *listen = NULL, *max_body = NULL, *workers = NULL;
+	const struct cli_opt opts[] = {
+		{"--db", &db, NULL},
+		{"--pack", &pack, NULL},
+		{"--listen", &listen, NULL},
+		{"--max-body", &max_body, NULL},
+		{"--workers", &workers, NULL},
+		{0},
+	};
+	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
+	if (r)
+		return r;
+	struct http_server_config cfg = {
+		.listen = listen ? listen : APP_DEFAULT_LISTEN,
+		.max_body = APP_DEFAULT_MAX_BODY,
+	};
+	int64_t v;
+	if (max_body) {
+		if (str_to_int64(max_body, 1, (int64_t)1 << 30, &v) < 0) {
+			fprintf(stderr, "hartline serve: --max-body %s: expected a number of bytes from 1 to 1073741824\n",
+				max_body);
+			return EXIT_USAGE;
+		}
+		cfg.max_body = (size_t)v;
+	}
+	if (workers) {
+		if (str_to_int64(workers, 1, 256, &v) < 0) {
+			fprintf(stderr, "hartline serve: --workers %s: expected a number from 1 to 256\n", workers);
+			return EXIT_USAGE;
+		}
+		cfg.workers = (unsigned)v;
+	}
+
+	char err[1024];
+	struct app app;
+	if (app_open(&app, cli_db_url(db), pack, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		return 1;
+	}
+
+	/* Block the stop signals in every thread (the workers inherit this
+	 * mask), and wait for them here. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct http_server *srv;
+	if (http_server_start(&app, &cfg, &srv, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		app_close(&app);
+		return 1;
+	}
+	char host[64];
+	unsigned port;
+	int family;
+	http_parse_listen(cfg.listen, host, sizeof host, &port, &family);
+	log_info("listening", "url=http://%s%s%s:%u db=%s schema=%d workers=%u pack=%s",
+		 family == AF_INET6 ? "[" : "", host, family == AF_INET6 ? "]" : "", http_server_port(srv),
+		 db_engine_name(app.engine), db_schema_latest(), http_server_workers(srv), app.pack->id);
+
+	int sig = 0;
+	sigwait(&stop, &sig);
+	log_info("stopping", "signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	http_server_stop(srv, GRACE_MS);
+	app_close(&app);
+	log_info("stopped", "ok=1");
+	return 0;
+}

@@ -1,0 +1,263 @@
+#include "db/db_internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/str.h"
+
+void db_set_error(struct db *db, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+	va_end(ap);
+}
+
+enum db_engine db_url_engine(const char *url)
+{
+	if (str_starts_with(url, "postgresql://") || str_starts_with(url, "postgres://"))
+		return DB_POSTGRESQL;
+	return DB_SQLITE;
+}
+
+int db_open(const char *url, struct db **ret, char *errmsg, size_t errsize)
+{
+	if (!url || !*url) {
+		snprintf(errmsg, errsize, "no database given");
+		return ERR_INVAL;
+	}
+	if (db_url_engine(url) == DB_POSTGRESQL)
+		return db_pg_open(url, ret, errmsg, errsize);
+	if (str_starts_with(url, "sqlite:"))
+		url += strlen("sqlite:");
+	return db_sqlite_open(url, ret, errmsg, errsize);
+}
+
+void db_close(struct db *db)
+{
+	if (db)
+		db->ops->close(db);
+}
+
+enum db_engine db_engine(const struct db *db)
+{
+	return db->engine;
+}
+
+const char *db_engine_name(enum db_engine e)
+{
+	return e == DB_POSTGRESQL ? "postgresql" : "sqlite";
+}
+
+const char *db_errmsg(const struct db *db)
+{
+	return db->errmsg;
+}
+
+int db_prepare(struct db *db, const char *sql, struct db_stmt **ret)
+{
+	return db->ops->prepare(db, sql, ret);
+}
+
+int db_bind_int64(struct db_stmt *st, int idx, int64_t v)
+{
+	return st->db->ops->bind_int64(st, idx, v);
+}
+
+int db_bind_text(struct db_stmt *st, int idx, const char *s)
+{
+	if (!s)
+		return st->db->ops->bind_null(st, idx);
+	return st->db->ops->bind_text(st, idx, s);
+}
+
+int db_bind_blob(struct db_stmt *st, int idx, const void *data, size_t len)
+{
+	return st->db->ops->bind_blob(st, idx, data, len);
+}
+
+int db_bind_null(struct db_stmt *st, int idx)
+{
+	return st->db->ops->bind_null(st, idx);
+}
+
+int db_step(struct db_stmt *st)
+{
+	return st->db->ops->step(st);
+}
+
+int db_reset(struct db_stmt *st)
+{
+	return st->db->ops->reset(st);
+}
+
+void db_finalize(struct db_stmt *st)
+{
+	if (st)
+		st->db->ops->finalize(st);
+}
+
+int db_column_count(struct db_stmt *st)
+{
+	return st->db->ops->column_count(st);
+}
+
+bool db_column_is_null(struct db_stmt *st, int col)
+{
+	return st->db->ops->column_is_null(st, col);
+}
+
+int64_t db_column_int64(struct db_stmt *st, int col)
+{
+	return st->db->ops->column_int64(st, col);
+}
+
+const char *db_column_text(struct db_stmt *st, int col)
+{
+	return st->db->ops->column_text(st, col);
+}
+
+const void *db_column_blob(struct db_stmt *st, int col, size_t *ret_len)
+{
+	return st->db->ops->column_blob(st, col, ret_len);
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	return db->ops->exec(db, sql);
+}
+
+int db_query_int64(struct db *db, const char *sql, int64_t *ret)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
+	r = db_step(st);
+	if (r == DB_ROW) {
+		*ret = db_column_int64(st, 0);
+		r = 0;
+	} else if (r == DB_DONE) {
+		r = ERR_NOTFOUND;
+	}
+	db_finalize(st);
+	return r;
+}
+
+int db_begin(struct db *db)
+{
+	return db->ops->begin(db);
+}
+
+int db_commit(struct db *db)
+{
+	return db->ops->exec(db, "COMMIT");
+}
+
+int db_rollback(struct db *db)
+{
+	return db->ops->exec(db, "ROLLBACK");
+}
+
+/* ---- one connection per thread ---- */
+
+struct pool_conn {
+	struct db_pool *pool;
+	struct db *db;
+	struct pool_conn *next;
+};
+
+struct db_pool {
+	char *url;
+	pthread_key_t key;
+	pthread_mutex_t lock;
+	struct pool_conn *conns; /* every open connection, to close at the end */
+};
+
+static void pool_unlink(struct db_pool *pool, struct pool_conn *c)
+{
+	pthread_mutex_lock(&pool->lock);
+	for (struct pool_conn **p = &pool->conns; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	pthread_mutex_unlock(&pool->lock);
+}
+
+static void pool_thread_end(void *value)
+{
+	struct pool_conn *c = value;
+	pool_unlink(c->pool, c);
+	db_close(c->db);
+	free(c);
+}
+
+int db_pool_new(const char *url, struct db_pool **ret)
+{
+	struct db_pool *pool = calloc(1, sizeof *pool);
+	if (!pool)
+		return ERR_NOMEM;
+	pool->url = strdup(url);
+	if (!pool->url) {
+		free(pool);
+		return ERR_NOMEM;
+	}
+	if (pthread_key_create(&pool->key, pool_thread_end) != 0) {
+		free(pool->url);
+		free(pool);
+		return ERR_NOMEM;
+	}
+	pthread_mutex_init(&pool->lock, NULL);
+	*ret = pool;
+	return 0;
+}
+
+void db_pool_free(struct db_pool *pool)
+{
+	if (!pool)
+		return;
+	/* Threads that used the pool have ended; what is left belongs to the
+	 * calling thread or to threads that never exit. */
+	struct pool_conn *c = pool->conns;
+	while (c) {
+		struct pool_conn *next = c->next;
+		db_close(c->db);
+		free(c);
+		c = next;
+	}
+	pthread_setspecific(pool->key, NULL);
+	pthread_key_delete(pool->key);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool->url);
+	free(pool);
+}
+
+int db_pool_get(struct db_pool *pool, struct db **ret)
+{
+	struct pool_conn *c = pthread_getspecific(pool->key);
+	if (c) {
+		*ret = c->db;
+		return 0;
+	}
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return ERR_NOMEM;
+	char err[256];
+	int r = db_open(pool->url, &c->db, err, sizeof err);
+	if (r < 0) {
+		free(c);
+		return r;
+	}
+	c->pool = pool;
+	pthread_mutex_lock(&pool->lock);
+	c->next = pool->conns;
+	pool->conns = c;
+	pthread_mutex_unlock(&pool->lock);
+	pthread_setspecific(pool->key, c);
+	*ret = c->db;
+	return 0;
+}

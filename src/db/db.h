@@ -1,0 +1,102 @@
+/* db: one SQL interface over SQLite and PostgreSQL.
+ *
+ * Feature code writes SQL that both engines accept, with ? placeholders,
+ * and never knows which engine it talks to. A struct db is one connection,
+ * used by one thread at a time; the server keeps one per worker thread
+ * (struct db_pool). The PostgreSQL driver rewrites ? to $1, $2, ...
+ *
+ *   struct db_stmt *st;
+ *   if ((r = db_prepare(db, "SELECT name FROM region WHERE id = ?", &st)) < 0) ...
+ *   db_bind_text(st, 1, "R1");
+ *   while ((r = db_step(st)) == DB_ROW)
+ *           use(db_column_text(st, 0));
+ *   db_finalize(st);
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct db_stmt;
+
+enum db_engine { DB_SQLITE, DB_POSTGRESQL };
+
+/* Results of db_step(). Errors are negative ERR_* codes. */
+enum { DB_DONE = 0, DB_ROW = 1 };
+
+/* ---- connections ---- */
+
+/* Open url: "postgresql://..." or "postgres://..." for PostgreSQL, anything
+ * else is a SQLite file path (created if missing; "sqlite:" prefix allowed).
+ * SQLite runs in WAL mode with synchronous=FULL, foreign keys on and a busy
+ * timeout. On failure a reason is written to errmsg (never a password). */
+int db_open(const char *url, struct db **ret, char *errmsg, size_t errsize);
+void db_close(struct db *db);
+
+enum db_engine db_engine(const struct db *db);
+/* "sqlite" or "postgresql". */
+const char *db_engine_name(enum db_engine e);
+/* The engine a URL names, without opening it. */
+enum db_engine db_url_engine(const char *url);
+/* The last error on this connection, for logs. */
+const char *db_errmsg(const struct db *db);
+
+/* ---- statements ---- */
+
+int db_prepare(struct db *db, const char *sql, struct db_stmt **ret);
+/* Parameters are numbered from 1. Text and blobs are copied. */
+int db_bind_int64(struct db_stmt *st, int idx, int64_t v);
+int db_bind_text(struct db_stmt *st, int idx, const char *s); /* NULL binds NULL */
+int db_bind_blob(struct db_stmt *st, int idx, const void *data, size_t len);
+int db_bind_null(struct db_stmt *st, int idx);
+/* DB_ROW when a row is ready, DB_DONE at the end, or an error. */
+int db_step(struct db_stmt *st);
+/* Run it again with new bindings. */
+int db_reset(struct db_stmt *st);
+void db_finalize(struct db_stmt *st);
+
+/* Columns of the current row, numbered from 0. Text and blob pointers stay
+ * valid until the next step, reset or finalize. */
+int db_column_count(struct db_stmt *st);
+bool db_column_is_null(struct db_stmt *st, int col);
+int64_t db_column_int64(struct db_stmt *st, int col);
+const char *db_column_text(struct db_stmt *st, int col); /* NULL for NULL */
+const void *db_column_blob(struct db_stmt *st, int col, size_t *ret_len);
+
+/* ---- convenience ---- */
+
+/* Run one or more statements that take no parameters and return no rows. */
+int db_exec(struct db *db, const char *sql);
+/* The first column of the first row of a statement without parameters; ret
+ * untouched and ERR_NOTFOUND when there is no row. */
+int db_query_int64(struct db *db, const char *sql, int64_t *ret);
+
+/* Transactions. db_begin() takes the write lock at once on SQLite, so two
+ * writers never deadlock on upgrade. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+
+/* ---- migrations (migrate.c) ---- */
+
+/* The newest schema version this program knows. */
+int db_schema_latest(void);
+/* The database's schema version (0 when never migrated). */
+int db_schema_version(struct db *db, int *ret);
+/* Apply every migration not yet applied, each in its own transaction, and
+ * record it in schema_version. ERR_SCHEMA when the database is newer than
+ * this program. ret_applied (may be NULL) counts what was applied now. */
+int db_migrate(struct db *db, int *ret_applied, char *errmsg, size_t errsize);
+
+/* ---- one connection per thread (for the server) ---- */
+
+struct db_pool;
+
+/* Remembers url; connections are opened on first use in each thread and
+ * closed when that thread ends or the pool is freed. */
+int db_pool_new(const char *url, struct db_pool **ret);
+void db_pool_free(struct db_pool *pool);
+/* This thread's connection, opened if needed. */
+int db_pool_get(struct db_pool *pool, struct db **ret);

@@ -1,0 +1,41 @@
+/* db_internal: what the two drivers share with db.c. Not for feature code. */
+#pragma once
+
+#include <stdarg.h>
+
+#include "db/db.h"
+
+struct db_ops {
+	void (*close)(struct db *db);
+	int (*prepare)(struct db *db, const char *sql, struct db_stmt **ret);
+	int (*bind_int64)(struct db_stmt *st, int idx, int64_t v);
+	int (*bind_text)(struct db_stmt *st, int idx, const char *s);
+	int (*bind_blob)(struct db_stmt *st, int idx, const void *data, size_t len);
+	int (*bind_null)(struct db_stmt *st, int idx);
+	int (*step)(struct db_stmt *st);
+	int (*reset)(struct db_stmt *st);
+	void (*finalize)(struct db_stmt *st);
+	int (*column_count)(struct db_stmt *st);
+	bool (*column_is_null)(struct db_stmt *st, int col);
+	int64_t (*column_int64)(struct db_stmt *st, int col);
+	const char *(*column_text)(struct db_stmt *st, int col);
+	const void *(*column_blob)(struct db_stmt *st, int col, size_t *ret_len);
+	int (*exec)(struct db *db, const char *sql);
+	int (*begin)(struct db *db);
+};
+
+/* Each driver's connection and statement begin with these. */
+struct db {
+	const struct db_ops *ops;
+	enum db_engine engine;
+	char errmsg[512];
+};
+
+struct db_stmt {
+	struct db *db;
+};
+
+void db_set_error(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int db_sqlite_open(const char *path, struct db **ret, char *errmsg, size_t errsize);
+int db_pg_open(const char *url, struct db **ret, char *errmsg, size_t errsize);

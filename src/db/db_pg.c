@@ -1,0 +1,355 @@
+/* The PostgreSQL driver: libpq, text results, ? rewritten to $n. */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/str.h"
+#include "db/db_internal.h"
+
+#define PG_MAX_PARAMS 256
+
+struct pg_db {
+	struct db base;
+	PGconn *conn;
+};
+
+struct pg_stmt {
+	struct db_stmt base;
+	char *sql;   /* with $n placeholders */
+	int nparams; /* placeholders in sql */
+	char *values[PG_MAX_PARAMS];
+	int lengths[PG_MAX_PARAMS];
+	int formats[PG_MAX_PARAMS];
+	PGresult *res;
+	int row;  /* current row, -1 before the first */
+	int done; /* result consumed */
+	unsigned char *blob; /* last unescaped bytea, freed on next use */
+};
+
+static PGconn *C(struct db *db)
+{
+	return ((struct pg_db *)db)->conn;
+}
+
+static struct pg_stmt *P(struct db_stmt *st)
+{
+	return (struct pg_stmt *)st;
+}
+
+/* Map a failed result to an error code, keeping the server's message. */
+static int pg_error(struct db *db, PGresult *res)
+{
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(C(db));
+	db_set_error(db, "postgresql: %s", msg && *msg ? msg : "unknown error");
+	size_t n = strlen(db->errmsg);
+	while (n && (db->errmsg[n - 1] == '\n' || db->errmsg[n - 1] == ' '))
+		db->errmsg[--n] = '\0';
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (!state)
+		return PQstatus(C(db)) == CONNECTION_OK ? ERR_DB : ERR_IO;
+	if (strncmp(state, "23", 2) == 0)
+		return ERR_CONFLICT; /* integrity constraint violation */
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
+		return ERR_BUSY; /* serialization failure, deadlock, lock not available */
+	if (strcmp(state, "53200") == 0)
+		return ERR_NOMEM;
+	if (strncmp(state, "08", 2) == 0)
+		return ERR_IO;
+	return ERR_DB;
+}
+
+/* Rewrite ? to $1, $2, ... outside quoted strings, identifiers and
+ * comments. */
+static int rewrite_placeholders(const char *sql, char **ret, int *ret_n)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	int n = 0, r = 0;
+	for (const char *p = sql; *p && r == 0; p++) {
+		if (*p == '\'' || *p == '"') {
+			char q = *p;
+			const char *e = p + 1;
+			while (*e && !(*e == q && e[1] != q)) {
+				if (*e == q)
+					e++; /* doubled quote */
+				e++;
+			}
+			r = buf_append(&b, p, (size_t)(e - p) + (*e ? 1 : 0));
+			p = *e ? e : e - 1;
+		} else if (p[0] == '-' && p[1] == '-') {
+			const char *e = strchr(p, '\n');
+			if (!e)
+				e = p + strlen(p) - 1;
+			r = buf_append(&b, p, (size_t)(e - p) + 1);
+			p = e;
+		} else if (*p == '?') {
+			if (++n > PG_MAX_PARAMS)
+				r = ERR_TOOBIG;
+			else
+				r = buf_printf(&b, "$%d", n);
+		} else {
+			r = buf_putc(&b, *p);
+		}
+	}
+	if (r < 0) {
+		buf_done(&b);
+		return r;
+	}
+	*ret = buf_detach(&b, NULL);
+	*ret_n = n;
+	return *ret ? 0 : ERR_NOMEM;
+}
+
+static void clear_result(struct pg_stmt *st)
+{
+	PQclear(st->res);
+	st->res = NULL;
+	st->row = -1;
+	st->done = 0;
+	if (st->blob) {
+		PQfreemem(st->blob);
+		st->blob = NULL;
+	}
+}
+
+static void pg_close(struct db *db)
+{
+	PQfinish(C(db));
+	free(db);
+}
+
+static int pg_prepare(struct db *db, const char *sql, struct db_stmt **ret)
+{
+	struct pg_stmt *st = calloc(1, sizeof *st);
+	if (!st)
+		return ERR_NOMEM;
+	int r = rewrite_placeholders(sql, &st->sql, &st->nparams);
+	if (r < 0) {
+		free(st);
+		db_set_error(db, "postgresql: statement has more than %d parameters", PG_MAX_PARAMS);
+		return r;
+	}
+	st->base.db = db;
+	st->row = -1;
+	*ret = &st->base;
+	return 0;
+}
+
+static int set_param(struct db_stmt *sst, int idx, char *value, int length, int format)
+{
+	struct pg_stmt *st = P(sst);
+	if (idx < 1 || idx > st->nparams) {
+		free(value);
+		db_set_error(sst->db, "postgresql: parameter %d out of range (statement has %d)", idx,
+			     st->nparams);
+		return ERR_INVAL;
+	}
+	free(st->values[idx - 1]);
+	st->values[idx - 1] = value;
+	st->lengths[idx - 1] = length;
+	st->formats[idx - 1] = format;
+	return 0;
+}
+
+static int pg_bind_int64(struct db_stmt *st, int idx, int64_t v)
+{
+	char tmp[32];
+	snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+	char *s = strdup(tmp);
+	return s ? set_param(st, idx, s, 0, 0) : ERR_NOMEM;
+}
+
+static int pg_bind_text(struct db_stmt *st, int idx, const char *text)
+{
+	char *s = strdup(text);
+	return s ? set_param(st, idx, s, 0, 0) : ERR_NOMEM;
+}
+
+static int pg_bind_blob(struct db_stmt *st, int idx, const void *data, size_t len)
+{
+	if (len > (size_t)1 << 30)
+		return ERR_TOOBIG;
+	char *s = malloc(len ? len : 1);
+	if (!s)
+		return ERR_NOMEM;
+	if (len)
+		memcpy(s, data, len);
+	return set_param(st, idx, s, (int)len, 1);
+}
+
+static int pg_bind_null(struct db_stmt *st, int idx)
+{
+	return set_param(st, idx, NULL, 0, 0);
+}
+
+static int pg_step(struct db_stmt *sst)
+{
+	struct pg_stmt *st = P(sst);
+	if (st->done)
+		return DB_DONE;
+	if (!st->res) {
+		st->res = PQexecParams(C(sst->db), st->sql, st->nparams, NULL, (const char *const *)st->values,
+				       st->lengths, st->formats, 0);
+		ExecStatusType s = PQresultStatus(st->res);
+		if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+			int r = pg_error(sst->db, st->res);
+			clear_result(st);
+			return r;
+		}
+	}
+	if (st->blob) {
+		PQfreemem(st->blob);
+		st->blob = NULL;
+	}
+	if (st->row + 1 < PQntuples(st->res)) {
+		st->row++;
+		return DB_ROW;
+	}
+	st->done = 1;
+	return DB_DONE;
+}
+
+static int pg_reset(struct db_stmt *sst)
+{
+	struct pg_stmt *st = P(sst);
+	clear_result(st);
+	for (int i = 0; i < st->nparams; i++) {
+		free(st->values[i]);
+		st->values[i] = NULL;
+		st->lengths[i] = st->formats[i] = 0;
+	}
+	return 0;
+}
+
+static void pg_finalize(struct db_stmt *sst)
+{
+	struct pg_stmt *st = P(sst);
+	pg_reset(sst);
+	free(st->sql);
+	free(st);
+}
+
+static int pg_column_count(struct db_stmt *sst)
+{
+	return P(sst)->res ? PQnfields(P(sst)->res) : 0;
+}
+
+static bool pg_column_is_null(struct db_stmt *sst, int col)
+{
+	struct pg_stmt *st = P(sst);
+	return !st->res || st->row < 0 || PQgetisnull(st->res, st->row, col);
+}
+
+static int64_t pg_column_int64(struct db_stmt *sst, int col)
+{
+	if (pg_column_is_null(sst, col))
+		return 0;
+	const char *s = PQgetvalue(P(sst)->res, P(sst)->row, col);
+	if (s[0] == 't' && s[1] == '\0')
+		return 1; /* boolean */
+	if (s[0] == 'f' && s[1] == '\0')
+		return 0;
+	int64_t v = 0;
+	if (str_to_int64(s, INT64_MIN, INT64_MAX, &v) < 0)
+		return 0;
+	return v;
+}
+
+static const char *pg_column_text(struct db_stmt *sst, int col)
+{
+	if (pg_column_is_null(sst, col))
+		return NULL;
+	return PQgetvalue(P(sst)->res, P(sst)->row, col);
+}
+
+static const void *pg_column_blob(struct db_stmt *sst, int col, size_t *ret_len)
+{
+	struct pg_stmt *st = P(sst);
+	*ret_len = 0;
+	if (pg_column_is_null(sst, col))
+		return NULL;
+	if (st->blob) {
+		PQfreemem(st->blob);
+		st->blob = NULL;
+	}
+	const unsigned char *text = (const unsigned char *)PQgetvalue(st->res, st->row, col);
+	st->blob = PQunescapeBytea(text, ret_len);
+	return st->blob;
+}
+
+static int pg_exec(struct db *db, const char *sql)
+{
+	PGresult *res = PQexec(C(db), sql);
+	ExecStatusType s = PQresultStatus(res);
+	int r = 0;
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY)
+		r = pg_error(db, res);
+	PQclear(res);
+	return r;
+}
+
+static int pg_begin(struct db *db)
+{
+	return pg_exec(db, "BEGIN");
+}
+
+static const struct db_ops pg_ops = {
+	.close = pg_close,
+	.prepare = pg_prepare,
+	.bind_int64 = pg_bind_int64,
+	.bind_text = pg_bind_text,
+	.bind_blob = pg_bind_blob,
+	.bind_null = pg_bind_null,
+	.step = pg_step,
+	.reset = pg_reset,
+	.finalize = pg_finalize,
+	.column_count = pg_column_count,
+	.column_is_null = pg_column_is_null,
+	.column_int64 = pg_column_int64,
+	.column_text = pg_column_text,
+	.column_blob = pg_column_blob,
+	.exec = pg_exec,
+	.begin = pg_begin,
+};
+
+static void quiet_notices(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+int db_pg_open(const char *url, struct db **ret, char *errmsg, size_t errsize)
+{
+	struct pg_db *db = calloc(1, sizeof *db);
+	if (!db)
+		return ERR_NOMEM;
+	db->base.ops = &pg_ops;
+	db->base.engine = DB_POSTGRESQL;
+	db->conn = PQconnectdb(url);
+	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+		/* libpq's message names host and port, never the password. */
+		const char *m = db->conn ? PQerrorMessage(db->conn) : "out of memory";
+		snprintf(errmsg, errsize, "postgresql: %s", m);
+		size_t n = strlen(errmsg);
+		while (n && (errmsg[n - 1] == '\n' || errmsg[n - 1] == ' '))
+			errmsg[--n] = '\0';
+		PQfinish(db->conn);
+		free(db);
+		return ERR_IO;
+	}
+	PQsetNoticeProcessor(db->conn, quiet_notices, NULL);
+	PGresult *res = PQexec(db->conn, "SET client_min_messages TO warning; SET TIME ZONE 'UTC'");
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok) {
+		snprintf(errmsg, errsize, "postgresql: %s", PQerrorMessage(db->conn));
+		PQfinish(db->conn);
+		free(db);
+		return ERR_DB;
+	}
+	*ret = &db->base;
+	return 0;
+}

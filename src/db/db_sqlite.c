@@ -1,0 +1,211 @@
+/* The SQLite driver: a file, WAL, synchronous=FULL, foreign keys on. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "db/db_internal.h"
+
+#define SQLITE_BUSY_TIMEOUT_MS 10000
+
+struct sq_db {
+	struct db base;
+	sqlite3 *h;
+};
+
+struct sq_stmt {
+	struct db_stmt base;
+	sqlite3_stmt *h;
+};
+
+static sqlite3 *H(struct db *db)
+{
+	return ((struct sq_db *)db)->h;
+}
+
+static sqlite3_stmt *S(struct db_stmt *st)
+{
+	return ((struct sq_stmt *)st)->h;
+}
+
+static int sq_error(struct db *db, int rc)
+{
+	db_set_error(db, "sqlite: %s", sqlite3_errmsg(H(db)));
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ERR_BUSY;
+	case SQLITE_CONSTRAINT:
+		return ERR_CONFLICT;
+	case SQLITE_NOMEM:
+		return ERR_NOMEM;
+	case SQLITE_TOOBIG:
+		return ERR_TOOBIG;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+		return ERR_IO;
+	}
+	return ERR_DB;
+}
+
+static void sq_close(struct db *db)
+{
+	sqlite3_close_v2(H(db));
+	free(db);
+}
+
+static int sq_prepare(struct db *db, const char *sql, struct db_stmt **ret)
+{
+	struct sq_stmt *st = calloc(1, sizeof *st);
+	if (!st)
+		return ERR_NOMEM;
+	int rc = sqlite3_prepare_v2(H(db), sql, -1, &st->h, NULL);
+	if (rc != SQLITE_OK) {
+		free(st);
+		return sq_error(db, rc);
+	}
+	st->base.db = db;
+	*ret = &st->base;
+	return 0;
+}
+
+static int sq_bind_rc(struct db_stmt *st, int rc)
+{
+	return rc == SQLITE_OK ? 0 : sq_error(st->db, rc);
+}
+
+static int sq_bind_int64(struct db_stmt *st, int idx, int64_t v)
+{
+	return sq_bind_rc(st, sqlite3_bind_int64(S(st), idx, v));
+}
+
+static int sq_bind_text(struct db_stmt *st, int idx, const char *s)
+{
+	return sq_bind_rc(st, sqlite3_bind_text(S(st), idx, s, -1, SQLITE_TRANSIENT));
+}
+
+static int sq_bind_blob(struct db_stmt *st, int idx, const void *data, size_t len)
+{
+	return sq_bind_rc(st, sqlite3_bind_blob64(S(st), idx, data, len, SQLITE_TRANSIENT));
+}
+
+static int sq_bind_null(struct db_stmt *st, int idx)
+{
+	return sq_bind_rc(st, sqlite3_bind_null(S(st), idx));
+}
+
+static int sq_step(struct db_stmt *st)
+{
+	int rc = sqlite3_step(S(st));
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	if (rc == SQLITE_DONE)
+		return DB_DONE;
+	return sq_error(st->db, rc);
+}
+
+static int sq_reset(struct db_stmt *st)
+{
+	sqlite3_reset(S(st));
+	sqlite3_clear_bindings(S(st));
+	return 0;
+}
+
+static void sq_finalize(struct db_stmt *st)
+{
+	sqlite3_finalize(S(st));
+	free(st);
+}
+
+static int sq_column_count(struct db_stmt *st)
+{
+	return sqlite3_column_count(S(st));
+}
+
+static bool sq_column_is_null(struct db_stmt *st, int col)
+{
+	return sqlite3_column_type(S(st), col) == SQLITE_NULL;
+}
+
+static int64_t sq_column_int64(struct db_stmt *st, int col)
+{
+	return sqlite3_column_int64(S(st), col);
+}
+
+static const char *sq_column_text(struct db_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(S(st), col);
+}
+
+static const void *sq_column_blob(struct db_stmt *st, int col, size_t *ret_len)
+{
+	const void *p = sqlite3_column_blob(S(st), col);
+	*ret_len = (size_t)sqlite3_column_bytes(S(st), col);
+	return p;
+}
+
+static int sq_exec(struct db *db, const char *sql)
+{
+	int rc = sqlite3_exec(H(db), sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : sq_error(db, rc);
+}
+
+static int sq_begin(struct db *db)
+{
+	return sq_exec(db, "BEGIN IMMEDIATE");
+}
+
+static const struct db_ops sq_ops = {
+	.close = sq_close,
+	.prepare = sq_prepare,
+	.bind_int64 = sq_bind_int64,
+	.bind_text = sq_bind_text,
+	.bind_blob = sq_bind_blob,
+	.bind_null = sq_bind_null,
+	.step = sq_step,
+	.reset = sq_reset,
+	.finalize = sq_finalize,
+	.column_count = sq_column_count,
+	.column_is_null = sq_column_is_null,
+	.column_int64 = sq_column_int64,
+	.column_text = sq_column_text,
+	.column_blob = sq_column_blob,
+	.exec = sq_exec,
+	.begin = sq_begin,
+};
+
+int db_sqlite_open(const char *path, struct db **ret, char *errmsg, size_t errsize)
+{
+	struct sq_db *db = calloc(1, sizeof *db);
+	if (!db)
+		return ERR_NOMEM;
+	db->base.ops = &sq_ops;
+	db->base.engine = DB_SQLITE;
+	int rc = sqlite3_open_v2(path, &db->h,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+					 SQLITE_OPEN_EXRESCODE,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(errmsg, errsize, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		sqlite3_close_v2(db->h);
+		free(db);
+		return ERR_IO;
+	}
+	sqlite3_busy_timeout(db->h, SQLITE_BUSY_TIMEOUT_MS);
+	/* WAL: readers never block the writer. synchronous=FULL: an
+	 * acknowledged write survives power loss. */
+	static const char *setup = "PRAGMA journal_mode=WAL;"
+				   "PRAGMA synchronous=FULL;"
+				   "PRAGMA foreign_keys=ON;";
+	rc = sqlite3_exec(db->h, setup, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(errmsg, errsize, "%s: %s", path, sqlite3_errmsg(db->h));
+		sqlite3_close_v2(db->h);
+		free(db);
+		return rc == SQLITE_NOTADB ? ERR_INVAL : ERR_IO;
+	}
+	*ret = &db->base;
+	return 0;
+}

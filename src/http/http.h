@@ -1,0 +1,96 @@
+/* http: the request and response every handler sees, the route table, and
+ * the helpers that build JSON and problem+json answers.
+ *
+ * A handler reads a parsed request (path parameters, query, JSON body) and
+ * fills a response; it calls services and never writes SQL. Everything it
+ * allocates from req->arena is freed when the response has been sent. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "service/app.h"
+
+struct MHD_Connection;
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_HEADERS 8
+
+struct http_req {
+	struct app *app;
+	struct MHD_Connection *conn;
+	struct arena arena;
+	const char *method; /* "HEAD" is served as "GET" by the router */
+	const char *path;   /* without the query string, percent-decoded */
+	const char *params[HTTP_MAX_PARAMS]; /* {name} segments, in order */
+	int nparams;
+	json_t *json; /* the body, for routes that take JSON */
+	struct buf body;
+	const char *client; /* peer address, for logs and audit */
+};
+
+struct http_header {
+	const char *name, *value;
+};
+
+struct http_resp {
+	int status;
+	const char *content_type;
+	struct buf body;
+	const unsigned char *static_body; /* set instead of body: data that outlives the response */
+	size_t static_len;
+	struct http_header headers[HTTP_MAX_HEADERS];
+	int nheaders;
+	bool cacheable; /* static assets; API answers are never cached */
+};
+
+typedef int (*http_handler)(struct http_req *req, struct http_resp *resp);
+
+enum http_route_flags {
+	HTTP_JSON_BODY = 1 << 0, /* the request carries a JSON document */
+};
+
+struct http_route {
+	const char *method;
+	const char *pattern; /* "/api/v1/users/{id}": {x} matches one segment */
+	http_handler handler;
+	unsigned flags;
+};
+
+extern const struct http_route http_routes[];
+extern const size_t http_routes_count;
+
+/* ---- router.c ---- */
+
+/* Find the route for method and path. ERR_NOTFOUND when no pattern matches
+ * the path; ERR_PERM when patterns match but not for this method, with the
+ * allowed methods written to allow ("GET, HEAD"). */
+int http_route_find(const char *method, const char *path, const struct http_route **ret,
+		    const char **params, int *nparams, struct arena *arena, char *allow, size_t allowsize);
+
+/* ---- response.c ---- */
+
+/* Answer j (the reference is taken) with status. */
+int http_json(struct http_resp *resp, int status, json_t *j);
+/* An application/problem+json answer. slug names the problem
+ * ("urn:hartline:problem:<slug>"); errors (taken, may be NULL) is the list
+ * of failing fields. */
+int http_problem(struct http_resp *resp, int status, const char *slug, const char *title, const char *detail,
+		 json_t *errors);
+/* The problem for an error code from a service (404, 409, 500...). */
+int http_problem_from_err(struct http_resp *resp, int err);
+int http_header_add(struct http_resp *resp, const char *name, const char *value);
+/* A query-string argument, or NULL. */
+const char *http_query(struct http_req *req, const char *key);
+
+/* ---- handlers ---- */
+
+int h_healthz(struct http_req *req, struct http_resp *resp);
+int h_config(struct http_req *req, struct http_resp *resp);
+int h_config_validate(struct http_req *req, struct http_resp *resp);
+int h_static(struct http_req *req, struct http_resp *resp);

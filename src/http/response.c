@@ -1,0 +1,82 @@
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "http/http.h"
+
+int http_json(struct http_resp *resp, int status, json_t *j)
+{
+	if (!j)
+		return http_problem(resp, 500, "internal", "Internal error", "out of memory", NULL);
+	buf_clear(&resp->body);
+	int r = json_dump_to_buf(j, &resp->body);
+	json_decref(j);
+	if (r < 0)
+		return http_problem(resp, 500, "internal", "Internal error", "response too large", NULL);
+	resp->status = status;
+	resp->content_type = "application/json";
+	return 0;
+}
+
+int http_problem(struct http_resp *resp, int status, const char *slug, const char *title, const char *detail,
+		 json_t *errors)
+{
+	char type[96];
+	snprintf(type, sizeof type, "urn:hartline:problem:%s", slug);
+	json_t *j = json_pack("{s:s, s:s, s:i}", "type", type, "title", title, "status", status);
+	if (j && detail)
+		json_object_set_new(j, "detail", json_string(detail));
+	if (j && errors)
+		json_object_set(j, "errors", errors);
+	json_decref(errors);
+	buf_clear(&resp->body);
+	resp->static_body = NULL;
+	int r = j ? json_dump_to_buf(j, &resp->body) : ERR_NOMEM;
+	json_decref(j);
+	if (r < 0) {
+		buf_clear(&resp->body);
+		buf_puts(&resp->body, "{\"type\":\"urn:hartline:problem:internal\",\"title\":\"Internal error\",\"status\":500}");
+		status = 500;
+	}
+	resp->status = status;
+	resp->content_type = "application/problem+json";
+	return 0;
+}
+
+int http_problem_from_err(struct http_resp *resp, int err)
+{
+	switch (err) {
+	case ERR_NOTFOUND:
+		return http_problem(resp, 404, "not-found", "Not found", NULL, NULL);
+	case ERR_CONFLICT:
+		return http_problem(resp, 409, "conflict", "Conflict",
+				    "the record changed since it was read, or the change is not allowed now", NULL);
+	case ERR_PERM:
+		return http_problem(resp, 403, "forbidden", "Forbidden", NULL, NULL);
+	case ERR_AUTH:
+		return http_problem(resp, 401, "unauthenticated", "Not logged in", NULL, NULL);
+	case ERR_TOOBIG:
+		return http_problem(resp, 413, "too-large", "Too large", NULL, NULL);
+	case ERR_BUSY:
+		return http_problem(resp, 503, "busy", "Busy", "try again in a moment", NULL);
+	case ERR_INVAL:
+		return http_problem(resp, 422, "validation", "Invalid input", NULL, NULL);
+	}
+	return http_problem(resp, 500, "internal", "Internal error", err_str(err), NULL);
+}
+
+int http_header_add(struct http_resp *resp, const char *name, const char *value)
+{
+	if (resp->nheaders >= HTTP_MAX_HEADERS)
+		return ERR_TOOBIG;
+	resp->headers[resp->nheaders].name = name;
+	resp->headers[resp->nheaders].value = value;
+	resp->nheaders++;
+	return 0;
+}
+
+const char *http_query(struct http_req *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}

@@ -1,0 +1,364 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "http/http.h"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct app *app;
+	size_t max_body;
+	unsigned port, workers;
+	atomic_int inflight;
+};
+
+/* One per request, from the first call of the access handler until MHD
+ * reports the request completed. */
+struct reqctx {
+	struct http_req req;
+	struct http_resp resp;
+	const struct http_route *route;
+	int64_t started_us;
+	bool answered;  /* a response was queued early (404, 405, 413, 415) */
+	bool too_big;   /* the body went over the limit */
+	char method[16];
+	char *path;
+};
+
+static const char *CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+			 "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+			 "form-action 'self'; frame-ancestors 'none'";
+
+int http_parse_listen(const char *s, char *host, size_t hostsize, unsigned *ret_port, int *ret_family)
+{
+	const char *colon;
+	int family;
+	size_t hlen;
+	const char *h;
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		if (!end || end[1] != ':')
+			return ERR_INVAL;
+		h = s + 1;
+		hlen = (size_t)(end - h);
+		colon = end + 1;
+		family = AF_INET6;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return ERR_INVAL;
+		h = s;
+		hlen = (size_t)(colon - s);
+		family = AF_INET;
+	}
+	if (hlen == 0 || hlen >= hostsize)
+		return ERR_INVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (strcmp(host, "localhost") == 0)
+		str_copy(host, hostsize, "127.0.0.1");
+	int64_t port;
+	if (str_to_int64(colon + 1, 0, 65535, &port) < 0)
+		return ERR_INVAL;
+	unsigned char tmp[sizeof(struct in6_addr)];
+	if (inet_pton(family, host, tmp) != 1)
+		return ERR_INVAL;
+	*ret_port = (unsigned)port;
+	*ret_family = family;
+	return 0;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	log_warn("mhd", "msg=\"%s\"", msg);
+}
+
+static void reqctx_free(struct reqctx *c)
+{
+	if (!c)
+		return;
+	json_decref(c->req.json);
+	buf_done(&c->req.body);
+	buf_done(&c->resp.body);
+	arena_done(&c->req.arena);
+	free(c->path);
+	free(c);
+}
+
+static const char *client_address(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	out[0] = '\0';
+	if (!ci || !ci->client_addr)
+		return out;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
+	return out;
+}
+
+static enum MHD_Result queue(struct reqctx *c)
+{
+	struct http_resp *r = &c->resp;
+	struct MHD_Response *mr;
+	if (r->static_body)
+		mr = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body, MHD_RESPMEM_PERSISTENT);
+	else
+		mr = MHD_create_response_from_buffer(r->body.len, r->body.data ? r->body.data : (void *)"",
+						     MHD_RESPMEM_MUST_COPY);
+	if (!mr)
+		return MHD_NO;
+	if (r->content_type)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(mr, "X-Frame-Options", "DENY");
+	MHD_add_response_header(mr, "Content-Security-Policy", CSP);
+	MHD_add_response_header(mr, "Cache-Control", r->cacheable ? "no-cache" : "no-store");
+	for (int i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(mr, r->headers[i].name, r->headers[i].value);
+	enum MHD_Result ok = MHD_queue_response(c->req.conn, (unsigned)r->status, mr);
+	MHD_destroy_response(mr);
+	c->answered = true;
+	return ok;
+}
+
+static bool is_json_type(const char *ct)
+{
+	if (!ct)
+		return false;
+	size_t n = strlen("application/json");
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return false;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* The first call: the headers are in, the body (if any) is not. Answer at
+ * once when the route, the content type or the declared size rules the
+ * request out, so an unwanted body is never read. */
+static enum MHD_Result on_headers(struct http_server *s, struct reqctx *c)
+{
+	char allow[128];
+	int r = http_route_find(c->method, c->path, &c->route, c->req.params, &c->req.nparams, &c->req.arena,
+				allow, sizeof allow);
+	if (r == ERR_NOTFOUND) {
+		http_problem(&c->resp, 404, "not-found", "Not found", "no such page or API route", NULL);
+		return queue(c);
+	}
+	if (r == ERR_PERM) {
+		http_problem(&c->resp, 405, "method-not-allowed", "Method not allowed", NULL, NULL);
+		http_header_add(&c->resp, "Allow", arena_strdup(&c->req.arena, allow));
+		return queue(c);
+	}
+	if (r < 0) {
+		http_problem_from_err(&c->resp, r);
+		return queue(c);
+	}
+	const char *len = MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	int64_t declared = 0;
+	if (len && str_to_int64(len, 0, INT64_MAX, &declared) == 0 && (uint64_t)declared > s->max_body) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "the body is larger than %zu bytes", s->max_body);
+		http_problem(&c->resp, 413, "too-large", "Request body too large", detail, NULL);
+		return queue(c);
+	}
+	if (c->route->flags & HTTP_JSON_BODY) {
+		const char *ct = MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (!is_json_type(ct)) {
+			http_problem(&c->resp, 415, "unsupported-media-type", "Unsupported media type",
+				     "send the body as application/json", NULL);
+			http_header_add(&c->resp, "Accept-Post", "application/json");
+			return queue(c);
+		}
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
+{
+	if (c->too_big) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "the body is larger than %zu bytes", s->max_body);
+		http_problem(&c->resp, 413, "too-large", "Request body too large", detail, NULL);
+		return queue(c);
+	}
+	if (c->route->flags & HTTP_JSON_BODY) {
+		char err[160];
+		struct json_limits lim = {.max_bytes = s->max_body, .max_depth = JSON_DEFAULT_MAX_DEPTH};
+		int r = json_parse_limited(buf_str(&c->req.body), c->req.body.len, &lim, &c->req.json, err, sizeof err);
+		if (r < 0) {
+			http_problem(&c->resp, 400, "malformed-json", "Malformed JSON", err, NULL);
+			return queue(c);
+		}
+	}
+	c->resp.status = 200;
+	int r = c->route->handler(&c->req, &c->resp);
+	if (r < 0)
+		http_problem_from_err(&c->resp, r);
+	return queue(c);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct http_server *s = cls;
+	struct reqctx *c = *con_cls;
+	if (!c) {
+		c = calloc(1, sizeof *c);
+		if (!c)
+			return MHD_NO;
+		*con_cls = c;
+		atomic_fetch_add(&s->inflight, 1);
+		c->started_us = clock_mono_us();
+		c->req.app = s->app;
+		c->req.conn = conn;
+		arena_init(&c->req.arena, 0);
+		buf_init(&c->req.body, s->max_body);
+		buf_init(&c->resp.body, 0);
+		str_copy(c->method, sizeof c->method, method);
+		c->path = strdup(url);
+		if (!c->path)
+			return MHD_NO;
+		c->req.method = c->method;
+		c->req.path = c->path;
+		char addr[INET6_ADDRSTRLEN];
+		c->req.client = arena_strdup(&c->req.arena, client_address(conn, addr, sizeof addr));
+		return on_headers(s, c);
+	}
+	if (c->answered) {
+		*upload_data_size = 0; /* discard what is still coming */
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!c->too_big && buf_append(&c->req.body, upload_data, *upload_data_size) < 0)
+			c->too_big = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(s, c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct reqctx *c = *con_cls;
+	if (!c)
+		return;
+	double ms = (double)(clock_mono_us() - c->started_us) / 1000.0;
+	if (c->answered)
+		log_info("http", "method=%s path=%s status=%d ms=%.2f client=%s", c->method, c->path, c->resp.status,
+			 ms, c->req.client ? c->req.client : "");
+	else
+		log_info("http", "method=%s path=%s status=none ms=%.2f client=%s reason=%s", c->method, c->path, ms,
+			 c->req.client ? c->req.client : "",
+			 toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" : "aborted");
+	reqctx_free(c);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+int http_server_start(struct app *app, const struct http_server_config *cfg, struct http_server **ret,
+		      char *errmsg, size_t errsize)
+{
+	char host[64];
+	unsigned port;
+	int family;
+	if (http_parse_listen(cfg->listen, host, sizeof host, &port, &family) < 0) {
+		snprintf(errmsg, errsize, "--listen %s: expected ADDRESS:PORT such as 127.0.0.1:8080 or [::1]:8080",
+			 cfg->listen);
+		return ERR_INVAL;
+	}
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		inet_pton(AF_INET, host, &sin->sin_addr);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		inet_pton(AF_INET6, host, &sin6->sin6_addr);
+	}
+	struct http_server *s = calloc(1, sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	s->app = app;
+	s->max_body = cfg->max_body ? cfg->max_body : APP_DEFAULT_MAX_BODY;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	s->workers = cfg->workers ? cfg->workers : (cores > 0 ? (unsigned)cores : 1);
+	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	if (family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				     MHD_OPTION_THREAD_POOL_SIZE, s->workers,
+				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout ? cfg->connection_timeout : 30u,
+				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				     MHD_OPTION_END);
+	if (!s->daemon) {
+		snprintf(errmsg, errsize, "cannot listen on %s (address in use, or not an address of this machine?)",
+			 cfg->listen);
+		free(s);
+		return ERR_IO;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : port;
+	*ret = s;
+	return 0;
+}
+
+unsigned http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+unsigned http_server_workers(const struct http_server *s)
+{
+	return s->workers;
+}
+
+void http_server_stop(struct http_server *s, unsigned grace_ms)
+{
+	if (!s)
+		return;
+	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+	int64_t deadline = clock_mono_us() + (int64_t)grace_ms * 1000;
+	while (atomic_load(&s->inflight) > 0 && clock_mono_us() < deadline) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	int left = atomic_load(&s->inflight);
+	if (left > 0)
+		log_warn("stopping", "requests_cut_short=%d", left);
+	MHD_stop_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	free(s);
+}

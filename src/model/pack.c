@@ -1,0 +1,830 @@
+#include "model/pack.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/err.h"
+#include "base/json.h"
+#include "base/str.h"
+
+#define PACK_FILE_CAP ((size_t)4 << 20)
+#define PACK_MAX_MINUTES 525600 /* one year */
+#define PACK_ZONEINFO "/usr/share/zoneinfo"
+
+/* Paths inside the pack ("regions[2].offices[0].towns[3]") and values quoted
+ * in reasons are bounded; a longer one is cut and ends in "...". */
+#define PATH_SIZE 256
+#define SHOW_SIZE 80
+
+static const char *const required_deadlines[] = {
+	"law_enforcement_report", "missing_law_enforcement_report",
+	"missing_ncmec_report",   "return_debrief",
+	"return_rescreen",        "intake_disposition",
+};
+
+static const char *const root_keys[] = {
+	"pack",     "regions",  "referral_sources", "vulnerabilities", "trafficking_types",
+	"services", "deadlines", NULL,
+};
+static const char *const pack_keys[] = {
+	"id", "version", "name", "short_name", "jurisdiction", "time_zone", "hotline", "notes", NULL,
+};
+static const char *const hotline_keys[] = {"name", "phone", NULL};
+static const char *const region_keys[] = {"id", "name", "offices", NULL};
+static const char *const office_keys[] = {"id", "name", "region", "towns", NULL};
+static const char *const item_keys[] = {"id", "name", "description", NULL};
+static const char *const deadline_keys[] = {"id", "name", "minutes", "basis", NULL};
+
+/* The state of one validation: where errors go, and whether memory ran out
+ * (then the result is ERR_NOMEM whatever else was found). */
+struct check {
+	struct field_errors *errs;
+	bool nomem;
+};
+
+/* --- Formatting paths and messages --------------------------------------- */
+
+static void fmt_bounded(char *out, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+/* vsnprintf into out; a result that did not fit is cut and marked "...". */
+static void fmt_bounded(char *out, size_t size, const char *fmt, va_list ap)
+{
+	if (!out || size == 0)
+		return;
+	int n = vsnprintf(out, size, fmt, ap);
+	if (n < 0) {
+		out[0] = '\0';
+		return;
+	}
+	if ((size_t)n >= size && size > 4)
+		memcpy(out + size - 4, "...", 4);
+}
+
+static void fmt_to(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void fmt_to(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fmt_bounded(out, size, fmt, ap);
+	va_end(ap);
+}
+
+/* A value from the document made safe to quote in a one-line message:
+ * control characters become '?', and a long value is cut. */
+static const char *show(char out[SHOW_SIZE], const char *s)
+{
+	size_t i = 0;
+	for (; s[i] && i < SHOW_SIZE - 1; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[i] = '\0';
+	if (s[i])
+		memcpy(out + SHOW_SIZE - 4, "...", 4);
+	return out;
+}
+
+static void path_key(char out[PATH_SIZE], const char *base, const char *key)
+{
+	char k[SHOW_SIZE];
+	if (base[0])
+		fmt_to(out, PATH_SIZE, "%s.%s", base, show(k, key));
+	else
+		fmt_to(out, PATH_SIZE, "%s", show(k, key));
+}
+
+static void path_index(char out[PATH_SIZE], const char *base, size_t i)
+{
+	fmt_to(out, PATH_SIZE, "%s[%zu]", base, i);
+}
+
+static void fail(struct check *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void fail(struct check *c, const char *path, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+	va_start(ap, fmt);
+	fmt_bounded(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	field_error_add(c->errs, path, "%s", reason);
+}
+
+/* --- Checking values ----------------------------------------------------- */
+
+/* ASCII classes, whatever the locale. */
+static bool is_lower(char ch)
+{
+	return ch >= 'a' && ch <= 'z';
+}
+
+static bool is_alpha(char ch)
+{
+	return is_lower(ch) || (ch >= 'A' && ch <= 'Z');
+}
+
+static bool is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static bool is_space(char ch)
+{
+	return ch == ' ' || (ch >= '\t' && ch <= '\r');
+}
+
+static char to_lower(char ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+static bool is_blank(const char *s)
+{
+	for (; *s; s++)
+		if (!is_space(*s))
+			return false;
+	return true;
+}
+
+/* Every key of obj must be one of allowed (NULL-terminated). */
+static void check_keys(struct check *c, const json_t *obj, const char *path, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach ((json_t *)obj, key, v) {
+		bool ok = false;
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = strcmp(key, *a) == 0;
+		if (!ok) {
+			char p[PATH_SIZE];
+			path_key(p, path, key);
+			fail(c, p, "unknown key");
+		}
+	}
+}
+
+/* The string at obj.key, or NULL after recording why there is none. An
+ * optional key may be absent; when present it must be a non-empty string. */
+static const char *get_str(struct check *c, const json_t *obj, const char *path, const char *key,
+			   bool required)
+{
+	char p[PATH_SIZE];
+	json_t *v = json_object_get(obj, key);
+	if (!v) {
+		if (required) {
+			path_key(p, path, key);
+			fail(c, p, "required");
+		}
+		return NULL;
+	}
+	path_key(p, path, key);
+	if (!json_is_string(v)) {
+		fail(c, p, "must be a string");
+		return NULL;
+	}
+	const char *s = json_string_value(v);
+	if (strlen(s) != json_string_length(v)) {
+		fail(c, p, "must not contain NUL characters");
+		return NULL;
+	}
+	if (is_blank(s)) {
+		fail(c, p, "must not be empty");
+		return NULL;
+	}
+	return s;
+}
+
+static json_t *get_typed(struct check *c, const json_t *obj, const char *path, const char *key,
+			 bool required, json_type type)
+{
+	char p[PATH_SIZE];
+	json_t *v = json_object_get(obj, key);
+	path_key(p, path, key);
+	if (!v) {
+		if (required)
+			fail(c, p, "required");
+		return NULL;
+	}
+	if (json_typeof(v) != type) {
+		fail(c, p, type == JSON_OBJECT ? "must be an object" : "must be an array");
+		return NULL;
+	}
+	return v;
+}
+
+/* ^[a-z][a-z0-9_]{0,63}$ */
+static bool id_valid(const char *s)
+{
+	if (!is_lower(s[0]))
+		return false;
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (!(is_lower(s[n]) || is_digit(s[n]) || s[n] == '_'))
+			return false;
+	return n <= 64;
+}
+
+/* ^[A-Za-z0-9_-]{1,16}$ */
+static bool region_id_valid(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (!(is_alpha(s[n]) || is_digit(s[n]) || s[n] == '_' || s[n] == '-'))
+			return false;
+	return n >= 1 && n <= 16;
+}
+
+/* ^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$ : no dots, so never a path outside the
+ * zone directory. */
+static bool tz_valid(const char *s)
+{
+	size_t seg = 0, i = 0;
+	bool first = true;
+	if (strlen(s) > 128)
+		return false;
+	for (; s[i]; i++) {
+		char ch = s[i];
+		if (ch == '/') {
+			if (seg == 0)
+				return false;
+			seg = 0;
+			first = false;
+			continue;
+		}
+		bool ok = is_alpha(ch) || ch == '_' || (!first && (is_digit(ch) || ch == '+' || ch == '-'));
+		if (!ok)
+			return false;
+		seg++;
+	}
+	return seg > 0;
+}
+
+static bool tz_known(const char *tz)
+{
+	struct stat st;
+	if (strcmp(tz, "UTC") == 0 || stat(PACK_ZONEINFO, &st) != 0 || !S_ISDIR(st.st_mode))
+		return true;
+	char file[256];
+	int n = snprintf(file, sizeof file, "%s/%s", PACK_ZONEINFO, tz);
+	if (n < 0 || (size_t)n >= sizeof file)
+		return false;
+	return stat(file, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Record key in seen; false when it was there already (*ret_first then
+ * names where). */
+static bool seen_add(struct check *c, json_t *seen, const char *key, const char *where,
+		     const char **ret_first)
+{
+	json_t *prev = json_object_get(seen, key);
+	if (prev) {
+		*ret_first = json_string_value(prev);
+		return false;
+	}
+	if (json_object_set_new(seen, key, json_string(where)) != 0)
+		c->nomem = true;
+	return true;
+}
+
+/* The town s without surrounding spaces: its start, and length in *ret_n. */
+static const char *town_trim(const char *s, size_t *ret_n)
+{
+	while (is_space(*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && is_space(s[n - 1]))
+		n--;
+	*ret_n = n;
+	return s;
+}
+
+/* A town as a look-up key: surrounding spaces dropped, ASCII lower-cased.
+ * NULL when out of memory. */
+static char *town_key(const char *town)
+{
+	size_t n;
+	town = town_trim(town, &n);
+	char *k = malloc(n + 1);
+	if (!k)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		k[i] = to_lower(town[i]);
+	k[n] = '\0';
+	return k;
+}
+
+/* n elements of size each, zeroed; NULL (and no failure) when n is 0. */
+static void *alloc_array(struct check *c, size_t n, size_t size)
+{
+	if (n == 0)
+		return NULL;
+	void *a = calloc(n, size);
+	if (!a)
+		c->nomem = true;
+	return a;
+}
+
+/* --- Sections ------------------------------------------------------------ */
+
+static void check_header(struct check *c, const json_t *root, struct pack *p)
+{
+	json_t *h = get_typed(c, root, "", "pack", true, JSON_OBJECT);
+	if (!h)
+		return;
+	check_keys(c, h, "pack", pack_keys);
+	p->id = get_str(c, h, "pack", "id", true);
+	if (p->id && !id_valid(p->id)) {
+		char s[SHOW_SIZE];
+		fail(c, "pack.id", "invalid id \"%s\": use a-z, 0-9 and _, starting with a letter, at most 64",
+		     show(s, p->id));
+	}
+	p->version = get_str(c, h, "pack", "version", true);
+	p->name = get_str(c, h, "pack", "name", true);
+	p->short_name = get_str(c, h, "pack", "short_name", true);
+	p->jurisdiction = get_str(c, h, "pack", "jurisdiction", true);
+	p->time_zone = get_str(c, h, "pack", "time_zone", true);
+	if (p->time_zone) {
+		char s[SHOW_SIZE];
+		if (!tz_valid(p->time_zone))
+			fail(c, "pack.time_zone", "invalid time zone \"%s\"", show(s, p->time_zone));
+		else if (!tz_known(p->time_zone))
+			fail(c, "pack.time_zone", "unknown time zone \"%s\"", show(s, p->time_zone));
+	}
+	json_t *hl = get_typed(c, h, "pack", "hotline", false, JSON_OBJECT);
+	if (hl) {
+		check_keys(c, hl, "pack.hotline", hotline_keys);
+		p->hotline_name = get_str(c, hl, "pack.hotline", "name", true);
+		p->hotline_phone = get_str(c, hl, "pack.hotline", "phone", true);
+	}
+	get_str(c, h, "pack", "notes", false);
+}
+
+/* One office (an object) of the region whose id is region_id (NULL when it
+ * has none); known holds every region id of the pack. */
+static void check_office(struct check *c, const json_t *o, const char *path, const char *region_id,
+			 const json_t *known, json_t *office_ids, json_t *towns_seen, struct pack_office *out)
+{
+	char s[SHOW_SIZE], p[PATH_SIZE];
+	check_keys(c, o, path, office_keys);
+	out->id = get_str(c, o, path, "id", true);
+	if (out->id) {
+		const char *first;
+		path_key(p, path, "id");
+		if (!id_valid(out->id))
+			fail(c, p, "invalid id \"%s\": use a-z, 0-9 and _, starting with a letter, at most 64",
+			     show(s, out->id));
+		else if (!seen_add(c, office_ids, out->id, path, &first))
+			fail(c, p, "duplicate id \"%s\" (also %s)", out->id, first);
+	}
+	out->name = get_str(c, o, path, "name", true);
+	out->region = get_str(c, o, path, "region", true);
+	if (out->region) {
+		path_key(p, path, "region");
+		if (!json_object_get(known, out->region))
+			fail(c, p, "unknown region \"%s\"", show(s, out->region));
+		else if (region_id && strcmp(region_id, out->region) != 0) {
+			char s2[SHOW_SIZE];
+			fail(c, p, "office is listed under %s but names %s", show(s, region_id),
+			     show(s2, out->region));
+		}
+	}
+
+	json_t *towns = get_typed(c, o, path, "towns", true, JSON_ARRAY);
+	if (!towns)
+		return;
+	char towns_path[PATH_SIZE];
+	path_key(towns_path, path, "towns");
+	out->towns = alloc_array(c, json_array_size(towns), sizeof *out->towns);
+	if (json_array_size(towns) > 0 && !out->towns)
+		return;
+	/* How messages name this office: its id, or its path when it has none. */
+	char who[SHOW_SIZE];
+	show(who, out->id ? out->id : path);
+	size_t i;
+	json_t *t;
+	json_array_foreach (towns, i, t) {
+		path_index(p, towns_path, i);
+		const char *town = json_string_value(t);
+		if (!town || strlen(town) != json_string_length(t) || is_blank(town)) {
+			fail(c, p, "must be a non-empty string");
+			continue;
+		}
+		out->towns[out->n_towns++] = town;
+		char *key = town_key(town);
+		if (!key) {
+			c->nomem = true;
+			continue;
+		}
+		const char *other;
+		if (!seen_add(c, towns_seen, key, who, &other)) {
+			if (strcmp(other, who) == 0)
+				fail(c, p, "town \"%s\" is listed twice in office \"%s\"", show(s, town), who);
+			else
+				fail(c, p, "town \"%s\" is listed under both \"%s\" and \"%s\"", show(s, town),
+				     other, who);
+		}
+		free(key);
+	}
+}
+
+static void check_regions(struct check *c, const json_t *root, struct pack *p)
+{
+	json_t *regions = get_typed(c, root, "", "regions", true, JSON_ARRAY);
+	json_t *known = json_object(), *region_ids = json_object(), *office_ids = json_object(),
+	       *towns_seen = json_object();
+	if (!known || !region_ids || !office_ids || !towns_seen) {
+		c->nomem = true;
+		goto cleanup;
+	}
+	if (!regions)
+		goto cleanup;
+	if (json_array_size(regions) == 0) {
+		fail(c, "regions", "must list at least one region");
+		goto cleanup;
+	}
+	p->regions = alloc_array(c, json_array_size(regions), sizeof *p->regions);
+	if (!p->regions)
+		goto cleanup;
+
+	/* Every region id first, so that an office naming a region listed after
+	 * its own is told it is in the wrong region, not an unknown one. */
+	size_t i;
+	json_t *r;
+	json_array_foreach (regions, i, r) {
+		const char *id = json_string_value(json_object_get(r, "id"));
+		if (id && json_object_set_new(known, id, json_true()) != 0)
+			c->nomem = true;
+	}
+
+	json_array_foreach (regions, i, r) {
+		char path[PATH_SIZE], p2[PATH_SIZE], s[SHOW_SIZE];
+		path_index(path, "regions", i);
+		if (!json_is_object(r)) {
+			fail(c, path, "must be an object");
+			continue;
+		}
+		struct pack_region *out = &p->regions[p->n_regions++];
+		check_keys(c, r, path, region_keys);
+		out->id = get_str(c, r, path, "id", true);
+		if (out->id) {
+			const char *first;
+			path_key(p2, path, "id");
+			if (!region_id_valid(out->id))
+				fail(c, p2, "invalid region id \"%s\": use 1 to 16 of A-Z, a-z, 0-9, _ and -",
+				     show(s, out->id));
+			else if (!seen_add(c, region_ids, out->id, path, &first))
+				fail(c, p2, "duplicate id \"%s\"", out->id);
+		}
+		out->name = get_str(c, r, path, "name", true);
+
+		json_t *offices = get_typed(c, r, path, "offices", true, JSON_ARRAY);
+		if (!offices)
+			continue;
+		char op[PATH_SIZE];
+		path_key(op, path, "offices");
+		if (json_array_size(offices) == 0) {
+			fail(c, op, "must list at least one office");
+			continue;
+		}
+		out->offices = alloc_array(c, json_array_size(offices), sizeof *out->offices);
+		if (!out->offices)
+			continue;
+		size_t j;
+		json_t *o;
+		json_array_foreach (offices, j, o) {
+			path_index(p2, op, j);
+			if (!json_is_object(o)) {
+				fail(c, p2, "must be an object");
+				continue;
+			}
+			check_office(c, o, p2, out->id, known, office_ids, towns_seen,
+				     &out->offices[out->n_offices++]);
+		}
+	}
+cleanup:
+	json_decref(known);
+	json_decref(region_ids);
+	json_decref(office_ids);
+	json_decref(towns_seen);
+}
+
+static void check_items(struct check *c, const json_t *root, const char *key, struct pack_item **ret_items,
+			size_t *ret_n)
+{
+	json_t *list = get_typed(c, root, "", key, true, JSON_ARRAY);
+	if (!list)
+		return;
+	json_t *seen = json_object();
+	struct pack_item *items = alloc_array(c, json_array_size(list), sizeof *items);
+	size_t n = 0;
+	if (!seen || (json_array_size(list) > 0 && !items)) {
+		c->nomem = true;
+		goto cleanup;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach (list, i, v) {
+		char path[PATH_SIZE], p[PATH_SIZE], s[SHOW_SIZE];
+		path_index(path, key, i);
+		if (!json_is_object(v)) {
+			fail(c, path, "must be an object");
+			continue;
+		}
+		struct pack_item *it = &items[n++];
+		check_keys(c, v, path, item_keys);
+		it->id = get_str(c, v, path, "id", true);
+		if (it->id) {
+			const char *first;
+			path_key(p, path, "id");
+			if (!id_valid(it->id))
+				fail(c, p, "invalid id \"%s\": use a-z, 0-9 and _, starting with a letter, at most 64",
+				     show(s, it->id));
+			else if (!seen_add(c, seen, it->id, path, &first))
+				fail(c, p, "duplicate id \"%s\"", it->id);
+		}
+		it->name = get_str(c, v, path, "name", true);
+		it->description = get_str(c, v, path, "description", false);
+	}
+	*ret_items = items;
+	*ret_n = n;
+	items = NULL;
+cleanup:
+	free(items);
+	json_decref(seen);
+}
+
+static void check_deadlines(struct check *c, const json_t *root, struct pack *p)
+{
+	json_t *list = get_typed(c, root, "", "deadlines", true, JSON_ARRAY);
+	if (!list)
+		return;
+	json_t *seen = json_object();
+	p->deadlines = alloc_array(c, json_array_size(list), sizeof *p->deadlines);
+	if (!seen || (json_array_size(list) > 0 && !p->deadlines)) {
+		c->nomem = true;
+		goto cleanup;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach (list, i, v) {
+		char path[PATH_SIZE], pp[PATH_SIZE], s[SHOW_SIZE];
+		path_index(path, "deadlines", i);
+		if (!json_is_object(v)) {
+			fail(c, path, "must be an object");
+			continue;
+		}
+		struct pack_deadline *d = &p->deadlines[p->n_deadlines++];
+		check_keys(c, v, path, deadline_keys);
+		d->id = get_str(c, v, path, "id", true);
+		if (d->id) {
+			const char *first;
+			path_key(pp, path, "id");
+			if (!id_valid(d->id))
+				fail(c, pp, "invalid id \"%s\": use a-z, 0-9 and _, starting with a letter, at most 64",
+				     show(s, d->id));
+			else if (!seen_add(c, seen, d->id, path, &first))
+				fail(c, pp, "duplicate id \"%s\"", d->id);
+		}
+		d->name = get_str(c, v, path, "name", true);
+		json_t *m = json_object_get(v, "minutes");
+		path_key(pp, path, "minutes");
+		if (!m)
+			fail(c, pp, "required");
+		else if (!json_is_integer(m) || json_integer_value(m) < 1 ||
+			 json_integer_value(m) > PACK_MAX_MINUTES)
+			fail(c, pp, "must be an integer from 1 to %d", PACK_MAX_MINUTES);
+		else
+			d->minutes = json_integer_value(m);
+		d->basis = get_str(c, v, path, "basis", false);
+	}
+	for (size_t k = 0; k < sizeof required_deadlines / sizeof *required_deadlines; k++)
+		if (!json_object_get(seen, required_deadlines[k]))
+			fail(c, "deadlines", "missing deadline \"%s\"", required_deadlines[k]);
+cleanup:
+	json_decref(seen);
+}
+
+/* --- Building ------------------------------------------------------------ */
+
+void pack_free(struct pack *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_regions; i++) {
+		for (size_t j = 0; j < p->regions[i].n_offices; j++)
+			free(p->regions[i].offices[j].towns);
+		free(p->regions[i].offices);
+	}
+	free(p->regions);
+	free(p->sources);
+	free(p->vulnerabilities);
+	free(p->trafficking_types);
+	free(p->services);
+	free(p->deadlines);
+	json_decref(p->root);
+	free(p);
+}
+
+int pack_from_json(json_t *root, struct field_errors *errs, struct pack **ret)
+{
+	struct field_errors local;
+	struct pack *p = NULL;
+	int r;
+
+	field_errors_init(&local, 0);
+	struct check c = {.errs = errs ? errs : &local};
+	size_t before = c.errs->count;
+
+	if (!json_is_object(root)) {
+		fail(&c, "", "must be a JSON object");
+		r = ERR_INVAL;
+		goto cleanup;
+	}
+	p = calloc(1, sizeof *p);
+	if (!p) {
+		r = ERR_NOMEM;
+		goto cleanup;
+	}
+	p->root = json_incref(root);
+
+	check_keys(&c, root, "", root_keys);
+	check_header(&c, root, p);
+	check_regions(&c, root, p);
+	check_items(&c, root, "referral_sources", &p->sources, &p->n_sources);
+	check_items(&c, root, "vulnerabilities", &p->vulnerabilities, &p->n_vulnerabilities);
+	check_items(&c, root, "trafficking_types", &p->trafficking_types, &p->n_trafficking_types);
+	check_items(&c, root, "services", &p->services, &p->n_services);
+	check_deadlines(&c, root, p);
+
+	if (c.nomem) {
+		r = ERR_NOMEM;
+		goto cleanup;
+	}
+	if (c.errs->count > before) {
+		r = ERR_INVAL;
+		goto cleanup;
+	}
+	*ret = p;
+	p = NULL;
+	r = 0;
+cleanup:
+	pack_free(p);
+	field_errors_done(&local);
+	return r;
+}
+
+/* --- Loading ------------------------------------------------------------- */
+
+static void msg(char *errmsg, size_t errsize, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void msg(char *errmsg, size_t errsize, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fmt_bounded(errmsg, errsize, fmt, ap);
+	va_end(ap);
+}
+
+int pack_load_buffer(const char *name, const char *data, size_t len, struct pack **ret, char *errmsg,
+		     size_t errsize)
+{
+	struct field_errors errs;
+	json_t *root = NULL;
+	struct pack *p = NULL;
+	char why[256];
+	int r;
+
+	if (!name)
+		name = "(pack)";
+	field_errors_init(&errs, 0);
+	r = json_parse_limited(data, len, NULL, &root, why, sizeof why);
+	if (r < 0) {
+		msg(errmsg, errsize, "%s: %s", name, why);
+		goto cleanup;
+	}
+	r = pack_from_json(root, &errs, &p);
+	if (r == ERR_INVAL) {
+		json_t *e = json_array_get(errs.list, 0);
+		const char *field = json_get_str(e, "field"), *reason = json_get_str(e, "reason");
+		char more[48] = "";
+		if (errs.count > 1)
+			fmt_to(more, sizeof more, " (and %zu more)", errs.count - 1);
+		if (field && field[0])
+			msg(errmsg, errsize, "%s: %s: %s%s", name, field, reason ? reason : "invalid", more);
+		else
+			msg(errmsg, errsize, "%s: %s%s", name, reason ? reason : "invalid", more);
+		goto cleanup;
+	}
+	if (r < 0) {
+		msg(errmsg, errsize, "%s: %s", name, err_str(r));
+		goto cleanup;
+	}
+	*ret = p;
+	r = 0;
+cleanup:
+	json_decref(root);
+	field_errors_done(&errs);
+	return r;
+}
+
+int pack_load_file(const char *path, struct pack **ret, char *errmsg, size_t errsize)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int r;
+
+	errno = 0;
+	r = file_read_all(path, PACK_FILE_CAP, &data, &len);
+	if (r < 0) {
+		int e = errno;
+		if (r == ERR_NOTFOUND)
+			msg(errmsg, errsize, "%s: cannot read: no such file", path);
+		else if (r == ERR_TOOBIG)
+			msg(errmsg, errsize, "%s: cannot read: larger than %zu bytes", path, PACK_FILE_CAP);
+		else if (r == ERR_IO && e != 0)
+			msg(errmsg, errsize, "%s: cannot read: %s", path, strerror(e));
+		else
+			msg(errmsg, errsize, "%s: cannot read: %s", path, err_str(r));
+		goto cleanup;
+	}
+	r = pack_load_buffer(path, data, len, ret, errmsg, errsize);
+cleanup:
+	free(data);
+	return r;
+}
+
+/* --- Look-ups ------------------------------------------------------------ */
+
+/* a and b equal ignoring ASCII case and surrounding spaces. */
+static bool town_eq(const char *a, const char *b)
+{
+	size_t na, nb;
+	a = town_trim(a, &na);
+	b = town_trim(b, &nb);
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (to_lower(a[i]) != to_lower(b[i]))
+			return false;
+	return true;
+}
+
+const struct pack_region *pack_region(const struct pack *p, const char *id)
+{
+	if (!p || !id)
+		return NULL;
+	for (size_t i = 0; i < p->n_regions; i++)
+		if (strcmp(p->regions[i].id, id) == 0)
+			return &p->regions[i];
+	return NULL;
+}
+
+const struct pack_office *pack_office(const struct pack *p, const char *id)
+{
+	if (!p || !id)
+		return NULL;
+	for (size_t i = 0; i < p->n_regions; i++)
+		for (size_t j = 0; j < p->regions[i].n_offices; j++)
+			if (strcmp(p->regions[i].offices[j].id, id) == 0)
+				return &p->regions[i].offices[j];
+	return NULL;
+}
+
+const struct pack_office *pack_office_for_town(const struct pack *p, const char *town)
+{
+	if (!p || !town || is_blank(town))
+		return NULL;
+	for (size_t i = 0; i < p->n_regions; i++)
+		for (size_t j = 0; j < p->regions[i].n_offices; j++) {
+			const struct pack_office *o = &p->regions[i].offices[j];
+			for (size_t k = 0; k < o->n_towns; k++)
+				if (town_eq(o->towns[k], town))
+					return o;
+		}
+	return NULL;
+}
+
+const struct pack_item *pack_item_find(const struct pack_item *items, size_t n, const char *id)
+{
+	if (!items || !id)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(items[i].id, id) == 0)
+			return &items[i];
+	return NULL;
+}
+
+const struct pack_deadline *pack_deadline(const struct pack *p, const char *id)
+{
+	if (!p || !id)
+		return NULL;
+	for (size_t i = 0; i < p->n_deadlines; i++)
+		if (strcmp(p->deadlines[i].id, id) == 0)
+			return &p->deadlines[i];
+	return NULL;
+}

@@ -1,0 +1,41 @@
+/* svc_system: the installation itself: initialise a database, report
+ * health, serve and check jurisdiction packs. No personal data here. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/json.h"
+#include "service/app.h"
+
+struct svc_init_result {
+	enum db_engine engine;
+	int schema;  /* version after the call */
+	int applied; /* migrations applied by this call */
+	bool created; /* the installation was new */
+};
+
+/* Create or bring up to date the schema of db_url and record the
+ * installation's settings; harmless to repeat. */
+int svc_system_init(const char *db_url, const struct pack *pack, struct svc_init_result *ret, char *errmsg,
+		    size_t errsize);
+
+struct svc_health {
+	bool ok;          /* the database answered */
+	enum db_engine engine;
+	int schema;       /* valid when ok */
+};
+
+int svc_system_health(struct app *a, struct svc_health *ret);
+
+/* The loaded pack, as a new reference to its document. */
+json_t *svc_system_config(struct app *a);
+
+struct svc_pack_summary {
+	const char *id; /* valid while doc lives */
+	size_t regions, offices, towns;
+};
+
+/* Check a pack document without loading it. ERR_INVAL with errs filled when
+ * it is not valid. */
+int svc_system_validate_pack(json_t *doc, struct field_errors *errs, struct svc_pack_summary *ret);

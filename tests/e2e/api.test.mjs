@@ -1,0 +1,213 @@
+// The HTTP API: health, configuration, pack validation and problem answers.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+
+import { allowedMethods, assertProblem } from '../lib/http.mjs';
+import {
+  DEFAULT_PACK_PATH,
+  ENGINE,
+  cleanup,
+  loadDefaultPack,
+  mediaType,
+  startServer,
+  tempFile,
+} from '../lib/server.mjs';
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(async () => {
+  try {
+    if (server) assert.equal(await server.stop(), 0, 'server exits 0 on SIGTERM');
+  } finally {
+    await cleanup();
+  }
+});
+
+function countOffices(pack) {
+  return pack.regions.reduce((n, r) => n + r.offices.length, 0);
+}
+
+async function json(res) {
+  const text = await res.text();
+  assert.equal(mediaType(res.headers.get('content-type')), 'application/json', `content type of ${text}`);
+  return JSON.parse(text);
+}
+
+describe(`GET /healthz (${ENGINE})`, { timeout: 60_000 }, () => {
+  test('answers 200 with status ok, the engine and the schema', async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    assert.equal(res.status, 200);
+    const body = await json(res);
+    assert.equal(body.status, 'ok');
+    assert.equal(body.db, ENGINE);
+    assert.ok(Number.isInteger(body.schema), `schema is an integer: ${JSON.stringify(body.schema)}`);
+    assert.ok(body.schema >= 1, `schema ${body.schema} >= 1`);
+  });
+
+  test('HEAD answers 200 without a body', async () => {
+    const res = await fetch(`${server.url}/healthz`, { method: 'HEAD' });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), '');
+  });
+});
+
+describe(`GET /api/v1/config (${ENGINE})`, { timeout: 60_000 }, () => {
+  test('answers the default Connecticut pack', async () => {
+    const res = await fetch(`${server.url}/api/v1/config`);
+    assert.equal(res.status, 200);
+    const cfg = await json(res);
+    assert.equal(cfg.pack.id, 'connecticut');
+    assert.equal(cfg.pack.name, 'Connecticut Department of Children and Families');
+    assert.equal(cfg.pack.time_zone, 'America/New_York');
+    assert.deepEqual(
+      cfg.regions.map((r) => r.id),
+      ['R1', 'R2', 'R3', 'R4', 'R5', 'R6']);
+    assert.match(cfg.regions[0].name, /^Region 1\b/);
+    for (const region of cfg.regions) {
+      assert.ok(Array.isArray(region.offices) && region.offices.length > 0, `${region.id} has offices`);
+      for (const office of region.offices) {
+        assert.equal(office.region, region.id, `office ${office.id} belongs to ${region.id}`);
+        assert.ok(Array.isArray(office.towns) && office.towns.length > 0, `office ${office.id} has towns`);
+      }
+    }
+    assert.ok(cfg.regions[0].offices.some((o) => o.id === 'bridgeport'), 'R1 holds the bridgeport office');
+    for (const list of ['referral_sources', 'vulnerabilities', 'trafficking_types', 'services', 'deadlines']) {
+      assert.ok(Array.isArray(cfg[list]) && cfg[list].length > 0, `${list} is a non-empty list`);
+    }
+    const le = cfg.deadlines.find((d) => d.id === 'law_enforcement_report');
+    assert.ok(le, 'has the law_enforcement_report deadline');
+    assert.equal(le.minutes, 1440);
+  });
+
+  test('the default pack is packs/connecticut.json as is', async () => {
+    const res = await fetch(`${server.url}/api/v1/config`);
+    assert.deepEqual(await json(res), loadDefaultPack());
+  });
+
+  test('answers the pack given with --pack as is', async () => {
+    const pack = loadDefaultPack();
+    pack.pack.name = 'Test Agency of Children and Families';
+    const file = tempFile('renamed.json', JSON.stringify(pack));
+    const other = await startServer({ pack: file });
+    try {
+      const res = await fetch(`${other.url}/api/v1/config`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(await json(res), pack);
+    } finally {
+      assert.equal(await other.stop(), 0);
+    }
+  });
+});
+
+describe(`POST /api/v1/config/validate (${ENGINE})`, { timeout: 60_000 }, () => {
+  test('answers 200 valid for the shipped pack', async () => {
+    const body = fs.readFileSync(DEFAULT_PACK_PATH, 'utf8');
+    const res = await fetch(`${server.url}/api/v1/config/validate`, { method: 'POST', headers: JSON_HEADERS, body });
+    assert.equal(res.status, 200);
+    const r = await json(res);
+    assert.equal(r.valid, true);
+    assert.equal(r.id, 'connecticut');
+    assert.equal(r.regions, 6);
+    assert.equal(r.offices, countOffices(JSON.parse(body)));
+  });
+
+  test('answers 422 with the field path and reason for an unknown region', async () => {
+    const pack = loadDefaultPack();
+    pack.regions[2].offices[0].region = 'R7';
+    const res = await fetch(`${server.url}/api/v1/config/validate`, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify(pack),
+    });
+    const problem = await assertProblem(res, 422, 'invalid pack');
+    assert.ok(Array.isArray(problem.errors), `errors is a list: ${JSON.stringify(problem)}`);
+    assert.ok(
+      problem.errors.some((e) => e.field === 'regions[2].offices[0].region' && e.reason === 'unknown region "R7"'),
+      `errors holds {field: "regions[2].offices[0].region", reason: "unknown region \\"R7\\""}: ${JSON.stringify(problem.errors)}`);
+    for (const e of problem.errors) {
+      assert.equal(typeof e.field, 'string');
+      assert.equal(typeof e.reason, 'string');
+    }
+  });
+
+  test('validating a pack changes nothing that is served', async () => {
+    const pack = loadDefaultPack();
+    pack.pack.name = 'Something Else';
+    const res = await fetch(`${server.url}/api/v1/config/validate`, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify(pack),
+    });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    const cfg = await json(await fetch(`${server.url}/api/v1/config`));
+    assert.equal(cfg.pack.name, 'Connecticut Department of Children and Families');
+  });
+});
+
+describe(`problem answers (${ENGINE})`, { timeout: 60_000 }, () => {
+  test('a malformed JSON body answers 400', async () => {
+    const res = await fetch(`${server.url}/api/v1/config/validate`, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{"pack": {"id": "x",,}',
+    });
+    await assertProblem(res, 400, 'malformed JSON');
+  });
+
+  test('a POST with a Content-Type other than application/json answers 415', async () => {
+    const res = await fetch(`${server.url}/api/v1/config/validate`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: fs.readFileSync(DEFAULT_PACK_PATH, 'utf8'),
+    });
+    await assertProblem(res, 415, 'text/plain body');
+  });
+
+  test('an unknown path answers 404', async () => {
+    await assertProblem(await fetch(`${server.url}/api/v1/nothing`), 404, 'GET /api/v1/nothing');
+  });
+
+  test('DELETE /healthz answers 405 and Allow lists GET and HEAD', async () => {
+    const res = await fetch(`${server.url}/healthz`, { method: 'DELETE' });
+    const allow = allowedMethods(res);
+    await assertProblem(res, 405, 'DELETE /healthz');
+    assert.ok(allow.has('GET') && allow.has('HEAD'), `Allow: ${[...allow].join(', ')}`);
+    assert.ok(!allow.has('DELETE'), `Allow: ${[...allow].join(', ')}`);
+  });
+
+  test('GET /api/v1/config/validate answers 405 and Allow lists POST', async () => {
+    const res = await fetch(`${server.url}/api/v1/config/validate`);
+    const allow = allowedMethods(res);
+    await assertProblem(res, 405, 'GET /api/v1/config/validate');
+    assert.ok(allow.has('POST'), `Allow: ${[...allow].join(', ')}`);
+    assert.ok(!allow.has('GET'), `Allow: ${[...allow].join(', ')}`);
+  });
+
+  test('a body over --max-body answers 413', async () => {
+    const small = await startServer({ maxBody: 1024 });
+    try {
+      // A well-formed JSON document of about 4 KB: only its size is wrong.
+      const body = JSON.stringify({ pack: { id: 'x', name: 'y'.repeat(4096) } });
+      assert.ok(body.length > 4000);
+      const res = await fetch(`${small.url}/api/v1/config/validate`, { method: 'POST', headers: JSON_HEADERS, body });
+      await assertProblem(res, 413, '4 KB body with --max-body 1024');
+
+      // A body under the limit is still read.
+      const ok = await fetch(`${small.url}/api/v1/config/validate`, {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: '{"pack": ',
+      });
+      await assertProblem(ok, 400, 'small malformed body with --max-body 1024');
+    } finally {
+      assert.equal(await small.stop(), 0);
+    }
+  });
+});

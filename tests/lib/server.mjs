@@ -1,0 +1,432 @@
+// Test harness: runs the real hartline binary.
+//
+// Environment:
+//   HARTLINE_BIN          path of the binary under test (required)
+//   HARTLINE_SOURCE_ROOT  the source tree (default: two levels up from here)
+//   HARTLINE_TEST_ENGINE  sqlite (default) or postgresql; for postgresql the
+//                         tests run inside pg_virtualenv, which sets PGHOST,
+//                         PGPORT, PGUSER, PGPASSWORD for a throwaway cluster.
+//
+// Every database, temporary directory and server made here is recorded, and
+// cleanup() (call it from an `after` hook) stops the servers, drops the
+// databases and removes the directories. A server still running when the
+// process exits is killed.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const BIN = process.env.HARTLINE_BIN;
+if (!BIN) {
+  throw new Error(
+    'HARTLINE_BIN is not set: point it at the hartline binary to test, ' +
+      'e.g. HARTLINE_BIN=$PWD/build/hartline node --test tests/e2e/');
+}
+try {
+  fs.accessSync(BIN, fs.constants.X_OK);
+} catch (e) {
+  throw new Error(`HARTLINE_BIN=${BIN} is not an executable file: ${e.message}`);
+}
+
+export const SOURCE_ROOT = path.resolve(process.env.HARTLINE_SOURCE_ROOT || path.join(here, '..', '..'));
+
+export const ENGINE = process.env.HARTLINE_TEST_ENGINE || 'sqlite';
+if (ENGINE !== 'sqlite' && ENGINE !== 'postgresql') {
+  throw new Error(`HARTLINE_TEST_ENGINE must be sqlite or postgresql, not ${JSON.stringify(ENGINE)}`);
+}
+if (ENGINE === 'postgresql' && !process.env.PGHOST && !process.env.PGPORT) {
+  throw new Error(
+    'HARTLINE_TEST_ENGINE=postgresql needs a throwaway cluster: run the tests inside ' +
+      "pg_virtualenv, e.g. pg_virtualenv sh -c 'HARTLINE_TEST_ENGINE=postgresql node --test tests/e2e/'");
+}
+
+/** The pack shipped in the source tree, as a path and as parsed JSON. */
+export const DEFAULT_PACK_PATH = path.join(SOURCE_ROOT, 'packs', 'connecticut.json');
+export function loadDefaultPack() {
+  return JSON.parse(fs.readFileSync(DEFAULT_PACK_PATH, 'utf8'));
+}
+
+// Time limits. Generous so that a sanitizer build on a slow machine passes;
+// they only bound a hang, they never pace a test.
+export const START_TIMEOUT_MS = 15_000;
+export const STOP_TIMEOUT_MS = 15_000;
+export const RUN_TIMEOUT_MS = 30_000;
+
+const tempDirs = [];
+const databases = []; // { url, engine, name }
+const dirOfDb = new Map(); // url -> temp directory used as the working directory
+const servers = new Set();
+
+/** A fresh temporary directory, removed by cleanup(). */
+export function tempDir(prefix = 'hartline-test-') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Writes a file into a fresh temporary directory and returns its path. */
+export function tempFile(name, content) {
+  const file = path.join(tempDir(), name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+/**
+ * A fresh, empty database on the engine under test; returns its URL (a
+ * SQLite file path or a postgresql:// URL). Nothing is created in it: run
+ * `hartline init` before serving it.
+ */
+export function freshDb() {
+  const dir = tempDir('hartline-db-');
+  let url;
+  if (ENGINE === 'sqlite') {
+    url = path.join(dir, 'hartline.db');
+    databases.push({ url, engine: 'sqlite' });
+  } else {
+    const name = `hartline_test_${process.pid}_${databases.length}_${randomBytes(4).toString('hex')}`;
+    execFileSync('createdb', [name], { stdio: ['ignore', 'ignore', 'pipe'] });
+    url = postgresUrl(name);
+    databases.push({ url, engine: 'postgresql', name });
+  }
+  dirOfDb.set(url, dir);
+  return url;
+}
+
+function postgresUrl(dbname) {
+  const e = encodeURIComponent;
+  const user = process.env.PGUSER || os.userInfo().username;
+  const password = process.env.PGPASSWORD;
+  const host = process.env.PGHOST || 'localhost';
+  const port = process.env.PGPORT || '5432';
+  const auth = password !== undefined ? `${e(user)}:${e(password)}@` : `${e(user)}@`;
+  if (host.startsWith('/')) {
+    // A Unix socket directory goes in the query string.
+    return `postgresql://${auth}/${e(dbname)}?host=${e(host)}&port=${e(port)}`;
+  }
+  const h = host.includes(':') ? `[${host}]` : host;
+  return `postgresql://${auth}${h}:${e(port)}/${e(dbname)}`;
+}
+
+// The binary runs in the database's temporary directory, so that whatever it
+// writes beside the database (a key file, say) goes away with it.
+function cwdFor(db) {
+  return (db && dirOfDb.get(db)) || tempDir('hartline-cwd-');
+}
+
+function childEnv(extra) {
+  const env = { ...process.env };
+  // Settings of the binary itself must come from the test, not the caller.
+  delete env.HARTLINE_DB;
+  delete env.HARTLINE_LOG;
+  return { ...env, ...extra };
+}
+
+/**
+ * Runs `hartline ARGS` to completion: resolves { code, signal, stdout, stderr }.
+ * A run that outlives opts.timeout is killed (code null, signal SIGKILL,
+ * timedOut true).
+ */
+export function run(args, opts = {}) {
+  const { env = {}, cwd, db, timeout = RUN_TIMEOUT_MS, input } = opts;
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, args, {
+      cwd: cwd || cwdFor(db ?? findDbArg(args, env)),
+      env: childEnv(env),
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    proc.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    proc.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    if (input !== undefined) proc.stdin.end(input);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      proc.kill('SIGKILL');
+    }, timeout);
+    proc.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    proc.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
+    });
+  });
+}
+
+function findDbArg(args, env) {
+  const i = args.indexOf('--db');
+  if (i >= 0 && i + 1 < args.length) return args[i + 1];
+  return env.HARTLINE_DB;
+}
+
+/** Runs `hartline init --db DB [--pack PACK]` and throws unless it exits 0. */
+export async function initDb(db, { pack, env } = {}) {
+  const args = ['init', '--db', db];
+  if (pack) args.push('--pack', pack);
+  const r = await run(args, { env, db });
+  if (r.code !== 0) {
+    throw new Error(`hartline ${args.join(' ')} exited ${r.code ?? r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  }
+  return r;
+}
+
+/**
+ * Parses one log line `<RFC3339 time> <level> <event> key=value ...`.
+ * Values may be double-quoted with backslash escapes. Returns null for a
+ * line that is not in that form.
+ */
+export function parseLogLine(line) {
+  const m = /^(\S+) (\S+) (\S+)(?: (.*))?$/.exec(line);
+  if (!m) return null;
+  const fields = {};
+  const rest = m[4] || '';
+  const re = /([^\s=]+)=("(?:[^"\\]|\\.)*"|\S*)/g;
+  let f;
+  while ((f = re.exec(rest)) !== null) {
+    let v = f[2];
+    if (v.startsWith('"')) {
+      try {
+        v = JSON.parse(v);
+      } catch {
+        v = v.slice(1, -1);
+      }
+    }
+    fields[f[1]] = v;
+  }
+  return { line, time: m[1], level: m[2], event: m[3], fields };
+}
+
+/**
+ * Starts `hartline serve` on an ephemeral loopback port and resolves once it
+ * has logged `listening` and answered /healthz.
+ *
+ * opts.db       database URL; when absent a fresh one is made and initialised
+ *               (with opts.pack, if any)
+ * opts.dbFromEnv pass the database as HARTLINE_DB instead of --db
+ * opts.pack     --pack FILE
+ * opts.maxBody  --max-body BYTES
+ * opts.env      extra environment
+ * opts.args     extra arguments
+ *
+ * Resolves { url, proc, db, logs(), events(), waitForLog(pred), stop(signal) }.
+ */
+export async function startServer(opts = {}) {
+  let { db } = opts;
+  if (!db) {
+    db = freshDb();
+    await initDb(db, { pack: opts.pack, env: opts.env });
+  }
+  const args = ['serve'];
+  const env = { ...(opts.env || {}) };
+  if (opts.dbFromEnv) env.HARTLINE_DB = db;
+  else args.push('--db', db);
+  args.push('--listen', '127.0.0.1:0');
+  if (opts.pack) args.push('--pack', opts.pack);
+  if (opts.maxBody !== undefined) args.push('--max-body', String(opts.maxBody));
+  if (opts.args) args.push(...opts.args);
+
+  const proc = spawn(BIN, args, { cwd: cwdFor(db), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = new Server(proc, db, args);
+  servers.add(server);
+  try {
+    const listening = await server.waitForLog((e) => e.event === 'listening' && e.fields.url, {
+      timeout: START_TIMEOUT_MS,
+      what: 'the `listening` log line',
+    });
+    server.url = listening.fields.url.replace(/\/+$/, '');
+    if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(server.url)) {
+      throw new Error(`listening line has an unexpected url: ${listening.line}`);
+    }
+    await server.waitHealthy();
+  } catch (e) {
+    await server.kill();
+    throw e;
+  }
+  return server;
+}
+
+class Server {
+  constructor(proc, db, args) {
+    this.proc = proc;
+    this.db = db;
+    this.args = args;
+    this.url = null;
+    this.stdout = '';
+    this.exitCode = undefined; // set when the process has exited
+    this.exitSignal = null;
+    this._lines = [];
+    this._partial = '';
+    this._waiters = new Set();
+    this.exited = new Promise((resolve) => {
+      proc.on('close', (code, signal) => {
+        if (this._partial) this._push(this._partial);
+        this._partial = '';
+        this.exitCode = code;
+        this.exitSignal = signal;
+        servers.delete(this);
+        for (const w of this._waiters) w.onExit();
+        resolve(code);
+      });
+    });
+    proc.on('error', (e) => {
+      this._spawnError = e;
+    });
+    proc.stdout.setEncoding('utf8').on('data', (d) => (this.stdout += d));
+    proc.stderr.setEncoding('utf8').on('data', (d) => {
+      const parts = (this._partial + d).split('\n');
+      this._partial = parts.pop();
+      for (const p of parts) this._push(p);
+    });
+  }
+
+  _push(line) {
+    this._lines.push(line);
+    const ev = parseLogLine(line);
+    if (!ev) return;
+    for (const w of this._waiters) w.onEvent(ev);
+  }
+
+  /** The lines the server wrote on stderr so far. */
+  logs() {
+    return this._lines.slice();
+  }
+
+  /** The parsed log lines so far. */
+  events() {
+    return this._lines.map(parseLogLine).filter(Boolean);
+  }
+
+  /** Resolves with the first log event (past or future) for which pred holds. */
+  waitForLog(pred, { timeout = START_TIMEOUT_MS, what = 'a log line' } = {}) {
+    const seen = this.events().find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const w = {
+        onEvent: (ev) => {
+          if (pred(ev)) done(null, ev);
+        },
+        onExit: () =>
+          done(new Error(`hartline exited (${this.exitCode ?? this.exitSignal}) before ${what}\n${this.describe()}`)),
+      };
+      const timer = setTimeout(() => done(new Error(`timed out after ${timeout} ms waiting for ${what}\n${this.describe()}`)), timeout);
+      const done = (err, ev) => {
+        clearTimeout(timer);
+        this._waiters.delete(w);
+        if (err) reject(err);
+        else resolve(ev);
+      };
+      if (this.exitCode !== undefined) return w.onExit();
+      this._waiters.add(w);
+    });
+  }
+
+  async waitHealthy(timeout = START_TIMEOUT_MS) {
+    const deadline = Date.now() + timeout;
+    let last;
+    for (;;) {
+      if (this.exitCode !== undefined) {
+        throw new Error(`hartline exited (${this.exitCode ?? this.exitSignal}) before /healthz answered\n${this.describe()}`);
+      }
+      try {
+        const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) });
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+        last = `status ${res.status}`;
+      } catch (e) {
+        last = e.message;
+      }
+      if (Date.now() >= deadline) {
+        throw new Error(`/healthz did not answer 200 within ${timeout} ms (last: ${last})\n${this.describe()}`);
+      }
+      await new Promise((r) => setTimeout(r, 20)); // poll interval, not a wait for readiness
+    }
+  }
+
+  describe() {
+    return `command: ${BIN} ${this.args.join(' ')}\nstderr:\n${this._lines.concat(this._partial ? [this._partial] : []).join('\n')}`;
+  }
+
+  /** Sends signal (SIGTERM by default) and resolves with the exit code. */
+  async stop(signal = 'SIGTERM', timeout = STOP_TIMEOUT_MS) {
+    if (this.exitCode !== undefined) return this.exitCode;
+    this.proc.kill(signal);
+    return this.waitExit(timeout);
+  }
+
+  /**
+   * Resolves with the exit code once the process exits on its own (after a
+   * signal the test sent itself); kills it and throws after timeout.
+   */
+  async waitExit(timeout = STOP_TIMEOUT_MS) {
+    if (this.exitCode !== undefined) return this.exitCode;
+    let timer;
+    const timedOut = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeout);
+    });
+    const r = await Promise.race([this.exited, timedOut]);
+    clearTimeout(timer);
+    if (r === 'timeout') {
+      await this.kill();
+      throw new Error(`hartline did not exit within ${timeout} ms\n${this.describe()}`);
+    }
+    return r;
+  }
+
+  /** Kills the process outright (for cleanup after a failure). */
+  async kill() {
+    if (this.exitCode !== undefined) return;
+    this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+/**
+ * Stops every server still running, drops the databases and removes the
+ * temporary directories made so far. Call it from `after`.
+ */
+export async function cleanup() {
+  await Promise.all([...servers].map((s) => s.kill()));
+  for (const db of databases.splice(0)) {
+    if (db.engine === 'postgresql') {
+      try {
+        execFileSync('dropdb', ['--if-exists', db.name], { stdio: 'ignore' });
+      } catch {
+        // The cluster goes away with pg_virtualenv anyway.
+      }
+    }
+  }
+  dirOfDb.clear();
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+process.on('exit', () => {
+  for (const s of servers) {
+    try {
+      s.proc.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+export function mediaType(contentType) {
+  return (contentType || '').split(';')[0].trim().toLowerCase();
+}
+
+/** A Content-Type value normalised for comparison: `text/html; charset=utf-8`. */
+export function normContentType(contentType) {
+  return (contentType || '')
+    .split(';')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)
+    .map((s) => s.replace(/\s*=\s*"?([^"]*)"?$/, '=$1'))
+    .join('; ');
+}

@@ -1,0 +1,361 @@
+/* Unit tests of src/base: arena, buffer, clock, JSON limits, field errors,
+ * strings, logging, random tokens. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/crypto.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/str.h"
+
+/* ---- arena ---- */
+
+static void arena_hands_out_aligned_distinct_memory(void **state)
+{
+	struct arena a;
+	arena_init(&a, 0);
+	char *p = arena_alloc(&a, 3);
+	char *q = arena_alloc(&a, 5);
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_true(((uintptr_t)p % 16) == 0);
+	assert_true(((uintptr_t)q % 16) == 0);
+	assert_ptr_not_equal(p, q);
+	memset(p, 'a', 3);
+	memset(q, 'b', 5);
+	assert_int_equal(p[2], 'a');
+	arena_done(&a);
+}
+
+static void arena_serves_allocations_bigger_than_a_block(void **state)
+{
+	struct arena a;
+	arena_init(&a, 0);
+	char *small = arena_alloc(&a, 10);
+	char *big = arena_alloc(&a, 100000);
+	char *after = arena_alloc(&a, 10);
+	assert_non_null(small);
+	assert_non_null(big);
+	assert_non_null(after);
+	memset(big, 1, 100000);
+	/* The small allocation after the big one still comes from the first
+	 * block: the block was not thrown away. */
+	assert_true(after > small && after - small < 8192);
+	arena_done(&a);
+}
+
+static void arena_refuses_past_its_cap(void **state)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	assert_non_null(arena_alloc(&a, 1000));
+	assert_null(arena_alloc(&a, 100));
+	arena_done(&a);
+}
+
+static void arena_copies_and_formats_strings(void **state)
+{
+	struct arena a;
+	arena_init(&a, 0);
+	assert_string_equal(arena_strdup(&a, "Careline"), "Careline");
+	assert_string_equal(arena_strndup(&a, "Hartford", 4), "Hart");
+	assert_string_equal(arena_printf(&a, "R%d/%s", 4, "hartford"), "R4/hartford");
+	arena_done(&a);
+	arena_done(NULL);
+}
+
+/* ---- buf ---- */
+
+static void buf_appends_and_stays_terminated(void **state)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	assert_string_equal(buf_str(&b), "");
+	assert_int_equal(buf_puts(&b, "I-2026-"), 0);
+	assert_int_equal(buf_printf(&b, "%06d", 123), 0);
+	assert_int_equal(buf_putc(&b, '!'), 0);
+	assert_string_equal(buf_str(&b), "I-2026-000123!");
+	assert_int_equal(b.len, 14);
+	buf_clear(&b);
+	assert_string_equal(buf_str(&b), "");
+	buf_done(&b);
+}
+
+static void buf_refuses_to_grow_past_its_cap_and_keeps_its_contents(void **state)
+{
+	struct buf b;
+	buf_init(&b, 10);
+	assert_int_equal(buf_puts(&b, "12345678"), 0);
+	assert_int_equal(buf_puts(&b, "abc"), ERR_TOOBIG);
+	assert_string_equal(buf_str(&b), "12345678");
+	assert_int_equal(buf_printf(&b, "%s", "xyz"), ERR_TOOBIG);
+	assert_int_equal(buf_puts(&b, "90"), 0);
+	assert_int_equal(b.len, 10);
+	buf_done(&b);
+}
+
+static void buf_detach_hands_over_the_storage(void **state)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	size_t len;
+	char *empty = buf_detach(&b, &len);
+	assert_string_equal(empty, "");
+	assert_int_equal(len, 0);
+	free(empty);
+	buf_puts(&b, "sealed");
+	char *s = buf_detach(&b, &len);
+	assert_string_equal(s, "sealed");
+	assert_int_equal(len, 6);
+	assert_null(b.data);
+	free(s);
+	buf_done(&b);
+	buf_done(NULL);
+}
+
+/* ---- clock ---- */
+
+static void clock_can_be_fixed_advanced_and_released(void **state)
+{
+	hl_time t;
+	assert_int_equal(time_parse("2026-11-28T03:00:00Z", &t), 0);
+	clock_set(t);
+	assert_true(now() == t);
+	clock_advance(90 * HL_USEC_PER_SEC);
+	char out[32];
+	assert_int_equal(time_format(now(), out, sizeof out), 0);
+	assert_string_equal(out, "2026-11-28T03:01:30Z");
+	clock_reset();
+	assert_true(now() > t + HL_USEC_PER_SEC);
+}
+
+static void time_parse_reads_offsets_and_fractions(void **state)
+{
+	hl_time a, b, c;
+	assert_int_equal(time_parse("2026-03-08T01:30:00-05:00", &a), 0);
+	assert_int_equal(time_parse("2026-03-08T06:30:00Z", &b), 0);
+	assert_true(a == b);
+	assert_int_equal(time_parse("2026-03-08T06:30:00.250Z", &c), 0);
+	assert_true(c - b == 250000);
+	assert_int_equal(time_parse("1970-01-01T00:00:00Z", &a), 0);
+	assert_true(a == 0);
+	assert_int_equal(time_parse("2024-02-29T12:00:00Z", &a), 0);
+}
+
+static void time_parse_rejects_impossible_dates_and_junk(void **state)
+{
+	hl_time t = 42;
+	assert_int_equal(time_parse("2026-02-29T00:00:00Z", &t), ERR_PARSE);
+	assert_int_equal(time_parse("2026-13-01T00:00:00Z", &t), ERR_PARSE);
+	assert_int_equal(time_parse("2026-04-31T00:00:00Z", &t), ERR_PARSE);
+	assert_int_equal(time_parse("2026-04-01T24:00:00Z", &t), ERR_PARSE);
+	assert_int_equal(time_parse("2026-04-01T10:00:00", &t), ERR_PARSE);
+	assert_int_equal(time_parse("2026-04-01 10:00:00Z", &t), ERR_PARSE);
+	assert_int_equal(time_parse("2026-04-01T10:00:00Zjunk", &t), ERR_PARSE);
+	assert_int_equal(time_parse("yesterday", &t), ERR_PARSE);
+	assert_true(t == 42);
+}
+
+/* ---- json ---- */
+
+static void json_parses_within_limits(void **state)
+{
+	const char *doc = "{\"a\":[1,{\"b\":\"[[[[\"}]}";
+	json_t *j = NULL;
+	char err[128];
+	struct json_limits lim = {.max_bytes = 100, .max_depth = 3};
+	assert_int_equal(json_parse_limited(doc, strlen(doc), &lim, &j, err, sizeof err), 0);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "a"), 1), "b")),
+			    "[[[[");
+	json_decref(j);
+}
+
+static void json_refuses_documents_nested_too_deep(void **state)
+{
+	const char *doc = "[[[[1]]]]";
+	json_t *j = NULL;
+	char err[128];
+	struct json_limits lim = {.max_bytes = 100, .max_depth = 3};
+	assert_int_equal(json_parse_limited(doc, strlen(doc), &lim, &j, err, sizeof err), ERR_TOOBIG);
+	assert_null(j);
+	assert_string_equal(err, "nested deeper than 3 levels");
+}
+
+static void json_refuses_documents_too_large(void **state)
+{
+	char doc[64];
+	memset(doc, ' ', sizeof doc);
+	doc[0] = '1';
+	json_t *j = NULL;
+	char err[128];
+	struct json_limits lim = {.max_bytes = 32, .max_depth = 3};
+	assert_int_equal(json_parse_limited(doc, sizeof doc, &lim, &j, err, sizeof err), ERR_TOOBIG);
+}
+
+static void json_reports_where_a_document_is_malformed(void **state)
+{
+	const char *doc = "{\n  \"a\": 1,\n  \"b\": }";
+	json_t *j = NULL;
+	char err[128];
+	assert_int_equal(json_parse_limited(doc, strlen(doc), NULL, &j, err, sizeof err), ERR_PARSE);
+	assert_non_null(strstr(err, "line 3"));
+}
+
+static void json_rejects_duplicate_keys(void **state)
+{
+	const char *doc = "{\"dob\":\"2011-03-04\",\"dob\":\"2012-01-01\"}";
+	json_t *j = NULL;
+	char err[128];
+	assert_int_equal(json_parse_limited(doc, strlen(doc), NULL, &j, err, sizeof err), ERR_PARSE);
+	assert_non_null(strstr(err, "duplicate"));
+}
+
+static void field_errors_keep_path_and_reason_up_to_a_maximum(void **state)
+{
+	struct field_errors fe;
+	field_errors_init(&fe, 2);
+	assert_false(field_errors_any(&fe));
+	field_error_add(&fe, "children[0].dob", "in the future");
+	field_error_add(&fe, "reporter.source", "unknown source \"%s\"", "psychic");
+	field_error_add(&fe, "town", "required");
+	assert_true(field_errors_any(&fe));
+	assert_int_equal(fe.count, 3);
+	assert_int_equal(json_array_size(fe.list), 2);
+	char out[128];
+	assert_int_equal(field_error_format(&fe, 1, out, sizeof out), 0);
+	assert_string_equal(out, "reporter.source: unknown source \"psychic\"");
+	assert_int_equal(field_error_format(&fe, 2, out, sizeof out), ERR_NOTFOUND);
+	field_errors_done(&fe);
+}
+
+/* ---- strings ---- */
+
+static void str_to_int64_checks_the_whole_string_and_the_range(void **state)
+{
+	int64_t v = 7;
+	assert_int_equal(str_to_int64("8080", 0, 65535, &v), 0);
+	assert_true(v == 8080);
+	assert_int_equal(str_to_int64("65536", 0, 65535, &v), ERR_INVAL);
+	assert_int_equal(str_to_int64("80x", 0, 65535, &v), ERR_INVAL);
+	assert_int_equal(str_to_int64("", 0, 65535, &v), ERR_INVAL);
+	assert_int_equal(str_to_int64("-1", 0, 65535, &v), ERR_INVAL);
+	assert_int_equal(str_to_int64("99999999999999999999", INT64_MIN, INT64_MAX, &v), ERR_INVAL);
+	assert_true(v == 8080);
+}
+
+static void str_copy_truncates_and_says_so(void **state)
+{
+	char out[5];
+	assert_int_equal(str_copy(out, sizeof out, "abcd"), 0);
+	assert_string_equal(out, "abcd");
+	assert_int_equal(str_copy(out, sizeof out, "abcdef"), ERR_TOOBIG);
+	assert_string_equal(out, "abcd");
+	assert_true(str_starts_with("postgresql://x", "postgresql://"));
+	assert_true(str_ends_with("0001_init.pg.sql", ".pg.sql"));
+	assert_false(str_ends_with("sql", ".pg.sql"));
+}
+
+static void file_read_all_reads_and_respects_the_cap(void **state)
+{
+	char path[] = "/tmp/hartline-test-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "hello, hart", 11), 11);
+	close(fd);
+	char *data;
+	size_t len;
+	assert_int_equal(file_read_all(path, 100, &data, &len), 0);
+	assert_string_equal(data, "hello, hart");
+	assert_int_equal(len, 11);
+	free(data);
+	assert_int_equal(file_read_all(path, 5, &data, &len), ERR_TOOBIG);
+	unlink(path);
+	assert_int_equal(file_read_all(path, 100, &data, &len), ERR_NOTFOUND);
+}
+
+static void error_codes_have_descriptions(void **state)
+{
+	assert_string_equal(err_str(ERR_NOMEM), "out of memory");
+	assert_string_equal(err_str(ERR_SCHEMA), "database schema is newer than this program");
+	assert_string_equal(err_str(12345), "unknown error");
+}
+
+/* ---- log ---- */
+
+static void log_writes_one_line_per_event_with_time_level_and_event(void **state)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	int saved = dup(STDERR_FILENO);
+	dup2(fds[1], STDERR_FILENO);
+	hl_time t;
+	time_parse("2026-11-28T03:00:00Z", &t);
+	clock_set(t);
+	log_set_level(LOG_INFO);
+	log_info("http", "method=%s path=%s status=%d", "GET", "/x\ny", 200);
+	log_debug("hidden", "x=%d", 1);
+	clock_reset();
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fds[1]);
+	char out[512] = {0};
+	ssize_t n = read(fds[0], out, sizeof out - 1);
+	close(fds[0]);
+	assert_true(n > 0);
+	assert_string_equal(out, "2026-11-28T03:00:00Z info http method=GET path=/x y status=200\n");
+}
+
+/* ---- crypto ---- */
+
+static void random_tokens_are_hex_and_differ(void **state)
+{
+	assert_int_equal(crypto_init(), 0);
+	char a[65], b[65];
+	assert_int_equal(crypto_random_hex(32, a, sizeof a), 0);
+	assert_int_equal(crypto_random_hex(32, b, sizeof b), 0);
+	assert_int_equal(strlen(a), 64);
+	assert_int_equal(strspn(a, "0123456789abcdef"), 64);
+	assert_string_not_equal(a, b);
+	assert_int_equal(crypto_random_hex(32, a, 10), ERR_TOOBIG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(arena_hands_out_aligned_distinct_memory),
+		cmocka_unit_test(arena_serves_allocations_bigger_than_a_block),
+		cmocka_unit_test(arena_refuses_past_its_cap),
+		cmocka_unit_test(arena_copies_and_formats_strings),
+		cmocka_unit_test(buf_appends_and_stays_terminated),
+		cmocka_unit_test(buf_refuses_to_grow_past_its_cap_and_keeps_its_contents),
+		cmocka_unit_test(buf_detach_hands_over_the_storage),
+		cmocka_unit_test(clock_can_be_fixed_advanced_and_released),
+		cmocka_unit_test(time_parse_reads_offsets_and_fractions),
+		cmocka_unit_test(time_parse_rejects_impossible_dates_and_junk),
+		cmocka_unit_test(json_parses_within_limits),
+		cmocka_unit_test(json_refuses_documents_nested_too_deep),
+		cmocka_unit_test(json_refuses_documents_too_large),
+		cmocka_unit_test(json_reports_where_a_document_is_malformed),
+		cmocka_unit_test(json_rejects_duplicate_keys),
+		cmocka_unit_test(field_errors_keep_path_and_reason_up_to_a_maximum),
+		cmocka_unit_test(str_to_int64_checks_the_whole_string_and_the_range),
+		cmocka_unit_test(str_copy_truncates_and_says_so),
+		cmocka_unit_test(file_read_all_reads_and_respects_the_cap),
+		cmocka_unit_test(error_codes_have_descriptions),
+		cmocka_unit_test(log_writes_one_line_per_event_with_time_level_and_event),
+		cmocka_unit_test(random_tokens_are_hex_and_differ),
+	};
+	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
+}

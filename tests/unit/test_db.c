@@ -1,0 +1,376 @@
+/* Unit tests of src/db, run once on SQLite and once on PostgreSQL.
+ *
+ * PostgreSQL comes from the environment (PGHOST, PGPORT, ... as set by
+ * pg_virtualenv); each test gets a fresh database. Without it the
+ * PostgreSQL group is skipped, unless HARTLINE_REQUIRE_PG is set (make
+ * check sets it), when it fails. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/crypto.h"
+#include "base/err.h"
+#include "db/db.h"
+
+struct fixture {
+	enum db_engine engine;
+	char url[512];
+	char dbname[64]; /* PostgreSQL: the database to drop */
+	char dir[64];    /* SQLite: the temporary directory */
+	struct db *db;
+};
+
+static bool pg_available(void)
+{
+	return getenv("PGHOST") || getenv("PGPORT") || getenv("HARTLINE_TEST_PG_URL");
+}
+
+static int setup_engine(void **state, enum db_engine engine)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	f->engine = engine;
+	char err[512];
+	if (engine == DB_SQLITE) {
+		snprintf(f->dir, sizeof f->dir, "/tmp/hartline-db-XXXXXX");
+		assert_non_null(mkdtemp(f->dir));
+		snprintf(f->url, sizeof f->url, "%s/test.db", f->dir);
+	} else {
+		char hex[17];
+		crypto_random_hex(8, hex, sizeof hex);
+		snprintf(f->dbname, sizeof f->dbname, "hl_test_%s", hex);
+		struct db *admin;
+		int r = db_open("postgresql://", &admin, err, sizeof err);
+		if (r < 0)
+			fail_msg("cannot reach PostgreSQL: %s", err);
+		char sql[128];
+		snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
+		assert_int_equal(db_exec(admin, sql), 0);
+		db_close(admin);
+		snprintf(f->url, sizeof f->url, "postgresql:///%s", f->dbname);
+	}
+	int r = db_open(f->url, &f->db, err, sizeof err);
+	if (r < 0)
+		fail_msg("db_open(%s): %s", f->url, err);
+	*state = f;
+	return 0;
+}
+
+static int setup_sqlite(void **state)
+{
+	return setup_engine(state, DB_SQLITE);
+}
+
+static int setup_pg(void **state)
+{
+	return setup_engine(state, DB_POSTGRESQL);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	if (!f)
+		return 0;
+	db_close(f->db);
+	if (f->engine == DB_SQLITE) {
+		char path[600];
+		const char *suffixes[] = {"", "-wal", "-shm"};
+		for (int i = 0; i < 3; i++) {
+			snprintf(path, sizeof path, "%s%s", f->url, suffixes[i]);
+			unlink(path);
+		}
+		rmdir(f->dir);
+	} else {
+		struct db *admin;
+		char err[512];
+		if (db_open("postgresql://", &admin, err, sizeof err) == 0) {
+			char sql[128];
+			snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->dbname);
+			db_exec(admin, sql);
+			db_close(admin);
+		}
+	}
+	free(f);
+	return 0;
+}
+
+static void reports_its_engine(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_engine(f->db), f->engine);
+	assert_int_equal(db_url_engine(f->url), f->engine);
+	assert_string_equal(db_engine_name(DB_SQLITE), "sqlite");
+	assert_string_equal(db_engine_name(DB_POSTGRESQL), "postgresql");
+}
+
+static void binds_and_reads_back_every_type(void **state)
+{
+	struct fixture *f = *state;
+	const char *blob_type = f->engine == DB_POSTGRESQL ? "BYTEA" : "BLOB";
+	char sql[256];
+	snprintf(sql, sizeof sql, "CREATE TABLE t (i BIGINT, s TEXT, b %s, n TEXT)", blob_type);
+	assert_int_equal(db_exec(f->db, sql), 0);
+	struct db_stmt *st;
+	assert_int_equal(db_prepare(f->db, "INSERT INTO t (i, s, b, n) VALUES (?, ?, ?, ?)", &st), 0);
+	const unsigned char blob[] = {0, 1, 2, 0xff, 0, 'x'};
+	assert_int_equal(db_bind_int64(st, 1, INT64_C(9007199254740993)), 0);
+	assert_int_equal(db_bind_text(st, 2, "Katie O'Brien – \"K\" ?"), 0);
+	assert_int_equal(db_bind_blob(st, 3, blob, sizeof blob), 0);
+	assert_int_equal(db_bind_null(st, 4), 0);
+	assert_int_equal(db_step(st), DB_DONE);
+	db_finalize(st);
+
+	assert_int_equal(db_prepare(f->db, "SELECT i, s, b, n FROM t WHERE i = ?", &st), 0);
+	db_bind_int64(st, 1, INT64_C(9007199254740993));
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_column_count(st), 4);
+	assert_true(db_column_int64(st, 0) == INT64_C(9007199254740993));
+	assert_string_equal(db_column_text(st, 1), "Katie O'Brien – \"K\" ?");
+	size_t len;
+	const unsigned char *got = db_column_blob(st, 2, &len);
+	assert_int_equal(len, sizeof blob);
+	assert_memory_equal(got, blob, sizeof blob);
+	assert_true(db_column_is_null(st, 3));
+	assert_null(db_column_text(st, 3));
+	assert_int_equal(db_step(st), DB_DONE);
+	db_finalize(st);
+}
+
+static void question_marks_inside_quotes_and_comments_are_not_parameters(void **state)
+{
+	struct fixture *f = *state;
+	struct db_stmt *st;
+	assert_int_equal(db_prepare(f->db,
+				    "SELECT 'why?' AS a, -- what?\n"
+				    " ? AS b, 'it''s ?' AS c",
+				    &st),
+			 0);
+	assert_int_equal(db_bind_text(st, 1, "yes"), 0);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_text(st, 0), "why?");
+	assert_string_equal(db_column_text(st, 1), "yes");
+	assert_string_equal(db_column_text(st, 2), "it's ?");
+	db_finalize(st);
+}
+
+static void a_statement_can_be_reset_and_run_again(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_exec(f->db, "CREATE TABLE n (v INTEGER)"), 0);
+	struct db_stmt *st;
+	assert_int_equal(db_prepare(f->db, "INSERT INTO n (v) VALUES (?)", &st), 0);
+	for (int i = 1; i <= 5; i++) {
+		db_bind_int64(st, 1, i);
+		assert_int_equal(db_step(st), DB_DONE);
+		db_reset(st);
+	}
+	db_finalize(st);
+	int64_t sum = 0;
+	assert_int_equal(db_query_int64(f->db, "SELECT sum(v) FROM n", &sum), 0);
+	assert_true(sum == 15);
+	assert_int_equal(db_query_int64(f->db, "SELECT v FROM n WHERE v > 100", &sum), ERR_NOTFOUND);
+	assert_true(sum == 15);
+}
+
+static void rollback_discards_and_commit_keeps(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_exec(f->db, "CREATE TABLE n (v INTEGER)"), 0);
+	assert_int_equal(db_begin(f->db), 0);
+	assert_int_equal(db_exec(f->db, "INSERT INTO n (v) VALUES (1)"), 0);
+	assert_int_equal(db_rollback(f->db), 0);
+	assert_int_equal(db_begin(f->db), 0);
+	assert_int_equal(db_exec(f->db, "INSERT INTO n (v) VALUES (2)"), 0);
+	assert_int_equal(db_commit(f->db), 0);
+	int64_t n = 0, sum = 0;
+	assert_int_equal(db_query_int64(f->db, "SELECT count(*) FROM n", &n), 0);
+	assert_int_equal(db_query_int64(f->db, "SELECT sum(v) FROM n", &sum), 0);
+	assert_true(n == 1 && sum == 2);
+}
+
+static void a_constraint_violation_is_a_conflict(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_exec(f->db, "CREATE TABLE u (k TEXT PRIMARY KEY)"), 0);
+	assert_int_equal(db_exec(f->db, "INSERT INTO u (k) VALUES ('a')"), 0);
+	struct db_stmt *st;
+	assert_int_equal(db_prepare(f->db, "INSERT INTO u (k) VALUES (?)", &st), 0);
+	db_bind_text(st, 1, "a");
+	assert_int_equal(db_step(st), ERR_CONFLICT);
+	assert_true(strlen(db_errmsg(f->db)) > 0);
+	db_finalize(st);
+}
+
+static void bad_sql_is_an_error_with_a_message(void **state)
+{
+	struct fixture *f = *state;
+	struct db_stmt *st = NULL;
+	int r = db_prepare(f->db, "SELEC nothing", &st);
+	if (r == 0) /* PostgreSQL parses on the first step */
+		r = db_step(st);
+	assert_true(r < 0);
+	assert_non_null(strstr(db_errmsg(f->db), "syntax"));
+	db_finalize(st);
+}
+
+static void migrate_applies_everything_once(void **state)
+{
+	struct fixture *f = *state;
+	int version = -1, applied = -1;
+	char err[512];
+	assert_int_equal(db_schema_version(f->db, &version), 0);
+	assert_int_equal(version, 0);
+	assert_int_equal(db_migrate(f->db, &applied, err, sizeof err), 0);
+	assert_true(db_schema_latest() >= 1);
+	assert_int_equal(applied, db_schema_latest());
+	assert_int_equal(db_schema_version(f->db, &version), 0);
+	assert_int_equal(version, db_schema_latest());
+	int64_t rows;
+	assert_int_equal(db_query_int64(f->db, "SELECT count(*) FROM schema_version", &rows), 0);
+	assert_true(rows == db_schema_latest());
+
+	assert_int_equal(db_migrate(f->db, &applied, err, sizeof err), 0);
+	assert_int_equal(applied, 0);
+	assert_int_equal(db_query_int64(f->db, "SELECT count(*) FROM schema_version", &rows), 0);
+	assert_true(rows == db_schema_latest());
+	/* The first migration's table is there. */
+	assert_int_equal(db_query_int64(f->db, "SELECT count(*) FROM setting", &rows), 0);
+}
+
+static void a_database_newer_than_the_program_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char err[512];
+	assert_int_equal(db_migrate(f->db, NULL, err, sizeof err), 0);
+	struct db_stmt *st;
+	assert_int_equal(
+		db_prepare(f->db, "INSERT INTO schema_version (version, name, applied_at) VALUES (?, 'future', 'x')", &st),
+		0);
+	db_bind_int64(st, 1, db_schema_latest() + 1);
+	assert_int_equal(db_step(st), DB_DONE);
+	db_finalize(st);
+	assert_int_equal(db_migrate(f->db, NULL, err, sizeof err), ERR_SCHEMA);
+	assert_non_null(strstr(err, "newer than this hartline"));
+}
+
+static void sqlite_is_durable_with_wal_and_foreign_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct db_stmt *st;
+	assert_int_equal(db_prepare(f->db, "PRAGMA journal_mode", &st), 0);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_text(st, 0), "wal");
+	db_finalize(st);
+	int64_t v;
+	assert_int_equal(db_query_int64(f->db, "PRAGMA synchronous", &v), 0);
+	assert_true(v == 2); /* FULL */
+	assert_int_equal(db_query_int64(f->db, "PRAGMA foreign_keys", &v), 0);
+	assert_true(v == 1);
+	assert_int_equal(db_exec(f->db, "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+					 "CREATE TABLE c (p INTEGER REFERENCES p(id))"),
+			 0);
+	assert_int_equal(db_exec(f->db, "INSERT INTO c (p) VALUES (7)"), ERR_CONFLICT);
+}
+
+struct pool_probe {
+	struct db_pool *pool;
+	pthread_barrier_t *barrier;
+	struct db *got;
+	bool ok;
+};
+
+static void *pool_thread(void *arg)
+{
+	struct pool_probe *p = arg;
+	struct db *again;
+	int64_t one = 0;
+	p->ok = db_pool_get(p->pool, &p->got) == 0 && db_pool_get(p->pool, &again) == 0 && again == p->got &&
+		db_query_int64(p->got, "SELECT 1", &one) == 0 && one == 1;
+	/* Both threads hold their connection at this point. */
+	pthread_barrier_wait(p->barrier);
+	pthread_barrier_wait(p->barrier);
+	return NULL;
+}
+
+static void the_pool_gives_each_thread_its_own_connection(void **state)
+{
+	struct fixture *f = *state;
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	pthread_barrier_t barrier;
+	pthread_barrier_init(&barrier, NULL, 3);
+	struct pool_probe a = {pool, &barrier, NULL, false}, b = {pool, &barrier, NULL, false};
+	pthread_t ta, tb;
+	pthread_create(&ta, NULL, pool_thread, &a);
+	pthread_create(&tb, NULL, pool_thread, &b);
+	pthread_barrier_wait(&barrier);
+	assert_true(a.ok);
+	assert_true(b.ok);
+	assert_ptr_not_equal(a.got, b.got);
+	pthread_barrier_wait(&barrier);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	pthread_barrier_destroy(&barrier);
+	struct db *mine;
+	assert_int_equal(db_pool_get(pool, &mine), 0);
+	db_pool_free(pool);
+}
+
+static void opening_a_missing_server_fails_with_a_reason(void **state)
+{
+	struct db *db = NULL;
+	char err[512];
+	int r = db_open("postgresql://127.0.0.1:1/none?connect_timeout=2", &db, err, sizeof err);
+	assert_true(r < 0);
+	assert_null(db);
+	assert_non_null(strstr(err, "postgresql:"));
+	r = db_open("/nonexistent-dir/x/hartline.db", &db, err, sizeof err);
+	assert_true(r < 0);
+	assert_non_null(strstr(err, "/nonexistent-dir/x/hartline.db"));
+}
+
+#define BOTH(fn) cmocka_unit_test_setup_teardown(fn, SETUP, teardown)
+#define ALL_ENGINE_TESTS                                                            \
+	BOTH(reports_its_engine), BOTH(binds_and_reads_back_every_type),              \
+		BOTH(question_marks_inside_quotes_and_comments_are_not_parameters),   \
+		BOTH(a_statement_can_be_reset_and_run_again),                         \
+		BOTH(rollback_discards_and_commit_keeps),                             \
+		BOTH(a_constraint_violation_is_a_conflict),                           \
+		BOTH(bad_sql_is_an_error_with_a_message),                             \
+		BOTH(migrate_applies_everything_once),                                \
+		BOTH(a_database_newer_than_the_program_is_refused),                   \
+		BOTH(the_pool_gives_each_thread_its_own_connection)
+
+int main(void)
+{
+	if (crypto_init() < 0)
+		return 1;
+#define SETUP setup_sqlite
+	const struct CMUnitTest sqlite_tests[] = {
+		ALL_ENGINE_TESTS,
+		BOTH(sqlite_is_durable_with_wal_and_foreign_keys),
+		cmocka_unit_test(opening_a_missing_server_fails_with_a_reason),
+	};
+#undef SETUP
+#define SETUP setup_pg
+	const struct CMUnitTest pg_tests[] = {ALL_ENGINE_TESTS};
+#undef SETUP
+	int failed = cmocka_run_group_tests_name("db_sqlite", sqlite_tests, NULL, NULL);
+	if (pg_available()) {
+		failed += cmocka_run_group_tests_name("db_postgresql", pg_tests, NULL, NULL);
+	} else if (getenv("HARTLINE_REQUIRE_PG")) {
+		fprintf(stderr, "db_postgresql: PostgreSQL required (HARTLINE_REQUIRE_PG) but PGHOST/PGPORT are not set\n");
+		failed++;
+	} else {
+		fprintf(stderr, "db_postgresql: skipped: no PostgreSQL in the environment (run under pg_virtualenv)\n");
+	}
+	return failed;
+}
