@@ -12,7 +12,7 @@ export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=0:exitcode=23
 export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
 export HARTLINE_SOURCE_ROOT := $(CURDIR)
 
-.PHONY: all deps build demo check check-build unit e2e e2e-sqlite browser pg-suites test-tools clean distclean
+.PHONY: all deps build bench demo check check-build unit e2e e2e-sqlite browser pg-suites test-tools clean distclean
 
 all: build
 
@@ -34,6 +34,10 @@ demo: deps build
 	@echo "  open http://$(LISTEN)/ in a browser; Ctrl-C stops the server"
 	@echo
 	./$(BUILD)/hartline serve --db $(DEMO_DIR)/hartline.db --listen $(LISTEN)
+
+# Benchmarks against the budgets in docs/architecture.md; not part of check.
+bench: build
+	./$(BUILD)/bench_db_commit $(BUILD) 3
 
 # ---- the tests ----
 

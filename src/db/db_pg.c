@@ -10,6 +10,8 @@
 #include "db/db_internal.h"
 
 #define PG_MAX_PARAMS 256
+/* Every session: quiet notices, and UTC so that times never shift. */
+#define PG_SESSION_SETUP "SET client_min_messages TO warning; SET TIME ZONE 'UTC'"
 
 struct pg_db {
 	struct db base;
@@ -115,6 +117,18 @@ static void clear_result(struct pg_stmt *st)
 	}
 }
 
+/* A connection the server dropped (restart, failover) is tried once more
+ * before a statement runs; a statement inside a lost transaction still
+ * fails, as it must. */
+static void pg_ensure(struct db *db)
+{
+	if (PQstatus(C(db)) != CONNECTION_BAD)
+		return;
+	PQreset(C(db));
+	if (PQstatus(C(db)) == CONNECTION_OK)
+		PQclear(PQexec(C(db), PG_SESSION_SETUP));
+}
+
 static void pg_close(struct db *db)
 {
 	PQfinish(C(db));
@@ -191,6 +205,7 @@ static int pg_step(struct db_stmt *sst)
 	if (st->done)
 		return DB_DONE;
 	if (!st->res) {
+		pg_ensure(sst->db);
 		st->res = PQexecParams(C(sst->db), st->sql, st->nparams, NULL, (const char *const *)st->values,
 				       st->lengths, st->formats, 0);
 		ExecStatusType s = PQresultStatus(st->res);
@@ -282,6 +297,7 @@ static const void *pg_column_blob(struct db_stmt *sst, int col, size_t *ret_len)
 
 static int pg_exec(struct db *db, const char *sql)
 {
+	pg_ensure(db);
 	PGresult *res = PQexec(C(db), sql);
 	ExecStatusType s = PQresultStatus(res);
 	int r = 0;
@@ -341,7 +357,7 @@ int db_pg_open(const char *url, struct db **ret, char *errmsg, size_t errsize)
 		return ERR_IO;
 	}
 	PQsetNoticeProcessor(db->conn, quiet_notices, NULL);
-	PGresult *res = PQexec(db->conn, "SET client_min_messages TO warning; SET TIME ZONE 'UTC'");
+	PGresult *res = PQexec(db->conn, PG_SESSION_SETUP);
 	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
 	if (!ok) {

@@ -167,7 +167,9 @@ static enum MHD_Result on_headers(struct http_server *s, struct reqctx *c)
 		return queue(c);
 	}
 	if (r == ERR_PERM) {
-		http_problem(&c->resp, 405, "method-not-allowed", "Method not allowed", NULL, NULL);
+		char detail[192];
+		snprintf(detail, sizeof detail, "%s is not allowed on %s; allowed: %s", c->method, c->path, allow);
+		http_problem(&c->resp, 405, "method-not-allowed", "Method not allowed", detail, NULL);
 		http_header_add(&c->resp, "Allow", arena_strdup(&c->req.arena, allow));
 		return queue(c);
 	}

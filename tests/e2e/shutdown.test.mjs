@@ -51,7 +51,7 @@ function headEnd(buf) {
 }
 
 describe('graceful stop', { timeout: 60_000 }, () => {
-  test('SIGTERM lets a request in flight finish, refuses new connections, logs stopped and exits 0', async () => {
+  test('SIGTERM lets a request in flight finish, refuses new connections, logs stopped and exits 0', async (t) => {
     const server = await startServer();
     const { port } = new URL(server.url);
     const body = fs.readFileSync(DEFAULT_PACK_PATH);
@@ -80,6 +80,7 @@ describe('graceful stop', { timeout: 60_000 }, () => {
 
       server.proc.kill('SIGTERM');
       const how = await untilNotServing(server.url);
+      t.diagnostic(`after SIGTERM a new connection was ${how}`);
       assert.equal(server.exitCode, undefined, `the server exited with a request in flight (${how})\n${server.describe()}`);
 
       await conn.write(body.subarray(half));

@@ -62,7 +62,9 @@ describe('web UI files', { timeout: 60_000 }, () => {
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff', `nosniff on ${a.path}`);
       const body = Buffer.from(await res.arrayBuffer());
       const file = path.join(SOURCE_ROOT, 'web', a.file);
-      assert.ok(body.equals(fs.readFileSync(file)), `${a.path} is the bytes of ${file}`);
+      assert.ok(
+        body.equals(fs.readFileSync(file)),
+        `${a.path} is the bytes of ${file} (a binary built before the file last changed fails here: rebuild)`);
     });
   }
 

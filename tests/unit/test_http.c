@@ -6,8 +6,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "base/str.h"
 
 #include "base/err.h"
 #include "http/http.h"
@@ -124,6 +128,62 @@ static void problems_carry_type_title_status_and_fields(void **state)
 	buf_done(&resp.body);
 }
 
+/* docs/openapi.yaml lists exactly the API routes of the table: a route
+ * added without documentation, or documentation of a route that does not
+ * exist, fails here. The UI's static pages are not API routes. */
+static void the_openapi_document_lists_exactly_the_api_routes(void **state)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/docs/openapi.yaml", getenv("HARTLINE_SOURCE_ROOT"));
+	char *doc;
+	assert_int_equal(file_read_all(path, 1 << 20, &doc, NULL), 0);
+	size_t documented = 0;
+	char current[256] = "";
+	bool in_paths = false;
+	for (char *line = doc, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strcmp(line, "paths:") == 0) {
+			in_paths = true;
+			continue;
+		}
+		if (in_paths && line[0] != ' ' && line[0] != '\0')
+			break;
+		if (in_paths && strncmp(line, "  /", 3) == 0 && line[2 + strcspn(line + 2, ":")] == ':') {
+			str_copy(current, sizeof current, line + 2);
+			current[strlen(current) - 1] = '\0';
+			continue;
+		}
+		static const char *methods[] = {"get", "post", "put", "patch", "delete"};
+		for (size_t m = 0; m < 5; m++) {
+			char want[32];
+			snprintf(want, sizeof want, "    %s:", methods[m]);
+			if (in_paths && strcmp(line, want) == 0) {
+				char upper[8];
+				for (size_t k = 0; k <= strlen(methods[m]); k++)
+					upper[k] = (char)(methods[m][k] >= 'a' ? methods[m][k] - 32 : methods[m][k]);
+				bool found = false;
+				for (size_t i = 0; i < http_routes_count; i++)
+					if (strcmp(http_routes[i].method, upper) == 0 &&
+					    strcmp(http_routes[i].pattern, current) == 0)
+						found = true;
+				if (!found)
+					fail_msg("docs/openapi.yaml documents %s %s, which the route table lacks", upper,
+						 current);
+				documented++;
+			}
+		}
+	}
+	free(doc);
+	size_t api_routes = 0;
+	for (size_t i = 0; i < http_routes_count; i++)
+		if (http_routes[i].handler != h_static)
+			api_routes++;
+	if (documented != api_routes)
+		fail_msg("the route table has %zu API routes, docs/openapi.yaml documents %zu", api_routes, documented);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +193,7 @@ int main(void)
 		cmocka_unit_test(a_wrong_method_lists_the_allowed_ones),
 		cmocka_unit_test(listen_addresses_are_parsed_and_checked),
 		cmocka_unit_test(problems_carry_type_title_status_and_fields),
+		cmocka_unit_test(the_openapi_document_lists_exactly_the_api_routes),
 	};
 	return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
