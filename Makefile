@@ -41,7 +41,7 @@ bench: build
 
 # ---- the tests ----
 
-check: deps check-build test-tools unit e2e-sqlite pg-suites browser
+check: deps build check-build test-tools unit e2e-sqlite pg-suites browser
 	@echo "make check: all suites passed"
 
 # Tests run on a build with AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -85,7 +85,7 @@ static int table_exists(struct db *db, const char *table, bool *ret)
 
 int db_schema_version(struct db *db, int *ret)
 {
-	bool exists;
+	bool exists = false;
 	int r = table_exists(db, "schema_version", &exists);
 	if (r < 0)
 		return r;
