@@ -12,7 +12,7 @@ export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=0:exitcode=23
 export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
 export HARTLINE_SOURCE_ROOT := $(CURDIR)
 
-.PHONY: all deps build bench demo check check-build unit e2e e2e-sqlite browser pg-suites test-tools clean distclean
+.PHONY: all deps build bench demo check check-build unit valgrind e2e e2e-sqlite browser pg-suites test-tools clean distclean
 
 all: build
 
@@ -41,7 +41,7 @@ bench: build
 
 # ---- the tests ----
 
-check: deps build check-build test-tools unit e2e-sqlite pg-suites browser
+check: deps build check-build test-tools unit valgrind e2e-sqlite pg-suites browser
 	@echo "make check: all suites passed"
 
 # Tests run on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -56,6 +56,12 @@ test-tools:
 
 unit: check-build
 	meson test -C $(CHECK_BUILD) --suite unit --print-errorlogs
+
+# The unit tests once more under Valgrind, on a build without sanitizers.
+valgrind:
+	@test -f build-vg/build.ninja || meson setup build-vg --buildtype=debug
+	ninja -C build-vg
+	meson test -C build-vg --setup valgrind --suite unit --print-errorlogs
 
 e2e-sqlite: check-build test-tools
 	cd tests && HARTLINE_BIN=$(CURDIR)/$(CHECK_BUILD)/hartline HARTLINE_TEST_ENGINE=sqlite \
@@ -75,7 +81,7 @@ browser: check-build test-tools
 		node --test browser/
 
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD)
+	rm -rf $(BUILD) $(CHECK_BUILD) build-vg
 
 distclean: clean
 	rm -rf tests/node_modules $(DEMO_DIR)
