@@ -47,7 +47,7 @@ check: deps build check-build test-tools unit valgrind e2e-sqlite pg-suites brow
 # Tests run on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
 check-build:
 	@test -f $(CHECK_BUILD)/build.ninja || \
-		meson setup $(CHECK_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+		meson setup $(CHECK_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dtest_hooks=true
 	ninja -C $(CHECK_BUILD)
 
 test-tools:

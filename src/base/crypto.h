@@ -4,6 +4,7 @@
  * start without a working random source. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 int crypto_init(void);
@@ -11,3 +12,17 @@ int crypto_init(void);
 void crypto_random(void *out, size_t size);
 /* A random token of nbytes bytes as lowercase hex into out (size >= 2n+1). */
 int crypto_random_hex(size_t nbytes, char *out, size_t size);
+
+/* BLAKE2b-256 of data as 64 lowercase hex characters and a NUL. */
+#define CRYPTO_HASH_HEX_SIZE 65
+void crypto_hash_hex(const void *data, size_t len, char out[CRYPTO_HASH_HEX_SIZE]);
+
+/* Argon2id password hashing (libsodium crypto_pwhash, interactive limits).
+ * The encoded hash carries its algorithm, limits and salt. */
+#define CRYPTO_PWHASH_SIZE 128
+int crypto_password_hash(const char *password, char out[CRYPTO_PWHASH_SIZE]);
+/* true when password matches hash; always does the full work. */
+bool crypto_password_verify(const char *hash, const char *password);
+
+/* Compare n bytes in constant time. */
+bool crypto_equal(const void *a, const void *b, size_t n);

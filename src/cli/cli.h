@@ -6,6 +6,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 enum { EXIT_USAGE = 2 };
 
@@ -23,6 +25,18 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char **po
 /* The database URL: --db, else HARTLINE_DB, else ./hartline.db. */
 const char *cli_db_url(const char *opt);
 
+/* Open the installation for a command that acts on it, as the "cli"
+ * administrator; prints the problem and returns 1 on failure. */
+struct app;
+int cli_open_app(struct app *app, const char *db, const char *pack, const char *key_file);
+
+/* Read a password: from standard input (one line) when from_stdin, else
+ * from the terminal without echo, twice when confirm. */
+int cli_read_password(const char *prompt, bool from_stdin, bool confirm, char *out, size_t size);
+
+/* "90s", "15m", "12h", "2d" into microseconds. */
+int cli_parse_duration(const char *s, int64_t *ret);
+
 /* Print the usage of one command (or of all, name NULL) to f. */
 void cli_usage(const char *name, void *f);
 
@@ -30,3 +44,8 @@ int cmd_init(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_routes(int argc, char **argv);

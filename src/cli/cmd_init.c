@@ -1,5 +1,6 @@
 /* hartline init, migrate and pack: set up a database, check a pack. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -7,7 +8,7 @@
 #include "service/app.h"
 #include "service/system.h"
 
-static int init_or_migrate(const char *db_url, const char *pack_file)
+static int init_or_migrate(const char *db_url, const char *pack_file, const char *key_opt)
 {
 	char err[1024];
 	struct pack *pack;
@@ -15,11 +16,18 @@ static int init_or_migrate(const char *db_url, const char *pack_file)
 		fprintf(stderr, "hartline: %s\n", err);
 		return 1;
 	}
+	char *key_file;
+	if (app_key_file(db_url, key_opt, &key_file, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		pack_free(pack);
+		return 1;
+	}
 	struct svc_init_result res;
-	int r = svc_system_init(db_url, pack, &res, err, sizeof err);
+	int r = svc_system_init(db_url, key_file, pack, &res, err, sizeof err);
 	pack_free(pack);
 	if (r < 0) {
 		fprintf(stderr, "hartline: %s\n", err);
+		free(key_file);
 		return 1;
 	}
 	if (res.applied)
@@ -28,27 +36,32 @@ static int init_or_migrate(const char *db_url, const char *pack_file)
 	else
 		printf("database ready: %s, schema %d (already up to date)\n", db_engine_name(res.engine),
 		       res.schema);
+	if (res.key_created)
+		printf("key file created: %s (mode 0600); keep a copy somewhere safe, apart from database backups:\n"
+		       "without it the sealed personal data cannot be read\n",
+		       key_file);
+	free(key_file);
 	return 0;
 }
 
 int cmd_init(int argc, char **argv)
 {
-	const char *db = NULL, *pack = NULL;
-	const struct cli_opt opts[] = {{"--db", &db, NULL}, {"--pack", &pack, NULL}, {0}};
+	const char *db = NULL, *pack = NULL, *key = NULL;
+	const struct cli_opt opts[] = {{"--db", &db, NULL}, {"--pack", &pack, NULL}, {"--key-file", &key, NULL}, {0}};
 	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
 	if (r)
 		return r;
-	return init_or_migrate(cli_db_url(db), pack);
+	return init_or_migrate(cli_db_url(db), pack, key);
 }
 
 int cmd_migrate(int argc, char **argv)
 {
-	const char *db = NULL;
-	const struct cli_opt opts[] = {{"--db", &db, NULL}, {0}};
+	const char *db = NULL, *key = NULL;
+	const struct cli_opt opts[] = {{"--db", &db, NULL}, {"--key-file", &key, NULL}, {0}};
 	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
 	if (r)
 		return r;
-	return init_or_migrate(cli_db_url(db), NULL);
+	return init_or_migrate(cli_db_url(db), NULL, key);
 }
 
 int cmd_pack(int argc, char **argv)

@@ -15,13 +15,22 @@
 
 int cmd_serve(int argc, char **argv)
 {
-	const char *db = NULL, *pack = NULL, *listen = NULL, *max_body = NULL, *workers = NULL;
+	const char *db = NULL, *pack = NULL, *listen = NULL, *max_body = NULL, *workers = NULL, *key = NULL;
+	const char *idle = NULL, *absolute = NULL, *lock_after = NULL, *lock_window = NULL, *lock_for = NULL;
+	bool cookie_secure = false;
 	const struct cli_opt opts[] = {
 		{"--db", &db, NULL},
 		{"--pack", &pack, NULL},
+		{"--key-file", &key, NULL},
 		{"--listen", &listen, NULL},
 		{"--max-body", &max_body, NULL},
 		{"--workers", &workers, NULL},
+		{"--session-idle", &idle, NULL},
+		{"--session-max", &absolute, NULL},
+		{"--lockout-after", &lock_after, NULL},
+		{"--lockout-window", &lock_window, NULL},
+		{"--lockout-for", &lock_for, NULL},
+		{"--cookie-secure", NULL, &cookie_secure},
 		{0},
 	};
 	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
@@ -48,12 +57,40 @@ int cmd_serve(int argc, char **argv)
 		cfg.workers = (unsigned)v;
 	}
 
+	struct auth_config auth;
+	auth_config_defaults(&auth);
+	auth.cookie_secure = cookie_secure;
+	const struct {
+		const char *flag, *value;
+		int64_t *dest;
+	} durations[] = {
+		{"--session-idle", idle, &auth.idle},
+		{"--session-max", absolute, &auth.absolute},
+		{"--lockout-window", lock_window, &auth.lockout_window},
+		{"--lockout-for", lock_for, &auth.lockout_duration},
+	};
+	for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++)
+		if (durations[i].value && cli_parse_duration(durations[i].value, durations[i].dest) < 0) {
+			fprintf(stderr, "hartline serve: %s %s: expected a duration such as 90s, 15m, 12h or 2d\n",
+				durations[i].flag, durations[i].value);
+			return EXIT_USAGE;
+		}
+	if (lock_after) {
+		if (str_to_int64(lock_after, 1, 1000, &v) < 0) {
+			fprintf(stderr, "hartline serve: --lockout-after %s: expected a number from 1 to 1000\n",
+				lock_after);
+			return EXIT_USAGE;
+		}
+		auth.lockout_failures = (int)v;
+	}
+
 	char err[1024];
 	struct app app;
-	if (app_open(&app, cli_db_url(db), pack, err, sizeof err) < 0) {
+	if (app_open(&app, cli_db_url(db), pack, key, err, sizeof err) < 0) {
 		fprintf(stderr, "hartline: %s\n", err);
 		return 1;
 	}
+	app.auth = auth;
 
 	/* Block the stop signals in every thread (the workers inherit this
 	 * mask), and wait for them here. */

@@ -16,12 +16,25 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"init", cmd_init, "[--db URL] [--pack FILE]",
-	 "create the database schema and settings (harmless to repeat)"},
-	{"migrate", cmd_migrate, "[--db URL]", "apply schema migrations this version brings"},
+	{"init", cmd_init, "[--db URL] [--pack FILE] [--key-file FILE]",
+	 "create the database schema, settings and key file (harmless to repeat)"},
+	{"migrate", cmd_migrate, "[--db URL] [--key-file FILE]", "apply schema migrations this version brings"},
 	{"serve", cmd_serve,
-	 "[--db URL] [--listen ADDR:PORT] [--pack FILE] [--max-body BYTES] [--workers N]",
+	 "[--db URL] [--listen ADDR:PORT] [--pack FILE] [--key-file FILE] [--max-body BYTES] [--workers N]\n"
+	 "           [--session-idle 30m] [--session-max 12h] [--lockout-after 5] [--lockout-window 15m]\n"
+	 "           [--lockout-for 15m] [--cookie-secure]",
 	 "run the web server and API (default 127.0.0.1:8080)"},
+	{"user", cmd_user,
+	 "add NAME --role ROLE [--region R | --team T | --provider P] [--display-name TEXT] [--email E]\n"
+	 "           [--password-stdin] | list | disable NAME | enable NAME | unlock NAME\n"
+	 "           | passwd NAME [--password-stdin]   (each also takes --db, --key-file)",
+	 "manage the people who may log in"},
+	{"demo", cmd_demo, "[--db URL] [--key-file FILE]",
+	 "create one demo user per role and print their passwords once"},
+	{"audit", cmd_audit, "verify [--db URL]", "check the audit hash chain"},
+	{"key", cmd_key, "rotate [--db URL] [--key-file FILE]",
+	 "add a new seal key and re-seal every sealed value under it"},
+	{"routes", cmd_routes, "", "list the HTTP routes"},
 	{"pack", cmd_pack, "check FILE", "validate a jurisdiction pack and summarise it"},
 	{"help", NULL, "[COMMAND]", "show this help"},
 };
@@ -42,7 +55,9 @@ void cli_usage(const char *name, void *fp)
 		fprintf(f, "  %-8s %s\n           %s\n", commands[i].name, commands[i].args, commands[i].summary);
 	fprintf(f, "\nURL is a SQLite file path (default ./hartline.db, or $HARTLINE_DB)\n"
 		   "or a postgresql:// connection URL.\n"
-		   "FILE for --pack is a jurisdiction pack (default: the built-in packs/connecticut.json).\n");
+		   "FILE for --pack is a jurisdiction pack (default: the built-in packs/connecticut.json).\n"
+		   "The key file (--key-file or $HARTLINE_KEY_FILE) defaults to hartline.key beside a SQLite\n"
+		   "database; a PostgreSQL database needs one named.\n");
 }
 
 int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char **pos, int maxpos, int *npos)

@@ -28,7 +28,8 @@ int h_config_validate(struct http_req *req, struct http_resp *resp)
 	struct field_errors errs;
 	field_errors_init(&errs, 100);
 	struct svc_pack_summary sum;
-	int r = svc_system_validate_pack(req->json, &errs, &sum);
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_system_validate_pack(&ctx, req->json, &errs, &sum);
 	if (r == ERR_INVAL) {
 		char detail[64];
 		snprintf(detail, sizeof detail, "%zu problem%s in the pack", errs.count, errs.count == 1 ? "" : "s");

@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "service/app.h"
+#include "service/ctx.h"
 
 struct MHD_Connection;
 
@@ -32,6 +33,10 @@ struct http_req {
 	json_t *json; /* the body, for routes that take JSON */
 	struct buf body;
 	const char *client; /* peer address, for logs and audit */
+	struct actor actor_store;
+	const struct actor *actor; /* the signed-in user, or NULL */
+	bool via_cookie;           /* authenticated by the browser's cookie */
+	const char *token;         /* the session token presented */
 };
 
 struct http_header {
@@ -53,6 +58,7 @@ typedef int (*http_handler)(struct http_req *req, struct http_resp *resp);
 
 enum http_route_flags {
 	HTTP_JSON_BODY = 1 << 0, /* the request carries a JSON document */
+	HTTP_PUBLIC = 1 << 1,    /* answered without a session; all others need one */
 };
 
 struct http_route {
@@ -88,7 +94,46 @@ int http_header_add(struct http_resp *resp, const char *name, const char *value)
 /* A query-string argument, or NULL. */
 const char *http_query(struct http_req *req, const char *key);
 
+/* ---- validate.c: every input key has a rule ---- */
+
+enum http_field_type { HF_STRING, HF_STRING_OR_NULL, HF_BOOL, HF_INT };
+
+struct http_field {
+	const char *name;
+	enum http_field_type type;
+	bool required;
+};
+
+/* Check body against fields (ended by a {NULL} entry): it is an object,
+ * required keys are present, each key has its type, no unknown key. */
+void http_fields_check(const json_t *body, const struct http_field *fields, struct field_errors *errs);
+/* The 422 answer for errs (consumed). */
+int http_problem_fields(struct http_resp *resp, struct field_errors *errs);
+
+/* ---- auth.c ---- */
+
+#define HTTP_SESSION_COOKIE "hartline_session"
+
+/* Find the session token (Authorization: Bearer, else the cookie) and the
+ * actor behind it. 0 with req->actor NULL when there is none or it is no
+ * longer valid. */
+int http_authenticate(struct http_req *req);
+/* A state-changing request authenticated by cookie must carry the
+ * session's X-CSRF-Token. */
+bool http_csrf_ok(struct http_req *req);
+/* The service context of this request. */
+struct svc_ctx http_ctx(struct http_req *req);
+
 /* ---- handlers ---- */
+
+int h_session_create(struct http_req *req, struct http_resp *resp);
+int h_session_delete(struct http_req *req, struct http_resp *resp);
+int h_me(struct http_req *req, struct http_resp *resp);
+int h_users_list(struct http_req *req, struct http_resp *resp);
+int h_users_create(struct http_req *req, struct http_resp *resp);
+int h_users_get(struct http_req *req, struct http_resp *resp);
+int h_users_update(struct http_req *req, struct http_resp *resp);
+int h_audit_list(struct http_req *req, struct http_resp *resp);
 
 int h_healthz(struct http_req *req, struct http_resp *resp);
 int h_config(struct http_req *req, struct http_resp *resp);

@@ -1,16 +1,29 @@
 /* The route table: every URL the server answers. A route missing here does
- * not exist; the tests walk this table. */
+ * not exist. Routes need a session unless marked HTTP_PUBLIC; what each
+ * role may do is decided by the services. The tests walk this table
+ * (`hartline routes` prints it) against their expected-access table. */
 #include "http/http.h"
 
 const struct http_route http_routes[] = {
-	{"GET", "/healthz", h_healthz, 0},
-	{"GET", "/api/v1/config", h_config, 0},
+	{"GET", "/healthz", h_healthz, HTTP_PUBLIC},
+	{"GET", "/api/v1/config", h_config, HTTP_PUBLIC},
 	{"POST", "/api/v1/config/validate", h_config_validate, HTTP_JSON_BODY},
 
-	{"GET", "/", h_static, 0},
-	{"GET", "/app.js", h_static, 0},
-	{"GET", "/app.css", h_static, 0},
-	{"GET", "/favicon.svg", h_static, 0},
+	{"POST", "/api/v1/session", h_session_create, HTTP_PUBLIC | HTTP_JSON_BODY},
+	{"DELETE", "/api/v1/session", h_session_delete, 0},
+	{"GET", "/api/v1/me", h_me, 0},
+
+	{"GET", "/api/v1/users", h_users_list, 0},
+	{"POST", "/api/v1/users", h_users_create, HTTP_JSON_BODY},
+	{"GET", "/api/v1/users/{id}", h_users_get, 0},
+	{"PATCH", "/api/v1/users/{id}", h_users_update, HTTP_JSON_BODY},
+
+	{"GET", "/api/v1/audit", h_audit_list, 0},
+
+	{"GET", "/", h_static, HTTP_PUBLIC},
+	{"GET", "/app.js", h_static, HTTP_PUBLIC},
+	{"GET", "/app.css", h_static, HTTP_PUBLIC},
+	{"GET", "/favicon.svg", h_static, HTTP_PUBLIC},
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

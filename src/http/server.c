@@ -205,17 +205,38 @@ static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
 		http_problem(&c->resp, 413, "too-large", "Request body too large", detail, NULL);
 		return queue(c);
 	}
+	int r = http_authenticate(&c->req);
+	if (r < 0) {
+		http_problem_from_err(&c->resp, r);
+		return queue(c);
+	}
+	if (!(c->route->flags & HTTP_PUBLIC)) {
+		if (!c->req.actor) {
+			http_problem(&c->resp, 401, "unauthenticated", "Not logged in",
+				     "log in first: POST /api/v1/session, then send the cookie or Authorization: Bearer TOKEN",
+				     NULL);
+			http_header_add(&c->resp, "WWW-Authenticate", "Bearer realm=\"hartline\"");
+			return queue(c);
+		}
+		if (!http_csrf_ok(&c->req)) {
+			struct svc_ctx ctx = http_ctx(&c->req);
+			svc_audit_denial(&ctx, "csrf token missing or wrong", NULL, NULL);
+			http_problem(&c->resp, 403, "csrf", "Forbidden",
+				     "this request needs the session's X-CSRF-Token header", NULL);
+			return queue(c);
+		}
+	}
 	if (c->route->flags & HTTP_JSON_BODY) {
 		char err[160];
 		struct json_limits lim = {.max_bytes = s->max_body, .max_depth = JSON_DEFAULT_MAX_DEPTH};
-		int r = json_parse_limited(buf_str(&c->req.body), c->req.body.len, &lim, &c->req.json, err, sizeof err);
+		r = json_parse_limited(buf_str(&c->req.body), c->req.body.len, &lim, &c->req.json, err, sizeof err);
 		if (r < 0) {
 			http_problem(&c->resp, 400, "malformed-json", "Malformed JSON", err, NULL);
 			return queue(c);
 		}
 	}
 	c->resp.status = 200;
-	int r = c->route->handler(&c->req, &c->resp);
+	r = c->route->handler(&c->req, &c->resp);
 	if (r < 0)
 		http_problem_from_err(&c->resp, r);
 	return queue(c);
@@ -271,8 +292,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	double ms = (double)(clock_mono_us() - c->started_us) / 1000.0;
 	if (c->answered)
-		log_info("http", "method=%s path=%s status=%d ms=%.2f client=%s", c->method, c->path, c->resp.status,
-			 ms, c->req.client ? c->req.client : "");
+		log_info("http", "method=%s path=%s status=%d ms=%.2f client=%s user=%s", c->method, c->path,
+			 c->resp.status, ms, c->req.client ? c->req.client : "",
+			 c->req.actor ? c->req.actor->username : "-");
 	else
 		log_info("http", "method=%s path=%s status=none ms=%.2f client=%s reason=%s", c->method, c->path, ms,
 			 c->req.client ? c->req.client : "",

@@ -1,13 +1,30 @@
 #include "service/app.h"
 
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
+#include "base/clock.h"
 #include "base/embed.h"
 #include "base/err.h"
+#include "base/seal.h"
+#include "base/str.h"
+#include "service/keys.h"
 
 extern const struct embedded_file default_pack_files[];
+extern const struct embedded_file data_files[];
+
+void auth_config_defaults(struct auth_config *c)
+{
+	c->idle = 30 * 60 * HL_USEC_PER_SEC;
+	c->absolute = 12 * 3600 * HL_USEC_PER_SEC;
+	c->lockout_failures = 5;
+	c->lockout_window = 15 * 60 * HL_USEC_PER_SEC;
+	c->lockout_duration = 15 * 60 * HL_USEC_PER_SEC;
+	c->cookie_secure = false;
+}
 
 int app_load_pack(const char *pack_file, struct pack **ret, char *errmsg, size_t errsize)
 {
@@ -22,55 +39,118 @@ int app_load_pack(const char *pack_file, struct pack **ret, char *errmsg, size_t
 				errsize);
 }
 
-int app_open(struct app *a, const char *db_url, const char *pack_file, char *errmsg, size_t errsize)
+int app_key_file(const char *db_url, const char *key_file, char **ret, char *errmsg, size_t errsize)
+{
+	const char *env = getenv("HARTLINE_KEY_FILE");
+	if (!key_file && env && *env)
+		key_file = env;
+	if (key_file) {
+		*ret = strdup(key_file);
+		return *ret ? 0 : ERR_NOMEM;
+	}
+	if (db_url_engine(db_url) == DB_POSTGRESQL) {
+		snprintf(errmsg, errsize,
+			 "a PostgreSQL database needs a key file: give --key-file PATH or set HARTLINE_KEY_FILE");
+		return ERR_INVAL;
+	}
+	const char *path = str_starts_with(db_url, "sqlite:") ? db_url + strlen("sqlite:") : db_url;
+	char *copy = strdup(path);
+	if (!copy)
+		return ERR_NOMEM;
+	struct buf b;
+	buf_init(&b, 4096);
+	int r = buf_printf(&b, "%s/%s", dirname(copy), APP_KEY_FILE_NAME);
+	free(copy);
+	if (r < 0) {
+		buf_done(&b);
+		return r;
+	}
+	*ret = buf_detach(&b, NULL);
+	return *ret ? 0 : ERR_NOMEM;
+}
+
+static int check_schema(struct db *db, const char *db_url, char *errmsg, size_t errsize)
+{
+	int version = 0, r;
+	if ((r = db_schema_version(db, &version)) < 0) {
+		snprintf(errmsg, errsize, "cannot read the schema version: %s", db_errmsg(db));
+		return r;
+	}
+	if (version == 0) {
+		snprintf(errmsg, errsize, "the database has not been initialised; run: hartline init --db %s",
+			 db_url_engine(db_url) == DB_SQLITE ? db_url : "URL");
+		return ERR_SCHEMA;
+	}
+	if (version < db_schema_latest()) {
+		snprintf(errmsg, errsize, "the database has schema version %d, this hartline needs %d; run: hartline migrate",
+			 version, db_schema_latest());
+		return ERR_SCHEMA;
+	}
+	if (version > db_schema_latest()) {
+		snprintf(errmsg, errsize,
+			 "the database has schema version %d, newer than this hartline knows (%d); "
+			 "run the hartline release that created it, or a newer one",
+			 version, db_schema_latest());
+		return ERR_SCHEMA;
+	}
+	return 0;
+}
+
+int app_open(struct app *a, const char *db_url, const char *pack_file, const char *key_file, char *errmsg,
+	     size_t errsize)
 {
 	memset(a, 0, sizeof *a);
+	auth_config_defaults(&a->auth);
 	int r = app_load_pack(pack_file, &a->pack, errmsg, errsize);
 	if (r < 0)
 		return r;
 	a->pack_source = strdup(pack_file ? pack_file : "built-in");
 	a->db_url = strdup(db_url);
 	if (!a->pack_source || !a->db_url) {
-		app_close(a);
+		r = ERR_NOMEM;
 		snprintf(errmsg, errsize, "out of memory");
-		return ERR_NOMEM;
+		goto fail;
 	}
 	a->engine = db_url_engine(db_url);
-	if ((r = db_pool_new(db_url, &a->pool)) < 0) {
-		app_close(a);
-		snprintf(errmsg, errsize, "out of memory");
-		return r;
+	const struct embedded_file *list = embedded_find(data_files, "common-passwords.txt");
+	if (list) {
+		a->common_passwords = (const char *)list->data;
+		a->common_passwords_len = list->size;
 	}
-	/* Check the schema on a connection of our own, closed again here, so
-	 * the server starts only on a database it can use. */
+	if ((r = db_pool_new(db_url, &a->pool)) < 0) {
+		snprintf(errmsg, errsize, "out of memory");
+		goto fail;
+	}
+	/* Check the schema and the key on a connection of our own, closed
+	 * again here, so the server starts only on a database it can use. */
 	struct db *db;
 	char dberr[512];
 	if ((r = db_open(db_url, &db, dberr, sizeof dberr)) < 0) {
 		snprintf(errmsg, errsize, "cannot open the database: %s", dberr);
-		app_close(a);
-		return r;
+		goto fail;
 	}
-	int version = 0;
-	if ((r = db_schema_version(db, &version)) < 0) {
-		snprintf(errmsg, errsize, "cannot read the schema version: %s", db_errmsg(db));
-	} else if (version == 0) {
-		snprintf(errmsg, errsize, "the database %s has not been initialised; run: hartline init --db %s",
-			 a->engine == DB_SQLITE ? db_url : "(postgresql)", a->engine == DB_SQLITE ? db_url : "URL");
-		r = ERR_SCHEMA;
-	} else if (version < db_schema_latest()) {
-		snprintf(errmsg, errsize, "the database has schema version %d, this hartline needs %d; run: hartline migrate",
-			 version, db_schema_latest());
-		r = ERR_SCHEMA;
-	} else if (version > db_schema_latest()) {
-		snprintf(errmsg, errsize,
-			 "the database has schema version %d, newer than this hartline knows (%d); "
-			 "run the hartline release that created it, or a newer one",
-			 version, db_schema_latest());
-		r = ERR_SCHEMA;
+	r = check_schema(db, db_url, errmsg, errsize);
+	if (r == 0 && (r = app_key_file(db_url, key_file, &a->key_file, errmsg, errsize)) == 0) {
+		char kerr[512];
+		if ((r = keyring_load(a->key_file, &a->keys, kerr, sizeof kerr)) < 0)
+			snprintf(errmsg, errsize, "%s%s", kerr,
+				 r == ERR_NOTFOUND ? " (the key file that hartline init created is needed)" : "");
+		else
+			r = keys_check(db, a->keys, a->key_file, errmsg, errsize);
 	}
 	db_close(db);
 	if (r < 0)
-		app_close(a);
+		goto fail;
+	/* Unknown users are checked against this, so they cost the same. */
+	char random[33];
+	crypto_random_hex(16, random, sizeof random);
+	if ((r = crypto_password_hash(random, a->dummy_hash)) < 0) {
+		snprintf(errmsg, errsize, "out of memory");
+		goto fail;
+	}
+	return 0;
+fail:
+	app_close(a);
 	return r;
 }
 
@@ -80,8 +160,10 @@ void app_close(struct app *a)
 		return;
 	db_pool_free(a->pool);
 	pack_free(a->pack);
+	keyring_free(a->keys);
 	free(a->pack_source);
 	free(a->db_url);
+	free(a->key_file);
 	memset(a, 0, sizeof *a);
 }
 

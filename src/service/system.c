@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/err.h"
+#include "service/keys.h"
 
 /* Insert key = value unless the key is there already. */
 static int setting_put_new(struct db *db, const char *key, const char *value, const char *ts, bool *ret_new)
@@ -34,8 +35,8 @@ static int setting_put_new(struct db *db, const char *key, const char *value, co
 	return r < 0 ? r : 0;
 }
 
-int svc_system_init(const char *db_url, const struct pack *pack, struct svc_init_result *ret, char *errmsg,
-		    size_t errsize)
+int svc_system_init(const char *db_url, const char *key_file, const struct pack *pack, struct svc_init_result *ret,
+		    char *errmsg, size_t errsize)
 {
 	struct db *db;
 	char dberr[512];
@@ -46,6 +47,9 @@ int svc_system_init(const char *db_url, const struct pack *pack, struct svc_init
 	}
 	int applied = 0;
 	if ((r = db_migrate(db, &applied, errmsg, errsize)) < 0)
+		goto out;
+	bool key_created = false;
+	if ((r = keys_init(db, key_file, &key_created, errmsg, errsize)) < 0)
 		goto out;
 	char ts[32], instance[33];
 	time_format(now(), ts, sizeof ts);
@@ -65,6 +69,7 @@ int svc_system_init(const char *db_url, const struct pack *pack, struct svc_init
 	ret->schema = db_schema_latest();
 	ret->applied = applied;
 	ret->created = created;
+	ret->key_created = key_created;
 	goto out;
 dberror:
 	snprintf(errmsg, errsize, "cannot record the installation: %s", db_errmsg(db));
@@ -95,10 +100,14 @@ json_t *svc_system_config(struct app *a)
 	return json_incref(a->pack->root);
 }
 
-int svc_system_validate_pack(json_t *doc, struct field_errors *errs, struct svc_pack_summary *ret)
+int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct field_errors *errs,
+			     struct svc_pack_summary *ret)
 {
+	int r = svc_require(ctx, PERM_CONFIG_CHECK);
+	if (r < 0)
+		return r;
 	struct pack *p;
-	int r = pack_from_json(doc, errs, &p);
+	r = pack_from_json(doc, errs, &p);
 	if (r < 0)
 		return r;
 	ret->id = p->id;

@@ -7,18 +7,21 @@
 
 #include "base/json.h"
 #include "service/app.h"
+#include "service/ctx.h"
 
 struct svc_init_result {
 	enum db_engine engine;
+	bool key_created; /* the key file was created now */
 	int schema;  /* version after the call */
 	int applied; /* migrations applied by this call */
 	bool created; /* the installation was new */
 };
 
-/* Create or bring up to date the schema of db_url and record the
- * installation's settings; harmless to repeat. */
-int svc_system_init(const char *db_url, const struct pack *pack, struct svc_init_result *ret, char *errmsg,
-		    size_t errsize);
+/* Create or bring up to date the schema of db_url, record the
+ * installation's settings, and create the key file (mode 0600) for a new
+ * installation; harmless to repeat. */
+int svc_system_init(const char *db_url, const char *key_file, const struct pack *pack, struct svc_init_result *ret,
+		    char *errmsg, size_t errsize);
 
 struct svc_health {
 	bool ok;          /* the database answered */
@@ -36,6 +39,7 @@ struct svc_pack_summary {
 	size_t regions, offices, towns;
 };
 
-/* Check a pack document without loading it. ERR_INVAL with errs filled when
- * it is not valid. */
-int svc_system_validate_pack(json_t *doc, struct field_errors *errs, struct svc_pack_summary *ret);
+/* Check a pack document without loading it (PERM_CONFIG_CHECK). ERR_INVAL
+ * with errs filled when it is not valid. */
+int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct field_errors *errs,
+			     struct svc_pack_summary *ret);

@@ -118,12 +118,22 @@ function cwdFor(db) {
   return (db && dirOfDb.get(db)) || tempDir('hartline-cwd-');
 }
 
-function childEnv(extra) {
+function childEnv(extra, cwd) {
   const env = { ...process.env };
   // Settings of the binary itself must come from the test, not the caller.
   delete env.HARTLINE_DB;
   delete env.HARTLINE_LOG;
+  delete env.HARTLINE_KEY_FILE;
+  // A SQLite database keeps its key file beside it; a PostgreSQL one needs
+  // it named: the working directory is the database's own.
+  if (ENGINE === 'postgresql' && cwd) env.HARTLINE_KEY_FILE = path.join(cwd, 'hartline.key');
   return { ...env, ...extra };
+}
+
+/** The key file that belongs to db (created by `hartline init`). */
+export function keyFileOf(db) {
+  if (ENGINE === 'postgresql') return path.join(cwdFor(db), 'hartline.key');
+  return path.join(path.dirname(db), 'hartline.key');
 }
 
 /**
@@ -133,10 +143,11 @@ function childEnv(extra) {
  */
 export function run(args, opts = {}) {
   const { env = {}, cwd, db, timeout = RUN_TIMEOUT_MS, input } = opts;
+  const dir = cwd || cwdFor(db ?? findDbArg(args, env));
   return new Promise((resolve, reject) => {
     const proc = spawn(BIN, args, {
-      cwd: cwd || cwdFor(db ?? findDbArg(args, env)),
-      env: childEnv(env),
+      cwd: dir,
+      env: childEnv(env, dir),
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -232,7 +243,8 @@ export async function startServer(opts = {}) {
   if (opts.maxBody !== undefined) args.push('--max-body', String(opts.maxBody));
   if (opts.args) args.push(...opts.args);
 
-  const proc = spawn(BIN, args, { cwd: cwdFor(db), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const dir = cwdFor(db);
+  const proc = spawn(BIN, args, { cwd: dir, env: childEnv(env, dir), stdio: ['ignore', 'pipe', 'pipe'] });
   const server = new Server(proc, db, args);
   servers.add(server);
   try {

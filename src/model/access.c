@@ -1,0 +1,80 @@
+#include "model/access.h"
+
+#include <string.h>
+
+#include "base/err.h"
+
+static const struct {
+	const char *name, *label;
+	enum scope_kind scope;
+} roles[ROLE_COUNT] = {
+	[ROLE_CARELINE] = {"careline", "Careline worker", SCOPE_NONE},
+	[ROLE_HART] = {"hart", "HART coordinator", SCOPE_NONE},
+	[ROLE_LIAISON] = {"liaison", "Regional liaison", SCOPE_REGION},
+	[ROLE_MDT] = {"mdt", "MDT member", SCOPE_TEAM},
+	[ROLE_PROVIDER] = {"provider", "Provider staff", SCOPE_PROVIDER},
+	[ROLE_TRAINER] = {"trainer", "Trainer", SCOPE_NONE},
+	[ROLE_ANALYST] = {"analyst", "Analyst", SCOPE_NONE},
+	[ROLE_ADMIN] = {"admin", "Administrator", SCOPE_NONE},
+};
+
+#define R(x) (1u << (x))
+#define ALL_ROLES ((1u << ROLE_COUNT) - 1)
+
+/* Which roles hold each permission. */
+static const struct {
+	const char *name;
+	unsigned roles;
+} perms[PERM_COUNT] = {
+	[PERM_SESSION] = {"session", ALL_ROLES},
+	[PERM_USERS_MANAGE] = {"users.manage", R(ROLE_ADMIN)},
+	[PERM_AUDIT_READ] = {"audit.read", R(ROLE_ADMIN)},
+	[PERM_CONFIG_CHECK] = {"config.check", R(ROLE_ADMIN)},
+	[PERM_KEYS_ROTATE] = {"keys.rotate", R(ROLE_ADMIN)},
+};
+
+const char *role_name(enum role r)
+{
+	return (unsigned)r < ROLE_COUNT ? roles[r].name : NULL;
+}
+
+const char *role_label(enum role r)
+{
+	return (unsigned)r < ROLE_COUNT ? roles[r].label : NULL;
+}
+
+int role_parse(const char *s, enum role *ret)
+{
+	for (int i = 0; s && i < ROLE_COUNT; i++)
+		if (strcmp(s, roles[i].name) == 0) {
+			*ret = (enum role)i;
+			return 0;
+		}
+	return ERR_INVAL;
+}
+
+enum scope_kind role_scope_kind(enum role r)
+{
+	return (unsigned)r < ROLE_COUNT ? roles[r].scope : SCOPE_NONE;
+}
+
+const char *scope_kind_name(enum scope_kind k)
+{
+	switch (k) {
+	case SCOPE_REGION: return "region";
+	case SCOPE_TEAM: return "team";
+	case SCOPE_PROVIDER: return "provider";
+	case SCOPE_NONE: break;
+	}
+	return NULL;
+}
+
+const char *perm_name(enum perm p)
+{
+	return (unsigned)p < PERM_COUNT ? perms[p].name : NULL;
+}
+
+bool role_may(enum role r, enum perm p)
+{
+	return (unsigned)r < ROLE_COUNT && (unsigned)p < PERM_COUNT && (perms[p].roles & R(r)) != 0;
+}

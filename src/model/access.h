@@ -1,0 +1,46 @@
+/* access: roles, their scopes and what each may do.
+ *
+ * The table in access.c is the one place that says which role holds which
+ * permission; services ask role_may() on every call. Scope narrows a
+ * permission further (a liaison sees one region, an MDT member one team, a
+ * provider one agency); services check scope against the object. */
+#pragma once
+
+#include <stdbool.h>
+
+enum role {
+	ROLE_CARELINE, /* takes calls, records and screens reports */
+	ROLE_HART,     /* statewide oversight */
+	ROLE_LIAISON,  /* runs cases in one region */
+	ROLE_MDT,      /* sits on one MDT team */
+	ROLE_PROVIDER, /* staff of one provider agency */
+	ROLE_TRAINER,  /* training records only */
+	ROLE_ANALYST,  /* de-identified aggregates only */
+	ROLE_ADMIN,    /* users and configuration; no case content */
+	ROLE_COUNT
+};
+
+enum scope_kind { SCOPE_NONE, SCOPE_REGION, SCOPE_TEAM, SCOPE_PROVIDER };
+
+enum perm {
+	PERM_SESSION,      /* see oneself, log out: every role */
+	PERM_USERS_MANAGE, /* create, list, change and disable users */
+	PERM_AUDIT_READ,   /* read the audit trail */
+	PERM_CONFIG_CHECK, /* check a jurisdiction pack */
+	PERM_KEYS_ROTATE,  /* re-seal everything under a new key */
+	PERM_COUNT
+};
+
+/* "careline", "hart", ...; NULL for an invalid role. */
+const char *role_name(enum role r);
+/* For people: "Careline worker", "HART coordinator", ... */
+const char *role_label(enum role r);
+/* 0 and *ret set when s names a role; ERR_INVAL otherwise. */
+int role_parse(const char *s, enum role *ret);
+/* The kind of scope a role needs (a region for liaison, ...). */
+enum scope_kind role_scope_kind(enum role r);
+/* "region", "team", "provider" or NULL. */
+const char *scope_kind_name(enum scope_kind k);
+
+const char *perm_name(enum perm p);
+bool role_may(enum role r, enum perm p);

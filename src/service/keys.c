@@ -1,0 +1,280 @@
+#include "service/keys.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/seal.h"
+#include "service/audit.h"
+
+#define CHECK_TEXT "hartline-seal-check"
+
+/* Every sealed column: table, its integer key, the column. Rotation walks
+ * this list; a sealed column missing here would be left under an old key. */
+static const struct {
+	const char *table, *id, *column;
+} sealed_columns[] = {
+	{"app_user", "id", "display_name"},
+	{"app_user", "id", "email"},
+};
+
+static int read_check(struct db *db, char **ret)
+{
+	*ret = NULL;
+	struct db_stmt *st;
+	int r = db_prepare(db, "SELECT value FROM setting WHERE key = 'seal_check'", &st);
+	if (r < 0)
+		return r;
+	r = db_step(st);
+	if (r == DB_ROW) {
+		*ret = strdup(db_column_text(st, 0) ? db_column_text(st, 0) : "");
+		r = *ret ? 0 : ERR_NOMEM;
+	} else if (r == DB_DONE) {
+		r = 0;
+	}
+	db_finalize(st);
+	return r;
+}
+
+static int sealed_check_hex(const struct keyring *keys, char **ret)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	int r = seal_value(keys, "setting", "value", 0, CHECK_TEXT, strlen(CHECK_TEXT), &b);
+	if (r < 0) {
+		buf_done(&b);
+		return r;
+	}
+	*ret = malloc(b.len * 2 + 1);
+	if (*ret)
+		sodium_bin2hex(*ret, b.len * 2 + 1, (const unsigned char *)b.data, b.len);
+	buf_done(&b);
+	return *ret ? 0 : ERR_NOMEM;
+}
+
+static int put_check(struct db *db, const struct keyring *keys, bool insert)
+{
+	char *hex;
+	int r = sealed_check_hex(keys, &hex);
+	if (r < 0)
+		return r;
+	char ts[32];
+	time_format(now(), ts, sizeof ts);
+	struct db_stmt *st;
+	r = db_prepare(db,
+		       insert ? "INSERT INTO setting (value, updated_at, key) VALUES (?, ?, 'seal_check')"
+			      : "UPDATE setting SET value = ?, updated_at = ? WHERE key = 'seal_check'",
+		       &st);
+	if (r == 0) {
+		db_bind_text(st, 1, hex);
+		db_bind_text(st, 2, ts);
+		r = db_step(st);
+		db_finalize(st);
+	}
+	free(hex);
+	return r < 0 ? r : 0;
+}
+
+int keys_check(struct db *db, const struct keyring *keys, const char *key_file, char *errmsg, size_t errsize)
+{
+	char *hex;
+	int r = read_check(db, &hex);
+	if (r < 0) {
+		snprintf(errmsg, errsize, "cannot read the seal check: %s", db_errmsg(db));
+		return r;
+	}
+	if (!hex) {
+		snprintf(errmsg, errsize, "the database has no seal check; run: hartline init");
+		return ERR_SCHEMA;
+	}
+	size_t hexlen = strlen(hex), len = 0;
+	unsigned char *bin = malloc(hexlen / 2 + 1);
+	if (!bin) {
+		free(hex);
+		return ERR_NOMEM;
+	}
+	struct buf out;
+	buf_init(&out, 0);
+	r = sodium_hex2bin(bin, hexlen / 2 + 1, hex, hexlen, NULL, &len, NULL) == 0 ? 0 : ERR_INVAL;
+	uint32_t id = 0;
+	if (r == 0)
+		seal_key_id(bin, len, &id);
+	if (r == 0)
+		r = seal_open(keys, "setting", "value", 0, bin, len, &out);
+	if (r == 0 && strcmp(buf_str(&out), CHECK_TEXT) != 0)
+		r = ERR_INVAL;
+	if (r == ERR_NOTFOUND)
+		snprintf(errmsg, errsize,
+			 "%s does not hold key %u, which this database was sealed with; use the key file that belongs "
+			 "to this database",
+			 key_file, (unsigned)id);
+	else if (r < 0)
+		snprintf(errmsg, errsize, "%s does not open this database's sealed values; use the key file that "
+					  "belongs to this database",
+			 key_file);
+	buf_done(&out);
+	free(bin);
+	free(hex);
+	return r;
+}
+
+int keys_init(struct db *db, const char *key_file, bool *ret_created, char *errmsg, size_t errsize)
+{
+	char *hex;
+	int r = read_check(db, &hex);
+	if (r < 0) {
+		snprintf(errmsg, errsize, "cannot read the seal check: %s", db_errmsg(db));
+		return r;
+	}
+	bool sealed_before = hex != NULL;
+	free(hex);
+	struct keyring *keys = NULL;
+	char kerr[512];
+	bool created = false;
+	r = keyring_load(key_file, &keys, kerr, sizeof kerr);
+	if (r == ERR_NOTFOUND && !sealed_before) {
+		if ((r = keyring_create(key_file, kerr, sizeof kerr)) == 0 &&
+		    (r = keyring_load(key_file, &keys, kerr, sizeof kerr)) == 0)
+			created = true;
+	} else if (r == ERR_NOTFOUND) {
+		snprintf(errmsg, errsize,
+			 "%s is missing, and this database holds values sealed with it; restore the key file from "
+			 "where you keep its copy",
+			 key_file);
+		return r;
+	}
+	if (r < 0) {
+		snprintf(errmsg, errsize, "%s", kerr);
+		return r;
+	}
+	if (sealed_before) {
+		r = keys_check(db, keys, key_file, errmsg, errsize);
+	} else {
+		r = put_check(db, keys, true);
+		if (r < 0)
+			snprintf(errmsg, errsize, "cannot store the seal check: %s", db_errmsg(db));
+	}
+	keyring_free(keys);
+	if (r == 0)
+		*ret_created = created;
+	return r;
+}
+
+struct sealed_row {
+	int64_t id;
+	unsigned char *data;
+	size_t len;
+};
+
+static int reseal_column(struct db *db, struct keyring *keys, const char *table, const char *idcol,
+			 const char *column, int64_t *count)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL ORDER BY %s", idcol, column, table,
+		 column, idcol);
+	struct db_stmt *st;
+	int r = db_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
+	struct sealed_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	while ((r = db_step(st)) == DB_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct sealed_row *p = realloc(rows, cap * sizeof *rows);
+			if (!p) {
+				r = ERR_NOMEM;
+				break;
+			}
+			rows = p;
+		}
+		size_t len;
+		const void *data = db_column_blob(st, 1, &len);
+		rows[n].id = db_column_int64(st, 0);
+		rows[n].len = len;
+		rows[n].data = malloc(len ? len : 1);
+		if (!rows[n].data) {
+			r = ERR_NOMEM;
+			break;
+		}
+		memcpy(rows[n].data, data, len);
+		n++;
+	}
+	db_finalize(st);
+	snprintf(sql, sizeof sql, "UPDATE %s SET %s = ? WHERE %s = ?", table, column, idcol);
+	struct db_stmt *up = NULL;
+	if (r >= 0)
+		r = db_prepare(db, sql, &up);
+	struct buf plain, sealed;
+	buf_init(&plain, 0);
+	buf_init(&sealed, 0);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		buf_clear(&plain);
+		buf_clear(&sealed);
+		if ((r = seal_open(keys, table, column, rows[i].id, rows[i].data, rows[i].len, &plain)) < 0 ||
+		    (r = seal_value(keys, table, column, rows[i].id, plain.data ? plain.data : "", plain.len, &sealed)) < 0)
+			break;
+		db_bind_blob(up, 1, sealed.data, sealed.len);
+		db_bind_int64(up, 2, rows[i].id);
+		if ((r = db_step(up)) < 0)
+			break;
+		db_reset(up);
+		(*count)++;
+	}
+	if (plain.data)
+		sodium_memzero(plain.data, plain.alloc);
+	buf_done(&plain);
+	buf_done(&sealed);
+	db_finalize(up);
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].data);
+	free(rows);
+	return r < 0 ? r : 0;
+}
+
+int svc_keys_rotate(const struct svc_ctx *ctx, struct keys_rotation *ret, char *errmsg, size_t errsize)
+{
+	int r = svc_require(ctx, PERM_KEYS_ROTATE);
+	if (r < 0) {
+		snprintf(errmsg, errsize, "not permitted");
+		return r;
+	}
+	struct app *app = ctx->app;
+	struct db *db;
+	if ((r = app_db(app, &db)) < 0)
+		return r;
+	uint32_t new_id;
+	if ((r = keyring_rotate(app->key_file, app->keys, &new_id, errmsg, errsize)) < 0)
+		return r;
+	/* The old keys stay in the file, so a failure below leaves every value
+	 * readable; the rotation can simply be run again. */
+	int64_t count = 0;
+	if ((r = db_begin(db)) < 0)
+		goto dberr;
+	for (size_t i = 0; i < sizeof sealed_columns / sizeof sealed_columns[0]; i++)
+		if ((r = reseal_column(db, app->keys, sealed_columns[i].table, sealed_columns[i].id,
+				       sealed_columns[i].column, &count)) < 0)
+			goto rollback;
+	if ((r = put_check(db, app->keys, false)) < 0)
+		goto rollback;
+	char detail[96];
+	snprintf(detail, sizeof detail, "key=%u resealed=%lld", (unsigned)new_id, (long long)count);
+	if ((r = svc_audit_append(db, ctx, "key.rotate", NULL, NULL, detail)) < 0)
+		goto rollback;
+	if ((r = db_commit(db)) < 0)
+		goto dberr;
+	ret->new_id = new_id;
+	ret->resealed = count;
+	return 0;
+rollback:
+	db_rollback(db);
+dberr:
+	snprintf(errmsg, errsize, "re-sealing failed (%s); every value still opens with the key file; run the "
+				  "rotation again",
+		 r == ERR_DB ? db_errmsg(db) : err_str(r));
+	return r;
+}

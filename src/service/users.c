@@ -1,0 +1,515 @@
+#include "service/users.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/crypto.h"
+#include "base/err.h"
+#include "base/seal.h"
+#include "base/str.h"
+#include "model/password.h"
+#include "service/audit.h"
+
+#define USER_COLUMNS                                                                                   \
+	"id, username, role, scope, display_name, email, disabled, locked_until, version, created_at, " \
+	"updated_at"
+#define DISPLAY_NAME_MAX 200
+#define EMAIL_MAX 254
+
+void user_info_done(struct user_info *u)
+{
+	if (!u)
+		return;
+	free(u->display_name);
+	free(u->email);
+	u->display_name = u->email = NULL;
+}
+
+void user_infos_free(struct user_info *u, size_t n)
+{
+	for (size_t i = 0; u && i < n; i++)
+		user_info_done(&u[i]);
+	free(u);
+}
+
+/* Open a sealed column into a new string; NULL column gives NULL. */
+static int open_sealed(struct app *app, struct db_stmt *st, int col, const char *table, const char *column,
+		       int64_t row, char **ret)
+{
+	*ret = NULL;
+	if (db_column_is_null(st, col))
+		return 0;
+	size_t len;
+	const void *data = db_column_blob(st, col, &len);
+	struct buf b;
+	buf_init(&b, 0);
+	int r = seal_open(app->keys, table, column, row, data, len, &b);
+	if (r < 0) {
+		buf_done(&b);
+		return r;
+	}
+	*ret = buf_detach(&b, NULL);
+	return *ret ? 0 : ERR_NOMEM;
+}
+
+int users_open_row(struct app *app, struct db_stmt *st, int c, struct user_info *u)
+{
+	memset(u, 0, sizeof *u);
+	u->id = db_column_int64(st, c);
+	str_copy(u->username, sizeof u->username, db_column_text(st, c + 1));
+	if (role_parse(db_column_text(st, c + 2), &u->role) < 0)
+		return ERR_DB;
+	if (db_column_text(st, c + 3))
+		str_copy(u->scope, sizeof u->scope, db_column_text(st, c + 3));
+	int r = open_sealed(app, st, c + 4, "app_user", "display_name", u->id, &u->display_name);
+	if (r == 0)
+		r = open_sealed(app, st, c + 5, "app_user", "email", u->id, &u->email);
+	if (r < 0) {
+		user_info_done(u);
+		return r;
+	}
+	u->disabled = db_column_int64(st, c + 6) != 0;
+	char nowbuf[32];
+	time_format(now(), nowbuf, sizeof nowbuf);
+	const char *locked = db_column_text(st, c + 7);
+	u->locked = locked && strcmp(locked, nowbuf) > 0;
+	u->version = db_column_int64(st, c + 8);
+	str_copy(u->created_at, sizeof u->created_at, db_column_text(st, c + 9) ? db_column_text(st, c + 9) : "");
+	str_copy(u->updated_at, sizeof u->updated_at, db_column_text(st, c + 10) ? db_column_text(st, c + 10) : "");
+	return 0;
+}
+
+/* Seal value into table.column of row id. Table and column are constants
+ * of this file, never input. */
+static int put_sealed(struct db *db, struct app *app, const char *column, int64_t id, const char *value)
+{
+	char sql[128];
+	snprintf(sql, sizeof sql, "UPDATE app_user SET %s = ? WHERE id = ?", column);
+	struct db_stmt *st;
+	int r = db_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
+	struct buf b;
+	buf_init(&b, 0);
+	if (value) {
+		if ((r = seal_value(app->keys, "app_user", column, id, value, strlen(value), &b)) < 0)
+			goto out;
+		db_bind_blob(st, 1, b.data, b.len);
+	} else {
+		db_bind_null(st, 1);
+	}
+	db_bind_int64(st, 2, id);
+	r = db_step(st);
+	r = r < 0 ? r : 0;
+out:
+	buf_done(&b);
+	db_finalize(st);
+	return r;
+}
+
+static bool valid_username(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 2 || n >= USERNAME_MAX || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return false;
+	return true;
+}
+
+static bool valid_scope_id(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n >= SCOPE_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_-", s[i]))
+			return false;
+	return true;
+}
+
+static bool valid_email(const char *s)
+{
+	size_t n = strlen(s);
+	const char *at = strchr(s, '@');
+	if (n > EMAIL_MAX || !at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || at[1] == '.' ||
+	    s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static bool valid_text(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* Check role and scope together: liaison needs a region of the pack, mdt a
+ * team, provider an agency; the other roles take no scope. */
+static void check_role_scope(const struct app *app, const char *role_s, const char *scope, struct field_errors *errs,
+			     enum role *ret_role)
+{
+	enum role role;
+	if (!role_s || role_parse(role_s, &role) < 0) {
+		field_error_add(errs, "role", role_s ? "unknown role \"%.40s\"" : "required",
+				role_s ? role_s : "");
+		return;
+	}
+	*ret_role = role;
+	enum scope_kind k = role_scope_kind(role);
+	if (k == SCOPE_NONE) {
+		if (scope && *scope)
+			field_error_add(errs, "scope", "role %s takes no scope", role_name(role));
+		return;
+	}
+	if (!scope || !*scope) {
+		field_error_add(errs, "scope", "role %s needs a %s", role_name(role), scope_kind_name(k));
+		return;
+	}
+	if (k == SCOPE_REGION && !pack_region(app->pack, scope))
+		field_error_add(errs, "scope", "unknown region \"%.40s\"", scope);
+	else if (!valid_scope_id(scope))
+		field_error_add(errs, "scope", "a %s id is letters, digits, '-' and '_' (at most %d)",
+				scope_kind_name(k), SCOPE_MAX - 1);
+}
+
+static void check_password(const struct app *app, const char *username, const char *password,
+			   struct field_errors *errs)
+{
+	char reason[160];
+	if (password_check(username, password, app->common_passwords, app->common_passwords_len, reason,
+			   sizeof reason) < 0)
+		field_error_add(errs, "password", "%s", reason);
+}
+
+int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct field_errors *errs,
+		     int64_t *ret_id)
+{
+	int r = svc_require(ctx, PERM_USERS_MANAGE);
+	if (r < 0)
+		return r;
+	struct app *app = ctx->app;
+	enum role role = ROLE_CARELINE;
+	if (!u->username)
+		field_error_add(errs, "username", "required");
+	else if (!valid_username(u->username))
+		field_error_add(errs, "username",
+				"2 to 63 characters: lowercase letters, digits, '.', '-' and '_', starting with a letter "
+				"or digit");
+	check_role_scope(app, u->role, u->scope, errs, &role);
+	if (!u->display_name)
+		field_error_add(errs, "display_name", "required");
+	else if (!valid_text(u->display_name, DISPLAY_NAME_MAX))
+		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
+	if (u->email && *u->email && !valid_email(u->email))
+		field_error_add(errs, "email", "not an e-mail address");
+	if (!u->password)
+		field_error_add(errs, "password", "required");
+	else
+		check_password(app, u->username ? u->username : "", u->password, errs);
+	if (field_errors_any(errs))
+		return ERR_INVAL;
+
+	char hash[CRYPTO_PWHASH_SIZE];
+	if ((r = crypto_password_hash(u->password, hash)) < 0)
+		return r;
+	struct db *db;
+	if ((r = app_db(app, &db)) < 0)
+		return r;
+	char ts[32];
+	time_format(now(), ts, sizeof ts);
+	if ((r = db_begin(db)) < 0)
+		return r;
+	struct db_stmt *st;
+	if ((r = db_prepare(db, "SELECT count(*) FROM app_user WHERE username = ?", &st)) < 0)
+		goto fail;
+	db_bind_text(st, 1, u->username);
+	r = db_step(st);
+	bool taken = r == DB_ROW && db_column_int64(st, 0) > 0;
+	db_finalize(st);
+	if (r < 0)
+		goto fail;
+	if (taken) {
+		field_error_add(errs, "username", "already taken");
+		r = ERR_EXISTS;
+		goto fail;
+	}
+	if ((r = db_prepare(db,
+			    "INSERT INTO app_user (username, role, scope, password_hash, created_at, updated_at)"
+			    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			    &st)) < 0)
+		goto fail;
+	db_bind_text(st, 1, u->username);
+	db_bind_text(st, 2, role_name(role));
+	db_bind_text(st, 3, u->scope && *u->scope ? u->scope : NULL);
+	db_bind_text(st, 4, hash);
+	db_bind_text(st, 5, ts);
+	db_bind_text(st, 6, ts);
+	r = db_step(st);
+	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_finalize(st);
+	if (r < 0)
+		goto fail;
+	if ((r = put_sealed(db, app, "display_name", id, u->display_name)) < 0 ||
+	    (r = put_sealed(db, app, "email", id, u->email && *u->email ? u->email : NULL)) < 0)
+		goto fail;
+	char oid[24], detail[160];
+	snprintf(oid, sizeof oid, "%lld", (long long)id);
+	snprintf(detail, sizeof detail, "username=%s role=%s%s%s", u->username, role_name(role),
+		 u->scope && *u->scope ? " scope=" : "", u->scope && *u->scope ? u->scope : "");
+	if ((r = svc_audit_append(db, ctx, "user.create", "user", oid, detail)) < 0)
+		goto fail;
+	if ((r = db_commit(db)) < 0)
+		goto fail;
+	*ret_id = id;
+	return 0;
+fail:
+	db_rollback(db);
+	return r;
+}
+
+static int load_user(struct app *app, struct db *db, int64_t id, struct user_info *ret)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db, "SELECT " USER_COLUMNS " FROM app_user WHERE id = ?", &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, id);
+	r = db_step(st);
+	if (r == DB_ROW)
+		r = users_open_row(app, st, 0, ret);
+	else if (r == DB_DONE)
+		r = ERR_NOTFOUND;
+	db_finalize(st);
+	return r;
+}
+
+int svc_users_list(const struct svc_ctx *ctx, struct user_info **ret, size_t *ret_n)
+{
+	int r = svc_require(ctx, PERM_USERS_MANAGE);
+	if (r < 0)
+		return r;
+	struct db *db;
+	if ((r = app_db(ctx->app, &db)) < 0)
+		return r;
+	struct db_stmt *st;
+	if ((r = db_prepare(db, "SELECT " USER_COLUMNS " FROM app_user ORDER BY username", &st)) < 0)
+		return r;
+	struct user_info *list = NULL;
+	size_t n = 0, cap = 0;
+	while ((r = db_step(st)) == DB_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct user_info *p = realloc(list, cap * sizeof *list);
+			if (!p) {
+				r = ERR_NOMEM;
+				break;
+			}
+			list = p;
+		}
+		if ((r = users_open_row(ctx->app, st, 0, &list[n])) < 0)
+			break;
+		n++;
+	}
+	db_finalize(st);
+	if (r < 0) {
+		user_infos_free(list, n);
+		return r;
+	}
+	if ((r = svc_audit_record(ctx, "user.list", "user", NULL, NULL)) < 0) {
+		user_infos_free(list, n);
+		return r;
+	}
+	*ret = list;
+	*ret_n = n;
+	return 0;
+}
+
+int svc_users_get(const struct svc_ctx *ctx, int64_t id, struct user_info *ret)
+{
+	int r = svc_require(ctx, PERM_USERS_MANAGE);
+	if (r < 0)
+		return r;
+	struct db *db;
+	if ((r = app_db(ctx->app, &db)) < 0)
+		return r;
+	return load_user(ctx->app, db, id, ret);
+}
+
+int svc_users_find(const struct svc_ctx *ctx, const char *username, int64_t *ret_id)
+{
+	int r = svc_require(ctx, PERM_USERS_MANAGE);
+	if (r < 0)
+		return r;
+	struct db *db;
+	if ((r = app_db(ctx->app, &db)) < 0)
+		return r;
+	struct db_stmt *st;
+	if ((r = db_prepare(db, "SELECT id FROM app_user WHERE username = ?", &st)) < 0)
+		return r;
+	db_bind_text(st, 1, username);
+	r = db_step(st);
+	if (r == DB_ROW) {
+		*ret_id = db_column_int64(st, 0);
+		r = 0;
+	} else if (r == DB_DONE) {
+		r = ERR_NOTFOUND;
+	}
+	db_finalize(st);
+	return r;
+}
+
+int svc_users_me(const struct svc_ctx *ctx, struct user_info *ret)
+{
+	int r = svc_require(ctx, PERM_SESSION);
+	if (r < 0)
+		return r;
+	if (ctx->actor->user_id == 0)
+		return ERR_NOTFOUND;
+	struct db *db;
+	if ((r = app_db(ctx->app, &db)) < 0)
+		return r;
+	return load_user(ctx->app, db, ctx->actor->user_id, ret);
+}
+
+static int exec_id(struct db *db, const char *sql, const char *text, int64_t id)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
+	int i = 1;
+	if (text)
+		db_bind_text(st, i++, text);
+	db_bind_int64(st, i, id);
+	r = db_step(st);
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_patch *p, struct field_errors *errs)
+{
+	int r = svc_require(ctx, PERM_USERS_MANAGE);
+	if (r < 0)
+		return r;
+	struct app *app = ctx->app;
+	struct db *db;
+	if ((r = app_db(app, &db)) < 0)
+		return r;
+	struct user_info cur;
+	if ((r = load_user(app, db, id, &cur)) < 0)
+		return r;
+	enum role role = cur.role;
+	const char *role_s = p->role ? p->role : role_name(cur.role);
+	const char *scope = p->clear_scope ? NULL : p->scope ? p->scope : (cur.scope[0] ? cur.scope : NULL);
+	/* A role that takes no scope drops the old one. */
+	enum role new_role;
+	if (p->role && role_parse(p->role, &new_role) == 0 && role_scope_kind(new_role) == SCOPE_NONE && !p->scope)
+		scope = NULL;
+	check_role_scope(app, role_s, scope, errs, &role);
+	if (p->display_name && !valid_text(p->display_name, DISPLAY_NAME_MAX))
+		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
+	if (p->email && *p->email && !valid_email(p->email))
+		field_error_add(errs, "email", "not an e-mail address");
+	if (p->password)
+		check_password(app, cur.username, p->password, errs);
+	bool self = ctx->actor && ctx->actor->user_id == id;
+	if (self && p->disabled == 1)
+		field_error_add(errs, "disabled", "you cannot disable your own account");
+	if (self && role != ROLE_ADMIN)
+		field_error_add(errs, "role", "you cannot take the administrator role from yourself");
+	user_info_done(&cur);
+	if (field_errors_any(errs))
+		return ERR_INVAL;
+
+	char hash[CRYPTO_PWHASH_SIZE];
+	if (p->password && (r = crypto_password_hash(p->password, hash)) < 0)
+		return r;
+	char ts[32];
+	time_format(now(), ts, sizeof ts);
+	if ((r = db_begin(db)) < 0)
+		return r;
+	struct db_stmt *st;
+	if ((r = db_prepare(db,
+			    "UPDATE app_user SET role = ?, scope = ?, disabled = CASE WHEN ? < 0 THEN disabled ELSE ? END,"
+			    " password_hash = coalesce(?, password_hash),"
+			    " locked_until = CASE WHEN ? = 1 THEN NULL ELSE locked_until END,"
+			    " version = version + 1, updated_at = ? WHERE id = ? AND version = ? RETURNING version",
+			    &st)) < 0)
+		goto fail;
+	db_bind_text(st, 1, role_name(role));
+	db_bind_text(st, 2, scope);
+	db_bind_int64(st, 3, p->disabled);
+	db_bind_int64(st, 4, p->disabled);
+	db_bind_text(st, 5, p->password ? hash : NULL);
+	db_bind_int64(st, 6, p->unlock || p->password ? 1 : 0);
+	db_bind_text(st, 7, ts);
+	db_bind_int64(st, 8, id);
+	db_bind_int64(st, 9, p->version);
+	r = db_step(st);
+	db_finalize(st);
+	if (r < 0)
+		goto fail;
+	if (r == DB_DONE) {
+		r = ERR_CONFLICT;
+		goto fail;
+	}
+	if (p->display_name && (r = put_sealed(db, app, "display_name", id, p->display_name)) < 0)
+		goto fail;
+	if ((p->email || p->clear_email) &&
+	    (r = put_sealed(db, app, "email", id, p->clear_email || !*p->email ? NULL : p->email)) < 0)
+		goto fail;
+	if ((p->unlock || p->password) &&
+	    (r = exec_id(db, "DELETE FROM login_failure WHERE user_id = ?", NULL, id)) < 0)
+		goto fail;
+	/* A disabled account, or a new password, ends the sessions it had. */
+	if ((p->disabled == 1 || p->password) &&
+	    (r = exec_id(db, "UPDATE user_session SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", ts, id)) <
+		    0)
+		goto fail;
+	char oid[24];
+	struct buf detail;
+	buf_init(&detail, 512);
+	buf_puts(&detail, "changed=");
+	const struct {
+		bool on;
+		const char *name;
+	} changed[] = {
+		{p->role != NULL, "role"},
+		{p->scope != NULL || p->clear_scope, "scope"},
+		{p->display_name != NULL, "display_name"},
+		{p->email != NULL || p->clear_email, "email"},
+		{p->password != NULL, "password"},
+		{p->disabled == 1, "disabled"},
+		{p->disabled == 0, "enabled"},
+		{p->unlock, "unlocked"},
+	};
+	bool first = true;
+	for (size_t i = 0; i < sizeof changed / sizeof changed[0]; i++)
+		if (changed[i].on) {
+			buf_printf(&detail, "%s%s", first ? "" : ",", changed[i].name);
+			first = false;
+		}
+	snprintf(oid, sizeof oid, "%lld", (long long)id);
+	r = svc_audit_append(db, ctx, "user.update", "user", oid, buf_str(&detail));
+	buf_done(&detail);
+	if (r < 0)
+		goto fail;
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return r;
+}

@@ -1,0 +1,98 @@
+/* Unit tests of src/model/access: the roles, their scopes and the
+ * permission table, including what each role may NOT do. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "base/err.h"
+#include "model/access.h"
+
+static void every_role_has_a_name_a_label_and_parses_back(void **state)
+{
+	for (int i = 0; i < ROLE_COUNT; i++) {
+		enum role r;
+		assert_non_null(role_name((enum role)i));
+		assert_non_null(role_label((enum role)i));
+		assert_int_equal(role_parse(role_name((enum role)i), &r), 0);
+		assert_int_equal(r, i);
+	}
+	enum role r = ROLE_HART;
+	assert_int_equal(role_parse("superuser", &r), ERR_INVAL);
+	assert_int_equal(role_parse("Admin", &r), ERR_INVAL);
+	assert_int_equal(role_parse(NULL, &r), ERR_INVAL);
+	assert_int_equal(r, ROLE_HART);
+	assert_null(role_name(ROLE_COUNT));
+}
+
+static void scoped_roles_need_their_kind_of_scope(void **state)
+{
+	assert_int_equal(role_scope_kind(ROLE_LIAISON), SCOPE_REGION);
+	assert_int_equal(role_scope_kind(ROLE_MDT), SCOPE_TEAM);
+	assert_int_equal(role_scope_kind(ROLE_PROVIDER), SCOPE_PROVIDER);
+	assert_int_equal(role_scope_kind(ROLE_CARELINE), SCOPE_NONE);
+	assert_int_equal(role_scope_kind(ROLE_HART), SCOPE_NONE);
+	assert_int_equal(role_scope_kind(ROLE_ADMIN), SCOPE_NONE);
+	assert_string_equal(scope_kind_name(SCOPE_REGION), "region");
+	assert_null(scope_kind_name(SCOPE_NONE));
+}
+
+static void every_role_may_see_its_own_session(void **state)
+{
+	for (int i = 0; i < ROLE_COUNT; i++)
+		assert_true(role_may((enum role)i, PERM_SESSION));
+}
+
+/* The whole table, role by role: a permission added or granted without a
+ * line here fails. */
+static void the_permission_table_is_exactly_as_designed(void **state)
+{
+	static const struct {
+		enum role role;
+		enum perm perm;
+	} granted[] = {
+		{ROLE_ADMIN, PERM_USERS_MANAGE},
+		{ROLE_ADMIN, PERM_AUDIT_READ},
+		{ROLE_ADMIN, PERM_CONFIG_CHECK},
+		{ROLE_ADMIN, PERM_KEYS_ROTATE},
+	};
+	for (int r = 0; r < ROLE_COUNT; r++)
+		for (int p = 0; p < PERM_COUNT; p++) {
+			if (p == PERM_SESSION)
+				continue;
+			bool want = false;
+			for (size_t k = 0; k < sizeof granted / sizeof granted[0]; k++)
+				want |= granted[k].role == (enum role)r && granted[k].perm == (enum perm)p;
+			if (role_may((enum role)r, (enum perm)p) != want)
+				fail_msg("role %s %s permission %s", role_name((enum role)r),
+					 want ? "lacks" : "must not have", perm_name((enum perm)p));
+		}
+}
+
+static void no_role_but_admin_manages_users_or_reads_the_audit(void **state)
+{
+	const enum role others[] = {ROLE_CARELINE, ROLE_HART, ROLE_LIAISON, ROLE_MDT,
+				    ROLE_PROVIDER, ROLE_TRAINER, ROLE_ANALYST};
+	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+		assert_false(role_may(others[i], PERM_USERS_MANAGE));
+		assert_false(role_may(others[i], PERM_AUDIT_READ));
+		assert_false(role_may(others[i], PERM_KEYS_ROTATE));
+	}
+	assert_false(role_may(ROLE_COUNT, PERM_SESSION));
+	assert_false(role_may(ROLE_ADMIN, PERM_COUNT));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_role_has_a_name_a_label_and_parses_back),
+		cmocka_unit_test(scoped_roles_need_their_kind_of_scope),
+		cmocka_unit_test(every_role_may_see_its_own_session),
+		cmocka_unit_test(the_permission_table_is_exactly_as_designed),
+		cmocka_unit_test(no_role_but_admin_manages_users_or_reads_the_audit),
+	};
+	return cmocka_run_group_tests_name("access", tests, NULL, NULL);
+}
