@@ -31,7 +31,11 @@ demo: deps build
 	./$(BUILD)/hartline init --db $(DEMO_DIR)/hartline.db
 	@echo
 	@echo "  hartline demo (synthetic data only; no real person is in it)"
-	@echo "  open http://$(LISTEN)/ in a browser; Ctrl-C stops the server"
+	@echo
+	@./$(BUILD)/hartline demo --db $(DEMO_DIR)/hartline.db
+	@echo
+	@echo "  Open http://$(LISTEN)/ in a browser and log in as one of them"
+	@echo "  (demo-admin manages users). Ctrl-C stops the server."
 	@echo
 	./$(BUILD)/hartline serve --db $(DEMO_DIR)/hartline.db --listen $(LISTEN)
 

@@ -96,11 +96,11 @@ static void set_free(struct keyset *set)
 
 /* Make room for n keys in a set not yet published. Keys move to a new
  * guarded block; the old one is wiped as it is freed. */
-static int set_reserve(struct keyset *ring, size_t n)
+static int set_reserve(struct keyset *set, size_t n)
 {
-	if (n <= ring->alloc)
+	if (n <= set->alloc)
 		return 0;
-	size_t alloc = ring->alloc ? ring->alloc * 2 : 4;
+	size_t alloc = set->alloc ? set->alloc * 2 : 4;
 	if (alloc < n)
 		alloc = n;
 	if (alloc > SIZE_MAX / sizeof(struct seal_key))
@@ -108,19 +108,19 @@ static int set_reserve(struct keyset *ring, size_t n)
 	struct seal_key *keys = sodium_malloc(alloc * sizeof *keys);
 	if (!keys)
 		return ERR_NOMEM;
-	if (ring->count)
-		memcpy(keys, ring->keys, ring->count * sizeof *keys);
-	sodium_free(ring->keys);
-	ring->keys = keys;
-	ring->alloc = alloc;
+	if (set->count)
+		memcpy(keys, set->keys, set->count * sizeof *keys);
+	sodium_free(set->keys);
+	set->keys = keys;
+	set->alloc = alloc;
 	return 0;
 }
 
-static const struct seal_key *set_find(const struct keyset *ring, uint32_t id)
+static const struct seal_key *set_find(const struct keyset *set, uint32_t id)
 {
-	for (size_t i = 0; i < ring->count; i++)
-		if (ring->keys[i].id == id)
-			return &ring->keys[i];
+	for (size_t i = 0; i < set->count; i++)
+		if (set->keys[i].id == id)
+			return &set->keys[i];
 	return NULL;
 }
 
@@ -228,9 +228,9 @@ static bool is_key_hex(struct tok t)
 	return true;
 }
 
-/* Parse the key file text into ring. Reasons never quote the line: a
+/* Parse the key file text into set. Reasons never quote the line: a
  * mangled key line is still mostly key. */
-static int parse_keyfile(const char *path, const char *text, size_t len, struct keyset *ring, char *errmsg,
+static int parse_keyfile(const char *path, const char *text, size_t len, struct keyset *set, char *errmsg,
                          size_t errsize)
 {
 	const char *p = text, *end = text + len;
@@ -280,16 +280,16 @@ static int parse_keyfile(const char *path, const char *text, size_t len, struct 
 				reason = "key must be 64 hex digits";
 				goto bad;
 			}
-			if (set_find(ring, id)) {
+			if (set_find(set, id)) {
 				set_err(errmsg, errsize, "%s: line %zu: duplicate key id %" PRIu32, path, line, id);
 				r = ERR_PARSE;
 				goto cleanup;
 			}
-			if ((r = set_reserve(ring, ring->count + 1)) < 0) {
+			if ((r = set_reserve(set, set->count + 1)) < 0) {
 				set_err(errmsg, errsize, "%s: out of memory", path);
 				goto cleanup;
 			}
-			struct seal_key *k = &ring->keys[ring->count];
+			struct seal_key *k = &set->keys[set->count];
 			size_t bin_len = 0;
 			if (sodium_hex2bin(k->bytes, sizeof k->bytes, t[2].p, t[2].n, NULL, &bin_len, NULL) != 0 ||
 			    bin_len != SEAL_KEY_BYTES) {
@@ -298,7 +298,7 @@ static int parse_keyfile(const char *path, const char *text, size_t len, struct 
 				goto bad;
 			}
 			k->id = id;
-			ring->count++;
+			set->count++;
 		} else if (tok_is(t[0], "current")) {
 			if (ntok != 2 || parse_id(t[1], &id) < 0) {
 				reason = "expected 'current ID'";
@@ -325,7 +325,7 @@ static int parse_keyfile(const char *path, const char *text, size_t len, struct 
 		reason = "not a hartline key file (expected 'hartline-keyring 1' first)";
 		goto bad;
 	}
-	if (ring->count == 0) {
+	if (set->count == 0) {
 		reason = "no keys in the file";
 		goto bad;
 	}
@@ -333,13 +333,13 @@ static int parse_keyfile(const char *path, const char *text, size_t len, struct 
 		reason = "no 'current ID' line";
 		goto bad;
 	}
-	if (!set_find(ring, current)) {
+	if (!set_find(set, current)) {
 		set_err(errmsg, errsize, "%s: line %zu: current key %" PRIu32 " is not in the file", path, current_line,
 		        current);
 		r = ERR_PARSE;
 		goto cleanup;
 	}
-	ring->current = current;
+	set->current = current;
 	goto cleanup;
 
 bad:
@@ -366,7 +366,7 @@ static int open_error(const char *path, int e, char *errmsg, size_t errsize)
 /* Check the opened key file and parse it into a new set. */
 static int load_fd(const char *path, int fd, struct keyset **ret, char *errmsg, size_t errsize)
 {
-	struct keyset *ring = NULL;
+	struct keyset *set = NULL;
 	char *text = NULL;
 	size_t len = 0;
 	struct stat st;
@@ -414,20 +414,20 @@ static int load_fd(const char *path, int fd, struct keyset **ret, char *errmsg, 
 		}
 	}
 
-	ring = set_new();
-	if (!ring) {
+	set = set_new();
+	if (!set) {
 		r = ERR_NOMEM;
 		goto cleanup;
 	}
-	if ((r = parse_keyfile(path, text, len, ring, errmsg, errsize)) < 0)
+	if ((r = parse_keyfile(path, text, len, set, errmsg, errsize)) < 0)
 		goto cleanup;
-	*ret = ring;
-	ring = NULL;
+	*ret = set;
+	set = NULL;
 cleanup:
 	if (r == ERR_NOMEM)
 		set_err(errmsg, errsize, "%s: out of memory", path);
 	sodium_free(text);
-	set_free(ring);
+	set_free(set);
 	return r;
 }
 
@@ -597,24 +597,24 @@ static int close_checked(const char *path, int *fd, char *errmsg, size_t errsize
 
 int keyring_create(const char *path, char *errmsg, size_t errsize)
 {
-	struct keyset *ring = NULL;
+	struct keyset *set = NULL;
 	struct text t = {0};
 	bool made = false;
 	int fd = -1, r;
 
 	if (!path)
 		return ERR_INVAL;
-	ring = set_new();
-	if (!ring || set_reserve(ring, 1) < 0) {
+	set = set_new();
+	if (!set || set_reserve(set, 1) < 0) {
 		set_err(errmsg, errsize, "%s: out of memory", path);
 		r = ERR_NOMEM;
 		goto cleanup;
 	}
-	ring->keys[0].id = 1;
-	randombytes_buf(ring->keys[0].bytes, SEAL_KEY_BYTES);
-	ring->count = 1;
-	ring->current = 1;
-	if ((r = keyfile_text(ring, &t)) < 0) {
+	set->keys[0].id = 1;
+	randombytes_buf(set->keys[0].bytes, SEAL_KEY_BYTES);
+	set->count = 1;
+	set->current = 1;
+	if ((r = keyfile_text(set, &t)) < 0) {
 		set_err(errmsg, errsize, "%s: %s", path, err_str(r));
 		goto cleanup;
 	}
@@ -643,7 +643,7 @@ cleanup:
 	if (made)
 		unlink(path);
 	sodium_free(t.data);
-	set_free(ring);
+	set_free(set);
 	return r;
 }
 

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -748,6 +749,57 @@ static void rotate_of_a_missing_file_is_notfound_and_leaves_the_ring_alone(void 
 	keyring_free(ring);
 }
 
+struct worker {
+	const struct keyring *ring;
+	int failures;
+};
+
+static void *seal_and_open_in_a_loop(void *arg)
+{
+	struct worker *w = arg;
+	struct buf sealed, plain;
+	buf_init(&sealed, 0);
+	buf_init(&plain, 0);
+	for (int i = 0; i < 2000; i++) {
+		buf_clear(&sealed);
+		buf_clear(&plain);
+		if (seal_value(w->ring, "person", "name", i, "Ana", 3, &sealed) < 0 ||
+		    seal_open(w->ring, "person", "name", i, sealed.data, sealed.len, &plain) < 0 ||
+		    strcmp(buf_str(&plain), "Ana") != 0)
+			w->failures++;
+	}
+	buf_done(&sealed);
+	buf_done(&plain);
+	return NULL;
+}
+
+static void rotation_while_other_threads_seal_and_open_is_safe(void **state)
+{
+	struct fx *fx = *state;
+	char err[256] = "";
+	assert_int_equal(keyring_create(fx->path, err, sizeof err), 0);
+	struct keyring *ring = load_ok(fx->path);
+	struct worker w[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		w[i].ring = ring;
+		w[i].failures = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, seal_and_open_in_a_loop, &w[i]), 0);
+	}
+	for (uint32_t want = 2; want <= 6; want++) {
+		uint32_t id = 0;
+		assert_int_equal(keyring_rotate(fx->path, ring, &id, err, sizeof err), 0);
+		assert_int_equal(id, want);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+	}
+	assert_int_equal(keyring_count(ring), 6);
+	assert_int_equal(keyring_current_id(ring), 6);
+	keyring_free(ring);
+}
+
 static void keyring_free_accepts_null(void **state)
 {
 	keyring_free(NULL);
@@ -759,34 +811,38 @@ static void keyring_free_accepts_null(void **state)
 
 int main(void)
 {
+	/* clang-format would align these as continuation lines of T(). */
+	// clang-format off
 	const struct CMUnitTest tests[] = {
-	        T(a_value_round_trips_including_empty_and_binary_with_nuls),
-	        T(sealing_the_same_value_twice_gives_different_bytes),
-	        T(a_value_moved_to_another_row_column_or_table_fails_to_open),
-	        T(a_flipped_bit_anywhere_fails_to_open_and_leaves_out_unchanged),
-	        T(a_value_relabelled_with_another_key_id_in_the_ring_fails_to_open),
-	        T(a_value_whose_key_id_is_not_in_the_ring_gives_notfound),
-	        T(seal_size_matches_what_seal_value_appends),
-	        T(a_sealed_value_starts_with_version_1_and_its_key_id_big_endian),
-	        T(a_value_built_to_the_documented_format_opens),
-	        T(seal_key_id_rejects_short_values_and_other_versions),
-	        T(a_created_key_file_has_mode_0600_and_one_current_key),
-	        T(two_created_key_files_hold_different_keys),
-	        T(create_refuses_an_existing_file_and_leaves_it_alone),
-	        T(a_key_file_readable_by_group_or_others_is_refused_with_the_chmod_hint),
-	        T(a_missing_key_file_is_notfound),
-	        T(a_directory_is_not_a_key_file),
-	        T(comments_blank_lines_and_crlf_are_accepted),
-	        T(malformed_key_files_are_refused_naming_the_line),
-	        T(a_parse_error_never_quotes_key_material),
-	        T(a_key_file_with_a_nul_byte_is_refused),
-	        T(rotate_adds_key_2_as_current_and_old_values_still_open),
-	        T(rotate_takes_the_highest_id_plus_one_not_the_current_plus_one),
-	        T(rotate_refuses_when_the_key_file_changed_since_it_was_loaded),
-	        T(rotate_refuses_a_key_file_that_became_world_readable),
-	        T(a_temporary_file_left_by_a_crashed_rotation_does_not_block_the_next),
-	        T(rotate_of_a_missing_file_is_notfound_and_leaves_the_ring_alone),
-	        T(keyring_free_accepts_null),
+		T(a_value_round_trips_including_empty_and_binary_with_nuls),
+		T(sealing_the_same_value_twice_gives_different_bytes),
+		T(a_value_moved_to_another_row_column_or_table_fails_to_open),
+		T(a_flipped_bit_anywhere_fails_to_open_and_leaves_out_unchanged),
+		T(a_value_relabelled_with_another_key_id_in_the_ring_fails_to_open),
+		T(a_value_whose_key_id_is_not_in_the_ring_gives_notfound),
+		T(seal_size_matches_what_seal_value_appends),
+		T(a_sealed_value_starts_with_version_1_and_its_key_id_big_endian),
+		T(a_value_built_to_the_documented_format_opens),
+		T(seal_key_id_rejects_short_values_and_other_versions),
+		T(a_created_key_file_has_mode_0600_and_one_current_key),
+		T(two_created_key_files_hold_different_keys),
+		T(create_refuses_an_existing_file_and_leaves_it_alone),
+		T(a_key_file_readable_by_group_or_others_is_refused_with_the_chmod_hint),
+		T(a_missing_key_file_is_notfound),
+		T(a_directory_is_not_a_key_file),
+		T(comments_blank_lines_and_crlf_are_accepted),
+		T(malformed_key_files_are_refused_naming_the_line),
+		T(a_parse_error_never_quotes_key_material),
+		T(a_key_file_with_a_nul_byte_is_refused),
+		T(rotate_adds_key_2_as_current_and_old_values_still_open),
+		T(rotate_takes_the_highest_id_plus_one_not_the_current_plus_one),
+		T(rotate_refuses_when_the_key_file_changed_since_it_was_loaded),
+		T(rotate_refuses_a_key_file_that_became_world_readable),
+		T(a_temporary_file_left_by_a_crashed_rotation_does_not_block_the_next),
+		T(rotate_of_a_missing_file_is_notfound_and_leaves_the_ring_alone),
+		T(rotation_while_other_threads_seal_and_open_is_safe),
+		T(keyring_free_accepts_null),
 	};
+	// clang-format on
 	return cmocka_run_group_tests_name("seal", tests, NULL, NULL);
 }
