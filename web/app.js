@@ -1,12 +1,27 @@
-// The browser UI shell: who this server belongs to, and whether it is well.
+// The browser UI shell: who this server belongs to and whether it is well,
+// logging in and out, and the page for the person logged in.
 
-const $ = (id) => document.getElementById(id);
+import { initAdmin, clearAdmin, showAdmin } from './admin.js';
+import {
+  $,
+  api,
+  busy,
+  problemText,
+  say,
+  scopeText,
+  setCsrfToken,
+  setRegions,
+  setSessionEndedHandler,
+  setTimeZone,
+} from './common.js';
 
-async function getJSON(path) {
-  const res = await fetch(path, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
-  const body = await res.json().catch(() => null);
-  return { ok: res.ok, status: res.status, body };
-}
+// The person logged in: { user, permissions } or null.
+let me = null;
+let siteTitle = 'hartline';
+
+const can = (perm) => !!me && me.permissions.includes(perm);
+
+// ---------------------------------------------------------------- status
 
 function setHealth(state, text) {
   const el = $('health');
@@ -17,36 +32,37 @@ function setHealth(state, text) {
 const ENGINE_NAMES = { sqlite: 'SQLite', postgresql: 'PostgreSQL' };
 
 async function showHealth() {
-  try {
-    const { ok, body } = await getJSON('/healthz');
-    if (body && body.db) $('db-engine').textContent = ENGINE_NAMES[body.db] || body.db;
-    if (ok && body && body.status === 'ok') {
-      setHealth('ok', 'Server ok, database answering');
-      $('schema').textContent = String(body.schema);
-    } else {
-      setHealth('down', 'The database is not answering. Try again shortly, and tell your administrator.');
-    }
-  } catch {
+  const r = await api('GET', '/healthz', undefined, { session: false });
+  const body = r.body;
+  if (body && body.db) $('db-engine').textContent = ENGINE_NAMES[body.db] || body.db;
+  if (r.ok && body && body.status === 'ok') {
+    setHealth('ok', 'Server ok, database answering');
+    $('schema').textContent = String(body.schema);
+  } else if (r.status === 0) {
     setHealth('down', 'The server cannot be reached.');
+  } else {
+    setHealth('down', 'The database is not answering. Try again shortly, and tell your administrator.');
   }
 }
 
 async function showConfig() {
-  const { ok, body } = await getJSON('/api/v1/config');
-  if (!ok || !body || !body.pack) return;
-  const pack = body.pack;
+  const r = await api('GET', '/api/v1/config', undefined, { session: false });
+  if (!r.ok || !r.body || !r.body.pack) return;
+  const { pack } = r.body;
+  setRegions(r.body.regions);
+  setTimeZone(pack.time_zone);
   $('jurisdiction').textContent = pack.name;
-  document.title = `hartline · ${pack.short_name || pack.name}`;
+  siteTitle = `hartline · ${pack.short_name || pack.name}`;
   $('pack-id').textContent = `${pack.id} ${pack.version}`;
   $('time-zone').textContent = pack.time_zone;
   if (pack.hotline) {
-    const h = $('hotline');
-    h.textContent = `${pack.hotline.name}: ${pack.hotline.phone}`;
-    h.hidden = false;
+    const el = $('hotline');
+    el.textContent = `${pack.hotline.name}: ${pack.hotline.phone}`;
+    el.hidden = false;
   }
   const list = $('regions');
   list.replaceChildren();
-  for (const region of body.regions || []) {
+  for (const region of r.body.regions || []) {
     const li = document.createElement('li');
     const name = document.createElement('strong');
     name.textContent = region.name;
@@ -57,5 +73,176 @@ async function showConfig() {
   }
 }
 
-showConfig().catch(() => {});
-showHealth();
+// ---------------------------------------------------------------- views
+
+const VIEW_TITLES = { login: 'Log in', home: 'Home', users: 'Users and audit' };
+
+function setView(view) {
+  if (document.body.dataset.view !== view) say('page-error', '');
+  document.body.dataset.view = view;
+  $('loading').hidden = true;
+  $('login-view').hidden = view !== 'login';
+  $('home-view').hidden = view !== 'home';
+  $('users-view').hidden = view !== 'users';
+  $('regions-panel').hidden = view !== 'home';
+  // Only administrators have more than one page to go to.
+  $('nav').hidden = view === 'login' || !can('users.manage');
+  $('account').hidden = view === 'login';
+  for (const [id, v] of [['nav-home', 'home'], ['nav-users', 'users']]) {
+    if (v === view) $(id).setAttribute('aria-current', 'page');
+    else $(id).removeAttribute('aria-current');
+  }
+  document.title = `${VIEW_TITLES[view]} · ${siteTitle}`;
+}
+
+/** The view the address asks for, when the person may see it. */
+function routeView() {
+  return location.hash === '#users' && can('users.manage') ? 'users' : 'home';
+}
+
+function route({ focus }) {
+  const view = routeView();
+  setView(view);
+  if (view === 'users') showAdmin();
+  if (focus) $(view === 'users' ? 'users-heading' : 'home-heading').focus();
+}
+
+// ---------------------------------------------------------------- session
+
+function enterSession(user, csrf, permissions) {
+  setCsrfToken(csrf);
+  me = { user, permissions: Array.isArray(permissions) ? permissions : [] };
+  $('who-name').textContent = user.display_name || user.username;
+  $('home-heading').textContent = user.display_name || user.username;
+  const scope = scopeText(user);
+  $('me-role').textContent = scope ? `${user.role_label} · ${scope}` : user.role_label;
+  $('me-username').textContent = user.username;
+  $('me-role-label').textContent = user.role_label;
+  $('me-scope').textContent = scope;
+  $('me-scope').parentElement.hidden = !scope;
+  const admin = can('users.manage');
+  $('nav-users-item').hidden = !admin;
+  $('me-admin-link').hidden = !admin;
+}
+
+/** Forgets everything about the session and shows the login page. */
+function leaveSession(message) {
+  me = null;
+  setCsrfToken(null);
+  clearAdmin();
+  for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
+    $(id).textContent = '';
+  $('nav-users-item').hidden = true;
+  showLogin({ message });
+}
+
+function showLogin({ message = '', error = '' } = {}) {
+  setView('login');
+  say('login-message', message);
+  say('login-error', error);
+  $('login-password').value = '';
+  const user = $('login-username');
+  user.removeAttribute('aria-invalid');
+  $('login-password').removeAttribute('aria-invalid');
+  (user.value ? $('login-password') : user).focus();
+}
+
+setSessionEndedHandler(() => {
+  if (me) leaveSession('Your session has ended. Log in again to continue.');
+});
+
+async function logIn(event) {
+  event.preventDefault();
+  const submit = $('login-submit');
+  if (submit.disabled) return;
+  const userEl = $('login-username');
+  const passEl = $('login-password');
+  const username = userEl.value.trim();
+  const password = passEl.value;
+  say('login-message', '');
+  say('login-error', '');
+  userEl.toggleAttribute('aria-invalid', !username);
+  passEl.toggleAttribute('aria-invalid', !password);
+  if (!username || !password) {
+    say('login-error', !username && !password ? 'Enter your username and password.'
+      : !username ? 'Enter your username.' : 'Enter your password.');
+    (username ? passEl : userEl).focus();
+    return;
+  }
+  const form = $('login-form');
+  form.setAttribute('aria-busy', 'true');
+  const done = busy(submit, 'Logging in…');
+  const r = await api('POST', '/api/v1/session', { username, password }, { session: false });
+  if (r.status === 201 && r.body && r.body.user) {
+    // The permissions come with /me; the login answer does not list them.
+    const m = await api('GET', '/api/v1/me', undefined, { session: false });
+    form.removeAttribute('aria-busy');
+    done();
+    passEl.value = '';
+    if (m.ok && m.body && m.body.user) enterSession(m.body.user, m.body.csrf_token, m.body.permissions);
+    else enterSession(r.body.user, r.body.csrf_token, ['session']);
+    route({ focus: true });
+    return;
+  }
+  form.removeAttribute('aria-busy');
+  done();
+  passEl.value = '';
+  let text;
+  if (r.status === 422) text = 'Enter your username and password.';
+  else if (r.status === 401) text = problemText(r);
+  else text = problemText(r, 'You could not be logged in');
+  say('login-error', text);
+  if (r.status === 401) passEl.setAttribute('aria-invalid', 'true');
+  passEl.focus();
+}
+
+async function logOut() {
+  const button = $('logout');
+  const done = busy(button, 'Logging out…');
+  const r = await api('DELETE', '/api/v1/session', undefined, { session: false });
+  done();
+  if (!r.ok && r.status !== 401) {
+    say('page-error', problemText(r, 'You are still logged in'));
+    return;
+  }
+  leaveSession('You have logged out.');
+}
+
+// ---------------------------------------------------------------- start
+
+async function start() {
+  const configReady = showConfig().catch(() => {});
+  showHealth();
+  const r = await api('GET', '/api/v1/me', undefined, { session: false });
+  await configReady;
+  if (r.ok && r.body && r.body.user) {
+    enterSession(r.body.user, r.body.csrf_token, r.body.permissions);
+    route({ focus: false });
+  } else if (r.status === 401) {
+    showLogin();
+  } else {
+    showLogin({ error: problemText(r, 'Your session could not be checked') });
+  }
+}
+
+$('login-form').addEventListener('submit', logIn);
+$('logout').addEventListener('click', logOut);
+window.addEventListener('hashchange', () => {
+  // Only #home and #users are pages; other fragments are places on a page.
+  if (me && (location.hash === '#home' || location.hash === '#users' || location.hash === '')) route({ focus: true });
+});
+$('jump-add').addEventListener('click', (e) => {
+  e.preventDefault();
+  $('add-heading').focus();
+  $('add-heading').scrollIntoView({ block: 'start' });
+});
+document.querySelector('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  $('main').focus();
+});
+
+initAdmin({
+  self: () => (me ? me.user : null),
+  endSession: (message) => leaveSession(message),
+});
+start();

@@ -35,6 +35,14 @@ static const struct command commands[] = {
 	{"key", cmd_key, "rotate [--db URL] [--key-file FILE]",
 	 "add a new seal key and re-seal every sealed value under it"},
 	{"routes", cmd_routes, "", "list the HTTP routes"},
+	{"match", cmd_match,
+	 "dedupe FILE.csv --id COL --field KIND=COL[:FORMAT]... --pairs OUT.csv [--clusters OUT.csv]\n"
+	 "           [--threshold P] [--threads N] [--as-of YYYY-MM-DD] [--strict]\n"
+	 "           | link A.csv B.csv (the same options)\n"
+	 "           | evaluate PAIRS.csv --truth FILE.csv --id COL\n"
+	 "           | generate --records N [--originals N] [--seed S] [--out FILE]\n"
+	 "           KIND: given, family, dob, age, sex, town, postcode, address, ident, other",
+	 "find records of the same person in CSV files (identity resolution)"},
 	{"pack", cmd_pack, "check FILE", "validate a jurisdiction pack and summarise it"},
 	{"help", NULL, "[COMMAND]", "show this help"},
 };

@@ -1,69 +1,30 @@
-// The web UI in headless Chromium against the real server: it loads the
-// pack and the health, breaks no Content-Security-Policy rule, logs no error
-// and has no serious accessibility problem.
+// The web UI in headless Chromium against the real server, logged out: it
+// loads the pack and the health, offers the login form, breaks no
+// Content-Security-Policy rule, logs no error and has no serious
+// accessibility problem, at desktop and at phone width.
 
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
-
 import { ENGINE, cleanup, startServer } from '../lib/server.mjs';
+import { PACK_NAME, assertAxeClean, gotoApp, launchBrowser, openPage, screenshot } from './browser.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-const CHROMIUM = process.env.HARTLINE_CHROMIUM || '/usr/bin/chromium';
 const ENGINE_LABEL = { sqlite: 'SQLite', postgresql: 'PostgreSQL' }[ENGINE];
-const PACK_NAME = 'Connecticut Department of Children and Families';
-const UI_TIMEOUT_MS = 15_000;
 
 let server;
 let browser;
-let context;
 let page;
 let health;
-const problems = []; // console errors, page errors, CSP violations, failed requests
 
 before(async () => {
   server = await startServer();
   health = await (await fetch(`${server.url}/healthz`)).json();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-gpu',
-    ],
-  });
-  // A new context is a fresh profile: no cache, cookies or storage. The CSP
-  // is not bypassed: a violation must show.
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT_MS);
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()} (${msg.location().url || 'no url'})`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText}`));
-  page.on('response', (res) => {
-    if (res.status() >= 400) problems.push(`HTTP ${res.status()} for ${res.request().method()} ${res.url()}`);
-  });
-  // Runs before the page's own scripts (an init script is not subject to the CSP).
-  await page.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
-    });
-  });
-  await page.goto(`${server.url}/`, { waitUntil: 'load' });
+  browser = await launchBrowser();
+  page = await openPage(browser);
+  // Logged out, the app asks who is logged in and hears 401: that is how it
+  // knows to show the login form.
+  page.expectHttp(401, 'GET', '/api/v1/me');
+  await gotoApp(page, `${server.url}/`);
   await page.waitForSelector('#health[data-state="ok"]');
 });
 
@@ -79,7 +40,7 @@ after(async () => {
   }
 });
 
-describe(`web UI in Chromium (${ENGINE})`, { timeout: 120_000 }, () => {
+describe(`web UI in Chromium, logged out (${ENGINE})`, { timeout: 120_000 }, () => {
   test('the title names hartline', async () => {
     assert.match(await page.title(), /hartline/i);
   });
@@ -89,10 +50,22 @@ describe(`web UI in Chromium (${ENGINE})`, { timeout: 120_000 }, () => {
       (name) => document.querySelector('h1#jurisdiction')?.textContent.trim() === name,
       PACK_NAME);
     assert.equal((await page.locator('h1#jurisdiction').textContent()).trim(), PACK_NAME);
+    assert.match(await page.locator('#hotline').textContent(), /Careline: 1-800-842-2288/);
   });
 
-  test('the health shows ok, the engine and the schema', async () => {
+  test('the login form shows, with the username field focused and nothing of a session', async () => {
+    assert.ok(await page.locator('#login-view').isVisible(), 'the login form is visible');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'login-username');
+    assert.equal(await page.locator('#login-username').getAttribute('autocomplete'), 'username');
+    assert.equal(await page.locator('#login-password').getAttribute('autocomplete'), 'current-password');
+    assert.equal(await page.getByRole('button', { name: 'Log out' }).count(), 0, 'no Log out button');
+    assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 0, 'no navigation');
+    assert.equal(await page.getByRole('heading', { name: 'Users' }).count(), 0, 'no Users section');
+  });
+
+  test('the status panel shows ok, the engine and the schema on the login page', async () => {
     const h = page.locator('#health');
+    assert.ok(await h.isVisible(), 'the status panel is visible');
     assert.equal(await h.getAttribute('data-state'), 'ok');
     assert.match(await h.textContent(), /ok/i);
     await page.waitForFunction(
@@ -104,36 +77,41 @@ describe(`web UI in Chromium (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal((await page.locator('#schema').textContent()).trim(), String(health.schema));
   });
 
-  test('no console error, page error, failed request or CSP violation', async () => {
-    const violations = await page.evaluate(() => window.__cspViolations);
-    const all = problems.concat(violations.map((v) => `CSP violation: ${v}`));
-    assert.deepEqual(all, [], all.join('\n'));
+  test('empty fields are named in the alert without a request', async () => {
+    await page.locator('#login-submit').click();
+    const alert = page.locator('#login-error');
+    await page.waitForFunction(() => document.querySelector('#login-error')?.textContent.trim() !== '');
+    assert.equal(await alert.getAttribute('role'), 'alert');
+    assert.match(await alert.textContent(), /enter your username and password/i);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'login-username');
+    assert.equal(await page.locator('#login-username').getAttribute('aria-invalid'), '');
   });
 
   test('axe finds no serious or critical accessibility violation', async () => {
-    // Evaluated through the DevTools protocol, so the page's CSP (no inline
-    // script) does not block it and need not be bypassed.
-    await page.evaluate(AXE_SOURCE);
-    const result = await page.evaluate(() =>
-      window.axe.run(document, { resultTypes: ['violations'] }).then((r) =>
-        r.violations.map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          help: v.help,
-          nodes: v.nodes.map((n) => n.target.join(' ')),
-        }))));
-    const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(
-      bad,
-      [],
-      bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.join(', ')}`).join('\n'));
+    await assertAxeClean(page, 'login page, 1280 px');
   });
 
   test('a full-page screenshot is saved', async () => {
-    const dir = process.env.HARTLINE_ARTIFACTS || os.tmpdir();
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'ui-home.png');
-    await page.screenshot({ path: file, fullPage: true });
-    assert.ok(fs.statSync(file).size > 0, `${file} written`);
+    await screenshot(page, 'ui-home');
+  });
+
+  test('at 390 px wide nothing runs off the side and axe is clean', async () => {
+    const phone = await openPage(browser, { width: 390, height: 844 });
+    phone.expectHttp(401, 'GET', '/api/v1/me');
+    try {
+      await gotoApp(phone, `${server.url}/`);
+      await phone.waitForSelector('#health[data-state="ok"]');
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+      await assertAxeClean(phone, 'login page, 390 px');
+      await screenshot(phone, 'ui-login-390');
+      await phone.assertNoProblems();
+    } finally {
+      await phone.context().close();
+    }
+  });
+
+  test('no console error, page error, failed request or CSP violation', async () => {
+    await page.assertNoProblems();
   });
 });

@@ -57,7 +57,7 @@ static void assert_refused(const char *username, const char *password, const cha
 	char reason[128];
 	int r = check(username, password, reason, sizeof reason);
 	if (r != ERR_INVAL)
-		fail_msg("\"%s\" was not refused (expected: %s)", password, why);
+		fail_msg("\"%s\" was not refused (expected: %s)", password ? password : "(null)", why);
 	assert_string_equal(reason, why);
 }
 

@@ -1,0 +1,299 @@
+/* Blocking keys, the in-memory index over them, and lookup. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "match/match.h"
+#include "match/nick.h"
+#include "match/norm.h"
+
+#define DEFAULT_CAP 256
+
+struct match_index {
+	/* Open addressing: key -> head of a chain in the postings arrays. */
+	uint64_t *keys;
+	uint32_t *head, *count;
+	size_t cap, used;
+	uint32_t *post_id, *post_next;
+	size_t npost, post_cap;
+	size_t key_cap; /* keys with more postings than this are not followed */
+};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t key_of(int type, uint64_t a, uint64_t b)
+{
+	uint64_t h = mix(mix(0x5bd1e995u + (uint64_t)type, a), b);
+	return h ? h : 1;
+}
+
+size_t match_keys(const struct match_store *s, const struct match_rec *r, const char *pool,
+		  uint64_t keys[MATCH_MAX_KEYS])
+{
+	const struct match_schema *sc = match_store_schema(s);
+	int gi = -1, fi = -1, di = -1, ai = -1, pi = -1, ii = -1, ti = -1, adi = -1;
+	for (int f = 0; f < sc->n; f++) {
+		int *slot = NULL;
+		switch (sc->kind[f]) {
+		case MK_GIVEN: slot = &gi; break;
+		case MK_FAMILY: slot = &fi; break;
+		case MK_DOB: slot = &di; break;
+		case MK_AGE: slot = &ai; break;
+		case MK_POSTCODE: slot = &pi; break;
+		case MK_IDENT: slot = &ii; break;
+		case MK_TOWN: slot = &ti; break;
+		case MK_ADDRESS: slot = &adi; break;
+		default: break;
+		}
+		if (slot && *slot < 0)
+			*slot = f;
+	}
+	size_t n = 0;
+	const char *given = gi >= 0 ? pool + r->off[gi] : "";
+	const char *family = fi >= 0 ? pool + r->off[fi] : "";
+	uint64_t pg = gi >= 0 && *given ? r->aux[gi] : 0, pf = fi >= 0 && *family ? r->aux[fi] : 0;
+	uint64_t dob = di >= 0 ? r->aux[di] : 0;
+	int year = (int)(dob / 10000), month = (int)(dob / 100 % 100), day = (int)(dob % 100);
+	if (!dob && ai >= 0 && r->aux[ai])
+		year = sc->as_of.y - (int)(r->aux[ai] - 1); /* about; the key below tolerates a year */
+	uint64_t hfam = hash_str(1469598103934665603ULL, family);
+	uint64_t hgiv = hash_str(1469598103934665603ULL, given);
+
+	if (ii >= 0 && r->off[ii])
+		keys[n++] = key_of(1, hash_str(7, pool + r->off[ii]), 0);
+	if (dob) {
+		/* Day and month in either order: swapped dates block together. */
+		int lo = month < day ? month : day, hi = month < day ? day : month;
+		keys[n++] = key_of(2, (uint64_t)year, (uint64_t)(lo * 100 + hi));
+	}
+	if (pg && pf) /* phonetic names in either order: swapped names too */
+		keys[n++] = key_of(3, pg < pf ? pg : pf, pg < pf ? pf : pg);
+	if (*family && year)
+		keys[n++] = key_of(4, hfam, (uint64_t)year);
+	if (pf && dob)
+		keys[n++] = key_of(5, pf, (uint64_t)(year * 100 + month));
+	if (*given && year)
+		keys[n++] = key_of(6, hgiv, (uint64_t)year);
+	if (gi >= 0 && *given && pf) {
+		uint32_t groups[NICK_MAX_GROUPS];
+		size_t ng = nick_groups(given, groups);
+		for (size_t k = 0; k < ng && k < 2 && n < MATCH_MAX_KEYS - 3; k++)
+			keys[n++] = key_of(7, groups[k], pf);
+	}
+	if (pi >= 0 && r->off[pi] && *family)
+		keys[n++] = key_of(8, hash_str(11, pool + r->off[pi]), (uint64_t)(unsigned char)family[0]);
+	if (adi >= 0 && r->off[adi] && n < MATCH_MAX_KEYS)
+		keys[n++] = key_of(9, hash_str(13, pool + r->off[adi]), pi >= 0 ? hash_str(17, pool + r->off[pi]) : 0);
+	if (pg && year && n < MATCH_MAX_KEYS)
+		keys[n++] = key_of(10, pg, (uint64_t)(year * 100 + month));
+	if (ti >= 0 && r->off[ti] && pf && n < MATCH_MAX_KEYS)
+		keys[n++] = key_of(11, hash_str(19, pool + r->off[ti]), pf);
+	return n;
+}
+
+int match_index_new(size_t cap, struct match_index **ret)
+{
+	struct match_index *ix = calloc(1, sizeof *ix);
+	if (!ix)
+		return ERR_NOMEM;
+	ix->key_cap = cap ? cap : DEFAULT_CAP;
+	ix->cap = 1 << 16;
+	ix->keys = calloc(ix->cap, sizeof *ix->keys);
+	ix->head = malloc(ix->cap * sizeof *ix->head);
+	ix->count = calloc(ix->cap, sizeof *ix->count);
+	if (!ix->keys || !ix->head || !ix->count) {
+		match_index_free(ix);
+		return ERR_NOMEM;
+	}
+	*ret = ix;
+	return 0;
+}
+
+void match_index_free(struct match_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->keys);
+	free(ix->head);
+	free(ix->count);
+	free(ix->post_id);
+	free(ix->post_next);
+	free(ix);
+}
+
+static size_t find_slot(const struct match_index *ix, uint64_t key)
+{
+	size_t i = (key * 0x9E3779B97F4A7C15ULL) >> 17 & (ix->cap - 1);
+	while (ix->keys[i] && ix->keys[i] != key)
+		i = (i + 1) & (ix->cap - 1);
+	return i;
+}
+
+static int grow_table(struct match_index *ix)
+{
+	size_t ncap = ix->cap * 2;
+	uint64_t *keys = calloc(ncap, sizeof *keys);
+	uint32_t *head = malloc(ncap * sizeof *head), *count = calloc(ncap, sizeof *count);
+	if (!keys || !head || !count) {
+		free(keys);
+		free(head);
+		free(count);
+		return ERR_NOMEM;
+	}
+	struct match_index old = *ix;
+	ix->keys = keys;
+	ix->head = head;
+	ix->count = count;
+	ix->cap = ncap;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.keys[i]) {
+			size_t j = find_slot(ix, old.keys[i]);
+			ix->keys[j] = old.keys[i];
+			ix->head[j] = old.head[i];
+			ix->count[j] = old.count[i];
+		}
+	free(old.keys);
+	free(old.head);
+	free(old.count);
+	return 0;
+}
+
+static int add_posting(struct match_index *ix, uint64_t key, uint32_t id)
+{
+	if ((ix->used + 1) * 10 > ix->cap * 7) {
+		int rc = grow_table(ix);
+		if (rc < 0)
+			return rc;
+	}
+	if (ix->npost == ix->post_cap) {
+		size_t c = ix->post_cap ? ix->post_cap * 2 : 1 << 16;
+		uint32_t *a = realloc(ix->post_id, c * sizeof *a);
+		if (!a)
+			return ERR_NOMEM;
+		ix->post_id = a;
+		uint32_t *b = realloc(ix->post_next, c * sizeof *b);
+		if (!b)
+			return ERR_NOMEM;
+		ix->post_next = b;
+		ix->post_cap = c;
+	}
+	size_t i = find_slot(ix, key);
+	uint32_t p = (uint32_t)ix->npost++;
+	ix->post_id[p] = id;
+	if (!ix->keys[i]) {
+		ix->keys[i] = key;
+		ix->count[i] = 0;
+		ix->post_next[p] = UINT32_MAX;
+		ix->used++;
+	} else {
+		ix->post_next[p] = ix->head[i];
+	}
+	ix->head[i] = p;
+	ix->count[i]++;
+	return 0;
+}
+
+int match_index_add(struct match_index *ix, const struct match_store *s, uint32_t i)
+{
+	const struct match_rec *r = match_store_rec(s, i);
+	uint64_t keys[MATCH_MAX_KEYS];
+	size_t n = match_keys(s, r, match_store_pool(s), keys);
+	for (size_t k = 0; k < n; k++) {
+		int rc = add_posting(ix, keys[k], i);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int match_index_build(struct match_index *ix, const struct match_store *s)
+{
+	size_t n = match_store_count(s);
+	for (uint32_t i = 0; i < n; i++) {
+		int rc = match_index_add(ix, s, i);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t match_candidates(const struct match_index *ix, const struct match_store *s, const struct match_rec *r,
+			const char *pool, uint32_t *ret, size_t max)
+{
+	uint64_t keys[MATCH_MAX_KEYS];
+	size_t nk = match_keys(s, r, pool, keys), n = 0;
+	for (size_t k = 0; k < nk && n < max; k++) {
+		size_t i = find_slot(ix, keys[k]);
+		if (!ix->keys[i] || ix->count[i] > ix->key_cap)
+			continue;
+		for (uint32_t p = ix->head[i]; p != UINT32_MAX && n < max; p = ix->post_next[p])
+			ret[n++] = ix->post_id[p];
+	}
+	if (n > 1) {
+		qsort(ret, n, sizeof *ret, cmp_u32);
+		size_t w = 1;
+		for (size_t i = 1; i < n; i++)
+			if (ret[i] != ret[w - 1])
+				ret[w++] = ret[i];
+		n = w;
+	}
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!match_store_rec(s, ret[i])->dead)
+			ret[w++] = ret[i];
+	return w;
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const struct match_hit *x = a, *y = b;
+	return x->weight < y->weight ? 1 : x->weight > y->weight ? -1 : (x->index > y->index) - (x->index < y->index);
+}
+
+int match_lookup(const struct match_store *s, const struct match_index *ix, const struct match_model *m,
+		 const struct match_rec *q, const char *qpool, size_t max, struct match_hit *ret, size_t *ret_n)
+{
+	enum { MAX_CANDIDATES = 4096 };
+	uint32_t *cand = malloc(MAX_CANDIDATES * sizeof *cand);
+	struct match_hit *hits = malloc(MAX_CANDIDATES * sizeof *hits);
+	if (!cand || !hits) {
+		free(cand);
+		free(hits);
+		return ERR_NOMEM;
+	}
+	size_t nc = match_candidates(ix, s, q, qpool, cand, MAX_CANDIDATES);
+	const char *pool = match_store_pool(s);
+	for (size_t i = 0; i < nc; i++) {
+		struct match_hit *h = &hits[i];
+		h->index = cand[i];
+		match_compare(s, q, qpool, match_store_rec(s, cand[i]), pool, h->levels);
+		h->weight = match_weight(m, s, match_store_rec(s, cand[i]), pool, h->levels, h->field_w);
+		h->probability = match_probability(h->weight);
+	}
+	qsort(hits, nc, sizeof *hits, hit_cmp);
+	size_t n = nc < max ? nc : max;
+	memcpy(ret, hits, n * sizeof *hits);
+	*ret_n = n;
+	free(cand);
+	free(hits);
+	return 0;
+}

@@ -1,0 +1,204 @@
+/* match: identity resolution. Is this child already known?
+ *
+ * A store holds prepared records (normalised fields, phonetic codes,
+ * parsed dates) under a schema of typed fields. Two records compare field
+ * by field into comparison levels ("given name: nickname", "birth date: day
+ * and month swapped"); a Fellegi-Sunter model turns the levels into a match
+ * weight and a probability. The model's m and u probabilities are
+ * estimated from the data by expectation maximisation, without labels, and
+ * exact agreement on a rare value counts for more than on a common one
+ * (term frequencies). Blocking keys find the candidates worth comparing.
+ *
+ *   struct match_store *s;   match_store_new(&schema, &s);
+ *   match_store_add(s, "rec-1", values);   ...
+ *   struct match_model m;    match_model_fit(s, &m, NULL);
+ *   struct match_index *ix;  match_index_build(s, &ix);
+ *   match_lookup(s, ix, &m, &query, 10, results, &n);
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match/cmp.h"
+
+#define MATCH_MAX_FIELDS 16
+#define MATCH_MAX_LEVELS 10
+
+enum match_kind {
+	MK_GIVEN,
+	MK_FAMILY,
+	MK_DOB,
+	MK_AGE, /* not compared on its own: stands in for a missing birth date */
+	MK_SEX,
+	MK_TOWN,
+	MK_POSTCODE,
+	MK_ADDRESS,
+	MK_IDENT,
+	MK_OTHER,
+	MK_COUNT
+};
+
+/* "given", "family", ...; parse is the reverse (ERR_INVAL when unknown). */
+const char *match_kind_name(enum match_kind k);
+int match_kind_parse(const char *s, enum match_kind *ret);
+
+struct match_schema {
+	int n;
+	enum match_kind kind[MATCH_MAX_FIELDS];
+	char label[MATCH_MAX_FIELDS][32];  /* for explanations: "given name" */
+	char format[MATCH_MAX_FIELDS][16]; /* dates: "%Y%m%d" (default "%Y-%m-%d") */
+	struct cmp_date as_of;             /* ages are ages on this date */
+};
+
+/* Add a field; ERR_TOOBIG past MATCH_MAX_FIELDS. format may be NULL. */
+int match_schema_add(struct match_schema *s, enum match_kind kind, const char *label, const char *format);
+
+/* ---- the store ---- */
+
+struct match_rec {
+	uint32_t off[MATCH_MAX_FIELDS]; /* normalised value in the pool; 0 = missing */
+	uint64_t aux[MATCH_MAX_FIELDS]; /* phonetic code, packed date, or age */
+	uint32_t id_off;                /* external id in the pool */
+	uint8_t source;                 /* which file (linking), 0 or 1 */
+	bool dead;                      /* replaced by a newer version */
+};
+
+struct match_store;
+
+int match_store_new(const struct match_schema *schema, struct match_store **ret);
+void match_store_free(struct match_store *s);
+const struct match_schema *match_store_schema(const struct match_store *s);
+size_t match_store_count(const struct match_store *s);
+const struct match_rec *match_store_rec(const struct match_store *s, uint32_t i);
+const char *match_store_id(const struct match_store *s, uint32_t i);
+/* The pool that the store's records' offsets point into. */
+const char *match_store_pool(const struct match_store *s);
+/* A field's normalised value ("" when missing). */
+const char *match_store_value(const struct match_store *s, uint32_t i, int field);
+
+/* Prepare and add a record of schema.n raw values (NULL or "" missing).
+ * ret_index may be NULL. Values that do not parse (a date that is no
+ * date) count as missing; ret_bad (may be NULL) names the first such field. */
+int match_store_add(struct match_store *s, const char *id, const char *const *values, uint8_t source,
+		    uint32_t *ret_index, int *ret_bad);
+/* Mark a record replaced (the index skips it). */
+void match_store_kill(struct match_store *s, uint32_t i);
+
+/* Prepare a record without adding it (a query). */
+int match_prepare(struct match_store *s, const char *const *values, struct match_rec *ret, char *pool,
+		  size_t poolsize);
+
+/* ---- comparing ---- */
+
+/* The comparison level of each field (0 = missing on either side). a and
+ * b may come from match_prepare with their own pools (pa, pb). */
+void match_compare(const struct match_store *s, const struct match_rec *a, const char *pa,
+		   const struct match_rec *b, const char *pb, uint8_t levels[MATCH_MAX_FIELDS]);
+int match_levels(enum match_kind k);
+/* A readable description of a level: "nickname", "day and month swapped". */
+const char *match_level_text(enum match_kind k, int level);
+
+/* ---- the model ---- */
+
+struct match_tf; /* term frequencies of one field */
+
+struct match_model {
+	int n;
+	enum match_kind kind[MATCH_MAX_FIELDS];
+	double m[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS];
+	double u[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS];
+	double w[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS]; /* log2(m/u); 0 for missing */
+	double lambda;   /* share of candidate pairs that match */
+	double prior_w;  /* log2(lambda / (1 - lambda)) */
+	struct match_tf *tf[MATCH_MAX_FIELDS]; /* NULL: no adjustment */
+	int iterations;  /* EM iterations run */
+	size_t pairs;    /* candidate pairs it was fitted on */
+};
+
+/* Thresholds on the match probability. */
+#define MATCH_LINK 0.95
+#define MATCH_REVIEW 0.50
+
+/* Starting values for a schema (used as they are when there is too little
+ * data to fit). */
+void match_model_init(struct match_model *m, const struct match_schema *s);
+void match_model_done(struct match_model *m);
+
+/* Fit m, u and lambda by EM on level vectors (npairs x n bytes). */
+int match_model_em(struct match_model *m, const uint8_t *levels, size_t npairs, int max_iter, double tol);
+
+/* Count term frequencies of the name, town, postcode and address fields. */
+int match_model_tf(struct match_model *m, const struct match_store *s);
+
+/* The match weight and probability of a compared pair; a's values give
+ * the term frequencies. explain (may be NULL) gets each field's weight. */
+double match_weight(const struct match_model *m, const struct match_store *s, const struct match_rec *a,
+		    const char *pa, const uint8_t levels[MATCH_MAX_FIELDS], double explain[MATCH_MAX_FIELDS]);
+double match_probability(double weight);
+
+/* ---- blocking ---- */
+
+#define MATCH_MAX_KEYS 12
+/* The blocking keys of a record (hashes); returns how many. */
+size_t match_keys(const struct match_store *s, const struct match_rec *r, const char *pool,
+		  uint64_t keys[MATCH_MAX_KEYS]);
+
+struct match_index;
+
+/* Keys shared by more than cap records are not followed (0: default 256). */
+int match_index_new(size_t cap, struct match_index **ret);
+void match_index_free(struct match_index *ix);
+int match_index_add(struct match_index *ix, const struct match_store *s, uint32_t i);
+int match_index_build(struct match_index *ix, const struct match_store *s);
+
+/* The candidates of a record: distinct live records sharing a key, at most
+ * max. ret must hold max entries. */
+size_t match_candidates(const struct match_index *ix, const struct match_store *s, const struct match_rec *r,
+			const char *pool, uint32_t *ret, size_t max);
+
+/* ---- batch: deduplicate one file, or link two ---- */
+
+struct match_batch_opts {
+	double threshold;   /* pairs at or above this probability are written */
+	int threads;        /* 0: one per core */
+	bool link;          /* only pairs across sources 0 and 1 */
+	size_t em_pairs;    /* candidate pairs sampled to fit the model (0: 300,000) */
+	bool progress;      /* draw a progress bar on stderr */
+};
+
+struct match_pair {
+	uint32_t a, b;
+	float probability;
+};
+
+struct match_batch_result {
+	struct match_pair *pairs; /* sorted by a, then b; free() it */
+	size_t npairs;
+	size_t candidates;  /* pairs compared */
+	double seconds_index, seconds_fit, seconds_score;
+};
+
+/* Index the store, fit the model (m, u, lambda by EM on a sample of
+ * candidate pairs; term frequencies), then compare every candidate pair on
+ * all threads and keep those at or above the threshold. */
+int match_batch(struct match_store *s, struct match_model *m, const struct match_batch_opts *o,
+		struct match_batch_result *ret);
+
+/* Connected components of the pairs: cluster[i] is the smallest record
+ * index of i's cluster. cluster must hold match_store_count() entries. */
+void match_clusters(size_t n, const struct match_pair *pairs, size_t npairs, uint32_t *cluster);
+
+/* ---- lookup ---- */
+
+struct match_hit {
+	uint32_t index;
+	double probability, weight;
+	uint8_t levels[MATCH_MAX_FIELDS];
+	double field_w[MATCH_MAX_FIELDS];
+};
+
+/* The best candidates for a query, most probable first. */
+int match_lookup(const struct match_store *s, const struct match_index *ix, const struct match_model *m,
+		 const struct match_rec *q, const char *qpool, size_t max, struct match_hit *ret, size_t *ret_n);

@@ -1,0 +1,348 @@
+/* The Fellegi-Sunter model: match weights, EM estimation of m and u, and
+ * term-frequency adjustment. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "match/match.h"
+
+struct match_tf {
+	uint64_t *keys;
+	uint32_t *counts;
+	size_t cap; /* power of two */
+	size_t total;
+	double mean_p; /* sum of p_v^2: the frequency of an agreeing value, on average */
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+static uint32_t *tf_slot(struct match_tf *t, uint64_t key, bool create)
+{
+	size_t i = (key * 0x9E3779B97F4A7C15ULL) >> 20 & (t->cap - 1);
+	for (;;) {
+		if (t->keys[i] == key)
+			return &t->counts[i];
+		if (!t->keys[i]) {
+			if (!create)
+				return NULL;
+			t->keys[i] = key;
+			return &t->counts[i];
+		}
+		i = (i + 1) & (t->cap - 1);
+	}
+}
+
+static void tf_free(struct match_tf *t)
+{
+	if (!t)
+		return;
+	free(t->keys);
+	free(t->counts);
+	free(t);
+}
+
+/* ---- starting values ---- */
+
+void match_model_init(struct match_model *m, const struct match_schema *s)
+{
+	memset(m, 0, sizeof *m);
+	m->n = s->n;
+	for (int f = 0; f < s->n; f++) {
+		m->kind[f] = s->kind[f];
+		int L = match_levels(s->kind[f]);
+		if (L < 2)
+			continue;
+		double msum = 0, usum = 0;
+		for (int l = 1; l < L; l++) {
+			bool last = l == L - 1;
+			m->m[f][l] = last ? 0.02 : pow(0.4, l - 1);
+			m->u[f][l] = last ? 0.9 : 0.01 * pow(2.0, l - 1);
+			msum += m->m[f][l];
+			usum += m->u[f][l];
+		}
+		for (int l = 1; l < L; l++) {
+			m->m[f][l] /= msum;
+			m->u[f][l] /= usum;
+			m->w[f][l] = log2(m->m[f][l] / m->u[f][l]);
+		}
+	}
+	m->lambda = 0.05;
+	m->prior_w = log2(m->lambda / (1 - m->lambda));
+}
+
+void match_model_done(struct match_model *m)
+{
+	for (int f = 0; f < MATCH_MAX_FIELDS; f++) {
+		tf_free(m->tf[f]);
+		m->tf[f] = NULL;
+	}
+}
+
+/* ---- EM ---- */
+
+struct pattern {
+	uint8_t lv[MATCH_MAX_FIELDS];
+	double count;
+};
+
+/* Identical level vectors are counted once: EM then runs over a few
+ * thousand patterns instead of millions of pairs. */
+static int collect_patterns(const uint8_t *levels, size_t npairs, int n, struct pattern **ret, size_t *ret_n)
+{
+	size_t cap = 1;
+	while (cap < 4 * npairs && cap < (1u << 22))
+		cap <<= 1;
+	if (cap < 1024)
+		cap = 1024;
+	uint64_t *keys = calloc(cap, sizeof *keys);
+	uint32_t *idx = malloc(cap * sizeof *idx);
+	struct pattern *pats = NULL;
+	size_t np = 0, pcap = 0;
+	int rc = 0;
+	if (!keys || !idx) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	for (size_t p = 0; p < npairs; p++) {
+		const uint8_t *lv = levels + p * (size_t)n;
+		uint64_t h = 1469598103934665603ULL;
+		for (int f = 0; f < n; f++)
+			h = (h ^ lv[f]) * 1099511628211ULL;
+		h |= 1;
+		size_t i = h & (cap - 1);
+		for (;;) {
+			if (keys[i] == h && memcmp(pats[idx[i]].lv, lv, (size_t)n) == 0) {
+				pats[idx[i]].count += 1;
+				break;
+			}
+			if (!keys[i]) {
+				if (np == pcap) {
+					pcap = pcap ? pcap * 2 : 1024;
+					struct pattern *q = realloc(pats, pcap * sizeof *q);
+					if (!q) {
+						rc = ERR_NOMEM;
+						goto out;
+					}
+					pats = q;
+				}
+				if (np >= cap / 2) { /* table full: keep the pattern apart */
+					memset(pats[np].lv, 0, sizeof pats[np].lv);
+					memcpy(pats[np].lv, lv, (size_t)n);
+					pats[np++].count = 1;
+					break;
+				}
+				keys[i] = h;
+				idx[i] = (uint32_t)np;
+				memset(pats[np].lv, 0, sizeof pats[np].lv);
+				memcpy(pats[np].lv, lv, (size_t)n);
+				pats[np++].count = 1;
+				break;
+			}
+			i = (i + 1) & (cap - 1);
+		}
+	}
+out:
+	free(keys);
+	free(idx);
+	if (rc < 0) {
+		free(pats);
+		return rc;
+	}
+	*ret = pats;
+	*ret_n = np;
+	return 0;
+}
+
+int match_model_em(struct match_model *m, const uint8_t *levels, size_t npairs, int max_iter, double tol)
+{
+	if (npairs == 0)
+		return 0;
+	struct pattern *pats;
+	size_t np;
+	int rc = collect_patterns(levels, npairs, m->n, &pats, &np);
+	if (rc < 0)
+		return rc;
+	double *post = malloc(np * sizeof *post);
+	if (!post) {
+		free(pats);
+		return ERR_NOMEM;
+	}
+	int L[MATCH_MAX_FIELDS];
+	for (int f = 0; f < m->n; f++)
+		L[f] = match_levels(m->kind[f]);
+	int it;
+	for (it = 0; it < max_iter; it++) {
+		/* E: the probability that each pattern is a match. */
+		double lw[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS];
+		for (int f = 0; f < m->n; f++)
+			for (int l = 1; l < L[f]; l++)
+				lw[f][l] = log(m->m[f][l]) - log(m->u[f][l]);
+		double prior = log(m->lambda) - log(1 - m->lambda);
+		for (size_t p = 0; p < np; p++) {
+			double w = prior;
+			for (int f = 0; f < m->n; f++)
+				if (pats[p].lv[f])
+					w += lw[f][pats[p].lv[f]];
+			post[p] = w > 40 ? 1.0 : w < -40 ? 0.0 : 1.0 / (1.0 + exp(-w));
+		}
+		/* M: new m, u and lambda, with a little smoothing so that no
+		 * level ever gets probability 0. */
+		double mc[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS] = {{0}}, uc[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS] = {{0}};
+		double total = 0, matches = 0;
+		for (size_t p = 0; p < np; p++) {
+			double c = pats[p].count, pm = post[p] * c, pu = (1 - post[p]) * c;
+			total += c;
+			matches += pm;
+			for (int f = 0; f < m->n; f++) {
+				uint8_t l = pats[p].lv[f];
+				if (l) {
+					mc[f][l] += pm;
+					uc[f][l] += pu;
+				}
+			}
+		}
+		double change = 0;
+		for (int f = 0; f < m->n; f++) {
+			if (L[f] < 2)
+				continue;
+			double ms = 0, us = 0;
+			for (int l = 1; l < L[f]; l++) {
+				mc[f][l] += 0.5;
+				uc[f][l] += 0.5;
+				ms += mc[f][l];
+				us += uc[f][l];
+			}
+			for (int l = 1; l < L[f]; l++) {
+				double nm = mc[f][l] / ms, nu = uc[f][l] / us;
+				change = fmax(change, fabs(nm - m->m[f][l]));
+				change = fmax(change, fabs(nu - m->u[f][l]));
+				m->m[f][l] = nm;
+				m->u[f][l] = nu;
+			}
+		}
+		double nl = matches / total;
+		if (nl < 1e-9)
+			nl = 1e-9;
+		if (nl > 1 - 1e-9)
+			nl = 1 - 1e-9;
+		change = fmax(change, fabs(nl - m->lambda));
+		m->lambda = nl;
+		if (change < tol) {
+			it++;
+			break;
+		}
+	}
+	/* A level that says a pair is less likely a match than a level below
+	 * it would be EM reading noise: keep exact agreement the strongest. */
+	for (int f = 0; f < m->n; f++) {
+		double best = -1e9;
+		for (int l = 1; l < L[f]; l++) {
+			m->w[f][l] = log2(m->m[f][l] / m->u[f][l]);
+			if (l > 1 && m->w[f][l] > best)
+				best = m->w[f][l];
+		}
+		if (L[f] > 2 && m->w[f][1] < best)
+			m->w[f][1] = best;
+	}
+	m->prior_w = log2(m->lambda / (1 - m->lambda));
+	m->iterations = it;
+	m->pairs = npairs;
+	free(post);
+	free(pats);
+	return 0;
+}
+
+/* ---- term frequencies ---- */
+
+static bool tf_kind(enum match_kind k)
+{
+	return k == MK_GIVEN || k == MK_FAMILY || k == MK_TOWN || k == MK_POSTCODE || k == MK_ADDRESS ||
+	       k == MK_OTHER;
+}
+
+int match_model_tf(struct match_model *m, const struct match_store *s)
+{
+	size_t n = match_store_count(s);
+	for (int f = 0; f < m->n; f++) {
+		tf_free(m->tf[f]);
+		m->tf[f] = NULL;
+		if (!tf_kind(m->kind[f]))
+			continue;
+		struct match_tf *t = calloc(1, sizeof *t);
+		if (!t)
+			return ERR_NOMEM;
+		t->cap = 1024;
+		while (t->cap < 2 * n + 2)
+			t->cap <<= 1;
+		t->keys = calloc(t->cap, sizeof *t->keys);
+		t->counts = calloc(t->cap, sizeof *t->counts);
+		if (!t->keys || !t->counts) {
+			tf_free(t);
+			return ERR_NOMEM;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			const char *v = match_store_value(s, i, f);
+			if (!*v || match_store_rec(s, i)->dead)
+				continue;
+			(*tf_slot(t, hash_str(v), true))++;
+			t->total++;
+		}
+		double sum = 0;
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->keys[i]) {
+				double p = (double)t->counts[i] / (double)t->total;
+				sum += p * p;
+			}
+		t->mean_p = sum;
+		m->tf[f] = t;
+	}
+	return 0;
+}
+
+/* Extra weight for exact agreement on value v: rarer than the average
+ * agreeing value counts more, commoner less. */
+static double tf_adjust(const struct match_tf *t, const char *v)
+{
+	if (!t || !t->total || t->mean_p <= 0)
+		return 0;
+	uint32_t *c = tf_slot((struct match_tf *)t, hash_str(v), false);
+	double count = c && *c ? *c : 1;
+	double p = count / (double)t->total;
+	double adj = log2(t->mean_p / p);
+	return adj < -3 ? -3 : adj > 5 ? 5 : adj;
+}
+
+double match_weight(const struct match_model *m, const struct match_store *s, const struct match_rec *a,
+		    const char *pa, const uint8_t levels[MATCH_MAX_FIELDS], double explain[MATCH_MAX_FIELDS])
+{
+	double w = m->prior_w;
+	for (int f = 0; f < m->n; f++) {
+		double fw = 0;
+		if (levels[f]) {
+			fw = m->w[f][levels[f]];
+			if (levels[f] == 1 && m->tf[f])
+				fw += tf_adjust(m->tf[f], pa + a->off[f]);
+		}
+		if (explain)
+			explain[f] = fw;
+		w += fw;
+	}
+	(void)s;
+	return w;
+}
+
+double match_probability(double weight)
+{
+	if (weight > 60)
+		return 1.0;
+	if (weight < -60)
+		return 0.0;
+	return 1.0 / (1.0 + exp2(-weight));
+}

@@ -1,0 +1,163 @@
+#include "match/nick.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/csv.h"
+#include "base/embed.h"
+#include "base/err.h"
+#include "match/norm.h"
+
+extern const struct embedded_file data_files[];
+
+#define TABLE_SIZE 8192 /* power of two, > 2 x names */
+
+struct entry {
+	char *name;
+	uint32_t groups[NICK_MAX_GROUPS];
+	uint8_t ngroups;
+};
+
+static struct entry table[TABLE_SIZE];
+static char **formal; /* group id -> formal name */
+static size_t nformal, formal_cap;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int init_result;
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static struct entry *slot(const char *name, bool create)
+{
+	size_t i = hash_str(name) & (TABLE_SIZE - 1);
+	for (size_t probes = 0; probes < TABLE_SIZE; probes++, i = (i + 1) & (TABLE_SIZE - 1)) {
+		if (!table[i].name) {
+			if (!create)
+				return NULL;
+			table[i].name = strdup(name);
+			return table[i].name ? &table[i] : NULL;
+		}
+		if (strcmp(table[i].name, name) == 0)
+			return &table[i];
+	}
+	return NULL;
+}
+
+static uint32_t group_of_formal(const char *name)
+{
+	/* A formal name's group is found through its own entry. */
+	struct entry *e = slot(name, true);
+	if (!e)
+		return UINT32_MAX;
+	for (uint8_t i = 0; i < e->ngroups; i++)
+		if (strcmp(formal[e->groups[i]], name) == 0)
+			return e->groups[i];
+	if (nformal == formal_cap) {
+		size_t cap = formal_cap ? formal_cap * 2 : 1024;
+		char **p = realloc(formal, cap * sizeof *p);
+		if (!p)
+			return UINT32_MAX;
+		formal = p;
+		formal_cap = cap;
+	}
+	formal[nformal] = e->name;
+	uint32_t g = (uint32_t)nformal++;
+	if (e->ngroups < NICK_MAX_GROUPS)
+		e->groups[e->ngroups++] = g;
+	return g;
+}
+
+static void add_group(struct entry *e, uint32_t g)
+{
+	for (uint8_t i = 0; i < e->ngroups; i++)
+		if (e->groups[i] == g)
+			return;
+	if (e->ngroups < NICK_MAX_GROUPS)
+		e->groups[e->ngroups++] = g;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void load(void)
+{
+	const struct embedded_file *f = embedded_find(data_files, "names.csv");
+	if (!f) {
+		init_result = ERR_NOTFOUND;
+		return;
+	}
+	struct csv_reader *r;
+	if (csv_open_buffer("names.csv", (const char *)f->data, f->size, &r) < 0) {
+		init_result = ERR_NOMEM;
+		return;
+	}
+	struct csv_row row;
+	int rc;
+	bool header = true;
+	while ((rc = csv_next(r, 3, &row)) != 0) {
+		if (rc < 0)
+			continue;
+		if (header) {
+			header = false;
+			continue;
+		}
+		char a[NORM_MAX], b[NORM_MAX];
+		norm_text(row.fields[0], a, sizeof a);
+		norm_text(row.fields[2], b, sizeof b);
+		if (!*a || !*b || strcmp(row.fields[1], "has_nickname") != 0)
+			continue;
+		uint32_t g = group_of_formal(a);
+		struct entry *e = slot(b, true);
+		if (g == UINT32_MAX || !e) {
+			init_result = ERR_NOMEM;
+			break;
+		}
+		add_group(e, g);
+	}
+	csv_close(r);
+	for (size_t i = 0; i < TABLE_SIZE; i++)
+		if (table[i].name && table[i].ngroups > 1)
+			qsort(table[i].groups, table[i].ngroups, sizeof table[i].groups[0], cmp_u32);
+}
+
+int nick_init(void)
+{
+	pthread_once(&once, load);
+	return init_result;
+}
+
+size_t nick_groups(const char *name, uint32_t groups[NICK_MAX_GROUPS])
+{
+	if (nick_init() < 0 || !*name)
+		return 0;
+	struct entry *e = slot(name, false);
+	if (!e)
+		return 0;
+	memcpy(groups, e->groups, e->ngroups * sizeof groups[0]);
+	return e->ngroups;
+}
+
+bool nick_equivalent(const char *a, const char *b)
+{
+	uint32_t ga[NICK_MAX_GROUPS], gb[NICK_MAX_GROUPS];
+	size_t na = nick_groups(a, ga), nb = nick_groups(b, gb);
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			if (ga[i] == gb[j])
+				return true;
+	return false;
+}
+
+const char *nick_group_name(uint32_t group)
+{
+	return nick_init() == 0 && group < nformal ? formal[group] : NULL;
+}

@@ -1,0 +1,512 @@
+/* The store of prepared records, and the comparison of two of them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/str.h"
+#include "match/match.h"
+#include "match/nick.h"
+#include "match/norm.h"
+
+struct match_store {
+	struct match_schema schema;
+	int age_field; /* index of the MK_AGE field, or -1 */
+	int dob_field;
+	struct match_rec *recs;
+	size_t n, cap;
+	char *pool;
+	size_t pool_len, pool_cap;
+};
+
+static const char *kind_names[MK_COUNT] = {
+	[MK_GIVEN] = "given",	   [MK_FAMILY] = "family",     [MK_DOB] = "dob",	 [MK_AGE] = "age",
+	[MK_SEX] = "sex",	   [MK_TOWN] = "town",	       [MK_POSTCODE] = "postcode", [MK_ADDRESS] = "address",
+	[MK_IDENT] = "ident",	   [MK_OTHER] = "other",
+};
+
+const char *match_kind_name(enum match_kind k)
+{
+	return (unsigned)k < MK_COUNT ? kind_names[k] : NULL;
+}
+
+int match_kind_parse(const char *s, enum match_kind *ret)
+{
+	for (int i = 0; i < MK_COUNT; i++)
+		if (strcmp(s, kind_names[i]) == 0) {
+			*ret = (enum match_kind)i;
+			return 0;
+		}
+	return ERR_INVAL;
+}
+
+int match_schema_add(struct match_schema *s, enum match_kind kind, const char *label, const char *format)
+{
+	if (s->n >= MATCH_MAX_FIELDS)
+		return ERR_TOOBIG;
+	s->kind[s->n] = kind;
+	str_copy(s->label[s->n], sizeof s->label[0], label ? label : match_kind_name(kind));
+	str_copy(s->format[s->n], sizeof s->format[0], format && *format ? format : "%Y-%m-%d");
+	s->n++;
+	return 0;
+}
+
+int match_store_new(const struct match_schema *schema, struct match_store **ret)
+{
+	if (nick_init() < 0)
+		return ERR_NOMEM;
+	struct match_store *s = calloc(1, sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	s->schema = *schema;
+	s->age_field = s->dob_field = -1;
+	for (int i = 0; i < schema->n; i++) {
+		if (schema->kind[i] == MK_AGE && s->age_field < 0)
+			s->age_field = i;
+		if (schema->kind[i] == MK_DOB && s->dob_field < 0)
+			s->dob_field = i;
+	}
+	s->pool_cap = 1 << 16;
+	s->pool = malloc(s->pool_cap);
+	if (!s->pool) {
+		free(s);
+		return ERR_NOMEM;
+	}
+	s->pool[0] = '\0';
+	s->pool_len = 1;
+	*ret = s;
+	return 0;
+}
+
+void match_store_free(struct match_store *s)
+{
+	if (!s)
+		return;
+	free(s->recs);
+	free(s->pool);
+	free(s);
+}
+
+const struct match_schema *match_store_schema(const struct match_store *s)
+{
+	return &s->schema;
+}
+
+size_t match_store_count(const struct match_store *s)
+{
+	return s->n;
+}
+
+const struct match_rec *match_store_rec(const struct match_store *s, uint32_t i)
+{
+	return &s->recs[i];
+}
+
+const char *match_store_id(const struct match_store *s, uint32_t i)
+{
+	return s->pool + s->recs[i].id_off;
+}
+
+const char *match_store_pool(const struct match_store *s)
+{
+	return s->pool;
+}
+
+const char *match_store_value(const struct match_store *s, uint32_t i, int field)
+{
+	return s->pool + s->recs[i].off[field];
+}
+
+static uint64_t pack_code(const char *code)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8 && code[i]; i++)
+		v |= (uint64_t)(unsigned char)code[i] << (8 * i);
+	return v;
+}
+
+/* Append a string to a pool; returns its offset (0 for ""). */
+static int pool_put(char **pool, size_t *len, size_t *cap, bool grow, const char *v, uint32_t *ret)
+{
+	size_t n = strlen(v);
+	if (n == 0) {
+		*ret = 0;
+		return 0;
+	}
+	if (*len + n + 1 > *cap) {
+		if (!grow)
+			return ERR_TOOBIG;
+		size_t c = *cap;
+		while (*len + n + 1 > c)
+			c *= 2;
+		if (c > UINT32_MAX)
+			return ERR_TOOBIG;
+		char *p = realloc(*pool, c);
+		if (!p)
+			return ERR_NOMEM;
+		*pool = p;
+		*cap = c;
+	}
+	memcpy(*pool + *len, v, n + 1);
+	*ret = (uint32_t)*len;
+	*len += n + 1;
+	return 0;
+}
+
+/* Normalise one value of a field; writes the text to keep and aux. Returns
+ * false when a value was given but does not parse. */
+static bool prepare_value(const struct match_schema *sc, int f, const char *raw, char *out, size_t size,
+			  uint64_t *aux)
+{
+	*aux = 0;
+	out[0] = '\0';
+	if (!raw || !*raw)
+		return true;
+	switch (sc->kind[f]) {
+	case MK_DOB: {
+		struct cmp_date d;
+		char tmp[NORM_MAX];
+		str_copy(tmp, sizeof tmp, raw);
+		/* trim */
+		char *t = tmp;
+		while (*t == ' ')
+			t++;
+		size_t n = strlen(t);
+		while (n && t[n - 1] == ' ')
+			t[--n] = '\0';
+		if (!*t)
+			return true;
+		if (!cmp_date_parse(t, sc->format[f], &d))
+			return false;
+		snprintf(out, size, "%04d-%02d-%02d", d.y, d.m, d.d);
+		*aux = (uint64_t)(d.y * 10000 + d.m * 100 + d.d);
+		return true;
+	}
+	case MK_AGE: {
+		int64_t age;
+		char tmp[32];
+		norm_text(raw, tmp, sizeof tmp);
+		if (!*tmp)
+			return true;
+		if (str_to_int64(tmp, 0, 130, &age) < 0)
+			return false;
+		snprintf(out, size, "%d", (int)age);
+		*aux = (uint64_t)age + 1;
+		return true;
+	}
+	case MK_SEX: {
+		char tmp[32];
+		norm_text(raw, tmp, sizeof tmp);
+		if (!*tmp)
+			return true;
+		char c = tmp[0];
+		if (strcmp(tmp, "f") == 0 || strcmp(tmp, "female") == 0 || strcmp(tmp, "girl") == 0)
+			c = 'f';
+		else if (strcmp(tmp, "m") == 0 || strcmp(tmp, "male") == 0 || strcmp(tmp, "boy") == 0)
+			c = 'm';
+		else if (strcmp(tmp, "u") == 0 || strcmp(tmp, "unknown") == 0)
+			return true;
+		out[0] = c;
+		out[1] = '\0';
+		return true;
+	}
+	case MK_POSTCODE:
+	case MK_IDENT: {
+		char tmp[NORM_MAX];
+		norm_text(raw, tmp, sizeof tmp);
+		/* Identifiers compare as written without spaces; mostly digits. */
+		norm_squash(tmp, out, size);
+		return true;
+	}
+	case MK_GIVEN:
+	case MK_FAMILY: {
+		norm_text(raw, out, size);
+		char code[CMP_PHONETIC_MAX];
+		char squashed[NORM_MAX];
+		norm_squash(out, squashed, sizeof squashed);
+		cmp_phonetic(squashed, code);
+		*aux = pack_code(code);
+		return true;
+	}
+	default:
+		norm_text(raw, out, size);
+		return true;
+	}
+}
+
+static int prepare_into(const struct match_store *s, const char *const *values, struct match_rec *r,
+			char **pool, size_t *len, size_t *cap, bool grow, int *ret_bad)
+{
+	memset(r, 0, sizeof *r);
+	if (ret_bad)
+		*ret_bad = -1;
+	for (int f = 0; f < s->schema.n; f++) {
+		char out[NORM_MAX];
+		if (!prepare_value(&s->schema, f, values[f], out, sizeof out, &r->aux[f]) && ret_bad && *ret_bad < 0)
+			*ret_bad = f;
+		int rc = pool_put(pool, len, cap, grow, out, &r->off[f]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int match_store_add(struct match_store *s, const char *id, const char *const *values, uint8_t source,
+		    uint32_t *ret_index, int *ret_bad)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		struct match_rec *p = realloc(s->recs, cap * sizeof *p);
+		if (!p)
+			return ERR_NOMEM;
+		s->recs = p;
+		s->cap = cap;
+	}
+	if (s->n >= UINT32_MAX - 1)
+		return ERR_TOOBIG;
+	struct match_rec *r = &s->recs[s->n];
+	int rc = prepare_into(s, values, r, &s->pool, &s->pool_len, &s->pool_cap, true, ret_bad);
+	if (rc < 0)
+		return rc;
+	if ((rc = pool_put(&s->pool, &s->pool_len, &s->pool_cap, true, id ? id : "", &r->id_off)) < 0)
+		return rc;
+	r->source = source;
+	if (ret_index)
+		*ret_index = (uint32_t)s->n;
+	s->n++;
+	return 0;
+}
+
+void match_store_kill(struct match_store *s, uint32_t i)
+{
+	if (i < s->n)
+		s->recs[i].dead = true;
+}
+
+int match_prepare(struct match_store *s, const char *const *values, struct match_rec *ret, char *pool,
+		  size_t poolsize)
+{
+	if (poolsize < 2)
+		return ERR_TOOBIG;
+	pool[0] = '\0';
+	size_t len = 1, cap = poolsize;
+	return prepare_into(s, values, ret, &pool, &len, &cap, false, NULL);
+}
+
+/* ---- comparing ---- */
+
+/* Levels of each kind, in order; 0 is always "missing". */
+static const char *level_text[MK_COUNT][MATCH_MAX_LEVELS] = {
+	[MK_GIVEN] = {"missing", "exact", "nickname", "spelled alike", "sounds alike or close", "initial agrees",
+		      "different"},
+	[MK_FAMILY] = {"missing", "exact", "part of a compound name", "spelled alike", "sounds alike or close",
+		       "different"},
+	[MK_DOB] = {"missing", "exact", "day and month swapped", "one digit differs", "within a month",
+		    "same year (or age agrees)", "a year apart", "2 to 5 years apart", "different"},
+	[MK_AGE] = {"missing"},
+	[MK_SEX] = {"missing", "same", "different"},
+	[MK_TOWN] = {"missing", "exact", "spelled alike", "different"},
+	[MK_POSTCODE] = {"missing", "exact", "one digit differs", "same area", "different"},
+	[MK_ADDRESS] = {"missing", "exact", "spelled alike", "partly alike", "different"},
+	[MK_IDENT] = {"missing", "exact", "one character differs", "two characters differ", "different"},
+	[MK_OTHER] = {"missing", "exact", "spelled alike", "different"},
+};
+
+int match_levels(enum match_kind k)
+{
+	int n = 0;
+	while (n < MATCH_MAX_LEVELS && level_text[k][n])
+		n++;
+	return n;
+}
+
+const char *match_level_text(enum match_kind k, int level)
+{
+	return (unsigned)k < MK_COUNT && level >= 0 && level < MATCH_MAX_LEVELS && level_text[k][level]
+		       ? level_text[k][level]
+		       : "?";
+}
+
+static int cmp_given(const char *a, const char *b, uint64_t pa, uint64_t pb)
+{
+	if (!*a || !*b)
+		return 0;
+	if (strcmp(a, b) == 0)
+		return 1;
+	if (nick_equivalent(a, b))
+		return 2;
+	double jw = cmp_jaro_winkler(a, b);
+	if (jw >= 0.92)
+		return 3;
+	if (pa == pb || jw >= 0.80)
+		return 4;
+	if (a[0] == b[0] && (a[1] == '\0' || b[1] == '\0'))
+		return 5;
+	return 6;
+}
+
+/* Compound names: "garcia lopez" against "garcia" or "garcialopez". */
+static bool compound_agrees(const char *a, const char *b)
+{
+	char sa[NORM_MAX], sb[NORM_MAX];
+	norm_squash(a, sa, sizeof sa);
+	norm_squash(b, sb, sizeof sb);
+	if (strcmp(sa, sb) == 0)
+		return true;
+	if (!strchr(a, ' ') && !strchr(b, ' '))
+		return false;
+	char ba[NORM_MAX], bb[NORM_MAX];
+	const char *pa[8], *pb[8];
+	str_copy(ba, sizeof ba, a);
+	str_copy(bb, sizeof bb, b);
+	size_t na = norm_split(ba, pa, 8), nb = norm_split(bb, pb, 8);
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			if (strlen(pa[i]) > 1 && strcmp(pa[i], pb[j]) == 0)
+				return true;
+	return false;
+}
+
+static int cmp_family(const char *a, const char *b, uint64_t pa, uint64_t pb)
+{
+	if (!*a || !*b)
+		return 0;
+	if (strcmp(a, b) == 0)
+		return 1;
+	if (compound_agrees(a, b))
+		return 2;
+	double jw = cmp_jaro_winkler(a, b);
+	if (jw >= 0.92)
+		return 3;
+	if (pa == pb || jw >= 0.80)
+		return 4;
+	return 5;
+}
+
+static struct cmp_date unpack_date(uint64_t v)
+{
+	struct cmp_date d = {(int)(v / 10000), (int)(v / 100 % 100), (int)(v % 100)};
+	return d;
+}
+
+static int date_level(enum cmp_date_level l)
+{
+	switch (l) {
+	case CMP_DATE_MISSING: return 0;
+	case CMP_DATE_EXACT: return 1;
+	case CMP_DATE_SWAPPED: return 2;
+	case CMP_DATE_ONE_DIGIT: return 3;
+	case CMP_DATE_NEAR: return 4;
+	case CMP_DATE_SAME_YEAR: return 5;
+	case CMP_DATE_YEARS_1: return 6;
+	case CMP_DATE_YEARS_2_5: return 7;
+	default: return 8;
+	}
+}
+
+static int cmp_dob(const struct match_store *s, const struct match_rec *a, const struct match_rec *b, int f)
+{
+	uint64_t da = a->aux[f], db = b->aux[f];
+	if (da && db) {
+		struct cmp_date x = unpack_date(da), y = unpack_date(db);
+		return date_level(cmp_dates(&x, &y));
+	}
+	if (s->age_field < 0)
+		return 0;
+	uint64_t aa = a->aux[s->age_field], ab = b->aux[s->age_field];
+	if (da && ab) {
+		struct cmp_date x = unpack_date(da);
+		enum cmp_date_level l = cmp_date_age(&x, (int)ab - 1, &s->schema.as_of);
+		return l == CMP_DATE_EXACT ? 5 : date_level(l);
+	}
+	if (db && aa) {
+		struct cmp_date y = unpack_date(db);
+		enum cmp_date_level l = cmp_date_age(&y, (int)aa - 1, &s->schema.as_of);
+		return l == CMP_DATE_EXACT ? 5 : date_level(l);
+	}
+	if (aa && ab) {
+		int d = (int)aa - (int)ab;
+		d = d < 0 ? -d : d;
+		return d == 0 ? 5 : d == 1 ? 6 : d <= 5 ? 7 : 8;
+	}
+	return 0;
+}
+
+static int cmp_simple(const char *a, const char *b, double hi, double mid, int levels_after)
+{
+	if (!*a || !*b)
+		return 0;
+	if (strcmp(a, b) == 0)
+		return 1;
+	double jw = cmp_jaro_winkler(a, b);
+	if (jw >= hi)
+		return 2;
+	if (mid > 0 && jw >= mid)
+		return 3;
+	return levels_after;
+}
+
+static int cmp_postcode(const char *a, const char *b)
+{
+	if (!*a || !*b)
+		return 0;
+	if (strcmp(a, b) == 0)
+		return 1;
+	if (cmp_damerau_levenshtein_max(a, b, 1) <= 1)
+		return 2;
+	if (strlen(a) >= 3 && strncmp(a, b, 3) == 0)
+		return 3;
+	return 4;
+}
+
+static int cmp_ident(const char *a, const char *b)
+{
+	if (!*a || !*b)
+		return 0;
+	if (strcmp(a, b) == 0)
+		return 1;
+	int d = cmp_damerau_levenshtein_max(a, b, 2);
+	return d <= 1 ? 2 : d == 2 ? 3 : 4;
+}
+
+void match_compare(const struct match_store *s, const struct match_rec *a, const char *pa,
+		   const struct match_rec *b, const char *pb, uint8_t levels[MATCH_MAX_FIELDS])
+{
+	const struct match_schema *sc = &s->schema;
+	int gi = -1, fi = -1;
+	for (int f = 0; f < sc->n; f++) {
+		const char *x = pa + a->off[f], *y = pb + b->off[f];
+		int l = 0;
+		switch (sc->kind[f]) {
+		case MK_GIVEN:
+			l = cmp_given(x, y, a->aux[f], b->aux[f]);
+			if (gi < 0)
+				gi = f;
+			break;
+		case MK_FAMILY:
+			l = cmp_family(x, y, a->aux[f], b->aux[f]);
+			if (fi < 0)
+				fi = f;
+			break;
+		case MK_DOB: l = cmp_dob(s, a, b, f); break;
+		case MK_AGE: l = 0; break;
+		case MK_SEX: l = !*x || !*y ? 0 : x[0] == y[0] ? 1 : 2; break;
+		case MK_TOWN: l = cmp_simple(x, y, 0.90, 0, 3); break;
+		case MK_POSTCODE: l = cmp_postcode(x, y); break;
+		case MK_ADDRESS: l = cmp_simple(x, y, 0.90, 0.75, 4); break;
+		case MK_IDENT: l = cmp_ident(x, y); break;
+		case MK_OTHER: l = cmp_simple(x, y, 0.90, 0, 3); break;
+		default: break;
+		}
+		levels[f] = (uint8_t)l;
+	}
+	/* Given and family names written the other way round. */
+	if (gi >= 0 && fi >= 0 && levels[gi] > 1 && levels[fi] > 1) {
+		int g2 = cmp_given(pa + a->off[gi], pb + b->off[fi], a->aux[gi], b->aux[fi]);
+		int f2 = cmp_family(pa + a->off[fi], pb + b->off[gi], a->aux[fi], b->aux[gi]);
+		if (g2 && f2 && g2 + f2 < levels[gi] + levels[fi]) {
+			levels[gi] = (uint8_t)g2;
+			levels[fi] = (uint8_t)f2;
+		}
+	}
+}

@@ -1,0 +1,299 @@
+// The administrators' page in Chromium: the users table, adding a user
+// (field errors, then success), disabling and enabling, unlocking, resetting
+// a password, and the recent audit.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { ENGINE, cleanup, startServer } from '../lib/server.mjs';
+import { addUser, assertAxeClean, gotoApp, launchBrowser, logIn, openPage, screenshot } from './browser.mjs';
+
+const ADMIN = { username: 'admin.kim', role: 'admin', displayName: 'Kim Adeyemi', password: 'granite-orchid-ledger-5521' };
+const CASEY = { username: 'casey.w', role: 'careline', displayName: 'Casey Walsh', password: 'meadow-cinder-quill-7730' };
+const LOCKED = { username: 'lock.me', role: 'hart', displayName: 'Morgan Lee', password: 'pewter-saffron-delta-1184' };
+const NEW = { username: 'new.person', displayName: 'Nia Person', region: 'R2', password: 'harbor-violet-sketch-6612' };
+
+let server;
+let browser;
+let page;
+const ids = {}; // username -> id
+
+const view = () => page.evaluate(() => document.body.dataset.view);
+const form = () => page.locator('#add-form');
+const row = (username) => page.locator('#users-body tr').filter({ has: page.locator('th', { hasText: username }) });
+const cellTexts = async (username) =>
+  (await row(username).locator('th, td').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+
+/** POST /api/v1/session from Node: the status the server answers. */
+async function apiLogin(username, password) {
+  const res = await fetch(`${server.url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+before(async () => {
+  server = await startServer();
+  for (const u of [ADMIN, CASEY, LOCKED]) await addUser(server, u);
+  // Five wrong passwords lock an account.
+  for (let i = 0; i < 5; i++) assert.equal(await apiLogin(LOCKED.username, 'wrong-password-wrong'), 401);
+  assert.equal(await apiLogin(LOCKED.username, LOCKED.password), 401, 'the account is locked');
+  browser = await launchBrowser();
+  page = await openPage(browser);
+  page.expectHttp(401, 'GET', '/api/v1/me'); // logged out at first
+  page.expectHttp(422, 'POST', '/api/v1/users'); // the weak password, on purpose
+  page.expectHttp(409, 'POST', '/api/v1/users'); // the taken username, on purpose
+  await gotoApp(page, `${server.url}/`);
+});
+
+after(async () => {
+  try {
+    if (browser) await browser.close();
+  } finally {
+    try {
+      if (server) await server.stop();
+    } finally {
+      await cleanup();
+    }
+  }
+});
+
+describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, () => {
+  test('an administrator reaches home, with a way to the users', async () => {
+    await logIn(page, ADMIN.username, ADMIN.password);
+    await page.waitForFunction(() => document.body.dataset.view === 'home');
+    assert.equal((await page.locator('#me-role').textContent()).trim(), 'Administrator');
+    assert.ok(await page.locator('#me-scope').isHidden(), 'no scope line for a role without one');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    assert.ok(await nav.getByRole('link', { name: 'Users and audit' }).isVisible());
+  });
+
+  test('the users page lists everyone with role, scope and status', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users and audit' }).click();
+    await page.waitForFunction(() => document.body.dataset.view === 'users');
+    await page.waitForFunction(() => document.querySelectorAll('#users-body tr[data-id]').length === 3);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'users-heading', 'focus moves to the heading');
+    assert.equal(
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users and audit' }).getAttribute('aria-current'),
+      'page');
+    for (const u of [ADMIN, CASEY, LOCKED]) {
+      ids[u.username] = Number(await row(u.username).getAttribute('data-id'));
+    }
+    assert.deepEqual((await cellTexts(ADMIN.username)).slice(0, 5),
+      [`${ADMIN.username} (you)`, ADMIN.displayName, 'Administrator', '—none', 'Active']);
+    assert.deepEqual((await cellTexts(CASEY.username)).slice(0, 5),
+      [CASEY.username, CASEY.displayName, 'Careline worker', '—none', 'Active']);
+    assert.deepEqual((await cellTexts(LOCKED.username)).slice(0, 5),
+      [LOCKED.username, LOCKED.displayName, 'HART coordinator', '—none', 'Locked']);
+    assert.equal(await page.getByRole('button', { name: `Disable ${ADMIN.username}` }).count(), 0, 'no Disable for yourself');
+    assert.equal(await page.getByRole('button', { name: `Unlock ${CASEY.username}` }).count(), 0, 'Unlock only when locked');
+    assert.ok(await page.getByRole('button', { name: `Unlock ${LOCKED.username}` }).isVisible());
+  });
+
+  test('the scope field follows the role', async () => {
+    const role = form().getByLabel('Role');
+    assert.ok(await page.locator('#add-scope-field').isHidden(), 'no scope before a role is chosen');
+    await role.selectOption('liaison');
+    const region = form().getByLabel('Region');
+    assert.ok(await region.isVisible());
+    const options = await region.locator('option').allTextContents();
+    assert.ok(options.includes('Region 2 (South Central)'), `regions offered: ${options.join(', ')}`);
+    await role.selectOption('mdt');
+    assert.ok(await form().getByLabel('Team id').isVisible());
+    await role.selectOption('provider');
+    assert.ok(await form().getByLabel('Agency id').isVisible());
+    await role.selectOption('careline');
+    assert.ok(await page.locator('#add-scope-field').isHidden());
+  });
+
+  test('adding a user with a weak password shows the reason beside the password', async () => {
+    await form().getByLabel('Username').fill(NEW.username);
+    await form().getByLabel('Full name').fill(NEW.displayName);
+    await form().getByLabel('Role').selectOption('liaison');
+    await form().getByLabel('Region').selectOption(NEW.region);
+    await form().getByLabel('First password').fill('short');
+    await form().getByRole('button', { name: 'Add user' }).click();
+    await page.waitForFunction(() => document.querySelector('#add-password-error')?.textContent.trim() !== '');
+    assert.match(await page.locator('#add-password-error').textContent(), /at least 12 characters/i);
+    const password = form().getByLabel('First password');
+    assert.equal(await password.getAttribute('aria-invalid'), 'true');
+    assert.match(await password.getAttribute('aria-describedby'), /add-password-error/);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'add-password', 'focus on the field to fix');
+    assert.match(await page.locator('#add-error').textContent(), /not added/i);
+    assert.equal(await page.locator('#add-username-error').textContent(), '', 'no error on a good field');
+    assert.equal(await row(NEW.username).count(), 0, 'not in the table');
+  });
+
+  test('the admin page with a field error passes axe and is saved as a screenshot', async () => {
+    await assertAxeClean(page, 'users page with a field error');
+    await screenshot(page, 'admin-field-error');
+  });
+
+  test('a good password adds the user, who appears in the table and can log in', async () => {
+    await form().getByLabel('First password').fill(NEW.password);
+    await form().getByRole('button', { name: 'Add user' }).click();
+    await page.waitForFunction(() => /Added new\.person/.test(document.querySelector('#add-status')?.textContent || ''));
+    assert.equal(await page.locator('#add-error').textContent(), '');
+    assert.equal(await page.locator('#add-password-error').textContent(), '');
+    await page.waitForFunction(
+      (name) => [...document.querySelectorAll('#users-body th')].some((th) => th.textContent.includes(name)),
+      NEW.username);
+    assert.deepEqual((await cellTexts(NEW.username)).slice(0, 5),
+      [NEW.username, NEW.displayName, 'Regional liaison', 'Region 2 (South Central)', 'Active']);
+    ids[NEW.username] = Number(await row(NEW.username).getAttribute('data-id'));
+    assert.equal(await form().getByLabel('Username').inputValue(), '', 'the form is empty again');
+    assert.equal(await form().getByLabel('First password').inputValue(), '');
+    assert.equal(await apiLogin(NEW.username, NEW.password), 201);
+  });
+
+  test('disabling a user shows Disabled and they cannot log in', async () => {
+    await page.getByRole('button', { name: `Disable ${CASEY.username}` }).click();
+    await page.waitForFunction(() => /casey\.w is disabled/.test(document.querySelector('#users-status')?.textContent || ''));
+    assert.equal((await cellTexts(CASEY.username))[4], 'Disabled');
+    const enable = page.getByRole('button', { name: `Enable ${CASEY.username}` });
+    assert.ok(await enable.isVisible());
+    assert.equal(await enable.evaluate((b) => b === document.activeElement), true, 'focus moves to Enable');
+    assert.equal(await apiLogin(CASEY.username, CASEY.password), 401);
+  });
+
+  test('enabling the user again lets them log in', async () => {
+    await page.getByRole('button', { name: `Enable ${CASEY.username}` }).click();
+    await page.waitForFunction(() => /casey\.w is enabled/.test(document.querySelector('#users-status')?.textContent || ''));
+    assert.equal((await cellTexts(CASEY.username))[4], 'Active');
+    assert.equal(await apiLogin(CASEY.username, CASEY.password), 201);
+  });
+
+  test('unlocking a locked user lets them log in', async () => {
+    await page.getByRole('button', { name: `Unlock ${LOCKED.username}` }).click();
+    await page.waitForFunction(() => /lock\.me is unlocked/.test(document.querySelector('#users-status')?.textContent || ''));
+    assert.equal((await cellTexts(LOCKED.username))[4], 'Active');
+    assert.equal(await page.getByRole('button', { name: `Unlock ${LOCKED.username}` }).count(), 0);
+    assert.equal(await apiLogin(LOCKED.username, LOCKED.password), 201);
+  });
+
+  test('resetting a password in the dialog: a weak one is refused beside the field, a good one works', async () => {
+    page.expectHttp(422, 'PATCH', `/api/v1/users/${ids[CASEY.username]}`);
+    await page.getByRole('button', { name: `Reset password ${CASEY.username}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reset password' });
+    await dialog.waitFor();
+    assert.match(await dialog.textContent(), /Casey Walsh \(casey\.w\)/);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'pw-password');
+    await dialog.getByLabel('New password').fill('password');
+    await dialog.getByRole('button', { name: 'Set password' }).click();
+    await page.waitForFunction(() => document.querySelector('#pw-password-error')?.textContent.trim() !== '');
+    assert.equal(await dialog.getByLabel('New password').getAttribute('aria-invalid'), 'true');
+    await assertAxeClean(page, 'password dialog with an error');
+    await screenshot(page, 'admin-dialog', { fullPage: false });
+    await dialog.getByLabel('New password').fill('saddle-ember-pylon-3349');
+    await dialog.getByRole('button', { name: 'Set password' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.waitForFunction(() => /New password set for casey\.w/.test(document.querySelector('#users-status')?.textContent || ''));
+    assert.equal(
+      await page.getByRole('button', { name: `Reset password ${CASEY.username}` }).evaluate((b) => b === document.activeElement),
+      true, 'focus returns to the row');
+    assert.equal(await apiLogin(CASEY.username, CASEY.password), 401, 'the old password is gone');
+    assert.equal(await apiLogin(CASEY.username, 'saddle-ember-pylon-3349'), 201);
+  });
+
+  test('Escape closes the dialog without a change', async () => {
+    await page.getByRole('button', { name: `Reset password ${NEW.username}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reset password' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await apiLogin(NEW.username, NEW.password), 201);
+  });
+
+  test('the recent audit lists what was done, newest first', async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForFunction(() => /Up to date/.test(document.querySelector('#audit-status')?.textContent || ''));
+    const rows = await page.locator('#audit-body tr').allTextContents();
+    assert.ok(rows.length > 5 && rows.length <= 50, `${rows.length} rows`);
+    assert.ok(rows.some((r) => r.includes('Added a user') && r.includes(`user ${NEW.username}`)), rows.join('\n'));
+    assert.ok(rows.some((r) => r.includes('Changed a user') && r.includes('changed=disabled')), rows.join('\n'));
+    assert.ok(rows.some((r) => r.includes('Account locked') && r.includes(LOCKED.username)), rows.join('\n'));
+    assert.ok(rows.some((r) => r.includes('Logged in') && r.includes(ADMIN.username)), rows.join('\n'));
+  });
+
+  test('the admin page passes axe and is saved as a screenshot', async () => {
+    await assertAxeClean(page, 'users page');
+    await screenshot(page, 'admin');
+  });
+
+  test('a taken username shows beside the username', async () => {
+    await form().getByLabel('Username').fill(CASEY.username);
+    await form().getByLabel('Full name').fill('Someone Else');
+    await form().getByLabel('Role').selectOption('analyst');
+    await form().getByLabel('First password').fill('another-long-passphrase-81');
+    await form().getByRole('button', { name: 'Add user' }).click();
+    await page.waitForFunction(() => document.querySelector('#add-username-error')?.textContent.trim() !== '');
+    assert.match(await page.locator('#add-username-error').textContent(), /taken/i);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'add-username');
+    assert.equal(await row(CASEY.username).count(), 1, 'the old user is untouched');
+  });
+
+  test('a reload stays on the users page', async () => {
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForFunction(() => document.body.dataset.view === 'users');
+    await page.waitForFunction(() => document.querySelectorAll('#users-body tr[data-id]').length === 4);
+  });
+
+  test('logging out clears the users from the page', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForFunction(() => document.body.dataset.view === 'login');
+    assert.equal(await page.locator('#users-body tr').count(), 0);
+    assert.equal(await page.locator('#audit-body tr').count(), 0);
+    assert.equal(await view(), 'login');
+  });
+
+  test('at 390 px wide the users page fits and passes axe', async () => {
+    const phone = await openPage(browser, { width: 390, height: 844 });
+    phone.expectHttp(401, 'GET', '/api/v1/me');
+    try {
+      await gotoApp(phone, `${server.url}/#users`);
+      await logIn(phone, ADMIN.username, ADMIN.password);
+      await phone.waitForFunction(() => document.body.dataset.view === 'users');
+      await phone.waitForFunction(() => document.querySelectorAll('#users-body tr[data-id]').length === 4);
+      await phone.waitForFunction(() => document.querySelectorAll('#audit-body tr').length > 1);
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+      await assertAxeClean(phone, 'users page, 390 px');
+      await screenshot(phone, 'admin-390');
+      await screenshot(phone, 'admin-390-top', { fullPage: false });
+      await phone.evaluate(() => document.getElementById('add-heading').scrollIntoView({ block: 'start' }));
+      await screenshot(phone, 'admin-390-add', { fullPage: false });
+      await phone.evaluate(() => document.getElementById('audit-heading').scrollIntoView({ block: 'start' }));
+      await screenshot(phone, 'admin-390-audit', { fullPage: false });
+      await phone.assertNoProblems();
+    } finally {
+      await phone.context().close();
+    }
+  });
+
+  test('a session ended elsewhere brings the login page back, with a word why', async () => {
+    await logIn(page, ADMIN.username, ADMIN.password);
+    await page.waitForFunction(() => document.body.dataset.view === 'users');
+    await page.waitForFunction(() => document.querySelectorAll('#users-body tr[data-id]').length === 4);
+    // End this browser's session from outside, as an expiry would.
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'hartline_session');
+    assert.ok(cookie, 'the session cookie is set');
+    const res = await fetch(`${server.url}/api/v1/session`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${cookie.value}` },
+    });
+    assert.equal(res.status, 204);
+    page.expectHttp(401, 'GET', '/api/v1/audit');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForFunction(() => document.body.dataset.view === 'login');
+    assert.match(await page.locator('#login-message').textContent(), /session has ended/i);
+    assert.equal(await page.locator('#users-body tr').count(), 0);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'login-password', 'the username is kept; the password is next');
+  });
+
+  test('no console error, page error, failed request or CSP violation', async () => {
+    await page.assertNoProblems();
+  });
+});

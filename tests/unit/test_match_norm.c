@@ -1,0 +1,404 @@
+/* Unit tests of src/match/norm: names reduced to a comparable form. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match/norm.h"
+
+/* norm_text into a NORM_MAX buffer, checking the returned length. */
+static const char *norm(const char *in)
+{
+	static char out[NORM_MAX];
+	size_t n = norm_text(in, out, sizeof out);
+	assert_int_equal(n, strlen(out));
+	return out;
+}
+
+/* UTF-8 for one code point (below U+10000). */
+static size_t put_utf8(uint32_t cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	out[0] = (char)(0xE0 | cp >> 12);
+	out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[2] = (char)(0x80 | (cp & 0x3F));
+	return 3;
+}
+
+/* Copy s into buf (no strcpy here either). */
+static void set(char *buf, size_t size, const char *s)
+{
+	int n = snprintf(buf, size, "%s", s);
+	assert_true(n >= 0 && (size_t)n < size);
+}
+
+static bool only_lowercase_ascii(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 'a' || *s > 'z')
+			return false;
+	return true;
+}
+
+/* ---- norm_text ---- */
+
+static void folds_case_and_accents_to_ascii_letters(void **state)
+{
+	assert_string_equal(norm("KATHERINE Smith"), "katherine smith");
+	assert_string_equal(norm("Zoë"), "zoe");
+	assert_string_equal(norm("Núñez"), "nunez");
+	assert_string_equal(norm("Łukasz Wałęsa"), "lukasz walesa");
+	assert_string_equal(norm("Straße"), "strasse");
+	assert_string_equal(norm("STRASSE"), "strasse");
+	assert_string_equal(norm("Æthelred"), "aethelred");
+	assert_string_equal(norm("Œdipe cœur"), "oedipe coeur");
+	assert_string_equal(norm("Søren Ødegård"), "soren odegard");
+	assert_string_equal(norm("Đorđević"), "dordevic");
+	assert_string_equal(norm("Þór Þorsteinsdóttir"), "thor thorsteinsdottir");
+	assert_string_equal(norm("François Çelik"), "francois celik");
+	assert_string_equal(norm("ÀÁÂÃÄÅ àáâãäå ÿŸ"), "aaaaaa aaaaaa yy");
+	assert_string_equal(norm("Dvořák Šťastný Žižek"), "dvorak stastny zizek");
+	assert_string_equal(norm("İbrahim Yıldız Ğüneş"), "ibrahim yildiz gunes");
+	assert_string_equal(norm("Ștefan Țurcanu"), "stefan turcanu");
+}
+
+static void folds_every_letter_of_latin1_and_extended_a(void **state)
+{
+	for (uint32_t cp = 0xC0; cp <= 0x17F; cp++) {
+		char in[8] = {0};
+		put_utf8(cp, in);
+		const char *out = norm(in);
+		if (cp == 0xD7 || cp == 0xF7) {
+			assert_string_equal(out, ""); /* × and ÷ are punctuation */
+			continue;
+		}
+		size_t n = strlen(out);
+		assert_true(n == 1 || n == 2);
+		assert_true(only_lowercase_ascii(out));
+	}
+	/* Capital and small letters of Latin-1 fold alike. */
+	for (uint32_t cp = 0xC0; cp <= 0xDE; cp++) {
+		if (cp == 0xD7)
+			continue;
+		char up[8] = {0}, low[8] = {0}, a[NORM_MAX];
+		put_utf8(cp, up);
+		put_utf8(cp + 0x20, low);
+		norm_text(up, a, sizeof a);
+		assert_string_equal(a, norm(low));
+	}
+}
+
+static void removes_apostrophes_without_splitting_the_name(void **state)
+{
+	assert_string_equal(norm("O'Brien"), "obrien");
+	assert_string_equal(norm("O’Brien"), "obrien");
+	assert_string_equal(norm("D`Arcy"), "darcy");
+	assert_string_equal(norm("N‘Diaye ʼOkina"), "ndiaye okina");
+	assert_string_equal(norm("'quoted'"), "quoted");
+}
+
+static void turns_punctuation_and_other_scripts_into_single_spaces(void **state)
+{
+	assert_string_equal(norm("  Mary-Jane   Smith,  Jr. "), "mary jane smith jr");
+	assert_string_equal(norm("smith/jones"), "smith jones");
+	assert_string_equal(norm("tab\there\nnewline\r\n"), "tab here newline");
+	assert_string_equal(norm("Иван Smith"), "smith");
+	assert_string_equal(norm("李 Wei"), "wei");
+	assert_string_equal(norm("Ana😀Lopez"), "ana lopez");
+	assert_string_equal(norm("2×3÷4"), "2 3 4");
+	assert_string_equal(norm("-- ,, ..."), "");
+	assert_string_equal(norm("a\302\240b"), "a b"); /* no-break space */
+}
+
+static void keeps_digits(void **state)
+{
+	assert_string_equal(norm("Flat 3B, 12 High St."), "flat 3b 12 high st");
+	assert_string_equal(norm("SW1A 1AA"), "sw1a 1aa");
+}
+
+/* Bytes are written in octal: "\xc3e" would read as one escape. */
+static void drops_invalid_utf8_bytes(void **state)
+{
+	assert_string_equal(norm("ab\377cd"), "abcd");
+	assert_string_equal(norm("Zo\303"), "zo");             /* truncated at the end */
+	assert_string_equal(norm("Zo\303e"), "zoe");           /* truncated in the middle */
+	assert_string_equal(norm("a\300\257b"), "ab");         /* overlong '/' */
+	assert_string_equal(norm("a\340\200\257b"), "ab");     /* overlong, three bytes */
+	assert_string_equal(norm("a\355\240\200b"), "ab");     /* a UTF-16 surrogate */
+	assert_string_equal(norm("a\364\220\200\200b"), "ab"); /* past U+10FFFF */
+	assert_string_equal(norm("a\200\200\277b"), "ab");     /* stray continuation bytes */
+	assert_string_equal(norm("Zo\353"), "zo");             /* Latin-1, not UTF-8 */
+	assert_string_equal(norm("\342\200x"), "x");
+}
+
+static void drops_combining_accents_of_decomposed_input(void **state)
+{
+	assert_string_equal(norm("Zoe\314\210"), "zoe");
+	assert_string_equal(norm("Nu\314\203n\314\203ez"), "nunez");
+	assert_string_equal(norm("Jose\314\201 Luis"), "jose luis");
+}
+
+static void gives_an_empty_string_for_empty_or_null_input(void **state)
+{
+	char out[8] = "junk";
+	assert_int_equal(norm_text("", out, sizeof out), 0);
+	assert_string_equal(out, "");
+	set(out, sizeof out, "junk");
+	assert_int_equal(norm_text(NULL, out, sizeof out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(norm_text("abc", out, 1), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(norm_text("abc", NULL, 0), 0);
+}
+
+static void cuts_long_input_to_size_minus_one_bytes_without_a_trailing_space(void **state)
+{
+	size_t n = 10 * 1024;
+	char *in = malloc(n + 1);
+	assert_non_null(in);
+
+	for (size_t i = 0; i < n; i++)
+		in[i] = "Abc "[i % 4];
+	in[n] = '\0';
+	const char *out = norm(in);
+	assert_true(strlen(out) <= NORM_MAX - 1);
+	assert_true(strlen(out) >= NORM_MAX - 4);
+	assert_true(out[strlen(out) - 1] != ' ');
+	assert_memory_equal(out, "abc abc ", 8);
+
+	/* two bytes in, one out */
+	for (size_t i = 0; i + 1 < n; i += 2)
+		memcpy(in + i, "\303\251", 2);
+	in[n] = '\0';
+	out = norm(in);
+	assert_int_equal(strlen(out), NORM_MAX - 1);
+	assert_true(only_lowercase_ascii(out));
+
+	/* two bytes in, two out */
+	for (size_t i = 0; i + 1 < n; i += 2)
+		memcpy(in + i, "\303\237", 2);
+	out = norm(in);
+	assert_int_equal(strlen(out), NORM_MAX - 1);
+
+	/* all separators */
+	memset(in, '.', n);
+	assert_string_equal(norm(in), "");
+	free(in);
+
+	char small[4];
+	assert_int_equal(norm_text("ab cd", small, sizeof small), 2);
+	assert_string_equal(small, "ab");
+	assert_int_equal(norm_text("aß", small, 3), 2); /* a fold of two letters cut in half */
+	assert_string_equal(small, "as");
+	assert_int_equal(norm_text("abcdef", small, sizeof small), 3);
+	assert_string_equal(small, "abc");
+}
+
+static void a_normalised_value_normalises_to_itself(void **state)
+{
+	static const char *const pieces[] = {"É", "ß", " ", "-", "'", "’", "a", "Z", "9", "\377", "Ø", "ł", ",", "李"};
+	srand(7);
+	for (int round = 0; round < 2000; round++) {
+		char in[256] = "";
+		size_t len = 0;
+		int k = rand() % 30;
+		for (int i = 0; i < k; i++) {
+			const char *p = pieces[rand() % (int)(sizeof pieces / sizeof pieces[0])];
+			size_t pl = strlen(p);
+			memcpy(in + len, p, pl);
+			len += pl;
+		}
+		in[len] = '\0';
+		char once[NORM_MAX], twice[NORM_MAX];
+		norm_text(in, once, sizeof once);
+		norm_text(once, twice, sizeof twice);
+		assert_string_equal(once, twice);
+		assert_true(once[0] != ' ');
+		assert_true(!*once || once[strlen(once) - 1] != ' ');
+		assert_null(strstr(once, "  "));
+	}
+}
+
+/* ---- norm_split ---- */
+
+static void splits_a_name_on_spaces_and_hyphens(void **state)
+{
+	char buf[NORM_MAX];
+	const char *parts[8];
+
+	set(buf, sizeof buf, "garcia lopez");
+	assert_int_equal(norm_split(buf, parts, 8), 2);
+	assert_string_equal(parts[0], "garcia");
+	assert_string_equal(parts[1], "lopez");
+
+	set(buf, sizeof buf, "-mary-jane  smith- ");
+	assert_int_equal(norm_split(buf, parts, 8), 3);
+	assert_string_equal(parts[0], "mary");
+	assert_string_equal(parts[1], "jane");
+	assert_string_equal(parts[2], "smith");
+
+	set(buf, sizeof buf, "single");
+	assert_int_equal(norm_split(buf, parts, 8), 1);
+	assert_string_equal(parts[0], "single");
+}
+
+static void splits_into_no_more_than_max_parts(void **state)
+{
+	char buf[NORM_MAX] = "a b c d";
+	const char *parts[2];
+	assert_int_equal(norm_split(buf, parts, 2), 2);
+	assert_string_equal(parts[0], "a");
+	assert_string_equal(parts[1], "b");
+	assert_int_equal(norm_split(buf, parts, 0), 0);
+}
+
+static void splits_an_empty_name_into_no_parts(void **state)
+{
+	char buf[NORM_MAX] = "";
+	const char *parts[4];
+	assert_int_equal(norm_split(buf, parts, 4), 0);
+	set(buf, sizeof buf, " - -");
+	assert_int_equal(norm_split(buf, parts, 4), 0);
+	assert_int_equal(norm_split(NULL, parts, 4), 0);
+}
+
+static void splits_a_normalised_non_ascii_name(void **state)
+{
+	char buf[NORM_MAX];
+	const char *parts[4];
+	norm_text("José-María Núñez", buf, sizeof buf);
+	assert_int_equal(norm_split(buf, parts, 4), 3);
+	assert_string_equal(parts[0], "jose");
+	assert_string_equal(parts[1], "maria");
+	assert_string_equal(parts[2], "nunez");
+}
+
+static void splits_a_10kb_name_without_overrunning(void **state)
+{
+	size_t n = 10 * 1024;
+	char *buf = malloc(n + 1);
+	assert_non_null(buf);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = i % 2 ? ' ' : 'x';
+	buf[n] = '\0';
+	const char *parts[8];
+	assert_int_equal(norm_split(buf, parts, 8), 8);
+	assert_string_equal(parts[7], "x");
+	free(buf);
+}
+
+/* ---- norm_squash ---- */
+
+static void squash_removes_every_space(void **state)
+{
+	char out[NORM_MAX];
+	assert_int_equal(norm_squash("de la cruz", out, sizeof out), 8);
+	assert_string_equal(out, "delacruz");
+	assert_int_equal(norm_squash("", out, sizeof out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(norm_squash("   ", out, sizeof out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(norm_squash(NULL, out, sizeof out), 0);
+}
+
+static void squash_of_a_normalised_non_ascii_name(void **state)
+{
+	char n[NORM_MAX], out[NORM_MAX];
+	norm_text("Van der Straße-Ødegård", n, sizeof n);
+	norm_squash(n, out, sizeof out);
+	assert_string_equal(out, "vanderstrasseodegard");
+}
+
+static void squash_cuts_long_input(void **state)
+{
+	char out[6];
+	assert_int_equal(norm_squash("de la cruz", out, sizeof out), 5);
+	assert_string_equal(out, "delac");
+
+	size_t n = 10 * 1024;
+	char *in = malloc(n + 1);
+	assert_non_null(in);
+	for (size_t i = 0; i < n; i++)
+		in[i] = i % 3 ? 'q' : ' ';
+	in[n] = '\0';
+	char big[NORM_MAX];
+	assert_int_equal(norm_squash(in, big, sizeof big), NORM_MAX - 1);
+	assert_int_equal(strlen(big), NORM_MAX - 1);
+	free(in);
+}
+
+/* ---- norm_digits ---- */
+
+static void digits_keeps_only_digits(void **state)
+{
+	char out[NORM_MAX];
+	assert_int_equal(norm_digits("+44 (0)20 7946-0958", out, sizeof out), 13);
+	assert_string_equal(out, "4402079460958");
+	assert_int_equal(norm_digits("no digits here", out, sizeof out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(norm_digits("", out, sizeof out), 0);
+	assert_int_equal(norm_digits(NULL, out, sizeof out), 0);
+	/* Non-ASCII digits (Arabic-Indic ٣) are not digits here. */
+	assert_int_equal(norm_digits("٣ 1²", out, sizeof out), 1);
+	assert_string_equal(out, "1");
+}
+
+static void digits_cuts_long_input(void **state)
+{
+	char out[4];
+	assert_int_equal(norm_digits("12-34-56", out, sizeof out), 3);
+	assert_string_equal(out, "123");
+
+	size_t n = 10 * 1024;
+	char *in = malloc(n + 1);
+	assert_non_null(in);
+	for (size_t i = 0; i < n; i++)
+		in[i] = (char)('0' + i % 10);
+	in[n] = '\0';
+	char big[NORM_MAX];
+	assert_int_equal(norm_digits(in, big, sizeof big), NORM_MAX - 1);
+	free(in);
+}
+
+int main(void)
+{
+	// clang-format off
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(folds_case_and_accents_to_ascii_letters),
+		cmocka_unit_test(folds_every_letter_of_latin1_and_extended_a),
+		cmocka_unit_test(removes_apostrophes_without_splitting_the_name),
+		cmocka_unit_test(turns_punctuation_and_other_scripts_into_single_spaces),
+		cmocka_unit_test(keeps_digits),
+		cmocka_unit_test(drops_invalid_utf8_bytes),
+		cmocka_unit_test(drops_combining_accents_of_decomposed_input),
+		cmocka_unit_test(gives_an_empty_string_for_empty_or_null_input),
+		cmocka_unit_test(cuts_long_input_to_size_minus_one_bytes_without_a_trailing_space),
+		cmocka_unit_test(a_normalised_value_normalises_to_itself),
+		cmocka_unit_test(splits_a_name_on_spaces_and_hyphens),
+		cmocka_unit_test(splits_into_no_more_than_max_parts),
+		cmocka_unit_test(splits_an_empty_name_into_no_parts),
+		cmocka_unit_test(splits_a_normalised_non_ascii_name),
+		cmocka_unit_test(splits_a_10kb_name_without_overrunning),
+		cmocka_unit_test(squash_removes_every_space),
+		cmocka_unit_test(squash_of_a_normalised_non_ascii_name),
+		cmocka_unit_test(squash_cuts_long_input),
+		cmocka_unit_test(digits_keeps_only_digits),
+		cmocka_unit_test(digits_cuts_long_input),
+	};
+	// clang-format on
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,455 @@
+// The administrators' page: the users (add, disable and enable, unlock,
+// reset a password) and the recent audit trail.
+
+import {
+  $, api, busy, formatTime, getTimeZone, h, problemText, regionsList, say, scopeText, srOnly,
+} from './common.js';
+
+// The roles, in the server's words (GET /api/v1/users gives role_label too),
+// and the kind of scope each takes.
+const ROLES = [
+  { id: 'careline', label: 'Careline worker', scope: null },
+  { id: 'hart', label: 'HART coordinator', scope: null },
+  { id: 'liaison', label: 'Regional liaison', scope: 'region' },
+  { id: 'mdt', label: 'MDT member', scope: 'team' },
+  { id: 'provider', label: 'Provider staff', scope: 'provider' },
+  { id: 'trainer', label: 'Trainer', scope: null },
+  { id: 'analyst', label: 'Analyst', scope: null },
+  { id: 'admin', label: 'Administrator', scope: null },
+];
+const ROLE_BY_ID = new Map(ROLES.map((r) => [r.id, r]));
+
+const SCOPE_FIELD = {
+  region: { label: 'Region', hint: 'The liaison works with this region’s cases.' },
+  team: { label: 'Team id', hint: 'The multidisciplinary team, for example mdt-r1: letters, digits, “-” and “_”.' },
+  provider: { label: 'Agency id', hint: 'The provider agency, for example demo-agency: letters, digits, “-” and “_”.' },
+};
+
+const ACTION_LABELS = {
+  'login.success': 'Logged in',
+  'login.failure': 'Login failed',
+  logout: 'Logged out',
+  'user.create': 'Added a user',
+  'user.update': 'Changed a user',
+  'user.list': 'Listed the users',
+  'user.locked': 'Account locked',
+  'key.rotate': 'Rotated the keys',
+};
+
+let ctx = { self: () => null, endSession: () => {} };
+let users = [];
+let loaded = false;
+let dialogUser = null; // the user whose password the dialog resets
+let generation = 0; // bumped by clearAdmin(): late answers for a past session are dropped
+
+export function initAdmin(context) {
+  ctx = context;
+  const role = $('add-role');
+  for (const r of ROLES) role.append(h('option', { value: r.id }, r.label));
+  role.addEventListener('change', updateScopeField);
+  $('add-form').addEventListener('submit', addUser);
+  $('users-body').addEventListener('click', rowAction);
+  $('audit-refresh').addEventListener('click', () => loadAudit({ announce: true }));
+  $('pw-form').addEventListener('submit', setPassword);
+  $('pw-cancel').addEventListener('click', () => $('pw-dialog').close());
+  $('pw-dialog').addEventListener('close', () => {
+    const id = dialogUser && dialogUser.id;
+    dialogUser = null;
+    if (id) focusRowButton(id, ['password']);
+  });
+}
+
+/** Shows the page: loads the users and the audit trail (again). */
+export function showAdmin() {
+  fillRegions();
+  const tz = getTimeZone();
+  $('audit-hint').textContent = `The last 50 recorded actions, newest first${tz ? `; times in ${tz.replace(/_/g, ' ')}` : ''}.`;
+  if (!loaded) {
+    $('users-body').replaceChildren(messageRow(6, 'Loading the users…'));
+    $('audit-body').replaceChildren(messageRow(6, 'Loading…'));
+  }
+  loaded = true;
+  // The audit names users by username, so it waits for the list.
+  loadUsers().then(() => loadAudit());
+}
+
+/** Forgets every user and record shown (at logout). */
+export function clearAdmin() {
+  generation++;
+  users = [];
+  loaded = false;
+  if ($('pw-dialog').open) {
+    dialogUser = null;
+    $('pw-dialog').close();
+  }
+  $('users-body').replaceChildren();
+  $('audit-body').replaceChildren();
+  $('add-form').reset();
+  clearFieldErrors('add');
+  updateScopeField();
+  for (const id of ['users-status', 'users-error', 'add-status', 'add-error', 'audit-status', 'audit-error']) say(id, '');
+}
+
+// ---------------------------------------------------------------- users
+
+async function loadUsers() {
+  const gen = generation;
+  const r = await api('GET', '/api/v1/users');
+  if (gen !== generation) return false;
+  if (!r.ok || !r.body || !Array.isArray(r.body.users)) {
+    if (r.status !== 401) say('users-error', problemText(r, 'The users could not be loaded'));
+    return false;
+  }
+  users = r.body.users;
+  renderUsers();
+  return true;
+}
+
+function statusOf(u) {
+  if (u.disabled && u.locked) return { text: 'Disabled, locked', kind: 'disabled' };
+  if (u.disabled) return { text: 'Disabled', kind: 'disabled' };
+  if (u.locked) return { text: 'Locked', kind: 'locked' };
+  return { text: 'Active', kind: 'active' };
+}
+
+function messageRow(cols, text) {
+  return h('tr', { className: 'message-row' }, h('td', { colspan: cols }, text));
+}
+
+function actionButton(action, label, user, extraClass = '') {
+  return h('button', {
+    type: 'button',
+    className: `btn btn-small ${extraClass || 'btn-secondary'}`,
+    dataset: { action, id: String(user.id) },
+  }, label, srOnly(` ${user.username}`));
+}
+
+function renderUsers(highlightId) {
+  const self = ctx.self();
+  const rows = users.map((u) => {
+    const isSelf = self && self.id === u.id;
+    const status = statusOf(u);
+    const actions = h('td', { className: 'row-actions' });
+    if (!isSelf) {
+      actions.append(u.disabled
+        ? actionButton('enable', 'Enable', u)
+        : actionButton('disable', 'Disable', u, 'btn-caution'));
+    }
+    if (u.locked) actions.append(actionButton('unlock', 'Unlock', u));
+    actions.append(actionButton('password', 'Reset password', u));
+    return h('tr', { dataset: { id: String(u.id) }, className: u.id === highlightId ? 'is-new' : '' },
+      h('th', { scope: 'row', dataset: { label: 'Username' } },
+        h('span', {}, h('span', { className: 'mono' }, u.username),
+          isSelf ? h('span', { className: 'you' }, ' (you)') : null)),
+      h('td', { dataset: { label: 'Name' } }, u.display_name || ''),
+      h('td', { dataset: { label: 'Role' } }, u.role_label || u.role),
+      h('td', { dataset: { label: 'Area of work' } }, scopeText(u) || h('span', { className: 'none' }, h('span', { 'aria-hidden': 'true' }, '—'), srOnly('none'))),
+      h('td', { dataset: { label: 'Status' } },
+        h('span', { className: `badge badge-${status.kind}` }, status.text)),
+      actions);
+  });
+  $('users-body').replaceChildren(...(rows.length ? rows : [messageRow(6, 'No users yet.')]));
+}
+
+function focusRowButton(id, actions) {
+  for (const a of actions) {
+    const b = document.querySelector(`#users-body button[data-action="${a}"][data-id="${id}"]`);
+    if (b) {
+      b.focus();
+      return;
+    }
+  }
+}
+
+const PATCHES = {
+  disable: { change: { disabled: true }, done: (u) => `${u.username} is disabled: they cannot log in until enabled again.`, next: ['enable'] },
+  enable: { change: { disabled: false }, done: (u) => `${u.username} is enabled again.`, next: ['disable'] },
+  unlock: { change: { unlock: true }, done: (u) => `${u.username} is unlocked and may log in again.`, next: ['password'] },
+};
+
+async function rowAction(event) {
+  const button = event.target.closest('button[data-action]');
+  if (!button) return;
+  const id = Number(button.dataset.id);
+  const user = users.find((u) => u.id === id);
+  if (!user) return;
+  say('users-status', '');
+  say('users-error', '');
+  if (button.dataset.action === 'password') {
+    openPasswordDialog(user);
+    return;
+  }
+  const patch = PATCHES[button.dataset.action];
+  if (!patch) return;
+  const gen = generation;
+  busy(button);
+  const r = await api('PATCH', `/api/v1/users/${id}`, { version: user.version, ...patch.change });
+  if (gen !== generation) return;
+  if (r.ok && r.body) {
+    users = users.map((u) => (u.id === id ? r.body : u));
+    renderUsers();
+    say('users-status', patch.done(r.body));
+    focusRowButton(id, patch.next.concat(['password']));
+    loadAudit();
+    return;
+  }
+  if (r.status === 409) {
+    await loadUsers();
+    say('users-error', `Someone else changed ${user.username} since the list was loaded. The list is up to date now: check it and try again.`);
+  } else {
+    renderUsers();
+    if (r.status !== 401) say('users-error', reasonsText(r, `${user.username} was not changed`));
+  }
+  focusRowButton(id, [button.dataset.action, 'password']);
+}
+
+/** A 422's field reasons as one sentence, else the problem's detail. */
+function reasonsText(r, what) {
+  const errors = r.body && Array.isArray(r.body.errors) ? r.body.errors : [];
+  if (r.status === 422 && errors.length) return `${what}: ${errors.map((e) => sentence(e.reason)).join(' ')}`;
+  return problemText(r, what);
+}
+
+function sentence(text) {
+  const s = String(text || '').trim();
+  if (!s) return '';
+  const t = s.charAt(0).toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+// ---------------------------------------------------------------- field errors
+
+function fieldControl(prefix, field) {
+  if (prefix === 'add' && field === 'scope') {
+    return $('add-scope-region').hidden ? $('add-scope-text') : $('add-scope-region');
+  }
+  return $(`${prefix}-${field}`);
+}
+
+function clearFieldErrors(prefix) {
+  for (const el of document.querySelectorAll(`[id^="${prefix}-"][id$="-error"].field-error`)) el.textContent = '';
+  for (const el of document.querySelectorAll(`#${prefix === 'add' ? 'add-form' : 'pw-form'} [aria-invalid]`))
+    el.removeAttribute('aria-invalid');
+  for (const el of document.querySelectorAll(`#${prefix === 'add' ? 'add-form' : 'pw-form'} .field.has-error`))
+    el.classList.remove('has-error');
+}
+
+/** Puts each reason beside its field; resolves the reasons that have no field here. */
+function showFieldErrors(prefix, errors) {
+  const loose = [];
+  let first = null;
+  for (const e of errors) {
+    const control = fieldControl(prefix, e.field);
+    const slot = $(`${prefix}-${e.field}-error`);
+    if (!control || !slot || control.closest('[hidden]')) {
+      loose.push(e);
+      continue;
+    }
+    slot.textContent = slot.textContent ? `${slot.textContent} ${sentence(e.reason)}` : sentence(e.reason);
+    control.setAttribute('aria-invalid', 'true');
+    control.closest('.field').classList.add('has-error');
+    if (!first) first = control;
+  }
+  return { first, loose };
+}
+
+// ---------------------------------------------------------------- add a user
+
+function fillRegions() {
+  const select = $('add-scope-region');
+  const current = select.value;
+  select.replaceChildren(h('option', { value: '' }, 'Choose a region…'),
+    ...regionsList().map((r) => h('option', { value: r.id }, r.name)));
+  select.value = current;
+}
+
+function updateScopeField() {
+  const role = ROLE_BY_ID.get($('add-role').value);
+  const kind = role ? role.scope : null;
+  const field = $('add-scope-field');
+  field.hidden = !kind;
+  $('add-scope-error').textContent = '';
+  field.classList.remove('has-error');
+  if (!kind) return;
+  const region = kind === 'region';
+  const select = $('add-scope-region');
+  const text = $('add-scope-text');
+  select.hidden = !region;
+  text.hidden = region;
+  select.removeAttribute('aria-invalid');
+  text.removeAttribute('aria-invalid');
+  select.required = region;
+  text.required = !region;
+  const label = $('add-scope-region-label');
+  label.htmlFor = region ? 'add-scope-region' : 'add-scope-text';
+  label.textContent = SCOPE_FIELD[kind].label;
+  $('add-scope-hint').textContent = SCOPE_FIELD[kind].hint;
+  if (!region) text.value = '';
+}
+
+async function addUser(event) {
+  event.preventDefault();
+  const submit = $('add-submit');
+  if (submit.disabled) return;
+  clearFieldErrors('add');
+  say('add-status', '');
+  say('add-error', '');
+  const role = ROLE_BY_ID.get($('add-role').value);
+  const kind = role ? role.scope : null;
+  const body = {
+    username: $('add-username').value.trim(),
+    display_name: $('add-display_name').value.trim(),
+    role: role ? role.id : '',
+    password: $('add-password').value,
+  };
+  const email = $('add-email').value.trim();
+  if (email) body.email = email;
+  if (kind) body.scope = (kind === 'region' ? $('add-scope-region') : $('add-scope-text')).value.trim();
+
+  // Empty required fields are named here; everything else is the server's call.
+  const missing = [];
+  if (!body.username) missing.push({ field: 'username', reason: 'Enter a username.' });
+  if (!body.display_name) missing.push({ field: 'display_name', reason: 'Enter the person’s name.' });
+  if (!body.role) missing.push({ field: 'role', reason: 'Choose a role.' });
+  if (kind && !body.scope) missing.push({ field: 'scope', reason: kind === 'region' ? 'Choose a region.' : `Enter the ${SCOPE_FIELD[kind].label.toLowerCase()}.` });
+  if (!body.password) missing.push({ field: 'password', reason: 'Enter a first password.' });
+  if (missing.length) {
+    reportAddErrors(missing);
+    return;
+  }
+
+  const gen = generation;
+  const form = $('add-form');
+  form.setAttribute('aria-busy', 'true');
+  const done = busy(submit, 'Adding…');
+  const r = await api('POST', '/api/v1/users', body);
+  form.removeAttribute('aria-busy');
+  done();
+  if (gen !== generation) return;
+  if (r.status === 201 && r.body) {
+    const u = r.body;
+    form.reset();
+    updateScopeField();
+    users = users.filter((x) => x.id !== u.id).concat([u]).sort((a, b) => a.username.localeCompare(b.username));
+    renderUsers(u.id);
+    const scope = scopeText(u);
+    say('add-status', `Added ${u.username} (${u.display_name}) as ${u.role_label}${scope ? `, ${scope}` : ''}. Give them their first password by a safe route.`);
+    $('add-username').focus();
+    loadUsers().then((ok) => ok && renderUsers(u.id));
+    loadAudit();
+    return;
+  }
+  if (r.status === 409) {
+    reportAddErrors([{ field: 'username', reason: 'This username is taken already: choose another.' }]);
+  } else if (r.status === 422 && r.body && Array.isArray(r.body.errors)) {
+    reportAddErrors(r.body.errors);
+  } else if (r.status !== 401) {
+    say('add-error', problemText(r, 'The user was not added'));
+  }
+}
+
+function reportAddErrors(errors) {
+  const { first, loose } = showFieldErrors('add', errors);
+  const n = errors.length - loose.length;
+  const parts = [];
+  if (n) parts.push(n === 1 ? 'One field needs attention.' : `${n} fields need attention.`);
+  for (const e of loose) parts.push(sentence(e.field ? `${e.field}: ${e.reason}` : e.reason));
+  say('add-error', `The user was not added. ${parts.join(' ')}`);
+  if (first) first.focus();
+}
+
+// ---------------------------------------------------------------- reset a password
+
+function openPasswordDialog(user) {
+  dialogUser = user;
+  const self = ctx.self();
+  const isSelf = self && self.id === user.id;
+  $('pw-who').textContent = `${user.display_name} (${user.username})`;
+  $('pw-note').textContent = isSelf
+    ? 'This is your own account: you will be logged out and must log in again with the new password.'
+    : 'This ends their open sessions and unlocks the account. Give them the new password by a safe route.';
+  $('pw-form').reset();
+  clearFieldErrors('pw');
+  say('pw-error', '');
+  $('pw-dialog').showModal();
+  $('pw-password').focus();
+}
+
+async function setPassword(event) {
+  event.preventDefault();
+  const submit = $('pw-submit');
+  if (submit.disabled || !dialogUser) return;
+  clearFieldErrors('pw');
+  say('pw-error', '');
+  const password = $('pw-password').value;
+  if (!password) {
+    showFieldErrors('pw', [{ field: 'password', reason: 'Enter a new password.' }]);
+    $('pw-password').focus();
+    return;
+  }
+  const user = dialogUser;
+  const gen = generation;
+  const done = busy(submit, 'Setting…');
+  const r = await api('PATCH', `/api/v1/users/${user.id}`, { version: user.version, password });
+  done();
+  if (gen !== generation) return;
+  if (r.ok && r.body) {
+    const self = ctx.self();
+    if (self && self.id === user.id) {
+      ctx.endSession('Your password was changed. Log in with the new one.');
+      return;
+    }
+    users = users.map((u) => (u.id === user.id ? r.body : u));
+    renderUsers();
+    $('pw-dialog').close();
+    say('users-status', `New password set for ${user.username}. Their open sessions have ended.`);
+    loadAudit();
+    return;
+  }
+  if (r.status === 422 && r.body && Array.isArray(r.body.errors)) {
+    const { first, loose } = showFieldErrors('pw', r.body.errors);
+    if (loose.length) say('pw-error', loose.map((e) => sentence(e.reason)).join(' '));
+    (first || $('pw-password')).focus();
+  } else if (r.status === 409) {
+    await loadUsers();
+    dialogUser = users.find((u) => u.id === user.id) || null;
+    say('pw-error', `Someone else changed ${user.username} since the list was loaded. The list is up to date now: try again.`);
+    $('pw-password').focus();
+  } else if (r.status !== 401) {
+    say('pw-error', problemText(r, 'The password was not changed'));
+    $('pw-password').focus();
+  }
+}
+
+// ---------------------------------------------------------------- audit
+
+async function loadAudit({ announce = false } = {}) {
+  const gen = generation;
+  const r = await api('GET', '/api/v1/audit?limit=50');
+  if (gen !== generation) return;
+  if (!r.ok || !r.body || !Array.isArray(r.body.records)) {
+    if (r.status !== 401) say('audit-error', problemText(r, 'The audit trail could not be loaded'));
+    return;
+  }
+  say('audit-error', '');
+  const byId = new Map(users.map((u) => [String(u.id), u.username]));
+  const rows = r.body.records.map((a) => {
+    const label = ACTION_LABELS[a.action];
+    let on = '';
+    if (a.object_type) {
+      const name = a.object_type === 'user' && a.object_id ? byId.get(String(a.object_id)) : null;
+      if (!a.object_id) on = `${a.object_type}s`; // the whole kind: "users"
+      else on = `${a.object_type} ${name || `#${a.object_id}`}`;
+    }
+    return h('tr', {},
+      h('td', { className: 'nowrap', dataset: { label: 'When' } }, h('time', { datetime: a.at }, formatTime(a.at))),
+      h('td', { dataset: { label: 'Who' } }, a.actor || ''),
+      h('td', { dataset: { label: 'Action' } },
+        h('span', {}, label || a.action, label ? h('span', { className: 'code' }, a.action) : null)),
+      h('td', { dataset: { label: 'On' } }, on),
+      h('td', { className: 'mono', dataset: { label: 'From' } }, a.client || ''),
+      h('td', { className: 'detail', dataset: { label: 'Detail' } }, a.detail || ''));
+  });
+  $('audit-body').replaceChildren(...(rows.length ? rows : [messageRow(6, 'No records yet.')]));
+  if (announce) say('audit-status', `Up to date as of ${formatTime(new Date().toISOString())}.`);
+}
