@@ -22,7 +22,7 @@ struct match_cli {
 	const char *fields[MAX_FIELD_OPTS]; /* KIND=COL[:FORMAT] */
 	int nfields;
 	const char *pairs_out, *clusters_out, *threshold, *threads, *as_of;
-	bool strict, quiet;
+	bool strict, quiet, verbose;
 };
 
 struct field_map {
@@ -223,6 +223,7 @@ static int run_batch(int argc, char **argv, bool link)
 		{"--as-of", &o.as_of, NULL},
 		{"--strict", NULL, &o.strict},
 		{"--quiet", NULL, &o.quiet},
+		{"--verbose", NULL, &o.verbose},
 		{0},
 	};
 	const char *pos[2];
@@ -305,6 +306,14 @@ static int run_batch(int argc, char **argv, bool link)
 			match_store_count(s), res.candidates, res.npairs, bo.threshold ? bo.threshold : MATCH_LINK,
 			model.pairs, model.iterations, model.lambda, res.seconds_index, res.seconds_fit,
 			res.seconds_score);
+	}
+	if (rc == 0 && o.verbose) {
+		fprintf(stderr, "model: lambda %.3g (prior %.2f bits)\n%-16s %-28s %8s %8s %8s\n", model.lambda,
+			model.prior_w, "field", "level", "m", "u", "weight");
+		for (int f = 0; f < schema.n; f++)
+			for (int l = 1; l < match_levels(schema.kind[f]); l++)
+				fprintf(stderr, "%-16s %-28s %8.4f %8.4f %8.2f\n", l == 1 ? schema.label[f] : "",
+					match_level_text(schema.kind[f], l), model.m[f][l], model.u[f][l], model.w[f][l]);
 	}
 	free(res.pairs);
 	match_model_done(&model);

@@ -91,6 +91,277 @@ static int sample_levels(const struct match_store *s, const struct match_index *
 	return 0;
 }
 
+/* Levels of random pairs, for u. */
+static int random_levels(const struct match_store *s, bool link, size_t want, uint8_t **ret, size_t *ret_n)
+{
+	size_t n = match_store_count(s), nf = (size_t)match_store_schema(s)->n;
+	uint8_t *lv = malloc(want * nf);
+	if (!lv)
+		return ERR_NOMEM;
+	const char *pool = match_store_pool(s);
+	uint64_t x = 0x243F6A8885A308D3ULL;
+	size_t got = 0;
+	for (size_t tries = 0; n > 1 && got < want && tries < want * 4; tries++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint32_t i = (uint32_t)(x % n);
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint32_t j = (uint32_t)(x % n);
+		const struct match_rec *a = match_store_rec(s, i), *b = match_store_rec(s, j);
+		if (i == j || a->dead || b->dead || (link && a->source == b->source))
+			continue;
+		match_compare(s, a, pool, b, pool, lv + got * nf);
+		got++;
+	}
+	*ret = lv;
+	*ret_n = got;
+	return 0;
+}
+
+/* ---- fitting the model without labels ----
+ *
+ * u comes from random pairs: almost all of them are different people.
+ * m comes from EM on pairs that share one blocking key, with the fields of
+ * that key left out, so that what made the pair a candidate does not count
+ * as evidence (Splink's way): pairs with the same birth date tell how names
+ * agree among matches, pairs with alike names tell how birth dates do.
+ * Those two give the number of matching pairs in the whole file, and so
+ * lambda, the chance that two records taken at random are one person: the
+ * prior of every comparison, whichever key found the pair. */
+
+struct keyed {
+	uint64_t key;
+	uint32_t rec;
+};
+
+static int keyed_cmp(const void *x, const void *y)
+{
+	const struct keyed *a = x, *b = y;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return (a->rec > b->rec) - (a->rec < b->rec);
+}
+
+struct session {
+	uint8_t *lv;
+	size_t n;          /* sampled pairs */
+	double all_pairs;  /* pairs sharing a key of this type, in all */
+	bool ignore[MATCH_MAX_FIELDS];
+};
+
+static int session_levels(const struct match_store *s, bool link, int type, size_t want, struct session *ret)
+{
+	size_t n = match_store_count(s), nf = (size_t)match_store_schema(s)->n;
+	const char *pool = match_store_pool(s);
+	struct keyed *k = malloc((n ? n : 1) * sizeof *k);
+	if (!k)
+		return ERR_NOMEM;
+	size_t nk = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct match_rec *r = match_store_rec(s, i);
+		if (r->dead)
+			continue;
+		uint64_t keys[MATCH_MAX_KEYS];
+		uint8_t types[MATCH_MAX_KEYS];
+		size_t m = match_keys_typed(s, r, pool, keys, types);
+		for (size_t j = 0; j < m; j++)
+			if (types[j] == type) {
+				k[nk++] = (struct keyed){keys[j], i};
+				break;
+			}
+	}
+	qsort(k, nk, sizeof *k, keyed_cmp);
+	ret->lv = malloc(want * nf);
+	if (!ret->lv) {
+		free(k);
+		return ERR_NOMEM;
+	}
+	ret->n = 0;
+	ret->all_pairs = 0;
+	/* Group boundaries, then groups visited in a spread order. */
+	size_t ng = 0;
+	uint32_t *starts = malloc((nk + 1) * sizeof *starts);
+	if (!starts) {
+		free(k);
+		return ERR_NOMEM;
+	}
+	for (size_t i = 0; i < nk; i++)
+		if (i == 0 || k[i].key != k[i - 1].key)
+			starts[ng++] = (uint32_t)i;
+	starts[ng] = (uint32_t)nk;
+	for (size_t g = 0; g < ng; g++) {
+		double c = starts[g + 1] - starts[g];
+		ret->all_pairs += c * (c - 1) / 2;
+	}
+	size_t step = 7919;
+	while (ng > 1 && step % ng == 0)
+		step += 2;
+	size_t pos = 0;
+	for (size_t visited = 0; visited < ng && ret->n < want; visited++, pos = (pos + step) % ng) {
+		size_t a0 = starts[pos], a1 = starts[pos + 1];
+		if (a1 - a0 > 64)
+			a1 = a0 + 64; /* a big group: its first members are sample enough */
+		for (size_t x = a0; x < a1 && ret->n < want; x++)
+			for (size_t y = x + 1; y < a1 && ret->n < want; y++) {
+				const struct match_rec *ra = match_store_rec(s, k[x].rec), *rb = match_store_rec(s, k[y].rec);
+				if (link && ra->source == rb->source)
+					continue;
+				uint8_t *lv = ret->lv + ret->n * nf;
+				match_compare(s, ra, pool, rb, pool, lv);
+				for (size_t f = 0; f < nf; f++)
+					if (ret->ignore[f])
+						lv[f] = 0;
+				ret->n++;
+			}
+	}
+	free(starts);
+	free(k);
+	return 0;
+}
+
+/* EM starts from the pairs a plain rule calls matches, so that it finds
+ * the people and not some other pattern (two fields that always agree
+ * together, such as a town and its postcode, would do as well for EM). */
+static void start_from_rule(struct match_model *m, const struct session *ss, const bool rule[MATCH_MAX_FIELDS],
+			    int ident)
+{
+	size_t nf = (size_t)m->n;
+	double c[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS] = {{0}}, matches = 0;
+	for (size_t p = 0; p < ss->n; p++) {
+		const uint8_t *lv = ss->lv + p * nf;
+		bool match = true;
+		for (size_t f = 0; f < nf; f++)
+			if (rule[f] && !(lv[f] >= 1 && lv[f] <= 3))
+				match = false;
+		if (ident >= 0 && lv[ident] == 1)
+			match = true;
+		if (!match)
+			continue;
+		matches++;
+		for (size_t f = 0; f < nf; f++)
+			if (lv[f])
+				c[f][lv[f]]++;
+	}
+	if (matches < 10)
+		return;
+	for (size_t f = 0; f < nf; f++) {
+		int L = match_levels(m->kind[f]);
+		double sum = 0;
+		for (int l = 1; l < L; l++)
+			sum += c[f][l] + 0.5;
+		for (int l = 1; l < L; l++)
+			m->m[f][l] = (c[f][l] + 0.5) / sum;
+	}
+	m->lambda = matches / (double)ss->n;
+	if (m->lambda > 0.9)
+		m->lambda = 0.9;
+}
+
+/* m and lambda as described above; false when the schema has neither
+ * birth dates nor both names, and EM must fit u too. */
+static int fit_by_sessions(const struct match_store *s, struct match_model *m, bool link, size_t want,
+			   bool *ret_done)
+{
+	const struct match_schema *sc = match_store_schema(s);
+	int dob = -1, given = -1, family = -1;
+	for (int f = 0; f < sc->n; f++) {
+		if (sc->kind[f] == MK_DOB && dob < 0)
+			dob = f;
+		if (sc->kind[f] == MK_GIVEN && given < 0)
+			given = f;
+		if (sc->kind[f] == MK_FAMILY && family < 0)
+			family = f;
+	}
+	*ret_done = false;
+	if (dob < 0 || given < 0 || family < 0)
+		return 0;
+	struct session a = {0}, b = {0};
+	for (int f = 0; f < sc->n; f++) {
+		a.ignore[f] = sc->kind[f] == MK_DOB || sc->kind[f] == MK_AGE;
+		b.ignore[f] = sc->kind[f] == MK_GIVEN || sc->kind[f] == MK_FAMILY;
+	}
+	int rc = session_levels(s, link, MATCH_KEY_DOB, want, &a);
+	if (rc == 0)
+		rc = session_levels(s, link, MATCH_KEY_NAMES, want, &b);
+	if (rc < 0 || a.n < 50 || b.n < 50)
+		goto out;
+	struct match_model ma = *m, mb = *m;
+	for (int f = 0; f < MATCH_MAX_FIELDS; f++)
+		ma.tf[f] = mb.tf[f] = NULL;
+	int ident = -1;
+	bool rule_a[MATCH_MAX_FIELDS] = {false}, rule_b[MATCH_MAX_FIELDS] = {false};
+	for (int f = 0; f < sc->n; f++)
+		if (sc->kind[f] == MK_IDENT && ident < 0)
+			ident = f;
+	rule_a[given] = rule_a[family] = true;
+	rule_b[dob] = true;
+	start_from_rule(&ma, &a, rule_a, ident);
+	start_from_rule(&mb, &b, rule_b, ident);
+	if (getenv("HARTLINE_MATCH_DEBUG"))
+		fprintf(stderr, "start: A %zu pairs lambda %.4f, B %zu pairs lambda %.4f\n", a.n, ma.lambda, b.n, mb.lambda);
+	/* Names, birth dates and identifiers decide; places and sex follow
+	 * (sex goes with the given name, a postcode with its town). */
+	bool evidence[MATCH_MAX_FIELDS];
+	for (int f = 0; f < sc->n; f++)
+		evidence[f] = sc->kind[f] == MK_GIVEN || sc->kind[f] == MK_FAMILY || sc->kind[f] == MK_DOB ||
+			      sc->kind[f] == MK_IDENT;
+	if ((rc = match_model_em(&ma, a.lv, a.n, 200, 1e-6, false, evidence)) < 0 ||
+	    (rc = match_model_em(&mb, b.lv, b.n, 200, 1e-6, false, evidence)) < 0)
+		goto out;
+	if (getenv("HARTLINE_MATCH_DEBUG"))
+		fprintf(stderr, "after EM: A lambda %.4f (%d it), B lambda %.4f (%d it)\n", ma.lambda, ma.iterations, mb.lambda,
+			mb.iterations);
+	for (int f = 0; f < sc->n; f++) {
+		int L = match_levels(sc->kind[f]);
+		for (int l = 1; l < L; l++) {
+			if (a.ignore[f])
+				m->m[f][l] = mb.m[f][l];
+			else if (b.ignore[f])
+				m->m[f][l] = ma.m[f][l];
+			else
+				m->m[f][l] = (ma.m[f][l] * (double)a.n + mb.m[f][l] * (double)b.n) / (double)(a.n + b.n);
+		}
+	}
+	/* Matching pairs in the file: those found through the birth-date key,
+	 * over the share of matches whose dates agree enough to share it. */
+	double reach = mb.m[dob][1] + mb.m[dob][2];
+	double matches = ma.lambda * a.all_pairs / (reach > 0.05 ? reach : 0.05);
+	double n = (double)match_store_count(s);
+	double pairs = link ? n * n / 4 : n * (n - 1) / 2;
+	double lambda = pairs > 0 ? matches / pairs : 0.5;
+	if (lambda < 1 / (pairs + 1))
+		lambda = 1 / (pairs + 1);
+	if (lambda > 0.5)
+		lambda = 0.5;
+	m->lambda = lambda;
+	m->prior_w = log2(lambda / (1 - lambda));
+	for (int f = 0; f < sc->n; f++) {
+		int L = match_levels(sc->kind[f]);
+		double best = -1e9;
+		for (int l = 1; l < L; l++) {
+			m->w[f][l] = log2(m->m[f][l] / m->u[f][l]);
+			if (l > 1 && m->w[f][l] > best)
+				best = m->w[f][l];
+		}
+		if (L > 2 && m->w[f][1] < best)
+			m->w[f][1] = best;
+		/* A partial agreement never counts for more than exact agreement. */
+		for (int l = 2; l < L; l++)
+			if (m->w[f][l] > m->w[f][1])
+				m->w[f][l] = m->w[f][1];
+	}
+	m->iterations = ma.iterations > mb.iterations ? ma.iterations : mb.iterations;
+	m->pairs = a.n + b.n;
+	*ret_done = true;
+out:
+	free(a.lv);
+	free(b.lv);
+	return rc;
+}
+
 struct worker {
 	const struct match_store *s;
 	const struct match_index *ix;
@@ -195,7 +466,22 @@ int match_batch(struct match_store *s, struct match_model *m, const struct match
 	if ((rc = sample_levels(s, ix, o->link, o->em_pairs ? o->em_pairs : 300000, &lv, &nlv)) < 0)
 		goto out;
 	match_model_init(m, match_store_schema(s));
-	rc = match_model_em(m, lv, nlv, 200, 1e-6);
+	uint8_t *rlv;
+	size_t nr;
+	if ((rc = random_levels(s, o->link, 1000000, &rlv, &nr)) < 0) {
+		free(lv);
+		goto out;
+	}
+	match_model_u(m, rlv, nr);
+	free(rlv);
+	bool done;
+	rc = fit_by_sessions(s, m, o->link, o->em_pairs ? o->em_pairs : 300000, &done);
+	if (rc == 0 && !done) {
+		/* No dates or names to condition on: classic EM of m, u and
+		 * lambda over the candidate pairs. */
+		match_model_init(m, match_store_schema(s));
+		rc = match_model_em(m, lv, nlv, 200, 1e-6, true, NULL);
+	}
 	free(lv);
 	if (rc < 0 || (rc = match_model_tf(m, s)) < 0)
 		goto out;

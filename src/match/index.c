@@ -7,7 +7,7 @@
 #include "match/nick.h"
 #include "match/norm.h"
 
-#define DEFAULT_CAP 256
+#define DEFAULT_CAP 64
 
 struct match_index {
 	/* Open addressing: key -> head of a chain in the postings arrays. */
@@ -40,8 +40,21 @@ static uint64_t key_of(int type, uint64_t a, uint64_t b)
 	return h ? h : 1;
 }
 
+#define ADD(type, a, b)                                   \
+	do {                                              \
+		if (types)                                \
+			types[n] = (uint8_t)(type);       \
+		keys[n++] = key_of((type), (a), (b));     \
+	} while (0)
+
 size_t match_keys(const struct match_store *s, const struct match_rec *r, const char *pool,
 		  uint64_t keys[MATCH_MAX_KEYS])
+{
+	return match_keys_typed(s, r, pool, keys, NULL);
+}
+
+size_t match_keys_typed(const struct match_store *s, const struct match_rec *r, const char *pool,
+			uint64_t keys[MATCH_MAX_KEYS], uint8_t types[MATCH_MAX_KEYS])
 {
 	const struct match_schema *sc = match_store_schema(s);
 	int gi = -1, fi = -1, di = -1, ai = -1, pi = -1, ii = -1, ti = -1, adi = -1;
@@ -73,34 +86,40 @@ size_t match_keys(const struct match_store *s, const struct match_rec *r, const 
 	uint64_t hgiv = hash_str(1469598103934665603ULL, given);
 
 	if (ii >= 0 && r->off[ii])
-		keys[n++] = key_of(1, hash_str(7, pool + r->off[ii]), 0);
+		ADD(1, hash_str(7, pool + r->off[ii]), 0);
 	if (dob) {
-		/* Day and month in either order: swapped dates block together. */
+		/* Day and month in either order, so swapped dates block together;
+		 * with the first sound of either name, so a key stays small. */
 		int lo = month < day ? month : day, hi = month < day ? day : month;
-		keys[n++] = key_of(2, (uint64_t)year, (uint64_t)(lo * 100 + hi));
+		uint64_t md = (uint64_t)(year * 10000 + lo * 100 + hi);
+		ADD(2, md, 0);
+		if (pf)
+			ADD(12, md, pf & 0xff);
+		if (pg)
+			ADD(13, md, pg & 0xff);
 	}
 	if (pg && pf) /* phonetic names in either order: swapped names too */
-		keys[n++] = key_of(3, pg < pf ? pg : pf, pg < pf ? pf : pg);
+		ADD(3, pg < pf ? pg : pf, pg < pf ? pf : pg);
 	if (*family && year)
-		keys[n++] = key_of(4, hfam, (uint64_t)year);
+		ADD(4, hfam, (uint64_t)year);
 	if (pf && dob)
-		keys[n++] = key_of(5, pf, (uint64_t)(year * 100 + month));
+		ADD(5, pf, (uint64_t)(year * 100 + month));
 	if (*given && year)
-		keys[n++] = key_of(6, hgiv, (uint64_t)year);
+		ADD(6, hgiv, (uint64_t)year);
 	if (gi >= 0 && *given && pf) {
 		uint32_t groups[NICK_MAX_GROUPS];
 		size_t ng = nick_groups(given, groups);
 		for (size_t k = 0; k < ng && k < 2 && n < MATCH_MAX_KEYS - 3; k++)
-			keys[n++] = key_of(7, groups[k], pf);
+			ADD(7, groups[k], pf);
 	}
 	if (pi >= 0 && r->off[pi] && *family)
-		keys[n++] = key_of(8, hash_str(11, pool + r->off[pi]), (uint64_t)(unsigned char)family[0]);
+		ADD(8, hash_str(11, pool + r->off[pi]), (uint64_t)(unsigned char)family[0]);
 	if (adi >= 0 && r->off[adi] && n < MATCH_MAX_KEYS)
-		keys[n++] = key_of(9, hash_str(13, pool + r->off[adi]), pi >= 0 ? hash_str(17, pool + r->off[pi]) : 0);
+		ADD(9, hash_str(13, pool + r->off[adi]), pi >= 0 ? hash_str(17, pool + r->off[pi]) : 0);
 	if (pg && year && n < MATCH_MAX_KEYS)
-		keys[n++] = key_of(10, pg, (uint64_t)(year * 100 + month));
+		ADD(10, pg, (uint64_t)(year * 100 + month));
 	if (ti >= 0 && r->off[ti] && pf && n < MATCH_MAX_KEYS)
-		keys[n++] = key_of(11, hash_str(19, pool + r->off[ti]), pf);
+		ADD(11, hash_str(19, pool + r->off[ti]), pf);
 	return n;
 }
 

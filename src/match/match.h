@@ -126,8 +126,18 @@ struct match_model {
 void match_model_init(struct match_model *m, const struct match_schema *s);
 void match_model_done(struct match_model *m);
 
-/* Fit m, u and lambda by EM on level vectors (npairs x n bytes). */
-int match_model_em(struct match_model *m, const uint8_t *levels, size_t npairs, int max_iter, double tol);
+/* Fit m and lambda (and u too when fit_u) by EM on level vectors
+ * (npairs x n bytes). evidence (NULL: every field) names the fields whose
+ * agreement decides, in the E step, whether a pair is a match; m is
+ * estimated for every field. Leaving out fields that agree together for
+ * reasons other than identity (a town and its postcode) keeps EM on the
+ * people. */
+int match_model_em(struct match_model *m, const uint8_t *levels, size_t npairs, int max_iter, double tol,
+		   bool fit_u, const bool *evidence);
+
+/* Set u from the levels of random pairs (almost all non-matches): the
+ * chance that two different people agree at each level. */
+void match_model_u(struct match_model *m, const uint8_t *levels, size_t npairs);
 
 /* Count term frequencies of the name, town, postcode and address fields. */
 int match_model_tf(struct match_model *m, const struct match_store *s);
@@ -140,10 +150,18 @@ double match_probability(double weight);
 
 /* ---- blocking ---- */
 
-#define MATCH_MAX_KEYS 12
+#define MATCH_MAX_KEYS 16
 /* The blocking keys of a record (hashes); returns how many. */
 size_t match_keys(const struct match_store *s, const struct match_rec *r, const char *pool,
 		  uint64_t keys[MATCH_MAX_KEYS]);
+
+/* The same, with each key's type (MATCH_KEY_*) in types. */
+size_t match_keys_typed(const struct match_store *s, const struct match_rec *r, const char *pool,
+			uint64_t keys[MATCH_MAX_KEYS], uint8_t types[MATCH_MAX_KEYS]);
+
+/* Key types the model is fitted through (see batch.c). */
+#define MATCH_KEY_DOB 2   /* birth date, day and month in either order */
+#define MATCH_KEY_NAMES 3 /* phonetic given and family name, in either order */
 
 struct match_index;
 

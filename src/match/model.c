@@ -160,7 +160,33 @@ out:
 	return 0;
 }
 
-int match_model_em(struct match_model *m, const uint8_t *levels, size_t npairs, int max_iter, double tol)
+void match_model_u(struct match_model *m, const uint8_t *levels, size_t npairs)
+{
+	for (int f = 0; f < m->n; f++) {
+		int L = match_levels(m->kind[f]);
+		if (L < 2)
+			continue;
+		double c[MATCH_MAX_LEVELS] = {0}, total = 0;
+		for (size_t p = 0; p < npairs; p++) {
+			uint8_t l = levels[p * (size_t)m->n + (size_t)f];
+			if (l) {
+				c[l] += 1;
+				total += 1;
+			}
+		}
+		if (total < 1)
+			continue;
+		/* A level never seen among random pairs gets half a pair's worth. */
+		double sum = 0;
+		for (int l = 1; l < L; l++)
+			sum += c[l] + 0.5;
+		for (int l = 1; l < L; l++)
+			m->u[f][l] = (c[l] + 0.5) / sum;
+	}
+}
+
+int match_model_em(struct match_model *m, const uint8_t *levels, size_t npairs, int max_iter, double tol,
+		   bool fit_u, const bool *evidence)
 {
 	if (npairs == 0)
 		return 0;
@@ -188,7 +214,7 @@ int match_model_em(struct match_model *m, const uint8_t *levels, size_t npairs, 
 		for (size_t p = 0; p < np; p++) {
 			double w = prior;
 			for (int f = 0; f < m->n; f++)
-				if (pats[p].lv[f])
+				if (pats[p].lv[f] && (!evidence || evidence[f]))
 					w += lw[f][pats[p].lv[f]];
 			post[p] = w > 40 ? 1.0 : w < -40 ? 0.0 : 1.0 / (1.0 + exp(-w));
 		}
@@ -222,9 +248,11 @@ int match_model_em(struct match_model *m, const uint8_t *levels, size_t npairs, 
 			for (int l = 1; l < L[f]; l++) {
 				double nm = mc[f][l] / ms, nu = uc[f][l] / us;
 				change = fmax(change, fabs(nm - m->m[f][l]));
-				change = fmax(change, fabs(nu - m->u[f][l]));
 				m->m[f][l] = nm;
-				m->u[f][l] = nu;
+				if (fit_u) {
+					change = fmax(change, fabs(nu - m->u[f][l]));
+					m->u[f][l] = nu;
+				}
 			}
 		}
 		double nl = matches / total;
