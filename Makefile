@@ -52,6 +52,7 @@ check: deps build check-build test-tools unit valgrind e2e-sqlite pg-suites brow
 check-build:
 	@test -f $(CHECK_BUILD)/build.ninja || \
 		meson setup $(CHECK_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dtest_hooks=true
+	@meson configure $(CHECK_BUILD) | grep -q 'test_hooks *true' || meson configure $(CHECK_BUILD) -Dtest_hooks=true
 	ninja -C $(CHECK_BUILD)
 
 test-tools:

@@ -53,7 +53,8 @@ int http_problem_from_err(struct http_resp *resp, int err)
 		return http_problem(resp, 409, "conflict", "Conflict",
 				    "the record changed since it was read, or the change is not allowed now", NULL);
 	case ERR_PERM:
-		return http_problem(resp, 403, "forbidden", "Forbidden", NULL, NULL);
+		return http_problem(resp, 403, "forbidden", "Forbidden",
+				    "your role does not allow this, or the record is outside your scope", NULL);
 	case ERR_AUTH:
 		return http_problem(resp, 401, "unauthenticated", "Not logged in", NULL, NULL);
 	case ERR_TOOBIG:

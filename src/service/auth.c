@@ -10,8 +10,15 @@
 #include "service/audit.h"
 
 /* Sessions touched within this long are not written again on each
- * request; idle expiry is this coarse. */
+ * request: a minute, or a quarter of the idle limit when that is shorter,
+ * so a session in use never expires early. */
 #define LAST_SEEN_GRANULARITY (60 * HL_USEC_PER_SEC)
+
+static int64_t last_seen_granularity(const struct app *app)
+{
+	int64_t q = app->auth.idle / 4;
+	return q < LAST_SEEN_GRANULARITY ? q : LAST_SEEN_GRANULARITY;
+}
 
 void auth_csrf_for(const char *token, char out[AUTH_TOKEN_SIZE])
 {
@@ -261,7 +268,7 @@ int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
 	db_finalize(st);
 	if (!ok)
 		return ERR_AUTH;
-	if (t - last_seen >= LAST_SEEN_GRANULARITY) {
+	if (t - last_seen >= last_seen_granularity(app)) {
 		char ts[32];
 		fmt_time(t, ts);
 		if ((r = db_prepare(db, "UPDATE user_session SET last_seen_at = ? WHERE id = ?", &st)) < 0)

@@ -205,6 +205,8 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 	enum role role = ROLE_CARELINE;
 	if (!u->username)
 		field_error_add(errs, "username", "required");
+	else if (strcmp(u->username, "cli") == 0)
+		field_error_add(errs, "username", "\"cli\" names the server's command line in the audit trail");
 	else if (!valid_username(u->username))
 		field_error_add(errs, "username",
 				"2 to 63 characters: lowercase letters, digits, '.', '-' and '_', starting with a letter "
@@ -415,9 +417,11 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 	enum role role = cur.role;
 	const char *role_s = p->role ? p->role : role_name(cur.role);
 	const char *scope = p->clear_scope ? NULL : p->scope ? p->scope : (cur.scope[0] ? cur.scope : NULL);
-	/* A role that takes no scope drops the old one. */
+	/* A new role whose kind of scope differs drops the old scope: a role
+	 * without scope needs none, another kind needs a new one. */
 	enum role new_role;
-	if (p->role && role_parse(p->role, &new_role) == 0 && role_scope_kind(new_role) == SCOPE_NONE && !p->scope)
+	if (p->role && role_parse(p->role, &new_role) == 0 &&
+	    role_scope_kind(new_role) != role_scope_kind(cur.role) && !p->scope)
 		scope = NULL;
 	check_role_scope(app, role_s, scope, errs, &role);
 	if (p->display_name && !valid_text(p->display_name, DISPLAY_NAME_MAX))

@@ -4,11 +4,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { allowedMethods, assertProblem } from '../lib/http.mjs';
+import { createUser, login, request } from '../lib/auth.mjs';
+import { allowedMethods, assertProblem, assertProblemStatus } from '../lib/http.mjs';
 import {
   DEFAULT_PACK_PATH,
   ENGINE,
   cleanup,
+  freshDb,
+  initDb,
   loadDefaultPack,
   mediaType,
   startServer,
@@ -17,9 +20,21 @@ import {
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
+// Checking a pack needs an administrator; `admin` is one, `careline` is not.
 let server;
+let db;
+let admin;
+let careline;
+let ADMIN_JSON; // JSON_HEADERS with the administrator's bearer token
 before(async () => {
-  server = await startServer();
+  db = freshDb();
+  await initDb(db);
+  const a = await createUser(db, { username: 'pack-admin', role: 'admin' });
+  const c = await createUser(db, { username: 'pack-careline', role: 'careline' });
+  server = await startServer({ db });
+  admin = await login(server.url, a.username, a.password);
+  careline = await login(server.url, c.username, c.password);
+  ADMIN_JSON = { ...JSON_HEADERS, authorization: `Bearer ${admin.token}` };
 });
 after(async () => {
   try {
@@ -108,7 +123,7 @@ describe(`GET /api/v1/config (${ENGINE})`, { timeout: 60_000 }, () => {
 describe(`POST /api/v1/config/validate (${ENGINE})`, { timeout: 60_000 }, () => {
   test('answers 200 valid for the shipped pack', async () => {
     const body = fs.readFileSync(DEFAULT_PACK_PATH, 'utf8');
-    const res = await fetch(`${server.url}/api/v1/config/validate`, { method: 'POST', headers: JSON_HEADERS, body });
+    const res = await fetch(`${server.url}/api/v1/config/validate`, { method: 'POST', headers: ADMIN_JSON, body });
     assert.equal(res.status, 200);
     const r = await json(res);
     assert.equal(r.valid, true);
@@ -122,7 +137,7 @@ describe(`POST /api/v1/config/validate (${ENGINE})`, { timeout: 60_000 }, () => 
     pack.regions[2].offices[0].region = 'R7';
     const res = await fetch(`${server.url}/api/v1/config/validate`, {
       method: 'POST',
-      headers: JSON_HEADERS,
+      headers: ADMIN_JSON,
       body: JSON.stringify(pack),
     });
     const problem = await assertProblem(res, 422, 'invalid pack');
@@ -141,7 +156,7 @@ describe(`POST /api/v1/config/validate (${ENGINE})`, { timeout: 60_000 }, () => 
     pack.pack.name = 'Something Else';
     const res = await fetch(`${server.url}/api/v1/config/validate`, {
       method: 'POST',
-      headers: JSON_HEADERS,
+      headers: ADMIN_JSON,
       body: JSON.stringify(pack),
     });
     assert.equal(res.status, 200);
@@ -155,7 +170,7 @@ describe(`problem answers (${ENGINE})`, { timeout: 60_000 }, () => {
   test('a malformed JSON body answers 400', async () => {
     const res = await fetch(`${server.url}/api/v1/config/validate`, {
       method: 'POST',
-      headers: JSON_HEADERS,
+      headers: ADMIN_JSON,
       body: '{"pack": {"id": "x",,}',
     });
     await assertProblem(res, 400, 'malformed JSON');
@@ -164,7 +179,7 @@ describe(`problem answers (${ENGINE})`, { timeout: 60_000 }, () => {
   test('a POST with a Content-Type other than application/json answers 415', async () => {
     const res = await fetch(`${server.url}/api/v1/config/validate`, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${admin.token}` },
       body: fs.readFileSync(DEFAULT_PACK_PATH, 'utf8'),
     });
     await assertProblem(res, 415, 'text/plain body');
@@ -191,23 +206,81 @@ describe(`problem answers (${ENGINE})`, { timeout: 60_000 }, () => {
   });
 
   test('a body over --max-body answers 413', async () => {
-    const small = await startServer({ maxBody: 1024 });
+    const small = await startServer({ db, maxBody: 1024 });
     try {
       // A well-formed JSON document of about 4 KB: only its size is wrong.
       const body = JSON.stringify({ pack: { id: 'x', name: 'y'.repeat(4096) } });
       assert.ok(body.length > 4000);
-      const res = await fetch(`${small.url}/api/v1/config/validate`, { method: 'POST', headers: JSON_HEADERS, body });
+      const res = await fetch(`${small.url}/api/v1/config/validate`, { method: 'POST', headers: ADMIN_JSON, body });
       await assertProblem(res, 413, '4 KB body with --max-body 1024');
+
+      // The declared size is answered before anyone is asked to log in.
+      const anon = await fetch(`${small.url}/api/v1/config/validate`, { method: 'POST', headers: JSON_HEADERS, body });
+      await assertProblem(anon, 413, '4 KB body with --max-body 1024 and no session');
 
       // A body under the limit is still read.
       const ok = await fetch(`${small.url}/api/v1/config/validate`, {
         method: 'POST',
-        headers: JSON_HEADERS,
+        headers: ADMIN_JSON,
         body: '{"pack": ',
       });
       await assertProblem(ok, 400, 'small malformed body with --max-body 1024');
     } finally {
       assert.equal(await small.stop(), 0);
     }
+  });
+});
+
+describe(`who may check a pack (${ENGINE})`, { timeout: 60_000 }, () => {
+  const VALIDATE = '/api/v1/config/validate';
+  const packBody = () => fs.readFileSync(DEFAULT_PACK_PATH, 'utf8');
+
+  test('without a session POST /api/v1/config/validate answers 401 with WWW-Authenticate', async () => {
+    const res = await request(server.url, VALIDATE, { method: 'POST', body: packBody() });
+    assert.match(res.headers.get('www-authenticate') || '', /^Bearer\b/i);
+    await assertProblem(res, 401, 'no session');
+  });
+
+  test('an unknown bearer token answers 401', async () => {
+    const res = await request(server.url, VALIDATE, { method: 'POST', body: packBody(), token: 'f'.repeat(64) });
+    await assertProblem(res, 401, 'unknown token');
+  });
+
+  test('a careline worker gets 403', async () => {
+    const res = await careline.fetch(VALIDATE, { method: 'POST', body: packBody() });
+    await assertProblemStatus(res, 403, { type: 'forbidden', what: 'careline validates a pack' });
+  });
+
+  test('the administrator gets 200 with the bearer token and with the cookie and X-CSRF-Token', async () => {
+    for (const res of [
+      await admin.fetch(VALIDATE, { method: 'POST', body: packBody() }),
+      await admin.cookieFetch(VALIDATE, { method: 'POST', body: packBody() }),
+    ]) {
+      assert.equal(res.status, 200);
+      assert.equal((await json(res)).valid, true);
+    }
+  });
+
+  test('checks run in order: 415 before 401, 401 before 400, CSRF 403 before 400, 403 before 422', async () => {
+    // Wrong content type without a session: 415.
+    await assertProblem(
+      await request(server.url, VALIDATE, { method: 'POST', body: packBody(), headers: { 'content-type': 'text/plain' } }),
+      415,
+      'text/plain without a session');
+    // Malformed JSON without a session: 401.
+    await assertProblem(await request(server.url, VALIDATE, { method: 'POST', body: '{' }), 401, 'malformed JSON without a session');
+    // Malformed JSON with the cookie but no X-CSRF-Token: 403 csrf.
+    await assertProblemStatus(await admin.cookieFetch(VALIDATE, { method: 'POST', body: '{', csrf: false }), 403, {
+      type: 'csrf',
+      what: 'malformed JSON with the cookie and no X-CSRF-Token',
+    });
+    // Malformed JSON with the cookie and X-CSRF-Token: 400.
+    await assertProblem(await admin.cookieFetch(VALIDATE, { method: 'POST', body: '{' }), 400, 'malformed JSON with cookie and CSRF');
+    // An invalid pack from someone who may not check packs: 403, not 422.
+    await assertProblemStatus(await careline.fetch(VALIDATE, { method: 'POST', body: '{}' }), 403, {
+      type: 'forbidden',
+      what: 'careline sends an invalid pack',
+    });
+    await assertProblem(await admin.fetch(VALIDATE, { method: 'POST', body: '{}' }), 422, 'admin sends an invalid pack');
   });
 });

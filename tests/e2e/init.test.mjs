@@ -1,9 +1,11 @@
 // init and migrate create the schema; serve needs it.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { DEFAULT_PACK_PATH, ENGINE, cleanup, freshDb, run, startServer } from '../lib/server.mjs';
+import { DEFAULT_PACK_PATH, ENGINE, cleanup, freshDb, keyFileOf, run, startServer } from '../lib/server.mjs';
 
 after(cleanup);
 
@@ -41,11 +43,21 @@ describe(`init and migrate (${ENGINE})`, { timeout: 120_000 }, () => {
     }
   });
 
-  test('init prints one line to stdout', async () => {
+  test('init prints one line, and the first time also where it made the key file, mode 0600', async () => {
     const db = freshDb();
     const r = await run(['init', '--db', db], { db });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trimEnd().split('\n').length, 1, `one line: ${JSON.stringify(r.stdout)}`);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.match(lines[0], /^database ready: /, `first line: ${JSON.stringify(r.stdout)}`);
+    const key = keyFileOf(db);
+    assert.match(lines.slice(1).join('\n'), /^key file created: .*\(mode 0600\)/, `then the key file: ${JSON.stringify(r.stdout)}`);
+    assert.ok(r.stdout.includes(path.basename(key)), `names the key file ${key}: ${JSON.stringify(r.stdout)}`);
+    assert.equal(fs.statSync(key).mode & 0o777, 0o600, `mode of ${key}`);
+
+    const again = await run(['init', '--db', db], { db });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout.trimEnd().split('\n').length, 1, `one line the second time: ${JSON.stringify(again.stdout)}`);
+    assert.equal(fs.statSync(key).mode & 0o777, 0o600, `mode of ${key} after the second init`);
   });
 
   test('migrate creates the schema like init and is harmless to repeat', async () => {

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, describe, test } from 'node:test';
 
+import { createUser, login } from '../lib/auth.mjs';
 import { RawConnection } from '../lib/http.mjs';
-import { DEFAULT_PACK_PATH, cleanup, startServer } from '../lib/server.mjs';
+import { DEFAULT_PACK_PATH, cleanup, freshDb, initDb, startServer } from '../lib/server.mjs';
 
 after(cleanup);
 
@@ -52,7 +53,12 @@ function headEnd(buf) {
 
 describe('graceful stop', { timeout: 60_000 }, () => {
   test('SIGTERM lets a request in flight finish, refuses new connections, logs stopped and exits 0', async (t) => {
-    const server = await startServer();
+    // Checking a pack needs an administrator's session.
+    const db = freshDb();
+    await initDb(db);
+    const admin = await createUser(db, { username: 'stop-admin', role: 'admin' });
+    const server = await startServer({ db });
+    const { token } = await login(server.url, admin.username, admin.password);
     const { port } = new URL(server.url);
     const body = fs.readFileSync(DEFAULT_PACK_PATH);
     const half = Math.floor(body.length / 2);
@@ -62,6 +68,7 @@ describe('graceful stop', { timeout: 60_000 }, () => {
         'POST /api/v1/config/validate HTTP/1.1\r\n' +
           `Host: 127.0.0.1:${port}\r\n` +
           'Content-Type: application/json\r\n' +
+          `Authorization: Bearer ${token}\r\n` +
           `Content-Length: ${body.length}\r\n` +
           'Expect: 100-continue\r\n' +
           'Connection: close\r\n' +

@@ -191,3 +191,31 @@ export class RawConnection {
     this.sock.destroy();
   }
 }
+
+/**
+ * Like assertProblem, but detail may be absent (it is optional in a
+ * problem); with type (a full urn or the part after
+ * `urn:hartline:problem:`), checks the problem type too. Resolves with the
+ * parsed body.
+ */
+export async function assertProblemStatus(res, status, { type, what = '' } = {}) {
+  const text = await res.text();
+  const label = `${what}${what ? ': ' : ''}${res.status} ${text}`;
+  assert.equal(res.status, status, `HTTP status (${label})`);
+  assert.equal(mediaType(res.headers.get('content-type')), 'application/problem+json', `content type (${label})`);
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    assert.fail(`problem body is not JSON (${label}): ${e.message}`);
+  }
+  assert.match(String(body.type), PROBLEM_TYPE, `problem type (${label})`);
+  if (type) {
+    const want = type.startsWith('urn:') ? type : `urn:hartline:problem:${type}`;
+    assert.equal(body.type, want, `problem type (${label})`);
+  }
+  assert.equal(typeof body.title, 'string', `problem title (${label})`);
+  assert.equal(body.status, status, `problem status equals the HTTP status (${label})`);
+  if (body.detail !== undefined) assert.equal(typeof body.detail, 'string', `problem detail (${label})`);
+  return body;
+}

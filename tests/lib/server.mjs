@@ -137,6 +137,128 @@ export function keyFileOf(db) {
 }
 
 /**
+ * A copy of db (schema, rows and key file) as a new database, removed by
+ * cleanup() like the others. Copy only a database no server is writing.
+ */
+export function cloneDb(db) {
+  const dir = tempDir('hartline-db-');
+  let url;
+  if (ENGINE === 'sqlite') {
+    url = path.join(dir, 'hartline.db');
+    for (const suffix of ['', '-wal']) {
+      if (fs.existsSync(db + suffix)) fs.copyFileSync(db + suffix, url + suffix);
+    }
+    databases.push({ url, engine: 'sqlite' });
+  } else {
+    const source = databases.find((d) => d.url === db);
+    if (!source) throw new Error(`cloneDb: ${db} was not made by freshDb()`);
+    const name = `hartline_test_${process.pid}_${databases.length}_${randomBytes(4).toString('hex')}`;
+    execFileSync('createdb', ['-T', source.name, name], { stdio: ['ignore', 'ignore', 'pipe'] });
+    url = postgresUrl(name);
+    databases.push({ url, engine: 'postgresql', name });
+  }
+  dirOfDb.set(url, dir);
+  const key = keyFileOf(db);
+  if (fs.existsSync(key)) {
+    fs.copyFileSync(key, keyFileOf(url));
+    fs.chmodSync(keyFileOf(url), 0o600);
+  }
+  return url;
+}
+
+/**
+ * Runs one SQL statement on db with the engine's own client (sqlite3 or
+ * psql) and returns what it printed: rows one a line, columns separated by
+ * `|`. Throws when the client fails.
+ */
+export function sql(db, statement) {
+  if (ENGINE === 'sqlite') {
+    return execFileSync('sqlite3', ['-batch', db, statement], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  return execFileSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', db, '-c', statement], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * The stored bytes of db, to look for what must not be there in clear: the
+ * SQLite file and its -wal file, or a pg_dump of the PostgreSQL database.
+ */
+export function dbBytes(db) {
+  if (ENGINE === 'sqlite') {
+    return Buffer.concat(['', '-wal', '-journal'].filter((s) => fs.existsSync(db + s)).map((s) => fs.readFileSync(db + s)));
+  }
+  return execFileSync('pg_dump', ['--no-owner', db], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 });
+}
+
+/**
+ * A clock for the test build of hartline, which reads now() from the file
+ * named by HARTLINE_TEST_NOW_FILE whenever that file changes. Pass
+ * clock.env to startServer (or run) and move the time with set() or
+ * advance(); each write gives the file a new modification time, so the
+ * server sees it at once without anyone sleeping.
+ */
+export function testClock(start = '2026-11-28T03:00:00Z') {
+  return new TestClock(path.join(tempDir('hartline-clock-'), 'now'), start);
+}
+
+class TestClock {
+  constructor(file, start) {
+    this.file = file;
+    this.env = { HARTLINE_TEST_NOW_FILE: file };
+    this.ms = null;
+    this._writes = 0;
+    this.set(start);
+  }
+
+  /** Sets the time: an RFC 3339 string, a Date or milliseconds since 1970. Returns it as RFC 3339. */
+  set(t) {
+    const ms = typeof t === 'number' ? t : new Date(t).getTime();
+    if (!Number.isFinite(ms)) throw new Error(`testClock.set: not a time: ${t}`);
+    const text = isoSeconds(ms);
+    // Written beside and renamed, so the server never reads half a file;
+    // the modification time is one nobody else uses, so it always differs.
+    const tmp = `${this.file}.tmp`;
+    fs.writeFileSync(tmp, `${text}\n`);
+    this._writes++;
+    const stamp = 1_000_000_000 + this._writes;
+    fs.utimesSync(tmp, stamp, stamp);
+    fs.renameSync(tmp, this.file);
+    this.ms = ms;
+    return text;
+  }
+
+  /** Moves the time on by ms milliseconds; returns the new time as RFC 3339. */
+  advance(ms) {
+    return this.set(this.ms + ms);
+  }
+
+  /** The current time as RFC 3339, plus offsetMs. */
+  iso(offsetMs = 0) {
+    return isoSeconds(this.ms + offsetMs);
+  }
+
+  /**
+   * Throws a clear error unless observed (a time the binary wrote, such as
+   * an audit record's `at`) is the clock's time: a binary built without
+   * -Dtest_hooks=true ignores HARTLINE_TEST_NOW_FILE.
+   */
+  check(observed, what = 'a time hartline wrote') {
+    if (observed === this.iso()) return;
+    throw new Error(
+      `${what} is ${observed}, not the test clock's ${this.iso()}: HARTLINE_BIN=${BIN} ignores ` +
+        'HARTLINE_TEST_NOW_FILE. Build it with the test hooks: meson configure build-check -Dtest_hooks=true && ninja -C build-check');
+  }
+}
+
+function isoSeconds(ms) {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export const MINUTE_MS = 60_000;
+
+/**
  * Runs `hartline ARGS` to completion: resolves { code, signal, stdout, stderr }.
  * A run that outlives opts.timeout is killed (code null, signal SIGKILL,
  * timedOut true).

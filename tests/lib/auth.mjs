@@ -1,0 +1,176 @@
+// Users and sessions for the end-to-end tests: create users with the CLI,
+// log in over HTTP, send requests as someone.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+
+import { mediaType, run } from './server.mjs';
+
+/** Every role, in the order the server lists them. */
+export const ROLES = ['careline', 'hart', 'liaison', 'mdt', 'provider', 'trainer', 'analyst', 'admin'];
+
+/** What `hartline demo` creates: one user per role. */
+export const DEMO_USERS = [
+  { username: 'demo-careline', role: 'careline', scope: null, display_name: 'Demo Careline Worker' },
+  { username: 'demo-hart', role: 'hart', scope: null, display_name: 'Demo HART Coordinator' },
+  { username: 'demo-liaison', role: 'liaison', scope: 'R1', display_name: 'Demo Regional Liaison' },
+  { username: 'demo-mdt', role: 'mdt', scope: 'mdt-r1', display_name: 'Demo MDT Member' },
+  { username: 'demo-provider', role: 'provider', scope: 'demo-agency', display_name: 'Demo Provider Staff' },
+  { username: 'demo-trainer', role: 'trainer', scope: null, display_name: 'Demo Trainer' },
+  { username: 'demo-analyst', role: 'analyst', scope: null, display_name: 'Demo Analyst' },
+  { username: 'demo-admin', role: 'admin', scope: null, display_name: 'Demo Administrator' },
+].map((u) => ({ ...u, email: `${u.username}@example.org` }));
+
+/** A password the server accepts: long, random, on no list. */
+export function newPassword() {
+  return `Tq7-${randomBytes(12).toString('base64url')}-x9`;
+}
+
+const SCOPE_FLAG = { liaison: '--region', mdt: '--team', provider: '--provider' };
+
+/**
+ * Runs `hartline user add` (password on stdin) and throws unless it exits 0.
+ * Resolves { username, password, role, scope, display_name, email, stdout }.
+ * scope goes to --region, --team or --provider as the role needs.
+ */
+export async function createUser(db, { username, role = 'careline', scope, displayName, email, password, env } = {}) {
+  assert.ok(username, 'createUser needs a username');
+  password ??= newPassword();
+  const args = ['user', 'add', username, '--role', role, '--db', db, '--password-stdin'];
+  if (scope) args.push(SCOPE_FLAG[role] || '--region', scope);
+  if (displayName) args.push('--display-name', displayName);
+  if (email) args.push('--email', email);
+  const r = await run(args, { db, env, input: `${password}\n` });
+  if (r.code !== 0) {
+    throw new Error(`hartline ${args.join(' ')} exited ${r.code ?? r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  }
+  return { username, password, role, scope: scope ?? null, display_name: displayName ?? username, email: email ?? null, stdout: r.stdout };
+}
+
+/**
+ * Parses the table `hartline demo` prints (USERNAME ROLE SCOPE PASSWORD)
+ * into [{ username, role, scope, password }]; scope "-" is null.
+ */
+export function parseDemoTable(stdout) {
+  const lines = stdout.split('\n');
+  const head = lines.findIndex((l) => /^\s*USERNAME\s+ROLE\s+SCOPE\s+PASSWORD\s*$/.test(l));
+  if (head < 0) return [];
+  const users = [];
+  for (const line of lines.slice(head + 1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length !== 4) {
+      if (line.trim() === '') continue;
+      break;
+    }
+    users.push({ username: f[0], role: f[1], scope: f[2] === '-' ? null : f[2], password: f[3] });
+  }
+  return users;
+}
+
+/**
+ * Runs `hartline demo --db DB` and throws unless it exits 0 and prints a
+ * password for every demo user. Resolves { stdout, users, byRole,
+ * byName }, each user { username, role, scope, password, display_name,
+ * email }.
+ */
+export async function demoUsers(db, { env } = {}) {
+  const r = await run(['demo', '--db', db], { db, env });
+  if (r.code !== 0) throw new Error(`hartline demo exited ${r.code ?? r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  const printed = parseDemoTable(r.stdout);
+  const users = DEMO_USERS.map((d) => {
+    const p = printed.find((u) => u.username === d.username);
+    if (!p) throw new Error(`hartline demo printed no password for ${d.username}:\n${r.stdout}`);
+    return { ...d, password: p.password };
+  });
+  return {
+    stdout: r.stdout,
+    users,
+    byRole: Object.fromEntries(users.map((u) => [u.role, u])),
+    byName: Object.fromEntries(users.map((u) => [u.username, u])),
+  };
+}
+
+/** POST /api/v1/session; resolves the response as is. */
+export function postSession(url, body) {
+  return fetch(`${url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** Logs in and resolves a Session; throws unless the server answers 201. */
+export async function login(url, username, password) {
+  const res = await postSession(url, { username, password });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`login as ${username}: ${res.status} ${text}`);
+  const body = JSON.parse(text);
+  return new Session(url, body, res.headers.get('set-cookie'));
+}
+
+/** Asserts res is JSON with the given status and resolves with the parsed body. */
+export async function readJson(res, status, what = '') {
+  const text = await res.text();
+  const label = `${what}${what ? ': ' : ''}${res.status} ${text}`;
+  assert.equal(res.status, status, `HTTP status (${label})`);
+  assert.equal(mediaType(res.headers.get('content-type')), 'application/json', `content type (${label})`);
+  return JSON.parse(text);
+}
+
+/**
+ * Sends a request to url+path. opts: method, body (an object is sent as
+ * JSON; a string as is, still labelled application/json), token (sent as
+ * Authorization: Bearer), cookie (a session token sent as the cookie),
+ * csrf (the X-CSRF-Token value), headers.
+ */
+export function request(url, path, { method = 'GET', body, token, cookie, csrf, headers = {} } = {}) {
+  const h = { ...headers };
+  if (body !== undefined && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/json';
+  if (token) h.authorization = `Bearer ${token}`;
+  if (cookie) h.cookie = `hartline_session=${cookie}`;
+  if (csrf) h['x-csrf-token'] = csrf;
+  return fetch(`${url}${path}`, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** A logged-in user: the token, the CSRF token and the user as login answered. */
+export class Session {
+  constructor(url, body, setCookie) {
+    this.url = url;
+    this.token = body.token;
+    this.csrf = body.csrf_token;
+    this.user = body.user;
+    this.setCookie = setCookie;
+  }
+
+  /** A request with Authorization: Bearer (see request() for opts). */
+  fetch(path, opts = {}) {
+    return request(this.url, path, { ...opts, token: this.token });
+  }
+
+  /** A request with the session cookie and, unless opts.csrf is false, X-CSRF-Token. */
+  cookieFetch(path, opts = {}) {
+    const { csrf = true, ...rest } = opts;
+    return request(this.url, path, { ...rest, cookie: this.token, csrf: csrf === true ? this.csrf : csrf || undefined });
+  }
+
+  /** GET path with the bearer token; asserts 200 JSON and resolves the body. */
+  async get(path) {
+    return readJson(await this.fetch(path), 200, `GET ${path}`);
+  }
+
+  /** Sends method path body with the bearer token; asserts status and resolves the JSON body. */
+  async send(method, path, body, status = 200) {
+    return readJson(await this.fetch(path, { method, body }), status, `${method} ${path}`);
+  }
+
+  /** DELETE /api/v1/session; asserts 204. */
+  async logout() {
+    const res = await this.fetch('/api/v1/session', { method: 'DELETE' });
+    await res.arrayBuffer();
+    assert.equal(res.status, 204, 'logout');
+  }
+}
