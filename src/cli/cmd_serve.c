@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "http/server.h"
 #include "service/app.h"
+#include "service/persons.h"
 
 #define GRACE_MS 30000
 
@@ -91,6 +92,11 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	app.auth = auth;
+	if (persons_registry_open(&app, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		app_close(&app);
+		return 1;
+	}
 
 	/* Block the stop signals in every thread (the workers inherit this
 	 * mask), and wait for them here. */
@@ -111,9 +117,10 @@ int cmd_serve(int argc, char **argv)
 	unsigned port;
 	int family;
 	http_parse_listen(cfg.listen, host, sizeof host, &port, &family);
-	log_info("listening", "url=http://%s%s%s:%u db=%s schema=%d workers=%u pack=%s",
+	log_info("listening", "url=http://%s%s%s:%u db=%s schema=%d workers=%u pack=%s persons=%zu",
 		 family == AF_INET6 ? "[" : "", host, family == AF_INET6 ? "]" : "", http_server_port(srv),
-		 db_engine_name(app.engine), db_schema_latest(), http_server_workers(srv), app.pack->id);
+		 db_engine_name(app.engine), db_schema_latest(), http_server_workers(srv), app.pack->id,
+		 persons_registry_count(&app));
 
 	int sig = 0;
 	sigwait(&stop, &sig);

@@ -12,7 +12,10 @@
 #include "base/str.h"
 #include "cli/cli.h"
 #include "service/app.h"
+#include "service/persons.h"
 #include "service/users.h"
+#include "base/csv.h"
+#include "match/gen.h"
 
 int cli_open_app(struct app *app, const char *db, const char *pack, const char *key_file)
 {
@@ -297,6 +300,88 @@ static void demo_password(char *out, size_t size)
 		 words[r[3] % nw], (unsigned)(r[4] % 100));
 }
 
+/* Synthetic children for the demo registry: a few with histories the
+ * quick start mentions, and generated ones (docs/generator.md). */
+static int demo_persons(struct app *app)
+{
+	struct actor hart;
+	actor_cli(&hart);
+	hart.role = ROLE_HART; /* loading case data is HART's, not the administrator's */
+	struct svc_ctx ctx = {.app = app, .actor = &hart, .client = "cli"};
+	int64_t have = 0;
+	if (svc_persons_count(&ctx, &have) < 0 || have > 0)
+		return 0;
+	static const char *const kat_aliases[] = {"Kat Jones"};
+	struct person_new known[] = {
+		{"Katherine", "Smith", kat_aliases, 1, "2011-03-04", -1, "F", "Hartford", true},
+		{"Jasmine", "Rivera-Lopez", NULL, 0, "2010-07-19", -1, "F", "New Haven", true},
+		{"Tyler", "O'Brien", NULL, 0, NULL, 15, "M", "Waterbury", true},
+	};
+	struct gen_config gc;
+	gen_config_defaults(&gc);
+	gc.seed = 2026;
+	gc.originals = 2000;
+	gc.records = 2000;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem || gen_write(mem, &gc, NULL, NULL) < 0) {
+		if (mem)
+			fclose(mem);
+		free(text);
+		return 1;
+	}
+	fclose(mem);
+	struct csv_reader *r;
+	if (csv_open_buffer("generated", text, len, &r) < 0) {
+		free(text);
+		return 1;
+	}
+	size_t cap = gc.records + 3, n = 0;
+	struct person_new *p = calloc(cap, sizeof *p);
+	char **keep = calloc(cap * 5, sizeof *keep);
+	struct csv_row row;
+	csv_next(r, 0, &row);
+	size_t ncols = row.n;
+	for (size_t i = 0; i < 3; i++)
+		p[n++] = known[i];
+	/* rec_id,given_name,family_name,dob,age,sex,town,... */
+	while (n < cap && csv_next(r, ncols, &row) == 1) {
+		size_t k = n * 5;
+		for (int c = 0; c < 5; c++)
+			keep[k + (size_t)c] = strdup(row.fields[1 + (c < 2 ? c : c == 2 ? 2 : c == 3 ? 4 : 5)]);
+		p[n].given_name = keep[k];
+		p[n].family_name = keep[k + 1];
+		p[n].dob = *keep[k + 2] ? keep[k + 2] : NULL;
+		p[n].sex = keep[k + 3];
+		p[n].town = keep[k + 4];
+		int64_t age = -1;
+		if (!p[n].dob && *row.fields[4])
+			str_to_int64(row.fields[4], 0, 25, &age);
+		p[n].estimated_age = (int)age;
+		p[n].synthetic = true;
+		n++;
+	}
+	csv_close(r);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	int rc = svc_persons_add(&ctx, p, n, &errs, NULL);
+	if (rc < 0)
+		print_errors("demo", &errs);
+	field_errors_done(&errs);
+	for (size_t i = 0; i < cap * 5; i++)
+		free(keep[i]);
+	free(keep);
+	free(p);
+	free(text);
+	if (rc < 0) {
+		fprintf(stderr, "hartline demo: cannot record the synthetic children: %s\n", err_str(rc));
+		return 1;
+	}
+	printf("  %zu synthetic children recorded (try \"Katie Smyth, about 15\").\n", n);
+	return 0;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	const char *db = NULL, *key = NULL;
@@ -347,6 +432,8 @@ int cmd_demo(int argc, char **argv)
 		printf("  Demo users exist already; their passwords were shown when they were created.\n"
 		       "  Set a new one with: hartline user passwd demo-admin --db %s\n",
 		       cli_db_url(db));
+	if (!failed && demo_persons(&app))
+		failed++;
 	app_close(&app);
 	return failed ? 1 : 0;
 }

@@ -134,6 +134,7 @@ int h_users_create(struct http_req *req, struct http_resp *resp);
 int h_users_get(struct http_req *req, struct http_resp *resp);
 int h_users_update(struct http_req *req, struct http_resp *resp);
 int h_audit_list(struct http_req *req, struct http_resp *resp);
+int h_persons_match(struct http_req *req, struct http_resp *resp);
 
 int h_healthz(struct http_req *req, struct http_resp *resp);
 int h_config(struct http_req *req, struct http_resp *resp);

@@ -20,6 +20,8 @@ const struct http_route http_routes[] = {
 
 	{"GET", "/api/v1/audit", h_audit_list, 0},
 
+	{"POST", "/api/v1/persons/match", h_persons_match, HTTP_JSON_BODY},
+
 	{"GET", "/", h_static, HTTP_PUBLIC},
 	{"GET", "/app.js", h_static, HTTP_PUBLIC},
 	{"GET", "/common.js", h_static, HTTP_PUBLIC},

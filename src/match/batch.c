@@ -362,6 +362,52 @@ out:
 	return rc;
 }
 
+static int match_fit_indexed(const struct match_store *s, const struct match_index *ix, struct match_model *m,
+			     bool link, size_t want)
+{
+	if (!want)
+		want = 300000;
+	match_model_init(m, match_store_schema(s));
+	uint8_t *rlv;
+	size_t nr;
+	int rc = random_levels(s, link, 300000, &rlv, &nr);
+	if (rc < 0)
+		return rc;
+	match_model_u(m, rlv, nr);
+	free(rlv);
+	bool done;
+	if ((rc = fit_by_sessions(s, m, link, want, &done)) < 0)
+		return rc;
+	if (!done) {
+		/* No dates or names to condition on: classic EM of m, u and
+		 * lambda over candidate pairs. */
+		uint8_t *lv;
+		size_t nlv;
+		if (!ix)
+			return ERR_INVAL;
+		if ((rc = sample_levels(s, ix, link, want, &lv, &nlv)) < 0)
+			return rc;
+		match_model_init(m, match_store_schema(s));
+		rc = match_model_em(m, lv, nlv, 200, 1e-6, true, NULL);
+		free(lv);
+		if (rc < 0)
+			return rc;
+	}
+	return match_model_tf(m, s);
+}
+
+int match_fit(const struct match_store *s, struct match_model *m, bool link, size_t want)
+{
+	struct match_index *ix;
+	int rc = match_index_new(0, &ix);
+	if (rc < 0)
+		return rc;
+	if ((rc = match_index_build(ix, s)) == 0)
+		rc = match_fit_indexed(s, ix, m, link, want);
+	match_index_free(ix);
+	return rc;
+}
+
 struct worker {
 	const struct match_store *s;
 	const struct match_index *ix;
@@ -461,29 +507,7 @@ int match_batch(struct match_store *s, struct match_model *m, const struct match
 	t0 = clock_mono_us();
 	bar.what = "fitting";
 	bar_draw(&bar, 0, 1, false);
-	uint8_t *lv;
-	size_t nlv;
-	if ((rc = sample_levels(s, ix, o->link, o->em_pairs ? o->em_pairs : 300000, &lv, &nlv)) < 0)
-		goto out;
-	match_model_init(m, match_store_schema(s));
-	uint8_t *rlv;
-	size_t nr;
-	if ((rc = random_levels(s, o->link, 1000000, &rlv, &nr)) < 0) {
-		free(lv);
-		goto out;
-	}
-	match_model_u(m, rlv, nr);
-	free(rlv);
-	bool done;
-	rc = fit_by_sessions(s, m, o->link, o->em_pairs ? o->em_pairs : 300000, &done);
-	if (rc == 0 && !done) {
-		/* No dates or names to condition on: classic EM of m, u and
-		 * lambda over the candidate pairs. */
-		match_model_init(m, match_store_schema(s));
-		rc = match_model_em(m, lv, nlv, 200, 1e-6, true, NULL);
-	}
-	free(lv);
-	if (rc < 0 || (rc = match_model_tf(m, s)) < 0)
+	if ((rc = match_fit_indexed(s, ix, m, o->link, o->em_pairs)) < 0)
 		goto out;
 	bar_draw(&bar, 1, 1, true);
 	ret->seconds_fit = seconds_since(t0);

@@ -118,6 +118,12 @@ size_t match_keys_typed(const struct match_store *s, const struct match_rec *r, 
 		ADD(9, hash_str(13, pool + r->off[adi]), pi >= 0 ? hash_str(17, pool + r->off[pi]) : 0);
 	if (pg && year && n < MATCH_MAX_KEYS)
 		ADD(10, pg, (uint64_t)(year * 100 + month));
+	/* Phonetic family name and birth year: a child reported with an age
+	 * only ("about 15") was born in one of two years. */
+	if (pf && year && n < MATCH_MAX_KEYS)
+		ADD(14, pf, (uint64_t)year);
+	if (pf && !dob && year && n < MATCH_MAX_KEYS)
+		ADD(14, pf, (uint64_t)(year - 1));
 	if (ti >= 0 && r->off[ti] && pf && n < MATCH_MAX_KEYS)
 		ADD(11, hash_str(19, pool + r->off[ti]), pf);
 	return n;

@@ -198,6 +198,12 @@ struct match_batch_result {
 	double seconds_index, seconds_fit, seconds_score;
 };
 
+/* Fit the model to the store without labels: u from random pairs, m and
+ * lambda by EM on pairs sharing a birth-date key and on pairs sharing a
+ * name key, term frequencies from all records. want: pairs per session
+ * (0: 300,000). */
+int match_fit(const struct match_store *s, struct match_model *m, bool link, size_t want);
+
 /* Index the store, fit the model (m, u, lambda by EM on a sample of
  * candidate pairs; term frequencies), then compare every candidate pair on
  * all threads and keep those at or above the threshold. */

@@ -1,12 +1,14 @@
 #include "match/nick.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/csv.h"
 #include "base/embed.h"
 #include "base/err.h"
+#include "match/cmp.h"
 #include "match/norm.h"
 
 extern const struct embedded_file data_files[];
@@ -15,9 +17,23 @@ extern const struct embedded_file data_files[];
 
 struct entry {
 	char *name;
+	char code[CMP_PHONETIC_MAX];
 	uint32_t groups[NICK_MAX_GROUPS];
 	uint8_t ngroups;
 };
+
+/* Spellings looked up that the table lacks, with the groups found for them
+ * by sound; a bounded cache. */
+#define EXTRA_SIZE 16384
+struct extra {
+	char name[32];
+	uint32_t groups[NICK_MAX_GROUPS];
+	uint8_t ngroups;
+	bool used;
+};
+static struct extra extras[EXTRA_SIZE];
+static size_t nextras;
+static pthread_mutex_t extra_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct entry table[TABLE_SIZE];
 static char **formal; /* group id -> formal name */
@@ -47,6 +63,46 @@ static struct entry *slot(const char *name, bool create)
 			return &table[i];
 	}
 	return NULL;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static size_t extra_slot(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h & (EXTRA_SIZE - 1);
+}
+
+static struct extra *find_extra(const char *name)
+{
+	for (size_t i = extra_slot(name), k = 0; k < EXTRA_SIZE; k++, i = (i + 1) & (EXTRA_SIZE - 1)) {
+		if (!extras[i].used)
+			return NULL;
+		if (strcmp(extras[i].name, name) == 0)
+			return &extras[i];
+	}
+	return NULL;
+}
+
+/* NULL when the cache is full or the name too long: then the caller goes
+ * without, and the name simply has no nickname groups. */
+static struct extra *add_extra(const char *name)
+{
+	if (strlen(name) >= sizeof extras[0].name || nextras >= EXTRA_SIZE / 2)
+		return NULL;
+	size_t i = extra_slot(name);
+	while (extras[i].used)
+		i = (i + 1) & (EXTRA_SIZE - 1);
+	memcpy(extras[i].name, name, strlen(name) + 1);
+	extras[i].used = true;
+	nextras++;
+	return &extras[i];
 }
 
 static uint32_t group_of_formal(const char *name)
@@ -80,12 +136,6 @@ static void add_group(struct entry *e, uint32_t g)
 			return;
 	if (e->ngroups < NICK_MAX_GROUPS)
 		e->groups[e->ngroups++] = g;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
 }
 
 static void load(void)
@@ -124,9 +174,25 @@ static void load(void)
 		add_group(e, g);
 	}
 	csv_close(r);
-	for (size_t i = 0; i < TABLE_SIZE; i++)
+	/* One hop further: "katie" is a nickname of "katy", itself a nickname
+	 * of "katherine", so katie and katherine are of one group too. */
+	for (size_t i = 0; i < TABLE_SIZE; i++) {
+		struct entry *e = &table[i];
+		if (!e->name)
+			continue;
+		uint8_t n0 = e->ngroups;
+		for (uint8_t g = 0; g < n0; g++) {
+			struct entry *via = slot(formal[e->groups[g]], false);
+			for (uint8_t k = 0; via && via != e && k < via->ngroups; k++)
+				add_group(e, via->groups[k]);
+		}
+	}
+	for (size_t i = 0; i < TABLE_SIZE; i++) {
 		if (table[i].name && table[i].ngroups > 1)
 			qsort(table[i].groups, table[i].ngroups, sizeof table[i].groups[0], cmp_u32);
+		if (table[i].name)
+			cmp_phonetic(table[i].name, table[i].code);
+	}
 }
 
 int nick_init(void)
@@ -135,13 +201,52 @@ int nick_init(void)
 	return init_result;
 }
 
+/* A spelling the table lacks ("katie" where it has "katy") takes the
+ * groups of a listed name that sounds the same, starts with the same
+ * letter and is about as long. */
+static void sounds_like(const char *name, uint32_t *groups, uint8_t *ngroups)
+{
+	char code[CMP_PHONETIC_MAX];
+	cmp_phonetic(name, code);
+	*ngroups = 0;
+	if (!code[0])
+		return;
+	size_t n = strlen(name);
+	for (size_t i = 0; i < TABLE_SIZE; i++) {
+		struct entry *e = &table[i];
+		if (!e->name || e->name[0] != name[0] || !e->ngroups || strcmp(e->code, code) != 0)
+			continue;
+		size_t m = strlen(e->name), d = m > n ? m - n : n - m;
+		if (d > 2)
+			continue;
+		for (uint8_t g = 0; g < e->ngroups && *ngroups < NICK_MAX_GROUPS; g++) {
+			bool have = false;
+			for (uint8_t k = 0; k < *ngroups; k++)
+				have |= groups[k] == e->groups[g];
+			if (!have)
+				groups[(*ngroups)++] = e->groups[g];
+		}
+	}
+	qsort(groups, *ngroups, sizeof groups[0], cmp_u32);
+}
+
 size_t nick_groups(const char *name, uint32_t groups[NICK_MAX_GROUPS])
 {
 	if (nick_init() < 0 || !*name)
 		return 0;
 	struct entry *e = slot(name, false);
-	if (!e)
-		return 0;
+	if (!e) {
+		/* Remember the answer, so the scan runs once per spelling. */
+		pthread_mutex_lock(&extra_lock);
+		struct extra *x = find_extra(name);
+		if (!x && (x = add_extra(name)) != NULL)
+			sounds_like(name, x->groups, &x->ngroups);
+		size_t ng = x ? x->ngroups : 0;
+		if (ng)
+			memcpy(groups, x->groups, ng * sizeof groups[0]);
+		pthread_mutex_unlock(&extra_lock);
+		return ng;
+	}
 	memcpy(groups, e->groups, e->ngroups * sizeof groups[0]);
 	return e->ngroups;
 }

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NICK_MAX_GROUPS 4
+#define NICK_MAX_GROUPS 12
 
 /* Load the relations once (thread-safe; cheap after the first call). */
 int nick_init(void);

@@ -302,7 +302,7 @@ static const char *level_text[MK_COUNT][MATCH_MAX_LEVELS] = {
 	[MK_FAMILY] = {"missing", "exact", "part of a compound name", "spelled alike", "sounds alike or close",
 		       "different"},
 	[MK_DOB] = {"missing", "exact", "day and month swapped", "one digit differs", "within a month",
-		    "same year (or age agrees)", "a year apart", "2 to 5 years apart", "different"},
+		    "same year", "a year apart", "2 to 5 years apart", "different", "age agrees"},
 	[MK_AGE] = {"missing"},
 	[MK_SEX] = {"missing", "same", "different"},
 	[MK_TOWN] = {"missing", "exact", "spelled alike", "different"},
@@ -400,7 +400,7 @@ static int date_level(enum cmp_date_level l)
 	case CMP_DATE_SAME_YEAR: return 5;
 	case CMP_DATE_YEARS_1: return 6;
 	case CMP_DATE_YEARS_2_5: return 7;
-	default: return 8;
+	default: return 8; /* different; 9 is "age agrees", set by the caller */
 	}
 }
 
@@ -417,17 +417,17 @@ static int cmp_dob(const struct match_store *s, const struct match_rec *a, const
 	if (da && ab) {
 		struct cmp_date x = unpack_date(da);
 		enum cmp_date_level l = cmp_date_age(&x, (int)ab - 1, &s->schema.as_of);
-		return l == CMP_DATE_EXACT ? 5 : date_level(l);
+		return l == CMP_DATE_EXACT ? 9 : date_level(l);
 	}
 	if (db && aa) {
 		struct cmp_date y = unpack_date(db);
 		enum cmp_date_level l = cmp_date_age(&y, (int)aa - 1, &s->schema.as_of);
-		return l == CMP_DATE_EXACT ? 5 : date_level(l);
+		return l == CMP_DATE_EXACT ? 9 : date_level(l);
 	}
 	if (aa && ab) {
 		int d = (int)aa - (int)ab;
 		d = d < 0 ? -d : d;
-		return d == 0 ? 5 : d == 1 ? 6 : d <= 5 ? 7 : 8;
+		return d == 0 ? 9 : d == 1 ? 6 : d <= 5 ? 7 : 8;
 	}
 	return 0;
 }

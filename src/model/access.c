@@ -31,6 +31,8 @@ static const struct {
 	[PERM_AUDIT_READ] = {"audit.read", R(ROLE_ADMIN)},
 	[PERM_CONFIG_CHECK] = {"config.check", R(ROLE_ADMIN)},
 	[PERM_KEYS_ROTATE] = {"keys.rotate", R(ROLE_ADMIN)},
+	[PERM_PERSONS_MATCH] = {"persons.match", R(ROLE_CARELINE) | R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_PERSONS_WRITE] = {"persons.write", R(ROLE_CARELINE) | R(ROLE_HART)},
 };
 
 const char *role_name(enum role r)

@@ -28,6 +28,8 @@ enum perm {
 	PERM_AUDIT_READ,   /* read the audit trail */
 	PERM_CONFIG_CHECK, /* check a jurisdiction pack */
 	PERM_KEYS_ROTATE,  /* re-seal everything under a new key */
+	PERM_PERSONS_MATCH, /* ask whether a child is known (identity resolution) */
+	PERM_PERSONS_WRITE, /* record a child */
 	PERM_COUNT
 };
 

@@ -12,6 +12,7 @@
 #include "base/seal.h"
 #include "base/str.h"
 #include "service/keys.h"
+#include "service/persons.h"
 
 extern const struct embedded_file default_pack_files[];
 extern const struct embedded_file data_files[];
@@ -158,6 +159,7 @@ void app_close(struct app *a)
 {
 	if (!a)
 		return;
+	persons_registry_close(a);
 	db_pool_free(a->pool);
 	pack_free(a->pack);
 	keyring_free(a->keys);

@@ -12,6 +12,7 @@
 #include "model/pack.h"
 
 struct keyring;
+struct person_registry;
 
 #define APP_DEFAULT_DB "hartline.db"
 #define APP_DEFAULT_LISTEN "127.0.0.1:8080"
@@ -44,6 +45,7 @@ struct app {
 	char dummy_hash[CRYPTO_PWHASH_SIZE];
 	const char *common_passwords; /* the embedded list */
 	size_t common_passwords_len;
+	struct person_registry *registry; /* open in the server only */
 };
 
 /* Load the pack (pack_file NULL: the built-in default). */

@@ -20,6 +20,10 @@ static const struct {
 } sealed_columns[] = {
 	{"app_user", "id", "display_name"},
 	{"app_user", "id", "email"},
+	{"person", "id", "given_name"},
+	{"person", "id", "family_name"},
+	{"person", "id", "aliases"},
+	{"person", "id", "dob"},
 };
 
 static int read_check(struct db *db, char **ret)

@@ -25,6 +25,7 @@ const EXPECTED = {
   'GET /api/v1/users/{id}': ['admin'],
   'PATCH /api/v1/users/{id}': ['admin'],
   'GET /api/v1/audit': ['admin'],
+  'POST /api/v1/persons/match': ['careline', 'hart', 'liaison'],
   'GET /': 'public',
   'GET /app.js': 'public',
   'GET /common.js': 'public',

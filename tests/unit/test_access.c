@@ -58,6 +58,11 @@ static void the_permission_table_is_exactly_as_designed(void **state)
 		{ROLE_ADMIN, PERM_AUDIT_READ},
 		{ROLE_ADMIN, PERM_CONFIG_CHECK},
 		{ROLE_ADMIN, PERM_KEYS_ROTATE},
+		{ROLE_CARELINE, PERM_PERSONS_MATCH},
+		{ROLE_HART, PERM_PERSONS_MATCH},
+		{ROLE_LIAISON, PERM_PERSONS_MATCH},
+		{ROLE_CARELINE, PERM_PERSONS_WRITE},
+		{ROLE_HART, PERM_PERSONS_WRITE},
 	};
 	for (int r = 0; r < ROLE_COUNT; r++)
 		for (int p = 0; p < PERM_COUNT; p++) {
@@ -70,6 +75,16 @@ static void the_permission_table_is_exactly_as_designed(void **state)
 				fail_msg("role %s %s permission %s", role_name((enum role)r),
 					 want ? "lacks" : "must not have", perm_name((enum perm)p));
 		}
+}
+
+static void only_the_roles_that_take_or_run_cases_may_look_for_a_child(void **state)
+{
+	const enum role no[] = {ROLE_MDT, ROLE_PROVIDER, ROLE_TRAINER, ROLE_ANALYST, ROLE_ADMIN};
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		assert_false(role_may(no[i], PERM_PERSONS_MATCH));
+		assert_false(role_may(no[i], PERM_PERSONS_WRITE));
+	}
+	assert_false(role_may(ROLE_LIAISON, PERM_PERSONS_WRITE));
 }
 
 static void no_role_but_admin_manages_users_or_reads_the_audit(void **state)
@@ -93,6 +108,7 @@ int main(void)
 		cmocka_unit_test(every_role_may_see_its_own_session),
 		cmocka_unit_test(the_permission_table_is_exactly_as_designed),
 		cmocka_unit_test(no_role_but_admin_manages_users_or_reads_the_audit),
+		cmocka_unit_test(only_the_roles_that_take_or_run_cases_may_look_for_a_child),
 	};
 	return cmocka_run_group_tests_name("access", tests, NULL, NULL);
 }

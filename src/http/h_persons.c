@@ -1,0 +1,70 @@
+/* Handlers for persons: is this child known? */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "http/http.h"
+#include "service/persons.h"
+
+static const struct http_field match_fields[] = {
+	{"given_name", HF_STRING_OR_NULL, false},
+	{"family_name", HF_STRING_OR_NULL, false},
+	{"dob", HF_STRING_OR_NULL, false},
+	{"age", HF_INT, false},
+	{"sex", HF_STRING_OR_NULL, false},
+	{"town", HF_STRING_OR_NULL, false},
+	{NULL, 0, false},
+};
+
+int h_persons_match(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_require(&ctx, PERM_PERSONS_MATCH);
+	if (r < 0)
+		return r;
+	struct field_errors errs;
+	field_errors_init(&errs, 20);
+	http_fields_check(req->json, match_fields, &errs);
+	json_t *age = json_object_get(req->json, "age");
+	if (age && json_is_integer(age) && (json_integer_value(age) < 0 || json_integer_value(age) > 25))
+		field_error_add(&errs, "age", "from 0 to 25");
+	if (field_errors_any(&errs))
+		return http_problem_fields(resp, &errs);
+	struct person_query q = {
+		.given_name = json_get_str(req->json, "given_name"),
+		.family_name = json_get_str(req->json, "family_name"),
+		.dob = json_get_str(req->json, "dob"),
+		.sex = json_get_str(req->json, "sex"),
+		.town = json_get_str(req->json, "town"),
+		.age = age && json_is_integer(age) ? (int)json_integer_value(age) : -1,
+	};
+	struct person_candidate *c;
+	size_t n;
+	r = svc_persons_match(&ctx, &q, &errs, &c, &n);
+	if (r == ERR_INVAL)
+		return http_problem_fields(resp, &errs);
+	field_errors_done(&errs);
+	if (r < 0)
+		return r;
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *why = json_array();
+		for (int k = 0; k < c[i].nwhy; k++)
+			json_array_append_new(why, json_pack("{s:s, s:s, s:f, s:s}", "field", c[i].why[k].field, "level",
+							      c[i].why[k].level, "weight", c[i].why[k].weight, "text",
+							      c[i].why[k].text));
+		json_t *j = json_pack("{s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:f, s:s, s:o}", "person_id",
+				      (json_int_t)c[i].person_id, "given_name", c[i].given_name, "family_name",
+				      c[i].family_name, "dob", c[i].dob, "sex", c[i].sex[0] ? c[i].sex : NULL, "town",
+				      c[i].town[0] ? c[i].town : NULL, "probability", c[i].probability, "band", c[i].band,
+				      "explanation", why);
+		if (c[i].age >= 0)
+			json_object_set_new(j, "age", json_integer(c[i].age));
+		else
+			json_object_set_new(j, "age", json_null());
+		json_array_append_new(list, j);
+	}
+	person_candidates_free(c, n);
+	return http_json(resp, 200, json_pack("{s:o, s:I}", "candidates", list, "registry_size",
+					      (json_int_t)persons_registry_count(req->app)));
+}

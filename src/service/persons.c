@@ -1,0 +1,588 @@
+#include "service/persons.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/seal.h"
+#include "base/str.h"
+#include "match/nick.h"
+#include "match/norm.h"
+#include "service/audit.h"
+
+#define MAX_ALIASES 8
+#define NAME_MAX_LEN 100
+#define FIT_MIN_PERSONS 5000
+#define SHOW_MIN_PROBABILITY 0.01
+#define MAX_SHOWN 10
+
+enum { F_GIVEN, F_FAMILY, F_DOB, F_AGE, F_SEX, F_TOWN, F_COUNT };
+
+struct person_registry {
+	pthread_rwlock_t lock;
+	struct match_store *store;
+	struct match_index *index;
+	struct match_model model;
+	size_t persons;
+};
+
+static struct cmp_date today(void)
+{
+	time_t t = (time_t)(now() / HL_USEC_PER_SEC);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	return (struct cmp_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+}
+
+static void person_schema(struct match_schema *sc)
+{
+	memset(sc, 0, sizeof *sc);
+	match_schema_add(sc, MK_GIVEN, "given name", NULL);
+	match_schema_add(sc, MK_FAMILY, "family name", NULL);
+	match_schema_add(sc, MK_DOB, "birth date", "%Y-%m-%d");
+	match_schema_add(sc, MK_AGE, "age", NULL);
+	match_schema_add(sc, MK_SEX, "sex", NULL);
+	match_schema_add(sc, MK_TOWN, "town", NULL);
+	sc->as_of = today();
+}
+
+/* Until the registry is large enough to fit on, m and u as fitted on
+ * generated child-welfare-like records (docs/generator.md). */
+static void default_model(struct match_model *m, const struct match_schema *sc, size_t persons)
+{
+	static const double mu[F_COUNT][MATCH_MAX_LEVELS][2] = {
+		[F_GIVEN] = {{0, 0}, {0.651, 0.0056}, {0.110, 0.0021}, {0.123, 0.0019}, {0.087, 0.0085}, {0.001, 0.0005},
+			     {0.029, 0.9818}},
+		[F_FAMILY] = {{0, 0}, {0.681, 0.0103}, {0.075, 0.0011}, {0.145, 0.0023}, {0.068, 0.0084}, {0.012, 0.9778}},
+		[F_DOB] = {{0, 0}, {0.890, 0.0001}, {0.038, 0.00002}, {0.020, 0.0032}, {0.010, 0.0062}, {0.030, 0.0444},
+			   {0.008, 0.1008}, {0.003, 0.3597}, {0.0003, 0.4855}, {0.70, 0.06}},
+		[F_SEX] = {{0, 0}, {0.990, 0.4905}, {0.010, 0.5095}},
+		[F_TOWN] = {{0, 0}, {0.697, 0.0346}, {0.002, 0.0017}, {0.301, 0.9637}},
+	};
+	match_model_init(m, sc);
+	for (int f = 0; f < sc->n && f < F_COUNT; f++)
+		for (int l = 1; l < match_levels(sc->kind[f]); l++)
+			if (mu[f][l][0] > 0 && mu[f][l][1] > 0) {
+				m->m[f][l] = mu[f][l][0];
+				m->u[f][l] = mu[f][l][1];
+				m->w[f][l] = log2(m->m[f][l] / m->u[f][l]);
+			}
+	/* Half the calls are about a child the agency knows, as one of its
+	 * records. */
+	double n = persons > 0 ? (double)persons : 1;
+	m->lambda = 0.5 / n;
+	m->prior_w = log2(m->lambda / (1 - m->lambda));
+}
+
+/* ---- sealed columns ---- */
+
+static int put_sealed(struct db *db, struct app *app, const char *column, int64_t id, const char *value)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "UPDATE person SET %s = ? WHERE id = ?", column);
+	struct db_stmt *st;
+	int r = db_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
+	struct buf b;
+	buf_init(&b, 0);
+	if (value && *value) {
+		if ((r = seal_value(app->keys, "person", column, id, value, strlen(value), &b)) < 0)
+			goto out;
+		db_bind_blob(st, 1, b.data, b.len);
+	} else {
+		db_bind_null(st, 1);
+	}
+	db_bind_int64(st, 2, id);
+	r = db_step(st);
+	r = r < 0 ? r : 0;
+out:
+	buf_done(&b);
+	db_finalize(st);
+	return r;
+}
+
+static int open_sealed(struct app *app, struct db_stmt *st, int col, const char *column, int64_t id, char **ret)
+{
+	*ret = NULL;
+	if (db_column_is_null(st, col))
+		return 0;
+	size_t len;
+	const void *data = db_column_blob(st, col, &len);
+	struct buf b;
+	buf_init(&b, 0);
+	int r = seal_open(app->keys, "person", column, id, data, len, &b);
+	if (r < 0) {
+		buf_done(&b);
+		return r;
+	}
+	*ret = buf_detach(&b, NULL);
+	return *ret ? 0 : ERR_NOMEM;
+}
+
+/* ---- the registry ---- */
+
+static int age_now(int estimated, const char *on)
+{
+	if (estimated < 0)
+		return -1;
+	struct cmp_date d, t = today();
+	if (!on || !cmp_date_parse(on, "%Y-%m-%d", &d))
+		return estimated;
+	int years = t.y - d.y - ((t.m < d.m || (t.m == d.m && t.d < d.d)) ? 1 : 0);
+	return estimated + (years > 0 ? years : 0);
+}
+
+/* Add one person (and a record per alias) to the registry; the caller
+ * holds the write lock. */
+static int registry_put(struct person_registry *reg, int64_t id, const char *given, const char *family,
+			const char *aliases_json, const char *dob, int age, const char *sex, const char *town)
+{
+	char idbuf[24], agebuf[16] = "";
+	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+	if (age >= 0)
+		snprintf(agebuf, sizeof agebuf, "%d", age);
+	const char *v[F_COUNT] = {given, family, dob, agebuf, sex, town};
+	uint32_t idx;
+	int r = match_store_add(reg->store, idbuf, v, 0, &idx, NULL);
+	if (r == 0)
+		r = match_index_add(reg->index, reg->store, idx);
+	json_t *aliases = aliases_json ? json_loads(aliases_json, 0, NULL) : NULL;
+	size_t i;
+	json_t *a;
+	json_array_foreach(aliases, i, a)
+	{
+		if (r < 0 || !json_is_string(a))
+			continue;
+		v[F_GIVEN] = json_string_value(a);
+		/* An alias may be a whole name: "Kat Jones" */
+		char given2[NAME_MAX_LEN + 1], *sp;
+		str_copy(given2, sizeof given2, json_string_value(a));
+		if ((sp = strrchr(given2, ' ')) && sp != given2) {
+			*sp = '\0';
+			v[F_GIVEN] = given2;
+			v[F_FAMILY] = sp + 1;
+		} else {
+			v[F_FAMILY] = family;
+		}
+		if ((r = match_store_add(reg->store, idbuf, v, 0, &idx, NULL)) == 0)
+			r = match_index_add(reg->index, reg->store, idx);
+	}
+	json_decref(aliases);
+	if (r == 0)
+		reg->persons++;
+	return r;
+}
+
+int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
+{
+	struct person_registry *reg = calloc(1, sizeof *reg);
+	if (!reg)
+		return ERR_NOMEM;
+	pthread_rwlock_init(&reg->lock, NULL);
+	struct match_schema sc;
+	person_schema(&sc);
+	int r = match_store_new(&sc, &reg->store);
+	if (r == 0)
+		r = match_index_new(0, &reg->index);
+	struct db *db = NULL;
+	struct db_stmt *st = NULL;
+	if (r == 0)
+		r = app_db(app, &db);
+	if (r == 0)
+		r = db_prepare(db,
+			       "SELECT id, given_name, family_name, aliases, dob, estimated_age, age_estimated_on, sex, town"
+			       " FROM person ORDER BY id",
+			       &st);
+	while (r == 0 && (r = db_step(st)) == DB_ROW) {
+		int64_t id = db_column_int64(st, 0);
+		char *given, *family, *aliases, *dob;
+		r = open_sealed(app, st, 1, "given_name", id, &given);
+		if (r == 0 && (r = open_sealed(app, st, 2, "family_name", id, &family)) == 0 &&
+		    (r = open_sealed(app, st, 3, "aliases", id, &aliases)) == 0 &&
+		    (r = open_sealed(app, st, 4, "dob", id, &dob)) == 0) {
+			int age = db_column_is_null(st, 5) ? -1 : age_now((int)db_column_int64(st, 5), db_column_text(st, 6));
+			r = registry_put(reg, id, given, family, aliases, dob, age, db_column_text(st, 7),
+					 db_column_text(st, 8));
+			free(family);
+			free(aliases);
+			free(dob);
+		}
+		free(given);
+		if (r < 0)
+			snprintf(errmsg, errsize, "person %lld: %s", (long long)id, err_str(r));
+	}
+	db_finalize(st);
+	if (r < 0) {
+		if (!*errmsg)
+			snprintf(errmsg, errsize, "cannot load the persons: %s", db ? db_errmsg(db) : err_str(r));
+		match_index_free(reg->index);
+		match_store_free(reg->store);
+		free(reg);
+		return r;
+	}
+	if (reg->persons >= FIT_MIN_PERSONS)
+		r = match_fit(reg->store, &reg->model, false, 0);
+	else
+		default_model(&reg->model, &sc, reg->persons);
+	if (r < 0) {
+		snprintf(errmsg, errsize, "cannot fit the identity model: %s", err_str(r));
+		match_model_done(&reg->model);
+		match_index_free(reg->index);
+		match_store_free(reg->store);
+		free(reg);
+		return r;
+	}
+	app->registry = reg;
+	return 0;
+}
+
+void persons_registry_close(struct app *app)
+{
+	struct person_registry *reg = app->registry;
+	if (!reg)
+		return;
+	match_model_done(&reg->model);
+	match_index_free(reg->index);
+	match_store_free(reg->store);
+	pthread_rwlock_destroy(&reg->lock);
+	free(reg);
+	app->registry = NULL;
+}
+
+size_t persons_registry_count(struct app *app)
+{
+	if (!app->registry)
+		return 0;
+	pthread_rwlock_rdlock(&app->registry->lock);
+	size_t n = app->registry->persons;
+	pthread_rwlock_unlock(&app->registry->lock);
+	return n;
+}
+
+/* ---- recording people ---- */
+
+static bool valid_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n > NAME_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < ' ')
+			return false;
+	return true;
+}
+
+static void check_person(const struct person_new *p, size_t i, struct field_errors *errs)
+{
+	char path[64];
+	struct cmp_date d, t = today();
+	snprintf(path, sizeof path, "persons[%zu]", i);
+	if ((!p->given_name || !*p->given_name) && (!p->family_name || !*p->family_name))
+		field_error_add(errs, path, "a given or a family name is needed");
+	if (!valid_name(p->given_name))
+		field_error_add(errs, path, "given_name: at most %d characters, no control characters", NAME_MAX_LEN);
+	if (!valid_name(p->family_name))
+		field_error_add(errs, path, "family_name: at most %d characters, no control characters", NAME_MAX_LEN);
+	if (p->naliases > MAX_ALIASES)
+		field_error_add(errs, path, "at most %d aliases", MAX_ALIASES);
+	for (size_t a = 0; a < p->naliases && a < MAX_ALIASES; a++)
+		if (!p->aliases[a] || !*p->aliases[a] || !valid_name(p->aliases[a]))
+			field_error_add(errs, path, "aliases[%zu]: a name of 1 to %d characters", a, NAME_MAX_LEN);
+	if (p->dob && *p->dob) {
+		if (!cmp_date_parse(p->dob, "%Y-%m-%d", &d))
+			field_error_add(errs, path, "dob: not a date (YYYY-MM-DD)");
+		else if (cmp_date_days(&d) > cmp_date_days(&t))
+			field_error_add(errs, path, "dob: in the future");
+	}
+	if (p->estimated_age > 25)
+		field_error_add(errs, path, "estimated_age: from 0 to 25");
+}
+
+int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_t n, struct field_errors *errs,
+		    int64_t *ret_first_id)
+{
+	int r = svc_require(ctx, PERM_PERSONS_WRITE);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		check_person(&p[i], i, errs);
+	if (field_errors_any(errs))
+		return ERR_INVAL;
+	struct app *app = ctx->app;
+	struct db *db;
+	if ((r = app_db(app, &db)) < 0)
+		return r;
+	char ts[32], on[48];
+	time_format(now(), ts, sizeof ts);
+	struct cmp_date t = today();
+	snprintf(on, sizeof on, "%04d-%02d-%02d", t.y, t.m, t.d);
+	int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+	if (!ids)
+		return ERR_NOMEM;
+	if ((r = db_begin(db)) < 0) {
+		free(ids);
+		return r;
+	}
+	struct db_stmt *ins;
+	if ((r = db_prepare(db,
+			    "INSERT INTO person (estimated_age, age_estimated_on, sex, town, synthetic, created_at, updated_at)"
+			    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			    &ins)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		bool has_age = !(p[i].dob && *p[i].dob) && p[i].estimated_age >= 0;
+		if (has_age) {
+			db_bind_int64(ins, 1, p[i].estimated_age);
+			db_bind_text(ins, 2, on);
+		} else {
+			db_bind_null(ins, 1);
+			db_bind_null(ins, 2);
+		}
+		db_bind_text(ins, 3, p[i].sex && *p[i].sex ? p[i].sex : NULL);
+		db_bind_text(ins, 4, p[i].town && *p[i].town ? p[i].town : NULL);
+		db_bind_int64(ins, 5, p[i].synthetic ? 1 : 0);
+		db_bind_text(ins, 6, ts);
+		db_bind_text(ins, 7, ts);
+		r = db_step(ins);
+		ids[i] = r == DB_ROW ? db_column_int64(ins, 0) : 0;
+		db_reset(ins);
+		if (r < 0)
+			break;
+		char *aliases = NULL;
+		if (p[i].naliases) {
+			json_t *arr = json_array();
+			for (size_t a = 0; a < p[i].naliases; a++)
+				json_array_append_new(arr, json_string(p[i].aliases[a]));
+			aliases = json_dumps(arr, JSON_COMPACT);
+			json_decref(arr);
+		}
+		if ((r = put_sealed(db, app, "given_name", ids[i], p[i].given_name)) == 0 &&
+		    (r = put_sealed(db, app, "family_name", ids[i], p[i].family_name)) == 0 &&
+		    (r = put_sealed(db, app, "aliases", ids[i], aliases)) == 0)
+			r = put_sealed(db, app, "dob", ids[i], p[i].dob);
+		free(aliases);
+	}
+	db_finalize(ins);
+	if (r < 0)
+		goto fail;
+	char detail[64], oid[24];
+	snprintf(detail, sizeof detail, "count=%zu", n);
+	snprintf(oid, sizeof oid, "%lld", n ? (long long)ids[0] : 0LL);
+	if ((r = svc_audit_append(db, ctx, n == 1 ? "person.create" : "person.import", "person", n == 1 ? oid : NULL,
+				  detail)) < 0)
+		goto fail;
+	if ((r = db_commit(db)) < 0)
+		goto fail;
+	if (app->registry) {
+		pthread_rwlock_wrlock(&app->registry->lock);
+		for (size_t i = 0; i < n && r == 0; i++) {
+			char *aliases = NULL;
+			if (p[i].naliases) {
+				json_t *arr = json_array();
+				for (size_t a = 0; a < p[i].naliases; a++)
+					json_array_append_new(arr, json_string(p[i].aliases[a]));
+				aliases = json_dumps(arr, JSON_COMPACT);
+				json_decref(arr);
+			}
+			r = registry_put(app->registry, ids[i], p[i].given_name, p[i].family_name, aliases, p[i].dob,
+					 p[i].dob && *p[i].dob ? -1 : p[i].estimated_age, p[i].sex, p[i].town);
+			free(aliases);
+		}
+		pthread_rwlock_unlock(&app->registry->lock);
+	}
+	if (ret_first_id && n)
+		*ret_first_id = ids[0];
+	free(ids);
+	return r;
+fail:
+	db_rollback(db);
+	free(ids);
+	return r;
+}
+
+int svc_persons_count(const struct svc_ctx *ctx, int64_t *ret)
+{
+	int r = svc_require(ctx, PERM_PERSONS_WRITE);
+	if (r < 0)
+		return r;
+	struct db *db;
+	if ((r = app_db(ctx->app, &db)) < 0)
+		return r;
+	return db_query_int64(db, "SELECT count(*) FROM person", ret);
+}
+
+/* ---- lookups ---- */
+
+void person_candidates_free(struct person_candidate *c, size_t n)
+{
+	for (size_t i = 0; c && i < n; i++) {
+		free(c[i].given_name);
+		free(c[i].family_name);
+		free(c[i].dob);
+	}
+	free(c);
+}
+
+static int load_candidate(struct app *app, struct db *db, struct person_candidate *c)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT given_name, family_name, dob, estimated_age, age_estimated_on, sex, town FROM person"
+			   " WHERE id = ?",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, c->person_id);
+	r = db_step(st);
+	if (r == DB_ROW) {
+		if ((r = open_sealed(app, st, 0, "given_name", c->person_id, &c->given_name)) == 0 &&
+		    (r = open_sealed(app, st, 1, "family_name", c->person_id, &c->family_name)) == 0)
+			r = open_sealed(app, st, 2, "dob", c->person_id, &c->dob);
+		c->age = -1;
+		struct cmp_date d, t = today();
+		if (r == 0 && c->dob && cmp_date_parse(c->dob, "%Y-%m-%d", &d))
+			c->age = t.y - d.y - ((t.m < d.m || (t.m == d.m && t.d < d.d)) ? 1 : 0);
+		else if (r == 0 && !db_column_is_null(st, 3))
+			c->age = age_now((int)db_column_int64(st, 3), db_column_text(st, 4));
+		str_copy(c->sex, sizeof c->sex, db_column_text(st, 5) ? db_column_text(st, 5) : "");
+		str_copy(c->town, sizeof c->town, db_column_text(st, 6) ? db_column_text(st, 6) : "");
+	} else if (r == DB_DONE) {
+		r = ERR_NOTFOUND;
+	}
+	db_finalize(st);
+	return r;
+}
+
+static void explain(const struct match_schema *sc, const struct match_hit *h, const struct person_query *q,
+		    struct person_candidate *c)
+{
+	c->nwhy = 0;
+	for (int f = 0; f < sc->n; f++) {
+		int l = h->levels[f];
+		if (!l || sc->kind[f] == MK_AGE)
+			continue;
+		struct person_reason *w = &c->why[c->nwhy++];
+		char field[32], level[48];
+		str_copy(field, sizeof field, sc->label[f]);
+		str_copy(level, sizeof level, match_level_text(sc->kind[f], l));
+		str_copy(w->field, sizeof w->field, field);
+		str_copy(w->level, sizeof w->level, level);
+		w->weight = h->field_w[f];
+		char text[160];
+		if (sc->kind[f] == MK_GIVEN && l == 2 && q->given_name && c->given_name)
+			snprintf(text, sizeof text, "%s: nickname (%s for %s)", field, q->given_name, c->given_name);
+		else if (sc->kind[f] == MK_DOB && q->age >= 0 && (!q->dob || !*q->dob))
+			snprintf(text, sizeof text, "age: %d given, %d on file (%s)", q->age, c->age, level);
+		else
+			snprintf(text, sizeof text, "%s: %s", field, level);
+		str_copy(w->text, sizeof w->text, text);
+	}
+}
+
+int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, struct field_errors *errs,
+		      struct person_candidate **ret, size_t *ret_n)
+{
+	int r = svc_require(ctx, PERM_PERSONS_MATCH);
+	if (r < 0)
+		return r;
+	struct app *app = ctx->app;
+	if (!app->registry)
+		return ERR_BUSY;
+	bool any = (q->given_name && *q->given_name) || (q->family_name && *q->family_name);
+	if (!any)
+		field_error_add(errs, "given_name", "a given or a family name is needed");
+	if (!valid_name(q->given_name))
+		field_error_add(errs, "given_name", "at most %d characters", NAME_MAX_LEN);
+	if (!valid_name(q->family_name))
+		field_error_add(errs, "family_name", "at most %d characters", NAME_MAX_LEN);
+	struct cmp_date d, t = today();
+	if (q->dob && *q->dob) {
+		if (!cmp_date_parse(q->dob, "%Y-%m-%d", &d))
+			field_error_add(errs, "dob", "not a date (YYYY-MM-DD)");
+		else if (cmp_date_days(&d) > cmp_date_days(&t))
+			field_error_add(errs, "dob", "in the future");
+	}
+	if (q->age > 25)
+		field_error_add(errs, "age", "from 0 to 25");
+	if (field_errors_any(errs))
+		return ERR_INVAL;
+	char agebuf[16] = "";
+	if (q->age >= 0 && !(q->dob && *q->dob))
+		snprintf(agebuf, sizeof agebuf, "%d", q->age);
+	const char *v[F_COUNT] = {q->given_name, q->family_name, q->dob, agebuf, q->sex, q->town};
+	struct match_hit hits[64];
+	size_t nh = 0;
+	struct person_registry *reg = app->registry;
+	char qpool[1024];
+	struct match_rec qr;
+	pthread_rwlock_rdlock(&reg->lock);
+	r = match_prepare(reg->store, v, &qr, qpool, sizeof qpool);
+	if (r == 0)
+		r = match_lookup(reg->store, reg->index, &reg->model, &qr, qpool, 64, hits, &nh);
+	/* One line per person: aliases are records of the same person. */
+	int64_t ids[64];
+	size_t kept = 0;
+	for (size_t i = 0; r == 0 && i < nh && kept < MAX_SHOWN; i++) {
+		if (hits[i].probability < SHOW_MIN_PROBABILITY)
+			break;
+		int64_t id = strtoll(match_store_id(reg->store, hits[i].index), NULL, 10);
+		bool dup = false;
+		for (size_t k = 0; k < kept; k++)
+			dup |= ids[k] == id;
+		if (dup)
+			continue;
+		ids[kept] = id;
+		hits[kept] = hits[i];
+		kept++;
+	}
+	struct match_schema sc = *match_store_schema(reg->store);
+	pthread_rwlock_unlock(&reg->lock);
+	if (r < 0)
+		return r;
+	struct person_candidate *c = calloc(kept ? kept : 1, sizeof *c);
+	if (!c)
+		return ERR_NOMEM;
+	struct db *db;
+	if ((r = app_db(app, &db)) < 0) {
+		free(c);
+		return r;
+	}
+	for (size_t i = 0; i < kept && r == 0; i++) {
+		c[i].person_id = ids[i];
+		c[i].probability = hits[i].probability;
+		c[i].band = c[i].probability >= MATCH_LINK ? "likely" : c[i].probability >= MATCH_REVIEW ? "possible"
+													 : "unlikely";
+		r = load_candidate(app, db, &c[i]);
+		if (r == 0)
+			explain(&sc, &hits[i], q, &c[i]);
+	}
+	/* The worker saw these people: that is a read of their records. */
+	char detail[64];
+	snprintf(detail, sizeof detail, "candidates=%zu", kept);
+	if (r == 0 && (r = db_begin(db)) == 0) {
+		r = svc_audit_append(db, ctx, "person.match", "person", NULL, detail);
+		for (size_t i = 0; i < kept && r == 0; i++) {
+			char oid[24];
+			snprintf(oid, sizeof oid, "%lld", (long long)ids[i]);
+			r = svc_audit_append(db, ctx, "person.read", "person", oid, "via=match");
+		}
+		if (r == 0)
+			r = db_commit(db);
+		else
+			db_rollback(db);
+	}
+	if (r < 0) {
+		person_candidates_free(c, kept);
+		return r;
+	}
+	*ret = c;
+	*ret_n = kept;
+	return 0;
+}

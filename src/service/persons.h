@@ -1,0 +1,69 @@
+/* svc_persons: the children the agency knows, and the question every call
+ * starts with: is this child known already?
+ *
+ * Names, aliases and birth dates are sealed in the database. At start-up
+ * they are opened into an in-memory identity-resolution registry (src/match)
+ * that every new person joins at once; a lookup answers the best candidates
+ * with a probability and a per-field explanation, and only the fields a
+ * worker needs to recognise the child. Every lookup is audited. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/json.h"
+#include "match/match.h"
+#include "service/ctx.h"
+
+struct person_new {
+	const char *given_name, *family_name;
+	const char *const *aliases;
+	size_t naliases;
+	const char *dob; /* YYYY-MM-DD, or NULL */
+	int estimated_age; /* -1 when unknown; used when dob is NULL */
+	const char *sex, *town;
+	bool synthetic;
+};
+
+/* Record people (PERM_PERSONS_WRITE) in one transaction, audited as one
+ * record; each joins the registry. ret_first_id may be NULL. */
+int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_t n, struct field_errors *errs,
+		    int64_t *ret_first_id);
+
+/* How many people are recorded (PERM_PERSONS_WRITE). */
+int svc_persons_count(const struct svc_ctx *ctx, int64_t *ret);
+
+struct person_query {
+	const char *given_name, *family_name, *dob, *sex, *town;
+	int age; /* -1 when not given */
+};
+
+struct person_reason {
+	char field[32];
+	char level[48];
+	double weight;
+	char text[160];
+};
+
+struct person_candidate {
+	int64_t person_id;
+	char *given_name, *family_name, *dob; /* opened; dob may be NULL */
+	int age;                              /* now; -1 unknown */
+	char sex[8], town[64];
+	double probability;
+	const char *band; /* "likely", "possible", "unlikely" */
+	struct person_reason why[MATCH_MAX_FIELDS];
+	int nwhy;
+};
+
+/* The best candidates for a child described in a call (PERM_PERSONS_MATCH).
+ * Bad input goes to errs with ERR_INVAL. */
+int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, struct field_errors *errs,
+		      struct person_candidate **ret, size_t *ret_n);
+void person_candidates_free(struct person_candidate *c, size_t n);
+
+/* Open every person into the registry (server start-up). */
+int persons_registry_open(struct app *app, char *errmsg, size_t errsize);
+void persons_registry_close(struct app *app);
+size_t persons_registry_count(struct app *app);
