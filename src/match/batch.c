@@ -429,10 +429,16 @@ static void *work(void *arg)
 	size_t n = match_store_count(s), chunk = 1024;
 	const char *pool = match_store_pool(s);
 	uint32_t *cand = malloc(MAX_CAND * sizeof *cand);
-	if (!cand) {
+	uint32_t *seen = malloc((n ? n : 1) * sizeof *seen);
+	double max_w[MATCH_MAX_FIELDS];
+	match_model_bounds(w->m, max_w);
+	if (!cand || !seen) {
+		free(cand);
+		free(seen);
 		w->rc = ERR_NOMEM;
 		return NULL;
 	}
+	memset(seen, 0xff, (n ? n : 1) * sizeof *seen);
 	for (;;) {
 		pthread_mutex_lock(w->lock);
 		size_t start = *w->next;
@@ -446,24 +452,23 @@ static void *work(void *arg)
 			const struct match_rec *a = match_store_rec(s, (uint32_t)i);
 			if (a->dead || (w->o->link && a->source != 0))
 				continue;
-			size_t nc = match_candidates(w->ix, s, a, pool, cand, MAX_CAND);
+			size_t nc = match_candidates_batch(w->ix, s, (uint32_t)i, w->o->link, seen, cand, MAX_CAND);
 			for (size_t k = 0; k < nc; k++) {
 				uint32_t j = cand[k];
 				if (!wanted(s, w->o->link, (uint32_t)i, j))
 					continue;
 				uint8_t lv[MATCH_MAX_FIELDS];
-				match_compare(s, a, pool, match_store_rec(s, j), pool, lv);
-				double weight = match_weight(w->m, s, a, pool, lv, NULL);
+				double weight;
 				w->candidates++;
-				if (weight < w->min_weight)
+				if (!match_score_at_least(w->m, max_w, s, a, pool, match_store_rec(s, j), pool, w->min_weight,
+							  lv, &weight))
 					continue;
 				if (w->npairs == w->cap) {
 					size_t c = w->cap ? w->cap * 2 : 4096;
 					struct match_pair *p = realloc(w->pairs, c * sizeof *p);
 					if (!p) {
 						w->rc = ERR_NOMEM;
-						free(cand);
-						return NULL;
+						break;
 					}
 					w->pairs = p;
 					w->cap = c;
@@ -473,6 +478,7 @@ static void *work(void *arg)
 		}
 	}
 	free(cand);
+	free(seen);
 	return NULL;
 }
 
@@ -507,7 +513,7 @@ int match_batch(struct match_store *s, struct match_model *m, const struct match
 	t0 = clock_mono_us();
 	bar.what = "fitting";
 	bar_draw(&bar, 0, 1, false);
-	if ((rc = match_fit_indexed(s, ix, m, o->link, o->em_pairs)) < 0)
+	if ((rc = match_fit_indexed(s, ix, m, o->link, o->em_pairs)) < 0 || (rc = match_index_freeze(ix)) < 0)
 		goto out;
 	bar_draw(&bar, 1, 1, true);
 	ret->seconds_fit = seconds_since(t0);

@@ -17,6 +17,7 @@ struct match_index {
 	uint32_t *post_id, *post_next;
 	size_t npost, post_cap;
 	size_t key_cap; /* keys with more postings than this are not followed */
+	uint32_t *flat;  /* after freezing: postings of slot i at flat[head[i]..+count[i]] */
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -156,6 +157,7 @@ void match_index_free(struct match_index *ix)
 	free(ix->count);
 	free(ix->post_id);
 	free(ix->post_next);
+	free(ix->flat);
 	free(ix);
 }
 
@@ -233,6 +235,8 @@ static int add_posting(struct match_index *ix, uint64_t key, uint32_t id)
 
 int match_index_add(struct match_index *ix, const struct match_store *s, uint32_t i)
 {
+	if (ix->flat)
+		return ERR_INVAL;
 	const struct match_rec *r = match_store_rec(s, i);
 	uint64_t keys[MATCH_MAX_KEYS];
 	size_t n = match_keys(s, r, match_store_pool(s), keys);
@@ -255,6 +259,67 @@ int match_index_build(struct match_index *ix, const struct match_store *s)
 	return 0;
 }
 
+int match_index_freeze(struct match_index *ix)
+{
+	if (ix->flat)
+		return 0;
+	uint32_t *flat = malloc((ix->npost ? ix->npost : 1) * sizeof *flat);
+	if (!flat)
+		return ERR_NOMEM;
+	uint32_t at = 0;
+	for (size_t i = 0; i < ix->cap; i++) {
+		if (!ix->keys[i])
+			continue;
+		uint32_t start = at;
+		/* Chains run newest first; lay them out oldest first. */
+		at += ix->count[i];
+		uint32_t k = at;
+		for (uint32_t p = ix->head[i]; p != UINT32_MAX; p = ix->post_next[p])
+			flat[--k] = ix->post_id[p];
+		ix->head[i] = start;
+	}
+	free(ix->post_id);
+	free(ix->post_next);
+	ix->post_id = ix->post_next = NULL;
+	ix->post_cap = 0;
+	ix->flat = flat;
+	return 0;
+}
+
+size_t match_candidates_batch(const struct match_index *ix, const struct match_store *s, uint32_t i, bool link,
+			      uint32_t *seen, uint32_t *ret, size_t max)
+{
+	const struct match_rec *r = match_store_rec(s, i);
+	uint64_t keys[MATCH_MAX_KEYS];
+	size_t nk = match_keys(s, r, match_store_pool(s), keys), n = 0;
+	for (size_t k = 0; k < nk && n < max; k++) {
+		size_t slot = find_slot(ix, keys[k]);
+		if (!ix->keys[slot] || ix->count[slot] > ix->key_cap)
+			continue;
+		if (ix->flat) {
+			const uint32_t *p = ix->flat + ix->head[slot], *e = p + ix->count[slot];
+			for (; p < e && n < max; p++) {
+				uint32_t j = *p;
+				if ((!link && j <= i) || seen[j] == i)
+					continue;
+				seen[j] = i;
+				if (!match_store_rec(s, j)->dead)
+					ret[n++] = j;
+			}
+		} else {
+			for (uint32_t p = ix->head[slot]; p != UINT32_MAX && n < max; p = ix->post_next[p]) {
+				uint32_t j = ix->post_id[p];
+				if ((!link && j <= i) || seen[j] == i)
+					continue;
+				seen[j] = i;
+				if (!match_store_rec(s, j)->dead)
+					ret[n++] = j;
+			}
+		}
+	}
+	return n;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -270,6 +335,11 @@ size_t match_candidates(const struct match_index *ix, const struct match_store *
 		size_t i = find_slot(ix, keys[k]);
 		if (!ix->keys[i] || ix->count[i] > ix->key_cap)
 			continue;
+		if (ix->flat) {
+			for (uint32_t p = 0; p < ix->count[i] && n < max; p++)
+				ret[n++] = ix->flat[ix->head[i] + p];
+			continue;
+		}
 		for (uint32_t p = ix->head[i]; p != UINT32_MAX && n < max; p = ix->post_next[p])
 			ret[n++] = ix->post_id[p];
 	}

@@ -44,6 +44,8 @@ enum match_kind {
 const char *match_kind_name(enum match_kind k);
 int match_kind_parse(const char *s, enum match_kind *ret);
 
+struct match_model;
+
 struct match_schema {
 	int n;
 	enum match_kind kind[MATCH_MAX_FIELDS];
@@ -60,6 +62,7 @@ int match_schema_add(struct match_schema *s, enum match_kind kind, const char *l
 struct match_rec {
 	uint32_t off[MATCH_MAX_FIELDS]; /* normalised value in the pool; 0 = missing */
 	uint64_t aux[MATCH_MAX_FIELDS]; /* phonetic code, packed date, or age */
+	uint64_t nick[2];               /* nickname groups of the first given and family name, as bits */
 	uint32_t id_off;                /* external id in the pool */
 	uint8_t source;                 /* which file (linking), 0 or 1 */
 	bool dead;                      /* replaced by a newer version */
@@ -97,6 +100,20 @@ int match_prepare(struct match_store *s, const char *const *values, struct match
 void match_compare(const struct match_store *s, const struct match_rec *a, const char *pa,
 		   const struct match_rec *b, const char *pb, uint8_t levels[MATCH_MAX_FIELDS]);
 int match_levels(enum match_kind k);
+/* Only the given and family names (written either way round). */
+void match_compare_names(const struct match_store *s, const struct match_rec *a, const char *pa,
+			 const struct match_rec *b, const char *pb, uint8_t levels[MATCH_MAX_FIELDS]);
+/* The term-frequency bonus of exact agreement on value v of field f. */
+double match_tf_adjust(const struct match_model *m, int f, const char *v);
+
+/* Compare and score together, stopping as soon as the weight cannot reach
+ * min_weight: cheap, decisive fields first (dates, identifiers), names next,
+ * places last. true with *ret_weight and levels filled when it reaches it.
+ * max_w: each field's largest possible weight (match_model_bounds). */
+bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_MAX_FIELDS],
+			  const struct match_store *s, const struct match_rec *a, const char *pa,
+			  const struct match_rec *b, const char *pb, double min_weight,
+			  uint8_t levels[MATCH_MAX_FIELDS], double *ret_weight);
 /* A readable description of a level: "nickname", "day and month swapped". */
 const char *match_level_text(enum match_kind k, int level);
 
@@ -147,6 +164,8 @@ int match_model_tf(struct match_model *m, const struct match_store *s);
 double match_weight(const struct match_model *m, const struct match_store *s, const struct match_rec *a,
 		    const char *pa, const uint8_t levels[MATCH_MAX_FIELDS], double explain[MATCH_MAX_FIELDS]);
 double match_probability(double weight);
+/* Each field's largest possible weight, term-frequency bonus included. */
+void match_model_bounds(const struct match_model *m, double max_w[MATCH_MAX_FIELDS]);
 
 /* ---- blocking ---- */
 
@@ -170,6 +189,17 @@ int match_index_new(size_t cap, struct match_index **ret);
 void match_index_free(struct match_index *ix);
 int match_index_add(struct match_index *ix, const struct match_store *s, uint32_t i);
 int match_index_build(struct match_index *ix, const struct match_store *s);
+
+/* Lay the postings of each key side by side for fast reading; further
+ * adds are refused. For batch runs over a store that no longer grows. */
+int match_index_freeze(struct match_index *ix);
+
+/* The candidates of record i of the store for a batch: distinct live
+ * records j > i sharing a key (any j when link), at most max, in no
+ * particular order. seen is scratch of match_store_count() entries, all
+ * UINT32_MAX before the first call, owned by one thread. */
+size_t match_candidates_batch(const struct match_index *ix, const struct match_store *s, uint32_t i, bool link,
+			      uint32_t *seen, uint32_t *ret, size_t max);
 
 /* The candidates of a record: distinct live records sharing a key, at most
  * max. ret must hold max entries. */

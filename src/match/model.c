@@ -347,6 +347,26 @@ static double tf_adjust(const struct match_tf *t, const char *v)
 	return adj < -3 ? -3 : adj > 5 ? 5 : adj;
 }
 
+double match_tf_adjust(const struct match_model *m, int f, const char *v)
+{
+	return tf_adjust(m->tf[f], v);
+}
+
+void match_model_bounds(const struct match_model *m, double max_w[MATCH_MAX_FIELDS])
+{
+	for (int f = 0; f < MATCH_MAX_FIELDS; f++) {
+		max_w[f] = 0;
+		if (f >= m->n)
+			continue;
+		int L = match_levels(m->kind[f]);
+		for (int l = 1; l < L; l++) {
+			double w = m->w[f][l] + (l == 1 && m->tf[f] ? 5 : 0);
+			if (w > max_w[f])
+				max_w[f] = w;
+		}
+	}
+}
+
 double match_weight(const struct match_model *m, const struct match_store *s, const struct match_rec *a,
 		    const char *pa, const uint8_t levels[MATCH_MAX_FIELDS], double explain[MATCH_MAX_FIELDS])
 {

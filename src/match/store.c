@@ -234,16 +234,36 @@ static bool prepare_value(const struct match_schema *sc, int f, const char *raw,
 	}
 }
 
+/* The nickname groups of a name as bits of a 64-bit set: two names can
+ * be nicknames of one another only when their sets meet. */
+static uint64_t nick_bits(const char *name)
+{
+	uint32_t g[NICK_MAX_GROUPS];
+	size_t n = *name ? nick_groups(name, g) : 0;
+	uint64_t bits = 0;
+	for (size_t i = 0; i < n; i++)
+		bits |= UINT64_C(1) << ((g[i] * 2654435761u) >> 26);
+	return bits;
+}
+
 static int prepare_into(const struct match_store *s, const char *const *values, struct match_rec *r,
 			char **pool, size_t *len, size_t *cap, bool grow, int *ret_bad)
 {
 	memset(r, 0, sizeof *r);
 	if (ret_bad)
 		*ret_bad = -1;
+	bool given_done = false, family_done = false;
 	for (int f = 0; f < s->schema.n; f++) {
 		char out[NORM_MAX];
 		if (!prepare_value(&s->schema, f, values[f], out, sizeof out, &r->aux[f]) && ret_bad && *ret_bad < 0)
 			*ret_bad = f;
+		if (s->schema.kind[f] == MK_GIVEN && !given_done) {
+			r->nick[0] = nick_bits(out);
+			given_done = true;
+		} else if (s->schema.kind[f] == MK_FAMILY && !family_done) {
+			r->nick[1] = nick_bits(out);
+			family_done = true;
+		}
 		int rc = pool_put(pool, len, cap, grow, out, &r->off[f]);
 		if (rc < 0)
 			return rc;
@@ -327,13 +347,13 @@ const char *match_level_text(enum match_kind k, int level)
 		       : "?";
 }
 
-static int cmp_given(const char *a, const char *b, uint64_t pa, uint64_t pb)
+static int cmp_given(const char *a, const char *b, uint64_t pa, uint64_t pb, uint64_t na, uint64_t nb)
 {
 	if (!*a || !*b)
 		return 0;
 	if (strcmp(a, b) == 0)
 		return 1;
-	if (nick_equivalent(a, b))
+	if ((na & nb) && nick_equivalent(a, b))
 		return 2;
 	double jw = cmp_jaro_winkler(a, b);
 	if (jw >= 0.92)
@@ -469,6 +489,34 @@ static int cmp_ident(const char *a, const char *b)
 	return d <= 1 ? 2 : d == 2 ? 3 : 4;
 }
 
+void match_compare_names(const struct match_store *s, const struct match_rec *a, const char *pa,
+			 const struct match_rec *b, const char *pb, uint8_t levels[MATCH_MAX_FIELDS])
+{
+	const struct match_schema *sc = &s->schema;
+	int gi = -1, fi = -1;
+	for (int f = 0; f < sc->n; f++) {
+		const char *x = pa + a->off[f], *y = pb + b->off[f];
+		if (sc->kind[f] == MK_GIVEN) {
+			if (gi < 0)
+				gi = f;
+			levels[f] = (uint8_t)cmp_given(x, y, a->aux[f], b->aux[f], f == gi ? a->nick[0] : ~UINT64_C(0),
+						       f == gi ? b->nick[0] : ~UINT64_C(0));
+		} else if (sc->kind[f] == MK_FAMILY) {
+			if (fi < 0)
+				fi = f;
+			levels[f] = (uint8_t)cmp_family(x, y, a->aux[f], b->aux[f]);
+		}
+	}
+	if (gi >= 0 && fi >= 0 && levels[gi] > 1 && levels[fi] > 1) {
+		int g2 = cmp_given(pa + a->off[gi], pb + b->off[fi], a->aux[gi], b->aux[fi], a->nick[0], b->nick[1]);
+		int f2 = cmp_family(pa + a->off[fi], pb + b->off[gi], a->aux[fi], b->aux[gi]);
+		if (g2 && f2 && g2 + f2 < levels[gi] + levels[fi]) {
+			levels[gi] = (uint8_t)g2;
+			levels[fi] = (uint8_t)f2;
+		}
+	}
+}
+
 void match_compare(const struct match_store *s, const struct match_rec *a, const char *pa,
 		   const struct match_rec *b, const char *pb, uint8_t levels[MATCH_MAX_FIELDS])
 {
@@ -479,9 +527,10 @@ void match_compare(const struct match_store *s, const struct match_rec *a, const
 		int l = 0;
 		switch (sc->kind[f]) {
 		case MK_GIVEN:
-			l = cmp_given(x, y, a->aux[f], b->aux[f]);
 			if (gi < 0)
 				gi = f;
+			l = cmp_given(x, y, a->aux[f], b->aux[f], f == gi ? a->nick[0] : ~UINT64_C(0),
+				      f == gi ? b->nick[0] : ~UINT64_C(0));
 			break;
 		case MK_FAMILY:
 			l = cmp_family(x, y, a->aux[f], b->aux[f]);
@@ -502,11 +551,94 @@ void match_compare(const struct match_store *s, const struct match_rec *a, const
 	}
 	/* Given and family names written the other way round. */
 	if (gi >= 0 && fi >= 0 && levels[gi] > 1 && levels[fi] > 1) {
-		int g2 = cmp_given(pa + a->off[gi], pb + b->off[fi], a->aux[gi], b->aux[fi]);
+		int g2 = cmp_given(pa + a->off[gi], pb + b->off[fi], a->aux[gi], b->aux[fi], a->nick[0], b->nick[1]);
 		int f2 = cmp_family(pa + a->off[fi], pb + b->off[gi], a->aux[fi], b->aux[gi]);
 		if (g2 && f2 && g2 + f2 < levels[gi] + levels[fi]) {
 			levels[gi] = (uint8_t)g2;
 			levels[fi] = (uint8_t)f2;
 		}
 	}
+}
+
+/* ---- comparing and scoring with an early exit ---- */
+
+static int field_level(const struct match_store *s, const struct match_rec *a, const char *pa,
+		       const struct match_rec *b, const char *pb, int f)
+{
+	const char *x = pa + a->off[f], *y = pb + b->off[f];
+	switch (s->schema.kind[f]) {
+	case MK_DOB: return cmp_dob(s, a, b, f);
+	case MK_SEX: return !*x || !*y ? 0 : x[0] == y[0] ? 1 : 2;
+	case MK_TOWN: return cmp_simple(x, y, 0.90, 0, 3);
+	case MK_POSTCODE: return cmp_postcode(x, y);
+	case MK_ADDRESS: return cmp_simple(x, y, 0.90, 0.75, 4);
+	case MK_IDENT: return cmp_ident(x, y);
+	case MK_OTHER: return cmp_simple(x, y, 0.90, 0, 3);
+	default: return 0;
+	}
+}
+
+static int phase_of(enum match_kind k)
+{
+	switch (k) {
+	case MK_DOB:
+	case MK_IDENT:
+	case MK_SEX:
+	case MK_POSTCODE: return 0;
+	case MK_GIVEN:
+	case MK_FAMILY: return 1;
+	default: return 2;
+	}
+}
+
+bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_MAX_FIELDS],
+			  const struct match_store *s, const struct match_rec *a, const char *pa,
+			  const struct match_rec *b, const char *pb, double min_weight,
+			  uint8_t levels[MATCH_MAX_FIELDS], double *ret_weight)
+{
+	const struct match_schema *sc = &s->schema;
+	double remaining = 0;
+	for (int f = 0; f < sc->n; f++) {
+		levels[f] = 0;
+		if (max_w[f] > 0)
+			remaining += max_w[f];
+	}
+	double w = m->prior_w;
+	for (int phase = 0; phase < 3; phase++) {
+		if (phase == 1) {
+			/* Names, written either way round. */
+			uint8_t lv[MATCH_MAX_FIELDS];
+			match_compare_names(s, a, pa, b, pb, lv);
+			for (int f = 0; f < sc->n; f++) {
+				if (phase_of(sc->kind[f]) != 1)
+					continue;
+				levels[f] = lv[f];
+				double fw = levels[f] ? m->w[f][levels[f]] : 0;
+				if (levels[f] == 1 && m->tf[f])
+					fw += match_tf_adjust(m, f, pa + a->off[f]);
+				w += fw;
+				if (max_w[f] > 0)
+					remaining -= max_w[f];
+			}
+			if (w + remaining < min_weight)
+				return false;
+			continue;
+		}
+		for (int f = 0; f < sc->n; f++) {
+			if (phase_of(sc->kind[f]) != phase || sc->kind[f] == MK_AGE)
+				continue;
+			int l = field_level(s, a, pa, b, pb, f);
+			levels[f] = (uint8_t)l;
+			double fw = l ? m->w[f][l] : 0;
+			if (l == 1 && m->tf[f])
+				fw += match_tf_adjust(m, f, pa + a->off[f]);
+			w += fw;
+			if (max_w[f] > 0)
+				remaining -= max_w[f];
+			if (w + remaining < min_weight)
+				return false;
+		}
+	}
+	*ret_weight = w;
+	return w >= min_weight;
 }
