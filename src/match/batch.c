@@ -547,7 +547,7 @@ int match_batch(struct match_store *s, struct match_model *m, const struct match
 	if (rc == 0 && !(ret->pairs = malloc((total ? total : 1) * sizeof *ret->pairs)))
 		rc = ERR_NOMEM;
 	for (int t = 0; t < threads; t++) {
-		if (rc == 0) {
+		if (rc == 0 && w[t].npairs) {
 			memcpy(ret->pairs + ret->npairs, w[t].pairs, w[t].npairs * sizeof *ret->pairs);
 			ret->npairs += w[t].npairs;
 		}

@@ -101,6 +101,30 @@ size_t match_keys_typed(const struct match_store *s, const struct match_rec *r, 
 	}
 	if (pg && pf) /* phonetic names in either order: swapped names too */
 		ADD(3, pg < pf ? pg : pf, pg < pf ? pf : pg);
+	/* Each part of a compound family name with the given name: "Jasmine
+	 * Rivera" finds "Jasmine Rivera-Lopez". */
+	if (pg && strchr(family, ' ')) {
+		char buf[NORM_MAX];
+		const char *parts[4];
+		size_t len = strlen(family);
+		if (len < sizeof buf) {
+			memcpy(buf, family, len + 1);
+			size_t np = norm_split(buf, parts, 4);
+			for (size_t k = 0; k < np && k < 2 && n < MATCH_MAX_KEYS - 4; k++) {
+				char code[CMP_PHONETIC_MAX];
+				cmp_phonetic(parts[k], code);
+				uint64_t pc = 0;
+				for (int c = 0; c < 8 && code[c]; c++)
+					pc |= (uint64_t)(unsigned char)code[c] << (8 * c);
+				if (pc && pc != pf)
+					ADD(3, pg < pc ? pg : pc, pg < pc ? pc : pg);
+			}
+		}
+	}
+	/* The family name alone, for a caller who knows little else: only
+	 * names rarer than the cap are followed. */
+	if (*family && n < MATCH_MAX_KEYS)
+		ADD(15, hfam, 0);
 	if (*family && year)
 		ADD(4, hfam, (uint64_t)year);
 	if (pf && dob)

@@ -184,7 +184,7 @@ size_t match_keys_typed(const struct match_store *s, const struct match_rec *r, 
 
 struct match_index;
 
-/* Keys shared by more than cap records are not followed (0: default 256). */
+/* Keys shared by more than cap records are not followed (0: default 64). */
 int match_index_new(size_t cap, struct match_index **ret);
 void match_index_free(struct match_index *ix);
 int match_index_add(struct match_index *ix, const struct match_store *s, uint32_t i);

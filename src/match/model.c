@@ -59,11 +59,21 @@ void match_model_init(struct match_model *m, const struct match_schema *s)
 		int L = match_levels(s->kind[f]);
 		if (L < 2)
 			continue;
+		/* Agreement levels in order, then "different" (the last level,
+		 * but for birth dates, whose "age agrees" comes after it). */
+		int differ = s->kind[f] == MK_DOB ? 8 : L - 1;
 		double msum = 0, usum = 0;
 		for (int l = 1; l < L; l++) {
-			bool last = l == L - 1;
-			m->m[f][l] = last ? 0.02 : pow(0.4, l - 1);
-			m->u[f][l] = last ? 0.9 : 0.01 * pow(2.0, l - 1);
+			if (l == differ) {
+				m->m[f][l] = 0.02;
+				m->u[f][l] = 0.9;
+			} else if (s->kind[f] == MK_DOB && l == 9) {
+				m->m[f][l] = 0.3; /* age agrees */
+				m->u[f][l] = 0.06;
+			} else {
+				m->m[f][l] = pow(0.4, l - 1);
+				m->u[f][l] = 0.01 * pow(2.0, l - 1);
+			}
 			msum += m->m[f][l];
 			usum += m->u[f][l];
 		}

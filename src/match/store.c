@@ -489,6 +489,32 @@ static int cmp_ident(const char *a, const char *b)
 	return d <= 1 ? 2 : d == 2 ? 3 : 4;
 }
 
+/* One record has its names the other way round; which one is not known,
+ * so both readings are tried and the better kept: the same levels
+ * whichever record comes first. */
+static void compare_crosswise(const struct match_rec *a, const char *pa, const struct match_rec *b, const char *pb,
+			      int gi, int fi, uint8_t levels[MATCH_MAX_FIELDS])
+{
+	const char *ag = pa + a->off[gi], *af = pa + a->off[fi], *bg = pb + b->off[gi], *bf = pb + b->off[fi];
+	/* b is swapped: a's given against b's family name. */
+	int g1 = cmp_given(ag, bf, a->aux[gi], b->aux[fi], a->nick[0], b->nick[1]);
+	int f1 = cmp_family(af, bg, a->aux[fi], b->aux[gi]);
+	/* a is swapped: b's given against a's family name. */
+	int g2 = cmp_given(bg, af, b->aux[gi], a->aux[fi], b->nick[0], a->nick[1]);
+	int f2 = cmp_family(bf, ag, b->aux[fi], a->aux[gi]);
+	int best_g = levels[gi], best_f = levels[fi];
+	if (g1 && f1 && g1 + f1 < best_g + best_f) {
+		best_g = g1;
+		best_f = f1;
+	}
+	if (g2 && f2 && g2 + f2 < best_g + best_f) {
+		best_g = g2;
+		best_f = f2;
+	}
+	levels[gi] = (uint8_t)best_g;
+	levels[fi] = (uint8_t)best_f;
+}
+
 void match_compare_names(const struct match_store *s, const struct match_rec *a, const char *pa,
 			 const struct match_rec *b, const char *pb, uint8_t levels[MATCH_MAX_FIELDS])
 {
@@ -507,14 +533,8 @@ void match_compare_names(const struct match_store *s, const struct match_rec *a,
 			levels[f] = (uint8_t)cmp_family(x, y, a->aux[f], b->aux[f]);
 		}
 	}
-	if (gi >= 0 && fi >= 0 && levels[gi] > 1 && levels[fi] > 1) {
-		int g2 = cmp_given(pa + a->off[gi], pb + b->off[fi], a->aux[gi], b->aux[fi], a->nick[0], b->nick[1]);
-		int f2 = cmp_family(pa + a->off[fi], pb + b->off[gi], a->aux[fi], b->aux[gi]);
-		if (g2 && f2 && g2 + f2 < levels[gi] + levels[fi]) {
-			levels[gi] = (uint8_t)g2;
-			levels[fi] = (uint8_t)f2;
-		}
-	}
+	if (gi >= 0 && fi >= 0 && levels[gi] > 1 && levels[fi] > 1)
+		compare_crosswise(a, pa, b, pb, gi, fi, levels);
 }
 
 void match_compare(const struct match_store *s, const struct match_rec *a, const char *pa,
@@ -550,14 +570,8 @@ void match_compare(const struct match_store *s, const struct match_rec *a, const
 		levels[f] = (uint8_t)l;
 	}
 	/* Given and family names written the other way round. */
-	if (gi >= 0 && fi >= 0 && levels[gi] > 1 && levels[fi] > 1) {
-		int g2 = cmp_given(pa + a->off[gi], pb + b->off[fi], a->aux[gi], b->aux[fi], a->nick[0], b->nick[1]);
-		int f2 = cmp_family(pa + a->off[fi], pb + b->off[gi], a->aux[fi], b->aux[gi]);
-		if (g2 && f2 && g2 + f2 < levels[gi] + levels[fi]) {
-			levels[gi] = (uint8_t)g2;
-			levels[fi] = (uint8_t)f2;
-		}
-	}
+	if (gi >= 0 && fi >= 0 && levels[gi] > 1 && levels[fi] > 1)
+		compare_crosswise(a, pa, b, pb, gi, fi, levels);
 }
 
 /* ---- comparing and scoring with an early exit ---- */

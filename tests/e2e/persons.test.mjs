@@ -1,0 +1,260 @@
+// Persons: "is this child known?" through POST /api/v1/persons/match on the
+// demo registry (2,003 synthetic children) — who may ask, what a candidate
+// shows, nicknames, swapped birth dates and aliases, validation, the audit
+// of every lookup and of every candidate shown, names sealed at rest, and
+// key rotation.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { demoUsers, login, readJson } from '../lib/auth.mjs';
+import { assertProblem } from '../lib/http.mjs';
+import { ENGINE, cleanup, dbBytes, freshDb, initDb, run, startServer, testClock } from '../lib/server.mjs';
+
+after(cleanup);
+
+const MATCH = '/api/v1/persons/match';
+const CANDIDATE_KEYS = ['age', 'band', 'dob', 'explanation', 'family_name', 'given_name', 'person_id', 'probability', 'sex', 'town'];
+const REASON_KEYS = ['field', 'level', 'text', 'weight'];
+
+describe(`persons match (${ENGINE})`, { timeout: 60_000 }, () => {
+  let db;
+  let clock;
+  let server;
+  let demo;
+  const as = {}; // role -> Session
+
+  async function loginAll() {
+    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+  }
+
+  /** POST /api/v1/persons/match as a session (or with no session when s is null). */
+  function ask(s, body) {
+    if (!s) return fetch(`${server.url}${MATCH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return s.fetch(MATCH, { method: 'POST', body });
+  }
+
+  /** A search that must answer 200; resolves the body. */
+  async function search(body, s = as.careline) {
+    return readJson(await ask(s, body), 200, `search ${JSON.stringify(body)}`);
+  }
+
+  const describeHit = (c) => c && `${c.given_name} ${c.family_name} ${c.dob ?? `age ${c.age}`} ${c.town} p=${c.probability}`;
+
+  function assertKatherineFirst(body, what) {
+    const first = body.candidates[0];
+    assert.ok(first, `${what}: no candidates`);
+    assert.deepEqual(
+      { given_name: first.given_name, family_name: first.family_name, dob: first.dob },
+      { given_name: 'Katherine', family_name: 'Smith', dob: '2011-03-04' },
+      `${what}: first candidate is ${describeHit(first)}; all: ${body.candidates.map(describeHit).join('; ')}`);
+    return first;
+  }
+
+  /** Audit records of an action, newest first (admin). */
+  async function auditOf(action, extra = '') {
+    return (await as.admin.get(`/api/v1/audit?action=${action}&limit=500${extra}`)).records;
+  }
+
+  before(async () => {
+    // Ages and "in the future" are on the test clock's date.
+    clock = testClock('2026-11-28T15:00:00Z');
+    db = freshDb();
+    await initDb(db, { env: clock.env });
+    demo = await demoUsers(db, { env: clock.env });
+    server = await startServer({ db, env: clock.env });
+    await loginAll();
+    clock.check((await as.admin.get('/api/v1/audit?action=user.create&limit=1')).records[0].at, 'the time of a demo user.create record');
+  });
+  after(async () => {
+    if (server) assert.equal(await server.stop(), 0);
+  });
+
+  test('careline, hart and liaison may search; mdt, provider, trainer, analyst and admin get 403 and the denial is audited', async () => {
+    for (const role of ['careline', 'hart', 'liaison']) {
+      const body = await search({ given_name: 'Jasmine', family_name: 'Rivera-Lopez' }, as[role]);
+      assert.ok(Array.isArray(body.candidates), role);
+      assert.equal(body.registry_size, 2003, `${role}: the demo registry`);
+    }
+    for (const role of ['mdt', 'provider', 'trainer', 'analyst', 'admin']) {
+      const before = await auditOf('permission.denied', `&actor=demo-${role}`);
+      await assertProblem(await ask(as[role], { given_name: 'Jasmine', family_name: 'Rivera-Lopez' }), 403, role);
+      const denied = await auditOf('permission.denied', `&actor=demo-${role}`);
+      assert.equal(denied.length, before.length + 1, `${role}: one denial recorded`);
+      assert.match(denied[0].detail, /persons\.match/, `${role}: the denial names the permission`);
+    }
+  });
+
+  test('without a session the search is 401', async () => {
+    await assertProblem(await ask(null, { given_name: 'Katie', family_name: 'Smyth', age: 15 }), 401);
+  });
+
+  test('"Katie Smyth", about 15, finds Katherine Smith first, and the explanation says "nickname"', async () => {
+    const body = await search({ given_name: 'Katie', family_name: 'Smyth', age: 15 });
+    const kat = assertKatherineFirst(body, 'Katie Smyth 15');
+    assert.equal(kat.age, 15);
+    assert.equal(kat.sex, 'F');
+    assert.equal(kat.town, 'Hartford');
+    const nick = kat.explanation.find((e) => e.level === 'nickname');
+    assert.ok(nick, `an explanation entry of level "nickname": ${JSON.stringify(kat.explanation)}`);
+    assert.equal(nick.field, 'given name');
+    assert.match(nick.text, /Katie for Katherine/);
+    assert.ok(nick.weight > 0, 'a nickname counts for the match');
+  });
+
+  test('"Kathryn Smith" born 2011-04-03, F, Hartford finds Katherine first as "likely": day and month swapped', async () => {
+    const body = await search({ given_name: 'Kathryn', family_name: 'Smith', dob: '2011-04-03', sex: 'F', town: 'Hartford' });
+    const kat = assertKatherineFirst(body, 'Kathryn Smith 2011-04-03');
+    assert.equal(kat.band, 'likely');
+    assert.ok(kat.probability >= 0.95, `probability ${kat.probability}`);
+    const dob = kat.explanation.find((e) => e.field === 'birth date');
+    assert.ok(dob, `a birth date entry: ${JSON.stringify(kat.explanation)}`);
+    assert.equal(dob.level, 'day and month swapped');
+    assert.match(dob.text, /day and month swapped/);
+  });
+
+  test('"Kat Jones", an alias, finds Katherine Smith, shown under her own name', async () => {
+    const body = await search({ given_name: 'Kat', family_name: 'Jones' });
+    assertKatherineFirst(body, 'Kat Jones');
+    const ids = body.candidates.map((c) => c.person_id);
+    assert.equal(new Set(ids).size, ids.length, 'a person is listed once, aliases or not');
+  });
+
+  test('"Jasmine Rivera" born 2010-07-19 finds Jasmine Rivera-Lopez first: part of a compound name', async () => {
+    const { candidates } = await search({ given_name: 'Jasmine', family_name: 'Rivera', dob: '2010-07-19' });
+    const first = candidates[0];
+    assert.equal(`${first?.given_name} ${first?.family_name} ${first?.dob} ${first?.town}`, 'Jasmine Rivera-Lopez 2010-07-19 New Haven',
+      candidates.map(describeHit).join('; '));
+    assert.equal(first.explanation.find((e) => e.field === 'family name')?.level, 'part of a compound name', JSON.stringify(first.explanation));
+  });
+
+  test('a candidate carries exactly person_id, given_name, family_name, dob, age, sex, town, probability, band and explanation', async () => {
+    for (const q of [
+      { given_name: 'Katie', family_name: 'Smyth', age: 15 },
+      { given_name: 'Tyler', family_name: "O'Brien", age: 15 },
+      { family_name: 'Smith', town: 'Hartford' },
+    ]) {
+      const body = await search(q);
+      assert.deepEqual(Object.keys(body).sort(), ['candidates', 'registry_size']);
+      assert.ok(body.candidates.length > 0, JSON.stringify(q));
+      for (const c of body.candidates) {
+        assert.deepEqual(Object.keys(c).sort(), CANDIDATE_KEYS, `keys of ${describeHit(c)}`);
+        assert.ok(Number.isInteger(c.person_id) && c.person_id > 0);
+        assert.equal(typeof c.given_name, 'string');
+        assert.equal(typeof c.family_name, 'string');
+        assert.ok(c.dob === null || /^\d{4}-\d{2}-\d{2}$/.test(c.dob), `dob ${c.dob}`);
+        assert.ok(c.age === null || (Number.isInteger(c.age) && c.age >= 0 && c.age <= 26), `age ${c.age}`);
+        assert.ok(Array.isArray(c.explanation) && c.explanation.length > 0);
+        for (const e of c.explanation) {
+          assert.deepEqual(Object.keys(e).sort(), REASON_KEYS);
+          assert.equal(typeof e.weight, 'number');
+        }
+      }
+    }
+    // Tyler O'Brien is known by an age only: no birth date, his age now.
+    const tyler = (await search({ given_name: 'Tyler', family_name: "O'Brien", age: 15 })).candidates[0];
+    assert.deepEqual(
+      { given_name: tyler.given_name, family_name: tyler.family_name, dob: tyler.dob, age: tyler.age, sex: tyler.sex, town: tyler.town },
+      { given_name: 'Tyler', family_name: "O'Brien", dob: null, age: 15, sex: 'M', town: 'Waterbury' });
+    const kat = (await search({ given_name: 'Kat', family_name: 'Jones' })).candidates.find((c) => c.given_name === 'Katherine');
+    assert.ok(kat && !JSON.stringify(kat).includes('Kat Jones'), 'the alias is not shown');
+  });
+
+  test('at most 10 candidates, most probable first, each banded by its probability', async () => {
+    for (const q of [
+      { family_name: 'Smith', age: 15 },
+      { family_name: 'Smith', dob: '2011-03-04' },
+      { given_name: 'Jasmine', family_name: 'Rivera', dob: '2010-07-19' },
+    ]) {
+      const { candidates } = await search(q);
+      assert.ok(candidates.length >= 1 && candidates.length <= 10, `${JSON.stringify(q)}: ${candidates.length} candidates`);
+      const p = candidates.map((c) => c.probability);
+      assert.deepEqual(p, [...p].sort((a, b) => b - a), `${JSON.stringify(q)}: sorted by probability`);
+      for (const c of candidates) {
+        assert.ok(c.probability >= 0.01 && c.probability <= 1, `probability ${c.probability}`);
+        assert.equal(c.band, c.probability >= 0.95 ? 'likely' : c.probability >= 0.5 ? 'possible' : 'unlikely');
+      }
+      const ids = candidates.map((c) => c.person_id);
+      assert.equal(new Set(ids).size, ids.length, 'no one twice');
+    }
+    // The demo registry holds ten Smiths born in 2011 and another child born
+    // on 2011-03-04: more than ten candidates, ten shown.
+    assert.equal((await search({ family_name: 'Smith', dob: '2011-03-04' })).candidates.length, 10);
+  });
+
+  test('422 for a birth date in the future, no name at all, an unknown field, and an age of 40', async () => {
+    const cases = [
+      { what: 'a birth date in the future', body: { given_name: 'Katie', family_name: 'Smith', dob: '2026-12-25' }, field: 'dob' },
+      { what: 'a birth date that is no date', body: { given_name: 'Katie', dob: '2011-02-30' }, field: 'dob' },
+      { what: 'no name at all', body: { dob: '2011-03-04', town: 'Hartford' }, field: 'given_name' },
+      { what: 'empty names', body: { given_name: '', family_name: null, age: 15 }, field: 'given_name' },
+      { what: 'an unknown field', body: { given_name: 'Katie', address: '12 Main St' }, field: 'address' },
+      { what: 'an age of 40', body: { given_name: 'Katie', age: 40 }, field: 'age' },
+      { what: 'an age that is not a number', body: { given_name: 'Katie', age: '15' }, field: 'age' },
+    ];
+    for (const c of cases) {
+      const p = await assertProblem(await ask(as.careline, c.body), 422, c.what);
+      assert.equal(p.type, 'urn:hartline:problem:validation', c.what);
+      assert.ok(Array.isArray(p.errors) && p.errors.some((e) => e.field === c.field), `${c.what}: an error for ${c.field}: ${JSON.stringify(p.errors)}`);
+    }
+    // Today is not in the future.
+    await search({ given_name: 'Katie', dob: '2026-11-28' });
+  });
+
+  test('every search is audited as person.match, with one person.read per candidate shown', async () => {
+    const last = async (action) => (await auditOf(action))[0]?.seq ?? 0;
+    const since = Math.max(await last('person.match'), await last('person.read'));
+    const body = await search({ given_name: 'Katie', family_name: 'Smyth', age: 15 }, as.hart);
+    const shown = body.candidates.map((c) => String(c.person_id));
+    assert.ok(shown.length >= 1);
+
+    const matches = (await auditOf('person.match')).filter((r) => r.seq > since);
+    assert.equal(matches.length, 1, `one person.match: ${JSON.stringify(matches)}`);
+    assert.equal(matches[0].actor, 'demo-hart');
+    assert.equal(matches[0].detail, `candidates=${shown.length}`);
+
+    const reads = (await auditOf('person.read')).filter((r) => r.seq > since);
+    assert.deepEqual(reads.map((r) => r.object_id).sort(), [...shown].sort(), 'a person.read for each candidate shown, and no other');
+    for (const r of reads) {
+      assert.equal(r.actor, 'demo-hart');
+      assert.equal(r.object_type, 'person');
+      assert.equal(r.detail, 'via=match');
+    }
+
+    // A search that finds no one is still a search.
+    const none = await search({ given_name: 'Xqzzyv', family_name: 'Wrrbkl' }, as.hart);
+    assert.equal(none.candidates.length, 0);
+    const after = (await auditOf('person.match')).filter((r) => r.seq > since);
+    assert.equal(after.length, 2);
+    assert.equal(after[0].detail, 'candidates=0');
+    assert.equal((await auditOf('person.read')).filter((r) => r.seq > since).length, shown.length);
+  });
+
+  function assertSealed(what) {
+    const bytes = dbBytes(db);
+    assert.ok(bytes.length > 0, `${what}: read the stored bytes`);
+    assert.ok(bytes.includes('Waterbury') && bytes.includes('demo-careline'), `${what}: the towns and usernames are there in clear, so the right bytes were read`);
+    for (const secret of ['Katherine', 'Rivera-Lopez', '2011-03-04', 'Kat Jones', "O'Brien"]) {
+      assert.ok(!bytes.includes(secret), `${what}: "${secret}" is not stored in clear`);
+    }
+  }
+
+  test(`the ${ENGINE === 'sqlite' ? 'database file' : 'pg_dump'} holds no name, alias or birth date in clear`, () => {
+    assertSealed('after demo and searches');
+  });
+
+  test('after key rotate and a restart the search still finds Katherine, and the names stay sealed', async () => {
+    assert.equal(await server.stop(), 0);
+    server = null;
+    const r = await run(['key', 'rotate', '--db', db], { db, env: clock.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^key 2 is now current\b/);
+    server = await startServer({ db, env: clock.env });
+    await loginAll();
+    const body = await search({ given_name: 'Katie', family_name: 'Smyth', age: 15 });
+    assert.equal(body.registry_size, 2003);
+    assertKatherineFirst(body, 'after key rotate');
+    assertKatherineFirst(await search({ given_name: 'Kat', family_name: 'Jones' }), 'the alias after key rotate');
+    assertSealed('after key rotate');
+  });
+});
