@@ -34,6 +34,10 @@ const ACTION_LABELS = {
   'user.list': 'Listed the users',
   'user.locked': 'Account locked',
   'key.rotate': 'Rotated the keys',
+  'person.match': 'Searched for a child',
+  'person.read': 'Saw a child’s record',
+  'person.create': 'Recorded a child',
+  'person.import': 'Recorded children',
 };
 
 let ctx = { self: () => null, endSession: () => {} };

@@ -2,6 +2,7 @@
 // logging in and out, and the page for the person logged in.
 
 import { initAdmin, clearAdmin, showAdmin } from './admin.js';
+import { initFind, clearFind, showFind } from './find.js';
 import {
   $,
   api,
@@ -75,7 +76,13 @@ async function showConfig() {
 
 // ---------------------------------------------------------------- views
 
-const VIEW_TITLES = { login: 'Log in', home: 'Home', users: 'Users and audit' };
+const VIEW_TITLES = { login: 'Log in', home: 'Home', find: 'Find a child', users: 'Users and audit' };
+
+// The pages besides home, each with the permission it needs.
+const PAGES = [
+  { view: 'find', hash: '#find', perm: 'persons.match', heading: 'find-heading' },
+  { view: 'users', hash: '#users', perm: 'users.manage', heading: 'users-heading' },
+];
 
 function setView(view) {
   if (document.body.dataset.view !== view) say('page-error', '');
@@ -83,12 +90,13 @@ function setView(view) {
   $('loading').hidden = true;
   $('login-view').hidden = view !== 'login';
   $('home-view').hidden = view !== 'home';
+  $('find-view').hidden = view !== 'find';
   $('users-view').hidden = view !== 'users';
   $('regions-panel').hidden = view !== 'home';
-  // Only administrators have more than one page to go to.
-  $('nav').hidden = view === 'login' || !can('users.manage');
+  // The navigation shows when there is more than one page to go to.
+  $('nav').hidden = view === 'login' || !PAGES.some((p) => can(p.perm));
   $('account').hidden = view === 'login';
-  for (const [id, v] of [['nav-home', 'home'], ['nav-users', 'users']]) {
+  for (const [id, v] of [['nav-home', 'home'], ['nav-find', 'find'], ['nav-users', 'users']]) {
     if (v === view) $(id).setAttribute('aria-current', 'page');
     else $(id).removeAttribute('aria-current');
   }
@@ -97,14 +105,16 @@ function setView(view) {
 
 /** The view the address asks for, when the person may see it. */
 function routeView() {
-  return location.hash === '#users' && can('users.manage') ? 'users' : 'home';
+  const page = PAGES.find((p) => p.hash === location.hash);
+  return page && can(page.perm) ? page.view : 'home';
 }
 
 function route({ focus }) {
   const view = routeView();
   setView(view);
   if (view === 'users') showAdmin();
-  if (focus) $(view === 'users' ? 'users-heading' : 'home-heading').focus();
+  if (view === 'find') showFind();
+  if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
 // ---------------------------------------------------------------- session
@@ -123,6 +133,9 @@ function enterSession(user, csrf, permissions) {
   const admin = can('users.manage');
   $('nav-users-item').hidden = !admin;
   $('me-admin-link').hidden = !admin;
+  const find = can('persons.match');
+  $('nav-find-item').hidden = !find;
+  $('me-find-link').hidden = !find;
 }
 
 /** Forgets everything about the session and shows the login page. */
@@ -130,9 +143,11 @@ function leaveSession(message) {
   me = null;
   setCsrfToken(null);
   clearAdmin();
+  clearFind();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
   $('nav-users-item').hidden = true;
+  $('nav-find-item').hidden = true;
   showLogin({ message });
 }
 
@@ -228,8 +243,8 @@ async function start() {
 $('login-form').addEventListener('submit', logIn);
 $('logout').addEventListener('click', logOut);
 window.addEventListener('hashchange', () => {
-  // Only #home and #users are pages; other fragments are places on a page.
-  if (me && (location.hash === '#home' || location.hash === '#users' || location.hash === '')) route({ focus: true });
+  // Only #home, #find and #users are pages; other fragments are places on a page.
+  if (me && (location.hash === '#home' || location.hash === '' || PAGES.some((p) => p.hash === location.hash))) route({ focus: true });
 });
 $('jump-add').addEventListener('click', (e) => {
   e.preventDefault();
@@ -241,6 +256,7 @@ document.querySelector('.skip').addEventListener('click', (e) => {
   $('main').focus();
 });
 
+initFind();
 initAdmin({
   self: () => (me ? me.user : null),
   endSession: (message) => leaveSession(message),

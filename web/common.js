@@ -107,9 +107,18 @@ export function busy(button, label) {
 
 // The scope of a user in words: "Region 1 (Southwest)", "Team mdt-r1".
 let regionNames = new Map();
+let towns = [];
 
 export function setRegions(regions) {
   regionNames = new Map((regions || []).map((r) => [r.id, r.name]));
+  const all = new Set();
+  for (const r of regions || []) for (const o of r.offices || []) for (const t of o.towns || []) all.add(t);
+  towns = [...all].sort((a, b) => a.localeCompare(b, 'en'));
+}
+
+/** Every town the pack's area offices cover, sorted. */
+export function townsList() {
+  return towns.slice();
 }
 
 export function regionsList() {

@@ -26,6 +26,7 @@ const struct http_route http_routes[] = {
 	{"GET", "/app.js", h_static, HTTP_PUBLIC},
 	{"GET", "/common.js", h_static, HTTP_PUBLIC},
 	{"GET", "/admin.js", h_static, HTTP_PUBLIC},
+	{"GET", "/find.js", h_static, HTTP_PUBLIC},
 	{"GET", "/app.css", h_static, HTTP_PUBLIC},
 	{"GET", "/favicon.svg", h_static, HTTP_PUBLIC},
 };

@@ -1,4 +1,5 @@
 /* Blocking keys, the in-memory index over them, and lookup. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -388,8 +389,9 @@ static int hit_cmp(const void *a, const void *b)
 	return x->weight < y->weight ? 1 : x->weight > y->weight ? -1 : (x->index > y->index) - (x->index < y->index);
 }
 
-int match_lookup(const struct match_store *s, const struct match_index *ix, const struct match_model *m,
-		 const struct match_rec *q, const char *qpool, size_t max, struct match_hit *ret, size_t *ret_n)
+int match_lookup_floor(const struct match_store *s, const struct match_index *ix, const struct match_model *m,
+		       const struct match_rec *q, const char *qpool, double min_probability, size_t max,
+		       struct match_hit *ret, size_t *ret_n)
 {
 	enum { MAX_CANDIDATES = 4096 };
 	uint32_t *cand = malloc(MAX_CANDIDATES * sizeof *cand);
@@ -399,20 +401,36 @@ int match_lookup(const struct match_store *s, const struct match_index *ix, cons
 		free(hits);
 		return ERR_NOMEM;
 	}
-	size_t nc = match_candidates(ix, s, q, qpool, cand, MAX_CANDIDATES);
+	double max_w[MATCH_MAX_FIELDS];
+	match_model_bounds(m, max_w);
+	double floor_w = min_probability > 0 && min_probability < 1 ? log2(min_probability / (1 - min_probability))
+								   : -1e300;
+	size_t nc = match_candidates(ix, s, q, qpool, cand, MAX_CANDIDATES), nh = 0;
 	const char *pool = match_store_pool(s);
 	for (size_t i = 0; i < nc; i++) {
-		struct match_hit *h = &hits[i];
+		struct match_hit *h = &hits[nh];
+		const struct match_rec *b = match_store_rec(s, cand[i]);
+		double w;
+		if (!match_score_at_least(m, max_w, s, q, qpool, b, pool, floor_w, h->levels, &w))
+			continue;
 		h->index = cand[i];
-		match_compare(s, q, qpool, match_store_rec(s, cand[i]), pool, h->levels);
-		h->weight = match_weight(m, s, match_store_rec(s, cand[i]), pool, h->levels, h->field_w);
+		/* Weights for the explanation, from the candidate's side, as
+		 * the batch scores it. */
+		h->weight = match_weight(m, s, b, pool, h->levels, h->field_w);
 		h->probability = match_probability(h->weight);
+		nh++;
 	}
-	qsort(hits, nc, sizeof *hits, hit_cmp);
-	size_t n = nc < max ? nc : max;
+	qsort(hits, nh, sizeof *hits, hit_cmp);
+	size_t n = nh < max ? nh : max;
 	memcpy(ret, hits, n * sizeof *hits);
 	*ret_n = n;
 	free(cand);
 	free(hits);
 	return 0;
+}
+
+int match_lookup(const struct match_store *s, const struct match_index *ix, const struct match_model *m,
+		 const struct match_rec *q, const char *qpool, size_t max, struct match_hit *ret, size_t *ret_n)
+{
+	return match_lookup_floor(s, ix, m, q, qpool, 0, max, ret, ret_n);
 }

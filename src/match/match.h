@@ -253,6 +253,13 @@ struct match_hit {
 	double field_w[MATCH_MAX_FIELDS];
 };
 
+/* The best candidates for a query with a probability of at least
+ * min_probability, most probable first; candidates below are dropped as
+ * soon as their weight cannot reach it. */
+int match_lookup_floor(const struct match_store *s, const struct match_index *ix, const struct match_model *m,
+		       const struct match_rec *q, const char *qpool, double min_probability, size_t max,
+		       struct match_hit *ret, size_t *ret_n);
+
 /* The best candidates for a query, most probable first. */
 int match_lookup(const struct match_store *s, const struct match_index *ix, const struct match_model *m,
 		 const struct match_rec *q, const char *qpool, size_t max, struct match_hit *ret, size_t *ret_n);

@@ -319,8 +319,8 @@ int match_prepare(struct match_store *s, const char *const *values, struct match
 static const char *level_text[MK_COUNT][MATCH_MAX_LEVELS] = {
 	[MK_GIVEN] = {"missing", "exact", "nickname", "spelled alike", "sounds alike or close", "initial agrees",
 		      "different"},
-	[MK_FAMILY] = {"missing", "exact", "part of a compound name", "spelled alike", "sounds alike or close",
-		       "different"},
+	[MK_FAMILY] = {"missing", "exact", "same apart from spacing, or a compound part", "spelled alike",
+		       "sounds alike or close", "different"},
 	[MK_DOB] = {"missing", "exact", "day and month swapped", "one digit differs", "within a month",
 		    "same year", "a year apart", "2 to 5 years apart", "different", "age agrees"},
 	[MK_AGE] = {"missing"},

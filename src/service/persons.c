@@ -160,6 +160,8 @@ static int registry_put(struct person_registry *reg, int64_t id, const char *giv
 	{
 		if (r < 0 || !json_is_string(a))
 			continue;
+		/* "12a0": person 12's first alias; the id still reads as 12. */
+		snprintf(idbuf, sizeof idbuf, "%llda%zu", (long long)id, i);
 		v[F_GIVEN] = json_string_value(a);
 		/* An alias may be a whole name: "Kat Jones" */
 		char given2[NAME_MAX_LEN + 1], *sp;
@@ -469,7 +471,7 @@ static void explain(const struct match_schema *sc, const struct match_hit *h, co
 		if (!l || sc->kind[f] == MK_AGE)
 			continue;
 		struct person_reason *w = &c->why[c->nwhy++];
-		char field[32], level[48];
+		char field[32], level[64];
 		str_copy(field, sizeof field, sc->label[f]);
 		str_copy(level, sizeof level, match_level_text(sc->kind[f], l));
 		str_copy(w->field, sizeof w->field, field);
@@ -486,6 +488,15 @@ static void explain(const struct match_schema *sc, const struct match_hit *h, co
 	}
 }
 
+static bool valid_sex(const char *s)
+{
+	static const char *ok[] = {"F", "M", "X", "f", "m", "x", "female", "male", "Female", "Male"};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (strcmp(s, ok[i]) == 0)
+			return true;
+	return false;
+}
+
 int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, struct field_errors *errs,
 		      struct person_candidate **ret, size_t *ret_n)
 {
@@ -495,9 +506,17 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 	struct app *app = ctx->app;
 	if (!app->registry)
 		return ERR_BUSY;
-	bool any = (q->given_name && *q->given_name) || (q->family_name && *q->family_name);
-	if (!any)
+	bool given = q->given_name && *q->given_name, family = q->family_name && *q->family_name;
+	bool when = (q->dob && *q->dob) || q->age >= 0;
+	if (!given && !family)
 		field_error_add(errs, "given_name", "a given or a family name is needed");
+	else if (!family && !when)
+		field_error_add(errs, "family_name",
+				"a given name alone fits too many children: add the family name, or a birth date or age");
+	if (q->dob && *q->dob && q->age >= 0)
+		field_error_add(errs, "age", "give a birth date or an age, not both");
+	if (q->sex && *q->sex && !valid_sex(q->sex))
+		field_error_add(errs, "sex", "F, M, X, or leave it empty");
 	if (!valid_name(q->given_name))
 		field_error_add(errs, "given_name", "at most %d characters", NAME_MAX_LEN);
 	if (!valid_name(q->family_name))
@@ -525,9 +544,11 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 	pthread_rwlock_rdlock(&reg->lock);
 	r = match_prepare(reg->store, v, &qr, qpool, sizeof qpool);
 	if (r == 0)
-		r = match_lookup(reg->store, reg->index, &reg->model, &qr, qpool, 64, hits, &nh);
+		r = match_lookup_floor(reg->store, reg->index, &reg->model, &qr, qpool, SHOW_MIN_PROBABILITY, 64, hits,
+				       &nh);
 	/* One line per person: aliases are records of the same person. */
 	int64_t ids[64];
+	char alias[64][96];
 	size_t kept = 0;
 	for (size_t i = 0; r == 0 && i < nh && kept < MAX_SHOWN; i++) {
 		if (hits[i].probability < SHOW_MIN_PROBABILITY)
@@ -539,6 +560,10 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 		if (dup)
 			continue;
 		ids[kept] = id;
+		alias[kept][0] = '\0';
+		if (strchr(match_store_id(reg->store, hits[i].index), 'a'))
+			snprintf(alias[kept], sizeof alias[kept], "%s %s", match_store_value(reg->store, hits[i].index, F_GIVEN),
+				 match_store_value(reg->store, hits[i].index, F_FAMILY));
 		hits[kept] = hits[i];
 		kept++;
 	}
@@ -562,6 +587,15 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 		r = load_candidate(app, db, &c[i]);
 		if (r == 0)
 			explain(&sc, &hits[i], q, &c[i]);
+		if (r == 0 && alias[i][0] && c[i].nwhy < MATCH_MAX_FIELDS) {
+			/* The names above were compared with an alias on file, not
+			 * with the name the child is recorded under. */
+			struct person_reason *w = &c[i].why[c[i].nwhy++];
+			str_copy(w->field, sizeof w->field, "alias");
+			str_copy(w->level, sizeof w->level, "matched an alias on file");
+			w->weight = 0;
+			snprintf(w->text, sizeof w->text, "names compared with the alias on file \"%.80s\"", alias[i]);
+		}
 	}
 	/* The worker saw these people: that is a read of their records. */
 	char detail[64];

@@ -41,7 +41,7 @@ struct person_query {
 
 struct person_reason {
 	char field[32];
-	char level[48];
+	char level[64];
 	double weight;
 	char text[160];
 };

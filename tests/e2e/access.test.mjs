@@ -30,6 +30,7 @@ const EXPECTED = {
   'GET /app.js': 'public',
   'GET /common.js': 'public',
   'GET /admin.js': 'public',
+  'GET /find.js': 'public',
   'GET /app.css': 'public',
   'GET /favicon.svg': 'public',
 };

@@ -1,0 +1,319 @@
+// "Find a child": is the child a caller speaks of already known? A search of
+// the registry by name, birth date or age, sex and town; the candidates come
+// back most probable first, each with the reasons for and against.
+
+import { $, api, busy, getTimeZone, h, problemText, say, srOnly, townsList } from './common.js';
+
+const FIELDS = ['given_name', 'family_name', 'dob', 'age', 'sex', 'town'];
+
+const BANDS = {
+  likely: 'Likely match',
+  possible: 'Possible match',
+  unlikely: 'Unlikely match',
+};
+
+const SEX_LABELS = { F: 'Female', M: 'Male', X: 'X' };
+
+let generation = 0; // bumped by clearFind(): late answers for a past session or search are dropped
+let townsFilled = 0;
+
+export function initFind() {
+  $('find-form').addEventListener('submit', search);
+  $('find-clear').addEventListener('click', () => {
+    clearFind();
+    $('find-given_name').focus();
+  });
+}
+
+/** Shows the page: the towns for the datalist and the latest possible birth date. */
+export function showFind() {
+  const towns = townsList();
+  if (towns.length !== townsFilled) {
+    $('find-towns').replaceChildren(...towns.map((t) => h('option', { value: t })));
+    townsFilled = towns.length;
+  }
+  $('find-dob').max = today();
+}
+
+/** Forgets the search and its results (Clear, and at logout). */
+export function clearFind() {
+  generation++;
+  $('find-form').reset();
+  clearFieldErrors();
+  say('find-error', '');
+  say('find-announce', '');
+  $('find-results').hidden = true;
+  $('find-body').replaceChildren();
+  $('find-query').textContent = '';
+  $('find-summary').textContent = '';
+  $('find-legend').hidden = true;
+  $('find-outcome').hidden = true;
+}
+
+// ---------------------------------------------------------------- dates and words
+
+/** Today as YYYY-MM-DD in the agency's time zone. */
+function today() {
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: getTimeZone(), year: 'numeric', month: '2-digit', day: '2-digit' })
+      .format(new Date());
+  } catch {
+    return new Date().toISOString().slice(0, 10);
+  }
+}
+
+/** "2011-03-04" as "Mar 4, 2011": the month in words, so day and month cannot be misread. */
+function formatDate(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
+  if (!m) return iso || '';
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' }).format(d);
+}
+
+const count = (n) => Number(n).toLocaleString('en-US');
+const children = (n) => `${count(n)} ${n === 1 ? 'child' : 'children'}`;
+
+/** A probability as shown and as spoken: never "100%" nor "0%". */
+function percent(p) {
+  const n = Number(p) || 0;
+  if (n >= 0.995) return { text: '>99%', spoken: 'more than 99%' };
+  if (n < 0.01) return { text: '<1%', spoken: 'less than 1%' };
+  const v = `${Math.round(n * 100)}%`;
+  return { text: v, spoken: v };
+}
+
+// The server's reasons, where a fuller sentence helps at the phone.
+const REASONS = {
+  dob: { 'in the future': 'This birth date is in the future: check it with the caller.' },
+  age: { 'from 0 to 25': 'Give an age from 0 to 25.' },
+  given_name: { 'a given or a family name is needed': 'Enter a given name, a family name or both.' },
+};
+
+function reasonText(e) {
+  const known = REASONS[e.field] && REASONS[e.field][String(e.reason || '').trim()];
+  return known || sentence(e.reason);
+}
+
+function sentence(text) {
+  const s = String(text || '').trim();
+  if (!s) return '';
+  const t = s.charAt(0).toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+function fullName(given, family) {
+  return [given, family].filter((x) => x && String(x).trim()).join(' ');
+}
+
+/** What was searched for, in words: "Katie Smyth · about 15 · Hartford". */
+function queryText(q) {
+  const parts = [];
+  const name = fullName(q.given_name, q.family_name);
+  if (name) parts.push(`“${name}”`);
+  if (q.dob) parts.push(`born ${formatDate(q.dob)}`);
+  if (q.age !== undefined) parts.push(`about ${q.age}`);
+  if (q.sex) parts.push(SEX_LABELS[q.sex] ? SEX_LABELS[q.sex].toLowerCase() : q.sex);
+  if (q.town) parts.push(q.town);
+  return parts.join(' · ');
+}
+
+// ---------------------------------------------------------------- field errors
+
+const control = (field) => $(`find-${field}`);
+
+function clearFieldErrors() {
+  for (const f of FIELDS) {
+    const slot = $(`find-${f}-error`);
+    if (slot) slot.textContent = '';
+    control(f).removeAttribute('aria-invalid');
+  }
+  for (const el of document.querySelectorAll('#find-form .has-error')) el.classList.remove('has-error');
+}
+
+/** Puts each reason beside its field; returns the reasons that have no field here. */
+function showFieldErrors(errors) {
+  const loose = [];
+  let first = null;
+  for (const e of errors) {
+    const el = FIELDS.includes(e.field) ? control(e.field) : null;
+    const slot = el ? $(`find-${e.field}-error`) : null;
+    if (!el || !slot) {
+      loose.push(e);
+      continue;
+    }
+    const text = reasonText(e);
+    if (!slot.textContent.includes(text)) slot.textContent = slot.textContent ? `${slot.textContent} ${text}` : text;
+    el.setAttribute('aria-invalid', 'true');
+    el.closest('.field').classList.add('has-error');
+    if (!first) first = el;
+  }
+  return { first, loose };
+}
+
+function reportErrors(errors) {
+  const { first, loose } = showFieldErrors(errors);
+  const n = errors.length - loose.length;
+  const parts = [];
+  if (n) parts.push(n === 1 ? 'One field needs attention.' : `${n} fields need attention.`);
+  for (const e of loose) parts.push(sentence(e.field ? `${e.field}: ${e.reason}` : e.reason));
+  say('find-error', `Nothing was searched. ${parts.join(' ')}`);
+  if (first) first.focus();
+}
+
+// ---------------------------------------------------------------- the search
+
+/** The request body from the form, and the mistakes a request need not be sent for. */
+function readForm() {
+  const q = {};
+  const errors = [];
+  const given = $('find-given_name').value.trim();
+  const family = $('find-family_name').value.trim();
+  if (given) q.given_name = given;
+  if (family) q.family_name = family;
+  if (!given && !family) errors.push({ field: 'given_name', reason: 'Enter a given name, a family name or both.' });
+
+  const dobEl = $('find-dob');
+  const ageEl = $('find-age');
+  const ageText = ageEl.value.trim();
+  if (dobEl.validity.badInput) errors.push({ field: 'dob', reason: 'Enter the whole birth date (month, day and year), or clear it.' });
+  else if (dobEl.value) q.dob = dobEl.value;
+  if (ageEl.validity.badInput || (ageText && !/^\d{1,3}$/.test(ageText))) {
+    errors.push({ field: 'age', reason: 'Enter the age as a whole number of years, from 0 to 25.' });
+  } else if (ageText) {
+    q.age = Number.parseInt(ageText, 10);
+  }
+  if (q.dob && q.age !== undefined) {
+    errors.push({ field: 'age', reason: 'Give a birth date or an age, not both: clear one of them.' });
+  }
+
+  const sex = $('find-sex').value;
+  if (sex) q.sex = sex;
+  const town = $('find-town').value.trim();
+  if (town) q.town = town;
+  return { q, errors };
+}
+
+async function search(event) {
+  event.preventDefault();
+  const submit = $('find-submit');
+  if (submit.disabled) return;
+  clearFieldErrors();
+  say('find-error', '');
+  say('find-announce', '');
+  // The results shown belong to the last search; a new one replaces them.
+  $('find-results').hidden = true;
+  const { q, errors } = readForm();
+  if (errors.length) {
+    reportErrors(errors);
+    return;
+  }
+
+  const gen = ++generation;
+  const form = $('find-form');
+  const results = $('find-results');
+  const hadFocus = document.activeElement;
+  form.setAttribute('aria-busy', 'true');
+  results.setAttribute('aria-busy', 'true');
+  const done = busy(submit, 'Searching…');
+  const r = await api('POST', '/api/v1/persons/match', q);
+  form.removeAttribute('aria-busy');
+  results.removeAttribute('aria-busy');
+  done();
+  if (gen !== generation) return;
+  // The busy button lost the focus; give it back where the worker was.
+  if (document.activeElement === document.body || document.activeElement === null) {
+    (hadFocus && hadFocus !== document.body && !hadFocus.disabled ? hadFocus : submit).focus();
+  }
+
+  if (r.ok && r.body && Array.isArray(r.body.candidates)) {
+    showResults(q, r.body);
+    return;
+  }
+  if (r.status === 422 && r.body && Array.isArray(r.body.errors) && r.body.errors.length) {
+    reportErrors(r.body.errors);
+  } else if (r.status !== 401) {
+    say('find-error', problemText(r, 'The search could not be done'));
+  }
+}
+
+// ---------------------------------------------------------------- results
+
+function showResults(q, body) {
+  const list = body.candidates;
+  const size = Number(body.registry_size) || 0;
+  $('find-results').hidden = false;
+  $('find-query').textContent = `You searched for ${queryText(q)}.`;
+  const outcome = $('find-outcome');
+  const table = $('find-table-wrap');
+  if (!list.length) {
+    outcome.hidden = false;
+    table.hidden = true;
+    $('find-body').replaceChildren();
+    $('find-outcome-text').textContent = 'No known child matches; this looks like a new child.';
+    const nameOnly = !q.dob && q.age === undefined;
+    $('find-outcome-more').textContent = nameOnly
+      ? `Searched ${children(size)}. Only a name was given: a birth date or an age, if the caller knows one, can find a child recorded under another spelling.`
+      : `Searched ${children(size)}.`;
+    $('find-summary').textContent = '';
+    $('find-legend').hidden = true;
+    say('find-announce', `No known child matches; this looks like a new child. Searched ${children(size)}.`);
+    return;
+  }
+  outcome.hidden = true;
+  table.hidden = false;
+  const first = list[0];
+  const lead = list.length === 1 ? '1 known child may be this child.' : `${list.length} known children may be this child, most probable first.`;
+  $('find-summary').replaceChildren(h('strong', {}, lead), ` Searched ${children(size)}.`);
+  $('find-legend').hidden = false;
+  $('find-body').replaceChildren(...list.map(candidateRow));
+  const p = percent(first.probability);
+  say('find-announce',
+    `${lead} First: ${fullName(first.given_name, first.family_name) || 'no name on file'}, ${(BANDS[first.band] || first.band || '').toLowerCase()}, ${p.spoken}. Searched ${children(size)}.`);
+}
+
+function none(text = 'Not recorded') {
+  return h('span', { className: 'none' }, text);
+}
+
+function candidateRow(c) {
+  const name = fullName(c.given_name, c.family_name);
+  const band = BANDS[c.band] ? c.band : 'unlikely';
+  const p = percent(c.probability);
+  const steps = Math.max(1, Math.min(20, Math.round((Number(c.probability) || 0) * 20)));
+
+  let born;
+  if (c.dob) {
+    born = h('span', {}, h('span', { className: 'nowrap' }, formatDate(c.dob)),
+      Number.isInteger(c.age) ? h('span', { className: 'sub' }, `age ${c.age}`) : null);
+  } else if (Number.isInteger(c.age)) {
+    born = h('span', {}, `About ${c.age}`, h('span', { className: 'sub' }, 'no birth date on file'));
+  } else {
+    born = none();
+  }
+
+  const why = (Array.isArray(c.explanation) ? c.explanation : []).map((w) => {
+    const weight = Number(w.weight) || 0;
+    const kind = weight > 0 ? 'for' : weight < 0 ? 'against' : 'neutral';
+    const sign = kind === 'for' ? '+' : kind === 'against' ? '−' : '·';
+    const spoken = kind === 'for' ? 'For: ' : kind === 'against' ? 'Against: ' : '';
+    return h('li', { className: `why-${kind}` },
+      h('span', { className: 'sign', 'aria-hidden': 'true' }, sign),
+      h('span', {}, spoken ? srOnly(spoken) : null, w.text || `${w.field}: ${w.level}`));
+  });
+
+  return h('tr', { className: `cand band-${band}`, dataset: { personId: String(c.person_id) } },
+    h('th', { scope: 'row', dataset: { label: 'Child' } },
+      h('span', {}, h('span', { className: 'cand-name' }, name || 'No name on file'),
+        h('span', { className: 'sub' }, `Record ${c.person_id}`))),
+    h('td', { dataset: { label: 'Born' } }, born),
+    h('td', { dataset: { label: 'Sex' } }, c.sex ? (SEX_LABELS[c.sex] || c.sex) : none()),
+    h('td', { dataset: { label: 'Town' } }, c.town || none()),
+    h('td', { className: 'match', dataset: { label: 'Match' } },
+      h('span', { className: 'match-box' },
+        h('span', { className: 'match-top' },
+          h('strong', { className: 'pct' }, h('span', { 'aria-hidden': 'true' }, p.text), srOnly(p.spoken)),
+          h('span', { className: `badge badge-${band}` }, BANDS[band])),
+        h('span', { className: 'bar', 'aria-hidden': 'true' }, h('span', { className: `bar-fill fill-${steps}` })))),
+    h('td', { className: 'why-cell', dataset: { label: 'Why' } },
+      why.length ? h('ul', { className: 'why' }, why) : none('No reasons given')));
+}
