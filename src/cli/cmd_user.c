@@ -300,6 +300,17 @@ static void demo_password(char *out, size_t size)
 		 words[r[3] % nw], (unsigned)(r[4] % 100));
 }
 
+/* "rivera-lopez" -> "Rivera-Lopez", "new haven" -> "New Haven". */
+static void title_case(char *s)
+{
+	bool start = true;
+	for (; *s; s++) {
+		if (start && *s >= 'a' && *s <= 'z')
+			*s = (char)(*s - 'a' + 'A');
+		start = *s == ' ' || *s == '-' || *s == '\'';
+	}
+}
+
 /* Synthetic children for the demo registry: a few with histories the
  * quick start mentions, and generated ones (docs/generator.md). */
 static int demo_persons(struct app *app)
@@ -348,8 +359,11 @@ static int demo_persons(struct app *app)
 	/* rec_id,given_name,family_name,dob,age,sex,town,... */
 	while (n < cap && csv_next(r, ncols, &row) == 1) {
 		size_t k = n * 5;
-		for (int c = 0; c < 5; c++)
+		for (int c = 0; c < 5; c++) {
 			keep[k + (size_t)c] = strdup(row.fields[1 + (c < 2 ? c : c == 2 ? 2 : c == 3 ? 4 : 5)]);
+			if (keep[k + (size_t)c] && c != 2 && c != 3)
+				title_case(keep[k + (size_t)c]);
+		}
 		p[n].given_name = keep[k];
 		p[n].family_name = keep[k + 1];
 		p[n].dob = *keep[k + 2] ? keep[k + 2] : NULL;
