@@ -135,6 +135,15 @@ int h_users_get(struct http_req *req, struct http_resp *resp);
 int h_users_update(struct http_req *req, struct http_resp *resp);
 int h_audit_list(struct http_req *req, struct http_resp *resp);
 int h_persons_match(struct http_req *req, struct http_resp *resp);
+int h_intake_create(struct http_req *req, struct http_resp *resp);
+int h_intake_list(struct http_req *req, struct http_resp *resp);
+int h_intake_get(struct http_req *req, struct http_resp *resp);
+int h_intake_candidates(struct http_req *req, struct http_resp *resp);
+int h_intake_link(struct http_req *req, struct http_resp *resp);
+int h_intake_dispose(struct http_req *req, struct http_resp *resp);
+int h_intake_screen(struct http_req *req, struct http_resp *resp);
+int h_notifications(struct http_req *req, struct http_resp *resp);
+int h_notification_read(struct http_req *req, struct http_resp *resp);
 
 int h_healthz(struct http_req *req, struct http_resp *resp);
 int h_config(struct http_req *req, struct http_resp *resp);

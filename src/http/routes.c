@@ -22,6 +22,17 @@ const struct http_route http_routes[] = {
 
 	{"POST", "/api/v1/persons/match", h_persons_match, HTTP_JSON_BODY},
 
+	{"POST", "/api/v1/intakes", h_intake_create, HTTP_JSON_BODY},
+	{"GET", "/api/v1/intakes", h_intake_list, 0},
+	{"GET", "/api/v1/intakes/{id}", h_intake_get, 0},
+	{"GET", "/api/v1/intakes/{id}/children/{child}/candidates", h_intake_candidates, 0},
+	{"POST", "/api/v1/intakes/{id}/children/{child}/link", h_intake_link, HTTP_JSON_BODY},
+	{"POST", "/api/v1/intakes/{id}/screenings", h_intake_screen, HTTP_JSON_BODY},
+	{"POST", "/api/v1/intakes/{id}/disposition", h_intake_dispose, HTTP_JSON_BODY},
+
+	{"GET", "/api/v1/notifications", h_notifications, 0},
+	{"POST", "/api/v1/notifications/{id}/read", h_notification_read, 0},
+
 	{"GET", "/", h_static, HTTP_PUBLIC},
 	{"GET", "/app.js", h_static, HTTP_PUBLIC},
 	{"GET", "/common.js", h_static, HTTP_PUBLIC},

@@ -33,6 +33,9 @@ static const struct {
 	[PERM_KEYS_ROTATE] = {"keys.rotate", R(ROLE_ADMIN)},
 	[PERM_PERSONS_MATCH] = {"persons.match", R(ROLE_CARELINE) | R(ROLE_HART) | R(ROLE_LIAISON)},
 	[PERM_PERSONS_WRITE] = {"persons.write", R(ROLE_CARELINE) | R(ROLE_HART)},
+	[PERM_INTAKE_WRITE] = {"intakes.write", R(ROLE_CARELINE) | R(ROLE_HART)},
+	[PERM_INTAKE_READ] = {"intakes.read", R(ROLE_CARELINE) | R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_INTAKE_DISPOSE] = {"intakes.dispose", R(ROLE_CARELINE) | R(ROLE_HART)},
 };
 
 const char *role_name(enum role r)

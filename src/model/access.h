@@ -30,6 +30,9 @@ enum perm {
 	PERM_KEYS_ROTATE,  /* re-seal everything under a new key */
 	PERM_PERSONS_MATCH, /* ask whether a child is known (identity resolution) */
 	PERM_PERSONS_WRITE, /* record a child */
+	PERM_INTAKE_WRITE,  /* record and screen a report */
+	PERM_INTAKE_READ,   /* read reports (a liaison: of its region) */
+	PERM_INTAKE_DISPOSE, /* decide what happens to a report */
 	PERM_COUNT
 };
 

@@ -1,6 +1,7 @@
 #include "model/pack.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +16,9 @@
 #define PACK_FILE_CAP ((size_t)4 << 20)
 #define PACK_MAX_MINUTES 525600 /* one year */
 #define PACK_ZONEINFO "/usr/share/zoneinfo"
+#define PACK_MAX_RULE_COUNT 100 /* most a rule's min, clear_count or possible_count may be */
+#define PACK_MIN_MINOR_AGE 1
+#define PACK_MAX_MINOR_AGE 25
 
 /* Paths inside the pack ("regions[2].offices[0].towns[3]") and values quoted
  * in reasons are bounded; a longer one is cut and ends in "...". */
@@ -27,18 +31,44 @@ static const char *const required_deadlines[] = {
 	"return_rescreen",        "intake_disposition",
 };
 
+/* The other parts of the program rely on these dispositions by id. */
+static const char *const required_dispositions[] = {
+	"accepted_hart",
+	"information_referral",
+	"screened_out",
+	"forwarded",
+};
+
 static const char *const root_keys[] = {
-	"pack",     "regions",  "referral_sources", "vulnerabilities", "trafficking_types",
-	"services", "deadlines", NULL,
+	"pack",     "regions",   "referral_sources",      "vulnerabilities", "trafficking_types",
+	"services", "deadlines", "screening_instruments", "dispositions",    "law",
+	"commercial_sex_concerns", NULL,
 };
 static const char *const pack_keys[] = {
-	"id", "version", "name", "short_name", "jurisdiction", "time_zone", "hotline", "notes", NULL,
+	"id", "version", "name", "short_name", "jurisdiction", "time_zone", "hotline", "default_screening", "notes", NULL,
 };
 static const char *const hotline_keys[] = {"name", "phone", NULL};
 static const char *const region_keys[] = {"id", "name", "offices", NULL};
 static const char *const office_keys[] = {"id", "name", "region", "towns", NULL};
 static const char *const item_keys[] = {"id", "name", "description", NULL};
 static const char *const deadline_keys[] = {"id", "name", "minutes", "basis", NULL};
+static const char *const indicator_instrument_keys[] = {
+	"id", "version", "name", "description", "kind", "ratings", "domains", "rules", NULL,
+};
+static const char *const yes_no_instrument_keys[] = {
+	"id", "version", "name", "description", "kind", "items", "positive_at", NULL,
+};
+static const char *const domain_keys[] = {"id", "name", "indicators", NULL};
+static const char *const question_keys[] = {"id", "text", NULL};
+static const char *const rule_keys[] = {"level", "clear_in_domains", "min", "clear_count", "possible_count", NULL};
+static const char *const disposition_keys[] = {"id", "name", "reason_required", "jurisdiction_required", NULL};
+static const char *const law_keys[] = {"minor_age", "victim_not_offender", NULL};
+static const char *const victim_keys[] = {"text", "citations", NULL};
+static const char *const rating_names[] = {
+	[PACK_RATING_NO] = "no",
+	[PACK_RATING_POSSIBLE] = "possible",
+	[PACK_RATING_CLEAR] = "clear",
+};
 
 /* The state of one validation: where errors go, and whether memory ran out
  * (then the result is ERR_NOMEM whatever else was found). */
@@ -361,6 +391,7 @@ static void check_header(struct check *c, const json_t *root, struct pack *p)
 		p->hotline_name = get_str(c, hl, "pack.hotline", "name", true);
 		p->hotline_phone = get_str(c, hl, "pack.hotline", "phone", true);
 	}
+	p->default_screening = get_str(c, h, "pack", "default_screening", true);
 	get_str(c, h, "pack", "notes", false);
 }
 
@@ -609,6 +640,470 @@ cleanup:
 	json_decref(seen);
 }
 
+/* --- Helpers for the sections below -------------------------------------- */
+
+/* The string value of v when it is a non-empty string without NUL
+ * characters; NULL otherwise. */
+static const char *good_str(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	if (!s || strlen(s) != json_string_length(v) || is_blank(s))
+		return NULL;
+	return s;
+}
+
+/* The id at obj.id: required, lower_snake_case and not already in seen.
+ * With say_where a duplicate names where the first one is. */
+static const char *check_id(struct check *c, const json_t *obj, const char *path, json_t *seen, bool say_where)
+{
+	char p[PATH_SIZE], s[SHOW_SIZE];
+	const char *id = get_str(c, obj, path, "id", true), *first;
+	if (!id)
+		return NULL;
+	path_key(p, path, "id");
+	if (!id_valid(id))
+		fail(c, p, "invalid id \"%s\": use a-z, 0-9 and _, starting with a letter, at most 64", show(s, id));
+	else if (!seen_add(c, seen, id, path, &first)) {
+		if (say_where)
+			fail(c, p, "duplicate id \"%s\" (also %s)", id, first);
+		else
+			fail(c, p, "duplicate id \"%s\"", id);
+	}
+	return id;
+}
+
+/* The integer at obj.key, which must be from lo to hi: false after recording
+ * why when it is absent or is not such an integer. */
+static bool get_int(struct check *c, const json_t *obj, const char *path, const char *key, int lo, int hi,
+		    int *ret)
+{
+	char p[PATH_SIZE];
+	json_t *v = json_object_get(obj, key);
+	path_key(p, path, key);
+	if (!v) {
+		fail(c, p, "required");
+		return false;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+		fail(c, p, "must be an integer from %d to %d", lo, hi);
+		return false;
+	}
+	*ret = (int)json_integer_value(v);
+	return true;
+}
+
+/* The optional boolean at obj.key; false when absent. */
+static bool get_bool(struct check *c, const json_t *obj, const char *path, const char *key)
+{
+	char p[PATH_SIZE];
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return false;
+	if (!json_is_boolean(v)) {
+		path_key(p, path, key);
+		fail(c, p, "must be true or false");
+		return false;
+	}
+	return json_is_true(v);
+}
+
+/* v is the string s exactly. */
+static bool json_str_is(const json_t *v, const char *s)
+{
+	return json_is_string(v) && json_string_length(v) == strlen(s) && strcmp(json_string_value(v), s) == 0;
+}
+
+/* --- Screening instruments ----------------------------------------------- */
+
+/* A non-empty list of {id, text} at obj.key: the indicators of a domain or
+ * the items of a yes/no screen. Ids go into seen, which is the
+ * instrument's, so that an answer names one question only. what names an
+ * entry in messages. */
+static void check_questions(struct check *c, const json_t *obj, const char *path, const char *key,
+			    const char *what, json_t *seen, bool say_where, struct pack_question **ret,
+			    size_t *ret_n)
+{
+	char lp[PATH_SIZE];
+	json_t *list = get_typed(c, obj, path, key, true, JSON_ARRAY);
+	if (!list)
+		return;
+	path_key(lp, path, key);
+	if (json_array_size(list) == 0) {
+		fail(c, lp, "must list at least one %s", what);
+		return;
+	}
+	struct pack_question *qs = alloc_array(c, json_array_size(list), sizeof *qs);
+	if (!qs)
+		return;
+	*ret = qs;
+	size_t i;
+	json_t *v;
+	json_array_foreach (list, i, v) {
+		char ip[PATH_SIZE];
+		path_index(ip, lp, i);
+		if (!json_is_object(v)) {
+			fail(c, ip, "must be an object");
+			continue;
+		}
+		struct pack_question *q = &qs[(*ret_n)++];
+		check_keys(c, v, ip, question_keys);
+		q->id = check_id(c, v, ip, seen, say_where);
+		q->text = get_str(c, v, ip, "text", true);
+	}
+}
+
+/* The ratings of an indicator screen: fixed, because the rules and the
+ * stored answers use these three words. */
+static void check_ratings(struct check *c, const json_t *obj, const char *path)
+{
+	char p[PATH_SIZE];
+	json_t *v = json_object_get(obj, "ratings");
+	path_key(p, path, "ratings");
+	if (!v) {
+		fail(c, p, "required");
+		return;
+	}
+	bool ok = json_is_array(v) && json_array_size(v) == 3;
+	for (size_t k = 0; ok && k < 3; k++)
+		ok = json_str_is(json_array_get(v, k), rating_names[k]);
+	if (!ok)
+		fail(c, p, "must be [\"no\", \"possible\", \"clear\"]");
+}
+
+static void check_domains(struct check *c, const json_t *obj, const char *path, json_t *questions_seen,
+			  struct pack_instrument *ins)
+{
+	char lp[PATH_SIZE];
+	json_t *list = get_typed(c, obj, path, "domains", true, JSON_ARRAY);
+	if (!list)
+		return;
+	path_key(lp, path, "domains");
+	if (json_array_size(list) == 0) {
+		fail(c, lp, "must list at least one domain");
+		return;
+	}
+	json_t *seen = json_object();
+	ins->domains = alloc_array(c, json_array_size(list), sizeof *ins->domains);
+	if (!seen || !ins->domains) {
+		c->nomem = true;
+		goto cleanup;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach (list, i, v) {
+		char dp[PATH_SIZE];
+		path_index(dp, lp, i);
+		if (!json_is_object(v)) {
+			fail(c, dp, "must be an object");
+			continue;
+		}
+		struct pack_domain *d = &ins->domains[ins->n_domains++];
+		check_keys(c, v, dp, domain_keys);
+		d->id = check_id(c, v, dp, seen, false);
+		d->name = get_str(c, v, dp, "name", true);
+		check_questions(c, v, dp, "indicators", "indicator", questions_seen, true, &d->indicators,
+				&d->n_indicators);
+	}
+cleanup:
+	json_decref(seen);
+}
+
+static const struct pack_domain *find_domain(const struct pack_instrument *ins, const char *id)
+{
+	for (size_t i = 0; i < ins->n_domains; i++)
+		if (ins->domains[i].id && strcmp(ins->domains[i].id, id) == 0)
+			return &ins->domains[i];
+	return NULL;
+}
+
+/* rule.clear_in_domains: a non-empty list of distinct domain ids. */
+static void check_rule_domains(struct check *c, const json_t *rule, const char *path,
+			       const struct pack_instrument *ins, struct pack_rule *out)
+{
+	char lp[PATH_SIZE], s[SHOW_SIZE];
+	json_t *list = get_typed(c, rule, path, "clear_in_domains", true, JSON_ARRAY);
+	if (!list)
+		return;
+	path_key(lp, path, "clear_in_domains");
+	if (json_array_size(list) == 0) {
+		fail(c, lp, "must list at least one domain");
+		return;
+	}
+	out->domains = alloc_array(c, json_array_size(list), sizeof *out->domains);
+	if (!out->domains)
+		return;
+	size_t i;
+	json_t *v;
+	json_array_foreach (list, i, v) {
+		char dp[PATH_SIZE];
+		path_index(dp, lp, i);
+		const char *id = good_str(v);
+		if (!id) {
+			fail(c, dp, "must be a non-empty string");
+			continue;
+		}
+		const struct pack_domain *d = find_domain(ins, id);
+		if (!d) {
+			fail(c, dp, "unknown domain \"%s\"", show(s, id));
+			continue;
+		}
+		bool twice = false;
+		for (size_t k = 0; k < out->n_domains && !twice; k++)
+			twice = out->domains[k] == d;
+		if (twice) {
+			fail(c, dp, "domain \"%s\" is listed twice", show(s, id));
+			continue;
+		}
+		out->domains[out->n_domains++] = d;
+	}
+}
+
+/* The rules of an indicator screen, after its domains: each has a level
+ * and exactly one form. */
+static void check_rules(struct check *c, const json_t *obj, const char *path, struct pack_instrument *ins)
+{
+	char lp[PATH_SIZE];
+	json_t *list = get_typed(c, obj, path, "rules", true, JSON_ARRAY);
+	if (!list)
+		return;
+	path_key(lp, path, "rules");
+	if (json_array_size(list) == 0) {
+		fail(c, lp, "must list at least one rule");
+		return;
+	}
+	ins->rules = alloc_array(c, json_array_size(list), sizeof *ins->rules);
+	if (!ins->rules)
+		return;
+	size_t i;
+	json_t *v;
+	json_array_foreach (list, i, v) {
+		char rp[PATH_SIZE], p[PATH_SIZE];
+		path_index(rp, lp, i);
+		if (!json_is_object(v)) {
+			fail(c, rp, "must be an object");
+			continue;
+		}
+		struct pack_rule *r = &ins->rules[ins->n_rules++];
+		check_keys(c, v, rp, rule_keys);
+		const char *level = get_str(c, v, rp, "level", true);
+		if (level && pack_rating_from_name(level, &r->level) < 0) {
+			path_key(p, rp, "level");
+			fail(c, p, "must be \"no\", \"possible\" or \"clear\"");
+		}
+		bool in_domains = json_object_get(v, "clear_in_domains") != NULL,
+		     clear = json_object_get(v, "clear_count") != NULL,
+		     possible = json_object_get(v, "possible_count") != NULL;
+		int forms = in_domains + clear + possible;
+		if (forms == 0) {
+			fail(c, rp, "needs one of clear_in_domains, clear_count or possible_count");
+			continue;
+		}
+		if (forms > 1) {
+			fail(c, rp, "must have only one of clear_in_domains, clear_count and possible_count");
+			continue;
+		}
+		if (in_domains) {
+			r->kind = PACK_RULE_CLEAR_IN_DOMAINS;
+			check_rule_domains(c, v, rp, ins, r);
+			get_int(c, v, rp, "min", 1, PACK_MAX_RULE_COUNT, &r->count);
+			continue;
+		}
+		if (json_object_get(v, "min")) {
+			path_key(p, rp, "min");
+			fail(c, p, "goes only with clear_in_domains");
+		}
+		r->kind = clear ? PACK_RULE_CLEAR_COUNT : PACK_RULE_POSSIBLE_COUNT;
+		get_int(c, v, rp, clear ? "clear_count" : "possible_count", 1, PACK_MAX_RULE_COUNT, &r->count);
+	}
+}
+
+static void check_instrument(struct check *c, const json_t *v, const char *path, json_t *seen,
+			     struct pack_instrument *ins)
+{
+	char p[PATH_SIZE];
+	ins->id = check_id(c, v, path, seen, false);
+	const char *kind = get_str(c, v, path, "kind", true);
+	const char *const *keys = NULL;
+	if (kind && strcmp(kind, "indicator") == 0) {
+		ins->kind = PACK_INSTRUMENT_INDICATOR;
+		keys = indicator_instrument_keys;
+	} else if (kind && strcmp(kind, "yes_no") == 0) {
+		ins->kind = PACK_INSTRUMENT_YES_NO;
+		keys = yes_no_instrument_keys;
+	} else if (kind) {
+		path_key(p, path, "kind");
+		fail(c, p, "must be \"indicator\" or \"yes_no\"");
+	}
+	ins->version = get_str(c, v, path, "version", true);
+	ins->name = get_str(c, v, path, "name", true);
+	ins->description = get_str(c, v, path, "description", true);
+	/* Without a kind there is no knowing which other keys belong. */
+	if (!keys)
+		return;
+	check_keys(c, v, path, keys);
+
+	json_t *questions_seen = json_object();
+	if (!questions_seen) {
+		c->nomem = true;
+		return;
+	}
+	if (ins->kind == PACK_INSTRUMENT_INDICATOR) {
+		check_ratings(c, v, path);
+		check_domains(c, v, path, questions_seen, ins);
+		check_rules(c, v, path, ins);
+	} else {
+		check_questions(c, v, path, "items", "item", questions_seen, false, &ins->items, &ins->n_items);
+		/* Up to the number of items listed, valid or not, so that one bad
+		 * item is not reported twice; 100 when there are none. */
+		json_t *items = json_object_get(v, "items");
+		size_t n = json_is_array(items) ? json_array_size(items) : 0;
+		int most = n == 0 ? PACK_MAX_RULE_COUNT : n < INT_MAX ? (int)n : INT_MAX;
+		get_int(c, v, path, "positive_at", 1, most, &ins->positive_at);
+	}
+	json_decref(questions_seen);
+}
+
+static void check_instruments(struct check *c, const json_t *root, struct pack *p)
+{
+	char s[SHOW_SIZE];
+	json_t *list = get_typed(c, root, "", "screening_instruments", true, JSON_ARRAY);
+	if (!list)
+		return;
+	if (json_array_size(list) == 0) {
+		fail(c, "screening_instruments", "must list at least one instrument");
+		return;
+	}
+	json_t *seen = json_object();
+	p->instruments = alloc_array(c, json_array_size(list), sizeof *p->instruments);
+	if (!seen || !p->instruments) {
+		c->nomem = true;
+		goto cleanup;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach (list, i, v) {
+		char path[PATH_SIZE];
+		path_index(path, "screening_instruments", i);
+		if (!json_is_object(v)) {
+			fail(c, path, "must be an object");
+			continue;
+		}
+		check_instrument(c, v, path, seen, &p->instruments[p->n_instruments++]);
+	}
+	if (p->default_screening && !pack_instrument(p, p->default_screening))
+		fail(c, "pack.default_screening", "unknown screening instrument \"%s\"",
+		     show(s, p->default_screening));
+cleanup:
+	json_decref(seen);
+}
+
+/* --- Dispositions, law, commercial-sex concerns -------------------------- */
+
+static void check_dispositions(struct check *c, const json_t *root, struct pack *p)
+{
+	json_t *list = get_typed(c, root, "", "dispositions", true, JSON_ARRAY);
+	if (!list)
+		return;
+	json_t *seen = json_object();
+	p->dispositions = alloc_array(c, json_array_size(list), sizeof *p->dispositions);
+	if (!seen || (json_array_size(list) > 0 && !p->dispositions)) {
+		c->nomem = true;
+		goto cleanup;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach (list, i, v) {
+		char path[PATH_SIZE];
+		path_index(path, "dispositions", i);
+		if (!json_is_object(v)) {
+			fail(c, path, "must be an object");
+			continue;
+		}
+		struct pack_disposition *d = &p->dispositions[p->n_dispositions++];
+		check_keys(c, v, path, disposition_keys);
+		d->id = check_id(c, v, path, seen, false);
+		d->name = get_str(c, v, path, "name", true);
+		d->reason_required = get_bool(c, v, path, "reason_required");
+		d->jurisdiction_required = get_bool(c, v, path, "jurisdiction_required");
+	}
+	for (size_t k = 0; k < sizeof required_dispositions / sizeof *required_dispositions; k++)
+		if (!json_object_get(seen, required_dispositions[k]))
+			fail(c, "dispositions", "missing disposition \"%s\"", required_dispositions[k]);
+cleanup:
+	json_decref(seen);
+}
+
+static void check_law(struct check *c, const json_t *root, struct pack *p)
+{
+	static const char vp[] = "law.victim_not_offender";
+	json_t *law = get_typed(c, root, "", "law", true, JSON_OBJECT);
+	if (!law)
+		return;
+	check_keys(c, law, "law", law_keys);
+	get_int(c, law, "law", "minor_age", PACK_MIN_MINOR_AGE, PACK_MAX_MINOR_AGE, &p->law.minor_age);
+	json_t *v = get_typed(c, law, "law", "victim_not_offender", true, JSON_OBJECT);
+	if (!v)
+		return;
+	check_keys(c, v, vp, victim_keys);
+	p->law.victim_not_offender = get_str(c, v, vp, "text", true);
+	json_t *cites = get_typed(c, v, vp, "citations", true, JSON_ARRAY);
+	if (!cites)
+		return;
+	p->law.citations = alloc_array(c, json_array_size(cites), sizeof *p->law.citations);
+	if (json_array_size(cites) > 0 && !p->law.citations)
+		return;
+	size_t i;
+	json_t *e;
+	json_array_foreach (cites, i, e) {
+		char path[PATH_SIZE], lp[PATH_SIZE];
+		path_key(lp, vp, "citations");
+		path_index(path, lp, i);
+		const char *s = good_str(e);
+		if (!s)
+			fail(c, path, "must be a non-empty string");
+		else
+			p->law.citations[p->law.n_citations++] = s;
+	}
+}
+
+/* After the vulnerabilities: each entry names one of them, once. */
+static void check_commercial_sex_concerns(struct check *c, const json_t *root, struct pack *p)
+{
+	static const char key[] = "commercial_sex_concerns";
+	json_t *list = get_typed(c, root, "", key, true, JSON_ARRAY);
+	if (!list)
+		return;
+	if (json_array_size(list) == 0) {
+		fail(c, key, "must list at least one vulnerability");
+		return;
+	}
+	/* Without a list of vulnerabilities every name would be unknown. */
+	bool known = json_is_array(json_object_get(root, "vulnerabilities"));
+	p->commercial_sex_concerns = alloc_array(c, json_array_size(list), sizeof *p->commercial_sex_concerns);
+	if (!p->commercial_sex_concerns)
+		return;
+	size_t i;
+	json_t *v;
+	json_array_foreach (list, i, v) {
+		char path[PATH_SIZE], s[SHOW_SIZE];
+		path_index(path, key, i);
+		const char *id = good_str(v);
+		if (!id) {
+			fail(c, path, "must be a non-empty string");
+			continue;
+		}
+		if (known && !pack_item_find(p->vulnerabilities, p->n_vulnerabilities, id)) {
+			fail(c, path, "unknown vulnerability \"%s\"", show(s, id));
+			continue;
+		}
+		if (pack_is_commercial_sex_concern(p, id)) {
+			fail(c, path, "vulnerability \"%s\" is listed twice", show(s, id));
+			continue;
+		}
+		p->commercial_sex_concerns[p->n_commercial_sex_concerns++] = id;
+	}
+}
+
 /* --- Building ------------------------------------------------------------ */
 
 void pack_free(struct pack *p)
@@ -626,6 +1121,20 @@ void pack_free(struct pack *p)
 	free(p->trafficking_types);
 	free(p->services);
 	free(p->deadlines);
+	for (size_t i = 0; i < p->n_instruments; i++) {
+		struct pack_instrument *ins = &p->instruments[i];
+		for (size_t j = 0; j < ins->n_domains; j++)
+			free(ins->domains[j].indicators);
+		free(ins->domains);
+		for (size_t j = 0; j < ins->n_rules; j++)
+			free(ins->rules[j].domains);
+		free(ins->rules);
+		free(ins->items);
+	}
+	free(p->instruments);
+	free(p->dispositions);
+	free(p->law.citations);
+	free(p->commercial_sex_concerns);
 	json_decref(p->root);
 	free(p);
 }
@@ -660,6 +1169,10 @@ int pack_from_json(json_t *root, struct field_errors *errs, struct pack **ret)
 	check_items(&c, root, "trafficking_types", &p->trafficking_types, &p->n_trafficking_types);
 	check_items(&c, root, "services", &p->services, &p->n_services);
 	check_deadlines(&c, root, p);
+	check_instruments(&c, root, p);
+	check_dispositions(&c, root, p);
+	check_law(&c, root, p);
+	check_commercial_sex_concerns(&c, root, p);
 
 	if (c.nomem) {
 		r = ERR_NOMEM;
@@ -814,7 +1327,7 @@ const struct pack_item *pack_item_find(const struct pack_item *items, size_t n, 
 	if (!items || !id)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(items[i].id, id) == 0)
+		if (items[i].id && strcmp(items[i].id, id) == 0)
 			return &items[i];
 	return NULL;
 }
@@ -827,4 +1340,84 @@ const struct pack_deadline *pack_deadline(const struct pack *p, const char *id)
 		if (strcmp(p->deadlines[i].id, id) == 0)
 			return &p->deadlines[i];
 	return NULL;
+}
+
+/* The look-ups below skip entries without an id: validation uses them on a
+ * pack that is still being checked. */
+
+const struct pack_instrument *pack_instrument(const struct pack *p, const char *id)
+{
+	if (!p || !id)
+		return NULL;
+	for (size_t i = 0; i < p->n_instruments; i++)
+		if (p->instruments[i].id && strcmp(p->instruments[i].id, id) == 0)
+			return &p->instruments[i];
+	return NULL;
+}
+
+const struct pack_instrument *pack_default_instrument(const struct pack *p)
+{
+	return p ? pack_instrument(p, p->default_screening) : NULL;
+}
+
+static const struct pack_question *question_find(const struct pack_question *qs, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (qs[i].id && strcmp(qs[i].id, id) == 0)
+			return &qs[i];
+	return NULL;
+}
+
+const struct pack_question *pack_instrument_question(const struct pack_instrument *ins, const char *id)
+{
+	if (!ins || !id)
+		return NULL;
+	if (ins->kind == PACK_INSTRUMENT_YES_NO)
+		return question_find(ins->items, ins->n_items, id);
+	for (size_t i = 0; i < ins->n_domains; i++) {
+		const struct pack_question *q =
+			question_find(ins->domains[i].indicators, ins->domains[i].n_indicators, id);
+		if (q)
+			return q;
+	}
+	return NULL;
+}
+
+const struct pack_disposition *pack_disposition(const struct pack *p, const char *id)
+{
+	if (!p || !id)
+		return NULL;
+	for (size_t i = 0; i < p->n_dispositions; i++)
+		if (p->dispositions[i].id && strcmp(p->dispositions[i].id, id) == 0)
+			return &p->dispositions[i];
+	return NULL;
+}
+
+bool pack_is_commercial_sex_concern(const struct pack *p, const char *vulnerability_id)
+{
+	if (!p || !vulnerability_id)
+		return false;
+	for (size_t i = 0; i < p->n_commercial_sex_concerns; i++)
+		if (strcmp(p->commercial_sex_concerns[i], vulnerability_id) == 0)
+			return true;
+	return false;
+}
+
+const char *pack_rating_name(enum pack_rating rating)
+{
+	if ((unsigned)rating >= sizeof rating_names / sizeof *rating_names)
+		return NULL;
+	return rating_names[rating];
+}
+
+int pack_rating_from_name(const char *name, enum pack_rating *ret)
+{
+	if (!name)
+		return ERR_INVAL;
+	for (size_t i = 0; i < sizeof rating_names / sizeof *rating_names; i++)
+		if (strcmp(rating_names[i], name) == 0) {
+			*ret = (enum pack_rating)i;
+			return 0;
+		}
+	return ERR_INVAL;
 }

@@ -3,13 +3,16 @@
  * A pack (packs/connecticut.json is the default, compiled into the binary)
  * holds what differs from one agency to the next: regions and their area
  * offices with the towns each serves, referral sources, vulnerabilities,
- * trafficking types, services, deadlines and the time zone. Nothing here
+ * trafficking types, services, deadlines, the time zone, the screening
+ * instruments the hotline may use, the dispositions of a report and the
+ * law the screen must show. Nothing here
  * does I/O except pack_load_file(); validation is a pure function of the
  * JSON document and reports every problem with its path inside the pack,
  * e.g. regions[2].offices[0].region: unknown region "R7". */
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,16 +48,103 @@ struct pack_deadline {
 	const char *basis; /* the law or policy that sets it; may be NULL */
 };
 
+/* --- Screening instruments ------------------------------------------------
+ *
+ * No instrument is hard-wired: the pack lists those the agency uses, each
+ * with an id and a version that a stored screening keeps. Two kinds:
+ * an indicator screen (indicators in domains, each rated no / possible /
+ * clear concern, and an overall level from ordered rules) and a yes/no
+ * screen (positive at a number of yes answers). Scoring is in
+ * model/screening. */
+
+/* The rating of one indicator, and the level an indicator screen gives. */
+enum pack_rating { PACK_RATING_NO, PACK_RATING_POSSIBLE, PACK_RATING_CLEAR };
+
+enum pack_instrument_kind { PACK_INSTRUMENT_INDICATOR, PACK_INSTRUMENT_YES_NO };
+
+/* An indicator of an indicator screen, or an item of a yes/no screen. Its
+ * id is the key of its answer; ids are unique in the instrument. */
+struct pack_question {
+	const char *id;
+	const char *text;
+};
+
+struct pack_domain {
+	const char *id;
+	const char *name;
+	struct pack_question *indicators;
+	size_t n_indicators;
+};
+
+enum pack_rule_kind {
+	PACK_RULE_CLEAR_IN_DOMAINS, /* at least count rated clear in the domains */
+	PACK_RULE_CLEAR_COUNT,      /* at least count rated clear anywhere */
+	PACK_RULE_POSSIBLE_COUNT,   /* at least count rated possible or clear anywhere */
+};
+
+/* The first rule of an instrument that holds gives the overall level; when
+ * none holds it is PACK_RATING_NO. */
+struct pack_rule {
+	enum pack_rating level;
+	enum pack_rule_kind kind;
+	int count; /* 1..100: "min", "clear_count" or "possible_count" */
+	const struct pack_domain **domains; /* PACK_RULE_CLEAR_IN_DOMAINS only; point into the instrument */
+	size_t n_domains;
+};
+
+struct pack_instrument {
+	const char *id, *version, *name, *description;
+	enum pack_instrument_kind kind;
+	/* PACK_INSTRUMENT_INDICATOR */
+	struct pack_domain *domains;
+	size_t n_domains;
+	struct pack_rule *rules;
+	size_t n_rules;
+	/* PACK_INSTRUMENT_YES_NO */
+	struct pack_question *items;
+	size_t n_items;
+	int positive_at; /* positive at this many yes answers or more; 1..n_items */
+};
+
+/* --- Dispositions and law ------------------------------------------------- */
+
+/* The hotline's decision on a report. These ids are always present:
+ * accepted_hart, information_referral, screened_out, forwarded. */
+struct pack_disposition {
+	const char *id;
+	const char *name;
+	bool reason_required;       /* a reason must be recorded with it */
+	bool jurisdiction_required; /* the receiving jurisdiction must be named */
+};
+
+/* What the screen tells the worker about a minor in commercial sex. */
+struct pack_law {
+	int minor_age; /* under this age a person is a minor; 1..25 */
+	const char *victim_not_offender; /* text shown on the screen */
+	const char **citations;          /* e.g. "P.A. 16-71" */
+	size_t n_citations;
+};
+
 struct pack {
 	json_t *root; /* the document as loaded; strings below point into it */
 	const char *id, *version, *name, *short_name, *jurisdiction, *time_zone;
 	const char *hotline_name, *hotline_phone;
+	const char *default_screening; /* id of the instrument the hotline uses by default */
 	struct pack_region *regions;
 	size_t n_regions;
 	struct pack_item *sources, *vulnerabilities, *trafficking_types, *services;
 	size_t n_sources, n_vulnerabilities, n_trafficking_types, n_services;
 	struct pack_deadline *deadlines;
 	size_t n_deadlines;
+	struct pack_instrument *instruments;
+	size_t n_instruments;
+	struct pack_disposition *dispositions;
+	size_t n_dispositions;
+	struct pack_law law;
+	/* Vulnerability ids that mean "reported in connection with commercial
+	 * sex": a report with one of them shows law.victim_not_offender. */
+	const char **commercial_sex_concerns;
+	size_t n_commercial_sex_concerns;
 };
 
 /* Validate root and build a pack from it (root gains a reference). On
@@ -82,3 +172,16 @@ const struct pack_office *pack_office(const struct pack *p, const char *id);
 const struct pack_office *pack_office_for_town(const struct pack *p, const char *town);
 const struct pack_item *pack_item_find(const struct pack_item *items, size_t n, const char *id);
 const struct pack_deadline *pack_deadline(const struct pack *p, const char *id);
+const struct pack_instrument *pack_instrument(const struct pack *p, const char *id);
+/* The instrument named by pack.default_screening. */
+const struct pack_instrument *pack_default_instrument(const struct pack *p);
+/* The indicator (of any domain) or item of ins whose id is id. */
+const struct pack_question *pack_instrument_question(const struct pack_instrument *ins, const char *id);
+const struct pack_disposition *pack_disposition(const struct pack *p, const char *id);
+/* Whether the vulnerability id is one of commercial_sex_concerns. */
+bool pack_is_commercial_sex_concern(const struct pack *p, const char *vulnerability_id);
+
+/* "no", "possible", "clear"; NULL for a value outside the enum. */
+const char *pack_rating_name(enum pack_rating rating);
+/* The rating named name; ERR_INVAL when it names none. */
+int pack_rating_from_name(const char *name, enum pack_rating *ret);

@@ -24,6 +24,13 @@ static const struct {
 	{"person", "id", "family_name"},
 	{"person", "id", "aliases"},
 	{"person", "id", "dob"},
+	{"intake", "id", "reporter"},
+	{"intake", "id", "narrative"},
+	{"intake_child", "id", "given_name"},
+	{"intake_child", "id", "family_name"},
+	{"intake_child", "id", "aliases"},
+	{"intake_child", "id", "dob"},
+	{"disposition", "id", "reason"},
 };
 
 static int read_check(struct db *db, char **ret)

@@ -26,6 +26,15 @@ const EXPECTED = {
   'PATCH /api/v1/users/{id}': ['admin'],
   'GET /api/v1/audit': ['admin'],
   'POST /api/v1/persons/match': ['careline', 'hart', 'liaison'],
+  'POST /api/v1/intakes': ['careline', 'hart'],
+  'GET /api/v1/intakes': ['careline', 'hart', 'liaison'],
+  'GET /api/v1/intakes/{id}': ['careline', 'hart', 'liaison'],
+  'GET /api/v1/intakes/{id}/children/{child}/candidates': ['careline', 'hart'],
+  'POST /api/v1/intakes/{id}/children/{child}/link': ['careline', 'hart'],
+  'POST /api/v1/intakes/{id}/screenings': ['careline', 'hart'],
+  'POST /api/v1/intakes/{id}/disposition': ['careline', 'hart'],
+  'GET /api/v1/notifications': ROLES,
+  'POST /api/v1/notifications/{id}/read': ROLES,
   'GET /': 'public',
   'GET /app.js': 'public',
   'GET /common.js': 'public',
@@ -83,6 +92,7 @@ after(async () => {
 function pathOf(route) {
   return route.pattern.replace(/\{([^}]+)\}/g, (_, name) => {
     if (name === 'id') return String(someUserId);
+    if (name === 'child') return '0';
     throw new Error(`the route walk has no value for {${name}} in ${route.key}: add one`);
   });
 }

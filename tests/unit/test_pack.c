@@ -311,6 +311,107 @@ static void accepts_utc_and_a_pack_without_hotline_notes_or_descriptions(void **
 	pack_free(p);
 }
 
+static void loads_both_screening_instruments(void **state)
+{
+	struct pack *p = ct_pack();
+	assert_int_equal(p->n_instruments, 2);
+	assert_string_equal(p->default_screening, "indicator_screen");
+
+	const struct pack_instrument *ind = pack_default_instrument(p);
+	assert_non_null(ind);
+	assert_ptr_equal(ind, pack_instrument(p, "indicator_screen"));
+	assert_int_equal(ind->kind, PACK_INSTRUMENT_INDICATOR);
+	assert_non_null(ind->version);
+	assert_non_null(strstr(ind->description, "CSE-IT"));
+	assert_non_null(strstr(ind->description, "licensed"));
+	static const char *const domains[] = {"housing_caregiving",       "prior_abuse_trauma", "physical_health",
+					      "environment_exposure",     "relationships_belongings",
+					      "current_trafficking",      "coercion",           "exploitation"};
+	assert_int_equal(ind->n_domains, sizeof domains / sizeof *domains);
+	for (size_t i = 0; i < ind->n_domains; i++) {
+		assert_string_equal(ind->domains[i].id, domains[i]);
+		assert_true(ind->domains[i].n_indicators >= 2 && ind->domains[i].n_indicators <= 5);
+		for (size_t j = 0; j < ind->domains[i].n_indicators; j++)
+			assert_ptr_equal(pack_instrument_question(ind, ind->domains[i].indicators[j].id),
+					 &ind->domains[i].indicators[j]);
+	}
+	assert_true(ind->n_rules >= 1);
+	assert_int_equal(ind->rules[0].kind, PACK_RULE_CLEAR_IN_DOMAINS);
+	assert_int_equal(ind->rules[0].level, PACK_RATING_CLEAR);
+	assert_int_equal(ind->rules[0].count, 1);
+	assert_int_equal(ind->rules[0].n_domains, 2);
+	assert_string_equal(ind->rules[0].domains[0]->id, "current_trafficking");
+	assert_string_equal(ind->rules[0].domains[1]->id, "exploitation");
+	assert_null(ind->items);
+	assert_string_equal(pack_instrument_question(ind, "runaway_history")->id, "runaway_history");
+	assert_null(pack_instrument_question(ind, "ran_away"));
+
+	const struct pack_instrument *ss = pack_instrument(p, "sscst");
+	assert_non_null(ss);
+	assert_int_equal(ss->kind, PACK_INSTRUMENT_YES_NO);
+	assert_string_equal(ss->version, "2018");
+	assert_int_equal(ss->n_items, 6);
+	assert_int_equal(ss->positive_at, 2);
+	assert_int_equal(ss->n_domains, 0);
+	assert_non_null(strstr(ss->description, "Item wording: verify against the published instrument before use."));
+	assert_ptr_equal(pack_instrument_question(ss, "ran_away"), &ss->items[1]);
+	assert_null(pack_instrument_question(ss, "runaway_history"));
+	assert_null(pack_instrument(p, "cse_it"));
+	assert_null(pack_instrument(p, NULL));
+	assert_null(pack_instrument_question(NULL, "ran_away"));
+	pack_free(p);
+}
+
+static void loads_dispositions_law_and_commercial_sex_concerns(void **state)
+{
+	struct pack *p = ct_pack();
+	assert_int_equal(p->n_dispositions, 4);
+	const struct pack_disposition *d = pack_disposition(p, "accepted_hart");
+	assert_non_null(d);
+	assert_string_equal(d->name, "Accepted for HART response");
+	assert_false(d->reason_required);
+	assert_false(d->jurisdiction_required);
+	assert_string_equal(pack_disposition(p, "information_referral")->name, "Information and referral only");
+	d = pack_disposition(p, "screened_out");
+	assert_true(d->reason_required);
+	assert_false(d->jurisdiction_required);
+	d = pack_disposition(p, "forwarded");
+	assert_string_equal(d->name, "Forwarded to another jurisdiction");
+	assert_false(d->reason_required);
+	assert_true(d->jurisdiction_required);
+	assert_null(pack_disposition(p, "closed"));
+
+	assert_int_equal(p->law.minor_age, 18);
+	assert_non_null(strstr(p->law.victim_not_offender, "never an offender"));
+	assert_int_equal(p->law.n_citations, 3);
+	assert_string_equal(p->law.citations[0], "P.A. 16-71");
+	assert_string_equal(p->law.citations[1], "P.A. 10-115");
+	assert_string_equal(p->law.citations[2], "P.A. 14-186");
+
+	assert_non_null(pack_item_find(p->vulnerabilities, p->n_vulnerabilities, "commercial_sex_involvement"));
+	assert_non_null(pack_item_find(p->vulnerabilities, p->n_vulnerabilities, "detained_for_prostitution"));
+	assert_int_equal(p->n_commercial_sex_concerns, 2);
+	assert_true(pack_is_commercial_sex_concern(p, "commercial_sex_involvement"));
+	assert_true(pack_is_commercial_sex_concern(p, "detained_for_prostitution"));
+	assert_false(pack_is_commercial_sex_concern(p, "runaway_awol"));
+	assert_false(pack_is_commercial_sex_concern(p, NULL));
+	pack_free(p);
+}
+
+static void names_and_parses_ratings(void **state)
+{
+	enum pack_rating r = PACK_RATING_NO;
+	assert_string_equal(pack_rating_name(PACK_RATING_NO), "no");
+	assert_string_equal(pack_rating_name(PACK_RATING_POSSIBLE), "possible");
+	assert_string_equal(pack_rating_name(PACK_RATING_CLEAR), "clear");
+	assert_null(pack_rating_name((enum pack_rating)7));
+	assert_int_equal(pack_rating_from_name("clear", &r), 0);
+	assert_int_equal(r, PACK_RATING_CLEAR);
+	assert_int_equal(pack_rating_from_name("Clear", &r), ERR_INVAL);
+	assert_int_equal(pack_rating_from_name(NULL, &r), ERR_INVAL);
+	assert_int_equal(r, PACK_RATING_CLEAR);
+}
+
 /* --- The document as a whole --------------------------------------------- */
 
 static void rejects_a_document_that_is_not_an_object(void **state)
@@ -322,9 +423,10 @@ static void rejects_a_document_that_is_not_an_object(void **state)
 
 static void rejects_a_pack_missing_a_required_section(void **state)
 {
-	static const char *const sections[] = {"pack",      "regions",           "referral_sources",
+	static const char *const sections[] = {"pack",         "regions",           "referral_sources",
 					       "vulnerabilities", "trafficking_types", "services",
-					       "deadlines"};
+					       "deadlines",    "screening_instruments", "dispositions",
+					       "law",          "commercial_sex_concerns"};
 	for (size_t i = 0; i < sizeof sections / sizeof *sections; i++) {
 		json_t *root = ct_json();
 		del(root, "", sections[i]);
@@ -346,6 +448,18 @@ static void rejects_unknown_keys_at_every_level(void **state)
 		{"referral_sources[0]", "colour"},
 		{"services[7]", "colour"},
 		{"deadlines[0]", "colour"},
+		{"screening_instruments[0]", "colour"},
+		{"screening_instruments[0].domains[3]", "colour"},
+		{"screening_instruments[0].domains[3].indicators[1]", "colour"},
+		{"screening_instruments[0].rules[0]", "colour"},
+		{"screening_instruments[1]", "colour"},
+		{"screening_instruments[1].items[5]", "colour"},
+		/* Keys of one kind of instrument are unknown in the other. */
+		{"screening_instruments[0]", "positive_at"},
+		{"screening_instruments[1]", "rules"},
+		{"dispositions[2]", "colour"},
+		{"law", "colour"},
+		{"law.victim_not_offender", "colour"},
 	};
 	for (size_t i = 0; i < sizeof where / sizeof *where; i++) {
 		json_t *root = ct_json();
@@ -413,6 +527,26 @@ static void rejects_list_entries_that_are_not_objects(void **state)
 	root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "deadlines"), 7, json_null()), 0);
 	assert_rejected(root, "deadlines[7]", "must be an object");
+}
+
+static void rejects_new_list_entries_that_are_not_objects(void **state)
+{
+	static const char *const lists[] = {
+		"screening_instruments",
+		"screening_instruments[0].domains",
+		"screening_instruments[0].domains[1].indicators",
+		"screening_instruments[0].rules",
+		"screening_instruments[1].items",
+		"dispositions",
+	};
+	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+		json_t *root = ct_json();
+		assert_int_equal(json_array_set_new(at(root, lists[i]), 1, json_string("x")), 0);
+		char field[128];
+		int n = snprintf(field, sizeof field, "%s[1]", lists[i]);
+		assert_true(n > 0 && (size_t)n < sizeof field);
+		assert_rejected(root, field, "must be an object");
+	}
 }
 
 static void rejects_a_malformed_hotline(void **state)
@@ -638,6 +772,373 @@ static void rejects_a_malformed_time_zone(void **state)
 	}
 }
 
+/* --- Screening instruments ----------------------------------------------- */
+
+static void rejects_a_missing_or_unknown_default_instrument(void **state)
+{
+	json_t *root = ct_json();
+	del(root, "pack", "default_screening");
+	assert_rejected(root, "pack.default_screening", "required");
+
+	root = ct_json();
+	set(root, "pack", "default_screening", json_string("cse_it"));
+	assert_rejected(root, "pack.default_screening", "unknown screening instrument \"cse_it\"");
+
+	/* The instrument it names is taken out of the pack. */
+	root = ct_json();
+	assert_int_equal(json_array_remove(at(root, "screening_instruments"), 0), 0);
+	assert_rejected(root, "pack.default_screening", "unknown screening instrument \"indicator_screen\"");
+
+	root = ct_json();
+	set(root, "", "screening_instruments", json_array());
+	assert_rejected(root, "screening_instruments", "must list at least one instrument");
+
+	/* Either kind may be the default. */
+	root = ct_json();
+	set(root, "pack", "default_screening", json_string("sscst"));
+	struct pack *p = assert_accepted(root);
+	assert_ptr_equal(pack_default_instrument(p), pack_instrument(p, "sscst"));
+	pack_free(p);
+}
+
+static void rejects_an_unknown_or_missing_instrument_kind(void **state)
+{
+	json_t *root = ct_json();
+	set(root, "screening_instruments[1]", "kind", json_string("checklist"));
+	assert_rejected(root, "screening_instruments[1].kind", "must be \"indicator\" or \"yes_no\"");
+
+	root = ct_json();
+	del(root, "screening_instruments[0]", "kind");
+	assert_rejected(root, "screening_instruments[0].kind", "required");
+
+	static const char *const required[] = {"id", "version", "name", "description"};
+	for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
+		root = ct_json();
+		del(root, "screening_instruments[1]", required[i]);
+		char field[64];
+		int n = snprintf(field, sizeof field, "screening_instruments[1].%s", required[i]);
+		assert_true(n > 0 && (size_t)n < sizeof field);
+		assert_rejected(root, field, "required");
+	}
+}
+
+static void rejects_an_unknown_key_in_an_indicator(void **state)
+{
+	json_t *root = ct_json();
+	set(root, "screening_instruments[0].domains[5].indicators[0]", "weight", json_integer(3));
+	assert_rejected(root, "screening_instruments[0].domains[5].indicators[0].weight", "unknown key");
+
+	root = ct_json();
+	set(root, "screening_instruments[0].domains[5].indicators[0]", "weight", json_integer(3));
+	assert_message(root, "x.json: screening_instruments[0].domains[5].indicators[0].weight: unknown key");
+
+	root = ct_json();
+	del(root, "screening_instruments[0].domains[5].indicators[0]", "text");
+	assert_rejected(root, "screening_instruments[0].domains[5].indicators[0].text", "required");
+}
+
+static void rejects_duplicate_instrument_domain_and_question_ids(void **state)
+{
+	json_t *root = ct_json();
+	set(root, "screening_instruments[1]", "id", json_string("indicator_screen"));
+	assert_rejected(root, "screening_instruments[1].id", "duplicate id \"indicator_screen\"");
+
+	root = ct_json();
+	set(root, "screening_instruments[0].domains[2]", "id", json_string("housing_caregiving"));
+	assert_rejected(root, "screening_instruments[0].domains[2].id", "duplicate id \"housing_caregiving\"");
+
+	/* An answer names one indicator: ids are unique across domains. */
+	root = ct_json();
+	set(root, "screening_instruments[0].domains[1].indicators[2]", "id", json_string("runaway_history"));
+	assert_rejected(root, "screening_instruments[0].domains[1].indicators[2].id",
+			"duplicate id \"runaway_history\" (also screening_instruments[0].domains[0].indicators[0])");
+
+	root = ct_json();
+	set(root, "screening_instruments[1].items[3]", "id", json_string("ran_away"));
+	assert_rejected(root, "screening_instruments[1].items[3].id", "duplicate id \"ran_away\"");
+
+	root = ct_json();
+	set(root, "screening_instruments[1].items[3]", "id", json_string("STI"));
+	assert_rejected(root, "screening_instruments[1].items[3].id",
+			"invalid id \"STI\": use a-z, 0-9 and _, starting with a letter, at most 64");
+
+	/* The same id in two instruments is fine. */
+	root = ct_json();
+	set(root, "screening_instruments[1].items[1]", "id", json_string("runaway_history"));
+	pack_free(assert_accepted(root));
+}
+
+static void rejects_empty_domains_indicators_and_items(void **state)
+{
+	json_t *root = ct_json();
+	set(root, "screening_instruments[0]", "domains", json_array());
+	assert_rejected(root, "screening_instruments[0].domains", "must list at least one domain");
+
+	root = ct_json();
+	set(root, "screening_instruments[0].domains[4]", "indicators", json_array());
+	assert_rejected(root, "screening_instruments[0].domains[4].indicators", "must list at least one indicator");
+
+	root = ct_json();
+	set(root, "screening_instruments[1]", "items", json_array());
+	assert_rejected(root, "screening_instruments[1].items", "must list at least one item");
+}
+
+static void rejects_ratings_other_than_no_possible_clear(void **state)
+{
+	json_t *bad[] = {json_pack("[sss]", "no", "clear", "possible"), json_pack("[ss]", "no", "possible"),
+			 json_pack("[ssss]", "no", "possible", "clear", "certain"), json_string("no,possible,clear"),
+			 json_pack("[sss%]", "no", "possible", "clear\0", (size_t)6)};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		assert_non_null(bad[i]);
+		json_t *root = ct_json();
+		set(root, "screening_instruments[0]", "ratings", bad[i]);
+		assert_rejected(root, "screening_instruments[0].ratings", "must be [\"no\", \"possible\", \"clear\"]");
+	}
+	json_t *root = ct_json();
+	del(root, "screening_instruments[0]", "ratings");
+	assert_rejected(root, "screening_instruments[0].ratings", "required");
+}
+
+static void rejects_a_rule_naming_an_unknown_domain(void **state)
+{
+	json_t *root = ct_json();
+	assert_int_equal(json_array_set_new(at(root, "screening_instruments[0].rules[0].clear_in_domains"), 1,
+					    json_string("trafficking")),
+			 0);
+	assert_rejected(root, "screening_instruments[0].rules[0].clear_in_domains[1]",
+			"unknown domain \"trafficking\"");
+
+	root = ct_json();
+	assert_int_equal(json_array_set_new(at(root, "screening_instruments[0].rules[0].clear_in_domains"), 1,
+					    json_string("current_trafficking")),
+			 0);
+	assert_rejected(root, "screening_instruments[0].rules[0].clear_in_domains[1]",
+			"domain \"current_trafficking\" is listed twice");
+
+	root = ct_json();
+	assert_int_equal(
+		json_array_set_new(at(root, "screening_instruments[0].rules[0].clear_in_domains"), 0, json_integer(1)),
+		0);
+	assert_rejected(root, "screening_instruments[0].rules[0].clear_in_domains[0]", "must be a non-empty string");
+
+	root = ct_json();
+	set(root, "screening_instruments[0].rules[0]", "clear_in_domains", json_array());
+	assert_rejected(root, "screening_instruments[0].rules[0].clear_in_domains", "must list at least one domain");
+}
+
+static void rejects_a_rule_with_a_bad_level_or_form(void **state)
+{
+	json_t *root = ct_json();
+	set(root, "screening_instruments[0].rules[2]", "level", json_string("maybe"));
+	assert_rejected(root, "screening_instruments[0].rules[2].level", "must be \"no\", \"possible\" or \"clear\"");
+
+	root = ct_json();
+	del(root, "screening_instruments[0].rules[2]", "level");
+	assert_rejected(root, "screening_instruments[0].rules[2].level", "required");
+
+	root = ct_json();
+	del(root, "screening_instruments[0].rules[2]", "clear_count");
+	assert_rejected(root, "screening_instruments[0].rules[2]",
+			"needs one of clear_in_domains, clear_count or possible_count");
+
+	root = ct_json();
+	set(root, "screening_instruments[0].rules[2]", "possible_count", json_integer(2));
+	assert_rejected(root, "screening_instruments[0].rules[2]",
+			"must have only one of clear_in_domains, clear_count and possible_count");
+
+	root = ct_json();
+	set(root, "screening_instruments[0].rules[2]", "min", json_integer(2));
+	assert_rejected(root, "screening_instruments[0].rules[2].min", "goes only with clear_in_domains");
+
+	root = ct_json();
+	del(root, "screening_instruments[0].rules[0]", "min");
+	assert_rejected(root, "screening_instruments[0].rules[0].min", "required");
+
+	root = ct_json();
+	set(root, "screening_instruments[0]", "rules", json_array());
+	assert_rejected(root, "screening_instruments[0].rules", "must list at least one rule");
+}
+
+static void rejects_rule_counts_that_are_not_1_to_100(void **state)
+{
+	static const char *const where[][2] = {
+		{"screening_instruments[0].rules[0]", "min"},
+		{"screening_instruments[0].rules[2]", "clear_count"},
+		{"screening_instruments[0].rules[3]", "possible_count"},
+	};
+	for (size_t w = 0; w < sizeof where / sizeof *where; w++) {
+		json_t *bad[] = {json_integer(0), json_integer(-1), json_integer(101), json_real(1.5),
+				 json_string("2"), json_null()};
+		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+			json_t *root = ct_json();
+			set(root, where[w][0], where[w][1], bad[i]);
+			char field[96];
+			int n = snprintf(field, sizeof field, "%s.%s", where[w][0], where[w][1]);
+			assert_true(n > 0 && (size_t)n < sizeof field);
+			assert_rejected(root, field, "must be an integer from 1 to 100");
+		}
+	}
+	json_t *root = ct_json();
+	set(root, "screening_instruments[0].rules[2]", "clear_count", json_integer(100));
+	set(root, "screening_instruments[0].rules[3]", "possible_count", json_integer(1));
+	struct pack *p = assert_accepted(root);
+	assert_int_equal(pack_default_instrument(p)->rules[2].count, 100);
+	assert_int_equal(pack_default_instrument(p)->rules[3].kind, PACK_RULE_POSSIBLE_COUNT);
+	pack_free(p);
+}
+
+static void rejects_positive_at_out_of_range(void **state)
+{
+	json_t *bad[] = {json_integer(0), json_integer(7), json_integer(-2), json_real(2.0), json_string("2"),
+			 json_true()};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		json_t *root = ct_json();
+		set(root, "screening_instruments[1]", "positive_at", bad[i]);
+		assert_rejected(root, "screening_instruments[1].positive_at", "must be an integer from 1 to 6");
+	}
+	json_t *root = ct_json();
+	del(root, "screening_instruments[1]", "positive_at");
+	assert_rejected(root, "screening_instruments[1].positive_at", "required");
+
+	/* The range follows the number of items. */
+	root = ct_json();
+	assert_int_equal(json_array_remove(at(root, "screening_instruments[1].items"), 5), 0);
+	set(root, "screening_instruments[1]", "positive_at", json_integer(6));
+	assert_rejected(root, "screening_instruments[1].positive_at", "must be an integer from 1 to 5");
+
+	for (int n = 1; n <= 6; n += 5) {
+		root = ct_json();
+		set(root, "screening_instruments[1]", "positive_at", json_integer(n));
+		struct pack *p = assert_accepted(root);
+		assert_int_equal(pack_instrument(p, "sscst")->positive_at, n);
+		pack_free(p);
+	}
+}
+
+/* --- Dispositions, law, commercial-sex concerns -------------------------- */
+
+static void rejects_a_pack_missing_a_required_disposition(void **state)
+{
+	static const char *const required[] = {"accepted_hart", "information_referral", "screened_out", "forwarded"};
+	for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
+		json_t *root = ct_json();
+		char where[64], reason[64];
+		int w = snprintf(where, sizeof where, "dispositions[%zu].id", i);
+		assert_true(w > 0 && (size_t)w < sizeof where);
+		assert_string_equal(json_string_value(at(root, where)), required[i]);
+		assert_int_equal(json_array_remove(at(root, "dispositions"), i), 0);
+		int n = snprintf(reason, sizeof reason, "missing disposition \"%s\"", required[i]);
+		assert_true(n > 0 && (size_t)n < sizeof reason);
+		assert_rejected(root, "dispositions", reason);
+	}
+
+	json_t *root = ct_json();
+	set(root, "dispositions[3]", "id", json_string("screened_out"));
+	assert_rejected(root, "dispositions[3].id", "duplicate id \"screened_out\"");
+
+	root = ct_json();
+	set(root, "dispositions[2]", "reason_required", json_string("yes"));
+	assert_rejected(root, "dispositions[2].reason_required", "must be true or false");
+
+	root = ct_json();
+	set(root, "dispositions[3]", "jurisdiction_required", json_integer(1));
+	assert_rejected(root, "dispositions[3].jurisdiction_required", "must be true or false");
+
+	root = ct_json();
+	del(root, "dispositions[0]", "name");
+	assert_rejected(root, "dispositions[0].name", "required");
+
+	/* Names are the agency's; more dispositions may be added. */
+	root = ct_json();
+	set(root, "dispositions[1]", "name", json_string("I&R"));
+	assert_int_equal(json_array_append_new(at(root, "dispositions"),
+					       json_pack("{s:s, s:s, s:b}", "id", "duplicate_report", "name",
+							 "Duplicate of an open report", "reason_required", 1)),
+			 0);
+	struct pack *p = assert_accepted(root);
+	assert_string_equal(pack_disposition(p, "information_referral")->name, "I&R");
+	assert_true(pack_disposition(p, "duplicate_report")->reason_required);
+	pack_free(p);
+}
+
+static void rejects_a_minor_age_out_of_range(void **state)
+{
+	json_t *bad[] = {json_integer(0), json_integer(26), json_integer(-18), json_real(17.5), json_string("18")};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		json_t *root = ct_json();
+		set(root, "law", "minor_age", bad[i]);
+		assert_rejected(root, "law.minor_age", "must be an integer from 1 to 25");
+	}
+	json_t *root = ct_json();
+	del(root, "law", "minor_age");
+	assert_rejected(root, "law.minor_age", "required");
+
+	for (int age = 1; age <= 25; age += 24) {
+		root = ct_json();
+		set(root, "law", "minor_age", json_integer(age));
+		struct pack *p = assert_accepted(root);
+		assert_int_equal(p->law.minor_age, age);
+		pack_free(p);
+	}
+}
+
+static void rejects_a_malformed_victim_not_offender_notice(void **state)
+{
+	json_t *root = ct_json();
+	del(root, "law", "victim_not_offender");
+	assert_rejected(root, "law.victim_not_offender", "required");
+
+	root = ct_json();
+	set(root, "law.victim_not_offender", "text", json_string(" "));
+	assert_rejected(root, "law.victim_not_offender.text", "must not be empty");
+
+	root = ct_json();
+	assert_int_equal(json_array_append_new(at(root, "law.victim_not_offender.citations"), json_string("")), 0);
+	assert_rejected(root, "law.victim_not_offender.citations[3]", "must be a non-empty string");
+
+	root = ct_json();
+	set(root, "law.victim_not_offender", "citations", json_string("P.A. 16-71"));
+	assert_rejected(root, "law.victim_not_offender.citations", "must be an array");
+
+	root = ct_json();
+	set(root, "", "law", json_array());
+	assert_rejected(root, "law", "must be an object");
+}
+
+static void rejects_a_commercial_sex_concern_naming_an_unknown_vulnerability(void **state)
+{
+	json_t *root = ct_json();
+	assert_int_equal(json_array_append_new(at(root, "commercial_sex_concerns"), json_string("sex_work")), 0);
+	assert_rejected(root, "commercial_sex_concerns[2]", "unknown vulnerability \"sex_work\"");
+
+	/* A trafficking type is not a vulnerability. */
+	root = ct_json();
+	assert_int_equal(json_array_set_new(at(root, "commercial_sex_concerns"), 0, json_string("survival_sex")), 0);
+	assert_rejected(root, "commercial_sex_concerns[0]", "unknown vulnerability \"survival_sex\"");
+
+	root = ct_json();
+	assert_int_equal(json_array_append_new(at(root, "commercial_sex_concerns"),
+					       json_string("detained_for_prostitution")),
+			 0);
+	assert_rejected(root, "commercial_sex_concerns[2]",
+			"vulnerability \"detained_for_prostitution\" is listed twice");
+
+	root = ct_json();
+	assert_int_equal(json_array_set_new(at(root, "commercial_sex_concerns"), 1, json_null()), 0);
+	assert_rejected(root, "commercial_sex_concerns[1]", "must be a non-empty string");
+
+	root = ct_json();
+	set(root, "", "commercial_sex_concerns", json_array());
+	assert_rejected(root, "commercial_sex_concerns", "must list at least one vulnerability");
+
+	/* Any vulnerability may be one. */
+	root = ct_json();
+	assert_int_equal(json_array_append_new(at(root, "commercial_sex_concerns"), json_string("older_partner")), 0);
+	struct pack *p = assert_accepted(root);
+	assert_true(pack_is_commercial_sex_concern(p, "older_partner"));
+	pack_free(p);
+}
+
 /* --- Reporting ----------------------------------------------------------- */
 
 static void reports_every_error_not_only_the_first(void **state)
@@ -750,6 +1251,9 @@ int main(void)
 		cmocka_unit_test(maps_each_of_the_169_towns_to_one_office),
 		cmocka_unit_test(finds_the_office_for_a_town_ignoring_case_and_spaces),
 		cmocka_unit_test(finds_deadlines_and_items_by_id),
+		cmocka_unit_test(loads_both_screening_instruments),
+		cmocka_unit_test(loads_dispositions_law_and_commercial_sex_concerns),
+		cmocka_unit_test(names_and_parses_ratings),
 		cmocka_unit_test(keeps_its_own_reference_to_the_document),
 		cmocka_unit_test(accepts_utc_and_a_pack_without_hotline_notes_or_descriptions),
 		cmocka_unit_test(rejects_a_document_that_is_not_an_object),
@@ -757,6 +1261,7 @@ int main(void)
 		cmocka_unit_test(rejects_unknown_keys_at_every_level),
 		cmocka_unit_test(rejects_missing_empty_and_mistyped_strings),
 		cmocka_unit_test(rejects_list_entries_that_are_not_objects),
+		cmocka_unit_test(rejects_new_list_entries_that_are_not_objects),
 		cmocka_unit_test(rejects_a_malformed_hotline),
 		cmocka_unit_test(rejects_ids_that_are_not_lower_snake_case),
 		cmocka_unit_test(rejects_a_region_id_that_is_not_a_short_code),
@@ -771,6 +1276,20 @@ int main(void)
 		cmocka_unit_test(rejects_a_pack_missing_a_required_deadline),
 		cmocka_unit_test(rejects_an_unknown_time_zone),
 		cmocka_unit_test(rejects_a_malformed_time_zone),
+		cmocka_unit_test(rejects_a_missing_or_unknown_default_instrument),
+		cmocka_unit_test(rejects_an_unknown_or_missing_instrument_kind),
+		cmocka_unit_test(rejects_an_unknown_key_in_an_indicator),
+		cmocka_unit_test(rejects_duplicate_instrument_domain_and_question_ids),
+		cmocka_unit_test(rejects_empty_domains_indicators_and_items),
+		cmocka_unit_test(rejects_ratings_other_than_no_possible_clear),
+		cmocka_unit_test(rejects_a_rule_naming_an_unknown_domain),
+		cmocka_unit_test(rejects_a_rule_with_a_bad_level_or_form),
+		cmocka_unit_test(rejects_rule_counts_that_are_not_1_to_100),
+		cmocka_unit_test(rejects_positive_at_out_of_range),
+		cmocka_unit_test(rejects_a_pack_missing_a_required_disposition),
+		cmocka_unit_test(rejects_a_minor_age_out_of_range),
+		cmocka_unit_test(rejects_a_malformed_victim_not_offender_notice),
+		cmocka_unit_test(rejects_a_commercial_sex_concern_naming_an_unknown_vulnerability),
 		cmocka_unit_test(reports_every_error_not_only_the_first),
 		cmocka_unit_test(loads_a_pack_from_a_file),
 		cmocka_unit_test(names_the_file_and_path_of_an_invalid_pack),

@@ -1,0 +1,222 @@
+/* Handlers for Careline intakes and notifications. */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/str.h"
+#include "http/http.h"
+#include "service/intake.h"
+
+static int param_id(struct http_req *req, int i, int64_t *ret)
+{
+	return req->nparams > i && str_to_int64(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
+}
+
+static int param_child(struct http_req *req, int i, int *ret)
+{
+	int64_t v;
+	if (req->nparams <= i || str_to_int64(req->params[i], 0, 100, &v) < 0)
+		return ERR_NOTFOUND;
+	*ret = (int)v;
+	return 0;
+}
+
+int h_intake_create(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	const char *key = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Idempotency-Key");
+	struct field_errors errs;
+	field_errors_init(&errs, 100);
+	struct intake_created c;
+	int r = svc_intake_create(&ctx, req->json, key, &errs, &c);
+	if (r == ERR_INVAL)
+		return http_problem_fields(resp, &errs);
+	field_errors_done(&errs);
+	if (r < 0)
+		return r;
+	char *loc = arena_printf(&req->arena, "/api/v1/intakes/%lld", (long long)c.id);
+	http_header_add(resp, "Location", loc);
+	if (c.replayed)
+		http_header_add(resp, "Idempotent-Replayed", "true");
+	return http_json(resp, c.replayed ? 200 : 201,
+			 json_pack("{s:I, s:s, s:b}", "id", (json_int_t)c.id, "number", c.number, "replayed", c.replayed));
+}
+
+int h_intake_list(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct intake_filter f = {.status = http_query(req, "status"), .region = http_query(req, "region")};
+	const char *older = http_query(req, "older_than_minutes"), *limit = http_query(req, "limit");
+	int64_t v;
+	if (older && str_to_int64(older, 0, 525600, &v) < 0)
+		field_error_add(&errs, "older_than_minutes", "minutes, from 0 to 525600");
+	else if (older)
+		f.older_than_minutes = v;
+	if (limit && str_to_int64(limit, 1, 500, &v) < 0)
+		field_error_add(&errs, "limit", "from 1 to 500");
+	else if (limit)
+		f.limit = (int)v;
+	json_t *out = NULL;
+	int r = field_errors_any(&errs) ? ERR_INVAL : svc_intake_list(&ctx, &f, &errs, &out);
+	if (r == ERR_INVAL) {
+		/* Permission comes first: only then are the filters judged. */
+		int p = svc_require(&ctx, PERM_INTAKE_READ);
+		if (p < 0) {
+			field_errors_done(&errs);
+			return p;
+		}
+		return http_problem_fields(resp, &errs);
+	}
+	field_errors_done(&errs);
+	if (r < 0)
+		return r;
+	return http_json(resp, 200, out);
+}
+
+int h_intake_get(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_require(&ctx, PERM_INTAKE_READ);
+	int64_t id;
+	if (r < 0 || (r = param_id(req, 0, &id)) < 0)
+		return r;
+	json_t *out;
+	if ((r = svc_intake_get(&ctx, id, &out)) < 0)
+		return r;
+	return http_json(resp, 200, out);
+}
+
+int h_intake_candidates(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_require(&ctx, PERM_INTAKE_WRITE);
+	int64_t id;
+	int child;
+	if (r < 0 || (r = param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
+		return r;
+	json_t *out;
+	if ((r = svc_intake_candidates(&ctx, id, child, &out)) < 0)
+		return r;
+	return http_json(resp, 200, out);
+}
+
+static const struct http_field link_fields[] = {
+	{"person_id", HF_INT, false},
+	{"new_person", HF_BOOL, false},
+	{NULL, 0, false},
+};
+
+int h_intake_link(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_require(&ctx, PERM_INTAKE_WRITE);
+	int64_t id;
+	int child;
+	if (r < 0 || (r = param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
+		return r;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	http_fields_check(req->json, link_fields, &errs);
+	json_t *pid = json_object_get(req->json, "person_id");
+	bool fresh = json_is_true(json_object_get(req->json, "new_person"));
+	if (!field_errors_any(&errs) && (pid != NULL) == fresh)
+		field_error_add(&errs, "person_id", "give person_id of a known child, or new_person: true");
+	if (pid && json_is_integer(pid) && json_integer_value(pid) < 1)
+		field_error_add(&errs, "person_id", "a person id");
+	if (field_errors_any(&errs))
+		return http_problem_fields(resp, &errs);
+	int64_t person = 0;
+	r = svc_intake_link(&ctx, id, child, fresh ? 0 : json_integer_value(pid), &errs, &person);
+	if (r == ERR_INVAL)
+		return http_problem_fields(resp, &errs);
+	field_errors_done(&errs);
+	if (r < 0)
+		return r;
+	return http_json(resp, 200, json_pack("{s:I, s:i, s:I}", "intake_id", (json_int_t)id, "child", child,
+					      "person_id", (json_int_t)person));
+}
+
+int h_intake_screen(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_require(&ctx, PERM_INTAKE_WRITE);
+	int64_t id;
+	if (r < 0 || (r = param_id(req, 0, &id)) < 0)
+		return r;
+	struct field_errors errs;
+	field_errors_init(&errs, 50);
+	/* {instrument?, answers}: answers is checked against the instrument. */
+	if (!json_is_object(req->json))
+		field_error_add(&errs, "", "expected {instrument, answers}");
+	const char *key;
+	json_t *v;
+	json_object_foreach(req->json, key, v)
+	{
+		if (strcmp(key, "instrument") != 0 && strcmp(key, "answers") != 0)
+			field_error_add(&errs, key, "unknown field");
+	}
+	json_t *ins = json_object_get(req->json, "instrument");
+	if (ins && !json_is_string(ins))
+		field_error_add(&errs, "instrument", "must be a string");
+	if (field_errors_any(&errs))
+		return http_problem_fields(resp, &errs);
+	json_t *out;
+	r = svc_intake_screen(&ctx, id, json_get_str(req->json, "instrument"), json_object_get(req->json, "answers"),
+			      &errs, &out);
+	if (r == ERR_INVAL)
+		return http_problem_fields(resp, &errs);
+	field_errors_done(&errs);
+	if (r < 0)
+		return r;
+	return http_json(resp, 201, out);
+}
+
+int h_intake_dispose(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_require(&ctx, PERM_INTAKE_DISPOSE);
+	int64_t id;
+	if (r < 0 || (r = param_id(req, 0, &id)) < 0)
+		return r;
+	struct field_errors errs;
+	field_errors_init(&errs, 20);
+	r = svc_intake_dispose(&ctx, id, req->json, &errs);
+	if (r == ERR_INVAL)
+		return http_problem_fields(resp, &errs);
+	field_errors_done(&errs);
+	if (r == ERR_CONFLICT)
+		return http_problem(resp, 409, "conflict", "Changed by someone else",
+				    "the report was changed since you read it; reload it and decide again", NULL);
+	if (r < 0)
+		return r;
+	json_t *out;
+	if ((r = svc_intake_get(&ctx, id, &out)) < 0)
+		return r;
+	return http_json(resp, 200, out);
+}
+
+int h_notifications(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	const char *unread = http_query(req, "unread");
+	json_t *out;
+	int r = svc_notifications_list(&ctx, unread && strcmp(unread, "true") == 0, &out);
+	if (r < 0)
+		return r;
+	return http_json(resp, 200, out);
+}
+
+int h_notification_read(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t id;
+	int r = param_id(req, 0, &id);
+	if (r < 0 || (r = svc_notification_read(&ctx, id)) < 0)
+		return r;
+	resp->status = 204;
+	resp->content_type = NULL;
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* svc_intake: Careline reports. Every report is recorded, its children
+ * checked against the known children, screened, routed to a region, and
+ * given a disposition; an accepted suspected CSEC/DMST report notifies HART
+ * and the region's liaisons.
+ *
+ * Read models are answered as JSON documents (jansson), built here from
+ * opened sealed columns; the handlers pass them on. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/json.h"
+#include "service/ctx.h"
+
+struct intake_created {
+	int64_t id;
+	char number[24];
+	bool replayed; /* the Idempotency-Key named an earlier report */
+};
+
+/* Record a report (PERM_INTAKE_WRITE). body as documented in
+ * docs/openapi.yaml; every problem goes to errs with its path and nothing is
+ * stored. idem_key (may be NULL) makes a repeated submission answer the
+ * first report. */
+int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char *idem_key, struct field_errors *errs,
+		      struct intake_created *ret);
+
+struct intake_filter {
+	const char *status; /* "open" (no disposition; default), "decided", "all" */
+	const char *region; /* a region id, or "none" for the statewide queue */
+	int64_t older_than_minutes; /* 0: any */
+	int limit;
+};
+
+/* The queue, oldest first, with each report's age and whether it is past
+ * the pack's disposition deadline. A liaison sees its region only. */
+int svc_intake_list(const struct svc_ctx *ctx, const struct intake_filter *f, struct field_errors *errs,
+		    json_t **ret);
+
+/* One report with its children, screenings and dispositions; audited. */
+int svc_intake_get(const struct svc_ctx *ctx, int64_t id, json_t **ret);
+
+/* Known children who may be child number `child` (0-based) of a report. */
+int svc_intake_candidates(const struct svc_ctx *ctx, int64_t id, int child, json_t **ret);
+
+/* Link a child of a report to a known person, or record it as a new one
+ * (person_id 0). */
+int svc_intake_link(const struct svc_ctx *ctx, int64_t id, int child, int64_t person_id, struct field_errors *errs,
+		    int64_t *ret_person);
+
+/* Screen a report with one of the pack's instruments (PERM_INTAKE_WRITE);
+ * the instrument's id and version are stored with the answers and the
+ * computed level. ret: the stored screening. */
+int svc_intake_screen(const struct svc_ctx *ctx, int64_t id, const char *instrument, const json_t *answers,
+		      struct field_errors *errs, json_t **ret);
+
+/* Record a decision. body: {disposition, reason?, jurisdiction?,
+ * supervisor?, supervisor_reason?, version}. */
+int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs);
+
+/* The signed-in user's notifications, newest first, and marking one read. */
+int svc_notifications_list(const struct svc_ctx *ctx, bool unread_only, json_t **ret);
+int svc_notification_read(const struct svc_ctx *ctx, int64_t id);

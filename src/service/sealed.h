@@ -1,0 +1,20 @@
+/* sealed: reading and writing sealed columns of a row.
+ *
+ * table and column are constants of the calling service, never input (they
+ * are written into SQL); the value is sealed with the installation's key,
+ * bound to table, column and row id. */
+#pragma once
+
+#include <stdint.h>
+
+#include "db/db.h"
+#include "service/app.h"
+
+/* UPDATE table SET column = seal(value) WHERE id = id; NULL or "" stores
+ * NULL. Inside the caller's transaction. */
+int sealed_put(struct db *db, struct app *app, const char *table, const char *column, int64_t id, const char *value);
+
+/* Open column col of the current row of st (sealed for table.column of row
+ * id) into a new string; NULL for NULL. */
+int sealed_get(struct app *app, struct db_stmt *st, int col, const char *table, const char *column, int64_t id,
+	       char **ret);
