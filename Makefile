@@ -39,9 +39,11 @@ demo: deps build
 	@echo
 	./$(BUILD)/hartline serve --db $(DEMO_DIR)/hartline.db --listen $(LISTEN)
 
-# Benchmarks against the budgets in docs/architecture.md; not part of check.
+# Benchmarks against the budgets (DESIGN.md) side by side with PostgreSQL
+# pg_trgm and DuckDB, rewriting bench/README.md; not part of check.
+# BENCH_QUICK=1 for 100,000 records, BENCH_RECORDS / BENCH_QUERIES for sizes.
 bench: build
-	./$(BUILD)/bench_db_commit $(BUILD) 3
+	BUILD=$(BUILD) bench/run
 
 # ---- the tests ----
 

@@ -119,7 +119,7 @@ describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
     const care = await login(server.url, careUser.username, careUser.password);
     const cme = await care.get('/api/v1/me');
     assert.equal(cme.user.username, 'sess-care');
-    assert.deepEqual([...cme.permissions].sort(), ['persons.match', 'persons.write', 'session']);
+    assert.deepEqual([...cme.permissions].sort(), ['intakes.dispose', 'intakes.read', 'intakes.write', 'persons.match', 'persons.write', 'session']);
   });
 
   test('the cookie alone works for GET: no X-CSRF-Token needed', async () => {
