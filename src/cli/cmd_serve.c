@@ -1,6 +1,7 @@
 /* hartline serve: run the server until SIGTERM or SIGINT. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -10,6 +11,7 @@
 #include "db/db.h"
 #include "http/server.h"
 #include "service/app.h"
+#include "service/mailer.h"
 #include "service/persons.h"
 
 #define GRACE_MS 30000
@@ -18,6 +20,7 @@ int cmd_serve(int argc, char **argv)
 {
 	const char *db = NULL, *pack = NULL, *listen = NULL, *max_body = NULL, *workers = NULL, *key = NULL;
 	const char *idle = NULL, *absolute = NULL, *lock_after = NULL, *lock_window = NULL, *lock_for = NULL;
+	const char *smtp = NULL, *mail_from = NULL, *public_url = NULL;
 	bool cookie_secure = false;
 	const struct cli_opt opts[] = {
 		{"--db", &db, NULL},
@@ -32,6 +35,9 @@ int cmd_serve(int argc, char **argv)
 		{"--lockout-window", &lock_window, NULL},
 		{"--lockout-for", &lock_for, NULL},
 		{"--cookie-secure", NULL, &cookie_secure},
+		{"--smtp", &smtp, NULL},
+		{"--mail-from", &mail_from, NULL},
+		{"--public-url", &public_url, NULL},
 		{0},
 	};
 	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
@@ -92,6 +98,13 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	app.auth = auth;
+	if (smtp && strncmp(smtp, "smtp://", 7) != 0 && strncmp(smtp, "smtps://", 8) != 0) {
+		fprintf(stderr, "hartline serve: --smtp %s: expected smtp://HOST:PORT or smtps://HOST:PORT\n", smtp);
+		app_close(&app);
+		return EXIT_USAGE;
+	}
+	app.smtp_url = smtp ? strdup(smtp) : NULL;
+	app.mail_from = strdup(mail_from ? mail_from : "hartline@localhost");
 	if (persons_registry_open(&app, err, sizeof err) < 0) {
 		fprintf(stderr, "hartline: %s\n", err);
 		app_close(&app);
@@ -117,15 +130,26 @@ int cmd_serve(int argc, char **argv)
 	unsigned port;
 	int family;
 	http_parse_listen(cfg.listen, host, sizeof host, &port, &family);
-	log_info("listening", "url=http://%s%s%s:%u db=%s schema=%d workers=%u pack=%s persons=%zu",
-		 family == AF_INET6 ? "[" : "", host, family == AF_INET6 ? "]" : "", http_server_port(srv),
+	char url[160];
+	snprintf(url, sizeof url, "http://%s%s%s:%u", family == AF_INET6 ? "[" : "", host, family == AF_INET6 ? "]" : "",
+		 http_server_port(srv));
+	app.public_url = strdup(public_url ? public_url : url);
+	struct mailer *mailer = NULL;
+	if (mailer_start(&app, &mailer) < 0) {
+		fprintf(stderr, "hartline: cannot start the e-mail sender\n");
+		http_server_stop(srv, 0);
+		app_close(&app);
+		return 1;
+	}
+	log_info("listening", "url=%s db=%s schema=%d workers=%u pack=%s persons=%zu email=%s", url,
 		 db_engine_name(app.engine), db_schema_latest(), http_server_workers(srv), app.pack->id,
-		 persons_registry_count(&app));
+		 persons_registry_count(&app), app.smtp_url ? "smtp" : "off");
 
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("stopping", "signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, GRACE_MS);
+	mailer_stop(mailer);
 	app_close(&app);
 	log_info("stopped", "ok=1");
 	return 0;

@@ -22,7 +22,8 @@ static const struct command commands[] = {
 	{"serve", cmd_serve,
 	 "[--db URL] [--listen ADDR:PORT] [--pack FILE] [--key-file FILE] [--max-body BYTES] [--workers N]\n"
 	 "           [--session-idle 30m] [--session-max 12h] [--lockout-after 5] [--lockout-window 15m]\n"
-	 "           [--lockout-for 15m] [--cookie-secure]",
+	 "           [--lockout-for 15m] [--cookie-secure] [--smtp smtp://HOST:PORT] [--mail-from ADDR]\n"
+	 "           [--public-url URL]",
 	 "run the web server and API (default 127.0.0.1:8080)"},
 	{"user", cmd_user,
 	 "add NAME --role ROLE [--region R | --team T | --provider P] [--display-name TEXT] [--email E]\n"

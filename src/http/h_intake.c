@@ -7,6 +7,7 @@
 #include "base/str.h"
 #include "http/http.h"
 #include "service/intake.h"
+#include "service/mailer.h"
 
 static int param_id(struct http_req *req, int i, int64_t *ret)
 {
@@ -219,4 +220,14 @@ int h_notification_read(struct http_req *req, struct http_resp *resp)
 	resp->status = 204;
 	resp->content_type = NULL;
 	return 0;
+}
+
+int h_outbox(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	json_t *out;
+	int r = svc_outbox_list(&ctx, &out);
+	if (r < 0)
+		return r;
+	return http_json(resp, 200, out);
 }

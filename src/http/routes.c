@@ -32,6 +32,7 @@ const struct http_route http_routes[] = {
 
 	{"GET", "/api/v1/notifications", h_notifications, 0},
 	{"POST", "/api/v1/notifications/{id}/read", h_notification_read, 0},
+	{"GET", "/api/v1/outbox", h_outbox, 0},
 
 	{"GET", "/", h_static, HTTP_PUBLIC},
 	{"GET", "/app.js", h_static, HTTP_PUBLIC},

@@ -36,6 +36,7 @@ static const struct {
 	[PERM_INTAKE_WRITE] = {"intakes.write", R(ROLE_CARELINE) | R(ROLE_HART)},
 	[PERM_INTAKE_READ] = {"intakes.read", R(ROLE_CARELINE) | R(ROLE_HART) | R(ROLE_LIAISON)},
 	[PERM_INTAKE_DISPOSE] = {"intakes.dispose", R(ROLE_CARELINE) | R(ROLE_HART)},
+	[PERM_OUTBOX_READ] = {"outbox.read", R(ROLE_ADMIN)},
 };
 
 const char *role_name(enum role r)

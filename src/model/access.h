@@ -33,6 +33,7 @@ enum perm {
 	PERM_INTAKE_WRITE,  /* record and screen a report */
 	PERM_INTAKE_READ,   /* read reports (a liaison: of its region) */
 	PERM_INTAKE_DISPOSE, /* decide what happens to a report */
+	PERM_OUTBOX_READ,    /* see e-mail sent and failed */
 	PERM_COUNT
 };
 

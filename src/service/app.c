@@ -166,6 +166,9 @@ void app_close(struct app *a)
 	free(a->pack_source);
 	free(a->db_url);
 	free(a->key_file);
+	free(a->smtp_url);
+	free(a->mail_from);
+	free(a->public_url);
 	memset(a, 0, sizeof *a);
 }
 

@@ -13,6 +13,7 @@
 
 struct keyring;
 struct person_registry;
+struct mailer;
 
 #define APP_DEFAULT_DB "hartline.db"
 #define APP_DEFAULT_LISTEN "127.0.0.1:8080"
@@ -46,6 +47,8 @@ struct app {
 	const char *common_passwords; /* the embedded list */
 	size_t common_passwords_len;
 	struct person_registry *registry; /* open in the server only */
+	char *smtp_url, *mail_from, *public_url; /* e-mail; smtp_url NULL: none */
+	struct mailer *mailer; /* the sender thread, in the server */
 };
 
 /* Load the pack (pack_file NULL: the built-in default). */

@@ -13,6 +13,7 @@
 #include "match/cmp.h"
 #include "model/screening.h"
 #include "service/audit.h"
+#include "service/mailer.h"
 #include "service/persons.h"
 #include "service/sealed.h"
 
@@ -1119,13 +1120,32 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	buf_done(&why);
 	if (r < 0)
 		goto fail;
-	if (strcmp(d->id, "accepted_hart") == 0 && (r = notify_hart(db, id, number, h.region[0] ? h.region : NULL, ts)) < 0)
+	bool accepted = strcmp(d->id, "accepted_hart") == 0;
+	if (accepted && (r = notify_hart(db, id, number, h.region[0] ? h.region : NULL, ts)) < 0)
 		goto fail;
+	if (accepted) {
+		/* The e-mail names the report and links to it; never a child. */
+		const struct pack_region *reg = h.region[0] ? pack_region(p, h.region) : NULL;
+		char subject[160], text[700];
+		snprintf(subject, sizeof subject, "[hartline] Report %s accepted for HART response", number);
+		snprintf(text, sizeof text,
+			 "Report %s was accepted for HART response%s%s.\n\nOpen it in hartline: %s/#intake/%lld\n\n"
+			 "This message names no child. The report, and what is known, are in hartline.\n",
+			 number, reg ? " in " : " in the statewide queue", reg ? reg->name : "",
+			 ctx->app->public_url ? ctx->app->public_url : "", (long long)id);
+		if ((r = mailer_queue(db, ctx->app, "role = 'hart' OR (role = 'liaison' AND scope = ?)",
+				      h.region[0] ? h.region : "", subject, text, "intake", oid)) < 0)
+			goto fail;
+	}
 	char detail[96];
 	snprintf(detail, sizeof detail, "disposition=%s%s", d->id, h.decided ? " changed" : "");
 	if ((r = svc_audit_append(db, ctx, "intake.dispose", "intake", oid, detail)) < 0)
 		goto fail;
-	return db_commit(db);
+	if ((r = db_commit(db)) < 0)
+		goto fail;
+	if (accepted)
+		mailer_kick(ctx->app);
+	return 0;
 fail:
 	db_rollback(db);
 	return r;

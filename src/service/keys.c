@@ -31,6 +31,7 @@ static const struct {
 	{"intake_child", "id", "aliases"},
 	{"intake_child", "id", "dob"},
 	{"disposition", "id", "reason"},
+	{"outbox", "id", "to_addr"},
 };
 
 static int read_check(struct db *db, char **ret)

@@ -35,6 +35,7 @@ const EXPECTED = {
   'POST /api/v1/intakes/{id}/disposition': ['careline', 'hart'],
   'GET /api/v1/notifications': ROLES,
   'POST /api/v1/notifications/{id}/read': ROLES,
+  'GET /api/v1/outbox': ['admin'],
   'GET /': 'public',
   'GET /app.js': 'public',
   'GET /common.js': 'public',

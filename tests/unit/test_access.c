@@ -70,6 +70,7 @@ static void the_permission_table_is_exactly_as_designed(void **state)
 		{ROLE_LIAISON, PERM_INTAKE_READ},
 		{ROLE_CARELINE, PERM_INTAKE_DISPOSE},
 		{ROLE_HART, PERM_INTAKE_DISPOSE},
+		{ROLE_ADMIN, PERM_OUTBOX_READ},
 	};
 	for (int r = 0; r < ROLE_COUNT; r++)
 		for (int p = 0; p < PERM_COUNT; p++) {

@@ -1,0 +1,333 @@
+#include "service/mailer.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/crypto.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "service/audit.h"
+#include "service/sealed.h"
+
+struct mailer {
+	struct app *app;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop, kicked;
+};
+
+int mailer_queue(struct db *db, struct app *app, const char *who, const char *who_arg, const char *subject,
+		 const char *body, const char *object_type, const char *object_id)
+{
+	if (!app->smtp_url)
+		return 0;
+	char sql[512];
+	int n = snprintf(sql, sizeof sql, "SELECT id, email FROM app_user WHERE disabled = 0 AND email IS NOT NULL AND (%s)",
+			 who);
+	if (n < 0 || (size_t)n >= sizeof sql)
+		return ERR_TOOBIG;
+	struct db_stmt *st;
+	int r = db_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
+	db_bind_text(st, 1, who_arg);
+	/* Gather the addresses first: one statement at a time. */
+	char *to[256];
+	size_t nto = 0;
+	while (nto < 256 && (r = db_step(st)) == DB_ROW)
+		if (sealed_get(app, st, 1, "app_user", "email", db_column_int64(st, 0), &to[nto]) == 0 && to[nto])
+			nto++;
+	db_finalize(st);
+	char ts[32];
+	time_format(now(), ts, sizeof ts);
+	for (size_t i = 0; r >= 0 && i < nto; i++) {
+		if ((r = db_prepare(db,
+				    "INSERT INTO outbox (subject, body, object_type, object_id, next_attempt_at, created_at)"
+				    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+				    &st)) < 0)
+			break;
+		db_bind_text(st, 1, subject);
+		db_bind_text(st, 2, body);
+		db_bind_text(st, 3, object_type);
+		db_bind_text(st, 4, object_id);
+		db_bind_text(st, 5, ts);
+		db_bind_text(st, 6, ts);
+		r = db_step(st);
+		int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
+		db_finalize(st);
+		if (r >= 0)
+			r = sealed_put(db, app, "outbox", "to_addr", id, to[i]);
+	}
+	for (size_t i = 0; i < nto; i++)
+		free(to[i]);
+	return r < 0 ? r : 0;
+}
+
+/* ---- sending ---- */
+
+struct upload {
+	const char *data;
+	size_t len, pos;
+};
+
+static size_t read_cb(char *out, size_t size, size_t nmemb, void *arg)
+{
+	struct upload *u = arg;
+	size_t room = size * nmemb, left = u->len - u->pos;
+	size_t n = left < room ? left : room;
+	memcpy(out, u->data + u->pos, n);
+	u->pos += n;
+	return n;
+}
+
+/* Headers and body of one message, lines ending CRLF. */
+static int compose(struct buf *b, const char *from, const char *to, const char *subject, const char *body)
+{
+	char date[64], id[33];
+	time_t t = (time_t)(now() / HL_USEC_PER_SEC);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	crypto_random_hex(16, id, sizeof id);
+	int r = buf_printf(b,
+			   "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@hartline>\r\n"
+			   "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+			   date, from, to, subject, id);
+	for (const char *p = body; r == 0 && *p; p++)
+		r = *p == '\n' ? buf_puts(b, "\r\n") : buf_putc(b, *p);
+	return r < 0 ? r : buf_puts(b, "\r\n");
+}
+
+static int send_one(const struct app *app, const char *to, const char *subject, const char *body, char *err,
+		    size_t errsize)
+{
+	struct buf msg;
+	buf_init(&msg, 1 << 20);
+	if (compose(&msg, app->mail_from, to, subject, body) < 0) {
+		buf_done(&msg);
+		snprintf(err, errsize, "message too large");
+		return ERR_TOOBIG;
+	}
+	CURL *c = curl_easy_init();
+	if (!c) {
+		buf_done(&msg);
+		snprintf(err, errsize, "cannot start libcurl");
+		return ERR_NOMEM;
+	}
+	char from[300], rcpt_s[300];
+	snprintf(from, sizeof from, "<%s>", app->mail_from);
+	snprintf(rcpt_s, sizeof rcpt_s, "<%s>", to);
+	struct curl_slist *rcpt = curl_slist_append(NULL, rcpt_s);
+	struct upload up = {msg.data, msg.len, 0};
+	char curl_err[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(c, CURLOPT_URL, app->smtp_url);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(c, CURLOPT_READDATA, &up);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+	CURLcode rc = curl_easy_perform(c);
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(c);
+	buf_done(&msg);
+	if (rc != CURLE_OK) {
+		snprintf(err, errsize, "%s", curl_err[0] ? curl_err : curl_easy_strerror(rc));
+		return ERR_IO;
+	}
+	return 0;
+}
+
+struct due {
+	int64_t id, attempts;
+	char *to, *subject, *body;
+};
+
+/* Send what is due; returns how many were tried. */
+static int deliver_due(struct app *app)
+{
+	struct db *db;
+	if (app_db(app, &db) < 0)
+		return 0;
+	char ts[32];
+	time_format(now(), ts, sizeof ts);
+	struct db_stmt *st;
+	if (db_prepare(db,
+		       "SELECT id, to_addr, subject, body, attempts FROM outbox WHERE status = 'pending'"
+		       " AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 20",
+		       &st) < 0)
+		return 0;
+	db_bind_text(st, 1, ts);
+	struct due due[20];
+	int n = 0;
+	while (n < 20 && db_step(st) == DB_ROW) {
+		struct due *d = &due[n];
+		d->id = db_column_int64(st, 0);
+		d->attempts = db_column_int64(st, 4);
+		d->to = NULL;
+		sealed_get(app, st, 1, "outbox", "to_addr", d->id, &d->to);
+		d->subject = strdup(db_column_text(st, 2));
+		d->body = strdup(db_column_text(st, 3));
+		n++;
+	}
+	db_finalize(st);
+	for (int i = 0; i < n; i++) {
+		struct due *d = &due[i];
+		char err[256] = "";
+		int r = d->to && d->subject && d->body ? send_one(app, d->to, d->subject, d->body, err, sizeof err)
+						       : (snprintf(err, sizeof err, "unreadable message"), ERR_INVAL);
+		int64_t attempts = d->attempts + 1;
+		char done_at[32], next[32];
+		time_format(now(), done_at, sizeof done_at);
+		/* 1, 2, 4, ... minutes, at most an hour, then given up. */
+		int64_t delay = (int64_t)1 << (attempts - 1 < 6 ? attempts - 1 : 6);
+		time_format(now() + delay * 60 * HL_USEC_PER_SEC, next, sizeof next);
+		const char *status = r == 0 ? "sent" : attempts >= MAILER_MAX_ATTEMPTS ? "failed" : "pending";
+		if (db_prepare(db,
+			       "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?,"
+			       " sent_at = ? WHERE id = ?",
+			       &st) == 0) {
+			db_bind_text(st, 1, status);
+			db_bind_int64(st, 2, attempts);
+			db_bind_text(st, 3, r == 0 ? NULL : err);
+			db_bind_text(st, 4, next);
+			db_bind_text(st, 5, r == 0 ? done_at : NULL);
+			db_bind_int64(st, 6, d->id);
+			db_step(st);
+			db_finalize(st);
+		}
+		if (r == 0)
+			log_info("mail", "outbox=%lld status=sent attempts=%lld", (long long)d->id, (long long)attempts);
+		else
+			log_warn("mail", "outbox=%lld status=%s attempts=%lld error=\"%s\"", (long long)d->id, status,
+				 (long long)attempts, err);
+		free(d->to);
+		free(d->subject);
+		free(d->body);
+	}
+	return n;
+}
+
+static void *sender(void *arg)
+{
+	struct mailer *m = arg;
+	pthread_mutex_lock(&m->lock);
+	while (!m->stop) {
+		pthread_mutex_unlock(&m->lock);
+		int tried = deliver_due(m->app);
+		pthread_mutex_lock(&m->lock);
+		if (tried == 20 || m->kicked) {
+			m->kicked = false;
+			continue;
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&m->wake, &m->lock, &until);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+int mailer_start(struct app *app, struct mailer **ret)
+{
+	*ret = NULL;
+	if (!app->smtp_url)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return ERR_IO;
+	struct mailer *m = calloc(1, sizeof *m);
+	if (!m)
+		return ERR_NOMEM;
+	m->app = app;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->wake, NULL);
+	if (pthread_create(&m->thread, NULL, sender, m) != 0) {
+		free(m);
+		return ERR_NOMEM;
+	}
+	*ret = m;
+	app->mailer = m;
+	return 0;
+}
+
+void mailer_kick(struct app *app)
+{
+	struct mailer *m = app->mailer;
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->kicked = true;
+	pthread_cond_signal(&m->wake);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void mailer_stop(struct mailer *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->stop = true;
+	pthread_cond_signal(&m->wake);
+	pthread_mutex_unlock(&m->lock);
+	pthread_join(m->thread, NULL);
+	pthread_cond_destroy(&m->wake);
+	pthread_mutex_destroy(&m->lock);
+	m->app->mailer = NULL;
+	free(m);
+	curl_global_cleanup();
+}
+
+int svc_outbox_list(const struct svc_ctx *ctx, json_t **ret)
+{
+	int r = svc_require(ctx, PERM_OUTBOX_READ);
+	if (r < 0)
+		return r;
+	struct db *db;
+	if ((r = app_db(ctx->app, &db)) < 0)
+		return r;
+	struct db_stmt *st;
+	if ((r = db_prepare(db,
+			    "SELECT id, to_addr, subject, object_type, object_id, status, attempts, last_error, created_at,"
+			    " sent_at, next_attempt_at FROM outbox ORDER BY id DESC LIMIT 200",
+			    &st)) < 0)
+		return r;
+	json_t *list = json_array();
+	int64_t failed = 0, pending = 0;
+	while ((r = db_step(st)) == DB_ROW) {
+		char *to = NULL;
+		int64_t id = db_column_int64(st, 0);
+		sealed_get(ctx->app, st, 1, "outbox", "to_addr", id, &to);
+		const char *status = db_column_text(st, 5);
+		failed += strcmp(status, "failed") == 0;
+		pending += strcmp(status, "pending") == 0;
+		json_array_append_new(list, json_pack("{s:I, s:s?, s:s, s:s?, s:s?, s:s, s:I, s:s?, s:s, s:s?, s:s}", "id",
+						      (json_int_t)id, "to", to, "subject", db_column_text(st, 2),
+						      "object_type", db_column_text(st, 3), "object_id",
+						      db_column_text(st, 4), "status", status, "attempts",
+						      (json_int_t)db_column_int64(st, 6), "last_error",
+						      db_column_text(st, 7), "created_at", db_column_text(st, 8),
+						      "sent_at", db_column_text(st, 9), "next_attempt_at",
+						      db_column_text(st, 10)));
+		free(to);
+	}
+	db_finalize(st);
+	if (r < 0) {
+		json_decref(list);
+		return r;
+	}
+	*ret = json_pack("{s:o, s:I, s:I, s:b}", "messages", list, "failed", (json_int_t)failed, "pending",
+			 (json_int_t)pending, "smtp_configured", ctx->app->smtp_url != NULL);
+	return 0;
+}
