@@ -1,0 +1,141 @@
+// E-mail to HART and the region's liaisons when a report is accepted: it
+// reaches a local SMTP sink (Debian's python3-aiosmtpd) without the child's
+// name, and a sink that is down shows as a retried, visible failure.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+import { demoUsers, login } from '../lib/auth.mjs';
+import { ENGINE, cleanup, freshDb, initDb, startServer, tempDir } from '../lib/server.mjs';
+
+const PYTHON = '/usr/bin/python3';
+const CHILD = 'Zephyrine Quillfeather';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Polls fn until it returns a truthy value, at most ms. */
+async function until(fn, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function startSink(dir, port) {
+  const proc = spawn(PYTHON, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  await until(() => new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+    s.on('error', () => resolve(false));
+  }), 15_000, 'the SMTP sink');
+  return proc;
+}
+
+function messages(dir) {
+  const d = path.join(dir, 'new');
+  if (!fs.existsSync(d)) return [];
+  return fs.readdirSync(d).map((f) => fs.readFileSync(path.join(d, f), 'utf8'));
+}
+
+const REPORT = {
+  received_at: '2026-11-28T03:10:00-05:00',
+  channel: 'phone',
+  reporter: { source: 'law_enforcement', name: 'Officer Synthetic' },
+  children: [{ given_name: 'Zephyrine', family_name: 'Quillfeather', estimated_age: 15, town: 'Bridgeport' }],
+  narrative: `Synthetic narrative about ${CHILD}.`,
+  concerns: ['detained_for_prostitution'],
+};
+
+describe(`e-mail notifications (${ENGINE})`, { timeout: 120_000 }, () => {
+  let sink;
+  let server;
+  let mailDir;
+  let careline;
+  let admin;
+
+  before(async () => {
+    const db = freshDb();
+    await initDb(db);
+    const demo = await demoUsers(db);
+    mailDir = path.join(tempDir(), 'mail');
+    const port = await freePort();
+    sink = await startSink(mailDir, port);
+    server = await startServer({ db, args: ['--smtp', `smtp://127.0.0.1:${port}`, '--mail-from', 'hartline@example.org'] });
+    careline = await login(server.url, 'demo-careline', demo.byRole.careline.password);
+    admin = await login(server.url, 'demo-admin', demo.byRole.admin.password);
+  });
+
+  after(async () => {
+    try {
+      if (server) assert.equal(await server.stop(), 0);
+    } finally {
+      if (sink) sink.kill();
+      await cleanup();
+    }
+  });
+
+  async function acceptReport() {
+    const created = await careline.fetch('/api/v1/intakes', { method: 'POST', body: REPORT });
+    assert.equal(created.status, 201, await created.clone().text());
+    const { id, number } = await created.json();
+    const decided = await careline.fetch(`/api/v1/intakes/${id}/disposition`, {
+      method: 'POST', body: { disposition: 'accepted_hart', version: 1 },
+    });
+    assert.equal(decided.status, 200, await decided.text());
+    return { id, number };
+  }
+
+  test('accepting a report e-mails HART and the region\'s liaison with the number and a link, never the child', async () => {
+    const { id, number } = await acceptReport();
+    const mail = await until(() => {
+      const m = messages(mailDir).filter((x) => x.includes(number));
+      return m.length >= 2 && m;
+    }, 20_000, 'two e-mails');
+    const to = mail.map((m) => /^To: (.*)$/m.exec(m)[1].trim()).sort();
+    assert.deepEqual(to, ['demo-hart@example.org', 'demo-liaison@example.org']);
+    for (const m of mail) {
+      assert.match(m, new RegExp(`^Subject: .*${number}`, 'm'));
+      assert.match(m, new RegExp(`/#intake/${id}`));
+      for (const secret of ['Zephyrine', 'Quillfeather', 'Officer Synthetic', 'narrative']) {
+        assert.ok(!m.includes(secret), `the e-mail does not hold "${secret}"`);
+      }
+    }
+    const outbox = await admin.get('/api/v1/outbox');
+    assert.equal(outbox.smtp_configured, true);
+    assert.ok(outbox.messages.filter((m) => m.status === 'sent').length >= 2, JSON.stringify(outbox));
+  });
+
+  test('with the sink down, sending fails visibly for the administrator and is retried', async () => {
+    sink.kill();
+    await new Promise((r) => sink.once('exit', r));
+    const { number } = await acceptReport();
+    const failing = await until(async () => {
+      const o = await admin.get('/api/v1/outbox');
+      const m = o.messages.filter((x) => x.subject.includes(number) && x.last_error);
+      return m.length >= 2 && m;
+    }, 20_000, 'failed attempts in the outbox');
+    for (const m of failing) {
+      assert.equal(m.status, 'pending', 'to be tried again');
+      assert.ok(m.attempts >= 1);
+      assert.ok(m.next_attempt_at > m.created_at, 'a later attempt is scheduled');
+    }
+    // Other roles may not see the outbox.
+    const res = await careline.fetch('/api/v1/outbox');
+    assert.equal(res.status, 403);
+  });
+});
