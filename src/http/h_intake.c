@@ -6,6 +6,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "http/http.h"
+#include "service/drafts.h"
 #include "service/intake.h"
 #include "service/mailer.h"
 
@@ -230,4 +231,38 @@ int h_outbox(struct http_req *req, struct http_resp *resp)
 	if (r < 0)
 		return r;
 	return http_json(resp, 200, out);
+}
+
+int h_draft_get(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	json_t *doc;
+	char at[32];
+	int r = svc_draft_get(&ctx, req->params[0], &doc, at);
+	if (r < 0)
+		return r;
+	return http_json(resp, 200, json_pack("{s:s, s:o, s:s}", "kind", req->params[0], "body", doc, "updated_at", at));
+}
+
+int h_draft_put(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	char at[32];
+	int r = svc_draft_put(&ctx, req->params[0], req->json, at);
+	if (r == ERR_INVAL)
+		return http_problem(resp, 422, "validation", "Invalid input", "a draft is a JSON object", NULL);
+	if (r < 0)
+		return r;
+	return http_json(resp, 200, json_pack("{s:s, s:s}", "kind", req->params[0], "updated_at", at));
+}
+
+int h_draft_delete(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_draft_delete(&ctx, req->params[0]);
+	if (r < 0)
+		return r;
+	resp->status = 204;
+	resp->content_type = NULL;
+	return 0;
 }

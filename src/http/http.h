@@ -145,6 +145,9 @@ int h_intake_screen(struct http_req *req, struct http_resp *resp);
 int h_notifications(struct http_req *req, struct http_resp *resp);
 int h_notification_read(struct http_req *req, struct http_resp *resp);
 int h_outbox(struct http_req *req, struct http_resp *resp);
+int h_draft_get(struct http_req *req, struct http_resp *resp);
+int h_draft_put(struct http_req *req, struct http_resp *resp);
+int h_draft_delete(struct http_req *req, struct http_resp *resp);
 
 int h_healthz(struct http_req *req, struct http_resp *resp);
 int h_config(struct http_req *req, struct http_resp *resp);

@@ -34,6 +34,10 @@ const struct http_route http_routes[] = {
 	{"POST", "/api/v1/notifications/{id}/read", h_notification_read, 0},
 	{"GET", "/api/v1/outbox", h_outbox, 0},
 
+	{"GET", "/api/v1/drafts/{kind}", h_draft_get, 0},
+	{"PUT", "/api/v1/drafts/{kind}", h_draft_put, HTTP_JSON_BODY},
+	{"DELETE", "/api/v1/drafts/{kind}", h_draft_delete, 0},
+
 	{"GET", "/", h_static, HTTP_PUBLIC},
 	{"GET", "/app.js", h_static, HTTP_PUBLIC},
 	{"GET", "/common.js", h_static, HTTP_PUBLIC},

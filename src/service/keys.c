@@ -32,6 +32,7 @@ static const struct {
 	{"intake_child", "id", "dob"},
 	{"disposition", "id", "reason"},
 	{"outbox", "id", "to_addr"},
+	{"draft", "id", "body"},
 };
 
 static int read_check(struct db *db, char **ret)

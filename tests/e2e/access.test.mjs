@@ -36,6 +36,9 @@ const EXPECTED = {
   'GET /api/v1/notifications': ROLES,
   'POST /api/v1/notifications/{id}/read': ROLES,
   'GET /api/v1/outbox': ['admin'],
+  'GET /api/v1/drafts/{kind}': ['careline', 'hart'],
+  'PUT /api/v1/drafts/{kind}': ['careline', 'hart'],
+  'DELETE /api/v1/drafts/{kind}': ['careline', 'hart'],
   'GET /': 'public',
   'GET /app.js': 'public',
   'GET /common.js': 'public',
@@ -94,6 +97,7 @@ function pathOf(route) {
   return route.pattern.replace(/\{([^}]+)\}/g, (_, name) => {
     if (name === 'id') return String(someUserId);
     if (name === 'child') return '0';
+    if (name === 'kind') return 'intake';
     throw new Error(`the route walk has no value for {${name}} in ${route.key}: add one`);
   });
 }

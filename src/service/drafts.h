@@ -1,0 +1,14 @@
+/* svc_drafts: a worker's unsaved form, one per user and kind ("intake"),
+ * sealed, so that a reload or a crash in the middle of a call loses
+ * nothing. */
+#pragma once
+
+#include <jansson.h>
+
+#include "service/ctx.h"
+
+/* Save (replace) the draft; doc must be an object. */
+int svc_draft_put(const struct svc_ctx *ctx, const char *kind, const json_t *doc, char updated_at[32]);
+/* ERR_NOTFOUND when there is none. */
+int svc_draft_get(const struct svc_ctx *ctx, const char *kind, json_t **ret, char updated_at[32]);
+int svc_draft_delete(const struct svc_ctx *ctx, const char *kind);

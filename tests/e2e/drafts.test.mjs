@@ -1,0 +1,62 @@
+// A worker's unsaved report is kept on the server, sealed, one per worker.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { demoUsers, login } from '../lib/auth.mjs';
+import { ENGINE, cleanup, dbBytes, freshDb, initDb, startServer } from '../lib/server.mjs';
+
+describe(`drafts (${ENGINE})`, { timeout: 60_000 }, () => {
+  let db;
+  let server;
+  let careline;
+  let hart;
+  let analyst;
+
+  before(async () => {
+    db = freshDb();
+    await initDb(db);
+    const demo = await demoUsers(db);
+    server = await startServer({ db });
+    careline = await login(server.url, 'demo-careline', demo.byRole.careline.password);
+    hart = await login(server.url, 'demo-hart', demo.byRole.hart.password);
+    analyst = await login(server.url, 'demo-analyst', demo.byRole.analyst.password);
+  });
+
+  after(async () => {
+    try {
+      if (server) assert.equal(await server.stop(), 0);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('a draft is saved, read back, replaced and discarded, each worker their own', async () => {
+    let res = await careline.fetch('/api/v1/drafts/intake');
+    assert.equal(res.status, 404);
+    const draft = { children: [{ given_name: 'Wenceslava', family_name: 'Draftly' }], narrative: 'half a call' };
+    res = await careline.fetch('/api/v1/drafts/intake', { method: 'PUT', body: draft });
+    assert.equal(res.status, 200, await res.clone().text());
+    const got = await careline.get('/api/v1/drafts/intake');
+    assert.deepEqual(got.body, draft);
+    assert.equal(got.kind, 'intake');
+    res = await hart.fetch('/api/v1/drafts/intake');
+    assert.equal(res.status, 404, 'another worker does not see it');
+    res = await careline.fetch('/api/v1/drafts/intake', { method: 'PUT', body: { narrative: 'second' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual((await careline.get('/api/v1/drafts/intake')).body, { narrative: 'second' });
+    res = await careline.fetch('/api/v1/drafts/intake', { method: 'DELETE' });
+    assert.equal(res.status, 204);
+    assert.equal((await careline.fetch('/api/v1/drafts/intake')).status, 404);
+  });
+
+  test('a draft is sealed at rest', async () => {
+    await careline.fetch('/api/v1/drafts/intake', { method: 'PUT', body: { children: [{ given_name: 'Wenceslava' }] } });
+    assert.ok(!dbBytes(db).includes('Wenceslava'), 'the name is not in the database in clear');
+  });
+
+  test('a draft must be an object, of a known kind, and only for those who record reports', async () => {
+    assert.equal((await careline.fetch('/api/v1/drafts/intake', { method: 'PUT', body: [1, 2] })).status, 422);
+    assert.equal((await careline.fetch('/api/v1/drafts/case', { method: 'PUT', body: {} })).status, 404);
+    assert.equal((await analyst.fetch('/api/v1/drafts/intake', { method: 'PUT', body: {} })).status, 403);
+  });
+});
