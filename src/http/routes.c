@@ -43,6 +43,10 @@ const struct http_route http_routes[] = {
 	{"GET", "/common.js", h_static, HTTP_PUBLIC},
 	{"GET", "/admin.js", h_static, HTTP_PUBLIC},
 	{"GET", "/find.js", h_static, HTTP_PUBLIC},
+	{"GET", "/intake.js", h_static, HTTP_PUBLIC},
+	{"GET", "/report.js", h_static, HTTP_PUBLIC},
+	{"GET", "/queue.js", h_static, HTTP_PUBLIC},
+	{"GET", "/notify.js", h_static, HTTP_PUBLIC},
 	{"GET", "/app.css", h_static, HTTP_PUBLIC},
 	{"GET", "/favicon.svg", h_static, HTTP_PUBLIC},
 };

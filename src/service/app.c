@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
@@ -113,6 +114,12 @@ int app_open(struct app *a, const char *db_url, const char *pack_file, const cha
 		goto fail;
 	}
 	a->engine = db_url_engine(db_url);
+	/* Calendar dates (a child's age on the day of a report, a report's
+	 * year) are the jurisdiction's: the process runs in the pack's time
+	 * zone. Times are still stored and logged in UTC. Set once, before any
+	 * thread starts. */
+	setenv("TZ", a->pack->time_zone, 1);
+	tzset();
 	const struct embedded_file *list = embedded_find(data_files, "common-passwords.txt");
 	if (list) {
 		a->common_passwords = (const char *)list->data;

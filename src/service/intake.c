@@ -33,11 +33,14 @@ static bool in_list(const char *const *list, const char *s)
 	return false;
 }
 
+/* The calendar date of t in the jurisdiction's time zone (app_open sets
+ * the process's zone to the pack's): a girl is 17 until midnight in
+ * Connecticut, whatever the hour in UTC. */
 static struct cmp_date date_of(hl_time t)
 {
 	time_t secs = (time_t)(t / HL_USEC_PER_SEC);
 	struct tm tm;
-	gmtime_r(&secs, &tm);
+	localtime_r(&secs, &tm);
 	return (struct cmp_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
 }
 
@@ -77,8 +80,11 @@ static void unknown_keys(const json_t *o, const char *const *known, const char *
 	json_t *v;
 	json_object_foreach((json_t *)o, key, v)
 	{
-		if (!in_list(known, key))
-			field_error_add(errs, prefix, "unknown field \"%.40s\"", key);
+		if (!in_list(known, key)) {
+			char path[128];
+			snprintf(path, sizeof path, "%s%s%.60s", prefix, *prefix ? "." : "", key);
+			field_error_add(errs, path, "unknown field");
+		}
 	}
 }
 
@@ -341,7 +347,9 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 		any_victim |= victim[i];
 	}
 	reporter_json = json_dumps(rep, JSON_COMPACT | JSON_SORT_KEYS);
-	char *concerns_json = json_dumps(concerns ? concerns : json_array(), JSON_COMPACT);
+	json_t *none = json_array();
+	char *concerns_json = json_dumps(concerns ? concerns : none, JSON_COMPACT);
+	json_decref(none);
 	char ts[32], rec[32];
 	time_format(now(), ts, sizeof ts);
 	time_format(received, rec, sizeof rec);
@@ -1172,7 +1180,6 @@ int svc_notifications_list(const struct svc_ctx *ctx, bool unread_only, json_t *
 	json_t *list = json_array();
 	int64_t unread = 0;
 	while ((r = db_step(st)) == DB_ROW) {
-		unread += db_column_is_null(st, 6);
 		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s?}", "id",
 						      (json_int_t)db_column_int64(st, 0), "kind", db_column_text(st, 1),
 						      "object_type", db_column_text(st, 2), "object_id",
@@ -1180,6 +1187,17 @@ int svc_notifications_list(const struct svc_ctx *ctx, bool unread_only, json_t *
 						      db_column_text(st, 5), "read_at", db_column_text(st, 6)));
 	}
 	db_finalize(st);
+	if (r < 0) {
+		json_decref(list);
+		return r;
+	}
+	/* All unread, not only those listed. */
+	if ((r = db_prepare(db, "SELECT count(*) FROM notification WHERE user_id = ? AND read_at IS NULL", &st)) == 0) {
+		db_bind_int64(st, 1, ctx->actor->user_id);
+		if ((r = db_step(st)) == DB_ROW)
+			unread = db_column_int64(st, 0);
+		db_finalize(st);
+	}
 	if (r < 0) {
 		json_decref(list);
 		return r;

@@ -32,11 +32,12 @@ struct person_registry {
 	size_t persons;
 };
 
+/* Today in the jurisdiction's time zone (see app_open). */
 static struct cmp_date today(void)
 {
 	time_t t = (time_t)(now() / HL_USEC_PER_SEC);
 	struct tm tm;
-	gmtime_r(&t, &tm);
+	localtime_r(&t, &tm);
 	return (struct cmp_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
 }
 
