@@ -10,11 +10,11 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
-#include "base/seal.h"
 #include "base/str.h"
 #include "match/nick.h"
 #include "match/norm.h"
 #include "service/audit.h"
+#include "service/sealed.h"
 
 #define MAX_ALIASES 8
 #define NAME_MAX_LEN 100
@@ -85,46 +85,12 @@ static void default_model(struct match_model *m, const struct match_schema *sc, 
 
 static int put_sealed(struct db *db, struct app *app, const char *column, int64_t id, const char *value)
 {
-	char sql[96];
-	snprintf(sql, sizeof sql, "UPDATE person SET %s = ? WHERE id = ?", column);
-	struct db_stmt *st;
-	int r = db_prepare(db, sql, &st);
-	if (r < 0)
-		return r;
-	struct buf b;
-	buf_init(&b, 0);
-	if (value && *value) {
-		if ((r = seal_value(app->keys, "person", column, id, value, strlen(value), &b)) < 0)
-			goto out;
-		db_bind_blob(st, 1, b.data, b.len);
-	} else {
-		db_bind_null(st, 1);
-	}
-	db_bind_int64(st, 2, id);
-	r = db_step(st);
-	r = r < 0 ? r : 0;
-out:
-	buf_done(&b);
-	db_finalize(st);
-	return r;
+	return sealed_put(db, app, "person", column, id, value);
 }
 
 static int open_sealed(struct app *app, struct db_stmt *st, int col, const char *column, int64_t id, char **ret)
 {
-	*ret = NULL;
-	if (db_column_is_null(st, col))
-		return 0;
-	size_t len;
-	const void *data = db_column_blob(st, col, &len);
-	struct buf b;
-	buf_init(&b, 0);
-	int r = seal_open(app->keys, "person", column, id, data, len, &b);
-	if (r < 0) {
-		buf_done(&b);
-		return r;
-	}
-	*ret = buf_detach(&b, NULL);
-	return *ret ? 0 : ERR_NOMEM;
+	return sealed_get(app, st, col, "person", column, id, ret);
 }
 
 /* ---- the registry ---- */

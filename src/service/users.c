@@ -9,10 +9,10 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/err.h"
-#include "base/seal.h"
 #include "base/str.h"
 #include "model/password.h"
 #include "service/audit.h"
+#include "service/sealed.h"
 
 #define USER_COLUMNS                                                                                   \
 	"id, username, role, scope, display_name, email, disabled, locked_until, version, created_at, " \
@@ -36,26 +36,6 @@ void user_infos_free(struct user_info *u, size_t n)
 	free(u);
 }
 
-/* Open a sealed column into a new string; NULL column gives NULL. */
-static int open_sealed(struct app *app, struct db_stmt *st, int col, const char *table, const char *column,
-		       int64_t row, char **ret)
-{
-	*ret = NULL;
-	if (db_column_is_null(st, col))
-		return 0;
-	size_t len;
-	const void *data = db_column_blob(st, col, &len);
-	struct buf b;
-	buf_init(&b, 0);
-	int r = seal_open(app->keys, table, column, row, data, len, &b);
-	if (r < 0) {
-		buf_done(&b);
-		return r;
-	}
-	*ret = buf_detach(&b, NULL);
-	return *ret ? 0 : ERR_NOMEM;
-}
-
 int users_open_row(struct app *app, struct db_stmt *st, int c, struct user_info *u)
 {
 	memset(u, 0, sizeof *u);
@@ -65,9 +45,9 @@ int users_open_row(struct app *app, struct db_stmt *st, int c, struct user_info 
 		return ERR_DB;
 	if (db_column_text(st, c + 3))
 		str_copy(u->scope, sizeof u->scope, db_column_text(st, c + 3));
-	int r = open_sealed(app, st, c + 4, "app_user", "display_name", u->id, &u->display_name);
+	int r = sealed_get(app, st, c + 4, "app_user", "display_name", u->id, &u->display_name);
 	if (r == 0)
-		r = open_sealed(app, st, c + 5, "app_user", "email", u->id, &u->email);
+		r = sealed_get(app, st, c + 5, "app_user", "email", u->id, &u->email);
 	if (r < 0) {
 		user_info_done(u);
 		return r;
@@ -83,32 +63,9 @@ int users_open_row(struct app *app, struct db_stmt *st, int c, struct user_info 
 	return 0;
 }
 
-/* Seal value into table.column of row id. Table and column are constants
- * of this file, never input. */
 static int put_sealed(struct db *db, struct app *app, const char *column, int64_t id, const char *value)
 {
-	char sql[128];
-	snprintf(sql, sizeof sql, "UPDATE app_user SET %s = ? WHERE id = ?", column);
-	struct db_stmt *st;
-	int r = db_prepare(db, sql, &st);
-	if (r < 0)
-		return r;
-	struct buf b;
-	buf_init(&b, 0);
-	if (value) {
-		if ((r = seal_value(app->keys, "app_user", column, id, value, strlen(value), &b)) < 0)
-			goto out;
-		db_bind_blob(st, 1, b.data, b.len);
-	} else {
-		db_bind_null(st, 1);
-	}
-	db_bind_int64(st, 2, id);
-	r = db_step(st);
-	r = r < 0 ? r : 0;
-out:
-	buf_done(&b);
-	db_finalize(st);
-	return r;
+	return sealed_put(db, app, "app_user", column, id, value);
 }
 
 static bool valid_username(const char *s)
