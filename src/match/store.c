@@ -611,11 +611,27 @@ bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_
 			  uint8_t levels[MATCH_MAX_FIELDS], double *ret_weight)
 {
 	const struct match_schema *sc = &s->schema;
-	double remaining = 0;
+	double bound[MATCH_MAX_FIELDS], remaining = 0;
 	for (int f = 0; f < sc->n; f++) {
 		levels[f] = 0;
-		if (max_w[f] > 0)
-			remaining += max_w[f];
+		bound[f] = max_w[f];
+		/* Places compared last: when they are not equal (a cheap test),
+		 * exact agreement and its bonus are out of reach, and the bound
+		 * is the best partial level. */
+		if (phase_of(sc->kind[f]) == 2 && sc->kind[f] != MK_AGE) {
+			const char *x = pa + a->off[f], *y = pb + b->off[f];
+			if (!*x || !*y) {
+				bound[f] = 0;
+			} else if (strcmp(x, y) != 0) {
+				double best = 0;
+				for (int l = 2; l < match_levels(sc->kind[f]); l++)
+					if (m->w[f][l] > best)
+						best = m->w[f][l];
+				bound[f] = best;
+			}
+		}
+		if (bound[f] > 0)
+			remaining += bound[f];
 	}
 	double w = m->prior_w;
 	for (int phase = 0; phase < 3; phase++) {
@@ -631,8 +647,8 @@ bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_
 				if (levels[f] == 1 && m->tf[f])
 					fw += match_tf_adjust(m, f, pa + a->off[f]);
 				w += fw;
-				if (max_w[f] > 0)
-					remaining -= max_w[f];
+				if (bound[f] > 0)
+					remaining -= bound[f];
 			}
 			if (w + remaining < min_weight)
 				return false;
@@ -647,8 +663,8 @@ bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_
 			if (l == 1 && m->tf[f])
 				fw += match_tf_adjust(m, f, pa + a->off[f]);
 			w += fw;
-			if (max_w[f] > 0)
-				remaining -= max_w[f];
+			if (bound[f] > 0)
+				remaining -= bound[f];
 			if (w + remaining < min_weight)
 				return false;
 		}
