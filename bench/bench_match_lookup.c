@@ -1,7 +1,7 @@
 /* bench_match_lookup: identity lookups against a registry of generated
  * people, the way a hotline worker's search runs.
  *
- *   bench_match_lookup FILE.csv [QUERIES] [--threads 1]
+ *   bench_match_lookup FILE.csv [QUERIES]
  *
  * FILE.csv comes from `hartline match generate`. Every record is in the
  * registry; the queries are every k-th record whose person has another
@@ -10,7 +10,7 @@
  * the same person is in the top 10. Prints p50 and p99 latency on one
  * core and recall@10 (among candidates of probability 0.01 or more, as
  * the API answers), and writes the query line numbers to
- * FILE.queries for the same lookups elsewhere. */
+ * FILE.csv.queries for the same lookups elsewhere. Lookups run on one core. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

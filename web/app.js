@@ -4,12 +4,19 @@
 import { initAdmin, clearAdmin, showAdmin } from './admin.js';
 import { initFind, clearFind, showFind } from './find.js';
 import {
+  initIntake, clearIntake, discardServerDraft, hasUnsavedReport, removeAllDrafts, showIntake,
+} from './intake.js';
+import { initNotes, refreshNotes, showNotes, startNotes, stopNotes } from './notify.js';
+import { initQueue, clearQueue, showQueue } from './queue.js';
+import { initReport, clearReport, setReportMessage, showReport } from './report.js';
+import {
   $,
   api,
   busy,
   problemText,
   say,
   scopeText,
+  setConfig,
   setCsrfToken,
   setRegions,
   setSessionEndedHandler,
@@ -50,6 +57,7 @@ async function showConfig() {
   const r = await api('GET', '/api/v1/config', undefined, { session: false });
   if (!r.ok || !r.body || !r.body.pack) return;
   const { pack } = r.body;
+  setConfig(r.body);
   setRegions(r.body.regions);
   setTimeZone(pack.time_zone);
   $('jurisdiction').textContent = pack.name;
@@ -76,44 +84,66 @@ async function showConfig() {
 
 // ---------------------------------------------------------------- views
 
-const VIEW_TITLES = { login: 'Log in', home: 'Home', find: 'Find a child', users: 'Users and audit' };
+const VIEW_TITLES = {
+  login: 'Log in',
+  home: 'Home',
+  intake: 'New report',
+  report: 'Report',
+  queue: 'Queue',
+  find: 'Find a child',
+  users: 'Users and audit',
+  notes: 'Notifications',
+};
 
-// The pages besides home, each with the permission it needs.
+// The pages besides home, each with the address it answers, the permission
+// it needs, its heading and its navigation link (the bell for notifications).
 const PAGES = [
-  { view: 'find', hash: '#find', perm: 'persons.match', heading: 'find-heading' },
-  { view: 'users', hash: '#users', perm: 'users.manage', heading: 'users-heading' },
+  { view: 'intake', hash: /^#intake\/new$/, perm: 'intakes.write', heading: 'intake-heading', nav: 'nav-intake' },
+  { view: 'report', hash: /^#intake\/(\d{1,15})$/, perm: 'intakes.read', heading: 'report-heading' },
+  { view: 'queue', hash: /^#queue$/, perm: 'intakes.read', heading: 'queue-heading', nav: 'nav-queue' },
+  { view: 'find', hash: /^#find$/, perm: 'persons.match', heading: 'find-heading', nav: 'nav-find' },
+  { view: 'users', hash: /^#users$/, perm: 'users.manage', heading: 'users-heading', nav: 'nav-users' },
+  { view: 'notes', hash: /^#notifications$/, perm: 'session', heading: 'notes-heading', nav: 'bell', inNav: false },
 ];
+const VIEWS = ['login', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes'];
+
+const pageFor = (hash) => PAGES.find((p) => p.hash.test(hash));
 
 function setView(view) {
   if (document.body.dataset.view !== view) say('page-error', '');
   document.body.dataset.view = view;
   $('loading').hidden = true;
-  $('login-view').hidden = view !== 'login';
-  $('home-view').hidden = view !== 'home';
-  $('find-view').hidden = view !== 'find';
-  $('users-view').hidden = view !== 'users';
+  for (const v of VIEWS) $(`${v}-view`).hidden = v !== view;
   $('regions-panel').hidden = view !== 'home';
+  // The server's status is not in the way of a call or a report.
+  $('status-panel').hidden = ['intake', 'report', 'queue', 'notes'].includes(view);
   // The navigation shows when there is more than one page to go to.
-  $('nav').hidden = view === 'login' || !PAGES.some((p) => can(p.perm));
+  $('nav').hidden = view === 'login' || !PAGES.some((p) => p.inNav !== false && can(p.perm));
   $('account').hidden = view === 'login';
-  for (const [id, v] of [['nav-home', 'home'], ['nav-find', 'find'], ['nav-users', 'users']]) {
+  for (const [id, v] of [['nav-home', 'home'], ...PAGES.map((p) => [p.nav, p.view])]) {
+    if (!id) continue;
     if (v === view) $(id).setAttribute('aria-current', 'page');
     else $(id).removeAttribute('aria-current');
   }
   document.title = `${VIEW_TITLES[view]} · ${siteTitle}`;
 }
 
-/** The view the address asks for, when the person may see it. */
+/** The view the address asks for, when the person may see it, and what the address holds. */
 function routeView() {
-  const page = PAGES.find((p) => p.hash === location.hash);
-  return page && can(page.perm) ? page.view : 'home';
+  const page = pageFor(location.hash);
+  if (!page || !can(page.perm)) return { view: 'home', match: null };
+  return { view: page.view, match: page.hash.exec(location.hash) };
 }
 
 function route({ focus }) {
-  const view = routeView();
+  const { view, match } = routeView();
   setView(view);
   if (view === 'users') showAdmin();
   if (view === 'find') showFind();
+  if (view === 'intake') showIntake();
+  if (view === 'report') showReport(match[1]);
+  if (view === 'queue') showQueue();
+  if (view === 'notes') showNotes();
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
@@ -136,18 +166,31 @@ function enterSession(user, csrf, permissions) {
   const find = can('persons.match');
   $('nav-find-item').hidden = !find;
   $('me-find-link').hidden = !find;
+  const write = can('intakes.write');
+  $('nav-intake-item').hidden = !write;
+  $('me-intake-link').hidden = !write;
+  const read = can('intakes.read');
+  $('nav-queue-item').hidden = !read;
+  $('me-queue-link').hidden = !read;
+  startNotes();
 }
 
 /** Forgets everything about the session and shows the login page. */
-function leaveSession(message) {
+function leaveSession(message, { discardDrafts = false } = {}) {
   me = null;
   setCsrfToken(null);
+  stopNotes();
   clearAdmin();
   clearFind();
+  // A report being taken stays in this tab's draft when the session ended by
+  // itself; logging out on purpose discards it.
+  clearIntake({ discardDraft: discardDrafts });
+  if (discardDrafts) removeAllDrafts();
+  clearReport();
+  clearQueue();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
-  $('nav-users-item').hidden = true;
-  $('nav-find-item').hidden = true;
+  for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item']) $(id).hidden = true;
   showLogin({ message });
 }
 
@@ -163,7 +206,11 @@ function showLogin({ message = '', error = '' } = {}) {
 }
 
 setSessionEndedHandler(() => {
-  if (me) leaveSession('Your session has ended. Log in again to continue.');
+  if (!me) return;
+  const kept = hasUnsavedReport();
+  leaveSession(kept
+    ? 'Your session has ended. Log in again to continue: the report you were taking is kept in this tab.'
+    : 'Your session has ended. Log in again to continue.');
 });
 
 async function logIn(event) {
@@ -212,6 +259,10 @@ async function logIn(event) {
 }
 
 async function logOut() {
+  if (hasUnsavedReport()) {
+    if (!window.confirm('The report you are taking is not saved. Log out and discard it?')) return;
+    await discardServerDraft();
+  }
   const button = $('logout');
   const done = busy(button, 'Logging out…');
   const r = await api('DELETE', '/api/v1/session', undefined, { session: false });
@@ -220,7 +271,7 @@ async function logOut() {
     say('page-error', problemText(r, 'You are still logged in'));
     return;
   }
-  leaveSession('You have logged out.');
+  leaveSession('You have logged out.', { discardDrafts: true });
 }
 
 // ---------------------------------------------------------------- start
@@ -243,8 +294,8 @@ async function start() {
 $('login-form').addEventListener('submit', logIn);
 $('logout').addEventListener('click', logOut);
 window.addEventListener('hashchange', () => {
-  // Only #home, #find and #users are pages; other fragments are places on a page.
-  if (me && (location.hash === '#home' || location.hash === '' || PAGES.some((p) => p.hash === location.hash))) route({ focus: true });
+  // Only #home and the PAGES are pages; other fragments are places on a page.
+  if (me && (location.hash === '#home' || location.hash === '' || pageFor(location.hash))) route({ focus: true });
 });
 $('jump-add').addEventListener('click', (e) => {
   e.preventDefault();
@@ -257,6 +308,20 @@ document.querySelector('.skip').addEventListener('click', (e) => {
 });
 
 initFind();
+initIntake({
+  user: () => (me ? me.user : null),
+  can,
+  saved: (created) => {
+    setReportMessage(created.id, created.replayed
+      ? `Report ${created.number} had already been saved: it is shown as it was first saved.`
+      : `Report ${created.number} saved. Next: is each child known, the screen, and the decision.`);
+    location.hash = `#intake/${created.id}`;
+    refreshNotes();
+  },
+});
+initReport({ can });
+initQueue({ user: () => (me ? me.user : null) });
+initNotes({ visible: () => document.body.dataset.view === 'notes' });
 initAdmin({
   self: () => (me ? me.user : null),
   endSession: (message) => leaveSession(message),

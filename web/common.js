@@ -24,10 +24,13 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * a network failure resolves { ok: false, status: 0, body: null }.
  * opts.session: false for the calls that may answer 401 without the
  * session having ended (the login itself and the first GET /api/v1/me).
+ * opts.headers: more request headers (an Idempotency-Key); opts.keepalive:
+ * the request outlives the page (a draft saved as the tab closes).
  */
 export async function api(method, path, data, opts = {}) {
-  const headers = { Accept: 'application/json, application/problem+json' };
+  const headers = { ...(opts.headers || {}), Accept: 'application/json, application/problem+json' };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (opts.keepalive) init.keepalive = true; // sent even as the page goes away
   if (data !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(data);
@@ -167,4 +170,152 @@ export function formatTime(iso) {
     minute: '2-digit',
     second: '2-digit',
   }).format(d);
+}
+
+// ---------------------------------------------------------------- the pack
+
+// GET /api/v1/config as it came: the pack's lists (sources, vulnerabilities,
+// instruments, dispositions, the law, deadlines). Read-only for the pages.
+let packConfig = null;
+let officeNames = new Map();
+
+export function setConfig(config) {
+  packConfig = config || null;
+  officeNames = new Map();
+  for (const r of (config && config.regions) || []) for (const o of r.offices || []) officeNames.set(o.id, o.name);
+}
+
+/** The pack as GET /api/v1/config answered it, or null before it came. */
+export function getConfig() {
+  return packConfig;
+}
+
+export function regionName(id) {
+  return regionNames.get(id) || (id ? `Region ${id}` : '');
+}
+
+export function officeName(id) {
+  return officeNames.get(id) || id || '';
+}
+
+/** The name of an item of one of the pack's lists ("referral_sources", ...), else its id. */
+export function packName(list, id) {
+  const items = (packConfig && packConfig[list]) || [];
+  const item = items.find((x) => x.id === id);
+  return item ? item.name : id || '';
+}
+
+// ---------------------------------------------------------------- words
+
+export function sentence(text) {
+  const s = String(text || '').trim();
+  if (!s) return '';
+  const t = s.charAt(0).toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+export function fullName(given, family) {
+  return [given, family].filter((x) => x && String(x).trim()).join(' ');
+}
+
+/** Today as YYYY-MM-DD in the agency's time zone. */
+export function today() {
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .format(new Date());
+  } catch {
+    return new Date().toISOString().slice(0, 10);
+  }
+}
+
+/** "2011-03-04" as "Mar 4, 2011": the month in words, so day and month cannot be misread. */
+export function formatDate(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
+  if (!m) return iso || '';
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' }).format(d);
+}
+
+/** A time without seconds, in the agency's time zone: "Nov 28, 2026, 3:12 AM". */
+export function formatShortTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso || '';
+  return new Intl.DateTimeFormat('en-US', {
+    timeZone, year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
+  }).format(d);
+}
+
+/** The clock time only, in the agency's time zone: "3:02 PM". */
+export function formatClock(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(d);
+}
+
+/** The agency's time zone in words at that time: "Eastern Standard Time". */
+export function zoneName(iso = new Date().toISOString()) {
+  try {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'long' }).formatToParts(new Date(iso));
+    return parts.find((p) => p.type === 'timeZoneName')?.value || timeZone || '';
+  } catch {
+    return timeZone || '';
+  }
+}
+
+/** Minutes as "3 h 12 min", "2 d 4 h", "12 min", "less than a minute". */
+export function durationText(minutes) {
+  const m = Math.max(0, Math.floor(Number(minutes) || 0));
+  if (m < 1) return 'less than a minute';
+  if (m < 60) return `${m} min`;
+  const hours = Math.floor(m / 60);
+  if (hours < 48) return m % 60 ? `${hours} h ${m % 60} min` : `${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+}
+
+/** A probability as shown and as spoken: never "100%" nor "0%". */
+export function percent(p) {
+  const n = Number(p) || 0;
+  if (n >= 0.995) return { text: '>99%', spoken: 'more than 99%' };
+  if (n < 0.01) return { text: '<1%', spoken: 'less than 1%' };
+  const v = `${Math.round(n * 100)}%`;
+  return { text: v, spoken: v };
+}
+
+// ---------------------------------------------------------------- local time
+
+// The parts of an instant as the agency's clock shows it.
+function zoneParts(ms) {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit',
+  }).formatToParts(new Date(ms));
+  const get = (t) => Number(parts.find((p) => p.type === t)?.value);
+  return { y: get('year'), mo: get('month'), d: get('day'), h: get('hour') % 24, mi: get('minute'), s: get('second') };
+}
+
+const pad = (n, w = 2) => String(n).padStart(w, '0');
+
+/** An instant as the value of an <input type="datetime-local">, on the agency's clock. */
+export function toLocalInput(ms = Date.now()) {
+  const p = zoneParts(ms);
+  return `${pad(p.y, 4)}-${pad(p.mo)}-${pad(p.d)}T${pad(p.h)}:${pad(p.mi)}`;
+}
+
+/**
+ * "2026-11-28T03:12" read on the agency's clock, as an RFC 3339 time in UTC
+ * ("2026-11-28T08:12:00Z"); null when it is not a time.
+ */
+export function fromLocalInput(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value || '');
+  if (!m) return null;
+  const want = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+  // The zone's offset at that moment; twice, for a time near a change of offset.
+  let t = want;
+  for (let i = 0; i < 2; i++) {
+    const p = zoneParts(t);
+    const shown = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s);
+    t += want - shown;
+  }
+  return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

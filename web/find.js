@@ -2,7 +2,9 @@
 // the registry by name, birth date or age, sex and town; the candidates come
 // back most probable first, each with the reasons for and against.
 
-import { $, api, busy, getTimeZone, h, problemText, say, srOnly, townsList } from './common.js';
+import {
+  $, api, busy, formatDate, fullName, h, percent, problemText, say, sentence, srOnly, today, townsList,
+} from './common.js';
 
 const FIELDS = ['given_name', 'family_name', 'dob', 'age', 'sex', 'town'];
 
@@ -52,35 +54,8 @@ export function clearFind() {
 
 // ---------------------------------------------------------------- dates and words
 
-/** Today as YYYY-MM-DD in the agency's time zone. */
-function today() {
-  try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone: getTimeZone(), year: 'numeric', month: '2-digit', day: '2-digit' })
-      .format(new Date());
-  } catch {
-    return new Date().toISOString().slice(0, 10);
-  }
-}
-
-/** "2011-03-04" as "Mar 4, 2011": the month in words, so day and month cannot be misread. */
-function formatDate(iso) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
-  if (!m) return iso || '';
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' }).format(d);
-}
-
 const count = (n) => Number(n).toLocaleString('en-US');
 const children = (n) => `${count(n)} ${n === 1 ? 'child' : 'children'}`;
-
-/** A probability as shown and as spoken: never "100%" nor "0%". */
-function percent(p) {
-  const n = Number(p) || 0;
-  if (n >= 0.995) return { text: '>99%', spoken: 'more than 99%' };
-  if (n < 0.01) return { text: '<1%', spoken: 'less than 1%' };
-  const v = `${Math.round(n * 100)}%`;
-  return { text: v, spoken: v };
-}
 
 // The server's reasons, where a fuller sentence helps at the phone.
 const REASONS = {
@@ -92,17 +67,6 @@ const REASONS = {
 function reasonText(e) {
   const known = REASONS[e.field] && REASONS[e.field][String(e.reason || '').trim()];
   return known || sentence(e.reason);
-}
-
-function sentence(text) {
-  const s = String(text || '').trim();
-  if (!s) return '';
-  const t = s.charAt(0).toUpperCase() + s.slice(1);
-  return /[.!?]$/.test(t) ? t : `${t}.`;
-}
-
-function fullName(given, family) {
-  return [given, family].filter((x) => x && String(x).trim()).join(' ');
 }
 
 /** What was searched for, in words: "Katie Smyth · about 15 · Hartford". */

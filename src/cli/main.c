@@ -38,7 +38,7 @@ static const struct command commands[] = {
 	{"routes", cmd_routes, "", "list the HTTP routes"},
 	{"match", cmd_match,
 	 "dedupe FILE.csv --id COL --field KIND=COL[:FORMAT]... --pairs OUT.csv [--clusters OUT.csv]\n"
-	 "           [--threshold P] [--threads N] [--as-of YYYY-MM-DD] [--strict]\n"
+	 "           [--threshold P] [--threads N] [--as-of YYYY-MM-DD] [--strict] [--quiet] [--verbose]\n"
 	 "           | link A.csv B.csv (the same options)\n"
 	 "           | evaluate PAIRS.csv --truth FILE.csv --id COL\n"
 	 "           | generate --records N [--originals N] [--seed S] [--out FILE]\n"

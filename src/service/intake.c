@@ -1014,8 +1014,10 @@ out:
 
 /* The HART coordinators, and the liaisons of the report's region, learn of
  * an accepted report at once. Inside the caller's transaction. */
-static int notify_hart(struct db *db, int64_t id, const char *number, const char *region, const char *ts)
+static int notify_hart(struct db *db, const struct pack *pack, int64_t id, const char *number, const char *region,
+		       const char *ts)
 {
+	const struct pack_region *reg = region ? pack_region(pack, region) : NULL;
 	struct db_stmt *st;
 	int r = db_prepare(db,
 			   "INSERT INTO notification (user_id, kind, object_type, object_id, text, created_at)"
@@ -1026,8 +1028,8 @@ static int notify_hart(struct db *db, int64_t id, const char *number, const char
 		return r;
 	char oid[24], text[160];
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
-	snprintf(text, sizeof text, "Report %s accepted for HART response%s%s", number, region ? " in " : " (statewide queue)",
-		 region ? region : "");
+	snprintf(text, sizeof text, "Report %s accepted for HART response%s%s", number, reg ? " in " : " (statewide queue)",
+		 reg ? reg->name : "");
 	db_bind_text(st, 1, oid);
 	db_bind_text(st, 2, text);
 	db_bind_text(st, 3, ts);
@@ -1129,7 +1131,7 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	if (r < 0)
 		goto fail;
 	bool accepted = strcmp(d->id, "accepted_hart") == 0;
-	if (accepted && (r = notify_hart(db, id, number, h.region[0] ? h.region : NULL, ts)) < 0)
+	if (accepted && (r = notify_hart(db, p, id, number, h.region[0] ? h.region : NULL, ts)) < 0)
 		goto fail;
 	if (accepted) {
 		/* The e-mail names the report and links to it; never a child. */

@@ -44,6 +44,10 @@ const EXPECTED = {
   'GET /common.js': 'public',
   'GET /admin.js': 'public',
   'GET /find.js': 'public',
+  'GET /intake.js': 'public',
+  'GET /report.js': 'public',
+  'GET /queue.js': 'public',
+  'GET /notify.js': 'public',
   'GET /app.css': 'public',
   'GET /favicon.svg': 'public',
 };

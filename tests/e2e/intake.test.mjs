@@ -862,7 +862,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
       assert.equal(n.notifications[0].id, x.id, `${k}: newest first`);
       assert.deepEqual({ ...pick(x, ['kind', 'object_type', 'created_at']), read_at: x.read_at ?? null },
         { kind: 'intake.accepted', object_type: 'intake', created_at: clock.iso(), read_at: null });
-      assert.match(x.text, new RegExp(`${number}.*R1`));
+      assert.match(x.text, new RegExp(`${number}.*Region 1`));
       mine[k] = x;
     }
     for (const k of ['liaisonR4', 'careline']) {

@@ -1,0 +1,123 @@
+// The queue: the Careline reports waiting for a decision, oldest first, with
+// how long each has waited and whether it is past the pack's deadline. A
+// liaison sees their own region's reports only (the server decides that too).
+
+import {
+  $, api, durationText, formatShortTime, h, officeName, packName, problemText, regionName, regionsList, say, srOnly,
+} from './common.js';
+
+const LEVELS = {
+  no: 'No concern',
+  possible: 'Possible concern',
+  clear: 'Clear concern',
+  positive: 'Positive screen',
+  negative: 'Negative screen',
+};
+
+let ctx = { user: () => null };
+let generation = 0;
+let filledFor = null; // the username the region filter was filled for
+
+export function initQueue(context) {
+  ctx = { ...ctx, ...context };
+  $('queue-status').addEventListener('change', () => load());
+  $('queue-region').addEventListener('change', () => load());
+  $('queue-refresh').addEventListener('click', () => load({ announce: true }));
+  $('queue-filters').addEventListener('submit', (e) => {
+    e.preventDefault();
+    load();
+  });
+}
+
+/** The region a liaison is held to, else null. */
+function ownRegion() {
+  const u = ctx.user();
+  return u && u.scope_kind === 'region' ? u.scope : null;
+}
+
+function fillRegions() {
+  const u = ctx.user();
+  if (!u || filledFor === u.username) return;
+  const own = ownRegion();
+  const sel = $('queue-region');
+  if (own) {
+    sel.replaceChildren(h('option', { value: own }, regionName(own)));
+    $('queue-region-field').hidden = true;
+  } else {
+    sel.replaceChildren(h('option', { value: '' }, 'All regions'),
+      ...regionsList().map((r) => h('option', { value: r.id }, r.name)),
+      h('option', { value: 'none' }, 'Statewide queue: town not mapped'));
+    $('queue-region-field').hidden = false;
+  }
+  filledFor = u.username;
+}
+
+export function showQueue() {
+  fillRegions();
+  return load();
+}
+
+export function clearQueue() {
+  generation++;
+  filledFor = null;
+  $('queue-body').replaceChildren();
+  $('queue-status').value = 'open';
+  $('queue-region').replaceChildren();
+  say('queue-summary', '');
+  say('queue-error', '');
+}
+
+function messageRow(text) {
+  return h('tr', { className: 'message-row' }, h('td', { colspan: 7 }, text));
+}
+
+async function load({ announce = false } = {}) {
+  const gen = ++generation;
+  const status = $('queue-status').value || 'open';
+  const region = ownRegion() || $('queue-region').value;
+  const params = new URLSearchParams({ status });
+  if (region) params.set('region', region);
+  const table = $('queue-table');
+  table.setAttribute('aria-busy', 'true');
+  if (!$('queue-body').childElementCount) $('queue-body').replaceChildren(messageRow('Loading the reports…'));
+  const r = await api('GET', `/api/v1/intakes?${params}`);
+  if (gen !== generation) return;
+  table.removeAttribute('aria-busy');
+  if (!r.ok || !r.body || !Array.isArray(r.body.intakes)) {
+    $('queue-body').replaceChildren();
+    if (r.status !== 401) say('queue-error', problemText(r, 'The queue could not be loaded'));
+    return;
+  }
+  say('queue-error', '');
+  const list = r.body.intakes;
+  const due = Number(r.body.deadline_minutes) || 0;
+  const own = ownRegion();
+  $('queue-hint').textContent = `${status === 'decided' ? 'Decided reports' : status === 'all' ? 'Every report' : 'Reports waiting for a decision'}, oldest first${own ? `, in ${regionName(own)} (your area of work)` : ''}.${due ? ` A report is overdue ${durationText(due)} after the call without a decision.` : ''}`;
+  $('queue-body').replaceChildren(...(list.length ? list.map(row) : [messageRow(status === 'open' ? 'No report is waiting for a decision.' : 'No report here.')]));
+  const overdue = list.filter((x) => x.overdue).length;
+  const noun = status === 'open' ? 'open report' : status === 'decided' ? 'decided report' : 'report';
+  const summary = `${list.length} ${noun}${list.length === 1 ? '' : 's'}${overdue ? `, ${overdue} overdue` : ''}.`;
+  say('queue-summary', announce ? `${summary} Up to date as of ${formatShortTime(new Date().toISOString())}.` : summary);
+}
+
+function row(x) {
+  const flags = [];
+  if (x.suspected_victim) flags.push(h('span', { className: 'badge badge-victim' }, 'Suspected victim'));
+  if (x.overdue) flags.push(h('span', { className: 'badge badge-overdue' }, 'Overdue'));
+  if (x.disposition) flags.push(h('span', { className: 'badge badge-decided' }, packName('dispositions', x.disposition)));
+  const where = x.unmapped_town || !x.region
+    ? h('span', {}, h('span', { className: 'badge badge-unmapped' }, 'Statewide queue'), h('span', { className: 'sub' }, 'town not mapped'))
+    : h('span', {}, regionName(x.region), x.office ? h('span', { className: 'sub' }, officeName(x.office)) : null);
+  return h('tr', { className: x.overdue ? 'is-overdue' : '', dataset: { id: String(x.id) } },
+    h('th', { scope: 'row', dataset: { label: 'Report' } },
+      h('span', {}, h('a', { href: `#intake/${x.id}`, className: 'report-link' }, x.number),
+        h('span', { className: 'sub' }, packName('referral_sources', x.source)))),
+    h('td', { dataset: { label: 'Received' } }, formatShortTime(x.received_at)),
+    h('td', { dataset: { label: 'Waiting' }, className: 'nowrap' },
+      x.disposition ? h('span', { className: 'none' }, 'Decided') : durationText(x.age_minutes)),
+    h('td', { dataset: { label: 'Region' } }, where),
+    h('td', { dataset: { label: 'Children' }, className: 'num' }, String(x.children)),
+    h('td', { dataset: { label: 'Screening' } },
+      x.screening_level ? (LEVELS[x.screening_level] || x.screening_level) : h('span', { className: 'none' }, 'Not screened')),
+    h('td', { dataset: { label: 'Flags' } }, flags.length ? h('span', { className: 'flags' }, flags) : h('span', { className: 'none' }, h('span', { 'aria-hidden': 'true' }, '—'), srOnly('none'))));
+}
