@@ -54,6 +54,7 @@ export function initAdmin(context) {
   $('add-form').addEventListener('submit', addUser);
   $('users-body').addEventListener('click', rowAction);
   $('audit-refresh').addEventListener('click', () => loadAudit({ announce: true }));
+  $('mail-refresh').addEventListener('click', () => loadMail());
   $('pw-form').addEventListener('submit', setPassword);
   $('pw-cancel').addEventListener('click', () => $('pw-dialog').close());
   $('pw-dialog').addEventListener('close', () => {
@@ -75,6 +76,7 @@ export function showAdmin() {
   loaded = true;
   // The audit names users by username, so it waits for the list.
   loadUsers().then(() => loadAudit());
+  loadMail();
 }
 
 /** Forgets every user and record shown (at logout). */
@@ -88,10 +90,12 @@ export function clearAdmin() {
   }
   $('users-body').replaceChildren();
   $('audit-body').replaceChildren();
+  $('mail-body').replaceChildren();
   $('add-form').reset();
   clearFieldErrors('add');
   updateScopeField();
-  for (const id of ['users-status', 'users-error', 'add-status', 'add-error', 'audit-status', 'audit-error']) say(id, '');
+  for (const id of ['users-status', 'users-error', 'add-status', 'add-error', 'audit-status', 'audit-error',
+    'mail-summary', 'mail-error']) say(id, '');
 }
 
 // ---------------------------------------------------------------- users
@@ -456,4 +460,34 @@ async function loadAudit({ announce = false } = {}) {
   });
   $('audit-body').replaceChildren(...(rows.length ? rows : [messageRow(6, 'No records yet.')]));
   if (announce) say('audit-status', `Up to date as of ${formatTime(new Date().toISOString())}.`);
+}
+
+// ---------------------------------------------------------------- e-mail
+
+const MAIL_STATUS = { sent: 'Sent', pending: 'Waiting to be sent', failed: 'Failed: given up' };
+
+async function loadMail() {
+  const gen = generation;
+  const r = await api('GET', '/api/v1/outbox');
+  if (gen !== generation) return;
+  if (!r.ok || !r.body || !Array.isArray(r.body.messages)) {
+    if (r.status !== 401) say('mail-error', problemText(r, 'The e-mail log could not be loaded'));
+    return;
+  }
+  say('mail-error', '');
+  const b = r.body;
+  let summary;
+  if (!b.smtp_configured) summary = 'E-mail is off: the server was started without --smtp. Notifications are shown in the app only.';
+  else if (b.failed) summary = `${b.failed} message${b.failed === 1 ? '' : 's'} could not be sent and were given up; ${b.pending} waiting.`;
+  else if (b.pending) summary = `${b.pending} message${b.pending === 1 ? '' : 's'} waiting to be sent.`;
+  else summary = 'Every message has been sent.';
+  say('mail-summary', summary);
+  const rows = b.messages.map((m) => h('tr', {},
+    h('td', { className: 'nowrap', dataset: { label: 'Queued' } }, h('time', { datetime: m.created_at }, formatTime(m.created_at))),
+    h('td', { dataset: { label: 'To' } }, m.to || ''),
+    h('td', { dataset: { label: 'Subject' } }, m.subject),
+    h('td', { dataset: { label: 'Status' } }, MAIL_STATUS[m.status] || m.status),
+    h('td', { dataset: { label: 'Tries' } }, String(m.attempts)),
+    h('td', { className: 'detail', dataset: { label: 'Last error' } }, m.last_error || '')));
+  $('mail-body').replaceChildren(...(rows.length ? rows : [messageRow(6, 'No e-mail yet.')]));
 }

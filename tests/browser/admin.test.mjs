@@ -218,6 +218,11 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
     assert.ok(rows.some((r) => r.includes('Logged in') && r.includes(ADMIN.username)), rows.join('\n'));
   });
 
+  test('the e-mail panel says e-mail is off when the server has no SMTP', async () => {
+    await page.waitForFunction(() => /E-mail is off/.test(document.querySelector('#mail-summary')?.textContent || ''));
+    assert.match(await page.locator('#mail-body').textContent(), /No e-mail yet/);
+  });
+
   test('the admin page passes axe and is saved as a screenshot', async () => {
     await assertAxeClean(page, 'users page');
     await screenshot(page, 'admin');
@@ -246,6 +251,7 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
     await page.waitForFunction(() => document.body.dataset.view === 'login');
     assert.equal(await page.locator('#users-body tr').count(), 0);
     assert.equal(await page.locator('#audit-body tr').count(), 0);
+    assert.equal(await page.locator('#mail-body tr').count(), 0);
     assert.equal(await view(), 'login');
   });
 
