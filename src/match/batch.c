@@ -430,11 +430,13 @@ static void *work(void *arg)
 	const char *pool = match_store_pool(s);
 	uint32_t *cand = malloc(MAX_CAND * sizeof *cand);
 	uint32_t *seen = malloc((n ? n : 1) * sizeof *seen);
+	struct match_cache *cache = match_cache_new();
 	double max_w[MATCH_MAX_FIELDS];
 	match_model_bounds(w->m, max_w);
-	if (!cand || !seen) {
+	if (!cand || !seen || !cache) {
 		free(cand);
 		free(seen);
+		match_cache_free(cache);
 		w->rc = ERR_NOMEM;
 		return NULL;
 	}
@@ -461,7 +463,7 @@ static void *work(void *arg)
 				double weight;
 				w->candidates++;
 				if (!match_score_at_least(w->m, max_w, s, a, pool, match_store_rec(s, j), pool, w->min_weight,
-							  lv, &weight))
+							  lv, &weight, cache))
 					continue;
 				if (w->npairs == w->cap) {
 					size_t c = w->cap ? w->cap * 2 : 4096;
@@ -479,6 +481,7 @@ static void *work(void *arg)
 	}
 	free(cand);
 	free(seen);
+	match_cache_free(cache);
 	return NULL;
 }
 

@@ -411,7 +411,7 @@ int match_lookup_floor(const struct match_store *s, const struct match_index *ix
 		struct match_hit *h = &hits[nh];
 		const struct match_rec *b = match_store_rec(s, cand[i]);
 		double w;
-		if (!match_score_at_least(m, max_w, s, q, qpool, b, pool, floor_w, h->levels, &w))
+		if (!match_score_at_least(m, max_w, s, q, qpool, b, pool, floor_w, h->levels, &w, NULL))
 			continue;
 		h->index = cand[i];
 		/* Weights for the explanation, from the candidate's side, as

@@ -45,6 +45,7 @@ const char *match_kind_name(enum match_kind k);
 int match_kind_parse(const char *s, enum match_kind *ret);
 
 struct match_model;
+struct match_cache;
 
 struct match_schema {
 	int n;
@@ -113,7 +114,17 @@ double match_tf_adjust(const struct match_model *m, int f, const char *v);
 bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_MAX_FIELDS],
 			  const struct match_store *s, const struct match_rec *a, const char *pa,
 			  const struct match_rec *b, const char *pb, double min_weight,
-			  uint8_t levels[MATCH_MAX_FIELDS], double *ret_weight);
+			  uint8_t levels[MATCH_MAX_FIELDS], double *ret_weight, struct match_cache *cache);
+
+/* How pairs of names compared, remembered for one thread of a batch over
+ * one store (names are kept once each in its pool). NULL: no memory. */
+struct match_cache;
+struct match_cache *match_cache_new(void);
+void match_cache_free(struct match_cache *c);
+/* match_compare_names, remembering through c when a and b share a pool. */
+void match_compare_names_cached(const struct match_store *s, const struct match_rec *a, const char *pa,
+				const struct match_rec *b, const char *pb, uint8_t levels[MATCH_MAX_FIELDS],
+				struct match_cache *c);
 /* A readable description of a level: "nickname", "day and month swapped". */
 const char *match_level_text(enum match_kind k, int level);
 

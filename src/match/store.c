@@ -17,7 +17,30 @@ struct match_store {
 	size_t n, cap;
 	char *pool;
 	size_t pool_len, pool_cap;
+	/* Names and towns are kept once each: equal values share an offset,
+	 * so a batch can remember how two of them compared. */
+	uint64_t *intern_hash;
+	uint32_t *intern_off;
+	size_t intern_cap, intern_used;
 };
+
+struct match_cache {
+	uint64_t key[2][1 << 16];
+	uint8_t level[2][1 << 16];
+};
+
+struct match_cache *match_cache_new(void)
+{
+	struct match_cache *c = malloc(sizeof *c);
+	if (c)
+		memset(c->key, 0xff, sizeof c->key);
+	return c;
+}
+
+void match_cache_free(struct match_cache *c)
+{
+	free(c);
+}
 
 static const char *kind_names[MK_COUNT] = {
 	[MK_GIVEN] = "given",	   [MK_FAMILY] = "family",     [MK_DOB] = "dob",	 [MK_AGE] = "age",
@@ -84,6 +107,8 @@ void match_store_free(struct match_store *s)
 		return;
 	free(s->recs);
 	free(s->pool);
+	free(s->intern_hash);
+	free(s->intern_off);
 	free(s);
 }
 
@@ -246,8 +271,69 @@ static uint64_t nick_bits(const char *name)
 	return bits;
 }
 
+static uint64_t str_hash(const char *v)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *v; v++)
+		h = (h ^ (unsigned char)*v) * 1099511628211ULL;
+	return h | 1;
+}
+
+/* The offset of v in the store's pool, added once. */
+static int intern(struct match_store *s, const char *v, uint32_t *ret)
+{
+	if (!*v) {
+		*ret = 0;
+		return 0;
+	}
+	if ((s->intern_used + 1) * 2 > s->intern_cap) {
+		size_t cap = s->intern_cap ? s->intern_cap * 2 : 1 << 14;
+		uint64_t *hh = calloc(cap, sizeof *hh);
+		uint32_t *oo = malloc(cap * sizeof *oo);
+		if (!hh || !oo) {
+			free(hh);
+			free(oo);
+			return ERR_NOMEM;
+		}
+		for (size_t i = 0; i < s->intern_cap; i++)
+			if (s->intern_hash[i]) {
+				size_t j = s->intern_hash[i] & (cap - 1);
+				while (hh[j])
+					j = (j + 1) & (cap - 1);
+				hh[j] = s->intern_hash[i];
+				oo[j] = s->intern_off[i];
+			}
+		free(s->intern_hash);
+		free(s->intern_off);
+		s->intern_hash = hh;
+		s->intern_off = oo;
+		s->intern_cap = cap;
+	}
+	uint64_t h = str_hash(v);
+	size_t i = h & (s->intern_cap - 1);
+	while (s->intern_hash[i]) {
+		if (s->intern_hash[i] == h && strcmp(s->pool + s->intern_off[i], v) == 0) {
+			*ret = s->intern_off[i];
+			return 0;
+		}
+		i = (i + 1) & (s->intern_cap - 1);
+	}
+	int r = pool_put(&s->pool, &s->pool_len, &s->pool_cap, true, v, ret);
+	if (r < 0)
+		return r;
+	s->intern_hash[i] = h;
+	s->intern_off[i] = *ret;
+	s->intern_used++;
+	return 0;
+}
+
+static bool interned_kind(enum match_kind k)
+{
+	return k == MK_GIVEN || k == MK_FAMILY || k == MK_TOWN;
+}
+
 static int prepare_into(const struct match_store *s, const char *const *values, struct match_rec *r,
-			char **pool, size_t *len, size_t *cap, bool grow, int *ret_bad)
+			char **pool, size_t *len, size_t *cap, bool grow, int *ret_bad, struct match_store *interning)
 {
 	memset(r, 0, sizeof *r);
 	if (ret_bad)
@@ -264,7 +350,8 @@ static int prepare_into(const struct match_store *s, const char *const *values, 
 			r->nick[1] = nick_bits(out);
 			family_done = true;
 		}
-		int rc = pool_put(pool, len, cap, grow, out, &r->off[f]);
+		int rc = interning && interned_kind(s->schema.kind[f]) ? intern(interning, out, &r->off[f])
+								       : pool_put(pool, len, cap, grow, out, &r->off[f]);
 		if (rc < 0)
 			return rc;
 	}
@@ -285,7 +372,7 @@ int match_store_add(struct match_store *s, const char *id, const char *const *va
 	if (s->n >= UINT32_MAX - 1)
 		return ERR_TOOBIG;
 	struct match_rec *r = &s->recs[s->n];
-	int rc = prepare_into(s, values, r, &s->pool, &s->pool_len, &s->pool_cap, true, ret_bad);
+	int rc = prepare_into(s, values, r, &s->pool, &s->pool_len, &s->pool_cap, true, ret_bad, s);
 	if (rc < 0)
 		return rc;
 	if ((rc = pool_put(&s->pool, &s->pool_len, &s->pool_cap, true, id ? id : "", &r->id_off)) < 0)
@@ -310,7 +397,7 @@ int match_prepare(struct match_store *s, const char *const *values, struct match
 		return ERR_TOOBIG;
 	pool[0] = '\0';
 	size_t len = 1, cap = poolsize;
-	return prepare_into(s, values, ret, &pool, &len, &cap, false, NULL);
+	return prepare_into(s, values, ret, &pool, &len, &cap, false, NULL, NULL);
 }
 
 /* ---- comparing ---- */
@@ -489,19 +576,45 @@ static int cmp_ident(const char *a, const char *b)
 	return d <= 1 ? 2 : d == 2 ? 3 : 4;
 }
 
+/* How two names of the store's pool compared, remembered by their
+ * offsets (interned: one offset per value). kind 0 given, 1 family. */
+static int cached(struct match_cache *c, int kind, const char *pool, uint32_t oa, uint32_t ob, uint64_t aa,
+		  uint64_t ab, uint64_t na, uint64_t nb)
+{
+	const char *x = pool + oa, *y = pool + ob;
+	if (!c || !oa || !ob)
+		return kind ? cmp_family(x, y, aa, ab) : cmp_given(x, y, aa, ab, na, nb);
+	uint64_t key = (uint64_t)oa << 32 | ob;
+	size_t i = (key * 0x9E3779B97F4A7C15ULL) >> 48;
+	if (c->key[kind][i] == key)
+		return c->level[kind][i];
+	int l = kind ? cmp_family(x, y, aa, ab) : cmp_given(x, y, aa, ab, na, nb);
+	c->key[kind][i] = key;
+	c->level[kind][i] = (uint8_t)l;
+	return l;
+}
+
 /* One record has its names the other way round; which one is not known,
  * so both readings are tried and the better kept: the same levels
  * whichever record comes first. */
 static void compare_crosswise(const struct match_rec *a, const char *pa, const struct match_rec *b, const char *pb,
-			      int gi, int fi, uint8_t levels[MATCH_MAX_FIELDS])
+			      int gi, int fi, uint8_t levels[MATCH_MAX_FIELDS], struct match_cache *c)
 {
-	const char *ag = pa + a->off[gi], *af = pa + a->off[fi], *bg = pb + b->off[gi], *bf = pb + b->off[fi];
-	/* b is swapped: a's given against b's family name. */
-	int g1 = cmp_given(ag, bf, a->aux[gi], b->aux[fi], a->nick[0], b->nick[1]);
-	int f1 = cmp_family(af, bg, a->aux[fi], b->aux[gi]);
-	/* a is swapped: b's given against a's family name. */
-	int g2 = cmp_given(bg, af, b->aux[gi], a->aux[fi], b->nick[0], a->nick[1]);
-	int f2 = cmp_family(bf, ag, b->aux[fi], a->aux[gi]);
+	int g1, f1, g2, f2;
+	if (c && pa == pb) {
+		g1 = cached(c, 0, pa, a->off[gi], b->off[fi], a->aux[gi], b->aux[fi], a->nick[0], b->nick[1]);
+		f1 = cached(c, 1, pa, a->off[fi], b->off[gi], a->aux[fi], b->aux[gi], 0, 0);
+		g2 = cached(c, 0, pa, b->off[gi], a->off[fi], b->aux[gi], a->aux[fi], b->nick[0], a->nick[1]);
+		f2 = cached(c, 1, pa, b->off[fi], a->off[gi], b->aux[fi], a->aux[gi], 0, 0);
+	} else {
+		const char *ag = pa + a->off[gi], *af = pa + a->off[fi], *bg = pb + b->off[gi], *bf = pb + b->off[fi];
+		/* b is swapped: a's given against b's family name. */
+		g1 = cmp_given(ag, bf, a->aux[gi], b->aux[fi], a->nick[0], b->nick[1]);
+		f1 = cmp_family(af, bg, a->aux[fi], b->aux[gi]);
+		/* a is swapped: b's given against a's family name. */
+		g2 = cmp_given(bg, af, b->aux[gi], a->aux[fi], b->nick[0], a->nick[1]);
+		f2 = cmp_family(bf, ag, b->aux[fi], a->aux[gi]);
+	}
 	int best_g = levels[gi], best_f = levels[fi];
 	if (g1 && f1 && g1 + f1 < best_g + best_f) {
 		best_g = g1;
@@ -518,23 +631,34 @@ static void compare_crosswise(const struct match_rec *a, const char *pa, const s
 void match_compare_names(const struct match_store *s, const struct match_rec *a, const char *pa,
 			 const struct match_rec *b, const char *pb, uint8_t levels[MATCH_MAX_FIELDS])
 {
+	match_compare_names_cached(s, a, pa, b, pb, levels, NULL);
+}
+
+void match_compare_names_cached(const struct match_store *s, const struct match_rec *a, const char *pa,
+				const struct match_rec *b, const char *pb, uint8_t levels[MATCH_MAX_FIELDS],
+				struct match_cache *c)
+{
 	const struct match_schema *sc = &s->schema;
 	int gi = -1, fi = -1;
+	if (pa != pb)
+		c = NULL;
 	for (int f = 0; f < sc->n; f++) {
 		const char *x = pa + a->off[f], *y = pb + b->off[f];
 		if (sc->kind[f] == MK_GIVEN) {
 			if (gi < 0)
 				gi = f;
-			levels[f] = (uint8_t)cmp_given(x, y, a->aux[f], b->aux[f], f == gi ? a->nick[0] : ~UINT64_C(0),
-						       f == gi ? b->nick[0] : ~UINT64_C(0));
+			uint64_t na = f == gi ? a->nick[0] : ~UINT64_C(0), nb = f == gi ? b->nick[0] : ~UINT64_C(0);
+			levels[f] = (uint8_t)(c ? cached(c, 0, pa, a->off[f], b->off[f], a->aux[f], b->aux[f], na, nb)
+						: cmp_given(x, y, a->aux[f], b->aux[f], na, nb));
 		} else if (sc->kind[f] == MK_FAMILY) {
 			if (fi < 0)
 				fi = f;
-			levels[f] = (uint8_t)cmp_family(x, y, a->aux[f], b->aux[f]);
+			levels[f] = (uint8_t)(c ? cached(c, 1, pa, a->off[f], b->off[f], a->aux[f], b->aux[f], 0, 0)
+						: cmp_family(x, y, a->aux[f], b->aux[f]));
 		}
 	}
 	if (gi >= 0 && fi >= 0 && levels[gi] > 1 && levels[fi] > 1)
-		compare_crosswise(a, pa, b, pb, gi, fi, levels);
+		compare_crosswise(a, pa, b, pb, gi, fi, levels, c);
 }
 
 void match_compare(const struct match_store *s, const struct match_rec *a, const char *pa,
@@ -571,7 +695,7 @@ void match_compare(const struct match_store *s, const struct match_rec *a, const
 	}
 	/* Given and family names written the other way round. */
 	if (gi >= 0 && fi >= 0 && levels[gi] > 1 && levels[fi] > 1)
-		compare_crosswise(a, pa, b, pb, gi, fi, levels);
+		compare_crosswise(a, pa, b, pb, gi, fi, levels, NULL);
 }
 
 /* ---- comparing and scoring with an early exit ---- */
@@ -608,7 +732,7 @@ static int phase_of(enum match_kind k)
 bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_MAX_FIELDS],
 			  const struct match_store *s, const struct match_rec *a, const char *pa,
 			  const struct match_rec *b, const char *pb, double min_weight,
-			  uint8_t levels[MATCH_MAX_FIELDS], double *ret_weight)
+			  uint8_t levels[MATCH_MAX_FIELDS], double *ret_weight, struct match_cache *cache)
 {
 	const struct match_schema *sc = &s->schema;
 	double bound[MATCH_MAX_FIELDS], remaining = 0;
@@ -638,7 +762,7 @@ bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_
 		if (phase == 1) {
 			/* Names, written either way round. */
 			uint8_t lv[MATCH_MAX_FIELDS];
-			match_compare_names(s, a, pa, b, pb, lv);
+			match_compare_names_cached(s, a, pa, b, pb, lv, cache);
 			for (int f = 0; f < sc->n; f++) {
 				if (phase_of(sc->kind[f]) != 1)
 					continue;
