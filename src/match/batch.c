@@ -260,6 +260,22 @@ static void start_from_rule(struct match_model *m, const struct session *ss, con
 		m->lambda = 0.9;
 }
 
+struct session_job {
+	const struct match_store *s;
+	bool link;
+	int type;
+	size_t want;
+	struct session *out;
+	int rc;
+};
+
+static void *session_thread(void *arg)
+{
+	struct session_job *j = arg;
+	j->rc = session_levels(j->s, j->link, j->type, j->want, j->out);
+	return NULL;
+}
+
 /* m and lambda as described above; false when the schema has neither
  * birth dates nor both names, and EM must fit u too. */
 static int fit_by_sessions(const struct match_store *s, struct match_model *m, bool link, size_t want,
@@ -283,9 +299,17 @@ static int fit_by_sessions(const struct match_store *s, struct match_model *m, b
 		a.ignore[f] = sc->kind[f] == MK_DOB || sc->kind[f] == MK_AGE;
 		b.ignore[f] = sc->kind[f] == MK_GIVEN || sc->kind[f] == MK_FAMILY;
 	}
-	int rc = session_levels(s, link, MATCH_KEY_DOB, want, &a);
+	/* The two samples are independent: gather them on two threads. */
+	struct session_job job = {s, link, MATCH_KEY_DOB, want, &a, 0};
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, session_thread, &job) == 0;
+	if (!threaded)
+		session_thread(&job);
+	int rc = session_levels(s, link, MATCH_KEY_NAMES, want, &b);
+	if (threaded)
+		pthread_join(t, NULL);
 	if (rc == 0)
-		rc = session_levels(s, link, MATCH_KEY_NAMES, want, &b);
+		rc = job.rc;
 	if (rc < 0 || a.n < 50 || b.n < 50)
 		goto out;
 	struct match_model ma = *m, mb = *m;
@@ -300,8 +324,6 @@ static int fit_by_sessions(const struct match_store *s, struct match_model *m, b
 	rule_b[dob] = true;
 	start_from_rule(&ma, &a, rule_a, ident);
 	start_from_rule(&mb, &b, rule_b, ident);
-	if (getenv("HARTLINE_MATCH_DEBUG"))
-		fprintf(stderr, "start: A %zu pairs lambda %.4f, B %zu pairs lambda %.4f\n", a.n, ma.lambda, b.n, mb.lambda);
 	/* Names, birth dates and identifiers decide; places and sex follow
 	 * (sex goes with the given name, a postcode with its town). */
 	bool evidence[MATCH_MAX_FIELDS];
@@ -311,9 +333,6 @@ static int fit_by_sessions(const struct match_store *s, struct match_model *m, b
 	if ((rc = match_model_em(&ma, a.lv, a.n, 200, 1e-6, false, evidence)) < 0 ||
 	    (rc = match_model_em(&mb, b.lv, b.n, 200, 1e-6, false, evidence)) < 0)
 		goto out;
-	if (getenv("HARTLINE_MATCH_DEBUG"))
-		fprintf(stderr, "after EM: A lambda %.4f (%d it), B lambda %.4f (%d it)\n", ma.lambda, ma.iterations, mb.lambda,
-			mb.iterations);
 	for (int f = 0; f < sc->n; f++) {
 		int L = match_levels(sc->kind[f]);
 		for (int l = 1; l < L; l++) {
