@@ -450,6 +450,7 @@ static void *work(void *arg)
 	uint32_t *cand = malloc(MAX_CAND * sizeof *cand);
 	uint32_t *seen = malloc((n ? n : 1) * sizeof *seen);
 	struct match_cache *cache = match_cache_new();
+	int nf = match_store_schema(s)->n;
 	double max_w[MATCH_MAX_FIELDS];
 	match_model_bounds(w->m, max_w);
 	if (!cand || !seen || !cache) {
@@ -476,6 +477,19 @@ static void *work(void *arg)
 			size_t nc = match_candidates_batch(w->ix, s, (uint32_t)i, w->o->link, seen, cand, MAX_CAND);
 			for (size_t k = 0; k < nc; k++) {
 				uint32_t j = cand[k];
+				/* Candidates are scattered over the store: ask for the
+				 * ones a few steps ahead while this one is compared. */
+				if (k + 4 < nc) {
+					const char *ahead = (const char *)match_store_rec(s, cand[k + 4]);
+					for (size_t line = 0; line < sizeof(struct match_rec); line += 64)
+						__builtin_prefetch(ahead + line);
+				}
+				if (k + 2 < nc) {
+					const struct match_rec *near = match_store_rec(s, cand[k + 2]);
+					for (int f = 0; f < nf; f++)
+						if (near->off[f])
+							__builtin_prefetch(pool + near->off[f]);
+				}
 				if (!wanted(s, w->o->link, (uint32_t)i, j))
 					continue;
 				uint8_t lv[MATCH_MAX_FIELDS];
