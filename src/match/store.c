@@ -739,21 +739,6 @@ bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_
 	for (int f = 0; f < sc->n; f++) {
 		levels[f] = 0;
 		bound[f] = max_w[f];
-		/* Places compared last: when they are not equal (a cheap test),
-		 * exact agreement and its bonus are out of reach, and the bound
-		 * is the best partial level. */
-		if (phase_of(sc->kind[f]) == 2 && sc->kind[f] != MK_AGE) {
-			const char *x = pa + a->off[f], *y = pb + b->off[f];
-			if (!*x || !*y) {
-				bound[f] = 0;
-			} else if (strcmp(x, y) != 0) {
-				double best = 0;
-				for (int l = 2; l < match_levels(sc->kind[f]); l++)
-					if (m->w[f][l] > best)
-						best = m->w[f][l];
-				bound[f] = best;
-			}
-		}
 		if (bound[f] > 0)
 			remaining += bound[f];
 	}
@@ -773,6 +758,25 @@ bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_
 				w += fw;
 				if (bound[f] > 0)
 					remaining -= bound[f];
+			}
+			/* Places come last: when they are not equal (a cheap test),
+			 * exact agreement and its bonus are out of reach, and the
+			 * bound is the best partial level. */
+			for (int f = 0; f < sc->n; f++) {
+				if (phase_of(sc->kind[f]) != 2 || sc->kind[f] == MK_AGE || bound[f] <= 0)
+					continue;
+				const char *x = pa + a->off[f], *y = pb + b->off[f];
+				double nb = bound[f];
+				if (!*x || !*y) {
+					nb = 0;
+				} else if (pa == pb ? a->off[f] != b->off[f] && strcmp(x, y) != 0 : strcmp(x, y) != 0) {
+					nb = 0;
+					for (int l = 2; l < match_levels(sc->kind[f]); l++)
+						if (m->w[f][l] > nb)
+							nb = m->w[f][l];
+				}
+				remaining -= bound[f] - nb;
+				bound[f] = nb;
 			}
 			if (w + remaining < min_weight)
 				return false;
