@@ -1,5 +1,7 @@
 /* Blocking keys, the in-memory index over them, and lookup. */
 #include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,25 +286,58 @@ int match_index_build(struct match_index *ix, const struct match_store *s)
 	return 0;
 }
 
+struct freeze_job {
+	struct match_index *ix;
+	uint32_t *flat, *start;
+	size_t from, to;
+};
+
+static void *freeze_part(void *arg)
+{
+	struct freeze_job *j = arg;
+	struct match_index *ix = j->ix;
+	for (size_t i = j->from; i < j->to; i++) {
+		if (!ix->keys[i])
+			continue;
+		/* Chains run newest first; lay them out oldest first. */
+		uint32_t k = j->start[i] + ix->count[i];
+		for (uint32_t p = ix->head[i]; p != UINT32_MAX; p = ix->post_next[p])
+			j->flat[--k] = ix->post_id[p];
+	}
+	return NULL;
+}
+
 int match_index_freeze(struct match_index *ix)
 {
 	if (ix->flat)
 		return 0;
 	uint32_t *flat = malloc((ix->npost ? ix->npost : 1) * sizeof *flat);
-	if (!flat)
+	uint32_t *start = malloc(ix->cap * sizeof *start);
+	if (!flat || !start) {
+		free(flat);
+		free(start);
 		return ERR_NOMEM;
+	}
 	uint32_t at = 0;
 	for (size_t i = 0; i < ix->cap; i++) {
-		if (!ix->keys[i])
-			continue;
-		uint32_t start = at;
-		/* Chains run newest first; lay them out oldest first. */
-		at += ix->count[i];
-		uint32_t k = at;
-		for (uint32_t p = ix->head[i]; p != UINT32_MAX; p = ix->post_next[p])
-			flat[--k] = ix->post_id[p];
-		ix->head[i] = start;
+		start[i] = at;
+		if (ix->keys[i])
+			at += ix->count[i];
 	}
+	/* The chains are walked on two threads: each slot's postings have
+	 * their own place in flat. */
+	struct freeze_job jobs[2] = {{ix, flat, start, 0, ix->cap / 2}, {ix, flat, start, ix->cap / 2, ix->cap}};
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, freeze_part, &jobs[1]) == 0;
+	freeze_part(&jobs[0]);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		freeze_part(&jobs[1]);
+	for (size_t i = 0; i < ix->cap; i++)
+		if (ix->keys[i])
+			ix->head[i] = start[i];
+	free(start);
 	free(ix->post_id);
 	free(ix->post_next);
 	ix->post_id = ix->post_next = NULL;
