@@ -1,6 +1,7 @@
 #include "match/cmp.h"
 
 #include <string.h>
+#include <time.h>
 
 /* Strings are compared on at most their first CMP_MAX_LEN bytes. */
 static size_t cut_len(const char *s)
@@ -572,16 +573,26 @@ enum cmp_date_level cmp_dates(const struct cmp_date *a, const struct cmp_date *b
 	return by_years(a->y - b->y);
 }
 
+int cmp_age_on(const struct cmp_date *dob, const struct cmp_date *on)
+{
+	return on->y - dob->y - ((on->m < dob->m || (on->m == dob->m && on->d < dob->d)) ? 1 : 0);
+}
+
+struct cmp_date cmp_date_local(int64_t unix_seconds)
+{
+	time_t t = (time_t)unix_seconds;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	return (struct cmp_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+}
+
 enum cmp_date_level cmp_date_age(const struct cmp_date *dob, int age, const struct cmp_date *on)
 {
 	if (!dob || !on || dob->y == 0 || on->y == 0 || age < 0)
 		return CMP_DATE_MISSING;
 	int hi = on->y - dob->y, lo = hi;
 	if (date_valid(dob) && date_valid(on)) {
-		/* A birthday not yet reached this year: one less. Born on 29
-		 * February, the birthday in other years is reached on 1 March. */
-		if (on->m < dob->m || (on->m == dob->m && on->d < dob->d))
-			lo = hi = hi - 1;
+		lo = hi = cmp_age_on(dob, on);
 	} else {
 		lo = hi - 1; /* only the years are known: either is right */
 	}

@@ -72,6 +72,15 @@ enum cmp_date_level cmp_dates(const struct cmp_date *a, const struct cmp_date *b
  * or on is unknown or age is negative. Born on 29 February, a child turns a
  * year older on 1 March in other years. With only the birth year known,
  * either of the two possible ages is EXACT. */
+/* Completed years on `on` of someone born on dob (a birthday not yet
+ * reached counts one less; born on 29 February, the birthday in other
+ * years is 1 March). Both dates valid. */
+int cmp_age_on(const struct cmp_date *dob, const struct cmp_date *on);
+
+/* The calendar date of a Unix time in the process's time zone (the
+ * server runs in its jurisdiction's zone). */
+struct cmp_date cmp_date_local(int64_t unix_seconds);
+
 enum cmp_date_level cmp_date_age(const struct cmp_date *dob, int age, const struct cmp_date *on);
 
 /* Days since 1970-01-01 (negative before); only for valid dates (an

@@ -38,15 +38,7 @@ static bool in_list(const char *const *list, const char *s)
  * Connecticut, whatever the hour in UTC. */
 static struct cmp_date date_of(hl_time t)
 {
-	time_t secs = (time_t)(t / HL_USEC_PER_SEC);
-	struct tm tm;
-	localtime_r(&secs, &tm);
-	return (struct cmp_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-}
-
-static int age_on(const struct cmp_date *dob, const struct cmp_date *on)
-{
-	return on->y - dob->y - ((on->m < dob->m || (on->m == dob->m && on->d < dob->d)) ? 1 : 0);
+	return cmp_date_local(t / HL_USEC_PER_SEC);
 }
 
 /* ---- validation ---- */
@@ -165,10 +157,10 @@ static void check_child(const json_t *c, size_t i, hl_time received, struct chil
 			field_error_add(errs, PATH("dob"), "not a date (YYYY-MM-DD)");
 		else if (cmp_date_days(&d) > cmp_date_days(&rec))
 			field_error_add(errs, PATH("dob"), "in the future");
-		else if (age_on(&d, &rec) > 25)
+		else if (cmp_age_on(&d, &rec) > 25)
 			field_error_add(errs, PATH("dob"), "more than 25 years before the report");
 		else
-			out->age_at_report = age_on(&d, &rec);
+			out->age_at_report = cmp_age_on(&d, &rec);
 		if (out->estimated_age >= 0)
 			field_error_add(errs, PATH("estimated_age"), "give a birth date or an estimated age, not both");
 	} else if (out->estimated_age >= 0) {

@@ -35,10 +35,7 @@ struct person_registry {
 /* Today in the jurisdiction's time zone (see app_open). */
 static struct cmp_date today(void)
 {
-	time_t t = (time_t)(now() / HL_USEC_PER_SEC);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	return (struct cmp_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+	return cmp_date_local(now() / HL_USEC_PER_SEC);
 }
 
 static void person_schema(struct match_schema *sc)
@@ -102,7 +99,7 @@ static int age_now(int estimated, const char *on)
 	struct cmp_date d, t = today();
 	if (!on || !cmp_date_parse(on, "%Y-%m-%d", &d))
 		return estimated;
-	int years = t.y - d.y - ((t.m < d.m || (t.m == d.m && t.d < d.d)) ? 1 : 0);
+	int years = cmp_age_on(&d, &t);
 	return estimated + (years > 0 ? years : 0);
 }
 
@@ -417,7 +414,7 @@ static int load_candidate(struct app *app, struct db *db, struct person_candidat
 		c->age = -1;
 		struct cmp_date d, t = today();
 		if (r == 0 && c->dob && cmp_date_parse(c->dob, "%Y-%m-%d", &d))
-			c->age = t.y - d.y - ((t.m < d.m || (t.m == d.m && t.d < d.d)) ? 1 : 0);
+			c->age = cmp_age_on(&d, &t);
 		else if (r == 0 && !db_column_is_null(st, 3))
 			c->age = age_now((int)db_column_int64(st, 3), db_column_text(st, 4));
 		str_copy(c->sex, sizeof c->sex, db_column_text(st, 5) ? db_column_text(st, 5) : "");
