@@ -2,6 +2,8 @@
  * not exist. Routes need a session unless marked HTTP_PUBLIC; what each
  * role may do is decided by the services. The tests walk this table
  * (`hartline routes` prints it) against their expected-access table. */
+#include "http/h_cases.h"
+#include "http/h_teams.h"
 #include "http/http.h"
 
 const struct http_route http_routes[] = {
@@ -38,6 +40,11 @@ const struct http_route http_routes[] = {
 	{"PUT", "/api/v1/drafts/{kind}", h_draft_put, HTTP_JSON_BODY},
 	{"DELETE", "/api/v1/drafts/{kind}", h_draft_delete, 0},
 
+/* Cases, duties, the dashboard (h_cases.c), and MDT teams and contacts
+ * (h_teams.c). */
+#include "http/routes_cases.inc"
+#include "http/routes_teams.inc"
+
 	{"GET", "/", h_static, HTTP_PUBLIC},
 	{"GET", "/app.js", h_static, HTTP_PUBLIC},
 	{"GET", "/common.js", h_static, HTTP_PUBLIC},
@@ -47,6 +54,10 @@ const struct http_route http_routes[] = {
 	{"GET", "/report.js", h_static, HTTP_PUBLIC},
 	{"GET", "/queue.js", h_static, HTTP_PUBLIC},
 	{"GET", "/notify.js", h_static, HTTP_PUBLIC},
+	{"GET", "/dashboard.js", h_static, HTTP_PUBLIC},
+	{"GET", "/cases.js", h_static, HTTP_PUBLIC},
+	{"GET", "/teams.js", h_static, HTTP_PUBLIC},
+	{"GET", "/contacts.js", h_static, HTTP_PUBLIC},
 	{"GET", "/app.css", h_static, HTTP_PUBLIC},
 	{"GET", "/favicon.svg", h_static, HTTP_PUBLIC},
 };

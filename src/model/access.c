@@ -37,6 +37,15 @@ static const struct {
 	[PERM_INTAKE_READ] = {"intakes.read", R(ROLE_CARELINE) | R(ROLE_HART) | R(ROLE_LIAISON)},
 	[PERM_INTAKE_DISPOSE] = {"intakes.dispose", R(ROLE_CARELINE) | R(ROLE_HART)},
 	[PERM_OUTBOX_READ] = {"outbox.read", R(ROLE_ADMIN)},
+	[PERM_CASES_READ] = {"cases.read", R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_MDT)},
+	[PERM_CASES_OPEN] = {"cases.open", R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_CASES_WRITE] = {"cases.write", R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_DEADLINES_READ] = {"deadlines.read", R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_TEAMS_READ] = {"teams.read", R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_MDT)},
+	[PERM_TEAMS_MANAGE] = {"teams.manage", R(ROLE_HART)},
+	[PERM_REVIEWS_WRITE] = {"reviews.write", R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_CONTACTS_READ] = {"contacts.read", ALL_ROLES},
+	[PERM_CONTACTS_MANAGE] = {"contacts.manage", R(ROLE_HART) | R(ROLE_ADMIN)},
 };
 
 const char *role_name(enum role r)

@@ -34,6 +34,15 @@ enum perm {
 	PERM_INTAKE_READ,   /* read reports (a liaison: of its region) */
 	PERM_INTAKE_DISPOSE, /* decide what happens to a report */
 	PERM_OUTBOX_READ,    /* see e-mail sent and failed */
+	PERM_CASES_READ,     /* read cases (liaison: its region; mdt: its team's, the MDT view) */
+	PERM_CASES_OPEN,     /* open a case from an accepted report */
+	PERM_CASES_WRITE,    /* change a case, record events, reports, missing episodes */
+	PERM_DEADLINES_READ, /* the duties and their deadlines */
+	PERM_TEAMS_READ,     /* MDT teams, members and case reviews (mdt: its own team) */
+	PERM_TEAMS_MANAGE,   /* create teams, add and remove members */
+	PERM_REVIEWS_WRITE,  /* schedule and record case reviews and action items */
+	PERM_CONTACTS_READ,  /* the staff contacts directory */
+	PERM_CONTACTS_MANAGE, /* keep the contacts directory */
 	PERM_COUNT
 };
 

@@ -71,6 +71,31 @@ static void the_permission_table_is_exactly_as_designed(void **state)
 		{ROLE_CARELINE, PERM_INTAKE_DISPOSE},
 		{ROLE_HART, PERM_INTAKE_DISPOSE},
 		{ROLE_ADMIN, PERM_OUTBOX_READ},
+		{ROLE_HART, PERM_CASES_READ},
+		{ROLE_LIAISON, PERM_CASES_READ},
+		{ROLE_MDT, PERM_CASES_READ},
+		{ROLE_HART, PERM_CASES_OPEN},
+		{ROLE_LIAISON, PERM_CASES_OPEN},
+		{ROLE_HART, PERM_CASES_WRITE},
+		{ROLE_LIAISON, PERM_CASES_WRITE},
+		{ROLE_HART, PERM_DEADLINES_READ},
+		{ROLE_LIAISON, PERM_DEADLINES_READ},
+		{ROLE_HART, PERM_TEAMS_READ},
+		{ROLE_LIAISON, PERM_TEAMS_READ},
+		{ROLE_MDT, PERM_TEAMS_READ},
+		{ROLE_HART, PERM_TEAMS_MANAGE},
+		{ROLE_HART, PERM_REVIEWS_WRITE},
+		{ROLE_LIAISON, PERM_REVIEWS_WRITE},
+		{ROLE_CARELINE, PERM_CONTACTS_READ},
+		{ROLE_HART, PERM_CONTACTS_READ},
+		{ROLE_LIAISON, PERM_CONTACTS_READ},
+		{ROLE_MDT, PERM_CONTACTS_READ},
+		{ROLE_PROVIDER, PERM_CONTACTS_READ},
+		{ROLE_TRAINER, PERM_CONTACTS_READ},
+		{ROLE_ANALYST, PERM_CONTACTS_READ},
+		{ROLE_ADMIN, PERM_CONTACTS_READ},
+		{ROLE_HART, PERM_CONTACTS_MANAGE},
+		{ROLE_ADMIN, PERM_CONTACTS_MANAGE},
 	};
 	for (int r = 0; r < ROLE_COUNT; r++)
 		for (int p = 0; p < PERM_COUNT; p++) {
@@ -95,6 +120,25 @@ static void only_the_roles_that_take_or_run_cases_may_look_for_a_child(void **st
 	assert_false(role_may(ROLE_LIAISON, PERM_PERSONS_WRITE));
 }
 
+/* Separation of duties: the hotline, providers, trainers, analysts and the
+ * administrator read no case; an MDT member reads but never changes one. */
+static void only_hart_liaisons_and_mdt_members_read_cases(void **state)
+{
+	const enum role no[] = {ROLE_CARELINE, ROLE_PROVIDER, ROLE_TRAINER, ROLE_ANALYST, ROLE_ADMIN};
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		assert_false(role_may(no[i], PERM_CASES_READ));
+		assert_false(role_may(no[i], PERM_CASES_WRITE));
+		assert_false(role_may(no[i], PERM_DEADLINES_READ));
+		assert_false(role_may(no[i], PERM_TEAMS_READ));
+	}
+	assert_false(role_may(ROLE_MDT, PERM_CASES_WRITE));
+	assert_false(role_may(ROLE_MDT, PERM_CASES_OPEN));
+	assert_false(role_may(ROLE_MDT, PERM_DEADLINES_READ));
+	assert_false(role_may(ROLE_MDT, PERM_REVIEWS_WRITE));
+	assert_false(role_may(ROLE_LIAISON, PERM_TEAMS_MANAGE));
+	assert_true(role_may(ROLE_ADMIN, PERM_CONTACTS_MANAGE));
+}
+
 static void no_role_but_admin_manages_users_or_reads_the_audit(void **state)
 {
 	const enum role others[] = {ROLE_CARELINE, ROLE_HART, ROLE_LIAISON, ROLE_MDT,
@@ -113,6 +157,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_role_has_a_name_a_label_and_parses_back),
 		cmocka_unit_test(scoped_roles_need_their_kind_of_scope),
+		cmocka_unit_test(only_hart_liaisons_and_mdt_members_read_cases),
 		cmocka_unit_test(every_role_may_see_its_own_session),
 		cmocka_unit_test(the_permission_table_is_exactly_as_designed),
 		cmocka_unit_test(no_role_but_admin_manages_users_or_reads_the_audit),

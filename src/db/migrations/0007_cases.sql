@@ -1,0 +1,1 @@
+-- 0007: cases, their timeline, duties, missing episodes, reports, rapid responses (docs/cases.md).

@@ -1,0 +1,1 @@
+-- 0008: MDT teams, members, case reviews, action items, and the contacts directory (docs/cases.md).

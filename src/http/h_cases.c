@@ -1,0 +1,1 @@
+/* h_cases.c: see docs/cases.md. */

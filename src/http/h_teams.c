@@ -1,0 +1,1 @@
+/* h_teams.c: see docs/cases.md. */

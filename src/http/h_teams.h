@@ -1,0 +1,2 @@
+/* Handlers: see docs/cases.md. */
+#pragma once

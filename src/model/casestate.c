@@ -1,0 +1,1 @@
+/* casestate.c: see docs/cases.md. */

@@ -1,0 +1,1 @@
+/* cases.c: see docs/cases.md. */

@@ -1,0 +1,1 @@
+/* contacts.c: see docs/cases.md. */

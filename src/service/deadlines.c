@@ -1,0 +1,1 @@
+/* deadlines.c: see docs/cases.md. */

@@ -1,0 +1,1 @@
+/* teams.c: see docs/cases.md. */

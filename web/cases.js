@@ -1,0 +1,1 @@
+// cases page: see docs/cases.md.

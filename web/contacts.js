@@ -1,0 +1,1 @@
+// contacts page: see docs/cases.md.

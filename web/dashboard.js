@@ -1,0 +1,1 @@
+// dashboard page: see docs/cases.md.

@@ -1,0 +1,1 @@
+// teams page: see docs/cases.md.
