@@ -33,6 +33,10 @@ static const struct {
 	{"disposition", "id", "reason"},
 	{"outbox", "id", "to_addr"},
 	{"draft", "id", "body"},
+	{"case_event", "id", "text"},
+	{"missing_episode", "id", "circumstances"},
+	{"case_review", "id", "decisions"},
+	{"action_item", "id", "text"},
 };
 
 static int read_check(struct db *db, char **ret)

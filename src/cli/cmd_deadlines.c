@@ -1,0 +1,1 @@
+/* cmd_deadlines.c: hartline deadlines sweep; see docs/cases.md. */
