@@ -42,15 +42,18 @@ static const char *const required_dispositions[] = {
 static const char *const root_keys[] = {
 	"pack",     "regions",   "referral_sources",      "vulnerabilities", "trafficking_types",
 	"services", "deadlines", "screening_instruments", "dispositions",    "law",
-	"commercial_sex_concerns", NULL,
+	"commercial_sex_concerns", "mdt_roles", "emergency_departments", NULL,
 };
 static const char *const pack_keys[] = {
-	"id", "version", "name", "short_name", "jurisdiction", "time_zone", "hotline", "default_screening", "notes", NULL,
+	"id",       "version",           "name",  "short_name",          "jurisdiction", "time_zone",
+	"hotline",  "default_screening", "notes", "rescreen_instrument", NULL,
 };
 static const char *const hotline_keys[] = {"name", "phone", NULL};
 static const char *const region_keys[] = {"id", "name", "offices", NULL};
 static const char *const office_keys[] = {"id", "name", "region", "towns", NULL};
 static const char *const item_keys[] = {"id", "name", "description", NULL};
+static const char *const mdt_role_keys[] = {"id", "name", "description", "federal", NULL};
+static const char *const department_keys[] = {"id", "name", "description", "town", "region", NULL};
 static const char *const deadline_keys[] = {"id", "name", "minutes", "basis", NULL};
 static const char *const indicator_instrument_keys[] = {
 	"id", "version", "name", "description", "kind", "ratings", "domains", "rules", NULL,
@@ -392,6 +395,7 @@ static void check_header(struct check *c, const json_t *root, struct pack *p)
 		p->hotline_phone = get_str(c, hl, "pack.hotline", "phone", true);
 	}
 	p->default_screening = get_str(c, h, "pack", "default_screening", true);
+	p->rescreen_instrument = get_str(c, h, "pack", "rescreen_instrument", false);
 	get_str(c, h, "pack", "notes", false);
 }
 
@@ -544,12 +548,28 @@ cleanup:
 	json_decref(towns_seen);
 }
 
-static void check_items(struct check *c, const json_t *root, const char *key, struct pack_item **ret_items,
-			size_t *ret_n)
+/* The kinds of simple list: plain items, MDT roles (which may be marked
+ * federal) and emergency departments (each in a town and a region). */
+enum item_kind { ITEMS_PLAIN, ITEMS_MDT_ROLES, ITEMS_DEPARTMENTS };
+
+/* A list of {id, name, description?, ...} at root.key; with at_least_one
+ * an empty list is an error. Emergency departments name a region of the
+ * pack, so they are checked after the regions. */
+static void check_items_of(struct check *c, const json_t *root, const char *key, enum item_kind kind,
+			   bool at_least_one, const struct pack *p, struct pack_item **ret_items, size_t *ret_n)
 {
+	static const char *const *const keys_of[] = {
+		[ITEMS_PLAIN] = item_keys,
+		[ITEMS_MDT_ROLES] = mdt_role_keys,
+		[ITEMS_DEPARTMENTS] = department_keys,
+	};
 	json_t *list = get_typed(c, root, "", key, true, JSON_ARRAY);
 	if (!list)
 		return;
+	if (at_least_one && json_array_size(list) == 0) {
+		fail(c, key, "must list at least one entry");
+		return;
+	}
 	json_t *seen = json_object();
 	struct pack_item *items = alloc_array(c, json_array_size(list), sizeof *items);
 	size_t n = 0;
@@ -557,29 +577,46 @@ static void check_items(struct check *c, const json_t *root, const char *key, st
 		c->nomem = true;
 		goto cleanup;
 	}
+	/* Without a list of regions every region would be unknown. */
+	bool regions_known = json_is_array(json_object_get(root, "regions"));
 	size_t i;
 	json_t *v;
 	json_array_foreach (list, i, v) {
-		char path[PATH_SIZE], p[PATH_SIZE], s[SHOW_SIZE];
+		char path[PATH_SIZE], p2[PATH_SIZE], s[SHOW_SIZE];
 		path_index(path, key, i);
 		if (!json_is_object(v)) {
 			fail(c, path, "must be an object");
 			continue;
 		}
 		struct pack_item *it = &items[n++];
-		check_keys(c, v, path, item_keys);
+		check_keys(c, v, path, keys_of[kind]);
 		it->id = get_str(c, v, path, "id", true);
 		if (it->id) {
 			const char *first;
-			path_key(p, path, "id");
+			path_key(p2, path, "id");
 			if (!id_valid(it->id))
-				fail(c, p, "invalid id \"%s\": use a-z, 0-9 and _, starting with a letter, at most 64",
+				fail(c, p2, "invalid id \"%s\": use a-z, 0-9 and _, starting with a letter, at most 64",
 				     show(s, it->id));
 			else if (!seen_add(c, seen, it->id, path, &first))
-				fail(c, p, "duplicate id \"%s\"", it->id);
+				fail(c, p2, "duplicate id \"%s\"", it->id);
 		}
 		it->name = get_str(c, v, path, "name", true);
 		it->description = get_str(c, v, path, "description", false);
+		if (kind == ITEMS_MDT_ROLES) {
+			json_t *f = json_object_get(v, "federal");
+			if (f && !json_is_boolean(f)) {
+				path_key(p2, path, "federal");
+				fail(c, p2, "must be true or false");
+			}
+			it->federal = json_is_true(f);
+		} else if (kind == ITEMS_DEPARTMENTS) {
+			it->town = get_str(c, v, path, "town", true);
+			it->region = get_str(c, v, path, "region", true);
+			if (it->region && regions_known && !pack_region(p, it->region)) {
+				path_key(p2, path, "region");
+				fail(c, p2, "unknown region \"%s\"", show(s, it->region));
+			}
+		}
 	}
 	*ret_items = items;
 	*ret_n = n;
@@ -587,6 +624,12 @@ static void check_items(struct check *c, const json_t *root, const char *key, st
 cleanup:
 	free(items);
 	json_decref(seen);
+}
+
+static void check_items(struct check *c, const json_t *root, const char *key, struct pack_item **ret_items,
+			size_t *ret_n)
+{
+	check_items_of(c, root, key, ITEMS_PLAIN, false, NULL, ret_items, ret_n);
 }
 
 static void check_deadlines(struct check *c, const json_t *root, struct pack *p)
@@ -993,6 +1036,9 @@ static void check_instruments(struct check *c, const json_t *root, struct pack *
 	if (p->default_screening && !pack_instrument(p, p->default_screening))
 		fail(c, "pack.default_screening", "unknown screening instrument \"%s\"",
 		     show(s, p->default_screening));
+	if (p->rescreen_instrument && !pack_instrument(p, p->rescreen_instrument))
+		fail(c, "pack.rescreen_instrument", "unknown screening instrument \"%s\"",
+		     show(s, p->rescreen_instrument));
 cleanup:
 	json_decref(seen);
 }
@@ -1135,6 +1181,8 @@ void pack_free(struct pack *p)
 	free(p->dispositions);
 	free(p->law.citations);
 	free(p->commercial_sex_concerns);
+	free(p->mdt_roles);
+	free(p->emergency_departments);
 	json_decref(p->root);
 	free(p);
 }
@@ -1173,6 +1221,9 @@ int pack_from_json(json_t *root, struct field_errors *errs, struct pack **ret)
 	check_dispositions(&c, root, p);
 	check_law(&c, root, p);
 	check_commercial_sex_concerns(&c, root, p);
+	check_items_of(&c, root, "mdt_roles", ITEMS_MDT_ROLES, true, p, &p->mdt_roles, &p->n_mdt_roles);
+	check_items_of(&c, root, "emergency_departments", ITEMS_DEPARTMENTS, false, p, &p->emergency_departments,
+		       &p->n_emergency_departments);
 
 	if (c.nomem) {
 		r = ERR_NOMEM;
@@ -1358,6 +1409,13 @@ const struct pack_instrument *pack_instrument(const struct pack *p, const char *
 const struct pack_instrument *pack_default_instrument(const struct pack *p)
 {
 	return p ? pack_instrument(p, p->default_screening) : NULL;
+}
+
+const struct pack_instrument *pack_rescreen_instrument(const struct pack *p)
+{
+	if (!p)
+		return NULL;
+	return pack_instrument(p, p->rescreen_instrument ? p->rescreen_instrument : p->default_screening);
 }
 
 static const struct pack_question *question_find(const struct pack_question *qs, size_t n, const char *id)

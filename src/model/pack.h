@@ -19,11 +19,14 @@
 #include "base/json.h"
 
 /* An entry of a simple list: referral sources, vulnerabilities, trafficking
- * types, services. */
+ * types, services, MDT roles, emergency departments. */
 struct pack_item {
 	const char *id;
 	const char *name;
 	const char *description; /* may be NULL */
+	bool federal;            /* MDT roles: a federal partner (FBI, HSI, US Attorney) */
+	const char *town;        /* emergency departments: the town it is in */
+	const char *region;      /* emergency departments: a region id of the pack */
 };
 
 struct pack_office {
@@ -145,6 +148,15 @@ struct pack {
 	 * sex": a report with one of them shows law.victim_not_offender. */
 	const char **commercial_sex_concerns;
 	size_t n_commercial_sex_concerns;
+	/* The roles of MDT members (at least one), and the emergency
+	 * departments a medical exam may be recorded at. */
+	struct pack_item *mdt_roles;
+	size_t n_mdt_roles;
+	struct pack_item *emergency_departments;
+	size_t n_emergency_departments;
+	/* The instrument of the re-screen after a return from missing; NULL in
+	 * the pack means default_screening (use pack_rescreen_instrument). */
+	const char *rescreen_instrument;
 };
 
 /* Validate root and build a pack from it (root gains a reference). On
@@ -175,6 +187,8 @@ const struct pack_deadline *pack_deadline(const struct pack *p, const char *id);
 const struct pack_instrument *pack_instrument(const struct pack *p, const char *id);
 /* The instrument named by pack.default_screening. */
 const struct pack_instrument *pack_default_instrument(const struct pack *p);
+/* The instrument named by pack.rescreen_instrument, else the default. */
+const struct pack_instrument *pack_rescreen_instrument(const struct pack *p);
 /* The indicator (of any domain) or item of ins whose id is id. */
 const struct pack_question *pack_instrument_question(const struct pack_instrument *ins, const char *id);
 const struct pack_disposition *pack_disposition(const struct pack *p, const char *id);

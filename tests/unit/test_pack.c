@@ -426,7 +426,8 @@ static void rejects_a_pack_missing_a_required_section(void **state)
 	static const char *const sections[] = {"pack",         "regions",           "referral_sources",
 					       "vulnerabilities", "trafficking_types", "services",
 					       "deadlines",    "screening_instruments", "dispositions",
-					       "law",          "commercial_sex_concerns"};
+					       "law",          "commercial_sex_concerns", "mdt_roles",
+					       "emergency_departments"};
 	for (size_t i = 0; i < sizeof sections / sizeof *sections; i++) {
 		json_t *root = ct_json();
 		del(root, "", sections[i]);
@@ -460,6 +461,11 @@ static void rejects_unknown_keys_at_every_level(void **state)
 		{"dispositions[2]", "colour"},
 		{"law", "colour"},
 		{"law.victim_not_offender", "colour"},
+		{"mdt_roles[0]", "colour"},
+		{"emergency_departments[0]", "colour"},
+		/* Only departments have a town, only roles are federal. */
+		{"mdt_roles[1]", "town"},
+		{"emergency_departments[1]", "federal"},
 	};
 	for (size_t i = 0; i < sizeof where / sizeof *where; i++) {
 		json_t *root = ct_json();
@@ -1139,6 +1145,152 @@ static void rejects_a_commercial_sex_concern_naming_an_unknown_vulnerability(voi
 	pack_free(p);
 }
 
+/* --- MDT roles, emergency departments, the re-screen instrument ---------- */
+
+static void loads_mdt_roles_with_the_federal_partners_marked(void **state)
+{
+	struct pack *p = ct_pack();
+	static const char *const state_roles[] = {"states_attorney",       "dcf",          "law_enforcement",
+						  "health_care",           "youth_services_bureau", "mental_health",
+						  "forensic_interviewer",  "victim_advocate"};
+	static const char *const federal[] = {"fbi", "hsi", "us_attorney"};
+	assert_int_equal(p->n_mdt_roles, 11);
+	for (size_t i = 0; i < sizeof state_roles / sizeof *state_roles; i++) {
+		const struct pack_item *r = pack_item_find(p->mdt_roles, p->n_mdt_roles, state_roles[i]);
+		assert_non_null(r);
+		assert_false(r->federal);
+	}
+	for (size_t i = 0; i < sizeof federal / sizeof *federal; i++) {
+		const struct pack_item *r = pack_item_find(p->mdt_roles, p->n_mdt_roles, federal[i]);
+		assert_non_null(r);
+		assert_true(r->federal);
+	}
+	assert_string_equal(pack_item_find(p->mdt_roles, p->n_mdt_roles, "states_attorney")->name,
+			    "State's Attorney");
+	assert_null(pack_item_find(p->mdt_roles, p->n_mdt_roles, "ems"));
+	pack_free(p);
+}
+
+static void loads_emergency_departments_each_in_a_region_that_serves_its_town(void **state)
+{
+	struct pack *p = ct_pack();
+	assert_true(p->n_emergency_departments >= 5);
+	for (size_t i = 0; i < p->n_emergency_departments; i++) {
+		const struct pack_item *d = &p->emergency_departments[i];
+		assert_non_null(d->town);
+		assert_non_null(pack_region(p, d->region));
+		const struct pack_office *o = pack_office_for_town(p, d->town);
+		assert_non_null(o);
+		assert_string_equal(o->region, d->region);
+		assert_false(d->federal);
+	}
+	const struct pack_item *d =
+		pack_item_find(p->emergency_departments, p->n_emergency_departments, "yale_new_haven_hospital");
+	assert_non_null(d);
+	assert_string_equal(d->town, "New Haven");
+	assert_string_equal(d->region, "R2");
+	/* The pack says the list is not the designated one. */
+	assert_non_null(strstr(json_string_value(at(p->root, "pack.notes")), "must be verified locally"));
+	pack_free(p);
+}
+
+static void names_the_rescreen_instrument_or_falls_back_to_the_default(void **state)
+{
+	struct pack *p = ct_pack();
+	assert_string_equal(p->rescreen_instrument, "sscst");
+	assert_ptr_equal(pack_rescreen_instrument(p), pack_instrument(p, "sscst"));
+	pack_free(p);
+	assert_null(pack_rescreen_instrument(NULL));
+
+	json_t *root = ct_json();
+	del(root, "pack", "rescreen_instrument");
+	p = assert_accepted(root);
+	assert_null(p->rescreen_instrument);
+	assert_ptr_equal(pack_rescreen_instrument(p), pack_default_instrument(p));
+	pack_free(p);
+
+	root = ct_json();
+	set(root, "pack", "rescreen_instrument", json_string("cse_it"));
+	assert_rejected(root, "pack.rescreen_instrument", "unknown screening instrument \"cse_it\"");
+
+	root = ct_json();
+	set(root, "pack", "rescreen_instrument", json_string(""));
+	assert_rejected(root, "pack.rescreen_instrument", "must not be empty");
+
+	/* The instrument it names is taken out of the pack. */
+	root = ct_json();
+	assert_string_equal(json_string_value(at(root, "screening_instruments[1].id")), "sscst");
+	assert_int_equal(json_array_remove(at(root, "screening_instruments"), 1), 0);
+	assert_rejected(root, "pack.rescreen_instrument", "unknown screening instrument \"sscst\"");
+}
+
+static void rejects_bad_mdt_roles(void **state)
+{
+	json_t *root = ct_json();
+	set(root, "mdt_roles[9]", "id", json_string("fbi"));
+	assert_rejected(root, "mdt_roles[9].id", "duplicate id \"fbi\"");
+
+	root = ct_json();
+	set(root, "mdt_roles[2]", "id", json_string("Law Enforcement"));
+	assert_rejected(root, "mdt_roles[2].id",
+			"invalid id \"Law Enforcement\": use a-z, 0-9 and _, starting with a letter, at most 64");
+
+	root = ct_json();
+	del(root, "mdt_roles[0]", "name");
+	assert_rejected(root, "mdt_roles[0].name", "required");
+
+	root = ct_json();
+	set(root, "mdt_roles[8]", "federal", json_string("yes"));
+	assert_rejected(root, "mdt_roles[8].federal", "must be true or false");
+
+	root = ct_json();
+	set(root, "", "mdt_roles", json_array());
+	assert_rejected(root, "mdt_roles", "must list at least one entry");
+
+	root = ct_json();
+	assert_int_equal(json_array_set_new(at(root, "mdt_roles"), 1, json_string("dcf")), 0);
+	assert_rejected(root, "mdt_roles[1]", "must be an object");
+
+	root = ct_json();
+	set(root, "", "mdt_roles", json_object());
+	assert_rejected(root, "mdt_roles", "must be an array");
+}
+
+static void rejects_bad_emergency_departments(void **state)
+{
+	json_t *root = ct_json();
+	set(root, "emergency_departments[1]", "id", json_string("bridgeport_hospital"));
+	assert_rejected(root, "emergency_departments[1].id", "duplicate id \"bridgeport_hospital\"");
+
+	root = ct_json();
+	set(root, "emergency_departments[0]", "region", json_string("R7"));
+	assert_rejected(root, "emergency_departments[0].region", "unknown region \"R7\"");
+
+	root = ct_json();
+	del(root, "emergency_departments[2]", "town");
+	assert_rejected(root, "emergency_departments[2].town", "required");
+
+	root = ct_json();
+	del(root, "emergency_departments[2]", "region");
+	assert_rejected(root, "emergency_departments[2].region", "required");
+
+	root = ct_json();
+	set(root, "emergency_departments[3]", "town", json_integer(3));
+	assert_rejected(root, "emergency_departments[3].town", "must be a string");
+
+	root = ct_json();
+	assert_int_equal(json_array_set_new(at(root, "emergency_departments"), 0, json_null()), 0);
+	assert_rejected(root, "emergency_departments[0]", "must be an object");
+
+	/* An agency may not have designated any yet. */
+	root = ct_json();
+	set(root, "", "emergency_departments", json_array());
+	struct pack *p = assert_accepted(root);
+	assert_int_equal(p->n_emergency_departments, 0);
+	assert_null(pack_item_find(p->emergency_departments, p->n_emergency_departments, "danbury_hospital"));
+	pack_free(p);
+}
+
 /* --- Reporting ----------------------------------------------------------- */
 
 static void reports_every_error_not_only_the_first(void **state)
@@ -1290,6 +1442,11 @@ int main(void)
 		cmocka_unit_test(rejects_a_minor_age_out_of_range),
 		cmocka_unit_test(rejects_a_malformed_victim_not_offender_notice),
 		cmocka_unit_test(rejects_a_commercial_sex_concern_naming_an_unknown_vulnerability),
+		cmocka_unit_test(loads_mdt_roles_with_the_federal_partners_marked),
+		cmocka_unit_test(loads_emergency_departments_each_in_a_region_that_serves_its_town),
+		cmocka_unit_test(names_the_rescreen_instrument_or_falls_back_to_the_default),
+		cmocka_unit_test(rejects_bad_mdt_roles),
+		cmocka_unit_test(rejects_bad_emergency_departments),
 		cmocka_unit_test(reports_every_error_not_only_the_first),
 		cmocka_unit_test(loads_a_pack_from_a_file),
 		cmocka_unit_test(names_the_file_and_path_of_an_invalid_pack),
