@@ -1,0 +1,75 @@
+/* svc_teams: the regional Multi-Disciplinary Teams, their members, and the
+ * case reviews that put a case before a team (docs/cases.md, "MDT teams and
+ * case reviews"). A review records who attended, what was decided (sealed)
+ * and the action items, each of which is a duty in svc_deadlines.
+ *
+ * An mdt user's scope is its team's code: it reads its own team only, and
+ * through teams_case_visible() the cases that team reviews. */
+#pragma once
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/json.h"
+#include "service/ctx.h"
+
+struct db;
+
+/* ---- for the cases service ---- */
+
+/* 1 when the team with that code has a review of the case that is not
+ * cancelled, 0 when not, <0 on error. */
+int teams_case_visible(struct db *db, int64_t case_id, const char *team_code);
+
+/* *ret: a new JSON array of the case's reviews (team_code NULL: every
+ * team's; else only that team's), oldest first, each {id, team {id, code,
+ * name}, case {id, number}, status, scheduled_at, held_at, attendees,
+ * decisions (opened), action_items [{id, text, owner, owner_user_id,
+ * due_at, done_at, duty_id}], created_at, updated_at, version}. Reads only;
+ * the caller checks permission and audits. */
+int teams_case_reviews_json(struct db *db, struct app *app, int64_t case_id, const char *team_code, json_t **ret);
+
+/* ---- teams and members ---- */
+
+/* GET /api/v1/teams (PERM_TEAMS_READ): every team; an mdt user its own. */
+int svc_teams_list(const struct svc_ctx *ctx, json_t **ret);
+
+/* POST /api/v1/teams (PERM_TEAMS_MANAGE). body {code, name, region}.
+ * ERR_INVAL with errs; ERR_EXISTS when the code is taken. */
+int svc_team_create(const struct svc_ctx *ctx, const json_t *body, struct field_errors *errs, int64_t *ret_id);
+
+/* GET /api/v1/teams/{id} (PERM_TEAMS_READ): the team, its active members
+ * and its reviews with their action items; audited (team.read). An mdt user
+ * of another team: ERR_PERM, the denial audited. */
+int svc_team_get(const struct svc_ctx *ctx, int64_t id, json_t **ret);
+
+/* POST /api/v1/teams/{id}/members (PERM_TEAMS_MANAGE). body {name, agency,
+ * mdt_role, email?, phone?, user_id?}. */
+int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t *body, struct field_errors *errs,
+			int64_t *ret_id);
+
+/* DELETE /api/v1/teams/{id}/members/{mid} (PERM_TEAMS_MANAGE): the member
+ * leaves (active = 0); the reviews they attended keep them. */
+int svc_team_member_remove(const struct svc_ctx *ctx, int64_t team_id, int64_t member_id);
+
+/* ---- case reviews (PERM_REVIEWS_WRITE; a liaison: cases of its region) ---- */
+
+/* POST /api/v1/teams/{id}/reviews. body {case_id, scheduled_at}. The case
+ * must exist (else errs) and not be closed (ERR_CONFLICT). Writes the
+ * case's review_scheduled event. */
+int svc_review_create(const struct svc_ctx *ctx, int64_t team_id, const json_t *body, struct field_errors *errs,
+		      int64_t *ret_id);
+
+/* PATCH /api/v1/teams/{id}/reviews/{rid}. body {status? (held|cancelled),
+ * held_at?, attendees?, decisions?, action_items?, version?}. held_at or
+ * status held holds it (review_held event); each action item opens a duty.
+ * A cancelled review changes no more, a held one is not cancelled
+ * (ERR_CONFLICT). *ret: the review as teams_case_reviews_json answers it. */
+int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, const json_t *body,
+		      struct field_errors *errs, json_t **ret);
+
+/* PATCH /api/v1/teams/{id}/reviews/{rid}/action-items/{aid}. body
+ * {done_at}: meets the item's duty at done_at. ERR_CONFLICT when already
+ * done. *ret: the action item. */
+int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, int64_t item_id,
+			 const json_t *body, struct field_errors *errs, json_t **ret);
