@@ -1,1 +1,549 @@
-/* deadlines.c: see docs/cases.md. */
+/* deadlines.c: every duty with a due time, its status, and the once-only
+ * reminders (docs/cases.md, "Duties and deadlines"). */
+#include "service/deadlines.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/str.h"
+#include "db/db.h"
+#include "service/audit.h"
+#include "service/mailer.h"
+#include "service/sealed.h"
+
+#define MINUTE (60 * HL_USEC_PER_SEC)
+#define ACTION_ITEM_NAME "MDT action item"
+#define ACTION_ITEM_BASIS "case review"
+
+static const char *const statuses[] = {"open", "overdue", "met_on_time", "met_late", "unmet", NULL};
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; s && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+static void fmt_id(char out[24], int64_t id)
+{
+	snprintf(out, 24, "%lld", (long long)id);
+}
+
+/* ---- opening, moving, meeting ---- */
+
+int duty_find_unmet(struct db *db, const char *kind, const char *subject_type, int64_t subject_id,
+		    int64_t *ret_id, hl_time *ret_due)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT id, due_at FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?"
+			   " AND met_at IS NULL",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_text(st, 1, kind);
+	db_bind_text(st, 2, subject_type);
+	db_bind_int64(st, 3, subject_id);
+	r = db_step(st);
+	if (r == DB_ROW) {
+		hl_time due = 0;
+		time_parse(db_column_text(st, 1), &due);
+		if (ret_id)
+			*ret_id = db_column_int64(st, 0);
+		if (ret_due)
+			*ret_due = due;
+		r = 0;
+	} else if (r == DB_DONE) {
+		r = ERR_NOTFOUND;
+	}
+	db_finalize(st);
+	return r;
+}
+
+static int open_named(struct db *db, int64_t case_id, const char *kind, const char *name, const char *basis,
+		      const char *subject_type, int64_t subject_id, hl_time starts_at, hl_time due_at, int64_t owner_id,
+		      int64_t *ret_id)
+{
+	if (!kind || !*kind || !subject_type || !*subject_type || !name)
+		return ERR_INVAL;
+	struct db_stmt *st;
+	/* Opening it again changes nothing. */
+	int r = db_prepare(db, "SELECT id FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?", &st);
+	if (r < 0)
+		return r;
+	db_bind_text(st, 1, kind);
+	db_bind_text(st, 2, subject_type);
+	db_bind_int64(st, 3, subject_id);
+	r = db_step(st);
+	int64_t existing = r == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	if (existing) {
+		if (ret_id)
+			*ret_id = existing;
+		return 0;
+	}
+	/* The case gives the region and the default owner. */
+	if ((r = db_prepare(db, "SELECT region, lead_user_id, opened_by FROM child_case WHERE id = ?", &st)) < 0)
+		return r;
+	db_bind_int64(st, 1, case_id);
+	r = db_step(st);
+	char region[32] = "";
+	int64_t owner = owner_id;
+	if (r == DB_ROW) {
+		str_copy(region, sizeof region, db_column_text(st, 0) ? db_column_text(st, 0) : "");
+		if (owner <= 0)
+			owner = !db_column_is_null(st, 1) ? db_column_int64(st, 1) : db_column_int64(st, 2);
+	}
+	db_finalize(st);
+	if (r == DB_DONE)
+		return ERR_NOTFOUND;
+	if (r < 0)
+		return r;
+	char starts[32], due[32], created[32];
+	time_format(starts_at, starts, sizeof starts);
+	time_format(due_at, due, sizeof due);
+	time_format(now(), created, sizeof created);
+	if ((r = db_prepare(db,
+			    "INSERT INTO duty (case_id, kind, name, basis, subject_type, subject_id, region, starts_at, due_at,"
+			    " owner_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			    &st)) < 0)
+		return r;
+	db_bind_int64(st, 1, case_id);
+	db_bind_text(st, 2, kind);
+	db_bind_text(st, 3, name);
+	db_bind_text(st, 4, basis);
+	db_bind_text(st, 5, subject_type);
+	db_bind_int64(st, 6, subject_id);
+	db_bind_text(st, 7, region[0] ? region : NULL);
+	db_bind_text(st, 8, starts);
+	db_bind_text(st, 9, due);
+	if (owner > 0)
+		db_bind_int64(st, 10, owner);
+	else
+		db_bind_null(st, 10);
+	db_bind_text(st, 11, created);
+	r = db_step(st);
+	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	if (r != DB_ROW)
+		return ERR_DB;
+	if (ret_id)
+		*ret_id = id;
+	return 0;
+}
+
+int duty_open(struct db *db, int64_t case_id, const char *kind, const char *subject_type, int64_t subject_id,
+	      hl_time starts_at, hl_time due_at, int64_t owner_id, int64_t *ret_id)
+{
+	/* Without a pack only the action item has a name of its own; a pack
+	 * deadline opened this way is named by its id. */
+	bool item = kind && strcmp(kind, "action_item") == 0;
+	return open_named(db, case_id, kind, item ? ACTION_ITEM_NAME : kind, item ? ACTION_ITEM_BASIS : NULL,
+			  subject_type, subject_id, starts_at, due_at, owner_id, ret_id);
+}
+
+int duty_open_pack(struct db *db, const struct pack *pack, int64_t case_id, const char *kind,
+		   const char *subject_type, int64_t subject_id, hl_time starts_at, int64_t owner_id, int64_t *ret_id)
+{
+	const struct pack_deadline *d = pack_deadline(pack, kind);
+	if (!d)
+		return ERR_NOTFOUND;
+	return open_named(db, case_id, kind, d->name, d->basis, subject_type, subject_id, starts_at,
+			  starts_at + d->minutes * MINUTE, owner_id, ret_id);
+}
+
+int duty_move(struct db *db, const char *kind, const char *subject_type, int64_t subject_id, hl_time due_at)
+{
+	char due[32], ts[32];
+	time_format(due_at, due, sizeof due);
+	time_format(now(), ts, sizeof ts);
+	/* A duty moved into the future may come due again: its notices may be
+	 * sent again, so that a later lapse is never silent. */
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "UPDATE duty SET due_at = ?,"
+			   " reminded_at = CASE WHEN ? > ? THEN NULL ELSE reminded_at END,"
+			   " overdue_notified_at = CASE WHEN ? > ? THEN NULL ELSE overdue_notified_at END"
+			   " WHERE kind = ? AND subject_type = ? AND subject_id = ? AND met_at IS NULL",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_text(st, 1, due);
+	db_bind_text(st, 2, due);
+	db_bind_text(st, 3, ts);
+	db_bind_text(st, 4, due);
+	db_bind_text(st, 5, ts);
+	db_bind_text(st, 6, kind);
+	db_bind_text(st, 7, subject_type);
+	db_bind_int64(st, 8, subject_id);
+	r = db_step(st);
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+int duty_meet(struct db *db, const char *kind, const char *subject_type, int64_t subject_id, hl_time met_at,
+	      int64_t met_by, int64_t *ret_id)
+{
+	char met[32];
+	time_format(met_at, met, sizeof met);
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "UPDATE duty SET met_at = ?, met_by = ? WHERE kind = ? AND subject_type = ? AND subject_id = ?"
+			   " AND met_at IS NULL RETURNING id",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_text(st, 1, met);
+	if (met_by > 0)
+		db_bind_int64(st, 2, met_by);
+	else
+		db_bind_null(st, 2);
+	db_bind_text(st, 3, kind);
+	db_bind_text(st, 4, subject_type);
+	db_bind_int64(st, 5, subject_id);
+	r = db_step(st);
+	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	if (ret_id)
+		*ret_id = id;
+	return 0;
+}
+
+int duty_reassign(struct db *db, int64_t case_id, int64_t owner_id)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "UPDATE duty SET owner_id = ? WHERE case_id = ? AND met_at IS NULL AND kind <> 'action_item'",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, owner_id);
+	db_bind_int64(st, 2, case_id);
+	r = db_step(st);
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+/* ---- reading ---- */
+
+#define DUTY_COLUMNS                                                                                           \
+	"d.id, d.kind, d.name, d.basis, d.case_id, c.number, c.region, d.subject_type, d.subject_id, d.starts_at, " \
+	"d.due_at, d.met_at, d.owner_id, u.username, u.display_name"
+#define DUTY_FROM " FROM duty d JOIN child_case c ON c.id = d.case_id LEFT JOIN app_user u ON u.id = d.owner_id"
+
+static const char *status_of(const char *due, const char *met, const char *now_ts)
+{
+	if (met)
+		return strcmp(met, due) <= 0 ? "met_on_time" : "met_late";
+	return strcmp(due, now_ts) < 0 ? "overdue" : "open";
+}
+
+/* The current row of a statement selecting DUTY_COLUMNS. */
+static json_t *row_json(struct db_stmt *st, struct app *app, hl_time t)
+{
+	char now_ts[32];
+	time_format(t, now_ts, sizeof now_ts);
+	const char *due = db_column_text(st, 10), *met = db_column_text(st, 11);
+	hl_time due_t = 0;
+	time_parse(due, &due_t);
+	json_t *owner = json_null();
+	if (!db_column_is_null(st, 12) && db_column_text(st, 13)) {
+		int64_t oid = db_column_int64(st, 12);
+		char *display = NULL;
+		if (app)
+			sealed_get(app, st, 14, "app_user", "display_name", oid, &display);
+		owner = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)oid, "username", db_column_text(st, 13),
+				  "display_name", display);
+		free(display);
+	}
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s?, s:{s:I, s:s, s:s?}, s:{s:s, s:I}, s:s, s:s, s:s, s:s?}", "id",
+			      (json_int_t)db_column_int64(st, 0), "kind", db_column_text(st, 1), "name",
+			      db_column_text(st, 2), "basis", db_column_text(st, 3), "case", "id",
+			      (json_int_t)db_column_int64(st, 4), "number", db_column_text(st, 5), "region",
+			      db_column_text(st, 6), "subject", "type", db_column_text(st, 7), "id",
+			      (json_int_t)db_column_int64(st, 8), "starts_at", db_column_text(st, 9), "due_at", due,
+			      "status", status_of(due, met, now_ts), "met_at", met);
+	if (!j) {
+		json_decref(owner);
+		return NULL;
+	}
+	json_object_set_new(j, "minutes_left", met ? json_null() : json_integer((due_t - t) / MINUTE));
+	json_object_set_new(j, "owner", owner);
+	return j;
+}
+
+json_t *duty_json(struct db *db, struct app *app, int64_t duty_id, hl_time t)
+{
+	struct db_stmt *st;
+	if (db_prepare(db, "SELECT " DUTY_COLUMNS DUTY_FROM " WHERE d.id = ?", &st) < 0)
+		return NULL;
+	db_bind_int64(st, 1, duty_id);
+	json_t *j = db_step(st) == DB_ROW ? row_json(st, app, t) : NULL;
+	db_finalize(st);
+	return j;
+}
+
+json_t *duty_json_by_id(struct db *db, int64_t duty_id, hl_time t)
+{
+	return duty_json(db, NULL, duty_id, t);
+}
+
+int duty_select(struct db *db, struct app *app, const char *status, const char *region, int64_t case_id,
+		int64_t due_within, int limit, hl_time t, json_t *out)
+{
+	char now_ts[32], until[32];
+	time_format(t, now_ts, sizeof now_ts);
+	time_format(t + (due_within > 0 ? due_within : 0), until, sizeof until);
+	const char *s = status && *status ? status : "all";
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT " DUTY_COLUMNS DUTY_FROM
+			   " WHERE (CAST(? AS TEXT) IS NULL OR c.region = ?) AND (? = 0 OR d.case_id = ?)"
+			   " AND (? = 'all'"
+			   "  OR (? = 'unmet' AND d.met_at IS NULL)"
+			   "  OR (? = 'open' AND d.met_at IS NULL AND d.due_at >= ?)"
+			   "  OR (? = 'overdue' AND d.met_at IS NULL AND d.due_at < ?)"
+			   "  OR (? = 'met_on_time' AND d.met_at IS NOT NULL AND d.met_at <= d.due_at)"
+			   "  OR (? = 'met_late' AND d.met_at IS NOT NULL AND d.met_at > d.due_at)"
+			   "  OR (? = 'due_soon' AND d.met_at IS NULL AND d.due_at >= ? AND d.due_at <= ?))"
+			   " ORDER BY CASE WHEN d.met_at IS NULL AND d.due_at < ? THEN 0 WHEN d.met_at IS NULL THEN 1"
+			   " ELSE 2 END, d.due_at, d.id LIMIT ?",
+			   &st);
+	if (r < 0)
+		return r;
+	int i = 1;
+	db_bind_text(st, i++, region);
+	db_bind_text(st, i++, region ? region : "");
+	db_bind_int64(st, i++, case_id);
+	db_bind_int64(st, i++, case_id);
+	db_bind_text(st, i++, s);
+	db_bind_text(st, i++, s);
+	db_bind_text(st, i++, s);
+	db_bind_text(st, i++, now_ts);
+	db_bind_text(st, i++, s);
+	db_bind_text(st, i++, now_ts);
+	db_bind_text(st, i++, s);
+	db_bind_text(st, i++, s);
+	db_bind_text(st, i++, s);
+	db_bind_text(st, i++, now_ts);
+	db_bind_text(st, i++, until);
+	db_bind_text(st, i++, now_ts);
+	db_bind_int64(st, i++, limit > 0 ? limit : 200);
+	while ((r = db_step(st)) == DB_ROW) {
+		json_t *j = row_json(st, app, t);
+		if (!j) {
+			r = ERR_NOMEM;
+			break;
+		}
+		json_array_append_new(out, j);
+	}
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *f, struct field_errors *errs,
+		       json_t **ret)
+{
+	int r = svc_require(ctx, PERM_DEADLINES_READ);
+	if (r < 0)
+		return r;
+	if (f->status && *f->status && !in_list(statuses, f->status))
+		field_error_add(errs, "status", "open, overdue, met_on_time, met_late or unmet");
+	if (f->region && *f->region && !pack_region(ctx->app->pack, f->region))
+		field_error_add(errs, "region", "unknown region");
+	if (f->case_id < 0)
+		field_error_add(errs, "case", "a case id");
+	if (f->limit < 0 || f->limit > 500)
+		field_error_add(errs, "limit", "1 to 500");
+	if (field_errors_any(errs))
+		return ERR_INVAL;
+	struct db *db;
+	if ((r = app_db(ctx->app, &db)) < 0)
+		return r;
+	const char *region = f->region && *f->region ? f->region : NULL;
+	if (ctx->actor->role == ROLE_LIAISON) {
+		if (region && strcmp(region, ctx->actor->scope) != 0) {
+			svc_audit_denial(ctx, "deadlines outside the liaison's region", "duty", NULL);
+			return ERR_PERM;
+		}
+		region = ctx->actor->scope;
+	}
+	char oid[24] = "";
+	if (f->case_id > 0) {
+		struct db_stmt *st;
+		if ((r = db_prepare(db, "SELECT region FROM child_case WHERE id = ?", &st)) < 0)
+			return r;
+		db_bind_int64(st, 1, f->case_id);
+		r = db_step(st);
+		char creg[32] = "";
+		if (r == DB_ROW)
+			str_copy(creg, sizeof creg, db_column_text(st, 0));
+		db_finalize(st);
+		if (r == DB_DONE)
+			return ERR_NOTFOUND;
+		if (r < 0)
+			return r;
+		fmt_id(oid, f->case_id);
+		if (ctx->actor->role == ROLE_LIAISON && strcmp(creg, ctx->actor->scope) != 0) {
+			svc_audit_denial(ctx, "case outside the liaison's region", "case", oid);
+			return ERR_PERM;
+		}
+	}
+	json_t *list = json_array();
+	if (!list)
+		return ERR_NOMEM;
+	hl_time t = now();
+	if ((r = duty_select(db, ctx->app, f->status, region, f->case_id, 0, f->limit, t, list)) < 0) {
+		json_decref(list);
+		return r;
+	}
+	char detail[96];
+	snprintf(detail, sizeof detail, "status=%s region=%s count=%zu", f->status && *f->status ? f->status : "all",
+		 region ? region : "all", json_array_size(list));
+	if ((r = svc_audit_record(ctx, "deadlines.list", f->case_id > 0 ? "case" : "duty", f->case_id > 0 ? oid : NULL,
+				  detail)) < 0) {
+		json_decref(list);
+		return r;
+	}
+	*ret = json_pack("{s:o}", "deadlines", list);
+	return *ret ? 0 : ERR_NOMEM;
+}
+
+/* ---- the sweep ---- */
+
+struct due_duty {
+	int64_t id, case_id, owner_id;
+	char number[32], name[200], due[32];
+	bool overdue;
+};
+
+/* Notify the owner and every active HART user of one duty, in the app and
+ * by e-mail; the text names the case and the duty, never the child. */
+static int notify(struct db *db, struct app *app, const struct due_duty *d, const char *ts)
+{
+	char text[400], subject[300], body[900], case_id[24], owner[24];
+	fmt_id(case_id, d->case_id);
+	fmt_id(owner, d->owner_id);
+	if (d->overdue) {
+		snprintf(text, sizeof text, "Case %s: %s is overdue (it was due %s)", d->number, d->name, d->due);
+		snprintf(subject, sizeof subject, "[hartline] Overdue: %s, case %s", d->name, d->number);
+	} else {
+		snprintf(text, sizeof text, "Case %s: %s is due %s", d->number, d->name, d->due);
+		snprintf(subject, sizeof subject, "[hartline] Due soon: %s, case %s", d->name, d->number);
+	}
+	snprintf(body, sizeof body,
+		 "%s.\n\nOpen the case in hartline: %s/#case/%s\n\n"
+		 "This message names no child. The case, and what is known, are in hartline.\n",
+		 text, app->public_url ? app->public_url : "", case_id);
+	const char *kind = d->overdue ? "deadline_overdue" : "deadline_due_soon";
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "INSERT INTO notification (user_id, kind, object_type, object_id, text, created_at)"
+			   " SELECT id, ?, 'case', ?, ?, ? FROM app_user WHERE disabled = 0 AND (role = 'hart' OR id = ?)",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_text(st, 1, kind);
+	db_bind_text(st, 2, case_id);
+	db_bind_text(st, 3, text);
+	db_bind_text(st, 4, ts);
+	db_bind_int64(st, 5, d->owner_id);
+	r = db_step(st);
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	return mailer_queue(db, app, "role = 'hart' OR CAST(id AS TEXT) = ?", owner, subject, body, "case", case_id);
+}
+
+int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)
+{
+	struct db *db;
+	int r = app_db(app, &db);
+	if (r < 0)
+		return r;
+	const struct pack_deadline *rem = pack_deadline(app->pack, "reminder_before");
+	char now_ts[32], soon[32];
+	time_format(t, now_ts, sizeof now_ts);
+	/* Without reminder_before in the pack only the overdue notice is sent. */
+	time_format(rem ? t + rem->minutes * MINUTE : t - 1, soon, sizeof soon);
+	struct sweep_result res = {0, 0};
+	if ((r = db_begin(db)) < 0)
+		return r;
+	struct db_stmt *st;
+	if ((r = db_prepare(db,
+			    "SELECT d.id, d.case_id, d.owner_id, c.number, d.name, d.due_at,"
+			    " CASE WHEN d.due_at < ? THEN 1 ELSE 0 END"
+			    " FROM duty d JOIN child_case c ON c.id = d.case_id WHERE d.met_at IS NULL"
+			    " AND ((d.due_at < ? AND d.overdue_notified_at IS NULL)"
+			    "  OR (d.due_at >= ? AND d.due_at <= ? AND d.reminded_at IS NULL))"
+			    " ORDER BY d.due_at, d.id",
+			    &st)) < 0)
+		goto fail;
+	db_bind_text(st, 1, now_ts);
+	db_bind_text(st, 2, now_ts);
+	db_bind_text(st, 3, now_ts);
+	db_bind_text(st, 4, soon);
+	struct due_duty *list = NULL;
+	size_t n = 0, cap = 0;
+	while ((r = db_step(st)) == DB_ROW) {
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct due_duty *nl = realloc(list, nc * sizeof *nl);
+			if (!nl) {
+				r = ERR_NOMEM;
+				break;
+			}
+			list = nl;
+			cap = nc;
+		}
+		struct due_duty *d = &list[n++];
+		memset(d, 0, sizeof *d);
+		d->id = db_column_int64(st, 0);
+		d->case_id = db_column_int64(st, 1);
+		d->owner_id = db_column_is_null(st, 2) ? 0 : db_column_int64(st, 2);
+		str_copy(d->number, sizeof d->number, db_column_text(st, 3));
+		str_copy(d->name, sizeof d->name, db_column_text(st, 4));
+		str_copy(d->due, sizeof d->due, db_column_text(st, 5));
+		d->overdue = db_column_int64(st, 6) != 0;
+	}
+	db_finalize(st);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		if ((r = notify(db, app, &list[i], now_ts)) < 0)
+			break;
+		if ((r = db_prepare(db,
+				    list[i].overdue ? "UPDATE duty SET overdue_notified_at = ? WHERE id = ?"
+						    : "UPDATE duty SET reminded_at = ? WHERE id = ?",
+				    &st)) < 0)
+			break;
+		db_bind_text(st, 1, now_ts);
+		db_bind_int64(st, 2, list[i].id);
+		r = db_step(st);
+		db_finalize(st);
+		if (list[i].overdue)
+			res.overdue++;
+		else
+			res.due_soon++;
+	}
+	free(list);
+	if (r < 0)
+		goto fail;
+	if ((r = db_commit(db)) < 0)
+		goto fail;
+	if (n > 0)
+		mailer_kick(app);
+	if (ret)
+		*ret = res;
+	return 0;
+fail:
+	db_rollback(db);
+	return r;
+}

@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/json.h"
+#include "model/pack.h"
 #include "service/ctx.h"
 
 struct db;
@@ -31,8 +32,35 @@ int duty_move(struct db *db, const char *kind, const char *subject_type, int64_t
 int duty_meet(struct db *db, const char *kind, const char *subject_type, int64_t subject_id, hl_time met_at,
 	      int64_t met_by, int64_t *ret_id);
 
-/* One duty as answered by the API (docs/cases.md, "A deadline"). */
+/* The same as duty_open for a duty the pack names (kind is a pack deadline
+ * id): the duty keeps the pack's name and basis, and its due time is
+ * starts_at plus the pack's minutes. ERR_NOTFOUND when the pack has no such
+ * deadline. */
+int duty_open_pack(struct db *db, const struct pack *pack, int64_t case_id, const char *kind,
+		   const char *subject_type, int64_t subject_id, hl_time starts_at, int64_t owner_id, int64_t *ret_id);
+
+/* The unmet duty (kind, subject_type, subject_id): its id and due time;
+ * ERR_NOTFOUND when there is none. */
+int duty_find_unmet(struct db *db, const char *kind, const char *subject_type, int64_t subject_id,
+		    int64_t *ret_id, hl_time *ret_due);
+
+/* Give a case's unmet duties (not action items, whose owner is named) to
+ * the new owner, when the case's lead changes. */
+int duty_reassign(struct db *db, int64_t case_id, int64_t owner_id);
+
+/* One duty as answered by the API (docs/cases.md, "A deadline"); NULL when
+ * there is no such duty. The owner's display name is sealed: duty_json_by_id
+ * answers it as null, duty_json (with the app that holds the key) opened. */
 json_t *duty_json_by_id(struct db *db, int64_t duty_id, hl_time now);
+json_t *duty_json(struct db *db, struct app *app, int64_t duty_id, hl_time now);
+
+/* Duties as answered by the API, overdue first, then open by due time,
+ * then met, appended to out. status as in struct deadline_filter, or
+ * "due_soon": unmet and due within due_within microseconds from now.
+ * region NULL: any; case_id 0: any. Reads only: the caller checks
+ * permission and audits. */
+int duty_select(struct db *db, struct app *app, const char *status, const char *region, int64_t case_id,
+		int64_t due_within, int limit, hl_time now, json_t *out);
 
 struct deadline_filter {
 	const char *status; /* open, overdue, met_on_time, met_late, unmet; NULL: all */
