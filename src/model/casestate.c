@@ -1,1 +1,142 @@
-/* casestate.c: see docs/cases.md. */
+/* casestate.c: see casestate.h and docs/cases.md. */
+#include "model/casestate.h"
+
+#include <string.h>
+
+#include "base/err.h"
+
+static const char *const status_names[CASE_STATUS_COUNT] = {
+	[CASE_OPEN] = "open",
+	[CASE_RESPONSE] = "response",
+	[CASE_SERVICES] = "services",
+	[CASE_MONITORING] = "monitoring",
+	[CASE_CLOSED] = "closed",
+};
+
+#define S(x) (1u << (x))
+
+/* The allowed transitions, one bit per target status:
+ *
+ *   open ──► response ──► services ◄──► monitoring
+ *     │          │           │              │
+ *     └──────────┴───────────┴──────────────┴──► closed
+ *                └─────────────────────────► monitoring
+ */
+static const unsigned allowed[CASE_STATUS_COUNT] = {
+	[CASE_OPEN] = S(CASE_RESPONSE) | S(CASE_CLOSED),
+	[CASE_RESPONSE] = S(CASE_SERVICES) | S(CASE_MONITORING) | S(CASE_CLOSED),
+	[CASE_SERVICES] = S(CASE_MONITORING) | S(CASE_CLOSED),
+	[CASE_MONITORING] = S(CASE_SERVICES) | S(CASE_CLOSED),
+	[CASE_CLOSED] = 0,
+};
+
+static const char *const victim_names[VICTIM_STATUS_COUNT] = {
+	[VICTIM_NONE] = "none",
+	[VICTIM_AT_RISK] = "at_risk",
+	[VICTIM_SUSPECTED] = "suspected",
+	[VICTIM_CONFIRMED] = "confirmed",
+};
+
+static const char *const petition_statuses[] = {"none", "planned", "filed", "granted", "denied", NULL};
+static const char *const placements[] = {"home", "foster", "congregate_care", "homeless", "unknown", NULL};
+static const char *const user_event_kinds[] = {"note",     "contact", "medical_exam", "forensic_interview",
+					       "placement_change", "debrief", "rescreen",     NULL};
+static const char *const text_event_kinds[] = {"note", "contact", NULL};
+static const char *const report_kinds[] = {"law_enforcement", "ncmec", NULL};
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; s && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+static int parse(const char *const *names, size_t n, const char *name, int *ret)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (strcmp(names[i], name) == 0) {
+			*ret = (int)i;
+			return 0;
+		}
+	return ERR_INVAL;
+}
+
+const char *case_status_name(enum case_status s)
+{
+	return (unsigned)s < CASE_STATUS_COUNT ? status_names[s] : NULL;
+}
+
+int case_status_parse(const char *name, enum case_status *ret)
+{
+	int i;
+	int r = parse(status_names, CASE_STATUS_COUNT, name, &i);
+	if (r == 0)
+		*ret = (enum case_status)i;
+	return r;
+}
+
+bool case_status_may(enum case_status from, enum case_status to)
+{
+	if ((unsigned)from >= CASE_STATUS_COUNT || (unsigned)to >= CASE_STATUS_COUNT)
+		return false;
+	return (allowed[from] & S(to)) != 0;
+}
+
+size_t case_status_allowed(enum case_status from, enum case_status out[CASE_STATUS_COUNT])
+{
+	size_t n = 0;
+	for (int to = 0; to < CASE_STATUS_COUNT; to++)
+		if (case_status_may(from, (enum case_status)to))
+			out[n++] = (enum case_status)to;
+	return n;
+}
+
+const char *victim_status_name(enum victim_status v)
+{
+	return (unsigned)v < VICTIM_STATUS_COUNT ? victim_names[v] : NULL;
+}
+
+int victim_status_parse(const char *name, enum victim_status *ret)
+{
+	int i;
+	int r = parse(victim_names, VICTIM_STATUS_COUNT, name, &i);
+	if (r == 0)
+		*ret = (enum victim_status)i;
+	return r;
+}
+
+bool victim_status_identifies(enum victim_status v)
+{
+	return v == VICTIM_SUSPECTED || v == VICTIM_CONFIRMED;
+}
+
+bool victim_status_first_identification(bool already_identified, enum victim_status to)
+{
+	return !already_identified && victim_status_identifies(to);
+}
+
+bool case_petition_status_valid(const char *s)
+{
+	return in_list(petition_statuses, s);
+}
+
+bool case_placement_valid(const char *s)
+{
+	return in_list(placements, s);
+}
+
+bool case_event_kind_user(const char *s)
+{
+	return in_list(user_event_kinds, s);
+}
+
+bool case_event_kind_needs_text(const char *s)
+{
+	return in_list(text_event_kinds, s);
+}
+
+bool case_report_kind_valid(const char *s)
+{
+	return in_list(report_kinds, s);
+}

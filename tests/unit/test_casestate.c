@@ -1,0 +1,210 @@
+/* Tests for model/casestate: every pair of statuses is either allowed or
+ * refused exactly as docs/cases.md draws it, the allowed lists match, and
+ * the victim statuses and vocabularies accept only what they name. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "model/casestate.h"
+
+/* The contract's table, written out independently of casestate.c. */
+static const bool expected[CASE_STATUS_COUNT][CASE_STATUS_COUNT] = {
+	/*                  open   response services monitoring closed */
+	[CASE_OPEN] = {false, true, false, false, true},
+	[CASE_RESPONSE] = {false, false, true, true, true},
+	[CASE_SERVICES] = {false, false, false, true, true},
+	[CASE_MONITORING] = {false, false, true, false, true},
+	[CASE_CLOSED] = {false, false, false, false, false},
+};
+
+static void names_and_parses_every_status(void **state)
+{
+	static const char *const names[] = {"open", "response", "services", "monitoring", "closed"};
+	for (int s = 0; s < CASE_STATUS_COUNT; s++) {
+		assert_string_equal(case_status_name((enum case_status)s), names[s]);
+		enum case_status got = CASE_CLOSED;
+		assert_int_equal(case_status_parse(names[s], &got), 0);
+		assert_int_equal(got, s);
+	}
+	assert_null(case_status_name(CASE_STATUS_COUNT));
+	assert_null(case_status_name((enum case_status)-1));
+}
+
+static void refuses_to_parse_what_is_not_a_status(void **state)
+{
+	static const char *const bad[] = {"", "Open", "OPEN", "opened", "close", "reopened", " open", "open "};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		enum case_status got = CASE_MONITORING;
+		assert_int_equal(case_status_parse(bad[i], &got), ERR_INVAL);
+		assert_int_equal(got, CASE_MONITORING); /* left alone */
+	}
+	enum case_status got = CASE_MONITORING;
+	assert_int_equal(case_status_parse(NULL, &got), ERR_INVAL);
+}
+
+static void allows_exactly_the_transitions_drawn_and_refuses_every_other(void **state)
+{
+	for (int from = 0; from < CASE_STATUS_COUNT; from++)
+		for (int to = 0; to < CASE_STATUS_COUNT; to++) {
+			bool may = case_status_may((enum case_status)from, (enum case_status)to);
+			if (may != expected[from][to])
+				fail_msg("%s -> %s: expected %s", case_status_name((enum case_status)from),
+					 case_status_name((enum case_status)to), expected[from][to] ? "allowed" : "refused");
+		}
+}
+
+static void treats_staying_in_a_status_as_no_transition(void **state)
+{
+	for (int s = 0; s < CASE_STATUS_COUNT; s++)
+		assert_false(case_status_may((enum case_status)s, (enum case_status)s));
+}
+
+static void never_leaves_closed_and_every_open_status_may_close(void **state)
+{
+	enum case_status out[CASE_STATUS_COUNT];
+	assert_int_equal(case_status_allowed(CASE_CLOSED, out), 0);
+	for (int s = 0; s < CASE_CLOSED; s++)
+		assert_true(case_status_may((enum case_status)s, CASE_CLOSED));
+	/* Nothing goes back to open. */
+	for (int s = 0; s < CASE_STATUS_COUNT; s++)
+		assert_false(case_status_may((enum case_status)s, CASE_OPEN));
+}
+
+static void lists_the_allowed_statuses_in_order(void **state)
+{
+	enum case_status out[CASE_STATUS_COUNT];
+	assert_int_equal(case_status_allowed(CASE_OPEN, out), 2);
+	assert_int_equal(out[0], CASE_RESPONSE);
+	assert_int_equal(out[1], CASE_CLOSED);
+	assert_int_equal(case_status_allowed(CASE_RESPONSE, out), 3);
+	assert_int_equal(out[0], CASE_SERVICES);
+	assert_int_equal(out[1], CASE_MONITORING);
+	assert_int_equal(out[2], CASE_CLOSED);
+	assert_int_equal(case_status_allowed(CASE_SERVICES, out), 2);
+	assert_int_equal(out[0], CASE_MONITORING);
+	assert_int_equal(out[1], CASE_CLOSED);
+	assert_int_equal(case_status_allowed(CASE_MONITORING, out), 2);
+	assert_int_equal(out[0], CASE_SERVICES);
+	assert_int_equal(out[1], CASE_CLOSED);
+	/* And the lists agree with case_status_may for every pair. */
+	for (int from = 0; from < CASE_STATUS_COUNT; from++) {
+		size_t n = case_status_allowed((enum case_status)from, out);
+		size_t count = 0;
+		for (int to = 0; to < CASE_STATUS_COUNT; to++)
+			count += expected[from][to];
+		assert_int_equal(n, count);
+		for (size_t i = 0; i < n; i++)
+			assert_true(expected[from][out[i]]);
+	}
+}
+
+static void refuses_statuses_outside_the_enum(void **state)
+{
+	enum case_status out[CASE_STATUS_COUNT];
+	assert_false(case_status_may(CASE_STATUS_COUNT, CASE_CLOSED));
+	assert_false(case_status_may(CASE_OPEN, CASE_STATUS_COUNT));
+	assert_false(case_status_may((enum case_status)-1, CASE_CLOSED));
+	assert_int_equal(case_status_allowed(CASE_STATUS_COUNT, out), 0);
+}
+
+static void names_and_parses_victim_statuses(void **state)
+{
+	static const char *const names[] = {"none", "at_risk", "suspected", "confirmed"};
+	for (int v = 0; v < VICTIM_STATUS_COUNT; v++) {
+		assert_string_equal(victim_status_name((enum victim_status)v), names[v]);
+		enum victim_status got = VICTIM_NONE;
+		assert_int_equal(victim_status_parse(names[v], &got), 0);
+		assert_int_equal(got, v);
+	}
+	assert_null(victim_status_name(VICTIM_STATUS_COUNT));
+	enum victim_status got = VICTIM_AT_RISK;
+	assert_int_equal(victim_status_parse("victim", &got), ERR_INVAL);
+	assert_int_equal(victim_status_parse("at-risk", &got), ERR_INVAL);
+	assert_int_equal(victim_status_parse("", &got), ERR_INVAL);
+	assert_int_equal(victim_status_parse(NULL, &got), ERR_INVAL);
+	assert_int_equal(got, VICTIM_AT_RISK);
+}
+
+static void identifies_only_suspected_and_confirmed_victims(void **state)
+{
+	assert_false(victim_status_identifies(VICTIM_NONE));
+	assert_false(victim_status_identifies(VICTIM_AT_RISK));
+	assert_true(victim_status_identifies(VICTIM_SUSPECTED));
+	assert_true(victim_status_identifies(VICTIM_CONFIRMED));
+	assert_false(victim_status_identifies(VICTIM_STATUS_COUNT));
+}
+
+static void identifies_a_child_for_the_first_time_only_once(void **state)
+{
+	for (int v = 0; v < VICTIM_STATUS_COUNT; v++) {
+		enum victim_status to = (enum victim_status)v;
+		assert_int_equal(victim_status_first_identification(false, to), victim_status_identifies(to));
+		/* Once identified (suspected, then confirmed; or back to at risk and
+		 * suspected again) it is never a first identification. */
+		assert_false(victim_status_first_identification(true, to));
+	}
+}
+
+static void accepts_only_the_named_vocabularies(void **state)
+{
+	static const char *const petitions[] = {"none", "planned", "filed", "granted", "denied"};
+	for (size_t i = 0; i < sizeof petitions / sizeof *petitions; i++)
+		assert_true(case_petition_status_valid(petitions[i]));
+	assert_false(case_petition_status_valid("pending"));
+	assert_false(case_petition_status_valid(""));
+	assert_false(case_petition_status_valid(NULL));
+
+	static const char *const places[] = {"home", "foster", "congregate_care", "homeless", "unknown"};
+	for (size_t i = 0; i < sizeof places / sizeof *places; i++)
+		assert_true(case_placement_valid(places[i]));
+	assert_false(case_placement_valid("group_home"));
+	assert_false(case_placement_valid(NULL));
+
+	static const char *const kinds[] = {"note",     "contact", "medical_exam", "forensic_interview",
+					    "placement_change", "debrief", "rescreen"};
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		assert_true(case_event_kind_user(kinds[i]));
+	/* The service writes these itself; a user may not. */
+	static const char *const service_kinds[] = {
+		"opened",         "intake_joined",           "status_change",          "victim_status",
+		"report",         "missing_started",         "missing_located",        "rapid_response_requested",
+		"review_held",    "rapid_response_arrived",  "review_scheduled",
+	};
+	for (size_t i = 0; i < sizeof service_kinds / sizeof *service_kinds; i++)
+		assert_false(case_event_kind_user(service_kinds[i]));
+	assert_false(case_event_kind_user(NULL));
+
+	assert_true(case_event_kind_needs_text("note"));
+	assert_true(case_event_kind_needs_text("contact"));
+	assert_false(case_event_kind_needs_text("medical_exam"));
+	assert_false(case_event_kind_needs_text("rescreen"));
+
+	assert_true(case_report_kind_valid("law_enforcement"));
+	assert_true(case_report_kind_valid("ncmec"));
+	assert_false(case_report_kind_valid("ncic"));
+	assert_false(case_report_kind_valid(NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(names_and_parses_every_status),
+		cmocka_unit_test(refuses_to_parse_what_is_not_a_status),
+		cmocka_unit_test(allows_exactly_the_transitions_drawn_and_refuses_every_other),
+		cmocka_unit_test(treats_staying_in_a_status_as_no_transition),
+		cmocka_unit_test(never_leaves_closed_and_every_open_status_may_close),
+		cmocka_unit_test(lists_the_allowed_statuses_in_order),
+		cmocka_unit_test(refuses_statuses_outside_the_enum),
+		cmocka_unit_test(names_and_parses_victim_statuses),
+		cmocka_unit_test(identifies_only_suspected_and_confirmed_victims),
+		cmocka_unit_test(identifies_a_child_for_the_first_time_only_once),
+		cmocka_unit_test(accepts_only_the_named_vocabularies),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
