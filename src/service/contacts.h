@@ -1,0 +1,23 @@
+/* svc_contacts: the staff contacts directory (docs/cases.md, "Contacts"):
+ * HART leadership, regional liaisons and MDT coordinators. Every logged-in
+ * user reads it (PERM_CONTACTS_READ); HART and the administrator keep it
+ * (PERM_CONTACTS_MANAGE, audited). It holds no child data. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/json.h"
+#include "service/ctx.h"
+
+/* {contacts: [...]}: active contacts by kind (directors first), region,
+ * name. all: inactive ones too (PERM_CONTACTS_MANAGE only). */
+int svc_contacts_list(const struct svc_ctx *ctx, bool all, json_t **ret);
+
+/* body {name, kind, title?, region?, phone?, email?}. */
+int svc_contact_create(const struct svc_ctx *ctx, const json_t *body, struct field_errors *errs, int64_t *ret_id);
+
+/* body: any of those, and active. *ret: the contact. */
+int svc_contact_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
+		       json_t **ret);
