@@ -1,0 +1,339 @@
+/* SVG charts. 960 x 540 (a 16:9 slide), system fonts, Okabe-Ito colours
+ * (distinguishable with the common colour-vision deficiencies), gridlines
+ * at round numbers, every bar labelled with its number. */
+#include "model/chart.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/err.h"
+
+#define W 960
+#define H 540
+#define TOP 84
+#define BOTTOM 78
+#define LEFT 74
+#define RIGHT 28
+#define LEGEND 190
+
+static const char *const colours[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+				      "#F0E442", "#000000", "#999999", "#7F3C8D", "#11A579", "#3969AC"};
+
+/* The first failure to append (the buffer's cap, memory) of this thread's
+ * chart in progress; checked once at the end. */
+static _Thread_local int emit_err;
+
+__attribute__((format(printf, 2, 3))) static void emit(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	if (r < 0 && !emit_err)
+		emit_err = r;
+}
+
+static void emits(struct buf *b, const char *s)
+{
+	int r = buf_puts(b, s);
+	if (r < 0 && !emit_err)
+		emit_err = r;
+}
+
+static void emitc(struct buf *b, char c)
+{
+	int r = buf_putc(b, c);
+	if (r < 0 && !emit_err)
+		emit_err = r;
+}
+
+static void put_escaped(struct buf *b, const char *s)
+{
+	for (; s && *s; s++)
+		switch (*s) {
+		case '&': emits(b, "&amp;"); break;
+		case '<': emits(b, "&lt;"); break;
+		case '>': emits(b, "&gt;"); break;
+		case '"': emits(b, "&quot;"); break;
+		default:
+			/* Control characters have no place in XML 1.0. */
+			emitc(b, (unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' ? ' ' : *s);
+		}
+}
+
+/* How a cell reads: "12", "<5", "*". */
+static void cell_text(const struct chart_cell *c, char *out, size_t size, int64_t threshold)
+{
+	if (c->mark == SUPP_PRIMARY)
+		snprintf(out, size, "<%lld", (long long)threshold);
+	else if (c->mark == SUPP_COMPLEMENT)
+		snprintf(out, size, "*");
+	else
+		snprintf(out, size, "%lld", (long long)c->value);
+}
+
+/* The smallest of 1, 2, 5 x 10^k at least x. */
+static int64_t nice_step(int64_t x)
+{
+	int64_t p = 1;
+	while (p * 10 <= x)
+		p *= 10;
+	if (x <= p)
+		return p;
+	if (x <= 2 * p)
+		return 2 * p;
+	if (x <= 5 * p)
+		return 5 * p;
+	return 10 * p;
+}
+
+#define THRESHOLD 5
+
+/* The height a cell takes: its value, a "<5" drawn as the largest it could
+ * be, a "*" nothing. */
+static int64_t drawn(const struct chart_cell *c)
+{
+	return c->mark == SUPP_SHOWN ? c->value : c->mark == SUPP_PRIMARY ? THRESHOLD - 1 : 0;
+}
+
+static bool head(const struct chart *c, struct buf *b)
+{
+	emit(b,
+		   "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\""
+		   " role=\"img\" aria-labelledby=\"chart-title chart-desc\""
+		   " font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif\">\n",
+		   W, H, W, H);
+	emits(b, "<title id=\"chart-title\">");
+	put_escaped(b, c->title);
+	if (c->subtitle) {
+		emits(b, " (");
+		put_escaped(b, c->subtitle);
+		emitc(b, ')');
+	}
+	emits(b, "</title>\n<desc id=\"chart-desc\">");
+	/* Every number, in words a screen reader reads out. */
+	bool any_hidden = false;
+	for (int i = 0; i < c->ncat; i++) {
+		put_escaped(b, c->cat[i]);
+		emits(b, ": ");
+		for (int s = 0; s < c->nseries; s++) {
+			const struct chart_cell *cell = &c->cell[i * c->nseries + s];
+			char t[32];
+			cell_text(cell, t, sizeof t, THRESHOLD);
+			any_hidden |= cell->mark != SUPP_SHOWN;
+			if (c->nseries > 1) {
+				put_escaped(b, c->series[s]);
+				emitc(b, ' ');
+			}
+			put_escaped(b, t);
+			if (c->kind == CHART_SHARES && cell->mark == SUPP_SHOWN)
+				emit(b, " (%.0f%%)", 100.0 * (double)cell->value / (double)c->share_base);
+			emits(b, s + 1 < c->nseries ? ", " : "");
+		}
+		if (c->kind == CHART_STACKED && c->cat_total) {
+			char t[32];
+			cell_text(&c->cat_total[i], t, sizeof t, THRESHOLD);
+			emit(b, ", total %s", t);
+		}
+		emits(b, i + 1 < c->ncat ? "; " : ".");
+	}
+	if (c->kind == CHART_SHARES)
+		emit(b, " Shares of %lld.", (long long)c->share_base);
+	if (any_hidden)
+		emit(b, " &lt;%d means 1 to %d; * is hidden so that a small count cannot be worked out.", THRESHOLD,
+			   THRESHOLD - 1);
+	emits(b, "</desc>\n");
+	emits(b, "<defs><pattern id=\"hidden-hatch\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\""
+		    " patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/>"
+		    "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#6b6b6b\" stroke-width=\"2\"/></pattern></defs>\n");
+	emit(b, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W, H);
+	emit(b, "<text x=\"%d\" y=\"36\" font-size=\"24\" font-weight=\"600\" fill=\"#1a1a1a\">", LEFT - 50);
+	put_escaped(b, c->title);
+	emits(b, "</text>\n");
+	if (c->subtitle) {
+		emit(b, "<text x=\"%d\" y=\"62\" font-size=\"16\" fill=\"#4a4a4a\">", LEFT - 50);
+		put_escaped(b, c->subtitle);
+		emits(b, "</text>\n");
+	}
+	return any_hidden;
+}
+
+static void legend_hidden(const struct chart *c, struct buf *b, int x, int y)
+{
+	emit(b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"url(#hidden-hatch)\" stroke=\"#6b6b6b\"/>",
+		   x, y - 12);
+	emit(b, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#4a4a4a\">", x + 20, y);
+	put_escaped(b, c->hidden_note ? c->hidden_note : "<5: 1 to 4;  *: hidden so a small count cannot be worked out");
+	emits(b, "</text>\n");
+}
+
+/* Vertical bars, single or stacked. */
+static void columns(const struct chart *c, struct buf *b, bool any_hidden)
+{
+	bool stacked = c->kind == CHART_STACKED;
+	int right = W - RIGHT - (stacked ? LEGEND : 0);
+	int plot_w = right - LEFT, plot_h = H - TOP - BOTTOM, base_y = H - BOTTOM;
+	int64_t max = 1;
+	for (int i = 0; i < c->ncat; i++) {
+		int64_t sum = 0;
+		for (int s = 0; s < c->nseries; s++)
+			sum += drawn(&c->cell[i * c->nseries + s]);
+		if (stacked && c->cat_total && c->cat_total[i].mark == SUPP_SHOWN && c->cat_total[i].value > sum)
+			sum = c->cat_total[i].value;
+		if (sum > max)
+			max = sum;
+	}
+	int64_t step = nice_step((max + 4) / 5 > 0 ? (max + 4) / 5 : 1), top = step * ((max + step - 1) / step);
+	if (top == max)
+		top += step;
+	/* Gridlines and the value axis. */
+	for (int64_t v = 0; v <= top; v += step) {
+		double y = base_y - (double)plot_h * (double)v / (double)top;
+		emit(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", LEFT, right, y, y,
+			   v ? "#e3e3e3" : "#8a8a8a");
+		emit(b, "<text x=\"%d\" y=\"%.1f\" font-size=\"14\" fill=\"#4a4a4a\" text-anchor=\"end\">%lld</text>\n",
+			   LEFT - 8, y + 5, (long long)v);
+	}
+	if (c->y_label) {
+		emit(b, "<text transform=\"translate(18 %d) rotate(-90)\" font-size=\"14\" fill=\"#4a4a4a\""
+			      " text-anchor=\"middle\">", TOP + plot_h / 2);
+		put_escaped(b, c->y_label);
+		emits(b, "</text>\n");
+	}
+	double slot = (double)plot_w / c->ncat, bw = slot * 0.68;
+	int every = c->ncat <= 16 ? 1 : (c->ncat + 15) / 16;
+	for (int i = 0; i < c->ncat; i++) {
+		double x = LEFT + slot * i + (slot - bw) / 2, y = base_y;
+		int64_t shown_sum = 0;
+		bool hidden_here = false;
+		for (int s = 0; s < c->nseries; s++) {
+			const struct chart_cell *cell = &c->cell[i * c->nseries + s];
+			if (cell->mark != SUPP_SHOWN) {
+				hidden_here = true;
+				continue;
+			}
+			shown_sum += cell->value;
+			double h = (double)plot_h * (double)cell->value / (double)top;
+			if (h <= 0)
+				continue;
+			y -= h;
+			emit(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>", x, y, bw, h,
+				   colours[s % 12]);
+		}
+		/* Hidden counts: for one series a hatched stub as tall as the
+		 * largest value it could be; stacked, one hatched block for what
+		 * the shown total leaves over. */
+		int64_t rest = 0;
+		if (!stacked && hidden_here && c->cell[i].mark == SUPP_PRIMARY)
+			rest = THRESHOLD - 1;
+		else if (stacked && hidden_here && c->cat_total && c->cat_total[i].mark == SUPP_SHOWN)
+			rest = c->cat_total[i].value - shown_sum;
+		if (rest > 0) {
+			double h = (double)plot_h * (double)rest / (double)top;
+			y -= h;
+			emit(b,
+				   "<rect class=\"hidden-count\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\""
+				   " fill=\"url(#hidden-hatch)\" stroke=\"#6b6b6b\"/>",
+				   x, y, bw, h);
+		}
+		char label[32];
+		if (!stacked)
+			cell_text(&c->cell[i], label, sizeof label, THRESHOLD);
+		else if (c->cat_total)
+			cell_text(&c->cat_total[i], label, sizeof label, THRESHOLD);
+		else
+			snprintf(label, sizeof label, "%lld", (long long)shown_sum);
+		emit(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" font-weight=\"600\" fill=\"#1a1a1a\""
+			      " text-anchor=\"middle\">",
+			   x + bw / 2, y - 6, c->ncat > 24 ? 11 : 15);
+		put_escaped(b, label);
+		emits(b, "</text>");
+		if (i % every == 0) {
+			emit(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"14\" fill=\"#333333\" text-anchor=\"middle\">",
+				   x + bw / 2, base_y + 22);
+			put_escaped(b, c->cat[i]);
+			emits(b, "</text>");
+		}
+		emitc(b, '\n');
+	}
+	if (c->x_label) {
+		emit(b, "<text x=\"%d\" y=\"%d\" font-size=\"14\" fill=\"#4a4a4a\" text-anchor=\"middle\">",
+			   LEFT + plot_w / 2, base_y + 48);
+		put_escaped(b, c->x_label);
+		emits(b, "</text>\n");
+	}
+	if (stacked)
+		for (int s = 0; s < c->nseries; s++) {
+			int ly = TOP + 10 + 24 * s;
+			emit(b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>", right + 24,
+				   ly - 12, colours[s % 12]);
+			emit(b, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#333333\">", right + 44, ly);
+			put_escaped(b, c->series[s]);
+			emits(b, "</text>\n");
+		}
+	if (any_hidden)
+		legend_hidden(c, b, LEFT, H - 14);
+}
+
+/* Horizontal bars with the share of the base. */
+static void shares(const struct chart *c, struct buf *b, bool any_hidden)
+{
+	int label_w = 250, left = LEFT - 50 + label_w, right = W - RIGHT - 110;
+	int plot_h = H - TOP - BOTTOM + 20;
+	double slot = (double)plot_h / c->ncat, bh = slot * 0.66;
+	if (bh > 40)
+		bh = 40;
+	for (int i = 0; i < c->ncat; i++) {
+		const struct chart_cell *cell = &c->cell[i];
+		double y = TOP + slot * i + (slot - bh) / 2;
+		emit(b, "<text x=\"%d\" y=\"%.1f\" font-size=\"15\" fill=\"#333333\" text-anchor=\"end\">", left - 10,
+			   y + bh / 2 + 5);
+		put_escaped(b, c->cat[i]);
+		emits(b, "</text>");
+		emit(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"#f0f0f0\"/>", left, y,
+			   right - left, bh);
+		char label[64];
+		double share = (double)drawn(cell) / (double)c->share_base;
+		if (share > 1)
+			share = 1;
+		double w = (right - left) * share;
+		if (cell->mark == SUPP_SHOWN) {
+			emit(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>", left, y, w,
+				   bh, colours[0]);
+			snprintf(label, sizeof label, "%.0f%% (%lld)", 100.0 * share, (long long)cell->value);
+		} else {
+			if (cell->mark == SUPP_PRIMARY)
+				emit(b,
+					   "<rect class=\"hidden-count\" x=\"%d\" y=\"%.1f\" width=\"%.1f\""
+					   " height=\"%.1f\" fill=\"url(#hidden-hatch)\" stroke=\"#6b6b6b\"/>",
+					   left, y, w, bh);
+			cell_text(cell, label, sizeof label, THRESHOLD);
+		}
+		emit(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"15\" font-weight=\"600\" fill=\"#1a1a1a\">",
+			   left + w + 8, y + bh / 2 + 5);
+		put_escaped(b, label);
+		emits(b, "</text>\n");
+	}
+	if (any_hidden)
+		legend_hidden(c, b, LEFT - 50, H - 14);
+}
+
+int chart_svg(const struct chart *c, struct buf *out)
+{
+	if (!c || !out || !c->title || c->ncat < 1 || c->ncat > 200 || !c->cat || !c->cell || c->nseries < 1 ||
+	    c->nseries > 12 || (c->nseries > 1 && (!c->series || c->kind != CHART_STACKED)) ||
+	    (c->kind == CHART_SHARES && c->share_base <= 0) || (c->kind == CHART_STACKED && !c->series))
+		return ERR_INVAL;
+	for (int i = 0; i < c->ncat * c->nseries; i++)
+		if (c->cell[i].value < 0)
+			return ERR_INVAL;
+	emit_err = 0;
+	bool any_hidden = head(c, out);
+	if (c->kind == CHART_SHARES)
+		shares(c, out, any_hidden);
+	else
+		columns(c, out, any_hidden);
+	emits(out, "</svg>\n");
+	return emit_err;
+}
