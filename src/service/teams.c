@@ -658,7 +658,8 @@ static int case_in_scope(const struct svc_ctx *ctx, const struct case_head *c)
 }
 
 /* One timeline entry the service writes (review_scheduled, review_held).
- * Shared: the teams that review the case see their reviews come and go. */
+ * Not shared: the MDT view shows a team its own reviews, never another
+ * team's. */
 static int case_event_add(struct db *db, const struct svc_ctx *ctx, int64_t case_id, const char *kind,
                           const char *occurred_at, const char *recorded_at, json_t *data)
 {
@@ -669,7 +670,7 @@ static int case_event_add(struct db *db, const struct svc_ctx *ctx, int64_t case
 	struct db_stmt *st;
 	int r = db_prepare(db,
 	                   "INSERT INTO case_event (case_id, kind, occurred_at, recorded_at, recorded_by, shared, data)"
-	                   " VALUES (?, ?, ?, ?, ?, 1, ?)",
+	                   " VALUES (?, ?, ?, ?, ?, 0, ?)",
 	                   &st);
 	if (r < 0) {
 		free(doc);
