@@ -46,10 +46,10 @@ int h_teams_list(struct http_req *req, struct http_resp *resp)
 }
 
 static const struct http_field team_fields[] = {
-        {"code", HF_STRING, true},
-        {"name", HF_STRING, true},
-        {"region", HF_STRING, true},
-        {NULL, 0, false},
+	{"code", HF_STRING, true},
+	{"name", HF_STRING, true},
+	{"region", HF_STRING, true},
+	{NULL, 0, false},
 };
 
 int h_team_create(struct http_req *req, struct http_resp *resp)
@@ -68,7 +68,7 @@ int h_team_create(struct http_req *req, struct http_resp *resp)
 	if (r == ERR_EXISTS) {
 		field_errors_done(&errs);
 		return http_problem(resp, 409, "conflict", "Team code taken", "a team with this code exists already",
-		                    NULL);
+				    NULL);
 	}
 	if (r < 0)
 		return answer_err(resp, &errs, r);
@@ -90,13 +90,13 @@ int h_team_get(struct http_req *req, struct http_resp *resp)
 }
 
 static const struct http_field member_fields[] = {
-        {"name", HF_STRING, true},
-        {"agency", HF_STRING, true},
-        {"mdt_role", HF_STRING, true},
-        {"email", HF_STRING_OR_NULL, false},
-        {"phone", HF_STRING_OR_NULL, false},
-        {"user_id", HF_INT, false},
-        {NULL, 0, false},
+	{"name", HF_STRING, true},
+	{"agency", HF_STRING, true},
+	{"mdt_role", HF_STRING, true},
+	{"email", HF_STRING_OR_NULL, false},
+	{"phone", HF_STRING_OR_NULL, false},
+	{"user_id", HF_INT, false},
+	{NULL, 0, false},
 };
 
 int h_team_member_add(struct http_req *req, struct http_resp *resp)
@@ -121,7 +121,7 @@ int h_team_member_add(struct http_req *req, struct http_resp *resp)
 		return answer_err(resp, &errs, r);
 	field_errors_done(&errs);
 	return created(
-	        resp, arena_printf(&req->arena, "/api/v1/teams/%lld/members/%lld", (long long)team, (long long)id), id);
+		resp, arena_printf(&req->arena, "/api/v1/teams/%lld/members/%lld", (long long)team, (long long)id), id);
 }
 
 int h_team_member_remove(struct http_req *req, struct http_resp *resp)
@@ -140,9 +140,9 @@ int h_team_member_remove(struct http_req *req, struct http_resp *resp)
 /* ---- case reviews ---- */
 
 static const struct http_field review_fields[] = {
-        {"case_id", HF_INT, true},
-        {"scheduled_at", HF_STRING, true},
-        {NULL, 0, false},
+	{"case_id", HF_INT, true},
+	{"scheduled_at", HF_STRING, true},
+	{NULL, 0, false},
 };
 
 int h_review_create(struct http_req *req, struct http_resp *resp)
@@ -162,25 +162,22 @@ int h_review_create(struct http_req *req, struct http_resp *resp)
 	if (r == ERR_CONFLICT) {
 		field_errors_done(&errs);
 		return http_problem(resp, 409, "conflict", "Case closed", "a closed case is not put before a team",
-		                    NULL);
+				    NULL);
 	}
 	if (r < 0)
 		return answer_err(resp, &errs, r);
 	field_errors_done(&errs);
 	return created(
-	        resp, arena_printf(&req->arena, "/api/v1/teams/%lld/reviews/%lld", (long long)team, (long long)id), id);
+		resp, arena_printf(&req->arena, "/api/v1/teams/%lld/reviews/%lld", (long long)team, (long long)id), id);
 }
 
-/* attendees and action_items are arrays: the service checks them item by
- * item, with paths. */
+/* Besides these: attendees and action_items, arrays (see below). */
 static const struct http_field review_update_fields[] = {
-        {"status", HF_STRING, false},
-        {"held_at", HF_STRING_OR_NULL, false},
-        {"attendees", HF_STRING_OR_NULL, false},
-        {"decisions", HF_STRING_OR_NULL, false},
-        {"action_items", HF_STRING_OR_NULL, false},
-        {"version", HF_INT, false},
-        {NULL, 0, false},
+	{"status", HF_STRING, false},
+	{"held_at", HF_STRING_OR_NULL, false},
+	{"decisions", HF_STRING_OR_NULL, false},
+	{"version", HF_INT, false},
+	{NULL, 0, false},
 };
 
 int h_review_update(struct http_req *req, struct http_resp *resp)
@@ -192,21 +189,19 @@ int h_review_update(struct http_req *req, struct http_resp *resp)
 		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 100);
-	/* Check the scalar fields by declaration; the arrays are set aside
-	 * for the check and judged by the service. */
+	/* The scalar fields by declaration; the arrays are set aside for
+	 * that check and judged item by item by the service. */
 	json_t *shallow = json_is_object(req->json) ? json_copy(req->json) : json_incref(req->json);
 	if (json_is_object(shallow)) {
-		if (json_is_array(json_object_get(shallow, "attendees")))
-			json_object_del(shallow, "attendees");
-		if (json_is_array(json_object_get(shallow, "action_items")))
-			json_object_del(shallow, "action_items");
+		json_object_del(shallow, "attendees");
+		json_object_del(shallow, "action_items");
 	}
 	http_fields_check(shallow, review_update_fields, &errs);
 	json_decref(shallow);
 	json_t *v;
-	if ((v = json_object_get(req->json, "attendees")) && json_is_string(v))
+	if ((v = json_object_get(req->json, "attendees")) && !json_is_array(v) && !json_is_null(v))
 		field_error_add(&errs, "attendees", "an array of member ids of the team");
-	if ((v = json_object_get(req->json, "action_items")) && json_is_string(v))
+	if ((v = json_object_get(req->json, "action_items")) && !json_is_array(v) && !json_is_null(v))
 		field_error_add(&errs, "action_items", "an array of {text, owner, owner_user_id?, due_at}");
 	if (field_errors_any(&errs))
 		return http_problem_fields(resp, &errs);
@@ -215,9 +210,9 @@ int h_review_update(struct http_req *req, struct http_resp *resp)
 	if (r == ERR_CONFLICT) {
 		field_errors_done(&errs);
 		return http_problem(resp, 409, "conflict", "Review closed",
-		                    "a cancelled review changes no more, a held one is not cancelled, and a stale "
-		                    "version is refused; reload the team",
-		                    NULL);
+				    "a cancelled review changes no more, a held one is not cancelled, and a stale "
+				    "version is refused; reload the team",
+				    NULL);
 	}
 	if (r < 0)
 		return answer_err(resp, &errs, r);
@@ -226,8 +221,8 @@ int h_review_update(struct http_req *req, struct http_resp *resp)
 }
 
 static const struct http_field item_done_fields[] = {
-        {"done_at", HF_STRING, true},
-        {NULL, 0, false},
+	{"done_at", HF_STRING, true},
+	{NULL, 0, false},
 };
 
 int h_action_item_done(struct http_req *req, struct http_resp *resp)
@@ -248,7 +243,7 @@ int h_action_item_done(struct http_req *req, struct http_resp *resp)
 	if (r == ERR_CONFLICT) {
 		field_errors_done(&errs);
 		return http_problem(resp, 409, "conflict", "Already done", "the action item is marked done already",
-		                    NULL);
+				    NULL);
 	}
 	if (r < 0)
 		return answer_err(resp, &errs, r);
@@ -278,20 +273,20 @@ int h_contacts_list(struct http_req *req, struct http_resp *resp)
 }
 
 static const struct http_field contact_fields[] = {
-        {"name", HF_STRING, true},
-        {"kind", HF_STRING, true},
-        {"title", HF_STRING_OR_NULL, false},
-        {"region", HF_STRING_OR_NULL, false},
-        {"phone", HF_STRING_OR_NULL, false},
-        {"email", HF_STRING_OR_NULL, false},
-        {NULL, 0, false},
+	{"name", HF_STRING, true},
+	{"kind", HF_STRING, true},
+	{"title", HF_STRING_OR_NULL, false},
+	{"region", HF_STRING_OR_NULL, false},
+	{"phone", HF_STRING_OR_NULL, false},
+	{"email", HF_STRING_OR_NULL, false},
+	{NULL, 0, false},
 };
 
 static const struct http_field contact_update_fields[] = {
-        {"name", HF_STRING, false},          {"kind", HF_STRING, false},
-        {"title", HF_STRING_OR_NULL, false}, {"region", HF_STRING_OR_NULL, false},
-        {"phone", HF_STRING_OR_NULL, false}, {"email", HF_STRING_OR_NULL, false},
-        {"active", HF_BOOL, false},          {NULL, 0, false},
+	{"name", HF_STRING, false},          {"kind", HF_STRING, false},
+	{"title", HF_STRING_OR_NULL, false}, {"region", HF_STRING_OR_NULL, false},
+	{"phone", HF_STRING_OR_NULL, false}, {"email", HF_STRING_OR_NULL, false},
+	{"active", HF_BOOL, false},          {NULL, 0, false},
 };
 
 int h_contact_create(struct http_req *req, struct http_resp *resp)

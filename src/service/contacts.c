@@ -16,7 +16,7 @@
 
 /* In the order the directory lists them: leadership first. */
 static const char *const kinds[] = {
-        "hart_director", "hart_coordinator", "regional_liaison", "mdt_coordinator", "other", NULL};
+	"hart_director", "hart_coordinator", "regional_liaison", "mdt_coordinator", "other", NULL};
 
 static bool is_kind(const char *s)
 {
@@ -97,11 +97,11 @@ int svc_contacts_list(const struct svc_ctx *ctx, bool all, json_t **ret)
 	struct db_stmt *st;
 	/* Both engines sort the same way: no NULLs, lower-cased names. */
 	if ((r = db_prepare(db,
-	                    "SELECT " CONTACT_COLUMNS " FROM contact WHERE (CAST(? AS BIGINT) = 1 OR active = 1)"
-	                    " ORDER BY CASE kind WHEN 'hart_director' THEN 0 WHEN 'hart_coordinator' THEN 1"
-	                    " WHEN 'regional_liaison' THEN 2 WHEN 'mdt_coordinator' THEN 3 ELSE 4 END,"
-	                    " COALESCE(region, ''), lower(name), id",
-	                    &st)) < 0)
+			    "SELECT " CONTACT_COLUMNS " FROM contact WHERE (CAST(? AS BIGINT) = 1 OR active = 1)"
+			    " ORDER BY CASE kind WHEN 'hart_director' THEN 0 WHEN 'hart_coordinator' THEN 1"
+			    " WHEN 'regional_liaison' THEN 2 WHEN 'mdt_coordinator' THEN 3 ELSE 4 END,"
+			    " COALESCE(region, ''), lower(name), id",
+			    &st)) < 0)
 		return r;
 	db_bind_int64(st, 1, all ? 1 : 0);
 	json_t *list = json_array();
@@ -127,7 +127,7 @@ static void check_fields(const struct pack *p, const json_t *body, bool required
 	if ((v = json_object_get(body, "kind")) || required)
 		if (!json_is_string(v) || !is_kind(json_string_value(v)))
 			field_error_add(errs, "kind",
-			                "hart_director, hart_coordinator, regional_liaison, mdt_coordinator or other");
+					"hart_director, hart_coordinator, regional_liaison, mdt_coordinator or other");
 	const char *s;
 	if ((s = json_get_str(body, "title")) && *s && !valid_line(s, NAME_MAX_LEN))
 		field_error_add(errs, "title", "one line of at most %d characters", NAME_MAX_LEN);
@@ -163,10 +163,10 @@ int svc_contact_create(const struct svc_ctx *ctx, const json_t *body, struct fie
 		return r;
 	struct db_stmt *st;
 	if ((r = db_prepare(
-	             db,
-	             "INSERT INTO contact (name, kind, title, region, phone, email, active, created_at, updated_at)"
-	             " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
-	             &st)) < 0)
+		     db,
+		     "INSERT INTO contact (name, kind, title, region, phone, email, active, created_at, updated_at)"
+		     " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
+		     &st)) < 0)
 		goto fail;
 	db_bind_text(st, 1, json_get_str(body, "name"));
 	db_bind_text(st, 2, json_get_str(body, "kind"));
@@ -194,7 +194,7 @@ fail:
 }
 
 int svc_contact_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
-                       json_t **ret)
+		       json_t **ret)
 {
 	int r = svc_require(ctx, PERM_CONTACTS_MANAGE);
 	if (r < 0)
@@ -227,14 +227,14 @@ int svc_contact_update(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	/* One statement: a column keeps its value unless its key was sent
 	 * (has = 1), and then takes the new one (NULL clears). */
 	if ((r = db_prepare(db,
-	                    "UPDATE contact SET name = COALESCE(?, name), kind = COALESCE(?, kind),"
-	                    " title = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE title END,"
-	                    " region = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE region END,"
-	                    " phone = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE phone END,"
-	                    " email = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE email END,"
-	                    " active = CASE WHEN CAST(? AS BIGINT) >= 0 THEN CAST(? AS BIGINT) ELSE active END,"
-	                    " updated_at = ? WHERE id = ?",
-	                    &st)) < 0)
+			    "UPDATE contact SET name = COALESCE(?, name), kind = COALESCE(?, kind),"
+			    " title = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE title END,"
+			    " region = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE region END,"
+			    " phone = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE phone END,"
+			    " email = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE email END,"
+			    " active = CASE WHEN CAST(? AS BIGINT) >= 0 THEN CAST(? AS BIGINT) ELSE active END,"
+			    " updated_at = ? WHERE id = ?",
+			    &st)) < 0)
 		goto fail;
 	db_bind_text(st, 1, json_get_str(body, "name"));
 	db_bind_text(st, 2, json_get_str(body, "kind"));

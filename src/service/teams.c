@@ -78,15 +78,15 @@ static int reviews_json(struct db *db, struct app *app, const struct review_filt
 {
 	struct db_stmt *st;
 	int r = db_prepare(
-	        db,
-	        "SELECT r.id, r.team_id, t.code, t.name, r.case_id, c.number, r.status, r.scheduled_at,"
-	        " r.held_at, r.attendees, r.decisions, r.created_at, r.updated_at, r.version"
-	        " FROM case_review r JOIN mdt_team t ON t.id = r.team_id JOIN child_case c ON c.id = r.case_id"
-	        " WHERE (CAST(? AS BIGINT) = 0 OR r.case_id = ?) AND (CAST(? AS BIGINT) = 0 OR r.team_id = ?)"
-	        " AND (CAST(? AS BIGINT) = 0 OR r.id = ?) AND (CAST(? AS TEXT) IS NULL OR t.code = ?)"
-	        " AND (CAST(? AS TEXT) IS NULL OR c.region = ?)"
-	        " ORDER BY r.scheduled_at, r.id",
-	        &st);
+		db,
+		"SELECT r.id, r.team_id, t.code, t.name, r.case_id, c.number, r.status, r.scheduled_at,"
+		" r.held_at, r.attendees, r.decisions, r.created_at, r.updated_at, r.version"
+		" FROM case_review r JOIN mdt_team t ON t.id = r.team_id JOIN child_case c ON c.id = r.case_id"
+		" WHERE (CAST(? AS BIGINT) = 0 OR r.case_id = ?) AND (CAST(? AS BIGINT) = 0 OR r.team_id = ?)"
+		" AND (CAST(? AS BIGINT) = 0 OR r.id = ?) AND (CAST(? AS TEXT) IS NULL OR t.code = ?)"
+		" AND (CAST(? AS TEXT) IS NULL OR c.region = ?)"
+		" ORDER BY r.scheduled_at, r.id",
+		&st);
 	if (r < 0)
 		return r;
 	db_bind_int64(st, 1, f->case_id);
@@ -109,11 +109,11 @@ static int reviews_json(struct db *db, struct app *app, const struct review_filt
 		json_t *j = json_object();
 		json_object_set_new(j, "id", json_integer(id));
 		json_object_set_new(j, "team",
-		                    json_pack("{s:I, s:s, s:s}", "id", (json_int_t)db_column_int64(st, 1), "code",
-		                              db_column_text(st, 2), "name", db_column_text(st, 3)));
+				    json_pack("{s:I, s:s, s:s}", "id", (json_int_t)db_column_int64(st, 1), "code",
+					      db_column_text(st, 2), "name", db_column_text(st, 3)));
 		json_object_set_new(j, "case",
-		                    json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 4), "number",
-		                              db_column_text(st, 5)));
+				    json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 4), "number",
+					      db_column_text(st, 5)));
 		json_object_set_new(j, "status", json_string(db_column_text(st, 6)));
 		json_object_set_new(j, "scheduled_at", json_string(db_column_text(st, 7)));
 		json_object_set_new(j, "held_at", text_or_null(db_column_text(st, 8)));
@@ -137,7 +137,7 @@ static int reviews_json(struct db *db, struct app *app, const struct review_filt
 		if (r < 0)
 			break;
 		r = items_json(db, app, json_integer_value(json_object_get(j, "id")),
-		               json_object_get(j, "action_items"));
+			       json_object_get(j, "action_items"));
 	}
 	if (r < 0) {
 		json_decref(list);
@@ -155,9 +155,9 @@ int teams_case_visible(struct db *db, int64_t case_id, const char *team_code)
 		return 0;
 	struct db_stmt *st;
 	int r = db_prepare(db,
-	                   "SELECT 1 FROM case_review r JOIN mdt_team t ON t.id = r.team_id"
-	                   " WHERE r.case_id = ? AND t.code = ? AND r.status <> 'cancelled' LIMIT 1",
-	                   &st);
+			   "SELECT 1 FROM case_review r JOIN mdt_team t ON t.id = r.team_id"
+			   " WHERE r.case_id = ? AND t.code = ? AND r.status <> 'cancelled' LIMIT 1",
+			   &st);
 	if (r < 0)
 		return r;
 	db_bind_int64(st, 1, case_id);
@@ -251,7 +251,7 @@ static const char *opt_str(const json_t *body, const char *key)
 
 /* An RFC 3339 time at path; not later than now when past_only. */
 static bool time_field(const json_t *v, const char *path, bool past_only, hl_time t_now, struct field_errors *errs,
-                       hl_time *ret)
+		       hl_time *ret)
 {
 	if (!json_is_string(v)) {
 		field_error_add(errs, path, "an RFC 3339 time, e.g. 2026-11-28T14:05:00Z");
@@ -340,23 +340,23 @@ int svc_teams_list(const struct svc_ctx *ctx, json_t **ret)
 	const char *code = ctx->actor->role == ROLE_MDT ? ctx->actor->scope : NULL;
 	struct db_stmt *st;
 	if ((r = db_prepare(db,
-	                    "SELECT t.id, t.code, t.name, t.region, t.created_at,"
-	                    " (SELECT count(*) FROM mdt_member m WHERE m.team_id = t.id AND m.active = 1),"
-	                    " (SELECT count(*) FROM case_review r WHERE r.team_id = t.id AND r.status = 'scheduled')"
-	                    " FROM mdt_team t WHERE (CAST(? AS TEXT) IS NULL OR t.code = ?) ORDER BY t.region, t.code",
-	                    &st)) < 0)
+			    "SELECT t.id, t.code, t.name, t.region, t.created_at,"
+			    " (SELECT count(*) FROM mdt_member m WHERE m.team_id = t.id AND m.active = 1),"
+			    " (SELECT count(*) FROM case_review r WHERE r.team_id = t.id AND r.status = 'scheduled')"
+			    " FROM mdt_team t WHERE (CAST(? AS TEXT) IS NULL OR t.code = ?) ORDER BY t.region, t.code",
+			    &st)) < 0)
 		return r;
 	db_bind_text(st, 1, code);
 	db_bind_text(st, 2, code);
 	json_t *list = json_array();
 	while ((r = db_step(st)) == DB_ROW)
 		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "id",
-		                                      (json_int_t)db_column_int64(st, 0), "code", db_column_text(st, 1),
-		                                      "name", db_column_text(st, 2), "region", db_column_text(st, 3),
-		                                      "region_name", region_json(ctx->app->pack, db_column_text(st, 3)),
-		                                      "created_at", db_column_text(st, 4), "members",
-		                                      (json_int_t)db_column_int64(st, 5), "scheduled_reviews",
-		                                      (json_int_t)db_column_int64(st, 6)));
+						      (json_int_t)db_column_int64(st, 0), "code", db_column_text(st, 1),
+						      "name", db_column_text(st, 2), "region", db_column_text(st, 3),
+						      "region_name", region_json(ctx->app->pack, db_column_text(st, 3)),
+						      "created_at", db_column_text(st, 4), "members",
+						      (json_int_t)db_column_int64(st, 5), "scheduled_reviews",
+						      (json_int_t)db_column_int64(st, 6)));
 	db_finalize(st);
 	if (r < 0) {
 		json_decref(list);
@@ -374,9 +374,9 @@ int svc_team_create(const struct svc_ctx *ctx, const json_t *body, struct field_
 	const char *code = opt_str(body, "code"), *name = opt_str(body, "name"), *region = opt_str(body, "region");
 	if (!valid_code(code))
 		field_error_add(errs, "code",
-		                "letters, digits, '-' and '_', at most %d (the scope of the team's "
-		                "mdt users, e.g. mdt-r1)",
-		                SCOPE_MAX - 1);
+				"letters, digits, '-' and '_', at most %d (the scope of the team's "
+				"mdt users, e.g. mdt-r1)",
+				SCOPE_MAX - 1);
 	if (!valid_line(name, NAME_MAX_LEN))
 		field_error_add(errs, "name", "required, one line of at most %d characters", NAME_MAX_LEN);
 	if (!region || !pack_region(ctx->app->pack, region))
@@ -404,8 +404,8 @@ int svc_team_create(const struct svc_ctx *ctx, const json_t *body, struct field_
 		goto fail;
 	}
 	if ((r = db_prepare(db,
-	                    "INSERT INTO mdt_team (code, name, region, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-	                    &st)) < 0)
+			    "INSERT INTO mdt_team (code, name, region, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+			    &st)) < 0)
 		goto fail;
 	db_bind_text(st, 1, code);
 	db_bind_text(st, 2, name);
@@ -432,10 +432,10 @@ static int members_json(struct db *db, const struct pack *p, int64_t team_id, js
 {
 	struct db_stmt *st;
 	int r = db_prepare(db,
-	                   "SELECT m.id, m.name, m.agency, m.mdt_role, m.email, m.phone, m.user_id, u.username,"
-	                   " m.created_at FROM mdt_member m LEFT JOIN app_user u ON u.id = m.user_id"
-	                   " WHERE m.team_id = ? AND m.active = 1 ORDER BY m.name, m.id",
-	                   &st);
+			   "SELECT m.id, m.name, m.agency, m.mdt_role, m.email, m.phone, m.user_id, u.username,"
+			   " m.created_at FROM mdt_member m LEFT JOIN app_user u ON u.id = m.user_id"
+			   " WHERE m.team_id = ? AND m.active = 1 ORDER BY m.name, m.id",
+			   &st);
 	if (r < 0)
 		return r;
 	db_bind_int64(st, 1, team_id);
@@ -484,8 +484,8 @@ int svc_team_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 		return r < 0 ? r : ERR_NOTFOUND;
 	}
 	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s}", "id", (json_int_t)id, "code", db_column_text(st, 0),
-	                      "name", db_column_text(st, 1), "region", db_column_text(st, 2), "region_name",
-	                      region_json(ctx->app->pack, db_column_text(st, 2)), "created_at", db_column_text(st, 3));
+			      "name", db_column_text(st, 1), "region", db_column_text(st, 2), "region_name",
+			      region_json(ctx->app->pack, db_column_text(st, 2)), "created_at", db_column_text(st, 3));
 	db_finalize(st);
 	if (!j)
 		return ERR_NOMEM;
@@ -510,7 +510,7 @@ fail:
 }
 
 int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t *body, struct field_errors *errs,
-                        int64_t *ret_id)
+			int64_t *ret_id)
 {
 	int r = svc_require(ctx, PERM_TEAMS_MANAGE);
 	if (r < 0)
@@ -521,7 +521,7 @@ int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t
 		return r;
 	const struct pack *p = ctx->app->pack;
 	const char *name = opt_str(body, "name"), *agency = opt_str(body, "agency"), *role = opt_str(body, "mdt_role"),
-	           *email = opt_str(body, "email"), *phone = opt_str(body, "phone");
+		   *email = opt_str(body, "email"), *phone = opt_str(body, "phone");
 	if (!valid_line(name, NAME_MAX_LEN))
 		field_error_add(errs, "name", "required, one line of at most %d characters", NAME_MAX_LEN);
 	if (!valid_line(agency, NAME_MAX_LEN))
@@ -549,9 +549,9 @@ int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t
 		return r;
 	struct db_stmt *st;
 	if ((r = db_prepare(db,
-	                    "INSERT INTO mdt_member (team_id, name, agency, mdt_role, email, phone, user_id, active,"
-	                    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
-	                    &st)) < 0)
+			    "INSERT INTO mdt_member (team_id, name, agency, mdt_role, email, phone, user_id, active,"
+			    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
+			    &st)) < 0)
 		goto fail;
 	db_bind_int64(st, 1, team_id);
 	db_bind_text(st, 2, name);
@@ -661,7 +661,7 @@ static int case_in_scope(const struct svc_ctx *ctx, const struct case_head *c)
  * Not shared: the MDT view shows a team its own reviews, never another
  * team's. */
 static int case_event_add(struct db *db, const struct svc_ctx *ctx, int64_t case_id, const char *kind,
-                          const char *occurred_at, const char *recorded_at, json_t *data)
+			  const char *occurred_at, const char *recorded_at, json_t *data)
 {
 	char *doc = json_dumps(data, JSON_COMPACT);
 	json_decref(data);
@@ -669,9 +669,9 @@ static int case_event_add(struct db *db, const struct svc_ctx *ctx, int64_t case
 		return ERR_NOMEM;
 	struct db_stmt *st;
 	int r = db_prepare(db,
-	                   "INSERT INTO case_event (case_id, kind, occurred_at, recorded_at, recorded_by, shared, data)"
-	                   " VALUES (?, ?, ?, ?, ?, 0, ?)",
-	                   &st);
+			   "INSERT INTO case_event (case_id, kind, occurred_at, recorded_at, recorded_by, shared, data)"
+			   " VALUES (?, ?, ?, ?, ?, 0, ?)",
+			   &st);
 	if (r < 0) {
 		free(doc);
 		return r;
@@ -692,7 +692,7 @@ static int case_event_add(struct db *db, const struct svc_ctx *ctx, int64_t case
 }
 
 int svc_review_create(const struct svc_ctx *ctx, int64_t team_id, const json_t *body, struct field_errors *errs,
-                      int64_t *ret_id)
+		      int64_t *ret_id)
 {
 	int r = svc_require(ctx, PERM_REVIEWS_WRITE);
 	if (r < 0)
@@ -725,10 +725,10 @@ int svc_review_create(const struct svc_ctx *ctx, int64_t team_id, const json_t *
 		return r;
 	struct db_stmt *st;
 	if ((r = db_prepare(
-	             db,
-	             "INSERT INTO case_review (team_id, case_id, status, scheduled_at, attendees, created_by,"
-	             " created_at, updated_at, version) VALUES (?, ?, 'scheduled', ?, '[]', ?, ?, ?, 1) RETURNING id",
-	             &st)) < 0)
+		     db,
+		     "INSERT INTO case_review (team_id, case_id, status, scheduled_at, attendees, created_by,"
+		     " created_at, updated_at, version) VALUES (?, ?, 'scheduled', ?, '[]', ?, ?, ?, 1) RETURNING id",
+		     &st)) < 0)
 		goto fail;
 	db_bind_int64(st, 1, team_id);
 	db_bind_int64(st, 2, c.id);
@@ -745,8 +745,8 @@ int svc_review_create(const struct svc_ctx *ctx, int64_t team_id, const json_t *
 	if (r < 0)
 		goto fail;
 	if ((r = case_event_add(db, ctx, c.id, "review_scheduled", ts, ts,
-	                        json_pack("{s:I, s:I, s:s, s:s}", "review_id", (json_int_t)id, "team_id",
-	                                  (json_int_t)team_id, "team", h.code, "scheduled_at", when))) < 0)
+				json_pack("{s:I, s:I, s:s, s:s}", "review_id", (json_int_t)id, "team_id",
+					  (json_int_t)team_id, "team", h.code, "scheduled_at", when))) < 0)
 		goto fail;
 	id_str(oid, c.id);
 	char detail[128];
@@ -770,7 +770,7 @@ static int load_review(struct db *db, int64_t team_id, int64_t id, struct review
 {
 	struct db_stmt *st;
 	int r = db_prepare(db, "SELECT case_id, status, held_at, version FROM case_review WHERE id = ? AND team_id = ?",
-	                   &st);
+			   &st);
 	if (r < 0)
 		return r;
 	db_bind_int64(st, 1, id);
@@ -793,7 +793,7 @@ static int load_review(struct db *db, int64_t team_id, int64_t id, struct review
 /* The team, the review in it, and the case, with the actor's scope over
  * the case checked. */
 static int open_review(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, struct db **ret_db,
-                       struct team_head *h, struct review_head *rv, struct case_head *c)
+		       struct team_head *h, struct review_head *rv, struct case_head *c)
 {
 	int r = svc_require(ctx, PERM_REVIEWS_WRITE);
 	if (r < 0)
@@ -855,7 +855,7 @@ static int check_attendees(struct db *db, int64_t team_id, const json_t *v, stru
 }
 
 static int check_items(struct db *db, const json_t *v, hl_time t_now, struct field_errors *errs, struct item_in *out,
-                       size_t *ret_n)
+		       size_t *ret_n)
 {
 	*ret_n = 0;
 	if (!json_is_array(v)) {
@@ -900,13 +900,13 @@ static int check_items(struct db *db, const json_t *v, hl_time t_now, struct fie
 		snprintf(q, sizeof q, "%s.owner", p);
 		if (!valid_line(o->owner, NAME_MAX_LEN))
 			field_error_add(errs, q, "required: who does it, one line of at most %d characters",
-			                NAME_MAX_LEN);
+					NAME_MAX_LEN);
 		json_t *ou = json_object_get(it, "owner_user_id");
 		snprintf(q, sizeof q, "%s.owner_user_id", p);
 		if (ou && !json_is_null(ou)) {
 			int ok = json_is_integer(ou) && json_integer_value(ou) > 0
-			                 ? user_exists(db, json_integer_value(ou))
-			                 : 0;
+					 ? user_exists(db, json_integer_value(ou))
+					 : 0;
 			if (ok < 0)
 				return ok;
 			if (!ok)
@@ -922,7 +922,7 @@ static int check_items(struct db *db, const json_t *v, hl_time t_now, struct fie
 }
 
 int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, const json_t *body,
-                      struct field_errors *errs, json_t **ret)
+		      struct field_errors *errs, json_t **ret)
 {
 	struct db *db;
 	struct team_head h;
@@ -954,8 +954,8 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 	bool records = has_held || (att && !json_is_null(att)) || dec || n_items > 0;
 	if (cancel && records)
 		field_error_add(errs, "status",
-		                "a cancelled review records no time held, attendees, decisions or "
-		                "action items");
+				"a cancelled review records no time held, attendees, decisions or "
+				"action items");
 	bool holding = (status && strcmp(status, "held") == 0) || has_held;
 	bool held_now = strcmp(rv.status, "held") == 0;
 	if (n_items > 0 && !holding && !held_now)
@@ -989,9 +989,9 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 	}
 	struct db_stmt *st;
 	if ((r = db_prepare(db,
-	                    "UPDATE case_review SET status = ?, held_at = ?, attendees = COALESCE(?, attendees),"
-	                    " updated_at = ?, version = version + 1 WHERE id = ? AND version = ? RETURNING version",
-	                    &st)) < 0)
+			    "UPDATE case_review SET status = ?, held_at = ?, attendees = COALESCE(?, attendees),"
+			    " updated_at = ?, version = version + 1 WHERE id = ? AND version = ? RETURNING version",
+			    &st)) < 0)
 		goto fail;
 	db_bind_text(st, 1, new_status);
 	db_bind_text(st, 2, *held_ts ? held_ts : NULL);
@@ -1012,10 +1012,10 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 		char due[32];
 		time_format(in[i].due, due, sizeof due);
 		if ((r = db_prepare(
-		             db,
-		             "INSERT INTO action_item (review_id, case_id, owner, owner_user_id, due_at, created_at)"
-		             " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-		             &st)) < 0)
+			     db,
+			     "INSERT INTO action_item (review_id, case_id, owner, owner_user_id, due_at, created_at)"
+			     " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			     &st)) < 0)
 			break;
 		db_bind_int64(st, 1, review_id);
 		db_bind_int64(st, 2, c.id);
@@ -1034,7 +1034,7 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 		int64_t duty = 0;
 		if ((r = sealed_put(db, ctx->app, "action_item", "text", aid, in[i].text)) < 0 ||
 		    (r = duty_open(db, c.id, "action_item", "action_item", aid, starts, in[i].due, in[i].owner_user_id,
-		                   &duty)) < 0)
+				   &duty)) < 0)
 			break;
 		if ((r = db_prepare(db, "UPDATE action_item SET duty_id = ? WHERE id = ?", &st)) < 0)
 			break;
@@ -1052,15 +1052,15 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 		goto fail;
 	if (becomes_held &&
 	    (r = case_event_add(db, ctx, c.id, "review_held", held_ts, ts,
-	                        json_pack("{s:I, s:I, s:s, s:I, s:I}", "review_id", (json_int_t)review_id, "team_id",
-	                                  (json_int_t)team_id, "team", h.code, "attendees",
-	                                  (json_int_t)(att ? json_array_size(att) : 0), "action_items",
-	                                  (json_int_t)n_items))) < 0)
+				json_pack("{s:I, s:I, s:s, s:I, s:I}", "review_id", (json_int_t)review_id, "team_id",
+					  (json_int_t)team_id, "team", h.code, "attendees",
+					  (json_int_t)(att ? json_array_size(att) : 0), "action_items",
+					  (json_int_t)n_items))) < 0)
 		goto fail;
 	id_str(oid, c.id);
 	char detail[160];
 	snprintf(detail, sizeof detail, "review=%lld team=%s status=%s action_items=%zu%s", (long long)review_id,
-	         h.code, new_status, n_opened, dec ? " decisions" : "");
+		 h.code, new_status, n_opened, dec ? " decisions" : "");
 	if ((r = svc_audit_append(db, ctx, "review.update", "case", oid, detail)) < 0 || (r = db_commit(db)) < 0)
 		goto fail;
 	free(att_doc);
@@ -1078,7 +1078,7 @@ fail:
 }
 
 int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, int64_t item_id,
-                         const json_t *body, struct field_errors *errs, json_t **ret)
+			 const json_t *body, struct field_errors *errs, json_t **ret)
 {
 	struct db *db;
 	struct team_head h;
@@ -1110,7 +1110,7 @@ int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t rev
 	if ((r = db_begin(db)) < 0)
 		return r;
 	if ((r = db_prepare(db, "UPDATE action_item SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL",
-	                    &st)) < 0)
+			    &st)) < 0)
 		goto fail;
 	db_bind_text(st, 1, when);
 	if (ctx->actor->user_id > 0)
@@ -1128,7 +1128,7 @@ int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t rev
 	id_str(oid, c.id);
 	char detail[128];
 	snprintf(detail, sizeof detail, "review=%lld action_item=%lld done_at=%s duty=%lld", (long long)review_id,
-	         (long long)item_id, when, (long long)duty);
+		 (long long)item_id, when, (long long)duty);
 	if ((r = svc_audit_append(db, ctx, "review.action_item_done", "case", oid, detail)) < 0 ||
 	    (r = db_commit(db)) < 0)
 		goto fail;
