@@ -88,6 +88,10 @@ int http_json(struct http_resp *resp, int status, json_t *j);
  * of failing fields. */
 int http_problem(struct http_resp *resp, int status, const char *slug, const char *title, const char *detail,
 		 json_t *errors);
+/* The same with extension members: each member of ext (taken, may be
+ * NULL) is added to the problem, e.g. {"allowed": [...]}. */
+int http_problem_ext(struct http_resp *resp, int status, const char *slug, const char *title, const char *detail,
+		     json_t *ext);
 /* The problem for an error code from a service (404, 409, 500...). */
 int http_problem_from_err(struct http_resp *resp, int err);
 int http_header_add(struct http_resp *resp, const char *name, const char *value);

@@ -19,8 +19,8 @@ int http_json(struct http_resp *resp, int status, json_t *j)
 	return 0;
 }
 
-int http_problem(struct http_resp *resp, int status, const char *slug, const char *title, const char *detail,
-		 json_t *errors)
+static int problem(struct http_resp *resp, int status, const char *slug, const char *title, const char *detail,
+		   json_t *errors, json_t *ext)
 {
 	char type[96];
 	snprintf(type, sizeof type, "urn:hartline:problem:%s", slug);
@@ -30,6 +30,16 @@ int http_problem(struct http_resp *resp, int status, const char *slug, const cha
 	if (j && errors)
 		json_object_set(j, "errors", errors);
 	json_decref(errors);
+	const char *key;
+	json_t *v;
+	if (j && json_is_object(ext))
+		json_object_foreach(ext, key, v)
+		{
+			/* The standard members stay as they are. */
+			if (!json_object_get(j, key))
+				json_object_set(j, key, v);
+		}
+	json_decref(ext);
 	buf_clear(&resp->body);
 	resp->static_body = NULL;
 	int r = j ? json_dump_to_buf(j, &resp->body) : ERR_NOMEM;
@@ -42,6 +52,18 @@ int http_problem(struct http_resp *resp, int status, const char *slug, const cha
 	resp->status = status;
 	resp->content_type = "application/problem+json";
 	return 0;
+}
+
+int http_problem(struct http_resp *resp, int status, const char *slug, const char *title, const char *detail,
+		 json_t *errors)
+{
+	return problem(resp, status, slug, title, detail, errors, NULL);
+}
+
+int http_problem_ext(struct http_resp *resp, int status, const char *slug, const char *title, const char *detail,
+		     json_t *ext)
+{
+	return problem(resp, status, slug, title, detail, NULL, ext);
 }
 
 int http_problem_from_err(struct http_resp *resp, int err)

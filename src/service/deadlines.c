@@ -161,28 +161,51 @@ int duty_open_pack(struct db *db, const struct pack *pack, int64_t case_id, cons
 
 int duty_move(struct db *db, const char *kind, const char *subject_type, int64_t subject_id, hl_time due_at)
 {
-	char due[32], ts[32];
-	time_format(due_at, due, sizeof due);
-	time_format(now(), ts, sizeof ts);
-	/* A duty moved into the future may come due again: its notices may be
-	 * sent again, so that a later lapse is never silent. */
+	/* The start moves with the due time: a later identified_at is a later
+	 * start of the same duty. */
 	struct db_stmt *st;
 	int r = db_prepare(db,
-			   "UPDATE duty SET due_at = ?,"
-			   " reminded_at = CASE WHEN ? > ? THEN NULL ELSE reminded_at END,"
-			   " overdue_notified_at = CASE WHEN ? > ? THEN NULL ELSE overdue_notified_at END"
-			   " WHERE kind = ? AND subject_type = ? AND subject_id = ? AND met_at IS NULL",
+			   "SELECT id, starts_at, due_at FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?"
+			   " AND met_at IS NULL",
 			   &st);
 	if (r < 0)
 		return r;
-	db_bind_text(st, 1, due);
-	db_bind_text(st, 2, due);
-	db_bind_text(st, 3, ts);
-	db_bind_text(st, 4, due);
-	db_bind_text(st, 5, ts);
-	db_bind_text(st, 6, kind);
-	db_bind_text(st, 7, subject_type);
-	db_bind_int64(st, 8, subject_id);
+	db_bind_text(st, 1, kind);
+	db_bind_text(st, 2, subject_type);
+	db_bind_int64(st, 3, subject_id);
+	r = db_step(st);
+	int64_t id = 0;
+	hl_time starts = 0, due = 0;
+	if (r == DB_ROW) {
+		id = db_column_int64(st, 0);
+		time_parse(db_column_text(st, 1), &starts);
+		time_parse(db_column_text(st, 2), &due);
+	}
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	if (!id)
+		return 0;
+	char starts_ts[32], due_ts[32], ts[32];
+	time_format(starts + (due_at - due), starts_ts, sizeof starts_ts);
+	time_format(due_at, due_ts, sizeof due_ts);
+	time_format(now(), ts, sizeof ts);
+	/* A duty moved into the future may come due again: its notices may be
+	 * sent again, so that a later lapse is never silent. */
+	if ((r = db_prepare(db,
+			    "UPDATE duty SET starts_at = ?, due_at = ?,"
+			    " reminded_at = CASE WHEN ? > ? THEN NULL ELSE reminded_at END,"
+			    " overdue_notified_at = CASE WHEN ? > ? THEN NULL ELSE overdue_notified_at END"
+			    " WHERE id = ?",
+			    &st)) < 0)
+		return r;
+	db_bind_text(st, 1, starts_ts);
+	db_bind_text(st, 2, due_ts);
+	db_bind_text(st, 3, due_ts);
+	db_bind_text(st, 4, ts);
+	db_bind_text(st, 5, due_ts);
+	db_bind_text(st, 6, ts);
+	db_bind_int64(st, 7, id);
 	r = db_step(st);
 	db_finalize(st);
 	return r < 0 ? r : 0;

@@ -13,6 +13,7 @@
 #include "match/cmp.h"
 #include "model/screening.h"
 #include "service/audit.h"
+#include "service/cases.h"
 #include "service/mailer.h"
 #include "service/persons.h"
 #include "service/sealed.h"
@@ -856,14 +857,13 @@ int svc_intake_candidates(const struct svc_ctx *ctx, int64_t id, int child, json
 	return r;
 }
 
-int svc_intake_link(const struct svc_ctx *ctx, int64_t id, int child, int64_t person_id, struct field_errors *errs,
-		    int64_t *ret_person)
+/* Link child `child` of report id to person_id, or to a new person
+ * recorded from what the report says (person_id 0); the caller has checked
+ * permission and scope. */
+static int link_child(const struct svc_ctx *ctx, struct db *db, int64_t id, int child, int64_t person_id,
+		      struct field_errors *errs, int64_t *ret_person)
 {
-	struct db *db;
-	struct intake_head h;
-	int r = open_intake(ctx, PERM_INTAKE_WRITE, id, &db, &h);
-	if (r < 0)
-		return r;
+	int r;
 	struct child_names c;
 	if ((r = load_child(ctx->app, db, id, child, &c)) < 0)
 		return r;
@@ -897,7 +897,14 @@ int svc_intake_link(const struct svc_ctx *ctx, int64_t id, int child, int64_t pe
 			.given_name = c.given, .family_name = c.family, .aliases = aliases, .naliases = na, .dob = c.dob,
 			.estimated_age = c.dob ? -1 : c.estimated_age, .sex = c.sex, .town = c.town,
 		};
-		r = svc_persons_add(ctx, &p, 1, errs, &person_id);
+		/* Opening a case records the child as a new person too (a liaison
+		 * may open a case but not record children otherwise): the person
+		 * is recorded, and audited, as the same user. */
+		struct actor as = *ctx->actor;
+		if (!role_may(as.role, PERM_PERSONS_WRITE))
+			as.role = ROLE_HART;
+		struct svc_ctx pctx = {.app = ctx->app, .actor = &as, .client = ctx->client};
+		r = svc_persons_add(&pctx, &p, 1, errs, &person_id);
 		json_decref(al);
 		if (r < 0) {
 			child_names_done(&c);
@@ -931,6 +938,27 @@ fail:
 out:
 	child_names_done(&c);
 	return r;
+}
+
+int svc_intake_link(const struct svc_ctx *ctx, int64_t id, int child, int64_t person_id, struct field_errors *errs,
+		    int64_t *ret_person)
+{
+	struct db *db;
+	struct intake_head h;
+	int r = open_intake(ctx, PERM_INTAKE_WRITE, id, &db, &h);
+	if (r < 0)
+		return r;
+	return link_child(ctx, db, id, child, person_id, errs, ret_person);
+}
+
+int intake_child_new_person(const struct svc_ctx *ctx, int64_t id, int child, struct field_errors *errs,
+			    int64_t *ret_person)
+{
+	struct db *db;
+	int r = app_db(ctx->app, &db);
+	if (r < 0)
+		return r;
+	return link_child(ctx, db, id, child, 0, errs, ret_person);
 }
 
 /* ---- screening ---- */
@@ -1139,6 +1167,9 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 				      h.region[0] ? h.region : "", subject, text, "intake", oid)) < 0)
 			goto fail;
 	}
+	/* A child with a case that is not closed: the report joins it. */
+	if (accepted && (r = cases_join_accepted(db, ctx, id, now())) < 0)
+		goto fail;
 	char detail[96];
 	snprintf(detail, sizeof detail, "disposition=%s%s", d->id, h.decided ? " changed" : "");
 	if ((r = svc_audit_append(db, ctx, "intake.dispose", "intake", oid, detail)) < 0)

@@ -1,0 +1,103 @@
+/* svc_cases: one child's HART response (docs/cases.md): opening a case
+ * from an accepted report (or directly), reports joining it, its status and
+ * victim status, the timeline, mandated reports, missing episodes, rapid
+ * responses, and the HART dashboard.
+ *
+ * Every call checks its permission first and the case's scope (a liaison:
+ * its region; an mdt user: the cases its team reviews, through the MDT
+ * view), writes in one transaction with its audit record, and answers JSON
+ * documents built from opened sealed columns. Bad input goes to errs
+ * (ERR_INVAL, nothing stored). ERR_CONFLICT comes with a struct
+ * case_conflict that says why. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/clock.h"
+#include "base/json.h"
+#include "service/ctx.h"
+
+struct db;
+
+/* Why a change was refused with ERR_CONFLICT. slug: "conflict" (a stale
+ * version, a closed case, an episode already located ...) or
+ * "illegal-transition", then allowed is a new array of the statuses allowed
+ * from the current one (the caller frees it with json_decref). */
+struct case_conflict {
+	const char *slug;
+	char detail[256];
+	json_t *allowed;
+};
+
+struct case_opened {
+	int64_t id;
+	char number[24];
+	int64_t version;
+	bool joined; /* the report joined the child's case that was not closed */
+};
+
+/* POST /api/v1/cases (PERM_CASES_OPEN): {intake_id, child?, region?} or, by
+ * HART only, {person_id, region}. */
+int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_errors *errs,
+		  struct case_conflict *cf, struct case_opened *ret);
+
+struct case_filter {
+	const char *status; /* open (not closed; default), closed, all */
+	const char *region;
+	bool missing;       /* only cases with a child missing now */
+	int limit;          /* 1..500; 0: 200 */
+};
+
+/* GET /api/v1/cases (PERM_CASES_READ): a liaison its region, an mdt user
+ * its team's cases in the MDT view. Audited (case.list). */
+int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct field_errors *errs, json_t **ret);
+
+/* GET /api/v1/cases/{id} (PERM_CASES_READ): the full view, or for an mdt
+ * user the MDT view. Audited (case.read). */
+int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret);
+
+/* PATCH /api/v1/cases/{id} (PERM_CASES_WRITE). *ret: the case. */
+int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
+		    struct case_conflict *cf, json_t **ret);
+
+/* POST /api/v1/cases/{id}/events. *ret: {id, met: [duty ids]}. */
+int svc_case_event(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
+		   struct case_conflict *cf, json_t **ret);
+
+/* POST /api/v1/cases/{id}/reports. *ret: {id, met: [duty ids]}. */
+int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
+		    struct case_conflict *cf, json_t **ret);
+
+/* POST /api/v1/cases/{id}/missing-episodes and PATCH .../{eid}.
+ * *ret: {id, duties: [duty ids]}. */
+int svc_missing_start(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
+		      struct case_conflict *cf, json_t **ret);
+int svc_missing_locate(const struct svc_ctx *ctx, int64_t id, int64_t episode_id, const json_t *body,
+		       struct field_errors *errs, struct case_conflict *cf, json_t **ret);
+
+/* POST /api/v1/cases/{id}/rapid-responses and PATCH .../{rid}. *ret: the
+ * rapid response. */
+int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
+		      struct case_conflict *cf, json_t **ret);
+int svc_rapid_arrive(const struct svc_ctx *ctx, int64_t id, int64_t rapid_id, const json_t *body,
+		     struct field_errors *errs, struct case_conflict *cf, json_t **ret);
+
+/* GET /api/v1/dashboard (PERM_DEADLINES_READ; a liaison: its region).
+ * Audited (dashboard.read). */
+int svc_dashboard(const struct svc_ctx *ctx, json_t **ret);
+
+/* ---- for the intake service ---- */
+
+/* A report was accepted: each of its children linked to a person with a
+ * case that is not closed joins that case (case_intake, an intake_joined
+ * event, audited). Inside the caller's transaction. */
+int cases_join_accepted(struct db *db, const struct svc_ctx *ctx, int64_t intake_id, hl_time at);
+
+/* Link child `child` of report id to a new person recorded from what the
+ * report says, as POST /intakes/{id}/children/{child}/link with new_person
+ * does, for a caller that has checked its own permission and scope
+ * (opening a case). In intake.c. */
+int intake_child_new_person(const struct svc_ctx *ctx, int64_t id, int child, struct field_errors *errs,
+			    int64_t *ret_person);
