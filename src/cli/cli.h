@@ -50,3 +50,4 @@ int cmd_audit(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_match(int argc, char **argv);
+int cmd_deadlines(int argc, char **argv);

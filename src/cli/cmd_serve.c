@@ -1,26 +1,93 @@
 /* hartline serve: run the server until SIGTERM or SIGINT. */
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/clock.h"
+#include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "cli/cli.h"
 #include "db/db.h"
 #include "http/server.h"
 #include "service/app.h"
+#include "service/deadlines.h"
 #include "service/mailer.h"
 #include "service/persons.h"
 
 #define GRACE_MS 30000
+#define DEFAULT_SWEEP_SECONDS 60
+
+/* The duty sweep: one thread that notifies owners and HART of duties
+ * coming due and overdue (svc_deadlines_sweep), at start and then every
+ * interval, until told to stop. */
+struct sweeper {
+	struct app *app;
+	int64_t interval_s;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+};
+
+static void *sweep_main(void *arg)
+{
+	struct sweeper *sw = arg;
+	pthread_mutex_lock(&sw->lock);
+	while (!sw->stop) {
+		pthread_mutex_unlock(&sw->lock);
+		struct sweep_result res = {0, 0};
+		int r = svc_deadlines_sweep(sw->app, now(), &res);
+		if (r < 0)
+			log_warn("sweep_failed", "error=\"%s\"", err_str(r));
+		else
+			log_info("sweep", "due_soon=%d overdue=%d", res.due_soon, res.overdue);
+		pthread_mutex_lock(&sw->lock);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)sw->interval_s;
+		while (!sw->stop && pthread_cond_timedwait(&sw->wake, &sw->lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&sw->lock);
+	return NULL;
+}
+
+static int sweeper_start(struct app *app, int64_t interval_s, struct sweeper *sw)
+{
+	memset(sw, 0, sizeof *sw);
+	sw->app = app;
+	sw->interval_s = interval_s;
+	pthread_mutex_init(&sw->lock, NULL);
+	pthread_cond_init(&sw->wake, NULL);
+	if (pthread_create(&sw->thread, NULL, sweep_main, sw) != 0) {
+		pthread_cond_destroy(&sw->wake);
+		pthread_mutex_destroy(&sw->lock);
+		return -1;
+	}
+	return 0;
+}
+
+static void sweeper_stop(struct sweeper *sw)
+{
+	pthread_mutex_lock(&sw->lock);
+	sw->stop = true;
+	pthread_cond_signal(&sw->wake);
+	pthread_mutex_unlock(&sw->lock);
+	pthread_join(sw->thread, NULL);
+	pthread_cond_destroy(&sw->wake);
+	pthread_mutex_destroy(&sw->lock);
+}
 
 int cmd_serve(int argc, char **argv)
 {
 	const char *db = NULL, *pack = NULL, *listen = NULL, *max_body = NULL, *workers = NULL, *key = NULL;
 	const char *idle = NULL, *absolute = NULL, *lock_after = NULL, *lock_window = NULL, *lock_for = NULL;
-	const char *smtp = NULL, *mail_from = NULL, *public_url = NULL;
+	const char *smtp = NULL, *mail_from = NULL, *public_url = NULL, *sweep_seconds = NULL;
 	bool cookie_secure = false;
 	const struct cli_opt opts[] = {
 		{"--db", &db, NULL},
@@ -38,6 +105,7 @@ int cmd_serve(int argc, char **argv)
 		{"--smtp", &smtp, NULL},
 		{"--mail-from", &mail_from, NULL},
 		{"--public-url", &public_url, NULL},
+		{"--sweep-seconds", &sweep_seconds, NULL},
 		{0},
 	};
 	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
@@ -62,6 +130,14 @@ int cmd_serve(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		cfg.workers = (unsigned)v;
+	}
+	int64_t sweep_s = DEFAULT_SWEEP_SECONDS;
+	if (sweep_seconds) {
+		if (str_to_int64(sweep_seconds, 1, 86400, &sweep_s) < 0) {
+			fprintf(stderr, "hartline serve: --sweep-seconds %s: expected a number from 1 to 86400\n",
+				sweep_seconds);
+			return EXIT_USAGE;
+		}
 	}
 
 	struct auth_config auth;
@@ -141,6 +217,14 @@ int cmd_serve(int argc, char **argv)
 		app_close(&app);
 		return 1;
 	}
+	struct sweeper sweeper;
+	if (sweeper_start(&app, sweep_s, &sweeper) < 0) {
+		fprintf(stderr, "hartline: cannot start the deadline sweep\n");
+		mailer_stop(mailer);
+		http_server_stop(srv, 0);
+		app_close(&app);
+		return 1;
+	}
 	log_info("listening", "url=%s db=%s schema=%d workers=%u pack=%s persons=%zu email=%s", url,
 		 db_engine_name(app.engine), db_schema_latest(), http_server_workers(srv), app.pack->id,
 		 persons_registry_count(&app), app.smtp_url ? "smtp" : "off");
@@ -149,6 +233,7 @@ int cmd_serve(int argc, char **argv)
 	sigwait(&stop, &sig);
 	log_info("stopping", "signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, GRACE_MS);
+	sweeper_stop(&sweeper);
 	mailer_stop(mailer);
 	app_close(&app);
 	log_info("stopped", "ok=1");

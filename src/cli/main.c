@@ -23,7 +23,7 @@ static const struct command commands[] = {
 	 "[--db URL] [--listen ADDR:PORT] [--pack FILE] [--key-file FILE] [--max-body BYTES] [--workers N]\n"
 	 "           [--session-idle 30m] [--session-max 12h] [--lockout-after 5] [--lockout-window 15m]\n"
 	 "           [--lockout-for 15m] [--cookie-secure] [--smtp smtp://HOST:PORT] [--mail-from ADDR]\n"
-	 "           [--public-url URL]",
+	 "           [--public-url URL] [--sweep-seconds N]",
 	 "run the web server and API (default 127.0.0.1:8080)"},
 	{"user", cmd_user,
 	 "add NAME --role ROLE [--region R | --team T | --provider P] [--display-name TEXT] [--email E]\n"
@@ -45,6 +45,8 @@ static const struct command commands[] = {
 	 "           KIND: given, family, dob, age, sex, town, postcode, address, ident, other",
 	 "find records of the same person in CSV files (identity resolution)"},
 	{"pack", cmd_pack, "check FILE", "validate a jurisdiction pack and summarise it"},
+	{"deadlines", cmd_deadlines, "sweep [--db URL] [--key-file FILE]",
+	 "notify owners and HART of duties coming due and overdue, each once (the server does it every minute)"},
 	{"help", NULL, "[COMMAND]", "show this help"},
 };
 

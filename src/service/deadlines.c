@@ -540,17 +540,26 @@ int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)
 	}
 	db_finalize(st);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		if ((r = notify(db, app, &list[i], now_ts)) < 0)
-			break;
+		/* Claim the notice first: of two sweeps at once (the server's and
+		 * `hartline deadlines sweep`), only the one whose update finds it
+		 * unsent sends it. */
 		if ((r = db_prepare(db,
-				    list[i].overdue ? "UPDATE duty SET overdue_notified_at = ? WHERE id = ?"
-						    : "UPDATE duty SET reminded_at = ? WHERE id = ?",
+				    list[i].overdue
+					    ? "UPDATE duty SET overdue_notified_at = ? WHERE id = ? AND overdue_notified_at IS NULL"
+					      " AND met_at IS NULL RETURNING id"
+					    : "UPDATE duty SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL"
+					      " AND met_at IS NULL RETURNING id",
 				    &st)) < 0)
 			break;
 		db_bind_text(st, 1, now_ts);
 		db_bind_int64(st, 2, list[i].id);
 		r = db_step(st);
+		bool claimed = r == DB_ROW;
 		db_finalize(st);
+		if (r < 0 || !claimed)
+			continue;
+		if ((r = notify(db, app, &list[i], now_ts)) < 0)
+			break;
 		if (list[i].overdue)
 			res.overdue++;
 		else
@@ -561,7 +570,7 @@ int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
-	if (n > 0)
+	if (res.due_soon + res.overdue > 0)
 		mailer_kick(app);
 	if (ret)
 		*ret = res;
