@@ -2,6 +2,9 @@
 // logging in and out, and the page for the person logged in.
 
 import { initAdmin, clearAdmin, showAdmin } from './admin.js';
+import { initCases, clearCases, showCase, showCases } from './cases.js';
+import { initContacts, clearContacts, showContacts } from './contacts.js';
+import { initDashboard, clearDashboard, showDashboard, stopDashboard } from './dashboard.js';
 import { initFind, clearFind, showFind } from './find.js';
 import {
   initIntake, clearIntake, discardServerDraft, hasUnsavedReport, removeAllDrafts, showIntake,
@@ -9,6 +12,7 @@ import {
 import { initNotes, refreshNotes, showNotes, startNotes, stopNotes } from './notify.js';
 import { initQueue, clearQueue, showQueue } from './queue.js';
 import { initReport, clearReport, setReportMessage, showReport } from './report.js';
+import { initTeams, clearTeams, showTeam, showTeams } from './teams.js';
 import {
   $,
   api,
@@ -93,6 +97,11 @@ const VIEW_TITLES = {
   find: 'Find a child',
   users: 'Users and audit',
   notes: 'Notifications',
+  cases: 'Cases',
+  case: 'Case',
+  teams: 'Teams',
+  team: 'Team',
+  contacts: 'Contacts',
 };
 
 // The pages besides home, each with the address it answers, the permission
@@ -104,8 +113,24 @@ const PAGES = [
   { view: 'find', hash: /^#find$/, perm: 'persons.match', heading: 'find-heading', nav: 'nav-find' },
   { view: 'users', hash: /^#users$/, perm: 'users.manage', heading: 'users-heading', nav: 'nav-users' },
   { view: 'notes', hash: /^#notifications$/, perm: 'session', heading: 'notes-heading', nav: 'bell', inNav: false },
+  { view: 'cases', hash: /^#cases$/, perm: 'cases.write', heading: 'cases-heading', nav: 'nav-cases' },
+  { view: 'case', hash: /^#case\/(\d{1,15})$/, perm: 'cases.read', heading: 'case-heading', nav: 'nav-cases', inNav: false },
+  { view: 'teams', hash: /^#teams$/, perm: 'teams.read', heading: 'teams-heading', nav: 'nav-teams' },
+  { view: 'team', hash: /^#team\/(\d{1,15})$/, perm: 'teams.read', heading: 'team-heading', nav: 'nav-teams', inNav: false },
+  { view: 'contacts', hash: /^#contacts$/, perm: 'contacts.read', heading: 'contacts-heading', nav: 'nav-contacts' },
 ];
-const VIEWS = ['login', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes'];
+const VIEWS = ['login', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts'];
+const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
+
+/** The navigation link of a view: an MDT member's cases are under its team. */
+function navOf(view) {
+  if (view === 'home') return 'nav-home';
+  if (view === 'case' && !can('cases.write')) return 'nav-teams';
+  return PAGES.find((p) => p.view === view)?.nav || null;
+}
+
+/** HART and liaisons have the dashboard as their home page. */
+const hasDashboard = () => can('deadlines.read');
 
 const pageFor = (hash) => PAGES.find((p) => p.hash.test(hash));
 
@@ -114,15 +139,19 @@ function setView(view) {
   document.body.dataset.view = view;
   $('loading').hidden = true;
   for (const v of VIEWS) $(`${v}-view`).hidden = v !== view;
-  $('regions-panel').hidden = view !== 'home';
-  // The server's status is not in the way of a call or a report.
-  $('status-panel').hidden = ['intake', 'report', 'queue', 'notes'].includes(view);
+  const dashboard = view === 'home' && hasDashboard();
+  $('dashboard').hidden = !dashboard;
+  if (!dashboard) stopDashboard();
+  document.body.classList.toggle('home-dashboard', dashboard);
+  $('regions-panel').hidden = view !== 'home' || dashboard;
+  // The server's status is not in the way of a call, a report or a case.
+  $('status-panel').hidden = view !== 'home' && view !== 'login' && view !== 'find' && view !== 'users';
   // The navigation shows when there is more than one page to go to.
   $('nav').hidden = view === 'login' || !PAGES.some((p) => p.inNav !== false && can(p.perm));
   $('account').hidden = view === 'login';
-  for (const [id, v] of [['nav-home', 'home'], ...PAGES.map((p) => [p.nav, p.view])]) {
-    if (!id) continue;
-    if (v === view) $(id).setAttribute('aria-current', 'page');
+  const current = navOf(view);
+  for (const id of NAV_IDS) {
+    if (id === current) $(id).setAttribute('aria-current', 'page');
     else $(id).removeAttribute('aria-current');
   }
   document.title = `${VIEW_TITLES[view]} · ${siteTitle}`;
@@ -144,6 +173,12 @@ function route({ focus }) {
   if (view === 'report') showReport(match[1]);
   if (view === 'queue') showQueue();
   if (view === 'notes') showNotes();
+  if (view === 'home' && hasDashboard()) showDashboard();
+  if (view === 'cases') showCases();
+  if (view === 'case') showCase(match[1]);
+  if (view === 'teams') showTeams();
+  if (view === 'team') showTeam(match[1]);
+  if (view === 'contacts') showContacts();
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
@@ -172,6 +207,13 @@ function enterSession(user, csrf, permissions) {
   const read = can('intakes.read');
   $('nav-queue-item').hidden = !read;
   $('me-queue-link').hidden = !read;
+  // HART and liaisons: the dashboard is home, then the cases; an MDT member
+  // has its team; everyone has the contacts.
+  $('nav-home').textContent = hasDashboard() ? 'Dashboard' : 'Home';
+  $('nav-cases-item').hidden = !can('cases.write');
+  $('nav-teams-item').hidden = !can('teams.read');
+  $('nav-teams').textContent = can('cases.write') ? 'Teams' : 'My team';
+  $('nav-contacts-item').hidden = !can('contacts.read');
   startNotes();
 }
 
@@ -188,9 +230,15 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   if (discardDrafts) removeAllDrafts();
   clearReport();
   clearQueue();
+  clearDashboard();
+  clearCases();
+  clearTeams();
+  clearContacts();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
-  for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item']) $(id).hidden = true;
+  for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item', 'nav-cases-item', 'nav-teams-item',
+    'nav-contacts-item']) $(id).hidden = true;
+  $('nav-home').textContent = 'Home';
   showLogin({ message });
 }
 
@@ -320,6 +368,10 @@ initIntake({
   },
 });
 initReport({ can });
+initDashboard({ can, user: () => (me ? me.user : null) });
+initCases({ can, user: () => (me ? me.user : null) });
+initTeams({ can, user: () => (me ? me.user : null) });
+initContacts({ can });
 initQueue({ user: () => (me ? me.user : null) });
 initNotes({ visible: () => document.body.dataset.view === 'notes' });
 initAdmin({

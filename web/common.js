@@ -319,3 +319,194 @@ export function fromLocalInput(value) {
   }
   return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+// ---------------------------------------------------------------- duties and countdowns
+
+/** A duty's status in words. */
+export const DUTY_STATUS = {
+  open: 'Open',
+  overdue: 'Overdue',
+  met_on_time: 'Met on time',
+  met_late: 'Met late',
+};
+
+/** The status of a case in words. */
+export const CASE_STATUS = {
+  open: 'Open',
+  response: 'Response',
+  services: 'Services',
+  monitoring: 'Monitoring',
+  closed: 'Closed',
+};
+
+/** What each status may move to (docs/cases.md, src/model/casestate.c). */
+export const CASE_TRANSITIONS = {
+  open: ['response', 'closed'],
+  response: ['services', 'monitoring', 'closed'],
+  services: ['monitoring', 'closed'],
+  monitoring: ['services', 'closed'],
+  closed: [],
+};
+
+export const VICTIM_STATUS = {
+  none: 'None',
+  at_risk: 'At risk',
+  suspected: 'Suspected victim',
+  confirmed: 'Confirmed victim',
+};
+
+/**
+ * "overdue by 1 h 02 min" or "due in 3 h 10 min", from the minutes left
+ * (negative: past due). Minutes are counted whole, down for what is left
+ * and up for how late, so that the words never promise a minute too many.
+ */
+export function countdownText(minutesLeft) {
+  const m = Number(minutesLeft);
+  if (!Number.isFinite(m)) return '';
+  if (m < 0) return `overdue by ${clockText(Math.ceil(-m))}`;
+  if (m < 1) return 'due now';
+  return `due in ${clockText(Math.floor(m))}`;
+}
+
+/** Minutes as "1 h 02 min", "45 min", "2 d 3 h 05 min". */
+export function clockText(minutes) {
+  const m = Math.max(0, Math.round(minutes));
+  if (m < 60) return `${m} min`;
+  const d = Math.floor(m / 1440);
+  const hh = Math.floor((m % 1440) / 60);
+  const mm = String(m % 60).padStart(2, '0');
+  return d ? `${d} d ${hh} h ${mm} min` : `${hh} h ${mm} min`;
+}
+
+// A countdown counts from what the server said (minutes_left when it
+// answered), not from this computer's clock, which may be wrong.
+const countdowns = new Set();
+let tickTimer = 0;
+
+/**
+ * A live countdown: a <span> whose text follows the time left. minutesLeft
+ * is the server's figure at the time of its answer; dueAt is used when it
+ * is not given. The span carries data-state "overdue" or "open".
+ */
+export function countdown(minutesLeft, dueAt) {
+  let left = Number(minutesLeft);
+  if (minutesLeft === null || minutesLeft === undefined || !Number.isFinite(left)) {
+    const t = new Date(dueAt).getTime();
+    left = Number.isFinite(t) ? (t - Date.now()) / 60000 : NaN;
+  }
+  const el = h('span', { className: 'countdown' });
+  el._left = left;
+  el._at = performance.now();
+  paintCountdown(el);
+  countdowns.add(el);
+  if (!tickTimer) tickTimer = setInterval(tick, 15_000);
+  return el;
+}
+
+function paintCountdown(el) {
+  const left = el._left - (performance.now() - el._at) / 60000;
+  const text = countdownText(left);
+  if (el.textContent !== text) el.textContent = text;
+  el.dataset.state = left < 0 ? 'overdue' : left <= 120 ? 'soon' : 'open';
+}
+
+function tick() {
+  for (const el of countdowns) {
+    if (!el.isConnected) countdowns.delete(el);
+    else paintCountdown(el);
+  }
+  if (!countdowns.size) {
+    clearInterval(tickTimer);
+    tickTimer = 0;
+  }
+}
+
+/** A duty's status as a badge. */
+export function dutyBadge(status) {
+  return h('span', { className: `badge duty-${status || 'open'}` }, DUTY_STATUS[status] || status || '');
+}
+
+/** The field errors of a 422 answer as sentences ("Agency: is required."). */
+export function fieldErrorsText(r) {
+  const errs = (r && r.body && Array.isArray(r.body.errors)) ? r.body.errors : [];
+  return errs.map((x) => sentence(`${x.field}: ${x.reason}`)).join(' ');
+}
+
+// ---------------------------------------------------------------- small forms
+
+/**
+ * A labelled field: { id, label, type ('text', 'datetime-local', 'select',
+ * 'textarea', 'checkbox', ...), path (the API's field name, for 422
+ * errors), options ([[value, text]] for a select), value, hint, optional,
+ * required, attrs }. Returns the .field element.
+ */
+export function field(f) {
+  const described = [f.hint ? `${f.id}-hint` : null, `${f.id}-error`].filter(Boolean).join(' ');
+  const attrs = { id: f.id, name: f.name || f.id, 'aria-describedby': described, dataset: f.path ? { path: f.path } : undefined, ...(f.attrs || {}) };
+  let control;
+  if (f.type === 'select') {
+    control = h('select', attrs, (f.options || []).map(([v, t]) => h('option', { value: v }, t)));
+    if (f.value !== undefined && f.value !== null) control.value = f.value;
+  } else if (f.type === 'textarea') {
+    control = h('textarea', { rows: f.rows || 3, ...attrs });
+    if (f.value) control.value = f.value;
+  } else if (f.type === 'checkbox') {
+    control = h('input', { type: 'checkbox', ...attrs });
+    control.checked = !!f.value;
+    return h('div', { className: `field check-field${f.className ? ` ${f.className}` : ''}`, dataset: f.path ? { for: f.path } : undefined },
+      h('label', { className: 'check', for: f.id }, control, h('span', {}, f.label)),
+      f.hint ? h('p', { id: `${f.id}-hint`, className: 'field-hint' }, f.hint) : null,
+      h('p', { id: `${f.id}-error`, className: 'field-error' }));
+  } else {
+    control = h('input', { type: f.type || 'text', autocomplete: 'off', ...attrs });
+    if (f.value !== undefined && f.value !== null) control.value = f.value;
+  }
+  if (f.required) control.required = true;
+  return h('div', { className: `field${f.className ? ` ${f.className}` : ''}`, dataset: f.path ? { for: f.path } : undefined },
+    h('label', { for: f.id }, f.label,
+      f.optional ? h('span', { className: 'optional' }, ' (optional)') : null,
+      f.required ? h('span', { className: 'required' }, ' (needed)') : null),
+    f.hint ? h('p', { id: `${f.id}-hint`, className: 'field-hint' }, f.hint) : null,
+    control,
+    h('p', { id: `${f.id}-error`, className: 'field-error' }));
+}
+
+/** Clears the marks of a form's field errors. */
+export function clearFieldErrors(form) {
+  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  for (const el of form.querySelectorAll('.field-error')) el.textContent = '';
+  for (const el of form.querySelectorAll('.has-error')) el.classList.remove('has-error');
+}
+
+/**
+ * Puts the field errors of a 422 answer beside their fields (found by
+ * data-path; "answers.q1" falls back to "answers"). Returns { first, loose }:
+ * the first control marked, and the reasons no field took, as sentences.
+ */
+export function markFieldErrors(form, r) {
+  const errs = (r && r.body && Array.isArray(r.body.errors)) ? r.body.errors : [];
+  let first = null;
+  const loose = [];
+  for (const x of errs) {
+    const name = String(x.field || '');
+    let el = form.querySelector(`[data-path="${CSS.escape(name)}"]`);
+    if (!el && name.includes('.')) el = form.querySelector(`[data-path="${CSS.escape(name.split('.')[0])}"]`);
+    if (!el && name.includes('[')) el = form.querySelector(`[data-path="${CSS.escape(name.split('[')[0])}"]`);
+    const box = el && el.closest('.field, fieldset');
+    const slot = box && box.querySelector('.field-error');
+    if (!el || !slot || el.closest('[hidden]')) {
+      loose.push(sentence(`${name}: ${x.reason}`));
+      continue;
+    }
+    slot.textContent = sentence(x.reason);
+    if (el.matches('input, select, textarea')) el.setAttribute('aria-invalid', 'true');
+    box.classList.add('has-error');
+    if (!first) first = el.matches('input, select, textarea') ? el : el.querySelector('input, select, textarea');
+  }
+  return { first, loose };
+}
+
+/** "Happened at" fields: the local-time input's value as RFC 3339, or null. */
+export function timeValue(input) {
+  return input && input.value ? fromLocalInput(input.value) : null;
+}

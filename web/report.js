@@ -7,7 +7,7 @@
 import { candidateCard, CHANNELS, PLACEMENTS, SEX_LABELS } from './intake.js';
 import {
   $, api, busy, durationText, formatDate, formatShortTime, fullName, getConfig, h, zoneName,
-  officeName, packName, problemText, regionName, say, sentence,
+  officeName, packName, problemText, regionName, regionsList, say, sentence,
 } from './common.js';
 
 const LEVELS = {
@@ -247,10 +247,68 @@ function renderChildren(rep) {
         h('h4', { id: `rc-${n}-known`, className: 'match-title' }, 'Is this child known?'),
         h('p', { className: 'known-state', tabindex: '-1' }, write ? 'Looking for known children…' : linkedText(c.person_id)),
         h('ol', { className: 'cand-list', hidden: true }),
-        h('div', { className: 'known-actions actions', hidden: true })));
+        h('div', { className: 'known-actions actions', hidden: true })),
+      caseBox(rep, c, name));
   });
   $('report-children').replaceChildren(...cards);
   if (write) for (const c of rep.children) loadCandidates(c.position);
+}
+
+// An accepted report: HART or the region's liaison opens the child's case
+// from here (or the report joins the case the child already has).
+function caseBox(rep, c, name) {
+  if (rep.disposition !== 'accepted_hart' || !ctx.can('cases.open')) return null;
+  const n = c.position;
+  const known = c.case || (c.case_id ? { id: c.case_id, number: c.case_number } : null);
+  const region = rep.region
+    ? null
+    : h('div', { className: 'field' },
+      h('label', { for: `rc-${n}-region` }, 'Region of the case ', h('span', { className: 'required' }, '(needed)')),
+      h('p', { id: `rc-${n}-region-hint`, className: 'field-hint' }, 'The report’s town is not mapped to a region.'),
+      h('select', { id: `rc-${n}-region`, 'aria-describedby': `rc-${n}-region-hint` },
+        h('option', { value: '' }, 'Choose a region…'), ...regionsList().map((r) => h('option', { value: r.id }, r.name))));
+  return h('div', { className: 'case-open-box', 'aria-labelledby': `rc-${n}-case` },
+    h('h4', { id: `rc-${n}-case`, className: 'match-title' }, 'HART case'),
+    known
+      ? h('p', {}, 'This child’s case: ', h('a', { href: `#case/${known.id}` }, known.number || `Case ${known.id}`))
+      : h('p', { className: 'field-hint' }, 'Accepted for HART: open the child’s case to track the response and its duties. If the child already has an open case, this report joins it.'),
+    known ? null : region,
+    known ? null : h('p', { className: 'actions' }, h('button', {
+      type: 'button', className: 'btn btn-primary', dataset: { act: 'open-case', child: String(n) },
+      'aria-label': `Open a case for ${name}`,
+    }, 'Open a case')));
+}
+
+async function openCase(b) {
+  const n = Number(b.dataset.child);
+  const body = { intake_id: reportId, child: n };
+  const sel = $(`rc-${n}-region`);
+  if (sel) {
+    if (!sel.value) {
+      say('report-error', 'Choose the region of the case: the report’s town is not mapped to one.');
+      sel.setAttribute('aria-invalid', 'true');
+      sel.focus();
+      return;
+    }
+    body.region = sel.value;
+  }
+  say('report-error', '');
+  const gen = generation;
+  const done = busy(b, 'Opening…');
+  const r = await api('POST', '/api/v1/cases', body);
+  if (gen !== generation) return;
+  done();
+  if (r.ok && r.body && r.body.id) {
+    say('report-announce', r.body.joined ? `The report joined case ${r.body.number}.` : `Case ${r.body.number} opened.`);
+    location.hash = `#case/${r.body.id}`;
+    return;
+  }
+  if (r.status === 422 && r.body && Array.isArray(r.body.errors)) {
+    say('report-error', `The case was not opened. ${r.body.errors.map((x) => sentence(`${x.field}: ${x.reason}`)).join(' ')}`);
+  } else if (r.status !== 401) {
+    say('report-error', problemText(r, 'The case was not opened'));
+  }
+  b.focus();
 }
 
 function linkedText(personId, who) {
@@ -328,6 +386,10 @@ function renderKnown(n, body, { showAll = false } = {}) {
 async function onChildAction(e) {
   const b = e.target.closest('button[data-act]');
   if (!b || b.disabled) return;
+  if (b.dataset.act === 'open-case') {
+    await openCase(b);
+    return;
+  }
   const n = Number(b.dataset.child);
   const card = cardOf(n);
   const body = JSON.parse(card.dataset.candidates || '{}');
