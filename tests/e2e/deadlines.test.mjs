@@ -1,0 +1,315 @@
+// Deadlines (docs/cases.md): one list over every duty, as the contract
+// answers it, filtered and ordered, narrowed to a liaison's region; the
+// dashboard; and the sweep that notifies the owner and every active HART
+// user once when a duty comes due soon and once when it is overdue, in the
+// app and by e-mail, however often it runs (the server's sweep thread every
+// second on the test clock, and `hartline deadlines sweep`).
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { createUser, demoUsers, login, readJson } from '../lib/auth.mjs';
+import { assertProblem } from '../lib/http.mjs';
+import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempDir, testClock } from '../lib/server.mjs';
+
+const CASES = '/api/v1/cases';
+const INTAKES = '/api/v1/intakes';
+const DEADLINES = '/api/v1/deadlines';
+const NOTIFICATIONS = '/api/v1/notifications';
+const HOUR_MS = 60 * MINUTE_MS;
+const PACK = loadDefaultPack();
+const minutesOf = (id) => PACK.deadlines.find((d) => d.id === id).minutes;
+const REMINDER = minutesOf('reminder_before');
+const LE = minutesOf('law_enforcement_report');
+const PYTHON = '/usr/bin/python3';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Polls fn until it returns a truthy value, at most ms. */
+async function until(fn, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function startSink(dir, port) {
+  const proc = spawn(PYTHON, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  await until(() => new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+    s.on('error', () => resolve(false));
+  }), 15_000, 'the SMTP sink');
+  return proc;
+}
+
+function mails(dir) {
+  const d = path.join(dir, 'new');
+  if (!fs.existsSync(d)) return [];
+  return fs.readdirSync(d).map((f) => fs.readFileSync(path.join(d, f), 'utf8'));
+}
+
+describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, () => {
+  let db;
+  let clock;
+  let server;
+  let sink;
+  let mailDir;
+  let demo;
+  const as = {};
+  let serial = 0;
+
+  const startedAt = '2026-11-28T15:00:00Z';
+  let creds; // [key, user]
+
+  async function relogin() {
+    for (const [k, u] of creds) as[k] = await login(server.url, u.username, u.password);
+  }
+  /** Sets the test clock (the server keeps sessions for days, so no one need log in again). */
+  async function setClock(t) {
+    clock.set(t);
+  }
+
+  async function intake(town = 'Bridgeport', s = as.careline) {
+    serial++;
+    const body = {
+      received_at: clock.iso(-10 * MINUTE_MS),
+      channel: 'phone',
+      reporter: { source: 'school', name: 'A school counselor' },
+      children: [{ given_name: 'Dana', family_name: `Deadlinetest${serial}`, estimated_age: 15, town }],
+      narrative: 'A synthetic report.',
+      concerns: ['runaway_awol'],
+    };
+    const { id } = await readJson(await s.fetch(INTAKES, { method: 'POST', body }), 201, 'record');
+    await readJson(await s.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version: 1 } }), 200, 'accept');
+    return id;
+  }
+  /** A new case in the town's region, with the lead and victim status given; resolves { id, number }. */
+  async function newCase({ town = 'Bridgeport', lead, identifiedAt } = {}) {
+    const c = await readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: await intake(town) } }), 201, 'open');
+    let { version } = c;
+    if (lead) version = (await patch(c.id, { version, lead_user_id: lead })).version;
+    if (identifiedAt) await patch(c.id, { version, victim_status: 'suspected', identified_at: identifiedAt });
+    return c;
+  }
+  async function patch(id, body) {
+    return readJson(await as.hart.fetch(`${CASES}/${id}`, { method: 'PATCH', body }), 200, `PATCH ${JSON.stringify(body)}`);
+  }
+  const list = async (q = '', s = as.hart) => (await s.get(`${DEADLINES}${q}`)).deadlines;
+  /** The notifications of kind about the case number that s has. */
+  const notesOf = async (s, kind, number) => (await s.get(NOTIFICATIONS)).notifications.filter((n) => n.kind === kind && n.text.includes(number));
+  const sweepCli = async () => {
+    const r = await run(['deadlines', 'sweep', '--db', db], { db, env: clock.env });
+    assert.equal(r.code, 0, `hartline deadlines sweep: ${r.stdout}\n${r.stderr}`);
+    return r;
+  };
+  /** Waits until the server's sweep thread has run twice more (it logs each sweep), or at most 3 s. */
+  async function twoMoreSweeps() {
+    const n = server.events().length;
+    const sweeps = () => server.events().slice(n).filter((e) => /sweep/.test(e.event)).length;
+    const end = Date.now() + 3000;
+    while (sweeps() < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  before(async () => {
+    clock = testClock(startedAt);
+    db = freshDb();
+    await initDb(db, { env: clock.env });
+    demo = await demoUsers(db, { env: clock.env });
+    const extra = {
+      hart2: await createUser(db, { username: 'dl-hart-two', role: 'hart', email: 'dl-hart-two@example.org', env: clock.env }),
+      liaisonR4: await createUser(db, { username: 'dl-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
+    };
+    mailDir = path.join(tempDir(), 'mail');
+    const port = await freePort();
+    sink = await startSink(mailDir, port);
+    server = await startServer({
+      db, env: clock.env, args: ['--sweep-seconds', '1', '--session-idle', '7d', '--session-max', '7d', '--smtp', `smtp://127.0.0.1:${port}`, '--mail-from', 'hartline@example.org'],
+    });
+    creds = [...demo.users.map((u) => [u.role, u]), ...Object.entries(extra)];
+    await relogin();
+  });
+  after(async () => {
+    try {
+      if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
+    } finally {
+      if (sink) sink.kill();
+      await cleanup();
+    }
+  });
+
+  test('a deadline is answered as the contract shows it', async () => {
+    const identified = clock.iso(-HOUR_MS);
+    const { id, number } = await newCase({ lead: as.liaison.user.id, identifiedAt: identified });
+    const [d, ...rest] = (await list(`?case=${id}`));
+    assert.deepEqual(rest, []);
+    assert.deepEqual(Object.keys(d).sort(),
+      ['basis', 'case', 'due_at', 'id', 'kind', 'met_at', 'minutes_left', 'name', 'owner', 'starts_at', 'status', 'subject'].sort());
+    const def = PACK.deadlines.find((x) => x.id === 'law_enforcement_report');
+    assert.ok(Number.isInteger(d.id));
+    assert.deepEqual({ ...d, id: 0 }, {
+      id: 0,
+      kind: 'law_enforcement_report',
+      name: def.name,
+      basis: def.basis,
+      case: { id, number, region: 'R1' },
+      subject: { type: 'case', id },
+      starts_at: identified,
+      due_at: clock.iso(-HOUR_MS + LE * MINUTE_MS),
+      status: 'open',
+      met_at: null,
+      minutes_left: LE - 60,
+      owner: { id: as.liaison.user.id, username: 'demo-liaison', display_name: as.liaison.user.display_name },
+    });
+  });
+
+  test('filters by status, region and case; overdue first, then open by due time; the liaison sees its region', async () => {
+    const late = await newCase({ identifiedAt: clock.iso(-25 * HOUR_MS) });
+    const soon = await newCase({ identifiedAt: clock.iso(-23 * HOUR_MS) });
+    const later = await newCase({ identifiedAt: clock.iso(-HOUR_MS) });
+    const r4 = await newCase({ town: 'Hartford', identifiedAt: clock.iso(-26 * HOUR_MS) });
+    const met = await newCase({ identifiedAt: clock.iso(-2 * HOUR_MS) });
+    await readJson(await as.hart.fetch(`${CASES}/${met.id}/reports`, {
+      method: 'POST', body: { kind: 'law_enforcement', agency: 'Bridgeport PD', reported_at: clock.iso(-HOUR_MS) },
+    }), 201, 'report');
+
+    const all = await list('?limit=500');
+    const pos = (c) => all.findIndex((d) => d.case.id === c.id);
+    for (const c of [late, soon, later, r4, met]) assert.ok(pos(c) >= 0, `case ${c.number} listed`);
+    const rank = { overdue: 0, open: 1, met_on_time: 2, met_late: 2 };
+    for (let i = 1; i < all.length; i++) {
+      assert.ok(rank[all[i - 1].status] <= rank[all[i].status], `overdue, then open, then met: ${all.map((d) => d.status).join(',')}`);
+      if (all[i - 1].status === 'open' && all[i].status === 'open') assert.ok(all[i - 1].due_at <= all[i].due_at, 'open ones by due time');
+    }
+    assert.ok(pos(soon) < pos(later), 'the one due sooner first');
+
+    const overdue = await list('?status=overdue&limit=500');
+    assert.ok(overdue.length >= 2);
+    for (const d of overdue) assert.equal(d.status, 'overdue');
+    assert.ok(overdue.some((d) => d.case.id === late.id) && overdue.some((d) => d.case.id === r4.id));
+    const unmet = await list('?status=unmet&limit=500');
+    for (const d of unmet) assert.ok(['open', 'overdue'].includes(d.status));
+    assert.ok(unmet.some((d) => d.case.id === soon.id) && !unmet.some((d) => d.case.id === met.id));
+    const onTime = await list('?status=met_on_time&limit=500');
+    assert.ok(onTime.some((d) => d.case.id === met.id));
+    for (const d of onTime) assert.equal(d.status, 'met_on_time');
+    assert.deepEqual((await list(`?case=${soon.id}`)).map((d) => d.case.id), [soon.id]);
+    const inR4 = await list('?region=R4&limit=500');
+    assert.ok(inR4.some((d) => d.case.id === r4.id));
+    for (const d of inR4) assert.equal(d.case.region, 'R4');
+    assert.equal((await list('?limit=1')).length, 1);
+
+    // The R1 liaison: R1 only; asking for R4 is 403.
+    const mine = await list('?limit=500', as.liaison);
+    assert.ok(mine.some((d) => d.case.id === late.id));
+    for (const d of mine) assert.equal(d.case.region, 'R1');
+    await assertProblem(await as.liaison.fetch(`${DEADLINES}?region=R4`), 403, 'R1 liaison, R4 deadlines');
+    await assertProblem(await as.liaison.fetch(`${DEADLINES}?case=${r4.id}`), 403, 'R1 liaison, an R4 case');
+    for (const q of ['?status=late', '?limit=0', '?limit=501', '?case=abc']) await assertProblem(await as.hart.fetch(`${DEADLINES}${q}`), 422, q);
+  });
+
+  test('the dashboard: open cases by region, overdue duties first, due soon, children missing now', async () => {
+    const late = await newCase({ identifiedAt: clock.iso(-25 * HOUR_MS) });
+    const missing = await newCase();
+    await readJson(await as.hart.fetch(`${CASES}/${missing.id}/missing-episodes`, {
+      method: 'POST', body: { last_seen_at: clock.iso(-3 * HOUR_MS), learned_at: clock.iso(-HOUR_MS) },
+    }), 201, 'missing');
+    const dash = await as.hart.get('/api/v1/dashboard');
+    for (const k of ['regions', 'overdue', 'due_soon', 'missing_now']) assert.ok(k in dash, `${k} in ${JSON.stringify(Object.keys(dash))}`);
+    const text = JSON.stringify(dash);
+    assert.ok(Array.isArray(dash.overdue) && dash.overdue.some((d) => d.case?.id === late.id), `the overdue duty: ${text.slice(0, 400)}`);
+    assert.ok(Array.isArray(dash.missing_now) && dash.missing_now.some((m) => (m.case?.id ?? m.case_id ?? m.id) === missing.id), `missing now: ${JSON.stringify(dash.missing_now)}`);
+    const mine = await as.liaison.get('/api/v1/dashboard');
+    for (const d of mine.overdue) assert.equal(d.case.region, 'R1');
+  });
+
+  test('the sweep notifies the owner and every HART user once when due soon and once when overdue, however often it runs', async () => {
+    // Owner: the lead, demo-liaison. Identified now: due in 24 hours.
+    const { id, number } = await newCase({ lead: as.liaison.user.id, identifiedAt: clock.iso() });
+    const due = Date.parse(clock.iso(LE * MINUTE_MS));
+    const notified = ['liaison', 'hart', 'hart2'];
+    const notNotified = ['careline', 'liaisonR4', 'admin'];
+
+    // Not yet within the reminder window: nothing, however often swept.
+    await sweepCli();
+    await sweepCli();
+    for (const k of notified) assert.deepEqual(await notesOf(as[k], 'deadline_due_soon', number), [], `${k}: nothing yet`);
+
+    // Within the window: one reminder each.
+    await setClock(due - (REMINDER - 1) * MINUTE_MS);
+    await until(async () => (await notesOf(as.liaison, 'deadline_due_soon', number)).length > 0, 15_000, 'the due-soon notification');
+    await twoMoreSweeps();
+    await sweepCli();
+    await sweepCli();
+    await setClock(clock.ms + 30 * MINUTE_MS);
+    await sweepCli();
+    for (const k of notified) {
+      const n = await notesOf(as[k], 'deadline_due_soon', number);
+      assert.equal(n.length, 1, `${k}: one deadline_due_soon: ${JSON.stringify(n)}`);
+      assert.ok(!/Dana|Deadlinetest/.test(n[0].text), `no child's name in "${n[0].text}"`);
+    }
+    for (const k of notNotified) assert.deepEqual(await notesOf(as[k], 'deadline_due_soon', number), [], `${k} is not notified`);
+
+    // Overdue: one notice each.
+    await setClock(due + 5 * MINUTE_MS);
+    await until(async () => (await notesOf(as.hart, 'deadline_overdue', number)).length > 0, 15_000, 'the overdue notification');
+    await twoMoreSweeps();
+    await sweepCli();
+    await sweepCli();
+    await setClock(clock.ms + 3 * HOUR_MS);
+    await sweepCli();
+    await twoMoreSweeps();
+    for (const k of notified) {
+      assert.equal((await notesOf(as[k], 'deadline_overdue', number)).length, 1, `${k}: one deadline_overdue`);
+      assert.equal((await notesOf(as[k], 'deadline_due_soon', number)).length, 1, `${k}: still one deadline_due_soon`);
+    }
+    for (const k of notNotified) assert.deepEqual(await notesOf(as[k], 'deadline_overdue', number), [], `${k} is not notified`);
+    assert.equal((await list(`?case=${id}`))[0].status, 'overdue');
+
+    // E-mail: one of each kind to each of them, queued once.
+    const admin = as.admin;
+    const ours = async () => (await admin.get('/api/v1/outbox')).messages.filter((m) => m.subject.includes(number));
+    const queued = await ours();
+    const to = queued.map((m) => m.to).sort();
+    const emails = ['demo-hart@example.org', 'demo-liaison@example.org', 'dl-hart-two@example.org'];
+    assert.deepEqual(to, [...emails, ...emails].sort(), `two e-mails each: ${JSON.stringify(queued.map((m) => [m.to, m.subject]))}`);
+    const sent = await until(() => {
+      const m = mails(mailDir).filter((x) => x.includes(number));
+      return m.length >= 6 && m;
+    }, 20_000, 'six e-mails at the sink');
+    assert.equal(mails(mailDir).filter((x) => x.includes(number)).length, 6, 'and no more');
+    for (const m of sent) assert.ok(!/Dana|Deadlinetest/.test(m), 'no child in an e-mail');
+    await setClock(Date.parse(startedAt));
+  });
+
+  test('a duty met before it falls due sends nothing; one already overdue when first swept gets its overdue notice once', async () => {
+    const met = await newCase({ identifiedAt: clock.iso(-23 * HOUR_MS) });
+    await readJson(await as.hart.fetch(`${CASES}/${met.id}/reports`, {
+      method: 'POST', body: { kind: 'law_enforcement', agency: 'Bridgeport PD', reported_at: clock.iso() },
+    }), 201, 'report');
+    const late = await newCase({ identifiedAt: clock.iso(-30 * HOUR_MS) });
+    await sweepCli();
+    await until(async () => (await notesOf(as.hart, 'deadline_overdue', late.number)).length > 0, 15_000, 'the overdue notice');
+    await twoMoreSweeps();
+    await sweepCli();
+    assert.equal((await notesOf(as.hart, 'deadline_overdue', late.number)).length, 1);
+    assert.equal((await notesOf(as.hart, 'deadline_overdue', met.number)).length, 0);
+    assert.equal((await notesOf(as.hart, 'deadline_due_soon', met.number)).length, 0);
+  });
+});
