@@ -672,6 +672,7 @@ async function onClick(e) {
 
 async function move(b) {
   const to = b.dataset.to;
+  say('case-status', '');
   if (to === 'closed' && !window.confirm(`Close case ${kase.number}? A closed case does not open again; a new episode is a new case.`)) return;
   say('case-error', '');
   const done = busy(b, 'Saving…');
@@ -816,6 +817,7 @@ async function onSubmit(e) {
   const statusId = req.statusId || `${req.section}-status`;
   say(errId, '');
   say(statusId, '');
+  say('case-status', '');
   clearFieldErrors(form);
   if (req.empty) {
     say(statusId, 'Nothing changed.');
@@ -851,6 +853,7 @@ async function onSubmit(e) {
     }
     if (form.dataset.form === 'rescreen' && r.body && r.body.level) text += ` Level: ${LEVELS[r.body.level] || r.body.level}.`;
     flash = { id: statusId, text };
+    if (form.dataset.form === 'edit') form.closest('details').open = false;
     await loadCase();
     // The section was drawn again: its message is said from a live region that stays.
     say('case-announce', text);

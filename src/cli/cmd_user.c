@@ -11,8 +11,12 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "cli/cli.h"
+#include "base/clock.h"
 #include "service/app.h"
+#include "service/cases.h"
+#include "service/contacts.h"
 #include "service/persons.h"
+#include "service/teams.h"
 #include "service/users.h"
 #include "base/csv.h"
 #include "match/gen.h"
@@ -396,10 +400,289 @@ static int demo_persons(struct app *app)
 	return 0;
 }
 
+/* ---- the HART response: teams, contacts and a few cases ---- */
+
+#define DEMO_MINUTE (60 * HL_USEC_PER_SEC)
+
+/* A time `minutes` before now (after, when negative), RFC 3339. */
+static const char *demo_ago(char *out, size_t size, int64_t minutes)
+{
+	if (time_format(now() - minutes * DEMO_MINUTE, out, size) < 0)
+		out[0] = '\0';
+	return out;
+}
+
+/* One service call's outcome: prints what went wrong; body is released. */
+static int demo_step(const char *what, int r, struct field_errors *errs, json_t *body)
+{
+	json_decref(body);
+	if (r < 0) {
+		print_errors(what, errs);
+		fprintf(stderr, "hartline demo: %s: %s\n", what, err_str(r));
+	}
+	field_errors_done(errs);
+	field_errors_init(errs, 10);
+	return r;
+}
+
+static int demo_case_json(const char *what, int r, struct field_errors *errs, json_t *body, json_t *ret)
+{
+	json_decref(ret);
+	return demo_step(what, r, errs, body);
+}
+
+/* Three synthetic children for the demo cases, apart from the registry's
+ * children that the quick start and the tests search for. */
+static int demo_children(const struct svc_ctx *ctx, int64_t *ret_first)
+{
+	struct person_new kids[] = {
+		{"Avery", "Democase", NULL, 0, NULL, 16, "F", "Bridgeport", true},
+		{"Jordan", "Democase", NULL, 0, NULL, 15, "M", "New Haven", true},
+		{"Morgan", "Democase", NULL, 0, NULL, 14, "F", "Stamford", true},
+	};
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	int r = svc_persons_add(ctx, kids, 3, &errs, ret_first);
+	return demo_step("synthetic children of the demo cases", r, &errs, NULL);
+}
+
+static int demo_open_case(const struct svc_ctx *ctx, int64_t person, const char *region, struct case_opened *ret)
+{
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct case_conflict cf = {0};
+	json_t *body = json_pack("{s:I, s:s}", "person_id", (json_int_t)person, "region", region);
+	int r = svc_case_open(ctx, body, &errs, &cf, ret);
+	json_decref(cf.allowed);
+	return demo_step("open a demo case", r, &errs, body);
+}
+
+/* PATCH a case with body (its version added). */
+static int demo_update(const struct svc_ctx *ctx, const struct case_opened *c, json_t *body)
+{
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct case_conflict cf = {0};
+	json_t *now_case = NULL;
+	int r = svc_case_get(ctx, c->id, &now_case);
+	if (r == 0) {
+		json_object_set(body, "version", json_object_get(now_case, "version"));
+		json_decref(now_case);
+		now_case = NULL;
+		r = svc_case_update(ctx, c->id, body, &errs, &cf, &now_case);
+	}
+	json_decref(cf.allowed);
+	return demo_case_json("update a demo case", r, &errs, body, now_case);
+}
+
+static int demo_contacts(const struct svc_ctx *ctx)
+{
+	static const struct {
+		const char *name, *kind, *title, *region, *phone, *email;
+	} list[] = {
+		{"Dana Example", "hart_director", "HART Director (synthetic)", NULL, "860-555-0100", "dana.example@example.org"},
+		{"Chris Sample", "hart_coordinator", "HART Coordinator (synthetic)", NULL, "860-555-0101",
+		 "chris.sample@example.org"},
+		{"Robin Placeholder", "regional_liaison", "Regional HART liaison (synthetic)", "R1", "203-555-0111",
+		 "robin.placeholder@example.org"},
+		{"Taylor Fictional", "regional_liaison", "Regional HART liaison (synthetic)", "R2", "203-555-0112",
+		 "taylor.fictional@example.org"},
+		{"Sam Demo", "mdt_coordinator", "MDT coordinator, Region 1 (synthetic)", "R1", "203-555-0121",
+		 "sam.demo@example.org"},
+		{"Lee Imaginary", "mdt_coordinator", "MDT coordinator, Region 2 (synthetic)", "R2", "203-555-0122",
+		 "lee.imaginary@example.org"},
+	};
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
+		json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", list[i].name, "kind", list[i].kind, "title",
+					 list[i].title, "phone", list[i].phone, "email", list[i].email);
+		if (list[i].region)
+			json_object_set_new(body, "region", json_string(list[i].region));
+		int64_t id;
+		if (demo_step("add a demo contact", svc_contact_create(ctx, body, &errs, &id), &errs, body) < 0) {
+			field_errors_done(&errs);
+			return 1;
+		}
+	}
+	field_errors_done(&errs);
+	return 0;
+}
+
+static int demo_team(const struct svc_ctx *ctx, const char *code, const char *name, const char *region,
+		     int64_t *ret_id)
+{
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	json_t *body = json_pack("{s:s, s:s, s:s}", "code", code, "name", name, "region", region);
+	int r = svc_team_create(ctx, body, &errs, ret_id);
+	return demo_step("create a demo team", r, &errs, body);
+}
+
+static int demo_member(const struct svc_ctx *ctx, int64_t team, const char *name, const char *agency,
+		       const char *role, const char *phone, int64_t user_id, int64_t *ret_id)
+{
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	char email[96];
+	snprintf(email, sizeof email, "%s@example.org", role);
+	json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", name, "agency", agency, "mdt_role", role, "phone",
+				 phone, "email", email);
+	if (user_id > 0)
+		json_object_set_new(body, "user_id", json_integer(user_id));
+	int64_t id;
+	int r = svc_team_member_add(ctx, team, body, &errs, &id);
+	if (r == 0 && ret_id)
+		*ret_id = id;
+	return demo_step("add a demo team member", r, &errs, body);
+}
+
+/* Teams of Region 1 and Region 2, the contacts, and three cases: one whose
+ * law-enforcement report is overdue, one child missing now, one reviewed
+ * by mdt-r1 with a shared note, a rapid response and an action item.
+ * Skipped when a team exists: the demo was loaded before. */
+static int demo_response(struct app *app)
+{
+	struct actor hart;
+	actor_cli(&hart);
+	struct svc_ctx cli = {.app = app, .actor = &hart, .client = "cli"};
+	int64_t hart_id = 0, mdt_user = 0;
+	if (svc_users_find(&cli, "demo-hart", &hart_id) < 0)
+		return 0;
+	svc_users_find(&cli, "demo-mdt", &mdt_user);
+	/* As the demo HART coordinator, who then owns the duties. */
+	hart.user_id = hart_id;
+	str_copy(hart.username, sizeof hart.username, "demo-hart");
+	hart.role = ROLE_HART;
+	struct svc_ctx ctx = {.app = app, .actor = &hart, .client = "cli"};
+	json_t *teams = NULL;
+	if (svc_teams_list(&ctx, &teams) < 0)
+		return 1;
+	size_t have = json_array_size(json_object_get(teams, "teams"));
+	json_decref(teams);
+	if (have > 0)
+		return 0;
+
+	int64_t t1, t2, m[5] = {0};
+	if (demo_team(&ctx, "mdt-r1", "Region 1 MDT", "R1", &t1) < 0 ||
+	    demo_member(&ctx, t1, "Alex Example", "Office of the State's Attorney (synthetic)", "states_attorney",
+			"203-555-0131", 0, &m[0]) < 0 ||
+	    demo_member(&ctx, t1, "Det. Casey Sample", "Bridgeport Police Department (synthetic)", "law_enforcement",
+			"203-555-0132", mdt_user, &m[1]) < 0 ||
+	    demo_member(&ctx, t1, "Jamie Placeholder", "DCF Bridgeport (synthetic)", "dcf", "203-555-0133", 0,
+			&m[2]) < 0 ||
+	    demo_member(&ctx, t1, "Riley Fictional", "Victim advocacy program (synthetic)", "victim_advocate",
+			"203-555-0134", 0, &m[3]) < 0 ||
+	    demo_member(&ctx, t1, "Quinn Example", "FBI New Haven (synthetic)", "fbi", "203-555-0135", 0, &m[4]) < 0 ||
+	    demo_team(&ctx, "mdt-r2", "Region 2 MDT", "R2", &t2) < 0 ||
+	    demo_member(&ctx, t2, "Drew Sample", "New Haven Police Department (synthetic)", "law_enforcement",
+			"203-555-0141", 0, NULL) < 0 ||
+	    demo_member(&ctx, t2, "Kai Demo", "Yale New Haven Hospital (synthetic)", "health_care", "203-555-0142", 0,
+			NULL) < 0)
+		return 1;
+	if (demo_contacts(&ctx))
+		return 1;
+
+	int64_t kid;
+	if (demo_children(&ctx, &kid) < 0)
+		return 1;
+	char t_a[32], t_b[32];
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct case_conflict cf = {0};
+	json_t *ret = NULL, *body;
+	int r = 0;
+
+	/* Avery: identified 26 hours ago, not reported to law enforcement. */
+	struct case_opened a, b, c;
+	if (demo_open_case(&ctx, kid, "R1", &a) < 0 ||
+	    demo_update(&ctx, &a, json_pack("{s:s, s:s, s:s}", "status", "response", "victim_status", "suspected",
+					     "identified_at", demo_ago(t_a, sizeof t_a, 26 * 60))) < 0 ||
+	    demo_update(&ctx, &a, json_pack("{s:s}", "trafficking_type", "third_party")) < 0)
+		goto fail;
+
+	/* Jordan: missing since this morning; both reports still due. */
+	if (demo_open_case(&ctx, kid + 1, "R2", &b) < 0 ||
+	    demo_update(&ctx, &b, json_pack("{s:s, s:s}", "victim_status", "at_risk", "status", "response")) < 0)
+		goto fail;
+	body = json_pack("{s:s, s:s, s:s}", "last_seen_at", demo_ago(t_a, sizeof t_a, 5 * 60), "learned_at",
+			 demo_ago(t_b, sizeof t_b, 4 * 60), "circumstances",
+			 "Did not return to the group home after school (synthetic).");
+	r = svc_missing_start(&ctx, b.id, body, &errs, &cf, &ret);
+	if (demo_case_json("start a demo missing episode", r, &errs, body, ret) < 0)
+		goto fail;
+	ret = NULL;
+
+	/* Morgan: reported on time, a rapid response, a shared note, and a
+	 * review held by mdt-r1 with an action item. */
+	if (demo_open_case(&ctx, kid + 2, "R1", &c) < 0 ||
+	    demo_update(&ctx, &c, json_pack("{s:s, s:s, s:s}", "status", "response", "victim_status", "confirmed",
+					     "identified_at", demo_ago(t_a, sizeof t_a, 3 * 24 * 60))) < 0)
+		goto fail;
+	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "law_enforcement", "agency",
+			 "Stamford Police Department (synthetic)", "officer", "Officer Example", "reference",
+			 "SPD-DEMO-0042", "reported_at", demo_ago(t_a, sizeof t_a, 3 * 24 * 60 - 5 * 60));
+	r = svc_case_report(&ctx, c.id, body, &errs, &cf, &ret);
+	if (demo_case_json("record a demo report", r, &errs, body, ret) < 0)
+		goto fail;
+	ret = NULL;
+	body = json_pack("{s:s, s:s}", "requested_at", demo_ago(t_a, sizeof t_a, 3 * 24 * 60 - 10), "responder",
+			 "Pat Responder (synthetic)");
+	r = svc_rapid_request(&ctx, c.id, body, &errs, &cf, &ret);
+	int64_t rid = r == 0 ? json_integer_value(json_object_get(ret, "id")) : 0;
+	if (demo_case_json("request a demo rapid response", r, &errs, body, ret) < 0)
+		goto fail;
+	ret = NULL;
+	body = json_pack("{s:s}", "arrived_at", demo_ago(t_a, sizeof t_a, 3 * 24 * 60 - 105));
+	r = svc_rapid_arrive(&ctx, c.id, rid, body, &errs, &cf, &ret);
+	if (demo_case_json("record a demo arrival", r, &errs, body, ret) < 0)
+		goto fail;
+	ret = NULL;
+	body = json_pack("{s:s, s:s, s:s, s:b}", "kind", "note", "occurred_at", demo_ago(t_a, sizeof t_a, 2 * 24 * 60),
+			 "text", "Morgan is staying with an aunt; school attendance is steady (synthetic).", "shared", 1);
+	r = svc_case_event(&ctx, c.id, body, &errs, &cf, &ret);
+	if (demo_case_json("add a demo note", r, &errs, body, ret) < 0)
+		goto fail;
+	ret = NULL;
+	int64_t review;
+	body = json_pack("{s:I, s:s}", "case_id", (json_int_t)c.id, "scheduled_at", demo_ago(t_a, sizeof t_a, 25 * 60));
+	if (demo_step("schedule a demo review", svc_review_create(&ctx, t1, body, &errs, &review), &errs, body) < 0)
+		goto fail;
+	body = json_pack("{s:s, s:s, s:[I, I, I, I], s:s, s:[{s:s, s:s, s:s}]}", "status", "held", "held_at",
+			 demo_ago(t_a, sizeof t_a, 24 * 60), "attendees", (json_int_t)m[0], (json_int_t)m[1],
+			 (json_int_t)m[2], (json_int_t)m[3], "decisions",
+			 "Forensic interview at the child advocacy center; victim advocate to meet Morgan weekly "
+			 "(synthetic).",
+			 "action_items", "text", "Schedule the forensic interview", "owner", "Det. Casey Sample", "due_at",
+			 demo_ago(t_b, sizeof t_b, -2 * 24 * 60));
+	r = svc_review_update(&ctx, t1, review, body, &errs, &ret);
+	if (demo_case_json("hold a demo review", r, &errs, body, ret) < 0)
+		goto fail;
+	ret = NULL;
+	/* Avery's case is up before mdt-r1 the day after tomorrow. */
+	body = json_pack("{s:I, s:s}", "case_id", (json_int_t)a.id, "scheduled_at",
+			 demo_ago(t_a, sizeof t_a, -2 * 24 * 60));
+	if (demo_step("schedule a demo review", svc_review_create(&ctx, t1, body, &errs, &review), &errs, body) < 0)
+		goto fail;
+	field_errors_done(&errs);
+	json_decref(cf.allowed);
+	printf("  Demo MDT teams mdt-r1 and mdt-r2, contacts, and cases %s, %s and %s.\n", a.number, b.number,
+	       c.number);
+	return 0;
+fail:
+	field_errors_done(&errs);
+	json_decref(cf.allowed);
+	return 1;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	const char *db = NULL, *key = NULL;
-	const struct cli_opt opts[] = {{"--db", &db, NULL}, {"--key-file", &key, NULL}, {0}};
+	/* --cases: also the HART response (teams, contacts, cases). Not by
+	 * default: the suites count the registry and the notifications of a
+	 * demo installation. */
+	bool cases = false;
+	const struct cli_opt opts[] = {{"--db", &db, NULL}, {"--key-file", &key, NULL}, {"--cases", NULL, &cases}, {0}};
 	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
 	if (r)
 		return r;
@@ -447,6 +730,8 @@ int cmd_demo(int argc, char **argv)
 		       "  Set a new one with: hartline user passwd demo-admin --db %s\n",
 		       cli_db_url(db));
 	if (!failed && demo_persons(&app))
+		failed++;
+	if (!failed && cases && demo_response(&app))
 		failed++;
 	app_close(&app);
 	return failed ? 1 : 0;
