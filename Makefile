@@ -32,7 +32,7 @@ demo: deps build
 	@echo
 	@echo "  hartline demo (synthetic data only; no real person is in it)"
 	@echo
-	@./$(BUILD)/hartline demo --db $(DEMO_DIR)/hartline.db
+	@./$(BUILD)/hartline demo --db $(DEMO_DIR)/hartline.db --cases
 	@echo
 	@echo "  Open http://$(LISTEN)/ in a browser and log in as one of them"
 	@echo "  (demo-admin manages users). Ctrl-C stops the server."

@@ -74,10 +74,18 @@ function showCount() {
 }
 
 function reportLink(n) {
-  if (n.object_type !== 'intake' || !/^\d+$/.test(String(n.object_id))) return null;
-  const number = /\bI-\d{4}-\d+\b/.exec(n.text || '');
-  return h('a', { href: `#intake/${n.object_id}`, className: 'btn btn-secondary btn-small', dataset: { note: String(n.id) } },
-    number ? `Open report ${number[0]}` : 'Open the report');
+  if (!/^\d+$/.test(String(n.object_id))) return null;
+  if (n.object_type === 'intake') {
+    const number = /\bI-\d{4}-\d+\b/.exec(n.text || '');
+    return h('a', { href: `#intake/${n.object_id}`, className: 'btn btn-secondary btn-small', dataset: { note: String(n.id) } },
+      number ? `Open report ${number[0]}` : 'Open the report');
+  }
+  if (n.object_type === 'case') {
+    const number = /\bC-\d{4}-\d+\b/.exec(n.text || '');
+    return h('a', { href: `#case/${n.object_id}`, className: 'btn btn-secondary btn-small', dataset: { note: String(n.id) } },
+      number ? `Open case ${number[0]}` : 'Open the case');
+  }
+  return null;
 }
 
 function render() {

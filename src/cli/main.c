@@ -30,8 +30,8 @@ static const struct command commands[] = {
 	 "           [--password-stdin] | list | disable NAME | enable NAME | unlock NAME\n"
 	 "           | passwd NAME [--password-stdin]   (each also takes --db, --key-file)",
 	 "manage the people who may log in"},
-	{"demo", cmd_demo, "[--db URL] [--key-file FILE]",
-	 "create one demo user per role and print their passwords once"},
+	{"demo", cmd_demo, "[--db URL] [--key-file FILE] [--cases]",
+	 "create one demo user per role and print their passwords once; --cases adds MDT teams, contacts and cases"},
 	{"audit", cmd_audit, "verify [--db URL]", "check the audit hash chain"},
 	{"key", cmd_key, "rotate [--db URL] [--key-file FILE]",
 	 "add a new seal key and re-seal every sealed value under it"},
