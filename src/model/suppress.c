@@ -378,7 +378,7 @@ static int first_determined(struct work *w, double *vec)
 		scratch.t = malloc(sizeof *scratch.t * (size_t)(base.rows + 1) * (size_t)(base.cols + 1));
 		scratch.basis = malloc(sizeof *scratch.basis * (size_t)(base.rows ? base.rows : 1));
 		for (int k = 0; scratch.t && scratch.basis && k < nh && found < 0; k++) {
-			double lo, hi;
+			double lo = 0, hi = 0;
 			if (lp_range(&base, &scratch, k, &lo, &hi) && floor(hi + 1e-6) <= ceil(lo - 1e-6))
 				found = w->item_of[k];
 		}
