@@ -1161,7 +1161,7 @@ int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct
 		json_decref(list);
 		goto fail;
 	}
-	char detail[96];
+	char detail[192];
 	snprintf(detail, sizeof detail, "status=%s region=%s count=%zu%s", status, region ? region : "all",
 		 json_array_size(list), mdt ? " view=mdt" : "");
 	if ((r = svc_audit_append(db, ctx, "case.list", "case", NULL, detail)) < 0 || (r = db_commit(db)) < 0) {
