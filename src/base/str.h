@@ -13,6 +13,11 @@ int str_copy(char *dst, size_t size, const char *src);
 int str_to_int64(const char *s, int64_t min, int64_t max, int64_t *ret);
 
 bool str_starts_with(const char *s, const char *prefix);
+/* An e-mail address as people type them: one @, a dot in the domain, no
+ * spaces or control characters, at most 254 bytes. */
+bool str_is_email(const char *s);
+/* A telephone number: 1 to 40 of digits and + - ( ) . x # and spaces. */
+bool str_is_phone(const char *s);
 bool str_ends_with(const char *s, const char *suffix);
 
 /* Read a whole file (at most cap bytes) into a malloc'd, NUL-terminated

@@ -15,6 +15,7 @@
 #include "model/screening.h"
 #include "service/audit.h"
 #include "service/deadlines.h"
+#include "service/numbers.h"
 #include "service/sealed.h"
 #include "service/teams.h"
 
@@ -165,24 +166,6 @@ static bool bool_field(const json_t *o, const char *key, struct field_errors *er
 static void time_str(hl_time t, char out[32])
 {
 	time_format(t, out, 32);
-}
-
-static int next_number(struct db *db, const char *kind, int year, int64_t *ret)
-{
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "INSERT INTO number_seq (kind, year, last) VALUES (?, ?, 1)"
-			   " ON CONFLICT (kind, year) DO UPDATE SET last = number_seq.last + 1 RETURNING last",
-			   &st);
-	if (r < 0)
-		return r;
-	db_bind_text(st, 1, kind);
-	db_bind_int64(st, 2, year);
-	r = db_step(st);
-	if (r == DB_ROW)
-		*ret = db_column_int64(st, 0);
-	db_finalize(st);
-	return r == DB_ROW ? 0 : r < 0 ? r : ERR_DB;
 }
 
 /* One statement that returns nothing or one id; ret_id may be NULL. */
@@ -984,7 +967,7 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 	}
 	int64_t seq;
 	struct cmp_date today = cmp_date_local(t / HL_USEC_PER_SEC);
-	if ((r = next_number(db, "case", today.y, &seq)) < 0)
+	if ((r = svc_next_number(db, "case", today.y, &seq)) < 0)
 		goto fail;
 	snprintf(number, sizeof number, "C-%04d-%04lld", today.y, (long long)seq);
 	struct db_stmt *st;

@@ -37,29 +37,6 @@ static bool valid_line(const char *s, size_t max)
 	return true;
 }
 
-static bool valid_email(const char *s)
-{
-	size_t n = strlen(s);
-	const char *at = strchr(s, '@');
-	if (n > 254 || !at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || at[1] == '.' || s[n - 1] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
-static bool valid_phone(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 40)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]) && !strchr("+-() .x#", s[i]))
-			return false;
-	return true;
-}
-
 #define CONTACT_COLUMNS "id, name, kind, title, region, phone, email, active, created_at, updated_at"
 
 static json_t *text_or_null(const char *s)
@@ -133,9 +110,9 @@ static void check_fields(const struct pack *p, const json_t *body, bool required
 		field_error_add(errs, "title", "one line of at most %d characters", NAME_MAX_LEN);
 	if ((s = json_get_str(body, "region")) && *s && !pack_region(p, s))
 		field_error_add(errs, "region", "a region of the pack");
-	if ((s = json_get_str(body, "phone")) && *s && !valid_phone(s))
+	if ((s = json_get_str(body, "phone")) && *s && !str_is_phone(s))
 		field_error_add(errs, "phone", "a phone number: digits, spaces and + - ( ) . x #, at most 40");
-	if ((s = json_get_str(body, "email")) && *s && !valid_email(s))
+	if ((s = json_get_str(body, "email")) && *s && !str_is_email(s))
 		field_error_add(errs, "email", "an e-mail address");
 }
 

@@ -15,6 +15,7 @@
 #include "service/audit.h"
 #include "service/cases.h"
 #include "service/mailer.h"
+#include "service/numbers.h"
 #include "service/persons.h"
 #include "service/sealed.h"
 
@@ -170,25 +171,7 @@ static void check_child(const json_t *c, size_t i, hl_time received, struct chil
 #undef PATH
 }
 
-/* ---- numbering and routing ---- */
-
-static int next_number(struct db *db, const char *kind, int year, int64_t *ret)
-{
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "INSERT INTO number_seq (kind, year, last) VALUES (?, ?, 1)"
-			   " ON CONFLICT (kind, year) DO UPDATE SET last = number_seq.last + 1 RETURNING last",
-			   &st);
-	if (r < 0)
-		return r;
-	db_bind_text(st, 1, kind);
-	db_bind_int64(st, 2, year);
-	r = db_step(st);
-	if (r == DB_ROW)
-		*ret = db_column_int64(st, 0);
-	db_finalize(st);
-	return r == DB_ROW ? 0 : r < 0 ? r : ERR_DB;
-}
+/* ---- routing ---- */
 
 /* The child's town, else the incident town, gives the office and region. */
 static void route(const struct pack *pack, const struct child_in *kids, size_t n, const char *incident,
@@ -351,7 +334,7 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 	if ((r = db_begin(db)) < 0)
 		goto done;
 	int64_t seq;
-	if ((r = next_number(db, "I", rd.y, &seq)) < 0)
+	if ((r = svc_next_number(db, "I", rd.y, &seq)) < 0)
 		goto fail;
 	snprintf(ret->number, sizeof ret->number, "I-%04d-%06lld", rd.y, (long long)seq);
 	struct db_stmt *st;

@@ -218,29 +218,6 @@ static bool valid_code(const char *s)
 	return true;
 }
 
-static bool valid_email(const char *s)
-{
-	size_t n = strlen(s);
-	const char *at = strchr(s, '@');
-	if (n > 254 || !at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || at[1] == '.' || s[n - 1] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
-static bool valid_phone(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 40)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]) && !strchr("+-() .x#", s[i]))
-			return false;
-	return true;
-}
-
 /* The string at key, or NULL when absent or null. Type errors are the
  * handler's (http_fields_check); here only the content is judged. */
 static const char *opt_str(const json_t *body, const char *key)
@@ -528,9 +505,9 @@ int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t
 		field_error_add(errs, "agency", "required, one line of at most %d characters", NAME_MAX_LEN);
 	if (!role || !pack_item_find(p->mdt_roles, p->n_mdt_roles, role))
 		field_error_add(errs, "mdt_role", "one of the pack's MDT roles");
-	if (email && *email && !valid_email(email))
+	if (email && *email && !str_is_email(email))
 		field_error_add(errs, "email", "an e-mail address");
-	if (phone && *phone && !valid_phone(phone))
+	if (phone && *phone && !str_is_phone(phone))
 		field_error_add(errs, "phone", "a phone number: digits, spaces and + - ( ) . x #, at most 40");
 	json_t *uid = json_object_get(body, "user_id");
 	int64_t user_id = json_is_integer(uid) ? json_integer_value(uid) : 0;

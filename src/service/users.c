@@ -18,7 +18,6 @@
 	"id, username, role, scope, display_name, email, disabled, locked_until, version, created_at, " \
 	"updated_at"
 #define DISPLAY_NAME_MAX 200
-#define EMAIL_MAX 254
 
 void user_info_done(struct user_info *u)
 {
@@ -86,19 +85,6 @@ static bool valid_scope_id(const char *s)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)s[i]) && !strchr("_-", s[i]))
-			return false;
-	return true;
-}
-
-static bool valid_email(const char *s)
-{
-	size_t n = strlen(s);
-	const char *at = strchr(s, '@');
-	if (n > EMAIL_MAX || !at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || at[1] == '.' ||
-	    s[n - 1] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
 			return false;
 	return true;
 }
@@ -173,7 +159,7 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 		field_error_add(errs, "display_name", "required");
 	else if (!valid_text(u->display_name, DISPLAY_NAME_MAX))
 		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
-	if (u->email && *u->email && !valid_email(u->email))
+	if (u->email && *u->email && !str_is_email(u->email))
 		field_error_add(errs, "email", "not an e-mail address");
 	if (!u->password)
 		field_error_add(errs, "password", "required");
@@ -383,7 +369,7 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 	check_role_scope(app, role_s, scope, errs, &role);
 	if (p->display_name && !valid_text(p->display_name, DISPLAY_NAME_MAX))
 		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
-	if (p->email && *p->email && !valid_email(p->email))
+	if (p->email && *p->email && !str_is_email(p->email))
 		field_error_add(errs, "email", "not an e-mail address");
 	if (p->password)
 		check_password(app, cur.username, p->password, errs);
