@@ -284,9 +284,11 @@ static int run_batch(int argc, char **argv, bool link)
 		fprintf(stderr, "hartline match: out of memory\n");
 		return 1;
 	}
+	int64_t t0 = clock_mono_us();
 	int rc = load_file(pos[0], &o, fm, o.nfields, 0, s);
 	if (rc == 0 && link)
 		rc = load_file(pos[1], &o, fm, o.nfields, 1, s);
+	double seconds_read = (double)(clock_mono_us() - t0) / 1e6, seconds_write = 0;
 	struct match_model model;
 	memset(&model, 0, sizeof model);
 	struct match_batch_result res = {0};
@@ -297,15 +299,19 @@ static int run_batch(int argc, char **argv, bool link)
 			rc = 1;
 		}
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		t0 = clock_mono_us();
 		rc = write_outputs(&o, s, &res);
+		seconds_write = (double)(clock_mono_us() - t0) / 1e6;
+	}
 	if (rc == 0 && !o.quiet) {
 		fprintf(stderr,
 			"%zu records, %zu candidate pairs compared, %zu pairs at or above %.2f; model fitted on %zu "
-			"pairs in %d EM iterations (match share %.4f); %.1f s index, %.1f s fit, %.1f s compare\n",
+			"pairs in %d EM iterations (match share %.4f); %.1f s read, %.1f s index, %.1f s fit, "
+			"%.1f s compare, %.1f s write\n",
 			match_store_count(s), res.candidates, res.npairs, bo.threshold ? bo.threshold : MATCH_LINK,
-			model.pairs, model.iterations, model.lambda, res.seconds_index, res.seconds_fit,
-			res.seconds_score);
+			model.pairs, model.iterations, model.lambda, seconds_read, res.seconds_index, res.seconds_fit,
+			res.seconds_score, seconds_write);
 	}
 	if (rc == 0 && o.verbose) {
 		fprintf(stderr, "model: lambda %.3g (prior %.2f bits)\n%-16s %-28s %8s %8s %8s\n", model.lambda,

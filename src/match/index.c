@@ -1,6 +1,5 @@
 /* Blocking keys, the in-memory index over them, and lookup. */
 #include <math.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,6 @@ struct match_index {
 	uint32_t *post_id, *post_next;
 	size_t npost, post_cap;
 	size_t key_cap; /* keys with more postings than this are not followed */
-	uint32_t *flat;  /* after freezing: postings of slot i at flat[head[i]..+count[i]] */
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -90,20 +88,20 @@ size_t match_keys_typed(const struct match_store *s, const struct match_rec *r, 
 	uint64_t hgiv = hash_str(1469598103934665603ULL, given);
 
 	if (ii >= 0 && r->off[ii])
-		ADD(1, hash_str(7, pool + r->off[ii]), 0);
+		ADD(MATCH_KEY_IDENT, hash_str(7, pool + r->off[ii]), 0);
 	if (dob) {
 		/* Day and month in either order, so swapped dates block together;
 		 * with the first sound of either name, so a key stays small. */
 		int lo = month < day ? month : day, hi = month < day ? day : month;
 		uint64_t md = (uint64_t)(year * 10000 + lo * 100 + hi);
-		ADD(2, md, 0);
+		ADD(MATCH_KEY_DOB, md, 0);
 		if (pf)
-			ADD(12, md, pf & 0xff);
+			ADD(MATCH_KEY_DOB_FAMILY, md, pf & 0xff);
 		if (pg)
-			ADD(13, md, pg & 0xff);
+			ADD(MATCH_KEY_DOB_GIVEN, md, pg & 0xff);
 	}
 	if (pg && pf) /* phonetic names in either order: swapped names too */
-		ADD(3, pg < pf ? pg : pf, pg < pf ? pf : pg);
+		ADD(MATCH_KEY_NAMES, pg < pf ? pg : pf, pg < pf ? pf : pg);
 	/* Each part of a compound family name with the given name: "Jasmine
 	 * Rivera" finds "Jasmine Rivera-Lopez". */
 	if (pg && strchr(family, ' ')) {
@@ -120,40 +118,40 @@ size_t match_keys_typed(const struct match_store *s, const struct match_rec *r, 
 				for (int c = 0; c < 8 && code[c]; c++)
 					pc |= (uint64_t)(unsigned char)code[c] << (8 * c);
 				if (pc && pc != pf)
-					ADD(3, pg < pc ? pg : pc, pg < pc ? pc : pg);
+					ADD(MATCH_KEY_NAMES, pg < pc ? pg : pc, pg < pc ? pc : pg);
 			}
 		}
 	}
 	/* The family name alone, for a caller who knows little else: only
 	 * names rarer than the cap are followed. */
 	if (*family && n < MATCH_MAX_KEYS)
-		ADD(15, hfam, 0);
+		ADD(MATCH_KEY_FAMILY, hfam, 0);
 	if (*family && year)
-		ADD(4, hfam, (uint64_t)year);
+		ADD(MATCH_KEY_FAMILY_YEAR, hfam, (uint64_t)year);
 	if (pf && dob)
-		ADD(5, pf, (uint64_t)(year * 100 + month));
+		ADD(MATCH_KEY_FAMILY_MONTH, pf, (uint64_t)(year * 100 + month));
 	if (*given && year)
-		ADD(6, hgiv, (uint64_t)year);
+		ADD(MATCH_KEY_GIVEN_YEAR, hgiv, (uint64_t)year);
 	if (gi >= 0 && *given && pf) {
 		uint32_t groups[NICK_MAX_GROUPS];
 		size_t ng = nick_groups(given, groups);
 		for (size_t k = 0; k < ng && k < 2 && n < MATCH_MAX_KEYS - 3; k++)
-			ADD(7, groups[k], pf);
+			ADD(MATCH_KEY_NICK_FAMILY, groups[k], pf);
 	}
 	if (pi >= 0 && r->off[pi] && *family)
-		ADD(8, hash_str(11, pool + r->off[pi]), (uint64_t)(unsigned char)family[0]);
+		ADD(MATCH_KEY_POSTCODE, hash_str(11, pool + r->off[pi]), (uint64_t)(unsigned char)family[0]);
 	if (adi >= 0 && r->off[adi] && n < MATCH_MAX_KEYS)
-		ADD(9, hash_str(13, pool + r->off[adi]), pi >= 0 ? hash_str(17, pool + r->off[pi]) : 0);
+		ADD(MATCH_KEY_ADDRESS, hash_str(13, pool + r->off[adi]), pi >= 0 ? hash_str(17, pool + r->off[pi]) : 0);
 	if (pg && year && n < MATCH_MAX_KEYS)
-		ADD(10, pg, (uint64_t)(year * 100 + month));
+		ADD(MATCH_KEY_GIVEN_MONTH, pg, (uint64_t)(year * 100 + month));
 	/* Phonetic family name and birth year: a child reported with an age
 	 * only ("about 15") was born in one of two years. */
 	if (pf && year && n < MATCH_MAX_KEYS)
-		ADD(14, pf, (uint64_t)year);
+		ADD(MATCH_KEY_FAMILY_BORN, pf, (uint64_t)year);
 	if (pf && !dob && year && n < MATCH_MAX_KEYS)
-		ADD(14, pf, (uint64_t)(year - 1));
+		ADD(MATCH_KEY_FAMILY_BORN, pf, (uint64_t)(year - 1));
 	if (ti >= 0 && r->off[ti] && pf && n < MATCH_MAX_KEYS)
-		ADD(11, hash_str(19, pool + r->off[ti]), pf);
+		ADD(MATCH_KEY_TOWN_FAMILY, hash_str(19, pool + r->off[ti]), pf);
 	return n;
 }
 
@@ -184,7 +182,6 @@ void match_index_free(struct match_index *ix)
 	free(ix->count);
 	free(ix->post_id);
 	free(ix->post_next);
-	free(ix->flat);
 	free(ix);
 }
 
@@ -262,8 +259,6 @@ static int add_posting(struct match_index *ix, uint64_t key, uint32_t id)
 
 int match_index_add(struct match_index *ix, const struct match_store *s, uint32_t i)
 {
-	if (ix->flat)
-		return ERR_INVAL;
 	const struct match_rec *r = match_store_rec(s, i);
 	uint64_t keys[MATCH_MAX_KEYS];
 	size_t n = match_keys(s, r, match_store_pool(s), keys);
@@ -286,100 +281,6 @@ int match_index_build(struct match_index *ix, const struct match_store *s)
 	return 0;
 }
 
-struct freeze_job {
-	struct match_index *ix;
-	uint32_t *flat, *start;
-	size_t from, to;
-};
-
-static void *freeze_part(void *arg)
-{
-	struct freeze_job *j = arg;
-	struct match_index *ix = j->ix;
-	for (size_t i = j->from; i < j->to; i++) {
-		if (!ix->keys[i])
-			continue;
-		/* Chains run newest first; lay them out oldest first. */
-		uint32_t k = j->start[i] + ix->count[i];
-		for (uint32_t p = ix->head[i]; p != UINT32_MAX; p = ix->post_next[p])
-			j->flat[--k] = ix->post_id[p];
-	}
-	return NULL;
-}
-
-int match_index_freeze(struct match_index *ix)
-{
-	if (ix->flat)
-		return 0;
-	uint32_t *flat = malloc((ix->npost ? ix->npost : 1) * sizeof *flat);
-	uint32_t *start = malloc(ix->cap * sizeof *start);
-	if (!flat || !start) {
-		free(flat);
-		free(start);
-		return ERR_NOMEM;
-	}
-	uint32_t at = 0;
-	for (size_t i = 0; i < ix->cap; i++) {
-		start[i] = at;
-		if (ix->keys[i])
-			at += ix->count[i];
-	}
-	/* The chains are walked on two threads: each slot's postings have
-	 * their own place in flat. */
-	struct freeze_job jobs[2] = {{ix, flat, start, 0, ix->cap / 2}, {ix, flat, start, ix->cap / 2, ix->cap}};
-	pthread_t t;
-	bool threaded = pthread_create(&t, NULL, freeze_part, &jobs[1]) == 0;
-	freeze_part(&jobs[0]);
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		freeze_part(&jobs[1]);
-	for (size_t i = 0; i < ix->cap; i++)
-		if (ix->keys[i])
-			ix->head[i] = start[i];
-	free(start);
-	free(ix->post_id);
-	free(ix->post_next);
-	ix->post_id = ix->post_next = NULL;
-	ix->post_cap = 0;
-	ix->flat = flat;
-	return 0;
-}
-
-size_t match_candidates_batch(const struct match_index *ix, const struct match_store *s, uint32_t i, bool link,
-			      uint32_t *seen, uint32_t *ret, size_t max)
-{
-	const struct match_rec *r = match_store_rec(s, i);
-	uint64_t keys[MATCH_MAX_KEYS];
-	size_t nk = match_keys(s, r, match_store_pool(s), keys), n = 0;
-	for (size_t k = 0; k < nk && n < max; k++) {
-		size_t slot = find_slot(ix, keys[k]);
-		if (!ix->keys[slot] || ix->count[slot] > ix->key_cap)
-			continue;
-		if (ix->flat) {
-			const uint32_t *p = ix->flat + ix->head[slot], *e = p + ix->count[slot];
-			for (; p < e && n < max; p++) {
-				uint32_t j = *p;
-				if ((!link && j <= i) || seen[j] == i)
-					continue;
-				seen[j] = i;
-				if (!match_store_rec(s, j)->dead)
-					ret[n++] = j;
-			}
-		} else {
-			for (uint32_t p = ix->head[slot]; p != UINT32_MAX && n < max; p = ix->post_next[p]) {
-				uint32_t j = ix->post_id[p];
-				if ((!link && j <= i) || seen[j] == i)
-					continue;
-				seen[j] = i;
-				if (!match_store_rec(s, j)->dead)
-					ret[n++] = j;
-			}
-		}
-	}
-	return n;
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -395,11 +296,6 @@ size_t match_candidates(const struct match_index *ix, const struct match_store *
 		size_t i = find_slot(ix, keys[k]);
 		if (!ix->keys[i] || ix->count[i] > ix->key_cap)
 			continue;
-		if (ix->flat) {
-			for (uint32_t p = 0; p < ix->count[i] && n < max; p++)
-				ret[n++] = ix->flat[ix->head[i] + p];
-			continue;
-		}
 		for (uint32_t p = ix->head[i]; p != UINT32_MAX && n < max; p = ix->post_next[p])
 			ret[n++] = ix->post_id[p];
 	}

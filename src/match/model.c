@@ -1,6 +1,7 @@
 /* The Fellegi-Sunter model: match weights, EM estimation of m and u, and
  * term-frequency adjustment. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -305,43 +306,76 @@ static bool tf_kind(enum match_kind k)
 	       k == MK_OTHER;
 }
 
+struct tf_job {
+	const struct match_store *s;
+	int f;
+	struct match_tf *t;
+	int rc;
+};
+
+static void *tf_count(void *arg)
+{
+	struct tf_job *j = arg;
+	size_t n = match_store_count(j->s);
+	struct match_tf *t = calloc(1, sizeof *t);
+	if (!t) {
+		j->rc = ERR_NOMEM;
+		return NULL;
+	}
+	t->cap = 1024;
+	while (t->cap < 2 * n + 2)
+		t->cap <<= 1;
+	t->keys = calloc(t->cap, sizeof *t->keys);
+	t->counts = calloc(t->cap, sizeof *t->counts);
+	if (!t->keys || !t->counts) {
+		tf_free(t);
+		j->rc = ERR_NOMEM;
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const char *v = match_store_value(j->s, i, j->f);
+		if (!*v || match_store_rec(j->s, i)->dead)
+			continue;
+		(*tf_slot(t, hash_str(v), true))++;
+		t->total++;
+	}
+	double sum = 0;
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->keys[i]) {
+			double p = (double)t->counts[i] / (double)t->total;
+			sum += p * p;
+		}
+	t->mean_p = sum;
+	j->t = t;
+	return NULL;
+}
+
 int match_model_tf(struct match_model *m, const struct match_store *s)
 {
-	size_t n = match_store_count(s);
+	/* Each field is counted on its own thread. */
+	struct tf_job jobs[MATCH_MAX_FIELDS];
+	pthread_t tid[MATCH_MAX_FIELDS];
+	bool started[MATCH_MAX_FIELDS] = {false};
+	int rc = 0;
 	for (int f = 0; f < m->n; f++) {
 		tf_free(m->tf[f]);
 		m->tf[f] = NULL;
+		jobs[f] = (struct tf_job){s, f, NULL, 0};
+		if (tf_kind(m->kind[f]))
+			started[f] = pthread_create(&tid[f], NULL, tf_count, &jobs[f]) == 0;
+	}
+	for (int f = 0; f < m->n; f++) {
 		if (!tf_kind(m->kind[f]))
 			continue;
-		struct match_tf *t = calloc(1, sizeof *t);
-		if (!t)
-			return ERR_NOMEM;
-		t->cap = 1024;
-		while (t->cap < 2 * n + 2)
-			t->cap <<= 1;
-		t->keys = calloc(t->cap, sizeof *t->keys);
-		t->counts = calloc(t->cap, sizeof *t->counts);
-		if (!t->keys || !t->counts) {
-			tf_free(t);
-			return ERR_NOMEM;
-		}
-		for (uint32_t i = 0; i < n; i++) {
-			const char *v = match_store_value(s, i, f);
-			if (!*v || match_store_rec(s, i)->dead)
-				continue;
-			(*tf_slot(t, hash_str(v), true))++;
-			t->total++;
-		}
-		double sum = 0;
-		for (size_t i = 0; i < t->cap; i++)
-			if (t->keys[i]) {
-				double p = (double)t->counts[i] / (double)t->total;
-				sum += p * p;
-			}
-		t->mean_p = sum;
-		m->tf[f] = t;
+		if (started[f])
+			pthread_join(tid[f], NULL);
+		else
+			tf_count(&jobs[f]);
+		m->tf[f] = jobs[f].t;
+		if (jobs[f].rc < 0)
+			rc = jobs[f].rc;
 	}
-	return 0;
+	return rc;
 }
 
 /* Extra weight for exact agreement on value v: rarer than the average

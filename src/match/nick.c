@@ -20,6 +20,7 @@ struct entry {
 	char code[CMP_PHONETIC_MAX];
 	uint32_t groups[NICK_MAX_GROUPS];
 	uint8_t ngroups;
+	int32_t next_code; /* the next entry (in table order) with groups and a code of the same hash */
 };
 
 /* Spellings looked up that the table lacks, with the groups found for them
@@ -36,6 +37,10 @@ static size_t nextras;
 static pthread_mutex_t extra_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct entry table[TABLE_SIZE];
+/* Entries with groups by the hash of their phonetic code, each chain in
+ * table order: a spelling the table lacks is matched by sound against its
+ * chain only. */
+static int32_t code_head[TABLE_SIZE];
 static char **formal; /* group id -> formal name */
 static size_t nformal, formal_cap;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -187,11 +192,24 @@ static void load(void)
 				add_group(e, via->groups[k]);
 		}
 	}
+	int32_t tail[TABLE_SIZE];
+	for (size_t i = 0; i < TABLE_SIZE; i++)
+		code_head[i] = tail[i] = -1;
 	for (size_t i = 0; i < TABLE_SIZE; i++) {
 		if (table[i].name && table[i].ngroups > 1)
 			qsort(table[i].groups, table[i].ngroups, sizeof table[i].groups[0], cmp_u32);
-		if (table[i].name)
-			cmp_phonetic(table[i].name, table[i].code);
+		table[i].next_code = -1;
+		if (!table[i].name)
+			continue;
+		cmp_phonetic(table[i].name, table[i].code);
+		if (!table[i].ngroups)
+			continue;
+		size_t h = hash_str(table[i].code) & (TABLE_SIZE - 1);
+		if (tail[h] < 0)
+			code_head[h] = (int32_t)i;
+		else
+			table[tail[h]].next_code = (int32_t)i;
+		tail[h] = (int32_t)i;
 	}
 }
 
@@ -212,9 +230,9 @@ static void sounds_like(const char *name, uint32_t *groups, uint8_t *ngroups)
 	if (!code[0])
 		return;
 	size_t n = strlen(name);
-	for (size_t i = 0; i < TABLE_SIZE; i++) {
+	for (int32_t i = code_head[hash_str(code) & (TABLE_SIZE - 1)]; i >= 0; i = table[i].next_code) {
 		struct entry *e = &table[i];
-		if (!e->name || e->name[0] != name[0] || !e->ngroups || strcmp(e->code, code) != 0)
+		if (e->name[0] != name[0] || strcmp(e->code, code) != 0)
 			continue;
 		size_t m = strlen(e->name), d = m > n ? m - n : n - m;
 		if (d > 2)

@@ -20,8 +20,18 @@ struct match_store {
 	/* Names and towns are kept once each: equal values share an offset,
 	 * so a batch can remember how two of them compared. */
 	uint64_t *intern_hash;
-	uint32_t *intern_off;
-	size_t intern_cap, intern_used;
+	uint32_t *intern_id; /* index in interned */
+	size_t intern_cap;
+	struct interned *interned;
+	size_t interned_n, interned_cap;
+};
+
+/* A value kept once, with what a name's comparison needs of it worked out
+ * once too. */
+struct interned {
+	uint32_t off;
+	bool named;          /* phon and nick are known */
+	uint64_t phon, nick; /* phonetic code and nickname groups, as a name */
 };
 
 struct match_cache {
@@ -108,7 +118,8 @@ void match_store_free(struct match_store *s)
 	free(s->recs);
 	free(s->pool);
 	free(s->intern_hash);
-	free(s->intern_off);
+	free(s->intern_id);
+	free(s->interned);
 	free(s);
 }
 
@@ -178,6 +189,16 @@ static int pool_put(char **pool, size_t *len, size_t *cap, bool grow, const char
 	return 0;
 }
 
+/* The phonetic code of a normalised name, packed. */
+static uint64_t name_code(const char *name)
+{
+	char code[CMP_PHONETIC_MAX];
+	char squashed[NORM_MAX];
+	norm_squash(name, squashed, sizeof squashed);
+	cmp_phonetic(squashed, code);
+	return pack_code(code);
+}
+
 /* Normalise one value of a field; writes the text to keep and aux. Returns
  * false when a value was given but does not parse. */
 static bool prepare_value(const struct match_schema *sc, int f, const char *raw, char *out, size_t size,
@@ -203,7 +224,18 @@ static bool prepare_value(const struct match_schema *sc, int f, const char *raw,
 			return true;
 		if (!cmp_date_parse(t, sc->format[f], &d))
 			return false;
-		snprintf(out, size, "%04d-%02d-%02d", d.y, d.m, d.d);
+		if (size < 11)
+			return false;
+		/* YYYY-MM-DD by hand: this runs for every record of a file. */
+		int y = d.y;
+		for (int k = 3; k >= 0; k--, y /= 10)
+			out[k] = (char)('0' + y % 10);
+		out[4] = out[7] = '-';
+		out[5] = (char)('0' + d.m / 10);
+		out[6] = (char)('0' + d.m % 10);
+		out[8] = (char)('0' + d.d / 10);
+		out[9] = (char)('0' + d.d % 10);
+		out[10] = '\0';
 		*aux = (uint64_t)(d.y * 10000 + d.m * 100 + d.d);
 		return true;
 	}
@@ -244,15 +276,10 @@ static bool prepare_value(const struct match_schema *sc, int f, const char *raw,
 		return true;
 	}
 	case MK_GIVEN:
-	case MK_FAMILY: {
+	case MK_FAMILY:
 		norm_text(raw, out, size);
-		char code[CMP_PHONETIC_MAX];
-		char squashed[NORM_MAX];
-		norm_squash(out, squashed, sizeof squashed);
-		cmp_phonetic(squashed, code);
-		*aux = pack_code(code);
+		*aux = name_code(out);
 		return true;
-	}
 	default:
 		norm_text(raw, out, size);
 		return true;
@@ -279,20 +306,16 @@ static uint64_t str_hash(const char *v)
 	return h | 1;
 }
 
-/* The offset of v in the store's pool, added once. */
-static int intern(struct match_store *s, const char *v, uint32_t *ret)
+/* v kept once in the store's pool: its entry. */
+static int intern(struct match_store *s, const char *v, struct interned **ret)
 {
-	if (!*v) {
-		*ret = 0;
-		return 0;
-	}
-	if ((s->intern_used + 1) * 2 > s->intern_cap) {
+	if ((s->interned_n + 1) * 2 > s->intern_cap) {
 		size_t cap = s->intern_cap ? s->intern_cap * 2 : 1 << 14;
 		uint64_t *hh = calloc(cap, sizeof *hh);
-		uint32_t *oo = malloc(cap * sizeof *oo);
-		if (!hh || !oo) {
+		uint32_t *ii = malloc(cap * sizeof *ii);
+		if (!hh || !ii) {
 			free(hh);
-			free(oo);
+			free(ii);
 			return ERR_NOMEM;
 		}
 		for (size_t i = 0; i < s->intern_cap; i++)
@@ -301,35 +324,51 @@ static int intern(struct match_store *s, const char *v, uint32_t *ret)
 				while (hh[j])
 					j = (j + 1) & (cap - 1);
 				hh[j] = s->intern_hash[i];
-				oo[j] = s->intern_off[i];
+				ii[j] = s->intern_id[i];
 			}
 		free(s->intern_hash);
-		free(s->intern_off);
+		free(s->intern_id);
 		s->intern_hash = hh;
-		s->intern_off = oo;
+		s->intern_id = ii;
 		s->intern_cap = cap;
+	}
+	if (s->interned_n == s->interned_cap) {
+		size_t cap = s->interned_cap ? s->interned_cap * 2 : 1 << 13;
+		struct interned *e = realloc(s->interned, cap * sizeof *e);
+		if (!e)
+			return ERR_NOMEM;
+		s->interned = e;
+		s->interned_cap = cap;
 	}
 	uint64_t h = str_hash(v);
 	size_t i = h & (s->intern_cap - 1);
 	while (s->intern_hash[i]) {
-		if (s->intern_hash[i] == h && strcmp(s->pool + s->intern_off[i], v) == 0) {
-			*ret = s->intern_off[i];
+		struct interned *e = &s->interned[s->intern_id[i]];
+		if (s->intern_hash[i] == h && strcmp(s->pool + e->off, v) == 0) {
+			*ret = e;
 			return 0;
 		}
 		i = (i + 1) & (s->intern_cap - 1);
 	}
-	int r = pool_put(&s->pool, &s->pool_len, &s->pool_cap, true, v, ret);
+	struct interned *e = &s->interned[s->interned_n];
+	memset(e, 0, sizeof *e);
+	int r = pool_put(&s->pool, &s->pool_len, &s->pool_cap, true, v, &e->off);
 	if (r < 0)
 		return r;
 	s->intern_hash[i] = h;
-	s->intern_off[i] = *ret;
-	s->intern_used++;
+	s->intern_id[i] = (uint32_t)s->interned_n++;
+	*ret = e;
 	return 0;
 }
 
 static bool interned_kind(enum match_kind k)
 {
 	return k == MK_GIVEN || k == MK_FAMILY || k == MK_TOWN;
+}
+
+static bool is_name(enum match_kind k)
+{
+	return k == MK_GIVEN || k == MK_FAMILY;
 }
 
 static int prepare_into(const struct match_store *s, const char *const *values, struct match_rec *r,
@@ -340,20 +379,45 @@ static int prepare_into(const struct match_store *s, const char *const *values, 
 		*ret_bad = -1;
 	bool given_done = false, family_done = false;
 	for (int f = 0; f < s->schema.n; f++) {
+		enum match_kind kind = s->schema.kind[f];
 		char out[NORM_MAX];
-		if (!prepare_value(&s->schema, f, values[f], out, sizeof out, &r->aux[f]) && ret_bad && *ret_bad < 0)
-			*ret_bad = f;
-		if (s->schema.kind[f] == MK_GIVEN && !given_done) {
-			r->nick[0] = nick_bits(out);
+		uint64_t nick = 0;
+		int rc;
+		if (interning && interned_kind(kind)) {
+			/* A name or town seen before: its normal form, phonetic
+			 * code and nickname groups are the same as then. */
+			norm_text(values[f], out, sizeof out);
+			if (!*out) {
+				r->off[f] = 0;
+			} else {
+				struct interned *e;
+				if ((rc = intern(interning, out, &e)) < 0)
+					return rc;
+				if (is_name(kind) && !e->named) {
+					e->phon = name_code(out);
+					e->nick = nick_bits(out);
+					e->named = true;
+				}
+				r->off[f] = e->off;
+				r->aux[f] = is_name(kind) ? e->phon : 0;
+				nick = e->nick;
+			}
+		} else {
+			if (!prepare_value(&s->schema, f, values[f], out, sizeof out, &r->aux[f]) && ret_bad &&
+			    *ret_bad < 0)
+				*ret_bad = f;
+			if (is_name(kind))
+				nick = nick_bits(out);
+			if ((rc = pool_put(pool, len, cap, grow, out, &r->off[f])) < 0)
+				return rc;
+		}
+		if (kind == MK_GIVEN && !given_done) {
+			r->nick[0] = nick;
 			given_done = true;
-		} else if (s->schema.kind[f] == MK_FAMILY && !family_done) {
-			r->nick[1] = nick_bits(out);
+		} else if (kind == MK_FAMILY && !family_done) {
+			r->nick[1] = nick;
 			family_done = true;
 		}
-		int rc = interning && interned_kind(s->schema.kind[f]) ? intern(interning, out, &r->off[f])
-								       : pool_put(pool, len, cap, grow, out, &r->off[f]);
-		if (rc < 0)
-			return rc;
 	}
 	return 0;
 }
@@ -511,16 +575,14 @@ static int date_level(enum cmp_date_level l)
 	}
 }
 
-static int cmp_dob(const struct match_store *s, const struct match_rec *a, const struct match_rec *b, int f)
+int match_dob_level(const struct match_store *s, uint64_t da, uint64_t aa, uint64_t db, uint64_t ab)
 {
-	uint64_t da = a->aux[f], db = b->aux[f];
 	if (da && db) {
 		struct cmp_date x = unpack_date(da), y = unpack_date(db);
 		return date_level(cmp_dates(&x, &y));
 	}
 	if (s->age_field < 0)
 		return 0;
-	uint64_t aa = a->aux[s->age_field], ab = b->aux[s->age_field];
 	if (da && ab) {
 		struct cmp_date x = unpack_date(da);
 		enum cmp_date_level l = cmp_date_age(&x, (int)ab - 1, &s->schema.as_of);
@@ -537,6 +599,12 @@ static int cmp_dob(const struct match_store *s, const struct match_rec *a, const
 		return d == 0 ? 9 : d == 1 ? 6 : d <= 5 ? 7 : 8;
 	}
 	return 0;
+}
+
+static int cmp_dob(const struct match_store *s, const struct match_rec *a, const struct match_rec *b, int f)
+{
+	int af = s->age_field;
+	return match_dob_level(s, a->aux[f], af >= 0 ? a->aux[af] : 0, b->aux[f], af >= 0 ? b->aux[af] : 0);
 }
 
 static int cmp_simple(const char *a, const char *b, double hi, double mid, int levels_after)
@@ -592,6 +660,19 @@ static int cached(struct match_cache *c, int kind, const char *pool, uint32_t oa
 	c->key[kind][i] = key;
 	c->level[kind][i] = (uint8_t)l;
 	return l;
+}
+
+int match_cache_get(const struct match_cache *c, bool family, uint32_t oa, uint32_t ob)
+{
+	uint64_t key = (uint64_t)oa << 32 | ob;
+	size_t i = (key * 0x9E3779B97F4A7C15ULL) >> 48;
+	return c->key[family][i] == key ? c->level[family][i] : -1;
+}
+
+int match_name_level(const struct match_store *s, struct match_cache *c, bool family, uint32_t oa, uint32_t ob,
+		     uint64_t pa, uint64_t pb, uint64_t na, uint64_t nb)
+{
+	return cached(c, family, s->pool, oa, ob, pa, pb, na, nb);
 }
 
 /* One record has its names the other way round; which one is not known,
@@ -714,6 +795,12 @@ static int field_level(const struct match_store *s, const struct match_rec *a, c
 	case MK_OTHER: return cmp_simple(x, y, 0.90, 0, 3);
 	default: return 0;
 	}
+}
+
+int match_field_level(const struct match_store *s, const struct match_rec *a, const char *pa,
+		      const struct match_rec *b, const char *pb, int f)
+{
+	return field_level(s, a, pa, b, pb, f);
 }
 
 static int phase_of(enum match_kind k)

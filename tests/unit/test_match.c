@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/csv.h"
+#include "match/gen.h"
 #include "match/match.h"
 #include "match/nick.h"
 
@@ -965,6 +966,171 @@ static void batch_deduplicates_febrl_dataset1_with_f1_of_at_least_0_99(void **st
 	match_store_free(s);
 }
 
+/* ---- batch: the same pairs as comparing every candidate in full ---- */
+
+/* n generated records (seed 3), in a store of the generator's columns;
+ * with link, every other record from the second file. */
+static struct match_store *generated_store(size_t n, bool link)
+{
+	struct gen_config c;
+	gen_config_defaults(&c);
+	c.seed = 3;
+	c.records = n;
+	c.originals = n * 6 / 10;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(gen_write(f, &c, NULL, NULL), 0);
+	assert_int_equal(fclose(f), 0);
+
+	static const enum match_kind kinds[] = {MK_GIVEN, MK_FAMILY, MK_DOB,      MK_AGE,  MK_SEX,
+	                                        MK_TOWN,  MK_POSTCODE, MK_ADDRESS, MK_IDENT};
+	struct match_schema sc;
+	memset(&sc, 0, sizeof sc);
+	for (int k = 0; k < 9; k++)
+		assert_int_equal(match_schema_add(&sc, kinds[k], NULL, NULL), 0);
+	sc.as_of = (struct cmp_date){2026, 11, 28};
+	struct match_store *s;
+	assert_int_equal(match_store_new(&sc, &s), 0);
+	struct csv_reader *rd;
+	assert_int_equal(csv_open_buffer("generated", buf, len, &rd), 0);
+	struct csv_row row;
+	assert_int_equal(csv_next(rd, 0, &row), 1); /* rec_id, then the columns in kinds' order */
+	int rc;
+	size_t i = 0;
+	while ((rc = csv_next(rd, 10, &row)) == 1) {
+		assert_int_equal(match_store_add(s, row.fields[0], row.fields + 1, link ? (uint8_t)(i % 2) : 0, NULL, NULL),
+		                 0);
+		i++;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(i, n);
+	csv_close(rd);
+	free(buf);
+	return s;
+}
+
+struct keyed_rec {
+	uint64_t key;
+	uint32_t rec;
+};
+
+static int keyed_rec_cmp(const void *x, const void *y)
+{
+	const struct keyed_rec *a = x, *b = y;
+	return a->key != b->key ? (a->key < b->key ? -1 : 1) : (a->rec > b->rec) - (a->rec < b->rec);
+}
+
+static int pair_ab_cmp(const void *x, const void *y)
+{
+	const struct match_pair *a = x, *b = y;
+	return a->a != b->a ? (a->a < b->a ? -1 : 1) : (a->b > b->b) - (a->b < b->b);
+}
+
+static void batch_keeps_exactly_the_candidates_that_full_comparison_keeps(void **state)
+{
+	(void)state;
+	struct match_store *s = generated_store(20000, false);
+	size_t n = match_store_count(s);
+	struct match_model m;
+	struct match_batch_opts o = {.threshold = 0.95, .threads = 2};
+	struct match_batch_result res;
+	assert_int_equal(match_batch(s, &m, &o, &res), 0);
+
+	/* The candidates by hand: records sharing a key of a batch type
+	 * that at most 64 records give. */
+	const char *pool = match_store_pool(s);
+	struct keyed_rec *k = malloc(n * MATCH_MAX_KEYS * sizeof *k);
+	assert_non_null(k);
+	size_t nk = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t keys[MATCH_MAX_KEYS];
+		uint8_t types[MATCH_MAX_KEYS];
+		size_t c = match_keys_typed(s, match_store_rec(s, i), pool, keys, types);
+		for (size_t x = 0; x < c; x++)
+			if (MATCH_BATCH_KEYS >> types[x] & 1)
+				k[nk++] = (struct keyed_rec){keys[x], i};
+	}
+	qsort(k, nk, sizeof *k, keyed_rec_cmp);
+	size_t cap = 1 << 20, np = 0;
+	struct match_pair *cand = malloc(cap * sizeof *cand);
+	assert_non_null(cand);
+	for (size_t a = 0, z; a < nk; a = z) {
+		for (z = a + 1; z < nk && k[z].key == k[a].key; z++)
+			;
+		if (z - a > 64)
+			continue;
+		for (size_t x = a; x < z; x++)
+			for (size_t y = x + 1; y < z; y++) {
+				if (k[x].rec == k[y].rec)
+					continue;
+				if (np == cap) {
+					cap *= 2;
+					cand = realloc(cand, cap * sizeof *cand);
+					assert_non_null(cand);
+				}
+				cand[np++] = (struct match_pair){k[x].rec, k[y].rec, 0};
+			}
+	}
+	qsort(cand, np, sizeof *cand, pair_ab_cmp);
+	size_t w = 0;
+	for (size_t p = 0; p < np; p++)
+		if (!w || cand[p].a != cand[w - 1].a || cand[p].b != cand[w - 1].b)
+			cand[w++] = cand[p];
+	np = w;
+	assert_int_equal(res.candidates, np);
+
+	/* Each compared in full, with the model the batch fitted. */
+	double max_w[MATCH_MAX_FIELDS], min_w = log2(0.95 / 0.05);
+	match_model_bounds(&m, max_w);
+	size_t kept = 0;
+	for (size_t p = 0; p < np; p++) {
+		uint8_t lv[MATCH_MAX_FIELDS];
+		double weight;
+		if (!match_score_at_least(&m, max_w, s, match_store_rec(s, cand[p].a), pool, match_store_rec(s, cand[p].b),
+		                          pool, min_w, lv, &weight, NULL))
+			continue;
+		assert_true(kept < res.npairs);
+		const struct match_pair *got = &res.pairs[kept++];
+		if (got->a != cand[p].a || got->b != cand[p].b)
+			fail_msg("pair %u-%u kept in full, the batch has %u-%u", cand[p].a, cand[p].b, got->a, got->b);
+		assert_true(got->probability == (float)match_probability(weight));
+	}
+	assert_int_equal(kept, res.npairs);
+	assert_true(res.npairs > 1000);
+
+	free(cand);
+	free(k);
+	free(res.pairs);
+	match_model_done(&m);
+	match_store_free(s);
+}
+
+static void link_pairs_a_record_of_the_first_file_with_one_of_the_second(void **state)
+{
+	(void)state;
+	struct match_store *s = generated_store(20000, true);
+	struct match_model m;
+	struct match_batch_opts o = {.threshold = 0.95, .threads = 2, .link = true};
+	struct match_batch_result res;
+	assert_int_equal(match_batch(s, &m, &o, &res), 0);
+	size_t tp = 0;
+	for (size_t p = 0; p < res.npairs; p++) {
+		const struct match_pair *pr = &res.pairs[p];
+		assert_int_equal(match_store_rec(s, pr->a)->source, 0);
+		assert_int_equal(match_store_rec(s, pr->b)->source, 1);
+		if (p)
+			assert_true(pr[-1].a < pr->a || (pr[-1].a == pr->a && pr[-1].b < pr->b));
+		tp += person_of(match_store_id(s, pr->a)) == person_of(match_store_id(s, pr->b));
+	}
+	assert_true(res.npairs > 1000);
+	assert_true(tp >= res.npairs * 98 / 100);
+	free(res.pairs);
+	match_model_done(&m);
+	match_store_free(s);
+}
+
 static void clusters_are_the_connected_components_of_the_pairs(void **state)
 {
 	(void)state;
@@ -1010,6 +1176,8 @@ int main(void)
 	        cmocka_unit_test(a_key_shared_by_more_than_the_cap_is_not_followed),
 	        cmocka_unit_test(lookup_finds_katherine_for_katie_smyth_aged_15),
 	        cmocka_unit_test(batch_deduplicates_febrl_dataset1_with_f1_of_at_least_0_99),
+	        cmocka_unit_test(batch_keeps_exactly_the_candidates_that_full_comparison_keeps),
+	        cmocka_unit_test(link_pairs_a_record_of_the_first_file_with_one_of_the_second),
 	        cmocka_unit_test(clusters_are_the_connected_components_of_the_pairs),
 	};
 	return cmocka_run_group_tests_name("match", tests, NULL, NULL);
