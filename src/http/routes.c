@@ -3,6 +3,7 @@
  * role may do is decided by the services. The tests walk this table
  * (`hartline routes` prints it) against their expected-access table. */
 #include "http/h_cases.h"
+#include "http/h_stats.h"
 #include "http/h_teams.h"
 #include "http/http.h"
 
@@ -44,6 +45,8 @@ const struct http_route http_routes[] = {
  * (h_teams.c). */
 #include "http/routes_cases.inc"
 #include "http/routes_teams.inc"
+/* Figures and the import of past years (h_stats.c). */
+#include "http/routes_stats.inc"
 
 	{"GET", "/", h_static, HTTP_PUBLIC},
 	{"GET", "/app.js", h_static, HTTP_PUBLIC},
@@ -58,6 +61,7 @@ const struct http_route http_routes[] = {
 	{"GET", "/cases.js", h_static, HTTP_PUBLIC},
 	{"GET", "/teams.js", h_static, HTTP_PUBLIC},
 	{"GET", "/contacts.js", h_static, HTTP_PUBLIC},
+	{"GET", "/figures.js", h_static, HTTP_PUBLIC},
 	{"GET", "/app.css", h_static, HTTP_PUBLIC},
 	{"GET", "/favicon.svg", h_static, HTTP_PUBLIC},
 };

@@ -46,6 +46,8 @@ static const struct {
 	[PERM_REVIEWS_WRITE] = {"reviews.write", R(ROLE_HART) | R(ROLE_LIAISON)},
 	[PERM_CONTACTS_READ] = {"contacts.read", ALL_ROLES},
 	[PERM_CONTACTS_MANAGE] = {"contacts.manage", R(ROLE_HART) | R(ROLE_ADMIN)},
+	[PERM_STATS_READ] = {"stats.read", R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_ANALYST)},
+	[PERM_REFERRALS_IMPORT] = {"referrals.import", R(ROLE_HART) | R(ROLE_ADMIN)},
 };
 
 const char *role_name(enum role r)

@@ -43,6 +43,8 @@ enum perm {
 	PERM_REVIEWS_WRITE,  /* schedule and record case reviews and action items */
 	PERM_CONTACTS_READ,  /* the staff contacts directory */
 	PERM_CONTACTS_MANAGE, /* keep the contacts directory */
+	PERM_STATS_READ,      /* figures (analyst: always with small counts hidden; liaison: its region) */
+	PERM_REFERRALS_IMPORT, /* import past years' referrals */
 	PERM_COUNT
 };
 

@@ -96,6 +96,11 @@ static void the_permission_table_is_exactly_as_designed(void **state)
 		{ROLE_ADMIN, PERM_CONTACTS_READ},
 		{ROLE_HART, PERM_CONTACTS_MANAGE},
 		{ROLE_ADMIN, PERM_CONTACTS_MANAGE},
+		{ROLE_HART, PERM_STATS_READ},
+		{ROLE_LIAISON, PERM_STATS_READ},
+		{ROLE_ANALYST, PERM_STATS_READ},
+		{ROLE_HART, PERM_REFERRALS_IMPORT},
+		{ROLE_ADMIN, PERM_REFERRALS_IMPORT},
 	};
 	for (int r = 0; r < ROLE_COUNT; r++)
 		for (int p = 0; p < PERM_COUNT; p++) {
@@ -139,6 +144,20 @@ static void only_hart_liaisons_and_mdt_members_read_cases(void **state)
 	assert_true(role_may(ROLE_ADMIN, PERM_CONTACTS_MANAGE));
 }
 
+/* Figures: the analyst reads aggregates and nothing else of a case; the
+ * administrator imports history but reads no figure. */
+static void the_analyst_reads_figures_and_no_case(void **state)
+{
+	assert_true(role_may(ROLE_ANALYST, PERM_STATS_READ));
+	assert_false(role_may(ROLE_ANALYST, PERM_CASES_READ));
+	assert_false(role_may(ROLE_ANALYST, PERM_INTAKE_READ));
+	assert_false(role_may(ROLE_ANALYST, PERM_PERSONS_MATCH));
+	assert_false(role_may(ROLE_ANALYST, PERM_REFERRALS_IMPORT));
+	const enum role no[] = {ROLE_CARELINE, ROLE_MDT, ROLE_PROVIDER, ROLE_TRAINER, ROLE_ADMIN};
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		assert_false(role_may(no[i], PERM_STATS_READ));
+}
+
 static void no_role_but_admin_manages_users_or_reads_the_audit(void **state)
 {
 	const enum role others[] = {ROLE_CARELINE, ROLE_HART, ROLE_LIAISON, ROLE_MDT,
@@ -158,6 +177,7 @@ int main(void)
 		cmocka_unit_test(every_role_has_a_name_a_label_and_parses_back),
 		cmocka_unit_test(scoped_roles_need_their_kind_of_scope),
 		cmocka_unit_test(only_hart_liaisons_and_mdt_members_read_cases),
+		cmocka_unit_test(the_analyst_reads_figures_and_no_case),
 		cmocka_unit_test(every_role_may_see_its_own_session),
 		cmocka_unit_test(the_permission_table_is_exactly_as_designed),
 		cmocka_unit_test(no_role_but_admin_manages_users_or_reads_the_audit),

@@ -1,0 +1,1 @@
+-- 0009: referrals for figures, and imports of past years (docs/figures.md).

@@ -1,0 +1,1 @@
+/* h_stats.c: see docs/figures.md. */

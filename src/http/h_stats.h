@@ -1,0 +1,2 @@
+/* Handlers: see docs/figures.md. */
+#pragma once

@@ -1,0 +1,1 @@
+/* figure.c: see docs/figures.md. */

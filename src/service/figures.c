@@ -1,0 +1,1 @@
+/* figures.c: see docs/figures.md. */

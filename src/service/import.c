@@ -1,0 +1,1 @@
+/* import.c: see docs/figures.md. */

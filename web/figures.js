@@ -1,0 +1,1 @@
+// figures page: see docs/figures.md.
