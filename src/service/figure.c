@@ -1,1 +1,364 @@
-/* figure.c: see docs/figures.md. */
+/* figure: the table the figures service answers, its totals, its
+ * small-cell suppression shape by shape, and its renderings
+ * (docs/figures.md). A hidden count never leaves: every renderer prints
+ * its mark ("<5" or "*") and never its value. */
+#include "service/figure.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include "base/err.h"
+
+/* ---- the table ---- */
+
+int figure_alloc(struct figure *f, int nrows, int ncols)
+{
+	if (!f || nrows < 0 || ncols < 1 || nrows > 100000 || ncols > 1000 ||
+	    (nrows > 0 && ncols > 100000 / nrows))
+		return ERR_INVAL;
+	size_t r = (size_t)(nrows ? nrows : 1), c = (size_t)ncols;
+	f->nrows = nrows;
+	f->ncols = ncols;
+	f->row_key = calloc(r, sizeof *f->row_key);
+	f->row_label = calloc(r, sizeof *f->row_label);
+	f->col_key = calloc(c, sizeof *f->col_key);
+	f->col_label = calloc(c, sizeof *f->col_label);
+	f->col_count = calloc(c, sizeof *f->col_count);
+	f->cell = calloc(r * c, sizeof *f->cell);
+	f->row_total = NULL;
+	f->col_total = NULL;
+	if (f->shape == FIG_TWO_WAY)
+		f->row_total = calloc(r, sizeof *f->row_total);
+	if (f->shape != FIG_LIST)
+		f->col_total = calloc(c, sizeof *f->col_total);
+	memset(&f->total, 0, sizeof f->total);
+	f->has_total = false;
+	f->suppressed = false;
+	if (!f->row_key || !f->row_label || !f->col_key || !f->col_label || !f->col_count || !f->cell ||
+	    (f->shape == FIG_TWO_WAY && !f->row_total) || (f->shape != FIG_LIST && !f->col_total)) {
+		figure_free(f);
+		return ERR_NOMEM;
+	}
+	for (int j = 0; j < ncols; j++)
+		f->col_count[j] = true;
+	return 0;
+}
+
+void figure_free(struct figure *f)
+{
+	if (!f)
+		return;
+	for (int i = 0; i < f->nrows; i++) {
+		if (f->row_key)
+			free(f->row_key[i]);
+		if (f->row_label)
+			free(f->row_label[i]);
+	}
+	for (int j = 0; j < f->ncols; j++) {
+		if (f->col_key)
+			free(f->col_key[j]);
+		if (f->col_label)
+			free(f->col_label[j]);
+	}
+	free(f->row_key);
+	free(f->row_label);
+	free(f->col_key);
+	free(f->col_label);
+	free(f->col_count);
+	free(f->cell);
+	free(f->row_total);
+	free(f->col_total);
+	f->row_key = f->row_label = f->col_key = f->col_label = NULL;
+	f->col_count = NULL;
+	f->cell = f->row_total = f->col_total = NULL;
+	f->nrows = f->ncols = 0;
+}
+
+static int set_pair(char **key, char **label, const char *k, const char *l)
+{
+	char *nk = strdup(k ? k : "");
+	char *nl = strdup(l ? l : (k ? k : ""));
+	if (!nk || !nl) {
+		free(nk);
+		free(nl);
+		return ERR_NOMEM;
+	}
+	free(*key);
+	free(*label);
+	*key = nk;
+	*label = nl;
+	return 0;
+}
+
+int figure_set_row(struct figure *f, int i, const char *key, const char *label)
+{
+	if (!f || i < 0 || i >= f->nrows)
+		return ERR_INVAL;
+	return set_pair(&f->row_key[i], &f->row_label[i], key, label);
+}
+
+int figure_set_col(struct figure *f, int j, const char *key, const char *label)
+{
+	if (!f || j < 0 || j >= f->ncols)
+		return ERR_INVAL;
+	return set_pair(&f->col_key[j], &f->col_label[j], key, label);
+}
+
+static struct figure_cell *cell_at(const struct figure *f, int i, int j)
+{
+	return &f->cell[(size_t)i * (size_t)f->ncols + (size_t)j];
+}
+
+static int count_columns(const struct figure *f)
+{
+	int n = 0;
+	for (int j = 0; j < f->ncols; j++)
+		n += f->col_count[j];
+	return n;
+}
+
+void figure_totals(struct figure *f)
+{
+	if (!f || f->shape == FIG_LIST) {
+		if (f)
+			f->has_total = false;
+		return;
+	}
+	int64_t grand = 0;
+	for (int j = 0; j < f->ncols; j++) {
+		if (!f->col_count[j])
+			continue;
+		int64_t s = 0;
+		for (int i = 0; i < f->nrows; i++)
+			s += cell_at(f, i, j)->value;
+		f->col_total[j] = (struct figure_cell){.value = s};
+		grand += s;
+	}
+	if (f->shape == FIG_TWO_WAY) {
+		for (int i = 0; i < f->nrows; i++) {
+			int64_t s = 0;
+			for (int j = 0; j < f->ncols; j++)
+				if (f->col_count[j])
+					s += cell_at(f, i, j)->value;
+			f->row_total[i] = (struct figure_cell){.value = s};
+		}
+		f->total = (struct figure_cell){.value = grand};
+		f->has_total = true;
+	} else if (f->ncols == 1 && f->col_count[0]) {
+		f->total = f->col_total[0];
+		f->has_total = true;
+	} else {
+		f->has_total = false;
+	}
+}
+
+/* ---- suppression ---- */
+
+/* One column j as its own 1-D table (rows x 1), with or without its total. */
+static int suppress_column(struct figure *f, int j, bool with_total, int64_t threshold, int64_t *v,
+			   enum supp_mark *mark)
+{
+	if (f->nrows == 0)
+		return 0;
+	for (int i = 0; i < f->nrows; i++)
+		v[i] = cell_at(f, i, j)->value;
+	enum supp_mark colm = SUPP_SHOWN;
+	struct supp_table t = {
+		.rows = f->nrows, .cols = 1, .cell = v, .row_totals = false, .col_totals = with_total,
+		.cell_mark = mark, .col_mark = with_total ? &colm : NULL,
+	};
+	int r = suppress(&t, threshold);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < f->nrows; i++)
+		cell_at(f, i, j)->mark = mark[i];
+	if (with_total)
+		f->col_total[j].mark = colm;
+	return 0;
+}
+
+int figure_suppress(struct figure *f, int64_t threshold)
+{
+	if (!f || threshold < 2)
+		return ERR_INVAL;
+	f->threshold = threshold;
+	int nc = count_columns(f);
+	size_t n = (size_t)(f->nrows ? f->nrows : 1) * (size_t)(nc ? nc : 1);
+	int64_t *v = calloc(n, sizeof *v);
+	enum supp_mark *mark = calloc(n, sizeof *mark);
+	enum supp_mark *rmark = calloc((size_t)(f->nrows ? f->nrows : 1), sizeof *rmark);
+	enum supp_mark *cmark = calloc((size_t)(nc ? nc : 1), sizeof *cmark);
+	int ret = ERR_NOMEM;
+	if (!v || !mark || !rmark || !cmark)
+		goto out;
+	for (size_t k = 0; k < (size_t)f->nrows * (size_t)f->ncols; k++)
+		f->cell[k].mark = SUPP_SHOWN;
+
+	if (f->nrows > 0 && nc > 0) {
+		if (f->shape == FIG_TWO_WAY) {
+			/* The count columns as one table with row, column and grand totals. */
+			for (int i = 0; i < f->nrows; i++) {
+				int jj = 0;
+				for (int j = 0; j < f->ncols; j++)
+					if (f->col_count[j])
+						v[(size_t)i * (size_t)nc + (size_t)jj++] = cell_at(f, i, j)->value;
+			}
+			struct supp_table t = {
+				.rows = f->nrows, .cols = nc, .cell = v, .row_totals = true, .col_totals = true,
+				.cell_mark = mark, .row_mark = rmark, .col_mark = cmark,
+			};
+			ret = suppress(&t, threshold);
+			if (ret < 0)
+				goto out;
+			for (int i = 0; i < f->nrows; i++) {
+				int jj = 0;
+				for (int j = 0; j < f->ncols; j++)
+					if (f->col_count[j])
+						cell_at(f, i, j)->mark = mark[(size_t)i * (size_t)nc + (size_t)jj++];
+				f->row_total[i].mark = rmark[i];
+			}
+			int jj = 0;
+			for (int j = 0; j < f->ncols; j++)
+				if (f->col_count[j])
+					f->col_total[j].mark = cmark[jj++];
+			f->total.mark = t.grand_mark;
+		} else {
+			/* FIG_ONE_WAY: each count column partitions its own total;
+			 * FIG_LIST: categories overlap, nothing sums, only the small
+			 * counts go. */
+			bool with_total = f->shape == FIG_ONE_WAY;
+			for (int j = 0; j < f->ncols; j++) {
+				if (!f->col_count[j])
+					continue;
+				ret = suppress_column(f, j, with_total, threshold, v, mark);
+				if (ret < 0)
+					goto out;
+			}
+			if (f->shape == FIG_ONE_WAY && f->has_total && f->ncols == 1)
+				f->total.mark = f->col_total[0].mark;
+		}
+	} else if (f->shape != FIG_LIST && f->has_total) {
+		/* No rows: the totals are zeros, shown. */
+		f->total.mark = SUPP_SHOWN;
+	}
+
+	/* A value computed from counts (a median of minutes, a share) is
+	 * hidden with any count of its row. */
+	for (int i = 0; i < f->nrows; i++) {
+		bool lost = false;
+		for (int j = 0; j < f->ncols; j++)
+			if (f->col_count[j] && cell_at(f, i, j)->mark != SUPP_SHOWN)
+				lost = true;
+		for (int j = 0; j < f->ncols; j++)
+			if (!f->col_count[j])
+				cell_at(f, i, j)->mark = lost ? SUPP_COMPLEMENT : SUPP_SHOWN;
+	}
+	f->suppressed = true;
+	ret = 0;
+out:
+	free(v);
+	free(mark);
+	free(rmark);
+	free(cmark);
+	return ret;
+}
+
+/* ---- rendering helpers ---- */
+
+static void cell_display(const struct figure *f, const struct figure_cell *c, char *out, size_t size)
+{
+	if (c->mark == SUPP_PRIMARY)
+		snprintf(out, size, "<%" PRId64, f->threshold > 1 ? f->threshold : 5);
+	else if (c->mark == SUPP_COMPLEMENT)
+		snprintf(out, size, "*");
+	else
+		snprintf(out, size, "%" PRId64, c->value);
+}
+
+static json_t *cell_json(const struct figure *f, const struct figure_cell *c)
+{
+	char d[32];
+	cell_display(f, c, d, sizeof d);
+	json_t *v = c->mark == SUPP_SHOWN ? json_integer(c->value) : json_null();
+	return json_pack("{s:o, s:s}", "value", v, "display", d);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+/* The total of column j, when one is published: a count column of a
+ * one-way or two-way figure. */
+static const struct figure_cell *col_total_of(const struct figure *f, int j)
+{
+	if (f->shape == FIG_LIST || !f->col_total || !f->col_count[j])
+		return NULL;
+	return &f->col_total[j];
+}
+
+/* ---- JSON ---- */
+
+json_t *figure_json(const struct figure *f)
+{
+	if (!f)
+		return NULL;
+	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:I}", "figure", f->figure, "title", f->title,
+			      "subtitle", str_or_null(f->subtitle), "by", str_or_null(f->by), "then",
+			      str_or_null(f->then), "measure", str_or_null(f->measure), "suppressed", f->suppressed,
+			      "threshold", (json_int_t)f->threshold);
+	json_t *cols = json_array(), *rows = json_array();
+	if (!o || !cols || !rows)
+		goto fail;
+	for (int j = 0; j < f->ncols; j++)
+		if (json_array_append_new(cols, json_pack("{s:s, s:s}", "key", f->col_key[j] ? f->col_key[j] : "",
+							  "label", f->col_label[j] ? f->col_label[j] : "")) < 0)
+			goto fail;
+	for (int i = 0; i < f->nrows; i++) {
+		json_t *cells = json_array();
+		if (!cells)
+			goto fail;
+		for (int j = 0; j < f->ncols; j++)
+			if (json_array_append_new(cells, cell_json(f, cell_at(f, i, j))) < 0) {
+				json_decref(cells);
+				goto fail;
+			}
+		json_t *row = json_pack("{s:s, s:s, s:o, s:o}", "key", f->row_key[i] ? f->row_key[i] : "", "label",
+					f->row_label[i] ? f->row_label[i] : "", "cells", cells, "total",
+					f->row_total ? cell_json(f, &f->row_total[i]) : json_null());
+		if (json_array_append_new(rows, row) < 0)
+			goto fail;
+	}
+	if (json_object_set_new(o, "columns", cols) < 0)
+		goto fail_o;
+	cols = NULL;
+	if (json_object_set_new(o, "rows", rows) < 0)
+		goto fail_o;
+	rows = NULL;
+	if (json_object_set_new(o, "total", f->has_total ? cell_json(f, &f->total) : json_null()) < 0)
+		goto fail_o;
+	json_t *ct = json_null();
+	if (f->shape != FIG_LIST && f->col_total) {
+		ct = json_array();
+		for (int j = 0; ct && j < f->ncols; j++) {
+			const struct figure_cell *c = col_total_of(f, j);
+			json_array_append_new(ct, c ? cell_json(f, c) : json_pack("{s:n, s:s}", "value", "display", ""));
+		}
+	}
+	if (json_object_set_new(o, "column_totals", ct) < 0)
+		goto fail_o;
+	return o;
+fail:
+	json_decref(cols);
+	json_decref(rows);
+fail_o:
+	json_decref(o);
+	return NULL;
+}
