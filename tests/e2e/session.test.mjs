@@ -112,7 +112,7 @@ describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
     const me = await admin.get('/api/v1/me');
     assert.deepEqual(me.user, admin.user, 'the same user as login answered');
     assert.equal(me.csrf_token, admin.csrf, 'the CSRF token login answered');
-    assert.deepEqual([...me.permissions].sort(), ['audit.read', 'config.check', 'contacts.manage', 'contacts.read', 'keys.rotate', 'outbox.read', 'session', 'users.manage']);
+    assert.deepEqual([...me.permissions].sort(), ['audit.read', 'config.check', 'contacts.manage', 'contacts.read', 'keys.rotate', 'outbox.read', 'referrals.import', 'session', 'users.manage']);
     assert.equal(me.user.display_name, 'Session Admin');
     assert.equal(me.user.email, 'sess-admin@example.org');
 
