@@ -19,6 +19,9 @@
 #define PACK_MAX_RULE_COUNT 100 /* most a rule's min, clear_count or possible_count may be */
 #define PACK_MIN_MINOR_AGE 1
 #define PACK_MAX_MINOR_AGE 25
+#define PACK_MAX_AGE 120            /* the oldest age a group may name */
+#define PACK_MIN_THRESHOLD 2        /* suppression: hide at least the ones */
+#define PACK_MAX_THRESHOLD 20
 
 /* Paths inside the pack ("regions[2].offices[0].towns[3]") and values quoted
  * in reasons are bounded; a longer one is cut and ends in "...". */
@@ -42,7 +45,8 @@ static const char *const required_dispositions[] = {
 static const char *const root_keys[] = {
 	"pack",     "regions",   "referral_sources",      "vulnerabilities", "trafficking_types",
 	"services", "deadlines", "screening_instruments", "dispositions",    "law",
-	"commercial_sex_concerns", "mdt_roles", "emergency_departments", NULL,
+	"commercial_sex_concerns", "mdt_roles", "emergency_departments", "age_groups",
+	"suppression_threshold", NULL,
 };
 static const char *const pack_keys[] = {
 	"id",       "version",           "name",  "short_name",          "jurisdiction", "time_zone",
@@ -65,6 +69,7 @@ static const char *const domain_keys[] = {"id", "name", "indicators", NULL};
 static const char *const question_keys[] = {"id", "text", NULL};
 static const char *const rule_keys[] = {"level", "clear_in_domains", "min", "clear_count", "possible_count", NULL};
 static const char *const disposition_keys[] = {"id", "name", "reason_required", "jurisdiction_required", NULL};
+static const char *const age_group_keys[] = {"id", "name", "min", "max", NULL};
 static const char *const law_keys[] = {"minor_age", "victim_not_offender", NULL};
 static const char *const victim_keys[] = {"text", "citations", NULL};
 static const char *const rating_names[] = {
@@ -1150,6 +1155,109 @@ static void check_commercial_sex_concerns(struct check *c, const json_t *root, s
 	}
 }
 
+/* --- Figures: age groups and the suppression threshold ------------------ */
+
+/* The groups the figures use when the pack names none. */
+static const struct pack_age_group default_age_groups[] = {
+	{"age_0_11", "0-11", 0, 11},   {"age_12_13", "12-13", 12, 13}, {"age_14_15", "14-15", 14, 15},
+	{"age_16_17", "16-17", 16, 17}, {"age_18_over", "18 and over", 18, -1},
+};
+
+static void check_age_groups(struct check *c, const json_t *root, struct pack *p)
+{
+	static const char key[] = "age_groups";
+	json_t *list = json_object_get(root, key);
+	if (!list) {
+		size_t n = sizeof default_age_groups / sizeof *default_age_groups;
+		p->age_groups = alloc_array(c, n, sizeof *p->age_groups);
+		if (!p->age_groups)
+			return;
+		memcpy(p->age_groups, default_age_groups, sizeof default_age_groups);
+		p->n_age_groups = n;
+		return;
+	}
+	if (!json_is_array(list)) {
+		fail(c, key, "must be an array");
+		return;
+	}
+	if (json_array_size(list) == 0) {
+		fail(c, key, "must list at least one age group");
+		return;
+	}
+	json_t *seen = json_object();
+	p->age_groups = alloc_array(c, json_array_size(list), sizeof *p->age_groups);
+	if (!seen || !p->age_groups) {
+		c->nomem = true;
+		goto cleanup;
+	}
+	/* The previous good group's upper bound: -2 before the first, -1 when
+	 * it was open-ended (nothing may follow it). */
+	int prev_max = -2;
+	const char *prev_path = NULL;
+	char prev_buf[PATH_SIZE];
+	size_t i;
+	json_t *v;
+	json_array_foreach (list, i, v) {
+		char path[PATH_SIZE], pp[PATH_SIZE];
+		path_index(path, key, i);
+		if (!json_is_object(v)) {
+			fail(c, path, "must be an object");
+			continue;
+		}
+		check_keys(c, v, path, age_group_keys);
+		struct pack_age_group g = {.max = -1};
+		g.id = check_id(c, v, path, seen, false);
+		g.name = get_str(c, v, path, "name", true);
+		bool ok = get_int(c, v, path, "min", 0, PACK_MAX_AGE, &g.min);
+		json_t *mx = json_object_get(v, "max");
+		path_key(pp, path, "max");
+		if (!mx) {
+			fail(c, pp, "required: the oldest age in the group, or null for \"and over\"");
+			ok = false;
+		} else if (!json_is_null(mx)) {
+			if (!json_is_integer(mx) || json_integer_value(mx) < 0 || json_integer_value(mx) > PACK_MAX_AGE) {
+				fail(c, pp, "must be an integer from 0 to %d, or null", PACK_MAX_AGE);
+				ok = false;
+			} else {
+				g.max = (int)json_integer_value(mx);
+				if (ok && g.max < g.min) {
+					fail(c, pp, "must not be below min (%d)", g.min);
+					ok = false;
+				}
+			}
+		}
+		if (ok && prev_max == -1) {
+			char pm[PATH_SIZE];
+			path_key(pm, path, "min");
+			fail(c, pm, "%s is open-ended (max null): no group may follow it", prev_path);
+			ok = false;
+		} else if (ok && prev_max >= 0 && g.min <= prev_max) {
+			char pm[PATH_SIZE];
+			path_key(pm, path, "min");
+			fail(c, pm, "must be above %d, the max of %s: groups are in order and do not overlap", prev_max,
+			     prev_path);
+			ok = false;
+		}
+		if (!ok)
+			continue;
+		p->age_groups[p->n_age_groups++] = g;
+		prev_max = g.max;
+		fmt_to(prev_buf, sizeof prev_buf, "%s", path);
+		prev_path = prev_buf;
+	}
+cleanup:
+	json_decref(seen);
+}
+
+static void check_threshold(struct check *c, const json_t *root, struct pack *p)
+{
+	p->suppression_threshold = PACK_DEFAULT_SUPPRESSION_THRESHOLD;
+	if (!json_object_get(root, "suppression_threshold"))
+		return;
+	get_int(c, root, "", "suppression_threshold", PACK_MIN_THRESHOLD, PACK_MAX_THRESHOLD,
+		&p->suppression_threshold);
+}
+
 /* --- Building ------------------------------------------------------------ */
 
 void pack_free(struct pack *p)
@@ -1183,6 +1291,7 @@ void pack_free(struct pack *p)
 	free(p->commercial_sex_concerns);
 	free(p->mdt_roles);
 	free(p->emergency_departments);
+	free(p->age_groups);
 	json_decref(p->root);
 	free(p);
 }
@@ -1224,6 +1333,8 @@ int pack_from_json(json_t *root, struct field_errors *errs, struct pack **ret)
 	check_items_of(&c, root, "mdt_roles", ITEMS_MDT_ROLES, true, p, &p->mdt_roles, &p->n_mdt_roles);
 	check_items_of(&c, root, "emergency_departments", ITEMS_DEPARTMENTS, false, p, &p->emergency_departments,
 		       &p->n_emergency_departments);
+	check_age_groups(&c, root, p);
+	check_threshold(&c, root, p);
 
 	if (c.nomem) {
 		r = ERR_NOMEM;
@@ -1459,6 +1570,18 @@ bool pack_is_commercial_sex_concern(const struct pack *p, const char *vulnerabil
 		if (strcmp(p->commercial_sex_concerns[i], vulnerability_id) == 0)
 			return true;
 	return false;
+}
+
+const struct pack_age_group *pack_age_group_of(const struct pack *p, int age)
+{
+	if (!p || age < 0)
+		return NULL;
+	for (size_t i = 0; i < p->n_age_groups; i++) {
+		const struct pack_age_group *g = &p->age_groups[i];
+		if (age >= g->min && (g->max < 0 || age <= g->max))
+			return g;
+	}
+	return NULL;
 }
 
 const char *pack_rating_name(enum pack_rating rating)

@@ -128,6 +128,17 @@ struct pack_law {
 	size_t n_citations;
 };
 
+/* An age group of the figures: min to max years, inclusive; max -1 for
+ * "and over" (the last group only). Groups are ordered and do not
+ * overlap; an age in no group counts as not recorded. */
+struct pack_age_group {
+	const char *id;
+	const char *name;
+	int min, max;
+};
+
+#define PACK_DEFAULT_SUPPRESSION_THRESHOLD 5
+
 struct pack {
 	json_t *root; /* the document as loaded; strings below point into it */
 	const char *id, *version, *name, *short_name, *jurisdiction, *time_zone;
@@ -157,6 +168,12 @@ struct pack {
 	/* The instrument of the re-screen after a return from missing; NULL in
 	 * the pack means default_screening (use pack_rescreen_instrument). */
 	const char *rescreen_instrument;
+	/* Figures: the age groups (the default 0-11, 12-13, 14-15, 16-17, 18
+	 * and over when the pack has none) and the suppression threshold
+	 * (2..20, default 5): counts from 1 to threshold-1 are hidden. */
+	struct pack_age_group *age_groups;
+	size_t n_age_groups;
+	int suppression_threshold;
 };
 
 /* Validate root and build a pack from it (root gains a reference). On
@@ -194,6 +211,9 @@ const struct pack_question *pack_instrument_question(const struct pack_instrumen
 const struct pack_disposition *pack_disposition(const struct pack *p, const char *id);
 /* Whether the vulnerability id is one of commercial_sex_concerns. */
 bool pack_is_commercial_sex_concern(const struct pack *p, const char *vulnerability_id);
+
+/* The age group an age falls in; NULL when none. */
+const struct pack_age_group *pack_age_group_of(const struct pack *p, int age);
 
 /* "no", "possible", "clear"; NULL for a value outside the enum. */
 const char *pack_rating_name(enum pack_rating rating);

@@ -1395,6 +1395,139 @@ static void cuts_a_message_to_the_buffer_it_is_given(void **state)
 	assert_string_equal(msg + sizeof msg - 4, "...");
 }
 
+/* --- Figures: age groups and the suppression threshold ------------------ */
+
+static void loads_age_groups_and_finds_the_group_of_an_age(void **state)
+{
+	(void)state;
+	struct pack *p = ct_pack();
+	assert_int_equal(p->n_age_groups, 5);
+	assert_string_equal(p->age_groups[0].id, "age_0_11");
+	assert_int_equal(p->age_groups[4].min, 18);
+	assert_int_equal(p->age_groups[4].max, -1);
+	assert_int_equal(p->suppression_threshold, 5);
+	assert_string_equal(pack_age_group_of(p, 0)->id, "age_0_11");
+	assert_string_equal(pack_age_group_of(p, 11)->id, "age_0_11");
+	assert_string_equal(pack_age_group_of(p, 12)->id, "age_12_13");
+	assert_string_equal(pack_age_group_of(p, 17)->id, "age_16_17");
+	assert_string_equal(pack_age_group_of(p, 18)->id, "age_18_over");
+	assert_string_equal(pack_age_group_of(p, 99)->id, "age_18_over");
+	assert_null(pack_age_group_of(p, -1));
+	pack_free(p);
+}
+
+static void defaults_the_age_groups_and_threshold_when_absent(void **state)
+{
+	(void)state;
+	json_t *root = ct_json();
+	del(root, "", "age_groups");
+	del(root, "", "suppression_threshold");
+	struct pack *p = assert_accepted(root);
+	assert_int_equal(p->n_age_groups, 5);
+	assert_string_equal(p->age_groups[1].name, "12-13");
+	assert_int_equal(p->age_groups[3].max, 17);
+	assert_int_equal(p->suppression_threshold, 5);
+	pack_free(p);
+}
+
+static void accepts_other_age_groups_with_a_gap_and_a_threshold(void **state)
+{
+	(void)state;
+	json_t *root = ct_json();
+	json_t *g = json_pack("[{s:s, s:s, s:i, s:i}, {s:s, s:s, s:i, s:n}]", "id", "young", "name", "10-14", "min",
+			      10, "max", 14, "id", "older", "name", "16+", "min", 16, "max");
+	set(root, "", "age_groups", g);
+	set(root, "", "suppression_threshold", json_integer(11));
+	struct pack *p = assert_accepted(root);
+	assert_int_equal(p->n_age_groups, 2);
+	assert_int_equal(p->suppression_threshold, 11);
+	assert_null(pack_age_group_of(p, 9));
+	assert_null(pack_age_group_of(p, 15));
+	assert_string_equal(pack_age_group_of(p, 16)->id, "older");
+	pack_free(p);
+}
+
+static void rejects_age_groups_out_of_order_or_overlapping(void **state)
+{
+	(void)state;
+	json_t *root = ct_json();
+	set(root, "age_groups[1]", "min", json_integer(11));
+	assert_rejected(root, "age_groups[1].min",
+			"must be above 11, the max of age_groups[0]: groups are in order and do not overlap");
+
+	root = ct_json();
+	set(root, "age_groups[2]", "min", json_integer(5));
+	set(root, "age_groups[2]", "max", json_integer(6));
+	assert_rejected(root, "age_groups[2].min",
+			"must be above 13, the max of age_groups[1]: groups are in order and do not overlap");
+
+	root = ct_json();
+	set(root, "age_groups[3]", "max", json_null());
+	assert_rejected(root, "age_groups[4].min", "age_groups[3] is open-ended (max null): no group may follow it");
+
+	root = ct_json();
+	set(root, "age_groups[0]", "max", json_integer(-1));
+	assert_rejected(root, "age_groups[0].max", "must be an integer from 0 to 120, or null");
+
+	root = ct_json();
+	set(root, "age_groups[1]", "max", json_integer(12));
+	set(root, "age_groups[1]", "min", json_integer(13));
+	assert_rejected(root, "age_groups[1].max", "must not be below min (13)");
+}
+
+static void rejects_malformed_age_groups(void **state)
+{
+	(void)state;
+	json_t *root = ct_json();
+	del(root, "age_groups[0]", "max");
+	assert_rejected(root, "age_groups[0].max", "required: the oldest age in the group, or null for \"and over\"");
+
+	root = ct_json();
+	del(root, "age_groups[2]", "min");
+	assert_rejected(root, "age_groups[2].min", "required");
+
+	root = ct_json();
+	set(root, "age_groups[2]", "min", json_integer(121));
+	assert_rejected(root, "age_groups[2].min", "must be an integer from 0 to 120");
+
+	root = ct_json();
+	set(root, "age_groups[1]", "id", json_string("age_0_11"));
+	assert_rejected(root, "age_groups[1].id", "duplicate id \"age_0_11\"");
+
+	root = ct_json();
+	set(root, "age_groups[1]", "colour", json_string("red"));
+	assert_rejected(root, "age_groups[1].colour", "unknown key");
+
+	root = ct_json();
+	set(root, "", "age_groups", json_array());
+	assert_rejected(root, "age_groups", "must list at least one age group");
+
+	root = ct_json();
+	set(root, "", "age_groups", json_object());
+	assert_rejected(root, "age_groups", "must be an array");
+}
+
+static void rejects_a_suppression_threshold_outside_2_to_20(void **state)
+{
+	(void)state;
+	int64_t bad[] = {0, 1, 21};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		json_t *root = ct_json();
+		set(root, "", "suppression_threshold", json_integer(bad[i]));
+		assert_rejected(root, "suppression_threshold", "must be an integer from 2 to 20");
+	}
+	json_t *root = ct_json();
+	set(root, "", "suppression_threshold", json_string("5"));
+	assert_rejected(root, "suppression_threshold", "must be an integer from 2 to 20");
+
+	root = ct_json();
+	set(root, "", "suppression_threshold", json_integer(2));
+	pack_free(assert_accepted(root));
+	root = ct_json();
+	set(root, "", "suppression_threshold", json_integer(20));
+	pack_free(assert_accepted(root));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1453,6 +1586,12 @@ int main(void)
 		cmocka_unit_test(reports_a_parse_error_with_its_line_and_column),
 		cmocka_unit_test(reports_a_missing_file),
 		cmocka_unit_test(cuts_a_message_to_the_buffer_it_is_given),
+		cmocka_unit_test(loads_age_groups_and_finds_the_group_of_an_age),
+		cmocka_unit_test(defaults_the_age_groups_and_threshold_when_absent),
+		cmocka_unit_test(accepts_other_age_groups_with_a_gap_and_a_threshold),
+		cmocka_unit_test(rejects_age_groups_out_of_order_or_overlapping),
+		cmocka_unit_test(rejects_malformed_age_groups),
+		cmocka_unit_test(rejects_a_suppression_threshold_outside_2_to_20),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
