@@ -362,3 +362,307 @@ fail_o:
 	json_decref(o);
 	return NULL;
 }
+
+/* ---- CSV ---- */
+
+/* A field, quoted as RFC 4180 says when it needs to be; text that a
+ * spreadsheet would take for a formula is prefixed with ' so that opening
+ * the download never runs anything. */
+static int csv_field(struct buf *out, const char *s, bool text)
+{
+	if (!s)
+		s = "";
+	bool guard = text && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r');
+	bool quote = strpbrk(s, ",\"\r\n") != NULL;
+	int r = 0;
+	if (quote)
+		r |= buf_putc(out, '"');
+	if (guard)
+		r |= buf_putc(out, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			r |= buf_putc(out, '"');
+		r |= buf_putc(out, *p);
+	}
+	if (quote)
+		r |= buf_putc(out, '"');
+	return r < 0 ? ERR_TOOBIG : 0;
+}
+
+static int csv_cell(struct buf *out, const struct figure *f, const struct figure_cell *c)
+{
+	char d[32];
+	if (!c)
+		return 0;
+	cell_display(f, c, d, sizeof d);
+	return csv_field(out, d, false);
+}
+
+/* The row dimension's name: "year", or the figure's own name. */
+static const char *row_header(const struct figure *f)
+{
+	return f->by[0] ? f->by : f->figure;
+}
+
+int figure_csv(const struct figure *f, struct buf *out)
+{
+	if (!f || !out)
+		return ERR_INVAL;
+	int r = csv_field(out, row_header(f), true);
+	for (int j = 0; r == 0 && j < f->ncols; j++) {
+		r = buf_putc(out, ',');
+		if (r == 0)
+			r = csv_field(out, f->col_label[j] ? f->col_label[j] : f->col_key[j], true);
+	}
+	if (r == 0 && f->row_total)
+		r = buf_puts(out, ",total");
+	if (r == 0)
+		r = buf_puts(out, "\r\n");
+	for (int i = 0; r == 0 && i < f->nrows; i++) {
+		r = csv_field(out, f->row_label[i] ? f->row_label[i] : f->row_key[i], true);
+		for (int j = 0; r == 0 && j < f->ncols; j++) {
+			r = buf_putc(out, ',');
+			if (r == 0)
+				r = csv_cell(out, f, cell_at(f, i, j));
+		}
+		if (r == 0 && f->row_total) {
+			r = buf_putc(out, ',');
+			if (r == 0)
+				r = csv_cell(out, f, &f->row_total[i]);
+		}
+		if (r == 0)
+			r = buf_puts(out, "\r\n");
+	}
+	if (r == 0 && f->shape != FIG_LIST && f->col_total) {
+		r = buf_puts(out, "total");
+		for (int j = 0; r == 0 && j < f->ncols; j++) {
+			r = buf_putc(out, ',');
+			if (r == 0)
+				r = csv_cell(out, f, col_total_of(f, j));
+		}
+		if (r == 0 && f->row_total) {
+			r = buf_putc(out, ',');
+			if (r == 0)
+				r = csv_cell(out, f, f->has_total ? &f->total : NULL);
+		}
+		if (r == 0)
+			r = buf_puts(out, "\r\n");
+	}
+	return r < 0 ? r : 0;
+}
+
+/* ---- XLSX ---- */
+
+/* Write one cell: a shown number as a number, a hidden one as its mark. */
+static lxw_error xlsx_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct figure *f,
+			   const struct figure_cell *c, lxw_format *right)
+{
+	if (!c)
+		return LXW_NO_ERROR;
+	if (c->mark == SUPP_SHOWN)
+		return worksheet_write_number(ws, row, col, (double)c->value, NULL);
+	char d[32];
+	cell_display(f, c, d, sizeof d);
+	return worksheet_write_string(ws, row, col, d, right);
+}
+
+/* Text into a cell; a formula-looking label is written as a string (it
+ * is never a formula in XLSX, since write_string stores it as text). */
+static lxw_error xlsx_text(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s, lxw_format *fmt)
+{
+	return worksheet_write_string(ws, row, col, s ? s : "", fmt);
+}
+
+static int read_file_into(const char *path, struct buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ERR_IO;
+	int ret = 0;
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = ERR_IO;
+			break;
+		}
+		if (n == 0)
+			break;
+		ret = buf_append(out, chunk, (size_t)n);
+		if (ret < 0)
+			break;
+	}
+	close(fd);
+	return ret;
+}
+
+int figure_xlsx(const struct figure *f, struct buf *out)
+{
+	if (!f || !out)
+		return ERR_INVAL;
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s/hartline-figure-XXXXXX", dir) >= (int)sizeof path)
+		return ERR_INVAL;
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return ERR_IO;
+	close(fd);
+
+	int ret = ERR_IO;
+	char tmpdir[4096];
+	snprintf(tmpdir, sizeof tmpdir, "%s", dir);
+	lxw_workbook_options opts = {.constant_memory = LXW_FALSE, .tmpdir = tmpdir};
+	lxw_workbook *wb = workbook_new_opt(path, &opts);
+	if (!wb)
+		goto out;
+	/* A sheet named after the figure: at most 31 characters, none of []:*?/\ */
+	char sheet[32];
+	size_t k = 0;
+	for (const char *p = f->figure; *p && k < sizeof sheet - 1; p++)
+		sheet[k++] = strchr("[]:*?/\\'", *p) ? '-' : *p;
+	sheet[k] = '\0';
+	lxw_worksheet *ws = workbook_add_worksheet(wb, k ? sheet : "figure");
+	lxw_format *bold = workbook_add_format(wb);
+	lxw_format *title = workbook_add_format(wb);
+	lxw_format *right = workbook_add_format(wb);
+	if (!ws || !bold || !title || !right) {
+		workbook_close(wb);
+		goto out;
+	}
+	format_set_bold(bold);
+	format_set_bold(title);
+	format_set_font_size(title, 14);
+	format_set_align(right, LXW_ALIGN_RIGHT);
+
+	lxw_error e = LXW_NO_ERROR;
+	lxw_row_t row = 0;
+	e |= xlsx_text(ws, row++, 0, f->title, title);
+	if (f->subtitle[0])
+		e |= xlsx_text(ws, row++, 0, f->subtitle, NULL);
+	row++;
+	e |= xlsx_text(ws, row, 0, row_header(f), bold);
+	for (int j = 0; j < f->ncols; j++)
+		e |= xlsx_text(ws, row, (lxw_col_t)(j + 1), f->col_label[j] ? f->col_label[j] : f->col_key[j], bold);
+	if (f->row_total)
+		e |= xlsx_text(ws, row, (lxw_col_t)(f->ncols + 1), "total", bold);
+	row++;
+	for (int i = 0; i < f->nrows; i++, row++) {
+		e |= xlsx_text(ws, row, 0, f->row_label[i] ? f->row_label[i] : f->row_key[i], NULL);
+		for (int j = 0; j < f->ncols; j++)
+			e |= xlsx_cell(ws, row, (lxw_col_t)(j + 1), f, cell_at(f, i, j), right);
+		if (f->row_total)
+			e |= xlsx_cell(ws, row, (lxw_col_t)(f->ncols + 1), f, &f->row_total[i], right);
+	}
+	if (f->shape != FIG_LIST && f->col_total) {
+		e |= xlsx_text(ws, row, 0, "total", bold);
+		for (int j = 0; j < f->ncols; j++)
+			e |= xlsx_cell(ws, row, (lxw_col_t)(j + 1), f, col_total_of(f, j), right);
+		if (f->row_total && f->has_total)
+			e |= xlsx_cell(ws, row, (lxw_col_t)(f->ncols + 1), f, &f->total, right);
+		row++;
+	}
+	if (f->suppressed) {
+		char note[160];
+		snprintf(note, sizeof note,
+			 "<%lld: 1 to %lld; *: hidden so that a small count cannot be worked out.",
+			 (long long)f->threshold, (long long)f->threshold - 1);
+		e |= xlsx_text(ws, row + 1, 0, note, NULL);
+	}
+	e |= worksheet_set_column(ws, 0, 0, 28, NULL);
+	e |= worksheet_set_column(ws, 1, (lxw_col_t)(f->ncols + 1), 14, NULL);
+	lxw_error ce = workbook_close(wb);
+	if (e != LXW_NO_ERROR || ce != LXW_NO_ERROR)
+		goto out;
+	ret = read_file_into(path, out);
+out:
+	unlink(path);
+	return ret;
+}
+
+/* ---- SVG ---- */
+
+int figure_svg(const struct figure *f, struct buf *out)
+{
+	if (!f || !out || f->nrows < 1 || f->nrows > 200)
+		return ERR_INVAL;
+	int first = -1, nc = 0;
+	for (int j = 0; j < f->ncols; j++)
+		if (f->col_count[j]) {
+			if (first < 0)
+				first = j;
+			nc++;
+		}
+	if (first < 0)
+		return ERR_INVAL;
+
+	enum chart_kind kind = f->chart;
+	/* Stacked layers are the count columns, at most 12; shares need a base
+	 * that may be published. Otherwise the first count as bars. */
+	if (kind == CHART_STACKED && (nc < 2 || nc > 12))
+		kind = CHART_BARS;
+	if (kind == CHART_SHARES &&
+	    (f->share_base <= 0 || (f->suppressed && f->share_base < f->threshold)))
+		kind = CHART_BARS;
+	int nseries = kind == CHART_STACKED ? nc : 1;
+
+	int ret = ERR_NOMEM;
+	const char **cat = calloc((size_t)f->nrows, sizeof *cat);
+	const char **series = calloc((size_t)nseries, sizeof *series);
+	struct chart_cell *cell = calloc((size_t)f->nrows * (size_t)nseries, sizeof *cell);
+	struct chart_cell *tot = calloc((size_t)f->nrows, sizeof *tot);
+	if (!cat || !series || !cell || !tot)
+		goto out;
+	for (int i = 0; i < f->nrows; i++)
+		cat[i] = f->row_label[i] ? f->row_label[i] : f->row_key[i] ? f->row_key[i] : "";
+	int s = 0;
+	for (int j = 0; j < f->ncols && s < nseries; j++) {
+		if (!f->col_count[j] || (nseries == 1 && j != first))
+			continue;
+		series[s] = f->col_label[j] ? f->col_label[j] : f->col_key[j] ? f->col_key[j] : "";
+		for (int i = 0; i < f->nrows; i++) {
+			const struct figure_cell *c = cell_at(f, i, j);
+			/* A hidden count's value never reaches the picture. */
+			cell[(size_t)i * (size_t)nseries + (size_t)s] =
+				(struct chart_cell){.value = c->mark == SUPP_SHOWN ? c->value : 0, .mark = c->mark};
+		}
+		s++;
+	}
+	bool totals = kind == CHART_STACKED && f->row_total;
+	for (int i = 0; totals && i < f->nrows; i++)
+		tot[i] = (struct chart_cell){.value = f->row_total[i].mark == SUPP_SHOWN ? f->row_total[i].value : 0,
+					     .mark = f->row_total[i].mark};
+	char note[160];
+	int64_t th = f->threshold > 1 ? f->threshold : 5;
+	snprintf(note, sizeof note, "<%lld: 1 to %lld;  *: hidden so a small count cannot be worked out",
+		 (long long)th, (long long)th - 1);
+	const char *x_label = NULL;
+	if (f->by[0])
+		x_label = f->by;
+	struct chart c = {
+		.kind = kind,
+		.title = f->title,
+		.subtitle = f->subtitle[0] ? f->subtitle : NULL,
+		.x_label = kind == CHART_SHARES ? NULL : x_label,
+		.y_label = nseries == 1 ? series[0] : (f->measure[0] ? f->measure : NULL),
+		.ncat = f->nrows,
+		.cat = cat,
+		.nseries = nseries,
+		.series = kind == CHART_STACKED ? series : NULL,
+		.cell = cell,
+		.cat_total = totals ? tot : NULL,
+		.share_base = kind == CHART_SHARES ? f->share_base : 0,
+		.hidden_note = note,
+	};
+	ret = chart_svg(&c, out);
+out:
+	free(cat);
+	free(series);
+	free(cell);
+	free(tot);
+	return ret;
+}

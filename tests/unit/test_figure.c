@@ -1,0 +1,335 @@
+/* Unit tests of src/service/figure: totals and suppression by shape (a
+ * small count is hidden and cannot be worked out from what is shown), and
+ * the JSON, CSV, XLSX and SVG renderings, none of which carries a hidden
+ * count. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "service/figure.h"
+
+static void one_way(struct figure *f, const char *const *keys, const int64_t *v, int n)
+{
+	memset(f, 0, sizeof *f);
+	snprintf(f->figure, sizeof f->figure, "referrals");
+	snprintf(f->title, sizeof f->title, "Referrals by year");
+	snprintf(f->subtitle, sizeof f->subtitle, "2008-01-01 to 2011-12-31, all regions");
+	snprintf(f->by, sizeof f->by, "year");
+	snprintf(f->measure, sizeof f->measure, "referrals");
+	f->shape = FIG_ONE_WAY;
+	f->chart = CHART_BARS;
+	f->threshold = 5;
+	assert_int_equal(figure_alloc(f, n, 1), 0);
+	assert_int_equal(figure_set_col(f, 0, "referrals", "Referrals"), 0);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(figure_set_row(f, i, keys[i], keys[i]), 0);
+		f->cell[i].value = v[i];
+	}
+	figure_totals(f);
+}
+
+static const char *const years[] = {"2008", "2009", "2010", "2011"};
+
+/* A relation (members summing to a total) with exactly one hidden item
+ * gives that item away by subtraction. */
+static void relation_safe(const struct figure_cell *const *items, int n)
+{
+	int hidden = 0;
+	for (int i = 0; i < n; i++)
+		hidden += items[i]->mark != SUPP_SHOWN;
+	assert_true(hidden == 0 || hidden >= 2);
+}
+
+static void totals_and_json_of_a_one_way_figure(void **state)
+{
+	(void)state;
+	struct figure f;
+	const int64_t v[] = {10, 0, 12, 20};
+	one_way(&f, years, v, 4);
+	assert_true(f.has_total);
+	assert_int_equal(f.total.value, 42);
+	assert_int_equal(f.col_total[0].value, 42);
+	assert_null(f.row_total);
+
+	json_t *j = figure_json(&f);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "figure")), "referrals");
+	assert_string_equal(json_string_value(json_object_get(j, "by")), "year");
+	assert_true(json_is_null(json_object_get(j, "then")));
+	assert_true(json_is_false(json_object_get(j, "suppressed")));
+	assert_int_equal(json_integer_value(json_object_get(j, "threshold")), 5);
+	json_t *rows = json_object_get(j, "rows");
+	assert_int_equal(json_array_size(rows), 4);
+	json_t *r1 = json_array_get(rows, 1);
+	assert_string_equal(json_string_value(json_object_get(r1, "key")), "2009");
+	json_t *c = json_array_get(json_object_get(r1, "cells"), 0);
+	assert_int_equal(json_integer_value(json_object_get(c, "value")), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "display")), "0");
+	assert_true(json_is_null(json_object_get(r1, "total")));
+	json_t *t = json_object_get(j, "total");
+	assert_int_equal(json_integer_value(json_object_get(t, "value")), 42);
+	assert_string_equal(json_string_value(json_object_get(t, "display")), "42");
+	json_t *col = json_array_get(json_object_get(j, "columns"), 0);
+	assert_string_equal(json_string_value(json_object_get(col, "label")), "Referrals");
+	json_decref(j);
+	figure_free(&f);
+	figure_free(&f); /* twice is harmless */
+}
+
+static void a_three_is_hidden_and_not_recoverable_from_the_total(void **state)
+{
+	(void)state;
+	struct figure f;
+	const int64_t v[] = {10, 3, 12, 20};
+	one_way(&f, years, v, 4);
+	assert_int_equal(figure_suppress(&f, 5), 0);
+	assert_true(f.suppressed);
+	assert_int_equal(f.cell[1].mark, SUPP_PRIMARY);
+	const struct figure_cell *items[] = {&f.cell[0], &f.cell[1], &f.cell[2], &f.cell[3], &f.col_total[0]};
+	relation_safe(items, 5);
+	assert_int_equal(f.total.mark, f.col_total[0].mark);
+
+	json_t *j = figure_json(&f);
+	assert_true(json_is_true(json_object_get(j, "suppressed")));
+	json_t *rows = json_object_get(j, "rows");
+	json_t *c = json_array_get(json_object_get(json_array_get(rows, 1), "cells"), 0);
+	assert_true(json_is_null(json_object_get(c, "value")));
+	assert_string_equal(json_string_value(json_object_get(c, "display")), "<5");
+	int64_t shown = 0;
+	int nhidden = 0;
+	for (size_t i = 0; i < json_array_size(rows); i++) {
+		json_t *ci = json_array_get(json_object_get(json_array_get(rows, i), "cells"), 0);
+		if (json_is_null(json_object_get(ci, "value")))
+			nhidden++;
+		else
+			shown += json_integer_value(json_object_get(ci, "value"));
+	}
+	assert_true(nhidden >= 2);
+	/* What the total leaves for the hidden cells is not the 3. */
+	json_t *t = json_object_get(j, "total");
+	if (!json_is_null(json_object_get(t, "value")))
+		assert_int_not_equal(json_integer_value(json_object_get(t, "value")) - shown, 3);
+	char *text = json_dumps(j, JSON_COMPACT);
+	assert_null(strstr(text, "\"value\": 3,"));
+	assert_null(strstr(text, "\"value\":3,"));
+	assert_null(strstr(text, "\"value\":10,"));
+	free(text);
+	json_decref(j);
+	figure_free(&f);
+}
+
+static void two_way_suppression_covers_rows_and_columns(void **state)
+{
+	(void)state;
+	struct figure f = {0};
+	snprintf(f.figure, sizeof f.figure, "referrals");
+	snprintf(f.title, sizeof f.title, "Referrals by year and source");
+	snprintf(f.by, sizeof f.by, "year");
+	snprintf(f.then, sizeof f.then, "source");
+	f.shape = FIG_TWO_WAY;
+	f.chart = CHART_STACKED;
+	assert_int_equal(figure_alloc(&f, 3, 3), 0);
+	const char *src[] = {"dcf", "police", "school"};
+	for (int j = 0; j < 3; j++)
+		assert_int_equal(figure_set_col(&f, j, src[j], src[j]), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(figure_set_row(&f, i, years[i], years[i]), 0);
+	const int64_t v[] = {12, 3, 9, 8, 15, 11, 20, 7, 14};
+	for (int k = 0; k < 9; k++)
+		f.cell[k].value = v[k];
+	figure_totals(&f);
+	assert_int_equal(f.row_total[0].value, 24);
+	assert_int_equal(f.col_total[1].value, 25);
+	assert_int_equal(f.total.value, 99);
+	assert_true(f.has_total);
+	assert_int_equal(figure_suppress(&f, 5), 0);
+	assert_int_equal(f.cell[1].mark, SUPP_PRIMARY);
+	for (int i = 0; i < 3; i++) {
+		const struct figure_cell *items[] = {&f.cell[i * 3], &f.cell[i * 3 + 1], &f.cell[i * 3 + 2],
+						     &f.row_total[i]};
+		relation_safe(items, 4);
+	}
+	for (int j = 0; j < 3; j++) {
+		const struct figure_cell *items[] = {&f.cell[j], &f.cell[3 + j], &f.cell[6 + j], &f.col_total[j]};
+		relation_safe(items, 4);
+	}
+	json_t *j = figure_json(&f);
+	json_t *ct = json_object_get(j, "column_totals");
+	assert_int_equal(json_array_size(ct), 3);
+	json_t *r0 = json_array_get(json_object_get(j, "rows"), 0);
+	assert_false(json_is_null(json_object_get(r0, "total")));
+	json_decref(j);
+
+	struct buf b;
+	buf_init(&b, 0);
+	assert_int_equal(figure_svg(&f, &b), 0);
+	assert_non_null(strstr(buf_str(&b), "<svg"));
+	assert_non_null(strstr(buf_str(&b), "police"));
+	buf_done(&b);
+	figure_free(&f);
+}
+
+static void a_list_hides_only_small_counts_and_what_is_computed_from_them(void **state)
+{
+	(void)state;
+	struct figure f = {0};
+	snprintf(f.figure, sizeof f.figure, "rapid-response");
+	snprintf(f.title, sizeof f.title, "Rapid responses");
+	f.shape = FIG_LIST;
+	f.chart = CHART_SHARES;
+	f.share_base = 40;
+	assert_int_equal(figure_alloc(&f, 3, 2), 0);
+	assert_int_equal(figure_set_col(&f, 0, "requests", "Requests"), 0);
+	assert_int_equal(figure_set_col(&f, 1, "median", "Median minutes"), 0);
+	f.col_count[1] = false;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(figure_set_row(&f, i, years[i], years[i]), 0);
+	f.cell[0].value = 20, f.cell[1].value = 95;
+	f.cell[2].value = 2, f.cell[3].value = 80;
+	f.cell[4].value = 30, f.cell[5].value = 70;
+	figure_totals(&f);
+	assert_false(f.has_total);
+	assert_null(f.col_total);
+	assert_int_equal(figure_suppress(&f, 5), 0);
+	assert_int_equal(f.cell[0].mark, SUPP_SHOWN);
+	assert_int_equal(f.cell[2].mark, SUPP_PRIMARY);
+	assert_int_equal(f.cell[3].mark, SUPP_COMPLEMENT); /* the median of two */
+	assert_int_equal(f.cell[4].mark, SUPP_SHOWN);       /* no total: nothing to subtract from */
+	assert_int_equal(f.cell[5].mark, SUPP_SHOWN);
+
+	json_t *j = figure_json(&f);
+	assert_true(json_is_null(json_object_get(j, "total")));
+	assert_true(json_is_null(json_object_get(j, "column_totals")));
+	json_t *c = json_array_get(json_object_get(json_array_get(json_object_get(j, "rows"), 1), "cells"), 1);
+	assert_true(json_is_null(json_object_get(c, "value")));
+	assert_string_equal(json_string_value(json_object_get(c, "display")), "*");
+	json_decref(j);
+
+	struct buf b;
+	buf_init(&b, 0);
+	assert_int_equal(figure_csv(&f, &b), 0);
+	assert_string_equal(buf_str(&b), "rapid-response,Requests,Median minutes\r\n"
+					 "2008,20,95\r\n"
+					 "2009,<5,*\r\n"
+					 "2010,30,70\r\n");
+	buf_clear(&b);
+	assert_int_equal(figure_svg(&f, &b), 0);
+	assert_non_null(strstr(buf_str(&b), "Shares of 40"));
+	assert_null(strstr(buf_str(&b), ": 2 "));
+	buf_done(&b);
+	figure_free(&f);
+}
+
+static void one_way_with_several_columns_suppresses_each_column(void **state)
+{
+	(void)state;
+	struct figure f = {0};
+	snprintf(f.figure, sizeof f.figure, "duties");
+	snprintf(f.title, sizeof f.title, "Duties");
+	snprintf(f.by, sizeof f.by, "region");
+	f.shape = FIG_ONE_WAY;
+	assert_int_equal(figure_alloc(&f, 3, 2), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(figure_set_row(&f, i, years[i], NULL), 0);
+	assert_int_equal(figure_set_col(&f, 0, "due", "Due"), 0);
+	assert_int_equal(figure_set_col(&f, 1, "met", "Met"), 0);
+	const int64_t v[] = {30, 28, 12, 4, 9, 9};
+	for (int k = 0; k < 6; k++)
+		f.cell[k].value = v[k];
+	figure_totals(&f);
+	assert_false(f.has_total);
+	assert_int_equal(f.col_total[0].value, 51);
+	assert_int_equal(f.col_total[1].value, 41);
+	assert_int_equal(figure_suppress(&f, 5), 0);
+	assert_int_equal(f.cell[3].mark, SUPP_PRIMARY);
+	const struct figure_cell *a[] = {&f.cell[0], &f.cell[2], &f.cell[4], &f.col_total[0]};
+	const struct figure_cell *b2[] = {&f.cell[1], &f.cell[3], &f.cell[5], &f.col_total[1]};
+	relation_safe(a, 4);
+	relation_safe(b2, 4);
+	assert_string_equal(f.row_label[0], "2008"); /* the key when no label */
+	figure_free(&f);
+}
+
+static void csv_quotes_and_guards_formulas(void **state)
+{
+	(void)state;
+	struct figure f;
+	const char *const keys[] = {"=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "Smith, \"Jo\""};
+	const int64_t v[] = {5, 6, 7, 8, 9};
+	one_way(&f, keys, v, 5);
+	struct buf b;
+	buf_init(&b, 0);
+	assert_int_equal(figure_csv(&f, &b), 0);
+	assert_string_equal(buf_str(&b), "year,Referrals\r\n"
+					 "\"'=HYPERLINK(\"\"x\"\")\",5\r\n"
+					 "'+1,6\r\n"
+					 "'-2,7\r\n"
+					 "'@SUM(A1),8\r\n"
+					 "\"Smith, \"\"Jo\"\"\",9\r\n"
+					 "total,35\r\n");
+	buf_done(&b);
+	figure_free(&f);
+}
+
+static void xlsx_is_a_zip_with_the_sheet(void **state)
+{
+	(void)state;
+	struct figure f;
+	const int64_t v[] = {10, 3, 12, 20};
+	one_way(&f, years, v, 4);
+	assert_int_equal(figure_suppress(&f, 5), 0);
+	struct buf b;
+	buf_init(&b, 0);
+	assert_int_equal(figure_xlsx(&f, &b), 0);
+	assert_true(b.len > 100);
+	assert_memory_equal(b.data, "PK", 2);
+	assert_non_null(memmem(b.data, b.len, "xl/worksheets/sheet1.xml", strlen("xl/worksheets/sheet1.xml")));
+	buf_done(&b);
+	figure_free(&f);
+}
+
+static void svg_reads_out_every_number_and_no_hidden_one(void **state)
+{
+	(void)state;
+	struct figure f;
+	const int64_t v[] = {10, 3, 12, 20};
+	one_way(&f, years, v, 4);
+	struct buf b;
+	buf_init(&b, 0);
+	assert_int_equal(figure_svg(&f, &b), 0);
+	const char *s = buf_str(&b);
+	assert_non_null(strstr(s, "<title id=\"chart-title\">Referrals by year"));
+	assert_non_null(strstr(s, "2008: 10"));
+	assert_non_null(strstr(s, "2009: 3"));
+	buf_clear(&b);
+	assert_int_equal(figure_suppress(&f, 5), 0);
+	assert_int_equal(figure_svg(&f, &b), 0);
+	s = buf_str(&b);
+	assert_non_null(strstr(s, "2009: &lt;5"));
+	assert_null(strstr(s, "2009: 3"));
+	assert_null(strstr(s, "2008: 10"));
+	buf_done(&b);
+	figure_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(totals_and_json_of_a_one_way_figure),
+		cmocka_unit_test(a_three_is_hidden_and_not_recoverable_from_the_total),
+		cmocka_unit_test(two_way_suppression_covers_rows_and_columns),
+		cmocka_unit_test(a_list_hides_only_small_counts_and_what_is_computed_from_them),
+		cmocka_unit_test(one_way_with_several_columns_suppresses_each_column),
+		cmocka_unit_test(csv_quotes_and_guards_formulas),
+		cmocka_unit_test(xlsx_is_a_zip_with_the_sheet),
+		cmocka_unit_test(svg_reads_out_every_number_and_no_hidden_one),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
