@@ -5,6 +5,7 @@ import { initAdmin, clearAdmin, showAdmin } from './admin.js';
 import { initCases, clearCases, showCase, showCases } from './cases.js';
 import { initContacts, clearContacts, showContacts } from './contacts.js';
 import { initDashboard, clearDashboard, showDashboard, stopDashboard } from './dashboard.js';
+import { initFigures, clearFigures, showFigures, showReportPage } from './figures.js';
 import { initFind, clearFind, showFind } from './find.js';
 import {
   initIntake, clearIntake, discardServerDraft, hasUnsavedReport, removeAllDrafts, showIntake,
@@ -102,6 +103,8 @@ const VIEW_TITLES = {
   teams: 'Teams',
   team: 'Team',
   contacts: 'Contacts',
+  figures: 'Figures',
+  taskforce: 'Task force report',
 };
 
 // The pages besides home, each with the address it answers, the permission
@@ -118,8 +121,11 @@ const PAGES = [
   { view: 'teams', hash: /^#teams$/, perm: 'teams.read', heading: 'teams-heading', nav: 'nav-teams' },
   { view: 'team', hash: /^#team\/(\d{1,15})$/, perm: 'teams.read', heading: 'team-heading', nav: 'nav-teams', inNav: false },
   { view: 'contacts', hash: /^#contacts$/, perm: 'contacts.read', heading: 'contacts-heading', nav: 'nav-contacts' },
+  // The figures keep their choices after a "?" (#figures?by=region).
+  { view: 'figures', hash: /^#figures(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'figures-heading', nav: 'nav-figures' },
+  { view: 'taskforce', hash: /^#figures\/report(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'tf-heading', nav: 'nav-figures', inNav: false },
 ];
-const VIEWS = ['login', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts'];
+const VIEWS = ['login', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts', 'figures', 'taskforce'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
@@ -179,6 +185,8 @@ function route({ focus }) {
   if (view === 'teams') showTeams();
   if (view === 'team') showTeam(match[1]);
   if (view === 'contacts') showContacts();
+  if (view === 'figures') showFigures();
+  if (view === 'taskforce') showReportPage();
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
@@ -214,6 +222,11 @@ function enterSession(user, csrf, permissions) {
   $('nav-teams-item').hidden = !can('teams.read');
   $('nav-teams').textContent = can('cases.write') ? 'Teams' : 'My team';
   $('nav-contacts-item').hidden = !can('contacts.read');
+  // HART, liaisons and analysts: the figures; the analyst's home leads there.
+  const stats = can('stats.read');
+  $('nav-figures-item').hidden = !stats;
+  $('me-figures-link').hidden = !stats;
+  $('me-report-link').hidden = !stats;
   startNotes();
 }
 
@@ -234,10 +247,11 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearCases();
   clearTeams();
   clearContacts();
+  clearFigures();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
   for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item', 'nav-cases-item', 'nav-teams-item',
-    'nav-contacts-item']) $(id).hidden = true;
+    'nav-contacts-item', 'nav-figures-item', 'me-figures-link', 'me-report-link']) $(id).hidden = true;
   $('nav-home').textContent = 'Home';
   showLogin({ message });
 }
@@ -372,6 +386,7 @@ initDashboard({ can, user: () => (me ? me.user : null) });
 initCases({ can, user: () => (me ? me.user : null) });
 initTeams({ can, user: () => (me ? me.user : null) });
 initContacts({ can });
+initFigures({ can, user: () => (me ? me.user : null) });
 initQueue({ user: () => (me ? me.user : null) });
 initNotes({ visible: () => document.body.dataset.view === 'notes' });
 initAdmin({
