@@ -51,3 +51,5 @@ int cmd_key(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_deadlines(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_generate(int argc, char **argv);

@@ -1,1 +1,192 @@
-/* cmd_import.c: see docs/figures.md. */
+/* hartline import referrals: bring in past years' referrals from a CSV file
+ * (docs/import.md), all or nothing; and hartline generate referrals: write
+ * a synthetic import file (tests, demonstrations, the benchmark). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/str.h"
+#include "cli/cli.h"
+#include "service/app.h"
+#include "service/import.h"
+
+#define IMPORT_FILE_MAX ((size_t)2 << 30) /* 2 GiB */
+
+struct bar {
+	int last_pct;
+	const char *last_phase;
+};
+
+static void progress(void *arg, const char *phase, int64_t done, int64_t total)
+{
+	struct bar *b = arg;
+	int pct = total > 0 ? (int)(100.0 * (double)done / (double)total) : 100;
+	if (b->last_phase == phase && pct == b->last_pct)
+		return;
+	if (b->last_phase && b->last_phase != phase)
+		fputc('\n', stderr);
+	b->last_phase = phase;
+	b->last_pct = pct;
+	int filled = pct / 4;
+	fprintf(stderr, "\r%-9s [%.*s%*s] %3d%%", strcmp(phase, "write") == 0 ? "importing" : "checking", filled,
+		"#########################", 25 - filled, "", pct);
+	if (strcmp(phase, "write") == 0)
+		fprintf(stderr, " %lld/%lld rows", (long long)done, (long long)total);
+	fflush(stderr);
+}
+
+static void print_report(const struct import_report *rep, const char *path)
+{
+	if (rep->error_count > 0) {
+		printf("%s: refused, nothing imported: %lld problem%s (%lld referral line%s read)\n", path,
+		       (long long)rep->error_count, rep->error_count == 1 ? "" : "s", (long long)rep->rows,
+		       rep->rows == 1 ? "" : "s");
+		for (int64_t i = 0; i < rep->nerrors; i++) {
+			const struct import_error *e = &rep->errors[i];
+			if (e->column[0])
+				printf("  line %lld, column %s: %s\n", (long long)e->line, e->column, e->reason);
+			else
+				printf("  line %lld: %s\n", (long long)e->line, e->reason);
+		}
+		if (rep->error_count > rep->nerrors)
+			printf("  ... and %lld more\n", (long long)(rep->error_count - rep->nerrors));
+	} else if (rep->dry_run) {
+		printf("%s: %lld referral%s checked, all good; nothing written (dry run)\n", path, (long long)rep->rows,
+		       rep->rows == 1 ? "" : "s");
+	} else {
+		printf("%s: %lld referral%s imported as batch %lld\n", path, (long long)rep->imported,
+		       rep->imported == 1 ? "" : "s", (long long)rep->batch_id);
+	}
+}
+
+int cmd_import(int argc, char **argv)
+{
+	const char *db = NULL, *key = NULL, *pack = NULL;
+	bool dry_run = false, quiet = false;
+	const struct cli_opt opts[] = {
+		{"--db", &db, NULL},
+		{"--key-file", &key, NULL},
+		{"--pack", &pack, NULL},
+		{"--dry-run", NULL, &dry_run},
+		{"--quiet", NULL, &quiet},
+		{0},
+	};
+	const char *pos[2];
+	int npos = 0;
+	int r = cli_parse(argc, argv, opts, pos, 2, &npos);
+	if (r)
+		return r;
+	if (npos != 2 || strcmp(pos[0], "referrals") != 0) {
+		fprintf(stderr, "hartline import: expected 'referrals FILE.csv'\n");
+		cli_usage("import", stderr);
+		return EXIT_USAGE;
+	}
+	const char *path = pos[1];
+	char *data = NULL;
+	size_t len = 0;
+	if ((r = file_read_all(path, IMPORT_FILE_MAX, &data, &len)) < 0) {
+		fprintf(stderr, "hartline import: %s: %s\n", path, r == ERR_TOOBIG ? "larger than 2 GiB" : err_str(r));
+		return 1;
+	}
+	struct app app;
+	if (cli_open_app(&app, db, pack, key)) {
+		free(data);
+		return 1;
+	}
+	struct actor cli;
+	actor_cli(&cli);
+	struct svc_ctx ctx = {.app = &app, .actor = &cli, .client = "cli"};
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	struct bar bar = {.last_pct = -1};
+	bool tty = !quiet && isatty(STDERR_FILENO);
+	struct import_report rep;
+	int64_t t0 = clock_mono_us();
+	r = svc_import_referrals(&ctx, data, len, base, dry_run, tty ? progress : NULL, &bar, &rep);
+	if (tty && bar.last_phase)
+		fputc('\n', stderr);
+	free(data);
+	app_close(&app);
+	if (r < 0) {
+		fprintf(stderr, "hartline import: %s: %s\n", path, err_str(r));
+		return 1;
+	}
+	print_report(&rep, path);
+	if (!quiet && rep.error_count == 0)
+		fprintf(stderr, "took %.1f s\n", (double)(clock_mono_us() - t0) / 1e6);
+	int status = rep.error_count > 0 ? 1 : 0;
+	import_report_done(&rep);
+	return status;
+}
+
+static int write_stdout(void *arg, const char *data, size_t n)
+{
+	FILE *f = arg;
+	return fwrite(data, 1, n, f) == n ? 0 : ERR_IO;
+}
+
+int cmd_generate(int argc, char **argv)
+{
+	const char *count = NULL, *seed = NULL, *from = NULL, *to = NULL, *pack_file = NULL, *out = NULL;
+	const struct cli_opt opts[] = {
+		{"--count", &count, NULL},
+		{"--seed", &seed, NULL},
+		{"--from", &from, NULL},
+		{"--to", &to, NULL},
+		{"--pack", &pack_file, NULL},
+		{"--out", &out, NULL},
+		{0},
+	};
+	const char *pos[1];
+	int npos = 0;
+	int r = cli_parse(argc, argv, opts, pos, 1, &npos);
+	if (r)
+		return r;
+	if (npos != 1 || strcmp(pos[0], "referrals") != 0) {
+		fprintf(stderr, "hartline generate: expected 'referrals'\n");
+		cli_usage("generate", stderr);
+		return EXIT_USAGE;
+	}
+	int64_t n = 1000, s = 1, fy = 0, ty = 0;
+	if ((count && str_to_int64(count, 0, 20000000, &n) < 0) || (seed && str_to_int64(seed, 0, INT64_MAX, &s) < 0) ||
+	    (from && str_to_int64(from, 1900, 9999, &fy) < 0) || (to && str_to_int64(to, 1900, 9999, &ty) < 0)) {
+		fprintf(stderr, "hartline generate: --count is 0 to 20000000, --seed a whole number, --from and --to years\n");
+		return EXIT_USAGE;
+	}
+	if (fy && !ty)
+		ty = fy > 2015 ? fy : 2015;
+	if (ty && !fy)
+		fy = ty < 2008 ? ty : 2008;
+	if (fy > ty) {
+		fprintf(stderr, "hartline generate: --from is after --to\n");
+		return EXIT_USAGE;
+	}
+	struct pack *pack;
+	char msg[512];
+	if (app_load_pack(pack_file, &pack, msg, sizeof msg) < 0) {
+		fprintf(stderr, "hartline generate: %s\n", msg);
+		return 1;
+	}
+	FILE *f = stdout;
+	if (out && (f = fopen(out, "w")) == NULL) {
+		fprintf(stderr, "hartline generate: %s: %s\n", out, strerror(errno));
+		pack_free(pack);
+		return 1;
+	}
+	struct import_gen_opts o = {.count = n, .seed = (uint64_t)s, .from_year = (int)fy, .to_year = (int)ty};
+	r = import_generate(pack, &o, write_stdout, f);
+	if (fflush(f) != 0 && r == 0)
+		r = ERR_IO;
+	if (out && fclose(f) != 0 && r == 0)
+		r = ERR_IO;
+	pack_free(pack);
+	if (r < 0) {
+		fprintf(stderr, "hartline generate: %s\n", err_str(r));
+		return 1;
+	}
+	return 0;
+}

@@ -47,6 +47,10 @@ static const struct command commands[] = {
 	{"pack", cmd_pack, "check FILE", "validate a jurisdiction pack and summarise it"},
 	{"deadlines", cmd_deadlines, "sweep [--db URL] [--key-file FILE]",
 	 "notify owners and HART of duties coming due and overdue, each once (the server does it every minute)"},
+	{"import", cmd_import, "referrals FILE.csv [--dry-run] [--db URL] [--key-file FILE] [--pack FILE] [--quiet]",
+	 "import past years' referrals (docs/import.md): every line checked first, then all or nothing"},
+	{"generate", cmd_generate, "referrals [--count N] [--seed S] [--from YEAR] [--to YEAR] [--pack FILE] [--out FILE]",
+	 "write a synthetic referrals import file (default 1000 lines, 2008 to 2015) to standard output"},
 	{"help", NULL, "[COMMAND]", "show this help"},
 };
 
