@@ -1,1 +1,192 @@
-/* h_stats.c: see docs/figures.md. */
+/* Handlers for the figures (docs/figures.md) and the import of past
+ * years' referrals (docs/import.md). The services check permission, scope
+ * and the query; a handler reads the query string and sends the figure in
+ * the format asked for. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/str.h"
+#include "http/h_stats.h"
+#include "service/figures.h"
+#include "service/import.h"
+
+enum format { FMT_JSON, FMT_CSV, FMT_XLSX, FMT_SVG };
+
+/* A query flag: true, false or absent. */
+static bool query_flag(struct http_req *req, const char *key, struct field_errors *errs)
+{
+	const char *v = http_query(req, key);
+	if (!v || !*v || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		return false;
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		return true;
+	field_error_add(errs, key, "true or false");
+	return false;
+}
+
+static enum format query_format(struct http_req *req, struct field_errors *errs)
+{
+	const char *v = http_query(req, "format");
+	if (!v || !*v || strcmp(v, "json") == 0)
+		return FMT_JSON;
+	if (strcmp(v, "csv") == 0)
+		return FMT_CSV;
+	if (strcmp(v, "xlsx") == 0)
+		return FMT_XLSX;
+	if (strcmp(v, "svg") == 0)
+		return FMT_SVG;
+	field_error_add(errs, "format", "json, csv, xlsx or svg");
+	return FMT_JSON;
+}
+
+/* A file name for a download: the figure, and what it is by. */
+static const char *download_name(struct http_req *req, const struct figure *f, const char *ext)
+{
+	char name[96];
+	if (f->then[0])
+		snprintf(name, sizeof name, "%s-by-%s-and-%s", f->figure, f->by, f->then);
+	else if (f->by[0] && strcmp(f->figure, "repeat") != 0 && strcmp(f->figure, "federal") != 0)
+		snprintf(name, sizeof name, "%s-by-%s", f->figure, f->by);
+	else
+		snprintf(name, sizeof name, "%s", f->figure);
+	for (char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			*p = '-';
+	return arena_printf(&req->arena, "attachment; filename=\"%s.%s\"", name, ext);
+}
+
+static int send_figure(struct http_req *req, struct http_resp *resp, const struct figure *f, enum format fmt)
+{
+	if (fmt == FMT_JSON)
+		return http_json(resp, 200, figure_json(f));
+	buf_clear(&resp->body);
+	int r;
+	const char *type, *ext = NULL;
+	switch (fmt) {
+	case FMT_CSV:
+		r = figure_csv(f, &resp->body);
+		type = "text/csv; charset=utf-8";
+		ext = "csv";
+		break;
+	case FMT_XLSX:
+		r = figure_xlsx(f, &resp->body);
+		type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+		ext = "xlsx";
+		break;
+	default:
+		r = figure_svg(f, &resp->body);
+		type = "image/svg+xml";
+		break;
+	}
+	if (r < 0) {
+		buf_clear(&resp->body);
+		if (r == ERR_INVAL && fmt == FMT_SVG)
+			return http_problem(resp, 422, "validation", "Invalid input",
+					    "this figure cannot be drawn: too many or no categories", NULL);
+		return http_problem_from_err(resp, r);
+	}
+	resp->status = 200;
+	resp->content_type = type;
+	if (ext)
+		http_header_add(resp, "Content-Disposition", download_name(req, f, ext));
+	return 0;
+}
+
+static int stats(struct http_req *req, struct http_resp *resp, const char *figure)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_require(&ctx, PERM_STATS_READ);
+	if (r < 0)
+		return r;
+	struct field_errors errs;
+	field_errors_init(&errs, 20);
+	struct figure_query q = {
+		.figure = figure,
+		.by = http_query(req, "by"),
+		.then = http_query(req, "then"),
+		.measure = http_query(req, "measure"),
+		.from = http_query(req, "from"),
+		.to = http_query(req, "to"),
+		.region = http_query(req, "region"),
+		.kind = http_query(req, "kind"),
+		.fy = http_query(req, "fy"),
+	};
+	q.suppressed = query_flag(req, "suppressed", &errs);
+	enum format fmt = query_format(req, &errs);
+	if (field_errors_any(&errs))
+		return http_problem_fields(resp, &errs);
+	struct figure f;
+	memset(&f, 0, sizeof f);
+	if ((r = svc_stats_figure(&ctx, &q, &errs, &f)) < 0) {
+		if (r == ERR_INVAL && field_errors_any(&errs))
+			return http_problem_fields(resp, &errs);
+		field_errors_done(&errs);
+		return r;
+	}
+	field_errors_done(&errs);
+	r = send_figure(req, resp, &f, fmt);
+	figure_free(&f);
+	return r;
+}
+
+int h_stats_referrals(struct http_req *req, struct http_resp *resp)
+{
+	return stats(req, resp, "referrals");
+}
+
+int h_stats_repeat(struct http_req *req, struct http_resp *resp)
+{
+	return stats(req, resp, "repeat");
+}
+
+int h_stats_duties(struct http_req *req, struct http_resp *resp)
+{
+	return stats(req, resp, "duties");
+}
+
+int h_stats_missing(struct http_req *req, struct http_resp *resp)
+{
+	return stats(req, resp, "missing");
+}
+
+int h_stats_rapid_response(struct http_req *req, struct http_resp *resp)
+{
+	return stats(req, resp, "rapid-response");
+}
+
+int h_stats_federal(struct http_req *req, struct http_resp *resp)
+{
+	return stats(req, resp, "federal");
+}
+
+/* The file is the body (text/csv); ?dry_run=true checks without writing.
+ * 200 with the report when imported or checked, 422 when refused. */
+int h_import_referrals(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_require(&ctx, PERM_REFERRALS_IMPORT);
+	if (r < 0)
+		return r;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	bool dry_run = query_flag(req, "dry_run", &errs);
+	const char *file_name = http_query(req, "file_name");
+	if (file_name && strlen(file_name) > 200)
+		field_error_add(&errs, "file_name", "at most 200 characters");
+	if (field_errors_any(&errs))
+		return http_problem_fields(resp, &errs);
+	field_errors_done(&errs);
+	struct import_report rep;
+	memset(&rep, 0, sizeof rep);
+	r = svc_import_referrals(&ctx, req->body.data ? (const char *)req->body.data : "", req->body.len,
+				 file_name && *file_name ? file_name : NULL, dry_run, NULL, NULL, &rep);
+	if (r < 0) {
+		import_report_done(&rep);
+		return r;
+	}
+	int status = rep.error_count > 0 ? 422 : 200;
+	json_t *j = import_report_json(&rep);
+	import_report_done(&rep);
+	return http_json(resp, status, j);
+}

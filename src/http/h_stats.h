@@ -1,2 +1,13 @@
-/* Handlers: see docs/figures.md. */
+/* Handlers for the figures and the import of past years' referrals
+ * (docs/figures.md, docs/import.md). Routes in routes_stats.inc. */
 #pragma once
+
+#include "http/http.h"
+
+int h_stats_referrals(struct http_req *req, struct http_resp *resp);
+int h_stats_repeat(struct http_req *req, struct http_resp *resp);
+int h_stats_duties(struct http_req *req, struct http_resp *resp);
+int h_stats_missing(struct http_req *req, struct http_resp *resp);
+int h_stats_rapid_response(struct http_req *req, struct http_resp *resp);
+int h_stats_federal(struct http_req *req, struct http_resp *resp);
+int h_import_referrals(struct http_req *req, struct http_resp *resp);

@@ -15,6 +15,7 @@
 #include "model/screening.h"
 #include "service/audit.h"
 #include "service/deadlines.h"
+#include "service/figures.h"
 #include "service/numbers.h"
 #include "service/sealed.h"
 #include "service/teams.h"
@@ -726,6 +727,9 @@ static int join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id
 		db_bind_null(st, 5);
 	if ((r = step_id(st, NULL)) < 0)
 		return r;
+	/* Figures: the joining report's referral takes the case's type. */
+	if ((r = figures_case_type(db, case_id)) < 0)
+		return r;
 	json_t *data = json_pack("{s:I, s:s, s:i}", "intake_id", (json_int_t)intake_id, "intake_number", intake_number,
 				 "child", child);
 	r = event_add(db, ctx->app, case_id, "intake_joined", at, ctx->actor->user_id, false, data, NULL, NULL);
@@ -1343,6 +1347,9 @@ int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 		db_bind_text(st, 1, traffic && *traffic ? traffic : NULL);
 		db_bind_int64(st, 2, id);
 		if ((r = step_id(st, NULL)) < 0)
+			goto fail;
+		/* Figures: the case's reports' referrals take its type. */
+		if ((r = figures_case_type(db, id)) < 0)
 			goto fail;
 		buf_printf(&detail, " trafficking_type=%s", traffic && *traffic ? traffic : "none");
 	}

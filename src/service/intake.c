@@ -14,6 +14,7 @@
 #include "model/screening.h"
 #include "service/audit.h"
 #include "service/cases.h"
+#include "service/figures.h"
 #include "service/mailer.h"
 #include "service/numbers.h"
 #include "service/persons.h"
@@ -910,7 +911,8 @@ static int link_child(const struct svc_ctx *ctx, struct db *db, int64_t id, int 
 	db_bind_int64(st, 4, c.cid);
 	r = db_step(st);
 	db_finalize(st);
-	if (r < 0 || (r = svc_audit_append(db, ctx, "intake.link", "intake", oid, detail)) < 0)
+	if (r < 0 || (r = figures_child_linked(db, id, child, person_id)) < 0 ||
+	    (r = svc_audit_append(db, ctx, "intake.link", "intake", oid, detail)) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
@@ -1152,6 +1154,10 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	}
 	/* A child with a case that is not closed: the report joins it. */
 	if (accepted && (r = cases_join_accepted(db, ctx, id, now())) < 0)
+		goto fail;
+	/* Figures: an accepted report is a referral per child; a changed
+	 * decision changes its referrals' disposition. */
+	if ((r = figures_intake_decided(db, ctx->app, id, d->id)) < 0)
 		goto fail;
 	char detail[96];
 	snprintf(detail, sizeof detail, "disposition=%s%s", d->id, h.decided ? " changed" : "");
