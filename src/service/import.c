@@ -22,6 +22,7 @@
 #include "db/db.h"
 #include "model/pack.h"
 #include "service/audit.h"
+#include "service/figures.h"
 
 /* ---- columns ---- */
 
@@ -613,25 +614,6 @@ static int insert_batch(struct db *db, const struct svc_ctx *ctx, const char *fi
 	return r;
 }
 
-/* A new value of referral_seq for this transaction (the row stays locked
- * until it ends, so seq follows commit order; see 0009_figures.sql). */
-static int next_seq(struct db *db, int64_t *ret)
-{
-	struct db_stmt *st;
-	int r = db_prepare(db, "UPDATE referral_seq SET last = last + 1 WHERE id = 1 RETURNING last", &st);
-	if (r < 0)
-		return r;
-	r = db_step(st);
-	if (r == DB_ROW) {
-		*ret = db_column_int64(st, 0);
-		r = 0;
-	} else if (r >= 0) {
-		r = ERR_DB;
-	}
-	db_finalize(st);
-	return r;
-}
-
 static int write_rows(struct db *db, struct checker *ck, const char *csv, size_t len, int64_t batch, int64_t seq,
 		      const char *ts, int64_t rows, import_progress_fn progress, void *parg, struct import_report *rep)
 {
@@ -776,7 +758,7 @@ int svc_import_referrals(const struct svc_ctx *ctx, const char *csv, size_t len,
 	if ((r = db_begin(db)) < 0)
 		goto fail;
 	int64_t batch = 0, seq = 0;
-	if ((r = insert_batch(db, ctx, file_name, rep.rows, ts, &batch)) < 0 || (r = next_seq(db, &seq)) < 0 ||
+	if ((r = insert_batch(db, ctx, file_name, rep.rows, ts, &batch)) < 0 || (r = figures_seq_next(db, &seq)) < 0 ||
 	    (r = write_rows(db, &ck, csv, len, batch, seq, ts, rep.rows, progress, progress_arg, &rep)) < 0)
 		goto rollback;
 	char oid[24], detail[96];
