@@ -925,7 +925,10 @@ static int axis_vuln(struct axis *a, const struct pack *p)
 	for (int i = 0; i < a->nvuln; i++)
 		if ((r = axis_set(a, i, p->vulnerabilities[i].id, p->vulnerabilities[i].name, true)) < 0)
 			return r;
-	return axis_set(a, a->nvuln, NONE_KEY, "None recorded", false);
+	/* A referral without a vulnerability is in no row; the shares' base
+	 * counts it. */
+	a->n = a->nvuln;
+	return 0;
 }
 
 /* The bins of referral i along a: up to 65 (vulnerabilities); returns how
@@ -946,10 +949,6 @@ static int axis_bins(const struct axis *a, const struct store *s, size_t i, int 
 		return 1;
 	case AX_VULN: {
 		uint64_t m = s->vuln[i];
-		if (!m) {
-			out[0] = a->nvuln;
-			return 1;
-		}
 		int k = 0;
 		while (m) {
 			int b = __builtin_ctzll(m);
@@ -1566,7 +1565,9 @@ static int sql_figure(struct db *db, const struct pack *p, const struct fq *q, s
 	if ((r = sql_axis(&ra, p, by, q, &b, &have, &d0, &d1)) < 0)
 		goto out;
 	/* Count into the wide rows. */
-	int W = duties ? 4 : missing ? 5 : 5; /* duties: + share; rapid: + median, p90 */
+	/* duties: due and the share met on time, neither summed; rapid
+	 * responses: the median and 90th percentile minutes. */
+	int W = 5;
 	int64_t *grid = calloc((size_t)(ra.n ? ra.n : 1) * (size_t)b.ncols, sizeof *grid);
 	int *bin = malloc((b.n ? b.n : 1) * sizeof *bin);
 	if (!grid || !bin) {
@@ -1603,6 +1604,7 @@ static int sql_figure(struct db *db, const struct pack *p, const struct fq *q, s
 	static const char *const duty_cols[][2] = {{"met_on_time", "Met on time"},
 						   {"met_late", "Met late"},
 						   {"unmet", "Not met"},
+						   {"due", "Due"},
 						   {"share_on_time", "Met on time (%)"}};
 	static const char *const missing_cols[][2] = {{"episodes", "Episodes"},
 						      {"le_on_time", "Reported to law enforcement on time"},
@@ -1632,8 +1634,9 @@ static int sql_figure(struct db *db, const struct pack *p, const struct fq *q, s
 			row[j].value = grid[(size_t)i * (size_t)b.ncols + (size_t)j];
 		if (duties) {
 			int64_t due = row[0].value + row[1].value + row[2].value;
-			f->col_count[3] = false;
-			row[3].value = due ? (row[0].value * 100 + due / 2) / due : 0;
+			f->col_count[3] = f->col_count[4] = false;
+			row[3].value = due;
+			row[4].value = due ? (row[0].value * 100 + due / 2) / due : 0;
 		} else if (!missing) {
 			size_t nm = 0;
 			for (size_t x = 0; x < b.n; x++)
@@ -1649,7 +1652,7 @@ static int sql_figure(struct db *db, const struct pack *p, const struct fq *q, s
 	if (r < 0)
 		goto done;
 	if (duties)
-		f->col_count[3] = false;
+		f->col_count[3] = f->col_count[4] = false;
 	else if (!missing)
 		f->col_count[3] = f->col_count[4] = false;
 	snprintf(f->figure, sizeof f->figure, "%s", q->figure);
