@@ -124,11 +124,33 @@ static int count_columns(const struct figure *f)
 	return n;
 }
 
+/* The margins the shape publishes, whatever the shape was when the table
+ * was allocated: a row total per row for FIG_TWO_WAY, a column total per
+ * column unless FIG_LIST; the others freed. */
+static int ensure_margins(struct figure *f)
+{
+	size_t r = (size_t)(f->nrows ? f->nrows : 1), c = (size_t)(f->ncols ? f->ncols : 1);
+	if (f->shape != FIG_TWO_WAY) {
+		free(f->row_total);
+		f->row_total = NULL;
+	} else if (!f->row_total && !(f->row_total = calloc(r, sizeof *f->row_total))) {
+		return ERR_NOMEM;
+	}
+	if (f->shape == FIG_LIST) {
+		free(f->col_total);
+		f->col_total = NULL;
+	} else if (!f->col_total && !(f->col_total = calloc(c, sizeof *f->col_total))) {
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
 void figure_totals(struct figure *f)
 {
-	if (!f || f->shape == FIG_LIST) {
-		if (f)
-			f->has_total = false;
+	if (!f)
+		return;
+	if (ensure_margins(f) < 0 || f->shape == FIG_LIST) {
+		f->has_total = false; /* out of memory: no totals is the safe side */
 		return;
 	}
 	int64_t grand = 0;
@@ -188,6 +210,8 @@ int figure_suppress(struct figure *f, int64_t threshold)
 {
 	if (!f || threshold < 2)
 		return ERR_INVAL;
+	if (ensure_margins(f) < 0)
+		return ERR_NOMEM;
 	f->threshold = threshold;
 	int nc = count_columns(f);
 	size_t n = (size_t)(f->nrows ? f->nrows : 1) * (size_t)(nc ? nc : 1);
@@ -272,6 +296,12 @@ out:
 
 /* ---- rendering helpers ---- */
 
+/* Row totals are published: a two-way table whose totals were filled. */
+static bool rows_total(const struct figure *f)
+{
+	return f->shape == FIG_TWO_WAY && f->row_total;
+}
+
 static void cell_display(const struct figure *f, const struct figure_cell *c, char *out, size_t size)
 {
 	if (c->mark == SUPP_PRIMARY)
@@ -332,7 +362,7 @@ json_t *figure_json(const struct figure *f)
 			}
 		json_t *row = json_pack("{s:s, s:s, s:o, s:o}", "key", f->row_key[i] ? f->row_key[i] : "", "label",
 					f->row_label[i] ? f->row_label[i] : "", "cells", cells, "total",
-					f->row_total ? cell_json(f, &f->row_total[i]) : json_null());
+					rows_total(f) ? cell_json(f, &f->row_total[i]) : json_null());
 		if (json_array_append_new(rows, row) < 0)
 			goto fail;
 	}
@@ -414,7 +444,7 @@ int figure_csv(const struct figure *f, struct buf *out)
 		if (r == 0)
 			r = csv_field(out, f->col_label[j] ? f->col_label[j] : f->col_key[j], true);
 	}
-	if (r == 0 && f->row_total)
+	if (r == 0 && rows_total(f))
 		r = buf_puts(out, ",total");
 	if (r == 0)
 		r = buf_puts(out, "\r\n");
@@ -425,7 +455,7 @@ int figure_csv(const struct figure *f, struct buf *out)
 			if (r == 0)
 				r = csv_cell(out, f, cell_at(f, i, j));
 		}
-		if (r == 0 && f->row_total) {
+		if (r == 0 && rows_total(f)) {
 			r = buf_putc(out, ',');
 			if (r == 0)
 				r = csv_cell(out, f, &f->row_total[i]);
@@ -440,7 +470,7 @@ int figure_csv(const struct figure *f, struct buf *out)
 			if (r == 0)
 				r = csv_cell(out, f, col_total_of(f, j));
 		}
-		if (r == 0 && f->row_total) {
+		if (r == 0 && rows_total(f)) {
 			r = buf_putc(out, ',');
 			if (r == 0)
 				r = csv_cell(out, f, f->has_total ? &f->total : NULL);
@@ -548,21 +578,21 @@ int figure_xlsx(const struct figure *f, struct buf *out)
 	e |= xlsx_text(ws, row, 0, row_header(f), bold);
 	for (int j = 0; j < f->ncols; j++)
 		e |= xlsx_text(ws, row, (lxw_col_t)(j + 1), f->col_label[j] ? f->col_label[j] : f->col_key[j], bold);
-	if (f->row_total)
+	if (rows_total(f))
 		e |= xlsx_text(ws, row, (lxw_col_t)(f->ncols + 1), "total", bold);
 	row++;
 	for (int i = 0; i < f->nrows; i++, row++) {
 		e |= xlsx_text(ws, row, 0, f->row_label[i] ? f->row_label[i] : f->row_key[i], NULL);
 		for (int j = 0; j < f->ncols; j++)
 			e |= xlsx_cell(ws, row, (lxw_col_t)(j + 1), f, cell_at(f, i, j), right);
-		if (f->row_total)
+		if (rows_total(f))
 			e |= xlsx_cell(ws, row, (lxw_col_t)(f->ncols + 1), f, &f->row_total[i], right);
 	}
 	if (f->shape != FIG_LIST && f->col_total) {
 		e |= xlsx_text(ws, row, 0, "total", bold);
 		for (int j = 0; j < f->ncols; j++)
 			e |= xlsx_cell(ws, row, (lxw_col_t)(j + 1), f, col_total_of(f, j), right);
-		if (f->row_total && f->has_total)
+		if (rows_total(f) && f->has_total)
 			e |= xlsx_cell(ws, row, (lxw_col_t)(f->ncols + 1), f, &f->total, right);
 		row++;
 	}
@@ -588,8 +618,18 @@ out:
 
 int figure_svg(const struct figure *f, struct buf *out)
 {
-	if (!f || !out || f->nrows < 1 || f->nrows > 200)
+	if (!f || !out)
 		return ERR_INVAL;
+	if (f->nrows > 200)
+		return ERR_TOOBIG; /* more bars than a chart can show: a coarser bin */
+	if (f->nrows == 0) {
+		/* Nothing in range: an empty chart that says so. */
+		static const char *const none[] = {"none in range"};
+		struct chart_cell zero = {0, SUPP_SHOWN};
+		struct chart c = {.kind = CHART_BARS, .title = f->title, .subtitle = f->subtitle[0] ? f->subtitle : NULL,
+				  .ncat = 1, .cat = none, .nseries = 1, .cell = &zero};
+		return chart_svg(&c, out);
+	}
 	int first = -1, nc = 0;
 	for (int j = 0; j < f->ncols; j++)
 		if (f->col_count[j]) {
@@ -632,7 +672,7 @@ int figure_svg(const struct figure *f, struct buf *out)
 		}
 		s++;
 	}
-	bool totals = kind == CHART_STACKED && f->row_total;
+	bool totals = kind == CHART_STACKED && rows_total(f);
 	for (int i = 0; totals && i < f->nrows; i++)
 		tot[i] = (struct chart_cell){.value = f->row_total[i].mark == SUPP_SHOWN ? f->row_total[i].value : 0,
 					     .mark = f->row_total[i].mark};

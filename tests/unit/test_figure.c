@@ -319,6 +319,52 @@ static void svg_reads_out_every_number_and_no_hidden_one(void **state)
 	figure_free(&f);
 }
 
+static void an_empty_figure_renders_in_every_format(void **state)
+{
+	(void)state;
+	struct figure f;
+	one_way(&f, years, NULL, 0);
+	assert_int_equal(figure_suppress(&f, 5), 0);
+	assert_int_equal(f.total.value, 0);
+	struct buf b;
+	buf_init(&b, 0);
+	assert_int_equal(figure_csv(&f, &b), 0);
+	assert_string_equal(buf_str(&b), "year,Referrals\r\ntotal,0\r\n");
+	buf_clear(&b);
+	assert_int_equal(figure_svg(&f, &b), 0);
+	assert_non_null(strstr(buf_str(&b), "none in range"));
+	buf_clear(&b);
+	assert_int_equal(figure_xlsx(&f, &b), 0);
+	assert_memory_equal(b.data, "PK", 2);
+	buf_done(&b);
+	json_t *j = figure_json(&f);
+	assert_int_equal(json_array_size(json_object_get(j, "rows")), 0);
+	json_decref(j);
+	figure_free(&f);
+}
+
+static void the_shape_may_be_set_after_the_table(void **state)
+{
+	(void)state;
+	struct figure f = {0};
+	f.shape = FIG_LIST;
+	assert_int_equal(figure_alloc(&f, 2, 2), 0);
+	f.shape = FIG_TWO_WAY;
+	for (int k = 0; k < 4; k++)
+		f.cell[k].value = 10 + k;
+	figure_totals(&f);
+	assert_non_null(f.row_total);
+	assert_int_equal(f.row_total[1].value, 25);
+	assert_int_equal(f.total.value, 46);
+	assert_int_equal(figure_suppress(&f, 5), 0);
+	f.shape = FIG_LIST;
+	figure_totals(&f);
+	assert_null(f.row_total);
+	assert_null(f.col_total);
+	assert_false(f.has_total);
+	figure_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +376,8 @@ int main(void)
 		cmocka_unit_test(csv_quotes_and_guards_formulas),
 		cmocka_unit_test(xlsx_is_a_zip_with_the_sheet),
 		cmocka_unit_test(svg_reads_out_every_number_and_no_hidden_one),
+		cmocka_unit_test(an_empty_figure_renders_in_every_format),
+		cmocka_unit_test(the_shape_may_be_set_after_the_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
