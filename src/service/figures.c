@@ -91,7 +91,7 @@ static void format_day(int32_t day, char out[16])
 {
 	int y, m, d;
 	civil_from_days(day, &y, &m, &d);
-	snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+	snprintf(out, 16, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
 }
 
 /* The day number of a stored UTC time in the pack's time zone; false for
@@ -757,6 +757,16 @@ static void store_release(void)
 	pthread_rwlock_unlock(&store_lock);
 }
 
+int figures_store_warm(struct app *app)
+{
+	struct store *s;
+	int r = store_acquire(app, &s);
+	if (r < 0)
+		return r;
+	store_release();
+	return 0;
+}
+
 /* ---- axes ---- */
 
 enum axis_kind { AX_YEAR, AX_QUARTER, AX_MONTH, AX_DIM, AX_AGE, AX_VULN };
@@ -831,7 +841,7 @@ static int axis_calendar(struct axis *a, enum axis_kind kind, int32_t d0, int32_
 		return r;
 	for (int b = 0; b < n; b++) {
 		int k = first + b, y = y0 + k / per, part = k % per;
-		char key[16], label[32];
+		char key[48], label[48];
 		if (kind == AX_YEAR) {
 			snprintf(key, sizeof key, "%04d", y);
 			snprintf(label, sizeof label, "%04d", y);

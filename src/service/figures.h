@@ -59,5 +59,9 @@ struct figure_query {
 int svc_stats_figure(const struct svc_ctx *ctx, const struct figure_query *q, struct field_errors *errs,
 		     struct figure *ret);
 
+/* Load the store now (server start-up), so the first figure does not pay
+ * for reading every referral. */
+int figures_store_warm(struct app *app);
+
 /* Drop the store (tests, and a server going down). */
 void figures_store_reset(void);
