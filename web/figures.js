@@ -262,6 +262,22 @@ function isNarrow(fig) {
   return cols <= 2 && (fig.rows || []).length <= 16;
 }
 
+/**
+ * Whether the server can draw the figure (model/chart.h): 1 to 200
+ * categories, and up to 12 stacked series. Otherwise the table alone.
+ */
+function chartable(fig) {
+  const rows = (fig.rows || []).length;
+  const cols = (fig.columns || []).length;
+  return rows >= 1 && rows <= 200 && cols >= 1 && cols <= 12;
+}
+
+function noChartText(fig) {
+  return (fig.rows || []).length
+    ? 'Too many bars to draw: the numbers are in the table. Choose a shorter period or fewer categories for a chart.'
+    : 'Nothing to draw: there is nothing to count in this period.';
+}
+
 /** The alt text of a figure's chart: what it is; its numbers are in the table (and in the SVG's description). */
 function chartAlt(fig) {
   const what = [fig.title, fig.subtitle].filter(Boolean).join(', ');
@@ -453,12 +469,21 @@ function renderFigure(data, fig, state) {
   // The chart and the downloads ask exactly what the table answered.
   const img = $('figure-chart');
   const svg = statsPath(fig, queryOf(state, fig, 'svg'));
-  img.alt = chartAlt(data);
-  if (img.getAttribute('src') !== svg) {
-    $('figure-chart-none').hidden = true;
-    img.src = svg;
+  const none = $('figure-chart-none');
+  if (chartable(data)) {
+    img.alt = chartAlt(data);
+    if (img.getAttribute('src') !== svg) {
+      none.hidden = true;
+      img.src = svg;
+    }
+    img.hidden = false;
+  } else {
+    img.removeAttribute('src');
+    img.alt = '';
+    img.hidden = true;
+    none.textContent = noChartText(data);
+    none.hidden = false;
   }
-  img.hidden = false;
   const wrap = $('figure-table-wrap');
   const table = figureTable(data);
   wrap.replaceChildren(table);
@@ -606,14 +631,18 @@ async function loadReport({ fromAddress = false } = {}) {
     if (data.suppressed && hasHidden(data)) hidden = true;
     if (data.threshold) threshold = data.threshold;
     const svg = statsPath(j.fig, new URLSearchParams([...j.q, ['format', 'svg']]));
-    const img = h('img', { src: svg, alt: chartAlt(data), width: 960, height: 540, className: 'tf-chart' });
-    img.addEventListener('error', () => {
-      img.replaceWith(h('p', { className: 'none' }, 'The chart could not be drawn; the numbers are in the table.'));
-    });
+    let img;
+    if (chartable(data)) {
+      img = h('img', { src: svg, alt: chartAlt(data), width: 960, height: 540, className: 'tf-chart' });
+      img.addEventListener('error', () => {
+        img.replaceWith(h('p', { className: 'none' }, 'The chart could not be drawn; the numbers are in the table.'));
+      });
+    } else {
+      img = h('p', { className: 'none' }, noChartText(data));
+    }
     return h('section', { className: 'tf-section', id: `tf-${j.s.id}`, 'aria-labelledby': `tf-${j.s.id}-h`, dataset: { figure: data.figure || '' } },
       h('h3', { id: `tf-${j.s.id}-h` }, `${n}. ${data.title || j.fig.label}`),
       h('p', { className: 'tf-lead' }, sentence(j.s.lead)),
-      data.subtitle ? h('p', { className: 'figure-subtitle' }, data.subtitle) : null,
       h('div', { className: `figure-pair${isNarrow(data) ? ' is-side' : ''}` },
         h('div', { className: 'chart-box' }, img),
         h('div', { className: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': `Table: ${data.title || j.fig.label}` }, figureTable(data))));
