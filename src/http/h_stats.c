@@ -161,7 +161,9 @@ int h_stats_federal(struct http_req *req, struct http_resp *resp)
 }
 
 /* The file is the body (text/csv); ?dry_run=true checks without writing.
- * 200 with the report when imported or checked, 422 when refused. */
+ * 201 with the report when imported (a batch was made), 200 when checked,
+ * and when refused a 422 problem whose members are the report's (errors:
+ * every line, column and reason). */
 int h_import_referrals(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
@@ -185,8 +187,16 @@ int h_import_referrals(struct http_req *req, struct http_resp *resp)
 		import_report_done(&rep);
 		return r;
 	}
-	int status = rep.error_count > 0 ? 422 : 200;
 	json_t *j = import_report_json(&rep);
+	bool refused = rep.error_count > 0, written = rep.batch_id > 0;
 	import_report_done(&rep);
-	return http_json(resp, status, j);
+	if (!j)
+		return ERR_NOMEM;
+	if (refused) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "%lld problems in the file: nothing was imported",
+			 (long long)json_integer_value(json_object_get(j, "error_count")));
+		return http_problem_ext(resp, 422, "import-refused", "Import refused", detail, j);
+	}
+	return http_json(resp, written ? 201 : 200, j);
 }
