@@ -99,7 +99,7 @@ function fyOptions(select) {
   const now = fiscalYearOf(today());
   const opts = [];
   for (let y = now; y >= now - 20; y--) {
-    const text = `FFY ${y} (Oct 1, ${y - 1} to Sep 30, ${y}${y === now ? ', so far' : ''})`;
+    const text = `FFY ${y} (Oct ${y - 1} to Sep ${y}${y === now ? ', so far' : ''})`;
     opts.push(h('option', { value: String(y) }, text));
   }
   select.replaceChildren(...opts);
@@ -293,7 +293,13 @@ export function initFigures(context) {
     h('input', { type: 'radio', name: 'figure', id: `figures-kind-${f.id}`, value: f.id }),
     h('span', {}, f.label))));
   const form = $('figures-form');
-  form.addEventListener('change', () => loadFigure());
+  // A date typed digit by digit changes on every digit: ask once it rests.
+  let typing = 0;
+  form.addEventListener('change', (e) => {
+    clearTimeout(typing);
+    if (e.target.type === 'date') typing = setTimeout(() => loadFigure(), 600);
+    else loadFigure();
+  });
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     loadFigure();
