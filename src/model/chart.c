@@ -141,8 +141,8 @@ static bool head(const struct chart *c, struct buf *b)
 	if (c->kind == CHART_SHARES)
 		emit(b, " Shares of %lld.", (long long)c->share_base);
 	if (any_hidden)
-		emit(b, " &lt;%d means 1 to %d; * is hidden so that a small count cannot be worked out.", THRESHOLD,
-			   THRESHOLD - 1);
+		emit(b, " &lt;%d means fewer than %d; * is hidden so that a small count cannot be worked out.",
+			   THRESHOLD, THRESHOLD);
 	emits(b, "</desc>\n");
 	emits(b, "<defs><pattern id=\"hidden-hatch\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\""
 		    " patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/>"
@@ -164,7 +164,7 @@ static void legend_hidden(const struct chart *c, struct buf *b, int x, int y)
 	emit(b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"url(#hidden-hatch)\" stroke=\"#6b6b6b\"/>",
 		   x, y - 12);
 	emit(b, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#4a4a4a\">", x + 20, y);
-	put_escaped(b, c->hidden_note ? c->hidden_note : "<5: 1 to 4;  *: hidden so a small count cannot be worked out");
+	put_escaped(b, c->hidden_note ? c->hidden_note : "<5: fewer than 5;  *: hidden so a small count cannot be worked out");
 	emits(b, "</text>\n");
 }
 

@@ -40,6 +40,7 @@ struct work {
 	int *col_of;       /* item -> hidden column, or -1 */
 	int *item_of;      /* hidden column -> item */
 	int *pivot_col;    /* per matrix row */
+	bool zeros_masked; /* a zero is shown as "<threshold": every "<" may be 0 */
 };
 
 static bool hidden(const struct work *w, int i)
@@ -73,6 +74,24 @@ static bool hide_one(struct work *w, const struct relation *r)
 	return true;
 }
 
+/* The last resort, when every count near a giveaway is hidden already: a
+ * line of "<5" counts that each must be at least 1 and add up to a small
+ * total gives every one of them away (four "<5" beside a total "<5" are
+ * four ones). Show a zero of the line as "<5" too; from then on a reader
+ * cannot take any "<5" for at least 1. */
+static bool hide_zero(struct work *w, const struct relation *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		int it = r->member[i];
+		if (!hidden(w, it) && w->v[it] == 0) {
+			w->mark[it] = SUPP_PRIMARY;
+			w->zeros_masked = true;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* What a reader knows of each item: a shown one exactly, a "<threshold"
  * one from 1 to threshold-1, any other hidden one at least the threshold.
  * Narrow the bounds through the relations until they hold still. */
@@ -82,7 +101,7 @@ static void propagate(struct work *w)
 		if (w->mark[i] == SUPP_SHOWN)
 			w->lo[i] = w->hi[i] = w->v[i];
 		else if (w->mark[i] == SUPP_PRIMARY)
-			w->lo[i] = 1, w->hi[i] = w->threshold - 1;
+			w->lo[i] = w->zeros_masked ? 0 : 1, w->hi[i] = w->threshold - 1;
 		else
 			w->lo[i] = w->threshold, w->hi[i] = BOUND_INF;
 	}
@@ -403,7 +422,8 @@ static bool in_relation(const struct relation *r, int item)
 /* Hide one more item as close to item k as there is one: in a relation
  * holding k, else in a relation holding a hidden item of those, and so on
  * outwards. */
-static bool hide_near(struct work *w, int k, int *queue, bool *seen)
+static bool hide_near_by(struct work *w, int k, int *queue, bool *seen,
+			 bool (*hide)(struct work *, const struct relation *))
 {
 	int head = 0, tail = 0;
 	memset(seen, 0, sizeof *seen * (size_t)w->nrel);
@@ -412,7 +432,7 @@ static bool hide_near(struct work *w, int k, int *queue, bool *seen)
 			queue[tail++] = q, seen[q] = true;
 	while (head < tail) {
 		const struct relation *r = &w->rel[queue[head++]];
-		if (hide_one(w, r))
+		if (hide(w, r))
 			return true;
 		for (int i = -1; i < r->n; i++) {
 			int it = i < 0 ? r->total : r->member[i];
@@ -424,6 +444,13 @@ static bool hide_near(struct work *w, int k, int *queue, bool *seen)
 		}
 	}
 	return false;
+}
+
+/* Hide one more count as near item k as there is one; failing that, a
+ * zero as near as there is one. */
+static bool hide_near(struct work *w, int k, int *queue, bool *seen)
+{
+	return hide_near_by(w, k, queue, seen, hide_one) || hide_near_by(w, k, queue, seen, hide_zero);
 }
 
 int suppress(struct supp_table *t, int64_t threshold)
@@ -503,7 +530,7 @@ int suppress(struct supp_table *t, int64_t threshold)
 	for (;;) {
 		bool changed = false;
 		for (int q = 0; q < w.nrel; q++)
-			if (hidden_count(&w, &w.rel[q]) == 1 && hide_one(&w, &w.rel[q]))
+			if (hidden_count(&w, &w.rel[q]) == 1 && (hide_one(&w, &w.rel[q]) || hide_zero(&w, &w.rel[q])))
 				changed = true;
 		if (changed)
 			continue;

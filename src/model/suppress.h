@@ -7,8 +7,10 @@
  * suppression) until no hidden count can be worked out from what is shown:
  * not by subtracting from a total, not by combining rows and columns, and
  * not by the bounds a reader knows (a "<5" is 1 to 4, any other hidden
- * count is at least the threshold, a shown zero is zero). Zeros are shown:
- * an empty cell says nothing about a child.
+ * count is at least the threshold, a shown zero is zero). Zeros are shown
+ * (an empty cell says nothing about a child), except where only a zero
+ * shown as "<5" can protect a line of small counts: then every "<5" of the
+ * figure reads as 0 to 4.
  *
  * Pure; no I/O. */
 #pragma once

@@ -64,12 +64,15 @@ static int64_t rel_sum(const struct reader *r, int q, bool *complete)
 	return s;
 }
 
+/* No relation broken: complete ones add up, and the members given so far
+ * do not already exceed a total that is given (counts are never negative). */
 static bool consistent(const struct reader *r)
 {
 	for (int q = 0; q < r->nrel; q++) {
 		bool complete;
 		int64_t s = rel_sum(r, q, &complete);
-		if (complete && s != r->val[r->rel_total[q]])
+		int64_t total = r->val[r->rel_total[q]];
+		if (complete ? s != total : total >= 0 && s > total)
 			return false;
 	}
 	return true;
@@ -128,24 +131,29 @@ static bool reader_check(const struct fig *f, bool rt, bool ct)
 	}
 	r->it[grand].v = total;
 	r->it[grand].hidden = f->t.grand_mark != SUPP_SHOWN;
-	for (int i = 0; i < r->n; i++)
+	bool zeros_masked = false;
+	for (int i = 0; i < r->n; i++) {
 		if (r->it[i].v > maxv)
 			maxv = r->it[i].v;
+		zeros_masked |= r->it[i].hidden && r->it[i].v == 0;
+	}
 	for (int i = 0; i < r->n; i++) {
 		struct item *it = &r->it[i];
 		enum supp_mark mk = i < nc ? f->cm[i] : i < col0 ? f->rm[i - row0] : i < grand ? f->colm[i - col0] : f->t.grand_mark;
 		if (!it->hidden)
 			it->lo = it->hi = it->v;
 		else if (mk == SUPP_PRIMARY)
-			it->lo = 1, it->hi = T - 1;
+			it->lo = zeros_masked ? 0 : 1, it->hi = T - 1;
 		else
 			it->lo = T, it->hi = maxv + 3;
 		r->val[i] = it->hidden ? -1 : it->v;
-		if (it->hidden) {
-			r->order[r->norder++] = i;
+		if (it->hidden)
 			r->seen_lo[i] = INT64_MAX, r->seen_hi[i] = INT64_MIN;
-		}
 	}
+	/* Totals first: a given total prunes its members early. */
+	for (int i = r->n - 1; i >= 0; i--)
+		if (r->it[i].hidden)
+			r->order[r->norder++] = i;
 	for (int i = 0; rt && i < R; i++, r->nrel++) {
 		for (int j = 0; j < C; j++)
 			r->rel_member[r->nrel][r->rel_n[r->nrel]++] = i * C + j;
@@ -257,6 +265,27 @@ static void a_two_way_table_cannot_be_solved_across_rows_and_columns(void **stat
 	assert_true(reader_check(&f, true, true));
 }
 
+/* Four "<5" beside a total "<5" would be four ones. */
+static void a_line_of_ones_is_protected_with_a_zero(void **state)
+{
+	struct fig f = {.rows = 6, .cols = 1, .cell = {1, 0, 1, 0, 1, 1}};
+	run(&f, false, true);
+	int masked_zeros = 0;
+	for (int i = 0; i < 6; i++) {
+		if (f.cell[i] == 1)
+			assert_int_equal(f.cm[i], SUPP_PRIMARY);
+		masked_zeros += f.cell[i] == 0 && f.cm[i] == SUPP_PRIMARY;
+	}
+	assert_int_equal(masked_zeros, 1);
+	assert_true(reader_check(&f, false, true));
+	/* And in a two-way table, a column of ones under a small total: the
+	 * zero goes too (too many hidden cells for the search to finish). */
+	struct fig g = {.rows = 5, .cols = 2, .cell = {1, 6, 1, 7, 0, 5, 1, 8, 1, 6}};
+	run(&g, true, true);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(g.cm[2 * i], SUPP_PRIMARY);
+}
+
 static void bad_tables_are_refused(void **state)
 {
 	int64_t cell[2] = {1, -1};
@@ -306,6 +335,7 @@ int main(void)
 		cmocka_unit_test(a_small_total_is_hidden_too),
 		cmocka_unit_test(without_totals_only_small_counts_are_hidden),
 		cmocka_unit_test(a_two_way_table_cannot_be_solved_across_rows_and_columns),
+		cmocka_unit_test(a_line_of_ones_is_protected_with_a_zero),
 		cmocka_unit_test(bad_tables_are_refused),
 		cmocka_unit_test(random_figures_never_give_a_hidden_count_away),
 	};
