@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@
 #include <xlsxwriter.h>
 
 #include "base/err.h"
+
+/* A column total that suppression withholds (see supp_safe). */
+#define UNPUBLISHED INT64_MIN
 
 /* ---- the table ---- */
 
@@ -183,6 +187,201 @@ void figure_totals(struct figure *f)
 
 /* ---- suppression ---- */
 
+/* ---- checking what suppress() left ---- */
+
+#define SAFE_INF (INT64_MAX / 8)
+
+/* Bounds stay within +-SAFE_INF, so adding two never overflows. */
+static int64_t sat(int64_t x)
+{
+	return x > SAFE_INF ? SAFE_INF : x < -SAFE_INF ? -SAFE_INF : x;
+}
+
+/* Whether a reader of t as marked can work out a hidden count: from the
+ * bounds it knows (a "<5" is 1 to threshold-1, any other hidden count at
+ * least the threshold, a shown one exact) narrowed through every published
+ * sum, or from the sums alone (a hidden count whose unit vector lies in
+ * the row space of the sums over the hidden counts). suppress() hides more
+ * until neither holds, but gives up when everything it could hide near a
+ * determined count is hidden already: a total of "<5" over four "<5" cells
+ * says each is 1. Then the figure publishes fewer totals. 1: safe, 0: not,
+ * or ERR_NOMEM. */
+static int supp_safe(const struct supp_table *t, int64_t th)
+{
+	int r = t->rows, c = t->cols, ncell = r * c;
+	int row0 = ncell, col0 = row0 + (t->row_totals ? r : 0), grand = col0 + (t->col_totals ? c : 0);
+	bool any_margin = t->row_totals || t->col_totals;
+	int nitems = grand + (any_margin ? 1 : 0);
+	int nrel = (t->row_totals ? r + 1 : 0) + (t->col_totals ? c + 1 : 0);
+	if (nrel == 0)
+		return 1; /* nothing sums: a shown count says nothing of a hidden one */
+	int64_t *v = calloc((size_t)nitems, sizeof *v), *lo = calloc((size_t)nitems, sizeof *lo),
+		*hi = calloc((size_t)nitems, sizeof *hi);
+	enum supp_mark *mk = calloc((size_t)nitems, sizeof *mk);
+	/* Relations as item lists: members then the total, -1 ended. */
+	int *rel = malloc(sizeof *rel * (size_t)(nrel * (r > c ? r : c) + nrel * 2 + 1));
+	int *relstart = calloc((size_t)nrel + 1, sizeof *relstart);
+	int *col_of = calloc((size_t)nitems, sizeof *col_of);
+	double *m = NULL;
+	int ret = ERR_NOMEM;
+	if (!v || !lo || !hi || !mk || !rel || !relstart || !col_of)
+		goto out;
+	for (int i = 0; i < ncell; i++)
+		v[i] = t->cell[i], mk[i] = t->cell_mark[i];
+	for (int i = 0; t->row_totals && i < r; i++) {
+		for (int j = 0; j < c; j++)
+			v[row0 + i] += t->cell[i * c + j];
+		mk[row0 + i] = t->row_mark[i];
+	}
+	for (int j = 0; t->col_totals && j < c; j++) {
+		for (int i = 0; i < r; i++)
+			v[col0 + j] += t->cell[i * c + j];
+		mk[col0 + j] = t->col_mark[j];
+	}
+	if (any_margin) {
+		for (int i = 0; i < ncell; i++)
+			v[grand] += t->cell[i];
+		mk[grand] = t->grand_mark;
+	}
+	int n = 0, q = 0;
+	for (int i = 0; t->row_totals && i < r; i++) {
+		relstart[q++] = n;
+		for (int j = 0; j < c; j++)
+			rel[n++] = i * c + j;
+		rel[n++] = row0 + i;
+	}
+	for (int j = 0; t->col_totals && j < c; j++) {
+		relstart[q++] = n;
+		for (int i = 0; i < r; i++)
+			rel[n++] = i * c + j;
+		rel[n++] = col0 + j;
+	}
+	if (t->row_totals) {
+		relstart[q++] = n;
+		for (int i = 0; i < r; i++)
+			rel[n++] = row0 + i;
+		rel[n++] = grand;
+	}
+	if (t->col_totals) {
+		relstart[q++] = n;
+		for (int j = 0; j < c; j++)
+			rel[n++] = col0 + j;
+		rel[n++] = grand;
+	}
+	relstart[q] = n;
+
+	for (int i = 0; i < nitems; i++) {
+		if (mk[i] == SUPP_SHOWN)
+			lo[i] = hi[i] = v[i];
+		else if (mk[i] == SUPP_PRIMARY)
+			lo[i] = 1, hi[i] = th - 1;
+		else
+			lo[i] = th, hi[i] = SAFE_INF;
+	}
+	/* Bounds, narrowed through every sum until they hold still. */
+	for (int round = 0; round < 500; round++) {
+		bool changed = false;
+		for (q = 0; q < nrel; q++) {
+			int a = relstart[q], e = relstart[q + 1] - 1; /* members a..e-1, total e */
+			for (int x = a; x <= e; x++) {
+				/* member: x = total - others; total: x = sum of members */
+				int64_t nlo = 0, nhi = 0;
+				for (int y = a; y <= e; y++) {
+					if (y == x)
+						continue;
+					int it = rel[y];
+					bool plus = (x == e) ? true : (y == e);
+					int64_t l = lo[it], h = hi[it];
+					if (plus) {
+						nlo = nlo <= -SAFE_INF ? -SAFE_INF : sat(nlo + l);
+						nhi = (nhi >= SAFE_INF || h >= SAFE_INF) ? SAFE_INF : sat(nhi + h);
+					} else {
+						nlo = (nlo <= -SAFE_INF || h >= SAFE_INF) ? -SAFE_INF : sat(nlo - h);
+						nhi = nhi >= SAFE_INF ? SAFE_INF : sat(nhi - l);
+					}
+				}
+				int it = rel[x];
+				if (nlo > lo[it] && lo[it] < hi[it])
+					lo[it] = nlo, changed = true;
+				if (nhi < hi[it] && lo[it] < hi[it])
+					hi[it] = nhi, changed = true;
+			}
+		}
+		if (!changed)
+			break;
+	}
+	for (int i = 0; i < nitems; i++)
+		if (mk[i] != SUPP_SHOWN && lo[i] >= hi[i]) {
+			ret = 0;
+			goto out;
+		}
+
+	/* The sums alone: reduce them over the hidden items; a reduced row
+	 * with one non-zero gives that item away. */
+	int nh = 0;
+	for (int i = 0; i < nitems; i++)
+		col_of[i] = mk[i] != SUPP_SHOWN ? nh++ : -1;
+	if (nh == 0) {
+		ret = 1;
+		goto out;
+	}
+	m = calloc((size_t)nrel * (size_t)nh, sizeof *m);
+	if (!m)
+		goto out;
+	for (q = 0; q < nrel; q++) {
+		int a = relstart[q], e = relstart[q + 1] - 1;
+		for (int x = a; x <= e; x++)
+			if (col_of[rel[x]] >= 0)
+				m[(size_t)q * nh + col_of[rel[x]]] = x == e ? -1.0 : 1.0;
+	}
+	int rank = 0;
+	for (int col = 0; col < nh && rank < nrel; col++) {
+		int piv = -1;
+		double best = 1e-9;
+		for (int row = rank; row < nrel; row++)
+			if (fabs(m[(size_t)row * nh + col]) > best)
+				best = fabs(m[(size_t)row * nh + col]), piv = row;
+		if (piv < 0)
+			continue;
+		for (int k = 0; k < nh; k++) {
+			double tmp = m[(size_t)piv * nh + k];
+			m[(size_t)piv * nh + k] = m[(size_t)rank * nh + k];
+			m[(size_t)rank * nh + k] = tmp;
+		}
+		double pv = m[(size_t)rank * nh + col];
+		for (int k = 0; k < nh; k++)
+			m[(size_t)rank * nh + k] /= pv;
+		for (int row = 0; row < nrel; row++) {
+			if (row == rank)
+				continue;
+			double fct = m[(size_t)row * nh + col];
+			if (fabs(fct) < 1e-12)
+				continue;
+			for (int k = 0; k < nh; k++)
+				m[(size_t)row * nh + k] -= fct * m[(size_t)rank * nh + k];
+		}
+		rank++;
+	}
+	ret = 1;
+	for (int row = 0; row < rank && ret; row++) {
+		int nz = 0;
+		for (int k = 0; k < nh; k++)
+			nz += fabs(m[(size_t)row * nh + k]) > 1e-9;
+		if (nz == 1)
+			ret = 0;
+	}
+out:
+	free(v);
+	free(lo);
+	free(hi);
+	free(mk);
+	free(rel);
+	free(relstart);
+	free(col_of);
+	free(m);
+	return ret;
+}
+
 /* One column j as its own 1-D table (rows x 1), with or without its total. */
 static int suppress_column(struct figure *f, int j, bool with_total, int64_t threshold, int64_t *v,
 			   enum supp_mark *mark)
@@ -197,6 +396,15 @@ static int suppress_column(struct figure *f, int j, bool with_total, int64_t thr
 		.cell_mark = mark, .col_mark = with_total ? &colm : NULL,
 	};
 	int r = suppress(&t, threshold);
+	if (r >= 0 && with_total && (r = supp_safe(&t, threshold)) == 0) {
+		/* The total would give a hidden count away: it is not published. */
+		t.col_totals = false;
+		t.col_mark = NULL;
+		with_total = false;
+		r = suppress(&t, threshold);
+		if (r >= 0)
+			f->col_total[j] = (struct figure_cell){.value = UNPUBLISHED, .mark = SUPP_COMPLEMENT};
+	}
 	if (r < 0)
 		return r;
 	for (int i = 0; i < f->nrows; i++)
@@ -234,25 +442,46 @@ int figure_suppress(struct figure *f, int64_t threshold)
 					if (f->col_count[j])
 						v[(size_t)i * (size_t)nc + (size_t)jj++] = cell_at(f, i, j)->value;
 			}
-			struct supp_table t = {
-				.rows = f->nrows, .cols = nc, .cell = v, .row_totals = true, .col_totals = true,
-				.cell_mark = mark, .row_mark = rmark, .col_mark = cmark,
-			};
-			ret = suppress(&t, threshold);
-			if (ret < 0)
-				goto out;
+			/* Every total if that is safe; else the column totals alone;
+			 * else none (see supp_safe). */
+			static const bool ladder[][2] = {{true, true}, {false, true}, {false, false}};
+			struct supp_table t;
+			for (size_t step = 0; step < sizeof ladder / sizeof ladder[0]; step++) {
+				t = (struct supp_table){
+					.rows = f->nrows, .cols = nc, .cell = v, .row_totals = ladder[step][0],
+					.col_totals = ladder[step][1], .cell_mark = mark,
+					.row_mark = ladder[step][0] ? rmark : NULL, .col_mark = ladder[step][1] ? cmark : NULL,
+				};
+				ret = suppress(&t, threshold);
+				if (ret < 0)
+					goto out;
+				if ((ret = supp_safe(&t, threshold)) < 0)
+					goto out;
+				if (ret == 1)
+					break;
+			}
 			for (int i = 0; i < f->nrows; i++) {
 				int jj = 0;
 				for (int j = 0; j < f->ncols; j++)
 					if (f->col_count[j])
 						cell_at(f, i, j)->mark = mark[(size_t)i * (size_t)nc + (size_t)jj++];
-				f->row_total[i].mark = rmark[i];
+				if (t.row_totals)
+					f->row_total[i].mark = rmark[i];
 			}
 			int jj = 0;
 			for (int j = 0; j < f->ncols; j++)
-				if (f->col_count[j])
+				if (f->col_count[j] && t.col_totals)
 					f->col_total[j].mark = cmark[jj++];
 			f->total.mark = t.grand_mark;
+			if (!t.row_totals) {
+				free(f->row_total);
+				f->row_total = NULL;
+			}
+			if (!t.col_totals) {
+				free(f->col_total);
+				f->col_total = NULL;
+				f->has_total = false;
+			}
 		} else {
 			/* FIG_ONE_WAY: each count column partitions its own total;
 			 * FIG_LIST: categories overlap, nothing sums, only the small
@@ -265,8 +494,11 @@ int figure_suppress(struct figure *f, int64_t threshold)
 				if (ret < 0)
 					goto out;
 			}
-			if (f->shape == FIG_ONE_WAY && f->has_total && f->ncols == 1)
+			if (f->shape == FIG_ONE_WAY && f->has_total && f->ncols == 1) {
 				f->total.mark = f->col_total[0].mark;
+				if (f->col_total[0].value == UNPUBLISHED)
+					f->has_total = false;
+			}
 		}
 	} else if (f->shape != FIG_LIST && f->has_total) {
 		/* No rows: the totals are zeros, shown. */
@@ -329,7 +561,7 @@ static json_t *str_or_null(const char *s)
  * one-way or two-way figure. */
 static const struct figure_cell *col_total_of(const struct figure *f, int j)
 {
-	if (f->shape == FIG_LIST || !f->col_total || !f->col_count[j])
+	if (f->shape == FIG_LIST || !f->col_total || !f->col_count[j] || f->col_total[j].value == UNPUBLISHED)
 		return NULL;
 	return &f->col_total[j];
 }
