@@ -182,17 +182,17 @@ function fillSuppressed(box, hint, usual) {
   if (alwaysHidden()) {
     box.checked = true;
     box.disabled = true;
-    hint.textContent = 'Always on for analysts: the figures you prepare may be shown outside the agency, so a count of 1 to 4, or one it could be worked out from, is never shown.';
+    hint.textContent = 'Always on for analysts: the figures you prepare may be shown outside the agency, so a count under 5, or one it could be worked out from, is never shown.';
   } else {
     box.disabled = false;
     hint.textContent = usual;
   }
 }
 
-/** The sentence that explains hidden counts, for a threshold (5: "<5 means 1 to 4"). */
+/** The sentence that explains hidden counts, for a threshold (5: "<5 means fewer than 5"). */
 export function suppressionNotice(threshold) {
   const t = Number(threshold) > 1 ? Number(threshold) : 5;
-  return `Small counts are hidden: “<${t}” means 1 to ${t - 1}; “*” is a count hidden so that a small count cannot be worked out from the totals.`;
+  return `Small counts are hidden: “<${t}” means fewer than ${t}; “*” is a count hidden so that a small count cannot be worked out from the totals.`;
 }
 
 const isHidden = (cell) => !!cell && (cell.value === null || cell.value === undefined) && /^(<\d+|\*)$/.test(cell.display || '');
@@ -208,7 +208,7 @@ function cellTd(cell, label) {
   const text = c.display ?? (c.value === null || c.value === undefined ? '' : String(c.value));
   return h('td', { className: `num${hidden ? ' hidden-count' : ''}`, dataset: { label } },
     text,
-    hidden ? h('span', { className: 'sr-only' }, c.display === '*' ? ' (hidden)' : ` (1 to ${Number(c.display.slice(1)) - 1})`) : null);
+    hidden ? h('span', { className: 'sr-only' }, c.display === '*' ? ' (hidden)' : ` (fewer than ${Number(c.display.slice(1))})`) : null);
 }
 
 /** The label of a figure's row dimension, for the table's first column. */
@@ -353,9 +353,9 @@ function fillChoices() {
   fillRegion($('figures-region'), $('figures-region-hint'));
   fillRegion($('tf-region'), $('tf-region-hint'));
   fillSuppressed($('figures-suppressed'), $('figures-suppressed-hint'),
-    'For figures that leave the agency: counts of 1 to 4 show as “<5”, and the counts they could be worked out from as “*”.');
+    'For figures that leave the agency: counts under 5 show as “<5”, and the counts they could be worked out from as “*”.');
   fillSuppressed($('tf-suppressed'), $('tf-suppressed-hint'),
-    'Leave it on for a report that leaves the agency: counts of 1 to 4 show as “<5”.');
+    'Leave it on for a report that leaves the agency: counts under 5 show as “<5”.');
   fyOptions($('figures-fy'));
   fyOptions($('tf-fy'));
   const deadlines = (getConfig() && getConfig().deadlines) || [];

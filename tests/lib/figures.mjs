@@ -265,12 +265,17 @@ export function relations(fig) {
 /**
  * Asserts that the suppressed figure fig leaves no hidden count to be
  * worked out: every relation with a hidden member has at least two, and a
- * reader who knows the bounds (a "<5" is 1 to threshold-1, a "*" at least
+ * reader who knows the bounds (a "<5" is 1 to threshold-1, or 0 to
+ * threshold-1 once the figure shows a zero as "<5", a "*" at least
  * the threshold, a shown count is exact) and narrows each hidden count by
  * every published sum, again and again, pins none to one value.
  */
-export function assertUnrecoverable(fig, what = '') {
+export function assertUnrecoverable(fig, what = '', exact = null) {
   const t = fig.threshold;
+  // A zero shown as "<5" (to protect a line of small counts) makes every
+  // "<5" of the figure 0 to 4 for a reader; otherwise 1 to 4.
+  const e = exact ? allCells(exact) : null;
+  const zerosMasked = !!e && allCells(fig).some(({ cell }, k) => cell.display === `<${t}` && e[k].cell.value === 0);
   const rels = relations(fig);
   for (const rel of rels) {
     const hidden = [...rel.members, rel.total].filter(isHidden).length;
@@ -282,7 +287,7 @@ export function assertUnrecoverable(fig, what = '') {
     if (!bounds.has(c)) {
       if (!isHidden(c)) bounds.set(c, [c.value, c.value]);
       else if (c.display === '*') bounds.set(c, [t, BIG]);
-      else bounds.set(c, [1, t - 1]);
+      else bounds.set(c, [zerosMasked ? 0 : 1, t - 1]);
     }
     return bounds.get(c);
   };
@@ -354,7 +359,10 @@ export function assertNothingHiddenIn(text, fig, what, exact = null, extra = [])
   assert.deepEqual(stray, [], `${what}: numbers that are neither a shown count nor part of a label (hidden values are ${JSON.stringify(hiddenValues)})`);
 }
 
-/** Asserts each hidden cell of fig is exactly { value: null, display: '<5' or '*' } and that a '<5' hides 1 to 4 in exact. */
+/**
+ * Asserts each hidden cell of fig is exactly { value: null, display: '<5' or '*' } and that a '<5' hides fewer than 5
+ * in exact: 1 to 4, or a zero hidden to protect a line of small counts (a line that has other '<5' counts).
+ */
 export function assertHiddenCells(fig, exact, what) {
   const a = allCells(fig);
   const e = exact ? allCells(exact) : null;
@@ -366,7 +374,7 @@ export function assertHiddenCells(fig, exact, what) {
     }
     if (!e) return;
     const x = e[k].cell;
-    if (cell.display === `<${fig.threshold}`) assert.ok(x.value >= 1 && x.value < fig.threshold, `${what}: <${fig.threshold} hides ${x.value} at ${where}`);
+    if (cell.display === `<${fig.threshold}`) assert.ok(x.value >= 0 && x.value < fig.threshold, `${what}: <${fig.threshold} hides ${x.value} at ${where}`);
     else if (cell.display === '*') assert.ok(x.value >= fig.threshold, `${what}: * hides ${x.value} (a small count would be <${fig.threshold}) at ${where}`);
     else if (cell.value !== null) {
       assert.equal(cell.value, x.value, `${what}: a shown count is exact at ${where}`);
