@@ -16,6 +16,7 @@
 #include "http/server.h"
 #include "service/app.h"
 #include "service/deadlines.h"
+#include "service/figures.h"
 #include "service/mailer.h"
 #include "service/persons.h"
 
@@ -186,6 +187,13 @@ int cmd_serve(int argc, char **argv)
 		app_close(&app);
 		return 1;
 	}
+	/* The referrals for figures, read once now rather than on the first
+	 * figure asked for. */
+	if (figures_store_warm(&app) < 0) {
+		fprintf(stderr, "hartline: cannot read the referrals for figures\n");
+		app_close(&app);
+		return 1;
+	}
 
 	/* Block the stop signals in every thread (the workers inherit this
 	 * mask), and wait for them here. */
@@ -235,6 +243,7 @@ int cmd_serve(int argc, char **argv)
 	http_server_stop(srv, GRACE_MS);
 	sweeper_stop(&sweeper);
 	mailer_stop(mailer);
+	figures_store_reset();
 	app_close(&app);
 	log_info("stopped", "ok=1");
 	return 0;
