@@ -198,14 +198,16 @@ static int64_t sat(int64_t x)
 }
 
 /* Whether a reader of t as marked can work out a hidden count: from the
- * bounds it knows (a "<5" is 1 to threshold-1, any other hidden count at
+ * bounds it knows (a "<5" is 1 to threshold-1, or 0 to threshold-1 once a
+ * zero shows as "<5", any other hidden count at
  * least the threshold, a shown one exact) narrowed through every published
  * sum, or from the sums alone (a hidden count whose unit vector lies in
  * the row space of the sums over the hidden counts). suppress() hides more
  * until neither holds, but gives up when everything it could hide near a
- * determined count is hidden already: a total of "<5" over four "<5" cells
- * says each is 1. Then the figure publishes fewer totals. 1: safe, 0: not,
- * or ERR_NOMEM. */
+ * determined count is hidden already (it shows a zero as "<5" then, which
+ * covers the line of small counts it knows of). Whatever is still given
+ * away, the figure publishes fewer totals rather than send it. 1: safe,
+ * 0: not, or ERR_NOMEM. */
 static int supp_safe(const struct supp_table *t, int64_t th)
 {
 	int r = t->rows, c = t->cols, ncell = r * c;
@@ -270,11 +272,15 @@ static int supp_safe(const struct supp_table *t, int64_t th)
 	}
 	relstart[q] = n;
 
+	/* Once a zero shows as "<5", no "<5" of the figure is at least 1. */
+	bool zeros_masked = false;
+	for (int i = 0; i < nitems; i++)
+		zeros_masked |= mk[i] != SUPP_SHOWN && v[i] == 0;
 	for (int i = 0; i < nitems; i++) {
 		if (mk[i] == SUPP_SHOWN)
 			lo[i] = hi[i] = v[i];
 		else if (mk[i] == SUPP_PRIMARY)
-			lo[i] = 1, hi[i] = th - 1;
+			lo[i] = zeros_masked ? 0 : 1, hi[i] = th - 1;
 		else
 			lo[i] = th, hi[i] = SAFE_INF;
 	}
