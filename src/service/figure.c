@@ -837,8 +837,8 @@ int figure_xlsx(const struct figure *f, struct buf *out)
 	if (f->suppressed) {
 		char note[160];
 		snprintf(note, sizeof note,
-			 "<%lld: 1 to %lld; *: hidden so that a small count cannot be worked out.",
-			 (long long)f->threshold, (long long)f->threshold - 1);
+			 "<%lld: fewer than %lld; *: hidden so that a small count cannot be worked out.",
+			 (long long)f->threshold, (long long)f->threshold);
 		e |= xlsx_text(ws, row + 1, 0, note, NULL);
 	}
 	e |= worksheet_set_column(ws, 0, 0, 28, NULL);
@@ -916,8 +916,8 @@ int figure_svg(const struct figure *f, struct buf *out)
 					     .mark = f->row_total[i].mark};
 	char note[160];
 	int64_t th = f->threshold > 1 ? f->threshold : 5;
-	snprintf(note, sizeof note, "<%lld: 1 to %lld;  *: hidden so a small count cannot be worked out",
-		 (long long)th, (long long)th - 1);
+	snprintf(note, sizeof note, "<%lld: fewer than %lld;  *: hidden so a small count cannot be worked out",
+		 (long long)th, (long long)th);
 	const char *x_label = NULL;
 	if (f->by[0])
 		x_label = f->by;
