@@ -80,7 +80,7 @@ static int teardown(void **state)
 static void add_referral(const char *key, const char *date, const char *source, const char *region, int age,
 			 const char *vuln)
 {
-	int64_t seq;
+	int64_t seq = 0;
 	assert_int_equal(db_begin(fx.db), 0);
 	assert_int_equal(figures_seq_next(fx.db, &seq), 0);
 	struct db_stmt *st;
