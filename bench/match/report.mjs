@@ -25,6 +25,30 @@ const fx = (x, d) => (Number.isFinite(x) ? x.toFixed(d) : '?');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(a / b >= 10 ? 0 : 1)}x` : '?');
 const diff = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(4)}` : '?');
 
+// ---- the figures (bench/figures) -------------------------------------------------
+// Lines "figure  p50  p99" after a header, and the import and first-answer lines.
+let figuresSection = 'not run';
+let figuresMaxP99 = NaN;
+{
+  let text = '';
+  try { text = fs.readFileSync(`${work}/figures.out`, 'utf8'); } catch { /* not run */ }
+  const rows = [];
+  const notes = [];
+  for (const line of text.split('\n')) {
+    const m = /^(.*?\S)\s+([\d.]+)\s+([\d.]+)$/.exec(line);
+    if (m && !/^figure\b/.test(line)) rows.push([m[1], m[2], m[3]]);
+    else if (/^(import of|first answer)/.test(line)) notes.push(line.trim());
+  }
+  if (rows.length) {
+    figuresMaxP99 = Math.max(...rows.map((r) => Number(r[2])));
+    figuresSection = `\`bench/figures\`: ${notes.join('; ')}. Each figure asked 50 times through the figures
+service (src/service/figures.c) on one thread, over the referrals that \`hartline generate referrals\`
+wrote and \`hartline import referrals\` loaded into SQLite:
+
+${[`| figure | p50 (ms) | p99 (ms) |`, `| --- | ---: | ---: |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')}`;
+  }
+}
+
 // ---- the comparison ------------------------------------------------------------
 const cmp = [
   ['Lookup p50 (ms)', fx(num('h_lookup_p50_ms'), 3), fx(num('pg_lookup_p50_ms'), 3), `${ratio(num('pg_lookup_p50_ms'), num('h_lookup_p50_ms'))} faster`],
@@ -67,6 +91,7 @@ const budgets = [
   ['Dedupe F1 above DuckDB (Splink)', 'design', `${fx(num('h_dedupe_f1'), 4)} vs ${fx(num('d_dedupe_f1'), 4)}`, yes(num('h_dedupe_f1') > num('d_dedupe_f1'))],
   ['FEBRL dataset3 F1 >= 0.996 (all fields)', 'target', fx(num('febrl3_ident_f1'), 4), yes(num('febrl3_ident_f1') >= 0.996)],
   ['FEBRL dataset1 F1 >= 0.99 (all fields)', 'target', fx(num('febrl1_ident_f1'), 4), yes(num('febrl1_ident_f1') >= 0.99)],
+  ['Every figure over 1M referrals < 100 ms (slowest p99)', 'target', fx(figuresMaxP99, 1) + ' ms', sized(figuresMaxP99 < 100)],
 ];
 const budgetHead = ['budget or target', 'from', 'measured', 'met'];
 
@@ -185,6 +210,10 @@ ${md(febrlHead, febrl)}
 
 \`build/bench_db_commit\`, 3 s each: ${int(num('sqlite_raw_cps'))} durable commits/s raw, ${int(num('sqlite_layer_cps'))} through
 hartline's db layer (the intake budget is half the raw rate).
+
+### Figures
+
+${figuresSection}
 
 ## What is compared
 

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "service/app.h"
 #include "service/cases.h"
+#include "service/import.h"
 #include "service/contacts.h"
 #include "service/persons.h"
 #include "service/teams.h"
@@ -541,6 +542,38 @@ static int demo_member(const struct svc_ctx *ctx, int64_t team, const char *name
  * law-enforcement report is overdue, one child missing now, one reviewed
  * by mdt-r1 with a shared note, a rapid response and an action item.
  * Skipped when a team exists: the demo was loaded before. */
+static int demo_buf_write(void *arg, const char *data, size_t n)
+{
+	return buf_append(arg, data, n);
+}
+
+/* Past years for the figures page: 432 synthetic referrals from 2008 to
+ * 2015, the size of the presentation's chart, imported as an agency would
+ * bring its history. */
+static int demo_past_referrals(const struct svc_ctx *ctx)
+{
+	struct buf csv;
+	buf_init(&csv, 0);
+	struct import_gen_opts o = {.count = 432, .seed = 2016, .from_year = 2008, .to_year = 2015};
+	struct import_report rep = {0};
+	int r = import_generate(ctx->app->pack, &o, demo_buf_write, &csv);
+	if (r == 0)
+		r = svc_import_referrals(ctx, buf_str(&csv), csv.len, "demo-past-years.csv", false, NULL, NULL, &rep);
+	if (r == 0 && rep.error_count > 0) {
+		fprintf(stderr, "hartline demo: the past years were refused: line %lld, %s: %s\n",
+			(long long)rep.errors[0].line, rep.errors[0].column, rep.errors[0].reason);
+		r = ERR_INVAL;
+	}
+	if (r == 0)
+		printf("  Demo past years: %lld synthetic referrals from 2008 to 2015 for the figures.\n",
+		       (long long)rep.imported);
+	else
+		fprintf(stderr, "hartline demo: cannot load the past years: %s\n", err_str(r));
+	import_report_done(&rep);
+	buf_done(&csv);
+	return r;
+}
+
 static int demo_response(struct app *app)
 {
 	struct actor hart;
@@ -668,6 +701,8 @@ static int demo_response(struct app *app)
 	json_decref(cf.allowed);
 	printf("  Demo MDT teams mdt-r1 and mdt-r2, contacts, and cases %s, %s and %s.\n", a.number, b.number,
 	       c.number);
+	if (demo_past_referrals(&ctx) < 0)
+		goto fail;
 	return 0;
 fail:
 	field_errors_done(&errs);
