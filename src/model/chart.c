@@ -15,7 +15,8 @@
 #define BOTTOM 78
 #define LEFT 74
 #define RIGHT 28
-#define LEGEND 190
+#define LEGEND 250
+#define LEGEND_CHARS 30 /* longer series names are cut with an ellipsis */
 
 static const char *const colours[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
 				      "#F0E442", "#000000", "#999999", "#7F3C8D", "#11A579", "#3969AC"};
@@ -159,6 +160,27 @@ static bool head(const struct chart *c, struct buf *b)
 	return any_hidden;
 }
 
+/* A name cut at a word with an ellipsis when longer than max characters
+ * (the description holds it whole). */
+static void cut_name(struct buf *b, const char *name, size_t max)
+{
+	size_t n = strlen(name);
+	if (n <= max) {
+		put_escaped(b, name);
+		return;
+	}
+	char cut[64];
+	if (max >= sizeof cut)
+		max = sizeof cut - 1;
+	memcpy(cut, name, max - 1);
+	cut[max - 1] = 0;
+	char *sp = strrchr(cut, ' ');
+	if (sp && (size_t)(sp - cut) > max / 2)
+		*sp = 0;
+	put_escaped(b, cut);
+	emits(b, "\xe2\x80\xa6"); /* … */
+}
+
 static void legend_hidden(const struct chart *c, struct buf *b, int x, int y)
 {
 	emit(b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"url(#hidden-hatch)\" stroke=\"#6b6b6b\"/>",
@@ -173,7 +195,18 @@ static void columns(const struct chart *c, struct buf *b, bool any_hidden)
 {
 	bool stacked = c->kind == CHART_STACKED;
 	int right = W - RIGHT - (stacked ? LEGEND : 0);
-	int plot_w = right - LEFT, plot_h = H - TOP - BOTTOM, base_y = H - BOTTOM;
+	int plot_w = right - LEFT;
+	/* Labels wider than their slot (about 8 px a character at 14 px)
+	 * slant, so that "Region 1 (Southwest)" does not run into the next;
+	 * the plot then leaves them room below. */
+	int every = c->ncat <= 16 ? 1 : (c->ncat + 15) / 16;
+	size_t longest = 0;
+	for (int i = 0; i < c->ncat; i++)
+		if (strlen(c->cat[i]) > longest)
+			longest = strlen(c->cat[i]);
+	bool slant = (double)longest * 8.0 > (double)plot_w / c->ncat * every * 0.95;
+	int below = slant ? (int)((longest > 24 ? 24 : longest) * 3.6) : 0;
+	int plot_h = H - TOP - BOTTOM - below, base_y = H - BOTTOM - below;
 	int64_t max = 1;
 	for (int i = 0; i < c->ncat; i++) {
 		int64_t sum = 0;
@@ -202,7 +235,6 @@ static void columns(const struct chart *c, struct buf *b, bool any_hidden)
 		emits(b, "</text>\n");
 	}
 	double slot = (double)plot_w / c->ncat, bw = slot * 0.68;
-	int every = c->ncat <= 16 ? 1 : (c->ncat + 15) / 16;
 	for (int i = 0; i < c->ncat; i++) {
 		double x = LEFT + slot * i + (slot - bw) / 2, y = base_y;
 		int64_t shown_sum = 0;
@@ -250,14 +282,23 @@ static void columns(const struct chart *c, struct buf *b, bool any_hidden)
 		put_escaped(b, label);
 		emits(b, "</text>");
 		if (i % every == 0) {
-			emit(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"14\" fill=\"#333333\" text-anchor=\"middle\">",
-				   x + bw / 2, base_y + 22);
-			put_escaped(b, c->cat[i]);
+			if (slant)
+				emit(b,
+				     "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" fill=\"#333333\" text-anchor=\"end\""
+				     " transform=\"rotate(-30 %.1f %d)\">",
+				     x + bw / 2, base_y + 16, x + bw / 2, base_y + 16);
+			else
+				emit(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"14\" fill=\"#333333\" text-anchor=\"middle\">",
+				     x + bw / 2, base_y + 22);
+			if (slant)
+				cut_name(b, c->cat[i], 24);
+			else
+				put_escaped(b, c->cat[i]);
 			emits(b, "</text>");
 		}
 		emitc(b, '\n');
 	}
-	if (c->x_label) {
+	if (c->x_label && !slant) {
 		emit(b, "<text x=\"%d\" y=\"%d\" font-size=\"14\" fill=\"#4a4a4a\" text-anchor=\"middle\">",
 			   LEFT + plot_w / 2, base_y + 48);
 		put_escaped(b, c->x_label);
@@ -269,7 +310,7 @@ static void columns(const struct chart *c, struct buf *b, bool any_hidden)
 			emit(b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>", right + 24,
 				   ly - 12, colours[s % 12]);
 			emit(b, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#333333\">", right + 44, ly);
-			put_escaped(b, c->series[s]);
+			cut_name(b, c->series[s], LEGEND_CHARS);
 			emits(b, "</text>\n");
 		}
 	if (any_hidden)
