@@ -622,6 +622,15 @@ json_t *figure_json(const struct figure *f)
 	}
 	if (json_object_set_new(o, "column_totals", ct) < 0)
 		goto fail_o;
+	/* What the shares of a list are of (the children referred), hidden
+	 * like any small count when suppressed. */
+	if (f->shape == FIG_LIST && f->share_base > 0) {
+		struct figure_cell base = {
+			.value = f->share_base,
+			.mark = f->suppressed && f->share_base < f->threshold ? SUPP_PRIMARY : SUPP_SHOWN};
+		if (json_object_set_new(o, "base", cell_json(f, &base)) < 0)
+			goto fail_o;
+	}
 	return o;
 fail:
 	json_decref(cols);

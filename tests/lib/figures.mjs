@@ -339,6 +339,8 @@ function numbersIn(s) {
 export function explainedNumbers(fig, extra = []) {
   const ok = new Set([fig.threshold, ...extra]);
   for (const { cell } of allCells(fig)) if (!isHidden(cell) && cell.value !== null) ok.add(cell.value);
+  // The whole the shares of a list are of (the children referred), when shown.
+  if (fig.base && !isHidden(fig.base) && fig.base.value !== null) ok.add(fig.base.value);
   const words = [fig.title, fig.subtitle, fig.by, fig.then, fig.measure, ...fig.rows.flatMap((r) => [r.key, r.label]), ...fig.columns.flatMap((c) => [c.key, c.label])];
   for (const w of words) if (w) for (const n of numbersIn(w)) ok.add(n);
   return ok;
