@@ -1,6 +1,7 @@
 /* hartline deadlines sweep: notify owners and HART of duties coming due and
  * overdue, each once, as the server's sweep thread does (docs/cases.md). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -11,10 +12,17 @@
 
 int cmd_deadlines(int argc, char **argv)
 {
-	const char *db = NULL, *key = NULL;
+	const char *db = NULL, *key = NULL, *pack = NULL, *smtp = NULL, *mail_from = NULL, *public_url = NULL;
+	/* The server's settings: its pack decides when reminders are due, and
+	 * with --smtp the notices are queued for e-mail too (the server's
+	 * sender delivers them), with links to --public-url. */
 	const struct cli_opt opts[] = {
 		{"--db", &db, NULL},
 		{"--key-file", &key, NULL},
+		{"--pack", &pack, NULL},
+		{"--smtp", &smtp, NULL},
+		{"--mail-from", &mail_from, NULL},
+		{"--public-url", &public_url, NULL},
 		{0},
 	};
 	const char *pos[1];
@@ -28,8 +36,11 @@ int cmd_deadlines(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct app app;
-	if (cli_open_app(&app, db, NULL, key))
+	if (cli_open_app(&app, db, pack, key))
 		return 1;
+	app.smtp_url = smtp ? strdup(smtp) : NULL;
+	app.mail_from = strdup(mail_from ? mail_from : "hartline@localhost");
+	app.public_url = public_url ? strdup(public_url) : NULL;
 	struct sweep_result res = {0, 0};
 	r = svc_deadlines_sweep(&app, now(), &res);
 	app_close(&app);

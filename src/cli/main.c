@@ -45,7 +45,7 @@ static const struct command commands[] = {
 	 "           KIND: given, family, dob, age, sex, town, postcode, address, ident, other",
 	 "find records of the same person in CSV files (identity resolution)"},
 	{"pack", cmd_pack, "check FILE", "validate a jurisdiction pack and summarise it"},
-	{"deadlines", cmd_deadlines, "sweep [--db URL] [--key-file FILE]",
+	{"deadlines", cmd_deadlines, "sweep [--db URL] [--key-file FILE] [--pack FILE] [--smtp URL] [--mail-from ADDR] [--public-url URL]",
 	 "notify owners and HART of duties coming due and overdue, each once (the server does it every minute)"},
 	{"import", cmd_import, "referrals FILE.csv [--dry-run] [--db URL] [--key-file FILE] [--pack FILE] [--quiet]",
 	 "import past years' referrals (docs/import.md): every line checked first, then all or nothing"},

@@ -89,13 +89,14 @@ static int64_t nice_step(int64_t x)
 	return 10 * p;
 }
 
-#define THRESHOLD 5
+/* The suppression threshold of the chart's figure (5 unless the pack says). */
+#define THRESHOLD (c->threshold >= 2 ? c->threshold : 5)
 
 /* The height a cell takes: its value, a "<5" drawn as the largest it could
  * be, a "*" nothing. */
-static int64_t drawn(const struct chart_cell *c)
+static int64_t drawn(const struct chart *c, const struct chart_cell *cell)
 {
-	return c->mark == SUPP_SHOWN ? c->value : c->mark == SUPP_PRIMARY ? THRESHOLD - 1 : 0;
+	return cell->mark == SUPP_SHOWN ? cell->value : cell->mark == SUPP_PRIMARY ? THRESHOLD - 1 : 0;
 }
 
 static bool head(const struct chart *c, struct buf *b)
@@ -142,8 +143,8 @@ static bool head(const struct chart *c, struct buf *b)
 	if (c->kind == CHART_SHARES)
 		emit(b, " Shares of %lld.", (long long)c->share_base);
 	if (any_hidden)
-		emit(b, " &lt;%d means fewer than %d; * is hidden so that a small count cannot be worked out.",
-			   THRESHOLD, THRESHOLD);
+		emit(b, " &lt;%lld means fewer than %lld; * is hidden so that a small count cannot be worked out.",
+		     (long long)THRESHOLD, (long long)THRESHOLD);
 	emits(b, "</desc>\n");
 	emits(b, "<defs><pattern id=\"hidden-hatch\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\""
 		    " patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/>"
@@ -186,7 +187,11 @@ static void legend_hidden(const struct chart *c, struct buf *b, int x, int y)
 	emit(b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"url(#hidden-hatch)\" stroke=\"#6b6b6b\"/>",
 		   x, y - 12);
 	emit(b, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#4a4a4a\">", x + 20, y);
-	put_escaped(b, c->hidden_note ? c->hidden_note : "<5: fewer than 5;  *: hidden so a small count cannot be worked out");
+	if (c->hidden_note)
+		put_escaped(b, c->hidden_note);
+	else
+		emit(b, "&lt;%lld: fewer than %lld;  *: hidden so a small count cannot be worked out", (long long)THRESHOLD,
+		     (long long)THRESHOLD);
 	emits(b, "</text>\n");
 }
 
@@ -211,7 +216,7 @@ static void columns(const struct chart *c, struct buf *b, bool any_hidden)
 	for (int i = 0; i < c->ncat; i++) {
 		int64_t sum = 0;
 		for (int s = 0; s < c->nseries; s++)
-			sum += drawn(&c->cell[i * c->nseries + s]);
+			sum += drawn(c, &c->cell[i * c->nseries + s]);
 		if (stacked && c->cat_total && c->cat_total[i].mark == SUPP_SHOWN && c->cat_total[i].value > sum)
 			sum = c->cat_total[i].value;
 		if (sum > max)
@@ -335,7 +340,7 @@ static void shares(const struct chart *c, struct buf *b, bool any_hidden)
 		emit(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"#f0f0f0\"/>", left, y,
 			   right - left, bh);
 		char label[64];
-		double share = (double)drawn(cell) / (double)c->share_base;
+		double share = (double)drawn(c, cell) / (double)c->share_base;
 		if (share > 1)
 			share = 1;
 		double w = (right - left) * share;

@@ -39,6 +39,7 @@ struct chart {
 	const struct chart_cell *cat_total; /* CHART_STACKED: each category's total; may be NULL */
 	int64_t share_base; /* CHART_SHARES: the whole (e.g. children referred), > 0 */
 	const char *hidden_note; /* the legend's words for hidden counts; NULL: a default */
+	int64_t threshold;       /* counts below it show as "<threshold"; 0: 5 */
 };
 
 /* Write c as a standalone SVG document. ERR_INVAL for a chart that does

@@ -948,6 +948,20 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 		r = ERR_CONFLICT;
 		goto fail;
 	}
+	if (existing && ctx->actor->role == ROLE_LIAISON) {
+		/* A liaison joins a report to the child's case only in its own
+		 * region: it may neither change nor learn of a case elsewhere. */
+		struct case_head eh;
+		if ((r = load_case(db, existing, &eh)) < 0)
+			goto fail;
+		if (strcmp(eh.region, ctx->actor->scope) != 0) {
+			db_rollback(db);
+			char oid[24];
+			fmt_id(oid, existing);
+			svc_audit_denial(ctx, "the child's open case is outside the liaison's region", "case", oid);
+			return ERR_PERM;
+		}
+	}
 	if (existing) {
 		bool added;
 		if ((r = join_intake(db, ctx, existing, intake_id, child, intake_number, t, &added)) < 0)

@@ -622,9 +622,10 @@ json_t *figure_json(const struct figure *f)
 	}
 	if (json_object_set_new(o, "column_totals", ct) < 0)
 		goto fail_o;
-	/* What the shares of a list are of (the children referred), hidden
-	 * like any small count when suppressed. */
-	if (f->shape == FIG_LIST && f->share_base > 0) {
+	/* What the shares of the vulnerabilities are of, hidden like any small
+	 * count when suppressed. Only there: beside counts of children by year
+	 * or sex, where each child is in one row, it would be their total. */
+	if (f->shape == FIG_LIST && f->share_base > 0 && strcmp(f->by, "vulnerability") == 0) {
 		struct figure_cell base = {
 			.value = f->share_base,
 			.mark = f->suppressed && f->share_base < f->threshold ? SUPP_PRIMARY : SUPP_SHOWN};
@@ -944,6 +945,7 @@ int figure_svg(const struct figure *f, struct buf *out)
 		.cat_total = totals ? tot : NULL,
 		.share_base = kind == CHART_SHARES ? f->share_base : 0,
 		.hidden_note = note,
+		.threshold = th,
 	};
 	ret = chart_svg(&c, out);
 out:

@@ -29,6 +29,9 @@
 #define NONE_KEY "none"
 #define NONE_LABEL "Not recorded"
 #define MAX_BINS 100000
+/* A figure's cells at most (rows x columns): a month-by-quarter table over
+ * three centuries is not a figure anyone reads. */
+#define MAX_CELLS 10000
 #define MAX_CELLS_PER_CHILD 4096
 #define MIN_YEAR 1900
 #define MAX_YEAR 2200
@@ -1088,7 +1091,13 @@ static void subtitle_of(struct figure *f, const struct pack *p, const struct fq 
 	char a[16], b[16];
 	const struct pack_region *reg = q->region ? pack_region(p, q->region) : NULL;
 	const char *where = reg ? reg->name : "all regions";
-	if (have_range) {
+	if (have_range && q->suppressed && !(q->has_from && q->has_to)) {
+		/* The range comes from the data: in a figure that leaves the
+		 * agency, whole years, never the day of a first or last referral. */
+		format_day(d0, a);
+		format_day(d1, b);
+		snprintf(f->subtitle, sizeof f->subtitle, "%.4s to %.4s, %s", a, b, where);
+	} else if (have_range) {
 		format_day(d0, a);
 		format_day(d1, b);
 		snprintf(f->subtitle, sizeof f->subtitle, "%s to %s, %s", a, b, where);
@@ -1174,6 +1183,10 @@ static int referrals_figure(const struct store *s, const struct fq *q, struct fi
 	}
 	if (r < 0)
 		goto out;
+	if ((int64_t)ra.n * (ca.n > 0 ? ca.n : 1) > MAX_CELLS) {
+		r = ERR_TOOBIG;
+		goto out;
+	}
 	int W = ca.n > 0 ? ca.n : 1;
 	grid = calloc((size_t)(ra.n ? ra.n : 1) * (size_t)W, sizeof *grid);
 	cells = malloc(MAX_CELLS_PER_CHILD * sizeof *cells);
@@ -1323,7 +1336,11 @@ static int repeat_figure(const struct store *s, const struct fq *q, struct figur
 		refs[b] += k;
 	}
 	f->shape = FIG_ONE_WAY;
-	int r = figure_alloc(f, 4, 2);
+	/* Referrals are children times 1, 2 or 3 in the first rows: beside a
+	 * hidden count of children they would give it away, so a figure that
+	 * leaves the agency counts children only. */
+	int ncols = q->suppressed ? 1 : 2;
+	int r = figure_alloc(f, 4, ncols);
 	if (r < 0)
 		return r;
 	static const char *const keys[] = {"1", "2", "3", "4_or_more"};
@@ -1331,11 +1348,12 @@ static int repeat_figure(const struct store *s, const struct fq *q, struct figur
 	for (int i = 0; i < 4; i++) {
 		if ((r = figure_set_row(f, i, keys[i], labels[i])) < 0)
 			return r;
-		f->cell[i * 2].value = kids[i];
-		f->cell[i * 2 + 1].value = refs[i];
+		f->cell[i * ncols].value = kids[i];
+		if (ncols == 2)
+			f->cell[i * 2 + 1].value = refs[i];
 	}
 	if ((r = figure_set_col(f, 0, "children", "Children")) < 0 ||
-	    (r = figure_set_col(f, 1, "referrals", "Referrals")) < 0)
+	    (ncols == 2 && (r = figure_set_col(f, 1, "referrals", "Referrals")) < 0))
 		return r;
 	snprintf(f->figure, sizeof f->figure, "repeat");
 	snprintf(f->title, sizeof f->title, "Children by number of referrals");
@@ -1872,6 +1890,11 @@ int svc_stats_figure(const struct svc_ctx *ctx, const struct figure_query *in, s
 			return r;
 		r = strcmp(q.figure, "referrals") == 0 ? referrals_figure(s, &q, &f) : repeat_figure(s, &q, &f);
 		store_release();
+		if (r == ERR_TOOBIG) {
+			field_error_add(errs, q.then ? "then" : "by", "more than %d cells: choose a shorter range or coarser bins",
+					MAX_CELLS);
+			r = ERR_INVAL;
+		}
 	} else {
 		struct db *db;
 		if ((r = app_db(app, &db)) < 0)

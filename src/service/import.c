@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "base/csv.h"
 #include "base/err.h"
+#include "match/cmp.h"
 #include "base/str.h"
 #include "db/db.h"
 #include "model/pack.h"
@@ -699,8 +700,10 @@ int svc_import_referrals(const struct svc_ctx *ctx, const char *csv, size_t len,
 	ck.vseen = calloc(p->n_vulnerabilities ? p->n_vulnerabilities : 1, 1);
 	if (!ck.vseen)
 		return ERR_NOMEM;
-	/* No referral after today, wherever on Earth today is. */
-	ck.today = (now() / HL_USEC_PER_SEC + 14 * 3600) / 86400;
+	/* No referral after today, in the jurisdiction's time zone (app_open
+	 * sets the process's zone to the pack's). */
+	struct cmp_date today = cmp_date_local(now() / HL_USEC_PER_SEC);
+	ck.today = days_from_civil(today.y, today.m, today.d);
 
 	struct csv_reader *rd = NULL;
 	if ((r = csv_open_buffer("csv", csv ? csv : "", len, &rd)) < 0)

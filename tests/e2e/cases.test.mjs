@@ -220,6 +220,29 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertProblem(await openCase({ person_id: personId, region: 'R2' }), 409, 'a second case not closed');
   });
 
+  test('a liaison may not reach a case of another region by opening from a report of its own: 403, the case untouched, the denial audited', async () => {
+    const unaccepted = await intake({ accept: false, link: { 0: { new_person: true } } });
+    const personId = (await as.careline.get(`${INTAKES}/${unaccepted}`)).children[0].person_id;
+    const r2 = await readJson(await openCase({ person_id: personId, region: 'R2' }), 201, 'an R2 case');
+    const before = await getCase(r2.id);
+    // A Bridgeport (R1) report of the same child, not yet accepted, so that
+    // only the liaison's request could join it.
+    const r1report = await intake({ accept: false, link: { 0: { person_id: personId } } });
+    const res = await openCase({ intake_id: r1report }, as.liaison);
+    await assertProblem(res, 409, 'a report not yet accepted');
+    const { version } = await as.careline.get(`${INTAKES}/${r1report}`);
+    // Accepted: the report joins the child's case (the Careline is statewide).
+    await readJson(await as.careline.fetch(`${INTAKES}/${r1report}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version } }), 200, 'accept');
+    const denied = await openCase({ intake_id: r1report }, as.liaison);
+    const text = await denied.text();
+    assert.equal(denied.status, 403, text);
+    assert.ok(!text.includes(r2.number), `the 403 does not name the other region's case: ${text}`);
+    const after = await getCase(r2.id);
+    assert.equal(after.version, before.version + 1, 'only the Careline\'s acceptance changed the case');
+    const denials = await auditOf('permission.denied', `&object_type=case&object_id=${r2.id}`);
+    assert.ok(denials.some((d) => d.actor === 'demo-liaison'), `the denial is audited: ${JSON.stringify(denials)}`);
+  });
+
   // ---- status and versions ----
 
   test('status moves only as the machine allows: an illegal move is 409 illegal-transition with allowed; closed is final; a stale version is 409', async () => {

@@ -311,7 +311,23 @@ describe(`figures (${ENGINE})`, { timeout: 240_000 }, () => {
     assert.ok(hiddenSeen > 5, `the data has small cells to hide (${hiddenSeen} hidden)`);
     const rep = await fig(as.analyst, PAST_RANGE, 'repeat');
     assert.deepEqual(rep.rows[1].cells[0], { value: null, display: '<5' }, 'one child referred twice');
+    // Referrals are children times 1, 2 or 3: beside a hidden count of
+    // children they would give it away, so the analyst gets children only.
+    assert.deepEqual(rep.columns.map((c) => c.key), ['children']);
     assertUnrecoverable(rep, 'analyst repeat');
+    // Children by sex: each child in one row, so no total of them (base).
+    const bySex = await fig(as.analyst, `by=sex&measure=children&${PAST_RANGE}`);
+    assert.equal(bySex.base, undefined, `no base beside children by sex: ${JSON.stringify(bySex.base)}`);
+    // A range from the data is given in whole years, never a first or last day.
+    const r6 = await fig(as.analyst, 'by=year&region=R6');
+    assert.doesNotMatch(r6.subtitle, /\d{4}-\d{2}-\d{2}/, r6.subtitle);
+  });
+
+  test('a figure of more than 10,000 cells is refused with 422 naming the parameter', async () => {
+    const res = await get(as.hart, 'referrals', 'by=month&then=quarter&from=1900-01-01&to=2026-01-01');
+    const text = await res.text();
+    assert.equal(res.status, 422, text);
+    assert.match(text, /"then"/);
   });
 
   // ---- downloads ----

@@ -166,6 +166,20 @@ static void shares_show_percentages_of_the_base(void **state)
 	buf_done(&b);
 }
 
+/* A pack's threshold of 11: a hidden 8 reads "<11", never "<5". */
+static void the_threshold_is_the_figures(void **state)
+{
+	struct chart_cell cell[2] = {{8, SUPP_PRIMARY}, {40, SUPP_SHOWN}};
+	struct chart c = {.kind = CHART_BARS, .title = "t", .ncat = 2, .cat = years, .nseries = 1, .cell = cell,
+			  .threshold = 11};
+	struct buf b;
+	buf_init(&b, 0);
+	assert_int_equal(chart_svg(&c, &b), 0);
+	assert_non_null(strstr(buf_str(&b), ">&lt;11</text>"));
+	assert_null(strstr(buf_str(&b), "&lt;5"));
+	buf_done(&b);
+}
+
 static void nonsense_is_refused(void **state)
 {
 	struct chart_cell cell[1] = {{-1, SUPP_SHOWN}};
@@ -196,6 +210,7 @@ int main(void)
 		cmocka_unit_test(referrals_by_year_reads_out_every_number),
 		cmocka_unit_test(stacked_by_source_keeps_hidden_segments_together),
 		cmocka_unit_test(shares_show_percentages_of_the_base),
+		cmocka_unit_test(the_threshold_is_the_figures),
 		cmocka_unit_test(nonsense_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
