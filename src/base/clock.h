@@ -25,5 +25,9 @@ void clock_reset(void);
 
 /* RFC 3339 in UTC with seconds ("2026-11-28T18:40:00Z"); size >= 21. */
 int time_format(hl_time t, char *out, size_t size);
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+int64_t days_from_civil(int y, int m, int d);
+void civil_from_days(int64_t days, int *ret_y, int *ret_m, int *ret_d);
+
 /* Parse RFC 3339 ("2026-11-28T18:40:00Z", "...T13:40:00.5-05:00"). */
 int time_parse(const char *s, hl_time *ret);
