@@ -229,14 +229,22 @@ export function figureTable(fig, { caption } = {}) {
   const rowTotals = rows.some((r) => r.total);
   const colTotals = Array.isArray(fig.column_totals) && fig.column_totals.length === cols.length ? fig.column_totals : null;
   const first = rowHeading(fig) || 'Category';
+  // Shares of a list (vulnerabilities) of its base, when the base is shown.
+  const base = fig.base && !isHidden(fig.base) && Number(fig.base.value) > 0 ? Number(fig.base.value) : 0;
+  const shareTd = (cell) => {
+    const shown = cell && !isHidden(cell) && cell.value !== null && cell.value !== undefined;
+    return h('td', { className: 'num', dataset: { label: 'Share' } }, shown ? `${Math.round((100 * cell.value) / base)}%` : '');
+  };
   const head = h('tr', {},
     h('th', { scope: 'col' }, first),
     cols.map((c) => h('th', { scope: 'col', className: 'num' }, c.label || c.key)),
+    base ? h('th', { scope: 'col', className: 'num' }, `Share of ${base}`) : null,
     rowTotals ? h('th', { scope: 'col', className: 'num' }, 'Total') : null);
   const body = rows.length
     ? rows.map((r) => h('tr', { dataset: { key: r.key } },
       h('th', { scope: 'row' }, r.label || r.key),
       (r.cells || []).map((c, j) => cellTd(c, cols[j] ? cols[j].label : '')),
+      base ? shareTd((r.cells || [])[0]) : null,
       rowTotals ? cellTd(r.total, 'Total') : null))
     : [h('tr', { className: 'message-row' }, h('td', { colspan: cols.length + 1 + (rowTotals ? 1 : 0) }, 'Nothing to count in this period.'))];
   let foot = null;

@@ -335,7 +335,7 @@ static void shares(const struct chart *c, struct buf *b, bool any_hidden)
 		double y = TOP + slot * i + (slot - bh) / 2;
 		emit(b, "<text x=\"%d\" y=\"%.1f\" font-size=\"15\" fill=\"#333333\" text-anchor=\"end\">", left - 10,
 			   y + bh / 2 + 5);
-		put_escaped(b, c->cat[i]);
+		cut_name(b, c->cat[i], 30);
 		emits(b, "</text>");
 		emit(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"#f0f0f0\"/>", left, y,
 			   right - left, bh);
