@@ -4,6 +4,7 @@
 import { initAdmin, clearAdmin, showAdmin } from './admin.js';
 import { initCases, clearCases, showCase, showCases } from './cases.js';
 import { initContacts, clearContacts, showContacts } from './contacts.js';
+import { initImport, clearImport, showImport } from './import.js';
 import { initDashboard, clearDashboard, showDashboard, stopDashboard } from './dashboard.js';
 import { initFigures, clearFigures, showFigures, showReportPage } from './figures.js';
 import { initFind, clearFind, showFind } from './find.js';
@@ -105,6 +106,7 @@ const VIEW_TITLES = {
   contacts: 'Contacts',
   figures: 'Figures',
   taskforce: 'Task force report',
+  import: 'Import past years',
 };
 
 // The pages besides home, each with the address it answers, the permission
@@ -124,8 +126,9 @@ const PAGES = [
   // The figures keep their choices after a "?" (#figures?by=region).
   { view: 'figures', hash: /^#figures(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'figures-heading', nav: 'nav-figures' },
   { view: 'taskforce', hash: /^#figures\/report(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'tf-heading', nav: 'nav-figures', inNav: false },
+  { view: 'import', hash: /^#import$/, perm: 'referrals.import', heading: 'import-heading', nav: 'nav-import' },
 ];
-const VIEWS = ['login', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts', 'figures', 'taskforce'];
+const VIEWS = ['login', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
@@ -187,6 +190,7 @@ function route({ focus }) {
   if (view === 'contacts') showContacts();
   if (view === 'figures') showFigures();
   if (view === 'taskforce') showReportPage();
+  if (view === 'import') showImport();
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
@@ -227,6 +231,7 @@ function enterSession(user, csrf, permissions) {
   $('nav-figures-item').hidden = !stats;
   $('me-figures-link').hidden = !stats;
   $('me-report-link').hidden = !stats;
+  $('nav-import-item').hidden = !can('referrals.import');
   startNotes();
 }
 
@@ -248,10 +253,11 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearTeams();
   clearContacts();
   clearFigures();
+  clearImport();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
   for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item', 'nav-cases-item', 'nav-teams-item',
-    'nav-contacts-item', 'nav-figures-item', 'me-figures-link', 'me-report-link']) $(id).hidden = true;
+    'nav-contacts-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item']) $(id).hidden = true;
   $('nav-home').textContent = 'Home';
   showLogin({ message });
 }
@@ -386,6 +392,7 @@ initDashboard({ can, user: () => (me ? me.user : null) });
 initCases({ can, user: () => (me ? me.user : null) });
 initTeams({ can, user: () => (me ? me.user : null) });
 initContacts({ can });
+initImport({ can });
 initFigures({ can, user: () => (me ? me.user : null) });
 initQueue({ user: () => (me ? me.user : null) });
 initNotes({ visible: () => document.body.dataset.view === 'notes' });

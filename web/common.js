@@ -34,6 +34,10 @@ export async function api(method, path, data, opts = {}) {
   if (data !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(data);
+  } else if (opts.rawBody !== undefined) {
+    // A file sent as it is (an import's CSV).
+    headers['Content-Type'] = opts.contentType || 'application/octet-stream';
+    init.body = opts.rawBody;
   }
   if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;

@@ -62,6 +62,7 @@ const struct http_route http_routes[] = {
 	{"GET", "/teams.js", h_static, HTTP_PUBLIC},
 	{"GET", "/contacts.js", h_static, HTTP_PUBLIC},
 	{"GET", "/figures.js", h_static, HTTP_PUBLIC},
+	{"GET", "/import.js", h_static, HTTP_PUBLIC},
 	{"GET", "/app.css", h_static, HTTP_PUBLIC},
 	{"GET", "/favicon.svg", h_static, HTTP_PUBLIC},
 };

@@ -83,6 +83,7 @@ const EXPECTED = {
   'GET /teams.js': 'public',
   'GET /contacts.js': 'public',
   'GET /figures.js': 'public',
+  'GET /import.js': 'public',
   'GET /app.css': 'public',
   'GET /favicon.svg': 'public',
 };
