@@ -526,6 +526,9 @@ int suppress(struct supp_table *t, int64_t threshold)
 
 	for (int i = 0; i < w.nitems; i++)
 		w.mark[i] = w.v[i] > 0 && w.v[i] < threshold ? SUPP_PRIMARY : SUPP_SHOWN;
+	for (int i = 0; t->force && i < ncell; i++)
+		if (t->force[i] && w.mark[i] == SUPP_SHOWN && w.v[i] > 0)
+			w.mark[i] = SUPP_COMPLEMENT;
 
 	for (;;) {
 		bool changed = false;

@@ -30,6 +30,8 @@ struct supp_table {
 	const int64_t *cell;   /* rows * cols, row-major, each >= 0 */
 	bool row_totals;       /* a total is published for each row */
 	bool col_totals;       /* a total is published for each column */
+	const bool *force;     /* rows * cols or NULL: non-zero counts to hide whatever
+				* they are (a row that lost another count) */
 	/* out: filled by suppress(); the arrays are the caller's */
 	enum supp_mark *cell_mark; /* rows * cols */
 	enum supp_mark *row_mark;  /* rows; may be NULL without row totals */

@@ -390,7 +390,7 @@ out:
 
 /* One column j as its own 1-D table (rows x 1), with or without its total. */
 static int suppress_column(struct figure *f, int j, bool with_total, int64_t threshold, int64_t *v,
-			   enum supp_mark *mark)
+			   enum supp_mark *mark, const bool *force)
 {
 	if (f->nrows == 0)
 		return 0;
@@ -399,7 +399,7 @@ static int suppress_column(struct figure *f, int j, bool with_total, int64_t thr
 	enum supp_mark colm = SUPP_SHOWN;
 	struct supp_table t = {
 		.rows = f->nrows, .cols = 1, .cell = v, .row_totals = false, .col_totals = with_total,
-		.cell_mark = mark, .col_mark = with_total ? &colm : NULL,
+		.force = force, .cell_mark = mark, .col_mark = with_total ? &colm : NULL,
 	};
 	int r = suppress(&t, threshold);
 	if (r >= 0 && with_total && (r = supp_safe(&t, threshold)) == 0) {
@@ -493,13 +493,50 @@ int figure_suppress(struct figure *f, int64_t threshold)
 			 * FIG_LIST: categories overlap, nothing sums, only the small
 			 * counts go. */
 			bool with_total = f->shape == FIG_ONE_WAY;
-			for (int j = 0; j < f->ncols; j++) {
-				if (!f->col_count[j])
-					continue;
-				ret = suppress_column(f, j, with_total, threshold, v, mark);
-				if (ret < 0)
-					goto out;
+			/* The columns of a one-way figure may nest (episodes, and
+			 * those reported on time; requests, and arrivals): a count
+			 * shown beside a hidden one of its row bounds it. So a row
+			 * that lost a count loses its other counts too, and the
+			 * columns are protected again with those hidden, until no
+			 * row is half shown. */
+			bool *force = calloc((size_t)f->nrows * (size_t)f->ncols, sizeof *force);
+			bool *fcol = calloc((size_t)f->nrows, sizeof *fcol);
+			if (!force || !fcol) {
+				free(force);
+				free(fcol);
+				ret = ERR_NOMEM;
+				goto out;
 			}
+			ret = 0;
+			for (int round = 0; round <= f->nrows * f->ncols; round++) {
+				for (int j = 0; j < f->ncols && ret >= 0; j++) {
+					if (!f->col_count[j])
+						continue;
+					for (int i = 0; i < f->nrows; i++)
+						fcol[i] = force[(size_t)i * (size_t)f->ncols + (size_t)j];
+					ret = suppress_column(f, j, with_total, threshold, v, mark, fcol);
+				}
+				if (ret < 0 || f->shape != FIG_ONE_WAY)
+					break;
+				bool changed = false;
+				for (int i = 0; i < f->nrows; i++) {
+					bool lost = false;
+					for (int j = 0; j < f->ncols; j++)
+						lost |= f->col_count[j] && cell_at(f, i, j)->mark != SUPP_SHOWN;
+					for (int j = 0; lost && j < f->ncols; j++) {
+						bool *fo = &force[(size_t)i * (size_t)f->ncols + (size_t)j];
+						if (f->col_count[j] && cell_at(f, i, j)->mark == SUPP_SHOWN &&
+						    cell_at(f, i, j)->value > 0 && !*fo)
+							*fo = changed = true;
+					}
+				}
+				if (!changed)
+					break;
+			}
+			free(force);
+			free(fcol);
+			if (ret < 0)
+				goto out;
 			if (f->shape == FIG_ONE_WAY && f->has_total && f->ncols == 1) {
 				f->total.mark = f->col_total[0].mark;
 				if (f->col_total[0].value == UNPUBLISHED)

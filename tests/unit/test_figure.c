@@ -253,6 +253,11 @@ static void one_way_with_several_columns_suppresses_each_column(void **state)
 	const struct figure_cell *b2[] = {&f.cell[1], &f.cell[3], &f.cell[5], &f.col_total[1]};
 	relation_safe(a, 4);
 	relation_safe(b2, 4);
+	/* The row that lost a count loses the other too: a 9 met beside a
+	 * hidden 4 due would bound it. */
+	assert_int_not_equal(f.cell[2].mark, SUPP_SHOWN);
+	for (int i = 0; i < 3; i++)
+		assert_true((f.cell[2 * i].mark == SUPP_SHOWN) == (f.cell[2 * i + 1].mark == SUPP_SHOWN));
 	assert_string_equal(f.row_label[0], "2008"); /* the key when no label */
 	figure_free(&f);
 }
