@@ -13,6 +13,9 @@ int str_copy(char *dst, size_t size, const char *src);
 int str_to_int64(const char *s, int64_t min, int64_t max, int64_t *ret);
 
 bool str_starts_with(const char *s, const char *prefix);
+/* A line of text as a name or a title: 1 to max bytes, no control
+ * characters. NULL is not a line. */
+bool str_is_line(const char *s, size_t max);
 /* An e-mail address as people type them: one @, a dot in the domain, no
  * spaces or control characters, at most 254 bytes. */
 bool str_is_email(const char *s);

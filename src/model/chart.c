@@ -258,7 +258,7 @@ static void columns(const struct chart *c, struct buf *b, bool any_hidden)
 			emit(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>", x, y, bw, h,
 				   colours[s % 12]);
 		}
-		/* Hidden counts: for one series a hatched stub as tall as the
+		/* Hidden counts: for one series a short hatched bar as tall as the
 		 * largest value it could be; stacked, one hatched block for what
 		 * the shown total leaves over. */
 		int64_t rest = 0;

@@ -4,7 +4,7 @@
  * Every chart carries a <title> and a <desc> that reads out all its
  * numbers, so that a screen reader (or a slide without the picture) gets
  * the figure. Hidden counts (model/suppress.h) are drawn as what they are:
- * a "<5" as a hatched stub with its label, a complementary one as "*"
+ * a "<5" as a short hatched bar with its label, a complementary one as "*"
  * with no bar, never as a number.
  *
  * Pure; writes into a buffer. */

@@ -26,17 +26,6 @@ static bool is_kind(const char *s)
 	return false;
 }
 
-static bool valid_line(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
 #define CONTACT_COLUMNS "id, name, kind, title, region, phone, email, active, created_at, updated_at"
 
 static json_t *text_or_null(const char *s)
@@ -99,14 +88,14 @@ static void check_fields(const struct pack *p, const json_t *body, bool required
 {
 	json_t *v;
 	if ((v = json_object_get(body, "name")) || required)
-		if (!json_is_string(v) || !valid_line(json_string_value(v), NAME_MAX_LEN))
+		if (!json_is_string(v) || !str_is_line(json_string_value(v), NAME_MAX_LEN))
 			field_error_add(errs, "name", "required, one line of at most %d characters", NAME_MAX_LEN);
 	if ((v = json_object_get(body, "kind")) || required)
 		if (!json_is_string(v) || !is_kind(json_string_value(v)))
 			field_error_add(errs, "kind",
 					"hart_director, hart_coordinator, regional_liaison, mdt_coordinator or other");
 	const char *s;
-	if ((s = json_get_str(body, "title")) && *s && !valid_line(s, NAME_MAX_LEN))
+	if ((s = json_get_str(body, "title")) && *s && !str_is_line(s, NAME_MAX_LEN))
 		field_error_add(errs, "title", "one line of at most %d characters", NAME_MAX_LEN);
 	if ((s = json_get_str(body, "region")) && *s && !pack_region(p, s))
 		field_error_add(errs, "region", "a region of the pack");

@@ -183,18 +183,6 @@ int teams_case_reviews_json(struct db *db, struct app *app, int64_t case_id, con
 #define MAX_ACTION_ITEMS 50
 #define MAX_ATTENDEES 100
 
-/* A plain line of text: no control characters, 1..max bytes. */
-static bool valid_line(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
 /* Free text: newlines and tabs allowed, other controls not. */
 static bool valid_text(const char *s, size_t max)
 {
@@ -354,7 +342,7 @@ int svc_team_create(const struct svc_ctx *ctx, const json_t *body, struct field_
 				"letters, digits, '-' and '_', at most %d (the scope of the team's "
 				"mdt users, e.g. mdt-r1)",
 				SCOPE_MAX - 1);
-	if (!valid_line(name, NAME_MAX_LEN))
+	if (!str_is_line(name, NAME_MAX_LEN))
 		field_error_add(errs, "name", "required, one line of at most %d characters", NAME_MAX_LEN);
 	if (!region || !pack_region(ctx->app->pack, region))
 		field_error_add(errs, "region", "a region of the pack");
@@ -499,9 +487,9 @@ int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t
 	const struct pack *p = ctx->app->pack;
 	const char *name = opt_str(body, "name"), *agency = opt_str(body, "agency"), *role = opt_str(body, "mdt_role"),
 		   *email = opt_str(body, "email"), *phone = opt_str(body, "phone");
-	if (!valid_line(name, NAME_MAX_LEN))
+	if (!str_is_line(name, NAME_MAX_LEN))
 		field_error_add(errs, "name", "required, one line of at most %d characters", NAME_MAX_LEN);
-	if (!valid_line(agency, NAME_MAX_LEN))
+	if (!str_is_line(agency, NAME_MAX_LEN))
 		field_error_add(errs, "agency", "required, one line of at most %d characters", NAME_MAX_LEN);
 	if (!role || !pack_item_find(p->mdt_roles, p->n_mdt_roles, role))
 		field_error_add(errs, "mdt_role", "one of the pack's MDT roles");
@@ -875,7 +863,7 @@ static int check_items(struct db *db, const json_t *v, hl_time t_now, struct fie
 			field_error_add(errs, q, "required, at most %d characters", ITEM_TEXT_MAX_LEN);
 		o->owner = opt_str(it, "owner");
 		snprintf(q, sizeof q, "%s.owner", p);
-		if (!valid_line(o->owner, NAME_MAX_LEN))
+		if (!str_is_line(o->owner, NAME_MAX_LEN))
 			field_error_add(errs, q, "required: who does it, one line of at most %d characters",
 					NAME_MAX_LEN);
 		json_t *ou = json_object_get(it, "owner_user_id");

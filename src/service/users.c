@@ -89,17 +89,6 @@ static bool valid_scope_id(const char *s)
 	return true;
 }
 
-static bool valid_text(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
 /* Check role and scope together: liaison needs a region of the pack, mdt a
  * team, provider an agency; the other roles take no scope. */
 static void check_role_scope(const struct app *app, const char *role_s, const char *scope, struct field_errors *errs,
@@ -157,7 +146,7 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 	check_role_scope(app, u->role, u->scope, errs, &role);
 	if (!u->display_name)
 		field_error_add(errs, "display_name", "required");
-	else if (!valid_text(u->display_name, DISPLAY_NAME_MAX))
+	else if (!str_is_line(u->display_name, DISPLAY_NAME_MAX))
 		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
 	if (u->email && *u->email && !str_is_email(u->email))
 		field_error_add(errs, "email", "not an e-mail address");
@@ -367,7 +356,7 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 	    role_scope_kind(new_role) != role_scope_kind(cur.role) && !p->scope)
 		scope = NULL;
 	check_role_scope(app, role_s, scope, errs, &role);
-	if (p->display_name && !valid_text(p->display_name, DISPLAY_NAME_MAX))
+	if (p->display_name && !str_is_line(p->display_name, DISPLAY_NAME_MAX))
 		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
 	if (p->email && *p->email && !str_is_email(p->email))
 		field_error_add(errs, "email", "not an e-mail address");

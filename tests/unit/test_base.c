@@ -255,6 +255,26 @@ static void str_to_int64_checks_the_whole_string_and_the_range(void **state)
 	assert_true(v == 8080);
 }
 
+static void str_checks_lines_addresses_and_telephone_numbers(void **state)
+{
+	assert_true(str_is_line("Det. Casey Sample", 100));
+	assert_false(str_is_line("", 100));
+	assert_false(str_is_line(NULL, 100));
+	assert_false(str_is_line("two\nlines", 100));
+	assert_false(str_is_line("tab\there", 100));
+	assert_false(str_is_line("abcdef", 5));
+	assert_true(str_is_line("Jos\xc3\xa9", 10)); /* UTF-8 is not a control character */
+	assert_true(str_is_email("liaison@example.org"));
+	assert_false(str_is_email("no-at.example.org"));
+	assert_false(str_is_email("two@@example.org"));
+	assert_false(str_is_email("a@b"));
+	assert_false(str_is_email("a b@example.org"));
+	assert_false(str_is_email("@example.org"));
+	assert_true(str_is_phone("+1 (203) 555-0131 x12"));
+	assert_false(str_is_phone(""));
+	assert_false(str_is_phone("call me"));
+}
+
 static void str_copy_truncates_and_says_so(void **state)
 {
 	char out[5];
@@ -356,6 +376,7 @@ int main(void)
 		cmocka_unit_test(error_codes_have_descriptions),
 		cmocka_unit_test(log_writes_one_line_per_event_with_time_level_and_event),
 		cmocka_unit_test(random_tokens_are_hex_and_differ),
+		cmocka_unit_test(str_checks_lines_addresses_and_telephone_numbers),
 	};
 	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }
