@@ -181,13 +181,7 @@ static int step_id(struct db_stmt *st, int64_t *ret_id)
 
 /* ---- the case, its scope ---- */
 
-struct case_head {
-	int64_t id, person_id, lead, opened_by, version;
-	char number[24], region[32], office[64], status[16], victim[16], identified_at[32];
-	bool identified;
-};
-
-static int load_case(struct db *db, int64_t id, struct case_head *h)
+int case_load(struct db *db, int64_t id, struct case_head *h)
 {
 	struct db_stmt *st;
 	int r = db_prepare(db,
@@ -229,7 +223,7 @@ static int case_access(const struct svc_ctx *ctx, enum perm perm, int64_t id, st
 	int r = svc_require(ctx, perm);
 	if (r < 0)
 		return r;
-	if ((r = app_db(ctx->app, ret_db)) < 0 || (r = load_case(*ret_db, id, h)) < 0)
+	if ((r = app_db(ctx->app, ret_db)) < 0 || (r = case_load(*ret_db, id, h)) < 0)
 		return r;
 	char oid[24];
 	fmt_id(oid, id);
@@ -952,7 +946,7 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 		/* A liaison joins a report to the child's case only in its own
 		 * region: it may neither change nor learn of a case elsewhere. */
 		struct case_head eh;
-		if ((r = load_case(db, existing, &eh)) < 0)
+		if ((r = case_load(db, existing, &eh)) < 0)
 			goto fail;
 		if (strcmp(eh.region, ctx->actor->scope) != 0) {
 			db_rollback(db);
@@ -972,7 +966,7 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 		if ((r = svc_audit_append(db, ctx, "case.open", "case", oid, detail)) < 0)
 			goto fail;
 		struct case_head h;
-		if ((r = load_case(db, existing, &h)) < 0)
+		if ((r = case_load(db, existing, &h)) < 0)
 			goto fail;
 		if ((r = db_commit(db)) < 0)
 			goto fail;
@@ -1292,7 +1286,7 @@ int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 	}
 	/* Someone may have changed it since it was loaded. */
 	struct case_head now_h;
-	if ((r = load_case(db, id, &now_h)) < 0)
+	if ((r = case_load(db, id, &now_h)) < 0)
 		goto fail;
 	if (now_h.version != h.version) {
 		conflict(cf, "case %s changed since it was read: read it again", h.number);

@@ -31,6 +31,18 @@ struct case_conflict {
 	json_t *allowed;
 };
 
+/* What services need to know of a case before they touch it: its number,
+ * region and status, for scope checks and messages. */
+struct case_head {
+	int64_t id, person_id, lead, opened_by, version;
+	char number[24], region[32], office[64], status[16], victim[16], identified_at[32];
+	bool identified;
+};
+
+/* Read case id's head (no permission check, no audit: the caller's job).
+ * ERR_NOTFOUND when there is no such case. */
+int case_load(struct db *db, int64_t id, struct case_head *h);
+
 struct case_opened {
 	int64_t id;
 	char number[24];

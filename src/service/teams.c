@@ -12,6 +12,7 @@
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
+#include "service/cases.h"
 #include "service/deadlines.h"
 #include "service/sealed.h"
 
@@ -582,34 +583,6 @@ fail:
 
 /* ---- case reviews ---- */
 
-struct case_head {
-	int64_t id;
-	char number[24];
-	char region[32];
-	bool closed;
-};
-
-static int load_case(struct db *db, int64_t id, struct case_head *c)
-{
-	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT number, region, status FROM child_case WHERE id = ?", &st);
-	if (r < 0)
-		return r;
-	db_bind_int64(st, 1, id);
-	r = db_step(st);
-	if (r == DB_ROW) {
-		c->id = id;
-		str_copy(c->number, sizeof c->number, db_column_text(st, 0));
-		str_copy(c->region, sizeof c->region, db_column_text(st, 1) ? db_column_text(st, 1) : "");
-		c->closed = strcmp(db_column_text(st, 2), "closed") == 0;
-		r = 0;
-	} else if (r == DB_DONE) {
-		r = ERR_NOTFOUND;
-	}
-	db_finalize(st);
-	return r;
-}
-
 /* A liaison writes reviews of its region's cases only; the denial is
  * audited against the case. */
 static int case_in_scope(const struct svc_ctx *ctx, const struct case_head *c)
@@ -671,7 +644,7 @@ int svc_review_create(const struct svc_ctx *ctx, int64_t team_id, const json_t *
 	struct case_head c = {0};
 	if (!json_is_integer(cid) || json_integer_value(cid) < 1) {
 		field_error_add(errs, "case_id", "a case id");
-	} else if ((r = load_case(db, json_integer_value(cid), &c)) == ERR_NOTFOUND) {
+	} else if ((r = case_load(db, json_integer_value(cid), &c)) == ERR_NOTFOUND) {
 		field_error_add(errs, "case_id", "no such case");
 	} else if (r < 0) {
 		return r;
@@ -681,7 +654,7 @@ int svc_review_create(const struct svc_ctx *ctx, int64_t team_id, const json_t *
 	time_field(json_object_get(body, "scheduled_at"), "scheduled_at", false, t_now, errs, &sched);
 	if (field_errors_any(errs))
 		return ERR_INVAL;
-	if (c.closed)
+	if (strcmp(c.status, "closed") == 0)
 		return ERR_CONFLICT;
 	char ts[32], when[32], oid[24];
 	time_format(t_now, ts, sizeof ts);
@@ -764,7 +737,7 @@ static int open_review(const struct svc_ctx *ctx, int64_t team_id, int64_t revie
 	if (r < 0)
 		return r;
 	if ((r = app_db(ctx->app, ret_db)) < 0 || (r = load_team(*ret_db, team_id, h)) < 0 ||
-	    (r = load_review(*ret_db, team_id, review_id, rv)) < 0 || (r = load_case(*ret_db, rv->case_id, c)) < 0)
+	    (r = load_review(*ret_db, team_id, review_id, rv)) < 0 || (r = case_load(*ret_db, rv->case_id, c)) < 0)
 		return r;
 	return case_in_scope(ctx, c);
 }
