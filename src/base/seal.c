@@ -146,6 +146,22 @@ uint32_t keyring_current_id(const struct keyring *ring)
 	return ring ? ring_set(ring)->current : 0;
 }
 
+int keyring_derive(const struct keyring *ring, uint32_t id, const char context[8], unsigned char *out,
+                   size_t outlen, uint32_t *ret_id)
+{
+	if (!ring || outlen < crypto_kdf_BYTES_MIN || outlen > crypto_kdf_BYTES_MAX)
+		return ERR_INVAL;
+	_Static_assert(crypto_kdf_KEYBYTES == SEAL_KEY_BYTES, "a seal key is a KDF master key");
+	const struct keyset *set = ring_set(ring);
+	const struct seal_key *k = set_find(set, id ? id : set->current);
+	if (!k)
+		return ERR_NOTFOUND;
+	if (crypto_kdf_derive_from_key(out, outlen, 1, context, k->bytes) != 0)
+		return ERR_INVAL;
+	*ret_id = k->id;
+	return 0;
+}
+
 size_t keyring_count(const struct keyring *ring)
 {
 	return ring ? ring_set(ring)->count : 0;

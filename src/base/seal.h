@@ -78,6 +78,13 @@ size_t keyring_count(const struct keyring *ring);
 /* Wipe the keys and free the ring. NULL is fine. */
 void keyring_free(struct keyring *ring);
 
+/* Derive a subkey of outlen bytes (16..64) from key id (0: the current key)
+ * for the purpose named by context (8 characters), with libsodium's KDF, so
+ * that a key used for another purpose is never the sealing key itself. The
+ * id used goes to *ret_id. ERR_NOTFOUND when the ring has no key id. */
+int keyring_derive(const struct keyring *ring, uint32_t id, const char context[8], unsigned char *out,
+                   size_t outlen, uint32_t *ret_id);
+
 /* ---- Sealed values ---- */
 
 /* Bytes a sealed value of plain_len bytes takes: plain_len + 45. SIZE_MAX

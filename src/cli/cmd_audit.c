@@ -1,8 +1,11 @@
 /* hartline audit, key and routes. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
+#include "base/seal.h"
+#include "base/str.h"
 #include "cli/cli.h"
 #include "db/db.h"
 #include "http/http.h"
@@ -10,23 +13,90 @@
 #include "service/audit.h"
 #include "service/keys.h"
 
+/* "SEQ:MAC" as verify prints it. */
+static int parse_head(const char *s, struct audit_head *ret)
+{
+	const char *colon = strchr(s, ':');
+	char num[24];
+	size_t mac_len = CRYPTO_HASH_HEX_SIZE - 1;
+	if (!colon || (size_t)(colon - s) >= sizeof num || strlen(colon + 1) != mac_len)
+		return ERR_INVAL;
+	memcpy(num, s, (size_t)(colon - s));
+	num[colon - s] = '\0';
+	if (str_to_int64(num, 1, INT64_MAX, &ret->seq) < 0)
+		return ERR_INVAL;
+	for (size_t i = 0; i < mac_len; i++) {
+		char c = colon[1 + i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return ERR_INVAL;
+	}
+	memcpy(ret->mac, colon + 1, mac_len + 1);
+	return 0;
+}
+
+/* The key ring of db_url's key file, checked against the database. */
+static int load_keys(struct db *db, const char *db_url, const char *key_opt, char **ret_file,
+		     struct keyring **ret)
+{
+	char err[1024];
+	int r = app_key_file(db_url, key_opt, ret_file, err, sizeof err);
+	if (r == 0 && (r = keyring_load(*ret_file, ret, err, sizeof err)) == 0 &&
+	    (r = keys_check(db, *ret, *ret_file, err, sizeof err)) < 0) {
+		keyring_free(*ret);
+		*ret = NULL;
+	}
+	if (r < 0)
+		fprintf(stderr, "hartline: %s (audit verify needs the key file)\n", err);
+	return r;
+}
+
+static void print_result(const struct audit_verify_result *res, const char *head_path)
+{
+	if (res->broken && res->records > 0 && res->broken_seq == res->records + 1)
+		printf("broken: %s (the %lld records before it are intact)\n", res->reason, (long long)res->records);
+	else if (res->broken)
+		printf("broken: %s\n", res->reason);
+	else if (res->unkeyed)
+		printf("ok: %lld records (1 to %lld written before the chain was keyed at record %lld; checked as they "
+		       "stood then)\n",
+		       (long long)res->records, (long long)res->unkeyed, (long long)res->keyed_from);
+	else
+		printf("ok: %lld records\n", (long long)res->records);
+	printf("head: %lld:%s\n", (long long)res->head.seq, res->head.mac);
+	if (res->head_file_exists)
+		printf("head file: %s, at record %lld\n", head_path, (long long)res->filed.seq);
+	if (res->after_filed)
+		printf("note: %lld records after the head file's head, checked by their MACs alone (written in the "
+		       "moment before a crash, or by a process still running)\n",
+		       (long long)res->after_filed);
+	if (res->head_restarted)
+		printf("note: the head file started again at record %lld (it was missing or empty); records deleted "
+		       "from the end before then are seen only against a head filed elsewhere (--head)\n",
+		       (long long)res->head_restarted);
+}
+
 int cmd_audit(int argc, char **argv)
 {
-	const char *db_opt = NULL;
-	const struct cli_opt opts[] = {{"--db", &db_opt, NULL}, {0}};
+	const char *db_opt = NULL, *key_opt = NULL, *head_opt = NULL;
+	const struct cli_opt opts[] = {
+		{"--db", &db_opt, NULL}, {"--key-file", &key_opt, NULL}, {"--head", &head_opt, NULL}, {0}};
 	const char *pos[1];
 	int npos = 0;
 	int r = cli_parse(argc, argv, opts, pos, 1, &npos);
 	if (r)
 		return r;
-	if (npos != 1 || strcmp(pos[0], "verify") != 0) {
+	struct audit_head given;
+	if (npos != 1 || strcmp(pos[0], "verify") != 0 || (head_opt && parse_head(head_opt, &given) < 0)) {
+		if (head_opt && npos == 1)
+			fprintf(stderr, "hartline: --head wants SEQ:MAC as an earlier audit verify printed it on its "
+					"head: line\n");
 		cli_usage("audit", stderr);
 		return EXIT_USAGE;
 	}
-	/* The chain needs no key: it is checked on the stored records alone. */
+	const char *url = cli_db_url(db_opt);
 	struct db *db;
 	char err[512];
-	if (db_open(cli_db_url(db_opt), &db, err, sizeof err) < 0) {
+	if (db_open(url, &db, err, sizeof err) < 0) {
 		fprintf(stderr, "hartline: cannot open the database: %s\n", err);
 		return 1;
 	}
@@ -36,19 +106,23 @@ int cmd_audit(int argc, char **argv)
 		db_close(db);
 		return 1;
 	}
+	/* The MACs are checked with the key file, and the chain against the
+	 * head file beside it: neither is in the database. */
+	char *key_file = NULL, *head_path = NULL;
+	struct keyring *keys = NULL;
 	struct audit_verify_result res;
-	r = svc_audit_verify(db, &res);
+	if ((r = load_keys(db, url, key_opt, &key_file, &keys)) == 0 &&
+	    (r = audit_head_path(key_file, &head_path)) == 0 &&
+	    (r = svc_audit_verify(db, keys, head_path, head_opt ? &given : NULL, &res)) < 0)
+		fprintf(stderr, "hartline: cannot read the audit trail: %s\n",
+			r == ERR_DB ? db_errmsg(db) : err_str(r));
 	db_close(db);
-	if (r < 0) {
-		fprintf(stderr, "hartline: cannot read the audit trail: %s\n", err_str(r));
-		return 1;
-	}
-	if (res.broken_seq) {
-		printf("broken: %s (%lld records before it are intact)\n", res.reason, (long long)res.records);
-		return 1;
-	}
-	printf("ok: %lld records\n", (long long)res.records);
-	return 0;
+	keyring_free(keys);
+	free(key_file);
+	if (r == 0)
+		print_result(&res, head_path);
+	free(head_path);
+	return r < 0 || res.broken ? 1 : 0;
 }
 
 int cmd_key(int argc, char **argv)

@@ -32,7 +32,9 @@ static const struct command commands[] = {
 	 "manage the people who may log in"},
 	{"demo", cmd_demo, "[--db URL] [--key-file FILE] [--cases]",
 	 "create one demo user per role and print their passwords once; --cases adds MDT teams, contacts and cases"},
-	{"audit", cmd_audit, "verify [--db URL]", "check the audit hash chain"},
+	{"audit", cmd_audit, "verify [--db URL] [--key-file FILE] [--head SEQ:MAC]",
+	 "check the audit chain with the key file, against the head file beside it and a head filed elsewhere;\n"
+	 "           prints the head (SEQ:MAC) to file elsewhere"},
 	{"key", cmd_key, "rotate [--db URL] [--key-file FILE]",
 	 "add a new seal key and re-seal every sealed value under it"},
 	{"routes", cmd_routes, "", "list the HTTP routes"},

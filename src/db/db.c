@@ -149,17 +149,46 @@ int db_query_int64(struct db *db, const char *sql, int64_t *ret)
 
 int db_begin(struct db *db)
 {
-	return db->ops->begin(db);
+	int r = db->ops->begin(db);
+	if (r >= 0)
+		db->in_transaction = true;
+	return r;
 }
 
 int db_commit(struct db *db)
 {
-	return db->ops->exec(db, "COMMIT");
+	int r = db->ops->exec(db, "COMMIT");
+	if (r < 0)
+		return r;
+	db->in_transaction = false;
+	void (*fn)(void *) = db->after_commit;
+	db->after_commit = NULL;
+	if (fn)
+		fn(db->after_commit_arg);
+	return r;
 }
 
 int db_rollback(struct db *db)
 {
+	db->in_transaction = false;
+	db->after_commit = NULL;
 	return db->ops->exec(db, "ROLLBACK");
+}
+
+bool db_in_transaction(const struct db *db)
+{
+	return db->in_transaction;
+}
+
+void db_after_commit(struct db *db, void (*fn)(void *arg), void *arg)
+{
+	db->after_commit = fn;
+	db->after_commit_arg = arg;
+}
+
+bool db_after_commit_pending(const struct db *db, void (*fn)(void *arg))
+{
+	return db->in_transaction && db->after_commit == fn;
 }
 
 /* ---- one connection per thread ---- */

@@ -78,6 +78,14 @@ int db_query_int64(struct db *db, const char *sql, int64_t *ret);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
+/* Inside db_begin ... db_commit or db_rollback? */
+bool db_in_transaction(const struct db *db);
+/* Run fn(arg) once, right after the open transaction commits; a rollback
+ * drops it. One at a time: a second call replaces the first. For work
+ * outside the database that must follow only what was committed. */
+void db_after_commit(struct db *db, void (*fn)(void *arg), void *arg);
+/* Is fn waiting for the open transaction to commit? */
+bool db_after_commit_pending(const struct db *db, void (*fn)(void *arg));
 
 /* ---- migrations (migrate.c) ---- */
 

@@ -29,6 +29,9 @@ struct db {
 	const struct db_ops *ops;
 	enum db_engine engine;
 	char errmsg[512];
+	bool in_transaction; /* between db_begin and db_commit or db_rollback */
+	void (*after_commit)(void *arg);
+	void *after_commit_arg;
 };
 
 struct db_stmt {

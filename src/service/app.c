@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "base/seal.h"
 #include "base/str.h"
+#include "service/audit.h"
 #include "service/keys.h"
 #include "service/persons.h"
 
@@ -147,7 +148,7 @@ int app_open(struct app *a, const char *db_url, const char *pack_file, const cha
 			r = keys_check(db, a->keys, a->key_file, errmsg, errsize);
 	}
 	db_close(db);
-	if (r < 0)
+	if (r < 0 || (r = svc_audit_open(a, errmsg, errsize)) < 0)
 		goto fail;
 	/* Unknown users are checked against this, so they cost the same. */
 	char random[33];
@@ -170,6 +171,7 @@ void app_close(struct app *a)
 	db_pool_free(a->pool);
 	pack_free(a->pack);
 	keyring_free(a->keys);
+	audit_head_close(a->audit_head);
 	free(a->pack_source);
 	free(a->db_url);
 	free(a->key_file);

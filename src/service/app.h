@@ -12,6 +12,7 @@
 #include "model/pack.h"
 
 struct keyring;
+struct audit_head_file;
 struct person_registry;
 struct mailer;
 
@@ -40,6 +41,7 @@ struct app {
 	struct db_pool *pool;
 	struct keyring *keys;
 	char *key_file;
+	struct audit_head_file *audit_head; /* the audit chain's head file beside the key file */
 	struct auth_config auth;
 	/* A hash of a random password: unknown users are checked against it
 	 * so that they take as long as known ones. */

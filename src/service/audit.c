@@ -1,14 +1,22 @@
 #include "service/audit.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "base/buf.h"
 #include "base/crypto.h"
 #include "base/err.h"
+#include "base/log.h"
+#include "base/seal.h"
 #include "base/str.h"
+#include "service/audit_head.h"
 
+/* The purpose a seal key is derived for to MAC the chain. */
+#define AUDIT_KDF_CONTEXT "hlaudit1"
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
 void actor_cli(struct actor *a)
@@ -25,26 +33,63 @@ static int put_field(struct buf *b, const char *v)
 	return buf_printf(b, "%zu:%s\n", strlen(v), v);
 }
 
-/* BLAKE2b over the previous hash and every field, each length-prefixed so
- * that no two different records encode alike. */
-static int record_hash(int64_t seq, const char *at, int64_t actor_id, const char *actor, const char *action,
-		       const char *object_type, const char *object_id, const char *client, const char *detail,
-		       const char *prev_hash, char out[CRYPTO_HASH_HEX_SIZE])
+/* One record as it is chained. */
+struct rec {
+	int64_t seq;
+	const char *at;
+	int64_t actor_id; /* 0: none */
+	const char *actor, *action, *object_type, *object_id, *client, *detail;
+	const char *prev; /* the record before's hash or MAC */
+};
+
+/* The previous hash or MAC and every field, each length-prefixed so that no
+ * two different records encode alike. */
+static int encode(struct buf *b, const struct rec *rec)
+{
+	char num[2][24];
+	snprintf(num[0], sizeof num[0], "%lld", (long long)rec->seq);
+	snprintf(num[1], sizeof num[1], "%lld", (long long)rec->actor_id);
+	int r;
+	if ((r = buf_printf(b, "%s\n", rec->prev)) < 0 || (r = put_field(b, num[0])) < 0 ||
+	    (r = put_field(b, rec->at)) < 0 || (r = put_field(b, rec->actor_id ? num[1] : NULL)) < 0 ||
+	    (r = put_field(b, rec->actor)) < 0 || (r = put_field(b, rec->action)) < 0 ||
+	    (r = put_field(b, rec->object_type)) < 0 || (r = put_field(b, rec->object_id)) < 0 ||
+	    (r = put_field(b, rec->client)) < 0 || (r = put_field(b, rec->detail)) < 0)
+		return r;
+	return 0;
+}
+
+/* The plain BLAKE2b of records written before the chain was keyed. */
+static int record_hash(const struct rec *rec, char out[CRYPTO_HASH_HEX_SIZE])
 {
 	struct buf b;
 	buf_init(&b, 0);
-	char num[2][24];
-	snprintf(num[0], sizeof num[0], "%lld", (long long)seq);
-	snprintf(num[1], sizeof num[1], "%lld", (long long)actor_id);
-	int r = 0;
-	if ((r = buf_printf(&b, "%s\n", prev_hash)) < 0 || (r = put_field(&b, num[0])) < 0 ||
-	    (r = put_field(&b, at)) < 0 || (r = put_field(&b, actor_id ? num[1] : NULL)) < 0 ||
-	    (r = put_field(&b, actor)) < 0 || (r = put_field(&b, action)) < 0 ||
-	    (r = put_field(&b, object_type)) < 0 || (r = put_field(&b, object_id)) < 0 ||
-	    (r = put_field(&b, client)) < 0 || (r = put_field(&b, detail)) < 0)
-		goto out;
-	crypto_hash_hex(b.data, b.len, out);
-out:
+	int r = encode(&b, rec);
+	if (r == 0)
+		crypto_hash_hex(b.data, b.len, out);
+	buf_done(&b);
+	return r;
+}
+
+/* Keyed BLAKE2b under a key derived from seal key key_id (0: the current
+ * one, whose id goes to *ret_id). The key id is part of what is MACed. */
+static int record_mac(const struct keyring *keys, uint32_t key_id, const struct rec *rec,
+		      char out[CRYPTO_HASH_HEX_SIZE], uint32_t *ret_id)
+{
+	if (!keys)
+		return ERR_INVAL;
+	unsigned char key[crypto_generichash_KEYBYTES], h[32];
+	int r = keyring_derive(keys, key_id, AUDIT_KDF_CONTEXT, key, sizeof key, ret_id);
+	if (r < 0)
+		return r;
+	struct buf b;
+	buf_init(&b, 0);
+	if ((r = buf_printf(&b, "hartline-audit-mac-v1\nkey %u\n", (unsigned)*ret_id)) == 0 &&
+	    (r = encode(&b, rec)) == 0) {
+		crypto_generichash(h, sizeof h, (const unsigned char *)b.data, b.len, key, sizeof key);
+		sodium_bin2hex(out, CRYPTO_HASH_HEX_SIZE, h, sizeof h);
+	}
+	sodium_memzero(key, sizeof key);
 	buf_done(&b);
 	return r;
 }
@@ -75,6 +120,81 @@ static int read_head(struct db *db, int64_t *ret_seq, char hash[CRYPTO_HASH_HEX_
 	return r;
 }
 
+/* MAC rec under the current key and insert it; its MAC goes to mac. */
+static int insert_record(struct db *db, const struct keyring *keys, const struct rec *rec,
+			 char mac[CRYPTO_HASH_HEX_SIZE])
+{
+	uint32_t key_id;
+	int r = record_mac(keys, 0, rec, mac, &key_id);
+	if (r < 0)
+		return r;
+	struct db_stmt *st;
+	r = db_prepare(db,
+		       "INSERT INTO audit (seq, at, actor_id, actor, action, object_type, object_id, client, detail,"
+		       " prev_hash, hash, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       &st);
+	if (r < 0)
+		return r;
+	if ((r = db_bind_int64(st, 1, rec->seq)) < 0 || (r = db_bind_text(st, 2, rec->at)) < 0 ||
+	    (r = rec->actor_id ? db_bind_int64(st, 3, rec->actor_id) : db_bind_null(st, 3)) < 0 ||
+	    (r = db_bind_text(st, 4, rec->actor)) < 0 || (r = db_bind_text(st, 5, rec->action)) < 0 ||
+	    (r = db_bind_text(st, 6, rec->object_type)) < 0 || (r = db_bind_text(st, 7, rec->object_id)) < 0 ||
+	    (r = db_bind_text(st, 8, rec->client)) < 0 || (r = db_bind_text(st, 9, rec->detail)) < 0 ||
+	    (r = db_bind_text(st, 10, rec->prev)) < 0 || (r = db_bind_text(st, 11, mac)) < 0 ||
+	    (r = db_bind_int64(st, 12, key_id)) < 0)
+		goto out;
+	r = db_step(st);
+out:
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+/* The head to file once the transaction commits. Each thread has its own
+ * connection, so the one waiting for this thread's commit is this thread's. */
+static _Thread_local struct {
+	struct audit_head_file *file;
+	int64_t seq;
+	char mac[CRYPTO_HASH_HEX_SIZE];
+	bool force; /* a gap was recorded: file this head though it is lower */
+} pending;
+
+static void file_pending(void *arg)
+{
+	(void)arg;
+	if (!pending.file)
+		return;
+	int r = audit_head_append(pending.file, pending.seq, pending.mac, pending.force);
+	/* The records are committed; the head file lagging behind them is
+	 * seen by audit verify as records after the last filed head. */
+	if (r < 0)
+		log_error("audit", "head_file=\"%s\" seq=%lld error=\"%s\"", audit_head_file_path(pending.file),
+			  (long long)pending.seq, err_str(r));
+	pending.file = NULL;
+	pending.force = false;
+}
+
+/* When the head file has filed a record the database no longer holds (or
+ * holds changed), the next record says so in the keyed chain, so the loss
+ * stays on record after the chain has grown past it again. */
+static int note_gap(struct db *db, const struct keyring *keys, const struct audit_head *filed, int64_t *seq,
+		    char prev[CRYPTO_HASH_HEX_SIZE], const char *at)
+{
+	char detail[256];
+	snprintf(detail, sizeof detail,
+		 filed->seq > *seq ? "the head file had filed record %lld, but the chain ended at record %lld"
+				   : "the head file had filed record %lld with another MAC than the chain's record %lld",
+		 (long long)filed->seq, (long long)*seq);
+	struct rec rec = {.seq = *seq + 1, .at = at, .actor = "-", .action = AUDIT_GAP_ACTION,
+			  .client = "hartline", .detail = detail, .prev = prev};
+	char mac[CRYPTO_HASH_HEX_SIZE];
+	int r = insert_record(db, keys, &rec, mac);
+	if (r < 0)
+		return r;
+	(*seq)++;
+	memcpy(prev, mac, CRYPTO_HASH_HEX_SIZE);
+	return 0;
+}
+
 int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,
 		     const char *object_id, const char *detail)
 {
@@ -85,52 +205,50 @@ int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *actio
 	if (r < 0)
 		return r;
 	int64_t seq;
-	char prev[CRYPTO_HASH_HEX_SIZE], hash[CRYPTO_HASH_HEX_SIZE], at[32];
+	char prev[CRYPTO_HASH_HEX_SIZE], mac[CRYPTO_HASH_HEX_SIZE], at[32];
 	if ((r = read_head(db, &seq, prev)) < 0)
 		return r;
-	seq++;
 	time_format(now(), at, sizeof at);
+	struct app *app = ctx->app;
+	bool same_tx = db_after_commit_pending(db, file_pending);
+	bool gap = same_tx && pending.force;
+	if (app->audit_head && !gap) {
+		struct audit_head filed;
+		if ((r = audit_head_last(app->audit_head, &filed)) < 0)
+			return r;
+		if (filed.seq > seq || (filed.seq == seq && seq > 0 && strcmp(filed.mac, prev) != 0)) {
+			if ((r = note_gap(db, app->keys, &filed, &seq, prev, at)) < 0)
+				return r;
+			gap = true;
+		}
+	}
 	const struct actor *a = ctx->actor;
-	int64_t actor_id = a ? a->user_id : 0;
-	const char *actor = a ? a->username : "-";
-	const char *client = ctx->client;
-	if ((r = record_hash(seq, at, actor_id, actor, action, object_type, object_id, client, detail, prev, hash)) <
-	    0)
-		return r;
-	struct db_stmt *st;
-	r = db_prepare(db,
-		       "INSERT INTO audit (seq, at, actor_id, actor, action, object_type, object_id, client, detail,"
-		       " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       &st);
-	if (r < 0)
-		return r;
-	db_bind_int64(st, 1, seq);
-	db_bind_text(st, 2, at);
-	if (actor_id)
-		db_bind_int64(st, 3, actor_id);
-	else
-		db_bind_null(st, 3);
-	db_bind_text(st, 4, actor);
-	db_bind_text(st, 5, action);
-	db_bind_text(st, 6, object_type);
-	db_bind_text(st, 7, object_id);
-	db_bind_text(st, 8, client);
-	db_bind_text(st, 9, detail);
-	db_bind_text(st, 10, prev);
-	db_bind_text(st, 11, hash);
-	r = db_step(st);
-	db_finalize(st);
-	if (r < 0)
+	struct rec rec = {.seq = seq + 1, .at = at, .actor_id = a ? a->user_id : 0, .actor = a ? a->username : "-",
+			  .action = action, .object_type = object_type, .object_id = object_id,
+			  .client = ctx->client, .detail = detail, .prev = prev};
+	if ((r = insert_record(db, app->keys, &rec, mac)) < 0)
 		return r;
 	char head[96];
-	snprintf(head, sizeof head, "%lld %s", (long long)seq, hash);
+	snprintf(head, sizeof head, "%lld %s", (long long)rec.seq, mac);
+	struct db_stmt *st;
 	if ((r = db_prepare(db, "UPDATE setting SET value = ?, updated_at = ? WHERE key = 'audit_head'", &st)) < 0)
 		return r;
-	db_bind_text(st, 1, head);
-	db_bind_text(st, 2, at);
-	r = db_step(st);
+	if ((r = db_bind_text(st, 1, head)) >= 0 && (r = db_bind_text(st, 2, at)) >= 0)
+		r = db_step(st);
 	db_finalize(st);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
+	if (app->audit_head) {
+		pending.file = app->audit_head;
+		pending.seq = rec.seq;
+		memcpy(pending.mac, mac, sizeof pending.mac);
+		pending.force = gap;
+		if (db_in_transaction(db))
+			db_after_commit(db, file_pending, NULL);
+		else
+			file_pending(NULL);
+	}
+	return 0;
 }
 
 int svc_audit_record(const struct svc_ctx *ctx, const char *action, const char *object_type,
@@ -149,69 +267,259 @@ int svc_audit_record(const struct svc_ctx *ctx, const char *action, const char *
 	return db_commit(db);
 }
 
-int svc_audit_verify(struct db *db, struct audit_verify_result *ret)
+/* The last record: seq 0 when there is none; *ret_keyed false for a record
+ * from before the chain was keyed. */
+static int last_record(struct db *db, int64_t *ret_seq, bool *ret_keyed)
 {
-	memset(ret, 0, sizeof *ret);
 	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT seq, at, actor_id, actor, action, object_type, object_id, client, detail, prev_hash,"
-			   " hash FROM audit ORDER BY seq",
-			   &st);
+	int r = db_prepare(db, "SELECT seq, key_id FROM audit ORDER BY seq DESC LIMIT 1", &st);
 	if (r < 0)
 		return r;
+	*ret_seq = 0;
+	*ret_keyed = false;
+	if ((r = db_step(st)) == DB_ROW) {
+		*ret_seq = db_column_int64(st, 0);
+		*ret_keyed = !db_column_is_null(st, 1);
+	}
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+int svc_audit_open(struct app *app, char *errmsg, size_t errsize)
+{
+	errmsg[0] = '\0';
+	char *path;
+	int r = audit_head_path(app->key_file, &path);
+	if (r < 0)
+		return r;
+	bool created;
+	r = audit_head_open(path, &app->audit_head, &created, errmsg, errsize);
+	if (r < 0) {
+		free(path);
+		return r;
+	}
+	struct audit_head filed;
+	struct db *db = NULL;
+	int64_t last = 0;
+	bool keyed = false;
+	if ((r = audit_head_last(app->audit_head, &filed)) < 0 || (r = app_db(app, &db)) < 0 ||
+	    (r = db_begin(db)) < 0)
+		goto out;
+	if ((r = last_record(db, &last, &keyed)) < 0)
+		goto rollback;
+	struct svc_ctx ctx = {.app = app, .actor = NULL, .client = "hartline"};
+	char detail[256 + 4096];
+	if (last && !keyed) {
+		/* A database from before the chain was keyed: its records stay
+		 * checkable by their plain hashes, and the keyed record that
+		 * follows them binds their head, so they cannot change from now
+		 * on without the key. */
+		snprintf(detail, sizeof detail, "records 1 to %lld were written before the chain was keyed",
+			 (long long)last);
+		r = svc_audit_append(db, &ctx, AUDIT_KEYED_ACTION, NULL, NULL, detail);
+	} else if (last && filed.seq == 0) {
+		snprintf(detail, sizeof detail, "the head file %s %s; it starts again after record %lld", path,
+			 created ? "was missing" : "held no head", (long long)last);
+		log_warn("audit", "head_file=\"%s\" event=started_again after_seq=%lld", path, (long long)last);
+		r = svc_audit_append(db, &ctx, AUDIT_HEAD_STARTED_ACTION, NULL, NULL, detail);
+	}
+	if (r < 0)
+		goto rollback;
+	r = db_commit(db);
+	goto out;
+rollback:
+	db_rollback(db);
+out:
+	if (r < 0 && errmsg[0] == '\0')
+		snprintf(errmsg, errsize, "cannot start the audit trail's head file %s: %s", path,
+			 r == ERR_DB && db ? db_errmsg(db) : err_str(r));
+	free(path);
+	return r;
+}
+
+static void set_broken(struct audit_verify_result *ret, int64_t seq, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_broken(struct audit_verify_result *ret, int64_t seq, const char *fmt, ...)
+{
+	ret->broken = true;
+	ret->broken_seq = seq;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(ret->reason, sizeof ret->reason, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		str_copy(ret->reason, sizeof ret->reason, "the chain is broken");
+}
+
+/* Check one stored record, the next in the chain after prev; a break goes
+ * to ret, its MAC (or hash) to mac. */
+static int check_record(struct db_stmt *st, const struct keyring *keys, int64_t expect, int64_t db_head,
+			const char *prev, struct audit_verify_result *ret, char mac[CRYPTO_HASH_HEX_SIZE])
+{
+	struct rec rec = {.seq = db_column_int64(st, 0), .at = db_column_text(st, 1),
+			  .actor_id = db_column_int64(st, 2), .actor = db_column_text(st, 3),
+			  .action = db_column_text(st, 4), .object_type = db_column_text(st, 5),
+			  .object_id = db_column_text(st, 6), .client = db_column_text(st, 7),
+			  .detail = db_column_text(st, 8), .prev = prev};
+	const char *stored_prev = db_column_text(st, 9), *stored = db_column_text(st, 10);
+	const char *at = rec.at ? rec.at : "?", *action = rec.action ? rec.action : "?";
+	bool keyed = !db_column_is_null(st, 11);
+	long long seq = (long long)rec.seq;
+	if (rec.seq != expect) {
+		set_broken(ret, expect, "record %lld is missing (deleted); the next record is %lld", (long long)expect,
+			   seq);
+		return 0;
+	}
+	if (rec.seq > db_head) {
+		set_broken(ret, rec.seq, "record %lld (%s %s) was appended after the chain's last record, %lld (inserted)",
+			   seq, at, action, (long long)db_head);
+		return 0;
+	}
+	if (!stored_prev || strcmp(stored_prev, prev) != 0) {
+		set_broken(ret, rec.seq,
+			   "record %lld (%s) does not follow the record before it (inserted, deleted or reordered)", seq,
+			   at);
+		return 0;
+	}
+	int r;
+	if (!keyed && ret->keyed_from) {
+		set_broken(ret, rec.seq,
+			   "record %lld (%s %s) has no MAC, though the chain is keyed from record %lld on (written "
+			   "without the key)",
+			   seq, at, action, (long long)ret->keyed_from);
+		return 0;
+	} else if (!keyed) {
+		if ((r = record_hash(&rec, mac)) < 0)
+			return r;
+	} else {
+		int64_t key = db_column_int64(st, 11);
+		uint32_t used;
+		if (!ret->keyed_from)
+			ret->keyed_from = rec.seq;
+		r = key > 0 && key <= UINT32_MAX ? record_mac(keys, (uint32_t)key, &rec, mac, &used) : ERR_NOTFOUND;
+		if (r == ERR_NOTFOUND) {
+			set_broken(ret, rec.seq, "record %lld (%s %s) names key %lld, which the key file does not hold",
+				   seq, at, action, (long long)key);
+			return 0;
+		}
+		if (r < 0)
+			return r;
+	}
+	if (!stored || strcmp(stored, mac) != 0) {
+		set_broken(ret, rec.seq, "record %lld (%s %s) does not match its %s (changed, or written without the key)",
+			   seq, at, action, keyed ? "MAC" : "hash");
+		return 0;
+	}
+	if (keyed && strcmp(action, AUDIT_GAP_ACTION) == 0)
+		set_broken(ret, rec.seq, "records were lost from the end of the chain before record %lld (%s): %s", seq,
+			   at, rec.detail ? rec.detail : "");
+	else if (keyed && strcmp(action, AUDIT_HEAD_STARTED_ACTION) == 0)
+		ret->head_restarted = rec.seq;
+	return 0;
+}
+
+/* Does the chain reach head, and hold head's MAC there? */
+static void check_against(const struct audit_head *head, const char *found_mac, const char *whose,
+			  struct audit_verify_result *ret)
+{
+	if (head->seq > ret->records && ret->records == 0)
+		set_broken(ret, head->seq, "the audit trail is empty, but %s names record %lld: every record was deleted",
+			   whose, (long long)head->seq);
+	else if (head->seq > ret->records)
+		set_broken(ret, ret->records + 1,
+			   "the chain ends at record %lld, but %s names record %lld: records deleted from the end",
+			   (long long)ret->records, whose, (long long)head->seq);
+	else if (head->seq > 0 && strcmp(found_mac, head->mac) != 0)
+		set_broken(ret, head->seq, "record %lld does not carry the MAC %s holds for it: the chain was rewritten",
+			   (long long)head->seq, whose);
+}
+
+/* After a whole walk: the chain against its head in the database, the head
+ * given, and the head file. */
+static void check_heads(int64_t db_head, const char *db_mac, const struct audit_head *given, const char *given_mac,
+			const char *head_path, const char *filed_mac, struct audit_verify_result *ret)
+{
+	char whose[4096 + 32];
+	snprintf(whose, sizeof whose, "the head file %s", head_path);
+	if (ret->records < db_head) {
+		set_broken(ret, ret->records + 1,
+			   "the chain ends at record %lld, but its head in the database names record %lld: records "
+			   "deleted from the end",
+			   (long long)ret->records, (long long)db_head);
+		return;
+	}
+	if (strcmp(db_mac, ret->head.mac) != 0) {
+		set_broken(ret, db_head, "record %lld does not match the chain's head in the database (changed)",
+			   (long long)db_head);
+		return;
+	}
+	if (given)
+		check_against(given, given_mac, "the head you gave", ret);
+	if (ret->broken)
+		return;
+	if (!ret->head_file_exists)
+		set_broken(ret, 0,
+			   "there is no head file %s, so records deleted from the end could not be seen; restore it "
+			   "from its copy, or check against a head filed elsewhere with --head SEQ:MAC",
+			   head_path);
+	else if (ret->filed.seq > 0)
+		check_against(&ret->filed, filed_mac, whose, ret);
+	else if (ret->records > 0 && ret->keyed_from == 0)
+		set_broken(ret, 0,
+			   "none of the %lld records is keyed yet: start hartline serve once with its key file, so that "
+			   "the chain is keyed",
+			   (long long)ret->records);
+	else if (ret->records > 0)
+		set_broken(ret, 0, "%s holds no head, though the chain has %lld records", whose,
+			   (long long)ret->records);
+}
+
+int svc_audit_verify(struct db *db, const struct keyring *keys, const char *head_path,
+		     const struct audit_head *given, struct audit_verify_result *ret)
+{
+	memset(ret, 0, sizeof *ret);
+	int r = audit_head_read(head_path, &ret->filed, &ret->head_file_exists);
+	if (r < 0) {
+		if (r == ERR_PERM)
+			set_broken(ret, 0, "the head file %s may be used by group or others; run: chmod 600 %s", head_path,
+				   head_path);
+		else
+			set_broken(ret, 0, "the head file %s cannot be read, or its last line is not a head", head_path);
+		return 0;
+	}
+	int64_t db_head;
+	char db_mac[CRYPTO_HASH_HEX_SIZE], filed_mac[CRYPTO_HASH_HEX_SIZE] = "", given_mac[CRYPTO_HASH_HEX_SIZE] = "";
+	if ((r = read_head(db, &db_head, db_mac)) < 0)
+		return r;
+	struct db_stmt *st;
+	if ((r = db_prepare(db,
+			    "SELECT seq, at, actor_id, actor, action, object_type, object_id, client, detail, prev_hash,"
+			    " hash, key_id FROM audit ORDER BY seq",
+			    &st)) < 0)
+		return r;
 	char prev[CRYPTO_HASH_HEX_SIZE] = ZERO_HASH;
-	int64_t expect = 1;
 	while ((r = db_step(st)) == DB_ROW) {
-		int64_t seq = db_column_int64(st, 0);
-		const char *at = db_column_text(st, 1);
-		const char *stored_prev = db_column_text(st, 9);
-		const char *stored = db_column_text(st, 10);
-		char hash[CRYPTO_HASH_HEX_SIZE];
-		if (seq != expect) {
-			ret->broken_seq = expect;
-			snprintf(ret->reason, sizeof ret->reason,
-				 seq > expect ? "record %lld is missing (removed); the next is %lld"
-					      : "record %lld appears twice (inserted); next is %lld",
-				 (long long)expect, (long long)seq);
+		char mac[CRYPTO_HASH_HEX_SIZE];
+		if ((r = check_record(st, keys, ret->records + 1, db_head, prev, ret, mac)) < 0 || ret->broken)
 			break;
-		}
-		if (!stored_prev || strcmp(stored_prev, prev) != 0) {
-			ret->broken_seq = seq;
-			snprintf(ret->reason, sizeof ret->reason,
-				 "record %lld (%s) does not follow the record before it (inserted or reordered)",
-				 (long long)seq, at ? at : "?");
-			break;
-		}
-		if ((r = record_hash(seq, at, db_column_int64(st, 2), db_column_text(st, 3), db_column_text(st, 4),
-				     db_column_text(st, 5), db_column_text(st, 6), db_column_text(st, 7),
-				     db_column_text(st, 8), prev, hash)) < 0)
-			break;
-		if (!stored || strcmp(stored, hash) != 0) {
-			ret->broken_seq = seq;
-			snprintf(ret->reason, sizeof ret->reason,
-				 "record %lld (%s %s) does not match its hash (changed)", (long long)seq,
-				 at ? at : "?", db_column_text(st, 4) ? db_column_text(st, 4) : "?");
-			break;
-		}
-		memcpy(prev, hash, sizeof prev);
+		memcpy(prev, mac, sizeof prev);
 		ret->records++;
-		expect++;
+		if (ret->records == ret->filed.seq)
+			memcpy(filed_mac, mac, sizeof filed_mac);
+		if (given && ret->records == given->seq)
+			memcpy(given_mac, mac, sizeof given_mac);
 	}
 	db_finalize(st);
 	if (r < 0)
 		return r;
-	if (ret->broken_seq)
-		return 0;
-	int64_t head_seq;
-	char head[CRYPTO_HASH_HEX_SIZE];
-	if ((r = read_head(db, &head_seq, head)) < 0)
-		return r;
-	if (head_seq != ret->records || strcmp(head, prev) != 0) {
-		ret->broken_seq = ret->records + 1;
-		snprintf(ret->reason, sizeof ret->reason,
-			 "the chain ends at record %lld but its head says %lld (records removed from the end)",
-			 (long long)ret->records, (long long)head_seq);
-	}
+	ret->head.seq = ret->records;
+	memcpy(ret->head.mac, prev, sizeof prev);
+	ret->unkeyed = ret->keyed_from ? ret->keyed_from - 1 : ret->records;
+	if (!ret->broken)
+		check_heads(db_head, db_mac, given, given_mac, head_path, filed_mac, ret);
+	if (!ret->broken && ret->head_file_exists && ret->filed.seq < ret->records)
+		ret->after_filed = ret->records - ret->filed.seq;
 	return 0;
 }
 

@@ -1,16 +1,33 @@
-/* svc_audit: the append-only audit trail, a BLAKE2b hash chain.
+/* svc_audit: the append-only audit trail, a keyed chain.
  *
- * Each record's hash covers the previous record's hash and every field of
- * the record, so a record changed, removed or inserted breaks the chain
- * from there on. Services append inside their own transaction, so the
- * record and the change it describes commit together or not at all. */
+ * Each record's MAC is keyed BLAKE2b over the previous record's MAC and
+ * every field of the record, under a key derived from the current seal key
+ * of the key file (never stored in the database); the record keeps that
+ * key's id, so records made before a key rotation still verify with the
+ * older key, which stays in the file. A record changed, removed, inserted
+ * or reordered breaks the chain from there on, and without the key file
+ * the chain cannot be computed anew. The chain's head (last seq and MAC)
+ * is also filed outside the database after each commit (audit_head.h), so
+ * records deleted from the end are seen too. Services append inside their
+ * own transaction, so the record and the change it describes commit
+ * together or not at all.
+ *
+ * Records from before the chain was keyed (key_id NULL) carry a plain
+ * BLAKE2b hash; the first start with a key file appends a keyed record
+ * after them ("audit.chain.keyed"), which binds their head from then on. */
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/clock.h"
+#include "service/audit_head.h"
 #include "service/ctx.h"
+
+/* Records the chain writes about itself. */
+#define AUDIT_KEYED_ACTION "audit.chain.keyed"
+#define AUDIT_GAP_ACTION "audit.chain.gap"
+#define AUDIT_HEAD_STARTED_ACTION "audit.head_file.started"
 
 /* Append one record. Call inside the caller's transaction. object_type,
  * object_id and detail may be NULL. */
@@ -21,15 +38,31 @@ int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *actio
 int svc_audit_record(const struct svc_ctx *ctx, const char *action, const char *object_type,
 		     const char *object_id, const char *detail);
 
+/* At start, with the key ring loaded: open the head file beside the key
+ * file, key a chain that is not keyed yet, and start a head file that was
+ * missing (recording that it was). */
+int svc_audit_open(struct app *app, char *errmsg, size_t errsize);
+
 struct audit_verify_result {
-	int64_t records; /* records checked */
-	int64_t broken_seq; /* 0 when the chain is whole */
-	char reason[256];
+	int64_t records;    /* records checked and whole */
+	int64_t unkeyed;    /* the first this many of them were written before the chain was keyed */
+	int64_t keyed_from; /* the first keyed record; 0 when none */
+	bool broken;
+	int64_t broken_seq; /* where, when there is one record to name; else 0 */
+	char reason[4096 + 512];
+	struct audit_head head;  /* the chain's last whole record */
+	struct audit_head filed; /* the head file's last head */
+	bool head_file_exists;
+	int64_t after_filed;     /* records after the head file's head */
+	int64_t head_restarted;  /* the last record saying the head file started again; 0 when none */
 };
 
-/* Walk the whole chain. 0 with broken_seq 0 when whole; 0 with broken_seq
- * and reason set at the first break. */
-int svc_audit_verify(struct db *db, struct audit_verify_result *ret);
+/* Walk the whole chain with the key ring, and check it against the head
+ * file at head_path and, when given is not NULL, a head filed elsewhere.
+ * 0 with broken false when whole; 0 with broken and reason at the first
+ * break; an error when the database cannot be read. */
+int svc_audit_verify(struct db *db, const struct keyring *keys, const char *head_path,
+		     const struct audit_head *given, struct audit_verify_result *ret);
 
 struct audit_record {
 	int64_t seq;

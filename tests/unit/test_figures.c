@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "../../src/service/figures.c"
+#include "base/crypto.h"
+#include "base/seal.h"
 #include "service/app.h"
 
 struct fixture {
@@ -50,6 +52,12 @@ static int setup(void **state)
 	assert_int_equal(db_pool_new(fx.url, &fx.app.pool), 0);
 	assert_int_equal(app_db(&fx.app, &fx.db), 0);
 	assert_int_equal(db_migrate(fx.db, NULL, err, sizeof err), 0);
+	/* Figures are audited, and the audit chain is keyed from the key file. */
+	char key[160];
+	assert_int_equal(crypto_init(), 0);
+	snprintf(key, sizeof key, "%s/hartline.key", fx.dir);
+	assert_int_equal(keyring_create(key, err, sizeof err), 0);
+	assert_int_equal(keyring_load(key, &fx.app.keys, err, sizeof err), 0);
 	exec_ok("INSERT INTO app_user (username, role, password_hash, created_at, updated_at)"
 		" VALUES ('hart1', 'hart', 'x', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')");
 	fx.user = 1;
@@ -66,9 +74,10 @@ static int teardown(void **state)
 	figures_store_reset();
 	db_pool_free(fx.app.pool);
 	pack_free(fx.app.pack);
+	keyring_free(fx.app.keys);
 	char path[160];
-	const char *names[] = {"h.db", "h.db-wal", "h.db-shm"};
-	for (size_t i = 0; i < 3; i++) {
+	const char *names[] = {"h.db", "h.db-wal", "h.db-shm", "hartline.key"};
+	for (size_t i = 0; i < 4; i++) {
 		snprintf(path, sizeof path, "%s/%s", fx.dir, names[i]);
 		unlink(path);
 	}
