@@ -52,8 +52,10 @@ static int load_keys(struct db *db, const char *db_url, const char *key_opt, cha
 
 static void print_result(const struct audit_verify_result *res, const char *head_path)
 {
-	if (res->broken && res->records > 0 && res->broken_seq == res->records + 1)
-		printf("broken: %s (the %lld records before it are intact)\n", res->reason, (long long)res->records);
+	if (res->broken && res->records == 1 && res->broken_seq == 2)
+		printf("broken: %s (record 1 before it is intact)\n", res->reason);
+	else if (res->broken && res->records > 1 && res->broken_seq == res->records + 1)
+		printf("broken: %s (records 1 to %lld before it are intact)\n", res->reason, (long long)res->records);
 	else if (res->broken)
 		printf("broken: %s\n", res->reason);
 	else if (res->unkeyed)

@@ -1,8 +1,10 @@
 // The audit trail: what is recorded, reading it back with filters and
-// pages, `hartline audit verify` on an untouched and on an edited chain, and
-// personal data sealed at rest.
+// pages, `hartline audit verify` on an untouched chain and on one tampered
+// with by someone who can write the database but not the key file or the
+// head file beside it, and personal data sealed at rest.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
@@ -10,6 +12,7 @@ import { DEMO_USERS, demoUsers, login, newPassword, postSession } from '../lib/a
 import { assertProblem } from '../lib/http.mjs';
 import {
   ENGINE,
+  auditHeadFileOf,
   cleanup,
   cloneDb,
   dbBytes,
@@ -282,7 +285,10 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(rot.code, 0, rot.stderr);
     const v = await run(['audit', 'verify', '--db', db], { db });
     assert.equal(v.code, 0, `audit verify: ${v.stdout} ${v.stderr}`);
-    assert.equal(v.stdout.trim(), `ok: ${last + 1} records`);
+    assert.match(v.stdout, new RegExp(`^ok: ${last + 1} records\nhead: ${last + 1}:[0-9a-f]{64}\n`));
+    // Records made before the rotation keep key 1 and still verify with it.
+    const keys = sql(db, 'SELECT key_id, count(*) FROM audit GROUP BY key_id ORDER BY key_id').trim().split('\n');
+    assert.deepEqual(keys, [`1|${last}`, '2|1'], 'records under key 1, then the rotation under key 2');
 
     server = await startServer({ db, env: clock.env });
     await adminLogin();
@@ -295,9 +301,51 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
   });
 });
 
-describe(`audit verify (${ENGINE})`, { timeout: 60_000 }, () => {
+/** Every record in order, as stored, for recomputing the chain by hand. */
+function storedRecords(db) {
+  const cols = "'seq', seq, 'at', at, 'actor_id', actor_id, 'actor', actor, 'action', action, 'object_type', object_type," +
+    " 'object_id', object_id, 'client', client, 'detail', detail";
+  const q = ENGINE === 'sqlite'
+    ? `SELECT json_group_array(json_object(${cols})) FROM (SELECT * FROM audit ORDER BY seq)`
+    : `SELECT json_agg(json_build_object(${cols}) ORDER BY seq) FROM audit`;
+  return JSON.parse(sql(db, q).trim() || '[]') ?? [];
+}
+
+/** The chain's plain BLAKE2b-256 hash of a record (what anyone can compute
+ * without the key): the previous hash, then every field length-prefixed. */
+function plainHash(prev, r) {
+  const field = (v) => (v === null || v === undefined ? '-\n' : `${Buffer.byteLength(String(v))}:${v}\n`);
+  const text = `${prev}\n${field(r.seq)}${field(r.at)}${field(r.actor_id ? r.actor_id : null)}${field(r.actor)}` +
+    `${field(r.action)}${field(r.object_type)}${field(r.object_id)}${field(r.client)}${field(r.detail)}`;
+  return execFileSync('b2sum', ['-l', '256'], { input: text, encoding: 'utf8' }).split(' ')[0];
+}
+
+/**
+ * The SQL that recomputes the whole chain without the key, as someone who
+ * can write the database could: plain hashes, the head rewritten to match.
+ * keepKeyIds leaves each record's key id (claiming a MAC); otherwise every
+ * record is made to look as if written before the chain was keyed.
+ */
+function recomputeWithoutKey(db, { keepKeyIds = false } = {}) {
+  let prev = '0'.repeat(64);
+  const out = [];
+  for (const r of storedRecords(db)) {
+    const hash = plainHash(prev, r);
+    out.push(`UPDATE audit SET prev_hash = '${prev}', hash = '${hash}'${keepKeyIds ? '' : ', key_id = NULL'} WHERE seq = ${r.seq}`);
+    prev = hash;
+  }
+  out.push(`UPDATE setting SET value = (SELECT seq || ' ' || hash FROM audit ORDER BY seq DESC LIMIT 1) WHERE key = 'audit_head'`);
+  return out.join('; ');
+}
+
+const HEAD_LINE = /^head: (\d+):([0-9a-f]{64})$/m;
+
+describe(`audit verify (${ENGINE})`, { timeout: 120_000 }, () => {
   let db; // init and demo: eight user.create records and one person.import
   let count;
+  let headFile;
+  let savedHeadFile;
+  let savedHead;
 
   before(async () => {
     db = freshDb();
@@ -308,56 +356,126 @@ describe(`audit verify (${ENGINE})`, { timeout: 60_000 }, () => {
     // Each test edits the trail and puts it back from this copy afterwards
     // (cheaper than a new database each time on PostgreSQL).
     sql(db, 'CREATE TABLE audit_saved AS SELECT * FROM audit');
+    savedHead = sql(db, "SELECT value FROM setting WHERE key = 'audit_head'").trim();
+    headFile = auditHeadFileOf(db);
+    savedHeadFile = fs.readFileSync(headFile);
   });
 
-  async function verify() {
-    const r = await run(['audit', 'verify', '--db', db], { db });
+  async function verify(...args) {
+    const r = await run(['audit', 'verify', '--db', db, ...args], { db });
     assert.ok(!r.timedOut);
     return r;
+  }
+
+  function restore() {
+    sql(db, 'DELETE FROM audit');
+    sql(db, 'INSERT INTO audit SELECT * FROM audit_saved');
+    sql(db, `UPDATE setting SET value = '${savedHead}' WHERE key = 'audit_head'`);
+    fs.writeFileSync(headFile, savedHeadFile, { mode: 0o600 });
   }
 
   /** Runs the SQL statements, then `audit verify`; puts the trail back. */
   async function verifyEdited(...statements) {
     try {
-      for (const st of statements) sql(db, st);
+      // A function is called then, to see the edits before it.
+      for (const st of statements) sql(db, typeof st === 'function' ? st() : st);
       return await verify();
     } finally {
-      sql(db, 'DELETE FROM audit');
-      sql(db, 'INSERT INTO audit SELECT * FROM audit_saved');
+      restore();
     }
   }
 
-  test('an untouched trail: "ok: N records", exit 0', async () => {
+  function assertBroken(r, pattern, what) {
+    assert.equal(r.code, 1, `${what}: ${r.stdout} ${r.stderr}`);
+    assert.match(r.stdout, /^broken: /, what);
+    assert.match(r.stdout, pattern, what);
+    assert.match(r.stdout, HEAD_LINE, `${what}: the head is printed`);
+  }
+
+  const setHeadTo = (seq) => `UPDATE setting SET value = (SELECT seq || ' ' || hash FROM audit WHERE seq = ${seq}) WHERE key = 'audit_head'`;
+
+  test('an untouched trail: "ok: N records" and its head, exit 0', async () => {
     const r = await verify();
     assert.equal(r.code, 0, `${r.stdout} ${r.stderr}`);
-    assert.equal(r.stdout, `ok: ${count} records\n`);
+    const last = sql(db, `SELECT hash FROM audit WHERE seq = ${count}`).trim();
+    assert.equal(r.stdout, `ok: ${count} records\nhead: ${count}:${last}\nhead file: ${headFile}, at record ${count}\n`);
+    assert.equal(fs.statSync(headFile).mode & 0o777, 0o600, 'the head file is mode 0600');
+    assert.equal(fs.readFileSync(headFile, 'utf8').trim().split('\n').at(-1), `${count} ${last}`);
+  });
+
+  test('audit verify needs the key file, and says so', async () => {
+    const key = keyFileOf(db);
+    fs.renameSync(key, `${key}.away`);
+    try {
+      const r = await verify();
+      assert.equal(r.code, 1, `${r.stdout} ${r.stderr}`);
+      assert.match(r.stderr, /audit verify needs the key file/);
+      assert.equal(r.stdout, '');
+    } finally {
+      fs.renameSync(`${key}.away`, key);
+    }
   });
 
   test('a changed record: "broken:" naming record 2, exit 1', async () => {
     const r = await verifyEdited("UPDATE audit SET detail = 'x' WHERE seq = 2");
-    assert.equal(r.code, 1, `${r.stdout} ${r.stderr}`);
-    assert.match(r.stdout, /^broken: .*\brecord 2\b/);
+    assertBroken(r, /^broken: record 2 \(.*\) does not match its MAC \(changed/, 'changed detail');
   });
 
   test('a changed time, actor or action is seen too', async () => {
-    for (const change of ["at = '2020-01-01T00:00:00Z'", "actor = 'someone-else'", "action = 'user.list'"]) {
+    for (const change of ["at = '2020-01-01T00:00:00Z'", "actor = 'someone-else'", "action = 'user.list'", 'key_id = 2']) {
       const r = await verifyEdited(`UPDATE audit SET ${change} WHERE seq = 5`);
-      assert.equal(r.code, 1, `${change}: ${r.stdout} ${r.stderr}`);
-      assert.match(r.stdout, /^broken: .*\brecord 5\b/, change);
+      assertBroken(r, /^broken: record 5\b/, change);
     }
   });
 
   test('a removed record in the middle: "broken:" naming record 3, exit 1', async () => {
     const r = await verifyEdited('DELETE FROM audit WHERE seq = 3');
-    assert.equal(r.code, 1, `${r.stdout} ${r.stderr}`);
-    assert.match(r.stdout, /^broken: .*\brecord 3\b/);
+    assertBroken(r, /^broken: record 3 is missing \(deleted\)/, 'deleted record 3');
   });
 
   test('the last record removed: "broken:", exit 1', async () => {
     const r = await verifyEdited(`DELETE FROM audit WHERE seq = ${count}`);
-    assert.equal(r.code, 1, `${r.stdout} ${r.stderr}`);
-    assert.match(r.stdout, /^broken: /);
-    assert.match(r.stdout, new RegExp(`\\b${count}\\b`), `names record ${count}`);
+    assertBroken(r, new RegExp(`record ${count}: records deleted from the end`), 'last deleted');
+  });
+
+  test('the last records removed and the head in the database rewritten to match: seen by the head file', async () => {
+    const r = await verifyEdited(`DELETE FROM audit WHERE seq > ${count - 3}`, setHeadTo(count - 3));
+    assertBroken(r, new RegExp(`^broken: the chain ends at record ${count - 3}, but the head file .*hartline\\.audit-head names record ${count}: records deleted from the end`), 'truncated');
+  });
+
+  test('every record deleted and the head reset: seen by the head file', async () => {
+    const r = await verifyEdited('DELETE FROM audit', `UPDATE setting SET value = '0 ${'0'.repeat(64)}' WHERE key = 'audit_head'`);
+    assertBroken(r, new RegExp(`^broken: the audit trail is empty, but the head file .* names record ${count}: every record was deleted`), 'all deleted');
+    assert.match(r.stdout, /^head: 0:0{64}$/m);
+  });
+
+  test('a row appended after the head is reported as appended, not as records removed', async () => {
+    const copy = `INSERT INTO audit (seq, at, actor_id, actor, action, object_type, object_id, client, detail, prev_hash, hash, key_id)
+      SELECT seq + 1, at, actor_id, actor, 'user.delete', object_type, object_id, client, detail, hash, hash, key_id FROM audit WHERE seq = ${count}`;
+    let r = await verifyEdited(copy);
+    assertBroken(r, new RegExp(`^broken: record ${count + 1} \\(.* user\\.delete\\) was appended after the chain's last record, ${count} \\(inserted\\)`), 'appended');
+    assert.doesNotMatch(r.stdout, /removed|deleted/);
+    // With the head in the database moved onto it, its MAC gives it away.
+    r = await verifyEdited(copy, setHeadTo(count + 1));
+    assertBroken(r, new RegExp(`^broken: record ${count + 1} \\(.*\\) does not match its MAC`), 'appended, head moved');
+  });
+
+  test('a record inserted in the middle (the rest renumbered) is seen', async () => {
+    const r = await verifyEdited(
+      'UPDATE audit SET seq = -seq - 1 WHERE seq >= 4',
+      'UPDATE audit SET seq = -seq WHERE seq < 0',
+      `INSERT INTO audit (seq, at, actor_id, actor, action, object_type, object_id, client, detail, prev_hash, hash, key_id)
+        SELECT 4, at, actor_id, actor, action, object_type, object_id, client, 'inserted', hash, hash, key_id FROM audit WHERE seq = 3`,
+      setHeadTo(count + 1));
+    assertBroken(r, /^broken: record 4\b/, 'inserted');
+  });
+
+  test('two records swapped (reordered) are seen', async () => {
+    const r = await verifyEdited(
+      'UPDATE audit SET seq = -1 WHERE seq = 3',
+      'UPDATE audit SET seq = 3 WHERE seq = 4',
+      'UPDATE audit SET seq = 4 WHERE seq = -1');
+    assertBroken(r, /^broken: record 3 \(.*\) does not follow the record before it \(inserted, deleted or reordered\)/, 'swapped');
   });
 
   test('records renumbered after a removal are seen', async () => {
@@ -365,15 +483,143 @@ describe(`audit verify (${ENGINE})`, { timeout: 60_000 }, () => {
     const r = await verifyEdited(
       'DELETE FROM audit WHERE seq = 4',
       'UPDATE audit SET seq = -seq WHERE seq > 4',
-      'UPDATE audit SET seq = -seq - 1 WHERE seq < 0');
-    assert.equal(r.code, 1, `${r.stdout} ${r.stderr}`);
-    assert.match(r.stdout, /^broken: .*\brecord 4\b/);
+      'UPDATE audit SET seq = -seq - 1 WHERE seq < 0',
+      setHeadTo(count - 1));
+    assertBroken(r, /^broken: record 4\b/, 'renumbered');
+  });
+
+  test('the whole chain computed anew without the key (plain hashes, head rewritten) does not pass', async () => {
+    let r = await verifyEdited("UPDATE audit SET detail = 'rewritten' WHERE seq = 2", () => recomputeWithoutKey(db));
+    assertBroken(r, new RegExp(`^broken: record ${count} does not carry the MAC the head file .* holds for it: the chain was rewritten`), 'recomputed as unkeyed');
+    r = await verifyEdited("UPDATE audit SET detail = 'rewritten' WHERE seq = 2", () => recomputeWithoutKey(db, { keepKeyIds: true }));
+    assertBroken(r, /^broken: record 1 \(.*\) does not match its MAC \(changed, or written without the key\)/, 'recomputed, key ids kept');
+  });
+
+  test('--head checks against a head filed elsewhere', async () => {
+    const ok = await verify();
+    const [, seq, mac] = HEAD_LINE.exec(ok.stdout);
+    let r = await verify('--head', `${seq}:${mac}`);
+    assert.equal(r.code, 0, `${r.stdout} ${r.stderr}`);
+    const mac5 = sql(db, 'SELECT hash FROM audit WHERE seq = 5').trim();
+    r = await verify('--head', `5:${mac5}`);
+    assert.equal(r.code, 0, `an earlier head: ${r.stdout} ${r.stderr}`);
+    r = await verify('--head', `5:${mac}`);
+    assertBroken(r, /^broken: record 5 does not carry the MAC the head you gave holds for it/, 'a wrong MAC');
+    r = await verify('--head', `${count + 4}:${mac}`);
+    assertBroken(r, new RegExp(`but the head you gave names record ${count + 4}: records deleted from the end`), 'a later head');
+    r = await verify('--head', 'abc');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--head wants SEQ:MAC/);
+  });
+
+  test('without the head file verify says what it cannot see; the next start begins a new one and records that', async () => {
+    try {
+      fs.rmSync(headFile);
+      let r = await verify();
+      assertBroken(r, /^broken: there is no head file .*hartline\.audit-head, so records deleted from the end could not be seen/, 'no head file');
+      const users = await run(['user', 'list', '--db', db], { db });
+      assert.equal(users.code, 0, users.stderr);
+      assert.equal(fs.statSync(headFile).mode & 0o777, 0o600);
+      const started = sql(db, "SELECT seq, detail FROM audit WHERE action = 'audit.head_file.started'").trim();
+      assert.match(started, new RegExp(`^${count + 1}\\|the head file .* was missing; it starts again after record ${count}$`));
+      r = await verify();
+      assert.equal(r.code, 0, `${r.stdout} ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^note: the head file started again at record ${count + 1}`, 'm'));
+    } finally {
+      restore();
+    }
   });
 
   test('after the edits are undone the trail verifies again', async () => {
     const r = await verify();
     assert.equal(r.code, 0, `${r.stdout} ${r.stderr}`);
-    assert.equal(r.stdout, `ok: ${count} records\n`);
+    assert.match(r.stdout, new RegExp(`^ok: ${count} records\\n`));
+  });
+});
+
+describe(`records deleted from the end while the server runs on (${ENGINE})`, { timeout: 60_000 }, () => {
+  let db;
+  let server;
+  before(async () => {
+    db = freshDb();
+    await initDb(db);
+    await demoUsers(db);
+  });
+  after(async () => {
+    if (server) assert.equal(await server.stop(), 0);
+  });
+
+  test('the next record says records were lost, and verify keeps saying so after the chain grows again', async () => {
+    const count = Number(sql(db, 'SELECT count(*) FROM audit').trim());
+    sql(db, `DELETE FROM audit WHERE seq > ${count - 2}`);
+    sql(db, `UPDATE setting SET value = (SELECT seq || ' ' || hash FROM audit WHERE seq = ${count - 2}) WHERE key = 'audit_head'`);
+    server = await startServer({ db });
+    const r0 = await postSession(server.url, { username: 'nobody-here', password: 'not-a-password-at-all' });
+    await r0.text();
+    const gap = sql(db, "SELECT seq, actor, detail FROM audit WHERE action = 'audit.chain.gap'").trim();
+    assert.equal(gap, `${count - 1}|-|the head file had filed record ${count}, but the chain ended at record ${count - 2}`);
+    const after = Number(sql(db, 'SELECT max(seq) FROM audit').trim());
+    assert.ok(after > count - 1, 'the request was recorded after the gap');
+    const v = await run(['audit', 'verify', '--db', db], { db });
+    assert.equal(v.code, 1, `${v.stdout} ${v.stderr}`);
+    assert.match(v.stdout, new RegExp(`^broken: records were lost from the end of the chain before record ${count - 1} \\(.*\\): the head file had filed record ${count}, but the chain ended at record ${count - 2}`));
+    const lines = fs.readFileSync(auditHeadFileOf(db), 'utf8').trim().split('\n');
+    assert.equal(lines.at(-1).split(' ')[0], String(after), 'the head file follows the chain again');
+  });
+});
+
+describe(`a chain from before it was keyed (${ENGINE})`, { timeout: 120_000 }, () => {
+  let db;
+  let count;
+  before(async () => {
+    db = freshDb();
+    await initDb(db);
+    await demoUsers(db);
+    // As an older hartline left it: plain hashes, no key ids, no head file.
+    sql(db, recomputeWithoutKey(db));
+    fs.rmSync(auditHeadFileOf(db));
+    count = Number(sql(db, 'SELECT count(*) FROM audit').trim());
+  });
+
+  test('verify says it is not keyed yet; the first start keys it and the old records still verify', async () => {
+    let r = await run(['audit', 'verify', '--db', db], { db });
+    assert.equal(r.code, 1, `${r.stdout} ${r.stderr}`);
+    assert.match(r.stdout, /^broken: there is no head file/);
+    const users = await run(['user', 'list', '--db', db], { db });
+    assert.equal(users.code, 0, users.stderr);
+    const keyed = sql(db, "SELECT seq, key_id, detail FROM audit WHERE action = 'audit.chain.keyed'").trim();
+    assert.equal(keyed, `${count + 1}|1|records 1 to ${count} were written before the chain was keyed`);
+    assert.equal(sql(db, "SELECT count(*) FROM audit WHERE action = 'audit.head_file.started'").trim(), '0');
+    r = await run(['audit', 'verify', '--db', db], { db });
+    assert.equal(r.code, 0, `${r.stdout} ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`^ok: ${count + 2} records \\(1 to ${count} written before the chain was keyed at record ${count + 1}; checked as they stood then\\)\\n`));
+  });
+
+  test('an old record changed and the old chain computed anew no longer passes', async () => {
+    sql(db, 'CREATE TABLE audit_saved AS SELECT * FROM audit');
+    try {
+      let prev = '0'.repeat(64);
+      const fix = [];
+      for (const rec of storedRecords(db).filter((x) => x.seq <= count)) {
+        if (rec.seq === 2) rec.detail = 'rewritten';
+        const hash = plainHash(prev, rec);
+        fix.push(`UPDATE audit SET prev_hash = '${prev}', hash = '${hash}'${rec.seq === 2 ? ", detail = 'rewritten'" : ''} WHERE seq = ${rec.seq}`);
+        prev = hash;
+      }
+      sql(db, fix.join('; '));
+      const r = await run(['audit', 'verify', '--db', db], { db });
+      assert.equal(r.code, 1, `${r.stdout} ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^broken: record ${count + 1} \\(.*\\) does not follow the record before it`));
+      // An unkeyed record slipped in after the keyed ones is seen as such.
+      sql(db, 'DELETE FROM audit');
+      sql(db, 'INSERT INTO audit SELECT * FROM audit_saved');
+      sql(db, `UPDATE audit SET key_id = NULL WHERE seq = ${count + 2}`);
+      const r2 = await run(['audit', 'verify', '--db', db], { db });
+      assert.match(r2.stdout, new RegExp(`^broken: record ${count + 2} \\(.*\\) has no MAC, though the chain is keyed from record ${count + 1} on`));
+    } finally {
+      sql(db, 'DELETE FROM audit');
+      sql(db, 'INSERT INTO audit SELECT * FROM audit_saved');
+    }
   });
 });
 

@@ -136,6 +136,11 @@ export function keyFileOf(db) {
   return path.join(path.dirname(db), 'hartline.key');
 }
 
+/** The audit chain's head file of db: beside its key file. */
+export function auditHeadFileOf(db) {
+  return path.join(path.dirname(keyFileOf(db)), 'hartline.audit-head');
+}
+
 /**
  * A copy of db (schema, rows and key file) as a new database, removed by
  * cleanup() like the others. Copy only a database no server is writing.
@@ -162,6 +167,12 @@ export function cloneDb(db) {
   if (fs.existsSync(key)) {
     fs.copyFileSync(key, keyFileOf(url));
     fs.chmodSync(keyFileOf(url), 0o600);
+  }
+  // The audit chain's head file lives beside the key file and goes with it.
+  const head = auditHeadFileOf(db);
+  if (fs.existsSync(head)) {
+    fs.copyFileSync(head, auditHeadFileOf(url));
+    fs.chmodSync(auditHeadFileOf(url), 0o600);
   }
   return url;
 }
