@@ -458,6 +458,8 @@ static void check_heads(int64_t db_head, const char *db_mac, const struct audit_
 		check_against(given, given_mac, "the head you gave", ret);
 	if (ret->broken)
 		return;
+	if (!ret->head_file_exists && ret->records == 0)
+		return; /* nothing written yet, so no head filed yet */
 	if (!ret->head_file_exists)
 		set_broken(ret, 0,
 			   "there is no head file %s, so records deleted from the end could not be seen; restore it "

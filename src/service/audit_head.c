@@ -212,14 +212,18 @@ int audit_head_append(struct audit_head_file *f, int64_t seq, const char *mac, b
 	f->size += n;
 	f->dirty = true;
 	/* One sync a second bounds what a power cut can take from the file
-	 * without an fsync on every request. */
+	 * without an fsync on every request; it runs outside the lock, so
+	 * other threads' appends do not wait for the disk. */
 	int64_t t = mono_ns();
-	if (t - f->synced_ns >= SYNC_INTERVAL_NS) {
-		if (fdatasync(f->fd) < 0)
-			r = ERR_IO;
+	bool sync = t - f->synced_ns >= SYNC_INTERVAL_NS;
+	if (sync) {
 		f->synced_ns = t;
 		f->dirty = false;
 	}
+	pthread_mutex_unlock(&f->lock);
+	if (sync && fdatasync(f->fd) < 0)
+		return ERR_IO;
+	return 0;
 out:
 	pthread_mutex_unlock(&f->lock);
 	return r;
