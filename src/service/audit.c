@@ -309,19 +309,23 @@ int svc_audit_open(struct app *app, char *errmsg, size_t errsize)
 		goto rollback;
 	struct svc_ctx ctx = {.app = app, .actor = NULL, .client = "hartline"};
 	char detail[256 + 4096];
+	int n = 0;
 	if (last && !keyed) {
 		/* A database from before the chain was keyed: its records stay
 		 * checkable by their plain hashes, and the keyed record that
 		 * follows them binds their head, so they cannot change from now
 		 * on without the key. */
-		snprintf(detail, sizeof detail, "records 1 to %lld were written before the chain was keyed",
-			 (long long)last);
-		r = svc_audit_append(db, &ctx, AUDIT_KEYED_ACTION, NULL, NULL, detail);
+		n = snprintf(detail, sizeof detail, "records 1 to %lld were written before the chain was keyed",
+			     (long long)last);
+		r = n < 0 || (size_t)n >= sizeof detail ? ERR_TOOBIG
+							: svc_audit_append(db, &ctx, AUDIT_KEYED_ACTION, NULL, NULL, detail);
 	} else if (last && filed.seq == 0) {
-		snprintf(detail, sizeof detail, "the head file %s %s; it starts again after record %lld", path,
-			 created ? "was missing" : "held no head", (long long)last);
+		n = snprintf(detail, sizeof detail, "the head file %s %s; it starts again after record %lld", path,
+			     created ? "was missing" : "held no head", (long long)last);
 		log_warn("audit", "head_file=\"%s\" event=started_again after_seq=%lld", path, (long long)last);
-		r = svc_audit_append(db, &ctx, AUDIT_HEAD_STARTED_ACTION, NULL, NULL, detail);
+		r = n < 0 || (size_t)n >= sizeof detail
+			    ? ERR_TOOBIG
+			    : svc_audit_append(db, &ctx, AUDIT_HEAD_STARTED_ACTION, NULL, NULL, detail);
 	}
 	if (r < 0)
 		goto rollback;
