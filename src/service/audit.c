@@ -17,6 +17,7 @@
 
 /* The purpose a seal key is derived for to MAC the chain. */
 #define AUDIT_KDF_CONTEXT "hlaudit1"
+#define KEYED_DETAIL "records 1 to %lld were written before the chain was keyed"
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
 void actor_cli(struct actor *a)
@@ -173,6 +174,29 @@ static void file_pending(void *arg)
 	pending.force = false;
 }
 
+/* Does the chain still hold the filed head? prev is the MAC of its last
+ * record, seq. */
+static int holds_filed(struct db *db, const struct audit_head *filed, int64_t seq, const char *prev, bool *ret)
+{
+	*ret = true;
+	if (filed->seq == 0)
+		return 0;
+	if (filed->seq >= seq) {
+		*ret = filed->seq == seq && strcmp(filed->mac, prev) == 0;
+		return 0;
+	}
+	/* Behind the chain: another thread or process has committed records
+	 * whose head is not filed yet. Rare, so the look-up is too. */
+	struct db_stmt *st;
+	int r = db_prepare(db, "SELECT hash FROM audit WHERE seq = ?", &st);
+	if (r < 0)
+		return r;
+	if ((r = db_bind_int64(st, 1, filed->seq)) >= 0 && (r = db_step(st)) >= 0)
+		*ret = r == DB_ROW && db_column_text(st, 0) && strcmp(db_column_text(st, 0), filed->mac) == 0;
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
 /* When the head file has filed a record the database no longer holds (or
  * holds changed), the next record says so in the keyed chain, so the loss
  * stays on record after the chain has grown past it again. */
@@ -180,10 +204,12 @@ static int note_gap(struct db *db, const struct keyring *keys, const struct audi
 		    char prev[CRYPTO_HASH_HEX_SIZE], const char *at)
 {
 	char detail[256];
-	snprintf(detail, sizeof detail,
-		 filed->seq > *seq ? "the head file had filed record %lld, but the chain ended at record %lld"
-				   : "the head file had filed record %lld with another MAC than the chain's record %lld",
-		 (long long)filed->seq, (long long)*seq);
+	if (filed->seq > *seq)
+		snprintf(detail, sizeof detail, "the head file had filed record %lld, but the chain ended at record %lld",
+			 (long long)filed->seq, (long long)*seq);
+	else
+		snprintf(detail, sizeof detail,
+			 "the head file had filed record %lld with a MAC the chain no longer holds for it", (long long)filed->seq);
 	struct rec rec = {.seq = *seq + 1, .at = at, .actor = "-", .action = AUDIT_GAP_ACTION,
 			  .client = "hartline", .detail = detail, .prev = prev};
 	char mac[CRYPTO_HASH_HEX_SIZE];
@@ -214,9 +240,10 @@ int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *actio
 	bool gap = same_tx && pending.force;
 	if (app->audit_head && !gap) {
 		struct audit_head filed;
-		if ((r = audit_head_last(app->audit_head, &filed)) < 0)
+		bool holds;
+		if ((r = audit_head_last(app->audit_head, &filed)) < 0 || (r = holds_filed(db, &filed, seq, prev, &holds)) < 0)
 			return r;
-		if (filed.seq > seq || (filed.seq == seq && seq > 0 && strcmp(filed.mac, prev) != 0)) {
+		if (!holds) {
 			if ((r = note_gap(db, app->keys, &filed, &seq, prev, at)) < 0)
 				return r;
 			gap = true;
@@ -310,16 +337,15 @@ int svc_audit_open(struct app *app, char *errmsg, size_t errsize)
 	struct svc_ctx ctx = {.app = app, .actor = NULL, .client = "hartline"};
 	char detail[256 + 4096];
 	int n = 0;
-	if (last && !keyed) {
+	if (last && !keyed && filed.seq == 0) {
 		/* A database from before the chain was keyed: its records stay
 		 * checkable by their plain hashes, and the keyed record that
 		 * follows them binds their head, so they cannot change from now
 		 * on without the key. */
-		n = snprintf(detail, sizeof detail, "records 1 to %lld were written before the chain was keyed",
-			     (long long)last);
+		n = snprintf(detail, sizeof detail, KEYED_DETAIL, (long long)last);
 		r = n < 0 || (size_t)n >= sizeof detail ? ERR_TOOBIG
 							: svc_audit_append(db, &ctx, AUDIT_KEYED_ACTION, NULL, NULL, detail);
-	} else if (last && filed.seq == 0) {
+	} else if (last && keyed && filed.seq == 0) {
 		n = snprintf(detail, sizeof detail, "the head file %s %s; it starts again after record %lld", path,
 			     created ? "was missing" : "held no head", (long long)last);
 		log_warn("audit", "head_file=\"%s\" event=started_again after_seq=%lld", path, (long long)last);
@@ -354,6 +380,14 @@ static void set_broken(struct audit_verify_result *ret, int64_t seq, const char 
 	va_end(ap);
 	if (n < 0)
 		str_copy(ret->reason, sizeof ret->reason, "the chain is broken");
+}
+
+/* Is rec the record that keyed a chain of rec->seq - 1 older records? */
+static bool keys_old_records(const struct rec *rec)
+{
+	char detail[128];
+	snprintf(detail, sizeof detail, KEYED_DETAIL, (long long)(rec->seq - 1));
+	return strcmp(rec->action, AUDIT_KEYED_ACTION) == 0 && rec->detail && strcmp(rec->detail, detail) == 0;
 }
 
 /* Check one stored record, the next in the chain after prev; a break goes
@@ -415,9 +449,14 @@ static int check_record(struct db_stmt *st, const struct keyring *keys, int64_t 
 			   seq, at, action, keyed ? "MAC" : "hash");
 		return 0;
 	}
-	if (keyed && strcmp(action, AUDIT_GAP_ACTION) == 0)
-		set_broken(ret, rec.seq, "records were lost from the end of the chain before record %lld (%s): %s", seq,
-			   at, rec.detail ? rec.detail : "");
+	if (keyed && ret->keyed_from == rec.seq && rec.seq > 1 && !keys_old_records(&rec))
+		set_broken(ret, rec.seq,
+			   "record %lld (%s %s) is the first with a MAC, but not the one that keyed the chain: the records "
+			   "before it were written or rewritten without the key",
+			   seq, at, action);
+	else if (keyed && strcmp(action, AUDIT_GAP_ACTION) == 0)
+		set_broken(ret, rec.seq, "the chain was cut or rewritten before record %lld (%s): %s", seq, at,
+			   rec.detail ? rec.detail : "");
 	else if (keyed && strcmp(action, AUDIT_HEAD_STARTED_ACTION) == 0)
 		ret->head_restarted = rec.seq;
 	return 0;

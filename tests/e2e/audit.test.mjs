@@ -495,6 +495,31 @@ describe(`audit verify (${ENGINE})`, { timeout: 120_000 }, () => {
     assertBroken(r, /^broken: record 1 \(.*\) does not match its MAC \(changed, or written without the key\)/, 'recomputed, key ids kept');
   });
 
+  test('a chain computed anew as if from before keying, then written on by hartline, does not pass', async () => {
+    for (const extra of [false, true]) {
+      try {
+        sql(db, recomputeWithoutKey(db));
+        if (extra) {
+          // One more unkeyed record after the filed head, for hartline to chain onto.
+          const last = storedRecords(db).at(-1);
+          const forged = { ...last, seq: count + 1, action: 'user.list', detail: null };
+          sql(db, `INSERT INTO audit (seq, at, actor_id, actor, action, object_type, object_id, client, detail, prev_hash, hash)
+            SELECT ${count + 1}, at, actor_id, actor, 'user.list', object_type, object_id, client, NULL, hash, '${plainHash(sql(db, `SELECT hash FROM audit WHERE seq = ${count}`).trim(), forged)}' FROM audit WHERE seq = ${count}`);
+          sql(db, setHeadTo(count + 1));
+        }
+        const users = await run(['user', 'list', '--db', db], { db });
+        assert.equal(users.code, 0, users.stderr);
+        const gap = sql(db, "SELECT seq, detail FROM audit WHERE action = 'audit.chain.gap'").trim();
+        const at = count + (extra ? 2 : 1);
+        assert.equal(gap, `${at}|the head file had filed record ${count} with a MAC the chain no longer holds for it`);
+        const r = await verify();
+        assertBroken(r, new RegExp(`^broken: record ${at} \\(.* audit\\.chain\\.gap\\) is the first with a MAC, but not the one that keyed the chain`), `recomputed, extra ${extra}`);
+      } finally {
+        restore();
+      }
+    }
+  });
+
   test('--head checks against a head filed elsewhere', async () => {
     const ok = await verify();
     const [, seq, mac] = HEAD_LINE.exec(ok.stdout);
@@ -562,7 +587,7 @@ describe(`records deleted from the end while the server runs on (${ENGINE})`, { 
     assert.ok(after > count - 1, 'the request was recorded after the gap');
     const v = await run(['audit', 'verify', '--db', db], { db });
     assert.equal(v.code, 1, `${v.stdout} ${v.stderr}`);
-    assert.match(v.stdout, new RegExp(`^broken: records were lost from the end of the chain before record ${count - 1} \\(.*\\): the head file had filed record ${count}, but the chain ended at record ${count - 2}`));
+    assert.match(v.stdout, new RegExp(`^broken: the chain was cut or rewritten before record ${count - 1} \\(.*\\): the head file had filed record ${count}, but the chain ended at record ${count - 2}`));
     const lines = fs.readFileSync(auditHeadFileOf(db), 'utf8').trim().split('\n');
     assert.equal(lines.at(-1).split(' ')[0], String(after), 'the head file follows the chain again');
   });
