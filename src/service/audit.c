@@ -236,9 +236,11 @@ int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *actio
 		return r;
 	time_format(now(), at, sizeof at);
 	struct app *app = ctx->app;
+	/* The first record of a transaction checks the chain against the head
+	 * file; the rest of the transaction chains onto that one. */
 	bool same_tx = db_after_commit_pending(db, file_pending);
 	bool gap = same_tx && pending.force;
-	if (app->audit_head && !gap) {
+	if (app->audit_head && !same_tx) {
 		struct audit_head filed;
 		bool holds;
 		if ((r = audit_head_last(app->audit_head, &filed)) < 0 || (r = holds_filed(db, &filed, seq, prev, &holds)) < 0)
