@@ -149,6 +149,7 @@ int db_query_int64(struct db *db, const char *sql, int64_t *ret)
 
 int db_begin(struct db *db)
 {
+	db->after_commit = NULL;
 	int r = db->ops->begin(db);
 	if (r >= 0)
 		db->in_transaction = true;
@@ -157,12 +158,14 @@ int db_begin(struct db *db)
 
 int db_commit(struct db *db)
 {
+	/* Taken first: a commit that fails runs nothing, and nothing is left
+	 * for the next transaction on this connection. */
+	void (*fn)(void *) = db->after_commit;
+	db->after_commit = NULL;
 	int r = db->ops->exec(db, "COMMIT");
 	if (r < 0)
 		return r;
 	db->in_transaction = false;
-	void (*fn)(void *) = db->after_commit;
-	db->after_commit = NULL;
 	if (fn)
 		fn(db->after_commit_arg);
 	return r;

@@ -505,18 +505,18 @@ static void check_heads(int64_t db_head, const char *db_mac, const struct audit_
 		return;
 	if (!ret->head_file_exists && ret->records == 0)
 		return; /* nothing written yet, so no head filed yet */
-	if (!ret->head_file_exists)
+	if (ret->records > 0 && ret->keyed_from == 0 && ret->filed.seq == 0)
+		set_broken(ret, 0,
+			   "none of the %lld records is keyed yet: start hartline serve once with its key file, so that "
+			   "the chain is keyed",
+			   (long long)ret->records);
+	else if (!ret->head_file_exists)
 		set_broken(ret, 0,
 			   "there is no head file %s, so records deleted from the end could not be seen; restore it "
 			   "from its copy, or check against a head filed elsewhere with --head SEQ:MAC",
 			   head_path);
 	else if (ret->filed.seq > 0)
 		check_against(&ret->filed, filed_mac, whose, ret);
-	else if (ret->records > 0 && ret->keyed_from == 0)
-		set_broken(ret, 0,
-			   "none of the %lld records is keyed yet: start hartline serve once with its key file, so that "
-			   "the chain is keyed",
-			   (long long)ret->records);
 	else if (ret->records > 0)
 		set_broken(ret, 0, "%s holds no head, though the chain has %lld records", whose,
 			   (long long)ret->records);
