@@ -205,11 +205,13 @@ static int note_gap(struct db *db, const struct keyring *keys, const struct audi
 {
 	char detail[256];
 	if (filed->seq > *seq)
-		snprintf(detail, sizeof detail, "the head file had filed record %lld, but the chain ended at record %lld",
-			 (long long)filed->seq, (long long)*seq);
+		snprintf(detail, sizeof detail,
+		         "the head file had filed record %lld, but the chain ended at record %lld",
+		         (long long)filed->seq, (long long)*seq);
 	else
 		snprintf(detail, sizeof detail,
-			 "the head file had filed record %lld with a MAC the chain no longer holds for it", (long long)filed->seq);
+		         "the head file had filed record %lld with a MAC the chain no longer holds for it",
+		         (long long)filed->seq);
 	struct rec rec = {.seq = *seq + 1, .at = at, .actor = "-", .action = AUDIT_GAP_ACTION,
 			  .client = "hartline", .detail = detail, .prev = prev};
 	char mac[CRYPTO_HASH_HEX_SIZE];
@@ -243,7 +245,8 @@ int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *actio
 	if (app->audit_head && !same_tx) {
 		struct audit_head filed;
 		bool holds;
-		if ((r = audit_head_last(app->audit_head, &filed)) < 0 || (r = holds_filed(db, &filed, seq, prev, &holds)) < 0)
+		if ((r = audit_head_last(app->audit_head, &filed)) < 0 ||
+		    (r = holds_filed(db, &filed, seq, prev, &holds)) < 0)
 			return r;
 		if (!holds) {
 			if ((r = note_gap(db, app->keys, &filed, &seq, prev, at)) < 0)
@@ -345,8 +348,9 @@ int svc_audit_open(struct app *app, char *errmsg, size_t errsize)
 		 * follows them binds their head, so they cannot change from now
 		 * on without the key. */
 		n = snprintf(detail, sizeof detail, KEYED_DETAIL, (long long)last);
-		r = n < 0 || (size_t)n >= sizeof detail ? ERR_TOOBIG
-							: svc_audit_append(db, &ctx, AUDIT_KEYED_ACTION, NULL, NULL, detail);
+		r = n < 0 || (size_t)n >= sizeof detail
+		            ? ERR_TOOBIG
+		            : svc_audit_append(db, &ctx, AUDIT_KEYED_ACTION, NULL, NULL, detail);
 	} else if (last && keyed && filed.seq == 0) {
 		n = snprintf(detail, sizeof detail, "the head file %s %s; it starts again after record %lld", path,
 			     created ? "was missing" : "held no head", (long long)last);
@@ -412,14 +416,15 @@ static int check_record(struct db_stmt *st, const struct keyring *keys, int64_t 
 		return 0;
 	}
 	if (rec.seq > db_head) {
-		set_broken(ret, rec.seq, "record %lld (%s %s) was appended after the chain's last record, %lld (inserted)",
-			   seq, at, action, (long long)db_head);
+		set_broken(ret, rec.seq,
+		           "record %lld (%s %s) was appended after the chain's last record, %lld (inserted)", seq, at,
+		           action, (long long)db_head);
 		return 0;
 	}
 	if (!stored_prev || strcmp(stored_prev, prev) != 0) {
 		set_broken(ret, rec.seq,
-			   "record %lld (%s) does not follow the record before it (inserted, deleted or reordered)", seq,
-			   at);
+		           "record %lld (%s) does not follow the record before it (inserted, deleted or reordered)",
+		           seq, at);
 		return 0;
 	}
 	int r;
@@ -447,15 +452,17 @@ static int check_record(struct db_stmt *st, const struct keyring *keys, int64_t 
 			return r;
 	}
 	if (!stored || strcmp(stored, mac) != 0) {
-		set_broken(ret, rec.seq, "record %lld (%s %s) does not match its %s (changed, or written without the key)",
-			   seq, at, action, keyed ? "MAC" : "hash");
+		set_broken(ret, rec.seq,
+		           "record %lld (%s %s) does not match its %s (changed, or written without the key)", seq, at,
+		           action, keyed ? "MAC" : "hash");
 		return 0;
 	}
 	if (keyed && ret->keyed_from == rec.seq && rec.seq > 1 && !keys_old_records(&rec))
 		set_broken(ret, rec.seq,
-			   "record %lld (%s %s) is the first with a MAC, but not the one that keyed the chain: the records "
-			   "before it were written or rewritten without the key",
-			   seq, at, action);
+		           "record %lld (%s %s) is the first with a MAC, but not the one that keyed the chain: the "
+		           "records "
+		           "before it were written or rewritten without the key",
+		           seq, at, action);
 	else if (keyed && strcmp(action, AUDIT_GAP_ACTION) == 0)
 		set_broken(ret, rec.seq, "the chain was cut or rewritten before record %lld (%s): %s", seq, at,
 			   rec.detail ? rec.detail : "");
@@ -469,15 +476,17 @@ static void check_against(const struct audit_head *head, const char *found_mac, 
 			  struct audit_verify_result *ret)
 {
 	if (head->seq > ret->records && ret->records == 0)
-		set_broken(ret, head->seq, "the audit trail is empty, but %s names record %lld: every record was deleted",
-			   whose, (long long)head->seq);
+		set_broken(ret, head->seq,
+		           "the audit trail is empty, but %s names record %lld: every record was deleted", whose,
+		           (long long)head->seq);
 	else if (head->seq > ret->records)
 		set_broken(ret, ret->records + 1,
 			   "the chain ends at record %lld, but %s names record %lld: records deleted from the end",
 			   (long long)ret->records, whose, (long long)head->seq);
 	else if (head->seq > 0 && strcmp(found_mac, head->mac) != 0)
-		set_broken(ret, head->seq, "record %lld does not carry the MAC %s holds for it: the chain was rewritten",
-			   (long long)head->seq, whose);
+		set_broken(ret, head->seq,
+		           "record %lld does not carry the MAC %s holds for it: the chain was rewritten",
+		           (long long)head->seq, whose);
 }
 
 /* After a whole walk: the chain against its head in the database, the head
@@ -506,10 +515,11 @@ static void check_heads(int64_t db_head, const char *db_mac, const struct audit_
 	if (!ret->head_file_exists && ret->records == 0)
 		return; /* nothing written yet, so no head filed yet */
 	if (ret->records > 0 && ret->keyed_from == 0 && ret->filed.seq == 0)
-		set_broken(ret, 0,
-			   "none of the %lld records is keyed yet: start hartline serve once with its key file, so that "
-			   "the chain is keyed",
-			   (long long)ret->records);
+		set_broken(
+		        ret, 0,
+		        "none of the %lld records is keyed yet: start hartline serve once with its key file, so that "
+		        "the chain is keyed",
+		        (long long)ret->records);
 	else if (!ret->head_file_exists)
 		set_broken(ret, 0,
 			   "there is no head file %s, so records deleted from the end could not be seen; restore it "
@@ -529,10 +539,11 @@ int svc_audit_verify(struct db *db, const struct keyring *keys, const char *head
 	int r = audit_head_read(head_path, &ret->filed, &ret->head_file_exists);
 	if (r < 0) {
 		if (r == ERR_PERM)
-			set_broken(ret, 0, "the head file %s may be used by group or others; run: chmod 600 %s", head_path,
-				   head_path);
+			set_broken(ret, 0, "the head file %s may be used by group or others; run: chmod 600 %s",
+			           head_path, head_path);
 		else
-			set_broken(ret, 0, "the head file %s cannot be read, or its last line is not a head", head_path);
+			set_broken(ret, 0, "the head file %s cannot be read, or its last line is not a head",
+			           head_path);
 		return 0;
 	}
 	int64_t db_head;
@@ -540,10 +551,11 @@ int svc_audit_verify(struct db *db, const struct keyring *keys, const char *head
 	if ((r = read_head(db, &db_head, db_mac)) < 0)
 		return r;
 	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "SELECT seq, at, actor_id, actor, action, object_type, object_id, client, detail, prev_hash,"
-			    " hash, key_id FROM audit ORDER BY seq",
-			    &st)) < 0)
+	if ((r = db_prepare(
+	             db,
+	             "SELECT seq, at, actor_id, actor, action, object_type, object_id, client, detail, prev_hash,"
+	             " hash, key_id FROM audit ORDER BY seq",
+	             &st)) < 0)
 		return r;
 	char prev[CRYPTO_HASH_HEX_SIZE] = ZERO_HASH;
 	while ((r = db_step(st)) == DB_ROW) {

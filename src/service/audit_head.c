@@ -129,8 +129,7 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-int audit_head_open(const char *path, struct audit_head_file **ret, bool *ret_created, char *errmsg,
-		    size_t errsize)
+int audit_head_open(const char *path, struct audit_head_file **ret, bool *ret_created, char *errmsg, size_t errsize)
 {
 	struct audit_head_file *f = calloc(1, sizeof *f);
 	if (!f || !(f->path = strdup(path))) {
@@ -153,12 +152,12 @@ int audit_head_open(const char *path, struct audit_head_file **ret, bool *ret_cr
 		r = ERR_IO;
 	} else if ((r = check_mode(&st)) < 0) {
 		snprintf(errmsg, errsize,
-			 r == ERR_PERM ? "%s: readable by group or others (mode 0%o); run: chmod 600 %s"
-				       : "%s: not a regular file (mode 0%o); remove it or give another --key-file (%s)",
-			 path, (unsigned)(st.st_mode & 07777), path);
+		         r == ERR_PERM ? "%s: readable by group or others (mode 0%o); run: chmod 600 %s"
+		                       : "%s: not a regular file (mode 0%o); remove it or give another --key-file (%s)",
+		         path, (unsigned)(st.st_mode & 07777), path);
 	} else if ((r = read_last(f->fd, st.st_size, &f->last)) < 0) {
 		snprintf(errmsg, errsize, "%s: the last line is not an audit head; restore the file from its copy",
-			 path);
+		         path);
 	}
 	if (r < 0) {
 		audit_head_close(f);

@@ -35,8 +35,7 @@ int audit_head_read(const char *path, struct audit_head *ret, bool *ret_exists);
 
 /* Open path for appending, creating it (mode 0600) when missing;
  * *ret_created says so. A message that names the file on failure. */
-int audit_head_open(const char *path, struct audit_head_file **ret, bool *ret_created, char *errmsg,
-		    size_t errsize);
+int audit_head_open(const char *path, struct audit_head_file **ret, bool *ret_created, char *errmsg, size_t errsize);
 
 /* The last head in the file, whichever process wrote it. */
 int audit_head_last(struct audit_head_file *f, struct audit_head *ret);

@@ -122,20 +122,23 @@ static void records_a_gap_once_per_transaction(void **state)
 	(void)state;
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(svc_audit_record(&fx.ctx, "test.n", NULL, NULL, NULL), 0);
-	assert_int_equal(db_exec(fx.db, "DELETE FROM audit WHERE seq > 2;"
-					"UPDATE setting SET value = (SELECT seq || ' ' || hash FROM audit WHERE seq = 2)"
-					" WHERE key = 'audit_head'"),
-			 0);
+	assert_int_equal(db_exec(fx.db,
+	                         "DELETE FROM audit WHERE seq > 2;"
+	                         "UPDATE setting SET value = (SELECT seq || ' ' || hash FROM audit WHERE seq = 2)"
+	                         " WHERE key = 'audit_head'"),
+	                 0);
 	assert_int_equal(db_begin(fx.db), 0);
 	assert_int_equal(svc_audit_append(fx.db, &fx.ctx, "test.a", NULL, NULL, NULL), 0);
 	assert_int_equal(svc_audit_append(fx.db, &fx.ctx, "test.b", NULL, NULL, NULL), 0);
 	assert_int_equal(db_commit(fx.db), 0);
 	int64_t gaps = -1;
-	assert_int_equal(db_query_int64(fx.db, "SELECT count(*) FROM audit WHERE action = 'audit.chain.gap'", &gaps), 0);
+	assert_int_equal(db_query_int64(fx.db, "SELECT count(*) FROM audit WHERE action = 'audit.chain.gap'", &gaps),
+	                 0);
 	assert_int_equal(gaps, 1);
 	assert_int_equal(filed().seq, 5); /* gap 3, a 4, b 5: filed though below the 4 filed before */
 	assert_int_equal(svc_audit_record(&fx.ctx, "test.c", NULL, NULL, NULL), 0);
-	assert_int_equal(db_query_int64(fx.db, "SELECT count(*) FROM audit WHERE action = 'audit.chain.gap'", &gaps), 0);
+	assert_int_equal(db_query_int64(fx.db, "SELECT count(*) FROM audit WHERE action = 'audit.chain.gap'", &gaps),
+	                 0);
 	assert_int_equal(gaps, 1);
 	struct audit_verify_result res;
 	verify(&res);
