@@ -168,6 +168,24 @@ int teams_case_visible(struct db *db, int64_t case_id, const char *team_code)
 	return r < 0 ? r : r == DB_ROW ? 1 : 0;
 }
 
+int teams_is_member(struct db *db, int64_t user_id, const char *team_code)
+{
+	if (user_id <= 0 || !team_code || !*team_code)
+		return 0;
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT 1 FROM mdt_member m JOIN mdt_team t ON t.id = m.team_id"
+			   " WHERE m.user_id = ? AND m.active = 1 AND t.code = ? LIMIT 1",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, team_code);
+	r = db_step(st);
+	db_finalize(st);
+	return r < 0 ? r : r == DB_ROW ? 1 : 0;
+}
+
 int teams_case_reviews_json(struct db *db, struct app *app, int64_t case_id, const char *team_code, json_t **ret)
 {
 	struct review_filter f = {.case_id = case_id, .team_code = team_code};
@@ -792,8 +810,28 @@ static int check_attendees(struct db *db, int64_t team_id, const json_t *v, stru
 	return r < 0 ? r : 0;
 }
 
-static int check_items(struct db *db, const json_t *v, hl_time t_now, struct field_errors *errs, struct item_in *out,
-		       size_t *ret_n)
+/* Whether user id may own an action item of the team's review: an active
+ * member of the team with an account, or a HART coordinator. Anyone else
+ * would be sent the case number of a case outside their reach. */
+static int owner_allowed(struct db *db, int64_t team_id, int64_t user_id)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT 1 FROM app_user u WHERE u.id = ? AND u.disabled = 0 AND (u.role = 'hart'"
+			   " OR EXISTS (SELECT 1 FROM mdt_member m WHERE m.team_id = ? AND m.user_id = u.id"
+			   " AND m.active = 1))",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 2, team_id);
+	r = db_step(st);
+	db_finalize(st);
+	return r < 0 ? r : r == DB_ROW ? 1 : 0;
+}
+
+static int check_items(struct db *db, int64_t team_id, const json_t *v, hl_time t_now, struct field_errors *errs,
+		       struct item_in *out, size_t *ret_n)
 {
 	*ret_n = 0;
 	if (!json_is_array(v)) {
@@ -843,12 +881,14 @@ static int check_items(struct db *db, const json_t *v, hl_time t_now, struct fie
 		snprintf(q, sizeof q, "%s.owner_user_id", p);
 		if (ou && !json_is_null(ou)) {
 			int ok = json_is_integer(ou) && json_integer_value(ou) > 0
-					 ? user_exists(db, json_integer_value(ou))
+					 ? owner_allowed(db, team_id, json_integer_value(ou))
 					 : 0;
 			if (ok < 0)
 				return ok;
 			if (!ok)
-				field_error_add(errs, q, "a user id of an active user");
+				field_error_add(errs, q,
+						"Owner: choose a member of this team who has an account, or a HART "
+						"coordinator");
 			else
 				o->owner_user_id = json_integer_value(ou);
 		}
@@ -886,7 +926,7 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 		field_error_add(errs, "decisions", "at most %d characters", TEXT_MAX_LEN);
 	struct item_in in[MAX_ACTION_ITEMS];
 	size_t n_items = 0;
-	if (items && !json_is_null(items) && (r = check_items(db, items, t_now, errs, in, &n_items)) < 0)
+	if (items && !json_is_null(items) && (r = check_items(db, team_id, items, t_now, errs, in, &n_items)) < 0)
 		return r;
 	bool cancel = status && strcmp(status, "cancelled") == 0;
 	bool records = has_held || (att && !json_is_null(att)) || dec || n_items > 0;

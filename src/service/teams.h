@@ -21,6 +21,11 @@ struct db;
  * cancelled, 0 when not, <0 on error. */
 int teams_case_visible(struct db *db, int64_t case_id, const char *team_code);
 
+/* 1 when user_id is an active member of the team whose code is team_code,
+ * 0 when not (removed, never added, no such team), <0 on error. An mdt
+ * user's scope counts only while this holds, checked on every request. */
+int teams_is_member(struct db *db, int64_t user_id, const char *team_code);
+
 /* *ret: a new JSON array of the case's reviews (team_code NULL: every
  * team's; else only that team's), oldest first, each {id, team {id, code,
  * name}, case {id, number}, status, scheduled_at, held_at, attendees,
