@@ -15,6 +15,7 @@
 #include "base/str.h"
 #include "service/keys.h"
 #include "service/persons.h"
+#include "service/upgrade.h"
 
 extern const struct embedded_file default_pack_files[];
 extern const struct embedded_file data_files[];
@@ -176,6 +177,10 @@ int app_open(struct app *a, const char *db_url, const char *pack_file, const cha
 		else
 			r = keys_check(db, a->keys, a->key_file, errmsg, errsize);
 	}
+	/* A database migrated while the key was not at hand still holds the
+	 * values migration 0013 moves to sealed columns: seal them first. */
+	if (r == 0)
+		r = svc_upgrade_seal(db, a->keys, a->pack, NULL, errmsg, errsize);
 	db_close(db);
 	if (r < 0)
 		goto fail;
