@@ -1945,8 +1945,9 @@ static int rapid_json_by_id(struct db *db, struct app *app, int64_t rid, json_t 
 		return r;
 	db_bind_int64(st, 1, rid);
 	r = db_step(st);
-	if (r == DB_ROW && !(*ret = rapid_row_json(app, st, &r)))
-		r = r < 0 ? r : ERR_NOMEM;
+	int err = 0;
+	if (r == DB_ROW && !(*ret = rapid_row_json(app, st, &err)))
+		r = err < 0 ? err : ERR_NOMEM;
 	db_finalize(st);
 	return r == DB_ROW ? 0 : r < 0 ? r : ERR_NOTFOUND;
 }

@@ -590,8 +590,8 @@ static int children_json(struct app *app, struct db *db, int64_t id, json_t *out
 	struct db_stmt *st;
 	int r = db_prepare(db,
 			   "SELECT id, position, given_name, family_name, aliases, dob, estimated_age, age_at_report, sex,"
-			   " gender_sealed, town, placement, in_care, missing, suspected_victim, person_id,"
-			   " gender_category FROM intake_child WHERE intake_id = ? ORDER BY position",
+			   " gender_sealed, town, placement, in_care, missing, suspected_victim, person_id"
+			   " FROM intake_child WHERE intake_id = ? ORDER BY position",
 			   &st);
 	if (r < 0)
 		return r;
@@ -627,9 +627,6 @@ static int children_json(struct app *app, struct db *db, int64_t id, json_t *out
 		}
 		json_object_set_new(c, "gender_identity", json_text_or_null(gender));
 		free(gender);
-		const struct pack_gender *gc = pack_gender_of(app->pack, db_column_text(st, 16));
-		json_object_set_new(c, "gender_category", gc ? json_pack("{s:s, s:s}", "id", gc->id, "name", gc->name)
-								: json_null());
 		json_object_set_new(c, "town", json_text_or_null(db_column_text(st, 10)));
 		json_object_set_new(c, "placement", json_text_or_null(db_column_text(st, 11)));
 		json_object_set_new(c, "in_care", json_boolean(db_column_int64(st, 12)));
