@@ -207,11 +207,36 @@ static int referral_categories(struct db *db, const struct pack *pack, int64_t *
 	return r < 0 ? r : 0;
 }
 
+/* The old values must not outlive the change where the database keeps
+ * what it replaced: SQLite zeroes what it frees (secure_delete) and writes
+ * the new pages into the file at once; PostgreSQL rewrites each table
+ * without its dead row versions. */
+static int purge_old_versions(struct db *db, bool before)
+{
+	if (db_engine(db) == DB_SQLITE)
+		return db_exec(db, before ? "PRAGMA secure_delete = ON" : "PRAGMA wal_checkpoint(TRUNCATE)");
+	if (before)
+		return 0;
+	static const char *const tables[] = {"mandated_report", "missing_episode", "rapid_response", "mdt_member",
+					     "action_item",     "contact",         "intake_child",   "case_event",
+					     "referral"};
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "VACUUM FULL %s", tables[i]);
+		int r = db_exec(db, sql);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int svc_upgrade_seal(struct db *db, const struct keyring *keys, const struct pack *pack, int64_t *ret_count,
 		     char *errmsg, size_t errsize)
 {
 	int64_t count = 0;
-	int r = db_begin(db);
+	int r = purge_old_versions(db, true);
+	if (r >= 0)
+		r = db_begin(db);
 	for (size_t m = 0; r >= 0 && m < sizeof moves / sizeof moves[0]; m++)
 		r = move_column(db, keys, pack, m, &count);
 	if (r >= 0)
@@ -220,10 +245,13 @@ int svc_upgrade_seal(struct db *db, const struct keyring *keys, const struct pac
 		r = referral_categories(db, pack, &count);
 	if (r >= 0)
 		r = db_commit(db);
+	else
+		db_rollback(db);
+	if (r >= 0 && count > 0)
+		r = purge_old_versions(db, false);
 	if (r < 0) {
 		snprintf(errmsg, errsize, "cannot seal the values an older version kept in clear: %s",
 			 r == ERR_DB ? db_errmsg(db) : err_str(r));
-		db_rollback(db);
 		return r;
 	}
 	if (ret_count)
