@@ -89,24 +89,6 @@ static int directory_order(const void *pa, const void *pb)
 	return ia < ib ? -1 : ia > ib;
 }
 
-static int sort_directory(json_t *list)
-{
-	size_t n = json_array_size(list);
-	json_t **v = malloc((n ? n : 1) * sizeof *v);
-	if (!v)
-		return ERR_NOMEM;
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(list, i));
-	qsort(v, n, sizeof *v, directory_order);
-	json_array_clear(list);
-	int r = 0;
-	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(list, v[i]) < 0)
-			r = ERR_NOMEM;
-	free(v);
-	return r;
-}
-
 int svc_contacts_list(const struct svc_ctx *ctx, bool all, json_t **ret)
 {
 	int r = svc_require(ctx, PERM_CONTACTS_READ);
@@ -132,7 +114,7 @@ int svc_contacts_list(const struct svc_ctx *ctx, bool all, json_t **ret)
 	}
 	db_finalize(st);
 	if (r >= 0)
-		r = sort_directory(list);
+		r = json_array_sort(list, directory_order);
 	if (r < 0) {
 		json_decref(list);
 		return r;

@@ -465,22 +465,7 @@ static int by_name(const void *a, const void *b)
  * cannot, as it holds the names sealed. */
 int teams_sort_by_name(json_t *a)
 {
-	size_t n = json_array_size(a);
-	if (n < 2)
-		return 0;
-	json_t **v = malloc(n * sizeof *v);
-	if (!v)
-		return ERR_NOMEM;
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(a, i));
-	qsort(v, n, sizeof *v, by_name);
-	json_array_clear(a);
-	int r = 0;
-	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(a, v[i]) < 0)
-			r = ERR_NOMEM;
-	free(v);
-	return r;
+	return json_array_sort(a, by_name);
 }
 
 static int members_json(struct db *db, struct app *app, int64_t team_id, json_t *out)
