@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { createUser, demoUsers, login, readJson } from '../lib/auth.mjs';
 import { importCsv, pastRows } from '../lib/figures.mjs';
-import { ENGINE, MINUTE_MS, cleanup, dbBytes, freshDb, initDb, run, sql, startServer, testClock } from '../lib/server.mjs';
+import { ENGINE, MINUTE_MS, cleanup, dbBytes, freshDb, initDb, keyFileOf, run, sql, startServer, testClock } from '../lib/server.mjs';
 import { readXlsx } from '../lib/zip.mjs';
 
 after(cleanup);
@@ -37,6 +37,8 @@ describe(`sealed at rest (${ENGINE})`, { timeout: 240_000 }, () => {
   const as = {};
   let serial = 0;
   let team;
+  let demo;
+  const seen = {}; // what the tests stored, to read again after key rotation
 
   async function intake(child) {
     serial++;
@@ -58,7 +60,7 @@ describe(`sealed at rest (${ENGINE})`, { timeout: 240_000 }, () => {
     clock = testClock('2026-11-28T15:00:00Z');
     db = freshDb();
     await initDb(db, { env: clock.env });
-    const demo = await demoUsers(db, { env: clock.env });
+    demo = await demoUsers(db, { env: clock.env });
     const member = await createUser(db, { username: 'seal-mdt', role: 'mdt', scope: 'seal-t1', env: clock.env });
     server = await startServer({ db, env: clock.env });
     for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
@@ -108,6 +110,7 @@ describe(`sealed at rest (${ENGINE})`, { timeout: 240_000 }, () => {
     assert.deepEqual([changed.name, changed.phone, changed.email], [s.contact, null, s.contactEmail]);
 
     assertAbsent(db, s, 'seal-t1');
+    Object.assign(seen, { s, caseId: kase.id, rid });
   });
 
   test('a typed gender identity is sealed; figures count it only as "another identity", in every format; the import keeps only the category', async () => {
@@ -115,6 +118,7 @@ describe(`sealed at rest (${ENGINE})`, { timeout: 240_000 }, () => {
     const id = await intake({ gender_identity: typed });
     const back = await as.careline.get(`${INTAKES}/${id}`);
     assert.equal(back.children[0].gender_identity, typed, 'the careline worker reads what was typed');
+    Object.assign(seen, { typed, intakeId: id });
     const csv = importCsv(pastRows().slice(0, 6).map((r, i) => ({ ...r, gender_identity: i < 3 ? 'plugh' : 'Non-Binary', child_id: `SEAL-${i}` })),
       ['referral_date', 'source', 'town', 'region', 'age', 'sex', 'gender_identity', 'vulnerabilities', 'trafficking_type', 'child_id']);
     await readJson(await as.hart.fetch('/api/v1/imports/referrals', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv' } }), 201, 'import');
@@ -139,6 +143,32 @@ describe(`sealed at rest (${ENGINE})`, { timeout: 240_000 }, () => {
       for (const [name, data] of entries) for (const w of [typed, 'plugh']) assert.ok(!data.toString('utf8').includes(w), `xlsx ${name}: no ${w}`);
     }
     assertAbsent(db, { typed, imported: 'plugh' }, 'another_identity');
+  });
+
+  test('key rotate re-seals every one of them: with the old key gone from the key file, each still opens', async () => {
+    assert.equal(await server.stop(), 0);
+    server = null;
+    const r = await run(['key', 'rotate', '--db', db], { db, env: clock.env });
+    assert.equal(r.code, 0, r.stderr);
+    const kf = keyFileOf(db);
+    const text = fs.readFileSync(kf, 'utf8');
+    const current = /^current (\d+)$/m.exec(text)[1];
+    const kept = text.split('\n').filter((l) => !/^key \d+ /.test(l) || l.startsWith(`key ${current} `)).join('\n');
+    assert.notEqual(kept, text, 'an older key was removed');
+    fs.writeFileSync(kf, kept);
+    server = await startServer({ db, env: clock.env });
+    const hart = await login(server.url, demo.byRole.hart.username, demo.byRole.hart.password);
+    const careline = await login(server.url, demo.byRole.careline.username, demo.byRole.careline.password);
+    const { s } = seen;
+    const full = await readJson(await hart.fetch(`${CASES}/${seen.caseId}`), 200, 'the case opens');
+    assert.equal(full.reports.find((x) => x.kind === 'law_enforcement').officer, s.officer);
+    assert.equal(full.missing_episodes[0].ncmec_case_number, s.ncmec);
+    assert.equal(full.rapid_responses[0].responder, s.responder);
+    const t = await readJson(await hart.fetch(`${TEAMS}/${team}`), 200, 'the team opens');
+    assert.ok(t.members.some((m) => m.name === s.member && m.email === s.memberEmail && m.phone === s.memberPhone));
+    assert.equal(t.reviews.find((x) => x.id === seen.rid).action_items[0].owner, s.owner);
+    assert.ok((await hart.get(CONTACTS)).contacts.some((c) => c.name === s.contact && c.email === s.contactEmail));
+    assert.equal((await careline.get(`${INTAKES}/${seen.intakeId}`)).children[0].gender_identity, seen.typed);
   });
 });
 
