@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/err.h"
 
@@ -112,4 +113,24 @@ int field_error_format(const struct field_errors *fe, size_t i, char *out, size_
 		return ERR_NOTFOUND;
 	int n = snprintf(out, size, "%s: %s", json_get_str(e, "field"), json_get_str(e, "reason"));
 	return n < 0 || (size_t)n >= size ? ERR_TOOBIG : 0;
+}
+
+int json_array_sort(json_t *a, int (*cmp)(const void *, const void *))
+{
+	size_t n = json_array_size(a);
+	if (n < 2)
+		return 0;
+	json_t **v = malloc(n * sizeof *v);
+	if (!v)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(a, i));
+	qsort(v, n, sizeof *v, cmp);
+	json_array_clear(a);
+	int r = 0;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(a, v[i]) < 0)
+			r = ERR_NOMEM;
+	free(v);
+	return r;
 }

@@ -49,3 +49,7 @@ static inline bool field_errors_any(const struct field_errors *fe)
 }
 /* "field: reason" of error i, into out. */
 int field_error_format(const struct field_errors *fe, size_t i, char *out, size_t size);
+
+/* Sort the values of array a in place with cmp, which is given pointers to
+ * json_t * (as qsort gives them). 0 or ERR_NOMEM. */
+int json_array_sort(json_t *a, int (*cmp)(const void *, const void *));

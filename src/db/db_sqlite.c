@@ -1,8 +1,12 @@
 /* The SQLite driver: a file, WAL, synchronous=FULL, foreign keys on. */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/err.h"
 #include "db/db_internal.h"
@@ -176,8 +180,32 @@ static const struct db_ops sq_ops = {
 	.begin = sq_begin,
 };
 
+/* A new database file is made here, 0600 whatever the umask, before
+ * SQLite opens it: SQLite gives the -wal and -shm files the mode of the
+ * database file, so none of the three is readable by others. */
+static int create_private(const char *path, char *errmsg, size_t errsize)
+{
+	if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return 0;
+		snprintf(errmsg, errsize, "%s: cannot create: %s", path, strerror(errno));
+		return ERR_IO;
+	}
+	int r = fchmod(fd, 0600) == 0 ? 0 : ERR_IO;
+	if (r < 0)
+		snprintf(errmsg, errsize, "%s: cannot chmod: %s", path, strerror(errno));
+	close(fd);
+	return r;
+}
+
 int db_sqlite_open(const char *path, struct db **ret, char *errmsg, size_t errsize)
 {
+	int cr = create_private(path, errmsg, errsize);
+	if (cr < 0)
+		return cr;
 	struct sq_db *db = calloc(1, sizeof *db);
 	if (!db)
 		return ERR_NOMEM;

@@ -137,6 +137,20 @@ struct pack_age_group {
 	int min, max;
 };
 
+/* A gender identity category of the figures. A child's gender identity is
+ * typed as free text (and sealed); figures count it only by the category
+ * it falls in: the category whose id, name or one of whose matches it is
+ * (compared without case, with '-' and '_' as spaces), else the one
+ * category marked other ("Another identity"), so no typed words ever
+ * become a row label. */
+struct pack_gender {
+	const char *id;
+	const char *name;
+	const char **matches;
+	size_t n_matches;
+	bool other;
+};
+
 #define PACK_DEFAULT_SUPPRESSION_THRESHOLD 5
 
 struct pack {
@@ -174,6 +188,10 @@ struct pack {
 	struct pack_age_group *age_groups;
 	size_t n_age_groups;
 	int suppression_threshold;
+	/* Gender identity categories (a built-in list when the pack has
+	 * none); exactly one is other. */
+	struct pack_gender *genders;
+	size_t n_genders;
 };
 
 /* Validate root and build a pack from it (root gains a reference). On
@@ -211,6 +229,10 @@ const struct pack_question *pack_instrument_question(const struct pack_instrumen
 const struct pack_disposition *pack_disposition(const struct pack *p, const char *id);
 /* Whether the vulnerability id is one of commercial_sex_concerns. */
 bool pack_is_commercial_sex_concern(const struct pack *p, const char *vulnerability_id);
+
+/* The gender category typed text falls in (see struct pack_gender); NULL
+ * for NULL or blank text. */
+const struct pack_gender *pack_gender_of(const struct pack *p, const char *text);
 
 /* The age group an age falls in; NULL when none. */
 const struct pack_age_group *pack_age_group_of(const struct pack *p, int age);

@@ -1,6 +1,7 @@
 #include "service/app.h"
 
 #include <libgen.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "service/audit.h"
 #include "service/keys.h"
 #include "service/persons.h"
+#include "service/upgrade.h"
 
 extern const struct embedded_file default_pack_files[];
 extern const struct embedded_file data_files[];
@@ -99,6 +101,33 @@ static int check_schema(struct db *db, const char *db_url, char *errmsg, size_t 
 	return 0;
 }
 
+/* A SQLite database file (and its -wal and -shm) holds sealed values but
+ * also what stays in clear (docs/security.md): like the key file, it must
+ * not be open to group or others. */
+static int check_db_private(const char *db_url, char *errmsg, size_t errsize)
+{
+	if (db_url_engine(db_url) != DB_SQLITE)
+		return 0;
+	const char *path = str_starts_with(db_url, "sqlite:") ? db_url + strlen("sqlite:") : db_url;
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		char file[4096];
+		int n = snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
+		if (n < 0 || (size_t)n >= sizeof file)
+			return ERR_TOOBIG;
+		struct stat st;
+		if (stat(file, &st) != 0 || !(st.st_mode & 077))
+			continue;
+		snprintf(errmsg, errsize,
+			 "%s: %s by group or others (mode %04o), and it holds the agency's records; run: chmod 600 "
+			 "%s %s-wal %s-shm (those that exist)",
+			 file, (st.st_mode & 044) ? "readable" : "writable", (unsigned)(st.st_mode & 07777), path, path,
+			 path);
+		return ERR_PERM;
+	}
+	return 0;
+}
+
 int app_open(struct app *a, const char *db_url, const char *pack_file, const char *key_file, char *errmsg,
 	     size_t errsize)
 {
@@ -134,6 +163,8 @@ int app_open(struct app *a, const char *db_url, const char *pack_file, const cha
 	 * again here, so the server starts only on a database it can use. */
 	struct db *db;
 	char dberr[512];
+	if ((r = check_db_private(db_url, errmsg, errsize)) < 0)
+		goto fail;
 	if ((r = db_open(db_url, &db, dberr, sizeof dberr)) < 0) {
 		snprintf(errmsg, errsize, "cannot open the database: %s", dberr);
 		goto fail;
@@ -147,6 +178,10 @@ int app_open(struct app *a, const char *db_url, const char *pack_file, const cha
 		else
 			r = keys_check(db, a->keys, a->key_file, errmsg, errsize);
 	}
+	/* A database migrated while the key was not at hand still holds the
+	 * values migration 0013 moves to sealed columns: seal them first. */
+	if (r == 0)
+		r = svc_upgrade_seal(db, a->keys, a->pack, NULL, errmsg, errsize);
 	db_close(db);
 	if (r < 0 || (r = svc_audit_open(a, errmsg, errsize)) < 0)
 		goto fail;

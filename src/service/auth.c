@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "service/audit.h"
+#include "service/teams.h"
 
 /* Sessions touched within this long are not written again on each
  * request: a minute, or a quarter of the idle limit when that is shorter,
@@ -268,6 +269,15 @@ int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
 	db_finalize(st);
 	if (!ok)
 		return ERR_AUTH;
+	/* An mdt user's scope names its team, but access follows membership
+	 * now: removed from the team, the session keeps working and sees
+	 * nothing of the team or its cases. */
+	if (ret->role == ROLE_MDT) {
+		if ((r = teams_is_member(db, ret->user_id, ret->scope)) < 0)
+			return r;
+		if (r == 0)
+			ret->scope[0] = '\0';
+	}
 	if (t - last_seen >= last_seen_granularity(app)) {
 		char ts[32];
 		fmt_time(t, ts);

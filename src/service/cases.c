@@ -432,7 +432,7 @@ static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool f
 {
 	struct db_stmt *st;
 	int r = db_prepare(db,
-			   "SELECT id, last_seen_at, learned_at, located_at, ncmec_number, circumstances, created_at"
+			   "SELECT id, last_seen_at, learned_at, located_at, ncmec_sealed, circumstances, created_at"
 			   " FROM missing_episode WHERE case_id = ? ORDER BY learned_at, id",
 			   &st);
 	if (r < 0)
@@ -444,15 +444,18 @@ static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool f
 				      db_column_text(st, 1), "learned_at", db_column_text(st, 2), "located_at",
 				      db_column_text(st, 3), "missing", db_column_is_null(st, 3));
 		if (full) {
-			char *circ = NULL;
-			if ((r = sealed_get(app, st, 5, "missing_episode", "circumstances", eid, &circ)) < 0) {
+			char *circ = NULL, *ncmec = NULL;
+			if ((r = sealed_get(app, st, 5, "missing_episode", "circumstances", eid, &circ)) < 0 ||
+			    (r = sealed_get(app, st, 4, "missing_episode", "ncmec_sealed", eid, &ncmec)) < 0) {
+				free(circ);
 				json_decref(e);
 				break;
 			}
-			json_object_set_new(e, "ncmec_case_number", text_or_null(db_column_text(st, 4)));
+			json_object_set_new(e, "ncmec_case_number", text_or_null(ncmec));
 			json_object_set_new(e, "circumstances", text_or_null(circ));
 			json_object_set_new(e, "created_at", json_string(db_column_text(st, 6)));
 			free(circ);
+			free(ncmec);
 		}
 		json_array_append_new(out, e);
 	}
@@ -460,11 +463,12 @@ static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool f
 	return r < 0 ? r : 0;
 }
 
-static int reports_json(struct db *db, int64_t case_id, json_t *out)
+static int reports_json(struct db *db, struct app *app, int64_t case_id, json_t *out)
 {
 	struct db_stmt *st;
 	int r = db_prepare(db,
-			   "SELECT m.id, m.kind, m.agency, m.officer, m.reference, m.reported_at, m.missing_episode_id,"
+			   "SELECT m.id, m.kind, m.agency, m.officer_sealed, m.reference_sealed, m.reported_at,"
+			   " m.missing_episode_id,"
 			   " u.username, m.recorded_at FROM mandated_report m LEFT JOIN app_user u ON u.id = m.recorded_by"
 			   " WHERE m.case_id = ? ORDER BY m.reported_at, m.id",
 			   &st);
@@ -472,11 +476,23 @@ static int reports_json(struct db *db, int64_t case_id, json_t *out)
 		return r;
 	db_bind_int64(st, 1, case_id);
 	while ((r = db_step(st)) == DB_ROW) {
-		json_t *e = json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s, s:s?, s:s}", "id",
-				      (json_int_t)db_column_int64(st, 0), "kind", db_column_text(st, 1), "agency",
-				      db_column_text(st, 2), "officer", db_column_text(st, 3), "reference",
-				      db_column_text(st, 4), "reported_at", db_column_text(st, 5), "recorded_by",
+		int64_t mid = db_column_int64(st, 0);
+		char *officer = NULL, *reference = NULL;
+		if ((r = sealed_get(app, st, 3, "mandated_report", "officer_sealed", mid, &officer)) < 0 ||
+		    (r = sealed_get(app, st, 4, "mandated_report", "reference_sealed", mid, &reference)) < 0) {
+			free(officer);
+			break;
+		}
+		json_t *e = json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s, s:s?, s:s}", "id", (json_int_t)mid, "kind",
+				      db_column_text(st, 1), "agency", db_column_text(st, 2), "officer", officer,
+				      "reference", reference, "reported_at", db_column_text(st, 5), "recorded_by",
 				      db_column_text(st, 7), "recorded_at", db_column_text(st, 8));
+		free(officer);
+		free(reference);
+		if (!e) {
+			r = ERR_NOMEM;
+			break;
+		}
 		json_object_set_new(e, "missing_episode_id",
 				    db_column_is_null(st, 6) ? json_null() : json_integer(db_column_int64(st, 6)));
 		json_array_append_new(out, e);
@@ -487,11 +503,20 @@ static int reports_json(struct db *db, int64_t case_id, json_t *out)
 
 /* A rapid response as answered: minutes taken and whether within target
  * once the responder arrived. */
-static json_t *rapid_row_json(struct db_stmt *st)
+static json_t *rapid_row_json(struct app *app, struct db_stmt *st, int *ret_err)
 {
 	const char *req = db_column_text(st, 1), *arr = db_column_text(st, 4);
-	json_t *j = json_pack("{s:I, s:s, s:s?, s:s?}", "id", (json_int_t)db_column_int64(st, 0), "requested_at", req,
-			      "responder", db_column_text(st, 2), "arrived_at", arr);
+	int64_t rid = db_column_int64(st, 0);
+	char *responder = NULL;
+	if ((*ret_err = sealed_get(app, st, 2, "rapid_response", "responder_sealed", rid, &responder)) < 0)
+		return NULL;
+	json_t *j = json_pack("{s:I, s:s, s:s?, s:s?}", "id", (json_int_t)rid, "requested_at", req, "responder",
+			      responder, "arrived_at", arr);
+	free(responder);
+	if (!j) {
+		*ret_err = ERR_NOMEM;
+		return NULL;
+	}
 	bool has_target = !db_column_is_null(st, 3);
 	int64_t target = has_target ? db_column_int64(st, 3) : 0;
 	json_object_set_new(j, "target_minutes", has_target ? json_integer(target) : json_null());
@@ -511,19 +536,23 @@ static json_t *rapid_row_json(struct db_stmt *st)
 }
 
 #define RAPID_SELECT                                                                                         \
-	"SELECT r.id, r.requested_at, r.responder, r.target_minutes, r.arrived_at,"                          \
+	"SELECT r.id, r.requested_at, r.responder_sealed, r.target_minutes, r.arrived_at,"                   \
 	" (SELECT d.id FROM duty d WHERE d.kind = 'rapid_response_target' AND d.subject_type = 'rapid_response'" \
 	" AND d.subject_id = r.id) FROM rapid_response r"
 
-static int rapids_json(struct db *db, int64_t case_id, json_t *out)
+static int rapids_json(struct db *db, struct app *app, int64_t case_id, json_t *out)
 {
 	struct db_stmt *st;
 	int r = db_prepare(db, RAPID_SELECT " WHERE r.case_id = ? ORDER BY r.requested_at, r.id", &st);
 	if (r < 0)
 		return r;
 	db_bind_int64(st, 1, case_id);
-	while ((r = db_step(st)) == DB_ROW)
-		json_array_append_new(out, rapid_row_json(st));
+	while ((r = db_step(st)) == DB_ROW) {
+		json_t *j = rapid_row_json(app, st, &r);
+		if (!j)
+			break;
+		json_array_append_new(out, j);
+	}
 	db_finalize(st);
 	return r < 0 ? r : 0;
 }
@@ -621,9 +650,9 @@ static int case_json(struct db *db, struct app *app, int64_t id, bool mdt, const
 		json_object_set_new(j, "reports", reports);
 		json_object_set_new(j, "duties", duties);
 		json_object_set_new(j, "rapid_responses", rapids);
-		if ((r = reports_json(db, id, reports)) < 0 ||
+		if ((r = reports_json(db, app, id, reports)) < 0 ||
 		    (r = duty_select(db, app, NULL, NULL, id, 0, 500, now(), duties)) < 0 ||
-		    (r = rapids_json(db, id, rapids)) < 0)
+		    (r = rapids_json(db, app, id, rapids)) < 0)
 			goto fail;
 	}
 	*ret = j;
@@ -1673,8 +1702,9 @@ int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 	db_bind_int64(st, 1, id);
 	db_bind_text(st, 2, kind);
 	db_bind_text(st, 3, agency);
-	db_bind_text(st, 4, officer && *officer ? officer : NULL);
-	db_bind_text(st, 5, reference && *reference ? reference : NULL);
+	/* Officer and reference are sealed once the row has its id. */
+	db_bind_null(st, 4);
+	db_bind_null(st, 5);
 	db_bind_text(st, 6, rep_ts);
 	if (eid > 0)
 		db_bind_int64(st, 7, eid);
@@ -1683,7 +1713,9 @@ int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 	db_bind_int64(st, 8, ctx->actor->user_id);
 	db_bind_text(st, 9, ts);
 	int64_t rid = 0;
-	if ((r = step_id(st, &rid)) < 0)
+	if ((r = step_id(st, &rid)) < 0 ||
+	    (r = sealed_put(db, ctx->app, "mandated_report", "officer_sealed", rid, officer)) < 0 ||
+	    (r = sealed_put(db, ctx->app, "mandated_report", "reference_sealed", rid, reference)) < 0)
 		goto fail;
 	/* Which duty it meets: the one of its kind that falls due first. */
 	int64_t met = 0, met_episode = eid;
@@ -1701,12 +1733,12 @@ int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 		goto fail;
 	/* The NCMEC case number is kept with the episode. */
 	if (ncmec && met_episode > 0 && reference && *reference) {
-		if ((r = db_prepare(db, "UPDATE missing_episode SET ncmec_number = ?, updated_at = ? WHERE id = ?", &st)) < 0)
+		if ((r = db_prepare(db, "UPDATE missing_episode SET updated_at = ? WHERE id = ?", &st)) < 0)
 			goto fail;
-		db_bind_text(st, 1, reference);
-		db_bind_text(st, 2, ts);
-		db_bind_int64(st, 3, met_episode);
-		if ((r = step_id(st, NULL)) < 0)
+		db_bind_text(st, 1, ts);
+		db_bind_int64(st, 2, met_episode);
+		if ((r = step_id(st, NULL)) < 0 ||
+		    (r = sealed_put(db, ctx->app, "missing_episode", "ncmec_sealed", met_episode, reference)) < 0)
 			goto fail;
 	}
 	/* A report found to be about an episode says so. */
@@ -1721,8 +1753,8 @@ int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 	json_t *data = json_pack("{s:I, s:s, s:s}", "report_id", (json_int_t)rid, "report_kind", kind, "agency", agency);
 	if (met_episode > 0)
 		json_object_set_new(data, "missing_episode_id", json_integer(met_episode));
-	if (reference && *reference)
-		json_object_set_new(data, "reference", json_string(reference));
+	/* The reference number stays with the report, sealed; the timeline
+	 * entry points at the report. */
 	r = event_add(db, ctx->app, id, "report", reported, ctx->actor->user_id, false, data, NULL, NULL);
 	json_decref(data);
 	if (r < 0)
@@ -1905,7 +1937,7 @@ fail:
 
 /* ---- rapid response ---- */
 
-static int rapid_json_by_id(struct db *db, int64_t rid, json_t **ret)
+static int rapid_json_by_id(struct db *db, struct app *app, int64_t rid, json_t **ret)
 {
 	struct db_stmt *st;
 	int r = db_prepare(db, RAPID_SELECT " WHERE r.id = ?", &st);
@@ -1913,8 +1945,9 @@ static int rapid_json_by_id(struct db *db, int64_t rid, json_t **ret)
 		return r;
 	db_bind_int64(st, 1, rid);
 	r = db_step(st);
-	if (r == DB_ROW)
-		*ret = rapid_row_json(st);
+	int err = 0;
+	if (r == DB_ROW && !(*ret = rapid_row_json(app, st, &err)))
+		r = err < 0 ? err : ERR_NOMEM;
 	db_finalize(st);
 	return r == DB_ROW ? 0 : r < 0 ? r : ERR_NOTFOUND;
 }
@@ -1950,29 +1983,28 @@ int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 		return r;
 	struct db_stmt *st;
 	if ((r = db_prepare(db,
-			    "INSERT INTO rapid_response (case_id, requested_at, responder, target_minutes, requested_by,"
-			    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			    "INSERT INTO rapid_response (case_id, requested_at, target_minutes, requested_by,"
+			    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
 			    &st)) < 0)
 		goto fail;
 	db_bind_int64(st, 1, id);
 	db_bind_text(st, 2, req_ts);
-	db_bind_text(st, 3, responder && *responder ? responder : NULL);
 	if (target)
-		db_bind_int64(st, 4, target->minutes);
+		db_bind_int64(st, 3, target->minutes);
 	else
-		db_bind_null(st, 4);
-	db_bind_int64(st, 5, ctx->actor->user_id);
+		db_bind_null(st, 3);
+	db_bind_int64(st, 4, ctx->actor->user_id);
+	db_bind_text(st, 5, ts);
 	db_bind_text(st, 6, ts);
-	db_bind_text(st, 7, ts);
 	int64_t rid = 0;
-	if ((r = step_id(st, &rid)) < 0)
+	if ((r = step_id(st, &rid)) < 0 ||
+	    (r = sealed_put(db, ctx->app, "rapid_response", "responder_sealed", rid, responder)) < 0)
 		goto fail;
 	if (target && (r = duty_open_pack(db, ctx->app->pack, id, "rapid_response_target", "rapid_response", rid,
 					  requested, 0, NULL)) < 0)
 		goto fail;
+	/* The responder's name stays with the rapid response, sealed. */
 	json_t *data = json_pack("{s:I}", "rapid_response_id", (json_int_t)rid);
-	if (responder && *responder)
-		json_object_set_new(data, "responder", json_string(responder));
 	r = event_add(db, ctx->app, id, "rapid_response_requested", requested, ctx->actor->user_id, false, data, NULL,
 		      NULL);
 	json_decref(data);
@@ -1983,7 +2015,7 @@ int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 	if ((r = svc_audit_append(db, ctx, "rapid.request", "case", oid, detail)) < 0)
 		goto fail;
 	json_t *j = NULL;
-	if ((r = rapid_json_by_id(db, rid, &j)) < 0)
+	if ((r = rapid_json_by_id(db, ctx->app, rid, &j)) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0) {
 		json_decref(j);
@@ -2043,16 +2075,19 @@ int svc_rapid_arrive(const struct svc_ctx *ctx, int64_t id, int64_t rapid_id, co
 	if ((r = db_begin(db)) < 0)
 		return r;
 	if ((r = db_prepare(db,
-			    "UPDATE rapid_response SET arrived_at = ?, responder = coalesce(?, responder), updated_at = ?"
+			    "UPDATE rapid_response SET arrived_at = ?, updated_at = ?"
 			    " WHERE id = ? AND arrived_at IS NULL RETURNING id",
 			    &st)) < 0)
 		goto fail;
 	db_bind_text(st, 1, at_ts);
-	db_bind_text(st, 2, responder && *responder ? responder : NULL);
-	db_bind_text(st, 3, ts);
-	db_bind_int64(st, 4, rapid_id);
+	db_bind_text(st, 2, ts);
+	db_bind_int64(st, 3, rapid_id);
 	int64_t done = 0;
 	if ((r = step_id(st, &done)) < 0)
+		goto fail;
+	/* A responder named at arrival replaces the one named at the request. */
+	if (done && responder && *responder &&
+	    (r = sealed_put(db, ctx->app, "rapid_response", "responder_sealed", rapid_id, responder)) < 0)
 		goto fail;
 	if (!done) {
 		conflict(cf, "the responder's arrival is recorded already");
@@ -2062,7 +2097,7 @@ int svc_rapid_arrive(const struct svc_ctx *ctx, int64_t id, int64_t rapid_id, co
 	if ((r = duty_meet(db, "rapid_response_target", "rapid_response", rapid_id, at, ctx->actor->user_id, NULL)) < 0)
 		goto fail;
 	json_t *j = NULL;
-	if ((r = rapid_json_by_id(db, rapid_id, &j)) < 0)
+	if ((r = rapid_json_by_id(db, ctx->app, rapid_id, &j)) < 0)
 		goto fail;
 	json_t *data = json_pack("{s:I, s:O, s:O}", "rapid_response_id", (json_int_t)rapid_id, "minutes_taken",
 				 json_object_get(j, "minutes_taken"), "within_target", json_object_get(j, "within_target"));

@@ -3,7 +3,9 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
@@ -11,6 +13,8 @@
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
+#include "service/sealed.h"
+#include "service/teams.h"
 
 #define NAME_MAX_LEN 200
 
@@ -26,30 +30,63 @@ static bool is_kind(const char *s)
 	return false;
 }
 
-#define CONTACT_COLUMNS "id, name, kind, title, region, phone, email, active, created_at, updated_at"
+/* Name, telephone and e-mail are sealed (they identify a person). */
+#define CONTACT_COLUMNS                                                                                       \
+	"id, name_sealed, kind, title, region, phone_sealed, email_sealed, active, created_at, updated_at"
 
 static json_t *text_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *contact_json(const struct pack *p, struct db_stmt *st)
+static json_t *contact_json(struct app *app, struct db_stmt *st, int *ret_err)
 {
 	const char *region = db_column_text(st, 4);
-	const struct pack_region *reg = region ? pack_region(p, region) : NULL;
+	const struct pack_region *reg = region ? pack_region(app->pack, region) : NULL;
 	json_t *j = json_object();
-	json_object_set_new(j, "id", json_integer(db_column_int64(st, 0)));
-	json_object_set_new(j, "name", json_string(db_column_text(st, 1)));
+	int64_t id = db_column_int64(st, 0);
+	static const int cols[3] = {1, 6, 5}; /* name, e-mail, telephone */
+	json_object_set_new(j, "id", json_integer(id));
+	if ((*ret_err = teams_open_person(app, st, cols, "contact", id, j)) < 0) {
+		json_decref(j);
+		return NULL;
+	}
 	json_object_set_new(j, "kind", json_string(db_column_text(st, 2)));
 	json_object_set_new(j, "title", text_or_null(db_column_text(st, 3)));
 	json_object_set_new(j, "region", text_or_null(region));
 	json_object_set_new(j, "region_name", reg ? json_string(reg->name) : json_null());
-	json_object_set_new(j, "phone", text_or_null(db_column_text(st, 5)));
-	json_object_set_new(j, "email", text_or_null(db_column_text(st, 6)));
 	json_object_set_new(j, "active", json_boolean(db_column_int64(st, 7)));
 	json_object_set_new(j, "created_at", json_string(db_column_text(st, 8)));
 	json_object_set_new(j, "updated_at", json_string(db_column_text(st, 9)));
 	return j;
+}
+
+static int kind_rank(const json_t *c)
+{
+	const char *k = json_string_value(json_object_get(c, "kind"));
+	int i = 0;
+	while (kinds[i] && (!k || strcmp(kinds[i], k) != 0))
+		i++;
+	return i;
+}
+
+/* Leadership first, then by region, name (without case) and id. */
+static int directory_order(const void *pa, const void *pb)
+{
+	const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+	int c = kind_rank(a) - kind_rank(b);
+	if (c)
+		return c;
+	const char *ra = json_string_value(json_object_get(a, "region")),
+		   *rb = json_string_value(json_object_get(b, "region"));
+	if ((c = strcmp(ra ? ra : "", rb ? rb : "")) != 0)
+		return c;
+	const char *na = json_string_value(json_object_get(a, "name")),
+		   *nb = json_string_value(json_object_get(b, "name"));
+	if ((c = strcasecmp(na ? na : "", nb ? nb : "")) != 0)
+		return c;
+	json_int_t ia = json_integer_value(json_object_get(a, "id")), ib = json_integer_value(json_object_get(b, "id"));
+	return ia < ib ? -1 : ia > ib;
 }
 
 int svc_contacts_list(const struct svc_ctx *ctx, bool all, json_t **ret)
@@ -61,19 +98,23 @@ int svc_contacts_list(const struct svc_ctx *ctx, bool all, json_t **ret)
 	if ((r = app_db(ctx->app, &db)) < 0)
 		return r;
 	struct db_stmt *st;
-	/* Both engines sort the same way: no NULLs, lower-cased names. */
+	/* Sorted here, not by the database, which holds the names sealed. */
 	if ((r = db_prepare(db,
 			    "SELECT " CONTACT_COLUMNS " FROM contact WHERE (CAST(? AS BIGINT) = 1 OR active = 1)"
-			    " ORDER BY CASE kind WHEN 'hart_director' THEN 0 WHEN 'hart_coordinator' THEN 1"
-			    " WHEN 'regional_liaison' THEN 2 WHEN 'mdt_coordinator' THEN 3 ELSE 4 END,"
-			    " COALESCE(region, ''), lower(name), id",
+			    " ORDER BY id",
 			    &st)) < 0)
 		return r;
 	db_bind_int64(st, 1, all ? 1 : 0);
 	json_t *list = json_array();
-	while ((r = db_step(st)) == DB_ROW)
-		json_array_append_new(list, contact_json(ctx->app->pack, st));
+	while ((r = db_step(st)) == DB_ROW) {
+		json_t *c = contact_json(ctx->app, st, &r);
+		if (!c)
+			break;
+		json_array_append_new(list, c);
+	}
 	db_finalize(st);
+	if (r >= 0)
+		r = json_array_sort(list, directory_order);
 	if (r < 0) {
 		json_decref(list);
 		return r;
@@ -130,22 +171,20 @@ int svc_contact_create(const struct svc_ctx *ctx, const json_t *body, struct fie
 	struct db_stmt *st;
 	if ((r = db_prepare(
 		     db,
-		     "INSERT INTO contact (name, kind, title, region, phone, email, active, created_at, updated_at)"
-		     " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
+		     "INSERT INTO contact (name, kind, title, region, active, created_at, updated_at)"
+		     " VALUES ('', ?, ?, ?, 1, ?, ?) RETURNING id",
 		     &st)) < 0)
 		goto fail;
-	db_bind_text(st, 1, json_get_str(body, "name"));
-	db_bind_text(st, 2, json_get_str(body, "kind"));
-	db_bind_text(st, 3, opt(body, "title"));
-	db_bind_text(st, 4, opt(body, "region"));
-	db_bind_text(st, 5, opt(body, "phone"));
-	db_bind_text(st, 6, opt(body, "email"));
-	db_bind_text(st, 7, ts);
-	db_bind_text(st, 8, ts);
+	db_bind_text(st, 1, json_get_str(body, "kind"));
+	db_bind_text(st, 2, opt(body, "title"));
+	db_bind_text(st, 3, opt(body, "region"));
+	db_bind_text(st, 4, ts);
+	db_bind_text(st, 5, ts);
 	r = db_step(st);
 	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
 	db_finalize(st);
-	if (r < 0)
+	if (r < 0 || (r = teams_seal_person(db, ctx->app, "contact", id, json_get_str(body, "name"), opt(body, "email"),
+					    opt(body, "phone"))) < 0)
 		goto fail;
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
 	char detail[64];
@@ -183,7 +222,10 @@ int svc_contact_update(const struct svc_ctx *ctx, int64_t id, const json_t *body
 		field_error_add(errs, "", "nothing to change");
 	if (field_errors_any(errs))
 		return ERR_INVAL;
-	static const char *const cols[] = {"title", "region", "phone", "email"};
+	static const char *const cols[] = {"title", "region"};
+	/* Sealed: a key sent replaces the value ("" or null clears). */
+	static const char *const sealed_keys[] = {"name", "phone", "email"};
+	static const char *const sealed_cols[] = {"name_sealed", "phone_sealed", "email_sealed"};
 	char ts[32], oid[24];
 	time_format(now(), ts, sizeof ts);
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
@@ -193,18 +235,15 @@ int svc_contact_update(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	/* One statement: a column keeps its value unless its key was sent
 	 * (has = 1), and then takes the new one (NULL clears). */
 	if ((r = db_prepare(db,
-			    "UPDATE contact SET name = COALESCE(?, name), kind = COALESCE(?, kind),"
+			    "UPDATE contact SET kind = COALESCE(?, kind),"
 			    " title = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE title END,"
 			    " region = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE region END,"
-			    " phone = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE phone END,"
-			    " email = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE email END,"
 			    " active = CASE WHEN CAST(? AS BIGINT) >= 0 THEN CAST(? AS BIGINT) ELSE active END,"
 			    " updated_at = ? WHERE id = ?",
 			    &st)) < 0)
 		goto fail;
-	db_bind_text(st, 1, json_get_str(body, "name"));
-	db_bind_text(st, 2, json_get_str(body, "kind"));
-	int idx = 3;
+	db_bind_text(st, 1, json_get_str(body, "kind"));
+	int idx = 2;
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
 		db_bind_int64(st, idx++, json_object_get(body, cols[i]) ? 1 : 0);
 		db_bind_text(st, idx++, opt(body, cols[i]));
@@ -216,6 +255,9 @@ int svc_contact_update(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	db_bind_int64(st, idx, id);
 	r = db_step(st);
 	db_finalize(st);
+	for (size_t i = 0; r >= 0 && i < sizeof sealed_keys / sizeof sealed_keys[0]; i++)
+		if (json_object_get(body, sealed_keys[i]))
+			r = sealed_put(db, ctx->app, "contact", sealed_cols[i], id, opt(body, sealed_keys[i]));
 	if (r < 0)
 		goto fail;
 	struct buf changed;
@@ -235,7 +277,7 @@ int svc_contact_update(const struct svc_ctx *ctx, int64_t id, const json_t *body
 		return r;
 	db_bind_int64(st, 1, id);
 	r = db_step(st);
-	json_t *j = r == DB_ROW ? contact_json(ctx->app->pack, st) : NULL;
+	json_t *j = r == DB_ROW ? contact_json(ctx->app, st, &r) : NULL;
 	db_finalize(st);
 	if (!j)
 		return r < 0 ? r : ERR_NOTFOUND;

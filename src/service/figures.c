@@ -173,7 +173,7 @@ int figures_intake_decided(struct db *db, const struct app *app, int64_t intake_
 			goto done;
 		}
 		if ((r = db_prepare(db,
-				    "SELECT c.position, coalesce(c.age_at_report, c.estimated_age), c.sex, c.gender_identity,"
+				    "SELECT c.position, coalesce(c.age_at_report, c.estimated_age), c.sex, c.gender_category,"
 				    " coalesce(c.person_id, 0),"
 				    " (SELECT cc.trafficking_type FROM case_intake ci JOIN child_case cc ON cc.id = ci.case_id"
 				    "  WHERE ci.intake_id = c.intake_id AND ci.child = c.position ORDER BY cc.id DESC LIMIT 1)"
@@ -406,7 +406,7 @@ static struct store *store_new(const struct app *app)
 		noffices += p->regions[i].n_offices;
 	if (dim_init(&s->dims[DIM_SOURCE], p->n_sources) < 0 || dim_init(&s->dims[DIM_REGION], p->n_regions) < 0 ||
 	    dim_init(&s->dims[DIM_OFFICE], noffices) < 0 || dim_init(&s->dims[DIM_SEX], 3) < 0 ||
-	    dim_init(&s->dims[DIM_GENDER], 0) < 0 || dim_init(&s->dims[DIM_TYPE], p->n_trafficking_types) < 0 ||
+	    dim_init(&s->dims[DIM_GENDER], p->n_genders) < 0 || dim_init(&s->dims[DIM_TYPE], p->n_trafficking_types) < 0 ||
 	    dim_init(&s->dims[DIM_DISP], p->n_dispositions) < 0) {
 		store_free(s);
 		return NULL;
@@ -427,6 +427,10 @@ static struct store *store_new(const struct app *app)
 	for (int i = 0; i < 3; i++) {
 		s->dims[DIM_SEX].id[i] = sex_ids[i];
 		s->dims[DIM_SEX].name[i] = sex_names[i];
+	}
+	for (size_t i = 0; i < p->n_genders; i++) {
+		s->dims[DIM_GENDER].id[i] = p->genders[i].id;
+		s->dims[DIM_GENDER].name[i] = p->genders[i].name;
 	}
 	for (size_t i = 0; i < p->n_trafficking_types; i++) {
 		s->dims[DIM_TYPE].id[i] = p->trafficking_types[i].id;
@@ -632,7 +636,15 @@ static int store_catch_up(struct store *s, struct db *db)
 			[DIM_GENDER] = 8, [DIM_TYPE] = 10, [DIM_DISP] = 11,
 		};
 		for (int d = 0; d < NDIMS; d++) {
-			int c = dim_code(&s->dims[d], db_column_text(st, cols[d]));
+			const char *v = db_column_text(st, cols[d]);
+			/* Gender counts by the pack's category only: a value that
+			 * is not one (typed text from an import or an older
+			 * version) never becomes a label of its own. */
+			if (d == DIM_GENDER && v) {
+				const struct pack_gender *g = pack_gender_of(s->pack, v);
+				v = g ? g->id : NULL;
+			}
+			int c = dim_code(&s->dims[d], v);
 			if (c < 0) {
 				r = ERR_NOMEM;
 				break;

@@ -268,7 +268,7 @@ struct line {
 	const char *region, *office, *town;
 	int64_t age; /* -1: not given */
 	char sex[2];
-	char gender[GENDER_MAX * 4 + 1];
+	const struct pack_gender *gender; /* the pack's category of the text; NULL: not given */
 	char vulns[1024];
 	const char *type;
 	char child[CHILD_ID_MAX + 1];
@@ -404,7 +404,7 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 		else if (ctrl)
 			add_error(rep, line, "gender_identity", "holds a line break or a control character");
 		else
-			str_copy(out->gender, sizeof out->gender, s);
+			out->gender = pack_gender_of(ck->pack, s);
 	}
 
 	s = field(ck, row, C_VULNS);
@@ -635,7 +635,9 @@ static int write_rows(struct db *db, struct checker *ck, const char *csv, size_t
 		else
 			db_bind_null(st, 7);
 		db_bind_text(st, 8, ln.sex[0] ? ln.sex : NULL);
-		db_bind_text(st, 9, ln.gender[0] ? ln.gender : NULL);
+		/* Only the category is kept: the words of a past year's file
+		 * never reach the figures or the database. */
+		db_bind_text(st, 9, ln.gender ? ln.gender->id : NULL);
 		db_bind_text(st, 10, ln.vulns);
 		db_bind_text(st, 11, ln.type);
 		db_bind_int64(st, 12, batch);

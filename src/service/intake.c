@@ -371,7 +371,7 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 	for (size_t i = 0; i < nkids; i++) {
 		if ((r = db_prepare(db,
 				    "INSERT INTO intake_child (intake_id, position, estimated_age, age_at_report, sex,"
-				    " gender_identity, town, placement, in_care, missing, suspected_victim)"
+				    " gender_category, town, placement, in_care, missing, suspected_victim)"
 				    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 				    &st)) < 0)
 			goto fail;
@@ -387,7 +387,10 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 		else
 			db_bind_null(st, 4);
 		db_bind_text(st, 5, k->sex && *k->sex ? k->sex : NULL);
-		db_bind_text(st, 6, k->gender && *k->gender ? k->gender : NULL);
+		/* The words typed are sealed below; only their category stays in
+		 * clear, for figures. */
+		const struct pack_gender *gender = pack_gender_of(app->pack, k->gender);
+		db_bind_text(st, 6, gender ? gender->id : NULL);
 		db_bind_text(st, 7, k->town && *k->town ? k->town : NULL);
 		db_bind_text(st, 8, k->placement && *k->placement ? k->placement : "unknown");
 		db_bind_int64(st, 9, k->in_care);
@@ -404,6 +407,8 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 		    (r = sealed_put(db, app, "intake_child", "aliases", cid,
 				    aliases && strcmp(aliases, "[]") != 0 ? aliases : NULL)) == 0)
 			r = sealed_put(db, app, "intake_child", "dob", cid, k->dob);
+		if (r == 0)
+			r = sealed_put(db, app, "intake_child", "gender_sealed", cid, k->gender);
 		free(aliases);
 		if (r < 0)
 			goto fail;
@@ -585,7 +590,7 @@ static int children_json(struct app *app, struct db *db, int64_t id, json_t *out
 	struct db_stmt *st;
 	int r = db_prepare(db,
 			   "SELECT id, position, given_name, family_name, aliases, dob, estimated_age, age_at_report, sex,"
-			   " gender_identity, town, placement, in_care, missing, suspected_victim, person_id"
+			   " gender_sealed, town, placement, in_care, missing, suspected_victim, person_id"
 			   " FROM intake_child WHERE intake_id = ? ORDER BY position",
 			   &st);
 	if (r < 0)
@@ -611,7 +616,17 @@ static int children_json(struct app *app, struct db *db, int64_t id, json_t *out
 		json_object_set_new(c, "age_at_report",
 				    db_column_is_null(st, 7) ? json_null() : json_integer(db_column_int64(st, 7)));
 		json_object_set_new(c, "sex", json_text_or_null(db_column_text(st, 8)));
-		json_object_set_new(c, "gender_identity", json_text_or_null(db_column_text(st, 9)));
+		char *gender;
+		if ((r = sealed_get(app, st, 9, "intake_child", "gender_sealed", cid, &gender)) < 0) {
+			json_decref(c);
+			free(given);
+			free(family);
+			free(aliases);
+			free(dob);
+			break;
+		}
+		json_object_set_new(c, "gender_identity", json_text_or_null(gender));
+		free(gender);
 		json_object_set_new(c, "town", json_text_or_null(db_column_text(st, 10)));
 		json_object_set_new(c, "placement", json_text_or_null(db_column_text(st, 11)));
 		json_object_set_new(c, "in_care", json_boolean(db_column_int64(st, 12)));

@@ -37,6 +37,18 @@ static const struct {
 	{"missing_episode", "id", "circumstances"},
 	{"case_review", "id", "decisions"},
 	{"action_item", "id", "text"},
+	{"mandated_report", "id", "officer_sealed"},
+	{"mandated_report", "id", "reference_sealed"},
+	{"missing_episode", "id", "ncmec_sealed"},
+	{"rapid_response", "id", "responder_sealed"},
+	{"mdt_member", "id", "name_sealed"},
+	{"mdt_member", "id", "email_sealed"},
+	{"mdt_member", "id", "phone_sealed"},
+	{"action_item", "id", "owner_sealed"},
+	{"contact", "id", "name_sealed"},
+	{"contact", "id", "phone_sealed"},
+	{"contact", "id", "email_sealed"},
+	{"intake_child", "id", "gender_sealed"},
 };
 
 static int read_check(struct db *db, char **ret)

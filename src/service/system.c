@@ -6,7 +6,9 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/err.h"
+#include "base/seal.h"
 #include "service/keys.h"
+#include "service/upgrade.h"
 
 /* Insert key = value unless the key is there already. */
 static int setting_put_new(struct db *db, const char *key, const char *value, const char *ts, bool *ret_new)
@@ -50,6 +52,14 @@ int svc_system_init(const char *db_url, const char *key_file, const struct pack 
 		goto out;
 	bool key_created = false;
 	if ((r = keys_init(db, key_file, &key_created, errmsg, errsize)) < 0)
+		goto out;
+	/* Values an older version kept in clear are sealed now, with the key. */
+	struct keyring *keys = NULL;
+	if ((r = keyring_load(key_file, &keys, errmsg, errsize)) < 0)
+		goto out;
+	r = svc_upgrade_seal(db, keys, pack, NULL, errmsg, errsize);
+	keyring_free(keys);
+	if (r < 0)
 		goto out;
 	char ts[32], instance[33];
 	time_format(now(), ts, sizeof ts);

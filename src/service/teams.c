@@ -28,21 +28,25 @@ static json_t *int_or_null(struct db_stmt *st, int col)
 
 /* ---- reading reviews ---- */
 
-#define ITEM_COLUMNS "id, text, owner, owner_user_id, due_at, done_at, duty_id"
+#define ITEM_COLUMNS "id, text, owner_sealed, owner_user_id, due_at, done_at, duty_id"
 
 static json_t *item_json(struct app *app, struct db_stmt *st, int *ret_err)
 {
 	int64_t id = db_column_int64(st, 0);
-	char *text = NULL;
+	char *text = NULL, *owner = NULL;
 	int r = sealed_get(app, st, 1, "action_item", "text", id, &text);
+	if (r == 0)
+		r = sealed_get(app, st, 2, "action_item", "owner_sealed", id, &owner);
 	if (r < 0) {
+		free(text);
 		*ret_err = r;
 		return NULL;
 	}
 	json_t *j = json_object();
 	json_object_set_new(j, "id", json_integer(id));
 	json_object_set_new(j, "text", text_or_null(text));
-	json_object_set_new(j, "owner", text_or_null(db_column_text(st, 2)));
+	json_object_set_new(j, "owner", text_or_null(owner));
+	free(owner);
 	json_object_set_new(j, "owner_user_id", int_or_null(st, 3));
 	json_object_set_new(j, "due_at", text_or_null(db_column_text(st, 4)));
 	json_object_set_new(j, "done_at", text_or_null(db_column_text(st, 5)));
@@ -162,6 +166,24 @@ int teams_case_visible(struct db *db, int64_t case_id, const char *team_code)
 	if (r < 0)
 		return r;
 	db_bind_int64(st, 1, case_id);
+	db_bind_text(st, 2, team_code);
+	r = db_step(st);
+	db_finalize(st);
+	return r < 0 ? r : r == DB_ROW ? 1 : 0;
+}
+
+int teams_is_member(struct db *db, int64_t user_id, const char *team_code)
+{
+	if (user_id <= 0 || !team_code || !*team_code)
+		return 0;
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT 1 FROM mdt_member m JOIN mdt_team t ON t.id = m.team_id"
+			   " WHERE m.user_id = ? AND m.active = 1 AND t.code = ? LIMIT 1",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, team_code);
 	r = db_step(st);
 	db_finalize(st);
@@ -394,13 +416,66 @@ fail:
 	return r == ERR_CONFLICT ? ERR_EXISTS : r;
 }
 
-static int members_json(struct db *db, const struct pack *p, int64_t team_id, json_t *out)
+/* The sealed values of a member or contact row: name, e-mail, telephone
+ * at columns col, col+1, col+2 in that order of names. */
+static const char *const person_columns[] = {"name_sealed", "email_sealed", "phone_sealed"};
+
+int teams_open_person(struct app *app, struct db_stmt *st, const int cols[3], const char *table, int64_t id,
+		      json_t *into)
 {
+	static const char *const keys[] = {"name", "email", "phone"};
+	for (int i = 0; i < 3; i++) {
+		char *v = NULL;
+		int r = sealed_get(app, st, cols[i], table, person_columns[i], id, &v);
+		if (r < 0)
+			return r;
+		r = json_object_set_new(into, keys[i], text_or_null(v));
+		free(v);
+		if (r < 0)
+			return ERR_NOMEM;
+	}
+	return 0;
+}
+
+int teams_seal_person(struct db *db, struct app *app, const char *table, int64_t id, const char *name,
+		      const char *email, const char *phone)
+{
+	const char *values[] = {name, email, phone};
+	for (int i = 0; i < 3; i++) {
+		int r = sealed_put(db, app, table, person_columns[i], id, values[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "name"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "name"));
+	int c = strcmp(x ? x : "", y ? y : "");
+	if (c)
+		return c;
+	json_int_t ia = json_integer_value(json_object_get(*(json_t *const *)a, "id")),
+		   ib = json_integer_value(json_object_get(*(json_t *const *)b, "id"));
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* Sorts the objects of array a by their (opened) name: the database
+ * cannot, as it holds the names sealed. */
+int teams_sort_by_name(json_t *a)
+{
+	return json_array_sort(a, by_name);
+}
+
+static int members_json(struct db *db, struct app *app, int64_t team_id, json_t *out)
+{
+	const struct pack *p = app->pack;
 	struct db_stmt *st;
 	int r = db_prepare(db,
-			   "SELECT m.id, m.name, m.agency, m.mdt_role, m.email, m.phone, m.user_id, u.username,"
-			   " m.created_at FROM mdt_member m LEFT JOIN app_user u ON u.id = m.user_id"
-			   " WHERE m.team_id = ? AND m.active = 1 ORDER BY m.name, m.id",
+			   "SELECT m.id, m.name_sealed, m.agency, m.mdt_role, m.email_sealed, m.phone_sealed, m.user_id,"
+			   " u.username, m.created_at FROM mdt_member m LEFT JOIN app_user u ON u.id = m.user_id"
+			   " WHERE m.team_id = ? AND m.active = 1 ORDER BY m.id",
 			   &st);
 	if (r < 0)
 		return r;
@@ -409,13 +484,16 @@ static int members_json(struct db *db, const struct pack *p, int64_t team_id, js
 		const char *role = db_column_text(st, 3);
 		const struct pack_item *it = pack_item_find(p->mdt_roles, p->n_mdt_roles, role);
 		json_t *m = json_object();
-		json_object_set_new(m, "id", json_integer(db_column_int64(st, 0)));
-		json_object_set_new(m, "name", json_string(db_column_text(st, 1)));
+		int64_t mid = db_column_int64(st, 0);
+		static const int cols[3] = {1, 4, 5};
+		json_object_set_new(m, "id", json_integer(mid));
+		if ((r = teams_open_person(app, st, cols, "mdt_member", mid, m)) < 0) {
+			json_decref(m);
+			break;
+		}
 		json_object_set_new(m, "agency", json_string(db_column_text(st, 2)));
 		json_object_set_new(m, "mdt_role", json_string(role));
 		json_object_set_new(m, "mdt_role_name", it ? json_string(it->name) : json_null());
-		json_object_set_new(m, "email", text_or_null(db_column_text(st, 4)));
-		json_object_set_new(m, "phone", text_or_null(db_column_text(st, 5)));
 		json_object_set_new(m, "user_id", int_or_null(st, 6));
 		json_object_set_new(m, "username", text_or_null(db_column_text(st, 7)));
 		json_object_set_new(m, "active", json_true());
@@ -423,7 +501,7 @@ static int members_json(struct db *db, const struct pack *p, int64_t team_id, js
 		json_array_append_new(out, m);
 	}
 	db_finalize(st);
-	return r < 0 ? r : 0;
+	return r < 0 ? r : teams_sort_by_name(out);
 }
 
 int svc_team_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
@@ -457,7 +535,7 @@ int svc_team_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 		return ERR_NOMEM;
 	json_t *members = json_array();
 	json_object_set_new(j, "members", members);
-	if ((r = members_json(db, ctx->app->pack, id, members)) < 0)
+	if ((r = members_json(db, ctx->app, id, members)) < 0)
 		goto fail;
 	/* A liaison reads the team's reviews of cases in its region only: the
 	 * others are case content outside its scope. */
@@ -515,25 +593,22 @@ int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t
 		return r;
 	struct db_stmt *st;
 	if ((r = db_prepare(db,
-			    "INSERT INTO mdt_member (team_id, name, agency, mdt_role, email, phone, user_id, active,"
-			    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
+			    "INSERT INTO mdt_member (team_id, name, agency, mdt_role, user_id, active, created_at)"
+			    " VALUES (?, '', ?, ?, ?, 1, ?) RETURNING id",
 			    &st)) < 0)
 		goto fail;
 	db_bind_int64(st, 1, team_id);
-	db_bind_text(st, 2, name);
-	db_bind_text(st, 3, agency);
-	db_bind_text(st, 4, role);
-	db_bind_text(st, 5, email && *email ? email : NULL);
-	db_bind_text(st, 6, phone && *phone ? phone : NULL);
+	db_bind_text(st, 2, agency);
+	db_bind_text(st, 3, role);
 	if (user_id > 0)
-		db_bind_int64(st, 7, user_id);
+		db_bind_int64(st, 4, user_id);
 	else
-		db_bind_null(st, 7);
-	db_bind_text(st, 8, ts);
+		db_bind_null(st, 4);
+	db_bind_text(st, 5, ts);
 	r = db_step(st);
 	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
 	db_finalize(st);
-	if (r < 0)
+	if (r < 0 || (r = teams_seal_person(db, ctx->app, "mdt_member", id, name, email, phone)) < 0)
 		goto fail;
 	id_str(oid, team_id);
 	char detail[96];
@@ -792,8 +867,28 @@ static int check_attendees(struct db *db, int64_t team_id, const json_t *v, stru
 	return r < 0 ? r : 0;
 }
 
-static int check_items(struct db *db, const json_t *v, hl_time t_now, struct field_errors *errs, struct item_in *out,
-		       size_t *ret_n)
+/* Whether user id may own an action item of the team's review: an active
+ * member of the team with an account, or a HART coordinator. Anyone else
+ * would be sent the case number of a case outside their reach. */
+static int owner_allowed(struct db *db, int64_t team_id, int64_t user_id)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT 1 FROM app_user u WHERE u.id = ? AND u.disabled = 0 AND (u.role = 'hart'"
+			   " OR EXISTS (SELECT 1 FROM mdt_member m WHERE m.team_id = ? AND m.user_id = u.id"
+			   " AND m.active = 1))",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 2, team_id);
+	r = db_step(st);
+	db_finalize(st);
+	return r < 0 ? r : r == DB_ROW ? 1 : 0;
+}
+
+static int check_items(struct db *db, int64_t team_id, const json_t *v, hl_time t_now, struct field_errors *errs,
+		       struct item_in *out, size_t *ret_n)
 {
 	*ret_n = 0;
 	if (!json_is_array(v)) {
@@ -843,12 +938,14 @@ static int check_items(struct db *db, const json_t *v, hl_time t_now, struct fie
 		snprintf(q, sizeof q, "%s.owner_user_id", p);
 		if (ou && !json_is_null(ou)) {
 			int ok = json_is_integer(ou) && json_integer_value(ou) > 0
-					 ? user_exists(db, json_integer_value(ou))
+					 ? owner_allowed(db, team_id, json_integer_value(ou))
 					 : 0;
 			if (ok < 0)
 				return ok;
 			if (!ok)
-				field_error_add(errs, q, "a user id of an active user");
+				field_error_add(errs, q,
+						"Owner: choose a member of this team who has an account, or a HART "
+						"coordinator");
 			else
 				o->owner_user_id = json_integer_value(ou);
 		}
@@ -886,7 +983,7 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 		field_error_add(errs, "decisions", "at most %d characters", TEXT_MAX_LEN);
 	struct item_in in[MAX_ACTION_ITEMS];
 	size_t n_items = 0;
-	if (items && !json_is_null(items) && (r = check_items(db, items, t_now, errs, in, &n_items)) < 0)
+	if (items && !json_is_null(items) && (r = check_items(db, team_id, items, t_now, errs, in, &n_items)) < 0)
 		return r;
 	bool cancel = status && strcmp(status, "cancelled") == 0;
 	bool records = has_held || (att && !json_is_null(att)) || dec || n_items > 0;
@@ -952,18 +1049,17 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 		if ((r = db_prepare(
 			     db,
 			     "INSERT INTO action_item (review_id, case_id, owner, owner_user_id, due_at, created_at)"
-			     " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			     " VALUES (?, ?, '', ?, ?, ?) RETURNING id",
 			     &st)) < 0)
 			break;
 		db_bind_int64(st, 1, review_id);
 		db_bind_int64(st, 2, c.id);
-		db_bind_text(st, 3, in[i].owner);
 		if (in[i].owner_user_id > 0)
-			db_bind_int64(st, 4, in[i].owner_user_id);
+			db_bind_int64(st, 3, in[i].owner_user_id);
 		else
-			db_bind_null(st, 4);
-		db_bind_text(st, 5, due);
-		db_bind_text(st, 6, ts);
+			db_bind_null(st, 3);
+		db_bind_text(st, 4, due);
+		db_bind_text(st, 5, ts);
 		r = db_step(st);
 		int64_t aid = r == DB_ROW ? db_column_int64(st, 0) : 0;
 		db_finalize(st);
@@ -971,6 +1067,7 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 			break;
 		int64_t duty = 0;
 		if ((r = sealed_put(db, ctx->app, "action_item", "text", aid, in[i].text)) < 0 ||
+		    (r = sealed_put(db, ctx->app, "action_item", "owner_sealed", aid, in[i].owner)) < 0 ||
 		    (r = duty_open(db, c.id, "action_item", "action_item", aid, starts, in[i].due, in[i].owner_user_id,
 				   &duty)) < 0)
 			break;

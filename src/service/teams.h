@@ -14,12 +14,18 @@
 #include "service/ctx.h"
 
 struct db;
+struct db_stmt;
 
 /* ---- for the cases service ---- */
 
 /* 1 when the team with that code has a review of the case that is not
  * cancelled, 0 when not, <0 on error. */
 int teams_case_visible(struct db *db, int64_t case_id, const char *team_code);
+
+/* 1 when user_id is an active member of the team whose code is team_code,
+ * 0 when not (removed, never added, no such team), <0 on error. An mdt
+ * user's scope counts only while this holds, checked on every request. */
+int teams_is_member(struct db *db, int64_t user_id, const char *team_code);
 
 /* *ret: a new JSON array of the case's reviews (team_code NULL: every
  * team's; else only that team's), oldest first, each {id, team {id, code,
@@ -28,6 +34,22 @@ int teams_case_visible(struct db *db, int64_t case_id, const char *team_code);
  * due_at, done_at, duty_id}], created_at, updated_at, version}. Reads only;
  * the caller checks permission and audits. */
 int teams_case_reviews_json(struct db *db, struct app *app, int64_t case_id, const char *team_code, json_t **ret);
+
+/* ---- sealed names and contact details (members and contacts) ---- */
+
+/* Open the sealed name, e-mail and telephone of row id of table (columns
+ * name_sealed, email_sealed, phone_sealed, at cols[0..2] of st) into the
+ * members name, email and phone of into (null when none). */
+int teams_open_person(struct app *app, struct db_stmt *st, const int cols[3], const char *table, int64_t id,
+		      json_t *into);
+
+/* Seal name, e-mail and telephone (NULL or "": none) into row id of table,
+ * inside the caller's transaction. */
+int teams_seal_person(struct db *db, struct app *app, const char *table, int64_t id, const char *name,
+		      const char *email, const char *phone);
+
+/* Sort an array of objects by their "name", then "id". */
+int teams_sort_by_name(json_t *a);
 
 /* ---- teams and members ---- */
 

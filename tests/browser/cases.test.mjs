@@ -258,6 +258,11 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
     if (!team) {
       const { id } = await readJson(await hart.fetch('/api/v1/teams', { method: 'POST', body: { code: 'mdt-r1', name: 'Region 1 MDT', region: 'R1' } }), 201, 'team');
       team = { id };
+      // The MDT user reaches the team only as a member of it.
+      const mdtUser = (await login(server.url, demo.byRole.mdt.username, demo.byRole.mdt.password)).user;
+      await readJson(await hart.fetch(`/api/v1/teams/${id}/members`, {
+        method: 'POST', body: { name: 'Demo MDT Member', agency: 'Victim advocacy program', mdt_role: 'victim_advocate', user_id: mdtUser.id },
+      }), 201, 'the MDT user as a member');
     }
     await readJson(await hart.fetch(`/api/v1/teams/${team.id}/members`, {
       method: 'POST', body: { name: 'Alex Member', agency: 'Bridgeport Police Department', mdt_role: 'law_enforcement', phone: '203-555-0147' },

@@ -162,7 +162,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
       held_at: clock.iso(-HOUR_MS),
       attendees: active,
       decisions: 'Refer for specialized services.',
-      action_items: [{ text: 'Arrange a forensic interview.', owner: 'Demo Regional Liaison', owner_user_id: as.liaison.user.id, due_at: due }],
+      action_items: [{ text: 'Arrange a forensic interview.', owner: 'Demo HART Coordinator', owner_user_id: as.hart.user.id, due_at: due }],
     }), 200, 'hold');
     assert.equal(held.status, 'held');
     assert.equal(held.held_at, clock.iso(-HOUR_MS));
@@ -171,7 +171,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     assert.equal(held.action_items.length, 1);
     const item = held.action_items[0];
     assert.deepEqual([item.text, item.owner, item.owner_user_id, item.due_at, item.done_at ?? null],
-      ['Arrange a forensic interview.', 'Demo Regional Liaison', as.liaison.user.id, due, null]);
+      ['Arrange a forensic interview.', 'Demo HART Coordinator', as.hart.user.id, due, null]);
 
     const { deadlines } = await as.hart.get(`/api/v1/deadlines?case=${c.id}`);
     const duty = deadlines.find((d) => d.kind === 'action_item');
@@ -180,7 +180,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     assert.equal(duty.id, item.duty_id);
     assert.equal(duty.due_at, due);
     assert.equal(duty.status, 'open');
-    assert.equal(duty.owner.username, 'demo-liaison', 'owned by the user named as its owner');
+    assert.equal(duty.owner.username, 'demo-hart', 'owned by the user named as its owner');
 
     await assertFieldError(await as.hart.fetch(`${TEAMS}/${t1}/reviews/${rid}/action-items/${item.id}`, { method: 'PATCH', body: { done_at: clock.iso(HOUR_MS) } }),
       'done_at', 'done in the future');

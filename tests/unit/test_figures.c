@@ -369,6 +369,52 @@ static void hides_small_counts_for_the_analyst(void **state)
 	fx.actor.role = ROLE_HART;
 }
 
+/* A referral with a gender identity as it may be stored: a category id,
+ * or text from an import or an older version. */
+static void add_gendered(const char *key, const char *gender)
+{
+	add_referral(key, "2014-05-05", "school", "R1", 15, NULL);
+	struct db_stmt *st;
+	assert_int_equal(db_prepare(fx.db, "UPDATE referral SET gender_identity = ? WHERE child_key = ?", &st), 0);
+	db_bind_text(st, 1, gender);
+	db_bind_text(st, 2, key);
+	assert_int_equal(db_step(st), DB_DONE);
+	db_finalize(st);
+}
+
+static void counts_gender_by_the_packs_categories_only(void **state)
+{
+	(void)state;
+	static const char *const genders[] = {"female", "female", "female", "female", "female", "female",
+					      "xyzzy",  "xyzzy",  "Non-Binary", NULL};
+	for (size_t i = 0; i < sizeof genders / sizeof *genders; i++) {
+		char key[8];
+		snprintf(key, sizeof key, "g%zu", i);
+		add_gendered(key, genders[i]);
+	}
+	struct figure f;
+	figure_of((struct figure_query){.figure = "referrals", .by = "gender"}, &f);
+	for (int i = 0; i < f.nrows; i++) {
+		assert_null(strstr(f.row_key[i], "xyzzy"));
+		assert_null(strstr(f.row_label[i], "xyzzy"));
+		assert_null(strstr(f.row_key[i], "Non-Binary"));
+	}
+	assert_int_equal(at(&f, "female", 0), 6);
+	assert_int_equal(at(&f, "another_identity", 0), 2);
+	assert_int_equal(at(&f, "non_binary", 0), 1);
+	assert_int_equal(at(&f, "none", 0), 1);
+	assert_string_equal(f.row_label[row_of(&f, "another_identity")], "Another identity");
+	figure_free(&f);
+
+	/* The analyst: the small category is hidden like any other count. */
+	fx.actor.role = ROLE_ANALYST;
+	figure_of((struct figure_query){.figure = "referrals", .by = "gender"}, &f);
+	assert_int_equal(f.cell[row_of(&f, "another_identity")].mark, SUPP_PRIMARY);
+	assert_int_equal(f.cell[row_of(&f, "non_binary")].mark, SUPP_PRIMARY);
+	figure_free(&f);
+	fx.actor.role = ROLE_HART;
+}
+
 static void refuses_bad_parameters_naming_them(void **state)
 {
 	(void)state;
@@ -407,6 +453,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(counts_each_child_once_per_cell, setup, teardown),
 		cmocka_unit_test_setup_teardown(adds_up_a_two_way_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(hides_small_counts_for_the_analyst, setup, teardown),
+		cmocka_unit_test_setup_teardown(counts_gender_by_the_packs_categories_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(refuses_bad_parameters_naming_them, setup, teardown),
 	};
 	setenv("TZ", "America/New_York", 1);

@@ -1256,6 +1256,77 @@ static void rejects_bad_mdt_roles(void **state)
 	assert_rejected(root, "mdt_roles", "must be an array");
 }
 
+static void maps_typed_gender_identity_to_a_category_only(void **state)
+{
+	(void)state;
+	struct pack *p = ct_pack();
+	static const struct {
+		const char *typed, *id;
+	} cases[] = {
+		{"Female", "female"},          {"  girl ", "female"},         {"NON-BINARY", "non_binary"},
+		{"non binary", "non_binary"},  {"Trans  Girl", "transgender_female"},
+		{"transgender_male", "transgender_male"}, {"xyzzy", "another_identity"},
+		{"two-spirit", "another_identity"},     {"femalex", "another_identity"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct pack_gender *g = pack_gender_of(p, cases[i].typed);
+		assert_non_null(g);
+		assert_string_equal(g->id, cases[i].id);
+	}
+	assert_null(pack_gender_of(p, NULL));
+	assert_null(pack_gender_of(p, "   "));
+	/* Longer than any category word: still a category, never its text. */
+	char long_text[300];
+	memset(long_text, 'a', sizeof long_text - 1);
+	long_text[sizeof long_text - 1] = '\0';
+	assert_string_equal(pack_gender_of(p, long_text)->id, "another_identity");
+	pack_free(p);
+
+	/* A pack without the list gets the built-in one, with an other. */
+	json_t *root = ct_json();
+	del(root, "", "gender_identities");
+	p = assert_accepted(root);
+	assert_true(p->n_genders >= 2);
+	assert_string_equal(pack_gender_of(p, "xyzzy")->id, "another_identity");
+	assert_string_equal(pack_gender_of(p, "boy")->id, "male");
+	pack_free(p);
+}
+
+static void rejects_bad_gender_categories(void **state)
+{
+	(void)state;
+	json_t *root = ct_json();
+	del(root, "gender_identities[6]", "other");
+	assert_rejected(root, "gender_identities",
+			"one category needs \"other\": true: free text that falls in no category counts there");
+
+	root = ct_json();
+	set(root, "gender_identities[0]", "other", json_true());
+	assert_rejected(root, "gender_identities[6].other", "only one category may be the other one");
+
+	root = ct_json();
+	assert_int_equal(json_array_append_new(at(root, "gender_identities[1].matches"), json_string("Girl")), 0);
+	assert_rejected(root, "gender_identities[1].matches[6]",
+			"\"Girl\" also names gender_identities[0].matches[0]: a typed value must fall in one category only");
+
+	root = ct_json();
+	set(root, "gender_identities[2]", "id", json_string("female"));
+	assert_rejected(root, "gender_identities[2].id", "duplicate id \"female\"");
+
+	root = ct_json();
+	set(root, "gender_identities[3]", "matches", json_pack("[i]", 3));
+	assert_rejected(root, "gender_identities[3].matches[0]", "must be a string");
+
+	root = ct_json();
+	set(root, "", "gender_identities", json_pack("[{s:s, s:s, s:b}]", "id", "x", "name", "X", "other", 1));
+	assert_rejected(root, "gender_identities",
+			"must be an array of at least two categories, one of them with \"other\": true");
+
+	root = ct_json();
+	set(root, "gender_identities[4]", "colour", json_string("x"));
+	assert_rejected(root, "gender_identities[4].colour", "unknown key");
+}
+
 static void rejects_bad_emergency_departments(void **state)
 {
 	json_t *root = ct_json();
@@ -1580,6 +1651,8 @@ int main(void)
 		cmocka_unit_test(names_the_rescreen_instrument_or_falls_back_to_the_default),
 		cmocka_unit_test(rejects_bad_mdt_roles),
 		cmocka_unit_test(rejects_bad_emergency_departments),
+		cmocka_unit_test(maps_typed_gender_identity_to_a_category_only),
+		cmocka_unit_test(rejects_bad_gender_categories),
 		cmocka_unit_test(reports_every_error_not_only_the_first),
 		cmocka_unit_test(loads_a_pack_from_a_file),
 		cmocka_unit_test(names_the_file_and_path_of_an_invalid_pack),

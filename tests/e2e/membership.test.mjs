@@ -1,0 +1,142 @@
+// An MDT member's reach follows its membership at the moment of each
+// request (a removed member's session sees nothing of the team; added back,
+// it sees the team again), and an action item's owner is a member of the
+// reviewing team or a HART coordinator (docs/cases.md, docs/security.md).
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { createUser, demoUsers, login, readJson } from '../lib/auth.mjs';
+import { assertProblem } from '../lib/http.mjs';
+import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, startServer, testClock } from '../lib/server.mjs';
+
+after(cleanup);
+
+const TEAMS = '/api/v1/teams';
+const CASES = '/api/v1/cases';
+const INTAKES = '/api/v1/intakes';
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+describe(`MDT membership decides access; action item owners (${ENGINE})`, { timeout: 120_000 }, () => {
+  let clock;
+  let server;
+  const as = {};
+  let team;
+  let otherTeam;
+  let kase;
+  let review;
+  let memberId;
+  let users;
+
+  let serial = 0;
+  async function openCase() {
+    serial++;
+    const body = {
+      received_at: clock.iso(-10 * MINUTE_MS),
+      channel: 'phone',
+      reporter: { source: 'school', name: 'A school counselor' },
+      children: [{ given_name: 'Robin', family_name: `Membertest${serial}`, town: 'Bridgeport', estimated_age: 15 }],
+      narrative: 'A synthetic report.',
+      concerns: ['runaway_awol'],
+    };
+    const { id } = await readJson(await as.careline.fetch(INTAKES, { method: 'POST', body }), 201, 'record');
+    await readJson(await as.careline.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version: 1 } }), 200, 'accept');
+    return readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: id } }), 201, 'open a case');
+  }
+  const addMember = async (teamId, body) =>
+    (await readJson(await as.hart.fetch(`${TEAMS}/${teamId}/members`, { method: 'POST', body }), 201, `member ${JSON.stringify(body)}`)).id;
+  const hold = (teamId, rid, body) => as.hart.fetch(`${TEAMS}/${teamId}/reviews/${rid}`, { method: 'PATCH', body });
+
+  before(async () => {
+    clock = testClock('2026-11-28T15:00:00Z');
+    const db = freshDb();
+    await initDb(db, { env: clock.env });
+    const demo = await demoUsers(db, { env: clock.env });
+    users = {
+      member: await createUser(db, { username: 'mem-of-m1', role: 'mdt', scope: 'mem-t1', env: clock.env }),
+      otherMember: await createUser(db, { username: 'mem-of-m2', role: 'mdt', scope: 'mem-t2', env: clock.env }),
+      liaisonR2: await createUser(db, { username: 'mem-liaison-r2', role: 'liaison', scope: 'R2', env: clock.env }),
+    };
+    server = await startServer({ db, env: clock.env });
+    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+    for (const [k, u] of Object.entries(users)) as[k] = await login(server.url, u.username, u.password);
+
+    team = (await readJson(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mem-t1', name: 'Team one', region: 'R1' } }), 201, 'team')).id;
+    otherTeam = (await readJson(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mem-t2', name: 'Team two', region: 'R1' } }), 201, 'team')).id;
+    memberId = await addMember(team, { name: 'Sam Member', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', phone: '203-555-0190', user_id: as.member.user.id });
+    await addMember(otherTeam, { name: 'Other Member', agency: 'DCF', mdt_role: 'dcf', user_id: as.otherMember.user.id });
+    kase = await openCase();
+    await readJson(await as.hart.fetch(`${CASES}/${kase.id}/events`, { method: 'POST', body: { kind: 'contact', text: 'Shared note QWERTY.', shared: true } }), 201, 'shared event');
+    review = (await readJson(await as.hart.fetch(`${TEAMS}/${team}/reviews`, { method: 'POST', body: { case_id: kase.id, scheduled_at: clock.iso(DAY_MS) } }), 201, 'schedule')).id;
+    await readJson(await hold(team, review, {
+      held_at: clock.iso(-MINUTE_MS),
+      decisions: 'Decision ZXCVBN.',
+      action_items: [{ text: 'Item ASDFGH.', owner: 'Sam Member', owner_user_id: as.member.user.id, due_at: clock.iso(3 * DAY_MS) }],
+    }), 200, 'hold');
+  });
+  after(async () => {
+    if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
+  });
+
+  /** What the member reads of the team: the case, its reviews and action items, the team's members. */
+  async function assertReaches(s, what) {
+    const c = await readJson(await s.fetch(`${CASES}/${kase.id}`), 200, `${what}: the case`);
+    assert.equal(c.view, 'mdt');
+    const text = JSON.stringify(c);
+    assert.ok(text.includes('ZXCVBN') && text.includes('ASDFGH') && text.includes('QWERTY'), `${what}: reviews, action items and shared events: ${text}`);
+    assert.ok((await s.get(CASES)).cases.some((x) => x.id === kase.id), `${what}: lists the case`);
+    const t = await readJson(await s.fetch(`${TEAMS}/${team}`), 200, `${what}: the team`);
+    assert.ok(t.members.some((m) => m.phone === '203-555-0190'), `${what}: the members' telephones`);
+    assert.ok(t.reviews.some((r) => r.id === review), `${what}: the team's reviews`);
+    assert.deepEqual((await s.get(TEAMS)).teams.map((x) => x.id), [team], `${what}: lists its team`);
+  }
+  async function assertShutOut(s, what) {
+    await assertProblem(await s.fetch(`${CASES}/${kase.id}`), 403, `${what}: the case`);
+    await assertProblem(await s.fetch(`${TEAMS}/${team}`), 403, `${what}: the team, its members, reviews and action items`);
+    const { cases } = await s.get(CASES);
+    assert.deepEqual(cases, [], `${what}: lists no case`);
+    assert.deepEqual((await s.get(TEAMS)).teams, [], `${what}: lists no team`);
+  }
+
+  test('a member reads the team; removed (204), the same session gets 403 on the case, reviews, items and members; added back, it reads again', async () => {
+    await assertReaches(as.member, 'a member');
+    const del = await as.hart.fetch(`${TEAMS}/${team}/members/${memberId}`, { method: 'DELETE' });
+    assert.equal(del.status, 204, await del.text());
+    await assertShutOut(as.member, 'a removed member');
+    // A new session of the removed member sees no more.
+    await assertShutOut(await login(server.url, users.member.username, users.member.password), 'a new session of the removed member');
+    // The member of another team never reached it.
+    await assertProblem(await as.otherMember.fetch(`${CASES}/${kase.id}`), 403, 'a member of another team');
+
+    memberId = await addMember(team, { name: 'Sam Member', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', phone: '203-555-0190', user_id: as.member.user.id });
+    await assertReaches(as.member, 'a member added back');
+  });
+
+  test('a member of the team whose account is disabled: its session answers 401', async () => {
+    const u = await as.admin.get(`/api/v1/users/${as.member.user.id}`);
+    const off = await as.admin.fetch(`/api/v1/users/${as.member.user.id}`, { method: 'PATCH', body: { version: u.version, disabled: true } });
+    assert.equal(off.status, 200, await off.text());
+    await assertProblem(await as.member.fetch(`${CASES}/${kase.id}`), 401, 'a disabled member');
+  });
+
+  test('an action item owner is a member of the reviewing team or HART: anyone else is 422 naming the owner', async () => {
+    const caseId = (await openCase()).id;
+    const rid = (await readJson(await as.hart.fetch(`${TEAMS}/${team}/reviews`, { method: 'POST', body: { case_id: caseId, scheduled_at: clock.iso(DAY_MS) } }), 201, 'schedule')).id;
+    const item = (owner_user_id) => ({ held_at: clock.iso(-MINUTE_MS), action_items: [{ text: 'Follow up.', owner: 'Someone', owner_user_id, due_at: clock.iso(DAY_MS) }] });
+    for (const [who, id] of [['a liaison of another region', as.liaisonR2.user.id], ['the region\'s liaison', as.liaison.user.id],
+      ['an administrator', as.admin.user.id], ['a member of another team', as.otherMember.user.id], ['an analyst', as.analyst.user.id]]) {
+      const p = await assertProblem(await hold(team, rid, item(id)), 422, who);
+      const e = p.errors.find((x) => x.field === 'action_items[0].owner_user_id');
+      assert.ok(e, `${who}: the error names the owner: ${JSON.stringify(p.errors)}`);
+      assert.match(e.reason, /Owner/);
+      assert.match(e.reason, /member of this team/);
+      assert.match(e.reason, /HART/);
+    }
+    const stored = (await as.hart.get(`${TEAMS}/${team}`)).reviews.find((r) => r.id === rid);
+    assert.deepEqual([stored.status, stored.action_items], ['scheduled', []], 'nothing stored');
+    const { deadlines } = await as.hart.get(`/api/v1/deadlines?case=${caseId}`);
+    assert.ok(!deadlines.some((d) => d.kind === 'action_item'), 'no duty opened');
+    const ok = await readJson(await hold(team, rid, item(as.hart.user.id)), 200, 'a HART coordinator owns it');
+    assert.equal(ok.action_items[0].owner_user_id, as.hart.user.id);
+  });
+});
