@@ -25,7 +25,8 @@ int str_copy(char *dst, size_t size, const char *src)
 
 int str_to_int64(const char *s, int64_t min, int64_t max, int64_t *ret)
 {
-	if (!s || !*s)
+	/* strtoll would also take leading blanks and a plus sign. */
+	if (!s || !(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))))
 		return ERR_INVAL;
 	char *end;
 	errno = 0;
@@ -34,6 +35,13 @@ int str_to_int64(const char *s, int64_t min, int64_t max, int64_t *ret)
 		return ERR_INVAL;
 	*ret = v;
 	return 0;
+}
+
+int str_to_id(const char *s, int64_t min, int64_t max, int64_t *ret)
+{
+	if (!s || (s[0] == '0' && s[1]))
+		return ERR_INVAL;
+	return str_to_int64(s, min < 0 ? 0 : min, max, ret);
 }
 
 bool str_starts_with(const char *s, const char *prefix)

@@ -9,8 +9,12 @@
  * src did not fit (dst then holds a truncated copy). */
 int str_copy(char *dst, size_t size, const char *src);
 
-/* Parse a whole string as a base-10 integer in [min, max]. */
+/* Parse a whole string as a base-10 integer in [min, max]: an optional
+ * minus and digits, nothing before or after. */
 int str_to_int64(const char *s, int64_t min, int64_t max, int64_t *ret);
+/* A record's number as written in an address: digits only, no leading
+ * zero, in [max(min, 0), max], so that only one spelling names a record. */
+int str_to_id(const char *s, int64_t min, int64_t max, int64_t *ret);
 
 bool str_starts_with(const char *s, const char *prefix);
 /* A line of text as a name or a title: 1 to max bytes, no control
