@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/str.h"
 
 /* Depth of the deepest nesting, counting brackets outside strings; stops
  * early past limit. The parser proper reports any other malformation. */
@@ -212,4 +213,21 @@ int field_error_format(const struct field_errors *fe, size_t i, char *out, size_
 		return ERR_NOTFOUND;
 	int n = snprintf(out, size, "%s: %s", json_get_str(e, "field"), json_get_str(e, "reason"));
 	return n < 0 || (size_t)n >= size ? ERR_TOOBIG : 0;
+}
+
+void field_check_phone(struct field_errors *fe, const char *field, const char *label, const char *value)
+{
+	if (value && *value && !str_is_phone(value))
+		field_error_add(fe, field,
+				"%s is not a telephone number: enter its digits, with spaces, dashes, dots or brackets "
+				"between them if you like, + first for another country, and x and the digits for an "
+				"extension",
+				label);
+}
+
+void field_check_email(struct field_errors *fe, const char *field, const char *label, const char *value)
+{
+	if (value && *value && !str_is_email(value))
+		field_error_add(fe, field, "%s is not an e-mail address: enter the whole address, such as name@example.org",
+				label);
 }

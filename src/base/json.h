@@ -60,3 +60,11 @@ static inline bool field_errors_any(const struct field_errors *fe)
 }
 /* "field: reason" of error i, into out. */
 int field_error_format(const struct field_errors *fe, size_t i, char *out, size_t size);
+
+/* The one check of a telephone number and of an e-mail address typed into
+ * any form (str_is_phone, str_is_email): an error on field whose reason
+ * starts with label, the field in the form's words ("Reporter's
+ * telephone"), and says what to enter. NULL and "" pass: whether the field
+ * is required is the caller's rule. */
+void field_check_phone(struct field_errors *fe, const char *field, const char *label, const char *value);
+void field_check_email(struct field_errors *fe, const char *field, const char *label, const char *value);

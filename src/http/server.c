@@ -166,44 +166,35 @@ static enum MHD_Result find_nul(void *cls, enum MHD_ValueKind kind, const char *
 	(void)kind;
 	struct nul_find *f = cls;
 	if ((key && memchr(key, '\0', key_size)) || (value && memchr(value, '\0', value_size))) {
-		f->name = key && *key ? arena_strdup(f->arena, key) : "";
+		f->name = key ? arena_strdup(f->arena, key) : NULL;
+		if (!f->name)
+			f->name = "";
 		return MHD_NO;
 	}
 	return MHD_YES;
 }
 
-/* The name of the first query argument or header (of kind) holding NUL. */
-static const char *nul_in(struct reqctx *c, enum MHD_ValueKind kind)
-{
-	struct nul_find f = {.arena = &c->req.arena, .name = NULL};
-	MHD_get_connection_values_n(c->req.conn, kind, find_nul, &f);
-	return f.name;
-}
-
 static enum MHD_Result queue(struct reqctx *c);
 
-/* Refuse a request whose path, query or headers hold a NUL; true when
- * answered. The path is malformed (400); a query argument or a header is a
- * field of the request and is named (422). */
+/* Refuse a request whose path or query holds a NUL; true when answered. The
+ * path is malformed (400); a query argument is a field of the request and
+ * is named (422). Its length is the one unescape() returned, so a NUL
+ * inside it shows. (Header lines are cut at a raw NUL by libmicrohttpd's
+ * own parser, which keeps no length: see docs/security.md.) */
 static bool refuse_nul(struct reqctx *c, bool decoded_nul, enum MHD_Result *ret)
 {
-	static const struct {
-		enum MHD_ValueKind kind;
-		const char *what;
-	} kinds[] = {{MHD_GET_ARGUMENT_KIND, "query"}, {MHD_HEADER_KIND, "header"}, {MHD_COOKIE_KIND, "cookie"}};
-	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-		const char *name = nul_in(c, kinds[i].kind);
-		if (!name)
-			continue;
+	if (!decoded_nul)
+		return false;
+	struct nul_find f = {.arena = &c->req.arena, .name = NULL};
+	MHD_get_connection_values_n(c->req.conn, MHD_GET_ARGUMENT_KIND, find_nul, &f);
+	if (f.name) {
 		struct field_errors errs;
 		field_errors_init(&errs, 1);
-		field_error_add(&errs, name, "this %s value %s", kinds[i].what, JSON_NUL_REASON);
+		field_error_add(&errs, f.name, "%s", JSON_NUL_REASON);
 		http_problem_fields(&c->resp, &errs);
 		*ret = queue(c);
 		return true;
 	}
-	if (!decoded_nul)
-		return false;
 	http_problem(&c->resp, 400, "bad-path", "Bad address",
 		     "the address holds a null character (%00); no page or record has such an address", NULL);
 	*ret = queue(c);

@@ -303,8 +303,10 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 			field_error_add(errs, "reporter.source", "unknown referral source \"%.40s\"", source);
 		str_field(rep, "name", "reporter.name", 200, false, errs);
 		str_field(rep, "agency", "reporter.agency", 200, false, errs);
-		str_field(rep, "phone", "reporter.phone", 40, false, errs);
-		str_field(rep, "email", "reporter.email", 254, false, errs);
+		field_check_phone(errs, "reporter.phone", "Reporter's telephone",
+				  str_field(rep, "phone", "reporter.phone", STR_PHONE_MAX, false, errs));
+		field_check_email(errs, "reporter.email", "Reporter's e-mail",
+				  str_field(rep, "email", "reporter.email", STR_EMAIL_MAX, false, errs));
 		anonymous = flag(rep, "anonymous", "reporter.anonymous", errs);
 	}
 	const char *narrative = str_field(body, "narrative", "narrative", MAX_TEXT, false, errs);
