@@ -37,9 +37,9 @@ int h_intake_create(struct http_req *req, struct http_resp *resp)
 	field_errors_done(&errs);
 	if (r == ERR_EXISTS && key)
 		return http_problem(resp, 422, "idempotency-mismatch", "This form was already sent with other details",
-				    "The Idempotency-Key of this request was used for a report with different details, "
-				    "so nothing was saved. To record a new report, start a new form (a new key); to "
-				    "resend the first, send it unchanged.",
+				    "this key was used before for a report with other details, so nothing was saved: "
+				    "send that report unchanged to get its answer again, or use a new key for a new "
+				    "report",
 				    NULL);
 	if (r < 0)
 		return r;

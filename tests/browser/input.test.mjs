@@ -1,7 +1,9 @@
 // The reporter's telephone and e-mail in Chromium: typed wrong, the server's
 // message shows beside each field, naming it and saying what to enter, with
 // the fields marked and the focus on the first; typed right, the report is
-// saved.
+// saved. And a save whose answer is lost, then the form changed and saved
+// again: the server refuses the changed form under the first key, the page
+// says to look for the first report, and a further press records a new one.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -86,5 +88,52 @@ describe(`the reporter's telephone and e-mail in Chromium (${ENGINE})`, { timeou
     const r = await page.evaluate(async (url) => (await fetch(url)).json(), `${INTAKES}/${id}`);
     assert.equal(r.reporter.phone, '(860) 555-0100 x12');
     assert.equal(r.reporter.email, 'counselor@school.example.org');
+  });
+
+  test('a save whose answer was lost, then changed: the page says so, and another press records a new report', async () => {
+    const all = () => page.evaluate(async (url) => (await (await fetch(url)).json()).intakes.map((i) => i.id), `${INTAKES}?status=all&limit=500`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New report' }).click();
+    await page.waitForFunction(() => document.body.dataset.view === 'intake');
+    await page.locator('#ni-source').selectOption('school');
+    await page.locator('#ni-children [data-name="given_name"]').first().fill('Lena');
+    await page.locator('#ni-narrative').fill('First words.');
+    const before = await all();
+    // The save reaches the server, but its answer is lost on the way back.
+    let reached = 0;
+    await page.route(`${server.url}${INTAKES}`, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      reached = (await route.fetch()).status();
+      return route.abort('failed');
+    }, { times: 1 });
+    await page.getByRole('button', { name: 'Save report' }).click();
+    await page.waitForFunction(() => /cannot be reached/.test(document.getElementById('intake-error')?.textContent || ''));
+    assert.equal(reached, 201, 'the first save was recorded');
+    const first = await all();
+    assert.equal(first.length, before.length + 1);
+
+    await page.locator('#ni-narrative').fill('Other words.');
+    let answered = saved();
+    await page.getByRole('button', { name: 'Save report' }).click();
+    assert.equal((await answered).status(), 422);
+    await page.waitForFunction(() => /saved once before/.test(document.getElementById('intake-error')?.textContent || ''));
+    assert.match(await text(page.locator('#intake-error')), /Look for that report in the queue first\. To record what the form holds now as another report, press Save report again\./);
+    assert.deepEqual(await all(), first, 'nothing stored');
+    assert.equal(await page.evaluate(() => document.body.dataset.view), 'intake', 'the form stays, nothing typed lost');
+    assert.equal(await page.locator('#ni-narrative').inputValue(), 'Other words.');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'intake-heading', 'the focus where the message is');
+    await assertAxeClean(page, 'the form after a refused second save');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, 'intake-saved-before', { fullPage: false });
+
+    answered = saved();
+    await page.getByRole('button', { name: 'Save report' }).click();
+    const res = await answered;
+    assert.equal(res.status(), 201, 'a new key: a new report');
+    const { id } = await res.json();
+    assert.equal((await all()).length, first.length + 1);
+    const r = await page.evaluate(async (url) => (await fetch(url)).json(), `${INTAKES}/${id}`);
+    assert.equal(r.narrative, 'Other words.');
+    const problems = (await page.problems()).filter((p) => !/POST .*\/api\/v1\/intakes: net::ERR_FAILED|net::ERR_FAILED/.test(p));
+    assert.deepEqual(problems, [], problems.join('\n'));
   });
 });
