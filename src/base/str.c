@@ -85,8 +85,8 @@ bool str_is_email(const char *s)
 		if ((unsigned char)*c <= ' ' || *c == 0x7f || strchr("()<>,;:\\\"[]", *c))
 			return false;
 	/* Two labels at least: a name alone is no address people can write to. */
-	size_t labels = 0;
-	for (const char *d = at + 1;; labels++) {
+	size_t dots = 0;
+	for (const char *d = at + 1;; dots++) {
 		const char *dot = strchr(d, '.');
 		size_t len = dot ? (size_t)(dot - d) : strlen(d);
 		if (!domain_label(d, len))
@@ -95,7 +95,7 @@ bool str_is_email(const char *s)
 			break;
 		d = dot + 1;
 	}
-	return labels >= 1;
+	return dots >= 1;
 }
 
 /* The length of an extension's mark at s ("x", "ext.", "#"), or 0. */

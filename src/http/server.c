@@ -135,8 +135,6 @@ static struct connstate *connstate_of(struct MHD_Connection *conn)
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
 {
-	(void)cls;
-	(void)conn;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		*socket_context = calloc(1, sizeof(struct connstate));
 	} else {
@@ -147,7 +145,6 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
-	(void)cls;
 	size_t n = MHD_http_unescape(s);
 	struct connstate *cs;
 	if (memchr(s, '\0', n) && (cs = connstate_of(conn)))
@@ -163,7 +160,6 @@ struct nul_find {
 static enum MHD_Result find_nul(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
 				const char *value, size_t value_size)
 {
-	(void)kind;
 	struct nul_find *f = cls;
 	if ((key && memchr(key, '\0', key_size)) || (value && memchr(value, '\0', value_size))) {
 		f->name = key ? arena_strdup(f->arena, key) : NULL;
