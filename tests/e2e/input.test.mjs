@@ -207,6 +207,21 @@ describe(`input the server refuses (${ENGINE})`, { timeout: 90_000 }, () => {
       assert.equal(count(), before, 'nothing stored');
     });
 
+    test('are checked by the same rule, with the same message, for contacts and team members', async () => {
+      const contact = await as.hart.fetch('/api/v1/contacts', { method: 'POST', body: { name: 'Lee Example', kind: 'other', phone: '12', email: 'lee@example' } });
+      const c = await fieldErrors(contact, 'a contact');
+      assert.match(c.phone[0], /^Telephone is not a telephone number: enter /);
+      assert.match(c.email[0], /^E-mail is not an e-mail address: enter /);
+      const team = await readJson(await as.hart.fetch('/api/v1/teams', { method: 'POST', body: { code: 'mdt-input', name: 'Team Input', region: 'R1' } }), 201, 'a team');
+      const member = await as.hart.fetch(`/api/v1/teams/${team.id}/members`, {
+        method: 'POST',
+        body: { name: 'Det. Example', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', phone: 'call the desk', email: 'det at example.org' },
+      });
+      const m = await fieldErrors(member, 'a team member');
+      assert.match(m.phone[0], /^Member's telephone is not a telephone number: enter /);
+      assert.match(m.email[0], /^Member's e-mail is not an e-mail address: enter /);
+    });
+
     test('as people write them are kept', async () => {
       const reporter = { source: 'school', name: 'A', phone: '+1 (860) 555-0100 x12', email: 'first.last+tag@mail.example.org' };
       const { id } = await readJson(await post(report({ reporter })), 201, 'good contact details');
