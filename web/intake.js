@@ -663,6 +663,17 @@ async function submit() {
     showErrors(r.body.errors);
     return;
   }
+  if (r.status === 422 && r.body && r.body.type === 'urn:hartline:problem:idempotency-mismatch') {
+    // An earlier save of this form reached the server but its answer never
+    // came back, and the form was changed since. Another press is then a new
+    // report, under a new key, once the worker has looked for the first.
+    idemKey = newKey();
+    saveDraftNow();
+    say('intake-error', 'This form was saved once before, with other details, but the answer did not reach this page. ' +
+      'Look for that report in the queue first. To record what the form holds now as another report, press Save report again.');
+    $('intake-heading').focus(); // the message is at the top of the form
+    return;
+  }
   if (r.status === 401) return; // the login page shows; the draft waits in this tab
   say('intake-error', `${problemText(r, 'The report was not saved')} Nothing typed is lost: try again.`);
   button.focus();

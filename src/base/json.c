@@ -3,8 +3,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/err.h"
+#include "base/str.h"
 
 /* Depth of the deepest nesting, counting brackets outside strings; stops
  * early past limit. The parser proper reports any other malformation. */
@@ -34,6 +36,95 @@ static int json_depth_exceeds(const char *s, size_t len, int limit)
 	return 0;
 }
 
+/* One open array or object while looking for a NUL: its index, or the
+ * last key read (as written in the document, cut short). */
+struct nul_frame {
+	bool obj;
+	size_t index;
+	char key[48];
+};
+
+static void nul_path(const struct nul_frame *st, int depth, char *out, size_t size)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (int i = 0; i < depth && len < size; i++) {
+		int n = st[i].obj ? snprintf(out + len, size - len, "%s%s", len ? "." : "", st[i].key)
+				  : snprintf(out + len, size - len, "[%zu]", st[i].index);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
+/* Scan the string starting after the quote at s[*i]; leave *i on the
+ * closing quote. The raw text (escapes as written) goes to raw. */
+static bool nul_string(const char *s, size_t len, size_t *i, char *raw, size_t rawsize)
+{
+	bool nul = false;
+	size_t j = *i + 1, k = 0;
+	for (; j < len && s[j] != '"'; j++) {
+		if (s[j] == '\\' && j + 1 < len) {
+			if (s[j + 1] == 'u' && j + 5 < len && memcmp(s + j + 2, "0000", 4) == 0)
+				nul = true;
+			if (k + 1 < rawsize)
+				raw[k++] = s[j];
+			j++;
+		}
+		if (k + 1 < rawsize)
+			raw[k++] = s[j];
+	}
+	raw[k] = '\0';
+	*i = j;
+	return nul;
+}
+
+bool json_find_nul(const char *s, size_t len, char *path, size_t pathsize)
+{
+	if (!memmem(s, len, "\\u0000", 6))
+		return false;
+	struct nul_frame st[JSON_NUL_MAX_DEPTH];
+	int depth = 0, over = 0; /* frames deeper than st are counted, not kept */
+	bool want_key = false;
+	char raw[sizeof st[0].key];
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == '{' || c == '[') {
+			if (depth == JSON_NUL_MAX_DEPTH) {
+				over++;
+				continue;
+			}
+			st[depth].obj = c == '{';
+			st[depth].index = 0;
+			st[depth].key[0] = '\0';
+			depth++;
+			want_key = c == '{';
+		} else if (c == '}' || c == ']') {
+			if (over)
+				over--;
+			else if (depth)
+				depth--;
+			want_key = false;
+		} else if (c == ',' && depth && !over) {
+			if (st[depth - 1].obj)
+				want_key = true;
+			else
+				st[depth - 1].index++;
+		} else if (c == '"') {
+			bool nul = nul_string(s, len, &i, raw, sizeof raw);
+			if (want_key && depth && !over) {
+				memcpy(st[depth - 1].key, raw, sizeof raw);
+				want_key = false;
+			}
+			if (nul) {
+				nul_path(st, depth, path, pathsize);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 int json_parse_limited(const char *data, size_t len, const struct json_limits *lim, json_t **ret,
 		       char *errmsg, size_t errsize)
 {
@@ -48,7 +139,17 @@ int json_parse_limited(const char *data, size_t len, const struct json_limits *l
 		return ERR_TOOBIG;
 	}
 	json_error_t e;
+	/* NUL is allowed through the parser only to be found and named here:
+	 * jansson would otherwise answer a bare parse error, and C strings
+	 * would silently end at it. */
 	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
+	char where[160];
+	if ((j || json_error_code(&e) == json_error_null_byte_in_key) &&
+	    json_find_nul(data, len, where, sizeof where)) {
+		json_decref(j);
+		snprintf(errmsg, errsize, "%s: %s", where[0] ? where : "the document", JSON_NUL_REASON);
+		return ERR_INVAL;
+	}
 	if (!j) {
 		snprintf(errmsg, errsize, "line %d, column %d: %s", e.line, e.column, e.text);
 		return ERR_PARSE;
@@ -133,4 +234,21 @@ int json_array_sort(json_t *a, int (*cmp)(const void *, const void *))
 			r = ERR_NOMEM;
 	free(v);
 	return r;
+}
+
+void field_check_phone(struct field_errors *fe, const char *field, const char *label, const char *value)
+{
+	if (value && *value && !str_is_phone(value))
+		field_error_add(fe, field,
+				"%s is not a telephone number: enter its digits, with spaces, dashes, dots or brackets "
+				"between them if you like, + first for another country, and x and the digits for an "
+				"extension",
+				label);
+}
+
+void field_check_email(struct field_errors *fe, const char *field, const char *label, const char *value)
+{
+	if (value && *value && !str_is_email(value))
+		field_error_add(fe, field, "%s is not an e-mail address: enter the whole address, such as name@example.org",
+				label);
 }

@@ -19,11 +19,22 @@ struct json_limits {
 #define JSON_DEFAULT_MAX_BYTES ((size_t)1 << 20)
 #define JSON_DEFAULT_MAX_DEPTH 32
 
-/* Parse len bytes of data. On failure returns ERR_TOOBIG (size or depth) or
- * ERR_PARSE and writes a reason such as "line 1, column 9: unexpected
- * token" to errmsg. *ret is a new reference. lim NULL means the defaults. */
+/* Parse len bytes of data. On failure returns ERR_TOOBIG (size or depth),
+ * ERR_PARSE with a reason such as "line 1, column 9: unexpected token" in
+ * errmsg, or ERR_INVAL when a string or a key anywhere holds a NUL (\u0000):
+ * no document with one is ever returned, as the text after it would be lost
+ * to every C string. *ret is a new reference. lim NULL means the defaults. */
 int json_parse_limited(const char *data, size_t len, const struct json_limits *lim, json_t **ret,
 		       char *errmsg, size_t errsize);
+
+/* Why a value holding NUL is refused, for the person at the form. */
+#define JSON_NUL_REASON "holds a hidden null character, which cannot be stored: type the text again without it"
+/* Levels of nesting whose keys and indexes json_find_nul names. */
+#define JSON_NUL_MAX_DEPTH 64
+/* Does a string or key of the parsed document data hold \u0000? Then the
+ * first such one's path goes to path: "aliases[1]", "reporter.name", "" for
+ * the document itself; a key is named as written ("n\u0000x"). */
+bool json_find_nul(const char *data, size_t len, char *path, size_t pathsize);
 
 /* Append the compact encoding of j to out. */
 int json_dump_to_buf(const json_t *j, struct buf *out);
@@ -53,3 +64,11 @@ int field_error_format(const struct field_errors *fe, size_t i, char *out, size_
 /* Sort the values of array a in place with cmp, which is given pointers to
  * json_t * (as qsort gives them). 0 or ERR_NOMEM. */
 int json_array_sort(json_t *a, int (*cmp)(const void *, const void *));
+
+/* The one check of a telephone number and of an e-mail address typed into
+ * any form (str_is_phone, str_is_email): an error on field whose reason
+ * starts with label, the field in the form's words ("Reporter's
+ * telephone"), and says what to enter. NULL and "" pass: whether the field
+ * is required is the caller's rule. */
+void field_check_phone(struct field_errors *fe, const char *field, const char *label, const char *value);
+void field_check_email(struct field_errors *fe, const char *field, const char *label, const char *value);

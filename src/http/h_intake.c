@@ -12,13 +12,13 @@
 
 static int param_id(struct http_req *req, int i, int64_t *ret)
 {
-	return req->nparams > i && str_to_int64(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
+	return req->nparams > i && str_to_id(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
 }
 
 static int param_child(struct http_req *req, int i, int *ret)
 {
 	int64_t v;
-	if (req->nparams <= i || str_to_int64(req->params[i], 0, 100, &v) < 0)
+	if (req->nparams <= i || str_to_id(req->params[i], 0, 100, &v) < 0)
 		return ERR_NOTFOUND;
 	*ret = (int)v;
 	return 0;
@@ -35,6 +35,12 @@ int h_intake_create(struct http_req *req, struct http_resp *resp)
 	if (r == ERR_INVAL)
 		return http_problem_fields(resp, &errs);
 	field_errors_done(&errs);
+	if (r == ERR_EXISTS && key)
+		return http_problem(resp, 422, "idempotency-mismatch", "This form was already sent with other details",
+				    "this key was used before for a report with other details, so nothing was saved: "
+				    "send that report unchanged to get its answer again, or use a new key for a new "
+				    "report",
+				    NULL);
 	if (r < 0)
 		return r;
 	char *loc = arena_printf(&req->arena, "/api/v1/intakes/%lld", (long long)c.id);

@@ -13,7 +13,7 @@
 
 static int param_id(struct http_req *req, int i, int64_t *ret)
 {
-	return req->nparams > i && str_to_int64(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
+	return req->nparams > i && str_to_id(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
 }
 
 /* 201 {id} with the new object's address. */

@@ -12,7 +12,7 @@ json_t *http_user_json(const struct user_info *u);
 
 static int path_id(struct http_req *req, int64_t *ret)
 {
-	return req->nparams > 0 && str_to_int64(req->params[0], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
+	return req->nparams > 0 && str_to_id(req->params[0], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
 }
 
 int h_users_list(struct http_req *req, struct http_resp *resp)

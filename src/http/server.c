@@ -39,6 +39,14 @@ struct reqctx {
 	char *path;
 };
 
+/* Per TCP connection: whether a %00 was decoded in the request line now
+ * being read. MHD decodes the path and the query into C strings, where
+ * the text after a NUL would silently vanish; the unescape callback notes
+ * it here so that the request is refused instead. */
+struct connstate {
+	bool nul;
+};
+
 static const char *CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
 			 "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
 			 "form-action 'self'; frame-ancestors 'none'";
@@ -118,6 +126,77 @@ static const char *client_address(struct MHD_Connection *conn, char *out, size_t
 	return out;
 }
 
+static struct connstate *connstate_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(struct connstate));
+	} else {
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	size_t n = MHD_http_unescape(s);
+	struct connstate *cs;
+	if (memchr(s, '\0', n) && (cs = connstate_of(conn)))
+		cs->nul = true;
+	return n;
+}
+
+struct nul_find {
+	struct arena *arena;
+	const char *name; /* the first key or value holding NUL, or NULL */
+};
+
+static enum MHD_Result find_nul(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+				const char *value, size_t value_size)
+{
+	struct nul_find *f = cls;
+	if ((key && memchr(key, '\0', key_size)) || (value && memchr(value, '\0', value_size))) {
+		f->name = key ? arena_strdup(f->arena, key) : NULL;
+		if (!f->name)
+			f->name = "";
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result queue(struct reqctx *c);
+
+/* Refuse a request whose path or query holds a NUL; true when answered. The
+ * path is malformed (400); a query argument is a field of the request and
+ * is named (422). Its length is the one unescape() returned, so a NUL
+ * inside it shows. (Header lines are cut at a raw NUL by libmicrohttpd's
+ * own parser, which keeps no length: see docs/security.md.) */
+static bool refuse_nul(struct reqctx *c, bool decoded_nul, enum MHD_Result *ret)
+{
+	if (!decoded_nul)
+		return false;
+	struct nul_find f = {.arena = &c->req.arena, .name = NULL};
+	MHD_get_connection_values_n(c->req.conn, MHD_GET_ARGUMENT_KIND, find_nul, &f);
+	if (f.name) {
+		struct field_errors errs;
+		field_errors_init(&errs, 1);
+		field_error_add(&errs, f.name, "%s", JSON_NUL_REASON);
+		http_problem_fields(&c->resp, &errs);
+		*ret = queue(c);
+		return true;
+	}
+	http_problem(&c->resp, 400, "bad-path", "Bad address",
+		     "the address holds a null character (%00); no page or record has such an address", NULL);
+	*ret = queue(c);
+	return true;
+}
+
 static enum MHD_Result queue(struct reqctx *c)
 {
 	struct http_resp *r = &c->resp;
@@ -157,9 +236,12 @@ static bool is_json_type(const char *ct)
 /* The first call: the headers are in, the body (if any) is not. Answer at
  * once when the route, the content type or the declared size rules the
  * request out, so an unwanted body is never read. */
-static enum MHD_Result on_headers(struct http_server *s, struct reqctx *c)
+static enum MHD_Result on_headers(struct http_server *s, struct reqctx *c, bool decoded_nul)
 {
 	char allow[128];
+	enum MHD_Result refused;
+	if (refuse_nul(c, decoded_nul, &refused))
+		return refused;
 	int r = http_route_find(c->method, c->path, &c->route, c->req.params, &c->req.nparams, &c->req.arena,
 				allow, sizeof allow);
 	if (r == ERR_NOTFOUND) {
@@ -230,6 +312,15 @@ static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
 		char err[160];
 		struct json_limits lim = {.max_bytes = s->max_body, .max_depth = JSON_DEFAULT_MAX_DEPTH};
 		r = json_parse_limited(buf_str(&c->req.body), c->req.body.len, &lim, &c->req.json, err, sizeof err);
+		if (r == ERR_INVAL) {
+			char field[160];
+			struct field_errors errs;
+			field_errors_init(&errs, 1);
+			json_find_nul(buf_str(&c->req.body), c->req.body.len, field, sizeof field);
+			field_error_add(&errs, field, "%s", JSON_NUL_REASON);
+			http_problem_fields(&c->resp, &errs);
+			return queue(c);
+		}
 		if (r < 0) {
 			http_problem(&c->resp, 400, "malformed-json", "Malformed JSON", err, NULL);
 			return queue(c);
@@ -268,7 +359,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		c->req.path = c->path;
 		char addr[INET6_ADDRSTRLEN];
 		c->req.client = arena_strdup(&c->req.arena, client_address(conn, addr, sizeof addr));
-		return on_headers(s, c);
+		/* Without its state a connection cannot tell a %00 from none. */
+		struct connstate *cs = connstate_of(conn);
+		if (!cs) {
+			http_problem_from_err(&c->resp, ERR_NOMEM);
+			return queue(c);
+		}
+		bool decoded_nul = cs->nul;
+		cs->nul = false;
+		return on_headers(s, c, decoded_nul);
 	}
 	if (c->answered) {
 		*upload_data_size = 0; /* discard what is still coming */
@@ -345,6 +444,8 @@ int http_server_start(struct app *app, const struct http_server_config *cfg, str
 				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout ? cfg->connection_timeout : 30u,
 				     MHD_OPTION_CONNECTION_LIMIT, 1000u,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+				     MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				     MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(errmsg, errsize, "cannot listen on %s (address in use, or not an address of this machine?)",

@@ -40,8 +40,6 @@ void http_fields_check(const json_t *body, const struct http_field *fields, stru
 		}
 		if (!ok)
 			field_error_add(errs, f->name, "must be %s", want);
-		else if (json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v))
-			field_error_add(errs, f->name, "must not contain NUL characters");
 	}
 	const char *key;
 	json_t *v;

@@ -399,6 +399,7 @@ static void check_header(struct check *c, const json_t *root, struct pack *p)
 		check_keys(c, hl, "pack.hotline", hotline_keys);
 		p->hotline_name = get_str(c, hl, "pack.hotline", "name", true);
 		p->hotline_phone = get_str(c, hl, "pack.hotline", "phone", true);
+		field_check_phone(c->errs, "pack.hotline.phone", "The hotline's telephone", p->hotline_phone);
 	}
 	p->default_screening = get_str(c, h, "pack", "default_screening", true);
 	p->rescreen_instrument = get_str(c, h, "pack", "rescreen_instrument", false);

@@ -140,10 +140,8 @@ static void check_fields(const struct pack *p, const json_t *body, bool required
 		field_error_add(errs, "title", "one line of at most %d characters", NAME_MAX_LEN);
 	if ((s = json_get_str(body, "region")) && *s && !pack_region(p, s))
 		field_error_add(errs, "region", "a region of the pack");
-	if ((s = json_get_str(body, "phone")) && *s && !str_is_phone(s))
-		field_error_add(errs, "phone", "a phone number: digits, spaces and + - ( ) . x #, at most 40");
-	if ((s = json_get_str(body, "email")) && *s && !str_is_email(s))
-		field_error_add(errs, "email", "an e-mail address");
+	field_check_phone(errs, "phone", "Telephone", json_get_str(body, "phone"));
+	field_check_email(errs, "email", "E-mail", json_get_str(body, "email"));
 }
 
 /* "" and null both store NULL. */

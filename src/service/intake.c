@@ -8,6 +8,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/crypto.h"
 #include "base/err.h"
 #include "base/str.h"
 #include "match/cmp.h"
@@ -205,20 +206,50 @@ static bool commercial_sex_concern(const struct pack *pack, const json_t *concer
 	return false;
 }
 
-static int64_t find_replay(struct db *db, int64_t user, const char *key, char number[24])
+/* The report as sent, members sorted, hashed: kept sealed beside its
+ * Idempotency-Key so that the key replays the same report only. */
+static int body_digest(const json_t *body, char out[CRYPTO_HASH_HEX_SIZE])
+{
+	char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	if (!canon)
+		return ERR_NOMEM;
+	crypto_hash_hex(canon, strlen(canon), out);
+	free(canon);
+	return 0;
+}
+
+/* The report an earlier submission with this key recorded, into ret (id 0:
+ * none). ERR_EXISTS when that report was sent with another body. A report
+ * recorded before digests were kept has none and is replayed as before. */
+static int find_replay(const struct svc_ctx *ctx, struct db *db, const char *key, const char *digest,
+		       struct intake_created *ret)
 {
 	struct db_stmt *st;
-	if (db_prepare(db, "SELECT id, number FROM intake WHERE created_by = ? AND idempotency_key = ?", &st) < 0)
-		return 0;
-	db_bind_int64(st, 1, user);
-	db_bind_text(st, 2, key);
-	int64_t id = 0;
-	if (db_step(st) == DB_ROW) {
-		id = db_column_int64(st, 0);
-		str_copy(number, 24, db_column_text(st, 1));
+	int r = db_prepare(db, "SELECT id, number, idempotency_digest FROM intake"
+			       " WHERE created_by = ? AND idempotency_key = ?", &st);
+	if (r < 0)
+		return r;
+	if ((r = db_bind_int64(st, 1, ctx->actor->user_id)) < 0 || (r = db_bind_text(st, 2, key)) < 0 ||
+	    (r = db_step(st)) != DB_ROW) {
+		db_finalize(st);
+		return r < 0 ? r : 0;
 	}
+	int64_t id = db_column_int64(st, 0);
+	char *stored = NULL;
+	if ((r = str_copy(ret->number, sizeof ret->number, db_column_text(st, 1))) == 0)
+		r = sealed_get(ctx->app, st, 2, "intake", "idempotency_digest", id, &stored);
 	db_finalize(st);
-	return id;
+	if (r < 0)
+		return r;
+	bool same = !stored || (strlen(stored) == strlen(digest) && crypto_equal(stored, digest, strlen(digest)));
+	free(stored);
+	if (!same) {
+		ret->number[0] = '\0';
+		return ERR_EXISTS;
+	}
+	ret->id = id;
+	ret->replayed = true;
+	return 0;
 }
 
 int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char *idem_key, struct field_errors *errs,
@@ -236,10 +267,10 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 		field_error_add(errs, "Idempotency-Key", "1 to 200 characters");
 		return ERR_INVAL;
 	}
-	if (idem_key && (ret->id = find_replay(db, ctx->actor->user_id, idem_key, ret->number)) != 0) {
-		ret->replayed = true;
-		return 0;
-	}
+	char digest[CRYPTO_HASH_HEX_SIZE] = "";
+	if (idem_key && ((r = body_digest(body, digest)) < 0 || (r = find_replay(ctx, db, idem_key, digest, ret)) < 0 ||
+			 ret->replayed))
+		return r;
 	static const char *const known[] = {"received_at", "channel", "reporter", "children", "narrative", "town",
 					    "concerns", NULL};
 	if (!json_is_object(body)) {
@@ -272,8 +303,10 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 			field_error_add(errs, "reporter.source", "unknown referral source \"%.40s\"", source);
 		str_field(rep, "name", "reporter.name", 200, false, errs);
 		str_field(rep, "agency", "reporter.agency", 200, false, errs);
-		str_field(rep, "phone", "reporter.phone", 40, false, errs);
-		str_field(rep, "email", "reporter.email", 254, false, errs);
+		field_check_phone(errs, "reporter.phone", "Reporter's telephone",
+				  str_field(rep, "phone", "reporter.phone", STR_PHONE_MAX, false, errs));
+		field_check_email(errs, "reporter.email", "Reporter's e-mail",
+				  str_field(rep, "email", "reporter.email", STR_EMAIL_MAX, false, errs));
 		anonymous = flag(rep, "anonymous", "reporter.anonymous", errs);
 	}
 	const char *narrative = str_field(body, "narrative", "narrative", MAX_TEXT, false, errs);
@@ -366,7 +399,8 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 	if (r < 0)
 		goto fail;
 	if ((r = sealed_put(db, app, "intake", "reporter", ret->id, anonymous ? NULL : reporter_json)) < 0 ||
-	    (r = sealed_put(db, app, "intake", "narrative", ret->id, narrative)) < 0)
+	    (r = sealed_put(db, app, "intake", "narrative", ret->id, narrative)) < 0 ||
+	    (r = sealed_put(db, app, "intake", "idempotency_digest", ret->id, idem_key ? digest : NULL)) < 0)
 		goto fail;
 	for (size_t i = 0; i < nkids; i++) {
 		if ((r = db_prepare(db,
@@ -425,8 +459,11 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 fail:
 	db_rollback(db);
 	/* Two submissions with one key at once: the second finds the first. */
-	if (r == ERR_CONFLICT && idem_key && (ret->id = find_replay(db, ctx->actor->user_id, idem_key, ret->number)))
-		ret->replayed = true, r = 0;
+	if (r == ERR_CONFLICT && idem_key) {
+		int rr = find_replay(ctx, db, idem_key, digest, ret);
+		if (rr < 0 || ret->replayed)
+			r = rr;
+	}
 done:
 	free(reporter_json);
 	free(concerns_json);

@@ -22,8 +22,9 @@ struct intake_created {
 
 /* Record a report (PERM_INTAKE_WRITE). body as documented in
  * docs/openapi.yaml; every problem goes to errs with its path and nothing is
- * stored. idem_key (may be NULL) makes a repeated submission answer the
- * first report. */
+ * stored. idem_key (may be NULL) makes a repeated submission of the same
+ * body answer the first report; ERR_EXISTS, and nothing stored, when the
+ * key was used for another body. */
 int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char *idem_key, struct field_errors *errs,
 		      struct intake_created *ret);
 

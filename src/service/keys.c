@@ -26,6 +26,7 @@ static const struct {
 	{"person", "id", "dob"},
 	{"intake", "id", "reporter"},
 	{"intake", "id", "narrative"},
+	{"intake", "id", "idempotency_digest"},
 	{"intake_child", "id", "given_name"},
 	{"intake_child", "id", "family_name"},
 	{"intake_child", "id", "aliases"},

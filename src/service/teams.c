@@ -572,10 +572,8 @@ int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t
 		field_error_add(errs, "agency", "required, one line of at most %d characters", NAME_MAX_LEN);
 	if (!role || !pack_item_find(p->mdt_roles, p->n_mdt_roles, role))
 		field_error_add(errs, "mdt_role", "one of the pack's MDT roles");
-	if (email && *email && !str_is_email(email))
-		field_error_add(errs, "email", "an e-mail address");
-	if (phone && *phone && !str_is_phone(phone))
-		field_error_add(errs, "phone", "a phone number: digits, spaces and + - ( ) . x #, at most 40");
+	field_check_email(errs, "email", "Member's e-mail", email);
+	field_check_phone(errs, "phone", "Member's telephone", phone);
 	json_t *uid = json_object_get(body, "user_id");
 	int64_t user_id = json_is_integer(uid) ? json_integer_value(uid) : 0;
 	if (json_is_integer(uid)) {

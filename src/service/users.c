@@ -148,8 +148,7 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 		field_error_add(errs, "display_name", "required");
 	else if (!str_is_line(u->display_name, DISPLAY_NAME_MAX))
 		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
-	if (u->email && *u->email && !str_is_email(u->email))
-		field_error_add(errs, "email", "not an e-mail address");
+	field_check_email(errs, "email", "E-mail", u->email);
 	if (!u->password)
 		field_error_add(errs, "password", "required");
 	else
@@ -358,8 +357,7 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 	check_role_scope(app, role_s, scope, errs, &role);
 	if (p->display_name && !str_is_line(p->display_name, DISPLAY_NAME_MAX))
 		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
-	if (p->email && *p->email && !str_is_email(p->email))
-		field_error_add(errs, "email", "not an e-mail address");
+	field_check_email(errs, "email", "E-mail", p->email);
 	if (p->password)
 		check_password(app, cur.username, p->password, errs);
 	bool self = ctx->actor && ctx->actor->user_id == id;

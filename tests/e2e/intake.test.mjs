@@ -254,13 +254,13 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
     const ids = await allIds();
     const creates = (await auditOf('intake.create')).length;
 
-    for (const body of [report(), report({ narrative: 'The same call, sent again with other words.' })]) {
-      const res = await post(body, { key });
-      assert.equal(res.headers.get('idempotent-replayed'), 'true');
-      assert.equal(res.headers.get('location'), `${INTAKES}/${first.id}`);
-      const again = await readJson(res, 200, 'the replay');
-      assert.deepEqual(again, { id: first.id, number: first.number, replayed: true });
-    }
+    const res = await post(report(), { key });
+    assert.equal(res.headers.get('idempotent-replayed'), 'true');
+    assert.equal(res.headers.get('location'), `${INTAKES}/${first.id}`);
+    const again = await readJson(res, 200, 'the replay');
+    assert.deepEqual(again, { id: first.id, number: first.number, replayed: true });
+    // Other words under the same key are another report: refused, never dropped in silence.
+    await assertProblemStatus(await post(report({ narrative: 'The same call, sent again with other words.' }), { key }), 422, { type: 'idempotency-mismatch', what: 'other words, same key' });
     assert.deepEqual(await allIds(), ids, 'no second report');
     assert.equal((await auditOf('intake.create')).length, creates, 'no second intake.create');
     assert.equal((await get(first.id)).narrative, report().narrative, 'the first report is unchanged');

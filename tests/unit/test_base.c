@@ -222,6 +222,67 @@ static void json_rejects_duplicate_keys(void **state)
 	assert_non_null(strstr(err, "duplicate"));
 }
 
+/* The field json_parse_limited names for doc, which must be refused for a NUL. */
+static void assert_nul_at(const char *doc, const char *field)
+{
+	json_t *j = NULL;
+	char err[256], path[160];
+	assert_int_equal(json_parse_limited(doc, strlen(doc), NULL, &j, err, sizeof err), ERR_INVAL);
+	assert_null(j);
+	assert_true(json_find_nul(doc, strlen(doc), path, sizeof path));
+	assert_string_equal(path, field);
+	assert_non_null(strstr(err, JSON_NUL_REASON));
+}
+
+static void json_refuses_nul_anywhere_and_names_where(void **state)
+{
+	assert_nul_at("{\"aliases\":[\"Good Alias\",\"bad\\u0000alias\"]}", "aliases[1]");
+	assert_nul_at("{\"n\":\"a\\u0000b\"}", "n");
+	assert_nul_at("{\"a\":{\"b\":[1,{\"c\":\"x\"},{\"d\":[\"\",\"\\u0000\"]}]}}", "a.b[2].d[1]");
+	assert_nul_at("{\"a\":1,\"k\\u0000ey\":2}", "k\\u0000ey");
+	assert_nul_at("{\"r\":{\"x\":\"y\",\"z\\u0000\":{}}}", "r.z\\u0000");
+	assert_nul_at("[\"ok\",[\"\\\"\",\"\\u0000\"]]", "[1][1]");
+	assert_nul_at("{\"s, with [brackets] and {braces}\":\"\\u0000\"}", "s, with [brackets] and {braces}");
+	/* An escaped backslash before u0000 is text, and other escapes are kept. */
+	const char *doc = "{\"a\":\"\\\\u0000\",\"b\":\"\\u0001\"}";
+	json_t *j = NULL;
+	char err[256], path[64];
+	assert_int_equal(json_parse_limited(doc, strlen(doc), NULL, &j, err, sizeof err), 0);
+	assert_string_equal(json_get_str(j, "a"), "\\u0000");
+	json_decref(j);
+	assert_false(json_find_nul(doc, strlen(doc), path, sizeof path));
+	/* Deeper than the names kept: still found, named as far as kept. */
+	char deep[2 * JSON_NUL_MAX_DEPTH + 64];
+	size_t n = 0;
+	for (int i = 0; i < JSON_NUL_MAX_DEPTH + 5; i++)
+		deep[n++] = '[';
+	memcpy(deep + n, "\"\\u0000\"", 8);
+	n += 8;
+	for (int i = 0; i < JSON_NUL_MAX_DEPTH + 5; i++)
+		deep[n++] = ']';
+	assert_true(json_find_nul(deep, n, path, sizeof path));
+	assert_int_equal(strncmp(path, "[0][0][0]", 9), 0);
+}
+
+static void field_checks_name_the_field_and_say_what_to_enter(void **state)
+{
+	struct field_errors fe;
+	field_errors_init(&fe, 10);
+	field_check_phone(&fe, "reporter.phone", "Reporter's telephone", "abc");
+	field_check_email(&fe, "reporter.email", "Reporter's e-mail", "not-an-email");
+	field_check_phone(&fe, "phone", "Telephone", "860-555-0100");
+	field_check_email(&fe, "email", "E-mail", "a@example.org");
+	field_check_phone(&fe, "phone", "Telephone", "");
+	field_check_email(&fe, "email", "E-mail", NULL);
+	assert_int_equal(fe.count, 2);
+	char line[512];
+	assert_int_equal(field_error_format(&fe, 0, line, sizeof line), 0);
+	assert_true(str_starts_with(line, "reporter.phone: Reporter's telephone is not a telephone number: enter "));
+	assert_int_equal(field_error_format(&fe, 1, line, sizeof line), 0);
+	assert_true(str_starts_with(line, "reporter.email: Reporter's e-mail is not an e-mail address: enter "));
+	field_errors_done(&fe);
+}
+
 static void field_errors_keep_path_and_reason_up_to_a_maximum(void **state)
 {
 	struct field_errors fe;
@@ -273,6 +334,78 @@ static void str_checks_lines_addresses_and_telephone_numbers(void **state)
 	assert_true(str_is_phone("+1 (203) 555-0131 x12"));
 	assert_false(str_is_phone(""));
 	assert_false(str_is_phone("call me"));
+}
+
+static void str_to_id_takes_one_spelling_of_a_number(void **state)
+{
+	int64_t v = 7;
+	assert_int_equal(str_to_id("12", 1, INT64_MAX, &v), 0);
+	assert_true(v == 12);
+	assert_int_equal(str_to_id("0", 0, 100, &v), 0);
+	assert_true(v == 0);
+	static const char *const bad[] = {"012", "00", "+12", " 12", "12 ", "\t12", "12junk", "1.0", "0x1", "-12", "",
+					  "99999999999999999999", "9223372036854775808", "1e3"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(str_to_id(bad[i], 1, INT64_MAX, &v), ERR_INVAL);
+	assert_int_equal(str_to_id(NULL, 1, INT64_MAX, &v), ERR_INVAL);
+	assert_int_equal(str_to_id("0", 1, INT64_MAX, &v), ERR_INVAL);
+	assert_int_equal(str_to_id("5", -10, INT64_MAX, &v), 0);
+	assert_int_equal(str_to_id("9223372036854775807", 1, INT64_MAX, &v), 0);
+	assert_true(v == INT64_MAX);
+	/* The general parse refuses blanks and a plus before the digits too. */
+	assert_int_equal(str_to_int64(" 1", 0, 10, &v), ERR_INVAL);
+	assert_int_equal(str_to_int64("+1", 0, 10, &v), ERR_INVAL);
+	assert_int_equal(str_to_int64("-", -10, 10, &v), ERR_INVAL);
+	assert_int_equal(str_to_int64("- 1", -10, 10, &v), ERR_INVAL);
+	assert_int_equal(str_to_int64("-1", -10, 10, &v), 0);
+	assert_true(v == -1);
+}
+
+static void str_checks_telephone_numbers_as_people_write_them(void **state)
+{
+	static const char *const good[] = {"911", "860-555-0100", "860.555.0100", "(860) 555-0100", "+1 860 555 0100",
+					   "+44 20 7946 0958", "+1 (203) 555-0131 x12", "860-555-0100 ext. 4",
+					   "860-555-0100 extension 12", "860-555-0100 #7", "860 555 0100x123456",
+					   "1-800-842-2288", "123456789012345"};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		assert_true(str_is_phone(good[i]));
+	static const char *const bad[] = {"", "abc", "12", "+", "+ 860 555 0100", "x12", "860-555-0100 x",
+					  "860-555-0100 x1234567", "860-555-0100-", "(860 555 0100", "860) 555 0100",
+					  "(860) (555) 0100", "1234567890123456", "call 860 555 0100", "860-555-0100 or 0101",
+					  "860-555-0100\n", "-860-555-0100", "860/555/0100",
+					  "860 555 0100 555 0100 555 0100 555 0100 55"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(str_is_phone(bad[i]));
+	assert_false(str_is_phone(NULL));
+}
+
+static void str_checks_email_addresses_as_people_write_them(void **state)
+{
+	static const char *const good[] = {"a@example.org", "first.last+tag@mail.example.org", "o'neil@example.co.uk",
+					   "x_y-z@sub-domain.example.org", "jos\xc3\xa9@exampl\xc3\xa9.org"};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		assert_true(str_is_email(good[i]));
+	static const char *const bad[] = {"", "not-an-email", "a@b", "@example.org", "a@", "a@@example.org",
+					  "a@b@example.org", "a b@example.org", "a@example..org", "a@.example.org",
+					  "a@example.org.", ".a@example.org", "a.@example.org", "a..b@example.org",
+					  "a@-example.org", "a@example-.org", "a@exa_mple.org", "\"a\"@example.org",
+					  "<a@example.org>", "a,b@example.org", "a@example.org\n", "a\tb@example.org"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(str_is_email(bad[i]));
+	assert_false(str_is_email(NULL));
+	char local[66], domain[64];
+	memset(local, 'a', 65);
+	memcpy(local + 65, "", 1);
+	char addr[400];
+	snprintf(addr, sizeof addr, "%s@example.org", local);
+	assert_false(str_is_email(addr)); /* a name of 65 */
+	local[64] = '\0';
+	snprintf(addr, sizeof addr, "%s@example.org", local);
+	assert_true(str_is_email(addr));
+	memset(domain, 'b', 63);
+	domain[63] = '\0';
+	snprintf(addr, sizeof addr, "a@%s.%s.%s.%s", domain, domain, domain, domain);
+	assert_false(str_is_email(addr)); /* 258 bytes */
 }
 
 static void str_copy_truncates_and_says_so(void **state)
@@ -377,6 +510,11 @@ int main(void)
 		cmocka_unit_test(log_writes_one_line_per_event_with_time_level_and_event),
 		cmocka_unit_test(random_tokens_are_hex_and_differ),
 		cmocka_unit_test(str_checks_lines_addresses_and_telephone_numbers),
+		cmocka_unit_test(json_refuses_nul_anywhere_and_names_where),
+		cmocka_unit_test(field_checks_name_the_field_and_say_what_to_enter),
+		cmocka_unit_test(str_to_id_takes_one_spelling_of_a_number),
+		cmocka_unit_test(str_checks_telephone_numbers_as_people_write_them),
+		cmocka_unit_test(str_checks_email_addresses_as_people_write_them),
 	};
 	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }
