@@ -91,7 +91,7 @@ before(async () => {
   };
   ({ id: intakeId } = await readJson(await careline.fetch('/api/v1/intakes', { method: 'POST', body }), 201, 'record a report'));
   const { version } = await careline.get(`/api/v1/intakes/${intakeId}`);
-  await readJson(await careline.fetch(`/api/v1/intakes/${intakeId}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version } }), 200, 'accept');
+  await readJson(await careline.fetch(`/api/v1/intakes/${intakeId}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version } }), 200, 'accept');
   browser = await launchBrowser();
   page = await openPage(browser);
   page.expectHttp(401, 'GET', '/api/v1/me');

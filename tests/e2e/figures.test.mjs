@@ -90,7 +90,7 @@ describe(`figures (${ENGINE})`, { timeout: 240_000 }, () => {
     const { id } = await readJson(await as.careline.fetch('/api/v1/intakes', { method: 'POST', body }), 201, 'record a report');
     if (accept) {
       const { version } = await as.careline.get(`/api/v1/intakes/${id}`);
-      await readJson(await as.careline.fetch(`/api/v1/intakes/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version } }), 200, 'accept');
+      await readJson(await as.careline.fetch(`/api/v1/intakes/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version } }), 200, 'accept');
     }
     return id;
   }
