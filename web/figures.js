@@ -292,6 +292,25 @@ function chartAlt(fig) {
   return `Chart: ${what}. The numbers are in the table below.`;
 }
 
+/** A visible cue above a table wider than its box: "scroll sideways". */
+function showScrollCue(wrap) {
+  let cue = wrap.previousElementSibling;
+  if (!cue || !cue.classList.contains('scroll-cue')) {
+    cue = h('p', { className: 'scroll-cue', hidden: true }, 'The table is wider than the page: scroll sideways to see every column →');
+    wrap.before(cue);
+  }
+  const check = () => {
+    const wide = wrap.scrollWidth > wrap.clientWidth + 1;
+    cue.hidden = !wide;
+    wrap.classList.toggle('is-scrollable', wide);
+  };
+  requestAnimationFrame(check);
+  if (!wrap.dataset.cueWatch) {
+    wrap.dataset.cueWatch = '1';
+    window.addEventListener('resize', check);
+  }
+}
+
 // ---------------------------------------------------------------- the figures page
 
 export function initFigures(context) {
@@ -503,7 +522,8 @@ function renderFigure(data, fig, state) {
   wrap.replaceChildren(table);
   // A narrow table goes beside its chart on a wide screen.
   $('figure-pair').classList.toggle('is-side', isNarrow(data));
-  // A wide table scrolls: it can be reached and named from the keyboard.
+  // A wide table scrolls: it says so, and it can be reached and named from the keyboard.
+  showScrollCue(wrap);
   wrap.setAttribute('tabindex', '0');
   wrap.setAttribute('role', 'region');
   wrap.setAttribute('aria-label', `Table: ${data.title || fig.label}`);
@@ -662,6 +682,7 @@ async function loadReport({ fromAddress = false } = {}) {
         h('div', { className: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': `Table: ${data.title || j.fig.label}` }, figureTable(data))));
   });
   $('tf-sections').replaceChildren(...sections);
+  for (const wrap of $('tf-sections').querySelectorAll('.tf-section .table-wrap')) showScrollCue(wrap);
   const notice = $('tf-notice');
   if (state.suppressed) {
     notice.textContent = hidden

@@ -698,6 +698,7 @@ function showDecisionFields() {
   }
   $('decide-jurisdiction-field').hidden = !(d && d.jurisdiction_required);
   $('decide-supervisor-block').hidden = !(d && d.id === 'screened_out' && report && report.suspected_victim);
+  $('decide-unscreened-block').hidden = !(d && d.id === 'accepted_hart' && report && !(report.screenings || []).length);
   clearDecideErrors();
 }
 
@@ -710,6 +711,7 @@ function clearDecideErrors() {
 const DECIDE_REASONS = {
   'supervisor|a suspected victim\'s report is screened out only with a supervisor: name them': 'Name the supervisor who agrees to screen out a suspected victim’s report.',
   'supervisor_reason|the supervisor\'s reason is required': 'Give the supervisor’s reason.',
+  'unscreened_reason|the report is not screened: say why it is accepted without a screen, or screen it first': 'This report is not screened: say why it is accepted without a screen, or screen it first.',
   'jurisdiction|name the jurisdiction it goes to': 'Name the jurisdiction the report goes to.',
 };
 
@@ -732,6 +734,7 @@ async function decide(e) {
   const text = (id) => $(id).value.trim();
   if (!$('decide-reason-field').hidden && text('decide-reason')) body.reason = text('decide-reason');
   if (!$('decide-jurisdiction-field').hidden && text('decide-jurisdiction')) body.jurisdiction = text('decide-jurisdiction');
+  if (!$('decide-unscreened-block').hidden && text('decide-unscreened_reason')) body.unscreened_reason = text('decide-unscreened_reason');
   if (!$('decide-supervisor-block').hidden) {
     if (text('decide-supervisor')) body.supervisor = text('decide-supervisor');
     if (text('decide-supervisor_reason')) body.supervisor_reason = text('decide-supervisor_reason');
@@ -797,6 +800,7 @@ function renderHistory(rep) {
     h('p', { className: 'history-meta' }, `${d.decided_by}, ${formatShortTime(d.decided_at)}`),
     d.jurisdiction ? h('p', {}, `Jurisdiction: ${d.jurisdiction}`) : null,
     d.supervisor ? h('p', {}, `Supervisor: ${d.supervisor}`) : null,
+    d.screened === false && d.disposition === 'accepted_hart' ? h('p', { className: 'history-unscreened' }, 'Accepted without a screen.') : null,
     d.reason ? h('p', { className: 'history-reason' }, d.reason) : null))
     : [h('li', { className: 'none' }, 'No decision yet.')]));
   const screens = rep.screenings || [];
