@@ -205,6 +205,14 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     assert.ok(await hart.locator('#figure-table-wrap thead th', { hasText: 'Total' }).count() >= 1);
     await assertAxeClean(hart, 'the figures page, by year and source');
     await screenshot(hart, 'figures-hart-year-source');
+    // With small counts hidden a year's total reads "<5": the chart still draws.
+    await hart.locator('#figures-suppressed').check();
+    await hart.waitForFunction(() => new URL(document.querySelector('#figure-chart').src).searchParams.get('suppressed') === 'true'
+      && !document.querySelector('#figure-panel').hasAttribute('aria-busy'));
+    await chartDrawn(hart);
+    assert.equal(await hart.locator('#figure-chart-none').isVisible(), false, 'the two-way chart is drawn, hidden counts and all');
+    await screenshot(hart, 'figures-hart-year-source-hidden');
+    await hart.locator('#figures-suppressed').uncheck();
     // The other figures answer too.
     for (const [id, path] of [['repeat', 'repeat'], ['duties', 'duties'], ['missing', 'missing'], ['rapid-response', 'rapid-response'], ['federal', 'federal']]) {
       await hart.locator(`label[for="figures-kind-${id}"]`).click();

@@ -1010,7 +1010,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
     assert.equal((await rec('intake.read')).length, 3, 'a third GET, a third intake.read');
     await decideOk(id, { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version }, as.hart);
     const [d] = await rec('intake.dispose');
-    assert.deepEqual({ actor: d.actor, detail: d.detail }, { actor: 'demo-hart', detail: 'disposition=accepted_hart unscreened' });
+    assert.deepEqual({ actor: d.actor, detail: d.detail }, { actor: 'demo-hart', detail: 'disposition=accepted_hart' });
 
     const [list] = await auditOf('intake.list', '&actor=demo-careline');
     await queue('?status=decided');
