@@ -12,6 +12,7 @@ const BANDS = {
   likely: 'Likely match',
   possible: 'Possible match',
   unlikely: 'Unlikely match',
+  family: 'Same family name',
 };
 
 const SEX_LABELS = { F: 'Female', M: 'Male', X: 'X' };
@@ -297,7 +298,8 @@ function none(text = 'Not recorded') {
 function candidateRow(c) {
   const name = fullName(c.given_name, c.family_name);
   const band = BANDS[c.band] ? c.band : 'unlikely';
-  const p = c.band === 'family' ? { text: 'Same family name', spoken: 'the same family name, not scored' } : percent(c.probability);
+  // Listed by family name alone: there is nothing to score.
+  const p = c.band === 'family' ? { text: '—', spoken: 'not scored' } : percent(c.probability);
   const steps = Math.max(1, Math.min(20, Math.round((Number(c.probability) || 0) * 20)));
 
   let born;

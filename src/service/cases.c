@@ -1482,7 +1482,8 @@ int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 			if ((r = meet_with_recorded_report(db, app->pack, id, ident)) < 0)
 				goto fail;
 		} else if (has_identified && le) {
-			if ((r = duty_move(db, "law_enforcement_report", "case", id, ident + le->minutes * MINUTE)) < 0)
+			if ((r = duty_move(db, "law_enforcement_report", "case", id, ident + le->minutes * MINUTE)) < 0 ||
+			    (r = meet_with_recorded_report(db, app->pack, id, ident)) < 0)
 				goto fail;
 		}
 		if (victim && to_victim != cur_victim) {

@@ -192,6 +192,13 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
     assert.equal((await report(as, c2, clock.iso(-5 * HOUR_MS))).before_identification, true);
     await identify(as, c2, clock.iso(-4 * HOUR_MS));
     assert.equal((await leDuties(as, c2))[0].met_at, null);
+    // Backdating the identification before the report: the report now counts.
+    const { version } = await as.hart.get(`${CASES}/${c2}`);
+    await readJson(await as.hart.fetch(`${CASES}/${c2}`, { method: 'PATCH', body: { version, identified_at: clock.iso(-6 * HOUR_MS) } }), 200, 'backdate');
+    const [moved] = await leDuties(as, c2);
+    assert.equal(moved.met_at, clock.iso(-5 * HOUR_MS));
+    assert.equal(moved.status, 'met_on_time');
+    assert.equal((await as.hart.get(`${CASES}/${c2}`)).reports[0].before_identification, false);
   });
 
   test('with earlier_reports_count, a report made before identification meets the duty on time', async () => {
