@@ -304,11 +304,14 @@ function showScrollCue(wrap) {
     cue.hidden = !wide;
     wrap.classList.toggle('is-scrollable', wide);
   };
-  requestAnimationFrame(check);
-  if (!wrap.dataset.cueWatch) {
-    wrap.dataset.cueWatch = '1';
-    window.addEventListener('resize', check);
+  // The table's width is known only once it is laid out, and changes with the window.
+  if (!wrap.cueWatch) {
+    wrap.cueWatch = new ResizeObserver(check);
+    wrap.cueWatch.observe(wrap);
   }
+  const table = wrap.querySelector('table');
+  if (table) wrap.cueWatch.observe(table);
+  requestAnimationFrame(check);
 }
 
 // ---------------------------------------------------------------- the figures page

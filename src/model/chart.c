@@ -292,6 +292,9 @@ static void columns(const struct chart *c, struct buf *b, bool any_hidden)
 			rest = THRESHOLD - 1;
 		else if (stacked && hidden_here && c->cat_total && c->cat_total[i].mark == SUPP_SHOWN)
 			rest = c->cat_total[i].value - shown_sum;
+		else if (stacked && c->cat_total && c->cat_total[i].mark == SUPP_PRIMARY)
+			/* A hidden total: a short hatched bar, as for one series. */
+			rest = THRESHOLD - 1 - shown_sum;
 		if (rest > 0) {
 			double h = (double)plot_h * (double)rest / (double)top;
 			y -= h;

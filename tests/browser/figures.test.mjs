@@ -203,6 +203,13 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
       && !document.querySelector('#figure-panel').hasAttribute('aria-busy'));
     await chartDrawn(hart);
     assert.ok(await hart.locator('#figure-table-wrap thead th', { hasText: 'Total' }).count() >= 1);
+    // A table wider than its box says that it scrolls.
+    await hart.waitForFunction(() => {
+      const wrap = document.querySelector('#figure-table-wrap');
+      const cue = wrap.previousElementSibling;
+      return wrap.scrollWidth > wrap.clientWidth && cue?.classList.contains('scroll-cue') && !cue.hidden;
+    });
+    assert.match(await hart.locator('.figure-pair .scroll-cue').textContent(), /scroll sideways to see every column/);
     await assertAxeClean(hart, 'the figures page, by year and source');
     await screenshot(hart, 'figures-hart-year-source');
     // With small counts hidden a year's total reads "<5": the chart still draws.
