@@ -272,12 +272,15 @@ function isNarrow(fig) {
 
 /**
  * Whether the server can draw the figure (model/chart.h): 1 to 200
- * categories, and up to 12 stacked series. Otherwise the table alone.
+ * categories, and up to 12 stacked series (a two-way figure with more
+ * draws its row totals). Otherwise the table alone.
  */
 function chartable(fig) {
   const rows = (fig.rows || []).length;
   const cols = (fig.columns || []).length;
-  return rows >= 1 && rows <= 200 && cols >= 1 && cols <= 12;
+  // More than 12 columns of a two-way figure: the chart draws the row totals.
+  const totals = (fig.rows || []).some((r) => r.total);
+  return rows >= 1 && rows <= 200 && cols >= 1 && (cols <= 12 || totals);
 }
 
 function noChartText(fig) {
