@@ -782,95 +782,6 @@ static int open_case_of(struct db *db, int64_t person_id, int64_t *ret_id, char 
 
 /* The report joins a case (once): case_intake and an intake_joined event.
  * *ret_added: false when it was there already. */
-static int join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id, int64_t intake_id, int child,
-		       const char *intake_number, hl_time at, bool *ret_added)
-{
-	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT count(*) FROM case_intake WHERE case_id = ? AND intake_id = ?", &st);
-	if (r < 0)
-		return r;
-	db_bind_int64(st, 1, case_id);
-	db_bind_int64(st, 2, intake_id);
-	int64_t there = 0;
-	if ((r = db_step(st)) == DB_ROW)
-		there = db_column_int64(st, 0);
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	*ret_added = false;
-	if (there)
-		return 0;
-	char ts[32];
-	time_str(at, ts);
-	if ((r = db_prepare(db,
-			    "INSERT INTO case_intake (case_id, intake_id, child, joined, added_at, added_by)"
-			    " VALUES (?, ?, ?, 1, ?, ?)",
-			    &st)) < 0)
-		return r;
-	db_bind_int64(st, 1, case_id);
-	db_bind_int64(st, 2, intake_id);
-	db_bind_int64(st, 3, child);
-	db_bind_text(st, 4, ts);
-	if (ctx->actor->user_id > 0)
-		db_bind_int64(st, 5, ctx->actor->user_id);
-	else
-		db_bind_null(st, 5);
-	if ((r = step_id(st, NULL)) < 0)
-		return r;
-	/* Figures: the joining report's referral takes the case's type. */
-	if ((r = figures_case_type(db, case_id)) < 0)
-		return r;
-	json_t *data = json_pack("{s:I, s:s, s:i}", "intake_id", (json_int_t)intake_id, "intake_number", intake_number,
-				 "child", child);
-	r = event_add(db, ctx->app, case_id, "intake_joined", at, ctx->actor->user_id, false, data, NULL, NULL);
-	json_decref(data);
-	if (r < 0)
-		return r;
-	if ((r = case_touch(db, case_id, ts)) < 0)
-		return r;
-	char oid[24], detail[96];
-	fmt_id(oid, case_id);
-	snprintf(detail, sizeof detail, "intake_joined intake=%lld child=%d", (long long)intake_id, child);
-	if ((r = svc_audit_append(db, ctx, "case.update", "case", oid, detail)) < 0)
-		return r;
-	*ret_added = true;
-	return 0;
-}
-
-int cases_join_accepted(struct db *db, const struct svc_ctx *ctx, int64_t intake_id, hl_time at)
-{
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT c.position, k.id, i.number FROM intake_child c JOIN intake i ON i.id = c.intake_id"
-			   " JOIN child_case k ON k.person_id = c.person_id AND k.status <> 'closed'"
-			   " WHERE c.intake_id = ? ORDER BY c.position",
-			   &st);
-	if (r < 0)
-		return r;
-	db_bind_int64(st, 1, intake_id);
-	struct {
-		int child;
-		int64_t case_id;
-	} joins[32];
-	size_t n = 0;
-	char number[24] = "";
-	while ((r = db_step(st)) == DB_ROW && n < 32) {
-		joins[n].child = (int)db_column_int64(st, 0);
-		joins[n].case_id = db_column_int64(st, 1);
-		str_copy(number, sizeof number, db_column_text(st, 2));
-		n++;
-	}
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		bool added;
-		if ((r = join_intake(db, ctx, joins[i].case_id, intake_id, joins[i].child, number, at, &added)) < 0)
-			return r;
-	}
-	return 0;
-}
-
 struct intake_for_case {
 	char number[24], region[32], office[64], disposition[40];
 	bool has_region;
@@ -920,12 +831,12 @@ static int load_intake(struct db *db, int64_t id, int child, struct intake_for_c
 	return r;
 }
 
-/* A case opened from a report that says the child is a suspected victim
- * starts as suspected, identified when the report was received: the
- * law-enforcement duty counts from then, and may already be overdue.
+/* A case opened from (or joined by) a report that says the child is a
+ * suspected victim is suspected, identified when the report was received:
+ * the law-enforcement duty counts from then, and may already be overdue.
  * Inside the caller's transaction. */
 static int identify_from_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id,
-				const struct intake_for_case *it)
+				const struct intake_for_case *it, const char *from)
 {
 	hl_time ident;
 	int r = time_parse(it->received_at, &ident);
@@ -947,13 +858,114 @@ static int identify_from_intake(struct db *db, const struct svc_ctx *ctx, int64_
 		    0 &&
 	    r != ERR_NOTFOUND)
 		return r;
-	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "from", "none", "to", "suspected", "identified_at",
+	if ((r = meet_with_recorded_report(db, ctx->app->pack, case_id, ident)) < 0)
+		return r;
+	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "from", from, "to", "suspected", "identified_at",
 				 ident_ts, "intake_number", it->number, "identified_by", it->suspected_by);
 	if (!data)
 		return ERR_NOMEM;
 	r = event_add(db, ctx->app, case_id, "victim_status", ident, ctx->actor->user_id, false, data, NULL, NULL);
 	json_decref(data);
 	return r;
+}
+
+static int join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id, int64_t intake_id, int child,
+		       const char *intake_number, hl_time at, bool *ret_added)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db, "SELECT count(*) FROM case_intake WHERE case_id = ? AND intake_id = ?", &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, case_id);
+	db_bind_int64(st, 2, intake_id);
+	int64_t there = 0;
+	if ((r = db_step(st)) == DB_ROW)
+		there = db_column_int64(st, 0);
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	*ret_added = false;
+	if (there)
+		return 0;
+	char ts[32];
+	time_str(at, ts);
+	if ((r = db_prepare(db,
+			    "INSERT INTO case_intake (case_id, intake_id, child, joined, added_at, added_by)"
+			    " VALUES (?, ?, ?, 1, ?, ?)",
+			    &st)) < 0)
+		return r;
+	db_bind_int64(st, 1, case_id);
+	db_bind_int64(st, 2, intake_id);
+	db_bind_int64(st, 3, child);
+	db_bind_text(st, 4, ts);
+	if (ctx->actor->user_id > 0)
+		db_bind_int64(st, 5, ctx->actor->user_id);
+	else
+		db_bind_null(st, 5);
+	if ((r = step_id(st, NULL)) < 0)
+		return r;
+	/* Figures: the joining report's referral takes the case's type. */
+	if ((r = figures_case_type(db, case_id)) < 0)
+		return r;
+	json_t *data = json_pack("{s:I, s:s, s:i}", "intake_id", (json_int_t)intake_id, "intake_number", intake_number,
+				 "child", child);
+	r = event_add(db, ctx->app, case_id, "intake_joined", at, ctx->actor->user_id, false, data, NULL, NULL);
+	json_decref(data);
+	if (r < 0)
+		return r;
+	if ((r = case_touch(db, case_id, ts)) < 0)
+		return r;
+	/* A report that says the child is a suspected victim identifies a
+	 * child not yet identified, as opening a case from it would. */
+	struct intake_for_case it;
+	struct case_head h;
+	if ((r = load_intake(db, intake_id, child, &it)) < 0 || (r = case_load(db, case_id, &h)) < 0)
+		return r;
+	bool identifies = it.suspected_by && !h.identified;
+	if (identifies && (r = identify_from_intake(db, ctx, case_id, &it, h.victim)) < 0)
+		return r;
+	char oid[24], detail[128];
+	fmt_id(oid, case_id);
+	snprintf(detail, sizeof detail, "intake_joined intake=%lld child=%d%s%s", (long long)intake_id, child,
+		 identifies ? " victim_status=suspected by=" : "", identifies ? it.suspected_by : "");
+	if ((r = svc_audit_append(db, ctx, "case.update", "case", oid, detail)) < 0)
+		return r;
+	*ret_added = true;
+	return 0;
+}
+
+int cases_join_accepted(struct db *db, const struct svc_ctx *ctx, int64_t intake_id, hl_time at)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT c.position, k.id, i.number FROM intake_child c JOIN intake i ON i.id = c.intake_id"
+			   " JOIN child_case k ON k.person_id = c.person_id AND k.status <> 'closed'"
+			   " WHERE c.intake_id = ? ORDER BY c.position",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, intake_id);
+	struct {
+		int child;
+		int64_t case_id;
+	} joins[32];
+	size_t n = 0;
+	char number[24] = "";
+	while ((r = db_step(st)) == DB_ROW && n < 32) {
+		joins[n].child = (int)db_column_int64(st, 0);
+		joins[n].case_id = db_column_int64(st, 1);
+		str_copy(number, sizeof number, db_column_text(st, 2));
+		n++;
+	}
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		bool added;
+		if ((r = join_intake(db, ctx, joins[i].case_id, intake_id, joins[i].child, number, at, &added)) < 0)
+			return r;
+	}
+	return 0;
 }
 
 int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_errors *errs,
@@ -1164,7 +1176,7 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 	json_decref(data);
 	if (r < 0)
 		goto fail;
-	if (from_intake && it.suspected_by && (r = identify_from_intake(db, ctx, id, &it)) < 0)
+	if (from_intake && it.suspected_by && (r = identify_from_intake(db, ctx, id, &it, "none")) < 0)
 		goto fail;
 	char oid[24], detail[128];
 	fmt_id(oid, id);

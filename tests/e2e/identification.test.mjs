@@ -137,6 +137,27 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
     assert.deepEqual(await leDuties(as, c2), []);
   });
 
+  test('a suspected-victim report joining a case of a child not yet identified identifies the child from that report', async () => {
+    const { as } = main;
+    const first = await record(as, clock);
+    await accept(as, first);
+    const caseId = await openFrom(as, first);
+    const before = await as.hart.get(`${CASES}/${caseId}`);
+    assert.equal(before.victim_status, 'none');
+    // A later report of the same child, in commercial sex, received 26 hours ago.
+    const second = await record(as, clock, { concerns: ['detained_for_prostitution'], receivedAgo: 26 * HOUR_MS });
+    await readJson(await as.careline.fetch(`${INTAKES}/${second}/children/0/link`, { method: 'POST', body: { person_id: before.child.person_id } }), 200, 'link to the same child');
+    await accept(as, second);
+    const after = await as.hart.get(`${CASES}/${caseId}`);
+    assert.ok(after.intakes.some((i) => i.id === second && i.joined), 'the report joined the case');
+    assert.equal(after.victim_status, 'suspected');
+    assert.equal(after.identified_at, clock.iso(-26 * HOUR_MS));
+    const [duty] = await leDuties(as, caseId);
+    assert.equal(duty.status, 'overdue');
+    const audit = (await as.admin.get('/api/v1/audit?action=case.update&limit=50')).records.find((r) => r.object_id === String(caseId) && /intake_joined/.test(r.detail));
+    assert.match(audit.detail, /victim_status=suspected by=guardrail/);
+  });
+
   test('accepting an unscreened report needs a reason: 422 naming unscreened_reason, then kept, shown and audited', async () => {
     const { as } = main;
     const id = await record(as, clock);
