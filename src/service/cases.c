@@ -780,8 +780,6 @@ static int open_case_of(struct db *db, int64_t person_id, int64_t *ret_id, char 
 	return r < 0 ? r : 0;
 }
 
-/* The report joins a case (once): case_intake and an intake_joined event.
- * *ret_added: false when it was there already. */
 struct intake_for_case {
 	char number[24], region[32], office[64], disposition[40];
 	bool has_region;
@@ -794,81 +792,12 @@ struct intake_for_case {
 	const char *suspected_by;
 };
 
-static int load_intake(struct db *db, int64_t id, int child, struct intake_for_case *it)
-{
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT i.number, i.region, i.office, i.disposition, c.person_id, c.id, i.received_at,"
-			   " c.suspected_victim,"
-			   " (SELECT s.level FROM screening s WHERE s.intake_id = i.id ORDER BY s.id DESC LIMIT 1)"
-			   " FROM intake i LEFT JOIN intake_child c ON c.intake_id = i.id AND c.position = ? WHERE i.id = ?",
-			   &st);
-	if (r < 0)
-		return r;
-	db_bind_int64(st, 1, child);
-	db_bind_int64(st, 2, id);
-	r = db_step(st);
-	if (r == DB_ROW) {
-		memset(it, 0, sizeof *it);
-		str_copy(it->number, sizeof it->number, db_column_text(st, 0));
-		it->has_region = db_column_text(st, 1) != NULL;
-		str_copy(it->region, sizeof it->region, it->has_region ? db_column_text(st, 1) : "");
-		str_copy(it->office, sizeof it->office, db_column_text(st, 2) ? db_column_text(st, 2) : "");
-		str_copy(it->disposition, sizeof it->disposition, db_column_text(st, 3) ? db_column_text(st, 3) : "");
-		it->person_id = db_column_is_null(st, 4) ? 0 : db_column_int64(st, 4);
-		it->child_found = !db_column_is_null(st, 5);
-		str_copy(it->received_at, sizeof it->received_at, db_column_text(st, 6) ? db_column_text(st, 6) : "");
-		const char *level = db_column_text(st, 8);
-		if (!db_column_is_null(st, 7) && db_column_int64(st, 7) != 0)
-			it->suspected_by = "guardrail";
-		else if (level && (strcmp(level, "clear") == 0 || strcmp(level, "positive") == 0))
-			it->suspected_by = "screening";
-		r = 0;
-	} else if (r == DB_DONE) {
-		r = ERR_NOTFOUND;
-	}
-	db_finalize(st);
-	return r;
-}
-
-/* A case opened from (or joined by) a report that says the child is a
- * suspected victim is suspected, identified when the report was received:
- * the law-enforcement duty counts from then, and may already be overdue.
- * Inside the caller's transaction. */
+static int load_intake(struct db *db, int64_t id, int child, struct intake_for_case *it);
 static int identify_from_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id,
-				const struct intake_for_case *it, const char *from)
-{
-	hl_time ident;
-	int r = time_parse(it->received_at, &ident);
-	if (r < 0)
-		return r;
-	char ident_ts[32];
-	time_str(ident, ident_ts);
-	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "UPDATE child_case SET victim_status = 'suspected', identified_at = ? WHERE id = ?", &st)) < 0)
-		return r;
-	if ((r = db_bind_text(st, 1, ident_ts)) < 0 || (r = db_bind_int64(st, 2, case_id)) < 0) {
-		db_finalize(st);
-		return r;
-	}
-	if ((r = step_id(st, NULL)) < 0)
-		return r;
-	if ((r = duty_open_pack(db, ctx->app->pack, case_id, "law_enforcement_report", "case", case_id, ident, 0, NULL)) <
-		    0 &&
-	    r != ERR_NOTFOUND)
-		return r;
-	if ((r = meet_with_recorded_report(db, ctx->app->pack, case_id, ident)) < 0)
-		return r;
-	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "from", from, "to", "suspected", "identified_at",
-				 ident_ts, "intake_number", it->number, "identified_by", it->suspected_by);
-	if (!data)
-		return ERR_NOMEM;
-	r = event_add(db, ctx->app, case_id, "victim_status", ident, ctx->actor->user_id, false, data, NULL, NULL);
-	json_decref(data);
-	return r;
-}
+				const struct intake_for_case *it, const char *from);
 
+/* The report joins a case (once): case_intake and an intake_joined event.
+ * *ret_added: false when it was there already. */
 static int join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id, int64_t intake_id, int child,
 		       const char *intake_number, hl_time at, bool *ret_added)
 {
@@ -966,6 +895,81 @@ int cases_join_accepted(struct db *db, const struct svc_ctx *ctx, int64_t intake
 			return r;
 	}
 	return 0;
+}
+
+static int load_intake(struct db *db, int64_t id, int child, struct intake_for_case *it)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT i.number, i.region, i.office, i.disposition, c.person_id, c.id, i.received_at,"
+			   " c.suspected_victim,"
+			   " (SELECT s.level FROM screening s WHERE s.intake_id = i.id ORDER BY s.id DESC LIMIT 1)"
+			   " FROM intake i LEFT JOIN intake_child c ON c.intake_id = i.id AND c.position = ? WHERE i.id = ?",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, child);
+	db_bind_int64(st, 2, id);
+	r = db_step(st);
+	if (r == DB_ROW) {
+		memset(it, 0, sizeof *it);
+		str_copy(it->number, sizeof it->number, db_column_text(st, 0));
+		it->has_region = db_column_text(st, 1) != NULL;
+		str_copy(it->region, sizeof it->region, it->has_region ? db_column_text(st, 1) : "");
+		str_copy(it->office, sizeof it->office, db_column_text(st, 2) ? db_column_text(st, 2) : "");
+		str_copy(it->disposition, sizeof it->disposition, db_column_text(st, 3) ? db_column_text(st, 3) : "");
+		it->person_id = db_column_is_null(st, 4) ? 0 : db_column_int64(st, 4);
+		it->child_found = !db_column_is_null(st, 5);
+		str_copy(it->received_at, sizeof it->received_at, db_column_text(st, 6) ? db_column_text(st, 6) : "");
+		const char *level = db_column_text(st, 8);
+		if (!db_column_is_null(st, 7) && db_column_int64(st, 7) != 0)
+			it->suspected_by = "guardrail";
+		else if (level && (strcmp(level, "clear") == 0 || strcmp(level, "positive") == 0))
+			it->suspected_by = "screening";
+		r = 0;
+	} else if (r == DB_DONE) {
+		r = ERR_NOTFOUND;
+	}
+	db_finalize(st);
+	return r;
+}
+
+/* A case opened from (or joined by) a report that says the child is a
+ * suspected victim is suspected, identified when the report was received:
+ * the law-enforcement duty counts from then, and may already be overdue.
+ * Inside the caller's transaction. */
+static int identify_from_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id,
+				const struct intake_for_case *it, const char *from)
+{
+	hl_time ident;
+	int r = time_parse(it->received_at, &ident);
+	if (r < 0)
+		return r;
+	char ident_ts[32];
+	time_str(ident, ident_ts);
+	struct db_stmt *st;
+	if ((r = db_prepare(db,
+			    "UPDATE child_case SET victim_status = 'suspected', identified_at = ? WHERE id = ?", &st)) < 0)
+		return r;
+	if ((r = db_bind_text(st, 1, ident_ts)) < 0 || (r = db_bind_int64(st, 2, case_id)) < 0) {
+		db_finalize(st);
+		return r;
+	}
+	if ((r = step_id(st, NULL)) < 0)
+		return r;
+	if ((r = duty_open_pack(db, ctx->app->pack, case_id, "law_enforcement_report", "case", case_id, ident, 0, NULL)) <
+		    0 &&
+	    r != ERR_NOTFOUND)
+		return r;
+	if ((r = meet_with_recorded_report(db, ctx->app->pack, case_id, ident)) < 0)
+		return r;
+	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "from", from, "to", "suspected", "identified_at",
+				 ident_ts, "intake_number", it->number, "identified_by", it->suspected_by);
+	if (!data)
+		return ERR_NOMEM;
+	r = event_add(db, ctx->app, case_id, "victim_status", ident, ctx->actor->user_id, false, data, NULL, NULL);
+	json_decref(data);
+	return r;
 }
 
 int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_errors *errs,
