@@ -461,15 +461,9 @@ static bool valid_sex(const char *s)
 	return false;
 }
 
-int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, struct field_errors *errs,
-		      struct person_candidate **ret, size_t *ret_n)
+/* The search's fields, checked: ERR_INVAL with errs filled. */
+static int check_query(const struct person_query *q, struct field_errors *errs)
 {
-	int r = svc_require(ctx, PERM_PERSONS_MATCH);
-	if (r < 0)
-		return r;
-	struct app *app = ctx->app;
-	if (!app->registry)
-		return ERR_BUSY;
 	bool given = q->given_name && *q->given_name, family = q->family_name && *q->family_name;
 	bool when = (q->dob && *q->dob) || q->age >= 0;
 	if (!given && !family)
@@ -494,8 +488,20 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 	}
 	if (q->age > 25)
 		field_error_add(errs, "age", "from 0 to 25");
-	if (field_errors_any(errs))
-		return ERR_INVAL;
+	return field_errors_any(errs) ? ERR_INVAL : 0;
+}
+
+int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, struct field_errors *errs,
+		      struct person_candidate **ret, size_t *ret_n)
+{
+	int r = svc_require(ctx, PERM_PERSONS_MATCH);
+	if (r < 0)
+		return r;
+	struct app *app = ctx->app;
+	if (!app->registry)
+		return ERR_BUSY;
+	if ((r = check_query(q, errs)) < 0)
+		return r;
 	char agebuf[16] = "";
 	if (q->age >= 0 && !(q->dob && *q->dob))
 		snprintf(agebuf, sizeof agebuf, "%d", q->age);
@@ -643,7 +649,8 @@ static int family_ids(struct person_registry *reg, const struct person_query *q,
 }
 
 /* The page of people listed by family name, loaded and audited as read. */
-static int family_page(const struct svc_ctx *ctx, const int64_t *ids, size_t n, struct person_candidate **ret)
+static int family_page(const struct svc_ctx *ctx, const char *family, const int64_t *ids, size_t n,
+		       struct person_candidate **ret)
 {
 	struct person_candidate *c = calloc(n ? n : 1, sizeof *c);
 	if (!c)
@@ -654,10 +661,17 @@ static int family_page(const struct svc_ctx *ctx, const int64_t *ids, size_t n, 
 		c[i].person_id = ids[i];
 		c[i].band = "family";
 		if ((r = load_candidate(ctx->app, db, &c[i])) == 0) {
+			/* Listed for an alias on file when the name recorded differs. */
+			char a[NORM_MAX], b[NORM_MAX];
+			norm_text(c[i].family_name, a, sizeof a);
+			norm_text(family, b, sizeof b);
+			bool alias = strcmp(a, b) != 0;
 			struct person_reason *w = &c[i].why[c[i].nwhy++];
-			str_copy(w->field, sizeof w->field, "family_name");
+			str_copy(w->field, sizeof w->field, alias ? "alias" : "family_name");
 			str_copy(w->level, sizeof w->level, "the same family name");
-			snprintf(w->text, sizeof w->text, "the same family name; nothing else was given to compare");
+			str_copy(w->text, sizeof w->text,
+				 alias ? "an alias on file has this family name; nothing else was given to compare"
+				       : "the same family name; nothing else was given to compare");
 		}
 	}
 	if (r == 0 && (r = db_begin(db)) == 0) {
@@ -686,40 +700,39 @@ int svc_persons_find(const struct svc_ctx *ctx, const struct person_query *q, si
 		     struct field_errors *errs, struct person_candidate **ret, size_t *ret_n, struct person_verdict *v)
 {
 	memset(v, 0, sizeof *v);
-	int r = svc_persons_match(ctx, q, errs, ret, ret_n);
-	if (r < 0)
-		return r;
-	bool thin = query_thin(q);
-	size_t k = 0;
-	if (thin) {
-		if (!(q->given_name && *q->given_name))
-			v->needed[k++] = "given_name";
-		if (!(q->dob && *q->dob) && q->age < 0)
-			v->needed[k++] = "dob";
-	}
-	if (!thin) {
+	*ret = NULL;
+	*ret_n = 0;
+	if (!query_thin(q)) {
+		int r = svc_persons_match(ctx, q, errs, ret, ret_n);
+		if (r < 0)
+			return r;
 		v->verdict = *ret_n ? "candidates" : "new";
 		v->total = *ret_n;
 		return 0;
 	}
+	int r = svc_require(ctx, PERM_PERSONS_MATCH);
+	if (r < 0 || (r = check_query(q, errs)) < 0)
+		return r;
+	if (!ctx->app->registry)
+		return ERR_BUSY;
+	size_t k = 0;
+	v->needed[k++] = "given_name";
+	v->needed[k++] = "dob";
 	/* Thin: everyone of that family name, a page at a time, rather than
 	 * the ten a score happens to rank first; the scored ones (a spelling
 	 * the family name does not have) when nobody has it. */
 	int64_t *ids;
 	size_t n;
-	if ((r = family_ids(ctx->app->registry, q, &ids, &n)) < 0) {
-		person_candidates_free(*ret, *ret_n);
+	if ((r = family_ids(ctx->app->registry, q, &ids, &n)) < 0)
 		return r;
-	}
 	if (!n) {
 		free(ids);
+		if ((r = svc_persons_match(ctx, q, errs, ret, ret_n)) < 0)
+			return r;
 		v->verdict = *ret_n ? "candidates" : "too_thin";
 		v->total = *ret_n;
 		return 0;
 	}
-	person_candidates_free(*ret, *ret_n);
-	*ret = NULL;
-	*ret_n = 0;
 	v->total = n;
 	v->offset = offset;
 	v->verdict = "candidates";
@@ -730,7 +743,7 @@ int svc_persons_find(const struct svc_ctx *ctx, const struct person_query *q, si
 		return *ret ? 0 : ERR_NOMEM;
 	}
 	size_t page = n - offset < limit ? n - offset : limit;
-	r = family_page(ctx, ids + offset, page, ret);
+	r = family_page(ctx, q->family_name, ids + offset, page, ret);
 	free(ids);
 	if (r < 0)
 		return r;

@@ -162,6 +162,21 @@ describe(`persons match (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(fresh.verdict, 'new');
     assert.deepEqual(fresh.needed, []);
     await assertProblem(await ask(as.careline, { family_name: 'Smith', limit: 0 }), 422, 'a limit of 0');
+    // The listing is audited like a search: one person.match, a person.read for each child shown, no other.
+    const before = (await auditOf('person.read')).length;
+    const page = await search({ family_name: 'Smith', limit: 3 }, as.hart);
+    const [m] = await auditOf('person.match', '&actor=demo-hart');
+    assert.equal(m.detail, 'by_family=3');
+    const reads = (await auditOf('person.read')).slice(0, (await auditOf('person.read')).length - before);
+    assert.deepEqual(reads.map((r) => Number(r.object_id)).sort((a, b) => a - b), page.candidates.map((c) => c.person_id).sort((a, b) => a - b));
+    // A family name only an alias has: the child is listed under her own name, and the reason says so.
+    const jones = [];
+    const { total } = await search({ family_name: 'Jones' });
+    for (let offset = 0; offset < total; offset += 50) jones.push(...(await search({ family_name: 'Jones', limit: 50, offset })).candidates);
+    const kat = jones.find((c) => c.given_name === 'Katherine' && c.family_name === 'Smith');
+    assert.ok(kat, `Katherine Smith, alias Kat Jones, is among the ${total} Joneses`);
+    assert.equal(kat.explanation[0].field, 'alias', JSON.stringify(kat.explanation));
+    assert.ok(jones.filter((c) => c.family_name === 'Jones').every((c) => c.explanation[0].field === 'family_name'));
   });
 
   test('"Jasmine Rivera" born 2010-07-19 finds Jasmine Rivera-Lopez first: part of a compound name', async () => {
