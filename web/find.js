@@ -334,7 +334,7 @@ function candidateRow(c) {
         h('span', { className: 'match-top' },
           h('strong', { className: 'pct' }, h('span', { 'aria-hidden': 'true' }, p.text), srOnly(p.spoken)),
           h('span', { className: `badge badge-${band}` }, BANDS[band])),
-        h('span', { className: 'bar', 'aria-hidden': 'true' }, h('span', { className: `bar-fill fill-${steps}` })))),
+        c.band === 'family' ? null : h('span', { className: 'bar', 'aria-hidden': 'true' }, h('span', { className: `bar-fill fill-${steps}` })))),
     h('td', { className: 'why-cell', dataset: { label: 'Why' } },
       why.length ? h('ul', { className: 'why' }, why) : none('No reasons given')));
 }

@@ -357,6 +357,13 @@ function renderKnown(n, body, { showAll = false } = {}) {
   }
   if (body.not_searched) {
     state.textContent = `Not looked up: ${sentence(body.not_searched)}`;
+  } else if (body.verdict === 'too_thin') {
+    state.textContent = 'Not enough to tell whether this child is known: a given name, and a birth date or an age, would tell. Find a child can search again with them.';
+  } else if (body.by_family) {
+    const total = Number(body.total) || cands.length;
+    state.replaceChildren(h('strong', {}, `${total === 1 ? '1 known child has' : `${total} known children have`} this family name`),
+      total > cands.length ? `; the first ${cands.length} are shown. Find a child lists them all.` : '.',
+      ' Nothing else was given to compare.');
   } else if (!cands.length) {
     state.textContent = 'No known child matches: this looks like a new child.';
   } else {

@@ -812,7 +812,8 @@ int svc_intake_candidates(const struct svc_ctx *ctx, int64_t id, int child, json
 	field_errors_init(&errs, 10);
 	struct person_candidate *cand = NULL;
 	size_t n = 0;
-	r = svc_persons_match(ctx, &q, &errs, &cand, &n);
+	struct person_verdict v = {0};
+	r = svc_persons_find(ctx, &q, 0, 10, &errs, &cand, &n, &v);
 	json_t *list = json_array();
 	/* A report with only a given name cannot be searched: no candidates,
 	 * and the reason. */
@@ -835,8 +836,13 @@ int svc_intake_candidates(const struct svc_ctx *ctx, int64_t id, int child, json
 		json_object_set_new(e, "age", cand[i].age >= 0 ? json_integer(cand[i].age) : json_null());
 		json_array_append_new(list, e);
 	}
-	*ret = json_pack("{s:o, s:s?, s:o}", "candidates", list, "not_searched", why,
-			 "linked_person_id", c.person_id ? json_integer(c.person_id) : json_null());
+	/* verdict: never "new" for a child described too thinly to tell
+	 * (a family name alone); total: how many share it. */
+	*ret = json_pack("{s:o, s:s?, s:o, s:s?, s:I, s:b}", "candidates", list, "not_searched", why,
+			 "linked_person_id", c.person_id ? json_integer(c.person_id) : json_null(), "verdict",
+			 why ? NULL : v.verdict, "total", (json_int_t)v.total, "by_family", v.by_family);
+	if (!*ret && r == 0)
+		r = ERR_NOMEM;
 	person_candidates_free(cand, n);
 	field_errors_done(&errs);
 	child_names_done(&c);

@@ -179,6 +179,24 @@ describe(`persons match (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.ok(jones.filter((c) => c.family_name === 'Jones').every((c) => c.explanation[0].field === 'family_name'));
   });
 
+  test('a reported child known only by a common family name is not a new child on the report either', async () => {
+    const report = async (child) => readJson(await as.careline.fetch('/api/v1/intakes', {
+      method: 'POST',
+      body: { received_at: clock.iso(-600_000), channel: 'phone', reporter: { source: 'school' }, children: [child], narrative: 'A synthetic report.', concerns: ['runaway_awol'] },
+    }), 201, 'record a report');
+    const smith = await report({ family_name: 'Smith', town: 'Hartford' });
+    const c1 = await as.careline.get(`/api/v1/intakes/${smith.id}/children/0/candidates`);
+    assert.equal(c1.verdict, 'candidates');
+    assert.equal(c1.by_family, true);
+    assert.ok(c1.total > c1.candidates.length && c1.candidates.length === 10, `${c1.total} Smiths, the first 10 shown`);
+    const nobody = await report({ family_name: 'Quorvaxlin', town: 'Hartford' });
+    const c2 = await as.careline.get(`/api/v1/intakes/${nobody.id}/children/0/candidates`);
+    assert.equal(c2.verdict, 'too_thin');
+    assert.deepEqual(c2.candidates, []);
+    const full = await report({ given_name: 'Zebulon', family_name: 'Quorvaxlin', estimated_age: 12, town: 'Hartford' });
+    assert.equal((await as.careline.get(`/api/v1/intakes/${full.id}/children/0/candidates`)).verdict, 'new');
+  });
+
   test('"Jasmine Rivera" born 2010-07-19 finds Jasmine Rivera-Lopez first: part of a compound name', async () => {
     const { candidates } = await search({ given_name: 'Jasmine', family_name: 'Rivera', dob: '2010-07-19' });
     const first = candidates[0];
