@@ -244,7 +244,7 @@ function identifiedFrom(c) {
   if (!ev) return null;
   const why = ev.identified_by === 'screening' ? 'its screen' : 'a child under the minor age with a commercial-sex concern';
   return h('span', { className: 'sub', id: 'case-identified-from' },
-    `From report ${ev.intake_number}, received then (${why}): the law-enforcement report counts from that time.`);
+    `From report ${ev.intake_number} (${why}): the law-enforcement report counts from when it came in.`);
 }
 
 function render() {
@@ -534,6 +534,7 @@ function eventExtra(ev) {
   const out = [];
   if (ev.kind === 'status_change' && (ev.from || ev.to)) out.push(`${CASE_STATUS[ev.from] || ev.from || '?'} → ${CASE_STATUS[ev.to] || ev.to || '?'}`);
   if (ev.kind === 'victim_status' && ev.to) out.push(VICTIM_STATUS[ev.to] || ev.to);
+  if (ev.kind === 'victim_status' && ev.intake_number) out.push(`from report ${ev.intake_number}`);
   if (ev.placement) out.push(`Placement: ${(PLACEMENTS.find(([v]) => v === ev.placement) || [0, ev.placement])[1]}`);
   if (ev.emergency_department) out.push(`At ${ev.emergency_department_name || packName('emergency_departments', ev.emergency_department)}`);
   if (ev.level) out.push(`Level: ${LEVELS[ev.level] || ev.level}`);

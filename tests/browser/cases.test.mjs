@@ -341,7 +341,7 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
     await waitView(page, 'case');
     await page.waitForFunction(() => /Suspectcase/.test(document.querySelector('#case-heading')?.textContent || ''));
     await page.locator('#case-identified-from').waitFor();
-    assert.match(await text(page.locator('#case-identified-from')), /^From report I-\d{4}-\d+, received then \(a child under the minor age with a commercial-sex concern\)/);
+    assert.match(await text(page.locator('#case-identified-from')), /^From report I-\d{4}-\d+ \(a child under the minor age with a commercial-sex concern\): the law-enforcement report counts from when it came in\.$/);
     assert.match(await text(page.locator('#case-flags')), /Suspected/);
     assert.equal(await dutyStatus('law_enforcement_report'), 'overdue', 'due 24 hours after the report came in, 30 hours ago');
     await assertAxeClean(page, 'case opened from a suspected-victim report');
