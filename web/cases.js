@@ -9,7 +9,7 @@
 import { caseLink, childName, dutyItem } from './dashboard.js';
 import {
   $, api, busy, CASE_STATUS, CASE_TRANSITIONS, clearFieldErrors, clockText, countdown, DUTY_STATUS, field,
-  formatShortTime, fullName, getConfig, h, markFieldErrors, officeName, packName, problemText, regionName,
+  formatShortTime, fullName, getConfig, h, markFieldErrors, missingFor, officeName, packName, problemText, regionName,
   regionsList, say, toLocalInput, timeValue, VICTIM_STATUS,
 } from './common.js';
 
@@ -238,6 +238,15 @@ function ageText(c) {
   return '';
 }
 
+/** Where the identification came from when the case was opened from a report that said so. */
+function identifiedFrom(c) {
+  const ev = (c.events || []).find((e) => e.kind === 'victim_status' && e.intake_number);
+  if (!ev) return null;
+  const why = ev.identified_by === 'screening' ? 'its screen' : 'a child under the minor age with a commercial-sex concern';
+  return h('span', { className: 'sub', id: 'case-identified-from' },
+    `From report ${ev.intake_number} (${why}): the law-enforcement report counts from when it came in.`);
+}
+
 function render() {
   const c = kase;
   const child = c.child || c.person || {};
@@ -248,7 +257,7 @@ function render() {
   const ep = openEpisode();
   const flags = [statusBadge(c.status)];
   if (c.victim_status && c.victim_status !== 'none') flags.push(victimBadge(c.victim_status));
-  if (ep) flags.push(h('span', { className: 'badge badge-missing' }, `Missing since ${formatShortTime(ep.learned_at || ep.last_seen_at)}`));
+  if (ep) flags.push(h('span', { className: 'badge badge-missing' }, `Missing since ${formatShortTime(ep.last_seen_at || ep.learned_at)}`));
   const overdue = duties.filter((d) => d.status === 'overdue').length;
   if (overdue) flags.push(h('span', { className: 'badge badge-overdue' }, `${overdue} overdue ${overdue === 1 ? 'duty' : 'duties'}`));
   if (c.uncared_for) flags.push(h('span', { className: 'badge badge-unmapped' }, 'Uncared for'));
@@ -259,7 +268,8 @@ function render() {
       child.dob ? h('span', { className: 'sub' }, `Born ${child.dob}`) : null)),
     dl('Region', c.region ? h('span', {}, regionName(c.region), c.office ? h('span', { className: 'sub' }, `${officeName(c.office)} area office`) : null) : none('No region')),
     dl('Victim status', h('span', {}, VICTIM_STATUS[c.victim_status] || c.victim_status || 'None',
-      c.identified_at ? h('span', { className: 'sub' }, `Identified ${formatShortTime(c.identified_at)}`) : null)),
+      c.identified_at ? h('span', { className: 'sub' }, `Identified ${formatShortTime(c.identified_at)}`) : null,
+      identifiedFrom(c))),
     dl('Trafficking type', c.trafficking_type ? packName('trafficking_types', c.trafficking_type) : none()),
   ];
   if (!isMdtView()) {
@@ -409,7 +419,7 @@ function episodeItem(e, { readOnly }) {
   const facts = h('dl', { className: 'facts episode-facts' },
     dl('Last seen', formatShortTime(e.last_seen_at)),
     dl('Agency learned', formatShortTime(e.learned_at)),
-    located ? dl('Located', formatShortTime(e.located_at)) : dl('Missing for', clockText((Date.now() - new Date(e.learned_at).getTime()) / 60000)),
+    located ? dl('Located', formatShortTime(e.located_at)) : dl('Missing for', missingFor(e) || none('Not known')),
     e.ncmec_case_number || e.ncmec_number ? dl('NCMEC case number', e.ncmec_case_number || e.ncmec_number) : null);
   const parts = [head, facts];
   if (e.circumstances) parts.push(h('p', { className: 'narrative episode-circ' }, e.circumstances));
@@ -501,7 +511,7 @@ function reportsPanel() {
       hint: 'When the report was made: the duty counts as met then.' }),
     eps.length ? field({ id: 'rp-episode', label: 'For the missing episode', type: 'select', path: 'missing_episode_id',
       value: open ? String(open.id) : '',
-      options: [['', 'Not for a missing episode'], ...eps.map((e) => [String(e.id), `Missing since ${formatShortTime(e.learned_at)}${e.located_at ? '' : ' (now)'}`])] }) : null,
+      options: [['', 'Not for a missing episode'], ...eps.map((e) => [String(e.id), `Missing since ${formatShortTime(e.last_seen_at)}${e.located_at ? '' : ' (now)'}`])] }) : null,
     submitRow('Record the report'));
   const due = duties.filter((d) => !d.met_at && /report$/.test(d.kind || ''));
   return panel('reports', 'Mandated reports',
@@ -515,7 +525,8 @@ function reportsPanel() {
         h('td', { dataset: { label: 'Agency' } }, x.agency || ''),
         h('td', { dataset: { label: 'Officer' } }, x.officer || none('—')),
         h('td', { dataset: { label: 'Report number' } }, x.reference ? h('span', { className: 'mono' }, x.reference) : none('—')),
-        h('td', { dataset: { label: 'Reported at' } }, formatShortTime(x.reported_at)))))))
+        h('td', { dataset: { label: 'Reported at' } }, formatShortTime(x.reported_at),
+          x.before_identification ? h('span', { className: 'sub report-early' }, 'Made before the child was identified as a victim') : null))))))
       : h('p', { className: 'none' }, 'No report recorded yet.'));
 }
 
@@ -523,6 +534,7 @@ function eventExtra(ev) {
   const out = [];
   if (ev.kind === 'status_change' && (ev.from || ev.to)) out.push(`${CASE_STATUS[ev.from] || ev.from || '?'} → ${CASE_STATUS[ev.to] || ev.to || '?'}`);
   if (ev.kind === 'victim_status' && ev.to) out.push(VICTIM_STATUS[ev.to] || ev.to);
+  if (ev.kind === 'victim_status' && ev.intake_number) out.push(`from report ${ev.intake_number}`);
   if (ev.placement) out.push(`Placement: ${(PLACEMENTS.find(([v]) => v === ev.placement) || [0, ev.placement])[1]}`);
   if (ev.emergency_department) out.push(`At ${ev.emergency_department_name || packName('emergency_departments', ev.emergency_department)}`);
   if (ev.level) out.push(`Level: ${LEVELS[ev.level] || ev.level}`);

@@ -372,6 +372,16 @@ export function countdownText(minutesLeft) {
   return `due in ${clockText(Math.floor(m))}`;
 }
 
+/**
+ * How long a child has been (or was) missing, as the server counts it for
+ * every page: from when last seen, not from when the agency learned of it
+ * (missing_for_minutes of a missing episode). '' when not known.
+ */
+export function missingFor(ep) {
+  const m = ep ? ep.missing_for_minutes : null;
+  return Number.isFinite(m) ? clockText(m) : '';
+}
+
 /** Minutes as "1 h 02 min", "45 min", "2 d 3 h 05 min". */
 export function clockText(minutes) {
   const m = Math.max(0, Math.round(minutes));

@@ -5,7 +5,7 @@
 // sees their own region only: the server decides that.
 
 import {
-  $, api, clockText, countdown, dutyBadge, formatShortTime, fullName, h, problemText, regionName, regionsList,
+  $, api, countdown, dutyBadge, formatShortTime, fullName, h, missingFor, problemText, regionName, regionsList,
   say, srOnly,
 } from './common.js';
 
@@ -146,11 +146,9 @@ export function childName(x) {
   return fullName(c.given_name, c.family_name) || x.child_name || 'No name on file';
 }
 
-function sinceText(iso) {
-  const t = new Date(iso).getTime();
-  if (!Number.isFinite(t)) return '';
-  const m = (Date.now() - t) / 60000;
-  return m >= 1 ? ` (${clockText(m)} ago)` : '';
+function sinceText(ep) {
+  const m = missingFor(ep);
+  return m ? ` (missing for ${m})` : '';
 }
 
 function renderMissing(list, duties) {
@@ -171,7 +169,7 @@ function renderMissing(list, duties) {
         h('p', { className: 'missing-name' }, childName(m)),
         h('p', { className: 'missing-meta' }, caseLink(c), c.region ? h('span', {}, regionName(c.region)) : null)),
       h('dl', { className: 'missing-times' },
-        h('div', {}, h('dt', {}, 'Last seen'), h('dd', {}, ep.last_seen_at ? `${formatShortTime(ep.last_seen_at)}${sinceText(ep.last_seen_at)}` : 'Not known')),
+        h('div', {}, h('dt', {}, 'Last seen'), h('dd', {}, ep.last_seen_at ? `${formatShortTime(ep.last_seen_at)}${sinceText(ep)}` : 'Not known')),
         h('div', {}, h('dt', {}, 'Agency learned'), h('dd', {}, ep.learned_at ? formatShortTime(ep.learned_at) : 'Not known'))),
       h('div', { className: 'missing-due' },
         h('p', { className: 'missing-due-title' }, 'Reports still due'),

@@ -272,12 +272,15 @@ function isNarrow(fig) {
 
 /**
  * Whether the server can draw the figure (model/chart.h): 1 to 200
- * categories, and up to 12 stacked series. Otherwise the table alone.
+ * categories, and up to 12 stacked series (a two-way figure with more
+ * draws its row totals). Otherwise the table alone.
  */
 function chartable(fig) {
   const rows = (fig.rows || []).length;
   const cols = (fig.columns || []).length;
-  return rows >= 1 && rows <= 200 && cols >= 1 && cols <= 12;
+  // More than 12 columns of a two-way figure: the chart draws the row totals.
+  const totals = (fig.rows || []).some((r) => r.total);
+  return rows >= 1 && rows <= 200 && cols >= 1 && (cols <= 12 || totals);
 }
 
 function noChartText(fig) {
@@ -290,6 +293,28 @@ function noChartText(fig) {
 function chartAlt(fig) {
   const what = [fig.title, fig.subtitle].filter(Boolean).join(', ');
   return `Chart: ${what}. The numbers are in the table below.`;
+}
+
+/** A visible cue above a table wider than its box: "scroll sideways". */
+function showScrollCue(wrap) {
+  let cue = wrap.previousElementSibling;
+  if (!cue || !cue.classList.contains('scroll-cue')) {
+    cue = h('p', { className: 'scroll-cue', hidden: true }, 'The table is wider than the page: scroll sideways to see every column →');
+    wrap.before(cue);
+  }
+  const check = () => {
+    const wide = wrap.scrollWidth > wrap.clientWidth + 1;
+    cue.hidden = !wide;
+    wrap.classList.toggle('is-scrollable', wide);
+  };
+  // The table's width is known only once it is laid out, and changes with the window.
+  if (!wrap.cueWatch) {
+    wrap.cueWatch = new ResizeObserver(check);
+    wrap.cueWatch.observe(wrap);
+  }
+  const table = wrap.querySelector('table');
+  if (table) wrap.cueWatch.observe(table);
+  requestAnimationFrame(check);
 }
 
 // ---------------------------------------------------------------- the figures page
@@ -503,7 +528,8 @@ function renderFigure(data, fig, state) {
   wrap.replaceChildren(table);
   // A narrow table goes beside its chart on a wide screen.
   $('figure-pair').classList.toggle('is-side', isNarrow(data));
-  // A wide table scrolls: it can be reached and named from the keyboard.
+  // A wide table scrolls: it says so, and it can be reached and named from the keyboard.
+  showScrollCue(wrap);
   wrap.setAttribute('tabindex', '0');
   wrap.setAttribute('role', 'region');
   wrap.setAttribute('aria-label', `Table: ${data.title || fig.label}`);
@@ -662,6 +688,7 @@ async function loadReport({ fromAddress = false } = {}) {
         h('div', { className: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': `Table: ${data.title || j.fig.label}` }, figureTable(data))));
   });
   $('tf-sections').replaceChildren(...sections);
+  for (const wrap of $('tf-sections').querySelectorAll('.tf-section .table-wrap')) showScrollCue(wrap);
   const notice = $('tf-notice');
   if (state.suppressed) {
     notice.textContent = hidden

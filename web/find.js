@@ -12,6 +12,7 @@ const BANDS = {
   likely: 'Likely match',
   possible: 'Possible match',
   unlikely: 'Unlikely match',
+  family: 'Same family name',
 };
 
 const SEX_LABELS = { F: 'Female', M: 'Male', X: 'X' };
@@ -193,6 +194,10 @@ async function search(event) {
     showResults(q, r.body);
     return;
   }
+  showProblem(r);
+}
+
+function showProblem(r) {
   if (r.status === 422 && r.body && Array.isArray(r.body.errors) && r.body.errors.length) {
     reportErrors(r.body.errors);
   } else if (r.status !== 401) {
@@ -202,6 +207,33 @@ async function search(event) {
 
 // ---------------------------------------------------------------- results
 
+/** The form's words for the fields that would tell (the API's "needed"). */
+const NEEDED_WORDS = { given_name: 'the given name', dob: 'a birth date or an age', family_name: 'the family name' };
+
+function neededText(needed) {
+  const words = (Array.isArray(needed) ? needed : []).map((f) => NEEDED_WORDS[f] || f);
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}` : words[0] || 'more about the child';
+}
+
+/** Another page of the children who share the family name. */
+async function page(q, offset) {
+  const r = await api('POST', '/api/v1/persons/match', { ...q, offset });
+  if (r.ok && r.body && Array.isArray(r.body.candidates)) showResults(q, r.body);
+  else showProblem(r);
+}
+
+function pager(q, body) {
+  const total = Number(body.total) || 0;
+  const offset = Number(body.offset) || 0;
+  const limit = Number(body.limit) || 10;
+  if (total <= limit) return null;
+  const prev = h('button', { type: 'button', className: 'btn btn-secondary btn-small', id: 'find-prev', disabled: offset === 0 }, 'Previous');
+  const next = h('button', { type: 'button', className: 'btn btn-secondary btn-small', id: 'find-next', disabled: offset + limit >= total }, 'Next');
+  prev.addEventListener('click', () => page(q, Math.max(0, offset - limit)));
+  next.addEventListener('click', () => page(q, offset + limit));
+  return h('span', { className: 'find-pager' }, ` Showing ${offset + 1} to ${Math.min(total, offset + limit)} of ${total}. `, prev, ' ', next);
+}
+
 function showResults(q, body) {
   const list = body.candidates;
   const size = Number(body.registry_size) || 0;
@@ -209,6 +241,30 @@ function showResults(q, body) {
   $('find-query').textContent = `You searched for ${queryText(q)}.`;
   const outcome = $('find-outcome');
   const table = $('find-table-wrap');
+  if (body.verdict === 'too_thin' && !list.length) {
+    // Never "new" when the search could not tell.
+    outcome.hidden = false;
+    table.hidden = true;
+    $('find-body').replaceChildren();
+    $('find-outcome-text').textContent = 'Not enough to tell whether this child is known.';
+    $('find-outcome-more').textContent = `Add ${neededText(body.needed)}, if the caller knows them, and search again. Searched ${children(size)}.`;
+    $('find-summary').textContent = '';
+    $('find-legend').hidden = true;
+    say('find-announce', `Not enough to tell whether this child is known: add ${neededText(body.needed)}.`);
+    return;
+  }
+  if (body.by_family) {
+    outcome.hidden = true;
+    table.hidden = false;
+    const total = Number(body.total) || list.length;
+    const lead = `${total === 1 ? '1 known child has' : `${total} known children have`} this family name.`;
+    $('find-summary').replaceChildren(h('strong', {}, lead),
+      ` Nothing else was given to compare: add ${neededText(body.needed)} to tell which, if any, is this child.`, pager(q, body));
+    $('find-legend').hidden = true;
+    $('find-body').replaceChildren(...list.map(candidateRow));
+    say('find-announce', `${lead} Add ${neededText(body.needed)} to tell which, if any, is this child.`);
+    return;
+  }
   if (!list.length) {
     outcome.hidden = false;
     table.hidden = true;
@@ -242,7 +298,8 @@ function none(text = 'Not recorded') {
 function candidateRow(c) {
   const name = fullName(c.given_name, c.family_name);
   const band = BANDS[c.band] ? c.band : 'unlikely';
-  const p = percent(c.probability);
+  // Listed by family name alone: there is nothing to score.
+  const p = c.band === 'family' ? { text: '—', spoken: 'not scored' } : percent(c.probability);
   const steps = Math.max(1, Math.min(20, Math.round((Number(c.probability) || 0) * 20)));
 
   let born;
@@ -277,7 +334,7 @@ function candidateRow(c) {
         h('span', { className: 'match-top' },
           h('strong', { className: 'pct' }, h('span', { 'aria-hidden': 'true' }, p.text), srOnly(p.spoken)),
           h('span', { className: `badge badge-${band}` }, BANDS[band])),
-        h('span', { className: 'bar', 'aria-hidden': 'true' }, h('span', { className: `bar-fill fill-${steps}` })))),
+        c.band === 'family' ? null : h('span', { className: 'bar', 'aria-hidden': 'true' }, h('span', { className: `bar-fill fill-${steps}` })))),
     h('td', { className: 'why-cell', dataset: { label: 'Why' } },
       why.length ? h('ul', { className: 'why' }, why) : none('No reasons given')));
 }

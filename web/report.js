@@ -357,6 +357,13 @@ function renderKnown(n, body, { showAll = false } = {}) {
   }
   if (body.not_searched) {
     state.textContent = `Not looked up: ${sentence(body.not_searched)}`;
+  } else if (body.verdict === 'too_thin') {
+    state.textContent = 'Not enough to tell whether this child is known: a given name, and a birth date or an age, would tell. Find a child can search again with them.';
+  } else if (body.by_family) {
+    const total = Number(body.total) || cands.length;
+    state.replaceChildren(h('strong', {}, `${total === 1 ? '1 known child has' : `${total} known children have`} this family name`),
+      total > cands.length ? `; the first ${cands.length} are shown. Find a child lists them all.` : '.',
+      ' Nothing else was given to compare.');
   } else if (!cands.length) {
     state.textContent = 'No known child matches: this looks like a new child.';
   } else {
@@ -698,6 +705,7 @@ function showDecisionFields() {
   }
   $('decide-jurisdiction-field').hidden = !(d && d.jurisdiction_required);
   $('decide-supervisor-block').hidden = !(d && d.id === 'screened_out' && report && report.suspected_victim);
+  $('decide-unscreened-block').hidden = !(d && d.id === 'accepted_hart' && report && !(report.screenings || []).length);
   clearDecideErrors();
 }
 
@@ -710,6 +718,7 @@ function clearDecideErrors() {
 const DECIDE_REASONS = {
   'supervisor|a suspected victim\'s report is screened out only with a supervisor: name them': 'Name the supervisor who agrees to screen out a suspected victim’s report.',
   'supervisor_reason|the supervisor\'s reason is required': 'Give the supervisor’s reason.',
+  'unscreened_reason|the report is not screened: say why it is accepted without a screen, or screen it first': 'This report is not screened: say why it is accepted without a screen, or screen it first.',
   'jurisdiction|name the jurisdiction it goes to': 'Name the jurisdiction the report goes to.',
 };
 
@@ -732,6 +741,7 @@ async function decide(e) {
   const text = (id) => $(id).value.trim();
   if (!$('decide-reason-field').hidden && text('decide-reason')) body.reason = text('decide-reason');
   if (!$('decide-jurisdiction-field').hidden && text('decide-jurisdiction')) body.jurisdiction = text('decide-jurisdiction');
+  if (!$('decide-unscreened-block').hidden && text('decide-unscreened_reason')) body.unscreened_reason = text('decide-unscreened_reason');
   if (!$('decide-supervisor-block').hidden) {
     if (text('decide-supervisor')) body.supervisor = text('decide-supervisor');
     if (text('decide-supervisor_reason')) body.supervisor_reason = text('decide-supervisor_reason');
@@ -797,6 +807,7 @@ function renderHistory(rep) {
     h('p', { className: 'history-meta' }, `${d.decided_by}, ${formatShortTime(d.decided_at)}`),
     d.jurisdiction ? h('p', {}, `Jurisdiction: ${d.jurisdiction}`) : null,
     d.supervisor ? h('p', {}, `Supervisor: ${d.supervisor}`) : null,
+    d.screened === false && d.disposition === 'accepted_hart' ? h('p', { className: 'history-unscreened' }, 'Accepted without a screen.') : null,
     d.reason ? h('p', { className: 'history-reason' }, d.reason) : null))
     : [h('li', { className: 'none' }, 'No decision yet.')]));
   const screens = rep.screenings || [];

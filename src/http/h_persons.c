@@ -13,6 +13,8 @@ static const struct http_field match_fields[] = {
 	{"age", HF_INT, false},
 	{"sex", HF_STRING_OR_NULL, false},
 	{"town", HF_STRING_OR_NULL, false},
+	{"offset", HF_INT, false},
+	{"limit", HF_INT, false},
 	{NULL, 0, false},
 };
 
@@ -28,8 +30,16 @@ int h_persons_match(struct http_req *req, struct http_resp *resp)
 	json_t *age = json_object_get(req->json, "age");
 	if (age && json_is_integer(age) && (json_integer_value(age) < 0 || json_integer_value(age) > 25))
 		field_error_add(&errs, "age", "from 0 to 25");
+	/* A page of the children listed by family name alone. */
+	json_t *off = json_object_get(req->json, "offset"), *lim = json_object_get(req->json, "limit");
+	if (off && json_is_integer(off) && json_integer_value(off) < 0)
+		field_error_add(&errs, "offset", "0 or more");
+	if (lim && json_is_integer(lim) && (json_integer_value(lim) < 1 || json_integer_value(lim) > 50))
+		field_error_add(&errs, "limit", "from 1 to 50");
 	if (field_errors_any(&errs))
 		return http_problem_fields(resp, &errs);
+	size_t offset = off && json_is_integer(off) ? (size_t)json_integer_value(off) : 0;
+	size_t limit = lim && json_is_integer(lim) ? (size_t)json_integer_value(lim) : 10;
 	struct person_query q = {
 		.given_name = json_get_str(req->json, "given_name"),
 		.family_name = json_get_str(req->json, "family_name"),
@@ -40,7 +50,8 @@ int h_persons_match(struct http_req *req, struct http_resp *resp)
 	};
 	struct person_candidate *c;
 	size_t n;
-	r = svc_persons_match(&ctx, &q, &errs, &c, &n);
+	struct person_verdict v;
+	r = svc_persons_find(&ctx, &q, offset, limit, &errs, &c, &n, &v);
 	if (r == ERR_INVAL)
 		return http_problem_fields(resp, &errs);
 	field_errors_done(&errs);
@@ -65,6 +76,19 @@ int h_persons_match(struct http_req *req, struct http_resp *resp)
 		json_array_append_new(list, j);
 	}
 	person_candidates_free(c, n);
-	return http_json(resp, 200, json_pack("{s:o, s:I}", "candidates", list, "registry_size",
-					      (json_int_t)persons_registry_count(req->app)));
+	json_t *needed = json_array();
+	for (size_t k = 0; needed && k < sizeof v.needed / sizeof *v.needed && v.needed[k]; k++)
+		if (json_array_append_new(needed, json_string(v.needed[k])) < 0) {
+			json_decref(needed);
+			needed = NULL;
+		}
+	json_t *body = json_pack("{s:o, s:I, s:s, s:o*, s:I, s:I, s:I, s:b}", "candidates", list, "registry_size",
+				 (json_int_t)persons_registry_count(req->app), "verdict", v.verdict, "needed", needed,
+				 "total", (json_int_t)v.total, "offset", (json_int_t)v.offset, "limit", (json_int_t)limit,
+				 "by_family", v.by_family);
+	if (!body || !needed) {
+		json_decref(body);
+		return ERR_NOMEM;
+	}
+	return http_json(resp, 200, body);
 }

@@ -49,6 +49,9 @@ static void emitc(struct buf *b, char c)
 		emit_err = r;
 }
 
+/* The one way text reaches the document: every name, label, number and
+ * note goes through here, so that a "<5" or a category called "A & B"
+ * never breaks the XML. */
 static void put_escaped(struct buf *b, const char *s)
 {
 	for (; s && *s; s++)
@@ -57,10 +60,27 @@ static void put_escaped(struct buf *b, const char *s)
 		case '<': emits(b, "&lt;"); break;
 		case '>': emits(b, "&gt;"); break;
 		case '"': emits(b, "&quot;"); break;
+		case '\'': emits(b, "&apos;"); break;
 		default:
 			/* Control characters have no place in XML 1.0. */
 			emitc(b, (unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' ? ' ' : *s);
 		}
+}
+
+/* Formatted text, escaped like any other. */
+__attribute__((format(printf, 2, 3))) static void put_textf(struct buf *b, const char *fmt, ...)
+{
+	char t[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(t, sizeof t, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof t) {
+		if (!emit_err)
+			emit_err = ERR_TOOBIG;
+		return;
+	}
+	put_escaped(b, t);
 }
 
 /* How a cell reads: "12", "<5", "*". */
@@ -130,21 +150,21 @@ static bool head(const struct chart *c, struct buf *b)
 			}
 			put_escaped(b, t);
 			if (c->kind == CHART_SHARES && cell->mark == SUPP_SHOWN)
-				emit(b, " (%.0f%%)", 100.0 * (double)cell->value / (double)c->share_base);
+				put_textf(b, " (%.0f%%)", 100.0 * (double)cell->value / (double)c->share_base);
 			emits(b, s + 1 < c->nseries ? ", " : "");
 		}
 		if (c->kind == CHART_STACKED && c->cat_total) {
 			char t[32];
 			cell_text(&c->cat_total[i], t, sizeof t, THRESHOLD);
-			emit(b, ", total %s", t);
+			put_textf(b, ", total %s", t);
 		}
 		emits(b, i + 1 < c->ncat ? "; " : ".");
 	}
 	if (c->kind == CHART_SHARES)
-		emit(b, " Shares of %lld.", (long long)c->share_base);
+		put_textf(b, " Shares of %lld.", (long long)c->share_base);
 	if (any_hidden)
-		emit(b, " &lt;%lld means fewer than %lld; * is hidden so that a small count cannot be worked out.",
-		     (long long)THRESHOLD, (long long)THRESHOLD);
+		put_textf(b, " <%lld means fewer than %lld; * is hidden so that a small count cannot be worked out.",
+			  (long long)THRESHOLD, (long long)THRESHOLD);
 	emits(b, "</desc>\n");
 	emits(b, "<defs><pattern id=\"hidden-hatch\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\""
 		    " patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/>"
@@ -173,8 +193,12 @@ static void cut_name(struct buf *b, const char *name, size_t max)
 	char cut[64];
 	if (max >= sizeof cut)
 		max = sizeof cut - 1;
-	memcpy(cut, name, max - 1);
-	cut[max - 1] = 0;
+	size_t keep = max - 1;
+	/* Never inside a UTF-8 sequence: a cut "é" is not text. */
+	while (keep > 0 && ((unsigned char)name[keep] & 0xC0) == 0x80)
+		keep--;
+	memcpy(cut, name, keep);
+	cut[keep] = 0;
 	char *sp = strrchr(cut, ' ');
 	if (sp && (size_t)(sp - cut) > max / 2)
 		*sp = 0;
@@ -190,8 +214,8 @@ static void legend_hidden(const struct chart *c, struct buf *b, int x, int y)
 	if (c->hidden_note)
 		put_escaped(b, c->hidden_note);
 	else
-		emit(b, "&lt;%lld: fewer than %lld;  *: hidden so a small count cannot be worked out", (long long)THRESHOLD,
-		     (long long)THRESHOLD);
+		put_textf(b, "<%lld: fewer than %lld;  *: hidden so a small count cannot be worked out",
+			  (long long)THRESHOLD, (long long)THRESHOLD);
 	emits(b, "</text>\n");
 }
 
@@ -230,8 +254,10 @@ static void columns(const struct chart *c, struct buf *b, bool any_hidden)
 		double y = base_y - (double)plot_h * (double)v / (double)top;
 		emit(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", LEFT, right, y, y,
 			   v ? "#e3e3e3" : "#8a8a8a");
-		emit(b, "<text x=\"%d\" y=\"%.1f\" font-size=\"14\" fill=\"#4a4a4a\" text-anchor=\"end\">%lld</text>\n",
-			   LEFT - 8, y + 5, (long long)v);
+		emit(b, "<text x=\"%d\" y=\"%.1f\" font-size=\"14\" fill=\"#4a4a4a\" text-anchor=\"end\">", LEFT - 8,
+		     y + 5);
+		put_textf(b, "%lld", (long long)v);
+		emits(b, "</text>\n");
 	}
 	if (c->y_label) {
 		emit(b, "<text transform=\"translate(18 %d) rotate(-90)\" font-size=\"14\" fill=\"#4a4a4a\""
@@ -266,6 +292,9 @@ static void columns(const struct chart *c, struct buf *b, bool any_hidden)
 			rest = THRESHOLD - 1;
 		else if (stacked && hidden_here && c->cat_total && c->cat_total[i].mark == SUPP_SHOWN)
 			rest = c->cat_total[i].value - shown_sum;
+		else if (stacked && c->cat_total && c->cat_total[i].mark == SUPP_PRIMARY)
+			/* A hidden total: a short hatched bar, as for one series. */
+			rest = THRESHOLD - 1 - shown_sum;
 		if (rest > 0) {
 			double h = (double)plot_h * (double)rest / (double)top;
 			y -= h;

@@ -58,7 +58,7 @@ static const char *const office_keys[] = {"id", "name", "region", "towns", NULL}
 static const char *const item_keys[] = {"id", "name", "description", NULL};
 static const char *const mdt_role_keys[] = {"id", "name", "description", "federal", NULL};
 static const char *const department_keys[] = {"id", "name", "description", "town", "region", NULL};
-static const char *const deadline_keys[] = {"id", "name", "minutes", "basis", NULL};
+static const char *const deadline_keys[] = {"id", "name", "minutes", "basis", "earlier_reports_count", NULL};
 static const char *const indicator_instrument_keys[] = {
 	"id", "version", "name", "description", "kind", "ratings", "domains", "rules", NULL,
 };
@@ -682,6 +682,14 @@ static void check_deadlines(struct check *c, const json_t *root, struct pack *p)
 		else
 			d->minutes = json_integer_value(m);
 		d->basis = get_str(c, v, path, "basis", false);
+		json_t *early = json_object_get(v, "earlier_reports_count");
+		path_key(pp, path, "earlier_reports_count");
+		if (early && !json_is_boolean(early))
+			fail(c, pp, "must be true or false");
+		else if (early && (!d->id || strcmp(d->id, "law_enforcement_report") != 0))
+			fail(c, pp, "only the law_enforcement_report deadline takes it");
+		else
+			d->earlier_reports_count = json_is_true(early);
 	}
 	for (size_t k = 0; k < sizeof required_deadlines / sizeof *required_deadlines; k++)
 		if (!json_object_get(seen, required_deadlines[k]))

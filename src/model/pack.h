@@ -49,6 +49,10 @@ struct pack_deadline {
 	const char *name; /* for people: "Report to law enforcement" */
 	int64_t minutes;
 	const char *basis; /* the law or policy that sets it; may be NULL */
+	/* law_enforcement_report only: a report made before the child was
+	 * identified meets the duty (default false: it is kept, shown as made
+	 * before identification, and the duty stays open). */
+	bool earlier_reports_count;
 };
 
 /* --- Screening instruments ------------------------------------------------

@@ -428,8 +428,23 @@ static int events_json(struct db *db, struct app *app, int64_t case_id, bool sha
 	return r < 0 ? r : 0;
 }
 
+/* How long a child has been missing: from when last seen (not from when
+ * the agency learned of it) to being located, else to t. One definition
+ * for the case page and the dashboard, in whole minutes. */
+static int missing_for_json(json_t *e, const char *last_seen_at, const char *located_at, hl_time t)
+{
+	hl_time from, to = t;
+	if (!last_seen_at || time_parse(last_seen_at, &from) < 0)
+		return json_object_set_new(e, "missing_for_minutes", json_null()) < 0 ? ERR_NOMEM : 0;
+	if (located_at && time_parse(located_at, &to) < 0)
+		to = t;
+	int64_t minutes = to > from ? (to - from) / MINUTE : 0;
+	return json_object_set_new(e, "missing_for_minutes", json_integer(minutes)) < 0 ? ERR_NOMEM : 0;
+}
+
 static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool full, json_t *out)
 {
+	hl_time t = now();
 	struct db_stmt *st;
 	int r = db_prepare(db,
 			   "SELECT id, last_seen_at, learned_at, located_at, ncmec_sealed, circumstances, created_at"
@@ -443,6 +458,11 @@ static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool f
 		json_t *e = json_pack("{s:I, s:s, s:s, s:s?, s:b}", "id", (json_int_t)eid, "last_seen_at",
 				      db_column_text(st, 1), "learned_at", db_column_text(st, 2), "located_at",
 				      db_column_text(st, 3), "missing", db_column_is_null(st, 3));
+		if (!e || (r = missing_for_json(e, db_column_text(st, 1), db_column_text(st, 3), t)) < 0) {
+			json_decref(e);
+			r = e ? r : ERR_NOMEM;
+			break;
+		}
 		if (full) {
 			char *circ = NULL, *ncmec = NULL;
 			if ((r = sealed_get(app, st, 5, "missing_episode", "circumstances", eid, &circ)) < 0 ||
@@ -461,6 +481,80 @@ static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool f
 	}
 	db_finalize(st);
 	return r < 0 ? r : 0;
+}
+
+/* Whether a report made at t came before the child was identified as a
+ * victim (or the child is not identified at all). */
+static bool before_identification(const struct case_head *h, hl_time t)
+{
+	hl_time ident;
+	if (!h->identified || time_parse(h->identified_at, &ident) < 0)
+		return true;
+	return t < ident;
+}
+
+static bool le_earlier_reports_count(const struct pack *pack)
+{
+	const struct pack_deadline *le = pack_deadline(pack, "law_enforcement_report");
+	return le && le->earlier_reports_count;
+}
+
+/* Each law-enforcement report of a case as answered says whether it was
+ * made before the child was identified: read, not stored, because
+ * identified_at may move. */
+static int mark_before_identification(const struct case_head *h, json_t *reports)
+{
+	size_t i;
+	json_t *rep;
+	json_array_foreach (reports, i, rep) {
+		hl_time t;
+		const char *at = json_string_value(json_object_get(rep, "reported_at"));
+		if (!at || time_parse(at, &t) < 0)
+			continue;
+		/* Only the identification's duty depends on it; a report for a
+		 * missing episode or to NCMEC answers the episode's. */
+		const char *kind = json_string_value(json_object_get(rep, "kind"));
+		bool case_le = kind && strcmp(kind, "law_enforcement") == 0 &&
+			       json_is_null(json_object_get(rep, "missing_episode_id"));
+		if (json_object_set_new(rep, "before_identification",
+					json_boolean(case_le && before_identification(h, t))) < 0)
+			return ERR_NOMEM;
+	}
+	return 0;
+}
+
+/* When the child is first identified, a law-enforcement report already on
+ * the case (not for a missing episode) meets the new duty: one made since
+ * the identification (a backdated one), or an earlier one when the pack
+ * says earlier reports count. The earliest that counts meets it, at the
+ * time it was made. Inside the caller's transaction. */
+static int meet_with_recorded_report(struct db *db, const struct pack *pack, int64_t case_id, hl_time ident)
+{
+	char ident_ts[32];
+	time_str(ident, ident_ts);
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT reported_at, recorded_by FROM mandated_report WHERE case_id = ? AND kind = 'law_enforcement'"
+			   " AND missing_episode_id IS NULL AND (? = 1 OR reported_at >= ?) ORDER BY reported_at, id LIMIT 1",
+			   &st);
+	if (r < 0)
+		return r;
+	if ((r = db_bind_int64(st, 1, case_id)) < 0 || (r = db_bind_int64(st, 2, le_earlier_reports_count(pack))) < 0 ||
+	    (r = db_bind_text(st, 3, ident_ts)) < 0) {
+		db_finalize(st);
+		return r;
+	}
+	hl_time at = 0;
+	int64_t by = 0;
+	bool found = false;
+	if ((r = db_step(st)) == DB_ROW) {
+		found = time_parse(db_column_text(st, 0), &at) == 0;
+		by = db_column_int64(st, 1);
+	}
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	return found ? duty_meet(db, "law_enforcement_report", "case", case_id, at, by, NULL) : 0;
 }
 
 static int reports_json(struct db *db, struct app *app, int64_t case_id, json_t *out)
@@ -588,6 +682,8 @@ static int case_json(struct db *db, struct app *app, int64_t id, bool mdt, const
 	int64_t person = db_column_int64(st, 1);
 	int64_t lead = db_column_is_null(st, 10) ? 0 : db_column_int64(st, 10);
 	int64_t opener = db_column_int64(st, 11);
+	struct case_head ident = {.identified = !db_column_is_null(st, 6)};
+	str_copy(ident.identified_at, sizeof ident.identified_at, ident.identified ? db_column_text(st, 6) : "");
 	json_t *j = json_object();
 	json_object_set_new(j, "id", json_integer(id));
 	json_object_set_new(j, "number", json_string(db_column_text(st, 0)));
@@ -650,7 +746,7 @@ static int case_json(struct db *db, struct app *app, int64_t id, bool mdt, const
 		json_object_set_new(j, "reports", reports);
 		json_object_set_new(j, "duties", duties);
 		json_object_set_new(j, "rapid_responses", rapids);
-		if ((r = reports_json(db, app, id, reports)) < 0 ||
+		if ((r = reports_json(db, app, id, reports)) < 0 || (r = mark_before_identification(&ident, reports)) < 0 ||
 		    (r = duty_select(db, app, NULL, NULL, id, 0, 500, now(), duties)) < 0 ||
 		    (r = rapids_json(db, app, id, rapids)) < 0)
 			goto fail;
@@ -713,6 +809,22 @@ static int open_case_of(struct db *db, int64_t person_id, int64_t *ret_id, char 
 	return r < 0 ? r : 0;
 }
 
+struct intake_for_case {
+	char number[24], region[32], office[64], disposition[40];
+	bool has_region;
+	int64_t person_id; /* of the child; 0 when not linked */
+	bool child_found;
+	char received_at[32];
+	/* Why the report says the child is a suspected victim: "guardrail"
+	 * (the law's check at intake), "screening" (its latest screen is
+	 * clear or positive); NULL when it does not. */
+	const char *suspected_by;
+};
+
+static int load_intake(struct db *db, int64_t id, int child, struct intake_for_case *it);
+static int identify_from_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id,
+				const struct intake_for_case *it, const char *from);
+
 /* The report joins a case (once): case_intake and an intake_joined event.
  * *ret_added: false when it was there already. */
 static int join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id, int64_t intake_id, int child,
@@ -761,9 +873,19 @@ static int join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id
 		return r;
 	if ((r = case_touch(db, case_id, ts)) < 0)
 		return r;
-	char oid[24], detail[96];
+	/* A report that says the child is a suspected victim identifies a
+	 * child not yet identified, as opening a case from it would. */
+	struct intake_for_case it;
+	struct case_head h;
+	if ((r = load_intake(db, intake_id, child, &it)) < 0 || (r = case_load(db, case_id, &h)) < 0)
+		return r;
+	bool identifies = it.suspected_by && !h.identified;
+	if (identifies && (r = identify_from_intake(db, ctx, case_id, &it, h.victim)) < 0)
+		return r;
+	char oid[24], detail[128];
 	fmt_id(oid, case_id);
-	snprintf(detail, sizeof detail, "intake_joined intake=%lld child=%d", (long long)intake_id, child);
+	snprintf(detail, sizeof detail, "intake_joined intake=%lld child=%d%s%s", (long long)intake_id, child,
+		 identifies ? " victim_status=suspected by=" : "", identifies ? it.suspected_by : "");
 	if ((r = svc_audit_append(db, ctx, "case.update", "case", oid, detail)) < 0)
 		return r;
 	*ret_added = true;
@@ -804,19 +926,14 @@ int cases_join_accepted(struct db *db, const struct svc_ctx *ctx, int64_t intake
 	return 0;
 }
 
-struct intake_for_case {
-	char number[24], region[32], office[64], disposition[40];
-	bool has_region;
-	int64_t person_id; /* of the child; 0 when not linked */
-	bool child_found;
-};
-
 static int load_intake(struct db *db, int64_t id, int child, struct intake_for_case *it)
 {
 	struct db_stmt *st;
 	int r = db_prepare(db,
-			   "SELECT i.number, i.region, i.office, i.disposition, c.person_id, c.id FROM intake i"
-			   " LEFT JOIN intake_child c ON c.intake_id = i.id AND c.position = ? WHERE i.id = ?",
+			   "SELECT i.number, i.region, i.office, i.disposition, c.person_id, c.id, i.received_at,"
+			   " c.suspected_victim,"
+			   " (SELECT s.level FROM screening s WHERE s.intake_id = i.id ORDER BY s.id DESC LIMIT 1)"
+			   " FROM intake i LEFT JOIN intake_child c ON c.intake_id = i.id AND c.position = ? WHERE i.id = ?",
 			   &st);
 	if (r < 0)
 		return r;
@@ -832,11 +949,55 @@ static int load_intake(struct db *db, int64_t id, int child, struct intake_for_c
 		str_copy(it->disposition, sizeof it->disposition, db_column_text(st, 3) ? db_column_text(st, 3) : "");
 		it->person_id = db_column_is_null(st, 4) ? 0 : db_column_int64(st, 4);
 		it->child_found = !db_column_is_null(st, 5);
+		str_copy(it->received_at, sizeof it->received_at, db_column_text(st, 6) ? db_column_text(st, 6) : "");
+		const char *level = db_column_text(st, 8);
+		if (!db_column_is_null(st, 7) && db_column_int64(st, 7) != 0)
+			it->suspected_by = "guardrail";
+		else if (level && (strcmp(level, "clear") == 0 || strcmp(level, "positive") == 0))
+			it->suspected_by = "screening";
 		r = 0;
 	} else if (r == DB_DONE) {
 		r = ERR_NOTFOUND;
 	}
 	db_finalize(st);
+	return r;
+}
+
+/* A case opened from (or joined by) a report that says the child is a
+ * suspected victim is suspected, identified when the report was received:
+ * the law-enforcement duty counts from then, and may already be overdue.
+ * Inside the caller's transaction. */
+static int identify_from_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id,
+				const struct intake_for_case *it, const char *from)
+{
+	hl_time ident;
+	int r = time_parse(it->received_at, &ident);
+	if (r < 0)
+		return r;
+	char ident_ts[32];
+	time_str(ident, ident_ts);
+	struct db_stmt *st;
+	if ((r = db_prepare(db,
+			    "UPDATE child_case SET victim_status = 'suspected', identified_at = ? WHERE id = ?", &st)) < 0)
+		return r;
+	if ((r = db_bind_text(st, 1, ident_ts)) < 0 || (r = db_bind_int64(st, 2, case_id)) < 0) {
+		db_finalize(st);
+		return r;
+	}
+	if ((r = step_id(st, NULL)) < 0)
+		return r;
+	if ((r = duty_open_pack(db, ctx->app->pack, case_id, "law_enforcement_report", "case", case_id, ident, 0, NULL)) <
+		    0 &&
+	    r != ERR_NOTFOUND)
+		return r;
+	if ((r = meet_with_recorded_report(db, ctx->app->pack, case_id, ident)) < 0)
+		return r;
+	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "from", from, "to", "suspected", "identified_at",
+				 ident_ts, "intake_number", it->number, "identified_by", it->suspected_by);
+	if (!data)
+		return ERR_NOMEM;
+	r = event_add(db, ctx->app, case_id, "victim_status", ident, ctx->actor->user_id, false, data, NULL, NULL);
+	json_decref(data);
 	return r;
 }
 
@@ -890,8 +1051,8 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 	char office[64] = "", number[24] = "";
 	const char *case_region = region;
 	char intake_number[24] = "";
+	struct intake_for_case it = {0};
 	if (from_intake) {
-		struct intake_for_case it;
 		if ((r = load_intake(db, intake_id, child, &it)) == ERR_NOTFOUND) {
 			field_error_add(errs, "intake_id", "no such report");
 			return ERR_INVAL;
@@ -1048,11 +1209,14 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 	json_decref(data);
 	if (r < 0)
 		goto fail;
-	char oid[24], detail[96];
+	if (from_intake && it.suspected_by && (r = identify_from_intake(db, ctx, id, &it, "none")) < 0)
+		goto fail;
+	char oid[24], detail[128];
 	fmt_id(oid, id);
 	if (from_intake)
-		snprintf(detail, sizeof detail, "number=%s intake=%lld person=%lld", number, (long long)intake_id,
-			 (long long)person_id);
+		snprintf(detail, sizeof detail, "number=%s intake=%lld person=%lld%s%s", number, (long long)intake_id,
+			 (long long)person_id, it.suspected_by ? " victim_status=suspected by=" : "",
+			 it.suspected_by ? it.suspected_by : "");
 	else
 		snprintf(detail, sizeof detail, "number=%s person=%lld", number, (long long)person_id);
 	if ((r = svc_audit_append(db, ctx, "case.open", "case", oid, detail)) < 0)
@@ -1360,8 +1524,11 @@ int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 			if ((r = duty_open_pack(db, app->pack, id, "law_enforcement_report", "case", id, ident, 0, NULL)) < 0 &&
 			    r != ERR_NOTFOUND)
 				goto fail;
+			if ((r = meet_with_recorded_report(db, app->pack, id, ident)) < 0)
+				goto fail;
 		} else if (has_identified && le) {
-			if ((r = duty_move(db, "law_enforcement_report", "case", id, ident + le->minutes * MINUTE)) < 0)
+			if ((r = duty_move(db, "law_enforcement_report", "case", id, ident + le->minutes * MINUTE)) < 0 ||
+			    (r = meet_with_recorded_report(db, app->pack, id, ident)) < 0)
 				goto fail;
 		}
 		if (victim && to_victim != cur_victim) {
@@ -1717,10 +1884,14 @@ int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 	    (r = sealed_put(db, ctx->app, "mandated_report", "officer_sealed", rid, officer)) < 0 ||
 	    (r = sealed_put(db, ctx->app, "mandated_report", "reference_sealed", rid, reference)) < 0)
 		goto fail;
-	/* Which duty it meets: the one of its kind that falls due first. */
+	/* Which duty it meets: the one of its kind that falls due first. A
+	 * report made before the child was identified is kept, and meets the
+	 * identification's duty only when the pack says earlier reports count. */
 	int64_t met = 0, met_episode = eid;
+	bool before = before_identification(&h, reported);
 	if (!ncmec && eid <= 0) {
-		if ((r = duty_meet(db, "law_enforcement_report", "case", id, reported, ctx->actor->user_id, &met)) < 0)
+		if ((!before || le_earlier_reports_count(ctx->app->pack)) &&
+		    (r = duty_meet(db, "law_enforcement_report", "case", id, reported, ctx->actor->user_id, &met)) < 0)
 			goto fail;
 		if (!met && (r = earliest_unmet(db, id, "missing_law_enforcement_report", &met_episode)) < 0)
 			goto fail;
@@ -1767,9 +1938,15 @@ int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
-	*ret = json_pack("{s:I, s:[]}", "id", (json_int_t)rid, "met");
-	if (met)
-		json_array_append_new(json_object_get(*ret, "met"), json_integer(met));
+	*ret = json_pack("{s:I, s:[], s:b}", "id", (json_int_t)rid, "met", "before_identification",
+			 !ncmec && met_episode <= 0 && before);
+	if (!*ret)
+		return ERR_NOMEM;
+	if (met && json_array_append_new(json_object_get(*ret, "met"), json_integer(met)) < 0) {
+		json_decref(*ret);
+		*ret = NULL;
+		return ERR_NOMEM;
+	}
 	return 0;
 fail:
 	db_rollback(db);
@@ -2198,6 +2375,11 @@ int svc_dashboard(const struct svc_ctx *ctx, json_t **ret)
 				      "number", db_column_text(st, 1), "region", db_column_text(st, 2), "episode_id",
 				      (json_int_t)db_column_int64(st, 4), "last_seen_at", db_column_text(st, 5),
 				      "learned_at", db_column_text(st, 6));
+		if (!rows[n].j || (r = missing_for_json(rows[n].j, db_column_text(st, 5), NULL, t)) < 0) {
+			json_decref(rows[n].j);
+			r = rows[n].j ? r : ERR_NOMEM;
+			break;
+		}
 		n++;
 	}
 	db_finalize(st);

@@ -926,8 +926,11 @@ int figure_svg(const struct figure *f, struct buf *out)
 		return ERR_INVAL;
 
 	enum chart_kind kind = f->chart;
-	/* Stacked layers are the count columns, at most 12; shares need a base
-	 * that may be published. Otherwise the first count as bars. */
+	/* Stacked layers are the count columns, at most 12; with more, a
+	 * two-way figure draws its row totals (the first column alone would
+	 * read as the whole). Shares need a base that may be published.
+	 * Otherwise the first count as bars. */
+	bool row_totals = kind == CHART_STACKED && nc > 12 && rows_total(f);
 	if (kind == CHART_STACKED && (nc < 2 || nc > 12))
 		kind = CHART_BARS;
 	if (kind == CHART_SHARES &&
@@ -957,6 +960,12 @@ int figure_svg(const struct figure *f, struct buf *out)
 		}
 		s++;
 	}
+	if (row_totals) {
+		series[0] = "Total";
+		for (int i = 0; i < f->nrows; i++)
+			cell[i] = (struct chart_cell){.value = f->row_total[i].mark == SUPP_SHOWN ? f->row_total[i].value : 0,
+						      .mark = f->row_total[i].mark};
+	}
 	bool totals = kind == CHART_STACKED && rows_total(f);
 	for (int i = 0; totals && i < f->nrows; i++)
 		tot[i] = (struct chart_cell){.value = f->row_total[i].mark == SUPP_SHOWN ? f->row_total[i].value : 0,
@@ -973,7 +982,8 @@ int figure_svg(const struct figure *f, struct buf *out)
 		.title = f->title,
 		.subtitle = f->subtitle[0] ? f->subtitle : NULL,
 		.x_label = kind == CHART_SHARES ? NULL : x_label,
-		.y_label = nseries == 1 ? series[0] : (f->measure[0] ? f->measure : NULL),
+		.y_label = row_totals ? (f->measure[0] ? f->measure : "Total")
+			   : nseries == 1 ? series[0] : (f->measure[0] ? f->measure : NULL),
 		.ncat = f->nrows,
 		.cat = cat,
 		.nseries = nseries,

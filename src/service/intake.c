@@ -765,7 +765,8 @@ int svc_intake_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	json_t *decisions = json_array();
 	json_object_set_new(j, "dispositions", decisions);
 	if ((r = db_prepare(db,
-			    "SELECT d.id, d.disposition, d.reason, d.jurisdiction, d.supervisor, u.username, d.decided_at"
+			    "SELECT d.id, d.disposition, d.reason, d.jurisdiction, d.supervisor, u.username, d.decided_at,"
+			    " (SELECT count(*) FROM screening s WHERE s.intake_id = d.intake_id AND s.screened_at <= d.decided_at)"
 			    " FROM disposition d JOIN app_user u ON u.id = d.decided_by WHERE d.intake_id = ? ORDER BY d.id",
 			    &st)) < 0)
 		goto fail;
@@ -773,11 +774,12 @@ int svc_intake_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	while ((r = db_step(st)) == DB_ROW) {
 		char *reason = NULL;
 		sealed_get(app, st, 2, "disposition", "reason", db_column_int64(st, 0), &reason);
-		json_array_append_new(decisions, json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:s}", "disposition",
+		/* screened: whether the report had been screened when decided. */
+		json_array_append_new(decisions, json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:s, s:b}", "disposition",
 							   db_column_text(st, 1), "reason", reason, "jurisdiction",
 							   db_column_text(st, 3), "supervisor", db_column_text(st, 4),
 							   "decided_by", db_column_text(st, 5), "decided_at",
-							   db_column_text(st, 6)));
+							   db_column_text(st, 6), "screened", db_column_int64(st, 7) > 0));
 		free(reason);
 	}
 	db_finalize(st);
@@ -862,7 +864,8 @@ int svc_intake_candidates(const struct svc_ctx *ctx, int64_t id, int child, json
 	field_errors_init(&errs, 10);
 	struct person_candidate *cand = NULL;
 	size_t n = 0;
-	r = svc_persons_match(ctx, &q, &errs, &cand, &n);
+	struct person_verdict v = {0};
+	r = svc_persons_find(ctx, &q, 0, 10, &errs, &cand, &n, &v);
 	json_t *list = json_array();
 	/* A report with only a given name cannot be searched: no candidates,
 	 * and the reason. */
@@ -885,8 +888,13 @@ int svc_intake_candidates(const struct svc_ctx *ctx, int64_t id, int child, json
 		json_object_set_new(e, "age", cand[i].age >= 0 ? json_integer(cand[i].age) : json_null());
 		json_array_append_new(list, e);
 	}
-	*ret = json_pack("{s:o, s:s?, s:o}", "candidates", list, "not_searched", why,
-			 "linked_person_id", c.person_id ? json_integer(c.person_id) : json_null());
+	/* verdict: never "new" for a child described too thinly to tell
+	 * (a family name alone); total: how many share it. */
+	*ret = json_pack("{s:o, s:s?, s:o, s:s?, s:I, s:b}", "candidates", list, "not_searched", why,
+			 "linked_person_id", c.person_id ? json_integer(c.person_id) : json_null(), "verdict",
+			 why ? NULL : v.verdict, "total", (json_int_t)v.total, "by_family", v.by_family);
+	if (!*ret && r == 0)
+		r = ERR_NOMEM;
 	person_candidates_free(cand, n);
 	field_errors_done(&errs);
 	child_names_done(&c);
@@ -1096,6 +1104,23 @@ static int notify_hart(struct db *db, const struct pack *pack, int64_t id, const
 	return r < 0 ? r : 0;
 }
 
+/* Whether the report has a screening. */
+static int intake_screened(struct db *db, int64_t id, bool *ret)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db, "SELECT count(*) FROM screening WHERE intake_id = ?", &st);
+	if (r < 0)
+		return r;
+	if ((r = db_bind_int64(st, 1, id)) < 0) {
+		db_finalize(st);
+		return r;
+	}
+	r = db_step(st);
+	*ret = r == DB_ROW && db_column_int64(st, 0) > 0;
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
 int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs)
 {
 	struct db *db;
@@ -1105,7 +1130,7 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 		return r;
 	const struct pack *p = ctx->app->pack;
 	static const char *const known[] = {"disposition", "reason", "jurisdiction", "supervisor", "supervisor_reason",
-					    "version", NULL};
+					    "unscreened_reason", "version", NULL};
 	if (!json_is_object(body)) {
 		field_error_add(errs, "", "expected an object");
 		return ERR_INVAL;
@@ -1116,6 +1141,7 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	const char *juris = str_field(body, "jurisdiction", "jurisdiction", 200, false, errs);
 	const char *supervisor = str_field(body, "supervisor", "supervisor", 200, false, errs);
 	const char *sup_reason = str_field(body, "supervisor_reason", "supervisor_reason", 4000, false, errs);
+	const char *unscreened = str_field(body, "unscreened_reason", "unscreened_reason", 4000, false, errs);
 	json_t *ver = json_object_get(body, "version");
 	if (!json_is_integer(ver))
 		field_error_add(errs, "version", "required: the version read");
@@ -1135,6 +1161,13 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 		if (!sup_reason || !*sup_reason)
 			field_error_add(errs, "supervisor_reason", "the supervisor's reason is required");
 	}
+	/* Accepting a report nobody has screened is a choice to explain. */
+	bool screened = true;
+	if (d && strcmp(d->id, "accepted_hart") == 0 && (r = intake_screened(db, id, &screened)) < 0)
+		return r;
+	if (!screened && (!unscreened || !*unscreened))
+		field_error_add(errs, "unscreened_reason",
+				"the report is not screened: say why it is accepted without a screen, or screen it first");
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 	char ts[32], oid[24], number[24] = "";
@@ -1179,11 +1212,14 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 		goto fail;
 	struct buf why;
 	buf_init(&why, 0);
-	if (reason && *reason)
-		buf_puts(&why, reason);
-	if (sup_reason && *sup_reason)
-		buf_printf(&why, "%sSupervisor: %s", why.len ? "\n" : "", sup_reason);
-	r = sealed_put(db, ctx->app, "disposition", "reason", did, buf_str(&why));
+	int be = 0;
+	if (reason && *reason && (r = buf_puts(&why, reason)) < 0)
+		be = r;
+	if (sup_reason && *sup_reason && (r = buf_printf(&why, "%sSupervisor: %s", why.len ? "\n" : "", sup_reason)) < 0)
+		be = r;
+	if (!screened && (r = buf_printf(&why, "%sAccepted without a screen: %s", why.len ? "\n" : "", unscreened)) < 0)
+		be = r;
+	r = be < 0 ? be : sealed_put(db, ctx->app, "disposition", "reason", did, buf_str(&why));
 	buf_done(&why);
 	if (r < 0)
 		goto fail;
@@ -1212,7 +1248,8 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	if ((r = figures_intake_decided(db, ctx->app, id, d->id)) < 0)
 		goto fail;
 	char detail[96];
-	snprintf(detail, sizeof detail, "disposition=%s%s", d->id, h.decided ? " changed" : "");
+	snprintf(detail, sizeof detail, "disposition=%s%s%s", d->id, h.decided ? " changed" : "",
+		 screened ? "" : " unscreened");
 	if ((r = svc_audit_append(db, ctx, "intake.dispose", "intake", oid, detail)) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)

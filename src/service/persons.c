@@ -461,15 +461,9 @@ static bool valid_sex(const char *s)
 	return false;
 }
 
-int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, struct field_errors *errs,
-		      struct person_candidate **ret, size_t *ret_n)
+/* The search's fields, checked: ERR_INVAL with errs filled. */
+static int check_query(const struct person_query *q, struct field_errors *errs)
 {
-	int r = svc_require(ctx, PERM_PERSONS_MATCH);
-	if (r < 0)
-		return r;
-	struct app *app = ctx->app;
-	if (!app->registry)
-		return ERR_BUSY;
 	bool given = q->given_name && *q->given_name, family = q->family_name && *q->family_name;
 	bool when = (q->dob && *q->dob) || q->age >= 0;
 	if (!given && !family)
@@ -494,8 +488,20 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 	}
 	if (q->age > 25)
 		field_error_add(errs, "age", "from 0 to 25");
-	if (field_errors_any(errs))
-		return ERR_INVAL;
+	return field_errors_any(errs) ? ERR_INVAL : 0;
+}
+
+int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, struct field_errors *errs,
+		      struct person_candidate **ret, size_t *ret_n)
+{
+	int r = svc_require(ctx, PERM_PERSONS_MATCH);
+	if (r < 0)
+		return r;
+	struct app *app = ctx->app;
+	if (!app->registry)
+		return ERR_BUSY;
+	if ((r = check_query(q, errs)) < 0)
+		return r;
 	char agebuf[16] = "";
 	if (q->age >= 0 && !(q->dob && *q->dob))
 		snprintf(agebuf, sizeof agebuf, "%d", q->age);
@@ -582,5 +588,165 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 	}
 	*ret = c;
 	*ret_n = kept;
+	return 0;
+}
+
+/* A search that cannot tell a new child from a known one: a family name
+ * (with sex or town at most) and neither a given name nor a birth date or
+ * age. "Smith" fits many children; finding none scored proves nothing. */
+static bool query_thin(const struct person_query *q)
+{
+	bool given = q->given_name && *q->given_name;
+	bool when = (q->dob && *q->dob) || q->age >= 0;
+	return !given && !when;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The people whose family name (and sex, when given) is the query's,
+ * by id: *ret (malloc'd) and *ret_n. */
+static int family_ids(struct person_registry *reg, const struct person_query *q, int64_t **ret, size_t *ret_n)
+{
+	const char *v[F_COUNT] = {NULL, q->family_name, NULL, NULL, q->sex, NULL};
+	char qpool[512];
+	struct match_rec qr;
+	*ret = NULL;
+	*ret_n = 0;
+	pthread_rwlock_rdlock(&reg->lock);
+	int r = match_prepare(reg->store, v, &qr, qpool, sizeof qpool);
+	size_t n = match_store_count(reg->store), k = 0;
+	int64_t *ids = r == 0 ? malloc((n ? n : 1) * sizeof *ids) : NULL;
+	if (r == 0 && !ids)
+		r = ERR_NOMEM;
+	for (size_t i = 0; r == 0 && qr.off[F_FAMILY] && i < n; i++) {
+		const struct match_rec *rec = match_store_rec(reg->store, (uint32_t)i);
+		const char *fam = match_store_value(reg->store, (uint32_t)i, F_FAMILY);
+		const char *sex = match_store_value(reg->store, (uint32_t)i, F_SEX);
+		if (rec->dead || !fam || strcmp(fam, qpool + qr.off[F_FAMILY]) != 0)
+			continue;
+		if (qr.off[F_SEX] && (!sex || strcmp(sex, qpool + qr.off[F_SEX]) != 0))
+			continue;
+		ids[k++] = strtoll(match_store_id(reg->store, (uint32_t)i), NULL, 10);
+	}
+	pthread_rwlock_unlock(&reg->lock);
+	if (r < 0) {
+		free(ids);
+		return r;
+	}
+	/* Aliases are records of the same person: one line each. */
+	qsort(ids, k, sizeof *ids, cmp_id);
+	size_t u = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!u || ids[u - 1] != ids[i])
+			ids[u++] = ids[i];
+	*ret = ids;
+	*ret_n = u;
+	return 0;
+}
+
+/* The page of people listed by family name, loaded and audited as read. */
+static int family_page(const struct svc_ctx *ctx, const char *family, const int64_t *ids, size_t n,
+		       struct person_candidate **ret)
+{
+	struct person_candidate *c = calloc(n ? n : 1, sizeof *c);
+	if (!c)
+		return ERR_NOMEM;
+	struct db *db;
+	int r = app_db(ctx->app, &db);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		c[i].person_id = ids[i];
+		c[i].band = "family";
+		if ((r = load_candidate(ctx->app, db, &c[i])) == 0) {
+			/* Listed for an alias on file when the name recorded differs. */
+			char a[NORM_MAX], b[NORM_MAX];
+			norm_text(c[i].family_name, a, sizeof a);
+			norm_text(family, b, sizeof b);
+			bool alias = strcmp(a, b) != 0;
+			struct person_reason *w = &c[i].why[c[i].nwhy++];
+			str_copy(w->field, sizeof w->field, alias ? "alias" : "family_name");
+			str_copy(w->level, sizeof w->level, "the same family name");
+			str_copy(w->text, sizeof w->text,
+				 alias ? "an alias on file has this family name; nothing else was given to compare"
+				       : "the same family name; nothing else was given to compare");
+		}
+	}
+	if (r == 0 && (r = db_begin(db)) == 0) {
+		char detail[64];
+		snprintf(detail, sizeof detail, "by_family=%zu", n);
+		r = svc_audit_append(db, ctx, "person.match", "person", NULL, detail);
+		for (size_t i = 0; i < n && r == 0; i++) {
+			char oid[24];
+			snprintf(oid, sizeof oid, "%lld", (long long)ids[i]);
+			r = svc_audit_append(db, ctx, "person.read", "person", oid, "via=match");
+		}
+		if (r == 0)
+			r = db_commit(db);
+		else
+			db_rollback(db);
+	}
+	if (r < 0) {
+		person_candidates_free(c, n);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+int svc_persons_find(const struct svc_ctx *ctx, const struct person_query *q, size_t offset, size_t limit,
+		     struct field_errors *errs, struct person_candidate **ret, size_t *ret_n, struct person_verdict *v)
+{
+	memset(v, 0, sizeof *v);
+	*ret = NULL;
+	*ret_n = 0;
+	if (!query_thin(q)) {
+		int r = svc_persons_match(ctx, q, errs, ret, ret_n);
+		if (r < 0)
+			return r;
+		v->verdict = *ret_n ? "candidates" : "new";
+		v->total = *ret_n;
+		return 0;
+	}
+	int r = svc_require(ctx, PERM_PERSONS_MATCH);
+	if (r < 0 || (r = check_query(q, errs)) < 0)
+		return r;
+	if (!ctx->app->registry)
+		return ERR_BUSY;
+	size_t k = 0;
+	v->needed[k++] = "given_name";
+	v->needed[k++] = "dob";
+	/* Thin: everyone of that family name, a page at a time, rather than
+	 * the ten a score happens to rank first; the scored ones (a spelling
+	 * the family name does not have) when nobody has it. */
+	int64_t *ids;
+	size_t n;
+	if ((r = family_ids(ctx->app->registry, q, &ids, &n)) < 0)
+		return r;
+	if (!n) {
+		free(ids);
+		if ((r = svc_persons_match(ctx, q, errs, ret, ret_n)) < 0)
+			return r;
+		v->verdict = *ret_n ? "candidates" : "too_thin";
+		v->total = *ret_n;
+		return 0;
+	}
+	v->total = n;
+	v->offset = offset;
+	v->verdict = "candidates";
+	v->by_family = true;
+	if (offset >= n) {
+		free(ids);
+		*ret = calloc(1, sizeof **ret);
+		return *ret ? 0 : ERR_NOMEM;
+	}
+	size_t page = n - offset < limit ? n - offset : limit;
+	r = family_page(ctx, q->family_name, ids + offset, page, ret);
+	free(ids);
+	if (r < 0)
+		return r;
+	*ret_n = page;
 	return 0;
 }

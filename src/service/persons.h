@@ -63,6 +63,24 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 		      struct person_candidate **ret, size_t *ret_n);
 void person_candidates_free(struct person_candidate *c, size_t n);
 
+/* What "Find a child" may conclude (docs/matching.md). */
+struct person_verdict {
+	const char *verdict; /* "new", "candidates" or "too_thin" */
+	/* too_thin, or candidates listed by family name alone: the fields
+	 * that would tell (NULL-terminated), in the API's names. */
+	const char *needed[4];
+	size_t total;  /* candidates listed by family name: how many in all */
+	size_t offset; /* this page's first */
+	bool by_family; /* the candidates share the family name, not scored */
+};
+
+/* svc_persons_match, and what it means: never "new" when the search was
+ * too thin to tell (a family name with no given name, birth date or age).
+ * A thin search with no scored candidate lists the children of that family
+ * name (and sex, when given), limit from offset. */
+int svc_persons_find(const struct svc_ctx *ctx, const struct person_query *q, size_t offset, size_t limit,
+		     struct field_errors *errs, struct person_candidate **ret, size_t *ret_n, struct person_verdict *v);
+
 /* Open every person into the registry (server start-up). */
 int persons_registry_open(struct app *app, char *errmsg, size_t errsize);
 void persons_registry_close(struct app *app);

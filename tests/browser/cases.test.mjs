@@ -20,6 +20,7 @@ let browser;
 let page;
 let demo;
 let intakeId;
+let victimIntakeId; // a report of a suspected victim, 30 hours old
 let kase; // { id, number }
 let baseline; // the dashboard's counts before
 
@@ -90,8 +91,17 @@ before(async () => {
     concerns: ['runaway_awol'],
   };
   ({ id: intakeId } = await readJson(await careline.fetch('/api/v1/intakes', { method: 'POST', body }), 201, 'record a report'));
+  // A second report, 30 hours old, of a 15-year-old in commercial sex: a suspected victim by law.
+  const victim = {
+    ...body,
+    received_at: new Date(Date.now() - 30 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    children: [{ given_name: 'Vivian', family_name: 'Suspectcase', estimated_age: 15, town: 'Bridgeport' }],
+    concerns: ['commercial_sex_involvement'],
+  };
+  ({ id: victimIntakeId } = await readJson(await careline.fetch('/api/v1/intakes', { method: 'POST', body: victim }), 201, 'record a suspected-victim report'));
+  await readJson(await careline.fetch(`/api/v1/intakes/${victimIntakeId}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'The police are with the child now.', version: 1 } }), 200, 'accept the suspected-victim report');
   const { version } = await careline.get(`/api/v1/intakes/${intakeId}`);
-  await readJson(await careline.fetch(`/api/v1/intakes/${intakeId}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version } }), 200, 'accept');
+  await readJson(await careline.fetch(`/api/v1/intakes/${intakeId}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version } }), 200, 'accept');
   browser = await launchBrowser();
   page = await openPage(browser);
   page.expectHttp(401, 'GET', '/api/v1/me');
@@ -188,6 +198,9 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
     await page.getByRole('button', { name: 'Start the missing episode' }).click();
     await page.waitForFunction(() => document.querySelector('#cp-missing-status')?.textContent.includes('Missing episode started'));
     assert.match(await text(page.locator('#case-flags')), /Missing since/);
+    // Missing for counts from last seen (3 hours ago), not from when the agency learned (now).
+    await page.locator('#cp-missing .episode-facts').waitFor();
+    assert.match(await text(page.locator('#cp-missing .episode-facts')), /Missing for 3 h 0\d min/i);
     assert.equal(await dutyStatus('missing_law_enforcement_report'), 'open');
     assert.equal(await dutyStatus('missing_ncmec_report'), 'open');
 
@@ -195,6 +208,7 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
     const entry = page.locator('#dash-missing .missing', { hasText: kase.number });
     await entry.waitFor();
     assert.match(await text(entry), new RegExp(`${CHILD.given_name} ${CHILD.family_name}`));
+    assert.match(await text(entry), /missing for 3 h 0\d min/i, 'the dashboard counts the same way as the case page');
     const due = await entry.locator('.missing-due-list li').allInnerTexts();
     assert.equal(due.length, 2, due.join(' | '));
     assert.ok(due.some((d) => /NCMEC/.test(d)) && due.every((d) => /due in \d/.test(d)), due.join(' | '));
@@ -323,6 +337,20 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
     await assertAxeClean(page, 'contacts');
     await fullShot(page, 'contacts');
     assert.equal(await view(), 'contacts');
+  });
+
+  test('a case opened from a suspected-victim report starts suspected, identified when the report came in, its report overdue', async () => {
+    await page.evaluate((id) => (location.hash = `#intake/${id}`), victimIntakeId);
+    await waitView(page, 'report');
+    await page.getByRole('button', { name: 'Open a case for Vivian Suspectcase' }).click();
+    await waitView(page, 'case');
+    await page.waitForFunction(() => /Suspectcase/.test(document.querySelector('#case-heading')?.textContent || ''));
+    await page.locator('#case-identified-from').waitFor();
+    assert.match(await text(page.locator('#case-identified-from')), /^From report I-\d{4}-\d+ \(a child under the minor age with a commercial-sex concern\): the law-enforcement report counts from when it came in\.$/);
+    assert.match(await text(page.locator('#case-flags')), /Suspected/);
+    assert.equal(await dutyStatus('law_enforcement_report'), 'overdue', 'due 24 hours after the report came in, 30 hours ago');
+    await assertAxeClean(page, 'case opened from a suspected-victim report');
+    await fullShot(page, 'case-from-suspected-victim-report');
   });
 
   test('no console error, page error, failed request or CSP violation', async () => {

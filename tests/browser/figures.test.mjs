@@ -203,8 +203,23 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
       && !document.querySelector('#figure-panel').hasAttribute('aria-busy'));
     await chartDrawn(hart);
     assert.ok(await hart.locator('#figure-table-wrap thead th', { hasText: 'Total' }).count() >= 1);
+    // A table wider than its box says that it scrolls.
+    await hart.waitForFunction(() => {
+      const wrap = document.querySelector('#figure-table-wrap');
+      const cue = wrap.previousElementSibling;
+      return wrap.scrollWidth > wrap.clientWidth && cue?.classList.contains('scroll-cue') && !cue.hidden;
+    });
+    assert.match(await hart.locator('.figure-pair .scroll-cue').textContent(), /scroll sideways to see every column/);
     await assertAxeClean(hart, 'the figures page, by year and source');
     await screenshot(hart, 'figures-hart-year-source');
+    // With small counts hidden a year's total reads "<5": the chart still draws.
+    await hart.locator('#figures-suppressed').check();
+    await hart.waitForFunction(() => new URL(document.querySelector('#figure-chart').src).searchParams.get('suppressed') === 'true'
+      && !document.querySelector('#figure-panel').hasAttribute('aria-busy'));
+    await chartDrawn(hart);
+    assert.equal(await hart.locator('#figure-chart-none').isVisible(), false, 'the two-way chart is drawn, hidden counts and all');
+    await screenshot(hart, 'figures-hart-year-source-hidden');
+    await hart.locator('#figures-suppressed').uncheck();
     // The other figures answer too.
     for (const [id, path] of [['repeat', 'repeat'], ['duties', 'duties'], ['missing', 'missing'], ['rapid-response', 'rapid-response'], ['federal', 'federal']]) {
       await hart.locator(`label[for="figures-kind-${id}"]`).click();

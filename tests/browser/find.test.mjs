@@ -176,6 +176,30 @@ describe(`find a child in Chromium (${ENGINE})`, { timeout: 240_000 }, () => {
     await screenshot(page, 'find-no-match', { fullPage: false });
   });
 
+  test('"Smith" alone is never a new child: the Smiths a page at a time, and what would tell', async () => {
+    await search(page, { family: 'Smith', sex: 'F' });
+    assert.ok(await page.locator('#find-outcome').isHidden(), 'no "new child" outcome');
+    const summary = await page.locator('#find-summary').textContent();
+    assert.match(summary, /^\d+ known children have this family name\. Nothing else was given to compare: add the given name and a birth date or an age to tell which, if any, is this child\./);
+    assert.match(summary, /Showing 1 to 10 of \d+\./);
+    const first = await rows();
+    assert.equal(first.length, 10);
+    assert.ok(first.every((r) => / Smith$/.test(r.name) && r.sex === 'Female'), JSON.stringify(first));
+    assert.ok(first.every((r) => /Same family name/.test(r.match)), JSON.stringify(first.map((r) => r.match)));
+    await assertAxeClean(page, 'find a child, family name alone');
+    await screenshot(page, 'find-family-name-alone');
+    const next = page.waitForResponse((res) => new URL(res.url()).pathname === MATCH);
+    await page.locator('#find-next').click();
+    await next;
+    await page.waitForFunction(() => /Showing 11 to/.test(document.querySelector('#find-summary')?.textContent || ''));
+    const second = await rows();
+    assert.ok(second.length >= 1 && second.every((r) => !first.some((f) => f.name === r.name && f.born === r.born)), 'the next page holds other children');
+    // A family name nobody has: not enough to tell.
+    await search(page, { family: 'Quorvaxlin' });
+    assert.match((await page.locator('#find-outcome').textContent()).replace(/\s+/g, ' '), /Not enough to tell whether this child is known\. Add the given name and a birth date or an age/);
+    assert.doesNotMatch(await page.locator('#find-outcome').textContent(), /new child/);
+  });
+
   test('a birth date in the future is refused beside the birth date', async () => {
     await search(page, { given: 'Katherine', family: 'Smith', dob: '2099-01-01' });
     await page.waitForFunction(() => document.querySelector('#find-dob-error')?.textContent.trim() !== '');

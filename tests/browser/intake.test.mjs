@@ -614,6 +614,54 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
     }
   });
 
+  test('accepting a report nobody screened asks why; the reason is kept and shown with the decision', async () => {
+    const p = await openPage(browser);
+    p.expectHttp(401, 'GET', '/api/v1/me'); // logged out at first
+    try {
+      await gotoApp(p, `${server.url}/`);
+      const u = demo.byRole.careline;
+      await logIn(p, u.username, u.password);
+      await p.waitForFunction(() => !['login', 'loading'].includes(document.body.dataset.view));
+      const id = await p.evaluate(async () => {
+        const me = await (await fetch('/api/v1/me')).json();
+        const r = await fetch('/api/v1/intakes', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
+          body: JSON.stringify({ received_at: new Date(Date.now() - 600_000).toISOString().replace(/\.\d+Z$/, 'Z'), channel: 'phone',
+            reporter: { source: 'school' }, children: [{ given_name: 'Unscreened', family_name: 'Childtest', estimated_age: 14, town: 'Bridgeport' }],
+            narrative: 'A synthetic report.', concerns: ['runaway_awol'] }),
+        });
+        return (await r.json()).id;
+      });
+      await p.evaluate((id) => (location.hash = `#intake/${id}`), id);
+      await waitView(p, 'report');
+      const choices = p.getByRole('group', { name: /^(What happens to this report|Change the decision)$/ });
+      assert.ok(await p.locator('#decide-unscreened_reason').isHidden(), 'not asked before a decision is chosen');
+      await choices.getByRole('radio', { name: /Accepted for HART response/ }).check();
+      assert.ok(await p.locator('#decide-unscreened_reason').isVisible(), 'asked why, for an unscreened report');
+      assert.match(await text(p.getByText('This report is not screened.', { exact: false }).first()), /Screen it first, or say why/);
+      const path = `/api/v1/intakes/${id}/disposition`;
+      p.expectHttp(422, 'POST', path);
+      const refused = p.waitForResponse((r) => new URL(r.url()).pathname === path);
+      await p.getByRole('button', { name: 'Record decision' }).click();
+      assert.equal((await refused).status(), 422);
+      await p.waitForFunction(() => /not screened/.test(document.querySelector('#decide-unscreened_reason-error')?.textContent || ''));
+      assert.equal(await p.locator('#decide-unscreened_reason').getAttribute('aria-invalid'), 'true');
+      await screenshot(p, 'report-unscreened-asked');
+      await p.locator('#decide-unscreened_reason').fill('The police are with the child now; the screen follows.');
+      const decided = p.waitForResponse((r) => new URL(r.url()).pathname === path);
+      await p.getByRole('button', { name: 'Record decision' }).click();
+      assert.equal((await decided).status(), 200);
+      await p.waitForFunction(() => /Accepted without a screen\./.test(document.querySelector('#history-decisions')?.textContent || ''));
+      assert.match(await text(p.locator('#history-decisions')), /Accepted without a screen: The police are with the child now/);
+      await assertAxeClean(p, 'report page, accepted without a screen');
+      await fullShot(p, 'report-unscreened-decided');
+      await p.assertNoProblems();
+    } finally {
+      await p.context().close();
+    }
+  });
+
   test('no console error, page error, failed request or CSP violation', async () => {
     await page.assertNoProblems();
   });

@@ -74,7 +74,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     }
     if (accept) {
       const { version } = await s.get(`${INTAKES}/${id}`);
-      await readJson(await s.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version } }), 200, 'accept');
+      await readJson(await s.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version } }), 200, 'accept');
     }
     return id;
   }
@@ -232,7 +232,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertProblem(res, 409, 'a report not yet accepted');
     const { version } = await as.careline.get(`${INTAKES}/${r1report}`);
     // Accepted: the report joins the child's case (the Careline is statewide).
-    await readJson(await as.careline.fetch(`${INTAKES}/${r1report}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version } }), 200, 'accept');
+    await readJson(await as.careline.fetch(`${INTAKES}/${r1report}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version } }), 200, 'accept');
     const denied = await openCase({ intake_id: r1report }, as.liaison);
     const text = await denied.text();
     assert.equal(denied.status, 403, text);

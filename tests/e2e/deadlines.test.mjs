@@ -97,7 +97,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
       concerns: ['runaway_awol'],
     };
     const { id } = await readJson(await s.fetch(INTAKES, { method: 'POST', body }), 201, 'record');
-    await readJson(await s.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version: 1 } }), 200, 'accept');
+    await readJson(await s.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
     return id;
   }
   /** A new case in the town's region, with the lead and victim status given; resolves { id, number }. */

@@ -94,7 +94,7 @@ describe(`e-mail notifications (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(created.status, 201, await created.clone().text());
     const { id, number } = await created.json();
     const decided = await careline.fetch(`/api/v1/intakes/${id}/disposition`, {
-      method: 'POST', body: { disposition: 'accepted_hart', version: 1 },
+      method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 },
     });
     assert.equal(decided.status, 200, await decided.text());
     return { id, number };

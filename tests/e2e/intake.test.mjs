@@ -716,7 +716,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
   // ---- dispositions ----
 
   test('each of the four dispositions, with what each needs', async () => {
-    const accepted = await decideOk((await create()).id, { disposition: 'accepted_hart' });
+    const accepted = await decideOk((await create()).id, { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.' });
     assert.equal(accepted.disposition, 'accepted_hart');
     const info = await decideOk((await create()).id, { disposition: 'information_referral' });
     assert.equal(info.disposition, 'information_referral');
@@ -755,7 +755,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
   test('a second decision keeps the first in the history; a stale version is 409', async () => {
     const { id } = await create();
     const v1 = (await get(id)).version;
-    const first = await decideOk(id, { disposition: 'accepted_hart', version: v1 });
+    const first = await decideOk(id, { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: v1 });
     assert.equal(first.version, v1 + 1);
     assert.match(first.disposition_at, RFC3339_UTC);
     const second = await decideOk(id, { disposition: 'information_referral', version: first.version }, as.hart);
@@ -850,7 +850,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
     const { id, number } = await create(report({ children: [{ given_name: 'Alex', town: 'Bridgeport' }] }));
     const before = {};
     for (const k of ['hart', 'hart2', 'liaison', 'liaisonR4', 'careline']) before[k] = await notes(as[k]);
-    await decideOk(id, { disposition: 'accepted_hart' });
+    await decideOk(id, { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.' });
 
     const mine = {};
     for (const k of ['hart', 'hart2', 'liaison']) {
@@ -876,7 +876,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
 
     // A statewide report: HART, and no liaison.
     const statewide = await create(report({ children: [{ given_name: 'Alex', town: 'Springfield' }] }));
-    await decideOk(statewide.id, { disposition: 'accepted_hart' });
+    await decideOk(statewide.id, { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.' });
     assert.ok((await notes(as.hart)).notifications.some((x) => x.object_id === String(statewide.id)));
     for (const k of ['liaison', 'liaisonR4']) assert.ok(!(await notes(as[k])).notifications.some((x) => x.object_id === String(statewide.id)), k);
 
@@ -912,7 +912,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
       ids.push(...batch.map((c) => c.id));
     }
     for (let i = 0; i < n; i += 20) {
-      const accept = async (id) => readJson(await decide(id, { disposition: 'accepted_hart', version: 1 }), 200, `accept ${id}`);
+      const accept = async (id) => readJson(await decide(id, { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 }), 200, `accept ${id}`);
       await Promise.all(ids.slice(i, i + 20).map(accept));
     }
     const after = await as.hart2.get(NOTIFICATIONS);
@@ -1008,7 +1008,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
 
     const { version } = await get(id, as.hart);
     assert.equal((await rec('intake.read')).length, 3, 'a third GET, a third intake.read');
-    await decideOk(id, { disposition: 'accepted_hart', version }, as.hart);
+    await decideOk(id, { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version }, as.hart);
     const [d] = await rec('intake.dispose');
     assert.deepEqual({ actor: d.actor, detail: d.detail }, { actor: 'demo-hart', detail: 'disposition=accepted_hart' });
 

@@ -130,6 +130,73 @@ describe(`persons match (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.ok(t.candidates.some((c) => c.given_name === 'Tyler'), JSON.stringify(t));
   });
 
+  test('"Smith" alone, or Smith and F, is never a new child: the Smiths are listed by page, with what would tell', async () => {
+    for (const q of [{ family_name: 'Smith' }, { family_name: 'Smith', sex: 'F' }]) {
+      const body = await search(q);
+      assert.notEqual(body.verdict, 'new', `${JSON.stringify(q)}: ${JSON.stringify(body)}`);
+      assert.equal(body.verdict, 'candidates');
+      assert.deepEqual(body.needed, ['given_name', 'dob']);
+      assert.equal(body.candidates.length, Math.min(10, body.total), 'ten a page');
+      const all = [];
+      for (let offset = 0; offset < body.total; offset += 50) all.push(...(await search({ ...q, limit: 50, offset })).candidates);
+      assert.equal(all.length, body.total);
+      assert.equal(new Set(all.map((c) => c.person_id)).size, all.length, 'each child once');
+      const names = all.map((c) => `${c.given_name} ${c.family_name}`);
+      for (const n of ['Katherine Smith', 'Leah Smith']) assert.ok(names.includes(n), `${JSON.stringify(q)} lists ${n}: ${names}`);
+      assert.ok(all.every((c) => c.family_name === 'Smith' && (!q.sex || c.sex === 'F')), JSON.stringify(all.map((c) => [c.family_name, c.sex])));
+    }
+    // A page at a time.
+    const first = await search({ family_name: 'Smith', limit: 1 });
+    assert.equal(first.candidates.length, 1);
+    assert.ok(first.total >= 2);
+    const second = await search({ family_name: 'Smith', limit: 1, offset: 1 });
+    assert.equal(second.offset, 1);
+    assert.notEqual(second.candidates[0].person_id, first.candidates[0].person_id);
+    // A family name nobody has: not enough to tell, never "new".
+    const none = await search({ family_name: 'Quorvaxlin' });
+    assert.equal(none.verdict, 'too_thin');
+    assert.deepEqual(none.candidates, []);
+    assert.deepEqual(none.needed, ['given_name', 'dob']);
+    // A full name and birth date with no match is a new child.
+    const fresh = await search({ given_name: 'Zebulon', family_name: 'Quorvaxlin', dob: '2012-05-06' });
+    assert.equal(fresh.verdict, 'new');
+    assert.deepEqual(fresh.needed, []);
+    await assertProblem(await ask(as.careline, { family_name: 'Smith', limit: 0 }), 422, 'a limit of 0');
+    // The listing is audited like a search: one person.match, a person.read for each child shown, no other.
+    const before = (await auditOf('person.read')).length;
+    const page = await search({ family_name: 'Smith', limit: 3 }, as.hart);
+    const [m] = await auditOf('person.match', '&actor=demo-hart');
+    assert.equal(m.detail, 'by_family=3');
+    const reads = (await auditOf('person.read')).slice(0, (await auditOf('person.read')).length - before);
+    assert.deepEqual(reads.map((r) => Number(r.object_id)).sort((a, b) => a - b), page.candidates.map((c) => c.person_id).sort((a, b) => a - b));
+    // A family name only an alias has: the child is listed under her own name, and the reason says so.
+    const jones = [];
+    const { total } = await search({ family_name: 'Jones' });
+    for (let offset = 0; offset < total; offset += 50) jones.push(...(await search({ family_name: 'Jones', limit: 50, offset })).candidates);
+    const kat = jones.find((c) => c.given_name === 'Katherine' && c.family_name === 'Smith');
+    assert.ok(kat, `Katherine Smith, alias Kat Jones, is among the ${total} Joneses`);
+    assert.equal(kat.explanation[0].field, 'alias', JSON.stringify(kat.explanation));
+    assert.ok(jones.filter((c) => c.family_name === 'Jones').every((c) => c.explanation[0].field === 'family_name'));
+  });
+
+  test('a reported child known only by a common family name is not a new child on the report either', async () => {
+    const report = async (child) => readJson(await as.careline.fetch('/api/v1/intakes', {
+      method: 'POST',
+      body: { received_at: clock.iso(-600_000), channel: 'phone', reporter: { source: 'school' }, children: [child], narrative: 'A synthetic report.', concerns: ['runaway_awol'] },
+    }), 201, 'record a report');
+    const smith = await report({ family_name: 'Smith', town: 'Hartford' });
+    const c1 = await as.careline.get(`/api/v1/intakes/${smith.id}/children/0/candidates`);
+    assert.equal(c1.verdict, 'candidates');
+    assert.equal(c1.by_family, true);
+    assert.ok(c1.total > c1.candidates.length && c1.candidates.length === 10, `${c1.total} Smiths, the first 10 shown`);
+    const nobody = await report({ family_name: 'Quorvaxlin', town: 'Hartford' });
+    const c2 = await as.careline.get(`/api/v1/intakes/${nobody.id}/children/0/candidates`);
+    assert.equal(c2.verdict, 'too_thin');
+    assert.deepEqual(c2.candidates, []);
+    const full = await report({ given_name: 'Zebulon', family_name: 'Quorvaxlin', estimated_age: 12, town: 'Hartford' });
+    assert.equal((await as.careline.get(`/api/v1/intakes/${full.id}/children/0/candidates`)).verdict, 'new');
+  });
+
   test('"Jasmine Rivera" born 2010-07-19 finds Jasmine Rivera-Lopez first: part of a compound name', async () => {
     const { candidates } = await search({ given_name: 'Jasmine', family_name: 'Rivera', dob: '2010-07-19' });
     const first = candidates[0];
@@ -145,7 +212,7 @@ describe(`persons match (${ENGINE})`, { timeout: 60_000 }, () => {
       { family_name: 'Smith', town: 'Hartford' },
     ]) {
       const body = await search(q);
-      assert.deepEqual(Object.keys(body).sort(), ['candidates', 'registry_size']);
+      assert.deepEqual(Object.keys(body).sort(), ['by_family', 'candidates', 'limit', 'needed', 'offset', 'registry_size', 'total', 'verdict']);
       assert.ok(body.candidates.length > 0, JSON.stringify(q));
       for (const c of body.candidates) {
         assert.deepEqual(Object.keys(c).sort(), CANDIDATE_KEYS, `keys of ${describeHit(c)}`);

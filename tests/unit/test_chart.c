@@ -13,6 +13,7 @@
 
 #include "base/err.h"
 #include "model/chart.h"
+#include "xml_check.h"
 
 static const char *const years[] = {"2008", "2009", "2010", "2011", "2012", "2013", "2014", "2015"};
 
@@ -204,6 +205,46 @@ static void nonsense_is_refused(void **state)
 	buf_done(&b);
 }
 
+/* A stacked chart whose totals are hidden too: the description says
+ * "total <5" escaped, the bar is a short hatched one, and the document,
+ * names with < > & " ' and all, is well-formed XML. */
+static void a_hidden_total_is_escaped_and_drawn(void **state)
+{
+	(void)state;
+	static const char *const cats[] = {"<2021>", "2022 & \"after\""};
+	static const char *const series[] = {"Law 'enforcement'", "A <b> & c"};
+	struct chart_cell cell[2 * 2] = {
+		{2, SUPP_PRIMARY}, {1, SUPP_PRIMARY}, /* 2021: total 3, hidden */
+		{10, SUPP_SHOWN},  {12, SUPP_SHOWN},  /* 2022: 22 */
+	};
+	struct chart_cell total[2] = {{3, SUPP_PRIMARY}, {22, SUPP_SHOWN}};
+	struct chart c = {.kind = CHART_STACKED,
+			  .title = "By year & <source>",
+			  .subtitle = "'quoted' \"too\"",
+			  .x_label = "year <x>",
+			  .y_label = "referrals & more",
+			  .ncat = 2,
+			  .cat = cats,
+			  .nseries = 2,
+			  .series = series,
+			  .cell = cell,
+			  .cat_total = total};
+	struct buf b;
+	buf_init(&b, 0);
+	assert_int_equal(chart_svg(&c, &b), 0);
+	const char *svg = buf_str(&b);
+	keep("hidden-total", &b);
+	size_t at = 0;
+	const char *err = xml_check(svg, &at);
+	if (err)
+		fail_msg("%s at byte %zu: %.60s", err, at, svg + (at > 20 ? at - 20 : 0));
+	desc_is_text(svg);
+	assert_non_null(strstr(svg, "&lt;2021&gt;: Law &apos;enforcement&apos; &lt;5, A &lt;b&gt; &amp; c &lt;5, total &lt;5;"));
+	/* The hidden total is a hatched bar as tall as 4 could be. */
+	assert_int_equal(count(svg, "class=\"hidden-count\""), 1);
+	buf_done(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +253,7 @@ int main(void)
 		cmocka_unit_test(shares_show_percentages_of_the_base),
 		cmocka_unit_test(the_threshold_is_the_figures),
 		cmocka_unit_test(nonsense_is_refused),
+		cmocka_unit_test(a_hidden_total_is_escaped_and_drawn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

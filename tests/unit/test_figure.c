@@ -14,6 +14,7 @@
 
 #include "base/err.h"
 #include "service/figure.h"
+#include "xml_check.h"
 
 static void one_way(struct figure *f, const char *const *keys, const int64_t *v, int n)
 {
@@ -396,6 +397,91 @@ static void four_small_counts_under_a_small_total_are_not_given_away(void **stat
 	figure_free(&f);
 }
 
+/* Labels that XML must escape, and a long one with a character of two
+ * bytes where a cut would fall. */
+static const char *const awkward[] = {"<5 & \"over\" 'here'", "A > B",
+				      "abcdefghijklmnopqrstuvwxyzabcdefghijklmn\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 and more", "plain"};
+
+static void build(struct figure *f, enum figure_shape shape, int nrows, int ncols, const int64_t *v)
+{
+	memset(f, 0, sizeof *f);
+	snprintf(f->figure, sizeof f->figure, "referrals");
+	snprintf(f->title, sizeof f->title, "Referrals <by> \"year\" & 'source'");
+	snprintf(f->subtitle, sizeof f->subtitle, "2008 < 2011 & more");
+	snprintf(f->by, sizeof f->by, "year<");
+	f->shape = shape;
+	f->chart = shape == FIG_TWO_WAY ? CHART_STACKED : shape == FIG_LIST ? CHART_SHARES : CHART_BARS;
+	f->share_base = shape == FIG_LIST ? 60 : 0;
+	f->threshold = 5;
+	assert_int_equal(figure_alloc(f, nrows, ncols), 0);
+	for (int j = 0; j < ncols; j++)
+		assert_int_equal(figure_set_col(f, j, awkward[j % 4], awkward[(j + 1) % 4]), 0);
+	for (int i = 0; i < nrows; i++)
+		assert_int_equal(figure_set_row(f, i, awkward[i % 4], awkward[i % 4]), 0);
+	for (int k = 0; k < nrows * ncols; k++)
+		f->cell[k].value = v[k % 9];
+	figure_totals(f);
+}
+
+static void assert_well_formed(const char *svg, const char *what)
+{
+	size_t at = 0;
+	const char *err = xml_check(svg, &at);
+	if (err)
+		fail_msg("%s: %s at byte %zu: %.80s", what, err, at, svg + (at > 20 ? at - 20 : 0));
+}
+
+/* Every shape, hidden counts or not, empty, with labels that need
+ * escaping: the SVG is well-formed XML (a browser draws nothing at all
+ * otherwise). */
+static void every_svg_is_well_formed_xml(void **state)
+{
+	(void)state;
+	/* The check itself refuses what a browser refuses. */
+	assert_non_null(xml_check("<svg><desc>total <5</desc></svg>", NULL));
+	assert_non_null(xml_check("<svg><desc>A & B</desc></svg>", NULL));
+	assert_non_null(xml_check("<svg><g></svg></g>", NULL));
+	assert_non_null(xml_check("<svg a=\"1\" a=\"2\"/>", NULL));
+	assert_non_null(xml_check("<svg>Caf\xc3</svg>", NULL));
+	assert_null(xml_check("<svg a=\"&lt;5\"><t>&amp;&#233;</t></svg>\n", NULL));
+
+	/* The second row's total is 3: hidden too. */
+	const int64_t v[] = {12, 3, 9, 1, 1, 1, 20, 7, 14};
+	const struct {
+		enum figure_shape shape;
+		int nrows, ncols;
+		const char *what;
+	} cases[] = {
+		{FIG_ONE_WAY, 4, 1, "one-way"},      {FIG_ONE_WAY, 3, 3, "one-way, three columns"},
+		{FIG_TWO_WAY, 3, 3, "two-way"},      {FIG_TWO_WAY, 4, 13, "two-way, too many columns to stack"},
+		{FIG_LIST, 4, 2, "list (shares)"},   {FIG_ONE_WAY, 0, 1, "empty"},
+		{FIG_TWO_WAY, 0, 3, "empty two-way"}, {FIG_TWO_WAY, 30, 4, "two-way, slanted labels"},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+		for (int hide = 0; hide < 2; hide++) {
+			struct figure f;
+			build(&f, cases[k].shape, cases[k].nrows, cases[k].ncols, v);
+			if (hide)
+				assert_int_equal(figure_suppress(&f, 5), 0);
+			struct buf b;
+			buf_init(&b, 0);
+			assert_int_equal(figure_svg(&f, &b), 0);
+			char what[96];
+			snprintf(what, sizeof what, "%s%s", cases[k].what, hide ? ", small counts hidden" : "");
+			assert_well_formed(buf_str(&b), what);
+			if (hide && cases[k].nrows)
+				assert_non_null(strstr(buf_str(&b), "&lt;5"));
+			if (cases[k].ncols > 12 && !hide) {
+				/* Too many columns to stack: the row totals, not the first column. */
+				char total[64];
+				snprintf(total, sizeof total, "&apos;here&apos;: %lld;", (long long)f.row_total[0].value);
+				assert_non_null(strstr(buf_str(&b), total));
+			}
+			buf_done(&b);
+			figure_free(&f);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +494,7 @@ int main(void)
 		cmocka_unit_test(xlsx_is_a_zip_with_the_sheet),
 		cmocka_unit_test(svg_reads_out_every_number_and_no_hidden_one),
 		cmocka_unit_test(an_empty_figure_renders_in_every_format),
+		cmocka_unit_test(every_svg_is_well_formed_xml),
 		cmocka_unit_test(the_shape_may_be_set_after_the_table),
 		cmocka_unit_test(four_small_counts_under_a_small_total_are_not_given_away),
 	};
