@@ -40,7 +40,7 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
       concerns: ['runaway_awol'],
     };
     const { id } = await readJson(await as.careline.fetch(INTAKES, { method: 'POST', body }), 201, 'record');
-    await readJson(await as.careline.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version: 1 } }), 200, 'accept');
+    await readJson(await as.careline.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
     return readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: id } }), 201, 'open a case');
   }
   const addMember = async (teamId, body) =>

@@ -51,7 +51,7 @@ describe(`sealed at rest (${ENGINE})`, { timeout: 240_000 }, () => {
       concerns: ['runaway_awol'],
     };
     const { id } = await readJson(await as.careline.fetch(INTAKES, { method: 'POST', body }), 201, 'record');
-    await readJson(await as.careline.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version: 1 } }), 200, 'accept');
+    await readJson(await as.careline.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
     return id;
   }
   const post = async (path, body, s = as.hart, status = 201) => readJson(await s.fetch(path, { method: 'POST', body }), status, `POST ${path}`);
@@ -185,7 +185,7 @@ describe(`values an older version kept in clear are sealed at start-up (${ENGINE
       received_at: clock.iso(-10 * MINUTE_MS), channel: 'phone', reporter: { source: 'school', name: 'A counselor' },
       children: [{ given_name: 'Old', family_name: 'Version', town: 'Bridgeport', estimated_age: 14 }], narrative: 'Synthetic.', concerns: ['runaway_awol'],
     } }), 201, 'record');
-    await readJson(await careline.fetch(`${INTAKES}/${iid}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', version: 1 } }), 200, 'accept');
+    await readJson(await careline.fetch(`${INTAKES}/${iid}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
     const kase = await readJson(await hart.fetch(CASES, { method: 'POST', body: { intake_id: iid } }), 201, 'case');
     await readJson(await hart.fetch(`${CASES}/${kase.id}/reports`, { method: 'POST', body: { kind: 'law_enforcement', agency: 'PD', reported_at: clock.iso(-MINUTE_MS) } }), 201, 'report');
     const contact = await readJson(await hart.fetch(CONTACTS, { method: 'POST', body: { name: 'New Name', kind: 'other' } }), 201, 'contact');
