@@ -4,7 +4,7 @@
 // server or in a Referer, and it leaves the address bar at once; it is
 // kept for this tab only, so that a reload still works.
 
-import { $, api, busy, formatTime, problemText, say } from './common.js';
+import { $, api, busy, formatTime, getTimeZone, problemText, say, setTimeZone } from './common.js';
 
 const KEY = 'hartline-setup-token';
 
@@ -41,7 +41,8 @@ function refused(r) {
   $('setup-form').hidden = true;
   $('setup-intro').textContent = '';
   if (r.status === 404 || r.status === 410) forgetToken();
-  say('setup-error', problemText(r, 'This set-up link cannot be used'));
+  $('setup-heading').textContent = 'This link cannot be used';
+  say('setup-error', problemText(r));
   $('setup-login').hidden = false;
   $('setup-heading').focus();
 }
@@ -49,7 +50,8 @@ function refused(r) {
 function fieldError(field, text) {
   const input = $(`setup-${field}`);
   $(`setup-${field}-error`).textContent = text;
-  input.toggleAttribute('aria-invalid', !!text);
+  if (text) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
   input.closest('.field').classList.toggle('has-error', !!text);
 }
 
@@ -61,7 +63,12 @@ async function check() {
     $('setup-login').hidden = false;
     return;
   }
-  const r = await api('POST', '/api/v1/setup/check', { token }, { session: false });
+  // Times in the agency's own time zone, as everywhere else in hartline.
+  const [r, config] = await Promise.all([
+    api('POST', '/api/v1/setup/check', { token }, { session: false }),
+    api('GET', '/api/v1/config', undefined, { session: false }),
+  ]);
+  if (config.ok && config.body && config.body.pack) setTimeZone(config.body.pack.time_zone);
   if (!r.ok || !r.body) {
     refused(r);
     return;
@@ -70,7 +77,8 @@ async function check() {
   $('setup-username').textContent = username;
   $('setup-name').textContent = r.body.display_name || '';
   $('setup-username-field').value = username;
-  $('setup-intro').textContent = `This link works once, until ${formatTime(r.body.expires_at)}. Choose the password you will log in with.`;
+  const tz = getTimeZone();
+  $('setup-intro').textContent = `This link works once, until ${formatTime(r.body.expires_at)}${tz ? ` (${tz.replace(/_/g, ' ')} time)` : ''}. Choose the password you will log in with.`;
   $('setup-form').hidden = false;
   $('setup-password').focus();
 }
@@ -113,6 +121,16 @@ async function submit(event) {
 }
 
 $('setup-form').addEventListener('submit', submit);
+// A link pasted into this same tab changes only the fragment: check it too.
+window.addEventListener('hashchange', () => {
+  if (/^#token=/.test(location.hash)) {
+    say('setup-error', '');
+    say('setup-status', '');
+    $('setup-login').hidden = true;
+    $('setup-heading').textContent = 'Choose your password';
+    check();
+  }
+});
 document.querySelector('.skip').addEventListener('click', (e) => {
   e.preventDefault();
   $('main').focus();
