@@ -196,12 +196,22 @@ static int user_list(struct svc_ctx *ctx)
 		fprintf(stderr, "hartline user list: %s\n", err_str(r));
 		return 1;
 	}
+	char ts[32];
+	if (time_format(now(), ts, sizeof ts) < 0)
+		ts[0] = '\0';
 	printf("%-20s %-9s %-14s %-9s %s\n", "USERNAME", "ROLE", "SCOPE", "STATUS", "NAME");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		/* No password yet: waiting for the person to use the link. */
+		const char *setup = users[i].setup_expires_at;
+		const char *status = users[i].disabled ? "disabled"
+				     : users[i].locked ? "locked"
+				     : !setup[0]	       ? "active"
+				     : strcmp(setup, ts) > 0 ? "setup"
+							     : "expired";
 		printf("%-20s %-9s %-14s %-9s %s\n", users[i].username, role_name(users[i].role),
-		       users[i].scope[0] ? users[i].scope : "-",
-		       users[i].disabled ? "disabled" : users[i].locked ? "locked" : "active",
+		       users[i].scope[0] ? users[i].scope : "-", status,
 		       users[i].display_name ? users[i].display_name : "");
+	}
 	user_infos_free(users, n);
 	return 0;
 }

@@ -295,6 +295,8 @@ describe(`hartline user setup-link (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(add.code, 0, add.stderr);
     const m = /https:\/\/hartline\.example\.org\/setup#token=([0-9a-f]{64})/.exec(add.stdout);
     assert.ok(m, add.stdout);
+    const listed = async () => (await run(['user', 'list', '--db', db], { db, env: clock.env })).stdout.split('\n').find((l) => l.startsWith('cli-link '));
+    assert.match(await listed(), /^cli-link\s+careline\s+-\s+setup\s/, 'user list says the account waits for set-up');
     const again = await run(['user', 'setup-link', 'cli-link', '--expires', '2h', '--db', db], { db, env: clock.env });
     assert.equal(again.code, 0, again.stderr);
     const m2 = /^\/setup#token=([0-9a-f]{64})$/m.exec(again.stdout);
@@ -304,6 +306,7 @@ describe(`hartline user setup-link (${ENGINE})`, { timeout: 60_000 }, () => {
     const password = newPassword();
     await readJson(await setup(m2[1], password), 200);
     assert.equal(await loginStatus('cli-link', password), 201);
+    assert.match(await listed(), /^cli-link\s+careline\s+-\s+active\s/);
     const none = await run(['user', 'setup-link', 'no-such-user', '--db', db], { db, env: clock.env });
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no such user/);
