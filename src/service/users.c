@@ -368,6 +368,35 @@ static int exec_id(struct db *db, const char *sql, const char *text, int64_t id)
 	return r < 0 ? r : 0;
 }
 
+/* The audit's detail of a change: "changed=role,scope,...". */
+static int changed_detail(const struct user_patch *p, struct buf *ret)
+{
+	const struct {
+		bool on;
+		const char *name;
+	} changed[] = {
+		{p->role != NULL, "role"},
+		{p->scope != NULL || p->clear_scope, "scope"},
+		{p->display_name != NULL, "display_name"},
+		{p->email != NULL || p->clear_email, "email"},
+		{p->password != NULL, "password"},
+		{p->disabled == 1, "disabled"},
+		{p->disabled == 0, "enabled"},
+		{p->unlock, "unlocked"},
+	};
+	buf_init(ret, 512);
+	int r = buf_puts(ret, "changed=");
+	bool first = true;
+	for (size_t i = 0; r >= 0 && i < sizeof changed / sizeof changed[0]; i++)
+		if (changed[i].on) {
+			r = buf_printf(ret, "%s%s", first ? "" : ",", changed[i].name);
+			first = false;
+		}
+	if (r < 0)
+		buf_done(ret);
+	return r < 0 ? r : 0;
+}
+
 int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_patch *p, struct field_errors *errs)
 {
 	int r = svc_require(ctx, PERM_USERS_MANAGE);
@@ -457,27 +486,8 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 		goto fail;
 	char oid[24];
 	struct buf detail;
-	buf_init(&detail, 512);
-	buf_puts(&detail, "changed=");
-	const struct {
-		bool on;
-		const char *name;
-	} changed[] = {
-		{p->role != NULL, "role"},
-		{p->scope != NULL || p->clear_scope, "scope"},
-		{p->display_name != NULL, "display_name"},
-		{p->email != NULL || p->clear_email, "email"},
-		{p->password != NULL, "password"},
-		{p->disabled == 1, "disabled"},
-		{p->disabled == 0, "enabled"},
-		{p->unlock, "unlocked"},
-	};
-	bool first = true;
-	for (size_t i = 0; i < sizeof changed / sizeof changed[0]; i++)
-		if (changed[i].on) {
-			buf_printf(&detail, "%s%s", first ? "" : ",", changed[i].name);
-			first = false;
-		}
+	if ((r = changed_detail(p, &detail)) < 0)
+		goto fail;
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
 	r = svc_audit_append(db, ctx, "user.update", "user", oid, buf_str(&detail));
 	buf_done(&detail);
