@@ -38,6 +38,7 @@ const ACTION_LABELS = {
   'user.setup.issue': 'Issued a set-up link',
   'user.setup.use': 'Chose a password with a set-up link',
   'user.setup.refused': 'Set-up link refused',
+  'access_notice.acknowledge': 'HART acknowledged an account given case access',
   'key.rotate': 'Rotated the keys',
   'person.match': 'Searched for a child',
   'person.read': 'Saw a child’s record',
