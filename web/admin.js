@@ -395,6 +395,8 @@ function showLink(user, link, created) {
 }
 
 function hideLink() {
+  // The status pointed at the link: it would point at nothing now.
+  if (!$('link-panel').hidden) say('add-status', '');
   $('link-url').value = '';
   $('link-who').textContent = '';
   say('link-status', '');
