@@ -1,5 +1,7 @@
-// The administrators' page: the users (add, disable and enable, unlock,
-// reset a password) and the recent audit trail.
+// The administrators' page: the users (add, disable and enable, unlock, a
+// new set-up link) and the recent audit trail. An administrator never
+// chooses a password: adding a user, or resetting one, gives a set-up link
+// to hand to the person, who chooses their own.
 
 import {
   $, api, busy, formatTime, getTimeZone, h, problemText, regionsList, say, scopeText, srOnly,
@@ -33,6 +35,10 @@ const ACTION_LABELS = {
   'user.update': 'Changed a user',
   'user.list': 'Listed the users',
   'user.locked': 'Account locked',
+  'user.setup.issue': 'Issued a set-up link',
+  'user.setup.use': 'Chose a password with a set-up link',
+  'user.setup.refused': 'Set-up link refused',
+  'access_notice.acknowledge': 'HART acknowledged an account given case access',
   'key.rotate': 'Rotated the keys',
   'person.match': 'Searched for a child',
   'person.read': 'Saw a child’s record',
@@ -43,7 +49,7 @@ const ACTION_LABELS = {
 let ctx = { self: () => null, endSession: () => {} };
 let users = [];
 let loaded = false;
-let dialogUser = null; // the user whose password the dialog resets
+let dialogUser = null; // the user the dialog issues a new set-up link for
 let generation = 0; // bumped by clearAdmin(): late answers for a past session are dropped
 
 export function initAdmin(context) {
@@ -55,7 +61,9 @@ export function initAdmin(context) {
   $('users-body').addEventListener('click', rowAction);
   $('audit-refresh').addEventListener('click', () => loadAudit({ announce: true }));
   $('mail-refresh').addEventListener('click', () => loadMail());
-  $('pw-form').addEventListener('submit', setPassword);
+  $('pw-form').addEventListener('submit', issueLink);
+  $('link-copy').addEventListener('click', copyLink);
+  $('link-done').addEventListener('click', hideLink);
   $('pw-cancel').addEventListener('click', () => $('pw-dialog').close());
   $('pw-dialog').addEventListener('close', () => {
     const id = dialogUser && dialogUser.id;
@@ -88,6 +96,7 @@ export function clearAdmin() {
     dialogUser = null;
     $('pw-dialog').close();
   }
+  hideLink();
   $('users-body').replaceChildren();
   $('audit-body').replaceChildren();
   $('mail-body').replaceChildren();
@@ -117,6 +126,9 @@ function statusOf(u) {
   if (u.disabled && u.locked) return { text: 'Disabled, locked', kind: 'disabled' };
   if (u.disabled) return { text: 'Disabled', kind: 'disabled' };
   if (u.locked) return { text: 'Locked', kind: 'locked' };
+  // No password yet: the person has not used their set-up link.
+  if (u.setup && u.setup.expired) return { text: 'Set-up link expired', kind: 'locked' };
+  if (u.setup) return { text: 'Waiting for set-up', kind: 'pending' };
   return { text: 'Active', kind: 'active' };
 }
 
@@ -144,7 +156,7 @@ function renderUsers(highlightId) {
         : actionButton('disable', 'Disable', u, 'btn-caution'));
     }
     if (u.locked) actions.append(actionButton('unlock', 'Unlock', u));
-    actions.append(actionButton('password', 'Reset password', u));
+    actions.append(actionButton('password', 'New set-up link', u));
     return h('tr', { dataset: { id: String(u.id) }, className: u.id === highlightId ? 'is-new' : '' },
       h('th', { scope: 'row', dataset: { label: 'Username' } },
         h('span', {}, h('span', { className: 'mono' }, u.username),
@@ -308,7 +320,6 @@ async function addUser(event) {
     username: $('add-username').value.trim(),
     display_name: $('add-display_name').value.trim(),
     role: role ? role.id : '',
-    password: $('add-password').value,
   };
   const email = $('add-email').value.trim();
   if (email) body.email = email;
@@ -320,7 +331,6 @@ async function addUser(event) {
   if (!body.display_name) missing.push({ field: 'display_name', reason: 'Enter the person’s name.' });
   if (!body.role) missing.push({ field: 'role', reason: 'Choose a role.' });
   if (kind && !body.scope) missing.push({ field: 'scope', reason: kind === 'region' ? 'Choose a region.' : `Enter the ${SCOPE_FIELD[kind].label.toLowerCase()}.` });
-  if (!body.password) missing.push({ field: 'password', reason: 'Enter a first password.' });
   if (missing.length) {
     reportAddErrors(missing);
     return;
@@ -341,8 +351,8 @@ async function addUser(event) {
     users = users.filter((x) => x.id !== u.id).concat([u]).sort((a, b) => a.username.localeCompare(b.username));
     renderUsers(u.id);
     const scope = scopeText(u);
-    say('add-status', `Added ${u.username} (${u.display_name}) as ${u.role_label}${scope ? `, ${scope}` : ''}. Give them their first password by a safe route.`);
-    $('add-username').focus();
+    say('add-status', `Added ${u.username} (${u.display_name}) as ${u.role_label}${scope ? `, ${scope}` : ''}. Give them the set-up link above.`);
+    showLink(u, u.setup_link, true);
     loadUsers().then((ok) => ok && renderUsers(u.id));
     loadAudit();
     return;
@@ -366,7 +376,45 @@ function reportAddErrors(errors) {
   if (first) first.focus();
 }
 
-// ---------------------------------------------------------------- reset a password
+// ---------------------------------------------------------------- set-up links
+
+/** The address the person opens: this server's, with the token after "#". */
+function linkUrl(link) {
+  return `${location.origin}${link.path}`;
+}
+
+/** Shows a set-up link just issued, once, with a way to copy it. */
+function showLink(user, link, created) {
+  if (!link) return;
+  $('link-who').textContent = `${user.display_name} (${user.username})`;
+  $('link-note').textContent = `${created ? 'The account has no password yet.' : 'Their old password and any earlier link no longer work; their sessions have ended.'} This link works once, until ${formatTime(link.expires_at)}.`;
+  $('link-url').value = linkUrl(link);
+  say('link-status', '');
+  $('link-panel').hidden = false;
+  $('link-heading').focus();
+}
+
+function hideLink() {
+  // The status pointed at the link: it would point at nothing now.
+  if (!$('link-panel').hidden) say('add-status', '');
+  $('link-url').value = '';
+  $('link-who').textContent = '';
+  say('link-status', '');
+  $('link-panel').hidden = true;
+}
+
+async function copyLink() {
+  const input = $('link-url');
+  try {
+    await navigator.clipboard.writeText(input.value);
+    say('link-status', 'Link copied. Paste it only where this person alone will read it.');
+  } catch {
+    // Without clipboard access the link is selected for copying by hand.
+    input.focus();
+    input.select();
+    say('link-status', 'The link is selected: copy it with Ctrl+C (or ⌘C).');
+  }
+}
 
 function openPasswordDialog(user) {
   dialogUser = user;
@@ -374,59 +422,44 @@ function openPasswordDialog(user) {
   const isSelf = self && self.id === user.id;
   $('pw-who').textContent = `${user.display_name} (${user.username})`;
   $('pw-note').textContent = isSelf
-    ? 'This is your own account: you will be logged out and must log in again with the new password.'
-    : 'This ends their open sessions and unlocks the account. Give them the new password by a safe route.';
-  $('pw-form').reset();
-  clearFieldErrors('pw');
+    ? 'This is your own account: you will be logged out now, and choose a new password with the link.'
+    : 'Their password stops working and their open sessions end now. They choose a new password with the link, which works once.';
   say('pw-error', '');
   $('pw-dialog').showModal();
-  $('pw-password').focus();
+  $('pw-submit').focus();
 }
 
-async function setPassword(event) {
+async function issueLink(event) {
   event.preventDefault();
   const submit = $('pw-submit');
   if (submit.disabled || !dialogUser) return;
-  clearFieldErrors('pw');
   say('pw-error', '');
-  const password = $('pw-password').value;
-  if (!password) {
-    showFieldErrors('pw', [{ field: 'password', reason: 'Enter a new password.' }]);
-    $('pw-password').focus();
-    return;
-  }
   const user = dialogUser;
   const gen = generation;
-  const done = busy(submit, 'Setting…');
-  const r = await api('PATCH', `/api/v1/users/${user.id}`, { version: user.version, password });
+  const done = busy(submit, 'Issuing…');
+  const r = await api('POST', `/api/v1/users/${user.id}/setup-link`);
   done();
   if (gen !== generation) return;
   if (r.ok && r.body) {
     const self = ctx.self();
     if (self && self.id === user.id) {
-      ctx.endSession('Your password was changed. Log in with the new one.');
+      // The session just ended; the link is shown once, so show it first.
+      window.prompt('Your set-up link (copy it now: it is not shown again):', linkUrl(r.body.setup_link));
+      ctx.endSession('Your password was replaced. Choose a new one with your set-up link.');
       return;
     }
-    users = users.map((u) => (u.id === user.id ? r.body : u));
+    const { setup_link: link, ...u } = r.body;
+    users = users.map((x) => (x.id === user.id ? u : x));
     renderUsers();
+    dialogUser = null;
     $('pw-dialog').close();
-    say('users-status', `New password set for ${user.username}. Their open sessions have ended.`);
+    say('users-status', `New set-up link issued for ${user.username}. Their open sessions have ended.`);
+    showLink(u, link, false);
     loadAudit();
     return;
   }
-  if (r.status === 422 && r.body && Array.isArray(r.body.errors)) {
-    const { first, loose } = showFieldErrors('pw', r.body.errors);
-    if (loose.length) say('pw-error', loose.map((e) => sentence(e.reason)).join(' '));
-    (first || $('pw-password')).focus();
-  } else if (r.status === 409) {
-    await loadUsers();
-    dialogUser = users.find((u) => u.id === user.id) || null;
-    say('pw-error', `Someone else changed ${user.username} since the list was loaded. The list is up to date now: try again.`);
-    $('pw-password').focus();
-  } else if (r.status !== 401) {
-    say('pw-error', problemText(r, 'The password was not changed'));
-    $('pw-password').focus();
-  }
+  if (r.status !== 401) say('pw-error', problemText(r, 'No link was issued'));
+  submit.focus();
 }
 
 // ---------------------------------------------------------------- audit

@@ -2,7 +2,9 @@
 // overdue first, each with a live countdown; the children missing now and
 // the reports still due for each; the open cases by region. From
 // GET /api/v1/dashboard and GET /api/v1/deadlines (docs/cases.md). A liaison
-// sees their own region only: the server decides that.
+// sees their own region only: the server decides that. HART also sees the
+// accounts an administrator gave case access, until one of them
+// acknowledges each (docs/security.md).
 
 import {
   $, api, countdown, dutyBadge, formatShortTime, fullName, h, missingFor, problemText, regionName, regionsList,
@@ -18,6 +20,7 @@ let timer = 0;
 export function initDashboard(context) {
   ctx = { ...ctx, ...context };
   $('dash-refresh').addEventListener('click', () => load({ announce: true }));
+  $('dash-access-list').addEventListener('click', acknowledge);
 }
 
 export function showDashboard() {
@@ -37,9 +40,9 @@ export function stopDashboard() {
 export function clearDashboard() {
   stopDashboard();
   generation++;
-  for (const id of ['dash-counts', 'dash-duties', 'dash-missing', 'dash-regions']) $(id).replaceChildren();
-  say('dash-error', '');
-  say('dash-announce', '');
+  for (const id of ['dash-counts', 'dash-duties', 'dash-missing', 'dash-regions', 'dash-access-list']) $(id).replaceChildren();
+  $('dash-access').hidden = true;
+  for (const id of ['dash-error', 'dash-announce', 'dash-access-status', 'dash-access-error']) say(id, '');
 }
 
 // ---------------------------------------------------------------- a duty
@@ -104,6 +107,7 @@ async function load({ announce = false } = {}) {
   renderDuties(duties);
   renderMissing(dash.body.missing_now || [], duties);
   renderRegions(dash.body.regions || []);
+  renderAccess(dash.body.access_notices || []);
   if (announce) {
     const overdue = duties.filter((d) => d.status === 'overdue').length;
     say('dash-announce', `Dashboard up to date: ${overdue} overdue, ${(dash.body.missing_now || []).length} missing now.`);
@@ -212,4 +216,53 @@ function renderRegions(regions) {
         h('span', { className: 'chart-n' }, String(n), srOnly(` open ${n === 1 ? 'case' : 'cases'}`),
           extra.length ? h('span', { className: 'chart-extra' }, ` · ${extra.join(' · ')}`) : null));
     })));
+}
+
+// ---------------------------------------------------------------- case access
+
+const ACCESS_WHY = {
+  created: 'New account',
+  role: 'New role',
+  scope: 'New area of work',
+  setup_link: 'New set-up link: password replaced',
+};
+
+function renderAccess(list) {
+  $('dash-access').hidden = list.length === 0;
+  const self = ctx.user();
+  $('dash-access-list').replaceChildren(...list.map((n) => {
+    const who = n.user.display_name ? `${n.user.display_name} (${n.user.username})` : n.user.username;
+    const area = n.scope ? `, ${n.role === 'liaison' ? regionName(n.scope) : n.scope}` : '';
+    const by = n.granted_by === 'cli' ? 'the server’s command line' : n.granted_by;
+    const own = self && self.id === n.user.id;
+    return h('li', { className: 'access-item', dataset: { id: String(n.id) } },
+      h('div', {},
+        h('p', { className: 'access-what' }, h('strong', {}, who), ` · ${n.role_label || n.role}${area}`),
+        h('p', { className: 'access-meta' }, `${ACCESS_WHY[n.reason] || n.reason} · by ${by} · ${formatShortTime(n.granted_at)}`)),
+      own
+        ? h('p', { className: 'sub' }, 'Your own account: another HART coordinator acknowledges it.')
+        : h('button', { type: 'button', className: 'btn btn-secondary btn-small', dataset: { ack: String(n.id) } },
+          'Acknowledge', srOnly(` ${n.user.username}`)));
+  }));
+}
+
+async function acknowledge(event) {
+  const button = event.target.closest('button[data-ack]');
+  if (!button) return;
+  const item = button.closest('li');
+  const name = item.querySelector('strong')?.textContent || 'the account';
+  button.disabled = true;
+  const r = await api('POST', `/api/v1/access-notices/${button.dataset.ack}/acknowledge`);
+  if (r.ok) {
+    item.remove();
+    say('dash-access-error', '');
+    say('dash-access-status', `Acknowledged: ${name}.`);
+    if (!$('dash-access-list').childElementCount) {
+      $('dash-access-list').append(h('li', { className: 'none' }, 'Every account given case access has been acknowledged.'));
+    }
+    $('dash-access-heading').focus();
+    return;
+  }
+  button.disabled = false;
+  if (r.status !== 401) say('dash-access-error', problemText(r, `${name} was not acknowledged`));
 }

@@ -89,6 +89,7 @@ int cmd_serve(int argc, char **argv)
 	const char *db = NULL, *pack = NULL, *listen = NULL, *max_body = NULL, *workers = NULL, *key = NULL;
 	const char *idle = NULL, *absolute = NULL, *lock_after = NULL, *lock_window = NULL, *lock_for = NULL;
 	const char *smtp = NULL, *mail_from = NULL, *public_url = NULL, *sweep_seconds = NULL;
+	const char *setup_for = NULL;
 	bool cookie_secure = false;
 	const struct cli_opt opts[] = {
 		{"--db", &db, NULL},
@@ -107,6 +108,7 @@ int cmd_serve(int argc, char **argv)
 		{"--mail-from", &mail_from, NULL},
 		{"--public-url", &public_url, NULL},
 		{"--sweep-seconds", &sweep_seconds, NULL},
+		{"--setup-link-for", &setup_for, NULL},
 		{0},
 	};
 	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
@@ -139,6 +141,13 @@ int cmd_serve(int argc, char **argv)
 				sweep_seconds);
 			return EXIT_USAGE;
 		}
+	}
+
+	int64_t setup_ttl = 0;
+	if (setup_for && cli_parse_duration(setup_for, &setup_ttl) < 0) {
+		fprintf(stderr, "hartline serve: --setup-link-for %s: expected a duration such as 30m, 72h or 7d\n",
+			setup_for);
+		return EXIT_USAGE;
 	}
 
 	struct auth_config auth;
@@ -175,6 +184,7 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	app.auth = auth;
+	app.setup_ttl = setup_ttl;
 	if (smtp && strncmp(smtp, "smtp://", 7) != 0 && strncmp(smtp, "smtps://", 8) != 0) {
 		fprintf(stderr, "hartline serve: --smtp %s: expected smtp://HOST:PORT or smtps://HOST:PORT\n", smtp);
 		app_close(&app);

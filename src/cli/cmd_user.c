@@ -17,6 +17,7 @@
 #include "service/import.h"
 #include "service/contacts.h"
 #include "service/persons.h"
+#include "service/setup.h"
 #include "service/teams.h"
 #include "service/users.h"
 #include "base/csv.h"
@@ -115,11 +116,26 @@ static void print_errors(const char *what, struct field_errors *errs)
 	}
 }
 
-static int user_add(struct svc_ctx *ctx, const char *name, const char *role, const char *scope,
-		    const char *display_name, const char *email, bool from_stdin)
+/* Where the person opens a set-up link: base is the address staff open
+ * hartline at (--url); without it, the path to add to that address. */
+static void print_setup_link(const char *name, const char *base, const struct setup_link *link)
 {
-	char password[512];
-	if (cli_read_password("Password for the new user: ", from_stdin, true, password, sizeof password) < 0) {
+	size_t n = base ? strlen(base) : 0;
+	while (n && base[n - 1] == '/')
+		n--;
+	printf("set-up link for %s, to use once before %s:\n%.*s/setup#token=%s\n", name, link->expires_at, (int)n,
+	       base ? base : "", link->token);
+	if (!base)
+		printf("(put the address staff open hartline at in front, or give --url)\n");
+	printf("Hand it to %s only: whoever opens it first chooses the password.\n", name);
+}
+
+static int user_add(struct svc_ctx *ctx, const char *name, const char *role, const char *scope,
+		    const char *display_name, const char *email, bool from_stdin, bool link_only, const char *base)
+{
+	char password[512] = "";
+	if (!link_only &&
+	    cli_read_password("Password for the new user: ", from_stdin, true, password, sizeof password) < 0) {
 		fprintf(stderr, "hartline user add: no password read (use --password-stdin when not at a terminal; "
 				"the two entries must match)\n");
 		return 1;
@@ -130,12 +146,13 @@ static int user_add(struct svc_ctx *ctx, const char *name, const char *role, con
 		.scope = scope,
 		.display_name = display_name ? display_name : name,
 		.email = email,
-		.password = password,
+		.password = link_only ? NULL : password,
 	};
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
 	int64_t id;
-	int r = svc_users_create(ctx, &u, &errs, &id);
+	struct setup_link link;
+	int r = svc_users_create(ctx, &u, &errs, &id, &link);
 	memset(password, 0, sizeof password);
 	if (r == ERR_INVAL || r == ERR_EXISTS) {
 		print_errors("user add", &errs);
@@ -149,6 +166,24 @@ static int user_add(struct svc_ctx *ctx, const char *name, const char *role, con
 	}
 	printf("user %s added (id %lld, role %s%s%s)\n", name, (long long)id, role, scope ? ", scope " : "",
 	       scope ? scope : "");
+	if (link_only)
+		print_setup_link(name, base, &link);
+	return 0;
+}
+
+static int user_setup_link(struct svc_ctx *ctx, const char *name, const char *base)
+{
+	int64_t id;
+	struct setup_link link;
+	int r = svc_users_find(ctx, name, &id);
+	if (r == 0)
+		r = svc_setup_link_issue(ctx, id, &link);
+	if (r < 0) {
+		fprintf(stderr, "hartline user setup-link: %s: %s\n", name, r == ERR_NOTFOUND ? "no such user" : err_str(r));
+		return 1;
+	}
+	print_setup_link(name, base, &link);
+	printf("Any earlier link for %s no longer works, nor does their password; their sessions ended.\n", name);
 	return 0;
 }
 
@@ -161,12 +196,22 @@ static int user_list(struct svc_ctx *ctx)
 		fprintf(stderr, "hartline user list: %s\n", err_str(r));
 		return 1;
 	}
+	char ts[32];
+	if (time_format(now(), ts, sizeof ts) < 0)
+		ts[0] = '\0';
 	printf("%-20s %-9s %-14s %-9s %s\n", "USERNAME", "ROLE", "SCOPE", "STATUS", "NAME");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		/* No password yet: waiting for the person to use the link. */
+		const char *setup = users[i].setup_expires_at;
+		const char *status = users[i].disabled ? "disabled"
+				     : users[i].locked ? "locked"
+				     : !setup[0]	       ? "active"
+				     : strcmp(setup, ts) > 0 ? "setup"
+							     : "expired";
 		printf("%-20s %-9s %-14s %-9s %s\n", users[i].username, role_name(users[i].role),
-		       users[i].scope[0] ? users[i].scope : "-",
-		       users[i].disabled ? "disabled" : users[i].locked ? "locked" : "active",
+		       users[i].scope[0] ? users[i].scope : "-", status,
 		       users[i].display_name ? users[i].display_name : "");
+	}
 	user_infos_free(users, n);
 	return 0;
 }
@@ -225,8 +270,8 @@ static int user_change(struct svc_ctx *ctx, const char *what, const char *name, 
 int cmd_user(int argc, char **argv)
 {
 	const char *db = NULL, *key = NULL, *role = NULL, *region = NULL, *team = NULL, *provider = NULL;
-	const char *display = NULL, *email = NULL;
-	bool from_stdin = false;
+	const char *display = NULL, *email = NULL, *base = NULL, *expires = NULL;
+	bool from_stdin = false, link_only = false;
 	const struct cli_opt opts[] = {
 		{"--db", &db, NULL},
 		{"--key-file", &key, NULL},
@@ -237,6 +282,9 @@ int cmd_user(int argc, char **argv)
 		{"--display-name", &display, NULL},
 		{"--email", &email, NULL},
 		{"--password-stdin", NULL, &from_stdin},
+		{"--setup-link", NULL, &link_only},
+		{"--url", &base, NULL},
+		{"--expires", &expires, NULL},
 		{0},
 	};
 	const char *pos[2];
@@ -247,10 +295,16 @@ int cmd_user(int argc, char **argv)
 	const char *sub = npos > 0 ? pos[0] : NULL;
 	bool needs_name = sub && strcmp(sub, "list") != 0;
 	bool known = sub && (strcmp(sub, "add") == 0 || strcmp(sub, "list") == 0 || strcmp(sub, "disable") == 0 ||
-			     strcmp(sub, "enable") == 0 || strcmp(sub, "unlock") == 0 || strcmp(sub, "passwd") == 0);
+			     strcmp(sub, "enable") == 0 || strcmp(sub, "unlock") == 0 || strcmp(sub, "passwd") == 0 ||
+			     strcmp(sub, "setup-link") == 0);
 	int scopes = (region != NULL) + (team != NULL) + (provider != NULL);
+	int64_t ttl = 0;
+	if (expires && cli_parse_duration(expires, &ttl) < 0) {
+		fprintf(stderr, "hartline user: --expires %s: expected a duration such as 30m, 72h or 7d\n", expires);
+		return EXIT_USAGE;
+	}
 	if (!known || (needs_name && npos != 2) || (!needs_name && npos != 1) || scopes > 1 ||
-	    (strcmp(sub, "add") == 0 && !role)) {
+	    (strcmp(sub, "add") == 0 && !role) || (link_only && from_stdin)) {
 		if (known && strcmp(sub, "add") == 0 && !role)
 			fprintf(stderr, "hartline user add: --role is required\n");
 		if (scopes > 1)
@@ -261,14 +315,17 @@ int cmd_user(int argc, char **argv)
 	struct app app;
 	if (cli_open_app(&app, db, NULL, key))
 		return 1;
+	app.setup_ttl = ttl;
 	struct actor cli;
 	actor_cli(&cli);
 	struct svc_ctx ctx = {.app = &app, .actor = &cli, .client = "cli"};
 	const char *scope = region ? region : team ? team : provider;
 	if (strcmp(sub, "add") == 0)
-		r = user_add(&ctx, pos[1], role, scope, display, email, from_stdin);
+		r = user_add(&ctx, pos[1], role, scope, display, email, from_stdin, link_only, base);
 	else if (strcmp(sub, "list") == 0)
 		r = user_list(&ctx);
+	else if (strcmp(sub, "setup-link") == 0)
+		r = user_setup_link(&ctx, pos[1], base);
 	else
 		r = user_change(&ctx, sub, pos[1], from_stdin);
 	app_close(&app);
@@ -749,7 +806,7 @@ int cmd_demo(int argc, char **argv)
 		};
 		struct field_errors errs;
 		field_errors_init(&errs, 10);
-		r = svc_users_create(&ctx, &u, &errs, &id);
+		r = svc_users_create(&ctx, &u, &errs, &id, NULL);
 		if (r < 0) {
 			print_errors("demo", &errs);
 			fprintf(stderr, "hartline demo: cannot create %s: %s\n", u.username, err_str(r));

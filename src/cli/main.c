@@ -23,12 +23,14 @@ static const struct command commands[] = {
 	 "[--db URL] [--listen ADDR:PORT] [--pack FILE] [--key-file FILE] [--max-body BYTES] [--workers N]\n"
 	 "           [--session-idle 30m] [--session-max 12h] [--lockout-after 5] [--lockout-window 15m]\n"
 	 "           [--lockout-for 15m] [--cookie-secure] [--smtp smtp://HOST:PORT] [--mail-from ADDR]\n"
-	 "           [--public-url URL] [--sweep-seconds N]",
+	 "           [--public-url URL] [--sweep-seconds N]"
+	 "\n           [--setup-link-for 72h]",
 	 "run the web server and API (default 127.0.0.1:8080)"},
 	{"user", cmd_user,
 	 "add NAME --role ROLE [--region R | --team T | --provider P] [--display-name TEXT] [--email E]\n"
 	 "           [--password-stdin] | list | disable NAME | enable NAME | unlock NAME\n"
-	 "           | passwd NAME [--password-stdin]   (each also takes --db, --key-file)",
+	 "           | passwd NAME [--password-stdin]   (each also takes --db, --key-file)\n"
+	 "           add ... --setup-link | setup-link NAME   [--url BASE] [--expires 72h]",
 	 "manage the people who may log in"},
 	{"demo", cmd_demo, "[--db URL] [--key-file FILE] [--cases]",
 	 "create one demo user per role and print their passwords once; --cases adds MDT teams, contacts and cases"},

@@ -1,14 +1,57 @@
 /* Handlers for user administration. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
 #include "base/str.h"
 #include "http/http.h"
 #include "service/audit.h"
+#include "service/setup.h"
 #include "service/users.h"
 
 json_t *http_user_json(const struct user_info *u);
+
+/* A user as the administrator sees it: with "setup", when the account has
+ * no password yet, saying when its link expires and whether it has. */
+static json_t *admin_user_json(const struct user_info *u)
+{
+	json_t *j = http_user_json(u);
+	if (!j)
+		return NULL;
+	json_t *setup = json_null();
+	if (u->setup_expires_at[0]) {
+		char ts[32];
+		bool expired = time_format(now(), ts, sizeof ts) == 0 && strcmp(u->setup_expires_at, ts) <= 0;
+		setup = json_pack("{s:s, s:b}", "expires_at", u->setup_expires_at, "expired", expired);
+	}
+	if (json_object_set_new(j, "setup", setup) < 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* The link as the API answers it: the token, and where the person opens
+ * it (the token after "#", which browsers never send to a server). */
+static json_t *link_json(const struct setup_link *link)
+{
+	return json_pack("{s:s, s:s+, s:s}", "token", link->token, "path", "/setup#token=", link->token, "expires_at",
+			 link->expires_at);
+}
+
+/* The user and, when one was issued, the set-up link to hand over. */
+static int answer_user(struct http_resp *resp, int status, const struct user_info *info, const struct setup_link *link)
+{
+	json_t *j = admin_user_json(info);
+	if (!j)
+		return ERR_NOMEM;
+	if (link && json_object_set_new(j, "setup_link", link_json(link)) < 0) {
+		json_decref(j);
+		return ERR_NOMEM;
+	}
+	return http_json(resp, status, j);
+}
 
 static int path_id(struct http_req *req, int64_t *ret)
 {
@@ -25,7 +68,7 @@ int h_users_list(struct http_req *req, struct http_resp *resp)
 		return r;
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, http_user_json(&users[i]));
+		json_array_append_new(list, admin_user_json(&users[i]));
 	user_infos_free(users, n);
 	return http_json(resp, 200, json_pack("{s:o}", "users", list));
 }
@@ -36,7 +79,8 @@ static const struct http_field user_create_fields[] = {
 	{"scope", HF_STRING_OR_NULL, false},
 	{"display_name", HF_STRING, true},
 	{"email", HF_STRING_OR_NULL, false},
-	{"password", HF_STRING, true},
+	/* Refused by the service with a reason: the person chooses it. */
+	{"password", HF_STRING, false},
 	{NULL, 0, false},
 };
 
@@ -62,7 +106,8 @@ int h_users_create(struct http_req *req, struct http_resp *resp)
 		.password = json_get_str(req->json, "password"),
 	};
 	int64_t id;
-	r = svc_users_create(&ctx, &u, &errs, &id);
+	struct setup_link link;
+	r = svc_users_create(&ctx, &u, &errs, &id, &link);
 	if (r == ERR_INVAL || r == ERR_EXISTS) {
 		if (r == ERR_EXISTS) {
 			field_errors_done(&errs);
@@ -77,11 +122,34 @@ int h_users_create(struct http_req *req, struct http_resp *resp)
 	struct user_info info;
 	if ((r = svc_users_get(&ctx, id, &info)) < 0)
 		return r;
-	json_t *j = http_user_json(&info);
-	user_info_done(&info);
 	char *loc = arena_printf(&req->arena, "/api/v1/users/%lld", (long long)id);
-	http_header_add(resp, "Location", loc);
-	return http_json(resp, 201, j);
+	if (!loc || (r = http_header_add(resp, "Location", loc)) < 0) {
+		user_info_done(&info);
+		return loc ? r : ERR_NOMEM;
+	}
+	r = answer_user(resp, 201, &info, &link);
+	user_info_done(&info);
+	return r;
+}
+
+int h_users_setup_link(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_require(&ctx, PERM_USERS_MANAGE);
+	if (r < 0)
+		return r;
+	int64_t id;
+	if ((r = path_id(req, &id)) < 0)
+		return r;
+	struct setup_link link;
+	if ((r = svc_setup_link_issue(&ctx, id, &link)) < 0)
+		return r;
+	struct user_info info;
+	if ((r = svc_users_get(&ctx, id, &info)) < 0)
+		return r;
+	r = answer_user(resp, 201, &info, &link);
+	user_info_done(&info);
+	return r;
 }
 
 int h_users_get(struct http_req *req, struct http_resp *resp)
@@ -96,9 +164,9 @@ int h_users_get(struct http_req *req, struct http_resp *resp)
 	struct user_info info;
 	if ((r = svc_users_get(&ctx, id, &info)) < 0)
 		return r;
-	json_t *j = http_user_json(&info);
+	r = answer_user(resp, 200, &info, NULL);
 	user_info_done(&info);
-	return http_json(resp, 200, j);
+	return r;
 }
 
 static const struct http_field user_patch_fields[] = {
@@ -155,9 +223,100 @@ int h_users_update(struct http_req *req, struct http_resp *resp)
 	struct user_info info;
 	if ((r = svc_users_get(&ctx, id, &info)) < 0)
 		return r;
-	json_t *j = http_user_json(&info);
+	r = answer_user(resp, 200, &info, NULL);
 	user_info_done(&info);
-	return http_json(resp, 200, j);
+	return r;
+}
+
+/* ---- the person with a set-up link (public: the link is the key) ---- */
+
+/* A refused link, in words for the person holding it. */
+static int setup_refused(struct http_resp *resp, enum setup_refusal why)
+{
+	static const char *const detail[] = {
+		[SETUP_UNKNOWN] = "This set-up link is not known. Check that you copied the whole link, or ask your "
+				  "administrator for a new one.",
+		[SETUP_USED] = "This set-up link has been used already. If you did not use it yourself, tell your "
+			       "administrator and a HART coordinator now, and ask for a new link.",
+		[SETUP_REPLACED] = "A newer set-up link has replaced this one. Use the newest link you were given, or "
+				   "ask your administrator for a new one.",
+		[SETUP_EXPIRED] = "This set-up link has expired. Ask your administrator for a new one.",
+		[SETUP_DISABLED] = "This account is disabled. Ask your administrator.",
+	};
+	json_t *ext = json_pack("{s:s}", "reason", setup_refusal_name(why));
+	return http_problem_ext(resp, why == SETUP_UNKNOWN ? 404 : 410, "setup-link", "Set-up link refused",
+				detail[why], ext);
+}
+
+static const struct http_field setup_check_fields[] = {
+	{"token", HF_STRING, true},
+	{NULL, 0, false},
+};
+
+int h_setup_check(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	http_fields_check(req->json, setup_check_fields, &errs);
+	if (field_errors_any(&errs))
+		return http_problem_fields(resp, &errs);
+	field_errors_done(&errs);
+	struct setup_account a;
+	enum setup_refusal why = SETUP_UNKNOWN;
+	int r = svc_setup_check(ctx.app, ctx.client, json_get_str(req->json, "token"), &a, &why);
+	if (r == ERR_NOTFOUND)
+		return setup_refused(resp, why);
+	if (r < 0)
+		return r;
+	json_t *j = json_pack("{s:s, s:s?, s:s}", "username", a.username, "display_name", a.display_name, "expires_at",
+			      a.expires_at);
+	free(a.display_name);
+	return j ? http_json(resp, 200, j) : ERR_NOMEM;
+}
+
+static const struct http_field setup_fields[] = {
+	{"token", HF_STRING, true},
+	{"password", HF_STRING, true},
+	{NULL, 0, false},
+};
+
+int h_setup_complete(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	http_fields_check(req->json, setup_fields, &errs);
+	if (field_errors_any(&errs))
+		return http_problem_fields(resp, &errs);
+	char username[USERNAME_MAX];
+	enum setup_refusal why = SETUP_UNKNOWN;
+	int r = svc_setup_complete(ctx.app, ctx.client, json_get_str(req->json, "token"),
+				   json_get_str(req->json, "password"), &errs, username, &why);
+	if (r == ERR_INVAL)
+		return http_problem_fields(resp, &errs);
+	field_errors_done(&errs);
+	if (r == ERR_NOTFOUND)
+		return setup_refused(resp, why);
+	if (r < 0)
+		return r;
+	json_t *j = json_pack("{s:s}", "username", username);
+	return j ? http_json(resp, 200, j) : ERR_NOMEM;
+}
+
+int h_access_notice_ack(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int r = svc_require(&ctx, PERM_ACCESS_REVIEW);
+	if (r < 0)
+		return r;
+	int64_t id;
+	if ((r = path_id(req, &id)) < 0)
+		return r;
+	if ((r = svc_access_notice_ack(&ctx, id)) < 0)
+		return r;
+	resp->status = 204;
+	return 0;
 }
 
 int h_audit_list(struct http_req *req, struct http_resp *resp)

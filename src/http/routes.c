@@ -20,6 +20,11 @@ const struct http_route http_routes[] = {
 	{"POST", "/api/v1/users", h_users_create, HTTP_JSON_BODY},
 	{"GET", "/api/v1/users/{id}", h_users_get, 0},
 	{"PATCH", "/api/v1/users/{id}", h_users_update, HTTP_JSON_BODY},
+	{"POST", "/api/v1/users/{id}/setup-link", h_users_setup_link, 0},
+	/* The person with a set-up link has no session: the link is the key. */
+	{"POST", "/api/v1/setup/check", h_setup_check, HTTP_PUBLIC | HTTP_JSON_BODY},
+	{"POST", "/api/v1/setup", h_setup_complete, HTTP_PUBLIC | HTTP_JSON_BODY},
+	{"POST", "/api/v1/access-notices/{id}/acknowledge", h_access_notice_ack, 0},
 
 	{"GET", "/api/v1/audit", h_audit_list, 0},
 
@@ -65,6 +70,8 @@ const struct http_route http_routes[] = {
 	{"GET", "/import.js", h_static, HTTP_PUBLIC},
 	{"GET", "/app.css", h_static, HTTP_PUBLIC},
 	{"GET", "/favicon.svg", h_static, HTTP_PUBLIC},
+	{"GET", "/setup", h_static, HTTP_PUBLIC},
+	{"GET", "/setup.js", h_static, HTTP_PUBLIC},
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

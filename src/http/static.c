@@ -28,7 +28,11 @@ static const char *content_type(const char *name)
 
 int h_static(struct http_req *req, struct http_resp *resp)
 {
-	const char *name = strcmp(req->path, "/") == 0 ? "index.html" : req->path + 1;
+	/* The set-up page is its own page: it needs no session and none of
+	 * the app. */
+	const char *name = strcmp(req->path, "/") == 0	       ? "index.html"
+			   : strcmp(req->path, "/setup") == 0 ? "setup.html"
+							       : req->path + 1;
 	const struct embedded_file *f = embedded_find(web_asset_files, name);
 	if (!f)
 		return ERR_NOTFOUND;

@@ -48,7 +48,12 @@ static const struct {
 	[PERM_CONTACTS_MANAGE] = {"contacts.manage", R(ROLE_HART) | R(ROLE_ADMIN)},
 	[PERM_STATS_READ] = {"stats.read", R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_ANALYST)},
 	[PERM_REFERRALS_IMPORT] = {"referrals.import", R(ROLE_HART) | R(ROLE_ADMIN)},
+	[PERM_ACCESS_REVIEW] = {"access.review", R(ROLE_HART)},
 };
+
+/* The roles that read case content somewhere: every role that works with
+ * children's records, whatever its scope. */
+#define CASE_CONTENT_ROLES (R(ROLE_CARELINE) | R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_MDT) | R(ROLE_PROVIDER))
 
 const char *role_name(enum role r)
 {
@@ -94,4 +99,9 @@ const char *perm_name(enum perm p)
 bool role_may(enum role r, enum perm p)
 {
 	return (unsigned)r < ROLE_COUNT && (unsigned)p < PERM_COUNT && (perms[p].roles & R(r)) != 0;
+}
+
+bool role_reads_case_content(enum role r)
+{
+	return (unsigned)r < ROLE_COUNT && (CASE_CONTENT_ROLES & R(r)) != 0;
 }

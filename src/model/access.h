@@ -45,6 +45,7 @@ enum perm {
 	PERM_CONTACTS_MANAGE, /* keep the contacts directory */
 	PERM_STATS_READ,      /* figures (analyst: always with small counts hidden; liaison: its region) */
 	PERM_REFERRALS_IMPORT, /* import past years' referrals */
+	PERM_ACCESS_REVIEW,    /* see and acknowledge accounts given case access */
 	PERM_COUNT
 };
 
@@ -61,3 +62,6 @@ const char *scope_kind_name(enum scope_kind k);
 
 const char *perm_name(enum perm p);
 bool role_may(enum role r, enum perm p);
+/* Whether a role reads case content (children, reports, cases) in some
+ * scope: giving it to an account is told to HART. */
+bool role_reads_case_content(enum role r);

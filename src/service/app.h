@@ -51,6 +51,7 @@ struct app {
 	struct person_registry *registry; /* open in the server only */
 	char *smtp_url, *mail_from, *public_url; /* e-mail; smtp_url NULL: none */
 	struct mailer *mailer; /* the sender thread, in the server */
+	int64_t setup_ttl;     /* a set-up link lasts this long; 0: 72 hours */
 };
 
 /* Load the pack (pack_file NULL: the built-in default). */

@@ -18,6 +18,7 @@
 #include "service/figures.h"
 #include "service/numbers.h"
 #include "service/sealed.h"
+#include "service/setup.h"
 #include "service/teams.h"
 
 #define MINUTE (60 * HL_USEC_PER_SEC)
@@ -2390,6 +2391,11 @@ int svc_dashboard(const struct svc_ctx *ctx, json_t **ret)
 		json_array_append_new(missing, rows[i].j);
 	}
 	if (r < 0)
+		goto fail;
+	/* HART's own: the accounts given case access (svc_setup). */
+	json_t *notices = NULL;
+	if ((r = access_notices_json(db, ctx, &notices)) < 0 ||
+	    (r = json_object_set_new(j, "access_notices", notices)) < 0)
 		goto fail;
 	if ((r = svc_audit_append(db, ctx, "dashboard.read", "dashboard", NULL, only ? only : "all")) < 0 ||
 	    (r = db_commit(db)) < 0)

@@ -12,12 +12,19 @@
 #include "base/str.h"
 #include "model/password.h"
 #include "service/audit.h"
+#include "service/mailer.h"
 #include "service/sealed.h"
+#include "service/setup.h"
 
 #define USER_COLUMNS                                                                                   \
 	"id, username, role, scope, display_name, email, disabled, locked_until, version, created_at, " \
 	"updated_at"
 #define DISPLAY_NAME_MAX 200
+/* After USER_COLUMNS: when the account's unused set-up link expires (at
+ * most one is neither used nor voided). */
+#define USER_SETUP_COLUMN                                                                              \
+	", (SELECT max(s.expires_at) FROM user_setup s WHERE s.user_id = app_user.id AND s.used_at IS NULL" \
+	" AND s.voided_at IS NULL)"
 
 void user_info_done(struct user_info *u)
 {
@@ -127,8 +134,20 @@ static void check_password(const struct app *app, const char *username, const ch
 		field_error_add(errs, "password", "%s", reason);
 }
 
+/* Only the operator at the command line, who holds the key file and the
+ * database already, sets a password; an administrator issues a set-up
+ * link, so that no one but the person ever knows it. */
+static bool password_refused(const struct svc_ctx *ctx, const char *password, struct field_errors *errs)
+{
+	if (!password || ctx->actor->user_id == 0)
+		return false;
+	field_error_add(errs, "password",
+			"an administrator does not choose passwords: the person chooses their own with a set-up link");
+	return true;
+}
+
 int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct field_errors *errs,
-		     int64_t *ret_id)
+		     int64_t *ret_id, struct setup_link *ret_link)
 {
 	int r = svc_require(ctx, PERM_USERS_MANAGE);
 	if (r < 0)
@@ -149,15 +168,13 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 	else if (!str_is_line(u->display_name, DISPLAY_NAME_MAX))
 		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
 	field_check_email(errs, "email", "E-mail", u->email);
-	if (!u->password)
-		field_error_add(errs, "password", "required");
-	else
+	if (!password_refused(ctx, u->password, errs) && u->password)
 		check_password(app, u->username ? u->username : "", u->password, errs);
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 
 	char hash[CRYPTO_PWHASH_SIZE];
-	if ((r = crypto_password_hash(u->password, hash)) < 0)
+	if ((r = u->password ? crypto_password_hash(u->password, hash) : setup_unusable_hash(hash)) < 0)
 		return r;
 	struct db *db;
 	if ((r = app_db(app, &db)) < 0)
@@ -205,25 +222,42 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 		 u->scope && *u->scope ? " scope=" : "", u->scope && *u->scope ? u->scope : "");
 	if ((r = svc_audit_append(db, ctx, "user.create", "user", oid, detail)) < 0)
 		goto fail;
+	struct setup_link link;
+	if (!u->password && (r = setup_link_store(db, ctx, id, &link)) < 0)
+		goto fail;
+	if ((r = access_notice_add(db, ctx, id, u->username, role, u->scope, "created")) < 0)
+		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
+	mailer_kick(app);
 	*ret_id = id;
+	if (!u->password && ret_link)
+		*ret_link = link;
 	return 0;
 fail:
 	db_rollback(db);
 	return r;
 }
 
+/* A row of USER_COLUMNS USER_SETUP_COLUMN. */
+static int open_row_setup(struct app *app, struct db_stmt *st, struct user_info *u)
+{
+	int r = users_open_row(app, st, 0, u);
+	if (r == 0 && db_column_text(st, 11))
+		str_copy(u->setup_expires_at, sizeof u->setup_expires_at, db_column_text(st, 11));
+	return r;
+}
+
 static int load_user(struct app *app, struct db *db, int64_t id, struct user_info *ret)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT " USER_COLUMNS " FROM app_user WHERE id = ?", &st);
+	int r = db_prepare(db, "SELECT " USER_COLUMNS USER_SETUP_COLUMN " FROM app_user WHERE id = ?", &st);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, id);
-	r = db_step(st);
+	if ((r = db_bind_int64(st, 1, id)) == 0)
+		r = db_step(st);
 	if (r == DB_ROW)
-		r = users_open_row(app, st, 0, ret);
+		r = open_row_setup(app, st, ret);
 	else if (r == DB_DONE)
 		r = ERR_NOTFOUND;
 	db_finalize(st);
@@ -239,7 +273,7 @@ int svc_users_list(const struct svc_ctx *ctx, struct user_info **ret, size_t *re
 	if ((r = app_db(ctx->app, &db)) < 0)
 		return r;
 	struct db_stmt *st;
-	if ((r = db_prepare(db, "SELECT " USER_COLUMNS " FROM app_user ORDER BY username", &st)) < 0)
+	if ((r = db_prepare(db, "SELECT " USER_COLUMNS USER_SETUP_COLUMN " FROM app_user ORDER BY username", &st)) < 0)
 		return r;
 	struct user_info *list = NULL;
 	size_t n = 0, cap = 0;
@@ -253,7 +287,7 @@ int svc_users_list(const struct svc_ctx *ctx, struct user_info **ret, size_t *re
 			}
 			list = p;
 		}
-		if ((r = users_open_row(ctx->app, st, 0, &list[n])) < 0)
+		if ((r = open_row_setup(ctx->app, st, &list[n])) < 0)
 			break;
 		n++;
 	}
@@ -333,6 +367,35 @@ static int exec_id(struct db *db, const char *sql, const char *text, int64_t id)
 	return r < 0 ? r : 0;
 }
 
+/* The audit's detail of a change: "changed=role,scope,...". */
+static int changed_detail(const struct user_patch *p, struct buf *ret)
+{
+	const struct {
+		bool on;
+		const char *name;
+	} changed[] = {
+		{p->role != NULL, "role"},
+		{p->scope != NULL || p->clear_scope, "scope"},
+		{p->display_name != NULL, "display_name"},
+		{p->email != NULL || p->clear_email, "email"},
+		{p->password != NULL, "password"},
+		{p->disabled == 1, "disabled"},
+		{p->disabled == 0, "enabled"},
+		{p->unlock, "unlocked"},
+	};
+	buf_init(ret, 512);
+	int r = buf_puts(ret, "changed=");
+	bool first = true;
+	for (size_t i = 0; r >= 0 && i < sizeof changed / sizeof changed[0]; i++)
+		if (changed[i].on) {
+			r = buf_printf(ret, "%s%s", first ? "" : ",", changed[i].name);
+			first = false;
+		}
+	if (r < 0)
+		buf_done(ret);
+	return r < 0 ? r : 0;
+}
+
 int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_patch *p, struct field_errors *errs)
 {
 	int r = svc_require(ctx, PERM_USERS_MANAGE);
@@ -358,9 +421,14 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 	if (p->display_name && !str_is_line(p->display_name, DISPLAY_NAME_MAX))
 		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
 	field_check_email(errs, "email", "E-mail", p->email);
-	if (p->password)
+	if (!password_refused(ctx, p->password, errs) && p->password)
 		check_password(app, cur.username, p->password, errs);
 	bool self = ctx->actor && ctx->actor->user_id == id;
+	/* New case access: a new role, or the same role in another area. */
+	bool role_changed = role != cur.role;
+	bool new_scope = !role_changed && strcmp(scope ? scope : "", cur.scope) != 0;
+	char username[USERNAME_MAX];
+	str_copy(username, sizeof username, cur.username);
 	if (self && p->disabled == 1)
 		field_error_add(errs, "disabled", "you cannot disable your own account");
 	if (self && role != ROLE_ADMIN)
@@ -416,33 +484,20 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 		goto fail;
 	char oid[24];
 	struct buf detail;
-	buf_init(&detail, 512);
-	buf_puts(&detail, "changed=");
-	const struct {
-		bool on;
-		const char *name;
-	} changed[] = {
-		{p->role != NULL, "role"},
-		{p->scope != NULL || p->clear_scope, "scope"},
-		{p->display_name != NULL, "display_name"},
-		{p->email != NULL || p->clear_email, "email"},
-		{p->password != NULL, "password"},
-		{p->disabled == 1, "disabled"},
-		{p->disabled == 0, "enabled"},
-		{p->unlock, "unlocked"},
-	};
-	bool first = true;
-	for (size_t i = 0; i < sizeof changed / sizeof changed[0]; i++)
-		if (changed[i].on) {
-			buf_printf(&detail, "%s%s", first ? "" : ",", changed[i].name);
-			first = false;
-		}
+	if ((r = changed_detail(p, &detail)) < 0)
+		goto fail;
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
 	r = svc_audit_append(db, ctx, "user.update", "user", oid, buf_str(&detail));
 	buf_done(&detail);
 	if (r < 0)
 		goto fail;
-	return db_commit(db);
+	if ((role_changed || new_scope) &&
+	    (r = access_notice_add(db, ctx, id, username, role, scope, role_changed ? "role" : "scope")) < 0)
+		goto fail;
+	if ((r = db_commit(db)) < 0)
+		goto fail;
+	mailer_kick(app);
+	return 0;
 fail:
 	db_rollback(db);
 	return r;

@@ -22,19 +22,29 @@ struct user_info {
 	bool locked;        /* locked out after failed logins, now */
 	int64_t version;
 	char created_at[32], updated_at[32];
+	/* When the account has no password yet: when its set-up link expires
+	 * (past when it has). "" when the person has chosen a password. Read
+	 * by svc_users_get and svc_users_list only. */
+	char setup_expires_at[32];
 };
 
 void user_info_done(struct user_info *u);
 void user_infos_free(struct user_info *u, size_t n);
 
 struct user_new {
-	const char *username, *role, *scope, *display_name, *email, *password;
+	const char *username, *role, *scope, *display_name, *email;
+	const char *password; /* the command line only; NULL: a set-up link */
 };
 
+struct setup_link;
+
 /* Create a user (PERM_USERS_MANAGE). Problems go to errs with the field
- * and ERR_INVAL; a taken username is ERR_EXISTS. */
+ * and ERR_INVAL; a taken username is ERR_EXISTS. Without a password (an
+ * administrator never gives one; only the operator at the command line
+ * may) the account gets a set-up link, in ret_link. A role that reads case
+ * content is told to HART (svc_setup). */
 int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct field_errors *errs,
-		     int64_t *ret_id);
+		     int64_t *ret_id, struct setup_link *ret_link);
 
 /* Every user, by username (PERM_USERS_MANAGE). */
 int svc_users_list(const struct svc_ctx *ctx, struct user_info **ret, size_t *ret_n);
@@ -43,7 +53,9 @@ int svc_users_get(const struct svc_ctx *ctx, int64_t id, struct user_info *ret);
 int svc_users_find(const struct svc_ctx *ctx, const char *username, int64_t *ret_id);
 
 /* A change; NULL or -1 leaves a field as it is. version must be the one
- * read (ERR_CONFLICT otherwise). */
+ * read (ERR_CONFLICT otherwise). A password only from the command line
+ * (an administrator issues a set-up link instead). A new role or area of
+ * work that reads case content is told to HART. */
 struct user_patch {
 	int64_t version;
 	const char *display_name, *email, *role, *scope, *password;

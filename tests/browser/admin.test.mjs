@@ -1,6 +1,7 @@
 // The administrators' page in Chromium: the users table, adding a user
-// (field errors, then success), disabling and enabling, unlocking, resetting
-// a password, and the recent audit.
+// (field errors, then success, with a set-up link the person opens to
+// choose their password), disabling and enabling, unlocking, a new set-up
+// link in place of a password reset, and the recent audit.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -44,7 +45,7 @@ before(async () => {
   browser = await launchBrowser();
   page = await openPage(browser);
   page.expectHttp(401, 'GET', '/api/v1/me'); // logged out at first
-  page.expectHttp(422, 'POST', '/api/v1/users'); // the weak password, on purpose
+  page.expectHttp(422, 'POST', '/api/v1/users'); // the bad team id, on purpose
   page.expectHttp(409, 'POST', '/api/v1/users'); // the taken username, on purpose
   await gotoApp(page, `${server.url}/`);
 });
@@ -109,19 +110,17 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
     assert.ok(await page.locator('#add-scope-field').isHidden());
   });
 
-  test('adding a user with a weak password shows the reason beside the password', async () => {
+  test('adding a user with a bad team id shows the reason beside the field', async () => {
     await form().getByLabel('Username').fill(NEW.username);
     await form().getByLabel('Full name').fill(NEW.displayName);
-    await form().getByLabel('Role').selectOption('liaison');
-    await form().getByLabel('Region').selectOption(NEW.region);
-    await form().getByLabel('First password').fill('short');
+    await form().getByLabel('Role').selectOption('mdt');
+    await form().getByLabel('Team id').fill('has space');
+    assert.equal(await form().getByLabel(/password/i).count(), 0, 'no password field: the person chooses it');
     await form().getByRole('button', { name: 'Add user' }).click();
-    await page.waitForFunction(() => document.querySelector('#add-password-error')?.textContent.trim() !== '');
-    assert.match(await page.locator('#add-password-error').textContent(), /at least 12 characters/i);
-    const password = form().getByLabel('First password');
-    assert.equal(await password.getAttribute('aria-invalid'), 'true');
-    assert.match(await password.getAttribute('aria-describedby'), /add-password-error/);
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'add-password', 'focus on the field to fix');
+    await page.waitForFunction(() => document.querySelector('#add-scope-error')?.textContent.trim() !== '');
+    const team = form().getByLabel('Team id');
+    assert.equal(await team.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'add-scope-text', 'focus on the field to fix');
     assert.match(await page.locator('#add-error').textContent(), /not added/i);
     assert.equal(await page.locator('#add-username-error').textContent(), '', 'no error on a good field');
     assert.equal(await row(NEW.username).count(), 0, 'not in the table');
@@ -132,21 +131,77 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
     await screenshot(page, 'admin-field-error');
   });
 
-  test('a good password adds the user, who appears in the table and can log in', async () => {
-    await form().getByLabel('First password').fill(NEW.password);
+  test('adding the user shows a set-up link once; the person opens it, chooses a password and logs in', async () => {
+    await form().getByLabel('Role').selectOption('liaison');
+    await form().getByLabel('Region').selectOption(NEW.region);
     await form().getByRole('button', { name: 'Add user' }).click();
     await page.waitForFunction(() => /Added new\.person/.test(document.querySelector('#add-status')?.textContent || ''));
     assert.equal(await page.locator('#add-error').textContent(), '');
-    assert.equal(await page.locator('#add-password-error').textContent(), '');
+    const panel = page.getByRole('region', { name: /Set-up link for Nia Person/ });
+    await panel.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'link-heading', 'focus on the link');
+    const url = await panel.getByLabel('Set-up link').inputValue();
+    assert.match(url, new RegExp(`^${server.url.replace(/[.]/g, '\\.')}/setup#token=[0-9a-f]{64}$`));
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await panel.getByRole('button', { name: 'Copy link' }).click();
+    await page.waitForFunction(() => /Link copied/.test(document.querySelector('#link-status')?.textContent || ''));
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url, 'the link is on the clipboard');
     await page.waitForFunction(
       (name) => [...document.querySelectorAll('#users-body th')].some((th) => th.textContent.includes(name)),
       NEW.username);
     assert.deepEqual((await cellTexts(NEW.username)).slice(0, 5),
-      [NEW.username, NEW.displayName, 'Regional liaison', 'Region 2 (South Central)', 'Active']);
+      [NEW.username, NEW.displayName, 'Regional liaison', 'Region 2 (South Central)', 'Waiting for set-up']);
     ids[NEW.username] = Number(await row(NEW.username).getAttribute('data-id'));
     assert.equal(await form().getByLabel('Username').inputValue(), '', 'the form is empty again');
-    assert.equal(await form().getByLabel('First password').inputValue(), '');
+    await assertAxeClean(page, 'users page with a set-up link');
+    await page.locator('#link-panel').scrollIntoViewIfNeeded();
+    await screenshot(page, 'admin-setup-link', { fullPage: false });
+    assert.equal(await apiLogin(NEW.username, NEW.password), 401, 'no password yet: the administrator cannot log in as them');
+
+    // The person, in a browser of their own.
+    const person = await openPage(browser);
+    person.expectHttp(422, 'POST', '/api/v1/setup'); // the weak password, on purpose
+    person.expectHttp(410, 'POST', '/api/v1/setup/check'); // the link, used, opened again
+    person.expectHttp(401, 'GET', '/api/v1/me'); // the login page, logged out
+    try {
+      await person.goto(url, { waitUntil: 'load' });
+      await person.getByLabel('New password').waitFor();
+      assert.equal(new URL(person.url()).hash, '', 'the token leaves the address bar');
+      assert.equal((await person.locator('#setup-username').textContent()).trim(), NEW.username);
+      assert.equal(await person.evaluate(() => document.activeElement?.id), 'setup-password');
+      await person.getByLabel('New password').fill('short');
+      await person.getByLabel('The same password again').fill('short');
+      await person.getByRole('button', { name: 'Set my password' }).click();
+      await person.waitForFunction(() => document.querySelector('#setup-password-error')?.textContent.trim() !== '');
+      assert.match(await person.locator('#setup-password-error').textContent(), /at least 12 characters/i);
+      assert.equal(await person.getByLabel('New password').getAttribute('aria-invalid'), 'true');
+      await assertAxeClean(person, 'set-up page with an error');
+      await screenshot(person, 'setup-error');
+      await person.getByLabel('New password').fill(NEW.password);
+      await person.getByLabel('The same password again').fill('not-the-same-one-at-all');
+      await person.getByRole('button', { name: 'Set my password' }).click();
+      await person.waitForFunction(() => /not the same/.test(document.querySelector('#setup-again-error')?.textContent || ''));
+      await person.getByLabel('The same password again').fill(NEW.password);
+      await person.getByRole('button', { name: 'Set my password' }).click();
+      await person.waitForFunction(() => /Your password is set/.test(document.querySelector('#setup-status')?.textContent || ''));
+      await assertAxeClean(person, 'set-up page, done');
+      await screenshot(person, 'setup-done');
+      // The link works once.
+      await person.goto(url, { waitUntil: 'load' });
+      await person.waitForFunction(() => /used already/.test(document.querySelector('#setup-error')?.textContent || ''));
+      assert.ok(await person.locator('#setup-form').isHidden());
+      await screenshot(person, 'setup-used');
+      await person.getByRole('link', { name: 'Log in to hartline' }).click();
+      await person.waitForFunction(() => document.body.dataset.view === 'login');
+      await logIn(person, NEW.username, NEW.password);
+      await person.waitForFunction(() => document.body.dataset.view === 'home');
+      await person.assertNoProblems();
+    } finally {
+      await person.context().close();
+    }
     assert.equal(await apiLogin(NEW.username, NEW.password), 201);
+    await page.getByRole('button', { name: 'Done: hide the link' }).click();
+    assert.ok(await page.locator('#link-panel').isHidden());
   });
 
   test('disabling a user shows Disabled and they cannot log in', async () => {
@@ -174,33 +229,64 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
     assert.equal(await apiLogin(LOCKED.username, LOCKED.password), 201);
   });
 
-  test('resetting a password in the dialog: a weak one is refused beside the field, a good one works', async () => {
-    page.expectHttp(422, 'PATCH', `/api/v1/users/${ids[CASEY.username]}`);
-    await page.getByRole('button', { name: `Reset password ${CASEY.username}` }).click();
-    const dialog = page.getByRole('dialog', { name: 'Reset password' });
+  test('HART sees the accounts given case access on the dashboard and acknowledges one; not its own', async () => {
+    const hart = await openPage(browser);
+    hart.expectHttp(401, 'GET', '/api/v1/me');
+    try {
+      await gotoApp(hart, `${server.url}/`);
+      await logIn(hart, LOCKED.username, LOCKED.password);
+      await hart.waitForFunction(() => document.body.dataset.view === 'home');
+      const panel = hart.getByRole('region', { name: 'Accounts given case access' });
+      await panel.waitFor();
+      const item = (name) => panel.getByRole('listitem').filter({ hasText: name });
+      await item(NEW.username).waitFor();
+      assert.match(await item(NEW.username).textContent(), /Nia Person \(new\.person\).*Regional liaison, Region 2 \(South Central\).*New account.*by admin\.kim/s);
+      assert.match(await item(CASEY.username).textContent(), /Careline worker.*by the server’s command line/s);
+      assert.match(await item(LOCKED.username).textContent(), /Your own account/);
+      assert.equal(await item(LOCKED.username).getByRole('button').count(), 0, 'no Acknowledge for its own account');
+      await assertAxeClean(hart, 'HART dashboard with accounts given case access');
+      await screenshot(hart, 'dashboard-access', { fullPage: false });
+      await item(NEW.username).getByRole('button', { name: `Acknowledge ${NEW.username}` }).click();
+      await hart.waitForFunction(() => /Acknowledged: Nia Person/.test(document.querySelector('#dash-access-status')?.textContent || ''));
+      assert.equal(await item(NEW.username).count(), 0);
+      await hart.reload({ waitUntil: 'load' });
+      await item(CASEY.username).waitFor();
+      assert.equal(await item(NEW.username).count(), 0, 'gone for good once acknowledged');
+      await hart.assertNoProblems();
+    } finally {
+      await hart.context().close();
+    }
+  });
+
+  test('a new set-up link in the dialog ends the old password; the person chooses a new one with it', async () => {
+    await page.getByRole('button', { name: `New set-up link ${CASEY.username}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'New set-up link' });
     await dialog.waitFor();
     assert.match(await dialog.textContent(), /Casey Walsh \(casey\.w\)/);
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'pw-password');
-    await dialog.getByLabel('New password').fill('password');
-    await dialog.getByRole('button', { name: 'Set password' }).click();
-    await page.waitForFunction(() => document.querySelector('#pw-password-error')?.textContent.trim() !== '');
-    assert.equal(await dialog.getByLabel('New password').getAttribute('aria-invalid'), 'true');
-    await assertAxeClean(page, 'password dialog with an error');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'pw-submit');
+    await assertAxeClean(page, 'new set-up link dialog');
     await screenshot(page, 'admin-dialog', { fullPage: false });
-    await dialog.getByLabel('New password').fill('saddle-ember-pylon-3349');
-    await dialog.getByRole('button', { name: 'Set password' }).click();
+    await dialog.getByRole('button', { name: 'Issue a new link' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    await page.waitForFunction(() => /New password set for casey\.w/.test(document.querySelector('#users-status')?.textContent || ''));
-    assert.equal(
-      await page.getByRole('button', { name: `Reset password ${CASEY.username}` }).evaluate((b) => b === document.activeElement),
-      true, 'focus returns to the row');
+    await page.waitForFunction(() => /New set-up link issued for casey\.w/.test(document.querySelector('#users-status')?.textContent || ''));
+    const url = await page.locator('#link-url').inputValue();
+    assert.match(await page.locator('#link-note').textContent(), /old password/);
+    assert.equal((await cellTexts(CASEY.username))[4], 'Waiting for set-up');
     assert.equal(await apiLogin(CASEY.username, CASEY.password), 401, 'the old password is gone');
+    const token = new URL(url).hash.replace('#token=', '');
+    const res = await fetch(`${server.url}/api/v1/setup`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token, password: 'saddle-ember-pylon-3349' }),
+    });
+    assert.equal(res.status, 200, await res.text());
     assert.equal(await apiLogin(CASEY.username, 'saddle-ember-pylon-3349'), 201);
+    await page.getByRole('button', { name: 'Done: hide the link' }).click();
   });
 
   test('Escape closes the dialog without a change', async () => {
-    await page.getByRole('button', { name: `Reset password ${NEW.username}` }).click();
-    const dialog = page.getByRole('dialog', { name: 'Reset password' });
+    await page.getByRole('button', { name: `New set-up link ${NEW.username}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'New set-up link' });
     await dialog.waitFor();
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
@@ -232,7 +318,6 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
     await form().getByLabel('Username').fill(CASEY.username);
     await form().getByLabel('Full name').fill('Someone Else');
     await form().getByLabel('Role').selectOption('analyst');
-    await form().getByLabel('First password').fill('another-long-passphrase-81');
     await form().getByRole('button', { name: 'Add user' }).click();
     await page.waitForFunction(() => document.querySelector('#add-username-error')?.textContent.trim() !== '');
     assert.match(await page.locator('#add-username-error').textContent(), /taken/i);

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { DEMO_USERS, demoUsers, login, newPassword, postSession } from '../lib/auth.mjs';
+import { DEMO_USERS, demoUsers, login, newPassword, postSession, readJson, request } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
 import {
   ENGINE,
@@ -102,9 +102,10 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
       role: 'liaison',
       scope: 'R2',
       display_name: 'Audit Made',
-      password: made,
     }, 201);
     ids['audit-made'] = String(created.id);
+    // The person chooses the password with the set-up link.
+    await readJson(await request(server.url, '/api/v1/setup', { method: 'POST', body: { token: created.setup_link.token, password: made } }), 200, 'set-up');
     await admin.get('/api/v1/users');
     await drop(await admin.cookieFetch('/api/v1/users', { method: 'POST', body: {}, csrf: false }), 403, 'no X-CSRF-Token');
 

@@ -120,6 +120,19 @@ describe(`e-mail notifications (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.ok(outbox.messages.filter((m) => m.status === 'sent').length >= 2, JSON.stringify(outbox));
   });
 
+  test('an account given case access e-mails HART only, without the set-up link', async () => {
+    const made = await admin.send('POST', '/api/v1/users',
+      { username: 'mail-liaison', role: 'liaison', scope: 'R1', display_name: 'Mail Liaison', email: 'mail-liaison@example.org' }, 201);
+    const mail = await until(() => {
+      const m = messages(mailDir).filter((x) => x.includes('mail-liaison'));
+      return m.length >= 1 && m;
+    }, 20_000, 'an e-mail about mail-liaison');
+    assert.deepEqual(mail.map((m) => /^To: (.*)$/m.exec(m)[1].trim()), ['demo-hart@example.org']);
+    assert.match(mail[0], /^Subject: hartline: an account was given case access/m);
+    assert.match(mail[0], /demo-admin/);
+    assert.ok(!mail[0].includes(made.setup_link.token), 'not the set-up link');
+  });
+
   test('with the sink down, sending fails visibly for the administrator and is retried', async () => {
     sink.kill();
     await new Promise((r) => sink.once('exit', r));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { DEMO_USERS, createUser, demoUsers, login, newPassword, parseDemoTable, postSession, readJson } from '../lib/auth.mjs';
+import { DEMO_USERS, addUserWithLink, createUser, demoUsers, login, newPassword, parseDemoTable, postSession, readJson, request } from '../lib/auth.mjs';
 import { assertProblem, assertProblemStatus } from '../lib/http.mjs';
 import { ENGINE, cleanup, freshDb, initDb, keyFileOf, run, startServer } from '../lib/server.mjs';
 
@@ -246,7 +246,6 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
     scope: 'R4',
     display_name: 'Api Made',
     email: 'api.made@example.org',
-    password: 'Correct-Horse-Battery-41',
     ...over,
   });
 
@@ -268,8 +267,12 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.match(u.created_at, RFC3339);
     assert.equal(u.updated_at, u.created_at);
     assert.ok(!('password' in u) && !('password_hash' in u));
-    assert.deepEqual(await admin.get(res.headers.get('location')), u);
-    const s = await login(server.url, 'api-made', valid().password);
+    const { setup_link: link, ...rest } = u;
+    assert.deepEqual(await admin.get(res.headers.get('location')), rest);
+    // The person chooses the password (tests/e2e/setup.test.mjs has the rest).
+    const password = newPassword();
+    await readJson(await request(server.url, '/api/v1/setup', { method: 'POST', body: { token: link.token, password } }), 200);
+    const s = await login(server.url, 'api-made', password);
     assert.equal(s.user.id, u.id);
   });
 
@@ -299,9 +302,8 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
       [{ scope: 'R9' }, 'scope'],
       [{ role: 'careline', scope: 'R1' }, 'scope'],
       [{ role: 'mdt', scope: 'has space' }, 'scope'],
-      [{ password: 'password1234' }, 'password'],
-      [{ password: 'Short-1' }, 'password'],
-      [{ username: 'api-bad-pw', password: 'x-API-BAD-PW-long-enough' }, 'password'],
+      // An administrator never chooses the password: the person does.
+      [{ password: 'Correct-Horse-Battery-41' }, 'password'],
       [{ nickname: 'Bad' }, 'nickname', 'unknown field'],
       [{ username: 'Has Space' }, 'username'],
       [{ username: 'x' }, 'username'],
@@ -309,7 +311,6 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
       [{ display_name: '' }, 'display_name'],
       [{ display_name: undefined }, 'display_name'],
       [{ display_name: 42 }, 'display_name'],
-      [{ password: undefined }, 'password'],
       [{ role: undefined }, 'role'],
       [{ username: undefined }, 'username'],
     ];
@@ -331,7 +332,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
   });
 
   test('POST /api/v1/users with a taken username answers 409', async () => {
-    const body = valid({ username: 'api-twice', password: newPassword() });
+    const body = valid({ username: 'api-twice' });
     await readJson(await admin.fetch('/api/v1/users', { method: 'POST', body }), 201);
     const p = await assertProblem(await admin.fetch('/api/v1/users', { method: 'POST', body: { ...body, display_name: 'Other' } }), 409, 'taken');
     assert.equal(p.type, 'urn:hartline:problem:conflict');
@@ -340,7 +341,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
 
   test('PATCH changes the fields given and adds one to the version; a stale version answers 409', async () => {
     const u = await readJson(
-      await admin.fetch('/api/v1/users', { method: 'POST', body: valid({ username: 'api-patch', password: newPassword() }) }),
+      await admin.fetch('/api/v1/users', { method: 'POST', body: valid({ username: 'api-patch' }) }),
       201);
     const path = `/api/v1/users/${u.id}`;
     const a = await admin.send('PATCH', path, { version: 1, display_name: 'Patched Name', email: 'patched@example.org' });
@@ -395,8 +396,8 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
   // A new role whose scope is of another kind needs a scope of that kind,
   // as on create (liaison without scope -> 422 scope).
   test('PATCH to a role with another kind of scope, without a new scope, answers 422 scope', async () => {
-    const u = await readJson(
-      await admin.fetch('/api/v1/users', { method: 'POST', body: valid({ username: 'api-rescope', password: newPassword() }) }),
+    const { setup_link: _, ...u } = await readJson(
+      await admin.fetch('/api/v1/users', { method: 'POST', body: valid({ username: 'api-rescope' }) }),
       201);
     const path = `/api/v1/users/${u.id}`;
     for (const role of ['mdt', 'provider']) {
@@ -408,8 +409,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
   });
 
   test('disabling a user with PATCH ends its sessions and refuses logins', async () => {
-    const password = newPassword();
-    const u = await readJson(await admin.fetch('/api/v1/users', { method: 'POST', body: valid({ username: 'api-off', password }) }), 201);
+    const { user: u, password } = await addUserWithLink(admin, valid({ username: 'api-off' }));
     const s = await login(server.url, 'api-off', password);
     const off = await admin.send('PATCH', `/api/v1/users/${u.id}`, { version: u.version, disabled: true });
     assert.equal(off.disabled, true);
@@ -417,14 +417,17 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(await loginStatus('api-off', password), 401);
   });
 
-  test('PATCH password ends the sessions of that user and the new password works', async () => {
-    const password = newPassword();
-    const u = await readJson(await admin.fetch('/api/v1/users', { method: 'POST', body: valid({ username: 'api-pw', password }) }), 201);
+  test('PATCH password is refused; a new set-up link ends the sessions of that user and the password chosen with it works', async () => {
+    const { user: u, password } = await addUserWithLink(admin, valid({ username: 'api-pw' }));
     const s = await login(server.url, 'api-pw', password);
     const fresh = newPassword();
-    await admin.send('PATCH', `/api/v1/users/${u.id}`, { version: u.version, password: fresh });
+    const cur = await admin.get(`/api/v1/users/${u.id}`);
+    await assertProblem(await admin.fetch(`/api/v1/users/${u.id}`, { method: 'PATCH', body: { version: cur.version, password: fresh } }), 422, 'PATCH password');
+    assert.equal(await meStatus(s.token), 200, 'a refused change ends nothing');
+    const again = await admin.send('POST', `/api/v1/users/${u.id}/setup-link`, undefined, 201);
     assert.equal(await meStatus(s.token), 401);
     assert.equal(await loginStatus('api-pw', password), 401);
+    await readJson(await request(server.url, '/api/v1/setup', { method: 'POST', body: { token: again.setup_link.token, password: fresh } }), 200);
     assert.equal(await loginStatus('api-pw', fresh), 201);
   });
 
@@ -492,13 +495,8 @@ describe(`key file (${ENGINE})`, { timeout: 60_000 }, () => {
       afterRotate.map(({ id, username, display_name, email }) => ({ id, username, display_name, email })),
       before.map(({ id, username, display_name, email }) => ({ id, username, display_name, email })));
 
-    const made = newPassword();
-    await readJson(
-      await admin.fetch('/api/v1/users', {
-        method: 'POST',
-        body: { username: 'after-rotate', role: 'careline', display_name: 'After Rotate', email: 'after@example.org', password: made },
-      }),
-      201);
+    const { password: made } = await addUserWithLink(admin,
+      { username: 'after-rotate', role: 'careline', display_name: 'After Rotate', email: 'after@example.org' });
     const again = await run(['key', 'rotate', '--db', db], { db });
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^key 3 is now current\b/);

@@ -174,3 +174,17 @@ export class Session {
     assert.equal(res.status, 204, 'logout');
   }
 }
+
+/**
+ * Adds a user as an administrator does (POST /api/v1/users, no password)
+ * and sets its password through the set-up link the answer carries, as the
+ * person would. Resolves { user, password, link }, user as GET answers it
+ * once the password is set.
+ */
+export async function addUserWithLink(admin, body, password = newPassword()) {
+  const made = await admin.send('POST', '/api/v1/users', body, 201);
+  assert.ok(made.setup_link && made.setup_link.token, `a set-up link in ${JSON.stringify(made)}`);
+  const res = await request(admin.url, '/api/v1/setup', { method: 'POST', body: { token: made.setup_link.token, password } });
+  await readJson(res, 200, `set the password of ${body.username}`);
+  return { user: await admin.get(`/api/v1/users/${made.id}`), password, link: made.setup_link };
+}

@@ -46,6 +46,20 @@ static void every_role_may_see_its_own_session(void **state)
 		assert_true(role_may((enum role)i, PERM_SESSION));
 }
 
+/* The roles whose new accounts HART is told of: every role that works with
+ * a child's record, and none of the others. */
+static void the_roles_that_read_case_content_are_those_that_work_with_children(void **state)
+{
+	const enum role yes[] = {ROLE_CARELINE, ROLE_HART, ROLE_LIAISON, ROLE_MDT, ROLE_PROVIDER};
+	const enum role no[] = {ROLE_TRAINER, ROLE_ANALYST, ROLE_ADMIN};
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		assert_true(role_reads_case_content(yes[i]));
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		assert_false(role_reads_case_content(no[i]));
+	assert_false(role_reads_case_content(ROLE_COUNT));
+	assert_false(role_reads_case_content((enum role)-1));
+}
+
 /* The whole table, role by role: a permission added or granted without a
  * line here fails. */
 static void the_permission_table_is_exactly_as_designed(void **state)
@@ -101,6 +115,7 @@ static void the_permission_table_is_exactly_as_designed(void **state)
 		{ROLE_ANALYST, PERM_STATS_READ},
 		{ROLE_HART, PERM_REFERRALS_IMPORT},
 		{ROLE_ADMIN, PERM_REFERRALS_IMPORT},
+		{ROLE_HART, PERM_ACCESS_REVIEW},
 	};
 	for (int r = 0; r < ROLE_COUNT; r++)
 		for (int p = 0; p < PERM_COUNT; p++) {
@@ -180,6 +195,7 @@ int main(void)
 		cmocka_unit_test(the_analyst_reads_figures_and_no_case),
 		cmocka_unit_test(every_role_may_see_its_own_session),
 		cmocka_unit_test(the_permission_table_is_exactly_as_designed),
+		cmocka_unit_test(the_roles_that_read_case_content_are_those_that_work_with_children),
 		cmocka_unit_test(no_role_but_admin_manages_users_or_reads_the_audit),
 		cmocka_unit_test(only_the_roles_that_take_or_run_cases_may_look_for_a_child),
 	};
