@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, demoUsers, login, request } from '../lib/auth.mjs';
+import { ROLES, createUser, demoUsers, login, request } from '../lib/auth.mjs';
 import { ENGINE, cleanup, freshDb, initDb, run, startServer } from '../lib/server.mjs';
 
 /**
@@ -261,5 +261,199 @@ describe(`route walk (${ENGINE})`, { timeout: 120_000 }, () => {
         assert.match(rec.detail, /permission/, JSON.stringify(rec));
       }
     }
+  });
+});
+
+// The hard cases of the walk: a NUL in every place a request can carry one,
+// a reused Idempotency-Key with other words, a member removed from an MDT,
+// and an action item's owner outside the team. Each is asked of every role
+// (and of nobody) and must never succeed.
+describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
+  const TEAMS = '/api/v1/teams';
+  const CASES = '/api/v1/cases';
+  const INTAKES = '/api/v1/intakes';
+  let hard;
+  let hardDemo;
+  const as = {};
+  let team;
+  let kase;
+  let review;
+  let memberId;
+
+  const report = (family) => ({
+    received_at: new Date(Date.now() - 60_000).toISOString(),
+    channel: 'phone',
+    reporter: { source: 'school', name: 'A school counselor' },
+    children: [{ given_name: 'Robin', family_name: family, town: 'Bridgeport', estimated_age: 15 }],
+    narrative: 'A synthetic report for the route walk.',
+    concerns: ['runaway_awol'],
+  });
+  async function intakeCount() {
+    return (await as.hart.get('/api/v1/intakes?limit=500')).intakes?.length ?? (await as.hart.get('/api/v1/intakes?limit=500')).items.length;
+  }
+
+  before(async () => {
+    const db = freshDb();
+    await initDb(db);
+    hardDemo = await demoUsers(db);
+    const member = await createUser(db, { username: 'walk-mdt-member', role: 'mdt', scope: 'walk-t1' });
+    const liaisonR2 = await createUser(db, { username: 'walk-liaison-r2', role: 'liaison', scope: 'R2' });
+    const otherMdt = await createUser(db, { username: 'walk-mdt-other', role: 'mdt', scope: 'walk-t2' });
+    hard = await startServer({ db });
+    for (const u of hardDemo.users) as[u.role] = await login(hard.url, u.username, u.password);
+    as.member = await login(hard.url, member.username, member.password);
+    as.liaisonR2 = await login(hard.url, liaisonR2.username, liaisonR2.password);
+    as.otherMdt = await login(hard.url, otherMdt.username, otherMdt.password);
+
+    team = (await readJsonOf(as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'walk-t1', name: 'Walk team', region: 'R1' } }), 201)).id;
+    await readJsonOf(as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'walk-t2', name: 'Other walk team', region: 'R1' } }), 201);
+    memberId = (await readJsonOf(as.hart.fetch(`${TEAMS}/${team}/members`, {
+      method: 'POST', body: { name: 'Walk Member', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', user_id: as.member.user.id },
+    }), 201)).id;
+    const { id } = await readJsonOf(as.careline.fetch(INTAKES, { method: 'POST', body: report('Walkcase') }), 201);
+    await readJsonOf(as.careline.fetch(`${INTAKES}/${id}/disposition`, {
+      method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 },
+    }), 200);
+    kase = await readJsonOf(as.hart.fetch(CASES, { method: 'POST', body: { intake_id: id } }), 201);
+    review = (await readJsonOf(as.hart.fetch(`${TEAMS}/${team}/reviews`, {
+      method: 'POST', body: { case_id: kase.id, scheduled_at: new Date(Date.now() + 86_400_000).toISOString() },
+    }), 201)).id;
+  });
+  after(async () => {
+    if (hard) assert.equal(await hard.stop(), 0);
+  });
+
+  async function readJsonOf(promise, status) {
+    const res = await promise;
+    const text = await res.text();
+    assert.equal(res.status, status, text);
+    return JSON.parse(text);
+  }
+  const tokens = () => [['nobody', undefined], ...ROLES.map((r) => [r, as[r].token])];
+  const nulPath = (route) => {
+    if (/\{[^}]+\}/.test(route.pattern)) return route.pattern.replace(/\{[^}]+\}/g, '1%00x');
+    return route.pattern === '/' ? '/%00' : `${route.pattern}%00`;
+  };
+  async function ask(route, path, token, body, headers) {
+    const res = await request(hard.url, path, { method: route.method, body, token, headers });
+    const text = await res.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // not JSON: the status says enough
+    }
+    return { status: res.status, json, text: text.slice(0, 160) };
+  }
+
+  test('a NUL in the path answers 400 on every route, for every role and for nobody', async () => {
+    const wrong = [];
+    for (const route of walkOrder()) {
+      for (const [who, token] of tokens()) {
+        const { status, text } = await ask(route, nulPath(route), token, route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
+        if (status !== 400) wrong.push(`${who} ${route.key} at ${nulPath(route)}: ${status} ${text}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  test('a NUL in a query parameter answers 422 naming it on every GET route, for every role and for nobody', async () => {
+    const wrong = [];
+    for (const route of routes.filter((r) => r.method === 'GET')) {
+      const path = `${pathOf(route)}?note=a%00b`;
+      for (const [who, token] of tokens()) {
+        const { status, json, text } = await ask(route, path, token);
+        if (status !== 422 || !json?.errors?.some((e) => e.field === 'note')) wrong.push(`${who} ${route.key}: ${status} ${text}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  test('a NUL in a JSON body answers 422 naming the field for every role, 401 for nobody, and stores nothing', async () => {
+    const before = await intakeCount();
+    const wrong = [];
+    // Routes that read no JSON body (an action on the object in the path)
+    // ignore one; the referral import reads its body as a file, with a NUL
+    // byte refused as a bad line.
+    const NO_JSON_BODY = new Set([
+      'POST /api/v1/users/{id}/setup-link',
+      'POST /api/v1/access-notices/{id}/acknowledge',
+      'POST /api/v1/notifications/{id}/read',
+      'POST /api/v1/imports/referrals',
+    ]);
+    for (const route of routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method) && !NO_JSON_BODY.has(r.key))) {
+      for (const [who, token] of tokens()) {
+        const { status, json, text } = await ask(route, pathOf(route), token, '{"note":"a\\u0000b"}');
+        const expectNobody = EXPECTED[route.key] === 'public' ? 422 : 401;
+        if (who === 'nobody' && status !== expectNobody) wrong.push(`nobody ${route.key}: expected ${expectNobody}, got ${status} ${text}`);
+        else if (who !== 'nobody' && (status !== 422 || !json?.errors?.some((e) => e.field === 'note')))
+          wrong.push(`${who} ${route.key}: expected 422 naming note, got ${status} ${text}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+    assert.equal(await intakeCount(), before, 'no report stored');
+    for (const role of ['hart', 'admin']) {
+      const csv = `year,source,region\n2015,law_enf\u0000orcement,R1\n`;
+      const res = await request(hard.url, '/api/v1/imports/referrals', { method: 'POST', body: csv, token: as[role].token, headers: { 'content-type': 'text/csv' } });
+      const text = await res.text();
+      assert.equal(res.status, 422, `${role} imports a file holding a NUL byte: ${text.slice(0, 300)}`);
+    }
+  });
+
+  test('a reused Idempotency-Key with other words: 422 for those who record reports, 403 for the rest, 401 for nobody; nothing stored', async () => {
+    const key = `walk-${Date.now()}`;
+    const words = report('Walkidem');
+    const first = await readJsonOf(as.careline.fetch(INTAKES, { method: 'POST', body: words, headers: { 'idempotency-key': key } }), 201);
+    const count = await intakeCount();
+    const wrong = [];
+    for (const [who, token] of tokens()) {
+      const res = await request(hard.url, INTAKES, { method: 'POST', body: report('Walkother'), token, headers: { 'idempotency-key': key } });
+      const text = await res.text();
+      const expected = who === 'nobody' ? 401 : who === 'careline' ? 422 : who === 'hart' ? 201 : 403;
+      if (res.status !== expected) wrong.push(`${who}: expected ${expected}, got ${res.status} ${text.slice(0, 160)}`);
+      if (who === 'careline' && !/idempotency-mismatch/.test(text)) wrong.push(`careline: not an idempotency-mismatch problem: ${text.slice(0, 160)}`);
+    }
+    assert.deepEqual(wrong, []);
+    // Keys are the sender's own: HART's report under the same key is its first.
+    assert.equal(await intakeCount(), count + 1, 'only HART\'s own first report was stored');
+    const again = await readJsonOf(as.careline.fetch(INTAKES, { method: 'POST', body: words, headers: { 'idempotency-key': key } }), 201);
+    assert.equal(again.id, first.id, 'the same words replay the first report');
+  });
+
+  test('an action item owner outside the team or HART is refused for every such user; a member or HART is taken', async () => {
+    const outsiders = ['careline', 'liaison', 'liaisonR2', 'mdt', 'otherMdt', 'provider', 'trainer', 'analyst', 'admin'];
+    const wrong = [];
+    const hold = (owner) => as.hart.fetch(`${TEAMS}/${team}/reviews/${review}`, {
+      method: 'PATCH',
+      body: { held_at: new Date(Date.now() - 60_000).toISOString(), action_items: [{ text: 'Walk item.', owner: 'Someone', owner_user_id: owner, due_at: new Date(Date.now() + 3 * 86_400_000).toISOString() }] },
+    });
+    for (const o of outsiders) {
+      const res = await hold(as[o].user.id);
+      const text = await res.text();
+      if (res.status !== 422 || !/action_items\[0\]\.owner_user_id/.test(text)) wrong.push(`owner ${o}: ${res.status} ${text.slice(0, 200)}`);
+    }
+    assert.deepEqual(wrong, []);
+    const ok = await hold(as.member.user.id);
+    assert.equal(ok.status, 200, await ok.text());
+  });
+
+  test('a member removed from the team reads nothing of it with the same session; added back, reads it again', async () => {
+    const reads = () => [`${CASES}/${kase.id}`, `${TEAMS}/${team}`];
+    for (const p of reads()) assert.equal((await as.member.fetch(p)).status, 200, `member reads ${p}`);
+    const del = await as.hart.fetch(`${TEAMS}/${team}/members/${memberId}`, { method: 'DELETE' });
+    assert.equal(del.status, 204, await del.text());
+    for (const p of reads()) {
+      const res = await as.member.fetch(p);
+      await res.arrayBuffer();
+      assert.equal(res.status, 403, `removed member reads ${p}`);
+    }
+    const patch = await as.member.fetch(`${TEAMS}/${team}/reviews/${review}`, { method: 'PATCH', body: { decisions: 'x' } });
+    assert.equal(patch.status, 403, await patch.text());
+    const list = await as.member.get(CASES);
+    assert.ok(!JSON.stringify(list).includes(`"id":${kase.id},`), 'the case is not listed');
+    await readJsonOf(as.hart.fetch(`${TEAMS}/${team}/members`, {
+      method: 'POST', body: { name: 'Walk Member', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', user_id: as.member.user.id },
+    }), 201);
+    assert.equal((await as.member.fetch(`${CASES}/${kase.id}`)).status, 200, 'added back');
   });
 });
