@@ -17,12 +17,14 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "http/http.h"
+#include "service/auth.h"
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct app *app;
 	size_t max_body;
 	unsigned port, workers;
+	bool trust_proxy;
 	atomic_int inflight;
 };
 
@@ -118,6 +120,30 @@ static const char *client_address(struct MHD_Connection *conn, char *out, size_t
 	return out;
 }
 
+/* Behind a proxy that says who its client was (--trust-proxy), the last
+ * address of X-Forwarded-For, the one that proxy added; whatever came
+ * before it the client could have written itself. Anything that is not an
+ * address leaves the peer's. */
+static void forwarded_address(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (!xff)
+		return;
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ')
+		last++;
+	char cand[INET6_ADDRSTRLEN];
+	size_t n = strcspn(last, " ");
+	if (n == 0 || n >= sizeof cand)
+		return;
+	memcpy(cand, last, n);
+	cand[n] = '\0';
+	unsigned char bin[sizeof(struct in6_addr)];
+	if (inet_pton(AF_INET, cand, bin) == 1 || inet_pton(AF_INET6, cand, bin) == 1)
+		str_copy(out, size, cand);
+}
+
 static enum MHD_Result queue(struct reqctx *c)
 {
 	struct http_resp *r = &c->resp;
@@ -136,6 +162,10 @@ static enum MHD_Result queue(struct reqctx *c)
 	MHD_add_response_header(mr, "X-Frame-Options", "DENY");
 	MHD_add_response_header(mr, "Content-Security-Policy", CSP);
 	MHD_add_response_header(mr, "Cache-Control", r->cacheable ? "no-cache" : "no-store");
+	/* Told it is served over TLS (--cookie-secure): browsers are to use
+	 * nothing else for this host from now on. */
+	if (c->req.app->auth.cookie_secure)
+		MHD_add_response_header(mr, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 	for (int i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(mr, r->headers[i].name, r->headers[i].value);
 	enum MHD_Result ok = MHD_queue_response(c->req.conn, (unsigned)r->status, mr);
@@ -218,6 +248,15 @@ static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
 			http_header_add(&c->resp, "WWW-Authenticate", "Bearer realm=\"hartline\"");
 			return queue(c);
 		}
+		if (c->req.actor->mfa_pending && !(c->route->flags & HTTP_MFA_STEP)) {
+			bool enrol = c->req.actor->mfa_pending == AUTH_MFA_ENROL;
+			http_problem_ext(&c->resp, 401, "mfa-required", "Second factor needed",
+					 enrol ? "Set up your authenticator app first: this account needs a code from it "
+						 "at every login."
+					       : "Type the code from your authenticator app first.",
+					 json_pack("{s:s}", "next", enrol ? "enrol" : "code"));
+			return queue(c);
+		}
 		if (!http_csrf_ok(&c->req)) {
 			struct svc_ctx ctx = http_ctx(&c->req);
 			svc_audit_denial(&ctx, "csrf token missing or wrong", NULL, NULL);
@@ -267,7 +306,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		c->req.method = c->method;
 		c->req.path = c->path;
 		char addr[INET6_ADDRSTRLEN];
-		c->req.client = arena_strdup(&c->req.arena, client_address(conn, addr, sizeof addr));
+		client_address(conn, addr, sizeof addr);
+		if (s->trust_proxy)
+			forwarded_address(conn, addr, sizeof addr);
+		c->req.client = arena_strdup(&c->req.arena, addr);
+		c->req.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
 		return on_headers(s, c);
 	}
 	if (c->answered) {
@@ -333,6 +376,7 @@ int http_server_start(struct app *app, const struct http_server_config *cfg, str
 		return ERR_NOMEM;
 	s->app = app;
 	s->max_body = cfg->max_body ? cfg->max_body : APP_DEFAULT_MAX_BODY;
+	s->trust_proxy = cfg->trust_proxy;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	s->workers = cfg->workers ? cfg->workers : (cores > 0 ? (unsigned)cores : 1);
 	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;

@@ -14,6 +14,7 @@
 struct keyring;
 struct person_registry;
 struct mailer;
+struct auth_limits;
 
 #define APP_DEFAULT_DB "hartline.db"
 #define APP_DEFAULT_LISTEN "127.0.0.1:8080"
@@ -49,6 +50,7 @@ struct app {
 	struct person_registry *registry; /* open in the server only */
 	char *smtp_url, *mail_from, *public_url; /* e-mail; smtp_url NULL: none */
 	struct mailer *mailer; /* the sender thread, in the server */
+	struct auth_limits *limits; /* login rate limits, in the server; NULL: none */
 };
 
 /* Load the pack (pack_file NULL: the built-in default). */

@@ -37,6 +37,7 @@ static const struct {
 	{"missing_episode", "id", "circumstances"},
 	{"case_review", "id", "decisions"},
 	{"action_item", "id", "text"},
+	{"user_totp", "id", "secret"},
 };
 
 static int read_check(struct db *db, char **ret)
