@@ -19,7 +19,7 @@ const struct http_route http_routes[] = {
 	{"POST", "/api/v1/session/second-factor/enrolment", h_mfa_enrol_begin, HTTP_MFA_STEP},
 	{"POST", "/api/v1/session/second-factor/enrolment/confirm", h_mfa_enrol_confirm, HTTP_MFA_STEP | HTTP_JSON_BODY},
 	{"GET", "/api/v1/me/sessions", h_my_sessions, 0},
-	{"DELETE", "/api/v1/me/sessions/{id}", h_my_session_delete, 0},
+	{"DELETE", "/api/v1/me/sessions/{sid}", h_my_session_delete, 0},
 
 	{"GET", "/api/v1/users", h_users_list, 0},
 	{"POST", "/api/v1/users", h_users_create, HTTP_JSON_BODY},

@@ -140,7 +140,7 @@ void auth_limits_fail(struct auth_limits *l, const char *kind, const char *key, 
 	}
 	s->failures++;
 	s->last = t;
-	int over = s->failures - rule->free;
+	int over = s->failures - rule->free + 1; /* the free-th failure starts the first wait */
 	if (over > 0) {
 		int64_t wait = rule->first;
 		for (int i = 1; i < over && wait < rule->cap; i++)

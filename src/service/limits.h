@@ -18,7 +18,7 @@
 struct auth_limits;
 
 struct limit_rule {
-	int free;          /* failures allowed within window before any wait */
+	int free;          /* failures within window before the first wait */
 	int64_t window;    /* microseconds */
 	int64_t first;     /* the wait after the first failure past free */
 	int64_t cap;       /* the longest wait */

@@ -359,7 +359,7 @@ int svc_auth_mfa_enrol_confirm(const struct svc_ctx *ctx, const char *code, stru
 	struct totp_row t;
 	if ((r = load_totp(ctx->app, db, ctx->actor->user_id, false, &t)) < 0)
 		return r == ERR_NOTFOUND ? ERR_CONFLICT : r;
-	int64_t step = 0;
+	int64_t step = 0, totp_id = t.id;
 	r = totp_check(t.secret, code, step_now(), t.last_step, &step);
 	memset(&t, 0, sizeof t);
 	if (r == ERR_AUTH || r == ERR_INVAL)
@@ -375,7 +375,7 @@ int svc_auth_mfa_enrol_confirm(const struct svc_ctx *ctx, const char *code, stru
 	if ((r = db_prepare(db, "UPDATE user_totp SET confirmed_at = ?, last_step = ? WHERE id = ?", &st)) < 0)
 		goto fail;
 	if ((r = db_bind_text(st, 1, ts)) >= 0 && (r = db_bind_int64(st, 2, step)) >= 0 &&
-	    (r = db_bind_int64(st, 3, t.id)) >= 0)
+	    (r = db_bind_int64(st, 3, totp_id)) >= 0)
 		r = db_step(st);
 	db_finalize(st);
 	if (r < 0 || (r = new_recovery_codes(db, ctx->actor->user_id, ret)) < 0 ||

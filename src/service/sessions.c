@@ -124,15 +124,29 @@ int svc_auth_session_end(const struct svc_ctx *ctx, int64_t session_id)
 		return r;
 	if (session_id <= 0)
 		return ERR_NOTFOUND;
-	/* Only the actor's own: another user's session is "not found", and
-	 * the attempt is on the record. */
+	/* Only the actor's own: another user's session is "not found" too, and
+	 * the attempt on it is on the record. */
 	r = end_sessions(ctx, ctx->actor->user_id, session_id, "session.end", NULL);
-	if (r == ERR_NOTFOUND) {
+	if (r != ERR_NOTFOUND)
+		return r;
+	struct db *db;
+	int64_t others = 0;
+	struct db_stmt *st;
+	int q = app_db(ctx->app, &db);
+	if (q >= 0 && (q = db_prepare(db, "SELECT count(*) FROM user_session WHERE id = ? AND user_id <> ?", &st)) >= 0) {
+		if ((q = db_bind_int64(st, 1, session_id)) >= 0 && (q = db_bind_int64(st, 2, ctx->actor->user_id)) >= 0 &&
+		    (q = db_step(st)) == DB_ROW)
+			others = db_column_int64(st, 0);
+		db_finalize(st);
+	}
+	if (q < 0)
+		return q;
+	if (others) {
 		char oid[24];
 		snprintf(oid, sizeof oid, "%lld", (long long)session_id);
-		svc_audit_denial(ctx, "end a session not one's own or not active", "session", oid);
+		svc_audit_denial(ctx, "end another user's session", "session", oid);
 	}
-	return r;
+	return ERR_NOTFOUND;
 }
 
 int svc_auth_sessions_end_all(const struct svc_ctx *ctx, int64_t user_id, int64_t *ret_n)
