@@ -141,11 +141,16 @@ export function mfaSecretOf(url, username) {
   return secrets.get(secretKey(url, username));
 }
 
+/** Remembers the secret a test (or the browser helper) enrolled username with. */
+export function rememberSecret(url, username, secret) {
+  secrets.set(secretKey(url, username), secret);
+}
+
 // Codes for one server are made one at a time: each moves the server's
 // code clock a step on, and a code must reach the server before the clock
 // moves again.
 const codeLocks = new Map();
-function withCodeLock(url, fn) {
+export function withCodeLock(url, fn) {
   const prev = codeLocks.get(url) || Promise.resolve();
   const next = prev.then(fn, fn);
   codeLocks.set(url, next.catch(() => {}));
