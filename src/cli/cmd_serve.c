@@ -211,11 +211,12 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* Password hashes take a worker each while they run: at most half the
-	 * workers hash at once, so the rest keep answering everything else. */
+	/* Password hashes run on threads of their own, half as many as there
+	 * are workers, so the cores keep answering everything else. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned nworkers = cfg.workers ? cfg.workers : cores > 0 ? (unsigned)cores : 1;
-	if (totp_init() < 0 || auth_limits_new(LOGIN_LIMIT_SLOTS, nworkers / 2 ? nworkers / 2 : 1, &app.limits) < 0) {
+	cfg.slow_threads = nworkers / 2 ? nworkers / 2 : 1;
+	if (totp_init() < 0 || auth_limits_new(LOGIN_LIMIT_SLOTS, cfg.slow_threads, &app.limits) < 0) {
 		fprintf(stderr, "hartline: cannot set up the login limits\n");
 		app_close(&app);
 		return 1;

@@ -61,6 +61,7 @@ enum http_route_flags {
 	HTTP_JSON_BODY = 1 << 0, /* the request carries a JSON document */
 	HTTP_PUBLIC = 1 << 1,    /* answered without a session; all others need one */
 	HTTP_MFA_STEP = 1 << 2,  /* open to a session still waiting for its second factor */
+	HTTP_OFFLOAD = 1 << 3,   /* slow (a password hash): run off the worker threads */
 };
 
 struct http_route {

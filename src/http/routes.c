@@ -12,7 +12,7 @@ const struct http_route http_routes[] = {
 	{"GET", "/api/v1/config", h_config, HTTP_PUBLIC},
 	{"POST", "/api/v1/config/validate", h_config_validate, HTTP_JSON_BODY},
 
-	{"POST", "/api/v1/session", h_session_create, HTTP_PUBLIC | HTTP_JSON_BODY},
+	{"POST", "/api/v1/session", h_session_create, HTTP_PUBLIC | HTTP_JSON_BODY | HTTP_OFFLOAD},
 	{"DELETE", "/api/v1/session", h_session_delete, HTTP_MFA_STEP},
 	{"GET", "/api/v1/me", h_me, HTTP_MFA_STEP},
 	{"POST", "/api/v1/session/second-factor", h_session_mfa, HTTP_MFA_STEP | HTTP_JSON_BODY},

@@ -13,6 +13,7 @@ struct http_server_config {
 	unsigned workers;   /* 0 = one per core */
 	unsigned connection_timeout; /* seconds a connection may stay idle */
 	bool trust_proxy;   /* take the client address from X-Forwarded-For */
+	unsigned slow_threads; /* threads for the slow routes (password hashing); 0 = 1 */
 };
 
 struct http_server;
