@@ -63,13 +63,15 @@ static int exec_bound(struct db *db, const char *sql, const char *t1, const char
 		return r;
 	int p = 1;
 	if (t1)
-		db_bind_text(st, p++, t1);
-	if (t2)
-		db_bind_text(st, p++, t2);
-	db_bind_int64(st, p++, i1);
-	if (i2 >= 0)
-		db_bind_int64(st, p, i2);
-	r = db_step(st);
+		r = db_bind_text(st, p++, t1);
+	if (r >= 0 && t2)
+		r = db_bind_text(st, p++, t2);
+	if (r >= 0)
+		r = db_bind_int64(st, p++, i1);
+	if (r >= 0 && i2 >= 0)
+		r = db_bind_int64(st, p, i2);
+	if (r >= 0)
+		r = db_step(st);
 	db_finalize(st);
 	return r < 0 ? r : 0;
 }
@@ -87,8 +89,8 @@ static int find_login(struct db *db, const char *username, struct login_row *ret
 	int r = db_prepare(db, "SELECT id, password_hash, disabled, role FROM app_user WHERE username = ?", &st);
 	if (r < 0)
 		return r;
-	db_bind_text(st, 1, username);
-	r = db_step(st);
+	if ((r = db_bind_text(st, 1, username)) >= 0)
+		r = db_step(st);
 	if (r == DB_ROW) {
 		ret->id = db_column_int64(st, 0);
 		str_copy(ret->hash, sizeof ret->hash, db_column_text(st, 1) ? db_column_text(st, 1) : "");
@@ -111,10 +113,10 @@ int auth_pair_locked(struct db *db, int64_t user_id, const char *client, bool *r
 			   &st);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, client);
-	db_bind_text(st, 3, nowbuf);
-	r = db_step(st);
+	if ((r = db_bind_int64(st, 1, user_id)) >= 0 &&
+	    (r = db_bind_text(st, 2, client)) >= 0 &&
+	    (r = db_bind_text(st, 3, nowbuf)) >= 0)
+		r = db_step(st);
 	if (r == DB_ROW)
 		*ret = db_column_int64(st, 0) > 0;
 	db_finalize(st);
@@ -146,10 +148,10 @@ static int lock_pair_at_limit(struct app *app, struct db *db, const struct svc_c
 	int r = db_prepare(db, "SELECT count(*) FROM login_failure WHERE user_id = ? AND client = ? AND at > ?", &st);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, client);
-	db_bind_text(st, 3, since);
-	r = db_step(st);
+	if ((r = db_bind_int64(st, 1, user_id)) >= 0 &&
+	    (r = db_bind_text(st, 2, client)) >= 0 &&
+	    (r = db_bind_text(st, 3, since)) >= 0)
+		r = db_step(st);
 	int64_t failures = r == DB_ROW ? db_column_int64(st, 0) : 0;
 	db_finalize(st);
 	if (r < 0)
@@ -180,10 +182,10 @@ int auth_note_failure(struct app *app, struct db *db, const struct svc_ctx *ctx,
 	int r = db_prepare(db, "INSERT INTO login_failure (user_id, at, client) VALUES (?, ?, ?) RETURNING id", &st);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, at);
-	db_bind_text(st, 3, client);
-	r = db_step(st);
+	if ((r = db_bind_int64(st, 1, user_id)) >= 0 &&
+	    (r = db_bind_text(st, 2, at)) >= 0 &&
+	    (r = db_bind_text(st, 3, client)) >= 0)
+		r = db_step(st);
 	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
 	db_finalize(st);
 	if (r < 0)
@@ -231,15 +233,15 @@ static int new_session(struct app *app, struct db *db, int64_t user_id, const st
 			    " user_agent, mfa_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 			    &st)) < 0)
 		return r;
-	db_bind_text(st, 1, token_hash);
-	db_bind_int64(st, 2, user_id);
-	db_bind_text(st, 3, nowbuf);
-	db_bind_text(st, 4, nowbuf);
-	db_bind_text(st, 5, expires);
-	db_bind_text(st, 6, from->address);
-	db_bind_text(st, 7, ua);
-	db_bind_text(st, 8, pending == AUTH_MFA_CODE ? "code" : pending == AUTH_MFA_ENROL ? "enrol" : NULL);
-	r = db_step(st);
+	if ((r = db_bind_text(st, 1, token_hash)) >= 0 &&
+	    (r = db_bind_int64(st, 2, user_id)) >= 0 &&
+	    (r = db_bind_text(st, 3, nowbuf)) >= 0 &&
+	    (r = db_bind_text(st, 4, nowbuf)) >= 0 &&
+	    (r = db_bind_text(st, 5, expires)) >= 0 &&
+	    (r = db_bind_text(st, 6, from->address)) >= 0 &&
+	    (r = db_bind_text(st, 7, ua)) >= 0 &&
+	    (r = db_bind_text(st, 8, pending == AUTH_MFA_CODE ? "code" : pending == AUTH_MFA_ENROL ? "enrol" : NULL)) >= 0)
+		r = db_step(st);
 	*ret_id = r == DB_ROW ? db_column_int64(st, 0) : 0;
 	db_finalize(st);
 	return r == DB_ROW ? 0 : r < 0 ? r : ERR_DB;
@@ -254,8 +256,8 @@ int auth_load_user(struct app *app, struct db *db, int64_t id, struct user_info 
 			   &u);
 	if (r < 0)
 		return r;
-	db_bind_int64(u, 1, id);
-	r = db_step(u);
+	if ((r = db_bind_int64(u, 1, id)) >= 0)
+		r = db_step(u);
 	if (r == DB_ROW)
 		r = users_open_row(app, u, 0, ret);
 	else if (r == DB_DONE)
@@ -271,8 +273,8 @@ static int mfa_enrolled(struct db *db, int64_t user_id, bool *ret)
 	int r = db_prepare(db, "SELECT count(*) FROM user_totp WHERE user_id = ? AND confirmed_at IS NOT NULL", &st);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, user_id);
-	r = db_step(st);
+	if ((r = db_bind_int64(st, 1, user_id)) >= 0)
+		r = db_step(st);
 	if (r == DB_ROW)
 		*ret = db_column_int64(st, 0) > 0;
 	db_finalize(st);
@@ -441,8 +443,8 @@ int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
 			    " WHERE s.token_hash = ?",
 			    &st)) < 0)
 		return r;
-	db_bind_text(st, 1, token_hash);
-	r = db_step(st);
+	if ((r = db_bind_text(st, 1, token_hash)) >= 0)
+		r = db_step(st);
 	if (r != DB_ROW) {
 		db_finalize(st);
 		return r < 0 ? r : ERR_AUTH;
