@@ -156,15 +156,16 @@ export async function addUser(server, { username, role, displayName, password, r
 /**
  * Fills the login form and submits it. When the server asks for a second
  * factor, sets up the authenticator (remembering its secret) or types a
- * fresh code, as a person would; with { secondStep: false } it stops at
- * that page instead.
+ * fresh code, as a person would; with { secondStep: false } it only
+ * submits the form (then giveSecondFactor() when the page asks).
  */
 export async function logIn(page, username, password, { secondStep = true } = {}) {
   await page.locator('#login-username').fill(username);
   await page.locator('#login-password').fill(password);
   await page.locator('#login-submit').click();
+  if (!secondStep) return;
   await page.waitForFunction(() => document.body.dataset.view !== 'login' || document.getElementById('login-error').textContent !== '');
-  if (secondStep && (await page.evaluate(() => document.body.dataset.view)) === 'mfa') await giveSecondFactor(page, username);
+  if ((await page.evaluate(() => document.body.dataset.view)) === 'mfa') await giveSecondFactor(page, username);
 }
 
 /** On the second step's page: enrols (keeping the secret) or types a code. */

@@ -45,6 +45,7 @@ after(async () => {
 describe(`second factor in Chromium (${ENGINE})`, { timeout: 180_000 }, () => {
   test('the first login shows the set-up: a QR code inline, the key as text, and nothing else of the app', async () => {
     await logIn(page, HART.username, HART.password, { secondStep: false });
+    await page.waitForFunction(() => document.body.dataset.view !== 'login');
     assert.equal(await view(), 'mfa');
     await page.waitForFunction(() => document.querySelector('#mfa-qr svg') && document.getElementById('mfa-secret').textContent);
     assert.equal(await page.locator('#nav').isVisible(), false, 'no navigation before the second step');
@@ -78,6 +79,7 @@ describe(`second factor in Chromium (${ENGINE})`, { timeout: 180_000 }, () => {
     await page.locator('#logout').click();
     await page.waitForFunction(() => document.body.dataset.view === 'login');
     await logIn(page, HART.username, HART.password, { secondStep: false });
+    await page.waitForFunction(() => document.body.dataset.view !== 'login');
     assert.equal(await view(), 'mfa');
     assert.equal(await page.locator('#mfa-enrol').isVisible(), false, 'no set-up the second time');
     assert.match(await page.locator('#mfa-code-label').textContent(), /code from your app, or a recovery code/);
