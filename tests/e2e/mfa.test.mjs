@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  completeSecondFactor, createUser, login, mfaSecretOf, postSession, readJson, request, totp,
+  completeSecondFactor, createUser, login, mfaSecretOf, postSession, readJson, rememberSecret, request, totp,
 } from '../lib/auth.mjs';
-import { ENGINE, cleanup, dbBytes, freshDb, initDb, nextCodeTime, serverOf, startServer } from '../lib/server.mjs';
+import { ENGINE, cleanup, dbBytes, freshDb, initDb, nextCodeTime, run, serverOf, sql, startServer } from '../lib/server.mjs';
 import { findAll, parseXml } from '../lib/xml.mjs';
 
 const ENROL = '/api/v1/session/second-factor/enrolment';
@@ -197,5 +197,21 @@ describe(`second factor (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(audit.records[0].actor, 'mfa-admin');
     const missing = await admin.fetch('/api/v1/users/99999/second-factor', { method: 'DELETE' });
     assert.equal(missing.status, 404);
+  });
+
+  test('hartline key rotate re-seals the secrets: the same authenticator still logs in', async () => {
+    assert.equal(await server.stop(), 0);
+    const sealed = () => sql(db, ENGINE === 'sqlite' ? 'SELECT hex(secret) FROM user_totp ORDER BY id'
+      : "SELECT encode(secret, 'hex') FROM user_totp ORDER BY id").trim();
+    const before = sealed();
+    const r = await run(['key', 'rotate', '--db', db], { db });
+    assert.equal(r.code, 0, r.stderr);
+    const afterRotate = sealed();
+    assert.equal(afterRotate.split('\n').length, before.split('\n').length);
+    for (const [i, line] of afterRotate.split('\n').entries()) assert.notEqual(line, before.split('\n')[i], 'sealed again under the new key');
+    server = await startServer({ db });
+    rememberSecret(server.url, 'mfa-care', users['mfa-care'].secret); // set up through the API above
+    const s = await login(server.url, users['mfa-care'].username, users['mfa-care'].password);
+    assert.equal((await s.fetch('/api/v1/me')).status, 200);
   });
 });
