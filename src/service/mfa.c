@@ -226,8 +226,9 @@ int svc_auth_mfa_verify(const struct svc_ctx *ctx, const char *code, const char 
 	if ((r = app_db(ctx->app, &db)) < 0 || (r = code_gate(ctx, db, ret)) < 0)
 		return r;
 	struct totp_row t;
+	/* Removed by an administrator since the password was given. */
 	if ((r = load_totp(ctx->app, db, ctx->actor->user_id, true, &t)) < 0)
-		return r;
+		return r == ERR_NOTFOUND ? ERR_CONFLICT : r;
 	if ((r = db_begin(db)) < 0)
 		goto out;
 	bool ok = false;
