@@ -106,7 +106,10 @@ async function submitCode(event) {
   }
   input.value = '';
   input.setAttribute('aria-invalid', 'true');
-  say('mfa-error', r.status === 422 ? 'Type the six-digit code from your app, or a recovery code.' : problemText(r, 'Not logged in'));
+  // The server's sentence says what was wrong and what to do; it needs no prefix.
+  const detail = r.body && typeof r.body.detail === 'string';
+  say('mfa-error', r.status === 422 ? 'Type the six-digit code from your app, or a recovery code.'
+    : problemText(r, detail ? undefined : 'You are not logged in yet'));
   input.focus();
 }
 
