@@ -39,6 +39,12 @@ const ACTION_LABELS = {
   'user.setup.use': 'Chose a password with a set-up link',
   'user.setup.refused': 'Set-up link refused',
   'access_notice.acknowledge': 'HART acknowledged an account given case access',
+  'login.password': 'Password right, code next',
+  'mfa.enrol.begin': 'Began setting up an authenticator',
+  'mfa.enrolled': 'Set up an authenticator',
+  'mfa.reset': 'Removed an authenticator',
+  'session.end': 'Ended a session',
+  'sessions.end_all': 'Ended all sessions',
   'key.rotate': 'Rotated the keys',
   'person.match': 'Searched for a child',
   'person.read': 'Saw a child’s record',
@@ -157,6 +163,8 @@ function renderUsers(highlightId) {
     }
     if (u.locked) actions.append(actionButton('unlock', 'Unlock', u));
     actions.append(actionButton('password', 'New set-up link', u));
+    if (!isSelf) actions.append(actionButton('end-sessions', 'End sessions', u));
+    if (SECOND_FACTOR_ROLES.includes(u.role)) actions.append(actionButton('reset-mfa', 'Reset authenticator', u));
     return h('tr', { dataset: { id: String(u.id) }, className: u.id === highlightId ? 'is-new' : '' },
       h('th', { scope: 'row', dataset: { label: 'Username' } },
         h('span', {}, h('span', { className: 'mono' }, u.username),
@@ -187,6 +195,30 @@ const PATCHES = {
   unlock: { change: { unlock: true }, done: (u) => `${u.username} is unlocked and may log in again.`, next: ['password'] },
 };
 
+// The roles that give a code from an authenticator app at every login.
+const SECOND_FACTOR_ROLES = ['careline', 'hart', 'liaison', 'mdt', 'provider'];
+
+/** Ends every session of a user, or removes their authenticator (after asking). */
+async function sessionAction(button, user) {
+  const mfa = button.dataset.action === 'reset-mfa';
+  const question = mfa
+    ? `Remove ${user.username}'s authenticator app? Their sessions end, and at their next login they set up the app again. Do this only when you are sure it is them asking (a lost or new phone).`
+    : `End every session of ${user.username}? They must log in again everywhere.`;
+  if (!window.confirm(question)) return;
+  const done = busy(button);
+  const r = await api('DELETE', `/api/v1/users/${user.id}/${mfa ? 'second-factor' : 'sessions'}`);
+  done();
+  if (r.ok) {
+    say('users-status', mfa
+      ? `${user.username}'s authenticator app is removed; they set it up again at their next login.`
+      : `Every session of ${user.username} has ended.`);
+    loadAudit();
+  } else if (r.status !== 401) {
+    say('users-error', problemText(r, `Nothing was changed for ${user.username}`));
+  }
+  button.focus();
+}
+
 async function rowAction(event) {
   const button = event.target.closest('button[data-action]');
   if (!button) return;
@@ -197,6 +229,10 @@ async function rowAction(event) {
   say('users-error', '');
   if (button.dataset.action === 'password') {
     openPasswordDialog(user);
+    return;
+  }
+  if (button.dataset.action === 'end-sessions' || button.dataset.action === 'reset-mfa') {
+    await sessionAction(button, user);
     return;
   }
   const patch = PATCHES[button.dataset.action];

@@ -1,6 +1,7 @@
 // The browser UI shell: who this server belongs to and whether it is well,
 // logging in and out, and the page for the person logged in.
 
+import { initAccount, clearAccount, clearMfa, showAccount, showMfa } from './account.js';
 import { initAdmin, clearAdmin, showAdmin } from './admin.js';
 import { initCases, clearCases, showCase, showCases } from './cases.js';
 import { initContacts, clearContacts, showContacts } from './contacts.js';
@@ -92,6 +93,8 @@ async function showConfig() {
 
 const VIEW_TITLES = {
   login: 'Log in',
+  mfa: 'Second step of logging in',
+  account: 'Your sessions',
   home: 'Home',
   intake: 'New report',
   report: 'Report',
@@ -127,8 +130,9 @@ const PAGES = [
   { view: 'figures', hash: /^#figures(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'figures-heading', nav: 'nav-figures' },
   { view: 'taskforce', hash: /^#figures\/report(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'tf-heading', nav: 'nav-figures', inNav: false },
   { view: 'import', hash: /^#import$/, perm: 'referrals.import', heading: 'import-heading', nav: 'nav-import' },
+  { view: 'account', hash: /^#account$/, perm: 'session', heading: 'account-heading', inNav: false },
 ];
-const VIEWS = ['login', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
@@ -156,8 +160,9 @@ function setView(view) {
   // The server's status is not in the way of a call, a report or a case.
   $('status-panel').hidden = view !== 'home' && view !== 'login' && view !== 'find' && view !== 'users';
   // The navigation shows when there is more than one page to go to.
-  $('nav').hidden = view === 'login' || !PAGES.some((p) => p.inNav !== false && can(p.perm));
-  $('account').hidden = view === 'login';
+  const out = view === 'login' || view === 'mfa';
+  $('nav').hidden = out || !PAGES.some((p) => p.inNav !== false && can(p.perm));
+  $('account').hidden = out;
   const current = navOf(view);
   for (const id of NAV_IDS) {
     if (id === current) $(id).setAttribute('aria-current', 'page');
@@ -191,6 +196,7 @@ function route({ focus }) {
   if (view === 'figures') showFigures();
   if (view === 'taskforce') showReportPage();
   if (view === 'import') showImport();
+  if (view === 'account') showAccount();
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
@@ -254,6 +260,8 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearContacts();
   clearFigures();
   clearImport();
+  clearAccount();
+  clearMfa();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
   for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item', 'nav-cases-item', 'nav-teams-item',
@@ -303,6 +311,13 @@ async function logIn(event) {
   form.setAttribute('aria-busy', 'true');
   const done = busy(submit, 'Logging in…');
   const r = await api('POST', '/api/v1/session', { username, password }, { session: false });
+  if (r.status === 200 && r.body && r.body.mfa_required) {
+    form.removeAttribute('aria-busy');
+    done();
+    passEl.value = '';
+    enterSecondStep(r.body.csrf_token, r.body.next);
+    return;
+  }
   if (r.status === 201 && r.body && r.body.user) {
     // The permissions come with /me; the login answer does not list them.
     const m = await api('GET', '/api/v1/me', undefined, { session: false });
@@ -324,6 +339,26 @@ async function logIn(event) {
   say('login-error', text);
   if (r.status === 401) passEl.setAttribute('aria-invalid', 'true');
   passEl.focus();
+}
+
+/** The password was right; the session waits for the second factor. */
+function enterSecondStep(csrf, next) {
+  setCsrfToken(csrf);
+  me = null;
+  setView('mfa');
+  showMfa(next);
+}
+
+/** The second factor was given: the session is complete. */
+async function secondStepDone() {
+  const m = await api('GET', '/api/v1/me', undefined, { session: false });
+  clearMfa();
+  if (m.ok && m.body && m.body.user && !(m.body.second_factor && m.body.second_factor.next)) {
+    enterSession(m.body.user, m.body.csrf_token, m.body.permissions);
+    route({ focus: true });
+  } else {
+    showLogin({ error: problemText(m, 'You could not be logged in') });
+  }
 }
 
 async function logOut() {
@@ -349,7 +384,9 @@ async function start() {
   showHealth();
   const r = await api('GET', '/api/v1/me', undefined, { session: false });
   await configReady;
-  if (r.ok && r.body && r.body.user) {
+  if (r.ok && r.body && r.body.user && r.body.second_factor && r.body.second_factor.next) {
+    enterSecondStep(r.body.csrf_token, r.body.second_factor.next);
+  } else if (r.ok && r.body && r.body.user) {
     enterSession(r.body.user, r.body.csrf_token, r.body.permissions);
     route({ focus: false });
   } else if (r.status === 401) {
@@ -375,6 +412,14 @@ document.querySelector('.skip').addEventListener('click', (e) => {
   $('main').focus();
 });
 
+initAccount({
+  done: secondStepDone,
+  cancel: (message) => {
+    clearMfa();
+    setCsrfToken(null);
+    showLogin({ message });
+  },
+});
 initFind();
 initIntake({
   user: () => (me ? me.user : null),

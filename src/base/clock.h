@@ -14,6 +14,9 @@ typedef int64_t hl_time;
 
 /* The current time: the system's, unless clock_set() fixed it. */
 hl_time now(void);
+/* The time one-time codes (the second factor) are checked at: now(), or in
+ * a test build the time in HARTLINE_TEST_CODE_NOW_FILE when that is set. */
+hl_time now_for_codes(void);
 /* A monotonic reading in microseconds, for durations only. */
 int64_t clock_mono_us(void);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/err.h"
@@ -14,14 +15,18 @@
 #include "cli/cli.h"
 #include "db/db.h"
 #include "http/server.h"
+#include "model/totp.h"
 #include "service/app.h"
 #include "service/deadlines.h"
 #include "service/figures.h"
+#include "service/limits.h"
 #include "service/mailer.h"
 #include "service/persons.h"
 
 #define GRACE_MS 30000
 #define DEFAULT_SWEEP_SECONDS 60
+/* The login limits' table: a fixed size, whatever the flood. */
+#define LOGIN_LIMIT_SLOTS 4096
 
 /* The duty sweep: one thread that notifies owners and HART of duties
  * coming due and overdue (svc_deadlines_sweep), at start and then every
@@ -90,7 +95,7 @@ int cmd_serve(int argc, char **argv)
 	const char *idle = NULL, *absolute = NULL, *lock_after = NULL, *lock_window = NULL, *lock_for = NULL;
 	const char *smtp = NULL, *mail_from = NULL, *public_url = NULL, *sweep_seconds = NULL;
 	const char *setup_for = NULL;
-	bool cookie_secure = false;
+	bool cookie_secure = false, trust_proxy = false;
 	const struct cli_opt opts[] = {
 		{"--db", &db, NULL},
 		{"--pack", &pack, NULL},
@@ -104,6 +109,7 @@ int cmd_serve(int argc, char **argv)
 		{"--lockout-window", &lock_window, NULL},
 		{"--lockout-for", &lock_for, NULL},
 		{"--cookie-secure", NULL, &cookie_secure},
+		{"--trust-proxy", NULL, &trust_proxy},
 		{"--smtp", &smtp, NULL},
 		{"--mail-from", &mail_from, NULL},
 		{"--public-url", &public_url, NULL},
@@ -117,6 +123,7 @@ int cmd_serve(int argc, char **argv)
 	struct http_server_config cfg = {
 		.listen = listen ? listen : APP_DEFAULT_LISTEN,
 		.max_body = APP_DEFAULT_MAX_BODY,
+		.trust_proxy = trust_proxy,
 	};
 	int64_t v;
 	if (max_body) {
@@ -214,9 +221,20 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Password hashes run on threads of their own, half as many as there
+	 * are workers, so the cores keep answering everything else. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned nworkers = cfg.workers ? cfg.workers : cores > 0 ? (unsigned)cores : 1;
+	cfg.slow_threads = nworkers / 2 ? nworkers / 2 : 1;
+	if (totp_init() < 0 || auth_limits_new(LOGIN_LIMIT_SLOTS, cfg.slow_threads, &app.limits) < 0) {
+		fprintf(stderr, "hartline: cannot set up the login limits\n");
+		app_close(&app);
+		return 1;
+	}
 	struct http_server *srv;
 	if (http_server_start(&app, &cfg, &srv, err, sizeof err) < 0) {
 		fprintf(stderr, "hartline: %s\n", err);
+		auth_limits_free(app.limits);
 		app_close(&app);
 		return 1;
 	}
@@ -232,6 +250,7 @@ int cmd_serve(int argc, char **argv)
 	if (mailer_start(&app, &mailer) < 0) {
 		fprintf(stderr, "hartline: cannot start the e-mail sender\n");
 		http_server_stop(srv, 0);
+		auth_limits_free(app.limits);
 		app_close(&app);
 		return 1;
 	}
@@ -240,6 +259,7 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "hartline: cannot start the deadline sweep\n");
 		mailer_stop(mailer);
 		http_server_stop(srv, 0);
+		auth_limits_free(app.limits);
 		app_close(&app);
 		return 1;
 	}
@@ -254,6 +274,8 @@ int cmd_serve(int argc, char **argv)
 	sweeper_stop(&sweeper);
 	mailer_stop(mailer);
 	figures_store_reset();
+	auth_limits_free(app.limits);
+	app.limits = NULL;
 	app_close(&app);
 	log_info("stopped", "ok=1");
 	return 0;

@@ -817,6 +817,9 @@ int cmd_demo(int argc, char **argv)
 		}
 		field_errors_done(&errs);
 	}
+	if (created > 0)
+		printf("\n  The careline, hart, liaison, mdt and provider users set up an authenticator app at their\n"
+		       "  first login (the page shows a QR code to scan), then give a code from it at every login.\n");
 	if (created == 0 && failed == 0)
 		printf("  Demo users exist already; their passwords were shown when they were created.\n"
 		       "  Set a new one with: hartline user passwd demo-admin --db %s\n",

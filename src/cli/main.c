@@ -22,7 +22,7 @@ static const struct command commands[] = {
 	{"serve", cmd_serve,
 	 "[--db URL] [--listen ADDR:PORT] [--pack FILE] [--key-file FILE] [--max-body BYTES] [--workers N]\n"
 	 "           [--session-idle 30m] [--session-max 12h] [--lockout-after 5] [--lockout-window 15m]\n"
-	 "           [--lockout-for 15m] [--cookie-secure] [--smtp smtp://HOST:PORT] [--mail-from ADDR]\n"
+	 "           [--lockout-for 15m] [--cookie-secure] [--trust-proxy] [--smtp smtp://HOST:PORT] [--mail-from ADDR]\n"
 	 "           [--public-url URL] [--sweep-seconds N]"
 	 "\n           [--setup-link-for 72h]",
 	 "run the web server and API (default 127.0.0.1:8080)"},

@@ -1,8 +1,11 @@
 /* Handlers for logging in and out, and for the signed-in user. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
+#include "base/str.h"
+#include "model/totp.h"
 #include "http/http.h"
 #include "service/auth.h"
 #include "service/users.h"
@@ -28,6 +31,50 @@ static const char *cookie(struct http_req *req, const char *token)
 			    req->app->auth.cookie_secure ? "; Secure" : "");
 }
 
+/* 429 with the wait, for a client, an account or the hashing slots. */
+static int too_many(struct http_req *req, struct http_resp *resp, int retry_after)
+{
+	int secs = retry_after > 0 ? retry_after : 1;
+	const char *value = arena_printf(&req->arena, "%d", secs);
+	if (!value)
+		return ERR_NOMEM;
+	int r = http_header_add(resp, "Retry-After", value);
+	if (r < 0)
+		return r;
+	const char *detail = arena_printf(&req->arena,
+					  "Too many attempts to log in. Wait %d second%s, then try again.", secs,
+					  secs == 1 ? "" : "s");
+	if (!detail)
+		return ERR_NOMEM;
+	return http_problem_ext(resp, 429, "too-many-attempts", "Too many attempts", detail,
+				json_pack("{s:i}", "retry_after", secs));
+}
+
+static const char *next_name(int pending)
+{
+	return pending == AUTH_MFA_ENROL ? "enrol" : pending == AUTH_MFA_CODE ? "code" : NULL;
+}
+
+/* The answer of a login, complete (201) or waiting for its second factor
+ * (200, mfa_required), with the session's cookie either way. */
+static int login_answer(struct http_req *req, struct http_resp *resp, struct svc_login *login)
+{
+	json_t *user = http_user_json(&login->user);
+	user_info_done(&login->user);
+	int r = http_header_add(resp, "Set-Cookie", cookie(req, login->token));
+	if (r < 0) {
+		json_decref(user);
+		return r;
+	}
+	if (login->mfa_pending)
+		return http_json(resp, 200,
+				 json_pack("{s:b, s:s, s:s, s:s, s:o}", "mfa_required", 1, "next",
+					   next_name(login->mfa_pending), "token", login->token, "csrf_token",
+					   login->csrf_token, "user", user));
+	return http_json(resp, 201,
+			 json_pack("{s:s, s:s, s:o}", "token", login->token, "csrf_token", login->csrf_token, "user", user));
+}
+
 int h_session_create(struct http_req *req, struct http_resp *resp)
 {
 	const char *username = json_get_str(req->json, "username");
@@ -48,7 +95,10 @@ int h_session_create(struct http_req *req, struct http_resp *resp)
 	}
 	field_errors_done(&errs);
 	struct svc_login login;
-	int r = svc_auth_login(req->app, req->client, username, password, &login);
+	struct auth_client from = {.address = req->client, .user_agent = req->user_agent};
+	int r = svc_auth_login(req->app, &from, username, password, &login);
+	if (r == ERR_BUSY)
+		return too_many(req, resp, login.retry_after);
 	if (r == ERR_AUTH)
 		return http_problem(resp, 401, "login-failed", "Login failed",
 				    "Wrong username or password, or the account is disabled or locked after repeated "
@@ -56,11 +106,92 @@ int h_session_create(struct http_req *req, struct http_resp *resp)
 				    NULL);
 	if (r < 0)
 		return r;
+	return login_answer(req, resp, &login);
+}
+
+/* After a wrong code: the same answer whatever was wrong. */
+static int code_refused(struct http_req *req, struct http_resp *resp, int r, int retry_after)
+{
+	if (r == ERR_BUSY)
+		return too_many(req, resp, retry_after);
+	if (r == ERR_AUTH)
+		return http_problem(resp, 401, "code-failed", "Code not accepted",
+				    "That code was not accepted. Type the six digits your authenticator app shows now "
+				    "(each code works once), or one of your recovery codes. After repeated failures the "
+				    "account is locked for a while.",
+				    NULL);
+	if (r == ERR_CONFLICT)
+		return http_problem(resp, 409, "mfa-state", "Not at this step",
+				    "This session is not waiting for this step. Log in again.", NULL);
+	return r;
+}
+
+int h_session_mfa(struct http_req *req, struct http_resp *resp)
+{
+	static const struct http_field fields[] = {
+		{"code", HF_STRING, false}, {"recovery_code", HF_STRING, false}, {NULL}};
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	http_fields_check(req->json, fields, &errs);
+	const char *code = json_get_str(req->json, "code");
+	const char *recovery = json_get_str(req->json, "recovery_code");
+	if (!field_errors_any(&errs) && !code == !recovery)
+		field_error_add(&errs, "code", "type the six-digit code from your authenticator app, or a recovery code");
+	if (field_errors_any(&errs))
+		return http_problem_fields(resp, &errs);
+	field_errors_done(&errs);
+	struct svc_ctx ctx = http_ctx(req);
+	struct svc_login login;
+	int r = svc_auth_mfa_verify(&ctx, code, recovery, &login);
+	if (r < 0)
+		return code_refused(req, resp, r, login.retry_after);
+	return login_answer(req, resp, &login);
+}
+
+int h_mfa_enrol_begin(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	struct mfa_enrolment e;
+	int r = svc_auth_mfa_enrol_begin(&ctx, &e);
+	if (r < 0)
+		return code_refused(req, resp, r, 0);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i}", "secret", e.secret, "otpauth_uri", e.uri, "qr_svg",
+			      e.qr_svg, "digits", TOTP_DIGITS, "period", TOTP_STEP_SECONDS);
+	mfa_enrolment_done(&e);
+	return http_json(resp, 201, j);
+}
+
+int h_mfa_enrol_confirm(struct http_req *req, struct http_resp *resp)
+{
+	static const struct http_field fields[] = {{"code", HF_STRING, true}, {NULL}};
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	http_fields_check(req->json, fields, &errs);
+	if (field_errors_any(&errs))
+		return http_problem_fields(resp, &errs);
+	field_errors_done(&errs);
+	struct svc_ctx ctx = http_ctx(req);
+	struct svc_login login;
+	int r = svc_auth_mfa_enrol_confirm(&ctx, json_get_str(req->json, "code"), &login);
+	if (r < 0)
+		return code_refused(req, resp, r, login.retry_after);
+	json_t *codes = json_array();
+	for (int i = 0; codes && i < AUTH_RECOVERY_CODES; i++)
+		if (json_array_append_new(codes, json_string(login.recovery_codes[i])) < 0) {
+			json_decref(codes);
+			codes = NULL;
+		}
+	memset(login.recovery_codes, 0, sizeof login.recovery_codes);
 	json_t *user = http_user_json(&login.user);
 	user_info_done(&login.user);
-	http_header_add(resp, "Set-Cookie", cookie(req, login.token));
+	if ((r = http_header_add(resp, "Set-Cookie", cookie(req, login.token))) < 0) {
+		json_decref(codes);
+		json_decref(user);
+		return r;
+	}
 	return http_json(resp, 201,
-			 json_pack("{s:s, s:s, s:o}", "token", login.token, "csrf_token", login.csrf_token, "user", user));
+			 json_pack("{s:s, s:s, s:o, s:o}", "token", login.token, "csrf_token", login.csrf_token, "user",
+				   user, "recovery_codes", codes));
 }
 
 int h_session_delete(struct http_req *req, struct http_resp *resp)
@@ -86,9 +217,85 @@ int h_me(struct http_req *req, struct http_resp *resp)
 	user_info_done(&u);
 	char csrf[AUTH_TOKEN_SIZE];
 	auth_csrf_for(req->token, csrf);
+	/* A session still waiting for its second factor may do nothing but
+	 * give it (or enrol), see itself and log out. */
+	int pending = req->actor->mfa_pending;
 	json_t *perms = json_array();
 	for (int p = 0; p < PERM_COUNT; p++)
-		if (role_may(u.role, (enum perm)p))
+		if (role_may(u.role, (enum perm)p) && (!pending || p == PERM_SESSION))
 			json_array_append_new(perms, json_string(perm_name((enum perm)p)));
-	return http_json(resp, 200, json_pack("{s:o, s:s, s:o}", "user", user, "csrf_token", csrf, "permissions", perms));
+	return http_json(resp, 200,
+			 json_pack("{s:o, s:s, s:o, s:{s:b, s:s?}}", "user", user, "csrf_token", csrf, "permissions", perms,
+				   "second_factor", "required", auth_mfa_required(u.role), "next", next_name(pending)));
+}
+
+static int path_id(struct http_req *req, int64_t *ret)
+{
+	return req->nparams > 0 && str_to_int64(req->params[0], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
+}
+
+int h_my_sessions(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	struct session_info *list;
+	size_t n;
+	int r = svc_auth_sessions_list(&ctx, &list, &n);
+	if (r < 0)
+		return r;
+	json_t *items = json_array();
+	for (size_t i = 0; items && i < n; i++) {
+		json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)list[i].id, "created_at",
+				      list[i].created_at, "last_used_at", list[i].last_seen_at, "client", list[i].client,
+				      "user_agent", list[i].user_agent, "current", list[i].current);
+		if (!o || json_array_append_new(items, o) < 0) {
+			json_decref(items);
+			items = NULL;
+		}
+	}
+	free(list);
+	if (!items)
+		return ERR_NOMEM;
+	return http_json(resp, 200, json_pack("{s:o}", "sessions", items));
+}
+
+int h_my_session_delete(struct http_req *req, struct http_resp *resp)
+{
+	int64_t id;
+	int r = path_id(req, &id);
+	if (r < 0)
+		return r;
+	struct svc_ctx ctx = http_ctx(req);
+	if ((r = svc_auth_session_end(&ctx, id)) < 0)
+		return r;
+	if (id == req->actor->session_id && (r = http_header_add(resp, "Set-Cookie", cookie(req, NULL))) < 0)
+		return r;
+	resp->status = 204;
+	resp->content_type = NULL;
+	return 0;
+}
+
+int h_user_sessions_delete(struct http_req *req, struct http_resp *resp)
+{
+	int64_t id, n = 0;
+	int r = path_id(req, &id);
+	if (r < 0)
+		return r;
+	struct svc_ctx ctx = http_ctx(req);
+	if ((r = svc_auth_sessions_end_all(&ctx, id, &n)) < 0)
+		return r;
+	return http_json(resp, 200, json_pack("{s:I}", "ended", (json_int_t)n));
+}
+
+int h_user_mfa_delete(struct http_req *req, struct http_resp *resp)
+{
+	int64_t id;
+	int r = path_id(req, &id);
+	if (r < 0)
+		return r;
+	struct svc_ctx ctx = http_ctx(req);
+	if ((r = svc_auth_mfa_reset(&ctx, id)) < 0)
+		return r;
+	resp->status = 204;
+	resp->content_type = NULL;
+	return 0;
 }

@@ -32,7 +32,8 @@ struct http_req {
 	int nparams;
 	json_t *json; /* the body, for routes that take JSON */
 	struct buf body;
-	const char *client; /* peer address, for logs and audit */
+	const char *client; /* peer address (or the proxy's word for it), for logs and audit */
+	const char *user_agent; /* the User-Agent header, or NULL */
 	struct actor actor_store;
 	const struct actor *actor; /* the signed-in user, or NULL */
 	bool via_cookie;           /* authenticated by the browser's cookie */
@@ -59,6 +60,8 @@ typedef int (*http_handler)(struct http_req *req, struct http_resp *resp);
 enum http_route_flags {
 	HTTP_JSON_BODY = 1 << 0, /* the request carries a JSON document */
 	HTTP_PUBLIC = 1 << 1,    /* answered without a session; all others need one */
+	HTTP_MFA_STEP = 1 << 2,  /* open to a session still waiting for its second factor */
+	HTTP_OFFLOAD = 1 << 3,   /* slow (a password hash): run off the worker threads */
 };
 
 struct http_route {
@@ -133,6 +136,13 @@ struct svc_ctx http_ctx(struct http_req *req);
 int h_session_create(struct http_req *req, struct http_resp *resp);
 int h_session_delete(struct http_req *req, struct http_resp *resp);
 int h_me(struct http_req *req, struct http_resp *resp);
+int h_session_mfa(struct http_req *req, struct http_resp *resp);
+int h_mfa_enrol_begin(struct http_req *req, struct http_resp *resp);
+int h_mfa_enrol_confirm(struct http_req *req, struct http_resp *resp);
+int h_my_sessions(struct http_req *req, struct http_resp *resp);
+int h_my_session_delete(struct http_req *req, struct http_resp *resp);
+int h_user_sessions_delete(struct http_req *req, struct http_resp *resp);
+int h_user_mfa_delete(struct http_req *req, struct http_resp *resp);
 int h_users_list(struct http_req *req, struct http_resp *resp);
 int h_users_create(struct http_req *req, struct http_resp *resp);
 int h_users_get(struct http_req *req, struct http_resp *resp);

@@ -12,9 +12,14 @@ const struct http_route http_routes[] = {
 	{"GET", "/api/v1/config", h_config, HTTP_PUBLIC},
 	{"POST", "/api/v1/config/validate", h_config_validate, HTTP_JSON_BODY},
 
-	{"POST", "/api/v1/session", h_session_create, HTTP_PUBLIC | HTTP_JSON_BODY},
-	{"DELETE", "/api/v1/session", h_session_delete, 0},
-	{"GET", "/api/v1/me", h_me, 0},
+	{"POST", "/api/v1/session", h_session_create, HTTP_PUBLIC | HTTP_JSON_BODY | HTTP_OFFLOAD},
+	{"DELETE", "/api/v1/session", h_session_delete, HTTP_MFA_STEP},
+	{"GET", "/api/v1/me", h_me, HTTP_MFA_STEP},
+	{"POST", "/api/v1/session/second-factor", h_session_mfa, HTTP_MFA_STEP | HTTP_JSON_BODY},
+	{"POST", "/api/v1/session/second-factor/enrolment", h_mfa_enrol_begin, HTTP_MFA_STEP},
+	{"POST", "/api/v1/session/second-factor/enrolment/confirm", h_mfa_enrol_confirm, HTTP_MFA_STEP | HTTP_JSON_BODY},
+	{"GET", "/api/v1/me/sessions", h_my_sessions, 0},
+	{"DELETE", "/api/v1/me/sessions/{sid}", h_my_session_delete, 0},
 
 	{"GET", "/api/v1/users", h_users_list, 0},
 	{"POST", "/api/v1/users", h_users_create, HTTP_JSON_BODY},
@@ -25,6 +30,8 @@ const struct http_route http_routes[] = {
 	{"POST", "/api/v1/setup/check", h_setup_check, HTTP_PUBLIC | HTTP_JSON_BODY},
 	{"POST", "/api/v1/setup", h_setup_complete, HTTP_PUBLIC | HTTP_JSON_BODY},
 	{"POST", "/api/v1/access-notices/{id}/acknowledge", h_access_notice_ack, 0},
+	{"DELETE", "/api/v1/users/{id}/sessions", h_user_sessions_delete, 0},
+	{"DELETE", "/api/v1/users/{id}/second-factor", h_user_mfa_delete, 0},
 
 	{"GET", "/api/v1/audit", h_audit_list, 0},
 
@@ -68,6 +75,7 @@ const struct http_route http_routes[] = {
 	{"GET", "/contacts.js", h_static, HTTP_PUBLIC},
 	{"GET", "/figures.js", h_static, HTTP_PUBLIC},
 	{"GET", "/import.js", h_static, HTTP_PUBLIC},
+	{"GET", "/account.js", h_static, HTTP_PUBLIC},
 	{"GET", "/app.css", h_static, HTTP_PUBLIC},
 	{"GET", "/favicon.svg", h_static, HTTP_PUBLIC},
 	{"GET", "/setup", h_static, HTTP_PUBLIC},

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +18,30 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "http/http.h"
+#include "service/auth.h"
+
+#define OFFLOAD_QUEUE 64 /* requests waiting for a slow thread; more get 429 */
+#define OFFLOAD_MAX_THREADS 16
+
+struct reqctx;
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct app *app;
 	size_t max_body;
 	unsigned port, workers;
+	bool trust_proxy;
 	atomic_int inflight;
+	/* The slow routes (HTTP_OFFLOAD: the password hash of a login) run on
+	 * threads of their own while the connection is suspended, so a worker
+	 * never stops answering its other connections to hash. */
+	pthread_t slow[OFFLOAD_MAX_THREADS];
+	unsigned nslow;
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct reqctx *queue[OFFLOAD_QUEUE];
+	size_t qhead, qlen;
+	bool stopping;
 };
 
 /* One per request, from the first call of the access handler until MHD
@@ -34,6 +52,8 @@ struct reqctx {
 	const struct http_route *route;
 	int64_t started_us;
 	bool answered;  /* a response was queued early (404, 405, 413, 415) */
+	bool offloaded; /* handed to a slow thread, the connection suspended */
+	atomic_bool offload_done; /* the slow thread filled the response */
 	bool too_big;   /* the body went over the limit */
 	char method[16];
 	char *path;
@@ -197,6 +217,30 @@ static bool refuse_nul(struct reqctx *c, bool decoded_nul, enum MHD_Result *ret)
 	return true;
 }
 
+/* Behind a proxy that says who its client was (--trust-proxy), the last
+ * address of X-Forwarded-For, the one that proxy added; whatever came
+ * before it the client could have written itself. Anything that is not an
+ * address leaves the peer's. */
+static void forwarded_address(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (!xff)
+		return;
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ')
+		last++;
+	char cand[INET6_ADDRSTRLEN];
+	size_t n = strcspn(last, " ");
+	if (n == 0 || n >= sizeof cand)
+		return;
+	memcpy(cand, last, n);
+	cand[n] = '\0';
+	unsigned char bin[sizeof(struct in6_addr)];
+	if (inet_pton(AF_INET, cand, bin) == 1 || inet_pton(AF_INET6, cand, bin) == 1)
+		str_copy(out, size, cand);
+}
+
 static enum MHD_Result queue(struct reqctx *c)
 {
 	struct http_resp *r = &c->resp;
@@ -215,6 +259,10 @@ static enum MHD_Result queue(struct reqctx *c)
 	MHD_add_response_header(mr, "X-Frame-Options", "DENY");
 	MHD_add_response_header(mr, "Content-Security-Policy", CSP);
 	MHD_add_response_header(mr, "Cache-Control", r->cacheable ? "no-cache" : "no-store");
+	/* Told it is served over TLS (--cookie-secure): browsers are to use
+	 * nothing else for this host from now on. */
+	if (c->req.app->auth.cookie_secure)
+		MHD_add_response_header(mr, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 	for (int i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(mr, r->headers[i].name, r->headers[i].value);
 	enum MHD_Result ok = MHD_queue_response(c->req.conn, (unsigned)r->status, mr);
@@ -279,6 +327,49 @@ static enum MHD_Result on_headers(struct http_server *s, struct reqctx *c, bool 
 	return MHD_YES;
 }
 
+static enum MHD_Result offload(struct http_server *s, struct reqctx *c)
+{
+	pthread_mutex_lock(&s->qlock);
+	bool full = s->qlen == OFFLOAD_QUEUE || s->stopping;
+	if (!full) {
+		c->offloaded = true;
+		MHD_suspend_connection(c->req.conn);
+		s->queue[(s->qhead + s->qlen++) % OFFLOAD_QUEUE] = c;
+		pthread_cond_signal(&s->qcond);
+	}
+	pthread_mutex_unlock(&s->qlock);
+	if (!full)
+		return MHD_YES;
+	http_header_add(&c->resp, "Retry-After", "1");
+	http_problem_ext(&c->resp, 429, "too-many-attempts", "Too many attempts",
+			 "Too many people are logging in at this moment. Wait 1 second, then try again.",
+			 json_pack("{s:i}", "retry_after", 1));
+	return queue(c);
+}
+
+static void *slow_thread(void *arg)
+{
+	struct http_server *s = arg;
+	for (;;) {
+		pthread_mutex_lock(&s->qlock);
+		while (!s->qlen && !s->stopping)
+			pthread_cond_wait(&s->qcond, &s->qlock);
+		if (!s->qlen) {
+			pthread_mutex_unlock(&s->qlock);
+			return NULL;
+		}
+		struct reqctx *c = s->queue[s->qhead];
+		s->qhead = (s->qhead + 1) % OFFLOAD_QUEUE;
+		s->qlen--;
+		pthread_mutex_unlock(&s->qlock);
+		int r = c->route->handler(&c->req, &c->resp);
+		if (r < 0)
+			http_problem_from_err(&c->resp, r);
+		atomic_store(&c->offload_done, true);
+		MHD_resume_connection(c->req.conn);
+	}
+}
+
 static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
 {
 	if (c->too_big) {
@@ -298,6 +389,15 @@ static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
 				     "log in first: POST /api/v1/session, then send the cookie or Authorization: Bearer TOKEN",
 				     NULL);
 			http_header_add(&c->resp, "WWW-Authenticate", "Bearer realm=\"hartline\"");
+			return queue(c);
+		}
+		if (c->req.actor->mfa_pending && !(c->route->flags & HTTP_MFA_STEP)) {
+			bool enrol = c->req.actor->mfa_pending == AUTH_MFA_ENROL;
+			http_problem_ext(&c->resp, 401, "mfa-required", "Second factor needed",
+					 enrol ? "Set up your authenticator app first: this account needs a code from it "
+						 "at every login."
+					       : "Type the code from your authenticator app first.",
+					 json_pack("{s:s}", "next", enrol ? "enrol" : "code"));
 			return queue(c);
 		}
 		if (!http_csrf_ok(&c->req)) {
@@ -327,6 +427,8 @@ static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
 		}
 	}
 	c->resp.status = 200;
+	if ((c->route->flags & HTTP_OFFLOAD) && s->nslow)
+		return offload(s, c);
 	r = c->route->handler(&c->req, &c->resp);
 	if (r < 0)
 		http_problem_from_err(&c->resp, r);
@@ -358,7 +460,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		c->req.method = c->method;
 		c->req.path = c->path;
 		char addr[INET6_ADDRSTRLEN];
-		c->req.client = arena_strdup(&c->req.arena, client_address(conn, addr, sizeof addr));
+		client_address(conn, addr, sizeof addr);
+		if (s->trust_proxy)
+			forwarded_address(conn, addr, sizeof addr);
+		c->req.client = arena_strdup(&c->req.arena, addr);
+		c->req.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
 		/* Without its state a connection cannot tell a %00 from none. */
 		struct connstate *cs = connstate_of(conn);
 		if (!cs) {
@@ -369,6 +475,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		cs->nul = false;
 		return on_headers(s, c, decoded_nul);
 	}
+	if (c->offloaded) /* called again once resumed: the answer is ready */
+		return atomic_load(&c->offload_done) && !c->answered ? queue(c) : MHD_YES;
 	if (c->answered) {
 		*upload_data_size = 0; /* discard what is still coming */
 		return MHD_YES;
@@ -432,9 +540,11 @@ int http_server_start(struct app *app, const struct http_server_config *cfg, str
 		return ERR_NOMEM;
 	s->app = app;
 	s->max_body = cfg->max_body ? cfg->max_body : APP_DEFAULT_MAX_BODY;
+	s->trust_proxy = cfg->trust_proxy;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	s->workers = cfg->workers ? cfg->workers : (cores > 0 ? (unsigned)cores : 1);
-	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -452,6 +562,14 @@ int http_server_start(struct app *app, const struct http_server_config *cfg, str
 			 cfg->listen);
 		free(s);
 		return ERR_IO;
+	}
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qcond, NULL);
+	unsigned want = cfg->slow_threads ? cfg->slow_threads : 1;
+	for (unsigned i = 0; i < want && i < OFFLOAD_MAX_THREADS; i++) {
+		if (pthread_create(&s->slow[i], NULL, slow_thread, s) != 0)
+			break;
+		s->nslow++;
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : port;
@@ -482,7 +600,17 @@ void http_server_stop(struct http_server *s, unsigned grace_ms)
 	int left = atomic_load(&s->inflight);
 	if (left > 0)
 		log_warn("stopping", "requests_cut_short=%d", left);
+	/* The slow threads finish what is queued (resuming each connection,
+	 * as the daemon must have none suspended when it stops). */
+	pthread_mutex_lock(&s->qlock);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->qcond);
+	pthread_mutex_unlock(&s->qlock);
+	for (unsigned i = 0; i < s->nslow; i++)
+		pthread_join(s->slow[i], NULL);
 	MHD_stop_daemon(s->daemon);
+	pthread_cond_destroy(&s->qcond);
+	pthread_mutex_destroy(&s->qlock);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	free(s);

@@ -2,6 +2,7 @@
  * request goes through the route table. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "service/app.h"
@@ -11,6 +12,8 @@ struct http_server_config {
 	size_t max_body;    /* bytes; larger bodies get 413 */
 	unsigned workers;   /* 0 = one per core */
 	unsigned connection_timeout; /* seconds a connection may stay idle */
+	bool trust_proxy;   /* take the client address from X-Forwarded-For */
+	unsigned slow_threads; /* threads for the slow routes (password hashing); 0 = 1 */
 };
 
 struct http_server;

@@ -15,6 +15,7 @@ struct keyring;
 struct audit_head_file;
 struct person_registry;
 struct mailer;
+struct auth_limits;
 
 #define APP_DEFAULT_DB "hartline.db"
 #define APP_DEFAULT_LISTEN "127.0.0.1:8080"
@@ -52,6 +53,7 @@ struct app {
 	char *smtp_url, *mail_from, *public_url; /* e-mail; smtp_url NULL: none */
 	struct mailer *mailer; /* the sender thread, in the server */
 	int64_t setup_ttl;     /* a set-up link lasts this long; 0: 72 hours */
+	struct auth_limits *limits; /* login rate limits, in the server; NULL: none */
 };
 
 /* Load the pack (pack_file NULL: the built-in default). */

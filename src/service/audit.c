@@ -666,6 +666,10 @@ int svc_require(const struct svc_ctx *ctx, enum perm perm)
 {
 	if (!ctx->actor)
 		return ERR_AUTH;
+	/* A session still waiting for its second factor may only see itself
+	 * and log out, whatever the route table lets through. */
+	if (ctx->actor->mfa_pending && perm != PERM_SESSION)
+		return ERR_AUTH;
 	if (role_may(ctx->actor->role, perm))
 		return 0;
 	char detail[96];

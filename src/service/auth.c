@@ -9,6 +9,8 @@
 #include "base/str.h"
 #include "service/audit.h"
 #include "service/teams.h"
+#include "service/auth_int.h"
+#include "service/limits.h"
 
 /* Sessions touched within this long are not written again on each
  * request: a minute, or a quarter of the idle limit when that is shorter,
@@ -35,33 +37,66 @@ bool auth_csrf_ok(const char *token, const char *csrf)
 	return csrf && strlen(csrf) == AUTH_TOKEN_SIZE - 1 && crypto_equal(want, csrf, AUTH_TOKEN_SIZE - 1);
 }
 
+bool auth_mfa_required(enum role role)
+{
+	switch (role) {
+	case ROLE_CARELINE:
+	case ROLE_HART:
+	case ROLE_LIAISON:
+	case ROLE_MDT:
+	case ROLE_PROVIDER:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void fmt_time(hl_time t, char out[32])
 {
 	time_format(t, out, 32);
+}
+
+static int exec_bound(struct db *db, const char *sql, const char *t1, const char *t2, int64_t i1, int64_t i2)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
+	int p = 1;
+	if (t1)
+		r = db_bind_text(st, p++, t1);
+	if (r >= 0 && t2)
+		r = db_bind_text(st, p++, t2);
+	if (r >= 0)
+		r = db_bind_int64(st, p++, i1);
+	if (r >= 0 && i2 >= 0)
+		r = db_bind_int64(st, p, i2);
+	if (r >= 0)
+		r = db_step(st);
+	db_finalize(st);
+	return r < 0 ? r : 0;
 }
 
 struct login_row {
 	int64_t id;
 	char hash[CRYPTO_PWHASH_SIZE];
 	bool disabled;
-	char locked_until[32];
+	enum role role;
 };
 
 static int find_login(struct db *db, const char *username, struct login_row *ret)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT id, password_hash, disabled, locked_until FROM app_user WHERE username = ?", &st);
+	int r = db_prepare(db, "SELECT id, password_hash, disabled, role FROM app_user WHERE username = ?", &st);
 	if (r < 0)
 		return r;
-	db_bind_text(st, 1, username);
-	r = db_step(st);
+	if ((r = db_bind_text(st, 1, username)) >= 0)
+		r = db_step(st);
 	if (r == DB_ROW) {
 		ret->id = db_column_int64(st, 0);
 		str_copy(ret->hash, sizeof ret->hash, db_column_text(st, 1) ? db_column_text(st, 1) : "");
 		ret->disabled = db_column_int64(st, 2) != 0;
-		str_copy(ret->locked_until, sizeof ret->locked_until,
-			 db_column_text(st, 3) ? db_column_text(st, 3) : "");
-		r = 0;
+		r = role_parse(db_column_text(st, 3), &ret->role) == 0 ? 0 : ERR_DB;
 	} else if (r == DB_DONE) {
 		r = ERR_NOTFOUND;
 	}
@@ -69,164 +104,327 @@ static int find_login(struct db *db, const char *username, struct login_row *ret
 	return r;
 }
 
-/* Record a failed password; lock the account when the failures within the
- * window reach the limit. Inside a transaction. */
-static int note_failure(struct app *app, struct db *db, const struct svc_ctx *ctx, int64_t user_id, bool *ret_locked)
+int auth_pair_locked(struct db *db, int64_t user_id, const char *client, bool *ret)
 {
-	char at[32], since[32], until[32];
+	char nowbuf[32];
+	fmt_time(now(), nowbuf);
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT count(*) FROM login_failure WHERE user_id = ? AND client = ? AND locks_until > ?",
+			   &st);
+	if (r < 0)
+		return r;
+	if ((r = db_bind_int64(st, 1, user_id)) >= 0 &&
+	    (r = db_bind_text(st, 2, client)) >= 0 &&
+	    (r = db_bind_text(st, 3, nowbuf)) >= 0)
+		r = db_step(st);
+	if (r == DB_ROW)
+		*ret = db_column_int64(st, 0) > 0;
+	db_finalize(st);
+	return r == DB_ROW ? 0 : r < 0 ? r : ERR_DB;
+}
+
+int auth_throttled(struct app *app, const char *client, const char *username, int *ret_retry)
+{
 	hl_time t = now();
-	fmt_time(t, at);
+	int64_t a = auth_limits_wait(app->limits, "client", client, t);
+	int64_t b = auth_limits_wait(app->limits, "account", username, t);
+	int64_t wait = a > b ? a : b;
+	if (wait <= 0)
+		return 0;
+	*ret_retry = (int)((wait + HL_USEC_PER_SEC - 1) / HL_USEC_PER_SEC);
+	return ERR_BUSY;
+}
+
+/* Count the pair's failures within the window; at the limit, lock the
+ * pair (and mark the account, so an administrator sees that someone is
+ * locked out of it). */
+static int lock_pair_at_limit(struct app *app, struct db *db, const struct svc_ctx *ctx, int64_t user_id,
+			      const char *client, int64_t failure_id, hl_time t)
+{
+	char since[32], until[32];
 	fmt_time(t - app->auth.lockout_window, since);
 	fmt_time(t + app->auth.lockout_duration, until);
 	struct db_stmt *st;
-	int r = db_prepare(db, "INSERT INTO login_failure (user_id, at) VALUES (?, ?)", &st);
+	int r = db_prepare(db, "SELECT count(*) FROM login_failure WHERE user_id = ? AND client = ? AND at > ?", &st);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, at);
-	r = db_step(st);
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	if ((r = db_prepare(db, "SELECT count(*) FROM login_failure WHERE user_id = ? AND at > ?", &st)) < 0)
-		return r;
-	db_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, since);
-	r = db_step(st);
+	if ((r = db_bind_int64(st, 1, user_id)) >= 0 &&
+	    (r = db_bind_text(st, 2, client)) >= 0 &&
+	    (r = db_bind_text(st, 3, since)) >= 0)
+		r = db_step(st);
 	int64_t failures = r == DB_ROW ? db_column_int64(st, 0) : 0;
 	db_finalize(st);
 	if (r < 0)
 		return r;
-	*ret_locked = failures >= app->auth.lockout_failures;
-	if (!*ret_locked)
+	if (failures < app->auth.lockout_failures)
 		return 0;
-	if ((r = db_prepare(db, "UPDATE app_user SET locked_until = ? WHERE id = ?", &st)) < 0)
+	if ((r = exec_bound(db, "UPDATE login_failure SET locks_until = ? WHERE id = ?", until, NULL, failure_id,
+			    -1)) < 0 ||
+	    (r = exec_bound(db, "UPDATE app_user SET locked_until = ? WHERE id = ?", until, NULL, user_id, -1)) < 0)
 		return r;
-	db_bind_text(st, 1, until);
-	db_bind_int64(st, 2, user_id);
-	r = db_step(st);
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	char oid[24], detail[96];
+	char oid[24], detail[160];
 	snprintf(oid, sizeof oid, "%lld", (long long)user_id);
-	snprintf(detail, sizeof detail, "failures=%lld until=%s", (long long)failures, until);
+	snprintf(detail, sizeof detail, "failures=%lld until=%s client=%s", (long long)failures, until, client);
 	return svc_audit_append(db, ctx, "user.locked", "user", oid, detail);
 }
 
-int svc_auth_login(struct app *app, const char *client, const char *username, const char *password,
+int auth_note_failure(struct app *app, struct db *db, const struct svc_ctx *ctx, int64_t user_id,
+		      const char *client, const char *username)
+{
+	hl_time t = now();
+	auth_limits_fail(app->limits, "client", client, &LIMIT_CLIENT, t);
+	auth_limits_fail(app->limits, "account", username, &LIMIT_ACCOUNT, t);
+	if (user_id <= 0)
+		return 0;
+	char at[32];
+	fmt_time(t, at);
+	struct db_stmt *st;
+	int r = db_prepare(db, "INSERT INTO login_failure (user_id, at, client) VALUES (?, ?, ?) RETURNING id", &st);
+	if (r < 0)
+		return r;
+	if ((r = db_bind_int64(st, 1, user_id)) >= 0 &&
+	    (r = db_bind_text(st, 2, at)) >= 0 &&
+	    (r = db_bind_text(st, 3, client)) >= 0)
+		r = db_step(st);
+	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	return lock_pair_at_limit(app, db, ctx, user_id, client, id, t);
+}
+
+/* "Firefox on Linux": enough to tell one's sessions apart, no more. */
+static void ua_summary(const char *ua, char out[64])
+{
+	static const struct {
+		const char *token, *name;
+	} browsers[] = {{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"},
+			{"Safari/", "Safari"}, {"curl/", "curl"}, {"node", "Node.js"}},
+	  systems[] = {{"Android", "Android"}, {"iPhone", "iOS"}, {"iPad", "iOS"}, {"Windows", "Windows"},
+		       {"Mac OS X", "macOS"}, {"CrOS", "ChromeOS"}, {"Linux", "Linux"}};
+	const char *browser = NULL, *system = NULL;
+	for (size_t i = 0; ua && !browser && i < sizeof browsers / sizeof browsers[0]; i++)
+		if (strstr(ua, browsers[i].token))
+			browser = browsers[i].name;
+	for (size_t i = 0; ua && !system && i < sizeof systems / sizeof systems[0]; i++)
+		if (strstr(ua, systems[i].token))
+			system = systems[i].name;
+	int n = snprintf(out, 64, "%s%s%s", browser ? browser : "Other program", system ? " on " : "",
+			 system ? system : "");
+	if (n < 0)
+		out[0] = '\0';
+}
+
+static int new_session(struct app *app, struct db *db, int64_t user_id, const struct auth_client *from,
+		       int pending, char token[AUTH_TOKEN_SIZE], int64_t *ret_id)
+{
+	char token_hash[CRYPTO_HASH_HEX_SIZE], nowbuf[32], expires[32], ua[64];
+	int r = crypto_random_hex(32, token, AUTH_TOKEN_SIZE);
+	if (r < 0)
+		return r;
+	crypto_hash_hex(token, strlen(token), token_hash);
+	hl_time t = now();
+	fmt_time(t, nowbuf);
+	fmt_time(t + (pending ? AUTH_PENDING_LIFETIME : app->auth.absolute), expires);
+	ua_summary(from->user_agent, ua);
+	struct db_stmt *st;
+	if ((r = db_prepare(db,
+			    "INSERT INTO user_session (token_hash, user_id, created_at, last_seen_at, expires_at, client,"
+			    " user_agent, mfa_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			    &st)) < 0)
+		return r;
+	if ((r = db_bind_text(st, 1, token_hash)) >= 0 &&
+	    (r = db_bind_int64(st, 2, user_id)) >= 0 &&
+	    (r = db_bind_text(st, 3, nowbuf)) >= 0 &&
+	    (r = db_bind_text(st, 4, nowbuf)) >= 0 &&
+	    (r = db_bind_text(st, 5, expires)) >= 0 &&
+	    (r = db_bind_text(st, 6, from->address)) >= 0 &&
+	    (r = db_bind_text(st, 7, ua)) >= 0 &&
+	    (r = db_bind_text(st, 8, pending == AUTH_MFA_CODE ? "code" : pending == AUTH_MFA_ENROL ? "enrol" : NULL)) >= 0)
+		r = db_step(st);
+	*ret_id = r == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_finalize(st);
+	return r == DB_ROW ? 0 : r < 0 ? r : ERR_DB;
+}
+
+int auth_load_user(struct app *app, struct db *db, int64_t id, struct user_info *ret)
+{
+	struct db_stmt *u;
+	int r = db_prepare(db,
+			   "SELECT id, username, role, scope, display_name, email, disabled, locked_until, version,"
+			   " created_at, updated_at FROM app_user WHERE id = ?",
+			   &u);
+	if (r < 0)
+		return r;
+	if ((r = db_bind_int64(u, 1, id)) >= 0)
+		r = db_step(u);
+	if (r == DB_ROW)
+		r = users_open_row(app, u, 0, ret);
+	else if (r == DB_DONE)
+		r = ERR_NOTFOUND;
+	db_finalize(u);
+	return r;
+}
+
+/* Whether the user has a confirmed second factor. */
+static int mfa_enrolled(struct db *db, int64_t user_id, bool *ret)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db, "SELECT count(*) FROM user_totp WHERE user_id = ? AND confirmed_at IS NOT NULL", &st);
+	if (r < 0)
+		return r;
+	if ((r = db_bind_int64(st, 1, user_id)) >= 0)
+		r = db_step(st);
+	if (r == DB_ROW)
+		*ret = db_column_int64(st, 0) > 0;
+	db_finalize(st);
+	return r == DB_ROW ? 0 : r < 0 ? r : ERR_DB;
+}
+
+/* How a failed login counts: not at all (a disabled account given its
+ * right password), in the rate limits only (any try while locked, which
+ * must not make the lock last longer), or there and towards the lock. */
+enum { COUNT_NONE, COUNT_LIMITS, COUNT_ALL };
+
+/* The failed login: counted, audited, answered like every other. */
+static int refuse_login(struct app *app, struct db *db, const struct svc_ctx *ctx, const struct login_row *row,
+			bool known, int count, const char *why)
+{
+	int r = db_begin(db);
+	if (r < 0)
+		return r;
+	char oid[24] = "", detail[64];
+	if (known)
+		snprintf(oid, sizeof oid, "%lld", (long long)row->id);
+	if (count != COUNT_NONE &&
+	    (r = auth_note_failure(app, db, ctx, known && count == COUNT_ALL ? row->id : 0, ctx->client,
+				   ctx->actor->username)) < 0)
+		goto fail;
+	snprintf(detail, sizeof detail, "reason=%s", why);
+	if ((r = svc_audit_append(db, ctx, "login.failure", known ? "user" : NULL, known ? oid : NULL, detail)) < 0)
+		goto fail;
+	if ((r = db_commit(db)) < 0)
+		goto fail;
+	return ERR_AUTH;
+fail:
+	db_rollback(db);
+	return r;
+}
+
+/* The password is checked whatever else is wrong, so every failure takes
+ * the same time; at most a few hashes run at once. */
+static int check_password(struct app *app, struct db *db, const char *username, const char *password,
+			  struct login_row *row, bool *ret_known, bool *ret_ok)
+{
+	bool known = username && *username && strlen(username) < USERNAME_MAX;
+	int r;
+	if (known && (r = find_login(db, username, row)) < 0) {
+		if (r != ERR_NOTFOUND)
+			return r;
+		known = false;
+	}
+	if ((r = auth_limits_hash_begin(app->limits)) < 0)
+		return r;
+	*ret_ok = crypto_password_verify(known ? row->hash : app->dummy_hash, password ? password : "");
+	auth_limits_hash_end(app->limits);
+	*ret_known = known;
+	return 0;
+}
+
+static int open_session(struct app *app, struct db *db, const struct svc_ctx *ctx, const struct login_row *row,
+			const struct auth_client *from, struct svc_login *ret)
+{
+	bool enrolled = false;
+	int r;
+	if (auth_mfa_required(row->role) && (r = mfa_enrolled(db, row->id, &enrolled)) < 0)
+		return r;
+	int pending = !auth_mfa_required(row->role) ? AUTH_MFA_NONE : enrolled ? AUTH_MFA_CODE : AUTH_MFA_ENROL;
+	int64_t session_id;
+	if ((r = db_begin(db)) < 0)
+		return r;
+	if ((r = new_session(app, db, row->id, from, pending, ret->token, &session_id)) < 0)
+		goto fail;
+	/* The pair's failures are forgotten only once the login is complete,
+	 * so that a known password does not reset the count of wrong codes. */
+	if (!pending && (r = exec_bound(db, "DELETE FROM login_failure WHERE client = ? AND user_id = ?", from->address,
+					NULL, row->id, -1)) < 0)
+		goto fail;
+	char oid[24], detail[64];
+	snprintf(oid, sizeof oid, "%lld", (long long)row->id);
+	snprintf(detail, sizeof detail, "session=%lld%s", (long long)session_id,
+		 pending == AUTH_MFA_CODE ? " next=code" : pending == AUTH_MFA_ENROL ? " next=enrol" : "");
+	if ((r = svc_audit_append(db, ctx, pending ? "login.password" : "login.success", "user", oid, detail)) < 0)
+		goto fail;
+	if ((r = db_commit(db)) < 0)
+		goto fail;
+	ret->mfa_pending = pending;
+	if ((r = auth_load_user(app, db, row->id, &ret->user)) < 0)
+		return r;
+	auth_csrf_for(ret->token, ret->csrf_token);
+	return 0;
+fail:
+	db_rollback(db);
+	return r;
+}
+
+int svc_auth_login(struct app *app, const struct auth_client *from, const char *username, const char *password,
 		   struct svc_login *ret)
 {
 	struct db *db;
 	int r = app_db(app, &db);
 	if (r < 0)
 		return r;
+	memset(ret, 0, sizeof *ret);
+	if ((r = auth_throttled(app, from->address, username, &ret->retry_after)) < 0)
+		return r;
 	struct actor who;
 	memset(&who, 0, sizeof who);
 	str_copy(who.username, sizeof who.username, username ? username : "");
-	struct svc_ctx ctx = {.app = app, .actor = &who, .client = client};
+	struct svc_ctx ctx = {.app = app, .actor = &who, .client = from->address};
 	struct login_row row;
-	bool known = username && *username && strlen(username) < USERNAME_MAX;
-	if (known && (r = find_login(db, username, &row)) < 0) {
-		if (r != ERR_NOTFOUND)
-			return r;
-		known = false;
+	bool known = false, password_ok = false, locked = false;
+	if ((r = check_password(app, db, username, password, &row, &known, &password_ok)) < 0) {
+		if (r == ERR_BUSY)
+			ret->retry_after = 1;
+		return r;
 	}
-	/* The password is checked whatever else is wrong, so every failure
-	 * takes the same time. */
-	bool password_ok = crypto_password_verify(known ? row.hash : app->dummy_hash, password ? password : "");
-	char nowbuf[32];
-	fmt_time(now(), nowbuf);
-	const char *why = NULL;
+	if (known && (r = auth_pair_locked(db, row.id, from->address, &locked)) < 0)
+		return r;
 	if (!known)
-		why = "unknown user";
-	else if (row.disabled)
-		why = "account disabled";
-	else if (row.locked_until[0] && strcmp(row.locked_until, nowbuf) > 0)
-		why = "account locked";
-	else if (!password_ok)
-		why = "wrong password";
-	char oid[24] = "";
-	if (known)
-		snprintf(oid, sizeof oid, "%lld", (long long)row.id);
-	if (why) {
-		if ((r = db_begin(db)) < 0)
-			return r;
-		bool locked = false;
-		if (known && !password_ok && strcmp(why, "wrong password") == 0 &&
-		    (r = note_failure(app, db, &ctx, row.id, &locked)) < 0)
-			goto fail;
-		char detail[64];
-		snprintf(detail, sizeof detail, "reason=%s", why);
-		if ((r = svc_audit_append(db, &ctx, "login.failure", known ? "user" : NULL, known ? oid : NULL,
-					  detail)) < 0)
-			goto fail;
-		if ((r = db_commit(db)) < 0)
-			goto fail;
-		return ERR_AUTH;
-	}
+		return refuse_login(app, db, &ctx, &row, false, COUNT_LIMITS, "unknown user");
+	if (row.disabled)
+		return refuse_login(app, db, &ctx, &row, true, password_ok ? COUNT_NONE : COUNT_LIMITS, "account disabled");
+	if (locked)
+		return refuse_login(app, db, &ctx, &row, true, COUNT_LIMITS, "account locked");
+	if (!password_ok)
+		return refuse_login(app, db, &ctx, &row, true, COUNT_ALL, "wrong password");
+	return open_session(app, db, &ctx, &row, from, ret);
+}
 
-	/* A new session. */
-	char token[AUTH_TOKEN_SIZE], token_hash[CRYPTO_HASH_HEX_SIZE], expires[32];
-	crypto_random_hex(32, token, sizeof token);
-	crypto_hash_hex(token, strlen(token), token_hash);
-	fmt_time(now() + app->auth.absolute, expires);
-	if ((r = db_begin(db)) < 0)
-		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "INSERT INTO user_session (token_hash, user_id, created_at, last_seen_at, expires_at, client)"
-			    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-			    &st)) < 0)
-		goto fail;
-	db_bind_text(st, 1, token_hash);
-	db_bind_int64(st, 2, row.id);
-	db_bind_text(st, 3, nowbuf);
-	db_bind_text(st, 4, nowbuf);
-	db_bind_text(st, 5, expires);
-	db_bind_text(st, 6, client);
-	r = db_step(st);
-	int64_t session_id = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	if (r < 0)
-		goto fail;
-	struct db_stmt *del;
-	if ((r = db_prepare(db, "DELETE FROM login_failure WHERE user_id = ?", &del)) < 0)
-		goto fail;
-	db_bind_int64(del, 1, row.id);
-	r = db_step(del);
-	db_finalize(del);
-	if (r < 0)
-		goto fail;
-	who.user_id = row.id;
-	who.session_id = session_id;
-	char detail[48];
-	snprintf(detail, sizeof detail, "session=%lld", (long long)session_id);
-	if ((r = svc_audit_append(db, &ctx, "login.success", "user", oid, detail)) < 0)
-		goto fail;
-	if ((r = db_commit(db)) < 0)
-		goto fail;
-	struct db_stmt *u;
-	if ((r = db_prepare(db,
-			    "SELECT id, username, role, scope, display_name, email, disabled, locked_until, version,"
-			    " created_at, updated_at FROM app_user WHERE id = ?",
-			    &u)) < 0)
-		return r;
-	db_bind_int64(u, 1, row.id);
-	r = db_step(u);
-	if (r == DB_ROW)
-		r = users_open_row(app, u, 0, &ret->user);
-	else if (r == DB_DONE)
-		r = ERR_NOTFOUND;
-	db_finalize(u);
+int auth_session_complete(const struct svc_ctx *ctx, struct db *db, const char *how, struct svc_login *ret)
+{
+	const struct actor *a = ctx->actor;
+	char token_hash[CRYPTO_HASH_HEX_SIZE], expires[32];
+	int r = crypto_random_hex(32, ret->token, sizeof ret->token);
 	if (r < 0)
 		return r;
-	str_copy(ret->token, sizeof ret->token, token);
-	auth_csrf_for(token, ret->csrf_token);
+	crypto_hash_hex(ret->token, strlen(ret->token), token_hash);
+	fmt_time(now() + ctx->app->auth.absolute, expires);
+	/* A new token: whoever held the partial one does not hold this. */
+	if ((r = exec_bound(db, "UPDATE user_session SET token_hash = ?, expires_at = ?, mfa_pending = NULL WHERE id = ?",
+			    token_hash, expires, a->session_id, -1)) < 0 ||
+	    (r = exec_bound(db, "DELETE FROM login_failure WHERE client = ? AND user_id = ?", ctx->client, NULL,
+			    a->user_id, -1)) < 0)
+		return r;
+	char oid[24], detail[80];
+	snprintf(oid, sizeof oid, "%lld", (long long)a->user_id);
+	snprintf(detail, sizeof detail, "session=%lld second_factor=%s", (long long)a->session_id, how);
+	if ((r = svc_audit_append(db, ctx, "login.success", "user", oid, detail)) < 0)
+		return r;
+	ret->mfa_pending = AUTH_MFA_NONE;
+	auth_csrf_for(ret->token, ret->csrf_token);
 	return 0;
-fail:
-	db_rollback(db);
-	return r;
 }
 
 int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
@@ -242,12 +440,12 @@ int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
 	struct db_stmt *st;
 	if ((r = db_prepare(db,
 			    "SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.ended_at, u.username, u.role,"
-			    " u.scope, u.disabled FROM user_session s JOIN app_user u ON u.id = s.user_id"
+			    " u.scope, u.disabled, s.mfa_pending FROM user_session s JOIN app_user u ON u.id = s.user_id"
 			    " WHERE s.token_hash = ?",
 			    &st)) < 0)
 		return r;
-	db_bind_text(st, 1, token_hash);
-	r = db_step(st);
+	if ((r = db_bind_text(st, 1, token_hash)) >= 0)
+		r = db_step(st);
 	if (r != DB_ROW) {
 		db_finalize(st);
 		return r < 0 ? r : ERR_AUTH;
@@ -265,6 +463,10 @@ int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
 		ret->role = role;
 		str_copy(ret->scope, sizeof ret->scope, db_column_text(st, 7) ? db_column_text(st, 7) : "");
 		ret->session_id = session_id;
+		const char *pending = db_column_text(st, 9);
+		ret->mfa_pending = !pending			  ? AUTH_MFA_NONE
+				   : strcmp(pending, "enrol") == 0 ? AUTH_MFA_ENROL
+								  : AUTH_MFA_CODE;
 	}
 	db_finalize(st);
 	if (!ok)
@@ -281,13 +483,8 @@ int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
 	if (t - last_seen >= last_seen_granularity(app)) {
 		char ts[32];
 		fmt_time(t, ts);
-		if ((r = db_prepare(db, "UPDATE user_session SET last_seen_at = ? WHERE id = ?", &st)) < 0)
-			return r;
-		db_bind_text(st, 1, ts);
-		db_bind_int64(st, 2, session_id);
-		r = db_step(st);
-		db_finalize(st);
-		if (r < 0)
+		if ((r = exec_bound(db, "UPDATE user_session SET last_seen_at = ? WHERE id = ?", ts, NULL, session_id,
+				    -1)) < 0)
 			return r;
 	}
 	return 0;
@@ -307,14 +504,8 @@ int svc_auth_logout(const struct svc_ctx *ctx)
 	snprintf(detail, sizeof detail, "session=%lld", (long long)ctx->actor->session_id);
 	if ((r = db_begin(db)) < 0)
 		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "UPDATE user_session SET ended_at = ? WHERE id = ? AND ended_at IS NULL", &st)) < 0)
-		goto fail;
-	db_bind_text(st, 1, ts);
-	db_bind_int64(st, 2, ctx->actor->session_id);
-	r = db_step(st);
-	db_finalize(st);
-	if (r < 0)
+	if ((r = exec_bound(db, "UPDATE user_session SET ended_at = ? WHERE id = ? AND ended_at IS NULL", ts, NULL,
+			    ctx->actor->session_id, -1)) < 0)
 		goto fail;
 	if ((r = svc_audit_append(db, ctx, "logout", "user", oid, detail)) < 0)
 		goto fail;

@@ -18,6 +18,7 @@ struct actor {
 	enum role role;
 	char scope[SCOPE_MAX]; /* region, team or provider id; "" when none */
 	int64_t session_id;    /* 0 when not from a session */
+	int mfa_pending;       /* AUTH_MFA_*: the session still lacks its second factor */
 };
 
 struct svc_ctx {

@@ -50,6 +50,7 @@ static const struct {
 	{"contact", "id", "phone_sealed"},
 	{"contact", "id", "email_sealed"},
 	{"intake_child", "id", "gender_sealed"},
+	{"user_totp", "id", "secret"},
 };
 
 static int read_check(struct db *db, char **ret)

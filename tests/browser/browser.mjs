@@ -11,6 +11,7 @@ import path from 'node:path';
 
 import { chromium } from 'playwright-core';
 
+import { freshCode, mfaSecretOf, rememberSecret, withCodeLock } from '../lib/auth.mjs';
 import { run } from '../lib/server.mjs';
 
 const require = createRequire(import.meta.url);
@@ -152,11 +153,41 @@ export async function addUser(server, { username, role, displayName, password, r
   assert.equal(r.code, 0, `hartline ${args.join(' ')}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 }
 
-/** Fills the login form and submits it. */
-export async function logIn(page, username, password) {
+/**
+ * Fills the login form and submits it. When the server asks for a second
+ * factor, sets up the authenticator (remembering its secret) or types a
+ * fresh code, as a person would; with { secondStep: false } it only
+ * submits the form (then giveSecondFactor() when the page asks).
+ */
+export async function logIn(page, username, password, { secondStep = true } = {}) {
   await page.locator('#login-username').fill(username);
   await page.locator('#login-password').fill(password);
   await page.locator('#login-submit').click();
+  if (!secondStep) return;
+  await page.waitForFunction(() => document.body.dataset.view !== 'login' || document.getElementById('login-error').textContent !== '');
+  if ((await page.evaluate(() => document.body.dataset.view)) === 'mfa') await giveSecondFactor(page, username);
+}
+
+/** On the second step's page: enrols (keeping the secret) or types a code. */
+export async function giveSecondFactor(page, username) {
+  const url = new URL(page.url()).origin;
+  await withCodeLock(url, async () => {
+    let secret;
+    if (await page.locator('#mfa-enrol').isVisible()) {
+      await page.waitForFunction(() => document.getElementById('mfa-secret').textContent !== '');
+      secret = (await page.locator('#mfa-secret').textContent()).replace(/\s+/g, '');
+      rememberSecret(url, username, secret);
+    } else {
+      secret = mfaSecretOf(url, username);
+      assert.ok(secret, `${username} set up an authenticator the browser helper does not know`);
+    }
+    await page.locator('#mfa-code').fill(freshCode(url, secret));
+    await page.locator('#mfa-submit').click();
+    await page.waitForFunction(() => document.body.dataset.view !== 'mfa' || !document.getElementById('mfa-done').hidden
+      || document.getElementById('mfa-error').textContent !== '');
+  });
+  if (await page.locator('#mfa-done').isVisible()) await page.locator('#mfa-continue').click();
+  await page.waitForFunction(() => document.body.dataset.view !== 'mfa');
 }
 
 /** Goes to the server's front page and waits for the app to decide what to show. */

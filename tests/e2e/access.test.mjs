@@ -20,6 +20,12 @@ const EXPECTED = {
   'POST /api/v1/session': 'public',
   'DELETE /api/v1/session': ROLES,
   'GET /api/v1/me': ROLES,
+  // A full session is not at a second-factor step: 409, past the checks.
+  'POST /api/v1/session/second-factor': ROLES,
+  'POST /api/v1/session/second-factor/enrolment': ROLES,
+  'POST /api/v1/session/second-factor/enrolment/confirm': ROLES,
+  'GET /api/v1/me/sessions': ROLES,
+  'DELETE /api/v1/me/sessions/{sid}': ROLES,
   'GET /api/v1/users': ['admin'],
   'POST /api/v1/users': ['admin'],
   'GET /api/v1/users/{id}': ['admin'],
@@ -28,6 +34,8 @@ const EXPECTED = {
   'POST /api/v1/setup/check': 'public',
   'POST /api/v1/setup': 'public',
   'POST /api/v1/access-notices/{id}/acknowledge': ['hart'],
+  'DELETE /api/v1/users/{id}/sessions': ['admin'],
+  'DELETE /api/v1/users/{id}/second-factor': ['admin'],
   'GET /api/v1/audit': ['admin'],
   'POST /api/v1/persons/match': ['careline', 'hart', 'liaison'],
   'POST /api/v1/intakes': ['careline', 'hart'],
@@ -90,12 +98,16 @@ const EXPECTED = {
   'GET /contacts.js': 'public',
   'GET /figures.js': 'public',
   'GET /import.js': 'public',
+  'GET /account.js': 'public',
   'GET /app.css': 'public',
   'GET /favicon.svg': 'public',
 };
 
 /** Request bodies where `{}` is not what the walk should send. */
-const BODIES = {};
+const BODIES = {
+  'POST /api/v1/session/second-factor': { code: '000000' },
+  'POST /api/v1/session/second-factor/enrolment/confirm': { code: '000000' },
+};
 
 /** Parses `hartline routes`: [{ method, pattern, access, key }]. */
 function parseRoutes(stdout) {
@@ -114,6 +126,7 @@ let server;
 let demo;
 const sessions = {}; // role -> Session
 let someUserId;
+let targetUserId; // whose sessions and second factor the walk ends and resets: no walker's
 
 before(async () => {
   const r = await run(['routes']);
@@ -123,12 +136,14 @@ before(async () => {
   const db = freshDb();
   await initDb(db);
   demo = await demoUsers(db);
+  const target = await createUser(db, { username: 'walk-target', role: 'hart' });
   server = await startServer({ db });
   await Promise.all(
     demo.users.map(async (u) => {
       sessions[u.role] = await login(server.url, u.username, u.password);
     }));
   someUserId = sessions.careline.user.id;
+  targetUserId = (await login(server.url, target.username, target.password)).user.id;
 });
 
 after(async () => {
@@ -148,10 +163,11 @@ function pathOf(route) {
   // A set-up link for a walked user would end its sessions: none of those.
   const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices)\/|\/setup-link$/.test(route.pattern);
   return route.pattern.replace(/\{([^}]+)\}/g, (_, name) => {
+    if (name === 'id' && /\/(sessions|second-factor)$/.test(route.pattern)) return String(targetUserId);
     if (name === 'id') return byPermissionOnly ? NO_OBJECT : String(someUserId);
     if (name === 'child') return '0';
     if (name === 'kind') return 'intake';
-    if (['eid', 'rid', 'mid', 'aid'].includes(name)) return NO_OBJECT;
+    if (['eid', 'rid', 'mid', 'aid', 'sid'].includes(name)) return NO_OBJECT;
     throw new Error(`the route walk has no value for {${name}} in ${route.key}: add one`);
   });
 }

@@ -43,12 +43,14 @@ describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
   let adminUser;
   let admin;
   let careUser;
+  let trainUser;
 
   before(async () => {
     db = freshDb();
     await initDb(db);
     adminUser = await createUser(db, { username: 'sess-admin', role: 'admin', displayName: 'Session Admin', email: 'sess-admin@example.org' });
     careUser = await createUser(db, { username: 'sess-care', role: 'careline', displayName: 'Session Careline' });
+    trainUser = await createUser(db, { username: 'sess-trainer', role: 'trainer', displayName: 'Session Trainer' });
     server = await startServer({ db });
     admin = await login(server.url, adminUser.username, adminUser.password);
   });
@@ -56,8 +58,8 @@ describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
     if (server) assert.equal(await server.stop(), 0);
   });
 
-  test('POST /api/v1/session answers 201 with the token, the CSRF token and the user', async () => {
-    const res = await postSession(server.url, { username: careUser.username, password: careUser.password });
+  test('POST /api/v1/session answers 201 with the token, the CSRF token and the user (a role without a second factor)', async () => {
+    const res = await postSession(server.url, { username: trainUser.username, password: trainUser.password });
     const body = await readJson(res, 201, 'login');
     assert.deepEqual(Object.keys(body).sort(), ['csrf_token', 'token', 'user']);
     assert.match(body.token, /^[0-9a-f]{64}$/, 'token');
@@ -69,12 +71,12 @@ describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
       'updated_at', 'username', 'version',
     ]);
     assert.ok(Number.isInteger(u.id) && u.id > 0, `id ${u.id}`);
-    assert.equal(u.username, 'sess-care');
-    assert.equal(u.role, 'careline');
-    assert.equal(u.role_label, 'Careline worker');
+    assert.equal(u.username, 'sess-trainer');
+    assert.equal(u.role, 'trainer');
+    assert.equal(u.role_label, 'Trainer');
     assert.equal(u.scope_kind, null);
     assert.equal(u.scope, null);
-    assert.equal(u.display_name, 'Session Careline');
+    assert.equal(u.display_name, 'Session Trainer');
     assert.equal(u.email, null);
     assert.equal(u.disabled, false);
     assert.equal(u.locked, false);

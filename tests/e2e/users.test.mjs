@@ -167,7 +167,7 @@ describe(`hartline user (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(on.code, 0, on.stderr);
     assert.match(on.stdout, /enabled/);
     assert.equal((await listed())['cli-off'].status, 'active');
-    assert.equal(await loginStatus(u.username, u.password), 201, 'login after enable');
+    assert.equal(await loginStatus(u.username, u.password), 200, 'login after enable: the password is accepted and the second factor asked for');
   });
 
   test('user passwd sets a new password from stdin and ends the sessions', async () => {
@@ -428,7 +428,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(await meStatus(s.token), 401);
     assert.equal(await loginStatus('api-pw', password), 401);
     await readJson(await request(server.url, '/api/v1/setup', { method: 'POST', body: { token: again.setup_link.token, password: fresh } }), 200);
-    assert.equal(await loginStatus('api-pw', fresh), 201);
+    assert.equal(await loginStatus('api-pw', fresh), 200, 'the new password is accepted; a careline worker then gives a second factor');
   });
 
   test('an administrator cannot disable itself or take away its own administrator role', async () => {

@@ -2,9 +2,9 @@
 // log in over HTTP, send requests as someone.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
-import { mediaType, run } from './server.mjs';
+import { mediaType, nextCodeTime, run, serverOf } from './server.mjs';
 
 /** Every role, in the order the server lists them. */
 export const ROLES = ['careline', 'hart', 'liaison', 'mdt', 'provider', 'trainer', 'analyst', 'admin'];
@@ -99,10 +99,131 @@ export function postSession(url, body) {
   });
 }
 
-/** Logs in and resolves a Session; throws unless the server answers 201. */
+/** The roles that give a second factor at every login. */
+export const MFA_ROLES = ['careline', 'hart', 'liaison', 'mdt', 'provider'];
+
+/** The bytes of a base32 (RFC 4648) text. */
+export function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of text.replace(/=+$/, '').toUpperCase()) {
+    const v = alphabet.indexOf(ch);
+    if (v < 0) throw new Error(`not base32: ${text}`);
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The RFC 6238 code (HMAC-SHA1, 6 digits, 30-second steps) of a base32 secret at ms. */
+export function totp(secret, ms = Date.now()) {
+  const step = Math.floor(ms / 1000 / 30);
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const off = mac[mac.length - 1] & 0x0f;
+  const bin = (mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000;
+  return String(bin).padStart(6, '0');
+}
+
+// The authenticator secrets the harness enrolled, by database and user.
+const secrets = new Map();
+const secretKey = (url, username) => `${serverOf(url)?.db ?? url}\n${username}`;
+
+/** The secret the harness enrolled for username on the server at url (or undefined). */
+export function mfaSecretOf(url, username) {
+  return secrets.get(secretKey(url, username));
+}
+
+/** Remembers the secret a test (or the browser helper) enrolled username with. */
+export function rememberSecret(url, username, secret) {
+  secrets.set(secretKey(url, username), secret);
+}
+
+// Codes for one server are made one at a time: each moves the server's
+// code clock a step on, and a code must reach the server before the clock
+// moves again.
+const codeLocks = new Map();
+export function withCodeLock(url, fn) {
+  const prev = codeLocks.get(url) || Promise.resolve();
+  const next = prev.then(fn, fn);
+  codeLocks.set(url, next.catch(() => {}));
+  return next;
+}
+
+/**
+ * A fresh code for secret on the server at url: the server's code clock
+ * is moved to the next step first. Call inside withCodeLock.
+ */
+export function freshCode(url, secret) {
+  const server = serverOf(url);
+  if (!server?.clock) return totp(secret);
+  const t = nextCodeTime();
+  server.clock.set(t);
+  return totp(secret, t);
+}
+
+/**
+ * Completes a login that answered mfa_required: enrols the user (and
+ * remembers the secret) or sends a code. Resolves { body, setCookie } of
+ * the full session.
+ */
+export function completeSecondFactor(url, username, partial) {
+  return withCodeLock(url, async () => {
+    const token = partial.token;
+    let res;
+    if (partial.next === 'enrol') {
+      const e = await readJson(await request(url, '/api/v1/session/second-factor/enrolment', { method: 'POST', token }),
+        201, `enrolment of ${username}`);
+      secrets.set(secretKey(url, username), e.secret);
+      res = await request(url, '/api/v1/session/second-factor/enrolment/confirm', {
+        method: 'POST', token, body: { code: freshCode(url, e.secret) },
+      });
+    } else {
+      const secret = secrets.get(secretKey(url, username));
+      if (!secret) throw new Error(`${username} enrolled a second factor the harness does not know`);
+      res = await request(url, '/api/v1/session/second-factor', { method: 'POST', token, body: { code: freshCode(url, secret) } });
+    }
+    const text = await res.text();
+    if (res.status !== 201) throw new Error(`second factor of ${username}: ${res.status} ${text}`);
+    return { body: JSON.parse(text), setCookie: res.headers.get('set-cookie') };
+  });
+}
+
+/**
+ * POST /api/v1/session, waiting out a 429 that only asks to try again in
+ * a second or two (every hashing slot was taken).
+ */
+async function postSessionPatiently(url, body) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await postSession(url, body);
+    const wait = Number(res.headers.get('retry-after'));
+    if (res.status !== 429 || attempt >= 20 || !(wait <= 2)) return res;
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, wait * 1000 * (0.2 + Math.random() * 0.3)));
+  }
+}
+
+/**
+ * Logs in and resolves a Session; throws unless the server answers 201, or
+ * 200 asking for a second factor that the harness then gives (enrolling
+ * the user on its first login).
+ */
 export async function login(url, username, password) {
-  const res = await postSession(url, { username, password });
+  const res = await postSessionPatiently(url, { username, password });
   const text = await res.text();
+  if (res.status === 200) {
+    const partial = JSON.parse(text);
+    if (!partial.mfa_required) throw new Error(`login as ${username}: 200 without mfa_required: ${text}`);
+    const done = await completeSecondFactor(url, username, partial);
+    return new Session(url, done.body, done.setCookie);
+  }
   if (res.status !== 201) throw new Error(`login as ${username}: ${res.status} ${text}`);
   const body = JSON.parse(text);
   return new Session(url, body, res.headers.get('set-cookie'));

@@ -214,10 +214,37 @@ export function testClock(start = '2026-11-28T03:00:00Z') {
   return new TestClock(path.join(tempDir('hartline-clock-'), 'now'), start);
 }
 
+/**
+ * The clock of one-time codes alone (HARTLINE_TEST_CODE_NOW_FILE): the
+ * harness moves it a 30-second step on for every code it sends, so the
+ * same user can log in many times a minute although the server accepts
+ * each step's code once. startServer gives every server one.
+ */
+export function codeClock(start = Date.now()) {
+  return new TestClock(path.join(tempDir('hartline-codes-'), 'now'), start, 'HARTLINE_TEST_CODE_NOW_FILE');
+}
+
+const codeClocks = new Map(); // server url -> { clock, db }
+
+/** The code clock and database of the server at url, if startServer made it. */
+export function serverOf(url) {
+  return codeClocks.get(String(url).replace(/\/+$/, '')) || null;
+}
+
+// One time for every code this process sends, whatever the server: a step
+// is never used twice, even by two servers on one database.
+let codeTimeMs = Math.floor(Date.now() / 30_000) * 30_000;
+
+/** The time of the next code: one step after the last one handed out. */
+export function nextCodeTime() {
+  codeTimeMs += 30_000;
+  return codeTimeMs;
+}
+
 class TestClock {
-  constructor(file, start) {
+  constructor(file, start, envName = 'HARTLINE_TEST_NOW_FILE') {
     this.file = file;
-    this.env = { HARTLINE_TEST_NOW_FILE: file };
+    this.env = { [envName]: file };
     this.ms = null;
     this._writes = 0;
     this.set(start);
@@ -369,6 +396,11 @@ export async function startServer(opts = {}) {
   }
   const args = ['serve'];
   const env = { ...(opts.env || {}) };
+  let codes = null;
+  if (!('HARTLINE_TEST_CODE_NOW_FILE' in env)) {
+    codes = codeClock(codeTimeMs);
+    Object.assign(env, codes.env);
+  }
   if (opts.dbFromEnv) env.HARTLINE_DB = db;
   else args.push('--db', db);
   args.push('--listen', '127.0.0.1:0');
@@ -390,6 +422,7 @@ export async function startServer(opts = {}) {
       throw new Error(`listening line has an unexpected url: ${listening.line}`);
     }
     await server.waitHealthy();
+    codeClocks.set(server.url, { clock: codes, db });
   } catch (e) {
     await server.kill();
     throw e;

@@ -1,0 +1,24 @@
+/* What auth.c (passwords, sessions) and mfa.c (the second factor) share. */
+#pragma once
+
+#include "db/db.h"
+#include "service/auth.h"
+
+/* A partial session waits this long for its second factor. */
+#define AUTH_PENDING_LIFETIME (10 * 60 * HL_USEC_PER_SEC)
+
+/* ERR_BUSY with *ret_retry seconds when the client or account must wait. */
+int auth_throttled(struct app *app, const char *client, const char *username, int *ret_retry);
+/* Count a failed password or code from client for the account (known:
+ * user_id > 0): in the database by account and client (locking the pair
+ * at the limit, audited) and in the rate limits. Inside a transaction. */
+int auth_note_failure(struct app *app, struct db *db, const struct svc_ctx *ctx, int64_t user_id,
+		      const char *client, const char *username);
+/* Whether the pair is locked now. */
+int auth_pair_locked(struct db *db, int64_t user_id, const char *client, bool *ret);
+/* Make the actor's partial session full under a new token (the old one
+ * stops working), forget the pair's failures, audit the login, and read
+ * the user into ret. Inside a transaction that the caller commits. */
+int auth_session_complete(const struct svc_ctx *ctx, struct db *db, const char *how, struct svc_login *ret);
+/* The user row as the login answers it. */
+int auth_load_user(struct app *app, struct db *db, int64_t id, struct user_info *ret);
