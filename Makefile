@@ -110,7 +110,7 @@ fuzz: fuzz-build
 		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes || exit 1; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 		dict=""; test -f fuzz/$$t.dict && dict=-dict=fuzz/$$t.dict; \
-		./$(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$dict \
+		$(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$dict \
 			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- \
 			$(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_BUILD)/fuzz-$$t.log || \
 			{ tail -n 60 $(FUZZ_BUILD)/fuzz-$$t.log; echo "fuzz: $$t FAILED (log: $(FUZZ_BUILD)/fuzz-$$t.log)"; exit 1; }; \
