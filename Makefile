@@ -6,6 +6,9 @@ CHECK_BUILD ?= build-check
 DEMO_DIR    ?= demo-data
 LISTEN      ?= 127.0.0.1:8080
 ARTIFACTS   ?= $(CHECK_BUILD)/artifacts
+FUZZ_BUILD  ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := json csv pack url norm
 
 # Sanitizer findings fail the tests instead of scrolling past.
 export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=0:exitcode=23
@@ -13,6 +16,7 @@ export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
 export HARTLINE_SOURCE_ROOT := $(CURDIR)
 
 .PHONY: all deps build bench demo check check-build unit valgrind e2e e2e-sqlite browser pg-suites test-tools clean distclean
+.PHONY: fuzz fuzz-build fuzz-smoke
 
 all: build
 
@@ -47,7 +51,7 @@ bench: build
 
 # ---- the tests ----
 
-check: deps build check-build test-tools unit valgrind e2e-sqlite pg-suites browser
+check: deps build check-build test-tools unit valgrind e2e-sqlite pg-suites browser fuzz-smoke
 	@echo "make check: all suites passed"
 
 # Tests run on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -87,8 +91,39 @@ browser: check-build test-tools
 	cd tests && HARTLINE_BIN=$(CURDIR)/$(CHECK_BUILD)/hartline HARTLINE_ARTIFACTS=$(CURDIR)/$(ARTIFACTS) \
 		node --test browser/
 
+# ---- fuzzing (docs/security.md, "Fuzzing") ----
+
+# libFuzzer targets in fuzz/, built by clang with AddressSanitizer and
+# UndefinedBehaviorSanitizer in a build of their own; the gcc builds above
+# are untouched. Clang warns where gcc does not, so warnings do not stop it.
+fuzz-build:
+	@scripts/install-deps --fuzz
+	@test -f $(FUZZ_BUILD)/build.ninja || CC=clang meson setup $(FUZZ_BUILD) --buildtype=debugoptimized \
+		-Dfuzz=true -Dwerror=false -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C $(FUZZ_BUILD) $(addprefix fuzz/fuzz_,$(FUZZ_TARGETS))
+
+# Each target for FUZZ_SECONDS (60 by default), starting from the seed
+# corpus in fuzz/corpus/NAME (with fuzz/NAME.dict when there is one); what it learns goes to $(FUZZ_BUILD)/corpus/NAME
+# and a crashing input to $(FUZZ_BUILD)/crashes/, and the run fails.
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes || exit 1; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		dict=""; test -f fuzz/$$t.dict && dict=-dict=fuzz/$$t.dict; \
+		$(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$dict \
+			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- \
+			$(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_BUILD)/fuzz-$$t.log || \
+			{ tail -n 60 $(FUZZ_BUILD)/fuzz-$$t.log; echo "fuzz: $$t FAILED (log: $(FUZZ_BUILD)/fuzz-$$t.log)"; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' $(FUZZ_BUILD)/fuzz-$$t.log | tail -n 2; \
+	done
+	@echo "make fuzz: no target found a crash"
+
+# A 10-second run of each target, part of make check.
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=10
+
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD) build-vg
+	rm -rf $(BUILD) $(CHECK_BUILD) build-vg $(FUZZ_BUILD)
 
 distclean: clean
 	rm -rf tests/node_modules $(DEMO_DIR)

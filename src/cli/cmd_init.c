@@ -64,6 +64,32 @@ int cmd_migrate(int argc, char **argv)
 	return init_or_migrate(cli_db_url(db), NULL, key);
 }
 
+/* The most problems `pack check` lists; all are counted. */
+#define PACK_CHECK_LISTED 1000
+
+/* Every problem of a pack that failed validation, one line each as
+ * "FILE: path: reason"; otherwise the one message (a parse error names the
+ * line and column). */
+static void print_pack_problems(const char *file, const struct field_errors *errs, const char *err)
+{
+	size_t listed = json_array_size(errs->list);
+	if (listed == 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		return;
+	}
+	fprintf(stderr, "hartline: %s: %zu problem%s\n", file, errs->count, errs->count == 1 ? "" : "s");
+	for (size_t i = 0; i < listed; i++) {
+		const json_t *e = json_array_get(errs->list, i);
+		const char *field = json_get_str(e, "field"), *reason = json_get_str(e, "reason");
+		if (field && field[0])
+			fprintf(stderr, "%s: %s: %s\n", file, field, reason ? reason : "invalid");
+		else
+			fprintf(stderr, "%s: %s\n", file, reason ? reason : "invalid");
+	}
+	if (errs->count > listed)
+		fprintf(stderr, "%s: and %zu more\n", file, errs->count - listed);
+}
+
 int cmd_pack(int argc, char **argv)
 {
 	const char *pos[2];
@@ -77,10 +103,15 @@ int cmd_pack(int argc, char **argv)
 	}
 	char err[1024];
 	struct pack *p;
-	if (pack_load_file(pos[1], &p, err, sizeof err) < 0) {
-		fprintf(stderr, "hartline: %s\n", err);
+	struct field_errors errs;
+	field_errors_init(&errs, PACK_CHECK_LISTED);
+	r = pack_check_file(pos[1], &errs, &p, err, sizeof err);
+	if (r < 0) {
+		print_pack_problems(pos[1], &errs, err);
+		field_errors_done(&errs);
 		return 1;
 	}
+	field_errors_done(&errs);
 	size_t offices = 0, towns = 0;
 	for (size_t i = 0; i < p->n_regions; i++) {
 		offices += p->regions[i].n_offices;

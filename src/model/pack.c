@@ -1560,10 +1560,11 @@ static void msg(char *errmsg, size_t errsize, const char *fmt, ...)
 	va_end(ap);
 }
 
-int pack_load_buffer(const char *name, const char *data, size_t len, struct pack **ret, char *errmsg,
-		     size_t errsize)
+/* Parse and validate data; a validation failure leaves every problem in
+ * errs and the first (with how many more) in errmsg. */
+static int load_buffer(const char *name, const char *data, size_t len, struct field_errors *errs,
+		       struct pack **ret, char *errmsg, size_t errsize)
 {
-	struct field_errors errs;
 	json_t *root = NULL;
 	struct pack *p = NULL;
 	char why[256];
@@ -1571,19 +1572,18 @@ int pack_load_buffer(const char *name, const char *data, size_t len, struct pack
 
 	if (!name)
 		name = "(pack)";
-	field_errors_init(&errs, 0);
 	r = json_parse_limited(data, len, NULL, &root, why, sizeof why);
 	if (r < 0) {
 		msg(errmsg, errsize, "%s: %s", name, why);
 		goto cleanup;
 	}
-	r = pack_from_json(root, &errs, &p);
+	r = pack_from_json(root, errs, &p);
 	if (r == ERR_INVAL) {
-		json_t *e = json_array_get(errs.list, 0);
+		json_t *e = json_array_get(errs->list, 0);
 		const char *field = json_get_str(e, "field"), *reason = json_get_str(e, "reason");
 		char more[48] = "";
-		if (errs.count > 1)
-			fmt_to(more, sizeof more, " (and %zu more)", errs.count - 1);
+		if (errs->count > 1)
+			fmt_to(more, sizeof more, " (and %zu more)", errs->count - 1);
 		if (field && field[0])
 			msg(errmsg, errsize, "%s: %s: %s%s", name, field, reason ? reason : "invalid", more);
 		else
@@ -1598,11 +1598,21 @@ int pack_load_buffer(const char *name, const char *data, size_t len, struct pack
 	r = 0;
 cleanup:
 	json_decref(root);
+	return r;
+}
+
+int pack_load_buffer(const char *name, const char *data, size_t len, struct pack **ret, char *errmsg,
+		     size_t errsize)
+{
+	struct field_errors errs;
+	field_errors_init(&errs, 0);
+	int r = load_buffer(name, data, len, &errs, ret, errmsg, errsize);
 	field_errors_done(&errs);
 	return r;
 }
 
-int pack_load_file(const char *path, struct pack **ret, char *errmsg, size_t errsize)
+int pack_check_file(const char *path, struct field_errors *errs, struct pack **ret, char *errmsg,
+		    size_t errsize)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -1622,9 +1632,18 @@ int pack_load_file(const char *path, struct pack **ret, char *errmsg, size_t err
 			msg(errmsg, errsize, "%s: cannot read: %s", path, err_str(r));
 		goto cleanup;
 	}
-	r = pack_load_buffer(path, data, len, ret, errmsg, errsize);
+	r = load_buffer(path, data, len, errs, ret, errmsg, errsize);
 cleanup:
 	free(data);
+	return r;
+}
+
+int pack_load_file(const char *path, struct pack **ret, char *errmsg, size_t errsize)
+{
+	struct field_errors errs;
+	field_errors_init(&errs, 0);
+	int r = pack_check_file(path, &errs, ret, errmsg, errsize);
+	field_errors_done(&errs);
 	return r;
 }
 
@@ -1644,12 +1663,16 @@ static bool town_eq(const char *a, const char *b)
 	return true;
 }
 
+/* Every look-up skips entries without an id: validation uses them on a pack
+ * that is still being checked, where a missing, null or mistyped id leaves
+ * an entry's id NULL. */
+
 const struct pack_region *pack_region(const struct pack *p, const char *id)
 {
 	if (!p || !id)
 		return NULL;
 	for (size_t i = 0; i < p->n_regions; i++)
-		if (strcmp(p->regions[i].id, id) == 0)
+		if (p->regions[i].id && strcmp(p->regions[i].id, id) == 0)
 			return &p->regions[i];
 	return NULL;
 }
@@ -1660,7 +1683,7 @@ const struct pack_office *pack_office(const struct pack *p, const char *id)
 		return NULL;
 	for (size_t i = 0; i < p->n_regions; i++)
 		for (size_t j = 0; j < p->regions[i].n_offices; j++)
-			if (strcmp(p->regions[i].offices[j].id, id) == 0)
+			if (p->regions[i].offices[j].id && strcmp(p->regions[i].offices[j].id, id) == 0)
 				return &p->regions[i].offices[j];
 	return NULL;
 }
@@ -1694,13 +1717,10 @@ const struct pack_deadline *pack_deadline(const struct pack *p, const char *id)
 	if (!p || !id)
 		return NULL;
 	for (size_t i = 0; i < p->n_deadlines; i++)
-		if (strcmp(p->deadlines[i].id, id) == 0)
+		if (p->deadlines[i].id && strcmp(p->deadlines[i].id, id) == 0)
 			return &p->deadlines[i];
 	return NULL;
 }
-
-/* The look-ups below skip entries without an id: validation uses them on a
- * pack that is still being checked. */
 
 const struct pack_instrument *pack_instrument(const struct pack *p, const char *id)
 {
@@ -1762,7 +1782,7 @@ bool pack_is_commercial_sex_concern(const struct pack *p, const char *vulnerabil
 	if (!p || !vulnerability_id)
 		return false;
 	for (size_t i = 0; i < p->n_commercial_sex_concerns; i++)
-		if (strcmp(p->commercial_sex_concerns[i], vulnerability_id) == 0)
+		if (p->commercial_sex_concerns[i] && strcmp(p->commercial_sex_concerns[i], vulnerability_id) == 0)
 			return true;
 	return false;
 }

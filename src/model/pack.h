@@ -209,6 +209,12 @@ int pack_from_json(json_t *root, struct field_errors *errs, struct pack **ret);
  * A parse error names the line and column instead of a path. */
 int pack_load_file(const char *path, struct pack **ret, char *errmsg, size_t errsize);
 
+/* pack_load_file that also leaves every problem of a pack that fails
+ * validation in errs, each with its path and reason (errmsg still says the
+ * first): `hartline pack check` lists them all. */
+int pack_check_file(const char *path, struct field_errors *errs, struct pack **ret, char *errmsg,
+		    size_t errsize);
+
 /* The same for a document already in memory (the embedded default pack);
  * name is used in messages in place of the file name. */
 int pack_load_buffer(const char *name, const char *data, size_t len, struct pack **ret, char *errmsg,

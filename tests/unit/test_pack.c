@@ -1391,6 +1391,227 @@ static void reports_every_error_not_only_the_first(void **state)
 	assert_message(root, "x.json: pack.time_zone: invalid time zone \"Not A Zone\" (and 4 more)");
 }
 
+/* --- Missing, null and mistyped values ---------------------------------- */
+
+/* Every list of the pack whose entries have an id, by an entry's path. */
+static const char *const id_lists[] = {
+	"regions[0]",
+	"regions[0].offices[0]",
+	"referral_sources[0]",
+	"vulnerabilities[0]",
+	"trafficking_types[0]",
+	"services[0]",
+	"deadlines[0]",
+	"screening_instruments[0]",
+	"screening_instruments[0].domains[0]",
+	"screening_instruments[0].domains[0].indicators[0]",
+	"screening_instruments[1]",
+	"screening_instruments[1].items[0]",
+	"dispositions[0]",
+	"mdt_roles[0]",
+	"emergency_departments[0]",
+	"emergency_departments[1]",
+	"age_groups[0]",
+};
+
+/* An entry whose id is missing, null, a number, an object or a list is
+ * rejected with the id's path; the entries that name it (offices naming a
+ * region, emergency departments naming a region) are not a crash either. */
+static void rejects_a_missing_null_or_mistyped_id_in_every_list(void **state)
+{
+	for (size_t i = 0; i < sizeof id_lists / sizeof *id_lists; i++) {
+		char field[128];
+		int n = snprintf(field, sizeof field, "%s.id", id_lists[i]);
+		assert_true(n > 0 && (size_t)n < sizeof field);
+
+		json_t *root = ct_json();
+		del(root, id_lists[i], "id");
+		assert_rejected(root, field, "required");
+
+		json_t *wrong[] = {json_null(), json_integer(5), json_object(), json_array(), json_true()};
+		for (size_t k = 0; k < sizeof wrong / sizeof *wrong; k++) {
+			root = ct_json();
+			set(root, id_lists[i], "id", wrong[k]);
+			assert_rejected(root, field, "must be a string");
+		}
+	}
+}
+
+/* The reproduction of the crash: regions[0] without an id, checked through
+ * the file loader as `hartline pack check` does, lists every problem. */
+static void lists_every_problem_of_a_region_without_an_id(void **state)
+{
+	json_t *root = ct_json();
+	del(root, "regions[0]", "id");
+	char *text = json_dumps(root, JSON_INDENT(2));
+	assert_non_null(text);
+	char path[64];
+	write_temp(path, text);
+	struct field_errors fe;
+	field_errors_init(&fe, 0);
+	struct pack *p = &untouched;
+	char msg[512] = "";
+	assert_int_equal(pack_check_file(path, &fe, &p, msg, sizeof msg), ERR_INVAL);
+	assert_ptr_equal(p, &untouched);
+	assert_true(has_error(&fe, "regions[0].id", "required"));
+	/* Its offices and the emergency departments in it name "R1", which is
+	 * no region now. */
+	assert_true(has_error(&fe, "regions[0].offices[0].region", "unknown region \"R1\""));
+	assert_true(has_error(&fe, "emergency_departments[0].region", "unknown region \"R1\""));
+	assert_true(fe.count > 2);
+	char expected[128];
+	int n = snprintf(expected, sizeof expected, "%s: regions[0].id: required (and %zu more)", path, fe.count - 1);
+	assert_true(n > 0 && (size_t)n < sizeof expected);
+	assert_string_equal(msg, expected);
+	field_errors_done(&fe);
+	unlink(path);
+	free(text);
+	json_decref(root);
+}
+
+/* Look-ups on a pack whose entries have no id (as during validation) skip
+ * them instead of comparing NULL. */
+static void look_ups_skip_entries_without_an_id(void **state)
+{
+	struct pack *p = ct_pack();
+	const char *region = p->regions[0].id, *office = p->regions[0].offices[0].id, *deadline = p->deadlines[0].id;
+	p->regions[0].id = NULL;
+	p->regions[0].offices[0].id = NULL;
+	p->deadlines[0].id = NULL;
+	assert_null(pack_region(p, region));
+	assert_non_null(pack_region(p, p->regions[1].id));
+	assert_null(pack_office(p, office));
+	assert_non_null(pack_office(p, p->regions[0].offices[1].id));
+	assert_null(pack_deadline(p, deadline));
+	assert_non_null(pack_deadline(p, p->deadlines[1].id));
+	pack_free(p);
+}
+
+/* Whether a is b or a path inside b. */
+static bool path_within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '.' || a[n] == '[');
+}
+
+/* Whether some error's field is path, inside it, or holds it (a list of
+ * fixed words is reported as a whole). */
+static bool has_error_on(const struct field_errors *fe, const char *path)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach (fe->list, i, e) {
+		const char *f = json_get_str(e, "field");
+		if (f[0] && (path_within(f, path) || path_within(path, f)))
+			return true;
+	}
+	return false;
+}
+
+/* Validate root after one change at path: accepted, or rejected with a
+ * problem on its branch: at path, inside it or at what holds it (with anywhere, a problem anywhere: a
+ * well-formed but different value, such as a region's id or an empty list
+ * of vulnerabilities, shows where it is used). Never a crash (the sanitizers watch). */
+static void check_mutant(json_t *root, const char *path, bool anywhere)
+{
+	struct field_errors fe;
+	struct pack *p = NULL;
+	field_errors_init(&fe, 0);
+	int r = pack_from_json(root, &fe, &p);
+	if (r == 0) {
+		pack_free(p);
+	} else {
+		bool named = anywhere ? fe.count > 0 : has_error_on(&fe, path);
+		if (r != ERR_INVAL || !named) {
+			print_error("after changing %s: %d and:\n", path, r);
+			print_errors(&fe);
+		}
+		assert_int_equal(r, ERR_INVAL);
+		assert_true(named);
+	}
+	field_errors_done(&fe);
+}
+
+static void mutate_everywhere(json_t *root, json_t *node, const char *path);
+
+/* Replace the value in slot (of an object at key, or an array at index)
+ * with each wrong kind in turn, and remove it, checking each result. */
+static void mutate_slot(json_t *root, json_t *parent, const char *key, size_t index, const char *path)
+{
+	json_t *orig = json_incref(key ? json_object_get(parent, key) : json_array_get(parent, index));
+	json_t *wrong[] = {json_null(), json_integer(-5), json_real(1.5), json_string(""), json_string("x"),
+			   json_true(), json_array(), json_object()};
+	for (size_t k = 0; k < sizeof wrong / sizeof *wrong; k++) {
+		if (json_equal(wrong[k], orig)) {
+			json_decref(wrong[k]);
+			continue;
+		}
+		if (key)
+			assert_int_equal(json_object_set_new(parent, key, wrong[k]), 0);
+		else
+			assert_int_equal(json_array_set_new(parent, index, wrong[k]), 0);
+		/* An age group's max may be null: "and over". */
+		bool well_formed = (json_is_string(wrong[k]) && json_string_length(wrong[k]) > 0) ||
+				   (json_is_array(wrong[k]) && json_is_array(orig)) ||
+				   (json_is_null(wrong[k]) && key && strcmp(key, "max") == 0);
+		check_mutant(root, path, well_formed);
+	}
+	if (key) {
+		assert_int_equal(json_object_del(parent, key), 0);
+		/* A missing optional key is fine; a missing required one is
+		 * reported at its path. */
+		struct field_errors fe;
+		struct pack *p = NULL;
+		field_errors_init(&fe, 0);
+		if (pack_from_json(root, &fe, &p) == 0)
+			pack_free(p);
+		field_errors_done(&fe);
+		assert_int_equal(json_object_set(parent, key, orig), 0);
+	} else {
+		assert_int_equal(json_array_set(parent, index, orig), 0);
+	}
+	mutate_everywhere(root, orig, path);
+	json_decref(orig);
+}
+
+/* Every key of every object, and the first two entries of every list. */
+static void mutate_everywhere(json_t *root, json_t *node, const char *path)
+{
+	char p[256];
+	if (json_is_object(node)) {
+		/* Keys are copied: setting a key's value may not move others,
+		 * but deleting and re-adding one changes the order. */
+		json_t *keys = json_array();
+		const char *key;
+		json_t *v;
+		json_object_foreach (node, key, v)
+			assert_int_equal(json_array_append_new(keys, json_string(key)), 0);
+		size_t i;
+		json_array_foreach (keys, i, v) {
+			const char *k = json_string_value(v);
+			int n = snprintf(p, sizeof p, "%s%s%s", path, path[0] ? "." : "", k);
+			assert_true(n > 0 && (size_t)n < sizeof p);
+			mutate_slot(root, node, k, 0, p);
+		}
+		json_decref(keys);
+	} else if (json_is_array(node)) {
+		for (size_t i = 0; i < json_array_size(node) && i < 2; i++) {
+			int n = snprintf(p, sizeof p, "%s[%zu]", path, i);
+			assert_true(n > 0 && (size_t)n < sizeof p);
+			mutate_slot(root, node, NULL, i, p);
+		}
+	}
+}
+
+/* Anything anywhere missing, null or of the wrong type: a problem with its
+ * path, never a crash. */
+static void any_value_anywhere_missing_or_mistyped_is_a_problem_not_a_crash(void **state)
+{
+	json_t *root = ct_json();
+	mutate_everywhere(root, root, "");
+	json_decref(root);
+}
+
 static void loads_a_pack_from_a_file(void **state)
 {
 	json_t *root = ct_json();
@@ -1654,6 +1875,10 @@ int main(void)
 		cmocka_unit_test(maps_typed_gender_identity_to_a_category_only),
 		cmocka_unit_test(rejects_bad_gender_categories),
 		cmocka_unit_test(reports_every_error_not_only_the_first),
+		cmocka_unit_test(rejects_a_missing_null_or_mistyped_id_in_every_list),
+		cmocka_unit_test(lists_every_problem_of_a_region_without_an_id),
+		cmocka_unit_test(look_ups_skip_entries_without_an_id),
+		cmocka_unit_test(any_value_anywhere_missing_or_mistyped_is_a_problem_not_a_crash),
 		cmocka_unit_test(loads_a_pack_from_a_file),
 		cmocka_unit_test(names_the_file_and_path_of_an_invalid_pack),
 		cmocka_unit_test(reports_a_parse_error_with_its_line_and_column),
