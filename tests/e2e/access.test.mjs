@@ -396,6 +396,7 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
       'POST /api/v1/access-notices/{id}/acknowledge',
       'POST /api/v1/notifications/{id}/read',
       'POST /api/v1/imports/referrals',
+      'POST /api/v1/session/second-factor/enrolment',
     ]);
     for (const route of routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method) && !NO_JSON_BODY.has(r.key))) {
       for (const [who, token] of tokens()) {
@@ -432,7 +433,8 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
     assert.deepEqual(wrong, []);
     // Keys are the sender's own: HART's report under the same key is its first.
     assert.equal(await intakeCount(), count + 1, 'only HART\'s own first report was stored');
-    const again = await readJsonOf(as.careline.fetch(INTAKES, { method: 'POST', body: words, headers: { 'idempotency-key': key } }), 201);
+    const again = await readJsonOf(as.careline.fetch(INTAKES, { method: 'POST', body: words, headers: { 'idempotency-key': key } }), 200);
+    assert.equal(again.replayed, true);
     assert.equal(again.id, first.id, 'the same words replay the first report');
   });
 
