@@ -93,7 +93,7 @@ describe(`set-up links (${ENGINE})`, { timeout: 120_000 }, () => {
     // Used once: refused the second time, by check and by setup, and audited.
     await refusedAs(await setup(u.setup_link.token, newPassword()), 410, 'used', 'a used link');
     await refusedAs(await check(u.setup_link.token), 410, 'used', 'a used link, checked');
-    assert.equal(await loginStatus('link-care', password), 201, 'the password chosen still works');
+    assert.equal(await loginStatus('link-care', password), 200, 'the password chosen still works (a careline worker then gives a second factor)');
 
     const issued = (await audit('user.setup.issue')).filter((r) => r.object_id === String(u.id));
     assert.equal(issued.length, 1);
@@ -305,7 +305,7 @@ describe(`hartline user setup-link (${ENGINE})`, { timeout: 60_000 }, () => {
     await refusedAs(await check(m[1]), 410, 'replaced', 'the link user add printed, replaced');
     const password = newPassword();
     await readJson(await setup(m2[1], password), 200);
-    assert.equal(await loginStatus('cli-link', password), 201);
+    assert.equal(await loginStatus('cli-link', password), 200, 'the password is accepted; a code is asked next');
     assert.match(await listed(), /^cli-link\s+careline\s+-\s+active\s/);
     const none = await run(['user', 'setup-link', 'no-such-user', '--db', db], { db, env: clock.env });
     assert.equal(none.code, 1);
