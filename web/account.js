@@ -66,6 +66,7 @@ export function clearMfa() {
 }
 
 function showRecoveryCodes(codes) {
+  say('mfa-error', ''); // a wrong code typed before the right one is behind us now
   $('mfa-enrol').hidden = true;
   $('mfa-form').hidden = true;
   $('mfa-heading').textContent = 'Keep your recovery codes';

@@ -27,6 +27,7 @@ before(async () => {
   page = await openPage(browser);
   page.expectHttp(401, 'GET', '/api/v1/me'); // logged out at first and after logging out
   page.expectHttp(401, 'POST', '/api/v1/session/second-factor'); // the wrong code, on purpose
+  page.expectHttp(401, 'POST', '/api/v1/session/second-factor/enrolment/confirm'); // a wrong code while setting up, on purpose
   await gotoApp(page, `${server.url}/`);
 });
 
@@ -60,13 +61,17 @@ describe(`second factor in Chromium (${ENGINE})`, { timeout: 180_000 }, () => {
     await page.assertNoProblems();
   });
 
-  test('the code from the app finishes the set-up and shows ten recovery codes once', async () => {
+  test('the code from the app finishes the set-up and shows ten recovery codes once; a wrong code before it leaves no error behind', async () => {
+    await page.locator('#mfa-code').fill(totp(secret, Date.now() - 10 * 60_000));
+    await page.locator('#mfa-submit').click();
+    await page.waitForFunction(() => document.getElementById('mfa-error').textContent !== '');
     await page.locator('#mfa-code').fill(freshCode(server.url, secret));
     await page.locator('#mfa-submit').click();
     await page.locator('#mfa-done').waitFor({ state: 'visible' });
     const codes = await page.locator('#mfa-recovery-codes li').allTextContents();
     assert.equal(codes.length, 10);
     for (const c of codes) assert.match(c, /^[A-Z2-9]{4}(-[A-Z2-9]{4}){3}$/);
+    assert.equal((await page.locator('#mfa-error').textContent()).trim(), '', 'the wrong code\'s message is gone once the right one is taken');
     await assertAxeClean(page, 'the recovery codes');
     await screenshot(page, 'mfa-recovery-codes');
     await page.locator('#mfa-continue').click();
