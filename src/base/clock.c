@@ -138,15 +138,17 @@ static int digits(const char *s, int n, int *ret)
 	return 0;
 }
 
-static bool is_leap(int y)
+bool civil_is_leap(int y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int days_in_month(int y, int m)
+int civil_days_in_month(int y, int m)
 {
 	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return m == 2 && is_leap(y) ? 29 : d[m - 1];
+	if (m < 1 || m > 12)
+		return 0;
+	return m == 2 && civil_is_leap(y) ? 29 : d[m - 1];
 }
 
 int64_t days_from_civil(int y, int m, int d)
@@ -185,7 +187,7 @@ int time_parse(const char *s, hl_time *ret)
 	if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) || digits(s + 11, 2, &h) ||
 	    digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
 		return ERR_PARSE;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
+	if (mo < 1 || mo > 12 || d < 1 || d > civil_days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
 		return ERR_PARSE;
 	const char *p = s + 19;
 	int64_t frac = 0;

@@ -4,6 +4,7 @@
  * the time and deadlines can be checked without waiting. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,10 @@ void clock_reset(void);
 
 /* RFC 3339 in UTC with seconds ("2026-11-28T18:40:00Z"); size >= 21. */
 int time_format(hl_time t, char *out, size_t size);
+/* The proleptic Gregorian calendar: whether y is a leap year, and the days
+ * of month m (1..12) of year y; 0 for a month outside 1..12. */
+bool civil_is_leap(int y);
+int civil_days_in_month(int y, int m);
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t days_from_civil(int y, int m, int d);
 void civil_from_days(int64_t days, int *ret_y, int *ret_m, int *ret_d);

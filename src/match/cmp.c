@@ -1,4 +1,5 @@
 #include "match/cmp.h"
+#include "base/clock.h"
 
 #include <string.h>
 #include <time.h>
@@ -401,20 +402,10 @@ void cmp_phonetic(const char *name, char out[CMP_PHONETIC_MAX])
 
 /* ---- dates ---- */
 
-static bool is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int y, int m)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
 static bool date_valid(const struct cmp_date *d)
 {
-	return d->y >= 1 && d->y <= 9999 && d->m >= 1 && d->m <= 12 && d->d >= 1 && d->d <= month_days(d->y, d->m);
+	return d->y >= 1 && d->y <= 9999 && d->m >= 1 && d->m <= 12 && d->d >= 1 &&
+	       d->d <= civil_days_in_month(d->y, d->m);
 }
 
 /* Days from 0001-01-01 to the first of January of year y (y >= 1). */
@@ -427,7 +418,7 @@ static int64_t days_before_year(int64_t y)
 static int days_before_month(int y, int m)
 {
 	static const int cum[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-	return cum[m - 1] + (m > 2 && is_leap(y));
+	return cum[m - 1] + (m > 2 && civil_is_leap(y));
 }
 
 int64_t cmp_date_days(const struct cmp_date *d)

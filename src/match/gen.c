@@ -11,6 +11,7 @@
  * seeded by splitmix64, except comparisons of a 53-bit uniform double with
  * the configured probabilities (exact in IEEE arithmetic). No libm. */
 #include "match/gen.h"
+#include "base/clock.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -614,17 +615,6 @@ struct rec {
 	        ident[10];
 };
 
-static bool is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int y, int m)
-{
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
 static const char *given_name(const struct person *p, size_t i)
 {
 	return p->male_list ? male_names[i] : female_names[i];
@@ -705,10 +695,10 @@ static void make_person(const struct ctx *x, uint64_t person, struct person *p, 
 	u = rng_below(&g, 100);
 	int a = u < 4 ? (int)rng_below(&g, 2) : u < 94 ? 2 + (int)rng_below(&g, 16) : 18 + (int)rng_below(&g, 3);
 	p->y = x->c->reference_year - 1 - a;
-	int doy = (int)rng_below(&g, is_leap(p->y) ? 366 : 365);
+	int doy = (int)rng_below(&g, civil_is_leap(p->y) ? 366 : 365);
 	p->m = 1;
-	while (doy >= month_days(p->y, p->m))
-		doy -= month_days(p->y, p->m++);
+	while (doy >= civil_days_in_month(p->y, p->m))
+		doy -= civil_days_in_month(p->y, p->m++);
 	p->d = doy + 1;
 	p->age = p->m == 1 && p->d == 1 ? a + 1 : a;
 	format_dob(p->y, p->m, p->d, r->dob);

@@ -38,15 +38,9 @@
 
 /* ---- dates ---- */
 
-static bool leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* "YYYY-MM-DD" exactly, a real date from MIN_YEAR to MAX_YEAR. */
 static bool parse_day(const char *s, int32_t *ret)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
 		return false;
 	for (int i = 0; i < 10; i++)
@@ -57,7 +51,7 @@ static bool parse_day(const char *s, int32_t *ret)
 	int d = (s[8] - '0') * 10 + (s[9] - '0');
 	if (y < MIN_YEAR || y > MAX_YEAR || m < 1 || m > 12 || d < 1)
 		return false;
-	if (d > mdays[m - 1] + (m == 2 && leap(y)))
+	if (d > civil_days_in_month(y, m))
 		return false;
 	*ret = days_from_civil(y, m, d);
 	return true;

@@ -137,17 +137,6 @@ static bool valid_utf8(const char *s)
 	return true;
 }
 
-static bool is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return m == 2 && is_leap(y) ? 29 : d[m - 1];
-}
-
 /* 1: a date; 0: not written YYYY-MM-DD; -1: written so, but no such day. */
 static int parse_date(const char *s, int *y, int *m, int *d)
 {
@@ -159,7 +148,7 @@ static int parse_date(const char *s, int *y, int *m, int *d)
 	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
 	*m = (s[5] - '0') * 10 + (s[6] - '0');
 	*d = (s[8] - '0') * 10 + (s[9] - '0');
-	return *m >= 1 && *m <= 12 && *d >= 1 && *d <= days_in_month(*y, *m) ? 1 : -1;
+	return *m >= 1 && *m <= 12 && *d >= 1 && *d <= civil_days_in_month(*y, *m) ? 1 : -1;
 }
 
 /* Towns are looked up once per distinct spelling: a file of a million

@@ -154,6 +154,38 @@ static void time_parse_reads_offsets_and_fractions(void **state)
 	assert_int_equal(time_parse("2024-02-29T12:00:00Z", &a), 0);
 }
 
+/* One calendar for every date in the tree: the century rule, the 400-year
+ * exception, and every month's length in a common and a leap year. */
+static void civil_calendar_knows_leap_years_and_month_lengths(void **state)
+{
+	(void)state;
+	assert_true(civil_is_leap(2024));
+	assert_false(civil_is_leap(2026));
+	assert_false(civil_is_leap(1900));
+	assert_false(civil_is_leap(2100));
+	assert_true(civil_is_leap(2000));
+	assert_true(civil_is_leap(1600));
+	assert_true(civil_is_leap(0));
+	assert_true(civil_is_leap(-4));
+	assert_false(civil_is_leap(-1));
+	static const int common[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	for (int m = 1; m <= 12; m++) {
+		assert_int_equal(civil_days_in_month(2026, m), common[m - 1]);
+		assert_int_equal(civil_days_in_month(2024, m), m == 2 ? 29 : common[m - 1]);
+	}
+	assert_int_equal(civil_days_in_month(1900, 2), 28);
+	assert_int_equal(civil_days_in_month(2000, 2), 29);
+	assert_int_equal(civil_days_in_month(2026, 0), 0);
+	assert_int_equal(civil_days_in_month(2026, 13), 0);
+	assert_int_equal(civil_days_in_month(2026, -1), 0);
+	/* The day counts agree with the lengths: the first of March follows
+	 * the last of February. */
+	assert_int_equal(days_from_civil(2024, 3, 1) - days_from_civil(2024, 2, 29), 1);
+	assert_int_equal(days_from_civil(2026, 3, 1) - days_from_civil(2026, 2, 28), 1);
+	assert_int_equal(days_from_civil(2001, 1, 1) - days_from_civil(2000, 1, 1), 366);
+	assert_int_equal(days_from_civil(2101, 1, 1) - days_from_civil(2100, 1, 1), 365);
+}
+
 static void time_parse_rejects_impossible_dates_and_junk(void **state)
 {
 	hl_time t = 42;
@@ -497,6 +529,7 @@ int main(void)
 		cmocka_unit_test(clock_can_be_fixed_advanced_and_released),
 		cmocka_unit_test(time_parse_reads_offsets_and_fractions),
 		cmocka_unit_test(time_parse_rejects_impossible_dates_and_junk),
+		cmocka_unit_test(civil_calendar_knows_leap_years_and_month_lengths),
 		cmocka_unit_test(json_parses_within_limits),
 		cmocka_unit_test(json_refuses_documents_nested_too_deep),
 		cmocka_unit_test(json_refuses_documents_too_large),
