@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "match/cmp.h"
 #include "model/casestate.h"
+#include "model/routing.h"
 #include "model/screening.h"
 #include "service/audit.h"
 #include "service/deadlines.h"
@@ -952,10 +953,8 @@ static int load_intake(struct db *db, int64_t id, int child, struct intake_for_c
 		it->child_found = !db_column_is_null(st, 5);
 		str_copy(it->received_at, sizeof it->received_at, db_column_text(st, 6) ? db_column_text(st, 6) : "");
 		const char *level = db_column_text(st, 8);
-		if (!db_column_is_null(st, 7) && db_column_int64(st, 7) != 0)
-			it->suspected_by = "guardrail";
-		else if (level && (strcmp(level, "clear") == 0 || strcmp(level, "positive") == 0))
-			it->suspected_by = "screening";
+		it->suspected_by =
+			guardrail_suspected_by(!db_column_is_null(st, 7) && db_column_int64(st, 7) != 0, level);
 		r = 0;
 	} else if (r == DB_DONE) {
 		r = ERR_NOTFOUND;

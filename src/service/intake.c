@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "match/cmp.h"
+#include "model/routing.h"
 #include "model/screening.h"
 #include "service/audit.h"
 #include "service/cases.h"
@@ -24,7 +25,6 @@
 #define MAX_CHILDREN 20
 #define MAX_TEXT 20000
 #define MAX_NAME 100
-#define DEFAULT_MINOR_AGE 18
 
 static const char *const channels[] = {"phone", "web", "email", "fax", "walk_in", "law_enforcement", NULL};
 static const char *const placements[] = {"home", "foster", "congregate_care", "homeless", "unknown", NULL};
@@ -173,39 +173,6 @@ static void check_child(const json_t *c, size_t i, hl_time received, struct chil
 #undef PATH
 }
 
-/* ---- routing ---- */
-
-/* The child's town, else the incident town, gives the office and region. */
-static void route(const struct pack *pack, const struct child_in *kids, size_t n, const char *incident,
-		  const char **ret_office, const char **ret_region, bool *ret_unmapped)
-{
-	const char *town = NULL;
-	for (size_t i = 0; i < n && !town; i++)
-		if (kids[i].town && *kids[i].town)
-			town = kids[i].town;
-	if (!town && incident && *incident)
-		town = incident;
-	const struct pack_office *o = town ? pack_office_for_town(pack, town) : NULL;
-	*ret_office = o ? o->id : NULL;
-	*ret_region = o ? o->region : NULL;
-	*ret_unmapped = o == NULL;
-}
-
-/* The law: a child under the minor age reported in connection with
- * commercial sex is a suspected victim, never an offender. An age nobody
- * knows is taken as a minor's: the Careline is about children. */
-static bool commercial_sex_concern(const struct pack *pack, const json_t *concerns)
-{
-	size_t i;
-	json_t *c;
-	json_array_foreach(concerns, i, c)
-	{
-		if (pack_is_commercial_sex_concern(pack, json_string_value(c)))
-			return true;
-	}
-	return false;
-}
-
 /* The report as sent, members sorted, hashed: kept sealed beside its
  * Idempotency-Key so that the key replays the same report only. */
 static int body_digest(const json_t *body, char out[CRYPTO_HASH_HEX_SIZE])
@@ -345,15 +312,21 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 		return ERR_INVAL;
 
 	/* The decisions the software makes for the worker. */
-	const char *office, *region;
-	bool unmapped;
-	route(app->pack, kids, nkids, town, &office, &region, &unmapped);
-	int minor = app->pack->law.minor_age > 0 ? app->pack->law.minor_age : DEFAULT_MINOR_AGE;
-	bool cse = concerns && commercial_sex_concern(app->pack, concerns);
+	const char *towns[MAX_CHILDREN];
+	for (size_t i = 0; i < nkids; i++)
+		towns[i] = kids[i].town;
+	struct route to;
+	if ((r = route_report(app->pack, towns, nkids, town, &to)) < 0)
+		return r;
+	const char *office = to.office, *region = to.region;
+	bool unmapped = to.unmapped;
 	bool any_victim = false;
 	bool victim[MAX_CHILDREN];
 	for (size_t i = 0; i < nkids; i++) {
-		victim[i] = cse && (kids[i].age_at_report < 0 || kids[i].age_at_report < minor);
+		struct guardrail g;
+		if ((r = guardrail_check(app->pack, kids[i].age_at_report, concerns, &g)) < 0)
+			return r;
+		victim[i] = g.suspected_victim;
 		any_victim |= victim[i];
 	}
 	reporter_json = json_dumps(rep, JSON_COMPACT | JSON_SORT_KEYS);
