@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/json.h"
+#include "service/casehead.h"
 #include "service/ctx.h"
 
 struct db;
@@ -30,18 +31,6 @@ struct case_conflict {
 	char detail[256];
 	json_t *allowed;
 };
-
-/* What services need to know of a case before they touch it: its number,
- * region and status, for scope checks and messages. */
-struct case_head {
-	int64_t id, person_id, lead, opened_by, version;
-	char number[24], region[32], office[64], status[16], victim[16], identified_at[32];
-	bool identified;
-};
-
-/* Read case id's head (no permission check, no audit: the caller's job).
- * ERR_NOTFOUND when there is no such case. */
-int case_load(struct db *db, int64_t id, struct case_head *h);
 
 struct case_opened {
 	int64_t id;
@@ -106,10 +95,3 @@ int svc_dashboard(const struct svc_ctx *ctx, json_t **ret);
  * case that is not closed joins that case (case_intake, an intake_joined
  * event, audited). Inside the caller's transaction. */
 int cases_join_accepted(struct db *db, const struct svc_ctx *ctx, int64_t intake_id, hl_time at);
-
-/* Link child `child` of report id to a new person recorded from what the
- * report says, as POST /intakes/{id}/children/{child}/link with new_person
- * does, for a caller that has checked its own permission and scope
- * (opening a case). In intake.c. */
-int intake_child_new_person(const struct svc_ctx *ctx, int64_t id, int child, struct field_errors *errs,
-			    int64_t *ret_person);

@@ -51,6 +51,13 @@ int svc_intake_candidates(const struct svc_ctx *ctx, int64_t id, int child, json
 int svc_intake_link(const struct svc_ctx *ctx, int64_t id, int child, int64_t person_id, struct field_errors *errs,
 		    int64_t *ret_person);
 
+/* Link child `child` of report id to a new person recorded from what the
+ * report says, as svc_intake_link with person_id 0 does, for a caller that
+ * has checked its own permission and scope (the cases service, opening a
+ * case from the report). */
+int intake_child_new_person(const struct svc_ctx *ctx, int64_t id, int child, struct field_errors *errs,
+			    int64_t *ret_person);
+
 /* Screen a report with one of the pack's instruments (PERM_INTAKE_WRITE);
  * the instrument's id and version are stored with the answers and the
  * computed level. ret: the stored screening. */

@@ -12,7 +12,7 @@
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
-#include "service/cases.h"
+#include "service/casehead.h"
 #include "service/deadlines.h"
 #include "service/sealed.h"
 
