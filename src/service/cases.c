@@ -465,7 +465,7 @@ static bool before_identification(const struct case_head *h, hl_time t)
 
 static bool le_earlier_reports_count(const struct pack *pack)
 {
-	const struct pack_deadline *le = pack_deadline(pack, "law_enforcement_report");
+	const struct pack_deadline *le = pack_deadline(pack, duty_kind_to_string(DUTY_LAW_ENFORCEMENT_REPORT));
 	return le && le->earlier_reports_count;
 }
 
@@ -524,7 +524,7 @@ static int meet_with_recorded_report(struct db *db, const struct pack *pack, int
 	db_finalize(st);
 	if (r < 0)
 		return r;
-	return found ? duty_meet(db, "law_enforcement_report", "case", case_id, at, by, NULL) : 0;
+	return found ? duty_meet(db, DUTY_LAW_ENFORCEMENT_REPORT, "case", case_id, at, by, NULL) : 0;
 }
 
 static int reports_json(struct db *db, struct app *app, int64_t case_id, json_t *out)
@@ -601,16 +601,16 @@ static json_t *rapid_row_json(struct app *app, struct db_stmt *st, int *ret_err)
 
 #define RAPID_SELECT                                                                                         \
 	"SELECT r.id, r.requested_at, r.responder_sealed, r.target_minutes, r.arrived_at,"                   \
-	" (SELECT d.id FROM duty d WHERE d.kind = 'rapid_response_target' AND d.subject_type = 'rapid_response'" \
+	" (SELECT d.id FROM duty d WHERE d.kind = ? AND d.subject_type = 'rapid_response'" \
 	" AND d.subject_id = r.id) FROM rapid_response r"
 
 static int rapids_json(struct db *db, struct app *app, int64_t case_id, json_t *out)
 {
 	struct db_stmt *st;
 	int r = db_prepare(db, RAPID_SELECT " WHERE r.case_id = ? ORDER BY r.requested_at, r.id", &st);
-	if (r < 0)
+	if (r < 0 || (r = duty_bind_kind(st, 1, DUTY_RAPID_RESPONSE_TARGET)) < 0)
 		return r;
-	db_bind_int64(st, 1, case_id);
+	db_bind_int64(st, 2, case_id);
 	while ((r = db_step(st)) == DB_ROW) {
 		json_t *j = rapid_row_json(app, st, &r);
 		if (!j)
@@ -954,7 +954,7 @@ static int identify_from_intake(struct db *db, const struct svc_ctx *ctx, int64_
 	}
 	if ((r = step_id(st, NULL)) < 0)
 		return r;
-	if ((r = duty_open_pack(db, ctx->app->pack, case_id, "law_enforcement_report", "case", case_id, ident, 0, NULL)) <
+	if ((r = duty_open_pack(db, ctx->app->pack, case_id, DUTY_LAW_ENFORCEMENT_REPORT, "case", case_id, ident, 0, NULL)) <
 		    0 &&
 	    r != ERR_NOTFOUND)
 		return r;
@@ -1474,7 +1474,7 @@ int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 			goto fail;
 		buf_printf(&detail, " status=%s->%s", h.status, status);
 	}
-	const struct pack_deadline *le = pack_deadline(app->pack, "law_enforcement_report");
+	const struct pack_deadline *le = pack_deadline(app->pack, duty_kind_to_string(DUTY_LAW_ENFORCEMENT_REPORT));
 	if ((victim && to_victim != cur_victim) || has_identified) {
 		bool first = victim_status_first_identification(h.identified, new_victim);
 		hl_time ident = has_identified ? identified : t;
@@ -1489,13 +1489,13 @@ int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 		if ((r = step_id(st, NULL)) < 0)
 			goto fail;
 		if (first) {
-			if ((r = duty_open_pack(db, app->pack, id, "law_enforcement_report", "case", id, ident, 0, NULL)) < 0 &&
+			if ((r = duty_open_pack(db, app->pack, id, DUTY_LAW_ENFORCEMENT_REPORT, "case", id, ident, 0, NULL)) < 0 &&
 			    r != ERR_NOTFOUND)
 				goto fail;
 			if ((r = meet_with_recorded_report(db, app->pack, id, ident)) < 0)
 				goto fail;
 		} else if (has_identified && le) {
-			if ((r = duty_move(db, "law_enforcement_report", "case", id, ident + le->minutes * MINUTE)) < 0 ||
+			if ((r = duty_move(db, DUTY_LAW_ENFORCEMENT_REPORT, "case", id, ident + le->minutes * MINUTE)) < 0 ||
 			    (r = meet_with_recorded_report(db, app->pack, id, ident)) < 0)
 				goto fail;
 		}
@@ -1676,7 +1676,7 @@ int svc_case_event(const struct svc_ctx *ctx, int64_t id, const json_t *body, st
 	bool shared = bool_field(body, "shared", errs);
 	json_t *data = json_object();
 	int64_t eid = 0;
-	const char *duty_kind = NULL;
+	enum duty_kind duty_kind = DUTY_KIND_COUNT; /* none */
 	const struct pack_instrument *ins = NULL;
 	enum screen_level level = SCREEN_NO;
 	int score = 0;
@@ -1698,7 +1698,7 @@ int svc_case_event(const struct svc_ctx *ctx, int64_t id, const json_t *body, st
 			json_object_set_new(data, "placement", json_string(pl));
 	} else if (strcmp(kind, "debrief") == 0 || strcmp(kind, "rescreen") == 0) {
 		bool rescreen = strcmp(kind, "rescreen") == 0;
-		duty_kind = rescreen ? "return_rescreen" : "return_debrief";
+		duty_kind = rescreen ? DUTY_RETURN_RESCREEN : DUTY_RETURN_DEBRIEF;
 		eid = id_field(body, "missing_episode_id", true, errs);
 		struct episode e;
 		if (eid > 0 && (r = event_episode(db, id, eid, occurred, has_occurred, errs, &e)) < 0) {
@@ -1739,7 +1739,8 @@ int svc_case_event(const struct svc_ctx *ctx, int64_t id, const json_t *body, st
 	int64_t event_id = 0, met = 0;
 	if ((r = event_add(db, app, id, kind, occurred, ctx->actor->user_id, shared, data, text, &event_id)) < 0)
 		goto fail;
-	if (duty_kind && (r = duty_meet(db, duty_kind, "missing_episode", eid, occurred, ctx->actor->user_id, &met)) < 0)
+	if (duty_kind != DUTY_KIND_COUNT &&
+	    (r = duty_meet(db, duty_kind, "missing_episode", eid, occurred, ctx->actor->user_id, &met)) < 0)
 		goto fail;
 	char ts[32];
 	time_str(t, ts);
@@ -1770,7 +1771,7 @@ fail:
 
 /* The earliest unmet duty of kind among the case's missing episodes: the
  * episode's id, 0 when none. */
-static int earliest_unmet(struct db *db, int64_t case_id, const char *kind, int64_t *ret_episode)
+static int earliest_unmet(struct db *db, int64_t case_id, enum duty_kind kind, int64_t *ret_episode)
 {
 	struct db_stmt *st;
 	int r = db_prepare(db,
@@ -1780,7 +1781,8 @@ static int earliest_unmet(struct db *db, int64_t case_id, const char *kind, int6
 	if (r < 0)
 		return r;
 	db_bind_int64(st, 1, case_id);
-	db_bind_text(st, 2, kind);
+	if ((r = duty_bind_kind(st, 2, kind)) < 0)
+		return r;
 	*ret_episode = 0;
 	if ((r = db_step(st)) == DB_ROW)
 		*ret_episode = db_column_int64(st, 0);
@@ -1859,15 +1861,15 @@ int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 	bool before = before_identification(&h, reported);
 	if (!ncmec && eid <= 0) {
 		if ((!before || le_earlier_reports_count(ctx->app->pack)) &&
-		    (r = duty_meet(db, "law_enforcement_report", "case", id, reported, ctx->actor->user_id, &met)) < 0)
+		    (r = duty_meet(db, DUTY_LAW_ENFORCEMENT_REPORT, "case", id, reported, ctx->actor->user_id, &met)) < 0)
 			goto fail;
-		if (!met && (r = earliest_unmet(db, id, "missing_law_enforcement_report", &met_episode)) < 0)
+		if (!met && (r = earliest_unmet(db, id, DUTY_MISSING_LAW_ENFORCEMENT_REPORT, &met_episode)) < 0)
 			goto fail;
-	} else if (eid <= 0 && (r = earliest_unmet(db, id, "missing_ncmec_report", &met_episode)) < 0) {
+	} else if (eid <= 0 && (r = earliest_unmet(db, id, DUTY_MISSING_NCMEC_REPORT, &met_episode)) < 0) {
 		goto fail;
 	}
 	if (!met && met_episode > 0 &&
-	    (r = duty_meet(db, ncmec ? "missing_ncmec_report" : "missing_law_enforcement_report", "missing_episode",
+	    (r = duty_meet(db, ncmec ? DUTY_MISSING_NCMEC_REPORT : DUTY_MISSING_LAW_ENFORCEMENT_REPORT, "missing_episode",
 			   met_episode, reported, ctx->actor->user_id, &met)) < 0)
 		goto fail;
 	/* The NCMEC case number is kept with the episode. */
@@ -1984,9 +1986,9 @@ int svc_missing_start(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 	if (circ && *circ && (r = sealed_put(db, ctx->app, "missing_episode", "circumstances", eid, circ)) < 0)
 		goto fail;
 	int64_t d1 = 0, d2 = 0;
-	if ((r = duty_open_pack(db, ctx->app->pack, id, "missing_law_enforcement_report", "missing_episode", eid, learned,
+	if ((r = duty_open_pack(db, ctx->app->pack, id, DUTY_MISSING_LAW_ENFORCEMENT_REPORT, "missing_episode", eid, learned,
 				0, &d1)) < 0 ||
-	    (r = duty_open_pack(db, ctx->app->pack, id, "missing_ncmec_report", "missing_episode", eid, learned, 0,
+	    (r = duty_open_pack(db, ctx->app->pack, id, DUTY_MISSING_NCMEC_REPORT, "missing_episode", eid, learned, 0,
 				&d2)) < 0)
 		goto fail;
 	json_t *data = json_pack("{s:I, s:s, s:s}", "missing_episode_id", (json_int_t)eid, "last_seen_at", seen_ts,
@@ -2057,9 +2059,9 @@ int svc_missing_locate(const struct svc_ctx *ctx, int64_t id, int64_t episode_id
 		goto fail;
 	}
 	int64_t d1 = 0, d2 = 0;
-	if ((r = duty_open_pack(db, ctx->app->pack, id, "return_debrief", "missing_episode", episode_id, located, 0,
+	if ((r = duty_open_pack(db, ctx->app->pack, id, DUTY_RETURN_DEBRIEF, "missing_episode", episode_id, located, 0,
 				&d1)) < 0 ||
-	    (r = duty_open_pack(db, ctx->app->pack, id, "return_rescreen", "missing_episode", episode_id, located, 0,
+	    (r = duty_open_pack(db, ctx->app->pack, id, DUTY_RETURN_RESCREEN, "missing_episode", episode_id, located, 0,
 				&d2)) < 0)
 		goto fail;
 	json_t *data = json_pack("{s:I, s:s}", "missing_episode_id", (json_int_t)episode_id, "located_at", loc_ts);
@@ -2086,9 +2088,9 @@ static int rapid_json_by_id(struct db *db, struct app *app, int64_t rid, json_t 
 {
 	struct db_stmt *st;
 	int r = db_prepare(db, RAPID_SELECT " WHERE r.id = ?", &st);
-	if (r < 0)
+	if (r < 0 || (r = duty_bind_kind(st, 1, DUTY_RAPID_RESPONSE_TARGET)) < 0)
 		return r;
-	db_bind_int64(st, 1, rid);
+	db_bind_int64(st, 2, rid);
 	r = db_step(st);
 	int err = 0;
 	if (r == DB_ROW && !(*ret = rapid_row_json(app, st, &err)))
@@ -2119,7 +2121,7 @@ int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 		conflict(cf, "case %s is closed", h.number);
 		return ERR_CONFLICT;
 	}
-	const struct pack_deadline *target = pack_deadline(ctx->app->pack, "rapid_response_target");
+	const struct pack_deadline *target = pack_deadline(ctx->app->pack, duty_kind_to_string(DUTY_RAPID_RESPONSE_TARGET));
 	char ts[32], req_ts[32], oid[24];
 	time_str(t, ts);
 	time_str(requested, req_ts);
@@ -2145,7 +2147,7 @@ int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 	if ((r = step_id(st, &rid)) < 0 ||
 	    (r = sealed_put(db, ctx->app, "rapid_response", "responder_sealed", rid, responder)) < 0)
 		goto fail;
-	if (target && (r = duty_open_pack(db, ctx->app->pack, id, "rapid_response_target", "rapid_response", rid,
+	if (target && (r = duty_open_pack(db, ctx->app->pack, id, DUTY_RAPID_RESPONSE_TARGET, "rapid_response", rid,
 					  requested, 0, NULL)) < 0)
 		goto fail;
 	/* The responder's name stays with the rapid response, sealed. */
@@ -2239,7 +2241,7 @@ int svc_rapid_arrive(const struct svc_ctx *ctx, int64_t id, int64_t rapid_id, co
 		r = ERR_CONFLICT;
 		goto fail;
 	}
-	if ((r = duty_meet(db, "rapid_response_target", "rapid_response", rapid_id, at, ctx->actor->user_id, NULL)) < 0)
+	if ((r = duty_meet(db, DUTY_RAPID_RESPONSE_TARGET, "rapid_response", rapid_id, at, ctx->actor->user_id, NULL)) < 0)
 		goto fail;
 	json_t *j = NULL;
 	if ((r = rapid_json_by_id(db, ctx->app, rapid_id, &j)) < 0)

@@ -1,5 +1,6 @@
 /* deadlines.c: every duty with a due time, its status, and the once-only
  * reminders (docs/cases.md, "Duties and deadlines"). */
+#include "model/access.h"
 #include "service/deadlines.h"
 
 #include <stdio.h>
@@ -34,7 +35,16 @@ static void fmt_id(char out[24], int64_t id)
 
 /* ---- opening, moving, meeting ---- */
 
-int duty_find_unmet(struct db *db, const char *kind, const char *subject_type, int64_t subject_id,
+int duty_bind_kind(struct db_stmt *st, int i, enum duty_kind kind)
+{
+	const char *name = duty_kind_to_string(kind);
+	int r = name ? db_bind_text(st, i, name) : ERR_INVAL;
+	if (r < 0)
+		db_finalize(st);
+	return r;
+}
+
+int duty_find_unmet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
 		    int64_t *ret_id, hl_time *ret_due)
 {
 	struct db_stmt *st;
@@ -44,7 +54,8 @@ int duty_find_unmet(struct db *db, const char *kind, const char *subject_type, i
 			   &st);
 	if (r < 0)
 		return r;
-	db_bind_text(st, 1, kind);
+	if ((r = duty_bind_kind(st, 1, kind)) < 0)
+		return r;
 	db_bind_text(st, 2, subject_type);
 	db_bind_int64(st, 3, subject_id);
 	r = db_step(st);
@@ -139,27 +150,33 @@ static int open_named(struct db *db, int64_t case_id, const char *kind, const ch
 	return 0;
 }
 
-int duty_open(struct db *db, int64_t case_id, const char *kind, const char *subject_type, int64_t subject_id,
+int duty_open(struct db *db, int64_t case_id, enum duty_kind kind, const char *subject_type, int64_t subject_id,
 	      hl_time starts_at, hl_time due_at, int64_t owner_id, int64_t *ret_id)
 {
 	/* Without a pack only the action item has a name of its own; a pack
 	 * deadline opened this way is named by its id. */
-	bool item = kind && strcmp(kind, "action_item") == 0;
-	return open_named(db, case_id, kind, item ? ACTION_ITEM_NAME : kind, item ? ACTION_ITEM_BASIS : NULL,
+	const char *name = duty_kind_to_string(kind);
+	if (!name)
+		return ERR_INVAL;
+	bool item = kind == DUTY_ACTION_ITEM;
+	return open_named(db, case_id, name, item ? ACTION_ITEM_NAME : name, item ? ACTION_ITEM_BASIS : NULL,
 			  subject_type, subject_id, starts_at, due_at, owner_id, ret_id);
 }
 
-int duty_open_pack(struct db *db, const struct pack *pack, int64_t case_id, const char *kind,
+int duty_open_pack(struct db *db, const struct pack *pack, int64_t case_id, enum duty_kind kind,
 		   const char *subject_type, int64_t subject_id, hl_time starts_at, int64_t owner_id, int64_t *ret_id)
 {
-	const struct pack_deadline *d = pack_deadline(pack, kind);
+	const char *name = duty_kind_to_string(kind);
+	if (!name)
+		return ERR_INVAL;
+	const struct pack_deadline *d = pack_deadline(pack, name);
 	if (!d)
 		return ERR_NOTFOUND;
-	return open_named(db, case_id, kind, d->name, d->basis, subject_type, subject_id, starts_at,
+	return open_named(db, case_id, name, d->name, d->basis, subject_type, subject_id, starts_at,
 			  starts_at + d->minutes * MINUTE, owner_id, ret_id);
 }
 
-int duty_move(struct db *db, const char *kind, const char *subject_type, int64_t subject_id, hl_time due_at)
+int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time due_at)
 {
 	/* The start moves with the due time: a later identified_at is a later
 	 * start of the same duty. */
@@ -170,7 +187,8 @@ int duty_move(struct db *db, const char *kind, const char *subject_type, int64_t
 			   &st);
 	if (r < 0)
 		return r;
-	db_bind_text(st, 1, kind);
+	if ((r = duty_bind_kind(st, 1, kind)) < 0)
+		return r;
 	db_bind_text(st, 2, subject_type);
 	db_bind_int64(st, 3, subject_id);
 	r = db_step(st);
@@ -211,7 +229,7 @@ int duty_move(struct db *db, const char *kind, const char *subject_type, int64_t
 	return r < 0 ? r : 0;
 }
 
-int duty_meet(struct db *db, const char *kind, const char *subject_type, int64_t subject_id, hl_time met_at,
+int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at,
 	      int64_t met_by, int64_t *ret_id)
 {
 	char met[32];
@@ -228,7 +246,8 @@ int duty_meet(struct db *db, const char *kind, const char *subject_type, int64_t
 		db_bind_int64(st, 2, met_by);
 	else
 		db_bind_null(st, 2);
-	db_bind_text(st, 3, kind);
+	if ((r = duty_bind_kind(st, 3, kind)) < 0)
+		return r;
 	db_bind_text(st, 4, subject_type);
 	db_bind_int64(st, 5, subject_id);
 	r = db_step(st);
@@ -245,12 +264,13 @@ int duty_reassign(struct db *db, int64_t case_id, int64_t owner_id)
 {
 	struct db_stmt *st;
 	int r = db_prepare(db,
-			   "UPDATE duty SET owner_id = ? WHERE case_id = ? AND met_at IS NULL AND kind <> 'action_item'",
-			   &st);
+			   "UPDATE duty SET owner_id = ? WHERE case_id = ? AND met_at IS NULL AND kind <> ?", &st);
 	if (r < 0)
 		return r;
 	db_bind_int64(st, 1, owner_id);
 	db_bind_int64(st, 2, case_id);
+	if ((r = duty_bind_kind(st, 3, DUTY_ACTION_ITEM)) < 0)
+		return r;
 	r = db_step(st);
 	db_finalize(st);
 	return r < 0 ? r : 0;
@@ -471,7 +491,7 @@ static int notify(struct db *db, struct app *app, const struct due_duty *d, cons
 	struct db_stmt *st;
 	int r = db_prepare(db,
 			   "INSERT INTO notification (user_id, kind, object_type, object_id, text, created_at)"
-			   " SELECT id, ?, 'case', ?, ?, ? FROM app_user WHERE disabled = 0 AND (role = 'hart' OR id = ?)",
+			   " SELECT id, ?, 'case', ?, ?, ? FROM app_user WHERE disabled = 0 AND (role = ? OR id = ?)",
 			   &st);
 	if (r < 0)
 		return r;
@@ -479,7 +499,11 @@ static int notify(struct db *db, struct app *app, const struct due_duty *d, cons
 	db_bind_text(st, 2, case_id);
 	db_bind_text(st, 3, text);
 	db_bind_text(st, 4, ts);
-	db_bind_int64(st, 5, d->owner_id);
+	if ((r = db_bind_text(st, 5, role_name(ROLE_HART))) < 0) {
+		db_finalize(st);
+		return r;
+	}
+	db_bind_int64(st, 6, d->owner_id);
 	r = db_step(st);
 	db_finalize(st);
 	if (r < 0)

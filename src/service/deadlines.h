@@ -12,36 +12,42 @@
 
 #include "base/clock.h"
 #include "base/json.h"
+#include "model/duty.h"
 #include "model/pack.h"
 #include "service/ctx.h"
 
 struct db;
+struct db_stmt;
+
+/* Bind kind's stored name (duty.kind) to parameter i of st; on failure st
+ * is finalized and the error returned. */
+int duty_bind_kind(struct db_stmt *st, int i, enum duty_kind kind);
 
 /* Open a duty, inside the caller's transaction. owner_id 0: the case's
  * lead, else the user who opened the case. Opening the same (kind,
  * subject_type, subject_id) again changes nothing and answers the
  * existing id. */
-int duty_open(struct db *db, int64_t case_id, const char *kind, const char *subject_type, int64_t subject_id,
+int duty_open(struct db *db, int64_t case_id, enum duty_kind kind, const char *subject_type, int64_t subject_id,
 	      hl_time starts_at, hl_time due_at, int64_t owner_id, int64_t *ret_id);
 
 /* Move the due time of an unmet duty (a backdated identification). */
-int duty_move(struct db *db, const char *kind, const char *subject_type, int64_t subject_id, hl_time due_at);
+int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time due_at);
 
 /* Meet the unmet duty (kind, subject_type, subject_id) at met_at, inside the
  * caller's transaction. *ret_id: the duty met, 0 when there was none. */
-int duty_meet(struct db *db, const char *kind, const char *subject_type, int64_t subject_id, hl_time met_at,
+int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at,
 	      int64_t met_by, int64_t *ret_id);
 
 /* The same as duty_open for a duty the pack names (kind is a pack deadline
  * id): the duty keeps the pack's name and basis, and its due time is
  * starts_at plus the pack's minutes. ERR_NOTFOUND when the pack has no such
  * deadline. */
-int duty_open_pack(struct db *db, const struct pack *pack, int64_t case_id, const char *kind,
+int duty_open_pack(struct db *db, const struct pack *pack, int64_t case_id, enum duty_kind kind,
 		   const char *subject_type, int64_t subject_id, hl_time starts_at, int64_t owner_id, int64_t *ret_id);
 
 /* The unmet duty (kind, subject_type, subject_id): its id and due time;
  * ERR_NOTFOUND when there is none. */
-int duty_find_unmet(struct db *db, const char *kind, const char *subject_type, int64_t subject_id,
+int duty_find_unmet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
 		    int64_t *ret_id, hl_time *ret_due);
 
 /* Give a case's unmet duties (not action items, whose owner is named) to

@@ -24,7 +24,9 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "match/cmp.h"
+#include "model/duty.h"
 #include "service/audit.h"
+#include "service/deadlines.h"
 
 #define NONE_KEY "none"
 #define NONE_LABEL "Not recorded"
@@ -1482,11 +1484,12 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static const char *const federal_duties[] = {"law_enforcement_report", "missing_law_enforcement_report",
-					     "missing_ncmec_report", NULL};
-static const char *const duty_kinds[] = {"law_enforcement_report", "missing_law_enforcement_report",
-					 "missing_ncmec_report", "return_debrief", "return_rescreen",
-					 "rapid_response_target", "action_item", NULL};
+/* By default the duties figure counts the federal duties only. */
+static bool federal_duty(const char *kind)
+{
+	enum duty_kind k;
+	return duty_kind_from_string(kind, &k) == 0 && duty_kind_is_federal(k);
+}
 
 static const char *const fig_duties = "duties", *const fig_missing = "missing", *const fig_rapid = "rapid-response";
 
@@ -1506,13 +1509,16 @@ static int sql_figure(struct db *db, const struct pack *p, const struct fq *q, s
 		r = db_prepare(db,
 			       "SELECT m.learned_at, c.region, CASE WHEN m.located_at IS NULL THEN 0 ELSE 1 END,"
 			       " (SELECT count(*) FROM duty d WHERE d.subject_type = 'missing_episode' AND d.subject_id = m.id"
-			       "  AND d.kind = 'missing_law_enforcement_report' AND d.met_at IS NOT NULL AND d.met_at <= d.due_at),"
+			       "  AND d.kind = ? AND d.met_at IS NOT NULL AND d.met_at <= d.due_at),"
 			       " (SELECT count(*) FROM duty d WHERE d.subject_type = 'missing_episode' AND d.subject_id = m.id"
-			       "  AND d.kind = 'missing_ncmec_report' AND d.met_at IS NOT NULL AND d.met_at <= d.due_at),"
+			       "  AND d.kind = ? AND d.met_at IS NOT NULL AND d.met_at <= d.due_at),"
 			       " (SELECT count(*) FROM duty d WHERE d.subject_type = 'missing_episode' AND d.subject_id = m.id"
-			       "  AND d.kind = 'return_rescreen' AND d.met_at IS NOT NULL AND d.met_at <= d.due_at)"
+			       "  AND d.kind = ? AND d.met_at IS NOT NULL AND d.met_at <= d.due_at)"
 			       " FROM missing_episode m JOIN child_case c ON c.id = m.case_id",
 			       &st);
+		if (r == 0 && (r = duty_bind_kind(st, 1, DUTY_MISSING_LAW_ENFORCEMENT_REPORT)) == 0 &&
+		    (r = duty_bind_kind(st, 2, DUTY_MISSING_NCMEC_REPORT)) == 0)
+			r = duty_bind_kind(st, 3, DUTY_RETURN_RESCREEN);
 	} else {
 		b.ncols = 3; /* requests, arrivals, within target */
 		r = db_prepare(db,
@@ -1533,7 +1539,7 @@ static int sql_figure(struct db *db, const struct pack *p, const struct fq *q, s
 		double minutes = -1;
 		if (duties) {
 			const char *kind = db_column_text(st, 3);
-			if (q->kind ? strcmp(kind, q->kind) != 0 : !one_of(federal_duties, kind))
+			if (q->kind ? strcmp(kind, q->kind) != 0 : !federal_duty(kind))
 				continue;
 			const char *due = db_column_text(st, 0), *met = db_column_text(st, 1);
 			hl_time td, tm;
@@ -1798,8 +1804,12 @@ static int check_query(const struct svc_ctx *ctx, const struct figure_query *in,
 		if (!one_of(calendar_or_region, q->by))
 			field_error_add(errs, "by", "year, quarter, month or region");
 		if (strcmp(in->figure, fig_duties) == 0 && in->kind && *in->kind) {
-			if (!one_of(duty_kinds, in->kind)) {
-				list_words(duty_kinds, words, sizeof words);
+			enum duty_kind k;
+			if (duty_kind_from_string(in->kind, &k) < 0) {
+				const char *kinds[DUTY_KIND_COUNT + 1] = {NULL};
+				for (int i = 0; i < DUTY_KIND_COUNT; i++)
+					kinds[i] = duty_kind_to_string((enum duty_kind)i);
+				list_words(kinds, words, sizeof words);
 				field_error_add(errs, "kind", "one of %s", words);
 			}
 			q->kind = in->kind;

@@ -1060,7 +1060,7 @@ static int notify_hart(struct db *db, const struct pack *pack, int64_t id, const
 	int r = db_prepare(db,
 			   "INSERT INTO notification (user_id, kind, object_type, object_id, text, created_at)"
 			   " SELECT id, 'intake.accepted', 'intake', ?, ?, ? FROM app_user"
-			   " WHERE disabled = 0 AND (role = 'hart' OR (role = 'liaison' AND scope = ?))",
+			   " WHERE disabled = 0 AND (role = ? OR (role = ? AND scope = ?))",
 			   &st);
 	if (r < 0)
 		return r;
@@ -1071,7 +1071,11 @@ static int notify_hart(struct db *db, const struct pack *pack, int64_t id, const
 	db_bind_text(st, 1, oid);
 	db_bind_text(st, 2, text);
 	db_bind_text(st, 3, ts);
-	db_bind_text(st, 4, region ? region : "");
+	if ((r = db_bind_text(st, 4, role_name(ROLE_HART))) < 0 || (r = db_bind_text(st, 5, role_name(ROLE_LIAISON))) < 0) {
+		db_finalize(st);
+		return r;
+	}
+	db_bind_text(st, 6, region ? region : "");
 	r = db_step(st);
 	db_finalize(st);
 	return r < 0 ? r : 0;

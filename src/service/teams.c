@@ -872,14 +872,18 @@ static int owner_allowed(struct db *db, int64_t team_id, int64_t user_id)
 {
 	struct db_stmt *st;
 	int r = db_prepare(db,
-			   "SELECT 1 FROM app_user u WHERE u.id = ? AND u.disabled = 0 AND (u.role = 'hart'"
+			   "SELECT 1 FROM app_user u WHERE u.id = ? AND u.disabled = 0 AND (u.role = ?"
 			   " OR EXISTS (SELECT 1 FROM mdt_member m WHERE m.team_id = ? AND m.user_id = u.id"
 			   " AND m.active = 1))",
 			   &st);
 	if (r < 0)
 		return r;
 	db_bind_int64(st, 1, user_id);
-	db_bind_int64(st, 2, team_id);
+	if ((r = db_bind_text(st, 2, role_name(ROLE_HART))) < 0) {
+		db_finalize(st);
+		return r;
+	}
+	db_bind_int64(st, 3, team_id);
 	r = db_step(st);
 	db_finalize(st);
 	return r < 0 ? r : r == DB_ROW ? 1 : 0;
@@ -1066,7 +1070,7 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 		int64_t duty = 0;
 		if ((r = sealed_put(db, ctx->app, "action_item", "text", aid, in[i].text)) < 0 ||
 		    (r = sealed_put(db, ctx->app, "action_item", "owner_sealed", aid, in[i].owner)) < 0 ||
-		    (r = duty_open(db, c.id, "action_item", "action_item", aid, starts, in[i].due, in[i].owner_user_id,
+		    (r = duty_open(db, c.id, DUTY_ACTION_ITEM, "action_item", aid, starts, in[i].due, in[i].owner_user_id,
 				   &duty)) < 0)
 			break;
 		if ((r = db_prepare(db, "UPDATE action_item SET duty_id = ? WHERE id = ?", &st)) < 0)
@@ -1156,7 +1160,7 @@ int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t rev
 	if (r < 0)
 		goto fail;
 	int64_t duty = 0;
-	if ((r = duty_meet(db, "action_item", "action_item", item_id, done_t, ctx->actor->user_id, &duty)) < 0)
+	if ((r = duty_meet(db, DUTY_ACTION_ITEM, "action_item", item_id, done_t, ctx->actor->user_id, &duty)) < 0)
 		goto fail;
 	id_str(oid, c.id);
 	char detail[128];
