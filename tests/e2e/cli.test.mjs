@@ -55,4 +55,65 @@ describe('command line', { timeout: 60_000 }, () => {
       assert.equal(r.stdout, '', `hartline ${cmd} --no-such-flag: nothing on stdout`);
     }
   });
+
+  test('an unknown option is named in the message', async () => {
+    const r = await run(['serve', '--no-such-flag']);
+    assert.match(r.stderr, /there is no option --no-such-flag/);
+    const v = await run(['serve', '--workers', 'many']);
+    assert.equal(v.code, 2, v.stderr);
+    assert.match(v.stderr, /--workers many: expected a whole number from 1 to 256/);
+  });
+
+  // The usage is generated from each command's option table: every option a
+  // command's --help lists is one it takes, with "--opt VALUE" and
+  // "--opt=VALUE" alike (--help at the end stops it before it runs, after
+  // the options before it were parsed).
+  test("every command's --help lists options it accepts", async () => {
+    const help = await run(['help']);
+    const list = help.stdout.split('\n\n')[1];
+    const commands = [...list.matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((m) => m[1]).filter((c) => c !== 'help');
+    assert.ok(commands.includes('serve') && commands.includes('match') && commands.length >= 13, commands.join(' '));
+    let tried = 0;
+    for (const cmd of commands) {
+      const top = await run([cmd, '--help']);
+      assert.equal(top.code, 0, `${cmd} --help: ${top.stderr}`);
+      assert.match(top.stdout, new RegExp(`usage: hartline ${cmd}\\b`));
+      // A command of subcommands lists each one's usage.
+      const subs = top.stdout.startsWith(`hartline ${cmd}:`)
+        ? [...top.stdout.matchAll(new RegExp(`^usage: hartline ${cmd} ([a-z-]+)`, 'gm'))].map((m) => [cmd, m[1]])
+        : [[cmd]];
+      for (const form of subs) {
+        const own = await run([...form, '--help']);
+        assert.equal(own.code, 0, `${form.join(' ')} --help: ${own.stderr}`);
+        const bad = await run([...form, '--no-such-option', '--help']);
+        assert.equal(bad.code, 2, `${form.join(' ')} --no-such-option`);
+        assert.match(bad.stderr, /there is no option --no-such-option/);
+        const opts = own.stdout.split('\noptions:\n')[1] || '';
+        for (const m of opts.matchAll(/^ {2}(--[a-z-]+)(?: (\S+))? {2,}(.*)$/gm)) {
+          const [, opt, valueName, text] = m;
+          const what = `${form.join(' ')} ${opt}`;
+          tried++;
+          if (!valueName) {
+            const r = await run([...form, opt, '--help']);
+            assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+            const eq = await run([...form, `${opt}=yes`]);
+            assert.equal(eq.code, 2, what);
+            assert.match(eq.stderr, new RegExp(`${opt} takes no value`));
+            continue;
+          }
+          const range = /; (\d+) (?:to \d+|or more)/.exec(text);
+          const value = range ? range[1] : valueName === 'TIME' ? '1h' : 'x';
+          for (const args of [[opt, value], [`${opt}=${value}`]]) {
+            const r = await run([...form, ...args, '--help']);
+            assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+            assert.match(r.stdout, /^usage: /m);
+          }
+          const none = await run([...form, opt]);
+          assert.equal(none.code, 2, what);
+          assert.ok(none.stderr.includes(`${opt} needs a value: write ${opt} ${valueName.replace(/\.\.\.$/, '')}`), `${what}: ${none.stderr}`);
+        }
+      }
+    }
+    assert.ok(tried > 60, `only ${tried} options listed`);
+  });
 });
