@@ -91,9 +91,9 @@ static void sweeper_stop(struct sweeper *sw)
 
 struct serve_opts {
 	const char *db, *pack, *key, *listen, *smtp, *mail_from, *public_url;
-	int64_t max_body, workers, sweep_seconds, lockout_after;
-	int64_t idle, absolute, lockout_window, lockout_for, setup_for;
-	bool cookie_secure, trust_proxy;
+	int64_t max_body, workers, sweep_seconds, lockout_after, setup_for;
+	struct auth_config auth; /* the session and lockout durations go straight here */
+	bool trust_proxy;
 };
 
 #define T struct serve_opts
@@ -104,12 +104,12 @@ static const struct opt serve_table[] = {
 	OPT_KEY_FILE(T, key),
 	OPT_INT(T, max_body, "max-body", "BYTES", "the largest request body taken", 1, (int64_t)1 << 30),
 	OPT_INT(T, workers, "workers", "N", "threads answering requests (default: one per core)", 1, 256),
-	OPT_DURATION(T, idle, "session-idle", "a session ends after this long unused (default 30m)"),
-	OPT_DURATION(T, absolute, "session-max", "a session ends this long after login (default 12h)"),
+	OPT_DURATION(T, auth.idle, "session-idle", "a session ends after this long unused (default 30m)"),
+	OPT_DURATION(T, auth.absolute, "session-max", "a session ends this long after login (default 12h)"),
 	OPT_INT(T, lockout_after, "lockout-after", "N", "failed logins that lock an account (default 5)", 1, 1000),
-	OPT_DURATION(T, lockout_window, "lockout-window", "within this long (default 15m)"),
-	OPT_DURATION(T, lockout_for, "lockout-for", "for this long (default 15m)"),
-	OPT_FLAG(T, cookie_secure, "cookie-secure", "mark the session cookie Secure (behind HTTPS)"),
+	OPT_DURATION(T, auth.lockout_window, "lockout-window", "within this long (default 15m)"),
+	OPT_DURATION(T, auth.lockout_duration, "lockout-for", "for this long (default 15m)"),
+	OPT_FLAG(T, auth.cookie_secure, "cookie-secure", "mark the session cookie Secure (behind HTTPS)"),
 	OPT_FLAG(T, trust_proxy, "trust-proxy", "take the client's address from the proxy's X-Forwarded-For"),
 	OPT_STRING(T, smtp, "smtp", "URL", "send e-mail through smtp://HOST:PORT or smtps://HOST:PORT"),
 	OPT_STRING(T, mail_from, "mail-from", "ADDR", "the e-mails' sender (default hartline@localhost)"),
@@ -120,19 +120,47 @@ static const struct opt serve_table[] = {
 };
 #undef T
 
+/* Open the installation with the options' settings and read what the
+ * server keeps in memory. Returns 0, or the exit code after saying why. */
+static int serve_open(const struct serve_opts *o, struct app *app)
+{
+	char err[1024];
+	if (app_open(app, cli_db_url(o->db), o->pack, o->key, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		return 1;
+	}
+	app->auth = o->auth;
+	app->auth.lockout_failures = (int)o->lockout_after;
+	app->setup_ttl = o->setup_for;
+	if (o->smtp && strncmp(o->smtp, "smtp://", 7) != 0 && strncmp(o->smtp, "smtps://", 8) != 0) {
+		app_close(app);
+		return cli_misuse(&cli_serve, "--smtp %s: expected smtp://HOST:PORT or smtps://HOST:PORT", o->smtp);
+	}
+	app->smtp_url = o->smtp ? strdup(o->smtp) : NULL;
+	app->mail_from = strdup(o->mail_from ? o->mail_from : "hartline@localhost");
+	if (persons_registry_open(app, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		app_close(app);
+		return 1;
+	}
+	/* The referrals for figures, read once now rather than on the first
+	 * figure asked for. */
+	if (figures_store_warm(app) < 0) {
+		fprintf(stderr, "hartline: cannot read the referrals for figures\n");
+		app_close(app);
+		return 1;
+	}
+	return 0;
+}
+
 static int run_serve(int argc, char **argv)
 {
-	struct auth_config auth;
-	auth_config_defaults(&auth);
 	struct serve_opts o = {
 		.max_body = APP_DEFAULT_MAX_BODY,
 		.sweep_seconds = DEFAULT_SWEEP_SECONDS,
-		.lockout_after = auth.lockout_failures,
-		.idle = auth.idle,
-		.absolute = auth.absolute,
-		.lockout_window = auth.lockout_window,
-		.lockout_for = auth.lockout_duration,
 	};
+	auth_config_defaults(&o.auth);
+	o.lockout_after = o.auth.lockout_failures;
 	int r = cli_parse(&cli_serve, argc, argv, &o, NULL, NULL);
 	if (r)
 		return cli_exit(r);
@@ -142,40 +170,11 @@ static int run_serve(int argc, char **argv)
 		.workers = (unsigned)o.workers,
 		.trust_proxy = o.trust_proxy,
 	};
-	auth.cookie_secure = o.cookie_secure;
-	auth.idle = o.idle;
-	auth.absolute = o.absolute;
-	auth.lockout_window = o.lockout_window;
-	auth.lockout_duration = o.lockout_for;
-	auth.lockout_failures = (int)o.lockout_after;
-	int64_t sweep_s = o.sweep_seconds, setup_ttl = o.setup_for;
-
-	char err[1024];
+	int64_t sweep_s = o.sweep_seconds;
 	struct app app;
-	if (app_open(&app, cli_db_url(o.db), o.pack, o.key, err, sizeof err) < 0) {
-		fprintf(stderr, "hartline: %s\n", err);
-		return 1;
-	}
-	app.auth = auth;
-	app.setup_ttl = setup_ttl;
-	if (o.smtp && strncmp(o.smtp, "smtp://", 7) != 0 && strncmp(o.smtp, "smtps://", 8) != 0) {
-		app_close(&app);
-		return cli_misuse(&cli_serve, "--smtp %s: expected smtp://HOST:PORT or smtps://HOST:PORT", o.smtp);
-	}
-	app.smtp_url = o.smtp ? strdup(o.smtp) : NULL;
-	app.mail_from = strdup(o.mail_from ? o.mail_from : "hartline@localhost");
-	if (persons_registry_open(&app, err, sizeof err) < 0) {
-		fprintf(stderr, "hartline: %s\n", err);
-		app_close(&app);
-		return 1;
-	}
-	/* The referrals for figures, read once now rather than on the first
-	 * figure asked for. */
-	if (figures_store_warm(&app) < 0) {
-		fprintf(stderr, "hartline: cannot read the referrals for figures\n");
-		app_close(&app);
-		return 1;
-	}
+	if ((r = serve_open(&o, &app)) != 0)
+		return r;
+	char err[1024];
 
 	/* Block the stop signals in every thread (the workers inherit this
 	 * mask), and wait for them here. */

@@ -614,6 +614,31 @@ static int demo_past_referrals(const struct svc_ctx *ctx)
 	return r;
 }
 
+/* The demo MDT teams of Region 1 and Region 2 and their members; mdt-r1's
+ * id in ret_t1 and its first five members' in m. */
+static int demo_teams(const struct svc_ctx *ctx, int64_t mdt_user, int64_t *ret_t1, int64_t m[5])
+{
+	int64_t t1, t2;
+	if (demo_team(ctx, "mdt-r1", "Region 1 MDT", "R1", &t1) < 0 ||
+	    demo_member(ctx, t1, "Alex Example", "Office of the State's Attorney (synthetic)", "states_attorney",
+			"203-555-0131", 0, &m[0]) < 0 ||
+	    demo_member(ctx, t1, "Det. Casey Sample", "Bridgeport Police Department (synthetic)", "law_enforcement",
+			"203-555-0132", mdt_user, &m[1]) < 0 ||
+	    demo_member(ctx, t1, "Jamie Placeholder", "DCF Bridgeport (synthetic)", "dcf", "203-555-0133", 0,
+			&m[2]) < 0 ||
+	    demo_member(ctx, t1, "Riley Fictional", "Victim advocacy program (synthetic)", "victim_advocate",
+			"203-555-0134", 0, &m[3]) < 0 ||
+	    demo_member(ctx, t1, "Quinn Example", "FBI New Haven (synthetic)", "fbi", "203-555-0135", 0, &m[4]) < 0 ||
+	    demo_team(ctx, "mdt-r2", "Region 2 MDT", "R2", &t2) < 0 ||
+	    demo_member(ctx, t2, "Drew Sample", "New Haven Police Department (synthetic)", "law_enforcement",
+			"203-555-0141", 0, NULL) < 0 ||
+	    demo_member(ctx, t2, "Kai Demo", "Yale New Haven Hospital (synthetic)", "health_care", "203-555-0142", 0,
+			NULL) < 0)
+		return ERR_INVAL;
+	*ret_t1 = t1;
+	return 0;
+}
+
 static int demo_response(struct app *app)
 {
 	struct actor hart;
@@ -636,24 +661,8 @@ static int demo_response(struct app *app)
 	if (have > 0)
 		return 0;
 
-	int64_t t1, t2, m[5] = {0};
-	if (demo_team(&ctx, "mdt-r1", "Region 1 MDT", "R1", &t1) < 0 ||
-	    demo_member(&ctx, t1, "Alex Example", "Office of the State's Attorney (synthetic)", "states_attorney",
-			"203-555-0131", 0, &m[0]) < 0 ||
-	    demo_member(&ctx, t1, "Det. Casey Sample", "Bridgeport Police Department (synthetic)", "law_enforcement",
-			"203-555-0132", mdt_user, &m[1]) < 0 ||
-	    demo_member(&ctx, t1, "Jamie Placeholder", "DCF Bridgeport (synthetic)", "dcf", "203-555-0133", 0,
-			&m[2]) < 0 ||
-	    demo_member(&ctx, t1, "Riley Fictional", "Victim advocacy program (synthetic)", "victim_advocate",
-			"203-555-0134", 0, &m[3]) < 0 ||
-	    demo_member(&ctx, t1, "Quinn Example", "FBI New Haven (synthetic)", "fbi", "203-555-0135", 0, &m[4]) < 0 ||
-	    demo_team(&ctx, "mdt-r2", "Region 2 MDT", "R2", &t2) < 0 ||
-	    demo_member(&ctx, t2, "Drew Sample", "New Haven Police Department (synthetic)", "law_enforcement",
-			"203-555-0141", 0, NULL) < 0 ||
-	    demo_member(&ctx, t2, "Kai Demo", "Yale New Haven Hospital (synthetic)", "health_care", "203-555-0142", 0,
-			NULL) < 0)
-		return 1;
-	if (demo_contacts(&ctx))
+	int64_t t1, m[5] = {0};
+	if (demo_teams(&ctx, mdt_user, &t1, m) < 0 || demo_contacts(&ctx))
 		return 1;
 
 	int64_t kid;
