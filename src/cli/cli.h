@@ -1,26 +1,37 @@
-/* cli: the hartline command table and the option parser its commands share.
+/* cli: the hartline command table and what its commands share.
  *
- * Each command is `int cmd_x(int argc, char **argv)` where argv[0] is the
- * command's name; it returns the process exit code: 0 done, 1 failed,
- * 2 used wrongly (usage printed to stderr). */
+ * Each command is declared once as a struct cli_command (cli/opts.h): its
+ * name, arguments, summary and option table, from which both its parsing
+ * and its usage text come. Its run function is `int run(int argc, char
+ * **argv)` with argv[0] the command's name; it returns the process exit
+ * code: 0 done, 1 failed, 2 used wrongly (the problem and usage printed to
+ * stderr). */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli/opts.h"
+
 enum { EXIT_USAGE = 2 };
 
-struct cli_opt {
-	const char *name;   /* "--db" */
-	const char **value; /* set for options that take a value */
-	bool *flag;         /* set for options that do not */
-};
+/* Parse argv against cmd's table into out (opts_parse). On --help prints
+ * the usage to stdout and returns OPTS_HELP; on a problem prints it and the
+ * usage to stderr and returns ERR_INVAL; else 0. The caller returns
+ * cli_exit(r) when r is not 0. */
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *out, const char **args, int *nargs);
 
-/* Parse options; positional arguments are gathered into pos (at most
- * maxpos). Prints the problem and the command's usage to stderr and returns
- * EXIT_USAGE on an unknown option, a missing value or too many positionals. */
-int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char **pos, int maxpos, int *npos);
+/* The exit code after cli_parse answered r (not 0). */
+static inline int cli_exit(int r)
+{
+	return r == OPTS_HELP ? 0 : EXIT_USAGE;
+}
+
+/* A command used wrongly in a way its table cannot say (a missing or
+ * unknown subcommand, options that exclude each other): prints "hartline
+ * NAME: problem" and the usage to stderr; returns EXIT_USAGE. */
+int cli_misuse(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The database URL: --db, else HARTLINE_DB, else ./hartline.db. */
 const char *cli_db_url(const char *opt);
@@ -34,22 +45,5 @@ int cli_open_app(struct app *app, const char *db, const char *pack, const char *
  * from the terminal without echo, twice when confirm. */
 int cli_read_password(const char *prompt, bool from_stdin, bool confirm, char *out, size_t size);
 
-/* "90s", "15m", "12h", "2d" into microseconds. */
-int cli_parse_duration(const char *s, int64_t *ret);
-
-/* Print the usage of one command (or of all, name NULL) to f. */
-void cli_usage(const char *name, void *f);
-
-int cmd_init(int argc, char **argv);
-int cmd_migrate(int argc, char **argv);
-int cmd_serve(int argc, char **argv);
-int cmd_pack(int argc, char **argv);
-int cmd_user(int argc, char **argv);
-int cmd_demo(int argc, char **argv);
-int cmd_audit(int argc, char **argv);
-int cmd_key(int argc, char **argv);
-int cmd_routes(int argc, char **argv);
-int cmd_match(int argc, char **argv);
-int cmd_deadlines(int argc, char **argv);
-int cmd_import(int argc, char **argv);
-int cmd_generate(int argc, char **argv);
+extern const struct cli_command cli_init, cli_migrate, cli_serve, cli_user, cli_demo, cli_audit, cli_key,
+	cli_routes, cli_match, cli_pack, cli_deadlines, cli_import, cli_generate;

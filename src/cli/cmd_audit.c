@@ -77,25 +77,32 @@ static void print_result(const struct audit_verify_result *res, const char *head
 		       (long long)res->head_restarted);
 }
 
-int cmd_audit(int argc, char **argv)
+struct audit_opts {
+	const char *db, *key, *head;
+};
+
+static const struct opt audit_table[] = {
+	OPT_DB(struct audit_opts, db),
+	OPT_KEY_FILE(struct audit_opts, key),
+	OPT_STRING(struct audit_opts, head, "head", "SEQ:MAC",
+		   "also check against this head, as an earlier audit verify printed it and it was filed elsewhere"),
+	OPT_END,
+};
+
+static int run_audit(int argc, char **argv)
 {
-	const char *db_opt = NULL, *key_opt = NULL, *head_opt = NULL;
-	const struct cli_opt opts[] = {
-		{"--db", &db_opt, NULL}, {"--key-file", &key_opt, NULL}, {"--head", &head_opt, NULL}, {0}};
+	struct audit_opts o = {0};
 	const char *pos[1];
 	int npos = 0;
-	int r = cli_parse(argc, argv, opts, pos, 1, &npos);
+	int r = cli_parse(&cli_audit, argc, argv, &o, pos, &npos);
 	if (r)
-		return r;
+		return cli_exit(r);
+	if (npos != 1 || strcmp(pos[0], "verify") != 0)
+		return cli_misuse(&cli_audit, "expected 'verify'");
 	struct audit_head given;
-	if (npos != 1 || strcmp(pos[0], "verify") != 0 || (head_opt && parse_head(head_opt, &given) < 0)) {
-		if (head_opt && npos == 1)
-			fprintf(stderr, "hartline: --head wants SEQ:MAC as an earlier audit verify printed it on its "
-					"head: line\n");
-		cli_usage("audit", stderr);
-		return EXIT_USAGE;
-	}
-	const char *url = cli_db_url(db_opt);
+	if (o.head && parse_head(o.head, &given) < 0)
+		return cli_misuse(&cli_audit, "--head wants SEQ:MAC as an earlier audit verify printed it on its head: line");
+	const char *url = cli_db_url(o.db);
 	struct db *db;
 	char err[512];
 	if (db_open(url, &db, err, sizeof err) < 0) {
@@ -113,9 +120,9 @@ int cmd_audit(int argc, char **argv)
 	char *key_file = NULL, *head_path = NULL;
 	struct keyring *keys = NULL;
 	struct audit_verify_result res;
-	if ((r = load_keys(db, url, key_opt, &key_file, &keys)) == 0 &&
+	if ((r = load_keys(db, url, o.key, &key_file, &keys)) == 0 &&
 	    (r = audit_head_path(key_file, &head_path)) == 0 &&
-	    (r = svc_audit_verify(db, keys, head_path, head_opt ? &given : NULL, &res)) < 0)
+	    (r = svc_audit_verify(db, keys, head_path, o.head ? &given : NULL, &res)) < 0)
 		fprintf(stderr, "hartline: cannot read the audit trail: %s\n",
 			r == ERR_DB ? db_errmsg(db) : err_str(r));
 	db_close(db);
@@ -127,21 +134,24 @@ int cmd_audit(int argc, char **argv)
 	return r < 0 || res.broken ? 1 : 0;
 }
 
-int cmd_key(int argc, char **argv)
+static const struct opt key_table[] = {
+	OPT_DB(struct audit_opts, db),
+	OPT_KEY_FILE(struct audit_opts, key),
+	OPT_END,
+};
+
+static int run_key(int argc, char **argv)
 {
-	const char *db = NULL, *key = NULL;
-	const struct cli_opt opts[] = {{"--db", &db, NULL}, {"--key-file", &key, NULL}, {0}};
+	struct audit_opts o = {0};
 	const char *pos[1];
 	int npos = 0;
-	int r = cli_parse(argc, argv, opts, pos, 1, &npos);
+	int r = cli_parse(&cli_key, argc, argv, &o, pos, &npos);
 	if (r)
-		return r;
-	if (npos != 1 || strcmp(pos[0], "rotate") != 0) {
-		cli_usage("key", stderr);
-		return EXIT_USAGE;
-	}
+		return cli_exit(r);
+	if (npos != 1 || strcmp(pos[0], "rotate") != 0)
+		return cli_misuse(&cli_key, "expected 'rotate'");
 	struct app app;
-	if (cli_open_app(&app, db, NULL, key))
+	if (cli_open_app(&app, o.db, NULL, o.key))
 		return 1;
 	struct actor cli;
 	actor_cli(&cli);
@@ -161,13 +171,37 @@ int cmd_key(int argc, char **argv)
 	return 0;
 }
 
-int cmd_routes(int argc, char **argv)
+static int run_routes(int argc, char **argv)
 {
-	int r = cli_parse(argc, argv, NULL, NULL, 0, NULL);
+	int r = cli_parse(&cli_routes, argc, argv, NULL, NULL, NULL);
 	if (r)
-		return r;
+		return cli_exit(r);
 	for (size_t i = 0; i < http_routes_count; i++)
 		printf("%-6s %-28s %s\n", http_routes[i].method, http_routes[i].pattern,
 		       http_routes[i].flags & HTTP_PUBLIC ? "public" : "session");
 	return 0;
 }
+
+const struct cli_command cli_audit = {
+	.name = "audit",
+	.args = "verify",
+	.summary = "check the audit chain with the key file and its head file; prints the head to file elsewhere",
+	.opts = audit_table,
+	.max_args = 1,
+	.run = run_audit,
+};
+
+const struct cli_command cli_key = {
+	.name = "key",
+	.args = "rotate",
+	.summary = "add a new seal key and re-seal every sealed value under it",
+	.opts = key_table,
+	.max_args = 1,
+	.run = run_key,
+};
+
+const struct cli_command cli_routes = {
+	.name = "routes",
+	.summary = "list the HTTP routes",
+	.run = run_routes,
+};

@@ -10,37 +10,39 @@
 #include "service/app.h"
 #include "service/deadlines.h"
 
-int cmd_deadlines(int argc, char **argv)
+/* The server's settings: its pack decides when reminders are due, and with
+ * --smtp the notices are queued for e-mail too (the server's sender
+ * delivers them), with links to --public-url. */
+struct deadlines_opts {
+	const char *db, *key, *pack, *smtp, *mail_from, *public_url;
+};
+
+static const struct opt deadlines_table[] = {
+	OPT_DB(struct deadlines_opts, db),
+	OPT_KEY_FILE(struct deadlines_opts, key),
+	OPT_PACK(struct deadlines_opts, pack),
+	OPT_STRING(struct deadlines_opts, smtp, "smtp", "URL", "also queue the notices for e-mail (smtp://HOST:PORT)"),
+	OPT_STRING(struct deadlines_opts, mail_from, "mail-from", "ADDR", "the e-mails' sender (default hartline@localhost)"),
+	OPT_STRING(struct deadlines_opts, public_url, "public-url", "URL", "the address staff open hartline at, for links"),
+	OPT_END,
+};
+
+static int run_deadlines(int argc, char **argv)
 {
-	const char *db = NULL, *key = NULL, *pack = NULL, *smtp = NULL, *mail_from = NULL, *public_url = NULL;
-	/* The server's settings: its pack decides when reminders are due, and
-	 * with --smtp the notices are queued for e-mail too (the server's
-	 * sender delivers them), with links to --public-url. */
-	const struct cli_opt opts[] = {
-		{"--db", &db, NULL},
-		{"--key-file", &key, NULL},
-		{"--pack", &pack, NULL},
-		{"--smtp", &smtp, NULL},
-		{"--mail-from", &mail_from, NULL},
-		{"--public-url", &public_url, NULL},
-		{0},
-	};
+	struct deadlines_opts o = {0};
 	const char *pos[1];
 	int npos = 0;
-	int r = cli_parse(argc, argv, opts, pos, 1, &npos);
+	int r = cli_parse(&cli_deadlines, argc, argv, &o, pos, &npos);
 	if (r)
-		return r;
-	if (npos != 1 || strcmp(pos[0], "sweep") != 0) {
-		fprintf(stderr, "hartline deadlines: expected 'sweep'\n");
-		cli_usage("deadlines", stderr);
-		return EXIT_USAGE;
-	}
+		return cli_exit(r);
+	if (npos != 1 || strcmp(pos[0], "sweep") != 0)
+		return cli_misuse(&cli_deadlines, "expected 'sweep'");
 	struct app app;
-	if (cli_open_app(&app, db, pack, key))
+	if (cli_open_app(&app, o.db, o.pack, o.key))
 		return 1;
-	app.smtp_url = smtp ? strdup(smtp) : NULL;
-	app.mail_from = strdup(mail_from ? mail_from : "hartline@localhost");
-	app.public_url = public_url ? strdup(public_url) : NULL;
+	app.smtp_url = o.smtp ? strdup(o.smtp) : NULL;
+	app.mail_from = strdup(o.mail_from ? o.mail_from : "hartline@localhost");
+	app.public_url = o.public_url ? strdup(o.public_url) : NULL;
 	struct sweep_result res = {0, 0};
 	r = svc_deadlines_sweep(&app, now(), &res);
 	app_close(&app);
@@ -52,3 +54,12 @@ int cmd_deadlines(int argc, char **argv)
 	       res.due_soon == 1 ? "" : "s", res.overdue, res.overdue == 1 ? "" : "s");
 	return 0;
 }
+
+const struct cli_command cli_deadlines = {
+	.name = "deadlines",
+	.args = "sweep",
+	.summary = "notify owners and HART of duties coming due and overdue, each once (the server does it every minute)",
+	.opts = deadlines_table,
+	.max_args = 1,
+	.run = run_deadlines,
+};

@@ -63,28 +63,30 @@ static void print_report(const struct import_report *rep, const char *path)
 	}
 }
 
-int cmd_import(int argc, char **argv)
+struct import_opts {
+	const char *db, *key, *pack;
+	bool dry_run, quiet;
+};
+
+static const struct opt import_table[] = {
+	OPT_FLAG(struct import_opts, dry_run, "dry-run", "check every line and report, but write nothing"),
+	OPT_DB(struct import_opts, db),
+	OPT_KEY_FILE(struct import_opts, key),
+	OPT_PACK(struct import_opts, pack),
+	OPT_FLAG(struct import_opts, quiet, "quiet", "no progress bar and no time taken"),
+	OPT_END,
+};
+
+static int run_import(int argc, char **argv)
 {
-	const char *db = NULL, *key = NULL, *pack = NULL;
-	bool dry_run = false, quiet = false;
-	const struct cli_opt opts[] = {
-		{"--db", &db, NULL},
-		{"--key-file", &key, NULL},
-		{"--pack", &pack, NULL},
-		{"--dry-run", NULL, &dry_run},
-		{"--quiet", NULL, &quiet},
-		{0},
-	};
+	struct import_opts o = {0};
 	const char *pos[2];
 	int npos = 0;
-	int r = cli_parse(argc, argv, opts, pos, 2, &npos);
+	int r = cli_parse(&cli_import, argc, argv, &o, pos, &npos);
 	if (r)
-		return r;
-	if (npos != 2 || strcmp(pos[0], "referrals") != 0) {
-		fprintf(stderr, "hartline import: expected 'referrals FILE.csv'\n");
-		cli_usage("import", stderr);
-		return EXIT_USAGE;
-	}
+		return cli_exit(r);
+	if (npos != 2 || strcmp(pos[0], "referrals") != 0)
+		return cli_misuse(&cli_import, "expected 'referrals FILE.csv'");
 	const char *path = pos[1];
 	char *data = NULL;
 	size_t len = 0;
@@ -93,7 +95,7 @@ int cmd_import(int argc, char **argv)
 		return 1;
 	}
 	struct app app;
-	if (cli_open_app(&app, db, pack, key)) {
+	if (cli_open_app(&app, o.db, o.pack, o.key)) {
 		free(data);
 		return 1;
 	}
@@ -103,10 +105,10 @@ int cmd_import(int argc, char **argv)
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	struct bar bar = {.last_pct = -1};
-	bool tty = !quiet && isatty(STDERR_FILENO);
+	bool tty = !o.quiet && isatty(STDERR_FILENO);
 	struct import_report rep;
 	int64_t t0 = clock_mono_us();
-	r = svc_import_referrals(&ctx, data, len, base, dry_run, tty ? progress : NULL, &bar, &rep);
+	r = svc_import_referrals(&ctx, data, len, base, o.dry_run, tty ? progress : NULL, &bar, &rep);
 	if (tty && bar.last_phase)
 		fputc('\n', stderr);
 	free(data);
@@ -116,7 +118,7 @@ int cmd_import(int argc, char **argv)
 		return 1;
 	}
 	print_report(&rep, path);
-	if (!quiet && rep.error_count == 0)
+	if (!o.quiet && rep.error_count == 0)
 		fprintf(stderr, "took %.1f s\n", (double)(clock_mono_us() - t0) / 1e6);
 	int status = rep.error_count > 0 ? 1 : 0;
 	import_report_done(&rep);
@@ -129,45 +131,42 @@ static int write_stdout(void *arg, const char *data, size_t n)
 	return fwrite(data, 1, n, f) == n ? 0 : ERR_IO;
 }
 
-int cmd_generate(int argc, char **argv)
+struct generate_opts {
+	int64_t count, seed, from, to;
+	const char *pack, *out;
+};
+
+static const struct opt generate_table[] = {
+	OPT_INT(struct generate_opts, count, "count", "N", "how many referral lines (default 1000)", 0, 20000000),
+	OPT_INT(struct generate_opts, seed, "seed", "S", "the same seed writes the same file (default 1)", 0, INT64_MAX),
+	OPT_INT(struct generate_opts, from, "from", "YEAR", "the first year (default 2008)", 1900, 9999),
+	OPT_INT(struct generate_opts, to, "to", "YEAR", "the last year (default 2015)", 1900, 9999),
+	OPT_PACK(struct generate_opts, pack),
+	OPT_STRING(struct generate_opts, out, "out", "FILE", "write here instead of to standard output"),
+	OPT_END,
+};
+
+static int run_generate(int argc, char **argv)
 {
-	const char *count = NULL, *seed = NULL, *from = NULL, *to = NULL, *pack_file = NULL, *out = NULL;
-	const struct cli_opt opts[] = {
-		{"--count", &count, NULL},
-		{"--seed", &seed, NULL},
-		{"--from", &from, NULL},
-		{"--to", &to, NULL},
-		{"--pack", &pack_file, NULL},
-		{"--out", &out, NULL},
-		{0},
-	};
+	struct generate_opts o = {.count = 1000, .seed = 1};
 	const char *pos[1];
 	int npos = 0;
-	int r = cli_parse(argc, argv, opts, pos, 1, &npos);
+	int r = cli_parse(&cli_generate, argc, argv, &o, pos, &npos);
 	if (r)
-		return r;
-	if (npos != 1 || strcmp(pos[0], "referrals") != 0) {
-		fprintf(stderr, "hartline generate: expected 'referrals'\n");
-		cli_usage("generate", stderr);
-		return EXIT_USAGE;
-	}
-	int64_t n = 1000, s = 1, fy = 0, ty = 0;
-	if ((count && str_to_int64(count, 0, 20000000, &n) < 0) || (seed && str_to_int64(seed, 0, INT64_MAX, &s) < 0) ||
-	    (from && str_to_int64(from, 1900, 9999, &fy) < 0) || (to && str_to_int64(to, 1900, 9999, &ty) < 0)) {
-		fprintf(stderr, "hartline generate: --count is 0 to 20000000, --seed a whole number, --from and --to years\n");
-		return EXIT_USAGE;
-	}
+		return cli_exit(r);
+	if (npos != 1 || strcmp(pos[0], "referrals") != 0)
+		return cli_misuse(&cli_generate, "expected 'referrals'");
+	int64_t fy = o.from, ty = o.to;
 	if (fy && !ty)
 		ty = fy > 2015 ? fy : 2015;
 	if (ty && !fy)
 		fy = ty < 2008 ? ty : 2008;
-	if (fy > ty) {
-		fprintf(stderr, "hartline generate: --from is after --to\n");
-		return EXIT_USAGE;
-	}
+	if (fy > ty)
+		return cli_misuse(&cli_generate, "--from is after --to");
+	const char *out = o.out;
 	struct pack *pack;
 	char msg[512];
-	if (app_load_pack(pack_file, &pack, msg, sizeof msg) < 0) {
+	if (app_load_pack(o.pack, &pack, msg, sizeof msg) < 0) {
 		fprintf(stderr, "hartline generate: %s\n", msg);
 		return 1;
 	}
@@ -177,8 +176,8 @@ int cmd_generate(int argc, char **argv)
 		pack_free(pack);
 		return 1;
 	}
-	struct import_gen_opts o = {.count = n, .seed = (uint64_t)s, .from_year = (int)fy, .to_year = (int)ty};
-	r = import_generate(pack, &o, write_stdout, f);
+	struct import_gen_opts g = {.count = o.count, .seed = (uint64_t)o.seed, .from_year = (int)fy, .to_year = (int)ty};
+	r = import_generate(pack, &g, write_stdout, f);
 	if (fflush(f) != 0 && r == 0)
 		r = ERR_IO;
 	if (out && fclose(f) != 0 && r == 0)
@@ -190,3 +189,21 @@ int cmd_generate(int argc, char **argv)
 	}
 	return 0;
 }
+
+const struct cli_command cli_import = {
+	.name = "import",
+	.args = "referrals FILE.csv",
+	.summary = "import past years' referrals (docs/import.md): every line checked first, then all or nothing",
+	.opts = import_table,
+	.max_args = 2,
+	.run = run_import,
+};
+
+const struct cli_command cli_generate = {
+	.name = "generate",
+	.args = "referrals",
+	.summary = "write a synthetic referrals import file (default 1000 lines, 2008 to 2015) to standard output",
+	.opts = generate_table,
+	.max_args = 1,
+	.run = run_generate,
+};

@@ -44,25 +44,55 @@ static int init_or_migrate(const char *db_url, const char *pack_file, const char
 	return 0;
 }
 
-int cmd_init(int argc, char **argv)
+struct init_opts {
+	const char *db, *pack, *key;
+};
+
+static const struct opt init_table[] = {
+	OPT_DB(struct init_opts, db),
+	OPT_PACK(struct init_opts, pack),
+	OPT_KEY_FILE(struct init_opts, key),
+	OPT_END,
+};
+
+/* migrate takes no pack: the schema does not depend on one. */
+static const struct opt migrate_table[] = {
+	OPT_DB(struct init_opts, db),
+	OPT_KEY_FILE(struct init_opts, key),
+	OPT_END,
+};
+
+static int run_init(int argc, char **argv)
 {
-	const char *db = NULL, *pack = NULL, *key = NULL;
-	const struct cli_opt opts[] = {{"--db", &db, NULL}, {"--pack", &pack, NULL}, {"--key-file", &key, NULL}, {0}};
-	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
+	struct init_opts o = {0};
+	int r = cli_parse(&cli_init, argc, argv, &o, NULL, NULL);
 	if (r)
-		return r;
-	return init_or_migrate(cli_db_url(db), pack, key);
+		return cli_exit(r);
+	return init_or_migrate(cli_db_url(o.db), o.pack, o.key);
 }
 
-int cmd_migrate(int argc, char **argv)
+static int run_migrate(int argc, char **argv)
 {
-	const char *db = NULL, *key = NULL;
-	const struct cli_opt opts[] = {{"--db", &db, NULL}, {"--key-file", &key, NULL}, {0}};
-	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
+	struct init_opts o = {0};
+	int r = cli_parse(&cli_migrate, argc, argv, &o, NULL, NULL);
 	if (r)
-		return r;
-	return init_or_migrate(cli_db_url(db), NULL, key);
+		return cli_exit(r);
+	return init_or_migrate(cli_db_url(o.db), NULL, o.key);
 }
+
+const struct cli_command cli_init = {
+	.name = "init",
+	.summary = "create the database schema, settings and key file (harmless to repeat)",
+	.opts = init_table,
+	.run = run_init,
+};
+
+const struct cli_command cli_migrate = {
+	.name = "migrate",
+	.summary = "apply schema migrations this version brings",
+	.opts = migrate_table,
+	.run = run_migrate,
+};
 
 /* The most problems `pack check` lists; all are counted. */
 #define PACK_CHECK_LISTED 1000
@@ -90,17 +120,15 @@ static void print_pack_problems(const char *file, const struct field_errors *err
 		fprintf(stderr, "%s: and %zu more\n", file, errs->count - listed);
 }
 
-int cmd_pack(int argc, char **argv)
+static int run_pack(int argc, char **argv)
 {
 	const char *pos[2];
 	int npos = 0;
-	int r = cli_parse(argc, argv, NULL, pos, 2, &npos);
+	int r = cli_parse(&cli_pack, argc, argv, NULL, pos, &npos);
 	if (r)
-		return r;
-	if (npos != 2 || strcmp(pos[0], "check") != 0) {
-		cli_usage("pack", stderr);
-		return EXIT_USAGE;
-	}
+		return cli_exit(r);
+	if (npos != 2 || strcmp(pos[0], "check") != 0)
+		return cli_misuse(&cli_pack, "expected 'check FILE'");
 	char err[1024];
 	struct pack *p;
 	struct field_errors errs;
@@ -125,3 +153,11 @@ int cmd_pack(int argc, char **argv)
 	pack_free(p);
 	return 0;
 }
+
+const struct cli_command cli_pack = {
+	.name = "pack",
+	.args = "check FILE",
+	.summary = "validate a jurisdiction pack and summarise it",
+	.max_args = 2,
+	.run = run_pack,
+};

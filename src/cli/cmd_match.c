@@ -18,13 +18,36 @@
 
 #define MAX_FIELD_OPTS MATCH_MAX_FIELDS
 
+/* The subcommands, declared at the end with their option tables. */
+static const struct cli_command cli_match_dedupe, cli_match_link, cli_match_evaluate, cli_match_generate;
+
 struct match_cli {
 	const char *id_col;
-	const char *fields[MAX_FIELD_OPTS]; /* KIND=COL[:FORMAT] */
-	int nfields;
-	const char *pairs_out, *clusters_out, *threshold, *threads, *as_of;
+	struct opt_list fields; /* KIND=COL[:FORMAT] */
+	const char *pairs_out, *clusters_out, *threshold, *as_of;
+	int64_t threads;
 	bool strict, quiet, verbose;
 };
+
+#define T struct match_cli
+static const struct opt batch_table[] = {
+	OPT_STRING(T, id_col, "id", "COL", "the column that identifies a record", .required = true),
+	OPT_LIST(T, fields, "field", "KIND=COL[:FORMAT]",
+		 "a column to compare, KIND one of given, family, dob, age, sex, town, postcode, address, ident, "
+		 "other; FORMAT for dates, as %Y-%m-%d (the default)",
+		 MAX_FIELD_OPTS, .required = true),
+	OPT_STRING(T, pairs_out, "pairs", "OUT.csv", "write the pairs found here (- for standard output)",
+		   .required = true),
+	OPT_STRING(T, clusters_out, "clusters", "OUT.csv", "also write each record's cluster here"),
+	OPT_STRING(T, threshold, "threshold", "P", "the least probability of a pair kept, between 0 and 1"),
+	OPT_INT(T, threads, "threads", "N", "threads comparing pairs (default: one per core)", 1, 64),
+	OPT_STRING(T, as_of, "as-of", "YYYY-MM-DD", "the day ages are counted at (default today)"),
+	OPT_FLAG(T, strict, "strict", "stop at the first malformed line rather than skip it"),
+	OPT_FLAG(T, quiet, "quiet", "no progress and no summary"),
+	OPT_FLAG(T, verbose, "verbose", "also print the fitted model"),
+	OPT_END,
+};
+#undef T
 
 struct field_map {
 	enum match_kind kind;
@@ -244,57 +267,22 @@ static int write_outputs(const struct match_cli *o, struct match_store *s, const
 
 static int run_batch(int argc, char **argv, bool link)
 {
+	const struct cli_command *cmd = link ? &cli_match_link : &cli_match_dedupe;
 	struct match_cli o = {0};
-	/* --field repeats: gather them by hand, then parse the rest. */
-	char *rest[256];
-	int nrest = 0;
-	for (int i = 0; i < argc && nrest < 255; i++) {
-		if (strcmp(argv[i], "--field") == 0 && i + 1 < argc) {
-			if (o.nfields >= MAX_FIELD_OPTS) {
-				fprintf(stderr, "hartline match: at most %d --field options\n", MAX_FIELD_OPTS);
-				return EXIT_USAGE;
-			}
-			o.fields[o.nfields++] = argv[++i];
-		} else if (strncmp(argv[i], "--field=", 8) == 0) {
-			if (o.nfields < MAX_FIELD_OPTS)
-				o.fields[o.nfields++] = argv[i] + 8;
-		} else {
-			rest[nrest++] = argv[i];
-		}
-	}
-	const struct cli_opt opts[] = {
-		{"--id", &o.id_col, NULL},
-		{"--pairs", &o.pairs_out, NULL},
-		{"--clusters", &o.clusters_out, NULL},
-		{"--threshold", &o.threshold, NULL},
-		{"--threads", &o.threads, NULL},
-		{"--as-of", &o.as_of, NULL},
-		{"--strict", NULL, &o.strict},
-		{"--quiet", NULL, &o.quiet},
-		{"--verbose", NULL, &o.verbose},
-		{0},
-	};
 	const char *pos[2];
 	int npos = 0;
-	int r = cli_parse(nrest, rest, opts, pos, 2, &npos);
+	int r = cli_parse(cmd, argc, argv, &o, pos, &npos);
 	if (r)
-		return r;
-	if (npos != (link ? 2 : 1) || !o.id_col || !o.pairs_out || o.nfields == 0) {
-		fprintf(stderr, "hartline match %s: needs %s, --id COL, --pairs OUT and at least one --field\n",
-			link ? "link" : "dedupe", link ? "A.csv B.csv" : "FILE.csv");
-		cli_usage("match", stderr);
-		return EXIT_USAGE;
-	}
+		return cli_exit(r);
+	if (npos != (link ? 2 : 1))
+		return cli_misuse(cmd, "needs %s", link ? "A.csv B.csv" : "FILE.csv");
 	struct match_schema schema = {0};
 	struct field_map fm[MATCH_MAX_FIELDS];
-	for (int f = 0; f < o.nfields; f++) {
-		if (parse_field(o.fields[f], &fm[f]) < 0) {
-			fprintf(stderr,
-				"hartline match: --field %s: expected KIND=COLUMN[:FORMAT], KIND one of given, family, dob, "
-				"age, sex, town, postcode, address, ident, other\n",
-				o.fields[f]);
-			return EXIT_USAGE;
-		}
+	for (int f = 0; f < o.fields.n; f++) {
+		if (parse_field(o.fields.item[f], &fm[f]) < 0)
+			return cli_misuse(cmd, "--field %s: expected KIND=COLUMN[:FORMAT], KIND one of given, family, dob, "
+					       "age, sex, town, postcode, address, ident, other",
+					  o.fields.item[f]);
 		match_schema_add(&schema, fm[f].kind, fm[f].col, fm[f].format);
 	}
 	struct match_batch_opts bo = {.link = link, .progress = !o.quiet && isatty(STDERR_FILENO)};
@@ -302,25 +290,13 @@ static int run_batch(int argc, char **argv, bool link)
 		char *end;
 		errno = 0;
 		bo.threshold = strtod(o.threshold, &end);
-		if (errno || *end || !(bo.threshold > 0 && bo.threshold < 1)) {
-			fprintf(stderr, "hartline match: --threshold %s: expected a probability between 0 and 1\n",
-				o.threshold);
-			return EXIT_USAGE;
-		}
+		if (errno || *end || !(bo.threshold > 0 && bo.threshold < 1))
+			return cli_misuse(cmd, "--threshold %s: expected a probability between 0 and 1", o.threshold);
 	}
-	int64_t v;
-	if (o.threads) {
-		if (str_to_int64(o.threads, 1, 64, &v) < 0) {
-			fprintf(stderr, "hartline match: --threads %s: expected 1 to 64\n", o.threads);
-			return EXIT_USAGE;
-		}
-		bo.threads = (int)v;
-	}
+	bo.threads = (int)o.threads;
 	if (o.as_of) {
-		if (!cmp_date_parse(o.as_of, "%Y-%m-%d", &schema.as_of)) {
-			fprintf(stderr, "hartline match: --as-of %s: expected YYYY-MM-DD\n", o.as_of);
-			return EXIT_USAGE;
-		}
+		if (!cmp_date_parse(o.as_of, "%Y-%m-%d", &schema.as_of))
+			return cli_misuse(cmd, "--as-of %s: expected a date as YYYY-MM-DD", o.as_of);
 	} else {
 		time_t t = (time_t)(now() / HL_USEC_PER_SEC);
 		struct tm tm;
@@ -333,9 +309,9 @@ static int run_batch(int argc, char **argv, bool link)
 		return 1;
 	}
 	int64_t t0 = clock_mono_us();
-	int rc = load_file(pos[0], &o, fm, o.nfields, 0, s);
+	int rc = load_file(pos[0], &o, fm, o.fields.n, 0, s);
 	if (rc == 0 && link)
-		rc = load_file(pos[1], &o, fm, o.nfields, 1, s);
+		rc = load_file(pos[1], &o, fm, o.fields.n, 1, s);
 	double seconds_read = (double)(clock_mono_us() - t0) / 1e6, seconds_write = 0;
 	struct match_model model;
 	memset(&model, 0, sizeof model);
@@ -393,19 +369,28 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+struct evaluate_opts {
+	const char *truth, *id;
+};
+
+static const struct opt evaluate_table[] = {
+	OPT_STRING(struct evaluate_opts, truth, "truth", "FILE.csv", "the records, with FEBRL ids (rec-12-dup-3)",
+		   .required = true),
+	OPT_STRING(struct evaluate_opts, id, "id", "COL", "the column of those ids", .required = true),
+	OPT_END,
+};
+
 static int run_evaluate(int argc, char **argv)
 {
-	const char *truth = NULL, *id = NULL;
-	const struct cli_opt opts[] = {{"--truth", &truth, NULL}, {"--id", &id, NULL}, {0}};
+	struct evaluate_opts o = {0};
 	const char *pos[1];
 	int npos = 0;
-	int r = cli_parse(argc, argv, opts, pos, 1, &npos);
+	int r = cli_parse(&cli_match_evaluate, argc, argv, &o, pos, &npos);
 	if (r)
-		return r;
-	if (npos != 1 || !truth || !id) {
-		fprintf(stderr, "hartline match evaluate: needs PAIRS.csv --truth FILE.csv --id COL\n");
-		return EXIT_USAGE;
-	}
+		return cli_exit(r);
+	if (npos != 1)
+		return cli_misuse(&cli_match_evaluate, "needs PAIRS.csv");
+	const char *truth = o.truth, *id = o.id;
 	/* Count true pairs: for each entity with k records, k(k-1)/2. */
 	struct csv_reader *rd;
 	char err[512];
@@ -483,44 +468,37 @@ static void gen_progress(size_t done, size_t total, void *arg)
 	fprintf(stderr, "\rgenerating %3d%% %zu/%zu", (int)(100.0 * (double)done / (double)total), done, total);
 }
 
+struct gen_opts {
+	int64_t records, originals, seed;
+	const char *out;
+};
+
+static const struct opt gen_table[] = {
+	OPT_INT(struct gen_opts, records, "records", "N", "how many records", 1, 100000000, .required = true),
+	OPT_INT(struct gen_opts, originals, "originals", "N", "how many people, at most --records (default 6 in 10)",
+		1, 100000000),
+	OPT_INT(struct gen_opts, seed, "seed", "S", "the same seed writes the same records", 0, INT64_MAX),
+	OPT_STRING(struct gen_opts, out, "out", "FILE", "write here (default, or -: standard output)"),
+	OPT_END,
+};
+
 static int run_generate(int argc, char **argv)
 {
-	const char *records = NULL, *originals = NULL, *seed = NULL, *out = NULL;
-	const struct cli_opt opts[] = {
-		{"--records", &records, NULL},
-		{"--originals", &originals, NULL},
-		{"--seed", &seed, NULL},
-		{"--out", &out, NULL},
-		{0},
-	};
-	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
-	if (r)
-		return r;
 	struct gen_config c;
 	gen_config_defaults(&c);
-	int64_t v;
-	if (!records || str_to_int64(records, 1, 100000000, &v) < 0) {
-		fprintf(stderr, "hartline match generate: --records N (1 to 100000000) is required\n");
-		return EXIT_USAGE;
-	}
-	c.records = (size_t)v;
-	c.originals = c.records * 6 / 10;
-	if (originals) {
-		if (str_to_int64(originals, 1, (int64_t)c.records, &v) < 0) {
-			fprintf(stderr, "hartline match generate: --originals must be from 1 to --records\n");
-			return EXIT_USAGE;
-		}
-		c.originals = (size_t)v;
-	}
+	struct gen_opts o = {.seed = (int64_t)c.seed};
+	int r = cli_parse(&cli_match_generate, argc, argv, &o, NULL, NULL);
+	if (r)
+		return cli_exit(r);
+	if (o.originals > o.records)
+		return cli_misuse(&cli_match_generate, "--originals %lld: must be from 1 to --records (%lld)",
+				  (long long)o.originals, (long long)o.records);
+	c.records = (size_t)o.records;
+	c.originals = o.originals ? (size_t)o.originals : c.records * 6 / 10;
 	if (c.originals == 0)
 		c.originals = 1;
-	if (seed) {
-		if (str_to_int64(seed, 0, INT64_MAX, &v) < 0) {
-			fprintf(stderr, "hartline match generate: --seed must be a non-negative integer\n");
-			return EXIT_USAGE;
-		}
-		c.seed = (uint64_t)v;
-	}
+	c.seed = (uint64_t)o.seed;
+	const char *out = o.out;
 	FILE *f = !out || strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
 	if (!f) {
 		fprintf(stderr, "hartline match generate: %s: %s\n", out, strerror(errno));
@@ -541,23 +519,56 @@ static int run_generate(int argc, char **argv)
 	return 0;
 }
 
-int cmd_match(int argc, char **argv)
+static int run_dedupe(int argc, char **argv)
 {
-	if (argc < 2) {
-		cli_usage("match", stderr);
-		return EXIT_USAGE;
-	}
-	const char *sub = argv[1];
-	argv[1] = argv[0];
-	if (strcmp(sub, "dedupe") == 0)
-		return run_batch(argc - 1, argv + 1, false);
-	if (strcmp(sub, "link") == 0)
-		return run_batch(argc - 1, argv + 1, true);
-	if (strcmp(sub, "evaluate") == 0)
-		return run_evaluate(argc - 1, argv + 1);
-	if (strcmp(sub, "generate") == 0)
-		return run_generate(argc - 1, argv + 1);
-	fprintf(stderr, "hartline match: unknown subcommand '%s'\n", sub);
-	cli_usage("match", stderr);
-	return EXIT_USAGE;
+	return run_batch(argc, argv, false);
 }
+
+static int run_link(int argc, char **argv)
+{
+	return run_batch(argc, argv, true);
+}
+
+static const struct cli_command cli_match_dedupe = {
+	.name = "match dedupe",
+	.args = "FILE.csv",
+	.summary = "find the records of one file that are the same person",
+	.opts = batch_table,
+	.max_args = 1,
+	.run = run_dedupe,
+};
+
+static const struct cli_command cli_match_link = {
+	.name = "match link",
+	.args = "A.csv B.csv",
+	.summary = "find the records of A that are the same person as a record of B",
+	.opts = batch_table,
+	.max_args = 2,
+	.run = run_link,
+};
+
+static const struct cli_command cli_match_evaluate = {
+	.name = "match evaluate",
+	.args = "PAIRS.csv",
+	.summary = "score the pairs found against the ground truth of synthetic records",
+	.opts = evaluate_table,
+	.max_args = 1,
+	.run = run_evaluate,
+};
+
+static const struct cli_command cli_match_generate = {
+	.name = "match generate",
+	.summary = "write synthetic person records with duplicates and their ground truth",
+	.opts = gen_table,
+	.run = run_generate,
+};
+
+static const struct cli_command *const match_subs[] = {
+	&cli_match_dedupe, &cli_match_link, &cli_match_evaluate, &cli_match_generate, NULL,
+};
+
+const struct cli_command cli_match = {
+	.name = "match",
+	.summary = "find records of the same person in CSV files (identity resolution)",
+	.subs = match_subs,
+};

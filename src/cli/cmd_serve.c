@@ -89,128 +89,92 @@ static void sweeper_stop(struct sweeper *sw)
 	pthread_mutex_destroy(&sw->lock);
 }
 
-int cmd_serve(int argc, char **argv)
+struct serve_opts {
+	const char *db, *pack, *key, *listen, *smtp, *mail_from, *public_url;
+	int64_t max_body, workers, sweep_seconds, lockout_after, setup_for;
+	struct auth_config auth; /* the session and lockout durations go straight here */
+	bool trust_proxy;
+};
+
+#define T struct serve_opts
+static const struct opt serve_table[] = {
+	OPT_DB(T, db),
+	OPT_STRING(T, listen, "listen", "ADDR:PORT", "where to listen (default " APP_DEFAULT_LISTEN ")"),
+	OPT_PACK(T, pack),
+	OPT_KEY_FILE(T, key),
+	OPT_INT(T, max_body, "max-body", "BYTES", "the largest request body taken", 1, (int64_t)1 << 30),
+	OPT_INT(T, workers, "workers", "N", "threads answering requests (default: one per core)", 1, 256),
+	OPT_DURATION(T, auth.idle, "session-idle", "a session ends after this long unused (default 30m)"),
+	OPT_DURATION(T, auth.absolute, "session-max", "a session ends this long after login (default 12h)"),
+	OPT_INT(T, lockout_after, "lockout-after", "N", "failed logins that lock an account (default 5)", 1, 1000),
+	OPT_DURATION(T, auth.lockout_window, "lockout-window", "within this long (default 15m)"),
+	OPT_DURATION(T, auth.lockout_duration, "lockout-for", "for this long (default 15m)"),
+	OPT_FLAG(T, auth.cookie_secure, "cookie-secure", "mark the session cookie Secure (behind HTTPS)"),
+	OPT_FLAG(T, trust_proxy, "trust-proxy", "take the client's address from the proxy's X-Forwarded-For"),
+	OPT_STRING(T, smtp, "smtp", "URL", "send e-mail through smtp://HOST:PORT or smtps://HOST:PORT"),
+	OPT_STRING(T, mail_from, "mail-from", "ADDR", "the e-mails' sender (default hartline@localhost)"),
+	OPT_STRING(T, public_url, "public-url", "URL", "the address staff open hartline at, for links in e-mail"),
+	OPT_INT(T, sweep_seconds, "sweep-seconds", "N", "seconds between deadline sweeps (default 60)", 1, 86400),
+	OPT_DURATION(T, setup_for, "setup-link-for", "how long a set-up link works (default 72h)"),
+	OPT_END,
+};
+#undef T
+
+/* Open the installation with the options' settings and read what the
+ * server keeps in memory. Returns 0, or the exit code after saying why. */
+static int serve_open(const struct serve_opts *o, struct app *app)
 {
-	const char *db = NULL, *pack = NULL, *listen = NULL, *max_body = NULL, *workers = NULL, *key = NULL;
-	const char *idle = NULL, *absolute = NULL, *lock_after = NULL, *lock_window = NULL, *lock_for = NULL;
-	const char *smtp = NULL, *mail_from = NULL, *public_url = NULL, *sweep_seconds = NULL;
-	const char *setup_for = NULL;
-	bool cookie_secure = false, trust_proxy = false;
-	const struct cli_opt opts[] = {
-		{"--db", &db, NULL},
-		{"--pack", &pack, NULL},
-		{"--key-file", &key, NULL},
-		{"--listen", &listen, NULL},
-		{"--max-body", &max_body, NULL},
-		{"--workers", &workers, NULL},
-		{"--session-idle", &idle, NULL},
-		{"--session-max", &absolute, NULL},
-		{"--lockout-after", &lock_after, NULL},
-		{"--lockout-window", &lock_window, NULL},
-		{"--lockout-for", &lock_for, NULL},
-		{"--cookie-secure", NULL, &cookie_secure},
-		{"--trust-proxy", NULL, &trust_proxy},
-		{"--smtp", &smtp, NULL},
-		{"--mail-from", &mail_from, NULL},
-		{"--public-url", &public_url, NULL},
-		{"--sweep-seconds", &sweep_seconds, NULL},
-		{"--setup-link-for", &setup_for, NULL},
-		{0},
-	};
-	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
-	if (r)
-		return r;
-	struct http_server_config cfg = {
-		.listen = listen ? listen : APP_DEFAULT_LISTEN,
-		.max_body = APP_DEFAULT_MAX_BODY,
-		.trust_proxy = trust_proxy,
-	};
-	int64_t v;
-	if (max_body) {
-		if (str_to_int64(max_body, 1, (int64_t)1 << 30, &v) < 0) {
-			fprintf(stderr, "hartline serve: --max-body %s: expected a number of bytes from 1 to 1073741824\n",
-				max_body);
-			return EXIT_USAGE;
-		}
-		cfg.max_body = (size_t)v;
-	}
-	if (workers) {
-		if (str_to_int64(workers, 1, 256, &v) < 0) {
-			fprintf(stderr, "hartline serve: --workers %s: expected a number from 1 to 256\n", workers);
-			return EXIT_USAGE;
-		}
-		cfg.workers = (unsigned)v;
-	}
-	int64_t sweep_s = DEFAULT_SWEEP_SECONDS;
-	if (sweep_seconds) {
-		if (str_to_int64(sweep_seconds, 1, 86400, &sweep_s) < 0) {
-			fprintf(stderr, "hartline serve: --sweep-seconds %s: expected a number from 1 to 86400\n",
-				sweep_seconds);
-			return EXIT_USAGE;
-		}
-	}
-
-	int64_t setup_ttl = 0;
-	if (setup_for && cli_parse_duration(setup_for, &setup_ttl) < 0) {
-		fprintf(stderr, "hartline serve: --setup-link-for %s: expected a duration such as 30m, 72h or 7d\n",
-			setup_for);
-		return EXIT_USAGE;
-	}
-
-	struct auth_config auth;
-	auth_config_defaults(&auth);
-	auth.cookie_secure = cookie_secure;
-	const struct {
-		const char *flag, *value;
-		int64_t *dest;
-	} durations[] = {
-		{"--session-idle", idle, &auth.idle},
-		{"--session-max", absolute, &auth.absolute},
-		{"--lockout-window", lock_window, &auth.lockout_window},
-		{"--lockout-for", lock_for, &auth.lockout_duration},
-	};
-	for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++)
-		if (durations[i].value && cli_parse_duration(durations[i].value, durations[i].dest) < 0) {
-			fprintf(stderr, "hartline serve: %s %s: expected a duration such as 90s, 15m, 12h or 2d\n",
-				durations[i].flag, durations[i].value);
-			return EXIT_USAGE;
-		}
-	if (lock_after) {
-		if (str_to_int64(lock_after, 1, 1000, &v) < 0) {
-			fprintf(stderr, "hartline serve: --lockout-after %s: expected a number from 1 to 1000\n",
-				lock_after);
-			return EXIT_USAGE;
-		}
-		auth.lockout_failures = (int)v;
-	}
-
 	char err[1024];
-	struct app app;
-	if (app_open(&app, cli_db_url(db), pack, key, err, sizeof err) < 0) {
+	if (app_open(app, cli_db_url(o->db), o->pack, o->key, err, sizeof err) < 0) {
 		fprintf(stderr, "hartline: %s\n", err);
 		return 1;
 	}
-	app.auth = auth;
-	app.setup_ttl = setup_ttl;
-	if (smtp && strncmp(smtp, "smtp://", 7) != 0 && strncmp(smtp, "smtps://", 8) != 0) {
-		fprintf(stderr, "hartline serve: --smtp %s: expected smtp://HOST:PORT or smtps://HOST:PORT\n", smtp);
-		app_close(&app);
-		return EXIT_USAGE;
+	app->auth = o->auth;
+	app->auth.lockout_failures = (int)o->lockout_after;
+	app->setup_ttl = o->setup_for;
+	if (o->smtp && strncmp(o->smtp, "smtp://", 7) != 0 && strncmp(o->smtp, "smtps://", 8) != 0) {
+		app_close(app);
+		return cli_misuse(&cli_serve, "--smtp %s: expected smtp://HOST:PORT or smtps://HOST:PORT", o->smtp);
 	}
-	app.smtp_url = smtp ? strdup(smtp) : NULL;
-	app.mail_from = strdup(mail_from ? mail_from : "hartline@localhost");
-	if (persons_registry_open(&app, err, sizeof err) < 0) {
+	app->smtp_url = o->smtp ? strdup(o->smtp) : NULL;
+	app->mail_from = strdup(o->mail_from ? o->mail_from : "hartline@localhost");
+	if (persons_registry_open(app, err, sizeof err) < 0) {
 		fprintf(stderr, "hartline: %s\n", err);
-		app_close(&app);
+		app_close(app);
 		return 1;
 	}
 	/* The referrals for figures, read once now rather than on the first
 	 * figure asked for. */
-	if (figures_store_warm(&app) < 0) {
+	if (figures_store_warm(app) < 0) {
 		fprintf(stderr, "hartline: cannot read the referrals for figures\n");
-		app_close(&app);
+		app_close(app);
 		return 1;
 	}
+	return 0;
+}
+
+static int run_serve(int argc, char **argv)
+{
+	struct serve_opts o = {
+		.max_body = APP_DEFAULT_MAX_BODY,
+		.sweep_seconds = DEFAULT_SWEEP_SECONDS,
+	};
+	auth_config_defaults(&o.auth);
+	o.lockout_after = o.auth.lockout_failures;
+	int r = cli_parse(&cli_serve, argc, argv, &o, NULL, NULL);
+	if (r)
+		return cli_exit(r);
+	struct http_server_config cfg = {
+		.listen = o.listen ? o.listen : APP_DEFAULT_LISTEN,
+		.max_body = (size_t)o.max_body,
+		.workers = (unsigned)o.workers,
+		.trust_proxy = o.trust_proxy,
+	};
+	int64_t sweep_s = o.sweep_seconds;
+	struct app app;
+	if ((r = serve_open(&o, &app)) != 0)
+		return r;
+	char err[1024];
 
 	/* Block the stop signals in every thread (the workers inherit this
 	 * mask), and wait for them here. */
@@ -245,7 +209,7 @@ int cmd_serve(int argc, char **argv)
 	char url[160];
 	snprintf(url, sizeof url, "http://%s%s%s:%u", family == AF_INET6 ? "[" : "", host, family == AF_INET6 ? "]" : "",
 		 http_server_port(srv));
-	app.public_url = strdup(public_url ? public_url : url);
+	app.public_url = strdup(o.public_url ? o.public_url : url);
 	struct mailer *mailer = NULL;
 	if (mailer_start(&app, &mailer) < 0) {
 		fprintf(stderr, "hartline: cannot start the e-mail sender\n");
@@ -280,3 +244,10 @@ int cmd_serve(int argc, char **argv)
 	log_info("stopped", "ok=1");
 	return 0;
 }
+
+const struct cli_command cli_serve = {
+	.name = "serve",
+	.summary = "run the web server and API (default " APP_DEFAULT_LISTEN ")",
+	.opts = serve_table,
+	.run = run_serve,
+};

@@ -33,28 +33,6 @@ int cli_open_app(struct app *app, const char *db, const char *pack, const char *
 	return 0;
 }
 
-int cli_parse_duration(const char *s, int64_t *ret)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n < 2 || n > 20)
-		return ERR_INVAL;
-	char num[24];
-	memcpy(num, s, n - 1);
-	num[n - 1] = '\0';
-	int64_t v, unit;
-	switch (s[n - 1]) {
-	case 's': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	default: return ERR_INVAL;
-	}
-	if (str_to_int64(num, 1, 366 * 86400 / unit, &v) < 0)
-		return ERR_INVAL;
-	*ret = v * unit * 1000000;
-	return 0;
-}
-
 static int read_line(FILE *f, char *out, size_t size)
 {
 	if (!fgets(out, (int)size, f))
@@ -267,67 +245,72 @@ static int user_change(struct svc_ctx *ctx, const char *what, const char *name, 
 	return 0;
 }
 
-int cmd_user(int argc, char **argv)
+struct user_opts {
+	const char *db, *key, *role, *region, *team, *provider, *display, *email, *base;
+	int64_t expires;
+	bool from_stdin, link_only;
+};
+
+#define T struct user_opts
+static const struct opt user_table[] = {
+	OPT_STRING(T, role, "role", "ROLE", "add: the new user's role (required for add)"),
+	OPT_STRING(T, region, "region", "R", "add: the region a liaison serves"),
+	OPT_STRING(T, team, "team", "T", "add: the MDT team an mdt user belongs to"),
+	OPT_STRING(T, provider, "provider", "P", "add: the agency a provider user works for"),
+	OPT_STRING(T, display, "display-name", "TEXT", "add: the name shown (default the username)"),
+	OPT_STRING(T, email, "email", "E", "add: where notifications go"),
+	OPT_FLAG(T, from_stdin, "password-stdin", "add, passwd: read the password from standard input"),
+	OPT_FLAG(T, link_only, "setup-link", "add: no password; print a set-up link for the person instead"),
+	OPT_STRING(T, base, "url", "BASE", "add --setup-link, setup-link: the address staff open hartline at"),
+	OPT_DURATION(T, expires, "expires", "add --setup-link, setup-link: how long the link works (default 72h)"),
+	OPT_DB(T, db),
+	OPT_KEY_FILE(T, key),
+	OPT_END,
+};
+#undef T
+
+static int run_user(int argc, char **argv)
 {
-	const char *db = NULL, *key = NULL, *role = NULL, *region = NULL, *team = NULL, *provider = NULL;
-	const char *display = NULL, *email = NULL, *base = NULL, *expires = NULL;
-	bool from_stdin = false, link_only = false;
-	const struct cli_opt opts[] = {
-		{"--db", &db, NULL},
-		{"--key-file", &key, NULL},
-		{"--role", &role, NULL},
-		{"--region", &region, NULL},
-		{"--team", &team, NULL},
-		{"--provider", &provider, NULL},
-		{"--display-name", &display, NULL},
-		{"--email", &email, NULL},
-		{"--password-stdin", NULL, &from_stdin},
-		{"--setup-link", NULL, &link_only},
-		{"--url", &base, NULL},
-		{"--expires", &expires, NULL},
-		{0},
-	};
+	struct user_opts o = {0};
 	const char *pos[2];
 	int npos = 0;
-	int r = cli_parse(argc, argv, opts, pos, 2, &npos);
+	int r = cli_parse(&cli_user, argc, argv, &o, pos, &npos);
 	if (r)
-		return r;
+		return cli_exit(r);
+	static const char *const subs[] = {"add", "list", "disable", "enable", "unlock", "passwd", "setup-link"};
 	const char *sub = npos > 0 ? pos[0] : NULL;
-	bool needs_name = sub && strcmp(sub, "list") != 0;
-	bool known = sub && (strcmp(sub, "add") == 0 || strcmp(sub, "list") == 0 || strcmp(sub, "disable") == 0 ||
-			     strcmp(sub, "enable") == 0 || strcmp(sub, "unlock") == 0 || strcmp(sub, "passwd") == 0 ||
-			     strcmp(sub, "setup-link") == 0);
-	int scopes = (region != NULL) + (team != NULL) + (provider != NULL);
-	int64_t ttl = 0;
-	if (expires && cli_parse_duration(expires, &ttl) < 0) {
-		fprintf(stderr, "hartline user: --expires %s: expected a duration such as 30m, 72h or 7d\n", expires);
-		return EXIT_USAGE;
-	}
-	if (!known || (needs_name && npos != 2) || (!needs_name && npos != 1) || scopes > 1 ||
-	    (strcmp(sub, "add") == 0 && !role) || (link_only && from_stdin)) {
-		if (known && strcmp(sub, "add") == 0 && !role)
-			fprintf(stderr, "hartline user add: --role is required\n");
-		if (scopes > 1)
-			fprintf(stderr, "hartline user: give at most one of --region, --team, --provider\n");
-		cli_usage("user", stderr);
-		return EXIT_USAGE;
-	}
+	bool known = false;
+	for (size_t i = 0; sub && i < sizeof subs / sizeof subs[0]; i++)
+		known = known || strcmp(sub, subs[i]) == 0;
+	if (!sub)
+		return cli_misuse(&cli_user, "which one? See below");
+	if (!known)
+		return cli_misuse(&cli_user, "there is no subcommand '%s'", sub);
+	bool needs_name = strcmp(sub, "list") != 0;
+	if (npos != (needs_name ? 2 : 1))
+		return cli_misuse(&cli_user, "%s %s", sub, needs_name ? "needs the user's NAME" : "takes no NAME");
+	if (strcmp(sub, "add") == 0 && !o.role)
+		return cli_misuse(&cli_user, "add: --role is required: add --role ROLE");
+	if ((o.region != NULL) + (o.team != NULL) + (o.provider != NULL) > 1)
+		return cli_misuse(&cli_user, "give at most one of --region, --team, --provider");
+	if (o.link_only && o.from_stdin)
+		return cli_misuse(&cli_user, "--setup-link and --password-stdin exclude each other: give one");
 	struct app app;
-	if (cli_open_app(&app, db, NULL, key))
+	if (cli_open_app(&app, o.db, NULL, o.key))
 		return 1;
-	app.setup_ttl = ttl;
+	app.setup_ttl = o.expires;
 	struct actor cli;
 	actor_cli(&cli);
 	struct svc_ctx ctx = {.app = &app, .actor = &cli, .client = "cli"};
-	const char *scope = region ? region : team ? team : provider;
+	const char *scope = o.region ? o.region : o.team ? o.team : o.provider;
 	if (strcmp(sub, "add") == 0)
-		r = user_add(&ctx, pos[1], role, scope, display, email, from_stdin, link_only, base);
+		r = user_add(&ctx, pos[1], o.role, scope, o.display, o.email, o.from_stdin, o.link_only, o.base);
 	else if (strcmp(sub, "list") == 0)
 		r = user_list(&ctx);
 	else if (strcmp(sub, "setup-link") == 0)
-		r = user_setup_link(&ctx, pos[1], base);
+		r = user_setup_link(&ctx, pos[1], o.base);
 	else
-		r = user_change(&ctx, sub, pos[1], from_stdin);
+		r = user_change(&ctx, sub, pos[1], o.from_stdin);
 	app_close(&app);
 	return r;
 }
@@ -631,6 +614,31 @@ static int demo_past_referrals(const struct svc_ctx *ctx)
 	return r;
 }
 
+/* The demo MDT teams of Region 1 and Region 2 and their members; mdt-r1's
+ * id in ret_t1 and its first five members' in m. */
+static int demo_teams(const struct svc_ctx *ctx, int64_t mdt_user, int64_t *ret_t1, int64_t m[5])
+{
+	int64_t t1, t2;
+	if (demo_team(ctx, "mdt-r1", "Region 1 MDT", "R1", &t1) < 0 ||
+	    demo_member(ctx, t1, "Alex Example", "Office of the State's Attorney (synthetic)", "states_attorney",
+			"203-555-0131", 0, &m[0]) < 0 ||
+	    demo_member(ctx, t1, "Det. Casey Sample", "Bridgeport Police Department (synthetic)", "law_enforcement",
+			"203-555-0132", mdt_user, &m[1]) < 0 ||
+	    demo_member(ctx, t1, "Jamie Placeholder", "DCF Bridgeport (synthetic)", "dcf", "203-555-0133", 0,
+			&m[2]) < 0 ||
+	    demo_member(ctx, t1, "Riley Fictional", "Victim advocacy program (synthetic)", "victim_advocate",
+			"203-555-0134", 0, &m[3]) < 0 ||
+	    demo_member(ctx, t1, "Quinn Example", "FBI New Haven (synthetic)", "fbi", "203-555-0135", 0, &m[4]) < 0 ||
+	    demo_team(ctx, "mdt-r2", "Region 2 MDT", "R2", &t2) < 0 ||
+	    demo_member(ctx, t2, "Drew Sample", "New Haven Police Department (synthetic)", "law_enforcement",
+			"203-555-0141", 0, NULL) < 0 ||
+	    demo_member(ctx, t2, "Kai Demo", "Yale New Haven Hospital (synthetic)", "health_care", "203-555-0142", 0,
+			NULL) < 0)
+		return ERR_INVAL;
+	*ret_t1 = t1;
+	return 0;
+}
+
 static int demo_response(struct app *app)
 {
 	struct actor hart;
@@ -653,24 +661,8 @@ static int demo_response(struct app *app)
 	if (have > 0)
 		return 0;
 
-	int64_t t1, t2, m[5] = {0};
-	if (demo_team(&ctx, "mdt-r1", "Region 1 MDT", "R1", &t1) < 0 ||
-	    demo_member(&ctx, t1, "Alex Example", "Office of the State's Attorney (synthetic)", "states_attorney",
-			"203-555-0131", 0, &m[0]) < 0 ||
-	    demo_member(&ctx, t1, "Det. Casey Sample", "Bridgeport Police Department (synthetic)", "law_enforcement",
-			"203-555-0132", mdt_user, &m[1]) < 0 ||
-	    demo_member(&ctx, t1, "Jamie Placeholder", "DCF Bridgeport (synthetic)", "dcf", "203-555-0133", 0,
-			&m[2]) < 0 ||
-	    demo_member(&ctx, t1, "Riley Fictional", "Victim advocacy program (synthetic)", "victim_advocate",
-			"203-555-0134", 0, &m[3]) < 0 ||
-	    demo_member(&ctx, t1, "Quinn Example", "FBI New Haven (synthetic)", "fbi", "203-555-0135", 0, &m[4]) < 0 ||
-	    demo_team(&ctx, "mdt-r2", "Region 2 MDT", "R2", &t2) < 0 ||
-	    demo_member(&ctx, t2, "Drew Sample", "New Haven Police Department (synthetic)", "law_enforcement",
-			"203-555-0141", 0, NULL) < 0 ||
-	    demo_member(&ctx, t2, "Kai Demo", "Yale New Haven Hospital (synthetic)", "health_care", "203-555-0142", 0,
-			NULL) < 0)
-		return 1;
-	if (demo_contacts(&ctx))
+	int64_t t1, m[5] = {0};
+	if (demo_teams(&ctx, mdt_user, &t1, m) < 0 || demo_contacts(&ctx))
 		return 1;
 
 	int64_t kid;
@@ -767,19 +759,31 @@ fail:
 	return 1;
 }
 
-int cmd_demo(int argc, char **argv)
+struct demo_opts {
+	const char *db, *key;
+	bool cases;
+};
+
+/* --cases: also the HART response (teams, contacts, cases). Not by
+ * default: the suites count the registry and the notifications of a demo
+ * installation. */
+static const struct opt demo_table[] = {
+	OPT_DB(struct demo_opts, db),
+	OPT_KEY_FILE(struct demo_opts, key),
+	OPT_FLAG(struct demo_opts, cases, "cases", "also MDT teams, contacts, cases and past years' referrals"),
+	OPT_END,
+};
+
+static int run_demo(int argc, char **argv)
 {
-	const char *db = NULL, *key = NULL;
-	/* --cases: also the HART response (teams, contacts, cases). Not by
-	 * default: the suites count the registry and the notifications of a
-	 * demo installation. */
-	bool cases = false;
-	const struct cli_opt opts[] = {{"--db", &db, NULL}, {"--key-file", &key, NULL}, {"--cases", NULL, &cases}, {0}};
-	int r = cli_parse(argc, argv, opts, NULL, 0, NULL);
+	struct demo_opts o = {0};
+	int r = cli_parse(&cli_demo, argc, argv, &o, NULL, NULL);
 	if (r)
-		return r;
+		return cli_exit(r);
+	const char *db = o.db;
+	bool cases = o.cases;
 	struct app app;
-	if (cli_open_app(&app, db, NULL, key))
+	if (cli_open_app(&app, db, NULL, o.key))
 		return 1;
 	struct actor cli;
 	actor_cli(&cli);
@@ -831,3 +835,19 @@ int cmd_demo(int argc, char **argv)
 	app_close(&app);
 	return failed ? 1 : 0;
 }
+
+const struct cli_command cli_user = {
+	.name = "user",
+	.args = "add NAME | list | disable NAME | enable NAME | unlock NAME | passwd NAME | setup-link NAME",
+	.summary = "manage the people who may log in",
+	.opts = user_table,
+	.max_args = 2,
+	.run = run_user,
+};
+
+const struct cli_command cli_demo = {
+	.name = "demo",
+	.summary = "create one demo user per role and print their passwords once (--cases: teams and cases too)",
+	.opts = demo_table,
+	.run = run_demo,
+};

@@ -1,0 +1,201 @@
+/* opts: parse a command's argv against its option table, and print its
+ * usage from the same table. */
+#include "cli/opts.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/str.h"
+
+int opts_parse_duration(const char *s, int64_t *ret)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 2 || n > 20)
+		return ERR_INVAL;
+	char num[24];
+	memcpy(num, s, n - 1);
+	num[n - 1] = '\0';
+	int64_t v, unit;
+	switch (s[n - 1]) {
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	default: return ERR_INVAL;
+	}
+	if (str_to_int64(num, 1, 366 * 86400 / unit, &v) < 0)
+		return ERR_INVAL;
+	*ret = v * unit * 1000000;
+	return 0;
+}
+
+static int say(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Writes the problem into why; always ERR_INVAL. A problem too long for
+ * why is cut short, which still names the option first. */
+static int say(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 && size > 0)
+		why[0] = '\0';
+	return ERR_INVAL;
+}
+
+static const struct opt *find(const struct opt *opts, const char *name, size_t len)
+{
+	for (const struct opt *o = opts; o && o->name; o++)
+		if (strlen(o->name) == len && memcmp(o->name, name, len) == 0)
+			return o;
+	return NULL;
+}
+
+/* Store one option's value (NULL for a flag) where its row says. */
+static int store(const struct opt *o, const char *value, void *out, char *why, size_t size)
+{
+	char *at = (char *)out + o->offset;
+	switch (o->kind) {
+	case OPT_FLAG:
+		*(bool *)at = true;
+		return 0;
+	case OPT_STRING:
+		*(const char **)at = value;
+		return 0;
+	case OPT_INT:
+		if (str_to_int64(value, o->min, o->max, (int64_t *)at) < 0)
+			return say(why, size, "--%s %s: expected a whole number from %lld to %lld", o->name, value,
+				   (long long)o->min, (long long)o->max);
+		return 0;
+	case OPT_DURATION:
+		if (opts_parse_duration(value, (int64_t *)at) < 0)
+			return say(why, size, "--%s %s: expected a length of time such as 90s, 15m, 12h or 2d", o->name,
+				   value);
+		return 0;
+	case OPT_LIST: {
+		struct opt_list *l = (struct opt_list *)at;
+		if (l->n >= o->max || l->n >= OPT_LIST_MAX)
+			return say(why, size, "--%s %s: at most %lld --%s options may be given", o->name, value,
+				   (long long)(o->max < OPT_LIST_MAX ? o->max : OPT_LIST_MAX), o->name);
+		l->item[l->n++] = value;
+		return 0;
+	}
+	}
+	return say(why, size, "--%s: not an option this version knows", o->name);
+}
+
+/* One option at argv[*i], taking its value from "=value" or the next
+ * argument. Sets seen[] for the row matched. */
+static int one_option(const struct cli_command *cmd, int argc, char **argv, int *i, void *out, bool *seen,
+		      char *why, size_t size)
+{
+	const char *a = argv[*i];
+	const char *name = a[1] == '-' ? a + 2 : a + 1;
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const struct opt *o = a[1] == '-' ? find(cmd->opts, name, len) : NULL;
+	if (!o) {
+		int shown = eq ? (int)(eq - a) : (int)strlen(a);
+		return say(why, size, "there is no option %.*s; the options are listed below", shown, a);
+	}
+	seen[o - cmd->opts] = true;
+	if (o->kind == OPT_FLAG) {
+		if (eq)
+			return say(why, size, "--%s takes no value: write just --%s", o->name, o->name);
+		return store(o, NULL, out, why, size);
+	}
+	const char *value = eq ? eq + 1 : NULL;
+	if (!value && *i + 1 < argc)
+		value = argv[++*i];
+	if (!value)
+		return say(why, size, "--%s needs a value: write --%s %s", o->name, o->name, o->value);
+	return store(o, value, out, why, size);
+}
+
+int opts_parse(const struct cli_command *cmd, int argc, char **argv, void *out, const char **args, int *nargs,
+	       char *why, size_t why_size)
+{
+	size_t nopts = 0;
+	while (cmd->opts && cmd->opts[nopts].name)
+		nopts++;
+	bool seen[64] = {false};
+	if (nopts > sizeof seen / sizeof seen[0])
+		return say(why, why_size, "the command %s declares more options than the parser holds", cmd->name);
+	int n = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			return OPTS_HELP;
+		if (a[0] == '-' && a[1] != '\0') {
+			int r = one_option(cmd, argc, argv, &i, out, seen, why, why_size);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (n >= cmd->max_args)
+			return say(why, why_size, "unexpected argument '%s'", a);
+		args[n++] = a;
+	}
+	for (size_t k = 0; k < nopts; k++)
+		if (cmd->opts[k].required && !seen[k])
+			return say(why, why_size, "--%s is required: add --%s %s", cmd->opts[k].name, cmd->opts[k].name,
+				   cmd->opts[k].value ? cmd->opts[k].value : "");
+	if (nargs)
+		*nargs = n;
+	return 0;
+}
+
+/* "--name VALUE" (with "..." when it repeats) into out. */
+static void option_synopsis(const struct opt *o, char *out, size_t size)
+{
+	if (snprintf(out, size, "--%s%s%s%s", o->name, o->value ? " " : "", o->value ? o->value : "",
+		     o->kind == OPT_LIST ? "..." : "") < 0 && size > 0)
+		out[0] = '\0';
+}
+
+static void usage_one(const struct cli_command *cmd, FILE *f)
+{
+	char syn[96];
+	bool optional = false;
+	size_t width = 0;
+	fprintf(f, "usage: hartline %s%s%s", cmd->name, cmd->args && cmd->args[0] ? " " : "", cmd->args ? cmd->args : "");
+	for (const struct opt *o = cmd->opts; o && o->name; o++) {
+		option_synopsis(o, syn, sizeof syn);
+		if (strlen(syn) > width)
+			width = strlen(syn);
+		if (o->required)
+			fprintf(f, " %s", syn);
+		else
+			optional = true;
+	}
+	fprintf(f, "%s\n  %s\n", optional ? " [OPTIONS]" : "", cmd->summary);
+	if (!cmd->opts || !cmd->opts[0].name)
+		return;
+	fprintf(f, "\noptions:\n");
+	for (const struct opt *o = cmd->opts; o->name; o++) {
+		option_synopsis(o, syn, sizeof syn);
+		fprintf(f, "  %-*s  %s", (int)width, syn, o->help);
+		if (o->kind == OPT_INT && o->max == INT64_MAX)
+			fprintf(f, "; %lld or more", (long long)o->min);
+		else if (o->kind == OPT_INT)
+			fprintf(f, "; %lld to %lld", (long long)o->min, (long long)o->max);
+		else if (o->kind == OPT_DURATION)
+			fprintf(f, "; such as 90s, 15m, 12h or 2d");
+		fprintf(f, "%s\n", o->required ? "; required" : "");
+	}
+}
+
+void opts_usage(const struct cli_command *cmd, FILE *f)
+{
+	if (!cmd->subs) {
+		usage_one(cmd, f);
+		return;
+	}
+	fprintf(f, "hartline %s: %s\n", cmd->name, cmd->summary);
+	for (const struct cli_command *const *s = cmd->subs; *s; s++) {
+		fputc('\n', f);
+		usage_one(*s, f);
+	}
+}

@@ -1,0 +1,256 @@
+/* The command-line option parser: every kind of option, both ways of giving
+ * a value, repeats, and every way a command line can be wrong, with the
+ * message naming the option and what to type. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "cli/opts.h"
+
+struct t_opts {
+	const char *db, *id;
+	int64_t workers, idle;
+	bool strict;
+	struct opt_list field;
+};
+
+#define T struct t_opts
+static const struct opt table[] = {
+	OPT_STRING(T, db, "db", "URL", "the database"),
+	OPT_STRING(T, id, "id", "COL", "the id column", .required = true),
+	OPT_INT(T, workers, "workers", "N", "threads", 1, 256),
+	OPT_DURATION(T, idle, "session-idle", "idle time"),
+	OPT_FLAG(T, strict, "strict", "stop early"),
+	OPT_LIST(T, field, "field", "KIND=COL", "a field", 3),
+	OPT_END,
+};
+#undef T
+
+static const struct cli_command cmd = {
+	.name = "test", .args = "FILE", .summary = "a command for the tests", .opts = table, .max_args = 1};
+
+struct parsed {
+	struct t_opts o;
+	const char *args[1];
+	int nargs;
+	char why[256];
+};
+
+/* Parse a NULL-terminated list of arguments after the command's name. */
+static int parse(struct parsed *p, ...)
+{
+	char *argv[32] = {"test"};
+	int argc = 1;
+	va_list ap;
+	va_start(ap, p);
+	for (char *a; (a = va_arg(ap, char *)) != NULL && argc < 31;)
+		argv[argc++] = a;
+	va_end(ap);
+	memset(p, 0, sizeof *p);
+	p->o.workers = 7; /* a default that stays when --workers is not given */
+	return opts_parse(&cmd, argc, argv, &p->o, p->args, &p->nargs, p->why, sizeof p->why);
+}
+
+static void test_values_both_ways(void **state)
+{
+	(void)state;
+	struct parsed p;
+	assert_int_equal(parse(&p, "--db", "a.db", "--id=rec", "file.csv", "--workers=12", "--session-idle", "15m",
+			       "--strict", NULL),
+			 0);
+	assert_string_equal(p.o.db, "a.db");
+	assert_string_equal(p.o.id, "rec");
+	assert_int_equal(p.o.workers, 12);
+	assert_int_equal(p.o.idle, (int64_t)15 * 60 * 1000000);
+	assert_true(p.o.strict);
+	assert_int_equal(p.nargs, 1);
+	assert_string_equal(p.args[0], "file.csv");
+	/* "--db=" gives an empty value, not the next argument. */
+	assert_int_equal(parse(&p, "--db=", "--id", "x", NULL), 0);
+	assert_string_equal(p.o.db, "");
+	assert_int_equal(p.nargs, 0);
+}
+
+static void test_defaults_stay(void **state)
+{
+	(void)state;
+	struct parsed p;
+	assert_int_equal(parse(&p, "--id", "x", NULL), 0);
+	assert_int_equal(p.o.workers, 7);
+	assert_false(p.o.strict);
+	assert_null(p.o.db);
+	assert_int_equal(p.o.field.n, 0);
+}
+
+static void test_repeated(void **state)
+{
+	(void)state;
+	struct parsed p;
+	assert_int_equal(parse(&p, "--field", "given=g", "--id", "x", "--field=dob=d:%Y", "--field", "sex=s", NULL), 0);
+	assert_int_equal(p.o.field.n, 3);
+	assert_string_equal(p.o.field.item[0], "given=g");
+	assert_string_equal(p.o.field.item[1], "dob=d:%Y");
+	assert_string_equal(p.o.field.item[2], "sex=s");
+	/* A single-valued option given twice: the last one counts. */
+	assert_int_equal(parse(&p, "--id", "a", "--id", "b", NULL), 0);
+	assert_string_equal(p.o.id, "b");
+}
+
+static void test_too_many_repeats(void **state)
+{
+	(void)state;
+	struct parsed p;
+	assert_int_equal(parse(&p, "--id", "x", "--field", "a=1", "--field", "b=2", "--field", "c=3", "--field", "d=4",
+			       NULL),
+			 ERR_INVAL);
+	assert_non_null(strstr(p.why, "at most 3 --field"));
+}
+
+static void test_unknown_option(void **state)
+{
+	(void)state;
+	struct parsed p;
+	assert_int_equal(parse(&p, "--id", "x", "--colour", "red", NULL), ERR_INVAL);
+	assert_string_equal(p.why, "there is no option --colour; the options are listed below");
+	assert_int_equal(parse(&p, "--colour=red", NULL), ERR_INVAL);
+	assert_string_equal(p.why, "there is no option --colour; the options are listed below");
+	/* One dash is not the long option. */
+	assert_int_equal(parse(&p, "-db", "x", NULL), ERR_INVAL);
+	assert_string_equal(p.why, "there is no option -db; the options are listed below");
+	/* A prefix is not the option either. */
+	assert_int_equal(parse(&p, "--work", "3", NULL), ERR_INVAL);
+	assert_non_null(strstr(p.why, "--work;"));
+}
+
+static void test_missing_value(void **state)
+{
+	(void)state;
+	struct parsed p;
+	assert_int_equal(parse(&p, "--id", "x", "--db", NULL), ERR_INVAL);
+	assert_string_equal(p.why, "--db needs a value: write --db URL");
+	assert_int_equal(parse(&p, "--id", "x", "--session-idle", NULL), ERR_INVAL);
+	assert_string_equal(p.why, "--session-idle needs a value: write --session-idle TIME");
+}
+
+static void test_flag_with_value(void **state)
+{
+	(void)state;
+	struct parsed p;
+	assert_int_equal(parse(&p, "--id", "x", "--strict=yes", NULL), ERR_INVAL);
+	assert_string_equal(p.why, "--strict takes no value: write just --strict");
+}
+
+static void test_bad_number(void **state)
+{
+	(void)state;
+	struct parsed p;
+	const char *bad[] = {"0", "257", "ten", "", "3x", "-1"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(parse(&p, "--id", "x", "--workers", bad[i], NULL), ERR_INVAL);
+		char want[128];
+		snprintf(want, sizeof want, "--workers %s: expected a whole number from 1 to 256", bad[i]);
+		assert_string_equal(p.why, want);
+	}
+	assert_int_equal(parse(&p, "--id", "x", "--workers=256", NULL), 0);
+	assert_int_equal(p.o.workers, 256);
+	assert_int_equal(parse(&p, "--id", "x", "--workers", "1", NULL), 0);
+	assert_int_equal(p.o.workers, 1);
+}
+
+static void test_bad_duration(void **state)
+{
+	(void)state;
+	struct parsed p;
+	const char *bad[] = {"15", "15x", "m", "0s", "367d", "-5m", "1.5h"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(parse(&p, "--id", "x", "--session-idle", bad[i], NULL), ERR_INVAL);
+		char want[128];
+		snprintf(want, sizeof want, "--session-idle %s: expected a length of time such as 90s, 15m, 12h or 2d",
+			 bad[i]);
+		assert_string_equal(p.why, want);
+	}
+	int64_t us;
+	assert_int_equal(opts_parse_duration("90s", &us), 0);
+	assert_int_equal(us, (int64_t)90 * 1000000);
+	assert_int_equal(opts_parse_duration("2d", &us), 0);
+	assert_int_equal(us, (int64_t)2 * 86400 * 1000000);
+	assert_int_equal(opts_parse_duration("366d", &us), 0);
+	assert_int_equal(opts_parse_duration(NULL, &us), ERR_INVAL);
+}
+
+static void test_missing_required(void **state)
+{
+	(void)state;
+	struct parsed p;
+	assert_int_equal(parse(&p, "file.csv", "--strict", NULL), ERR_INVAL);
+	assert_string_equal(p.why, "--id is required: add --id COL");
+}
+
+static void test_unexpected_argument(void **state)
+{
+	(void)state;
+	struct parsed p;
+	assert_int_equal(parse(&p, "--id", "x", "a.csv", "b.csv", NULL), ERR_INVAL);
+	assert_string_equal(p.why, "unexpected argument 'b.csv'");
+	/* "-" alone is an argument (standard input or output), not an option. */
+	assert_int_equal(parse(&p, "--id", "x", "-", NULL), 0);
+	assert_string_equal(p.args[0], "-");
+}
+
+static void test_help(void **state)
+{
+	(void)state;
+	struct parsed p;
+	assert_int_equal(parse(&p, "--help", NULL), OPTS_HELP);
+	assert_int_equal(parse(&p, "-h", NULL), OPTS_HELP);
+	/* Help comes before the required options are missed... */
+	assert_int_equal(parse(&p, "--workers", "3", "--help", NULL), OPTS_HELP);
+	/* ...but after a problem that came first. */
+	assert_int_equal(parse(&p, "--nope", "--help", NULL), ERR_INVAL);
+}
+
+static void test_usage_from_table(void **state)
+{
+	(void)state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	opts_usage(&cmd, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(text, "usage: hartline test FILE --id COL [OPTIONS]\n  a command for the tests\n"));
+	/* Every option, its value's name, its help and its range, in the
+	 * table's order, lined up. */
+	const char *lines[] = {"\noptions:\n  --db URL             the database\n",
+			       "  --id COL             the id column; required\n",
+			       "  --workers N          threads; 1 to 256\n",
+			       "  --session-idle TIME  idle time; such as 90s, 15m, 12h or 2d\n",
+			       "  --strict             stop early\n",
+			       "  --field KIND=COL...  a field\n"};
+	const char *at = text;
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		if (!(at = strstr(at, lines[i])))
+			fail_msg("usage lacks \"%s\" in order in:\n%s", lines[i], text);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_values_both_ways), cmocka_unit_test(test_defaults_stay),
+		cmocka_unit_test(test_repeated),	 cmocka_unit_test(test_too_many_repeats),
+		cmocka_unit_test(test_unknown_option),	 cmocka_unit_test(test_missing_value),
+		cmocka_unit_test(test_flag_with_value),	 cmocka_unit_test(test_bad_number),
+		cmocka_unit_test(test_bad_duration),	 cmocka_unit_test(test_missing_required),
+		cmocka_unit_test(test_unexpected_argument), cmocka_unit_test(test_help),
+		cmocka_unit_test(test_usage_from_table),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
