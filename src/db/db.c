@@ -57,8 +57,52 @@ const char *db_errmsg(const struct db *db)
 	return db->errmsg;
 }
 
+#ifdef HARTLINE_TEST_HOOKS
+#include <stdatomic.h>
+
+static _Atomic long fail_at, counted;
+static _Atomic bool fired;
+
+void db_fail_at(long n)
+{
+	atomic_store(&counted, 0);
+	atomic_store(&fired, false);
+	atomic_store(&fail_at, n);
+}
+
+long db_statements_counted(void)
+{
+	return atomic_load(&counted);
+}
+
+bool db_fail_fired(void)
+{
+	return atomic_load(&fired);
+}
+
+/* ERR_DB when this is the statement a test asked to fail. */
+static int injected(struct db *db, const char *what)
+{
+	long n = atomic_fetch_add(&counted, 1) + 1;
+	if (atomic_load(&fail_at) != n)
+		return 0;
+	atomic_store(&fired, true);
+	db_set_error(db, "injected failure of statement %ld (%s)", n, what);
+	return ERR_DB;
+}
+#define INJECT(db, what)                                                                                               \
+	do {                                                                                                           \
+		int inj_ = injected((db), (what));                                                                     \
+		if (inj_ < 0)                                                                                          \
+			return inj_;                                                                                   \
+	} while (0)
+#else
+#define INJECT(db, what) ((void)0)
+#endif
+
 int db_prepare(struct db *db, const char *sql, struct db_stmt **ret)
 {
+	INJECT(db, sql);
 	return db->ops->prepare(db, sql, ret);
 }
 
@@ -127,6 +171,7 @@ const void *db_column_blob(struct db_stmt *st, int col, size_t *ret_len)
 
 int db_exec(struct db *db, const char *sql)
 {
+	INJECT(db, sql);
 	return db->ops->exec(db, sql);
 }
 
@@ -150,6 +195,7 @@ int db_query_int64(struct db *db, const char *sql, int64_t *ret)
 int db_begin(struct db *db)
 {
 	db->after_commit = NULL;
+	INJECT(db, "BEGIN");
 	int r = db->ops->begin(db);
 	if (r >= 0)
 		db->in_transaction = true;
@@ -162,6 +208,7 @@ int db_commit(struct db *db)
 	 * for the next transaction on this connection. */
 	void (*fn)(void *) = db->after_commit;
 	db->after_commit = NULL;
+	INJECT(db, "COMMIT");
 	int r = db->ops->exec(db, "COMMIT");
 	if (r < 0)
 		return r;
