@@ -271,37 +271,25 @@ static void check_person(const struct person_new *p, size_t i, struct field_erro
 		field_error_add(errs, path, "estimated_age: from 0 to 25");
 }
 
-int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_t n, struct field_errors *errs,
-		    int64_t *ret_first_id)
+int persons_insert(const struct svc_ctx *ctx, struct db *db, const struct person_new *p, size_t n,
+		   struct field_errors *errs, int64_t *ids)
 {
-	int r = svc_require(ctx, PERM_PERSONS_WRITE);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < n; i++)
 		check_person(&p[i], i, errs);
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 	struct app *app = ctx->app;
-	struct db *db;
-	if ((r = app_db(app, &db)) < 0)
-		return r;
 	char ts[32], on[48];
 	time_format(now(), ts, sizeof ts);
 	struct cmp_date t = today();
 	snprintf(on, sizeof on, "%04d-%02d-%02d", t.y, t.m, t.d);
-	int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
-	if (!ids)
-		return ERR_NOMEM;
-	if ((r = db_begin(db)) < 0) {
-		free(ids);
-		return r;
-	}
 	struct db_stmt *ins;
-	if ((r = db_prepare(db,
-			    "INSERT INTO person (estimated_age, age_estimated_on, sex, town, synthetic, created_at, updated_at)"
-			    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			    &ins)) < 0)
-		goto fail;
+	int r = db_prepare(db,
+			   "INSERT INTO person (estimated_age, age_estimated_on, sex, town, synthetic, created_at, updated_at)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			   &ins);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		bool has_age = !(p[i].dob && *p[i].dob) && p[i].estimated_age >= 0;
 		if (has_age) {
@@ -337,38 +325,61 @@ int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_
 	}
 	db_finalize(ins);
 	if (r < 0)
-		goto fail;
+		return r;
 	char detail[64], oid[24];
 	snprintf(detail, sizeof detail, "count=%zu", n);
 	snprintf(oid, sizeof oid, "%lld", n ? (long long)ids[0] : 0LL);
-	if ((r = svc_audit_append(db, ctx, n == 1 ? "person.create" : "person.import", "person", n == 1 ? oid : NULL,
-				  detail)) < 0)
-		goto fail;
-	if ((r = db_commit(db)) < 0)
-		goto fail;
-	if (app->registry) {
-		pthread_rwlock_wrlock(&app->registry->lock);
-		for (size_t i = 0; i < n && r == 0; i++) {
-			char *aliases = NULL;
-			if (p[i].naliases) {
-				json_t *arr = json_array();
-				for (size_t a = 0; a < p[i].naliases; a++)
-					json_array_append_new(arr, json_string(p[i].aliases[a]));
-				aliases = json_dumps(arr, JSON_COMPACT);
-				json_decref(arr);
-			}
-			r = registry_put(app->registry, ids[i], p[i].given_name, p[i].family_name, aliases, p[i].dob,
-					 p[i].dob && *p[i].dob ? -1 : p[i].estimated_age, p[i].sex, p[i].town);
-			free(aliases);
+	return svc_audit_append(db, ctx, n == 1 ? "person.create" : "person.import", "person", n == 1 ? oid : NULL,
+				detail);
+}
+
+int persons_register(struct app *app, const struct person_new *p, size_t n, const int64_t *ids)
+{
+	if (!app->registry)
+		return 0;
+	int r = 0;
+	pthread_rwlock_wrlock(&app->registry->lock);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char *aliases = NULL;
+		if (p[i].naliases) {
+			json_t *arr = json_array();
+			for (size_t a = 0; a < p[i].naliases; a++)
+				json_array_append_new(arr, json_string(p[i].aliases[a]));
+			aliases = json_dumps(arr, JSON_COMPACT);
+			json_decref(arr);
 		}
-		pthread_rwlock_unlock(&app->registry->lock);
+		r = registry_put(app->registry, ids[i], p[i].given_name, p[i].family_name, aliases, p[i].dob,
+				 p[i].dob && *p[i].dob ? -1 : p[i].estimated_age, p[i].sex, p[i].town);
+		free(aliases);
 	}
+	pthread_rwlock_unlock(&app->registry->lock);
+	return r;
+}
+
+int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_t n, struct field_errors *errs,
+		    int64_t *ret_first_id)
+{
+	int r = svc_require(ctx, PERM_PERSONS_WRITE);
+	if (r < 0)
+		return r;
+	struct db *db;
+	if ((r = app_db(ctx->app, &db)) < 0)
+		return r;
+	int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+	if (!ids)
+		return ERR_NOMEM;
+	if ((r = db_begin(db)) < 0) {
+		free(ids);
+		return r;
+	}
+	if ((r = persons_insert(ctx, db, p, n, errs, ids)) < 0 || (r = db_commit(db)) < 0) {
+		db_rollback(db);
+		free(ids);
+		return r;
+	}
+	r = persons_register(ctx->app, p, n, ids);
 	if (ret_first_id && n)
 		*ret_first_id = ids[0];
-	free(ids);
-	return r;
-fail:
-	db_rollback(db);
 	free(ids);
 	return r;
 }

@@ -8,6 +8,8 @@
 #include "base/crypto.h"
 #include "base/err.h"
 #include "model/access.h"
+#include "service/cases.h"
+#include "service/intake.h"
 #include "base/seal.h"
 
 struct svc_fixture fx;
@@ -131,45 +133,88 @@ json_t *fx_json(const char *text)
 }
 
 #ifdef HARTLINE_TEST_HOOKS
-#define FX_TABLES_MAX 24
+#define FX_TABLES_MAX 64
 
-/* What a failed use case must leave as it was. */
+/* What a failed use case must leave as it was: every table's rows and
+ * their content (a hash of every value, in rowid order), so that an
+ * UPDATE half-made shows as well as an INSERT. */
 struct snapshot {
+	size_t n;
+	char name[FX_TABLES_MAX][64];
 	int64_t rows[FX_TABLES_MAX];
-	int64_t audit_rows;
-	char audit_last[160], audit_head[200];
+	uint64_t hash[FX_TABLES_MAX];
 };
 
-static void take(const char *const *tables, struct snapshot *s)
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+static void take_table(struct snapshot *s, size_t i)
+{
+	char sql[128];
+	assert_true(snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY rowid", s->name[i]) < (int)sizeof sql);
+	struct db_stmt *st;
+	if (db_prepare(fx.db, sql, &st) < 0)
+		fail_msg("%s: %s", sql, db_errmsg(fx.db));
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	int r;
+	while ((r = db_step(st)) == DB_ROW) {
+		s->rows[i]++;
+		for (int c = 0; c < db_column_count(st); c++) {
+			size_t len = 0;
+			const void *v = db_column_is_null(st, c) ? NULL : db_column_blob(st, c, &len);
+			h = fnv(h, v ? "v" : "n", 1);
+			h = fnv(h, &len, sizeof len);
+			if (v)
+				h = fnv(h, v, len);
+		}
+	}
+	assert_int_equal(r, DB_DONE);
+	db_finalize(st);
+	s->hash[i] = h;
+}
+
+static void take(struct snapshot *s)
 {
 	memset(s, 0, sizeof *s);
-	for (size_t i = 0; tables[i]; i++) {
-		assert_true(i < FX_TABLES_MAX);
-		s->rows[i] = fx_count(tables[i], NULL);
+	struct db_stmt *st;
+	assert_int_equal(db_prepare(fx.db,
+				    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
+				    " ORDER BY name",
+				    &st),
+			 0);
+	while (db_step(st) == DB_ROW) {
+		assert_true(s->n < FX_TABLES_MAX);
+		int n = snprintf(s->name[s->n], sizeof s->name[0], "%s", db_column_text(st, 0));
+		assert_true(n > 0 && n < (int)sizeof s->name[0]);
+		s->n++;
 	}
-	s->audit_rows = fx_count("audit", NULL);
-	fx_text("SELECT seq || ' ' || action FROM audit ORDER BY seq DESC LIMIT 1", s->audit_last,
-		sizeof s->audit_last);
-	fx_text("SELECT value FROM setting WHERE key = 'audit_head'", s->audit_head, sizeof s->audit_head);
+	db_finalize(st);
+	for (size_t i = 0; i < s->n; i++)
+		take_table(s, i);
 }
 
-static void same(const char *const *tables, const struct snapshot *a, const struct snapshot *b, long n)
+static void same(const struct snapshot *a, const struct snapshot *b, long n)
 {
-	for (size_t i = 0; tables[i]; i++)
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
 		if (a->rows[i] != b->rows[i])
-			fail_msg("statement %ld failed, yet %s went from %lld to %lld rows", n, tables[i],
+			fail_msg("statement %ld failed, yet %s went from %lld to %lld rows", n, a->name[i],
 				 (long long)a->rows[i], (long long)b->rows[i]);
-	if (a->audit_rows != b->audit_rows || strcmp(a->audit_last, b->audit_last) != 0 ||
-	    strcmp(a->audit_head, b->audit_head) != 0)
-		fail_msg("statement %ld failed, yet the audit chain moved from \"%s\" to \"%s\"", n, a->audit_last,
-			 b->audit_last);
+		if (a->hash[i] != b->hash[i])
+			fail_msg("statement %ld failed, yet rows of %s changed", n, a->name[i]);
+	}
 }
 
-long fx_each_failure(fx_use_case fn, void *arg, const char *const *tables)
+long fx_each_failure(fx_use_case fn, void *arg)
 {
 	for (long n = 1;; n++) {
 		struct snapshot before, after;
-		take(tables, &before);
+		take(&before);
 		db_fail_at(n);
 		int r = fn(arg);
 		bool fired = db_fail_fired();
@@ -182,18 +227,94 @@ long fx_each_failure(fx_use_case fn, void *arg, const char *const *tables)
 			return made;
 		}
 		if (r >= 0)
-			fail_msg("statement %ld failed, yet the use case answered %d", n, r);
-		assert_false(db_in_transaction(fx.db));
-		take(tables, &after);
-		same(tables, &before, &after, n);
+			fail_msg("statement %ld of %s failed, yet the use case answered %d", n,
+				 db_errmsg(fx.db), r);
+		if (db_in_transaction(fx.db))
+			fail_msg("statement %ld failed, and the use case left its transaction open", n);
+		take(&after);
+		same(&before, &after, n);
 	}
 }
 #else
-long fx_each_failure(fx_use_case fn, void *arg, const char *const *tables)
+long fx_each_failure(fx_use_case fn, void *arg)
 {
-	(void)tables;
 	/* Without the test hooks nothing can be made to fail: run it whole. */
 	assert_int_equal(fn(arg), 0);
 	return 0;
 }
 #endif
+
+void fx_report(const struct fx_user *careline, const char *given_name, bool accept, int64_t *ret_id)
+{
+	char text[1024];
+	int n = snprintf(text, sizeof text,
+			 "{\"received_at\": \"2026-11-28T18:30:00Z\", \"channel\": \"phone\","
+			 " \"reporter\": {\"source\": \"school\", \"name\": \"A school counselor\"},"
+			 " \"children\": [{\"given_name\": \"%s\", \"family_name\": \"Fixture\","
+			 " \"estimated_age\": 15, \"town\": \"Bridgeport\"}],"
+			 " \"narrative\": \"A synthetic report.\", \"concerns\": [\"runaway_awol\"]}",
+			 given_name);
+	assert_true(n > 0 && n < (int)sizeof text);
+	json_t *body = fx_json(text);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct intake_created created;
+	int r = svc_intake_create(&careline->ctx, body, NULL, &errs, &created);
+	fx_assert_no_errors(r, &errs);
+	json_decref(body);
+	*ret_id = created.id;
+	if (accept)
+		fx_accept(careline, created.id);
+}
+
+int fx_accept_body(int64_t intake_id, json_t **ret)
+{
+	char sql[96], version[24];
+	assert_true(snprintf(sql, sizeof sql, "SELECT version FROM intake WHERE id = %lld", (long long)intake_id) <
+		    (int)sizeof sql);
+	fx_text(sql, version, sizeof version);
+	char text[256];
+	int n = snprintf(text, sizeof text,
+			 "{\"disposition\": \"accepted_hart\", \"unscreened_reason\": \"Known to the team: the screen"
+			 " follows.\", \"version\": %s}",
+			 version);
+	assert_true(n > 0 && n < (int)sizeof text);
+	*ret = fx_json(text);
+	return 0;
+}
+
+void fx_accept(const struct fx_user *as, int64_t intake_id)
+{
+	json_t *body;
+	assert_int_equal(fx_accept_body(intake_id, &body), 0);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	fx_assert_no_errors(svc_intake_dispose(&as->ctx, intake_id, body, &errs), &errs);
+	json_decref(body);
+}
+
+void fx_case(const struct fx_user *as, int64_t intake_id, int64_t *ret_id)
+{
+	char text[64];
+	assert_true(snprintf(text, sizeof text, "{\"intake_id\": %lld}", (long long)intake_id) < (int)sizeof text);
+	json_t *body = fx_json(text);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct case_conflict cf;
+	memset(&cf, 0, sizeof cf);
+	struct case_opened opened;
+	fx_assert_no_errors(svc_case_open(&as->ctx, body, &errs, &cf, &opened), &errs);
+	json_decref(body);
+	*ret_id = opened.id;
+}
+
+void fx_assert_no_errors(int r, struct field_errors *errs)
+{
+	if (r < 0) {
+		char line[300];
+		for (size_t i = 0; i < errs->count && field_error_format(errs, i, line, sizeof line) == 0; i++)
+			print_error("  %s\n", line);
+		fail_msg("the service answered %s (%s)", err_str(r), db_errmsg(fx.db));
+	}
+	field_errors_done(errs);
+}

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -64,13 +65,25 @@ void fx_text(const char *sql, char *out, size_t size);
 /* A JSON value from text, failing the test when it does not parse. */
 json_t *fx_json(const char *text);
 
+/* Fail the test when r is an error, printing errs; then free errs. */
+void fx_assert_no_errors(int r, struct field_errors *errs);
+
+/* A report of one child (given_name, 15, of Bridgeport) recorded by
+ * careline; accepted for HART when accept. */
+void fx_report(const struct fx_user *careline, const char *given_name, bool accept, int64_t *ret_id);
+/* The body that accepts a report for HART at its current version. */
+int fx_accept_body(int64_t intake_id, json_t **ret);
+void fx_accept(const struct fx_user *as, int64_t intake_id);
+/* A case opened from an accepted report. */
+void fx_case(const struct fx_user *as, int64_t intake_id, int64_t *ret_id);
+
 /* A write use case, run by fx_each_failure with the test's arg. Answers
  * the service's result. */
 typedef int (*fx_use_case)(void *arg);
 
 /* Make statement 1, 2, ... of fn fail in turn until fn runs without
  * meeting the failure. Each failed run must answer an error, leave no
- * transaction open, and change neither the row counts of tables (a NULL
- * ended list) nor the audit chain. The last, whole run must answer 0.
- * Answers the number of statements the whole run made. */
-long fx_each_failure(fx_use_case fn, void *arg, const char *const *tables);
+ * transaction open, and change no table: neither its rows nor their
+ * values, the audit chain and its head included. The last, whole run must
+ * answer 0. Answers the number of statements the whole run made. */
+long fx_each_failure(fx_use_case fn, void *arg);
