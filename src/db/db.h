@@ -94,10 +94,15 @@ bool db_after_commit_pending(const struct db *db, void (*fn)(void *arg));
  * connection; a rollback is never failed, since it is what cleans up after
  * the failure. n 0 turns it off. */
 void db_fail_at(long n);
-/* Statements counted since the last db_fail_at(). */
-long db_statements_counted(void);
-/* Has the injected failure happened since the last db_fail_at()? */
-bool db_fail_fired(void);
+
+/* What happened since the last db_fail_at(). */
+struct db_fail_report {
+	long counted;        /* statements counted */
+	bool fired;          /* the nth statement came, and failed */
+	bool fired_on_begin; /* ... and it was a BEGIN */
+	long begins, commits; /* transactions begun and committed before it */
+};
+void db_fail_report(struct db_fail_report *ret);
 #endif
 
 /* ---- migrations (migrate.c) ---- */

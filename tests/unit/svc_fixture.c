@@ -217,20 +217,29 @@ long fx_each_failure(fx_use_case fn, void *arg)
 		take(&before);
 		db_fail_at(n);
 		int r = fn(arg);
-		bool fired = db_fail_fired();
-		long made = db_statements_counted();
+		struct db_fail_report rep;
+		db_fail_report(&rep);
 		db_fail_at(0);
-		if (!fired) {
+		if (!rep.fired) {
 			if (r < 0)
 				fail_msg("the use case failed with %s (%s) without an injected failure", err_str(r),
 					 db_errmsg(fx.db));
-			return made;
+			return rep.counted;
 		}
 		if (r >= 0)
-			fail_msg("statement %ld of %s failed, yet the use case answered %d", n,
-				 db_errmsg(fx.db), r);
+			fail_msg("statement %ld failed (%s), yet the use case answered %d", n, db_errmsg(fx.db), r);
 		if (db_in_transaction(fx.db))
 			fail_msg("statement %ld failed, and the use case left its transaction open", n);
+		if (rep.commits > 0) {
+			/* The failure came after the use case committed: what is left
+			 * reads the answer, and the write is whole. That holds only
+			 * for a use case of one transaction: a second one begun (or
+			 * about to begin) means a first was committed on its own. */
+			if (rep.commits != 1 || rep.begins != 1 || rep.fired_on_begin)
+				fail_msg("statement %ld failed after %ld commits: the use case is not one transaction", n,
+					 rep.commits);
+			return rep.counted;
+		}
 		take(&after);
 		same(&before, &after, n);
 	}

@@ -85,5 +85,7 @@ typedef int (*fx_use_case)(void *arg);
  * meeting the failure. Each failed run must answer an error, leave no
  * transaction open, and change no table: neither its rows nor their
  * values, the audit chain and its head included. The last, whole run must
- * answer 0. Answers the number of statements the whole run made. */
+ * answer 0. A failure after the use case's one commit (reading back its
+ * answer) ends the loop: the write is whole, and the use case must have
+ * been one transaction. Answers the number of statements of the last run. */
 long fx_each_failure(fx_use_case fn, void *arg);
