@@ -1,5 +1,6 @@
 #include "svc_fixture.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "base/crypto.h"
 #include "base/err.h"
 #include "model/access.h"
+#include "service/audit.h"
 #include "service/cases.h"
 #include "service/intake.h"
 #include "base/seal.h"
@@ -38,7 +40,11 @@ int fx_setup(void **state)
 	assert_true(snprintf(key, sizeof key, "%s/hartline.key", fx.dir) < (int)sizeof key);
 	assert_int_equal(keyring_create(key, err, sizeof err), 0);
 	assert_int_equal(keyring_load(key, &fx.app.keys, err, sizeof err), 0);
+	/* The chain's head is filed beside the key, as in the server. */
+	assert_non_null(fx.app.key_file = strdup(key));
 	clock_set(FX_NOW);
+	if (svc_audit_open(&fx.app, err, sizeof err) < 0)
+		fail_msg("%s", err);
 	return 0;
 }
 
@@ -52,12 +58,17 @@ int fx_teardown(void **state)
 	db_pool_free(fx.app.pool);
 	pack_free(fx.app.pack);
 	keyring_free(fx.app.keys);
-	char path[160];
-	const char *names[] = {"h.db", "h.db-wal", "h.db-shm", "hartline.key"};
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-		if (snprintf(path, sizeof path, "%s/%s", fx.dir, names[i]) < (int)sizeof path)
+	audit_head_close(fx.app.audit_head);
+	free(fx.app.key_file);
+	DIR *d = opendir(fx.dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char path[400];
+		if (e->d_name[0] != '.' && snprintf(path, sizeof path, "%s/%s", fx.dir, e->d_name) < (int)sizeof path)
 			unlink(path);
 	}
+	if (d)
+		closedir(d);
 	rmdir(fx.dir);
 	return 0;
 }
