@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/crypto.h"
@@ -17,32 +18,101 @@
 struct svc_fixture fx;
 static int users_made;
 
-int fx_setup(void **state)
+/* Migrating and making a key are the slow part of a fresh database (under
+ * Valgrind above all): done once per test program into a template that
+ * each test copies. The pack is read-only, and loaded once too. */
+static char template_dir[64];
+static struct pack *pack;
+
+static void remove_dir(const char *dir)
 {
-	(void)state;
-	memset(&fx, 0, sizeof fx);
-	users_made = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char path[400];
+		if (e->d_name[0] != '.' && snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
+			unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+static void template_done(void)
+{
+	if (template_dir[0])
+		remove_dir(template_dir);
+	pack_free(pack);
+}
+
+static void copy_file(const char *from_dir, const char *to_dir, const char *name)
+{
+	char from[160], to[160];
+	assert_true(snprintf(from, sizeof from, "%s/%s", from_dir, name) < (int)sizeof from);
+	assert_true(snprintf(to, sizeof to, "%s/%s", to_dir, name) < (int)sizeof to);
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	assert_false(ferror(in));
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(chmod(to, 0600), 0);
+}
+
+static void make_dir(char *dir, size_t size)
+{
 	/* In memory where the machine has it: every commit syncs the file,
 	 * and the failure loops commit many times. */
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	assert_true(snprintf(fx.dir, sizeof fx.dir, "%s/hartline-svc-XXXXXX", base) < (int)sizeof fx.dir);
-	assert_non_null(mkdtemp(fx.dir));
+	assert_true(snprintf(dir, size, "%s/hartline-svc-XXXXXX", base) < (int)size);
+	assert_non_null(mkdtemp(dir));
+}
+
+static void make_template(void)
+{
+	char err[512], path[160];
+	assert_int_equal(crypto_init(), 0);
+	assert_int_equal(app_load_pack(NULL, &pack, err, sizeof err), 0);
+	make_dir(template_dir, sizeof template_dir);
+	atexit(template_done);
+	assert_true(snprintf(path, sizeof path, "%s/h.db", template_dir) < (int)sizeof path);
+	struct db *db;
+	if (db_open(path, &db, err, sizeof err) < 0 || db_migrate(db, NULL, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	db_close(db);
+	assert_true(snprintf(path, sizeof path, "%s/hartline.key", template_dir) < (int)sizeof path);
+	assert_int_equal(keyring_create(path, err, sizeof err), 0);
+}
+
+int fx_setup(void **state)
+{
+	(void)state;
+	if (!template_dir[0])
+		make_template();
+	memset(&fx, 0, sizeof fx);
+	users_made = 0;
+	make_dir(fx.dir, sizeof fx.dir);
+	copy_file(template_dir, fx.dir, "h.db");
+	copy_file(template_dir, fx.dir, "hartline.key");
 	assert_true(snprintf(fx.url, sizeof fx.url, "%s/h.db", fx.dir) < (int)sizeof fx.url);
-	char err[512];
-	assert_int_equal(app_load_pack(NULL, &fx.app.pack, err, sizeof err), 0);
+	char err[512], key[160];
+	fx.app.pack = pack;
 	fx.app.engine = DB_SQLITE;
 	auth_config_defaults(&fx.app.auth);
 	assert_int_equal(db_pool_new(fx.url, &fx.app.pool), 0);
 	assert_int_equal(app_db(&fx.app, &fx.db), 0);
-	assert_int_equal(db_migrate(fx.db, NULL, err, sizeof err), 0);
-	char key[160];
-	assert_int_equal(crypto_init(), 0);
 	assert_true(snprintf(key, sizeof key, "%s/hartline.key", fx.dir) < (int)sizeof key);
-	assert_int_equal(keyring_create(key, err, sizeof err), 0);
 	assert_int_equal(keyring_load(key, &fx.app.keys, err, sizeof err), 0);
 	/* The chain's head is filed beside the key, as in the server. */
 	assert_non_null(fx.app.key_file = strdup(key));
 	clock_set(FX_NOW);
+#ifdef HARTLINE_TEST_HOOKS
+	crypto_password_hash_light(true);
+#endif
 	if (svc_audit_open(&fx.app, err, sizeof err) < 0)
 		fail_msg("%s", err);
 	return 0;
@@ -53,23 +123,14 @@ int fx_teardown(void **state)
 	(void)state;
 #ifdef HARTLINE_TEST_HOOKS
 	db_fail_at(0);
+	crypto_password_hash_light(false);
 #endif
 	clock_reset();
 	db_pool_free(fx.app.pool);
-	pack_free(fx.app.pack);
 	keyring_free(fx.app.keys);
 	audit_head_close(fx.app.audit_head);
 	free(fx.app.key_file);
-	DIR *d = opendir(fx.dir);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		char path[400];
-		if (e->d_name[0] != '.' && snprintf(path, sizeof path, "%s/%s", fx.dir, e->d_name) < (int)sizeof path)
-			unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(fx.dir);
+	remove_dir(fx.dir);
 	return 0;
 }
 
