@@ -319,8 +319,11 @@ long fx_each_failure(fx_use_case fn, void *arg)
 #else
 long fx_each_failure(fx_use_case fn, void *arg)
 {
-	/* Without the test hooks nothing can be made to fail: run it whole. */
-	assert_int_equal(fn(arg), 0);
+	(void)fn;
+	(void)arg;
+	/* Nothing can be made to fail without the test hooks: such a test
+	 * says it did not run rather than pass untried. */
+	skip();
 	return 0;
 }
 #endif

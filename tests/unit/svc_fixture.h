@@ -87,5 +87,6 @@ typedef int (*fx_use_case)(void *arg);
  * values, the audit chain and its head included. The last, whole run must
  * answer 0. A failure after the use case's one commit (reading back its
  * answer) ends the loop: the write is whole, and the use case must have
- * been one transaction. Answers the number of statements of the last run. */
+ * been one transaction. Answers the number of statements of the last run.
+ * Without the test hooks nothing can fail, and the test is skipped. */
 long fx_each_failure(fx_use_case fn, void *arg);
