@@ -17,6 +17,7 @@
 #include "service/deadlines.h"
 #include "service/figures.h"
 #include "service/numbers.h"
+#include "service/persons.h"
 #include "service/sealed.h"
 #include "service/setup.h"
 #include "service/teams.h"
@@ -1113,8 +1114,6 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 			return ERR_INVAL;
 		}
 		person_id = it.person_id;
-		if (!person_id && (r = intake_child_new_person(ctx, intake_id, child, errs, &person_id)) < 0)
-			return r;
 	} else {
 		char oid[24];
 		fmt_id(oid, person_id);
@@ -1143,6 +1142,10 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 	time_str(t, ts);
 	if ((r = db_begin(db)) < 0)
 		return r;
+	/* A child not yet linked is recorded in this same transaction. */
+	bool new_person = !direct && !person_id;
+	if (new_person && (r = intake_child_new_person(ctx, intake_id, child, errs, &person_id)) < 0)
+		goto fail;
 	int64_t existing = 0, version = 1;
 	if ((r = open_case_of(db, person_id, &existing, number, &version)) < 0)
 		goto fail;
@@ -1242,6 +1245,8 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
+	if (new_person && (r = persons_register_id(ctx->app, db, person_id)) < 0)
+		return r;
 	memset(ret, 0, sizeof *ret);
 	ret->id = id;
 	str_copy(ret->number, sizeof ret->number, number);

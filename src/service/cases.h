@@ -110,6 +110,8 @@ int cases_join_accepted(struct db *db, const struct svc_ctx *ctx, int64_t intake
 /* Link child `child` of report id to a new person recorded from what the
  * report says, as POST /intakes/{id}/children/{child}/link with new_person
  * does, for a caller that has checked its own permission and scope
- * (opening a case). In intake.c. */
+ * (opening a case). Inside the caller's open transaction: the caller
+ * commits, then joins the person to the registry (persons_register_id).
+ * In intake.c. */
 int intake_child_new_person(const struct svc_ctx *ctx, int64_t id, int child, struct field_errors *errs,
 			    int64_t *ret_person);

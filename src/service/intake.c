@@ -950,10 +950,13 @@ static int link_child(const struct svc_ctx *ctx, struct db *db, int64_t id, int 
 		as.role = ROLE_HART;
 	struct svc_ctx pctx = {.app = ctx->app, .actor = &as, .client = ctx->client};
 	bool new_person = person_id <= 0;
+	/* Inside a use case's transaction (opening a case), the link is one
+	 * of its steps: the caller commits, and registers the person. */
+	bool joined = db_in_transaction(db);
 	char ts[32], oid[24], detail[64];
 	time_format(now(), ts, sizeof ts);
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
-	if ((r = db_begin(db)) < 0)
+	if (!joined && (r = db_begin(db)) < 0)
 		goto out;
 	if (new_person && (r = persons_insert(&pctx, db, &p, 1, errs, &person_id)) < 0)
 		goto fail;
@@ -971,14 +974,15 @@ static int link_child(const struct svc_ctx *ctx, struct db *db, int64_t id, int 
 	if (r < 0 || (r = figures_child_linked(db, id, child, person_id)) < 0 ||
 	    (r = svc_audit_append(db, ctx, "intake.link", "intake", oid, detail)) < 0)
 		goto fail;
-	if ((r = db_commit(db)) < 0)
+	if (!joined && (r = db_commit(db)) < 0)
 		goto fail;
-	if (new_person && (r = persons_register(ctx->app, &p, 1, &person_id)) < 0)
+	if (!joined && new_person && (r = persons_register(ctx->app, &p, 1, &person_id)) < 0)
 		goto out;
 	*ret_person = person_id;
 	goto out;
 fail:
-	db_rollback(db);
+	if (!joined)
+		db_rollback(db);
 out:
 	json_decref(al);
 	child_names_done(&c);

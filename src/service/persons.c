@@ -146,6 +146,46 @@ static int registry_put(struct person_registry *reg, int64_t id, const char *giv
 	return r;
 }
 
+#define REGISTRY_COLUMNS "id, given_name, family_name, aliases, dob, estimated_age, age_estimated_on, sex, town"
+
+/* Open a person row of REGISTRY_COLUMNS into the registry. */
+static int put_row(struct app *app, struct person_registry *reg, struct db_stmt *st)
+{
+	int64_t id = db_column_int64(st, 0);
+	char *given, *family, *aliases, *dob;
+	int r = open_sealed(app, st, 1, "given_name", id, &given);
+	if (r == 0 && (r = open_sealed(app, st, 2, "family_name", id, &family)) == 0 &&
+	    (r = open_sealed(app, st, 3, "aliases", id, &aliases)) == 0 &&
+	    (r = open_sealed(app, st, 4, "dob", id, &dob)) == 0) {
+		int age = db_column_is_null(st, 5) ? -1 : age_now((int)db_column_int64(st, 5), db_column_text(st, 6));
+		r = registry_put(reg, id, given, family, aliases, dob, age, db_column_text(st, 7), db_column_text(st, 8));
+		free(family);
+		free(aliases);
+		free(dob);
+	}
+	free(given);
+	return r;
+}
+
+int persons_register_id(struct app *app, struct db *db, int64_t id)
+{
+	if (!app->registry)
+		return 0;
+	struct db_stmt *st;
+	int r = db_prepare(db, "SELECT " REGISTRY_COLUMNS " FROM person WHERE id = ?", &st);
+	if (r < 0)
+		return r;
+	if ((r = db_bind_int64(st, 1, id)) == 0 && (r = db_step(st)) == DB_ROW) {
+		pthread_rwlock_wrlock(&app->registry->lock);
+		r = put_row(app, app->registry, st);
+		pthread_rwlock_unlock(&app->registry->lock);
+	} else if (r == DB_DONE) {
+		r = ERR_NOTFOUND;
+	}
+	db_finalize(st);
+	return r;
+}
+
 int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 {
 	struct person_registry *reg = calloc(1, sizeof *reg);
@@ -162,27 +202,10 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 	if (r == 0)
 		r = app_db(app, &db);
 	if (r == 0)
-		r = db_prepare(db,
-			       "SELECT id, given_name, family_name, aliases, dob, estimated_age, age_estimated_on, sex, town"
-			       " FROM person ORDER BY id",
-			       &st);
+		r = db_prepare(db, "SELECT " REGISTRY_COLUMNS " FROM person ORDER BY id", &st);
 	while (r == 0 && (r = db_step(st)) == DB_ROW) {
-		int64_t id = db_column_int64(st, 0);
-		char *given, *family, *aliases, *dob;
-		r = open_sealed(app, st, 1, "given_name", id, &given);
-		if (r == 0 && (r = open_sealed(app, st, 2, "family_name", id, &family)) == 0 &&
-		    (r = open_sealed(app, st, 3, "aliases", id, &aliases)) == 0 &&
-		    (r = open_sealed(app, st, 4, "dob", id, &dob)) == 0) {
-			int age = db_column_is_null(st, 5) ? -1 : age_now((int)db_column_int64(st, 5), db_column_text(st, 6));
-			r = registry_put(reg, id, given, family, aliases, dob, age, db_column_text(st, 7),
-					 db_column_text(st, 8));
-			free(family);
-			free(aliases);
-			free(dob);
-		}
-		free(given);
-		if (r < 0)
-			snprintf(errmsg, errsize, "person %lld: %s", (long long)id, err_str(r));
+		if ((r = put_row(app, reg, st)) < 0)
+			snprintf(errmsg, errsize, "person %lld: %s", (long long)db_column_int64(st, 0), err_str(r));
 	}
 	db_finalize(st);
 	if (r < 0) {

@@ -243,6 +243,26 @@ static void a_failed_statement_in_opening_leaves_nothing(void **state)
 	assert_int_equal(fx_count("person", NULL), 1);
 }
 
+static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	int64_t intake;
+	fx_report(&careline, "Avery", true, &intake);
+	/* The child is not linked: opening records it, in the same transaction. */
+	char text[64];
+	assert_true(snprintf(text, sizeof text, "{\"intake_id\": %lld}", (long long)intake) < (int)sizeof text);
+	struct open_arg a = {.as = &hart, .body = fx_json(text)};
+	fx_each_failure(open_use_case, &a);
+	json_decref(a.body);
+	assert_int_equal(fx_count("child_case", NULL), 1);
+	assert_int_equal(fx_count("person", NULL), 1);
+	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 1);
+	assert_int_equal(fx_count("audit", "action = 'person.create'"), 1);
+}
+
 static void a_failed_statement_in_any_case_write_leaves_nothing(void **state)
 {
 	(void)state;
@@ -292,6 +312,8 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(who_may_not_read_or_change_a_case, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_opening_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_opening_for_a_new_child_leaves_nothing, fx_setup,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_case_write_leaves_nothing, fx_setup,
 						fx_teardown),
 	};
