@@ -70,7 +70,8 @@ unit: check-build
 
 # The unit tests once more under Valgrind, on a build without sanitizers.
 valgrind:
-	@test -f build-vg/build.ninja || meson setup build-vg --buildtype=debug
+	@test -f build-vg/build.ninja || meson setup build-vg --buildtype=debug -Dtest_hooks=true
+	@meson configure build-vg | grep -q 'test_hooks *true' || meson configure build-vg -Dtest_hooks=true
 	ninja -C build-vg
 	meson test -C build-vg --setup valgrind --suite unit --print-errorlogs
 

@@ -57,8 +57,62 @@ const char *db_errmsg(const struct db *db)
 	return db->errmsg;
 }
 
+#ifdef HARTLINE_TEST_HOOKS
+#include <stdatomic.h>
+
+static _Atomic long fail_at, counted, begins, commits;
+static struct db_fail_report report;
+static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void db_fail_at(long n)
+{
+	pthread_mutex_lock(&report_lock);
+	atomic_store(&counted, 0);
+	atomic_store(&begins, 0);
+	atomic_store(&commits, 0);
+	memset(&report, 0, sizeof report);
+	atomic_store(&fail_at, n);
+	pthread_mutex_unlock(&report_lock);
+}
+
+void db_fail_report(struct db_fail_report *ret)
+{
+	pthread_mutex_lock(&report_lock);
+	*ret = report;
+	ret->counted = atomic_load(&counted);
+	pthread_mutex_unlock(&report_lock);
+}
+
+/* ERR_DB when this is the statement a test asked to fail. */
+static int injected(struct db *db, const char *what)
+{
+	long n = atomic_fetch_add(&counted, 1) + 1;
+	if (atomic_load(&fail_at) != n)
+		return 0;
+	pthread_mutex_lock(&report_lock);
+	report.fired = true;
+	report.fired_on_begin = strcmp(what, "BEGIN") == 0;
+	report.begins = atomic_load(&begins);
+	report.commits = atomic_load(&commits);
+	pthread_mutex_unlock(&report_lock);
+	db_set_error(db, "injected failure of statement %ld (%s)", n, what);
+	return ERR_DB;
+}
+#define COUNT(what) atomic_fetch_add(&(what), 1)
+#define INJECT(db, what)                                                                                               \
+	do {                                                                                                           \
+		int inj_ = injected((db), (what));                                                                     \
+		if (inj_ < 0)                                                                                          \
+			return inj_;                                                                                   \
+	} while (0)
+#else
+#define INJECT(db, what) ((void)0)
+#define COUNT(what) ((void)0)
+#endif
+
 int db_prepare(struct db *db, const char *sql, struct db_stmt **ret)
 {
+	INJECT(db, sql);
 	return db->ops->prepare(db, sql, ret);
 }
 
@@ -127,6 +181,7 @@ const void *db_column_blob(struct db_stmt *st, int col, size_t *ret_len)
 
 int db_exec(struct db *db, const char *sql)
 {
+	INJECT(db, sql);
 	return db->ops->exec(db, sql);
 }
 
@@ -150,9 +205,12 @@ int db_query_int64(struct db *db, const char *sql, int64_t *ret)
 int db_begin(struct db *db)
 {
 	db->after_commit = NULL;
+	INJECT(db, "BEGIN");
 	int r = db->ops->begin(db);
-	if (r >= 0)
+	if (r >= 0) {
 		db->in_transaction = true;
+		COUNT(begins);
+	}
 	return r;
 }
 
@@ -162,10 +220,12 @@ int db_commit(struct db *db)
 	 * for the next transaction on this connection. */
 	void (*fn)(void *) = db->after_commit;
 	db->after_commit = NULL;
+	INJECT(db, "COMMIT");
 	int r = db->ops->exec(db, "COMMIT");
 	if (r < 0)
 		return r;
 	db->in_transaction = false;
+	COUNT(commits);
 	if (fn)
 		fn(db->after_commit_arg);
 	return r;

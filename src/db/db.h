@@ -87,6 +87,24 @@ void db_after_commit(struct db *db, void (*fn)(void *arg), void *arg);
 /* Is fn waiting for the open transaction to commit? */
 bool db_after_commit_pending(const struct db *db, void (*fn)(void *arg));
 
+#ifdef HARTLINE_TEST_HOOKS
+/* Failure injection, in test builds only: the nth statement from now
+ * (1 = the next) fails with ERR_DB, as a full disk or a lost server would
+ * make it. Counted are db_prepare, db_exec, db_begin and db_commit on any
+ * connection; a rollback is never failed, since it is what cleans up after
+ * the failure. n 0 turns it off. */
+void db_fail_at(long n);
+
+/* What happened since the last db_fail_at(). */
+struct db_fail_report {
+	long counted;        /* statements counted */
+	bool fired;          /* the nth statement came, and failed */
+	bool fired_on_begin; /* ... and it was a BEGIN */
+	long begins, commits; /* transactions begun and committed before it */
+};
+void db_fail_report(struct db_fail_report *ret);
+#endif
+
 /* ---- migrations (migrate.c) ---- */
 
 /* The newest schema version this program knows. */

@@ -292,11 +292,14 @@ int svc_audit_record(const struct svc_ctx *ctx, const char *action, const char *
 		return r;
 	if ((r = db_begin(db)) < 0)
 		return r;
-	if ((r = svc_audit_append(db, ctx, action, object_type, object_id, detail)) < 0) {
+	/* A commit that fails leaves the transaction open: rolled back here,
+	 * or the connection's next use case would begin inside it. */
+	if ((r = svc_audit_append(db, ctx, action, object_type, object_id, detail)) < 0 ||
+	    (r = db_commit(db)) < 0) {
 		db_rollback(db);
 		return r;
 	}
-	return db_commit(db);
+	return 0;
 }
 
 /* The last record: seq 0 when there is none; *ret_keyed false for a record

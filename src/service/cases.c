@@ -19,6 +19,7 @@
 #include "service/figures.h"
 #include "service/intake.h"
 #include "service/numbers.h"
+#include "service/persons.h"
 #include "service/sealed.h"
 #include "service/setup.h"
 #include "service/teams.h"
@@ -334,26 +335,36 @@ static int child_json(struct db *db, struct app *app, int64_t person_id, bool fu
 	return j ? 0 : ERR_NOMEM;
 }
 
-/* {id, username, display_name} of a user, or null. */
-static json_t *user_json(struct db *db, struct app *app, int64_t id)
+/* {id, username, display_name} of a user, or null when id is 0; a
+ * database error is answered, not turned into null. */
+static int user_json(struct db *db, struct app *app, int64_t id, json_t **ret)
 {
-	if (id <= 0)
-		return json_null();
+	if (id <= 0) {
+		*ret = json_null();
+		return 0;
+	}
 	struct db_stmt *st;
-	if (db_prepare(db, "SELECT username, display_name FROM app_user WHERE id = ?", &st) < 0)
-		return json_null();
-	db_bind_int64(st, 1, id);
+	int r = db_prepare(db, "SELECT username, display_name FROM app_user WHERE id = ?", &st);
+	if (r < 0)
+		return r;
 	json_t *j = json_null();
-	if (db_step(st) == DB_ROW) {
+	if ((r = db_bind_int64(st, 1, id)) == 0 && (r = db_step(st)) == DB_ROW) {
 		char *display = NULL;
-		sealed_get(app, st, 1, "app_user", "display_name", id, &display);
-		json_decref(j);
-		j = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)id, "username", db_column_text(st, 0),
-			      "display_name", display);
+		if ((r = sealed_get(app, st, 1, "app_user", "display_name", id, &display)) == 0) {
+			json_decref(j);
+			j = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)id, "username", db_column_text(st, 0),
+				      "display_name", display);
+			r = j ? 0 : ERR_NOMEM;
+		}
 		free(display);
 	}
 	db_finalize(st);
-	return j ? j : json_null();
+	if (r < 0) {
+		json_decref(j);
+		return r;
+	}
+	*ret = j;
+	return 0;
 }
 
 static int events_json(struct db *db, struct app *app, int64_t case_id, bool shared_only, json_t *out)
@@ -691,8 +702,16 @@ static int case_json(struct db *db, struct app *app, int64_t id, bool mdt, const
 		goto fail;
 	json_object_set_new(j, "reviews", reviews ? reviews : json_array());
 	if (!mdt) {
-		json_object_set_new(j, "lead", user_json(db, app, lead));
-		json_object_set_new(j, "opened_by", user_json(db, app, opener));
+		json_t *lead_j = NULL, *opener_j = NULL;
+		if ((r = user_json(db, app, lead, &lead_j)) < 0 || (r = user_json(db, app, opener, &opener_j)) < 0) {
+			json_decref(lead_j);
+			goto fail;
+		}
+		int set_lead = json_object_set_new(j, "lead", lead_j);
+		if (json_object_set_new(j, "opened_by", opener_j) < 0 || set_lead < 0) {
+			r = ERR_NOMEM;
+			goto fail;
+		}
 		json_t *intakes = json_array();
 		json_object_set_new(j, "intakes", intakes);
 		if ((r = db_prepare(db,
@@ -1062,8 +1081,6 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 			return ERR_INVAL;
 		}
 		person_id = it.person_id;
-		if (!person_id && (r = intake_child_new_person(ctx, intake_id, child, errs, &person_id)) < 0)
-			return r;
 	} else {
 		char oid[24];
 		fmt_id(oid, person_id);
@@ -1092,6 +1109,10 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 	time_str(t, ts);
 	if ((r = db_begin(db)) < 0)
 		return r;
+	/* A child not yet linked is recorded in this same transaction. */
+	bool new_person = !direct && !person_id;
+	if (new_person && (r = intake_child_new_person(ctx, intake_id, child, errs, &person_id)) < 0)
+		goto fail;
 	int64_t existing = 0, version = 1;
 	if ((r = open_case_of(db, person_id, &existing, number, &version)) < 0)
 		goto fail;
@@ -1191,6 +1212,8 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
+	if (new_person && (r = persons_register_id(ctx->app, db, person_id)) < 0)
+		return r;
 	memset(ret, 0, sizeof *ret);
 	ret->id = id;
 	str_copy(ret->number, sizeof ret->number, number);

@@ -898,42 +898,42 @@ static int link_child(const struct svc_ctx *ctx, struct db *db, int64_t id, int 
 			child_names_done(&c);
 			return ERR_INVAL;
 		}
-	} else {
-		/* A new child: recorded from what the report says. */
-		const char *aliases[8];
-		size_t na = 0;
-		json_t *al = c.aliases ? json_loads(c.aliases, 0, NULL) : NULL;
-		size_t k;
-		json_t *a;
-		json_array_foreach(al, k, a)
-		{
-			if (na < 8 && json_is_string(a))
-				aliases[na++] = json_string_value(a);
-		}
-		struct person_new p = {
-			.given_name = c.given, .family_name = c.family, .aliases = aliases, .naliases = na, .dob = c.dob,
-			.estimated_age = c.dob ? -1 : c.estimated_age, .sex = c.sex, .town = c.town,
-		};
-		/* Opening a case records the child as a new person too (a liaison
-		 * may open a case but not record children otherwise): the person
-		 * is recorded, and audited, as the same user. */
-		struct actor as = *ctx->actor;
-		if (!role_may(as.role, PERM_PERSONS_WRITE))
-			as.role = ROLE_HART;
-		struct svc_ctx pctx = {.app = ctx->app, .actor = &as, .client = ctx->client};
-		r = svc_persons_add(&pctx, &p, 1, errs, &person_id);
-		json_decref(al);
-		if (r < 0) {
-			child_names_done(&c);
-			return r;
-		}
 	}
+	/* A new child is recorded from what the report says, in the same
+	 * transaction as the link: a failed link leaves no one recorded. */
+	const char *aliases[8];
+	size_t na = 0;
+	json_t *al = person_id <= 0 && c.aliases ? json_loads(c.aliases, 0, NULL) : NULL;
+	size_t k;
+	json_t *a;
+	json_array_foreach(al, k, a)
+	{
+		if (na < 8 && json_is_string(a))
+			aliases[na++] = json_string_value(a);
+	}
+	struct person_new p = {
+		.given_name = c.given, .family_name = c.family, .aliases = aliases, .naliases = na, .dob = c.dob,
+		.estimated_age = c.dob ? -1 : c.estimated_age, .sex = c.sex, .town = c.town,
+	};
+	/* Opening a case records the child as a new person too (a liaison
+	 * may open a case but not record children otherwise): the person
+	 * is recorded, and audited, as the same user. */
+	struct actor as = *ctx->actor;
+	if (!role_may(as.role, PERM_PERSONS_WRITE))
+		as.role = ROLE_HART;
+	struct svc_ctx pctx = {.app = ctx->app, .actor = &as, .client = ctx->client};
+	bool new_person = person_id <= 0;
+	/* Inside a use case's transaction (opening a case), the link is one
+	 * of its steps: the caller commits, and registers the person. */
+	bool joined = db_in_transaction(db);
 	char ts[32], oid[24], detail[64];
 	time_format(now(), ts, sizeof ts);
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
-	snprintf(detail, sizeof detail, "child=%d person=%lld", child, (long long)person_id);
-	if ((r = db_begin(db)) < 0)
+	if (!joined && (r = db_begin(db)) < 0)
 		goto out;
+	if (new_person && (r = persons_insert(&pctx, db, &p, 1, errs, &person_id)) < 0)
+		goto fail;
+	snprintf(detail, sizeof detail, "child=%d person=%lld", child, (long long)person_id);
 	struct db_stmt *st;
 	if ((r = db_prepare(db, "UPDATE intake_child SET person_id = ?, linked_by = ?, linked_at = ? WHERE id = ?",
 			    &st)) < 0)
@@ -947,13 +947,17 @@ static int link_child(const struct svc_ctx *ctx, struct db *db, int64_t id, int 
 	if (r < 0 || (r = figures_child_linked(db, id, child, person_id)) < 0 ||
 	    (r = svc_audit_append(db, ctx, "intake.link", "intake", oid, detail)) < 0)
 		goto fail;
-	if ((r = db_commit(db)) < 0)
+	if (!joined && (r = db_commit(db)) < 0)
 		goto fail;
+	if (!joined && new_person && (r = persons_register(ctx->app, &p, 1, &person_id)) < 0)
+		goto out;
 	*ret_person = person_id;
 	goto out;
 fail:
-	db_rollback(db);
+	if (!joined)
+		db_rollback(db);
 out:
+	json_decref(al);
 	child_names_done(&c);
 	return r;
 }

@@ -54,7 +54,8 @@ int svc_intake_link(const struct svc_ctx *ctx, int64_t id, int child, int64_t pe
 /* Link child `child` of report id to a new person recorded from what the
  * report says, as svc_intake_link with person_id 0 does, for a caller that
  * has checked its own permission and scope (the cases service, opening a
- * case from the report). */
+ * case from the report). Inside the caller's open transaction: the caller
+ * commits, then joins the person to the registry (persons_register_id). */
 int intake_child_new_person(const struct svc_ctx *ctx, int64_t id, int child, struct field_errors *errs,
 			    int64_t *ret_person);
 

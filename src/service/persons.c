@@ -146,6 +146,46 @@ static int registry_put(struct person_registry *reg, int64_t id, const char *giv
 	return r;
 }
 
+#define REGISTRY_COLUMNS "id, given_name, family_name, aliases, dob, estimated_age, age_estimated_on, sex, town"
+
+/* Open a person row of REGISTRY_COLUMNS into the registry. */
+static int put_row(struct app *app, struct person_registry *reg, struct db_stmt *st)
+{
+	int64_t id = db_column_int64(st, 0);
+	char *given, *family, *aliases, *dob;
+	int r = open_sealed(app, st, 1, "given_name", id, &given);
+	if (r == 0 && (r = open_sealed(app, st, 2, "family_name", id, &family)) == 0 &&
+	    (r = open_sealed(app, st, 3, "aliases", id, &aliases)) == 0 &&
+	    (r = open_sealed(app, st, 4, "dob", id, &dob)) == 0) {
+		int age = db_column_is_null(st, 5) ? -1 : age_now((int)db_column_int64(st, 5), db_column_text(st, 6));
+		r = registry_put(reg, id, given, family, aliases, dob, age, db_column_text(st, 7), db_column_text(st, 8));
+		free(family);
+		free(aliases);
+		free(dob);
+	}
+	free(given);
+	return r;
+}
+
+int persons_register_id(struct app *app, struct db *db, int64_t id)
+{
+	if (!app->registry)
+		return 0;
+	struct db_stmt *st;
+	int r = db_prepare(db, "SELECT " REGISTRY_COLUMNS " FROM person WHERE id = ?", &st);
+	if (r < 0)
+		return r;
+	if ((r = db_bind_int64(st, 1, id)) == 0 && (r = db_step(st)) == DB_ROW) {
+		pthread_rwlock_wrlock(&app->registry->lock);
+		r = put_row(app, app->registry, st);
+		pthread_rwlock_unlock(&app->registry->lock);
+	} else if (r == DB_DONE) {
+		r = ERR_NOTFOUND;
+	}
+	db_finalize(st);
+	return r;
+}
+
 int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 {
 	struct person_registry *reg = calloc(1, sizeof *reg);
@@ -162,27 +202,10 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 	if (r == 0)
 		r = app_db(app, &db);
 	if (r == 0)
-		r = db_prepare(db,
-			       "SELECT id, given_name, family_name, aliases, dob, estimated_age, age_estimated_on, sex, town"
-			       " FROM person ORDER BY id",
-			       &st);
+		r = db_prepare(db, "SELECT " REGISTRY_COLUMNS " FROM person ORDER BY id", &st);
 	while (r == 0 && (r = db_step(st)) == DB_ROW) {
-		int64_t id = db_column_int64(st, 0);
-		char *given, *family, *aliases, *dob;
-		r = open_sealed(app, st, 1, "given_name", id, &given);
-		if (r == 0 && (r = open_sealed(app, st, 2, "family_name", id, &family)) == 0 &&
-		    (r = open_sealed(app, st, 3, "aliases", id, &aliases)) == 0 &&
-		    (r = open_sealed(app, st, 4, "dob", id, &dob)) == 0) {
-			int age = db_column_is_null(st, 5) ? -1 : age_now((int)db_column_int64(st, 5), db_column_text(st, 6));
-			r = registry_put(reg, id, given, family, aliases, dob, age, db_column_text(st, 7),
-					 db_column_text(st, 8));
-			free(family);
-			free(aliases);
-			free(dob);
-		}
-		free(given);
-		if (r < 0)
-			snprintf(errmsg, errsize, "person %lld: %s", (long long)id, err_str(r));
+		if ((r = put_row(app, reg, st)) < 0)
+			snprintf(errmsg, errsize, "person %lld: %s", (long long)db_column_int64(st, 0), err_str(r));
 	}
 	db_finalize(st);
 	if (r < 0) {
@@ -271,37 +294,25 @@ static void check_person(const struct person_new *p, size_t i, struct field_erro
 		field_error_add(errs, path, "estimated_age: from 0 to 25");
 }
 
-int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_t n, struct field_errors *errs,
-		    int64_t *ret_first_id)
+int persons_insert(const struct svc_ctx *ctx, struct db *db, const struct person_new *p, size_t n,
+		   struct field_errors *errs, int64_t *ids)
 {
-	int r = svc_require(ctx, PERM_PERSONS_WRITE);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < n; i++)
 		check_person(&p[i], i, errs);
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 	struct app *app = ctx->app;
-	struct db *db;
-	if ((r = app_db(app, &db)) < 0)
-		return r;
 	char ts[32], on[48];
 	time_format(now(), ts, sizeof ts);
 	struct cmp_date t = today();
 	snprintf(on, sizeof on, "%04d-%02d-%02d", t.y, t.m, t.d);
-	int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
-	if (!ids)
-		return ERR_NOMEM;
-	if ((r = db_begin(db)) < 0) {
-		free(ids);
-		return r;
-	}
 	struct db_stmt *ins;
-	if ((r = db_prepare(db,
-			    "INSERT INTO person (estimated_age, age_estimated_on, sex, town, synthetic, created_at, updated_at)"
-			    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			    &ins)) < 0)
-		goto fail;
+	int r = db_prepare(db,
+			   "INSERT INTO person (estimated_age, age_estimated_on, sex, town, synthetic, created_at, updated_at)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			   &ins);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		bool has_age = !(p[i].dob && *p[i].dob) && p[i].estimated_age >= 0;
 		if (has_age) {
@@ -337,38 +348,61 @@ int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_
 	}
 	db_finalize(ins);
 	if (r < 0)
-		goto fail;
+		return r;
 	char detail[64], oid[24];
 	snprintf(detail, sizeof detail, "count=%zu", n);
 	snprintf(oid, sizeof oid, "%lld", n ? (long long)ids[0] : 0LL);
-	if ((r = svc_audit_append(db, ctx, n == 1 ? "person.create" : "person.import", "person", n == 1 ? oid : NULL,
-				  detail)) < 0)
-		goto fail;
-	if ((r = db_commit(db)) < 0)
-		goto fail;
-	if (app->registry) {
-		pthread_rwlock_wrlock(&app->registry->lock);
-		for (size_t i = 0; i < n && r == 0; i++) {
-			char *aliases = NULL;
-			if (p[i].naliases) {
-				json_t *arr = json_array();
-				for (size_t a = 0; a < p[i].naliases; a++)
-					json_array_append_new(arr, json_string(p[i].aliases[a]));
-				aliases = json_dumps(arr, JSON_COMPACT);
-				json_decref(arr);
-			}
-			r = registry_put(app->registry, ids[i], p[i].given_name, p[i].family_name, aliases, p[i].dob,
-					 p[i].dob && *p[i].dob ? -1 : p[i].estimated_age, p[i].sex, p[i].town);
-			free(aliases);
+	return svc_audit_append(db, ctx, n == 1 ? "person.create" : "person.import", "person", n == 1 ? oid : NULL,
+				detail);
+}
+
+int persons_register(struct app *app, const struct person_new *p, size_t n, const int64_t *ids)
+{
+	if (!app->registry)
+		return 0;
+	int r = 0;
+	pthread_rwlock_wrlock(&app->registry->lock);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char *aliases = NULL;
+		if (p[i].naliases) {
+			json_t *arr = json_array();
+			for (size_t a = 0; a < p[i].naliases; a++)
+				json_array_append_new(arr, json_string(p[i].aliases[a]));
+			aliases = json_dumps(arr, JSON_COMPACT);
+			json_decref(arr);
 		}
-		pthread_rwlock_unlock(&app->registry->lock);
+		r = registry_put(app->registry, ids[i], p[i].given_name, p[i].family_name, aliases, p[i].dob,
+				 p[i].dob && *p[i].dob ? -1 : p[i].estimated_age, p[i].sex, p[i].town);
+		free(aliases);
 	}
+	pthread_rwlock_unlock(&app->registry->lock);
+	return r;
+}
+
+int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_t n, struct field_errors *errs,
+		    int64_t *ret_first_id)
+{
+	int r = svc_require(ctx, PERM_PERSONS_WRITE);
+	if (r < 0)
+		return r;
+	struct db *db;
+	if ((r = app_db(ctx->app, &db)) < 0)
+		return r;
+	int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+	if (!ids)
+		return ERR_NOMEM;
+	if ((r = db_begin(db)) < 0) {
+		free(ids);
+		return r;
+	}
+	if ((r = persons_insert(ctx, db, p, n, errs, ids)) < 0 || (r = db_commit(db)) < 0) {
+		db_rollback(db);
+		free(ids);
+		return r;
+	}
+	r = persons_register(ctx->app, p, n, ids);
 	if (ret_first_id && n)
 		*ret_first_id = ids[0];
-	free(ids);
-	return r;
-fail:
-	db_rollback(db);
 	free(ids);
 	return r;
 }

@@ -31,6 +31,18 @@ struct person_new {
 int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_t n, struct field_errors *errs,
 		    int64_t *ret_first_id);
 
+/* The same inside the caller's open transaction, for a use case that
+ * records a person as one of its steps (the caller has checked the
+ * permission): ids gets the n new ids. They join the registry only when
+ * the caller, after its commit, calls persons_register, so that a rolled
+ * back use case leaves no one in the registry. */
+struct db;
+int persons_insert(const struct svc_ctx *ctx, struct db *db, const struct person_new *p, size_t n,
+		   struct field_errors *errs, int64_t *ids);
+int persons_register(struct app *app, const struct person_new *p, size_t n, const int64_t *ids);
+/* The same for one person, read back from the database by id. */
+int persons_register_id(struct app *app, struct db *db, int64_t id);
+
 /* How many people are recorded (PERM_PERSONS_WRITE). */
 int svc_persons_count(const struct svc_ctx *ctx, int64_t *ret);
 

@@ -1,0 +1,92 @@
+/* svc_fixture: what a service unit test stands on. A temporary SQLite
+ * database with every migration applied, a key ring of its own, the
+ * built-in pack, a clock fixed at FX_NOW, and users of any role and scope
+ * to call the services as. Tests call services directly, as the HTTP
+ * handlers and the command line do.
+ *
+ *   static void opens_a_case(void **state)
+ *   {
+ *           struct fx_user hart;
+ *           fx_user(&hart, ROLE_HART, NULL);
+ *           ... svc_case_open(&hart.ctx, body, &errs, &id) ...
+ *   }
+ *   cmocka_unit_test_setup_teardown(opens_a_case, fx_setup, fx_teardown)
+ *
+ * In test builds (-Dtest_hooks=true) fx_each_failure() runs a write use
+ * case once for every statement it makes, failing that statement, and
+ * checks each time that the call answered an error and left the tables
+ * and the audit chain as they were. */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "base/clock.h"
+#include "base/json.h"
+#include "db/db.h"
+#include "service/app.h"
+#include "service/ctx.h"
+
+/* 2026-11-28T18:40:00Z, a Saturday afternoon. */
+#define FX_NOW (INT64_C(1795891200) * HL_USEC_PER_SEC)
+
+struct svc_fixture {
+	char dir[64], url[128];
+	struct app app;
+	struct db *db; /* this thread's connection, the one the services use */
+};
+
+extern struct svc_fixture fx;
+
+struct fx_user {
+	struct actor actor;
+	struct svc_ctx ctx;
+};
+
+/* cmocka setup and teardown: a fresh database for each test. */
+int fx_setup(void **state);
+int fx_teardown(void **state);
+
+/* A user of role with scope (NULL: none) in app_user, and a context to
+ * call services as them. */
+void fx_user(struct fx_user *u, enum role role, const char *scope);
+
+/* Run sql, failing the test on an error. */
+void fx_exec(const char *sql);
+/* Rows in table (optionally narrowed: where NULL or "kind = 'x'"). */
+int64_t fx_count(const char *table, const char *where);
+/* The text of the first column of the first row of sql; "" for NULL or no
+ * row. */
+void fx_text(const char *sql, char *out, size_t size);
+/* A JSON value from text, failing the test when it does not parse. */
+json_t *fx_json(const char *text);
+
+/* Fail the test when r is an error, printing errs; then free errs. */
+void fx_assert_no_errors(int r, struct field_errors *errs);
+
+/* A report of one child (given_name, 15, of Bridgeport) recorded by
+ * careline; accepted for HART when accept. */
+void fx_report(const struct fx_user *careline, const char *given_name, bool accept, int64_t *ret_id);
+/* The body that accepts a report for HART at its current version. */
+int fx_accept_body(int64_t intake_id, json_t **ret);
+void fx_accept(const struct fx_user *as, int64_t intake_id);
+/* A case opened from an accepted report. */
+void fx_case(const struct fx_user *as, int64_t intake_id, int64_t *ret_id);
+
+/* A write use case, run by fx_each_failure with the test's arg. Answers
+ * the service's result. */
+typedef int (*fx_use_case)(void *arg);
+
+/* Make statement 1, 2, ... of fn fail in turn until fn runs without
+ * meeting the failure. Each failed run must answer an error, leave no
+ * transaction open, and change no table: neither its rows nor their
+ * values, the audit chain and its head included. The last, whole run must
+ * answer 0. A failure after the use case's one commit (reading back its
+ * answer) ends the loop: the write is whole, and the use case must have
+ * been one transaction. Answers the number of statements of the last run.
+ * Without the test hooks nothing can fail, and the test is skipped. */
+long fx_each_failure(fx_use_case fn, void *arg);

@@ -1,0 +1,126 @@
+/* Tests for service/audit through the fixture: the chain the services
+ * append verifies and breaks where a record is changed, only an
+ * administrator reads it, and a record appended on its own (a login, a
+ * denial) is whole or absent when a statement fails. */
+#include "svc_fixture.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "service/audit.h"
+
+static void head_path(char *out, size_t size)
+{
+	assert_true(snprintf(out, size, "%s", audit_head_file_path(fx.app.audit_head)) < (int)size);
+}
+
+static void the_chain_verifies_and_a_changed_record_breaks_it_there(void **state)
+{
+	(void)state;
+	struct fx_user careline, admin;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	int64_t a, b;
+	fx_report(&careline, "Avery", true, &a);
+	fx_report(&careline, "Blair", false, &b);
+	assert_true(fx_count("audit", NULL) >= 3);
+	char head[160];
+	head_path(head, sizeof head);
+	struct audit_verify_result *res = calloc(1, sizeof *res);
+	assert_non_null(res);
+	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	if (res->broken)
+		fail_msg("%s", res->reason);
+	assert_int_equal(res->records, fx_count("audit", NULL));
+	fx_exec("UPDATE audit SET detail = 'changed' WHERE seq = 2");
+	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	assert_true(res->broken);
+	assert_int_equal(res->broken_seq, 2);
+	free(res);
+}
+
+static void a_record_removed_from_the_end_is_seen_by_the_filed_head(void **state)
+{
+	(void)state;
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	int64_t a;
+	fx_report(&careline, "Avery", true, &a);
+	fx_exec("DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)");
+	char head[160];
+	head_path(head, sizeof head);
+	struct audit_verify_result *res = calloc(1, sizeof *res);
+	assert_non_null(res);
+	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	assert_true(res->broken);
+	free(res);
+}
+
+static void only_an_administrator_reads_the_trail(void **state)
+{
+	(void)state;
+	struct fx_user admin;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	struct audit_filter f = {.limit = 10, .action = "permission.denied"};
+	struct audit_record *recs = NULL;
+	size_t n = 0;
+	struct {
+		enum role role;
+		const char *scope;
+	} who[] = {{ROLE_CARELINE, NULL}, {ROLE_HART, NULL},    {ROLE_LIAISON, "R1"}, {ROLE_MDT, "mdt-r1"},
+		   {ROLE_PROVIDER, "P1"}, {ROLE_TRAINER, NULL}, {ROLE_ANALYST, NULL}};
+	for (size_t i = 0; i < sizeof who / sizeof *who; i++) {
+		struct fx_user u;
+		fx_user(&u, who[i].role, who[i].scope);
+		assert_int_equal(svc_audit_list(&u.ctx, &f, &recs, &n), ERR_PERM);
+	}
+	/* Each refusal is itself recorded, and the administrator reads them. */
+	assert_int_equal(svc_audit_list(&admin.ctx, &f, &recs, &n), 0);
+	assert_int_equal(n, 7);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(recs[i].action, "permission.denied");
+	assert_string_equal(recs[0].actor, "analyst8");
+	audit_records_free(recs, n);
+}
+
+struct record_arg {
+	const struct fx_user *as;
+};
+
+static int record_use_case(void *arg)
+{
+	struct record_arg *a = arg;
+	return svc_audit_record(&a->as->ctx, "session.login", "user", "1", "from the test");
+}
+
+static void a_record_of_its_own_is_whole_or_absent(void **state)
+{
+	(void)state;
+	struct fx_user hart;
+	fx_user(&hart, ROLE_HART, NULL);
+	struct record_arg a = {.as = &hart};
+	fx_each_failure(record_use_case, &a);
+	fx_each_failure(record_use_case, &a);
+	assert_int_equal(fx_count("audit", "action = 'session.login'"), 2);
+	char head[160];
+	head_path(head, sizeof head);
+	struct audit_verify_result *res = calloc(1, sizeof *res);
+	assert_non_null(res);
+	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	assert_false(res->broken);
+	free(res);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(the_chain_verifies_and_a_changed_record_breaks_it_there, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_record_removed_from_the_end_is_seen_by_the_filed_head, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(only_an_administrator_reads_the_trail, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_record_of_its_own_is_whole_or_absent, fx_setup, fx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

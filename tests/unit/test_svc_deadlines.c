@@ -1,0 +1,141 @@
+/* Tests for service/deadlines: who sees a case's duties, and the sweep
+ * that reminds owners and HART of duties coming due and overdue, once
+ * each, whole or not at all when a statement fails. */
+#include "svc_fixture.h"
+
+#include <string.h>
+
+#include "base/err.h"
+#include "model/pack.h"
+#include "service/cases.h"
+#include "service/deadlines.h"
+
+#define HOUR (INT64_C(3600) * HL_USEC_PER_SEC)
+
+/* A case whose child is a suspected victim: it owes a police report
+ * within the pack's deadline (24 hours) of now. */
+static int64_t case_owing_a_report(const struct fx_user *careline, const struct fx_user *hart)
+{
+	int64_t intake, id;
+	fx_report(careline, "Avery", true, &intake);
+	fx_case(hart, intake, &id);
+	char sql[96], version[24];
+	assert_true(snprintf(sql, sizeof sql, "SELECT version FROM child_case WHERE id = %lld", (long long)id) <
+		    (int)sizeof sql);
+	fx_text(sql, version, sizeof version);
+	char text[128];
+	assert_true(snprintf(text, sizeof text, "{\"victim_status\": \"suspected\", \"version\": %s}", version) <
+		    (int)sizeof text);
+	json_t *body = fx_json(text), *got = NULL;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct case_conflict cf;
+	memset(&cf, 0, sizeof cf);
+	fx_assert_no_errors(svc_case_update(&hart->ctx, id, body, &errs, &cf, &got), &errs);
+	json_decref(got);
+	json_decref(body);
+	assert_int_equal(fx_count("duty", "kind = 'law_enforcement_report' AND met_at IS NULL"), 1);
+	return id;
+}
+
+static size_t listed(const struct fx_user *as, int *ret_r)
+{
+	struct deadline_filter f = {0};
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	json_t *got = NULL;
+	*ret_r = svc_deadlines_list(&as->ctx, &f, &errs, &got);
+	field_errors_done(&errs);
+	json_t *list = json_is_array(got) ? got : json_object_get(got, "deadlines");
+	size_t n = json_array_size(list);
+	json_decref(got);
+	return n;
+}
+
+static void hart_and_the_regions_liaison_see_a_duty_and_no_one_else(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	case_owing_a_report(&careline, &hart);
+	char region[32];
+	fx_text("SELECT region FROM child_case", region, sizeof region);
+	const char *other = NULL;
+	for (size_t i = 0; i < fx.app.pack->n_regions && !other; i++)
+		if (strcmp(fx.app.pack->regions[i].id, region) != 0)
+			other = fx.app.pack->regions[i].id;
+	struct fx_user mine, theirs;
+	fx_user(&mine, ROLE_LIAISON, region);
+	fx_user(&theirs, ROLE_LIAISON, other);
+	int r;
+	assert_int_equal(listed(&hart, &r), 1);
+	assert_int_equal(r, 0);
+	assert_int_equal(listed(&mine, &r), 1);
+	assert_int_equal(r, 0);
+	assert_int_equal(listed(&theirs, &r), 0);
+	assert_int_equal(r, 0);
+	enum role none[] = {ROLE_CARELINE, ROLE_MDT, ROLE_PROVIDER, ROLE_TRAINER, ROLE_ANALYST, ROLE_ADMIN};
+	for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+		struct fx_user u;
+		fx_user(&u, none[i], none[i] == ROLE_MDT ? "mdt-r1" : none[i] == ROLE_PROVIDER ? "P1" : NULL);
+		assert_int_equal(listed(&u, &r), 0);
+		assert_int_equal(r, ERR_PERM);
+	}
+}
+
+struct sweep_arg {
+	hl_time at;
+	struct sweep_result res;
+};
+
+static int sweep_use_case(void *arg)
+{
+	struct sweep_arg *a = arg;
+	memset(&a->res, 0, sizeof a->res);
+	return svc_deadlines_sweep(&fx.app, a->at, &a->res);
+}
+
+static void the_sweep_reminds_then_warns_once_each_and_whole(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	case_owing_a_report(&careline, &hart);
+	int64_t before = fx_count("notification", NULL);
+
+	/* An hour before it is due: the reminder. */
+	struct sweep_arg a = {.at = FX_NOW + 23 * HOUR};
+	fx_each_failure(sweep_use_case, &a);
+	assert_int_equal(a.res.due_soon, 1);
+	assert_int_equal(a.res.overdue, 0);
+	assert_int_equal(fx_count("duty", "reminded_at IS NOT NULL"), 1);
+	int64_t reminded = fx_count("notification", NULL);
+	assert_true(reminded > before);
+	assert_int_equal(sweep_use_case(&a), 0);
+	assert_int_equal(a.res.due_soon, 0);
+	assert_int_equal(fx_count("notification", NULL), reminded);
+
+	/* An hour late: the overdue notice, once. */
+	a.at = FX_NOW + 25 * HOUR;
+	fx_each_failure(sweep_use_case, &a);
+	assert_int_equal(a.res.overdue, 1);
+	assert_int_equal(fx_count("duty", "overdue_notified_at IS NOT NULL"), 1);
+	int64_t warned = fx_count("notification", NULL);
+	assert_true(warned > reminded);
+	assert_int_equal(sweep_use_case(&a), 0);
+	assert_int_equal(a.res.overdue, 0);
+	assert_int_equal(fx_count("notification", NULL), warned);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(hart_and_the_regions_liaison_see_a_duty_and_no_one_else, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(the_sweep_reminds_then_warns_once_each_and_whole, fx_setup,
+						fx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

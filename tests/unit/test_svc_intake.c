@@ -1,0 +1,298 @@
+/* Tests for service/intake: a report is stored sealed and numbered, who
+ * may record, read and decide it, and that each write (record, link,
+ * screen, decide) is whole or absent when a statement fails. */
+#include "svc_fixture.h"
+
+#include <string.h>
+
+#include "base/err.h"
+#include "model/pack.h"
+#include "service/intake.h"
+
+static void records_a_report_numbered_and_sealed(void **state)
+{
+	(void)state;
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	int64_t id;
+	fx_report(&careline, "Avery", false, &id);
+	assert_int_equal(fx_count("intake", NULL), 1);
+	assert_int_equal(fx_count("intake_child", NULL), 1);
+	/* Names, the narrative and the reporter are never stored as typed. */
+	const char *tables[] = {"intake", "intake_child"};
+	for (size_t i = 0; i < 2; i++) {
+		char sql[256];
+		assert_true(snprintf(sql, sizeof sql, "SELECT * FROM %s", tables[i]) < (int)sizeof sql);
+		struct db_stmt *st;
+		assert_int_equal(db_prepare(fx.db, sql, &st), 0);
+		assert_int_equal(db_step(st), DB_ROW);
+		for (int c = 0; c < db_column_count(st); c++) {
+			size_t len = 0;
+			const char *v = db_column_is_null(st, c) ? NULL : db_column_blob(st, c, &len);
+			if (!v)
+				continue;
+			assert_null(memmem(v, len, "Avery", 5));
+			assert_null(memmem(v, len, "synthetic", 9));
+			assert_null(memmem(v, len, "counselor", 9));
+		}
+		db_finalize(st);
+	}
+	json_t *got = NULL;
+	assert_int_equal(svc_intake_get(&careline.ctx, id, &got), 0);
+	const char *number = json_string_value(json_object_get(got, "number"));
+	assert_non_null(number);
+	assert_string_equal(json_string_value(json_object_get(got, "narrative")), "A synthetic report.");
+	json_t *child = json_array_get(json_object_get(got, "children"), 0);
+	assert_string_equal(json_string_value(json_object_get(child, "given_name")), "Avery");
+	json_decref(got);
+	assert_int_equal(fx_count("audit", "action = 'intake.create'"), 1);
+	assert_int_equal(fx_count("audit", "action = 'intake.read'"), 1);
+}
+
+static void refuses_a_report_without_children_naming_the_field(void **state)
+{
+	(void)state;
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	json_t *body = fx_json("{\"received_at\": \"2026-11-28T18:30:00Z\", \"channel\": \"phone\","
+			       " \"reporter\": {\"source\": \"school\"}, \"children\": []}");
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct intake_created c;
+	assert_int_equal(svc_intake_create(&careline.ctx, body, NULL, &errs, &c), ERR_INVAL);
+	bool named = false;
+	char line[300];
+	for (size_t i = 0; i < errs.count && field_error_format(&errs, i, line, sizeof line) == 0; i++)
+		named = named || strstr(line, "children");
+	assert_true(named);
+	field_errors_done(&errs);
+	json_decref(body);
+	assert_int_equal(fx_count("intake", NULL), 0);
+}
+
+static void roles_without_intake_may_neither_record_nor_read_nor_decide(void **state)
+{
+	(void)state;
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	int64_t id;
+	fx_report(&careline, "Avery", false, &id);
+	struct {
+		enum role role;
+		const char *scope;
+	} others[] = {{ROLE_MDT, "T1"}, {ROLE_PROVIDER, "P1"}, {ROLE_TRAINER, NULL}, {ROLE_ANALYST, NULL},
+		      {ROLE_ADMIN, NULL}};
+	json_t *body = fx_json("{\"received_at\": \"2026-11-28T18:30:00Z\", \"channel\": \"phone\","
+			       " \"reporter\": {\"source\": \"school\"}, \"children\": [{\"given_name\": \"B\"}]}");
+	for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+		struct fx_user u;
+		fx_user(&u, others[i].role, others[i].scope);
+		struct field_errors errs;
+		field_errors_init(&errs, 10);
+		struct intake_created c;
+		assert_int_equal(svc_intake_create(&u.ctx, body, NULL, &errs, &c), ERR_PERM);
+		json_t *got = NULL;
+		assert_int_equal(svc_intake_get(&u.ctx, id, &got), ERR_PERM);
+		assert_null(got);
+		json_t *accept;
+		fx_accept_body(id, &accept);
+		assert_int_equal(svc_intake_dispose(&u.ctx, id, accept, &errs), ERR_PERM);
+		json_decref(accept);
+		field_errors_done(&errs);
+	}
+	json_decref(body);
+	assert_int_equal(fx_count("intake", NULL), 1);
+	assert_int_equal(fx_count("disposition", NULL), 0);
+	assert_int_equal(fx_count("audit", "action = 'intake.read'"), 0);
+}
+
+static void a_liaison_of_another_region_does_not_see_the_report(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	int64_t id;
+	fx_report(&careline, "Avery", true, &id);
+	char region[32];
+	fx_text("SELECT region FROM intake", region, sizeof region);
+	assert_true(region[0] != '\0');
+	const struct pack *p = fx.app.pack;
+	const char *other = NULL;
+	for (size_t i = 0; i < p->n_regions && !other; i++)
+		if (strcmp(p->regions[i].id, region) != 0)
+			other = p->regions[i].id;
+	assert_non_null(other);
+	struct fx_user mine, theirs;
+	fx_user(&mine, ROLE_LIAISON, region);
+	fx_user(&theirs, ROLE_LIAISON, other);
+	json_t *got = NULL;
+	assert_int_equal(svc_intake_get(&mine.ctx, id, &got), 0);
+	json_decref(got);
+	got = NULL;
+	assert_true(svc_intake_get(&theirs.ctx, id, &got) < 0);
+	assert_null(got);
+	/* Accepting it told HART and the region's liaison, not the other. */
+	char sql[160];
+	assert_true(snprintf(sql, sizeof sql, "user_id = %lld", (long long)hart.actor.user_id) < (int)sizeof sql);
+	assert_int_equal(fx_count("notification", sql), 1);
+}
+
+struct create_arg {
+	struct fx_user *careline;
+	const char *idem;
+	struct intake_created made;
+};
+
+static int create_use_case(void *arg)
+{
+	struct create_arg *a = arg;
+	json_t *body = fx_json("{\"received_at\": \"2026-11-28T18:30:00Z\", \"channel\": \"phone\","
+			       " \"reporter\": {\"source\": \"school\", \"name\": \"A counselor\"},"
+			       " \"children\": [{\"given_name\": \"Avery\", \"estimated_age\": 15, \"town\": \"Bridgeport\"},"
+			       " {\"given_name\": \"Blair\", \"estimated_age\": 14}],"
+			       " \"narrative\": \"A synthetic report.\", \"concerns\": [\"runaway_awol\"]}");
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	int r = svc_intake_create(&a->careline->ctx, body, a->idem, &errs, &a->made);
+	field_errors_done(&errs);
+	json_decref(body);
+	return r;
+}
+
+static void a_failed_statement_in_recording_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	int64_t first;
+	fx_report(&careline, "Earlier", false, &first); /* so numbering has a row to move on */
+	struct create_arg a = {.careline = &careline, .idem = "key-1"};
+	assert_true(fx_each_failure(create_use_case, &a) > 5);
+	assert_int_equal(fx_count("intake", NULL), 2);
+	assert_int_equal(fx_count("intake_child", NULL), 3);
+	/* The key answers the report stored, not a second one. */
+	int64_t id = a.made.id;
+	assert_int_equal(create_use_case(&a), 0);
+	assert_true(a.made.replayed);
+	assert_int_equal(a.made.id, id);
+	assert_int_equal(fx_count("intake", NULL), 2);
+}
+
+struct dispose_arg {
+	struct fx_user *careline;
+	int64_t id;
+	json_t *body;
+};
+
+static int dispose_use_case(void *arg)
+{
+	struct dispose_arg *a = arg;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	int r = svc_intake_dispose(&a->careline->ctx, a->id, a->body, &errs);
+	field_errors_done(&errs);
+	return r;
+}
+
+static void a_failed_statement_in_deciding_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart, liaison;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	struct dispose_arg a = {.careline = &careline};
+	fx_report(&careline, "Avery", false, &a.id);
+	char region[32];
+	fx_text("SELECT region FROM intake", region, sizeof region);
+	fx_user(&liaison, ROLE_LIAISON, region);
+	fx_accept_body(a.id, &a.body);
+	fx_each_failure(dispose_use_case, &a);
+	json_decref(a.body);
+	assert_int_equal(fx_count("disposition", "disposition = 'accepted_hart'"), 1);
+	/* HART and the liaison are told once each. */
+	assert_int_equal(fx_count("notification", NULL), 2);
+}
+
+struct link_arg {
+	struct fx_user *careline;
+	int64_t id, person;
+};
+
+static int link_use_case(void *arg)
+{
+	struct link_arg *a = arg;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	int r = svc_intake_link(&a->careline->ctx, a->id, 0, 0, &errs, &a->person);
+	field_errors_done(&errs);
+	return r;
+}
+
+static void a_failed_statement_in_linking_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	struct link_arg a = {.careline = &careline};
+	fx_report(&careline, "Avery", false, &a.id);
+	fx_each_failure(link_use_case, &a);
+	assert_true(a.person > 0);
+	assert_int_equal(fx_count("person", NULL), 1);
+	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 1);
+}
+
+struct screen_arg {
+	struct fx_user *careline;
+	int64_t id;
+	json_t *answers;
+	const char *instrument;
+};
+
+static int screen_use_case(void *arg)
+{
+	struct screen_arg *a = arg;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	json_t *got = NULL;
+	int r = svc_intake_screen(&a->careline->ctx, a->id, a->instrument, a->answers, &errs, &got);
+	json_decref(got);
+	field_errors_done(&errs);
+	return r;
+}
+
+static void a_failed_statement_in_screening_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	/* The yes/no instrument the pack keeps for re-screens. */
+	const struct pack_instrument *in = pack_rescreen_instrument(fx.app.pack);
+	assert_non_null(in);
+	assert_int_equal(in->kind, PACK_INSTRUMENT_YES_NO);
+	struct screen_arg a = {.careline = &careline, .answers = json_object(), .instrument = in->id};
+	for (size_t i = 0; i < in->n_items; i++)
+		assert_int_equal(json_object_set_new(a.answers, in->items[i].id, json_boolean(i == 0)), 0);
+	fx_report(&careline, "Avery", false, &a.id);
+	fx_each_failure(screen_use_case, &a);
+	json_decref(a.answers);
+	assert_int_equal(fx_count("screening", NULL), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(records_a_report_numbered_and_sealed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(refuses_a_report_without_children_naming_the_field, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(roles_without_intake_may_neither_record_nor_read_nor_decide, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_liaison_of_another_region_does_not_see_the_report, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_recording_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_deciding_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_linking_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_screening_leaves_nothing, fx_setup, fx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,175 @@
+/* Tests for service/teams: teams, members, case reviews and their action
+ * items; an MDT member sees its own team only, and nobody without the
+ * permission manages teams; each write is whole or absent under a failed
+ * statement. */
+#include "svc_fixture.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "service/teams.h"
+
+/* A team write, as fx_each_failure runs it. */
+struct write_arg {
+	const struct fx_user *as;
+	int64_t team, sub, item;
+	json_t *body;
+	int kind;
+	int64_t ret_id;
+};
+
+enum { TEAM_CREATE, MEMBER_ADD, MEMBER_REMOVE, REVIEW_CREATE, REVIEW_UPDATE, ITEM_DONE };
+
+static int run_write(void *arg)
+{
+	struct write_arg *a = arg;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	json_t *ret = NULL;
+	int r = ERR_INVAL;
+	switch (a->kind) {
+	case TEAM_CREATE:
+		r = svc_team_create(&a->as->ctx, a->body, &errs, &a->ret_id);
+		break;
+	case MEMBER_ADD:
+		r = svc_team_member_add(&a->as->ctx, a->team, a->body, &errs, &a->ret_id);
+		break;
+	case MEMBER_REMOVE:
+		r = svc_team_member_remove(&a->as->ctx, a->team, a->sub);
+		break;
+	case REVIEW_CREATE:
+		r = svc_review_create(&a->as->ctx, a->team, a->body, &errs, &a->ret_id);
+		break;
+	case REVIEW_UPDATE:
+		r = svc_review_update(&a->as->ctx, a->team, a->sub, a->body, &errs, &ret);
+		break;
+	case ITEM_DONE:
+		r = svc_action_item_done(&a->as->ctx, a->team, a->sub, a->item, a->body, &errs, &ret);
+		break;
+	}
+	json_decref(ret);
+	field_errors_done(&errs);
+	return r;
+}
+
+static int64_t write(const struct fx_user *as, int kind, int64_t team, int64_t sub, int64_t item, const char *body,
+		     bool under_failures)
+{
+	struct write_arg a = {.as = as, .team = team, .sub = sub, .item = item, .kind = kind,
+			      .body = body ? fx_json(body) : NULL};
+	if (under_failures)
+		assert_true(fx_each_failure(run_write, &a) > 2);
+	else
+		assert_int_equal(run_write(&a), 0);
+	json_decref(a.body);
+	return a.ret_id;
+}
+
+static void an_mdt_member_sees_only_its_own_team(void **state)
+{
+	(void)state;
+	struct fx_user hart;
+	fx_user(&hart, ROLE_HART, NULL);
+	int64_t t1 = write(&hart, TEAM_CREATE, 0, 0, 0, "{\"code\": \"mdt-r1\", \"name\": \"Southwest MDT\", \"region\": \"R1\"}",
+			   false);
+	int64_t t2 = write(&hart, TEAM_CREATE, 0, 0, 0, "{\"code\": \"mdt-r2\", \"name\": \"South Central MDT\", \"region\": \"R2\"}",
+			   false);
+	struct fx_user mdt;
+	fx_user(&mdt, ROLE_MDT, "mdt-r1");
+	json_t *got = NULL;
+	assert_int_equal(svc_team_get(&mdt.ctx, t1, &got), 0);
+	assert_string_equal(json_string_value(json_object_get(got, "code")), "mdt-r1");
+	json_decref(got);
+	got = NULL;
+	assert_int_equal(svc_team_get(&mdt.ctx, t2, &got), ERR_PERM);
+	assert_null(got);
+	assert_true(fx_count("audit", "action = 'permission.denied' AND object_type = 'mdt_team'") >= 1);
+	json_t *list = NULL;
+	assert_int_equal(svc_teams_list(&mdt.ctx, &list), 0);
+	assert_int_equal(json_array_size(json_is_array(list) ? list : json_object_get(list, "teams")), 1);
+	json_decref(list);
+}
+
+static void who_may_not_manage_teams(void **state)
+{
+	(void)state;
+	struct fx_user hart;
+	fx_user(&hart, ROLE_HART, NULL);
+	int64_t t1 = write(&hart, TEAM_CREATE, 0, 0, 0, "{\"code\": \"mdt-r1\", \"name\": \"Southwest MDT\", \"region\": \"R1\"}",
+			   false);
+	struct {
+		enum role role;
+		const char *scope;
+	} who[] = {{ROLE_CARELINE, NULL}, {ROLE_LIAISON, "R1"}, {ROLE_MDT, "mdt-r1"}, {ROLE_PROVIDER, "P1"},
+		   {ROLE_TRAINER, NULL},  {ROLE_ANALYST, NULL}};
+	json_t *team = fx_json("{\"code\": \"mdt-x\", \"name\": \"X\", \"region\": \"R1\"}");
+	json_t *member = fx_json("{\"name\": \"Det. Example\", \"agency\": \"Police\", \"mdt_role\": \"law_enforcement\"}");
+	for (size_t i = 0; i < sizeof who / sizeof *who; i++) {
+		struct fx_user u;
+		fx_user(&u, who[i].role, who[i].scope);
+		struct field_errors errs;
+		field_errors_init(&errs, 10);
+		int64_t id = 0;
+		assert_int_equal(svc_team_create(&u.ctx, team, &errs, &id), ERR_PERM);
+		assert_int_equal(svc_team_member_add(&u.ctx, t1, member, &errs, &id), ERR_PERM);
+		field_errors_done(&errs);
+	}
+	json_decref(team);
+	json_decref(member);
+	assert_int_equal(fx_count("mdt_team", NULL), 1);
+	assert_int_equal(fx_count("mdt_member", NULL), 0);
+}
+
+static void a_failed_statement_in_any_team_write_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	int64_t intake, case_id;
+	fx_report(&careline, "Avery", true, &intake);
+	fx_case(&hart, intake, &case_id);
+	char region[32];
+	fx_text("SELECT region FROM child_case", region, sizeof region);
+	char body[512];
+	assert_true(snprintf(body, sizeof body, "{\"code\": \"mdt-a\", \"name\": \"The MDT\", \"region\": \"%s\"}",
+			     region) < (int)sizeof body);
+	int64_t team = write(&hart, TEAM_CREATE, 0, 0, 0, body, true);
+	assert_int_equal(fx_count("mdt_team", NULL), 1);
+	int64_t member = write(&hart, MEMBER_ADD, team, 0, 0,
+			       "{\"name\": \"Det. Example\", \"agency\": \"Police\", \"mdt_role\": \"law_enforcement\","
+			       " \"email\": \"det@example.org\"}",
+			       true);
+	assert_int_equal(fx_count("mdt_member", "active = 1"), 1);
+	assert_int_equal(fx_count("mdt_member", "CAST(name_sealed AS TEXT) LIKE '%Example%'"), 0);
+	assert_true(snprintf(body, sizeof body, "{\"case_id\": %lld, \"scheduled_at\": \"2026-11-29T15:00:00Z\"}",
+			     (long long)case_id) < (int)sizeof body);
+	int64_t review = write(&hart, REVIEW_CREATE, team, 0, 0, body, true);
+	assert_int_equal(fx_count("case_review", NULL), 1);
+	assert_true(snprintf(body, sizeof body,
+			     "{\"held_at\": \"2026-11-28T18:00:00Z\", \"decisions\": \"Interview first.\","
+			     " \"action_items\": [{\"text\": \"Arrange a forensic interview.\", \"owner\": \"HART\","
+			     " \"owner_user_id\": %lld, \"due_at\": \"2026-11-30T18:00:00Z\"}]}",
+			     (long long)hart.actor.user_id) < (int)sizeof body);
+	write(&hart, REVIEW_UPDATE, team, review, 0, body, true);
+	assert_int_equal(fx_count("action_item", NULL), 1);
+	assert_int_equal(fx_count("duty", "met_at IS NULL AND subject_type = 'action_item'"), 1);
+	char item[24];
+	fx_text("SELECT id FROM action_item", item, sizeof item);
+	write(&hart, ITEM_DONE, team, review, strtoll(item, NULL, 10), "{\"done_at\": \"2026-11-28T18:30:00Z\"}", true);
+	assert_int_equal(fx_count("duty", "met_at IS NULL AND subject_type = 'action_item'"), 0);
+	write(&hart, MEMBER_REMOVE, team, member, 0, NULL, true);
+	assert_int_equal(fx_count("mdt_member", "active = 0"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(an_mdt_member_sees_only_its_own_team, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(who_may_not_manage_teams, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_team_write_leaves_nothing, fx_setup,
+						fx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

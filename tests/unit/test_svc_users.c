@@ -1,0 +1,182 @@
+/* Tests for service/users: what an administrator may do to accounts, what
+ * nobody else may, and that a failure anywhere in a write leaves nothing
+ * behind. */
+#include "svc_fixture.h"
+
+#include <string.h>
+
+#include "base/err.h"
+#include "service/setup.h"
+#include "service/users.h"
+
+static int create(const struct fx_user *as, const char *username, const char *role, const char *scope,
+		  int64_t *ret_id)
+{
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct user_new u = {.username = username, .role = role, .scope = scope, .display_name = "Dana Whitfield",
+			     .email = "dana@example.org"};
+	struct setup_link link;
+	int r = svc_users_create(&as->ctx, &u, &errs, ret_id, &link);
+	field_errors_done(&errs);
+	return r;
+}
+
+static void creates_an_account_with_a_setup_link_and_seals_the_name(void **state)
+{
+	(void)state;
+	struct fx_user admin;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	int64_t id = 0;
+	assert_int_equal(create(&admin, "dana", "liaison", "R2", &id), 0);
+	assert_true(id > 0);
+	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND scope = 'R2'"), 1);
+	assert_int_equal(fx_count("user_setup", NULL), 1);
+	/* The name and address are stored sealed, never as typed. */
+	assert_int_equal(fx_count("app_user", "CAST(display_name AS TEXT) LIKE '%Whitfield%'"), 0);
+	assert_int_equal(fx_count("app_user", "CAST(email AS TEXT) LIKE '%example%'"), 0);
+	assert_int_equal(fx_count("audit", "action = 'user.create'"), 1);
+
+	struct user_info u;
+	memset(&u, 0, sizeof u);
+	assert_int_equal(svc_users_get(&admin.ctx, id, &u), 0);
+	assert_string_equal(u.display_name, "Dana Whitfield");
+	assert_string_equal(u.email, "dana@example.org");
+	assert_string_equal(u.scope, "R2");
+	assert_true(u.setup_expires_at[0] != '\0');
+	user_info_done(&u);
+	/* A role that reads case content is told to HART. */
+	assert_int_equal(fx_count("access_notice", "reason = 'created'"), 1);
+}
+
+static void refuses_a_taken_username_and_a_missing_scope(void **state)
+{
+	(void)state;
+	struct fx_user admin;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	int64_t id;
+	assert_int_equal(create(&admin, "dana", "careline", NULL, &id), 0);
+	assert_int_equal(create(&admin, "dana", "careline", NULL, &id), ERR_EXISTS);
+	assert_int_equal(create(&admin, "lee", "liaison", NULL, &id), ERR_INVAL);
+	assert_int_equal(fx_count("app_user", "username IN ('dana', 'lee')"), 1);
+}
+
+static void no_other_role_may_create_or_change_accounts(void **state)
+{
+	(void)state;
+	struct fx_user admin;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	int64_t target;
+	assert_int_equal(create(&admin, "dana", "careline", NULL, &target), 0);
+	struct {
+		enum role role;
+		const char *scope;
+	} others[] = {{ROLE_CARELINE, NULL}, {ROLE_HART, NULL},    {ROLE_LIAISON, "R1"}, {ROLE_MDT, "T1"},
+		      {ROLE_PROVIDER, "P1"}, {ROLE_TRAINER, NULL}, {ROLE_ANALYST, NULL}};
+	for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+		struct fx_user u;
+		fx_user(&u, others[i].role, others[i].scope);
+		int64_t users = fx_count("app_user", NULL), denials = fx_count("audit", "action = 'permission.denied'");
+		int64_t id = 0;
+		assert_int_equal(create(&u, "mallory", "admin", NULL, &id), ERR_PERM);
+		struct field_errors errs;
+		field_errors_init(&errs, 10);
+		struct user_patch p = {.version = 1, .role = "admin", .disabled = -1};
+		assert_int_equal(svc_users_update(&u.ctx, target, &p, &errs), ERR_PERM);
+		field_errors_done(&errs);
+		struct user_info info;
+		assert_int_equal(svc_users_get(&u.ctx, target, &info), ERR_PERM);
+		assert_int_equal(fx_count("app_user", NULL), users);
+		assert_int_equal(fx_count("app_user", "role = 'admin'"), 1);
+		/* Each refusal is on the audit trail. */
+		assert_true(fx_count("audit", "action = 'permission.denied'") >= denials + 3);
+	}
+}
+
+static void a_stale_version_changes_nothing(void **state)
+{
+	(void)state;
+	struct fx_user admin;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	int64_t id;
+	assert_int_equal(create(&admin, "dana", "careline", NULL, &id), 0);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct user_patch p = {.version = 1, .disabled = 1};
+	assert_int_equal(svc_users_update(&admin.ctx, id, &p, &errs), 0);
+	assert_int_equal(fx_count("app_user", "username = 'dana' AND disabled = 1 AND version = 2"), 1);
+	p = (struct user_patch){.version = 1, .disabled = 0};
+	assert_int_equal(svc_users_update(&admin.ctx, id, &p, &errs), ERR_CONFLICT);
+	assert_int_equal(fx_count("app_user", "username = 'dana' AND disabled = 1 AND version = 2"), 1);
+	field_errors_done(&errs);
+}
+
+struct create_arg {
+	struct fx_user *admin;
+	int64_t id;
+};
+
+static int create_use_case(void *arg)
+{
+	struct create_arg *a = arg;
+	return create(a->admin, "dana", "hart", NULL, &a->id);
+}
+
+static void a_failed_statement_in_create_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user admin, hart;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	fx_user(&hart, ROLE_HART, NULL); /* so that the access notice notifies someone */
+	struct create_arg a = {.admin = &admin};
+	long made = fx_each_failure(create_use_case, &a);
+	assert_true(made > 5);
+	assert_int_equal(fx_count("app_user", "username = 'dana'"), 1);
+	assert_int_equal(fx_count("audit", "action = 'user.create'"), 1);
+}
+
+struct update_arg {
+	struct fx_user *admin;
+	int64_t id;
+};
+
+static int update_use_case(void *arg)
+{
+	struct update_arg *a = arg;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct user_patch p = {.version = 1, .role = "liaison", .scope = "R3", .email = "new@example.org",
+			       .disabled = -1};
+	int r = svc_users_update(&a->admin->ctx, a->id, &p, &errs);
+	field_errors_done(&errs);
+	return r;
+}
+
+static void a_failed_statement_in_update_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user admin, hart;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	struct update_arg a = {.admin = &admin};
+	assert_int_equal(create(&admin, "dana", "careline", NULL, &a.id), 0);
+	char before[64];
+	fx_text("SELECT role || version FROM app_user WHERE username = 'dana'", before, sizeof before);
+	assert_string_equal(before, "careline1");
+	fx_each_failure(update_use_case, &a);
+	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND version = 2"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(creates_an_account_with_a_setup_link_and_seals_the_name, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(refuses_a_taken_username_and_a_missing_scope, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_stale_version_changes_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_create_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_update_leaves_nothing, fx_setup, fx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
