@@ -509,7 +509,10 @@ int svc_auth_logout(const struct svc_ctx *ctx)
 		goto fail;
 	if ((r = svc_audit_append(db, ctx, "logout", "user", oid, detail)) < 0)
 		goto fail;
-	return db_commit(db);
+	/* A commit that fails leaves the transaction open: rolled back below. */
+	if ((r = db_commit(db)) < 0)
+		goto fail;
+	return 0;
 fail:
 	db_rollback(db);
 	return r;

@@ -436,7 +436,10 @@ int svc_auth_mfa_reset(const struct svc_ctx *ctx, int64_t user_id)
 	}
 	if ((r = svc_audit_append(db, ctx, "mfa.reset", "user", oid, NULL)) < 0)
 		goto fail;
-	return db_commit(db);
+	/* A commit that fails leaves the transaction open: rolled back below. */
+	if ((r = db_commit(db)) < 0)
+		goto fail;
+	return 0;
 fail:
 	db_rollback(db);
 	return r;

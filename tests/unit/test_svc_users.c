@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "service/auth.h"
 #include "service/setup.h"
 #include "service/users.h"
 
@@ -167,6 +168,45 @@ static void a_failed_statement_in_update_leaves_nothing(void **state)
 	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND version = 2"), 1);
 }
 
+/* Logging out and an administrator's reset of a second factor each end in
+ * one commit: a commit that fails must not leave the connection inside
+ * the transaction for the next use case on it. */
+static int logout_use_case(void *arg)
+{
+	return svc_auth_logout(&((struct fx_user *)arg)->ctx);
+}
+
+static void a_failed_statement_in_logout_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	fx_each_failure(logout_use_case, &careline);
+	assert_int_equal(fx_count("audit", "action = 'logout'"), 1);
+}
+
+struct reset_arg {
+	struct fx_user *admin;
+	int64_t id;
+};
+
+static int mfa_reset_use_case(void *arg)
+{
+	struct reset_arg *a = arg;
+	return svc_auth_mfa_reset(&a->admin->ctx, a->id);
+}
+
+static void a_failed_statement_in_a_second_factor_reset_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user admin, careline;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	struct reset_arg a = {.admin = &admin, .id = careline.actor.user_id};
+	fx_each_failure(mfa_reset_use_case, &a);
+	assert_int_equal(fx_count("audit", "action = 'mfa.reset'"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +217,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_stale_version_changes_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_create_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_update_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_logout_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_a_second_factor_reset_leaves_nothing, fx_setup,
+						fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
