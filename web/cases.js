@@ -8,9 +8,9 @@
 
 import { caseLink, childName, dutyItem } from './dashboard.js';
 import {
-  $, api, busy, CASE_STATUS, CASE_TRANSITIONS, clearFieldErrors, clockText, countdown, DUTY_STATUS, field,
+  $, api, busy, caseMoves, clearFieldErrors, clockText, countdown, DUTY_STATUS, field,
   formatShortTime, fullName, getConfig, h, markFieldErrors, missingFor, officeName, packName, problemText, regionName,
-  regionsList, say, toLocalInput, timeValue, VICTIM_STATUS,
+  regionsList, say, termLabel, termOptions, toLocalInput, timeValue,
 } from './common.js';
 
 let ctx = { can: () => false, user: () => null };
@@ -23,32 +23,11 @@ let teams = null; // the teams a review may go to (loaded once)
 let flash = null; // { id, text }: a message for a section after the page is drawn again
 let filledFor = null;
 
-const EVENT_KINDS = {
-  note: 'Note',
-  contact: 'Contact',
-  medical_exam: 'Medical exam',
-  forensic_interview: 'Forensic interview',
-  placement_change: 'Placement change',
-  debrief: 'Debrief after return',
-  rescreen: 'Re-screen after return',
-  opened: 'Case opened',
-  intake_joined: 'Report joined the case',
-  status_change: 'Status changed',
-  victim_status: 'Victim status changed',
-  report: 'Report made',
-  missing_started: 'Went missing',
-  missing_located: 'Located',
-  rapid_response_requested: 'Rapid response requested',
-  rapid_response_arrived: 'Responder arrived',
-  review_scheduled: 'MDT review scheduled',
-  review_held: 'MDT review held',
-};
-// The kinds a worker records from the timeline's form (debrief and re-screen
-// are recorded with their missing episode).
-const USER_KINDS = ['note', 'contact', 'medical_exam', 'forensic_interview', 'placement_change'];
-const PLACEMENTS = [['home', 'Home'], ['foster', 'Foster care'], ['congregate_care', 'Congregate care'], ['homeless', 'Homeless'], ['unknown', 'Not known']];
-const PETITION = [['none', 'None'], ['planned', 'Planned'], ['filed', 'Filed'], ['granted', 'Granted'], ['denied', 'Denied']];
-const REPORT_KINDS = { law_enforcement: 'Law enforcement', ncmec: 'NCMEC' };
+// Debrief and re-screen are recorded with their missing episode, not from
+// the timeline's form.
+const TIMELINE_KIND = (k) => k.user && k.id !== 'debrief' && k.id !== 'rescreen';
+const caseStatus = (s) => termLabel('case_statuses', s);
+const victimStatus = (v) => termLabel('victim_statuses', v);
 const LEVELS = { no: 'No concern', possible: 'Possible concern', clear: 'Clear concern', positive: 'Positive screen', negative: 'Negative screen' };
 
 export function initCases(context) {
@@ -148,12 +127,12 @@ function isMissing(c) {
 }
 
 function statusBadge(status) {
-  return h('span', { className: `badge status-${status}` }, CASE_STATUS[status] || status);
+  return h('span', { className: `badge status-${status}` }, caseStatus(status));
 }
 
 function victimBadge(v) {
   if (!v || v === 'none') return h('span', { className: 'none' }, 'None');
-  return h('span', { className: `badge victim-${v}${v === 'suspected' || v === 'confirmed' ? ' badge-victim' : ''}` }, VICTIM_STATUS[v] || v);
+  return h('span', { className: `badge victim-${v}${v === 'suspected' || v === 'confirmed' ? ' badge-victim' : ''}` }, victimStatus(v));
 }
 
 function caseRow(c) {
@@ -267,14 +246,14 @@ function render() {
     dl('Child', h('span', {}, name, ageText(child) ? h('span', { className: 'sub' }, ageText(child)) : null,
       child.dob ? h('span', { className: 'sub' }, `Born ${child.dob}`) : null)),
     dl('Region', c.region ? h('span', {}, regionName(c.region), c.office ? h('span', { className: 'sub' }, `${officeName(c.office)} area office`) : null) : none('No region')),
-    dl('Victim status', h('span', {}, VICTIM_STATUS[c.victim_status] || c.victim_status || 'None',
+    dl('Victim status', h('span', {}, victimStatus(c.victim_status) || 'None',
       c.identified_at ? h('span', { className: 'sub' }, `Identified ${formatShortTime(c.identified_at)}`) : null,
       identifiedFrom(c))),
     dl('Trafficking type', c.trafficking_type ? packName('trafficking_types', c.trafficking_type) : none()),
   ];
   if (!isMdtView()) {
     facts.push(dl('Uncared for', h('span', {}, c.uncared_for ? 'Yes' : 'No',
-      h('span', { className: 'sub' }, `Petition: ${(PETITION.find(([v]) => v === (c.petition_status || 'none')) || [0, c.petition_status])[1]}`))));
+      h('span', { className: 'sub' }, `Petition: ${termLabel('petition_statuses', c.petition_status || 'none')}`))));
     facts.push(dl('Lead', person(c.lead) || none('No lead yet')));
     facts.push(dl('Opened', h('span', {}, c.opened_at ? formatShortTime(c.opened_at) : '', person(c.opened_by) ? h('span', { className: 'sub' }, `by ${person(c.opened_by)}`) : null)));
     if (c.closed_at) facts.push(dl('Closed', formatShortTime(c.closed_at)));
@@ -313,7 +292,7 @@ function render() {
 // ---------------------------------------------------------------- status and classification
 
 function renderMoves() {
-  const allowed = Array.isArray(kase.allowed_statuses) ? kase.allowed_statuses : (CASE_TRANSITIONS[kase.status] || []);
+  const allowed = Array.isArray(kase.allowed_statuses) ? kase.allowed_statuses : caseMoves(kase.status);
   const box = $('case-moves');
   box.hidden = false;
   if (!allowed.length) {
@@ -321,13 +300,13 @@ function renderMoves() {
     return;
   }
   box.replaceChildren(
-    h('p', { className: 'moves-label', id: 'case-moves-label' }, `Status: ${CASE_STATUS[kase.status] || kase.status}. Move the case to:`),
+    h('p', { className: 'moves-label', id: 'case-moves-label' }, `Status: ${caseStatus(kase.status)}. Move the case to:`),
     h('div', { className: 'actions', role: 'group', 'aria-labelledby': 'case-moves-label' },
       allowed.map((s) => h('button', {
         type: 'button',
         className: s === 'closed' ? 'btn btn-caution btn-small' : 'btn btn-secondary btn-small',
         dataset: { act: 'move', to: s },
-      }, s === 'closed' ? 'Close the case' : CASE_STATUS[s] || s))),
+      }, s === 'closed' ? 'Close the case' : caseStatus(s)))),
     h('p', { id: 'case-moves-status', className: 'notice', role: 'status' }));
 }
 
@@ -336,14 +315,14 @@ function renderEdit() {
   const types = ((getConfig() || {}).trafficking_types || []).map((t) => [t.id, t.name]);
   const form = h('form', { id: 'case-edit-form', className: 'form form-grid', novalidate: true, dataset: { form: 'edit' } },
     field({ id: 'ce-victim', label: 'Victim status', type: 'select', path: 'victim_status', value: c.victim_status || 'none',
-      options: Object.entries(VICTIM_STATUS) }),
+      options: termOptions('victim_statuses') }),
     field({ id: 'ce-identified', label: 'Identified at', type: 'datetime-local', path: 'identified_at', optional: true,
       value: c.identified_at ? toLocalInput(new Date(c.identified_at).getTime()) : '',
       hint: 'When the child was first identified as a suspected or confirmed victim. Empty: now. The law-enforcement report is due 24 hours after.' }),
     field({ id: 'ce-type', label: 'Trafficking type', type: 'select', path: 'trafficking_type', value: c.trafficking_type || '',
       options: [['', 'Not known yet'], ...types] }),
     field({ id: 'ce-uncared', label: 'Uncared for (no caregiver able to protect the child)', type: 'checkbox', path: 'uncared_for', value: c.uncared_for }),
-    field({ id: 'ce-petition', label: 'Petition status', type: 'select', path: 'petition_status', value: c.petition_status || 'none', options: PETITION }),
+    field({ id: 'ce-petition', label: 'Petition status', type: 'select', path: 'petition_status', value: c.petition_status || 'none', options: termOptions('petition_statuses') }),
     h('div', { className: 'actions' }, h('button', { type: 'submit', className: 'btn btn-primary' }, 'Save changes')));
   const open = $('case-edit-wrap').querySelector('details')?.open;
   $('case-edit-wrap').replaceChildren(h('details', { className: 'case-edit', open: open || false },
@@ -500,7 +479,7 @@ function reportsPanel() {
   const form = h('form', { className: 'form form-grid', novalidate: true, dataset: { form: 'report' } },
     h('fieldset', { className: 'field', dataset: { for: 'kind' } },
       h('legend', {}, 'Reported to'),
-      h('div', { className: 'checks', dataset: { path: 'kind' } }, Object.entries(REPORT_KINDS).map(([v, t]) =>
+      h('div', { className: 'checks', dataset: { path: 'kind' } }, termOptions('report_kinds').map(([v, t]) =>
         h('label', { className: 'check', for: `rp-kind-${v}` },
           h('input', { type: 'radio', name: 'rp-kind', id: `rp-kind-${v}`, value: v, checked: v === 'law_enforcement' }), h('span', {}, t)))),
       h('p', { className: 'field-error' })),
@@ -521,7 +500,7 @@ function reportsPanel() {
       h('caption', { className: 'sr-only' }, 'Reports made'),
       h('thead', {}, h('tr', {}, ['To', 'Agency', 'Officer', 'Report number', 'Reported at'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, reps.map((x) => h('tr', {},
-        h('th', { scope: 'row', dataset: { label: 'To' } }, REPORT_KINDS[x.kind] || x.kind),
+        h('th', { scope: 'row', dataset: { label: 'To' } }, termLabel('report_kinds', x.kind)),
         h('td', { dataset: { label: 'Agency' } }, x.agency || ''),
         h('td', { dataset: { label: 'Officer' } }, x.officer || none('—')),
         h('td', { dataset: { label: 'Report number' } }, x.reference ? h('span', { className: 'mono' }, x.reference) : none('—')),
@@ -532,10 +511,10 @@ function reportsPanel() {
 
 function eventExtra(ev) {
   const out = [];
-  if (ev.kind === 'status_change' && (ev.from || ev.to)) out.push(`${CASE_STATUS[ev.from] || ev.from || '?'} → ${CASE_STATUS[ev.to] || ev.to || '?'}`);
-  if (ev.kind === 'victim_status' && ev.to) out.push(VICTIM_STATUS[ev.to] || ev.to);
+  if (ev.kind === 'status_change' && (ev.from || ev.to)) out.push(`${caseStatus(ev.from) || '?'} → ${caseStatus(ev.to) || '?'}`);
+  if (ev.kind === 'victim_status' && ev.to) out.push(victimStatus(ev.to));
   if (ev.kind === 'victim_status' && ev.intake_number) out.push(`from report ${ev.intake_number}`);
-  if (ev.placement) out.push(`Placement: ${(PLACEMENTS.find(([v]) => v === ev.placement) || [0, ev.placement])[1]}`);
+  if (ev.placement) out.push(`Placement: ${termLabel('placements', ev.placement)}`);
   if (ev.emergency_department) out.push(`At ${ev.emergency_department_name || packName('emergency_departments', ev.emergency_department)}`);
   if (ev.level) out.push(`Level: ${LEVELS[ev.level] || ev.level}`);
   return out.join(' · ');
@@ -547,13 +526,13 @@ function timelinePanel({ readOnly }) {
   if (!readOnly) {
     const eds = ((getConfig() || {}).emergency_departments || []).map((x) => [x.id, x.name]);
     parts.push(formBox('Add to the timeline', h('form', { className: 'form form-grid', novalidate: true, dataset: { form: 'event' } },
-      field({ id: 'ev-kind', label: 'What', type: 'select', path: 'kind', value: 'note', options: USER_KINDS.map((k) => [k, EVENT_KINDS[k]]) }),
+      field({ id: 'ev-kind', label: 'What', type: 'select', path: 'kind', value: 'note', options: termOptions('event_kinds', TIMELINE_KIND) }),
       field({ id: 'ev-at', label: 'Happened at', type: 'datetime-local', path: 'occurred_at', required: true, value: nowInput(),
         hint: 'Now, or earlier for something recorded after the fact.' }),
       eds.length
         ? field({ id: 'ev-ed', label: 'Emergency department', type: 'select', path: 'emergency_department', options: [['', 'Choose…'], ...eds], className: 'ev-medical', attrs: {} })
         : field({ id: 'ev-ed', label: 'Emergency department', path: 'emergency_department', className: 'ev-medical' }),
-      field({ id: 'ev-placement', label: 'New placement', type: 'select', path: 'placement', options: PLACEMENTS, className: 'ev-placement' }),
+      field({ id: 'ev-placement', label: 'New placement', type: 'select', path: 'placement', options: termOptions('placements'), className: 'ev-placement' }),
       field({ id: 'ev-text', label: 'What happened', type: 'textarea', path: 'text', className: 'field-wide ev-text', rows: 3 }),
       field({ id: 'ev-share', label: 'Share with the MDT', type: 'checkbox', path: 'shared',
         hint: 'The members of the teams reviewing this case will see it.' }),
@@ -565,7 +544,7 @@ function timelinePanel({ readOnly }) {
     return h('li', { className: `event event-${ev.kind}`, dataset: { kind: ev.kind } },
       h('p', { className: 'event-time' }, formatShortTime(ev.occurred_at)),
       h('div', { className: 'event-body' },
-        h('p', { className: 'event-head' }, h('strong', {}, EVENT_KINDS[ev.kind] || ev.kind),
+        h('p', { className: 'event-head' }, h('strong', {}, termLabel('event_kinds', ev.kind)),
           ev.shared && !readOnly ? h('span', { className: 'badge badge-shared' }, 'Shared with MDT') : null),
         extra ? h('p', { className: 'event-extra' }, extra) : null,
         ev.text ? h('p', { className: 'event-text' }, ev.text) : null,
@@ -691,7 +670,7 @@ async function move(b) {
   const r = await api('PATCH', `/api/v1/cases/${caseId}`, { version: kase.version, status: to });
   done();
   if (r.ok) {
-    flash = { id: 'case-status', text: `Status changed to ${CASE_STATUS[to] || to}.` };
+    flash = { id: 'case-status', text: `Status changed to ${caseStatus(to)}.` };
     await loadCase();
     $('case-heading').focus();
     return;
@@ -702,12 +681,13 @@ async function move(b) {
 /** A 409 in words: the statuses allowed, or someone else's change and a Reload button. */
 function conflictOr(r, what, errId) {
   const box = $(errId);
-  if (r.status === 409 && r.body && Array.isArray(r.body.allowed)) {
-    const allowed = r.body.allowed.map((s) => CASE_STATUS[s] || s);
-    box.replaceChildren(`${what}: that change is not allowed from ${CASE_STATUS[kase.status] || kase.status}. ${allowed.length ? `Allowed: ${allowed.join(', ')}.` : 'No change is allowed from here.'}`);
+  const type = (r.body && r.body.type) || '';
+  if (r.status === 409 && type === 'urn:hartline:problem:illegal-transition') {
+    const allowed = (Array.isArray(r.body.allowed) ? r.body.allowed : []).map((s) => caseStatus(s));
+    box.replaceChildren(`${what}: that change is not allowed from ${caseStatus(kase.status)}. ${allowed.length ? `Allowed: ${allowed.join(', ')}.` : 'No change is allowed from here.'}`);
     return;
   }
-  if (r.status === 409 && /version|changed|stale|modified/i.test((r.body && (r.body.detail || r.body.type)) || '')) {
+  if (r.status === 409 && type === 'urn:hartline:problem:stale-version') {
     box.replaceChildren(`${what}: someone else changed this case since you opened it. Reload it, check it, and try again. `,
       h('button', { type: 'button', className: 'btn btn-secondary btn-small', dataset: { act: 'reload' } }, 'Reload the case'));
     return;
@@ -782,7 +762,7 @@ function request(form) {
       if (officer) body.officer = officer;
       if (ref) body.reference = ref;
       if (ep) body.missing_episode_id = Number(ep);
-      return { method: 'POST', path: `${base}/reports`, body, section: 'cp-reports', ok: `Report to ${REPORT_KINDS[body.kind] || body.kind} recorded.` };
+      return { method: 'POST', path: `${base}/reports`, body, section: 'cp-reports', ok: `Report to ${termLabel('report_kinds', body.kind)} recorded.` };
     }
     case 'event': {
       const k = val(form, '#ev-kind');
@@ -791,7 +771,7 @@ function request(form) {
       if (text) body.text = text;
       if (k === 'medical_exam') body.emergency_department = val(form, '#ev-ed');
       if (k === 'placement_change') body.placement = val(form, '#ev-placement');
-      return { method: 'POST', path: `${base}/events`, body, section: 'cp-timeline', ok: `${EVENT_KINDS[k]} added to the timeline.` };
+      return { method: 'POST', path: `${base}/events`, body, section: 'cp-timeline', ok: `${termLabel('event_kinds', k)} added to the timeline.` };
     }
     case 'rapid': {
       const body = {};

@@ -334,30 +334,31 @@ export const DUTY_STATUS = {
   met_late: 'Met late',
 };
 
-/** The status of a case in words. */
-export const CASE_STATUS = {
-  open: 'Open',
-  response: 'Response',
-  services: 'Services',
-  monitoring: 'Monitoring',
-  closed: 'Closed',
-};
+// The case vocabularies come with GET /api/v1/config (src/model/casestate.c
+// makes them): case_statuses (each with the statuses it may move to),
+// victim_statuses, petition_statuses, placements, report_kinds, event_kinds.
+// The page keeps no copy, so that it cannot offer what the server refuses.
+function terms(list) {
+  const t = packConfig && packConfig[list];
+  return Array.isArray(t) ? t : [];
+}
 
-/** What each status may move to (docs/cases.md, src/model/casestate.c). */
-export const CASE_TRANSITIONS = {
-  open: ['response', 'closed'],
-  response: ['services', 'monitoring', 'closed'],
-  services: ['monitoring', 'closed'],
-  monitoring: ['services', 'closed'],
-  closed: [],
-};
+/** The words for a value of one of config's lists; the value itself when the list does not know it. */
+export function termLabel(list, id) {
+  const t = terms(list).find((x) => x.id === id);
+  return t ? t.label : (id || '');
+}
 
-export const VICTIM_STATUS = {
-  none: 'None',
-  at_risk: 'At risk',
-  suspected: 'Suspected victim',
-  confirmed: 'Confirmed victim',
-};
+/** A list of config as [[id, words]], for a select. */
+export function termOptions(list, keep = () => true) {
+  return terms(list).filter(keep).map((x) => [x.id, x.label]);
+}
+
+/** What a case's status may move to, as config says. */
+export function caseMoves(status) {
+  const t = terms('case_statuses').find((x) => x.id === status);
+  return t && Array.isArray(t.allowed) ? t.allowed : [];
+}
 
 /**
  * "overdue by 1 h 02 min" or "due in 3 h 10 min", from the minutes left

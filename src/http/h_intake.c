@@ -196,7 +196,7 @@ int h_intake_dispose(struct http_req *req, struct http_resp *resp)
 		return http_problem_fields(resp, &errs);
 	field_errors_done(&errs);
 	if (r == ERR_CONFLICT)
-		return http_problem(resp, 409, "conflict", "Changed by someone else",
+		return http_problem(resp, 409, "stale-version", "Changed by someone else",
 				    "the report was changed since you read it; reload it and decide again", NULL);
 	if (r < 0)
 		return r;

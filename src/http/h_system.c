@@ -20,7 +20,11 @@ int h_healthz(struct http_req *req, struct http_resp *resp)
 
 int h_config(struct http_req *req, struct http_resp *resp)
 {
-	return http_json(resp, 200, svc_system_config(req->app));
+	json_t *out;
+	int r = svc_system_config(req->app, &out);
+	if (r < 0)
+		return r;
+	return http_json(resp, 200, out);
 }
 
 int h_config_validate(struct http_req *req, struct http_resp *resp)

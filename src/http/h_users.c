@@ -216,7 +216,7 @@ int h_users_update(struct http_req *req, struct http_resp *resp)
 		return http_problem_fields(resp, &errs);
 	field_errors_done(&errs);
 	if (r == ERR_CONFLICT)
-		return http_problem(resp, 409, "conflict", "Changed by someone else",
+		return http_problem(resp, 409, "stale-version", "Changed by someone else",
 				    "the user was changed since you read it; reload and try again", NULL);
 	if (r < 0)
 		return r;

@@ -13,6 +13,14 @@ static const char *const status_names[CASE_STATUS_COUNT] = {
 	[CASE_CLOSED] = "closed",
 };
 
+static const char *const status_labels[CASE_STATUS_COUNT] = {
+	[CASE_OPEN] = "Open",
+	[CASE_RESPONSE] = "Response",
+	[CASE_SERVICES] = "Services",
+	[CASE_MONITORING] = "Monitoring",
+	[CASE_CLOSED] = "Closed",
+};
+
 #define S(x) (1u << (x))
 
 /* The allowed transitions, one bit per target status:
@@ -37,17 +45,63 @@ static const char *const victim_names[VICTIM_STATUS_COUNT] = {
 	[VICTIM_CONFIRMED] = "confirmed",
 };
 
-static const char *const petition_statuses[] = {"none", "planned", "filed", "granted", "denied", NULL};
-static const char *const placements[] = {"home", "foster", "congregate_care", "homeless", "unknown", NULL};
+static const char *const victim_labels[VICTIM_STATUS_COUNT] = {
+	[VICTIM_NONE] = "None",
+	[VICTIM_AT_RISK] = "At risk",
+	[VICTIM_SUSPECTED] = "Suspected victim",
+	[VICTIM_CONFIRMED] = "Confirmed victim",
+};
+
+const struct case_term case_petition_terms[] = {
+	{"none", "None"}, {"planned", "Planned"}, {"filed", "Filed"}, {"granted", "Granted"}, {"denied", "Denied"},
+	{NULL, NULL},
+};
+const struct case_term case_placement_terms[] = {
+	{"home", "Home"},       {"foster", "Foster care"}, {"congregate_care", "Congregate care"},
+	{"homeless", "Homeless"}, {"unknown", "Not known"},  {NULL, NULL},
+};
+const struct case_term case_report_kind_terms[] = {
+	{"law_enforcement", "Law enforcement"},
+	{"ncmec", "NCMEC"},
+	{NULL, NULL},
+};
+const struct case_term case_event_kind_terms[] = {
+	{"note", "Note"},
+	{"contact", "Contact"},
+	{"medical_exam", "Medical exam"},
+	{"forensic_interview", "Forensic interview"},
+	{"placement_change", "Placement change"},
+	{"debrief", "Debrief after return"},
+	{"rescreen", "Re-screen after return"},
+	{"opened", "Case opened"},
+	{"intake_joined", "Report joined the case"},
+	{"status_change", "Status changed"},
+	{"victim_status", "Victim status changed"},
+	{"report", "Report made"},
+	{"missing_started", "Went missing"},
+	{"missing_located", "Located"},
+	{"rapid_response_requested", "Rapid response requested"},
+	{"rapid_response_arrived", "Responder arrived"},
+	{"review_scheduled", "MDT review scheduled"},
+	{"review_held", "MDT review held"},
+	{NULL, NULL},
+};
 static const char *const user_event_kinds[] = {"note",     "contact", "medical_exam", "forensic_interview",
 					       "placement_change", "debrief", "rescreen",     NULL};
 static const char *const text_event_kinds[] = {"note", "contact", NULL};
-static const char *const report_kinds[] = {"law_enforcement", "ncmec", NULL};
 
 static bool in_list(const char *const *list, const char *s)
 {
 	for (; s && *list; list++)
 		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+static bool in_terms(const struct case_term *t, const char *s)
+{
+	for (; s && t->id; t++)
+		if (strcmp(t->id, s) == 0)
 			return true;
 	return false;
 }
@@ -65,6 +119,11 @@ static int parse(const char *const *names, size_t n, const char *name, int *ret)
 const char *case_status_name(enum case_status s)
 {
 	return (unsigned)s < CASE_STATUS_COUNT ? status_names[s] : NULL;
+}
+
+const char *case_status_label(enum case_status s)
+{
+	return (unsigned)s < CASE_STATUS_COUNT ? status_labels[s] : NULL;
 }
 
 int case_status_parse(const char *name, enum case_status *ret)
@@ -97,6 +156,11 @@ const char *victim_status_name(enum victim_status v)
 	return (unsigned)v < VICTIM_STATUS_COUNT ? victim_names[v] : NULL;
 }
 
+const char *victim_status_label(enum victim_status v)
+{
+	return (unsigned)v < VICTIM_STATUS_COUNT ? victim_labels[v] : NULL;
+}
+
 int victim_status_parse(const char *name, enum victim_status *ret)
 {
 	int i;
@@ -118,12 +182,12 @@ bool victim_status_first_identification(bool already_identified, enum victim_sta
 
 bool case_petition_status_valid(const char *s)
 {
-	return in_list(petition_statuses, s);
+	return in_terms(case_petition_terms, s);
 }
 
 bool case_placement_valid(const char *s)
 {
-	return in_list(placements, s);
+	return in_terms(case_placement_terms, s);
 }
 
 bool case_event_kind_user(const char *s)
@@ -138,5 +202,5 @@ bool case_event_kind_needs_text(const char *s)
 
 bool case_report_kind_valid(const char *s)
 {
-	return in_list(report_kinds, s);
+	return in_terms(case_report_kind_terms, s);
 }

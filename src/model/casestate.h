@@ -24,6 +24,16 @@ bool case_status_may(enum case_status from, enum case_status to);
  * count (0 for closed). */
 size_t case_status_allowed(enum case_status from, enum case_status out[CASE_STATUS_COUNT]);
 
+/* A value of a closed vocabulary with its words for the person at the form;
+ * GET /api/v1/config publishes them so that the web UI keeps no copy. */
+struct case_term {
+	const char *id;
+	const char *label;
+};
+
+/* "Open", "Response", ...; NULL outside the enum. */
+const char *case_status_label(enum case_status s);
+
 /* --- Victim status ------------------------------------------------------- */
 
 enum victim_status { VICTIM_NONE, VICTIM_AT_RISK, VICTIM_SUSPECTED, VICTIM_CONFIRMED, VICTIM_STATUS_COUNT };
@@ -32,6 +42,8 @@ const char *victim_status_name(enum victim_status v);
 int victim_status_parse(const char *name, enum victim_status *ret);
 /* Suspected and confirmed identify the child as a victim. */
 bool victim_status_identifies(enum victim_status v);
+/* "None", "At risk", ...; NULL outside the enum. */
+const char *victim_status_label(enum victim_status v);
 /* Whether moving to `to` is the child's first identification: it
  * identifies and the case was never identified before (already: the case
  * has an identified_at). That sets identified_at and opens the
@@ -51,3 +63,11 @@ bool case_event_kind_user(const char *s);
 bool case_event_kind_needs_text(const char *s);
 /* law_enforcement, ncmec. */
 bool case_report_kind_valid(const char *s);
+
+/* The vocabularies with their words, each ending with {NULL, NULL}. */
+extern const struct case_term case_petition_terms[];
+extern const struct case_term case_placement_terms[];
+extern const struct case_term case_report_kind_terms[];
+/* Every kind of event on a case's timeline, those the system records
+ * (opened, status_change, ...) as well as those a user records. */
+extern const struct case_term case_event_kind_terms[];

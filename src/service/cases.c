@@ -56,6 +56,14 @@ static void conflict(struct case_conflict *cf, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A conflict that is someone else's write since the client read the case:
+ * the client reloads (docs/openapi.yaml, urn:hartline:problem:stale-version). */
+static void stale(struct case_conflict *cf)
+{
+	if (cf)
+		cf->slug = "stale-version";
+}
+
 static json_t *text_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
@@ -1441,6 +1449,7 @@ int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 	if (json_integer_value(ver) != h.version) {
 		conflict(cf, "case %s changed since it was read (version %lld, now %lld): read it again", h.number,
 			 (long long)json_integer_value(ver), (long long)h.version);
+		stale(cf);
 		return ERR_CONFLICT;
 	}
 	case_status_parse(h.status, &from_status);
@@ -1474,6 +1483,7 @@ int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 		goto fail;
 	if (now_h.version != h.version) {
 		conflict(cf, "case %s changed since it was read: read it again", h.number);
+		stale(cf);
 		r = ERR_CONFLICT;
 		goto fail;
 	}

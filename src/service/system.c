@@ -7,6 +7,7 @@
 #include "base/crypto.h"
 #include "base/err.h"
 #include "base/seal.h"
+#include "model/casestate.h"
 #include "service/keys.h"
 #include "service/upgrade.h"
 
@@ -105,9 +106,102 @@ int svc_system_health(struct app *a, struct svc_health *ret)
 	return 0;
 }
 
-json_t *svc_system_config(struct app *a)
+/* [{id, label}, ...] of a vocabulary. */
+static json_t *terms_json(const struct case_term *t)
 {
-	return json_incref(a->pack->root);
+	json_t *arr = json_array();
+	for (; arr && t->id; t++)
+		if (json_array_append_new(arr, json_pack("{s:s, s:s}", "id", t->id, "label", t->label)) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+/* [{id, label, allowed: [id, ...]}, ...]: each status and where it may go. */
+static json_t *case_statuses_json(void)
+{
+	json_t *arr = json_array();
+	for (int s = 0; arr && s < CASE_STATUS_COUNT; s++) {
+		enum case_status to[CASE_STATUS_COUNT];
+		size_t n = case_status_allowed((enum case_status)s, to);
+		json_t *allowed = json_array();
+		for (size_t i = 0; allowed && i < n; i++)
+			if (json_array_append_new(allowed, json_string(case_status_name(to[i]))) < 0) {
+				json_decref(allowed);
+				allowed = NULL;
+			}
+		json_t *o = allowed ? json_pack("{s:s, s:s, s:o}", "id", case_status_name((enum case_status)s), "label",
+						case_status_label((enum case_status)s), "allowed", allowed)
+				    : NULL;
+		if (json_array_append_new(arr, o) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+/* [{id, label, identifies}, ...]. */
+static json_t *victim_statuses_json(void)
+{
+	json_t *arr = json_array();
+	for (int v = 0; arr && v < VICTIM_STATUS_COUNT; v++)
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "id", victim_status_name((enum victim_status)v),
+							 "label", victim_status_label((enum victim_status)v),
+							 "identifies",
+							 victim_status_identifies((enum victim_status)v))) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+/* {kind, label, user}: user marks the kinds POST /cases/{id}/events takes. */
+static json_t *event_kinds_json(void)
+{
+	json_t *arr = json_array();
+	for (const struct case_term *t = case_event_kind_terms; arr && t->id; t++)
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "id", t->id, "label", t->label, "user",
+							 case_event_kind_user(t->id))) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+int svc_system_config(struct app *a, json_t **ret)
+{
+	/* A shallow copy: the pack's own document stays as loaded. */
+	json_t *out = json_copy(a->pack->root);
+	if (!out)
+		return ERR_NOMEM;
+	struct {
+		const char *key;
+		json_t *value;
+	} add[] = {
+		{"case_statuses", case_statuses_json()},
+		{"victim_statuses", victim_statuses_json()},
+		{"petition_statuses", terms_json(case_petition_terms)},
+		{"placements", terms_json(case_placement_terms)},
+		{"report_kinds", terms_json(case_report_kind_terms)},
+		{"event_kinds", event_kinds_json()},
+	};
+	int r = 0;
+	for (size_t i = 0; i < sizeof add / sizeof add[0]; i++) {
+		if (!add[i].value)
+			r = ERR_NOMEM;
+		else if (r < 0)
+			json_decref(add[i].value);
+		else if (json_object_set_new(out, add[i].key, add[i].value) < 0)
+			r = ERR_NOMEM;
+	}
+	if (r < 0) {
+		json_decref(out);
+		return r;
+	}
+	*ret = out;
+	return 0;
 }
 
 int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct field_errors *errs,

@@ -31,8 +31,11 @@ struct svc_health {
 
 int svc_system_health(struct app *a, struct svc_health *ret);
 
-/* The loaded pack, as a new reference to its document. */
-json_t *svc_system_config(struct app *a);
+/* What GET /api/v1/config answers without a session: the loaded pack's
+ * document and, beside it, the case vocabularies of model/casestate (ids,
+ * words, the status changes allowed), so that no client keeps a copy.
+ * Nothing in it is about a child. */
+int svc_system_config(struct app *a, json_t **ret);
 
 struct svc_pack_summary {
 	const char *id; /* valid while doc lives */

@@ -44,6 +44,19 @@ after(async () => {
   }
 });
 
+// What config adds to the pack (src/service/system.c).
+const VOCABULARIES = ['case_statuses', 'victim_statuses', 'petition_statuses', 'placements', 'report_kinds', 'event_kinds'];
+
+/** Config without the case vocabularies: the pack as loaded. */
+function packOf(cfg) {
+  const out = { ...cfg };
+  for (const k of VOCABULARIES) {
+    assert.ok(Array.isArray(out[k]), `config has ${k}`);
+    delete out[k];
+  }
+  return out;
+}
+
 function countOffices(pack) {
   return pack.regions.reduce((n, r) => n + r.offices.length, 0);
 }
@@ -100,9 +113,33 @@ describe(`GET /api/v1/config (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(le.minutes, 1440);
   });
 
-  test('the default pack is packs/connecticut.json as is', async () => {
+  test('the default pack is packs/connecticut.json as is, beside the case vocabularies', async () => {
     const res = await fetch(`${server.url}/api/v1/config`);
-    assert.deepEqual(await json(res), loadDefaultPack());
+    assert.deepEqual(packOf(await json(res)), loadDefaultPack());
+  });
+
+  test('answers the case vocabularies: ids and words only, the status changes from src/model/casestate.c', async () => {
+    const cfg = await json(await fetch(`${server.url}/api/v1/config`));
+    assert.deepEqual(cfg.case_statuses, [
+      { id: 'open', label: 'Open', allowed: ['response', 'closed'] },
+      { id: 'response', label: 'Response', allowed: ['services', 'monitoring', 'closed'] },
+      { id: 'services', label: 'Services', allowed: ['monitoring', 'closed'] },
+      { id: 'monitoring', label: 'Monitoring', allowed: ['services', 'closed'] },
+      { id: 'closed', label: 'Closed', allowed: [] },
+    ]);
+    assert.deepEqual(cfg.victim_statuses.map((v) => [v.id, v.identifies]),
+      [['none', false], ['at_risk', false], ['suspected', true], ['confirmed', true]]);
+    assert.deepEqual(cfg.petition_statuses.map((t) => t.id), ['none', 'planned', 'filed', 'granted', 'denied']);
+    assert.deepEqual(cfg.placements.map((t) => t.id), ['home', 'foster', 'congregate_care', 'homeless', 'unknown']);
+    assert.deepEqual(cfg.report_kinds.map((t) => t.id), ['law_enforcement', 'ncmec']);
+    assert.deepEqual(cfg.event_kinds.filter((k) => k.user).map((k) => k.id),
+      ['note', 'contact', 'medical_exam', 'forensic_interview', 'placement_change', 'debrief', 'rescreen']);
+    for (const list of VOCABULARIES) {
+      for (const t of cfg[list]) {
+        assert.deepEqual(Object.keys(t).filter((k) => !['id', 'label', 'allowed', 'identifies', 'user'].includes(k)), [], `${list}: only ids and words`);
+        assert.ok(typeof t.label === 'string' && t.label.length > 0, `${list} ${t.id} has words`);
+      }
+    }
   });
 
   test('answers the pack given with --pack as is', async () => {
@@ -113,7 +150,7 @@ describe(`GET /api/v1/config (${ENGINE})`, { timeout: 60_000 }, () => {
     try {
       const res = await fetch(`${other.url}/api/v1/config`);
       assert.equal(res.status, 200);
-      assert.deepEqual(await json(res), pack);
+      assert.deepEqual(packOf(await json(res)), pack);
     } finally {
       assert.equal(await other.stop(), 0);
     }

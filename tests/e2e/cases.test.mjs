@@ -245,6 +245,35 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
 
   // ---- status and versions ----
 
+  test('GET /api/v1/config answers the status changes exactly as PATCH enforces them, for every pair', async () => {
+    const cfg = await readJson(await fetch(`${server.url}/api/v1/config`), 200, 'config');
+    const allowed = Object.fromEntries(cfg.case_statuses.map((s) => [s.id, s.allowed]));
+    const statuses = Object.keys(allowed);
+    assert.deepEqual([...statuses].sort(), ['closed', 'monitoring', 'open', 'response', 'services']);
+    // The shortest way to each status from open, by config's own moves.
+    const way = { open: [] };
+    for (const queue = ['open']; queue.length;) {
+      const from = queue.shift();
+      for (const to of allowed[from]) if (!way[to]) queue.push(to), way[to] = [...way[from], to];
+    }
+    for (const from of statuses) {
+      assert.ok(way[from], `${from} can be reached from open`);
+      for (const to of statuses) {
+        if (to === from) continue;
+        const { id } = await newCase();
+        for (const step of way[from]) await patchOk(id, { status: step });
+        const res = await patch(id, { version: (await getCase(id)).version, status: to });
+        if (allowed[from].includes(to)) {
+          assert.equal((await readJson(res, 200, `${from} -> ${to}`)).status, to);
+        } else {
+          const p = await assertProblem(res, 409, `${from} -> ${to}`);
+          assert.equal(p.type, 'urn:hartline:problem:illegal-transition', `${from} -> ${to}`);
+          assert.deepEqual(p.allowed, allowed[from], `${from} -> ${to}: the server's allowed is config's`);
+        }
+      }
+    }
+  });
+
   test('status moves only as the machine allows: an illegal move is 409 illegal-transition with allowed; closed is final; a stale version is 409', async () => {
     const { id } = await newCase();
     const illegal = async (to, allowed, what) => {
@@ -266,7 +295,8 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     const { version } = await getCase(id);
     const moved = await patchOk(id, { status: 'services', version });
     assert.ok(moved.version > version, 'each change bumps the version');
-    await assertProblem(await patch(id, { version, status: 'monitoring' }), 409, 'stale version');
+    const stale = await assertProblem(await patch(id, { version, status: 'monitoring' }), 409, 'stale version');
+    assert.equal(stale.type, 'urn:hartline:problem:stale-version', 'a stale version has its own type');
     assert.equal((await getCase(id)).status, 'services', 'the stale change was not made');
 
     const closed = await patchOk(id, { status: 'closed' });

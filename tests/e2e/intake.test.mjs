@@ -768,7 +768,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
 
     const late = { disposition: 'screened_out', reason: 'late', version: first.version };
     const stale = await assertProblem(await decide(id, late), 409, 'a stale version');
-    assert.equal(stale.type, 'urn:hartline:problem:conflict');
+    assert.equal(stale.type, 'urn:hartline:problem:stale-version');
     const after = await get(id);
     assert.equal(after.disposition, 'information_referral');
     assert.equal(after.version, second.version);

@@ -353,7 +353,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
 
     const stale = await admin.fetch(path, { method: 'PATCH', body: { version: 1, display_name: 'Stale' } });
     const p = await assertProblem(stale, 409, 'stale version');
-    assert.equal(p.type, 'urn:hartline:problem:conflict');
+    assert.equal(p.type, 'urn:hartline:problem:stale-version');
     assert.equal((await admin.get(path)).display_name, 'Patched Name', 'the stale change was not made');
 
     const b = await admin.send('PATCH', path, { version: 2, scope: 'R5' });
