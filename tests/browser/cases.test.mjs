@@ -166,6 +166,12 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
     await page.locator('#case-moves').getByRole('button', { name: 'Response' }).click();
     await page.waitForFunction(() => document.querySelector('#case-status')?.textContent.includes('Status changed to Response'));
     assert.deepEqual(await page.locator('#case-moves button').allTextContents(), ['Services', 'Monitoring', 'Close the case']);
+    // The buttons are the moves GET /api/v1/config gives from response, in its words.
+    const cfg = await page.evaluate(async () => (await fetch('/api/v1/config')).json());
+    const response = cfg.case_statuses.find((st) => st.id === 'response');
+    assert.deepEqual(await page.locator('#case-moves button').evaluateAll((els) => els.map((e) => e.dataset.to)), response.allowed);
+    assert.deepEqual(await page.locator('#case-moves button:not([data-to="closed"])').allTextContents(),
+      response.allowed.filter((id) => id !== 'closed').map((id) => cfg.case_statuses.find((st) => st.id === id).label));
 
     const now = await gotoDashboard();
     assert.equal(now.overdue, baseline.overdue + 1, 'one more overdue duty on the dashboard');
