@@ -191,6 +191,50 @@ static void accepts_only_the_named_vocabularies(void **state)
 	assert_false(case_report_kind_valid(NULL));
 }
 
+/* GET /api/v1/config publishes these lists as the vocabularies: each value
+ * it lists must be one the checks accept, with words. */
+static void words_every_status_and_lists_only_valid_terms(void **state)
+{
+	for (int s = 0; s < CASE_STATUS_COUNT; s++)
+		assert_true(case_status_label((enum case_status)s) && *case_status_label((enum case_status)s));
+	assert_null(case_status_label(CASE_STATUS_COUNT));
+	for (int v = 0; v < VICTIM_STATUS_COUNT; v++)
+		assert_true(victim_status_label((enum victim_status)v) && *victim_status_label((enum victim_status)v));
+	assert_null(victim_status_label(VICTIM_STATUS_COUNT));
+	struct {
+		const struct case_term *terms;
+		bool (*valid)(const char *);
+		size_t n;
+	} lists[] = {
+		{case_petition_terms, case_petition_status_valid, 5},
+		{case_placement_terms, case_placement_valid, 5},
+		{case_report_kind_terms, case_report_kind_valid, 2},
+	};
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		size_t n = 0;
+		for (const struct case_term *t = lists[i].terms; t->id; t++, n++) {
+			assert_true(lists[i].valid(t->id));
+			assert_true(t->label && *t->label);
+		}
+		assert_int_equal(n, lists[i].n);
+	}
+	/* Every kind a user records is among the event kinds. */
+	static const char *const user[] = {"note", "contact", "medical_exam", "forensic_interview",
+					   "placement_change", "debrief", "rescreen"};
+	size_t n_user = 0;
+	for (const struct case_term *t = case_event_kind_terms; t->id; t++) {
+		assert_true(t->label && *t->label);
+		n_user += case_event_kind_user(t->id);
+	}
+	assert_int_equal(n_user, sizeof user / sizeof user[0]);
+	for (size_t i = 0; i < sizeof user / sizeof user[0]; i++) {
+		const struct case_term *t = case_event_kind_terms;
+		while (t->id && strcmp(t->id, user[i]) != 0)
+			t++;
+		assert_non_null(t->id);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +249,7 @@ int main(void)
 		cmocka_unit_test(identifies_only_suspected_and_confirmed_victims),
 		cmocka_unit_test(identifies_a_child_for_the_first_time_only_once),
 		cmocka_unit_test(accepts_only_the_named_vocabularies),
+		cmocka_unit_test(words_every_status_and_lists_only_valid_terms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
