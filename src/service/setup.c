@@ -147,18 +147,8 @@ int access_notice_add(struct db *db, const struct svc_ctx *ctx, int64_t user_id,
 	if (r < 0)
 		return r;
 	/* The account itself is not told: it may be the very one to watch. */
-	if ((r = db_prepare(db,
-			    "INSERT INTO notification (user_id, kind, object_type, object_id, text, created_at)"
-			    " SELECT id, 'user.case_access', 'user', ?, ?, ? FROM app_user"
-			    " WHERE disabled = 0 AND role = ? AND id <> ?",
-			    &st)) < 0)
-		return r;
-	if ((r = db_bind_text(st, 1, oid)) == 0 && (r = db_bind_text(st, 2, text)) == 0 &&
-	    (r = db_bind_text(st, 3, ts)) == 0 && (r = db_bind_text(st, 4, role_name(ROLE_HART))) == 0 &&
-	    (r = db_bind_int64(st, 5, user_id)) == 0)
-		r = db_step(st);
-	db_finalize(st);
-	if (r < 0)
+	const struct recipients to = {.who = RCPT_HART, .except_id = user_id};
+	if ((r = notify_insert(db, &to, "user.case_access", "user", oid, text, ts)) < 0)
 		return r;
 	char body[768];
 	int n = snprintf(body, sizeof body,
@@ -168,8 +158,7 @@ int access_notice_add(struct db *db, const struct svc_ctx *ctx, int64_t user_id,
 			 text, ctx->app->public_url ? ctx->app->public_url : "");
 	if (n < 0 || (size_t)n >= sizeof body)
 		return ERR_TOOBIG;
-	return mailer_queue(db, ctx->app, "role = ?", role_name(ROLE_HART), "hartline: an account was given case access", body,
-			    "user", oid);
+	return mailer_queue(db, ctx->app, &to, "hartline: an account was given case access", body, "user", oid);
 }
 
 int svc_setup_link_issue(const struct svc_ctx *ctx, int64_t user_id, struct setup_link *ret)
