@@ -871,11 +871,9 @@ static int join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id
 	bool identifies = it.suspected_by && !h.identified;
 	if (identifies && (r = identify_from_intake(db, ctx, case_id, &it, h.victim)) < 0)
 		return r;
-	char oid[24], detail[128];
-	fmt_id(oid, case_id);
-	snprintf(detail, sizeof detail, "intake_joined intake=%lld child=%d%s%s", (long long)intake_id, child,
-		 identifies ? " victim_status=suspected by=" : "", identifies ? it.suspected_by : "");
-	if ((r = svc_audit_append(db, ctx, "case.update", "case", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "case.update", "case", case_id, "intake_joined intake=%lld child=%d%s%s",
+	                           (long long)intake_id, child, identifies ? " victim_status=suspected by=" : "",
+	                           identifies ? it.suspected_by : "")) < 0)
 		return r;
 	*ret_added = true;
 	return 0;

@@ -420,11 +420,9 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 		if (r < 0)
 			goto fail;
 	}
-	char oid[24], detail[160];
-	snprintf(oid, sizeof oid, "%lld", (long long)ret->id);
-	snprintf(detail, sizeof detail, "number=%s children=%zu region=%s%s%s", ret->number, nkids,
-		 region ? region : "statewide", unmapped ? " unmapped_town" : "", any_victim ? " suspected_victim" : "");
-	if ((r = svc_audit_append(db, ctx, "intake.create", "intake", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "intake.create", "intake", ret->id, "number=%s children=%zu region=%s%s%s",
+	                           ret->number, nkids, region ? region : "statewide", unmapped ? " unmapped_town" : "",
+	                           any_victim ? " suspected_victim" : "")) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;

@@ -94,10 +94,7 @@ int setup_link_store(struct db *db, const struct svc_ctx *ctx, int64_t user_id, 
 	db_finalize(st);
 	if (r < 0)
 		return r;
-	char oid[24], detail[64];
-	snprintf(oid, sizeof oid, "%lld", (long long)user_id);
-	snprintf(detail, sizeof detail, "expires_at=%s", link.expires_at);
-	if ((r = svc_audit_append(db, ctx, "user.setup.issue", "user", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "user.setup.issue", "user", user_id, "expires_at=%s", link.expires_at)) < 0)
 		return r;
 	*ret = link;
 	return 0;
@@ -343,9 +340,8 @@ static int spend(struct app *app, struct db *db, const char *client, struct link
 	who.user_id = l->user_id;
 	str_copy(who.username, sizeof who.username, l->username);
 	struct svc_ctx ctx = {.app = app, .actor = &who, .client = client};
-	char oid[24];
-	snprintf(oid, sizeof oid, "%lld", (long long)l->user_id);
-	if ((r = svc_audit_append(db, &ctx, "user.setup.use", "user", oid, NULL)) < 0 || (r = db_commit(db)) < 0)
+	if ((r = svc_audit_appendf(db, &ctx, "user.setup.use", "user", l->user_id, NULL)) < 0 ||
+	    (r = db_commit(db)) < 0)
 		goto fail;
 	return 0;
 fail:
