@@ -1214,10 +1214,8 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	 * decision changes its referrals' disposition. */
 	if ((r = figures_intake_decided(db, ctx->app, id, d->id)) < 0)
 		goto fail;
-	char detail[96];
-	snprintf(detail, sizeof detail, "disposition=%s%s%s", d->id, h.decided ? " changed" : "",
-		 screened ? "" : " unscreened");
-	if ((r = svc_audit_append(db, ctx, "intake.dispose", "intake", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "intake.dispose", "intake", id, "disposition=%s%s%s", d->id,
+	                           h.decided ? " changed" : "", screened ? "" : " unscreened")) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
