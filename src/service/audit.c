@@ -283,6 +283,29 @@ int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *actio
 	return 0;
 }
 
+int svc_audit_appendf(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,
+		      int64_t object_id, const char *fmt, ...)
+{
+	char oid[24], detail[AUDIT_DETAIL_MAX];
+	if (object_id != AUDIT_NO_OBJECT) {
+		int n = snprintf(oid, sizeof oid, "%lld", (long long)object_id);
+		if (n < 0 || (size_t)n >= sizeof oid)
+			return ERR_TOOBIG;
+	}
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(detail, sizeof detail, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return ERR_INVAL;
+		if ((size_t)n >= sizeof detail)
+			return ERR_TOOBIG;
+	}
+	return svc_audit_append(db, ctx, action, object_type, object_id != AUDIT_NO_OBJECT ? oid : NULL,
+				fmt ? detail : NULL);
+}
+
 int svc_audit_record(const struct svc_ctx *ctx, const char *action, const char *object_type,
 		     const char *object_id, const char *detail)
 {

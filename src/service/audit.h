@@ -34,6 +34,15 @@
 int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,
 		     const char *object_id, const char *detail);
 
+/* svc_audit_append with a numeric object id (AUDIT_NO_OBJECT: none) and a
+ * printf-style detail (fmt NULL: none). A detail longer than
+ * AUDIT_DETAIL_MAX - 1 bytes is an error (ERR_TOOBIG) and nothing is
+ * appended: a record is never cut short. */
+#define AUDIT_NO_OBJECT INT64_C(-1)
+#define AUDIT_DETAIL_MAX 512
+int svc_audit_appendf(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,
+		      int64_t object_id, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 /* The same in a transaction of its own (logins, denials). */
 int svc_audit_record(const struct svc_ctx *ctx, const char *action, const char *object_type,
 		     const char *object_id, const char *detail);

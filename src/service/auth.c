@@ -163,10 +163,8 @@ static int lock_pair_at_limit(struct app *app, struct db *db, const struct svc_c
 			    -1)) < 0 ||
 	    (r = exec_bound(db, "UPDATE app_user SET locked_until = ? WHERE id = ?", until, NULL, user_id, -1)) < 0)
 		return r;
-	char oid[24], detail[160];
-	snprintf(oid, sizeof oid, "%lld", (long long)user_id);
-	snprintf(detail, sizeof detail, "failures=%lld until=%s client=%s", (long long)failures, until, client);
-	return svc_audit_append(db, ctx, "user.locked", "user", oid, detail);
+	return svc_audit_appendf(db, ctx, "user.locked", "user", user_id, "failures=%lld until=%s client=%s",
+	                         (long long)failures, until, client);
 }
 
 int auth_note_failure(struct app *app, struct db *db, const struct svc_ctx *ctx, int64_t user_id,
@@ -350,11 +348,11 @@ static int open_session(struct app *app, struct db *db, const struct svc_ctx *ct
 	if (!pending && (r = exec_bound(db, "DELETE FROM login_failure WHERE client = ? AND user_id = ?", from->address,
 					NULL, row->id, -1)) < 0)
 		goto fail;
-	char oid[24], detail[64];
-	snprintf(oid, sizeof oid, "%lld", (long long)row->id);
-	snprintf(detail, sizeof detail, "session=%lld%s", (long long)session_id,
-		 pending == AUTH_MFA_CODE ? " next=code" : pending == AUTH_MFA_ENROL ? " next=enrol" : "");
-	if ((r = svc_audit_append(db, ctx, pending ? "login.password" : "login.success", "user", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, pending ? "login.password" : "login.success", "user", row->id,
+	                           "session=%lld%s", (long long)session_id,
+	                           pending == AUTH_MFA_CODE    ? " next=code"
+	                           : pending == AUTH_MFA_ENROL ? " next=enrol"
+	                                                       : "")) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
@@ -417,10 +415,8 @@ int auth_session_complete(const struct svc_ctx *ctx, struct db *db, const char *
 	    (r = exec_bound(db, "DELETE FROM login_failure WHERE client = ? AND user_id = ?", ctx->client, NULL,
 			    a->user_id, -1)) < 0)
 		return r;
-	char oid[24], detail[80];
-	snprintf(oid, sizeof oid, "%lld", (long long)a->user_id);
-	snprintf(detail, sizeof detail, "session=%lld second_factor=%s", (long long)a->session_id, how);
-	if ((r = svc_audit_append(db, ctx, "login.success", "user", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "login.success", "user", a->user_id, "session=%lld second_factor=%s",
+	                           (long long)a->session_id, how)) < 0)
 		return r;
 	ret->mfa_pending = AUTH_MFA_NONE;
 	auth_csrf_for(ret->token, ret->csrf_token);

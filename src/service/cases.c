@@ -879,11 +879,9 @@ static int join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id
 	bool identifies = it.suspected_by && !h.identified;
 	if (identifies && (r = identify_from_intake(db, ctx, case_id, &it, h.victim)) < 0)
 		return r;
-	char oid[24], detail[128];
-	fmt_id(oid, case_id);
-	snprintf(detail, sizeof detail, "intake_joined intake=%lld child=%d%s%s", (long long)intake_id, child,
-		 identifies ? " victim_status=suspected by=" : "", identifies ? it.suspected_by : "");
-	if ((r = svc_audit_append(db, ctx, "case.update", "case", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "case.update", "case", case_id, "intake_joined intake=%lld child=%d%s%s",
+	                           (long long)intake_id, child, identifies ? " victim_status=suspected by=" : "",
+	                           identifies ? it.suspected_by : "")) < 0)
 		return r;
 	*ret_added = true;
 	return 0;
@@ -1348,10 +1346,9 @@ int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct
 		json_decref(list);
 		goto fail;
 	}
-	char detail[192];
-	snprintf(detail, sizeof detail, "status=%s region=%s count=%zu%s", status, region ? region : "all",
-		 json_array_size(list), mdt ? " view=mdt" : "");
-	if ((r = svc_audit_append(db, ctx, "case.list", "case", NULL, detail)) < 0 || (r = db_commit(db)) < 0) {
+	r = svc_audit_appendf(db, ctx, "case.list", "case", AUDIT_NO_OBJECT, "status=%s region=%s count=%zu%s", status,
+			      region ? region : "all", json_array_size(list), mdt ? " view=mdt" : "");
+	if (r < 0 || (r = db_commit(db)) < 0) {
 		json_decref(list);
 		goto fail;
 	}
@@ -1763,7 +1760,7 @@ int svc_case_event(const struct svc_ctx *ctx, int64_t id, const json_t *body, st
 		json_decref(data);
 		return ERR_INVAL;
 	}
-	char oid[24], detail[128];
+	char oid[24];
 	fmt_id(oid, id);
 	if ((r = db_begin(db)) < 0) {
 		json_decref(data);
@@ -1779,9 +1776,8 @@ int svc_case_event(const struct svc_ctx *ctx, int64_t id, const json_t *body, st
 	time_str(t, ts);
 	if ((r = case_touch(db, id, ts)) < 0)
 		goto fail;
-	snprintf(detail, sizeof detail, "kind=%s event=%lld%s%s", kind, (long long)event_id, shared ? " shared" : "",
-		 met ? " met" : "");
-	if ((r = svc_audit_append(db, ctx, "case.event", "case", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "case.event", "case", id, "kind=%s event=%lld%s%s", kind,
+	                           (long long)event_id, shared ? " shared" : "", met ? " met" : "")) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
@@ -1935,9 +1931,8 @@ int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 		goto fail;
 	if ((r = case_touch(db, id, ts)) < 0)
 		goto fail;
-	char detail[128];
-	snprintf(detail, sizeof detail, "kind=%s report=%lld%s", kind, (long long)rid, met ? " met" : "");
-	if ((r = svc_audit_append(db, ctx, "case.report", "case", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "case.report", "case", id, "kind=%s report=%lld%s", kind, (long long)rid,
+	                           met ? " met" : "")) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
@@ -2030,9 +2025,7 @@ int svc_missing_start(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 	json_decref(data);
 	if (r < 0 || (r = case_touch(db, id, ts)) < 0)
 		goto fail;
-	char detail[64];
-	snprintf(detail, sizeof detail, "episode=%lld", (long long)eid);
-	if ((r = svc_audit_append(db, ctx, "missing.start", "case", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "missing.start", "case", id, "episode=%lld", (long long)eid)) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
@@ -2102,9 +2095,7 @@ int svc_missing_locate(const struct svc_ctx *ctx, int64_t id, int64_t episode_id
 	json_decref(data);
 	if (r < 0 || (r = case_touch(db, id, ts)) < 0)
 		goto fail;
-	char detail[64];
-	snprintf(detail, sizeof detail, "episode=%lld", (long long)episode_id);
-	if ((r = svc_audit_append(db, ctx, "missing.locate", "case", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "missing.locate", "case", id, "episode=%lld", (long long)episode_id)) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
@@ -2190,9 +2181,7 @@ int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 	json_decref(data);
 	if (r < 0 || (r = case_touch(db, id, ts)) < 0)
 		goto fail;
-	char detail[64];
-	snprintf(detail, sizeof detail, "rapid_response=%lld", (long long)rid);
-	if ((r = svc_audit_append(db, ctx, "rapid.request", "case", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "rapid.request", "case", id, "rapid_response=%lld", (long long)rid)) < 0)
 		goto fail;
 	json_t *j = NULL;
 	if ((r = rapid_json_by_id(db, ctx->app, rid, &j)) < 0)
@@ -2287,9 +2276,8 @@ int svc_rapid_arrive(const struct svc_ctx *ctx, int64_t id, int64_t rapid_id, co
 		json_decref(j);
 		goto fail;
 	}
-	char detail[64];
-	snprintf(detail, sizeof detail, "rapid_response=%lld", (long long)rapid_id);
-	if ((r = svc_audit_append(db, ctx, "rapid.arrive", "case", oid, detail)) < 0 || (r = db_commit(db)) < 0) {
+	r = svc_audit_appendf(db, ctx, "rapid.arrive", "case", id, "rapid_response=%lld", (long long)rapid_id);
+	if (r < 0 || (r = db_commit(db)) < 0) {
 		json_decref(j);
 		goto fail;
 	}

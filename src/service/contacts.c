@@ -162,7 +162,7 @@ int svc_contact_create(const struct svc_ctx *ctx, const json_t *body, struct fie
 	struct db *db;
 	if ((r = app_db(ctx->app, &db)) < 0)
 		return r;
-	char ts[32], oid[24];
+	char ts[32];
 	time_format(now(), ts, sizeof ts);
 	if ((r = db_begin(db)) < 0)
 		return r;
@@ -184,10 +184,9 @@ int svc_contact_create(const struct svc_ctx *ctx, const json_t *body, struct fie
 	if (r < 0 || (r = teams_seal_person(db, ctx->app, "contact", id, json_get_str(body, "name"), opt(body, "email"),
 					    opt(body, "phone"))) < 0)
 		goto fail;
-	snprintf(oid, sizeof oid, "%lld", (long long)id);
-	char detail[64];
-	snprintf(detail, sizeof detail, "kind=%s", json_get_str(body, "kind"));
-	if ((r = svc_audit_append(db, ctx, "contact.create", "contact", oid, detail)) < 0 || (r = db_commit(db)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "contact.create", "contact", id, "kind=%s",
+				   json_get_str(body, "kind"))) < 0 ||
+	    (r = db_commit(db)) < 0)
 		goto fail;
 	*ret_id = id;
 	return 0;

@@ -473,9 +473,8 @@ struct due_duty {
  * by e-mail; the text names the case and the duty, never the child. */
 static int notify(struct db *db, struct app *app, const struct due_duty *d, const char *ts)
 {
-	char text[400], subject[300], body[900], case_id[24], owner[24];
+	char text[400], subject[300], body[900], case_id[24];
 	fmt_id(case_id, d->case_id);
-	fmt_id(owner, d->owner_id);
 	if (d->overdue) {
 		snprintf(text, sizeof text, "Case %s: %s is overdue (it was due %s)", d->number, d->name, d->due);
 		snprintf(subject, sizeof subject, "[hartline] Overdue: %s, case %s", d->name, d->number);
@@ -488,27 +487,11 @@ static int notify(struct db *db, struct app *app, const struct due_duty *d, cons
 		 "This message names no child. The case, and what is known, are in hartline.\n",
 		 text, app->public_url ? app->public_url : "", case_id);
 	const char *kind = d->overdue ? "deadline_overdue" : "deadline_due_soon";
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "INSERT INTO notification (user_id, kind, object_type, object_id, text, created_at)"
-			   " SELECT id, ?, 'case', ?, ?, ? FROM app_user WHERE disabled = 0 AND (role = ? OR id = ?)",
-			   &st);
+	const struct recipients to = {.who = RCPT_HART | RCPT_USER, .user_id = d->owner_id};
+	int r = notify_insert(db, &to, kind, "case", case_id, text, ts);
 	if (r < 0)
 		return r;
-	db_bind_text(st, 1, kind);
-	db_bind_text(st, 2, case_id);
-	db_bind_text(st, 3, text);
-	db_bind_text(st, 4, ts);
-	if ((r = db_bind_text(st, 5, role_name(ROLE_HART))) < 0) {
-		db_finalize(st);
-		return r;
-	}
-	db_bind_int64(st, 6, d->owner_id);
-	r = db_step(st);
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	return mailer_queue(db, app, "role = 'hart' OR CAST(id AS TEXT) = ?", owner, subject, body, "case", case_id);
+	return mailer_queue(db, app, &to, subject, body, "case", case_id);
 }
 
 int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)

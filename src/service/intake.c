@@ -420,11 +420,9 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 		if (r < 0)
 			goto fail;
 	}
-	char oid[24], detail[160];
-	snprintf(oid, sizeof oid, "%lld", (long long)ret->id);
-	snprintf(detail, sizeof detail, "number=%s children=%zu region=%s%s%s", ret->number, nkids,
-		 region ? region : "statewide", unmapped ? " unmapped_town" : "", any_victim ? " suspected_victim" : "");
-	if ((r = svc_audit_append(db, ctx, "intake.create", "intake", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "intake.create", "intake", ret->id, "number=%s children=%zu region=%s%s%s",
+	                           ret->number, nkids, region ? region : "statewide", unmapped ? " unmapped_town" : "",
+	                           any_victim ? " suspected_victim" : "")) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;
@@ -1060,29 +1058,16 @@ static int notify_hart(struct db *db, const struct pack *pack, int64_t id, const
 		       const char *ts)
 {
 	const struct pack_region *reg = region ? pack_region(pack, region) : NULL;
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "INSERT INTO notification (user_id, kind, object_type, object_id, text, created_at)"
-			   " SELECT id, 'intake.accepted', 'intake', ?, ?, ? FROM app_user"
-			   " WHERE disabled = 0 AND (role = ? OR (role = ? AND scope = ?))",
-			   &st);
-	if (r < 0)
-		return r;
 	char oid[24], text[160];
-	snprintf(oid, sizeof oid, "%lld", (long long)id);
-	snprintf(text, sizeof text, "Report %s accepted for HART response%s%s", number, reg ? " in " : " (statewide queue)",
-		 reg ? reg->name : "");
-	db_bind_text(st, 1, oid);
-	db_bind_text(st, 2, text);
-	db_bind_text(st, 3, ts);
-	if ((r = db_bind_text(st, 4, role_name(ROLE_HART))) < 0 || (r = db_bind_text(st, 5, role_name(ROLE_LIAISON))) < 0) {
-		db_finalize(st);
-		return r;
-	}
-	db_bind_text(st, 6, region ? region : "");
-	r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	int n = snprintf(oid, sizeof oid, "%lld", (long long)id);
+	if (n < 0 || (size_t)n >= sizeof oid)
+		return ERR_TOOBIG;
+	n = snprintf(text, sizeof text, "Report %s accepted for HART response%s%s", number,
+		     reg ? " in " : " (statewide queue)", reg ? reg->name : "");
+	if (n < 0 || (size_t)n >= sizeof text)
+		return ERR_TOOBIG;
+	const struct recipients to = {.who = RCPT_HART | RCPT_REGION_LIAISONS, .region = region};
+	return notify_insert(db, &to, "intake.accepted", "intake", oid, text, ts);
 }
 
 /* Whether the report has a screening. */
@@ -1217,8 +1202,9 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 			 "This message names no child. The report, and what is known, are in hartline.\n",
 			 number, reg ? " in " : " in the statewide queue", reg ? reg->name : "",
 			 ctx->app->public_url ? ctx->app->public_url : "", (long long)id);
-		if ((r = mailer_queue(db, ctx->app, "role = 'hart' OR (role = 'liaison' AND scope = ?)",
-				      h.region[0] ? h.region : "", subject, text, "intake", oid)) < 0)
+		const struct recipients to = {.who = RCPT_HART | RCPT_REGION_LIAISONS,
+					      .region = h.region[0] ? h.region : NULL};
+		if ((r = mailer_queue(db, ctx->app, &to, subject, text, "intake", oid)) < 0)
 			goto fail;
 	}
 	/* A child with a case that is not closed: the report joins it. */
@@ -1228,10 +1214,8 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	 * decision changes its referrals' disposition. */
 	if ((r = figures_intake_decided(db, ctx->app, id, d->id)) < 0)
 		goto fail;
-	char detail[96];
-	snprintf(detail, sizeof detail, "disposition=%s%s%s", d->id, h.decided ? " changed" : "",
-		 screened ? "" : " unscreened");
-	if ((r = svc_audit_append(db, ctx, "intake.dispose", "intake", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "intake.dispose", "intake", id, "disposition=%s%s%s", d->id,
+	                           h.decided ? " changed" : "", screened ? "" : " unscreened")) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;

@@ -24,27 +24,27 @@ struct mailer {
 	bool stop, kicked;
 };
 
-int mailer_queue(struct db *db, struct app *app, const char *who, const char *who_arg, const char *subject,
-		 const char *body, const char *object_type, const char *object_id)
+int mailer_queue(struct db *db, struct app *app, const struct recipients *who, const char *subject, const char *body,
+		 const char *object_type, const char *object_id)
 {
 	if (!app->smtp_url)
 		return 0;
-	char sql[512];
-	int n = snprintf(sql, sizeof sql, "SELECT id, email FROM app_user WHERE disabled = 0 AND email IS NOT NULL AND (%s)",
-			 who);
-	if (n < 0 || (size_t)n >= sizeof sql)
-		return ERR_TOOBIG;
 	struct db_stmt *st;
-	int r = db_prepare(db, sql, &st);
+	int r = recipients_email_select(db, who, &st);
 	if (r < 0)
 		return r;
-	db_bind_text(st, 1, who_arg);
 	/* Gather the addresses first: one statement at a time. */
 	char *to[256];
 	size_t nto = 0;
-	while (nto < 256 && (r = db_step(st)) == DB_ROW)
-		if (sealed_get(app, st, 1, "app_user", "email", db_column_int64(st, 0), &to[nto]) == 0 && to[nto])
+	while (nto < 256 && (r = db_step(st)) == DB_ROW) {
+		int g = sealed_get(app, st, 1, "app_user", "email", db_column_int64(st, 0), &to[nto]);
+		if (g < 0) {
+			r = g;
+			break;
+		}
+		if (to[nto])
 			nto++;
+	}
 	db_finalize(st);
 	char ts[32];
 	time_format(now(), ts, sizeof ts);

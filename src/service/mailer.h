@@ -12,6 +12,7 @@
 
 #include "db/db.h"
 #include "service/ctx.h"
+#include "service/recipients.h"
 
 #define MAILER_MAX_ATTEMPTS 8
 
@@ -25,12 +26,10 @@ struct mailer_config {
 	const char *public_url;
 };
 
-/* Queue a message to every active user that the WHERE clause `who` selects
- * (a constant of the caller, with one ? bound to who_arg) and that has an
- * e-mail address. Does nothing without SMTP. Inside the caller's
- * transaction. */
-int mailer_queue(struct db *db, struct app *app, const char *who, const char *who_arg, const char *subject,
-		 const char *body, const char *object_type, const char *object_id);
+/* Queue a message to every recipient in `to` that has an e-mail address.
+ * Does nothing without SMTP. Inside the caller's transaction. */
+int mailer_queue(struct db *db, struct app *app, const struct recipients *to, const char *subject, const char *body,
+		 const char *object_type, const char *object_id);
 
 /* Start and stop the sender thread (the server). */
 int mailer_start(struct app *app, struct mailer **ret);

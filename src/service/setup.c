@@ -94,10 +94,7 @@ int setup_link_store(struct db *db, const struct svc_ctx *ctx, int64_t user_id, 
 	db_finalize(st);
 	if (r < 0)
 		return r;
-	char oid[24], detail[64];
-	snprintf(oid, sizeof oid, "%lld", (long long)user_id);
-	snprintf(detail, sizeof detail, "expires_at=%s", link.expires_at);
-	if ((r = svc_audit_append(db, ctx, "user.setup.issue", "user", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "user.setup.issue", "user", user_id, "expires_at=%s", link.expires_at)) < 0)
 		return r;
 	*ret = link;
 	return 0;
@@ -147,18 +144,8 @@ int access_notice_add(struct db *db, const struct svc_ctx *ctx, int64_t user_id,
 	if (r < 0)
 		return r;
 	/* The account itself is not told: it may be the very one to watch. */
-	if ((r = db_prepare(db,
-			    "INSERT INTO notification (user_id, kind, object_type, object_id, text, created_at)"
-			    " SELECT id, 'user.case_access', 'user', ?, ?, ? FROM app_user"
-			    " WHERE disabled = 0 AND role = ? AND id <> ?",
-			    &st)) < 0)
-		return r;
-	if ((r = db_bind_text(st, 1, oid)) == 0 && (r = db_bind_text(st, 2, text)) == 0 &&
-	    (r = db_bind_text(st, 3, ts)) == 0 && (r = db_bind_text(st, 4, role_name(ROLE_HART))) == 0 &&
-	    (r = db_bind_int64(st, 5, user_id)) == 0)
-		r = db_step(st);
-	db_finalize(st);
-	if (r < 0)
+	const struct recipients to = {.who = RCPT_HART, .except_id = user_id};
+	if ((r = notify_insert(db, &to, "user.case_access", "user", oid, text, ts)) < 0)
 		return r;
 	char body[768];
 	int n = snprintf(body, sizeof body,
@@ -168,8 +155,7 @@ int access_notice_add(struct db *db, const struct svc_ctx *ctx, int64_t user_id,
 			 text, ctx->app->public_url ? ctx->app->public_url : "");
 	if (n < 0 || (size_t)n >= sizeof body)
 		return ERR_TOOBIG;
-	return mailer_queue(db, ctx->app, "role = ?", role_name(ROLE_HART), "hartline: an account was given case access", body,
-			    "user", oid);
+	return mailer_queue(db, ctx->app, &to, "hartline: an account was given case access", body, "user", oid);
 }
 
 int svc_setup_link_issue(const struct svc_ctx *ctx, int64_t user_id, struct setup_link *ret)
@@ -354,9 +340,8 @@ static int spend(struct app *app, struct db *db, const char *client, struct link
 	who.user_id = l->user_id;
 	str_copy(who.username, sizeof who.username, l->username);
 	struct svc_ctx ctx = {.app = app, .actor = &who, .client = client};
-	char oid[24];
-	snprintf(oid, sizeof oid, "%lld", (long long)l->user_id);
-	if ((r = svc_audit_append(db, &ctx, "user.setup.use", "user", oid, NULL)) < 0 || (r = db_commit(db)) < 0)
+	if ((r = svc_audit_appendf(db, &ctx, "user.setup.use", "user", l->user_id, NULL)) < 0 ||
+	    (r = db_commit(db)) < 0)
 		goto fail;
 	return 0;
 fail:

@@ -374,7 +374,7 @@ int svc_team_create(const struct svc_ctx *ctx, const json_t *body, struct field_
 	struct db *db;
 	if ((r = app_db(ctx->app, &db)) < 0)
 		return r;
-	char ts[32], oid[24];
+	char ts[32];
 	time_format(now(), ts, sizeof ts);
 	if ((r = db_begin(db)) < 0)
 		return r;
@@ -404,10 +404,8 @@ int svc_team_create(const struct svc_ctx *ctx, const json_t *body, struct field_
 	db_finalize(st);
 	if (r < 0)
 		goto fail;
-	id_str(oid, id);
-	char detail[128];
-	snprintf(detail, sizeof detail, "code=%s region=%s", code, region);
-	if ((r = svc_audit_append(db, ctx, "team.create", "mdt_team", oid, detail)) < 0 || (r = db_commit(db)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "team.create", "mdt_team", id, "code=%s region=%s", code, region)) < 0 ||
+	    (r = db_commit(db)) < 0)
 		goto fail;
 	*ret_id = id;
 	return 0;
@@ -585,7 +583,7 @@ int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t
 	}
 	if (field_errors_any(errs))
 		return ERR_INVAL;
-	char ts[32], oid[24];
+	char ts[32];
 	time_format(now(), ts, sizeof ts);
 	if ((r = db_begin(db)) < 0)
 		return r;
@@ -608,10 +606,9 @@ int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t
 	db_finalize(st);
 	if (r < 0 || (r = teams_seal_person(db, ctx->app, "mdt_member", id, name, email, phone)) < 0)
 		goto fail;
-	id_str(oid, team_id);
-	char detail[96];
-	snprintf(detail, sizeof detail, "member=%lld mdt_role=%s", (long long)id, role);
-	if ((r = svc_audit_append(db, ctx, "team.member_add", "mdt_team", oid, detail)) < 0 || (r = db_commit(db)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "team.member_add", "mdt_team", team_id, "member=%lld mdt_role=%s",
+	                           (long long)id, role)) < 0 ||
+	    (r = db_commit(db)) < 0)
 		goto fail;
 	*ret_id = id;
 	return 0;
@@ -642,10 +639,8 @@ int svc_team_member_remove(const struct svc_ctx *ctx, int64_t team_id, int64_t m
 		r = ERR_NOTFOUND;
 	if (r < 0)
 		goto fail;
-	char oid[24], detail[48];
-	id_str(oid, team_id);
-	snprintf(detail, sizeof detail, "member=%lld", (long long)member_id);
-	if ((r = svc_audit_append(db, ctx, "team.member_remove", "mdt_team", oid, detail)) < 0 ||
+	if ((r = svc_audit_appendf(db, ctx, "team.member_remove", "mdt_team", team_id, "member=%lld",
+	                           (long long)member_id)) < 0 ||
 	    (r = db_commit(db)) < 0)
 		goto fail;
 	return 0;
@@ -729,7 +724,7 @@ int svc_review_create(const struct svc_ctx *ctx, int64_t team_id, const json_t *
 		return ERR_INVAL;
 	if (strcmp(c.status, "closed") == 0)
 		return ERR_CONFLICT;
-	char ts[32], when[32], oid[24];
+	char ts[32], when[32];
 	time_format(t_now, ts, sizeof ts);
 	time_format(sched, when, sizeof when);
 	if ((r = db_begin(db)) < 0)
@@ -759,10 +754,9 @@ int svc_review_create(const struct svc_ctx *ctx, int64_t team_id, const json_t *
 				json_pack("{s:I, s:I, s:s, s:s}", "review_id", (json_int_t)id, "team_id",
 					  (json_int_t)team_id, "team", h.code, "scheduled_at", when))) < 0)
 		goto fail;
-	id_str(oid, c.id);
-	char detail[128];
-	snprintf(detail, sizeof detail, "review=%lld team=%s scheduled_at=%s", (long long)id, h.code, when);
-	if ((r = svc_audit_append(db, ctx, "review.schedule", "case", oid, detail)) < 0 || (r = db_commit(db)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "review.schedule", "case", c.id, "review=%lld team=%s scheduled_at=%s",
+	                           (long long)id, h.code, when)) < 0 ||
+	    (r = db_commit(db)) < 0)
 		goto fail;
 	*ret_id = id;
 	return 0;
@@ -1008,7 +1002,7 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 		return ERR_CONFLICT;
 	const char *new_status = cancel ? "cancelled" : holding ? "held" : rv.status;
 	bool becomes_held = holding && !held_now;
-	char ts[32], held_ts[32] = "", oid[24];
+	char ts[32], held_ts[32] = "";
 	time_format(t_now, ts, sizeof ts);
 	if (has_held)
 		time_format(held, held_ts, sizeof held_ts);
@@ -1094,11 +1088,10 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 					  (json_int_t)(att ? json_array_size(att) : 0), "action_items",
 					  (json_int_t)n_items))) < 0)
 		goto fail;
-	id_str(oid, c.id);
-	char detail[160];
-	snprintf(detail, sizeof detail, "review=%lld team=%s status=%s action_items=%zu%s", (long long)review_id,
-		 h.code, new_status, n_opened, dec ? " decisions" : "");
-	if ((r = svc_audit_append(db, ctx, "review.update", "case", oid, detail)) < 0 || (r = db_commit(db)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "review.update", "case", c.id,
+	                           "review=%lld team=%s status=%s action_items=%zu%s", (long long)review_id, h.code,
+	                           new_status, n_opened, dec ? " decisions" : "")) < 0 ||
+	    (r = db_commit(db)) < 0)
 		goto fail;
 	free(att_doc);
 	struct review_filter f = {.review_id = review_id};
@@ -1142,7 +1135,7 @@ int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t rev
 		return ERR_INVAL;
 	if (done)
 		return ERR_CONFLICT;
-	char when[32], oid[24];
+	char when[32];
 	time_format(done_t, when, sizeof when);
 	if ((r = db_begin(db)) < 0)
 		return r;
@@ -1162,11 +1155,9 @@ int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t rev
 	int64_t duty = 0;
 	if ((r = duty_meet(db, DUTY_ACTION_ITEM, "action_item", item_id, done_t, ctx->actor->user_id, &duty)) < 0)
 		goto fail;
-	id_str(oid, c.id);
-	char detail[128];
-	snprintf(detail, sizeof detail, "review=%lld action_item=%lld done_at=%s duty=%lld", (long long)review_id,
-		 (long long)item_id, when, (long long)duty);
-	if ((r = svc_audit_append(db, ctx, "review.action_item_done", "case", oid, detail)) < 0 ||
+	if ((r = svc_audit_appendf(db, ctx, "review.action_item_done", "case", c.id,
+	                           "review=%lld action_item=%lld done_at=%s duty=%lld", (long long)review_id,
+	                           (long long)item_id, when, (long long)duty)) < 0 ||
 	    (r = db_commit(db)) < 0)
 		goto fail;
 	if ((r = db_prepare(db, "SELECT " ITEM_COLUMNS " FROM action_item WHERE id = ?", &st)) < 0)

@@ -216,11 +216,9 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 	if ((r = put_sealed(db, app, "display_name", id, u->display_name)) < 0 ||
 	    (r = put_sealed(db, app, "email", id, u->email && *u->email ? u->email : NULL)) < 0)
 		goto fail;
-	char oid[24], detail[160];
-	snprintf(oid, sizeof oid, "%lld", (long long)id);
-	snprintf(detail, sizeof detail, "username=%s role=%s%s%s", u->username, role_name(role),
-		 u->scope && *u->scope ? " scope=" : "", u->scope && *u->scope ? u->scope : "");
-	if ((r = svc_audit_append(db, ctx, "user.create", "user", oid, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "user.create", "user", id, "username=%s role=%s%s%s", u->username,
+	                           role_name(role), u->scope && *u->scope ? " scope=" : "",
+	                           u->scope && *u->scope ? u->scope : "")) < 0)
 		goto fail;
 	struct setup_link link;
 	if (!u->password && (r = setup_link_store(db, ctx, id, &link)) < 0)

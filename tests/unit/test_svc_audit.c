@@ -112,6 +112,43 @@ static void a_record_of_its_own_is_whole_or_absent(void **state)
 	free(res);
 }
 
+/* A formatted record carries its id and detail as written; a detail too
+ * long for a record is refused whole, not cut, and appends nothing. */
+static void a_formatted_record_is_exact_or_refused(void **state)
+{
+	(void)state;
+	struct fx_user admin;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	int64_t before = fx_count("audit", NULL);
+	assert_int_equal(db_begin(fx.db), 0);
+	assert_int_equal(svc_audit_appendf(fx.db, &admin.ctx, "test.f", "case", INT64_C(9007199254740993),
+					   "kind=%s n=%d", "x", 7),
+			 0);
+	assert_int_equal(svc_audit_appendf(fx.db, &admin.ctx, "test.none", NULL, AUDIT_NO_OBJECT, NULL), 0);
+	assert_int_equal(db_commit(fx.db), 0);
+	assert_int_equal(fx_count("audit", NULL), before + 2);
+	char got[64];
+	fx_text("SELECT object_id FROM audit WHERE action = 'test.f'", got, sizeof got);
+	assert_string_equal(got, "9007199254740993");
+	fx_text("SELECT detail FROM audit WHERE action = 'test.f'", got, sizeof got);
+	assert_string_equal(got, "kind=x n=7");
+	assert_int_equal(fx_count("audit", "action = 'test.none' AND object_id IS NULL AND detail IS NULL"), 1);
+
+	/* The longest detail that fits, and one byte more. */
+	char *long_text = malloc(AUDIT_DETAIL_MAX);
+	assert_non_null(long_text);
+	memset(long_text, 'a', AUDIT_DETAIL_MAX - 1);
+	long_text[AUDIT_DETAIL_MAX - 1] = '\0';
+	assert_int_equal(db_begin(fx.db), 0);
+	assert_int_equal(svc_audit_appendf(fx.db, &admin.ctx, "test.fits", "case", 1, "%s", long_text), 0);
+	assert_int_equal(svc_audit_appendf(fx.db, &admin.ctx, "test.long", "case", 1, "%s!", long_text), ERR_TOOBIG);
+	assert_int_equal(db_commit(fx.db), 0);
+	free(long_text);
+	assert_int_equal(fx_count("audit", "action = 'test.fits'"), 1);
+	assert_int_equal(fx_count("audit", "action = 'test.long'"), 0);
+	assert_int_equal(fx_count("audit", NULL), before + 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -121,6 +158,7 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(only_an_administrator_reads_the_trail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_record_of_its_own_is_whole_or_absent, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_formatted_record_is_exact_or_refused, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
