@@ -22,11 +22,18 @@ void buf_done(struct buf *b);
 /* Empty the buffer, keeping its storage. */
 void buf_clear(struct buf *b);
 
-int buf_append(struct buf *b, const void *data, size_t n);
-int buf_puts(struct buf *b, const char *s);
-int buf_putc(struct buf *b, char c);
-int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* 0, or ERR_TOOBIG / ERR_NOMEM with the buffer as it was. The result must
+ * be used (the build has -Werror): output cut short is never sent. */
+#ifdef HARTLINE_STRICT_RESULTS
+#define BUF_WUR __attribute__((warn_unused_result))
+#else
+#define BUF_WUR
+#endif
+int buf_append(struct buf *b, const void *data, size_t n) BUF_WUR;
+int buf_puts(struct buf *b, const char *s) BUF_WUR;
+int buf_putc(struct buf *b, char c) BUF_WUR;
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3))) BUF_WUR;
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0))) BUF_WUR;
 
 /* The contents as a NUL-terminated string ("" when empty). */
 const char *buf_str(const struct buf *b);

@@ -116,35 +116,46 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **ret)
 	return db->ops->prepare(db, sql, ret);
 }
 
+/* Keep the first bind error, for db_step to return. */
+static int kept(struct db_stmt *st, int r)
+{
+	if (r < 0 && st->bind_err == 0)
+		st->bind_err = r;
+	return r;
+}
+
 int db_bind_int64(struct db_stmt *st, int idx, int64_t v)
 {
-	return st->db->ops->bind_int64(st, idx, v);
+	return kept(st, st->db->ops->bind_int64(st, idx, v));
 }
 
 int db_bind_text(struct db_stmt *st, int idx, const char *s)
 {
 	if (!s)
-		return st->db->ops->bind_null(st, idx);
-	return st->db->ops->bind_text(st, idx, s);
+		return kept(st, st->db->ops->bind_null(st, idx));
+	return kept(st, st->db->ops->bind_text(st, idx, s));
 }
 
 int db_bind_blob(struct db_stmt *st, int idx, const void *data, size_t len)
 {
-	return st->db->ops->bind_blob(st, idx, data, len);
+	return kept(st, st->db->ops->bind_blob(st, idx, data, len));
 }
 
 int db_bind_null(struct db_stmt *st, int idx)
 {
-	return st->db->ops->bind_null(st, idx);
+	return kept(st, st->db->ops->bind_null(st, idx));
 }
 
 int db_step(struct db_stmt *st)
 {
+	if (st->bind_err < 0)
+		return st->bind_err;
 	return st->db->ops->step(st);
 }
 
 int db_reset(struct db_stmt *st)
 {
+	st->bind_err = 0;
 	return st->db->ops->reset(st);
 }
 

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,18 +44,29 @@ enum db_engine db_url_engine(const char *url);
 /* The last error on this connection, for logs. */
 const char *db_errmsg(const struct db *db);
 
+/* A result that must not be dropped: the build has -Werror, so ignoring
+ * one fails it. GCC does not accept a (void) cast as using the result. */
+#ifdef HARTLINE_STRICT_RESULTS
+#define DB_WUR __attribute__((warn_unused_result))
+#else
+#define DB_WUR
+#endif
+
 /* ---- statements ---- */
 
-int db_prepare(struct db *db, const char *sql, struct db_stmt **ret);
-/* Parameters are numbered from 1. Text and blobs are copied. */
-int db_bind_int64(struct db_stmt *st, int idx, int64_t v);
-int db_bind_text(struct db_stmt *st, int idx, const char *s); /* NULL binds NULL */
-int db_bind_blob(struct db_stmt *st, int idx, const void *data, size_t len);
-int db_bind_null(struct db_stmt *st, int idx);
-/* DB_ROW when a row is ready, DB_DONE at the end, or an error. */
-int db_step(struct db_stmt *st);
-/* Run it again with new bindings. */
-int db_reset(struct db_stmt *st);
+int db_prepare(struct db *db, const char *sql, struct db_stmt **ret) DB_WUR;
+/* Parameters are numbered from 1. Text and blobs are copied. The first bind
+ * that fails is also kept in the statement, and db_step returns it, so a
+ * failed bind can never run the statement with NULL in its place. */
+int db_bind_int64(struct db_stmt *st, int idx, int64_t v) DB_WUR;
+int db_bind_text(struct db_stmt *st, int idx, const char *s) DB_WUR; /* NULL binds NULL */
+int db_bind_blob(struct db_stmt *st, int idx, const void *data, size_t len) DB_WUR;
+int db_bind_null(struct db_stmt *st, int idx) DB_WUR;
+/* DB_ROW when a row is ready, DB_DONE at the end, or an error (the kept
+ * bind error, if any). */
+int db_step(struct db_stmt *st) DB_WUR;
+/* Run it again with new bindings; clears a kept bind error. */
+int db_reset(struct db_stmt *st) DB_WUR;
 void db_finalize(struct db_stmt *st);
 
 /* Columns of the current row, numbered from 0. Text and blob pointers stay
@@ -68,15 +80,71 @@ const void *db_column_blob(struct db_stmt *st, int col, size_t *ret_len);
 /* ---- convenience ---- */
 
 /* Run one or more statements that take no parameters and return no rows. */
-int db_exec(struct db *db, const char *sql);
+int db_exec(struct db *db, const char *sql) DB_WUR;
 /* The first column of the first row of a statement without parameters; ret
  * untouched and ERR_NOTFOUND when there is no row. */
-int db_query_int64(struct db *db, const char *sql, int64_t *ret);
+int db_query_int64(struct db *db, const char *sql, int64_t *ret) DB_WUR;
+
+/* ---- statement helpers (query.c) ----
+ *
+ * Parameters are typed by a format, one letter per ? in order:
+ *
+ *   i  int64_t            d  int
+ *   t  const char *       (NULL binds NULL)
+ *   b  const void *, size_t
+ *   n  no argument, binds NULL
+ *
+ * A letter the helpers do not know is ERR_INVAL, before anything runs.
+ *
+ *   r = db_execf(db, "UPDATE child_case SET status = ? WHERE id = ?", "ti", status, id);
+ *
+ *   struct db_stmt *st;
+ *   r = db_rowf(db, &st, "SELECT number, version FROM child_case WHERE id = ?", "i", id);
+ *   if (r == ERR_NOTFOUND) ...            nothing to finalize
+ *   if (r < 0) ...
+ *   use(db_column_text(st, 0));
+ *   db_finalize(st);
+ *
+ * Loops over many rows keep the raw form, prepared by db_preparef.
+ */
+
+/* Bind fmt's parameters to ?1, ?2, ... */
+int db_bindf(struct db_stmt *st, const char *fmt, ...) DB_WUR;
+int db_vbindf(struct db_stmt *st, const char *fmt, va_list ap) DB_WUR;
+/* Prepare sql and bind its parameters. On error there is nothing to
+ * finalize. */
+int db_preparef(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, ...) DB_WUR;
+/* Run one statement to its end; rows it returns are ignored. 0 or an error.
+ * ret_rows (db_execnf) counts the rows it returned, so "UPDATE ... WHERE
+ * version = ? RETURNING id" tells a stale version (0) from a write (1). */
+int db_execf(struct db *db, const char *sql, const char *fmt, ...) DB_WUR;
+int db_execnf(struct db *db, int64_t *ret_rows, const char *sql, const char *fmt, ...) DB_WUR;
+/* Prepare, bind and step to the first row: 0 with *ret on that row (the
+ * caller finalizes it), ERR_NOTFOUND when there is none (nothing to
+ * finalize), or an error. */
+int db_rowf(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, ...) DB_WUR;
+/* The first column of the first row, as an integer, or as a copy of its text
+ * (free() it; NULL for SQL NULL). ERR_NOTFOUND and ret untouched when there
+ * is no row. */
+int db_int64f(struct db *db, int64_t *ret, const char *sql, const char *fmt, ...) DB_WUR;
+int db_textf(struct db *db, char **ret, const char *sql, const char *fmt, ...) DB_WUR;
+
+/* Set the current row's columns on a JSON object, named by spec: one word
+ * per column in order, separated by spaces. "name" is text, "name:i" an
+ * integer, "name:b" a boolean from an integer, "name:j" JSON text (an
+ * unparsable value becomes null), and "-" skips a column. SQL NULL is null.
+ *
+ *   db_row_json(st, "id:i number status held_at version:i", obj)
+ *
+ * ERR_NOMEM, or ERR_INVAL for a spec naming more columns than the row has
+ * or an unknown type letter; obj keeps what was set before the error. */
+struct json_t;
+int db_row_json(struct db_stmt *st, const char *spec, struct json_t *obj) DB_WUR;
 
 /* Transactions. db_begin() takes the write lock at once on SQLite, so two
  * writers never deadlock on upgrade. */
-int db_begin(struct db *db);
-int db_commit(struct db *db);
+int db_begin(struct db *db) DB_WUR;
+int db_commit(struct db *db) DB_WUR;
 int db_rollback(struct db *db);
 /* Inside db_begin ... db_commit or db_rollback? */
 bool db_in_transaction(const struct db *db);

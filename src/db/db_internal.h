@@ -36,6 +36,7 @@ struct db {
 
 struct db_stmt {
 	struct db *db;
+	int bind_err; /* the first failed bind since prepare or reset, or 0 */
 };
 
 void db_set_error(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -704,6 +704,14 @@ int svc_require(const struct svc_ctx *ctx, enum perm perm)
 	return ERR_PERM;
 }
 
+int svc_enter(const struct svc_ctx *ctx, enum perm perm, struct db **ret)
+{
+	int r = svc_require(ctx, perm);
+	if (r < 0)
+		return r;
+	return app_db(ctx->app, ret);
+}
+
 void svc_audit_denial(const struct svc_ctx *ctx, const char *what, const char *object_type,
 		      const char *object_id)
 {

@@ -1,0 +1,233 @@
+/* query.c: one-shot statements with typed parameters, one-row reads and
+ * rows as JSON, so feature code does not repeat prepare, bind, step and
+ * finalize for every statement (db.h, "statement helpers"). */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "db/db.h"
+
+int db_vbindf(struct db_stmt *st, const char *fmt, va_list ap)
+{
+	int idx = 1;
+	for (const char *f = fmt; *f; f++, idx++) {
+		int r;
+		switch (*f) {
+		case 'i':
+			r = db_bind_int64(st, idx, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			r = db_bind_int64(st, idx, va_arg(ap, int));
+			break;
+		case 't':
+			r = db_bind_text(st, idx, va_arg(ap, const char *));
+			break;
+		case 'b': {
+			const void *data = va_arg(ap, const void *);
+			size_t len = va_arg(ap, size_t);
+			r = db_bind_blob(st, idx, data, len);
+			break;
+		}
+		case 'n':
+			r = db_bind_null(st, idx);
+			break;
+		default:
+			return ERR_INVAL;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int db_bindf(struct db_stmt *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = db_vbindf(st, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* A format the helpers know, checked before the statement is prepared, so
+ * that a typo never reaches the database (nor counts as a statement). */
+static bool known_format(const char *fmt)
+{
+	return strspn(fmt, "idtbn") == strlen(fmt);
+}
+
+static int vpreparef(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, va_list ap)
+{
+	if (!known_format(fmt))
+		return ERR_INVAL;
+	struct db_stmt *st;
+	int r = db_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
+	if ((r = db_vbindf(st, fmt, ap)) < 0) {
+		db_finalize(st);
+		return r;
+	}
+	*ret = st;
+	return 0;
+}
+
+int db_preparef(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vpreparef(db, ret, sql, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int vexecnf(struct db *db, int64_t *ret_rows, const char *sql, const char *fmt, va_list ap)
+{
+	struct db_stmt *st;
+	int r = vpreparef(db, &st, sql, fmt, ap);
+	if (r < 0)
+		return r;
+	int64_t rows = 0;
+	while ((r = db_step(st)) == DB_ROW)
+		rows++;
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	if (ret_rows)
+		*ret_rows = rows;
+	return 0;
+}
+
+int db_execf(struct db *db, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vexecnf(db, NULL, sql, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int db_execnf(struct db *db, int64_t *ret_rows, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vexecnf(db, ret_rows, sql, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int vrowf(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, va_list ap)
+{
+	struct db_stmt *st;
+	int r = vpreparef(db, &st, sql, fmt, ap);
+	if (r < 0)
+		return r;
+	r = db_step(st);
+	if (r == DB_ROW) {
+		*ret = st;
+		return 0;
+	}
+	db_finalize(st);
+	return r == DB_DONE ? ERR_NOTFOUND : r;
+}
+
+int db_rowf(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vrowf(db, ret, sql, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int db_int64f(struct db *db, int64_t *ret, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct db_stmt *st = NULL;
+	int r = vrowf(db, &st, sql, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	*ret = db_column_int64(st, 0);
+	db_finalize(st);
+	return 0;
+}
+
+int db_textf(struct db *db, char **ret, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct db_stmt *st = NULL;
+	int r = vrowf(db, &st, sql, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	const char *s = db_column_text(st, 0);
+	char *copy = NULL;
+	if (s && !(copy = strdup(s)))
+		r = ERR_NOMEM;
+	db_finalize(st);
+	if (r == 0)
+		*ret = copy;
+	return r;
+}
+
+/* One column of the current row as JSON; NULL only when out of memory. */
+static json_t *column_json(struct db_stmt *st, int col, char type)
+{
+	if (db_column_is_null(st, col))
+		return json_null();
+	switch (type) {
+	case 'i':
+		return json_integer(db_column_int64(st, col));
+	case 'b':
+		return json_boolean(db_column_int64(st, col) != 0);
+	case 'j': {
+		json_t *v = json_loads(db_column_text(st, col), JSON_DECODE_ANY, NULL);
+		return v ? v : json_null();
+	}
+	default:
+		return json_string(db_column_text(st, col));
+	}
+}
+
+int db_row_json(struct db_stmt *st, const char *spec, json_t *obj)
+{
+	int ncol = db_column_count(st);
+	int col = 0;
+	const char *p = spec;
+	while (*p) {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		size_t n = strcspn(p, " ");
+		const char *word = p;
+		p += n;
+		if (col >= ncol)
+			return ERR_INVAL;
+		if (n == 1 && word[0] == '-') {
+			col++;
+			continue;
+		}
+		char type = 't';
+		size_t namelen = n;
+		if (n > 2 && word[n - 2] == ':') {
+			type = word[n - 1];
+			namelen = n - 2;
+			if (!strchr("tibj", type))
+				return ERR_INVAL;
+		}
+		char name[64];
+		if (namelen == 0 || namelen >= sizeof name)
+			return ERR_INVAL;
+		memcpy(name, word, namelen);
+		name[namelen] = '\0';
+		json_t *v = column_json(st, col++, type);
+		if (!v || json_object_set_new(obj, name, v) < 0)
+			return ERR_NOMEM;
+	}
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* schema: the input rules of one use case, declared once as data.
+ *
+ * A route row names the schema of its body (http/routes.c), the dispatcher
+ * checks a request against it before the handler runs, and the service
+ * checks the same schema again, so the command line and the demo loader
+ * meet the rules a browser meets. What a schema cannot say (a value from
+ * the pack, a transition, a rule between two fields) stays in the service.
+ *
+ *   static const char *const statuses[] = {"open", "closed", NULL};
+ *   static const struct field_rule case_update_fields[] = {
+ *           {"version", FT_INT, .required = true},
+ *           {"status", FT_STRING, .max_len = 32, .allowed = statuses},
+ *           {NULL},
+ *   };
+ *   const struct schema svc_case_update_schema = {"case update", case_update_fields};
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/json.h"
+
+enum field_type {
+	FT_STRING,  /* a string without NUL; null counts as absent */
+	FT_INT,     /* an integer */
+	FT_ID,      /* an integer of at least 1 */
+	FT_BOOL,    /* true or false */
+	FT_TIME,    /* a time as text (time_parse) */
+	FT_OBJECT,  /* an object, checked further by the service */
+	FT_ARRAY,   /* an array of at most max_len items (0: any number) */
+	FT_ANY,     /* anything; the service checks it */
+};
+
+struct field_rule {
+	const char *key;             /* NULL ends the list */
+	enum field_type type;
+	bool required;               /* missing, null and "" are refused */
+	bool nullable;               /* null is accepted (and then absent) */
+	size_t max_len;              /* FT_STRING: characters; FT_ARRAY: items; 0: no limit */
+	const char *const *allowed;  /* FT_STRING: the only values accepted, NULL-ended */
+	const char *reason;          /* what to do when the type is wrong, or NULL */
+};
+
+struct schema {
+	const char *name;               /* "case update", for `hartline routes` */
+	const struct field_rule *fields;
+	bool open;                      /* other keys are let through */
+};
+
+/* Check body against s: every problem is added to errs, named by its key,
+ * with the message a person at the form can act on. 0 when body passes,
+ * ERR_INVAL when it does not. An absent optional key is no problem. */
+int schema_check(const struct schema *s, const json_t *body, struct field_errors *errs);
+
+/* The rule for key, or NULL. */
+const struct field_rule *schema_rule(const struct schema *s, const char *key);
+
+/* The name of a type as `hartline routes` prints it: "string", "id", ... */
+const char *field_type_name(enum field_type t);
+
+/* s as one line: "version:int! status:string(32){open|closed} ..." with "!"
+ * for required, "?" for nullable. Into out; the length it needed, as snprintf. */
+int schema_format(const struct schema *s, char *out, size_t size);
