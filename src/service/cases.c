@@ -15,6 +15,7 @@
 #include "model/routing.h"
 #include "model/screening.h"
 #include "service/audit.h"
+#include "service/casejoin.h"
 #include "service/deadlines.h"
 #include "service/figures.h"
 #include "service/intake.h"

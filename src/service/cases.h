@@ -88,10 +88,3 @@ int svc_rapid_arrive(const struct svc_ctx *ctx, int64_t id, int64_t rapid_id, co
 /* GET /api/v1/dashboard (PERM_DEADLINES_READ; a liaison: its region).
  * Audited (dashboard.read). */
 int svc_dashboard(const struct svc_ctx *ctx, json_t **ret);
-
-/* ---- for the intake service ---- */
-
-/* A report was accepted: each of its children linked to a person with a
- * case that is not closed joins that case (case_intake, an intake_joined
- * event, audited). Inside the caller's transaction. */
-int cases_join_accepted(struct db *db, const struct svc_ctx *ctx, int64_t intake_id, hl_time at);

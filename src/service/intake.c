@@ -15,7 +15,7 @@
 #include "model/routing.h"
 #include "model/screening.h"
 #include "service/audit.h"
-#include "service/cases.h"
+#include "service/casejoin.h"
 #include "service/figures.h"
 #include "service/mailer.h"
 #include "service/numbers.h"
