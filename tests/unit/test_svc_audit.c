@@ -112,6 +112,23 @@ static void a_record_of_its_own_is_whole_or_absent(void **state)
 	free(res);
 }
 
+static void a_record_of_its_own_is_whole_or_absent_when_memory_runs_out(void **state)
+{
+	(void)state;
+	struct fx_user hart;
+	fx_user(&hart, ROLE_HART, NULL);
+	struct record_arg a = {.as = &hart};
+	assert_true(fx_each_alloc_failure(record_use_case, &a) > 0);
+	assert_int_equal(fx_count("audit", "action = 'session.login'"), 1);
+	char head[160];
+	head_path(head, sizeof head);
+	struct audit_verify_result *res = calloc(1, sizeof *res);
+	assert_non_null(res);
+	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	assert_false(res->broken);
+	free(res);
+}
+
 /* A formatted record carries its id and detail as written; a detail too
  * long for a record is refused whole, not cut, and appends nothing. */
 static void a_formatted_record_is_exact_or_refused(void **state)
@@ -158,6 +175,8 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(only_an_administrator_reads_the_trail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_record_of_its_own_is_whole_or_absent, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_record_of_its_own_is_whole_or_absent_when_memory_runs_out, fx_setup,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(a_formatted_record_is_exact_or_refused, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,6 +136,19 @@ static void a_failed_statement_in_create_leaves_nothing(void **state)
 	assert_int_equal(fx_count("audit", "action = 'user.create'"), 1);
 }
 
+static void a_failed_allocation_in_create_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user admin, hart;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	struct create_arg a = {.admin = &admin};
+	long made = fx_each_alloc_failure(create_use_case, &a);
+	assert_true(made > 5);
+	assert_int_equal(fx_count("app_user", "username = 'dana'"), 1);
+	assert_int_equal(fx_count("audit", "action = 'user.create'"), 1);
+}
+
 struct update_arg {
 	struct fx_user *admin;
 	int64_t id;
@@ -165,6 +178,18 @@ static void a_failed_statement_in_update_leaves_nothing(void **state)
 	fx_text("SELECT role || version FROM app_user WHERE username = 'dana'", before, sizeof before);
 	assert_string_equal(before, "careline1");
 	fx_each_failure(update_use_case, &a);
+	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND version = 2"), 1);
+}
+
+static void a_failed_allocation_in_update_leaves_nothing(void **state)
+{
+	(void)state;
+	struct fx_user admin, hart;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	struct update_arg a = {.admin = &admin};
+	assert_int_equal(create(&admin, "dana", "careline", NULL, &a.id), 0);
+	assert_true(fx_each_alloc_failure(update_use_case, &a) > 0);
 	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND version = 2"), 1);
 }
 
@@ -216,7 +241,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_stale_version_changes_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_create_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_allocation_in_create_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_update_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_allocation_in_update_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_logout_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_a_second_factor_reset_leaves_nothing, fx_setup,
 						fx_teardown),
