@@ -12,9 +12,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { createUser, demoUsers, login, readJson } from '../lib/auth.mjs';
+import { createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempDir, testClock } from '../lib/server.mjs';
+import { ENGINE, MINUTE_MS, cleanup, freePort, loadDefaultPack, run, startServer, tempDir, until } from '../lib/server.mjs';
 
 const CASES = '/api/v1/cases';
 const INTAKES = '/api/v1/intakes';
@@ -27,27 +27,6 @@ const REMINDER = minutesOf('reminder_before');
 const LE = minutesOf('law_enforcement_report');
 const PYTHON = '/usr/bin/python3';
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-/** Polls fn until it returns a truthy value, at most ms. */
-async function until(fn, ms, what) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function startSink(dir, port) {
   const proc = spawn(PYTHON, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir],
@@ -128,10 +107,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
   }
 
   before(async () => {
-    clock = testClock(startedAt);
-    db = freshDb();
-    await initDb(db, { env: clock.env });
-    demo = await demoUsers(db, { env: clock.env });
+    ({ clock, db, demo } = await demoOnClock(startedAt));
     const extra = {
       hart2: await createUser(db, { username: 'dl-hart-two', role: 'hart', email: 'dl-hart-two@example.org', env: clock.env }),
       liaisonR4: await createUser(db, { username: 'dl-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),

@@ -9,32 +9,11 @@ import net from 'node:net';
 import path from 'node:path';
 
 import { demoUsers, login } from '../lib/auth.mjs';
-import { ENGINE, cleanup, freshDb, initDb, startServer, tempDir } from '../lib/server.mjs';
+import { ENGINE, cleanup, freePort, freshDb, initDb, startServer, tempDir, until } from '../lib/server.mjs';
 
 const PYTHON = '/usr/bin/python3';
 const CHILD = 'Zephyrine Quillfeather';
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-/** Polls fn until it returns a truthy value, at most ms. */
-async function until(fn, ms, what) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function startSink(dir, port) {
   const proc = spawn(PYTHON, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir],
