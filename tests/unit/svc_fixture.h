@@ -107,3 +107,9 @@ void fx_fail_alloc_at(long n);
  * loop ends). Leaks are the sanitizer's and Valgrind's to find. Answers
  * the number of allocations of the last run. */
 long fx_each_alloc_failure(fx_use_case fn, void *arg);
+
+/* Either loop, for a test that runs one use case under both:
+ *
+ *   static void create_under(fx_failure_loop each) { ... each(create_use_case, &a) ... }
+ */
+typedef long (*fx_failure_loop)(fx_use_case fn, void *arg);

@@ -84,6 +84,19 @@ static void only_an_administrator_reads_the_trail(void **state)
 	audit_records_free(recs, n);
 }
 
+/* The chain verifies from its first record to the head filed beside the key. */
+static void assert_chain_whole(void)
+{
+	char head[160];
+	head_path(head, sizeof head);
+	struct audit_verify_result *res = calloc(1, sizeof *res);
+	assert_non_null(res);
+	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	if (res->broken)
+		fail_msg("%s", res->reason);
+	free(res);
+}
+
 struct record_arg {
 	const struct fx_user *as;
 };
@@ -103,13 +116,7 @@ static void a_record_of_its_own_is_whole_or_absent(void **state)
 	fx_each_failure(record_use_case, &a);
 	fx_each_failure(record_use_case, &a);
 	assert_int_equal(fx_count("audit", "action = 'session.login'"), 2);
-	char head[160];
-	head_path(head, sizeof head);
-	struct audit_verify_result *res = calloc(1, sizeof *res);
-	assert_non_null(res);
-	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
-	assert_false(res->broken);
-	free(res);
+	assert_chain_whole();
 }
 
 static void a_record_of_its_own_is_whole_or_absent_when_memory_runs_out(void **state)
@@ -120,13 +127,7 @@ static void a_record_of_its_own_is_whole_or_absent_when_memory_runs_out(void **s
 	struct record_arg a = {.as = &hart};
 	assert_true(fx_each_alloc_failure(record_use_case, &a) > 0);
 	assert_int_equal(fx_count("audit", "action = 'session.login'"), 1);
-	char head[160];
-	head_path(head, sizeof head);
-	struct audit_verify_result *res = calloc(1, sizeof *res);
-	assert_non_null(res);
-	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
-	assert_false(res->broken);
-	free(res);
+	assert_chain_whole();
 }
 
 /* A formatted record carries its id and detail as written; a detail too
