@@ -14,8 +14,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { demoUsers, login } from '../lib/auth.mjs';
-import { ENGINE, cleanup, freshDb, initDb, startServer } from '../lib/server.mjs';
-import { assertAxeClean, gotoApp, launchBrowser, logIn, openPage, screenshot } from './browser.mjs';
+import { ENGINE, freshDb, initDb, startServer } from '../lib/server.mjs';
+import { assertAxeClean, closeAll, gotoApp, launchBrowser, logIn, openApp, openPage, screenshot } from './browser.mjs';
 
 const INTAKES = '/api/v1/intakes';
 const DRAFT = '/api/v1/drafts/intake';
@@ -76,25 +76,16 @@ before(async () => {
   demo = await demoUsers(db); // the users and the synthetic children, Katherine Smith among them
   server = await startServer({ db });
   browser = await launchBrowser();
-  page = await openPage(browser);
-  page.expectHttp(401, 'GET', '/api/v1/me'); // logged out at first
-  page.expectHttp(404, 'GET', DRAFT); // no draft on the server yet
-  page.expectHttp(422, 'POST', INTAKES); // the birth date in the future, on purpose
-  page.on('dialog', (d) => d.accept()); // "Discard this report?"
-  await gotoApp(page, `${server.url}/`);
+  page = await openApp(browser, server, {
+    expect: [
+      [404, 'GET', DRAFT], // no draft on the server yet
+      [422, 'POST', INTAKES], // the birth date in the future, on purpose
+    ],
+    acceptDialogs: true, // "Discard this report?"
+  });
 });
 
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    try {
-      if (server) await server.stop();
-    } finally {
-      await cleanup();
-    }
-  }
-});
+after(() => closeAll(browser, server));
 
 describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout: 300_000 }, () => {
   test('the Careline worker logs in; New report and Queue are in the navigation; the bell shows', async () => {
