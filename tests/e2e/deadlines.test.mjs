@@ -6,14 +6,12 @@
 // second on the test clock, and `hartline deadlines sweep`).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
+import { mailsIn, startSink } from '../lib/mail.mjs';
 import { ENGINE, MINUTE_MS, cleanup, freePort, loadDefaultPack, run, startServer, tempDir, until } from '../lib/server.mjs';
 
 const CASES = '/api/v1/cases';
@@ -25,24 +23,6 @@ const PACK = loadDefaultPack();
 const minutesOf = (id) => PACK.deadlines.find((d) => d.id === id).minutes;
 const REMINDER = minutesOf('reminder_before');
 const LE = minutesOf('law_enforcement_report');
-const PYTHON = '/usr/bin/python3';
-
-
-async function startSink(dir, port) {
-  const proc = spawn(PYTHON, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  await until(() => new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-    s.on('error', () => resolve(false));
-  }), 15_000, 'the SMTP sink');
-  return proc;
-}
-
-function mails(dir) {
-  const d = path.join(dir, 'new');
-  if (!fs.existsSync(d)) return [];
-  return fs.readdirSync(d).map((f) => fs.readFileSync(path.join(d, f), 'utf8'));
-}
 
 describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, () => {
   let db;
@@ -266,10 +246,10 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     const emails = ['demo-hart@example.org', 'demo-liaison@example.org', 'dl-hart-two@example.org'];
     assert.deepEqual(to, [...emails, ...emails].sort(), `two e-mails each: ${JSON.stringify(queued.map((m) => [m.to, m.subject]))}`);
     const sent = await until(() => {
-      const m = mails(mailDir).filter((x) => x.includes(number));
+      const m = mailsIn(mailDir).filter((x) => x.includes(number));
       return m.length >= 6 && m;
     }, 20_000, 'six e-mails at the sink');
-    assert.equal(mails(mailDir).filter((x) => x.includes(number)).length, 6, 'and no more');
+    assert.equal(mailsIn(mailDir).filter((x) => x.includes(number)).length, 6, 'and no more');
     for (const m of sent) assert.ok(!/Dana|Deadlinetest/.test(m), 'no child in an e-mail');
     await setClock(Date.parse(startedAt));
   });
