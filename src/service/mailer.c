@@ -1,7 +1,6 @@
 #include "service/mailer.h"
 
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +14,11 @@
 #include "base/str.h"
 #include "service/audit.h"
 #include "service/sealed.h"
+#include "service/worker.h"
 
 struct mailer {
 	struct app *app;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop, kicked;
+	struct worker worker;
 };
 
 int mailer_queue(struct db *db, struct app *app, const struct recipients *who, const char *subject, const char *body,
@@ -139,6 +136,9 @@ static int send_one(const struct app *app, const char *to, const char *subject, 
 	return 0;
 }
 
+/* Messages read and sent at a time. */
+#define DUE_BATCH 20
+
 struct due {
 	int64_t id, attempts;
 	char *to, *subject, *body;
@@ -155,12 +155,12 @@ static int deliver_due(struct app *app)
 	struct db_stmt *st;
 	if (db_preparef(db, &st,
 			"SELECT id, to_addr, subject, body, attempts FROM outbox WHERE status = 'pending'"
-			" AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 20",
-			"t", ts) < 0)
+			" AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+			"td", ts, DUE_BATCH) < 0)
 		return 0;
-	struct due due[20];
+	struct due due[DUE_BATCH];
 	int n = 0;
-	while (n < 20 && db_step(st) == DB_ROW) {
+	while (n < DUE_BATCH && db_step(st) == DB_ROW) {
 		struct due *d = &due[n];
 		d->id = db_column_int64(st, 0);
 		d->attempts = db_column_int64(st, 4);
@@ -206,25 +206,11 @@ static int deliver_due(struct app *app)
 	return n;
 }
 
-static void *sender(void *arg)
+/* The worker's job: a full batch means more may be due at once. */
+static bool send_due(void *arg)
 {
 	struct mailer *m = arg;
-	pthread_mutex_lock(&m->lock);
-	while (!m->stop) {
-		pthread_mutex_unlock(&m->lock);
-		int tried = deliver_due(m->app);
-		pthread_mutex_lock(&m->lock);
-		if (tried == 20 || m->kicked) {
-			m->kicked = false;
-			continue;
-		}
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		pthread_cond_timedwait(&m->wake, &m->lock, &until);
-	}
-	pthread_mutex_unlock(&m->lock);
-	return NULL;
+	return deliver_due(m->app) == DUE_BATCH;
 }
 
 int mailer_start(struct app *app, struct mailer **ret)
@@ -238,11 +224,12 @@ int mailer_start(struct app *app, struct mailer **ret)
 	if (!m)
 		return ERR_NOMEM;
 	m->app = app;
-	pthread_mutex_init(&m->lock, NULL);
-	pthread_cond_init(&m->wake, NULL);
-	if (pthread_create(&m->thread, NULL, sender, m) != 0) {
+	/* Every second: a message queued by a use case goes at once (the
+	 * kick), a retry when its time comes. */
+	int r = worker_start(&m->worker, send_due, m, 1);
+	if (r < 0) {
 		free(m);
-		return ERR_NOMEM;
+		return r;
 	}
 	*ret = m;
 	app->mailer = m;
@@ -251,26 +238,15 @@ int mailer_start(struct app *app, struct mailer **ret)
 
 void mailer_kick(struct app *app)
 {
-	struct mailer *m = app->mailer;
-	if (!m)
-		return;
-	pthread_mutex_lock(&m->lock);
-	m->kicked = true;
-	pthread_cond_signal(&m->wake);
-	pthread_mutex_unlock(&m->lock);
+	if (app->mailer)
+		worker_kick(&app->mailer->worker);
 }
 
 void mailer_stop(struct mailer *m)
 {
 	if (!m)
 		return;
-	pthread_mutex_lock(&m->lock);
-	m->stop = true;
-	pthread_cond_signal(&m->wake);
-	pthread_mutex_unlock(&m->lock);
-	pthread_join(m->thread, NULL);
-	pthread_cond_destroy(&m->wake);
-	pthread_mutex_destroy(&m->lock);
+	worker_stop(&m->worker);
 	m->app->mailer = NULL;
 	free(m);
 	curl_global_cleanup();
