@@ -11,8 +11,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login, readJson } from '../lib/auth.mjs';
-import { ENGINE, freshDb, initDb, startServer } from '../lib/server.mjs';
+import { demoServer, login, readJson } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, withPage } from './browser.mjs';
 
 let server;
@@ -76,10 +76,7 @@ function dutyStatus(kind) {
 }
 
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db);
-  server = await startServer({ db });
+  ({ demo, server } = await demoServer());
   // The report, through the API: the Careline records and accepts it.
   const careline = await login(server.url, demo.byRole.careline.username, demo.byRole.careline.password);
   const body = {

@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login } from '../lib/auth.mjs';
-import { ENGINE, freshDb, initDb, startServer } from '../lib/server.mjs';
+import { demoServer, login } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
 import { assertAxeClean, closeAll, launchBrowser, openAppAs, screenshot } from './browser.mjs';
 
 let server;
@@ -85,10 +85,7 @@ async function userPage(role) {
 }
 
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db);
-  server = await startServer({ db });
+  ({ demo, server } = await demoServer());
   const config = await (await fetch(`${server.url}/api/v1/config`)).json();
   regions = config.regions.slice(0, 2).map((r) => ({ id: r.id, name: r.name, town: r.offices[0].towns[0] }));
   assert.deepEqual(regions.map((r) => r.id), ['R1', 'R2']);

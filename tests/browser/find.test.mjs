@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers } from '../lib/auth.mjs';
-import { ENGINE, freshDb, initDb, startServer } from '../lib/server.mjs';
+import { demoServer } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, closeAll, launchBrowser, logIn, openApp, screenshot, withPage } from './browser.mjs';
 
 const MATCH = '/api/v1/persons/match';
@@ -62,10 +62,7 @@ async function search(p, { given = '', family = '', dob = '', age = '', sex = ''
 }
 
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db); // the users and the synthetic children, before the server loads its registry
-  server = await startServer({ db });
+  ({ demo, server } = await demoServer());
   browser = await launchBrowser();
   page = await openApp(browser, server, {
     expect: [

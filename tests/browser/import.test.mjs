@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login } from '../lib/auth.mjs';
-import { ENGINE, freshDb, initDb, startServer } from '../lib/server.mjs';
+import { demoServer, login } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
 import { assertAxeClean, closeAll, launchBrowser, openAppAs, screenshot } from './browser.mjs';
 
 let server;
@@ -42,10 +42,7 @@ async function referrals2012(session) {
 }
 
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db);
-  server = await startServer({ db });
+  ({ demo, server } = await demoServer());
   browser = await launchBrowser();
 });
 

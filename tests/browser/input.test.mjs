@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers } from '../lib/auth.mjs';
-import { ENGINE, freshDb, initDb, startServer } from '../lib/server.mjs';
+import { demoServer } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
 import { assertAxeClean, closeAll, launchBrowser, logIn, openApp, screenshot } from './browser.mjs';
 
 const INTAKES = '/api/v1/intakes';
@@ -23,10 +23,7 @@ const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ')
 const saved = () => page.waitForResponse((r) => new URL(r.url()).pathname === INTAKES && r.request().method() === 'POST');
 
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db);
-  server = await startServer({ db });
+  ({ demo, server } = await demoServer());
   browser = await launchBrowser();
   page = await openApp(browser, server, {
     expect: [

@@ -13,8 +13,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login } from '../lib/auth.mjs';
-import { ENGINE, freshDb, initDb, startServer } from '../lib/server.mjs';
+import { demoServer, login } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
 import { assertAxeClean, closeAll, gotoApp, launchBrowser, logIn, openApp, openPage, screenshot } from './browser.mjs';
 
 const INTAKES = '/api/v1/intakes';
@@ -71,10 +71,8 @@ async function noOverflow(p, where) {
 }
 
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db); // the users and the synthetic children, Katherine Smith among them
-  server = await startServer({ db });
+  // Katherine Smith is among the synthetic children.
+  ({ demo, server } = await demoServer());
   browser = await launchBrowser();
   page = await openApp(browser, server, {
     expect: [

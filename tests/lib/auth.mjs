@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 
-import { freshDb, initDb, mediaType, nextCodeTime, run, serverOf, testClock } from './server.mjs';
+import { freshDb, initDb, mediaType, nextCodeTime, run, serverOf, startServer, testClock } from './server.mjs';
 
 /** Every role, in the order the server lists them. */
 export const ROLES = ['careline', 'hart', 'liaison', 'mdt', 'provider', 'trainer', 'analyst', 'admin'];
@@ -320,6 +320,19 @@ export async function demoOnClock(start = '2026-11-28T15:00:00Z') {
   await initDb(db, { env: clock.env });
   const demo = await demoUsers(db, { env: clock.env });
   return { clock, db, demo };
+}
+
+/**
+ * A fresh database with the demo users and the synthetic children (made
+ * before the server starts, so that it loads them), and a server on it:
+ * { demo, server }.
+ */
+export async function demoServer() {
+  const db = freshDb();
+  await initDb(db);
+  const demo = await demoUsers(db);
+  const server = await startServer({ db });
+  return { demo, server };
 }
 
 /** Logs each of users in to server, into as[role] (returned). */
