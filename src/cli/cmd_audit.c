@@ -175,21 +175,13 @@ static int run_routes(int argc, char **argv)
 }
 
 const struct cli_command cli_audit = {
-	.name = "audit",
-	.args = "verify",
+	.name = "audit", .args = "verify", .opts = audit_table, .max_args = 1, .run = run_audit,
 	.summary = "check the audit chain with the key file and its head file; prints the head to file elsewhere",
-	.opts = audit_table,
-	.max_args = 1,
-	.run = run_audit,
 };
 
 const struct cli_command cli_key = {
-	.name = "key",
-	.args = "rotate",
+	.name = "key", .args = "rotate", .opts = key_table, .max_args = 1, .run = run_key,
 	.summary = "add a new seal key and re-seal every sealed value under it",
-	.opts = key_table,
-	.max_args = 1,
-	.run = run_key,
 };
 
 const struct cli_command cli_routes = {

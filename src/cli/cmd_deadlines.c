@@ -52,10 +52,6 @@ static int run_deadlines(int argc, char **argv)
 }
 
 const struct cli_command cli_deadlines = {
-	.name = "deadlines",
-	.args = "sweep",
+	.name = "deadlines", .args = "sweep", .opts = deadlines_table, .max_args = 1, .run = run_deadlines,
 	.summary = "notify owners and HART of duties coming due and overdue, each once (the server does it every minute)",
-	.opts = deadlines_table,
-	.max_args = 1,
-	.run = run_deadlines,
 };

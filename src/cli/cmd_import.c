@@ -183,19 +183,11 @@ static int run_generate(int argc, char **argv)
 }
 
 const struct cli_command cli_import = {
-	.name = "import",
-	.args = "referrals FILE.csv",
+	.name = "import", .args = "referrals FILE.csv", .opts = import_table, .max_args = 2, .run = run_import,
 	.summary = "import past years' referrals (docs/import.md): every line checked first, then all or nothing",
-	.opts = import_table,
-	.max_args = 2,
-	.run = run_import,
 };
 
 const struct cli_command cli_generate = {
-	.name = "generate",
-	.args = "referrals",
+	.name = "generate", .args = "referrals", .opts = generate_table, .max_args = 1, .run = run_generate,
 	.summary = "write a synthetic referrals import file (default 1000 lines, 2008 to 2015) to standard output",
-	.opts = generate_table,
-	.max_args = 1,
-	.run = run_generate,
 };

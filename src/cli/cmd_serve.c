@@ -199,8 +199,6 @@ static int run_serve(int argc, char **argv)
 }
 
 const struct cli_command cli_serve = {
-	.name = "serve",
+	.name = "serve", .opts = serve_table, .run = run_serve,
 	.summary = "run the web server and API (default " APP_DEFAULT_LISTEN ")",
-	.opts = serve_table,
-	.run = run_serve,
 };
