@@ -35,10 +35,7 @@ async function drop(res, status, what) {
 }
 
 describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
-  let db;
-  let clock;
-  let server;
-  let demo;
+  let db, clock, server, demo;
   let admin; // demo-admin's session, renewed whenever the clock jumps
   let all; // every record, newest first, after the first test
   const typed = []; // every password sent, right or wrong
@@ -338,10 +335,7 @@ const HEAD_LINE = /^head: (\d+):([0-9a-f]{64})$/m;
 
 describe(`audit verify (${ENGINE})`, { timeout: 120_000 }, () => {
   let db; // init and demo: eight user.create records and one person.import
-  let count;
-  let headFile;
-  let savedHeadFile;
-  let savedHead;
+  let count, headFile, savedHeadFile, savedHead;
 
   before(async () => {
     db = freshDb();

@@ -6,11 +6,7 @@ import { demoUsers, login } from '../lib/auth.mjs';
 import { ENGINE, dbBytes, freshDb, initDb, startServer, stopAndClean } from '../lib/server.mjs';
 
 describe(`drafts (${ENGINE})`, { timeout: 60_000 }, () => {
-  let db;
-  let server;
-  let careline;
-  let hart;
-  let analyst;
+  let db, server, careline, hart, analyst;
 
   before(async () => {
     db = freshDb();

@@ -158,11 +158,7 @@ describe(`HSTS (${ENGINE})`, { timeout: 60_000 }, () => {
 });
 
 describe(`sessions list (${ENGINE})`, { timeout: 60_000 }, () => {
-  let db;
-  let server;
-  let admin;
-  let alice;
-  let bob;
+  let db, server, admin, alice, bob;
 
   before(async () => {
     db = freshDb();

@@ -38,12 +38,7 @@ async function wrongPasswords(url, username, n) {
 }
 
 describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
-  let server;
-  let db;
-  let adminUser;
-  let admin;
-  let careUser;
-  let trainUser;
+  let server, db, adminUser, admin, careUser, trainUser;
 
   before(async () => {
     db = freshDb();
@@ -274,11 +269,7 @@ describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
 });
 
 describe(`expiry and lockout on the test clock (${ENGINE})`, { timeout: 60_000 }, () => {
-  let server;
-  let db;
-  let clock;
-  let adminUser;
-  let care;
+  let server, db, clock, adminUser, care;
 
   before(async () => {
     clock = testClock('2026-11-28T03:00:00Z');

@@ -12,12 +12,7 @@ import { ENGINE, freshDb, initDb, run, startServer, stopAndClean, testClock } fr
 
 const HOUR_MS = 3_600_000;
 
-let db;
-let server;
-let clock;
-let admin;
-let hart;
-let hartUser;
+let db, server, clock, admin, hart, hartUser;
 
 before(async () => {
   db = freshDb();

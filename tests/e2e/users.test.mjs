@@ -22,10 +22,7 @@ import { ENGINE, freshDb, initDb, keyFileOf, run, startServer, stopAndClean } fr
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
-let db;
-let server;
-let adminUser;
-let admin;
+let db, server, adminUser, admin;
 
 before(async () => {
   db = freshDb();
