@@ -48,8 +48,8 @@ int mailer_queue(struct db *db, struct app *app, const struct recipients *who, c
 	for (size_t i = 0; r >= 0 && i < nto; i++) {
 		int64_t id;
 		if ((r = db_int64f(db, &id,
-				   "INSERT INTO outbox (subject, body, object_type, object_id, next_attempt_at, created_at)"
-				   " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+				   "INSERT INTO outbox (subject, body, object_type, object_id, next_attempt_at,"
+				   " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
 				   "tttttt", subject, body, object_type, object_id, ts, ts)) >= 0)
 			r = sealed_put(db, app, "outbox", "to_addr", id, to[i]);
 	}

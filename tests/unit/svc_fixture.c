@@ -310,16 +310,28 @@ static bool committed(const struct snapshot *a, const struct snapshot *b)
 	return false;
 }
 
-long fx_each_failure(fx_use_case fn, void *arg)
+/* One kind of failure the loops inject: how to make the nth fail (0: none),
+ * and what the run met. */
+struct failure_kind {
+	const char *what; /* "statement", "allocation" */
+	void (*arm)(long n);
+	void (*report)(struct db_fail_report *ret);
+	/* Did the failure come after the use case committed? Then what is
+	 * left reads the answer and the write is whole, and the loop ends. */
+	bool (*after_commit)(const struct db_fail_report *rep, const struct snapshot *before,
+			     const struct snapshot *after, long n);
+};
+
+static long each_failure(const struct failure_kind *k, fx_use_case fn, void *arg)
 {
 	for (long n = 1;; n++) {
 		struct snapshot before, after;
 		take(&before);
-		db_fail_at(n);
+		k->arm(n);
 		int r = fn(arg);
 		struct db_fail_report rep;
-		db_fail_report(&rep);
-		db_fail_at(0);
+		k->report(&rep);
+		k->arm(0);
 		if (!rep.fired) {
 			if (r < 0)
 				fail_msg("the use case failed with %s (%s) without an injected failure", err_str(r),
@@ -327,22 +339,33 @@ long fx_each_failure(fx_use_case fn, void *arg)
 			return rep.counted;
 		}
 		if (r >= 0)
-			fail_msg("statement %ld failed (%s), yet the use case answered %d", n, db_errmsg(fx.db), r);
+			fail_msg("%s %ld failed (%s), yet the use case answered %d", k->what, n, db_errmsg(fx.db), r);
 		if (db_in_transaction(fx.db))
-			fail_msg("statement %ld failed, and the use case left its transaction open", n);
-		if (rep.commits > 0) {
-			/* The failure came after the use case committed: what is left
-			 * reads the answer, and the write is whole. That holds only
-			 * for a use case of one transaction: a second one begun (or
-			 * about to begin) means a first was committed on its own. */
-			if (rep.commits != 1 || rep.begins != 1 || rep.fired_on_begin)
-				fail_msg("statement %ld failed after %ld commits: the use case is not one transaction", n,
-					 rep.commits);
-			return rep.counted;
-		}
+			fail_msg("%s %ld failed, and the use case left its transaction open", k->what, n);
 		take(&after);
-		same(&before, &after, "statement", n);
+		if (k->after_commit(&rep, &before, &after, n))
+			return rep.counted;
+		same(&before, &after, k->what, n);
 	}
+}
+
+/* That holds only for a use case of one transaction: a second one begun
+ * (or about to begin) means a first was committed on its own. */
+static bool statement_after_commit(const struct db_fail_report *rep, const struct snapshot *before,
+				   const struct snapshot *after, long n)
+{
+	(void)before;
+	(void)after;
+	if (rep->commits > 0 && (rep->commits != 1 || rep->begins != 1 || rep->fired_on_begin))
+		fail_msg("statement %ld failed after %ld commits: the use case is not one transaction", n,
+			 rep->commits);
+	return rep->commits > 0;
+}
+
+long fx_each_failure(fx_use_case fn, void *arg)
+{
+	static const struct failure_kind statements = {"statement", db_fail_at, db_fail_report, statement_after_commit};
+	return each_failure(&statements, fn, arg);
 }
 
 /* ---- allocation failure ---- */
@@ -392,34 +415,28 @@ char *__wrap_strndup(const char *s, size_t n)
 	return alloc_fails() ? NULL : __real_strndup(s, n);
 }
 
+static void alloc_report(struct db_fail_report *ret)
+{
+	*ret = (struct db_fail_report){.counted = alloc_counted, .fired = alloc_fired};
+}
+
+/* The allocator does not see transactions: a longer audit trail says the
+ * use case committed (building its answer failed). That it is one
+ * transaction is fx_each_failure's to show; a second run would meet what
+ * the first wrote. */
+static bool alloc_after_commit(const struct db_fail_report *rep, const struct snapshot *before,
+			       const struct snapshot *after, long n)
+{
+	(void)rep;
+	(void)n;
+	return committed(before, after);
+}
+
 long fx_each_alloc_failure(fx_use_case fn, void *arg)
 {
-	for (long n = 1;; n++) {
-		struct snapshot before, after;
-		take(&before);
-		fx_fail_alloc_at(n);
-		int r = fn(arg);
-		long counted = alloc_counted;
-		bool fired = alloc_fired;
-		fx_fail_alloc_at(0);
-		if (!fired) {
-			if (r < 0)
-				fail_msg("the use case failed with %s (%s) without an injected failure", err_str(r),
-					 db_errmsg(fx.db));
-			return counted;
-		}
-		if (r >= 0)
-			fail_msg("allocation %ld failed, yet the use case answered %d", n, r);
-		if (db_in_transaction(fx.db))
-			fail_msg("allocation %ld failed, and the use case left its transaction open", n);
-		take(&after);
-		/* Failing after the commit (building the answer) leaves the
-		 * write whole; that fx_each_failure shows it is one
-		 * transaction. A second run would meet what the first wrote. */
-		if (committed(&before, &after))
-			return counted;
-		same(&before, &after, "allocation", n);
-	}
+	static const struct failure_kind allocations = {"allocation", fx_fail_alloc_at, alloc_report,
+							alloc_after_commit};
+	return each_failure(&allocations, fn, arg);
 }
 #else
 long fx_each_failure(fx_use_case fn, void *arg)

@@ -15,6 +15,27 @@ static void head_path(char *out, size_t size)
 	assert_true(snprintf(out, size, "%s", audit_head_file_path(fx.app.audit_head)) < (int)size);
 }
 
+/* What audit verify says of the chain, against the head filed beside the
+ * key; the caller frees it. */
+static struct audit_verify_result *verified(void)
+{
+	char head[160];
+	head_path(head, sizeof head);
+	struct audit_verify_result *res = calloc(1, sizeof *res);
+	assert_non_null(res);
+	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	return res;
+}
+
+/* The chain verifies from its first record to the filed head. */
+static void assert_chain_whole(void)
+{
+	struct audit_verify_result *res = verified();
+	if (res->broken)
+		fail_msg("%s", res->reason);
+	free(res);
+}
+
 static void the_chain_verifies_and_a_changed_record_breaks_it_there(void **state)
 {
 	(void)state;
@@ -25,16 +46,13 @@ static void the_chain_verifies_and_a_changed_record_breaks_it_there(void **state
 	fx_report(&careline, "Avery", true, &a);
 	fx_report(&careline, "Blair", false, &b);
 	assert_true(fx_count("audit", NULL) >= 3);
-	char head[160];
-	head_path(head, sizeof head);
-	struct audit_verify_result *res = calloc(1, sizeof *res);
-	assert_non_null(res);
-	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	struct audit_verify_result *res = verified();
 	if (res->broken)
 		fail_msg("%s", res->reason);
 	assert_int_equal(res->records, fx_count("audit", NULL));
+	free(res);
 	fx_exec("UPDATE audit SET detail = 'changed' WHERE seq = 2");
-	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	res = verified();
 	assert_true(res->broken);
 	assert_int_equal(res->broken_seq, 2);
 	free(res);
@@ -48,11 +66,7 @@ static void a_record_removed_from_the_end_is_seen_by_the_filed_head(void **state
 	int64_t a;
 	fx_report(&careline, "Avery", true, &a);
 	fx_exec("DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)");
-	char head[160];
-	head_path(head, sizeof head);
-	struct audit_verify_result *res = calloc(1, sizeof *res);
-	assert_non_null(res);
-	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	struct audit_verify_result *res = verified();
 	assert_true(res->broken);
 	free(res);
 }
@@ -82,19 +96,6 @@ static void only_an_administrator_reads_the_trail(void **state)
 		assert_string_equal(recs[i].action, "permission.denied");
 	assert_string_equal(recs[0].actor, "analyst8");
 	audit_records_free(recs, n);
-}
-
-/* The chain verifies from its first record to the head filed beside the key. */
-static void assert_chain_whole(void)
-{
-	char head[160];
-	head_path(head, sizeof head);
-	struct audit_verify_result *res = calloc(1, sizeof *res);
-	assert_non_null(res);
-	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
-	if (res->broken)
-		fail_msg("%s", res->reason);
-	free(res);
 }
 
 struct record_arg {
