@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { ENGINE, startServer } from '../lib/server.mjs';
-import { PHONE, addUser, assertAxeClean, closeAll, launchBrowser, logIn, openApp, openAppAs, openPage, screenshot, withPage } from './browser.mjs';
+import { PHONE, addUser, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, openAppAs, openPage, screenshot, withPage } from './browser.mjs';
 
 const ADMIN = { username: 'admin.kim', role: 'admin', displayName: 'Kim Adeyemi', password: 'granite-orchid-ledger-5521' };
 const CASEY = { username: 'casey.w', role: 'careline', displayName: 'Casey Walsh', password: 'meadow-cinder-quill-7730' };
@@ -332,8 +332,7 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
     await withPage(await openAppAs(browser, server, ADMIN, { hash: '#users', size: PHONE, view: 'users' }), async (phone) => {
       await phone.waitForFunction(() => document.querySelectorAll('#users-body tr[data-id]').length === 4);
       await phone.waitForFunction(() => document.querySelectorAll('#audit-body tr').length > 1);
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+      await assertNoOverflow(phone);
       await assertAxeClean(phone, 'users page, 390 px');
       await screenshot(phone, 'admin-390');
       await screenshot(phone, 'admin-390-top', { fullPage: false });

@@ -229,6 +229,12 @@ export async function openAppAs(browser, server, user, { view = 'home', ...optio
   return page;
 }
 
+/** Asserts that the page is no wider than its window (where: what the page shows, for the message). */
+export async function assertNoOverflow(page, where = '') {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${where ? `${where}: ` : ''}the page is ${overflow} px wider than the window`);
+}
+
 /** Runs fn(page) and closes the page's context after, whether fn passed or not. */
 export async function withPage(page, fn) {
   try {

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
-import { PHONE, assertAxeClean, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, withPage } from './browser.mjs';
+import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, withPage } from './browser.mjs';
 
 let server;
 let browser;
@@ -32,11 +32,6 @@ const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ')
 
 async function waitView(p, v) {
   await p.waitForFunction((v) => document.body.dataset.view === v, v);
-}
-
-async function noOverflow(p, where) {
-  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${where}: the page is ${overflow} px wider than the window`);
 }
 
 async function fullShot(p, name) {
@@ -237,11 +232,11 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
   test('at 390 px the dashboard and the case page fit', async () => {
     await withPage(await openAppAs(browser, server, demo.byRole.hart, { hash: `#case/${kase.id}`, size: PHONE, view: 'case' }), async (phone) => {
       await phone.waitForSelector('#cp-duties .duty');
-      await noOverflow(phone, 'case page');
+      await assertNoOverflow(phone, 'case page');
       await fullShot(phone, 'case-page-390');
       await phone.evaluate(() => (location.hash = '#home'));
       await counts(phone);
-      await noOverflow(phone, 'dashboard');
+      await assertNoOverflow(phone, 'dashboard');
       await assertAxeClean(phone, 'dashboard, 390 px');
       await fullShot(phone, 'dashboard-390');
       await phone.assertNoProblems();

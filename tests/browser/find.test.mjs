@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { demoServer } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
-import { PHONE, assertAxeClean, closeAll, launchBrowser, logIn, openApp, screenshot, withPage } from './browser.mjs';
+import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, screenshot, withPage } from './browser.mjs';
 
 const MATCH = '/api/v1/persons/match';
 
@@ -264,8 +264,7 @@ describe(`find a child in Chromium (${ENGINE})`, { timeout: 240_000 }, () => {
       await phone.waitForFunction(() => document.body.dataset.view === 'find');
       await search(phone, { given: 'Kathryn', family: 'Smith', dob: '2011-04-03', town: 'Hartford' });
       assert.equal((await rows(phone))[0].name, 'Katherine Smith');
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+      await assertNoOverflow(phone);
       await assertAxeClean(phone, 'find a child with results, 390 px');
       await screenshot(phone, 'find-results-390');
       await screenshot(phone, 'find-390-top', { fullPage: false });

@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { demoServer, login } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
-import { assertAxeClean, closeAll, gotoApp, launchBrowser, logIn, openApp, openPage, screenshot } from './browser.mjs';
+import { assertAxeClean, assertNoOverflow, closeAll, gotoApp, launchBrowser, logIn, openApp, openPage, screenshot } from './browser.mjs';
 
 const INTAKES = '/api/v1/intakes';
 const DRAFT = '/api/v1/drafts/intake';
@@ -63,11 +63,6 @@ async function waitView(p, v) {
 async function fullShot(p, name) {
   await p.evaluate(() => window.scrollTo(0, 0));
   return screenshot(p, name);
-}
-
-async function noOverflow(p, where) {
-  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${where}: the page is ${overflow} px wider than the window`);
 }
 
 before(async () => {
@@ -577,7 +572,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
       await phone.getByRole('button', { name: 'Add another child' }).click();
       assert.equal(await active(phone), await childId(phone, 1, 'given_name'), 'focus in the new child');
       assert.match(await text(phone.locator('#ni-children .child').nth(1).locator('h3')), /Child 2 of 2/);
-      await noOverflow(phone, 'new report');
+      await assertNoOverflow(phone, 'new report');
       await assertAxeClean(phone, 'new report, 390 px');
       await fullShot(phone, 'intake-form-390');
       await screenshot(phone, 'intake-form-390-top', { fullPage: false });
@@ -590,7 +585,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
       await waitView(phone, 'report');
       await phone.waitForFunction(() => document.querySelectorAll('#screen-items .rating').length === 28);
       await phone.waitForFunction(() => document.querySelectorAll('#report-children .cand-card').length > 0);
-      await noOverflow(phone, 'report');
+      await assertNoOverflow(phone, 'report');
       await assertAxeClean(phone, 'report page, 390 px');
       await fullShot(phone, 'report-page-390');
       await screenshot(phone, 'report-page-390-top', { fullPage: false });
@@ -600,7 +595,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
       await waitView(phone, 'queue');
       await phone.locator('#queue-status').selectOption('all');
       await phone.waitForFunction((n) => [...document.querySelectorAll('#queue-body a')].some((a) => a.textContent === n), report.number);
-      await noOverflow(phone, 'queue');
+      await assertNoOverflow(phone, 'queue');
       await assertAxeClean(phone, 'queue, 390 px');
       await fullShot(phone, 'queue-390');
       // The HART coordinator was notified too.
@@ -610,7 +605,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
       // The report's is the one new notification (the accounts' are read).
       await phone.waitForFunction(() => document.querySelectorAll('#notes-list li').length > 0);
       assert.equal(await phone.locator('#notes-list .badge-new').count(), 1);
-      await noOverflow(phone, 'notifications');
+      await assertNoOverflow(phone, 'notifications');
       await assertAxeClean(phone, 'notifications, 390 px');
       await fullShot(phone, 'notifications-390');
       // Marked read from the list: the count goes, the words "New" too.

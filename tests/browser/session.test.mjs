@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { ENGINE, startServer } from '../lib/server.mjs';
-import { PHONE, addUser, assertAxeClean, closeAll, giveSecondFactor, launchBrowser, logIn, openApp, openAppAs, screenshot, withPage } from './browser.mjs';
+import { PHONE, addUser, assertAxeClean, assertNoOverflow, closeAll, giveSecondFactor, launchBrowser, logIn, openApp, openAppAs, screenshot, withPage } from './browser.mjs';
 
 const LIAISON = {
   username: 'rivera.l',
@@ -146,8 +146,7 @@ describe(`logging in and out in Chromium (${ENGINE})`, { timeout: 120_000 }, () 
 
   test('at 390 px wide home fits and passes axe', async () => {
     await withPage(await openAppAs(browser, server, LIAISON, { size: PHONE }), async (phone) => {
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+      await assertNoOverflow(phone);
       await assertAxeClean(phone, 'home, 390 px');
       await screenshot(phone, 'home-390');
       await phone.assertNoProblems();
