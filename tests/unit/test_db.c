@@ -302,6 +302,37 @@ static void execf_runs_one_statement_and_execnf_counts_its_rows(void **state)
 	assert_true(count_rows(f->db, "SELECT count(*) FROM h") == 1);
 }
 
+static void every_format_letter_binds_its_type(void **state)
+{
+	struct fixture *f = *state;
+	char sql[128];
+	snprintf(sql, sizeof sql, "CREATE TABLE t (i BIGINT, d INTEGER, s TEXT, b %s, n TEXT)",
+		 f->engine == DB_POSTGRESQL ? "BYTEA" : "BLOB");
+	assert_int_equal(db_exec(f->db, sql), 0);
+	const unsigned char blob[] = {0, 'h', 0xff, 0};
+	assert_int_equal(db_execf(f->db, "INSERT INTO t (i, d, s, b, n) VALUES (?, ?, ?, ?, ?)", "idtbn",
+				  INT64_C(9007199254740993), -7, "Katie O'Brien", blob, sizeof blob),
+			 0);
+	struct db_stmt *st;
+	assert_int_equal(db_rowf(f->db, &st, "SELECT i, d, s, b, n FROM t WHERE i = ? AND d = ?", "id",
+				 INT64_C(9007199254740993), -7),
+			 0);
+	assert_true(db_column_int64(st, 0) == INT64_C(9007199254740993));
+	assert_true(db_column_int64(st, 1) == -7);
+	assert_string_equal(db_column_text(st, 2), "Katie O'Brien");
+	size_t len = 0;
+	const void *got = db_column_blob(st, 3, &len);
+	assert_int_equal(len, sizeof blob);
+	assert_memory_equal(got, blob, sizeof blob);
+	assert_true(db_column_is_null(st, 4));
+	db_finalize(st);
+	/* A NULL text argument binds NULL, as 'n' does. */
+	assert_int_equal(db_execf(f->db, "UPDATE t SET s = ? WHERE d = ?", "td", (const char *)NULL, -7), 0);
+	char *text = (char *)"untouched";
+	assert_int_equal(db_textf(f->db, &text, "SELECT s FROM t", ""), 0);
+	assert_null(text);
+}
+
 static void rowf_answers_the_first_row_or_not_found(void **state)
 {
 	struct fixture *f = *state;
@@ -510,6 +541,7 @@ static void opening_a_missing_server_fails_with_a_reason(void **state)
 		BOTH(a_database_newer_than_the_program_is_refused),                   \
 		BOTH(the_pool_gives_each_thread_its_own_connection),                  \
 		BOTH(execf_runs_one_statement_and_execnf_counts_its_rows),            \
+		BOTH(every_format_letter_binds_its_type),                             \
 		BOTH(rowf_answers_the_first_row_or_not_found),                        \
 		BOTH(int64f_and_textf_read_one_value),                                \
 		BOTH(row_json_sets_each_column_by_its_type),                          \
