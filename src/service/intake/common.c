@@ -84,33 +84,23 @@ static bool in_scope(const struct svc_ctx *ctx, const char *region)
 static int load_head(struct db *db, int64_t id, struct intake_head *h)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT region, suspected_victim, version, disposition FROM intake WHERE id = ?", &st);
+	int r = db_rowf(db, &st, "SELECT region, suspected_victim, version, disposition FROM intake WHERE id = ?", "i",
+			id);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, id);
-	r = db_step(st);
-	if (r == DB_ROW) {
-		h->id = id;
-		str_copy(h->region, sizeof h->region, db_column_text(st, 0) ? db_column_text(st, 0) : "");
-		h->suspected_victim = db_column_int64(st, 1) != 0;
-		h->version = db_column_int64(st, 2);
-		h->decided = !db_column_is_null(st, 3);
-		r = 0;
-	} else if (r == DB_DONE) {
-		r = ERR_NOTFOUND;
-	}
+	h->id = id;
+	r = str_copy(h->region, sizeof h->region, db_column_text(st, 0) ? db_column_text(st, 0) : "");
+	h->suspected_victim = db_column_int64(st, 1) != 0;
+	h->version = db_column_int64(st, 2);
+	h->decided = !db_column_is_null(st, 3);
 	db_finalize(st);
 	return r;
 }
 
-/* Checks permission and scope for one report; audits a denial. */
-int intake_open(const struct svc_ctx *ctx, enum perm perm, int64_t id, struct db **ret_db,
-		       struct intake_head *h)
+int intake_open(const struct svc_ctx *ctx, enum perm perm, int64_t id, struct db **ret_db, struct intake_head *h)
 {
-	int r = svc_require(ctx, perm);
-	if (r < 0)
-		return r;
-	if ((r = app_db(ctx->app, ret_db)) < 0 || (r = load_head(*ret_db, id, h)) < 0)
+	int r = svc_enter(ctx, perm, ret_db);
+	if (r < 0 || (r = load_head(*ret_db, id, h)) < 0)
 		return r;
 	if (!in_scope(ctx, h->region[0] ? h->region : NULL)) {
 		char oid[24];
@@ -121,8 +111,18 @@ int intake_open(const struct svc_ctx *ctx, enum perm perm, int64_t id, struct db
 	return 0;
 }
 
-json_t *intake_text_or_null(const char *s)
+int intake_law_json(const struct pack *p, json_t *obj)
 {
-	return s ? json_string(s) : json_null();
+	/* A suspected victim's report says why the child is a victim, never
+	 * an offender. */
+	json_t *cites = json_array();
+	for (size_t i = 0; cites && i < p->law.n_citations; i++)
+		if (json_array_append_new(cites, json_string(p->law.citations[i])) < 0) {
+			json_decref(cites);
+			return ERR_NOMEM;
+		}
+	json_t *law = cites ? json_pack("{s:s, s:o}", "text", p->law.victim_not_offender ? p->law.victim_not_offender : "",
+					"citations", cites)
+			    : NULL;
+	return law && json_object_set_new(obj, "law", law) == 0 ? 0 : ERR_NOMEM;
 }
-

@@ -1,30 +1,39 @@
+/* Recording a report: the body is checked (the schema, then what only
+ * code can say of the reporter and each child), the software decides what
+ * it decides for the worker (the region, whether a child is a suspected
+ * victim), and the report and its children are written in one
+ * transaction. */
 #include "service/intake/intake_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "base/buf.h"
-#include "base/clock.h"
 #include "base/crypto.h"
 #include "base/err.h"
 #include "base/str.h"
-#include "match/cmp.h"
 #include "model/routing.h"
-#include "model/screening.h"
+#include "model/schema.h"
 #include "service/audit.h"
-#include "service/casejoin.h"
-#include "service/figures.h"
-#include "service/mailer.h"
 #include "service/numbers.h"
-#include "service/persons.h"
 #include "service/sealed.h"
-
 
 static const char *const channels[] = {"phone", "web", "email", "fax", "walk_in", "law_enforcement", NULL};
 static const char *const placements[] = {"home", "foster", "congregate_care", "homeless", "unknown", NULL};
+
+/* The top level of a report; the reporter and each child are checked
+ * further below, by the paths a client names them with. */
+static const struct field_rule create_fields[] = {
+	{"received_at", FT_TIME, .required = true, .reason = "an RFC 3339 time such as 2026-11-28T03:12:00-05:00"},
+	{"channel", FT_STRING, .required = true, .max_len = 32, .allowed = channels},
+	{"reporter", FT_OBJECT, .required = true, .reason = "required: {source, name, agency, phone, email, anonymous}"},
+	{"children", FT_ARRAY, .required = true, .reason = "one or more children"},
+	{"narrative", FT_STRING, .max_len = MAX_TEXT},
+	{"town", FT_STRING, .max_len = MAX_NAME},
+	{"concerns", FT_ARRAY, .reason = "a list of vulnerability ids"},
+	{.key = NULL},
+};
+const struct schema svc_intake_create_schema = {.name = "intake create", .fields = create_fields};
 
 struct child_in {
 	const char *given, *family, *dob, *sex, *gender, *town, *placement;
@@ -33,6 +42,17 @@ struct child_in {
 	bool in_care, missing;
 };
 
+/* A report as checked, and what the software decided of it. */
+struct report_in {
+	hl_time received;
+	const char *channel, *source, *narrative, *town;
+	bool anonymous;
+	const json_t *reporter, *concerns;
+	struct child_in kids[MAX_CHILDREN];
+	size_t nkids;
+	struct route to;
+	bool victim[MAX_CHILDREN], any_victim;
+};
 
 static void check_child(const json_t *c, size_t i, hl_time received, struct child_in *out, struct field_errors *errs)
 {
@@ -118,20 +138,20 @@ static int body_digest(const json_t *body, char out[CRYPTO_HASH_HEX_SIZE])
 
 /* The report an earlier submission with this key recorded, into ret (id 0:
  * none). ERR_EXISTS when that report was sent with another body. A report
- * recorded before digests were kept has none and is replayed as before. */
+ * recorded before digests were kept has none and is replayed as before. A
+ * database error is an error, never "no replay": answering it so would
+ * record the report twice. */
 static int find_replay(const struct svc_ctx *ctx, struct db *db, const char *key, const char *digest,
 		       struct intake_created *ret)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT id, number, idempotency_digest FROM intake"
-			       " WHERE created_by = ? AND idempotency_key = ?", &st);
+	int r = db_rowf(db, &st, "SELECT id, number, idempotency_digest FROM intake"
+				 " WHERE created_by = ? AND idempotency_key = ?",
+			"it", ctx->actor->user_id, key);
+	if (r == ERR_NOTFOUND)
+		return 0;
 	if (r < 0)
 		return r;
-	if ((r = db_bind_int64(st, 1, ctx->actor->user_id)) < 0 || (r = db_bind_text(st, 2, key)) < 0 ||
-	    (r = db_step(st)) != DB_ROW) {
-		db_finalize(st);
-		return r < 0 ? r : 0;
-	}
 	int64_t id = db_column_int64(st, 0);
 	char *stored = NULL;
 	if ((r = str_copy(ret->number, sizeof ret->number, db_column_text(st, 1))) == 0)
@@ -150,15 +170,191 @@ static int find_replay(const struct svc_ctx *ctx, struct db *db, const char *key
 	return 0;
 }
 
+static void check_reporter(const struct pack *pack, const json_t *rep, struct report_in *in, struct field_errors *errs)
+{
+	static const char *const known[] = {"name", "source", "agency", "phone", "email", "anonymous", NULL};
+	if (!json_is_object(rep))
+		return; /* the schema said so */
+	in->reporter = rep;
+	intake_unknown_keys(rep, known, "reporter", errs);
+	in->source = intake_str_field(rep, "source", "reporter.source", 64, true, errs);
+	if (in->source && *in->source && !pack_item_find(pack->sources, pack->n_sources, in->source))
+		field_error_add(errs, "reporter.source", "unknown referral source \"%.40s\"", in->source);
+	intake_str_field(rep, "name", "reporter.name", 200, false, errs);
+	intake_str_field(rep, "agency", "reporter.agency", 200, false, errs);
+	field_check_phone(errs, "reporter.phone", "Reporter's telephone",
+			  intake_str_field(rep, "phone", "reporter.phone", STR_PHONE_MAX, false, errs));
+	field_check_email(errs, "reporter.email", "Reporter's e-mail",
+			  intake_str_field(rep, "email", "reporter.email", STR_EMAIL_MAX, false, errs));
+	in->anonymous = intake_flag(rep, "anonymous", "reporter.anonymous", errs);
+}
+
+static void check_concerns(const struct pack *pack, const json_t *concerns, struct report_in *in,
+			   struct field_errors *errs)
+{
+	size_t i;
+	json_t *c;
+	if (!json_is_array(concerns))
+		return;
+	in->concerns = concerns;
+	json_array_foreach(concerns, i, c)
+	{
+		char q[48];
+		snprintf(q, sizeof q, "concerns[%zu]", i);
+		if (!json_is_string(c) ||
+		    !pack_item_find(pack->vulnerabilities, pack->n_vulnerabilities, json_string_value(c)))
+			field_error_add(errs, q, "not a vulnerability of the pack");
+	}
+}
+
+static void check_children(const json_t *children, struct report_in *in, struct field_errors *errs)
+{
+	if (!json_is_array(children))
+		return;
+	if (json_array_size(children) == 0) {
+		field_error_add(errs, "children", "one or more children");
+	} else if (json_array_size(children) > MAX_CHILDREN) {
+		field_error_add(errs, "children", "at most %d children in one report", MAX_CHILDREN);
+	} else {
+		in->nkids = json_array_size(children);
+		for (size_t i = 0; i < in->nkids; i++)
+			check_child(json_array_get(children, i), i, in->received, &in->kids[i], errs);
+	}
+}
+
+/* Every problem of the body goes to errs at once, the schema's and the
+ * deeper ones alike, so the form shows them all. */
+static int check_report(const struct pack *pack, const json_t *body, struct report_in *in, struct field_errors *errs)
+{
+	memset(in, 0, sizeof *in);
+	in->received = now();
+	if (schema_check(&svc_intake_create_schema, body, errs) < 0 && !json_is_object(body))
+		return ERR_INVAL;
+	const char *received = json_get_str(body, "received_at");
+	hl_time t;
+	if (received && time_parse(received, &t) == 0) {
+		in->received = t;
+		if (t > now() + 5 * 60 * HL_USEC_PER_SEC)
+			field_error_add(errs, "received_at", "in the future");
+	}
+	in->channel = json_get_str(body, "channel");
+	in->narrative = json_get_str(body, "narrative");
+	in->town = json_get_str(body, "town");
+	check_reporter(pack, json_object_get(body, "reporter"), in, errs);
+	check_concerns(pack, json_object_get(body, "concerns"), in, errs);
+	check_children(json_object_get(body, "children"), in, errs);
+	return field_errors_any(errs) ? ERR_INVAL : 0;
+}
+
+/* The decisions the software makes for the worker: the region the report
+ * goes to, and which children are suspected victims. */
+static int decide(const struct pack *pack, struct report_in *in)
+{
+	const char *towns[MAX_CHILDREN];
+	for (size_t i = 0; i < in->nkids; i++)
+		towns[i] = in->kids[i].town;
+	int r = route_report(pack, towns, in->nkids, in->town, &in->to);
+	for (size_t i = 0; r == 0 && i < in->nkids; i++) {
+		struct guardrail g;
+		if ((r = guardrail_check(pack, in->kids[i].age_at_report, in->concerns, &g)) < 0)
+			break;
+		in->victim[i] = g.suspected_victim;
+		in->any_victim |= g.suspected_victim;
+	}
+	return r;
+}
+
+static int insert_report(struct db *db, const struct svc_ctx *ctx, const struct report_in *in, const char *idem_key,
+			 const char *digest, struct intake_created *ret)
+{
+	char ts[32], rec[32];
+	char *reporter = NULL, *concerns = NULL;
+	int64_t seq;
+	struct cmp_date rd = intake_date_of(in->received);
+	int r;
+	if ((r = time_format(now(), ts, sizeof ts)) < 0 || (r = time_format(in->received, rec, sizeof rec)) < 0 ||
+	    (r = svc_next_number(db, "I", rd.y, &seq)) < 0)
+		return r;
+	int n = snprintf(ret->number, sizeof ret->number, "I-%04d-%06lld", rd.y, (long long)seq);
+	if (n < 0 || (size_t)n >= sizeof ret->number)
+		return ERR_TOOBIG;
+	reporter = json_dumps(in->reporter, JSON_COMPACT | JSON_SORT_KEYS);
+	concerns = in->concerns ? json_dumps(in->concerns, JSON_COMPACT) : strdup("[]");
+	if (!reporter || !concerns) {
+		r = ERR_NOMEM;
+		goto out;
+	}
+	if ((r = db_int64f(db, &ret->id,
+			   "INSERT INTO intake (number, received_at, channel, source, reporter_anonymous, incident_town,"
+			   " concerns, region, office, unmapped_town, suspected_victim, created_by, idempotency_key,"
+			   " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			   "ttttdttttddittt", ret->number, rec, in->channel, in->source,
+			   in->anonymous, intake_nonempty(in->town), concerns, in->to.region, in->to.office, in->to.unmapped,
+			   in->any_victim, ctx->actor->user_id, idem_key, ts, ts)) < 0)
+		goto out;
+	if ((r = sealed_put(db, ctx->app, "intake", "reporter", ret->id, in->anonymous ? NULL : reporter)) < 0 ||
+	    (r = sealed_put(db, ctx->app, "intake", "narrative", ret->id, in->narrative)) < 0)
+		goto out;
+	r = sealed_put(db, ctx->app, "intake", "idempotency_digest", ret->id, idem_key ? digest : NULL);
+out:
+	free(reporter);
+	free(concerns);
+	return r;
+}
+
+static int insert_child(struct db *db, struct app *app, int64_t intake_id, size_t i, const struct child_in *k,
+			bool victim)
+{
+	/* The words typed are sealed below; only their category stays in
+	 * clear, for figures. */
+	const struct pack_gender *gender = pack_gender_of(app->pack, k->gender);
+	int64_t cid;
+	int r = db_int64f(db, &cid,
+			  "INSERT INTO intake_child (intake_id, position, estimated_age, age_at_report, sex,"
+			  " gender_category, town, placement, in_care, missing, suspected_victim)"
+			  " VALUES (?, ?, NULLIF(?, -1), NULLIF(?, -1), ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			  "iiddttttddd", intake_id, (int64_t)i, k->estimated_age, k->age_at_report,
+			  intake_nonempty(k->sex), gender ? gender->id : NULL, intake_nonempty(k->town),
+			  k->placement && *k->placement ? k->placement : "unknown", k->in_care, k->missing, victim);
+	if (r < 0)
+		return r;
+	char *aliases = k->aliases ? json_dumps(k->aliases, JSON_COMPACT) : NULL;
+	if (k->aliases && !aliases)
+		return ERR_NOMEM;
+	const struct {
+		const char *column, *value;
+	} sealed[] = {
+		{"given_name", k->given},
+		{"family_name", k->family},
+		{"aliases", aliases && strcmp(aliases, "[]") != 0 ? aliases : NULL},
+		{"dob", k->dob},
+		{"gender_sealed", k->gender},
+	};
+	for (size_t c = 0; r == 0 && c < sizeof sealed / sizeof sealed[0]; c++)
+		r = sealed_put(db, app, "intake_child", sealed[c].column, cid, sealed[c].value);
+	free(aliases);
+	return r;
+}
+
+static int insert_all(struct db *db, const struct svc_ctx *ctx, const struct report_in *in, const char *idem_key,
+		      const char *digest, struct intake_created *ret)
+{
+	int r = insert_report(db, ctx, in, idem_key, digest, ret);
+	for (size_t i = 0; r == 0 && i < in->nkids; i++)
+		r = insert_child(db, ctx->app, ret->id, i, &in->kids[i], in->victim[i]);
+	if (r < 0)
+		return r;
+	return svc_audit_appendf(db, ctx, "intake.create", "intake", ret->id, "number=%s children=%zu region=%s%s%s",
+				 ret->number, in->nkids, in->to.region ? in->to.region : "statewide",
+				 in->to.unmapped ? " unmapped_town" : "", in->any_victim ? " suspected_victim" : "");
+}
+
 int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char *idem_key, struct field_errors *errs,
 		      struct intake_created *ret)
 {
-	int r = svc_require(ctx, PERM_INTAKE_WRITE);
-	if (r < 0)
-		return r;
-	struct app *app = ctx->app;
 	struct db *db;
-	if ((r = app_db(app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_INTAKE_WRITE, &db);
+	if (r < 0)
 		return r;
 	memset(ret, 0, sizeof *ret);
 	if (idem_key && (strlen(idem_key) == 0 || strlen(idem_key) > 200)) {
@@ -169,206 +365,23 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 	if (idem_key && ((r = body_digest(body, digest)) < 0 || (r = find_replay(ctx, db, idem_key, digest, ret)) < 0 ||
 			 ret->replayed))
 		return r;
-	static const char *const known[] = {"received_at", "channel", "reporter", "children", "narrative", "town",
-					    "concerns", NULL};
-	if (!json_is_object(body)) {
-		field_error_add(errs, "", "expected an object");
-		return ERR_INVAL;
+	struct report_in *in = malloc(sizeof *in);
+	if (!in)
+		return ERR_NOMEM;
+	if ((r = check_report(ctx->app->pack, body, in, errs)) < 0 || (r = decide(ctx->app->pack, in)) < 0 ||
+	    (r = db_begin(db)) < 0)
+		goto out;
+	if ((r = insert_all(db, ctx, in, idem_key, digest, ret)) < 0 || (r = db_commit(db)) < 0) {
+		db_rollback(db);
+		ret->id = 0;
+		/* Two submissions with one key at once: the second finds the first. */
+		if (r == ERR_CONFLICT && idem_key) {
+			int rr = find_replay(ctx, db, idem_key, digest, ret);
+			if (rr < 0 || ret->replayed)
+				r = rr;
+		}
 	}
-	intake_unknown_keys(body, known, "", errs);
-	const char *received_s = intake_str_field(body, "received_at", "received_at", 40, true, errs);
-	hl_time received = now();
-	if (received_s && *received_s) {
-		if (time_parse(received_s, &received) < 0)
-			field_error_add(errs, "received_at", "an RFC 3339 time such as 2026-11-28T03:12:00-05:00");
-		else if (received > now() + 5 * 60 * HL_USEC_PER_SEC)
-			field_error_add(errs, "received_at", "in the future");
-	}
-	const char *channel = intake_str_field(body, "channel", "channel", 32, true, errs);
-	if (channel && *channel && !intake_in_list(channels, channel))
-		field_error_add(errs, "channel", "one of phone, web, email, fax, walk_in, law_enforcement");
-	const json_t *rep = json_object_get(body, "reporter");
-	const char *source = NULL;
-	bool anonymous = false;
-	char *reporter_json = NULL;
-	if (!json_is_object(rep)) {
-		field_error_add(errs, "reporter", "required: {source, name, agency, phone, email, anonymous}");
-	} else {
-		static const char *const rk[] = {"name", "source", "agency", "phone", "email", "anonymous", NULL};
-		intake_unknown_keys(rep, rk, "reporter", errs);
-		source = intake_str_field(rep, "source", "reporter.source", 64, true, errs);
-		if (source && *source && !pack_item_find(app->pack->sources, app->pack->n_sources, source))
-			field_error_add(errs, "reporter.source", "unknown referral source \"%.40s\"", source);
-		intake_str_field(rep, "name", "reporter.name", 200, false, errs);
-		intake_str_field(rep, "agency", "reporter.agency", 200, false, errs);
-		field_check_phone(errs, "reporter.phone", "Reporter's telephone",
-				  intake_str_field(rep, "phone", "reporter.phone", STR_PHONE_MAX, false, errs));
-		field_check_email(errs, "reporter.email", "Reporter's e-mail",
-				  intake_str_field(rep, "email", "reporter.email", STR_EMAIL_MAX, false, errs));
-		anonymous = intake_flag(rep, "anonymous", "reporter.anonymous", errs);
-	}
-	const char *narrative = intake_str_field(body, "narrative", "narrative", MAX_TEXT, false, errs);
-	const char *town = intake_str_field(body, "town", "town", MAX_NAME, false, errs);
-	const json_t *concerns = json_object_get(body, "concerns");
-	if (concerns && !json_is_null(concerns)) {
-		size_t i;
-		json_t *c;
-		if (!json_is_array(concerns))
-			field_error_add(errs, "concerns", "a list of vulnerability ids");
-		else
-			json_array_foreach(concerns, i, c)
-			{
-				char q[48];
-				snprintf(q, sizeof q, "concerns[%zu]", i);
-				if (!json_is_string(c) || !pack_item_find(app->pack->vulnerabilities, app->pack->n_vulnerabilities,
-									  json_string_value(c)))
-					field_error_add(errs, q, "not a vulnerability of the pack");
-			}
-	} else {
-		concerns = NULL;
-	}
-	const json_t *children = json_object_get(body, "children");
-	struct child_in kids[MAX_CHILDREN];
-	size_t nkids = 0;
-	if (!json_is_array(children) || json_array_size(children) == 0)
-		field_error_add(errs, "children", "one or more children");
-	else if (json_array_size(children) > MAX_CHILDREN)
-		field_error_add(errs, "children", "at most %d children in one report", MAX_CHILDREN);
-	else {
-		nkids = json_array_size(children);
-		for (size_t i = 0; i < nkids; i++)
-			check_child(json_array_get(children, i), i, received, &kids[i], errs);
-	}
-	if (field_errors_any(errs))
-		return ERR_INVAL;
-
-	/* The decisions the software makes for the worker. */
-	const char *towns[MAX_CHILDREN];
-	for (size_t i = 0; i < nkids; i++)
-		towns[i] = kids[i].town;
-	struct route to;
-	if ((r = route_report(app->pack, towns, nkids, town, &to)) < 0)
-		return r;
-	const char *office = to.office, *region = to.region;
-	bool unmapped = to.unmapped;
-	bool any_victim = false;
-	bool victim[MAX_CHILDREN];
-	for (size_t i = 0; i < nkids; i++) {
-		struct guardrail g;
-		if ((r = guardrail_check(app->pack, kids[i].age_at_report, concerns, &g)) < 0)
-			return r;
-		victim[i] = g.suspected_victim;
-		any_victim |= victim[i];
-	}
-	reporter_json = json_dumps(rep, JSON_COMPACT | JSON_SORT_KEYS);
-	json_t *none = json_array();
-	char *concerns_json = json_dumps(concerns ? concerns : none, JSON_COMPACT);
-	json_decref(none);
-	char ts[32], rec[32];
-	time_format(now(), ts, sizeof ts);
-	time_format(received, rec, sizeof rec);
-	struct cmp_date rd = intake_date_of(received);
-
-	if ((r = db_begin(db)) < 0)
-		goto done;
-	int64_t seq;
-	if ((r = svc_next_number(db, "I", rd.y, &seq)) < 0)
-		goto fail;
-	snprintf(ret->number, sizeof ret->number, "I-%04d-%06lld", rd.y, (long long)seq);
-	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "INSERT INTO intake (number, received_at, channel, source, reporter_anonymous, incident_town,"
-			    " concerns, region, office, unmapped_town, suspected_victim, created_by, idempotency_key,"
-			    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			    &st)) < 0)
-		goto fail;
-	db_bind_text(st, 1, ret->number);
-	db_bind_text(st, 2, rec);
-	db_bind_text(st, 3, channel);
-	db_bind_text(st, 4, source);
-	db_bind_int64(st, 5, anonymous);
-	db_bind_text(st, 6, town && *town ? town : NULL);
-	db_bind_text(st, 7, concerns_json);
-	db_bind_text(st, 8, region);
-	db_bind_text(st, 9, office);
-	db_bind_int64(st, 10, unmapped);
-	db_bind_int64(st, 11, any_victim);
-	db_bind_int64(st, 12, ctx->actor->user_id);
-	db_bind_text(st, 13, idem_key);
-	db_bind_text(st, 14, ts);
-	db_bind_text(st, 15, ts);
-	r = db_step(st);
-	ret->id = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	if (r < 0)
-		goto fail;
-	if ((r = sealed_put(db, app, "intake", "reporter", ret->id, anonymous ? NULL : reporter_json)) < 0 ||
-	    (r = sealed_put(db, app, "intake", "narrative", ret->id, narrative)) < 0 ||
-	    (r = sealed_put(db, app, "intake", "idempotency_digest", ret->id, idem_key ? digest : NULL)) < 0)
-		goto fail;
-	for (size_t i = 0; i < nkids; i++) {
-		if ((r = db_prepare(db,
-				    "INSERT INTO intake_child (intake_id, position, estimated_age, age_at_report, sex,"
-				    " gender_category, town, placement, in_care, missing, suspected_victim)"
-				    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-				    &st)) < 0)
-			goto fail;
-		const struct child_in *k = &kids[i];
-		db_bind_int64(st, 1, ret->id);
-		db_bind_int64(st, 2, (int64_t)i);
-		if (k->estimated_age >= 0)
-			db_bind_int64(st, 3, k->estimated_age);
-		else
-			db_bind_null(st, 3);
-		if (k->age_at_report >= 0)
-			db_bind_int64(st, 4, k->age_at_report);
-		else
-			db_bind_null(st, 4);
-		db_bind_text(st, 5, k->sex && *k->sex ? k->sex : NULL);
-		/* The words typed are sealed below; only their category stays in
-		 * clear, for figures. */
-		const struct pack_gender *gender = pack_gender_of(app->pack, k->gender);
-		db_bind_text(st, 6, gender ? gender->id : NULL);
-		db_bind_text(st, 7, k->town && *k->town ? k->town : NULL);
-		db_bind_text(st, 8, k->placement && *k->placement ? k->placement : "unknown");
-		db_bind_int64(st, 9, k->in_care);
-		db_bind_int64(st, 10, k->missing);
-		db_bind_int64(st, 11, victim[i]);
-		r = db_step(st);
-		int64_t cid = r == DB_ROW ? db_column_int64(st, 0) : 0;
-		db_finalize(st);
-		if (r < 0)
-			goto fail;
-		char *aliases = k->aliases ? json_dumps(k->aliases, JSON_COMPACT) : NULL;
-		if ((r = sealed_put(db, app, "intake_child", "given_name", cid, k->given)) == 0 &&
-		    (r = sealed_put(db, app, "intake_child", "family_name", cid, k->family)) == 0 &&
-		    (r = sealed_put(db, app, "intake_child", "aliases", cid,
-				    aliases && strcmp(aliases, "[]") != 0 ? aliases : NULL)) == 0)
-			r = sealed_put(db, app, "intake_child", "dob", cid, k->dob);
-		if (r == 0)
-			r = sealed_put(db, app, "intake_child", "gender_sealed", cid, k->gender);
-		free(aliases);
-		if (r < 0)
-			goto fail;
-	}
-	if ((r = svc_audit_appendf(db, ctx, "intake.create", "intake", ret->id, "number=%s children=%zu region=%s%s%s",
-	                           ret->number, nkids, region ? region : "statewide", unmapped ? " unmapped_town" : "",
-	                           any_victim ? " suspected_victim" : "")) < 0)
-		goto fail;
-	if ((r = db_commit(db)) < 0)
-		goto fail;
-	goto done;
-fail:
-	db_rollback(db);
-	/* Two submissions with one key at once: the second finds the first. */
-	if (r == ERR_CONFLICT && idem_key) {
-		int rr = find_replay(ctx, db, idem_key, digest, ret);
-		if (rr < 0 || ret->replayed)
-			r = rr;
-	}
-done:
-	free(reporter_json);
-	free(concerns_json);
+out:
+	free(in);
 	return r;
 }
-

@@ -38,4 +38,12 @@ struct intake_head {
 /* Checks permission and scope for one report; audits a denial. */
 int intake_open(const struct svc_ctx *ctx, enum perm perm, int64_t id, struct db **ret_db, struct intake_head *h);
 
-json_t *intake_text_or_null(const char *s);
+/* The law on a suspected victim (the pack's text and citations), set on
+ * obj as "law". */
+int intake_law_json(const struct pack *p, json_t *obj);
+
+/* s, or NULL for "": an empty answer is stored as no answer. */
+static inline const char *intake_nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}

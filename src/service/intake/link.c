@@ -1,27 +1,28 @@
+/* Is this child known? The candidates for a child of a report, and the
+ * link of the child to a known person or to a new one. */
 #include "service/intake/intake_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "base/buf.h"
-#include "base/clock.h"
-#include "base/crypto.h"
 #include "base/err.h"
 #include "base/str.h"
-#include "match/cmp.h"
-#include "model/routing.h"
-#include "model/screening.h"
+#include "model/schema.h"
 #include "service/audit.h"
-#include "service/casejoin.h"
 #include "service/figures.h"
-#include "service/mailer.h"
-#include "service/numbers.h"
 #include "service/persons.h"
 #include "service/sealed.h"
 
+
+/* The body of a link, {person_id} or {new_person: true}; that exactly one
+ * is given is the handler's to say, as the service takes the choice made. */
+static const struct field_rule link_fields[] = {
+	{"person_id", FT_INT, .required = false},
+	{"new_person", FT_BOOL, .required = false},
+	{.key = NULL},
+};
+const struct schema svc_intake_link_schema = {.name = "intake link", .fields = link_fields};
 
 /* ---- is this child known? ---- */
 
@@ -45,28 +46,23 @@ static int load_child(struct app *app, struct db *db, int64_t id, int child, str
 {
 	memset(c, 0, sizeof *c);
 	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT id, given_name, family_name, dob, aliases, estimated_age, sex, town, person_id"
-			   " FROM intake_child WHERE intake_id = ? AND position = ?",
-			   &st);
+	int r = db_rowf(db, &st,
+			"SELECT id, given_name, family_name, dob, aliases, estimated_age, sex, town, person_id"
+			" FROM intake_child WHERE intake_id = ? AND position = ?",
+			"id", id, child);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, id);
-	db_bind_int64(st, 2, child);
-	r = db_step(st);
-	if (r == DB_ROW) {
-		c->cid = db_column_int64(st, 0);
-		if ((r = sealed_get(app, st, 1, "intake_child", "given_name", c->cid, &c->given)) == 0 &&
-		    (r = sealed_get(app, st, 2, "intake_child", "family_name", c->cid, &c->family)) == 0 &&
-		    (r = sealed_get(app, st, 3, "intake_child", "dob", c->cid, &c->dob)) == 0)
-			r = sealed_get(app, st, 4, "intake_child", "aliases", c->cid, &c->aliases);
-		c->estimated_age = db_column_is_null(st, 5) ? -1 : (int)db_column_int64(st, 5);
-		str_copy(c->sex, sizeof c->sex, db_column_text(st, 6) ? db_column_text(st, 6) : "");
-		str_copy(c->town, sizeof c->town, db_column_text(st, 7) ? db_column_text(st, 7) : "");
-		c->person_id = db_column_is_null(st, 8) ? 0 : db_column_int64(st, 8);
-	} else if (r == DB_DONE) {
-		r = ERR_NOTFOUND;
-	}
+	c->cid = db_column_int64(st, 0);
+	if ((r = sealed_get(app, st, 1, "intake_child", "given_name", c->cid, &c->given)) == 0 &&
+	    (r = sealed_get(app, st, 2, "intake_child", "family_name", c->cid, &c->family)) == 0 &&
+	    (r = sealed_get(app, st, 3, "intake_child", "dob", c->cid, &c->dob)) == 0)
+		r = sealed_get(app, st, 4, "intake_child", "aliases", c->cid, &c->aliases);
+	c->estimated_age = db_column_is_null(st, 5) ? -1 : (int)db_column_int64(st, 5);
+	if (r == 0)
+		r = str_copy(c->sex, sizeof c->sex, db_column_text(st, 6) ? db_column_text(st, 6) : "");
+	if (r == 0)
+		r = str_copy(c->town, sizeof c->town, db_column_text(st, 7) ? db_column_text(st, 7) : "");
+	c->person_id = db_column_is_null(st, 8) ? 0 : db_column_int64(st, 8);
 	db_finalize(st);
 	if (r < 0)
 		child_names_done(c);
@@ -138,20 +134,18 @@ static int link_child(const struct svc_ctx *ctx, struct db *db, int64_t id, int 
 	struct child_names c;
 	if ((r = load_child(ctx->app, db, id, child, &c)) < 0)
 		return r;
-	if (person_id > 0) {
-		int64_t exists = 0;
-		struct db_stmt *st;
-		if ((r = db_prepare(db, "SELECT count(*) FROM person WHERE id = ?", &st)) == 0) {
-			db_bind_int64(st, 1, person_id);
-			if (db_step(st) == DB_ROW)
-				exists = db_column_int64(st, 0);
-			db_finalize(st);
-		}
-		if (!exists) {
-			field_error_add(errs, "person_id", "no such person");
-			child_names_done(&c);
-			return ERR_INVAL;
-		}
+	/* A database error is an error: answering "no such person" for it
+	 * would send the worker to record the child twice. */
+	int64_t exists = 0;
+	if (person_id > 0 &&
+	    (r = db_int64f(db, &exists, "SELECT count(*) FROM person WHERE id = ?", "i", person_id)) < 0) {
+		child_names_done(&c);
+		return r;
+	}
+	if (person_id > 0 && !exists) {
+		field_error_add(errs, "person_id", "no such person");
+		child_names_done(&c);
+		return ERR_INVAL;
 	}
 	/* A new child is recorded from what the report says, in the same
 	 * transaction as the link: a failed link leaves no one recorded. */
@@ -180,26 +174,16 @@ static int link_child(const struct svc_ctx *ctx, struct db *db, int64_t id, int 
 	/* Inside a use case's transaction (opening a case), the link is one
 	 * of its steps: the caller commits, and registers the person. */
 	bool joined = db_in_transaction(db);
-	char ts[32], oid[24], detail[64];
-	time_format(now(), ts, sizeof ts);
-	snprintf(oid, sizeof oid, "%lld", (long long)id);
-	if (!joined && (r = db_begin(db)) < 0)
+	char ts[32];
+	if ((r = time_format(now(), ts, sizeof ts)) < 0 || (!joined && (r = db_begin(db)) < 0))
 		goto out;
 	if (new_person && (r = persons_insert(&pctx, db, &p, 1, errs, &person_id)) < 0)
 		goto fail;
-	snprintf(detail, sizeof detail, "child=%d person=%lld", child, (long long)person_id);
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "UPDATE intake_child SET person_id = ?, linked_by = ?, linked_at = ? WHERE id = ?",
-			    &st)) < 0)
-		goto fail;
-	db_bind_int64(st, 1, person_id);
-	db_bind_int64(st, 2, ctx->actor->user_id);
-	db_bind_text(st, 3, ts);
-	db_bind_int64(st, 4, c.cid);
-	r = db_step(st);
-	db_finalize(st);
+	r = db_execf(db, "UPDATE intake_child SET person_id = ?, linked_by = ?, linked_at = ? WHERE id = ?", "iiti",
+		     person_id, ctx->actor->user_id, ts, c.cid);
 	if (r < 0 || (r = figures_child_linked(db, id, child, person_id)) < 0 ||
-	    (r = svc_audit_append(db, ctx, "intake.link", "intake", oid, detail)) < 0)
+	    (r = svc_audit_appendf(db, ctx, "intake.link", "intake", id, "child=%d person=%lld", child,
+				   (long long)person_id)) < 0)
 		goto fail;
 	if (!joined && (r = db_commit(db)) < 0)
 		goto fail;
