@@ -552,29 +552,12 @@ static void checker_done(struct checker *ck)
 static int insert_batch(struct db *db, const struct svc_ctx *ctx, const char *file_name, int64_t rows,
 			const char *ts, int64_t *ret)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "INSERT INTO import_batch (kind, file_name, rows, imported_by, imported_at)"
-			   " VALUES ('referrals', ?, ?, ?, ?) RETURNING id",
-			   &st);
-	if (r < 0)
-		return r;
-	db_bind_text(st, 1, file_name);
-	db_bind_int64(st, 2, rows);
-	if (ctx->actor->user_id > 0)
-		db_bind_int64(st, 3, ctx->actor->user_id);
-	else
-		db_bind_null(st, 3);
-	db_bind_text(st, 4, ts);
-	r = db_step(st);
-	if (r == DB_ROW) {
-		*ret = db_column_int64(st, 0);
-		r = 0;
-	} else if (r >= 0) {
-		r = ERR_DB;
-	}
-	db_finalize(st);
-	return r;
+	/* The command line imports as nobody: imported_by is NULL then. */
+	int r = db_int64f(db, ret,
+			  "INSERT INTO import_batch (kind, file_name, rows, imported_by, imported_at)"
+			  " VALUES ('referrals', ?, ?, NULLIF(?, 0), ?) RETURNING id",
+			  "tiit", file_name, rows, ctx->actor->user_id > 0 ? ctx->actor->user_id : (int64_t)0, ts);
+	return r == ERR_NOTFOUND ? ERR_DB : r;
 }
 
 static int write_rows(struct db *db, struct checker *ck, const char *csv, size_t len, int64_t batch, int64_t seq,
@@ -588,7 +571,7 @@ static int write_rows(struct db *db, struct checker *ck, const char *csv, size_t
 	r = db_prepare(db,
 		       "INSERT INTO referral (child_key, referral_date, source, region, office, town, age, sex,"
 		       " gender_identity, vulnerabilities, trafficking_type, disposition, imported, batch_id,"
-		       " created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted_hart', 1, ?, ?, ?)",
+		       " created_at, seq) VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, -1), ?, ?, ?, ?, 'accepted_hart', 1, ?, ?, ?)",
 		       &st);
 	if (r < 0)
 		goto out;
@@ -612,26 +595,13 @@ static int write_rows(struct db *db, struct checker *ck, const char *csv, size_t
 			snprintf(key, sizeof key, "import:%" PRId64 ":%s", batch, ln.child);
 		else
 			snprintf(key, sizeof key, "import:%" PRId64 ":line:%zu", batch, row.line);
-		db_reset(st);
-		db_bind_text(st, 1, key);
-		db_bind_text(st, 2, ln.date);
-		db_bind_text(st, 3, ln.source);
-		db_bind_text(st, 4, ln.region);
-		db_bind_text(st, 5, ln.office);
-		db_bind_text(st, 6, ln.town);
-		if (ln.age >= 0)
-			db_bind_int64(st, 7, ln.age);
-		else
-			db_bind_null(st, 7);
-		db_bind_text(st, 8, ln.sex[0] ? ln.sex : NULL);
 		/* Only the category is kept: the words of a past year's file
 		 * never reach the figures or the database. */
-		db_bind_text(st, 9, ln.gender ? ln.gender->id : NULL);
-		db_bind_text(st, 10, ln.vulns);
-		db_bind_text(st, 11, ln.type);
-		db_bind_int64(st, 12, batch);
-		db_bind_text(st, 13, ts);
-		db_bind_int64(st, 14, seq);
+		if ((r = db_reset(st)) < 0 ||
+		    (r = db_bindf(st, "ttttttittttiti", key, ln.date, ln.source, ln.region, ln.office, ln.town,
+				  ln.age >= 0 ? (int64_t)ln.age : (int64_t)-1, ln.sex[0] ? ln.sex : NULL,
+				  ln.gender ? ln.gender->id : NULL, ln.vulns, ln.type, batch, ts, seq)) < 0)
+			goto out;
 		if ((r = db_step(st)) < 0)
 			goto out;
 		done++;
