@@ -288,22 +288,10 @@ static const char *field(const struct checker *ck, const struct csv_row *row, en
 	return i >= 0 && (size_t)i < row->n ? row->fields[i] : "";
 }
 
-/* Check the line; every problem goes to rep. false when it has one. */
-static bool check_line(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
-		       struct import_report *rep, int *ret_err)
+/* referral_date: a day from 1900 to today. */
+static void check_date(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		       struct import_report *rep)
 {
-	const struct pack *p = ck->pack;
-	int64_t before = rep->error_count;
-	memset(out, 0, sizeof *out);
-	out->age = -1;
-	*ret_err = 0;
-
-	for (int c = 0; c < C_COUNT; c++)
-		if (!valid_utf8(field(ck, row, (enum col)c)))
-			add_error(rep, line, col_name[c], "not valid UTF-8 text");
-	if (rep->error_count > before)
-		return false;
-
 	const char *s = field(ck, row, C_DATE);
 	int y, m, d, pd = *s ? parse_date(s, &y, &m, &d) : 0;
 	if (!*s)
@@ -318,36 +306,45 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 		add_error(rep, line, "referral_date", "in the future");
 	else
 		memcpy(out->date, s, 11);
+}
 
-	s = field(ck, row, C_SOURCE);
+/* source: a referral source of the pack, in any case. */
+static void check_source(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		         struct import_report *rep)
+{
+	const char *s = field(ck, row, C_SOURCE);
 	if (!*s) {
 		add_error(rep, line, "source", "required");
 	} else {
-		const struct pack_item *it = item_find_ci(p->sources, p->n_sources, s);
+		const struct pack_item *it = item_find_ci(ck->pack->sources, ck->pack->n_sources, s);
 		if (!it)
 			add_error(rep, line, "source", "\"%.60s\" is not a referral source of the pack", s);
 		else
 			out->source = it->id;
 	}
+}
 
+/* town and region: a town the pack routes, a region of the pack, or both
+ * when they agree. An error (not a problem of the line) is returned. */
+static int check_place(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		       struct import_report *rep)
+{
 	const char *town = field(ck, row, C_TOWN), *region = field(ck, row, C_REGION);
 	const struct pack_region *reg = NULL;
 	if (*region) {
-		reg = pack_region(p, region);
-		for (size_t i = 0; !reg && i < p->n_regions; i++)
-			if (strcasecmp(p->regions[i].id, region) == 0)
-				reg = &p->regions[i];
+		reg = pack_region(ck->pack, region);
+		for (size_t i = 0; !reg && i < ck->pack->n_regions; i++)
+			if (strcasecmp(ck->pack->regions[i].id, region) == 0)
+				reg = &ck->pack->regions[i];
 		if (!reg)
 			add_error(rep, line, "region", "\"%.60s\" is not a region of the pack", region);
 	}
 	if (*town) {
 		const struct pack_office *o;
 		const char *name;
-		int r = town_lookup(&ck->towns, p, town, &o, &name);
-		if (r < 0) {
-			*ret_err = r;
-			return false;
-		}
+		int r = town_lookup(&ck->towns, ck->pack, town, &o, &name);
+		if (r < 0)
+			return r;
 		if (!o) {
 			add_error(rep, line, "town", "\"%.60s\" is not a town the pack routes", town);
 		} else if (reg && strcmp(reg->id, o->region) != 0) {
@@ -362,8 +359,14 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 	} else if (!*region) {
 		add_error(rep, line, ck->idx[C_TOWN] >= 0 ? "town" : "region", "a town or a region is required");
 	}
+	return 0;
+}
 
-	s = field(ck, row, C_AGE);
+/* age: whole years; sex: F, M or X. */
+static void check_age_sex(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		          struct import_report *rep)
+{
+	const char *s = field(ck, row, C_AGE);
 	if (*s) {
 		int64_t age;
 		if (str_to_int64(s, 0, AGE_MAX, &age) < 0 || !isdigit((unsigned char)s[0]))
@@ -379,8 +382,13 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 		else
 			out->sex[0] = (char)toupper((unsigned char)s[0]);
 	}
+}
 
-	s = field(ck, row, C_GENDER);
+/* gender_identity: kept only as the pack's category of it. */
+static void check_gender(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		         struct import_report *rep)
+{
+	const char *s = field(ck, row, C_GENDER);
 	if (*s) {
 		size_t chars = 0;
 		bool ctrl = false;
@@ -395,10 +403,36 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 		else
 			out->gender = pack_gender_of(ck->pack, s);
 	}
+}
 
-	s = field(ck, row, C_VULNS);
+/* The vulnerabilities of the line, in the pack's order, each once. */
+static void vulns_in_order(struct checker *ck, int64_t line, struct line *out, struct import_report *rep)
+{
+	const struct pack *p = ck->pack;
+	size_t len = 0;
+	for (size_t i = 0; i < p->n_vulnerabilities; i++) {
+		if (!ck->vseen[i])
+			continue;
+		size_t n = strlen(p->vulnerabilities[i].id);
+		if (len + n + 2 > sizeof out->vulns) {
+			add_error(rep, line, "vulnerabilities", "too many");
+			break;
+		}
+		if (len)
+			out->vulns[len++] = ';';
+		memcpy(out->vulns + len, p->vulnerabilities[i].id, n);
+		len += n;
+		out->vulns[len] = '\0';
+	}
+}
+
+/* vulnerabilities: ids of the pack, separated by ";". */
+static void check_vulns(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		        struct import_report *rep)
+{
+	const char *s = field(ck, row, C_VULNS);
 	if (*s) {
-		memset(ck->vseen, 0, p->n_vulnerabilities ? p->n_vulnerabilities : 1);
+		memset(ck->vseen, 0, ck->pack->n_vulnerabilities ? ck->pack->n_vulnerabilities : 1);
 		bool bad = false;
 		const char *q = s;
 		while (*q && !bad) {
@@ -418,49 +452,44 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 				}
 				memcpy(id, q, n);
 				id[n] = '\0';
-				const struct pack_item *it = item_find_ci(p->vulnerabilities, p->n_vulnerabilities, id);
+				const struct pack_item *it =
+					item_find_ci(ck->pack->vulnerabilities, ck->pack->n_vulnerabilities, id);
 				if (!it) {
 					add_error(rep, line, "vulnerabilities", "\"%.60s\" is not a vulnerability of the pack",
 						  id);
 					bad = true;
 				} else {
-					ck->vseen[it - p->vulnerabilities] = 1;
+					ck->vseen[it - ck->pack->vulnerabilities] = 1;
 				}
 			}
 			if (!e)
 				break;
 			q = e + 1;
 		}
-		if (!bad) {
-			/* In the pack's order, each once. */
-			size_t len = 0;
-			for (size_t i = 0; i < p->n_vulnerabilities; i++) {
-				if (!ck->vseen[i])
-					continue;
-				size_t n = strlen(p->vulnerabilities[i].id);
-				if (len + n + 2 > sizeof out->vulns) {
-					add_error(rep, line, "vulnerabilities", "too many");
-					break;
-				}
-				if (len)
-					out->vulns[len++] = ';';
-				memcpy(out->vulns + len, p->vulnerabilities[i].id, n);
-				len += n;
-				out->vulns[len] = '\0';
-			}
-		}
+		if (!bad)
+			vulns_in_order(ck, line, out, rep);
 	}
+}
 
-	s = field(ck, row, C_TYPE);
+/* trafficking_type: a type of the pack. */
+static void check_type(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		       struct import_report *rep)
+{
+	const char *s = field(ck, row, C_TYPE);
 	if (*s) {
-		const struct pack_item *it = item_find_ci(p->trafficking_types, p->n_trafficking_types, s);
+		const struct pack_item *it = item_find_ci(ck->pack->trafficking_types, ck->pack->n_trafficking_types, s);
 		if (!it)
 			add_error(rep, line, "trafficking_type", "\"%.60s\" is not a trafficking type of the pack", s);
 		else
 			out->type = it->id;
 	}
+}
 
-	s = field(ck, row, C_CHILD);
+/* child_id: the agency's key for the child, never a name. */
+static void check_child_id(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		           struct import_report *rep)
+{
+	const char *s = field(ck, row, C_CHILD);
 	if (*s) {
 		size_t n = strlen(s);
 		bool ok = n <= CHILD_ID_MAX, digit = false;
@@ -477,6 +506,31 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 		else
 			str_copy(out->child, sizeof out->child, s);
 	}
+}
+
+/* Check the line; every problem goes to rep. false when it has one. */
+static bool check_line(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		       struct import_report *rep, int *ret_err)
+{
+	int64_t before = rep->error_count;
+	memset(out, 0, sizeof *out);
+	out->age = -1;
+	*ret_err = 0;
+
+	for (int c = 0; c < C_COUNT; c++)
+		if (!valid_utf8(field(ck, row, (enum col)c)))
+			add_error(rep, line, col_name[c], "not valid UTF-8 text");
+	if (rep->error_count > before)
+		return false;
+	check_date(ck, row, line, out, rep);
+	check_source(ck, row, line, out, rep);
+	if ((*ret_err = check_place(ck, row, line, out, rep)) < 0)
+		return false;
+	check_age_sex(ck, row, line, out, rep);
+	check_gender(ck, row, line, out, rep);
+	check_vulns(ck, row, line, out, rep);
+	check_type(ck, row, line, out, rep);
+	check_child_id(ck, row, line, out, rep);
 	return rep->error_count == before;
 }
 
