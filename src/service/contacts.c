@@ -216,7 +216,7 @@ static int write_update(struct db *db, struct app *app, int64_t id, const json_t
 			 " region = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE region END,"
 			 " active = CASE WHEN CAST(? AS BIGINT) >= 0 THEN CAST(? AS BIGINT) ELSE active END,"
 			 " updated_at = ? WHERE id = ?",
-			 "tittittiti", json_get_str(body, "kind"), (int64_t)(json_object_get(body, "title") != NULL),
+			 "tititiiti", json_get_str(body, "kind"), (int64_t)(json_object_get(body, "title") != NULL),
 			 opt(body, "title"), (int64_t)(json_object_get(body, "region") != NULL), opt(body, "region"), a, a, ts,
 			 id);
 	for (size_t i = 0; r == 0 && i < sizeof sealed_keys / sizeof sealed_keys[0]; i++)

@@ -44,27 +44,42 @@ int duty_bind_kind(struct db_stmt *st, int i, enum duty_kind kind)
 	return r;
 }
 
-int duty_find_unmet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
-		    int64_t *ret_id, hl_time *ret_due)
+/* The duty of kind on a subject that is not met: its id, start and due
+ * time. ERR_NOTFOUND when there is none. */
+static int find_unmet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
+		      int64_t *ret_id, hl_time *ret_starts, hl_time *ret_due)
 {
 	const char *name = duty_kind_to_string(kind);
 	if (!name)
 		return ERR_INVAL;
 	struct db_stmt *st;
 	int r = db_rowf(db, &st,
-			"SELECT id, due_at FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?"
+			"SELECT id, starts_at, due_at FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?"
 			" AND met_at IS NULL",
 			"tti", name, subject_type, subject_id);
 	if (r < 0)
 		return r;
-	hl_time due = 0;
-	if (time_parse(db_column_text(st, 1), &due) < 0)
-		due = 0;
+	*ret_id = db_column_int64(st, 0);
+	if (time_parse(db_column_text(st, 1), ret_starts) < 0)
+		*ret_starts = 0;
+	if (time_parse(db_column_text(st, 2), ret_due) < 0)
+		*ret_due = 0;
+	db_finalize(st);
+	return 0;
+}
+
+int duty_find_unmet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
+		    int64_t *ret_id, hl_time *ret_due)
+{
+	int64_t id;
+	hl_time starts, due;
+	int r = find_unmet(db, kind, subject_type, subject_id, &id, &starts, &due);
+	if (r < 0)
+		return r;
 	if (ret_id)
-		*ret_id = db_column_int64(st, 0);
+		*ret_id = id;
 	if (ret_due)
 		*ret_due = due;
-	db_finalize(st);
 	return 0;
 }
 
@@ -142,29 +157,15 @@ int duty_open_pack(struct db *db, const struct pack *pack, int64_t case_id, enum
 
 int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time due_at)
 {
-	const char *name = duty_kind_to_string(kind);
-	if (!name)
-		return ERR_INVAL;
 	/* The start moves with the due time: a later identified_at is a later
 	 * start of the same duty. */
-	struct db_stmt *st;
-	int r = db_rowf(db, &st,
-			"SELECT id, starts_at, due_at FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?"
-			" AND met_at IS NULL",
-			"tti", name, subject_type, subject_id);
+	int64_t id;
+	hl_time starts, due;
+	int r = find_unmet(db, kind, subject_type, subject_id, &id, &starts, &due);
 	if (r == ERR_NOTFOUND)
 		return 0;
-	if (r < 0)
-		return r;
-	int64_t id = db_column_int64(st, 0);
-	hl_time starts = 0, due = 0;
-	if (time_parse(db_column_text(st, 1), &starts) < 0)
-		starts = 0;
-	if (time_parse(db_column_text(st, 2), &due) < 0)
-		due = 0;
-	db_finalize(st);
 	char starts_ts[32], due_ts[32], ts[32];
-	if ((r = time_format(starts + (due_at - due), starts_ts, sizeof starts_ts)) < 0 ||
+	if (r < 0 || (r = time_format(starts + (due_at - due), starts_ts, sizeof starts_ts)) < 0 ||
 	    (r = time_format(due_at, due_ts, sizeof due_ts)) < 0 || (r = time_format(now(), ts, sizeof ts)) < 0)
 		return r;
 	/* A duty moved into the future may come due again: its notices may be

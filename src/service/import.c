@@ -308,20 +308,23 @@ static void check_date(struct checker *ck, const struct csv_row *row, int64_t li
 		memcpy(out->date, s, 11);
 }
 
-/* source: a referral source of the pack, in any case. */
-static void check_source(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
-		         struct import_report *rep)
+/* A column naming an item of the pack (in any case): its id into
+ * *ret, or a problem naming what it should be. */
+static void check_item(struct checker *ck, const struct csv_row *row, int64_t line, enum col c,
+		       const struct pack_item *items, size_t n, const char *what, bool required,
+		       struct import_report *rep, const char **ret)
 {
-	const char *s = field(ck, row, C_SOURCE);
+	const char *s = field(ck, row, c);
 	if (!*s) {
-		add_error(rep, line, "source", "required");
-	} else {
-		const struct pack_item *it = item_find_ci(ck->pack->sources, ck->pack->n_sources, s);
-		if (!it)
-			add_error(rep, line, "source", "\"%.60s\" is not a referral source of the pack", s);
-		else
-			out->source = it->id;
+		if (required)
+			add_error(rep, line, col_name[c], "required");
+		return;
 	}
+	const struct pack_item *it = item_find_ci(items, n, s);
+	if (!it)
+		add_error(rep, line, col_name[c], "\"%.60s\" is not %s of the pack", s, what);
+	else
+		*ret = it->id;
 }
 
 /* town and region: a town the pack routes, a region of the pack, or both
@@ -471,20 +474,6 @@ static void check_vulns(struct checker *ck, const struct csv_row *row, int64_t l
 	}
 }
 
-/* trafficking_type: a type of the pack. */
-static void check_type(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
-		       struct import_report *rep)
-{
-	const char *s = field(ck, row, C_TYPE);
-	if (*s) {
-		const struct pack_item *it = item_find_ci(ck->pack->trafficking_types, ck->pack->n_trafficking_types, s);
-		if (!it)
-			add_error(rep, line, "trafficking_type", "\"%.60s\" is not a trafficking type of the pack", s);
-		else
-			out->type = it->id;
-	}
-}
-
 /* child_id: the agency's key for the child, never a name. */
 static void check_child_id(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
 		           struct import_report *rep)
@@ -523,13 +512,15 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 	if (rep->error_count > before)
 		return false;
 	check_date(ck, row, line, out, rep);
-	check_source(ck, row, line, out, rep);
+	check_item(ck, row, line, C_SOURCE, ck->pack->sources, ck->pack->n_sources, "a referral source", true, rep,
+		   &out->source);
 	if ((*ret_err = check_place(ck, row, line, out, rep)) < 0)
 		return false;
 	check_age_sex(ck, row, line, out, rep);
 	check_gender(ck, row, line, out, rep);
 	check_vulns(ck, row, line, out, rep);
-	check_type(ck, row, line, out, rep);
+	check_item(ck, row, line, C_TYPE, ck->pack->trafficking_types, ck->pack->n_trafficking_types,
+		   "a trafficking type", false, rep, &out->type);
 	check_child_id(ck, row, line, out, rep);
 	return rep->error_count == before;
 }

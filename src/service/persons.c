@@ -414,6 +414,24 @@ void person_candidates_free(struct person_candidate *c, size_t n)
 	free(c);
 }
 
+/* A search, and a read of each person it showed, audited in one
+ * transaction: "person.match" with what ("candidates=3"), then
+ * "person.read" per person. */
+static int audit_seen(const struct svc_ctx *ctx, struct db *db, const char *what, const int64_t *ids, size_t n)
+{
+	int r = db_begin(db);
+	if (r < 0)
+		return r;
+	r = svc_audit_appendf(db, ctx, "person.match", "person", AUDIT_NO_OBJECT, "%s=%zu", what, n);
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = svc_audit_appendf(db, ctx, "person.read", "person", ids[i], "via=match");
+	if (r == 0)
+		r = db_commit(db);
+	if (r < 0)
+		db_rollback(db);
+	return r;
+}
+
 static int load_candidate(struct app *app, struct db *db, struct person_candidate *c)
 {
 	struct db_stmt *st;
@@ -597,20 +615,8 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 		}
 	}
 	/* The worker saw these people: that is a read of their records. */
-	char detail[64];
-	snprintf(detail, sizeof detail, "candidates=%zu", kept);
-	if (r == 0 && (r = db_begin(db)) == 0) {
-		r = svc_audit_append(db, ctx, "person.match", "person", NULL, detail);
-		for (size_t i = 0; i < kept && r == 0; i++) {
-			char oid[24];
-			snprintf(oid, sizeof oid, "%lld", (long long)ids[i]);
-			r = svc_audit_append(db, ctx, "person.read", "person", oid, "via=match");
-		}
-		if (r == 0)
-			r = db_commit(db);
-		else
-			db_rollback(db);
-	}
+	if (r == 0)
+		r = audit_seen(ctx, db, "candidates", ids, kept);
 	if (r < 0) {
 		person_candidates_free(c, kept);
 		return r;
@@ -703,20 +709,8 @@ static int family_page(const struct svc_ctx *ctx, const char *family, const int6
 				       : "the same family name; nothing else was given to compare");
 		}
 	}
-	if (r == 0 && (r = db_begin(db)) == 0) {
-		char detail[64];
-		snprintf(detail, sizeof detail, "by_family=%zu", n);
-		r = svc_audit_append(db, ctx, "person.match", "person", NULL, detail);
-		for (size_t i = 0; i < n && r == 0; i++) {
-			char oid[24];
-			snprintf(oid, sizeof oid, "%lld", (long long)ids[i]);
-			r = svc_audit_append(db, ctx, "person.read", "person", oid, "via=match");
-		}
-		if (r == 0)
-			r = db_commit(db);
-		else
-			db_rollback(db);
-	}
+	if (r == 0)
+		r = audit_seen(ctx, db, "by_family", ids, n);
 	if (r < 0) {
 		person_candidates_free(c, n);
 		return r;

@@ -117,13 +117,32 @@ static int set_json_text(json_t *obj, const char *key, const char *text, json_t 
 	return json_object_set_new(obj, key, v) < 0 ? ERR_NOMEM : 0;
 }
 
-static int child_row(struct app *app, struct db_stmt *st, json_t *out)
+/* Each row of sql (one parameter: the report's id) as an object on out,
+ * filled by fill. */
+static int rows_json(struct app *app, struct db *db, const char *sql, int64_t id, json_t *out,
+		     int (*fill)(struct app *app, struct db_stmt *st, json_t *o))
+{
+	struct db_stmt *st;
+	int r = db_preparef(db, &st, sql, "i", id);
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW) {
+		json_t *o = json_object();
+		if (!o || json_array_append_new(out, o) < 0) {
+			r = ERR_NOMEM;
+			break;
+		}
+		if ((r = fill(app, st, o)) < 0)
+			break;
+	}
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+static int child_row(struct app *app, struct db_stmt *st, json_t *c)
 {
 	int64_t cid = db_column_int64(st, 0);
-	json_t *c = json_object();
 	char *aliases = NULL;
-	if (!c)
-		return ERR_NOMEM;
 	int r;
 	if ((r = db_row_json(st, "- position:i", c)) < 0 ||
 	    (r = sealed_json(app, st, 2, "intake_child", "given_name", cid, c, "given_name")) < 0 ||
@@ -132,33 +151,41 @@ static int child_row(struct app *app, struct db_stmt *st, json_t *out)
 	    (r = set_json_text(c, "aliases", aliases, json_array())) < 0 ||
 	    (r = sealed_json(app, st, 5, "intake_child", "dob", cid, c, "dob")) < 0 ||
 	    (r = db_row_json(st, "- - - - - - estimated_age:i age_at_report:i sex", c)) < 0 ||
-	    (r = sealed_json(app, st, 9, "intake_child", "gender_sealed", cid, c, "gender_identity")) < 0 ||
-	    (r = db_row_json(st, "- - - - - - - - - - town placement in_care:b missing:b suspected_victim:b person_id:i",
-			     c)) < 0)
-		goto fail;
+	    (r = sealed_json(app, st, 9, "intake_child", "gender_sealed", cid, c, "gender_identity")) < 0)
+		goto out;
+	r = db_row_json(st, "- - - - - - - - - - town placement in_care:b missing:b suspected_victim:b person_id:i", c);
+out:
 	free(aliases);
-	return json_array_append_new(out, c) < 0 ? ERR_NOMEM : 0;
-fail:
-	free(aliases);
-	json_decref(c);
 	return r;
 }
 
-static int children_json(struct app *app, struct db *db, int64_t id, json_t *out)
+static int screening_row(struct app *app, struct db_stmt *st, json_t *o)
 {
-	struct db_stmt *st;
-	int r = db_preparef(db, &st,
-			    "SELECT id, position, given_name, family_name, aliases, dob, estimated_age, age_at_report, sex,"
-			    " gender_sealed, town, placement, in_care, missing, suspected_victim, person_id"
-			    " FROM intake_child WHERE intake_id = ? ORDER BY position",
-			    "i", id);
-	if (r < 0)
-		return r;
-	while ((r = db_step(st)) == DB_ROW && (r = child_row(app, st, out)) == 0)
-		;
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	return db_row_json(st, "id:i instrument_id instrument_version answers:j level score:i screened_by screened_at", o);
 }
+
+/* screened: whether the report had been screened when decided. */
+static int decision_row(struct app *app, struct db_stmt *st, json_t *o)
+{
+	int r;
+	if ((r = db_row_json(st, "- disposition", o)) < 0 ||
+	    (r = sealed_json(app, st, 2, "disposition", "reason", db_column_int64(st, 0), o, "reason")) < 0)
+		return r;
+	return db_row_json(st, "- - - jurisdiction supervisor decided_by decided_at screened:b", o);
+}
+
+static const char children_sql[] =
+	"SELECT id, position, given_name, family_name, aliases, dob, estimated_age, age_at_report, sex,"
+	" gender_sealed, town, placement, in_care, missing, suspected_victim, person_id"
+	" FROM intake_child WHERE intake_id = ? ORDER BY position";
+static const char screenings_sql[] =
+	"SELECT s.id, s.instrument_id, s.instrument_version, s.answers, s.level, s.score, u.username,"
+	" s.screened_at FROM screening s JOIN app_user u ON u.id = s.screened_by"
+	" WHERE s.intake_id = ? ORDER BY s.id";
+static const char decisions_sql[] =
+	"SELECT d.id, d.disposition, d.reason, d.jurisdiction, d.supervisor, u.username, d.decided_at,"
+	" (SELECT count(*) FROM screening s WHERE s.intake_id = d.intake_id AND s.screened_at <= d.decided_at)"
+	" FROM disposition d JOIN app_user u ON u.id = d.decided_by WHERE d.intake_id = ? ORDER BY d.id";
 
 /* The report's own columns, its sealed reporter and narrative opened. */
 static int report_json(struct app *app, struct db *db, int64_t id, json_t *j)
@@ -188,56 +215,6 @@ out:
 	return r;
 }
 
-static int screenings_json(struct db *db, int64_t id, json_t *out)
-{
-	struct db_stmt *st;
-	int r = db_preparef(db, &st,
-			    "SELECT s.id, s.instrument_id, s.instrument_version, s.answers, s.level, s.score, u.username,"
-			    " s.screened_at FROM screening s JOIN app_user u ON u.id = s.screened_by"
-			    " WHERE s.intake_id = ? ORDER BY s.id",
-			    "i", id);
-	if (r < 0)
-		return r;
-	while ((r = db_step(st)) == DB_ROW) {
-		json_t *o = json_object();
-		if (!o || json_array_append_new(out, o) < 0) {
-			r = ERR_NOMEM;
-			break;
-		}
-		if ((r = db_row_json(st, "id:i instrument_id instrument_version answers:j level score:i screened_by"
-					 " screened_at", o)) < 0)
-			break;
-	}
-	db_finalize(st);
-	return r < 0 ? r : 0;
-}
-
-static int decisions_json(struct app *app, struct db *db, int64_t id, json_t *out)
-{
-	struct db_stmt *st;
-	int r = db_preparef(db, &st,
-			    "SELECT d.id, d.disposition, d.reason, d.jurisdiction, d.supervisor, u.username, d.decided_at,"
-			    " (SELECT count(*) FROM screening s WHERE s.intake_id = d.intake_id AND s.screened_at <= d.decided_at)"
-			    " FROM disposition d JOIN app_user u ON u.id = d.decided_by WHERE d.intake_id = ? ORDER BY d.id",
-			    "i", id);
-	if (r < 0)
-		return r;
-	while ((r = db_step(st)) == DB_ROW) {
-		json_t *o = json_object();
-		if (!o || json_array_append_new(out, o) < 0) {
-			r = ERR_NOMEM;
-			break;
-		}
-		/* screened: whether the report had been screened when decided. */
-		if ((r = db_row_json(st, "- disposition", o)) < 0 ||
-		    (r = sealed_json(app, st, 2, "disposition", "reason", db_column_int64(st, 0), o, "reason")) < 0 ||
-		    (r = db_row_json(st, "- - - jurisdiction supervisor decided_by decided_at screened:b", o)) < 0)
-			break;
-	}
-	db_finalize(st);
-	return r < 0 ? r : 0;
-}
-
 /* A new array set on j as key, or NULL. */
 static json_t *array_of(json_t *j, const char *key)
 {
@@ -259,9 +236,11 @@ int svc_intake_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	if ((r = report_json(app, db, id, j)) < 0 || (h.suspected_victim && (r = intake_law_json(app->pack, j)) < 0))
 		goto fail;
 	/* Children, then screenings and decisions, oldest first. */
-	if ((r = (a = array_of(j, "children")) ? children_json(app, db, id, a) : ERR_NOMEM) < 0 ||
-	    (r = (a = array_of(j, "screenings")) ? screenings_json(db, id, a) : ERR_NOMEM) < 0 ||
-	    (r = (a = array_of(j, "dispositions")) ? decisions_json(app, db, id, a) : ERR_NOMEM) < 0)
+	if ((r = (a = array_of(j, "children")) ? rows_json(app, db, children_sql, id, a, child_row) : ERR_NOMEM) < 0 ||
+	    (r = (a = array_of(j, "screenings")) ? rows_json(app, db, screenings_sql, id, a, screening_row)
+						 : ERR_NOMEM) < 0 ||
+	    (r = (a = array_of(j, "dispositions")) ? rows_json(app, db, decisions_sql, id, a, decision_row)
+						   : ERR_NOMEM) < 0)
 		goto fail;
 	char oid[24];
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
