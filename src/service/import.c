@@ -830,6 +830,50 @@ static int gen_flush(struct gen_out *o, bool force)
 	return r < 0 ? r : 0;
 }
 
+/* A child referred for the first time on day: an age at that referral
+ * (most 12 to 17) and a sex (most F). */
+static void gen_new_child(struct rng *g, int64_t day, struct gen_child *c)
+{
+	c->first_day = day;
+	double a = rng_unit(g);
+	int age = a < 0.03 ? 8 + (int)(rng_unit(g) * 2)
+		: a < 0.12 ? 10 + (int)(rng_unit(g) * 2)
+		: a < 0.94 ? 12 + (int)(rng_unit(g) * 6)
+		: 18 + (int)(rng_unit(g) * 3);
+	c->age = (int8_t)age;
+	double s = rng_unit(g);
+	c->sex = s < 0.78 ? 'F' : s < 0.96 ? 'M' : s < 0.985 ? 'X' : 0;
+}
+
+/* Some of the pack's vulnerabilities, the first ones more often, as
+ * "id;id". */
+static void gen_vulns(const struct pack *pack, struct rng *g, char *out, size_t size)
+{
+	size_t vl = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < pack->n_vulnerabilities; i++) {
+		double pr = 0.6 / (1.0 + 0.55 * (double)i);
+		if (rng_unit(g) < pr) {
+			int w = snprintf(out + vl, size - vl, "%s%s", vl ? ";" : "", pack->vulnerabilities[i].id);
+			if (w < 0 || (size_t)w >= size - vl)
+				break;
+			vl += (size_t)w;
+		}
+	}
+}
+
+/* A CSV field: town names may hold a comma or a quote in some packs, and
+ * are quoted then. */
+static int put_quoted(struct buf *b, const char *s)
+{
+	bool q = strpbrk(s, ",\"") != NULL;
+	int r = q ? buf_putc(b, '"') : 0;
+	for (const char *t = s; *t && r == 0; t++)
+		r = *t == '"' ? buf_puts(b, "\"\"") : buf_putc(b, *t);
+	return r == 0 && q ? buf_putc(b, '"') : r;
+}
+
+
 int import_generate(const struct pack *pack, const struct import_gen_opts *o,
 		    int (*write)(void *arg, const char *data, size_t n), void *arg)
 {
@@ -889,15 +933,7 @@ int import_generate(const struct pack *pack, const struct import_gen_opts *o,
 		} else {
 			id = nkids++;
 			c = &kids[id];
-			c->first_day = day;
-			double a = rng_unit(&g);
-			int age = a < 0.03 ? 8 + (int)(rng_unit(&g) * 2)
-				: a < 0.12 ? 10 + (int)(rng_unit(&g) * 2)
-				: a < 0.94 ? 12 + (int)(rng_unit(&g) * 6)
-				: 18 + (int)(rng_unit(&g) * 3);
-			c->age = (int8_t)age;
-			double s = rng_unit(&g);
-			c->sex = s < 0.78 ? 'F' : s < 0.96 ? 'M' : s < 0.985 ? 'X' : 0;
+			gen_new_child(&g, day, c);
 		}
 		int age = c->age + (int)((day - c->first_day) / 365);
 		if (age > AGE_MAX)
@@ -907,18 +943,7 @@ int import_generate(const struct pack *pack, const struct import_gen_opts *o,
 		const char *town = ntowns ? towns[pick_skewed(&g, w_town, ntowns)] : NULL;
 		const char *region = ntowns ? NULL : pack->regions[rng_next(&g) % pack->n_regions].id;
 		char vulns[1024];
-		size_t vl = 0;
-		vulns[0] = '\0';
-		for (size_t i = 0; i < pack->n_vulnerabilities; i++) {
-			double pr = 0.6 / (1.0 + 0.55 * (double)i);
-			if (rng_unit(&g) < pr) {
-				int w = snprintf(vulns + vl, sizeof vulns - vl, "%s%s", vl ? ";" : "",
-						 pack->vulnerabilities[i].id);
-				if (w < 0 || (size_t)w >= sizeof vulns - vl)
-					break;
-				vl += (size_t)w;
-			}
-		}
+		gen_vulns(pack, &g, vulns, sizeof vulns);
 		const char *type = NULL;
 		if (pack->n_trafficking_types && rng_unit(&g) < 0.45)
 			type = pack->trafficking_types[pick_skewed(&g, w_type, pack->n_trafficking_types)].id;
@@ -927,17 +952,9 @@ int import_generate(const struct pack *pack, const struct import_gen_opts *o,
 			gender = genders[rng_next(&g) % (sizeof genders / sizeof genders[0])];
 		char sex[2] = {c->sex, 0};
 
-		/* Town names may hold a comma or a quote in some packs: quote them. */
 		r = buf_printf(&out.b, "%04d-%02d-%02d,%s,", y, m, d, source);
-		if (r == 0 && town) {
-			bool q = strpbrk(town, ",\"") != NULL;
-			r |= q ? buf_putc(&out.b, '"') : 0;
-			for (const char *t = town; *t && r == 0; t++)
-				r = *t == '"' ? buf_puts(&out.b, "\"\"") : buf_putc(&out.b, *t);
-			r |= q ? buf_putc(&out.b, '"') : 0;
-		} else if (r == 0) {
-			r = buf_puts(&out.b, region);
-		}
+		if (r == 0)
+			r = town ? put_quoted(&out.b, town) : buf_puts(&out.b, region);
 		if (r == 0)
 			r = buf_printf(&out.b, ",%d,%s,%s,%s,%s,CH-%07" PRId64 "\n", age, sex, gender, vulns,
 				       type ? type : "", id + 1);

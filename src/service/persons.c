@@ -541,7 +541,8 @@ const struct schema svc_persons_match_schema = {.name = "persons match", .fields
 int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, struct field_errors *errs,
 		      struct person_candidate **ret, size_t *ret_n)
 {
-	int r = svc_require(ctx, PERM_PERSONS_MATCH);
+	struct db *db;
+	int r = svc_enter(ctx, PERM_PERSONS_MATCH, &db);
 	if (r < 0)
 		return r;
 	struct app *app = ctx->app;
@@ -591,11 +592,6 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 	struct person_candidate *c = calloc(kept ? kept : 1, sizeof *c);
 	if (!c)
 		return ERR_NOMEM;
-	struct db *db;
-	if ((r = app_db(app, &db)) < 0) {
-		free(c);
-		return r;
-	}
 	for (size_t i = 0; i < kept && r == 0; i++) {
 		c[i].person_id = ids[i];
 		c[i].probability = hits[i].probability;

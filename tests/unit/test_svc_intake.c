@@ -221,6 +221,8 @@ static void a_failed_statement_in_deciding_leaves_nothing(void **state)
 struct link_arg {
 	struct fx_user *careline;
 	int64_t id, person;
+	int64_t known;            /* the person to link to; 0: a new one */
+	bool said_no_such_person; /* ... when that person is there */
 };
 
 static int link_use_case(void *arg)
@@ -228,7 +230,8 @@ static int link_use_case(void *arg)
 	struct link_arg *a = arg;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	int r = svc_intake_link(&a->careline->ctx, a->id, 0, 0, &errs, &a->person);
+	int r = svc_intake_link(&a->careline->ctx, a->id, 0, a->known, &errs, &a->person);
+	a->said_no_such_person |= a->known && r == ERR_INVAL;
 	field_errors_done(&errs);
 	return r;
 }
@@ -306,45 +309,27 @@ static void a_failed_replay_lookup_is_an_error_not_a_second_report(void **state)
 }
 #endif
 
-struct link_known_arg {
-	struct fx_user *careline;
-	int64_t id, person, linked;
-	bool said_no_such_person;
-};
-
-static int link_known_use_case(void *arg)
-{
-	struct link_known_arg *a = arg;
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	int r = svc_intake_link(&a->careline->ctx, a->id, 0, a->person, &errs, &a->linked);
-	a->said_no_such_person |= r == ERR_INVAL;
-	field_errors_done(&errs);
-	return r;
-}
-
 static void linking_to_a_known_child_is_whole_and_never_no_such_person_on_a_failure(void **state)
 {
 	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
-	struct link_known_arg a = {.careline = &careline};
 	int64_t first;
 	fx_report(&careline, "Avery", false, &first);
 	struct link_arg made = {.careline = &careline, .id = first};
 	assert_int_equal(link_use_case(&made), 0);
-	a.person = made.person;
+	struct link_arg a = {.careline = &careline, .known = made.person};
 	fx_report(&careline, "Avery", false, &a.id);
-	fx_each_failure(link_known_use_case, &a);
+	fx_each_failure(link_use_case, &a);
 	assert_false(a.said_no_such_person);
-	assert_int_equal(a.linked, a.person);
+	assert_int_equal(a.person, made.person);
 	assert_int_equal(fx_count("person", NULL), 1);
 	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 2);
 	/* A person who is not there is a field error. */
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	int64_t got = 0;
-	assert_int_equal(svc_intake_link(&careline.ctx, a.id, 0, a.person + 1000, &errs, &got), ERR_INVAL);
+	assert_int_equal(svc_intake_link(&careline.ctx, a.id, 0, made.person + 1000, &errs, &got), ERR_INVAL);
 	assert_true(field_errors_any(&errs));
 	field_errors_done(&errs);
 }

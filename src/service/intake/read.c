@@ -66,13 +66,11 @@ int svc_intake_list(const struct svc_ctx *ctx, const struct intake_filter *f, st
 		    json_t **ret)
 {
 	struct db *db;
-	int r = svc_require(ctx, PERM_INTAKE_READ);
-	if (r < 0)
+	const char *region;
+	int r = svc_enter(ctx, PERM_INTAKE_READ, &db);
+	if (r < 0 || (r = list_region(ctx, f, errs, &region)) < 0)
 		return r;
 	const char *status = f->status && *f->status ? f->status : "open";
-	const char *region;
-	if ((r = list_region(ctx, f, errs, &region)) < 0 || (r = app_db(ctx->app, &db)) < 0)
-		return r;
 	hl_time t = now();
 	char cutoff[32] = "";
 	if (f->older_than_minutes > 0 &&
