@@ -1,3 +1,4 @@
+/* common.c: what the intake use cases share (intake_int.h). */
 #include "service/intake/intake_int.h"
 
 #include <stdio.h>
@@ -6,70 +7,6 @@
 
 #include "base/err.h"
 #include "base/str.h"
-
-bool intake_in_list(const char *const *list, const char *s)
-{
-	for (; s && *list; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
-}
-
-struct cmp_date intake_date_of(hl_time t)
-{
-	return cmp_date_local(t / HL_USEC_PER_SEC);
-}
-
-/* ---- validation ---- */
-
-const char *intake_str_field(const json_t *o, const char *key, const char *path, size_t max, bool required,
-			     struct field_errors *errs)
-{
-	json_t *v = json_object_get(o, key);
-	if (!v || json_is_null(v)) {
-		if (required)
-			field_error_add(errs, path, "required");
-		return NULL;
-	}
-	if (!json_is_string(v)) {
-		field_error_add(errs, path, "must be a string");
-		return NULL;
-	}
-	const char *s = json_string_value(v);
-	if (strlen(s) != json_string_length(v) || strlen(s) > max) {
-		field_error_add(errs, path, "at most %zu characters, no NUL", max);
-		return NULL;
-	}
-	if (required && !*s)
-		field_error_add(errs, path, "required");
-	return s;
-}
-
-void intake_unknown_keys(const json_t *o, const char *const *known, const char *prefix, struct field_errors *errs)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach((json_t *)o, key, v)
-	{
-		if (!intake_in_list(known, key)) {
-			char path[128];
-			snprintf(path, sizeof path, "%s%s%.60s", prefix, *prefix ? "." : "", key);
-			field_error_add(errs, path, "unknown field");
-		}
-	}
-}
-
-bool intake_flag(const json_t *o, const char *key, const char *path, struct field_errors *errs)
-{
-	json_t *v = json_object_get(o, key);
-	if (!v || json_is_null(v))
-		return false;
-	if (!json_is_boolean(v)) {
-		field_error_add(errs, path, "must be true or false");
-		return false;
-	}
-	return json_is_true(v);
-}
 
 /* ---- one report ---- */
 

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/crypto.h"
 #include "base/err.h"
 #include "base/str.h"
+#include "match/cmp.h"
 #include "model/routing.h"
 #include "model/schema.h"
 #include "service/audit.h"
@@ -34,6 +36,73 @@ static const struct field_rule create_fields[] = {
 	{.key = NULL},
 };
 const struct schema svc_intake_create_schema = {.name = "intake create", .fields = create_fields};
+
+/* ---- the fields of the reporter and the children ---- */
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; s && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+/* The calendar date of t in the jurisdiction's time zone (app_open sets
+ * the process's zone to the pack's): a girl is 17 until midnight in
+ * Connecticut, whatever the hour in UTC. */
+static struct cmp_date date_of(hl_time t)
+{
+	return cmp_date_local(t / HL_USEC_PER_SEC);
+}
+
+static const char *str_field(const json_t *o, const char *key, const char *path, size_t max, bool required,
+			     struct field_errors *errs)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v)) {
+		if (required)
+			field_error_add(errs, path, "required");
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		field_error_add(errs, path, "must be a string");
+		return NULL;
+	}
+	const char *s = json_string_value(v);
+	if (strlen(s) != json_string_length(v) || strlen(s) > max) {
+		field_error_add(errs, path, "at most %zu characters, no NUL", max);
+		return NULL;
+	}
+	if (required && !*s)
+		field_error_add(errs, path, "required");
+	return s;
+}
+
+static void unknown_keys(const json_t *o, const char *const *known, const char *prefix, struct field_errors *errs)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)o, key, v)
+	{
+		if (!in_list(known, key)) {
+			char path[128];
+			snprintf(path, sizeof path, "%s%s%.60s", prefix, *prefix ? "." : "", key);
+			field_error_add(errs, path, "unknown field");
+		}
+	}
+}
+
+static bool flag(const json_t *o, const char *key, const char *path, struct field_errors *errs)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return false;
+	if (!json_is_boolean(v)) {
+		field_error_add(errs, path, "must be true or false");
+		return false;
+	}
+	return json_is_true(v);
+}
 
 struct child_in {
 	const char *given, *family, *dob, *sex, *gender, *town, *placement;
@@ -66,22 +135,22 @@ static void check_child(const json_t *c, size_t i, hl_time received, struct chil
 		field_error_add(errs, p, "expected an object");
 		return;
 	}
-	intake_unknown_keys(c, known, p, errs);
+	unknown_keys(c, known, p, errs);
 #define PATH(k) (snprintf(q, sizeof q, "%s.%s", p, k), q)
-	out->given = intake_str_field(c, "given_name", PATH("given_name"), MAX_NAME, false, errs);
-	out->family = intake_str_field(c, "family_name", PATH("family_name"), MAX_NAME, false, errs);
-	out->dob = intake_str_field(c, "dob", PATH("dob"), 10, false, errs);
-	out->sex = intake_str_field(c, "sex", PATH("sex"), 1, false, errs);
-	out->gender = intake_str_field(c, "gender_identity", PATH("gender_identity"), 60, false, errs);
-	out->town = intake_str_field(c, "town", PATH("town"), MAX_NAME, false, errs);
-	out->placement = intake_str_field(c, "placement", PATH("placement"), 32, false, errs);
-	out->in_care = intake_flag(c, "in_care", PATH("in_care"), errs);
-	out->missing = intake_flag(c, "missing", PATH("missing"), errs);
+	out->given = str_field(c, "given_name", PATH("given_name"), MAX_NAME, false, errs);
+	out->family = str_field(c, "family_name", PATH("family_name"), MAX_NAME, false, errs);
+	out->dob = str_field(c, "dob", PATH("dob"), 10, false, errs);
+	out->sex = str_field(c, "sex", PATH("sex"), 1, false, errs);
+	out->gender = str_field(c, "gender_identity", PATH("gender_identity"), 60, false, errs);
+	out->town = str_field(c, "town", PATH("town"), MAX_NAME, false, errs);
+	out->placement = str_field(c, "placement", PATH("placement"), 32, false, errs);
+	out->in_care = flag(c, "in_care", PATH("in_care"), errs);
+	out->missing = flag(c, "missing", PATH("missing"), errs);
 	if ((!out->given || !*out->given) && (!out->family || !*out->family))
 		field_error_add(errs, PATH("given_name"), "a given or a family name is needed (a nickname will do)");
 	if (out->sex && *out->sex && !strchr("FMX", out->sex[0]))
 		field_error_add(errs, PATH("sex"), "F, M or X");
-	if (out->placement && *out->placement && !intake_in_list(placements, out->placement))
+	if (out->placement && *out->placement && !in_list(placements, out->placement))
 		field_error_add(errs, PATH("placement"), "one of home, foster, congregate_care, homeless, unknown");
 	json_t *al = json_object_get(c, "aliases");
 	if (al && !json_is_null(al)) {
@@ -99,7 +168,7 @@ static void check_child(const json_t *c, size_t i, hl_time received, struct chil
 			}
 		out->aliases = al;
 	}
-	struct cmp_date rec = intake_date_of(received), d;
+	struct cmp_date rec = date_of(received), d;
 	json_t *ea = json_object_get(c, "estimated_age");
 	if (ea && !json_is_null(ea)) {
 		if (!json_is_integer(ea) || json_integer_value(ea) < 0 || json_integer_value(ea) > 25)
@@ -176,17 +245,17 @@ static void check_reporter(const struct pack *pack, const json_t *rep, struct re
 	if (!json_is_object(rep))
 		return; /* the schema said so */
 	in->reporter = rep;
-	intake_unknown_keys(rep, known, "reporter", errs);
-	in->source = intake_str_field(rep, "source", "reporter.source", 64, true, errs);
+	unknown_keys(rep, known, "reporter", errs);
+	in->source = str_field(rep, "source", "reporter.source", 64, true, errs);
 	if (in->source && *in->source && !pack_item_find(pack->sources, pack->n_sources, in->source))
 		field_error_add(errs, "reporter.source", "unknown referral source \"%.40s\"", in->source);
-	intake_str_field(rep, "name", "reporter.name", 200, false, errs);
-	intake_str_field(rep, "agency", "reporter.agency", 200, false, errs);
+	str_field(rep, "name", "reporter.name", 200, false, errs);
+	str_field(rep, "agency", "reporter.agency", 200, false, errs);
 	field_check_phone(errs, "reporter.phone", "Reporter's telephone",
-			  intake_str_field(rep, "phone", "reporter.phone", STR_PHONE_MAX, false, errs));
+			  str_field(rep, "phone", "reporter.phone", STR_PHONE_MAX, false, errs));
 	field_check_email(errs, "reporter.email", "Reporter's e-mail",
-			  intake_str_field(rep, "email", "reporter.email", STR_EMAIL_MAX, false, errs));
-	in->anonymous = intake_flag(rep, "anonymous", "reporter.anonymous", errs);
+			  str_field(rep, "email", "reporter.email", STR_EMAIL_MAX, false, errs));
+	in->anonymous = flag(rep, "anonymous", "reporter.anonymous", errs);
 }
 
 static void check_concerns(const struct pack *pack, const json_t *concerns, struct report_in *in,
@@ -270,7 +339,7 @@ static int insert_report(struct db *db, const struct svc_ctx *ctx, const struct 
 	char ts[32], rec[32];
 	char *reporter = NULL, *concerns = NULL;
 	int64_t seq;
-	struct cmp_date rd = intake_date_of(in->received);
+	struct cmp_date rd = date_of(in->received);
 	int r;
 	if ((r = time_format(now(), ts, sizeof ts)) < 0 || (r = time_format(in->received, rec, sizeof rec)) < 0 ||
 	    (r = svc_next_number(db, "I", rd.y, &seq)) < 0)

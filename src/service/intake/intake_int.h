@@ -1,31 +1,16 @@
-/* What the parts of the intake service share: the head of a report, the
- * permission and scope check every use case on one report starts with,
- * and the field readers the bodies are checked with. Private to
- * src/service/intake/. */
+/* What the parts of the intake service share: the head of a report and
+ * the permission and scope check every use case on one report starts
+ * with. Private to src/service/intake/. */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "base/clock.h"
-#include "match/cmp.h"
 #include "service/intake.h"
 
 #define MAX_CHILDREN 20
 #define MAX_TEXT 20000
 #define MAX_NAME 100
-
-bool intake_in_list(const char *const *list, const char *s);
-
-/* The calendar date of t in the jurisdiction's time zone (app_open sets
- * the process's zone to the pack's): a girl is 17 until midnight in
- * Connecticut, whatever the hour in UTC. */
-struct cmp_date intake_date_of(hl_time t);
-
-const char *intake_str_field(const json_t *o, const char *key, const char *path, size_t max, bool required,
-			     struct field_errors *errs);
-void intake_unknown_keys(const json_t *o, const char *const *known, const char *prefix, struct field_errors *errs);
-bool intake_flag(const json_t *o, const char *key, const char *path, struct field_errors *errs);
 
 struct intake_head {
 	int64_t id;

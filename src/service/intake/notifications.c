@@ -2,6 +2,7 @@
  * thing that notifies (dispose.c). */
 #include "service/intake/intake_int.h"
 
+#include "base/clock.h"
 #include "base/err.h"
 
 int svc_notifications_list(const struct svc_ctx *ctx, bool unread_only, json_t **ret)
