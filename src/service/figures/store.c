@@ -304,12 +304,11 @@ static int store_catch_up(struct store *s, struct db *db)
 	if (latest <= s->last_seq)
 		return 0;
 	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "SELECT id, child_key, referral_date, source, region, office, age, sex, gender_identity,"
-			    " vulnerabilities, trafficking_type, disposition, seq FROM referral WHERE seq > ? ORDER BY seq",
-			    &st)) < 0)
+	if ((r = db_preparef(db, &st,
+			     "SELECT id, child_key, referral_date, source, region, office, age, sex, gender_identity,"
+			     " vulnerabilities, trafficking_type, disposition, seq FROM referral WHERE seq > ? ORDER BY seq",
+			     "i", s->last_seq)) < 0)
 		return r;
-	db_bind_int64(st, 1, s->last_seq);
 	int64_t seen = s->last_seq;
 	while ((r = db_step(st)) == DB_ROW) {
 		int64_t id = db_column_int64(st, 0);

@@ -14,15 +14,10 @@
 
 int figures_seq_next(struct db *db, int64_t *ret)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db, "UPDATE referral_seq SET last = last + 1 WHERE id = 1 RETURNING last", &st);
-	if (r < 0)
-		return r;
-	r = db_step(st);
-	if (r == DB_ROW)
-		*ret = db_column_int64(st, 0);
-	db_finalize(st);
-	return r == DB_ROW ? 0 : r < 0 ? r : ERR_DB;
+	int r = db_int64f(db, ret, "UPDATE referral_seq SET last = last + 1 WHERE id = 1 RETURNING last", "");
+	/* The counter row is made by the migration: without it no figure is
+	 * right, so that is the database's fault, not a missing thing. */
+	return r == ERR_NOTFOUND ? ERR_DB : r;
 }
 
 void figures_person_key(int64_t person_id, char *out, size_t size)
@@ -31,7 +26,7 @@ void figures_person_key(int64_t person_id, char *out, size_t size)
 }
 
 /* A report's concerns (a JSON array of vulnerability ids) as the ids
- * joined with ';'. Caller frees. */
+ * joined with ';'. Caller frees; NULL when out of memory. */
 static char *join_concerns(const char *json)
 {
 	json_t *a = json ? json_loads(json, 0, NULL) : NULL;
@@ -39,17 +34,64 @@ static char *join_concerns(const char *json)
 	buf_init(&b, 0);
 	size_t i;
 	json_t *v;
+	int r = 0;
 	json_array_foreach(a, i, v)
 	{
-		if (json_is_string(v)) {
+		if (json_is_string(v) && r == 0) {
 			if (b.len)
-				buf_putc(&b, ';');
-			buf_puts(&b, json_string_value(v));
+				r = buf_putc(&b, ';');
+			if (r == 0)
+				r = buf_puts(&b, json_string_value(v));
 		}
 	}
 	json_decref(a);
+	if (r < 0) {
+		buf_done(&b);
+		return NULL;
+	}
 	char *s = buf_detach(&b, NULL);
 	return s ? s : strdup("");
+}
+
+static char *dup_column(struct db_stmt *st, int i)
+{
+	const char *s = db_column_text(st, i);
+	return s ? strdup(s) : NULL;
+}
+
+/* What every referral of one report shares. */
+struct report {
+	char date[16];
+	char *source, *region, *office, *town, *vuln;
+};
+
+static void report_done(struct report *rp)
+{
+	free(rp->source);
+	free(rp->region);
+	free(rp->office);
+	free(rp->town);
+	free(rp->vuln);
+}
+
+static int report_read(struct db *db, int64_t intake_id, struct report *rp)
+{
+	struct db_stmt *st;
+	int r = db_rowf(db, &st,
+			"SELECT received_at, source, region, office, incident_town, concerns FROM intake WHERE id = ?",
+			"i", intake_id);
+	if (r < 0)
+		return r;
+	int32_t day;
+	if (figures_local_day(db_column_text(st, 0), &day))
+		figures_format_day(day, rp->date);
+	rp->source = dup_column(st, 1);
+	rp->region = dup_column(st, 2);
+	rp->office = dup_column(st, 3);
+	rp->town = dup_column(st, 4);
+	rp->vuln = join_concerns(db_column_text(st, 5));
+	db_finalize(st);
+	return !rp->vuln ? ERR_NOMEM : !rp->date[0] ? ERR_INVAL : 0;
 }
 
 struct new_referral {
@@ -58,6 +100,91 @@ struct new_referral {
 	char *sex, *gender, *type;
 };
 
+static void kids_free(struct new_referral *kids, size_t nk)
+{
+	for (size_t i = 0; i < nk; i++) {
+		free(kids[i].sex);
+		free(kids[i].gender);
+		free(kids[i].type);
+	}
+	free(kids);
+}
+
+/* The report's children that have no referral yet, with the type of the
+ * latest case each joined. */
+static int kids_read(struct db *db, int64_t intake_id, struct new_referral **ret, size_t *ret_n)
+{
+	struct db_stmt *st;
+	int r = db_preparef(db, &st,
+			    "SELECT c.position, coalesce(c.age_at_report, c.estimated_age), c.sex, c.gender_category,"
+			    " coalesce(c.person_id, 0),"
+			    " (SELECT cc.trafficking_type FROM case_intake ci JOIN child_case cc ON cc.id = ci.case_id"
+			    "  WHERE ci.intake_id = c.intake_id AND ci.child = c.position ORDER BY cc.id DESC LIMIT 1)"
+			    " FROM intake_child c WHERE c.intake_id = ? AND NOT EXISTS"
+			    " (SELECT 1 FROM referral f WHERE f.intake_id = c.intake_id AND f.child = c.position)"
+			    " ORDER BY c.position",
+			    "i", intake_id);
+	if (r < 0)
+		return r;
+	struct new_referral *kids = NULL;
+	size_t nk = 0;
+	while ((r = db_step(st)) == DB_ROW) {
+		struct new_referral *nkids = realloc(kids, (nk + 1) * sizeof *kids);
+		if (!nkids) {
+			r = ERR_NOMEM;
+			break;
+		}
+		kids = nkids;
+		struct new_referral *k = &kids[nk++];
+		k->child = db_column_int64(st, 0);
+		k->age = db_column_is_null(st, 1) ? -1 : db_column_int64(st, 1);
+		k->sex = dup_column(st, 2);
+		k->gender = dup_column(st, 3);
+		k->person_id = db_column_int64(st, 4);
+		k->type = dup_column(st, 5);
+	}
+	db_finalize(st);
+	*ret = kids;
+	*ret_n = nk;
+	return r < 0 ? r : 0;
+}
+
+static int referral_insert(struct db *db, int64_t intake_id, const struct report *rp, const struct new_referral *k,
+			   const char *ts, int64_t seq)
+{
+	char key[48];
+	if (k->person_id > 0)
+		figures_person_key(k->person_id, key, sizeof key);
+	else
+		snprintf(key, sizeof key, "r:%lld:%lld", (long long)intake_id, (long long)k->child);
+	/* An unknown age is -1 here and NULL in the table. */
+	return db_execf(db,
+			"INSERT INTO referral (intake_id, child, child_key, referral_date, source, region,"
+			" office, town, age, sex, gender_identity, vulnerabilities, trafficking_type,"
+			" disposition, imported, created_at, seq)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(?, -1), ?, ?, ?, ?, 'accepted_hart', 0, ?, ?)",
+			"iitttttti" "tttt" "ti", intake_id, k->child, key, rp->date, rp->source, rp->region, rp->office,
+			rp->town, k->age, k->sex, k->gender, rp->vuln, k->type, ts, seq);
+}
+
+/* The report once, then its children that have no referral yet. */
+static int referrals_write(struct db *db, int64_t intake_id, int64_t seq)
+{
+	char ts[32];
+	time_format(now(), ts, sizeof ts);
+	struct report rp = {0};
+	struct new_referral *kids = NULL;
+	size_t nk = 0;
+	int r = report_read(db, intake_id, &rp);
+	if (r == 0)
+		r = kids_read(db, intake_id, &kids, &nk);
+	for (size_t i = 0; i < nk && r >= 0; i++)
+		r = referral_insert(db, intake_id, &rp, &kids[i], ts, seq);
+	kids_free(kids, nk);
+	report_done(&rp);
+	return r;
+}
+
 int figures_intake_decided(struct db *db, const struct app *app, int64_t intake_id, const char *disposition)
 {
 	(void)app;
@@ -65,129 +192,11 @@ int figures_intake_decided(struct db *db, const struct app *app, int64_t intake_
 	int r = figures_seq_next(db, &seq);
 	if (r < 0)
 		return r;
-	bool accepted = strcmp(disposition, "accepted_hart") == 0;
-	char ts[32];
-	time_format(now(), ts, sizeof ts);
-	struct db_stmt *st;
-	if (accepted) {
-		/* The report once, then its children that have no referral yet. */
-		if ((r = db_prepare(db, "SELECT received_at, source, region, office, incident_town, concerns"
-					" FROM intake WHERE id = ?",
-				    &st)) < 0)
-			return r;
-		db_bind_int64(st, 1, intake_id);
-		char date[16] = "", *source = NULL, *region = NULL, *office = NULL, *town = NULL, *vuln = NULL;
-		if ((r = db_step(st)) == DB_ROW) {
-			int32_t day;
-			if (figures_local_day(db_column_text(st, 0), &day))
-				figures_format_day(day, date);
-			source = db_column_text(st, 1) ? strdup(db_column_text(st, 1)) : NULL;
-			region = db_column_text(st, 2) ? strdup(db_column_text(st, 2)) : NULL;
-			office = db_column_text(st, 3) ? strdup(db_column_text(st, 3)) : NULL;
-			town = db_column_text(st, 4) ? strdup(db_column_text(st, 4)) : NULL;
-			vuln = join_concerns(db_column_text(st, 5));
-		}
-		db_finalize(st);
-		struct new_referral *kids = NULL;
-		size_t nk = 0;
-		if (r != DB_ROW) {
-			r = r < 0 ? r : ERR_NOTFOUND;
-			goto done;
-		}
-		if (!date[0] || !vuln) {
-			r = !vuln ? ERR_NOMEM : ERR_INVAL;
-			goto done;
-		}
-		if ((r = db_prepare(db,
-				    "SELECT c.position, coalesce(c.age_at_report, c.estimated_age), c.sex, c.gender_category,"
-				    " coalesce(c.person_id, 0),"
-				    " (SELECT cc.trafficking_type FROM case_intake ci JOIN child_case cc ON cc.id = ci.case_id"
-				    "  WHERE ci.intake_id = c.intake_id AND ci.child = c.position ORDER BY cc.id DESC LIMIT 1)"
-				    " FROM intake_child c WHERE c.intake_id = ? AND NOT EXISTS"
-				    " (SELECT 1 FROM referral f WHERE f.intake_id = c.intake_id AND f.child = c.position)"
-				    " ORDER BY c.position",
-				    &st)) < 0)
-			goto done;
-		db_bind_int64(st, 1, intake_id);
-		while ((r = db_step(st)) == DB_ROW) {
-			struct new_referral *nkids = realloc(kids, (nk + 1) * sizeof *kids);
-			if (!nkids) {
-				r = ERR_NOMEM;
-				break;
-			}
-			kids = nkids;
-			struct new_referral *k = &kids[nk++];
-			k->child = db_column_int64(st, 0);
-			k->age = db_column_is_null(st, 1) ? -1 : db_column_int64(st, 1);
-			k->sex = db_column_text(st, 2) ? strdup(db_column_text(st, 2)) : NULL;
-			k->gender = db_column_text(st, 3) ? strdup(db_column_text(st, 3)) : NULL;
-			k->person_id = db_column_int64(st, 4);
-			k->type = db_column_text(st, 5) ? strdup(db_column_text(st, 5)) : NULL;
-		}
-		db_finalize(st);
-		if (r < 0)
-			goto done;
-		for (size_t i = 0; i < nk && r >= 0; i++) {
-			struct new_referral *k = &kids[i];
-			char key[48];
-			if (k->person_id > 0)
-				figures_person_key(k->person_id, key, sizeof key);
-			else
-				snprintf(key, sizeof key, "r:%lld:%lld", (long long)intake_id, (long long)k->child);
-			if ((r = db_prepare(db,
-					    "INSERT INTO referral (intake_id, child, child_key, referral_date, source, region,"
-					    " office, town, age, sex, gender_identity, vulnerabilities, trafficking_type,"
-					    " disposition, imported, created_at, seq)"
-					    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted_hart', 0, ?, ?)",
-					    &st)) < 0)
-				break;
-			db_bind_int64(st, 1, intake_id);
-			db_bind_int64(st, 2, k->child);
-			db_bind_text(st, 3, key);
-			db_bind_text(st, 4, date);
-			db_bind_text(st, 5, source);
-			db_bind_text(st, 6, region);
-			db_bind_text(st, 7, office);
-			db_bind_text(st, 8, town);
-			if (k->age >= 0)
-				db_bind_int64(st, 9, k->age);
-			else
-				db_bind_null(st, 9);
-			db_bind_text(st, 10, k->sex);
-			db_bind_text(st, 11, k->gender);
-			db_bind_text(st, 12, vuln);
-			db_bind_text(st, 13, k->type);
-			db_bind_text(st, 14, ts);
-			db_bind_int64(st, 15, seq);
-			r = db_step(st);
-			db_finalize(st);
-		}
-	done:
-		for (size_t i = 0; i < nk; i++) {
-			free(kids[i].sex);
-			free(kids[i].gender);
-			free(kids[i].type);
-		}
-		free(kids);
-		free(source);
-		free(region);
-		free(office);
-		free(town);
-		free(vuln);
-		if (r < 0)
-			return r;
-	}
-	/* A decision changed: the report's referrals keep the current one. */
-	if ((r = db_prepare(db, "UPDATE referral SET disposition = ?, seq = ? WHERE intake_id = ? AND disposition <> ?",
-			    &st)) < 0)
+	if (strcmp(disposition, "accepted_hart") == 0 && (r = referrals_write(db, intake_id, seq)) < 0)
 		return r;
-	db_bind_text(st, 1, disposition);
-	db_bind_int64(st, 2, seq);
-	db_bind_int64(st, 3, intake_id);
-	db_bind_text(st, 4, disposition);
-	r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	/* A decision changed: the report's referrals keep the current one. */
+	return db_execf(db, "UPDATE referral SET disposition = ?, seq = ? WHERE intake_id = ? AND disposition <> ?",
+			"tiit", disposition, seq, intake_id, disposition);
 }
 
 int figures_child_linked(struct db *db, int64_t intake_id, int child, int64_t person_id)
@@ -198,16 +207,8 @@ int figures_child_linked(struct db *db, int64_t intake_id, int child, int64_t pe
 		return r;
 	char key[48];
 	figures_person_key(person_id, key, sizeof key);
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "UPDATE referral SET child_key = ?, seq = ? WHERE intake_id = ? AND child = ?", &st)) < 0)
-		return r;
-	db_bind_text(st, 1, key);
-	db_bind_int64(st, 2, seq);
-	db_bind_int64(st, 3, intake_id);
-	db_bind_int64(st, 4, child);
-	r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	return db_execf(db, "UPDATE referral SET child_key = ?, seq = ? WHERE intake_id = ? AND child = ?", "tiid", key,
+			seq, intake_id, child);
 }
 
 int figures_case_type(struct db *db, int64_t case_id)
@@ -216,17 +217,9 @@ int figures_case_type(struct db *db, int64_t case_id)
 	int r = figures_seq_next(db, &seq);
 	if (r < 0)
 		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "UPDATE referral SET trafficking_type = (SELECT trafficking_type FROM child_case WHERE id = ?),"
-			    " seq = ? WHERE EXISTS (SELECT 1 FROM case_intake ci WHERE ci.case_id = ?"
-			    " AND ci.intake_id = referral.intake_id AND ci.child = referral.child)",
-			    &st)) < 0)
-		return r;
-	db_bind_int64(st, 1, case_id);
-	db_bind_int64(st, 2, seq);
-	db_bind_int64(st, 3, case_id);
-	r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	return db_execf(db,
+			"UPDATE referral SET trafficking_type = (SELECT trafficking_type FROM child_case WHERE id = ?),"
+			" seq = ? WHERE EXISTS (SELECT 1 FROM case_intake ci WHERE ci.case_id = ?"
+			" AND ci.intake_id = referral.intake_id AND ci.child = referral.child)",
+			"iii", case_id, seq, case_id);
 }
