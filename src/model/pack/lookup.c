@@ -3,6 +3,7 @@
 #include "model/pack/pack_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,24 +39,43 @@ static bool town_eq(const char *a, const char *b)
  * that is still being checked, where a missing, null or mistyped id leaves
  * an entry's id NULL. */
 
+/* The entry of an array (n of size bytes each) whose id is id. Every entry
+ * type keeps its id first, so one walk serves them all. */
+static const void *find_id(const void *base, size_t n, size_t size, const char *id)
+{
+	if (!base || !id)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const void *e = (const char *)base + i * size;
+		const char *eid = *(const char *const *)e;
+		if (eid && strcmp(eid, id) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+#define FIND_ID(arr, n, id) find_id((arr), (n), sizeof *(arr), (id))
+
+_Static_assert(offsetof(struct pack_region, id) == 0, "find_id reads the id first");
+_Static_assert(offsetof(struct pack_office, id) == 0, "find_id reads the id first");
+_Static_assert(offsetof(struct pack_item, id) == 0, "find_id reads the id first");
+_Static_assert(offsetof(struct pack_deadline, id) == 0, "find_id reads the id first");
+_Static_assert(offsetof(struct pack_instrument, id) == 0, "find_id reads the id first");
+_Static_assert(offsetof(struct pack_question, id) == 0, "find_id reads the id first");
+_Static_assert(offsetof(struct pack_disposition, id) == 0, "find_id reads the id first");
+
 const struct pack_region *pack_region(const struct pack *p, const char *id)
 {
-	if (!p || !id)
-		return NULL;
-	for (size_t i = 0; i < p->n_regions; i++)
-		if (p->regions[i].id && strcmp(p->regions[i].id, id) == 0)
-			return &p->regions[i];
-	return NULL;
+	return p ? FIND_ID(p->regions, p->n_regions, id) : NULL;
 }
 
 const struct pack_office *pack_office(const struct pack *p, const char *id)
 {
-	if (!p || !id)
-		return NULL;
-	for (size_t i = 0; i < p->n_regions; i++)
-		for (size_t j = 0; j < p->regions[i].n_offices; j++)
-			if (p->regions[i].offices[j].id && strcmp(p->regions[i].offices[j].id, id) == 0)
-				return &p->regions[i].offices[j];
+	for (size_t i = 0; p && i < p->n_regions; i++) {
+		const struct pack_office *o = FIND_ID(p->regions[i].offices, p->regions[i].n_offices, id);
+		if (o)
+			return o;
+	}
 	return NULL;
 }
 
@@ -75,32 +95,17 @@ const struct pack_office *pack_office_for_town(const struct pack *p, const char 
 
 const struct pack_item *pack_item_find(const struct pack_item *items, size_t n, const char *id)
 {
-	if (!items || !id)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (items[i].id && strcmp(items[i].id, id) == 0)
-			return &items[i];
-	return NULL;
+	return FIND_ID(items, n, id);
 }
 
 const struct pack_deadline *pack_deadline(const struct pack *p, const char *id)
 {
-	if (!p || !id)
-		return NULL;
-	for (size_t i = 0; i < p->n_deadlines; i++)
-		if (p->deadlines[i].id && strcmp(p->deadlines[i].id, id) == 0)
-			return &p->deadlines[i];
-	return NULL;
+	return p ? FIND_ID(p->deadlines, p->n_deadlines, id) : NULL;
 }
 
 const struct pack_instrument *pack_instrument(const struct pack *p, const char *id)
 {
-	if (!p || !id)
-		return NULL;
-	for (size_t i = 0; i < p->n_instruments; i++)
-		if (p->instruments[i].id && strcmp(p->instruments[i].id, id) == 0)
-			return &p->instruments[i];
-	return NULL;
+	return p ? FIND_ID(p->instruments, p->n_instruments, id) : NULL;
 }
 
 const struct pack_instrument *pack_default_instrument(const struct pack *p)
@@ -115,23 +120,15 @@ const struct pack_instrument *pack_rescreen_instrument(const struct pack *p)
 	return pack_instrument(p, p->rescreen_instrument ? p->rescreen_instrument : p->default_screening);
 }
 
-static const struct pack_question *question_find(const struct pack_question *qs, size_t n, const char *id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (qs[i].id && strcmp(qs[i].id, id) == 0)
-			return &qs[i];
-	return NULL;
-}
-
 const struct pack_question *pack_instrument_question(const struct pack_instrument *ins, const char *id)
 {
 	if (!ins || !id)
 		return NULL;
 	if (ins->kind == PACK_INSTRUMENT_YES_NO)
-		return question_find(ins->items, ins->n_items, id);
+		return FIND_ID(ins->items, ins->n_items, id);
 	for (size_t i = 0; i < ins->n_domains; i++) {
 		const struct pack_question *q =
-			question_find(ins->domains[i].indicators, ins->domains[i].n_indicators, id);
+			FIND_ID(ins->domains[i].indicators, ins->domains[i].n_indicators, id);
 		if (q)
 			return q;
 	}
@@ -140,12 +137,7 @@ const struct pack_question *pack_instrument_question(const struct pack_instrumen
 
 const struct pack_disposition *pack_disposition(const struct pack *p, const char *id)
 {
-	if (!p || !id)
-		return NULL;
-	for (size_t i = 0; i < p->n_dispositions; i++)
-		if (p->dispositions[i].id && strcmp(p->dispositions[i].id, id) == 0)
-			return &p->dispositions[i];
-	return NULL;
+	return p ? FIND_ID(p->dispositions, p->n_dispositions, id) : NULL;
 }
 
 bool pack_is_commercial_sex_concern(const struct pack *p, const char *vulnerability_id)
