@@ -46,7 +46,7 @@ bool batch_wanted(const struct match_store *s, bool link, uint32_t i, uint32_t j
 	return true;
 }
 
-/* ---- running on all batch_cores ---- */
+/* ---- running on all cores ---- */
 
 struct part {
 	void (*fn)(void *ctx, int t, int nt);

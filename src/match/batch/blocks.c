@@ -14,7 +14,7 @@
 
 /* ---- every record's blocking keys, sorted ----
  *
- * The keys of all records are computed once, on all batch_cores, and sorted by
+ * The keys of all records are computed once, on all cores, and sorted by
  * key (records ascending within a key): equal keys side by side are the
  * blocks that give candidate pairs, and the birth-date and name blocks the
  * model is fitted on. A radix sort: first on the key's top byte, scattering

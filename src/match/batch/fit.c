@@ -138,7 +138,7 @@ static void start_from_rule(struct match_model *m, const struct session *ss, con
 }
 
 /* The samples the model is fitted on are independent of one another:
- * they are gathered on all batch_cores. */
+ * they are gathered on all cores. */
 struct fit_job {
 	const struct match_store *s;
 	bool link, sessions;
