@@ -155,195 +155,255 @@ static bool federal_duty(const char *kind)
 	return duty_kind_from_string(kind, &k) == 0 && duty_kind_is_federal(k);
 }
 
-int figures_sql(struct db *db, const struct pack *p, const struct fq *q, struct figure *f)
+/* A row's values, by the figure's columns; false to leave the row out. */
+typedef bool sql_row_fn(struct db_stmt *st, const struct fq *q, int64_t v[5], double *minutes);
+
+/* A duty met by its due time, met late, or not met. */
+static bool duty_row(struct db_stmt *st, const struct fq *q, int64_t v[5], double *minutes)
 {
-	struct binned b = {0};
-	struct axis ra = {0};
-	struct db_stmt *st = NULL;
-	const char *by = q->by;
-	int r;
-	bool duties = strcmp(q->figure, FIG_DUTIES) == 0, missing = strcmp(q->figure, FIG_MISSING) == 0;
-	if (duties) {
-		b.ncols = 3; /* met_on_time, met_late, unmet */
-		r = db_prepare(db, "SELECT due_at, met_at, region, kind FROM duty", &st);
-	} else if (missing) {
-		b.ncols = 5;
-		r = db_prepare(db,
-			       "SELECT m.learned_at, c.region, CASE WHEN m.located_at IS NULL THEN 0 ELSE 1 END,"
-			       " (SELECT count(*) FROM duty d WHERE d.subject_type = 'missing_episode' AND d.subject_id = m.id"
-			       "  AND d.kind = ? AND d.met_at IS NOT NULL AND d.met_at <= d.due_at),"
-			       " (SELECT count(*) FROM duty d WHERE d.subject_type = 'missing_episode' AND d.subject_id = m.id"
-			       "  AND d.kind = ? AND d.met_at IS NOT NULL AND d.met_at <= d.due_at),"
-			       " (SELECT count(*) FROM duty d WHERE d.subject_type = 'missing_episode' AND d.subject_id = m.id"
-			       "  AND d.kind = ? AND d.met_at IS NOT NULL AND d.met_at <= d.due_at)"
-			       " FROM missing_episode m JOIN child_case c ON c.id = m.case_id",
-			       &st);
-		if (r == 0 && (r = duty_bind_kind(st, 1, DUTY_MISSING_LAW_ENFORCEMENT_REPORT)) == 0 &&
-		    (r = duty_bind_kind(st, 2, DUTY_MISSING_NCMEC_REPORT)) == 0)
-			r = duty_bind_kind(st, 3, DUTY_RETURN_RESCREEN);
-	} else {
-		b.ncols = 3; /* requests, arrivals, within target */
-		r = db_prepare(db,
-			       "SELECT x.requested_at, c.region, x.arrived_at, x.target_minutes"
-			       " FROM rapid_response x JOIN child_case c ON c.id = x.case_id",
-			       &st);
+	(void)minutes;
+	const char *kind = db_column_text(st, 3);
+	if (q->kind ? strcmp(kind, q->kind) != 0 : !federal_duty(kind))
+		return false;
+	const char *due = db_column_text(st, 0), *met = db_column_text(st, 1);
+	hl_time td, tm;
+	if (!met || time_parse(met, &tm) < 0)
+		v[2] = 1;
+	else if (time_parse(due, &td) == 0 && tm <= td)
+		v[0] = 1;
+	else
+		v[1] = 1;
+	return true;
+}
+
+static bool missing_row(struct db_stmt *st, const struct fq *q, int64_t v[5], double *minutes)
+{
+	(void)q;
+	(void)minutes;
+	v[0] = 1;
+	v[1] = db_column_int64(st, 3) > 0;
+	v[2] = db_column_int64(st, 4) > 0;
+	v[3] = db_column_int64(st, 2);
+	v[4] = db_column_int64(st, 5) > 0;
+	return true;
+}
+
+/* A request, and when someone arrived, the minutes it took. */
+static bool rapid_row(struct db_stmt *st, const struct fq *q, int64_t v[5], double *minutes)
+{
+	(void)q;
+	v[0] = 1;
+	hl_time treq, tarr;
+	const char *arr = db_column_text(st, 2);
+	if (arr && time_parse(arr, &tarr) == 0 && time_parse(db_column_text(st, 0), &treq) == 0) {
+		v[1] = 1;
+		*minutes = (double)(tarr - treq) / (60.0 * (double)HL_USEC_PER_SEC);
+		if (*minutes < 0)
+			*minutes = 0;
+		v[2] = !db_column_is_null(st, 3) && *minutes <= (double)db_column_int64(st, 3);
 	}
+	return true;
+}
+
+#define SQL_COLS 5
+
+/* The SQL figures. Every query's first column is the time that places the
+ * row; region_col names the region. Duties show the due count and the
+ * share met on time, rapid responses the median and 90th percentile
+ * minutes: those two columns are worked out per row, never summed. */
+static const struct sql_figure {
+	const char *name, *what;
+	const char *sql;
+	int ncols; /* counted from the rows; the rest are worked out */
+	int region_col;
+	bool duties, rapid;
+	sql_row_fn *row;
+	const char *cols[SQL_COLS][2];
+} sql_figures[] = {
+	{FIG_DUTIES, "Duties due", "SELECT due_at, met_at, region, kind FROM duty", 3, 2, true, false, duty_row,
+	 {{"met_on_time", "Met on time"},
+	  {"met_late", "Met late"},
+	  {"unmet", "Not met"},
+	  {"due", "Due"},
+	  {"share_on_time", "Met on time (%)"}}},
+	{FIG_MISSING, "Missing episodes",
+	 "SELECT m.learned_at, c.region, CASE WHEN m.located_at IS NULL THEN 0 ELSE 1 END,"
+	 " (SELECT count(*) FROM duty d WHERE d.subject_type = 'missing_episode' AND d.subject_id = m.id"
+	 "  AND d.kind = ? AND d.met_at IS NOT NULL AND d.met_at <= d.due_at),"
+	 " (SELECT count(*) FROM duty d WHERE d.subject_type = 'missing_episode' AND d.subject_id = m.id"
+	 "  AND d.kind = ? AND d.met_at IS NOT NULL AND d.met_at <= d.due_at),"
+	 " (SELECT count(*) FROM duty d WHERE d.subject_type = 'missing_episode' AND d.subject_id = m.id"
+	 "  AND d.kind = ? AND d.met_at IS NOT NULL AND d.met_at <= d.due_at)"
+	 " FROM missing_episode m JOIN child_case c ON c.id = m.case_id",
+	 5, 1, false, false, missing_row,
+	 {{"episodes", "Episodes"},
+	  {"le_on_time", "Reported to law enforcement on time"},
+	  {"ncmec_on_time", "Reported to NCMEC on time"},
+	  {"returned", "Returned"},
+	  {"rescreened_on_time", "Re-screened on time"}}},
+	{FIG_RAPID, "Rapid responses",
+	 "SELECT x.requested_at, c.region, x.arrived_at, x.target_minutes"
+	 " FROM rapid_response x JOIN child_case c ON c.id = x.case_id",
+	 3, 1, false, true, rapid_row,
+	 {{"requests", "Requests"},
+	  {"arrivals", "Arrivals"},
+	  {"within_target", "Within target"},
+	  {"median_minutes", "Median minutes"},
+	  {"p90_minutes", "90th percentile minutes"}}},
+};
+
+static int sql_prepare(struct db *db, const struct sql_figure *sf, struct db_stmt **ret)
+{
+	int r = db_prepare(db, sf->sql, ret);
+	if (r == 0 && strcmp(sf->name, FIG_MISSING) == 0 &&
+	    ((r = duty_bind_kind(*ret, 1, DUTY_MISSING_LAW_ENFORCEMENT_REPORT)) < 0 ||
+	     (r = duty_bind_kind(*ret, 2, DUTY_MISSING_NCMEC_REPORT)) < 0 ||
+	     (r = duty_bind_kind(*ret, 3, DUTY_RETURN_RESCREEN)) < 0)) {
+		db_finalize(*ret);
+		return r;
+	}
+	return r;
+}
+
+/* The rows in the query's days and region, into b. */
+static int sql_read(struct db *db, const struct pack *p, const struct fq *q, const struct sql_figure *sf,
+		    struct binned *b)
+{
+	struct db_stmt *st;
+	int r = sql_prepare(db, sf, &st);
 	if (r < 0)
 		return r;
 	while ((r = db_step(st)) == DB_ROW) {
 		int32_t day;
 		if (!figures_local_day(db_column_text(st, 0), &day) || !in_days(q, day))
 			continue;
-		const char *reg = db_column_text(st, duties ? 2 : 1);
+		const char *reg = db_column_text(st, sf->region_col);
 		if (q->region && (!reg || strcmp(reg, q->region) != 0))
 			continue;
-		int64_t v[5] = {0};
+		int64_t v[SQL_COLS] = {0};
 		double minutes = -1;
-		if (duties) {
-			const char *kind = db_column_text(st, 3);
-			if (q->kind ? strcmp(kind, q->kind) != 0 : !federal_duty(kind))
-				continue;
-			const char *due = db_column_text(st, 0), *met = db_column_text(st, 1);
-			hl_time td, tm;
-			if (!met || time_parse(met, &tm) < 0)
-				v[2] = 1;
-			else if (time_parse(due, &td) == 0 && tm <= td)
-				v[0] = 1;
-			else
-				v[1] = 1;
-		} else if (missing) {
-			v[0] = 1;
-			v[1] = db_column_int64(st, 3) > 0;
-			v[2] = db_column_int64(st, 4) > 0;
-			v[3] = db_column_int64(st, 2);
-			v[4] = db_column_int64(st, 5) > 0;
-		} else {
-			v[0] = 1;
-			hl_time treq, tarr;
-			const char *arr = db_column_text(st, 2);
-			if (arr && time_parse(arr, &tarr) == 0 && time_parse(db_column_text(st, 0), &treq) == 0) {
-				v[1] = 1;
-				minutes = (double)(tarr - treq) / (60.0 * (double)HL_USEC_PER_SEC);
-				if (minutes < 0)
-					minutes = 0;
-				v[2] = !db_column_is_null(st, 3) && minutes <= (double)db_column_int64(st, 3);
-			}
-		}
-		if ((r = binned_add(&b, day, region_index(p, reg), v, minutes)) < 0)
+		if (!sf->row(st, q, v, &minutes))
+			continue;
+		if ((r = binned_add(b, day, region_index(p, reg), v, minutes)) < 0)
 			break;
 	}
 	db_finalize(st);
-	if (r < 0)
-		goto out;
-	bool have;
-	int32_t d0, d1;
-	if ((r = sql_axis(&ra, p, by, q, &b, &have, &d0, &d1)) < 0)
-		goto out;
-	/* Count into the wide rows. */
-	/* duties: due and the share met on time, neither summed; rapid
-	 * responses: the median and 90th percentile minutes. */
-	int W = 5;
-	int64_t *grid = calloc((size_t)(ra.n ? ra.n : 1) * (size_t)b.ncols, sizeof *grid);
-	int *bin = malloc((b.n ? b.n : 1) * sizeof *bin);
-	if (!grid || !bin) {
-		free(grid);
-		free(bin);
-		r = ERR_NOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < b.n; i++) {
-		bin[i] = ra.n ? sql_bin_of(&ra, p, q, &b, i) : -1;
-		if (bin[i] < 0)
+	return r < 0 ? r : 0;
+}
+
+/* The wide grid of counts (ra.n rows of b->ncols), each row's bin, and
+ * the bins kept: those always shown and those with a count. */
+struct sql_grid {
+	int64_t *grid;
+	int *bin, *keep;
+	int nr;
+};
+
+static void sql_grid_done(struct sql_grid *g)
+{
+	free(g->grid);
+	free(g->bin);
+	free(g->keep);
+}
+
+static int sql_grid_count(const struct axis *ra, const struct pack *p, const struct fq *q, const struct binned *b,
+			  struct sql_grid *g)
+{
+	size_t nc = (size_t)b->ncols;
+	g->grid = calloc((size_t)(ra->n ? ra->n : 1) * nc, sizeof *g->grid);
+	g->bin = malloc((b->n ? b->n : 1) * sizeof *g->bin);
+	g->keep = malloc((size_t)(ra->n ? ra->n : 1) * sizeof *g->keep);
+	if (!g->grid || !g->bin || !g->keep)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < b->n; i++) {
+		g->bin[i] = ra->n ? sql_bin_of(ra, p, q, b, i) : -1;
+		if (g->bin[i] < 0)
 			continue;
-		for (int j = 0; j < b.ncols; j++)
-			grid[(size_t)bin[i] * (size_t)b.ncols + (size_t)j] += b.val[i * (size_t)b.ncols + (size_t)j];
+		for (size_t j = 0; j < nc; j++)
+			g->grid[(size_t)g->bin[i] * nc + j] += b->val[i * nc + j];
 	}
-	int nr = 0;
-	int *keep = malloc((size_t)(ra.n ? ra.n : 1) * sizeof *keep);
-	if (!keep) {
-		free(grid);
-		free(bin);
-		r = ERR_NOMEM;
-		goto out;
-	}
-	for (int i = 0; i < ra.n; i++) {
-		bool any = ra.always[i];
-		for (int j = 0; j < b.ncols && !any; j++)
-			any = grid[(size_t)i * (size_t)b.ncols + (size_t)j] > 0;
+	for (int i = 0; i < ra->n; i++) {
+		bool any = ra->always[i];
+		for (size_t j = 0; j < nc && !any; j++)
+			any = g->grid[(size_t)i * nc + j] > 0;
 		if (any)
-			keep[nr++] = i;
+			g->keep[g->nr++] = i;
 	}
-	f->shape = duties ? FIG_TWO_WAY : FIG_ONE_WAY;
-	if ((r = figure_alloc(f, nr, W)) < 0)
-		goto done;
-	static const char *const duty_cols[][2] = {{"met_on_time", "Met on time"},
-						   {"met_late", "Met late"},
-						   {"unmet", "Not met"},
-						   {"due", "Due"},
-						   {"share_on_time", "Met on time (%)"}};
-	static const char *const missing_cols[][2] = {{"episodes", "Episodes"},
-						      {"le_on_time", "Reported to law enforcement on time"},
-						      {"ncmec_on_time", "Reported to NCMEC on time"},
-						      {"returned", "Returned"},
-						      {"rescreened_on_time", "Re-screened on time"}};
-	static const char *const rapid_cols[][2] = {{"requests", "Requests"},
-						    {"arrivals", "Arrivals"},
-						    {"within_target", "Within target"},
-						    {"median_minutes", "Median minutes"},
-						    {"p90_minutes", "90th percentile minutes"}};
-	const char *const(*cols)[2] = duties ? duty_cols : missing ? missing_cols : rapid_cols;
-	for (int j = 0; j < W; j++)
-		if ((r = figure_set_col(f, j, cols[j][0], cols[j][1])) < 0)
-			goto done;
-	double *mins = malloc((b.n ? b.n : 1) * sizeof *mins);
-	if (!mins) {
-		r = ERR_NOMEM;
-		goto done;
+	return 0;
+}
+
+/* Row k of f from wide bin i: the counts, then what is worked out. mins
+ * has room for every row of b. */
+static void sql_fill_row(struct figure *f, const struct sql_figure *sf, const struct binned *b,
+			 const struct sql_grid *g, int k, int i, double *mins)
+{
+	struct figure_cell *row = &f->cell[(size_t)k * SQL_COLS];
+	for (int j = 0; j < b->ncols; j++)
+		row[j].value = g->grid[(size_t)i * (size_t)b->ncols + (size_t)j];
+	if (sf->duties) {
+		int64_t due = row[0].value + row[1].value + row[2].value;
+		row[3].value = due;
+		row[4].value = due ? (row[0].value * 100 + due / 2) / due : 0;
+	} else if (sf->rapid) {
+		size_t nm = 0;
+		for (size_t x = 0; x < b->n; x++)
+			if (g->bin[x] == i && b->minutes[x] >= 0)
+				mins[nm++] = b->minutes[x];
+		qsort(mins, nm, sizeof *mins, cmp_double);
+		row[3].value = percentile(mins, nm, 0.5);
+		row[4].value = percentile(mins, nm, 0.9);
 	}
-	for (int k = 0; k < nr; k++) {
-		int i = keep[k];
-		if ((r = figure_set_row(f, k, ra.key[i], ra.label[i])) < 0)
-			break;
-		struct figure_cell *row = &f->cell[(size_t)k * (size_t)W];
-		for (int j = 0; j < b.ncols; j++)
-			row[j].value = grid[(size_t)i * (size_t)b.ncols + (size_t)j];
-		if (duties) {
-			int64_t due = row[0].value + row[1].value + row[2].value;
-			f->col_count[3] = f->col_count[4] = false;
-			row[3].value = due;
-			row[4].value = due ? (row[0].value * 100 + due / 2) / due : 0;
-		} else if (!missing) {
-			size_t nm = 0;
-			for (size_t x = 0; x < b.n; x++)
-				if (bin[x] == i && b.minutes[x] >= 0)
-					mins[nm++] = b.minutes[x];
-			qsort(mins, nm, sizeof *mins, cmp_double);
-			f->col_count[3] = f->col_count[4] = false;
-			row[3].value = percentile(mins, nm, 0.5);
-			row[4].value = percentile(mins, nm, 0.9);
-		}
+}
+
+static int sql_fill(struct figure *f, const struct sql_figure *sf, const struct axis *ra, const struct binned *b,
+		    const struct sql_grid *g)
+{
+	f->shape = sf->duties ? FIG_TWO_WAY : FIG_ONE_WAY;
+	int r = figure_alloc(f, g->nr, SQL_COLS);
+	for (int j = 0; j < SQL_COLS && r >= 0; j++)
+		r = figure_set_col(f, j, sf->cols[j][0], sf->cols[j][1]);
+	if (r < 0)
+		return r;
+	if (sf->duties || sf->rapid)
+		f->col_count[3] = f->col_count[4] = false;
+	double *mins = malloc((b->n ? b->n : 1) * sizeof *mins);
+	if (!mins)
+		return ERR_NOMEM;
+	for (int k = 0; k < g->nr && r >= 0; k++) {
+		int i = g->keep[k];
+		if ((r = figure_set_row(f, k, ra->key[i], ra->label[i])) >= 0)
+			sql_fill_row(f, sf, b, g, k, i, mins);
 	}
 	free(mins);
-	if (r < 0)
-		goto done;
-	if (duties)
-		f->col_count[3] = f->col_count[4] = false;
-	else if (!missing)
-		f->col_count[3] = f->col_count[4] = false;
+	return r < 0 ? r : 0;
+}
+
+int figures_sql(struct db *db, const struct pack *p, const struct fq *q, struct figure *f)
+{
+	const struct sql_figure *sf = NULL;
+	for (size_t i = 0; i < sizeof sql_figures / sizeof *sql_figures; i++)
+		if (strcmp(q->figure, sql_figures[i].name) == 0)
+			sf = &sql_figures[i];
+	if (!sf)
+		return ERR_NOTFOUND;
+	struct binned b = {.ncols = sf->ncols};
+	struct axis ra = {0};
+	struct sql_grid g = {0};
+	bool have;
+	int32_t d0, d1;
+	int r;
+	if ((r = sql_read(db, p, q, sf, &b)) < 0 || (r = sql_axis(&ra, p, q->by, q, &b, &have, &d0, &d1)) < 0 ||
+	    (r = sql_grid_count(&ra, p, q, &b, &g)) < 0 || (r = sql_fill(f, sf, &ra, &b, &g)) < 0)
+		goto out;
 	snprintf(f->figure, sizeof f->figure, "%s", q->figure);
-	const char *what = duties ? "Duties due" : missing ? "Missing episodes" : "Rapid responses";
-	snprintf(f->title, sizeof f->title, "%s by %s%s%s", what, figures_dim_label(by),
-		 duties && q->kind ? ": " : "", duties && q->kind ? q->kind : "");
+	snprintf(f->title, sizeof f->title, "%s by %s%s%s", sf->what, figures_dim_label(q->by),
+		 sf->duties && q->kind ? ": " : "", sf->duties && q->kind ? q->kind : "");
 	figures_subtitle(f, p, q, have, d0, d1);
-	snprintf(f->by, sizeof f->by, "%s", by);
-	f->chart = duties ? CHART_STACKED : CHART_BARS;
+	snprintf(f->by, sizeof f->by, "%s", q->by);
+	f->chart = sf->duties ? CHART_STACKED : CHART_BARS;
 	figure_totals(f);
-	r = 0;
-done:
-	free(grid);
-	free(bin);
-	free(keep);
 out:
+	sql_grid_done(&g);
 	figures_axis_done(&ra);
 	binned_done(&b);
 	return r;
