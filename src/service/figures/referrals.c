@@ -40,166 +40,205 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int figures_referrals(const struct store *s, const struct fq *q, struct figure *f)
+/* The filter of a referral figure, and its calendar range: the one asked
+ * for, else the data's. *have_range is false when neither gives one. */
+static void referral_range(const struct store *s, const struct fq *q, struct rfilter *flt, int32_t *d0, int32_t *d1,
+			   bool *have_range)
 {
-	bool children = q->measure && strcmp(q->measure, "children") == 0;
-	struct rfilter flt = {.from = q->has_from ? q->from : INT32_MIN, .to = q->has_to ? q->to : INT32_MAX,
-			      .region_code = -1, .accepted_code = -1};
+	*flt = (struct rfilter){.from = q->has_from ? q->from : INT32_MIN, .to = q->has_to ? q->to : INT32_MAX,
+				.region_code = -1, .accepted_code = -1};
 	if (q->region)
-		flt.region_code = code_of(&s->dims[DIM_REGION], q->region);
+		flt->region_code = code_of(&s->dims[DIM_REGION], q->region);
 	bool about_disposition =
 		strcmp(q->by, "disposition") == 0 || (q->then && strcmp(q->then, "disposition") == 0);
 	if (!about_disposition)
-		flt.accepted_code = code_of(&s->dims[DIM_DISP], "accepted_hart");
-	/* The calendar range: the one asked for, else the data's. */
-	int32_t d0 = flt.from, d1 = flt.to;
-	bool have_range = q->has_from && q->has_to;
+		flt->accepted_code = code_of(&s->dims[DIM_DISP], "accepted_hart");
+	*d0 = flt->from;
+	*d1 = flt->to;
+	*have_range = q->has_from && q->has_to;
+	if (*have_range)
+		return;
+	int32_t lo = INT32_MAX, hi = INT32_MIN;
+	for (size_t i = 0; i < s->n; i++)
+		if (rpass(s, flt, i)) {
+			if (s->day[i] < lo)
+				lo = s->day[i];
+			if (s->day[i] > hi)
+				hi = s->day[i];
+		}
+	if (lo <= hi) {
+		*d0 = q->has_from ? flt->from : lo;
+		*d1 = q->has_to ? flt->to : hi;
+		*have_range = true;
+	}
+}
+
+/* A table being counted: rows along ra, columns along ca (one named
+ * after the measure when there is no second dimension), W wide. */
+struct rtable {
+	struct axis ra, ca;
+	int W;
+	bool two, children;
+	int64_t *grid;
+	int64_t base; /* referrals or children counted at all (the shares' whole) */
+};
+
+static int measure_axis(struct axis *a, bool children)
+{
+	int r = figures_axis_alloc(a, 1);
+	if (r == 0)
+		r = figures_axis_set(a, 0, children ? "children" : "referrals", children ? "Children" : "Referrals", true);
+	return r;
+}
+
+static int rtable_axes(struct rtable *t, const struct store *s, const struct fq *q, bool have_range, int32_t d0,
+		       int32_t d1)
+{
 	bool cal = figures_is_calendar(q->by) || (q->then && figures_is_calendar(q->then));
-	if (!have_range) {
-		int32_t lo = INT32_MAX, hi = INT32_MIN;
-		for (size_t i = 0; i < s->n; i++)
-			if (rpass(s, &flt, i)) {
-				if (s->day[i] < lo)
-					lo = s->day[i];
-				if (s->day[i] > hi)
-					hi = s->day[i];
-			}
-		if (lo <= hi) {
-			d0 = q->has_from ? flt.from : lo;
-			d1 = q->has_to ? flt.to : hi;
-			have_range = true;
-		}
-	}
-	struct axis ra = {0}, ca = {0};
-	int64_t *grid = NULL;
-	int *keep_r = NULL, *keep_c = NULL, *cells = NULL;
+	bool none = cal && !have_range; /* nothing in range: no bins */
 	int r;
-	if (cal && !have_range) {
-		/* Nothing in range: no bins. */
-		memset(&ra, 0, sizeof ra);
-		ra.kind = AX_YEAR;
-		r = figures_axis_alloc(&ra, 0);
+	if (none) {
+		t->ra.kind = AX_YEAR;
+		r = figures_axis_alloc(&t->ra, 0);
 	} else {
-		r = figures_axis_build(&ra, q->by, s, q->region, d0, d1);
+		r = figures_axis_build(&t->ra, q->by, s, q->region, d0, d1);
 	}
 	if (r < 0)
-		goto out;
-	if (q->then) {
-		if (cal && !have_range)
-			r = figures_axis_alloc(&ca, 0);
-		else
-			r = figures_axis_build(&ca, q->then, s, q->region, d0, d1);
-	} else {
-		r = figures_axis_alloc(&ca, 1);
-		if (r == 0)
-			r = figures_axis_set(&ca, 0, children ? "children" : "referrals", children ? "Children" : "Referrals", true);
-	}
+		return r;
+	if (q->then)
+		r = none ? figures_axis_alloc(&t->ca, 0) : figures_axis_build(&t->ca, q->then, s, q->region, d0, d1);
+	else
+		r = measure_axis(&t->ca, t->children);
 	if (r < 0)
-		goto out;
-	if ((int64_t)ra.n * (ca.n > 0 ? ca.n : 1) > MAX_CELLS) {
-		r = ERR_TOOBIG;
-		goto out;
+		return r;
+	if ((int64_t)t->ra.n * (t->ca.n > 0 ? t->ca.n : 1) > MAX_CELLS)
+		return ERR_TOOBIG;
+	t->W = t->ca.n > 0 ? t->ca.n : 1;
+	t->grid = calloc((size_t)(t->ra.n ? t->ra.n : 1) * (size_t)t->W, sizeof *t->grid);
+	return t->grid ? 0 : ERR_NOMEM;
+}
+
+/* The cells of the grid referral i falls in, at most max: how many. */
+static int rtable_cells(const struct rtable *t, const struct store *s, size_t i, int *cells, int max)
+{
+	int rb[65], cb[65] = {0};
+	int nr = figures_axis_bins(&t->ra, s, i, rb);
+	int nc = t->two ? figures_axis_bins(&t->ca, s, i, cb) : 1;
+	int k = 0;
+	for (int x = 0; x < nr; x++)
+		for (int y = 0; y < nc && k < max; y++)
+			cells[k++] = rb[x] * t->W + cb[y];
+	return k;
+}
+
+static void count_referrals(struct rtable *t, const struct store *s, const struct rfilter *flt)
+{
+	int cells[65 * 65];
+	for (size_t i = 0; i < s->n; i++) {
+		if (!rpass(s, flt, i))
+			continue;
+		t->base++;
+		int k = rtable_cells(t, s, i, cells, 65 * 65);
+		for (int x = 0; x < k; x++)
+			t->grid[cells[x]]++;
 	}
-	int W = ca.n > 0 ? ca.n : 1;
-	grid = calloc((size_t)(ra.n ? ra.n : 1) * (size_t)W, sizeof *grid);
-	cells = malloc(MAX_CELLS_PER_CHILD * sizeof *cells);
-	if (!grid || !cells) {
-		r = ERR_NOMEM;
-		goto out;
-	}
-	bool two = q->then != NULL;
-	int rb[65], cb[65];
-	int64_t base = 0; /* referrals or children counted at all (the shares' whole) */
-	if (ra.n > 0 && ca.n > 0) {
-		if (!children) {
-			for (size_t i = 0; i < s->n; i++) {
-				if (!rpass(s, &flt, i))
-					continue;
-				base++;
-				int nr = figures_axis_bins(&ra, s, i, rb);
-				int nc = two ? figures_axis_bins(&ca, s, i, cb) : 1;
-				if (!two)
-					cb[0] = 0;
-				for (int x = 0; x < nr; x++)
-					for (int y = 0; y < nc; y++)
-						grid[(size_t)rb[x] * (size_t)W + (size_t)cb[y]]++;
-			}
-		} else {
-			for (size_t c = 0; c < s->children.n; c++) {
-				int k = 0;
-				bool any = false;
-				for (uint32_t p = s->by_child_start[c]; p < s->by_child_start[c + 1]; p++) {
-					size_t i = s->by_child_rows[p];
-					if (!rpass(s, &flt, i))
-						continue;
-					any = true;
-					int nr = figures_axis_bins(&ra, s, i, rb);
-					int nc = two ? figures_axis_bins(&ca, s, i, cb) : 1;
-					if (!two)
-						cb[0] = 0;
-					for (int x = 0; x < nr; x++)
-						for (int y = 0; y < nc && k < MAX_CELLS_PER_CHILD; y++)
-							cells[k++] = rb[x] * W + cb[y];
-				}
-				if (!any)
-					continue;
-				base++;
-				if (k > 1)
-					qsort(cells, (size_t)k, sizeof *cells, cmp_int);
-				for (int x = 0; x < k; x++)
-					if (x == 0 || cells[x] != cells[x - 1])
-						grid[cells[x]]++;
-			}
+}
+
+/* Each child once per cell, however many of its referrals fall in it. */
+static int count_children(struct rtable *t, const struct store *s, const struct rfilter *flt)
+{
+	int *cells = malloc(MAX_CELLS_PER_CHILD * sizeof *cells);
+	if (!cells)
+		return ERR_NOMEM;
+	for (size_t c = 0; c < s->children.n; c++) {
+		int k = 0;
+		bool any = false;
+		for (uint32_t p = s->by_child_start[c]; p < s->by_child_start[c + 1]; p++) {
+			size_t i = s->by_child_rows[p];
+			if (!rpass(s, flt, i))
+				continue;
+			any = true;
+			k += rtable_cells(t, s, i, cells + k, MAX_CELLS_PER_CHILD - k);
 		}
+		if (!any)
+			continue;
+		t->base++;
+		if (k > 1)
+			qsort(cells, (size_t)k, sizeof *cells, cmp_int);
+		for (int x = 0; x < k; x++)
+			if (x == 0 || cells[x] != cells[x - 1])
+				t->grid[cells[x]]++;
 	}
-	/* Which bins to show. */
-	keep_r = malloc((size_t)(ra.n ? ra.n : 1) * sizeof *keep_r);
-	keep_c = malloc((size_t)W * sizeof *keep_c);
-	if (!keep_r || !keep_c) {
-		r = ERR_NOMEM;
-		goto out;
-	}
+	free(cells);
+	return 0;
+}
+
+/* The rows and columns to show: those always shown and those with a
+ * count; a table with no columns keeps one, named after the measure when
+ * there are no bins at all. */
+static int rtable_fill(struct rtable *t, struct figure *f)
+{
+	int *keep_r = malloc((size_t)(t->ra.n ? t->ra.n : 1) * sizeof *keep_r);
+	int *keep_c = malloc((size_t)t->W * sizeof *keep_c);
+	int r = keep_r && keep_c ? 0 : ERR_NOMEM;
 	int nr = 0, nc = 0;
-	for (int i = 0; i < ra.n; i++) {
-		bool any = ra.always[i];
-		for (int j = 0; j < ca.n && !any; j++)
-			any = grid[(size_t)i * (size_t)W + (size_t)j] > 0;
+	for (int i = 0; i < t->ra.n && r == 0; i++) {
+		bool any = t->ra.always[i];
+		for (int j = 0; j < t->ca.n && !any; j++)
+			any = t->grid[(size_t)i * (size_t)t->W + (size_t)j] > 0;
 		if (any)
 			keep_r[nr++] = i;
 	}
-	for (int j = 0; j < ca.n; j++) {
-		bool any = ca.always[j];
-		for (int i = 0; i < ra.n && !any; i++)
-			any = grid[(size_t)i * (size_t)W + (size_t)j] > 0;
+	for (int j = 0; j < t->ca.n && r == 0; j++) {
+		bool any = t->ca.always[j];
+		for (int i = 0; i < t->ra.n && !any; i++)
+			any = t->grid[(size_t)i * (size_t)t->W + (size_t)j] > 0;
 		if (any)
 			keep_c[nc++] = j;
+	}
+	if (r == 0 && nc == 0) {
+		/* A two-way table with nothing along its columns: one empty column. */
+		keep_c[0] = 0;
+		nc = t->ca.n > 0 ? 1 : 0;
+	}
+	if (r == 0 && t->ca.n == 0) {
+		figures_axis_done(&t->ca);
+		r = measure_axis(&t->ca, t->children);
+		keep_c[0] = 0;
+		nc = 1;
+	}
+	if (r == 0)
+		r = figures_fill(f, &t->ra, keep_r, nr, &t->ca, keep_c, nc, t->grid, t->W);
+	free(keep_r);
+	free(keep_c);
+	return r;
+}
+
+int figures_referrals(const struct store *s, const struct fq *q, struct figure *f)
+{
+	struct rtable t = {.two = q->then != NULL, .children = q->measure && strcmp(q->measure, "children") == 0};
+	struct rfilter flt;
+	int32_t d0, d1;
+	bool have_range;
+	referral_range(s, q, &flt, &d0, &d1, &have_range);
+	int r = rtable_axes(&t, s, q, have_range, d0, d1);
+	if (r == 0 && t.ra.n > 0 && t.ca.n > 0) {
+		if (t.children)
+			r = count_children(&t, s, &flt);
+		else
+			count_referrals(&t, s, &flt);
 	}
 	bool list = strcmp(q->by, "vulnerability") == 0 || (q->then && strcmp(q->then, "vulnerability") == 0);
 	/* Children do not add up: a child referred in two years is one child
 	 * in each, so a table of children has no totals (nor does one of
 	 * vulnerabilities, which overlap); share_base holds the children (or
 	 * referrals) counted at all. */
-	f->shape = list || children ? FIG_LIST : two ? FIG_TWO_WAY : FIG_ONE_WAY;
-	if (nc == 0) {
-		/* A two-way table with nothing along its columns: one empty column. */
-		keep_c[0] = 0;
-		nc = ca.n > 0 ? 1 : 0;
-	}
-	if (ca.n == 0) {
-		/* No calendar bins at all: one column named after the measure. */
-		figures_axis_done(&ca);
-		if ((r = figures_axis_alloc(&ca, 1)) < 0 ||
-		    (r = figures_axis_set(&ca, 0, children ? "children" : "referrals", children ? "Children" : "Referrals", true)) <
-			    0)
-			goto out;
-		keep_c[0] = 0;
-		nc = 1;
-	}
-	if ((r = figures_fill(f, &ra, keep_r, nr, &ca, keep_c, nc, grid, W)) < 0)
+	f->shape = list || t.children ? FIG_LIST : t.two ? FIG_TWO_WAY : FIG_ONE_WAY;
+	if (r < 0 || (r = rtable_fill(&t, f)) < 0)
 		goto out;
 	snprintf(f->figure, sizeof f->figure, "referrals");
-	const char *what = children ? "Children referred" : "Referrals";
-	if (two)
+	const char *what = t.children ? "Children referred" : "Referrals";
+	if (t.two)
 		snprintf(f->title, sizeof f->title, "%s by %s and %s", what, figures_dim_label(q->by),
 			 figures_dim_label(q->then));
 	else
@@ -207,18 +246,14 @@ int figures_referrals(const struct store *s, const struct fq *q, struct figure *
 	figures_subtitle(f, s->pack, q, have_range, d0, d1);
 	snprintf(f->by, sizeof f->by, "%s", q->by);
 	snprintf(f->then, sizeof f->then, "%s", q->then ? q->then : "");
-	snprintf(f->measure, sizeof f->measure, "%s", children ? "children" : "referrals");
-	f->chart = two ? CHART_STACKED : list ? CHART_SHARES : CHART_BARS;
-	f->share_base = list || children ? base : 0;
+	snprintf(f->measure, sizeof f->measure, "%s", t.children ? "children" : "referrals");
+	f->chart = t.two ? CHART_STACKED : list ? CHART_SHARES : CHART_BARS;
+	f->share_base = list || t.children ? t.base : 0;
 	figure_totals(f);
-	r = 0;
 out:
-	figures_axis_done(&ra);
-	figures_axis_done(&ca);
-	free(grid);
-	free(cells);
-	free(keep_r);
-	free(keep_c);
+	figures_axis_done(&t.ra);
+	figures_axis_done(&t.ca);
+	free(t.grid);
 	return r;
 }
 
