@@ -448,136 +448,125 @@ static int suppress_column(struct figure *f, int j, bool with_total, int64_t thr
 	return 0;
 }
 
-int figure_suppress(struct figure *f, int64_t threshold)
+/* The memory a suppression works in: the counts of the table and their
+ * marks, the row and column totals' marks. */
+struct supp_work {
+	int nc; /* count columns */
+	int64_t *v;
+	enum supp_mark *mark, *rmark, *cmark;
+};
+
+/* FIG_TWO_WAY: the count columns as one table with row, column and grand
+ * totals. */
+static int suppress_two_way(struct figure *f, int64_t threshold, const struct supp_work *w)
 {
-	if (!f || threshold < 2)
-		return ERR_INVAL;
-	if (ensure_margins(f) < 0)
-		return ERR_NOMEM;
-	f->threshold = threshold;
-	int nc = count_columns(f);
-	size_t n = (size_t)(f->nrows ? f->nrows : 1) * (size_t)(nc ? nc : 1);
-	int64_t *v = calloc(n, sizeof *v);
-	enum supp_mark *mark = calloc(n, sizeof *mark);
-	enum supp_mark *rmark = calloc((size_t)(f->nrows ? f->nrows : 1), sizeof *rmark);
-	enum supp_mark *cmark = calloc((size_t)(nc ? nc : 1), sizeof *cmark);
-	int ret = ERR_NOMEM;
-	if (!v || !mark || !rmark || !cmark)
-		goto out;
-	for (size_t k = 0; k < (size_t)f->nrows * (size_t)f->ncols; k++)
-		f->cell[k].mark = SUPP_SHOWN;
-
-	if (f->nrows > 0 && nc > 0) {
-		if (f->shape == FIG_TWO_WAY) {
-			/* The count columns as one table with row, column and grand totals. */
-			for (int i = 0; i < f->nrows; i++) {
-				int jj = 0;
-				for (int j = 0; j < f->ncols; j++)
-					if (f->col_count[j])
-						v[(size_t)i * (size_t)nc + (size_t)jj++] = cell_at(f, i, j)->value;
-			}
-			/* Every total if that is safe; else the column totals alone;
-			 * else none (see supp_safe). */
-			static const bool ladder[][2] = {{true, true}, {false, true}, {false, false}};
-			struct supp_table t;
-			for (size_t step = 0; step < sizeof ladder / sizeof ladder[0]; step++) {
-				t = (struct supp_table){
-					.rows = f->nrows, .cols = nc, .cell = v, .row_totals = ladder[step][0],
-					.col_totals = ladder[step][1], .cell_mark = mark,
-					.row_mark = ladder[step][0] ? rmark : NULL, .col_mark = ladder[step][1] ? cmark : NULL,
-				};
-				ret = suppress(&t, threshold);
-				if (ret < 0)
-					goto out;
-				if ((ret = supp_safe(&t, threshold)) < 0)
-					goto out;
-				if (ret == 1)
-					break;
-			}
-			for (int i = 0; i < f->nrows; i++) {
-				int jj = 0;
-				for (int j = 0; j < f->ncols; j++)
-					if (f->col_count[j])
-						cell_at(f, i, j)->mark = mark[(size_t)i * (size_t)nc + (size_t)jj++];
-				if (t.row_totals)
-					f->row_total[i].mark = rmark[i];
-			}
-			int jj = 0;
-			for (int j = 0; j < f->ncols; j++)
-				if (f->col_count[j] && t.col_totals)
-					f->col_total[j].mark = cmark[jj++];
-			f->total.mark = t.grand_mark;
-			if (!t.row_totals) {
-				free(f->row_total);
-				f->row_total = NULL;
-			}
-			if (!t.col_totals) {
-				free(f->col_total);
-				f->col_total = NULL;
-				f->has_total = false;
-			}
-		} else {
-			/* FIG_ONE_WAY: each count column partitions its own total;
-			 * FIG_LIST: categories overlap, nothing sums, only the small
-			 * counts go. */
-			bool with_total = f->shape == FIG_ONE_WAY;
-			/* The columns of a one-way figure may nest (episodes, and
-			 * those reported on time; requests, and arrivals): a count
-			 * shown beside a hidden one of its row bounds it. So a row
-			 * that lost a count loses its other counts too, and the
-			 * columns are protected again with those hidden, until no
-			 * row is half shown. */
-			bool *force = calloc((size_t)f->nrows * (size_t)f->ncols, sizeof *force);
-			bool *fcol = calloc((size_t)f->nrows, sizeof *fcol);
-			if (!force || !fcol) {
-				free(force);
-				free(fcol);
-				ret = ERR_NOMEM;
-				goto out;
-			}
-			ret = 0;
-			for (int round = 0; round <= f->nrows * f->ncols; round++) {
-				for (int j = 0; j < f->ncols && ret >= 0; j++) {
-					if (!f->col_count[j])
-						continue;
-					for (int i = 0; i < f->nrows; i++)
-						fcol[i] = force[(size_t)i * (size_t)f->ncols + (size_t)j];
-					ret = suppress_column(f, j, with_total, threshold, v, mark, fcol);
-				}
-				if (ret < 0 || f->shape != FIG_ONE_WAY)
-					break;
-				bool changed = false;
-				for (int i = 0; i < f->nrows; i++) {
-					bool lost = false;
-					for (int j = 0; j < f->ncols; j++)
-						lost |= f->col_count[j] && cell_at(f, i, j)->mark != SUPP_SHOWN;
-					for (int j = 0; lost && j < f->ncols; j++) {
-						bool *fo = &force[(size_t)i * (size_t)f->ncols + (size_t)j];
-						if (f->col_count[j] && cell_at(f, i, j)->mark == SUPP_SHOWN &&
-						    cell_at(f, i, j)->value > 0 && !*fo)
-							*fo = changed = true;
-					}
-				}
-				if (!changed)
-					break;
-			}
-			free(force);
-			free(fcol);
-			if (ret < 0)
-				goto out;
-			if (f->shape == FIG_ONE_WAY && f->has_total && f->ncols == 1) {
-				f->total.mark = f->col_total[0].mark;
-				if (f->col_total[0].value == UNPUBLISHED)
-					f->has_total = false;
-			}
-		}
-	} else if (f->shape != FIG_LIST && f->has_total) {
-		/* No rows: the totals are zeros, shown. */
-		f->total.mark = SUPP_SHOWN;
+	int nc = w->nc;
+	for (int i = 0; i < f->nrows; i++) {
+		int jj = 0;
+		for (int j = 0; j < f->ncols; j++)
+			if (f->col_count[j])
+				w->v[(size_t)i * (size_t)nc + (size_t)jj++] = cell_at(f, i, j)->value;
 	}
+	/* Every total if that is safe; else the column totals alone;
+	 * else none (see supp_safe). */
+	static const bool ladder[][2] = {{true, true}, {false, true}, {false, false}};
+	struct supp_table t;
+	for (size_t step = 0; step < sizeof ladder / sizeof ladder[0]; step++) {
+		t = (struct supp_table){
+			.rows = f->nrows, .cols = nc, .cell = w->v, .row_totals = ladder[step][0],
+			.col_totals = ladder[step][1], .cell_mark = w->mark,
+			.row_mark = ladder[step][0] ? w->rmark : NULL, .col_mark = ladder[step][1] ? w->cmark : NULL,
+		};
+		int ret = suppress(&t, threshold);
+		if (ret < 0 || (ret = supp_safe(&t, threshold)) < 0)
+			return ret;
+		if (ret == 1)
+			break;
+	}
+	for (int i = 0; i < f->nrows; i++) {
+		int jj = 0;
+		for (int j = 0; j < f->ncols; j++)
+			if (f->col_count[j])
+				cell_at(f, i, j)->mark = w->mark[(size_t)i * (size_t)nc + (size_t)jj++];
+		if (t.row_totals)
+			f->row_total[i].mark = w->rmark[i];
+	}
+	int jj = 0;
+	for (int j = 0; j < f->ncols; j++)
+		if (f->col_count[j] && t.col_totals)
+			f->col_total[j].mark = w->cmark[jj++];
+	f->total.mark = t.grand_mark;
+	if (!t.row_totals) {
+		free(f->row_total);
+		f->row_total = NULL;
+	}
+	if (!t.col_totals) {
+		free(f->col_total);
+		f->col_total = NULL;
+		f->has_total = false;
+	}
+	return 0;
+}
 
-	/* A value computed from counts (a median of minutes, a share) is
-	 * hidden with any count of its row. */
+/* Mark to hide (in force) the shown counts of every row that lost a count:
+ * whether any was marked. */
+static bool force_half_shown_rows(struct figure *f, bool *force)
+{
+	bool changed = false;
+	for (int i = 0; i < f->nrows; i++) {
+		bool lost = false;
+		for (int j = 0; j < f->ncols; j++)
+			lost |= f->col_count[j] && cell_at(f, i, j)->mark != SUPP_SHOWN;
+		for (int j = 0; lost && j < f->ncols; j++) {
+			bool *fo = &force[(size_t)i * (size_t)f->ncols + (size_t)j];
+			if (f->col_count[j] && cell_at(f, i, j)->mark == SUPP_SHOWN && cell_at(f, i, j)->value > 0 &&
+			    !*fo)
+				*fo = changed = true;
+		}
+	}
+	return changed;
+}
+
+/* FIG_ONE_WAY: each count column partitions its own total; FIG_LIST:
+ * categories overlap, nothing sums, only the small counts go. */
+static int suppress_by_column(struct figure *f, int64_t threshold, const struct supp_work *w)
+{
+	bool with_total = f->shape == FIG_ONE_WAY;
+	/* The columns of a one-way figure may nest (episodes, and those
+	 * reported on time; requests, and arrivals): a count shown beside a
+	 * hidden one of its row bounds it. So a row that lost a count loses
+	 * its other counts too, and the columns are protected again with
+	 * those hidden, until no row is half shown. */
+	bool *force = calloc((size_t)f->nrows * (size_t)f->ncols, sizeof *force);
+	bool *fcol = calloc((size_t)f->nrows, sizeof *fcol);
+	int ret = force && fcol ? 0 : ERR_NOMEM;
+	for (int round = 0; ret == 0 && round <= f->nrows * f->ncols; round++) {
+		for (int j = 0; j < f->ncols && ret >= 0; j++) {
+			if (!f->col_count[j])
+				continue;
+			for (int i = 0; i < f->nrows; i++)
+				fcol[i] = force[(size_t)i * (size_t)f->ncols + (size_t)j];
+			ret = suppress_column(f, j, with_total, threshold, w->v, w->mark, fcol);
+		}
+		if (ret < 0 || f->shape != FIG_ONE_WAY || !force_half_shown_rows(f, force))
+			break;
+	}
+	free(force);
+	free(fcol);
+	if (ret < 0)
+		return ret;
+	if (f->shape == FIG_ONE_WAY && f->has_total && f->ncols == 1) {
+		f->total.mark = f->col_total[0].mark;
+		if (f->col_total[0].value == UNPUBLISHED)
+			f->has_total = false;
+	}
+	return 0;
+}
+
+/* A value computed from counts (a median of minutes, a share) is hidden
+ * with any count of its row. */
+static void hide_derived(struct figure *f)
+{
 	for (int i = 0; i < f->nrows; i++) {
 		bool lost = false;
 		for (int j = 0; j < f->ncols; j++)
@@ -587,12 +576,42 @@ int figure_suppress(struct figure *f, int64_t threshold)
 			if (!f->col_count[j])
 				cell_at(f, i, j)->mark = lost ? SUPP_COMPLEMENT : SUPP_SHOWN;
 	}
-	f->suppressed = true;
+}
+
+int figure_suppress(struct figure *f, int64_t threshold)
+{
+	if (!f || threshold < 2)
+		return ERR_INVAL;
+	if (ensure_margins(f) < 0)
+		return ERR_NOMEM;
+	f->threshold = threshold;
+	int nc = count_columns(f);
+	size_t n = (size_t)(f->nrows ? f->nrows : 1) * (size_t)(nc ? nc : 1);
+	struct supp_work w = {
+		.nc = nc,
+		.v = calloc(n, sizeof *w.v),
+		.mark = calloc(n, sizeof *w.mark),
+		.rmark = calloc((size_t)(f->nrows ? f->nrows : 1), sizeof *w.rmark),
+		.cmark = calloc((size_t)(nc ? nc : 1), sizeof *w.cmark),
+	};
+	int ret = ERR_NOMEM;
+	if (!w.v || !w.mark || !w.rmark || !w.cmark)
+		goto out;
+	for (size_t k = 0; k < (size_t)f->nrows * (size_t)f->ncols; k++)
+		f->cell[k].mark = SUPP_SHOWN;
 	ret = 0;
+	if (f->nrows > 0 && nc > 0)
+		ret = f->shape == FIG_TWO_WAY ? suppress_two_way(f, threshold, &w) : suppress_by_column(f, threshold, &w);
+	else if (f->shape != FIG_LIST && f->has_total)
+		f->total.mark = SUPP_SHOWN; /* no rows: the totals are zeros, shown */
+	if (ret < 0)
+		goto out;
+	hide_derived(f);
+	f->suppressed = true;
 out:
-	free(v);
-	free(mark);
-	free(rmark);
-	free(cmark);
+	free(w.v);
+	free(w.mark);
+	free(w.rmark);
+	free(w.cmark);
 	return ret;
 }
