@@ -130,6 +130,20 @@ static void assert_rejected(json_t *root, const char *field, const char *reason)
 	json_decref(root);
 }
 
+/* assert_rejected with the field formatted from fmt. */
+static void assert_rejected_at(json_t *root, const char *reason, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void assert_rejected_at(json_t *root, const char *reason, const char *fmt, ...)
+{
+	char field[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(field, sizeof field, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof field);
+	assert_rejected(root, field, reason);
+}
+
 /* One change to the real pack: the value (JSON text) at path.key, or the
  * key deleted when json is NULL. */
 struct edit {
@@ -504,11 +518,7 @@ static void rejects_unknown_keys_at_every_level(void **state)
 	for (size_t i = 0; i < sizeof where / sizeof *where; i++) {
 		json_t *root = ct_json();
 		set(root, where[i][0], where[i][1], json_true());
-		char field[128];
-		int n = snprintf(field, sizeof field, "%s%s%s", where[i][0], where[i][0][0] ? "." : "",
-				 where[i][1]);
-		assert_true(n > 0 && (size_t)n < sizeof field);
-		assert_rejected(root, field, "unknown key");
+		assert_rejected_at(root, "unknown key", "%s%s%s", where[i][0], where[i][0][0] ? "." : "", where[i][1]);
 	}
 	json_t *root = ct_json();
 	set(root, "regions[0]", "colour", json_true());
@@ -562,10 +572,7 @@ static void rejects_new_list_entries_that_are_not_objects(void **state)
 	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
 		json_t *root = ct_json();
 		assert_int_equal(json_array_set_new(at(root, lists[i]), 1, json_string("x")), 0);
-		char field[128];
-		int n = snprintf(field, sizeof field, "%s[1]", lists[i]);
-		assert_true(n > 0 && (size_t)n < sizeof field);
-		assert_rejected(root, field, "must be an object");
+		assert_rejected_at(root, "must be an object", "%s[1]", lists[i]);
 	}
 }
 
@@ -806,10 +813,7 @@ static void rejects_an_unknown_or_missing_instrument_kind(void **state)
 	for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
 		json_t *root = ct_json();
 		del(root, "screening_instruments[1]", required[i]);
-		char field[64];
-		int n = snprintf(field, sizeof field, "screening_instruments[1].%s", required[i]);
-		assert_true(n > 0 && (size_t)n < sizeof field);
-		assert_rejected(root, field, "required");
+		assert_rejected_at(root, "required", "screening_instruments[1].%s", required[i]);
 	}
 }
 
@@ -924,10 +928,7 @@ static void rejects_rule_counts_that_are_not_1_to_100(void **state)
 		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 			json_t *root = ct_json();
 			set(root, where[w][0], where[w][1], bad[i]);
-			char field[96];
-			int n = snprintf(field, sizeof field, "%s.%s", where[w][0], where[w][1]);
-			assert_true(n > 0 && (size_t)n < sizeof field);
-			assert_rejected(root, field, "must be an integer from 1 to 100");
+			assert_rejected_at(root, "must be an integer from 1 to 100", "%s.%s", where[w][0], where[w][1]);
 		}
 	}
 	json_t *root = ct_json();
