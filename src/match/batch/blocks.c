@@ -223,6 +223,21 @@ static size_t run_members(const struct entry *e, size_t a, size_t z, uint32_t *o
 	return k;
 }
 
+/* The block of equal keys that starts at e[a]: its members in run, and
+ * in *ret_z where the next one starts. 0 for a block that gives no pair
+ * (one record, more than cap, or a type not wanted). */
+static size_t next_block(const struct entry *e, size_t ne, size_t a, size_t cap, uint32_t types, uint32_t *run,
+			 size_t *ret_z)
+{
+	size_t z;
+	for (z = a + 1; z < ne && e[z].key == e[a].key; z++)
+		;
+	*ret_z = z;
+	if (z - a < 2 || z - a > cap || !(types >> e[a].type & 1))
+		return 0;
+	return run_members(e, a, z, run);
+}
+
 int batch_build_blocks(const struct entry *e, size_t ne, size_t n, uint32_t types, size_t cap, bool link,
 			struct blocks *ret)
 {
@@ -235,11 +250,7 @@ int batch_build_blocks(const struct entry *e, size_t ne, size_t n, uint32_t type
 		return ERR_NOMEM;
 	size_t members = 0, spans = 0;
 	for (size_t a = 0, z; a < ne; a = z) {
-		for (z = a + 1; z < ne && e[z].key == e[a].key; z++)
-			;
-		if (z - a < 2 || z - a > cap || !(types >> e[a].type & 1))
-			continue;
-		size_t k = run_members(e, a, z, run);
+		size_t k = next_block(e, ne, a, cap, types, run, &z);
 		if (k < 2)
 			continue;
 		members += k;
@@ -265,11 +276,7 @@ int batch_build_blocks(const struct entry *e, size_t ne, size_t n, uint32_t type
 	ret->span_at[n] = at;
 	uint32_t m = 0;
 	for (size_t a = 0, z; a < ne; a = z) {
-		for (z = a + 1; z < ne && e[z].key == e[a].key; z++)
-			;
-		if (z - a < 2 || z - a > cap || !(types >> e[a].type & 1))
-			continue;
-		size_t k = run_members(e, a, z, run);
+		size_t k = next_block(e, ne, a, cap, types, run, &z);
 		if (k < 2)
 			continue;
 		memcpy(ret->member + m, run, k * sizeof *run);
