@@ -413,17 +413,7 @@ static bool hot_may_reach(const struct match_store *s, const struct match_model 
 			int f1 = name_level(s, cache, &a->family, &b->given, caf, cbg, false, fd);
 			int g2 = name_level(s, cache, &b->given, &a->family, cbg, caf, true, gd);
 			int f2 = name_level(s, cache, &b->family, &a->given, cbf, cag, false, fd);
-			int bg = lg, bf = lf;
-			if (g1 && f1 && g1 + f1 < bg + bf) {
-				bg = g1;
-				bf = f1;
-			}
-			if (g2 && f2 && g2 + f2 < bg + bf) {
-				bg = g2;
-				bf = f2;
-			}
-			lg = bg;
-			lf = bf;
+			match_best_reading(&lg, &lf, g1, f1, g2, f2);
 		}
 		if (lg)
 			w += m->w[p->gi][lg] + (lg == 1 ? a->tf_given / 16.0 : 0);
