@@ -359,3 +359,12 @@ bool pack_json_str_is(const json_t *v, const char *s)
 {
 	return json_is_string(v) && json_string_length(v) == strlen(s) && strcmp(json_string_value(v), s) == 0;
 }
+
+bool pack_entry(struct check *c, const json_t *v, const char *base, size_t i, char path[PATH_SIZE])
+{
+	pack_path_index(path, base, i);
+	if (json_is_object(v))
+		return true;
+	pack_fail(c, path, "must be an object");
+	return false;
+}

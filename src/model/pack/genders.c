@@ -143,11 +143,8 @@ void pack_check_genders(struct check *c, const json_t *root, struct pack *p)
 	json_t *v;
 	json_array_foreach (list, i, v) {
 		char path[PATH_SIZE], np[PATH_SIZE];
-		pack_path_index(path, key, i);
-		if (!json_is_object(v)) {
-			pack_fail(c, path, "must be an object");
+		if (!pack_entry(c, v, key, i, path))
 			continue;
-		}
 		pack_check_keys(c, v, path, gender_keys);
 		struct pack_gender *g = &p->genders[p->n_genders++];
 		g->id = pack_check_id(c, v, path, seen, false);

@@ -53,11 +53,8 @@ static void check_questions(struct check *c, const json_t *obj, const char *path
 	json_t *v;
 	json_array_foreach (list, i, v) {
 		char ip[PATH_SIZE];
-		pack_path_index(ip, lp, i);
-		if (!json_is_object(v)) {
-			pack_fail(c, ip, "must be an object");
+		if (!pack_entry(c, v, lp, i, ip))
 			continue;
-		}
 		struct pack_question *q = &qs[(*ret_n)++];
 		pack_check_keys(c, v, ip, question_keys);
 		q->id = pack_check_id(c, v, ip, seen, say_where);
@@ -105,11 +102,8 @@ static void check_domains(struct check *c, const json_t *obj, const char *path, 
 	json_t *v;
 	json_array_foreach (list, i, v) {
 		char dp[PATH_SIZE];
-		pack_path_index(dp, lp, i);
-		if (!json_is_object(v)) {
-			pack_fail(c, dp, "must be an object");
+		if (!pack_entry(c, v, lp, i, dp))
 			continue;
-		}
 		struct pack_domain *d = &ins->domains[ins->n_domains++];
 		pack_check_keys(c, v, dp, domain_keys);
 		d->id = pack_check_id(c, v, dp, seen, false);
@@ -191,11 +185,8 @@ static void check_rules(struct check *c, const json_t *obj, const char *path, st
 	json_t *v;
 	json_array_foreach (list, i, v) {
 		char rp[PATH_SIZE], p[PATH_SIZE];
-		pack_path_index(rp, lp, i);
-		if (!json_is_object(v)) {
-			pack_fail(c, rp, "must be an object");
+		if (!pack_entry(c, v, lp, i, rp))
 			continue;
-		}
 		struct pack_rule *r = &ins->rules[ins->n_rules++];
 		pack_check_keys(c, v, rp, rule_keys);
 		const char *level = pack_get_str(c, v, rp, "level", true);
@@ -296,11 +287,8 @@ void pack_check_instruments(struct check *c, const json_t *root, struct pack *p)
 	json_t *v;
 	json_array_foreach (list, i, v) {
 		char path[PATH_SIZE];
-		pack_path_index(path, "screening_instruments", i);
-		if (!json_is_object(v)) {
-			pack_fail(c, path, "must be an object");
+		if (!pack_entry(c, v, "screening_instruments", i, path))
 			continue;
-		}
 		check_instrument(c, v, path, seen, &p->instruments[p->n_instruments++]);
 	}
 	if (p->default_screening && !pack_instrument(p, p->default_screening))

@@ -93,6 +93,10 @@ bool pack_get_bool(struct check *c, const json_t *obj, const char *path, const c
 /* v is the string s exactly. */
 bool pack_json_str_is(const json_t *v, const char *s);
 
+/* Entry i of the list at base: true when it is an object, its path in
+ * path; false after recording that it is not. */
+bool pack_entry(struct check *c, const json_t *v, const char *base, size_t i, char path[PATH_SIZE]);
+
 /* ---- the header, regions, lists and deadlines (sections.c) ---- */
 
 void pack_check_header(struct check *c, const json_t *root, struct pack *p);

@@ -46,11 +46,8 @@ void pack_check_dispositions(struct check *c, const json_t *root, struct pack *p
 	json_t *v;
 	json_array_foreach (list, i, v) {
 		char path[PATH_SIZE];
-		pack_path_index(path, "dispositions", i);
-		if (!json_is_object(v)) {
-			pack_fail(c, path, "must be an object");
+		if (!pack_entry(c, v, "dispositions", i, path))
 			continue;
-		}
 		struct pack_disposition *d = &p->dispositions[p->n_dispositions++];
 		pack_check_keys(c, v, path, disposition_keys);
 		d->id = pack_check_id(c, v, path, seen, false);
@@ -180,11 +177,8 @@ void pack_check_age_groups(struct check *c, const json_t *root, struct pack *p)
 	json_t *v;
 	json_array_foreach (list, i, v) {
 		char path[PATH_SIZE], pp[PATH_SIZE];
-		pack_path_index(path, key, i);
-		if (!json_is_object(v)) {
-			pack_fail(c, path, "must be an object");
+		if (!pack_entry(c, v, key, i, path))
 			continue;
-		}
 		pack_check_keys(c, v, path, age_group_keys);
 		struct pack_age_group g = {.max = -1};
 		g.id = pack_check_id(c, v, path, seen, false);

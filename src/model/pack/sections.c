@@ -175,11 +175,8 @@ void pack_check_regions(struct check *c, const json_t *root, struct pack *p)
 
 	json_array_foreach (regions, i, r) {
 		char path[PATH_SIZE], p2[PATH_SIZE], s[SHOW_SIZE];
-		pack_path_index(path, "regions", i);
-		if (!json_is_object(r)) {
-			pack_fail(c, path, "must be an object");
+		if (!pack_entry(c, r, "regions", i, path))
 			continue;
-		}
 		struct pack_region *out = &p->regions[p->n_regions++];
 		pack_check_keys(c, r, path, region_keys);
 		out->id = pack_get_str(c, r, path, "id", true);
@@ -209,11 +206,8 @@ void pack_check_regions(struct check *c, const json_t *root, struct pack *p)
 		size_t j;
 		json_t *o;
 		json_array_foreach (offices, j, o) {
-			pack_path_index(p2, op, j);
-			if (!json_is_object(o)) {
-				pack_fail(c, p2, "must be an object");
+			if (!pack_entry(c, o, op, j, p2))
 				continue;
-			}
 			check_office(c, o, p2, out->id, known, office_ids, towns_seen,
 				     &out->offices[out->n_offices++]);
 		}
@@ -259,11 +253,8 @@ void pack_check_items_of(struct check *c, const json_t *root, const char *key, e
 	json_t *v;
 	json_array_foreach (list, i, v) {
 		char path[PATH_SIZE], p2[PATH_SIZE], s[SHOW_SIZE];
-		pack_path_index(path, key, i);
-		if (!json_is_object(v)) {
-			pack_fail(c, path, "must be an object");
+		if (!pack_entry(c, v, key, i, path))
 			continue;
-		}
 		struct pack_item *it = &items[n++];
 		pack_check_keys(c, v, path, keys_of[kind]);
 		it->id = pack_get_str(c, v, path, "id", true);
@@ -322,24 +313,12 @@ void pack_check_deadlines(struct check *c, const json_t *root, struct pack *p)
 	size_t i;
 	json_t *v;
 	json_array_foreach (list, i, v) {
-		char path[PATH_SIZE], pp[PATH_SIZE], s[SHOW_SIZE];
-		pack_path_index(path, "deadlines", i);
-		if (!json_is_object(v)) {
-			pack_fail(c, path, "must be an object");
+		char path[PATH_SIZE], pp[PATH_SIZE];
+		if (!pack_entry(c, v, "deadlines", i, path))
 			continue;
-		}
 		struct pack_deadline *d = &p->deadlines[p->n_deadlines++];
 		pack_check_keys(c, v, path, deadline_keys);
-		d->id = pack_get_str(c, v, path, "id", true);
-		if (d->id) {
-			const char *first;
-			pack_path_key(pp, path, "id");
-			if (!pack_id_valid(d->id))
-				pack_fail(c, pp, "invalid id \"%s\": use a-z, 0-9 and _, starting with a letter, at most 64",
-				     pack_show(s, d->id));
-			else if (!pack_seen_add(c, seen, d->id, path, &first))
-				pack_fail(c, pp, "duplicate id \"%s\"", d->id);
-		}
+		d->id = pack_check_id(c, v, path, seen, false);
 		d->name = pack_get_str(c, v, path, "name", true);
 		json_t *m = json_object_get(v, "minutes");
 		pack_path_key(pp, path, "minutes");
