@@ -368,3 +368,18 @@ bool pack_entry(struct check *c, const json_t *v, const char *base, size_t i, ch
 	pack_fail(c, path, "must be an object");
 	return false;
 }
+
+void *pack_list_items(struct check *c, const json_t *obj, const char *path, const char *key, const char *what,
+		      size_t size, const json_t **ret_list, char ret_path[PATH_SIZE])
+{
+	json_t *list = pack_get_typed(c, obj, path, key, true, JSON_ARRAY);
+	if (!list)
+		return NULL;
+	pack_path_key(ret_path, path, key);
+	if (json_array_size(list) == 0) {
+		pack_fail(c, ret_path, "must list at least one %s", what);
+		return NULL;
+	}
+	*ret_list = list;
+	return pack_alloc_array(c, json_array_size(list), size);
+}

@@ -37,15 +37,8 @@ static void check_questions(struct check *c, const json_t *obj, const char *path
 			    size_t *ret_n)
 {
 	char lp[PATH_SIZE];
-	json_t *list = pack_get_typed(c, obj, path, key, true, JSON_ARRAY);
-	if (!list)
-		return;
-	pack_path_key(lp, path, key);
-	if (json_array_size(list) == 0) {
-		pack_fail(c, lp, "must list at least one %s", what);
-		return;
-	}
-	struct pack_question *qs = pack_alloc_array(c, json_array_size(list), sizeof *qs);
+	const json_t *list;
+	struct pack_question *qs = pack_list_items(c, obj, path, key, what, sizeof *qs, &list, lp);
 	if (!qs)
 		return;
 	*ret = qs;
@@ -84,17 +77,12 @@ static void check_domains(struct check *c, const json_t *obj, const char *path, 
 			  struct pack_instrument *ins)
 {
 	char lp[PATH_SIZE];
-	json_t *list = pack_get_typed(c, obj, path, "domains", true, JSON_ARRAY);
-	if (!list)
+	const json_t *list;
+	ins->domains = pack_list_items(c, obj, path, "domains", "domain", sizeof *ins->domains, &list, lp);
+	if (!ins->domains)
 		return;
-	pack_path_key(lp, path, "domains");
-	if (json_array_size(list) == 0) {
-		pack_fail(c, lp, "must list at least one domain");
-		return;
-	}
 	json_t *seen = json_object();
-	ins->domains = pack_alloc_array(c, json_array_size(list), sizeof *ins->domains);
-	if (!seen || !ins->domains) {
+	if (!seen) {
 		c->nomem = true;
 		goto cleanup;
 	}
@@ -128,15 +116,8 @@ static void check_rule_domains(struct check *c, const json_t *rule, const char *
 			       const struct pack_instrument *ins, struct pack_rule *out)
 {
 	char lp[PATH_SIZE], s[SHOW_SIZE];
-	json_t *list = pack_get_typed(c, rule, path, "clear_in_domains", true, JSON_ARRAY);
-	if (!list)
-		return;
-	pack_path_key(lp, path, "clear_in_domains");
-	if (json_array_size(list) == 0) {
-		pack_fail(c, lp, "must list at least one domain");
-		return;
-	}
-	out->domains = pack_alloc_array(c, json_array_size(list), sizeof *out->domains);
+	const json_t *list;
+	out->domains = pack_list_items(c, rule, path, "clear_in_domains", "domain", sizeof *out->domains, &list, lp);
 	if (!out->domains)
 		return;
 	size_t i;
@@ -170,15 +151,8 @@ static void check_rule_domains(struct check *c, const json_t *rule, const char *
 static void check_rules(struct check *c, const json_t *obj, const char *path, struct pack_instrument *ins)
 {
 	char lp[PATH_SIZE];
-	json_t *list = pack_get_typed(c, obj, path, "rules", true, JSON_ARRAY);
-	if (!list)
-		return;
-	pack_path_key(lp, path, "rules");
-	if (json_array_size(list) == 0) {
-		pack_fail(c, lp, "must list at least one rule");
-		return;
-	}
-	ins->rules = pack_alloc_array(c, json_array_size(list), sizeof *ins->rules);
+	const json_t *list;
+	ins->rules = pack_list_items(c, obj, path, "rules", "rule", sizeof *ins->rules, &list, lp);
 	if (!ins->rules)
 		return;
 	size_t i;
@@ -270,16 +244,14 @@ static void check_instrument(struct check *c, const json_t *v, const char *path,
 void pack_check_instruments(struct check *c, const json_t *root, struct pack *p)
 {
 	char s[SHOW_SIZE];
-	json_t *list = pack_get_typed(c, root, "", "screening_instruments", true, JSON_ARRAY);
-	if (!list)
+	char lp[PATH_SIZE];
+	const json_t *list;
+	p->instruments =
+		pack_list_items(c, root, "", "screening_instruments", "instrument", sizeof *p->instruments, &list, lp);
+	if (!p->instruments)
 		return;
-	if (json_array_size(list) == 0) {
-		pack_fail(c, "screening_instruments", "must list at least one instrument");
-		return;
-	}
 	json_t *seen = json_object();
-	p->instruments = pack_alloc_array(c, json_array_size(list), sizeof *p->instruments);
-	if (!seen || !p->instruments) {
+	if (!seen) {
 		c->nomem = true;
 		goto cleanup;
 	}

@@ -97,6 +97,13 @@ bool pack_json_str_is(const json_t *v, const char *s);
  * path; false after recording that it is not. */
 bool pack_entry(struct check *c, const json_t *v, const char *base, size_t i, char path[PATH_SIZE]);
 
+/* The array at obj.key, which must list at least one <what>, and room
+ * for its entries (size bytes each, zeroed; the caller's): NULL after
+ * recording why there is none, or when memory ran out. *ret_list and
+ * ret_path are the list and its path. */
+void *pack_list_items(struct check *c, const json_t *obj, const char *path, const char *key, const char *what,
+		      size_t size, const json_t **ret_list, char ret_path[PATH_SIZE]);
+
 /* ---- the header, regions, lists and deadlines (sections.c) ---- */
 
 void pack_check_header(struct check *c, const json_t *root, struct pack *p);

@@ -99,18 +99,14 @@ void pack_check_law(struct check *c, const json_t *root, struct pack *p)
 void pack_check_commercial_sex_concerns(struct check *c, const json_t *root, struct pack *p)
 {
 	static const char key[] = "commercial_sex_concerns";
-	json_t *list = pack_get_typed(c, root, "", key, true, JSON_ARRAY);
-	if (!list)
-		return;
-	if (json_array_size(list) == 0) {
-		pack_fail(c, key, "must list at least one vulnerability");
-		return;
-	}
-	/* Without a list of vulnerabilities every name would be unknown. */
-	bool known = json_is_array(json_object_get(root, "vulnerabilities"));
-	p->commercial_sex_concerns = pack_alloc_array(c, json_array_size(list), sizeof *p->commercial_sex_concerns);
+	char lp[PATH_SIZE];
+	const json_t *list;
+	p->commercial_sex_concerns =
+		pack_list_items(c, root, "", key, "vulnerability", sizeof *p->commercial_sex_concerns, &list, lp);
 	if (!p->commercial_sex_concerns)
 		return;
+	/* Without a list of vulnerabilities every name would be unknown. */
+	bool known = json_is_array(json_object_get(root, "vulnerabilities"));
 	size_t i;
 	json_t *v;
 	json_array_foreach (list, i, v) {
