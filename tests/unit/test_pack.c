@@ -17,22 +17,12 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "model/pack.h"
+#include "pack_test.h"
 
 /* ret_* must be left alone on failure: tests pass this and check it. */
 static struct pack untouched;
 
 /* --- Helpers ------------------------------------------------------------- */
-
-static const char *ct_path(void)
-{
-	static char path[4096];
-	const char *root = getenv("HARTLINE_SOURCE_ROOT");
-	if (!root)
-		fail_msg("HARTLINE_SOURCE_ROOT is not set");
-	int n = snprintf(path, sizeof path, "%s/packs/connecticut.json", root);
-	assert_true(n > 0 && (size_t)n < sizeof path);
-	return path;
-}
 
 static json_t *ct_json(void)
 {
@@ -90,17 +80,6 @@ static void set(json_t *root, const char *path, const char *key, json_t *value)
 static void del(json_t *root, const char *path, const char *key)
 {
 	assert_int_equal(json_object_del(at(root, path), key), 0);
-}
-
-static bool has_error(const struct field_errors *fe, const char *field, const char *reason)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach (fe->list, i, e)
-		if (strcmp(json_get_str(e, "field"), field) == 0 &&
-		    strcmp(json_get_str(e, "reason"), reason) == 0)
-			return true;
-	return false;
 }
 
 static void print_errors(const struct field_errors *fe)

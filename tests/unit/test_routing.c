@@ -18,17 +18,7 @@
 #include "base/err.h"
 #include "model/pack.h"
 #include "model/routing.h"
-
-static const char *ct_path(void)
-{
-	static char path[4096];
-	const char *root = getenv("HARTLINE_SOURCE_ROOT");
-	if (!root)
-		fail_msg("HARTLINE_SOURCE_ROOT is not set");
-	int n = snprintf(path, sizeof path, "%s/packs/connecticut.json", root);
-	assert_true(n > 0 && (size_t)n < sizeof path);
-	return path;
-}
+#include "pack_test.h"
 
 static int setup(void **state)
 {

@@ -18,6 +18,7 @@
 #include "base/json.h"
 #include "model/pack.h"
 #include "model/screening.h"
+#include "pack_test.h"
 
 /* --- A small instrument -------------------------------------------------- */
 
@@ -95,17 +96,6 @@ static enum screen_level score(const struct pack_instrument *ins, json_t *answer
 	if (ret_count)
 		*ret_count = count;
 	return level;
-}
-
-static bool has_error(const struct field_errors *fe, const char *field, const char *reason)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach (fe->list, i, e)
-		if (strcmp(json_get_str(e, "field"), field) == 0 &&
-		    strcmp(json_get_str(e, "reason"), reason) == 0)
-			return true;
-	return false;
 }
 
 /* Scoring answers (which it takes) on ins must fail with ERR_INVAL, leave
