@@ -324,40 +324,6 @@ static bool safe_bounds_give_away(struct safe_items *s, int64_t th)
 	return false;
 }
 
-/* Gauss-Jordan elimination of the nrel x nh matrix m: its rank. */
-static int safe_reduce(double *m, int nrel, int nh)
-{
-	int rank = 0;
-	for (int col = 0; col < nh && rank < nrel; col++) {
-		int piv = -1;
-		double best = 1e-9;
-		for (int row = rank; row < nrel; row++)
-			if (fabs(m[(size_t)row * nh + col]) > best)
-				best = fabs(m[(size_t)row * nh + col]), piv = row;
-		if (piv < 0)
-			continue;
-		for (int k = 0; k < nh; k++) {
-			double tmp = m[(size_t)piv * nh + k];
-			m[(size_t)piv * nh + k] = m[(size_t)rank * nh + k];
-			m[(size_t)rank * nh + k] = tmp;
-		}
-		double pv = m[(size_t)rank * nh + col];
-		for (int k = 0; k < nh; k++)
-			m[(size_t)rank * nh + k] /= pv;
-		for (int row = 0; row < nrel; row++) {
-			if (row == rank)
-				continue;
-			double fct = m[(size_t)row * nh + col];
-			if (fabs(fct) < 1e-12)
-				continue;
-			for (int k = 0; k < nh; k++)
-				m[(size_t)row * nh + k] -= fct * m[(size_t)rank * nh + k];
-		}
-		rank++;
-	}
-	return rank;
-}
-
 /* The sums alone: reduce them over the hidden items; a reduced row with
  * one non-zero gives that item away. 1: safe, 0: not, or ERR_NOMEM. */
 static int safe_sums(const struct safe_items *s)
@@ -380,7 +346,7 @@ static int safe_sums(const struct safe_items *s)
 			if (col_of[s->rel[x]] >= 0)
 				m[(size_t)q * nh + col_of[s->rel[x]]] = x == e ? -1.0 : 1.0;
 	}
-	int rank = safe_reduce(m, s->nrel, nh);
+	int rank = supp_reduce(m, s->nrel, nh, NULL);
 	for (int row = 0; row < rank && ret; row++) {
 		int nz = 0;
 		for (int k = 0; k < nh; k++)
