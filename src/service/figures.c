@@ -10,7 +10,11 @@
  * referrals rebuilt when the store changes.
  *
  * Duties, missing episodes, rapid responses and the federal count are read
- * with SQL and binned here, in the pack's time zone (the process's). */
+ * with SQL and binned in the pack's time zone (the process's).
+ *
+ * This file checks a query and answers it; the store, the axes, the
+ * figures themselves and the writing of referral rows are the parts in
+ * service/figures/ (figures_int.h says what they share). */
 #include "service/figures.h"
 
 #include <stdio.h>
