@@ -383,3 +383,28 @@ void *pack_list_items(struct check *c, const json_t *obj, const char *path, cons
 	*ret_list = list;
 	return pack_alloc_array(c, json_array_size(list), size);
 }
+
+json_t *pack_each_entry(struct check *c, const json_t *list, const char *base, pack_entry_fn *fn, void *ctx)
+{
+	json_t *seen = json_object();
+	if (!seen) {
+		c->nomem = true;
+		return NULL;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach (list, i, v) {
+		char path[PATH_SIZE];
+		if (pack_entry(c, v, base, i, path))
+			fn(c, v, path, seen, ctx);
+	}
+	return seen;
+}
+
+void pack_require_ids(struct check *c, const json_t *seen, const char *path, const char *what,
+		      const char *const *ids, size_t n)
+{
+	for (size_t k = 0; seen && k < n; k++)
+		if (!json_object_get(seen, ids[k]))
+			pack_fail(c, path, "missing %s \"%s\"", what, ids[k]);
+}

@@ -73,34 +73,29 @@ static void check_ratings(struct check *c, const json_t *obj, const char *path)
 		pack_fail(c, p, "must be [\"no\", \"possible\", \"clear\"]");
 }
 
+struct domains {
+	struct pack_instrument *ins;
+	json_t *questions_seen;
+};
+
+static void check_domain(struct check *c, const json_t *v, const char *dp, json_t *seen, void *ctx)
+{
+	struct domains *x = ctx;
+	struct pack_domain *d = &x->ins->domains[x->ins->n_domains++];
+	pack_check_keys(c, v, dp, domain_keys);
+	d->id = pack_check_id(c, v, dp, seen, false);
+	d->name = pack_get_str(c, v, dp, "name", true);
+	check_questions(c, v, dp, "indicators", "indicator", x->questions_seen, true, &d->indicators, &d->n_indicators);
+}
+
 static void check_domains(struct check *c, const json_t *obj, const char *path, json_t *questions_seen,
 			  struct pack_instrument *ins)
 {
 	char lp[PATH_SIZE];
 	const json_t *list;
 	ins->domains = pack_list_items(c, obj, path, "domains", "domain", sizeof *ins->domains, &list, lp);
-	if (!ins->domains)
-		return;
-	json_t *seen = json_object();
-	if (!seen) {
-		c->nomem = true;
-		goto cleanup;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach (list, i, v) {
-		char dp[PATH_SIZE];
-		if (!pack_entry(c, v, lp, i, dp))
-			continue;
-		struct pack_domain *d = &ins->domains[ins->n_domains++];
-		pack_check_keys(c, v, dp, domain_keys);
-		d->id = pack_check_id(c, v, dp, seen, false);
-		d->name = pack_get_str(c, v, dp, "name", true);
-		check_questions(c, v, dp, "indicators", "indicator", questions_seen, true, &d->indicators,
-				&d->n_indicators);
-	}
-cleanup:
-	json_decref(seen);
+	if (ins->domains)
+		json_decref(pack_each_entry(c, list, lp, check_domain, &(struct domains){ins, questions_seen}));
 }
 
 static const struct pack_domain *find_domain(const struct pack_instrument *ins, const char *id)
@@ -241,6 +236,12 @@ static void check_instrument(struct check *c, const json_t *v, const char *path,
 	json_decref(questions_seen);
 }
 
+static void check_one_instrument(struct check *c, const json_t *v, const char *path, json_t *seen, void *ctx)
+{
+	struct pack *p = ctx;
+	check_instrument(c, v, path, seen, &p->instruments[p->n_instruments++]);
+}
+
 void pack_check_instruments(struct check *c, const json_t *root, struct pack *p)
 {
 	char s[SHOW_SIZE];
@@ -250,25 +251,14 @@ void pack_check_instruments(struct check *c, const json_t *root, struct pack *p)
 		pack_list_items(c, root, "", "screening_instruments", "instrument", sizeof *p->instruments, &list, lp);
 	if (!p->instruments)
 		return;
-	json_t *seen = json_object();
-	if (!seen) {
-		c->nomem = true;
-		goto cleanup;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach (list, i, v) {
-		char path[PATH_SIZE];
-		if (!pack_entry(c, v, "screening_instruments", i, path))
-			continue;
-		check_instrument(c, v, path, seen, &p->instruments[p->n_instruments++]);
-	}
+	json_t *seen = pack_each_entry(c, list, "screening_instruments", check_one_instrument, p);
+	if (!seen)
+		return;
+	json_decref(seen);
 	if (p->default_screening && !pack_instrument(p, p->default_screening))
 		pack_fail(c, "pack.default_screening", "unknown screening instrument \"%s\"",
-		     pack_show(s, p->default_screening));
+			  pack_show(s, p->default_screening));
 	if (p->rescreen_instrument && !pack_instrument(p, p->rescreen_instrument))
 		pack_fail(c, "pack.rescreen_instrument", "unknown screening instrument \"%s\"",
-		     pack_show(s, p->rescreen_instrument));
-cleanup:
-	json_decref(seen);
+			  pack_show(s, p->rescreen_instrument));
 }

@@ -104,6 +104,18 @@ bool pack_entry(struct check *c, const json_t *v, const char *base, size_t i, ch
 void *pack_list_items(struct check *c, const json_t *obj, const char *path, const char *key, const char *what,
 		      size_t size, const json_t **ret_list, char ret_path[PATH_SIZE]);
 
+/* What is checked of each entry of a list: v, an object, at path; seen
+ * holds the ids met so far (for pack_check_id). */
+typedef void pack_entry_fn(struct check *c, const json_t *v, const char *path, json_t *seen, void *ctx);
+/* fn for each entry of list (at base) that is an object, after recording
+ * the ones that are not: the ids seen (the caller's to json_decref), or
+ * NULL when memory ran out. */
+json_t *pack_each_entry(struct check *c, const json_t *list, const char *base, pack_entry_fn *fn, void *ctx);
+/* Every one of the n ids must be in seen: path lists no "<what> <id>"
+ * otherwise. Nothing when seen is NULL (memory ran out). */
+void pack_require_ids(struct check *c, const json_t *seen, const char *path, const char *what,
+		      const char *const *ids, size_t n);
+
 /* ---- the header, regions, lists and deadlines (sections.c) ---- */
 
 void pack_check_header(struct check *c, const json_t *root, struct pack *p);

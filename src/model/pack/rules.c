@@ -31,34 +31,28 @@ static const char *const victim_keys[] = {"text", "citations", NULL};
 
 /* --- Dispositions, law, commercial-sex concerns -------------------------- */
 
+static void check_disposition(struct check *c, const json_t *v, const char *path, json_t *seen, void *ctx)
+{
+	struct pack *p = ctx;
+	struct pack_disposition *d = &p->dispositions[p->n_dispositions++];
+	pack_check_keys(c, v, path, disposition_keys);
+	d->id = pack_check_id(c, v, path, seen, false);
+	d->name = pack_get_str(c, v, path, "name", true);
+	d->reason_required = pack_get_bool(c, v, path, "reason_required");
+	d->jurisdiction_required = pack_get_bool(c, v, path, "jurisdiction_required");
+}
+
 void pack_check_dispositions(struct check *c, const json_t *root, struct pack *p)
 {
 	json_t *list = pack_get_typed(c, root, "", "dispositions", true, JSON_ARRAY);
 	if (!list)
 		return;
-	json_t *seen = json_object();
 	p->dispositions = pack_alloc_array(c, json_array_size(list), sizeof *p->dispositions);
-	if (!seen || (json_array_size(list) > 0 && !p->dispositions)) {
-		c->nomem = true;
-		goto cleanup;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach (list, i, v) {
-		char path[PATH_SIZE];
-		if (!pack_entry(c, v, "dispositions", i, path))
-			continue;
-		struct pack_disposition *d = &p->dispositions[p->n_dispositions++];
-		pack_check_keys(c, v, path, disposition_keys);
-		d->id = pack_check_id(c, v, path, seen, false);
-		d->name = pack_get_str(c, v, path, "name", true);
-		d->reason_required = pack_get_bool(c, v, path, "reason_required");
-		d->jurisdiction_required = pack_get_bool(c, v, path, "jurisdiction_required");
-	}
-	for (size_t k = 0; k < sizeof required_dispositions / sizeof *required_dispositions; k++)
-		if (!json_object_get(seen, required_dispositions[k]))
-			pack_fail(c, "dispositions", "missing disposition \"%s\"", required_dispositions[k]);
-cleanup:
+	if (json_array_size(list) > 0 && !p->dispositions)
+		return;
+	json_t *seen = pack_each_entry(c, list, "dispositions", check_disposition, p);
+	pack_require_ids(c, seen, "dispositions", "disposition", required_dispositions,
+			 sizeof required_dispositions / sizeof *required_dispositions);
 	json_decref(seen);
 }
 

@@ -299,49 +299,44 @@ void pack_check_items(struct check *c, const json_t *root, const char *key, stru
 	pack_check_items_of(c, root, key, ITEMS_PLAIN, false, NULL, ret_items, ret_n);
 }
 
+static void check_deadline(struct check *c, const json_t *v, const char *path, json_t *seen, void *ctx)
+{
+	struct pack *p = ctx;
+	char pp[PATH_SIZE];
+	struct pack_deadline *d = &p->deadlines[p->n_deadlines++];
+	pack_check_keys(c, v, path, deadline_keys);
+	d->id = pack_check_id(c, v, path, seen, false);
+	d->name = pack_get_str(c, v, path, "name", true);
+	json_t *m = json_object_get(v, "minutes");
+	pack_path_key(pp, path, "minutes");
+	if (!m)
+		pack_fail(c, pp, "required");
+	else if (!json_is_integer(m) || json_integer_value(m) < 1 ||
+		 json_integer_value(m) > PACK_MAX_MINUTES)
+		pack_fail(c, pp, "must be an integer from 1 to %d", PACK_MAX_MINUTES);
+	else
+		d->minutes = json_integer_value(m);
+	d->basis = pack_get_str(c, v, path, "basis", false);
+	json_t *early = json_object_get(v, "earlier_reports_count");
+	pack_path_key(pp, path, "earlier_reports_count");
+	if (early && !json_is_boolean(early))
+		pack_fail(c, pp, "must be true or false");
+	else if (early && (!d->id || strcmp(d->id, "law_enforcement_report") != 0))
+		pack_fail(c, pp, "only the law_enforcement_report deadline takes it");
+	else
+		d->earlier_reports_count = json_is_true(early);
+}
+
 void pack_check_deadlines(struct check *c, const json_t *root, struct pack *p)
 {
 	json_t *list = pack_get_typed(c, root, "", "deadlines", true, JSON_ARRAY);
 	if (!list)
 		return;
-	json_t *seen = json_object();
 	p->deadlines = pack_alloc_array(c, json_array_size(list), sizeof *p->deadlines);
-	if (!seen || (json_array_size(list) > 0 && !p->deadlines)) {
-		c->nomem = true;
-		goto cleanup;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach (list, i, v) {
-		char path[PATH_SIZE], pp[PATH_SIZE];
-		if (!pack_entry(c, v, "deadlines", i, path))
-			continue;
-		struct pack_deadline *d = &p->deadlines[p->n_deadlines++];
-		pack_check_keys(c, v, path, deadline_keys);
-		d->id = pack_check_id(c, v, path, seen, false);
-		d->name = pack_get_str(c, v, path, "name", true);
-		json_t *m = json_object_get(v, "minutes");
-		pack_path_key(pp, path, "minutes");
-		if (!m)
-			pack_fail(c, pp, "required");
-		else if (!json_is_integer(m) || json_integer_value(m) < 1 ||
-			 json_integer_value(m) > PACK_MAX_MINUTES)
-			pack_fail(c, pp, "must be an integer from 1 to %d", PACK_MAX_MINUTES);
-		else
-			d->minutes = json_integer_value(m);
-		d->basis = pack_get_str(c, v, path, "basis", false);
-		json_t *early = json_object_get(v, "earlier_reports_count");
-		pack_path_key(pp, path, "earlier_reports_count");
-		if (early && !json_is_boolean(early))
-			pack_fail(c, pp, "must be true or false");
-		else if (early && (!d->id || strcmp(d->id, "law_enforcement_report") != 0))
-			pack_fail(c, pp, "only the law_enforcement_report deadline takes it");
-		else
-			d->earlier_reports_count = json_is_true(early);
-	}
-	for (size_t k = 0; k < sizeof required_deadlines / sizeof *required_deadlines; k++)
-		if (!json_object_get(seen, required_deadlines[k]))
-			pack_fail(c, "deadlines", "missing deadline \"%s\"", required_deadlines[k]);
-cleanup:
+	if (json_array_size(list) > 0 && !p->deadlines)
+		return;
+	json_t *seen = pack_each_entry(c, list, "deadlines", check_deadline, p);
+	pack_require_ids(c, seen, "deadlines", "deadline", required_deadlines,
+			 sizeof required_deadlines / sizeof *required_deadlines);
 	json_decref(seen);
 }
