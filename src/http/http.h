@@ -14,6 +14,8 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/json.h"
+#include "model/access.h"
+#include "model/schema.h"
 #include "service/app.h"
 #include "service/ctx.h"
 
@@ -64,11 +66,18 @@ enum http_route_flags {
 	HTTP_OFFLOAD = 1 << 3,   /* slow (a password hash): run off the worker threads */
 };
 
+/* One row of the route table says everything the dispatcher checks before
+ * the handler runs: whether a session is needed, the permission it must
+ * hold, and the rules of the body. The service checks the permission and
+ * the body again (defence in depth, and the command line meets the same
+ * rules), so a handler only translates. */
 struct http_route {
 	const char *method;
 	const char *pattern; /* "/api/v1/users/{id}": {x} matches one segment */
 	http_handler handler;
 	unsigned flags;
+	enum perm perm;            /* what the actor must hold; ignored on HTTP_PUBLIC routes */
+	const struct schema *body; /* the JSON body's rules, or NULL: none, or checked by the handler */
 };
 
 extern const struct http_route http_routes[];
@@ -101,19 +110,14 @@ int http_header_add(struct http_resp *resp, const char *name, const char *value)
 /* A query-string argument, or NULL. */
 const char *http_query(struct http_req *req, const char *key);
 
-/* ---- validate.c: every input key has a rule ---- */
+/* ---- validate.c: a body against its rules ---- */
 
-enum http_field_type { HF_STRING, HF_STRING_OR_NULL, HF_BOOL, HF_INT };
+/* The words for a field that may be a string or null (null: none). */
+#define NULL_OK "must be a string or null"
 
-struct http_field {
-	const char *name;
-	enum http_field_type type;
-	bool required;
-};
-
-/* Check body against fields (ended by a {NULL} entry): it is an object,
- * required keys are present, each key has its type, no unknown key. */
-void http_fields_check(const json_t *body, const struct http_field *fields, struct field_errors *errs);
+/* Check body against s: true when it passes; false when it does not, with
+ * the 422 naming every bad field written to resp (the handler then returns 0). */
+bool http_body_ok(struct http_resp *resp, const json_t *body, const struct schema *s);
 /* The 422 answer for errs (consumed). */
 int http_problem_fields(struct http_resp *resp, struct field_errors *errs);
 

@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "service/audit.h"
+#include "service/input.h"
 #include "service/teams.h"
 #include "service/auth_int.h"
 #include "service/limits.h"
@@ -366,12 +367,20 @@ fail:
 	return r;
 }
 
+static const struct field_rule login_fields[] = {
+	{.key = "username", .type = FT_STRING, .required = true},
+	{.key = "password", .type = FT_STRING, .required = true},
+	{.key = NULL},
+};
+const struct schema svc_auth_login_schema = {.name = "login", .fields = login_fields, .open = true};
+
 int svc_auth_login(struct app *app, const struct auth_client *from, const char *username, const char *password,
 		   struct svc_login *ret)
 {
 	struct db *db;
-	int r = app_db(app, &db);
-	if (r < 0)
+	int r = svc_input_check(&svc_auth_login_schema, NULL,
+				json_pack("{s:s*, s:s*}", "username", username, "password", password));
+	if (r < 0 || (r = app_db(app, &db)) < 0)
 		return r;
 	memset(ret, 0, sizeof *ret);
 	if ((r = auth_throttled(app, from->address, username, &ret->retry_after)) < 0)

@@ -12,6 +12,7 @@
 #include "service/audit.h"
 #include "service/auth.h"
 #include "service/auth_int.h"
+#include "service/input.h"
 #include "service/sealed.h"
 
 #define ISSUER "hartline"
@@ -215,12 +216,28 @@ static int finish(const struct svc_ctx *ctx, struct db *db, const char *how, str
 	return auth_load_user(ctx->app, db, ctx->actor->user_id, &ret->user);
 }
 
+/* A code or a recovery code: which one, and that it is one, is the
+ * handler's question of the two fields together. */
+static const struct field_rule mfa_verify_fields[] = {
+	{.key = "code", .type = FT_STRING},
+	{.key = "recovery_code", .type = FT_STRING},
+	{.key = NULL},
+};
+const struct schema svc_auth_mfa_verify_schema = {.name = "second factor", .fields = mfa_verify_fields};
+
+static const struct field_rule mfa_enrol_confirm_fields[] = {
+	{.key = "code", .type = FT_STRING, .required = true},
+	{.key = NULL},
+};
+const struct schema svc_auth_mfa_enrol_confirm_schema = {.name = "second factor enrolment", .fields = mfa_enrol_confirm_fields};
+
 int svc_auth_mfa_verify(const struct svc_ctx *ctx, const char *code, const char *recovery_code,
 			struct svc_login *ret)
 {
 	memset(ret, 0, sizeof *ret);
 	int r = require_pending(ctx, AUTH_MFA_CODE);
-	if (r < 0)
+	if (r < 0 || (r = svc_input_check(&svc_auth_mfa_verify_schema, NULL,
+					  json_pack("{s:s*, s:s*}", "code", code, "recovery_code", recovery_code))) < 0)
 		return r;
 	struct db *db;
 	if ((r = app_db(ctx->app, &db)) < 0 || (r = code_gate(ctx, db, ret)) < 0)
@@ -352,7 +369,7 @@ int svc_auth_mfa_enrol_confirm(const struct svc_ctx *ctx, const char *code, stru
 {
 	memset(ret, 0, sizeof *ret);
 	int r = require_pending(ctx, AUTH_MFA_ENROL);
-	if (r < 0)
+	if (r < 0 || (r = svc_input_check(&svc_auth_mfa_enrol_confirm_schema, NULL, json_pack("{s:s*}", "code", code))) < 0)
 		return r;
 	struct db *db;
 	if ((r = app_db(ctx->app, &db)) < 0 || (r = code_gate(ctx, db, ret)) < 0)

@@ -8,6 +8,7 @@
 #include "base/str.h"
 #include "model/password.h"
 #include "service/audit.h"
+#include "service/input.h"
 #include "service/mailer.h"
 #include "service/sealed.h"
 
@@ -276,12 +277,25 @@ static int refuse(struct app *app, const char *client, const struct link_row *l,
 	return ERR_NOTFOUND;
 }
 
+static const struct field_rule setup_check_fields[] = {
+	{.key = "token", .type = FT_STRING, .required = true},
+	{.key = NULL},
+};
+const struct schema svc_setup_check_schema = {.name = "set-up link check", .fields = setup_check_fields};
+
+static const struct field_rule setup_complete_fields[] = {
+	{.key = "token", .type = FT_STRING, .required = true},
+	{.key = "password", .type = FT_STRING, .required = true},
+	{.key = NULL},
+};
+const struct schema svc_setup_complete_schema = {.name = "set-up", .fields = setup_complete_fields};
+
 int svc_setup_check(struct app *app, const char *client, const char *token, struct setup_account *ret,
 		    enum setup_refusal *ret_why)
 {
 	struct db *db;
-	int r = app_db(app, &db);
-	if (r < 0)
+	int r = svc_input_check(&svc_setup_check_schema, NULL, json_pack("{s:s*}", "token", token));
+	if (r < 0 || (r = app_db(app, &db)) < 0)
 		return r;
 	struct link_row l;
 	if ((r = find_link(app, db, token, &l)) < 0)
@@ -353,8 +367,9 @@ int svc_setup_complete(struct app *app, const char *client, const char *token, c
 		       struct field_errors *errs, char ret_username[USERNAME_MAX], enum setup_refusal *ret_why)
 {
 	struct db *db;
-	int r = app_db(app, &db);
-	if (r < 0)
+	int r = svc_input_check(&svc_setup_complete_schema, errs,
+				json_pack("{s:s*, s:s*}", "token", token, "password", password));
+	if (r < 0 || (r = app_db(app, &db)) < 0)
 		return r;
 	struct link_row l;
 	if ((r = find_link(app, db, token, &l)) < 0)

@@ -12,6 +12,7 @@
 #include "base/str.h"
 #include "model/password.h"
 #include "service/audit.h"
+#include "service/input.h"
 #include "service/mailer.h"
 #include "service/sealed.h"
 #include "service/setup.h"
@@ -146,10 +147,44 @@ static bool password_refused(const struct svc_ctx *ctx, const char *password, st
 	return true;
 }
 
+/* A scope or an e-mail address may be null: none. */
+#define NULL_OK "must be a string or null"
+
+static const struct field_rule user_create_fields[] = {
+	{.key = "username", .type = FT_STRING, .required = true},
+	{.key = "role", .type = FT_STRING, .required = true},
+	{.key = "scope", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "display_name", .type = FT_STRING, .required = true},
+	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	/* Refused with a reason unless at the command line: the person chooses it. */
+	{.key = "password", .type = FT_STRING},
+	{.key = NULL},
+};
+const struct schema svc_users_create_schema = {.name = "user create", .fields = user_create_fields};
+
+static const struct field_rule user_update_fields[] = {
+	{.key = "version", .type = FT_INT, .required = true},
+	{.key = "role", .type = FT_STRING},
+	{.key = "scope", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "display_name", .type = FT_STRING},
+	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "password", .type = FT_STRING},
+	{.key = "disabled", .type = FT_BOOL},
+	{.key = "unlock", .type = FT_BOOL},
+	{.key = NULL},
+};
+const struct schema svc_users_update_schema = {.name = "user update", .fields = user_update_fields};
+
 int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct field_errors *errs,
 		     int64_t *ret_id, struct setup_link *ret_link)
 {
 	int r = svc_require(ctx, PERM_USERS_MANAGE);
+	if (r < 0)
+		return r;
+	r = svc_input_check(&svc_users_create_schema, errs,
+			    json_pack("{s:s*, s:s*, s:s*, s:s*, s:s*, s:s*}", "username", u->username, "role", u->role,
+				      "scope", u->scope, "display_name", u->display_name, "email", u->email,
+				      "password", u->password));
 	if (r < 0)
 		return r;
 	struct app *app = ctx->app;
@@ -397,6 +432,12 @@ static int changed_detail(const struct user_patch *p, struct buf *ret)
 int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_patch *p, struct field_errors *errs)
 {
 	int r = svc_require(ctx, PERM_USERS_MANAGE);
+	if (r < 0)
+		return r;
+	r = svc_input_check(&svc_users_update_schema, errs,
+			    json_pack("{s:I, s:s*, s:s*, s:s*, s:s*, s:s*}", "version", (json_int_t)p->version, "role",
+				      p->role, "scope", p->scope, "display_name", p->display_name, "email", p->email,
+				      "password", p->password));
 	if (r < 0)
 		return r;
 	struct app *app = ctx->app;
