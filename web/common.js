@@ -326,18 +326,12 @@ export function fromLocalInput(value) {
 
 // ---------------------------------------------------------------- duties and countdowns
 
-/** A duty's status in words. */
-export const DUTY_STATUS = {
-  open: 'Open',
-  overdue: 'Overdue',
-  met_on_time: 'Met on time',
-  met_late: 'Met late',
-};
-
-// The case vocabularies come with GET /api/v1/config (src/model/casestate.c
-// makes them): case_statuses (each with the statuses it may move to),
-// victim_statuses, petition_statuses, placements, report_kinds, event_kinds.
-// The page keeps no copy, so that it cannot offer what the server refuses.
+// The vocabularies come with GET /api/v1/config (src/model/casestate.c
+// makes the case ones): case_statuses (each with the statuses it may move
+// to), victim_statuses, petition_statuses, placements, report_kinds,
+// event_kinds, and duty_statuses, review_statuses, screening_levels and
+// intake_placements. The page keeps no copy, so that it cannot offer what
+// the server refuses.
 function terms(list) {
   const t = packConfig && packConfig[list];
   return Array.isArray(t) ? t : [];
@@ -438,7 +432,7 @@ function tick() {
 
 /** A duty's status as a badge. */
 export function dutyBadge(status) {
-  return h('span', { className: `badge duty-${status || 'open'}` }, DUTY_STATUS[status] || status || '');
+  return h('span', { className: `badge duty-${status || 'open'}` }, termLabel('duty_statuses', status));
 }
 
 /** The field errors of a 422 answer as sentences ("Agency: is required."). */

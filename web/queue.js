@@ -4,15 +4,10 @@
 
 import {
   $, api, durationText, formatShortTime, h, officeName, packName, problemText, regionName, regionsList, say, srOnly,
+  termLabel,
 } from './common.js';
 
-const LEVELS = {
-  no: 'No concern',
-  possible: 'Possible concern',
-  clear: 'Clear concern',
-  positive: 'Positive screen',
-  negative: 'Negative screen',
-};
+const levelText = (l) => termLabel('screening_levels', l);
 
 let ctx = { user: () => null };
 let generation = 0;
@@ -118,6 +113,6 @@ function row(x) {
     h('td', { dataset: { label: 'Region' } }, where),
     h('td', { dataset: { label: 'Children' }, className: 'num' }, String(x.children)),
     h('td', { dataset: { label: 'Screening' } },
-      x.screening_level ? (LEVELS[x.screening_level] || x.screening_level) : h('span', { className: 'none' }, 'Not screened')),
+      x.screening_level ? (levelText(x.screening_level)) : h('span', { className: 'none' }, 'Not screened')),
     h('td', { dataset: { label: 'Flags' } }, flags.length ? h('span', { className: 'flags' }, flags) : h('span', { className: 'none' }, h('span', { 'aria-hidden': 'true' }, '—'), srOnly('none'))));
 }

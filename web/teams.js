@@ -385,6 +385,11 @@ async function send(req, button, form) {
     if (first) first.focus();
     return;
   }
+  if (r.status === 409 && r.body && r.body.type === 'urn:hartline:problem:stale-version') {
+    say(errId, 'Nothing was saved: someone else changed this since you opened it. The page is up to date now: check it and try again.');
+    await loadTeam();
+    return;
+  }
   if (r.status === 409) {
     say(errId, `${problemText(r, 'Nothing was saved')} Someone else may have changed it: the page is up to date now.`);
     await loadTeam();

@@ -182,6 +182,42 @@ static const struct field_rule review_update_rules[] = {
 };
 static const struct schema review_update_body = {.name = "review update", .fields = review_update_rules};
 
+/* The review as it is now, read after a refused change: NULL when it
+ * cannot be read. A reference into team, which the caller keeps. */
+static json_t *review_of(json_t *team, int64_t rid)
+{
+	size_t i;
+	json_t *rv;
+	json_array_foreach(json_object_get(team, "reviews"), i, rv)
+	{
+		if (json_integer_value(json_object_get(rv, "id")) == rid)
+			return rv;
+	}
+	return NULL;
+}
+
+/* The service refuses a change to a closed review and a stale version
+ * alike; the page offers a reload for the one and explains the other, so
+ * the answer tells them apart by the review as it is now (a stale version
+ * is "stale-version", as for cases and reports). */
+static int review_conflict(const struct svc_ctx *ctx, struct http_resp *resp, int64_t team, int64_t rid,
+			   const char *asked)
+{
+	json_t *t = NULL;
+	const char *now = NULL;
+	if (svc_team_get(ctx, team, &t) == 0)
+		now = json_get_str(review_of(t, rid), "status");
+	bool closed = now && (strcmp(now, "cancelled") == 0 ||
+			      (strcmp(now, "held") == 0 && asked && strcmp(asked, "cancelled") == 0));
+	json_decref(t);
+	if (closed)
+		return http_problem(resp, 409, "conflict", "Review closed",
+				    "a cancelled review changes no more, and a held one is not cancelled; reload the team",
+				    NULL);
+	return http_problem(resp, 409, "stale-version", "Changed by someone else",
+			    "the review was changed since you read it; reload the team and try again", NULL);
+}
+
 int h_review_update(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
@@ -198,10 +234,7 @@ int h_review_update(struct http_req *req, struct http_resp *resp)
 	r = svc_review_update(&ctx, team, rid, req->json, &errs, &out);
 	if (r == ERR_CONFLICT) {
 		field_errors_done(&errs);
-		return http_problem(resp, 409, "conflict", "Review closed",
-				    "a cancelled review changes no more, a held one is not cancelled, and a stale "
-				    "version is refused; reload the team",
-				    NULL);
+		return review_conflict(&ctx, resp, team, rid, json_get_str(req->json, "status"));
 	}
 	if (r < 0)
 		return answer_err(resp, &errs, r);
