@@ -45,8 +45,13 @@ static int problem(struct http_resp *resp, int status, const char *slug, const c
 	int r = j ? json_dump_to_buf(j, &resp->body) : ERR_NOMEM;
 	json_decref(j);
 	if (r < 0) {
+		/* The answer that needs no memory: a constant, not the buffer that
+		 * just failed to grow. */
+		static const char internal[] =
+			"{\"type\":\"urn:hartline:problem:internal\",\"title\":\"Internal error\",\"status\":500}";
 		buf_clear(&resp->body);
-		buf_puts(&resp->body, "{\"type\":\"urn:hartline:problem:internal\",\"title\":\"Internal error\",\"status\":500}");
+		resp->static_body = (const unsigned char *)internal;
+		resp->static_len = sizeof internal - 1;
 		status = 500;
 	}
 	resp->status = status;
