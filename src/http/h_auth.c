@@ -176,9 +176,7 @@ int h_session_delete(struct http_req *req, struct http_resp *resp)
 	if (r < 0)
 		return r;
 	http_header_add(resp, "Set-Cookie", cookie(req, NULL));
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	return http_no_content(resp, 0);
 }
 
 int h_me(struct http_req *req, struct http_resp *resp)
@@ -202,11 +200,6 @@ int h_me(struct http_req *req, struct http_resp *resp)
 	return http_json(resp, 200,
 			 json_pack("{s:o, s:s, s:o, s:{s:b, s:s?}}", "user", user, "csrf_token", csrf, "permissions", perms,
 				   "second_factor", "required", auth_mfa_required(u.role), "next", next_name(pending)));
-}
-
-static int path_id(struct http_req *req, int64_t *ret)
-{
-	return req->nparams > 0 && str_to_int64(req->params[0], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
 }
 
 int h_my_sessions(struct http_req *req, struct http_resp *resp)
@@ -236,7 +229,7 @@ int h_my_sessions(struct http_req *req, struct http_resp *resp)
 int h_my_session_delete(struct http_req *req, struct http_resp *resp)
 {
 	int64_t id;
-	int r = path_id(req, &id);
+	int r = http_param_id(req, 0, &id);
 	if (r < 0)
 		return r;
 	struct svc_ctx ctx = http_ctx(req);
@@ -244,15 +237,13 @@ int h_my_session_delete(struct http_req *req, struct http_resp *resp)
 		return r;
 	if (id == req->actor->session_id && (r = http_header_add(resp, "Set-Cookie", cookie(req, NULL))) < 0)
 		return r;
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	return http_no_content(resp, 0);
 }
 
 int h_user_sessions_delete(struct http_req *req, struct http_resp *resp)
 {
 	int64_t id, n = 0;
-	int r = path_id(req, &id);
+	int r = http_param_id(req, 0, &id);
 	if (r < 0)
 		return r;
 	struct svc_ctx ctx = http_ctx(req);
@@ -264,13 +255,11 @@ int h_user_sessions_delete(struct http_req *req, struct http_resp *resp)
 int h_user_mfa_delete(struct http_req *req, struct http_resp *resp)
 {
 	int64_t id;
-	int r = path_id(req, &id);
+	int r = http_param_id(req, 0, &id);
 	if (r < 0)
 		return r;
 	struct svc_ctx ctx = http_ctx(req);
 	if ((r = svc_auth_mfa_reset(&ctx, id)) < 0)
 		return r;
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	return http_no_content(resp, 0);
 }

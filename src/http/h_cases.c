@@ -10,11 +10,6 @@
 #include "service/cases.h"
 #include "service/deadlines.h"
 
-static int param_id(struct http_req *req, int i, int64_t *ret)
-{
-	return req->nparams > i && str_to_id(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
-}
-
 /* The answer to a service's refusal: 422 with the fields, 409 with why
  * (an illegal transition lists the statuses allowed), else the error. */
 static int refusal(struct http_resp *resp, int r, struct field_errors *errs, struct case_conflict *cf)
@@ -45,7 +40,7 @@ static int case_write(struct http_req *req, struct http_resp *resp, case_write_f
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
 	int r;
-	if ((r = param_id(req, 0, &id)) < 0)
+	if ((r = http_param_id(req, 0, &id)) < 0)
 		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 100);
@@ -62,7 +57,7 @@ static int sub_write(struct http_req *req, struct http_resp *resp, sub_write_fn 
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id, sub;
 	int r;
-	if ((r = param_id(req, 0, &id)) < 0 || (r = param_id(req, 1, &sub)) < 0)
+	if ((r = http_param_id(req, 0, &id)) < 0 || (r = http_param_id(req, 1, &sub)) < 0)
 		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 100);
@@ -138,15 +133,7 @@ int h_cases_list(struct http_req *req, struct http_resp *resp)
 
 int h_case_get(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	int r;
-	if ((r = param_id(req, 0, &id)) < 0)
-		return r;
-	json_t *out;
-	if ((r = svc_case_get(&ctx, id, &out)) < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_read_by_id(req, resp, svc_case_get);
 }
 
 int h_case_update(struct http_req *req, struct http_resp *resp)
@@ -208,9 +195,7 @@ int h_deadlines_list(struct http_req *req, struct http_resp *resp)
 int h_dashboard(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	json_t *out;
+	json_t *out = NULL;
 	int r = svc_dashboard(&ctx, &out);
-	if (r < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_reply(resp, r, 200, out);
 }

@@ -10,11 +10,6 @@
 #include "service/intake.h"
 #include "service/mailer.h"
 
-static int param_id(struct http_req *req, int i, int64_t *ret)
-{
-	return req->nparams > i && str_to_id(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
-}
-
 static int param_child(struct http_req *req, int i, int *ret)
 {
 	int64_t v;
@@ -72,22 +67,12 @@ int h_intake_list(struct http_req *req, struct http_resp *resp)
 	if (r == ERR_INVAL)
 		return http_problem_fields(resp, &errs);
 	field_errors_done(&errs);
-	if (r < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_reply(resp, r, 200, out);
 }
 
 int h_intake_get(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	int r;
-	if ((r = param_id(req, 0, &id)) < 0)
-		return r;
-	json_t *out;
-	if ((r = svc_intake_get(&ctx, id, &out)) < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_read_by_id(req, resp, svc_intake_get);
 }
 
 int h_intake_candidates(struct http_req *req, struct http_resp *resp)
@@ -96,9 +81,9 @@ int h_intake_candidates(struct http_req *req, struct http_resp *resp)
 	int64_t id;
 	int child;
 	int r;
-	if ((r = param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
+	if ((r = http_param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
 		return r;
-	json_t *out;
+	json_t *out = NULL;
 	if ((r = svc_intake_candidates(&ctx, id, child, &out)) < 0)
 		return r;
 	return http_json(resp, 200, out);
@@ -117,7 +102,7 @@ int h_intake_link(struct http_req *req, struct http_resp *resp)
 	int64_t id;
 	int child;
 	int r;
-	if ((r = param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
+	if ((r = http_param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
 		return r;
 	if (!http_body_ok(resp, req->json, &link_body))
 		return 0;
@@ -147,7 +132,7 @@ int h_intake_screen(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
 	int r;
-	if ((r = param_id(req, 0, &id)) < 0)
+	if ((r = http_param_id(req, 0, &id)) < 0)
 		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 50);
@@ -166,15 +151,13 @@ int h_intake_screen(struct http_req *req, struct http_resp *resp)
 		field_error_add(&errs, "instrument", "must be a string");
 	if (field_errors_any(&errs))
 		return http_problem_fields(resp, &errs);
-	json_t *out;
+	json_t *out = NULL;
 	r = svc_intake_screen(&ctx, id, json_get_str(req->json, "instrument"), json_object_get(req->json, "answers"),
 			      &errs, &out);
 	if (r == ERR_INVAL)
 		return http_problem_fields(resp, &errs);
 	field_errors_done(&errs);
-	if (r < 0)
-		return r;
-	return http_json(resp, 201, out);
+	return http_reply(resp, r, 201, out);
 }
 
 int h_intake_dispose(struct http_req *req, struct http_resp *resp)
@@ -182,7 +165,7 @@ int h_intake_dispose(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
 	int r;
-	if ((r = param_id(req, 0, &id)) < 0)
+	if ((r = http_param_id(req, 0, &id)) < 0)
 		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
@@ -195,7 +178,7 @@ int h_intake_dispose(struct http_req *req, struct http_resp *resp)
 				    "the report was changed since you read it; reload it and decide again", NULL);
 	if (r < 0)
 		return r;
-	json_t *out;
+	json_t *out = NULL;
 	if ((r = svc_intake_get(&ctx, id, &out)) < 0)
 		return r;
 	return http_json(resp, 200, out);
@@ -205,33 +188,27 @@ int h_notifications(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	const char *unread = http_query(req, "unread");
-	json_t *out;
+	json_t *out = NULL;
 	int r = svc_notifications_list(&ctx, unread && strcmp(unread, "true") == 0, &out);
-	if (r < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_reply(resp, r, 200, out);
 }
 
 int h_notification_read(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
-	int r = param_id(req, 0, &id);
+	int r = http_param_id(req, 0, &id);
 	if (r < 0 || (r = svc_notification_read(&ctx, id)) < 0)
 		return r;
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	return http_no_content(resp, 0);
 }
 
 int h_outbox(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	json_t *out;
+	json_t *out = NULL;
 	int r = svc_outbox_list(&ctx, &out);
-	if (r < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_reply(resp, r, 200, out);
 }
 
 int h_draft_get(struct http_req *req, struct http_resp *resp)
@@ -263,7 +240,5 @@ int h_draft_delete(struct http_req *req, struct http_resp *resp)
 	int r = svc_draft_delete(&ctx, req->params[0]);
 	if (r < 0)
 		return r;
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	return http_no_content(resp, 0);
 }

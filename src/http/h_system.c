@@ -55,7 +55,7 @@ static int add_terms(json_t *out, const char *key, const struct term *t)
 
 int h_config(struct http_req *req, struct http_resp *resp)
 {
-	json_t *out;
+	json_t *out = NULL;
 	int r = svc_system_config(req->app, &out);
 	if (r < 0)
 		return r;

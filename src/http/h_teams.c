@@ -11,11 +11,6 @@
 #include "service/contacts.h"
 #include "service/teams.h"
 
-static int param_id(struct http_req *req, int i, int64_t *ret)
-{
-	return req->nparams > i && str_to_id(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
-}
-
 /* 201 {id} with the new object's address. */
 static int created(struct http_resp *resp, const char *loc, int64_t id)
 {
@@ -24,25 +19,14 @@ static int created(struct http_resp *resp, const char *loc, int64_t id)
 	return http_json(resp, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
-/* The 422 for errs, or errs freed and r passed on. */
-static int answer_err(struct http_resp *resp, struct field_errors *errs, int r)
-{
-	if (r == ERR_INVAL && field_errors_any(errs))
-		return http_problem_fields(resp, errs);
-	field_errors_done(errs);
-	return r;
-}
-
 /* ---- teams ---- */
 
 int h_teams_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	json_t *out;
+	json_t *out = NULL;
 	int r = svc_teams_list(&ctx, &out);
-	if (r < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_reply(resp, r, 200, out);
 }
 
 static const struct field_rule team_rules[] = {
@@ -69,22 +53,14 @@ int h_team_create(struct http_req *req, struct http_resp *resp)
 				    NULL);
 	}
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return created(resp, arena_printf(&req->arena, "/api/v1/teams/%lld", (long long)id), id);
 }
 
 int h_team_get(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	int r;
-	if ((r = param_id(req, 0, &id)) < 0)
-		return r;
-	json_t *out;
-	if ((r = svc_team_get(&ctx, id, &out)) < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_read_by_id(req, resp, svc_team_get);
 }
 
 static const struct field_rule member_rules[] = {
@@ -103,7 +79,7 @@ int h_team_member_add(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t team;
 	int r;
-	if ((r = param_id(req, 0, &team)) < 0)
+	if ((r = http_param_id(req, 0, &team)) < 0)
 		return r;
 	/* user_id may be null: no hartline user is this member. */
 	json_t *uid = json_object_get(req->json, "user_id");
@@ -116,7 +92,7 @@ int h_team_member_add(struct http_req *req, struct http_resp *resp)
 	int64_t id;
 	r = svc_team_member_add(&ctx, team, req->json, &errs, &id);
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return created(
 		resp, arena_printf(&req->arena, "/api/v1/teams/%lld/members/%lld", (long long)team, (long long)id), id);
@@ -127,12 +103,10 @@ int h_team_member_remove(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t team, member;
 	int r;
-	if ((r = param_id(req, 0, &team)) < 0 || (r = param_id(req, 1, &member)) < 0 ||
+	if ((r = http_param_id(req, 0, &team)) < 0 || (r = http_param_id(req, 1, &member)) < 0 ||
 	    (r = svc_team_member_remove(&ctx, team, member)) < 0)
 		return r;
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	return http_no_content(resp, 0);
 }
 
 /* ---- case reviews ---- */
@@ -149,7 +123,7 @@ int h_review_create(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t team;
 	int r;
-	if ((r = param_id(req, 0, &team)) < 0)
+	if ((r = http_param_id(req, 0, &team)) < 0)
 		return r;
 	if (!http_body_ok(resp, req->json, &review_body))
 		return 0;
@@ -163,7 +137,7 @@ int h_review_create(struct http_req *req, struct http_resp *resp)
 				    NULL);
 	}
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return created(
 		resp, arena_printf(&req->arena, "/api/v1/teams/%lld/reviews/%lld", (long long)team, (long long)id), id);
@@ -223,21 +197,21 @@ int h_review_update(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t team, rid;
 	int r;
-	if ((r = param_id(req, 0, &team)) < 0 || (r = param_id(req, 1, &rid)) < 0)
+	if ((r = http_param_id(req, 0, &team)) < 0 || (r = http_param_id(req, 1, &rid)) < 0)
 		return r;
 	/* The arrays are judged item by item by the service. */
 	if (!http_body_ok(resp, req->json, &review_update_body))
 		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 100);
-	json_t *out;
+	json_t *out = NULL;
 	r = svc_review_update(&ctx, team, rid, req->json, &errs, &out);
 	if (r == ERR_CONFLICT) {
 		field_errors_done(&errs);
 		return review_conflict(&ctx, resp, team, rid, json_get_str(req->json, "status"));
 	}
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return http_json(resp, 200, out);
 }
@@ -253,14 +227,14 @@ int h_action_item_done(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t team, rid, aid;
 	int r;
-	if ((r = param_id(req, 0, &team)) < 0 || (r = param_id(req, 1, &rid)) < 0 ||
-	    (r = param_id(req, 2, &aid)) < 0)
+	if ((r = http_param_id(req, 0, &team)) < 0 || (r = http_param_id(req, 1, &rid)) < 0 ||
+	    (r = http_param_id(req, 2, &aid)) < 0)
 		return r;
 	if (!http_body_ok(resp, req->json, &item_done_body))
 		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	json_t *out;
+	json_t *out = NULL;
 	r = svc_action_item_done(&ctx, team, rid, aid, req->json, &errs, &out);
 	if (r == ERR_CONFLICT) {
 		field_errors_done(&errs);
@@ -268,7 +242,7 @@ int h_action_item_done(struct http_req *req, struct http_resp *resp)
 				    NULL);
 	}
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return http_json(resp, 200, out);
 }
@@ -286,7 +260,7 @@ int h_contacts_list(struct http_req *req, struct http_resp *resp)
 		field_error_add(&errs, "all", "true or false");
 		return http_problem_fields(resp, &errs);
 	}
-	json_t *out;
+	json_t *out = NULL;
 	if ((r = svc_contacts_list(&ctx, all && strcmp(all, "true") == 0, &out)) < 0)
 		return r;
 	return http_json(resp, 200, out);
@@ -326,7 +300,7 @@ int h_contact_create(struct http_req *req, struct http_resp *resp)
 	int64_t id;
 	r = svc_contact_create(&ctx, req->json, &errs, &id);
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return created(resp, arena_printf(&req->arena, "/api/v1/contacts/%lld", (long long)id), id);
 }
@@ -336,16 +310,16 @@ int h_contact_update(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
 	int r;
-	if ((r = param_id(req, 0, &id)) < 0)
+	if ((r = http_param_id(req, 0, &id)) < 0)
 		return r;
 	if (!http_body_ok(resp, req->json, &contact_update_body))
 		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
-	json_t *out;
+	json_t *out = NULL;
 	r = svc_contact_update(&ctx, id, req->json, &errs, &out);
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return http_json(resp, 200, out);
 }

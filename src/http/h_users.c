@@ -40,22 +40,22 @@ static json_t *link_json(const struct setup_link *link)
 			 link->expires_at);
 }
 
-/* The user and, when one was issued, the set-up link to hand over. */
-static int answer_user(struct http_resp *resp, int status, const struct user_info *info, const struct setup_link *link)
+/* The user as it is now (every answer about a user reads it again) and,
+ * when one was issued, the set-up link to hand over. */
+static int answer_user(const struct svc_ctx *ctx, struct http_resp *resp, int status, int64_t id,
+		       const struct setup_link *link)
 {
-	json_t *j = admin_user_json(info);
-	if (!j)
-		return ERR_NOMEM;
-	if (link && json_object_set_new(j, "setup_link", link_json(link)) < 0) {
+	struct user_info info;
+	int r = svc_users_get(ctx, id, &info);
+	if (r < 0)
+		return r;
+	json_t *j = admin_user_json(&info);
+	user_info_done(&info);
+	if (j && link && json_object_set_new(j, "setup_link", link_json(link)) < 0) {
 		json_decref(j);
-		return ERR_NOMEM;
+		j = NULL;
 	}
-	return http_json(resp, status, j);
-}
-
-static int path_id(struct http_req *req, int64_t *ret)
-{
-	return req->nparams > 0 && str_to_id(req->params[0], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
+	return j ? http_json(resp, status, j) : ERR_NOMEM;
 }
 
 int h_users_list(struct http_req *req, struct http_resp *resp)
@@ -100,57 +100,38 @@ int h_users_create(struct http_req *req, struct http_resp *resp)
 	field_errors_done(&errs);
 	if (r < 0)
 		return r;
-	struct user_info info;
-	if ((r = svc_users_get(&ctx, id, &info)) < 0)
-		return r;
 	char *loc = arena_printf(&req->arena, "/api/v1/users/%lld", (long long)id);
-	if (!loc || (r = http_header_add(resp, "Location", loc)) < 0) {
-		user_info_done(&info);
+	if (!loc || (r = http_header_add(resp, "Location", loc)) < 0)
 		return loc ? r : ERR_NOMEM;
-	}
-	r = answer_user(resp, 201, &info, &link);
-	user_info_done(&info);
-	return r;
+	return answer_user(&ctx, resp, 201, id, &link);
 }
 
 int h_users_setup_link(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
-	int r = path_id(req, &id);
+	int r = http_param_id(req, 0, &id);
 	if (r < 0)
 		return r;
 	struct setup_link link;
 	if ((r = svc_setup_link_issue(&ctx, id, &link)) < 0)
 		return r;
-	struct user_info info;
-	if ((r = svc_users_get(&ctx, id, &info)) < 0)
-		return r;
-	r = answer_user(resp, 201, &info, &link);
-	user_info_done(&info);
-	return r;
+	return answer_user(&ctx, resp, 201, id, &link);
 }
 
 int h_users_get(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
-	int r = path_id(req, &id);
-	if (r < 0)
-		return r;
-	struct user_info info;
-	if ((r = svc_users_get(&ctx, id, &info)) < 0)
-		return r;
-	r = answer_user(resp, 200, &info, NULL);
-	user_info_done(&info);
-	return r;
+	int r = http_param_id(req, 0, &id);
+	return r < 0 ? r : answer_user(&ctx, resp, 200, id, NULL);
 }
 
 int h_users_update(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
-	int r = path_id(req, &id);
+	int r = http_param_id(req, 0, &id);
 	if (r < 0)
 		return r;
 	struct field_errors errs;
@@ -178,14 +159,7 @@ int h_users_update(struct http_req *req, struct http_resp *resp)
 	if (r == ERR_CONFLICT)
 		return http_problem(resp, 409, "stale-version", "Changed by someone else",
 				    "the user was changed since you read it; reload and try again", NULL);
-	if (r < 0)
-		return r;
-	struct user_info info;
-	if ((r = svc_users_get(&ctx, id, &info)) < 0)
-		return r;
-	r = answer_user(resp, 200, &info, NULL);
-	user_info_done(&info);
-	return r;
+	return r < 0 ? r : answer_user(&ctx, resp, 200, id, NULL);
 }
 
 /* ---- the person with a set-up link (public: the link is the key) ---- */
@@ -248,7 +222,7 @@ int h_access_notice_ack(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
-	int r = path_id(req, &id);
+	int r = http_param_id(req, 0, &id);
 	if (r < 0)
 		return r;
 	if ((r = svc_access_notice_ack(&ctx, id)) < 0)

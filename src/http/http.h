@@ -107,6 +107,23 @@ int http_problem_ext(struct http_resp *resp, int status, const char *slug, const
 /* The problem for an error code from a service (404, 409, 500...). */
 int http_problem_from_err(struct http_resp *resp, int err);
 int http_header_add(struct http_resp *resp, const char *name, const char *value);
+
+/* What most handlers end with, so that each is one service call between a
+ * read of the request and one of these. */
+
+/* The id in path parameter i (1 or more); ERR_NOTFOUND for anything else,
+ * as for an id that names nothing. */
+int http_param_id(const struct http_req *req, int i, int64_t *ret);
+/* r when it is an error (the dispatcher answers it), else out (taken) with status. */
+int http_reply(struct http_resp *resp, int r, int status, json_t *out);
+/* r when it is an error, else 204 No Content. */
+int http_no_content(struct http_resp *resp, int r);
+/* A refusal with fields: the 422 for errs when r is ERR_INVAL and errs has
+ * some, else errs freed and r passed on (0 included). */
+int http_refused(struct http_resp *resp, int r, struct field_errors *errs);
+/* GET of one object by the id in the path: fn's JSON, 200. */
+typedef int (*http_read_fn)(const struct svc_ctx *ctx, int64_t id, json_t **ret);
+int http_read_by_id(struct http_req *req, struct http_resp *resp, http_read_fn fn);
 /* A query-string argument, or NULL. */
 const char *http_query(struct http_req *req, const char *key);
 

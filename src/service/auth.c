@@ -497,22 +497,13 @@ int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
 
 int svc_auth_logout(const struct svc_ctx *ctx)
 {
-	int r = svc_require(ctx, PERM_SESSION);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_SESSION, &db);
+	if (r < 0 || (r = db_begin(db)) < 0)
 		return r;
-	char ts[32], oid[24], detail[48];
-	fmt_time(now(), ts);
-	snprintf(oid, sizeof oid, "%lld", (long long)ctx->actor->user_id);
-	snprintf(detail, sizeof detail, "session=%lld", (long long)ctx->actor->session_id);
-	if ((r = db_begin(db)) < 0)
-		return r;
-	if ((r = exec_bound(db, "UPDATE user_session SET ended_at = ? WHERE id = ? AND ended_at IS NULL", ts, NULL,
-			    ctx->actor->session_id, -1)) < 0)
-		goto fail;
-	if ((r = svc_audit_append(db, ctx, "logout", "user", oid, detail)) < 0)
+	if ((r = auth_sessions_end(db, ctx->actor->user_id, ctx->actor->session_id, NULL)) < 0 ||
+	    (r = svc_audit_appendf(db, ctx, "logout", "user", ctx->actor->user_id, "session=%lld",
+				   (long long)ctx->actor->session_id)) < 0)
 		goto fail;
 	/* A commit that fails leaves the transaction open: rolled back below. */
 	if ((r = db_commit(db)) < 0)

@@ -20,5 +20,10 @@ int auth_pair_locked(struct db *db, int64_t user_id, const char *client, bool *r
  * stops working), forget the pair's failures, audit the login, and read
  * the user into ret. Inside a transaction that the caller commits. */
 int auth_session_complete(const struct svc_ctx *ctx, struct db *db, const char *how, struct svc_login *ret);
+/* End user_id's sessions still open: all of them (session_id 0) or that
+ * one; how many in ret_n (may be NULL). Inside the caller's transaction. */
+int auth_sessions_end(struct db *db, int64_t user_id, int64_t session_id, int64_t *ret_n);
+/* 0 when the user exists, ERR_NOTFOUND when not. */
+int auth_user_exists(struct db *db, int64_t user_id);
 /* The user row as the login answers it. */
 int auth_load_user(struct app *app, struct db *db, int64_t id, struct user_info *ret);

@@ -412,46 +412,14 @@ fail:
 
 int svc_auth_mfa_reset(const struct svc_ctx *ctx, int64_t user_id)
 {
-	int r = svc_require(ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_USERS_MANAGE, &db);
+	if (r < 0 || (r = auth_user_exists(db, user_id)) < 0 || (r = db_begin(db)) < 0)
 		return r;
-	int64_t exists = 0;
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "SELECT count(*) FROM app_user WHERE id = ?", &st)) < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) >= 0 && (r = db_step(st)) == DB_ROW)
-		exists = db_column_int64(st, 0);
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	if (!exists)
-		return ERR_NOTFOUND;
-	char ts[32], oid[24];
-	time_format(now(), ts, sizeof ts);
-	snprintf(oid, sizeof oid, "%lld", (long long)user_id);
-	static const char *const sql[] = {
-		"DELETE FROM user_totp WHERE user_id = ?",
-		"DELETE FROM user_recovery_code WHERE user_id = ?",
-		"UPDATE user_session SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-	};
-	if ((r = db_begin(db)) < 0)
-		return r;
-	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-		if ((r = db_prepare(db, sql[i], &st)) < 0)
-			goto fail;
-		int p = 1;
-		if (i == 2)
-			r = db_bind_text(st, p++, ts);
-		if (r >= 0 && (r = db_bind_int64(st, p, user_id)) >= 0)
-			r = db_step(st);
-		db_finalize(st);
-		if (r < 0)
-			goto fail;
-	}
-	if ((r = svc_audit_append(db, ctx, "mfa.reset", "user", oid, NULL)) < 0)
+	if ((r = db_execf(db, "DELETE FROM user_totp WHERE user_id = ?", "i", user_id)) < 0 ||
+	    (r = db_execf(db, "DELETE FROM user_recovery_code WHERE user_id = ?", "i", user_id)) < 0 ||
+	    (r = auth_sessions_end(db, user_id, 0, NULL)) < 0 ||
+	    (r = svc_audit_appendf(db, ctx, "mfa.reset", "user", user_id, NULL)) < 0)
 		goto fail;
 	/* A commit that fails leaves the transaction open: rolled back below. */
 	if ((r = db_commit(db)) < 0)

@@ -161,12 +161,10 @@ int access_notice_add(struct db *db, const struct svc_ctx *ctx, int64_t user_id,
 
 int svc_setup_link_issue(const struct svc_ctx *ctx, int64_t user_id, struct setup_link *ret)
 {
-	int r = svc_require(ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
 	struct app *app = ctx->app;
 	struct db *db;
-	if ((r = app_db(app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_USERS_MANAGE, &db);
+	if (r < 0)
 		return r;
 	struct user_info u;
 	if ((r = svc_users_get(ctx, user_id, &u)) < 0)
@@ -457,11 +455,9 @@ int access_notices_json(struct db *db, const struct svc_ctx *ctx, json_t **ret)
 
 int svc_access_notice_ack(const struct svc_ctx *ctx, int64_t id)
 {
-	int r = svc_require(ctx, PERM_ACCESS_REVIEW);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_ACCESS_REVIEW, &db);
+	if (r < 0)
 		return r;
 	char oid[24], ts[32];
 	snprintf(oid, sizeof oid, "%lld", (long long)id);

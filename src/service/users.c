@@ -12,6 +12,7 @@
 #include "base/str.h"
 #include "model/password.h"
 #include "service/audit.h"
+#include "service/auth_int.h"
 #include "service/input.h"
 #include "service/mailer.h"
 #include "service/sealed.h"
@@ -442,9 +443,7 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 	    (r = db_execf(db, "DELETE FROM login_failure WHERE user_id = ?", "i", id)) < 0)
 		goto fail;
 	/* A disabled account, or a new password, ends the sessions it had. */
-	if ((p->disabled == 1 || p->password) &&
-	    (r = db_execf(db, "UPDATE user_session SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", "ti", ts,
-			  id)) < 0)
+	if ((p->disabled == 1 || p->password) && (r = auth_sessions_end(db, id, 0, NULL)) < 0)
 		goto fail;
 	struct buf detail;
 	if ((r = changed_detail(p, &detail)) < 0)
