@@ -501,15 +501,9 @@ int svc_auth_logout(const struct svc_ctx *ctx)
 	int r = svc_enter(ctx, PERM_SESSION, &db);
 	if (r < 0 || (r = db_begin(db)) < 0)
 		return r;
-	if ((r = auth_sessions_end(db, ctx->actor->user_id, ctx->actor->session_id, NULL)) < 0 ||
-	    (r = svc_audit_appendf(db, ctx, "logout", "user", ctx->actor->user_id, "session=%lld",
-				   (long long)ctx->actor->session_id)) < 0)
-		goto fail;
-	/* A commit that fails leaves the transaction open: rolled back below. */
-	if ((r = db_commit(db)) < 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	return r;
+	if ((r = auth_sessions_end(db, ctx->actor->user_id, ctx->actor->session_id, NULL)) >= 0)
+		r = svc_audit_appendf(db, ctx, "logout", "user", ctx->actor->user_id, "session=%lld",
+				      (long long)ctx->actor->session_id);
+	r = auth_commit(db, r);
+	return r < 0 ? r : 0;
 }

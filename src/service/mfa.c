@@ -416,16 +416,10 @@ int svc_auth_mfa_reset(const struct svc_ctx *ctx, int64_t user_id)
 	int r = svc_enter(ctx, PERM_USERS_MANAGE, &db);
 	if (r < 0 || (r = auth_user_exists(db, user_id)) < 0 || (r = db_begin(db)) < 0)
 		return r;
-	if ((r = db_execf(db, "DELETE FROM user_totp WHERE user_id = ?", "i", user_id)) < 0 ||
-	    (r = db_execf(db, "DELETE FROM user_recovery_code WHERE user_id = ?", "i", user_id)) < 0 ||
-	    (r = auth_sessions_end(db, user_id, 0, NULL)) < 0 ||
-	    (r = svc_audit_appendf(db, ctx, "mfa.reset", "user", user_id, NULL)) < 0)
-		goto fail;
-	/* A commit that fails leaves the transaction open: rolled back below. */
-	if ((r = db_commit(db)) < 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	return r;
+	if ((r = db_execf(db, "DELETE FROM user_totp WHERE user_id = ?", "i", user_id)) >= 0 &&
+	    (r = db_execf(db, "DELETE FROM user_recovery_code WHERE user_id = ?", "i", user_id)) >= 0 &&
+	    (r = auth_sessions_end(db, user_id, 0, NULL)) >= 0)
+		r = svc_audit_appendf(db, ctx, "mfa.reset", "user", user_id, NULL);
+	r = auth_commit(db, r);
+	return r < 0 ? r : 0;
 }

@@ -100,10 +100,10 @@ static int end_sessions(const struct svc_ctx *ctx, struct db *db, int64_t user_i
 		r = ERR_NOTFOUND;
 		goto fail;
 	}
-	if ((r = svc_audit_appendf(db, ctx, action, "user", user_id, "%s=%lld", session_id ? "session" : "sessions",
-				   (long long)(session_id ? session_id : n))) < 0 ||
-	    (r = db_commit(db)) < 0)
-		goto fail;
+	r = svc_audit_appendf(db, ctx, action, "user", user_id, "%s=%lld", session_id ? "session" : "sessions",
+			      (long long)(session_id ? session_id : n));
+	if ((r = auth_commit(db, r)) < 0)
+		return r;
 	if (ret_n)
 		*ret_n = n;
 	return 0;
