@@ -88,6 +88,18 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/**
+ * Puts the product's mark at the head of the page's masthead: one mark
+ * for every page (the app and the set-up page), written once here.
+ */
+export function showBrand() {
+  const head = document.querySelector('header.masthead');
+  if (!head || head.querySelector('.brand')) return;
+  head.prepend(h('div', { className: 'brand' },
+    h('img', { src: '/favicon.svg', alt: '', width: 32, height: 32 }),
+    h('span', { className: 'product' }, 'hartline')));
+}
+
 /** Text that only a screen reader reads. */
 export function srOnly(text) {
   return h('span', { className: 'sr-only' }, text);

@@ -127,6 +127,15 @@ int h_intake_link(struct http_req *req, struct http_resp *resp)
 					      "person_id", (json_int_t)person));
 }
 
+/* {instrument?, answers}: the service checks the answers against the
+ * instrument. */
+static const struct field_rule screen_rules[] = {
+	{.key = "instrument", .type = FT_STRING},
+	{.key = "answers", .type = FT_ANY},
+	{.key = NULL},
+};
+static const struct schema screen_body = {.name = "screening", .fields = screen_rules};
+
 int h_intake_screen(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
@@ -134,23 +143,10 @@ int h_intake_screen(struct http_req *req, struct http_resp *resp)
 	int r;
 	if ((r = http_param_id(req, 0, &id)) < 0)
 		return r;
+	if (!http_body_ok(resp, req->json, &screen_body))
+		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 50);
-	/* {instrument?, answers}: answers is checked against the instrument. */
-	if (!json_is_object(req->json))
-		field_error_add(&errs, "", "expected {instrument, answers}");
-	const char *key;
-	json_t *v;
-	json_object_foreach(req->json, key, v)
-	{
-		if (strcmp(key, "instrument") != 0 && strcmp(key, "answers") != 0)
-			field_error_add(&errs, key, "unknown field");
-	}
-	json_t *ins = json_object_get(req->json, "instrument");
-	if (ins && !json_is_string(ins))
-		field_error_add(&errs, "instrument", "must be a string");
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
 	json_t *out = NULL;
 	r = svc_intake_screen(&ctx, id, json_get_str(req->json, "instrument"), json_object_get(req->json, "answers"),
 			      &errs, &out);

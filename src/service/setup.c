@@ -110,19 +110,10 @@ int access_notice_add(struct db *db, const struct svc_ctx *ctx, int64_t user_id,
 	snprintf(oid, sizeof oid, "%lld", (long long)user_id);
 	const char *by = ctx->actor->username;
 	notice_text(why, username, role, scope, by, text, sizeof text);
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "INSERT INTO access_notice (user_id, reason, role, scope, granted_by, granted_at)"
-			   " VALUES (?, ?, ?, ?, ?, ?)",
-			   &st);
-	if (r < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) == 0 && (r = db_bind_text(st, 2, why)) == 0 &&
-	    (r = db_bind_text(st, 3, role_name(role))) == 0 &&
-	    (r = db_bind_text(st, 4, scope && *scope ? scope : NULL)) == 0 && (r = db_bind_text(st, 5, by)) == 0 &&
-	    (r = db_bind_text(st, 6, ts)) == 0)
-		r = db_step(st);
-	db_finalize(st);
+	int r = db_execf(db,
+			 "INSERT INTO access_notice (user_id, reason, role, scope, granted_by, granted_at)"
+			 " VALUES (?, ?, ?, ?, ?, ?)",
+			 "ittttt", user_id, why, role_name(role), scope && *scope ? scope : NULL, by, ts);
 	if (r < 0)
 		return r;
 	/* The account itself is not told: it may be the very one to watch. */
@@ -411,17 +402,9 @@ int svc_access_notice_ack(const struct svc_ctx *ctx, int64_t id)
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
 	if (time_format(now(), ts, sizeof ts) < 0)
 		return ERR_INVAL;
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "SELECT user_id FROM access_notice WHERE id = ?", &st)) < 0)
+	int64_t about = 0;
+	if ((r = db_int64f(db, &about, "SELECT user_id FROM access_notice WHERE id = ?", "i", id)) < 0)
 		return r;
-	if ((r = db_bind_int64(st, 1, id)) == 0)
-		r = db_step(st);
-	int64_t about = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	if (r == DB_DONE)
-		return ERR_NOTFOUND;
 	/* Whoever was given the access does not close its own notice. */
 	if (about == ctx->actor->user_id) {
 		svc_audit_denial(ctx, "acknowledge the notice of one's own account", "access_notice", oid);
@@ -429,20 +412,11 @@ int svc_access_notice_ack(const struct svc_ctx *ctx, int64_t id)
 	}
 	if ((r = db_begin(db)) < 0)
 		return r;
-	if ((r = db_prepare(db,
-			    "UPDATE access_notice SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?"
-			    " AND acknowledged_at IS NULL",
-			    &st)) < 0)
-		goto fail;
-	if ((r = db_bind_text(st, 1, ts)) == 0 && (r = db_bind_int64(st, 2, ctx->actor->user_id)) == 0 &&
-	    (r = db_bind_int64(st, 3, id)) == 0)
-		r = db_step(st);
-	db_finalize(st);
-	if (r < 0 || (r = svc_audit_append(db, ctx, "access_notice.acknowledge", "access_notice", oid, NULL)) < 0 ||
-	    (r = db_commit(db)) < 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	return r;
+	if ((r = db_execf(db,
+			  "UPDATE access_notice SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?"
+			  " AND acknowledged_at IS NULL",
+			  "tii", ts, ctx->actor->user_id, id)) >= 0)
+		r = svc_audit_append(db, ctx, "access_notice.acknowledge", "access_notice", oid, NULL);
+	r = auth_commit(db, r);
+	return r < 0 ? r : 0;
 }
