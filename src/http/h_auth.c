@@ -242,24 +242,20 @@ int h_my_session_delete(struct http_req *req, struct http_resp *resp)
 
 int h_user_sessions_delete(struct http_req *req, struct http_resp *resp)
 {
+	struct svc_ctx ctx = http_ctx(req);
 	int64_t id, n = 0;
 	int r = http_param_id(req, 0, &id);
-	if (r < 0)
-		return r;
-	struct svc_ctx ctx = http_ctx(req);
-	if ((r = svc_auth_sessions_end_all(&ctx, id, &n)) < 0)
-		return r;
-	return http_json(resp, 200, json_pack("{s:I}", "ended", (json_int_t)n));
+	if (r == 0)
+		r = svc_auth_sessions_end_all(&ctx, id, &n);
+	return http_reply(resp, r, 200, r < 0 ? NULL : json_pack("{s:I}", "ended", (json_int_t)n));
 }
 
 int h_user_mfa_delete(struct http_req *req, struct http_resp *resp)
 {
+	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
 	int r = http_param_id(req, 0, &id);
-	if (r < 0)
-		return r;
-	struct svc_ctx ctx = http_ctx(req);
-	if ((r = svc_auth_mfa_reset(&ctx, id)) < 0)
-		return r;
-	return http_no_content(resp, 0);
+	if (r == 0)
+		r = svc_auth_mfa_reset(&ctx, id);
+	return http_no_content(resp, r);
 }

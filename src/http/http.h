@@ -80,6 +80,9 @@ struct http_route {
 	const struct schema *body; /* the JSON body's rules, or NULL: none, or checked by the handler */
 };
 
+/* The permission column of a public row: nothing is checked. */
+#define HTTP_NO_PERM PERM_SESSION
+
 extern const struct http_route http_routes[];
 extern const size_t http_routes_count;
 

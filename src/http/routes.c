@@ -14,12 +14,14 @@
 #include "service/setup.h"
 #include "service/users.h"
 
+/* One row a line, however long: the table is read across. */
+/* clang-format off */
 const struct http_route http_routes[] = {
-	{"GET", "/healthz", h_healthz, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/api/v1/config", h_config, HTTP_PUBLIC, PERM_SESSION, NULL},
+	{"GET", "/healthz", h_healthz, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/api/v1/config", h_config, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"POST", "/api/v1/config/validate", h_config_validate, HTTP_JSON_BODY, PERM_CONFIG_CHECK, NULL}, /* schema: none, a pack: model/pack checks it whole */
 
-	{"POST", "/api/v1/session", h_session_create, HTTP_PUBLIC | HTTP_JSON_BODY | HTTP_OFFLOAD, PERM_SESSION, &svc_auth_login_schema},
+	{"POST", "/api/v1/session", h_session_create, HTTP_PUBLIC | HTTP_JSON_BODY | HTTP_OFFLOAD, HTTP_NO_PERM, &svc_auth_login_schema},
 	{"DELETE", "/api/v1/session", h_session_delete, HTTP_MFA_STEP, PERM_SESSION, NULL},
 	{"GET", "/api/v1/me", h_me, HTTP_MFA_STEP, PERM_SESSION, NULL},
 	{"POST", "/api/v1/session/second-factor", h_session_mfa, HTTP_MFA_STEP | HTTP_JSON_BODY, PERM_SESSION, &svc_auth_mfa_verify_schema},
@@ -34,8 +36,8 @@ const struct http_route http_routes[] = {
 	{"PATCH", "/api/v1/users/{id}", h_users_update, HTTP_JSON_BODY, PERM_USERS_MANAGE, &svc_users_update_schema},
 	{"POST", "/api/v1/users/{id}/setup-link", h_users_setup_link, 0, PERM_USERS_MANAGE, NULL},
 	/* The person with a set-up link has no session: the link is the key. */
-	{"POST", "/api/v1/setup/check", h_setup_check, HTTP_PUBLIC | HTTP_JSON_BODY, PERM_SESSION, &svc_setup_check_schema},
-	{"POST", "/api/v1/setup", h_setup_complete, HTTP_PUBLIC | HTTP_JSON_BODY, PERM_SESSION, &svc_setup_complete_schema},
+	{"POST", "/api/v1/setup/check", h_setup_check, HTTP_PUBLIC | HTTP_JSON_BODY, HTTP_NO_PERM, &svc_setup_check_schema},
+	{"POST", "/api/v1/setup", h_setup_complete, HTTP_PUBLIC | HTTP_JSON_BODY, HTTP_NO_PERM, &svc_setup_complete_schema},
 	{"POST", "/api/v1/access-notices/{id}/acknowledge", h_access_notice_ack, 0, PERM_ACCESS_REVIEW, NULL},
 	{"DELETE", "/api/v1/users/{id}/sessions", h_user_sessions_delete, 0, PERM_USERS_MANAGE, NULL},
 	{"DELETE", "/api/v1/users/{id}/second-factor", h_user_mfa_delete, 0, PERM_USERS_MANAGE, NULL},
@@ -67,26 +69,27 @@ const struct http_route http_routes[] = {
 /* Figures and the import of past years (h_stats.c). */
 #include "http/routes_stats.inc"
 
-	{"GET", "/", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/app.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/common.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/admin.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/find.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/intake.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/report.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/queue.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/notify.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/dashboard.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/cases.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/teams.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/contacts.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/figures.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/import.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/account.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/app.css", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/favicon.svg", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/setup", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
-	{"GET", "/setup.js", h_static, HTTP_PUBLIC, PERM_SESSION, NULL},
+	{"GET", "/", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/app.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/common.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/admin.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/find.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/intake.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/report.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/queue.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/notify.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/dashboard.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/cases.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/teams.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/contacts.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/figures.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/import.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/account.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/app.css", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/favicon.svg", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/setup", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/setup.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 };
+/* clang-format on */
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];
