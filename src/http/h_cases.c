@@ -112,6 +112,18 @@ static int query_limit(struct http_req *req, struct field_errors *errs)
 	return (int)v;
 }
 
+/* A list read with filters from the query: 422 naming the bad ones, else
+ * the list. */
+static int list_answer(struct http_resp *resp, int r, struct field_errors *errs, json_t *out)
+{
+	if (r < 0) {
+		json_decref(out);
+		return http_refused(resp, r, errs);
+	}
+	field_errors_done(errs);
+	return http_json(resp, 200, out);
+}
+
 int h_cases_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
@@ -123,12 +135,7 @@ int h_cases_list(struct http_req *req, struct http_resp *resp)
 	f.limit = query_limit(req, &errs);
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_case_list(&ctx, &f, &errs, &out);
-	if (r < 0) {
-		struct case_conflict cf = {0};
-		return refusal(resp, r, &errs, &cf);
-	}
-	field_errors_done(&errs);
-	return http_json(resp, 200, out);
+	return list_answer(resp, r, &errs, out);
 }
 
 int h_case_get(struct http_req *req, struct http_resp *resp)
@@ -184,12 +191,7 @@ int h_deadlines_list(struct http_req *req, struct http_resp *resp)
 	f.limit = query_limit(req, &errs);
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_deadlines_list(&ctx, &f, &errs, &out);
-	if (r < 0) {
-		struct case_conflict cf = {0};
-		return refusal(resp, r, &errs, &cf);
-	}
-	field_errors_done(&errs);
-	return http_json(resp, 200, out);
+	return list_answer(resp, r, &errs, out);
 }
 
 int h_dashboard(struct http_req *req, struct http_resp *resp)
