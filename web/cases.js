@@ -10,7 +10,7 @@ import { caseLink, childName, dutyItem } from './dashboard.js';
 import {
   $, api, busy, caseMoves, clearFieldErrors, clockText, countdown, field,
   formatShortTime, fullName, getConfig, h, markFieldErrors, missingFor, officeName, packName, problemText, regionName,
-  regionsList, say, termLabel, termOptions, toLocalInput, timeValue,
+  regionsList, say, termLabel, termOptions, toLocalInput, timeValue, getTableList, messageRow,
 } from './common.js';
 
 let ctx = { can: () => false, user: () => null };
@@ -93,29 +93,16 @@ export function showCases() {
   return loadList();
 }
 
-function messageRow(text) {
-  return h('tr', { className: 'message-row' }, h('td', { colspan: 7 }, text));
-}
-
 async function loadList({ announce = false } = {}) {
   const gen = ++listGen;
   const params = new URLSearchParams({ status: $('cases-status').value || 'open', limit: '200' });
   const region = ownRegion() || $('cases-region').value;
   if (region) params.set('region', region);
   if ($('cases-missing').checked) params.set('missing', 'true');
-  const table = $('cases-table');
-  table.setAttribute('aria-busy', 'true');
-  if (!$('cases-body').childElementCount) $('cases-body').replaceChildren(messageRow('Loading the cases…'));
-  const r = await api('GET', `/api/v1/cases?${params}`);
-  if (gen !== listGen) return;
-  table.removeAttribute('aria-busy');
-  if (!r.ok || !r.body || !Array.isArray(r.body.cases)) {
-    $('cases-body').replaceChildren();
-    if (r.status !== 401) say('cases-error', problemText(r, 'The cases could not be loaded'));
-    return;
-  }
-  say('cases-error', '');
-  const list = r.body.cases;
+  const body = await getTableList('cases-table', 'cases-body', 'Loading the cases…', `/api/v1/cases?${params}`, 'cases',
+    'cases-error', 'The cases could not be loaded', () => gen !== listGen);
+  if (!body) return;
+  const list = body.cases;
   $('cases-body').replaceChildren(...(list.length ? list.map(caseRow) : [messageRow($('cases-missing').checked ? 'No child is missing now.' : 'No case here.')]));
   const missing = list.filter(isMissing).length;
   const summary = `${list.length} ${list.length === 1 ? 'case' : 'cases'}${missing ? `, ${missing} with the child missing now` : ''}.`;

@@ -100,6 +100,58 @@ export function showBrand() {
     h('span', { className: 'product' }, 'hartline')));
 }
 
+/**
+ * The reasons a match gives for and against a known child, as list items
+ * (the sign is drawn, the words "For" and "Against" are read).
+ */
+export function matchReasons(explanation) {
+  return (Array.isArray(explanation) ? explanation : []).map((w) => {
+    const weight = Number(w.weight) || 0;
+    const kind = weight > 0 ? 'for' : weight < 0 ? 'against' : 'neutral';
+    const sign = kind === 'for' ? '+' : kind === 'against' ? '−' : '·';
+    const spoken = kind === 'for' ? 'For: ' : kind === 'against' ? 'Against: ' : '';
+    return h('li', { className: `why-${kind}` },
+      h('span', { className: 'sign', 'aria-hidden': 'true' }, sign),
+      h('span', {}, spoken ? srOnly(spoken) : null, w.text || `${w.field}: ${w.level}`));
+  });
+}
+
+/**
+ * GET a list a page shows: the answer's body when it holds the list under
+ * key; null when not (the problem said in errId, unless the session
+ * ended, which the page says itself); undefined when stale() says a newer
+ * load has started meanwhile, and then nothing is said.
+ */
+export async function getList(path, key, errId, what, stale) {
+  const r = await api('GET', path);
+  if (stale()) return undefined;
+  if (!r.ok || !r.body || !Array.isArray(r.body[key])) {
+    if (r.status !== 401) say(errId, problemText(r, what));
+    return null;
+  }
+  say(errId, '');
+  return r.body;
+}
+
+/** A table row that says something instead of listing (loading, none). */
+export function messageRow(text, columns = 7) {
+  return h('tr', { className: 'message-row' }, h('td', { colspan: columns }, text));
+}
+
+/**
+ * getList for a table: marks the table busy while it loads and says
+ * loading in a body still empty; on a failure the body is emptied.
+ */
+export async function getTableList(tableId, bodyId, loading, path, key, errId, what, stale) {
+  $(tableId).setAttribute('aria-busy', 'true');
+  if (!$(bodyId).childElementCount) $(bodyId).replaceChildren(messageRow(loading));
+  const body = await getList(path, key, errId, what, stale);
+  if (body === undefined) return undefined;
+  $(tableId).removeAttribute('aria-busy');
+  if (!body) $(bodyId).replaceChildren();
+  return body;
+}
+
 /** Text that only a screen reader reads. */
 export function srOnly(text) {
   return h('span', { className: 'sr-only' }, text);
