@@ -205,21 +205,38 @@ static const struct field_rule mfa_enrol_confirm_fields[] = {
 };
 const struct schema svc_auth_mfa_enrol_confirm_schema = {.name = "second factor enrolment", .fields = mfa_enrol_confirm_fields};
 
+/* What taking a code and finishing an enrolment share before the code is
+ * judged: the session waits for this step, the body keeps its rules (body
+ * is taken), the account may try now, and its authenticator (confirmed,
+ * or the one being set up) is in t. None any more (removed by an
+ * administrator meanwhile, or a set-up begun again elsewhere) is a
+ * conflict: the session is not at this step. */
+static int code_begin(const struct svc_ctx *ctx, int step, const struct schema *s, json_t *body,
+		      struct svc_login *ret, struct db **ret_db, struct totp_row *t)
+{
+	memset(ret, 0, sizeof *ret);
+	int r = require_pending(ctx, step);
+	if (r < 0) {
+		json_decref(body);
+		return r;
+	}
+	if ((r = svc_input_check(s, NULL, body)) < 0 || (r = app_db(ctx->app, ret_db)) < 0 ||
+	    (r = code_gate(ctx, *ret_db, ret)) < 0)
+		return r;
+	if ((r = load_totp(ctx->app, *ret_db, ctx->actor->user_id, step == AUTH_MFA_CODE, t)) < 0)
+		memset(t, 0, sizeof *t);
+	return r == ERR_NOTFOUND ? ERR_CONFLICT : r;
+}
+
 int svc_auth_mfa_verify(const struct svc_ctx *ctx, const char *code, const char *recovery_code,
 			struct svc_login *ret)
 {
-	memset(ret, 0, sizeof *ret);
-	int r = require_pending(ctx, AUTH_MFA_CODE);
-	if (r < 0 || (r = svc_input_check(&svc_auth_mfa_verify_schema, NULL,
-					  json_pack("{s:s*, s:s*}", "code", code, "recovery_code", recovery_code))) < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0 || (r = code_gate(ctx, db, ret)) < 0)
-		return r;
 	struct totp_row t;
-	/* Removed by an administrator since the password was given. */
-	if ((r = load_totp(ctx->app, db, ctx->actor->user_id, true, &t)) < 0)
-		return r == ERR_NOTFOUND ? ERR_CONFLICT : r;
+	int r = code_begin(ctx, AUTH_MFA_CODE, &svc_auth_mfa_verify_schema,
+			   json_pack("{s:s*, s:s*}", "code", code, "recovery_code", recovery_code), ret, &db, &t);
+	if (r < 0)
+		return r;
 	if ((r = db_begin(db)) < 0)
 		goto out;
 	bool ok = false;
@@ -321,16 +338,12 @@ static int new_recovery_codes(struct db *db, int64_t user_id, struct svc_login *
 
 int svc_auth_mfa_enrol_confirm(const struct svc_ctx *ctx, const char *code, struct svc_login *ret)
 {
-	memset(ret, 0, sizeof *ret);
-	int r = require_pending(ctx, AUTH_MFA_ENROL);
-	if (r < 0 || (r = svc_input_check(&svc_auth_mfa_enrol_confirm_schema, NULL, json_pack("{s:s*}", "code", code))) < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0 || (r = code_gate(ctx, db, ret)) < 0)
-		return r;
 	struct totp_row t;
-	if ((r = load_totp(ctx->app, db, ctx->actor->user_id, false, &t)) < 0)
-		return r == ERR_NOTFOUND ? ERR_CONFLICT : r;
+	int r = code_begin(ctx, AUTH_MFA_ENROL, &svc_auth_mfa_enrol_confirm_schema, json_pack("{s:s*}", "code", code),
+			   ret, &db, &t);
+	if (r < 0)
+		return r;
 	int64_t step = 0, totp_id = t.id;
 	r = totp_check(t.secret, code, step_now(), t.last_step, &step);
 	memset(&t, 0, sizeof t);

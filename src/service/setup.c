@@ -291,10 +291,8 @@ static int spend(struct app *app, struct db *db, const char *client, struct link
 	who.user_id = l->user_id;
 	str_copy(who.username, sizeof who.username, l->username);
 	struct svc_ctx ctx = {.app = app, .actor = &who, .client = client};
-	if ((r = svc_audit_appendf(db, &ctx, "user.setup.use", "user", l->user_id, NULL)) < 0 ||
-	    (r = db_commit(db)) < 0)
-		goto fail;
-	return 0;
+	r = auth_commit(db, svc_audit_appendf(db, &ctx, "user.setup.use", "user", l->user_id, NULL));
+	return r < 0 ? r : 0;
 fail:
 	db_rollback(db);
 	return r;
