@@ -4,7 +4,7 @@
 // to hand to the person, who chooses their own.
 
 import {
-  $, api, busy, formatTime, getTimeZone, h, messageRow, problemText, regionsList, say, scopeText, srOnly,
+  $, api, busy, formatTime, getList, getTimeZone, h, messageRow, problemText, regionsList, say, scopeText, srOnly,
 } from './common.js';
 
 // The roles, in the server's words (GET /api/v1/users gives role_label too),
@@ -498,15 +498,11 @@ async function issueLink(event) {
 
 async function loadAudit({ announce = false } = {}) {
   const gen = generation;
-  const r = await api('GET', '/api/v1/audit?limit=50');
-  if (gen !== generation) return;
-  if (!r.ok || !r.body || !Array.isArray(r.body.records)) {
-    if (r.status !== 401) say('audit-error', problemText(r, 'The audit trail could not be loaded'));
-    return;
-  }
-  say('audit-error', '');
+  const body = await getList('/api/v1/audit?limit=50', 'records', 'audit-error', 'The audit trail could not be loaded',
+    () => gen !== generation);
+  if (!body) return;
   const byId = new Map(users.map((u) => [String(u.id), u.username]));
-  const rows = r.body.records.map((a) => {
+  const rows = body.records.map((a) => {
     const label = ACTION_LABELS[a.action];
     let on = '';
     if (a.object_type) {
@@ -533,14 +529,9 @@ const MAIL_STATUS = { sent: 'Sent', pending: 'Waiting to be sent', failed: 'Fail
 
 async function loadMail() {
   const gen = generation;
-  const r = await api('GET', '/api/v1/outbox');
-  if (gen !== generation) return;
-  if (!r.ok || !r.body || !Array.isArray(r.body.messages)) {
-    if (r.status !== 401) say('mail-error', problemText(r, 'The e-mail log could not be loaded'));
-    return;
-  }
-  say('mail-error', '');
-  const b = r.body;
+  const b = await getList('/api/v1/outbox', 'messages', 'mail-error', 'The e-mail log could not be loaded',
+    () => gen !== generation);
+  if (!b) return;
   let summary;
   if (!b.smtp_configured) summary = 'E-mail is off: the server was started without --smtp. Notifications are shown in the app only.';
   else if (b.failed) summary = `${b.failed} message${b.failed === 1 ? '' : 's'} could not be sent and were given up; ${b.pending} waiting.`;
