@@ -358,17 +358,16 @@ int svc_auth_mfa_enrol_confirm(const struct svc_ctx *ctx, const char *code, stru
 	if ((r = db_execf(db, "UPDATE user_totp SET confirmed_at = ?, last_step = ? WHERE id = ?", "tii", ts, step,
 			  totp_id)) < 0 ||
 	    (r = new_recovery_codes(db, ctx->actor->user_id, ret)) < 0 ||
-	    (r = svc_audit_appendf(db, ctx, "mfa.enrolled", "user", ctx->actor->user_id, NULL)) < 0)
-		goto fail;
+	    (r = svc_audit_appendf(db, ctx, "mfa.enrolled", "user", ctx->actor->user_id, NULL)) < 0) {
+		db_rollback(db);
+		return r;
+	}
 	char codes[AUTH_RECOVERY_CODES][AUTH_RECOVERY_CODE_SIZE];
 	memcpy(codes, ret->recovery_codes, sizeof codes);
 	if ((r = finish(ctx, db, "totp", ret)) < 0)
 		return r;
 	memcpy(ret->recovery_codes, codes, sizeof codes);
 	return 0;
-fail:
-	db_rollback(db);
-	return r;
 }
 
 int svc_auth_mfa_reset(const struct svc_ctx *ctx, int64_t user_id)

@@ -94,22 +94,17 @@ static int end_sessions(const struct svc_ctx *ctx, struct db *db, int64_t user_i
 	int r = db_begin(db);
 	if (r < 0)
 		return r;
-	if ((r = auth_sessions_end(db, user_id, session_id, &n)) < 0)
-		goto fail;
-	if (session_id && n == 0) {
-		r = ERR_NOTFOUND;
-		goto fail;
-	}
-	r = svc_audit_appendf(db, ctx, action, "user", user_id, "%s=%lld", session_id ? "session" : "sessions",
-			      (long long)(session_id ? session_id : n));
+	/* One session that is not the user's (or not open) is not found. */
+	if ((r = auth_sessions_end(db, user_id, session_id, &n)) >= 0)
+		r = session_id && n == 0 ? ERR_NOTFOUND
+					 : svc_audit_appendf(db, ctx, action, "user", user_id, "%s=%lld",
+							     session_id ? "session" : "sessions",
+							     (long long)(session_id ? session_id : n));
 	if ((r = auth_commit(db, r)) < 0)
 		return r;
 	if (ret_n)
 		*ret_n = n;
 	return 0;
-fail:
-	db_rollback(db);
-	return r;
 }
 
 int svc_auth_session_end(const struct svc_ctx *ctx, int64_t session_id)
