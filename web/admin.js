@@ -4,7 +4,7 @@
 // to hand to the person, who chooses their own.
 
 import {
-  $, api, busy, formatTime, getTimeZone, h, problemText, regionsList, say, scopeText, srOnly,
+  $, api, busy, formatTime, getList, getTimeZone, h, messageRow, problemText, regionsList, say, scopeText, srOnly,
 } from './common.js';
 
 // The roles, in the server's words (GET /api/v1/users gives role_label too),
@@ -84,8 +84,8 @@ export function showAdmin() {
   const tz = getTimeZone();
   $('audit-hint').textContent = `The last 50 recorded actions, newest first${tz ? `; times in ${tz.replace(/_/g, ' ')}` : ''}.`;
   if (!loaded) {
-    $('users-body').replaceChildren(messageRow(6, 'Loading the users…'));
-    $('audit-body').replaceChildren(messageRow(6, 'Loading…'));
+    $('users-body').replaceChildren(messageRow('Loading the users…', 6));
+    $('audit-body').replaceChildren(messageRow('Loading…', 6));
   }
   loaded = true;
   // The audit names users by username, so it waits for the list.
@@ -138,10 +138,6 @@ function statusOf(u) {
   return { text: 'Active', kind: 'active' };
 }
 
-function messageRow(cols, text) {
-  return h('tr', { className: 'message-row' }, h('td', { colspan: cols }, text));
-}
-
 function actionButton(action, label, user, extraClass = '') {
   return h('button', {
     type: 'button',
@@ -176,7 +172,7 @@ function renderUsers(highlightId) {
         h('span', { className: `badge badge-${status.kind}` }, status.text)),
       actions);
   });
-  $('users-body').replaceChildren(...(rows.length ? rows : [messageRow(6, 'No users yet.')]));
+  $('users-body').replaceChildren(...(rows.length ? rows : [messageRow('No users yet.', 6)]));
 }
 
 function focusRowButton(id, actions) {
@@ -502,15 +498,11 @@ async function issueLink(event) {
 
 async function loadAudit({ announce = false } = {}) {
   const gen = generation;
-  const r = await api('GET', '/api/v1/audit?limit=50');
-  if (gen !== generation) return;
-  if (!r.ok || !r.body || !Array.isArray(r.body.records)) {
-    if (r.status !== 401) say('audit-error', problemText(r, 'The audit trail could not be loaded'));
-    return;
-  }
-  say('audit-error', '');
+  const body = await getList('/api/v1/audit?limit=50', 'records', 'audit-error', 'The audit trail could not be loaded',
+    () => gen !== generation);
+  if (!body) return;
   const byId = new Map(users.map((u) => [String(u.id), u.username]));
-  const rows = r.body.records.map((a) => {
+  const rows = body.records.map((a) => {
     const label = ACTION_LABELS[a.action];
     let on = '';
     if (a.object_type) {
@@ -527,7 +519,7 @@ async function loadAudit({ announce = false } = {}) {
       h('td', { className: 'mono', dataset: { label: 'From' } }, a.client || ''),
       h('td', { className: 'detail', dataset: { label: 'Detail' } }, a.detail || ''));
   });
-  $('audit-body').replaceChildren(...(rows.length ? rows : [messageRow(6, 'No records yet.')]));
+  $('audit-body').replaceChildren(...(rows.length ? rows : [messageRow('No records yet.', 6)]));
   if (announce) say('audit-status', `Up to date as of ${formatTime(new Date().toISOString())}.`);
 }
 
@@ -537,14 +529,9 @@ const MAIL_STATUS = { sent: 'Sent', pending: 'Waiting to be sent', failed: 'Fail
 
 async function loadMail() {
   const gen = generation;
-  const r = await api('GET', '/api/v1/outbox');
-  if (gen !== generation) return;
-  if (!r.ok || !r.body || !Array.isArray(r.body.messages)) {
-    if (r.status !== 401) say('mail-error', problemText(r, 'The e-mail log could not be loaded'));
-    return;
-  }
-  say('mail-error', '');
-  const b = r.body;
+  const b = await getList('/api/v1/outbox', 'messages', 'mail-error', 'The e-mail log could not be loaded',
+    () => gen !== generation);
+  if (!b) return;
   let summary;
   if (!b.smtp_configured) summary = 'E-mail is off: the server was started without --smtp. Notifications are shown in the app only.';
   else if (b.failed) summary = `${b.failed} message${b.failed === 1 ? '' : 's'} could not be sent and were given up; ${b.pending} waiting.`;
@@ -558,5 +545,5 @@ async function loadMail() {
     h('td', { dataset: { label: 'Status' } }, MAIL_STATUS[m.status] || m.status),
     h('td', { dataset: { label: 'Tries' } }, String(m.attempts)),
     h('td', { className: 'detail', dataset: { label: 'Last error' } }, m.last_error || '')));
-  $('mail-body').replaceChildren(...(rows.length ? rows : [messageRow(6, 'No e-mail yet.')]));
+  $('mail-body').replaceChildren(...(rows.length ? rows : [messageRow('No e-mail yet.', 6)]));
 }

@@ -23,7 +23,7 @@ import {
   problemText,
   say,
   scopeText,
-  setConfig,
+  setConfig, showBrand,
   setCsrfToken,
   setRegions,
   setSessionEndedHandler,
@@ -380,6 +380,7 @@ async function logOut() {
 // ---------------------------------------------------------------- start
 
 async function start() {
+  showBrand();
   const configReady = showConfig().catch(() => {});
   showHealth();
   const r = await api('GET', '/api/v1/me', undefined, { session: false });

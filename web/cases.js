@@ -8,9 +8,9 @@
 
 import { caseLink, childName, dutyItem } from './dashboard.js';
 import {
-  $, api, busy, caseMoves, clearFieldErrors, clockText, countdown, DUTY_STATUS, field,
+  $, api, busy, caseMoves, clearFieldErrors, clockText, countdown, field,
   formatShortTime, fullName, getConfig, h, markFieldErrors, missingFor, officeName, packName, problemText, regionName,
-  regionsList, say, termLabel, termOptions, toLocalInput, timeValue,
+  regionsList, say, termLabel, termOptions, toLocalInput, timeValue, getTableList, messageRow,
 } from './common.js';
 
 let ctx = { can: () => false, user: () => null };
@@ -28,7 +28,7 @@ let filledFor = null;
 const TIMELINE_KIND = (k) => k.user && k.id !== 'debrief' && k.id !== 'rescreen';
 const caseStatus = (s) => termLabel('case_statuses', s);
 const victimStatus = (v) => termLabel('victim_statuses', v);
-const LEVELS = { no: 'No concern', possible: 'Possible concern', clear: 'Clear concern', positive: 'Positive screen', negative: 'Negative screen' };
+const levelText = (l) => termLabel('screening_levels', l);
 
 export function initCases(context) {
   ctx = { ...ctx, ...context };
@@ -93,29 +93,16 @@ export function showCases() {
   return loadList();
 }
 
-function messageRow(text) {
-  return h('tr', { className: 'message-row' }, h('td', { colspan: 7 }, text));
-}
-
 async function loadList({ announce = false } = {}) {
   const gen = ++listGen;
   const params = new URLSearchParams({ status: $('cases-status').value || 'open', limit: '200' });
   const region = ownRegion() || $('cases-region').value;
   if (region) params.set('region', region);
   if ($('cases-missing').checked) params.set('missing', 'true');
-  const table = $('cases-table');
-  table.setAttribute('aria-busy', 'true');
-  if (!$('cases-body').childElementCount) $('cases-body').replaceChildren(messageRow('Loading the cases…'));
-  const r = await api('GET', `/api/v1/cases?${params}`);
-  if (gen !== listGen) return;
-  table.removeAttribute('aria-busy');
-  if (!r.ok || !r.body || !Array.isArray(r.body.cases)) {
-    $('cases-body').replaceChildren();
-    if (r.status !== 401) say('cases-error', problemText(r, 'The cases could not be loaded'));
-    return;
-  }
-  say('cases-error', '');
-  const list = r.body.cases;
+  const body = await getTableList('cases-table', 'cases-body', 'Loading the cases…', `/api/v1/cases?${params}`, 'cases',
+    'cases-error', 'The cases could not be loaded', () => gen !== listGen);
+  if (!body) return;
+  const list = body.cases;
   $('cases-body').replaceChildren(...(list.length ? list.map(caseRow) : [messageRow($('cases-missing').checked ? 'No child is missing now.' : 'No case here.')]));
   const missing = list.filter(isMissing).length;
   const summary = `${list.length} ${list.length === 1 ? 'case' : 'cases'}${missing ? `, ${missing} with the child missing now` : ''}.`;
@@ -358,9 +345,9 @@ function dutiesPanel() {
     const rank = (d) => (d.status === 'overdue' ? 0 : d.status === 'open' ? 1 : 2);
     return rank(a) - rank(b) || String(a.due_at).localeCompare(String(b.due_at));
   });
-  const counts = Object.keys(DUTY_STATUS).map((s) => [s, duties.filter((d) => d.status === s).length]).filter(([, n]) => n);
+  const counts = termOptions('duty_statuses').map(([s]) => [s, duties.filter((d) => d.status === s).length]).filter(([, n]) => n);
   return panel('duties', 'Duties and deadlines',
-    h('p', { className: 'hint' }, counts.length ? counts.map(([s, n]) => `${n} ${DUTY_STATUS[s].toLowerCase()}`).join(' · ') : 'No duty yet: duties open when the child is identified as a victim, goes missing or returns, or a rapid response is requested.'),
+    h('p', { className: 'hint' }, counts.length ? counts.map(([s, n]) => `${n} ${termLabel('duty_statuses', s).toLowerCase()}`).join(' · ') : 'No duty yet: duties open when the child is identified as a victim, goes missing or returns, or a rapid response is requested.'),
     order.length ? h('ol', { className: 'duty-list' }, order.map((d) => dutyItem(d, { showCase: false }))) : null);
 }
 
@@ -516,7 +503,7 @@ function eventExtra(ev) {
   if (ev.kind === 'victim_status' && ev.intake_number) out.push(`from report ${ev.intake_number}`);
   if (ev.placement) out.push(`Placement: ${termLabel('placements', ev.placement)}`);
   if (ev.emergency_department) out.push(`At ${ev.emergency_department_name || packName('emergency_departments', ev.emergency_department)}`);
-  if (ev.level) out.push(`Level: ${LEVELS[ev.level] || ev.level}`);
+  if (ev.level) out.push(`Level: ${levelText(ev.level)}`);
   return out.join(' · ');
 }
 
@@ -609,7 +596,6 @@ function mdtPanel({ readOnly }) {
   return panel('mdt', readOnly && isMdtView() ? 'Your team’s reviews' : 'MDT reviews', ...parts);
 }
 
-const REVIEW_STATUS = { scheduled: 'Scheduled', held: 'Held', cancelled: 'Cancelled' };
 
 export function reviewItem(rv, { caseLinkToo = false } = {}) {
   const team = rv.team || {};
@@ -618,7 +604,7 @@ export function reviewItem(rv, { caseLinkToo = false } = {}) {
     h('p', { className: 'review-head' },
       caseLinkToo && rv.case ? caseLink(rv.case) : null,
       h('strong', {}, team.id ? h('a', { href: `#team/${team.id}` }, team.name || team.code) : (team.name || team.code || 'Team')),
-      h('span', { className: `badge review-badge-${rv.status}` }, REVIEW_STATUS[rv.status] || rv.status)),
+      h('span', { className: `badge review-badge-${rv.status}` }, termLabel('review_statuses', rv.status))),
     h('p', { className: 'review-when' }, rv.status === 'held' && rv.held_at ? `Held ${formatShortTime(rv.held_at)}` : `Scheduled for ${formatShortTime(rv.scheduled_at)}`),
     rv.decisions ? h('div', {}, h('p', { className: 'sub-title' }, 'Decisions'), h('p', { className: 'narrative' }, rv.decisions)) : null,
     items.length ? h('div', {}, h('p', { className: 'sub-title' }, 'Action items'),
@@ -843,7 +829,7 @@ async function onSubmit(e) {
     } else if (form.dataset.form === 'report') {
       text += ' It met no open duty.';
     }
-    if (form.dataset.form === 'rescreen' && r.body && r.body.level) text += ` Level: ${LEVELS[r.body.level] || r.body.level}.`;
+    if (form.dataset.form === 'rescreen' && r.body && r.body.level) text += ` Level: ${levelText(r.body.level)}.`;
     flash = { id: statusId, text };
     if (form.dataset.form === 'edit') form.closest('details').open = false;
     await loadCase();

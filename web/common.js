@@ -88,6 +88,70 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/**
+ * Puts the product's mark at the head of the page's masthead: one mark
+ * for every page (the app and the set-up page), written once here.
+ */
+export function showBrand() {
+  const head = document.querySelector('header.masthead');
+  if (!head || head.querySelector('.brand')) return;
+  head.prepend(h('div', { className: 'brand' },
+    h('img', { src: '/favicon.svg', alt: '', width: 32, height: 32 }),
+    h('span', { className: 'product' }, 'hartline')));
+}
+
+/**
+ * The reasons a match gives for and against a known child, as list items
+ * (the sign is drawn, the words "For" and "Against" are read).
+ */
+export function matchReasons(explanation) {
+  return (Array.isArray(explanation) ? explanation : []).map((w) => {
+    const weight = Number(w.weight) || 0;
+    const kind = weight > 0 ? 'for' : weight < 0 ? 'against' : 'neutral';
+    const sign = kind === 'for' ? '+' : kind === 'against' ? '−' : '·';
+    const spoken = kind === 'for' ? 'For: ' : kind === 'against' ? 'Against: ' : '';
+    return h('li', { className: `why-${kind}` },
+      h('span', { className: 'sign', 'aria-hidden': 'true' }, sign),
+      h('span', {}, spoken ? srOnly(spoken) : null, w.text || `${w.field}: ${w.level}`));
+  });
+}
+
+/**
+ * GET a list a page shows: the answer's body when it holds the list under
+ * key; null when not (the problem said in errId, unless the session
+ * ended, which the page says itself); undefined when stale() says a newer
+ * load has started meanwhile, and then nothing is said.
+ */
+export async function getList(path, key, errId, what, stale) {
+  const r = await api('GET', path);
+  if (stale()) return undefined;
+  if (!r.ok || !r.body || !Array.isArray(r.body[key])) {
+    if (r.status !== 401) say(errId, problemText(r, what));
+    return null;
+  }
+  say(errId, '');
+  return r.body;
+}
+
+/** A table row that says something instead of listing (loading, none). */
+export function messageRow(text, columns = 7) {
+  return h('tr', { className: 'message-row' }, h('td', { colspan: columns }, text));
+}
+
+/**
+ * getList for a table: marks the table busy while it loads and says
+ * loading in a body still empty; on a failure the body is emptied.
+ */
+export async function getTableList(tableId, bodyId, loading, path, key, errId, what, stale) {
+  $(tableId).setAttribute('aria-busy', 'true');
+  if (!$(bodyId).childElementCount) $(bodyId).replaceChildren(messageRow(loading));
+  const body = await getList(path, key, errId, what, stale);
+  if (body === undefined) return undefined;
+  $(tableId).removeAttribute('aria-busy');
+  if (!body) $(bodyId).replaceChildren();
+  return body;
+}
+
 /** Text that only a screen reader reads. */
 export function srOnly(text) {
   return h('span', { className: 'sr-only' }, text);
@@ -326,18 +390,12 @@ export function fromLocalInput(value) {
 
 // ---------------------------------------------------------------- duties and countdowns
 
-/** A duty's status in words. */
-export const DUTY_STATUS = {
-  open: 'Open',
-  overdue: 'Overdue',
-  met_on_time: 'Met on time',
-  met_late: 'Met late',
-};
-
-// The case vocabularies come with GET /api/v1/config (src/model/casestate.c
-// makes them): case_statuses (each with the statuses it may move to),
-// victim_statuses, petition_statuses, placements, report_kinds, event_kinds.
-// The page keeps no copy, so that it cannot offer what the server refuses.
+// The vocabularies come with GET /api/v1/config (src/model/casestate.c
+// makes the case ones): case_statuses (each with the statuses it may move
+// to), victim_statuses, petition_statuses, placements, report_kinds,
+// event_kinds, and duty_statuses, review_statuses, screening_levels and
+// intake_placements. The page keeps no copy, so that it cannot offer what
+// the server refuses.
 function terms(list) {
   const t = packConfig && packConfig[list];
   return Array.isArray(t) ? t : [];
@@ -438,7 +496,7 @@ function tick() {
 
 /** A duty's status as a badge. */
 export function dutyBadge(status) {
-  return h('span', { className: `badge duty-${status || 'open'}` }, DUTY_STATUS[status] || status || '');
+  return h('span', { className: `badge duty-${status || 'open'}` }, termLabel('duty_statuses', status));
 }
 
 /** The field errors of a 422 answer as sentences ("Agency: is required."). */

@@ -3,7 +3,7 @@
 // them, HART and the administrator keep them.
 
 import {
-  $, api, busy, clearFieldErrors, field, h, markFieldErrors, problemText, regionName, regionsList, say,
+  $, api, busy, clearFieldErrors, field, getList, h, markFieldErrors, problemText, regionName, regionsList, say,
 } from './common.js';
 
 const KINDS = {
@@ -63,14 +63,10 @@ export async function showContacts() {
 
 async function load() {
   const gen = ++generation;
-  const r = await api('GET', '/api/v1/contacts');
-  if (gen !== generation) return;
-  if (!r.ok || !r.body || !Array.isArray(r.body.contacts)) {
-    if (r.status !== 401) say('contacts-error', problemText(r, 'The contacts could not be loaded'));
-    return;
-  }
-  say('contacts-error', '');
-  contacts = r.body.contacts;
+  const body = await getList('/api/v1/contacts', 'contacts', 'contacts-error', 'The contacts could not be loaded',
+    () => gen !== generation);
+  if (!body) return;
+  contacts = body.contacts;
   render();
 }
 

@@ -3,7 +3,7 @@
 // back most probable first, each with the reasons for and against.
 
 import {
-  $, api, busy, formatDate, fullName, h, percent, problemText, say, sentence, srOnly, today, townsList,
+  $, api, busy, formatDate, fullName, h, matchReasons, percent, problemText, say, sentence, srOnly, today, townsList,
 } from './common.js';
 
 const FIELDS = ['given_name', 'family_name', 'dob', 'age', 'sex', 'town'];
@@ -312,15 +312,7 @@ function candidateRow(c) {
     born = none();
   }
 
-  const why = (Array.isArray(c.explanation) ? c.explanation : []).map((w) => {
-    const weight = Number(w.weight) || 0;
-    const kind = weight > 0 ? 'for' : weight < 0 ? 'against' : 'neutral';
-    const sign = kind === 'for' ? '+' : kind === 'against' ? '−' : '·';
-    const spoken = kind === 'for' ? 'For: ' : kind === 'against' ? 'Against: ' : '';
-    return h('li', { className: `why-${kind}` },
-      h('span', { className: 'sign', 'aria-hidden': 'true' }, sign),
-      h('span', {}, spoken ? srOnly(spoken) : null, w.text || `${w.field}: ${w.level}`));
-  });
+  const why = matchReasons(c.explanation);
 
   return h('tr', { className: `cand band-${band}`, dataset: { personId: String(c.person_id) } },
     h('th', { scope: 'row', dataset: { label: 'Child' } },

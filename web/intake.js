@@ -14,7 +14,7 @@
 
 import {
   $, api, busy, formatClock, formatDate, formatShortTime, fullName, getConfig, h, percent, problemText, say, sentence,
-  srOnly, today, toLocalInput, fromLocalInput, townsList, zoneName,
+  srOnly, matchReasons, termOptions, today, toLocalInput, fromLocalInput, townsList, zoneName,
 } from './common.js';
 
 export const CHANNELS = [
@@ -26,13 +26,8 @@ export const CHANNELS = [
   ['law_enforcement', 'Law enforcement'],
 ];
 
-export const PLACEMENTS = [
-  ['', 'Not known'],
-  ['home', 'At home'],
-  ['foster', 'Foster home'],
-  ['congregate_care', 'Congregate care'],
-  ['homeless', 'Homeless'],
-];
+/** Where a child lives, for the form's select: config's intake_placements after "Not known". */
+const placements = () => [['', 'Not known'], ...termOptions('intake_placements')];
 
 export const SEX_LABELS = { F: 'Female', M: 'Male', X: 'X' };
 
@@ -286,7 +281,7 @@ function addChild() {
         field(key, 'sex', 'Sex', select([['', 'Not known'], ['F', 'Female (F)'], ['M', 'Male (M)'], ['X', 'X']])),
         field(key, 'gender_identity', 'Gender identity', textInput(), { hint: 'In the child’s own words, if known.' }),
         field(key, 'town', 'Town', textInput({ list: 'ni-towns' }), { hint: 'Where the child lives or stays.' }),
-        field(key, 'placement', 'Placement', select(PLACEMENTS)),
+        field(key, 'placement', 'Placement', select(placements())),
         h('div', { className: 'checks field-wide' },
           check(key, 'in_care', 'In the agency’s care'),
           check(key, 'missing', 'Missing now')),
@@ -444,15 +439,7 @@ export function candidateCard(c, { action = null, linked = false } = {}) {
   const p = percent(c.probability);
   const name = fullName(c.given_name, c.family_name) || 'No name on file';
   const facts = [bornText(c), c.sex ? (SEX_LABELS[c.sex] || c.sex) : null, c.town || 'town not on file'].filter(Boolean);
-  const why = (Array.isArray(c.explanation) ? c.explanation : []).map((w) => {
-    const weight = Number(w.weight) || 0;
-    const kind = weight > 0 ? 'for' : weight < 0 ? 'against' : 'neutral';
-    const sign = kind === 'for' ? '+' : kind === 'against' ? '−' : '·';
-    const spoken = kind === 'for' ? 'For: ' : kind === 'against' ? 'Against: ' : '';
-    return h('li', { className: `why-${kind}` },
-      h('span', { className: 'sign', 'aria-hidden': 'true' }, sign),
-      h('span', {}, spoken ? srOnly(spoken) : null, w.text || `${w.field}: ${w.level}`));
-  });
+  const why = matchReasons(c.explanation);
   return h('li', { className: `cand-card band-${band}${linked ? ' is-linked' : ''}`, dataset: { personId: String(c.person_id) } },
     h('p', { className: 'cand-top' },
       h('span', { className: 'cand-name' }, name),

@@ -3,16 +3,11 @@
 // liaison sees their own region's reports only (the server decides that too).
 
 import {
-  $, api, durationText, formatShortTime, h, officeName, packName, problemText, regionName, regionsList, say, srOnly,
+  $, api, durationText, formatShortTime, h, officeName, packName, regionName, regionsList, say, srOnly,
+  getTableList, messageRow, termLabel,
 } from './common.js';
 
-const LEVELS = {
-  no: 'No concern',
-  possible: 'Possible concern',
-  clear: 'Clear concern',
-  positive: 'Positive screen',
-  negative: 'Negative screen',
-};
+const levelText = (l) => termLabel('screening_levels', l);
 
 let ctx = { user: () => null };
 let generation = 0;
@@ -67,30 +62,17 @@ export function clearQueue() {
   say('queue-error', '');
 }
 
-function messageRow(text) {
-  return h('tr', { className: 'message-row' }, h('td', { colspan: 7 }, text));
-}
-
 async function load({ announce = false } = {}) {
   const gen = ++generation;
   const status = $('queue-status').value || 'open';
   const region = ownRegion() || $('queue-region').value;
   const params = new URLSearchParams({ status });
   if (region) params.set('region', region);
-  const table = $('queue-table');
-  table.setAttribute('aria-busy', 'true');
-  if (!$('queue-body').childElementCount) $('queue-body').replaceChildren(messageRow('Loading the reports…'));
-  const r = await api('GET', `/api/v1/intakes?${params}`);
-  if (gen !== generation) return;
-  table.removeAttribute('aria-busy');
-  if (!r.ok || !r.body || !Array.isArray(r.body.intakes)) {
-    $('queue-body').replaceChildren();
-    if (r.status !== 401) say('queue-error', problemText(r, 'The queue could not be loaded'));
-    return;
-  }
-  say('queue-error', '');
-  const list = r.body.intakes;
-  const due = Number(r.body.deadline_minutes) || 0;
+  const body = await getTableList('queue-table', 'queue-body', 'Loading the reports…', `/api/v1/intakes?${params}`,
+    'intakes', 'queue-error', 'The queue could not be loaded', () => gen !== generation);
+  if (!body) return;
+  const list = body.intakes;
+  const due = Number(body.deadline_minutes) || 0;
   const own = ownRegion();
   $('queue-hint').textContent = `${status === 'decided' ? 'Decided reports' : status === 'all' ? 'Every report' : 'Reports waiting for a decision'}, oldest first${own ? `, in ${regionName(own)} (your area of work)` : ''}.${due ? ` A report is overdue ${durationText(due)} after the call without a decision.` : ''}`;
   $('queue-body').replaceChildren(...(list.length ? list.map(row) : [messageRow(status === 'open' ? 'No report is waiting for a decision.' : 'No report here.')]));
@@ -118,6 +100,6 @@ function row(x) {
     h('td', { dataset: { label: 'Region' } }, where),
     h('td', { dataset: { label: 'Children' }, className: 'num' }, String(x.children)),
     h('td', { dataset: { label: 'Screening' } },
-      x.screening_level ? (LEVELS[x.screening_level] || x.screening_level) : h('span', { className: 'none' }, 'Not screened')),
+      x.screening_level ? (levelText(x.screening_level)) : h('span', { className: 'none' }, 'Not screened')),
     h('td', { dataset: { label: 'Flags' } }, flags.length ? h('span', { className: 'flags' }, flags) : h('span', { className: 'none' }, h('span', { 'aria-hidden': 'true' }, '—'), srOnly('none'))));
 }

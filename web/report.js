@@ -4,19 +4,13 @@
 // ask for. The server's answers are authoritative; what the page computes
 // (the screen's level while answering) is only shown.
 
-import { candidateCard, CHANNELS, PLACEMENTS, SEX_LABELS } from './intake.js';
+import { candidateCard, CHANNELS, SEX_LABELS } from './intake.js';
 import {
   $, api, busy, durationText, formatDate, formatShortTime, fullName, getConfig, h, zoneName,
-  officeName, packName, problemText, regionName, regionsList, say, sentence,
+  officeName, packName, problemText, regionName, regionsList, say, sentence, termLabel,
 } from './common.js';
 
-const LEVELS = {
-  no: 'No concern',
-  possible: 'Possible concern',
-  clear: 'Clear concern',
-  positive: 'Positive screen',
-  negative: 'Negative screen',
-};
+const levelText = (l) => termLabel('screening_levels', l);
 
 const RATINGS = [['no', 'No'], ['possible', 'Possible'], ['clear', 'Clear']];
 
@@ -220,7 +214,7 @@ function childFacts(c) {
   rows.push(dlRow('Sex', c.sex ? (SEX_LABELS[c.sex] || c.sex) : none('Not known')));
   if (c.gender_identity) rows.push(dlRow('Gender identity', c.gender_identity));
   rows.push(dlRow('Town', c.town || none('Not known')));
-  const placement = (PLACEMENTS.find(([v]) => v === c.placement) || [null, null])[1];
+  const placement = termLabel('intake_placements', c.placement);
   rows.push(dlRow('Placement', c.placement && c.placement !== 'unknown' ? (placement || c.placement) : none('Not known')));
   const status = [c.in_care ? 'In the agency’s care' : null, c.missing ? 'Missing' : null].filter(Boolean);
   if (status.length) rows.push(dlRow('Status', status.join(' · ')));
@@ -567,10 +561,10 @@ function updateLevel({ announce = true } = {}) {
   }
   const level = localLevel(ins, ans);
   box.dataset.level = level;
-  text.textContent = LEVELS[level] || level;
+  text.textContent = levelText(level);
   box.querySelector('.level-label').textContent = done === total ? 'Level' : 'Level so far';
   $('screen-progress').textContent = done === total ? `All ${total} answered` : `${done} of ${total} answered`;
-  if (announce && level !== lastLevel) say('screen-level-live', `Level so far: ${LEVELS[level] || level}.`);
+  if (announce && level !== lastLevel) say('screen-level-live', `Level so far: ${levelText(level)}.`);
   lastLevel = level;
 }
 
@@ -638,14 +632,14 @@ async function saveScreening(e) {
   if (gen !== generation) return;
   done();
   if (r.status === 201 && r.body) {
-    const level = LEVELS[r.body.level] || r.body.level;
+    const level = levelText(r.body.level);
     const box = $('screen-level');
     box.dataset.level = r.body.level;
     $('screen-level-text').textContent = level;
     box.querySelector('.level-label').textContent = 'Saved level';
     say('screen-status', r.body.level === local
       ? `Screening saved: ${level}.`
-      : `Screening saved. The server’s level is ${level}; the level shown while answering was ${LEVELS[local] || local}.`);
+      : `Screening saved. The server’s level is ${level}; the level shown while answering was ${levelText(local)}.`);
     await load({ first: false });
     return;
   }
@@ -814,7 +808,7 @@ function renderHistory(rep) {
   $('history-screenings').replaceChildren(...(screens.length ? screens.map((s) => {
     const ins = instruments().find((i) => i.id === s.instrument_id);
     return h('li', {},
-      h('p', { className: 'history-head' }, h('strong', {}, LEVELS[s.level] || s.level), ` · ${ins ? ins.name : s.instrument_id} ${s.instrument_version}`),
+      h('p', { className: 'history-head' }, h('strong', {}, levelText(s.level)), ` · ${ins ? ins.name : s.instrument_id} ${s.instrument_version}`),
       h('p', { className: 'history-meta' }, `${s.screened_by}, ${formatShortTime(s.screened_at)}`));
   }) : [h('li', { className: 'none' }, 'Not screened yet.')]));
 }

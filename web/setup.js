@@ -4,7 +4,7 @@
 // server or in a Referer, and it leaves the address bar at once; it is
 // kept for this tab only, so that a reload still works.
 
-import { $, api, busy, formatTime, getTimeZone, problemText, say, setTimeZone } from './common.js';
+import { $, api, busy, formatTime, getTimeZone, problemText, say, setTimeZone, showBrand } from './common.js';
 
 const KEY = 'hartline-setup-token';
 
@@ -135,4 +135,5 @@ document.querySelector('.skip').addEventListener('click', (e) => {
   e.preventDefault();
   $('main').focus();
 });
+showBrand();
 check();

@@ -6,7 +6,7 @@
 import { reviewItem } from './cases.js';
 import { caseLink } from './dashboard.js';
 import {
-  $, api, busy, clearFieldErrors, countdown, field, formatShortTime, getConfig, h, markFieldErrors, problemText,
+  $, api, busy, clearFieldErrors, countdown, field, formatShortTime, getConfig, getList, h, markFieldErrors, problemText,
   regionName, regionsList, say, timeValue, toLocalInput,
 } from './common.js';
 
@@ -48,14 +48,10 @@ export async function showTeams() {
   const gen = ++listGen;
   $('team-new-panel').hidden = !manage();
   if (manage() && !$('team-new-form').childElementCount) buildNewTeamForm();
-  const r = await api('GET', '/api/v1/teams');
-  if (gen !== listGen) return;
-  if (!r.ok || !r.body || !Array.isArray(r.body.teams)) {
-    if (r.status !== 401) say('teams-error', problemText(r, 'The teams could not be loaded'));
-    return;
-  }
-  say('teams-error', '');
-  const list = r.body.teams;
+  const body = await getList('/api/v1/teams', 'teams', 'teams-error', 'The teams could not be loaded',
+    () => gen !== listGen);
+  if (!body) return;
+  const list = body.teams;
   // An MDT member has one team: its page is the one to show.
   const u = ctx.user();
   if (u && u.role === 'mdt') {
@@ -383,6 +379,11 @@ async function send(req, button, form) {
     const { first, loose } = markFieldErrors(form, r);
     say(errId, `Nothing was saved. ${loose.join(' ')}${loose.length ? '' : 'Correct the fields marked below.'}`);
     if (first) first.focus();
+    return;
+  }
+  if (r.status === 409 && r.body && r.body.type === 'urn:hartline:problem:stale-version') {
+    say(errId, 'Nothing was saved: someone else changed this since you opened it. The page is up to date now: check it and try again.');
+    await loadTeam();
     return;
   }
   if (r.status === 409) {

@@ -1,4 +1,4 @@
-/* hartline audit, key and routes. */
+/* hartline audit and key. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,6 @@
 #include "base/str.h"
 #include "cli/cli.h"
 #include "db/db.h"
-#include "http/http.h"
 #include "service/app.h"
 #include "service/audit.h"
 #include "service/keys.h"
@@ -163,17 +162,6 @@ static int run_key(int argc, char **argv)
 	return 0;
 }
 
-static int run_routes(int argc, char **argv)
-{
-	int r = cli_parse(&cli_routes, argc, argv, NULL, NULL, NULL);
-	if (r)
-		return cli_exit(r);
-	for (size_t i = 0; i < http_routes_count; i++)
-		printf("%-6s %-28s %s\n", http_routes[i].method, http_routes[i].pattern,
-		       http_routes[i].flags & HTTP_PUBLIC ? "public" : "session");
-	return 0;
-}
-
 const struct cli_command cli_audit = {
 	.name = "audit", .args = "verify", .opts = audit_table, .max_args = 1, .run = run_audit,
 	.summary = "check the audit chain with the key file and its head file; prints the head to file elsewhere",
@@ -182,10 +170,4 @@ const struct cli_command cli_audit = {
 const struct cli_command cli_key = {
 	.name = "key", .args = "rotate", .opts = key_table, .max_args = 1, .run = run_key,
 	.summary = "add a new seal key and re-seal every sealed value under it",
-};
-
-const struct cli_command cli_routes = {
-	.name = "routes",
-	.summary = "list the HTTP routes",
-	.run = run_routes,
 };

@@ -79,21 +79,6 @@ int h_session_create(struct http_req *req, struct http_resp *resp)
 {
 	const char *username = json_get_str(req->json, "username");
 	const char *password = json_get_str(req->json, "password");
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	if (!json_is_object(req->json))
-		field_error_add(&errs, "", "expected an object {\"username\", \"password\"}");
-	if (!username || !*username)
-		field_error_add(&errs, "username", "required");
-	if (!password || !*password)
-		field_error_add(&errs, "password", "required");
-	if (field_errors_any(&errs)) {
-		json_t *list = json_incref(errs.list);
-		field_errors_done(&errs);
-		return http_problem(resp, 422, "validation", "Invalid input", "username and password are required",
-				    list);
-	}
-	field_errors_done(&errs);
 	struct svc_login login;
 	struct auth_client from = {.address = req->client, .user_agent = req->user_agent};
 	int r = svc_auth_login(req->app, &from, username, password, &login);
@@ -128,18 +113,15 @@ static int code_refused(struct http_req *req, struct http_resp *resp, int r, int
 
 int h_session_mfa(struct http_req *req, struct http_resp *resp)
 {
-	static const struct http_field fields[] = {
-		{"code", HF_STRING, false}, {"recovery_code", HF_STRING, false}, {NULL}};
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	http_fields_check(req->json, fields, &errs);
 	const char *code = json_get_str(req->json, "code");
 	const char *recovery = json_get_str(req->json, "recovery_code");
-	if (!field_errors_any(&errs) && !code == !recovery)
+	/* One of the two, which the schema of each field cannot say. */
+	if (!code == !recovery) {
+		struct field_errors errs;
+		field_errors_init(&errs, 1);
 		field_error_add(&errs, "code", "type the six-digit code from your authenticator app, or a recovery code");
-	if (field_errors_any(&errs))
 		return http_problem_fields(resp, &errs);
-	field_errors_done(&errs);
+	}
 	struct svc_ctx ctx = http_ctx(req);
 	struct svc_login login;
 	int r = svc_auth_mfa_verify(&ctx, code, recovery, &login);
@@ -163,13 +145,6 @@ int h_mfa_enrol_begin(struct http_req *req, struct http_resp *resp)
 
 int h_mfa_enrol_confirm(struct http_req *req, struct http_resp *resp)
 {
-	static const struct http_field fields[] = {{"code", HF_STRING, true}, {NULL}};
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	http_fields_check(req->json, fields, &errs);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
-	field_errors_done(&errs);
 	struct svc_ctx ctx = http_ctx(req);
 	struct svc_login login;
 	int r = svc_auth_mfa_enrol_confirm(&ctx, json_get_str(req->json, "code"), &login);
@@ -201,9 +176,7 @@ int h_session_delete(struct http_req *req, struct http_resp *resp)
 	if (r < 0)
 		return r;
 	http_header_add(resp, "Set-Cookie", cookie(req, NULL));
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	return http_no_content(resp, 0);
 }
 
 int h_me(struct http_req *req, struct http_resp *resp)
@@ -227,11 +200,6 @@ int h_me(struct http_req *req, struct http_resp *resp)
 	return http_json(resp, 200,
 			 json_pack("{s:o, s:s, s:o, s:{s:b, s:s?}}", "user", user, "csrf_token", csrf, "permissions", perms,
 				   "second_factor", "required", auth_mfa_required(u.role), "next", next_name(pending)));
-}
-
-static int path_id(struct http_req *req, int64_t *ret)
-{
-	return req->nparams > 0 && str_to_int64(req->params[0], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
 }
 
 int h_my_sessions(struct http_req *req, struct http_resp *resp)
@@ -261,7 +229,7 @@ int h_my_sessions(struct http_req *req, struct http_resp *resp)
 int h_my_session_delete(struct http_req *req, struct http_resp *resp)
 {
 	int64_t id;
-	int r = path_id(req, &id);
+	int r = http_param_id(req, 0, &id);
 	if (r < 0)
 		return r;
 	struct svc_ctx ctx = http_ctx(req);
@@ -269,33 +237,25 @@ int h_my_session_delete(struct http_req *req, struct http_resp *resp)
 		return r;
 	if (id == req->actor->session_id && (r = http_header_add(resp, "Set-Cookie", cookie(req, NULL))) < 0)
 		return r;
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	return http_no_content(resp, 0);
 }
 
 int h_user_sessions_delete(struct http_req *req, struct http_resp *resp)
 {
-	int64_t id, n = 0;
-	int r = path_id(req, &id);
-	if (r < 0)
-		return r;
 	struct svc_ctx ctx = http_ctx(req);
-	if ((r = svc_auth_sessions_end_all(&ctx, id, &n)) < 0)
-		return r;
-	return http_json(resp, 200, json_pack("{s:I}", "ended", (json_int_t)n));
+	int64_t id, n = 0;
+	int r = http_param_id(req, 0, &id);
+	if (r == 0)
+		r = svc_auth_sessions_end_all(&ctx, id, &n);
+	return http_reply(resp, r, 200, r < 0 ? NULL : json_pack("{s:I}", "ended", (json_int_t)n));
 }
 
 int h_user_mfa_delete(struct http_req *req, struct http_resp *resp)
 {
-	int64_t id;
-	int r = path_id(req, &id);
-	if (r < 0)
-		return r;
 	struct svc_ctx ctx = http_ctx(req);
-	if ((r = svc_auth_mfa_reset(&ctx, id)) < 0)
-		return r;
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	int64_t id;
+	int r = http_param_id(req, 0, &id);
+	if (r == 0)
+		r = svc_auth_mfa_reset(&ctx, id);
+	return http_no_content(resp, r);
 }

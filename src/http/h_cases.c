@@ -10,11 +10,6 @@
 #include "service/cases.h"
 #include "service/deadlines.h"
 
-static int param_id(struct http_req *req, int i, int64_t *ret)
-{
-	return req->nparams > i && str_to_id(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
-}
-
 /* The answer to a service's refusal: 422 with the fields, 409 with why
  * (an illegal transition lists the statuses allowed), else the error. */
 static int refusal(struct http_resp *resp, int r, struct field_errors *errs, struct case_conflict *cf)
@@ -44,8 +39,8 @@ static int case_write(struct http_req *req, struct http_resp *resp, case_write_f
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
-	int r = svc_require(&ctx, PERM_CASES_WRITE);
-	if (r < 0 || (r = param_id(req, 0, &id)) < 0)
+	int r;
+	if ((r = http_param_id(req, 0, &id)) < 0)
 		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 100);
@@ -61,8 +56,8 @@ static int sub_write(struct http_req *req, struct http_resp *resp, sub_write_fn 
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id, sub;
-	int r = svc_require(&ctx, PERM_CASES_WRITE);
-	if (r < 0 || (r = param_id(req, 0, &id)) < 0 || (r = param_id(req, 1, &sub)) < 0)
+	int r;
+	if ((r = http_param_id(req, 0, &id)) < 0 || (r = http_param_id(req, 1, &sub)) < 0)
 		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 100);
@@ -117,12 +112,22 @@ static int query_limit(struct http_req *req, struct field_errors *errs)
 	return (int)v;
 }
 
+/* A list read with filters from the query: 422 naming the bad ones, else
+ * the list. */
+static int list_answer(struct http_resp *resp, int r, struct field_errors *errs, json_t *out)
+{
+	if (r < 0) {
+		json_decref(out);
+		return http_refused(resp, r, errs);
+	}
+	field_errors_done(errs);
+	return http_json(resp, 200, out);
+}
+
 int h_cases_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_CASES_READ);
-	if (r < 0)
-		return r;
+	int r;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	struct case_filter f = {.status = http_query(req, "status"), .region = http_query(req, "region")};
@@ -130,25 +135,12 @@ int h_cases_list(struct http_req *req, struct http_resp *resp)
 	f.limit = query_limit(req, &errs);
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_case_list(&ctx, &f, &errs, &out);
-	if (r < 0) {
-		struct case_conflict cf = {0};
-		return refusal(resp, r, &errs, &cf);
-	}
-	field_errors_done(&errs);
-	return http_json(resp, 200, out);
+	return list_answer(resp, r, &errs, out);
 }
 
 int h_case_get(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	int r = svc_require(&ctx, PERM_CASES_READ);
-	if (r < 0 || (r = param_id(req, 0, &id)) < 0)
-		return r;
-	json_t *out;
-	if ((r = svc_case_get(&ctx, id, &out)) < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_read_by_id(req, resp, svc_case_get);
 }
 
 int h_case_update(struct http_req *req, struct http_resp *resp)
@@ -189,9 +181,7 @@ int h_rapid_arrive(struct http_req *req, struct http_resp *resp)
 int h_deadlines_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_DEADLINES_READ);
-	if (r < 0)
-		return r;
+	int r;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	struct deadline_filter f = {.status = http_query(req, "status"), .region = http_query(req, "region")};
@@ -201,20 +191,13 @@ int h_deadlines_list(struct http_req *req, struct http_resp *resp)
 	f.limit = query_limit(req, &errs);
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_deadlines_list(&ctx, &f, &errs, &out);
-	if (r < 0) {
-		struct case_conflict cf = {0};
-		return refusal(resp, r, &errs, &cf);
-	}
-	field_errors_done(&errs);
-	return http_json(resp, 200, out);
+	return list_answer(resp, r, &errs, out);
 }
 
 int h_dashboard(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	json_t *out;
+	json_t *out = NULL;
 	int r = svc_dashboard(&ctx, &out);
-	if (r < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_reply(resp, r, 200, out);
 }

@@ -10,11 +10,6 @@
 #include "service/intake.h"
 #include "service/mailer.h"
 
-static int param_id(struct http_req *req, int i, int64_t *ret)
-{
-	return req->nparams > i && str_to_id(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
-}
-
 static int param_child(struct http_req *req, int i, int *ret)
 {
 	int64_t v;
@@ -69,68 +64,53 @@ int h_intake_list(struct http_req *req, struct http_resp *resp)
 		f.limit = (int)v;
 	json_t *out = NULL;
 	int r = field_errors_any(&errs) ? ERR_INVAL : svc_intake_list(&ctx, &f, &errs, &out);
-	if (r == ERR_INVAL) {
-		/* Permission comes first: only then are the filters judged. */
-		int p = svc_require(&ctx, PERM_INTAKE_READ);
-		if (p < 0) {
-			field_errors_done(&errs);
-			return p;
-		}
+	if (r == ERR_INVAL)
 		return http_problem_fields(resp, &errs);
-	}
 	field_errors_done(&errs);
-	if (r < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_reply(resp, r, 200, out);
 }
 
 int h_intake_get(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_INTAKE_READ);
-	int64_t id;
-	if (r < 0 || (r = param_id(req, 0, &id)) < 0)
-		return r;
-	json_t *out;
-	if ((r = svc_intake_get(&ctx, id, &out)) < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_read_by_id(req, resp, svc_intake_get);
 }
 
 int h_intake_candidates(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_INTAKE_WRITE);
 	int64_t id;
 	int child;
-	if (r < 0 || (r = param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
+	int r;
+	if ((r = http_param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
 		return r;
-	json_t *out;
+	json_t *out = NULL;
 	if ((r = svc_intake_candidates(&ctx, id, child, &out)) < 0)
 		return r;
 	return http_json(resp, 200, out);
 }
 
-static const struct http_field link_fields[] = {
-	{"person_id", HF_INT, false},
-	{"new_person", HF_BOOL, false},
-	{NULL, 0, false},
+static const struct field_rule link_rules[] = {
+	{.key = "person_id", .type = FT_INT},
+	{.key = "new_person", .type = FT_BOOL},
+	{.key = NULL},
 };
+static const struct schema link_body = {.name = "link", .fields = link_rules};
 
 int h_intake_link(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_INTAKE_WRITE);
 	int64_t id;
 	int child;
-	if (r < 0 || (r = param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
+	int r;
+	if ((r = http_param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
 		return r;
+	if (!http_body_ok(resp, req->json, &link_body))
+		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	http_fields_check(req->json, link_fields, &errs);
 	json_t *pid = json_object_get(req->json, "person_id");
 	bool fresh = json_is_true(json_object_get(req->json, "new_person"));
-	if (!field_errors_any(&errs) && (pid != NULL) == fresh)
+	if ((pid != NULL) == fresh)
 		field_error_add(&errs, "person_id", "give person_id of a known child, or new_person: true");
 	if (pid && json_is_integer(pid) && json_integer_value(pid) < 1)
 		field_error_add(&errs, "person_id", "a person id");
@@ -147,47 +127,41 @@ int h_intake_link(struct http_req *req, struct http_resp *resp)
 					      "person_id", (json_int_t)person));
 }
 
+/* {instrument?, answers}: the service checks the answers against the
+ * instrument. */
+static const struct field_rule screen_rules[] = {
+	{.key = "instrument", .type = FT_STRING},
+	{.key = "answers", .type = FT_ANY},
+	{.key = NULL},
+};
+static const struct schema screen_body = {.name = "screening", .fields = screen_rules};
+
 int h_intake_screen(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_INTAKE_WRITE);
 	int64_t id;
-	if (r < 0 || (r = param_id(req, 0, &id)) < 0)
+	int r;
+	if ((r = http_param_id(req, 0, &id)) < 0)
 		return r;
+	if (!http_body_ok(resp, req->json, &screen_body))
+		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 50);
-	/* {instrument?, answers}: answers is checked against the instrument. */
-	if (!json_is_object(req->json))
-		field_error_add(&errs, "", "expected {instrument, answers}");
-	const char *key;
-	json_t *v;
-	json_object_foreach(req->json, key, v)
-	{
-		if (strcmp(key, "instrument") != 0 && strcmp(key, "answers") != 0)
-			field_error_add(&errs, key, "unknown field");
-	}
-	json_t *ins = json_object_get(req->json, "instrument");
-	if (ins && !json_is_string(ins))
-		field_error_add(&errs, "instrument", "must be a string");
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
-	json_t *out;
+	json_t *out = NULL;
 	r = svc_intake_screen(&ctx, id, json_get_str(req->json, "instrument"), json_object_get(req->json, "answers"),
 			      &errs, &out);
 	if (r == ERR_INVAL)
 		return http_problem_fields(resp, &errs);
 	field_errors_done(&errs);
-	if (r < 0)
-		return r;
-	return http_json(resp, 201, out);
+	return http_reply(resp, r, 201, out);
 }
 
 int h_intake_dispose(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_INTAKE_DISPOSE);
 	int64_t id;
-	if (r < 0 || (r = param_id(req, 0, &id)) < 0)
+	int r;
+	if ((r = http_param_id(req, 0, &id)) < 0)
 		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
@@ -200,7 +174,7 @@ int h_intake_dispose(struct http_req *req, struct http_resp *resp)
 				    "the report was changed since you read it; reload it and decide again", NULL);
 	if (r < 0)
 		return r;
-	json_t *out;
+	json_t *out = NULL;
 	if ((r = svc_intake_get(&ctx, id, &out)) < 0)
 		return r;
 	return http_json(resp, 200, out);
@@ -210,33 +184,27 @@ int h_notifications(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	const char *unread = http_query(req, "unread");
-	json_t *out;
+	json_t *out = NULL;
 	int r = svc_notifications_list(&ctx, unread && strcmp(unread, "true") == 0, &out);
-	if (r < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_reply(resp, r, 200, out);
 }
 
 int h_notification_read(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
-	int r = param_id(req, 0, &id);
+	int r = http_param_id(req, 0, &id);
 	if (r < 0 || (r = svc_notification_read(&ctx, id)) < 0)
 		return r;
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	return http_no_content(resp, 0);
 }
 
 int h_outbox(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	json_t *out;
+	json_t *out = NULL;
 	int r = svc_outbox_list(&ctx, &out);
-	if (r < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_reply(resp, r, 200, out);
 }
 
 int h_draft_get(struct http_req *req, struct http_resp *resp)
@@ -268,7 +236,5 @@ int h_draft_delete(struct http_req *req, struct http_resp *resp)
 	int r = svc_draft_delete(&ctx, req->params[0]);
 	if (r < 0)
 		return r;
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	return http_no_content(resp, 0);
 }

@@ -6,27 +6,27 @@
 #include "http/http.h"
 #include "service/persons.h"
 
-static const struct http_field match_fields[] = {
-	{"given_name", HF_STRING_OR_NULL, false},
-	{"family_name", HF_STRING_OR_NULL, false},
-	{"dob", HF_STRING_OR_NULL, false},
-	{"age", HF_INT, false},
-	{"sex", HF_STRING_OR_NULL, false},
-	{"town", HF_STRING_OR_NULL, false},
-	{"offset", HF_INT, false},
-	{"limit", HF_INT, false},
-	{NULL, 0, false},
+static const struct field_rule match_rules[] = {
+	{.key = "given_name", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "family_name", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "dob", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "age", .type = FT_INT},
+	{.key = "sex", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "town", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "offset", .type = FT_INT},
+	{.key = "limit", .type = FT_INT},
+	{.key = NULL},
 };
+static const struct schema match_body = {.name = "match", .fields = match_rules};
 
 int h_persons_match(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_PERSONS_MATCH);
-	if (r < 0)
-		return r;
+	int r;
+	if (!http_body_ok(resp, req->json, &match_body))
+		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
-	http_fields_check(req->json, match_fields, &errs);
 	json_t *age = json_object_get(req->json, "age");
 	if (age && json_is_integer(age) && (json_integer_value(age) < 0 || json_integer_value(age) > 25))
 		field_error_add(&errs, "age", "from 0 to 25");

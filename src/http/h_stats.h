@@ -4,10 +4,5 @@
 
 #include "http/http.h"
 
-int h_stats_referrals(struct http_req *req, struct http_resp *resp);
-int h_stats_repeat(struct http_req *req, struct http_resp *resp);
-int h_stats_duties(struct http_req *req, struct http_resp *resp);
-int h_stats_missing(struct http_req *req, struct http_resp *resp);
-int h_stats_rapid_response(struct http_req *req, struct http_resp *resp);
-int h_stats_federal(struct http_req *req, struct http_resp *resp);
+int h_stats(struct http_req *req, struct http_resp *resp);
 int h_import_referrals(struct http_req *req, struct http_resp *resp);

@@ -18,12 +18,54 @@ int h_healthz(struct http_req *req, struct http_resp *resp)
 				   h.schema));
 }
 
+/* The words of the values the pages show and offer beside the pack's and
+ * the case vocabularies: the page keeps no copy, so what it shows is what
+ * the server says. The values are the services' (deadlines, teams,
+ * screening, intake); the lists here are their words for people. */
+struct term {
+	const char *id, *label;
+};
+
+static const struct term duty_statuses[] = {
+	{"open", "Open"}, {"overdue", "Overdue"}, {"met_on_time", "Met on time"}, {"met_late", "Met late"}, {NULL, NULL},
+};
+static const struct term review_statuses[] = {
+	{"scheduled", "Scheduled"}, {"held", "Held"}, {"cancelled", "Cancelled"}, {NULL, NULL},
+};
+static const struct term screening_levels[] = {
+	{"no", "No concern"},          {"possible", "Possible concern"}, {"clear", "Clear concern"},
+	{"positive", "Positive screen"}, {"negative", "Negative screen"}, {NULL, NULL},
+};
+/* Where a child on a report lives; "Not known" is the form's empty choice. */
+static const struct term intake_placements[] = {
+	{"home", "At home"}, {"foster", "Foster home"}, {"congregate_care", "Congregate care"},
+	{"homeless", "Homeless"}, {NULL, NULL},
+};
+
+static int add_terms(json_t *out, const char *key, const struct term *t)
+{
+	json_t *arr = json_array();
+	for (; arr && t->id; t++)
+		if (json_array_append_new(arr, json_pack("{s:s, s:s}", "id", t->id, "label", t->label)) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	return arr && json_object_set_new(out, key, arr) == 0 ? 0 : ERR_NOMEM;
+}
+
 int h_config(struct http_req *req, struct http_resp *resp)
 {
-	json_t *out;
+	json_t *out = NULL;
 	int r = svc_system_config(req->app, &out);
 	if (r < 0)
 		return r;
+	if ((r = add_terms(out, "duty_statuses", duty_statuses)) < 0 ||
+	    (r = add_terms(out, "review_statuses", review_statuses)) < 0 ||
+	    (r = add_terms(out, "screening_levels", screening_levels)) < 0 ||
+	    (r = add_terms(out, "intake_placements", intake_placements)) < 0) {
+		json_decref(out);
+		return r;
+	}
 	return http_json(resp, 200, out);
 }
 

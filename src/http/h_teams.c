@@ -11,11 +11,6 @@
 #include "service/contacts.h"
 #include "service/teams.h"
 
-static int param_id(struct http_req *req, int i, int64_t *ret)
-{
-	return req->nparams > i && str_to_id(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
-}
-
 /* 201 {id} with the new object's address. */
 static int created(struct http_resp *resp, const char *loc, int64_t id)
 {
@@ -24,45 +19,32 @@ static int created(struct http_resp *resp, const char *loc, int64_t id)
 	return http_json(resp, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
-/* The 422 for errs, or errs freed and r passed on. */
-static int answer_err(struct http_resp *resp, struct field_errors *errs, int r)
-{
-	if (r == ERR_INVAL && field_errors_any(errs))
-		return http_problem_fields(resp, errs);
-	field_errors_done(errs);
-	return r;
-}
-
 /* ---- teams ---- */
 
 int h_teams_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	json_t *out;
+	json_t *out = NULL;
 	int r = svc_teams_list(&ctx, &out);
-	if (r < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_reply(resp, r, 200, out);
 }
 
-static const struct http_field team_fields[] = {
-	{"code", HF_STRING, true},
-	{"name", HF_STRING, true},
-	{"region", HF_STRING, true},
-	{NULL, 0, false},
+static const struct field_rule team_rules[] = {
+	{.key = "code", .type = FT_STRING, .required = true},
+	{.key = "name", .type = FT_STRING, .required = true},
+	{.key = "region", .type = FT_STRING, .required = true},
+	{.key = NULL},
 };
+static const struct schema team_body = {.name = "team", .fields = team_rules};
 
 int h_team_create(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_TEAMS_MANAGE);
-	if (r < 0)
-		return r;
+	int r;
+	if (!http_body_ok(resp, req->json, &team_body))
+		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
-	http_fields_check(req->json, team_fields, &errs);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
 	int64_t id;
 	r = svc_team_create(&ctx, req->json, &errs, &id);
 	if (r == ERR_EXISTS) {
@@ -71,54 +53,46 @@ int h_team_create(struct http_req *req, struct http_resp *resp)
 				    NULL);
 	}
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return created(resp, arena_printf(&req->arena, "/api/v1/teams/%lld", (long long)id), id);
 }
 
 int h_team_get(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_TEAMS_READ);
-	int64_t id;
-	if (r < 0 || (r = param_id(req, 0, &id)) < 0)
-		return r;
-	json_t *out;
-	if ((r = svc_team_get(&ctx, id, &out)) < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return http_read_by_id(req, resp, svc_team_get);
 }
 
-static const struct http_field member_fields[] = {
-	{"name", HF_STRING, true},
-	{"agency", HF_STRING, true},
-	{"mdt_role", HF_STRING, true},
-	{"email", HF_STRING_OR_NULL, false},
-	{"phone", HF_STRING_OR_NULL, false},
-	{"user_id", HF_INT, false},
-	{NULL, 0, false},
+static const struct field_rule member_rules[] = {
+	{.key = "name", .type = FT_STRING, .required = true},
+	{.key = "agency", .type = FT_STRING, .required = true},
+	{.key = "mdt_role", .type = FT_STRING, .required = true},
+	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "phone", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "user_id", .type = FT_INT},
+	{.key = NULL},
 };
+static const struct schema member_body = {.name = "member", .fields = member_rules};
 
 int h_team_member_add(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_TEAMS_MANAGE);
 	int64_t team;
-	if (r < 0 || (r = param_id(req, 0, &team)) < 0)
+	int r;
+	if ((r = http_param_id(req, 0, &team)) < 0)
 		return r;
-	struct field_errors errs;
-	field_errors_init(&errs, 20);
 	/* user_id may be null: no hartline user is this member. */
 	json_t *uid = json_object_get(req->json, "user_id");
 	if (json_is_null(uid))
 		json_object_del(req->json, "user_id");
-	http_fields_check(req->json, member_fields, &errs);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
+	if (!http_body_ok(resp, req->json, &member_body))
+		return 0;
+	struct field_errors errs;
+	field_errors_init(&errs, 20);
 	int64_t id;
 	r = svc_team_member_add(&ctx, team, req->json, &errs, &id);
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return created(
 		resp, arena_printf(&req->arena, "/api/v1/teams/%lld/members/%lld", (long long)team, (long long)id), id);
@@ -127,36 +101,34 @@ int h_team_member_add(struct http_req *req, struct http_resp *resp)
 int h_team_member_remove(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_TEAMS_MANAGE);
 	int64_t team, member;
-	if (r < 0 || (r = param_id(req, 0, &team)) < 0 || (r = param_id(req, 1, &member)) < 0 ||
+	int r;
+	if ((r = http_param_id(req, 0, &team)) < 0 || (r = http_param_id(req, 1, &member)) < 0 ||
 	    (r = svc_team_member_remove(&ctx, team, member)) < 0)
 		return r;
-	resp->status = 204;
-	resp->content_type = NULL;
-	return 0;
+	return http_no_content(resp, 0);
 }
 
 /* ---- case reviews ---- */
 
-static const struct http_field review_fields[] = {
-	{"case_id", HF_INT, true},
-	{"scheduled_at", HF_STRING, true},
-	{NULL, 0, false},
+static const struct field_rule review_rules[] = {
+	{.key = "case_id", .type = FT_INT, .required = true},
+	{.key = "scheduled_at", .type = FT_STRING, .required = true},
+	{.key = NULL},
 };
+static const struct schema review_body = {.name = "review", .fields = review_rules};
 
 int h_review_create(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_REVIEWS_WRITE);
 	int64_t team;
-	if (r < 0 || (r = param_id(req, 0, &team)) < 0)
+	int r;
+	if ((r = http_param_id(req, 0, &team)) < 0)
 		return r;
+	if (!http_body_ok(resp, req->json, &review_body))
+		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
-	http_fields_check(req->json, review_fields, &errs);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
 	int64_t id;
 	r = svc_review_create(&ctx, team, req->json, &errs, &id);
 	if (r == ERR_CONFLICT) {
@@ -165,80 +137,104 @@ int h_review_create(struct http_req *req, struct http_resp *resp)
 				    NULL);
 	}
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return created(
 		resp, arena_printf(&req->arena, "/api/v1/teams/%lld/reviews/%lld", (long long)team, (long long)id), id);
 }
 
-/* Besides these: attendees and action_items, arrays (see below). */
-static const struct http_field review_update_fields[] = {
-	{"status", HF_STRING, false},
-	{"held_at", HF_STRING_OR_NULL, false},
-	{"decisions", HF_STRING_OR_NULL, false},
-	{"version", HF_INT, false},
-	{NULL, 0, false},
+/* The rules the handler keeps until the teams service exports its own
+ * (svc_review_update_schema); the arrays are judged item by item there. */
+static const struct field_rule review_update_rules[] = {
+	{.key = "status", .type = FT_STRING},
+	{.key = "held_at", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "decisions", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "version", .type = FT_INT},
+	{.key = "attendees", .type = FT_ARRAY, .nullable = true, .reason = "an array of member ids of the team"},
+	{.key = "action_items", .type = FT_ARRAY, .nullable = true, .reason = "an array of {text, owner, owner_user_id?, due_at}"},
+	{.key = NULL},
 };
+static const struct schema review_update_body = {.name = "review update", .fields = review_update_rules};
+
+/* The review as it is now, read after a refused change: NULL when it
+ * cannot be read. A reference into team, which the caller keeps. */
+static json_t *review_of(json_t *team, int64_t rid)
+{
+	size_t i;
+	json_t *rv;
+	json_array_foreach(json_object_get(team, "reviews"), i, rv)
+	{
+		if (json_integer_value(json_object_get(rv, "id")) == rid)
+			return rv;
+	}
+	return NULL;
+}
+
+/* The service refuses a change to a closed review and a stale version
+ * alike; the page offers a reload for the one and explains the other, so
+ * the answer tells them apart by the review as it is now (a stale version
+ * is "stale-version", as for cases and reports). */
+static int review_conflict(const struct svc_ctx *ctx, struct http_resp *resp, int64_t team, int64_t rid,
+			   const char *asked)
+{
+	json_t *t = NULL;
+	const char *now = NULL;
+	if (svc_team_get(ctx, team, &t) == 0)
+		now = json_get_str(review_of(t, rid), "status");
+	bool closed = now && (strcmp(now, "cancelled") == 0 ||
+			      (strcmp(now, "held") == 0 && asked && strcmp(asked, "cancelled") == 0));
+	json_decref(t);
+	if (closed)
+		return http_problem(resp, 409, "conflict", "Review closed",
+				    "a cancelled review changes no more, and a held one is not cancelled; reload the team",
+				    NULL);
+	return http_problem(resp, 409, "stale-version", "Changed by someone else",
+			    "the review was changed since you read it; reload the team and try again", NULL);
+}
 
 int h_review_update(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_REVIEWS_WRITE);
 	int64_t team, rid;
-	if (r < 0 || (r = param_id(req, 0, &team)) < 0 || (r = param_id(req, 1, &rid)) < 0)
+	int r;
+	if ((r = http_param_id(req, 0, &team)) < 0 || (r = http_param_id(req, 1, &rid)) < 0)
 		return r;
+	/* The arrays are judged item by item by the service. */
+	if (!http_body_ok(resp, req->json, &review_update_body))
+		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 100);
-	/* The scalar fields by declaration; the arrays are set aside for
-	 * that check and judged item by item by the service. */
-	json_t *shallow = json_is_object(req->json) ? json_copy(req->json) : json_incref(req->json);
-	if (json_is_object(shallow)) {
-		json_object_del(shallow, "attendees");
-		json_object_del(shallow, "action_items");
-	}
-	http_fields_check(shallow, review_update_fields, &errs);
-	json_decref(shallow);
-	json_t *v;
-	if ((v = json_object_get(req->json, "attendees")) && !json_is_array(v) && !json_is_null(v))
-		field_error_add(&errs, "attendees", "an array of member ids of the team");
-	if ((v = json_object_get(req->json, "action_items")) && !json_is_array(v) && !json_is_null(v))
-		field_error_add(&errs, "action_items", "an array of {text, owner, owner_user_id?, due_at}");
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
-	json_t *out;
+	json_t *out = NULL;
 	r = svc_review_update(&ctx, team, rid, req->json, &errs, &out);
 	if (r == ERR_CONFLICT) {
 		field_errors_done(&errs);
-		return http_problem(resp, 409, "conflict", "Review closed",
-				    "a cancelled review changes no more, a held one is not cancelled, and a stale "
-				    "version is refused; reload the team",
-				    NULL);
+		return review_conflict(&ctx, resp, team, rid, json_get_str(req->json, "status"));
 	}
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return http_json(resp, 200, out);
 }
 
-static const struct http_field item_done_fields[] = {
-	{"done_at", HF_STRING, true},
-	{NULL, 0, false},
+static const struct field_rule item_done_rules[] = {
+	{.key = "done_at", .type = FT_STRING, .required = true},
+	{.key = NULL},
 };
+static const struct schema item_done_body = {.name = "item done", .fields = item_done_rules};
 
 int h_action_item_done(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_REVIEWS_WRITE);
 	int64_t team, rid, aid;
-	if (r < 0 || (r = param_id(req, 0, &team)) < 0 || (r = param_id(req, 1, &rid)) < 0 ||
-	    (r = param_id(req, 2, &aid)) < 0)
+	int r;
+	if ((r = http_param_id(req, 0, &team)) < 0 || (r = http_param_id(req, 1, &rid)) < 0 ||
+	    (r = http_param_id(req, 2, &aid)) < 0)
 		return r;
+	if (!http_body_ok(resp, req->json, &item_done_body))
+		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	http_fields_check(req->json, item_done_fields, &errs);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
-	json_t *out;
+	json_t *out = NULL;
 	r = svc_action_item_done(&ctx, team, rid, aid, req->json, &errs, &out);
 	if (r == ERR_CONFLICT) {
 		field_errors_done(&errs);
@@ -246,7 +242,7 @@ int h_action_item_done(struct http_req *req, struct http_resp *resp)
 				    NULL);
 	}
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return http_json(resp, 200, out);
 }
@@ -256,9 +252,7 @@ int h_action_item_done(struct http_req *req, struct http_resp *resp)
 int h_contacts_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_CONTACTS_READ);
-	if (r < 0)
-		return r;
+	int r;
 	const char *all = http_query(req, "all");
 	if (all && strcmp(all, "true") != 0 && strcmp(all, "false") != 0) {
 		struct field_errors errs;
@@ -266,44 +260,47 @@ int h_contacts_list(struct http_req *req, struct http_resp *resp)
 		field_error_add(&errs, "all", "true or false");
 		return http_problem_fields(resp, &errs);
 	}
-	json_t *out;
+	json_t *out = NULL;
 	if ((r = svc_contacts_list(&ctx, all && strcmp(all, "true") == 0, &out)) < 0)
 		return r;
 	return http_json(resp, 200, out);
 }
 
-static const struct http_field contact_fields[] = {
-	{"name", HF_STRING, true},
-	{"kind", HF_STRING, true},
-	{"title", HF_STRING_OR_NULL, false},
-	{"region", HF_STRING_OR_NULL, false},
-	{"phone", HF_STRING_OR_NULL, false},
-	{"email", HF_STRING_OR_NULL, false},
-	{NULL, 0, false},
+static const struct field_rule contact_rules[] = {
+	{.key = "name", .type = FT_STRING, .required = true},
+	{.key = "kind", .type = FT_STRING, .required = true},
+	{.key = "title", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "region", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "phone", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = NULL},
 };
+static const struct schema contact_body = {.name = "contact", .fields = contact_rules};
 
-static const struct http_field contact_update_fields[] = {
-	{"name", HF_STRING, false},          {"kind", HF_STRING, false},
-	{"title", HF_STRING_OR_NULL, false}, {"region", HF_STRING_OR_NULL, false},
-	{"phone", HF_STRING_OR_NULL, false}, {"email", HF_STRING_OR_NULL, false},
-	{"active", HF_BOOL, false},          {NULL, 0, false},
+static const struct field_rule contact_update_rules[] = {
+	{.key = "name", .type = FT_STRING},
+	{.key = "kind", .type = FT_STRING},
+	{.key = "title", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "region", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "phone", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "active", .type = FT_BOOL},
+	{.key = NULL},
 };
+static const struct schema contact_update_body = {.name = "contact update", .fields = contact_update_rules};
 
 int h_contact_create(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_CONTACTS_MANAGE);
-	if (r < 0)
-		return r;
+	int r;
+	if (!http_body_ok(resp, req->json, &contact_body))
+		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
-	http_fields_check(req->json, contact_fields, &errs);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
 	int64_t id;
 	r = svc_contact_create(&ctx, req->json, &errs, &id);
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return created(resp, arena_printf(&req->arena, "/api/v1/contacts/%lld", (long long)id), id);
 }
@@ -311,19 +308,18 @@ int h_contact_create(struct http_req *req, struct http_resp *resp)
 int h_contact_update(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_CONTACTS_MANAGE);
 	int64_t id;
-	if (r < 0 || (r = param_id(req, 0, &id)) < 0)
+	int r;
+	if ((r = http_param_id(req, 0, &id)) < 0)
 		return r;
+	if (!http_body_ok(resp, req->json, &contact_update_body))
+		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
-	http_fields_check(req->json, contact_update_fields, &errs);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
-	json_t *out;
+	json_t *out = NULL;
 	r = svc_contact_update(&ctx, id, req->json, &errs, &out);
 	if (r < 0)
-		return answer_err(resp, &errs, r);
+		return http_refused(resp, r, &errs);
 	field_errors_done(&errs);
 	return http_json(resp, 200, out);
 }

@@ -40,22 +40,22 @@ static json_t *link_json(const struct setup_link *link)
 			 link->expires_at);
 }
 
-/* The user and, when one was issued, the set-up link to hand over. */
-static int answer_user(struct http_resp *resp, int status, const struct user_info *info, const struct setup_link *link)
+/* The user as it is now (every answer about a user reads it again) and,
+ * when one was issued, the set-up link to hand over. */
+static int answer_user(const struct svc_ctx *ctx, struct http_resp *resp, int status, int64_t id,
+		       const struct setup_link *link)
 {
-	json_t *j = admin_user_json(info);
-	if (!j)
-		return ERR_NOMEM;
-	if (link && json_object_set_new(j, "setup_link", link_json(link)) < 0) {
+	struct user_info info;
+	int r = svc_users_get(ctx, id, &info);
+	if (r < 0)
+		return r;
+	json_t *j = admin_user_json(&info);
+	user_info_done(&info);
+	if (j && link && json_object_set_new(j, "setup_link", link_json(link)) < 0) {
 		json_decref(j);
-		return ERR_NOMEM;
+		j = NULL;
 	}
-	return http_json(resp, status, j);
-}
-
-static int path_id(struct http_req *req, int64_t *ret)
-{
-	return req->nparams > 0 && str_to_id(req->params[0], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
+	return j ? http_json(resp, status, j) : ERR_NOMEM;
 }
 
 int h_users_list(struct http_req *req, struct http_resp *resp)
@@ -73,30 +73,11 @@ int h_users_list(struct http_req *req, struct http_resp *resp)
 	return http_json(resp, 200, json_pack("{s:o}", "users", list));
 }
 
-static const struct http_field user_create_fields[] = {
-	{"username", HF_STRING, true},
-	{"role", HF_STRING, true},
-	{"scope", HF_STRING_OR_NULL, false},
-	{"display_name", HF_STRING, true},
-	{"email", HF_STRING_OR_NULL, false},
-	/* Refused by the service with a reason: the person chooses it. */
-	{"password", HF_STRING, false},
-	{NULL, 0, false},
-};
-
 int h_users_create(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	/* Permission first: a role that may not create users learns nothing
-	 * about the fields. */
-	int r = svc_require(&ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 50);
-	http_fields_check(req->json, user_create_fields, &errs);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
 	struct user_new u = {
 		.username = json_get_str(req->json, "username"),
 		.role = json_get_str(req->json, "role"),
@@ -107,7 +88,7 @@ int h_users_create(struct http_req *req, struct http_resp *resp)
 	};
 	int64_t id;
 	struct setup_link link;
-	r = svc_users_create(&ctx, &u, &errs, &id, &link);
+	int r = svc_users_create(&ctx, &u, &errs, &id, &link);
 	if (r == ERR_INVAL || r == ERR_EXISTS) {
 		if (r == ERR_EXISTS) {
 			field_errors_done(&errs);
@@ -119,82 +100,42 @@ int h_users_create(struct http_req *req, struct http_resp *resp)
 	field_errors_done(&errs);
 	if (r < 0)
 		return r;
-	struct user_info info;
-	if ((r = svc_users_get(&ctx, id, &info)) < 0)
-		return r;
 	char *loc = arena_printf(&req->arena, "/api/v1/users/%lld", (long long)id);
-	if (!loc || (r = http_header_add(resp, "Location", loc)) < 0) {
-		user_info_done(&info);
+	if (!loc || (r = http_header_add(resp, "Location", loc)) < 0)
 		return loc ? r : ERR_NOMEM;
-	}
-	r = answer_user(resp, 201, &info, &link);
-	user_info_done(&info);
-	return r;
+	return answer_user(&ctx, resp, 201, id, &link);
 }
 
 int h_users_setup_link(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
 	int64_t id;
-	if ((r = path_id(req, &id)) < 0)
+	int r = http_param_id(req, 0, &id);
+	if (r < 0)
 		return r;
 	struct setup_link link;
 	if ((r = svc_setup_link_issue(&ctx, id, &link)) < 0)
 		return r;
-	struct user_info info;
-	if ((r = svc_users_get(&ctx, id, &info)) < 0)
-		return r;
-	r = answer_user(resp, 201, &info, &link);
-	user_info_done(&info);
-	return r;
+	return answer_user(&ctx, resp, 201, id, &link);
 }
 
 int h_users_get(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
-	int r = svc_require(&ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
-	if ((r = path_id(req, &id)) < 0)
-		return r;
-	struct user_info info;
-	if ((r = svc_users_get(&ctx, id, &info)) < 0)
-		return r;
-	r = answer_user(resp, 200, &info, NULL);
-	user_info_done(&info);
-	return r;
+	int r = http_param_id(req, 0, &id);
+	return r < 0 ? r : answer_user(&ctx, resp, 200, id, NULL);
 }
-
-static const struct http_field user_patch_fields[] = {
-	{"version", HF_INT, true},
-	{"role", HF_STRING, false},
-	{"scope", HF_STRING_OR_NULL, false},
-	{"display_name", HF_STRING, false},
-	{"email", HF_STRING_OR_NULL, false},
-	{"password", HF_STRING, false},
-	{"disabled", HF_BOOL, false},
-	{"unlock", HF_BOOL, false},
-	{NULL, 0, false},
-};
 
 int h_users_update(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
 	int64_t id;
-	if ((r = path_id(req, &id)) < 0)
+	int r = http_param_id(req, 0, &id);
+	if (r < 0)
 		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 50);
-	http_fields_check(req->json, user_patch_fields, &errs);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
 	const json_t *b = req->json;
 	json_t *disabled = json_object_get(b, "disabled");
 	json_t *scope = json_object_get(b, "scope");
@@ -218,14 +159,7 @@ int h_users_update(struct http_req *req, struct http_resp *resp)
 	if (r == ERR_CONFLICT)
 		return http_problem(resp, 409, "stale-version", "Changed by someone else",
 				    "the user was changed since you read it; reload and try again", NULL);
-	if (r < 0)
-		return r;
-	struct user_info info;
-	if ((r = svc_users_get(&ctx, id, &info)) < 0)
-		return r;
-	r = answer_user(resp, 200, &info, NULL);
-	user_info_done(&info);
-	return r;
+	return r < 0 ? r : answer_user(&ctx, resp, 200, id, NULL);
 }
 
 /* ---- the person with a set-up link (public: the link is the key) ---- */
@@ -248,20 +182,9 @@ static int setup_refused(struct http_resp *resp, enum setup_refusal why)
 				detail[why], ext);
 }
 
-static const struct http_field setup_check_fields[] = {
-	{"token", HF_STRING, true},
-	{NULL, 0, false},
-};
-
 int h_setup_check(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	http_fields_check(req->json, setup_check_fields, &errs);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
-	field_errors_done(&errs);
 	struct setup_account a;
 	enum setup_refusal why = SETUP_UNKNOWN;
 	int r = svc_setup_check(ctx.app, ctx.client, json_get_str(req->json, "token"), &a, &why);
@@ -275,20 +198,11 @@ int h_setup_check(struct http_req *req, struct http_resp *resp)
 	return j ? http_json(resp, 200, j) : ERR_NOMEM;
 }
 
-static const struct http_field setup_fields[] = {
-	{"token", HF_STRING, true},
-	{"password", HF_STRING, true},
-	{NULL, 0, false},
-};
-
 int h_setup_complete(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	http_fields_check(req->json, setup_fields, &errs);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
 	char username[USERNAME_MAX];
 	enum setup_refusal why = SETUP_UNKNOWN;
 	int r = svc_setup_complete(ctx.app, ctx.client, json_get_str(req->json, "token"),
@@ -307,11 +221,9 @@ int h_setup_complete(struct http_req *req, struct http_resp *resp)
 int h_access_notice_ack(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_ACCESS_REVIEW);
-	if (r < 0)
-		return r;
 	int64_t id;
-	if ((r = path_id(req, &id)) < 0)
+	int r = http_param_id(req, 0, &id);
+	if (r < 0)
 		return r;
 	if ((r = svc_access_notice_ack(&ctx, id)) < 0)
 		return r;
@@ -322,9 +234,6 @@ int h_access_notice_ack(struct http_req *req, struct http_resp *resp)
 int h_audit_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r = svc_require(&ctx, PERM_AUDIT_READ);
-	if (r < 0)
-		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	struct audit_filter f = {
@@ -364,6 +273,7 @@ int h_audit_list(struct http_req *req, struct http_resp *resp)
 	field_errors_done(&errs);
 	struct audit_record *recs;
 	size_t n;
+	int r;
 	if ((r = svc_audit_list(&ctx, &f, &recs, &n)) < 0)
 		return r;
 	json_t *list = json_array();

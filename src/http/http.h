@@ -14,6 +14,8 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/json.h"
+#include "model/access.h"
+#include "model/schema.h"
 #include "service/app.h"
 #include "service/ctx.h"
 
@@ -64,12 +66,22 @@ enum http_route_flags {
 	HTTP_OFFLOAD = 1 << 3,   /* slow (a password hash): run off the worker threads */
 };
 
+/* One row of the route table says everything the dispatcher checks before
+ * the handler runs: whether a session is needed, the permission it must
+ * hold, and the rules of the body. The service checks the permission and
+ * the body again (defence in depth, and the command line meets the same
+ * rules), so a handler only translates. */
 struct http_route {
 	const char *method;
 	const char *pattern; /* "/api/v1/users/{id}": {x} matches one segment */
 	http_handler handler;
 	unsigned flags;
+	enum perm perm;            /* what the actor must hold; ignored on HTTP_PUBLIC routes */
+	const struct schema *body; /* the JSON body's rules, or NULL: none, or checked by the handler */
 };
+
+/* The permission column of a public row: nothing is checked. */
+#define HTTP_NO_PERM PERM_SESSION
 
 extern const struct http_route http_routes[];
 extern const size_t http_routes_count;
@@ -98,22 +110,34 @@ int http_problem_ext(struct http_resp *resp, int status, const char *slug, const
 /* The problem for an error code from a service (404, 409, 500...). */
 int http_problem_from_err(struct http_resp *resp, int err);
 int http_header_add(struct http_resp *resp, const char *name, const char *value);
+
+/* What most handlers end with, so that each is one service call between a
+ * read of the request and one of these. */
+
+/* The id in path parameter i (1 or more); ERR_NOTFOUND for anything else,
+ * as for an id that names nothing. */
+int http_param_id(const struct http_req *req, int i, int64_t *ret);
+/* r when it is an error (the dispatcher answers it), else out (taken) with status. */
+int http_reply(struct http_resp *resp, int r, int status, json_t *out);
+/* r when it is an error, else 204 No Content. */
+int http_no_content(struct http_resp *resp, int r);
+/* A refusal with fields: the 422 for errs when r is ERR_INVAL and errs has
+ * some, else errs freed and r passed on (0 included). */
+int http_refused(struct http_resp *resp, int r, struct field_errors *errs);
+/* GET of one object by the id in the path: fn's JSON, 200. */
+typedef int (*http_read_fn)(const struct svc_ctx *ctx, int64_t id, json_t **ret);
+int http_read_by_id(struct http_req *req, struct http_resp *resp, http_read_fn fn);
 /* A query-string argument, or NULL. */
 const char *http_query(struct http_req *req, const char *key);
 
-/* ---- validate.c: every input key has a rule ---- */
+/* ---- validate.c: a body against its rules ---- */
 
-enum http_field_type { HF_STRING, HF_STRING_OR_NULL, HF_BOOL, HF_INT };
+/* The words for a field that may be a string or null (null: none). */
+#define NULL_OK "must be a string or null"
 
-struct http_field {
-	const char *name;
-	enum http_field_type type;
-	bool required;
-};
-
-/* Check body against fields (ended by a {NULL} entry): it is an object,
- * required keys are present, each key has its type, no unknown key. */
-void http_fields_check(const json_t *body, const struct http_field *fields, struct field_errors *errs);
+/* Check body against s: true when it passes; false when it does not, with
+ * the 422 naming every bad field written to resp (the handler then returns 0). */
+bool http_body_ok(struct http_resp *resp, const json_t *body, const struct schema *s);
 /* The 422 answer for errs (consumed). */
 int http_problem_fields(struct http_resp *resp, struct field_errors *errs);
 

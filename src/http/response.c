@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/str.h"
 #include "http/http.h"
 
 int http_json(struct http_resp *resp, int status, json_t *j)
@@ -45,8 +46,13 @@ static int problem(struct http_resp *resp, int status, const char *slug, const c
 	int r = j ? json_dump_to_buf(j, &resp->body) : ERR_NOMEM;
 	json_decref(j);
 	if (r < 0) {
+		/* The answer that needs no memory: a constant, not the buffer that
+		 * just failed to grow. */
+		static const char internal[] =
+			"{\"type\":\"urn:hartline:problem:internal\",\"title\":\"Internal error\",\"status\":500}";
 		buf_clear(&resp->body);
-		buf_puts(&resp->body, "{\"type\":\"urn:hartline:problem:internal\",\"title\":\"Internal error\",\"status\":500}");
+		resp->static_body = (const unsigned char *)internal;
+		resp->static_len = sizeof internal - 1;
 		status = 500;
 	}
 	resp->status = status;
@@ -102,4 +108,46 @@ int http_header_add(struct http_resp *resp, const char *name, const char *value)
 const char *http_query(struct http_req *req, const char *key)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+int http_param_id(const struct http_req *req, int i, int64_t *ret)
+{
+	return req->nparams > i && str_to_id(req->params[i], 1, INT64_MAX, ret) == 0 ? 0 : ERR_NOTFOUND;
+}
+
+int http_reply(struct http_resp *resp, int r, int status, json_t *out)
+{
+	if (r < 0) {
+		json_decref(out);
+		return r;
+	}
+	return http_json(resp, status, out);
+}
+
+int http_no_content(struct http_resp *resp, int r)
+{
+	if (r < 0)
+		return r;
+	resp->status = 204;
+	resp->content_type = NULL;
+	return 0;
+}
+
+int http_refused(struct http_resp *resp, int r, struct field_errors *errs)
+{
+	if (r == ERR_INVAL && field_errors_any(errs))
+		return http_problem_fields(resp, errs);
+	field_errors_done(errs);
+	return r;
+}
+
+int http_read_by_id(struct http_req *req, struct http_resp *resp, http_read_fn fn)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t id;
+	json_t *out = NULL;
+	int r = http_param_id(req, 0, &id);
+	if (r == 0)
+		r = fn(&ctx, id, &out);
+	return http_reply(resp, r, 200, out);
 }

@@ -370,6 +370,25 @@ static void *slow_thread(void *arg)
 	}
 }
 
+/* The route's own rules, after the session and before the handler: the
+ * permission (through svc_require, so a refusal is audited as any other),
+ * then the body. Permission first, so a role that may not use a route
+ * learns nothing of its fields. false when the answer is written. */
+static bool admitted(struct reqctx *c)
+{
+	const struct http_route *rt = c->route;
+	if (!(rt->flags & HTTP_PUBLIC)) {
+		struct svc_ctx ctx = http_ctx(&c->req);
+		int r = svc_require(&ctx, rt->perm);
+		if (r < 0) {
+			if (http_problem_from_err(&c->resp, r) < 0)
+				c->resp.status = 500;
+			return false;
+		}
+	}
+	return !rt->body || http_body_ok(&c->resp, c->req.json, rt->body);
+}
+
 static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
 {
 	if (c->too_big) {
@@ -427,6 +446,8 @@ static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
 		}
 	}
 	c->resp.status = 200;
+	if (!admitted(c))
+		return queue(c);
 	if ((c->route->flags & HTTP_OFFLOAD) && s->nslow)
 		return offload(s, c);
 	r = c->route->handler(&c->req, &c->resp);

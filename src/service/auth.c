@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "service/audit.h"
+#include "service/input.h"
 #include "service/teams.h"
 #include "service/auth_int.h"
 #include "service/limits.h"
@@ -56,27 +57,6 @@ static void fmt_time(hl_time t, char out[32])
 	time_format(t, out, 32);
 }
 
-static int exec_bound(struct db *db, const char *sql, const char *t1, const char *t2, int64_t i1, int64_t i2)
-{
-	struct db_stmt *st;
-	int r = db_prepare(db, sql, &st);
-	if (r < 0)
-		return r;
-	int p = 1;
-	if (t1)
-		r = db_bind_text(st, p++, t1);
-	if (r >= 0 && t2)
-		r = db_bind_text(st, p++, t2);
-	if (r >= 0)
-		r = db_bind_int64(st, p++, i1);
-	if (r >= 0 && i2 >= 0)
-		r = db_bind_int64(st, p, i2);
-	if (r >= 0)
-		r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : 0;
-}
-
 struct login_row {
 	int64_t id;
 	char hash[CRYPTO_PWHASH_SIZE];
@@ -87,19 +67,14 @@ struct login_row {
 static int find_login(struct db *db, const char *username, struct login_row *ret)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT id, password_hash, disabled, role FROM app_user WHERE username = ?", &st);
+	int r = db_rowf(db, &st, "SELECT id, password_hash, disabled, role FROM app_user WHERE username = ?", "t",
+			username);
 	if (r < 0)
 		return r;
-	if ((r = db_bind_text(st, 1, username)) >= 0)
-		r = db_step(st);
-	if (r == DB_ROW) {
-		ret->id = db_column_int64(st, 0);
-		str_copy(ret->hash, sizeof ret->hash, db_column_text(st, 1) ? db_column_text(st, 1) : "");
-		ret->disabled = db_column_int64(st, 2) != 0;
-		r = role_parse(db_column_text(st, 3), &ret->role) == 0 ? 0 : ERR_DB;
-	} else if (r == DB_DONE) {
-		r = ERR_NOTFOUND;
-	}
+	ret->id = db_column_int64(st, 0);
+	str_copy(ret->hash, sizeof ret->hash, db_column_text(st, 1) ? db_column_text(st, 1) : "");
+	ret->disabled = db_column_int64(st, 2) != 0;
+	r = role_parse(db_column_text(st, 3), &ret->role) == 0 ? 0 : ERR_DB;
 	db_finalize(st);
 	return r;
 }
@@ -108,20 +83,13 @@ int auth_pair_locked(struct db *db, int64_t user_id, const char *client, bool *r
 {
 	char nowbuf[32];
 	fmt_time(now(), nowbuf);
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT count(*) FROM login_failure WHERE user_id = ? AND client = ? AND locks_until > ?",
-			   &st);
+	int64_t n = 0;
+	int r = db_int64f(db, &n, "SELECT count(*) FROM login_failure WHERE user_id = ? AND client = ? AND locks_until > ?",
+			  "itt", user_id, client, nowbuf);
 	if (r < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) >= 0 &&
-	    (r = db_bind_text(st, 2, client)) >= 0 &&
-	    (r = db_bind_text(st, 3, nowbuf)) >= 0)
-		r = db_step(st);
-	if (r == DB_ROW)
-		*ret = db_column_int64(st, 0) > 0;
-	db_finalize(st);
-	return r == DB_ROW ? 0 : r < 0 ? r : ERR_DB;
+		return r == ERR_NOTFOUND ? ERR_DB : r;
+	*ret = n > 0;
+	return 0;
 }
 
 int auth_throttled(struct app *app, const char *client, const char *username, int *ret_retry)
@@ -145,23 +113,15 @@ static int lock_pair_at_limit(struct app *app, struct db *db, const struct svc_c
 	char since[32], until[32];
 	fmt_time(t - app->auth.lockout_window, since);
 	fmt_time(t + app->auth.lockout_duration, until);
-	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT count(*) FROM login_failure WHERE user_id = ? AND client = ? AND at > ?", &st);
-	if (r < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) >= 0 &&
-	    (r = db_bind_text(st, 2, client)) >= 0 &&
-	    (r = db_bind_text(st, 3, since)) >= 0)
-		r = db_step(st);
-	int64_t failures = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
+	int64_t failures = 0;
+	int r = db_int64f(db, &failures, "SELECT count(*) FROM login_failure WHERE user_id = ? AND client = ? AND at > ?",
+			  "itt", user_id, client, since);
 	if (r < 0)
 		return r;
 	if (failures < app->auth.lockout_failures)
 		return 0;
-	if ((r = exec_bound(db, "UPDATE login_failure SET locks_until = ? WHERE id = ?", until, NULL, failure_id,
-			    -1)) < 0 ||
-	    (r = exec_bound(db, "UPDATE app_user SET locked_until = ? WHERE id = ?", until, NULL, user_id, -1)) < 0)
+	if ((r = db_execf(db, "UPDATE login_failure SET locks_until = ? WHERE id = ?", "ti", until, failure_id)) < 0 ||
+	    (r = db_execf(db, "UPDATE app_user SET locked_until = ? WHERE id = ?", "ti", until, user_id)) < 0)
 		return r;
 	return svc_audit_appendf(db, ctx, "user.locked", "user", user_id, "failures=%lld until=%s client=%s",
 	                         (long long)failures, until, client);
@@ -177,16 +137,9 @@ int auth_note_failure(struct app *app, struct db *db, const struct svc_ctx *ctx,
 		return 0;
 	char at[32];
 	fmt_time(t, at);
-	struct db_stmt *st;
-	int r = db_prepare(db, "INSERT INTO login_failure (user_id, at, client) VALUES (?, ?, ?) RETURNING id", &st);
-	if (r < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) >= 0 &&
-	    (r = db_bind_text(st, 2, at)) >= 0 &&
-	    (r = db_bind_text(st, 3, client)) >= 0)
-		r = db_step(st);
-	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
+	int64_t id = 0;
+	int r = db_int64f(db, &id, "INSERT INTO login_failure (user_id, at, client) VALUES (?, ?, ?) RETURNING id",
+			  "itt", user_id, at, client);
 	if (r < 0)
 		return r;
 	return lock_pair_at_limit(app, db, ctx, user_id, client, id, t);
@@ -226,41 +179,25 @@ static int new_session(struct app *app, struct db *db, int64_t user_id, const st
 	fmt_time(t, nowbuf);
 	fmt_time(t + (pending ? AUTH_PENDING_LIFETIME : app->auth.absolute), expires);
 	ua_summary(from->user_agent, ua);
-	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "INSERT INTO user_session (token_hash, user_id, created_at, last_seen_at, expires_at, client,"
-			    " user_agent, mfa_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			    &st)) < 0)
-		return r;
-	if ((r = db_bind_text(st, 1, token_hash)) >= 0 &&
-	    (r = db_bind_int64(st, 2, user_id)) >= 0 &&
-	    (r = db_bind_text(st, 3, nowbuf)) >= 0 &&
-	    (r = db_bind_text(st, 4, nowbuf)) >= 0 &&
-	    (r = db_bind_text(st, 5, expires)) >= 0 &&
-	    (r = db_bind_text(st, 6, from->address)) >= 0 &&
-	    (r = db_bind_text(st, 7, ua)) >= 0 &&
-	    (r = db_bind_text(st, 8, pending == AUTH_MFA_CODE ? "code" : pending == AUTH_MFA_ENROL ? "enrol" : NULL)) >= 0)
-		r = db_step(st);
-	*ret_id = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	return r == DB_ROW ? 0 : r < 0 ? r : ERR_DB;
+	*ret_id = 0;
+	r = db_int64f(db, ret_id,
+		      "INSERT INTO user_session (token_hash, user_id, created_at, last_seen_at, expires_at, client,"
+		      " user_agent, mfa_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		      "titttttt", token_hash, user_id, nowbuf, nowbuf, expires, from->address, ua,
+		      pending == AUTH_MFA_CODE ? "code" : pending == AUTH_MFA_ENROL ? "enrol" : NULL);
+	return r == ERR_NOTFOUND ? ERR_DB : r;
 }
 
 int auth_load_user(struct app *app, struct db *db, int64_t id, struct user_info *ret)
 {
 	struct db_stmt *u;
-	int r = db_prepare(db,
-			   "SELECT id, username, role, scope, display_name, email, disabled, locked_until, version,"
-			   " created_at, updated_at FROM app_user WHERE id = ?",
-			   &u);
+	int r = db_rowf(db, &u,
+			"SELECT id, username, role, scope, display_name, email, disabled, locked_until, version,"
+			" created_at, updated_at FROM app_user WHERE id = ?",
+			"i", id);
 	if (r < 0)
 		return r;
-	if ((r = db_bind_int64(u, 1, id)) >= 0)
-		r = db_step(u);
-	if (r == DB_ROW)
-		r = users_open_row(app, u, 0, ret);
-	else if (r == DB_DONE)
-		r = ERR_NOTFOUND;
+	r = users_open_row(app, u, 0, ret);
 	db_finalize(u);
 	return r;
 }
@@ -268,16 +205,13 @@ int auth_load_user(struct app *app, struct db *db, int64_t id, struct user_info 
 /* Whether the user has a confirmed second factor. */
 static int mfa_enrolled(struct db *db, int64_t user_id, bool *ret)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT count(*) FROM user_totp WHERE user_id = ? AND confirmed_at IS NOT NULL", &st);
+	int64_t n = 0;
+	int r = db_int64f(db, &n, "SELECT count(*) FROM user_totp WHERE user_id = ? AND confirmed_at IS NOT NULL", "i",
+			  user_id);
 	if (r < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) >= 0)
-		r = db_step(st);
-	if (r == DB_ROW)
-		*ret = db_column_int64(st, 0) > 0;
-	db_finalize(st);
-	return r == DB_ROW ? 0 : r < 0 ? r : ERR_DB;
+		return r == ERR_NOTFOUND ? ERR_DB : r;
+	*ret = n > 0;
+	return 0;
 }
 
 /* How a failed login counts: not at all (a disabled account given its
@@ -345,8 +279,8 @@ static int open_session(struct app *app, struct db *db, const struct svc_ctx *ct
 		goto fail;
 	/* The pair's failures are forgotten only once the login is complete,
 	 * so that a known password does not reset the count of wrong codes. */
-	if (!pending && (r = exec_bound(db, "DELETE FROM login_failure WHERE client = ? AND user_id = ?", from->address,
-					NULL, row->id, -1)) < 0)
+	if (!pending && (r = db_execf(db, "DELETE FROM login_failure WHERE client = ? AND user_id = ?", "ti",
+				      from->address, row->id)) < 0)
 		goto fail;
 	if ((r = svc_audit_appendf(db, ctx, pending ? "login.password" : "login.success", "user", row->id,
 	                           "session=%lld%s", (long long)session_id,
@@ -366,12 +300,20 @@ fail:
 	return r;
 }
 
+static const struct field_rule login_fields[] = {
+	{.key = "username", .type = FT_STRING, .required = true},
+	{.key = "password", .type = FT_STRING, .required = true},
+	{.key = NULL},
+};
+const struct schema svc_auth_login_schema = {.name = "login", .fields = login_fields, .open = true};
+
 int svc_auth_login(struct app *app, const struct auth_client *from, const char *username, const char *password,
 		   struct svc_login *ret)
 {
 	struct db *db;
-	int r = app_db(app, &db);
-	if (r < 0)
+	int r = svc_input_check(&svc_auth_login_schema, NULL,
+				json_pack("{s:s*, s:s*}", "username", username, "password", password));
+	if (r < 0 || (r = app_db(app, &db)) < 0)
 		return r;
 	memset(ret, 0, sizeof *ret);
 	if ((r = auth_throttled(app, from->address, username, &ret->retry_after)) < 0)
@@ -410,10 +352,10 @@ int auth_session_complete(const struct svc_ctx *ctx, struct db *db, const char *
 	crypto_hash_hex(ret->token, strlen(ret->token), token_hash);
 	fmt_time(now() + ctx->app->auth.absolute, expires);
 	/* A new token: whoever held the partial one does not hold this. */
-	if ((r = exec_bound(db, "UPDATE user_session SET token_hash = ?, expires_at = ?, mfa_pending = NULL WHERE id = ?",
-			    token_hash, expires, a->session_id, -1)) < 0 ||
-	    (r = exec_bound(db, "DELETE FROM login_failure WHERE client = ? AND user_id = ?", ctx->client, NULL,
-			    a->user_id, -1)) < 0)
+	if ((r = db_execf(db, "UPDATE user_session SET token_hash = ?, expires_at = ?, mfa_pending = NULL WHERE id = ?",
+			  "tti", token_hash, expires, a->session_id)) < 0 ||
+	    (r = db_execf(db, "DELETE FROM login_failure WHERE client = ? AND user_id = ?", "ti", ctx->client,
+			  a->user_id)) < 0)
 		return r;
 	if ((r = svc_audit_appendf(db, ctx, "login.success", "user", a->user_id, "session=%lld second_factor=%s",
 	                           (long long)a->session_id, how)) < 0)
@@ -434,18 +376,12 @@ int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
 	char token_hash[CRYPTO_HASH_HEX_SIZE];
 	crypto_hash_hex(token, strlen(token), token_hash);
 	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.ended_at, u.username, u.role,"
-			    " u.scope, u.disabled, s.mfa_pending FROM user_session s JOIN app_user u ON u.id = s.user_id"
-			    " WHERE s.token_hash = ?",
-			    &st)) < 0)
-		return r;
-	if ((r = db_bind_text(st, 1, token_hash)) >= 0)
-		r = db_step(st);
-	if (r != DB_ROW) {
-		db_finalize(st);
-		return r < 0 ? r : ERR_AUTH;
-	}
+	if ((r = db_rowf(db, &st,
+			 "SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.ended_at, u.username, u.role,"
+			 " u.scope, u.disabled, s.mfa_pending FROM user_session s JOIN app_user u ON u.id = s.user_id"
+			 " WHERE s.token_hash = ?",
+			 "t", token_hash)) < 0)
+		return r == ERR_NOTFOUND ? ERR_AUTH : r;
 	hl_time t = now(), last_seen = 0, expires = 0;
 	enum role role = ROLE_CARELINE;
 	int64_t session_id = db_column_int64(st, 0);
@@ -479,8 +415,7 @@ int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
 	if (t - last_seen >= last_seen_granularity(app)) {
 		char ts[32];
 		fmt_time(t, ts);
-		if ((r = exec_bound(db, "UPDATE user_session SET last_seen_at = ? WHERE id = ?", ts, NULL, session_id,
-				    -1)) < 0)
+		if ((r = db_execf(db, "UPDATE user_session SET last_seen_at = ? WHERE id = ?", "ti", ts, session_id)) < 0)
 			return r;
 	}
 	return 0;
@@ -488,28 +423,13 @@ int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
 
 int svc_auth_logout(const struct svc_ctx *ctx)
 {
-	int r = svc_require(ctx, PERM_SESSION);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_SESSION, &db);
+	if (r < 0 || (r = db_begin(db)) < 0)
 		return r;
-	char ts[32], oid[24], detail[48];
-	fmt_time(now(), ts);
-	snprintf(oid, sizeof oid, "%lld", (long long)ctx->actor->user_id);
-	snprintf(detail, sizeof detail, "session=%lld", (long long)ctx->actor->session_id);
-	if ((r = db_begin(db)) < 0)
-		return r;
-	if ((r = exec_bound(db, "UPDATE user_session SET ended_at = ? WHERE id = ? AND ended_at IS NULL", ts, NULL,
-			    ctx->actor->session_id, -1)) < 0)
-		goto fail;
-	if ((r = svc_audit_append(db, ctx, "logout", "user", oid, detail)) < 0)
-		goto fail;
-	/* A commit that fails leaves the transaction open: rolled back below. */
-	if ((r = db_commit(db)) < 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	return r;
+	if ((r = auth_sessions_end(db, ctx->actor->user_id, ctx->actor->session_id, NULL)) >= 0)
+		r = svc_audit_appendf(db, ctx, "logout", "user", ctx->actor->user_id, "session=%lld",
+				      (long long)ctx->actor->session_id);
+	r = auth_commit(db, r);
+	return r < 0 ? r : 0;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "base/crypto.h"
+#include "model/schema.h"
 #include "service/ctx.h"
 #include "service/users.h"
 
@@ -46,6 +47,12 @@ bool auth_mfa_required(enum role role);
  * wait, or every hashing slot is taken. For a role that needs a second
  * factor the session is partial (ret->mfa_pending): it may only give the
  * code, enrol, see itself and log out. */
+/* The bodies of a login, a second-factor code and the first code of an
+ * enrolment. A login lets other keys through, as it always has. */
+extern const struct schema svc_auth_login_schema;
+extern const struct schema svc_auth_mfa_verify_schema;
+extern const struct schema svc_auth_mfa_enrol_confirm_schema;
+
 int svc_auth_login(struct app *app, const struct auth_client *from, const char *username, const char *password,
 		   struct svc_login *ret);
 

@@ -1,4 +1,6 @@
-/* What auth.c (passwords, sessions) and mfa.c (the second factor) share. */
+/* What the account services share: auth.c (passwords, logins), mfa.c (the
+ * second factor), sessions.c, and users.c and setup.c where they end
+ * sessions. */
 #pragma once
 
 #include "db/db.h"
@@ -20,5 +22,20 @@ int auth_pair_locked(struct db *db, int64_t user_id, const char *client, bool *r
  * stops working), forget the pair's failures, audit the login, and read
  * the user into ret. Inside a transaction that the caller commits. */
 int auth_session_complete(const struct svc_ctx *ctx, struct db *db, const char *how, struct svc_login *ret);
+/* End user_id's sessions still open: all of them (session_id 0) or that
+ * one; how many in ret_n (may be NULL). Inside the caller's transaction. */
+int auth_sessions_end(struct db *db, int64_t user_id, int64_t session_id, int64_t *ret_n);
+/* 0 when the user exists, ERR_NOTFOUND when not. */
+int auth_user_exists(struct db *db, int64_t user_id);
+/* The end of a write begun with db_begin: commit when r is not an error,
+ * else roll back (and roll back too when the commit fails, which leaves
+ * the transaction open). r, or the commit's error. */
+static inline int auth_commit(struct db *db, int r)
+{
+	if (r >= 0 && (r = db_commit(db)) >= 0)
+		return r;
+	db_rollback(db);
+	return r;
+}
 /* The user row as the login answers it. */
 int auth_load_user(struct app *app, struct db *db, int64_t id, struct user_info *ret);

@@ -12,6 +12,7 @@
 #include "service/audit.h"
 #include "service/auth.h"
 #include "service/auth_int.h"
+#include "service/input.h"
 #include "service/sealed.h"
 
 #define ISSUER "hartline"
@@ -53,21 +54,12 @@ struct totp_row {
 static int load_totp(struct app *app, struct db *db, int64_t user_id, bool confirmed, struct totp_row *ret)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db,
-			   confirmed ? "SELECT id, secret, last_step FROM user_totp WHERE user_id = ? AND confirmed_at IS NOT NULL"
-				     : "SELECT id, secret, last_step FROM user_totp WHERE user_id = ? AND confirmed_at IS NULL",
-			   &st);
+	int r = db_rowf(db, &st,
+			confirmed ? "SELECT id, secret, last_step FROM user_totp WHERE user_id = ? AND confirmed_at IS NOT NULL"
+				  : "SELECT id, secret, last_step FROM user_totp WHERE user_id = ? AND confirmed_at IS NULL",
+			"i", user_id);
 	if (r < 0)
 		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) < 0)
-		goto done;
-	r = db_step(st);
-	if (r == DB_DONE) {
-		r = ERR_NOTFOUND;
-		goto done;
-	}
-	if (r != DB_ROW)
-		goto done;
 	ret->id = db_column_int64(st, 0);
 	ret->last_step = db_column_int64(st, 2);
 	char *text = NULL;
@@ -89,19 +81,10 @@ done:
  * step was taken meanwhile (two requests racing with one code). */
 static int take_step(struct db *db, int64_t totp_id, int64_t step, bool *ret_taken)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db, "UPDATE user_totp SET last_step = ? WHERE id = ? AND last_step < ? RETURNING id", &st);
-	if (r < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, step)) < 0 || (r = db_bind_int64(st, 2, totp_id)) < 0 ||
-	    (r = db_bind_int64(st, 3, step)) < 0)
-		goto done;
-	r = db_step(st);
-	*ret_taken = r == DB_ROW;
-	if (r == DB_ROW || r == DB_DONE)
-		r = 0;
-done:
-	db_finalize(st);
+	int64_t n = 0;
+	int r = db_execnf(db, &n, "UPDATE user_totp SET last_step = ? WHERE id = ? AND last_step < ? RETURNING id", "iii",
+			  step, totp_id, step);
+	*ret_taken = r == 0 && n > 0;
 	return r;
 }
 
@@ -135,13 +118,10 @@ static int use_recovery_code(struct db *db, int64_t user_id, const char *typed, 
 	if (recovery_normal(typed, code) < 0)
 		return 0;
 	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT id, code_hash FROM user_recovery_code WHERE user_id = ? AND used_at IS NULL", &st);
+	int r = db_preparef(db, &st, "SELECT id, code_hash FROM user_recovery_code WHERE user_id = ? AND used_at IS NULL",
+			    "i", user_id);
 	if (r < 0)
 		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) < 0) {
-		db_finalize(st);
-		return r;
-	}
 	int64_t match = 0;
 	while ((r = db_step(st)) == DB_ROW) {
 		const char *stored = db_column_text(st, 1);
@@ -162,15 +142,10 @@ static int use_recovery_code(struct db *db, int64_t user_id, const char *typed, 
 		return 0;
 	char ts[32];
 	time_format(now(), ts, sizeof ts);
-	if ((r = db_prepare(db, "UPDATE user_recovery_code SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING id",
-			    &st)) < 0)
-		return r;
-	if ((r = db_bind_text(st, 1, ts)) >= 0 && (r = db_bind_int64(st, 2, match)) >= 0) {
-		r = db_step(st);
-		*ret_ok = r == DB_ROW;
-		r = r < 0 ? r : 0;
-	}
-	db_finalize(st);
+	int64_t n = 0;
+	r = db_execnf(db, &n, "UPDATE user_recovery_code SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING id",
+		      "ti", ts, match);
+	*ret_ok = r == 0 && n > 0;
 	return r;
 }
 
@@ -215,20 +190,53 @@ static int finish(const struct svc_ctx *ctx, struct db *db, const char *how, str
 	return auth_load_user(ctx->app, db, ctx->actor->user_id, &ret->user);
 }
 
+/* A code or a recovery code: which one, and that it is one, is the
+ * handler's question of the two fields together. */
+static const struct field_rule mfa_verify_fields[] = {
+	{.key = "code", .type = FT_STRING},
+	{.key = "recovery_code", .type = FT_STRING},
+	{.key = NULL},
+};
+const struct schema svc_auth_mfa_verify_schema = {.name = "second factor", .fields = mfa_verify_fields};
+
+static const struct field_rule mfa_enrol_confirm_fields[] = {
+	{.key = "code", .type = FT_STRING, .required = true},
+	{.key = NULL},
+};
+const struct schema svc_auth_mfa_enrol_confirm_schema = {.name = "second factor enrolment", .fields = mfa_enrol_confirm_fields};
+
+/* What taking a code and finishing an enrolment share before the code is
+ * judged: the session waits for this step, the body keeps its rules (body
+ * is taken), the account may try now, and its authenticator (confirmed,
+ * or the one being set up) is in t. None any more (removed by an
+ * administrator meanwhile, or a set-up begun again elsewhere) is a
+ * conflict: the session is not at this step. */
+static int code_begin(const struct svc_ctx *ctx, int step, const struct schema *s, json_t *body,
+		      struct svc_login *ret, struct db **ret_db, struct totp_row *t)
+{
+	memset(ret, 0, sizeof *ret);
+	int r = require_pending(ctx, step);
+	if (r < 0) {
+		json_decref(body);
+		return r;
+	}
+	if ((r = svc_input_check(s, NULL, body)) < 0 || (r = app_db(ctx->app, ret_db)) < 0 ||
+	    (r = code_gate(ctx, *ret_db, ret)) < 0)
+		return r;
+	if ((r = load_totp(ctx->app, *ret_db, ctx->actor->user_id, step == AUTH_MFA_CODE, t)) < 0)
+		memset(t, 0, sizeof *t);
+	return r == ERR_NOTFOUND ? ERR_CONFLICT : r;
+}
+
 int svc_auth_mfa_verify(const struct svc_ctx *ctx, const char *code, const char *recovery_code,
 			struct svc_login *ret)
 {
-	memset(ret, 0, sizeof *ret);
-	int r = require_pending(ctx, AUTH_MFA_CODE);
+	struct db *db;
+	struct totp_row t;
+	int r = code_begin(ctx, AUTH_MFA_CODE, &svc_auth_mfa_verify_schema,
+			   json_pack("{s:s*, s:s*}", "code", code, "recovery_code", recovery_code), ret, &db, &t);
 	if (r < 0)
 		return r;
-	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0 || (r = code_gate(ctx, db, ret)) < 0)
-		return r;
-	struct totp_row t;
-	/* Removed by an administrator since the password was given. */
-	if ((r = load_totp(ctx->app, db, ctx->actor->user_id, true, &t)) < 0)
-		return r == ERR_NOTFOUND ? ERR_CONFLICT : r;
 	if ((r = db_begin(db)) < 0)
 		goto out;
 	bool ok = false;
@@ -269,7 +277,7 @@ int svc_auth_mfa_enrol_begin(const struct svc_ctx *ctx, struct mfa_enrolment *re
 	memset(secret, 0, sizeof secret);
 	if (r < 0)
 		return r;
-	char uri[256], ts[32], oid[24];
+	char uri[256], ts[32];
 	if ((r = totp_uri(ISSUER, ctx->actor->username, ret->secret, uri, sizeof uri)) < 0)
 		return r;
 	struct buf svg;
@@ -277,24 +285,15 @@ int svc_auth_mfa_enrol_begin(const struct svc_ctx *ctx, struct mfa_enrolment *re
 	if ((r = qr_svg(uri, "QR code to scan with your authenticator app", &svg)) < 0)
 		goto fail_svg;
 	time_format(now(), ts, sizeof ts);
-	snprintf(oid, sizeof oid, "%lld", (long long)ctx->actor->user_id);
 	if ((r = db_begin(db)) < 0)
 		goto fail_svg;
-	struct db_stmt *st;
+	int64_t id = 0, user = ctx->actor->user_id;
 	/* A new start replaces a set-up never finished. */
-	if ((r = db_prepare(db, "DELETE FROM user_totp WHERE user_id = ? AND confirmed_at IS NULL", &st)) < 0)
-		goto fail;
-	r = db_bind_int64(st, 1, ctx->actor->user_id);
-	r = r < 0 ? r : db_step(st);
-	db_finalize(st);
-	if (r < 0 || (r = db_prepare(db, "INSERT INTO user_totp (user_id, created_at) VALUES (?, ?) RETURNING id", &st)) < 0)
-		goto fail;
-	if ((r = db_bind_int64(st, 1, ctx->actor->user_id)) >= 0 && (r = db_bind_text(st, 2, ts)) >= 0)
-		r = db_step(st);
-	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	if (r < 0 || (r = sealed_put(db, ctx->app, "user_totp", "secret", id, ret->secret)) < 0 ||
-	    (r = svc_audit_append(db, ctx, "mfa.enrol.begin", "user", oid, NULL)) < 0 || (r = db_commit(db)) < 0)
+	if ((r = db_execf(db, "DELETE FROM user_totp WHERE user_id = ? AND confirmed_at IS NULL", "i", user)) < 0 ||
+	    (r = db_int64f(db, &id, "INSERT INTO user_totp (user_id, created_at) VALUES (?, ?) RETURNING id", "it", user,
+			   ts)) < 0 ||
+	    (r = sealed_put(db, ctx->app, "user_totp", "secret", id, ret->secret)) < 0 ||
+	    (r = svc_audit_appendf(db, ctx, "mfa.enrol.begin", "user", user, NULL)) < 0 || (r = db_commit(db)) < 0)
 		goto fail;
 	ret->uri = strdup(uri);
 	ret->qr_svg = buf_detach(&svg, NULL);
@@ -314,13 +313,7 @@ fail_svg:
  * codes go to ret only. Inside a transaction. */
 static int new_recovery_codes(struct db *db, int64_t user_id, struct svc_login *ret)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db, "DELETE FROM user_recovery_code WHERE user_id = ?", &st);
-	if (r < 0)
-		return r;
-	r = db_bind_int64(st, 1, user_id);
-	r = r < 0 ? r : db_step(st);
-	db_finalize(st);
+	int r = db_execf(db, "DELETE FROM user_recovery_code WHERE user_id = ?", "i", user_id);
 	for (int i = 0; r >= 0 && i < AUTH_RECOVERY_CODES; i++) {
 		unsigned char raw[16];
 		crypto_random(raw, sizeof raw);
@@ -336,30 +329,21 @@ static int new_recovery_codes(struct db *db, int64_t user_id, struct svc_login *
 		n = n < 0 ? n
 			  : snprintf(ret->recovery_codes[i], AUTH_RECOVERY_CODE_SIZE, "%.4s-%.4s-%.4s-%.4s", plain,
 				     plain + 4, plain + 8, plain + 12);
-		if (n < 0 || (r = db_prepare(db, "INSERT INTO user_recovery_code (user_id, code_hash) VALUES (?, ?)",
-					     &st)) < 0) {
-			r = r < 0 ? r : ERR_TOOBIG;
-			break;
-		}
-		if ((r = db_bind_int64(st, 1, user_id)) >= 0 && (r = db_bind_text(st, 2, stored)) >= 0)
-			r = db_step(st);
-		db_finalize(st);
+		r = n < 0 ? ERR_TOOBIG
+			  : db_execf(db, "INSERT INTO user_recovery_code (user_id, code_hash) VALUES (?, ?)", "it", user_id,
+				     stored);
 	}
 	return r < 0 ? r : 0;
 }
 
 int svc_auth_mfa_enrol_confirm(const struct svc_ctx *ctx, const char *code, struct svc_login *ret)
 {
-	memset(ret, 0, sizeof *ret);
-	int r = require_pending(ctx, AUTH_MFA_ENROL);
+	struct db *db;
+	struct totp_row t;
+	int r = code_begin(ctx, AUTH_MFA_ENROL, &svc_auth_mfa_enrol_confirm_schema, json_pack("{s:s*}", "code", code),
+			   ret, &db, &t);
 	if (r < 0)
 		return r;
-	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0 || (r = code_gate(ctx, db, ret)) < 0)
-		return r;
-	struct totp_row t;
-	if ((r = load_totp(ctx->app, db, ctx->actor->user_id, false, &t)) < 0)
-		return r == ERR_NOTFOUND ? ERR_CONFLICT : r;
 	int64_t step = 0, totp_id = t.id;
 	r = totp_check(t.secret, code, step_now(), t.last_step, &step);
 	memset(&t, 0, sizeof t);
@@ -367,80 +351,35 @@ int svc_auth_mfa_enrol_confirm(const struct svc_ctx *ctx, const char *code, stru
 		return refuse_code(ctx, db, "wrong code at enrolment", true);
 	if (r < 0)
 		return r;
-	char ts[32], oid[24];
+	char ts[32];
 	time_format(now(), ts, sizeof ts);
-	snprintf(oid, sizeof oid, "%lld", (long long)ctx->actor->user_id);
 	if ((r = db_begin(db)) < 0)
 		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "UPDATE user_totp SET confirmed_at = ?, last_step = ? WHERE id = ?", &st)) < 0)
-		goto fail;
-	if ((r = db_bind_text(st, 1, ts)) >= 0 && (r = db_bind_int64(st, 2, step)) >= 0 &&
-	    (r = db_bind_int64(st, 3, totp_id)) >= 0)
-		r = db_step(st);
-	db_finalize(st);
-	if (r < 0 || (r = new_recovery_codes(db, ctx->actor->user_id, ret)) < 0 ||
-	    (r = svc_audit_append(db, ctx, "mfa.enrolled", "user", oid, NULL)) < 0)
-		goto fail;
+	if ((r = db_execf(db, "UPDATE user_totp SET confirmed_at = ?, last_step = ? WHERE id = ?", "tii", ts, step,
+			  totp_id)) < 0 ||
+	    (r = new_recovery_codes(db, ctx->actor->user_id, ret)) < 0 ||
+	    (r = svc_audit_appendf(db, ctx, "mfa.enrolled", "user", ctx->actor->user_id, NULL)) < 0) {
+		db_rollback(db);
+		return r;
+	}
 	char codes[AUTH_RECOVERY_CODES][AUTH_RECOVERY_CODE_SIZE];
 	memcpy(codes, ret->recovery_codes, sizeof codes);
 	if ((r = finish(ctx, db, "totp", ret)) < 0)
 		return r;
 	memcpy(ret->recovery_codes, codes, sizeof codes);
 	return 0;
-fail:
-	db_rollback(db);
-	return r;
 }
 
 int svc_auth_mfa_reset(const struct svc_ctx *ctx, int64_t user_id)
 {
-	int r = svc_require(ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_USERS_MANAGE, &db);
+	if (r < 0 || (r = auth_user_exists(db, user_id)) < 0 || (r = db_begin(db)) < 0)
 		return r;
-	int64_t exists = 0;
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "SELECT count(*) FROM app_user WHERE id = ?", &st)) < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) >= 0 && (r = db_step(st)) == DB_ROW)
-		exists = db_column_int64(st, 0);
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	if (!exists)
-		return ERR_NOTFOUND;
-	char ts[32], oid[24];
-	time_format(now(), ts, sizeof ts);
-	snprintf(oid, sizeof oid, "%lld", (long long)user_id);
-	static const char *const sql[] = {
-		"DELETE FROM user_totp WHERE user_id = ?",
-		"DELETE FROM user_recovery_code WHERE user_id = ?",
-		"UPDATE user_session SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-	};
-	if ((r = db_begin(db)) < 0)
-		return r;
-	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-		if ((r = db_prepare(db, sql[i], &st)) < 0)
-			goto fail;
-		int p = 1;
-		if (i == 2)
-			r = db_bind_text(st, p++, ts);
-		if (r >= 0 && (r = db_bind_int64(st, p, user_id)) >= 0)
-			r = db_step(st);
-		db_finalize(st);
-		if (r < 0)
-			goto fail;
-	}
-	if ((r = svc_audit_append(db, ctx, "mfa.reset", "user", oid, NULL)) < 0)
-		goto fail;
-	/* A commit that fails leaves the transaction open: rolled back below. */
-	if ((r = db_commit(db)) < 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	return r;
+	if ((r = db_execf(db, "DELETE FROM user_totp WHERE user_id = ?", "i", user_id)) >= 0 &&
+	    (r = db_execf(db, "DELETE FROM user_recovery_code WHERE user_id = ?", "i", user_id)) >= 0 &&
+	    (r = auth_sessions_end(db, user_id, 0, NULL)) >= 0)
+		r = svc_audit_appendf(db, ctx, "mfa.reset", "user", user_id, NULL);
+	r = auth_commit(db, r);
+	return r < 0 ? r : 0;
 }

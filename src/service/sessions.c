@@ -8,6 +8,7 @@
 #include "base/str.h"
 #include "service/audit.h"
 #include "service/auth.h"
+#include "service/auth_int.h"
 
 #define SESSIONS_MAX 100
 
@@ -20,11 +21,9 @@ static void copy_col(struct db_stmt *st, int col, char *out, size_t size)
 
 int svc_auth_sessions_list(const struct svc_ctx *ctx, struct session_info **ret, size_t *ret_n)
 {
-	int r = svc_require(ctx, PERM_SESSION);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_SESSION, &db);
+	if (r < 0)
 		return r;
 	char nowbuf[32], idle[32];
 	hl_time t = now();
@@ -33,17 +32,12 @@ int svc_auth_sessions_list(const struct svc_ctx *ctx, struct session_info **ret,
 	struct db_stmt *st;
 	/* Only full sessions: one waiting for its second factor is not yet in
 	 * anyone's hands but the person logging in. */
-	if ((r = db_prepare(db,
-			    "SELECT id, created_at, last_seen_at, client, user_agent FROM user_session"
-			    " WHERE user_id = ? AND ended_at IS NULL AND mfa_pending IS NULL AND expires_at > ?"
-			    " AND last_seen_at > ? ORDER BY created_at DESC, id DESC LIMIT ?",
-			    &st)) < 0)
+	if ((r = db_preparef(db, &st,
+			     "SELECT id, created_at, last_seen_at, client, user_agent FROM user_session"
+			     " WHERE user_id = ? AND ended_at IS NULL AND mfa_pending IS NULL AND expires_at > ?"
+			     " AND last_seen_at > ? ORDER BY created_at DESC, id DESC LIMIT ?",
+			     "ittd", ctx->actor->user_id, nowbuf, idle, SESSIONS_MAX)) < 0)
 		return r;
-	if ((r = db_bind_int64(st, 1, ctx->actor->user_id)) < 0 || (r = db_bind_text(st, 2, nowbuf)) < 0 ||
-	    (r = db_bind_text(st, 3, idle)) < 0 || (r = db_bind_int64(st, 4, SESSIONS_MAX)) < 0) {
-		db_finalize(st);
-		return r;
-	}
 	struct session_info *list = calloc(SESSIONS_MAX, sizeof *list);
 	size_t n = 0;
 	if (!list) {
@@ -69,78 +63,67 @@ int svc_auth_sessions_list(const struct svc_ctx *ctx, struct session_info **ret,
 	return 0;
 }
 
-/* End the sessions matching (id or every one) of user_id; audited as
- * action. ret_n: how many ended. */
-static int end_sessions(const struct svc_ctx *ctx, int64_t user_id, int64_t session_id, const char *action,
-			int64_t *ret_n)
+int auth_sessions_end(struct db *db, int64_t user_id, int64_t session_id, int64_t *ret_n)
 {
-	struct db *db;
-	int r = app_db(ctx->app, &db);
-	if (r < 0)
-		return r;
-	char ts[32], oid[24], detail[64];
-	time_format(now(), ts, sizeof ts);
-	snprintf(oid, sizeof oid, "%lld", (long long)user_id);
-	if ((r = db_begin(db)) < 0)
-		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "UPDATE user_session SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL"
-			    " AND (? = 0 OR id = ?) RETURNING id",
-			    &st)) < 0)
-		goto fail;
+	char ts[32];
+	int r = time_format(now(), ts, sizeof ts);
 	int64_t n = 0;
-	if ((r = db_bind_text(st, 1, ts)) >= 0 && (r = db_bind_int64(st, 2, user_id)) >= 0 &&
-	    (r = db_bind_int64(st, 3, session_id)) >= 0 && (r = db_bind_int64(st, 4, session_id)) >= 0)
-		while ((r = db_step(st)) == DB_ROW)
-			n++;
-	db_finalize(st);
-	if (r < 0)
-		goto fail;
-	if (session_id && n == 0) {
-		r = ERR_NOTFOUND;
-		goto fail;
-	}
-	if (session_id)
-		snprintf(detail, sizeof detail, "session=%lld", (long long)session_id);
-	else
-		snprintf(detail, sizeof detail, "sessions=%lld", (long long)n);
-	if ((r = svc_audit_append(db, ctx, action, "user", oid, detail)) < 0)
-		goto fail;
-	if ((r = db_commit(db)) < 0)
-		goto fail;
+	if (r < 0 || (r = db_execnf(db, &n,
+				    "UPDATE user_session SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL"
+				    " AND (? = 0 OR id = ?) RETURNING id",
+				    "tiii", ts, user_id, session_id, session_id)) < 0)
+		return r;
 	if (ret_n)
 		*ret_n = n;
 	return 0;
-fail:
-	db_rollback(db);
-	return r;
+}
+
+int auth_user_exists(struct db *db, int64_t user_id)
+{
+	int64_t n = 0;
+	int r = db_int64f(db, &n, "SELECT count(*) FROM app_user WHERE id = ?", "i", user_id);
+	return r < 0 ? r : n ? 0 : ERR_NOTFOUND;
+}
+
+/* End the sessions matching (id or every one) of user_id; audited as
+ * action. ret_n: how many ended. */
+static int end_sessions(const struct svc_ctx *ctx, struct db *db, int64_t user_id, int64_t session_id,
+			const char *action, int64_t *ret_n)
+{
+	int64_t n = 0;
+	int r = db_begin(db);
+	if (r < 0)
+		return r;
+	/* One session that is not the user's (or not open) is not found. */
+	if ((r = auth_sessions_end(db, user_id, session_id, &n)) >= 0)
+		r = session_id && n == 0 ? ERR_NOTFOUND
+					 : svc_audit_appendf(db, ctx, action, "user", user_id, "%s=%lld",
+							     session_id ? "session" : "sessions",
+							     (long long)(session_id ? session_id : n));
+	if ((r = auth_commit(db, r)) < 0)
+		return r;
+	if (ret_n)
+		*ret_n = n;
+	return 0;
 }
 
 int svc_auth_session_end(const struct svc_ctx *ctx, int64_t session_id)
 {
-	int r = svc_require(ctx, PERM_SESSION);
+	struct db *db;
+	int r = svc_enter(ctx, PERM_SESSION, &db);
 	if (r < 0)
 		return r;
 	if (session_id <= 0)
 		return ERR_NOTFOUND;
 	/* Only the actor's own: another user's session is "not found" too, and
 	 * the attempt on it is on the record. */
-	r = end_sessions(ctx, ctx->actor->user_id, session_id, "session.end", NULL);
+	r = end_sessions(ctx, db, ctx->actor->user_id, session_id, "session.end", NULL);
 	if (r != ERR_NOTFOUND)
 		return r;
-	struct db *db;
 	int64_t others = 0;
-	struct db_stmt *st;
-	int q = app_db(ctx->app, &db);
-	if (q >= 0 && (q = db_prepare(db, "SELECT count(*) FROM user_session WHERE id = ? AND user_id <> ?", &st)) >= 0) {
-		if ((q = db_bind_int64(st, 1, session_id)) >= 0 && (q = db_bind_int64(st, 2, ctx->actor->user_id)) >= 0 &&
-		    (q = db_step(st)) == DB_ROW)
-			others = db_column_int64(st, 0);
-		db_finalize(st);
-	}
-	if (q < 0)
-		return q;
+	if ((r = db_int64f(db, &others, "SELECT count(*) FROM user_session WHERE id = ? AND user_id <> ?", "ii",
+			   session_id, ctx->actor->user_id)) < 0)
+		return r;
 	if (others) {
 		char oid[24];
 		snprintf(oid, sizeof oid, "%lld", (long long)session_id);
@@ -151,22 +134,9 @@ int svc_auth_session_end(const struct svc_ctx *ctx, int64_t session_id)
 
 int svc_auth_sessions_end_all(const struct svc_ctx *ctx, int64_t user_id, int64_t *ret_n)
 {
-	int r = svc_require(ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_USERS_MANAGE, &db);
+	if (r < 0 || (r = auth_user_exists(db, user_id)) < 0)
 		return r;
-	int64_t exists = 0;
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "SELECT count(*) FROM app_user WHERE id = ?", &st)) < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) >= 0 && (r = db_step(st)) == DB_ROW)
-		exists = db_column_int64(st, 0);
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	if (!exists)
-		return ERR_NOTFOUND;
-	return end_sessions(ctx, user_id, 0, "sessions.end_all", ret_n);
+	return end_sessions(ctx, db, user_id, 0, "sessions.end_all", ret_n);
 }

@@ -8,6 +8,8 @@
 #include "base/str.h"
 #include "model/password.h"
 #include "service/audit.h"
+#include "service/auth_int.h"
+#include "service/input.h"
 #include "service/mailer.h"
 #include "service/sealed.h"
 
@@ -38,30 +40,18 @@ static int64_t ttl_of(const struct app *app)
 	return app->setup_ttl > 0 ? app->setup_ttl : SETUP_DEFAULT_TTL;
 }
 
-/* One statement with text and id binds, stepped to its end. */
-static int exec_text_id(struct db *db, const char *sql, const char *text, int64_t id)
+/* A new password hash (the person's, or one nobody knows while a link
+ * is out): the lockout and the failed logins that led to it go, and so do
+ * the sessions the old password opened. Inside the caller's transaction. */
+static int password_replace(struct db *db, int64_t user_id, const char *hash, const char *ts)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db, sql, &st);
-	if (r < 0)
+	int r = db_execf(db,
+			 "UPDATE app_user SET password_hash = ?, locked_until = NULL, version = version + 1,"
+			 " updated_at = ? WHERE id = ?",
+			 "tti", hash, ts, user_id);
+	if (r < 0 || (r = auth_sessions_end(db, user_id, 0, NULL)) < 0)
 		return r;
-	if ((r = db_bind_text(st, 1, text)) == 0 && (r = db_bind_int64(st, 2, id)) == 0)
-		r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : 0;
-}
-
-/* A failed login counts no more once the password is new. */
-static int clear_failures(struct db *db, int64_t user_id)
-{
-	struct db_stmt *st;
-	int r = db_prepare(db, "DELETE FROM login_failure WHERE user_id = ?", &st);
-	if (r < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) == 0)
-		r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	return db_execf(db, "DELETE FROM login_failure WHERE user_id = ?", "i", user_id);
 }
 
 int setup_link_store(struct db *db, const struct svc_ctx *ctx, int64_t user_id, struct setup_link *ret)
@@ -76,22 +66,14 @@ int setup_link_store(struct db *db, const struct svc_ctx *ctx, int64_t user_id, 
 	if (time_format(t, ts, sizeof ts) < 0 || time_format(t + ttl_of(ctx->app), link.expires_at,
 							      sizeof link.expires_at) < 0)
 		return ERR_INVAL;
-	if ((r = exec_text_id(db,
-			      "UPDATE user_setup SET voided_at = ? WHERE user_id = ? AND used_at IS NULL"
-			      " AND voided_at IS NULL",
-			      ts, user_id)) < 0)
+	if ((r = db_execf(db,
+			  "UPDATE user_setup SET voided_at = ? WHERE user_id = ? AND used_at IS NULL AND voided_at IS NULL",
+			  "ti", ts, user_id)) < 0 ||
+	    (r = db_execf(db,
+			  "INSERT INTO user_setup (user_id, token_hash, issued_by, created_at, expires_at)"
+			  " VALUES (?, ?, ?, ?, ?)",
+			  "itttt", user_id, token_hash, ctx->actor->username, ts, link.expires_at)) < 0)
 		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "INSERT INTO user_setup (user_id, token_hash, issued_by, created_at, expires_at)"
-			    " VALUES (?, ?, ?, ?, ?)",
-			    &st)) < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) == 0 && (r = db_bind_text(st, 2, token_hash)) == 0 &&
-	    (r = db_bind_text(st, 3, ctx->actor->username)) == 0 && (r = db_bind_text(st, 4, ts)) == 0 &&
-	    (r = db_bind_text(st, 5, link.expires_at)) == 0)
-		r = db_step(st);
-	db_finalize(st);
 	if (r < 0)
 		return r;
 	if ((r = svc_audit_appendf(db, ctx, "user.setup.issue", "user", user_id, "expires_at=%s", link.expires_at)) < 0)
@@ -128,19 +110,10 @@ int access_notice_add(struct db *db, const struct svc_ctx *ctx, int64_t user_id,
 	snprintf(oid, sizeof oid, "%lld", (long long)user_id);
 	const char *by = ctx->actor->username;
 	notice_text(why, username, role, scope, by, text, sizeof text);
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "INSERT INTO access_notice (user_id, reason, role, scope, granted_by, granted_at)"
-			   " VALUES (?, ?, ?, ?, ?, ?)",
-			   &st);
-	if (r < 0)
-		return r;
-	if ((r = db_bind_int64(st, 1, user_id)) == 0 && (r = db_bind_text(st, 2, why)) == 0 &&
-	    (r = db_bind_text(st, 3, role_name(role))) == 0 &&
-	    (r = db_bind_text(st, 4, scope && *scope ? scope : NULL)) == 0 && (r = db_bind_text(st, 5, by)) == 0 &&
-	    (r = db_bind_text(st, 6, ts)) == 0)
-		r = db_step(st);
-	db_finalize(st);
+	int r = db_execf(db,
+			 "INSERT INTO access_notice (user_id, reason, role, scope, granted_by, granted_at)"
+			 " VALUES (?, ?, ?, ?, ?, ?)",
+			 "ittttt", user_id, why, role_name(role), scope && *scope ? scope : NULL, by, ts);
 	if (r < 0)
 		return r;
 	/* The account itself is not told: it may be the very one to watch. */
@@ -160,12 +133,10 @@ int access_notice_add(struct db *db, const struct svc_ctx *ctx, int64_t user_id,
 
 int svc_setup_link_issue(const struct svc_ctx *ctx, int64_t user_id, struct setup_link *ret)
 {
-	int r = svc_require(ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
 	struct app *app = ctx->app;
 	struct db *db;
-	if ((r = app_db(app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_USERS_MANAGE, &db);
+	if (r < 0)
 		return r;
 	struct user_info u;
 	if ((r = svc_users_get(ctx, user_id, &u)) < 0)
@@ -175,22 +146,9 @@ int svc_setup_link_issue(const struct svc_ctx *ctx, int64_t user_id, struct setu
 		goto out;
 	if ((r = db_begin(db)) < 0)
 		goto out;
-	struct db_stmt *st;
 	/* The old password goes: whoever knew it (or guessed the reset was
 	 * coming) cannot use it any more. */
-	if ((r = db_prepare(db,
-			    "UPDATE app_user SET password_hash = ?, locked_until = NULL, version = version + 1,"
-			    " updated_at = ? WHERE id = ?",
-			    &st)) < 0)
-		goto fail;
-	if ((r = db_bind_text(st, 1, hash)) == 0 && (r = db_bind_text(st, 2, ts)) == 0 &&
-	    (r = db_bind_int64(st, 3, user_id)) == 0)
-		r = db_step(st);
-	db_finalize(st);
-	if (r < 0 ||
-	    (r = exec_text_id(db, "UPDATE user_session SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", ts,
-			      user_id)) < 0 ||
-	    (r = clear_failures(db, user_id)) < 0 ||
+	if ((r = password_replace(db, user_id, hash, ts)) < 0 ||
 	    (r = setup_link_store(db, ctx, user_id, ret)) < 0 ||
 	    (r = access_notice_add(db, ctx, user_id, u.username, u.role, u.scope, "setup_link")) < 0 ||
 	    (r = db_commit(db)) < 0)
@@ -227,33 +185,29 @@ static int find_link(struct app *app, struct db *db, const char *token, struct l
 	if (time_format(now(), ts, sizeof ts) < 0)
 		return ERR_INVAL;
 	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT s.id, s.user_id, s.expires_at, s.used_at, s.voided_at, u.username, u.disabled,"
-			   " u.display_name FROM user_setup s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = ?",
-			   &st);
+	int r = db_rowf(db, &st,
+			"SELECT s.id, s.user_id, s.expires_at, s.used_at, s.voided_at, u.username, u.disabled,"
+			" u.display_name FROM user_setup s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = ?",
+			"t", token_hash);
+	if (r == ERR_NOTFOUND)
+		return 0;
 	if (r < 0)
 		return r;
-	if ((r = db_bind_text(st, 1, token_hash)) == 0)
-		r = db_step(st);
-	if (r == DB_ROW) {
-		ret->id = db_column_int64(st, 0);
-		ret->user_id = db_column_int64(st, 1);
-		str_copy(ret->expires_at, sizeof ret->expires_at, db_column_text(st, 2));
-		str_copy(ret->username, sizeof ret->username, db_column_text(st, 5));
-		if (db_column_text(st, 3))
-			ret->why = SETUP_USED;
-		else if (db_column_text(st, 4))
-			ret->why = SETUP_REPLACED;
-		else if (strcmp(ret->expires_at, ts) <= 0)
-			ret->why = SETUP_EXPIRED;
-		else if (db_column_int64(st, 6) != 0)
-			ret->why = SETUP_DISABLED;
-		else
-			ret->ok = true;
-		r = ret->ok ? sealed_get(app, st, 7, "app_user", "display_name", ret->user_id, &ret->display_name) : 0;
-	} else if (r == DB_DONE) {
-		r = 0;
-	}
+	ret->id = db_column_int64(st, 0);
+	ret->user_id = db_column_int64(st, 1);
+	str_copy(ret->expires_at, sizeof ret->expires_at, db_column_text(st, 2));
+	str_copy(ret->username, sizeof ret->username, db_column_text(st, 5));
+	if (db_column_text(st, 3))
+		ret->why = SETUP_USED;
+	else if (db_column_text(st, 4))
+		ret->why = SETUP_REPLACED;
+	else if (strcmp(ret->expires_at, ts) <= 0)
+		ret->why = SETUP_EXPIRED;
+	else if (db_column_int64(st, 6) != 0)
+		ret->why = SETUP_DISABLED;
+	else
+		ret->ok = true;
+	r = ret->ok ? sealed_get(app, st, 7, "app_user", "display_name", ret->user_id, &ret->display_name) : 0;
 	db_finalize(st);
 	return r;
 }
@@ -276,12 +230,25 @@ static int refuse(struct app *app, const char *client, const struct link_row *l,
 	return ERR_NOTFOUND;
 }
 
+static const struct field_rule setup_check_fields[] = {
+	{.key = "token", .type = FT_STRING, .required = true},
+	{.key = NULL},
+};
+const struct schema svc_setup_check_schema = {.name = "set-up link check", .fields = setup_check_fields};
+
+static const struct field_rule setup_complete_fields[] = {
+	{.key = "token", .type = FT_STRING, .required = true},
+	{.key = "password", .type = FT_STRING, .required = true},
+	{.key = NULL},
+};
+const struct schema svc_setup_complete_schema = {.name = "set-up", .fields = setup_complete_fields};
+
 int svc_setup_check(struct app *app, const char *client, const char *token, struct setup_account *ret,
 		    enum setup_refusal *ret_why)
 {
 	struct db *db;
-	int r = app_db(app, &db);
-	if (r < 0)
+	int r = svc_input_check(&svc_setup_check_schema, NULL, json_pack("{s:s*}", "token", token));
+	if (r < 0 || (r = app_db(app, &db)) < 0)
 		return r;
 	struct link_row l;
 	if ((r = find_link(app, db, token, &l)) < 0)
@@ -306,44 +273,26 @@ static int spend(struct app *app, struct db *db, const char *client, struct link
 	int r = db_begin(db);
 	if (r < 0)
 		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "UPDATE user_setup SET used_at = ? WHERE id = ? AND used_at IS NULL AND voided_at IS NULL"
-			    " AND expires_at > ? RETURNING id",
-			    &st)) < 0)
+	int64_t spent = 0;
+	if ((r = db_execnf(db, &spent,
+			   "UPDATE user_setup SET used_at = ? WHERE id = ? AND used_at IS NULL AND voided_at IS NULL"
+			   " AND expires_at > ? RETURNING id",
+			   "tit", ts, l->id, ts)) < 0)
 		goto fail;
-	if ((r = db_bind_text(st, 1, ts)) == 0 && (r = db_bind_int64(st, 2, l->id)) == 0 &&
-	    (r = db_bind_text(st, 3, ts)) == 0)
-		r = db_step(st);
-	db_finalize(st);
-	if (r == DB_DONE) {
+	if (!spent) {
 		db_rollback(db);
 		l->why = SETUP_USED;
 		return ERR_CONFLICT;
 	}
-	if (r < 0 || (r = db_prepare(db,
-				     "UPDATE app_user SET password_hash = ?, locked_until = NULL, version = version + 1,"
-				     " updated_at = ? WHERE id = ?",
-				     &st)) < 0)
-		goto fail;
-	if ((r = db_bind_text(st, 1, hash)) == 0 && (r = db_bind_text(st, 2, ts)) == 0 &&
-	    (r = db_bind_int64(st, 3, l->user_id)) == 0)
-		r = db_step(st);
-	db_finalize(st);
-	if (r < 0 ||
-	    (r = exec_text_id(db, "UPDATE user_session SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", ts,
-			      l->user_id)) < 0 ||
-	    (r = clear_failures(db, l->user_id)) < 0)
+	if ((r = password_replace(db, l->user_id, hash, ts)) < 0)
 		goto fail;
 	struct actor who;
 	memset(&who, 0, sizeof who);
 	who.user_id = l->user_id;
 	str_copy(who.username, sizeof who.username, l->username);
 	struct svc_ctx ctx = {.app = app, .actor = &who, .client = client};
-	if ((r = svc_audit_appendf(db, &ctx, "user.setup.use", "user", l->user_id, NULL)) < 0 ||
-	    (r = db_commit(db)) < 0)
-		goto fail;
-	return 0;
+	r = auth_commit(db, svc_audit_appendf(db, &ctx, "user.setup.use", "user", l->user_id, NULL));
+	return r < 0 ? r : 0;
 fail:
 	db_rollback(db);
 	return r;
@@ -353,8 +302,9 @@ int svc_setup_complete(struct app *app, const char *client, const char *token, c
 		       struct field_errors *errs, char ret_username[USERNAME_MAX], enum setup_refusal *ret_why)
 {
 	struct db *db;
-	int r = app_db(app, &db);
-	if (r < 0)
+	int r = svc_input_check(&svc_setup_complete_schema, errs,
+				json_pack("{s:s*, s:s*}", "token", token, "password", password));
+	if (r < 0 || (r = app_db(app, &db)) < 0)
 		return r;
 	struct link_row l;
 	if ((r = find_link(app, db, token, &l)) < 0)
@@ -442,27 +392,17 @@ int access_notices_json(struct db *db, const struct svc_ctx *ctx, json_t **ret)
 
 int svc_access_notice_ack(const struct svc_ctx *ctx, int64_t id)
 {
-	int r = svc_require(ctx, PERM_ACCESS_REVIEW);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_ACCESS_REVIEW, &db);
+	if (r < 0)
 		return r;
 	char oid[24], ts[32];
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
 	if (time_format(now(), ts, sizeof ts) < 0)
 		return ERR_INVAL;
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "SELECT user_id FROM access_notice WHERE id = ?", &st)) < 0)
+	int64_t about = 0;
+	if ((r = db_int64f(db, &about, "SELECT user_id FROM access_notice WHERE id = ?", "i", id)) < 0)
 		return r;
-	if ((r = db_bind_int64(st, 1, id)) == 0)
-		r = db_step(st);
-	int64_t about = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	if (r == DB_DONE)
-		return ERR_NOTFOUND;
 	/* Whoever was given the access does not close its own notice. */
 	if (about == ctx->actor->user_id) {
 		svc_audit_denial(ctx, "acknowledge the notice of one's own account", "access_notice", oid);
@@ -470,20 +410,11 @@ int svc_access_notice_ack(const struct svc_ctx *ctx, int64_t id)
 	}
 	if ((r = db_begin(db)) < 0)
 		return r;
-	if ((r = db_prepare(db,
-			    "UPDATE access_notice SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?"
-			    " AND acknowledged_at IS NULL",
-			    &st)) < 0)
-		goto fail;
-	if ((r = db_bind_text(st, 1, ts)) == 0 && (r = db_bind_int64(st, 2, ctx->actor->user_id)) == 0 &&
-	    (r = db_bind_int64(st, 3, id)) == 0)
-		r = db_step(st);
-	db_finalize(st);
-	if (r < 0 || (r = svc_audit_append(db, ctx, "access_notice.acknowledge", "access_notice", oid, NULL)) < 0 ||
-	    (r = db_commit(db)) < 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	return r;
+	if ((r = db_execf(db,
+			  "UPDATE access_notice SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?"
+			  " AND acknowledged_at IS NULL",
+			  "tii", ts, ctx->actor->user_id, id)) >= 0)
+		r = svc_audit_append(db, ctx, "access_notice.acknowledge", "access_notice", oid, NULL);
+	r = auth_commit(db, r);
+	return r < 0 ? r : 0;
 }

@@ -77,6 +77,10 @@ struct setup_account {
 	char *display_name; /* caller frees */
 	char expires_at[32];
 };
+/* The bodies of the two public set-up requests. */
+extern const struct schema svc_setup_check_schema;
+extern const struct schema svc_setup_complete_schema;
+
 int svc_setup_check(struct app *app, const char *client, const char *token, struct setup_account *ret,
 		    enum setup_refusal *ret_why);
 

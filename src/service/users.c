@@ -12,6 +12,8 @@
 #include "base/str.h"
 #include "model/password.h"
 #include "service/audit.h"
+#include "service/auth_int.h"
+#include "service/input.h"
 #include "service/mailer.h"
 #include "service/sealed.h"
 #include "service/setup.h"
@@ -146,10 +148,44 @@ static bool password_refused(const struct svc_ctx *ctx, const char *password, st
 	return true;
 }
 
+/* A scope or an e-mail address may be null: none. */
+#define NULL_OK "must be a string or null"
+
+static const struct field_rule user_create_fields[] = {
+	{.key = "username", .type = FT_STRING, .required = true},
+	{.key = "role", .type = FT_STRING, .required = true},
+	{.key = "scope", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "display_name", .type = FT_STRING, .required = true},
+	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	/* Refused with a reason unless at the command line: the person chooses it. */
+	{.key = "password", .type = FT_STRING},
+	{.key = NULL},
+};
+const struct schema svc_users_create_schema = {.name = "user create", .fields = user_create_fields};
+
+static const struct field_rule user_update_fields[] = {
+	{.key = "version", .type = FT_INT, .required = true},
+	{.key = "role", .type = FT_STRING},
+	{.key = "scope", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "display_name", .type = FT_STRING},
+	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "password", .type = FT_STRING},
+	{.key = "disabled", .type = FT_BOOL},
+	{.key = "unlock", .type = FT_BOOL},
+	{.key = NULL},
+};
+const struct schema svc_users_update_schema = {.name = "user update", .fields = user_update_fields};
+
 int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct field_errors *errs,
 		     int64_t *ret_id, struct setup_link *ret_link)
 {
 	int r = svc_require(ctx, PERM_USERS_MANAGE);
+	if (r < 0)
+		return r;
+	r = svc_input_check(&svc_users_create_schema, errs,
+			    json_pack("{s:s*, s:s*, s:s*, s:s*, s:s*, s:s*}", "username", u->username, "role", u->role,
+				      "scope", u->scope, "display_name", u->display_name, "email", u->email,
+				      "password", u->password));
 	if (r < 0)
 		return r;
 	struct app *app = ctx->app;
@@ -183,35 +219,19 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 	time_format(now(), ts, sizeof ts);
 	if ((r = db_begin(db)) < 0)
 		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "SELECT count(*) FROM app_user WHERE username = ?", &st)) < 0)
-		goto fail;
-	db_bind_text(st, 1, u->username);
-	r = db_step(st);
-	bool taken = r == DB_ROW && db_column_int64(st, 0) > 0;
-	db_finalize(st);
-	if (r < 0)
+	int64_t taken = 0, id = 0;
+	if ((r = db_int64f(db, &taken, "SELECT count(*) FROM app_user WHERE username = ?", "t", u->username)) < 0)
 		goto fail;
 	if (taken) {
 		field_error_add(errs, "username", "already taken");
 		r = ERR_EXISTS;
 		goto fail;
 	}
-	if ((r = db_prepare(db,
-			    "INSERT INTO app_user (username, role, scope, password_hash, created_at, updated_at)"
-			    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-			    &st)) < 0)
-		goto fail;
-	db_bind_text(st, 1, u->username);
-	db_bind_text(st, 2, role_name(role));
-	db_bind_text(st, 3, u->scope && *u->scope ? u->scope : NULL);
-	db_bind_text(st, 4, hash);
-	db_bind_text(st, 5, ts);
-	db_bind_text(st, 6, ts);
-	r = db_step(st);
-	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	if (r < 0)
+	if ((r = db_int64f(db, &id,
+			   "INSERT INTO app_user (username, role, scope, password_hash, created_at, updated_at)"
+			   " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			   "tttttt", u->username, role_name(role), u->scope && *u->scope ? u->scope : NULL, hash, ts,
+			   ts)) < 0)
 		goto fail;
 	if ((r = put_sealed(db, app, "display_name", id, u->display_name)) < 0 ||
 	    (r = put_sealed(db, app, "email", id, u->email && *u->email ? u->email : NULL)) < 0)
@@ -249,29 +269,21 @@ static int open_row_setup(struct app *app, struct db_stmt *st, struct user_info 
 static int load_user(struct app *app, struct db *db, int64_t id, struct user_info *ret)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT " USER_COLUMNS USER_SETUP_COLUMN " FROM app_user WHERE id = ?", &st);
+	int r = db_rowf(db, &st, "SELECT " USER_COLUMNS USER_SETUP_COLUMN " FROM app_user WHERE id = ?", "i", id);
 	if (r < 0)
 		return r;
-	if ((r = db_bind_int64(st, 1, id)) == 0)
-		r = db_step(st);
-	if (r == DB_ROW)
-		r = open_row_setup(app, st, ret);
-	else if (r == DB_DONE)
-		r = ERR_NOTFOUND;
+	r = open_row_setup(app, st, ret);
 	db_finalize(st);
 	return r;
 }
 
 int svc_users_list(const struct svc_ctx *ctx, struct user_info **ret, size_t *ret_n)
 {
-	int r = svc_require(ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
-		return r;
 	struct db_stmt *st;
-	if ((r = db_prepare(db, "SELECT " USER_COLUMNS USER_SETUP_COLUMN " FROM app_user ORDER BY username", &st)) < 0)
+	int r = svc_enter(ctx, PERM_USERS_MANAGE, &db);
+	if (r < 0 || (r = db_preparef(db, &st, "SELECT " USER_COLUMNS USER_SETUP_COLUMN " FROM app_user ORDER BY username",
+				      "")) < 0)
 		return r;
 	struct user_info *list = NULL;
 	size_t n = 0, cap = 0;
@@ -305,64 +317,25 @@ int svc_users_list(const struct svc_ctx *ctx, struct user_info **ret, size_t *re
 
 int svc_users_get(const struct svc_ctx *ctx, int64_t id, struct user_info *ret)
 {
-	int r = svc_require(ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
-		return r;
-	return load_user(ctx->app, db, id, ret);
+	int r = svc_enter(ctx, PERM_USERS_MANAGE, &db);
+	return r < 0 ? r : load_user(ctx->app, db, id, ret);
 }
 
 int svc_users_find(const struct svc_ctx *ctx, const char *username, int64_t *ret_id)
 {
-	int r = svc_require(ctx, PERM_USERS_MANAGE);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
-		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "SELECT id FROM app_user WHERE username = ?", &st)) < 0)
-		return r;
-	db_bind_text(st, 1, username);
-	r = db_step(st);
-	if (r == DB_ROW) {
-		*ret_id = db_column_int64(st, 0);
-		r = 0;
-	} else if (r == DB_DONE) {
-		r = ERR_NOTFOUND;
-	}
-	db_finalize(st);
-	return r;
+	int r = svc_enter(ctx, PERM_USERS_MANAGE, &db);
+	return r < 0 ? r : db_int64f(db, ret_id, "SELECT id FROM app_user WHERE username = ?", "t", username);
 }
 
 int svc_users_me(const struct svc_ctx *ctx, struct user_info *ret)
 {
-	int r = svc_require(ctx, PERM_SESSION);
-	if (r < 0)
-		return r;
-	if (ctx->actor->user_id == 0)
-		return ERR_NOTFOUND;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
-		return r;
-	return load_user(ctx->app, db, ctx->actor->user_id, ret);
-}
-
-static int exec_id(struct db *db, const char *sql, const char *text, int64_t id)
-{
-	struct db_stmt *st;
-	int r = db_prepare(db, sql, &st);
+	int r = svc_enter(ctx, PERM_SESSION, &db);
 	if (r < 0)
 		return r;
-	int i = 1;
-	if (text)
-		db_bind_text(st, i++, text);
-	db_bind_int64(st, i, id);
-	r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	return ctx->actor->user_id == 0 ? ERR_NOTFOUND : load_user(ctx->app, db, ctx->actor->user_id, ret);
 }
 
 /* The audit's detail of a change: "changed=role,scope,...". */
@@ -397,6 +370,12 @@ static int changed_detail(const struct user_patch *p, struct buf *ret)
 int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_patch *p, struct field_errors *errs)
 {
 	int r = svc_require(ctx, PERM_USERS_MANAGE);
+	if (r < 0)
+		return r;
+	r = svc_input_check(&svc_users_update_schema, errs,
+			    json_pack("{s:I, s:s*, s:s*, s:s*, s:s*, s:s*}", "version", (json_int_t)p->version, "role",
+				      p->role, "scope", p->scope, "display_name", p->display_name, "email", p->email,
+				      "password", p->password));
 	if (r < 0)
 		return r;
 	struct app *app = ctx->app;
@@ -442,28 +421,16 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 	time_format(now(), ts, sizeof ts);
 	if ((r = db_begin(db)) < 0)
 		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "UPDATE app_user SET role = ?, scope = ?, disabled = CASE WHEN ? < 0 THEN disabled ELSE ? END,"
-			    " password_hash = coalesce(?, password_hash),"
-			    " locked_until = CASE WHEN ? = 1 THEN NULL ELSE locked_until END,"
-			    " version = version + 1, updated_at = ? WHERE id = ? AND version = ? RETURNING version",
-			    &st)) < 0)
+	int64_t written = 0;
+	if ((r = db_execnf(db, &written,
+			   "UPDATE app_user SET role = ?, scope = ?, disabled = CASE WHEN ? < 0 THEN disabled ELSE ? END,"
+			   " password_hash = coalesce(?, password_hash),"
+			   " locked_until = CASE WHEN ? = 1 THEN NULL ELSE locked_until END,"
+			   " version = version + 1, updated_at = ? WHERE id = ? AND version = ? RETURNING version",
+			   "ttddtdtii", role_name(role), scope, p->disabled, p->disabled, p->password ? hash : NULL,
+			   p->unlock || p->password ? 1 : 0, ts, id, p->version)) < 0)
 		goto fail;
-	db_bind_text(st, 1, role_name(role));
-	db_bind_text(st, 2, scope);
-	db_bind_int64(st, 3, p->disabled);
-	db_bind_int64(st, 4, p->disabled);
-	db_bind_text(st, 5, p->password ? hash : NULL);
-	db_bind_int64(st, 6, p->unlock || p->password ? 1 : 0);
-	db_bind_text(st, 7, ts);
-	db_bind_int64(st, 8, id);
-	db_bind_int64(st, 9, p->version);
-	r = db_step(st);
-	db_finalize(st);
-	if (r < 0)
-		goto fail;
-	if (r == DB_DONE) {
+	if (!written) {
 		r = ERR_CONFLICT;
 		goto fail;
 	}
@@ -473,19 +440,15 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 	    (r = put_sealed(db, app, "email", id, p->clear_email || !*p->email ? NULL : p->email)) < 0)
 		goto fail;
 	if ((p->unlock || p->password) &&
-	    (r = exec_id(db, "DELETE FROM login_failure WHERE user_id = ?", NULL, id)) < 0)
+	    (r = db_execf(db, "DELETE FROM login_failure WHERE user_id = ?", "i", id)) < 0)
 		goto fail;
 	/* A disabled account, or a new password, ends the sessions it had. */
-	if ((p->disabled == 1 || p->password) &&
-	    (r = exec_id(db, "UPDATE user_session SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", ts, id)) <
-		    0)
+	if ((p->disabled == 1 || p->password) && (r = auth_sessions_end(db, id, 0, NULL)) < 0)
 		goto fail;
-	char oid[24];
 	struct buf detail;
 	if ((r = changed_detail(p, &detail)) < 0)
 		goto fail;
-	snprintf(oid, sizeof oid, "%lld", (long long)id);
-	r = svc_audit_append(db, ctx, "user.update", "user", oid, buf_str(&detail));
+	r = svc_audit_appendf(db, ctx, "user.update", "user", id, "%s", buf_str(&detail));
 	buf_done(&detail);
 	if (r < 0)
 		goto fail;

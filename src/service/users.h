@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "base/json.h"
+#include "model/schema.h"
 #include "service/ctx.h"
 
 #define USERNAME_MAX 64
@@ -37,6 +38,12 @@ struct user_new {
 };
 
 struct setup_link;
+
+/* The input rules of svc_users_create and svc_users_update, which the
+ * route rows name too. What a schema cannot say (a username's letters, the
+ * role and its scope, the password rules) the service checks itself. */
+extern const struct schema svc_users_create_schema;
+extern const struct schema svc_users_update_schema;
 
 /* Create a user (PERM_USERS_MANAGE). Problems go to errs with the field
  * and ERR_INVAL; a taken username is ERR_EXISTS. Without a password (an

@@ -109,16 +109,27 @@ const BODIES = {
   'POST /api/v1/session/second-factor/enrolment/confirm': { code: '000000' },
 };
 
-/** Parses `hartline routes`: [{ method, pattern, access, key }]. */
+/**
+ * Parses `hartline routes`, "METHOD PATTERN public|session PERMISSION ROLES
+ * BODY": [{ method, pattern, access, perm, roles, body, key }]. roles are
+ * the roles that hold the route's permission in the server's role table;
+ * a public route prints "-" for both.
+ */
 function parseRoutes(stdout) {
   return stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((line) => {
-      const m = /^([A-Z]+)\s+(\/\S*)\s+(public|session)\s*$/.exec(line);
-      assert.ok(m, `a line of hartline routes is "METHOD PATTERN public|session": ${JSON.stringify(line)}`);
-      return { method: m[1], pattern: m[2], access: m[3], key: `${m[1]} ${m[2]}` };
+      const m = /^([A-Z]+)\s+(\/\S*)\s+(public|session)\s+(\S+)\s+(\S+)\s+(.*?)\s*$/.exec(line);
+      assert.ok(m, `a line of hartline routes is "METHOD PATTERN public|session PERMISSION ROLES BODY": ${JSON.stringify(line)}`);
+      const roles = m[5] === '-' ? [] : m[5].split(',');
+      return { method: m[1], pattern: m[2], access: m[3], perm: m[4], roles, body: m[6], key: `${m[1]} ${m[2]}` };
     });
+}
+
+/** Whether role may use route, by the permission the server printed for it. */
+function mayByPermission(route, role) {
+  return route.access === 'public' || route.roles.includes(role);
 }
 
 let routes;
@@ -190,11 +201,33 @@ function walkOrder() {
 }
 
 describe(`route walk (${ENGINE})`, { timeout: 120_000 }, () => {
-  test('hartline routes prints one line per route: METHOD PATTERN public|session', () => {
+  test('hartline routes prints one line per route: METHOD PATTERN public|session PERMISSION ROLES BODY', () => {
     assert.ok(routes.length > 0, 'some routes');
     const keys = routes.map((r) => r.key);
     assert.equal(new Set(keys).size, keys.length, `no route twice: ${keys.join(', ')}`);
-    for (const r of routes) assert.ok(r.pattern.startsWith('/'), r.key);
+    for (const r of routes) {
+      assert.ok(r.pattern.startsWith('/'), r.key);
+      if (r.access === 'public') {
+        assert.deepEqual([r.perm, r.roles], ['-', []], `${r.key}: a public route needs no permission`);
+      } else {
+        assert.match(r.perm, /^[a-z]+(\.[a-z]+)?$/, `${r.key}: a permission name`);
+        assert.ok(r.roles.length > 0, `${r.key}: some role holds ${r.perm}`);
+        for (const role of r.roles) assert.ok(ROLES.includes(role), `${r.key}: ${role} is a role`);
+      }
+      assert.ok(r.body !== '', `${r.key}: the body column says "-", "handler" or the schema`);
+    }
+  });
+
+  test('the roles holding each route\'s permission are exactly the roles the table allows', () => {
+    const wrong = [];
+    for (const r of routes) {
+      const allowed = EXPECTED[r.key];
+      if (allowed === undefined || allowed === 'public') continue; // the tests above and below name it
+      const printed = [...r.roles].sort();
+      const expected = [...allowed].sort();
+      if (printed.join(',') !== expected.join(',')) wrong.push(`${r.key} (${r.perm}): held by ${printed.join(',')}, the table allows ${expected.join(',')}`);
+    }
+    assert.deepEqual(wrong, []);
   });
 
   test('every route has a row in the expected-access table and every row is a route', () => {
@@ -236,14 +269,19 @@ describe(`route walk (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.deepEqual(wrong, []);
   });
 
-  test('every role gets past 401/403 where the table allows it and 403 everywhere else', async () => {
+  test('every role gets past 401/403 where its permission and the table allow it and 403 everywhere else', async () => {
     const wrong = [];
+    let unauthorisedSuccesses = 0;
     for (const route of walkOrder()) {
       const allowed = EXPECTED[route.key];
       if (allowed === undefined) continue; // the table test names it
       for (const role of ROLES) {
         const { status, text, type } = await send(route, sessions[role].token);
         const may = allowed === 'public' || allowed.includes(role);
+        if (may !== mayByPermission(route, role)) {
+          wrong.push(`${role} ${route.key}: the table says ${may ? 'allowed' : 'refused'}, ${route.perm} says otherwise`);
+        }
+        if (!may && status >= 200 && status < 300) unauthorisedSuccesses++;
         if (may && (status === 401 || status === 403)) {
           wrong.push(`${role} ${route.key}: allowed, but got ${status} ${text}`);
         } else if (!may && status !== 403) {
@@ -254,6 +292,7 @@ describe(`route walk (${ENGINE})`, { timeout: 120_000 }, () => {
       }
     }
     assert.deepEqual(wrong, []);
+    assert.equal(unauthorisedSuccesses, 0, 'no role succeeds where its permission does not reach');
   });
 
   test('after the walk every session is logged out: GET /api/v1/me answers 401 for each', async () => {

@@ -45,7 +45,8 @@ after(async () => {
 });
 
 // What config adds to the pack (src/service/system.c).
-const VOCABULARIES = ['case_statuses', 'victim_statuses', 'petition_statuses', 'placements', 'report_kinds', 'event_kinds'];
+const VOCABULARIES = ['case_statuses', 'victim_statuses', 'petition_statuses', 'placements', 'report_kinds', 'event_kinds',
+  'duty_statuses', 'review_statuses', 'screening_levels', 'intake_placements'];
 
 /** Config without the case vocabularies: the pack as loaded. */
 function packOf(cfg) {

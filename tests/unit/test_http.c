@@ -32,53 +32,135 @@ static void every_route_is_well_formed_and_unique(void **state)
 	}
 }
 
-static void a_known_path_and_method_finds_its_handler(void **state)
+/* A route that needs a session names the permission it needs. A row with
+ * none would still compile (PERM_SESSION is 0), so the routes open to
+ * every signed-in user are listed here: a new one is a decision to make. */
+static void every_session_route_names_its_permission(void **state)
+{
+	static const char *const any_user[] = {
+		"DELETE /api/v1/session",
+		"GET /api/v1/me",
+		"POST /api/v1/session/second-factor",
+		"POST /api/v1/session/second-factor/enrolment",
+		"POST /api/v1/session/second-factor/enrolment/confirm",
+		"GET /api/v1/me/sessions",
+		"DELETE /api/v1/me/sessions/{sid}",
+		"GET /api/v1/notifications",
+		"POST /api/v1/notifications/{id}/read",
+		NULL,
+	};
+	for (size_t i = 0; i < http_routes_count; i++) {
+		const struct http_route *r = &http_routes[i];
+		if (r->handler == h_static || (r->flags & HTTP_PUBLIC))
+			continue;
+		assert_true((unsigned)r->perm < PERM_COUNT);
+		assert_non_null(perm_name(r->perm));
+		char key[128];
+		snprintf(key, sizeof key, "%s %s", r->method, r->pattern);
+		bool listed = false;
+		for (const char *const *k = any_user; *k; k++)
+			listed = listed || strcmp(*k, key) == 0;
+		if (listed != (r->perm == PERM_SESSION))
+			fail_msg("%s: permission %s, but %s the list of routes open to every signed-in user", key,
+				 perm_name(r->perm), listed ? "in" : "not in");
+	}
+}
+
+/* The source line of the row for method and pattern, from routes.c or one
+ * of the routes_*.inc it includes; NULL when not found. Freed by the caller. */
+static char *route_row_source(const char *method, const char *pattern)
+{
+	static const char *const files[] = {"routes.c", "routes_cases.inc", "routes_teams.inc", "routes_stats.inc"};
+	char want[256];
+	snprintf(want, sizeof want, "{\"%s\", \"%s\",", method, pattern);
+	for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+		char path[1024];
+		char *text;
+		snprintf(path, sizeof path, "%s/src/http/%s", getenv("HARTLINE_SOURCE_ROOT"), files[f]);
+		assert_int_equal(file_read_all(path, 1 << 20, &text, NULL), 0);
+		char *at = strstr(text, want);
+		if (at) {
+			size_t len = strcspn(at, "\n");
+			char *line = strndup(at, len);
+			free(text);
+			return line;
+		}
+		free(text);
+	}
+	return NULL;
+}
+
+/* A JSON body has rules: the row's schema, or (while the service that owns
+ * them has not exported them yet) a schema: comment on the row naming
+ * them, with the handler checking the body meanwhile. */
+static void every_json_body_has_its_rules(void **state)
+{
+	for (size_t i = 0; i < http_routes_count; i++) {
+		const struct http_route *r = &http_routes[i];
+		if (r->body) {
+			assert_true(r->flags & HTTP_JSON_BODY);
+			assert_non_null(r->body->name);
+			continue;
+		}
+		if (!(r->flags & HTTP_JSON_BODY))
+			continue;
+		char *line = route_row_source(r->method, r->pattern);
+		if (!line)
+			fail_msg("%s %s: no row in src/http/routes*.c", r->method, r->pattern);
+		bool marked = strstr(line, "/* schema: ") != NULL;
+		free(line);
+		if (!marked)
+			fail_msg("%s %s takes a JSON body but names no schema: give it one, or say which with a "
+				 "/* schema: svc_..._schema */ comment on the row",
+				 r->method, r->pattern);
+	}
+}
+
+/* http_route_find with the buffers a request would give it; allow gets
+ * the methods of a known path on ERR_PERM. */
+static int find(const char *method, const char *path, const struct http_route **r, int *nparams, char *allow)
 {
 	struct arena a;
 	arena_init(&a, 0);
-	const struct http_route *r = NULL;
 	const char *params[HTTP_MAX_PARAMS];
+	int n = -1, ret = http_route_find(method, path, r, params, &n, &a, allow, 64);
+	if (nparams)
+		*nparams = n;
+	arena_done(&a);
+	return ret;
+}
+
+static void a_known_path_and_method_finds_its_handler(void **state)
+{
+	const struct http_route *r = NULL;
 	int n = -1;
 	char allow[64];
-	assert_int_equal(http_route_find("GET", "/healthz", &r, params, &n, &a, allow, sizeof allow), 0);
+	assert_int_equal(find("GET", "/healthz", &r, &n, allow), 0);
 	assert_ptr_equal(r->handler, h_healthz);
 	assert_int_equal(n, 0);
-	assert_int_equal(http_route_find("HEAD", "/healthz", &r, params, &n, &a, allow, sizeof allow), 0);
+	assert_int_equal(find("HEAD", "/healthz", &r, NULL, allow), 0);
 	assert_ptr_equal(r->handler, h_healthz);
-	assert_int_equal(http_route_find("POST", "/api/v1/config/validate", &r, params, &n, &a, allow, sizeof allow), 0);
+	assert_int_equal(find("POST", "/api/v1/config/validate", &r, NULL, allow), 0);
 	assert_true(r->flags & HTTP_JSON_BODY);
-	arena_done(&a);
 }
 
 static void an_unknown_path_is_not_found(void **state)
 {
-	struct arena a;
-	arena_init(&a, 0);
 	const struct http_route *r = NULL;
-	const char *params[HTTP_MAX_PARAMS];
-	int n;
 	char allow[64];
-	assert_int_equal(http_route_find("GET", "/api/v1/nothing", &r, params, &n, &a, allow, sizeof allow),
-			 ERR_NOTFOUND);
-	assert_int_equal(http_route_find("GET", "/healthz/", &r, params, &n, &a, allow, sizeof allow), ERR_NOTFOUND);
-	assert_int_equal(http_route_find("GET", "", &r, params, &n, &a, allow, sizeof allow), ERR_NOTFOUND);
-	arena_done(&a);
+	assert_int_equal(find("GET", "/api/v1/nothing", &r, NULL, allow), ERR_NOTFOUND);
+	assert_int_equal(find("GET", "/healthz/", &r, NULL, allow), ERR_NOTFOUND);
+	assert_int_equal(find("GET", "", &r, NULL, allow), ERR_NOTFOUND);
 }
 
 static void a_wrong_method_lists_the_allowed_ones(void **state)
 {
-	struct arena a;
-	arena_init(&a, 0);
 	const struct http_route *r = NULL;
-	const char *params[HTTP_MAX_PARAMS];
-	int n;
 	char allow[64];
-	assert_int_equal(http_route_find("DELETE", "/healthz", &r, params, &n, &a, allow, sizeof allow), ERR_PERM);
+	assert_int_equal(find("DELETE", "/healthz", &r, NULL, allow), ERR_PERM);
 	assert_string_equal(allow, "GET, HEAD");
-	assert_int_equal(http_route_find("GET", "/api/v1/config/validate", &r, params, &n, &a, allow, sizeof allow),
-			 ERR_PERM);
+	assert_int_equal(find("GET", "/api/v1/config/validate", &r, NULL, allow), ERR_PERM);
 	assert_string_equal(allow, "POST");
-	arena_done(&a);
 }
 
 static void listen_addresses_are_parsed_and_checked(void **state)
@@ -188,6 +270,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_route_is_well_formed_and_unique),
+		cmocka_unit_test(every_session_route_names_its_permission),
+		cmocka_unit_test(every_json_body_has_its_rules),
 		cmocka_unit_test(a_known_path_and_method_finds_its_handler),
 		cmocka_unit_test(an_unknown_path_is_not_found),
 		cmocka_unit_test(a_wrong_method_lists_the_allowed_ones),
