@@ -1,6 +1,7 @@
 /* schema.c: checking a request body against its declared rules (schema.h). */
 #include "model/schema.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,10 +32,8 @@ static void allowed_list(const char *const *list, char *out, size_t size)
 	}
 }
 
-static void check_string(const struct field_rule *f, const json_t *v, struct field_errors *errs)
+static void check_string(const struct field_rule *f, const char *s, size_t len, struct field_errors *errs)
 {
-	const char *s = json_string_value(v);
-	size_t len = json_string_length(v);
 	if (strlen(s) != len) {
 		field_error_add(errs, f->key, "must not contain NUL characters");
 		return;
@@ -113,7 +112,7 @@ static void check_field(const struct field_rule *f, const json_t *v, struct fiel
 		return;
 	}
 	if (f->type == FT_STRING)
-		check_string(f, v, errs);
+		check_string(f, json_string_value(v), json_string_length(v), errs);
 	else if (f->type == FT_ARRAY && f->max_len && json_array_size(v) > f->max_len)
 		field_error_add(errs, f->key, "at most %zu items", f->max_len);
 }
@@ -145,6 +144,41 @@ int schema_check(const struct schema *s, const json_t *body, struct field_errors
 		}
 	}
 	return errs->count > before ? ERR_INVAL : 0;
+}
+
+int schema_check_strings(const struct schema *s, struct field_errors *errs, ...)
+{
+	/* Without a list of the caller's, problems are counted, not kept. */
+	struct field_errors own;
+	field_errors_init(&own, 0);
+	if (!errs)
+		errs = &own;
+	size_t before = errs->count;
+	int r = 0;
+	va_list ap;
+	va_start(ap, errs);
+	for (const char *key; (key = va_arg(ap, const char *));) {
+		const char *v = va_arg(ap, const char *);
+		const struct field_rule *f = schema_rule(s, key);
+		if (!f) {
+			r = ERR_INVAL;
+			break;
+		}
+		if (!v) {
+			if (f->required && !f->nullable)
+				field_error_add(errs, f->key, "required");
+		} else if (f->type == FT_STRING) {
+			check_string(f, v, strlen(v), errs);
+		} else if (f->type != FT_ANY) {
+			field_error_add(errs, f->key, "%s", f->reason ? f->reason : type_reason(f->type));
+		}
+	}
+	va_end(ap);
+	bool refused = errs->count > before;
+	field_errors_done(&own);
+	if (r < 0)
+		return r;
+	return refused ? ERR_INVAL : 0;
 }
 
 const char *field_type_name(enum field_type t)

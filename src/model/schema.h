@@ -54,6 +54,18 @@ struct schema {
  * ERR_INVAL when it does not. An absent optional key is no problem. */
 int schema_check(const struct schema *s, const json_t *body, struct field_errors *errs);
 
+/* Check a service's input given as C strings: key, value pairs ended by a
+ * NULL key, each value checked by the rule for its key as if it were the
+ * body's (NULL: absent). Keys of other types need no check, since C typed
+ * them; a key without a rule is a programming error (ERR_INVAL). Nothing is
+ * allocated, so no failure of memory can skip a rule. 0 or ERR_INVAL. errs may be NULL: then problems are only
+ * counted.
+ *
+ *   r = schema_check_strings(&svc_users_create_schema, errs,
+ *                            "username", u->username, "role", u->role, NULL);
+ */
+int schema_check_strings(const struct schema *s, struct field_errors *errs, ...) __attribute__((sentinel));
+
 /* The rule for key, or NULL. */
 const struct field_rule *schema_rule(const struct schema *s, const char *key);
 

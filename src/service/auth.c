@@ -8,7 +8,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "service/audit.h"
-#include "service/input.h"
+#include "model/schema.h"
 #include "service/teams.h"
 #include "service/auth_int.h"
 #include "service/limits.h"
@@ -311,8 +311,7 @@ int svc_auth_login(struct app *app, const struct auth_client *from, const char *
 		   struct svc_login *ret)
 {
 	struct db *db;
-	int r = svc_input_check(&svc_auth_login_schema, NULL,
-				json_pack("{s:s*, s:s*}", "username", username, "password", password));
+	int r = schema_check_strings(&svc_auth_login_schema, NULL, "username", username, "password", password, NULL);
 	if (r < 0 || (r = app_db(app, &db)) < 0)
 		return r;
 	memset(ret, 0, sizeof *ret);

@@ -12,7 +12,7 @@
 #include "service/audit.h"
 #include "service/auth.h"
 #include "service/auth_int.h"
-#include "service/input.h"
+#include "model/schema.h"
 #include "service/sealed.h"
 
 #define ISSUER "hartline"
@@ -206,21 +206,19 @@ static const struct field_rule mfa_enrol_confirm_fields[] = {
 const struct schema svc_auth_mfa_enrol_confirm_schema = {.name = "second factor enrolment", .fields = mfa_enrol_confirm_fields};
 
 /* What taking a code and finishing an enrolment share before the code is
- * judged: the session waits for this step, the body keeps its rules (body
- * is taken), the account may try now, and its authenticator (confirmed,
- * or the one being set up) is in t. None any more (removed by an
+ * judged: the session waits for this step, the input kept its rules
+ * (checked: what schema_check_strings answered), the account may try now,
+ * and its authenticator (confirmed, or the one being set up) is in t. None any more (removed by an
  * administrator meanwhile, or a set-up begun again elsewhere) is a
  * conflict: the session is not at this step. */
-static int code_begin(const struct svc_ctx *ctx, int step, const struct schema *s, json_t *body,
-		      struct svc_login *ret, struct db **ret_db, struct totp_row *t)
+static int code_begin(const struct svc_ctx *ctx, int step, int checked, struct svc_login *ret, struct db **ret_db,
+		      struct totp_row *t)
 {
 	memset(ret, 0, sizeof *ret);
 	int r = require_pending(ctx, step);
-	if (r < 0) {
-		json_decref(body);
+	if (r < 0)
 		return r;
-	}
-	if ((r = svc_input_check(s, NULL, body)) < 0 || (r = app_db(ctx->app, ret_db)) < 0 ||
+	if ((r = checked) < 0 || (r = app_db(ctx->app, ret_db)) < 0 ||
 	    (r = code_gate(ctx, *ret_db, ret)) < 0)
 		return r;
 	if ((r = load_totp(ctx->app, *ret_db, ctx->actor->user_id, step == AUTH_MFA_CODE, t)) < 0)
@@ -233,8 +231,10 @@ int svc_auth_mfa_verify(const struct svc_ctx *ctx, const char *code, const char 
 {
 	struct db *db;
 	struct totp_row t;
-	int r = code_begin(ctx, AUTH_MFA_CODE, &svc_auth_mfa_verify_schema,
-			   json_pack("{s:s*, s:s*}", "code", code, "recovery_code", recovery_code), ret, &db, &t);
+	int r = code_begin(ctx, AUTH_MFA_CODE,
+			   schema_check_strings(&svc_auth_mfa_verify_schema, NULL, "code", code, "recovery_code",
+						recovery_code, NULL),
+			   ret, &db, &t);
 	if (r < 0)
 		return r;
 	if ((r = db_begin(db)) < 0)
@@ -340,7 +340,8 @@ int svc_auth_mfa_enrol_confirm(const struct svc_ctx *ctx, const char *code, stru
 {
 	struct db *db;
 	struct totp_row t;
-	int r = code_begin(ctx, AUTH_MFA_ENROL, &svc_auth_mfa_enrol_confirm_schema, json_pack("{s:s*}", "code", code),
+	int r = code_begin(ctx, AUTH_MFA_ENROL,
+			   schema_check_strings(&svc_auth_mfa_enrol_confirm_schema, NULL, "code", code, NULL),
 			   ret, &db, &t);
 	if (r < 0)
 		return r;

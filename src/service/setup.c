@@ -9,7 +9,7 @@
 #include "model/password.h"
 #include "service/audit.h"
 #include "service/auth_int.h"
-#include "service/input.h"
+#include "model/schema.h"
 #include "service/mailer.h"
 #include "service/sealed.h"
 
@@ -247,7 +247,7 @@ int svc_setup_check(struct app *app, const char *client, const char *token, stru
 		    enum setup_refusal *ret_why)
 {
 	struct db *db;
-	int r = svc_input_check(&svc_setup_check_schema, NULL, json_pack("{s:s*}", "token", token));
+	int r = schema_check_strings(&svc_setup_check_schema, NULL, "token", token, NULL);
 	if (r < 0 || (r = app_db(app, &db)) < 0)
 		return r;
 	struct link_row l;
@@ -302,8 +302,7 @@ int svc_setup_complete(struct app *app, const char *client, const char *token, c
 		       struct field_errors *errs, char ret_username[USERNAME_MAX], enum setup_refusal *ret_why)
 {
 	struct db *db;
-	int r = svc_input_check(&svc_setup_complete_schema, errs,
-				json_pack("{s:s*, s:s*}", "token", token, "password", password));
+	int r = schema_check_strings(&svc_setup_complete_schema, errs, "token", token, "password", password, NULL);
 	if (r < 0 || (r = app_db(app, &db)) < 0)
 		return r;
 	struct link_row l;

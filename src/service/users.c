@@ -13,7 +13,7 @@
 #include "model/password.h"
 #include "service/audit.h"
 #include "service/auth_int.h"
-#include "service/input.h"
+#include "model/schema.h"
 #include "service/mailer.h"
 #include "service/sealed.h"
 #include "service/setup.h"
@@ -182,10 +182,9 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 	int r = svc_require(ctx, PERM_USERS_MANAGE);
 	if (r < 0)
 		return r;
-	r = svc_input_check(&svc_users_create_schema, errs,
-			    json_pack("{s:s*, s:s*, s:s*, s:s*, s:s*, s:s*}", "username", u->username, "role", u->role,
-				      "scope", u->scope, "display_name", u->display_name, "email", u->email,
-				      "password", u->password));
+	r = schema_check_strings(&svc_users_create_schema, errs, "username", u->username, "role", u->role, "scope",
+				 u->scope, "display_name", u->display_name, "email", u->email, "password",
+				 u->password, NULL);
 	if (r < 0)
 		return r;
 	struct app *app = ctx->app;
@@ -372,10 +371,8 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 	int r = svc_require(ctx, PERM_USERS_MANAGE);
 	if (r < 0)
 		return r;
-	r = svc_input_check(&svc_users_update_schema, errs,
-			    json_pack("{s:I, s:s*, s:s*, s:s*, s:s*, s:s*}", "version", (json_int_t)p->version, "role",
-				      p->role, "scope", p->scope, "display_name", p->display_name, "email", p->email,
-				      "password", p->password));
+	r = schema_check_strings(&svc_users_update_schema, errs, "role", p->role, "scope", p->scope, "display_name",
+				 p->display_name, "email", p->email, "password", p->password, NULL);
 	if (r < 0)
 		return r;
 	struct app *app = ctx->app;

@@ -159,6 +159,33 @@ static void errors_already_listed_are_kept(void **state)
 	json_decref(body);
 }
 
+/* A service's input as C strings meets the same rules, and nothing it
+ * checks needs memory, so a failed allocation cannot skip a rule. */
+static void c_strings_meet_the_same_rules(void **state)
+{
+	(void)state;
+	struct field_errors errs;
+	field_errors_init(&errs, 8);
+	assert_int_equal(schema_check_strings(&strict, &errs, "status", "open", "name", "Dana", "owner", NULL, NULL), 0);
+	assert_int_equal(errs.count, 0);
+	assert_int_equal(schema_check_strings(&strict, &errs, "status", "lost", "note", "too long", "name", "", NULL),
+			 ERR_INVAL);
+	assert_int_equal(errs.count, 3);
+	char one[256];
+	assert_true(field_error_format(&errs, 0, one, sizeof one) >= 0);
+	assert_string_equal(one, "status: open, response or closed");
+	assert_true(field_error_format(&errs, 1, one, sizeof one) >= 0);
+	assert_string_equal(one, "note: at most 5 characters");
+	assert_true(field_error_format(&errs, 2, one, sizeof one) >= 0);
+	assert_string_equal(one, "name: required");
+	field_errors_done(&errs);
+	/* Without a list, problems are still found, and only counted. */
+	assert_int_equal(schema_check_strings(&strict, NULL, "name", NULL, NULL), ERR_INVAL);
+	/* A string for a key of another type, or a key without a rule. */
+	assert_int_equal(schema_check_strings(&strict, NULL, "held", "yes", NULL), ERR_INVAL);
+	assert_int_equal(schema_check_strings(&strict, NULL, "nobody", "x", NULL), ERR_INVAL);
+}
+
 static void rule_lookup_and_type_names(void **state)
 {
 	(void)state;
@@ -208,6 +235,7 @@ int main(void)
 		cmocka_unit_test(a_body_that_is_not_an_object_is_refused),
 		cmocka_unit_test(a_nul_inside_a_string_is_refused),
 		cmocka_unit_test(errors_already_listed_are_kept),
+		cmocka_unit_test(c_strings_meet_the_same_rules),
 		cmocka_unit_test(rule_lookup_and_type_names),
 		cmocka_unit_test(format_prints_the_rules_on_one_line),
 	};
