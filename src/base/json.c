@@ -158,16 +158,48 @@ int json_parse_limited(const char *data, size_t len, const struct json_limits *l
 	return 0;
 }
 
+/* jansson 2.14 drops the result of writing an object's key: a key that
+ * failed to be written (out of memory, or past the buffer's cap) is left
+ * out, and the dump goes on to answer success with a broken document. So
+ * the first failure sticks here and fails every later write, and the dump
+ * is judged by it, never by jansson's answer alone. */
+struct dump_state {
+	struct buf *out;
+	int err;
+};
+
 static int dump_cb(const char *s, size_t size, void *data)
 {
-	return buf_append(data, s, size) < 0 ? -1 : 0;
+	struct dump_state *d = data;
+	if (d->err == 0)
+		d->err = buf_append(d->out, s, size);
+	return d->err < 0 ? -1 : 0;
+}
+
+static int dump(const json_t *j, size_t flags, struct buf *out)
+{
+	struct dump_state d = {out, 0};
+	int r = json_dump_callback(j, dump_cb, &d, flags);
+	if (d.err < 0)
+		return d.err;
+	return r != 0 ? ERR_NOMEM : 0;
 }
 
 int json_dump_to_buf(const json_t *j, struct buf *out)
 {
-	if (json_dump_callback(j, dump_cb, out, JSON_COMPACT | JSON_ENCODE_ANY) != 0)
-		return ERR_TOOBIG;
-	return 0;
+	return dump(j, JSON_COMPACT | JSON_ENCODE_ANY, out);
+}
+
+char *json_dump_text(const json_t *j, size_t flags)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	if (dump(j, flags, &b) < 0) {
+		buf_done(&b);
+		return NULL;
+	}
+	char *s = buf_detach(&b, NULL);
+	return s;
 }
 
 const char *json_get_str(const json_t *obj, const char *key)

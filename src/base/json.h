@@ -37,7 +37,11 @@ int json_parse_limited(const char *data, size_t len, const struct json_limits *l
 bool json_find_nul(const char *data, size_t len, char *path, size_t pathsize);
 
 /* Append the compact encoding of j to out. */
-int json_dump_to_buf(const json_t *j, struct buf *out);
+int json_dump_to_buf(const json_t *j, struct buf *out) __attribute__((warn_unused_result));
+/* As json_dumps (free() the text; NULL when out of memory), but never a
+ * broken document: jansson 2.14's json_dumps can leave out a key it failed
+ * to write and still answer text. Use this, not json_dumps. */
+char *json_dump_text(const json_t *j, size_t flags) __attribute__((warn_unused_result));
 
 /* Typed look-ups: NULL or false when the key is missing or of another type. */
 const char *json_get_str(const json_t *obj, const char *key);

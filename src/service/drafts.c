@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "base/str.h"
 #include "service/audit.h"
 #include "service/sealed.h"
@@ -35,7 +36,7 @@ int svc_draft_put(const struct svc_ctx *ctx, const char *kind, const json_t *doc
 	field_errors_done(&errs);
 	if (r < 0)
 		return r;
-	char *text = json_dumps(doc, JSON_COMPACT);
+	char *text = json_dump_text(doc, JSON_COMPACT);
 	if (!text)
 		return ERR_NOMEM;
 	int64_t id;

@@ -10,6 +10,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "base/str.h"
 #include "match/nick.h"
 #include "match/norm.h"
@@ -303,7 +304,7 @@ static int aliases_json(const struct person_new *p, char **ret)
 			json_decref(arr);
 			arr = NULL;
 		}
-	*ret = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	*ret = arr ? json_dump_text(arr, JSON_COMPACT) : NULL;
 	json_decref(arr);
 	return *ret ? 0 : ERR_NOMEM;
 }

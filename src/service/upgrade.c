@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "base/seal.h"
 
 /* An old clear column and the sealed column that replaces it. not_null:
@@ -161,7 +162,7 @@ static int strip_event_data(struct db *db, int64_t *count)
 		}
 		json_object_del(j, "reference");
 		json_object_del(j, "responder");
-		char *doc = json_dumps(j, JSON_COMPACT);
+		char *doc = json_dump_text(j, JSON_COMPACT);
 		json_decref(j);
 		if (!doc) {
 			r = ERR_NOMEM;

@@ -516,6 +516,48 @@ static void random_tokens_are_hex_and_differ(void **state)
 	assert_int_equal(crypto_random_hex(32, a, 10), ERR_TOOBIG);
 }
 
+/* jansson's allocator, failing its nth allocation from now. */
+static long dump_alloc_n, dump_alloc_fail;
+static void *failing_malloc(size_t size)
+{
+	return ++dump_alloc_n == dump_alloc_fail ? NULL : malloc(size);
+}
+
+/* Out of memory part way through, a dump answers nothing or the whole
+ * document, never one with a key left out (as jansson 2.14's json_dumps
+ * can), and a buffer's cap met inside a key fails the dump. */
+static void json_dump_is_whole_or_nothing(void **state)
+{
+	(void)state;
+	json_t *doc = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:s}", "genital_injury", 1, "many_partners", 0,
+				"ran_away", 0, "sti_history", 0, "substance_use", 1, "violent_injury", 0,
+				"a_longer_key_name_here", 1, "note", "synthetic");
+	assert_non_null(doc);
+	char *whole = json_dump_text(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_non_null(whole);
+	json_set_alloc_funcs(failing_malloc, free);
+	int nulls = 0;
+	for (dump_alloc_fail = 1; dump_alloc_fail < 40; dump_alloc_fail++) {
+		dump_alloc_n = 0;
+		char *text = json_dump_text(doc, JSON_COMPACT | JSON_SORT_KEYS);
+		if (!text)
+			nulls++;
+		else
+			assert_string_equal(text, whole);
+		free(text);
+	}
+	json_set_alloc_funcs(malloc, free);
+	assert_true(nulls > 0);
+	for (size_t cap = 1; cap < strlen(whole); cap++) {
+		struct buf b;
+		buf_init(&b, cap);
+		assert_int_equal(json_dump_to_buf(doc, &b), ERR_TOOBIG);
+		buf_done(&b);
+	}
+	free(whole);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +590,7 @@ int main(void)
 		cmocka_unit_test(str_to_id_takes_one_spelling_of_a_number),
 		cmocka_unit_test(str_checks_telephone_numbers_as_people_write_them),
 		cmocka_unit_test(str_checks_email_addresses_as_people_write_them),
+		cmocka_unit_test(json_dump_is_whole_or_nothing),
 	};
 	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }

@@ -145,34 +145,39 @@ static void a_liaison_of_another_region_does_not_see_the_report(void **state)
 struct create_arg {
 	struct fx_user *careline;
 	const char *idem;
+	json_t *body; /* made once, before any failure is armed */
 	struct intake_created made;
 };
+
+static void create_arg_init(struct create_arg *a, struct fx_user *careline, const char *idem)
+{
+	*a = (struct create_arg){.careline = careline, .idem = idem};
+	a->body = fx_json("{\"received_at\": \"2026-11-28T18:30:00Z\", \"channel\": \"phone\","
+			  " \"reporter\": {\"source\": \"school\", \"name\": \"A counselor\"},"
+			  " \"children\": [{\"given_name\": \"Avery\", \"estimated_age\": 15, \"town\": \"Bridgeport\"},"
+			  " {\"given_name\": \"Blair\", \"estimated_age\": 14}],"
+			  " \"narrative\": \"A synthetic report.\", \"concerns\": [\"runaway_awol\"]}");
+}
 
 static int create_use_case(void *arg)
 {
 	struct create_arg *a = arg;
-	json_t *body = fx_json("{\"received_at\": \"2026-11-28T18:30:00Z\", \"channel\": \"phone\","
-			       " \"reporter\": {\"source\": \"school\", \"name\": \"A counselor\"},"
-			       " \"children\": [{\"given_name\": \"Avery\", \"estimated_age\": 15, \"town\": \"Bridgeport\"},"
-			       " {\"given_name\": \"Blair\", \"estimated_age\": 14}],"
-			       " \"narrative\": \"A synthetic report.\", \"concerns\": [\"runaway_awol\"]}");
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	int r = svc_intake_create(&a->careline->ctx, body, a->idem, &errs, &a->made);
+	int r = svc_intake_create(&a->careline->ctx, a->body, a->idem, &errs, &a->made);
 	field_errors_done(&errs);
-	json_decref(body);
 	return r;
 }
 
-static void a_failed_statement_in_recording_leaves_nothing(void **state)
+static void recording_under(fx_failure_loop each)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	int64_t first;
 	fx_report(&careline, "Earlier", false, &first); /* so numbering has a row to move on */
-	struct create_arg a = {.careline = &careline, .idem = "key-1"};
-	assert_true(fx_each_failure(create_use_case, &a) > 5);
+	struct create_arg a;
+	create_arg_init(&a, &careline, "key-1");
+	assert_true(each(create_use_case, &a) > 5);
 	assert_int_equal(fx_count("intake", NULL), 2);
 	assert_int_equal(fx_count("intake_child", NULL), 3);
 	/* The key answers the report stored, not a second one. */
@@ -181,6 +186,19 @@ static void a_failed_statement_in_recording_leaves_nothing(void **state)
 	assert_true(a.made.replayed);
 	assert_int_equal(a.made.id, id);
 	assert_int_equal(fx_count("intake", NULL), 2);
+	json_decref(a.body);
+}
+
+static void a_failed_statement_in_recording_leaves_nothing(void **state)
+{
+	(void)state;
+	recording_under(fx_each_failure);
+}
+
+static void a_failed_allocation_in_recording_leaves_nothing(void **state)
+{
+	(void)state;
+	recording_under(fx_each_alloc_failure);
 }
 
 struct dispose_arg {
@@ -199,9 +217,8 @@ static int dispose_use_case(void *arg)
 	return r;
 }
 
-static void a_failed_statement_in_deciding_leaves_nothing(void **state)
+static void deciding_under(fx_failure_loop each)
 {
-	(void)state;
 	struct fx_user careline, hart, liaison;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	fx_user(&hart, ROLE_HART, NULL);
@@ -211,11 +228,23 @@ static void a_failed_statement_in_deciding_leaves_nothing(void **state)
 	fx_text("SELECT region FROM intake", region, sizeof region);
 	fx_user(&liaison, ROLE_LIAISON, region);
 	fx_accept_body(a.id, &a.body);
-	fx_each_failure(dispose_use_case, &a);
+	each(dispose_use_case, &a);
 	json_decref(a.body);
 	assert_int_equal(fx_count("disposition", "disposition = 'accepted_hart'"), 1);
 	/* HART and the liaison are told once each. */
 	assert_int_equal(fx_count("notification", NULL), 2);
+}
+
+static void a_failed_statement_in_deciding_leaves_nothing(void **state)
+{
+	(void)state;
+	deciding_under(fx_each_failure);
+}
+
+static void a_failed_allocation_in_deciding_leaves_nothing(void **state)
+{
+	(void)state;
+	deciding_under(fx_each_alloc_failure);
 }
 
 struct link_arg {
@@ -236,17 +265,28 @@ static int link_use_case(void *arg)
 	return r;
 }
 
-static void a_failed_statement_in_linking_leaves_nothing(void **state)
+static void linking_under(fx_failure_loop each)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	struct link_arg a = {.careline = &careline};
 	fx_report(&careline, "Avery", false, &a.id);
-	fx_each_failure(link_use_case, &a);
+	each(link_use_case, &a);
 	assert_true(a.person > 0);
 	assert_int_equal(fx_count("person", NULL), 1);
 	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 1);
+}
+
+static void a_failed_statement_in_linking_leaves_nothing(void **state)
+{
+	(void)state;
+	linking_under(fx_each_failure);
+}
+
+static void a_failed_allocation_in_linking_leaves_nothing(void **state)
+{
+	(void)state;
+	linking_under(fx_each_alloc_failure);
 }
 
 struct screen_arg {
@@ -268,9 +308,8 @@ static int screen_use_case(void *arg)
 	return r;
 }
 
-static void a_failed_statement_in_screening_leaves_nothing(void **state)
+static void screening_under(fx_failure_loop each)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	/* The yes/no instrument the pack keeps for re-screens. */
@@ -281,9 +320,21 @@ static void a_failed_statement_in_screening_leaves_nothing(void **state)
 	for (size_t i = 0; i < in->n_items; i++)
 		assert_int_equal(json_object_set_new(a.answers, in->items[i].id, json_boolean(i == 0)), 0);
 	fx_report(&careline, "Avery", false, &a.id);
-	fx_each_failure(screen_use_case, &a);
+	each(screen_use_case, &a);
 	json_decref(a.answers);
 	assert_int_equal(fx_count("screening", NULL), 1);
+}
+
+static void a_failed_statement_in_screening_leaves_nothing(void **state)
+{
+	(void)state;
+	screening_under(fx_each_failure);
+}
+
+static void a_failed_allocation_in_screening_leaves_nothing(void **state)
+{
+	(void)state;
+	screening_under(fx_each_alloc_failure);
 }
 
 #ifdef HARTLINE_TEST_HOOKS
@@ -292,7 +343,8 @@ static void a_failed_replay_lookup_is_an_error_not_a_second_report(void **state)
 	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
-	struct create_arg a = {.careline = &careline, .idem = "key-1"};
+	struct create_arg a;
+	create_arg_init(&a, &careline, "key-1");
 	assert_int_equal(create_use_case(&a), 0);
 	int64_t reports = fx_count("intake", NULL);
 	/* The lookup of the key is the use case's first statement. */
@@ -306,6 +358,7 @@ static void a_failed_replay_lookup_is_an_error_not_a_second_report(void **state)
 	assert_int_equal(create_use_case(&a), 0);
 	assert_true(a.made.replayed);
 	assert_int_equal(a.made.id, first.id);
+	json_decref(a.body);
 }
 #endif
 
@@ -452,9 +505,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_liaison_of_another_region_does_not_see_the_report, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_recording_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_allocation_in_recording_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_deciding_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_allocation_in_deciding_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_linking_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_allocation_in_linking_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_screening_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_allocation_in_screening_leaves_nothing, fx_setup, fx_teardown),
 #ifdef HARTLINE_TEST_HOOKS
 		cmocka_unit_test_setup_teardown(a_failed_replay_lookup_is_an_error_not_a_second_report, fx_setup,
 						fx_teardown),

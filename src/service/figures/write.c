@@ -4,6 +4,7 @@
 #include "service/figures/figures_int.h"
 
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,8 @@ void figures_person_key(int64_t person_id, char *out, size_t size)
 static char *join_concerns(const char *json)
 {
 	json_t *a = json ? json_loads(json, 0, NULL) : NULL;
+	if (json && !a)
+		return NULL; /* our own array, so out of memory */
 	struct buf b;
 	buf_init(&b, 0);
 	size_t i;
@@ -53,10 +56,13 @@ static char *join_concerns(const char *json)
 	return s ? s : strdup("");
 }
 
-static char *dup_column(struct db_stmt *st, int i)
+/* A copy of column i into *ret (NULL for SQL NULL); false when out of
+ * memory. */
+static bool dup_column(struct db_stmt *st, int i, char **ret)
 {
 	const char *s = db_column_text(st, i);
-	return s ? strdup(s) : NULL;
+	*ret = s ? strdup(s) : NULL;
+	return !s || *ret;
 }
 
 /* What every referral of one report shares. */
@@ -85,13 +91,11 @@ static int report_read(struct db *db, int64_t intake_id, struct report *rp)
 	int32_t day;
 	if (figures_local_day(db_column_text(st, 0), &day))
 		figures_format_day(day, rp->date);
-	rp->source = dup_column(st, 1);
-	rp->region = dup_column(st, 2);
-	rp->office = dup_column(st, 3);
-	rp->town = dup_column(st, 4);
+	bool copied = dup_column(st, 1, &rp->source) & dup_column(st, 2, &rp->region) &
+		      dup_column(st, 3, &rp->office) & dup_column(st, 4, &rp->town);
 	rp->vuln = join_concerns(db_column_text(st, 5));
 	db_finalize(st);
-	return !rp->vuln ? ERR_NOMEM : !rp->date[0] ? ERR_INVAL : 0;
+	return !copied || !rp->vuln ? ERR_NOMEM : !rp->date[0] ? ERR_INVAL : 0;
 }
 
 struct new_referral {
@@ -138,10 +142,11 @@ static int kids_read(struct db *db, int64_t intake_id, struct new_referral **ret
 		struct new_referral *k = &kids[nk++];
 		k->child = db_column_int64(st, 0);
 		k->age = db_column_is_null(st, 1) ? -1 : db_column_int64(st, 1);
-		k->sex = dup_column(st, 2);
-		k->gender = dup_column(st, 3);
 		k->person_id = db_column_int64(st, 4);
-		k->type = dup_column(st, 5);
+		if (!(dup_column(st, 2, &k->sex) & dup_column(st, 3, &k->gender) & dup_column(st, 5, &k->type))) {
+			r = ERR_NOMEM;
+			break;
+		}
 	}
 	db_finalize(st);
 	*ret = kids;

@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "base/str.h"
 #include "match/cmp.h"
 #include "model/routing.h"
@@ -197,7 +198,7 @@ static void check_child(const json_t *c, size_t i, hl_time received, struct chil
  * Idempotency-Key so that the key replays the same report only. */
 static int body_digest(const json_t *body, char out[CRYPTO_HASH_HEX_SIZE])
 {
-	char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	char *canon = json_dump_text(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	if (!canon)
 		return ERR_NOMEM;
 	crypto_hash_hex(canon, strlen(canon), out);
@@ -347,8 +348,8 @@ static int insert_report(struct db *db, const struct svc_ctx *ctx, const struct 
 	int n = snprintf(ret->number, sizeof ret->number, "I-%04d-%06lld", rd.y, (long long)seq);
 	if (n < 0 || (size_t)n >= sizeof ret->number)
 		return ERR_TOOBIG;
-	reporter = json_dumps(in->reporter, JSON_COMPACT | JSON_SORT_KEYS);
-	concerns = in->concerns ? json_dumps(in->concerns, JSON_COMPACT) : strdup("[]");
+	reporter = json_dump_text(in->reporter, JSON_COMPACT | JSON_SORT_KEYS);
+	concerns = in->concerns ? json_dump_text(in->concerns, JSON_COMPACT) : strdup("[]");
 	if (!reporter || !concerns) {
 		r = ERR_NOMEM;
 		goto out;
@@ -387,7 +388,7 @@ static int insert_child(struct db *db, struct app *app, int64_t intake_id, size_
 			  k->placement && *k->placement ? k->placement : "unknown", k->in_care, k->missing, victim);
 	if (r < 0)
 		return r;
-	char *aliases = k->aliases ? json_dumps(k->aliases, JSON_COMPACT) : NULL;
+	char *aliases = k->aliases ? json_dump_text(k->aliases, JSON_COMPACT) : NULL;
 	if (k->aliases && !aliases)
 		return ERR_NOMEM;
 	const struct {

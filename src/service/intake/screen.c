@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "model/schema.h"
 #include "model/screening.h"
 #include "service/audit.h"
@@ -25,7 +26,7 @@ static int insert_screening(struct db *db, const struct svc_ctx *ctx, int64_t id
 			    const json_t *answers, enum screen_level level, int count, int64_t *ret)
 {
 	char ts[32];
-	char *stored = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
+	char *stored = json_dump_text(answers, JSON_COMPACT | JSON_SORT_KEYS);
 	int r = stored ? time_format(now(), ts, sizeof ts) : ERR_NOMEM;
 	if (r == 0)
 		r = db_int64f(db, ret,
