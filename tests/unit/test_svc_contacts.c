@@ -38,15 +38,14 @@ static int update_use_case(void *arg)
 	return r;
 }
 
-static void a_contact_is_recorded_and_changed_whole_and_sealed(void **state)
+static void a_contact_is_recorded_and_changed_whole_and_sealed_under(fx_failure_loop each)
 {
-	(void)state;
 	struct fx_user hart;
 	fx_user(&hart, ROLE_HART, NULL);
 	struct contact_arg a = {.hart = &hart,
 				.body = fx_json("{\"name\": \"Lee Example\", \"kind\": \"other\", \"title\": \"Liaison\","
 						" \"phone\": \"203-555-0100\", \"email\": \"lee@example.org\"}")};
-	fx_each_failure(create_use_case, &a);
+	each(create_use_case, &a);
 	json_decref(a.body);
 	assert_int_equal(fx_count("contact", NULL), 1);
 	assert_int_equal(fx_count("contact", "name_sealed IS NOT NULL AND phone_sealed IS NOT NULL"), 1);
@@ -55,7 +54,7 @@ static void a_contact_is_recorded_and_changed_whole_and_sealed(void **state)
 	a.body = fx_json("{\"title\": null, \"phone\": \"\", \"active\": false}");
 	/* The last run may have failed reading the contact back, after its
 	 * commit: the list says what was written. */
-	fx_each_failure(update_use_case, &a);
+	each(update_use_case, &a);
 	json_decref(a.body);
 	json_decref(a.got);
 	assert_int_equal(fx_count("contact", "phone_sealed IS NULL AND active = 0"), 1);
@@ -72,6 +71,18 @@ static void a_contact_is_recorded_and_changed_whole_and_sealed(void **state)
 	assert_true(json_is_null(json_object_get(c, "title")));
 	assert_true(json_is_false(json_object_get(c, "active")));
 	json_decref(list);
+}
+
+static void a_contact_is_recorded_and_changed_whole_and_sealed(void **state)
+{
+	(void)state;
+	a_contact_is_recorded_and_changed_whole_and_sealed_under(fx_each_failure);
+}
+
+static void a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail(void **state)
+{
+	(void)state;
+	a_contact_is_recorded_and_changed_whole_and_sealed_under(fx_each_alloc_failure);
 }
 
 /* The field named in errs' entry i, or "". */
@@ -142,6 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(a_contact_is_recorded_and_changed_whole_and_sealed, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(bad_fields_are_named_and_nothing_is_stored, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(only_hart_and_the_administrator_keep_the_directory, fx_setup,
 						fx_teardown),

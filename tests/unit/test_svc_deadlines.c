@@ -97,9 +97,8 @@ static int sweep_use_case(void *arg)
 	return svc_deadlines_sweep(&fx.app, a->at, &a->res);
 }
 
-static void the_sweep_reminds_then_warns_once_each_and_whole(void **state)
+static void the_sweep_reminds_then_warns_once_each_and_whole_under(fx_failure_loop each)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	fx_user(&hart, ROLE_HART, NULL);
@@ -108,7 +107,7 @@ static void the_sweep_reminds_then_warns_once_each_and_whole(void **state)
 
 	/* An hour before it is due: the reminder. */
 	struct sweep_arg a = {.at = FX_NOW + 23 * HOUR};
-	fx_each_failure(sweep_use_case, &a);
+	each(sweep_use_case, &a);
 	assert_int_equal(a.res.due_soon, 1);
 	assert_int_equal(a.res.overdue, 0);
 	assert_int_equal(fx_count("duty", "reminded_at IS NOT NULL"), 1);
@@ -120,7 +119,7 @@ static void the_sweep_reminds_then_warns_once_each_and_whole(void **state)
 
 	/* An hour late: the overdue notice, once. */
 	a.at = FX_NOW + 25 * HOUR;
-	fx_each_failure(sweep_use_case, &a);
+	each(sweep_use_case, &a);
 	assert_int_equal(a.res.overdue, 1);
 	assert_int_equal(fx_count("duty", "overdue_notified_at IS NOT NULL"), 1);
 	int64_t warned = fx_count("notification", NULL);
@@ -128,6 +127,18 @@ static void the_sweep_reminds_then_warns_once_each_and_whole(void **state)
 	assert_int_equal(sweep_use_case(&a), 0);
 	assert_int_equal(a.res.overdue, 0);
 	assert_int_equal(fx_count("notification", NULL), warned);
+}
+
+static void the_sweep_reminds_then_warns_once_each_and_whole(void **state)
+{
+	(void)state;
+	the_sweep_reminds_then_warns_once_each_and_whole_under(fx_each_failure);
+}
+
+static void the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail(void **state)
+{
+	(void)state;
+	the_sweep_reminds_then_warns_once_each_and_whole_under(fx_each_alloc_failure);
 }
 
 struct duty_arg {
@@ -147,9 +158,8 @@ static int meet_use_case(void *arg)
 	return duty_meet(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", a->case_id, FX_NOW + HOUR, 0, &a->duty);
 }
 
-static void a_duty_is_opened_once_moved_and_met_once(void **state)
+static void a_duty_is_opened_once_moved_and_met_once_under(fx_failure_loop each)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	fx_user(&hart, ROLE_HART, NULL);
@@ -167,12 +177,12 @@ static void a_duty_is_opened_once_moved_and_met_once(void **state)
 	/* Reminded, then moved into the future: it may be reminded again. */
 	fx_exec("UPDATE duty SET reminded_at = '2026-11-29T00:00:00Z'");
 	a.due = FX_NOW + 48 * HOUR;
-	fx_each_failure(move_use_case, &a);
+	each(move_use_case, &a);
 	assert_int_equal(duty_find_unmet(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", a.case_id, &id, &due), 0);
 	assert_int_equal(due, FX_NOW + 48 * HOUR);
 	assert_int_equal(fx_count("duty", "reminded_at IS NULL AND starts_at = '2026-11-29T18:40:00Z'"), 1);
 
-	fx_each_failure(meet_use_case, &a);
+	each(meet_use_case, &a);
 	assert_int_equal(a.duty, id);
 	assert_int_equal(duty_find_unmet(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", a.case_id, &id, &due),
 			 ERR_NOTFOUND);
@@ -181,6 +191,18 @@ static void a_duty_is_opened_once_moved_and_met_once(void **state)
 	assert_int_equal(a.duty, 0);
 	assert_int_equal(duty_move(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", a.case_id, FX_NOW), 0);
 	assert_int_equal(fx_count("duty", "met_at IS NOT NULL"), 1);
+}
+
+static void a_duty_is_opened_once_moved_and_met_once(void **state)
+{
+	(void)state;
+	a_duty_is_opened_once_moved_and_met_once_under(fx_each_failure);
+}
+
+static void a_duty_is_opened_once_moved_and_met_once_when_allocations_fail(void **state)
+{
+	(void)state;
+	a_duty_is_opened_once_moved_and_met_once_under(fx_each_alloc_failure);
 }
 
 #ifdef HARTLINE_TEST_HOOKS
@@ -208,7 +230,9 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(the_sweep_reminds_then_warns_once_each_and_whole, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_duty_is_opened_once_moved_and_met_once, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_duty_is_opened_once_moved_and_met_once_when_allocations_fail, fx_setup, fx_teardown),
 #ifdef HARTLINE_TEST_HOOKS
 		cmocka_unit_test_setup_teardown(a_failed_lookup_of_a_duty_is_an_error_not_none, fx_setup, fx_teardown),
 #endif
