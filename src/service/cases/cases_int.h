@@ -1,0 +1,143 @@
+/* cases_int.h: what the parts of the case service share (the files of src/service/cases); the
+ * public interface is service/cases.h. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/json.h"
+#include "model/access.h"
+#include "model/duty.h"
+#include "model/pack.h"
+#include "service/casehead.h"
+#include "service/cases.h"
+#include "service/ctx.h"
+
+struct db;
+struct db_stmt;
+
+#define MINUTE (60 * HL_USEC_PER_SEC)
+#define MAX_TEXT 20000
+#define MAX_SHORT 200
+
+/* ---- small helpers ---- */
+
+static inline void fmt_id(char out[24], int64_t id)
+{
+	snprintf(out, 24, "%lld", (long long)id);
+}
+
+static inline bool in_list(const char *const *list, const char *s)
+{
+	for (; s && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+static inline json_t *text_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static inline void time_str(hl_time t, char out[32])
+{
+	time_format(t, out, 32);
+}
+
+/* A refusal with ERR_CONFLICT: why, for the caller's 409. cf may be NULL. */
+void cases_conflict(struct case_conflict *cf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The conflict is someone else's write since the client read the case. */
+void cases_stale(struct case_conflict *cf);
+
+/* ---- input ---- */
+
+void cases_unknown_keys(const json_t *body, const char *const *known, struct field_errors *errs);
+bool cases_need_object(const json_t *body, struct field_errors *errs);
+const char *cases_str_field(const json_t *o, const char *key, size_t max, bool required, struct field_errors *errs);
+int64_t cases_id_field(const json_t *o, const char *key, bool required, struct field_errors *errs);
+bool cases_time_field(const json_t *o, const char *key, bool required, hl_time t, struct field_errors *errs,
+		      hl_time *ret);
+bool cases_bool_field(const json_t *o, const char *key, struct field_errors *errs);
+int cases_step_id(struct db_stmt *st, int64_t *ret_id);
+
+/* ---- the case, its scope, its timeline (access.c) ---- */
+
+/* Permission, then the case, then its scope: a liaison its region, an mdt
+ * user the cases its team reviews (*ret_mdt: answer the MDT view). A case
+ * outside the scope is refused and the denial audited. */
+int cases_access(const struct svc_ctx *ctx, enum perm perm, int64_t id, struct db **ret_db, struct case_head *h,
+		 bool *ret_mdt);
+/* Append one event to the timeline, its text sealed. Inside the caller's
+ * transaction. data (may be NULL) is not taken. */
+int cases_event_add(struct db *db, struct app *app, int64_t case_id, const char *kind, hl_time occurred, int64_t by,
+		    bool shared, const json_t *data, const char *text, int64_t *ret_id);
+/* Bump the version of a case that changed. */
+int cases_touch(struct db *db, int64_t id, const char *ts);
+
+/* ---- reading (read.c) ---- */
+
+/* The child: names and age for every view; the full view adds the person
+ * id, birth date and sex. */
+int cases_child_json(struct db *db, struct app *app, int64_t person_id, bool full, json_t **ret);
+/* Set "missing_for_minutes" on e: from last seen to located, else to t. */
+int cases_missing_for_json(json_t *e, const char *last_seen_at, const char *located_at, hl_time t);
+/* The statuses a case in status may move to, as a new array. */
+json_t *cases_allowed_json(const char *status);
+/* The case as answered: the full view, or the MDT view of team_code. */
+int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char *team_code, json_t **ret);
+
+/* ---- reports (reports.c) ---- */
+
+/* Whether a report made at t came before the child was identified. */
+bool cases_before_identification(const struct case_head *h, hl_time t);
+/* Whether the pack counts law-enforcement reports made before identification. */
+bool cases_le_earlier_reports_count(const struct pack *pack);
+int cases_mark_before_identification(const struct case_head *h, json_t *reports);
+/* On first identification, a report already on the case meets the new duty. */
+int cases_meet_with_recorded_report(struct db *db, const struct pack *pack, int64_t case_id, hl_time ident);
+int cases_reports_json(struct db *db, struct app *app, int64_t case_id, json_t *out);
+
+/* ---- rapid responses (rapid.c) ---- */
+
+json_t *cases_rapid_row_json(struct app *app, struct db_stmt *st, int *ret_err);
+int cases_rapids_json(struct db *db, struct app *app, int64_t case_id, json_t *out);
+
+/* ---- reports joining a case (join.c) ---- */
+
+struct intake_for_case {
+	char number[24], region[32], office[64], disposition[40];
+	bool has_region;
+	int64_t person_id; /* of the child; 0 when not linked */
+	bool child_found;
+	char received_at[32];
+	/* Why the report says the child is a suspected victim: "guardrail"
+	 * (the law's check at intake), "screening" (its latest screen is
+	 * clear or positive); NULL when it does not. */
+	const char *suspected_by;
+};
+
+/* Report id and its child at position child; ERR_NOTFOUND when no report. */
+int cases_load_intake(struct db *db, int64_t id, int child, struct intake_for_case *it);
+/* The report says the child is a suspected victim: identify it. Inside the
+ * caller's transaction. */
+int cases_identify_from_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id,
+			       const struct intake_for_case *it, const char *from);
+/* The report joins a case (once). *ret_added: false when it was there. */
+int cases_join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id, int64_t intake_id, int child,
+		      const char *intake_number, hl_time at, bool *ret_added);
+
+/* ---- missing episodes (episodes.c) ---- */
+
+struct episode {
+	int64_t id;
+	bool located;
+	hl_time last_seen, learned, located_at;
+};
+
+/* Episode eid of case case_id; ERR_NOTFOUND when the case has no such one. */
+int cases_load_episode(struct db *db, int64_t case_id, int64_t eid, struct episode *e);

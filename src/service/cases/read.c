@@ -1,0 +1,472 @@
+/* read.c: a case as answered (full or MDT view), one case and the list. */
+#include "service/cases/cases_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/str.h"
+#include "db/db.h"
+#include "match/cmp.h"
+#include "model/casestate.h"
+#include "service/audit.h"
+#include "service/deadlines.h"
+#include "service/sealed.h"
+#include "service/teams.h"
+
+/* ---- reading a case ---- */
+
+/* The child: names and age for every view; the full view adds the person
+ * id, birth date and sex. */
+int cases_child_json(struct db *db, struct app *app, int64_t person_id, bool full, json_t **ret)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT given_name, family_name, dob, estimated_age, age_estimated_on, sex FROM person WHERE id = ?",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, person_id);
+	r = db_step(st);
+	if (r != DB_ROW) {
+		db_finalize(st);
+		return r < 0 ? r : ERR_NOTFOUND;
+	}
+	char *given = NULL, *family = NULL, *dob = NULL;
+	if ((r = sealed_get(app, st, 0, "person", "given_name", person_id, &given)) == 0 &&
+	    (r = sealed_get(app, st, 1, "person", "family_name", person_id, &family)) == 0)
+		r = sealed_get(app, st, 2, "person", "dob", person_id, &dob);
+	int age = -1;
+	struct cmp_date today = cmp_date_local(now() / HL_USEC_PER_SEC), d;
+	if (r == 0 && dob && cmp_date_parse(dob, "%Y-%m-%d", &d)) {
+		age = cmp_age_on(&d, &today);
+	} else if (r == 0 && !db_column_is_null(st, 3)) {
+		age = (int)db_column_int64(st, 3);
+		const char *on = db_column_text(st, 4);
+		if (on && cmp_date_parse(on, "%Y-%m-%d", &d)) {
+			int years = cmp_age_on(&d, &today);
+			age += years > 0 ? years : 0;
+		}
+	}
+	json_t *j = NULL;
+	if (r == 0) {
+		j = json_object();
+		json_object_set_new(j, "given_name", text_or_null(given));
+		json_object_set_new(j, "family_name", text_or_null(family));
+		json_object_set_new(j, "age", age >= 0 ? json_integer(age) : json_null());
+		if (full) {
+			json_object_set_new(j, "person_id", json_integer(person_id));
+			json_object_set_new(j, "dob", text_or_null(dob));
+			json_object_set_new(j, "sex", text_or_null(db_column_text(st, 5)));
+		}
+	}
+	db_finalize(st);
+	free(given);
+	free(family);
+	free(dob);
+	if (r < 0)
+		return r;
+	*ret = j;
+	return j ? 0 : ERR_NOMEM;
+}
+
+/* {id, username, display_name} of a user, or null when id is 0; a
+ * database error is answered, not turned into null. */
+static int user_json(struct db *db, struct app *app, int64_t id, json_t **ret)
+{
+	if (id <= 0) {
+		*ret = json_null();
+		return 0;
+	}
+	struct db_stmt *st;
+	int r = db_prepare(db, "SELECT username, display_name FROM app_user WHERE id = ?", &st);
+	if (r < 0)
+		return r;
+	json_t *j = json_null();
+	if ((r = db_bind_int64(st, 1, id)) == 0 && (r = db_step(st)) == DB_ROW) {
+		char *display = NULL;
+		if ((r = sealed_get(app, st, 1, "app_user", "display_name", id, &display)) == 0) {
+			json_decref(j);
+			j = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)id, "username", db_column_text(st, 0),
+				      "display_name", display);
+			r = j ? 0 : ERR_NOMEM;
+		}
+		free(display);
+	}
+	db_finalize(st);
+	if (r < 0) {
+		json_decref(j);
+		return r;
+	}
+	*ret = j;
+	return 0;
+}
+
+static int events_json(struct db *db, struct app *app, int64_t case_id, bool shared_only, json_t *out)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT e.id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, u.username, e.shared, e.data,"
+			   " e.text FROM case_event e LEFT JOIN app_user u ON u.id = e.recorded_by"
+			   " WHERE e.case_id = ? AND (? = 0 OR e.shared = 1) ORDER BY e.occurred_at, e.id",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, case_id);
+	db_bind_int64(st, 2, shared_only ? 1 : 0);
+	while ((r = db_step(st)) == DB_ROW) {
+		int64_t eid = db_column_int64(st, 0);
+		char *text = NULL;
+		if ((r = sealed_get(app, st, 8, "case_event", "text", eid, &text)) < 0)
+			break;
+		json_t *e = NULL;
+		const char *data = db_column_text(st, 7);
+		if (data)
+			e = json_loads(data, 0, NULL);
+		if (!json_is_object(e)) {
+			json_decref(e);
+			e = json_object();
+		}
+		json_object_set_new(e, "id", json_integer(eid));
+		json_object_set_new(e, "kind", json_string(db_column_text(st, 1)));
+		json_object_set_new(e, "occurred_at", json_string(db_column_text(st, 2)));
+		json_object_set_new(e, "recorded_at", json_string(db_column_text(st, 3)));
+		json_object_set_new(e, "recorded_by",
+				    db_column_text(st, 5) ? json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 4),
+								      "username", db_column_text(st, 5))
+							  : json_null());
+		json_object_set_new(e, "shared", json_boolean(db_column_int64(st, 6)));
+		json_object_set_new(e, "text", text_or_null(text));
+		free(text);
+		json_array_append_new(out, e);
+	}
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+/* How long a child has been missing: from when last seen (not from when
+ * the agency learned of it) to being located, else to t. One definition
+ * for the case page and the dashboard, in whole minutes. */
+int cases_missing_for_json(json_t *e, const char *last_seen_at, const char *located_at, hl_time t)
+{
+	hl_time from, to = t;
+	if (!last_seen_at || time_parse(last_seen_at, &from) < 0)
+		return json_object_set_new(e, "missing_for_minutes", json_null()) < 0 ? ERR_NOMEM : 0;
+	if (located_at && time_parse(located_at, &to) < 0)
+		to = t;
+	int64_t minutes = to > from ? (to - from) / MINUTE : 0;
+	return json_object_set_new(e, "missing_for_minutes", json_integer(minutes)) < 0 ? ERR_NOMEM : 0;
+}
+
+static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool full, json_t *out)
+{
+	hl_time t = now();
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT id, last_seen_at, learned_at, located_at, ncmec_sealed, circumstances, created_at"
+			   " FROM missing_episode WHERE case_id = ? ORDER BY learned_at, id",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, case_id);
+	while ((r = db_step(st)) == DB_ROW) {
+		int64_t eid = db_column_int64(st, 0);
+		json_t *e = json_pack("{s:I, s:s, s:s, s:s?, s:b}", "id", (json_int_t)eid, "last_seen_at",
+				      db_column_text(st, 1), "learned_at", db_column_text(st, 2), "located_at",
+				      db_column_text(st, 3), "missing", db_column_is_null(st, 3));
+		if (!e || (r = cases_missing_for_json(e, db_column_text(st, 1), db_column_text(st, 3), t)) < 0) {
+			json_decref(e);
+			r = e ? r : ERR_NOMEM;
+			break;
+		}
+		if (full) {
+			char *circ = NULL, *ncmec = NULL;
+			if ((r = sealed_get(app, st, 5, "missing_episode", "circumstances", eid, &circ)) < 0 ||
+			    (r = sealed_get(app, st, 4, "missing_episode", "ncmec_sealed", eid, &ncmec)) < 0) {
+				free(circ);
+				json_decref(e);
+				break;
+			}
+			json_object_set_new(e, "ncmec_case_number", text_or_null(ncmec));
+			json_object_set_new(e, "circumstances", text_or_null(circ));
+			json_object_set_new(e, "created_at", json_string(db_column_text(st, 6)));
+			free(circ);
+			free(ncmec);
+		}
+		json_array_append_new(out, e);
+	}
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+json_t *cases_allowed_json(const char *status)
+{
+	json_t *a = json_array();
+	enum case_status s, out[CASE_STATUS_COUNT];
+	if (case_status_parse(status, &s) == 0) {
+		size_t n = case_status_allowed(s, out);
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, json_string(case_status_name(out[i])));
+	}
+	return a;
+}
+
+/* The case as answered: the full view, or the MDT view of team_code. */
+int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char *team_code, json_t **ret)
+{
+	struct db_stmt *st;
+	int r = db_prepare(db,
+			   "SELECT number, person_id, region, office, status, victim_status, identified_at, trafficking_type,"
+			   " uncared_for, petition_status, lead_user_id, opened_by, opened_at, closed_at, version, updated_at"
+			   " FROM child_case WHERE id = ?",
+			   &st);
+	if (r < 0)
+		return r;
+	db_bind_int64(st, 1, id);
+	if ((r = db_step(st)) != DB_ROW) {
+		db_finalize(st);
+		return r < 0 ? r : ERR_NOTFOUND;
+	}
+	int64_t person = db_column_int64(st, 1);
+	int64_t lead = db_column_is_null(st, 10) ? 0 : db_column_int64(st, 10);
+	int64_t opener = db_column_int64(st, 11);
+	struct case_head ident = {.identified = !db_column_is_null(st, 6)};
+	str_copy(ident.identified_at, sizeof ident.identified_at, ident.identified ? db_column_text(st, 6) : "");
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_integer(id));
+	json_object_set_new(j, "number", json_string(db_column_text(st, 0)));
+	json_object_set_new(j, "view", json_string(mdt ? "mdt" : "full"));
+	json_object_set_new(j, "region", json_string(db_column_text(st, 2)));
+	json_object_set_new(j, "status", json_string(db_column_text(st, 4)));
+	json_object_set_new(j, "victim_status", json_string(db_column_text(st, 5)));
+	json_object_set_new(j, "trafficking_type", text_or_null(db_column_text(st, 7)));
+	if (!mdt) {
+		json_object_set_new(j, "office", text_or_null(db_column_text(st, 3)));
+		json_object_set_new(j, "allowed_statuses", cases_allowed_json(db_column_text(st, 4)));
+		json_object_set_new(j, "identified_at", text_or_null(db_column_text(st, 6)));
+		json_object_set_new(j, "uncared_for", json_boolean(db_column_int64(st, 8)));
+		json_object_set_new(j, "petition_status", json_string(db_column_text(st, 9)));
+		json_object_set_new(j, "opened_at", json_string(db_column_text(st, 12)));
+		json_object_set_new(j, "closed_at", text_or_null(db_column_text(st, 13)));
+		json_object_set_new(j, "version", json_integer(db_column_int64(st, 14)));
+		json_object_set_new(j, "updated_at", json_string(db_column_text(st, 15)));
+	}
+	db_finalize(st);
+	json_t *child = NULL;
+	if ((r = cases_child_json(db, app, person, !mdt, &child)) < 0)
+		goto fail;
+	json_object_set_new(j, "child", child);
+	json_t *events = json_array();
+	json_object_set_new(j, "events", events);
+	if ((r = events_json(db, app, id, mdt, events)) < 0)
+		goto fail;
+	json_t *episodes = json_array();
+	json_object_set_new(j, "missing_episodes", episodes);
+	if ((r = episodes_json(db, app, id, !mdt, episodes)) < 0)
+		goto fail;
+	json_t *reviews = NULL;
+	if ((r = teams_case_reviews_json(db, app, id, mdt ? team_code : NULL, &reviews)) < 0)
+		goto fail;
+	json_object_set_new(j, "reviews", reviews ? reviews : json_array());
+	if (!mdt) {
+		json_t *lead_j = NULL, *opener_j = NULL;
+		if ((r = user_json(db, app, lead, &lead_j)) < 0 || (r = user_json(db, app, opener, &opener_j)) < 0) {
+			json_decref(lead_j);
+			goto fail;
+		}
+		int set_lead = json_object_set_new(j, "lead", lead_j);
+		if (json_object_set_new(j, "opened_by", opener_j) < 0 || set_lead < 0) {
+			r = ERR_NOMEM;
+			goto fail;
+		}
+		json_t *intakes = json_array();
+		json_object_set_new(j, "intakes", intakes);
+		if ((r = db_prepare(db,
+				    "SELECT ci.intake_id, i.number, ci.child, ci.joined, ci.added_at, i.received_at"
+				    " FROM case_intake ci JOIN intake i ON i.id = ci.intake_id WHERE ci.case_id = ?"
+				    " ORDER BY ci.added_at, ci.intake_id",
+				    &st)) < 0)
+			goto fail;
+		db_bind_int64(st, 1, id);
+		while ((r = db_step(st)) == DB_ROW)
+			json_array_append_new(intakes, json_pack("{s:I, s:s, s:I, s:b, s:s, s:s}", "id",
+								 (json_int_t)db_column_int64(st, 0), "number",
+								 db_column_text(st, 1), "child",
+								 (json_int_t)db_column_int64(st, 2), "joined",
+								 (int)db_column_int64(st, 3), "added_at",
+								 db_column_text(st, 4), "received_at", db_column_text(st, 5)));
+		db_finalize(st);
+		if (r < 0)
+			goto fail;
+		json_t *reports = json_array(), *duties = json_array(), *rapids = json_array();
+		json_object_set_new(j, "reports", reports);
+		json_object_set_new(j, "duties", duties);
+		json_object_set_new(j, "rapid_responses", rapids);
+		if ((r = cases_reports_json(db, app, id, reports)) < 0 || (r = cases_mark_before_identification(&ident, reports)) < 0 ||
+		    (r = duty_select(db, app, NULL, NULL, id, 0, 500, now(), duties)) < 0 ||
+		    (r = cases_rapids_json(db, app, id, rapids)) < 0)
+			goto fail;
+	}
+	*ret = j;
+	return 0;
+fail:
+	json_decref(j);
+	return r;
+}
+
+int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
+{
+	struct db *db;
+	struct case_head h;
+	bool mdt = false;
+	int r = cases_access(ctx, PERM_CASES_READ, id, &db, &h, &mdt);
+	if (r < 0)
+		return r;
+	char oid[24];
+	fmt_id(oid, id);
+	json_t *j = NULL;
+	if ((r = db_begin(db)) < 0)
+		return r;
+	if ((r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &j)) < 0)
+		goto fail;
+	if ((r = svc_audit_append(db, ctx, "case.read", "case", oid, mdt ? "view=mdt" : "view=full")) < 0)
+		goto fail;
+	if ((r = db_commit(db)) < 0)
+		goto fail;
+	*ret = j;
+	return 0;
+fail:
+	db_rollback(db);
+	json_decref(j);
+	return r;
+}
+
+/* ---- listing ---- */
+
+int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct field_errors *errs, json_t **ret)
+{
+	int r = svc_require(ctx, PERM_CASES_READ);
+	if (r < 0)
+		return r;
+	static const char *const statuses[] = {"open", "closed", "all", NULL};
+	const char *status = f->status && *f->status ? f->status : "open";
+	if (!in_list(statuses, status))
+		field_error_add(errs, "status", "open, closed or all");
+	if (f->region && *f->region && !pack_region(ctx->app->pack, f->region))
+		field_error_add(errs, "region", "unknown region");
+	if (f->limit < 0 || f->limit > 500)
+		field_error_add(errs, "limit", "1 to 500");
+	if (field_errors_any(errs))
+		return ERR_INVAL;
+	const char *region = f->region && *f->region ? f->region : NULL;
+	bool mdt = ctx->actor->role == ROLE_MDT;
+	if (ctx->actor->role == ROLE_LIAISON) {
+		if (region && strcmp(region, ctx->actor->scope) != 0) {
+			svc_audit_denial(ctx, "cases outside the liaison's region", "case", NULL);
+			return ERR_PERM;
+		}
+		region = ctx->actor->scope;
+	}
+	struct db *db;
+	if ((r = app_db(ctx->app, &db)) < 0)
+		return r;
+	char ts[32];
+	time_str(now(), ts);
+	if ((r = db_begin(db)) < 0)
+		return r;
+	struct db_stmt *st;
+	/* An mdt user: the cases its team reviews (a review not cancelled). */
+	if ((r = db_prepare(db,
+			    "SELECT c.id, c.number, c.person_id, c.region, c.office, c.status, c.victim_status,"
+			    " c.identified_at, c.trafficking_type, c.lead_user_id, u.username, c.opened_at, c.closed_at,"
+			    " c.version,"
+			    " (SELECT count(*) FROM missing_episode m WHERE m.case_id = c.id AND m.located_at IS NULL),"
+			    " (SELECT count(*) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL AND d.due_at < ?),"
+			    " (SELECT min(d.due_at) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL)"
+			    " FROM child_case c LEFT JOIN app_user u ON u.id = c.lead_user_id"
+			    " WHERE (? = 'all' OR (? = 'open' AND c.status <> 'closed') OR (? = 'closed' AND c.status = 'closed'))"
+			    " AND (CAST(? AS TEXT) IS NULL OR c.region = ?)"
+			    " AND (? = 0 OR EXISTS (SELECT 1 FROM missing_episode m WHERE m.case_id = c.id"
+			    "  AND m.located_at IS NULL))"
+			    " AND (? = 0 OR EXISTS (SELECT 1 FROM case_review v JOIN mdt_team t ON t.id = v.team_id"
+			    "  WHERE v.case_id = c.id AND v.status <> 'cancelled' AND t.code = ?))"
+			    " ORDER BY c.opened_at DESC, c.id DESC LIMIT ?",
+			    &st)) < 0)
+		goto fail;
+	int i = 1;
+	db_bind_text(st, i++, ts);
+	db_bind_text(st, i++, status);
+	db_bind_text(st, i++, status);
+	db_bind_text(st, i++, status);
+	db_bind_text(st, i++, region);
+	db_bind_text(st, i++, region ? region : "");
+	db_bind_int64(st, i++, f->missing ? 1 : 0);
+	db_bind_int64(st, i++, mdt ? 1 : 0);
+	db_bind_text(st, i++, ctx->actor->scope);
+	db_bind_int64(st, i++, f->limit > 0 ? f->limit : 200);
+	json_t *list = json_array();
+	/* Gather the rows first, then open each child's names. */
+	struct row {
+		int64_t person;
+		json_t *j;
+	} *rows = NULL;
+	size_t n = 0, cap = 0;
+	while ((r = db_step(st)) == DB_ROW) {
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 32;
+			struct row *nr = realloc(rows, nc * sizeof *nr);
+			if (!nr) {
+				r = ERR_NOMEM;
+				break;
+			}
+			rows = nr;
+			cap = nc;
+		}
+		json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:b}", "id", (json_int_t)db_column_int64(st, 0),
+				      "number", db_column_text(st, 1), "region", db_column_text(st, 3), "status",
+				      db_column_text(st, 5), "victim_status", db_column_text(st, 6), "trafficking_type",
+				      db_column_text(st, 8), "missing", db_column_int64(st, 14) > 0);
+		if (!mdt) {
+			json_object_set_new(j, "office", text_or_null(db_column_text(st, 4)));
+			json_object_set_new(j, "identified_at", text_or_null(db_column_text(st, 7)));
+			json_object_set_new(j, "lead",
+					    db_column_text(st, 10)
+						    ? json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 9),
+								"username", db_column_text(st, 10))
+						    : json_null());
+			json_object_set_new(j, "opened_at", json_string(db_column_text(st, 11)));
+			json_object_set_new(j, "closed_at", text_or_null(db_column_text(st, 12)));
+			json_object_set_new(j, "version", json_integer(db_column_int64(st, 13)));
+			json_object_set_new(j, "overdue", json_integer(db_column_int64(st, 15)));
+			json_object_set_new(j, "next_due_at", text_or_null(db_column_text(st, 16)));
+		}
+		rows[n].person = db_column_int64(st, 2);
+		rows[n].j = j;
+		n++;
+	}
+	db_finalize(st);
+	for (size_t k = 0; k < n; k++) {
+		json_t *child = NULL;
+		if (r >= 0 && (r = cases_child_json(db, ctx->app, rows[k].person, false, &child)) == 0)
+			json_object_set_new(rows[k].j, "child", child);
+		json_array_append_new(list, rows[k].j);
+	}
+	free(rows);
+	if (r < 0) {
+		json_decref(list);
+		goto fail;
+	}
+	r = svc_audit_appendf(db, ctx, "case.list", "case", AUDIT_NO_OBJECT, "status=%s region=%s count=%zu%s", status,
+			      region ? region : "all", json_array_size(list), mdt ? " view=mdt" : "");
+	if (r < 0 || (r = db_commit(db)) < 0) {
+		json_decref(list);
+		goto fail;
+	}
+	*ret = json_pack("{s:o}", "cases", list);
+	return *ret ? 0 : ERR_NOMEM;
+fail:
+	db_rollback(db);
+	return r;
+}
+
