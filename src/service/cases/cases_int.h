@@ -13,6 +13,7 @@
 #include "model/access.h"
 #include "model/duty.h"
 #include "model/pack.h"
+#include "model/schema.h"
 #include "service/casehead.h"
 #include "service/cases.h"
 #include "service/ctx.h"
@@ -54,16 +55,16 @@ void cases_conflict(struct case_conflict *cf, const char *fmt, ...) __attribute_
 /* The conflict is someone else's write since the client read the case. */
 void cases_stale(struct case_conflict *cf);
 
-/* ---- input ---- */
+/* ---- input and the end of a write ---- */
 
-void cases_unknown_keys(const json_t *body, const char *const *known, struct field_errors *errs);
-bool cases_need_object(const json_t *body, struct field_errors *errs);
-const char *cases_str_field(const json_t *o, const char *key, size_t max, bool required, struct field_errors *errs);
-int64_t cases_id_field(const json_t *o, const char *key, bool required, struct field_errors *errs);
-bool cases_time_field(const json_t *o, const char *key, bool required, hl_time t, struct field_errors *errs,
-		      hl_time *ret);
-bool cases_bool_field(const json_t *o, const char *key, struct field_errors *errs);
-int cases_step_id(struct db_stmt *st, int64_t *ret_id);
+/* The time at key (checked by the schema), not in the future: true and
+ * *ret (to the second) when there is one, false when absent or refused. */
+bool cases_time_past(const json_t *body, const char *key, hl_time t, struct field_errors *errs, hl_time *ret);
+/* The string at key, NULL when absent, null or "". */
+const char *cases_str(const json_t *body, const char *key);
+/* The end of a write: commit when r is not an error, else roll back. r, or
+ * the commit's error. */
+int cases_end(struct db *db, int r);
 
 /* ---- the case, its scope, its timeline (access.c) ---- */
 
@@ -72,10 +73,18 @@ int cases_step_id(struct db_stmt *st, int64_t *ret_id);
  * outside the scope is refused and the denial audited. */
 int cases_access(const struct svc_ctx *ctx, enum perm perm, int64_t id, struct db **ret_db, struct case_head *h,
 		 bool *ret_mdt);
+/* The first steps of a write to case id: permission and scope
+ * (cases_access), then the body against s. ERR_INVAL with errs. */
+int cases_write_enter(const struct svc_ctx *ctx, int64_t id, const struct schema *s, const json_t *body,
+		      struct field_errors *errs, struct db **ret_db, struct case_head *h);
 /* Append one event to the timeline, its text sealed. Inside the caller's
  * transaction. data (may be NULL) is not taken. */
 int cases_event_add(struct db *db, struct app *app, int64_t case_id, const char *kind, hl_time occurred, int64_t by,
 		    bool shared, const json_t *data, const char *text, int64_t *ret_id);
+/* An event recorded by the actor, not shared, its data packed by fmt
+ * (json_pack). */
+int cases_event_packf(struct db *db, const struct svc_ctx *ctx, int64_t case_id, const char *kind, hl_time occurred,
+		      const char *fmt, ...);
 /* Bump the version of a case that changed. */
 int cases_touch(struct db *db, int64_t id, const char *ts);
 
@@ -104,6 +113,7 @@ int cases_reports_json(struct db *db, struct app *app, int64_t case_id, json_t *
 
 /* ---- rapid responses (rapid.c) ---- */
 
+/* One rapid response row as answered; NULL and *ret_err on error. */
 json_t *cases_rapid_row_json(struct app *app, struct db_stmt *st, int *ret_err);
 int cases_rapids_json(struct db *db, struct app *app, int64_t case_id, json_t *out);
 

@@ -18,15 +18,13 @@
 
 int svc_dashboard(const struct svc_ctx *ctx, json_t **ret)
 {
-	int r = svc_require(ctx, PERM_DEADLINES_READ);
+	struct db *db;
+	int r = svc_enter(ctx, PERM_DEADLINES_READ, &db);
 	if (r < 0)
 		return r;
 	struct app *app = ctx->app;
 	const struct pack *pack = app->pack;
 	const char *only = ctx->actor->role == ROLE_LIAISON ? ctx->actor->scope : NULL;
-	struct db *db;
-	if ((r = app_db(app, &db)) < 0)
-		return r;
 	hl_time t = now();
 	char ts[32];
 	time_str(t, ts);
@@ -52,12 +50,8 @@ int svc_dashboard(const struct svc_ctx *ctx, json_t **ret)
 		const struct pack_region *reg = &pack->regions[i];
 		if (only && strcmp(only, reg->id) != 0)
 			continue;
-		db_reset(st);
-		db_bind_text(st, 1, reg->id);
-		db_bind_text(st, 2, reg->id);
-		db_bind_text(st, 3, ts);
-		db_bind_text(st, 4, reg->id);
-		if ((r = db_step(st)) != DB_ROW)
+		if ((r = db_reset(st)) < 0 || (r = db_bindf(st, "tttt", reg->id, reg->id, ts, reg->id)) < 0 ||
+		    (r = db_step(st)) != DB_ROW)
 			break;
 		json_array_append_new(regions, json_pack("{s:s, s:s, s:I, s:I, s:I}", "id", reg->id, "name", reg->name,
 							 "open_cases", (json_int_t)db_column_int64(st, 0), "overdue",
@@ -68,25 +62,23 @@ int svc_dashboard(const struct svc_ctx *ctx, json_t **ret)
 	db_finalize(st);
 	if (r < 0)
 		goto fail;
-	if ((r = duty_select(db, app, "overdue", only, 0, 0, 200, t, json_object_get(j, "overdue"))) < 0 ||
-	    (r = duty_select(db, app, "due_soon", only, 0, 24 * 60 * MINUTE, 200, t, json_object_get(j, "due_soon"))) <
+	if ((r = duty_select(db, app, "overdue", only, 0, 0, LIST_LIMIT_DEFAULT, t, json_object_get(j, "overdue"))) < 0 ||
+	    (r = duty_select(db, app, "due_soon", only, 0, 24 * 60 * MINUTE, LIST_LIMIT_DEFAULT, t, json_object_get(j, "due_soon"))) <
 		    0)
 		goto fail;
-	if ((r = db_prepare(db,
+	if ((r = db_preparef(db, &st,
 			    "SELECT c.id, c.number, c.region, c.person_id, m.id, m.last_seen_at, m.learned_at"
 			    " FROM missing_episode m JOIN child_case c ON c.id = m.case_id WHERE m.located_at IS NULL"
-			    " AND (CAST(? AS TEXT) IS NULL OR c.region = ?) ORDER BY m.learned_at, m.id LIMIT 200",
-			    &st)) < 0)
+			    " AND (CAST(? AS TEXT) IS NULL OR c.region = ?) ORDER BY m.learned_at, m.id LIMIT ?",
+			    "ttd", only, only ? only : "", LIST_LIMIT_DEFAULT)) < 0)
 		goto fail;
-	db_bind_text(st, 1, only);
-	db_bind_text(st, 2, only ? only : "");
 	json_t *missing = json_object_get(j, "missing_now");
 	struct {
 		int64_t person;
 		json_t *j;
-	} rows[200];
+	} rows[LIST_LIMIT_DEFAULT];
 	size_t n = 0;
-	while (n < 200 && (r = db_step(st)) == DB_ROW) {
+	while (n < LIST_LIMIT_DEFAULT && (r = db_step(st)) == DB_ROW) {
 		rows[n].person = db_column_int64(st, 3);
 		rows[n].j = json_pack("{s:{s:I, s:s, s:s}, s:I, s:s, s:s}", "case", "id", (json_int_t)db_column_int64(st, 0),
 				      "number", db_column_text(st, 1), "region", db_column_text(st, 2), "episode_id",

@@ -22,17 +22,11 @@
 int cases_child_json(struct db *db, struct app *app, int64_t person_id, bool full, json_t **ret)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT given_name, family_name, dob, estimated_age, age_estimated_on, sex FROM person WHERE id = ?",
-			   &st);
+	int r = db_rowf(db, &st,
+			"SELECT given_name, family_name, dob, estimated_age, age_estimated_on, sex FROM person WHERE id = ?",
+			"i", person_id);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, person_id);
-	r = db_step(st);
-	if (r != DB_ROW) {
-		db_finalize(st);
-		return r < 0 ? r : ERR_NOTFOUND;
-	}
 	char *given = NULL, *family = NULL, *dob = NULL;
 	if ((r = sealed_get(app, st, 0, "person", "given_name", person_id, &given)) == 0 &&
 	    (r = sealed_get(app, st, 1, "person", "family_name", person_id, &family)) == 0)
@@ -80,25 +74,24 @@ static int user_json(struct db *db, struct app *app, int64_t id, json_t **ret)
 		return 0;
 	}
 	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT username, display_name FROM app_user WHERE id = ?", &st);
+	int r = db_rowf(db, &st, "SELECT username, display_name FROM app_user WHERE id = ?", "i", id);
+	if (r == ERR_NOTFOUND) {
+		*ret = json_null();
+		return 0;
+	}
 	if (r < 0)
 		return r;
-	json_t *j = json_null();
-	if ((r = db_bind_int64(st, 1, id)) == 0 && (r = db_step(st)) == DB_ROW) {
-		char *display = NULL;
-		if ((r = sealed_get(app, st, 1, "app_user", "display_name", id, &display)) == 0) {
-			json_decref(j);
-			j = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)id, "username", db_column_text(st, 0),
-				      "display_name", display);
-			r = j ? 0 : ERR_NOMEM;
-		}
-		free(display);
+	json_t *j = NULL;
+	char *display = NULL;
+	if ((r = sealed_get(app, st, 1, "app_user", "display_name", id, &display)) == 0) {
+		j = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)id, "username", db_column_text(st, 0), "display_name",
+			      display);
+		r = j ? 0 : ERR_NOMEM;
 	}
+	free(display);
 	db_finalize(st);
-	if (r < 0) {
-		json_decref(j);
+	if (r < 0)
 		return r;
-	}
 	*ret = j;
 	return 0;
 }
@@ -106,15 +99,13 @@ static int user_json(struct db *db, struct app *app, int64_t id, json_t **ret)
 static int events_json(struct db *db, struct app *app, int64_t case_id, bool shared_only, json_t *out)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db,
+	int r = db_preparef(db, &st,
 			   "SELECT e.id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, u.username, e.shared, e.data,"
 			   " e.text FROM case_event e LEFT JOIN app_user u ON u.id = e.recorded_by"
 			   " WHERE e.case_id = ? AND (? = 0 OR e.shared = 1) ORDER BY e.occurred_at, e.id",
-			   &st);
+			   "id", case_id, (int)shared_only);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, case_id);
-	db_bind_int64(st, 2, shared_only ? 1 : 0);
 	while ((r = db_step(st)) == DB_ROW) {
 		int64_t eid = db_column_int64(st, 0);
 		char *text = NULL;
@@ -163,13 +154,12 @@ static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool f
 {
 	hl_time t = now();
 	struct db_stmt *st;
-	int r = db_prepare(db,
+	int r = db_preparef(db, &st,
 			   "SELECT id, last_seen_at, learned_at, located_at, ncmec_sealed, circumstances, created_at"
 			   " FROM missing_episode WHERE case_id = ? ORDER BY learned_at, id",
-			   &st);
+			   "i", case_id);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, case_id);
 	while ((r = db_step(st)) == DB_ROW) {
 		int64_t eid = db_column_int64(st, 0);
 		json_t *e = json_pack("{s:I, s:s, s:s, s:s?, s:b}", "id", (json_int_t)eid, "last_seen_at",
@@ -216,18 +206,13 @@ json_t *cases_allowed_json(const char *status)
 int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char *team_code, json_t **ret)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db,
+	int r = db_rowf(db, &st,
 			   "SELECT number, person_id, region, office, status, victim_status, identified_at, trafficking_type,"
 			   " uncared_for, petition_status, lead_user_id, opened_by, opened_at, closed_at, version, updated_at"
 			   " FROM child_case WHERE id = ?",
-			   &st);
+			   "i", id);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, id);
-	if ((r = db_step(st)) != DB_ROW) {
-		db_finalize(st);
-		return r < 0 ? r : ERR_NOTFOUND;
-	}
 	int64_t person = db_column_int64(st, 1);
 	int64_t lead = db_column_is_null(st, 10) ? 0 : db_column_int64(st, 10);
 	int64_t opener = db_column_int64(st, 11);
@@ -282,13 +267,12 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 		}
 		json_t *intakes = json_array();
 		json_object_set_new(j, "intakes", intakes);
-		if ((r = db_prepare(db,
+		if ((r = db_preparef(db, &st,
 				    "SELECT ci.intake_id, i.number, ci.child, ci.joined, ci.added_at, i.received_at"
 				    " FROM case_intake ci JOIN intake i ON i.id = ci.intake_id WHERE ci.case_id = ?"
 				    " ORDER BY ci.added_at, ci.intake_id",
-				    &st)) < 0)
+				    "i", id)) < 0)
 			goto fail;
-		db_bind_int64(st, 1, id);
 		while ((r = db_step(st)) == DB_ROW)
 			json_array_append_new(intakes, json_pack("{s:I, s:s, s:I, s:b, s:s, s:s}", "id",
 								 (json_int_t)db_column_int64(st, 0), "number",
@@ -304,7 +288,7 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 		json_object_set_new(j, "duties", duties);
 		json_object_set_new(j, "rapid_responses", rapids);
 		if ((r = cases_reports_json(db, app, id, reports)) < 0 || (r = cases_mark_before_identification(&ident, reports)) < 0 ||
-		    (r = duty_select(db, app, NULL, NULL, id, 0, 500, now(), duties)) < 0 ||
+		    (r = duty_select(db, app, NULL, NULL, id, 0, LIST_LIMIT_MAX, now(), duties)) < 0 ||
 		    (r = cases_rapids_json(db, app, id, rapids)) < 0)
 			goto fail;
 	}
@@ -323,30 +307,25 @@ int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	int r = cases_access(ctx, PERM_CASES_READ, id, &db, &h, &mdt);
 	if (r < 0)
 		return r;
-	char oid[24];
-	fmt_id(oid, id);
 	json_t *j = NULL;
 	if ((r = db_begin(db)) < 0)
 		return r;
-	if ((r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &j)) < 0)
-		goto fail;
-	if ((r = svc_audit_append(db, ctx, "case.read", "case", oid, mdt ? "view=mdt" : "view=full")) < 0)
-		goto fail;
-	if ((r = db_commit(db)) < 0)
-		goto fail;
+	if ((r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &j)) == 0)
+		r = svc_audit_appendf(db, ctx, "case.read", "case", id, "%s", mdt ? "view=mdt" : "view=full");
+	if ((r = cases_end(db, r)) < 0) {
+		json_decref(j);
+		return r;
+	}
 	*ret = j;
 	return 0;
-fail:
-	db_rollback(db);
-	json_decref(j);
-	return r;
 }
 
 /* ---- listing ---- */
 
 int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct field_errors *errs, json_t **ret)
 {
-	int r = svc_require(ctx, PERM_CASES_READ);
+	struct db *db;
+	int r = svc_enter(ctx, PERM_CASES_READ, &db);
 	if (r < 0)
 		return r;
 	static const char *const statuses[] = {"open", "closed", "all", NULL};
@@ -355,8 +334,8 @@ int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct
 		field_error_add(errs, "status", "open, closed or all");
 	if (f->region && *f->region && !pack_region(ctx->app->pack, f->region))
 		field_error_add(errs, "region", "unknown region");
-	if (f->limit < 0 || f->limit > 500)
-		field_error_add(errs, "limit", "1 to 500");
+	if (f->limit < 0 || f->limit > LIST_LIMIT_MAX)
+		field_error_add(errs, "limit", "1 to %d", LIST_LIMIT_MAX);
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 	const char *region = f->region && *f->region ? f->region : NULL;
@@ -368,16 +347,13 @@ int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct
 		}
 		region = ctx->actor->scope;
 	}
-	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
-		return r;
 	char ts[32];
 	time_str(now(), ts);
 	if ((r = db_begin(db)) < 0)
 		return r;
 	struct db_stmt *st;
 	/* An mdt user: the cases its team reviews (a review not cancelled). */
-	if ((r = db_prepare(db,
+	if ((r = db_preparef(db, &st,
 			    "SELECT c.id, c.number, c.person_id, c.region, c.office, c.status, c.victim_status,"
 			    " c.identified_at, c.trafficking_type, c.lead_user_id, u.username, c.opened_at, c.closed_at,"
 			    " c.version,"
@@ -392,19 +368,9 @@ int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct
 			    " AND (? = 0 OR EXISTS (SELECT 1 FROM case_review v JOIN mdt_team t ON t.id = v.team_id"
 			    "  WHERE v.case_id = c.id AND v.status <> 'cancelled' AND t.code = ?))"
 			    " ORDER BY c.opened_at DESC, c.id DESC LIMIT ?",
-			    &st)) < 0)
+			    "ttttttddtd", ts, status, status, status, region, region ? region : "", (int)f->missing,
+			    (int)mdt, ctx->actor->scope, list_limit(f->limit))) < 0)
 		goto fail;
-	int i = 1;
-	db_bind_text(st, i++, ts);
-	db_bind_text(st, i++, status);
-	db_bind_text(st, i++, status);
-	db_bind_text(st, i++, status);
-	db_bind_text(st, i++, region);
-	db_bind_text(st, i++, region ? region : "");
-	db_bind_int64(st, i++, f->missing ? 1 : 0);
-	db_bind_int64(st, i++, mdt ? 1 : 0);
-	db_bind_text(st, i++, ctx->actor->scope);
-	db_bind_int64(st, i++, f->limit > 0 ? f->limit : 200);
 	json_t *list = json_array();
 	/* Gather the rows first, then open each child's names. */
 	struct row {

@@ -64,89 +64,184 @@ int cases_meet_with_recorded_report(struct db *db, const struct pack *pack, int6
 	char ident_ts[32];
 	time_str(ident, ident_ts);
 	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT reported_at, recorded_by FROM mandated_report WHERE case_id = ? AND kind = 'law_enforcement'"
-			   " AND missing_episode_id IS NULL AND (? = 1 OR reported_at >= ?) ORDER BY reported_at, id LIMIT 1",
-			   &st);
+	int r = db_rowf(db, &st,
+			"SELECT reported_at, recorded_by FROM mandated_report WHERE case_id = ? AND kind = 'law_enforcement'"
+			" AND missing_episode_id IS NULL AND (? = 1 OR reported_at >= ?) ORDER BY reported_at, id LIMIT 1",
+			"idt", case_id, (int)cases_le_earlier_reports_count(pack), ident_ts);
+	if (r == ERR_NOTFOUND)
+		return 0;
 	if (r < 0)
 		return r;
-	if ((r = db_bind_int64(st, 1, case_id)) < 0 || (r = db_bind_int64(st, 2, cases_le_earlier_reports_count(pack))) < 0 ||
-	    (r = db_bind_text(st, 3, ident_ts)) < 0) {
-		db_finalize(st);
-		return r;
-	}
 	hl_time at = 0;
-	int64_t by = 0;
-	bool found = false;
-	if ((r = db_step(st)) == DB_ROW) {
-		found = time_parse(db_column_text(st, 0), &at) == 0;
-		by = db_column_int64(st, 1);
-	}
+	bool found = time_parse(db_column_text(st, 0), &at) == 0;
+	int64_t by = db_column_int64(st, 1);
 	db_finalize(st);
-	if (r < 0)
-		return r;
 	return found ? duty_meet(db, DUTY_LAW_ENFORCEMENT_REPORT, "case", case_id, at, by, NULL) : 0;
+}
+
+/* One report as answered, its officer and reference opened. */
+static int report_json(struct app *app, struct db_stmt *st, json_t *out)
+{
+	int64_t mid = db_column_int64(st, 0);
+	char *officer = NULL, *reference = NULL;
+	json_t *e = json_object();
+	int r = e ? 0 : ERR_NOMEM;
+	if (r == 0 && (r = sealed_get(app, st, 3, "mandated_report", "officer_sealed", mid, &officer)) == 0 &&
+	    (r = sealed_get(app, st, 4, "mandated_report", "reference_sealed", mid, &reference)) == 0 &&
+	    (r = db_row_json(st, "id:i kind agency - - reported_at missing_episode_id:i recorded_by recorded_at", e)) ==
+		    0 &&
+	    (json_object_set_new(e, "officer", text_or_null(officer)) < 0 ||
+	     json_object_set_new(e, "reference", text_or_null(reference)) < 0 || json_array_append(out, e) < 0))
+		r = ERR_NOMEM;
+	json_decref(e);
+	free(officer);
+	free(reference);
+	return r;
 }
 
 int cases_reports_json(struct db *db, struct app *app, int64_t case_id, json_t *out)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT m.id, m.kind, m.agency, m.officer_sealed, m.reference_sealed, m.reported_at,"
-			   " m.missing_episode_id,"
-			   " u.username, m.recorded_at FROM mandated_report m LEFT JOIN app_user u ON u.id = m.recorded_by"
-			   " WHERE m.case_id = ? ORDER BY m.reported_at, m.id",
-			   &st);
+	int r = db_preparef(db, &st,
+			    "SELECT m.id, m.kind, m.agency, m.officer_sealed, m.reference_sealed, m.reported_at,"
+			    " m.missing_episode_id, u.username, m.recorded_at"
+			    " FROM mandated_report m LEFT JOIN app_user u ON u.id = m.recorded_by"
+			    " WHERE m.case_id = ? ORDER BY m.reported_at, m.id",
+			    "i", case_id);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, case_id);
-	while ((r = db_step(st)) == DB_ROW) {
-		int64_t mid = db_column_int64(st, 0);
-		char *officer = NULL, *reference = NULL;
-		if ((r = sealed_get(app, st, 3, "mandated_report", "officer_sealed", mid, &officer)) < 0 ||
-		    (r = sealed_get(app, st, 4, "mandated_report", "reference_sealed", mid, &reference)) < 0) {
-			free(officer);
-			break;
-		}
-		json_t *e = json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s, s:s?, s:s}", "id", (json_int_t)mid, "kind",
-				      db_column_text(st, 1), "agency", db_column_text(st, 2), "officer", officer,
-				      "reference", reference, "reported_at", db_column_text(st, 5), "recorded_by",
-				      db_column_text(st, 7), "recorded_at", db_column_text(st, 8));
-		free(officer);
-		free(reference);
-		if (!e) {
-			r = ERR_NOMEM;
-			break;
-		}
-		json_object_set_new(e, "missing_episode_id",
-				    db_column_is_null(st, 6) ? json_null() : json_integer(db_column_int64(st, 6)));
-		json_array_append_new(out, e);
-	}
+	while ((r = db_step(st)) == DB_ROW && (r = report_json(app, st, out)) == 0)
+		;
 	db_finalize(st);
 	return r < 0 ? r : 0;
 }
 
 /* ---- mandated reports ---- */
 
+static const char *const report_kinds[] = {"law_enforcement", "ncmec", NULL};
+
+static const struct field_rule report_fields[] = {
+	{.key = "kind", .type = FT_STRING, .required = true, .max_len = 32, .allowed = report_kinds},
+	{.key = "agency", .type = FT_STRING, .required = true, .max_len = MAX_SHORT},
+	{.key = "officer", .type = FT_STRING, .max_len = MAX_SHORT},
+	{.key = "reference", .type = FT_STRING, .max_len = MAX_SHORT},
+	{.key = "reported_at", .type = FT_TIME, .required = true},
+	{.key = "missing_episode_id", .type = FT_ID, .reason = "must be a positive integer id"},
+	{.key = NULL},
+};
+const struct schema svc_case_report_schema = {.name = "mandated report", .fields = report_fields};
+
+/* What a report records, once checked. */
+struct report_req {
+	const char *kind, *agency, *officer, *reference;
+	bool ncmec, before; /* before: made before the child was identified */
+	hl_time reported;
+	int64_t episode_id; /* the episode it says it is for; 0: none */
+};
+
 /* The earliest unmet duty of kind among the case's missing episodes: the
  * episode's id, 0 when none. */
 static int earliest_unmet(struct db *db, int64_t case_id, enum duty_kind kind, int64_t *ret_episode)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT subject_id FROM duty WHERE case_id = ? AND kind = ? AND subject_type = 'missing_episode'"
-			   " AND met_at IS NULL ORDER BY due_at, id LIMIT 1",
-			   &st);
-	if (r < 0)
-		return r;
-	db_bind_int64(st, 1, case_id);
-	if ((r = duty_bind_kind(st, 2, kind)) < 0)
-		return r;
 	*ret_episode = 0;
-	if ((r = db_step(st)) == DB_ROW)
-		*ret_episode = db_column_int64(st, 0);
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	int r = db_int64f(db, ret_episode,
+			  "SELECT subject_id FROM duty WHERE case_id = ? AND kind = ? AND subject_type = 'missing_episode'"
+			  " AND met_at IS NULL ORDER BY due_at, id LIMIT 1",
+			  "it", case_id, duty_kind_to_string(kind));
+	return r == ERR_NOTFOUND ? 0 : r;
+}
+
+/* Which duty it meets: the one of its kind that falls due first. A report
+ * made before the child was identified is kept, and meets the
+ * identification's duty only when the pack says earlier reports count. */
+static int meet_duty(const struct svc_ctx *ctx, struct db *db, int64_t id, const struct report_req *q,
+		     int64_t *ret_met, int64_t *ret_episode)
+{
+	int64_t by = ctx->actor->user_id;
+	int r = 0;
+	*ret_episode = q->episode_id;
+	if (!q->ncmec && q->episode_id <= 0) {
+		if ((!q->before || cases_le_earlier_reports_count(ctx->app->pack)) &&
+		    (r = duty_meet(db, DUTY_LAW_ENFORCEMENT_REPORT, "case", id, q->reported, by, ret_met)) < 0)
+			return r;
+		if (!*ret_met && (r = earliest_unmet(db, id, DUTY_MISSING_LAW_ENFORCEMENT_REPORT, ret_episode)) < 0)
+			return r;
+	} else if (q->episode_id <= 0 && (r = earliest_unmet(db, id, DUTY_MISSING_NCMEC_REPORT, ret_episode)) < 0) {
+		return r;
+	}
+	if (*ret_met || *ret_episode <= 0)
+		return 0;
+	return duty_meet(db, q->ncmec ? DUTY_MISSING_NCMEC_REPORT : DUTY_MISSING_LAW_ENFORCEMENT_REPORT,
+			 "missing_episode", *ret_episode, q->reported, by, ret_met);
+}
+
+/* The report found to be about an episode says so; an NCMEC case number is
+ * kept with the episode. */
+static int link_episode(const struct svc_ctx *ctx, struct db *db, const struct report_req *q, int64_t rid,
+			int64_t episode, const char *ts)
+{
+	int r;
+	if (q->ncmec && q->reference && *q->reference &&
+	    ((r = db_execf(db, "UPDATE missing_episode SET updated_at = ? WHERE id = ?", "ti", ts, episode)) < 0 ||
+	     (r = sealed_put(db, ctx->app, "missing_episode", "ncmec_sealed", episode, q->reference)) < 0))
+		return r;
+	if (q->episode_id > 0)
+		return 0;
+	return db_execf(db, "UPDATE mandated_report SET missing_episode_id = ? WHERE id = ?", "ii", episode, rid);
+}
+
+static int report_write(const struct svc_ctx *ctx, struct db *db, int64_t id, const struct report_req *q,
+			int64_t *ret_rid, int64_t *ret_met, int64_t *ret_episode)
+{
+	char ts[32], rep_ts[32];
+	time_str(now(), ts);
+	time_str(q->reported, rep_ts);
+	int64_t rid = 0;
+	/* Officer and reference are sealed once the row has its id. */
+	int r = db_int64f(db, &rid,
+			  "INSERT INTO mandated_report (case_id, kind, agency, officer, reference, reported_at,"
+			  " missing_episode_id, recorded_by, recorded_at)"
+			  " VALUES (?, ?, ?, NULL, NULL, ?, NULLIF(CAST(? AS BIGINT), 0), ?, ?) RETURNING id",
+			  "itttiit", id, q->kind, q->agency, rep_ts, q->episode_id, ctx->actor->user_id, ts);
+	if (r < 0 || (r = sealed_put(db, ctx->app, "mandated_report", "officer_sealed", rid, q->officer)) < 0 ||
+	    (r = sealed_put(db, ctx->app, "mandated_report", "reference_sealed", rid, q->reference)) < 0 ||
+	    (r = meet_duty(ctx, db, id, q, ret_met, ret_episode)) < 0 ||
+	    (*ret_episode > 0 && (r = link_episode(ctx, db, q, rid, *ret_episode, ts)) < 0))
+		return r;
+	/* The reference number stays with the report, sealed; the timeline
+	 * entry points at the report. */
+	r = *ret_episode > 0 ? cases_event_packf(db, ctx, id, "report", q->reported, "{s:I, s:s, s:s, s:I}", "report_id",
+						  (json_int_t)rid, "report_kind", q->kind, "agency", q->agency,
+						  "missing_episode_id", (json_int_t)*ret_episode)
+			     : cases_event_packf(db, ctx, id, "report", q->reported, "{s:I, s:s, s:s}", "report_id",
+						  (json_int_t)rid, "report_kind", q->kind, "agency", q->agency);
+	if (r < 0 || (r = cases_touch(db, id, ts)) < 0)
+		return r;
+	*ret_rid = rid;
+	return svc_audit_appendf(db, ctx, "case.report", "case", id, "kind=%s report=%lld%s", q->kind, (long long)rid,
+				 *ret_met ? " met" : "");
+}
+
+static int check_input(struct db *db, const struct case_head *h, const json_t *body, struct field_errors *errs,
+		       struct report_req *q)
+{
+	q->kind = cases_str(body, "kind");
+	q->agency = cases_str(body, "agency");
+	q->officer = json_string_value(json_object_get(body, "officer"));
+	q->reference = json_string_value(json_object_get(body, "reference"));
+	cases_time_past(body, "reported_at", now(), errs, &q->reported);
+	q->episode_id = json_integer_value(json_object_get(body, "missing_episode_id"));
+	struct episode e;
+	int r = q->episode_id > 0 ? cases_load_episode(db, h->id, q->episode_id, &e) : 0;
+	if (r == ERR_NOTFOUND)
+		field_error_add(errs, "missing_episode_id", "no such missing episode in this case");
+	else if (r < 0)
+		return r;
+	if (field_errors_any(errs))
+		return ERR_INVAL;
+	q->ncmec = strcmp(q->kind, "ncmec") == 0;
+	q->before = cases_before_identification(h, q->reported);
+	return 0;
 }
 
 int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
@@ -154,130 +249,18 @@ int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 {
 	struct db *db;
 	struct case_head h;
-	int r = cases_access(ctx, PERM_CASES_WRITE, id, &db, &h, NULL);
-	if (r < 0)
+	struct report_req q = {0};
+	int64_t rid = 0, met = 0, episode = 0;
+	int r = cases_write_enter(ctx, id, &svc_case_report_schema, body, errs, &db, &h);
+	if ((r < 0 && r != ERR_INVAL) || (r = check_input(db, &h, body, errs, &q)) < 0 || (r = db_begin(db)) < 0 ||
+	    (r = cases_end(db, report_write(ctx, db, id, &q, &rid, &met, &episode))) < 0)
 		return r;
-	static const char *const known[] = {"kind",        "agency", "officer", "reference", "reported_at",
-					    "missing_episode_id", NULL};
-	if (!cases_need_object(body, errs))
-		return ERR_INVAL;
-	cases_unknown_keys(body, known, errs);
-	hl_time t = now();
-	const char *kind = cases_str_field(body, "kind", 32, true, errs);
-	if (kind && *kind && !case_report_kind_valid(kind))
-		field_error_add(errs, "kind", "law_enforcement or ncmec");
-	const char *agency = cases_str_field(body, "agency", MAX_SHORT, true, errs);
-	const char *officer = cases_str_field(body, "officer", MAX_SHORT, false, errs);
-	const char *reference = cases_str_field(body, "reference", MAX_SHORT, false, errs);
-	hl_time reported = 0;
-	cases_time_field(body, "reported_at", true, t, errs, &reported);
-	int64_t eid = cases_id_field(body, "missing_episode_id", false, errs);
-	if (eid > 0) {
-		struct episode e;
-		r = cases_load_episode(db, id, eid, &e);
-		if (r == ERR_NOTFOUND)
-			field_error_add(errs, "missing_episode_id", "no such missing episode in this case");
-		else if (r < 0)
-			return r;
-	}
-	if (field_errors_any(errs))
-		return ERR_INVAL;
-	bool ncmec = strcmp(kind, "ncmec") == 0;
-	char ts[32], rep_ts[32], oid[24];
-	time_str(t, ts);
-	time_str(reported, rep_ts);
-	fmt_id(oid, id);
-	if ((r = db_begin(db)) < 0)
-		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "INSERT INTO mandated_report (case_id, kind, agency, officer, reference, reported_at,"
-			    " missing_episode_id, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			    &st)) < 0)
-		goto fail;
-	db_bind_int64(st, 1, id);
-	db_bind_text(st, 2, kind);
-	db_bind_text(st, 3, agency);
-	/* Officer and reference are sealed once the row has its id. */
-	db_bind_null(st, 4);
-	db_bind_null(st, 5);
-	db_bind_text(st, 6, rep_ts);
-	if (eid > 0)
-		db_bind_int64(st, 7, eid);
-	else
-		db_bind_null(st, 7);
-	db_bind_int64(st, 8, ctx->actor->user_id);
-	db_bind_text(st, 9, ts);
-	int64_t rid = 0;
-	if ((r = cases_step_id(st, &rid)) < 0 ||
-	    (r = sealed_put(db, ctx->app, "mandated_report", "officer_sealed", rid, officer)) < 0 ||
-	    (r = sealed_put(db, ctx->app, "mandated_report", "reference_sealed", rid, reference)) < 0)
-		goto fail;
-	/* Which duty it meets: the one of its kind that falls due first. A
-	 * report made before the child was identified is kept, and meets the
-	 * identification's duty only when the pack says earlier reports count. */
-	int64_t met = 0, met_episode = eid;
-	bool before = cases_before_identification(&h, reported);
-	if (!ncmec && eid <= 0) {
-		if ((!before || cases_le_earlier_reports_count(ctx->app->pack)) &&
-		    (r = duty_meet(db, DUTY_LAW_ENFORCEMENT_REPORT, "case", id, reported, ctx->actor->user_id, &met)) < 0)
-			goto fail;
-		if (!met && (r = earliest_unmet(db, id, DUTY_MISSING_LAW_ENFORCEMENT_REPORT, &met_episode)) < 0)
-			goto fail;
-	} else if (eid <= 0 && (r = earliest_unmet(db, id, DUTY_MISSING_NCMEC_REPORT, &met_episode)) < 0) {
-		goto fail;
-	}
-	if (!met && met_episode > 0 &&
-	    (r = duty_meet(db, ncmec ? DUTY_MISSING_NCMEC_REPORT : DUTY_MISSING_LAW_ENFORCEMENT_REPORT, "missing_episode",
-			   met_episode, reported, ctx->actor->user_id, &met)) < 0)
-		goto fail;
-	/* The NCMEC case number is kept with the episode. */
-	if (ncmec && met_episode > 0 && reference && *reference) {
-		if ((r = db_prepare(db, "UPDATE missing_episode SET updated_at = ? WHERE id = ?", &st)) < 0)
-			goto fail;
-		db_bind_text(st, 1, ts);
-		db_bind_int64(st, 2, met_episode);
-		if ((r = cases_step_id(st, NULL)) < 0 ||
-		    (r = sealed_put(db, ctx->app, "missing_episode", "ncmec_sealed", met_episode, reference)) < 0)
-			goto fail;
-	}
-	/* A report found to be about an episode says so. */
-	if (eid <= 0 && met_episode > 0) {
-		if ((r = db_prepare(db, "UPDATE mandated_report SET missing_episode_id = ? WHERE id = ?", &st)) < 0)
-			goto fail;
-		db_bind_int64(st, 1, met_episode);
-		db_bind_int64(st, 2, rid);
-		if ((r = cases_step_id(st, NULL)) < 0)
-			goto fail;
-	}
-	json_t *data = json_pack("{s:I, s:s, s:s}", "report_id", (json_int_t)rid, "report_kind", kind, "agency", agency);
-	if (met_episode > 0)
-		json_object_set_new(data, "missing_episode_id", json_integer(met_episode));
-	/* The reference number stays with the report, sealed; the timeline
-	 * entry points at the report. */
-	r = cases_event_add(db, ctx->app, id, "report", reported, ctx->actor->user_id, false, data, NULL, NULL);
-	json_decref(data);
-	if (r < 0)
-		goto fail;
-	if ((r = cases_touch(db, id, ts)) < 0)
-		goto fail;
-	if ((r = svc_audit_appendf(db, ctx, "case.report", "case", id, "kind=%s report=%lld%s", kind, (long long)rid,
-	                           met ? " met" : "")) < 0)
-		goto fail;
-	if ((r = db_commit(db)) < 0)
-		goto fail;
-	*ret = json_pack("{s:I, s:[], s:b}", "id", (json_int_t)rid, "met", "before_identification",
-			 !ncmec && met_episode <= 0 && before);
-	if (!*ret)
-		return ERR_NOMEM;
-	if (met && json_array_append_new(json_object_get(*ret, "met"), json_integer(met)) < 0) {
-		json_decref(*ret);
-		*ret = NULL;
+	json_t *j = json_pack("{s:I, s:[], s:b}", "id", (json_int_t)rid, "met", "before_identification",
+			      !q.ncmec && episode <= 0 && q.before);
+	if (!j || (met && json_array_append_new(json_object_get(j, "met"), json_integer(met)) < 0)) {
+		json_decref(j);
 		return ERR_NOMEM;
 	}
+	*ret = j;
 	return 0;
-fail:
-	db_rollback(db);
-	return r;
 }
-
