@@ -22,40 +22,32 @@ json_t *teams_int_or_null(struct db_stmt *st, int col)
 	return db_column_is_null(st, col) ? json_null() : json_integer(db_column_int64(st, col));
 }
 
+/* 1 when the statement finds a row, 0 when not, <0 on error. */
+static int exists(int r)
+{
+	return r == ERR_NOTFOUND ? 0 : r < 0 ? r : 1;
+}
+
 int teams_case_visible(struct db *db, int64_t case_id, const char *team_code)
 {
 	if (!team_code || !*team_code)
 		return 0;
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT 1 FROM case_review r JOIN mdt_team t ON t.id = r.team_id"
-			   " WHERE r.case_id = ? AND t.code = ? AND r.status <> 'cancelled' LIMIT 1",
-			   &st);
-	if (r < 0)
-		return r;
-	db_bind_int64(st, 1, case_id);
-	db_bind_text(st, 2, team_code);
-	r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : r == DB_ROW ? 1 : 0;
+	int64_t one;
+	return exists(db_int64f(db, &one,
+				"SELECT 1 FROM case_review r JOIN mdt_team t ON t.id = r.team_id"
+				" WHERE r.case_id = ? AND t.code = ? AND r.status <> 'cancelled' LIMIT 1",
+				"it", case_id, team_code));
 }
 
 int teams_is_member(struct db *db, int64_t user_id, const char *team_code)
 {
 	if (user_id <= 0 || !team_code || !*team_code)
 		return 0;
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT 1 FROM mdt_member m JOIN mdt_team t ON t.id = m.team_id"
-			   " WHERE m.user_id = ? AND m.active = 1 AND t.code = ? LIMIT 1",
-			   &st);
-	if (r < 0)
-		return r;
-	db_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, team_code);
-	r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : r == DB_ROW ? 1 : 0;
+	int64_t one;
+	return exists(db_int64f(db, &one,
+				"SELECT 1 FROM mdt_member m JOIN mdt_team t ON t.id = m.team_id"
+				" WHERE m.user_id = ? AND m.active = 1 AND t.code = ? LIMIT 1",
+				"it", user_id, team_code));
 }
 
 int teams_case_reviews_json(struct db *db, struct app *app, int64_t case_id, const char *team_code, json_t **ret)
@@ -91,8 +83,8 @@ static bool valid_code(const char *s)
 	return true;
 }
 
-/* The string at key, or NULL when absent or null. Type errors are the
- * handler's (http_fields_check); here only the content is judged. */
+/* The string at key, or NULL when absent or null. Types are the schema's;
+ * here only the content is judged. */
 const char *teams_opt_str(const json_t *body, const char *key)
 {
 	json_t *v = json_object_get(body, key);
@@ -124,37 +116,37 @@ bool teams_time_field(const json_t *v, const char *path, bool past_only, hl_time
 /* Whether user id names a user who may log in. */
 static int user_exists(struct db *db, int64_t id)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT disabled FROM app_user WHERE id = ?", &st);
-	if (r < 0)
-		return r;
-	db_bind_int64(st, 1, id);
-	r = db_step(st);
-	int ok = r == DB_ROW && db_column_int64(st, 0) == 0;
-	db_finalize(st);
-	return r < 0 ? r : ok;
+	int64_t disabled = 1;
+	int r = db_int64f(db, &disabled, "SELECT disabled FROM app_user WHERE id = ?", "i", id);
+	return r == ERR_NOTFOUND ? 0 : r < 0 ? r : disabled == 0;
 }
 
 /* ---- teams ---- */
 
-
 int teams_load_team(struct db *db, int64_t id, struct team_head *h)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT code, region FROM mdt_team WHERE id = ?", &st);
+	int r = db_rowf(db, &st, "SELECT code, region FROM mdt_team WHERE id = ?", "i", id);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, id);
-	r = db_step(st);
-	if (r == DB_ROW) {
-		h->id = id;
-		str_copy(h->code, sizeof h->code, db_column_text(st, 0));
-		str_copy(h->region, sizeof h->region, db_column_text(st, 1));
-		r = 0;
-	} else if (r == DB_DONE) {
-		r = ERR_NOTFOUND;
-	}
+	h->id = id;
+	str_copy(h->code, sizeof h->code, db_column_text(st, 0));
+	str_copy(h->region, sizeof h->region, db_column_text(st, 1));
 	db_finalize(st);
+	return 0;
+}
+
+int teams_enter(const struct svc_ctx *ctx, enum perm perm, int64_t team_id, struct db **ret_db, struct team_head *h)
+{
+	int r = svc_enter(ctx, perm, ret_db);
+	return r < 0 ? r : teams_load_team(*ret_db, team_id, h);
+}
+
+int teams_end(struct db *db, int r)
+{
+	if (r >= 0 && (r = db_commit(db)) >= 0)
+		return 0;
+	db_rollback(db);
 	return r;
 }
 
@@ -172,32 +164,28 @@ static json_t *region_json(const struct pack *p, const char *id)
 
 int svc_teams_list(const struct svc_ctx *ctx, json_t **ret)
 {
-	int r = svc_require(ctx, PERM_TEAMS_READ);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_TEAMS_READ, &db);
+	if (r < 0)
 		return r;
 	const char *code = ctx->actor->role == ROLE_MDT ? ctx->actor->scope : NULL;
 	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "SELECT t.id, t.code, t.name, t.region, t.created_at,"
-			    " (SELECT count(*) FROM mdt_member m WHERE m.team_id = t.id AND m.active = 1),"
-			    " (SELECT count(*) FROM case_review r WHERE r.team_id = t.id AND r.status = 'scheduled')"
-			    " FROM mdt_team t WHERE (CAST(? AS TEXT) IS NULL OR t.code = ?) ORDER BY t.region, t.code",
-			    &st)) < 0)
+	if ((r = db_preparef(db, &st,
+			     "SELECT t.id, t.code, t.name, t.region, t.created_at,"
+			     " (SELECT count(*) FROM mdt_member m WHERE m.team_id = t.id AND m.active = 1),"
+			     " (SELECT count(*) FROM case_review r WHERE r.team_id = t.id AND r.status = 'scheduled')"
+			     " FROM mdt_team t WHERE (CAST(? AS TEXT) IS NULL OR t.code = ?) ORDER BY t.region, t.code",
+			     "tt", code, code)) < 0)
 		return r;
-	db_bind_text(st, 1, code);
-	db_bind_text(st, 2, code);
 	json_t *list = json_array();
-	while ((r = db_step(st)) == DB_ROW)
-		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "id",
-						      (json_int_t)db_column_int64(st, 0), "code", db_column_text(st, 1),
-						      "name", db_column_text(st, 2), "region", db_column_text(st, 3),
-						      "region_name", region_json(ctx->app->pack, db_column_text(st, 3)),
-						      "created_at", db_column_text(st, 4), "members",
-						      (json_int_t)db_column_int64(st, 5), "scheduled_reviews",
-						      (json_int_t)db_column_int64(st, 6)));
+	while ((r = db_step(st)) == DB_ROW) {
+		json_t *t = json_pack("{s:o}", "region_name", region_json(ctx->app->pack, db_column_text(st, 3)));
+		if (!t || (r = db_row_json(st, "id:i code name region created_at members:i scheduled_reviews:i", t)) < 0 ||
+		    json_array_append_new(list, t) < 0) {
+			r = r < 0 ? r : ERR_NOMEM;
+			break;
+		}
+	}
 	db_finalize(st);
 	if (r < 0) {
 		json_decref(list);
@@ -207,64 +195,57 @@ int svc_teams_list(const struct svc_ctx *ctx, json_t **ret)
 	return *ret ? 0 : ERR_NOMEM;
 }
 
-int svc_team_create(const struct svc_ctx *ctx, const json_t *body, struct field_errors *errs, int64_t *ret_id)
+static const struct field_rule team_fields[] = {
+	{.key = "code", .type = FT_STRING, .required = true},
+	{.key = "name", .type = FT_STRING, .required = true},
+	{.key = "region", .type = FT_STRING, .required = true},
+	{.key = NULL},
+};
+const struct schema svc_team_create_schema = {.name = "team", .fields = team_fields};
+
+static int team_insert(const struct svc_ctx *ctx, struct db *db, const char *code, const char *name,
+		       const char *region, int64_t *ret_id)
 {
-	int r = svc_require(ctx, PERM_TEAMS_MANAGE);
+	char ts[32];
+	time_format(now(), ts, sizeof ts);
+	int64_t taken = 0;
+	int r = db_int64f(db, &taken, "SELECT count(*) FROM mdt_team WHERE code = ?", "t", code);
 	if (r < 0)
 		return r;
-	const char *code = teams_opt_str(body, "code"), *name = teams_opt_str(body, "name"), *region = teams_opt_str(body, "region");
-	if (!valid_code(code))
+	if (taken)
+		return ERR_EXISTS;
+	if ((r = db_int64f(db, ret_id,
+			   "INSERT INTO mdt_team (code, name, region, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+			   "tttt", code, name, region, ts)) < 0)
+		return r;
+	return svc_audit_appendf(db, ctx, "team.create", "mdt_team", *ret_id, "code=%s region=%s", code, region);
+}
+
+int svc_team_create(const struct svc_ctx *ctx, const json_t *body, struct field_errors *errs, int64_t *ret_id)
+{
+	struct db *db;
+	int r = svc_enter(ctx, PERM_TEAMS_MANAGE, &db);
+	if (r < 0)
+		return r;
+	schema_check(&svc_team_create_schema, body, errs);
+	const char *code = teams_opt_str(body, "code"), *name = teams_opt_str(body, "name"),
+		   *region = teams_opt_str(body, "region");
+	if (code && !valid_code(code))
 		field_error_add(errs, "code",
 				"letters, digits, '-' and '_', at most %d (the scope of the team's "
 				"mdt users, e.g. mdt-r1)",
 				SCOPE_MAX - 1);
-	if (!str_is_line(name, NAME_MAX_LEN))
+	if (name && !str_is_line(name, NAME_MAX_LEN))
 		field_error_add(errs, "name", "required, one line of at most %d characters", NAME_MAX_LEN);
-	if (!region || !pack_region(ctx->app->pack, region))
+	if (region && !pack_region(ctx->app->pack, region))
 		field_error_add(errs, "region", "a region of the pack");
 	if (field_errors_any(errs))
 		return ERR_INVAL;
-	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
-		return r;
-	char ts[32];
-	time_format(now(), ts, sizeof ts);
-	if ((r = db_begin(db)) < 0)
-		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "SELECT count(*) FROM mdt_team WHERE code = ?", &st)) < 0)
-		goto fail;
-	db_bind_text(st, 1, code);
-	r = db_step(st);
-	bool taken = r == DB_ROW && db_column_int64(st, 0) > 0;
-	db_finalize(st);
-	if (r < 0)
-		goto fail;
-	if (taken) {
-		r = ERR_EXISTS;
-		goto fail;
-	}
-	if ((r = db_prepare(db,
-			    "INSERT INTO mdt_team (code, name, region, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-			    &st)) < 0)
-		goto fail;
-	db_bind_text(st, 1, code);
-	db_bind_text(st, 2, name);
-	db_bind_text(st, 3, region);
-	db_bind_text(st, 4, ts);
-	r = db_step(st);
-	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	if (r < 0)
-		goto fail;
-	if ((r = svc_audit_appendf(db, ctx, "team.create", "mdt_team", id, "code=%s region=%s", code, region)) < 0 ||
-	    (r = db_commit(db)) < 0)
-		goto fail;
+	int64_t id = 0;
+	if ((r = db_begin(db)) < 0 || (r = teams_end(db, team_insert(ctx, db, code, name, region, &id))) < 0)
+		return r == ERR_CONFLICT ? ERR_EXISTS : r;
 	*ret_id = id;
 	return 0;
-fail:
-	db_rollback(db);
-	return r == ERR_CONFLICT ? ERR_EXISTS : r;
 }
 
 /* The sealed values of a member or contact row: name, e-mail, telephone
@@ -319,50 +300,73 @@ int teams_sort_by_name(json_t *a)
 	return json_array_sort(a, by_name);
 }
 
-static int members_json(struct db *db, struct app *app, int64_t team_id, json_t *out)
+/* A member as answered, its name and contact details opened. */
+static int member_json(struct app *app, struct db_stmt *st, json_t *out)
 {
 	const struct pack *p = app->pack;
+	static const int cols[3] = {1, 4, 5};
+	const struct pack_item *it = pack_item_find(p->mdt_roles, p->n_mdt_roles, db_column_text(st, 3));
+	json_t *m = json_pack("{s:o, s:b}", "mdt_role_name", it ? json_string(it->name) : json_null(), "active", 1);
+	int r = m ? 0 : ERR_NOMEM;
+	if (r == 0 && (r = db_row_json(st, "id:i - agency mdt_role - - user_id:i username created_at", m)) == 0 &&
+	    (r = teams_open_person(app, st, cols, "mdt_member", db_column_int64(st, 0), m)) == 0 &&
+	    json_array_append(out, m) < 0)
+		r = ERR_NOMEM;
+	json_decref(m);
+	return r;
+}
+
+static int members_json(struct db *db, struct app *app, int64_t team_id, json_t *out)
+{
 	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT m.id, m.name_sealed, m.agency, m.mdt_role, m.email_sealed, m.phone_sealed, m.user_id,"
-			   " u.username, m.created_at FROM mdt_member m LEFT JOIN app_user u ON u.id = m.user_id"
-			   " WHERE m.team_id = ? AND m.active = 1 ORDER BY m.id",
-			   &st);
+	int r = db_preparef(db, &st,
+			    "SELECT m.id, m.name_sealed, m.agency, m.mdt_role, m.email_sealed, m.phone_sealed, m.user_id,"
+			    " u.username, m.created_at FROM mdt_member m LEFT JOIN app_user u ON u.id = m.user_id"
+			    " WHERE m.team_id = ? AND m.active = 1 ORDER BY m.id",
+			    "i", team_id);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, team_id);
-	while ((r = db_step(st)) == DB_ROW) {
-		const char *role = db_column_text(st, 3);
-		const struct pack_item *it = pack_item_find(p->mdt_roles, p->n_mdt_roles, role);
-		json_t *m = json_object();
-		int64_t mid = db_column_int64(st, 0);
-		static const int cols[3] = {1, 4, 5};
-		json_object_set_new(m, "id", json_integer(mid));
-		if ((r = teams_open_person(app, st, cols, "mdt_member", mid, m)) < 0) {
-			json_decref(m);
-			break;
-		}
-		json_object_set_new(m, "agency", json_string(db_column_text(st, 2)));
-		json_object_set_new(m, "mdt_role", json_string(role));
-		json_object_set_new(m, "mdt_role_name", it ? json_string(it->name) : json_null());
-		json_object_set_new(m, "user_id", teams_int_or_null(st, 6));
-		json_object_set_new(m, "username", text_or_null(db_column_text(st, 7)));
-		json_object_set_new(m, "active", json_true());
-		json_object_set_new(m, "created_at", json_string(db_column_text(st, 8)));
-		json_array_append_new(out, m);
-	}
+	while ((r = db_step(st)) == DB_ROW && (r = member_json(app, st, out)) == 0)
+		;
 	db_finalize(st);
 	return r < 0 ? r : teams_sort_by_name(out);
 }
 
-int svc_team_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
+/* The team as answered: its members and its reviews (a liaison: those of
+ * its region's cases only). */
+static int team_json(const struct svc_ctx *ctx, struct db *db, int64_t id, json_t **ret)
 {
-	int r = svc_require(ctx, PERM_TEAMS_READ);
+	struct db_stmt *st;
+	int r = db_rowf(db, &st, "SELECT code, name, region, created_at FROM mdt_team WHERE id = ?", "i", id);
 	if (r < 0)
 		return r;
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:[]}", "id", (json_int_t)id, "code",
+			      db_column_text(st, 0), "name", db_column_text(st, 1), "region", db_column_text(st, 2),
+			      "region_name", region_json(ctx->app->pack, db_column_text(st, 2)), "created_at",
+			      db_column_text(st, 3), "members");
+	db_finalize(st);
+	if (!j)
+		return ERR_NOMEM;
+	/* A liaison reads the team's reviews of cases in its region only: the
+	 * others are case content outside its scope. */
+	struct review_filter f = {.team_id = id, .region = ctx->actor->role == ROLE_LIAISON ? ctx->actor->scope : NULL};
+	json_t *reviews = NULL;
+	if ((r = members_json(db, ctx->app, id, json_object_get(j, "members"))) < 0 ||
+	    (r = teams_reviews_json(db, ctx->app, &f, &reviews)) < 0 ||
+	    (json_object_set_new(j, "reviews", reviews) < 0 && (r = ERR_NOMEM) < 0)) {
+		json_decref(j);
+		return r;
+	}
+	*ret = j;
+	return 0;
+}
+
+int svc_team_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
+{
 	struct db *db;
 	struct team_head h;
-	if ((r = app_db(ctx->app, &db)) < 0 || (r = teams_load_team(db, id, &h)) < 0)
+	int r = teams_enter(ctx, PERM_TEAMS_READ, id, &db, &h);
+	if (r < 0)
 		return r;
 	char oid[24];
 	id_str(oid, id);
@@ -370,139 +374,107 @@ int svc_team_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 		svc_audit_denial(ctx, "team outside the mdt user's own", "mdt_team", oid);
 		return ERR_PERM;
 	}
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "SELECT code, name, region, created_at FROM mdt_team WHERE id = ?", &st)) < 0)
+	json_t *j = NULL;
+	if ((r = team_json(ctx, db, id, &j)) < 0)
 		return r;
-	db_bind_int64(st, 1, id);
-	if ((r = db_step(st)) != DB_ROW) {
-		db_finalize(st);
-		return r < 0 ? r : ERR_NOTFOUND;
+	if ((r = svc_audit_record(ctx, "team.read", "mdt_team", oid, NULL)) < 0) {
+		json_decref(j);
+		return r;
 	}
-	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s}", "id", (json_int_t)id, "code", db_column_text(st, 0),
-			      "name", db_column_text(st, 1), "region", db_column_text(st, 2), "region_name",
-			      region_json(ctx->app->pack, db_column_text(st, 2)), "created_at", db_column_text(st, 3));
-	db_finalize(st);
-	if (!j)
-		return ERR_NOMEM;
-	json_t *members = json_array();
-	json_object_set_new(j, "members", members);
-	if ((r = members_json(db, ctx->app, id, members)) < 0)
-		goto fail;
-	/* A liaison reads the team's reviews of cases in its region only: the
-	 * others are case content outside its scope. */
-	struct review_filter f = {.team_id = id, .region = ctx->actor->role == ROLE_LIAISON ? ctx->actor->scope : NULL};
-	json_t *reviews;
-	if ((r = teams_reviews_json(db, ctx->app, &f, &reviews)) < 0)
-		goto fail;
-	json_object_set_new(j, "reviews", reviews);
-	if ((r = svc_audit_record(ctx, "team.read", "mdt_team", oid, NULL)) < 0)
-		goto fail;
 	*ret = j;
 	return 0;
-fail:
-	json_decref(j);
-	return r;
 }
 
-int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t *body, struct field_errors *errs,
-			int64_t *ret_id)
+static const struct field_rule member_fields[] = {
+	{.key = "name", .type = FT_STRING, .required = true},
+	{.key = "agency", .type = FT_STRING, .required = true},
+	{.key = "mdt_role", .type = FT_STRING, .required = true},
+	{.key = "email", .type = FT_STRING, .nullable = true},
+	{.key = "phone", .type = FT_STRING, .nullable = true},
+	{.key = "user_id", .type = FT_INT},
+	{.key = NULL},
+};
+const struct schema svc_team_member_add_schema = {.name = "team member", .fields = member_fields};
+
+/* A member's fields beyond their types: one line each, a role of the
+ * pack, an e-mail and telephone that look like one, a user who may log in. */
+static int check_member(const struct pack *p, struct db *db, const json_t *body, struct field_errors *errs)
 {
-	int r = svc_require(ctx, PERM_TEAMS_MANAGE);
-	if (r < 0)
-		return r;
-	struct db *db;
-	struct team_head h;
-	if ((r = app_db(ctx->app, &db)) < 0 || (r = teams_load_team(db, team_id, &h)) < 0)
-		return r;
-	const struct pack *p = ctx->app->pack;
-	const char *name = teams_opt_str(body, "name"), *agency = teams_opt_str(body, "agency"), *role = teams_opt_str(body, "mdt_role"),
-		   *email = teams_opt_str(body, "email"), *phone = teams_opt_str(body, "phone");
-	if (!str_is_line(name, NAME_MAX_LEN))
+	const char *name = teams_opt_str(body, "name"), *agency = teams_opt_str(body, "agency"),
+		   *role = teams_opt_str(body, "mdt_role");
+	if (name && !str_is_line(name, NAME_MAX_LEN))
 		field_error_add(errs, "name", "required, one line of at most %d characters", NAME_MAX_LEN);
-	if (!str_is_line(agency, NAME_MAX_LEN))
+	if (agency && !str_is_line(agency, NAME_MAX_LEN))
 		field_error_add(errs, "agency", "required, one line of at most %d characters", NAME_MAX_LEN);
-	if (!role || !pack_item_find(p->mdt_roles, p->n_mdt_roles, role))
+	if (role && !pack_item_find(p->mdt_roles, p->n_mdt_roles, role))
 		field_error_add(errs, "mdt_role", "one of the pack's MDT roles");
-	field_check_email(errs, "email", "Member's e-mail", email);
-	field_check_phone(errs, "phone", "Member's telephone", phone);
+	field_check_email(errs, "email", "Member's e-mail", teams_opt_str(body, "email"));
+	field_check_phone(errs, "phone", "Member's telephone", teams_opt_str(body, "phone"));
 	json_t *uid = json_object_get(body, "user_id");
-	int64_t user_id = json_is_integer(uid) ? json_integer_value(uid) : 0;
 	if (json_is_integer(uid)) {
-		int ok = user_id > 0 ? user_exists(db, user_id) : 0;
+		int ok = json_integer_value(uid) > 0 ? user_exists(db, json_integer_value(uid)) : 0;
 		if (ok < 0)
 			return ok;
 		if (!ok)
 			field_error_add(errs, "user_id", "no such user, or disabled");
 	}
-	if (field_errors_any(errs))
-		return ERR_INVAL;
+	return field_errors_any(errs) ? ERR_INVAL : 0;
+}
+
+static int member_insert(const struct svc_ctx *ctx, struct db *db, int64_t team_id, const json_t *body,
+			 int64_t *ret_id)
+{
 	char ts[32];
 	time_format(now(), ts, sizeof ts);
-	if ((r = db_begin(db)) < 0)
+	const char *role = teams_opt_str(body, "mdt_role");
+	int64_t user_id = json_integer_value(json_object_get(body, "user_id"));
+	int r = db_int64f(db, ret_id,
+			  "INSERT INTO mdt_member (team_id, name, agency, mdt_role, user_id, active, created_at)"
+			  " VALUES (?, '', ?, ?, NULLIF(CAST(? AS BIGINT), 0), 1, ?) RETURNING id",
+			  "ittit", team_id, teams_opt_str(body, "agency"), role, user_id > 0 ? user_id : (int64_t)0, ts);
+	if (r < 0 || (r = teams_seal_person(db, ctx->app, "mdt_member", *ret_id, teams_opt_str(body, "name"),
+					    teams_opt_str(body, "email"), teams_opt_str(body, "phone"))) < 0)
 		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "INSERT INTO mdt_member (team_id, name, agency, mdt_role, user_id, active, created_at)"
-			    " VALUES (?, '', ?, ?, ?, 1, ?) RETURNING id",
-			    &st)) < 0)
-		goto fail;
-	db_bind_int64(st, 1, team_id);
-	db_bind_text(st, 2, agency);
-	db_bind_text(st, 3, role);
-	if (user_id > 0)
-		db_bind_int64(st, 4, user_id);
-	else
-		db_bind_null(st, 4);
-	db_bind_text(st, 5, ts);
-	r = db_step(st);
-	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	if (r < 0 || (r = teams_seal_person(db, ctx->app, "mdt_member", id, name, email, phone)) < 0)
-		goto fail;
-	if ((r = svc_audit_appendf(db, ctx, "team.member_add", "mdt_team", team_id, "member=%lld mdt_role=%s",
-	                           (long long)id, role)) < 0 ||
-	    (r = db_commit(db)) < 0)
-		goto fail;
+	return svc_audit_appendf(db, ctx, "team.member_add", "mdt_team", team_id, "member=%lld mdt_role=%s",
+				 (long long)*ret_id, role);
+}
+
+int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t *body, struct field_errors *errs,
+			int64_t *ret_id)
+{
+	struct db *db;
+	struct team_head h;
+	int64_t id = 0;
+	int r = teams_enter(ctx, PERM_TEAMS_MANAGE, team_id, &db, &h);
+	if (r < 0)
+		return r;
+	schema_check(&svc_team_member_add_schema, body, errs);
+	if ((r = check_member(ctx->app->pack, db, body, errs)) < 0 || (r = db_begin(db)) < 0 ||
+	    (r = teams_end(db, member_insert(ctx, db, team_id, body, &id))) < 0)
+		return r;
 	*ret_id = id;
 	return 0;
-fail:
-	db_rollback(db);
-	return r;
+}
+
+static int member_leave(const struct svc_ctx *ctx, struct db *db, int64_t team_id, int64_t member_id)
+{
+	int64_t n = 0;
+	int r = db_execnf(db, &n, "UPDATE mdt_member SET active = 0 WHERE id = ? AND team_id = ? RETURNING id", "ii",
+			  member_id, team_id);
+	if (r < 0)
+		return r;
+	if (n == 0)
+		return ERR_NOTFOUND;
+	return svc_audit_appendf(db, ctx, "team.member_remove", "mdt_team", team_id, "member=%lld",
+				 (long long)member_id);
 }
 
 int svc_team_member_remove(const struct svc_ctx *ctx, int64_t team_id, int64_t member_id)
 {
-	int r = svc_require(ctx, PERM_TEAMS_MANAGE);
-	if (r < 0)
-		return r;
 	struct db *db;
 	struct team_head h;
-	if ((r = app_db(ctx->app, &db)) < 0 || (r = teams_load_team(db, team_id, &h)) < 0)
+	int r = teams_enter(ctx, PERM_TEAMS_MANAGE, team_id, &db, &h);
+	if (r < 0 || (r = db_begin(db)) < 0)
 		return r;
-	if ((r = db_begin(db)) < 0)
-		return r;
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "UPDATE mdt_member SET active = 0 WHERE id = ? AND team_id = ? RETURNING id", &st)) < 0)
-		goto fail;
-	db_bind_int64(st, 1, member_id);
-	db_bind_int64(st, 2, team_id);
-	r = db_step(st);
-	db_finalize(st);
-	if (r == DB_DONE)
-		r = ERR_NOTFOUND;
-	if (r < 0)
-		goto fail;
-	if ((r = svc_audit_appendf(db, ctx, "team.member_remove", "mdt_team", team_id, "member=%lld",
-	                           (long long)member_id)) < 0 ||
-	    (r = db_commit(db)) < 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	return r;
+	return teams_end(db, member_leave(ctx, db, team_id, member_id));
 }
-
-/* ---- case reviews ---- */
-
-/* A liaison writes reviews of its region's cases only; the denial is
- * audited against the case. */

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/json.h"
+#include "model/schema.h"
 #include "service/ctx.h"
 #include "service/teams.h"
 
@@ -56,6 +57,11 @@ struct team_head {
 
 /* Team id's head; ERR_NOTFOUND when there is none. */
 int teams_load_team(struct db *db, int64_t id, struct team_head *h);
+/* The first steps of a use case on team team_id: the permission, the
+ * database, the team (ERR_NOTFOUND when there is none). */
+int teams_enter(const struct svc_ctx *ctx, enum perm perm, int64_t team_id, struct db **ret_db, struct team_head *h);
+/* The end of a write: commit when r is not an error, else roll back. */
+int teams_end(struct db *db, int r);
 /* An mdt user sees its own team only. */
 bool teams_in_scope(const struct svc_ctx *ctx, const struct team_head *h);
 
