@@ -158,3 +158,17 @@ int cases_touch(struct db *db, int64_t id, const char *ts)
 {
 	return db_execf(db, "UPDATE child_case SET version = version + 1, updated_at = ? WHERE id = ?", "ti", ts, id);
 }
+
+int cases_written(struct db *db, const struct svc_ctx *ctx, int64_t id, const char *action, const char *fmt, ...)
+{
+	char ts[32], detail[AUDIT_DETAIL_MAX];
+	time_str(now(), ts);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof detail)
+		return n < 0 ? ERR_INVAL : ERR_TOOBIG;
+	int r = cases_touch(db, id, ts);
+	return r < 0 ? r : svc_audit_appendf(db, ctx, action, "case", id, "%s", detail);
+}

@@ -87,6 +87,10 @@ int cases_event_packf(struct db *db, const struct svc_ctx *ctx, int64_t case_id,
 		      const char *fmt, ...);
 /* Bump the version of a case that changed. */
 int cases_touch(struct db *db, int64_t id, const char *ts);
+/* The last steps of every write to case id: its version bumped and the
+ * audit record of action, its detail by fmt. */
+int cases_written(struct db *db, const struct svc_ctx *ctx, int64_t id, const char *action, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* ---- reading (read.c) ---- */
 

@@ -72,11 +72,10 @@ static int start_write(const struct svc_ctx *ctx, struct db *db, int64_t id, hl_
 	    (r = open_duties(db, ctx->app->pack, id, eid, DUTY_MISSING_LAW_ENFORCEMENT_REPORT, DUTY_MISSING_NCMEC_REPORT,
 			     learned, duties)) < 0 ||
 	    (r = cases_event_packf(db, ctx, id, "missing_started", learned, "{s:I, s:s, s:s}", "missing_episode_id",
-				   (json_int_t)eid, "last_seen_at", seen_ts, "learned_at", learned_ts)) < 0 ||
-	    (r = cases_touch(db, id, ts)) < 0)
+				   (json_int_t)eid, "last_seen_at", seen_ts, "learned_at", learned_ts)) < 0)
 		return r;
 	*ret_eid = eid;
-	return svc_audit_appendf(db, ctx, "missing.start", "case", id, "episode=%lld", (long long)eid);
+	return cases_written(db, ctx, id, "missing.start", "episode=%lld", (long long)eid);
 }
 
 /* {id, duties: [duty ids]}. */
@@ -134,10 +133,9 @@ static int locate_write(const struct svc_ctx *ctx, struct db *db, int64_t id, in
 	if ((r = open_duties(db, ctx->app->pack, id, eid, DUTY_RETURN_DEBRIEF, DUTY_RETURN_RESCREEN, located, duties)) <
 		    0 ||
 	    (r = cases_event_packf(db, ctx, id, "missing_located", located, "{s:I, s:s}", "missing_episode_id",
-				   (json_int_t)eid, "located_at", loc_ts)) < 0 ||
-	    (r = cases_touch(db, id, ts)) < 0)
+				   (json_int_t)eid, "located_at", loc_ts)) < 0)
 		return r;
-	return svc_audit_appendf(db, ctx, "missing.locate", "case", id, "episode=%lld", (long long)eid);
+	return cases_written(db, ctx, id, "missing.locate", "episode=%lld", (long long)eid);
 }
 
 int svc_missing_locate(const struct svc_ctx *ctx, int64_t id, int64_t episode_id, const json_t *body,

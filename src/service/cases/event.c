@@ -171,17 +171,13 @@ static int check_input(const struct pack *pack, struct db *db, int64_t case_id, 
 static int event_write(const struct svc_ctx *ctx, struct db *db, int64_t id, const struct event_req *q,
 		       int64_t *ret_event, int64_t *ret_met)
 {
-	char ts[32];
-	time_str(now(), ts);
 	int r = cases_event_add(db, ctx->app, id, q->kind, q->occurred, ctx->actor->user_id, q->shared, q->data, q->text,
 				ret_event);
 	if (r < 0 || (q->duty != DUTY_KIND_COUNT && (r = duty_meet(db, q->duty, "missing_episode", q->episode_id,
 								    q->occurred, ctx->actor->user_id, ret_met)) < 0))
 		return r;
-	if ((r = cases_touch(db, id, ts)) < 0)
-		return r;
-	return svc_audit_appendf(db, ctx, "case.event", "case", id, "kind=%s event=%lld%s%s", q->kind,
-				 (long long)*ret_event, q->shared ? " shared" : "", *ret_met ? " met" : "");
+	return cases_written(db, ctx, id, "case.event", "kind=%s event=%lld%s%s", q->kind, (long long)*ret_event,
+			     q->shared ? " shared" : "", *ret_met ? " met" : "");
 }
 
 /* {id, met: [duty ids], level?, score?}. */

@@ -38,8 +38,7 @@ int cases_join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id,
 	if ((r = figures_case_type(db, case_id)) < 0)
 		return r;
 	if ((r = cases_event_packf(db, ctx, case_id, "intake_joined", at, "{s:I, s:s, s:i}", "intake_id",
-				   (json_int_t)intake_id, "intake_number", intake_number, "child", child)) < 0 ||
-	    (r = cases_touch(db, case_id, ts)) < 0)
+				   (json_int_t)intake_id, "intake_number", intake_number, "child", child)) < 0)
 		return r;
 	/* A report that says the child is a suspected victim identifies a
 	 * child not yet identified, as opening a case from it would. */
@@ -50,9 +49,9 @@ int cases_join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id,
 	bool identifies = it.suspected_by && !h.identified;
 	if (identifies && (r = cases_identify_from_intake(db, ctx, case_id, &it, h.victim)) < 0)
 		return r;
-	if ((r = svc_audit_appendf(db, ctx, "case.update", "case", case_id, "intake_joined intake=%lld child=%d%s%s",
-	                           (long long)intake_id, child, identifies ? " victim_status=suspected by=" : "",
-	                           identifies ? it.suspected_by : "")) < 0)
+	if ((r = cases_written(db, ctx, case_id, "case.update", "intake_joined intake=%lld child=%d%s%s",
+			       (long long)intake_id, child, identifies ? " victim_status=suspected by=" : "",
+			       identifies ? it.suspected_by : "")) < 0)
 		return r;
 	*ret_added = true;
 	return 0;

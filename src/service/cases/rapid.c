@@ -114,8 +114,7 @@ static int request_write(const struct svc_ctx *ctx, struct db *db, int64_t id, h
 	    /* The responder's name stays with the rapid response, sealed. */
 	    (r = cases_event_packf(db, ctx, id, "rapid_response_requested", requested, "{s:I}", "rapid_response_id",
 				   (json_int_t)rid)) < 0 ||
-	    (r = cases_touch(db, id, ts)) < 0 ||
-	    (r = svc_audit_appendf(db, ctx, "rapid.request", "case", id, "rapid_response=%lld", (long long)rid)) < 0)
+	    (r = cases_written(db, ctx, id, "rapid.request", "rapid_response=%lld", (long long)rid)) < 0)
 		return r;
 	return rapid_json_by_id(db, ctx->app, rid, ret);
 }
@@ -174,10 +173,9 @@ static int arrive_write(const struct svc_ctx *ctx, struct db *db, int64_t id, in
 		return r;
 	if ((r = cases_event_packf(db, ctx, id, "rapid_response_arrived", at, "{s:I, s:O, s:O}", "rapid_response_id",
 				   (json_int_t)rapid_id, "minutes_taken", json_object_get(*ret, "minutes_taken"),
-				   "within_target", json_object_get(*ret, "within_target"))) < 0 ||
-	    (r = cases_touch(db, id, ts)) < 0)
+				   "within_target", json_object_get(*ret, "within_target"))) < 0)
 		return r;
-	return svc_audit_appendf(db, ctx, "rapid.arrive", "case", id, "rapid_response=%lld", (long long)rapid_id);
+	return cases_written(db, ctx, id, "rapid.arrive", "rapid_response=%lld", (long long)rapid_id);
 }
 
 int svc_rapid_arrive(const struct svc_ctx *ctx, int64_t id, int64_t rapid_id, const json_t *body,

@@ -202,6 +202,54 @@ json_t *cases_allowed_json(const char *status)
 	return a;
 }
 
+/* Set key on obj to v (taken); ERR_NOMEM when that fails or v is NULL. */
+static int set_new(json_t *obj, const char *key, json_t *v)
+{
+	return json_object_set_new(obj, key, v) < 0 ? ERR_NOMEM : 0;
+}
+
+/* The reports that make up the case, oldest first. */
+static int intakes_json(struct db *db, int64_t id, json_t *out)
+{
+	struct db_stmt *st;
+	int r = db_preparef(db, &st,
+			    "SELECT ci.intake_id, i.number, ci.child, ci.joined, ci.added_at, i.received_at"
+			    " FROM case_intake ci JOIN intake i ON i.id = ci.intake_id WHERE ci.case_id = ?"
+			    " ORDER BY ci.added_at, ci.intake_id",
+			    "i", id);
+	if (r < 0)
+		return r;
+	json_t *e;
+	while ((r = db_step(st)) == DB_ROW) {
+		if (!(e = json_object()) || (r = db_row_json(st, "id:i number child:i joined:b added_at received_at", e)) < 0 ||
+		    json_array_append_new(out, e) < 0) {
+			r = r < 0 ? r : ERR_NOMEM;
+			break;
+		}
+	}
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+/* What the full view adds: the lead and opener, the reports joined, the
+ * mandated reports, the duties and the rapid responses. */
+static int full_json(struct db *db, struct app *app, int64_t id, int64_t lead, int64_t opener,
+		     const struct case_head *ident, json_t *j)
+{
+	json_t *lead_j = NULL, *opener_j = NULL;
+	json_t *intakes = json_array(), *reports = json_array(), *duties = json_array(), *rapids = json_array();
+	int r;
+	if ((r = set_new(j, "intakes", intakes)) < 0 || (r = set_new(j, "reports", reports)) < 0 ||
+	    (r = set_new(j, "duties", duties)) < 0 || (r = set_new(j, "rapid_responses", rapids)) < 0 ||
+	    (r = user_json(db, app, lead, &lead_j)) < 0 || (r = set_new(j, "lead", lead_j)) < 0 ||
+	    (r = user_json(db, app, opener, &opener_j)) < 0 || (r = set_new(j, "opened_by", opener_j)) < 0 ||
+	    (r = intakes_json(db, id, intakes)) < 0 || (r = cases_reports_json(db, app, id, reports)) < 0 ||
+	    (r = cases_mark_before_identification(ident, reports)) < 0 ||
+	    (r = duty_select(db, app, NULL, NULL, id, 0, LIST_LIMIT_MAX, now(), duties)) < 0)
+		return r;
+	return cases_rapids_json(db, app, id, rapids);
+}
+
 /* The case as answered: the full view, or the MDT view of team_code. */
 int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char *team_code, json_t **ret)
 {
@@ -218,85 +266,33 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 	int64_t opener = db_column_int64(st, 11);
 	struct case_head ident = {.identified = !db_column_is_null(st, 6)};
 	str_copy(ident.identified_at, sizeof ident.identified_at, ident.identified ? db_column_text(st, 6) : "");
-	json_t *j = json_object();
-	json_object_set_new(j, "id", json_integer(id));
-	json_object_set_new(j, "number", json_string(db_column_text(st, 0)));
-	json_object_set_new(j, "view", json_string(mdt ? "mdt" : "full"));
-	json_object_set_new(j, "region", json_string(db_column_text(st, 2)));
-	json_object_set_new(j, "status", json_string(db_column_text(st, 4)));
-	json_object_set_new(j, "victim_status", json_string(db_column_text(st, 5)));
-	json_object_set_new(j, "trafficking_type", text_or_null(db_column_text(st, 7)));
-	if (!mdt) {
-		json_object_set_new(j, "office", text_or_null(db_column_text(st, 3)));
-		json_object_set_new(j, "allowed_statuses", cases_allowed_json(db_column_text(st, 4)));
-		json_object_set_new(j, "identified_at", text_or_null(db_column_text(st, 6)));
-		json_object_set_new(j, "uncared_for", json_boolean(db_column_int64(st, 8)));
-		json_object_set_new(j, "petition_status", json_string(db_column_text(st, 9)));
-		json_object_set_new(j, "opened_at", json_string(db_column_text(st, 12)));
-		json_object_set_new(j, "closed_at", text_or_null(db_column_text(st, 13)));
-		json_object_set_new(j, "version", json_integer(db_column_int64(st, 14)));
-		json_object_set_new(j, "updated_at", json_string(db_column_text(st, 15)));
-	}
+	/* The MDT view leaves out what is HART's and the liaison's to know. */
+	json_t *j = json_pack("{s:I, s:s, s:[], s:[]}", "id", (json_int_t)id, "view", mdt ? "mdt" : "full", "events",
+			      "missing_episodes");
+	r = !j ? ERR_NOMEM
+	    : mdt ? db_row_json(st, "number - region - status victim_status - trafficking_type", j)
+		  : db_row_json(st,
+				"number - region office status victim_status identified_at trafficking_type uncared_for:b"
+				" petition_status - - opened_at closed_at version:i updated_at",
+				j);
+	if (r == 0 && !mdt && json_object_set_new(j, "allowed_statuses", cases_allowed_json(db_column_text(st, 4))) < 0)
+		r = ERR_NOMEM;
 	db_finalize(st);
-	json_t *child = NULL;
-	if ((r = cases_child_json(db, app, person, !mdt, &child)) < 0)
-		goto fail;
-	json_object_set_new(j, "child", child);
-	json_t *events = json_array();
-	json_object_set_new(j, "events", events);
-	if ((r = events_json(db, app, id, mdt, events)) < 0)
-		goto fail;
-	json_t *episodes = json_array();
-	json_object_set_new(j, "missing_episodes", episodes);
-	if ((r = episodes_json(db, app, id, !mdt, episodes)) < 0)
-		goto fail;
-	json_t *reviews = NULL;
-	if ((r = teams_case_reviews_json(db, app, id, mdt ? team_code : NULL, &reviews)) < 0)
-		goto fail;
-	json_object_set_new(j, "reviews", reviews ? reviews : json_array());
-	if (!mdt) {
-		json_t *lead_j = NULL, *opener_j = NULL;
-		if ((r = user_json(db, app, lead, &lead_j)) < 0 || (r = user_json(db, app, opener, &opener_j)) < 0) {
-			json_decref(lead_j);
-			goto fail;
-		}
-		int set_lead = json_object_set_new(j, "lead", lead_j);
-		if (json_object_set_new(j, "opened_by", opener_j) < 0 || set_lead < 0) {
-			r = ERR_NOMEM;
-			goto fail;
-		}
-		json_t *intakes = json_array();
-		json_object_set_new(j, "intakes", intakes);
-		if ((r = db_preparef(db, &st,
-				    "SELECT ci.intake_id, i.number, ci.child, ci.joined, ci.added_at, i.received_at"
-				    " FROM case_intake ci JOIN intake i ON i.id = ci.intake_id WHERE ci.case_id = ?"
-				    " ORDER BY ci.added_at, ci.intake_id",
-				    "i", id)) < 0)
-			goto fail;
-		while ((r = db_step(st)) == DB_ROW)
-			json_array_append_new(intakes, json_pack("{s:I, s:s, s:I, s:b, s:s, s:s}", "id",
-								 (json_int_t)db_column_int64(st, 0), "number",
-								 db_column_text(st, 1), "child",
-								 (json_int_t)db_column_int64(st, 2), "joined",
-								 (int)db_column_int64(st, 3), "added_at",
-								 db_column_text(st, 4), "received_at", db_column_text(st, 5)));
-		db_finalize(st);
-		if (r < 0)
-			goto fail;
-		json_t *reports = json_array(), *duties = json_array(), *rapids = json_array();
-		json_object_set_new(j, "reports", reports);
-		json_object_set_new(j, "duties", duties);
-		json_object_set_new(j, "rapid_responses", rapids);
-		if ((r = cases_reports_json(db, app, id, reports)) < 0 || (r = cases_mark_before_identification(&ident, reports)) < 0 ||
-		    (r = duty_select(db, app, NULL, NULL, id, 0, LIST_LIMIT_MAX, now(), duties)) < 0 ||
-		    (r = cases_rapids_json(db, app, id, rapids)) < 0)
-			goto fail;
+	if (r < 0) {
+		json_decref(j);
+		return r;
+	}
+	json_t *child = NULL, *reviews = NULL;
+	if ((r = cases_child_json(db, app, person, !mdt, &child)) < 0 || (r = set_new(j, "child", child)) < 0 ||
+	    (r = events_json(db, app, id, mdt, json_object_get(j, "events"))) < 0 ||
+	    (r = episodes_json(db, app, id, !mdt, json_object_get(j, "missing_episodes"))) < 0 ||
+	    (r = teams_case_reviews_json(db, app, id, mdt ? team_code : NULL, &reviews)) < 0 ||
+	    (r = set_new(j, "reviews", reviews)) < 0 || (!mdt && (r = full_json(db, app, id, lead, opener, &ident, j)) < 0)) {
+		json_decref(j);
+		return r;
 	}
 	*ret = j;
 	return 0;
-fail:
-	json_decref(j);
-	return r;
 }
 
 int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)

@@ -215,11 +215,11 @@ static int report_write(const struct svc_ctx *ctx, struct db *db, int64_t id, co
 						  "missing_episode_id", (json_int_t)*ret_episode)
 			     : cases_event_packf(db, ctx, id, "report", q->reported, "{s:I, s:s, s:s}", "report_id",
 						  (json_int_t)rid, "report_kind", q->kind, "agency", q->agency);
-	if (r < 0 || (r = cases_touch(db, id, ts)) < 0)
+	if (r < 0)
 		return r;
 	*ret_rid = rid;
-	return svc_audit_appendf(db, ctx, "case.report", "case", id, "kind=%s report=%lld%s", q->kind, (long long)rid,
-				 *ret_met ? " met" : "");
+	return cases_written(db, ctx, id, "case.report", "kind=%s report=%lld%s", q->kind, (long long)rid,
+			     *ret_met ? " met" : "");
 }
 
 static int check_input(struct db *db, const struct case_head *h, const json_t *body, struct field_errors *errs,

@@ -230,8 +230,6 @@ static int update_write(const struct svc_ctx *ctx, struct db *db, const struct c
 			const struct update_req *q, struct case_conflict *cf, json_t **ret)
 {
 	hl_time t = now();
-	char ts[32];
-	time_str(t, ts);
 	/* Someone may have changed it since it was loaded. */
 	struct case_head now_h;
 	int r = case_load(db, h->id, &now_h);
@@ -247,9 +245,8 @@ static int update_write(const struct svc_ctx *ctx, struct db *db, const struct c
 	if ((q->status_change && (r = write_status(ctx, db, h, q, t, &detail)) < 0) ||
 	    (((q->victim && q->new_victim != q->cur_victim) || q->has_identified) &&
 	     (r = write_victim(ctx, db, h, q, t, &detail)) < 0) ||
-	    (r = write_fields(db, h, q, &detail)) < 0 || (r = cases_touch(db, h->id, ts)) < 0 ||
-	    (r = svc_audit_appendf(db, ctx, "case.update", "case", h->id, "%s",
-				   detail.len ? buf_str(&detail) + 1 : "none")) < 0 ||
+	    (r = write_fields(db, h, q, &detail)) < 0 ||
+	    (r = cases_written(db, ctx, h->id, "case.update", "%s", detail.len ? buf_str(&detail) + 1 : "none")) < 0 ||
 	    (r = cases_json(db, ctx->app, h->id, false, NULL, ret)) < 0) {
 		buf_done(&detail);
 		return r;

@@ -269,14 +269,9 @@ struct item_in {
 /* attendees: distinct ids of members of the team. */
 static int check_attendees(struct db *db, int64_t team_id, const json_t *v, struct field_errors *errs)
 {
-	if (!json_is_array(v)) {
-		field_error_add(errs, "attendees", "an array of member ids of the team");
+	/* The schema refused any other. */
+	if (!json_is_array(v) || json_array_size(v) > MAX_ATTENDEES)
 		return 0;
-	}
-	if (json_array_size(v) > MAX_ATTENDEES) {
-		field_error_add(errs, "attendees", "at most %d", MAX_ATTENDEES);
-		return 0;
-	}
 	size_t i;
 	json_t *a;
 	json_array_foreach(v, i, a)
@@ -374,14 +369,9 @@ static int check_items(struct db *db, int64_t team_id, const json_t *v, struct f
 		       struct item_in *out, size_t *ret_n)
 {
 	*ret_n = 0;
-	if (!json_is_array(v)) {
-		field_error_add(errs, "action_items", "an array of {text, owner, owner_user_id?, due_at}");
+	/* The schema refused any other; out has room for MAX_ACTION_ITEMS. */
+	if (!json_is_array(v) || json_array_size(v) > MAX_ACTION_ITEMS)
 		return 0;
-	}
-	if (json_array_size(v) > MAX_ACTION_ITEMS) {
-		field_error_add(errs, "action_items", "at most %d", MAX_ACTION_ITEMS);
-		return 0;
-	}
 	size_t i;
 	json_t *it;
 	json_array_foreach(v, i, it)
@@ -403,9 +393,12 @@ static const struct field_rule update_fields[] = {
 	{.key = "held_at", .type = FT_STRING, .nullable = true},
 	{.key = "decisions", .type = FT_STRING, .nullable = true},
 	{.key = "version", .type = FT_INT},
-	/* Judged item by item by the service. */
-	{.key = "attendees", .type = FT_ANY},
-	{.key = "action_items", .type = FT_ANY},
+	/* Their items are judged one by one below. */
+	{.key = "attendees", .type = FT_ARRAY, .max_len = MAX_ATTENDEES, .reason = "an array of member ids of the team"},
+	{.key = "action_items",
+	 .type = FT_ARRAY,
+	 .max_len = MAX_ACTION_ITEMS,
+	 .reason = "an array of {text, owner, owner_user_id?, due_at}"},
 	{.key = NULL},
 };
 const struct schema svc_review_update_schema = {.name = "case review update", .fields = update_fields};
