@@ -99,6 +99,22 @@ int cases_written(struct db *db, const struct svc_ctx *ctx, int64_t id, const ch
 int cases_child_json(struct db *db, struct app *app, int64_t person_id, bool full, json_t **ret);
 /* Set "missing_for_minutes" on e: from last seen to located, else to t. */
 int cases_missing_for_json(json_t *e, const char *last_seen_at, const char *located_at, hl_time t);
+/* Rows of a list that each show a child: gathered while their statement
+ * is open, then each child's names opened by statements of their own. */
+struct cases_row {
+	int64_t person;
+	json_t *j;
+};
+struct cases_rows {
+	struct cases_row *v;
+	size_t n, cap;
+};
+/* Add row j (taken, even on error) for person. */
+int cases_rows_add(struct cases_rows *rows, int64_t person, json_t *j);
+/* Set each row's "child" and append the rows to out, while r (the error
+ * that ended the gathering, if any) is not an error; the rows are freed
+ * either way. 0 or the first error. */
+int cases_rows_finish(struct db *db, struct app *app, struct cases_rows *rows, int r, json_t *out);
 /* The statuses a case in status may move to, as a new array. */
 json_t *cases_allowed_json(const char *status);
 /* The case as answered: the full view, or the MDT view of team_code. */

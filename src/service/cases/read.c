@@ -318,24 +318,55 @@ int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 
 /* ---- listing ---- */
 
-int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct field_errors *errs, json_t **ret)
+int cases_rows_add(struct cases_rows *rows, int64_t person, json_t *j)
 {
-	struct db *db;
-	int r = svc_enter(ctx, PERM_CASES_READ, &db);
-	if (r < 0)
-		return r;
-	static const char *const statuses[] = {"open", "closed", "all", NULL};
+	if (!j)
+		return ERR_NOMEM;
+	if (rows->n == rows->cap) {
+		size_t nc = rows->cap ? rows->cap * 2 : 32;
+		struct cases_row *nv = realloc(rows->v, nc * sizeof *nv);
+		if (!nv) {
+			json_decref(j);
+			return ERR_NOMEM;
+		}
+		rows->v = nv;
+		rows->cap = nc;
+	}
+	rows->v[rows->n++] = (struct cases_row){.person = person, .j = j};
+	return 0;
+}
+
+int cases_rows_finish(struct db *db, struct app *app, struct cases_rows *rows, int r, json_t *out)
+{
+	for (size_t k = 0; k < rows->n; k++) {
+		json_t *child = NULL;
+		if (r >= 0 && (r = cases_child_json(db, app, rows->v[k].person, false, &child)) == 0 &&
+		    json_object_set_new(rows->v[k].j, "child", child) < 0)
+			r = ERR_NOMEM;
+		if (json_array_append_new(out, rows->v[k].j) < 0 && r >= 0)
+			r = ERR_NOMEM;
+	}
+	free(rows->v);
+	*rows = (struct cases_rows){0};
+	return r < 0 ? r : 0;
+}
+
+static const char *const list_statuses[] = {"open", "closed", "all", NULL};
+
+/* The filter checked, and a liaison held to its own region. */
+static int list_filter(const struct svc_ctx *ctx, const struct case_filter *f, struct field_errors *errs,
+		       const char **ret_status, const char **ret_region)
+{
 	const char *status = f->status && *f->status ? f->status : "open";
-	if (!in_list(statuses, status))
+	const char *region = f->region && *f->region ? f->region : NULL;
+	if (!in_list(list_statuses, status))
 		field_error_add(errs, "status", "open, closed or all");
-	if (f->region && *f->region && !pack_region(ctx->app->pack, f->region))
+	if (region && !pack_region(ctx->app->pack, region))
 		field_error_add(errs, "region", "unknown region");
 	if (f->limit < 0 || f->limit > LIST_LIMIT_MAX)
 		field_error_add(errs, "limit", "1 to %d", LIST_LIMIT_MAX);
 	if (field_errors_any(errs))
 		return ERR_INVAL;
-	const char *region = f->region && *f->region ? f->region : NULL;
-	bool mdt = ctx->actor->role == ROLE_MDT;
 	if (ctx->actor->role == ROLE_LIAISON) {
 		if (region && strcmp(region, ctx->actor->scope) != 0) {
 			svc_audit_denial(ctx, "cases outside the liaison's region", "case", NULL);
@@ -343,92 +374,94 @@ int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct
 		}
 		region = ctx->actor->scope;
 	}
-	char ts[32];
-	time_str(now(), ts);
-	if ((r = db_begin(db)) < 0)
-		return r;
-	struct db_stmt *st;
-	/* An mdt user: the cases its team reviews (a review not cancelled). */
-	if ((r = db_preparef(db, &st,
-			    "SELECT c.id, c.number, c.person_id, c.region, c.office, c.status, c.victim_status,"
-			    " c.identified_at, c.trafficking_type, c.lead_user_id, u.username, c.opened_at, c.closed_at,"
-			    " c.version,"
-			    " (SELECT count(*) FROM missing_episode m WHERE m.case_id = c.id AND m.located_at IS NULL),"
-			    " (SELECT count(*) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL AND d.due_at < ?),"
-			    " (SELECT min(d.due_at) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL)"
-			    " FROM child_case c LEFT JOIN app_user u ON u.id = c.lead_user_id"
-			    " WHERE (? = 'all' OR (? = 'open' AND c.status <> 'closed') OR (? = 'closed' AND c.status = 'closed'))"
-			    " AND (CAST(? AS TEXT) IS NULL OR c.region = ?)"
-			    " AND (? = 0 OR EXISTS (SELECT 1 FROM missing_episode m WHERE m.case_id = c.id"
-			    "  AND m.located_at IS NULL))"
-			    " AND (? = 0 OR EXISTS (SELECT 1 FROM case_review v JOIN mdt_team t ON t.id = v.team_id"
-			    "  WHERE v.case_id = c.id AND v.status <> 'cancelled' AND t.code = ?))"
-			    " ORDER BY c.opened_at DESC, c.id DESC LIMIT ?",
-			    "ttttttddtd", ts, status, status, status, region, region ? region : "", (int)f->missing,
-			    (int)mdt, ctx->actor->scope, list_limit(f->limit))) < 0)
-		goto fail;
-	json_t *list = json_array();
-	/* Gather the rows first, then open each child's names. */
-	struct row {
-		int64_t person;
-		json_t *j;
-	} *rows = NULL;
-	size_t n = 0, cap = 0;
-	while ((r = db_step(st)) == DB_ROW) {
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 32;
-			struct row *nr = realloc(rows, nc * sizeof *nr);
-			if (!nr) {
-				r = ERR_NOMEM;
-				break;
-			}
-			rows = nr;
-			cap = nc;
-		}
-		json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:b}", "id", (json_int_t)db_column_int64(st, 0),
-				      "number", db_column_text(st, 1), "region", db_column_text(st, 3), "status",
-				      db_column_text(st, 5), "victim_status", db_column_text(st, 6), "trafficking_type",
-				      db_column_text(st, 8), "missing", db_column_int64(st, 14) > 0);
-		if (!mdt) {
-			json_object_set_new(j, "office", text_or_null(db_column_text(st, 4)));
-			json_object_set_new(j, "identified_at", text_or_null(db_column_text(st, 7)));
-			json_object_set_new(j, "lead",
-					    db_column_text(st, 10)
-						    ? json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 9),
-								"username", db_column_text(st, 10))
-						    : json_null());
-			json_object_set_new(j, "opened_at", json_string(db_column_text(st, 11)));
-			json_object_set_new(j, "closed_at", text_or_null(db_column_text(st, 12)));
-			json_object_set_new(j, "version", json_integer(db_column_int64(st, 13)));
-			json_object_set_new(j, "overdue", json_integer(db_column_int64(st, 15)));
-			json_object_set_new(j, "next_due_at", text_or_null(db_column_text(st, 16)));
-		}
-		rows[n].person = db_column_int64(st, 2);
-		rows[n].j = j;
-		n++;
-	}
-	db_finalize(st);
-	for (size_t k = 0; k < n; k++) {
-		json_t *child = NULL;
-		if (r >= 0 && (r = cases_child_json(db, ctx->app, rows[k].person, false, &child)) == 0)
-			json_object_set_new(rows[k].j, "child", child);
-		json_array_append_new(list, rows[k].j);
-	}
-	free(rows);
-	if (r < 0) {
-		json_decref(list);
-		goto fail;
-	}
-	r = svc_audit_appendf(db, ctx, "case.list", "case", AUDIT_NO_OBJECT, "status=%s region=%s count=%zu%s", status,
-			      region ? region : "all", json_array_size(list), mdt ? " view=mdt" : "");
-	if (r < 0 || (r = db_commit(db)) < 0) {
-		json_decref(list);
-		goto fail;
-	}
-	*ret = json_pack("{s:o}", "cases", list);
-	return *ret ? 0 : ERR_NOMEM;
-fail:
-	db_rollback(db);
-	return r;
+	*ret_status = status;
+	*ret_region = region;
+	return 0;
 }
 
+/* One case of the list; an mdt user's has no office, dates, lead or duties. */
+static json_t *list_row_json(struct db_stmt *st, bool mdt, int *ret_err)
+{
+	json_t *j = json_object();
+	if (!j) {
+		*ret_err = ERR_NOMEM;
+		return NULL;
+	}
+	if (mdt)
+		*ret_err = db_row_json(st, "id:i number - region - status victim_status - trafficking_type - - - - - missing:b",
+				       j);
+	else
+		*ret_err = db_row_json(st,
+				       "id:i number - region office status victim_status identified_at trafficking_type - -"
+				       " opened_at closed_at version:i missing:b overdue:i next_due_at",
+				       j);
+	if (*ret_err == 0 && !mdt &&
+	    json_object_set_new(j, "lead",
+				db_column_text(st, 10) ? json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 9),
+								   "username", db_column_text(st, 10))
+						       : json_null()) < 0)
+		*ret_err = ERR_NOMEM;
+	if (*ret_err < 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* The cases matching the filter, newest first, each with its child. */
+static int list_select(const struct svc_ctx *ctx, struct db *db, const char *status, const char *region,
+		       const struct case_filter *f, json_t *list)
+{
+	bool mdt = ctx->actor->role == ROLE_MDT;
+	char ts[32];
+	time_str(now(), ts);
+	struct db_stmt *st;
+	/* An mdt user: the cases its team reviews (a review not cancelled). */
+	int r = db_preparef(
+		db, &st,
+		"SELECT c.id, c.number, c.person_id, c.region, c.office, c.status, c.victim_status,"
+		" c.identified_at, c.trafficking_type, c.lead_user_id, u.username, c.opened_at, c.closed_at, c.version,"
+		" (SELECT count(*) FROM missing_episode m WHERE m.case_id = c.id AND m.located_at IS NULL),"
+		" (SELECT count(*) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL AND d.due_at < ?),"
+		" (SELECT min(d.due_at) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL)"
+		" FROM child_case c LEFT JOIN app_user u ON u.id = c.lead_user_id"
+		" WHERE (? = 'all' OR (? = 'open' AND c.status <> 'closed') OR (? = 'closed' AND c.status = 'closed'))"
+		" AND (CAST(? AS TEXT) IS NULL OR c.region = ?)"
+		" AND (? = 0 OR EXISTS (SELECT 1 FROM missing_episode m WHERE m.case_id = c.id"
+		"  AND m.located_at IS NULL))"
+		" AND (? = 0 OR EXISTS (SELECT 1 FROM case_review v JOIN mdt_team t ON t.id = v.team_id"
+		"  WHERE v.case_id = c.id AND v.status <> 'cancelled' AND t.code = ?))"
+		" ORDER BY c.opened_at DESC, c.id DESC LIMIT ?",
+		"ttttttddtd", ts, status, status, status, region, region ? region : "", (int)f->missing, (int)mdt,
+		ctx->actor->scope, list_limit(f->limit));
+	if (r < 0)
+		return r;
+	/* Gather the rows first, then open each child's names. */
+	struct cases_rows rows = {0};
+	json_t *j;
+	while ((r = db_step(st)) == DB_ROW && (j = list_row_json(st, mdt, &r)) &&
+	       (r = cases_rows_add(&rows, db_column_int64(st, 2), j)) == 0)
+		;
+	db_finalize(st);
+	return cases_rows_finish(db, ctx->app, &rows, r, list);
+}
+
+int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct field_errors *errs, json_t **ret)
+{
+	struct db *db;
+	const char *status, *region;
+	int r;
+	if ((r = svc_enter(ctx, PERM_CASES_READ, &db)) < 0 || (r = list_filter(ctx, f, errs, &status, &region)) < 0 ||
+	    (r = db_begin(db)) < 0)
+		return r;
+	json_t *list = json_array();
+	if ((r = list ? list_select(ctx, db, status, region, f, list) : ERR_NOMEM) == 0)
+		r = svc_audit_appendf(db, ctx, "case.list", "case", AUDIT_NO_OBJECT, "status=%s region=%s count=%zu%s",
+				      status, region ? region : "all", json_array_size(list),
+				      ctx->actor->role == ROLE_MDT ? " view=mdt" : "");
+	if ((r = cases_end(db, r)) < 0 || !(*ret = json_pack("{s:o}", "cases", list))) {
+		json_decref(list);
+		return r < 0 ? r : ERR_NOMEM;
+	}
+	return 0;
+}
