@@ -154,7 +154,8 @@ int cases_event_packf(struct db *db, const struct svc_ctx *ctx, int64_t case_id,
 	return r;
 }
 
-int cases_touch(struct db *db, int64_t id, const char *ts)
+/* Bump the version of a case that changed. */
+static int case_touch(struct db *db, int64_t id, const char *ts)
 {
 	return db_execf(db, "UPDATE child_case SET version = version + 1, updated_at = ? WHERE id = ?", "ti", ts, id);
 }
@@ -169,6 +170,6 @@ int cases_written(struct db *db, const struct svc_ctx *ctx, int64_t id, const ch
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof detail)
 		return n < 0 ? ERR_INVAL : ERR_TOOBIG;
-	int r = cases_touch(db, id, ts);
+	int r = case_touch(db, id, ts);
 	return r < 0 ? r : svc_audit_appendf(db, ctx, action, "case", id, "%s", detail);
 }

@@ -85,8 +85,6 @@ int cases_event_add(struct db *db, struct app *app, int64_t case_id, const char 
  * (json_pack). */
 int cases_event_packf(struct db *db, const struct svc_ctx *ctx, int64_t case_id, const char *kind, hl_time occurred,
 		      const char *fmt, ...);
-/* Bump the version of a case that changed. */
-int cases_touch(struct db *db, int64_t id, const char *ts);
 /* The last steps of every write to case id: its version bumped and the
  * audit record of action, its detail by fmt. */
 int cases_written(struct db *db, const struct svc_ctx *ctx, int64_t id, const char *action, const char *fmt, ...)
@@ -94,9 +92,6 @@ int cases_written(struct db *db, const struct svc_ctx *ctx, int64_t id, const ch
 
 /* ---- reading (read.c) ---- */
 
-/* The child: names and age for every view; the full view adds the person
- * id, birth date and sex. */
-int cases_child_json(struct db *db, struct app *app, int64_t person_id, bool full, json_t **ret);
 /* Set "missing_for_minutes" on e: from last seen to located, else to t. */
 int cases_missing_for_json(json_t *e, const char *last_seen_at, const char *located_at, hl_time t);
 /* Rows of a list that each show a child: gathered while their statement
@@ -122,10 +117,6 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 
 /* ---- reports (reports.c) ---- */
 
-/* Whether a report made at t came before the child was identified. */
-bool cases_before_identification(const struct case_head *h, hl_time t);
-/* Whether the pack counts law-enforcement reports made before identification. */
-bool cases_le_earlier_reports_count(const struct pack *pack);
 int cases_mark_before_identification(const struct case_head *h, json_t *reports);
 /* On first identification, a report already on the case meets the new duty. */
 int cases_meet_with_recorded_report(struct db *db, const struct pack *pack, int64_t case_id, hl_time ident);
@@ -133,8 +124,6 @@ int cases_reports_json(struct db *db, struct app *app, int64_t case_id, json_t *
 
 /* ---- rapid responses (rapid.c) ---- */
 
-/* One rapid response row as answered; NULL and *ret_err on error. */
-json_t *cases_rapid_row_json(struct app *app, struct db_stmt *st, int *ret_err);
 int cases_rapids_json(struct db *db, struct app *app, int64_t case_id, json_t *out);
 
 /* ---- reports joining a case (join.c) ---- */

@@ -15,7 +15,7 @@
 
 /* A rapid response as answered: minutes taken and whether within target
  * once the responder arrived. */
-json_t *cases_rapid_row_json(struct app *app, struct db_stmt *st, int *ret_err)
+static json_t *rapid_row_json(struct app *app, struct db_stmt *st, int *ret_err)
 {
 	const char *req = db_column_text(st, 1), *arr = db_column_text(st, 4);
 	int64_t rid = db_column_int64(st, 0);
@@ -55,7 +55,7 @@ static int rapids_select(struct db *db, struct app *app, int64_t case_id, int64_
 	if (r < 0)
 		return r;
 	json_t *j;
-	while ((r = db_step(st)) == DB_ROW && (j = cases_rapid_row_json(app, st, &r)))
+	while ((r = db_step(st)) == DB_ROW && (j = rapid_row_json(app, st, &r)))
 		if (json_array_append_new(out, j) < 0) {
 			r = ERR_NOMEM;
 			break;

@@ -19,7 +19,7 @@
 
 /* The child: names and age for every view; the full view adds the person
  * id, birth date and sex. */
-int cases_child_json(struct db *db, struct app *app, int64_t person_id, bool full, json_t **ret)
+static int child_json(struct db *db, struct app *app, int64_t person_id, bool full, json_t **ret)
 {
 	struct db_stmt *st;
 	int r = db_rowf(db, &st,
@@ -100,10 +100,10 @@ static int events_json(struct db *db, struct app *app, int64_t case_id, bool sha
 {
 	struct db_stmt *st;
 	int r = db_preparef(db, &st,
-			   "SELECT e.id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, u.username, e.shared, e.data,"
-			   " e.text FROM case_event e LEFT JOIN app_user u ON u.id = e.recorded_by"
-			   " WHERE e.case_id = ? AND (? = 0 OR e.shared = 1) ORDER BY e.occurred_at, e.id",
-			   "id", case_id, (int)shared_only);
+			    "SELECT e.id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, u.username, e.shared, e.data,"
+			    " e.text FROM case_event e LEFT JOIN app_user u ON u.id = e.recorded_by"
+			    " WHERE e.case_id = ? AND (? = 0 OR e.shared = 1) ORDER BY e.occurred_at, e.id",
+			    "id", case_id, (int)shared_only);
 	if (r < 0)
 		return r;
 	while ((r = db_step(st)) == DB_ROW) {
@@ -155,9 +155,9 @@ static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool f
 	hl_time t = now();
 	struct db_stmt *st;
 	int r = db_preparef(db, &st,
-			   "SELECT id, last_seen_at, learned_at, located_at, ncmec_sealed, circumstances, created_at"
-			   " FROM missing_episode WHERE case_id = ? ORDER BY learned_at, id",
-			   "i", case_id);
+			    "SELECT id, last_seen_at, learned_at, located_at, ncmec_sealed, circumstances, created_at"
+			    " FROM missing_episode WHERE case_id = ? ORDER BY learned_at, id",
+			    "i", case_id);
 	if (r < 0)
 		return r;
 	while ((r = db_step(st)) == DB_ROW) {
@@ -255,10 +255,10 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 {
 	struct db_stmt *st;
 	int r = db_rowf(db, &st,
-			   "SELECT number, person_id, region, office, status, victim_status, identified_at, trafficking_type,"
-			   " uncared_for, petition_status, lead_user_id, opened_by, opened_at, closed_at, version, updated_at"
-			   " FROM child_case WHERE id = ?",
-			   "i", id);
+			"SELECT number, person_id, region, office, status, victim_status, identified_at, trafficking_type,"
+			" uncared_for, petition_status, lead_user_id, opened_by, opened_at, closed_at, version, updated_at"
+			" FROM child_case WHERE id = ?",
+			"i", id);
 	if (r < 0)
 		return r;
 	int64_t person = db_column_int64(st, 1);
@@ -283,7 +283,7 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 		return r;
 	}
 	json_t *child = NULL, *reviews = NULL;
-	if ((r = cases_child_json(db, app, person, !mdt, &child)) < 0 || (r = set_new(j, "child", child)) < 0 ||
+	if ((r = child_json(db, app, person, !mdt, &child)) < 0 || (r = set_new(j, "child", child)) < 0 ||
 	    (r = events_json(db, app, id, mdt, json_object_get(j, "events"))) < 0 ||
 	    (r = episodes_json(db, app, id, !mdt, json_object_get(j, "missing_episodes"))) < 0 ||
 	    (r = teams_case_reviews_json(db, app, id, mdt ? team_code : NULL, &reviews)) < 0 ||
@@ -340,7 +340,7 @@ int cases_rows_finish(struct db *db, struct app *app, struct cases_rows *rows, i
 {
 	for (size_t k = 0; k < rows->n; k++) {
 		json_t *child = NULL;
-		if (r >= 0 && (r = cases_child_json(db, app, rows->v[k].person, false, &child)) == 0 &&
+		if (r >= 0 && (r = child_json(db, app, rows->v[k].person, false, &child)) == 0 &&
 		    json_object_set_new(rows->v[k].j, "child", child) < 0)
 			r = ERR_NOMEM;
 		if (json_array_append_new(out, rows->v[k].j) < 0 && r >= 0)

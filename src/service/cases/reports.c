@@ -16,7 +16,7 @@
 
 /* Whether a report made at t came before the child was identified as a
  * victim (or the child is not identified at all). */
-bool cases_before_identification(const struct case_head *h, hl_time t)
+static bool before_identification(const struct case_head *h, hl_time t)
 {
 	hl_time ident;
 	if (!h->identified || time_parse(h->identified_at, &ident) < 0)
@@ -24,7 +24,8 @@ bool cases_before_identification(const struct case_head *h, hl_time t)
 	return t < ident;
 }
 
-bool cases_le_earlier_reports_count(const struct pack *pack)
+/* Whether the pack counts law-enforcement reports made before identification. */
+static bool le_earlier_reports_count(const struct pack *pack)
 {
 	const struct pack_deadline *le = pack_deadline(pack, duty_kind_to_string(DUTY_LAW_ENFORCEMENT_REPORT));
 	return le && le->earlier_reports_count;
@@ -48,7 +49,7 @@ int cases_mark_before_identification(const struct case_head *h, json_t *reports)
 		bool case_le = kind && strcmp(kind, "law_enforcement") == 0 &&
 			       json_is_null(json_object_get(rep, "missing_episode_id"));
 		if (json_object_set_new(rep, "before_identification",
-					json_boolean(case_le && cases_before_identification(h, t))) < 0)
+					json_boolean(case_le && before_identification(h, t))) < 0)
 			return ERR_NOMEM;
 	}
 	return 0;
@@ -67,7 +68,7 @@ int cases_meet_with_recorded_report(struct db *db, const struct pack *pack, int6
 	int r = db_rowf(db, &st,
 			"SELECT reported_at, recorded_by FROM mandated_report WHERE case_id = ? AND kind = 'law_enforcement'"
 			" AND missing_episode_id IS NULL AND (? = 1 OR reported_at >= ?) ORDER BY reported_at, id LIMIT 1",
-			"idt", case_id, (int)cases_le_earlier_reports_count(pack), ident_ts);
+			"idt", case_id, (int)le_earlier_reports_count(pack), ident_ts);
 	if (r == ERR_NOTFOUND)
 		return 0;
 	if (r < 0)
@@ -161,7 +162,7 @@ static int meet_duty(const struct svc_ctx *ctx, struct db *db, int64_t id, const
 	int r = 0;
 	*ret_episode = q->episode_id;
 	if (!q->ncmec && q->episode_id <= 0) {
-		if ((!q->before || cases_le_earlier_reports_count(ctx->app->pack)) &&
+		if ((!q->before || le_earlier_reports_count(ctx->app->pack)) &&
 		    (r = duty_meet(db, DUTY_LAW_ENFORCEMENT_REPORT, "case", id, q->reported, by, ret_met)) < 0)
 			return r;
 		if (!*ret_met && (r = earliest_unmet(db, id, DUTY_MISSING_LAW_ENFORCEMENT_REPORT, ret_episode)) < 0)
@@ -240,7 +241,7 @@ static int check_input(struct db *db, const struct case_head *h, const json_t *b
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 	q->ncmec = strcmp(q->kind, "ncmec") == 0;
-	q->before = cases_before_identification(h, q->reported);
+	q->before = before_identification(h, q->reported);
 	return 0;
 }
 

@@ -15,38 +15,31 @@
 #include "service/deadlines.h"
 #include "service/sealed.h"
 
-
-json_t *teams_int_or_null(struct db_stmt *st, int col)
+/* 1 when sql, given an id and a team's code, finds a row; 0 when not (or
+ * there is no code to look for); <0 on error. */
+static int team_finds(struct db *db, const char *sql, int64_t id, const char *team_code)
 {
-	return db_column_is_null(st, col) ? json_null() : json_integer(db_column_int64(st, col));
-}
-
-/* 1 when the statement finds a row, 0 when not, <0 on error. */
-static int exists(int r)
-{
+	if (id <= 0 || !team_code || !*team_code)
+		return 0;
+	int64_t one;
+	int r = db_int64f(db, &one, sql, "it", id, team_code);
 	return r == ERR_NOTFOUND ? 0 : r < 0 ? r : 1;
 }
 
 int teams_case_visible(struct db *db, int64_t case_id, const char *team_code)
 {
-	if (!team_code || !*team_code)
-		return 0;
-	int64_t one;
-	return exists(db_int64f(db, &one,
-				"SELECT 1 FROM case_review r JOIN mdt_team t ON t.id = r.team_id"
-				" WHERE r.case_id = ? AND t.code = ? AND r.status <> 'cancelled' LIMIT 1",
-				"it", case_id, team_code));
+	return team_finds(db,
+			  "SELECT 1 FROM case_review r JOIN mdt_team t ON t.id = r.team_id"
+			  " WHERE r.case_id = ? AND t.code = ? AND r.status <> 'cancelled' LIMIT 1",
+			  case_id, team_code);
 }
 
 int teams_is_member(struct db *db, int64_t user_id, const char *team_code)
 {
-	if (user_id <= 0 || !team_code || !*team_code)
-		return 0;
-	int64_t one;
-	return exists(db_int64f(db, &one,
-				"SELECT 1 FROM mdt_member m JOIN mdt_team t ON t.id = m.team_id"
-				" WHERE m.user_id = ? AND m.active = 1 AND t.code = ? LIMIT 1",
-				"it", user_id, team_code));
+	return team_finds(db,
+			  "SELECT 1 FROM mdt_member m JOIN mdt_team t ON t.id = m.team_id"
+			  " WHERE m.user_id = ? AND m.active = 1 AND t.code = ? LIMIT 1",
+			  user_id, team_code);
 }
 
 int teams_case_reviews_json(struct db *db, struct app *app, int64_t case_id, const char *team_code, json_t **ret)
@@ -108,7 +101,6 @@ bool teams_time_field(const json_t *v, const char *path, bool past_only, hl_time
 	return true;
 }
 
-
 /* Whether user id names a user who may log in. */
 static int user_exists(struct db *db, int64_t id)
 {
@@ -119,7 +111,7 @@ static int user_exists(struct db *db, int64_t id)
 
 /* ---- teams ---- */
 
-int teams_load_team(struct db *db, int64_t id, struct team_head *h)
+static int load_team(struct db *db, int64_t id, struct team_head *h)
 {
 	struct db_stmt *st;
 	int r = db_rowf(db, &st, "SELECT code, region FROM mdt_team WHERE id = ?", "i", id);
@@ -135,7 +127,7 @@ int teams_load_team(struct db *db, int64_t id, struct team_head *h)
 int teams_enter(const struct svc_ctx *ctx, enum perm perm, int64_t team_id, struct db **ret_db, struct team_head *h)
 {
 	int r = svc_enter(ctx, perm, ret_db);
-	return r < 0 ? r : teams_load_team(*ret_db, team_id, h);
+	return r < 0 ? r : load_team(*ret_db, team_id, h);
 }
 
 int teams_end(struct db *db, int r)
@@ -147,7 +139,7 @@ int teams_end(struct db *db, int r)
 }
 
 /* An mdt user sees its own team only. */
-bool teams_in_scope(const struct svc_ctx *ctx, const struct team_head *h)
+static bool team_in_scope(const struct svc_ctx *ctx, const struct team_head *h)
 {
 	return ctx->actor->role != ROLE_MDT || strcmp(ctx->actor->scope, h->code) == 0;
 }
@@ -366,7 +358,7 @@ int svc_team_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 		return r;
 	char oid[24];
 	id_str(oid, id);
-	if (!teams_in_scope(ctx, &h)) {
+	if (!team_in_scope(ctx, &h)) {
 		svc_audit_denial(ctx, "team outside the mdt user's own", "mdt_team", oid);
 		return ERR_PERM;
 	}

@@ -17,7 +17,6 @@
 struct db;
 struct db_stmt;
 
-
 #define NAME_MAX_LEN 200
 #define TEXT_MAX_LEN 20000
 #define ITEM_TEXT_MAX_LEN 4000
@@ -33,9 +32,6 @@ static inline void id_str(char out[24], int64_t id)
 {
 	snprintf(out, 24, "%lld", (long long)id);
 }
-
-/* The integer in column col, or null. */
-json_t *teams_int_or_null(struct db_stmt *st, int col);
 
 /* ---- input ---- */
 
@@ -55,15 +51,11 @@ struct team_head {
 	char region[32];
 };
 
-/* Team id's head; ERR_NOTFOUND when there is none. */
-int teams_load_team(struct db *db, int64_t id, struct team_head *h);
 /* The first steps of a use case on team team_id: the permission, the
  * database, the team (ERR_NOTFOUND when there is none). */
 int teams_enter(const struct svc_ctx *ctx, enum perm perm, int64_t team_id, struct db **ret_db, struct team_head *h);
 /* The end of a write: commit when r is not an error, else roll back. */
 int teams_end(struct db *db, int r);
-/* An mdt user sees its own team only. */
-bool teams_in_scope(const struct svc_ctx *ctx, const struct team_head *h);
 
 /* ---- reviews (reviews.c) ---- */
 
