@@ -108,11 +108,7 @@ static void opens_a_case_with_the_child_recorded_and_the_report_joined(void **st
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	assert_int_equal(fx_count("child_case", "status = 'open'"), 1);
 	assert_int_equal(fx_count("case_intake", NULL), 1);
 	assert_int_equal(fx_count("person", NULL), 1);
@@ -135,11 +131,7 @@ static void a_suspected_victim_owes_a_police_report_which_a_report_meets(void **
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	char body[256];
 	version_body(id, "\"victim_status\": \"suspected\"", body, sizeof body);
 	write_ok(&hart, id, 0, body, update_fn);
@@ -155,11 +147,7 @@ static void who_may_not_read_or_change_a_case(void **state)
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	char region[32];
 	fx_text("SELECT region FROM child_case", region, sizeof region);
 	const struct pack *p = fx.app.pack;
@@ -223,6 +211,17 @@ static int open_use_case(void *arg)
 	return r;
 }
 
+/* Open a case from report intake, each statement failing in turn. */
+static struct case_opened open_under_failures(const struct fx_user *as, int64_t intake)
+{
+	char text[64];
+	assert_true(snprintf(text, sizeof text, "{\"intake_id\": %lld}", (long long)intake) < (int)sizeof text);
+	struct open_arg a = {.as = as, .body = fx_json(text)};
+	assert_true(fx_each_failure(open_use_case, &a) > 3);
+	json_decref(a.body);
+	return a.opened;
+}
+
 static void a_failed_statement_in_opening_leaves_nothing(void **state)
 {
 	(void)state;
@@ -235,11 +234,7 @@ static void a_failed_statement_in_opening_leaves_nothing(void **state)
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	fx_assert_no_errors(svc_intake_link(&careline.ctx, intake, 0, 0, &errs, &person), &errs);
-	char text[64];
-	assert_true(snprintf(text, sizeof text, "{\"intake_id\": %lld}", (long long)intake) < (int)sizeof text);
-	struct open_arg a = {.as = &hart, .body = fx_json(text)};
-	fx_each_failure(open_use_case, &a);
-	json_decref(a.body);
+	open_under_failures(&hart, intake);
 	assert_int_equal(fx_count("child_case", NULL), 1);
 	assert_int_equal(fx_count("person", NULL), 1);
 }
@@ -253,11 +248,7 @@ static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing(void **
 	int64_t intake;
 	fx_report(&careline, "Avery", true, &intake);
 	/* The child is not linked: opening records it, in the same transaction. */
-	char text[64];
-	assert_true(snprintf(text, sizeof text, "{\"intake_id\": %lld}", (long long)intake) < (int)sizeof text);
-	struct open_arg a = {.as = &hart, .body = fx_json(text)};
-	fx_each_failure(open_use_case, &a);
-	json_decref(a.body);
+	open_under_failures(&hart, intake);
 	assert_int_equal(fx_count("child_case", NULL), 1);
 	assert_int_equal(fx_count("person", NULL), 1);
 	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 1);
@@ -268,11 +259,7 @@ static void a_failed_statement_in_any_case_write_leaves_nothing(void **state)
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	char body[256];
 	version_body(id, "\"victim_status\": \"suspected\", \"status\": \"response\"", body, sizeof body);
 	write_under_failures(&hart, id, 0, body, update_fn);
@@ -304,19 +291,6 @@ static void a_failed_statement_in_any_case_write_leaves_nothing(void **state)
 	(void)write_ok;
 }
 
-/* Whether errs names field. */
-static bool names_field(const struct field_errors *errs, const char *field)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach(errs->list, i, e)
-	{
-		if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* fn refuses body with ERR_INVAL, naming each of fields. */
 static void assert_refused(const struct fx_user *as, int64_t id, const char *body,
 			   int (*fn)(struct write_arg *, struct field_errors *, struct case_conflict *, json_t **),
@@ -331,7 +305,7 @@ static void assert_refused(const struct fx_user *as, int64_t id, const char *bod
 	assert_int_equal(fn(&a, &errs, &cf, &ret), ERR_INVAL);
 	assert_null(ret);
 	for (const char *const *f = fields; *f; f++)
-		if (!names_field(&errs, *f))
+		if (!fx_names_field(&errs, *f))
 			fail_msg("%s: no error for %s", body, *f);
 	field_errors_done(&errs);
 	json_decref(a.body);
@@ -348,11 +322,7 @@ static void a_refused_body_names_every_bad_field_and_stores_nothing(void **state
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	int64_t events = fx_count("case_event", NULL), audits = fx_count("audit", NULL);
 	static const char *const open_bad[] = {"intake_id", "child", "region", "color", NULL};
 	assert_refused(&hart, 0, "{\"intake_id\": \"x\", \"child\": \"first\", \"region\": 7, \"color\": 1}", open_fn,
@@ -389,11 +359,7 @@ static void a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all(void **
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id, intake2, person;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart), intake2, person;
 	char text[64];
 	fx_text("SELECT person_id FROM child_case", text, sizeof text);
 	/* A second report of the same child, accepted before it was linked. */
@@ -401,12 +367,9 @@ static void a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all(void **
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	fx_assert_no_errors(svc_intake_link(&careline.ctx, intake2, 0, strtoll(text, NULL, 10), &errs, &person), &errs);
-	assert_true(snprintf(text, sizeof text, "{\"intake_id\": %lld}", (long long)intake2) < (int)sizeof text);
-	struct open_arg a = {.as = &hart, .body = fx_json(text)};
-	assert_true(fx_each_failure(open_use_case, &a) > 3);
-	json_decref(a.body);
-	assert_true(a.opened.joined);
-	assert_int_equal(a.opened.id, id);
+	struct case_opened opened = open_under_failures(&hart, intake2);
+	assert_true(opened.joined);
+	assert_int_equal(opened.id, id);
 	assert_int_equal(fx_count("child_case", NULL), 1);
 	assert_int_equal(fx_count("case_intake", "joined = 1"), 1);
 	assert_int_equal(fx_count("case_event", "kind = 'intake_joined'"), 1);
@@ -417,11 +380,7 @@ static void a_closed_case_takes_no_missing_episode_or_rapid_response(void **stat
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	char body[256];
 	version_body(id, "\"status\": \"closed\"", body, sizeof body);
 	write_ok(&hart, id, 0, body, update_fn);
@@ -450,11 +409,7 @@ static void the_list_and_the_dashboard_show_a_child_missing_now(void **state)
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	write_ok(&hart, id, 0, "{\"last_seen_at\": \"2026-11-27T12:00:00Z\", \"learned_at\": \"2026-11-28T16:00:00Z\"}",
 		 missing_fn);
 	struct case_filter f = {.missing = true};
@@ -482,7 +437,7 @@ static void the_list_and_the_dashboard_show_a_child_missing_now(void **state)
 	field_errors_init(&errs, 10);
 	got = NULL;
 	assert_int_equal(svc_case_list(&hart.ctx, &f, &errs, &got), ERR_INVAL);
-	assert_true(names_field(&errs, "limit"));
+	assert_true(fx_names_field(&errs, "limit"));
 	field_errors_done(&errs);
 	assert_int_equal(fx_count("audit", "action = 'case.list'"), 1);
 	assert_int_equal(fx_count("audit", "action = 'dashboard.read'"), 1);

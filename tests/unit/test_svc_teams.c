@@ -125,11 +125,7 @@ static void a_failed_statement_in_any_team_write_leaves_nothing(void **state)
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, case_id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &case_id);
+	int64_t case_id = fx_case_as_hart(&careline, &hart);
 	char region[32];
 	fx_text("SELECT region FROM child_case", region, sizeof region);
 	char body[512];
@@ -163,19 +159,6 @@ static void a_failed_statement_in_any_team_write_leaves_nothing(void **state)
 	assert_int_equal(fx_count("mdt_member", "active = 0"), 1);
 }
 
-/* Whether errs names field. */
-static bool names_field(const struct field_errors *errs, const char *field)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach(errs->list, i, e)
-	{
-		if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* The write of kind refuses body with ERR_INVAL, naming each of fields. */
 static void assert_refused(const struct fx_user *as, int kind, int64_t team, int64_t sub, const char *body,
 			   const char *const *fields)
@@ -191,7 +174,7 @@ static void assert_refused(const struct fx_user *as, int kind, int64_t team, int
 	assert_int_equal(r, ERR_INVAL);
 	assert_null(ret);
 	for (const char *const *f = fields; *f; f++)
-		if (!names_field(&errs, *f))
+		if (!fx_names_field(&errs, *f))
 			fail_msg("%s: no error for %s", body, *f);
 	field_errors_done(&errs);
 	json_decref(b);
@@ -201,11 +184,7 @@ static void a_refused_body_names_every_bad_field_and_stores_nothing(void **state
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, case_id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &case_id);
+	int64_t case_id = fx_case_as_hart(&careline, &hart);
 	int64_t team = write(&hart, TEAM_CREATE, 0, 0, 0, "{\"code\": \"mdt-r1\", \"name\": \"Southwest MDT\", \"region\": \"R1\"}",
 			     false);
 	static const char *const team_bad[] = {"code", "name", "region", "x", NULL};
