@@ -79,6 +79,22 @@ static int check_input(struct app *app, struct db *db, const struct case_head *h
 	int r;
 	if (schema_check(&svc_case_update_schema, body, errs) < 0 && !json_is_object(body))
 		return ERR_INVAL;
+	/* The schema lets "" pass as no value; a change here names one. */
+	static const struct {
+		const char *key, *values;
+	} named[] = {
+		{"status", "open, response, services, monitoring or closed"},
+		{"victim_status", "none, at_risk, suspected or confirmed"},
+		{"petition_status", "none, planned, filed, granted or denied"},
+	};
+	for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+		const char *v = json_string_value(json_object_get(body, named[i].key));
+		if (v && !*v)
+			field_error_add(errs, named[i].key, "%s", named[i].values);
+	}
+	/* Care is either given or not: null is not a third answer. */
+	if (json_is_null(json_object_get(body, "uncared_for")))
+		field_error_add(errs, "uncared_for", "must be true or false");
 	q->version = json_integer_value(json_object_get(body, "version"));
 	q->status = cases_str(body, "status");
 	q->victim = cases_str(body, "victim_status");
