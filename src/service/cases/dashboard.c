@@ -32,7 +32,8 @@ static int regions_json(struct db *db, const struct pack *pack, const char *only
 		    (r = db_bindf(st, "tttttt", reg->id, reg->name, reg->id, reg->id, ts, reg->id)) < 0 ||
 		    (r = db_step(st)) != DB_ROW)
 			break;
-		if (!(j = json_object()) || (r = db_row_json(st, "id name open_cases:i overdue:i missing_now:i", j)) < 0 ||
+		if (!(j = json_object()) ||
+		    (r = db_row_json(st, "id name open_cases:i overdue:i missing_now:i", j)) < 0 ||
 		    json_array_append_new(out, j) < 0)
 			r = r < 0 ? r : ERR_NOMEM;
 	}
@@ -53,10 +54,10 @@ static int missing_now_json(struct db *db, struct app *app, const char *only, hl
 		return r;
 	struct cases_rows rows = {0};
 	while ((r = db_step(st)) == DB_ROW) {
-		json_t *j = json_pack("{s:{s:I, s:s, s:s}, s:I, s:s, s:s}", "case", "id", (json_int_t)db_column_int64(st, 0),
-				      "number", db_column_text(st, 1), "region", db_column_text(st, 2), "episode_id",
-				      (json_int_t)db_column_int64(st, 4), "last_seen_at", db_column_text(st, 5),
-				      "learned_at", db_column_text(st, 6));
+		json_t *j = json_pack("{s:{s:I, s:s, s:s}, s:I, s:s, s:s}", "case", "id",
+				      (json_int_t)db_column_int64(st, 0), "number", db_column_text(st, 1), "region",
+				      db_column_text(st, 2), "episode_id", (json_int_t)db_column_int64(st, 4),
+				      "last_seen_at", db_column_text(st, 5), "learned_at", db_column_text(st, 6));
 		if ((r = cases_rows_add(&rows, db_column_int64(st, 3), j)) < 0 ||
 		    (r = cases_missing_for_json(j, db_column_text(st, 5), NULL, t)) < 0)
 			break;
@@ -74,7 +75,8 @@ static int dashboard_json(const struct svc_ctx *ctx, struct db *db, const char *
 	json_t *notices = NULL;
 	int r;
 	if ((r = regions_json(db, app->pack, only, ts, json_object_get(j, "regions"))) < 0 ||
-	    (r = duty_select(db, app, "overdue", only, 0, 0, LIST_LIMIT_DEFAULT, t, json_object_get(j, "overdue"))) < 0 ||
+	    (r = duty_select(db, app, "overdue", only, 0, 0, LIST_LIMIT_DEFAULT, t, json_object_get(j, "overdue"))) <
+		    0 ||
 	    (r = duty_select(db, app, "due_soon", only, 0, 24 * 60 * MINUTE, LIST_LIMIT_DEFAULT, t,
 			     json_object_get(j, "due_soon"))) < 0 ||
 	    (r = missing_now_json(db, app, only, t, json_object_get(j, "missing_now"))) < 0)

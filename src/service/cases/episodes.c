@@ -33,7 +33,8 @@ int cases_load_episode(struct db *db, int64_t case_id, int64_t eid, struct episo
 	if (r < 0)
 		return r;
 	*e = (struct episode){.id = eid, .located = !db_column_is_null(st, 2)};
-	if (time_parse(db_column_text(st, 0), &e->last_seen) < 0 || time_parse(db_column_text(st, 1), &e->learned) < 0 ||
+	if (time_parse(db_column_text(st, 0), &e->last_seen) < 0 ||
+	    time_parse(db_column_text(st, 1), &e->learned) < 0 ||
 	    (e->located && time_parse(db_column_text(st, 2), &e->located_at) < 0))
 		r = ERR_DB;
 	db_finalize(st);
@@ -56,7 +57,8 @@ static int start_write(const struct svc_ctx *ctx, struct db *db, int64_t id, hl_
 	time_str(seen, seen_ts);
 	time_str(learned, learned_ts);
 	int64_t current = 0, eid = 0;
-	int r = db_int64f(db, &current, "SELECT id FROM missing_episode WHERE case_id = ? AND located_at IS NULL", "i", id);
+	int r = db_int64f(db, &current, "SELECT id FROM missing_episode WHERE case_id = ? AND located_at IS NULL", "i",
+			  id);
 	if (r < 0 && r != ERR_NOTFOUND)
 		return r;
 	if (current) {
@@ -69,8 +71,8 @@ static int start_write(const struct svc_ctx *ctx, struct db *db, int64_t id, hl_
 			   " updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
 			   "ittitt", id, seen_ts, learned_ts, ctx->actor->user_id, ts, ts)) < 0 ||
 	    (circ && (r = sealed_put(db, ctx->app, "missing_episode", "circumstances", eid, circ)) < 0) ||
-	    (r = open_duties(db, ctx->app->pack, id, eid, DUTY_MISSING_LAW_ENFORCEMENT_REPORT, DUTY_MISSING_NCMEC_REPORT,
-			     learned, duties)) < 0 ||
+	    (r = open_duties(db, ctx->app->pack, id, eid, DUTY_MISSING_LAW_ENFORCEMENT_REPORT,
+			     DUTY_MISSING_NCMEC_REPORT, learned, duties)) < 0 ||
 	    (r = cases_event_packf(db, ctx, id, "missing_started", learned, "{s:I, s:s, s:s}", "missing_episode_id",
 				   (json_int_t)eid, "last_seen_at", seen_ts, "learned_at", learned_ts)) < 0)
 		return r;

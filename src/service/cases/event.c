@@ -130,11 +130,13 @@ static int check_kind(const struct pack *pack, struct db *db, int64_t case_id, c
 	} else if (strcmp(q->kind, "debrief") == 0 || strcmp(q->kind, "rescreen") == 0) {
 		bool rescreen = strcmp(q->kind, "rescreen") == 0;
 		q->duty = rescreen ? DUTY_RETURN_RESCREEN : DUTY_RETURN_DEBRIEF;
-		q->episode_id = json_integer_value(json_object_get(body, "missing_episode_id"));
-		if (!json_object_get(body, "missing_episode_id") || json_is_null(json_object_get(body, "missing_episode_id")))
+		const json_t *ep = json_object_get(body, "missing_episode_id");
+		q->episode_id = json_integer_value(ep);
+		if (!ep || json_is_null(ep))
 			field_error_add(errs, "missing_episode_id", "required");
-		if (q->episode_id > 0 && ((r = check_episode(db, case_id, q, errs)) < 0 ||
-					  json_object_set_new(q->data, "missing_episode_id", json_integer(q->episode_id)) < 0))
+		if (q->episode_id > 0 &&
+		    ((r = check_episode(db, case_id, q, errs)) < 0 ||
+		     json_object_set_new(q->data, "missing_episode_id", json_integer(q->episode_id)) < 0))
 			return r < 0 ? r : ERR_NOMEM;
 		if (rescreen)
 			check_rescreen(pack, body, errs, q);
@@ -171,8 +173,8 @@ static int check_input(const struct pack *pack, struct db *db, int64_t case_id, 
 static int event_write(const struct svc_ctx *ctx, struct db *db, int64_t id, const struct event_req *q,
 		       int64_t *ret_event, int64_t *ret_met)
 {
-	int r = cases_event_add(db, ctx->app, id, q->kind, q->occurred, ctx->actor->user_id, q->shared, q->data, q->text,
-				ret_event);
+	int r = cases_event_add(db, ctx->app, id, q->kind, q->occurred, ctx->actor->user_id, q->shared, q->data,
+				q->text, ret_event);
 	if (r < 0 || (q->duty != DUTY_KIND_COUNT && (r = duty_meet(db, q->duty, "missing_episode", q->episode_id,
 								    q->occurred, ctx->actor->user_id, ret_met)) < 0))
 		return r;

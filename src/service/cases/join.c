@@ -100,7 +100,8 @@ int cases_load_intake(struct db *db, int64_t id, int child, struct intake_for_ca
 			"SELECT i.number, i.region, i.office, i.disposition, c.person_id, c.id, i.received_at,"
 			" c.suspected_victim,"
 			" (SELECT s.level FROM screening s WHERE s.intake_id = i.id ORDER BY s.id DESC LIMIT 1)"
-			" FROM intake i LEFT JOIN intake_child c ON c.intake_id = i.id AND c.position = ? WHERE i.id = ?",
+			" FROM intake i LEFT JOIN intake_child c ON c.intake_id = i.id AND c.position = ?"
+			" WHERE i.id = ?",
 			"di", child, id);
 	if (r < 0)
 		return r;

@@ -167,8 +167,8 @@ static int join_existing(const struct svc_ctx *ctx, struct db *db, struct open_r
 	int r = cases_join_intake(db, ctx, h->id, q->intake_id, q->child, q->it.number, t, &added);
 	struct case_head now_h;
 	if (r < 0 ||
-	    (r = svc_audit_appendf(db, ctx, "case.open", "case", h->id, "joined intake=%lld", (long long)q->intake_id)) <
-		    0 ||
+	    (r = svc_audit_appendf(db, ctx, "case.open", "case", h->id, "joined intake=%lld",
+				   (long long)q->intake_id)) < 0 ||
 	    (r = case_load(db, h->id, &now_h)) < 0)
 		return r;
 	*ret = (struct case_opened){.id = h->id, .version = now_h.version, .joined = true};
@@ -190,8 +190,8 @@ static int insert_case(const struct svc_ctx *ctx, struct db *db, const struct op
 		return r;
 	snprintf(number, sizeof number, "C-%04d-%04lld", today.y, (long long)seq);
 	if ((r = db_int64f(db, &id,
-			   "INSERT INTO child_case (number, person_id, region, office, opened_by, opened_at, updated_at)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			   "INSERT INTO child_case (number, person_id, region, office, opened_by, opened_at,"
+			   " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
 			   "tittitt", number, q->person_id, q->case_region, q->office[0] ? q->office : NULL,
 			   ctx->actor->user_id, ts, ts)) < 0)
 		return r;
@@ -202,14 +202,16 @@ static int insert_case(const struct svc_ctx *ctx, struct db *db, const struct op
 				  " VALUES (?, ?, ?, 0, ?, ?)",
 				  "iidti", id, q->intake_id, q->child, ts, ctx->actor->user_id)) < 0 ||
 		    (r = cases_event_packf(db, ctx, id, "opened", t, "{s:I, s:s, s:i}", "intake_id",
-					   (json_int_t)q->intake_id, "intake_number", q->it.number, "child", q->child)) < 0 ||
+					   (json_int_t)q->intake_id, "intake_number", q->it.number, "child",
+					   q->child)) < 0 ||
 		    (by && (r = cases_identify_from_intake(db, ctx, id, &q->it, "none")) < 0))
 			return r;
 		r = svc_audit_appendf(db, ctx, "case.open", "case", id, "number=%s intake=%lld person=%lld%s%s", number,
 				      (long long)q->intake_id, (long long)q->person_id,
 				      by ? " victim_status=suspected by=" : "", by ? by : "");
 	} else {
-		if ((r = cases_event_add(db, ctx->app, id, "opened", t, ctx->actor->user_id, false, NULL, NULL, NULL)) < 0)
+		r = cases_event_add(db, ctx->app, id, "opened", t, ctx->actor->user_id, false, NULL, NULL, NULL);
+		if (r < 0)
 			return r;
 		r = svc_audit_appendf(db, ctx, "case.open", "case", id, "number=%s person=%lld", number,
 				      (long long)q->person_id);

@@ -49,8 +49,8 @@ static int rapids_select(struct db *db, struct app *app, int64_t case_id, int64_
 {
 	struct db_stmt *st;
 	int r = db_preparef(db, &st,
-			    RAPID_SELECT " WHERE (CAST(? AS BIGINT) = 0 OR r.case_id = ?) AND (CAST(? AS BIGINT) = 0 OR r.id = ?)"
-					 " ORDER BY r.requested_at, r.id",
+			    RAPID_SELECT " WHERE (CAST(? AS BIGINT) = 0 OR r.case_id = ?)"
+					 " AND (CAST(? AS BIGINT) = 0 OR r.id = ?) ORDER BY r.requested_at, r.id",
 			    "tiiii", duty_kind_to_string(DUTY_RAPID_RESPONSE_TARGET), case_id, case_id, rid, rid);
 	if (r < 0)
 		return r;
@@ -98,7 +98,8 @@ static int rapid_json_by_id(struct db *db, struct app *app, int64_t rid, json_t 
 static int request_write(const struct svc_ctx *ctx, struct db *db, int64_t id, hl_time requested,
 			 const char *responder, json_t **ret)
 {
-	const struct pack_deadline *target = pack_deadline(ctx->app->pack, duty_kind_to_string(DUTY_RAPID_RESPONSE_TARGET));
+	const struct pack_deadline *target =
+		pack_deadline(ctx->app->pack, duty_kind_to_string(DUTY_RAPID_RESPONSE_TARGET));
 	char ts[32], req_ts[32];
 	time_str(now(), ts);
 	time_str(requested, req_ts);
@@ -106,8 +107,8 @@ static int request_write(const struct svc_ctx *ctx, struct db *db, int64_t id, h
 	int r = db_int64f(db, &rid,
 			  "INSERT INTO rapid_response (case_id, requested_at, target_minutes, requested_by,"
 			  " created_at, updated_at) VALUES (?, ?, NULLIF(CAST(? AS BIGINT), -1), ?, ?, ?) RETURNING id",
-			  "itiitt", id, req_ts, target ? (int64_t)target->minutes : (int64_t)-1, ctx->actor->user_id, ts,
-			  ts);
+			  "itiitt", id, req_ts, target ? (int64_t)target->minutes : (int64_t)-1, ctx->actor->user_id,
+			  ts, ts);
 	if (r < 0 || (r = sealed_put(db, ctx->app, "rapid_response", "responder_sealed", rid, responder)) < 0 ||
 	    (target && (r = duty_open_pack(db, ctx->app->pack, id, DUTY_RAPID_RESPONSE_TARGET, "rapid_response", rid,
 					   requested, 0, NULL)) < 0) ||
@@ -139,8 +140,8 @@ int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 	json_t *j = NULL;
 	if ((r = db_begin(db)) < 0)
 		return r;
-	if ((r = cases_end(db, request_write(ctx, db, id, requested, json_string_value(json_object_get(body, "responder")),
-					     &j))) < 0) {
+	const char *responder = json_string_value(json_object_get(body, "responder"));
+	if ((r = cases_end(db, request_write(ctx, db, id, requested, responder, &j))) < 0) {
 		json_decref(j);
 		return r;
 	}
@@ -166,7 +167,8 @@ static int arrive_write(const struct svc_ctx *ctx, struct db *db, int64_t id, in
 		return ERR_CONFLICT;
 	}
 	/* A responder named at arrival replaces the one named at the request. */
-	if ((responder && (r = sealed_put(db, ctx->app, "rapid_response", "responder_sealed", rapid_id, responder)) < 0) ||
+	if ((responder &&
+	     (r = sealed_put(db, ctx->app, "rapid_response", "responder_sealed", rapid_id, responder)) < 0) ||
 	    (r = duty_meet(db, DUTY_RAPID_RESPONSE_TARGET, "rapid_response", rapid_id, at, ctx->actor->user_id, NULL)) <
 		    0 ||
 	    (r = rapid_json_by_id(db, ctx->app, rapid_id, ret)) < 0)
@@ -185,7 +187,9 @@ int svc_rapid_arrive(const struct svc_ctx *ctx, int64_t id, int64_t rapid_id, co
 	struct case_head h;
 	struct db_stmt *st;
 	int r = cases_access(ctx, PERM_CASES_WRITE, id, &db, &h, NULL);
-	if (r < 0 || (r = db_rowf(db, &st, "SELECT requested_at, arrived_at FROM rapid_response WHERE id = ? AND case_id = ?",
+	if (r < 0 || (r = db_rowf(db, &st,
+				  "SELECT requested_at, arrived_at FROM rapid_response"
+				  " WHERE id = ? AND case_id = ?",
 				  "ii", rapid_id, id)) < 0)
 		return r;
 	hl_time requested = 0, at = 0;

@@ -23,7 +23,8 @@ static int child_json(struct db *db, struct app *app, int64_t person_id, bool fu
 {
 	struct db_stmt *st;
 	int r = db_rowf(db, &st,
-			"SELECT given_name, family_name, dob, estimated_age, age_estimated_on, sex FROM person WHERE id = ?",
+			"SELECT given_name, family_name, dob, estimated_age, age_estimated_on, sex FROM person"
+			" WHERE id = ?",
 			"i", person_id);
 	if (r < 0)
 		return r;
@@ -84,8 +85,8 @@ static int user_json(struct db *db, struct app *app, int64_t id, json_t **ret)
 	json_t *j = NULL;
 	char *display = NULL;
 	if ((r = sealed_get(app, st, 1, "app_user", "display_name", id, &display)) == 0) {
-		j = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)id, "username", db_column_text(st, 0), "display_name",
-			      display);
+		j = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)id, "username", db_column_text(st, 0),
+			      "display_name", display);
 		r = j ? 0 : ERR_NOMEM;
 	}
 	free(display);
@@ -96,42 +97,45 @@ static int user_json(struct db *db, struct app *app, int64_t id, json_t **ret)
 	return 0;
 }
 
+/* One timeline entry as answered: its data's keys, then what every entry
+ * has, its text opened. */
+static int event_json(struct app *app, struct db_stmt *st, json_t *out)
+{
+	int64_t eid = db_column_int64(st, 0);
+	char *text = NULL;
+	int r = sealed_get(app, st, 8, "case_event", "text", eid, &text);
+	if (r < 0)
+		return r;
+	json_t *e = db_column_text(st, 7) ? json_loads(db_column_text(st, 7), 0, NULL) : NULL;
+	if (!json_is_object(e)) {
+		json_decref(e);
+		e = json_object();
+	}
+	if (!e || (r = db_row_json(st, "id:i kind occurred_at recorded_at - - shared:b", e)) < 0 ||
+	    json_object_set_new(e, "recorded_by",
+				db_column_text(st, 5)
+					? json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 4), "username",
+						    db_column_text(st, 5))
+					: json_null()) < 0 ||
+	    json_object_set_new(e, "text", text_or_null(text)) < 0 || json_array_append(out, e) < 0)
+		r = r < 0 ? r : ERR_NOMEM;
+	json_decref(e);
+	free(text);
+	return r;
+}
+
 static int events_json(struct db *db, struct app *app, int64_t case_id, bool shared_only, json_t *out)
 {
 	struct db_stmt *st;
 	int r = db_preparef(db, &st,
-			    "SELECT e.id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, u.username, e.shared, e.data,"
-			    " e.text FROM case_event e LEFT JOIN app_user u ON u.id = e.recorded_by"
+			    "SELECT e.id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, u.username, e.shared,"
+			    " e.data, e.text FROM case_event e LEFT JOIN app_user u ON u.id = e.recorded_by"
 			    " WHERE e.case_id = ? AND (? = 0 OR e.shared = 1) ORDER BY e.occurred_at, e.id",
 			    "id", case_id, (int)shared_only);
 	if (r < 0)
 		return r;
-	while ((r = db_step(st)) == DB_ROW) {
-		int64_t eid = db_column_int64(st, 0);
-		char *text = NULL;
-		if ((r = sealed_get(app, st, 8, "case_event", "text", eid, &text)) < 0)
-			break;
-		json_t *e = NULL;
-		const char *data = db_column_text(st, 7);
-		if (data)
-			e = json_loads(data, 0, NULL);
-		if (!json_is_object(e)) {
-			json_decref(e);
-			e = json_object();
-		}
-		json_object_set_new(e, "id", json_integer(eid));
-		json_object_set_new(e, "kind", json_string(db_column_text(st, 1)));
-		json_object_set_new(e, "occurred_at", json_string(db_column_text(st, 2)));
-		json_object_set_new(e, "recorded_at", json_string(db_column_text(st, 3)));
-		json_object_set_new(e, "recorded_by",
-				    db_column_text(st, 5) ? json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 4),
-								      "username", db_column_text(st, 5))
-							  : json_null());
-		json_object_set_new(e, "shared", json_boolean(db_column_int64(st, 6)));
-		json_object_set_new(e, "text", text_or_null(text));
-		free(text);
-		json_array_append_new(out, e);
-	}
+	while ((r = db_step(st)) == DB_ROW && (r = event_json(app, st, out)) == 0)
+		;
 	db_finalize(st);
 	return r < 0 ? r : 0;
 }
@@ -150,6 +154,30 @@ int cases_missing_for_json(json_t *e, const char *last_seen_at, const char *loca
 	return json_object_set_new(e, "missing_for_minutes", json_integer(minutes)) < 0 ? ERR_NOMEM : 0;
 }
 
+/* One missing episode as answered; the full view adds the NCMEC case
+ * number and the circumstances, opened. */
+static int episode_json(struct app *app, struct db_stmt *st, bool full, hl_time t, json_t *out)
+{
+	int64_t eid = db_column_int64(st, 0);
+	char *circ = NULL, *ncmec = NULL;
+	json_t *e = json_pack("{s:b}", "missing", db_column_is_null(st, 3));
+	int r = e ? 0 : ERR_NOMEM;
+	if (r == 0 && (r = db_row_json(st, "id:i last_seen_at learned_at located_at", e)) == 0)
+		r = cases_missing_for_json(e, db_column_text(st, 1), db_column_text(st, 3), t);
+	if (r == 0 && full && (r = sealed_get(app, st, 5, "missing_episode", "circumstances", eid, &circ)) == 0 &&
+	    (r = sealed_get(app, st, 4, "missing_episode", "ncmec_sealed", eid, &ncmec)) == 0 &&
+	    (json_object_set_new(e, "ncmec_case_number", text_or_null(ncmec)) < 0 ||
+	     json_object_set_new(e, "circumstances", text_or_null(circ)) < 0 ||
+	     json_object_set_new(e, "created_at", json_string(db_column_text(st, 6))) < 0))
+		r = ERR_NOMEM;
+	if (r == 0 && json_array_append(out, e) < 0)
+		r = ERR_NOMEM;
+	json_decref(e);
+	free(circ);
+	free(ncmec);
+	return r;
+}
+
 static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool full, json_t *out)
 {
 	hl_time t = now();
@@ -160,32 +188,8 @@ static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool f
 			    "i", case_id);
 	if (r < 0)
 		return r;
-	while ((r = db_step(st)) == DB_ROW) {
-		int64_t eid = db_column_int64(st, 0);
-		json_t *e = json_pack("{s:I, s:s, s:s, s:s?, s:b}", "id", (json_int_t)eid, "last_seen_at",
-				      db_column_text(st, 1), "learned_at", db_column_text(st, 2), "located_at",
-				      db_column_text(st, 3), "missing", db_column_is_null(st, 3));
-		if (!e || (r = cases_missing_for_json(e, db_column_text(st, 1), db_column_text(st, 3), t)) < 0) {
-			json_decref(e);
-			r = e ? r : ERR_NOMEM;
-			break;
-		}
-		if (full) {
-			char *circ = NULL, *ncmec = NULL;
-			if ((r = sealed_get(app, st, 5, "missing_episode", "circumstances", eid, &circ)) < 0 ||
-			    (r = sealed_get(app, st, 4, "missing_episode", "ncmec_sealed", eid, &ncmec)) < 0) {
-				free(circ);
-				json_decref(e);
-				break;
-			}
-			json_object_set_new(e, "ncmec_case_number", text_or_null(ncmec));
-			json_object_set_new(e, "circumstances", text_or_null(circ));
-			json_object_set_new(e, "created_at", json_string(db_column_text(st, 6)));
-			free(circ);
-			free(ncmec);
-		}
-		json_array_append_new(out, e);
-	}
+	while ((r = db_step(st)) == DB_ROW && (r = episode_json(app, st, full, t, out)) == 0)
+		;
 	db_finalize(st);
 	return r < 0 ? r : 0;
 }
@@ -221,7 +225,8 @@ static int intakes_json(struct db *db, int64_t id, json_t *out)
 		return r;
 	json_t *e;
 	while ((r = db_step(st)) == DB_ROW) {
-		if (!(e = json_object()) || (r = db_row_json(st, "id:i number child:i joined:b added_at received_at", e)) < 0 ||
+		if (!(e = json_object()) ||
+		    (r = db_row_json(st, "id:i number child:i joined:b added_at received_at", e)) < 0 ||
 		    json_array_append_new(out, e) < 0) {
 			r = r < 0 ? r : ERR_NOMEM;
 			break;
@@ -255,9 +260,9 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 {
 	struct db_stmt *st;
 	int r = db_rowf(db, &st,
-			"SELECT number, person_id, region, office, status, victim_status, identified_at, trafficking_type,"
-			" uncared_for, petition_status, lead_user_id, opened_by, opened_at, closed_at, version, updated_at"
-			" FROM child_case WHERE id = ?",
+			"SELECT number, person_id, region, office, status, victim_status, identified_at,"
+			" trafficking_type, uncared_for, petition_status, lead_user_id, opened_by, opened_at,"
+			" closed_at, version, updated_at FROM child_case WHERE id = ?",
 			"i", id);
 	if (r < 0)
 		return r;
@@ -272,8 +277,8 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 	r = !j ? ERR_NOMEM
 	    : mdt ? db_row_json(st, "number - region - status victim_status - trafficking_type", j)
 		  : db_row_json(st,
-				"number - region office status victim_status identified_at trafficking_type uncared_for:b"
-				" petition_status - - opened_at closed_at version:i updated_at",
+				"number - region office status victim_status identified_at trafficking_type"
+				" uncared_for:b petition_status - - opened_at closed_at version:i updated_at",
 				j);
 	if (r == 0 && !mdt && json_object_set_new(j, "allowed_statuses", cases_allowed_json(db_column_text(st, 4))) < 0)
 		r = ERR_NOMEM;
@@ -287,7 +292,8 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 	    (r = events_json(db, app, id, mdt, json_object_get(j, "events"))) < 0 ||
 	    (r = episodes_json(db, app, id, !mdt, json_object_get(j, "missing_episodes"))) < 0 ||
 	    (r = teams_case_reviews_json(db, app, id, mdt ? team_code : NULL, &reviews)) < 0 ||
-	    (r = set_new(j, "reviews", reviews)) < 0 || (!mdt && (r = full_json(db, app, id, lead, opener, &ident, j)) < 0)) {
+	    (r = set_new(j, "reviews", reviews)) < 0 ||
+	    (!mdt && (r = full_json(db, app, id, lead, opener, &ident, j)) < 0)) {
 		json_decref(j);
 		return r;
 	}
@@ -388,18 +394,19 @@ static json_t *list_row_json(struct db_stmt *st, bool mdt, int *ret_err)
 		return NULL;
 	}
 	if (mdt)
-		*ret_err = db_row_json(st, "id:i number - region - status victim_status - trafficking_type - - - - - missing:b",
-				       j);
+		*ret_err = db_row_json(
+			st, "id:i number - region - status victim_status - trafficking_type - - - - - missing:b", j);
 	else
 		*ret_err = db_row_json(st,
-				       "id:i number - region office status victim_status identified_at trafficking_type - -"
-				       " opened_at closed_at version:i missing:b overdue:i next_due_at",
+				       "id:i number - region office status victim_status identified_at trafficking_type"
+				       " - - opened_at closed_at version:i missing:b overdue:i next_due_at",
 				       j);
 	if (*ret_err == 0 && !mdt &&
 	    json_object_set_new(j, "lead",
-				db_column_text(st, 10) ? json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 9),
-								   "username", db_column_text(st, 10))
-						       : json_null()) < 0)
+				db_column_text(st, 10)
+					? json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 9), "username",
+						    db_column_text(st, 10))
+					: json_null()) < 0)
 		*ret_err = ERR_NOMEM;
 	if (*ret_err < 0) {
 		json_decref(j);

@@ -66,8 +66,9 @@ int cases_meet_with_recorded_report(struct db *db, const struct pack *pack, int6
 	time_str(ident, ident_ts);
 	struct db_stmt *st;
 	int r = db_rowf(db, &st,
-			"SELECT reported_at, recorded_by FROM mandated_report WHERE case_id = ? AND kind = 'law_enforcement'"
-			" AND missing_episode_id IS NULL AND (? = 1 OR reported_at >= ?) ORDER BY reported_at, id LIMIT 1",
+			"SELECT reported_at, recorded_by FROM mandated_report"
+			" WHERE case_id = ? AND kind = 'law_enforcement' AND missing_episode_id IS NULL"
+			" AND (? = 1 OR reported_at >= ?) ORDER BY reported_at, id LIMIT 1",
 			"idt", case_id, (int)le_earlier_reports_count(pack), ident_ts);
 	if (r == ERR_NOTFOUND)
 		return 0;
@@ -146,8 +147,8 @@ static int earliest_unmet(struct db *db, int64_t case_id, enum duty_kind kind, i
 {
 	*ret_episode = 0;
 	int r = db_int64f(db, ret_episode,
-			  "SELECT subject_id FROM duty WHERE case_id = ? AND kind = ? AND subject_type = 'missing_episode'"
-			  " AND met_at IS NULL ORDER BY due_at, id LIMIT 1",
+			  "SELECT subject_id FROM duty WHERE case_id = ? AND kind = ?"
+			  " AND subject_type = 'missing_episode' AND met_at IS NULL ORDER BY due_at, id LIMIT 1",
 			  "it", case_id, duty_kind_to_string(kind));
 	return r == ERR_NOTFOUND ? 0 : r;
 }
@@ -211,11 +212,15 @@ static int report_write(const struct svc_ctx *ctx, struct db *db, int64_t id, co
 		return r;
 	/* The reference number stays with the report, sealed; the timeline
 	 * entry points at the report. */
-	r = *ret_episode > 0 ? cases_event_packf(db, ctx, id, "report", q->reported, "{s:I, s:s, s:s, s:I}", "report_id",
-						  (json_int_t)rid, "report_kind", q->kind, "agency", q->agency,
-						  "missing_episode_id", (json_int_t)*ret_episode)
-			     : cases_event_packf(db, ctx, id, "report", q->reported, "{s:I, s:s, s:s}", "report_id",
-						  (json_int_t)rid, "report_kind", q->kind, "agency", q->agency);
+	json_t *data = json_pack("{s:I, s:s, s:s}", "report_id", (json_int_t)rid, "report_kind", q->kind, "agency",
+				 q->agency);
+	if (!data || (*ret_episode > 0 &&
+		      json_object_set_new(data, "missing_episode_id", json_integer(*ret_episode)) < 0))
+		r = ERR_NOMEM;
+	else
+		r = cases_event_add(db, ctx->app, id, "report", q->reported, ctx->actor->user_id, false, data, NULL,
+				    NULL);
+	json_decref(data);
 	if (r < 0)
 		return r;
 	*ret_rid = rid;

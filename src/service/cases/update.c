@@ -127,8 +127,8 @@ static int check_input(struct app *app, struct db *db, const struct case_head *h
 static int decide(const struct case_head *h, struct update_req *q, struct case_conflict *cf)
 {
 	if (q->version != h->version) {
-		cases_conflict(cf, "case %s changed since it was read (version %lld, now %lld): read it again", h->number,
-			       (long long)q->version, (long long)h->version);
+		cases_conflict(cf, "case %s changed since it was read (version %lld, now %lld): read it again",
+			       h->number, (long long)q->version, (long long)h->version);
 		cases_stale(cf);
 		return ERR_CONFLICT;
 	}
@@ -140,7 +140,8 @@ static int decide(const struct case_head *h, struct update_req *q, struct case_c
 	if (q->status_change && !case_status_may(q->from_status, q->to_status)) {
 		if (cf) {
 			cf->slug = "illegal-transition";
-			snprintf(cf->detail, sizeof cf->detail, "a case that is %s cannot become %s", h->status, q->status);
+			snprintf(cf->detail, sizeof cf->detail, "a case that is %s cannot become %s", h->status,
+				 q->status);
 			cf->allowed = cases_allowed_json(h->status);
 		}
 		return ERR_CONFLICT;
@@ -163,8 +164,8 @@ static int write_status(const struct svc_ctx *ctx, struct db *db, const struct c
 			 " WHERE id = ?",
 			 "ttti", q->status, q->status, ts, h->id);
 	if (r < 0 ||
-	    (r = cases_event_packf(db, ctx, h->id, "status_change", t, "{s:s, s:s}", "from", h->status, "to", q->status)) <
-		    0)
+	    (r = cases_event_packf(db, ctx, h->id, "status_change", t, "{s:s, s:s}", "from", h->status, "to",
+				   q->status)) < 0)
 		return r;
 	return buf_printf(detail, " status=%s->%s", h->status, q->status);
 }
@@ -177,8 +178,9 @@ static int identification_duty(struct app *app, struct db *db, int64_t id, bool 
 	const struct pack_deadline *le = pack_deadline(app->pack, duty_kind_to_string(DUTY_LAW_ENFORCEMENT_REPORT));
 	int r;
 	if (first) {
-		if ((r = duty_open_pack(db, app->pack, id, DUTY_LAW_ENFORCEMENT_REPORT, "case", id, ident, 0, NULL)) < 0 &&
-		    r != ERR_NOTFOUND)
+		r = duty_open_pack(db, app->pack, id, DUTY_LAW_ENFORCEMENT_REPORT, "case", id, ident, 0, NULL);
+		/* A pack without the duty owes none. */
+		if (r < 0 && r != ERR_NOTFOUND)
 			return r;
 	} else if (q->has_identified && le) {
 		if ((r = duty_move(db, DUTY_LAW_ENFORCEMENT_REPORT, "case", id, ident + le->minutes * MINUTE)) < 0)
@@ -205,8 +207,8 @@ static int write_victim(const struct svc_ctx *ctx, struct db *db, const struct c
 	if (q->victim && q->new_victim != q->cur_victim) {
 		r = at_ident ? cases_event_packf(db, ctx, h->id, "victim_status", ident, "{s:s, s:s, s:s}", "from",
 						 h->victim, "to", to, "identified_at", ident_ts)
-			     : cases_event_packf(db, ctx, h->id, "victim_status", t, "{s:s, s:s}", "from", h->victim, "to",
-						 to);
+			     : cases_event_packf(db, ctx, h->id, "victim_status", t, "{s:s, s:s}", "from", h->victim,
+						 "to", to);
 		if (r < 0 || (r = buf_printf(detail, " victim_status=%s->%s", h->victim, to)) < 0)
 			return r;
 	}

@@ -80,8 +80,8 @@ static int review_json(struct app *app, struct db_stmt *st, json_t *out)
 	free(decisions);
 	if (!j)
 		return ERR_NOMEM;
-	if ((r = db_row_json(st, "id:i - - - - - status scheduled_at held_at - - created_at updated_at version:i", j)) ==
-		    0 &&
+	if ((r = db_row_json(st, "id:i - - - - - status scheduled_at held_at - - created_at updated_at version:i",
+			     j)) == 0 &&
 	    json_array_append(out, j) < 0)
 		r = ERR_NOMEM;
 	json_decref(j);
@@ -115,7 +115,8 @@ int teams_reviews_json(struct db *db, struct app *app, const struct review_filte
 	{
 		if (r < 0)
 			break;
-		r = items_json(db, app, json_integer_value(json_object_get(j, "id")), json_object_get(j, "action_items"));
+		r = items_json(db, app, json_integer_value(json_object_get(j, "id")),
+			       json_object_get(j, "action_items"));
 	}
 	if (r < 0) {
 		json_decref(list);
@@ -235,8 +236,9 @@ struct review_head {
 static int load_review(struct db *db, int64_t team_id, int64_t id, struct review_head *rv)
 {
 	struct db_stmt *st;
-	int r = db_rowf(db, &st, "SELECT case_id, status, held_at, version FROM case_review WHERE id = ? AND team_id = ?",
-			"ii", id, team_id);
+	int r = db_rowf(db, &st,
+			"SELECT case_id, status, held_at, version FROM case_review WHERE id = ? AND team_id = ?", "ii",
+			id, team_id);
 	if (r < 0)
 		return r;
 	rv->id = id;
@@ -394,7 +396,10 @@ static const struct field_rule update_fields[] = {
 	{.key = "decisions", .type = FT_STRING, .nullable = true},
 	{.key = "version", .type = FT_INT},
 	/* Their items are judged one by one below. */
-	{.key = "attendees", .type = FT_ARRAY, .max_len = MAX_ATTENDEES, .reason = "an array of member ids of the team"},
+	{.key = "attendees",
+	 .type = FT_ARRAY,
+	 .max_len = MAX_ATTENDEES,
+	 .reason = "an array of member ids of the team"},
 	{.key = "action_items",
 	 .type = FT_ARRAY,
 	 .max_len = MAX_ACTION_ITEMS,
@@ -560,7 +565,8 @@ static int done_write(const struct svc_ctx *ctx, struct db *db, int64_t case_id,
 			 "UPDATE action_item SET done_at = ?, done_by = NULLIF(CAST(? AS BIGINT), 0)"
 			 " WHERE id = ? AND done_at IS NULL",
 			 "tii", when, ctx->actor->user_id, item_id);
-	if (r < 0 || (r = duty_meet(db, DUTY_ACTION_ITEM, "action_item", item_id, done_t, ctx->actor->user_id, &duty)) < 0)
+	if (r < 0 ||
+	    (r = duty_meet(db, DUTY_ACTION_ITEM, "action_item", item_id, done_t, ctx->actor->user_id, &duty)) < 0)
 		return r;
 	return svc_audit_appendf(db, ctx, "review.action_item_done", "case", case_id,
 				 "review=%lld action_item=%lld done_at=%s duty=%lld", (long long)review_id,

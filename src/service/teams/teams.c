@@ -168,7 +168,8 @@ int svc_teams_list(const struct svc_ctx *ctx, json_t **ret)
 	json_t *list = json_array();
 	while ((r = db_step(st)) == DB_ROW) {
 		json_t *t = json_pack("{s:o}", "region_name", region_json(ctx->app->pack, db_column_text(st, 3)));
-		if (!t || (r = db_row_json(st, "id:i code name region created_at members:i scheduled_reviews:i", t)) < 0 ||
+		if (!t ||
+		    (r = db_row_json(st, "id:i code name region created_at members:i scheduled_reviews:i", t)) < 0 ||
 		    json_array_append_new(list, t) < 0) {
 			r = r < 0 ? r : ERR_NOMEM;
 			break;
@@ -308,8 +309,9 @@ static int members_json(struct db *db, struct app *app, int64_t team_id, json_t 
 {
 	struct db_stmt *st;
 	int r = db_preparef(db, &st,
-			    "SELECT m.id, m.name_sealed, m.agency, m.mdt_role, m.email_sealed, m.phone_sealed, m.user_id,"
-			    " u.username, m.created_at FROM mdt_member m LEFT JOIN app_user u ON u.id = m.user_id"
+			    "SELECT m.id, m.name_sealed, m.agency, m.mdt_role, m.email_sealed, m.phone_sealed,"
+			    " m.user_id, u.username, m.created_at"
+			    " FROM mdt_member m LEFT JOIN app_user u ON u.id = m.user_id"
 			    " WHERE m.team_id = ? AND m.active = 1 ORDER BY m.id",
 			    "i", team_id);
 	if (r < 0)
@@ -419,7 +421,8 @@ static int member_insert(const struct svc_ctx *ctx, struct db *db, int64_t team_
 	int r = db_int64f(db, ret_id,
 			  "INSERT INTO mdt_member (team_id, name, agency, mdt_role, user_id, active, created_at)"
 			  " VALUES (?, '', ?, ?, NULLIF(CAST(? AS BIGINT), 0), 1, ?) RETURNING id",
-			  "ittit", team_id, teams_opt_str(body, "agency"), role, user_id > 0 ? user_id : (int64_t)0, ts);
+			  "ittit", team_id, teams_opt_str(body, "agency"), role, user_id > 0 ? user_id : (int64_t)0,
+			  ts);
 	if (r < 0 || (r = teams_seal_person(db, ctx->app, "mdt_member", *ret_id, teams_opt_str(body, "name"),
 					    teams_opt_str(body, "email"), teams_opt_str(body, "phone"))) < 0)
 		return r;
