@@ -1,5 +1,8 @@
-/* cases_int.h: what the parts of the case service share (the files of src/service/cases); the
- * public interface is service/cases.h. */
+/* cases_int.h: what the parts of the case service (src/service/cases/)
+ * share. Its public interface is service/cases.h; one file per use case:
+ * access.c (scope, timeline, the end of a write), open.c, join.c, read.c
+ * (one case, the list), update.c, event.c, reports.c, episodes.c, rapid.c,
+ * dashboard.c. */
 #pragma once
 
 #include <jansson.h>
@@ -74,7 +77,8 @@ int cases_end(struct db *db, int r);
 int cases_access(const struct svc_ctx *ctx, enum perm perm, int64_t id, struct db **ret_db, struct case_head *h,
 		 bool *ret_mdt);
 /* The first steps of a write to case id: permission and scope
- * (cases_access), then the body against s. ERR_INVAL with errs. */
+ * (cases_access), then the body against s: ERR_INVAL with the errors in
+ * errs, to which the caller adds its own before it answers. */
 int cases_write_enter(const struct svc_ctx *ctx, int64_t id, const struct schema *s, const json_t *body,
 		      struct field_errors *errs, struct db **ret_db, struct case_head *h);
 /* Append one event to the timeline, its text sealed. Inside the caller's
@@ -117,13 +121,17 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 
 /* ---- reports (reports.c) ---- */
 
+/* Mark each law-enforcement report in reports (as cases_reports_json
+ * answers them) made before the child was identified. */
 int cases_mark_before_identification(const struct case_head *h, json_t *reports);
 /* On first identification, a report already on the case meets the new duty. */
 int cases_meet_with_recorded_report(struct db *db, const struct pack *pack, int64_t case_id, hl_time ident);
+/* The case's mandated reports, oldest first, appended to out. */
 int cases_reports_json(struct db *db, struct app *app, int64_t case_id, json_t *out);
 
 /* ---- rapid responses (rapid.c) ---- */
 
+/* The case's rapid responses, oldest first, appended to out. */
 int cases_rapids_json(struct db *db, struct app *app, int64_t case_id, json_t *out);
 
 /* ---- reports joining a case (join.c) ---- */

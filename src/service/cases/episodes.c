@@ -6,7 +6,6 @@
 
 #include "base/err.h"
 #include "db/db.h"
-#include "service/audit.h"
 #include "service/deadlines.h"
 #include "service/sealed.h"
 

@@ -8,7 +8,6 @@
 #include "db/db.h"
 #include "model/casestate.h"
 #include "model/screening.h"
-#include "service/audit.h"
 #include "service/deadlines.h"
 
 static const char *const kinds[] = {"note",     "contact", "medical_exam", "forensic_interview", "placement_change",

@@ -2,8 +2,6 @@
  * report naming a suspected victim identifies the child. */
 #include "service/cases/cases_int.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -11,7 +9,6 @@
 #include "db/db.h"
 #include "model/screening.h"
 #include "model/routing.h"
-#include "service/audit.h"
 #include "service/casejoin.h"
 #include "service/deadlines.h"
 #include "service/figures.h"

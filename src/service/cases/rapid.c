@@ -1,15 +1,11 @@
 /* rapid.c: rapid responses, requested and arrived, against the pack's target. */
 #include "service/cases/cases_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
-#include "base/str.h"
 #include "db/db.h"
-#include "model/casestate.h"
-#include "service/audit.h"
 #include "service/deadlines.h"
 #include "service/sealed.h"
 

@@ -1,7 +1,6 @@
 /* read.c: a case as answered (full or MDT view), one case and the list. */
 #include "service/cases/cases_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

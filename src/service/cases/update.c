@@ -10,7 +10,6 @@
 #include "base/err.h"
 #include "db/db.h"
 #include "model/casestate.h"
-#include "service/audit.h"
 #include "service/deadlines.h"
 #include "service/figures.h"
 

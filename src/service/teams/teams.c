@@ -2,7 +2,6 @@
  * of them (docs/cases.md, "MDT teams and case reviews"). */
 #include "service/teams/teams_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +10,6 @@
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
-#include "service/casehead.h"
-#include "service/deadlines.h"
 #include "service/sealed.h"
 
 /* 1 when sql, given an id and a team's code, finds a row; 0 when not (or
