@@ -443,6 +443,45 @@ static void the_list_and_the_dashboard_show_a_child_missing_now(void **state)
 	assert_int_equal(fx_count("audit", "action = 'dashboard.read'"), 1);
 }
 
+struct accept_arg {
+	const struct fx_user *as;
+	int64_t intake;
+	json_t *body;
+};
+
+static int accept_use_case(void *arg)
+{
+	struct accept_arg *a = arg;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	int r = svc_intake_dispose(&a->as->ctx, a->intake, a->body, &errs);
+	field_errors_done(&errs);
+	return r;
+}
+
+static void accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	int64_t intake2, person;
+	fx_case_as_hart(&careline, &hart);
+	char text[32];
+	fx_text("SELECT person_id FROM child_case", text, sizeof text);
+	/* A second report of the same child, linked before it is decided. */
+	fx_report(&careline, "Avery", false, &intake2);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	fx_assert_no_errors(svc_intake_link(&careline.ctx, intake2, 0, strtoll(text, NULL, 10), &errs, &person), &errs);
+	struct accept_arg a = {.as = &hart, .intake = intake2};
+	assert_int_equal(fx_accept_body(intake2, &a.body), 0);
+	assert_true(fx_each_failure(accept_use_case, &a) > 3);
+	json_decref(a.body);
+	assert_int_equal(fx_count("case_intake", "joined = 1"), 1);
+	assert_int_equal(fx_count("case_event", "kind = 'intake_joined'"), 1);
+	assert_int_equal(fx_count("audit", "action = 'case.update' AND detail LIKE 'intake_joined%'"), 1);
+	assert_int_equal(fx_count("child_case", NULL), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +503,9 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(the_list_and_the_dashboard_show_a_child_missing_now, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction, fx_setup,
+			fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
