@@ -59,6 +59,7 @@ static int check_input(const struct pack *pack, const json_t *body, struct field
 	int64_t id = json_integer_value(json_object_get(body, key));
 	if (json_is_null(json_object_get(body, key)))
 		field_error_add(errs, key, "required");
+	/* A region of another type is refused by the schema already. */
 	json_t *rv = json_object_get(body, "region");
 	if (!q->from_intake && !q->region && (!rv || json_is_string(rv) || json_is_null(rv)))
 		field_error_add(errs, "region", "required");
