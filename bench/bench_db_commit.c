@@ -49,18 +49,23 @@ static double run_layer(const char *path, double seconds)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	db_exec(db, SCHEMA);
 	struct db_stmt *st;
-	if (db_prepare(db, "INSERT INTO bench (v) VALUES (?)", &st) < 0)
+	if (db_exec(db, SCHEMA) < 0 || db_prepare(db, "INSERT INTO bench (v) VALUES (?)", &st) < 0) {
+		fprintf(stderr, "%s\n", db_errmsg(db));
+		db_close(db);
 		return -1;
+	}
 	int64_t start = clock_mono_us(), end = start + (int64_t)(seconds * 1e6);
 	long n = 0;
 	while (clock_mono_us() < end) {
-		db_begin(db);
-		db_bind_text(st, 1, "I-2026-000001");
-		db_step(st);
-		db_reset(st);
-		db_commit(db);
+		/* One failed commit makes the rate meaningless: stop and say so. */
+		if (db_begin(db) < 0 || db_bind_text(st, 1, "I-2026-000001") < 0 || db_step(st) < 0 ||
+		    db_reset(st) < 0 || db_commit(db) < 0) {
+			fprintf(stderr, "%s\n", db_errmsg(db));
+			db_finalize(st);
+			db_close(db);
+			return -1;
+		}
 		n++;
 	}
 	double rate = (double)n / ((double)(clock_mono_us() - start) / 1e6);

@@ -28,6 +28,13 @@ static inline int cli_exit(int r)
 	return r == OPTS_HELP ? 0 : EXIT_USAGE;
 }
 
+/* cli_parse for a command that is one verb ("sweep", "verify"), with one
+ * argument after it when ret_arg is not NULL ("referrals FILE.csv"). false,
+ * with the usage printed and the exit code in *ret_exit, when argv is
+ * anything else; true to go on. */
+bool cli_parse_verb(const struct cli_command *cmd, int argc, char **argv, void *out, const char *verb,
+		    const char **ret_arg, int *ret_exit);
+
 /* A command used wrongly in a way its table cannot say (a missing or
  * unknown subcommand, options that exclude each other): prints "hartline
  * NAME: problem" and the usage to stderr; returns EXIT_USAGE. */

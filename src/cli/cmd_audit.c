@@ -92,13 +92,9 @@ static const struct opt audit_table[] = {
 static int run_audit(int argc, char **argv)
 {
 	struct audit_opts o = {0};
-	const char *pos[1];
-	int npos = 0;
-	int r = cli_parse(&cli_audit, argc, argv, &o, pos, &npos);
-	if (r)
-		return cli_exit(r);
-	if (npos != 1 || strcmp(pos[0], "verify") != 0)
-		return cli_misuse(&cli_audit, "expected 'verify'");
+	int r;
+	if (!cli_parse_verb(&cli_audit, argc, argv, &o, "verify", NULL, &r))
+		return r;
 	struct audit_head given;
 	if (o.head && parse_head(o.head, &given) < 0)
 		return cli_misuse(&cli_audit, "--head wants SEQ:MAC as an earlier audit verify printed it on its head: line");
@@ -143,13 +139,9 @@ static const struct opt key_table[] = {
 static int run_key(int argc, char **argv)
 {
 	struct audit_opts o = {0};
-	const char *pos[1];
-	int npos = 0;
-	int r = cli_parse(&cli_key, argc, argv, &o, pos, &npos);
-	if (r)
-		return cli_exit(r);
-	if (npos != 1 || strcmp(pos[0], "rotate") != 0)
-		return cli_misuse(&cli_key, "expected 'rotate'");
+	int r;
+	if (!cli_parse_verb(&cli_key, argc, argv, &o, "rotate", NULL, &r))
+		return r;
 	struct app app;
 	if (cli_open_app(&app, o.db, NULL, o.key))
 		return 1;
@@ -183,21 +175,13 @@ static int run_routes(int argc, char **argv)
 }
 
 const struct cli_command cli_audit = {
-	.name = "audit",
-	.args = "verify",
+	.name = "audit", .args = "verify", .opts = audit_table, .max_args = 1, .run = run_audit,
 	.summary = "check the audit chain with the key file and its head file; prints the head to file elsewhere",
-	.opts = audit_table,
-	.max_args = 1,
-	.run = run_audit,
 };
 
 const struct cli_command cli_key = {
-	.name = "key",
-	.args = "rotate",
+	.name = "key", .args = "rotate", .opts = key_table, .max_args = 1, .run = run_key,
 	.summary = "add a new seal key and re-seal every sealed value under it",
-	.opts = key_table,
-	.max_args = 1,
-	.run = run_key,
 };
 
 const struct cli_command cli_routes = {

@@ -30,13 +30,9 @@ static const struct opt deadlines_table[] = {
 static int run_deadlines(int argc, char **argv)
 {
 	struct deadlines_opts o = {0};
-	const char *pos[1];
-	int npos = 0;
-	int r = cli_parse(&cli_deadlines, argc, argv, &o, pos, &npos);
-	if (r)
-		return cli_exit(r);
-	if (npos != 1 || strcmp(pos[0], "sweep") != 0)
-		return cli_misuse(&cli_deadlines, "expected 'sweep'");
+	int r;
+	if (!cli_parse_verb(&cli_deadlines, argc, argv, &o, "sweep", NULL, &r))
+		return r;
 	struct app app;
 	if (cli_open_app(&app, o.db, o.pack, o.key))
 		return 1;
@@ -56,10 +52,6 @@ static int run_deadlines(int argc, char **argv)
 }
 
 const struct cli_command cli_deadlines = {
-	.name = "deadlines",
-	.args = "sweep",
+	.name = "deadlines", .args = "sweep", .opts = deadlines_table, .max_args = 1, .run = run_deadlines,
 	.summary = "notify owners and HART of duties coming due and overdue, each once (the server does it every minute)",
-	.opts = deadlines_table,
-	.max_args = 1,
-	.run = run_deadlines,
 };

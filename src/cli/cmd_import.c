@@ -80,14 +80,10 @@ static const struct opt import_table[] = {
 static int run_import(int argc, char **argv)
 {
 	struct import_opts o = {0};
-	const char *pos[2];
-	int npos = 0;
-	int r = cli_parse(&cli_import, argc, argv, &o, pos, &npos);
-	if (r)
-		return cli_exit(r);
-	if (npos != 2 || strcmp(pos[0], "referrals") != 0)
-		return cli_misuse(&cli_import, "expected 'referrals FILE.csv'");
-	const char *path = pos[1];
+	int r;
+	const char *path;
+	if (!cli_parse_verb(&cli_import, argc, argv, &o, "referrals", &path, &r))
+		return r;
 	char *data = NULL;
 	size_t len = 0;
 	if ((r = file_read_all(path, IMPORT_FILE_MAX, &data, &len)) < 0) {
@@ -149,13 +145,9 @@ static const struct opt generate_table[] = {
 static int run_generate(int argc, char **argv)
 {
 	struct generate_opts o = {.count = 1000, .seed = 1};
-	const char *pos[1];
-	int npos = 0;
-	int r = cli_parse(&cli_generate, argc, argv, &o, pos, &npos);
-	if (r)
-		return cli_exit(r);
-	if (npos != 1 || strcmp(pos[0], "referrals") != 0)
-		return cli_misuse(&cli_generate, "expected 'referrals'");
+	int r;
+	if (!cli_parse_verb(&cli_generate, argc, argv, &o, "referrals", NULL, &r))
+		return r;
 	int64_t fy = o.from, ty = o.to;
 	if (fy && !ty)
 		ty = fy > 2015 ? fy : 2015;
@@ -191,19 +183,11 @@ static int run_generate(int argc, char **argv)
 }
 
 const struct cli_command cli_import = {
-	.name = "import",
-	.args = "referrals FILE.csv",
+	.name = "import", .args = "referrals FILE.csv", .opts = import_table, .max_args = 2, .run = run_import,
 	.summary = "import past years' referrals (docs/import.md): every line checked first, then all or nothing",
-	.opts = import_table,
-	.max_args = 2,
-	.run = run_import,
 };
 
 const struct cli_command cli_generate = {
-	.name = "generate",
-	.args = "referrals",
+	.name = "generate", .args = "referrals", .opts = generate_table, .max_args = 1, .run = run_generate,
 	.summary = "write a synthetic referrals import file (default 1000 lines, 2008 to 2015) to standard output",
-	.opts = generate_table,
-	.max_args = 1,
-	.run = run_generate,
 };

@@ -81,17 +81,13 @@ static int run_migrate(int argc, char **argv)
 }
 
 const struct cli_command cli_init = {
-	.name = "init",
+	.name = "init", .opts = init_table, .run = run_init,
 	.summary = "create the database schema, settings and key file (harmless to repeat)",
-	.opts = init_table,
-	.run = run_init,
 };
 
 const struct cli_command cli_migrate = {
-	.name = "migrate",
+	.name = "migrate", .opts = migrate_table, .run = run_migrate,
 	.summary = "apply schema migrations this version brings",
-	.opts = migrate_table,
-	.run = run_migrate,
 };
 
 /* The most problems `pack check` lists; all are counted. */
@@ -155,9 +151,6 @@ static int run_pack(int argc, char **argv)
 }
 
 const struct cli_command cli_pack = {
-	.name = "pack",
-	.args = "check FILE",
+	.name = "pack", .args = "check FILE", .max_args = 2, .run = run_pack,
 	.summary = "validate a jurisdiction pack and summarise it",
-	.max_args = 2,
-	.run = run_pack,
 };

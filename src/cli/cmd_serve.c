@@ -1,5 +1,4 @@
 /* hartline serve: run the server until SIGTERM or SIGINT. */
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,71 +21,25 @@
 #include "service/limits.h"
 #include "service/mailer.h"
 #include "service/persons.h"
+#include "service/worker.h"
 
 #define GRACE_MS 30000
 #define DEFAULT_SWEEP_SECONDS 60
 /* The login limits' table: a fixed size, whatever the flood. */
 #define LOGIN_LIMIT_SLOTS 4096
 
-/* The duty sweep: one thread that notifies owners and HART of duties
- * coming due and overdue (svc_deadlines_sweep), at start and then every
+/* The duty sweep: a worker that notifies owners and HART of duties coming
+ * due and overdue (svc_deadlines_sweep), at start and then every
  * interval, until told to stop. */
-struct sweeper {
-	struct app *app;
-	int64_t interval_s;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop;
-};
-
-static void *sweep_main(void *arg)
+static bool sweep_once(void *arg)
 {
-	struct sweeper *sw = arg;
-	pthread_mutex_lock(&sw->lock);
-	while (!sw->stop) {
-		pthread_mutex_unlock(&sw->lock);
-		struct sweep_result res = {0, 0};
-		int r = svc_deadlines_sweep(sw->app, now(), &res);
-		if (r < 0)
-			log_warn("sweep_failed", "error=\"%s\"", err_str(r));
-		else
-			log_info("sweep", "due_soon=%d overdue=%d", res.due_soon, res.overdue);
-		pthread_mutex_lock(&sw->lock);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += (time_t)sw->interval_s;
-		while (!sw->stop && pthread_cond_timedwait(&sw->wake, &sw->lock, &until) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&sw->lock);
-	return NULL;
-}
-
-static int sweeper_start(struct app *app, int64_t interval_s, struct sweeper *sw)
-{
-	memset(sw, 0, sizeof *sw);
-	sw->app = app;
-	sw->interval_s = interval_s;
-	pthread_mutex_init(&sw->lock, NULL);
-	pthread_cond_init(&sw->wake, NULL);
-	if (pthread_create(&sw->thread, NULL, sweep_main, sw) != 0) {
-		pthread_cond_destroy(&sw->wake);
-		pthread_mutex_destroy(&sw->lock);
-		return -1;
-	}
-	return 0;
-}
-
-static void sweeper_stop(struct sweeper *sw)
-{
-	pthread_mutex_lock(&sw->lock);
-	sw->stop = true;
-	pthread_cond_signal(&sw->wake);
-	pthread_mutex_unlock(&sw->lock);
-	pthread_join(sw->thread, NULL);
-	pthread_cond_destroy(&sw->wake);
-	pthread_mutex_destroy(&sw->lock);
+	struct sweep_result res = {0, 0};
+	int r = svc_deadlines_sweep(arg, now(), &res);
+	if (r < 0)
+		log_warn("sweep_failed", "error=\"%s\"", err_str(r));
+	else
+		log_info("sweep", "due_soon=%d overdue=%d", res.due_soon, res.overdue);
+	return false;
 }
 
 struct serve_opts {
@@ -218,8 +171,8 @@ static int run_serve(int argc, char **argv)
 		app_close(&app);
 		return 1;
 	}
-	struct sweeper sweeper;
-	if (sweeper_start(&app, sweep_s, &sweeper) < 0) {
+	struct worker sweeper;
+	if (worker_start(&sweeper, sweep_once, &app, sweep_s) < 0) {
 		fprintf(stderr, "hartline: cannot start the deadline sweep\n");
 		mailer_stop(mailer);
 		http_server_stop(srv, 0);
@@ -235,7 +188,7 @@ static int run_serve(int argc, char **argv)
 	sigwait(&stop, &sig);
 	log_info("stopping", "signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_server_stop(srv, GRACE_MS);
-	sweeper_stop(&sweeper);
+	worker_stop(&sweeper);
 	mailer_stop(mailer);
 	figures_store_reset();
 	auth_limits_free(app.limits);
@@ -246,8 +199,6 @@ static int run_serve(int argc, char **argv)
 }
 
 const struct cli_command cli_serve = {
-	.name = "serve",
+	.name = "serve", .opts = serve_table, .run = run_serve,
 	.summary = "run the web server and API (default " APP_DEFAULT_LISTEN ")",
-	.opts = serve_table,
-	.run = run_serve,
 };

@@ -837,17 +837,12 @@ static int run_demo(int argc, char **argv)
 }
 
 const struct cli_command cli_user = {
-	.name = "user",
+	.name = "user", .opts = user_table, .max_args = 2, .run = run_user,
 	.args = "add NAME | list | disable NAME | enable NAME | unlock NAME | passwd NAME | setup-link NAME",
 	.summary = "manage the people who may log in",
-	.opts = user_table,
-	.max_args = 2,
-	.run = run_user,
 };
 
 const struct cli_command cli_demo = {
-	.name = "demo",
+	.name = "demo", .opts = demo_table, .run = run_demo,
 	.summary = "create one demo user per role and print their passwords once (--cases: teams and cases too)",
-	.opts = demo_table,
-	.run = run_demo,
 };

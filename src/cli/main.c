@@ -63,6 +63,25 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *out, c
 	return r;
 }
 
+bool cli_parse_verb(const struct cli_command *cmd, int argc, char **argv, void *out, const char *verb,
+		    const char **ret_arg, int *ret_exit)
+{
+	const char *pos[2];
+	int npos = 0;
+	int r = cli_parse(cmd, argc, argv, out, pos, &npos);
+	if (r) {
+		*ret_exit = cli_exit(r);
+		return false;
+	}
+	if (npos != (ret_arg ? 2 : 1) || strcmp(pos[0], verb) != 0) {
+		*ret_exit = cli_misuse(cmd, "expected '%s'", cmd->args);
+		return false;
+	}
+	if (ret_arg)
+		*ret_arg = pos[1];
+	return true;
+}
+
 int cli_misuse(const struct cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -70,18 +70,12 @@ static int table_exists(struct db *db, const char *table, bool *ret)
 				  ? "SELECT count(*) FROM information_schema.tables "
 				    "WHERE table_schema = current_schema() AND table_name = ?"
 				  : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?";
-	struct db_stmt *st;
-	int r = db_prepare(db, sql, &st);
+	int64_t n;
+	int r = db_int64f(db, &n, sql, "t", table);
 	if (r < 0)
-		return r;
-	if ((r = db_bind_text(st, 1, table)) == 0 && (r = db_step(st)) == DB_ROW) {
-		*ret = db_column_int64(st, 0) > 0;
-		r = 0;
-	} else if (r == DB_DONE) {
-		r = ERR_DB;
-	}
-	db_finalize(st);
-	return r;
+		return r == ERR_NOTFOUND ? ERR_DB : r; /* count(*) always answers a row */
+	*ret = n > 0;
+	return 0;
 }
 
 int db_schema_version(struct db *db, int *ret)
@@ -165,16 +159,8 @@ static int apply_one(struct db *db, int version, const struct embedded_file *f, 
 		goto fail;
 	char ts[32];
 	time_format(now(), ts, sizeof ts);
-	struct db_stmt *st;
-	if ((r = db_prepare(db, "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-			    &st)) < 0)
-		goto fail;
-	db_bind_int64(st, 1, version);
-	db_bind_text(st, 2, f->name);
-	db_bind_text(st, 3, ts);
-	r = db_step(st);
-	db_finalize(st);
-	if (r < 0)
+	if ((r = db_execf(db, "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)", "dtt",
+			  version, f->name, ts)) < 0)
 		goto fail;
 	if ((r = db_commit(db)) < 0)
 		goto fail;

@@ -205,14 +205,10 @@ static void key_put(struct key *k, char code)
 	k->last = code;
 }
 
-void cmp_phonetic(const char *name, char out[CMP_PHONETIC_MAX])
+/* The ASCII letters of name, lower-cased, at most CMP_MAX_LEN: how many. */
+static size_t phonetic_letters(const char *name, char w[CMP_MAX_LEN + 1])
 {
-	char w[CMP_MAX_LEN + 1];
 	size_t n = 0;
-
-	out[0] = '\0';
-	if (!name)
-		return;
 	for (const char *p = name; *p && n < CMP_MAX_LEN; p++) {
 		char c = *p;
 		if (c >= 'A' && c <= 'Z')
@@ -221,178 +217,130 @@ void cmp_phonetic(const char *name, char out[CMP_PHONETIC_MAX])
 			w[n++] = c;
 	}
 	w[n] = '\0';
-	if (n == 0)
-		return;
+	return n;
+}
 
-	struct key k = {out, 0, 0};
-	size_t i = 0;
-
+/* The opening of the word, which sounds unlike the same letters inside
+ * it: writes its code and returns where the rest starts. */
+static size_t phonetic_opening(const char *w, size_t n, struct key *k)
+{
 	/* Silent or simplified openings. */
 	if (n >= 2) {
 		char c0 = w[0], c1 = w[1];
-		if ((c0 == 'k' || c0 == 'g' || c0 == 'p') && c1 == 'n')
-			i = 1;
-		else if (c0 == 'w' && c1 == 'r')
-			i = 1;
-		else if (c0 == 'p' && c1 == 's')
-			i = 1;
-		else if (c0 == 'w' && c1 == 'h') {
-			key_put(&k, 'W');
-			i = 2;
+		if (((c0 == 'k' || c0 == 'g' || c0 == 'p') && c1 == 'n') || (c0 == 'w' && c1 == 'r') ||
+		    (c0 == 'p' && c1 == 's'))
+			return 1;
+		if (c0 == 'w' && c1 == 'h') {
+			key_put(k, 'W');
+			return 2;
 		}
 	}
-	if (i == 0) {
-		char c0 = w[0];
-		if (is_vowel(c0)) {
-			key_put(&k, (char)(c0 - 'a' + 'A'));
-			k.last = 0;
-			i = 1;
-		} else if (c0 == 'y' && is_vowel(w[1])) {
-			key_put(&k, 'Y');
-			i = 1;
-		} else if (c0 == 'y') {
-			key_put(&k, 'I'); /* Yvonne as Ivonne */
-			k.last = 0;
-			i = 1;
-		} else if (c0 == 'w') {
-			key_put(&k, 'W');
-			i = 1;
-		} else if (c0 == 'h') {
-			key_put(&k, 'H');
-			i = 1;
-		} else if (c0 == 'x') {
-			key_put(&k, 'S');
-			i = 1;
-		} else if (c0 == 'c' && w[1] == 'h' && is_vowel(w[2])) {
-			key_put(&k, 'X');
-			i = 2;
-		} else if (c0 == 'g' && w[1] == 'h') {
-			key_put(&k, 'G');
-			i = 2;
-		}
+	char c0 = w[0];
+	if (is_vowel(c0)) {
+		key_put(k, (char)(c0 - 'a' + 'A'));
+		k->last = 0;
+		return 1;
 	}
+	if (c0 == 'y') {
+		bool yvowel = is_vowel(w[1]);
+		key_put(k, yvowel ? 'Y' : 'I'); /* Yvonne as Ivonne */
+		if (!yvowel)
+			k->last = 0;
+		return 1;
+	}
+	static const struct {
+		char c0, c1, code;
+		bool vowel_after; /* the opening is c0 c1 before a vowel */
+	} openings[] = {
+		{'w', 0, 'W', false}, {'h', 0, 'H', false}, {'x', 0, 'S', false},
+		{'c', 'h', 'X', true}, {'g', 'h', 'G', false},
+	};
+	for (size_t j = 0; j < sizeof openings / sizeof *openings; j++) {
+		if (openings[j].c0 != c0 || (openings[j].c1 && w[1] != openings[j].c1) ||
+		    (openings[j].vowel_after && !is_vowel(w[2])))
+			continue;
+		key_put(k, openings[j].code);
+		return openings[j].c1 ? 2 : 1;
+	}
+	return 0;
+}
 
-	/* w[n] is NUL, and w[i + 2] is read only when w[i + 1] is a letter,
-	 * so the look-ahead stays inside w. */
+/* Consonants that always sound alike: their code, by letter; 0 for the
+ * ones that depend on their neighbours. */
+static const char plain_code[26] = {
+	['b' - 'a'] = 'B', ['f' - 'a'] = 'F', ['v' - 'a'] = 'F', ['j' - 'a'] = 'J', ['k' - 'a'] = 'K',
+	['q' - 'a'] = 'K', ['l' - 'a'] = 'L', ['m' - 'a'] = 'M', ['n' - 'a'] = 'N', ['r' - 'a'] = 'R',
+	['z' - 'a'] = 'S',
+};
+
+/* The code of w[i] in its context (0 for none), and in *step how many
+ * letters it stands for. w[n] is NUL, and w[i + 2] is read only when
+ * w[i + 1] is a letter, so the look-ahead stays inside w. */
+static char phonetic_code(const char *w, size_t n, size_t i, struct key *k, size_t *step)
+{
+	char c = w[i], next = w[i + 1];
+	char after = next ? w[i + 2] : '\0';
+	*step = 1;
+	if (plain_code[c - 'a'])
+		return plain_code[c - 'a'];
+	switch (c) {
+	case 'c':
+		if (next == 'h')
+			*step = 2;
+		return next != 'h' && is_front(next) ? 'S' : 'K';
+	case 'd':
+		if (next == 'g' && is_front(after)) {
+			*step = 2;
+			return 'J';
+		}
+		return next != 't' ? 'D' : 0;
+	case 'g':
+		if (next == 'h') {
+			*step = 2;
+			return i > 0 && (w[i - 1] == 'i' || w[i - 1] == 'u') ? 0 : 'G';
+		}
+		return is_front(next) && !(i > 0 && w[i - 1] == 'g') ? 'J' : 'G';
+	case 'p':
+		if (next == 'h')
+			*step = 2;
+		return next == 'h' ? 'F' : 'P';
+	case 's':
+		if (next == 'c' && after == 'h')
+			*step = 3;
+		else if (next == 'h')
+			*step = 2;
+		else if (i + 1 == n && i >= 3 && w[i - 1] != 's')
+			return 0; /* a final S: plural-like endings vary */
+		return 'S';
+	case 't':
+		if (next == 'h' || next == 'z' || (next == 'c' && after == 'h'))
+			*step = next == 'c' ? 3 : 2;
+		return next == 'z' ? 'S' : next == 'c' && after == 'h' ? 'X' : 'T';
+	case 'x':
+		key_put(k, 'K');
+		return 'S';
+	case 'h':
+		return 0;
+	default: /* a vowel, or y or w: the next consonant is written again */
+		k->last = 0;
+		return 0;
+	}
+}
+
+void cmp_phonetic(const char *name, char out[CMP_PHONETIC_MAX])
+{
+	char w[CMP_MAX_LEN + 1];
+	out[0] = '\0';
+	if (!name)
+		return;
+	size_t n = phonetic_letters(name, w);
+	if (n == 0)
+		return;
+	struct key k = {out, 0, 0};
+	size_t i = phonetic_opening(w, n, &k);
 	while (i < n && k.len < CMP_PHONETIC_MAX - 1) {
-		char c = w[i], next = w[i + 1];
-		char after = next ? w[i + 2] : '\0';
-		size_t step = 1;
-		char code = 0;
-
-		switch (c) {
-		case 'a':
-		case 'e':
-		case 'i':
-		case 'o':
-		case 'u':
-		case 'y':
-		case 'w':
-			k.last = 0;
-			break;
-		case 'h':
-			break;
-		case 'b':
-			code = 'B';
-			break;
-		case 'c':
-			if (next == 'h') {
-				code = 'K';
-				step = 2;
-			} else if (is_front(next)) {
-				code = 'S';
-			} else {
-				code = 'K';
-			}
-			break;
-		case 'd':
-			if (next == 'g' && is_front(after)) {
-				code = 'J';
-				step = 2;
-			} else if (next != 't') {
-				code = 'D';
-			}
-			break;
-		case 'f':
-		case 'v':
-			code = 'F';
-			break;
-		case 'g':
-			if (next == 'h') {
-				step = 2;
-				if (i > 0 && (w[i - 1] == 'i' || w[i - 1] == 'u'))
-					break;
-				code = 'G';
-			} else if (is_front(next) && !(i > 0 && w[i - 1] == 'g')) {
-				code = 'J';
-			} else {
-				code = 'G';
-			}
-			break;
-		case 'j':
-			code = 'J';
-			break;
-		case 'k':
-		case 'q':
-			code = 'K';
-			break;
-		case 'l':
-			code = 'L';
-			break;
-		case 'm':
-			code = 'M';
-			break;
-		case 'n':
-			code = 'N';
-			break;
-		case 'p':
-			if (next == 'h') {
-				code = 'F';
-				step = 2;
-			} else {
-				code = 'P';
-			}
-			break;
-		case 'r':
-			code = 'R';
-			break;
-		case 's':
-			if (next == 'c' && after == 'h') {
-				code = 'S';
-				step = 3;
-			} else if (next == 'h') {
-				code = 'S';
-				step = 2;
-			} else if (i + 1 == n && i >= 3 && w[i - 1] != 's') {
-				code = 0; /* a final S: plural-like endings vary */
-			} else {
-				code = 'S';
-			}
-			break;
-		case 't':
-			if (next == 'h') {
-				code = 'T';
-				step = 2;
-			} else if (next == 'c' && after == 'h') {
-				code = 'X';
-				step = 3;
-			} else if (next == 'z') {
-				code = 'S';
-				step = 2;
-			} else {
-				code = 'T';
-			}
-			break;
-		case 'x':
-			key_put(&k, 'K');
-			code = 'S';
-			break;
-		case 'z':
-			code = 'S';
-			break;
-		default:
-			break;
-		}
+		size_t step;
+		char code = phonetic_code(w, n, i, &k, &step);
 		if (code)
 			key_put(&k, code);
 		i += step;

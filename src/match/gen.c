@@ -19,6 +19,7 @@
 
 #include "base/csv.h"
 #include "base/err.h"
+#include "match/gen/gen_int.h"
 
 /* ---- Word lists (invented for this generator; roughly ordered from
  * common to rare, so the Zipf-like weights make common names common) ---- */
@@ -328,141 +329,6 @@ static const struct nick nicknames[] = {
 #define NT COUNT(towns)
 #define NST COUNT(streets)
 
-/* ---- The random stream: splitmix64 to seed, xoshiro256** to draw ---- */
-
-struct rng {
-	uint64_t s[4];
-};
-
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	*x += 0x9e3779b97f4a7c15u;
-	return mix64(*x);
-}
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
-/* Uniform in [0, n) (0 when n is 0); the modulo bias is below 2^-40 for
- * every n used here. */
-static uint64_t rng_below(struct rng *r, uint64_t n)
-{
-	return n ? rng_next(r) % n : 0;
-}
-
-static bool rng_chance(struct rng *r, double p)
-{
-	return (double)(rng_next(r) >> 11) * 0x1.0p-53 < p;
-}
-
-/* ---- A keyed bijection of [0, n): a balanced Feistel network over the
- * smallest even number of bits that holds n, cycle-walked into range ---- */
-
-struct perm {
-	uint64_t n, mask;
-	unsigned half;
-	uint64_t key[4];
-};
-
-static void perm_init(struct perm *p, uint64_t n, uint64_t seed)
-{
-	unsigned bits = 2;
-	while (bits < 62 && ((uint64_t)1 << bits) < n)
-		bits += 2;
-	p->n = n;
-	p->half = bits / 2;
-	p->mask = ((uint64_t)1 << p->half) - 1;
-	for (int i = 0; i < 4; i++)
-		p->key[i] = splitmix64(&seed);
-}
-
-static uint64_t perm_apply(const struct perm *p, uint64_t x)
-{
-	if (p->n <= 1)
-		return x;
-	do {
-		uint64_t l = x >> p->half, r = x & p->mask;
-		for (int i = 0; i < 4; i++) {
-			uint64_t t = l ^ (mix64(r ^ p->key[i]) & p->mask);
-			l = r;
-			r = t;
-		}
-		x = (l << p->half) | r;
-	} while (x >= p->n);
-	return x;
-}
-
-/* ---- Weighted choice: cumulative integer weights, binary searched ---- */
-
-static void zipf_table(uint64_t *cum, size_t n, uint64_t offset)
-{
-	uint64_t total = 0;
-	for (size_t i = 0; i < n; i++) {
-		total += ((uint64_t)1 << 24) / (i + offset);
-		cum[i] = total;
-	}
-}
-
-static size_t wpick(const uint64_t *cum, size_t n, struct rng *r)
-{
-	uint64_t x = rng_below(r, cum[n - 1]);
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (cum[mid] > x)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-static uint64_t isqrt64(uint64_t v)
-{
-	uint64_t r = 0, bit = (uint64_t)1 << 62;
-	while (bit > v)
-		bit >>= 2;
-	while (bit) {
-		if (v >= r + bit) {
-			v -= r + bit;
-			r = (r >> 1) + bit;
-		} else {
-			r >>= 1;
-		}
-		bit >>= 2;
-	}
-	return r;
-}
-
 /* ---- Fixed-point corruption probabilities (FX_ONE is 1.0) ---- */
 
 #define FX_ONE ((uint64_t)1 << 24)
@@ -529,12 +395,12 @@ static int nick_find(const char *name)
 static void ctx_init(struct ctx *x, const struct gen_config *c)
 {
 	x->c = c;
-	x->key = mix64(c->seed ^ 0x6a09e667f3bcc908u);
-	zipf_table(x->cum_female, NF, 5);
-	zipf_table(x->cum_male, NM, 5);
-	zipf_table(x->cum_surname, NS, 5);
-	zipf_table(x->cum_town, NT, 3);
-	zipf_table(x->cum_street, NST, 8);
+	x->key = gen_mix64(c->seed ^ 0x6a09e667f3bcc908u);
+	gen_zipf_table(x->cum_female, NF, 5);
+	gen_zipf_table(x->cum_male, NM, 5);
+	gen_zipf_table(x->cum_surname, NS, 5);
+	gen_zipf_table(x->cum_town, NT, 3);
+	gen_zipf_table(x->cum_street, NST, 8);
 	for (size_t i = 0; i < NF; i++)
 		x->nick_female[i] = (int16_t)nick_find(female_names[i]);
 	for (size_t i = 0; i < NM; i++)
@@ -555,15 +421,15 @@ static void ctx_init(struct ctx *x, const struct gen_config *c)
 	uint64_t total = 0;
 	for (int d = 1; d <= c->max_dups_per_person; d++) {
 		uint64_t d3 = (uint64_t)d * (uint64_t)d * (uint64_t)d;
-		total += isqrt64(((uint64_t)1 << 60) / d3);
+		total += gen_isqrt64(((uint64_t)1 << 60) / d3);
 		x->cum_dups[d - 1] = total;
 	}
-	perm_init(&x->ident, 900000000u, x->key ^ 0x3c6ef372fe94f82bu);
+	gen_perm_init(&x->ident, 900000000u, x->key ^ 0x3c6ef372fe94f82bu);
 }
 
 /* ---- Small string helpers (always NUL-terminated, truncating) ---- */
 
-static size_t put_str(char *dst, size_t cap, size_t len, const char *s)
+size_t gen_put_str(char *dst, size_t cap, size_t len, const char *s)
 {
 	size_t n = strlen(s);
 	if (len >= cap)
@@ -598,8 +464,6 @@ static size_t put_uint(char *dst, size_t cap, size_t len, uint64_t v, size_t wid
 
 /* ---- People and records ---- */
 
-#define NAME_CAP 64
-#define ADDR_CAP 96
 
 struct person {
 	int sex;        /* 0 F, 1 M, 2 X */
@@ -627,26 +491,26 @@ static int nick_of(const struct ctx *x, const struct person *p)
 
 static void make_address(const struct ctx *x, struct rng *g, char *out)
 {
-	uint64_t u = rng_below(g, 100);
-	uint64_t num = u < 70 ? 1 + rng_below(g, 199) : u < 95 ? 200 + rng_below(g, 800) : 1000 + rng_below(g, 2000);
+	uint64_t u = gen_rng_below(g, 100);
+	uint64_t num = u < 70 ? 1 + gen_rng_below(g, 199) : u < 95 ? 200 + gen_rng_below(g, 800) : 1000 + gen_rng_below(g, 2000);
 	size_t n = put_uint(out, ADDR_CAP, 0, num, 0);
-	n = put_str(out, ADDR_CAP, n, " ");
-	n = put_str(out, ADDR_CAP, n, streets[wpick(x->cum_street, NST, g)]);
-	n = put_str(out, ADDR_CAP, n, " ");
-	n = put_str(out, ADDR_CAP, n, street_types[rng_below(g, COUNT(street_types))]);
-	u = rng_below(g, 100);
+	n = gen_put_str(out, ADDR_CAP, n, " ");
+	n = gen_put_str(out, ADDR_CAP, n, streets[gen_wpick(x->cum_street, NST, g)]);
+	n = gen_put_str(out, ADDR_CAP, n, " ");
+	n = gen_put_str(out, ADDR_CAP, n, street_types[gen_rng_below(g, COUNT(street_types))]);
+	u = gen_rng_below(g, 100);
 	if (u < 10) {
-		n = put_str(out, ADDR_CAP, n, " apt ");
-		n = put_uint(out, ADDR_CAP, n, 1 + rng_below(g, 30), 0);
+		n = gen_put_str(out, ADDR_CAP, n, " apt ");
+		n = put_uint(out, ADDR_CAP, n, 1 + gen_rng_below(g, 30), 0);
 	} else if (u < 13) {
 		/* a comma inside a field, so readers must honour CSV quoting */
-		n = put_str(out, ADDR_CAP, n, ", apt ");
-		n = put_uint(out, ADDR_CAP, n, 1 + rng_below(g, 30), 0);
+		n = gen_put_str(out, ADDR_CAP, n, ", apt ");
+		n = put_uint(out, ADDR_CAP, n, 1 + gen_rng_below(g, 30), 0);
 	} else if (u < 16) {
-		char unit[2] = {(char)('a' + rng_below(g, 4)), '\0'};
-		n = put_str(out, ADDR_CAP, n, " unit ");
-		n = put_uint(out, ADDR_CAP, n, 1 + rng_below(g, 4), 0);
-		put_str(out, ADDR_CAP, n, unit);
+		char unit[2] = {(char)('a' + gen_rng_below(g, 4)), '\0'};
+		n = gen_put_str(out, ADDR_CAP, n, " unit ");
+		n = put_uint(out, ADDR_CAP, n, 1 + gen_rng_below(g, 4), 0);
+		gen_put_str(out, ADDR_CAP, n, unit);
 	}
 }
 
@@ -656,46 +520,46 @@ static void set_town(struct rng *g, size_t town, struct rec *r)
 	size_t nz = 0;
 	while (nz < COUNT(t->zips) && t->zips[nz])
 		nz++;
-	put_str(r->town, sizeof r->town, 0, t->name);
-	put_str(r->postcode, sizeof r->postcode, 0, t->zips[rng_below(g, nz)]);
+	gen_put_str(r->town, sizeof r->town, 0, t->name);
+	gen_put_str(r->postcode, sizeof r->postcode, 0, t->zips[gen_rng_below(g, nz)]);
 }
 
 static void format_dob(int y, int m, int d, char *out)
 {
 	size_t n = put_uint(out, 11, 0, (uint64_t)y, 4);
-	n = put_str(out, 11, n, "-");
+	n = gen_put_str(out, 11, n, "-");
 	n = put_uint(out, 11, n, (uint64_t)m, 2);
-	n = put_str(out, 11, n, "-");
+	n = gen_put_str(out, 11, n, "-");
 	put_uint(out, 11, n, (uint64_t)d, 2);
 }
 
 static uint64_t person_seed(const struct ctx *x, uint64_t person)
 {
-	return mix64(x->key + (person + 1) * 0x9e3779b97f4a7c15u);
+	return gen_mix64(x->key + (person + 1) * 0x9e3779b97f4a7c15u);
 }
 
 /* The original record of person: a pure function of (seed, person). */
 static void make_person(const struct ctx *x, uint64_t person, struct person *p, struct rec *r)
 {
 	struct rng g;
-	rng_seed(&g, person_seed(x, person));
+	gen_rng_seed(&g, person_seed(x, person));
 	memset(r, 0, sizeof *r);
 
-	uint64_t u = rng_below(&g, 1000);
+	uint64_t u = gen_rng_below(&g, 1000);
 	p->sex = u < 495 ? 0 : u < 990 ? 1 : 2;
-	p->male_list = p->sex == 1 || (p->sex == 2 && rng_below(&g, 2));
-	p->given = p->male_list ? wpick(x->cum_male, NM, &g) : wpick(x->cum_female, NF, &g);
-	p->family = wpick(x->cum_surname, NS, &g);
-	put_str(r->given, NAME_CAP, 0, given_name(p, p->given));
-	put_str(r->family, NAME_CAP, 0, surnames[p->family]);
+	p->male_list = p->sex == 1 || (p->sex == 2 && gen_rng_below(&g, 2));
+	p->given = p->male_list ? gen_wpick(x->cum_male, NM, &g) : gen_wpick(x->cum_female, NF, &g);
+	p->family = gen_wpick(x->cum_surname, NS, &g);
+	gen_put_str(r->given, NAME_CAP, 0, given_name(p, p->given));
+	gen_put_str(r->family, NAME_CAP, 0, surnames[p->family]);
 	r->sex[0] = "FMX"[p->sex];
 
 	/* Age in whole years on 1 January of the reference year: mostly 2-17,
 	 * a few infants, a few young adults still in care (18-20). */
-	u = rng_below(&g, 100);
-	int a = u < 4 ? (int)rng_below(&g, 2) : u < 94 ? 2 + (int)rng_below(&g, 16) : 18 + (int)rng_below(&g, 3);
+	u = gen_rng_below(&g, 100);
+	int a = u < 4 ? (int)gen_rng_below(&g, 2) : u < 94 ? 2 + (int)gen_rng_below(&g, 16) : 18 + (int)gen_rng_below(&g, 3);
 	p->y = x->c->reference_year - 1 - a;
-	int doy = (int)rng_below(&g, civil_is_leap(p->y) ? 366 : 365);
+	int doy = (int)gen_rng_below(&g, civil_is_leap(p->y) ? 366 : 365);
 	p->m = 1;
 	while (doy >= civil_days_in_month(p->y, p->m))
 		doy -= civil_days_in_month(p->y, p->m++);
@@ -703,98 +567,12 @@ static void make_person(const struct ctx *x, uint64_t person, struct person *p, 
 	p->age = p->m == 1 && p->d == 1 ? a + 1 : a;
 	format_dob(p->y, p->m, p->d, r->dob);
 
-	p->town = wpick(x->cum_town, NT, &g);
+	p->town = gen_wpick(x->cum_town, NT, &g);
 	set_town(&g, p->town, r);
 	make_address(x, &g, r->address);
-	put_uint(r->ident, sizeof r->ident, 0, 100000000u + perm_apply(&x->ident, person), 9);
+	put_uint(r->ident, sizeof r->ident, 0, 100000000u + gen_perm_apply(&x->ident, person), 9);
 }
 
-/* ---- Corruptions ---- */
-
-/* clang-format off */
-static const char *const keyboard[26] = {
-	"qwsz", "vghn", "xdfv", "serfcx", "wrsd", "drtgvc", "ftyhbv", "gyujnb", "ujko", "huikmn", "jiolm",
-	"kop", "njk", "bhjm", "iplk", "ol", "wa", "etdf", "awedxz", "ryfg", "yihj", "cfgb", "qeas",
-	"zsdc", "tugh", "asx",
-};
-static const char *const keypad[10] = {"9", "2", "13", "24", "35", "46", "57", "68", "79", "80"};
-
-/* clang-format on */
-
-static const char *neighbours(char c)
-{
-	if (c >= 'a' && c <= 'z')
-		return keyboard[c - 'a'];
-	if (c >= '0' && c <= '9')
-		return keypad[c - '0'];
-	return NULL;
-}
-
-/* One keyboard typo: a neighbour substituted or inserted (or a doubled
- * key), a deletion, or two adjacent characters transposed. */
-static void typo_once(struct rng *g, char *s, size_t cap)
-{
-	size_t n = strlen(s);
-	if (n == 0)
-		return;
-	for (int tries = 0; tries < 16; tries++) {
-		uint64_t op = rng_below(g, 4);
-		size_t pos = rng_below(g, n);
-		const char *nb = neighbours(s[pos]);
-		if (op == 2 && n < 3)
-			op = 0;
-		if (op == 1 && n + 2 > cap)
-			op = 0;
-		switch (op) {
-		case 0: /* substitution */
-			if (!nb)
-				continue;
-			s[pos] = nb[rng_below(g, strlen(nb))];
-			return;
-		case 1: /* insertion, after pos */
-			if (!nb)
-				continue;
-			memmove(s + pos + 2, s + pos + 1, n - pos); /* with the NUL */
-			s[pos + 1] = rng_below(g, 3) ? nb[rng_below(g, strlen(nb))] : s[pos];
-			return;
-		case 2: /* deletion */
-			if (!nb)
-				continue;
-			memmove(s + pos, s + pos + 1, n - pos);
-			return;
-		default: /* transposition */
-			if (pos + 1 >= n || s[pos] == s[pos + 1])
-				continue;
-			char t = s[pos];
-			s[pos] = s[pos + 1];
-			s[pos + 1] = t;
-			return;
-		}
-	}
-}
-
-/* One or two typos (three in the rare case two cancel out), so the field
- * always ends up different. */
-static void typo(struct rng *g, char *s, size_t cap)
-{
-	char before[ADDR_CAP];
-	put_str(before, sizeof before, 0, s);
-	int edits = rng_below(g, 4) ? 1 : 2;
-	for (int i = 0; i < edits; i++)
-		typo_once(g, s, cap);
-	if (strcmp(before, s) == 0)
-		typo_once(g, s, cap);
-}
-
-/* Choose 1-3 corruptions with inclusion probabilities exactly q[i]: random
- * systematic sampling (Madow) over the blocks in random order. Each item
- * owns an interval of length q[i] on a line; points U, U+1, U+2 pick the
- * items they fall in. As the lengths sum to S, 1 <= S <= 3 gives 1-3 picks,
- * and two corruptions of one block (lengths summing to at most 1) are never
- * picked together. To vary the count while keeping the marginals, each
- * duplicate scales q by a "light" factor a < 1 or a "heavy" b > 1, mixed
- * so that the mean factor is 1. When S < 1 the q are scaled up to exactly
- * one pick; when S > 3 or a block's sum is above 1 they are scaled down. */
 static unsigned pick_corruptions(const struct ctx *x, struct rng *g, bool can_nick, bool can_swap)
 {
 	uint64_t q[C_COUNT];
@@ -826,7 +604,7 @@ static unsigned pick_corruptions(const struct ctx *x, struct rng *g, bool can_ni
 		div = FX_ONE;
 	} else {
 		uint64_t a = (lo + FX_ONE) / 2, b = (FX_ONE + hi) / 2;
-		mul = rng_below(g, b - a) < b - FX_ONE ? a : b;
+		mul = gen_rng_below(g, b - a) < b - FX_ONE ? a : b;
 		div = FX_ONE;
 	}
 
@@ -834,16 +612,16 @@ static unsigned pick_corruptions(const struct ctx *x, struct rng *g, bool can_ni
 	for (size_t i = 0; i < NBLOCKS; i++)
 		order[i] = i;
 	for (size_t i = NBLOCKS - 1; i > 0; i--) {
-		size_t j = (size_t)rng_below(g, i + 1), t = order[i];
+		size_t j = (size_t)gen_rng_below(g, i + 1), t = order[i];
 		order[i] = order[j];
 		order[j] = t;
 	}
-	uint64_t u = rng_below(g, FX_ONE), c = 0, pts_c = 0;
+	uint64_t u = gen_rng_below(g, FX_ONE), c = 0, pts_c = 0;
 	unsigned mask = 0;
 	int first = -1;
 	for (size_t k = 0; k < NBLOCKS; k++) {
 		const int *blk = blocks[order[k]];
-		int flip = blk[1] >= 0 && rng_below(g, 2);
+		int flip = blk[1] >= 0 && gen_rng_below(g, 2);
 		for (int e = 0; e < 2; e++) {
 			int i = blk[e ^ flip];
 			if (i < 0)
@@ -867,25 +645,25 @@ static void new_surname(const struct ctx *x, struct rng *g, const struct person 
 {
 	size_t other;
 	do
-		other = wpick(x->cum_surname, NS, g);
+		other = gen_wpick(x->cum_surname, NS, g);
 	while (other == p->family);
-	uint64_t how = rng_below(g, 4);
+	uint64_t how = gen_rng_below(g, 4);
 	size_t n = 0;
 	if (how == 2) {
-		n = put_str(r->family, NAME_CAP, 0, surnames[p->family]);
-		n = put_str(r->family, NAME_CAP, n, "-");
+		n = gen_put_str(r->family, NAME_CAP, 0, surnames[p->family]);
+		n = gen_put_str(r->family, NAME_CAP, n, "-");
 	}
-	n = put_str(r->family, NAME_CAP, n, surnames[other]);
+	n = gen_put_str(r->family, NAME_CAP, n, surnames[other]);
 	if (how == 3) {
-		n = put_str(r->family, NAME_CAP, n, "-");
-		put_str(r->family, NAME_CAP, n, surnames[p->family]);
+		n = gen_put_str(r->family, NAME_CAP, n, "-");
+		gen_put_str(r->family, NAME_CAP, n, surnames[p->family]);
 	}
 }
 
 static void new_alias(const struct ctx *x, struct rng *g, const struct person *p, struct rec *r, int nick)
 {
 	for (;;) {
-		size_t other = p->male_list ? wpick(x->cum_male, NM, g) : wpick(x->cum_female, NF, g);
+		size_t other = p->male_list ? gen_wpick(x->cum_male, NM, g) : gen_wpick(x->cum_female, NF, g);
 		const char *name = given_name(p, other);
 		if (other == p->given)
 			continue;
@@ -894,7 +672,7 @@ static void new_alias(const struct ctx *x, struct rng *g, const struct person *p
 			is_nick = is_nick || strcmp(nicknames[nick].nicks[i], name) == 0;
 		if (is_nick)
 			continue;
-		put_str(r->given, NAME_CAP, 0, name);
+		gen_put_str(r->given, NAME_CAP, 0, name);
 		return;
 	}
 }
@@ -905,7 +683,7 @@ static unsigned make_dup(const struct ctx *x, uint64_t person, uint64_t k, const
 {
 	const struct gen_config *c = x->c;
 	struct rng g;
-	rng_seed(&g, mix64(person_seed(x, person) ^ (k * 0xd1b54a32d192ed03u)));
+	gen_rng_seed(&g, gen_mix64(person_seed(x, person) ^ (k * 0xd1b54a32d192ed03u)));
 
 	int nick = nick_of(x, p);
 	bool can_swap = p->d <= 12 && p->d != p->m;
@@ -918,33 +696,33 @@ static unsigned make_dup(const struct ctx *x, uint64_t person, uint64_t k, const
 		size_t nn = 0;
 		while (nn < COUNT(e->nicks) && e->nicks[nn])
 			nn++;
-		put_str(r->given, NAME_CAP, 0, e->nicks[rng_below(&g, nn)]);
+		gen_put_str(r->given, NAME_CAP, 0, e->nicks[gen_rng_below(&g, nn)]);
 	}
 	if (mask & GEN_ALIAS)
 		new_alias(x, &g, p, r, nick);
 	if (mask & GEN_TOWN_CHANGE) {
 		size_t t;
 		do
-			t = wpick(x->cum_town, NT, &g);
+			t = gen_wpick(x->cum_town, NT, &g);
 		while (t == p->town);
 		set_town(&g, t, r);
 		make_address(x, &g, r->address);
 	}
 	if (mask & GEN_TYPO) {
-		uint64_t f = rng_below(&g, 10);
+		uint64_t f = gen_rng_below(&g, 10);
 		if (f < 4)
-			typo(&g, r->given, NAME_CAP);
+			gen_typo(&g, r->given, NAME_CAP);
 		else if (f < 8)
-			typo(&g, r->family, NAME_CAP);
+			gen_typo(&g, r->family, NAME_CAP);
 		else
-			typo(&g, r->address, ADDR_CAP);
+			gen_typo(&g, r->address, ADDR_CAP);
 	}
 	if (mask & GEN_SWAP_DAY_MONTH)
 		format_dob(p->y, p->d, p->m, r->dob);
 	if (mask & GEN_AGE_ONLY) {
 		/* a caller's estimate is sometimes a year out */
 		int age = p->age;
-		uint64_t off = rng_below(&g, 10);
+		uint64_t off = gen_rng_below(&g, 10);
 		if (off < 2)
 			age += 1;
 		else if (off < 3 && age > 0)
@@ -954,12 +732,12 @@ static unsigned make_dup(const struct ctx *x, uint64_t person, uint64_t k, const
 	}
 	if (mask & GEN_MISSING_FIELD) {
 		char *fields[] = {r->town, r->postcode, r->address, r->sex};
-		size_t first = rng_below(&g, COUNT(fields));
+		size_t first = gen_rng_below(&g, COUNT(fields));
 		fields[first][0] = '\0';
-		if (rng_below(&g, 5) < 2)
-			fields[(first + 1 + rng_below(&g, COUNT(fields) - 1)) % COUNT(fields)][0] = '\0';
+		if (gen_rng_below(&g, 5) < 2)
+			fields[(first + 1 + gen_rng_below(&g, COUNT(fields) - 1)) % COUNT(fields)][0] = '\0';
 	}
-	if (rng_chance(&g, c->p_ident_dropped))
+	if (gen_rng_chance(&g, c->p_ident_dropped))
 		r->ident[0] = '\0';
 	return mask;
 }
@@ -972,13 +750,13 @@ static int write_record(FILE *out, const struct ctx *x, uint64_t person, uint64_
 	struct rec r;
 	char id[64];
 	make_person(x, person, &p, &r);
-	size_t n = put_str(id, sizeof id, 0, "rec-");
+	size_t n = gen_put_str(id, sizeof id, 0, "rec-");
 	n = put_uint(id, sizeof id, n, person, 0);
 	if (k == 0) {
-		put_str(id, sizeof id, n, "-org");
+		gen_put_str(id, sizeof id, n, "-org");
 	} else {
 		make_dup(x, person, k, &p, &r);
-		n = put_str(id, sizeof id, n, "-dup-");
+		n = gen_put_str(id, sizeof id, n, "-dup-");
 		put_uint(id, sizeof id, n, k - 1, 0);
 	}
 	const char *fields[] = {id, r.given, r.family, r.dob, r.age, r.sex, r.town, r.postcode, r.address, r.ident};
@@ -1040,17 +818,17 @@ static int assign_dups(const struct ctx *x, struct layout *l)
 	if (!l->dups || !l->ckpt)
 		return ERR_NOMEM;
 	struct perm order;
-	perm_init(&order, n, x->key ^ 0xbb67ae8584caa73bu);
+	gen_perm_init(&order, n, x->key ^ 0xbb67ae8584caa73bu);
 	struct rng g;
-	rng_seed(&g, x->key ^ 0xa54ff53a5f1d36f1u);
+	gen_rng_seed(&g, x->key ^ 0xa54ff53a5f1d36f1u);
 	uint64_t max = (uint64_t)c->max_dups_per_person;
 	while (left > 0) {
 		for (uint64_t i = 0; i < n && left > 0; i++) {
-			uint64_t p = perm_apply(&order, i);
+			uint64_t p = gen_perm_apply(&order, i);
 			uint64_t room = max - l->dups[p];
 			if (room == 0)
 				continue;
-			uint64_t d = 1 + wpick(x->cum_dups, max, &g);
+			uint64_t d = 1 + gen_wpick(x->cum_dups, max, &g);
 			if (d > room)
 				d = room;
 			if (d > left)
@@ -1112,10 +890,10 @@ int gen_write(FILE *out, const struct gen_config *c, void (*progress)(size_t don
 		goto out;
 	}
 	struct perm shuffle;
-	perm_init(&shuffle, c->records, x->key ^ 0x510e527fade682d1u);
+	gen_perm_init(&shuffle, c->records, x->key ^ 0x510e527fade682d1u);
 	for (size_t i = 0; i < c->records; i++) {
 		uint64_t person, k;
-		layout_find(&l, c->originals, perm_apply(&shuffle, i), &person, &k);
+		layout_find(&l, c->originals, gen_perm_apply(&shuffle, i), &person, &k);
 		rc = write_record(out, x, person, k);
 		if (rc < 0)
 			goto out;

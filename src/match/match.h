@@ -143,6 +143,22 @@ int match_dob_level(const struct match_store *s, uint64_t da, uint64_t aa, uint6
 /* A readable description of a level: "nickname", "day and month swapped". */
 const char *match_level_text(enum match_kind k, int level);
 
+/* The levels of a pair's names, given and family (*g, *f, the straight
+ * reading), or of one of the two readings with a record's names the other
+ * way round (g1, f1 and g2, f2), whichever agrees best: the lowest sum of
+ * levels, of a reading whose two levels are both known. */
+static inline void match_best_reading(int *g, int *f, int g1, int f1, int g2, int f2)
+{
+	if (g1 && f1 && g1 + f1 < *g + *f) {
+		*g = g1;
+		*f = f1;
+	}
+	if (g2 && f2 && g2 + f2 < *g + *f) {
+		*g = g2;
+		*f = f2;
+	}
+}
+
 /* ---- the model ---- */
 
 struct match_tf; /* term frequencies of one field */

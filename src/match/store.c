@@ -697,14 +697,7 @@ static void compare_crosswise(const struct match_rec *a, const char *pa, const s
 		f2 = cmp_family(bf, ag, b->aux[fi], a->aux[gi]);
 	}
 	int best_g = levels[gi], best_f = levels[fi];
-	if (g1 && f1 && g1 + f1 < best_g + best_f) {
-		best_g = g1;
-		best_f = f1;
-	}
-	if (g2 && f2 && g2 + f2 < best_g + best_f) {
-		best_g = g2;
-		best_f = f2;
-	}
+	match_best_reading(&best_g, &best_f, g1, f1, g2, f2);
 	levels[gi] = (uint8_t)best_g;
 	levels[fi] = (uint8_t)best_f;
 }

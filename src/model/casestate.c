@@ -116,24 +116,27 @@ static int parse(const char *const *names, size_t n, const char *name, int *ret)
 	return ERR_INVAL;
 }
 
-const char *case_status_name(enum case_status s)
-{
-	return (unsigned)s < CASE_STATUS_COUNT ? status_names[s] : NULL;
-}
+/* prefix_name, prefix_label and prefix_parse for an enum of count values,
+ * from its tables of names and labels (systemd's string table lookup). */
+#define NAME_TABLE(prefix, type, count, names, labels)                      \
+	const char *prefix##_name(type v)                                   \
+	{                                                                   \
+		return (unsigned)v < (count) ? (names)[v] : NULL;           \
+	}                                                                   \
+	const char *prefix##_label(type v)                                  \
+	{                                                                   \
+		return (unsigned)v < (count) ? (labels)[v] : NULL;          \
+	}                                                                   \
+	int prefix##_parse(const char *name, type *ret)                     \
+	{                                                                   \
+		int i;                                                      \
+		int r = parse(names, count, name, &i);                      \
+		if (r == 0)                                                 \
+			*ret = (type)i;                                     \
+		return r;                                                   \
+	}
 
-const char *case_status_label(enum case_status s)
-{
-	return (unsigned)s < CASE_STATUS_COUNT ? status_labels[s] : NULL;
-}
-
-int case_status_parse(const char *name, enum case_status *ret)
-{
-	int i;
-	int r = parse(status_names, CASE_STATUS_COUNT, name, &i);
-	if (r == 0)
-		*ret = (enum case_status)i;
-	return r;
-}
+NAME_TABLE(case_status, enum case_status, CASE_STATUS_COUNT, status_names, status_labels)
 
 bool case_status_may(enum case_status from, enum case_status to)
 {
@@ -151,24 +154,7 @@ size_t case_status_allowed(enum case_status from, enum case_status out[CASE_STAT
 	return n;
 }
 
-const char *victim_status_name(enum victim_status v)
-{
-	return (unsigned)v < VICTIM_STATUS_COUNT ? victim_names[v] : NULL;
-}
-
-const char *victim_status_label(enum victim_status v)
-{
-	return (unsigned)v < VICTIM_STATUS_COUNT ? victim_labels[v] : NULL;
-}
-
-int victim_status_parse(const char *name, enum victim_status *ret)
-{
-	int i;
-	int r = parse(victim_names, VICTIM_STATUS_COUNT, name, &i);
-	if (r == 0)
-		*ret = (enum victim_status)i;
-	return r;
-}
+NAME_TABLE(victim_status, enum victim_status, VICTIM_STATUS_COUNT, victim_names, victim_labels)
 
 bool victim_status_identifies(enum victim_status v)
 {

@@ -219,41 +219,54 @@ static void legend_hidden(const struct chart *c, struct buf *b, int x, int y)
 	emits(b, "</text>\n");
 }
 
-/* Vertical bars, single or stacked. */
-static void columns(const struct chart *c, struct buf *b, bool any_hidden)
+/* Where the parts of a column chart go. */
+struct col_layout {
+	bool stacked, slant;
+	int right, plot_w, plot_h, base_y;
+	int every; /* a category label every so many */
+	int64_t step, top; /* the value axis */
+};
+
+static void columns_layout(const struct chart *c, struct col_layout *L)
 {
-	bool stacked = c->kind == CHART_STACKED;
-	int right = W - RIGHT - (stacked ? LEGEND : 0);
-	int plot_w = right - LEFT;
+	L->stacked = c->kind == CHART_STACKED;
+	L->right = W - RIGHT - (L->stacked ? LEGEND : 0);
+	L->plot_w = L->right - LEFT;
 	/* Labels wider than their slot (about 8 px a character at 14 px)
 	 * slant, so that "Region 1 (Southwest)" does not run into the next;
 	 * the plot then leaves them room below. */
-	int every = c->ncat <= 16 ? 1 : (c->ncat + 15) / 16;
+	L->every = c->ncat <= 16 ? 1 : (c->ncat + 15) / 16;
 	size_t longest = 0;
 	for (int i = 0; i < c->ncat; i++)
 		if (strlen(c->cat[i]) > longest)
 			longest = strlen(c->cat[i]);
-	bool slant = (double)longest * 8.0 > (double)plot_w / c->ncat * every * 0.95;
-	int below = slant ? (int)((longest > 24 ? 24 : longest) * 3.6) : 0;
-	int plot_h = H - TOP - BOTTOM - below, base_y = H - BOTTOM - below;
+	L->slant = (double)longest * 8.0 > (double)L->plot_w / c->ncat * L->every * 0.95;
+	int below = L->slant ? (int)((longest > 24 ? 24 : longest) * 3.6) : 0;
+	L->plot_h = H - TOP - BOTTOM - below;
+	L->base_y = H - BOTTOM - below;
 	int64_t max = 1;
 	for (int i = 0; i < c->ncat; i++) {
 		int64_t sum = 0;
 		for (int s = 0; s < c->nseries; s++)
 			sum += drawn(c, &c->cell[i * c->nseries + s]);
-		if (stacked && c->cat_total && c->cat_total[i].mark == SUPP_SHOWN && c->cat_total[i].value > sum)
+		if (L->stacked && c->cat_total && c->cat_total[i].mark == SUPP_SHOWN && c->cat_total[i].value > sum)
 			sum = c->cat_total[i].value;
 		if (sum > max)
 			max = sum;
 	}
-	int64_t step = nice_step((max + 4) / 5 > 0 ? (max + 4) / 5 : 1), top = step * ((max + step - 1) / step);
-	if (top == max)
-		top += step;
-	/* Gridlines and the value axis. */
-	for (int64_t v = 0; v <= top; v += step) {
-		double y = base_y - (double)plot_h * (double)v / (double)top;
-		emit(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", LEFT, right, y, y,
-			   v ? "#e3e3e3" : "#8a8a8a");
+	L->step = nice_step((max + 4) / 5 > 0 ? (max + 4) / 5 : 1);
+	L->top = L->step * ((max + L->step - 1) / L->step);
+	if (L->top == max)
+		L->top += L->step;
+}
+
+/* Gridlines and the value axis. */
+static void columns_axis(const struct chart *c, struct buf *b, const struct col_layout *L)
+{
+	for (int64_t v = 0; v <= L->top; v += L->step) {
+		double y = L->base_y - (double)L->plot_h * (double)v / (double)L->top;
+		emit(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", LEFT, L->right, y, y,
+		     v ? "#e3e3e3" : "#8a8a8a");
 		emit(b, "<text x=\"%d\" y=\"%.1f\" font-size=\"14\" fill=\"#4a4a4a\" text-anchor=\"end\">", LEFT - 8,
 		     y + 5);
 		put_textf(b, "%lld", (long long)v);
@@ -261,89 +274,103 @@ static void columns(const struct chart *c, struct buf *b, bool any_hidden)
 	}
 	if (c->y_label) {
 		emit(b, "<text transform=\"translate(18 %d) rotate(-90)\" font-size=\"14\" fill=\"#4a4a4a\""
-			      " text-anchor=\"middle\">", TOP + plot_h / 2);
+			" text-anchor=\"middle\">", TOP + L->plot_h / 2);
 		put_escaped(b, c->y_label);
 		emits(b, "</text>\n");
 	}
-	double slot = (double)plot_w / c->ncat, bw = slot * 0.68;
-	for (int i = 0; i < c->ncat; i++) {
-		double x = LEFT + slot * i + (slot - bw) / 2, y = base_y;
-		int64_t shown_sum = 0;
-		bool hidden_here = false;
-		for (int s = 0; s < c->nseries; s++) {
-			const struct chart_cell *cell = &c->cell[i * c->nseries + s];
-			if (cell->mark != SUPP_SHOWN) {
-				hidden_here = true;
-				continue;
-			}
-			shown_sum += cell->value;
-			double h = (double)plot_h * (double)cell->value / (double)top;
-			if (h <= 0)
-				continue;
-			y -= h;
-			emit(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>", x, y, bw, h,
-				   colours[s % 12]);
+}
+
+/* Category i's bar (or stack), the value above it and its label below:
+ * x is its left edge, bw its width. */
+static void columns_bar(const struct chart *c, struct buf *b, const struct col_layout *L, int i, double x, double bw)
+{
+	double y = L->base_y;
+	int64_t shown_sum = 0;
+	bool hidden_here = false;
+	for (int s = 0; s < c->nseries; s++) {
+		const struct chart_cell *cell = &c->cell[i * c->nseries + s];
+		if (cell->mark != SUPP_SHOWN) {
+			hidden_here = true;
+			continue;
 		}
-		/* Hidden counts: for one series a short hatched bar as tall as the
-		 * largest value it could be; stacked, one hatched block for what
-		 * the shown total leaves over. */
-		int64_t rest = 0;
-		if (!stacked && hidden_here && c->cell[i].mark == SUPP_PRIMARY)
-			rest = THRESHOLD - 1;
-		else if (stacked && hidden_here && c->cat_total && c->cat_total[i].mark == SUPP_SHOWN)
-			rest = c->cat_total[i].value - shown_sum;
-		else if (stacked && c->cat_total && c->cat_total[i].mark == SUPP_PRIMARY)
-			/* A hidden total: a short hatched bar, as for one series. */
-			rest = THRESHOLD - 1 - shown_sum;
-		if (rest > 0) {
-			double h = (double)plot_h * (double)rest / (double)top;
-			y -= h;
-			emit(b,
-				   "<rect class=\"hidden-count\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\""
-				   " fill=\"url(#hidden-hatch)\" stroke=\"#6b6b6b\"/>",
-				   x, y, bw, h);
-		}
-		char label[32];
-		if (!stacked)
-			cell_text(&c->cell[i], label, sizeof label, THRESHOLD);
-		else if (c->cat_total)
-			cell_text(&c->cat_total[i], label, sizeof label, THRESHOLD);
-		else
-			snprintf(label, sizeof label, "%lld", (long long)shown_sum);
-		emit(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" font-weight=\"600\" fill=\"#1a1a1a\""
-			      " text-anchor=\"middle\">",
-			   x + bw / 2, y - 6, c->ncat > 24 ? 11 : 15);
-		put_escaped(b, label);
-		emits(b, "</text>");
-		if (i % every == 0) {
-			if (slant)
-				emit(b,
-				     "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" fill=\"#333333\" text-anchor=\"end\""
-				     " transform=\"rotate(-30 %.1f %d)\">",
-				     x + bw / 2, base_y + 16, x + bw / 2, base_y + 16);
-			else
-				emit(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"14\" fill=\"#333333\" text-anchor=\"middle\">",
-				     x + bw / 2, base_y + 22);
-			if (slant)
-				cut_name(b, c->cat[i], 24);
-			else
-				put_escaped(b, c->cat[i]);
-			emits(b, "</text>");
-		}
-		emitc(b, '\n');
+		shown_sum += cell->value;
+		double h = (double)L->plot_h * (double)cell->value / (double)L->top;
+		if (h <= 0)
+			continue;
+		y -= h;
+		emit(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>", x, y, bw, h,
+		     colours[s % 12]);
 	}
-	if (c->x_label && !slant) {
+	/* Hidden counts: for one series a short hatched bar as tall as the
+	 * largest value it could be; stacked, one hatched block for what
+	 * the shown total leaves over. */
+	int64_t rest = 0;
+	if (!L->stacked && hidden_here && c->cell[i].mark == SUPP_PRIMARY)
+		rest = THRESHOLD - 1;
+	else if (L->stacked && hidden_here && c->cat_total && c->cat_total[i].mark == SUPP_SHOWN)
+		rest = c->cat_total[i].value - shown_sum;
+	else if (L->stacked && c->cat_total && c->cat_total[i].mark == SUPP_PRIMARY)
+		/* A hidden total: a short hatched bar, as for one series. */
+		rest = THRESHOLD - 1 - shown_sum;
+	if (rest > 0) {
+		double h = (double)L->plot_h * (double)rest / (double)L->top;
+		y -= h;
+		emit(b,
+		     "<rect class=\"hidden-count\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\""
+		     " fill=\"url(#hidden-hatch)\" stroke=\"#6b6b6b\"/>",
+		     x, y, bw, h);
+	}
+	char label[32];
+	if (!L->stacked)
+		cell_text(&c->cell[i], label, sizeof label, THRESHOLD);
+	else if (c->cat_total)
+		cell_text(&c->cat_total[i], label, sizeof label, THRESHOLD);
+	else
+		snprintf(label, sizeof label, "%lld", (long long)shown_sum);
+	emit(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" font-weight=\"600\" fill=\"#1a1a1a\""
+		" text-anchor=\"middle\">",
+	     x + bw / 2, y - 6, c->ncat > 24 ? 11 : 15);
+	put_escaped(b, label);
+	emits(b, "</text>");
+	if (i % L->every == 0) {
+		if (L->slant)
+			emit(b,
+			     "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" fill=\"#333333\" text-anchor=\"end\""
+			     " transform=\"rotate(-30 %.1f %d)\">",
+			     x + bw / 2, L->base_y + 16, x + bw / 2, L->base_y + 16);
+		else
+			emit(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"14\" fill=\"#333333\" text-anchor=\"middle\">",
+			     x + bw / 2, L->base_y + 22);
+		if (L->slant)
+			cut_name(b, c->cat[i], 24);
+		else
+			put_escaped(b, c->cat[i]);
+		emits(b, "</text>");
+	}
+	emitc(b, '\n');
+}
+
+/* Vertical bars, single or stacked. */
+static void columns(const struct chart *c, struct buf *b, bool any_hidden)
+{
+	struct col_layout L;
+	columns_layout(c, &L);
+	columns_axis(c, b, &L);
+	double slot = (double)L.plot_w / c->ncat, bw = slot * 0.68;
+	for (int i = 0; i < c->ncat; i++)
+		columns_bar(c, b, &L, i, LEFT + slot * i + (slot - bw) / 2, bw);
+	if (c->x_label && !L.slant) {
 		emit(b, "<text x=\"%d\" y=\"%d\" font-size=\"14\" fill=\"#4a4a4a\" text-anchor=\"middle\">",
-			   LEFT + plot_w / 2, base_y + 48);
+		     LEFT + L.plot_w / 2, L.base_y + 48);
 		put_escaped(b, c->x_label);
 		emits(b, "</text>\n");
 	}
-	if (stacked)
+	if (L.stacked)
 		for (int s = 0; s < c->nseries; s++) {
 			int ly = TOP + 10 + 24 * s;
-			emit(b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>", right + 24,
-				   ly - 12, colours[s % 12]);
-			emit(b, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#333333\">", right + 44, ly);
+			emit(b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>", L.right + 24, ly - 12,
+			     colours[s % 12]);
+			emit(b, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#333333\">", L.right + 44, ly);
 			cut_name(b, c->series[s], LEGEND_CHARS);
 			emits(b, "</text>\n");
 		}

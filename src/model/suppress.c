@@ -145,6 +145,40 @@ static void propagate(struct work *w)
 	}
 }
 
+int supp_reduce(double *m, int nrows, int ncols, int *pivot_col)
+{
+	int rank = 0;
+	for (int c = 0; c < ncols && rank < nrows; c++) {
+		int p = -1;
+		double best = 1e-9;
+		for (int q = rank; q < nrows; q++)
+			if (fabs(m[(size_t)q * ncols + c]) > best)
+				best = fabs(m[(size_t)q * ncols + c]), p = q;
+		if (p < 0)
+			continue;
+		if (p != rank)
+			for (int k = 0; k < ncols; k++) {
+				double x = m[(size_t)p * ncols + k];
+				m[(size_t)p * ncols + k] = m[(size_t)rank * ncols + k];
+				m[(size_t)rank * ncols + k] = x;
+			}
+		double d = m[(size_t)rank * ncols + c];
+		for (int k = 0; k < ncols; k++)
+			m[(size_t)rank * ncols + k] /= d;
+		for (int q = 0; q < nrows; q++) {
+			double f = m[(size_t)q * ncols + c];
+			if (q == rank || fabs(f) < 1e-12)
+				continue;
+			for (int k = 0; k < ncols; k++)
+				m[(size_t)q * ncols + k] -= f * m[(size_t)rank * ncols + k];
+		}
+		if (pivot_col)
+			pivot_col[rank] = c;
+		rank++;
+	}
+	return rank;
+}
+
 /* Reduce the relations over the hidden items to row echelon form; answer
  * the number of independent rows. */
 static int echelon(struct work *w, int nh)
@@ -159,34 +193,7 @@ static int echelon(struct work *w, int nh)
 		if (w->col_of[r->total] >= 0)
 			m[(size_t)q * nh + w->col_of[r->total]] = -1;
 	}
-	int rank = 0;
-	for (int c = 0; c < nh && rank < w->nrel; c++) {
-		int p = -1;
-		double best = 1e-9;
-		for (int q = rank; q < w->nrel; q++)
-			if (fabs(m[(size_t)q * nh + c]) > best)
-				best = fabs(m[(size_t)q * nh + c]), p = q;
-		if (p < 0)
-			continue;
-		if (p != rank)
-			for (int k = 0; k < nh; k++) {
-				double x = m[(size_t)p * nh + k];
-				m[(size_t)p * nh + k] = m[(size_t)rank * nh + k];
-				m[(size_t)rank * nh + k] = x;
-			}
-		double d = m[(size_t)rank * nh + c];
-		for (int k = 0; k < nh; k++)
-			m[(size_t)rank * nh + k] /= d;
-		for (int q = 0; q < w->nrel; q++) {
-			double f = m[(size_t)q * nh + c];
-			if (q == rank || fabs(f) < 1e-12)
-				continue;
-			for (int k = 0; k < nh; k++)
-				m[(size_t)q * nh + k] -= f * m[(size_t)rank * nh + k];
-		}
-		w->pivot_col[rank++] = c;
-	}
-	return rank;
+	return supp_reduce(m, w->nrel, nh, w->pivot_col);
 }
 
 

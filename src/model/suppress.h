@@ -39,6 +39,11 @@ struct supp_table {
 	enum supp_mark grand_mark; /* the grand total, published with any margin */
 };
 
+/* Gauss-Jordan elimination of the nrows x ncols matrix m (row by row), in
+ * place: its rank. pivot_col, when not NULL, gets each pivot row's column.
+ * How a reader works a hidden count out of published sums alone. */
+int supp_reduce(double *m, int nrows, int ncols, int *pivot_col);
+
 /* Mark what to hide. threshold >= 2 (counts below it and above zero are
  * primary). ERR_INVAL for a bad table; ERR_NOMEM. The result is the same
  * for the same table (no randomness). */

@@ -59,12 +59,17 @@ int app_key_file(const char *db_url, const char *key_file, char **ret, char *err
 		return ERR_INVAL;
 	}
 	const char *path = str_starts_with(db_url, "sqlite:") ? db_url + strlen("sqlite:") : db_url;
+	return app_path_beside(path, APP_KEY_FILE_NAME, ret);
+}
+
+int app_path_beside(const char *path, const char *name, char **ret)
+{
 	char *copy = strdup(path);
 	if (!copy)
 		return ERR_NOMEM;
 	struct buf b;
 	buf_init(&b, 4096);
-	int r = buf_printf(&b, "%s/%s", dirname(copy), APP_KEY_FILE_NAME);
+	int r = buf_printf(&b, "%s/%s", dirname(copy), name);
 	free(copy);
 	if (r < 0) {
 		buf_done(&b);

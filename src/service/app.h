@@ -63,6 +63,9 @@ int app_load_pack(const char *pack_file, struct pack **ret, char *errmsg, size_t
  * hartline.key beside a SQLite database. ERR_INVAL with a message for a
  * PostgreSQL database without one. Caller frees. */
 int app_key_file(const char *db_url, const char *key_file, char **ret, char *errmsg, size_t errsize);
+/* The path of the file called name in path's directory (the key file beside
+ * the database, the audit head beside the key); the caller frees it. */
+int app_path_beside(const char *path, const char *name, char **ret);
 
 /* Load the pack and the key ring and connect to an initialised, current
  * database whose sealed values the key ring opens. A database never

@@ -608,9 +608,13 @@ int svc_audit_verify(struct db *db, const struct keyring *keys, const char *head
 	return 0;
 }
 
-static char *dup_or_null(const char *s)
+/* A copy of column col of st into *ret (NULL for NULL); ERR_NOMEM when the
+ * copy fails, so that a record never shows null for a value it has. */
+static int dup_column(struct db_stmt *st, int col, char **ret)
 {
-	return s ? strdup(s) : NULL;
+	const char *s = db_column_text(st, col);
+	*ret = s ? strdup(s) : NULL;
+	return s && !*ret ? ERR_NOMEM : 0;
 }
 
 void audit_records_free(struct audit_record *r, size_t n)
@@ -629,37 +633,29 @@ void audit_records_free(struct audit_record *r, size_t n)
 int svc_audit_list(const struct svc_ctx *ctx, const struct audit_filter *f, struct audit_record **ret,
 		   size_t *ret_n)
 {
-	int r = svc_require(ctx, PERM_AUDIT_READ);
+	struct db *db;
+	int r = svc_enter(ctx, PERM_AUDIT_READ, &db);
 	if (r < 0)
 		return r;
-	int limit = f->limit > 0 && f->limit <= 500 ? f->limit : 100;
-	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
-		return r;
+	int limit = f->limit > 0 && f->limit <= LIST_LIMIT_MAX ? f->limit : 100;
 	/* Each filter is "? IS NULL OR column = ?", so the SQL is fixed and
 	 * every value is bound. */
 	struct db_stmt *st;
-	r = db_prepare(db,
-		       "SELECT seq, at, actor_id, actor, action, object_type, object_id, client, detail FROM audit"
-		       " WHERE (CAST(? AS TEXT) IS NULL OR actor = ?)"
-		       " AND (CAST(? AS TEXT) IS NULL OR object_type = ?)"
-		       " AND (CAST(? AS TEXT) IS NULL OR object_id = ?)"
-		       " AND (CAST(? AS TEXT) IS NULL OR action = ?)"
-		       " AND (CAST(? AS TEXT) IS NULL OR at >= ?)"
-		       " AND (CAST(? AS TEXT) IS NULL OR at < ?)"
-		       " AND (? = 0 OR seq < ?)"
-		       " ORDER BY seq DESC LIMIT ?",
-		       &st);
+	r = db_preparef(db, &st,
+			"SELECT seq, at, actor_id, actor, action, object_type, object_id, client, detail FROM audit"
+			" WHERE (CAST(? AS TEXT) IS NULL OR actor = ?)"
+			" AND (CAST(? AS TEXT) IS NULL OR object_type = ?)"
+			" AND (CAST(? AS TEXT) IS NULL OR object_id = ?)"
+			" AND (CAST(? AS TEXT) IS NULL OR action = ?)"
+			" AND (CAST(? AS TEXT) IS NULL OR at >= ?)"
+			" AND (CAST(? AS TEXT) IS NULL OR at < ?)"
+			" AND (? = 0 OR seq < ?)"
+			" ORDER BY seq DESC LIMIT ?",
+			"ttttttttttttiid", f->actor, f->actor, f->object_type, f->object_type, f->object_id,
+			f->object_id, f->action, f->action, f->from, f->from, f->to, f->to, f->before_seq,
+			f->before_seq, limit);
 	if (r < 0)
 		return r;
-	const char *vals[] = {f->actor, f->object_type, f->object_id, f->action, f->from, f->to};
-	for (int i = 0; i < 6; i++) {
-		db_bind_text(st, 2 * i + 1, vals[i]);
-		db_bind_text(st, 2 * i + 2, vals[i]);
-	}
-	db_bind_int64(st, 13, f->before_seq);
-	db_bind_int64(st, 14, f->before_seq);
-	db_bind_int64(st, 15, limit);
 	struct audit_record *list = calloc((size_t)limit, sizeof *list);
 	size_t n = 0;
 	if (!list) {
@@ -671,12 +667,10 @@ int svc_audit_list(const struct svc_ctx *ctx, const struct audit_filter *f, stru
 		a->seq = db_column_int64(st, 0);
 		str_copy(a->at, sizeof a->at, db_column_text(st, 1) ? db_column_text(st, 1) : "");
 		a->actor_id = db_column_int64(st, 2);
-		a->actor = dup_or_null(db_column_text(st, 3));
-		a->action = dup_or_null(db_column_text(st, 4));
-		a->object_type = dup_or_null(db_column_text(st, 5));
-		a->object_id = dup_or_null(db_column_text(st, 6));
-		a->client = dup_or_null(db_column_text(st, 7));
-		a->detail = dup_or_null(db_column_text(st, 8));
+		if ((r = dup_column(st, 3, &a->actor)) < 0 || (r = dup_column(st, 4, &a->action)) < 0 ||
+		    (r = dup_column(st, 5, &a->object_type)) < 0 || (r = dup_column(st, 6, &a->object_id)) < 0 ||
+		    (r = dup_column(st, 7, &a->client)) < 0 || (r = dup_column(st, 8, &a->detail)) < 0)
+			break;
 	}
 	db_finalize(st);
 	if (r < 0) {

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/str.h"
+#include "service/app.h"
 
 /* The tail read to find the last line: many lines, so that a torn last
  * line still leaves a whole one before it. */
@@ -33,19 +33,7 @@ struct audit_head_file {
 
 int audit_head_path(const char *key_file, char **ret)
 {
-	char *copy = strdup(key_file);
-	if (!copy)
-		return ERR_NOMEM;
-	struct buf b;
-	buf_init(&b, 0);
-	int r = buf_printf(&b, "%s/%s", dirname(copy), AUDIT_HEAD_FILE_NAME);
-	free(copy);
-	if (r < 0) {
-		buf_done(&b);
-		return r;
-	}
-	*ret = buf_detach(&b, NULL);
-	return *ret ? 0 : ERR_NOMEM;
+	return app_path_beside(key_file, AUDIT_HEAD_FILE_NAME, ret);
 }
 
 static bool is_hex(const char *s, size_t n)

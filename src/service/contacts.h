@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/json.h"
+#include "model/schema.h"
 #include "service/ctx.h"
 
 /* {contacts: [...]}: active contacts by kind (directors first), region,
@@ -16,8 +17,10 @@
 int svc_contacts_list(const struct svc_ctx *ctx, bool all, json_t **ret);
 
 /* body {name, kind, title?, region?, phone?, email?}. */
+extern const struct schema svc_contact_create_schema;
 int svc_contact_create(const struct svc_ctx *ctx, const json_t *body, struct field_errors *errs, int64_t *ret_id);
 
 /* body: any of those, and active. *ret: the contact. */
+extern const struct schema svc_contact_update_schema;
 int svc_contact_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
 		       json_t **ret);

@@ -44,32 +44,57 @@ int duty_bind_kind(struct db_stmt *st, int i, enum duty_kind kind)
 	return r;
 }
 
+/* The duty of kind on a subject that is not met: its id, start and due
+ * time. ERR_NOTFOUND when there is none. */
+static int find_unmet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
+		      int64_t *ret_id, hl_time *ret_starts, hl_time *ret_due)
+{
+	const char *name = duty_kind_to_string(kind);
+	if (!name)
+		return ERR_INVAL;
+	struct db_stmt *st;
+	int r = db_rowf(db, &st,
+			"SELECT id, starts_at, due_at FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?"
+			" AND met_at IS NULL",
+			"tti", name, subject_type, subject_id);
+	if (r < 0)
+		return r;
+	*ret_id = db_column_int64(st, 0);
+	if (time_parse(db_column_text(st, 1), ret_starts) < 0)
+		*ret_starts = 0;
+	if (time_parse(db_column_text(st, 2), ret_due) < 0)
+		*ret_due = 0;
+	db_finalize(st);
+	return 0;
+}
+
 int duty_find_unmet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
 		    int64_t *ret_id, hl_time *ret_due)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT id, due_at FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?"
-			   " AND met_at IS NULL",
-			   &st);
+	int64_t id;
+	hl_time starts, due;
+	int r = find_unmet(db, kind, subject_type, subject_id, &id, &starts, &due);
 	if (r < 0)
 		return r;
-	if ((r = duty_bind_kind(st, 1, kind)) < 0)
+	if (ret_id)
+		*ret_id = id;
+	if (ret_due)
+		*ret_due = due;
+	return 0;
+}
+
+/* The case's region, and the owner of a duty of it: owner_id, or else the
+ * case's lead, or else who opened it. */
+static int case_region_owner(struct db *db, int64_t case_id, int64_t owner_id, char region[32], int64_t *ret_owner)
+{
+	struct db_stmt *st;
+	int r = db_rowf(db, &st, "SELECT region, lead_user_id, opened_by FROM child_case WHERE id = ?", "i", case_id);
+	if (r < 0)
 		return r;
-	db_bind_text(st, 2, subject_type);
-	db_bind_int64(st, 3, subject_id);
-	r = db_step(st);
-	if (r == DB_ROW) {
-		hl_time due = 0;
-		time_parse(db_column_text(st, 1), &due);
-		if (ret_id)
-			*ret_id = db_column_int64(st, 0);
-		if (ret_due)
-			*ret_due = due;
-		r = 0;
-	} else if (r == DB_DONE) {
-		r = ERR_NOTFOUND;
-	}
+	r = str_copy(region, 32, db_column_text(st, 0) ? db_column_text(st, 0) : "");
+	*ret_owner = owner_id > 0 ? owner_id
+		     : !db_column_is_null(st, 1) ? db_column_int64(st, 1)
+						 : db_column_int64(st, 2);
 	db_finalize(st);
 	return r;
 }
@@ -80,71 +105,25 @@ static int open_named(struct db *db, int64_t case_id, const char *kind, const ch
 {
 	if (!kind || !*kind || !subject_type || !*subject_type || !name)
 		return ERR_INVAL;
-	struct db_stmt *st;
 	/* Opening it again changes nothing. */
-	int r = db_prepare(db, "SELECT id FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?", &st);
-	if (r < 0)
+	int64_t id = 0;
+	int r = db_int64f(db, &id, "SELECT id FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?", "tti",
+			  kind, subject_type, subject_id);
+	if (r < 0 && r != ERR_NOTFOUND)
 		return r;
-	db_bind_text(st, 1, kind);
-	db_bind_text(st, 2, subject_type);
-	db_bind_int64(st, 3, subject_id);
-	r = db_step(st);
-	int64_t existing = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	if (existing) {
-		if (ret_id)
-			*ret_id = existing;
-		return 0;
-	}
+	char region[32] = "", starts[32], due[32], created[32];
+	int64_t owner = 0;
 	/* The case gives the region and the default owner. */
-	if ((r = db_prepare(db, "SELECT region, lead_user_id, opened_by FROM child_case WHERE id = ?", &st)) < 0)
+	if (r == ERR_NOTFOUND &&
+	    ((r = case_region_owner(db, case_id, owner_id, region, &owner)) < 0 ||
+	     (r = time_format(starts_at, starts, sizeof starts)) < 0 || (r = time_format(due_at, due, sizeof due)) < 0 ||
+	     (r = time_format(now(), created, sizeof created)) < 0 ||
+	     (r = db_int64f(db, &id,
+			    "INSERT INTO duty (case_id, kind, name, basis, subject_type, subject_id, region, starts_at,"
+			    " due_at, owner_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?) RETURNING id",
+			    "ittttitttit", case_id, kind, name, basis, subject_type, subject_id, region[0] ? region : NULL,
+			    starts, due, owner > 0 ? owner : (int64_t)0, created)) < 0))
 		return r;
-	db_bind_int64(st, 1, case_id);
-	r = db_step(st);
-	char region[32] = "";
-	int64_t owner = owner_id;
-	if (r == DB_ROW) {
-		str_copy(region, sizeof region, db_column_text(st, 0) ? db_column_text(st, 0) : "");
-		if (owner <= 0)
-			owner = !db_column_is_null(st, 1) ? db_column_int64(st, 1) : db_column_int64(st, 2);
-	}
-	db_finalize(st);
-	if (r == DB_DONE)
-		return ERR_NOTFOUND;
-	if (r < 0)
-		return r;
-	char starts[32], due[32], created[32];
-	time_format(starts_at, starts, sizeof starts);
-	time_format(due_at, due, sizeof due);
-	time_format(now(), created, sizeof created);
-	if ((r = db_prepare(db,
-			    "INSERT INTO duty (case_id, kind, name, basis, subject_type, subject_id, region, starts_at, due_at,"
-			    " owner_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			    &st)) < 0)
-		return r;
-	db_bind_int64(st, 1, case_id);
-	db_bind_text(st, 2, kind);
-	db_bind_text(st, 3, name);
-	db_bind_text(st, 4, basis);
-	db_bind_text(st, 5, subject_type);
-	db_bind_int64(st, 6, subject_id);
-	db_bind_text(st, 7, region[0] ? region : NULL);
-	db_bind_text(st, 8, starts);
-	db_bind_text(st, 9, due);
-	if (owner > 0)
-		db_bind_int64(st, 10, owner);
-	else
-		db_bind_null(st, 10);
-	db_bind_text(st, 11, created);
-	r = db_step(st);
-	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	if (r != DB_ROW)
-		return ERR_DB;
 	if (ret_id)
 		*ret_id = id;
 	return 0;
@@ -180,80 +159,38 @@ int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int6
 {
 	/* The start moves with the due time: a later identified_at is a later
 	 * start of the same duty. */
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT id, starts_at, due_at FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?"
-			   " AND met_at IS NULL",
-			   &st);
-	if (r < 0)
-		return r;
-	if ((r = duty_bind_kind(st, 1, kind)) < 0)
-		return r;
-	db_bind_text(st, 2, subject_type);
-	db_bind_int64(st, 3, subject_id);
-	r = db_step(st);
-	int64_t id = 0;
-	hl_time starts = 0, due = 0;
-	if (r == DB_ROW) {
-		id = db_column_int64(st, 0);
-		time_parse(db_column_text(st, 1), &starts);
-		time_parse(db_column_text(st, 2), &due);
-	}
-	db_finalize(st);
-	if (r < 0)
-		return r;
-	if (!id)
+	int64_t id;
+	hl_time starts, due;
+	int r = find_unmet(db, kind, subject_type, subject_id, &id, &starts, &due);
+	if (r == ERR_NOTFOUND)
 		return 0;
 	char starts_ts[32], due_ts[32], ts[32];
-	time_format(starts + (due_at - due), starts_ts, sizeof starts_ts);
-	time_format(due_at, due_ts, sizeof due_ts);
-	time_format(now(), ts, sizeof ts);
+	if (r < 0 || (r = time_format(starts + (due_at - due), starts_ts, sizeof starts_ts)) < 0 ||
+	    (r = time_format(due_at, due_ts, sizeof due_ts)) < 0 || (r = time_format(now(), ts, sizeof ts)) < 0)
+		return r;
 	/* A duty moved into the future may come due again: its notices may be
 	 * sent again, so that a later lapse is never silent. */
-	if ((r = db_prepare(db,
-			    "UPDATE duty SET starts_at = ?, due_at = ?,"
-			    " reminded_at = CASE WHEN ? > ? THEN NULL ELSE reminded_at END,"
-			    " overdue_notified_at = CASE WHEN ? > ? THEN NULL ELSE overdue_notified_at END"
-			    " WHERE id = ?",
-			    &st)) < 0)
-		return r;
-	db_bind_text(st, 1, starts_ts);
-	db_bind_text(st, 2, due_ts);
-	db_bind_text(st, 3, due_ts);
-	db_bind_text(st, 4, ts);
-	db_bind_text(st, 5, due_ts);
-	db_bind_text(st, 6, ts);
-	db_bind_int64(st, 7, id);
-	r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	return db_execf(db,
+			"UPDATE duty SET starts_at = ?, due_at = ?,"
+			" reminded_at = CASE WHEN ? > ? THEN NULL ELSE reminded_at END,"
+			" overdue_notified_at = CASE WHEN ? > ? THEN NULL ELSE overdue_notified_at END"
+			" WHERE id = ?",
+			"tttttti", starts_ts, due_ts, due_ts, ts, due_ts, ts, id);
 }
 
 int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at,
 	      int64_t met_by, int64_t *ret_id)
 {
+	const char *name = duty_kind_to_string(kind);
 	char met[32];
-	time_format(met_at, met, sizeof met);
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "UPDATE duty SET met_at = ?, met_by = ? WHERE kind = ? AND subject_type = ? AND subject_id = ?"
-			   " AND met_at IS NULL RETURNING id",
-			   &st);
-	if (r < 0)
-		return r;
-	db_bind_text(st, 1, met);
-	if (met_by > 0)
-		db_bind_int64(st, 2, met_by);
-	else
-		db_bind_null(st, 2);
-	if ((r = duty_bind_kind(st, 3, kind)) < 0)
-		return r;
-	db_bind_text(st, 4, subject_type);
-	db_bind_int64(st, 5, subject_id);
-	r = db_step(st);
-	int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_finalize(st);
-	if (r < 0)
+	int64_t id = 0;
+	int r = name ? time_format(met_at, met, sizeof met) : ERR_INVAL;
+	if (r == 0)
+		r = db_int64f(db, &id,
+			      "UPDATE duty SET met_at = ?, met_by = NULLIF(?, 0) WHERE kind = ? AND subject_type = ?"
+			      " AND subject_id = ? AND met_at IS NULL RETURNING id",
+			      "titti", met, met_by > 0 ? met_by : (int64_t)0, name, subject_type, subject_id);
+	if (r < 0 && r != ERR_NOTFOUND)
 		return r;
 	if (ret_id)
 		*ret_id = id;
@@ -262,18 +199,8 @@ int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int6
 
 int duty_reassign(struct db *db, int64_t case_id, int64_t owner_id)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "UPDATE duty SET owner_id = ? WHERE case_id = ? AND met_at IS NULL AND kind <> ?", &st);
-	if (r < 0)
-		return r;
-	db_bind_int64(st, 1, owner_id);
-	db_bind_int64(st, 2, case_id);
-	if ((r = duty_bind_kind(st, 3, DUTY_ACTION_ITEM)) < 0)
-		return r;
-	r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	return db_execf(db, "UPDATE duty SET owner_id = ? WHERE case_id = ? AND met_at IS NULL AND kind <> ?", "iit",
+			owner_id, case_id, duty_kind_to_string(DUTY_ACTION_ITEM));
 }
 
 /* ---- reading ---- */
@@ -290,47 +217,56 @@ static const char *status_of(const char *due, const char *met, const char *now_t
 	return strcmp(due, now_ts) < 0 ? "overdue" : "open";
 }
 
+/* The owner of the current row, or null. */
+static int owner_json(struct db_stmt *st, struct app *app, json_t **ret)
+{
+	*ret = NULL;
+	if (db_column_is_null(st, 12) || !db_column_text(st, 13))
+		return (*ret = json_null()) ? 0 : ERR_NOMEM;
+	json_t *o = json_object();
+	int r = o ? db_row_json(st, "- - - - - - - - - - - - id:i username", o) : ERR_NOMEM;
+	if (r == 0 && app)
+		r = sealed_json(app, st, 14, "app_user", "display_name", db_column_int64(st, 12), o, "display_name");
+	else if (r == 0 && json_object_set_new(o, "display_name", json_null()) < 0)
+		r = ERR_NOMEM;
+	if (r < 0) {
+		json_decref(o);
+		return r;
+	}
+	*ret = o;
+	return 0;
+}
+
 /* The current row of a statement selecting DUTY_COLUMNS. */
 static json_t *row_json(struct db_stmt *st, struct app *app, hl_time t)
 {
 	char now_ts[32];
-	time_format(t, now_ts, sizeof now_ts);
+	if (time_format(t, now_ts, sizeof now_ts) < 0)
+		return NULL;
 	const char *due = db_column_text(st, 10), *met = db_column_text(st, 11);
 	hl_time due_t = 0;
-	time_parse(due, &due_t);
-	json_t *owner = json_null();
-	if (!db_column_is_null(st, 12) && db_column_text(st, 13)) {
-		int64_t oid = db_column_int64(st, 12);
-		char *display = NULL;
-		if (app)
-			sealed_get(app, st, 14, "app_user", "display_name", oid, &display);
-		owner = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)oid, "username", db_column_text(st, 13),
-				  "display_name", display);
-		free(display);
-	}
-	json_t *j = json_pack("{s:I, s:s, s:s, s:s?, s:{s:I, s:s, s:s?}, s:{s:s, s:I}, s:s, s:s, s:s, s:s?}", "id",
-			      (json_int_t)db_column_int64(st, 0), "kind", db_column_text(st, 1), "name",
+	if (time_parse(due, &due_t) < 0)
+		due_t = 0;
+	json_t *owner;
+	if (owner_json(st, app, &owner) < 0)
+		return NULL;
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s?, s:{s:I, s:s, s:s?}, s:{s:s, s:I}, s:s, s:s, s:s, s:s?, s:o, s:o}",
+			      "id", (json_int_t)db_column_int64(st, 0), "kind", db_column_text(st, 1), "name",
 			      db_column_text(st, 2), "basis", db_column_text(st, 3), "case", "id",
 			      (json_int_t)db_column_int64(st, 4), "number", db_column_text(st, 5), "region",
 			      db_column_text(st, 6), "subject", "type", db_column_text(st, 7), "id",
 			      (json_int_t)db_column_int64(st, 8), "starts_at", db_column_text(st, 9), "due_at", due,
-			      "status", status_of(due, met, now_ts), "met_at", met);
-	if (!j) {
-		json_decref(owner);
-		return NULL;
-	}
-	json_object_set_new(j, "minutes_left", met ? json_null() : json_integer((due_t - t) / MINUTE));
-	json_object_set_new(j, "owner", owner);
+			      "status", status_of(due, met, now_ts), "met_at", met, "minutes_left",
+			      met ? json_null() : json_integer((due_t - t) / MINUTE), "owner", owner);
 	return j;
 }
 
 json_t *duty_json(struct db *db, struct app *app, int64_t duty_id, hl_time t)
 {
 	struct db_stmt *st;
-	if (db_prepare(db, "SELECT " DUTY_COLUMNS DUTY_FROM " WHERE d.id = ?", &st) < 0)
+	if (db_rowf(db, &st, "SELECT " DUTY_COLUMNS DUTY_FROM " WHERE d.id = ?", "i", duty_id) < 0)
 		return NULL;
-	db_bind_int64(st, 1, duty_id);
-	json_t *j = db_step(st) == DB_ROW ? row_json(st, app, t) : NULL;
+	json_t *j = row_json(st, app, t);
 	db_finalize(st);
 	return j;
 }
@@ -344,50 +280,34 @@ int duty_select(struct db *db, struct app *app, const char *status, const char *
 		int64_t due_within, int limit, hl_time t, json_t *out)
 {
 	char now_ts[32], until[32];
-	time_format(t, now_ts, sizeof now_ts);
-	time_format(t + (due_within > 0 ? due_within : 0), until, sizeof until);
+	int r;
+	if ((r = time_format(t, now_ts, sizeof now_ts)) < 0 ||
+	    (r = time_format(t + (due_within > 0 ? due_within : 0), until, sizeof until)) < 0)
+		return r;
 	const char *s = status && *status ? status : "all";
 	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT " DUTY_COLUMNS DUTY_FROM
-			   " WHERE (CAST(? AS TEXT) IS NULL OR c.region = ?) AND (? = 0 OR d.case_id = ?)"
-			   " AND (? = 'all'"
-			   "  OR (? = 'unmet' AND d.met_at IS NULL)"
-			   "  OR (? = 'open' AND d.met_at IS NULL AND d.due_at >= ?)"
-			   "  OR (? = 'overdue' AND d.met_at IS NULL AND d.due_at < ?)"
-			   "  OR (? = 'met_on_time' AND d.met_at IS NOT NULL AND d.met_at <= d.due_at)"
-			   "  OR (? = 'met_late' AND d.met_at IS NOT NULL AND d.met_at > d.due_at)"
-			   "  OR (? = 'due_soon' AND d.met_at IS NULL AND d.due_at >= ? AND d.due_at <= ?))"
-			   " ORDER BY CASE WHEN d.met_at IS NULL AND d.due_at < ? THEN 0 WHEN d.met_at IS NULL THEN 1"
-			   " ELSE 2 END, d.due_at, d.id LIMIT ?",
-			   &st);
+	r = db_preparef(db, &st,
+			"SELECT " DUTY_COLUMNS DUTY_FROM
+			" WHERE (CAST(? AS TEXT) IS NULL OR c.region = ?) AND (? = 0 OR d.case_id = ?)"
+			" AND (? = 'all'"
+			"  OR (? = 'unmet' AND d.met_at IS NULL)"
+			"  OR (? = 'open' AND d.met_at IS NULL AND d.due_at >= ?)"
+			"  OR (? = 'overdue' AND d.met_at IS NULL AND d.due_at < ?)"
+			"  OR (? = 'met_on_time' AND d.met_at IS NOT NULL AND d.met_at <= d.due_at)"
+			"  OR (? = 'met_late' AND d.met_at IS NOT NULL AND d.met_at > d.due_at)"
+			"  OR (? = 'due_soon' AND d.met_at IS NULL AND d.due_at >= ? AND d.due_at <= ?))"
+			" ORDER BY CASE WHEN d.met_at IS NULL AND d.due_at < ? THEN 0 WHEN d.met_at IS NULL THEN 1"
+			" ELSE 2 END, d.due_at, d.id LIMIT ?",
+			"ttiittttttttttttd", region, region ? region : "", case_id, case_id, s, s, s, now_ts, s, now_ts, s,
+			s, s, now_ts, until, now_ts, list_limit(limit));
 	if (r < 0)
 		return r;
-	int i = 1;
-	db_bind_text(st, i++, region);
-	db_bind_text(st, i++, region ? region : "");
-	db_bind_int64(st, i++, case_id);
-	db_bind_int64(st, i++, case_id);
-	db_bind_text(st, i++, s);
-	db_bind_text(st, i++, s);
-	db_bind_text(st, i++, s);
-	db_bind_text(st, i++, now_ts);
-	db_bind_text(st, i++, s);
-	db_bind_text(st, i++, now_ts);
-	db_bind_text(st, i++, s);
-	db_bind_text(st, i++, s);
-	db_bind_text(st, i++, s);
-	db_bind_text(st, i++, now_ts);
-	db_bind_text(st, i++, until);
-	db_bind_text(st, i++, now_ts);
-	db_bind_int64(st, i++, limit > 0 ? limit : 200);
 	while ((r = db_step(st)) == DB_ROW) {
 		json_t *j = row_json(st, app, t);
-		if (!j) {
+		if (!j || json_array_append_new(out, j) < 0) {
 			r = ERR_NOMEM;
 			break;
 		}
-		json_array_append_new(out, j);
 	}
 	db_finalize(st);
 	return r < 0 ? r : 0;
@@ -396,7 +316,8 @@ int duty_select(struct db *db, struct app *app, const char *status, const char *
 int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *f, struct field_errors *errs,
 		       json_t **ret)
 {
-	int r = svc_require(ctx, PERM_DEADLINES_READ);
+	struct db *db;
+	int r = svc_enter(ctx, PERM_DEADLINES_READ, &db);
 	if (r < 0)
 		return r;
 	if (f->status && *f->status && !in_list(statuses, f->status))
@@ -405,13 +326,10 @@ int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *
 		field_error_add(errs, "region", "unknown region");
 	if (f->case_id < 0)
 		field_error_add(errs, "case", "a case id");
-	if (f->limit < 0 || f->limit > 500)
+	if (f->limit < 0 || f->limit > LIST_LIMIT_MAX)
 		field_error_add(errs, "limit", "1 to 500");
 	if (field_errors_any(errs))
 		return ERR_INVAL;
-	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
-		return r;
 	const char *region = f->region && *f->region ? f->region : NULL;
 	if (ctx->actor->role == ROLE_LIAISON) {
 		if (region && strcmp(region, ctx->actor->scope) != 0) {
@@ -422,21 +340,13 @@ int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *
 	}
 	char oid[24] = "";
 	if (f->case_id > 0) {
-		struct db_stmt *st;
-		if ((r = db_prepare(db, "SELECT region FROM child_case WHERE id = ?", &st)) < 0)
+		char *creg = NULL;
+		if ((r = db_textf(db, &creg, "SELECT region FROM child_case WHERE id = ?", "i", f->case_id)) < 0)
 			return r;
-		db_bind_int64(st, 1, f->case_id);
-		r = db_step(st);
-		char creg[32] = "";
-		if (r == DB_ROW)
-			str_copy(creg, sizeof creg, db_column_text(st, 0));
-		db_finalize(st);
-		if (r == DB_DONE)
-			return ERR_NOTFOUND;
-		if (r < 0)
-			return r;
+		bool outside = ctx->actor->role == ROLE_LIAISON && (!creg || strcmp(creg, ctx->actor->scope) != 0);
+		free(creg);
 		fmt_id(oid, f->case_id);
-		if (ctx->actor->role == ROLE_LIAISON && strcmp(creg, ctx->actor->scope) != 0) {
+		if (outside) {
 			svc_audit_denial(ctx, "case outside the liaison's region", "case", oid);
 			return ERR_PERM;
 		}
@@ -494,34 +404,21 @@ static int notify(struct db *db, struct app *app, const struct due_duty *d, cons
 	return mailer_queue(db, app, &to, subject, body, "case", case_id);
 }
 
-int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)
+/* The duties whose notice is due: overdue and not yet told, or due before
+ * soon and not yet reminded. */
+static int due_duties(struct db *db, const char *now_ts, const char *soon, struct due_duty **ret, size_t *ret_n)
 {
-	struct db *db;
-	int r = app_db(app, &db);
-	if (r < 0)
-		return r;
-	const struct pack_deadline *rem = pack_deadline(app->pack, "reminder_before");
-	char now_ts[32], soon[32];
-	time_format(t, now_ts, sizeof now_ts);
-	/* Without reminder_before in the pack only the overdue notice is sent. */
-	time_format(rem ? t + rem->minutes * MINUTE : t - 1, soon, sizeof soon);
-	struct sweep_result res = {0, 0};
-	if ((r = db_begin(db)) < 0)
-		return r;
 	struct db_stmt *st;
-	if ((r = db_prepare(db,
+	int r = db_preparef(db, &st,
 			    "SELECT d.id, d.case_id, d.owner_id, c.number, d.name, d.due_at,"
 			    " CASE WHEN d.due_at < ? THEN 1 ELSE 0 END"
 			    " FROM duty d JOIN child_case c ON c.id = d.case_id WHERE d.met_at IS NULL"
 			    " AND ((d.due_at < ? AND d.overdue_notified_at IS NULL)"
 			    "  OR (d.due_at >= ? AND d.due_at <= ? AND d.reminded_at IS NULL))"
 			    " ORDER BY d.due_at, d.id",
-			    &st)) < 0)
-		goto fail;
-	db_bind_text(st, 1, now_ts);
-	db_bind_text(st, 2, now_ts);
-	db_bind_text(st, 3, now_ts);
-	db_bind_text(st, 4, soon);
+			    "tttt", now_ts, now_ts, now_ts, soon);
+	if (r < 0)
+		return r;
 	struct due_duty *list = NULL;
 	size_t n = 0, cap = 0;
 	while ((r = db_step(st)) == DB_ROW) {
@@ -540,30 +437,60 @@ int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)
 		d->id = db_column_int64(st, 0);
 		d->case_id = db_column_int64(st, 1);
 		d->owner_id = db_column_is_null(st, 2) ? 0 : db_column_int64(st, 2);
-		str_copy(d->number, sizeof d->number, db_column_text(st, 3));
-		str_copy(d->name, sizeof d->name, db_column_text(st, 4));
-		str_copy(d->due, sizeof d->due, db_column_text(st, 5));
+		/* A name too long for the notice is cut short there, not refused. */
+		(void)str_copy(d->number, sizeof d->number, db_column_text(st, 3));
+		(void)str_copy(d->name, sizeof d->name, db_column_text(st, 4));
+		(void)str_copy(d->due, sizeof d->due, db_column_text(st, 5));
 		d->overdue = db_column_int64(st, 6) != 0;
 	}
 	db_finalize(st);
+	if (r < 0) {
+		free(list);
+		return r;
+	}
+	*ret = list;
+	*ret_n = n;
+	return 0;
+}
+
+/* Claim the notice first: of two sweeps at once (the server's and
+ * `hartline deadlines sweep`), only the one whose update finds it unsent
+ * sends it. */
+static int claim(struct db *db, const struct due_duty *d, const char *now_ts, bool *ret)
+{
+	int64_t n = 0;
+	int r = db_execnf(db, &n,
+			  d->overdue ? "UPDATE duty SET overdue_notified_at = ? WHERE id = ? AND overdue_notified_at IS NULL"
+				       " AND met_at IS NULL RETURNING id"
+				     : "UPDATE duty SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL"
+				       " AND met_at IS NULL RETURNING id",
+			  "ti", now_ts, d->id);
+	*ret = n > 0;
+	return r;
+}
+
+int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)
+{
+	struct db *db;
+	int r = app_db(app, &db);
+	if (r < 0)
+		return r;
+	const struct pack_deadline *rem = pack_deadline(app->pack, "reminder_before");
+	char now_ts[32], soon[32];
+	/* Without reminder_before in the pack only the overdue notice is sent. */
+	if ((r = time_format(t, now_ts, sizeof now_ts)) < 0 ||
+	    (r = time_format(rem ? t + rem->minutes * MINUTE : t - 1, soon, sizeof soon)) < 0)
+		return r;
+	struct sweep_result res = {0, 0};
+	struct due_duty *list = NULL;
+	size_t n = 0;
+	if ((r = db_begin(db)) < 0)
+		return r;
+	if ((r = due_duties(db, now_ts, soon, &list, &n)) < 0)
+		goto fail;
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		/* Claim the notice first: of two sweeps at once (the server's and
-		 * `hartline deadlines sweep`), only the one whose update finds it
-		 * unsent sends it. */
-		if ((r = db_prepare(db,
-				    list[i].overdue
-					    ? "UPDATE duty SET overdue_notified_at = ? WHERE id = ? AND overdue_notified_at IS NULL"
-					      " AND met_at IS NULL RETURNING id"
-					    : "UPDATE duty SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL"
-					      " AND met_at IS NULL RETURNING id",
-				    &st)) < 0)
-			break;
-		db_bind_text(st, 1, now_ts);
-		db_bind_int64(st, 2, list[i].id);
-		r = db_step(st);
-		bool claimed = r == DB_ROW;
-		db_finalize(st);
-		if (r < 0 || !claimed)
+		bool claimed;
+		if ((r = claim(db, &list[i], now_ts, &claimed)) < 0 || !claimed)
 			continue;
 		if ((r = notify(db, app, &list[i], now_ts)) < 0)
 			break;
@@ -573,9 +500,7 @@ int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)
 			res.due_soon++;
 	}
 	free(list);
-	if (r < 0)
-		goto fail;
-	if ((r = db_commit(db)) < 0)
+	if (r < 0 || (r = db_commit(db)) < 0)
 		goto fail;
 	if (res.due_soon + res.overdue > 0)
 		mailer_kick(app);

@@ -5,9 +5,11 @@
 
 #include <jansson.h>
 
+#include "model/schema.h"
 #include "service/ctx.h"
 
-/* Save (replace) the draft; doc must be an object. */
+/* Save (replace) the draft; doc must be an object (ERR_INVAL). */
+extern const struct schema svc_draft_put_schema;
 int svc_draft_put(const struct svc_ctx *ctx, const char *kind, const json_t *doc, char updated_at[32]);
 /* ERR_NOTFOUND when there is none. */
 int svc_draft_get(const struct svc_ctx *ctx, const char *kind, json_t **ret, char updated_at[32]);

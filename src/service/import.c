@@ -288,22 +288,10 @@ static const char *field(const struct checker *ck, const struct csv_row *row, en
 	return i >= 0 && (size_t)i < row->n ? row->fields[i] : "";
 }
 
-/* Check the line; every problem goes to rep. false when it has one. */
-static bool check_line(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
-		       struct import_report *rep, int *ret_err)
+/* referral_date: a day from 1900 to today. */
+static void check_date(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		       struct import_report *rep)
 {
-	const struct pack *p = ck->pack;
-	int64_t before = rep->error_count;
-	memset(out, 0, sizeof *out);
-	out->age = -1;
-	*ret_err = 0;
-
-	for (int c = 0; c < C_COUNT; c++)
-		if (!valid_utf8(field(ck, row, (enum col)c)))
-			add_error(rep, line, col_name[c], "not valid UTF-8 text");
-	if (rep->error_count > before)
-		return false;
-
 	const char *s = field(ck, row, C_DATE);
 	int y, m, d, pd = *s ? parse_date(s, &y, &m, &d) : 0;
 	if (!*s)
@@ -318,36 +306,48 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 		add_error(rep, line, "referral_date", "in the future");
 	else
 		memcpy(out->date, s, 11);
+}
 
-	s = field(ck, row, C_SOURCE);
+/* A column naming an item of the pack (in any case): its id into
+ * *ret, or a problem naming what it should be. */
+static void check_item(struct checker *ck, const struct csv_row *row, int64_t line, enum col c,
+		       const struct pack_item *items, size_t n, const char *what, bool required,
+		       struct import_report *rep, const char **ret)
+{
+	const char *s = field(ck, row, c);
 	if (!*s) {
-		add_error(rep, line, "source", "required");
-	} else {
-		const struct pack_item *it = item_find_ci(p->sources, p->n_sources, s);
-		if (!it)
-			add_error(rep, line, "source", "\"%.60s\" is not a referral source of the pack", s);
-		else
-			out->source = it->id;
+		if (required)
+			add_error(rep, line, col_name[c], "required");
+		return;
 	}
+	const struct pack_item *it = item_find_ci(items, n, s);
+	if (!it)
+		add_error(rep, line, col_name[c], "\"%.60s\" is not %s of the pack", s, what);
+	else
+		*ret = it->id;
+}
 
+/* town and region: a town the pack routes, a region of the pack, or both
+ * when they agree. An error (not a problem of the line) is returned. */
+static int check_place(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		       struct import_report *rep)
+{
 	const char *town = field(ck, row, C_TOWN), *region = field(ck, row, C_REGION);
 	const struct pack_region *reg = NULL;
 	if (*region) {
-		reg = pack_region(p, region);
-		for (size_t i = 0; !reg && i < p->n_regions; i++)
-			if (strcasecmp(p->regions[i].id, region) == 0)
-				reg = &p->regions[i];
+		reg = pack_region(ck->pack, region);
+		for (size_t i = 0; !reg && i < ck->pack->n_regions; i++)
+			if (strcasecmp(ck->pack->regions[i].id, region) == 0)
+				reg = &ck->pack->regions[i];
 		if (!reg)
 			add_error(rep, line, "region", "\"%.60s\" is not a region of the pack", region);
 	}
 	if (*town) {
 		const struct pack_office *o;
 		const char *name;
-		int r = town_lookup(&ck->towns, p, town, &o, &name);
-		if (r < 0) {
-			*ret_err = r;
-			return false;
-		}
+		int r = town_lookup(&ck->towns, ck->pack, town, &o, &name);
+		if (r < 0)
+			return r;
 		if (!o) {
 			add_error(rep, line, "town", "\"%.60s\" is not a town the pack routes", town);
 		} else if (reg && strcmp(reg->id, o->region) != 0) {
@@ -362,8 +362,14 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 	} else if (!*region) {
 		add_error(rep, line, ck->idx[C_TOWN] >= 0 ? "town" : "region", "a town or a region is required");
 	}
+	return 0;
+}
 
-	s = field(ck, row, C_AGE);
+/* age: whole years; sex: F, M or X. */
+static void check_age_sex(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		          struct import_report *rep)
+{
+	const char *s = field(ck, row, C_AGE);
 	if (*s) {
 		int64_t age;
 		if (str_to_int64(s, 0, AGE_MAX, &age) < 0 || !isdigit((unsigned char)s[0]))
@@ -379,8 +385,13 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 		else
 			out->sex[0] = (char)toupper((unsigned char)s[0]);
 	}
+}
 
-	s = field(ck, row, C_GENDER);
+/* gender_identity: kept only as the pack's category of it. */
+static void check_gender(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		         struct import_report *rep)
+{
+	const char *s = field(ck, row, C_GENDER);
 	if (*s) {
 		size_t chars = 0;
 		bool ctrl = false;
@@ -395,10 +406,36 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 		else
 			out->gender = pack_gender_of(ck->pack, s);
 	}
+}
 
-	s = field(ck, row, C_VULNS);
+/* The vulnerabilities of the line, in the pack's order, each once. */
+static void vulns_in_order(struct checker *ck, int64_t line, struct line *out, struct import_report *rep)
+{
+	const struct pack *p = ck->pack;
+	size_t len = 0;
+	for (size_t i = 0; i < p->n_vulnerabilities; i++) {
+		if (!ck->vseen[i])
+			continue;
+		size_t n = strlen(p->vulnerabilities[i].id);
+		if (len + n + 2 > sizeof out->vulns) {
+			add_error(rep, line, "vulnerabilities", "too many");
+			break;
+		}
+		if (len)
+			out->vulns[len++] = ';';
+		memcpy(out->vulns + len, p->vulnerabilities[i].id, n);
+		len += n;
+		out->vulns[len] = '\0';
+	}
+}
+
+/* vulnerabilities: ids of the pack, separated by ";". */
+static void check_vulns(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		        struct import_report *rep)
+{
+	const char *s = field(ck, row, C_VULNS);
 	if (*s) {
-		memset(ck->vseen, 0, p->n_vulnerabilities ? p->n_vulnerabilities : 1);
+		memset(ck->vseen, 0, ck->pack->n_vulnerabilities ? ck->pack->n_vulnerabilities : 1);
 		bool bad = false;
 		const char *q = s;
 		while (*q && !bad) {
@@ -418,49 +455,30 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 				}
 				memcpy(id, q, n);
 				id[n] = '\0';
-				const struct pack_item *it = item_find_ci(p->vulnerabilities, p->n_vulnerabilities, id);
+				const struct pack_item *it =
+					item_find_ci(ck->pack->vulnerabilities, ck->pack->n_vulnerabilities, id);
 				if (!it) {
 					add_error(rep, line, "vulnerabilities", "\"%.60s\" is not a vulnerability of the pack",
 						  id);
 					bad = true;
 				} else {
-					ck->vseen[it - p->vulnerabilities] = 1;
+					ck->vseen[it - ck->pack->vulnerabilities] = 1;
 				}
 			}
 			if (!e)
 				break;
 			q = e + 1;
 		}
-		if (!bad) {
-			/* In the pack's order, each once. */
-			size_t len = 0;
-			for (size_t i = 0; i < p->n_vulnerabilities; i++) {
-				if (!ck->vseen[i])
-					continue;
-				size_t n = strlen(p->vulnerabilities[i].id);
-				if (len + n + 2 > sizeof out->vulns) {
-					add_error(rep, line, "vulnerabilities", "too many");
-					break;
-				}
-				if (len)
-					out->vulns[len++] = ';';
-				memcpy(out->vulns + len, p->vulnerabilities[i].id, n);
-				len += n;
-				out->vulns[len] = '\0';
-			}
-		}
+		if (!bad)
+			vulns_in_order(ck, line, out, rep);
 	}
+}
 
-	s = field(ck, row, C_TYPE);
-	if (*s) {
-		const struct pack_item *it = item_find_ci(p->trafficking_types, p->n_trafficking_types, s);
-		if (!it)
-			add_error(rep, line, "trafficking_type", "\"%.60s\" is not a trafficking type of the pack", s);
-		else
-			out->type = it->id;
-	}
-
-	s = field(ck, row, C_CHILD);
+/* child_id: the agency's key for the child, never a name. */
+static void check_child_id(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		           struct import_report *rep)
+{
+	const char *s = field(ck, row, C_CHILD);
 	if (*s) {
 		size_t n = strlen(s);
 		bool ok = n <= CHILD_ID_MAX, digit = false;
@@ -477,6 +495,33 @@ static bool check_line(struct checker *ck, const struct csv_row *row, int64_t li
 		else
 			str_copy(out->child, sizeof out->child, s);
 	}
+}
+
+/* Check the line; every problem goes to rep. false when it has one. */
+static bool check_line(struct checker *ck, const struct csv_row *row, int64_t line, struct line *out,
+		       struct import_report *rep, int *ret_err)
+{
+	int64_t before = rep->error_count;
+	memset(out, 0, sizeof *out);
+	out->age = -1;
+	*ret_err = 0;
+
+	for (int c = 0; c < C_COUNT; c++)
+		if (!valid_utf8(field(ck, row, (enum col)c)))
+			add_error(rep, line, col_name[c], "not valid UTF-8 text");
+	if (rep->error_count > before)
+		return false;
+	check_date(ck, row, line, out, rep);
+	check_item(ck, row, line, C_SOURCE, ck->pack->sources, ck->pack->n_sources, "a referral source", true, rep,
+		   &out->source);
+	if ((*ret_err = check_place(ck, row, line, out, rep)) < 0)
+		return false;
+	check_age_sex(ck, row, line, out, rep);
+	check_gender(ck, row, line, out, rep);
+	check_vulns(ck, row, line, out, rep);
+	check_item(ck, row, line, C_TYPE, ck->pack->trafficking_types, ck->pack->n_trafficking_types,
+		   "a trafficking type", false, rep, &out->type);
+	check_child_id(ck, row, line, out, rep);
 	return rep->error_count == before;
 }
 
@@ -552,29 +597,12 @@ static void checker_done(struct checker *ck)
 static int insert_batch(struct db *db, const struct svc_ctx *ctx, const char *file_name, int64_t rows,
 			const char *ts, int64_t *ret)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "INSERT INTO import_batch (kind, file_name, rows, imported_by, imported_at)"
-			   " VALUES ('referrals', ?, ?, ?, ?) RETURNING id",
-			   &st);
-	if (r < 0)
-		return r;
-	db_bind_text(st, 1, file_name);
-	db_bind_int64(st, 2, rows);
-	if (ctx->actor->user_id > 0)
-		db_bind_int64(st, 3, ctx->actor->user_id);
-	else
-		db_bind_null(st, 3);
-	db_bind_text(st, 4, ts);
-	r = db_step(st);
-	if (r == DB_ROW) {
-		*ret = db_column_int64(st, 0);
-		r = 0;
-	} else if (r >= 0) {
-		r = ERR_DB;
-	}
-	db_finalize(st);
-	return r;
+	/* The command line imports as nobody: imported_by is NULL then. */
+	int r = db_int64f(db, ret,
+			  "INSERT INTO import_batch (kind, file_name, rows, imported_by, imported_at)"
+			  " VALUES ('referrals', ?, ?, NULLIF(?, 0), ?) RETURNING id",
+			  "tiit", file_name, rows, ctx->actor->user_id > 0 ? ctx->actor->user_id : (int64_t)0, ts);
+	return r == ERR_NOTFOUND ? ERR_DB : r;
 }
 
 static int write_rows(struct db *db, struct checker *ck, const char *csv, size_t len, int64_t batch, int64_t seq,
@@ -588,7 +616,7 @@ static int write_rows(struct db *db, struct checker *ck, const char *csv, size_t
 	r = db_prepare(db,
 		       "INSERT INTO referral (child_key, referral_date, source, region, office, town, age, sex,"
 		       " gender_identity, vulnerabilities, trafficking_type, disposition, imported, batch_id,"
-		       " created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted_hart', 1, ?, ?, ?)",
+		       " created_at, seq) VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, -1), ?, ?, ?, ?, 'accepted_hart', 1, ?, ?, ?)",
 		       &st);
 	if (r < 0)
 		goto out;
@@ -612,26 +640,13 @@ static int write_rows(struct db *db, struct checker *ck, const char *csv, size_t
 			snprintf(key, sizeof key, "import:%" PRId64 ":%s", batch, ln.child);
 		else
 			snprintf(key, sizeof key, "import:%" PRId64 ":line:%zu", batch, row.line);
-		db_reset(st);
-		db_bind_text(st, 1, key);
-		db_bind_text(st, 2, ln.date);
-		db_bind_text(st, 3, ln.source);
-		db_bind_text(st, 4, ln.region);
-		db_bind_text(st, 5, ln.office);
-		db_bind_text(st, 6, ln.town);
-		if (ln.age >= 0)
-			db_bind_int64(st, 7, ln.age);
-		else
-			db_bind_null(st, 7);
-		db_bind_text(st, 8, ln.sex[0] ? ln.sex : NULL);
 		/* Only the category is kept: the words of a past year's file
 		 * never reach the figures or the database. */
-		db_bind_text(st, 9, ln.gender ? ln.gender->id : NULL);
-		db_bind_text(st, 10, ln.vulns);
-		db_bind_text(st, 11, ln.type);
-		db_bind_int64(st, 12, batch);
-		db_bind_text(st, 13, ts);
-		db_bind_int64(st, 14, seq);
+		if ((r = db_reset(st)) < 0 ||
+		    (r = db_bindf(st, "ttttttittttiti", key, ln.date, ln.source, ln.region, ln.office, ln.town,
+				  ln.age >= 0 ? (int64_t)ln.age : (int64_t)-1, ln.sex[0] ? ln.sex : NULL,
+				  ln.gender ? ln.gender->id : NULL, ln.vulns, ln.type, batch, ts, seq)) < 0)
+			goto out;
 		if ((r = db_step(st)) < 0)
 			goto out;
 		done++;
@@ -815,6 +830,50 @@ static int gen_flush(struct gen_out *o, bool force)
 	return r < 0 ? r : 0;
 }
 
+/* A child referred for the first time on day: an age at that referral
+ * (most 12 to 17) and a sex (most F). */
+static void gen_new_child(struct rng *g, int64_t day, struct gen_child *c)
+{
+	c->first_day = day;
+	double a = rng_unit(g);
+	int age = a < 0.03 ? 8 + (int)(rng_unit(g) * 2)
+		: a < 0.12 ? 10 + (int)(rng_unit(g) * 2)
+		: a < 0.94 ? 12 + (int)(rng_unit(g) * 6)
+		: 18 + (int)(rng_unit(g) * 3);
+	c->age = (int8_t)age;
+	double s = rng_unit(g);
+	c->sex = s < 0.78 ? 'F' : s < 0.96 ? 'M' : s < 0.985 ? 'X' : 0;
+}
+
+/* Some of the pack's vulnerabilities, the first ones more often, as
+ * "id;id". */
+static void gen_vulns(const struct pack *pack, struct rng *g, char *out, size_t size)
+{
+	size_t vl = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < pack->n_vulnerabilities; i++) {
+		double pr = 0.6 / (1.0 + 0.55 * (double)i);
+		if (rng_unit(g) < pr) {
+			int w = snprintf(out + vl, size - vl, "%s%s", vl ? ";" : "", pack->vulnerabilities[i].id);
+			if (w < 0 || (size_t)w >= size - vl)
+				break;
+			vl += (size_t)w;
+		}
+	}
+}
+
+/* A CSV field: town names may hold a comma or a quote in some packs, and
+ * are quoted then. */
+static int put_quoted(struct buf *b, const char *s)
+{
+	bool q = strpbrk(s, ",\"") != NULL;
+	int r = q ? buf_putc(b, '"') : 0;
+	for (const char *t = s; *t && r == 0; t++)
+		r = *t == '"' ? buf_puts(b, "\"\"") : buf_putc(b, *t);
+	return r == 0 && q ? buf_putc(b, '"') : r;
+}
+
+
 int import_generate(const struct pack *pack, const struct import_gen_opts *o,
 		    int (*write)(void *arg, const char *data, size_t n), void *arg)
 {
@@ -874,15 +933,7 @@ int import_generate(const struct pack *pack, const struct import_gen_opts *o,
 		} else {
 			id = nkids++;
 			c = &kids[id];
-			c->first_day = day;
-			double a = rng_unit(&g);
-			int age = a < 0.03 ? 8 + (int)(rng_unit(&g) * 2)
-				: a < 0.12 ? 10 + (int)(rng_unit(&g) * 2)
-				: a < 0.94 ? 12 + (int)(rng_unit(&g) * 6)
-				: 18 + (int)(rng_unit(&g) * 3);
-			c->age = (int8_t)age;
-			double s = rng_unit(&g);
-			c->sex = s < 0.78 ? 'F' : s < 0.96 ? 'M' : s < 0.985 ? 'X' : 0;
+			gen_new_child(&g, day, c);
 		}
 		int age = c->age + (int)((day - c->first_day) / 365);
 		if (age > AGE_MAX)
@@ -892,18 +943,7 @@ int import_generate(const struct pack *pack, const struct import_gen_opts *o,
 		const char *town = ntowns ? towns[pick_skewed(&g, w_town, ntowns)] : NULL;
 		const char *region = ntowns ? NULL : pack->regions[rng_next(&g) % pack->n_regions].id;
 		char vulns[1024];
-		size_t vl = 0;
-		vulns[0] = '\0';
-		for (size_t i = 0; i < pack->n_vulnerabilities; i++) {
-			double pr = 0.6 / (1.0 + 0.55 * (double)i);
-			if (rng_unit(&g) < pr) {
-				int w = snprintf(vulns + vl, sizeof vulns - vl, "%s%s", vl ? ";" : "",
-						 pack->vulnerabilities[i].id);
-				if (w < 0 || (size_t)w >= sizeof vulns - vl)
-					break;
-				vl += (size_t)w;
-			}
-		}
+		gen_vulns(pack, &g, vulns, sizeof vulns);
 		const char *type = NULL;
 		if (pack->n_trafficking_types && rng_unit(&g) < 0.45)
 			type = pack->trafficking_types[pick_skewed(&g, w_type, pack->n_trafficking_types)].id;
@@ -912,17 +952,9 @@ int import_generate(const struct pack *pack, const struct import_gen_opts *o,
 			gender = genders[rng_next(&g) % (sizeof genders / sizeof genders[0])];
 		char sex[2] = {c->sex, 0};
 
-		/* Town names may hold a comma or a quote in some packs: quote them. */
 		r = buf_printf(&out.b, "%04d-%02d-%02d,%s,", y, m, d, source);
-		if (r == 0 && town) {
-			bool q = strpbrk(town, ",\"") != NULL;
-			r |= q ? buf_putc(&out.b, '"') : 0;
-			for (const char *t = town; *t && r == 0; t++)
-				r = *t == '"' ? buf_puts(&out.b, "\"\"") : buf_putc(&out.b, *t);
-			r |= q ? buf_putc(&out.b, '"') : 0;
-		} else if (r == 0) {
-			r = buf_puts(&out.b, region);
-		}
+		if (r == 0)
+			r = town ? put_quoted(&out.b, town) : buf_puts(&out.b, region);
 		if (r == 0)
 			r = buf_printf(&out.b, ",%d,%s,%s,%s,%s,CH-%07" PRId64 "\n", age, sex, gender, vulns,
 				       type ? type : "", id + 1);

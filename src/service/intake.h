@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "base/json.h"
+#include "model/schema.h"
 #include "service/ctx.h"
 
 struct intake_created {
@@ -25,6 +26,7 @@ struct intake_created {
  * stored. idem_key (may be NULL) makes a repeated submission of the same
  * body answer the first report; ERR_EXISTS, and nothing stored, when the
  * key was used for another body. */
+extern const struct schema svc_intake_create_schema;
 int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char *idem_key, struct field_errors *errs,
 		      struct intake_created *ret);
 
@@ -48,6 +50,7 @@ int svc_intake_candidates(const struct svc_ctx *ctx, int64_t id, int child, json
 
 /* Link a child of a report to a known person, or record it as a new one
  * (person_id 0). */
+extern const struct schema svc_intake_link_schema;
 int svc_intake_link(const struct svc_ctx *ctx, int64_t id, int child, int64_t person_id, struct field_errors *errs,
 		    int64_t *ret_person);
 
@@ -62,11 +65,13 @@ int intake_child_new_person(const struct svc_ctx *ctx, int64_t id, int child, st
 /* Screen a report with one of the pack's instruments (PERM_INTAKE_WRITE);
  * the instrument's id and version are stored with the answers and the
  * computed level. ret: the stored screening. */
+extern const struct schema svc_intake_screen_schema;
 int svc_intake_screen(const struct svc_ctx *ctx, int64_t id, const char *instrument, const json_t *answers,
 		      struct field_errors *errs, json_t **ret);
 
 /* Record a decision. body: {disposition, reason?, jurisdiction?,
  * supervisor?, supervisor_reason?, version}. */
+extern const struct schema svc_intake_dispose_schema;
 int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs);
 
 /* The signed-in user's notifications, newest first, and marking one read. */

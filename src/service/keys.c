@@ -56,19 +56,17 @@ static const struct {
 static int read_check(struct db *db, char **ret)
 {
 	*ret = NULL;
-	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT value FROM setting WHERE key = 'seal_check'", &st);
+	char *v = NULL;
+	int r = db_textf(db, &v, "SELECT value FROM setting WHERE key = 'seal_check'", "");
+	if (r == ERR_NOTFOUND)
+		return 0;
 	if (r < 0)
 		return r;
-	r = db_step(st);
-	if (r == DB_ROW) {
-		*ret = strdup(db_column_text(st, 0) ? db_column_text(st, 0) : "");
-		r = *ret ? 0 : ERR_NOMEM;
-	} else if (r == DB_DONE) {
-		r = 0;
-	}
-	db_finalize(st);
-	return r;
+	/* A row holding NULL is an empty check, which is not a missing one. */
+	if (!v && !(v = strdup("")))
+		return ERR_NOMEM;
+	*ret = v;
+	return 0;
 }
 
 static int sealed_check_hex(const struct keyring *keys, char **ret)
@@ -95,17 +93,10 @@ static int put_check(struct db *db, const struct keyring *keys, bool insert)
 		return r;
 	char ts[32];
 	time_format(now(), ts, sizeof ts);
-	struct db_stmt *st;
-	r = db_prepare(db,
-		       insert ? "INSERT INTO setting (value, updated_at, key) VALUES (?, ?, 'seal_check')"
-			      : "UPDATE setting SET value = ?, updated_at = ? WHERE key = 'seal_check'",
-		       &st);
-	if (r == 0) {
-		db_bind_text(st, 1, hex);
-		db_bind_text(st, 2, ts);
-		r = db_step(st);
-		db_finalize(st);
-	}
+	r = db_execf(db,
+		     insert ? "INSERT INTO setting (value, updated_at, key) VALUES (?, ?, 'seal_check')"
+			    : "UPDATE setting SET value = ?, updated_at = ? WHERE key = 'seal_check'",
+		     "tt", hex, ts);
 	free(hex);
 	return r < 0 ? r : 0;
 }
@@ -205,8 +196,10 @@ static int reseal_column(struct db *db, struct keyring *keys, const char *table,
 			 const char *column, int64_t *count)
 {
 	char sql[256];
-	snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL ORDER BY %s", idcol, column, table,
-		 column, idcol);
+	int w = snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL ORDER BY %s", idcol, column,
+			 table, column, idcol);
+	if (w < 0 || (size_t)w >= sizeof sql)
+		return ERR_TOOBIG;
 	struct db_stmt *st;
 	int r = db_prepare(db, sql, &st);
 	if (r < 0)
@@ -236,10 +229,10 @@ static int reseal_column(struct db *db, struct keyring *keys, const char *table,
 		n++;
 	}
 	db_finalize(st);
-	snprintf(sql, sizeof sql, "UPDATE %s SET %s = ? WHERE %s = ?", table, column, idcol);
+	w = snprintf(sql, sizeof sql, "UPDATE %s SET %s = ? WHERE %s = ?", table, column, idcol);
 	struct db_stmt *up = NULL;
 	if (r >= 0)
-		r = db_prepare(db, sql, &up);
+		r = w < 0 || (size_t)w >= sizeof sql ? ERR_TOOBIG : db_prepare(db, sql, &up);
 	struct buf plain, sealed;
 	buf_init(&plain, 0);
 	buf_init(&sealed, 0);
@@ -249,11 +242,9 @@ static int reseal_column(struct db *db, struct keyring *keys, const char *table,
 		if ((r = seal_open(keys, table, column, rows[i].id, rows[i].data, rows[i].len, &plain)) < 0 ||
 		    (r = seal_value(keys, table, column, rows[i].id, plain.data ? plain.data : "", plain.len, &sealed)) < 0)
 			break;
-		db_bind_blob(up, 1, sealed.data, sealed.len);
-		db_bind_int64(up, 2, rows[i].id);
-		if ((r = db_step(up)) < 0)
+		if ((r = db_bindf(up, "bi", sealed.data, sealed.len, rows[i].id)) < 0 || (r = db_step(up)) < 0 ||
+		    (r = db_reset(up)) < 0)
 			break;
-		db_reset(up);
 		(*count)++;
 	}
 	if (plain.data)
@@ -269,15 +260,13 @@ static int reseal_column(struct db *db, struct keyring *keys, const char *table,
 
 int svc_keys_rotate(const struct svc_ctx *ctx, struct keys_rotation *ret, char *errmsg, size_t errsize)
 {
-	int r = svc_require(ctx, PERM_KEYS_ROTATE);
-	if (r < 0) {
-		snprintf(errmsg, errsize, "not permitted");
-		return r;
-	}
 	struct app *app = ctx->app;
 	struct db *db;
-	if ((r = app_db(app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_KEYS_ROTATE, &db);
+	if (r < 0) {
+		snprintf(errmsg, errsize, "%s", r == ERR_PERM || r == ERR_AUTH ? "not permitted" : err_str(r));
 		return r;
+	}
 	uint32_t new_id;
 	if ((r = keyring_rotate(app->key_file, app->keys, &new_id, errmsg, errsize)) < 0)
 		return r;
@@ -292,9 +281,8 @@ int svc_keys_rotate(const struct svc_ctx *ctx, struct keys_rotation *ret, char *
 			goto rollback;
 	if ((r = put_check(db, app->keys, false)) < 0)
 		goto rollback;
-	char detail[96];
-	snprintf(detail, sizeof detail, "key=%u resealed=%lld", (unsigned)new_id, (long long)count);
-	if ((r = svc_audit_append(db, ctx, "key.rotate", NULL, NULL, detail)) < 0)
+	if ((r = svc_audit_appendf(db, ctx, "key.rotate", NULL, AUDIT_NO_OBJECT, "key=%u resealed=%lld",
+				   (unsigned)new_id, (long long)count)) < 0)
 		goto rollback;
 	if ((r = db_commit(db)) < 0)
 		goto dberr;

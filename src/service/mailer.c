@@ -1,7 +1,6 @@
 #include "service/mailer.h"
 
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +14,11 @@
 #include "base/str.h"
 #include "service/audit.h"
 #include "service/sealed.h"
+#include "service/worker.h"
 
 struct mailer {
 	struct app *app;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop, kicked;
+	struct worker worker;
 };
 
 int mailer_queue(struct db *db, struct app *app, const struct recipients *who, const char *subject, const char *body,
@@ -49,21 +46,11 @@ int mailer_queue(struct db *db, struct app *app, const struct recipients *who, c
 	char ts[32];
 	time_format(now(), ts, sizeof ts);
 	for (size_t i = 0; r >= 0 && i < nto; i++) {
-		if ((r = db_prepare(db,
-				    "INSERT INTO outbox (subject, body, object_type, object_id, next_attempt_at, created_at)"
-				    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-				    &st)) < 0)
-			break;
-		db_bind_text(st, 1, subject);
-		db_bind_text(st, 2, body);
-		db_bind_text(st, 3, object_type);
-		db_bind_text(st, 4, object_id);
-		db_bind_text(st, 5, ts);
-		db_bind_text(st, 6, ts);
-		r = db_step(st);
-		int64_t id = r == DB_ROW ? db_column_int64(st, 0) : 0;
-		db_finalize(st);
-		if (r >= 0)
+		int64_t id;
+		if ((r = db_int64f(db, &id,
+				   "INSERT INTO outbox (subject, body, object_type, object_id, next_attempt_at,"
+				   " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+				   "tttttt", subject, body, object_type, object_id, ts, ts)) >= 0)
 			r = sealed_put(db, app, "outbox", "to_addr", id, to[i]);
 	}
 	for (size_t i = 0; i < nto; i++)
@@ -149,6 +136,9 @@ static int send_one(const struct app *app, const char *to, const char *subject, 
 	return 0;
 }
 
+/* Messages read and sent at a time. */
+#define DUE_BATCH 20
+
 struct due {
 	int64_t id, attempts;
 	char *to, *subject, *body;
@@ -163,20 +153,21 @@ static int deliver_due(struct app *app)
 	char ts[32];
 	time_format(now(), ts, sizeof ts);
 	struct db_stmt *st;
-	if (db_prepare(db,
-		       "SELECT id, to_addr, subject, body, attempts FROM outbox WHERE status = 'pending'"
-		       " AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 20",
-		       &st) < 0)
+	if (db_preparef(db, &st,
+			"SELECT id, to_addr, subject, body, attempts FROM outbox WHERE status = 'pending'"
+			" AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+			"td", ts, DUE_BATCH) < 0)
 		return 0;
-	db_bind_text(st, 1, ts);
-	struct due due[20];
+	struct due due[DUE_BATCH];
 	int n = 0;
-	while (n < 20 && db_step(st) == DB_ROW) {
+	while (n < DUE_BATCH && db_step(st) == DB_ROW) {
 		struct due *d = &due[n];
 		d->id = db_column_int64(st, 0);
 		d->attempts = db_column_int64(st, 4);
-		d->to = NULL;
-		sealed_get(app, st, 1, "outbox", "to_addr", d->id, &d->to);
+		/* An address that cannot be unsealed stays NULL: the message is
+		 * marked unreadable below rather than left to block the queue. */
+		if (sealed_get(app, st, 1, "outbox", "to_addr", d->id, &d->to) < 0)
+			d->to = NULL;
 		d->subject = strdup(db_column_text(st, 2));
 		d->body = strdup(db_column_text(st, 3));
 		n++;
@@ -194,19 +185,15 @@ static int deliver_due(struct app *app)
 		int64_t delay = (int64_t)1 << (attempts - 1 < 6 ? attempts - 1 : 6);
 		time_format(now() + delay * 60 * HL_USEC_PER_SEC, next, sizeof next);
 		const char *status = r == 0 ? "sent" : attempts >= MAILER_MAX_ATTEMPTS ? "failed" : "pending";
-		if (db_prepare(db,
-			       "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?,"
-			       " sent_at = ? WHERE id = ?",
-			       &st) == 0) {
-			db_bind_text(st, 1, status);
-			db_bind_int64(st, 2, attempts);
-			db_bind_text(st, 3, r == 0 ? NULL : err);
-			db_bind_text(st, 4, next);
-			db_bind_text(st, 5, r == 0 ? done_at : NULL);
-			db_bind_int64(st, 6, d->id);
-			db_step(st);
-			db_finalize(st);
-		}
+		/* A failed update leaves the message pending: it is tried again,
+		 * which is what the queue promises after a crash too. */
+		int u = db_execf(db,
+				 "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?,"
+				 " sent_at = ? WHERE id = ?",
+				 "tittti", status, attempts, r == 0 ? NULL : err, next,
+				 r == 0 ? done_at : NULL, d->id);
+		if (u < 0)
+			log_warn("mail", "outbox=%lld cannot record the attempt: %s", (long long)d->id, err_str(u));
 		if (r == 0)
 			log_info("mail", "outbox=%lld status=sent attempts=%lld", (long long)d->id, (long long)attempts);
 		else
@@ -219,25 +206,11 @@ static int deliver_due(struct app *app)
 	return n;
 }
 
-static void *sender(void *arg)
+/* The worker's job: a full batch means more may be due at once. */
+static bool send_due(void *arg)
 {
 	struct mailer *m = arg;
-	pthread_mutex_lock(&m->lock);
-	while (!m->stop) {
-		pthread_mutex_unlock(&m->lock);
-		int tried = deliver_due(m->app);
-		pthread_mutex_lock(&m->lock);
-		if (tried == 20 || m->kicked) {
-			m->kicked = false;
-			continue;
-		}
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		pthread_cond_timedwait(&m->wake, &m->lock, &until);
-	}
-	pthread_mutex_unlock(&m->lock);
-	return NULL;
+	return deliver_due(m->app) == DUE_BATCH;
 }
 
 int mailer_start(struct app *app, struct mailer **ret)
@@ -251,11 +224,12 @@ int mailer_start(struct app *app, struct mailer **ret)
 	if (!m)
 		return ERR_NOMEM;
 	m->app = app;
-	pthread_mutex_init(&m->lock, NULL);
-	pthread_cond_init(&m->wake, NULL);
-	if (pthread_create(&m->thread, NULL, sender, m) != 0) {
+	/* Every second: a message queued by a use case goes at once (the
+	 * kick), a retry when its time comes. */
+	int r = worker_start(&m->worker, send_due, m, 1);
+	if (r < 0) {
 		free(m);
-		return ERR_NOMEM;
+		return r;
 	}
 	*ret = m;
 	app->mailer = m;
@@ -264,63 +238,60 @@ int mailer_start(struct app *app, struct mailer **ret)
 
 void mailer_kick(struct app *app)
 {
-	struct mailer *m = app->mailer;
-	if (!m)
-		return;
-	pthread_mutex_lock(&m->lock);
-	m->kicked = true;
-	pthread_cond_signal(&m->wake);
-	pthread_mutex_unlock(&m->lock);
+	if (app->mailer)
+		worker_kick(&app->mailer->worker);
 }
 
 void mailer_stop(struct mailer *m)
 {
 	if (!m)
 		return;
-	pthread_mutex_lock(&m->lock);
-	m->stop = true;
-	pthread_cond_signal(&m->wake);
-	pthread_mutex_unlock(&m->lock);
-	pthread_join(m->thread, NULL);
-	pthread_cond_destroy(&m->wake);
-	pthread_mutex_destroy(&m->lock);
+	worker_stop(&m->worker);
 	m->app->mailer = NULL;
 	free(m);
 	curl_global_cleanup();
 }
 
+/* One outbox row as the list shows it; the address is unsealed. */
+static int outbox_json(struct app *app, struct db_stmt *st, json_t *list)
+{
+	char *to = NULL;
+	json_t *m = json_pack("{s:I}", "id", (json_int_t)db_column_int64(st, 0));
+	int r = m ? sealed_get(app, st, 1, "outbox", "to_addr", db_column_int64(st, 0), &to) : ERR_NOMEM;
+	if (r >= 0 && json_object_set_new(m, "to", to ? json_string(to) : json_null()) < 0)
+		r = ERR_NOMEM;
+	if (r >= 0)
+		r = db_row_json(st, "- - subject object_type object_id status attempts:i last_error created_at sent_at"
+				    " next_attempt_at",
+				m);
+	free(to);
+	if (r >= 0 && json_array_append_new(list, m) < 0)
+		return ERR_NOMEM; /* json_array_append_new has freed m */
+	if (r < 0)
+		json_decref(m);
+	return r;
+}
+
 int svc_outbox_list(const struct svc_ctx *ctx, json_t **ret)
 {
-	int r = svc_require(ctx, PERM_OUTBOX_READ);
+	struct db *db;
+	int r = svc_enter(ctx, PERM_OUTBOX_READ, &db);
 	if (r < 0)
 		return r;
-	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
-		return r;
 	struct db_stmt *st;
-	if ((r = db_prepare(db,
-			    "SELECT id, to_addr, subject, object_type, object_id, status, attempts, last_error, created_at,"
-			    " sent_at, next_attempt_at FROM outbox ORDER BY id DESC LIMIT 200",
-			    &st)) < 0)
+	if ((r = db_preparef(db, &st,
+			     "SELECT id, to_addr, subject, object_type, object_id, status, attempts, last_error,"
+			     " created_at, sent_at, next_attempt_at FROM outbox ORDER BY id DESC LIMIT ?",
+			     "d", LIST_LIMIT_DEFAULT)) < 0)
 		return r;
 	json_t *list = json_array();
 	int64_t failed = 0, pending = 0;
-	while ((r = db_step(st)) == DB_ROW) {
-		char *to = NULL;
-		int64_t id = db_column_int64(st, 0);
-		sealed_get(ctx->app, st, 1, "outbox", "to_addr", id, &to);
+	while ((r = list ? db_step(st) : ERR_NOMEM) == DB_ROW) {
 		const char *status = db_column_text(st, 5);
 		failed += strcmp(status, "failed") == 0;
 		pending += strcmp(status, "pending") == 0;
-		json_array_append_new(list, json_pack("{s:I, s:s?, s:s, s:s?, s:s?, s:s, s:I, s:s?, s:s, s:s?, s:s}", "id",
-						      (json_int_t)id, "to", to, "subject", db_column_text(st, 2),
-						      "object_type", db_column_text(st, 3), "object_id",
-						      db_column_text(st, 4), "status", status, "attempts",
-						      (json_int_t)db_column_int64(st, 6), "last_error",
-						      db_column_text(st, 7), "created_at", db_column_text(st, 8),
-						      "sent_at", db_column_text(st, 9), "next_attempt_at",
-						      db_column_text(st, 10)));
-		free(to);
+		if ((r = outbox_json(ctx->app, st, list)) < 0)
+			break;
 	}
 	db_finalize(st);
 	if (r < 0) {
@@ -329,5 +300,5 @@ int svc_outbox_list(const struct svc_ctx *ctx, json_t **ret)
 	}
 	*ret = json_pack("{s:o, s:I, s:I, s:b}", "messages", list, "failed", (json_int_t)failed, "pending",
 			 (json_int_t)pending, "smtp_configured", ctx->app->smtp_url != NULL);
-	return 0;
+	return *ret ? 0 : ERR_NOMEM;
 }

@@ -172,16 +172,12 @@ int persons_register_id(struct app *app, struct db *db, int64_t id)
 	if (!app->registry)
 		return 0;
 	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT " REGISTRY_COLUMNS " FROM person WHERE id = ?", &st);
+	int r = db_rowf(db, &st, "SELECT " REGISTRY_COLUMNS " FROM person WHERE id = ?", "i", id);
 	if (r < 0)
 		return r;
-	if ((r = db_bind_int64(st, 1, id)) == 0 && (r = db_step(st)) == DB_ROW) {
-		pthread_rwlock_wrlock(&app->registry->lock);
-		r = put_row(app, app->registry, st);
-		pthread_rwlock_unlock(&app->registry->lock);
-	} else if (r == DB_DONE) {
-		r = ERR_NOTFOUND;
-	}
+	pthread_rwlock_wrlock(&app->registry->lock);
+	r = put_row(app, app->registry, st);
+	pthread_rwlock_unlock(&app->registry->lock);
 	db_finalize(st);
 	return r;
 }
@@ -294,6 +290,46 @@ static void check_person(const struct person_new *p, size_t i, struct field_erro
 		field_error_add(errs, path, "estimated_age: from 0 to 25");
 }
 
+/* A person's aliases as a JSON list, or NULL for none (*ret); the
+ * caller frees it. */
+static int aliases_json(const struct person_new *p, char **ret)
+{
+	*ret = NULL;
+	if (!p->naliases)
+		return 0;
+	json_t *arr = json_array();
+	for (size_t a = 0; arr && a < p->naliases; a++)
+		if (json_array_append_new(arr, json_string(p->aliases[a])) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	*ret = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	json_decref(arr);
+	return *ret ? 0 : ERR_NOMEM;
+}
+
+static int insert_person(struct db *db, struct app *app, const struct person_new *p, const char *on, const char *ts,
+			 int64_t *ret)
+{
+	/* An estimated age is kept with the day it was given, to age it. */
+	bool has_age = !(p->dob && *p->dob) && p->estimated_age >= 0;
+	char *aliases = NULL;
+	int r = db_int64f(db, ret,
+			  "INSERT INTO person (estimated_age, age_estimated_on, sex, town, synthetic, created_at, updated_at)"
+			  " VALUES (NULLIF(?, -1), ?, ?, ?, ?, ?, ?) RETURNING id",
+			  "dtttdtt", has_age ? p->estimated_age : -1, has_age ? on : NULL,
+			  p->sex && *p->sex ? p->sex : NULL, p->town && *p->town ? p->town : NULL, p->synthetic ? 1 : 0, ts,
+			  ts);
+	if (r < 0 || (r = aliases_json(p, &aliases)) < 0)
+		return r;
+	if ((r = put_sealed(db, app, "given_name", *ret, p->given_name)) == 0 &&
+	    (r = put_sealed(db, app, "family_name", *ret, p->family_name)) == 0 &&
+	    (r = put_sealed(db, app, "aliases", *ret, aliases)) == 0)
+		r = put_sealed(db, app, "dob", *ret, p->dob);
+	free(aliases);
+	return r;
+}
+
 int persons_insert(const struct svc_ctx *ctx, struct db *db, const struct person_new *p, size_t n,
 		   struct field_errors *errs, int64_t *ids)
 {
@@ -301,59 +337,16 @@ int persons_insert(const struct svc_ctx *ctx, struct db *db, const struct person
 		check_person(&p[i], i, errs);
 	if (field_errors_any(errs))
 		return ERR_INVAL;
-	struct app *app = ctx->app;
 	char ts[32], on[48];
-	time_format(now(), ts, sizeof ts);
 	struct cmp_date t = today();
+	int r = time_format(now(), ts, sizeof ts);
 	snprintf(on, sizeof on, "%04d-%02d-%02d", t.y, t.m, t.d);
-	struct db_stmt *ins;
-	int r = db_prepare(db,
-			   "INSERT INTO person (estimated_age, age_estimated_on, sex, town, synthetic, created_at, updated_at)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			   &ins);
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = insert_person(db, ctx->app, &p[i], on, ts, &ids[i]);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n && r >= 0; i++) {
-		bool has_age = !(p[i].dob && *p[i].dob) && p[i].estimated_age >= 0;
-		if (has_age) {
-			db_bind_int64(ins, 1, p[i].estimated_age);
-			db_bind_text(ins, 2, on);
-		} else {
-			db_bind_null(ins, 1);
-			db_bind_null(ins, 2);
-		}
-		db_bind_text(ins, 3, p[i].sex && *p[i].sex ? p[i].sex : NULL);
-		db_bind_text(ins, 4, p[i].town && *p[i].town ? p[i].town : NULL);
-		db_bind_int64(ins, 5, p[i].synthetic ? 1 : 0);
-		db_bind_text(ins, 6, ts);
-		db_bind_text(ins, 7, ts);
-		r = db_step(ins);
-		ids[i] = r == DB_ROW ? db_column_int64(ins, 0) : 0;
-		db_reset(ins);
-		if (r < 0)
-			break;
-		char *aliases = NULL;
-		if (p[i].naliases) {
-			json_t *arr = json_array();
-			for (size_t a = 0; a < p[i].naliases; a++)
-				json_array_append_new(arr, json_string(p[i].aliases[a]));
-			aliases = json_dumps(arr, JSON_COMPACT);
-			json_decref(arr);
-		}
-		if ((r = put_sealed(db, app, "given_name", ids[i], p[i].given_name)) == 0 &&
-		    (r = put_sealed(db, app, "family_name", ids[i], p[i].family_name)) == 0 &&
-		    (r = put_sealed(db, app, "aliases", ids[i], aliases)) == 0)
-			r = put_sealed(db, app, "dob", ids[i], p[i].dob);
-		free(aliases);
-	}
-	db_finalize(ins);
-	if (r < 0)
-		return r;
-	char detail[64], oid[24];
-	snprintf(detail, sizeof detail, "count=%zu", n);
-	snprintf(oid, sizeof oid, "%lld", n ? (long long)ids[0] : 0LL);
-	return svc_audit_append(db, ctx, n == 1 ? "person.create" : "person.import", "person", n == 1 ? oid : NULL,
-				detail);
+	return svc_audit_appendf(db, ctx, n == 1 ? "person.create" : "person.import", "person",
+				 n == 1 ? ids[0] : AUDIT_NO_OBJECT, "count=%zu", n);
 }
 
 int persons_register(struct app *app, const struct person_new *p, size_t n, const int64_t *ids)
@@ -364,13 +357,8 @@ int persons_register(struct app *app, const struct person_new *p, size_t n, cons
 	pthread_rwlock_wrlock(&app->registry->lock);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		char *aliases = NULL;
-		if (p[i].naliases) {
-			json_t *arr = json_array();
-			for (size_t a = 0; a < p[i].naliases; a++)
-				json_array_append_new(arr, json_string(p[i].aliases[a]));
-			aliases = json_dumps(arr, JSON_COMPACT);
-			json_decref(arr);
-		}
+		if ((r = aliases_json(&p[i], &aliases)) < 0)
+			break;
 		r = registry_put(app->registry, ids[i], p[i].given_name, p[i].family_name, aliases, p[i].dob,
 				 p[i].dob && *p[i].dob ? -1 : p[i].estimated_age, p[i].sex, p[i].town);
 		free(aliases);
@@ -382,11 +370,9 @@ int persons_register(struct app *app, const struct person_new *p, size_t n, cons
 int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_t n, struct field_errors *errs,
 		    int64_t *ret_first_id)
 {
-	int r = svc_require(ctx, PERM_PERSONS_WRITE);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_PERSONS_WRITE, &db);
+	if (r < 0)
 		return r;
 	int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
 	if (!ids)
@@ -409,11 +395,9 @@ int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_
 
 int svc_persons_count(const struct svc_ctx *ctx, int64_t *ret)
 {
-	int r = svc_require(ctx, PERM_PERSONS_WRITE);
-	if (r < 0)
-		return r;
 	struct db *db;
-	if ((r = app_db(ctx->app, &db)) < 0)
+	int r = svc_enter(ctx, PERM_PERSONS_WRITE, &db);
+	if (r < 0)
 		return r;
 	return db_query_int64(db, "SELECT count(*) FROM person", ret);
 }
@@ -430,32 +414,45 @@ void person_candidates_free(struct person_candidate *c, size_t n)
 	free(c);
 }
 
+/* A search, and a read of each person it showed, audited in one
+ * transaction: "person.match" with what ("candidates=3"), then
+ * "person.read" per person. */
+static int audit_seen(const struct svc_ctx *ctx, struct db *db, const char *what, const int64_t *ids, size_t n)
+{
+	int r = db_begin(db);
+	if (r < 0)
+		return r;
+	r = svc_audit_appendf(db, ctx, "person.match", "person", AUDIT_NO_OBJECT, "%s=%zu", what, n);
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = svc_audit_appendf(db, ctx, "person.read", "person", ids[i], "via=match");
+	if (r == 0)
+		r = db_commit(db);
+	if (r < 0)
+		db_rollback(db);
+	return r;
+}
+
 static int load_candidate(struct app *app, struct db *db, struct person_candidate *c)
 {
 	struct db_stmt *st;
-	int r = db_prepare(db,
-			   "SELECT given_name, family_name, dob, estimated_age, age_estimated_on, sex, town FROM person"
-			   " WHERE id = ?",
-			   &st);
+	int r = db_rowf(db, &st,
+			"SELECT given_name, family_name, dob, estimated_age, age_estimated_on, sex, town FROM person"
+			" WHERE id = ?",
+			"i", c->person_id);
 	if (r < 0)
 		return r;
-	db_bind_int64(st, 1, c->person_id);
-	r = db_step(st);
-	if (r == DB_ROW) {
-		if ((r = open_sealed(app, st, 0, "given_name", c->person_id, &c->given_name)) == 0 &&
-		    (r = open_sealed(app, st, 1, "family_name", c->person_id, &c->family_name)) == 0)
-			r = open_sealed(app, st, 2, "dob", c->person_id, &c->dob);
-		c->age = -1;
-		struct cmp_date d, t = today();
-		if (r == 0 && c->dob && cmp_date_parse(c->dob, "%Y-%m-%d", &d))
-			c->age = cmp_age_on(&d, &t);
-		else if (r == 0 && !db_column_is_null(st, 3))
-			c->age = age_now((int)db_column_int64(st, 3), db_column_text(st, 4));
-		str_copy(c->sex, sizeof c->sex, db_column_text(st, 5) ? db_column_text(st, 5) : "");
-		str_copy(c->town, sizeof c->town, db_column_text(st, 6) ? db_column_text(st, 6) : "");
-	} else if (r == DB_DONE) {
-		r = ERR_NOTFOUND;
-	}
+	if ((r = open_sealed(app, st, 0, "given_name", c->person_id, &c->given_name)) == 0 &&
+	    (r = open_sealed(app, st, 1, "family_name", c->person_id, &c->family_name)) == 0)
+		r = open_sealed(app, st, 2, "dob", c->person_id, &c->dob);
+	c->age = -1;
+	struct cmp_date d, t = today();
+	if (r == 0 && c->dob && cmp_date_parse(c->dob, "%Y-%m-%d", &d))
+		c->age = cmp_age_on(&d, &t);
+	else if (r == 0 && !db_column_is_null(st, 3))
+		c->age = age_now((int)db_column_int64(st, 3), db_column_text(st, 4));
+	/* Sex and town are short codes and names; a longer one is cut. */
+	(void)str_copy(c->sex, sizeof c->sex, db_column_text(st, 5) ? db_column_text(st, 5) : "");
+	(void)str_copy(c->town, sizeof c->town, db_column_text(st, 6) ? db_column_text(st, 6) : "");
 	db_finalize(st);
 	return r;
 }
@@ -525,10 +522,27 @@ static int check_query(const struct person_query *q, struct field_errors *errs)
 	return field_errors_any(errs) ? ERR_INVAL : 0;
 }
 
+/* The body of "is this child known?" (POST /api/v1/persons/match), read
+ * into a person_query by its handler; the ranges of age, offset and limit
+ * are checked there and in check_query. */
+static const struct field_rule match_fields[] = {
+	{"given_name", FT_STRING, .nullable = true},
+	{"family_name", FT_STRING, .nullable = true},
+	{"dob", FT_STRING, .nullable = true},
+	{"age", FT_INT, .required = false},
+	{"sex", FT_STRING, .nullable = true},
+	{"town", FT_STRING, .nullable = true},
+	{"offset", FT_INT, .required = false},
+	{"limit", FT_INT, .required = false},
+	{.key = NULL},
+};
+const struct schema svc_persons_match_schema = {.name = "persons match", .fields = match_fields};
+
 int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, struct field_errors *errs,
 		      struct person_candidate **ret, size_t *ret_n)
 {
-	int r = svc_require(ctx, PERM_PERSONS_MATCH);
+	struct db *db;
+	int r = svc_enter(ctx, PERM_PERSONS_MATCH, &db);
 	if (r < 0)
 		return r;
 	struct app *app = ctx->app;
@@ -578,11 +592,6 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 	struct person_candidate *c = calloc(kept ? kept : 1, sizeof *c);
 	if (!c)
 		return ERR_NOMEM;
-	struct db *db;
-	if ((r = app_db(app, &db)) < 0) {
-		free(c);
-		return r;
-	}
 	for (size_t i = 0; i < kept && r == 0; i++) {
 		c[i].person_id = ids[i];
 		c[i].probability = hits[i].probability;
@@ -602,20 +611,8 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 		}
 	}
 	/* The worker saw these people: that is a read of their records. */
-	char detail[64];
-	snprintf(detail, sizeof detail, "candidates=%zu", kept);
-	if (r == 0 && (r = db_begin(db)) == 0) {
-		r = svc_audit_append(db, ctx, "person.match", "person", NULL, detail);
-		for (size_t i = 0; i < kept && r == 0; i++) {
-			char oid[24];
-			snprintf(oid, sizeof oid, "%lld", (long long)ids[i]);
-			r = svc_audit_append(db, ctx, "person.read", "person", oid, "via=match");
-		}
-		if (r == 0)
-			r = db_commit(db);
-		else
-			db_rollback(db);
-	}
+	if (r == 0)
+		r = audit_seen(ctx, db, "candidates", ids, kept);
 	if (r < 0) {
 		person_candidates_free(c, kept);
 		return r;
@@ -708,20 +705,8 @@ static int family_page(const struct svc_ctx *ctx, const char *family, const int6
 				       : "the same family name; nothing else was given to compare");
 		}
 	}
-	if (r == 0 && (r = db_begin(db)) == 0) {
-		char detail[64];
-		snprintf(detail, sizeof detail, "by_family=%zu", n);
-		r = svc_audit_append(db, ctx, "person.match", "person", NULL, detail);
-		for (size_t i = 0; i < n && r == 0; i++) {
-			char oid[24];
-			snprintf(oid, sizeof oid, "%lld", (long long)ids[i]);
-			r = svc_audit_append(db, ctx, "person.read", "person", oid, "via=match");
-		}
-		if (r == 0)
-			r = db_commit(db);
-		else
-			db_rollback(db);
-	}
+	if (r == 0)
+		r = audit_seen(ctx, db, "by_family", ids, n);
 	if (r < 0) {
 		person_candidates_free(c, n);
 		return r;

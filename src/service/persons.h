@@ -14,6 +14,7 @@
 
 #include "base/json.h"
 #include "match/match.h"
+#include "model/schema.h"
 #include "service/ctx.h"
 
 struct person_new {
@@ -71,6 +72,7 @@ struct person_candidate {
 
 /* The best candidates for a child described in a call (PERM_PERSONS_MATCH).
  * Bad input goes to errs with ERR_INVAL. */
+extern const struct schema svc_persons_match_schema;
 int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, struct field_errors *errs,
 		      struct person_candidate **ret, size_t *ret_n);
 void person_candidates_free(struct person_candidate *c, size_t n);

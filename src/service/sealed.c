@@ -1,6 +1,7 @@
 #include "service/sealed.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -13,25 +14,14 @@ int sealed_put(struct db *db, struct app *app, const char *table, const char *co
 	int n = snprintf(sql, sizeof sql, "UPDATE %s SET %s = ? WHERE id = ?", table, column);
 	if (n < 0 || (size_t)n >= sizeof sql)
 		return ERR_TOOBIG;
-	struct db_stmt *st;
-	int r = db_prepare(db, sql, &st);
-	if (r < 0)
-		return r;
+	if (!value || !*value)
+		return db_execf(db, sql, "ni", id);
 	struct buf b;
 	buf_init(&b, 0);
-	if (value && *value) {
-		if ((r = seal_value(app->keys, table, column, id, value, strlen(value), &b)) < 0)
-			goto out;
-		db_bind_blob(st, 1, b.data, b.len);
-	} else {
-		db_bind_null(st, 1);
-	}
-	db_bind_int64(st, 2, id);
-	r = db_step(st);
-	r = r < 0 ? r : 0;
-out:
+	int r = seal_value(app->keys, table, column, id, value, strlen(value), &b);
+	if (r == 0)
+		r = db_execf(db, sql, "bi", b.data, b.len, id);
 	buf_done(&b);
-	db_finalize(st);
 	return r;
 }
 
@@ -52,4 +42,18 @@ int sealed_get(struct app *app, struct db_stmt *st, int col, const char *table, 
 	}
 	*ret = buf_detach(&b, NULL);
 	return *ret ? 0 : ERR_NOMEM;
+}
+
+int sealed_json(struct app *app, struct db_stmt *st, int col, const char *table, const char *column, int64_t id,
+		json_t *obj, const char *key)
+{
+	char *text;
+	int r = sealed_get(app, st, col, table, column, id, &text);
+	if (r < 0)
+		return r;
+	json_t *v = text ? json_string(text) : json_null();
+	free(text);
+	if (!v)
+		return ERR_NOMEM;
+	return json_object_set_new(obj, key, v) < 0 ? ERR_NOMEM : 0;
 }

@@ -5,6 +5,7 @@
  * bound to table, column and row id. */
 #pragma once
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -18,3 +19,6 @@ int sealed_put(struct db *db, struct app *app, const char *table, const char *co
  * id) into a new string; NULL for NULL. */
 int sealed_get(struct app *app, struct db_stmt *st, int col, const char *table, const char *column, int64_t id,
 	       char **ret);
+/* The same, set on obj as key: the text, or null. */
+int sealed_json(struct app *app, struct db_stmt *st, int col, const char *table, const char *column, int64_t id,
+		json_t *obj, const char *key);

@@ -14,28 +14,15 @@
 /* Insert key = value unless the key is there already. */
 static int setting_put_new(struct db *db, const char *key, const char *value, const char *ts, bool *ret_new)
 {
-	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT count(*) FROM setting WHERE key = ?", &st);
-	if (r < 0)
-		return r;
-	db_bind_text(st, 1, key);
-	r = db_step(st);
-	bool exists = r == DB_ROW && db_column_int64(st, 0) > 0;
-	db_finalize(st);
+	int64_t exists;
+	int r = db_int64f(db, &exists, "SELECT count(*) FROM setting WHERE key = ?", "t", key);
 	if (r < 0)
 		return r;
 	if (ret_new)
-		*ret_new = !exists;
+		*ret_new = exists == 0;
 	if (exists)
 		return 0;
-	if ((r = db_prepare(db, "INSERT INTO setting (key, value, updated_at) VALUES (?, ?, ?)", &st)) < 0)
-		return r;
-	db_bind_text(st, 1, key);
-	db_bind_text(st, 2, value);
-	db_bind_text(st, 3, ts);
-	r = db_step(st);
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	return db_execf(db, "INSERT INTO setting (key, value, updated_at) VALUES (?, ?, ?)", "ttt", key, value, ts);
 }
 
 int svc_system_init(const char *db_url, const char *key_file, const struct pack *pack, struct svc_init_result *ret,

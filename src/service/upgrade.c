@@ -92,6 +92,13 @@ static int read_rows(struct db *db, const char *sql, struct clear_row **ret, siz
 	return 0;
 }
 
+/* Run one row's update and make the statement ready for the next. */
+static int step_reset(struct db_stmt *st)
+{
+	int r = db_step(st);
+	return r < 0 ? r : db_reset(st);
+}
+
 static int move_column(struct db *db, const struct keyring *keys, const struct pack *pack, size_t m,
 		       int64_t *count)
 {
@@ -117,16 +124,11 @@ static int move_column(struct db *db, const struct keyring *keys, const struct p
 		if ((r = seal_value(keys, moves[m].table, moves[m].sealed, rows[i].id, rows[i].text,
 				    strlen(rows[i].text), &b)) < 0)
 			break;
-		int k = 1;
-		db_bind_blob(up, k++, b.data, b.len);
-		if (gender) {
-			const struct pack_gender *g = pack_gender_of(pack, rows[i].text);
-			db_bind_text(up, k++, g ? g->id : NULL);
-		}
-		db_bind_int64(up, k, rows[i].id);
-		if ((r = db_step(up)) < 0)
+		const struct pack_gender *g = gender ? pack_gender_of(pack, rows[i].text) : NULL;
+		if ((r = gender ? db_bindf(up, "bti", b.data, b.len, g ? g->id : NULL, rows[i].id)
+				: db_bindf(up, "bi", b.data, b.len, rows[i].id)) < 0 ||
+		    (r = step_reset(up)) < 0)
 			break;
-		db_reset(up);
 		(*count)++;
 	}
 	buf_done(&b);
@@ -165,13 +167,11 @@ static int strip_event_data(struct db *db, int64_t *count)
 			r = ERR_NOMEM;
 			break;
 		}
-		db_bind_text(up, 1, doc);
-		db_bind_int64(up, 2, rows[i].id);
-		r = db_step(up);
+		if ((r = db_bindf(up, "ti", doc, rows[i].id)) >= 0)
+			r = step_reset(up);
 		free(doc);
 		if (r < 0)
 			break;
-		db_reset(up);
 		(*count)++;
 	}
 	db_finalize(up);
@@ -195,11 +195,8 @@ static int referral_categories(struct db *db, const struct pack *pack, int64_t *
 		const struct pack_gender *g = pack_gender_of(pack, rows[i].text);
 		if (g && strcmp(g->id, rows[i].text) == 0)
 			continue;
-		db_bind_text(up, 1, g ? g->id : NULL);
-		db_bind_int64(up, 2, rows[i].id);
-		if ((r = db_step(up)) < 0)
+		if ((r = db_bindf(up, "ti", g ? g->id : NULL, rows[i].id)) < 0 || (r = step_reset(up)) < 0)
 			break;
-		db_reset(up);
 		(*count)++;
 	}
 	db_finalize(up);
@@ -222,8 +219,8 @@ static int purge_old_versions(struct db *db, bool before)
 					     "referral"};
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
 		char sql[64];
-		snprintf(sql, sizeof sql, "VACUUM FULL %s", tables[i]);
-		int r = db_exec(db, sql);
+		int n = snprintf(sql, sizeof sql, "VACUUM FULL %s", tables[i]);
+		int r = n < 0 || (size_t)n >= sizeof sql ? ERR_TOOBIG : db_exec(db, sql);
 		if (r < 0)
 			return r;
 	}

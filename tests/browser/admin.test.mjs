@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ENGINE, cleanup, startServer } from '../lib/server.mjs';
-import { addUser, assertAxeClean, gotoApp, launchBrowser, logIn, openPage, screenshot } from './browser.mjs';
+import { ENGINE, startServer } from '../lib/server.mjs';
+import { PHONE, addUser, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, openAppAs, openPage, screenshot, withPage } from './browser.mjs';
 
 const ADMIN = { username: 'admin.kim', role: 'admin', displayName: 'Kim Adeyemi', password: 'granite-orchid-ledger-5521' };
 const CASEY = { username: 'casey.w', role: 'careline', displayName: 'Casey Walsh', password: 'meadow-cinder-quill-7730' };
@@ -47,24 +47,15 @@ before(async () => {
   for (let i = 0; i < 5; i++) assert.equal(await apiLogin(LOCKED.username, 'wrong-password-wrong'), 401);
   assert.equal(await apiLogin(LOCKED.username, LOCKED.password), 401, 'the account is locked');
   browser = await launchBrowser();
-  page = await openPage(browser);
-  page.expectHttp(401, 'GET', '/api/v1/me'); // logged out at first
-  page.expectHttp(422, 'POST', '/api/v1/users'); // the bad team id, on purpose
-  page.expectHttp(409, 'POST', '/api/v1/users'); // the taken username, on purpose
-  await gotoApp(page, `${server.url}/`);
+  page = await openApp(browser, server, {
+    expect: [
+      [422, 'POST', '/api/v1/users'], // the bad team id, on purpose
+      [409, 'POST', '/api/v1/users'], // the taken username, on purpose
+    ],
+  });
 });
 
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    try {
-      if (server) await server.stop();
-    } finally {
-      await cleanup();
-    }
-  }
-});
+after(() => closeAll(browser, server));
 
 describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, () => {
   test('an administrator reaches home, with a way to the users', async () => {
@@ -234,12 +225,7 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
   });
 
   test('HART sees the accounts given case access on the dashboard and acknowledges one; not its own', async () => {
-    const hart = await openPage(browser);
-    hart.expectHttp(401, 'GET', '/api/v1/me');
-    try {
-      await gotoApp(hart, `${server.url}/`);
-      await logIn(hart, LOCKED.username, LOCKED.password);
-      await hart.waitForFunction(() => document.body.dataset.view === 'home');
+    await withPage(await openAppAs(browser, server, LOCKED), async (hart) => {
       const panel = hart.getByRole('region', { name: 'Accounts given case access' });
       await panel.waitFor();
       const item = (name) => panel.getByRole('listitem').filter({ hasText: name });
@@ -257,9 +243,7 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
       await item(CASEY.username).waitFor();
       assert.equal(await item(NEW.username).count(), 0, 'gone for good once acknowledged');
       await hart.assertNoProblems();
-    } finally {
-      await hart.context().close();
-    }
+    });
   });
 
   test('a new set-up link in the dialog ends the old password; the person chooses a new one with it', async () => {
@@ -345,16 +329,10 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
   });
 
   test('at 390 px wide the users page fits and passes axe', async () => {
-    const phone = await openPage(browser, { width: 390, height: 844 });
-    phone.expectHttp(401, 'GET', '/api/v1/me');
-    try {
-      await gotoApp(phone, `${server.url}/#users`);
-      await logIn(phone, ADMIN.username, ADMIN.password);
-      await phone.waitForFunction(() => document.body.dataset.view === 'users');
+    await withPage(await openAppAs(browser, server, ADMIN, { hash: '#users', size: PHONE, view: 'users' }), async (phone) => {
       await phone.waitForFunction(() => document.querySelectorAll('#users-body tr[data-id]').length === 4);
       await phone.waitForFunction(() => document.querySelectorAll('#audit-body tr').length > 1);
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+      await assertNoOverflow(phone);
       await assertAxeClean(phone, 'users page, 390 px');
       await screenshot(phone, 'admin-390');
       await screenshot(phone, 'admin-390-top', { fullPage: false });
@@ -363,9 +341,7 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
       await phone.evaluate(() => document.getElementById('audit-heading').scrollIntoView({ block: 'start' }));
       await screenshot(phone, 'admin-390-audit', { fullPage: false });
       await phone.assertNoProblems();
-    } finally {
-      await phone.context().close();
-    }
+    });
   });
 
   test('a session ended elsewhere brings the login page back, with a word why', async () => {

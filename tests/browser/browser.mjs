@@ -12,13 +12,15 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 import { freshCode, mfaSecretOf, rememberSecret, withCodeLock } from '../lib/auth.mjs';
-import { run } from '../lib/server.mjs';
+import { cleanup, run } from '../lib/server.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 export const CHROMIUM = process.env.HARTLINE_CHROMIUM || '/usr/bin/chromium';
 export const UI_TIMEOUT_MS = 15_000;
+/** A telephone's window, for openPage() and openApp(). */
+export const PHONE = { width: 390, height: 844 };
 export const PACK_NAME = 'Connecticut Department of Children and Families';
 
 export function launchBrowser() {
@@ -200,5 +202,61 @@ export async function gotoApp(page, url) {
     const problems = page.problems ? await page.problems() : [];
     e.message += `\nthe page never left "Loading…"; problems so far:\n${problems.join('\n') || '(none)'}`;
     throw e;
+  }
+}
+
+/**
+ * A fresh page on the app at `${server.url}/${hash}`, nobody logged in, so
+ * its 401 on GET /api/v1/me is expected; expect lists the other HTTP
+ * errors the test provokes on purpose, as [status, method, pathname].
+ * size: { width, height } for openPage; acceptDialogs: say yes to every
+ * confirm() ("Discard this report?").
+ */
+export async function openApp(browser, server, { hash = '', size, expect = [], acceptDialogs = false } = {}) {
+  const page = await openPage(browser, size);
+  page.expectHttp(401, 'GET', '/api/v1/me');
+  for (const [status, method, pathname] of expect) page.expectHttp(status, method, pathname);
+  if (acceptDialogs) page.on('dialog', (d) => d.accept());
+  await gotoApp(page, `${server.url}/${hash}`);
+  return page;
+}
+
+/** openApp, logged in as user ({ username, password }), once the app shows view. */
+export async function openAppAs(browser, server, user, { view = 'home', ...options } = {}) {
+  const page = await openApp(browser, server, options);
+  await logIn(page, user.username, user.password);
+  await page.waitForFunction((v) => document.body.dataset.view === v, view);
+  return page;
+}
+
+/** Asserts that the page is no wider than its window (where: what the page shows, for the message). */
+export async function assertNoOverflow(page, where = '') {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${where ? `${where}: ` : ''}the page is ${overflow} px wider than the window`);
+}
+
+/** Runs fn(page) and closes the page's context after, whether fn passed or not. */
+export async function withPage(page, fn) {
+  try {
+    return await fn(page);
+  } finally {
+    await page.context().close();
+  }
+}
+
+/**
+ * For after(): closes the browser, stops the server and removes the run's
+ * files, each even when the one before it failed, so one failure does not
+ * leave a server or a Chromium behind.
+ */
+export async function closeAll(browser, server) {
+  try {
+    if (browser) await browser.close();
+  } finally {
+    try {
+      if (server) await server.stop();
+    } finally {
+      await cleanup();
+    }
   }
 }

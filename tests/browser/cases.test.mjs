@@ -11,9 +11,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login, readJson } from '../lib/auth.mjs';
-import { ENGINE, cleanup, freshDb, initDb, startServer } from '../lib/server.mjs';
-import { assertAxeClean, gotoApp, launchBrowser, logIn, openPage, screenshot } from './browser.mjs';
+import { demoServer, login, readJson } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
+import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, withPage } from './browser.mjs';
 
 let server;
 let browser;
@@ -32,11 +32,6 @@ const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ')
 
 async function waitView(p, v) {
   await p.waitForFunction((v) => document.body.dataset.view === v, v);
-}
-
-async function noOverflow(p, where) {
-  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${where}: the page is ${overflow} px wider than the window`);
 }
 
 async function fullShot(p, name) {
@@ -76,10 +71,7 @@ function dutyStatus(kind) {
 }
 
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db);
-  server = await startServer({ db });
+  ({ demo, server } = await demoServer());
   // The report, through the API: the Careline records and accepts it.
   const careline = await login(server.url, demo.byRole.careline.username, demo.byRole.careline.password);
   const body = {
@@ -103,23 +95,10 @@ before(async () => {
   const { version } = await careline.get(`/api/v1/intakes/${intakeId}`);
   await readJson(await careline.fetch(`/api/v1/intakes/${intakeId}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version } }), 200, 'accept');
   browser = await launchBrowser();
-  page = await openPage(browser);
-  page.expectHttp(401, 'GET', '/api/v1/me');
-  page.on('dialog', (d) => d.accept());
-  await gotoApp(page, `${server.url}/`);
+  page = await openApp(browser, server, { acceptDialogs: true });
 });
 
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    try {
-      if (server) await server.stop();
-    } finally {
-      await cleanup();
-    }
-  }
-});
+after(() => closeAll(browser, server));
 
 describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
   test('HART logs in to the dashboard: Dashboard, Cases, Teams and Contacts in the navigation', async () => {
@@ -251,24 +230,17 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
   });
 
   test('at 390 px the dashboard and the case page fit', async () => {
-    const phone = await openPage(browser, { width: 390, height: 844 });
-    phone.expectHttp(401, 'GET', '/api/v1/me');
-    try {
-      await gotoApp(phone, `${server.url}/#case/${kase.id}`);
-      await logIn(phone, demo.byRole.hart.username, demo.byRole.hart.password);
-      await waitView(phone, 'case');
+    await withPage(await openAppAs(browser, server, demo.byRole.hart, { hash: `#case/${kase.id}`, size: PHONE, view: 'case' }), async (phone) => {
       await phone.waitForSelector('#cp-duties .duty');
-      await noOverflow(phone, 'case page');
+      await assertNoOverflow(phone, 'case page');
       await fullShot(phone, 'case-page-390');
       await phone.evaluate(() => (location.hash = '#home'));
       await counts(phone);
-      await noOverflow(phone, 'dashboard');
+      await assertNoOverflow(phone, 'dashboard');
       await assertAxeClean(phone, 'dashboard, 390 px');
       await fullShot(phone, 'dashboard-390');
       await phone.assertNoProblems();
-    } finally {
-      await phone.context().close();
-    }
+    });
   });
 
   test('the MDT member sees its team page and the MDT view of the case it reviews', async () => {
@@ -290,12 +262,7 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
     const when = new Date(Date.now() + 2 * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     await readJson(await hart.fetch(`/api/v1/teams/${team.id}/reviews`, { method: 'POST', body: { case_id: kase.id, scheduled_at: when } }), 201, 'review');
 
-    const p = await openPage(browser);
-    p.expectHttp(401, 'GET', '/api/v1/me');
-    try {
-      await gotoApp(p, `${server.url}/`);
-      await logIn(p, demo.byRole.mdt.username, demo.byRole.mdt.password);
-      await waitView(p, 'home');
+    await withPage(await openAppAs(browser, server, demo.byRole.mdt), async (p) => {
       assert.ok(await nav(p).getByRole('link', { name: 'My team' }).isVisible());
       assert.ok(await nav(p).getByRole('link', { name: 'Contacts' }).isVisible());
       assert.equal(await nav(p).getByRole('link', { name: 'Cases' }).isVisible(), false);
@@ -321,9 +288,7 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
       await assertAxeClean(p, 'case page, MDT view');
       await fullShot(p, 'case-page-mdt');
       await p.assertNoProblems();
-    } finally {
-      await p.context().close();
-    }
+    });
   });
 
   test('contacts: every role reads them; HART adds one', async () => {

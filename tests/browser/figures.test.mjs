@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login } from '../lib/auth.mjs';
-import { ENGINE, cleanup, freshDb, initDb, startServer } from '../lib/server.mjs';
-import { assertAxeClean, gotoApp, launchBrowser, logIn, openPage, screenshot } from './browser.mjs';
+import { demoServer, login } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
+import { assertAxeClean, closeAll, launchBrowser, openAppAs, screenshot } from './browser.mjs';
 
 let server;
 let browser;
@@ -81,20 +81,11 @@ async function nextTable(p, before) {
 const tableText = (p) => p.evaluate(() => [...document.querySelectorAll('#figure-table-wrap tbody tr')].map((tr) => tr.textContent).join('|'));
 
 async function userPage(role) {
-  const p = await openPage(browser);
-  p.expectHttp(401, 'GET', '/api/v1/me');
-  await gotoApp(p, `${server.url}/`);
-  const u = demo.byRole[role];
-  await logIn(p, u.username, u.password);
-  await p.waitForFunction(() => document.body.dataset.view === 'home');
-  return p;
+  return openAppAs(browser, server, demo.byRole[role]);
 }
 
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db);
-  server = await startServer({ db });
+  ({ demo, server } = await demoServer());
   const config = await (await fetch(`${server.url}/api/v1/config`)).json();
   regions = config.regions.slice(0, 2).map((r) => ({ id: r.id, name: r.name, town: r.offices[0].towns[0] }));
   assert.deepEqual(regions.map((r) => r.id), ['R1', 'R2']);
@@ -107,17 +98,7 @@ before(async () => {
   browser = await launchBrowser();
 });
 
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    try {
-      if (server) await server.stop();
-    } finally {
-      await cleanup();
-    }
-  }
-});
+after(() => closeAll(browser, server));
 
 describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
   test('HART opens Figures: referrals by year, as a chart and a table, exact counts', async () => {

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers } from '../lib/auth.mjs';
-import { ENGINE, cleanup, freshDb, initDb, startServer } from '../lib/server.mjs';
-import { assertAxeClean, gotoApp, launchBrowser, logIn, openPage, screenshot } from './browser.mjs';
+import { demoServer } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
+import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, screenshot, withPage } from './browser.mjs';
 
 const MATCH = '/api/v1/persons/match';
 
@@ -62,28 +62,16 @@ async function search(p, { given = '', family = '', dob = '', age = '', sex = ''
 }
 
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db); // the users and the synthetic children, before the server loads its registry
-  server = await startServer({ db });
+  ({ demo, server } = await demoServer());
   browser = await launchBrowser();
-  page = await openPage(browser);
-  page.expectHttp(401, 'GET', '/api/v1/me'); // logged out at first
-  page.expectHttp(422, 'POST', MATCH); // the birth date in the future, on purpose
-  await gotoApp(page, `${server.url}/`);
+  page = await openApp(browser, server, {
+    expect: [
+      [422, 'POST', MATCH], // the birth date in the future, on purpose
+    ],
+  });
 });
 
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    try {
-      if (server) await server.stop();
-    } finally {
-      await cleanup();
-    }
-  }
-});
+after(() => closeAll(browser, server));
 
 describe(`find a child in Chromium (${ENGINE})`, { timeout: 240_000 }, () => {
   test('a Careline worker has "Find a child" in the navigation and reaches the page', async () => {
@@ -270,17 +258,13 @@ describe(`find a child in Chromium (${ENGINE})`, { timeout: 240_000 }, () => {
   });
 
   test('at 390 px wide the results fit, pass axe and are saved as screenshots', async () => {
-    const phone = await openPage(browser, { width: 390, height: 844 });
-    phone.expectHttp(401, 'GET', '/api/v1/me');
-    try {
-      await gotoApp(phone, `${server.url}/#find`);
+    await withPage(await openApp(browser, server, { hash: '#find', size: PHONE }), async (phone) => {
       const u = demo.byRole.careline;
       await logIn(phone, u.username, u.password);
       await phone.waitForFunction(() => document.body.dataset.view === 'find');
       await search(phone, { given: 'Kathryn', family: 'Smith', dob: '2011-04-03', town: 'Hartford' });
       assert.equal((await rows(phone))[0].name, 'Katherine Smith');
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+      await assertNoOverflow(phone);
       await assertAxeClean(phone, 'find a child with results, 390 px');
       await screenshot(phone, 'find-results-390');
       await screenshot(phone, 'find-390-top', { fullPage: false });
@@ -298,17 +282,12 @@ describe(`find a child in Chromium (${ENGINE})`, { timeout: 240_000 }, () => {
         assert.deepEqual(out, [], `at ${width} px these stick out of the form: ${out.join(', ')}`);
       }
       await phone.assertNoProblems();
-    } finally {
-      await phone.context().close();
-    }
+    });
   });
 
   for (const role of ['hart', 'liaison']) {
     test(`a ${role} user has the page too`, async () => {
-      const p = await openPage(browser);
-      p.expectHttp(401, 'GET', '/api/v1/me');
-      try {
-        await gotoApp(p, `${server.url}/#find`);
+      await withPage(await openApp(browser, server, { hash: '#find' }), async (p) => {
         const u = demo.byRole[role];
         await logIn(p, u.username, u.password);
         await p.waitForFunction(() => document.body.dataset.view === 'find');
@@ -316,18 +295,13 @@ describe(`find a child in Chromium (${ENGINE})`, { timeout: 240_000 }, () => {
         await search(p, { given: 'Jasmine', family: 'Rivera-Lopez' });
         assert.equal((await rows(p))[0].name, 'Jasmine Rivera-Lopez');
         await p.assertNoProblems();
-      } finally {
-        await p.context().close();
-      }
+      });
     });
   }
 
   for (const role of ['analyst', 'admin', 'mdt']) {
     test(`an ${role} user has no "Find a child", not even at #find`, async () => {
-      const p = await openPage(browser);
-      p.expectHttp(401, 'GET', '/api/v1/me');
-      try {
-        await gotoApp(p, `${server.url}/#find`);
+      await withPage(await openApp(browser, server, { hash: '#find' }), async (p) => {
         const u = demo.byRole[role];
         await logIn(p, u.username, u.password);
         await p.waitForFunction(() => document.body.dataset.view === 'home');
@@ -350,9 +324,7 @@ describe(`find a child in Chromium (${ENGINE})`, { timeout: 240_000 }, () => {
           assert.ok(audit.some((r) => r.includes('Searched for a child') && r.includes('demo-careline')), audit.join('\n'));
         }
         await p.assertNoProblems();
-      } finally {
-        await p.context().close();
-      }
+      });
     });
   }
 

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login } from '../lib/auth.mjs';
-import { ENGINE, cleanup, freshDb, initDb, startServer } from '../lib/server.mjs';
-import { assertAxeClean, gotoApp, launchBrowser, logIn, openPage, screenshot } from './browser.mjs';
+import { demoServer, login } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
+import { assertAxeClean, closeAll, launchBrowser, openAppAs, screenshot } from './browser.mjs';
 
 let server;
 let browser;
@@ -33,13 +33,7 @@ const BAD = [HEADER,
 const nav = (p) => p.getByRole('navigation', { name: 'Main' });
 
 async function userPage(role) {
-  const p = await openPage(browser);
-  p.expectHttp(401, 'GET', '/api/v1/me');
-  await gotoApp(p, `${server.url}/`);
-  const u = demo.byRole[role];
-  await logIn(p, u.username, u.password);
-  await p.waitForFunction(() => document.body.dataset.view === 'home');
-  return p;
+  return openAppAs(browser, server, demo.byRole[role]);
 }
 
 async function referrals2012(session) {
@@ -48,24 +42,11 @@ async function referrals2012(session) {
 }
 
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db);
-  server = await startServer({ db });
+  ({ demo, server } = await demoServer());
   browser = await launchBrowser();
 });
 
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    try {
-      if (server) await server.stop();
-    } finally {
-      await cleanup();
-    }
-  }
-});
+after(() => closeAll(browser, server));
 
 describe(`importing past years in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
   test('a file with bad lines: every problem by line and column, nothing imported; a good one: checked, then imported and counted', async () => {

@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers } from '../lib/auth.mjs';
-import { ENGINE, cleanup, freshDb, initDb, startServer } from '../lib/server.mjs';
-import { assertAxeClean, gotoApp, launchBrowser, logIn, openPage, screenshot } from './browser.mjs';
+import { demoServer } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
+import { assertAxeClean, closeAll, launchBrowser, logIn, openApp, screenshot } from './browser.mjs';
 
 const INTAKES = '/api/v1/intakes';
 
@@ -23,29 +23,17 @@ const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ')
 const saved = () => page.waitForResponse((r) => new URL(r.url()).pathname === INTAKES && r.request().method() === 'POST');
 
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db);
-  server = await startServer({ db });
+  ({ demo, server } = await demoServer());
   browser = await launchBrowser();
-  page = await openPage(browser);
-  page.expectHttp(401, 'GET', '/api/v1/me'); // logged out at first
-  page.expectHttp(404, 'GET', '/api/v1/drafts/intake'); // no draft on the server yet
-  page.expectHttp(422, 'POST', INTAKES); // the telephone and e-mail typed wrong, on purpose
-  await gotoApp(page, `${server.url}/`);
+  page = await openApp(browser, server, {
+    expect: [
+      [404, 'GET', '/api/v1/drafts/intake'], // no draft on the server yet
+      [422, 'POST', INTAKES], // the telephone and e-mail typed wrong, on purpose
+    ],
+  });
 });
 
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    try {
-      if (server) await server.stop();
-    } finally {
-      await cleanup();
-    }
-  }
-});
+after(() => closeAll(browser, server));
 
 describe(`the reporter's telephone and e-mail in Chromium (${ENGINE})`, { timeout: 180_000 }, () => {
   test('typed wrong, the server says beside each field what to enter', async () => {

@@ -13,9 +13,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login } from '../lib/auth.mjs';
-import { ENGINE, cleanup, freshDb, initDb, startServer } from '../lib/server.mjs';
-import { assertAxeClean, gotoApp, launchBrowser, logIn, openPage, screenshot } from './browser.mjs';
+import { demoServer, login } from '../lib/auth.mjs';
+import { ENGINE } from '../lib/server.mjs';
+import { assertAxeClean, assertNoOverflow, closeAll, gotoApp, launchBrowser, logIn, openApp, openPage, screenshot } from './browser.mjs';
 
 const INTAKES = '/api/v1/intakes';
 const DRAFT = '/api/v1/drafts/intake';
@@ -65,36 +65,20 @@ async function fullShot(p, name) {
   return screenshot(p, name);
 }
 
-async function noOverflow(p, where) {
-  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${where}: the page is ${overflow} px wider than the window`);
-}
-
 before(async () => {
-  const db = freshDb();
-  await initDb(db);
-  demo = await demoUsers(db); // the users and the synthetic children, Katherine Smith among them
-  server = await startServer({ db });
+  // Katherine Smith is among the synthetic children.
+  ({ demo, server } = await demoServer());
   browser = await launchBrowser();
-  page = await openPage(browser);
-  page.expectHttp(401, 'GET', '/api/v1/me'); // logged out at first
-  page.expectHttp(404, 'GET', DRAFT); // no draft on the server yet
-  page.expectHttp(422, 'POST', INTAKES); // the birth date in the future, on purpose
-  page.on('dialog', (d) => d.accept()); // "Discard this report?"
-  await gotoApp(page, `${server.url}/`);
+  page = await openApp(browser, server, {
+    expect: [
+      [404, 'GET', DRAFT], // no draft on the server yet
+      [422, 'POST', INTAKES], // the birth date in the future, on purpose
+    ],
+    acceptDialogs: true, // "Discard this report?"
+  });
 });
 
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    try {
-      if (server) await server.stop();
-    } finally {
-      await cleanup();
-    }
-  }
-});
+after(() => closeAll(browser, server));
 
 describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout: 300_000 }, () => {
   test('the Careline worker logs in; New report and Queue are in the navigation; the bell shows', async () => {
@@ -588,7 +572,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
       await phone.getByRole('button', { name: 'Add another child' }).click();
       assert.equal(await active(phone), await childId(phone, 1, 'given_name'), 'focus in the new child');
       assert.match(await text(phone.locator('#ni-children .child').nth(1).locator('h3')), /Child 2 of 2/);
-      await noOverflow(phone, 'new report');
+      await assertNoOverflow(phone, 'new report');
       await assertAxeClean(phone, 'new report, 390 px');
       await fullShot(phone, 'intake-form-390');
       await screenshot(phone, 'intake-form-390-top', { fullPage: false });
@@ -601,7 +585,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
       await waitView(phone, 'report');
       await phone.waitForFunction(() => document.querySelectorAll('#screen-items .rating').length === 28);
       await phone.waitForFunction(() => document.querySelectorAll('#report-children .cand-card').length > 0);
-      await noOverflow(phone, 'report');
+      await assertNoOverflow(phone, 'report');
       await assertAxeClean(phone, 'report page, 390 px');
       await fullShot(phone, 'report-page-390');
       await screenshot(phone, 'report-page-390-top', { fullPage: false });
@@ -611,7 +595,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
       await waitView(phone, 'queue');
       await phone.locator('#queue-status').selectOption('all');
       await phone.waitForFunction((n) => [...document.querySelectorAll('#queue-body a')].some((a) => a.textContent === n), report.number);
-      await noOverflow(phone, 'queue');
+      await assertNoOverflow(phone, 'queue');
       await assertAxeClean(phone, 'queue, 390 px');
       await fullShot(phone, 'queue-390');
       // The HART coordinator was notified too.
@@ -621,7 +605,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
       // The report's is the one new notification (the accounts' are read).
       await phone.waitForFunction(() => document.querySelectorAll('#notes-list li').length > 0);
       assert.equal(await phone.locator('#notes-list .badge-new').count(), 1);
-      await noOverflow(phone, 'notifications');
+      await assertNoOverflow(phone, 'notifications');
       await assertAxeClean(phone, 'notifications, 390 px');
       await fullShot(phone, 'notifications-390');
       // Marked read from the list: the count goes, the words "New" too.

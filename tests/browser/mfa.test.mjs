@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { freshCode, login, rememberSecret, totp } from '../lib/auth.mjs';
-import { ENGINE, cleanup, startServer } from '../lib/server.mjs';
+import { ENGINE, startServer } from '../lib/server.mjs';
 import { parseXml } from '../lib/xml.mjs';
-import { addUser, assertAxeClean, gotoApp, launchBrowser, logIn, openPage, screenshot } from './browser.mjs';
+import { addUser, assertAxeClean, closeAll, launchBrowser, logIn, openApp, screenshot } from './browser.mjs';
 
 const HART = { username: 'mensah.a', role: 'hart', displayName: 'Ama Mensah', password: 'violet-harbor-quill-5520' };
 
@@ -24,24 +24,15 @@ before(async () => {
   server = await startServer();
   await addUser(server, HART);
   browser = await launchBrowser();
-  page = await openPage(browser);
-  page.expectHttp(401, 'GET', '/api/v1/me'); // logged out at first and after logging out
-  page.expectHttp(401, 'POST', '/api/v1/session/second-factor'); // the wrong code, on purpose
-  page.expectHttp(401, 'POST', '/api/v1/session/second-factor/enrolment/confirm'); // a wrong code while setting up, on purpose
-  await gotoApp(page, `${server.url}/`);
+  page = await openApp(browser, server, {
+    expect: [
+      [401, 'POST', '/api/v1/session/second-factor'], // the wrong code, on purpose
+      [401, 'POST', '/api/v1/session/second-factor/enrolment/confirm'], // a wrong code while setting up, on purpose
+    ],
+  });
 });
 
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    try {
-      if (server) await server.stop();
-    } finally {
-      await cleanup();
-    }
-  }
-});
+after(() => closeAll(browser, server));
 
 describe(`second factor in Chromium (${ENGINE})`, { timeout: 180_000 }, () => {
   test('the first login shows the set-up: a QR code inline, the key as text, and nothing else of the app', async () => {

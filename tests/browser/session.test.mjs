@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ENGINE, cleanup, startServer } from '../lib/server.mjs';
-import { addUser, assertAxeClean, giveSecondFactor, gotoApp, launchBrowser, logIn, openPage, screenshot } from './browser.mjs';
+import { ENGINE, startServer } from '../lib/server.mjs';
+import { PHONE, addUser, assertAxeClean, assertNoOverflow, closeAll, giveSecondFactor, launchBrowser, logIn, openApp, openAppAs, screenshot, withPage } from './browser.mjs';
 
 const LIAISON = {
   username: 'rivera.l',
@@ -33,23 +33,14 @@ before(async () => {
   await addUser(server, LIAISON);
   await addUser(server, MDT);
   browser = await launchBrowser();
-  page = await openPage(browser);
-  page.expectHttp(401, 'GET', '/api/v1/me'); // logged out at first and after logging out
-  page.expectHttp(401, 'POST', '/api/v1/session'); // the wrong password, on purpose
-  await gotoApp(page, `${server.url}/`);
+  page = await openApp(browser, server, {
+    expect: [
+      [401, 'POST', '/api/v1/session'], // the wrong password, on purpose
+    ],
+  });
 });
 
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    try {
-      if (server) await server.stop();
-    } finally {
-      await cleanup();
-    }
-  }
-});
+after(() => closeAll(browser, server));
 
 describe(`logging in and out in Chromium (${ENGINE})`, { timeout: 120_000 }, () => {
   test('a wrong password shows the server’s message and stays on the login page', async () => {
@@ -154,20 +145,12 @@ describe(`logging in and out in Chromium (${ENGINE})`, { timeout: 120_000 }, () 
   });
 
   test('at 390 px wide home fits and passes axe', async () => {
-    const phone = await openPage(browser, { width: 390, height: 844 });
-    phone.expectHttp(401, 'GET', '/api/v1/me');
-    try {
-      await gotoApp(phone, `${server.url}/`);
-      await logIn(phone, LIAISON.username, LIAISON.password);
-      await phone.waitForFunction(() => document.body.dataset.view === 'home');
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+    await withPage(await openAppAs(browser, server, LIAISON, { size: PHONE }), async (phone) => {
+      await assertNoOverflow(phone);
       await assertAxeClean(phone, 'home, 390 px');
       await screenshot(phone, 'home-390');
       await phone.assertNoProblems();
-    } finally {
-      await phone.context().close();
-    }
+    });
   });
 
   test('no console error, page error, failed request or CSP violation', async () => {

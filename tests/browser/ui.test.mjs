@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ENGINE, cleanup, startServer } from '../lib/server.mjs';
-import { PACK_NAME, assertAxeClean, gotoApp, launchBrowser, openPage, screenshot } from './browser.mjs';
+import { ENGINE, startServer } from '../lib/server.mjs';
+import { PACK_NAME, PHONE, assertAxeClean, assertNoOverflow, closeAll, gotoApp, launchBrowser, openApp, openPage, screenshot, withPage } from './browser.mjs';
 
 const ENGINE_LABEL = { sqlite: 'SQLite', postgresql: 'PostgreSQL' }[ENGINE];
 
@@ -28,17 +28,7 @@ before(async () => {
   await page.waitForSelector('#health[data-state="ok"]');
 });
 
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    try {
-      if (server) await server.stop();
-    } finally {
-      await cleanup();
-    }
-  }
-});
+after(() => closeAll(browser, server));
 
 describe(`web UI in Chromium, logged out (${ENGINE})`, { timeout: 120_000 }, () => {
   test('the title names hartline', async () => {
@@ -96,19 +86,13 @@ describe(`web UI in Chromium, logged out (${ENGINE})`, { timeout: 120_000 }, () 
   });
 
   test('at 390 px wide nothing runs off the side and axe is clean', async () => {
-    const phone = await openPage(browser, { width: 390, height: 844 });
-    phone.expectHttp(401, 'GET', '/api/v1/me');
-    try {
-      await gotoApp(phone, `${server.url}/`);
+    await withPage(await openApp(browser, server, { size: PHONE }), async (phone) => {
       await phone.waitForSelector('#health[data-state="ok"]');
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+      await assertNoOverflow(phone);
       await assertAxeClean(phone, 'login page, 390 px');
       await screenshot(phone, 'ui-login-390');
       await phone.assertNoProblems();
-    } finally {
-      await phone.context().close();
-    }
+    });
   });
 
   test('no console error, page error, failed request or CSP violation', async () => {

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { DEMO_USERS, demoUsers, login, newPassword, postSession, readJson, request } from '../lib/auth.mjs';
+import { DEMO_USERS, demoOnClock, demoUsers, login, newPassword, postSession, readJson, request } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
 import {
   ENGINE,
@@ -22,7 +22,7 @@ import {
   run,
   sql,
   startServer,
-  testClock,
+  stopServer,
 } from '../lib/server.mjs';
 
 after(cleanup);
@@ -35,10 +35,7 @@ async function drop(res, status, what) {
 }
 
 describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
-  let db;
-  let clock;
-  let server;
-  let demo;
+  let db, clock, server, demo;
   let admin; // demo-admin's session, renewed whenever the clock jumps
   let all; // every record, newest first, after the first test
   const typed = []; // every password sent, right or wrong
@@ -61,19 +58,14 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
   }
 
   before(async () => {
-    clock = testClock('2026-11-28T03:00:00Z');
-    db = freshDb();
-    await initDb(db, { env: clock.env });
-    demo = await demoUsers(db, { env: clock.env });
+    ({ clock, db, demo } = await demoOnClock('2026-11-28T03:00:00Z'));
     for (const u of demo.users) typed.push(u.password);
     server = await startServer({ db, env: clock.env });
     await adminLogin();
     for (const u of (await admin.get('/api/v1/users')).users) ids[u.username] = String(u.id);
     clock.check((await admin.get('/api/v1/audit?action=user.create&limit=1')).records[0].at, 'the time of a demo user.create record');
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0);
-  });
+  after(() => stopServer(server));
 
   test('logins, logouts, user changes, lockouts and denials are each recorded with actor, object and detail', async () => {
     clock.set('2026-11-28T04:00:00Z');
@@ -343,10 +335,7 @@ const HEAD_LINE = /^head: (\d+):([0-9a-f]{64})$/m;
 
 describe(`audit verify (${ENGINE})`, { timeout: 120_000 }, () => {
   let db; // init and demo: eight user.create records and one person.import
-  let count;
-  let headFile;
-  let savedHeadFile;
-  let savedHead;
+  let count, headFile, savedHeadFile, savedHead;
 
   before(async () => {
     db = freshDb();
@@ -571,9 +560,7 @@ describe(`records deleted from the end while the server runs on (${ENGINE})`, { 
     await initDb(db);
     await demoUsers(db);
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0);
-  });
+  after(() => stopServer(server));
 
   test('the next record says records were lost, and verify keeps saying so after the chain grows again', async () => {
     const count = Number(sql(db, 'SELECT count(*) FROM audit').trim());

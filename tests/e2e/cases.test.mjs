@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { createUser, demoUsers, login, readJson } from '../lib/auth.mjs';
-import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, MINUTE_MS, cleanup, dbBytes, freshDb, initDb, loadDefaultPack, startServer, testClock } from '../lib/server.mjs';
+import { auditRecords, createUser, demoOnClock, login, loginEach, readJson } from '../lib/auth.mjs';
+import { assertFieldError, assertProblem } from '../lib/http.mjs';
+import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, startServer, stopServer } from '../lib/server.mjs';
 
 after(cleanup);
 
@@ -29,20 +29,6 @@ function sscstAnswers(overrides = {}) {
   return { ...Object.fromEntries(SSCST.items.map((i) => [i.id, false])), ...overrides };
 }
 
-/** The errors of a 422 problem as { field: [reason, ...] }. */
-function errorsOf(problem) {
-  assert.ok(Array.isArray(problem.errors), `a 422 lists its errors: ${JSON.stringify(problem)}`);
-  const out = {};
-  for (const e of problem.errors) (out[e.field] ??= []).push(e.reason);
-  return out;
-}
-
-/** Asserts a 422 naming the field (a path, or a path inside the field). */
-async function assertFieldError(res, field, what) {
-  const errs = errorsOf(await assertProblem(res, 422, what));
-  assert.ok(Object.keys(errs).some((f) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`)),
-    `${what}: an error for ${field} in ${JSON.stringify(errs)}`);
-}
 
 describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
   let db;
@@ -103,24 +89,19 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.ok(Array.isArray(c.events), `the case has its timeline as events: ${JSON.stringify(Object.keys(c))}`);
     return c.events;
   };
-  const auditOf = async (action, extra = '') => (await as.admin.get(`/api/v1/audit?action=${action}&limit=500${extra}`)).records;
+  const auditOf = (action, extra) => auditRecords(as.admin, action, extra);
 
   before(async () => {
-    clock = testClock('2026-11-28T15:00:00Z');
-    db = freshDb();
-    await initDb(db, { env: clock.env });
-    demo = await demoUsers(db, { env: clock.env });
+    ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     const extra = {
       liaisonR4: await createUser(db, { username: 'case-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
       mdtOther: await createUser(db, { username: 'case-mdt-other', role: 'mdt', scope: 'mdt-x9', env: clock.env }),
     };
     server = await startServer({ db, env: clock.env });
-    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as);
     for (const [k, u] of Object.entries(extra)) as[k] = await login(server.url, u.username, u.password);
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
-  });
+  after(() => stopServer(server));
 
   // ---- opening ----
 

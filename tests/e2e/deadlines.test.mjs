@@ -6,15 +6,13 @@
 // second on the test clock, and `hartline deadlines sweep`).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { createUser, demoUsers, login, readJson } from '../lib/auth.mjs';
+import { createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempDir, testClock } from '../lib/server.mjs';
+import { mailsIn, startSink } from '../lib/mail.mjs';
+import { ENGINE, MINUTE_MS, cleanup, freePort, loadDefaultPack, run, startServer, tempDir, until } from '../lib/server.mjs';
 
 const CASES = '/api/v1/cases';
 const INTAKES = '/api/v1/intakes';
@@ -25,45 +23,6 @@ const PACK = loadDefaultPack();
 const minutesOf = (id) => PACK.deadlines.find((d) => d.id === id).minutes;
 const REMINDER = minutesOf('reminder_before');
 const LE = minutesOf('law_enforcement_report');
-const PYTHON = '/usr/bin/python3';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-/** Polls fn until it returns a truthy value, at most ms. */
-async function until(fn, ms, what) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function startSink(dir, port) {
-  const proc = spawn(PYTHON, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  await until(() => new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-    s.on('error', () => resolve(false));
-  }), 15_000, 'the SMTP sink');
-  return proc;
-}
-
-function mails(dir) {
-  const d = path.join(dir, 'new');
-  if (!fs.existsSync(d)) return [];
-  return fs.readdirSync(d).map((f) => fs.readFileSync(path.join(d, f), 'utf8'));
-}
 
 describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, () => {
   let db;
@@ -128,10 +87,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
   }
 
   before(async () => {
-    clock = testClock(startedAt);
-    db = freshDb();
-    await initDb(db, { env: clock.env });
-    demo = await demoUsers(db, { env: clock.env });
+    ({ clock, db, demo } = await demoOnClock(startedAt));
     const extra = {
       hart2: await createUser(db, { username: 'dl-hart-two', role: 'hart', email: 'dl-hart-two@example.org', env: clock.env }),
       liaisonR4: await createUser(db, { username: 'dl-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
@@ -290,10 +246,10 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     const emails = ['demo-hart@example.org', 'demo-liaison@example.org', 'dl-hart-two@example.org'];
     assert.deepEqual(to, [...emails, ...emails].sort(), `two e-mails each: ${JSON.stringify(queued.map((m) => [m.to, m.subject]))}`);
     const sent = await until(() => {
-      const m = mails(mailDir).filter((x) => x.includes(number));
+      const m = mailsIn(mailDir).filter((x) => x.includes(number));
       return m.length >= 6 && m;
     }, 20_000, 'six e-mails at the sink');
-    assert.equal(mails(mailDir).filter((x) => x.includes(number)).length, 6, 'and no more');
+    assert.equal(mailsIn(mailDir).filter((x) => x.includes(number)).length, 6, 'and no more');
     for (const m of sent) assert.ok(!/Dana|Deadlinetest/.test(m), 'no child in an e-mail');
     await setClock(Date.parse(startedAt));
   });

@@ -3,14 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { demoUsers, login } from '../lib/auth.mjs';
-import { ENGINE, cleanup, dbBytes, freshDb, initDb, startServer } from '../lib/server.mjs';
+import { ENGINE, dbBytes, freshDb, initDb, startServer, stopAndClean } from '../lib/server.mjs';
 
 describe(`drafts (${ENGINE})`, { timeout: 60_000 }, () => {
-  let db;
-  let server;
-  let careline;
-  let hart;
-  let analyst;
+  let db, server, careline, hart, analyst;
 
   before(async () => {
     db = freshDb();
@@ -22,13 +18,7 @@ describe(`drafts (${ENGINE})`, { timeout: 60_000 }, () => {
     analyst = await login(server.url, 'demo-analyst', demo.byRole.analyst.password);
   });
 
-  after(async () => {
-    try {
-      if (server) assert.equal(await server.stop(), 0);
-    } finally {
-      await cleanup();
-    }
-  });
+  after(() => stopAndClean(server));
 
   test('a draft is saved, read back, replaced and discarded, each worker their own', async () => {
     let res = await careline.fetch('/api/v1/drafts/intake');

@@ -3,54 +3,13 @@
 // name, and a sink that is down shows as a retried, visible failure.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 
 import { demoUsers, login } from '../lib/auth.mjs';
-import { ENGINE, cleanup, freshDb, initDb, startServer, tempDir } from '../lib/server.mjs';
+import { mailsIn, startSink } from '../lib/mail.mjs';
+import { ENGINE, cleanup, freePort, freshDb, initDb, startServer, tempDir, until } from '../lib/server.mjs';
 
-const PYTHON = '/usr/bin/python3';
 const CHILD = 'Zephyrine Quillfeather';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-/** Polls fn until it returns a truthy value, at most ms. */
-async function until(fn, ms, what) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function startSink(dir, port) {
-  const proc = spawn(PYTHON, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  await until(() => new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-    s.on('error', () => resolve(false));
-  }), 15_000, 'the SMTP sink');
-  return proc;
-}
-
-function messages(dir) {
-  const d = path.join(dir, 'new');
-  if (!fs.existsSync(d)) return [];
-  return fs.readdirSync(d).map((f) => fs.readFileSync(path.join(d, f), 'utf8'));
-}
 
 const REPORT = {
   received_at: '2026-11-28T03:10:00-05:00',
@@ -103,7 +62,7 @@ describe(`e-mail notifications (${ENGINE})`, { timeout: 120_000 }, () => {
   test('accepting a report e-mails HART and the region\'s liaison with the number and a link, never the child', async () => {
     const { id, number } = await acceptReport();
     const mail = await until(() => {
-      const m = messages(mailDir).filter((x) => x.includes(number));
+      const m = mailsIn(mailDir).filter((x) => x.includes(number));
       return m.length >= 2 && m;
     }, 20_000, 'two e-mails');
     const to = mail.map((m) => /^To: (.*)$/m.exec(m)[1].trim()).sort();
@@ -124,7 +83,7 @@ describe(`e-mail notifications (${ENGINE})`, { timeout: 120_000 }, () => {
     const made = await admin.send('POST', '/api/v1/users',
       { username: 'mail-liaison', role: 'liaison', scope: 'R1', display_name: 'Mail Liaison', email: 'mail-liaison@example.org' }, 201);
     const mail = await until(() => {
-      const m = messages(mailDir).filter((x) => x.includes('mail-liaison'));
+      const m = mailsIn(mailDir).filter((x) => x.includes('mail-liaison'));
       return m.length >= 1 && m;
     }, 20_000, 'an e-mail about mail-liaison');
     assert.deepEqual(mail.map((m) => /^To: (.*)$/m.exec(m)[1].trim()), ['demo-hart@example.org']);

@@ -10,13 +10,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login, readJson } from '../lib/auth.mjs';
+import { demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import {
   AGE_GROUP_OF, PAST, allCells, assertHiddenCells, assertNothingHiddenIn, assertProportional, assertTable, assertUnrecoverable,
   barsOf, colIndex, column, countBy, importCsv, parseCsv, pastRows, readSvg, rowOf, sheetTable, shapeOf,
 } from '../lib/figures.mjs';
-import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, loadDefaultPack, mediaType, run, startServer, tempFile, testClock } from '../lib/server.mjs';
+import { assertProblem, errorsOf } from '../lib/http.mjs';
+import { ENGINE, MINUTE_MS, cleanup, loadDefaultPack, mediaType, run, startServer, stopServer, tempFile } from '../lib/server.mjs';
 import { readXlsx } from '../lib/zip.mjs';
 
 after(cleanup);
@@ -27,14 +27,6 @@ const PAST_RANGE = `from=${PAST.from}&to=${PAST.to}`;
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const SSCST = PACK.screening_instruments.find((i) => i.id === 'sscst');
 const STAT_ROUTES = ['referrals', 'repeat', 'duties', 'missing', 'rapid-response', 'federal'];
-
-/** The errors of a 422 problem as { field: [reason, ...] }. */
-function errorsOf(problem) {
-  assert.ok(Array.isArray(problem.errors), `a 422 lists its errors: ${JSON.stringify(problem)}`);
-  const out = {};
-  for (const e of problem.errors) (out[e.field] ??= []).push(e.reason);
-  return out;
-}
 
 /** { key: n } with every key of keys present (0 when absent). */
 const withZeros = (keys, counts) => Object.fromEntries(keys.map((k) => [k, counts[k] ?? 0]));
@@ -106,20 +98,15 @@ describe(`figures (${ENGINE})`, { timeout: 240_000 }, () => {
   const patchSub = async (path, body) => readJson(await as.hart.fetch(path, { method: 'PATCH', body }), 200, `PATCH ${path}`);
 
   before(async () => {
-    clock = testClock('2026-11-28T15:00:00Z');
-    db = freshDb();
-    await initDb(db, { env: clock.env });
-    demo = await demoUsers(db, { env: clock.env });
+    ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     server = await startServer({ db, env: clock.env });
-    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as);
     // The past years go in with the command line while the server runs: it must see them.
     const file = tempFile('past-years.csv', importCsv(rows));
     const r = await run(['import', 'referrals', file, '--db', db], { db, env: clock.env });
     assert.equal(r.code, 0, `hartline import referrals: ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
-  });
+  after(() => stopServer(server));
 
   // ---- exact figures of the imported years ----
 

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login, readJson } from '../lib/auth.mjs';
+import { demoUsers, loginEach, readJson } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempFile, testClock } from '../lib/server.mjs';
 
@@ -37,7 +37,7 @@ async function serverWith(clock, pack) {
   const demo = await demoUsers(db, { env: clock.env });
   const server = await startServer({ db, env: clock.env, pack });
   const as = {};
-  for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+  await loginEach(server, demo.users, as);
   return { server, as };
 }
 

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login, readJson } from '../lib/auth.mjs';
+import { demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { PAST, importCsv, pastRows } from '../lib/figures.mjs';
 import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, cleanup, freshDb, initDb, run, sql, startServer, tempFile, testClock } from '../lib/server.mjs';
+import { ENGINE, cleanup, run, sql, startServer, stopServer, tempFile } from '../lib/server.mjs';
 
 after(cleanup);
 
@@ -59,16 +59,11 @@ describe(`import of past years (${ENGINE})`, { timeout: 120_000 }, () => {
   }
 
   before(async () => {
-    clock = testClock('2026-11-28T15:00:00Z');
-    db = freshDb();
-    await initDb(db, { env: clock.env });
-    demo = await demoUsers(db, { env: clock.env });
+    ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     server = await startServer({ db, env: clock.env });
-    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as);
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
-  });
+  after(() => stopServer(server));
 
   test('hartline import referrals --dry-run checks and counts the 60 lines and writes nothing', async () => {
     const file = tempFile('past-years.csv', importCsv(pastRows()));

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login, postSession, readJson } from '../lib/auth.mjs';
+import { demoOnClock, login, loginEach, postSession, readJson, syntheticReport } from '../lib/auth.mjs';
 import { assertProblemStatus } from '../lib/http.mjs';
-import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, sql, startServer, testClock } from '../lib/server.mjs';
+import { ENGINE, cleanup, sql, startServer, stopServer } from '../lib/server.mjs';
 
 after(cleanup);
 
@@ -41,31 +41,16 @@ describe(`input the server refuses (${ENGINE})`, { timeout: 90_000 }, () => {
   let demo;
   const as = {};
 
-  function report(overrides = {}) {
-    return {
-      received_at: clock.iso(-10 * MINUTE_MS),
-      channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: 'Alex', family_name: 'Doe', estimated_age: 14, town: 'Bridgeport' }],
-      narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
-      ...overrides,
-    };
-  }
+  const report = (overrides) => syntheticReport(clock, overrides);
   const post = (body, headers = {}) => as.careline.fetch(INTAKES, { method: 'POST', body, headers });
   const count = () => Number(sql(db, 'SELECT count(*) FROM intake').trim());
 
   before(async () => {
-    clock = testClock('2026-11-28T15:00:00Z');
-    db = freshDb();
-    await initDb(db, { env: clock.env });
-    demo = await demoUsers(db, { env: clock.env });
+    ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     server = await startServer({ db, env: clock.env });
-    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as);
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
-  });
+  after(() => stopServer(server));
 
   describe('a NUL inside a JSON body', () => {
     test('in one alias of a child refuses the whole report, naming the alias, and stores nothing', async () => {

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { createUser, demoUsers, login, readJson } from '../lib/auth.mjs';
-import { assertProblem, assertProblemStatus } from '../lib/http.mjs';
-import { ENGINE, MINUTE_MS, cleanup, dbBytes, freshDb, initDb, loadDefaultPack, run, sql, startServer, testClock } from '../lib/server.mjs';
+import { auditRecords, createUser, demoOnClock, login, loginEach, readJson, syntheticReport } from '../lib/auth.mjs';
+import { assertProblem, assertProblemStatus, errorsOf as errorsOfAll } from '../lib/http.mjs';
+import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, run, sql, startServer, stopServer } from '../lib/server.mjs';
 
 after(cleanup);
 
@@ -62,17 +62,8 @@ function sscstAnswers(overrides = {}) {
   return { ...Object.fromEntries(SSCST_IDS.map((id) => [id, false])), ...overrides };
 }
 
-/** The errors of a 422 problem as { field: [reason, ...] }. */
-function errorsOf(problem) {
-  assert.ok(Array.isArray(problem.errors), `a 422 lists its errors: ${JSON.stringify(problem)}`);
-  const out = {};
-  for (const e of problem.errors) {
-    assert.equal(typeof e.field, 'string', JSON.stringify(e));
-    assert.equal(typeof e.reason, 'string', JSON.stringify(e));
-    (out[e.field] ??= []).push(e.reason);
-  }
-  return out;
-}
+/** The errors of a 422 problem, each field and reason a string. */
+const errorsOf = (problem) => errorsOfAll(problem, { typed: true });
 
 /** The given keys of o, as an object to compare. */
 function pick(o, keys) {
@@ -95,17 +86,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
   }
 
   /** A valid report, received ten minutes ago, with a 14-year-old in Bridgeport. */
-  function report(overrides = {}) {
-    return {
-      received_at: clock.iso(-10 * MINUTE_MS),
-      channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: 'Alex', family_name: 'Doe', estimated_age: 14, town: 'Bridgeport' }],
-      narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
-      ...overrides,
-    };
-  }
+  const report = (overrides) => syntheticReport(clock, overrides);
 
   /** POST /api/v1/intakes as s (null: no session), with an Idempotency-Key when given. */
   function post(body, { s = as.careline, key } = {}) {
@@ -151,16 +132,11 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
   }
 
   /** Audit records of an action, newest first (admin). */
-  async function auditOf(action, extra = '') {
-    return (await as.admin.get(`/api/v1/audit?action=${action}&limit=500${extra}`)).records;
-  }
+  const auditOf = (action, extra) => auditRecords(as.admin, action, extra);
 
   before(async () => {
     // Ages, "in the future" and the queue's ages are on the test clock.
-    clock = testClock('2026-11-28T15:00:00Z');
-    db = freshDb();
-    await initDb(db, { env: clock.env });
-    demo = await demoUsers(db, { env: clock.env });
+    ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     const extra = {
       careline2: await createUser(db, { username: 'careline-two', role: 'careline', env: clock.env }),
       hart2: await createUser(db, { username: 'hart-two', role: 'hart', env: clock.env }),
@@ -171,13 +147,11 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
     const off = await run(['user', 'disable', 'hart-gone', '--db', db], { db, env: clock.env });
     assert.equal(off.code, 0, off.stderr);
     server = await startServer({ db, env: clock.env });
-    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as);
     for (const [k, u] of Object.entries(extra)) as[k] = await login(server.url, u.username, u.password);
     clock.check((await as.admin.get('/api/v1/audit?action=user.create&limit=1')).records[0].at, 'the time of a user.create record');
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
-  });
+  after(() => stopServer(server));
 
   // ---- recording ----
 

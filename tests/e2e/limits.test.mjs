@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createUser, login, postSession, readJson, request } from '../lib/auth.mjs';
-import { ENGINE, cleanup, freshDb, initDb, startServer } from '../lib/server.mjs';
+import { ENGINE, cleanup, freshDb, initDb, startServer, stopAndClean } from '../lib/server.mjs';
 
 /** POST /api/v1/session from the address given in X-Forwarded-For. */
 function loginFrom(url, address, username, password) {
@@ -40,13 +40,7 @@ describe(`login limits (${ENGINE})`, { timeout: 180_000 }, () => {
     direct = await startServer({ db });
   });
 
-  after(async () => {
-    try {
-      for (const s of [proxied, direct]) if (s) assert.equal(await s.stop(), 0);
-    } finally {
-      await cleanup();
-    }
-  });
+  after(() => stopAndClean(proxied, direct));
 
   test('five wrong passwords from one address lock the administrator there only: the owner logs in from another', async () => {
     for (let i = 0; i < 5; i++) {
@@ -164,11 +158,7 @@ describe(`HSTS (${ENGINE})`, { timeout: 60_000 }, () => {
 });
 
 describe(`sessions list (${ENGINE})`, { timeout: 60_000 }, () => {
-  let db;
-  let server;
-  let admin;
-  let alice;
-  let bob;
+  let db, server, admin, alice, bob;
 
   before(async () => {
     db = freshDb();
@@ -180,13 +170,7 @@ describe(`sessions list (${ENGINE})`, { timeout: 60_000 }, () => {
     admin = await login(server.url, a.username, a.password);
   });
 
-  after(async () => {
-    try {
-      if (server) assert.equal(await server.stop(), 0);
-    } finally {
-      await cleanup();
-    }
-  });
+  after(() => stopAndClean(server));
 
   test('a user sees their active sessions: created, last used, address and a short browser name', async () => {
     const one = await login(server.url, alice.username, alice.password);

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { createUser, demoUsers, login, readJson } from '../lib/auth.mjs';
+import { createUser, demoUsers, login, loginEach, readJson } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, startServer, testClock } from '../lib/server.mjs';
+import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, startServer, stopServer, testClock } from '../lib/server.mjs';
 
 after(cleanup);
 
@@ -58,7 +58,7 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
       liaisonR2: await createUser(db, { username: 'mem-liaison-r2', role: 'liaison', scope: 'R2', env: clock.env }),
     };
     server = await startServer({ db, env: clock.env });
-    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as);
     for (const [k, u] of Object.entries(users)) as[k] = await login(server.url, u.username, u.password);
 
     team = (await readJson(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mem-t1', name: 'Team one', region: 'R1' } }), 201, 'team')).id;
@@ -74,9 +74,7 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
       action_items: [{ text: 'Item ASDFGH.', owner: 'Sam Member', owner_user_id: as.member.user.id, due_at: clock.iso(3 * DAY_MS) }],
     }), 200, 'hold');
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
-  });
+  after(() => stopServer(server));
 
   /** What the member reads of the team: the case, its reviews and action items, the team's members. */
   async function assertReaches(s, what) {

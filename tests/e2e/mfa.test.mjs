@@ -5,10 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import {
-  completeSecondFactor, createUser, login, mfaSecretOf, postSession, readJson, rememberSecret, request, totp,
-} from '../lib/auth.mjs';
-import { ENGINE, cleanup, dbBytes, freshDb, initDb, nextCodeTime, run, serverOf, sql, startServer } from '../lib/server.mjs';
+import { completeSecondFactor, createUser, login, mfaSecretOf, postSession, readJson, rememberSecret, request, totp } from '../lib/auth.mjs';
+import { ENGINE, dbBytes, freshDb, initDb, nextCodeTime, run, serverOf, sql, startServer, stopAndClean } from '../lib/server.mjs';
 import { findAll, parseXml } from '../lib/xml.mjs';
 
 const ENROL = '/api/v1/session/second-factor/enrolment';
@@ -34,13 +32,7 @@ describe(`second factor (${ENGINE})`, { timeout: 120_000 }, () => {
     admin = await login(server.url, a.username, a.password);
   });
 
-  after(async () => {
-    try {
-      if (server) assert.equal(await server.stop(), 0);
-    } finally {
-      await cleanup();
-    }
-  });
+  after(() => stopAndClean(server));
 
   /** Sets the server's code clock to the next step and answers its time. */
   function nextStep() {

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoUsers, login, readJson } from '../lib/auth.mjs';
+import { auditRecords, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, cleanup, dbBytes, freshDb, initDb, run, startServer, testClock } from '../lib/server.mjs';
+import { ENGINE, cleanup, dbBytes, run, startServer, stopServer } from '../lib/server.mjs';
 
 after(cleanup);
 
@@ -25,7 +25,7 @@ describe(`persons match (${ENGINE})`, { timeout: 60_000 }, () => {
   const as = {}; // role -> Session
 
   async function loginAll() {
-    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as);
   }
 
   /** POST /api/v1/persons/match as a session (or with no session when s is null). */
@@ -52,23 +52,16 @@ describe(`persons match (${ENGINE})`, { timeout: 60_000 }, () => {
   }
 
   /** Audit records of an action, newest first (admin). */
-  async function auditOf(action, extra = '') {
-    return (await as.admin.get(`/api/v1/audit?action=${action}&limit=500${extra}`)).records;
-  }
+  const auditOf = (action, extra) => auditRecords(as.admin, action, extra);
 
   before(async () => {
     // Ages and "in the future" are on the test clock's date.
-    clock = testClock('2026-11-28T15:00:00Z');
-    db = freshDb();
-    await initDb(db, { env: clock.env });
-    demo = await demoUsers(db, { env: clock.env });
+    ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     server = await startServer({ db, env: clock.env });
     await loginAll();
     clock.check((await as.admin.get('/api/v1/audit?action=user.create&limit=1')).records[0].at, 'the time of a demo user.create record');
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0);
-  });
+  after(() => stopServer(server));
 
   test('careline, hart and liaison may search; mdt, provider, trainer, analyst and admin get 403 and the denial is audited', async () => {
     for (const role of ['careline', 'hart', 'liaison']) {

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { createUser, demoUsers, login, readJson } from '../lib/auth.mjs';
+import { createUser, demoOnClock, demoUsers, login, loginEach, readJson } from '../lib/auth.mjs';
 import { importCsv, pastRows } from '../lib/figures.mjs';
-import { ENGINE, MINUTE_MS, cleanup, dbBytes, freshDb, initDb, keyFileOf, run, sql, startServer, testClock } from '../lib/server.mjs';
+import { ENGINE, MINUTE_MS, cleanup, dbBytes, freshDb, initDb, keyFileOf, run, sql, startServer, stopServer, testClock } from '../lib/server.mjs';
 import { readXlsx } from '../lib/zip.mjs';
 
 after(cleanup);
@@ -57,19 +57,14 @@ describe(`sealed at rest (${ENGINE})`, { timeout: 240_000 }, () => {
   const post = async (path, body, s = as.hart, status = 201) => readJson(await s.fetch(path, { method: 'POST', body }), status, `POST ${path}`);
 
   before(async () => {
-    clock = testClock('2026-11-28T15:00:00Z');
-    db = freshDb();
-    await initDb(db, { env: clock.env });
-    demo = await demoUsers(db, { env: clock.env });
+    ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     const member = await createUser(db, { username: 'seal-mdt', role: 'mdt', scope: 'seal-t1', env: clock.env });
     server = await startServer({ db, env: clock.env });
-    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as);
     as.member = await login(server.url, member.username, member.password);
     team = (await post(TEAMS, { code: 'seal-t1', name: 'Seal team', region: 'R1' })).id;
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
-  });
+  after(() => stopServer(server));
 
   test('officer, reference, NCMEC number, responder, members, owners and contacts: answered to those allowed, never stored in clear', async () => {
     const s = {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { createUser, login, postSession, readJson, request } from '../lib/auth.mjs';
 import { assertProblem, assertProblemStatus } from '../lib/http.mjs';
-import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, run, startServer, testClock } from '../lib/server.mjs';
+import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, run, startServer, stopServer, testClock } from '../lib/server.mjs';
 
 const HOUR_MS = 60 * MINUTE_MS;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -38,12 +38,7 @@ async function wrongPasswords(url, username, n) {
 }
 
 describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
-  let server;
-  let db;
-  let adminUser;
-  let admin;
-  let careUser;
-  let trainUser;
+  let server, db, adminUser, admin, careUser, trainUser;
 
   before(async () => {
     db = freshDb();
@@ -54,9 +49,7 @@ describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
     server = await startServer({ db });
     admin = await login(server.url, adminUser.username, adminUser.password);
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0);
-  });
+  after(() => stopServer(server));
 
   test('POST /api/v1/session answers 201 with the token, the CSRF token and the user (a role without a second factor)', async () => {
     const res = await postSession(server.url, { username: trainUser.username, password: trainUser.password });
@@ -276,11 +269,7 @@ describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
 });
 
 describe(`expiry and lockout on the test clock (${ENGINE})`, { timeout: 60_000 }, () => {
-  let server;
-  let db;
-  let clock;
-  let adminUser;
-  let care;
+  let server, db, clock, adminUser, care;
 
   before(async () => {
     clock = testClock('2026-11-28T03:00:00Z');
@@ -291,9 +280,7 @@ describe(`expiry and lockout on the test clock (${ENGINE})`, { timeout: 60_000 }
     server = await startServer({ db, env: clock.env });
     clock.check((await login(server.url, care.username, care.password)).user.created_at, 'created_at of a user made on the test clock');
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0);
-  });
+  after(() => stopServer(server));
 
   test('the server keeps the time of the test clock', async () => {
     const t = clock.set('2026-11-28T03:00:00Z');

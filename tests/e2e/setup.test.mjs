@@ -8,16 +8,11 @@ import { after, before, describe, test } from 'node:test';
 
 import { addUserWithLink, createUser, login, newPassword, postSession, readJson, request } from '../lib/auth.mjs';
 import { assertProblem, assertProblemStatus } from '../lib/http.mjs';
-import { ENGINE, cleanup, freshDb, initDb, run, startServer, testClock } from '../lib/server.mjs';
+import { ENGINE, freshDb, initDb, run, startServer, stopAndClean, testClock } from '../lib/server.mjs';
 
 const HOUR_MS = 3_600_000;
 
-let db;
-let server;
-let clock;
-let admin;
-let hart;
-let hartUser;
+let db, server, clock, admin, hart, hartUser;
 
 before(async () => {
   db = freshDb();
@@ -31,13 +26,7 @@ before(async () => {
   hart = await login(server.url, hartUser.username, hartUser.password);
 });
 
-after(async () => {
-  try {
-    if (server) assert.equal(await server.stop(), 0);
-  } finally {
-    await cleanup();
-  }
-});
+after(() => stopAndClean(server));
 
 const setup = (token, password) => request(server.url, '/api/v1/setup', { method: 'POST', body: { token, password } });
 const check = (token) => request(server.url, '/api/v1/setup/check', { method: 'POST', body: { token } });

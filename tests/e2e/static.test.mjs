@@ -5,19 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { SOURCE_ROOT, cleanup, mediaType, normContentType, startServer } from '../lib/server.mjs';
+import { SOURCE_ROOT, mediaType, normContentType, startServer, stopAndClean } from '../lib/server.mjs';
 
 let server;
 before(async () => {
   server = await startServer();
 });
-after(async () => {
-  try {
-    if (server) assert.equal(await server.stop(), 0);
-  } finally {
-    await cleanup();
-  }
-});
+after(() => stopAndClean(server));
 
 /** CSP directives as a map from name to the list of sources. */
 function parseCsp(header) {

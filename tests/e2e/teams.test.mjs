@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, createUser, demoUsers, login, readJson } from '../lib/auth.mjs';
-import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, MINUTE_MS, cleanup, dbBytes, freshDb, initDb, loadDefaultPack, startServer, testClock } from '../lib/server.mjs';
+import { ROLES, auditRecords, createUser, demoOnClock, login, loginEach, readJson } from '../lib/auth.mjs';
+import { assertFieldError, assertProblem } from '../lib/http.mjs';
+import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, startServer, stopServer } from '../lib/server.mjs';
 
 after(cleanup);
 
@@ -19,18 +19,6 @@ const DAY_MS = 24 * HOUR_MS;
 const PACK = loadDefaultPack();
 const ROLE_IDS = PACK.mdt_roles.map((r) => r.id);
 
-/** The errors of a 422 problem as { field: [reason, ...] }. */
-function errorsOf(problem) {
-  assert.ok(Array.isArray(problem.errors), `a 422 lists its errors: ${JSON.stringify(problem)}`);
-  const out = {};
-  for (const e of problem.errors) (out[e.field] ??= []).push(e.reason);
-  return out;
-}
-async function assertFieldError(res, field, what) {
-  const errs = errorsOf(await assertProblem(res, 422, what));
-  assert.ok(Object.keys(errs).some((f) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`)),
-    `${what}: an error for ${field} in ${JSON.stringify(errs)}`);
-}
 
 describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, () => {
   let db;
@@ -69,25 +57,21 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     return (await readJson(await s.fetch(`${TEAMS}/${teamId}/reviews`, { method: 'POST', body: { case_id: caseId, scheduled_at: clock.iso(DAY_MS) } }), 201, 'schedule')).id;
   }
   const patchReview = (teamId, rid, body, s = as.hart) => s.fetch(`${TEAMS}/${teamId}/reviews/${rid}`, { method: 'PATCH', body });
-  const auditOf = async (action, extra = '') => (await as.admin.get(`/api/v1/audit?action=${action}&limit=500${extra}`)).records;
+  const auditOf = (action, extra) => auditRecords(as.admin, action, extra);
 
   before(async () => {
-    clock = testClock('2026-11-28T15:00:00Z');
-    db = freshDb();
-    await initDb(db, { env: clock.env });
-    const demo = await demoUsers(db, { env: clock.env });
+    let demo;
+    ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     const extra = {
       mdtT1: await createUser(db, { username: 'mdt-of-t1', role: 'mdt', scope: 'mdt-t1', displayName: 'MDT Member T1', env: clock.env }),
       mdtT2: await createUser(db, { username: 'mdt-of-t2', role: 'mdt', scope: 'mdt-t2', env: clock.env }),
       liaisonR4: await createUser(db, { username: 'team-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
     };
     server = await startServer({ db, env: clock.env });
-    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as);
     for (const [k, u] of Object.entries(extra)) as[k] = await login(server.url, u.username, u.password);
   });
-  after(async () => {
-    if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
-  });
+  after(() => stopServer(server));
 
   let t1;
   let t2;

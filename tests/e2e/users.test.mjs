@@ -5,16 +5,24 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { DEMO_USERS, addUserWithLink, createUser, demoUsers, login, newPassword, parseDemoTable, postSession, readJson, request } from '../lib/auth.mjs';
+import {
+  DEMO_USERS,
+  addUserWithLink,
+  createUser,
+  demoUsers,
+  login,
+  newPassword,
+  parseDemoTable,
+  postSession,
+  readJson,
+  request,
+} from '../lib/auth.mjs';
 import { assertProblem, assertProblemStatus } from '../lib/http.mjs';
-import { ENGINE, cleanup, freshDb, initDb, keyFileOf, run, startServer } from '../lib/server.mjs';
+import { ENGINE, freshDb, initDb, keyFileOf, run, startServer, stopAndClean } from '../lib/server.mjs';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
-let db;
-let server;
-let adminUser;
-let admin;
+let db, server, adminUser, admin;
 
 before(async () => {
   db = freshDb();
@@ -24,13 +32,7 @@ before(async () => {
   admin = await login(server.url, adminUser.username, adminUser.password);
 });
 
-after(async () => {
-  try {
-    if (server) assert.equal(await server.stop(), 0);
-  } finally {
-    await cleanup();
-  }
-});
+after(() => stopAndClean(server));
 
 /** Runs `hartline user ARGS --db DB`, with input on stdin when given. */
 function user(args, input) {

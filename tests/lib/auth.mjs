@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 
-import { mediaType, nextCodeTime, run, serverOf } from './server.mjs';
+import { freshDb, initDb, mediaType, nextCodeTime, run, serverOf, startServer, testClock } from './server.mjs';
 
 /** Every role, in the order the server lists them. */
 export const ROLES = ['careline', 'hart', 'liaison', 'mdt', 'provider', 'trainer', 'analyst', 'admin'];
@@ -308,4 +308,56 @@ export async function addUserWithLink(admin, body, password = newPassword()) {
   const res = await request(admin.url, '/api/v1/setup', { method: 'POST', body: { token: made.setup_link.token, password } });
   await readJson(res, 200, `set the password of ${body.username}`);
   return { user: await admin.get(`/api/v1/users/${made.id}`), password, link: made.setup_link };
+}
+
+/**
+ * A fresh database with the demo users, made on a test clock started at
+ * start (pass clock.env to the server too): { clock, db, demo }.
+ */
+export async function demoOnClock(start = '2026-11-28T15:00:00Z') {
+  const clock = testClock(start);
+  const db = freshDb();
+  await initDb(db, { env: clock.env });
+  const demo = await demoUsers(db, { env: clock.env });
+  return { clock, db, demo };
+}
+
+/**
+ * A fresh database with the demo users and the synthetic children (made
+ * before the server starts, so that it loads them), and a server on it:
+ * { demo, server }.
+ */
+export async function demoServer() {
+  const db = freshDb();
+  await initDb(db);
+  const demo = await demoUsers(db);
+  const server = await startServer({ db });
+  return { demo, server };
+}
+
+/** Logs each of users in to server, into as[role] (returned). */
+export async function loginEach(server, users, as = {}) {
+  for (const u of users) as[u.role] = await login(server.url, u.username, u.password);
+  return as;
+}
+
+/** Audit records of an action, newest first, as admin (a Session) reads them. */
+export async function auditRecords(admin, action, extra = '') {
+  return (await admin.get(`/api/v1/audit?action=${action}&limit=500${extra}`)).records;
+}
+
+/**
+ * A valid report, received ten minutes before clock's time, with a
+ * 14-year-old in Bridgeport; overrides replace its top-level keys.
+ */
+export function syntheticReport(clock, overrides = {}) {
+  return {
+    received_at: clock.iso(-10 * 60_000),
+    channel: 'phone',
+    reporter: { source: 'school', name: 'A school counselor' },
+    children: [{ given_name: 'Alex', family_name: 'Doe', estimated_age: 14, town: 'Bridgeport' }],
+    narrative: 'A synthetic report.',
+    concerns: ['runaway_awol'],
+    ...overrides,
+  };
 }

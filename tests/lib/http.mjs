@@ -8,20 +8,27 @@ import { mediaType } from './server.mjs';
 export const PROBLEM_TYPE = /^urn:hartline:problem:[a-z0-9]+(?:[-_.][a-z0-9]+)*$/;
 
 /**
- * Asserts that res is an application/problem+json answer with the given
- * status, and resolves with its parsed body.
+ * The status, the problem media type and a JSON body, which every problem
+ * has: { body, label }, the label naming the answer in messages.
  */
-export async function assertProblem(res, status, what = '') {
+async function problemOf(res, status, what) {
   const text = await res.text();
   const label = `${what}${what ? ': ' : ''}${res.status} ${text}`;
   assert.equal(res.status, status, `HTTP status (${label})`);
   assert.equal(mediaType(res.headers.get('content-type')), 'application/problem+json', `content type (${label})`);
-  let body;
   try {
-    body = JSON.parse(text);
+    return { body: JSON.parse(text), label };
   } catch (e) {
     assert.fail(`problem body is not JSON (${label}): ${e.message}`);
   }
+}
+
+/**
+ * Asserts that res is an application/problem+json answer with the given
+ * status, and resolves with its parsed body.
+ */
+export async function assertProblem(res, status, what = '') {
+  const { body, label } = await problemOf(res, status, what);
   assert.equal(typeof body, 'object', label);
   assert.match(String(body.type), PROBLEM_TYPE, `problem type (${label})`);
   assert.equal(typeof body.title, 'string', `problem title (${label})`);
@@ -199,16 +206,7 @@ export class RawConnection {
  * parsed body.
  */
 export async function assertProblemStatus(res, status, { type, what = '' } = {}) {
-  const text = await res.text();
-  const label = `${what}${what ? ': ' : ''}${res.status} ${text}`;
-  assert.equal(res.status, status, `HTTP status (${label})`);
-  assert.equal(mediaType(res.headers.get('content-type')), 'application/problem+json', `content type (${label})`);
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch (e) {
-    assert.fail(`problem body is not JSON (${label}): ${e.message}`);
-  }
+  const { body, label } = await problemOf(res, status, what);
   assert.match(String(body.type), PROBLEM_TYPE, `problem type (${label})`);
   if (type) {
     const want = type.startsWith('urn:') ? type : `urn:hartline:problem:${type}`;
@@ -218,4 +216,28 @@ export async function assertProblemStatus(res, status, { type, what = '' } = {})
   assert.equal(body.status, status, `problem status equals the HTTP status (${label})`);
   if (body.detail !== undefined) assert.equal(typeof body.detail, 'string', `problem detail (${label})`);
   return body;
+}
+
+/**
+ * The errors of a 422 problem as { field: [reason, ...] }; with { typed },
+ * each field and reason must also be a string.
+ */
+export function errorsOf(problem, { typed = false } = {}) {
+  assert.ok(Array.isArray(problem.errors), `a 422 lists its errors: ${JSON.stringify(problem)}`);
+  const out = {};
+  for (const e of problem.errors) {
+    if (typed) {
+      assert.equal(typeof e.field, 'string', JSON.stringify(e));
+      assert.equal(typeof e.reason, 'string', JSON.stringify(e));
+    }
+    (out[e.field] ??= []).push(e.reason);
+  }
+  return out;
+}
+
+/** Asserts a 422 naming the field (a path, or a path inside the field). */
+export async function assertFieldError(res, field, what) {
+  const errs = errorsOf(await assertProblem(res, 422, what));
+  assert.ok(Object.keys(errs).some((f) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`)),
+    `${what}: an error for ${field} in ${JSON.stringify(errs)}`);
 }

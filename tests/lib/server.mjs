@@ -12,9 +12,11 @@
 // databases and removes the directories. A server still running when the
 // process exits is killed.
 
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -582,6 +584,46 @@ export async function cleanup() {
   }
   dirOfDb.clear();
   for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on just now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Polls fn until it returns a truthy value, at most ms. */
+export async function until(fn, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * For `after`: stops the server, if it started, and fails the test run
+ * unless it exits 0 on SIGTERM, with the end of its output to say why.
+ */
+export async function stopServer(server) {
+  if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
+}
+
+/** stopServer for each server, then cleanup(), even when a stop failed. */
+export async function stopAndClean(...list) {
+  try {
+    for (const server of list) await stopServer(server);
+  } finally {
+    await cleanup();
+  }
 }
 
 process.on('exit', () => {

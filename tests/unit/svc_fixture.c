@@ -16,6 +16,21 @@
 #include "base/seal.h"
 
 struct svc_fixture fx;
+
+#ifdef HARTLINE_TEST_HOOKS
+/* The linker's names for the allocator (-Wl,--wrap, tests/unit/meson.build):
+ * __wrap_x is what our code calls for x, __real_x the C library's. */
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t size);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+#endif
 static int users_made;
 
 /* Migrating and making a key are the slow part of a fresh database (under
@@ -112,6 +127,8 @@ int fx_setup(void **state)
 	clock_set(FX_NOW);
 #ifdef HARTLINE_TEST_HOOKS
 	crypto_password_hash_light(true);
+	/* jansson is a shared library, out of reach of --wrap: hand it ours. */
+	json_set_alloc_funcs(__wrap_malloc, free);
 #endif
 	if (svc_audit_open(&fx.app, err, sizeof err) < 0)
 		fail_msg("%s", err);
@@ -270,28 +287,51 @@ static void take(struct snapshot *s)
 		take_table(s, i);
 }
 
-static void same(const struct snapshot *a, const struct snapshot *b, long n)
+/* what: "statement" or "allocation", the nth of which failed. */
+static void same(const struct snapshot *a, const struct snapshot *b, const char *what, long n)
 {
 	assert_int_equal(a->n, b->n);
 	for (size_t i = 0; i < a->n; i++) {
 		if (a->rows[i] != b->rows[i])
-			fail_msg("statement %ld failed, yet %s went from %lld to %lld rows", n, a->name[i],
+			fail_msg("%s %ld failed, yet %s went from %lld to %lld rows", what, n, a->name[i],
 				 (long long)a->rows[i], (long long)b->rows[i]);
 		if (a->hash[i] != b->hash[i])
-			fail_msg("statement %ld failed, yet rows of %s changed", n, a->name[i]);
+			fail_msg("%s %ld failed, yet rows of %s changed", what, n, a->name[i]);
 	}
 }
 
-long fx_each_failure(fx_use_case fn, void *arg)
+/* Did the use case commit between a and b? Every write appends to the
+ * audit trail in its transaction, so a longer trail says it did. */
+static bool committed(const struct snapshot *a, const struct snapshot *b)
+{
+	for (size_t i = 0; i < a->n && i < b->n; i++)
+		if (strcmp(a->name[i], "audit") == 0)
+			return b->rows[i] > a->rows[i];
+	return false;
+}
+
+/* One kind of failure the loops inject: how to make the nth fail (0: none),
+ * and what the run met. */
+struct failure_kind {
+	const char *what; /* "statement", "allocation" */
+	void (*arm)(long n);
+	void (*report)(struct db_fail_report *ret);
+	/* Did the failure come after the use case committed? Then what is
+	 * left reads the answer and the write is whole, and the loop ends. */
+	bool (*after_commit)(const struct db_fail_report *rep, const struct snapshot *before,
+			     const struct snapshot *after, long n);
+};
+
+static long each_failure(const struct failure_kind *k, fx_use_case fn, void *arg)
 {
 	for (long n = 1;; n++) {
 		struct snapshot before, after;
 		take(&before);
-		db_fail_at(n);
+		k->arm(n);
 		int r = fn(arg);
 		struct db_fail_report rep;
-		db_fail_report(&rep);
-		db_fail_at(0);
+		k->report(&rep);
+		k->arm(0);
 		if (!rep.fired) {
 			if (r < 0)
 				fail_msg("the use case failed with %s (%s) without an injected failure", err_str(r),
@@ -299,22 +339,104 @@ long fx_each_failure(fx_use_case fn, void *arg)
 			return rep.counted;
 		}
 		if (r >= 0)
-			fail_msg("statement %ld failed (%s), yet the use case answered %d", n, db_errmsg(fx.db), r);
+			fail_msg("%s %ld failed (%s), yet the use case answered %d", k->what, n, db_errmsg(fx.db), r);
 		if (db_in_transaction(fx.db))
-			fail_msg("statement %ld failed, and the use case left its transaction open", n);
-		if (rep.commits > 0) {
-			/* The failure came after the use case committed: what is left
-			 * reads the answer, and the write is whole. That holds only
-			 * for a use case of one transaction: a second one begun (or
-			 * about to begin) means a first was committed on its own. */
-			if (rep.commits != 1 || rep.begins != 1 || rep.fired_on_begin)
-				fail_msg("statement %ld failed after %ld commits: the use case is not one transaction", n,
-					 rep.commits);
-			return rep.counted;
-		}
+			fail_msg("%s %ld failed, and the use case left its transaction open", k->what, n);
 		take(&after);
-		same(&before, &after, n);
+		if (k->after_commit(&rep, &before, &after, n))
+			return rep.counted;
+		same(&before, &after, k->what, n);
 	}
+}
+
+/* That holds only for a use case of one transaction: a second one begun
+ * (or about to begin) means a first was committed on its own. */
+static bool statement_after_commit(const struct db_fail_report *rep, const struct snapshot *before,
+				   const struct snapshot *after, long n)
+{
+	(void)before;
+	(void)after;
+	if (rep->commits > 0 && (rep->commits != 1 || rep->begins != 1 || rep->fired_on_begin))
+		fail_msg("statement %ld failed after %ld commits: the use case is not one transaction", n,
+			 rep->commits);
+	return rep->commits > 0;
+}
+
+long fx_each_failure(fx_use_case fn, void *arg)
+{
+	static const struct failure_kind statements = {"statement", db_fail_at, db_fail_report, statement_after_commit};
+	return each_failure(&statements, fn, arg);
+}
+
+/* ---- allocation failure ---- */
+
+static _Atomic long alloc_fail_at, alloc_counted;
+static _Atomic bool alloc_fired;
+
+void fx_fail_alloc_at(long n)
+{
+	alloc_counted = 0;
+	alloc_fired = false;
+	alloc_fail_at = n;
+}
+
+/* Is this allocation the one to fail? */
+static bool alloc_fails(void)
+{
+	long n = ++alloc_counted;
+	if (n != alloc_fail_at)
+		return false;
+	alloc_fired = true;
+	return true;
+}
+
+void *__wrap_malloc(size_t size)
+{
+	return alloc_fails() ? NULL : __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return alloc_fails() ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+	return alloc_fails() ? NULL : __real_realloc(p, size);
+}
+
+char *__wrap_strdup(const char *s)
+{
+	return alloc_fails() ? NULL : __real_strdup(s);
+}
+
+char *__wrap_strndup(const char *s, size_t n)
+{
+	return alloc_fails() ? NULL : __real_strndup(s, n);
+}
+
+static void alloc_report(struct db_fail_report *ret)
+{
+	*ret = (struct db_fail_report){.counted = alloc_counted, .fired = alloc_fired};
+}
+
+/* The allocator does not see transactions: a longer audit trail says the
+ * use case committed (building its answer failed). That it is one
+ * transaction is fx_each_failure's to show; a second run would meet what
+ * the first wrote. */
+static bool alloc_after_commit(const struct db_fail_report *rep, const struct snapshot *before,
+			       const struct snapshot *after, long n)
+{
+	(void)rep;
+	(void)n;
+	return committed(before, after);
+}
+
+long fx_each_alloc_failure(fx_use_case fn, void *arg)
+{
+	static const struct failure_kind allocations = {"allocation", fx_fail_alloc_at, alloc_report,
+							alloc_after_commit};
+	return each_failure(&allocations, fn, arg);
 }
 #else
 long fx_each_failure(fx_use_case fn, void *arg)
@@ -323,6 +445,14 @@ long fx_each_failure(fx_use_case fn, void *arg)
 	(void)arg;
 	/* Nothing can be made to fail without the test hooks: such a test
 	 * says it did not run rather than pass untried. */
+	skip();
+	return 0;
+}
+
+long fx_each_alloc_failure(fx_use_case fn, void *arg)
+{
+	(void)fn;
+	(void)arg;
 	skip();
 	return 0;
 }

@@ -15,7 +15,8 @@
  * In test builds (-Dtest_hooks=true) fx_each_failure() runs a write use
  * case once for every statement it makes, failing that statement, and
  * checks each time that the call answered an error and left the tables
- * and the audit chain as they were. */
+ * and the audit chain as they were; fx_each_alloc_failure() does the same
+ * for every allocation it makes. */
 #pragma once
 
 #include <stdarg.h>
@@ -96,3 +97,25 @@ typedef int (*fx_use_case)(void *arg);
  * been one transaction. Answers the number of statements of the last run.
  * Without the test hooks nothing can fail, and the test is skipped. */
 long fx_each_failure(fx_use_case fn, void *arg);
+
+/* Allocation failure, in test builds: the svc_* tests link with
+ * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup,
+ * so every allocation our code makes passes through the fixture, and
+ * jansson's too (json_set_alloc_funcs). The nth from now (1 = the next)
+ * answers NULL, once; n 0 turns it off. SQLite and libc keep their own
+ * allocations: those are their tests' business. */
+void fx_fail_alloc_at(long n);
+
+/* As fx_each_failure, for allocations: make allocation 1, 2, ... of fn
+ * fail in turn until fn runs without meeting the failure. Each failed run
+ * must answer an error and change no table, or fail only after the use
+ * case's commit (its audit record is there: the write is whole, and the
+ * loop ends). Leaks are the sanitizer's and Valgrind's to find. Answers
+ * the number of allocations of the last run. */
+long fx_each_alloc_failure(fx_use_case fn, void *arg);
+
+/* Either loop, for a test that runs one use case under both:
+ *
+ *   static void create_under(fx_failure_loop each) { ... each(create_use_case, &a) ... }
+ */
+typedef long (*fx_failure_loop)(fx_use_case fn, void *arg);

@@ -115,7 +115,7 @@ static void buf_detach_hands_over_the_storage(void **state)
 	assert_string_equal(empty, "");
 	assert_int_equal(len, 0);
 	free(empty);
-	buf_puts(&b, "sealed");
+	assert_int_equal(buf_puts(&b, "sealed"), 0);
 	char *s = buf_detach(&b, &len);
 	assert_string_equal(s, "sealed");
 	assert_int_equal(len, 6);

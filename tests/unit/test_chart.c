@@ -31,6 +31,15 @@ static void keep(const char *name, struct buf *b)
 	}
 }
 
+/* c drawn into b (buf_done() it), kept as name. */
+static const char *render(const struct chart *c, struct buf *b, const char *name)
+{
+	buf_init(b, 0);
+	assert_int_equal(chart_svg(c, b), 0);
+	keep(name, b);
+	return buf_str(b);
+}
+
 /* Text between <desc ...> and </desc> holds no markup. */
 static void desc_is_text(const char *svg)
 {
@@ -84,10 +93,7 @@ static void referrals_by_year_reads_out_every_number(void **state)
 			  .nseries = 1,
 			  .cell = cell};
 	struct buf b;
-	buf_init(&b, 0);
-	assert_int_equal(chart_svg(&c, &b), 0);
-	const char *svg = buf_str(&b);
-	keep("by-year", &b);
+	const char *svg = render(&c, &b, "by-year");
 	desc_is_text(svg);
 	assert_non_null(strstr(svg, "<title id=\"chart-title\">Referrals by year (January 1 2008"));
 	assert_non_null(strstr(svg, "<desc id=\"chart-desc\">2008: &lt;5; 2009: 30; 2010: 31; 2011: 13;"));
@@ -123,10 +129,7 @@ static void stacked_by_source_keeps_hidden_segments_together(void **state)
 			  .cell = cell,
 			  .cat_total = total};
 	struct buf b;
-	buf_init(&b, 0);
-	assert_int_equal(chart_svg(&c, &b), 0);
-	const char *svg = buf_str(&b);
-	keep("by-year-source", &b);
+	const char *svg = render(&c, &b, "by-year-source");
 	desc_is_text(svg);
 	assert_non_null(strstr(svg, "2008: Law enforcement 10, DCF social worker &lt;5, Other *, total 19;"));
 	/* The two hidden cells of 2008 are one hatched block of 9 (19 - 10). */
@@ -155,10 +158,7 @@ static void shares_show_percentages_of_the_base(void **state)
 			  .cell = cell,
 			  .share_base = 432};
 	struct buf b;
-	buf_init(&b, 0);
-	assert_int_equal(chart_svg(&c, &b), 0);
-	const char *svg = buf_str(&b);
-	keep("vulnerabilities", &b);
+	const char *svg = render(&c, &b, "vulnerabilities");
 	desc_is_text(svg);
 	assert_non_null(strstr(svg, ">58% (250)</text>"));
 	assert_non_null(strstr(svg, "Drug &amp; alcohol &lt;use&gt;"));
@@ -230,10 +230,7 @@ static void a_hidden_total_is_escaped_and_drawn(void **state)
 			  .cell = cell,
 			  .cat_total = total};
 	struct buf b;
-	buf_init(&b, 0);
-	assert_int_equal(chart_svg(&c, &b), 0);
-	const char *svg = buf_str(&b);
-	keep("hidden-total", &b);
+	const char *svg = render(&c, &b, "hidden-total");
 	size_t at = 0;
 	const char *err = xml_check(svg, &at);
 	if (err)

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "base/crypto.h"
 #include "base/err.h"
 #include "db/db.h"
@@ -94,7 +96,8 @@ static int teardown(void **state)
 		if (db_open("postgresql://", &admin, err, sizeof err) == 0) {
 			char sql[128];
 			snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->dbname);
-			db_exec(admin, sql);
+			if (db_exec(admin, sql) < 0) /* a leftover database, not a failed test */
+				fprintf(stderr, "cannot drop %s: %s\n", f->dbname, db_errmsg(admin));
 			db_close(admin);
 		}
 	}
@@ -129,7 +132,7 @@ static void binds_and_reads_back_every_type(void **state)
 	db_finalize(st);
 
 	assert_int_equal(db_prepare(f->db, "SELECT i, s, b, n FROM t WHERE i = ?", &st), 0);
-	db_bind_int64(st, 1, INT64_C(9007199254740993));
+	assert_int_equal(db_bind_int64(st, 1, INT64_C(9007199254740993)), 0);
 	assert_int_equal(db_step(st), DB_ROW);
 	assert_int_equal(db_column_count(st), 4);
 	assert_true(db_column_int64(st, 0) == INT64_C(9007199254740993));
@@ -168,9 +171,9 @@ static void a_statement_can_be_reset_and_run_again(void **state)
 	struct db_stmt *st;
 	assert_int_equal(db_prepare(f->db, "INSERT INTO n (v) VALUES (?)", &st), 0);
 	for (int i = 1; i <= 5; i++) {
-		db_bind_int64(st, 1, i);
+		assert_int_equal(db_bind_int64(st, 1, i), 0);
 		assert_int_equal(db_step(st), DB_DONE);
-		db_reset(st);
+		assert_int_equal(db_reset(st), 0);
 	}
 	db_finalize(st);
 	int64_t sum = 0;
@@ -203,7 +206,7 @@ static void a_constraint_violation_is_a_conflict(void **state)
 	assert_int_equal(db_exec(f->db, "INSERT INTO u (k) VALUES ('a')"), 0);
 	struct db_stmt *st;
 	assert_int_equal(db_prepare(f->db, "INSERT INTO u (k) VALUES (?)", &st), 0);
-	db_bind_text(st, 1, "a");
+	assert_int_equal(db_bind_text(st, 1, "a"), 0);
 	assert_int_equal(db_step(st), ERR_CONFLICT);
 	assert_true(strlen(db_errmsg(f->db)) > 0);
 	db_finalize(st);
@@ -254,11 +257,200 @@ static void a_database_newer_than_the_program_is_refused(void **state)
 	assert_int_equal(
 		db_prepare(f->db, "INSERT INTO schema_version (version, name, applied_at) VALUES (?, 'future', 'x')", &st),
 		0);
-	db_bind_int64(st, 1, db_schema_latest() + 1);
+	assert_int_equal(db_bind_int64(st, 1, db_schema_latest() + 1), 0);
 	assert_int_equal(db_step(st), DB_DONE);
 	db_finalize(st);
 	assert_int_equal(db_migrate(f->db, NULL, err, sizeof err), ERR_SCHEMA);
 	assert_non_null(strstr(err, "newer than this hartline"));
+}
+
+/* ---- statement helpers (query.c) ---- */
+
+/* A table of three rows for the helpers to read and write. */
+static void helper_table(struct db *db)
+{
+	assert_int_equal(db_exec(db, "CREATE TABLE h (id BIGINT, name TEXT, flag INTEGER, doc TEXT)"), 0);
+	for (int64_t id = 1; id <= 3; id++)
+		assert_int_equal(db_execf(db, "INSERT INTO h (id, name, flag, doc) VALUES (?, ?, ?, ?)", "itdt", id,
+					  id == 2 ? NULL : "Katie", (int)(id % 2), "{\"a\":1}"),
+				 0);
+}
+
+static int64_t count_rows(struct db *db, const char *sql)
+{
+	int64_t n = -1;
+	assert_int_equal(db_query_int64(db, sql, &n), 0);
+	return n;
+}
+
+static void execf_runs_one_statement_and_execnf_counts_its_rows(void **state)
+{
+	struct fixture *f = *state;
+	helper_table(f->db);
+	assert_true(count_rows(f->db, "SELECT count(*) FROM h") == 3);
+	int64_t rows = -1;
+	assert_int_equal(db_execnf(f->db, &rows, "UPDATE h SET flag = ? WHERE flag = ? RETURNING id", "dd", 7, 1), 0);
+	assert_true(rows == 2);
+	/* A stale version: the WHERE matches nothing, and that is 0 rows, not an error. */
+	assert_int_equal(db_execnf(f->db, &rows, "UPDATE h SET flag = ? WHERE id = ? RETURNING id", "di", 8,
+				   (int64_t)99),
+			 0);
+	assert_true(rows == 0);
+	assert_int_equal(db_execf(f->db, "DELETE FROM h WHERE id = ?", "i", (int64_t)3), 0);
+	assert_true(count_rows(f->db, "SELECT count(*) FROM h") == 2);
+	assert_int_equal(db_execnf(f->db, NULL, "DELETE FROM h WHERE id = ?", "i", (int64_t)2), 0);
+	assert_true(count_rows(f->db, "SELECT count(*) FROM h") == 1);
+}
+
+static void every_format_letter_binds_its_type(void **state)
+{
+	struct fixture *f = *state;
+	char sql[128];
+	snprintf(sql, sizeof sql, "CREATE TABLE t (i BIGINT, d INTEGER, s TEXT, b %s, n TEXT)",
+		 f->engine == DB_POSTGRESQL ? "BYTEA" : "BLOB");
+	assert_int_equal(db_exec(f->db, sql), 0);
+	const unsigned char blob[] = {0, 'h', 0xff, 0};
+	assert_int_equal(db_execf(f->db, "INSERT INTO t (i, d, s, b, n) VALUES (?, ?, ?, ?, ?)", "idtbn",
+				  INT64_C(9007199254740993), -7, "Katie O'Brien", blob, sizeof blob),
+			 0);
+	struct db_stmt *st;
+	assert_int_equal(db_rowf(f->db, &st, "SELECT i, d, s, b, n FROM t WHERE i = ? AND d = ?", "id",
+				 INT64_C(9007199254740993), -7),
+			 0);
+	assert_true(db_column_int64(st, 0) == INT64_C(9007199254740993));
+	assert_true(db_column_int64(st, 1) == -7);
+	assert_string_equal(db_column_text(st, 2), "Katie O'Brien");
+	size_t len = 0;
+	const void *got = db_column_blob(st, 3, &len);
+	assert_int_equal(len, sizeof blob);
+	assert_memory_equal(got, blob, sizeof blob);
+	assert_true(db_column_is_null(st, 4));
+	db_finalize(st);
+	/* A NULL text argument binds NULL, as 'n' does. */
+	assert_int_equal(db_execf(f->db, "UPDATE t SET s = ? WHERE d = ?", "td", (const char *)NULL, -7), 0);
+	char *text = (char *)"untouched";
+	assert_int_equal(db_textf(f->db, &text, "SELECT s FROM t", ""), 0);
+	assert_null(text);
+}
+
+static void rowf_answers_the_first_row_or_not_found(void **state)
+{
+	struct fixture *f = *state;
+	helper_table(f->db);
+	struct db_stmt *st = NULL;
+	assert_int_equal(db_rowf(f->db, &st, "SELECT id, name FROM h WHERE id >= ? ORDER BY id", "i", (int64_t)2), 0);
+	assert_non_null(st);
+	assert_true(db_column_int64(st, 0) == 2);
+	assert_null(db_column_text(st, 1));
+	db_finalize(st);
+	st = NULL;
+	assert_int_equal(db_rowf(f->db, &st, "SELECT id FROM h WHERE name = ?", "t", "nobody"), ERR_NOTFOUND);
+	assert_null(st);
+	assert_int_equal(db_rowf(f->db, &st, "SELEC id FROM h", ""), ERR_DB);
+	assert_null(st);
+}
+
+static void int64f_and_textf_read_one_value(void **state)
+{
+	struct fixture *f = *state;
+	helper_table(f->db);
+	int64_t n = -1;
+	assert_int_equal(db_int64f(f->db, &n, "SELECT count(*) FROM h WHERE flag = ?", "d", 1), 0);
+	assert_true(n == 2);
+	assert_int_equal(db_int64f(f->db, &n, "SELECT id FROM h WHERE id = ?", "i", (int64_t)42), ERR_NOTFOUND);
+	assert_true(n == 2); /* untouched */
+	char *text = NULL;
+	assert_int_equal(db_textf(f->db, &text, "SELECT name FROM h WHERE id = ?", "i", (int64_t)1), 0);
+	assert_string_equal(text, "Katie");
+	free(text);
+	text = (char *)"untouched";
+	assert_int_equal(db_textf(f->db, &text, "SELECT name FROM h WHERE id = ?", "i", (int64_t)2), 0);
+	assert_null(text); /* SQL NULL */
+	text = (char *)"untouched";
+	assert_int_equal(db_textf(f->db, &text, "SELECT name FROM h WHERE id = ?", "i", (int64_t)42), ERR_NOTFOUND);
+	assert_string_equal(text, "untouched");
+}
+
+static void row_json_sets_each_column_by_its_type(void **state)
+{
+	struct fixture *f = *state;
+	struct db_stmt *st;
+	assert_int_equal(db_rowf(f->db, &st,
+				 /* Typed, as PostgreSQL cannot guess a bare parameter's type. */
+				 "SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER),"
+				 " CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT),"
+				 " CAST(? AS BIGINT)",
+				 "tttddttin", "plain", "typed", "1234", 1, 0, "{\"k\":[1,2]}", "{not json", (int64_t)5),
+			 0);
+	json_t *obj = json_object();
+	assert_int_equal(db_row_json(st, "s t:t i:i b:b f:b j:j bad:j - none:i", obj), 0);
+	db_finalize(st);
+	char *got = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(got, "{\"b\":true,\"bad\":null,\"f\":false,\"i\":1234,\"j\":{\"k\":[1,2]},\"none\":null,"
+				 "\"s\":\"plain\",\"t\":\"typed\"}");
+	free(got);
+	json_decref(obj);
+}
+
+static void row_json_refuses_a_bad_spec(void **state)
+{
+	struct fixture *f = *state;
+	struct db_stmt *st;
+	assert_int_equal(db_rowf(f->db, &st, "SELECT CAST(? AS TEXT), CAST(? AS TEXT)", "tt", "x", "y"), 0);
+	json_t *obj = json_object();
+	/* More columns named than the row has: what came before is kept. */
+	assert_int_equal(db_row_json(st, "a b c", obj), ERR_INVAL);
+	assert_string_equal(json_string_value(json_object_get(obj, "a")), "x");
+	assert_string_equal(json_string_value(json_object_get(obj, "b")), "y");
+	assert_int_equal(json_object_size(obj), 2);
+	json_object_clear(obj);
+	assert_int_equal(db_row_json(st, "a:z", obj), ERR_INVAL);
+	assert_int_equal(json_object_size(obj), 0);
+	db_finalize(st);
+	json_decref(obj);
+}
+
+static void an_unknown_format_letter_is_refused_before_anything_runs(void **state)
+{
+	struct fixture *f = *state;
+	helper_table(f->db);
+	assert_int_equal(db_execf(f->db, "DELETE FROM h WHERE id = ?", "x", (int64_t)1), ERR_INVAL);
+	/* The letter after the bad one would have bound: still nothing runs. */
+	assert_int_equal(db_execf(f->db, "DELETE FROM h WHERE id = ? OR name = ?", "iq", (int64_t)1, "Katie"),
+			 ERR_INVAL);
+	assert_true(count_rows(f->db, "SELECT count(*) FROM h") == 3);
+	struct db_stmt *st = NULL;
+	assert_int_equal(db_preparef(f->db, &st, "SELECT id FROM h WHERE id = ?", "l", 1L), ERR_INVAL);
+	assert_null(st);
+	assert_int_equal(db_rowf(f->db, &st, "SELECT id FROM h WHERE id = ?", "I", (int64_t)1), ERR_INVAL);
+	assert_null(st);
+	int64_t n = -1;
+	assert_int_equal(db_int64f(f->db, &n, "SELECT id FROM h WHERE id = ?", "?", (int64_t)1), ERR_INVAL);
+	assert_true(n == -1);
+}
+
+static void a_failed_bind_is_kept_and_the_statement_never_runs(void **state)
+{
+	struct fixture *f = *state;
+	helper_table(f->db);
+	struct db_stmt *st;
+	assert_int_equal(db_prepare(f->db, "DELETE FROM h WHERE id = ?", &st), 0);
+	int kept = db_bind_int64(st, 5, 1); /* there is no ?5 */
+	assert_true(kept < 0);
+	/* A later bind that works does not clear it. */
+	assert_int_equal(db_bind_int64(st, 1, 1), 0);
+	assert_int_equal(db_step(st), kept);
+	assert_int_equal(db_step(st), kept);
+	assert_true(count_rows(f->db, "SELECT count(*) FROM h") == 3);
+	/* A reset clears it, so the statement can be used again. */
+	assert_int_equal(db_reset(st), 0);
+	assert_int_equal(db_bind_int64(st, 1, 1), 0);
+	assert_int_equal(db_step(st), DB_DONE);
+	db_finalize(st);
+	assert_true(count_rows(f->db, "SELECT count(*) FROM h") == 2);
+	/* The same through the helpers: a format with one letter too many. */
+	assert_true(db_execf(f->db, "DELETE FROM h WHERE id = ?", "ii", (int64_t)2, (int64_t)3) < 0);
+	assert_true(count_rows(f->db, "SELECT count(*) FROM h") == 2);
 }
 
 static void sqlite_is_durable_with_wal_and_foreign_keys(void **state)
@@ -347,7 +539,15 @@ static void opening_a_missing_server_fails_with_a_reason(void **state)
 		BOTH(bad_sql_is_an_error_with_a_message),                             \
 		BOTH(migrate_applies_everything_once),                                \
 		BOTH(a_database_newer_than_the_program_is_refused),                   \
-		BOTH(the_pool_gives_each_thread_its_own_connection)
+		BOTH(the_pool_gives_each_thread_its_own_connection),                  \
+		BOTH(execf_runs_one_statement_and_execnf_counts_its_rows),            \
+		BOTH(every_format_letter_binds_its_type),                             \
+		BOTH(rowf_answers_the_first_row_or_not_found),                        \
+		BOTH(int64f_and_textf_read_one_value),                                \
+		BOTH(row_json_sets_each_column_by_its_type),                          \
+		BOTH(row_json_refuses_a_bad_spec),                                    \
+		BOTH(an_unknown_format_letter_is_refused_before_anything_runs),       \
+		BOTH(a_failed_bind_is_kept_and_the_statement_never_runs)
 
 int main(void)
 {

@@ -38,6 +38,23 @@ static void one_way(struct figure *f, const char *const *keys, const int64_t *v,
 
 static const char *const years[] = {"2008", "2009", "2010", "2011"};
 
+/* Figure `name` of the first three years (labelled as such, or not) by
+ * ncols columns (key, label), holding values row by row. */
+static void year_figure(struct figure *f, const char *name, const char *title, enum figure_shape shape,
+			bool row_labels, int ncols, const char *const cols[][2], const int64_t *values)
+{
+	snprintf(f->figure, sizeof f->figure, "%s", name);
+	snprintf(f->title, sizeof f->title, "%s", title);
+	f->shape = shape;
+	assert_int_equal(figure_alloc(f, 3, ncols), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(figure_set_row(f, i, years[i], row_labels ? years[i] : NULL), 0);
+	for (int j = 0; j < ncols; j++)
+		assert_int_equal(figure_set_col(f, j, cols[j][0], cols[j][1]), 0);
+	for (int k = 0; k < 3 * ncols; k++)
+		f->cell[k].value = values[k];
+}
+
 /* A relation (members summing to a total) with exactly one hidden item
  * gives that item away by subtraction. */
 static void relation_safe(const struct figure_cell *const *items, int n)
@@ -130,21 +147,12 @@ static void two_way_suppression_covers_rows_and_columns(void **state)
 {
 	(void)state;
 	struct figure f = {0};
-	snprintf(f.figure, sizeof f.figure, "referrals");
-	snprintf(f.title, sizeof f.title, "Referrals by year and source");
+	static const char *const src[][2] = {{"dcf", "dcf"}, {"police", "police"}, {"school", "school"}};
+	static const int64_t v[] = {12, 3, 9, 8, 15, 11, 20, 7, 14};
+	year_figure(&f, "referrals", "Referrals by year and source", FIG_TWO_WAY, true, 3, src, v);
 	snprintf(f.by, sizeof f.by, "year");
 	snprintf(f.then, sizeof f.then, "source");
-	f.shape = FIG_TWO_WAY;
 	f.chart = CHART_STACKED;
-	assert_int_equal(figure_alloc(&f, 3, 3), 0);
-	const char *src[] = {"dcf", "police", "school"};
-	for (int j = 0; j < 3; j++)
-		assert_int_equal(figure_set_col(&f, j, src[j], src[j]), 0);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(figure_set_row(&f, i, years[i], years[i]), 0);
-	const int64_t v[] = {12, 3, 9, 8, 15, 11, 20, 7, 14};
-	for (int k = 0; k < 9; k++)
-		f.cell[k].value = v[k];
 	figure_totals(&f);
 	assert_int_equal(f.row_total[0].value, 24);
 	assert_int_equal(f.col_total[1].value, 25);
@@ -181,20 +189,12 @@ static void a_list_hides_only_small_counts_and_what_is_computed_from_them(void *
 {
 	(void)state;
 	struct figure f = {0};
-	snprintf(f.figure, sizeof f.figure, "rapid-response");
-	snprintf(f.title, sizeof f.title, "Rapid responses");
-	f.shape = FIG_LIST;
+	static const char *const cols[][2] = {{"requests", "Requests"}, {"median", "Median minutes"}};
+	static const int64_t v[] = {20, 95, 2, 80, 30, 70};
+	year_figure(&f, "rapid-response", "Rapid responses", FIG_LIST, true, 2, cols, v);
 	f.chart = CHART_SHARES;
 	f.share_base = 40;
-	assert_int_equal(figure_alloc(&f, 3, 2), 0);
-	assert_int_equal(figure_set_col(&f, 0, "requests", "Requests"), 0);
-	assert_int_equal(figure_set_col(&f, 1, "median", "Median minutes"), 0);
 	f.col_count[1] = false;
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(figure_set_row(&f, i, years[i], years[i]), 0);
-	f.cell[0].value = 20, f.cell[1].value = 95;
-	f.cell[2].value = 2, f.cell[3].value = 80;
-	f.cell[4].value = 30, f.cell[5].value = 70;
 	figure_totals(&f);
 	assert_false(f.has_total);
 	assert_null(f.col_total);
@@ -232,18 +232,10 @@ static void one_way_with_several_columns_suppresses_each_column(void **state)
 {
 	(void)state;
 	struct figure f = {0};
-	snprintf(f.figure, sizeof f.figure, "duties");
-	snprintf(f.title, sizeof f.title, "Duties");
+	static const char *const cols[][2] = {{"due", "Due"}, {"met", "Met"}};
+	static const int64_t v[] = {30, 28, 12, 4, 9, 9};
+	year_figure(&f, "duties", "Duties", FIG_ONE_WAY, false, 2, cols, v);
 	snprintf(f.by, sizeof f.by, "region");
-	f.shape = FIG_ONE_WAY;
-	assert_int_equal(figure_alloc(&f, 3, 2), 0);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(figure_set_row(&f, i, years[i], NULL), 0);
-	assert_int_equal(figure_set_col(&f, 0, "due", "Due"), 0);
-	assert_int_equal(figure_set_col(&f, 1, "met", "Met"), 0);
-	const int64_t v[] = {30, 28, 12, 4, 9, 9};
-	for (int k = 0; k < 6; k++)
-		f.cell[k].value = v[k];
 	figure_totals(&f);
 	assert_false(f.has_total);
 	assert_int_equal(f.col_total[0].value, 51);

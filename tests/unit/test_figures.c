@@ -1,8 +1,8 @@
 /* Tests for service/figures: calendar bins in the pack's time zone, age
  * groups, distinct children and two-way totals, over a real SQLite
  * database holding referral rows (written by the intake hook and by hand),
- * read through the in-memory store. The static helpers are reached by
- * including the module. */
+ * read through the in-memory store. The shared helpers are reached
+ * through the service's private header. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,10 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "../../src/service/figures.c"
+#include "service/figures.h"
+#include "service/figures/figures_int.h"
+#include "base/clock.h"
 #include "base/crypto.h"
+#include "base/err.h"
 #include "base/seal.h"
 #include "service/app.h"
 
@@ -85,32 +89,19 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* One referral row, as an import writes it. */
+/* One referral row, as an import writes it; age -1 stores none. */
 static void add_referral(const char *key, const char *date, const char *source, const char *region, int age,
 			 const char *vuln)
 {
 	int64_t seq = 0;
 	assert_int_equal(db_begin(fx.db), 0);
 	assert_int_equal(figures_seq_next(fx.db, &seq), 0);
-	struct db_stmt *st;
-	assert_int_equal(db_prepare(fx.db,
-				    "INSERT INTO referral (child_key, referral_date, source, region, age, vulnerabilities,"
-				    " disposition, imported, created_at, seq)"
-				    " VALUES (?, ?, ?, ?, ?, ?, 'accepted_hart', 1, '2026-01-01T00:00:00Z', ?)",
-				    &st),
+	assert_int_equal(db_execf(fx.db,
+				  "INSERT INTO referral (child_key, referral_date, source, region, age, vulnerabilities,"
+				  " disposition, imported, created_at, seq)"
+				  " VALUES (?, ?, ?, ?, nullif(?, -1), ?, 'accepted_hart', 1, '2026-01-01T00:00:00Z', ?)",
+				  "ttttiti", key, date, source, region, (int64_t)age, vuln ? vuln : "", seq),
 			 0);
-	db_bind_text(st, 1, key);
-	db_bind_text(st, 2, date);
-	db_bind_text(st, 3, source);
-	db_bind_text(st, 4, region);
-	if (age >= 0)
-		db_bind_int64(st, 5, age);
-	else
-		db_bind_null(st, 5);
-	db_bind_text(st, 6, vuln ? vuln : "");
-	db_bind_int64(st, 7, seq);
-	assert_int_equal(db_step(st), DB_DONE);
-	db_finalize(st);
 	assert_int_equal(db_commit(fx.db), 0);
 }
 
@@ -160,14 +151,14 @@ static void converts_days_and_dates_both_ways(void **state)
 	assert_int_equal(days_from_civil(1970, 1, 1), 0);
 	assert_int_equal(days_from_civil(2000, 3, 1), 11017);
 	int32_t d;
-	assert_true(parse_day("2016-02-29", &d));
+	assert_true(figures_parse_day("2016-02-29", &d));
 	char s[16];
-	format_day(d, s);
+	figures_format_day(d, s);
 	assert_string_equal(s, "2016-02-29");
-	assert_false(parse_day("2015-02-29", &d));
-	assert_false(parse_day("2015-13-01", &d));
-	assert_false(parse_day("2015-1-01", &d));
-	assert_false(parse_day("1899-12-31", &d));
+	assert_false(figures_parse_day("2015-02-29", &d));
+	assert_false(figures_parse_day("2015-13-01", &d));
+	assert_false(figures_parse_day("2015-1-01", &d));
+	assert_false(figures_parse_day("1899-12-31", &d));
 }
 
 static void takes_the_local_day_of_a_utc_time(void **state)
@@ -175,11 +166,11 @@ static void takes_the_local_day_of_a_utc_time(void **state)
 	(void)state;
 	int32_t d, want;
 	/* 23:30 on New Year's Eve in Connecticut is 04:30 UTC on the 1st. */
-	assert_true(local_day("2016-01-01T04:30:00Z", &d));
-	assert_true(parse_day("2015-12-31", &want));
+	assert_true(figures_local_day("2016-01-01T04:30:00Z", &d));
+	assert_true(figures_parse_day("2015-12-31", &want));
 	assert_int_equal(d, want);
-	assert_true(local_day("2016-01-01T05:00:00Z", &d));
-	assert_true(parse_day("2016-01-01", &want));
+	assert_true(figures_local_day("2016-01-01T05:00:00Z", &d));
+	assert_true(figures_parse_day("2016-01-01", &want));
 	assert_int_equal(d, want);
 }
 
@@ -374,12 +365,8 @@ static void hides_small_counts_for_the_analyst(void **state)
 static void add_gendered(const char *key, const char *gender)
 {
 	add_referral(key, "2014-05-05", "school", "R1", 15, NULL);
-	struct db_stmt *st;
-	assert_int_equal(db_prepare(fx.db, "UPDATE referral SET gender_identity = ? WHERE child_key = ?", &st), 0);
-	db_bind_text(st, 1, gender);
-	db_bind_text(st, 2, key);
-	assert_int_equal(db_step(st), DB_DONE);
-	db_finalize(st);
+	assert_int_equal(db_execf(fx.db, "UPDATE referral SET gender_identity = ? WHERE child_key = ?", "tt", gender, key),
+			 0);
 }
 
 static void counts_gender_by_the_packs_categories_only(void **state)

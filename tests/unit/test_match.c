@@ -132,6 +132,15 @@ static int teardown_store(void **state)
 			         match_level_text((kind), (lv)[f]), (want), match_level_text((kind), (want)));         \
 	} while (0)
 
+/* The levels of a against b, of which field f (of kind) must be want. */
+static void expect_level(struct match_store *s, const struct person *a, const struct person *b, int f,
+                         enum match_kind kind, int want)
+{
+	uint8_t lv[MATCH_MAX_FIELDS];
+	levels_of(s, a, b, lv);
+	assert_level(lv, f, kind, want);
+}
+
 /* ---- comparison levels ---- */
 
 static void a_nickname_one_hop_away_is_the_nickname_level(void **state)
@@ -148,19 +157,16 @@ static void a_nickname_one_hop_away_is_the_nickname_level(void **state)
 	assert_string_equal(match_level_text(MK_GIVEN, 2), "nickname");
 	assert_level(lv, F, MK_FAMILY, 1);
 	/* Exact agreement is exact, not a nickname. */
-	levels_of(s, &(struct person){.given = "KATHERINE"}, &(struct person){.given = "katherine"}, lv);
-	assert_level(lv, G, MK_GIVEN, 1);
+	expect_level(s, &(struct person){.given = "KATHERINE"}, &(struct person){.given = "katherine"}, G, MK_GIVEN, 1);
 	/* Two names of no common group are not nicknames of each other. */
-	levels_of(s, &(struct person){.given = "katherine"}, &(struct person){.given = "tyler"}, lv);
-	assert_level(lv, G, MK_GIVEN, 6);
+	expect_level(s, &(struct person){.given = "katherine"}, &(struct person){.given = "tyler"}, G, MK_GIVEN, 6);
 }
 
 static void swapped_day_and_month_is_level_2_of_the_birth_date(void **state)
 {
 	struct match_store *s = *state;
 	uint8_t lv[MATCH_MAX_FIELDS];
-	levels_of(s, &(struct person){.dob = "2011-03-04"}, &(struct person){.dob = "2011-04-03"}, lv);
-	assert_level(lv, D, MK_DOB, 2);
+	expect_level(s, &(struct person){.dob = "2011-03-04"}, &(struct person){.dob = "2011-04-03"}, D, MK_DOB, 2);
 	assert_string_equal(match_level_text(MK_DOB, 2), "day and month swapped");
 	/* Swapped, but another year: not the swapped level. */
 	levels_of(s, &(struct person){.dob = "2011-03-04"}, &(struct person){.dob = "2012-04-03"}, lv);
@@ -170,16 +176,11 @@ static void swapped_day_and_month_is_level_2_of_the_birth_date(void **state)
 static void a_compound_family_name_agrees_with_one_of_its_parts_at_level_2(void **state)
 {
 	struct match_store *s = *state;
-	uint8_t lv[MATCH_MAX_FIELDS];
-	levels_of(s, &(struct person){.family = "rivera lopez"}, &(struct person){.family = "rivera"}, lv);
-	assert_level(lv, F, MK_FAMILY, 2);
+	expect_level(s, &(struct person){.family = "rivera lopez"}, &(struct person){.family = "rivera"}, F, MK_FAMILY, 2);
 	assert_string_equal(match_level_text(MK_FAMILY, 2), "same apart from spacing, or a compound part");
-	levels_of(s, &(struct person){.family = "Rivera-Lopez"}, &(struct person){.family = "Lopez"}, lv);
-	assert_level(lv, F, MK_FAMILY, 2);
-	levels_of(s, &(struct person){.family = "Rivera-Lopez"}, &(struct person){.family = "riveralopez"}, lv);
-	assert_level(lv, F, MK_FAMILY, 2);
-	levels_of(s, &(struct person){.family = "Rivera-Lopez"}, &(struct person){.family = "rivera lopez"}, lv);
-	assert_level(lv, F, MK_FAMILY, 1);
+	expect_level(s, &(struct person){.family = "Rivera-Lopez"}, &(struct person){.family = "Lopez"}, F, MK_FAMILY, 2);
+	expect_level(s, &(struct person){.family = "Rivera-Lopez"}, &(struct person){.family = "riveralopez"}, F, MK_FAMILY, 2);
+	expect_level(s, &(struct person){.family = "Rivera-Lopez"}, &(struct person){.family = "rivera lopez"}, F, MK_FAMILY, 1);
 }
 
 static void given_and_family_names_written_the_other_way_round_agree(void **state)
@@ -228,19 +229,14 @@ static void an_age_that_agrees_with_a_birth_date_on_the_as_of_date_is_level_9(vo
 	assert_level(lv, D, MK_DOB, 6); /* a year apart */
 	levels_of(s, &born, &(struct person){.age = "12"}, lv);
 	assert_level(lv, D, MK_DOB, 7); /* 2 to 5 years apart */
-	levels_of(s, &born, &(struct person){.age = "3"}, lv);
-	assert_level(lv, D, MK_DOB, 8);
+	expect_level(s, &born, &(struct person){.age = "3"}, D, MK_DOB, 8);
 	/* Born 2011-12-01: still 14 on 2026-11-28. */
-	levels_of(s, &(struct person){.dob = "2011-12-01"}, &(struct person){.age = "14"}, lv);
-	assert_level(lv, D, MK_DOB, 9);
+	expect_level(s, &(struct person){.dob = "2011-12-01"}, &(struct person){.age = "14"}, D, MK_DOB, 9);
 	/* Two ages only. */
-	levels_of(s, &(struct person){.age = "15"}, &(struct person){.age = "15"}, lv);
-	assert_level(lv, D, MK_DOB, 9);
-	levels_of(s, &(struct person){.age = "15"}, &(struct person){.age = "16"}, lv);
-	assert_level(lv, D, MK_DOB, 6);
+	expect_level(s, &(struct person){.age = "15"}, &(struct person){.age = "15"}, D, MK_DOB, 9);
+	expect_level(s, &(struct person){.age = "15"}, &(struct person){.age = "16"}, D, MK_DOB, 6);
 	/* A birth date on both sides wins over an age. */
-	levels_of(s, &(struct person){.dob = "2011-03-04", .age = "3"}, &(struct person){.dob = "2011-03-04"}, lv);
-	assert_level(lv, D, MK_DOB, 1);
+	expect_level(s, &(struct person){.dob = "2011-03-04", .age = "3"}, &(struct person){.dob = "2011-03-04"}, D, MK_DOB, 1);
 }
 
 static void a_value_missing_on_either_side_is_level_0(void **state)
@@ -282,19 +278,15 @@ static void an_identifier_one_character_off_is_level_2(void **state)
 {
 	struct match_store *s = *state;
 	uint8_t lv[MATCH_MAX_FIELDS];
-	levels_of(s, &(struct person){.ident = "123456789"}, &(struct person){.ident = "123 456 789"}, lv);
-	assert_level(lv, I, MK_IDENT, 1);
-	levels_of(s, &(struct person){.ident = "123456789"}, &(struct person){.ident = "123456788"}, lv);
-	assert_level(lv, I, MK_IDENT, 2);
+	expect_level(s, &(struct person){.ident = "123456789"}, &(struct person){.ident = "123 456 789"}, I, MK_IDENT, 1);
+	expect_level(s, &(struct person){.ident = "123456789"}, &(struct person){.ident = "123456788"}, I, MK_IDENT, 2);
 	assert_string_equal(match_level_text(MK_IDENT, 2), "one character differs");
 	levels_of(s, &(struct person){.ident = "123456789"}, &(struct person){.ident = "123457689"}, lv);
 	assert_level(lv, I, MK_IDENT, 2); /* adjacent transposition */
 	levels_of(s, &(struct person){.ident = "123456789"}, &(struct person){.ident = "12345678"}, lv);
 	assert_level(lv, I, MK_IDENT, 2); /* one dropped */
-	levels_of(s, &(struct person){.ident = "123456789"}, &(struct person){.ident = "123456700"}, lv);
-	assert_level(lv, I, MK_IDENT, 3);
-	levels_of(s, &(struct person){.ident = "123456789"}, &(struct person){.ident = "987654321"}, lv);
-	assert_level(lv, I, MK_IDENT, 4);
+	expect_level(s, &(struct person){.ident = "123456789"}, &(struct person){.ident = "123456700"}, I, MK_IDENT, 3);
+	expect_level(s, &(struct person){.ident = "123456789"}, &(struct person){.ident = "987654321"}, I, MK_IDENT, 4);
 }
 
 static void levels_stay_within_each_kinds_range(void **state)

@@ -17,22 +17,12 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "model/pack.h"
+#include "pack_test.h"
 
 /* ret_* must be left alone on failure: tests pass this and check it. */
 static struct pack untouched;
 
 /* --- Helpers ------------------------------------------------------------- */
-
-static const char *ct_path(void)
-{
-	static char path[4096];
-	const char *root = getenv("HARTLINE_SOURCE_ROOT");
-	if (!root)
-		fail_msg("HARTLINE_SOURCE_ROOT is not set");
-	int n = snprintf(path, sizeof path, "%s/packs/connecticut.json", root);
-	assert_true(n > 0 && (size_t)n < sizeof path);
-	return path;
-}
 
 static json_t *ct_json(void)
 {
@@ -92,17 +82,6 @@ static void del(json_t *root, const char *path, const char *key)
 	assert_int_equal(json_object_del(at(root, path), key), 0);
 }
 
-static bool has_error(const struct field_errors *fe, const char *field, const char *reason)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach (fe->list, i, e)
-		if (strcmp(json_get_str(e, "field"), field) == 0 &&
-		    strcmp(json_get_str(e, "reason"), reason) == 0)
-			return true;
-	return false;
-}
-
 static void print_errors(const struct field_errors *fe)
 {
 	char line[600];
@@ -128,6 +107,54 @@ static void assert_rejected(json_t *root, const char *field, const char *reason)
 	assert_true(found);
 	field_errors_done(&fe);
 	json_decref(root);
+}
+
+/* assert_rejected with the field formatted from fmt. */
+static void assert_rejected_at(json_t *root, const char *reason, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void assert_rejected_at(json_t *root, const char *reason, const char *fmt, ...)
+{
+	char field[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(field, sizeof field, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof field);
+	assert_rejected(root, field, reason);
+}
+
+/* One change to the real pack: the value (JSON text) at path.key, or the
+ * key deleted when json is NULL. */
+struct edit {
+	const char *path, *key, *json;
+};
+
+/* A bad pack, as up to three changes to the real one, and the error it
+ * must be rejected with. */
+struct rejection {
+	struct edit edit[3];
+	const char *field, *reason;
+};
+
+/* Each case, on a fresh copy of the real pack, as assert_rejected. */
+static void assert_rejections(const struct rejection *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *root = ct_json();
+		for (size_t k = 0; k < 3 && cases[i].edit[k].path; k++) {
+			const struct edit *e = &cases[i].edit[k];
+			if (!e->json) {
+				del(root, e->path, e->key);
+				continue;
+			}
+			json_error_t err;
+			json_t *v = json_loads(e->json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+			if (!v)
+				fail_msg("%s: %s", e->json, err.text);
+			set(root, e->path, e->key, v);
+		}
+		assert_rejected(root, cases[i].field, cases[i].reason);
+	}
 }
 
 /* pack_from_json(root) must succeed. Takes root; returns the pack. */
@@ -470,11 +497,7 @@ static void rejects_unknown_keys_at_every_level(void **state)
 	for (size_t i = 0; i < sizeof where / sizeof *where; i++) {
 		json_t *root = ct_json();
 		set(root, where[i][0], where[i][1], json_true());
-		char field[128];
-		int n = snprintf(field, sizeof field, "%s%s%s", where[i][0], where[i][0][0] ? "." : "",
-				 where[i][1]);
-		assert_true(n > 0 && (size_t)n < sizeof field);
-		assert_rejected(root, field, "unknown key");
+		assert_rejected_at(root, "unknown key", "%s%s%s", where[i][0], where[i][0][0] ? "." : "", where[i][1]);
 	}
 	json_t *root = ct_json();
 	set(root, "regions[0]", "colour", json_true());
@@ -483,37 +506,17 @@ static void rejects_unknown_keys_at_every_level(void **state)
 
 static void rejects_missing_empty_and_mistyped_strings(void **state)
 {
-	json_t *root = ct_json();
-	set(root, "pack", "name", json_string(""));
-	assert_rejected(root, "pack.name", "must not be empty");
-
-	root = ct_json();
-	set(root, "pack", "version", json_string("   "));
-	assert_rejected(root, "pack.version", "must not be empty");
-
-	root = ct_json();
-	del(root, "regions[3]", "name");
-	assert_rejected(root, "regions[3].name", "required");
-
-	root = ct_json();
-	set(root, "services[2]", "name", json_integer(5));
-	assert_rejected(root, "services[2].name", "must be a string");
-
-	root = ct_json();
-	set(root, "vulnerabilities[1]", "description", json_string(""));
-	assert_rejected(root, "vulnerabilities[1].description", "must not be empty");
-
-	root = ct_json();
-	set(root, "pack", "notes", json_null());
-	assert_rejected(root, "pack.notes", "must be a string");
-
-	root = ct_json();
-	set(root, "trafficking_types[0]", "name", json_stringn("Third\0party", 11));
-	assert_rejected(root, "trafficking_types[0].name", "must not contain NUL characters");
-
-	root = ct_json();
-	set(root, "regions[1].offices[0]", "towns", json_string("Milford"));
-	assert_rejected(root, "regions[1].offices[0].towns", "must be an array");
+	static const struct rejection cases[] = {
+		{{{"pack", "name", "\"\""}}, "pack.name", "must not be empty"},
+		{{{"pack", "version", "\"   \""}}, "pack.version", "must not be empty"},
+		{{{"regions[3]", "name", NULL}}, "regions[3].name", "required"},
+		{{{"services[2]", "name", "5"}}, "services[2].name", "must be a string"},
+		{{{"vulnerabilities[1]", "description", "\"\""}}, "vulnerabilities[1].description", "must not be empty"},
+		{{{"pack", "notes", "null"}}, "pack.notes", "must be a string"},
+		{{{"trafficking_types[0]", "name", "\"Third\\u0000party\""}}, "trafficking_types[0].name", "must not contain NUL characters"},
+		{{{"regions[1].offices[0]", "towns", "\"Milford\""}}, "regions[1].offices[0].towns", "must be an array"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
 static void rejects_list_entries_that_are_not_objects(void **state)
@@ -548,28 +551,29 @@ static void rejects_new_list_entries_that_are_not_objects(void **state)
 	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
 		json_t *root = ct_json();
 		assert_int_equal(json_array_set_new(at(root, lists[i]), 1, json_string("x")), 0);
-		char field[128];
-		int n = snprintf(field, sizeof field, "%s[1]", lists[i]);
-		assert_true(n > 0 && (size_t)n < sizeof field);
-		assert_rejected(root, field, "must be an object");
+		assert_rejected_at(root, "must be an object", "%s[1]", lists[i]);
 	}
 }
 
 static void rejects_a_malformed_hotline(void **state)
 {
-	json_t *root = ct_json();
-	set(root, "pack", "hotline", json_string("1-800-842-2288"));
-	assert_rejected(root, "pack.hotline", "must be an object");
-
-	root = ct_json();
-	del(root, "pack.hotline", "phone");
-	assert_rejected(root, "pack.hotline.phone", "required");
+	static const struct rejection cases[] = {
+		{{{"pack", "hotline", "\"1-800-842-2288\""}}, "pack.hotline", "must be an object"},
+		{{{"pack.hotline", "phone", NULL}}, "pack.hotline.phone", "required"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
 /* --- Ids ----------------------------------------------------------------- */
 
 static void rejects_ids_that_are_not_lower_snake_case(void **state)
 {
+	static const struct rejection cases[] = {
+		{{{"regions[0].offices[0]", "id", "\"Bridgeport\""}}, "regions[0].offices[0].id", "invalid id \"Bridgeport\": use a-z, 0-9 and _, starting with a letter, at most 64"},
+		{{{"pack", "id", "\"CT\""}}, "pack.id", "invalid id \"CT\": use a-z, 0-9 and _, starting with a letter, at most 64"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+
 	static const char *const bad[] = {"Ems", "1ems", "_ems", "ems-team", "e ms",
 					  "a23456789012345678901234567890123456789012345678901234567890123465"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -582,18 +586,8 @@ static void rejects_ids_that_are_not_lower_snake_case(void **state)
 		assert_true(n > 0 && (size_t)n < sizeof reason);
 		assert_rejected(root, "referral_sources[2].id", reason);
 	}
-	json_t *root = ct_json();
-	set(root, "regions[0].offices[0]", "id", json_string("Bridgeport"));
-	assert_rejected(root, "regions[0].offices[0].id",
-			"invalid id \"Bridgeport\": use a-z, 0-9 and _, starting with a letter, at most 64");
-
-	root = ct_json();
-	set(root, "pack", "id", json_string("CT"));
-	assert_rejected(root, "pack.id",
-			"invalid id \"CT\": use a-z, 0-9 and _, starting with a letter, at most 64");
-
 	/* 64 characters is the most an id may have. */
-	root = ct_json();
+	json_t *root = ct_json();
 	set(root, "referral_sources[2]", "id",
 	    json_string("a234567890123456789012345678901234567890123456789012345678901234"));
 	pack_free(assert_accepted(root));
@@ -601,30 +595,21 @@ static void rejects_ids_that_are_not_lower_snake_case(void **state)
 
 static void rejects_a_region_id_that_is_not_a_short_code(void **state)
 {
-	json_t *root = ct_json();
-	set(root, "regions[0]", "id", json_string("Region One"));
-	assert_rejected(root, "regions[0].id",
-			"invalid region id \"Region One\": use 1 to 16 of A-Z, a-z, 0-9, _ and -");
-
-	root = ct_json();
-	set(root, "regions[0]", "id", json_string("R1234567890123456"));
-	assert_rejected(root, "regions[0].id",
-			"invalid region id \"R1234567890123456\": use 1 to 16 of A-Z, a-z, 0-9, _ and -");
+	static const struct rejection cases[] = {
+		{{{"regions[0]", "id", "\"Region One\""}}, "regions[0].id", "invalid region id \"Region One\": use 1 to 16 of A-Z, a-z, 0-9, _ and -"},
+		{{{"regions[0]", "id", "\"R1234567890123456\""}}, "regions[0].id", "invalid region id \"R1234567890123456\": use 1 to 16 of A-Z, a-z, 0-9, _ and -"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
 static void rejects_duplicate_ids_in_a_list(void **state)
 {
-	json_t *root = ct_json();
-	set(root, "referral_sources[3]", "id", json_string("ems"));
-	assert_rejected(root, "referral_sources[3].id", "duplicate id \"ems\"");
-
-	root = ct_json();
-	set(root, "deadlines[7]", "id", json_string("return_debrief"));
-	assert_rejected(root, "deadlines[7].id", "duplicate id \"return_debrief\"");
-
-	root = ct_json();
-	set(root, "regions[5]", "id", json_string("R1"));
-	assert_rejected(root, "regions[5].id", "duplicate id \"R1\"");
+	static const struct rejection cases[] = {
+		{{{"referral_sources[3]", "id", "\"ems\""}}, "referral_sources[3].id", "duplicate id \"ems\""},
+		{{{"deadlines[7]", "id", "\"return_debrief\""}}, "deadlines[7].id", "duplicate id \"return_debrief\""},
+		{{{"regions[5]", "id", "\"R1\""}}, "regions[5].id", "duplicate id \"R1\""},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
 static void rejects_an_office_id_used_in_two_regions(void **state)
@@ -657,17 +642,12 @@ static void rejects_an_office_listed_under_another_region(void **state)
 
 static void rejects_a_pack_without_regions_or_a_region_without_offices(void **state)
 {
-	json_t *root = ct_json();
-	set(root, "", "regions", json_array());
-	assert_rejected(root, "regions", "must list at least one region");
-
-	root = ct_json();
-	set(root, "regions[4]", "offices", json_array());
-	assert_rejected(root, "regions[4].offices", "must list at least one office");
-
-	root = ct_json();
-	del(root, "regions[4]", "offices");
-	assert_rejected(root, "regions[4].offices", "required");
+	static const struct rejection cases[] = {
+		{{{"", "regions", "[]"}}, "regions", "must list at least one region"},
+		{{{"regions[4]", "offices", "[]"}}, "regions[4].offices", "must list at least one office"},
+		{{{"regions[4]", "offices", NULL}}, "regions[4].offices", "required"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
 static void rejects_a_town_served_by_two_offices(void **state)
@@ -747,19 +727,17 @@ static void rejects_a_pack_missing_a_required_deadline(void **state)
 
 static void rejects_an_unknown_time_zone(void **state)
 {
+	static const struct rejection cases[] = {
+		{{{"pack", "time_zone", "\"Mars/Olympus\""}}, "pack.time_zone", "unknown time zone \"Mars/Olympus\""},
+		{{{"pack", "time_zone", "\"America\""}}, "pack.time_zone", "unknown time zone \"America\""},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+
 	struct stat st;
 	if (stat("/usr/share/zoneinfo", &st) != 0)
 		skip();
-	json_t *root = ct_json();
-	set(root, "pack", "time_zone", json_string("Mars/Olympus"));
-	assert_rejected(root, "pack.time_zone", "unknown time zone \"Mars/Olympus\"");
-
 	/* A directory of zones is not a zone. */
-	root = ct_json();
-	set(root, "pack", "time_zone", json_string("America"));
-	assert_rejected(root, "pack.time_zone", "unknown time zone \"America\"");
-
-	root = ct_json();
+	json_t *root = ct_json();
 	set(root, "pack", "time_zone", json_string("Europe/Berlin"));
 	pack_free(assert_accepted(root));
 }
@@ -782,22 +760,17 @@ static void rejects_a_malformed_time_zone(void **state)
 
 static void rejects_a_missing_or_unknown_default_instrument(void **state)
 {
-	json_t *root = ct_json();
-	del(root, "pack", "default_screening");
-	assert_rejected(root, "pack.default_screening", "required");
-
-	root = ct_json();
-	set(root, "pack", "default_screening", json_string("cse_it"));
-	assert_rejected(root, "pack.default_screening", "unknown screening instrument \"cse_it\"");
+	static const struct rejection cases[] = {
+		{{{"pack", "default_screening", NULL}}, "pack.default_screening", "required"},
+		{{{"pack", "default_screening", "\"cse_it\""}}, "pack.default_screening", "unknown screening instrument \"cse_it\""},
+		{{{"", "screening_instruments", "[]"}}, "screening_instruments", "must list at least one instrument"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 
 	/* The instrument it names is taken out of the pack. */
-	root = ct_json();
+	json_t *root = ct_json();
 	assert_int_equal(json_array_remove(at(root, "screening_instruments"), 0), 0);
 	assert_rejected(root, "pack.default_screening", "unknown screening instrument \"indicator_screen\"");
-
-	root = ct_json();
-	set(root, "", "screening_instruments", json_array());
-	assert_rejected(root, "screening_instruments", "must list at least one instrument");
 
 	/* Either kind may be the default. */
 	root = ct_json();
@@ -809,84 +782,59 @@ static void rejects_a_missing_or_unknown_default_instrument(void **state)
 
 static void rejects_an_unknown_or_missing_instrument_kind(void **state)
 {
-	json_t *root = ct_json();
-	set(root, "screening_instruments[1]", "kind", json_string("checklist"));
-	assert_rejected(root, "screening_instruments[1].kind", "must be \"indicator\" or \"yes_no\"");
-
-	root = ct_json();
-	del(root, "screening_instruments[0]", "kind");
-	assert_rejected(root, "screening_instruments[0].kind", "required");
+	static const struct rejection cases[] = {
+		{{{"screening_instruments[1]", "kind", "\"checklist\""}}, "screening_instruments[1].kind", "must be \"indicator\" or \"yes_no\""},
+		{{{"screening_instruments[0]", "kind", NULL}}, "screening_instruments[0].kind", "required"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 
 	static const char *const required[] = {"id", "version", "name", "description"};
 	for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
-		root = ct_json();
+		json_t *root = ct_json();
 		del(root, "screening_instruments[1]", required[i]);
-		char field[64];
-		int n = snprintf(field, sizeof field, "screening_instruments[1].%s", required[i]);
-		assert_true(n > 0 && (size_t)n < sizeof field);
-		assert_rejected(root, field, "required");
+		assert_rejected_at(root, "required", "screening_instruments[1].%s", required[i]);
 	}
 }
 
 static void rejects_an_unknown_key_in_an_indicator(void **state)
 {
+	static const struct rejection cases[] = {
+		{{{"screening_instruments[0].domains[5].indicators[0]", "weight", "3"}}, "screening_instruments[0].domains[5].indicators[0].weight", "unknown key"},
+		{{{"screening_instruments[0].domains[5].indicators[0]", "text", NULL}}, "screening_instruments[0].domains[5].indicators[0].text", "required"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+
 	json_t *root = ct_json();
 	set(root, "screening_instruments[0].domains[5].indicators[0]", "weight", json_integer(3));
-	assert_rejected(root, "screening_instruments[0].domains[5].indicators[0].weight", "unknown key");
-
-	root = ct_json();
-	set(root, "screening_instruments[0].domains[5].indicators[0]", "weight", json_integer(3));
 	assert_message(root, "x.json: screening_instruments[0].domains[5].indicators[0].weight: unknown key");
-
-	root = ct_json();
-	del(root, "screening_instruments[0].domains[5].indicators[0]", "text");
-	assert_rejected(root, "screening_instruments[0].domains[5].indicators[0].text", "required");
 }
 
 static void rejects_duplicate_instrument_domain_and_question_ids(void **state)
 {
-	json_t *root = ct_json();
-	set(root, "screening_instruments[1]", "id", json_string("indicator_screen"));
-	assert_rejected(root, "screening_instruments[1].id", "duplicate id \"indicator_screen\"");
-
-	root = ct_json();
-	set(root, "screening_instruments[0].domains[2]", "id", json_string("housing_caregiving"));
-	assert_rejected(root, "screening_instruments[0].domains[2].id", "duplicate id \"housing_caregiving\"");
+	static const struct rejection cases[] = {
+		{{{"screening_instruments[1]", "id", "\"indicator_screen\""}}, "screening_instruments[1].id", "duplicate id \"indicator_screen\""},
+		{{{"screening_instruments[0].domains[2]", "id", "\"housing_caregiving\""}}, "screening_instruments[0].domains[2].id", "duplicate id \"housing_caregiving\""},
+		{{{"screening_instruments[0].domains[1].indicators[2]", "id", "\"runaway_history\""}}, "screening_instruments[0].domains[1].indicators[2].id", "duplicate id \"runaway_history\" (also screening_instruments[0].domains[0].indicators[0])"},
+		{{{"screening_instruments[1].items[3]", "id", "\"ran_away\""}}, "screening_instruments[1].items[3].id", "duplicate id \"ran_away\""},
+		{{{"screening_instruments[1].items[3]", "id", "\"STI\""}}, "screening_instruments[1].items[3].id", "invalid id \"STI\": use a-z, 0-9 and _, starting with a letter, at most 64"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 
 	/* An answer names one indicator: ids are unique across domains. */
-	root = ct_json();
-	set(root, "screening_instruments[0].domains[1].indicators[2]", "id", json_string("runaway_history"));
-	assert_rejected(root, "screening_instruments[0].domains[1].indicators[2].id",
-			"duplicate id \"runaway_history\" (also screening_instruments[0].domains[0].indicators[0])");
-
-	root = ct_json();
-	set(root, "screening_instruments[1].items[3]", "id", json_string("ran_away"));
-	assert_rejected(root, "screening_instruments[1].items[3].id", "duplicate id \"ran_away\"");
-
-	root = ct_json();
-	set(root, "screening_instruments[1].items[3]", "id", json_string("STI"));
-	assert_rejected(root, "screening_instruments[1].items[3].id",
-			"invalid id \"STI\": use a-z, 0-9 and _, starting with a letter, at most 64");
-
 	/* The same id in two instruments is fine. */
-	root = ct_json();
+	json_t *root = ct_json();
 	set(root, "screening_instruments[1].items[1]", "id", json_string("runaway_history"));
 	pack_free(assert_accepted(root));
 }
 
 static void rejects_empty_domains_indicators_and_items(void **state)
 {
-	json_t *root = ct_json();
-	set(root, "screening_instruments[0]", "domains", json_array());
-	assert_rejected(root, "screening_instruments[0].domains", "must list at least one domain");
-
-	root = ct_json();
-	set(root, "screening_instruments[0].domains[4]", "indicators", json_array());
-	assert_rejected(root, "screening_instruments[0].domains[4].indicators", "must list at least one indicator");
-
-	root = ct_json();
-	set(root, "screening_instruments[1]", "items", json_array());
-	assert_rejected(root, "screening_instruments[1].items", "must list at least one item");
+	static const struct rejection cases[] = {
+		{{{"screening_instruments[0]", "domains", "[]"}}, "screening_instruments[0].domains", "must list at least one domain"},
+		{{{"screening_instruments[0].domains[4]", "indicators", "[]"}}, "screening_instruments[0].domains[4].indicators", "must list at least one indicator"},
+		{{{"screening_instruments[1]", "items", "[]"}}, "screening_instruments[1].items", "must list at least one item"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
 static void rejects_ratings_other_than_no_possible_clear(void **state)
@@ -934,35 +882,16 @@ static void rejects_a_rule_naming_an_unknown_domain(void **state)
 
 static void rejects_a_rule_with_a_bad_level_or_form(void **state)
 {
-	json_t *root = ct_json();
-	set(root, "screening_instruments[0].rules[2]", "level", json_string("maybe"));
-	assert_rejected(root, "screening_instruments[0].rules[2].level", "must be \"no\", \"possible\" or \"clear\"");
-
-	root = ct_json();
-	del(root, "screening_instruments[0].rules[2]", "level");
-	assert_rejected(root, "screening_instruments[0].rules[2].level", "required");
-
-	root = ct_json();
-	del(root, "screening_instruments[0].rules[2]", "clear_count");
-	assert_rejected(root, "screening_instruments[0].rules[2]",
-			"needs one of clear_in_domains, clear_count or possible_count");
-
-	root = ct_json();
-	set(root, "screening_instruments[0].rules[2]", "possible_count", json_integer(2));
-	assert_rejected(root, "screening_instruments[0].rules[2]",
-			"must have only one of clear_in_domains, clear_count and possible_count");
-
-	root = ct_json();
-	set(root, "screening_instruments[0].rules[2]", "min", json_integer(2));
-	assert_rejected(root, "screening_instruments[0].rules[2].min", "goes only with clear_in_domains");
-
-	root = ct_json();
-	del(root, "screening_instruments[0].rules[0]", "min");
-	assert_rejected(root, "screening_instruments[0].rules[0].min", "required");
-
-	root = ct_json();
-	set(root, "screening_instruments[0]", "rules", json_array());
-	assert_rejected(root, "screening_instruments[0].rules", "must list at least one rule");
+	static const struct rejection cases[] = {
+		{{{"screening_instruments[0].rules[2]", "level", "\"maybe\""}}, "screening_instruments[0].rules[2].level", "must be \"no\", \"possible\" or \"clear\""},
+		{{{"screening_instruments[0].rules[2]", "level", NULL}}, "screening_instruments[0].rules[2].level", "required"},
+		{{{"screening_instruments[0].rules[2]", "clear_count", NULL}}, "screening_instruments[0].rules[2]", "needs one of clear_in_domains, clear_count or possible_count"},
+		{{{"screening_instruments[0].rules[2]", "possible_count", "2"}}, "screening_instruments[0].rules[2]", "must have only one of clear_in_domains, clear_count and possible_count"},
+		{{{"screening_instruments[0].rules[2]", "min", "2"}}, "screening_instruments[0].rules[2].min", "goes only with clear_in_domains"},
+		{{{"screening_instruments[0].rules[0]", "min", NULL}}, "screening_instruments[0].rules[0].min", "required"},
+		{{{"screening_instruments[0]", "rules", "[]"}}, "screening_instruments[0].rules", "must list at least one rule"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
 static void rejects_rule_counts_that_are_not_1_to_100(void **state)
@@ -978,10 +907,7 @@ static void rejects_rule_counts_that_are_not_1_to_100(void **state)
 		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 			json_t *root = ct_json();
 			set(root, where[w][0], where[w][1], bad[i]);
-			char field[96];
-			int n = snprintf(field, sizeof field, "%s.%s", where[w][0], where[w][1]);
-			assert_true(n > 0 && (size_t)n < sizeof field);
-			assert_rejected(root, field, "must be an integer from 1 to 100");
+			assert_rejected_at(root, "must be an integer from 1 to 100", "%s.%s", where[w][0], where[w][1]);
 		}
 	}
 	json_t *root = ct_json();
@@ -1025,6 +951,14 @@ static void rejects_positive_at_out_of_range(void **state)
 
 static void rejects_a_pack_missing_a_required_disposition(void **state)
 {
+	static const struct rejection cases[] = {
+		{{{"dispositions[3]", "id", "\"screened_out\""}}, "dispositions[3].id", "duplicate id \"screened_out\""},
+		{{{"dispositions[2]", "reason_required", "\"yes\""}}, "dispositions[2].reason_required", "must be true or false"},
+		{{{"dispositions[3]", "jurisdiction_required", "1"}}, "dispositions[3].jurisdiction_required", "must be true or false"},
+		{{{"dispositions[0]", "name", NULL}}, "dispositions[0].name", "required"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+
 	static const char *const required[] = {"accepted_hart", "information_referral", "screened_out", "forwarded"};
 	for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
 		json_t *root = ct_json();
@@ -1038,24 +972,8 @@ static void rejects_a_pack_missing_a_required_disposition(void **state)
 		assert_rejected(root, "dispositions", reason);
 	}
 
-	json_t *root = ct_json();
-	set(root, "dispositions[3]", "id", json_string("screened_out"));
-	assert_rejected(root, "dispositions[3].id", "duplicate id \"screened_out\"");
-
-	root = ct_json();
-	set(root, "dispositions[2]", "reason_required", json_string("yes"));
-	assert_rejected(root, "dispositions[2].reason_required", "must be true or false");
-
-	root = ct_json();
-	set(root, "dispositions[3]", "jurisdiction_required", json_integer(1));
-	assert_rejected(root, "dispositions[3].jurisdiction_required", "must be true or false");
-
-	root = ct_json();
-	del(root, "dispositions[0]", "name");
-	assert_rejected(root, "dispositions[0].name", "required");
-
 	/* Names are the agency's; more dispositions may be added. */
-	root = ct_json();
+	json_t *root = ct_json();
 	set(root, "dispositions[1]", "name", json_string("I&R"));
 	assert_int_equal(json_array_append_new(at(root, "dispositions"),
 					       json_pack("{s:s, s:s, s:b}", "id", "duplicate_report", "name",
@@ -1090,25 +1008,17 @@ static void rejects_a_minor_age_out_of_range(void **state)
 
 static void rejects_a_malformed_victim_not_offender_notice(void **state)
 {
+	static const struct rejection cases[] = {
+		{{{"law", "victim_not_offender", NULL}}, "law.victim_not_offender", "required"},
+		{{{"law.victim_not_offender", "text", "\" \""}}, "law.victim_not_offender.text", "must not be empty"},
+		{{{"law.victim_not_offender", "citations", "\"P.A. 16-71\""}}, "law.victim_not_offender.citations", "must be an array"},
+		{{{"", "law", "[]"}}, "law", "must be an object"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+
 	json_t *root = ct_json();
-	del(root, "law", "victim_not_offender");
-	assert_rejected(root, "law.victim_not_offender", "required");
-
-	root = ct_json();
-	set(root, "law.victim_not_offender", "text", json_string(" "));
-	assert_rejected(root, "law.victim_not_offender.text", "must not be empty");
-
-	root = ct_json();
 	assert_int_equal(json_array_append_new(at(root, "law.victim_not_offender.citations"), json_string("")), 0);
 	assert_rejected(root, "law.victim_not_offender.citations[3]", "must be a non-empty string");
-
-	root = ct_json();
-	set(root, "law.victim_not_offender", "citations", json_string("P.A. 16-71"));
-	assert_rejected(root, "law.victim_not_offender.citations", "must be an array");
-
-	root = ct_json();
-	set(root, "", "law", json_array());
-	assert_rejected(root, "law", "must be an object");
 }
 
 static void rejects_a_commercial_sex_concern_naming_an_unknown_vulnerability(void **state)
@@ -1196,6 +1106,12 @@ static void loads_emergency_departments_each_in_a_region_that_serves_its_town(vo
 
 static void names_the_rescreen_instrument_or_falls_back_to_the_default(void **state)
 {
+	static const struct rejection cases[] = {
+		{{{"pack", "rescreen_instrument", "\"cse_it\""}}, "pack.rescreen_instrument", "unknown screening instrument \"cse_it\""},
+		{{{"pack", "rescreen_instrument", "\"\""}}, "pack.rescreen_instrument", "must not be empty"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+
 	struct pack *p = ct_pack();
 	assert_string_equal(p->rescreen_instrument, "sscst");
 	assert_ptr_equal(pack_rescreen_instrument(p), pack_instrument(p, "sscst"));
@@ -1209,14 +1125,6 @@ static void names_the_rescreen_instrument_or_falls_back_to_the_default(void **st
 	assert_ptr_equal(pack_rescreen_instrument(p), pack_default_instrument(p));
 	pack_free(p);
 
-	root = ct_json();
-	set(root, "pack", "rescreen_instrument", json_string("cse_it"));
-	assert_rejected(root, "pack.rescreen_instrument", "unknown screening instrument \"cse_it\"");
-
-	root = ct_json();
-	set(root, "pack", "rescreen_instrument", json_string(""));
-	assert_rejected(root, "pack.rescreen_instrument", "must not be empty");
-
 	/* The instrument it names is taken out of the pack. */
 	root = ct_json();
 	assert_string_equal(json_string_value(at(root, "screening_instruments[1].id")), "sscst");
@@ -1226,34 +1134,19 @@ static void names_the_rescreen_instrument_or_falls_back_to_the_default(void **st
 
 static void rejects_bad_mdt_roles(void **state)
 {
+	static const struct rejection cases[] = {
+		{{{"mdt_roles[9]", "id", "\"fbi\""}}, "mdt_roles[9].id", "duplicate id \"fbi\""},
+		{{{"mdt_roles[2]", "id", "\"Law Enforcement\""}}, "mdt_roles[2].id", "invalid id \"Law Enforcement\": use a-z, 0-9 and _, starting with a letter, at most 64"},
+		{{{"mdt_roles[0]", "name", NULL}}, "mdt_roles[0].name", "required"},
+		{{{"mdt_roles[8]", "federal", "\"yes\""}}, "mdt_roles[8].federal", "must be true or false"},
+		{{{"", "mdt_roles", "[]"}}, "mdt_roles", "must list at least one entry"},
+		{{{"", "mdt_roles", "{}"}}, "mdt_roles", "must be an array"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+
 	json_t *root = ct_json();
-	set(root, "mdt_roles[9]", "id", json_string("fbi"));
-	assert_rejected(root, "mdt_roles[9].id", "duplicate id \"fbi\"");
-
-	root = ct_json();
-	set(root, "mdt_roles[2]", "id", json_string("Law Enforcement"));
-	assert_rejected(root, "mdt_roles[2].id",
-			"invalid id \"Law Enforcement\": use a-z, 0-9 and _, starting with a letter, at most 64");
-
-	root = ct_json();
-	del(root, "mdt_roles[0]", "name");
-	assert_rejected(root, "mdt_roles[0].name", "required");
-
-	root = ct_json();
-	set(root, "mdt_roles[8]", "federal", json_string("yes"));
-	assert_rejected(root, "mdt_roles[8].federal", "must be true or false");
-
-	root = ct_json();
-	set(root, "", "mdt_roles", json_array());
-	assert_rejected(root, "mdt_roles", "must list at least one entry");
-
-	root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "mdt_roles"), 1, json_string("dcf")), 0);
 	assert_rejected(root, "mdt_roles[1]", "must be an object");
-
-	root = ct_json();
-	set(root, "", "mdt_roles", json_object());
-	assert_rejected(root, "mdt_roles", "must be an array");
 }
 
 static void maps_typed_gender_identity_to_a_category_only(void **state)
@@ -1295,23 +1188,18 @@ static void maps_typed_gender_identity_to_a_category_only(void **state)
 static void rejects_bad_gender_categories(void **state)
 {
 	(void)state;
+	static const struct rejection cases[] = {
+		{{{"gender_identities[6]", "other", NULL}}, "gender_identities", "one category needs \"other\": true: free text that falls in no category counts there"},
+		{{{"gender_identities[0]", "other", "true"}}, "gender_identities[6].other", "only one category may be the other one"},
+		{{{"gender_identities[2]", "id", "\"female\""}}, "gender_identities[2].id", "duplicate id \"female\""},
+		{{{"gender_identities[4]", "colour", "\"x\""}}, "gender_identities[4].colour", "unknown key"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+
 	json_t *root = ct_json();
-	del(root, "gender_identities[6]", "other");
-	assert_rejected(root, "gender_identities",
-			"one category needs \"other\": true: free text that falls in no category counts there");
-
-	root = ct_json();
-	set(root, "gender_identities[0]", "other", json_true());
-	assert_rejected(root, "gender_identities[6].other", "only one category may be the other one");
-
-	root = ct_json();
 	assert_int_equal(json_array_append_new(at(root, "gender_identities[1].matches"), json_string("Girl")), 0);
 	assert_rejected(root, "gender_identities[1].matches[6]",
 			"\"Girl\" also names gender_identities[0].matches[0]: a typed value must fall in one category only");
-
-	root = ct_json();
-	set(root, "gender_identities[2]", "id", json_string("female"));
-	assert_rejected(root, "gender_identities[2].id", "duplicate id \"female\"");
 
 	root = ct_json();
 	set(root, "gender_identities[3]", "matches", json_pack("[i]", 3));
@@ -1321,35 +1209,20 @@ static void rejects_bad_gender_categories(void **state)
 	set(root, "", "gender_identities", json_pack("[{s:s, s:s, s:b}]", "id", "x", "name", "X", "other", 1));
 	assert_rejected(root, "gender_identities",
 			"must be an array of at least two categories, one of them with \"other\": true");
-
-	root = ct_json();
-	set(root, "gender_identities[4]", "colour", json_string("x"));
-	assert_rejected(root, "gender_identities[4].colour", "unknown key");
 }
 
 static void rejects_bad_emergency_departments(void **state)
 {
+	static const struct rejection cases[] = {
+		{{{"emergency_departments[1]", "id", "\"bridgeport_hospital\""}}, "emergency_departments[1].id", "duplicate id \"bridgeport_hospital\""},
+		{{{"emergency_departments[0]", "region", "\"R7\""}}, "emergency_departments[0].region", "unknown region \"R7\""},
+		{{{"emergency_departments[2]", "town", NULL}}, "emergency_departments[2].town", "required"},
+		{{{"emergency_departments[2]", "region", NULL}}, "emergency_departments[2].region", "required"},
+		{{{"emergency_departments[3]", "town", "3"}}, "emergency_departments[3].town", "must be a string"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+
 	json_t *root = ct_json();
-	set(root, "emergency_departments[1]", "id", json_string("bridgeport_hospital"));
-	assert_rejected(root, "emergency_departments[1].id", "duplicate id \"bridgeport_hospital\"");
-
-	root = ct_json();
-	set(root, "emergency_departments[0]", "region", json_string("R7"));
-	assert_rejected(root, "emergency_departments[0].region", "unknown region \"R7\"");
-
-	root = ct_json();
-	del(root, "emergency_departments[2]", "town");
-	assert_rejected(root, "emergency_departments[2].town", "required");
-
-	root = ct_json();
-	del(root, "emergency_departments[2]", "region");
-	assert_rejected(root, "emergency_departments[2].region", "required");
-
-	root = ct_json();
-	set(root, "emergency_departments[3]", "town", json_integer(3));
-	assert_rejected(root, "emergency_departments[3].town", "must be a string");
-
-	root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "emergency_departments"), 0, json_null()), 0);
 	assert_rejected(root, "emergency_departments[0]", "must be an object");
 
@@ -1742,61 +1615,29 @@ static void accepts_other_age_groups_with_a_gap_and_a_threshold(void **state)
 static void rejects_age_groups_out_of_order_or_overlapping(void **state)
 {
 	(void)state;
-	json_t *root = ct_json();
-	set(root, "age_groups[1]", "min", json_integer(11));
-	assert_rejected(root, "age_groups[1].min",
-			"must be above 11, the max of age_groups[0]: groups are in order and do not overlap");
-
-	root = ct_json();
-	set(root, "age_groups[2]", "min", json_integer(5));
-	set(root, "age_groups[2]", "max", json_integer(6));
-	assert_rejected(root, "age_groups[2].min",
-			"must be above 13, the max of age_groups[1]: groups are in order and do not overlap");
-
-	root = ct_json();
-	set(root, "age_groups[3]", "max", json_null());
-	assert_rejected(root, "age_groups[4].min", "age_groups[3] is open-ended (max null): no group may follow it");
-
-	root = ct_json();
-	set(root, "age_groups[0]", "max", json_integer(-1));
-	assert_rejected(root, "age_groups[0].max", "must be an integer from 0 to 120, or null");
-
-	root = ct_json();
-	set(root, "age_groups[1]", "max", json_integer(12));
-	set(root, "age_groups[1]", "min", json_integer(13));
-	assert_rejected(root, "age_groups[1].max", "must not be below min (13)");
+	static const struct rejection cases[] = {
+		{{{"age_groups[1]", "min", "11"}}, "age_groups[1].min", "must be above 11, the max of age_groups[0]: groups are in order and do not overlap"},
+		{{{"age_groups[2]", "min", "5"}, {"age_groups[2]", "max", "6"}}, "age_groups[2].min", "must be above 13, the max of age_groups[1]: groups are in order and do not overlap"},
+		{{{"age_groups[3]", "max", "null"}}, "age_groups[4].min", "age_groups[3] is open-ended (max null): no group may follow it"},
+		{{{"age_groups[0]", "max", "-1"}}, "age_groups[0].max", "must be an integer from 0 to 120, or null"},
+		{{{"age_groups[1]", "max", "12"}, {"age_groups[1]", "min", "13"}}, "age_groups[1].max", "must not be below min (13)"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
 static void rejects_malformed_age_groups(void **state)
 {
 	(void)state;
-	json_t *root = ct_json();
-	del(root, "age_groups[0]", "max");
-	assert_rejected(root, "age_groups[0].max", "required: the oldest age in the group, or null for \"and over\"");
-
-	root = ct_json();
-	del(root, "age_groups[2]", "min");
-	assert_rejected(root, "age_groups[2].min", "required");
-
-	root = ct_json();
-	set(root, "age_groups[2]", "min", json_integer(121));
-	assert_rejected(root, "age_groups[2].min", "must be an integer from 0 to 120");
-
-	root = ct_json();
-	set(root, "age_groups[1]", "id", json_string("age_0_11"));
-	assert_rejected(root, "age_groups[1].id", "duplicate id \"age_0_11\"");
-
-	root = ct_json();
-	set(root, "age_groups[1]", "colour", json_string("red"));
-	assert_rejected(root, "age_groups[1].colour", "unknown key");
-
-	root = ct_json();
-	set(root, "", "age_groups", json_array());
-	assert_rejected(root, "age_groups", "must list at least one age group");
-
-	root = ct_json();
-	set(root, "", "age_groups", json_object());
-	assert_rejected(root, "age_groups", "must be an array");
+	static const struct rejection cases[] = {
+		{{{"age_groups[0]", "max", NULL}}, "age_groups[0].max", "required: the oldest age in the group, or null for \"and over\""},
+		{{{"age_groups[2]", "min", NULL}}, "age_groups[2].min", "required"},
+		{{{"age_groups[2]", "min", "121"}}, "age_groups[2].min", "must be an integer from 0 to 120"},
+		{{{"age_groups[1]", "id", "\"age_0_11\""}}, "age_groups[1].id", "duplicate id \"age_0_11\""},
+		{{{"age_groups[1]", "colour", "\"red\""}}, "age_groups[1].colour", "unknown key"},
+		{{{"", "age_groups", "[]"}}, "age_groups", "must list at least one age group"},
+		{{{"", "age_groups", "{}"}}, "age_groups", "must be an array"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
 static void rejects_a_suppression_threshold_outside_2_to_20(void **state)

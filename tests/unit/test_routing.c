@@ -18,17 +18,7 @@
 #include "base/err.h"
 #include "model/pack.h"
 #include "model/routing.h"
-
-static const char *ct_path(void)
-{
-	static char path[4096];
-	const char *root = getenv("HARTLINE_SOURCE_ROOT");
-	if (!root)
-		fail_msg("HARTLINE_SOURCE_ROOT is not set");
-	int n = snprintf(path, sizeof path, "%s/packs/connecticut.json", root);
-	assert_true(n > 0 && (size_t)n < sizeof path);
-	return path;
-}
+#include "pack_test.h"
 
 static int setup(void **state)
 {
@@ -111,24 +101,17 @@ static void an_unknown_missing_or_accented_town_goes_statewide(void **state)
 	assert_int_equal(route_town(p, "Springfield", &r), 0);
 	assert_statewide(&r);
 	assert_string_equal(r.town, "Springfield");
-	/* Accents are not folded: a worker maps such a report by hand. */
-	assert_int_equal(route_town(p, "Nörwalk", &r), 0);
-	assert_statewide(&r);
-	/* Part of a name, or two names, is not a town. */
-	assert_int_equal(route_town(p, "New", &r), 0);
-	assert_statewide(&r);
-	assert_int_equal(route_town(p, "Norwalk Norwalk", &r), 0);
-	assert_statewide(&r);
-	assert_int_equal(route_town(p, "New  Haven", &r), 0);
-	assert_statewide(&r);
-	assert_int_equal(route_town(p, "   ", &r), 0);
-	assert_statewide(&r);
-	assert_int_equal(route_town(p, "", &r), 0);
-	assert_statewide(&r);
-	assert_null(r.town);
-	assert_int_equal(route_town(p, NULL, &r), 0);
-	assert_statewide(&r);
-	assert_null(r.town);
+	static const char *const not_towns[] = {
+		"Nörwalk", /* accents are not folded: a worker maps such a report by hand */
+		"New", "Norwalk Norwalk", "New  Haven", /* part of a name, or two names, is not a town */
+		"   ", "", NULL,
+	};
+	for (size_t i = 0; i < sizeof not_towns / sizeof *not_towns; i++) {
+		assert_int_equal(route_town(p, not_towns[i], &r), 0);
+		assert_statewide(&r);
+		if (!not_towns[i] || !*not_towns[i])
+			assert_null(r.town);
+	}
 }
 
 static void a_report_routes_on_the_first_childs_town_else_the_incident_town(void **state)
@@ -182,6 +165,17 @@ static struct guardrail check(const struct pack *p, int age, const char *concern
 	return g;
 }
 
+/* check(), which must flag the child as a suspected victim or not, for
+ * the reason given. */
+static struct guardrail guardrail_is(const struct pack *p, int age, const char *concerns_json, bool suspected,
+				     enum guardrail_reason reason)
+{
+	struct guardrail g = check(p, age, concerns_json);
+	assert_int_equal(g.suspected_victim, suspected);
+	assert_int_equal(g.reason, reason);
+	return g;
+}
+
 /* Each concern of the pack alone: only the commercial-sex ones flag a
  * child, and the concern named is the one that did. */
 static void each_concern_flags_a_child_only_if_it_is_commercial_sex(void **state)
@@ -217,19 +211,11 @@ static void the_first_commercial_sex_concern_among_others_is_named(void **state)
 	assert_true(g.suspected_victim);
 	assert_string_equal(g.concern, "detained_for_prostitution");
 	/* Ids compare exactly. */
-	g = check(p, 12, "[\"Commercial_Sex_Involvement\", \"commercial_sex\", \" detained_for_prostitution\"]");
-	assert_false(g.suspected_victim);
-	assert_int_equal(g.reason, GUARDRAIL_NO_CONCERN);
-	g = check(p, 12, "[]");
-	assert_false(g.suspected_victim);
-	assert_int_equal(g.reason, GUARDRAIL_NO_CONCERN);
-	g = check(p, 12, NULL);
-	assert_false(g.suspected_victim);
-	assert_int_equal(g.reason, GUARDRAIL_NO_CONCERN);
+	g = guardrail_is(p, 12, "[\"Commercial_Sex_Involvement\", \"commercial_sex\", \" detained_for_prostitution\"]", false, GUARDRAIL_NO_CONCERN);
+	g = guardrail_is(p, 12, "[]", false, GUARDRAIL_NO_CONCERN);
+	g = guardrail_is(p, 12, NULL, false, GUARDRAIL_NO_CONCERN);
 	/* No concern, no flag, whatever the age. */
-	g = check(p, -1, NULL);
-	assert_false(g.suspected_victim);
-	assert_int_equal(g.reason, GUARDRAIL_NO_CONCERN);
+	g = guardrail_is(p, -1, NULL, false, GUARDRAIL_NO_CONCERN);
 }
 
 /* The boundary is the pack's minor age: one year under is a minor, the
@@ -239,23 +225,13 @@ static void the_age_limit_is_the_packs_and_an_unknown_age_is_a_minors(void **sta
 	struct pack *p = *state;
 	const char *cse = "[\"commercial_sex_involvement\"]";
 	assert_int_equal(p->law.minor_age, 18);
-	struct guardrail g = check(p, 17, cse);
-	assert_true(g.suspected_victim);
-	assert_int_equal(g.reason, GUARDRAIL_MINOR);
+	struct guardrail g = guardrail_is(p, 17, cse, true, GUARDRAIL_MINOR);
 	assert_int_equal(g.minor_age, 18);
-	g = check(p, 0, cse);
-	assert_true(g.suspected_victim);
-	assert_int_equal(g.reason, GUARDRAIL_MINOR);
-	g = check(p, 18, cse);
-	assert_false(g.suspected_victim);
-	assert_int_equal(g.reason, GUARDRAIL_ADULT);
+	g = guardrail_is(p, 0, cse, true, GUARDRAIL_MINOR);
+	g = guardrail_is(p, 18, cse, false, GUARDRAIL_ADULT);
 	assert_string_equal(g.concern, "commercial_sex_involvement");
-	g = check(p, 40, cse);
-	assert_false(g.suspected_victim);
-	assert_int_equal(g.reason, GUARDRAIL_ADULT);
-	g = check(p, -1, cse);
-	assert_true(g.suspected_victim);
-	assert_int_equal(g.reason, GUARDRAIL_AGE_UNKNOWN);
+	g = guardrail_is(p, 40, cse, false, GUARDRAIL_ADULT);
+	g = guardrail_is(p, -1, cse, true, GUARDRAIL_AGE_UNKNOWN);
 
 	/* Another state's limit moves the boundary with it. */
 	int saved = p->law.minor_age;

@@ -18,6 +18,7 @@
 #include "base/json.h"
 #include "model/pack.h"
 #include "model/screening.h"
+#include "pack_test.h"
 
 /* --- A small instrument -------------------------------------------------- */
 
@@ -97,15 +98,12 @@ static enum screen_level score(const struct pack_instrument *ins, json_t *answer
 	return level;
 }
 
-static bool has_error(const struct field_errors *fe, const char *field, const char *reason)
+/* Scoring answers (which it takes) on ins gives level want, counting n. */
+static void score_counts(const struct pack_instrument *ins, json_t *answers, enum screen_level want, int n)
 {
-	size_t i;
-	json_t *e;
-	json_array_foreach (fe->list, i, e)
-		if (strcmp(json_get_str(e, "field"), field) == 0 &&
-		    strcmp(json_get_str(e, "reason"), reason) == 0)
-			return true;
-	return false;
+	int count = -1;
+	assert_int_equal(score(ins, answers, &count), want);
+	assert_int_equal(count, n);
 }
 
 /* Scoring answers (which it takes) on ins must fail with ERR_INVAL, leave
@@ -213,8 +211,7 @@ static void clear_in_domains_counts_clear_ratings_in_those_domains_only(void **s
 	};
 	struct pack_instrument ins = instrument(rules, 1);
 	int count;
-	assert_int_equal(score(&ins, ratings("traded_sex", "clear", NULL), &count), SCREEN_CLEAR);
-	assert_int_equal(count, 1);
+	score_counts(&ins, ratings("traded_sex", "clear", NULL), SCREEN_CLEAR, 1);
 	assert_int_equal(score(&ins, ratings("offered_for_sex", "clear", NULL), NULL), SCREEN_CLEAR);
 	/* Possible is not clear; clear elsewhere does not count. */
 	assert_int_equal(score(&ins, ratings("traded_sex", "possible", "offered_for_sex", "possible", NULL), NULL),
@@ -239,12 +236,8 @@ static void clear_count_counts_clear_ratings_anywhere(void **state)
 {
 	struct pack_rule rules[] = {{.level = PACK_RATING_CLEAR, .kind = PACK_RULE_CLEAR_COUNT, .count = 2}};
 	struct pack_instrument ins = instrument(rules, 1);
-	int count;
-	assert_int_equal(score(&ins, ratings("runaway_history", "clear", NULL), &count), SCREEN_NO);
-	assert_int_equal(count, 1);
-	assert_int_equal(score(&ins, ratings("runaway_history", "clear", "debt_owed", "clear", NULL), &count),
-			 SCREEN_CLEAR);
-	assert_int_equal(count, 2);
+	score_counts(&ins, ratings("runaway_history", "clear", NULL), SCREEN_NO, 1);
+	score_counts(&ins, ratings("runaway_history", "clear", "debt_owed", "clear", NULL), SCREEN_CLEAR, 2);
 	assert_int_equal(score(&ins, ratings("runaway_history", "clear", "debt_owed", "possible", NULL), NULL),
 			 SCREEN_NO);
 
@@ -258,18 +251,12 @@ static void possible_count_counts_possible_and_clear_ratings(void **state)
 {
 	struct pack_rule rules[] = {{.level = PACK_RATING_POSSIBLE, .kind = PACK_RULE_POSSIBLE_COUNT, .count = 2}};
 	struct pack_instrument ins = instrument(rules, 1);
-	int count;
 	assert_int_equal(score(&ins, ratings("threatened", "possible", NULL), NULL), SCREEN_NO);
-	assert_int_equal(score(&ins, ratings("threatened", "possible", "runaway_history", "possible", NULL), &count),
-			 SCREEN_POSSIBLE);
-	assert_int_equal(count, 0);
-	assert_int_equal(score(&ins, ratings("threatened", "possible", "runaway_history", "clear", NULL), &count),
-			 SCREEN_POSSIBLE);
-	assert_int_equal(count, 1);
+	score_counts(&ins, ratings("threatened", "possible", "runaway_history", "possible", NULL), SCREEN_POSSIBLE, 0);
+	score_counts(&ins, ratings("threatened", "possible", "runaway_history", "clear", NULL), SCREEN_POSSIBLE, 1);
 	assert_int_equal(score(&ins, ratings("threatened", "clear", "runaway_history", "clear", NULL), NULL),
 			 SCREEN_POSSIBLE);
-	assert_int_equal(score(&ins, ratings(NULL), &count), SCREEN_NO);
-	assert_int_equal(count, 0);
+	score_counts(&ins, ratings(NULL), SCREEN_NO, 0);
 }
 
 /* --- Rule order ---------------------------------------------------------- */

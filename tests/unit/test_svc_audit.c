@@ -15,6 +15,27 @@ static void head_path(char *out, size_t size)
 	assert_true(snprintf(out, size, "%s", audit_head_file_path(fx.app.audit_head)) < (int)size);
 }
 
+/* What audit verify says of the chain, against the head filed beside the
+ * key; the caller frees it. */
+static struct audit_verify_result *verified(void)
+{
+	char head[160];
+	head_path(head, sizeof head);
+	struct audit_verify_result *res = calloc(1, sizeof *res);
+	assert_non_null(res);
+	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	return res;
+}
+
+/* The chain verifies from its first record to the filed head. */
+static void assert_chain_whole(void)
+{
+	struct audit_verify_result *res = verified();
+	if (res->broken)
+		fail_msg("%s", res->reason);
+	free(res);
+}
+
 static void the_chain_verifies_and_a_changed_record_breaks_it_there(void **state)
 {
 	(void)state;
@@ -25,16 +46,13 @@ static void the_chain_verifies_and_a_changed_record_breaks_it_there(void **state
 	fx_report(&careline, "Avery", true, &a);
 	fx_report(&careline, "Blair", false, &b);
 	assert_true(fx_count("audit", NULL) >= 3);
-	char head[160];
-	head_path(head, sizeof head);
-	struct audit_verify_result *res = calloc(1, sizeof *res);
-	assert_non_null(res);
-	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	struct audit_verify_result *res = verified();
 	if (res->broken)
 		fail_msg("%s", res->reason);
 	assert_int_equal(res->records, fx_count("audit", NULL));
+	free(res);
 	fx_exec("UPDATE audit SET detail = 'changed' WHERE seq = 2");
-	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	res = verified();
 	assert_true(res->broken);
 	assert_int_equal(res->broken_seq, 2);
 	free(res);
@@ -48,11 +66,7 @@ static void a_record_removed_from_the_end_is_seen_by_the_filed_head(void **state
 	int64_t a;
 	fx_report(&careline, "Avery", true, &a);
 	fx_exec("DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)");
-	char head[160];
-	head_path(head, sizeof head);
-	struct audit_verify_result *res = calloc(1, sizeof *res);
-	assert_non_null(res);
-	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
+	struct audit_verify_result *res = verified();
 	assert_true(res->broken);
 	free(res);
 }
@@ -94,22 +108,29 @@ static int record_use_case(void *arg)
 	return svc_audit_record(&a->as->ctx, "session.login", "user", "1", "from the test");
 }
 
-static void a_record_of_its_own_is_whole_or_absent(void **state)
+/* Appended runs times over, each run under each of its failures: the
+ * records are whole or absent, and the chain stays whole. */
+static void records_under(fx_failure_loop each, int runs)
 {
-	(void)state;
 	struct fx_user hart;
 	fx_user(&hart, ROLE_HART, NULL);
 	struct record_arg a = {.as = &hart};
-	fx_each_failure(record_use_case, &a);
-	fx_each_failure(record_use_case, &a);
-	assert_int_equal(fx_count("audit", "action = 'session.login'"), 2);
-	char head[160];
-	head_path(head, sizeof head);
-	struct audit_verify_result *res = calloc(1, sizeof *res);
-	assert_non_null(res);
-	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, head, NULL, res), 0);
-	assert_false(res->broken);
-	free(res);
+	for (int i = 0; i < runs; i++)
+		assert_true(each(record_use_case, &a) > 0);
+	assert_int_equal(fx_count("audit", "action = 'session.login'"), runs);
+	assert_chain_whole();
+}
+
+static void a_record_of_its_own_is_whole_or_absent(void **state)
+{
+	(void)state;
+	records_under(fx_each_failure, 2);
+}
+
+static void a_record_of_its_own_is_whole_or_absent_when_memory_runs_out(void **state)
+{
+	(void)state;
+	records_under(fx_each_alloc_failure, 1);
 }
 
 /* A formatted record carries its id and detail as written; a detail too
@@ -158,6 +179,8 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(only_an_administrator_reads_the_trail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_record_of_its_own_is_whole_or_absent, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_record_of_its_own_is_whole_or_absent_when_memory_runs_out, fx_setup,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(a_formatted_record_is_exact_or_refused, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
-/* Tests for service/deadlines: who sees a case's duties, and the sweep
- * that reminds owners and HART of duties coming due and overdue, once
- * each, whole or not at all when a statement fails. */
+/* Tests for service/deadlines: who sees a case's duties, a duty opened
+ * once, moved and met once, and the sweep that reminds owners and HART of
+ * duties coming due and overdue, once each, whole or not at all when a
+ * statement fails. */
 #include "svc_fixture.h"
 
 #include <string.h>
@@ -129,6 +130,77 @@ static void the_sweep_reminds_then_warns_once_each_and_whole(void **state)
 	assert_int_equal(fx_count("notification", NULL), warned);
 }
 
+struct duty_arg {
+	int64_t case_id, duty;
+	hl_time due;
+};
+
+static int move_use_case(void *arg)
+{
+	struct duty_arg *a = arg;
+	return duty_move(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", a->case_id, a->due);
+}
+
+static int meet_use_case(void *arg)
+{
+	struct duty_arg *a = arg;
+	return duty_meet(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", a->case_id, FX_NOW + HOUR, 0, &a->duty);
+}
+
+static void a_duty_is_opened_once_moved_and_met_once(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	struct duty_arg a = {.case_id = case_owing_a_report(&careline, &hart)};
+	int64_t id = 0, again = 0;
+	hl_time due = 0;
+	assert_int_equal(duty_find_unmet(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", a.case_id, &id, &due), 0);
+	assert_int_equal(due, FX_NOW + 24 * HOUR);
+	assert_int_equal(duty_open_pack(fx.db, fx.app.pack, a.case_id, DUTY_LAW_ENFORCEMENT_REPORT, "case", a.case_id,
+					FX_NOW, 0, &again),
+			 0);
+	assert_int_equal(again, id);
+	assert_int_equal(fx_count("duty", NULL), 1);
+
+	/* Reminded, then moved into the future: it may be reminded again. */
+	fx_exec("UPDATE duty SET reminded_at = '2026-11-29T00:00:00Z'");
+	a.due = FX_NOW + 48 * HOUR;
+	fx_each_failure(move_use_case, &a);
+	assert_int_equal(duty_find_unmet(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", a.case_id, &id, &due), 0);
+	assert_int_equal(due, FX_NOW + 48 * HOUR);
+	assert_int_equal(fx_count("duty", "reminded_at IS NULL AND starts_at = '2026-11-29T18:40:00Z'"), 1);
+
+	fx_each_failure(meet_use_case, &a);
+	assert_int_equal(a.duty, id);
+	assert_int_equal(duty_find_unmet(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", a.case_id, &id, &due),
+			 ERR_NOTFOUND);
+	/* Met once: meeting it again meets nothing. */
+	assert_int_equal(meet_use_case(&a), 0);
+	assert_int_equal(a.duty, 0);
+	assert_int_equal(duty_move(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", a.case_id, FX_NOW), 0);
+	assert_int_equal(fx_count("duty", "met_at IS NOT NULL"), 1);
+}
+
+#ifdef HARTLINE_TEST_HOOKS
+static void a_failed_lookup_of_a_duty_is_an_error_not_none(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	int64_t case_id = case_owing_a_report(&careline, &hart), id = 0;
+	hl_time due = 0;
+	db_fail_at(1);
+	assert_int_equal(duty_find_unmet(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", case_id, &id, &due), ERR_DB);
+	db_fail_at(1);
+	assert_int_equal(duty_move(fx.db, DUTY_LAW_ENFORCEMENT_REPORT, "case", case_id, FX_NOW), ERR_DB);
+	db_fail_at(0);
+	assert_int_equal(id, 0);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +208,10 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(the_sweep_reminds_then_warns_once_each_and_whole, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_duty_is_opened_once_moved_and_met_once, fx_setup, fx_teardown),
+#ifdef HARTLINE_TEST_HOOKS
+		cmocka_unit_test_setup_teardown(a_failed_lookup_of_a_duty_is_an_error_not_none, fx_setup, fx_teardown),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

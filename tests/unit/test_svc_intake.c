@@ -1,13 +1,17 @@
 /* Tests for service/intake: a report is stored sealed and numbered, who
  * may record, read and decide it, and that each write (record, link,
- * screen, decide) is whole or absent when a statement fails. */
+ * screen, decide, a draft of the form, a notification read) is whole or
+ * absent when a statement fails, and that a failed statement is answered
+ * as a failure, never as "no replay" or "no such person". */
 #include "svc_fixture.h"
 
 #include <string.h>
 
 #include "base/err.h"
 #include "model/pack.h"
+#include "service/drafts.h"
 #include "service/intake.h"
+#include "service/persons.h"
 
 static void records_a_report_numbered_and_sealed(void **state)
 {
@@ -217,6 +221,8 @@ static void a_failed_statement_in_deciding_leaves_nothing(void **state)
 struct link_arg {
 	struct fx_user *careline;
 	int64_t id, person;
+	int64_t known;            /* the person to link to; 0: a new one */
+	bool said_no_such_person; /* ... when that person is there */
 };
 
 static int link_use_case(void *arg)
@@ -224,7 +230,8 @@ static int link_use_case(void *arg)
 	struct link_arg *a = arg;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	int r = svc_intake_link(&a->careline->ctx, a->id, 0, 0, &errs, &a->person);
+	int r = svc_intake_link(&a->careline->ctx, a->id, 0, a->known, &errs, &a->person);
+	a->said_no_such_person |= a->known && r == ERR_INVAL;
 	field_errors_done(&errs);
 	return r;
 }
@@ -279,6 +286,161 @@ static void a_failed_statement_in_screening_leaves_nothing(void **state)
 	assert_int_equal(fx_count("screening", NULL), 1);
 }
 
+#ifdef HARTLINE_TEST_HOOKS
+static void a_failed_replay_lookup_is_an_error_not_a_second_report(void **state)
+{
+	(void)state;
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	struct create_arg a = {.careline = &careline, .idem = "key-1"};
+	assert_int_equal(create_use_case(&a), 0);
+	int64_t reports = fx_count("intake", NULL);
+	/* The lookup of the key is the use case's first statement. */
+	db_fail_at(1);
+	struct intake_created first = a.made;
+	memset(&a.made, 0, sizeof a.made);
+	assert_int_equal(create_use_case(&a), ERR_DB);
+	db_fail_at(0);
+	assert_false(a.made.replayed);
+	assert_int_equal(fx_count("intake", NULL), reports);
+	assert_int_equal(create_use_case(&a), 0);
+	assert_true(a.made.replayed);
+	assert_int_equal(a.made.id, first.id);
+}
+#endif
+
+static void linking_to_a_known_child_is_whole_and_never_no_such_person_on_a_failure(void **state)
+{
+	(void)state;
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	int64_t first;
+	fx_report(&careline, "Avery", false, &first);
+	struct link_arg made = {.careline = &careline, .id = first};
+	assert_int_equal(link_use_case(&made), 0);
+	struct link_arg a = {.careline = &careline, .known = made.person};
+	fx_report(&careline, "Avery", false, &a.id);
+	fx_each_failure(link_use_case, &a);
+	assert_false(a.said_no_such_person);
+	assert_int_equal(a.person, made.person);
+	assert_int_equal(fx_count("person", NULL), 1);
+	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 2);
+	/* A person who is not there is a field error. */
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	int64_t got = 0;
+	assert_int_equal(svc_intake_link(&careline.ctx, a.id, 0, made.person + 1000, &errs, &got), ERR_INVAL);
+	assert_true(field_errors_any(&errs));
+	field_errors_done(&errs);
+}
+
+struct draft_arg {
+	struct fx_user *careline;
+	json_t *doc;
+	bool delete;
+};
+
+static int draft_use_case(void *arg)
+{
+	struct draft_arg *a = arg;
+	char at[32];
+	return a->delete ? svc_draft_delete(&a->careline->ctx, "intake")
+			 : svc_draft_put(&a->careline->ctx, "intake", a->doc, at);
+}
+
+static void a_draft_is_saved_read_and_deleted_whole(void **state)
+{
+	(void)state;
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	struct draft_arg a = {.careline = &careline, .doc = fx_json("{\"narrative\": \"half a call\"}")};
+	fx_each_failure(draft_use_case, &a);
+	assert_int_equal(fx_count("draft", NULL), 1);
+	assert_int_equal(fx_count("audit", "action = 'draft.save'"), 1);
+	json_t *got = NULL;
+	char at[32];
+	assert_int_equal(svc_draft_get(&careline.ctx, "intake", &got, at), 0);
+	assert_string_equal(json_string_value(json_object_get(got, "narrative")), "half a call");
+	json_decref(got);
+	/* A draft is an object; a draft of another kind is no draft. */
+	json_t *list = json_array();
+	assert_int_equal(svc_draft_put(&careline.ctx, "intake", list, at), ERR_INVAL);
+	assert_int_equal(svc_draft_put(&careline.ctx, "case", a.doc, at), ERR_NOTFOUND);
+	json_decref(list);
+	a.delete = true;
+	fx_each_failure(draft_use_case, &a);
+	assert_int_equal(fx_count("draft", NULL), 0);
+	assert_int_equal(svc_draft_get(&careline.ctx, "intake", &got, at), ERR_NOTFOUND);
+	json_decref(a.doc);
+}
+
+struct read_arg {
+	struct fx_user *user;
+	int64_t id;
+};
+
+static int notification_read_use_case(void *arg)
+{
+	struct read_arg *a = arg;
+	return svc_notification_read(&a->user->ctx, a->id);
+}
+
+static void an_accepted_report_notifies_and_the_notice_is_read_once(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	int64_t id;
+	fx_report(&careline, "Avery", true, &id);
+	json_t *list = NULL;
+	assert_int_equal(svc_notifications_list(&hart.ctx, true, &list), 0);
+	assert_int_equal(json_integer_value(json_object_get(list, "unread")), 1);
+	json_t *n = json_array_get(json_object_get(list, "notifications"), 0);
+	assert_string_equal(json_string_value(json_object_get(n, "kind")), "intake.accepted");
+	struct read_arg a = {.user = &hart, .id = json_integer_value(json_object_get(n, "id"))};
+	json_decref(list);
+	fx_each_failure(notification_read_use_case, &a);
+	assert_int_equal(fx_count("notification", "read_at IS NOT NULL"), 1);
+	/* Another user's notice is none of theirs. */
+	assert_int_equal(svc_notification_read(&careline.ctx, a.id), ERR_NOTFOUND);
+}
+
+struct persons_arg {
+	struct fx_user *hart;
+	int64_t first;
+};
+
+static int persons_add_use_case(void *arg)
+{
+	struct persons_arg *a = arg;
+	const char *aliases[] = {"Jo"};
+	struct person_new p[2] = {
+		{.given_name = "Jordan", .family_name = "Example", .aliases = aliases, .naliases = 1,
+		 .dob = "2011-04-02", .estimated_age = -1, .sex = "F", .town = "Bridgeport"},
+		{.given_name = "Casey", .estimated_age = 15, .sex = "M"},
+	};
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	int r = svc_persons_add(&a->hart->ctx, p, 2, &errs, &a->first);
+	field_errors_done(&errs);
+	return r;
+}
+
+static void people_are_recorded_all_or_none(void **state)
+{
+	(void)state;
+	struct fx_user hart;
+	fx_user(&hart, ROLE_HART, NULL);
+	struct persons_arg a = {.hart = &hart};
+	fx_each_failure(persons_add_use_case, &a);
+	assert_true(a.first > 0);
+	assert_int_equal(fx_count("person", NULL), 2);
+	assert_int_equal(fx_count("person", "estimated_age = 15 AND age_estimated_on IS NOT NULL"), 1);
+	assert_int_equal(fx_count("person", "estimated_age IS NULL AND age_estimated_on IS NULL"), 1);
+	assert_int_equal(fx_count("audit", "action = 'person.import'"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +455,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_deciding_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_linking_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_screening_leaves_nothing, fx_setup, fx_teardown),
+#ifdef HARTLINE_TEST_HOOKS
+		cmocka_unit_test_setup_teardown(a_failed_replay_lookup_is_an_error_not_a_second_report, fx_setup,
+						fx_teardown),
+#endif
+		cmocka_unit_test_setup_teardown(linking_to_a_known_child_is_whole_and_never_no_such_person_on_a_failure,
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_draft_is_saved_read_and_deleted_whole, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(an_accepted_report_notifies_and_the_notice_is_read_once, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(people_are_recorded_all_or_none, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

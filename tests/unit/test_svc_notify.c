@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "service/audit.h"
 #include "service/mailer.h"
 #include "service/recipients.h"
 #include "service/sealed.h"
@@ -155,6 +156,40 @@ static void no_mail_is_queued_without_smtp(void **state)
 	assert_int_equal(fx_count("outbox", NULL), 0);
 }
 
+/* The write a service makes when it tells people: the notices, the mail
+ * and the audit record, in one transaction. */
+static int tell_hart_use_case(void *arg)
+{
+	(void)arg;
+	struct recipients to = {.who = RCPT_HART | RCPT_REGION_LIAISONS, .region = "r1"};
+	int r = db_begin(fx.db);
+	if (r < 0)
+		return r;
+	if ((r = notify_insert(fx.db, &to, "test", "test", "1", "A notice", "2026-11-28T18:40:00Z")) < 0 ||
+	    (r = mailer_queue(fx.db, &fx.app, &to, "Subject", "Body", "test", "1")) < 0 ||
+	    (r = svc_audit_append(fx.db, &people[HART].ctx, "test.tell", "test", "1", NULL)) < 0 ||
+	    (r = db_commit(fx.db)) < 0) {
+		db_rollback(fx.db);
+		return r;
+	}
+	return 0;
+}
+
+static void a_failure_while_telling_people_leaves_nothing(void **state)
+{
+	(void)state;
+	meet_everyone();
+	static char smtp[] = "smtp://127.0.0.1:9";
+	fx.app.smtp_url = smtp;
+	fx_each_failure(tell_hart_use_case, NULL);
+	fx_exec("DELETE FROM notification; DELETE FROM outbox");
+	assert_true(fx_each_alloc_failure(tell_hart_use_case, NULL) > 0);
+	fx.app.smtp_url = NULL;
+	assert_int_equal(notified("1"), BIT(HART) | BIT(LIAISON_A));
+	assert_int_equal(mailed("1"), BIT(HART) | BIT(LIAISON_A));
+	assert_int_equal(fx_count("audit", "action = 'test.tell'"), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +198,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(one_user_is_that_user_while_active, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(sets_combine_and_leave_out_the_one_excepted, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(no_mail_is_queued_without_smtp, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failure_while_telling_people_leaves_nothing, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,60 +112,83 @@ static void a_stale_version_changes_nothing(void **state)
 	field_errors_done(&errs);
 }
 
-struct create_arg {
-	struct fx_user *admin;
+/* An administrator's write on one account, and HART to be told of it
+ * (the access notice notifies someone). */
+struct admin_arg {
+	struct fx_user admin, hart;
 	int64_t id;
 };
 
-static int create_use_case(void *arg)
+static void admin_and_hart(struct admin_arg *a)
 {
-	struct create_arg *a = arg;
-	return create(a->admin, "dana", "hart", NULL, &a->id);
+	fx_user(&a->admin, ROLE_ADMIN, NULL);
+	fx_user(&a->hart, ROLE_HART, NULL);
 }
 
-static void a_failed_statement_in_create_leaves_nothing(void **state)
+static int create_use_case(void *arg)
 {
-	(void)state;
-	struct fx_user admin, hart;
-	fx_user(&admin, ROLE_ADMIN, NULL);
-	fx_user(&hart, ROLE_HART, NULL); /* so that the access notice notifies someone */
-	struct create_arg a = {.admin = &admin};
-	long made = fx_each_failure(create_use_case, &a);
+	struct admin_arg *a = arg;
+	return create(&a->admin, "dana", "hart", NULL, &a->id);
+}
+
+/* Whatever fails in a create, statement or allocation, nothing is left;
+ * the run without a failure creates the account and its record once. */
+static void create_under(fx_failure_loop each)
+{
+	struct admin_arg a;
+	admin_and_hart(&a);
+	long made = each(create_use_case, &a);
 	assert_true(made > 5);
 	assert_int_equal(fx_count("app_user", "username = 'dana'"), 1);
 	assert_int_equal(fx_count("audit", "action = 'user.create'"), 1);
 }
 
-struct update_arg {
-	struct fx_user *admin;
-	int64_t id;
-};
+static void a_failed_statement_in_create_leaves_nothing(void **state)
+{
+	(void)state;
+	create_under(fx_each_failure);
+}
+
+static void a_failed_allocation_in_create_leaves_nothing(void **state)
+{
+	(void)state;
+	create_under(fx_each_alloc_failure);
+}
 
 static int update_use_case(void *arg)
 {
-	struct update_arg *a = arg;
+	struct admin_arg *a = arg;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	struct user_patch p = {.version = 1, .role = "liaison", .scope = "R3", .email = "new@example.org",
 			       .disabled = -1};
-	int r = svc_users_update(&a->admin->ctx, a->id, &p, &errs);
+	int r = svc_users_update(&a->admin.ctx, a->id, &p, &errs);
 	field_errors_done(&errs);
 	return r;
+}
+
+static void update_under(fx_failure_loop each)
+{
+	struct admin_arg a;
+	admin_and_hart(&a);
+	assert_int_equal(create(&a.admin, "dana", "careline", NULL, &a.id), 0);
+	char before[64];
+	fx_text("SELECT role || version FROM app_user WHERE username = 'dana'", before, sizeof before);
+	assert_string_equal(before, "careline1");
+	assert_true(each(update_use_case, &a) > 0);
+	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND version = 2"), 1);
 }
 
 static void a_failed_statement_in_update_leaves_nothing(void **state)
 {
 	(void)state;
-	struct fx_user admin, hart;
-	fx_user(&admin, ROLE_ADMIN, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	struct update_arg a = {.admin = &admin};
-	assert_int_equal(create(&admin, "dana", "careline", NULL, &a.id), 0);
-	char before[64];
-	fx_text("SELECT role || version FROM app_user WHERE username = 'dana'", before, sizeof before);
-	assert_string_equal(before, "careline1");
-	fx_each_failure(update_use_case, &a);
-	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND version = 2"), 1);
+	update_under(fx_each_failure);
+}
+
+static void a_failed_allocation_in_update_leaves_nothing(void **state)
+{
+	(void)state;
+	update_under(fx_each_alloc_failure);
 }
 
 /* Logging out and an administrator's reset of a second factor each end in
@@ -216,7 +239,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_stale_version_changes_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_create_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_allocation_in_create_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_update_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_allocation_in_update_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_logout_leaves_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_a_second_factor_reset_leaves_nothing, fx_setup,
 						fx_teardown),
