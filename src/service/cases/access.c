@@ -125,6 +125,8 @@ int cases_event_add(struct db *db, struct app *app, int64_t case_id, const char 
 	time_str(occurred, occ);
 	time_str(now(), rec);
 	char *dumped = data && json_object_size(data) ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (data && json_object_size(data) && !dumped)
+		return ERR_NOMEM;
 	int64_t id = 0;
 	int r = db_int64f(db, &id,
 			  "INSERT INTO case_event (case_id, kind, occurred_at, recorded_at, recorded_by, shared, data)"

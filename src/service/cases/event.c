@@ -84,8 +84,8 @@ static int check_episode(struct db *db, int64_t case_id, const struct event_req 
 
 /* A re-screen's instrument (the pack's default when none is named) and the
  * score of its answers. */
-static void check_rescreen(const struct pack *pack, const json_t *body, struct field_errors *errs,
-			   struct event_req *q)
+static int check_rescreen(const struct pack *pack, const json_t *body, struct field_errors *errs,
+			  struct event_req *q)
 {
 	const char *name = cases_str(body, "instrument");
 	q->ins = name ? pack_instrument(pack, name) : pack_rescreen_instrument(pack);
@@ -95,13 +95,14 @@ static void check_rescreen(const struct pack *pack, const json_t *body, struct f
 	if (!answers)
 		field_error_add(errs, "answers", "required");
 	if (!q->ins || !json_is_object(answers) || screening_score(q->ins, answers, errs, &q->level, &q->score) < 0)
-		return;
+		return 0;
 	if (json_object_set_new(q->data, "instrument", json_string(q->ins->id)) < 0 ||
 	    json_object_set_new(q->data, "instrument_version", json_string(q->ins->version)) < 0 ||
 	    json_object_set_new(q->data, "answers", json_deep_copy(answers)) < 0 ||
 	    json_object_set_new(q->data, "level", json_string(screen_level_name(q->level))) < 0 ||
 	    json_object_set_new(q->data, "score", json_integer(q->score)) < 0)
-		field_error_add(errs, "answers", "could not be kept");
+		return ERR_NOMEM;
+	return 0;
 }
 
 /* The fields of the event's kind: a department of the pack, a placement,
@@ -138,7 +139,7 @@ static int check_kind(const struct pack *pack, struct db *db, int64_t case_id, c
 		     json_object_set_new(q->data, "missing_episode_id", json_integer(q->episode_id)) < 0))
 			return r < 0 ? r : ERR_NOMEM;
 		if (rescreen)
-			check_rescreen(pack, body, errs, q);
+			return check_rescreen(pack, body, errs, q);
 	}
 	return 0;
 }

@@ -44,17 +44,13 @@ static int child_json(struct db *db, struct app *app, int64_t person_id, bool fu
 		}
 	}
 	json_t *j = NULL;
-	if (r == 0) {
-		j = json_object();
-		json_object_set_new(j, "given_name", text_or_null(given));
-		json_object_set_new(j, "family_name", text_or_null(family));
-		json_object_set_new(j, "age", age >= 0 ? json_integer(age) : json_null());
-		if (full) {
-			json_object_set_new(j, "person_id", json_integer(person_id));
-			json_object_set_new(j, "dob", text_or_null(dob));
-			json_object_set_new(j, "sex", text_or_null(db_column_text(st, 5)));
-		}
-	}
+	if (r == 0)
+		j = full ? json_pack("{s:o, s:o, s:o, s:I, s:o, s:o}", "given_name", text_or_null(given), "family_name",
+				     text_or_null(family), "age", age >= 0 ? json_integer(age) : json_null(),
+				     "person_id", (json_int_t)person_id, "dob", text_or_null(dob), "sex",
+				     text_or_null(db_column_text(st, 5)))
+			 : json_pack("{s:o, s:o, s:o}", "given_name", text_or_null(given), "family_name",
+				     text_or_null(family), "age", age >= 0 ? json_integer(age) : json_null());
 	db_finalize(st);
 	free(given);
 	free(family);
@@ -197,11 +193,12 @@ json_t *cases_allowed_json(const char *status)
 {
 	json_t *a = json_array();
 	enum case_status s, out[CASE_STATUS_COUNT];
-	if (case_status_parse(status, &s) == 0) {
-		size_t n = case_status_allowed(s, out);
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(a, json_string(case_status_name(out[i])));
-	}
+	size_t n = a && case_status_parse(status, &s) == 0 ? case_status_allowed(s, out) : 0;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(case_status_name(out[i]))) < 0) {
+			json_decref(a);
+			return NULL;
+		}
 	return a;
 }
 
@@ -240,11 +237,12 @@ static int intakes_json(struct db *db, int64_t id, json_t *out)
 static int full_json(struct db *db, struct app *app, int64_t id, int64_t lead, int64_t opener,
 		     const struct case_head *ident, json_t *j)
 {
-	json_t *lead_j = NULL, *opener_j = NULL;
-	json_t *intakes = json_array(), *reports = json_array(), *duties = json_array(), *rapids = json_array();
+	json_t *lead_j = NULL, *opener_j = NULL, *intakes, *reports, *duties, *rapids;
 	int r;
-	if ((r = set_new(j, "intakes", intakes)) < 0 || (r = set_new(j, "reports", reports)) < 0 ||
-	    (r = set_new(j, "duties", duties)) < 0 || (r = set_new(j, "rapid_responses", rapids)) < 0 ||
+	if ((r = set_new(j, "intakes", (intakes = json_array()))) < 0 ||
+	    (r = set_new(j, "reports", (reports = json_array()))) < 0 ||
+	    (r = set_new(j, "duties", (duties = json_array()))) < 0 ||
+	    (r = set_new(j, "rapid_responses", (rapids = json_array()))) < 0 ||
 	    (r = user_json(db, app, lead, &lead_j)) < 0 || (r = set_new(j, "lead", lead_j)) < 0 ||
 	    (r = user_json(db, app, opener, &opener_j)) < 0 || (r = set_new(j, "opened_by", opener_j)) < 0 ||
 	    (r = intakes_json(db, id, intakes)) < 0 || (r = cases_reports_json(db, app, id, reports)) < 0 ||

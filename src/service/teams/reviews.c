@@ -490,6 +490,8 @@ static int update_write(const struct svc_ctx *ctx, struct db *db, const struct t
 	if (*held_ts && time_parse(held_ts, &starts) < 0)
 		starts = t_now;
 	char *att_doc = q->att ? json_dumps(q->att, JSON_COMPACT) : NULL;
+	if (q->att && !att_doc)
+		return ERR_NOMEM;
 	int64_t n = 0;
 	int r = db_execnf(db, &n,
 			  "UPDATE case_review SET status = ?, held_at = ?, attendees = COALESCE(?, attendees),"
