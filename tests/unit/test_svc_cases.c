@@ -443,20 +443,12 @@ static void the_list_and_the_dashboard_show_a_child_missing_now(void **state)
 	assert_int_equal(fx_count("audit", "action = 'dashboard.read'"), 1);
 }
 
-struct accept_arg {
-	const struct fx_user *as;
-	int64_t intake;
-	json_t *body;
-};
-
-static int accept_use_case(void *arg)
+/* Deciding report a->id, the accept that joins the child's case. */
+static int accept_fn(struct write_arg *a, struct field_errors *errs, struct case_conflict *cf, json_t **ret)
 {
-	struct accept_arg *a = arg;
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	int r = svc_intake_dispose(&a->as->ctx, a->intake, a->body, &errs);
-	field_errors_done(&errs);
-	return r;
+	(void)cf;
+	(void)ret;
+	return svc_intake_dispose(&a->as->ctx, a->id, a->body, errs);
 }
 
 static void accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction(void **state)
@@ -472,9 +464,9 @@ static void accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_trans
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	fx_assert_no_errors(svc_intake_link(&careline.ctx, intake2, 0, strtoll(text, NULL, 10), &errs, &person), &errs);
-	struct accept_arg a = {.as = &hart, .intake = intake2};
+	struct write_arg a = {.as = &hart, .id = intake2, .fn = accept_fn};
 	assert_int_equal(fx_accept_body(intake2, &a.body), 0);
-	assert_true(fx_each_failure(accept_use_case, &a) > 3);
+	assert_true(fx_each_failure(run_write, &a) > 3);
 	json_decref(a.body);
 	assert_int_equal(fx_count("case_intake", "joined = 1"), 1);
 	assert_int_equal(fx_count("case_event", "kind = 'intake_joined'"), 1);
