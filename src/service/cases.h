@@ -7,7 +7,10 @@
  * its region; an mdt user: the cases its team reviews, through the MDT
  * view), writes in one transaction with its audit record, and answers JSON
  * documents built from opened sealed columns. Bad input goes to errs
- * (ERR_INVAL, nothing stored). ERR_CONFLICT comes with a struct
+ * (ERR_INVAL, nothing stored): each body is checked against the schema
+ * declared beside its use case (model/schema.h), then against what only
+ * the service can judge (the pack's values, transitions, times not in the
+ * future). ERR_CONFLICT comes with a struct
  * case_conflict that says why. */
 #pragma once
 
@@ -18,6 +21,7 @@
 #include "base/clock.h"
 #include "base/json.h"
 #include "service/casehead.h"
+#include "model/schema.h"
 #include "service/ctx.h"
 
 struct db;
@@ -43,6 +47,7 @@ struct case_opened {
  * HART only, {person_id, region}. */
 int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_errors *errs,
 		  struct case_conflict *cf, struct case_opened *ret);
+extern const struct schema svc_case_open_schema;
 
 struct case_filter {
 	const char *status; /* open (not closed; default), closed, all */
@@ -62,14 +67,18 @@ int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret);
 /* PATCH /api/v1/cases/{id} (PERM_CASES_WRITE). *ret: the case. */
 int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
 		    struct case_conflict *cf, json_t **ret);
+extern const struct schema svc_case_update_schema;
 
 /* POST /api/v1/cases/{id}/events. *ret: {id, met: [duty ids]}. */
 int svc_case_event(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
 		   struct case_conflict *cf, json_t **ret);
+/* Every key any kind takes; which kind takes which is checked in code. */
+extern const struct schema svc_case_event_schema;
 
 /* POST /api/v1/cases/{id}/reports. *ret: {id, met: [duty ids]}. */
 int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
 		    struct case_conflict *cf, json_t **ret);
+extern const struct schema svc_case_report_schema;
 
 /* POST /api/v1/cases/{id}/missing-episodes and PATCH .../{eid}.
  * *ret: {id, duties: [duty ids]}. */
@@ -77,6 +86,8 @@ int svc_missing_start(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 		      struct case_conflict *cf, json_t **ret);
 int svc_missing_locate(const struct svc_ctx *ctx, int64_t id, int64_t episode_id, const json_t *body,
 		       struct field_errors *errs, struct case_conflict *cf, json_t **ret);
+extern const struct schema svc_missing_start_schema;
+extern const struct schema svc_missing_locate_schema;
 
 /* POST /api/v1/cases/{id}/rapid-responses and PATCH .../{rid}. *ret: the
  * rapid response. */
@@ -84,6 +95,8 @@ int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 		      struct case_conflict *cf, json_t **ret);
 int svc_rapid_arrive(const struct svc_ctx *ctx, int64_t id, int64_t rapid_id, const json_t *body,
 		     struct field_errors *errs, struct case_conflict *cf, json_t **ret);
+extern const struct schema svc_rapid_request_schema;
+extern const struct schema svc_rapid_arrive_schema;
 
 /* GET /api/v1/dashboard (PERM_DEADLINES_READ; a liaison: its region).
  * Audited (dashboard.read). */

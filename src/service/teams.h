@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/json.h"
+#include "model/schema.h"
 #include "service/ctx.h"
 
 struct db;
@@ -59,6 +60,7 @@ int svc_teams_list(const struct svc_ctx *ctx, json_t **ret);
 /* POST /api/v1/teams (PERM_TEAMS_MANAGE). body {code, name, region}.
  * ERR_INVAL with errs; ERR_EXISTS when the code is taken. */
 int svc_team_create(const struct svc_ctx *ctx, const json_t *body, struct field_errors *errs, int64_t *ret_id);
+extern const struct schema svc_team_create_schema;
 
 /* GET /api/v1/teams/{id} (PERM_TEAMS_READ): the team, its active members
  * and its reviews with their action items; audited (team.read). An mdt user
@@ -69,6 +71,7 @@ int svc_team_get(const struct svc_ctx *ctx, int64_t id, json_t **ret);
  * mdt_role, email?, phone?, user_id?}. */
 int svc_team_member_add(const struct svc_ctx *ctx, int64_t team_id, const json_t *body, struct field_errors *errs,
 			int64_t *ret_id);
+extern const struct schema svc_team_member_add_schema;
 
 /* DELETE /api/v1/teams/{id}/members/{mid} (PERM_TEAMS_MANAGE): the member
  * leaves (active = 0); the reviews they attended keep them. */
@@ -81,6 +84,7 @@ int svc_team_member_remove(const struct svc_ctx *ctx, int64_t team_id, int64_t m
  * case's review_scheduled event. */
 int svc_review_create(const struct svc_ctx *ctx, int64_t team_id, const json_t *body, struct field_errors *errs,
 		      int64_t *ret_id);
+extern const struct schema svc_review_create_schema;
 
 /* PATCH /api/v1/teams/{id}/reviews/{rid}. body {status? (held|cancelled),
  * held_at?, attendees?, decisions?, action_items?, version?}. held_at or
@@ -89,9 +93,12 @@ int svc_review_create(const struct svc_ctx *ctx, int64_t team_id, const json_t *
  * (ERR_CONFLICT). *ret: the review as teams_case_reviews_json answers it. */
 int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, const json_t *body,
 		      struct field_errors *errs, json_t **ret);
+/* attendees and action_items are judged item by item by the service. */
+extern const struct schema svc_review_update_schema;
 
 /* PATCH /api/v1/teams/{id}/reviews/{rid}/action-items/{aid}. body
  * {done_at}: meets the item's duty at done_at. ERR_CONFLICT when already
  * done. *ret: the action item. */
 int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, int64_t item_id,
 			 const json_t *body, struct field_errors *errs, json_t **ret);
+extern const struct schema svc_action_item_done_schema;

@@ -532,3 +532,25 @@ void fx_assert_no_errors(int r, struct field_errors *errs)
 	}
 	field_errors_done(errs);
 }
+
+bool fx_names_field(const struct field_errors *errs, const char *field)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(errs->list, i, e)
+	{
+		if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0)
+			return true;
+	}
+	return false;
+}
+
+int64_t fx_case_as_hart(struct fx_user *careline, struct fx_user *hart)
+{
+	fx_user(careline, ROLE_CARELINE, NULL);
+	fx_user(hart, ROLE_HART, NULL);
+	int64_t intake, id;
+	fx_report(careline, "Avery", true, &intake);
+	fx_case(hart, intake, &id);
+	return id;
+}

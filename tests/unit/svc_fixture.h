@@ -68,6 +68,8 @@ json_t *fx_json(const char *text);
 
 /* Fail the test when r is an error, printing errs; then free errs. */
 void fx_assert_no_errors(int r, struct field_errors *errs);
+/* Whether errs has an error for field. */
+bool fx_names_field(const struct field_errors *errs, const char *field);
 
 /* A report of one child (given_name, 15, of Bridgeport) recorded by
  * careline; accepted for HART when accept. */
@@ -77,6 +79,10 @@ int fx_accept_body(int64_t intake_id, json_t **ret);
 void fx_accept(const struct fx_user *as, int64_t intake_id);
 /* A case opened from an accepted report. */
 void fx_case(const struct fx_user *as, int64_t intake_id, int64_t *ret_id);
+/* Where most case tests start: a careline user and a HART user, and the
+ * case the HART user opened from a report of "Avery" the careline user
+ * took and accepted. Answers the case's id. */
+int64_t fx_case_as_hart(struct fx_user *careline, struct fx_user *hart);
 
 /* A write use case, run by fx_each_failure with the test's arg. Answers
  * the service's result. */

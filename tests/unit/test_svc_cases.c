@@ -4,6 +4,7 @@
  * or absent when any one of its statements fails. */
 #include "svc_fixture.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -107,11 +108,7 @@ static void opens_a_case_with_the_child_recorded_and_the_report_joined(void **st
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	assert_int_equal(fx_count("child_case", "status = 'open'"), 1);
 	assert_int_equal(fx_count("case_intake", NULL), 1);
 	assert_int_equal(fx_count("person", NULL), 1);
@@ -134,11 +131,7 @@ static void a_suspected_victim_owes_a_police_report_which_a_report_meets(void **
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	char body[256];
 	version_body(id, "\"victim_status\": \"suspected\"", body, sizeof body);
 	write_ok(&hart, id, 0, body, update_fn);
@@ -154,11 +147,7 @@ static void who_may_not_read_or_change_a_case(void **state)
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	char region[32];
 	fx_text("SELECT region FROM child_case", region, sizeof region);
 	const struct pack *p = fx.app.pack;
@@ -222,6 +211,17 @@ static int open_use_case(void *arg)
 	return r;
 }
 
+/* Open a case from report intake, each statement failing in turn. */
+static struct case_opened open_under_failures(const struct fx_user *as, int64_t intake)
+{
+	char text[64];
+	assert_true(snprintf(text, sizeof text, "{\"intake_id\": %lld}", (long long)intake) < (int)sizeof text);
+	struct open_arg a = {.as = as, .body = fx_json(text)};
+	assert_true(fx_each_failure(open_use_case, &a) > 3);
+	json_decref(a.body);
+	return a.opened;
+}
+
 static void a_failed_statement_in_opening_leaves_nothing(void **state)
 {
 	(void)state;
@@ -234,11 +234,7 @@ static void a_failed_statement_in_opening_leaves_nothing(void **state)
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	fx_assert_no_errors(svc_intake_link(&careline.ctx, intake, 0, 0, &errs, &person), &errs);
-	char text[64];
-	assert_true(snprintf(text, sizeof text, "{\"intake_id\": %lld}", (long long)intake) < (int)sizeof text);
-	struct open_arg a = {.as = &hart, .body = fx_json(text)};
-	fx_each_failure(open_use_case, &a);
-	json_decref(a.body);
+	open_under_failures(&hart, intake);
 	assert_int_equal(fx_count("child_case", NULL), 1);
 	assert_int_equal(fx_count("person", NULL), 1);
 }
@@ -252,11 +248,7 @@ static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing(void **
 	int64_t intake;
 	fx_report(&careline, "Avery", true, &intake);
 	/* The child is not linked: opening records it, in the same transaction. */
-	char text[64];
-	assert_true(snprintf(text, sizeof text, "{\"intake_id\": %lld}", (long long)intake) < (int)sizeof text);
-	struct open_arg a = {.as = &hart, .body = fx_json(text)};
-	fx_each_failure(open_use_case, &a);
-	json_decref(a.body);
+	open_under_failures(&hart, intake);
 	assert_int_equal(fx_count("child_case", NULL), 1);
 	assert_int_equal(fx_count("person", NULL), 1);
 	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 1);
@@ -267,11 +259,7 @@ static void a_failed_statement_in_any_case_write_leaves_nothing(void **state)
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &id);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	char body[256];
 	version_body(id, "\"victim_status\": \"suspected\", \"status\": \"response\"", body, sizeof body);
 	write_under_failures(&hart, id, 0, body, update_fn);
@@ -303,6 +291,189 @@ static void a_failed_statement_in_any_case_write_leaves_nothing(void **state)
 	(void)write_ok;
 }
 
+/* fn refuses body with ERR_INVAL, naming each of fields. */
+static void assert_refused(const struct fx_user *as, int64_t id, const char *body,
+			   int (*fn)(struct write_arg *, struct field_errors *, struct case_conflict *, json_t **),
+			   const char *const *fields)
+{
+	struct write_arg a = {.as = as, .id = id, .body = fx_json(body), .fn = fn};
+	struct field_errors errs;
+	field_errors_init(&errs, 20);
+	struct case_conflict cf;
+	memset(&cf, 0, sizeof cf);
+	json_t *ret = NULL;
+	assert_int_equal(fn(&a, &errs, &cf, &ret), ERR_INVAL);
+	assert_null(ret);
+	for (const char *const *f = fields; *f; f++)
+		if (!fx_names_field(&errs, *f))
+			fail_msg("%s: no error for %s", body, *f);
+	field_errors_done(&errs);
+	json_decref(a.body);
+}
+
+static int open_fn(struct write_arg *a, struct field_errors *errs, struct case_conflict *cf, json_t **ret)
+{
+	struct case_opened opened;
+	(void)ret;
+	return svc_case_open(&a->as->ctx, a->body, errs, cf, &opened);
+}
+
+static void a_refused_body_names_every_bad_field_and_stores_nothing(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	int64_t id = fx_case_as_hart(&careline, &hart);
+	int64_t events = fx_count("case_event", NULL), audits = fx_count("audit", NULL);
+	static const char *const open_bad[] = {"intake_id", "child", "region", "color", NULL};
+	assert_refused(&hart, 0, "{\"intake_id\": \"x\", \"child\": \"first\", \"region\": 7, \"color\": 1}", open_fn,
+		       open_bad);
+	static const char *const update_bad[] = {"version", "status", "victim_status", "uncared_for", "lead_user_id",
+						 "color", NULL};
+	assert_refused(&hart, id,
+		       "{\"version\": \"one\", \"status\": 5, \"victim_status\": \"maybe\", \"uncared_for\": \"yes\","
+		       " \"lead_user_id\": 0, \"color\": \"red\"}",
+		       update_fn, update_bad);
+	static const char *const report_bad[] = {"kind", "agency", "reported_at", "missing_episode_id", "extra", NULL};
+	assert_refused(&hart, id,
+		       "{\"kind\": \"fax\", \"agency\": \"\", \"reported_at\": \"soon\", \"missing_episode_id\": -1,"
+		       " \"extra\": 1}",
+		       report_fn, report_bad);
+	/* A note takes no placement; a time is never in the future. */
+	static const char *const event_bad[] = {"placement", "occurred_at", "shared", NULL};
+	assert_refused(&hart, id,
+		       "{\"kind\": \"note\", \"text\": \"Seen.\", \"placement\": \"home\","
+		       " \"occurred_at\": \"2027-01-01T00:00:00Z\", \"shared\": \"yes\"}",
+		       event_fn, event_bad);
+	static const char *const missing_bad[] = {"last_seen_at", "learned_at", "circumstances", "x", NULL};
+	assert_refused(&hart, id, "{\"last_seen_at\": 1, \"circumstances\": 5, \"x\": 1}", missing_fn, missing_bad);
+	static const char *const rapid_bad[] = {"requested_at", "responder", "y", NULL};
+	assert_refused(&hart, id, "{\"requested_at\": \"nope\", \"responder\": 3, \"y\": 0}", rapid_fn, rapid_bad);
+	assert_int_equal(fx_count("child_case", "version = 1 AND status = 'open'"), 1);
+	assert_int_equal(fx_count("case_event", NULL), events);
+	assert_int_equal(fx_count("mandated_report", NULL), 0);
+	assert_int_equal(fx_count("missing_episode", NULL), 0);
+	assert_int_equal(fx_count("audit", NULL), audits);
+}
+
+static void a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	int64_t id = fx_case_as_hart(&careline, &hart), intake2, person;
+	char text[64];
+	fx_text("SELECT person_id FROM child_case", text, sizeof text);
+	/* A second report of the same child, accepted before it was linked. */
+	fx_report(&careline, "Avery", true, &intake2);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	fx_assert_no_errors(svc_intake_link(&careline.ctx, intake2, 0, strtoll(text, NULL, 10), &errs, &person), &errs);
+	struct case_opened opened = open_under_failures(&hart, intake2);
+	assert_true(opened.joined);
+	assert_int_equal(opened.id, id);
+	assert_int_equal(fx_count("child_case", NULL), 1);
+	assert_int_equal(fx_count("case_intake", "joined = 1"), 1);
+	assert_int_equal(fx_count("case_event", "kind = 'intake_joined'"), 1);
+	assert_int_equal(fx_count("child_case", "version = 2"), 1);
+}
+
+static void a_closed_case_takes_no_missing_episode_or_rapid_response(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	int64_t id = fx_case_as_hart(&careline, &hart);
+	char body[256];
+	version_body(id, "\"status\": \"closed\"", body, sizeof body);
+	write_ok(&hart, id, 0, body, update_fn);
+	struct write_arg a = {.as = &hart,
+			      .id = id,
+			      .body = fx_json("{\"last_seen_at\": \"2026-11-27T12:00:00Z\","
+					      " \"learned_at\": \"2026-11-28T16:00:00Z\"}"),
+			      .fn = missing_fn};
+	assert_int_equal(run_write(&a), ERR_CONFLICT);
+	json_decref(a.body);
+	a.body = fx_json("{}");
+	a.fn = rapid_fn;
+	assert_int_equal(run_write(&a), ERR_CONFLICT);
+	json_decref(a.body);
+	/* Nor another change than its status. */
+	version_body(id, "\"petition_status\": \"planned\"", body, sizeof body);
+	a.body = fx_json(body);
+	a.fn = update_fn;
+	assert_int_equal(run_write(&a), ERR_CONFLICT);
+	json_decref(a.body);
+	assert_int_equal(fx_count("missing_episode", NULL), 0);
+	assert_int_equal(fx_count("rapid_response", NULL), 0);
+}
+
+static void the_list_and_the_dashboard_show_a_child_missing_now(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	int64_t id = fx_case_as_hart(&careline, &hart);
+	write_ok(&hart, id, 0, "{\"last_seen_at\": \"2026-11-27T12:00:00Z\", \"learned_at\": \"2026-11-28T16:00:00Z\"}",
+		 missing_fn);
+	struct case_filter f = {.missing = true};
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	json_t *got = NULL;
+	fx_assert_no_errors(svc_case_list(&hart.ctx, &f, &errs, &got), &errs);
+	json_t *cases = json_object_get(got, "cases");
+	assert_int_equal(json_array_size(cases), 1);
+	assert_true(json_is_true(json_object_get(json_array_get(cases, 0), "missing")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(cases, 0), "child"),
+								"given_name")),
+			    "Avery");
+	json_decref(got);
+	got = NULL;
+	assert_int_equal(svc_dashboard(&hart.ctx, &got), 0);
+	json_t *missing = json_object_get(got, "missing_now");
+	assert_int_equal(json_array_size(missing), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(missing, 0), "missing_for_minutes")),
+			 (18 * 60 + 40) + 24 * 60 - 12 * 60);
+	assert_non_null(json_object_get(json_array_get(missing, 0), "child"));
+	json_decref(got);
+	/* A list is capped at LIST_LIMIT_MAX; more is refused. */
+	f.limit = LIST_LIMIT_MAX + 1;
+	field_errors_init(&errs, 10);
+	got = NULL;
+	assert_int_equal(svc_case_list(&hart.ctx, &f, &errs, &got), ERR_INVAL);
+	assert_true(fx_names_field(&errs, "limit"));
+	field_errors_done(&errs);
+	assert_int_equal(fx_count("audit", "action = 'case.list'"), 1);
+	assert_int_equal(fx_count("audit", "action = 'dashboard.read'"), 1);
+}
+
+/* Deciding report a->id, the accept that joins the child's case. */
+static int accept_fn(struct write_arg *a, struct field_errors *errs, struct case_conflict *cf, json_t **ret)
+{
+	(void)cf;
+	(void)ret;
+	return svc_intake_dispose(&a->as->ctx, a->id, a->body, errs);
+}
+
+static void accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	int64_t intake2, person;
+	fx_case_as_hart(&careline, &hart);
+	char text[32];
+	fx_text("SELECT person_id FROM child_case", text, sizeof text);
+	/* A second report of the same child, linked before it is decided. */
+	fx_report(&careline, "Avery", false, &intake2);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	fx_assert_no_errors(svc_intake_link(&careline.ctx, intake2, 0, strtoll(text, NULL, 10), &errs, &person), &errs);
+	struct write_arg a = {.as = &hart, .id = intake2, .fn = accept_fn};
+	assert_int_equal(fx_accept_body(intake2, &a.body), 0);
+	assert_true(fx_each_failure(run_write, &a) > 3);
+	json_decref(a.body);
+	assert_int_equal(fx_count("case_intake", "joined = 1"), 1);
+	assert_int_equal(fx_count("case_event", "kind = 'intake_joined'"), 1);
+	assert_int_equal(fx_count("audit", "action = 'case.update' AND detail LIKE 'intake_joined%'"), 1);
+	assert_int_equal(fx_count("child_case", NULL), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +487,17 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_case_write_leaves_nothing, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_closed_case_takes_no_missing_episode_or_rapid_response, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(the_list_and_the_dashboard_show_a_child_missing_now, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction, fx_setup,
+			fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,11 +125,7 @@ static void a_failed_statement_in_any_team_write_leaves_nothing(void **state)
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, case_id;
-	fx_report(&careline, "Avery", true, &intake);
-	fx_case(&hart, intake, &case_id);
+	int64_t case_id = fx_case_as_hart(&careline, &hart);
 	char region[32];
 	fx_text("SELECT region FROM child_case", region, sizeof region);
 	char body[512];
@@ -163,12 +159,71 @@ static void a_failed_statement_in_any_team_write_leaves_nothing(void **state)
 	assert_int_equal(fx_count("mdt_member", "active = 0"), 1);
 }
 
+/* The write of kind refuses body with ERR_INVAL, naming each of fields. */
+static void assert_refused(const struct fx_user *as, int kind, int64_t team, int64_t sub, const char *body,
+			   const char *const *fields)
+{
+	json_t *b = fx_json(body), *ret = NULL;
+	struct field_errors errs;
+	field_errors_init(&errs, 20);
+	int64_t id = 0;
+	int r = kind == TEAM_CREATE   ? svc_team_create(&as->ctx, b, &errs, &id)
+		: kind == MEMBER_ADD  ? svc_team_member_add(&as->ctx, team, b, &errs, &id)
+		: kind == REVIEW_CREATE ? svc_review_create(&as->ctx, team, b, &errs, &id)
+					: svc_review_update(&as->ctx, team, sub, b, &errs, &ret);
+	assert_int_equal(r, ERR_INVAL);
+	assert_null(ret);
+	for (const char *const *f = fields; *f; f++)
+		if (!fx_names_field(&errs, *f))
+			fail_msg("%s: no error for %s", body, *f);
+	field_errors_done(&errs);
+	json_decref(b);
+}
+
+static void a_refused_body_names_every_bad_field_and_stores_nothing(void **state)
+{
+	(void)state;
+	struct fx_user careline, hart;
+	int64_t case_id = fx_case_as_hart(&careline, &hart);
+	int64_t team = write(&hart, TEAM_CREATE, 0, 0, 0, "{\"code\": \"mdt-r1\", \"name\": \"Southwest MDT\", \"region\": \"R1\"}",
+			     false);
+	static const char *const team_bad[] = {"code", "name", "region", "x", NULL};
+	assert_refused(&hart, TEAM_CREATE, 0, 0, "{\"code\": 5, \"name\": null, \"region\": [], \"x\": 1}", team_bad);
+	static const char *const member_bad[] = {"name", "agency", "mdt_role", "user_id", "email", NULL};
+	assert_refused(&hart, MEMBER_ADD, team, 0,
+		       "{\"name\": 1, \"agency\": true, \"mdt_role\": \"astrologer\", \"user_id\": \"u\", \"email\": \"x\"}",
+		       member_bad);
+	static const char *const review_bad[] = {"case_id", "scheduled_at", NULL};
+	assert_refused(&hart, REVIEW_CREATE, team, 0, "{\"case_id\": 0, \"scheduled_at\": \"tomorrow\"}", review_bad);
+	char body[256];
+	assert_true(snprintf(body, sizeof body, "{\"case_id\": %lld, \"scheduled_at\": \"2026-11-29T15:00:00Z\"}",
+			     (long long)case_id) < (int)sizeof body);
+	int64_t review = write(&hart, REVIEW_CREATE, team, 0, 0, body, false);
+	static const char *const update_bad[] = {"status", "attendees", "action_items", "version", "held_at", NULL};
+	assert_refused(&hart, REVIEW_UPDATE, team, review,
+		       "{\"status\": \"postponed\", \"attendees\": \"all\", \"action_items\": {}, \"version\": \"v\","
+		       " \"held_at\": \"2027-01-01T00:00:00Z\"}",
+		       update_bad);
+	/* Each item is judged: an attendee not of the team, an item without its owner. */
+	static const char *const items_bad[] = {"attendees[0]", "action_items[0].owner", "action_items[0].due_at", NULL};
+	assert_refused(&hart, REVIEW_UPDATE, team, review,
+		       "{\"held_at\": \"2026-11-28T18:00:00Z\", \"attendees\": [99999],"
+		       " \"action_items\": [{\"text\": \"Call.\"}]}",
+		       items_bad);
+	assert_int_equal(fx_count("mdt_team", NULL), 1);
+	assert_int_equal(fx_count("mdt_member", NULL), 0);
+	assert_int_equal(fx_count("case_review", "status = 'scheduled' AND version = 1"), 1);
+	assert_int_equal(fx_count("action_item", NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(an_mdt_member_sees_only_its_own_team, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(who_may_not_manage_teams, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_team_write_leaves_nothing, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup,
 						fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

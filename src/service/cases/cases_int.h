@@ -1,0 +1,170 @@
+/* cases_int.h: what the parts of the case service (src/service/cases/)
+ * share. Its public interface is service/cases.h; one file per use case:
+ * access.c (scope, timeline, the end of a write), open.c, join.c, read.c
+ * (one case, the list), update.c, event.c, reports.c, episodes.c, rapid.c,
+ * dashboard.c. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/json.h"
+#include "model/access.h"
+#include "model/duty.h"
+#include "model/pack.h"
+#include "model/schema.h"
+#include "service/casehead.h"
+#include "service/cases.h"
+#include "service/ctx.h"
+
+struct db;
+struct db_stmt;
+
+#define MINUTE (60 * HL_USEC_PER_SEC)
+#define MAX_TEXT 20000
+#define MAX_SHORT 200
+
+/* ---- small helpers ---- */
+
+static inline void fmt_id(char out[24], int64_t id)
+{
+	snprintf(out, 24, "%lld", (long long)id);
+}
+
+static inline bool in_list(const char *const *list, const char *s)
+{
+	for (; s && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+static inline json_t *text_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static inline void time_str(hl_time t, char out[32])
+{
+	time_format(t, out, 32);
+}
+
+/* A refusal with ERR_CONFLICT: why, for the caller's 409. cf may be NULL. */
+void cases_conflict(struct case_conflict *cf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The conflict is someone else's write since the client read the case. */
+void cases_stale(struct case_conflict *cf);
+
+/* ---- input and the end of a write ---- */
+
+/* The time at key (checked by the schema), not in the future: true and
+ * *ret (to the second) when there is one, false when absent or refused. */
+bool cases_time_past(const json_t *body, const char *key, hl_time t, struct field_errors *errs, hl_time *ret);
+/* The string at key, NULL when absent, null or "". */
+const char *cases_str(const json_t *body, const char *key);
+/* The end of a write: commit when r is not an error, else roll back. r, or
+ * the commit's error. */
+int cases_end(struct db *db, int r);
+
+/* ---- the case, its scope, its timeline (access.c) ---- */
+
+/* Permission, then the case, then its scope: a liaison its region, an mdt
+ * user the cases its team reviews (*ret_mdt: answer the MDT view). A case
+ * outside the scope is refused and the denial audited. */
+int cases_access(const struct svc_ctx *ctx, enum perm perm, int64_t id, struct db **ret_db, struct case_head *h,
+		 bool *ret_mdt);
+/* The first steps of a write to case id: permission and scope
+ * (cases_access), then the body against s: ERR_INVAL with the errors in
+ * errs, to which the caller adds its own before it answers. */
+int cases_write_enter(const struct svc_ctx *ctx, int64_t id, const struct schema *s, const json_t *body,
+		      struct field_errors *errs, struct db **ret_db, struct case_head *h);
+/* Append one event to the timeline, its text sealed. Inside the caller's
+ * transaction. data (may be NULL) is not taken. */
+int cases_event_add(struct db *db, struct app *app, int64_t case_id, const char *kind, hl_time occurred, int64_t by,
+		    bool shared, const json_t *data, const char *text, int64_t *ret_id);
+/* An event recorded by the actor, not shared, its data packed by fmt
+ * (json_pack). */
+int cases_event_packf(struct db *db, const struct svc_ctx *ctx, int64_t case_id, const char *kind, hl_time occurred,
+		      const char *fmt, ...);
+/* The last steps of every write to case id: its version bumped and the
+ * audit record of action, its detail by fmt. */
+int cases_written(struct db *db, const struct svc_ctx *ctx, int64_t id, const char *action, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* ---- reading (read.c) ---- */
+
+/* Set "missing_for_minutes" on e: from last seen to located, else to t. */
+int cases_missing_for_json(json_t *e, const char *last_seen_at, const char *located_at, hl_time t);
+/* Rows of a list that each show a child: gathered while their statement
+ * is open, then each child's names opened by statements of their own. */
+struct cases_row {
+	int64_t person;
+	json_t *j;
+};
+struct cases_rows {
+	struct cases_row *v;
+	size_t n, cap;
+};
+/* Add row j (taken, even on error) for person. */
+int cases_rows_add(struct cases_rows *rows, int64_t person, json_t *j);
+/* Set each row's "child" and append the rows to out, while r (the error
+ * that ended the gathering, if any) is not an error; the rows are freed
+ * either way. 0 or the first error. */
+int cases_rows_finish(struct db *db, struct app *app, struct cases_rows *rows, int r, json_t *out);
+/* The statuses a case in status may move to, as a new array. */
+json_t *cases_allowed_json(const char *status);
+/* The case as answered: the full view, or the MDT view of team_code. */
+int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char *team_code, json_t **ret);
+
+/* ---- reports (reports.c) ---- */
+
+/* Mark each law-enforcement report in reports (as cases_reports_json
+ * answers them) made before the child was identified. */
+int cases_mark_before_identification(const struct case_head *h, json_t *reports);
+/* On first identification, a report already on the case meets the new duty. */
+int cases_meet_with_recorded_report(struct db *db, const struct pack *pack, int64_t case_id, hl_time ident);
+/* The case's mandated reports, oldest first, appended to out. */
+int cases_reports_json(struct db *db, struct app *app, int64_t case_id, json_t *out);
+
+/* ---- rapid responses (rapid.c) ---- */
+
+/* The case's rapid responses, oldest first, appended to out. */
+int cases_rapids_json(struct db *db, struct app *app, int64_t case_id, json_t *out);
+
+/* ---- reports joining a case (join.c) ---- */
+
+struct intake_for_case {
+	char number[24], region[32], office[64], disposition[40];
+	bool has_region;
+	int64_t person_id; /* of the child; 0 when not linked */
+	bool child_found;
+	char received_at[32];
+	/* Why the report says the child is a suspected victim: "guardrail"
+	 * (the law's check at intake), "screening" (its latest screen is
+	 * clear or positive); NULL when it does not. */
+	const char *suspected_by;
+};
+
+/* Report id and its child at position child; ERR_NOTFOUND when no report. */
+int cases_load_intake(struct db *db, int64_t id, int child, struct intake_for_case *it);
+/* The report says the child is a suspected victim: identify it. Inside the
+ * caller's transaction. */
+int cases_identify_from_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id,
+			       const struct intake_for_case *it, const char *from);
+/* The report joins a case (once). *ret_added: false when it was there. */
+int cases_join_intake(struct db *db, const struct svc_ctx *ctx, int64_t case_id, int64_t intake_id, int child,
+		      const char *intake_number, hl_time at, bool *ret_added);
+
+/* ---- missing episodes (episodes.c) ---- */
+
+struct episode {
+	int64_t id;
+	bool located;
+	hl_time last_seen, learned, located_at;
+};
+
+/* Episode eid of case case_id; ERR_NOTFOUND when the case has no such one. */
+int cases_load_episode(struct db *db, int64_t case_id, int64_t eid, struct episode *e);

@@ -1,0 +1,108 @@
+/* dashboard.c: HART's (or a liaison's region's) open cases, duties due and
+ * children missing now. */
+#include "service/cases/cases_int.h"
+
+#include <string.h>
+
+#include "base/err.h"
+#include "db/db.h"
+#include "service/audit.h"
+#include "service/deadlines.h"
+#include "service/setup.h"
+
+/* Per region of the pack (only: one region, or NULL for all): its open
+ * cases, overdue duties and children missing now. */
+static int regions_json(struct db *db, const struct pack *pack, const char *only, const char *ts, json_t *out)
+{
+	struct db_stmt *st = NULL;
+	int r = db_prepare(db,
+			   "SELECT CAST(? AS TEXT), CAST(? AS TEXT),"
+			   " (SELECT count(*) FROM child_case c WHERE c.region = ? AND c.status <> 'closed'),"
+			   " (SELECT count(*) FROM duty d JOIN child_case c ON c.id = d.case_id WHERE c.region = ?"
+			   "  AND d.met_at IS NULL AND d.due_at < ?),"
+			   " (SELECT count(*) FROM missing_episode m JOIN child_case c ON c.id = m.case_id"
+			   "  WHERE c.region = ? AND m.located_at IS NULL)",
+			   &st);
+	for (size_t i = 0; r >= 0 && i < pack->n_regions; i++) {
+		const struct pack_region *reg = &pack->regions[i];
+		json_t *j;
+		if (only && strcmp(only, reg->id) != 0)
+			continue;
+		if ((r = db_reset(st)) < 0 ||
+		    (r = db_bindf(st, "tttttt", reg->id, reg->name, reg->id, reg->id, ts, reg->id)) < 0 ||
+		    (r = db_step(st)) != DB_ROW)
+			break;
+		if (!(j = json_object()) ||
+		    (r = db_row_json(st, "id name open_cases:i overdue:i missing_now:i", j)) < 0 ||
+		    json_array_append_new(out, j) < 0)
+			r = r < 0 ? r : ERR_NOMEM;
+	}
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+/* The children missing now, longest known first, each with its case. */
+static int missing_now_json(struct db *db, struct app *app, const char *only, hl_time t, json_t *out)
+{
+	struct db_stmt *st;
+	int r = db_preparef(db, &st,
+			    "SELECT c.id, c.number, c.region, c.person_id, m.id, m.last_seen_at, m.learned_at"
+			    " FROM missing_episode m JOIN child_case c ON c.id = m.case_id WHERE m.located_at IS NULL"
+			    " AND (CAST(? AS TEXT) IS NULL OR c.region = ?) ORDER BY m.learned_at, m.id LIMIT ?",
+			    "ttd", only, only ? only : "", LIST_LIMIT_DEFAULT);
+	if (r < 0)
+		return r;
+	struct cases_rows rows = {0};
+	while ((r = db_step(st)) == DB_ROW) {
+		json_t *j = json_pack("{s:{s:I, s:s, s:s}, s:I, s:s, s:s}", "case", "id",
+				      (json_int_t)db_column_int64(st, 0), "number", db_column_text(st, 1), "region",
+				      db_column_text(st, 2), "episode_id", (json_int_t)db_column_int64(st, 4),
+				      "last_seen_at", db_column_text(st, 5), "learned_at", db_column_text(st, 6));
+		if ((r = cases_rows_add(&rows, db_column_int64(st, 3), j)) < 0 ||
+		    (r = cases_missing_for_json(j, db_column_text(st, 5), NULL, t)) < 0)
+			break;
+	}
+	db_finalize(st);
+	return cases_rows_finish(db, app, &rows, r, out);
+}
+
+static int dashboard_json(const struct svc_ctx *ctx, struct db *db, const char *only, json_t *j)
+{
+	struct app *app = ctx->app;
+	hl_time t = now();
+	char ts[32];
+	time_str(t, ts);
+	json_t *notices = NULL;
+	int r;
+	if ((r = regions_json(db, app->pack, only, ts, json_object_get(j, "regions"))) < 0 ||
+	    (r = duty_select(db, app, "overdue", only, 0, 0, LIST_LIMIT_DEFAULT, t, json_object_get(j, "overdue"))) <
+		    0 ||
+	    (r = duty_select(db, app, "due_soon", only, 0, 24 * 60 * MINUTE, LIST_LIMIT_DEFAULT, t,
+			     json_object_get(j, "due_soon"))) < 0 ||
+	    (r = missing_now_json(db, app, only, t, json_object_get(j, "missing_now"))) < 0)
+		return r;
+	/* HART's own: the accounts given case access (svc_setup). */
+	if ((r = access_notices_json(db, ctx, &notices)) < 0)
+		return r;
+	if (json_object_set_new(j, "access_notices", notices) < 0)
+		return ERR_NOMEM;
+	return svc_audit_append(db, ctx, "dashboard.read", "dashboard", NULL, only ? only : "all");
+}
+
+int svc_dashboard(const struct svc_ctx *ctx, json_t **ret)
+{
+	struct db *db;
+	int r = svc_enter(ctx, PERM_DEADLINES_READ, &db);
+	if (r < 0)
+		return r;
+	const char *only = ctx->actor->role == ROLE_LIAISON ? ctx->actor->scope : NULL;
+	json_t *j = json_pack("{s:[], s:[], s:[], s:[]}", "regions", "overdue", "due_soon", "missing_now");
+	if (!j)
+		return ERR_NOMEM;
+	if ((r = db_begin(db)) < 0 || (r = cases_end(db, dashboard_json(ctx, db, only, j))) < 0) {
+		json_decref(j);
+		return r;
+	}
+	*ret = j;
+	return 0;
+}

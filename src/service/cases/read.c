@@ -1,0 +1,471 @@
+/* read.c: a case as answered (full or MDT view), one case and the list. */
+#include "service/cases/cases_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/str.h"
+#include "db/db.h"
+#include "match/cmp.h"
+#include "model/casestate.h"
+#include "service/audit.h"
+#include "service/deadlines.h"
+#include "service/sealed.h"
+#include "service/teams.h"
+
+/* ---- reading a case ---- */
+
+/* The child: names and age for every view; the full view adds the person
+ * id, birth date and sex. */
+static int child_json(struct db *db, struct app *app, int64_t person_id, bool full, json_t **ret)
+{
+	struct db_stmt *st;
+	int r = db_rowf(db, &st,
+			"SELECT given_name, family_name, dob, estimated_age, age_estimated_on, sex FROM person"
+			" WHERE id = ?",
+			"i", person_id);
+	if (r < 0)
+		return r;
+	char *given = NULL, *family = NULL, *dob = NULL;
+	if ((r = sealed_get(app, st, 0, "person", "given_name", person_id, &given)) == 0 &&
+	    (r = sealed_get(app, st, 1, "person", "family_name", person_id, &family)) == 0)
+		r = sealed_get(app, st, 2, "person", "dob", person_id, &dob);
+	int age = -1;
+	struct cmp_date today = cmp_date_local(now() / HL_USEC_PER_SEC), d;
+	if (r == 0 && dob && cmp_date_parse(dob, "%Y-%m-%d", &d)) {
+		age = cmp_age_on(&d, &today);
+	} else if (r == 0 && !db_column_is_null(st, 3)) {
+		age = (int)db_column_int64(st, 3);
+		const char *on = db_column_text(st, 4);
+		if (on && cmp_date_parse(on, "%Y-%m-%d", &d)) {
+			int years = cmp_age_on(&d, &today);
+			age += years > 0 ? years : 0;
+		}
+	}
+	json_t *j = NULL;
+	if (r == 0)
+		j = full ? json_pack("{s:o, s:o, s:o, s:I, s:o, s:o}", "given_name", text_or_null(given), "family_name",
+				     text_or_null(family), "age", age >= 0 ? json_integer(age) : json_null(),
+				     "person_id", (json_int_t)person_id, "dob", text_or_null(dob), "sex",
+				     text_or_null(db_column_text(st, 5)))
+			 : json_pack("{s:o, s:o, s:o}", "given_name", text_or_null(given), "family_name",
+				     text_or_null(family), "age", age >= 0 ? json_integer(age) : json_null());
+	db_finalize(st);
+	free(given);
+	free(family);
+	free(dob);
+	if (r < 0)
+		return r;
+	*ret = j;
+	return j ? 0 : ERR_NOMEM;
+}
+
+/* {id, username, display_name} of a user, or null when id is 0; a
+ * database error is answered, not turned into null. */
+static int user_json(struct db *db, struct app *app, int64_t id, json_t **ret)
+{
+	if (id <= 0) {
+		*ret = json_null();
+		return 0;
+	}
+	struct db_stmt *st;
+	int r = db_rowf(db, &st, "SELECT username, display_name FROM app_user WHERE id = ?", "i", id);
+	if (r == ERR_NOTFOUND) {
+		*ret = json_null();
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	json_t *j = NULL;
+	char *display = NULL;
+	if ((r = sealed_get(app, st, 1, "app_user", "display_name", id, &display)) == 0) {
+		j = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)id, "username", db_column_text(st, 0),
+			      "display_name", display);
+		r = j ? 0 : ERR_NOMEM;
+	}
+	free(display);
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	*ret = j;
+	return 0;
+}
+
+/* One timeline entry as answered: its data's keys, then what every entry
+ * has, its text opened. */
+static int event_json(struct app *app, struct db_stmt *st, json_t *out)
+{
+	int64_t eid = db_column_int64(st, 0);
+	char *text = NULL;
+	int r = sealed_get(app, st, 8, "case_event", "text", eid, &text);
+	if (r < 0)
+		return r;
+	json_t *e = db_column_text(st, 7) ? json_loads(db_column_text(st, 7), 0, NULL) : NULL;
+	if (!json_is_object(e)) {
+		json_decref(e);
+		e = json_object();
+	}
+	if (!e || (r = db_row_json(st, "id:i kind occurred_at recorded_at - - shared:b", e)) < 0 ||
+	    json_object_set_new(e, "recorded_by",
+				db_column_text(st, 5)
+					? json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 4), "username",
+						    db_column_text(st, 5))
+					: json_null()) < 0 ||
+	    json_object_set_new(e, "text", text_or_null(text)) < 0 || json_array_append(out, e) < 0)
+		r = r < 0 ? r : ERR_NOMEM;
+	json_decref(e);
+	free(text);
+	return r;
+}
+
+static int events_json(struct db *db, struct app *app, int64_t case_id, bool shared_only, json_t *out)
+{
+	struct db_stmt *st;
+	int r = db_preparef(db, &st,
+			    "SELECT e.id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, u.username, e.shared,"
+			    " e.data, e.text FROM case_event e LEFT JOIN app_user u ON u.id = e.recorded_by"
+			    " WHERE e.case_id = ? AND (? = 0 OR e.shared = 1) ORDER BY e.occurred_at, e.id",
+			    "id", case_id, (int)shared_only);
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW && (r = event_json(app, st, out)) == 0)
+		;
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+/* How long a child has been missing: from when last seen (not from when
+ * the agency learned of it) to being located, else to t. One definition
+ * for the case page and the dashboard, in whole minutes. */
+int cases_missing_for_json(json_t *e, const char *last_seen_at, const char *located_at, hl_time t)
+{
+	hl_time from, to = t;
+	if (!last_seen_at || time_parse(last_seen_at, &from) < 0)
+		return json_object_set_new(e, "missing_for_minutes", json_null()) < 0 ? ERR_NOMEM : 0;
+	if (located_at && time_parse(located_at, &to) < 0)
+		to = t;
+	int64_t minutes = to > from ? (to - from) / MINUTE : 0;
+	return json_object_set_new(e, "missing_for_minutes", json_integer(minutes)) < 0 ? ERR_NOMEM : 0;
+}
+
+/* One missing episode as answered; the full view adds the NCMEC case
+ * number and the circumstances, opened. */
+static int episode_json(struct app *app, struct db_stmt *st, bool full, hl_time t, json_t *out)
+{
+	int64_t eid = db_column_int64(st, 0);
+	char *circ = NULL, *ncmec = NULL;
+	json_t *e = json_pack("{s:b}", "missing", db_column_is_null(st, 3));
+	int r = e ? 0 : ERR_NOMEM;
+	if (r == 0 && (r = db_row_json(st, "id:i last_seen_at learned_at located_at", e)) == 0)
+		r = cases_missing_for_json(e, db_column_text(st, 1), db_column_text(st, 3), t);
+	if (r == 0 && full && (r = sealed_get(app, st, 5, "missing_episode", "circumstances", eid, &circ)) == 0 &&
+	    (r = sealed_get(app, st, 4, "missing_episode", "ncmec_sealed", eid, &ncmec)) == 0 &&
+	    (json_object_set_new(e, "ncmec_case_number", text_or_null(ncmec)) < 0 ||
+	     json_object_set_new(e, "circumstances", text_or_null(circ)) < 0 ||
+	     json_object_set_new(e, "created_at", json_string(db_column_text(st, 6))) < 0))
+		r = ERR_NOMEM;
+	if (r == 0 && json_array_append(out, e) < 0)
+		r = ERR_NOMEM;
+	json_decref(e);
+	free(circ);
+	free(ncmec);
+	return r;
+}
+
+static int episodes_json(struct db *db, struct app *app, int64_t case_id, bool full, json_t *out)
+{
+	hl_time t = now();
+	struct db_stmt *st;
+	int r = db_preparef(db, &st,
+			    "SELECT id, last_seen_at, learned_at, located_at, ncmec_sealed, circumstances, created_at"
+			    " FROM missing_episode WHERE case_id = ? ORDER BY learned_at, id",
+			    "i", case_id);
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW && (r = episode_json(app, st, full, t, out)) == 0)
+		;
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+json_t *cases_allowed_json(const char *status)
+{
+	json_t *a = json_array();
+	enum case_status s, out[CASE_STATUS_COUNT];
+	size_t n = a && case_status_parse(status, &s) == 0 ? case_status_allowed(s, out) : 0;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(case_status_name(out[i]))) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* Set key on obj to v (taken); ERR_NOMEM when that fails or v is NULL. */
+static int set_new(json_t *obj, const char *key, json_t *v)
+{
+	return json_object_set_new(obj, key, v) < 0 ? ERR_NOMEM : 0;
+}
+
+/* The reports that make up the case, oldest first. */
+static int intakes_json(struct db *db, int64_t id, json_t *out)
+{
+	struct db_stmt *st;
+	int r = db_preparef(db, &st,
+			    "SELECT ci.intake_id, i.number, ci.child, ci.joined, ci.added_at, i.received_at"
+			    " FROM case_intake ci JOIN intake i ON i.id = ci.intake_id WHERE ci.case_id = ?"
+			    " ORDER BY ci.added_at, ci.intake_id",
+			    "i", id);
+	if (r < 0)
+		return r;
+	json_t *e;
+	while ((r = db_step(st)) == DB_ROW) {
+		if (!(e = json_object()) ||
+		    (r = db_row_json(st, "id:i number child:i joined:b added_at received_at", e)) < 0 ||
+		    json_array_append_new(out, e) < 0) {
+			r = r < 0 ? r : ERR_NOMEM;
+			break;
+		}
+	}
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+/* What the full view adds: the lead and opener, the reports joined, the
+ * mandated reports, the duties and the rapid responses. */
+static int full_json(struct db *db, struct app *app, int64_t id, int64_t lead, int64_t opener,
+		     const struct case_head *ident, json_t *j)
+{
+	json_t *lead_j = NULL, *opener_j = NULL, *intakes, *reports, *duties, *rapids;
+	int r;
+	if ((r = set_new(j, "intakes", (intakes = json_array()))) < 0 ||
+	    (r = set_new(j, "reports", (reports = json_array()))) < 0 ||
+	    (r = set_new(j, "duties", (duties = json_array()))) < 0 ||
+	    (r = set_new(j, "rapid_responses", (rapids = json_array()))) < 0 ||
+	    (r = user_json(db, app, lead, &lead_j)) < 0 || (r = set_new(j, "lead", lead_j)) < 0 ||
+	    (r = user_json(db, app, opener, &opener_j)) < 0 || (r = set_new(j, "opened_by", opener_j)) < 0 ||
+	    (r = intakes_json(db, id, intakes)) < 0 || (r = cases_reports_json(db, app, id, reports)) < 0 ||
+	    (r = cases_mark_before_identification(ident, reports)) < 0 ||
+	    (r = duty_select(db, app, NULL, NULL, id, 0, LIST_LIMIT_MAX, now(), duties)) < 0)
+		return r;
+	return cases_rapids_json(db, app, id, rapids);
+}
+
+/* The case as answered: the full view, or the MDT view of team_code. */
+int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char *team_code, json_t **ret)
+{
+	struct db_stmt *st;
+	int r = db_rowf(db, &st,
+			"SELECT number, person_id, region, office, status, victim_status, identified_at,"
+			" trafficking_type, uncared_for, petition_status, lead_user_id, opened_by, opened_at,"
+			" closed_at, version, updated_at FROM child_case WHERE id = ?",
+			"i", id);
+	if (r < 0)
+		return r;
+	int64_t person = db_column_int64(st, 1);
+	int64_t lead = db_column_is_null(st, 10) ? 0 : db_column_int64(st, 10);
+	int64_t opener = db_column_int64(st, 11);
+	struct case_head ident = {.identified = !db_column_is_null(st, 6)};
+	str_copy(ident.identified_at, sizeof ident.identified_at, ident.identified ? db_column_text(st, 6) : "");
+	/* The MDT view leaves out what is HART's and the liaison's to know. */
+	json_t *j = json_pack("{s:I, s:s, s:[], s:[]}", "id", (json_int_t)id, "view", mdt ? "mdt" : "full", "events",
+			      "missing_episodes");
+	r = !j ? ERR_NOMEM
+	    : mdt ? db_row_json(st, "number - region - status victim_status - trafficking_type", j)
+		  : db_row_json(st,
+				"number - region office status victim_status identified_at trafficking_type"
+				" uncared_for:b petition_status - - opened_at closed_at version:i updated_at",
+				j);
+	if (r == 0 && !mdt && json_object_set_new(j, "allowed_statuses", cases_allowed_json(db_column_text(st, 4))) < 0)
+		r = ERR_NOMEM;
+	db_finalize(st);
+	if (r < 0) {
+		json_decref(j);
+		return r;
+	}
+	json_t *child = NULL, *reviews = NULL;
+	if ((r = child_json(db, app, person, !mdt, &child)) < 0 || (r = set_new(j, "child", child)) < 0 ||
+	    (r = events_json(db, app, id, mdt, json_object_get(j, "events"))) < 0 ||
+	    (r = episodes_json(db, app, id, !mdt, json_object_get(j, "missing_episodes"))) < 0 ||
+	    (r = teams_case_reviews_json(db, app, id, mdt ? team_code : NULL, &reviews)) < 0 ||
+	    (r = set_new(j, "reviews", reviews)) < 0 ||
+	    (!mdt && (r = full_json(db, app, id, lead, opener, &ident, j)) < 0)) {
+		json_decref(j);
+		return r;
+	}
+	*ret = j;
+	return 0;
+}
+
+int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
+{
+	struct db *db;
+	struct case_head h;
+	bool mdt = false;
+	int r = cases_access(ctx, PERM_CASES_READ, id, &db, &h, &mdt);
+	if (r < 0)
+		return r;
+	json_t *j = NULL;
+	if ((r = db_begin(db)) < 0)
+		return r;
+	if ((r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &j)) == 0)
+		r = svc_audit_appendf(db, ctx, "case.read", "case", id, "%s", mdt ? "view=mdt" : "view=full");
+	if ((r = cases_end(db, r)) < 0) {
+		json_decref(j);
+		return r;
+	}
+	*ret = j;
+	return 0;
+}
+
+/* ---- listing ---- */
+
+int cases_rows_add(struct cases_rows *rows, int64_t person, json_t *j)
+{
+	if (!j)
+		return ERR_NOMEM;
+	if (rows->n == rows->cap) {
+		size_t nc = rows->cap ? rows->cap * 2 : 32;
+		struct cases_row *nv = realloc(rows->v, nc * sizeof *nv);
+		if (!nv) {
+			json_decref(j);
+			return ERR_NOMEM;
+		}
+		rows->v = nv;
+		rows->cap = nc;
+	}
+	rows->v[rows->n++] = (struct cases_row){.person = person, .j = j};
+	return 0;
+}
+
+int cases_rows_finish(struct db *db, struct app *app, struct cases_rows *rows, int r, json_t *out)
+{
+	for (size_t k = 0; k < rows->n; k++) {
+		json_t *child = NULL;
+		if (r >= 0 && (r = child_json(db, app, rows->v[k].person, false, &child)) == 0 &&
+		    json_object_set_new(rows->v[k].j, "child", child) < 0)
+			r = ERR_NOMEM;
+		if (json_array_append_new(out, rows->v[k].j) < 0 && r >= 0)
+			r = ERR_NOMEM;
+	}
+	free(rows->v);
+	*rows = (struct cases_rows){0};
+	return r < 0 ? r : 0;
+}
+
+static const char *const list_statuses[] = {"open", "closed", "all", NULL};
+
+/* The filter checked, and a liaison held to its own region. */
+static int list_filter(const struct svc_ctx *ctx, const struct case_filter *f, struct field_errors *errs,
+		       const char **ret_status, const char **ret_region)
+{
+	const char *status = f->status && *f->status ? f->status : "open";
+	const char *region = f->region && *f->region ? f->region : NULL;
+	if (!in_list(list_statuses, status))
+		field_error_add(errs, "status", "open, closed or all");
+	if (region && !pack_region(ctx->app->pack, region))
+		field_error_add(errs, "region", "unknown region");
+	if (f->limit < 0 || f->limit > LIST_LIMIT_MAX)
+		field_error_add(errs, "limit", "1 to %d", LIST_LIMIT_MAX);
+	if (field_errors_any(errs))
+		return ERR_INVAL;
+	if (ctx->actor->role == ROLE_LIAISON) {
+		if (region && strcmp(region, ctx->actor->scope) != 0) {
+			svc_audit_denial(ctx, "cases outside the liaison's region", "case", NULL);
+			return ERR_PERM;
+		}
+		region = ctx->actor->scope;
+	}
+	*ret_status = status;
+	*ret_region = region;
+	return 0;
+}
+
+/* One case of the list; an mdt user's has no office, dates, lead or duties. */
+static json_t *list_row_json(struct db_stmt *st, bool mdt, int *ret_err)
+{
+	json_t *j = json_object();
+	if (!j) {
+		*ret_err = ERR_NOMEM;
+		return NULL;
+	}
+	if (mdt)
+		*ret_err = db_row_json(
+			st, "id:i number - region - status victim_status - trafficking_type - - - - - missing:b", j);
+	else
+		*ret_err = db_row_json(st,
+				       "id:i number - region office status victim_status identified_at trafficking_type"
+				       " - - opened_at closed_at version:i missing:b overdue:i next_due_at",
+				       j);
+	if (*ret_err == 0 && !mdt &&
+	    json_object_set_new(j, "lead",
+				db_column_text(st, 10)
+					? json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 9), "username",
+						    db_column_text(st, 10))
+					: json_null()) < 0)
+		*ret_err = ERR_NOMEM;
+	if (*ret_err < 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* The cases matching the filter, newest first, each with its child. */
+static int list_select(const struct svc_ctx *ctx, struct db *db, const char *status, const char *region,
+		       const struct case_filter *f, json_t *list)
+{
+	bool mdt = ctx->actor->role == ROLE_MDT;
+	char ts[32];
+	time_str(now(), ts);
+	struct db_stmt *st;
+	/* An mdt user: the cases its team reviews (a review not cancelled). */
+	int r = db_preparef(
+		db, &st,
+		"SELECT c.id, c.number, c.person_id, c.region, c.office, c.status, c.victim_status,"
+		" c.identified_at, c.trafficking_type, c.lead_user_id, u.username, c.opened_at, c.closed_at, c.version,"
+		" (SELECT count(*) FROM missing_episode m WHERE m.case_id = c.id AND m.located_at IS NULL),"
+		" (SELECT count(*) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL AND d.due_at < ?),"
+		" (SELECT min(d.due_at) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL)"
+		" FROM child_case c LEFT JOIN app_user u ON u.id = c.lead_user_id"
+		" WHERE (? = 'all' OR (? = 'open' AND c.status <> 'closed') OR (? = 'closed' AND c.status = 'closed'))"
+		" AND (CAST(? AS TEXT) IS NULL OR c.region = ?)"
+		" AND (? = 0 OR EXISTS (SELECT 1 FROM missing_episode m WHERE m.case_id = c.id"
+		"  AND m.located_at IS NULL))"
+		" AND (? = 0 OR EXISTS (SELECT 1 FROM case_review v JOIN mdt_team t ON t.id = v.team_id"
+		"  WHERE v.case_id = c.id AND v.status <> 'cancelled' AND t.code = ?))"
+		" ORDER BY c.opened_at DESC, c.id DESC LIMIT ?",
+		"ttttttddtd", ts, status, status, status, region, region ? region : "", (int)f->missing, (int)mdt,
+		ctx->actor->scope, list_limit(f->limit));
+	if (r < 0)
+		return r;
+	/* Gather the rows first, then open each child's names. */
+	struct cases_rows rows = {0};
+	json_t *j;
+	while ((r = db_step(st)) == DB_ROW && (j = list_row_json(st, mdt, &r)) &&
+	       (r = cases_rows_add(&rows, db_column_int64(st, 2), j)) == 0)
+		;
+	db_finalize(st);
+	return cases_rows_finish(db, ctx->app, &rows, r, list);
+}
+
+int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct field_errors *errs, json_t **ret)
+{
+	struct db *db;
+	const char *status, *region;
+	int r;
+	if ((r = svc_enter(ctx, PERM_CASES_READ, &db)) < 0 || (r = list_filter(ctx, f, errs, &status, &region)) < 0 ||
+	    (r = db_begin(db)) < 0)
+		return r;
+	json_t *list = json_array();
+	if ((r = list ? list_select(ctx, db, status, region, f, list) : ERR_NOMEM) == 0)
+		r = svc_audit_appendf(db, ctx, "case.list", "case", AUDIT_NO_OBJECT, "status=%s region=%s count=%zu%s",
+				      status, region ? region : "all", json_array_size(list),
+				      ctx->actor->role == ROLE_MDT ? " view=mdt" : "");
+	if ((r = cases_end(db, r)) < 0 || !(*ret = json_pack("{s:o}", "cases", list))) {
+		json_decref(list);
+		return r < 0 ? r : ERR_NOMEM;
+	}
+	return 0;
+}
