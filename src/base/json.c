@@ -185,6 +185,19 @@ static int dump(const json_t *j, size_t flags, struct buf *out)
 	return r != 0 ? ERR_NOMEM : 0;
 }
 
+int json_load_stored(const char *text, json_t **ret)
+{
+	*ret = NULL;
+	if (!text)
+		return 0;
+	json_error_t e;
+	json_t *j = json_loads(text, JSON_DECODE_ANY, &e);
+	if (!j)
+		return json_error_code(&e) == json_error_out_of_memory ? ERR_NOMEM : ERR_PARSE;
+	*ret = j;
+	return 0;
+}
+
 int json_dump_to_buf(const json_t *j, struct buf *out)
 {
 	return dump(j, JSON_COMPACT | JSON_ENCODE_ANY, out);

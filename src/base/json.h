@@ -38,6 +38,13 @@ bool json_find_nul(const char *data, size_t len, char *path, size_t pathsize);
 
 /* Append the compact encoding of j to out. */
 int json_dump_to_buf(const json_t *j, struct buf *out) __attribute__((warn_unused_result));
+/* Parse JSON text this program stored (NULL text: *ret NULL). 0, ERR_NOMEM
+ * when memory ran out, or ERR_PARSE when it does not parse. jansson does not
+ * always say that memory ran out (its lexer reports some failed
+ * allocations as malformed text), and what this program stored always
+ * parses, so callers treat either as a failure of the read: a failed
+ * allocation is never mistaken for a value that is not there. */
+int json_load_stored(const char *text, json_t **ret) __attribute__((warn_unused_result));
 /* As json_dumps (free() the text; NULL when out of memory), but never a
  * broken document: jansson 2.14's json_dumps can leave out a key it failed
  * to write and still answer text. Use this, not json_dumps. */

@@ -4,6 +4,10 @@
  * or absent when any one of its statements fails. */
 #include "svc_fixture.h"
 
+/* The loop the write tests run under: each statement failing, or (in the
+ * _when_allocations_fail twins) each allocation. */
+static fx_failure_loop failure_loop = fx_each_failure;
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,7 +93,7 @@ static int64_t write_under_failures(const struct fx_user *as, int64_t id, int64_
 					      json_t **))
 {
 	struct write_arg a = {.as = as, .id = id, .sub = sub, .body = fx_json(body), .fn = fn};
-	assert_true(fx_each_failure(run_write, &a) > 3);
+	assert_true(failure_loop(run_write, &a) > 3);
 	json_decref(a.body);
 	return a.ret_id;
 }
@@ -217,7 +221,7 @@ static struct case_opened open_under_failures(const struct fx_user *as, int64_t 
 	char text[64];
 	assert_true(snprintf(text, sizeof text, "{\"intake_id\": %lld}", (long long)intake) < (int)sizeof text);
 	struct open_arg a = {.as = as, .body = fx_json(text)};
-	assert_true(fx_each_failure(open_use_case, &a) > 3);
+	assert_true(failure_loop(open_use_case, &a) > 3);
 	json_decref(a.body);
 	return a.opened;
 }
@@ -239,6 +243,13 @@ static void a_failed_statement_in_opening_leaves_nothing(void **state)
 	assert_int_equal(fx_count("person", NULL), 1);
 }
 
+static void a_failed_statement_in_opening_leaves_nothing_when_allocations_fail(void **state)
+{
+	failure_loop = fx_each_alloc_failure;
+	a_failed_statement_in_opening_leaves_nothing(state);
+	failure_loop = fx_each_failure;
+}
+
 static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing(void **state)
 {
 	(void)state;
@@ -253,6 +264,13 @@ static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing(void **
 	assert_int_equal(fx_count("person", NULL), 1);
 	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 1);
 	assert_int_equal(fx_count("audit", "action = 'person.create'"), 1);
+}
+
+static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing_when_allocations_fail(void **state)
+{
+	failure_loop = fx_each_alloc_failure;
+	a_failed_statement_in_opening_for_a_new_child_leaves_nothing(state);
+	failure_loop = fx_each_failure;
 }
 
 static void a_failed_statement_in_any_case_write_leaves_nothing(void **state)
@@ -289,6 +307,13 @@ static void a_failed_statement_in_any_case_write_leaves_nothing(void **state)
 	write_under_failures(&hart, id, rr, "{\"arrived_at\": \"2026-11-28T18:35:00Z\"}", arrive_fn);
 	assert_int_equal(fx_count("duty", "kind = 'rapid_response_target' AND met_at IS NOT NULL"), 1);
 	(void)write_ok;
+}
+
+static void a_failed_statement_in_any_case_write_leaves_nothing_when_allocations_fail(void **state)
+{
+	failure_loop = fx_each_alloc_failure;
+	a_failed_statement_in_any_case_write_leaves_nothing(state);
+	failure_loop = fx_each_failure;
 }
 
 /* fn refuses body with ERR_INVAL, naming each of fields. */
@@ -466,12 +491,19 @@ static void accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_trans
 	fx_assert_no_errors(svc_intake_link(&careline.ctx, intake2, 0, strtoll(text, NULL, 10), &errs, &person), &errs);
 	struct write_arg a = {.as = &hart, .id = intake2, .fn = accept_fn};
 	assert_int_equal(fx_accept_body(intake2, &a.body), 0);
-	assert_true(fx_each_failure(run_write, &a) > 3);
+	assert_true(failure_loop(run_write, &a) > 3);
 	json_decref(a.body);
 	assert_int_equal(fx_count("case_intake", "joined = 1"), 1);
 	assert_int_equal(fx_count("case_event", "kind = 'intake_joined'"), 1);
 	assert_int_equal(fx_count("audit", "action = 'case.update' AND detail LIKE 'intake_joined%'"), 1);
 	assert_int_equal(fx_count("child_case", NULL), 1);
+}
+
+static void accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction_when_allocations_fail(void **state)
+{
+	failure_loop = fx_each_alloc_failure;
+	accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction(state);
+	failure_loop = fx_each_failure;
 }
 
 int main(void)
@@ -483,10 +515,13 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(who_may_not_read_or_change_a_case, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_opening_leaves_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_opening_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_opening_for_a_new_child_leaves_nothing, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_opening_for_a_new_child_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_case_write_leaves_nothing, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_case_write_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all, fx_setup,
@@ -498,6 +533,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction, fx_setup,
 			fx_teardown),
+		cmocka_unit_test_setup_teardown(accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction_when_allocations_fail, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

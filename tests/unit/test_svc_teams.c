@@ -4,6 +4,10 @@
  * statement. */
 #include "svc_fixture.h"
 
+/* The loop the write tests run under: each statement failing, or (in the
+ * _when_allocations_fail twins) each allocation. */
+static fx_failure_loop failure_loop = fx_each_failure;
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +63,7 @@ static int64_t write(const struct fx_user *as, int kind, int64_t team, int64_t s
 	struct write_arg a = {.as = as, .team = team, .sub = sub, .item = item, .kind = kind,
 			      .body = body ? fx_json(body) : NULL};
 	if (under_failures)
-		assert_true(fx_each_failure(run_write, &a) > 2);
+		assert_true(failure_loop(run_write, &a) > 2);
 	else
 		assert_int_equal(run_write(&a), 0);
 	json_decref(a.body);
@@ -159,6 +163,13 @@ static void a_failed_statement_in_any_team_write_leaves_nothing(void **state)
 	assert_int_equal(fx_count("mdt_member", "active = 0"), 1);
 }
 
+static void a_failed_statement_in_any_team_write_leaves_nothing_when_allocations_fail(void **state)
+{
+	failure_loop = fx_each_alloc_failure;
+	a_failed_statement_in_any_team_write_leaves_nothing(state);
+	failure_loop = fx_each_failure;
+}
+
 /* The write of kind refuses body with ERR_INVAL, naming each of fields. */
 static void assert_refused(const struct fx_user *as, int kind, int64_t team, int64_t sub, const char *body,
 			   const char *const *fields)
@@ -223,6 +234,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(who_may_not_manage_teams, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_team_write_leaves_nothing, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_team_write_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup,
 						fx_teardown),
 	};

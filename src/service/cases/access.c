@@ -124,7 +124,7 @@ int cases_event_add(struct db *db, struct app *app, int64_t case_id, const char 
 	char occ[32], rec[32];
 	time_str(occurred, occ);
 	time_str(now(), rec);
-	char *dumped = data && json_object_size(data) ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *dumped = data && json_object_size(data) ? json_dump_text(data, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	if (data && json_object_size(data) && !dumped)
 		return ERR_NOMEM;
 	int64_t id = 0;

@@ -101,7 +101,11 @@ static int event_json(struct app *app, struct db_stmt *st, json_t *out)
 	int r = sealed_get(app, st, 8, "case_event", "text", eid, &text);
 	if (r < 0)
 		return r;
-	json_t *e = db_column_text(st, 7) ? json_loads(db_column_text(st, 7), 0, NULL) : NULL;
+	json_t *e = NULL;
+	if ((r = json_load_stored(db_column_text(st, 7), &e)) < 0) {
+		free(text);
+		return r;
+	}
 	if (!json_is_object(e)) {
 		json_decref(e);
 		e = json_object();

@@ -67,7 +67,11 @@ static int review_json(struct app *app, struct db_stmt *st, json_t *out)
 	int r = sealed_get(app, st, 10, "case_review", "decisions", id, &decisions);
 	if (r < 0)
 		return r;
-	json_t *att = json_loads(db_column_text(st, 9), 0, NULL);
+	json_t *att = NULL;
+	if ((r = json_load_stored(db_column_text(st, 9), &att)) < 0) {
+		free(decisions);
+		return r;
+	}
 	if (!json_is_array(att)) {
 		json_decref(att);
 		att = json_array();
@@ -146,7 +150,7 @@ static int case_in_scope(const struct svc_ctx *ctx, const struct case_head *c)
 static int case_event_add(struct db *db, const struct svc_ctx *ctx, int64_t case_id, const char *kind,
 			  const char *occurred_at, const char *recorded_at, json_t *data)
 {
-	char *doc = json_dumps(data, JSON_COMPACT);
+	char *doc = json_dump_text(data, JSON_COMPACT);
 	json_decref(data);
 	if (!doc)
 		return ERR_NOMEM;
@@ -489,7 +493,7 @@ static int update_write(const struct svc_ctx *ctx, struct db *db, const struct t
 		str_copy(held_ts, sizeof held_ts, becomes_held ? ts : rv->held_at);
 	if (*held_ts && time_parse(held_ts, &starts) < 0)
 		starts = t_now;
-	char *att_doc = q->att ? json_dumps(q->att, JSON_COMPACT) : NULL;
+	char *att_doc = q->att ? json_dump_text(q->att, JSON_COMPACT) : NULL;
 	if (q->att && !att_doc)
 		return ERR_NOMEM;
 	int64_t n = 0;
