@@ -194,6 +194,28 @@ int json_load_stored(const char *text, json_t **ret)
 	json_t *j = json_loads(text, JSON_DECODE_ANY, &e);
 	if (!j)
 		return json_error_code(&e) == json_error_out_of_memory ? ERR_NOMEM : ERR_PARSE;
+	/* jansson 2.14's lexer can drop a character of a string it failed to
+	 * grow and still answer a document. What this program stored it wrote
+	 * compact, so writing it again gives the same text; when it does not
+	 * (text written otherwise, by hand or an older version), a second
+	 * reading must agree with the first. Anything else is a read that
+	 * lost part of the text. */
+	char *again = json_dump_text(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+	if (!again) {
+		json_decref(j);
+		return ERR_NOMEM;
+	}
+	bool same = strcmp(again, text) == 0;
+	free(again);
+	if (!same) {
+		json_t *second = json_loads(text, JSON_DECODE_ANY, &e);
+		same = second && json_equal(j, second);
+		json_decref(second);
+	}
+	if (!same) {
+		json_decref(j);
+		return ERR_NOMEM;
+	}
 	*ret = j;
 	return 0;
 }
