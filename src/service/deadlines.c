@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/grow.h"
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
@@ -422,16 +423,8 @@ static int due_duties(struct db *db, const char *now_ts, const char *soon, struc
 	struct due_duty *list = NULL;
 	size_t n = 0, cap = 0;
 	while ((r = db_step(st)) == DB_ROW) {
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct due_duty *nl = realloc(list, nc * sizeof *nl);
-			if (!nl) {
-				r = ERR_NOMEM;
-				break;
-			}
-			list = nl;
-			cap = nc;
-		}
+		if ((r = grow(&list, &cap, n, sizeof *list, 16)) < 0)
+			break;
 		struct due_duty *d = &list[n++];
 		memset(d, 0, sizeof *d);
 		d->id = db_column_int64(st, 0);

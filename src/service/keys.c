@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/grow.h"
 #include "base/seal.h"
 #include "service/audit.h"
 
@@ -207,15 +208,8 @@ static int reseal_column(struct db *db, struct keyring *keys, const char *table,
 	struct sealed_row *rows = NULL;
 	size_t n = 0, cap = 0;
 	while ((r = db_step(st)) == DB_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct sealed_row *p = realloc(rows, cap * sizeof *rows);
-			if (!p) {
-				r = ERR_NOMEM;
-				break;
-			}
-			rows = p;
-		}
+		if ((r = grow(&rows, &cap, n, sizeof *rows, 64)) < 0)
+			break;
 		size_t len;
 		const void *data = db_column_blob(st, 1, &len);
 		rows[n].id = db_column_int64(st, 0);

@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/grow.h"
 #include "base/json.h"
 #include "base/seal.h"
 
@@ -66,15 +67,8 @@ static int read_rows(struct db *db, const char *sql, struct clear_row **ret, siz
 	struct clear_row *rows = NULL;
 	size_t n = 0, cap = 0;
 	while ((r = db_step(st)) == DB_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			struct clear_row *p = realloc(rows, cap * sizeof *p);
-			if (!p) {
-				r = ERR_NOMEM;
-				break;
-			}
-			rows = p;
-		}
+		if ((r = grow(&rows, &cap, n, sizeof *rows, 32)) < 0)
+			break;
 		const char *t = db_column_text(st, 1);
 		rows[n].id = db_column_int64(st, 0);
 		if (!(rows[n].text = strdup(t ? t : ""))) {

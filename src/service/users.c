@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/err.h"
+#include "base/grow.h"
 #include "base/str.h"
 #include "model/password.h"
 #include "service/audit.h"
@@ -287,15 +288,8 @@ int svc_users_list(const struct svc_ctx *ctx, struct user_info **ret, size_t *re
 	struct user_info *list = NULL;
 	size_t n = 0, cap = 0;
 	while ((r = db_step(st)) == DB_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct user_info *p = realloc(list, cap * sizeof *list);
-			if (!p) {
-				r = ERR_NOMEM;
-				break;
-			}
-			list = p;
-		}
+		if ((r = grow(&list, &cap, n, sizeof *list, 16)) < 0)
+			break;
 		if ((r = open_row_setup(ctx->app, st, &list[n])) < 0)
 			break;
 		n++;
