@@ -530,37 +530,23 @@ static int run_link(int argc, char **argv)
 }
 
 static const struct cli_command cli_match_dedupe = {
-	.name = "match dedupe",
-	.args = "FILE.csv",
+	.name = "match dedupe", .args = "FILE.csv", .opts = batch_table, .max_args = 1, .run = run_dedupe,
 	.summary = "find the records of one file that are the same person",
-	.opts = batch_table,
-	.max_args = 1,
-	.run = run_dedupe,
 };
 
 static const struct cli_command cli_match_link = {
-	.name = "match link",
-	.args = "A.csv B.csv",
+	.name = "match link", .args = "A.csv B.csv", .opts = batch_table, .max_args = 2, .run = run_link,
 	.summary = "find the records of A that are the same person as a record of B",
-	.opts = batch_table,
-	.max_args = 2,
-	.run = run_link,
 };
 
 static const struct cli_command cli_match_evaluate = {
-	.name = "match evaluate",
-	.args = "PAIRS.csv",
+	.name = "match evaluate", .args = "PAIRS.csv", .opts = evaluate_table, .max_args = 1, .run = run_evaluate,
 	.summary = "score the pairs found against the ground truth of synthetic records",
-	.opts = evaluate_table,
-	.max_args = 1,
-	.run = run_evaluate,
 };
 
 static const struct cli_command cli_match_generate = {
-	.name = "match generate",
+	.name = "match generate", .opts = gen_table, .run = run_generate,
 	.summary = "write synthetic person records with duplicates and their ground truth",
-	.opts = gen_table,
-	.run = run_generate,
 };
 
 static const struct cli_command *const match_subs[] = {
