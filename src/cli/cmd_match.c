@@ -88,16 +88,24 @@ static int column_of(const struct csv_row *header, const char *name)
 	return -1;
 }
 
+/* Open a CSV file: 0, or 1 after printing why not. */
+static int open_csv(const char *path, struct csv_reader **ret)
+{
+	char err[512];
+	if (csv_open(path, ret, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline match: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 /* Read one file into the store. Returns 0, or 1 after printing why. */
 static int load_file(const char *path, const struct match_cli *o, struct field_map *fm, int nf, int which,
 		     struct match_store *s)
 {
 	struct csv_reader *r;
-	char err[512];
-	if (csv_open(path, &r, err, sizeof err) < 0) {
-		fprintf(stderr, "hartline match: %s\n", err);
+	if (open_csv(path, &r))
 		return 1;
-	}
 	struct csv_row row;
 	int rc = csv_next(r, 0, &row);
 	if (rc <= 0) {
@@ -393,11 +401,8 @@ static int run_evaluate(int argc, char **argv)
 	const char *truth = o.truth, *id = o.id;
 	/* Count true pairs: for each entity with k records, k(k-1)/2. */
 	struct csv_reader *rd;
-	char err[512];
-	if (csv_open(truth, &rd, err, sizeof err) < 0) {
-		fprintf(stderr, "hartline match: %s\n", err);
+	if (open_csv(truth, &rd))
 		return 1;
-	}
 	struct csv_row row;
 	if (csv_next(rd, 0, &row) <= 0) {
 		csv_close(rd);
@@ -437,10 +442,8 @@ static int run_evaluate(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		free(ents[i]);
 	free(ents);
-	if (csv_open(pos[0], &rd, err, sizeof err) < 0) {
-		fprintf(stderr, "hartline match: %s\n", err);
+	if (open_csv(pos[0], &rd))
 		return 1;
-	}
 	csv_next(rd, 0, &row);
 	double tp = 0, fp = 0;
 	while ((r = csv_next(rd, 3, &row)) != 0) {
@@ -530,37 +533,23 @@ static int run_link(int argc, char **argv)
 }
 
 static const struct cli_command cli_match_dedupe = {
-	.name = "match dedupe",
-	.args = "FILE.csv",
+	.name = "match dedupe", .args = "FILE.csv", .opts = batch_table, .max_args = 1, .run = run_dedupe,
 	.summary = "find the records of one file that are the same person",
-	.opts = batch_table,
-	.max_args = 1,
-	.run = run_dedupe,
 };
 
 static const struct cli_command cli_match_link = {
-	.name = "match link",
-	.args = "A.csv B.csv",
+	.name = "match link", .args = "A.csv B.csv", .opts = batch_table, .max_args = 2, .run = run_link,
 	.summary = "find the records of A that are the same person as a record of B",
-	.opts = batch_table,
-	.max_args = 2,
-	.run = run_link,
 };
 
 static const struct cli_command cli_match_evaluate = {
-	.name = "match evaluate",
-	.args = "PAIRS.csv",
+	.name = "match evaluate", .args = "PAIRS.csv", .opts = evaluate_table, .max_args = 1, .run = run_evaluate,
 	.summary = "score the pairs found against the ground truth of synthetic records",
-	.opts = evaluate_table,
-	.max_args = 1,
-	.run = run_evaluate,
 };
 
 static const struct cli_command cli_match_generate = {
-	.name = "match generate",
+	.name = "match generate", .opts = gen_table, .run = run_generate,
 	.summary = "write synthetic person records with duplicates and their ground truth",
-	.opts = gen_table,
-	.run = run_generate,
 };
 
 static const struct cli_command *const match_subs[] = {

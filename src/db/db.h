@@ -129,6 +129,15 @@ int db_rowf(struct db *db, struct db_stmt **ret, const char *sql, const char *fm
 int db_int64f(struct db *db, int64_t *ret, const char *sql, const char *fmt, ...) DB_WUR;
 int db_textf(struct db *db, char **ret, const char *sql, const char *fmt, ...) DB_WUR;
 
+/* Prepare, bind and step to the end, reading every row into a growing
+ * array of elem-byte elements: read(st, element, arg) fills one (0, or a
+ * negative error that ends the loop). *ret (free() it) and *ret_n are the
+ * array and the elements read whole, also on an error, for the caller to
+ * free what they hold. 0 or the error. */
+typedef int db_row_reader(struct db_stmt *st, void *element, void *arg);
+int db_rowsf(struct db *db, size_t elem, db_row_reader *read, void *arg, void **ret, size_t *ret_n, const char *sql,
+	     const char *fmt, ...) DB_WUR;
+
 /* Set the current row's columns on a JSON object, named by spec: one word
  * per column in order, separated by spaces. "name" is text, "name:i" an
  * integer, "name:b" a boolean from an integer, "name:j" JSON text (an

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/grow.h"
 #include "db/db.h"
 
 int db_vbindf(struct db_stmt *st, const char *fmt, va_list ap)
@@ -233,4 +234,29 @@ int db_row_json(struct db_stmt *st, const char *spec, json_t *obj)
 			return ERR_NOMEM;
 	}
 	return 0;
+}
+
+int db_rowsf(struct db *db, size_t elem, db_row_reader *read, void *arg, void **ret, size_t *ret_n, const char *sql,
+	     const char *fmt, ...)
+{
+	void *v = NULL;
+	size_t n = 0, cap = 0;
+	*ret = NULL;
+	*ret_n = 0;
+	struct db_stmt *st;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vpreparef(db, &st, sql, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW) {
+		if ((r = grow(&v, &cap, n, elem, 16)) < 0 || (r = read(st, (char *)v + n * elem, arg)) < 0)
+			break;
+		n++;
+	}
+	db_finalize(st);
+	*ret = v;
+	*ret_n = n;
+	return r < 0 ? r : 0;
 }

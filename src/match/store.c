@@ -498,6 +498,18 @@ const char *match_level_text(enum match_kind k, int level)
 		       : "?";
 }
 
+/* Names spelt alike: 3 close by Jaro-Winkler, 4 sounding the same (the
+ * phonetic keys pa, pb) or fairly close, else 0. */
+static int cmp_close(const char *a, const char *b, uint64_t pa, uint64_t pb)
+{
+	double jw = cmp_jaro_winkler(a, b);
+	if (jw >= 0.92)
+		return 3;
+	if (pa == pb || jw >= 0.80)
+		return 4;
+	return 0;
+}
+
 static int cmp_given(const char *a, const char *b, uint64_t pa, uint64_t pb, uint64_t na, uint64_t nb)
 {
 	if (!*a || !*b)
@@ -506,11 +518,9 @@ static int cmp_given(const char *a, const char *b, uint64_t pa, uint64_t pb, uin
 		return 1;
 	if ((na & nb) && nick_equivalent(a, b))
 		return 2;
-	double jw = cmp_jaro_winkler(a, b);
-	if (jw >= 0.92)
-		return 3;
-	if (pa == pb || jw >= 0.80)
-		return 4;
+	int c = cmp_close(a, b, pa, pb);
+	if (c)
+		return c;
 	if (a[0] == b[0] && (a[1] == '\0' || b[1] == '\0'))
 		return 5;
 	return 6;
@@ -546,12 +556,8 @@ static int cmp_family(const char *a, const char *b, uint64_t pa, uint64_t pb)
 		return 1;
 	if (compound_agrees(a, b))
 		return 2;
-	double jw = cmp_jaro_winkler(a, b);
-	if (jw >= 0.92)
-		return 3;
-	if (pa == pb || jw >= 0.80)
-		return 4;
-	return 5;
+	int c = cmp_close(a, b, pa, pb);
+	return c ? c : 5;
 }
 
 static struct cmp_date unpack_date(uint64_t v)

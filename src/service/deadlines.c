@@ -404,51 +404,41 @@ static int notify(struct db *db, struct app *app, const struct due_duty *d, cons
 	return mailer_queue(db, app, &to, subject, body, "case", case_id);
 }
 
+static int due_duty_read(struct db_stmt *st, void *element, void *arg)
+{
+	(void)arg;
+	struct due_duty *d = element;
+	memset(d, 0, sizeof *d);
+	d->id = db_column_int64(st, 0);
+	d->case_id = db_column_int64(st, 1);
+	d->owner_id = db_column_is_null(st, 2) ? 0 : db_column_int64(st, 2);
+	/* A name too long for the notice is cut short there, not refused. */
+	(void)str_copy(d->number, sizeof d->number, db_column_text(st, 3));
+	(void)str_copy(d->name, sizeof d->name, db_column_text(st, 4));
+	(void)str_copy(d->due, sizeof d->due, db_column_text(st, 5));
+	d->overdue = db_column_int64(st, 6) != 0;
+	return 0;
+}
+
 /* The duties whose notice is due: overdue and not yet told, or due before
  * soon and not yet reminded. */
 static int due_duties(struct db *db, const char *now_ts, const char *soon, struct due_duty **ret, size_t *ret_n)
 {
-	struct db_stmt *st;
-	int r = db_preparef(db, &st,
-			    "SELECT d.id, d.case_id, d.owner_id, c.number, d.name, d.due_at,"
-			    " CASE WHEN d.due_at < ? THEN 1 ELSE 0 END"
-			    " FROM duty d JOIN child_case c ON c.id = d.case_id WHERE d.met_at IS NULL"
-			    " AND ((d.due_at < ? AND d.overdue_notified_at IS NULL)"
-			    "  OR (d.due_at >= ? AND d.due_at <= ? AND d.reminded_at IS NULL))"
-			    " ORDER BY d.due_at, d.id",
-			    "tttt", now_ts, now_ts, now_ts, soon);
-	if (r < 0)
-		return r;
-	struct due_duty *list = NULL;
-	size_t n = 0, cap = 0;
-	while ((r = db_step(st)) == DB_ROW) {
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct due_duty *nl = realloc(list, nc * sizeof *nl);
-			if (!nl) {
-				r = ERR_NOMEM;
-				break;
-			}
-			list = nl;
-			cap = nc;
-		}
-		struct due_duty *d = &list[n++];
-		memset(d, 0, sizeof *d);
-		d->id = db_column_int64(st, 0);
-		d->case_id = db_column_int64(st, 1);
-		d->owner_id = db_column_is_null(st, 2) ? 0 : db_column_int64(st, 2);
-		/* A name too long for the notice is cut short there, not refused. */
-		(void)str_copy(d->number, sizeof d->number, db_column_text(st, 3));
-		(void)str_copy(d->name, sizeof d->name, db_column_text(st, 4));
-		(void)str_copy(d->due, sizeof d->due, db_column_text(st, 5));
-		d->overdue = db_column_int64(st, 6) != 0;
-	}
-	db_finalize(st);
+	void *v;
+	size_t n;
+	int r = db_rowsf(db, sizeof(struct due_duty), due_duty_read, NULL, &v, &n,
+			 "SELECT d.id, d.case_id, d.owner_id, c.number, d.name, d.due_at,"
+			 " CASE WHEN d.due_at < ? THEN 1 ELSE 0 END"
+			 " FROM duty d JOIN child_case c ON c.id = d.case_id WHERE d.met_at IS NULL"
+			 " AND ((d.due_at < ? AND d.overdue_notified_at IS NULL)"
+			 "  OR (d.due_at >= ? AND d.due_at <= ? AND d.reminded_at IS NULL))"
+			 " ORDER BY d.due_at, d.id",
+			 "tttt", now_ts, now_ts, now_ts, soon);
 	if (r < 0) {
-		free(list);
+		free(v);
 		return r;
 	}
-	*ret = list;
+	*ret = v;
 	*ret_n = n;
 	return 0;
 }

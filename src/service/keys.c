@@ -192,6 +192,21 @@ struct sealed_row {
 	size_t len;
 };
 
+/* One row (id, sealed value) with a copy of the value. */
+static int sealed_row_read(struct db_stmt *st, void *element, void *arg)
+{
+	(void)arg;
+	struct sealed_row *row = element;
+	size_t len;
+	const void *data = db_column_blob(st, 1, &len);
+	row->id = db_column_int64(st, 0);
+	row->len = len;
+	if (!(row->data = malloc(len ? len : 1)))
+		return ERR_NOMEM;
+	memcpy(row->data, data, len);
+	return 0;
+}
+
 static int reseal_column(struct db *db, struct keyring *keys, const char *table, const char *idcol,
 			 const char *column, int64_t *count)
 {
@@ -200,35 +215,12 @@ static int reseal_column(struct db *db, struct keyring *keys, const char *table,
 			 table, column, idcol);
 	if (w < 0 || (size_t)w >= sizeof sql)
 		return ERR_TOOBIG;
-	struct db_stmt *st;
-	int r = db_prepare(db, sql, &st);
-	if (r < 0)
+	void *v;
+	size_t n;
+	int r = db_rowsf(db, sizeof(struct sealed_row), sealed_row_read, NULL, &v, &n, sql, "");
+	if (r < 0 && !v)
 		return r;
-	struct sealed_row *rows = NULL;
-	size_t n = 0, cap = 0;
-	while ((r = db_step(st)) == DB_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct sealed_row *p = realloc(rows, cap * sizeof *rows);
-			if (!p) {
-				r = ERR_NOMEM;
-				break;
-			}
-			rows = p;
-		}
-		size_t len;
-		const void *data = db_column_blob(st, 1, &len);
-		rows[n].id = db_column_int64(st, 0);
-		rows[n].len = len;
-		rows[n].data = malloc(len ? len : 1);
-		if (!rows[n].data) {
-			r = ERR_NOMEM;
-			break;
-		}
-		memcpy(rows[n].data, data, len);
-		n++;
-	}
-	db_finalize(st);
+	struct sealed_row *rows = v;
 	w = snprintf(sql, sizeof sql, "UPDATE %s SET %s = ? WHERE %s = ?", table, column, idcol);
 	struct db_stmt *up = NULL;
 	if (r >= 0)

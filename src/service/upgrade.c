@@ -54,36 +54,25 @@ static void rows_free(struct clear_row *rows, size_t n)
 	free(rows);
 }
 
+/* One row (id, text) with a copy of the text. */
+static int clear_row_read(struct db_stmt *st, void *element, void *arg)
+{
+	(void)arg;
+	struct clear_row *row = element;
+	const char *t = db_column_text(st, 1);
+	row->id = db_column_int64(st, 0);
+	return (row->text = strdup(t ? t : "")) ? 0 : ERR_NOMEM;
+}
+
 /* Every row of sql (id, text) into *ret. */
 static int read_rows(struct db *db, const char *sql, struct clear_row **ret, size_t *ret_n)
 {
 	*ret = NULL;
 	*ret_n = 0;
-	struct db_stmt *st;
-	int r = db_prepare(db, sql, &st);
-	if (r < 0)
-		return r;
-	struct clear_row *rows = NULL;
-	size_t n = 0, cap = 0;
-	while ((r = db_step(st)) == DB_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			struct clear_row *p = realloc(rows, cap * sizeof *p);
-			if (!p) {
-				r = ERR_NOMEM;
-				break;
-			}
-			rows = p;
-		}
-		const char *t = db_column_text(st, 1);
-		rows[n].id = db_column_int64(st, 0);
-		if (!(rows[n].text = strdup(t ? t : ""))) {
-			r = ERR_NOMEM;
-			break;
-		}
-		n++;
-	}
-	db_finalize(st);
+	void *v;
+	size_t n;
+	int r = db_rowsf(db, sizeof(struct clear_row), clear_row_read, NULL, &v, &n, sql, "");
+	struct clear_row *rows = v;
 	if (r < 0) {
 		rows_free(rows, n);
 		return r;

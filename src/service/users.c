@@ -276,31 +276,22 @@ static int load_user(struct app *app, struct db *db, int64_t id, struct user_inf
 	return r;
 }
 
+static int user_row_read(struct db_stmt *st, void *element, void *app)
+{
+	return open_row_setup(app, st, element);
+}
+
 int svc_users_list(const struct svc_ctx *ctx, struct user_info **ret, size_t *ret_n)
 {
 	struct db *db;
-	struct db_stmt *st;
 	int r = svc_enter(ctx, PERM_USERS_MANAGE, &db);
-	if (r < 0 || (r = db_preparef(db, &st, "SELECT " USER_COLUMNS USER_SETUP_COLUMN " FROM app_user ORDER BY username",
-				      "")) < 0)
+	if (r < 0)
 		return r;
-	struct user_info *list = NULL;
-	size_t n = 0, cap = 0;
-	while ((r = db_step(st)) == DB_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct user_info *p = realloc(list, cap * sizeof *list);
-			if (!p) {
-				r = ERR_NOMEM;
-				break;
-			}
-			list = p;
-		}
-		if ((r = open_row_setup(ctx->app, st, &list[n])) < 0)
-			break;
-		n++;
-	}
-	db_finalize(st);
+	void *v;
+	size_t n;
+	r = db_rowsf(db, sizeof(struct user_info), user_row_read, ctx->app, &v, &n,
+		     "SELECT " USER_COLUMNS USER_SETUP_COLUMN " FROM app_user ORDER BY username", "");
+	struct user_info *list = v;
 	if (r < 0) {
 		user_infos_free(list, n);
 		return r;

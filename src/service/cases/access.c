@@ -48,6 +48,15 @@ bool cases_time_past(const json_t *body, const char *key, hl_time t, struct fiel
 	return true;
 }
 
+int cases_end_time(const json_t *body, const struct schema *sc, const char *key, hl_time floor, const char *before,
+		   struct field_errors *errs, hl_time *ret)
+{
+	schema_check(sc, body, errs);
+	if (cases_time_past(body, key, now(), errs, ret) && *ret < floor)
+		field_error_add(errs, key, "%s", before);
+	return field_errors_any(errs) ? ERR_INVAL : 0;
+}
+
 const char *cases_str(const json_t *body, const char *key)
 {
 	const char *s = json_string_value(json_object_get(body, key));

@@ -63,6 +63,11 @@ void cases_stale(struct case_conflict *cf);
 /* The time at key (checked by the schema), not in the future: true and
  * *ret (to the second) when there is one, false when absent or refused. */
 bool cases_time_past(const json_t *body, const char *key, hl_time t, struct field_errors *errs, hl_time *ret);
+/* Check body against sc, then key as a past time (cases_time_past) not
+ * before floor (else the message before). 0, or ERR_INVAL with errs. */
+struct schema;
+int cases_end_time(const json_t *body, const struct schema *sc, const char *key, hl_time floor, const char *before,
+		   struct field_errors *errs, hl_time *ret);
 /* The string at key, NULL when absent, null or "". */
 const char *cases_str(const json_t *body, const char *key);
 /* The end of a write: commit when r is not an error, else roll back. r, or

@@ -148,12 +148,10 @@ int svc_missing_locate(const struct svc_ctx *ctx, int64_t id, int64_t episode_id
 	int r = cases_access(ctx, PERM_CASES_WRITE, id, &db, &h, NULL);
 	if (r < 0 || (r = cases_load_episode(db, id, episode_id, &e)) < 0)
 		return r;
-	schema_check(&svc_missing_locate_schema, body, errs);
 	hl_time located = 0;
-	if (cases_time_past(body, "located_at", now(), errs, &located) && located < e.last_seen)
-		field_error_add(errs, "located_at", "before the child was last seen");
-	if (field_errors_any(errs))
-		return ERR_INVAL;
+	if ((r = cases_end_time(body, &svc_missing_locate_schema, "located_at", e.last_seen,
+				"before the child was last seen", errs, &located)) < 0)
+		return r;
 	if (e.located) {
 		cases_conflict(cf, "missing episode %lld ended already: the child was located", (long long)episode_id);
 		return ERR_CONFLICT;

@@ -194,11 +194,9 @@ int svc_rapid_arrive(const struct svc_ctx *ctx, int64_t id, int64_t rapid_id, co
 	db_finalize(st);
 	if (r < 0)
 		return ERR_DB;
-	schema_check(&svc_rapid_arrive_schema, body, errs);
-	if (cases_time_past(body, "arrived_at", now(), errs, &at) && at < requested)
-		field_error_add(errs, "arrived_at", "before the responder was requested");
-	if (field_errors_any(errs))
-		return ERR_INVAL;
+	if ((r = cases_end_time(body, &svc_rapid_arrive_schema, "arrived_at", requested,
+				"before the responder was requested", errs, &at)) < 0)
+		return r;
 	if (arrived) {
 		cases_conflict(cf, "the responder's arrival is recorded already");
 		return ERR_CONFLICT;
