@@ -24,11 +24,7 @@ void buf_clear(struct buf *b);
 
 /* 0, or ERR_TOOBIG / ERR_NOMEM with the buffer as it was. The result must
  * be used (the build has -Werror): output cut short is never sent. */
-#ifdef HARTLINE_STRICT_RESULTS
 #define BUF_WUR __attribute__((warn_unused_result))
-#else
-#define BUF_WUR
-#endif
 int buf_append(struct buf *b, const void *data, size_t n) BUF_WUR;
 int buf_puts(struct buf *b, const char *s) BUF_WUR;
 int buf_putc(struct buf *b, char c) BUF_WUR;

@@ -46,11 +46,7 @@ const char *db_errmsg(const struct db *db);
 
 /* A result that must not be dropped: the build has -Werror, so ignoring
  * one fails it. GCC does not accept a (void) cast as using the result. */
-#ifdef HARTLINE_STRICT_RESULTS
 #define DB_WUR __attribute__((warn_unused_result))
-#else
-#define DB_WUR
-#endif
 
 /* ---- statements ---- */
 
