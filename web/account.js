@@ -2,7 +2,7 @@
 // code from it) and the person's own account page: the sessions they have
 // open, each of which they can end.
 
-import { $, api, busy, formatTime, h, problemText, say, setCsrfToken } from './common.js';
+import { $, api, busy, formatTime, h, problemText, say, setCsrfToken, submitButton } from './common.js';
 
 let ctx = null; // { done(), cancel(message) } from app.js
 let next = null; // 'enrol' or 'code' while this step is shown
@@ -76,9 +76,8 @@ function showRecoveryCodes(codes) {
 }
 
 async function submitCode(event) {
-  event.preventDefault();
-  const submit = $('mfa-submit');
-  if (submit.disabled) return;
+  const submit = submitButton(event, 'mfa-submit');
+  if (!submit) return;
   const input = $('mfa-code');
   const typed = input.value.trim();
   const digits = typed.replace(/\s+/g, '');

@@ -4,7 +4,7 @@
 // to hand to the person, who chooses their own.
 
 import {
-  $, api, busy, formatTime, getList, getTimeZone, h, messageRow, problemText, regionsList, say, scopeText, srOnly,
+  $, api, busy, formatTime, getList, getTimeZone, h, messageRow, problemText, regionsList, say, scopeText, srOnly, submitButton,
 } from './common.js';
 
 // The roles, in the server's words (GET /api/v1/users gives role_label too),
@@ -340,9 +340,8 @@ function updateScopeField() {
 }
 
 async function addUser(event) {
-  event.preventDefault();
-  const submit = $('add-submit');
-  if (submit.disabled) return;
+  const submit = submitButton(event, 'add-submit');
+  if (!submit) return;
   clearFieldErrors('add');
   say('add-status', '');
   say('add-error', '');

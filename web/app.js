@@ -27,7 +27,7 @@ import {
   setCsrfToken,
   setRegions,
   setSessionEndedHandler,
-  setTimeZone,
+  setTimeZone, submitButton,
 } from './common.js';
 
 // The person logged in: { user, permissions } or null.
@@ -91,47 +91,33 @@ async function showConfig() {
 
 // ---------------------------------------------------------------- views
 
+// The pages besides home, each with its title, the address it answers, the
+// permission it needs, its heading and its navigation link (the bell for
+// notifications).
+const PAGES = [
+  { view: 'intake', title: 'New report', hash: /^#intake\/new$/, perm: 'intakes.write', heading: 'intake-heading', nav: 'nav-intake' },
+  { view: 'report', title: 'Report', hash: /^#intake\/(\d{1,15})$/, perm: 'intakes.read', heading: 'report-heading' },
+  { view: 'queue', title: 'Queue', hash: /^#queue$/, perm: 'intakes.read', heading: 'queue-heading', nav: 'nav-queue' },
+  { view: 'find', title: 'Find a child', hash: /^#find$/, perm: 'persons.match', heading: 'find-heading', nav: 'nav-find' },
+  { view: 'users', title: 'Users and audit', hash: /^#users$/, perm: 'users.manage', heading: 'users-heading', nav: 'nav-users' },
+  { view: 'notes', title: 'Notifications', hash: /^#notifications$/, perm: 'session', heading: 'notes-heading', nav: 'bell', inNav: false },
+  { view: 'cases', title: 'Cases', hash: /^#cases$/, perm: 'cases.write', heading: 'cases-heading', nav: 'nav-cases' },
+  { view: 'case', title: 'Case', hash: /^#case\/(\d{1,15})$/, perm: 'cases.read', heading: 'case-heading', nav: 'nav-cases', inNav: false },
+  { view: 'teams', title: 'Teams', hash: /^#teams$/, perm: 'teams.read', heading: 'teams-heading', nav: 'nav-teams' },
+  { view: 'team', title: 'Team', hash: /^#team\/(\d{1,15})$/, perm: 'teams.read', heading: 'team-heading', nav: 'nav-teams', inNav: false },
+  { view: 'contacts', title: 'Contacts', hash: /^#contacts$/, perm: 'contacts.read', heading: 'contacts-heading', nav: 'nav-contacts' },
+  // The figures keep their choices after a "?" (#figures?by=region).
+  { view: 'figures', title: 'Figures', hash: /^#figures(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'figures-heading', nav: 'nav-figures' },
+  { view: 'taskforce', title: 'Task force report', hash: /^#figures\/report(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'tf-heading', nav: 'nav-figures', inNav: false },
+  { view: 'import', title: 'Import past years', hash: /^#import$/, perm: 'referrals.import', heading: 'import-heading', nav: 'nav-import' },
+  { view: 'account', title: 'Your sessions', hash: /^#account$/, perm: 'session', heading: 'account-heading', inNav: false },
+];
 const VIEW_TITLES = {
   login: 'Log in',
   mfa: 'Second step of logging in',
-  account: 'Your sessions',
   home: 'Home',
-  intake: 'New report',
-  report: 'Report',
-  queue: 'Queue',
-  find: 'Find a child',
-  users: 'Users and audit',
-  notes: 'Notifications',
-  cases: 'Cases',
-  case: 'Case',
-  teams: 'Teams',
-  team: 'Team',
-  contacts: 'Contacts',
-  figures: 'Figures',
-  taskforce: 'Task force report',
-  import: 'Import past years',
+  ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-
-// The pages besides home, each with the address it answers, the permission
-// it needs, its heading and its navigation link (the bell for notifications).
-const PAGES = [
-  { view: 'intake', hash: /^#intake\/new$/, perm: 'intakes.write', heading: 'intake-heading', nav: 'nav-intake' },
-  { view: 'report', hash: /^#intake\/(\d{1,15})$/, perm: 'intakes.read', heading: 'report-heading' },
-  { view: 'queue', hash: /^#queue$/, perm: 'intakes.read', heading: 'queue-heading', nav: 'nav-queue' },
-  { view: 'find', hash: /^#find$/, perm: 'persons.match', heading: 'find-heading', nav: 'nav-find' },
-  { view: 'users', hash: /^#users$/, perm: 'users.manage', heading: 'users-heading', nav: 'nav-users' },
-  { view: 'notes', hash: /^#notifications$/, perm: 'session', heading: 'notes-heading', nav: 'bell', inNav: false },
-  { view: 'cases', hash: /^#cases$/, perm: 'cases.write', heading: 'cases-heading', nav: 'nav-cases' },
-  { view: 'case', hash: /^#case\/(\d{1,15})$/, perm: 'cases.read', heading: 'case-heading', nav: 'nav-cases', inNav: false },
-  { view: 'teams', hash: /^#teams$/, perm: 'teams.read', heading: 'teams-heading', nav: 'nav-teams' },
-  { view: 'team', hash: /^#team\/(\d{1,15})$/, perm: 'teams.read', heading: 'team-heading', nav: 'nav-teams', inNav: false },
-  { view: 'contacts', hash: /^#contacts$/, perm: 'contacts.read', heading: 'contacts-heading', nav: 'nav-contacts' },
-  // The figures keep their choices after a "?" (#figures?by=region).
-  { view: 'figures', hash: /^#figures(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'figures-heading', nav: 'nav-figures' },
-  { view: 'taskforce', hash: /^#figures\/report(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'tf-heading', nav: 'nav-figures', inNav: false },
-  { view: 'import', hash: /^#import$/, perm: 'referrals.import', heading: 'import-heading', nav: 'nav-import' },
-  { view: 'account', hash: /^#account$/, perm: 'session', heading: 'account-heading', inNav: false },
-];
 const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
@@ -213,18 +199,17 @@ function enterSession(user, csrf, permissions) {
   $('me-role-label').textContent = user.role_label;
   $('me-scope').textContent = scope;
   $('me-scope').parentElement.hidden = !scope;
-  const admin = can('users.manage');
-  $('nav-users-item').hidden = !admin;
-  $('me-admin-link').hidden = !admin;
-  const find = can('persons.match');
-  $('nav-find-item').hidden = !find;
-  $('me-find-link').hidden = !find;
-  const write = can('intakes.write');
-  $('nav-intake-item').hidden = !write;
-  $('me-intake-link').hidden = !write;
-  const read = can('intakes.read');
-  $('nav-queue-item').hidden = !read;
-  $('me-queue-link').hidden = !read;
+  // Each permission shows its page in the navigation and in the account menu.
+  for (const [perm, navItem, meLink] of [
+    ['users.manage', 'nav-users-item', 'me-admin-link'],
+    ['persons.match', 'nav-find-item', 'me-find-link'],
+    ['intakes.write', 'nav-intake-item', 'me-intake-link'],
+    ['intakes.read', 'nav-queue-item', 'me-queue-link'],
+  ]) {
+    const allowed = can(perm);
+    $(navItem).hidden = !allowed;
+    $(meLink).hidden = !allowed;
+  }
   // HART and liaisons: the dashboard is home, then the cases; an MDT member
   // has its team; everyone has the contacts.
   $('nav-home').textContent = hasDashboard() ? 'Dashboard' : 'Home';
@@ -290,9 +275,8 @@ setSessionEndedHandler(() => {
 });
 
 async function logIn(event) {
-  event.preventDefault();
-  const submit = $('login-submit');
-  if (submit.disabled) return;
+  const submit = submitButton(event, 'login-submit');
+  if (!submit) return;
   const userEl = $('login-username');
   const passEl = $('login-password');
   const username = userEl.value.trim();

@@ -10,7 +10,7 @@ import { caseLink, childName, dutyItem } from './dashboard.js';
 import {
   $, api, busy, caseMoves, clearFieldErrors, clockText, countdown, field,
   formatShortTime, fullName, getConfig, h, markFieldErrors, missingFor, officeName, packName, problemText, regionName,
-  regionsList, say, termLabel, termOptions, toLocalInput, timeValue, getTableList, messageRow,
+  say, termLabel, termOptions, toLocalInput, timeValue, getTableList, messageRow, wireListFilters, fillRegionFilter, listen, sendBusy,
 } from './common.js';
 
 let ctx = { can: () => false, user: () => null };
@@ -32,17 +32,8 @@ const levelText = (l) => termLabel('screening_levels', l);
 
 export function initCases(context) {
   ctx = { ...ctx, ...context };
-  $('cases-status').addEventListener('change', () => loadList());
-  $('cases-region').addEventListener('change', () => loadList());
-  $('cases-missing').addEventListener('change', () => loadList());
-  $('cases-refresh').addEventListener('click', () => loadList({ announce: true }));
-  $('cases-filters').addEventListener('submit', (e) => {
-    e.preventDefault();
-    loadList();
-  });
-  $('case-view').addEventListener('submit', onSubmit);
-  $('case-view').addEventListener('click', onClick);
-  $('case-view').addEventListener('change', onChange);
+  wireListFilters('cases', ['status', 'region', 'missing'], loadList);
+  listen('case-view', { submit: onSubmit, click: onClick, change: onChange });
 }
 
 export function clearCases() {
@@ -79,15 +70,7 @@ function ownRegion() {
 export function showCases() {
   const u = ctx.user();
   if (u && filledFor !== u.username) {
-    const own = ownRegion();
-    const sel = $('cases-region');
-    if (own) {
-      sel.replaceChildren(h('option', { value: own }, regionName(own)));
-      $('cases-region-field').hidden = true;
-    } else {
-      sel.replaceChildren(h('option', { value: '' }, 'All regions'), ...regionsList().map((r) => h('option', { value: r.id }, r.name)));
-      $('cases-region-field').hidden = false;
-    }
+    fillRegionFilter('cases', ownRegion());
     filledFor = u.username;
   }
   return loadList();
@@ -818,10 +801,8 @@ async function onSubmit(e) {
     return;
   }
   const gen = caseGen;
-  const done = busy(button, 'Saving…');
-  const r = await api(req.method, req.path, req.body);
-  if (gen !== caseGen) return;
-  done();
+  const r = await sendBusy(button, req, () => gen !== caseGen);
+  if (!r) return;
   if (r.ok) {
     let text = req.ok;
     if (r.body && Array.isArray(r.body.met) && r.body.met.length) {

@@ -89,6 +89,17 @@ export function h(tag, props = {}, ...children) {
 }
 
 /**
+ * The filled part of a bar, steps twentieths of its width. The width is set
+ * through the style object, which the page's style-src 'self' allows (a
+ * style attribute it would not).
+ */
+export function barFill(steps) {
+  const el = h('span', { className: 'bar-fill' });
+  el.style.width = `${steps * 5}%`;
+  return el;
+}
+
+/**
  * Puts the product's mark at the head of the page's masthead: one mark
  * for every page (the app and the set-up page), written once here.
  */
@@ -163,6 +174,65 @@ export function say(id, text) {
   if (el) el.textContent = text || '';
 }
 
+/**
+ * The start of a form's submit handler: stops the page's own submit and
+ * gives the form's button, or null while the button is busy.
+ */
+export function submitButton(event, id) {
+  event.preventDefault();
+  const button = $(id);
+  return button.disabled ? null : button;
+}
+
+/**
+ * The start of a form's submit handler that marks field errors: the button
+ * (see submitButton) and the form, with its field errors and its error line
+ * cleared, or null while the button is busy.
+ */
+export function submitForm(event, buttonId, formId, errorId) {
+  const button = submitButton(event, buttonId);
+  if (!button) return null;
+  const form = $(formId);
+  clearFieldErrors(form);
+  say(errorId, '');
+  return { button, form };
+}
+
+/**
+ * Wires a list page's filters PREFIX-filters: each of the selects
+ * PREFIX-NAME reloads on a change, the form on submit, and PREFIX-refresh
+ * reloads and announces the result.
+ */
+export function wireListFilters(prefix, names, load) {
+  for (const name of names) $(`${prefix}-${name}`).addEventListener('change', () => load());
+  $(`${prefix}-refresh`).addEventListener('click', () => load({ announce: true }));
+  $(`${prefix}-filters`).addEventListener('submit', (e) => {
+    e.preventDefault();
+    load();
+  });
+}
+
+/**
+ * Fills a list page's region filter PREFIX-region: only its own region,
+ * with the field hidden, for a user held to one (own); else every region
+ * after "All regions", then the extra options.
+ */
+export function fillRegionFilter(prefix, own, ...extra) {
+  const sel = $(`${prefix}-region`);
+  if (own) {
+    sel.replaceChildren(h('option', { value: own }, regionName(own)));
+  } else {
+    sel.replaceChildren(h('option', { value: '' }, 'All regions'),
+      ...regionsList().map((r) => h('option', { value: r.id }, r.name)), ...extra);
+  }
+  $(`${prefix}-region-field`).hidden = Boolean(own);
+}
+
+/** Adds the handlers to the element with that id: listen('x', { click: f, change: g }). */
+export function listen(id, handlers) {
+  for (const [type, fn] of Object.entries(handlers)) $(id).addEventListener(type, fn);
+}
+
 /** Marks a button busy (disabled, with a busy label) until done() is called. */
 export function busy(button, label) {
   const old = button.textContent;
@@ -174,6 +244,19 @@ export function busy(button, label) {
     button.removeAttribute('aria-disabled');
     button.textContent = old;
   };
+}
+
+/**
+ * Sends req ({ method, path, body }) with the button busy ("Saving…"): the
+ * answer, or null when stale() says a later load has replaced the page
+ * (the button is then left as it is, for the new page to redraw).
+ */
+export async function sendBusy(button, req, stale) {
+  const done = busy(button, 'Saving…');
+  const r = await api(req.method, req.path, req.body);
+  if (stale()) return null;
+  done();
+  return r;
 }
 
 // The scope of a user in words: "Region 1 (Southwest)", "Team mdt-r1".

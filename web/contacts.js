@@ -3,7 +3,7 @@
 // them, HART and the administrator keep them.
 
 import {
-  $, api, busy, clearFieldErrors, field, getList, h, markFieldErrors, problemText, regionName, regionsList, say,
+  $, api, busy, field, getList, h, markFieldErrors, problemText, regionName, regionsList, say, submitForm,
 } from './common.js';
 
 const KINDS = {
@@ -132,12 +132,9 @@ function onClick(e) {
 }
 
 async function save(e) {
-  e.preventDefault();
-  const form = $('contact-form');
-  const button = $('ct-submit');
-  if (button.disabled) return;
-  clearFieldErrors(form);
-  say('contact-form-error', '');
+  const started = submitForm(e, 'ct-submit', 'contact-form', 'contact-form-error');
+  if (!started) return;
+  const { button, form } = started;
   say('contacts-status', '');
   const v = (id) => $(id).value.trim();
   const body = { name: v('ct-name'), kind: v('ct-kind') };

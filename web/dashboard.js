@@ -8,7 +8,7 @@
 
 import {
   $, api, countdown, dutyBadge, formatShortTime, fullName, h, missingFor, problemText, regionName, regionsList,
-  say, srOnly,
+  say, srOnly, barFill,
 } from './common.js';
 
 const REFRESH_MS = 60_000;
@@ -212,7 +212,7 @@ function renderRegions(regions) {
       if (Number(x.r.overdue) > 0) extra.push(`${x.r.overdue} overdue`);
       return h('li', { className: 'chart-row', dataset: { region: x.id || '' } },
         h('span', { className: 'chart-label' }, x.name),
-        h('span', { className: 'bar chart-bar', 'aria-hidden': 'true' }, h('span', { className: `bar-fill fill-${fill}` })),
+        h('span', { className: 'bar chart-bar', 'aria-hidden': 'true' }, barFill(fill)),
         h('span', { className: 'chart-n' }, String(n), srOnly(` open ${n === 1 ? 'case' : 'cases'}`),
           extra.length ? h('span', { className: 'chart-extra' }, ` · ${extra.join(' · ')}`) : null));
     })));

@@ -416,11 +416,7 @@ function setForm(state) {
   $('figures-measure').value = state.measure;
   $('figures-kind').value = state.kind;
   if ($('figures-kind').value !== state.kind) $('figures-kind').value = '';
-  $('figures-fy').value = state.fy;
-  if ($('figures-fy').value !== state.fy) {
-    $('figures-fy').append(h('option', { value: state.fy }, `FFY ${state.fy}`));
-    $('figures-fy').value = state.fy;
-  }
+  showFiscalYear($('figures-fy'), state.fy);
   $('figures-suppressed').checked = state.suppressed;
   $('figures-by-field').hidden = !fig.by;
   $('figures-then-field').hidden = !fig.then;
@@ -598,6 +594,15 @@ function reportFormState() {
   };
 }
 
+// Selects a federal fiscal year, adding it to the choices when it is not one.
+function showFiscalYear(select, fy) {
+  select.value = fy;
+  if (select.value !== fy) {
+    select.append(h('option', { value: fy }, `FFY ${fy}`));
+    select.value = fy;
+  }
+}
+
 export function showReportPage() {
   fillChoices();
   const s = readReportState();
@@ -605,11 +610,7 @@ export function showReportPage() {
   $('tf-to').value = s.to;
   $('tf-region').value = s.region;
   if ($('tf-region').value !== s.region) $('tf-region').value = '';
-  $('tf-fy').value = s.fy;
-  if ($('tf-fy').value !== s.fy) {
-    $('tf-fy').append(h('option', { value: s.fy }, `FFY ${s.fy}`));
-    $('tf-fy').value = s.fy;
-  }
+  showFiscalYear($('tf-fy'), s.fy);
   $('tf-suppressed').checked = s.suppressed;
   return loadReport({ fromAddress: true });
 }

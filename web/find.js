@@ -3,7 +3,7 @@
 // back most probable first, each with the reasons for and against.
 
 import {
-  $, api, busy, formatDate, fullName, h, matchReasons, percent, problemText, say, sentence, srOnly, today, townsList,
+  $, api, busy, formatDate, fullName, h, matchReasons, percent, problemText, say, sentence, srOnly, today, townsList, submitButton, barFill,
 } from './common.js';
 
 const FIELDS = ['given_name', 'family_name', 'dob', 'age', 'sex', 'town'];
@@ -159,9 +159,8 @@ function readForm() {
 }
 
 async function search(event) {
-  event.preventDefault();
-  const submit = $('find-submit');
-  if (submit.disabled) return;
+  const submit = submitButton(event, 'find-submit');
+  if (!submit) return;
   clearFieldErrors();
   say('find-error', '');
   say('find-announce', '');
@@ -326,7 +325,7 @@ function candidateRow(c) {
         h('span', { className: 'match-top' },
           h('strong', { className: 'pct' }, h('span', { 'aria-hidden': 'true' }, p.text), srOnly(p.spoken)),
           h('span', { className: `badge badge-${band}` }, BANDS[band])),
-        c.band === 'family' ? null : h('span', { className: 'bar', 'aria-hidden': 'true' }, h('span', { className: `bar-fill fill-${steps}` })))),
+        c.band === 'family' ? null : h('span', { className: 'bar', 'aria-hidden': 'true' }, barFill(steps)))),
     h('td', { className: 'why-cell', dataset: { label: 'Why' } },
       why.length ? h('ul', { className: 'why' }, why) : none('No reasons given')));
 }

@@ -3,8 +3,8 @@
 // liaison sees their own region's reports only (the server decides that too).
 
 import {
-  $, api, durationText, formatShortTime, h, officeName, packName, regionName, regionsList, say, srOnly,
-  getTableList, messageRow, termLabel,
+  $, api, durationText, formatShortTime, h, officeName, packName, regionName, say, srOnly,
+  getTableList, messageRow, termLabel, wireListFilters, fillRegionFilter,
 } from './common.js';
 
 const levelText = (l) => termLabel('screening_levels', l);
@@ -15,13 +15,7 @@ let filledFor = null; // the username the region filter was filled for
 
 export function initQueue(context) {
   ctx = { ...ctx, ...context };
-  $('queue-status').addEventListener('change', () => load());
-  $('queue-region').addEventListener('change', () => load());
-  $('queue-refresh').addEventListener('click', () => load({ announce: true }));
-  $('queue-filters').addEventListener('submit', (e) => {
-    e.preventDefault();
-    load();
-  });
+  wireListFilters('queue', ['status', 'region'], load);
 }
 
 /** The region a liaison is held to, else null. */
@@ -33,17 +27,7 @@ function ownRegion() {
 function fillRegions() {
   const u = ctx.user();
   if (!u || filledFor === u.username) return;
-  const own = ownRegion();
-  const sel = $('queue-region');
-  if (own) {
-    sel.replaceChildren(h('option', { value: own }, regionName(own)));
-    $('queue-region-field').hidden = true;
-  } else {
-    sel.replaceChildren(h('option', { value: '' }, 'All regions'),
-      ...regionsList().map((r) => h('option', { value: r.id }, r.name)),
-      h('option', { value: 'none' }, 'Statewide queue: town not mapped'));
-    $('queue-region-field').hidden = false;
-  }
+  fillRegionFilter('queue', ownRegion(), h('option', { value: 'none' }, 'Statewide queue: town not mapped'));
   filledFor = u.username;
 }
 

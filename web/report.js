@@ -610,12 +610,21 @@ function markUnanswered(ids, reason) {
   return first;
 }
 
-async function saveScreening(e) {
+// The start of a form's save: the form's submit button, with its status and
+// error lines cleared, or null when a save is already running or no report
+// is shown.
+function startSave(e, form) {
   e.preventDefault();
-  const button = $('screen-submit');
-  if (button.disabled || !report) return;
-  say('screen-status', '');
-  say('screen-error', '');
+  const button = $(`${form}-submit`);
+  if (button.disabled || !report) return null;
+  say(`${form}-status`, '');
+  say(`${form}-error`, '');
+  return button;
+}
+
+async function saveScreening(e) {
+  const button = startSave(e, 'screen');
+  if (!button) return;
   const ins = currentIns();
   const ans = readAnswers(ins);
   const missing = questionsOf(ins).filter((q) => !(q in ans));
@@ -717,11 +726,8 @@ const DECIDE_REASONS = {
 };
 
 async function decide(e) {
-  e.preventDefault();
-  const button = $('decide-submit');
-  if (button.disabled || !report) return;
-  say('decide-status', '');
-  say('decide-error', '');
+  const button = startSave(e, 'decide');
+  if (!button) return;
   clearDecideErrors();
   const d = chosen();
   if (!d) {

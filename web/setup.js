@@ -4,7 +4,7 @@
 // server or in a Referer, and it leaves the address bar at once; it is
 // kept for this tab only, so that a reload still works.
 
-import { $, api, busy, formatTime, getTimeZone, problemText, say, setTimeZone, showBrand } from './common.js';
+import { $, api, busy, formatTime, getTimeZone, problemText, say, setTimeZone, showBrand, submitButton } from './common.js';
 
 const KEY = 'hartline-setup-token';
 
@@ -84,9 +84,8 @@ async function check() {
 }
 
 async function submit(event) {
-  event.preventDefault();
-  const button = $('setup-submit');
-  if (button.disabled) return;
+  const button = submitButton(event, 'setup-submit');
+  if (!button) return;
   say('setup-error', '');
   const password = $('setup-password').value;
   const again = $('setup-again').value;

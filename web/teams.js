@@ -7,7 +7,7 @@ import { reviewItem } from './cases.js';
 import { caseLink } from './dashboard.js';
 import {
   $, api, busy, clearFieldErrors, countdown, field, formatShortTime, getConfig, getList, h, markFieldErrors, problemText,
-  regionName, regionsList, say, timeValue, toLocalInput,
+  regionName, regionsList, say, timeValue, toLocalInput, submitForm, listen, sendBusy,
 } from './common.js';
 
 let ctx = { can: () => false, user: () => null };
@@ -21,8 +21,7 @@ let itemRows = 0;
 export function initTeams(context) {
   ctx = { ...ctx, ...context };
   $('team-new-form').addEventListener('submit', createTeam);
-  $('team-view').addEventListener('submit', onSubmit);
-  $('team-view').addEventListener('click', onClick);
+  listen('team-view', { submit: onSubmit, click: onClick });
 }
 
 export function clearTeams() {
@@ -80,12 +79,9 @@ function buildNewTeamForm() {
 }
 
 async function createTeam(e) {
-  e.preventDefault();
-  const form = $('team-new-form');
-  const button = $('tn-submit');
-  if (button.disabled) return;
-  clearFieldErrors(form);
-  say('team-new-error', '');
+  const started = submitForm(e, 'tn-submit', 'team-new-form', 'team-new-error');
+  if (!started) return;
+  const { button, form } = started;
   const body = { code: $('tn-code').value.trim(), name: $('tn-name').value.trim(), region: $('tn-region').value };
   const done = busy(button, 'Creating…');
   const r = await api('POST', '/api/v1/teams', body);
@@ -363,10 +359,8 @@ async function send(req, button, form) {
   say(`${req.section}-status`, '');
   if (form) clearFieldErrors(form);
   const gen = teamGen;
-  const done = busy(button, 'Saving…');
-  const r = await api(req.method, req.path, req.body);
-  if (gen !== teamGen) return;
-  done();
+  const r = await sendBusy(button, req, () => gen !== teamGen);
+  if (!r) return;
   if (r.ok) {
     flash = { id: `${req.section}-status`, text: req.ok };
     await loadTeam();

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ENGINE, startServer } from '../lib/server.mjs';
-import { PHONE, addUser, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, openAppAs, openPage, screenshot, withPage } from './browser.mjs';
+import { ENGINE } from '../lib/server.mjs';
+import { PHONE, assertAxeClean, checkPhonePage, closeAll, launchBrowser, logIn, openApp, openAppAs, openPage, screenshot, screenshotFrom, serverWith, viewOf, withPage } from './browser.mjs';
 
 const ADMIN = { username: 'admin.kim', role: 'admin', displayName: 'Kim Adeyemi', password: 'granite-orchid-ledger-5521' };
 const CASEY = { username: 'casey.w', role: 'careline', displayName: 'Casey Walsh', password: 'meadow-cinder-quill-7730' };
@@ -19,7 +19,7 @@ let browser;
 let page;
 const ids = {}; // username -> id
 
-const view = () => page.evaluate(() => document.body.dataset.view);
+const view = () => viewOf(page);
 const form = () => page.locator('#add-form');
 const row = (username) => page.locator('#users-body tr').filter({ has: page.locator('th', { hasText: username }) });
 const cellTexts = async (username) =>
@@ -41,8 +41,7 @@ async function apiLogin(username, password) {
 }
 
 before(async () => {
-  server = await startServer();
-  for (const u of [ADMIN, CASEY, LOCKED]) await addUser(server, u);
+  server = await serverWith(ADMIN, CASEY, LOCKED);
   // Five wrong passwords lock an account.
   for (let i = 0; i < 5; i++) assert.equal(await apiLogin(LOCKED.username, 'wrong-password-wrong'), 401);
   assert.equal(await apiLogin(LOCKED.username, LOCKED.password), 401, 'the account is locked');
@@ -332,12 +331,9 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
     await withPage(await openAppAs(browser, server, ADMIN, { hash: '#users', size: PHONE, view: 'users' }), async (phone) => {
       await phone.waitForFunction(() => document.querySelectorAll('#users-body tr[data-id]').length === 4);
       await phone.waitForFunction(() => document.querySelectorAll('#audit-body tr').length > 1);
-      await assertNoOverflow(phone);
-      await assertAxeClean(phone, 'users page, 390 px');
-      await screenshot(phone, 'admin-390');
+      await checkPhonePage(phone, 'users page', 'admin-390');
       await screenshot(phone, 'admin-390-top', { fullPage: false });
-      await phone.evaluate(() => document.getElementById('add-heading').scrollIntoView({ block: 'start' }));
-      await screenshot(phone, 'admin-390-add', { fullPage: false });
+      await screenshotFrom(phone, 'add-heading', 'admin-390-add');
       await phone.evaluate(() => document.getElementById('audit-heading').scrollIntoView({ block: 'start' }));
       await screenshot(phone, 'admin-390-audit', { fullPage: false });
       await phone.assertNoProblems();

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 import { freshCode, mfaSecretOf, rememberSecret, withCodeLock } from '../lib/auth.mjs';
-import { cleanup, run } from '../lib/server.mjs';
+import { cleanup, run, startServer } from '../lib/server.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -142,6 +142,16 @@ export async function screenshot(page, name, { fullPage = true } = {}) {
   return file;
 }
 
+/** The view the page shows (its body's data-view). */
+export const viewOf = (page) => page.evaluate(() => document.body.dataset.view);
+
+/** A server on a fresh database, with the users added. */
+export async function serverWith(...users) {
+  const server = await startServer();
+  for (const u of users) await addUser(server, u);
+  return server;
+}
+
 /**
  * Adds a user with `hartline user add` on the server's database.
  * scope: { region } | { team } | { provider }.
@@ -167,7 +177,7 @@ export async function logIn(page, username, password, { secondStep = true } = {}
   await page.locator('#login-submit').click();
   if (!secondStep) return;
   await page.waitForFunction(() => document.body.dataset.view !== 'login' || document.getElementById('login-error').textContent !== '');
-  if ((await page.evaluate(() => document.body.dataset.view)) === 'mfa') await giveSecondFactor(page, username);
+  if ((await viewOf(page)) === 'mfa') await giveSecondFactor(page, username);
 }
 
 /** On the second step's page: enrols (keeping the secret) or types a code. */
@@ -233,6 +243,22 @@ export async function openAppAs(browser, server, user, { view = 'home', ...optio
 export async function assertNoOverflow(page, where = '') {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `${where ? `${where}: ` : ''}the page is ${overflow} px wider than the window`);
+}
+
+/**
+ * The checks of a page at phone width: no wider than the window, no serious
+ * axe violation (where: what the page shows), and a full-page screenshot.
+ */
+export async function checkPhonePage(phone, where, name) {
+  await assertNoOverflow(phone);
+  await assertAxeClean(phone, `${where}, 390 px`);
+  await screenshot(phone, name);
+}
+
+/** Scrolls the element with that id to the top and saves what the window shows. */
+export async function screenshotFrom(page, id, name) {
+  await page.evaluate((el) => document.getElementById(el).scrollIntoView({ block: 'start' }), id);
+  await screenshot(page, name, { fullPage: false });
 }
 
 /** Runs fn(page) and closes the page's context after, whether fn passed or not. */

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
-import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, withPage } from './browser.mjs';
+import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, viewOf, withPage } from './browser.mjs';
 
 let server;
 let browser;
@@ -26,7 +26,7 @@ let baseline; // the dashboard's counts before
 
 const CHILD = { given_name: 'Robin', family_name: 'Casetestchild', estimated_age: 15, town: 'Bridgeport' };
 
-const view = (p = page) => p.evaluate(() => document.body.dataset.view);
+const view = (p = page) => viewOf(p);
 const nav = (p = page) => p.getByRole('navigation', { name: 'Main' });
 const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
 

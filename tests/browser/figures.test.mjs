@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { demoServer, login } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
-import { assertAxeClean, closeAll, launchBrowser, openAppAs, screenshot } from './browser.mjs';
+import { assertAxeClean, closeAll, launchBrowser, openAppAs, screenshot, viewOf } from './browser.mjs';
 
 let server;
 let browser;
@@ -25,7 +25,7 @@ const SEED = { R1: { 2021: 12, 2022: 9 }, R2: { 2021: 3, 2022: 7 } };
 const SOURCES = ['law_enforcement', 'dcf_social_worker', 'school'];
 const VULNS = ['runaway_awol', 'prior_sexual_abuse', 'neglect'];
 
-const view = (p) => p.evaluate(() => document.body.dataset.view);
+const view = (p) => viewOf(p);
 const nav = (p) => p.getByRole('navigation', { name: 'Main' });
 
 async function waitView(p, v) {

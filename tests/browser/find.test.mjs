@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { demoServer } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
-import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, screenshot, withPage } from './browser.mjs';
+import { PHONE, assertAxeClean, checkPhonePage, closeAll, launchBrowser, logIn, openApp, screenshot, screenshotFrom, viewOf, withPage } from './browser.mjs';
 
 const MATCH = '/api/v1/persons/match';
 
@@ -18,7 +18,7 @@ let browser;
 let page;
 let demo;
 
-const view = (p = page) => p.evaluate(() => document.body.dataset.view);
+const view = (p = page) => viewOf(p);
 const nav = (p = page) => p.getByRole('navigation', { name: 'Main' });
 const form = (p = page) => p.locator('#find-form');
 
@@ -264,12 +264,9 @@ describe(`find a child in Chromium (${ENGINE})`, { timeout: 240_000 }, () => {
       await phone.waitForFunction(() => document.body.dataset.view === 'find');
       await search(phone, { given: 'Kathryn', family: 'Smith', dob: '2011-04-03', town: 'Hartford' });
       assert.equal((await rows(phone))[0].name, 'Katherine Smith');
-      await assertNoOverflow(phone);
-      await assertAxeClean(phone, 'find a child with results, 390 px');
-      await screenshot(phone, 'find-results-390');
+      await checkPhonePage(phone, 'find a child with results', 'find-results-390');
       await screenshot(phone, 'find-390-top', { fullPage: false });
-      await phone.evaluate(() => document.getElementById('results-heading').scrollIntoView({ block: 'start' }));
-      await screenshot(phone, 'find-390-results', { fullPage: false });
+      await screenshotFrom(phone, 'results-heading', 'find-390-results');
       // Between phone and desktop the form changes columns: nothing sticks out of it.
       for (const width of [700, 768, 900, 1088, 1280]) {
         await phone.setViewportSize({ width, height: 900 });

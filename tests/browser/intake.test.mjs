@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { demoServer, login } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
-import { assertAxeClean, assertNoOverflow, closeAll, gotoApp, launchBrowser, logIn, openApp, openPage, screenshot } from './browser.mjs';
+import { assertAxeClean, assertNoOverflow, closeAll, gotoApp, launchBrowser, logIn, openApp, openPage, screenshot, viewOf } from './browser.mjs';
 
 const INTAKES = '/api/v1/intakes';
 const DRAFT = '/api/v1/drafts/intake';
@@ -28,7 +28,7 @@ let demo;
 let report; // { id, number } of the report the call records
 let late; // { id, number } of a report received more than a day ago
 
-const view = (p = page) => p.evaluate(() => document.body.dataset.view);
+const view = (p = page) => viewOf(p);
 const active = (p = page) => p.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || '');
 const nav = (p = page) => p.getByRole('navigation', { name: 'Main' });
 // What the page shows, as read (a term and its value apart); text for screen readers only included.

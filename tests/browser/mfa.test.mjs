@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { freshCode, login, rememberSecret, totp } from '../lib/auth.mjs';
-import { ENGINE, startServer } from '../lib/server.mjs';
+import { ENGINE } from '../lib/server.mjs';
 import { parseXml } from '../lib/xml.mjs';
-import { addUser, assertAxeClean, closeAll, launchBrowser, logIn, openApp, screenshot } from './browser.mjs';
+import { assertAxeClean, closeAll, launchBrowser, logIn, openApp, screenshot, serverWith, viewOf } from './browser.mjs';
 
 const HART = { username: 'mensah.a', role: 'hart', displayName: 'Ama Mensah', password: 'violet-harbor-quill-5520' };
 
@@ -18,11 +18,10 @@ let browser;
 let page;
 let secret;
 
-const view = () => page.evaluate(() => document.body.dataset.view);
+const view = () => viewOf(page);
 
 before(async () => {
-  server = await startServer();
-  await addUser(server, HART);
+  server = await serverWith(HART);
   browser = await launchBrowser();
   page = await openApp(browser, server, {
     expect: [

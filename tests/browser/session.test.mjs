@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ENGINE, startServer } from '../lib/server.mjs';
-import { PHONE, addUser, assertAxeClean, assertNoOverflow, closeAll, giveSecondFactor, launchBrowser, logIn, openApp, openAppAs, screenshot, withPage } from './browser.mjs';
+import { ENGINE } from '../lib/server.mjs';
+import { PHONE, assertAxeClean, checkPhonePage, closeAll, giveSecondFactor, launchBrowser, logIn, openApp, openAppAs, screenshot, serverWith, viewOf, withPage } from './browser.mjs';
 
 const LIAISON = {
   username: 'rivera.l',
@@ -26,12 +26,10 @@ let server;
 let browser;
 let page;
 
-const view = () => page.evaluate(() => document.body.dataset.view);
+const view = () => viewOf(page);
 
 before(async () => {
-  server = await startServer();
-  await addUser(server, LIAISON);
-  await addUser(server, MDT);
+  server = await serverWith(LIAISON, MDT);
   browser = await launchBrowser();
   page = await openApp(browser, server, {
     expect: [
@@ -146,9 +144,7 @@ describe(`logging in and out in Chromium (${ENGINE})`, { timeout: 120_000 }, () 
 
   test('at 390 px wide home fits and passes axe', async () => {
     await withPage(await openAppAs(browser, server, LIAISON, { size: PHONE }), async (phone) => {
-      await assertNoOverflow(phone);
-      await assertAxeClean(phone, 'home, 390 px');
-      await screenshot(phone, 'home-390');
+      await checkPhonePage(phone, 'home', 'home-390');
       await phone.assertNoProblems();
     });
   });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { ENGINE, startServer } from '../lib/server.mjs';
-import { PACK_NAME, PHONE, assertAxeClean, assertNoOverflow, closeAll, gotoApp, launchBrowser, openApp, openPage, screenshot, withPage } from './browser.mjs';
+import { PACK_NAME, PHONE, assertAxeClean, checkPhonePage, closeAll, gotoApp, launchBrowser, openApp, openPage, screenshot, withPage } from './browser.mjs';
 
 const ENGINE_LABEL = { sqlite: 'SQLite', postgresql: 'PostgreSQL' }[ENGINE];
 
@@ -88,9 +88,7 @@ describe(`web UI in Chromium, logged out (${ENGINE})`, { timeout: 120_000 }, () 
   test('at 390 px wide nothing runs off the side and axe is clean', async () => {
     await withPage(await openApp(browser, server, { size: PHONE }), async (phone) => {
       await phone.waitForSelector('#health[data-state="ok"]');
-      await assertNoOverflow(phone);
-      await assertAxeClean(phone, 'login page, 390 px');
-      await screenshot(phone, 'ui-login-390');
+      await checkPhonePage(phone, 'login page', 'ui-login-390');
       await phone.assertNoProblems();
     });
   });

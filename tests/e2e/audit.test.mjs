@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { DEMO_USERS, demoOnClock, demoUsers, login, newPassword, postSession, readJson, request } from '../lib/auth.mjs';
+import { DEMO_USERS, demoDb, demoOnClock, login, newPassword, postSession, readJson, request } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
 import {
   ENGINE,
@@ -16,8 +16,6 @@ import {
   cleanup,
   cloneDb,
   dbBytes,
-  freshDb,
-  initDb,
   keyFileOf,
   run,
   sql,
@@ -338,9 +336,7 @@ describe(`audit verify (${ENGINE})`, { timeout: 120_000 }, () => {
   let count, headFile, savedHeadFile, savedHead;
 
   before(async () => {
-    db = freshDb();
-    await initDb(db);
-    await demoUsers(db);
+    ({ db } = await demoDb());
     count = Number(sql(db, 'SELECT count(*) FROM audit').trim());
     assert.equal(count, DEMO_USERS.length + 1, 'one record per demo user, and the synthetic children');
     // Each test edits the trail and puts it back from this copy afterwards
@@ -556,9 +552,7 @@ describe(`records deleted from the end while the server runs on (${ENGINE})`, { 
   let db;
   let server;
   before(async () => {
-    db = freshDb();
-    await initDb(db);
-    await demoUsers(db);
+    ({ db } = await demoDb());
   });
   after(() => stopServer(server));
 
@@ -585,9 +579,7 @@ describe(`a chain from before it was keyed (${ENGINE})`, { timeout: 120_000 }, (
   let db;
   let count;
   before(async () => {
-    db = freshDb();
-    await initDb(db);
-    await demoUsers(db);
+    ({ db } = await demoDb());
     // As an older hartline left it: plain hashes, no key ids, no head file.
     sql(db, recomputeWithoutKey(db));
     fs.rmSync(auditHeadFileOf(db));
@@ -639,9 +631,7 @@ describe(`a chain from before it was keyed (${ENGINE})`, { timeout: 120_000 }, (
 describe(`sealed at rest (${ENGINE})`, { timeout: 60_000 }, () => {
   let db;
   before(async () => {
-    db = freshDb();
-    await initDb(db);
-    await demoUsers(db);
+    ({ db } = await demoDb());
   });
 
   function assertSealed(target, what) {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { auditRecords, createUser, demoOnClock, login, loginEach, readJson } from '../lib/auth.mjs';
+import { auditRecords, createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, startServer, stopServer } from '../lib/server.mjs';
 
@@ -98,8 +98,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
       mdtOther: await createUser(db, { username: 'case-mdt-other', role: 'mdt', scope: 'mdt-x9', env: clock.env }),
     };
     server = await startServer({ db, env: clock.env });
-    await loginEach(server, demo.users, as);
-    for (const [k, u] of Object.entries(extra)) as[k] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as, extra);
   });
   after(() => stopServer(server));
 

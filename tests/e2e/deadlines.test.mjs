@@ -86,6 +86,15 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     while (sweeps() < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   }
 
+  /** Lets the server and the command line sweep again, now and laterMs later, so that a repeat would show. */
+  async function sweepAgain(laterMs) {
+    await twoMoreSweeps();
+    await sweepCli();
+    await sweepCli();
+    await setClock(clock.ms + laterMs);
+    await sweepCli();
+  }
+
   before(async () => {
     ({ clock, db, demo } = await demoOnClock(startedAt));
     const extra = {
@@ -210,11 +219,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     // Within the window: one reminder each.
     await setClock(due - (REMINDER - 1) * MINUTE_MS);
     await until(async () => (await notesOf(as.liaison, 'deadline_due_soon', number)).length > 0, 15_000, 'the due-soon notification');
-    await twoMoreSweeps();
-    await sweepCli();
-    await sweepCli();
-    await setClock(clock.ms + 30 * MINUTE_MS);
-    await sweepCli();
+    await sweepAgain(30 * MINUTE_MS);
     for (const k of notified) {
       const n = await notesOf(as[k], 'deadline_due_soon', number);
       assert.equal(n.length, 1, `${k}: one deadline_due_soon: ${JSON.stringify(n)}`);
@@ -225,11 +230,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     // Overdue: one notice each.
     await setClock(due + 5 * MINUTE_MS);
     await until(async () => (await notesOf(as.hart, 'deadline_overdue', number)).length > 0, 15_000, 'the overdue notification');
-    await twoMoreSweeps();
-    await sweepCli();
-    await sweepCli();
-    await setClock(clock.ms + 3 * HOUR_MS);
-    await sweepCli();
+    await sweepAgain(3 * HOUR_MS);
     await twoMoreSweeps();
     for (const k of notified) {
       assert.equal((await notesOf(as[k], 'deadline_overdue', number)).length, 1, `${k}: one deadline_overdue`);

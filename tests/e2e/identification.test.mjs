@@ -67,6 +67,13 @@ async function openFrom(as, intakeId) {
   return id;
 }
 
+/** The case opened from a new report, accepted without a screen. */
+async function acceptedCase(as, clock) {
+  const intakeId = await record(as, clock);
+  await accept(as, intakeId);
+  return openFrom(as, intakeId);
+}
+
 const leDuties = async (as, caseId) => (await as.hart.get(`/api/v1/deadlines?case=${caseId}`)).deadlines.filter((d) => d.kind === 'law_enforcement_report');
 
 async function identify(as, caseId, identifiedAt) {
@@ -186,9 +193,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
 
   test('a report made before identification is kept and shown so; it does not meet the duty (default pack)', async () => {
     const { as } = main;
-    const intakeId = await record(as, clock);
-    await accept(as, intakeId);
-    const caseId = await openFrom(as, intakeId);
+    const caseId = await acceptedCase(as, clock);
     await identify(as, caseId, clock.iso(-2 * HOUR_MS));
     const early1 = await report(as, caseId, clock.iso(-3 * HOUR_MS));
     assert.deepEqual(early1.met, [], 'an earlier report meets nothing');
@@ -207,9 +212,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
     assert.equal(duty.met_at, clock.iso(-1 * HOUR_MS));
 
     // A report on a case not yet identified is kept; identifying later does not count it.
-    const i2 = await record(as, clock);
-    await accept(as, i2);
-    const c2 = await openFrom(as, i2);
+    const c2 = await acceptedCase(as, clock);
     assert.equal((await report(as, c2, clock.iso(-5 * HOUR_MS))).before_identification, true);
     await identify(as, c2, clock.iso(-4 * HOUR_MS));
     assert.equal((await leDuties(as, c2))[0].met_at, null);
@@ -224,9 +227,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
 
   test('with earlier_reports_count, a report made before identification meets the duty on time', async () => {
     const { as } = early;
-    const intakeId = await record(as, clock);
-    await accept(as, intakeId);
-    const caseId = await openFrom(as, intakeId);
+    const caseId = await acceptedCase(as, clock);
     await identify(as, caseId, clock.iso(-2 * HOUR_MS));
     const r = await report(as, caseId, clock.iso(-3 * HOUR_MS));
     assert.equal(r.before_identification, true);
@@ -236,9 +237,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
     assert.equal((await as.hart.get(`${CASES}/${caseId}`)).reports[0].before_identification, true);
 
     // Recorded first, identified later: the earlier report meets the new duty.
-    const i2 = await record(as, clock);
-    await accept(as, i2);
-    const c2 = await openFrom(as, i2);
+    const c2 = await acceptedCase(as, clock);
     await report(as, c2, clock.iso(-5 * HOUR_MS));
     await identify(as, c2, clock.iso(-4 * HOUR_MS));
     const [d2] = await leDuties(as, c2);
@@ -264,9 +263,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
 
   test('missing for counts from last seen, the same on the case and on the dashboard', async () => {
     const { as } = main;
-    const intakeId = await record(as, clock);
-    await accept(as, intakeId);
-    const caseId = await openFrom(as, intakeId);
+    const caseId = await acceptedCase(as, clock);
     await readJson(await as.hart.fetch(`${CASES}/${caseId}/missing-episodes`, {
       method: 'POST', body: { last_seen_at: clock.iso(-5 * HOUR_MS), learned_at: clock.iso(-1 * HOUR_MS) },
     }), 201, 'start a missing episode');

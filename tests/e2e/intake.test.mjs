@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { auditRecords, createUser, demoOnClock, login, loginEach, readJson, syntheticReport } from '../lib/auth.mjs';
+import { auditRecords, createUser, demoOnClock, loginEach, readJson, syntheticReport } from '../lib/auth.mjs';
 import { assertProblem, assertProblemStatus, errorsOf as errorsOfAll } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, run, sql, startServer, stopServer } from '../lib/server.mjs';
 
@@ -147,8 +147,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
     const off = await run(['user', 'disable', 'hart-gone', '--db', db], { db, env: clock.env });
     assert.equal(off.code, 0, off.stderr);
     server = await startServer({ db, env: clock.env });
-    await loginEach(server, demo.users, as);
-    for (const [k, u] of Object.entries(extra)) as[k] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as, extra);
     clock.check((await as.admin.get('/api/v1/audit?action=user.create&limit=1')).records[0].at, 'the time of a user.create record');
   });
   after(() => stopServer(server));

@@ -58,8 +58,7 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
       liaisonR2: await createUser(db, { username: 'mem-liaison-r2', role: 'liaison', scope: 'R2', env: clock.env }),
     };
     server = await startServer({ db, env: clock.env });
-    await loginEach(server, demo.users, as);
-    for (const [k, u] of Object.entries(users)) as[k] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as, users);
 
     team = (await readJson(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mem-t1', name: 'Team one', region: 'R1' } }), 201, 'team')).id;
     otherTeam = (await readJson(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mem-t2', name: 'Team two', region: 'R1' } }), 201, 'team')).id;

@@ -282,6 +282,23 @@ describe(`expiry and lockout on the test clock (${ENGINE})`, { timeout: 60_000 }
   });
   after(() => stopServer(server));
 
+  /**
+   * Two sessions from `at`: one used a minute before the idle limit (in
+   * minutes), then both asked for two minutes later: the unused one has
+   * ended, the used one goes on. Gives the used one; msgs names the checks.
+   */
+  async function idleLimit(url, at, idleMinutes, msgs) {
+    clock.set(at);
+    const used = await login(url, care.username, care.password);
+    const idle = await login(url, care.username, care.password);
+    clock.advance((idleMinutes - 1) * MINUTE_MS);
+    assert.equal(await meStatus(url, used.token), 200, msgs.used);
+    clock.advance(2 * MINUTE_MS);
+    assert.equal(await meStatus(url, idle.token), 401, msgs.idle);
+    assert.equal(await meStatus(url, used.token), 200, 'unused for 2 minutes');
+    return used;
+  }
+
   test('the server keeps the time of the test clock', async () => {
     const t = clock.set('2026-11-28T03:00:00Z');
     const s = await login(server.url, care.username, care.password);
@@ -292,14 +309,7 @@ describe(`expiry and lockout on the test clock (${ENGINE})`, { timeout: 60_000 }
   });
 
   test('a session unused for 30 minutes ends; one used within 30 minutes goes on', async () => {
-    clock.set('2026-11-28T04:00:00Z');
-    const used = await login(server.url, care.username, care.password);
-    const idle = await login(server.url, care.username, care.password);
-    clock.advance(29 * MINUTE_MS);
-    assert.equal(await meStatus(server.url, used.token), 200, 'used after 29 minutes');
-    clock.advance(2 * MINUTE_MS);
-    assert.equal(await meStatus(server.url, idle.token), 401, 'unused for 31 minutes');
-    assert.equal(await meStatus(server.url, used.token), 200, 'unused for 2 minutes');
+    const used = await idleLimit(server.url, '2026-11-28T04:00:00Z', 30, { used: 'used after 29 minutes', idle: 'unused for 31 minutes' });
     clock.advance(29 * MINUTE_MS);
     assert.equal(await meStatus(server.url, used.token), 200, 'unused for 29 minutes');
     clock.advance(31 * MINUTE_MS);
@@ -325,14 +335,7 @@ describe(`expiry and lockout on the test clock (${ENGINE})`, { timeout: 60_000 }
   test('--session-idle and --session-max set the limits', async () => {
     const short = await startServer({ db, env: clock.env, args: ['--session-idle', '5m', '--session-max', '1h'] });
     try {
-      clock.set('2026-11-30T10:00:00Z');
-      const idle = await login(short.url, care.username, care.password);
-      const busy = await login(short.url, care.username, care.password);
-      clock.advance(4 * MINUTE_MS);
-      assert.equal(await meStatus(short.url, busy.token), 200, '4 minutes');
-      clock.advance(2 * MINUTE_MS);
-      assert.equal(await meStatus(short.url, idle.token), 401, 'unused for 6 minutes with --session-idle 5m');
-      assert.equal(await meStatus(short.url, busy.token), 200, 'unused for 2 minutes');
+      const busy = await idleLimit(short.url, '2026-11-30T10:00:00Z', 5, { used: '4 minutes', idle: 'unused for 6 minutes with --session-idle 5m' });
       for (let m = 10; m < 60; m += 4) {
         clock.set(Date.parse('2026-11-30T10:00:00Z') + m * MINUTE_MS);
         assert.equal(await meStatus(short.url, busy.token), 200, `${m} minutes after login`);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { ROLES, auditRecords, createUser, demoOnClock, login, loginEach, readJson } from '../lib/auth.mjs';
+import { ROLES, auditRecords, createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, startServer, stopServer } from '../lib/server.mjs';
 
@@ -68,8 +68,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
       liaisonR4: await createUser(db, { username: 'team-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
     };
     server = await startServer({ db, env: clock.env });
-    await loginEach(server, demo.users, as);
-    for (const [k, u] of Object.entries(extra)) as[k] = await login(server.url, u.username, u.password);
+    await loginEach(server, demo.users, as, extra);
   });
   after(() => stopServer(server));
 

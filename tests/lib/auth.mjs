@@ -322,22 +322,29 @@ export async function demoOnClock(start = '2026-11-28T15:00:00Z') {
   return { clock, db, demo };
 }
 
+/** A fresh database with the demo users and the synthetic children: { db, demo }. */
+export async function demoDb() {
+  const db = freshDb();
+  await initDb(db);
+  const demo = await demoUsers(db);
+  return { db, demo };
+}
+
 /**
  * A fresh database with the demo users and the synthetic children (made
  * before the server starts, so that it loads them), and a server on it:
  * { demo, server }.
  */
 export async function demoServer() {
-  const db = freshDb();
-  await initDb(db);
-  const demo = await demoUsers(db);
+  const { db, demo } = await demoDb();
   const server = await startServer({ db });
   return { demo, server };
 }
 
-/** Logs each of users in to server, into as[role] (returned). */
-export async function loginEach(server, users, as = {}) {
+/** Logs each of users in to server, into as[role], and each of extra into as[key] (returned). */
+export async function loginEach(server, users, as = {}, extra = {}) {
   for (const u of users) as[u.role] = await login(server.url, u.username, u.password);
+  for (const [k, u] of Object.entries(extra)) as[k] = await login(server.url, u.username, u.password);
   return as;
 }
 
