@@ -89,13 +89,6 @@ int h_intake_candidates(struct http_req *req, struct http_resp *resp)
 	return http_json(resp, 200, out);
 }
 
-static const struct field_rule link_rules[] = {
-	{.key = "person_id", .type = FT_INT},
-	{.key = "new_person", .type = FT_BOOL},
-	{.key = NULL},
-};
-static const struct schema link_body = {.name = "link", .fields = link_rules};
-
 int h_intake_link(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
@@ -104,8 +97,6 @@ int h_intake_link(struct http_req *req, struct http_resp *resp)
 	int r;
 	if ((r = http_param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
 		return r;
-	if (!http_body_ok(resp, req->json, &link_body))
-		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	json_t *pid = json_object_get(req->json, "person_id");
@@ -127,15 +118,6 @@ int h_intake_link(struct http_req *req, struct http_resp *resp)
 					      "person_id", (json_int_t)person));
 }
 
-/* {instrument?, answers}: the service checks the answers against the
- * instrument. */
-static const struct field_rule screen_rules[] = {
-	{.key = "instrument", .type = FT_STRING},
-	{.key = "answers", .type = FT_ANY},
-	{.key = NULL},
-};
-static const struct schema screen_body = {.name = "screening", .fields = screen_rules};
-
 int h_intake_screen(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
@@ -143,8 +125,6 @@ int h_intake_screen(struct http_req *req, struct http_resp *resp)
 	int r;
 	if ((r = http_param_id(req, 0, &id)) < 0)
 		return r;
-	if (!http_body_ok(resp, req->json, &screen_body))
-		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 50);
 	json_t *out = NULL;

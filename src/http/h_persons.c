@@ -6,25 +6,10 @@
 #include "http/http.h"
 #include "service/persons.h"
 
-static const struct field_rule match_rules[] = {
-	{.key = "given_name", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "family_name", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "dob", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "age", .type = FT_INT},
-	{.key = "sex", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "town", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "offset", .type = FT_INT},
-	{.key = "limit", .type = FT_INT},
-	{.key = NULL},
-};
-static const struct schema match_body = {.name = "match", .fields = match_rules};
-
 int h_persons_match(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int r;
-	if (!http_body_ok(resp, req->json, &match_body))
-		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
 	json_t *age = json_object_get(req->json, "age");

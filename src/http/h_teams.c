@@ -29,20 +29,10 @@ int h_teams_list(struct http_req *req, struct http_resp *resp)
 	return http_reply(resp, r, 200, out);
 }
 
-static const struct field_rule team_rules[] = {
-	{.key = "code", .type = FT_STRING, .required = true},
-	{.key = "name", .type = FT_STRING, .required = true},
-	{.key = "region", .type = FT_STRING, .required = true},
-	{.key = NULL},
-};
-static const struct schema team_body = {.name = "team", .fields = team_rules};
-
 int h_team_create(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int r;
-	if (!http_body_ok(resp, req->json, &team_body))
-		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
 	int64_t id;
@@ -63,17 +53,6 @@ int h_team_get(struct http_req *req, struct http_resp *resp)
 	return http_read_by_id(req, resp, svc_team_get);
 }
 
-static const struct field_rule member_rules[] = {
-	{.key = "name", .type = FT_STRING, .required = true},
-	{.key = "agency", .type = FT_STRING, .required = true},
-	{.key = "mdt_role", .type = FT_STRING, .required = true},
-	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "phone", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "user_id", .type = FT_INT},
-	{.key = NULL},
-};
-static const struct schema member_body = {.name = "member", .fields = member_rules};
-
 int h_team_member_add(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
@@ -85,8 +64,6 @@ int h_team_member_add(struct http_req *req, struct http_resp *resp)
 	json_t *uid = json_object_get(req->json, "user_id");
 	if (json_is_null(uid))
 		json_object_del(req->json, "user_id");
-	if (!http_body_ok(resp, req->json, &member_body))
-		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
 	int64_t id;
@@ -111,13 +88,6 @@ int h_team_member_remove(struct http_req *req, struct http_resp *resp)
 
 /* ---- case reviews ---- */
 
-static const struct field_rule review_rules[] = {
-	{.key = "case_id", .type = FT_INT, .required = true},
-	{.key = "scheduled_at", .type = FT_STRING, .required = true},
-	{.key = NULL},
-};
-static const struct schema review_body = {.name = "review", .fields = review_rules};
-
 int h_review_create(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
@@ -125,8 +95,6 @@ int h_review_create(struct http_req *req, struct http_resp *resp)
 	int r;
 	if ((r = http_param_id(req, 0, &team)) < 0)
 		return r;
-	if (!http_body_ok(resp, req->json, &review_body))
-		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
 	int64_t id;
@@ -142,19 +110,6 @@ int h_review_create(struct http_req *req, struct http_resp *resp)
 	return created(
 		resp, arena_printf(&req->arena, "/api/v1/teams/%lld/reviews/%lld", (long long)team, (long long)id), id);
 }
-
-/* The rules the handler keeps until the teams service exports its own
- * (svc_review_update_schema); the arrays are judged item by item there. */
-static const struct field_rule review_update_rules[] = {
-	{.key = "status", .type = FT_STRING},
-	{.key = "held_at", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "decisions", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "version", .type = FT_INT},
-	{.key = "attendees", .type = FT_ARRAY, .nullable = true, .reason = "an array of member ids of the team"},
-	{.key = "action_items", .type = FT_ARRAY, .nullable = true, .reason = "an array of {text, owner, owner_user_id?, due_at}"},
-	{.key = NULL},
-};
-static const struct schema review_update_body = {.name = "review update", .fields = review_update_rules};
 
 /* The review as it is now, read after a refused change: NULL when it
  * cannot be read. A reference into team, which the caller keeps. */
@@ -200,8 +155,6 @@ int h_review_update(struct http_req *req, struct http_resp *resp)
 	if ((r = http_param_id(req, 0, &team)) < 0 || (r = http_param_id(req, 1, &rid)) < 0)
 		return r;
 	/* The arrays are judged item by item by the service. */
-	if (!http_body_ok(resp, req->json, &review_update_body))
-		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 100);
 	json_t *out = NULL;
@@ -216,12 +169,6 @@ int h_review_update(struct http_req *req, struct http_resp *resp)
 	return http_json(resp, 200, out);
 }
 
-static const struct field_rule item_done_rules[] = {
-	{.key = "done_at", .type = FT_STRING, .required = true},
-	{.key = NULL},
-};
-static const struct schema item_done_body = {.name = "item done", .fields = item_done_rules};
-
 int h_action_item_done(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
@@ -230,8 +177,6 @@ int h_action_item_done(struct http_req *req, struct http_resp *resp)
 	if ((r = http_param_id(req, 0, &team)) < 0 || (r = http_param_id(req, 1, &rid)) < 0 ||
 	    (r = http_param_id(req, 2, &aid)) < 0)
 		return r;
-	if (!http_body_ok(resp, req->json, &item_done_body))
-		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	json_t *out = NULL;
@@ -266,35 +211,10 @@ int h_contacts_list(struct http_req *req, struct http_resp *resp)
 	return http_json(resp, 200, out);
 }
 
-static const struct field_rule contact_rules[] = {
-	{.key = "name", .type = FT_STRING, .required = true},
-	{.key = "kind", .type = FT_STRING, .required = true},
-	{.key = "title", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "region", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "phone", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = NULL},
-};
-static const struct schema contact_body = {.name = "contact", .fields = contact_rules};
-
-static const struct field_rule contact_update_rules[] = {
-	{.key = "name", .type = FT_STRING},
-	{.key = "kind", .type = FT_STRING},
-	{.key = "title", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "region", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "phone", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "active", .type = FT_BOOL},
-	{.key = NULL},
-};
-static const struct schema contact_update_body = {.name = "contact update", .fields = contact_update_rules};
-
 int h_contact_create(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int r;
-	if (!http_body_ok(resp, req->json, &contact_body))
-		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
 	int64_t id;
@@ -312,8 +232,6 @@ int h_contact_update(struct http_req *req, struct http_resp *resp)
 	int r;
 	if ((r = http_param_id(req, 0, &id)) < 0)
 		return r;
-	if (!http_body_ok(resp, req->json, &contact_update_body))
-		return 0;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
 	json_t *out = NULL;

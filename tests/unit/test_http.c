@@ -90,9 +90,9 @@ static char *route_row_source(const char *method, const char *pattern)
 	return NULL;
 }
 
-/* A JSON body has rules: the row's schema, or (while the service that owns
- * them has not exported them yet) a schema: comment on the row naming
- * them, with the handler checking the body meanwhile. */
+/* A JSON body has rules: the row's schema, or a schema: comment on the row
+ * naming the schema its service runs on the whole body (a report, whose
+ * nested fields are named in the same 422 as the top level's). */
 static void every_json_body_has_its_rules(void **state)
 {
 	for (size_t i = 0; i < http_routes_count; i++) {
