@@ -196,8 +196,5 @@ int h_deadlines_list(struct http_req *req, struct http_resp *resp)
 
 int h_dashboard(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	json_t *out = NULL;
-	int r = svc_dashboard(&ctx, &out);
-	return http_reply(resp, r, 200, out);
+	return http_read_doc(req, resp, svc_dashboard);
 }

@@ -181,10 +181,7 @@ int h_notification_read(struct http_req *req, struct http_resp *resp)
 
 int h_outbox(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	json_t *out = NULL;
-	int r = svc_outbox_list(&ctx, &out);
-	return http_reply(resp, r, 200, out);
+	return http_read_doc(req, resp, svc_outbox_list);
 }
 
 int h_draft_get(struct http_req *req, struct http_resp *resp)

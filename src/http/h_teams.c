@@ -23,10 +23,7 @@ static int created(struct http_resp *resp, const char *loc, int64_t id)
 
 int h_teams_list(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	json_t *out = NULL;
-	int r = svc_teams_list(&ctx, &out);
-	return http_reply(resp, r, 200, out);
+	return http_read_doc(req, resp, svc_teams_list);
 }
 
 int h_team_create(struct http_req *req, struct http_resp *resp)

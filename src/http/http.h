@@ -127,6 +127,9 @@ int http_refused(struct http_resp *resp, int r, struct field_errors *errs);
 /* GET of one object by the id in the path: fn's JSON, 200. */
 typedef int (*http_read_fn)(const struct svc_ctx *ctx, int64_t id, json_t **ret);
 int http_read_by_id(struct http_req *req, struct http_resp *resp, http_read_fn fn);
+/* A GET answered by one service's document, without arguments. */
+typedef int (*http_doc_fn)(const struct svc_ctx *ctx, json_t **ret);
+int http_read_doc(struct http_req *req, struct http_resp *resp, http_doc_fn fn);
 /* A query-string argument, or NULL. */
 const char *http_query(struct http_req *req, const char *key);
 

@@ -141,6 +141,13 @@ int http_refused(struct http_resp *resp, int r, struct field_errors *errs)
 	return r;
 }
 
+int http_read_doc(struct http_req *req, struct http_resp *resp, http_doc_fn fn)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	json_t *out = NULL;
+	return http_reply(resp, fn(&ctx, &out), 200, out);
+}
+
 int http_read_by_id(struct http_req *req, struct http_resp *resp, http_read_fn fn)
 {
 	struct svc_ctx ctx = http_ctx(req);
