@@ -119,3 +119,30 @@ long fx_each_alloc_failure(fx_use_case fn, void *arg);
  *   static void create_under(fx_failure_loop each) { ... each(create_use_case, &a) ... }
  */
 typedef long (*fx_failure_loop)(fx_use_case fn, void *arg);
+
+/* Define two tests that run under(each) with each loop in turn:
+ * statement_test with fx_each_failure, allocation_test with
+ * fx_each_alloc_failure. */
+#define FX_UNDER_BOTH_LOOPS(statement_test, allocation_test, under)   \
+	static void statement_test(void **state)                       \
+	{                                                              \
+		(void)state;                                           \
+		under(fx_each_failure);                                \
+	}                                                              \
+	static void allocation_test(void **state)                      \
+	{                                                              \
+		(void)state;                                           \
+		under(fx_each_alloc_failure);                          \
+	}
+
+/* For a test file whose writes go through its own `loop` (an
+ * fx_failure_loop, fx_each_failure by default): define
+ * test_when_allocations_fail, which runs test with loop set to
+ * fx_each_alloc_failure. */
+#define FX_WHEN_ALLOCATIONS_FAIL(test, loop)                          \
+	static void test##_when_allocations_fail(void **state)         \
+	{                                                              \
+		(loop) = fx_each_alloc_failure;                        \
+		test(state);                                           \
+		(loop) = fx_each_failure;                              \
+	}

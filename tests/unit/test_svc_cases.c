@@ -243,12 +243,7 @@ static void a_failed_statement_in_opening_leaves_nothing(void **state)
 	assert_int_equal(fx_count("person", NULL), 1);
 }
 
-static void a_failed_statement_in_opening_leaves_nothing_when_allocations_fail(void **state)
-{
-	failure_loop = fx_each_alloc_failure;
-	a_failed_statement_in_opening_leaves_nothing(state);
-	failure_loop = fx_each_failure;
-}
+FX_WHEN_ALLOCATIONS_FAIL(a_failed_statement_in_opening_leaves_nothing, failure_loop)
 
 static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing(void **state)
 {
@@ -266,12 +261,7 @@ static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing(void **
 	assert_int_equal(fx_count("audit", "action = 'person.create'"), 1);
 }
 
-static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing_when_allocations_fail(void **state)
-{
-	failure_loop = fx_each_alloc_failure;
-	a_failed_statement_in_opening_for_a_new_child_leaves_nothing(state);
-	failure_loop = fx_each_failure;
-}
+FX_WHEN_ALLOCATIONS_FAIL(a_failed_statement_in_opening_for_a_new_child_leaves_nothing, failure_loop)
 
 static void a_failed_statement_in_any_case_write_leaves_nothing(void **state)
 {
@@ -309,12 +299,7 @@ static void a_failed_statement_in_any_case_write_leaves_nothing(void **state)
 	(void)write_ok;
 }
 
-static void a_failed_statement_in_any_case_write_leaves_nothing_when_allocations_fail(void **state)
-{
-	failure_loop = fx_each_alloc_failure;
-	a_failed_statement_in_any_case_write_leaves_nothing(state);
-	failure_loop = fx_each_failure;
-}
+FX_WHEN_ALLOCATIONS_FAIL(a_failed_statement_in_any_case_write_leaves_nothing, failure_loop)
 
 /* fn refuses body with ERR_INVAL, naming each of fields. */
 static void assert_refused(const struct fx_user *as, int64_t id, const char *body,
@@ -499,12 +484,7 @@ static void accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_trans
 	assert_int_equal(fx_count("child_case", NULL), 1);
 }
 
-static void accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction_when_allocations_fail(void **state)
-{
-	failure_loop = fx_each_alloc_failure;
-	accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction(state);
-	failure_loop = fx_each_failure;
-}
+FX_WHEN_ALLOCATIONS_FAIL(accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction, failure_loop)
 
 int main(void)
 {

@@ -73,17 +73,7 @@ static void a_contact_is_recorded_and_changed_whole_and_sealed_under(fx_failure_
 	json_decref(list);
 }
 
-static void a_contact_is_recorded_and_changed_whole_and_sealed(void **state)
-{
-	(void)state;
-	a_contact_is_recorded_and_changed_whole_and_sealed_under(fx_each_failure);
-}
-
-static void a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail(void **state)
-{
-	(void)state;
-	a_contact_is_recorded_and_changed_whole_and_sealed_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_contact_is_recorded_and_changed_whole_and_sealed, a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail, a_contact_is_recorded_and_changed_whole_and_sealed_under)
 
 /* The field named in errs' entry i, or "". */
 static bool names(const struct field_errors *errs, const char *field)

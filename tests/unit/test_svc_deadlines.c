@@ -129,17 +129,7 @@ static void the_sweep_reminds_then_warns_once_each_and_whole_under(fx_failure_lo
 	assert_int_equal(fx_count("notification", NULL), warned);
 }
 
-static void the_sweep_reminds_then_warns_once_each_and_whole(void **state)
-{
-	(void)state;
-	the_sweep_reminds_then_warns_once_each_and_whole_under(fx_each_failure);
-}
-
-static void the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail(void **state)
-{
-	(void)state;
-	the_sweep_reminds_then_warns_once_each_and_whole_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(the_sweep_reminds_then_warns_once_each_and_whole, the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail, the_sweep_reminds_then_warns_once_each_and_whole_under)
 
 struct duty_arg {
 	int64_t case_id, duty;
@@ -193,17 +183,7 @@ static void a_duty_is_opened_once_moved_and_met_once_under(fx_failure_loop each)
 	assert_int_equal(fx_count("duty", "met_at IS NOT NULL"), 1);
 }
 
-static void a_duty_is_opened_once_moved_and_met_once(void **state)
-{
-	(void)state;
-	a_duty_is_opened_once_moved_and_met_once_under(fx_each_failure);
-}
-
-static void a_duty_is_opened_once_moved_and_met_once_when_allocations_fail(void **state)
-{
-	(void)state;
-	a_duty_is_opened_once_moved_and_met_once_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_duty_is_opened_once_moved_and_met_once, a_duty_is_opened_once_moved_and_met_once_when_allocations_fail, a_duty_is_opened_once_moved_and_met_once_under)
 
 #ifdef HARTLINE_TEST_HOOKS
 static void a_failed_lookup_of_a_duty_is_an_error_not_none(void **state)

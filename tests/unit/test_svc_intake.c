@@ -189,17 +189,7 @@ static void recording_under(fx_failure_loop each)
 	json_decref(a.body);
 }
 
-static void a_failed_statement_in_recording_leaves_nothing(void **state)
-{
-	(void)state;
-	recording_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_recording_leaves_nothing(void **state)
-{
-	(void)state;
-	recording_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_recording_leaves_nothing, a_failed_allocation_in_recording_leaves_nothing, recording_under)
 
 struct dispose_arg {
 	struct fx_user *careline;
@@ -235,17 +225,7 @@ static void deciding_under(fx_failure_loop each)
 	assert_int_equal(fx_count("notification", NULL), 2);
 }
 
-static void a_failed_statement_in_deciding_leaves_nothing(void **state)
-{
-	(void)state;
-	deciding_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_deciding_leaves_nothing(void **state)
-{
-	(void)state;
-	deciding_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_deciding_leaves_nothing, a_failed_allocation_in_deciding_leaves_nothing, deciding_under)
 
 struct link_arg {
 	struct fx_user *careline;
@@ -277,17 +257,7 @@ static void linking_under(fx_failure_loop each)
 	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 1);
 }
 
-static void a_failed_statement_in_linking_leaves_nothing(void **state)
-{
-	(void)state;
-	linking_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_linking_leaves_nothing(void **state)
-{
-	(void)state;
-	linking_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_linking_leaves_nothing, a_failed_allocation_in_linking_leaves_nothing, linking_under)
 
 struct screen_arg {
 	struct fx_user *careline;
@@ -325,17 +295,7 @@ static void screening_under(fx_failure_loop each)
 	assert_int_equal(fx_count("screening", NULL), 1);
 }
 
-static void a_failed_statement_in_screening_leaves_nothing(void **state)
-{
-	(void)state;
-	screening_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_screening_leaves_nothing(void **state)
-{
-	(void)state;
-	screening_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_screening_leaves_nothing, a_failed_allocation_in_screening_leaves_nothing, screening_under)
 
 #ifdef HARTLINE_TEST_HOOKS
 static void a_failed_replay_lookup_is_an_error_not_a_second_report(void **state)

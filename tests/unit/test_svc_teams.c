@@ -163,12 +163,7 @@ static void a_failed_statement_in_any_team_write_leaves_nothing(void **state)
 	assert_int_equal(fx_count("mdt_member", "active = 0"), 1);
 }
 
-static void a_failed_statement_in_any_team_write_leaves_nothing_when_allocations_fail(void **state)
-{
-	failure_loop = fx_each_alloc_failure;
-	a_failed_statement_in_any_team_write_leaves_nothing(state);
-	failure_loop = fx_each_failure;
-}
+FX_WHEN_ALLOCATIONS_FAIL(a_failed_statement_in_any_team_write_leaves_nothing, failure_loop)
 
 /* The write of kind refuses body with ERR_INVAL, naming each of fields. */
 static void assert_refused(const struct fx_user *as, int kind, int64_t team, int64_t sub, const char *body,

@@ -143,17 +143,7 @@ static void create_under(fx_failure_loop each)
 	assert_int_equal(fx_count("audit", "action = 'user.create'"), 1);
 }
 
-static void a_failed_statement_in_create_leaves_nothing(void **state)
-{
-	(void)state;
-	create_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_create_leaves_nothing(void **state)
-{
-	(void)state;
-	create_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_create_leaves_nothing, a_failed_allocation_in_create_leaves_nothing, create_under)
 
 static int update_use_case(void *arg)
 {
@@ -179,17 +169,7 @@ static void update_under(fx_failure_loop each)
 	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND version = 2"), 1);
 }
 
-static void a_failed_statement_in_update_leaves_nothing(void **state)
-{
-	(void)state;
-	update_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_update_leaves_nothing(void **state)
-{
-	(void)state;
-	update_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_update_leaves_nothing, a_failed_allocation_in_update_leaves_nothing, update_under)
 
 /* Logging out and an administrator's reset of a second factor each end in
  * one commit: a commit that fails must not leave the connection inside
