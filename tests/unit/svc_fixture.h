@@ -120,6 +120,20 @@ long fx_each_alloc_failure(fx_use_case fn, void *arg);
  */
 typedef long (*fx_failure_loop)(fx_use_case fn, void *arg);
 
+/* Define an fx_use_case name whose arg is a struct arg_type, in scope as
+ * `a`, that answers call, made with a fresh struct field_errors `errs`
+ * (freed after). */
+#define FX_USE_CASE_WITH_ERRS(name, arg_type, call)                   \
+	static int name(void *arg)                                     \
+	{                                                              \
+		struct arg_type *a = arg;                              \
+		struct field_errors errs;                              \
+		field_errors_init(&errs, 10);                          \
+		int r = (call);                                        \
+		field_errors_done(&errs);                              \
+		return r;                                              \
+	}
+
 /* Define two tests that run under(each) with each loop in turn:
  * statement_test with fx_each_failure, allocation_test with
  * fx_each_alloc_failure. */

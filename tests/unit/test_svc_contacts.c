@@ -16,15 +16,7 @@ struct contact_arg {
 	json_t *got;
 };
 
-static int create_use_case(void *arg)
-{
-	struct contact_arg *a = arg;
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	int r = svc_contact_create(&a->hart->ctx, a->body, &errs, &a->id);
-	field_errors_done(&errs);
-	return r;
-}
+FX_USE_CASE_WITH_ERRS(create_use_case, contact_arg, svc_contact_create(&a->hart->ctx, a->body, &errs, &a->id))
 
 static int update_use_case(void *arg)
 {

@@ -159,15 +159,7 @@ static void create_arg_init(struct create_arg *a, struct fx_user *careline, cons
 			  " \"narrative\": \"A synthetic report.\", \"concerns\": [\"runaway_awol\"]}");
 }
 
-static int create_use_case(void *arg)
-{
-	struct create_arg *a = arg;
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	int r = svc_intake_create(&a->careline->ctx, a->body, a->idem, &errs, &a->made);
-	field_errors_done(&errs);
-	return r;
-}
+FX_USE_CASE_WITH_ERRS(create_use_case, create_arg, svc_intake_create(&a->careline->ctx, a->body, a->idem, &errs, &a->made))
 
 static void recording_under(fx_failure_loop each)
 {
@@ -197,15 +189,7 @@ struct dispose_arg {
 	json_t *body;
 };
 
-static int dispose_use_case(void *arg)
-{
-	struct dispose_arg *a = arg;
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	int r = svc_intake_dispose(&a->careline->ctx, a->id, a->body, &errs);
-	field_errors_done(&errs);
-	return r;
-}
+FX_USE_CASE_WITH_ERRS(dispose_use_case, dispose_arg, svc_intake_dispose(&a->careline->ctx, a->id, a->body, &errs))
 
 static void deciding_under(fx_failure_loop each)
 {
