@@ -545,12 +545,18 @@ bool fx_names_field(const struct field_errors *errs, const char *field)
 	return false;
 }
 
-int64_t fx_case_as_hart(struct fx_user *careline, struct fx_user *hart)
+int64_t fx_report_for_hart(struct fx_user *careline, struct fx_user *hart, bool accept)
 {
 	fx_user(careline, ROLE_CARELINE, NULL);
 	fx_user(hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(careline, "Avery", true, &intake);
-	fx_case(hart, intake, &id);
+	int64_t intake;
+	fx_report(careline, "Avery", accept, &intake);
+	return intake;
+}
+
+int64_t fx_case_as_hart(struct fx_user *careline, struct fx_user *hart)
+{
+	int64_t id;
+	fx_case(hart, fx_report_for_hart(careline, hart, true), &id);
 	return id;
 }

@@ -79,6 +79,9 @@ int fx_accept_body(int64_t intake_id, json_t **ret);
 void fx_accept(const struct fx_user *as, int64_t intake_id);
 /* A case opened from an accepted report. */
 void fx_case(const struct fx_user *as, int64_t intake_id, int64_t *ret_id);
+/* A careline user and a HART user, and a report of "Avery" the careline
+ * user took (and accepted, if accept). Answers the report's id. */
+int64_t fx_report_for_hart(struct fx_user *careline, struct fx_user *hart, bool accept);
 /* Where most case tests start: a careline user and a HART user, and the
  * case the HART user opened from a report of "Avery" the careline user
  * took and accepted. Answers the case's id. */

@@ -230,10 +230,7 @@ static void a_failed_statement_in_opening_leaves_nothing(void **state)
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, person;
-	fx_report(&careline, "Avery", true, &intake);
+	int64_t intake = fx_report_for_hart(&careline, &hart, true), person;
 	/* The child linked first: opening is then one transaction. */
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
@@ -249,10 +246,7 @@ static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing(void **
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake;
-	fx_report(&careline, "Avery", true, &intake);
+	int64_t intake = fx_report_for_hart(&careline, &hart, true);
 	/* The child is not linked: opening records it, in the same transaction. */
 	open_under_failures(&hart, intake);
 	assert_int_equal(fx_count("child_case", NULL), 1);

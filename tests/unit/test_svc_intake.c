@@ -114,10 +114,7 @@ static void a_liaison_of_another_region_does_not_see_the_report(void **state)
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t id;
-	fx_report(&careline, "Avery", true, &id);
+	int64_t id = fx_report_for_hart(&careline, &hart, true);
 	char region[32];
 	fx_text("SELECT region FROM intake", region, sizeof region);
 	assert_true(region[0] != '\0');
@@ -194,10 +191,7 @@ FX_USE_CASE_WITH_ERRS(dispose_use_case, dispose_arg, svc_intake_dispose(&a->care
 static void deciding_under(fx_failure_loop each)
 {
 	struct fx_user careline, hart, liaison;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	struct dispose_arg a = {.careline = &careline};
-	fx_report(&careline, "Avery", false, &a.id);
+	struct dispose_arg a = {.careline = &careline, .id = fx_report_for_hart(&careline, &hart, false)};
 	char region[32];
 	fx_text("SELECT region FROM intake", region, sizeof region);
 	fx_user(&liaison, ROLE_LIAISON, region);
@@ -386,10 +380,7 @@ static void an_accepted_report_notifies_and_the_notice_is_read_once(void **state
 {
 	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t id;
-	fx_report(&careline, "Avery", true, &id);
+	fx_report_for_hart(&careline, &hart, true);
 	json_t *list = NULL;
 	assert_int_equal(svc_notifications_list(&hart.ctx, true, &list), 0);
 	assert_int_equal(json_integer_value(json_object_get(list, "unread")), 1);
