@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +60,7 @@ static int parse(struct parsed *p, ...)
 	return opts_parse(&cmd, argc, argv, &p->o, p->args, &p->nargs, p->why, sizeof p->why);
 }
 
-static void test_values_both_ways(void **state)
+UNIT_TEST(test_values_both_ways)
 {
 	(void)state;
 	struct parsed p;
@@ -78,7 +80,7 @@ static void test_values_both_ways(void **state)
 	assert_int_equal(p.nargs, 0);
 }
 
-static void test_defaults_stay(void **state)
+UNIT_TEST(test_defaults_stay)
 {
 	(void)state;
 	struct parsed p;
@@ -89,7 +91,7 @@ static void test_defaults_stay(void **state)
 	assert_int_equal(p.o.field.n, 0);
 }
 
-static void test_repeated(void **state)
+UNIT_TEST(test_repeated)
 {
 	(void)state;
 	struct parsed p;
@@ -103,7 +105,7 @@ static void test_repeated(void **state)
 	assert_string_equal(p.o.id, "b");
 }
 
-static void test_too_many_repeats(void **state)
+UNIT_TEST(test_too_many_repeats)
 {
 	(void)state;
 	struct parsed p;
@@ -113,7 +115,7 @@ static void test_too_many_repeats(void **state)
 	assert_non_null(strstr(p.why, "at most 3 --field"));
 }
 
-static void test_unknown_option(void **state)
+UNIT_TEST(test_unknown_option)
 {
 	(void)state;
 	struct parsed p;
@@ -129,7 +131,7 @@ static void test_unknown_option(void **state)
 	assert_non_null(strstr(p.why, "--work;"));
 }
 
-static void test_missing_value(void **state)
+UNIT_TEST(test_missing_value)
 {
 	(void)state;
 	struct parsed p;
@@ -139,7 +141,7 @@ static void test_missing_value(void **state)
 	assert_string_equal(p.why, "--session-idle needs a value: write --session-idle TIME");
 }
 
-static void test_flag_with_value(void **state)
+UNIT_TEST(test_flag_with_value)
 {
 	(void)state;
 	struct parsed p;
@@ -147,7 +149,7 @@ static void test_flag_with_value(void **state)
 	assert_string_equal(p.why, "--strict takes no value: write just --strict");
 }
 
-static void test_bad_number(void **state)
+UNIT_TEST(test_bad_number)
 {
 	(void)state;
 	struct parsed p;
@@ -164,7 +166,7 @@ static void test_bad_number(void **state)
 	assert_int_equal(p.o.workers, 1);
 }
 
-static void test_bad_duration(void **state)
+UNIT_TEST(test_bad_duration)
 {
 	(void)state;
 	struct parsed p;
@@ -185,7 +187,7 @@ static void test_bad_duration(void **state)
 	assert_int_equal(opts_parse_duration(NULL, &us), ERR_INVAL);
 }
 
-static void test_missing_required(void **state)
+UNIT_TEST(test_missing_required)
 {
 	(void)state;
 	struct parsed p;
@@ -193,7 +195,7 @@ static void test_missing_required(void **state)
 	assert_string_equal(p.why, "--id is required: add --id COL");
 }
 
-static void test_unexpected_argument(void **state)
+UNIT_TEST(test_unexpected_argument)
 {
 	(void)state;
 	struct parsed p;
@@ -204,7 +206,7 @@ static void test_unexpected_argument(void **state)
 	assert_string_equal(p.args[0], "-");
 }
 
-static void test_help(void **state)
+UNIT_TEST(test_help)
 {
 	(void)state;
 	struct parsed p;
@@ -216,7 +218,7 @@ static void test_help(void **state)
 	assert_int_equal(parse(&p, "--nope", "--help", NULL), ERR_INVAL);
 }
 
-static void test_usage_from_table(void **state)
+UNIT_TEST(test_usage_from_table)
 {
 	(void)state;
 	char *text = NULL;
@@ -243,14 +245,5 @@ static void test_usage_from_table(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_values_both_ways), cmocka_unit_test(test_defaults_stay),
-		cmocka_unit_test(test_repeated),	 cmocka_unit_test(test_too_many_repeats),
-		cmocka_unit_test(test_unknown_option),	 cmocka_unit_test(test_missing_value),
-		cmocka_unit_test(test_flag_with_value),	 cmocka_unit_test(test_bad_number),
-		cmocka_unit_test(test_bad_duration),	 cmocka_unit_test(test_missing_required),
-		cmocka_unit_test(test_unexpected_argument), cmocka_unit_test(test_help),
-		cmocka_unit_test(test_usage_from_table),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -18,7 +20,7 @@ static const char *const stored[] = {
         "return_rescreen",        "rapid_response_target",          "action_item",
 };
 
-static void every_kind_has_its_stored_name_and_reads_back(void **state)
+UNIT_TEST(every_kind_has_its_stored_name_and_reads_back)
 {
 	(void)state;
 	assert_int_equal(DUTY_KIND_COUNT, sizeof stored / sizeof *stored);
@@ -30,7 +32,7 @@ static void every_kind_has_its_stored_name_and_reads_back(void **state)
 	}
 }
 
-static void what_is_not_a_kind_is_refused(void **state)
+UNIT_TEST(what_is_not_a_kind_is_refused)
 {
 	(void)state;
 	assert_null(duty_kind_to_string(DUTY_KIND_COUNT));
@@ -47,7 +49,7 @@ static void what_is_not_a_kind_is_refused(void **state)
 	assert_int_equal(duty_kind_from_string("action_item", NULL), ERR_INVAL);
 }
 
-static void the_federal_duties_are_the_three_reports(void **state)
+UNIT_TEST(the_federal_duties_are_the_three_reports)
 {
 	(void)state;
 	for (int k = 0; k < DUTY_KIND_COUNT; k++)
@@ -59,10 +61,5 @@ static void the_federal_duties_are_the_three_reports(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(every_kind_has_its_stored_name_and_reads_back),
-	        cmocka_unit_test(what_is_not_a_kind_is_refused),
-	        cmocka_unit_test(the_federal_duties_are_the_three_reports),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * administrator reads it, and a record appended on its own (a login, a
  * denial) is whole or absent when a statement fails. */
 #include "svc_fixture.h"
+#include "unit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@ static void assert_chain_whole(void)
 	free(res);
 }
 
-static void the_chain_verifies_and_a_changed_record_breaks_it_there(void **state)
+UNIT_TEST_WITH(the_chain_verifies_and_a_changed_record_breaks_it_there, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline, admin;
@@ -58,7 +59,7 @@ static void the_chain_verifies_and_a_changed_record_breaks_it_there(void **state
 	free(res);
 }
 
-static void a_record_removed_from_the_end_is_seen_by_the_filed_head(void **state)
+UNIT_TEST_WITH(a_record_removed_from_the_end_is_seen_by_the_filed_head, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline;
@@ -71,7 +72,7 @@ static void a_record_removed_from_the_end_is_seen_by_the_filed_head(void **state
 	free(res);
 }
 
-static void only_an_administrator_reads_the_trail(void **state)
+UNIT_TEST_WITH(only_an_administrator_reads_the_trail, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user admin;
@@ -121,13 +122,13 @@ static void records_under(fx_failure_loop each, int runs)
 	assert_chain_whole();
 }
 
-static void a_record_of_its_own_is_whole_or_absent(void **state)
+UNIT_TEST_WITH(a_record_of_its_own_is_whole_or_absent, fx_setup, fx_teardown)
 {
 	(void)state;
 	records_under(fx_each_failure, 2);
 }
 
-static void a_record_of_its_own_is_whole_or_absent_when_memory_runs_out(void **state)
+UNIT_TEST_WITH(a_record_of_its_own_is_whole_or_absent_when_memory_runs_out, fx_setup, fx_teardown)
 {
 	(void)state;
 	records_under(fx_each_alloc_failure, 1);
@@ -135,7 +136,7 @@ static void a_record_of_its_own_is_whole_or_absent_when_memory_runs_out(void **s
 
 /* A formatted record carries its id and detail as written; a detail too
  * long for a record is refused whole, not cut, and appends nothing. */
-static void a_formatted_record_is_exact_or_refused(void **state)
+UNIT_TEST_WITH(a_formatted_record_is_exact_or_refused, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user admin;
@@ -172,16 +173,5 @@ static void a_formatted_record_is_exact_or_refused(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(the_chain_verifies_and_a_changed_record_breaks_it_there, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_record_removed_from_the_end_is_seen_by_the_filed_head, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(only_an_administrator_reads_the_trail, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_record_of_its_own_is_whole_or_absent, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_record_of_its_own_is_whole_or_absent_when_memory_runs_out, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_formatted_record_is_exact_or_refused, fx_setup, fx_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

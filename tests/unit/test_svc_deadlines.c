@@ -3,6 +3,7 @@
  * duties coming due and overdue, once each, whole or not at all when a
  * statement fails. */
 #include "svc_fixture.h"
+#include "unit.h"
 
 #include <string.h>
 
@@ -51,7 +52,7 @@ static size_t listed(const struct fx_user *as, int *ret_r)
 	return n;
 }
 
-static void hart_and_the_regions_liaison_see_a_duty_and_no_one_else(void **state)
+UNIT_TEST_WITH(hart_and_the_regions_liaison_see_a_duty_and_no_one_else, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline, hart;
@@ -130,6 +131,8 @@ static void the_sweep_reminds_then_warns_once_each_and_whole_under(fx_failure_lo
 }
 
 FX_UNDER_BOTH_LOOPS(the_sweep_reminds_then_warns_once_each_and_whole, the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail, the_sweep_reminds_then_warns_once_each_and_whole_under)
+UNIT_REGISTER(the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail, fx_setup, fx_teardown)
+UNIT_REGISTER(the_sweep_reminds_then_warns_once_each_and_whole, fx_setup, fx_teardown)
 
 struct duty_arg {
 	int64_t case_id, duty;
@@ -182,9 +185,11 @@ static void a_duty_is_opened_once_moved_and_met_once_under(fx_failure_loop each)
 }
 
 FX_UNDER_BOTH_LOOPS(a_duty_is_opened_once_moved_and_met_once, a_duty_is_opened_once_moved_and_met_once_when_allocations_fail, a_duty_is_opened_once_moved_and_met_once_under)
+UNIT_REGISTER(a_duty_is_opened_once_moved_and_met_once_when_allocations_fail, fx_setup, fx_teardown)
+UNIT_REGISTER(a_duty_is_opened_once_moved_and_met_once, fx_setup, fx_teardown)
 
 #ifdef HARTLINE_TEST_HOOKS
-static void a_failed_lookup_of_a_duty_is_an_error_not_none(void **state)
+UNIT_TEST_WITH(a_failed_lookup_of_a_duty_is_an_error_not_none, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline, hart;
@@ -201,17 +206,5 @@ static void a_failed_lookup_of_a_duty_is_an_error_not_none(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(hart_and_the_regions_liaison_see_a_duty_and_no_one_else, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(the_sweep_reminds_then_warns_once_each_and_whole, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_duty_is_opened_once_moved_and_met_once, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_duty_is_opened_once_moved_and_met_once_when_allocations_fail, fx_setup, fx_teardown),
-#ifdef HARTLINE_TEST_HOOKS
-		cmocka_unit_test_setup_teardown(a_failed_lookup_of_a_duty_is_an_error_not_none, fx_setup, fx_teardown),
-#endif
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

@@ -4,6 +4,7 @@
  * absent when a statement fails, and that a failed statement is answered
  * as a failure, never as "no replay" or "no such person". */
 #include "svc_fixture.h"
+#include "unit.h"
 
 #include <string.h>
 
@@ -13,7 +14,7 @@
 #include "service/intake.h"
 #include "service/persons.h"
 
-static void records_a_report_numbered_and_sealed(void **state)
+UNIT_TEST_WITH(records_a_report_numbered_and_sealed, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline;
@@ -53,7 +54,7 @@ static void records_a_report_numbered_and_sealed(void **state)
 	assert_int_equal(fx_count("audit", "action = 'intake.read'"), 1);
 }
 
-static void refuses_a_report_without_children_naming_the_field(void **state)
+UNIT_TEST_WITH(refuses_a_report_without_children_naming_the_field, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline;
@@ -74,7 +75,7 @@ static void refuses_a_report_without_children_naming_the_field(void **state)
 	assert_int_equal(fx_count("intake", NULL), 0);
 }
 
-static void roles_without_intake_may_neither_record_nor_read_nor_decide(void **state)
+UNIT_TEST_WITH(roles_without_intake_may_neither_record_nor_read_nor_decide, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline;
@@ -110,7 +111,7 @@ static void roles_without_intake_may_neither_record_nor_read_nor_decide(void **s
 	assert_int_equal(fx_count("audit", "action = 'intake.read'"), 0);
 }
 
-static void a_liaison_of_another_region_does_not_see_the_report(void **state)
+UNIT_TEST_WITH(a_liaison_of_another_region_does_not_see_the_report, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline, hart;
@@ -179,6 +180,8 @@ static void recording_under(fx_failure_loop each)
 }
 
 FX_UNDER_BOTH_LOOPS(a_failed_statement_in_recording_leaves_nothing, a_failed_allocation_in_recording_leaves_nothing, recording_under)
+UNIT_REGISTER(a_failed_allocation_in_recording_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_statement_in_recording_leaves_nothing, fx_setup, fx_teardown)
 
 struct dispose_arg {
 	struct fx_user *careline;
@@ -204,6 +207,8 @@ static void deciding_under(fx_failure_loop each)
 }
 
 FX_UNDER_BOTH_LOOPS(a_failed_statement_in_deciding_leaves_nothing, a_failed_allocation_in_deciding_leaves_nothing, deciding_under)
+UNIT_REGISTER(a_failed_allocation_in_deciding_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_statement_in_deciding_leaves_nothing, fx_setup, fx_teardown)
 
 struct link_arg {
 	struct fx_user *careline;
@@ -236,6 +241,8 @@ static void linking_under(fx_failure_loop each)
 }
 
 FX_UNDER_BOTH_LOOPS(a_failed_statement_in_linking_leaves_nothing, a_failed_allocation_in_linking_leaves_nothing, linking_under)
+UNIT_REGISTER(a_failed_allocation_in_linking_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_statement_in_linking_leaves_nothing, fx_setup, fx_teardown)
 
 struct screen_arg {
 	struct fx_user *careline;
@@ -274,9 +281,11 @@ static void screening_under(fx_failure_loop each)
 }
 
 FX_UNDER_BOTH_LOOPS(a_failed_statement_in_screening_leaves_nothing, a_failed_allocation_in_screening_leaves_nothing, screening_under)
+UNIT_REGISTER(a_failed_allocation_in_screening_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_statement_in_screening_leaves_nothing, fx_setup, fx_teardown)
 
 #ifdef HARTLINE_TEST_HOOKS
-static void a_failed_replay_lookup_is_an_error_not_a_second_report(void **state)
+UNIT_TEST_WITH(a_failed_replay_lookup_is_an_error_not_a_second_report, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline;
@@ -300,7 +309,7 @@ static void a_failed_replay_lookup_is_an_error_not_a_second_report(void **state)
 }
 #endif
 
-static void linking_to_a_known_child_is_whole_and_never_no_such_person_on_a_failure(void **state)
+UNIT_TEST_WITH(linking_to_a_known_child_is_whole_and_never_no_such_person_on_a_failure, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline;
@@ -339,7 +348,7 @@ static int draft_use_case(void *arg)
 			 : svc_draft_put(&a->careline->ctx, "intake", a->doc, at);
 }
 
-static void a_draft_is_saved_read_and_deleted_whole(void **state)
+UNIT_TEST_WITH(a_draft_is_saved_read_and_deleted_whole, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline;
@@ -376,7 +385,7 @@ static int notification_read_use_case(void *arg)
 	return svc_notification_read(&a->user->ctx, a->id);
 }
 
-static void an_accepted_report_notifies_and_the_notice_is_read_once(void **state)
+UNIT_TEST_WITH(an_accepted_report_notifies_and_the_notice_is_read_once, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user careline, hart;
@@ -415,7 +424,7 @@ static int persons_add_use_case(void *arg)
 	return r;
 }
 
-static void people_are_recorded_all_or_none(void **state)
+UNIT_TEST_WITH(people_are_recorded_all_or_none, fx_setup, fx_teardown)
 {
 	(void)state;
 	struct fx_user hart;
@@ -431,32 +440,5 @@ static void people_are_recorded_all_or_none(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(records_a_report_numbered_and_sealed, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(refuses_a_report_without_children_naming_the_field, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(roles_without_intake_may_neither_record_nor_read_nor_decide, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_liaison_of_another_region_does_not_see_the_report, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_recording_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_allocation_in_recording_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_deciding_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_allocation_in_deciding_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_linking_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_allocation_in_linking_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_screening_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_allocation_in_screening_leaves_nothing, fx_setup, fx_teardown),
-#ifdef HARTLINE_TEST_HOOKS
-		cmocka_unit_test_setup_teardown(a_failed_replay_lookup_is_an_error_not_a_second_report, fx_setup,
-						fx_teardown),
-#endif
-		cmocka_unit_test_setup_teardown(linking_to_a_known_child_is_whole_and_never_no_such_person_on_a_failure,
-						fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_draft_is_saved_read_and_deleted_whole, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(an_accepted_report_notifies_and_the_notice_is_read_once, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(people_are_recorded_all_or_none, fx_setup, fx_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }
