@@ -155,12 +155,7 @@ UNIT_TEST_WITH(who_may_not_read_or_change_a_case, fx_setup, fx_teardown)
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	char region[32];
 	fx_text("SELECT region FROM child_case", region, sizeof region);
-	const struct pack *p = fx.app.pack;
-	const char *other = NULL;
-	for (size_t i = 0; i < p->n_regions && !other; i++)
-		if (strcmp(p->regions[i].id, region) != 0)
-			other = p->regions[i].id;
-	assert_non_null(other);
+	const char *other = fx_other_region(region);
 	struct {
 		enum role role;
 		const char *scope;

@@ -59,10 +59,7 @@ UNIT_TEST_WITH(hart_and_the_regions_liaison_see_a_duty_and_no_one_else, fx_setup
 	case_owing_a_report(&careline, &hart);
 	char region[32];
 	fx_text("SELECT region FROM child_case", region, sizeof region);
-	const char *other = NULL;
-	for (size_t i = 0; i < fx.app.pack->n_regions && !other; i++)
-		if (strcmp(fx.app.pack->regions[i].id, region) != 0)
-			other = fx.app.pack->regions[i].id;
+	const char *other = fx_other_region(region);
 	struct fx_user mine, theirs;
 	fx_user(&mine, ROLE_LIAISON, region);
 	fx_user(&theirs, ROLE_LIAISON, other);

@@ -119,12 +119,7 @@ UNIT_TEST_WITH(a_liaison_of_another_region_does_not_see_the_report, fx_setup, fx
 	char region[32];
 	fx_text("SELECT region FROM intake", region, sizeof region);
 	assert_true(region[0] != '\0');
-	const struct pack *p = fx.app.pack;
-	const char *other = NULL;
-	for (size_t i = 0; i < p->n_regions && !other; i++)
-		if (strcmp(p->regions[i].id, region) != 0)
-			other = p->regions[i].id;
-	assert_non_null(other);
+	const char *other = fx_other_region(region);
 	struct fx_user mine, theirs;
 	fx_user(&mine, ROLE_LIAISON, region);
 	fx_user(&theirs, ROLE_LIAISON, other);
