@@ -97,7 +97,6 @@ static void verify(struct audit_verify_result *res)
 
 UNIT_TEST_WITH(files_only_what_commits, setup, teardown)
 {
-	(void)state;
 	assert_int_equal(svc_audit_record(&fx.ctx, "test.one", NULL, NULL, NULL), 0);
 	assert_int_equal(filed().seq, 1);
 	assert_int_equal(db_begin(fx.db), 0);
@@ -121,7 +120,6 @@ UNIT_TEST_WITH(files_only_what_commits, setup, teardown)
 
 UNIT_TEST_WITH(records_a_gap_once_per_transaction, setup, teardown)
 {
-	(void)state;
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(svc_audit_record(&fx.ctx, "test.n", NULL, NULL, NULL), 0);
 	assert_int_equal(db_exec(fx.db,
@@ -151,7 +149,6 @@ UNIT_TEST_WITH(records_a_gap_once_per_transaction, setup, teardown)
 
 UNIT_TEST_WITH(verifies_across_a_key_rotation, setup, teardown)
 {
-	(void)state;
 	assert_int_equal(svc_audit_record(&fx.ctx, "test.before", NULL, NULL, NULL), 0);
 	uint32_t id;
 	char err[512];
@@ -176,7 +173,6 @@ UNIT_TEST_WITH(verifies_across_a_key_rotation, setup, teardown)
 
 UNIT_TEST_WITH(reads_the_last_whole_line, setup, teardown)
 {
-	(void)state;
 	char mac[CRYPTO_HASH_HEX_SIZE];
 	memset(mac, 'a', sizeof mac - 1);
 	mac[sizeof mac - 1] = '\0';
@@ -195,7 +191,6 @@ UNIT_TEST_WITH(reads_the_last_whole_line, setup, teardown)
 
 UNIT_TEST_WITH(skips_a_lower_head_unless_forced, setup, teardown)
 {
-	(void)state;
 	char mac[CRYPTO_HASH_HEX_SIZE];
 	memset(mac, 'b', sizeof mac - 1);
 	mac[sizeof mac - 1] = '\0';

@@ -212,7 +212,6 @@ UNIT_TEST(nonsense_is_refused)
  * names with < > & " ' and all, is well-formed XML. */
 UNIT_TEST(a_hidden_total_is_escaped_and_drawn)
 {
-	(void)state;
 	static const char *const cats[] = {"<2021>", "2022 & \"after\""};
 	static const char *const series[] = {"Law 'enforcement'", "A <b> & c"};
 	struct chart_cell cell[2 * 2] = {

@@ -62,7 +62,6 @@ static int parse(struct parsed *p, ...)
 
 UNIT_TEST(test_values_both_ways)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--db", "a.db", "--id=rec", "file.csv", "--workers=12", "--session-idle", "15m",
 			       "--strict", NULL),
@@ -82,7 +81,6 @@ UNIT_TEST(test_values_both_ways)
 
 UNIT_TEST(test_defaults_stay)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", NULL), 0);
 	assert_int_equal(p.o.workers, 7);
@@ -93,7 +91,6 @@ UNIT_TEST(test_defaults_stay)
 
 UNIT_TEST(test_repeated)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--field", "given=g", "--id", "x", "--field=dob=d:%Y", "--field", "sex=s", NULL), 0);
 	assert_int_equal(p.o.field.n, 3);
@@ -107,7 +104,6 @@ UNIT_TEST(test_repeated)
 
 UNIT_TEST(test_too_many_repeats)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", "--field", "a=1", "--field", "b=2", "--field", "c=3", "--field", "d=4",
 			       NULL),
@@ -117,7 +113,6 @@ UNIT_TEST(test_too_many_repeats)
 
 UNIT_TEST(test_unknown_option)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", "--colour", "red", NULL), ERR_INVAL);
 	assert_string_equal(p.why, "there is no option --colour; the options are listed below");
@@ -133,7 +128,6 @@ UNIT_TEST(test_unknown_option)
 
 UNIT_TEST(test_missing_value)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", "--db", NULL), ERR_INVAL);
 	assert_string_equal(p.why, "--db needs a value: write --db URL");
@@ -143,7 +137,6 @@ UNIT_TEST(test_missing_value)
 
 UNIT_TEST(test_flag_with_value)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", "--strict=yes", NULL), ERR_INVAL);
 	assert_string_equal(p.why, "--strict takes no value: write just --strict");
@@ -151,7 +144,6 @@ UNIT_TEST(test_flag_with_value)
 
 UNIT_TEST(test_bad_number)
 {
-	(void)state;
 	struct parsed p;
 	const char *bad[] = {"0", "257", "ten", "", "3x", "-1"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -168,7 +160,6 @@ UNIT_TEST(test_bad_number)
 
 UNIT_TEST(test_bad_duration)
 {
-	(void)state;
 	struct parsed p;
 	const char *bad[] = {"15", "15x", "m", "0s", "367d", "-5m", "1.5h"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -189,7 +180,6 @@ UNIT_TEST(test_bad_duration)
 
 UNIT_TEST(test_missing_required)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "file.csv", "--strict", NULL), ERR_INVAL);
 	assert_string_equal(p.why, "--id is required: add --id COL");
@@ -197,7 +187,6 @@ UNIT_TEST(test_missing_required)
 
 UNIT_TEST(test_unexpected_argument)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", "a.csv", "b.csv", NULL), ERR_INVAL);
 	assert_string_equal(p.why, "unexpected argument 'b.csv'");
@@ -208,7 +197,6 @@ UNIT_TEST(test_unexpected_argument)
 
 UNIT_TEST(test_help)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--help", NULL), OPTS_HELP);
 	assert_int_equal(parse(&p, "-h", NULL), OPTS_HELP);
@@ -220,7 +208,6 @@ UNIT_TEST(test_help)
 
 UNIT_TEST(test_usage_from_table)
 {
-	(void)state;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);

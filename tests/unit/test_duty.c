@@ -22,7 +22,6 @@ static const char *const stored[] = {
 
 UNIT_TEST(every_kind_has_its_stored_name_and_reads_back)
 {
-	(void)state;
 	assert_int_equal(DUTY_KIND_COUNT, sizeof stored / sizeof *stored);
 	for (int k = 0; k < DUTY_KIND_COUNT; k++) {
 		assert_string_equal(duty_kind_to_string((enum duty_kind)k), stored[k]);
@@ -34,7 +33,6 @@ UNIT_TEST(every_kind_has_its_stored_name_and_reads_back)
 
 UNIT_TEST(what_is_not_a_kind_is_refused)
 {
-	(void)state;
 	assert_null(duty_kind_to_string(DUTY_KIND_COUNT));
 	assert_null(duty_kind_to_string((enum duty_kind) - 1));
 	static const char *const bad[] = {
@@ -51,7 +49,6 @@ UNIT_TEST(what_is_not_a_kind_is_refused)
 
 UNIT_TEST(the_federal_duties_are_the_three_reports)
 {
-	(void)state;
 	for (int k = 0; k < DUTY_KIND_COUNT; k++)
 		assert_int_equal(duty_kind_is_federal((enum duty_kind)k),
 		                 k == DUTY_LAW_ENFORCEMENT_REPORT || k == DUTY_MISSING_LAW_ENFORCEMENT_REPORT ||

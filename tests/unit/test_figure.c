@@ -69,7 +69,6 @@ static void relation_safe(const struct figure_cell *const *items, int n)
 
 UNIT_TEST(totals_and_json_of_a_one_way_figure)
 {
-	(void)state;
 	struct figure f;
 	const int64_t v[] = {10, 0, 12, 20};
 	one_way(&f, years, v, 4);
@@ -105,7 +104,6 @@ UNIT_TEST(totals_and_json_of_a_one_way_figure)
 
 UNIT_TEST(a_three_is_hidden_and_not_recoverable_from_the_total)
 {
-	(void)state;
 	struct figure f;
 	const int64_t v[] = {10, 3, 12, 20};
 	one_way(&f, years, v, 4);
@@ -147,7 +145,6 @@ UNIT_TEST(a_three_is_hidden_and_not_recoverable_from_the_total)
 
 UNIT_TEST(two_way_suppression_covers_rows_and_columns)
 {
-	(void)state;
 	struct figure f = {0};
 	static const char *const src[][2] = {{"dcf", "dcf"}, {"police", "police"}, {"school", "school"}};
 	static const int64_t v[] = {12, 3, 9, 8, 15, 11, 20, 7, 14};
@@ -189,7 +186,6 @@ UNIT_TEST(two_way_suppression_covers_rows_and_columns)
 
 UNIT_TEST(a_list_hides_only_small_counts_and_what_is_computed_from_them)
 {
-	(void)state;
 	struct figure f = {0};
 	static const char *const cols[][2] = {{"requests", "Requests"}, {"median", "Median minutes"}};
 	static const int64_t v[] = {20, 95, 2, 80, 30, 70};
@@ -232,7 +228,6 @@ UNIT_TEST(a_list_hides_only_small_counts_and_what_is_computed_from_them)
 
 UNIT_TEST(one_way_with_several_columns_suppresses_each_column)
 {
-	(void)state;
 	struct figure f = {0};
 	static const char *const cols[][2] = {{"due", "Due"}, {"met", "Met"}};
 	static const int64_t v[] = {30, 28, 12, 4, 9, 9};
@@ -259,7 +254,6 @@ UNIT_TEST(one_way_with_several_columns_suppresses_each_column)
 
 UNIT_TEST(csv_quotes_and_guards_formulas)
 {
-	(void)state;
 	struct figure f;
 	const char *const keys[] = {"=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "Smith, \"Jo\""};
 	const int64_t v[] = {5, 6, 7, 8, 9};
@@ -280,7 +274,6 @@ UNIT_TEST(csv_quotes_and_guards_formulas)
 
 UNIT_TEST(xlsx_is_a_zip_with_the_sheet)
 {
-	(void)state;
 	struct figure f;
 	const int64_t v[] = {10, 3, 12, 20};
 	one_way(&f, years, v, 4);
@@ -297,7 +290,6 @@ UNIT_TEST(xlsx_is_a_zip_with_the_sheet)
 
 UNIT_TEST(svg_reads_out_every_number_and_no_hidden_one)
 {
-	(void)state;
 	struct figure f;
 	const int64_t v[] = {10, 3, 12, 20};
 	one_way(&f, years, v, 4);
@@ -321,7 +313,6 @@ UNIT_TEST(svg_reads_out_every_number_and_no_hidden_one)
 
 UNIT_TEST(an_empty_figure_renders_in_every_format)
 {
-	(void)state;
 	struct figure f;
 	one_way(&f, years, NULL, 0);
 	assert_int_equal(figure_suppress(&f, 5), 0);
@@ -345,7 +336,6 @@ UNIT_TEST(an_empty_figure_renders_in_every_format)
 
 UNIT_TEST(the_shape_may_be_set_after_the_table)
 {
-	(void)state;
 	struct figure f = {0};
 	f.shape = FIG_LIST;
 	assert_int_equal(figure_alloc(&f, 2, 2), 0);
@@ -367,7 +357,6 @@ UNIT_TEST(the_shape_may_be_set_after_the_table)
 
 UNIT_TEST(four_small_counts_under_a_small_total_are_not_given_away)
 {
-	(void)state;
 	/* Four referrals, one in each of four years: a total of "<5" over
 	 * four "<5" cells (each at least 1) would say each is 1. */
 	struct figure f;
@@ -430,7 +419,6 @@ static void assert_well_formed(const char *svg, const char *what)
  * otherwise). */
 UNIT_TEST(every_svg_is_well_formed_xml)
 {
-	(void)state;
 	/* The check itself refuses what a browser refuses. */
 	assert_non_null(xml_check("<svg><desc>total <5</desc></svg>", NULL));
 	assert_non_null(xml_check("<svg><desc>A & B</desc></svg>", NULL));

@@ -375,7 +375,6 @@ static void check_recovered(const struct match_model *m, int nf, bool check_u)
 
 UNIT_TEST(em_recovers_m_u_and_lambda_of_a_known_mixture)
 {
-	(void)state;
 	for (int nf = 3; nf <= 4; nf++) {
 		struct match_schema sc;
 		em_schema(&sc, nf);
@@ -404,7 +403,6 @@ UNIT_TEST(em_recovers_m_u_and_lambda_of_a_known_mixture)
 
 UNIT_TEST(em_with_u_fixed_recovers_m_and_lambda)
 {
-	(void)state;
 	int nf = 4;
 	struct match_schema sc;
 	em_schema(&sc, nf);
@@ -427,7 +425,6 @@ UNIT_TEST(em_with_u_fixed_recovers_m_and_lambda)
 
 UNIT_TEST(em_on_no_pairs_changes_nothing)
 {
-	(void)state;
 	struct match_schema sc;
 	em_schema(&sc, 3);
 	struct match_model m, before;
@@ -444,7 +441,6 @@ UNIT_TEST(em_on_no_pairs_changes_nothing)
 
 UNIT_TEST(u_from_random_pairs_is_the_share_of_each_level_among_them)
 {
-	(void)state;
 	int nf = 4;
 	struct match_schema sc;
 	em_schema(&sc, nf);
@@ -487,7 +483,6 @@ UNIT_TEST(u_from_random_pairs_is_the_share_of_each_level_among_them)
 
 UNIT_TEST(probability_is_one_half_at_weight_0_and_rises_with_the_weight)
 {
-	(void)state;
 	assert_within(match_probability(0), 0.5, 1e-12, "p(0)");
 	assert_within(match_probability(1), 2.0 / 3.0, 1e-12, "p(1)");
 	assert_within(match_probability(-1), 1.0 / 3.0, 1e-12, "p(-1)");
@@ -508,7 +503,6 @@ UNIT_TEST(probability_is_one_half_at_weight_0_and_rises_with_the_weight)
 
 UNIT_TEST(the_weight_is_the_prior_plus_each_fields_weight)
 {
-	(void)state;
 	struct match_store *s = full_store();
 	struct match_model m;
 	match_model_init(&m, match_store_schema(s));
@@ -540,7 +534,6 @@ UNIT_TEST(the_weight_is_the_prior_plus_each_fields_weight)
 
 UNIT_TEST(exact_agreement_on_a_rare_family_name_weighs_more_than_on_a_common_one)
 {
-	(void)state;
 	struct match_schema sc;
 	memset(&sc, 0, sizeof sc);
 	match_schema_add(&sc, MK_GIVEN, NULL, NULL);
@@ -631,7 +624,6 @@ static uint64_t dob_key(const struct match_store *s, uint32_t i)
 
 UNIT_TEST(swapped_day_and_month_give_the_same_birth_date_key)
 {
-	(void)state;
 	struct match_store *s = person_store();
 	uint32_t a = add6(s, "a", "Katherine", "Smith", "2011-03-04", NULL, "F", "Hartford");
 	uint32_t b = add6(s, "b", "Tyler", "OBrien", "2011-04-03", NULL, "M", "Waterbury");
@@ -653,7 +645,6 @@ static bool has(const uint32_t *list, size_t n, uint32_t x)
 
 UNIT_TEST(candidates_share_a_key_and_are_live_and_distinct)
 {
-	(void)state;
 	struct match_store *s = person_store();
 	uint32_t kat = add6(s, "1", "Katherine", "Smith", "2011-03-04", NULL, "F", "Hartford");
 	uint32_t jas = add6(s, "2", "Jasmine", "Rivera-Lopez", "2010-07-19", NULL, "F", "New Haven");
@@ -699,7 +690,6 @@ UNIT_TEST(candidates_share_a_key_and_are_live_and_distinct)
 
 UNIT_TEST(a_key_shared_by_more_than_the_cap_is_not_followed)
 {
-	(void)state;
 	struct match_store *s = person_store();
 	/* 100 Smiths born in 2011, each on a day of its own, all "john". */
 	for (int i = 0; i < 100; i++) {
@@ -765,7 +755,6 @@ UNIT_TEST(a_key_shared_by_more_than_the_cap_is_not_followed)
 
 UNIT_TEST(lookup_finds_katherine_for_katie_smyth_aged_15)
 {
-	(void)state;
 	struct match_store *s = person_store(); /* as of 2026-11-28 */
 	static const char *people[][6] = {
 	        {"Katherine", "Smith", "2011-03-04", NULL, "F", "Hartford"},
@@ -848,7 +837,6 @@ static long person_of(const char *id)
 
 UNIT_TEST(batch_deduplicates_febrl_dataset1_with_f1_of_at_least_0_99)
 {
-	(void)state;
 	const char *root = getenv("HARTLINE_SOURCE_ROOT");
 	char path[1024];
 	snprintf(path, sizeof path, "%s/../shared/data/febrl/dataset1.csv", root ? root : ".");
@@ -1024,7 +1012,6 @@ static int pair_ab_cmp(const void *x, const void *y)
 
 UNIT_TEST(batch_keeps_exactly_the_candidates_that_full_comparison_keeps)
 {
-	(void)state;
 	struct match_store *s = generated_store(20000, false);
 	size_t n = match_store_count(s);
 	struct match_model m;
@@ -1103,7 +1090,6 @@ UNIT_TEST(batch_keeps_exactly_the_candidates_that_full_comparison_keeps)
 
 UNIT_TEST(link_pairs_a_record_of_the_first_file_with_one_of_the_second)
 {
-	(void)state;
 	struct match_store *s = generated_store(20000, true);
 	struct match_model m;
 	struct match_batch_opts o = {.threshold = 0.95, .threads = 2, .link = true};
@@ -1127,7 +1113,6 @@ UNIT_TEST(link_pairs_a_record_of_the_first_file_with_one_of_the_second)
 
 UNIT_TEST(clusters_are_the_connected_components_of_the_pairs)
 {
-	(void)state;
 	/* 0-3, 3-5, 5-1 chain into one cluster; 2-4; 6 alone. */
 	struct match_pair pairs[] = {{3, 5, 0.99f}, {0, 3, 0.99f}, {1, 5, 0.97f}, {2, 4, 0.96f}};
 	uint32_t cl[7];

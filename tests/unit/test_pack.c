@@ -1153,7 +1153,6 @@ UNIT_TEST(rejects_bad_mdt_roles)
 
 UNIT_TEST(maps_typed_gender_identity_to_a_category_only)
 {
-	(void)state;
 	struct pack *p = ct_pack();
 	static const struct {
 		const char *typed, *id;
@@ -1189,7 +1188,6 @@ UNIT_TEST(maps_typed_gender_identity_to_a_category_only)
 
 UNIT_TEST(rejects_bad_gender_categories)
 {
-	(void)state;
 	static const struct rejection cases[] = {
 		{{{"gender_identities[6]", "other", NULL}}, "gender_identities", "one category needs \"other\": true: free text that falls in no category counts there"},
 		{{{"gender_identities[0]", "other", "true"}}, "gender_identities[6].other", "only one category may be the other one"},
@@ -1566,7 +1564,6 @@ UNIT_TEST(cuts_a_message_to_the_buffer_it_is_given)
 
 UNIT_TEST(loads_age_groups_and_finds_the_group_of_an_age)
 {
-	(void)state;
 	struct pack *p = ct_pack();
 	assert_int_equal(p->n_age_groups, 5);
 	assert_string_equal(p->age_groups[0].id, "age_0_11");
@@ -1585,7 +1582,6 @@ UNIT_TEST(loads_age_groups_and_finds_the_group_of_an_age)
 
 UNIT_TEST(defaults_the_age_groups_and_threshold_when_absent)
 {
-	(void)state;
 	json_t *root = ct_json();
 	del(root, "", "age_groups");
 	del(root, "", "suppression_threshold");
@@ -1599,7 +1595,6 @@ UNIT_TEST(defaults_the_age_groups_and_threshold_when_absent)
 
 UNIT_TEST(accepts_other_age_groups_with_a_gap_and_a_threshold)
 {
-	(void)state;
 	json_t *root = ct_json();
 	json_t *g = json_pack("[{s:s, s:s, s:i, s:i}, {s:s, s:s, s:i, s:n}]", "id", "young", "name", "10-14", "min",
 			      10, "max", 14, "id", "older", "name", "16+", "min", 16, "max");
@@ -1616,7 +1611,6 @@ UNIT_TEST(accepts_other_age_groups_with_a_gap_and_a_threshold)
 
 UNIT_TEST(rejects_age_groups_out_of_order_or_overlapping)
 {
-	(void)state;
 	static const struct rejection cases[] = {
 		{{{"age_groups[1]", "min", "11"}}, "age_groups[1].min", "must be above 11, the max of age_groups[0]: groups are in order and do not overlap"},
 		{{{"age_groups[2]", "min", "5"}, {"age_groups[2]", "max", "6"}}, "age_groups[2].min", "must be above 13, the max of age_groups[1]: groups are in order and do not overlap"},
@@ -1629,7 +1623,6 @@ UNIT_TEST(rejects_age_groups_out_of_order_or_overlapping)
 
 UNIT_TEST(rejects_malformed_age_groups)
 {
-	(void)state;
 	static const struct rejection cases[] = {
 		{{{"age_groups[0]", "max", NULL}}, "age_groups[0].max", "required: the oldest age in the group, or null for \"and over\""},
 		{{{"age_groups[2]", "min", NULL}}, "age_groups[2].min", "required"},
@@ -1644,7 +1637,6 @@ UNIT_TEST(rejects_malformed_age_groups)
 
 UNIT_TEST(rejects_a_suppression_threshold_outside_2_to_20)
 {
-	(void)state;
 	int64_t bad[] = {0, 1, 21};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		json_t *root = ct_json();

@@ -267,7 +267,6 @@ UNIT_TEST(the_guardrail_refuses_what_is_not_a_list)
 
 UNIT_TEST(a_case_takes_the_intake_flag_before_the_screen)
 {
-	(void)state;
 	assert_string_equal(guardrail_suspected_by(true, NULL), "guardrail");
 	assert_string_equal(guardrail_suspected_by(true, "positive"), "guardrail");
 	assert_string_equal(guardrail_suspected_by(true, "not_indicated"), "guardrail");

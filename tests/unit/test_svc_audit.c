@@ -39,7 +39,6 @@ static void assert_chain_whole(void)
 
 UNIT_TEST_WITH(the_chain_verifies_and_a_changed_record_breaks_it_there, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, admin;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	fx_user(&admin, ROLE_ADMIN, NULL);
@@ -61,7 +60,6 @@ UNIT_TEST_WITH(the_chain_verifies_and_a_changed_record_breaks_it_there, fx_setup
 
 UNIT_TEST_WITH(a_record_removed_from_the_end_is_seen_by_the_filed_head, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	int64_t a;
@@ -74,7 +72,6 @@ UNIT_TEST_WITH(a_record_removed_from_the_end_is_seen_by_the_filed_head, fx_setup
 
 UNIT_TEST_WITH(only_an_administrator_reads_the_trail, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	struct audit_filter f = {.limit = 10, .action = "permission.denied"};
@@ -124,13 +121,11 @@ static void records_under(fx_failure_loop each, int runs)
 
 UNIT_TEST_WITH(a_record_of_its_own_is_whole_or_absent, fx_setup, fx_teardown)
 {
-	(void)state;
 	records_under(fx_each_failure, 2);
 }
 
 UNIT_TEST_WITH(a_record_of_its_own_is_whole_or_absent_when_memory_runs_out, fx_setup, fx_teardown)
 {
-	(void)state;
 	records_under(fx_each_alloc_failure, 1);
 }
 
@@ -138,7 +133,6 @@ UNIT_TEST_WITH(a_record_of_its_own_is_whole_or_absent_when_memory_runs_out, fx_s
  * long for a record is refused whole, not cut, and appends nothing. */
 UNIT_TEST_WITH(a_formatted_record_is_exact_or_refused, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t before = fx_count("audit", NULL);

@@ -111,7 +111,6 @@ static void version_body(int64_t id, const char *fields, char *out, size_t size)
 
 UNIT_TEST_WITH(opens_a_case_with_the_child_recorded_and_the_report_joined, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	assert_int_equal(fx_count("child_case", "status = 'open'"), 1);
@@ -134,7 +133,6 @@ UNIT_TEST_WITH(opens_a_case_with_the_child_recorded_and_the_report_joined, fx_se
 
 UNIT_TEST_WITH(a_suspected_victim_owes_a_police_report_which_a_report_meets, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	char body[256];
@@ -150,7 +148,6 @@ UNIT_TEST_WITH(a_suspected_victim_owes_a_police_report_which_a_report_meets, fx_
 
 UNIT_TEST_WITH(who_may_not_read_or_change_a_case, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	char region[32];
@@ -224,7 +221,6 @@ static struct case_opened open_under_failures(const struct fx_user *as, int64_t 
 
 UNIT_TEST_WITH(a_failed_statement_in_opening_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t intake = fx_report_for_hart(&careline, &hart, true), person;
 	/* The child linked first: opening is then one transaction. */
@@ -241,7 +237,6 @@ UNIT_REGISTER(a_failed_statement_in_opening_leaves_nothing_when_allocations_fail
 
 UNIT_TEST_WITH(a_failed_statement_in_opening_for_a_new_child_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t intake = fx_report_for_hart(&careline, &hart, true);
 	/* The child is not linked: opening records it, in the same transaction. */
@@ -257,7 +252,6 @@ UNIT_REGISTER(a_failed_statement_in_opening_for_a_new_child_leaves_nothing_when_
 
 UNIT_TEST_WITH(a_failed_statement_in_any_case_write_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	char body[256];
@@ -323,7 +317,6 @@ static int open_fn(struct write_arg *a, struct field_errors *errs, struct case_c
 
 UNIT_TEST_WITH(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	int64_t events = fx_count("case_event", NULL), audits = fx_count("audit", NULL);
@@ -360,7 +353,6 @@ UNIT_TEST_WITH(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup
 
 UNIT_TEST_WITH(a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart), intake2, person;
 	char text[64];
@@ -381,7 +373,6 @@ UNIT_TEST_WITH(a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all, fx_
 
 UNIT_TEST_WITH(a_closed_case_takes_no_missing_episode_or_rapid_response, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	char body[256];
@@ -410,7 +401,6 @@ UNIT_TEST_WITH(a_closed_case_takes_no_missing_episode_or_rapid_response, fx_setu
 
 UNIT_TEST_WITH(the_list_and_the_dashboard_show_a_child_missing_now, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	write_ok(&hart, id, 0, "{\"last_seen_at\": \"2026-11-27T12:00:00Z\", \"learned_at\": \"2026-11-28T16:00:00Z\"}",
@@ -456,7 +446,6 @@ static int accept_fn(struct write_arg *a, struct field_errors *errs, struct case
 
 UNIT_TEST_WITH(accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t intake2, person;
 	fx_case_as_hart(&careline, &hart);

@@ -82,7 +82,6 @@ static bool names(const struct field_errors *errs, const char *field)
 
 UNIT_TEST_WITH(bad_fields_are_named_and_nothing_is_stored, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user hart;
 	fx_user(&hart, ROLE_HART, NULL);
 	json_t *body = fx_json("{\"name\": \"Two\\nlines\", \"kind\": \"boss\", \"region\": \"R99\", \"colour\": 1,"
@@ -110,7 +109,6 @@ UNIT_TEST_WITH(bad_fields_are_named_and_nothing_is_stored, fx_setup, fx_teardown
 
 UNIT_TEST_WITH(only_hart_and_the_administrator_keep_the_directory, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, admin;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	fx_user(&admin, ROLE_ADMIN, NULL);

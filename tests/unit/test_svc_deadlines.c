@@ -54,7 +54,6 @@ static size_t listed(const struct fx_user *as, int *ret_r)
 
 UNIT_TEST_WITH(hart_and_the_regions_liaison_see_a_duty_and_no_one_else, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	case_owing_a_report(&careline, &hart);
 	char region[32];
@@ -188,7 +187,6 @@ UNIT_REGISTER(a_duty_is_opened_once_moved_and_met_once, fx_setup, fx_teardown)
 #ifdef HARTLINE_TEST_HOOKS
 UNIT_TEST_WITH(a_failed_lookup_of_a_duty_is_an_error_not_none, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t case_id = case_owing_a_report(&careline, &hart), id = 0;
 	hl_time due = 0;

@@ -16,7 +16,6 @@
 
 UNIT_TEST_WITH(records_a_report_numbered_and_sealed, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	int64_t id;
@@ -56,7 +55,6 @@ UNIT_TEST_WITH(records_a_report_numbered_and_sealed, fx_setup, fx_teardown)
 
 UNIT_TEST_WITH(refuses_a_report_without_children_naming_the_field, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	json_t *body = fx_json("{\"received_at\": \"2026-11-28T18:30:00Z\", \"channel\": \"phone\","
@@ -77,7 +75,6 @@ UNIT_TEST_WITH(refuses_a_report_without_children_naming_the_field, fx_setup, fx_
 
 UNIT_TEST_WITH(roles_without_intake_may_neither_record_nor_read_nor_decide, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	int64_t id;
@@ -113,7 +110,6 @@ UNIT_TEST_WITH(roles_without_intake_may_neither_record_nor_read_nor_decide, fx_s
 
 UNIT_TEST_WITH(a_liaison_of_another_region_does_not_see_the_report, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_report_for_hart(&careline, &hart, true);
 	char region[32];
@@ -282,7 +278,6 @@ UNIT_REGISTER(a_failed_statement_in_screening_leaves_nothing, fx_setup, fx_teard
 #ifdef HARTLINE_TEST_HOOKS
 UNIT_TEST_WITH(a_failed_replay_lookup_is_an_error_not_a_second_report, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	struct create_arg a;
@@ -306,7 +301,6 @@ UNIT_TEST_WITH(a_failed_replay_lookup_is_an_error_not_a_second_report, fx_setup,
 
 UNIT_TEST_WITH(linking_to_a_known_child_is_whole_and_never_no_such_person_on_a_failure, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	int64_t first;
@@ -345,7 +339,6 @@ static int draft_use_case(void *arg)
 
 UNIT_TEST_WITH(a_draft_is_saved_read_and_deleted_whole, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	struct draft_arg a = {.careline = &careline, .doc = fx_json("{\"narrative\": \"half a call\"}")};
@@ -382,7 +375,6 @@ static int notification_read_use_case(void *arg)
 
 UNIT_TEST_WITH(an_accepted_report_notifies_and_the_notice_is_read_once, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	fx_report_for_hart(&careline, &hart, true);
 	json_t *list = NULL;
@@ -421,7 +413,6 @@ static int persons_add_use_case(void *arg)
 
 UNIT_TEST_WITH(people_are_recorded_all_or_none, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user hart;
 	fx_user(&hart, ROLE_HART, NULL);
 	struct persons_arg a = {.hart = &hart};

@@ -101,14 +101,12 @@ static unsigned reached(const struct recipients *to, const char *oid)
 
 UNIT_TEST_WITH(hart_reaches_the_active_coordinators_only, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	assert_int_equal(reached(&(struct recipients){.who = RCPT_HART}, "1"), BIT(HART));
 }
 
 UNIT_TEST_WITH(a_regions_liaisons_are_those_active_in_it_only, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	assert_int_equal(reached(&(struct recipients){.who = RCPT_REGION_LIAISONS, .region = "r1"}, "1"),
 			 BIT(LIAISON_A));
@@ -121,7 +119,6 @@ UNIT_TEST_WITH(a_regions_liaisons_are_those_active_in_it_only, fx_setup, fx_tear
 
 UNIT_TEST_WITH(one_user_is_that_user_while_active, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	assert_int_equal(
 		reached(&(struct recipients){.who = RCPT_USER, .user_id = people[MEMBER].actor.user_id}, "1"),
@@ -134,7 +131,6 @@ UNIT_TEST_WITH(one_user_is_that_user_while_active, fx_setup, fx_teardown)
 
 UNIT_TEST_WITH(sets_combine_and_leave_out_the_one_excepted, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	int64_t sup = people[MEMBER].actor.user_id;
 	assert_int_equal(reached(&(struct recipients){.who = RCPT_HART | RCPT_REGION_LIAISONS | RCPT_USER,
@@ -151,7 +147,6 @@ UNIT_TEST_WITH(sets_combine_and_leave_out_the_one_excepted, fx_setup, fx_teardow
 
 UNIT_TEST_WITH(no_mail_is_queued_without_smtp, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	assert_int_equal(mailer_queue(fx.db, &fx.app, &(struct recipients){.who = RCPT_HART}, "S", "B", "test", "1"), 0);
 	assert_int_equal(fx_count("outbox", NULL), 0);
@@ -178,7 +173,6 @@ static int tell_hart_use_case(void *arg)
 
 UNIT_TEST_WITH(a_failure_while_telling_people_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	static char smtp[] = "smtp://127.0.0.1:9";
 	fx.app.smtp_url = smtp;

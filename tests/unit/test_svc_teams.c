@@ -73,7 +73,6 @@ static int64_t write(const struct fx_user *as, int kind, int64_t team, int64_t s
 
 UNIT_TEST_WITH(an_mdt_member_sees_only_its_own_team, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user hart;
 	fx_user(&hart, ROLE_HART, NULL);
 	int64_t t1 = write(&hart, TEAM_CREATE, 0, 0, 0, "{\"code\": \"mdt-r1\", \"name\": \"Southwest MDT\", \"region\": \"R1\"}",
@@ -98,7 +97,6 @@ UNIT_TEST_WITH(an_mdt_member_sees_only_its_own_team, fx_setup, fx_teardown)
 
 UNIT_TEST_WITH(who_may_not_manage_teams, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user hart;
 	fx_user(&hart, ROLE_HART, NULL);
 	int64_t t1 = write(&hart, TEAM_CREATE, 0, 0, 0, "{\"code\": \"mdt-r1\", \"name\": \"Southwest MDT\", \"region\": \"R1\"}",
@@ -128,7 +126,6 @@ UNIT_TEST_WITH(who_may_not_manage_teams, fx_setup, fx_teardown)
 
 UNIT_TEST_WITH(a_failed_statement_in_any_team_write_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t case_id = fx_case_as_hart(&careline, &hart);
 	char region[32];
@@ -190,7 +187,6 @@ static void assert_refused(const struct fx_user *as, int kind, int64_t team, int
 
 UNIT_TEST_WITH(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t case_id = fx_case_as_hart(&careline, &hart);
 	int64_t team = write(&hart, TEAM_CREATE, 0, 0, 0, "{\"code\": \"mdt-r1\", \"name\": \"Southwest MDT\", \"region\": \"R1\"}",

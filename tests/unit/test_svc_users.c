@@ -26,7 +26,6 @@ static int create(const struct fx_user *as, const char *username, const char *ro
 
 UNIT_TEST_WITH(creates_an_account_with_a_setup_link_and_seals_the_name, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id = 0;
@@ -53,7 +52,6 @@ UNIT_TEST_WITH(creates_an_account_with_a_setup_link_and_seals_the_name, fx_setup
 
 UNIT_TEST_WITH(refuses_a_taken_username_and_a_missing_scope, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id;
@@ -65,7 +63,6 @@ UNIT_TEST_WITH(refuses_a_taken_username_and_a_missing_scope, fx_setup, fx_teardo
 
 UNIT_TEST_WITH(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t target;
@@ -97,7 +94,6 @@ UNIT_TEST_WITH(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardow
 
 UNIT_TEST_WITH(a_stale_version_changes_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id;
@@ -186,7 +182,6 @@ static int logout_use_case(void *arg)
 
 UNIT_TEST_WITH(a_failed_statement_in_logout_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	fx_each_failure(logout_use_case, &careline);
@@ -206,7 +201,6 @@ static int mfa_reset_use_case(void *arg)
 
 UNIT_TEST_WITH(a_failed_statement_in_a_second_factor_reset_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin, careline;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	fx_user(&careline, ROLE_CARELINE, NULL);

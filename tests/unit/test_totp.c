@@ -23,7 +23,6 @@ static const unsigned char RFC_SECRET[TOTP_SECRET_BYTES] = "12345678901234567890
 
 UNIT_TEST(matches_the_rfc_6238_test_vectors)
 {
-	(void)state;
 	/* The RFC's 8-digit codes; an authenticator shows their last 6. */
 	static const struct {
 		int64_t t;
@@ -39,7 +38,6 @@ UNIT_TEST(matches_the_rfc_6238_test_vectors)
 
 UNIT_TEST(accepts_one_step_either_side_and_never_a_used_step)
 {
-	(void)state;
 	int64_t step = 1111111109 / 30, got = 0;
 	char c[TOTP_DIGITS + 1];
 	assert_int_equal(totp_code(RFC_SECRET, step, c), 0);
@@ -57,7 +55,6 @@ UNIT_TEST(accepts_one_step_either_side_and_never_a_used_step)
 
 UNIT_TEST(a_secret_goes_to_base32_and_back)
 {
-	(void)state;
 	char text[TOTP_SECRET_TEXT_SIZE];
 	unsigned char back[TOTP_SECRET_BYTES];
 	assert_int_equal(totp_secret_text(RFC_SECRET, text), 0);
@@ -69,7 +66,6 @@ UNIT_TEST(a_secret_goes_to_base32_and_back)
 
 UNIT_TEST(the_otpauth_address_escapes_the_account)
 {
-	(void)state;
 	char uri[256];
 	assert_int_equal(totp_uri("hartline", "a b&c", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", uri, sizeof uri), 0);
 	assert_string_equal(uri, "otpauth://totp/hartline:a%20b%26c?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -79,7 +75,6 @@ UNIT_TEST(the_otpauth_address_escapes_the_account)
 
 UNIT_TEST(the_qr_code_is_one_svg_with_an_escaped_title)
 {
-	(void)state;
 	struct buf b;
 	buf_init(&b, 1 << 20);
 	assert_int_equal(qr_svg("otpauth://totp/x", "Scan <this> & that", &b), 0);
@@ -93,7 +88,6 @@ UNIT_TEST(the_qr_code_is_one_svg_with_an_escaped_title)
 
 UNIT_TEST(the_limits_wait_after_the_free_failures_and_double)
 {
-	(void)state;
 	struct auth_limits *l;
 	assert_int_equal(auth_limits_new(64, 1, &l), 0);
 	const struct limit_rule rule = {.free = 3, .window = 60 * HL_USEC_PER_SEC, .first = HL_USEC_PER_SEC,
@@ -117,7 +111,6 @@ UNIT_TEST(the_limits_wait_after_the_free_failures_and_double)
 
 UNIT_TEST(a_flood_of_addresses_costs_old_counts_not_memory)
 {
-	(void)state;
 	struct auth_limits *l;
 	assert_int_equal(auth_limits_new(64, 1, &l), 0);
 	const struct limit_rule rule = {.free = 1, .window = 60 * HL_USEC_PER_SEC, .first = HL_USEC_PER_SEC,
@@ -136,7 +129,6 @@ UNIT_TEST(a_flood_of_addresses_costs_old_counts_not_memory)
 
 UNIT_TEST(the_hashing_slots_refuse_past_the_limit)
 {
-	(void)state;
 	struct auth_limits *l;
 	assert_int_equal(auth_limits_new(64, 2, &l), 0);
 	assert_int_equal(auth_limits_hash_begin(l), 0);

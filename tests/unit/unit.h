@@ -41,11 +41,12 @@ static void unit_add(int line, const char *name, CMUnitTestFunction fn, CMFixtur
 		unit_add(__LINE__, #name, name, setup, teardown);                \
 	}
 
-/* Define and register a test, run between setup and teardown. */
+/* Define and register a test, run between setup and teardown. Its body
+ * may leave state unused. */
 #define UNIT_TEST_WITH(name, setup, teardown)                                     \
 	static void name(void **state);                                           \
 	UNIT_REGISTER(name, setup, teardown)                                      \
-	static void name(void **state)
+	static void name(void **state __attribute__((unused)))
 
 #define UNIT_TEST(name) UNIT_TEST_WITH(name, NULL, NULL)
 
