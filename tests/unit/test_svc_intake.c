@@ -171,8 +171,8 @@ static void recording_under(fx_failure_loop each)
 }
 
 FX_UNDER_BOTH_LOOPS(a_failed_statement_in_recording_leaves_nothing, a_failed_allocation_in_recording_leaves_nothing, recording_under)
-UNIT_REGISTER(a_failed_allocation_in_recording_leaves_nothing, fx_setup, fx_teardown)
 UNIT_REGISTER(a_failed_statement_in_recording_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_recording_leaves_nothing, fx_setup, fx_teardown)
 
 struct dispose_arg {
 	struct fx_user *careline;
@@ -198,8 +198,8 @@ static void deciding_under(fx_failure_loop each)
 }
 
 FX_UNDER_BOTH_LOOPS(a_failed_statement_in_deciding_leaves_nothing, a_failed_allocation_in_deciding_leaves_nothing, deciding_under)
-UNIT_REGISTER(a_failed_allocation_in_deciding_leaves_nothing, fx_setup, fx_teardown)
 UNIT_REGISTER(a_failed_statement_in_deciding_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_deciding_leaves_nothing, fx_setup, fx_teardown)
 
 struct link_arg {
 	struct fx_user *careline;
@@ -232,8 +232,8 @@ static void linking_under(fx_failure_loop each)
 }
 
 FX_UNDER_BOTH_LOOPS(a_failed_statement_in_linking_leaves_nothing, a_failed_allocation_in_linking_leaves_nothing, linking_under)
-UNIT_REGISTER(a_failed_allocation_in_linking_leaves_nothing, fx_setup, fx_teardown)
 UNIT_REGISTER(a_failed_statement_in_linking_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_linking_leaves_nothing, fx_setup, fx_teardown)
 
 struct screen_arg {
 	struct fx_user *careline;
@@ -272,8 +272,8 @@ static void screening_under(fx_failure_loop each)
 }
 
 FX_UNDER_BOTH_LOOPS(a_failed_statement_in_screening_leaves_nothing, a_failed_allocation_in_screening_leaves_nothing, screening_under)
-UNIT_REGISTER(a_failed_allocation_in_screening_leaves_nothing, fx_setup, fx_teardown)
 UNIT_REGISTER(a_failed_statement_in_screening_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_screening_leaves_nothing, fx_setup, fx_teardown)
 
 #ifdef HARTLINE_TEST_HOOKS
 UNIT_TEST_WITH(a_failed_replay_lookup_is_an_error_not_a_second_report, fx_setup, fx_teardown)

@@ -141,8 +141,8 @@ static void create_under(fx_failure_loop each)
 }
 
 FX_UNDER_BOTH_LOOPS(a_failed_statement_in_create_leaves_nothing, a_failed_allocation_in_create_leaves_nothing, create_under)
-UNIT_REGISTER(a_failed_allocation_in_create_leaves_nothing, fx_setup, fx_teardown)
 UNIT_REGISTER(a_failed_statement_in_create_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_create_leaves_nothing, fx_setup, fx_teardown)
 
 static int update_use_case(void *arg)
 {
@@ -169,8 +169,8 @@ static void update_under(fx_failure_loop each)
 }
 
 FX_UNDER_BOTH_LOOPS(a_failed_statement_in_update_leaves_nothing, a_failed_allocation_in_update_leaves_nothing, update_under)
-UNIT_REGISTER(a_failed_allocation_in_update_leaves_nothing, fx_setup, fx_teardown)
 UNIT_REGISTER(a_failed_statement_in_update_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_update_leaves_nothing, fx_setup, fx_teardown)
 
 /* Logging out and an administrator's reset of a second factor each end in
  * one commit: a commit that fails must not leave the connection inside
