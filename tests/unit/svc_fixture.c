@@ -10,6 +10,7 @@
 #include "base/crypto.h"
 #include "base/err.h"
 #include "model/access.h"
+#include "model/pack.h"
 #include "service/audit.h"
 #include "service/cases.h"
 #include "service/intake.h"
@@ -195,6 +196,17 @@ int64_t fx_count(const char *table, const char *where)
 	if (db_query_int64(fx.db, sql, &count) < 0)
 		fail_msg("%s: %s", sql, db_errmsg(fx.db));
 	return count;
+}
+
+const char *fx_other_region(const char *region)
+{
+	const struct pack *p = fx.app.pack;
+	const char *other = NULL;
+	for (size_t i = 0; i < p->n_regions && !other; i++)
+		if (strcmp(p->regions[i].id, region) != 0)
+			other = p->regions[i].id;
+	assert_non_null(other);
+	return other;
 }
 
 void fx_text(const char *sql, char *out, size_t size)
@@ -545,12 +557,18 @@ bool fx_names_field(const struct field_errors *errs, const char *field)
 	return false;
 }
 
-int64_t fx_case_as_hart(struct fx_user *careline, struct fx_user *hart)
+int64_t fx_report_for_hart(struct fx_user *careline, struct fx_user *hart, bool accept)
 {
 	fx_user(careline, ROLE_CARELINE, NULL);
 	fx_user(hart, ROLE_HART, NULL);
-	int64_t intake, id;
-	fx_report(careline, "Avery", true, &intake);
-	fx_case(hart, intake, &id);
+	int64_t intake;
+	fx_report(careline, "Avery", accept, &intake);
+	return intake;
+}
+
+int64_t fx_case_as_hart(struct fx_user *careline, struct fx_user *hart)
+{
+	int64_t id;
+	fx_case(hart, fx_report_for_hart(careline, hart, true), &id);
 	return id;
 }

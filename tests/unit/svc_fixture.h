@@ -63,6 +63,8 @@ int64_t fx_count(const char *table, const char *where);
 /* The text of the first column of the first row of sql; "" for NULL or no
  * row. */
 void fx_text(const char *sql, char *out, size_t size);
+/* A region of the pack other than region (there must be one). */
+const char *fx_other_region(const char *region);
 /* A JSON value from text, failing the test when it does not parse. */
 json_t *fx_json(const char *text);
 
@@ -79,6 +81,9 @@ int fx_accept_body(int64_t intake_id, json_t **ret);
 void fx_accept(const struct fx_user *as, int64_t intake_id);
 /* A case opened from an accepted report. */
 void fx_case(const struct fx_user *as, int64_t intake_id, int64_t *ret_id);
+/* A careline user and a HART user, and a report of "Avery" the careline
+ * user took (and accepted, if accept). Answers the report's id. */
+int64_t fx_report_for_hart(struct fx_user *careline, struct fx_user *hart, bool accept);
 /* Where most case tests start: a careline user and a HART user, and the
  * case the HART user opened from a report of "Avery" the careline user
  * took and accepted. Answers the case's id. */
@@ -119,3 +124,44 @@ long fx_each_alloc_failure(fx_use_case fn, void *arg);
  *   static void create_under(fx_failure_loop each) { ... each(create_use_case, &a) ... }
  */
 typedef long (*fx_failure_loop)(fx_use_case fn, void *arg);
+
+/* Define an fx_use_case name whose arg is a struct arg_type, in scope as
+ * `a`, that answers call, made with a fresh struct field_errors `errs`
+ * (freed after). */
+#define FX_USE_CASE_WITH_ERRS(name, arg_type, call)                   \
+	static int name(void *arg)                                     \
+	{                                                              \
+		struct arg_type *a = arg;                              \
+		struct field_errors errs;                              \
+		field_errors_init(&errs, 10);                          \
+		int r = (call);                                        \
+		field_errors_done(&errs);                              \
+		return r;                                              \
+	}
+
+/* Define two tests that run under(each) with each loop in turn:
+ * statement_test with fx_each_failure, allocation_test with
+ * fx_each_alloc_failure. */
+#define FX_UNDER_BOTH_LOOPS(statement_test, allocation_test, under)   \
+	static void statement_test(void **state)                       \
+	{                                                              \
+		(void)state;                                           \
+		under(fx_each_failure);                                \
+	}                                                              \
+	static void allocation_test(void **state)                      \
+	{                                                              \
+		(void)state;                                           \
+		under(fx_each_alloc_failure);                          \
+	}
+
+/* For a test file whose writes go through its own `loop` (an
+ * fx_failure_loop, fx_each_failure by default): define
+ * test_when_allocations_fail, which runs test with loop set to
+ * fx_each_alloc_failure. */
+#define FX_WHEN_ALLOCATIONS_FAIL(test, loop)                          \
+	static void test##_when_allocations_fail(void **state)         \
+	{                                                              \
+		(loop) = fx_each_alloc_failure;                        \
+		test(state);                                           \
+		(loop) = fx_each_failure;                              \
+	}

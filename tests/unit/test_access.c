@@ -6,12 +6,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <string.h>
 
 #include "base/err.h"
 #include "model/access.h"
 
-static void every_role_has_a_name_a_label_and_parses_back(void **state)
+UNIT_TEST(every_role_has_a_name_a_label_and_parses_back)
 {
 	for (int i = 0; i < ROLE_COUNT; i++) {
 		enum role r;
@@ -28,7 +30,7 @@ static void every_role_has_a_name_a_label_and_parses_back(void **state)
 	assert_null(role_name(ROLE_COUNT));
 }
 
-static void scoped_roles_need_their_kind_of_scope(void **state)
+UNIT_TEST(scoped_roles_need_their_kind_of_scope)
 {
 	assert_int_equal(role_scope_kind(ROLE_LIAISON), SCOPE_REGION);
 	assert_int_equal(role_scope_kind(ROLE_MDT), SCOPE_TEAM);
@@ -40,7 +42,7 @@ static void scoped_roles_need_their_kind_of_scope(void **state)
 	assert_null(scope_kind_name(SCOPE_NONE));
 }
 
-static void every_role_may_see_its_own_session(void **state)
+UNIT_TEST(every_role_may_see_its_own_session)
 {
 	for (int i = 0; i < ROLE_COUNT; i++)
 		assert_true(role_may((enum role)i, PERM_SESSION));
@@ -48,7 +50,7 @@ static void every_role_may_see_its_own_session(void **state)
 
 /* The roles whose new accounts HART is told of: every role that works with
  * a child's record, and none of the others. */
-static void the_roles_that_read_case_content_are_those_that_work_with_children(void **state)
+UNIT_TEST(the_roles_that_read_case_content_are_those_that_work_with_children)
 {
 	const enum role yes[] = {ROLE_CARELINE, ROLE_HART, ROLE_LIAISON, ROLE_MDT, ROLE_PROVIDER};
 	const enum role no[] = {ROLE_TRAINER, ROLE_ANALYST, ROLE_ADMIN};
@@ -62,7 +64,7 @@ static void the_roles_that_read_case_content_are_those_that_work_with_children(v
 
 /* The whole table, role by role: a permission added or granted without a
  * line here fails. */
-static void the_permission_table_is_exactly_as_designed(void **state)
+UNIT_TEST(the_permission_table_is_exactly_as_designed)
 {
 	static const struct {
 		enum role role;
@@ -130,7 +132,7 @@ static void the_permission_table_is_exactly_as_designed(void **state)
 		}
 }
 
-static void only_the_roles_that_take_or_run_cases_may_look_for_a_child(void **state)
+UNIT_TEST(only_the_roles_that_take_or_run_cases_may_look_for_a_child)
 {
 	const enum role no[] = {ROLE_MDT, ROLE_PROVIDER, ROLE_TRAINER, ROLE_ANALYST, ROLE_ADMIN};
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
@@ -142,7 +144,7 @@ static void only_the_roles_that_take_or_run_cases_may_look_for_a_child(void **st
 
 /* Separation of duties: the hotline, providers, trainers, analysts and the
  * administrator read no case; an MDT member reads but never changes one. */
-static void only_hart_liaisons_and_mdt_members_read_cases(void **state)
+UNIT_TEST(only_hart_liaisons_and_mdt_members_read_cases)
 {
 	const enum role no[] = {ROLE_CARELINE, ROLE_PROVIDER, ROLE_TRAINER, ROLE_ANALYST, ROLE_ADMIN};
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
@@ -161,7 +163,7 @@ static void only_hart_liaisons_and_mdt_members_read_cases(void **state)
 
 /* Figures: the analyst reads aggregates and nothing else of a case; the
  * administrator imports history but reads no figure. */
-static void the_analyst_reads_figures_and_no_case(void **state)
+UNIT_TEST(the_analyst_reads_figures_and_no_case)
 {
 	assert_true(role_may(ROLE_ANALYST, PERM_STATS_READ));
 	assert_false(role_may(ROLE_ANALYST, PERM_CASES_READ));
@@ -173,7 +175,7 @@ static void the_analyst_reads_figures_and_no_case(void **state)
 		assert_false(role_may(no[i], PERM_STATS_READ));
 }
 
-static void no_role_but_admin_manages_users_or_reads_the_audit(void **state)
+UNIT_TEST(no_role_but_admin_manages_users_or_reads_the_audit)
 {
 	const enum role others[] = {ROLE_CARELINE, ROLE_HART, ROLE_LIAISON, ROLE_MDT,
 				    ROLE_PROVIDER, ROLE_TRAINER, ROLE_ANALYST};
@@ -188,16 +190,5 @@ static void no_role_but_admin_manages_users_or_reads_the_audit(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_role_has_a_name_a_label_and_parses_back),
-		cmocka_unit_test(scoped_roles_need_their_kind_of_scope),
-		cmocka_unit_test(only_hart_liaisons_and_mdt_members_read_cases),
-		cmocka_unit_test(the_analyst_reads_figures_and_no_case),
-		cmocka_unit_test(every_role_may_see_its_own_session),
-		cmocka_unit_test(the_permission_table_is_exactly_as_designed),
-		cmocka_unit_test(the_roles_that_read_case_content_are_those_that_work_with_children),
-		cmocka_unit_test(no_role_but_admin_manages_users_or_reads_the_audit),
-		cmocka_unit_test(only_the_roles_that_take_or_run_cases_may_look_for_a_child),
-	};
-	return cmocka_run_group_tests_name("access", tests, NULL, NULL);
+	return unit_run("access", NULL, NULL);
 }

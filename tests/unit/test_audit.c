@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,9 +95,8 @@ static void verify(struct audit_verify_result *res)
 	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, fx.head, NULL, res), 0);
 }
 
-static void files_only_what_commits(void **state)
+UNIT_TEST_WITH(files_only_what_commits, setup, teardown)
 {
-	(void)state;
 	assert_int_equal(svc_audit_record(&fx.ctx, "test.one", NULL, NULL, NULL), 0);
 	assert_int_equal(filed().seq, 1);
 	assert_int_equal(db_begin(fx.db), 0);
@@ -117,9 +118,8 @@ static void files_only_what_commits(void **state)
 	assert_string_equal(res.head.mac, filed().mac);
 }
 
-static void records_a_gap_once_per_transaction(void **state)
+UNIT_TEST_WITH(records_a_gap_once_per_transaction, setup, teardown)
 {
-	(void)state;
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(svc_audit_record(&fx.ctx, "test.n", NULL, NULL, NULL), 0);
 	assert_int_equal(db_exec(fx.db,
@@ -147,9 +147,8 @@ static void records_a_gap_once_per_transaction(void **state)
 	assert_non_null(strstr(res.reason, "the head file had filed record 4, but the chain ended at record 2"));
 }
 
-static void verifies_across_a_key_rotation(void **state)
+UNIT_TEST_WITH(verifies_across_a_key_rotation, setup, teardown)
 {
-	(void)state;
 	assert_int_equal(svc_audit_record(&fx.ctx, "test.before", NULL, NULL, NULL), 0);
 	uint32_t id;
 	char err[512];
@@ -172,9 +171,8 @@ static void verifies_across_a_key_rotation(void **state)
 	assert_non_null(strstr(res.reason, "names key 1, which the key file does not hold"));
 }
 
-static void reads_the_last_whole_line(void **state)
+UNIT_TEST_WITH(reads_the_last_whole_line, setup, teardown)
 {
-	(void)state;
 	char mac[CRYPTO_HASH_HEX_SIZE];
 	memset(mac, 'a', sizeof mac - 1);
 	mac[sizeof mac - 1] = '\0';
@@ -191,9 +189,8 @@ static void reads_the_last_whole_line(void **state)
 	assert_int_equal(audit_head_read(fx.head, &h, &exists), ERR_PERM);
 }
 
-static void skips_a_lower_head_unless_forced(void **state)
+UNIT_TEST_WITH(skips_a_lower_head_unless_forced, setup, teardown)
 {
-	(void)state;
 	char mac[CRYPTO_HASH_HEX_SIZE];
 	memset(mac, 'b', sizeof mac - 1);
 	mac[sizeof mac - 1] = '\0';
@@ -206,12 +203,5 @@ static void skips_a_lower_head_unless_forced(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(files_only_what_commits, setup, teardown),
-		cmocka_unit_test_setup_teardown(records_a_gap_once_per_transaction, setup, teardown),
-		cmocka_unit_test_setup_teardown(verifies_across_a_key_rotation, setup, teardown),
-		cmocka_unit_test_setup_teardown(reads_the_last_whole_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(skips_a_lower_head_unless_forced, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

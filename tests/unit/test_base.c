@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,7 @@
 
 /* ---- arena ---- */
 
-static void arena_hands_out_aligned_distinct_memory(void **state)
+UNIT_TEST(arena_hands_out_aligned_distinct_memory)
 {
 	struct arena a;
 	arena_init(&a, 0);
@@ -39,7 +41,7 @@ static void arena_hands_out_aligned_distinct_memory(void **state)
 	arena_done(&a);
 }
 
-static void arena_serves_allocations_bigger_than_a_block(void **state)
+UNIT_TEST(arena_serves_allocations_bigger_than_a_block)
 {
 	struct arena a;
 	arena_init(&a, 0);
@@ -56,7 +58,7 @@ static void arena_serves_allocations_bigger_than_a_block(void **state)
 	arena_done(&a);
 }
 
-static void arena_refuses_past_its_cap(void **state)
+UNIT_TEST(arena_refuses_past_its_cap)
 {
 	struct arena a;
 	arena_init(&a, 1024);
@@ -65,7 +67,7 @@ static void arena_refuses_past_its_cap(void **state)
 	arena_done(&a);
 }
 
-static void arena_copies_and_formats_strings(void **state)
+UNIT_TEST(arena_copies_and_formats_strings)
 {
 	struct arena a;
 	arena_init(&a, 0);
@@ -78,7 +80,7 @@ static void arena_copies_and_formats_strings(void **state)
 
 /* ---- buf ---- */
 
-static void buf_appends_and_stays_terminated(void **state)
+UNIT_TEST(buf_appends_and_stays_terminated)
 {
 	struct buf b;
 	buf_init(&b, 0);
@@ -93,7 +95,7 @@ static void buf_appends_and_stays_terminated(void **state)
 	buf_done(&b);
 }
 
-static void buf_refuses_to_grow_past_its_cap_and_keeps_its_contents(void **state)
+UNIT_TEST(buf_refuses_to_grow_past_its_cap_and_keeps_its_contents)
 {
 	struct buf b;
 	buf_init(&b, 10);
@@ -106,7 +108,7 @@ static void buf_refuses_to_grow_past_its_cap_and_keeps_its_contents(void **state
 	buf_done(&b);
 }
 
-static void buf_detach_hands_over_the_storage(void **state)
+UNIT_TEST(buf_detach_hands_over_the_storage)
 {
 	struct buf b;
 	buf_init(&b, 0);
@@ -127,7 +129,7 @@ static void buf_detach_hands_over_the_storage(void **state)
 
 /* ---- clock ---- */
 
-static void clock_can_be_fixed_advanced_and_released(void **state)
+UNIT_TEST(clock_can_be_fixed_advanced_and_released)
 {
 	hl_time t;
 	assert_int_equal(time_parse("2026-11-28T03:00:00Z", &t), 0);
@@ -141,7 +143,7 @@ static void clock_can_be_fixed_advanced_and_released(void **state)
 	assert_true(now() > t + HL_USEC_PER_SEC);
 }
 
-static void time_parse_reads_offsets_and_fractions(void **state)
+UNIT_TEST(time_parse_reads_offsets_and_fractions)
 {
 	hl_time a, b, c;
 	assert_int_equal(time_parse("2026-03-08T01:30:00-05:00", &a), 0);
@@ -156,9 +158,8 @@ static void time_parse_reads_offsets_and_fractions(void **state)
 
 /* One calendar for every date in the tree: the century rule, the 400-year
  * exception, and every month's length in a common and a leap year. */
-static void civil_calendar_knows_leap_years_and_month_lengths(void **state)
+UNIT_TEST(civil_calendar_knows_leap_years_and_month_lengths)
 {
-	(void)state;
 	assert_true(civil_is_leap(2024));
 	assert_false(civil_is_leap(2026));
 	assert_false(civil_is_leap(1900));
@@ -186,7 +187,7 @@ static void civil_calendar_knows_leap_years_and_month_lengths(void **state)
 	assert_int_equal(days_from_civil(2101, 1, 1) - days_from_civil(2100, 1, 1), 365);
 }
 
-static void time_parse_rejects_impossible_dates_and_junk(void **state)
+UNIT_TEST(time_parse_rejects_impossible_dates_and_junk)
 {
 	hl_time t = 42;
 	assert_int_equal(time_parse("2026-02-29T00:00:00Z", &t), ERR_PARSE);
@@ -202,7 +203,7 @@ static void time_parse_rejects_impossible_dates_and_junk(void **state)
 
 /* ---- json ---- */
 
-static void json_parses_within_limits(void **state)
+UNIT_TEST(json_parses_within_limits)
 {
 	const char *doc = "{\"a\":[1,{\"b\":\"[[[[\"}]}";
 	json_t *j = NULL;
@@ -214,7 +215,7 @@ static void json_parses_within_limits(void **state)
 	json_decref(j);
 }
 
-static void json_refuses_documents_nested_too_deep(void **state)
+UNIT_TEST(json_refuses_documents_nested_too_deep)
 {
 	const char *doc = "[[[[1]]]]";
 	json_t *j = NULL;
@@ -225,7 +226,7 @@ static void json_refuses_documents_nested_too_deep(void **state)
 	assert_string_equal(err, "nested deeper than 3 levels");
 }
 
-static void json_refuses_documents_too_large(void **state)
+UNIT_TEST(json_refuses_documents_too_large)
 {
 	char doc[64];
 	memset(doc, ' ', sizeof doc);
@@ -236,7 +237,7 @@ static void json_refuses_documents_too_large(void **state)
 	assert_int_equal(json_parse_limited(doc, sizeof doc, &lim, &j, err, sizeof err), ERR_TOOBIG);
 }
 
-static void json_reports_where_a_document_is_malformed(void **state)
+UNIT_TEST(json_reports_where_a_document_is_malformed)
 {
 	const char *doc = "{\n  \"a\": 1,\n  \"b\": }";
 	json_t *j = NULL;
@@ -245,7 +246,7 @@ static void json_reports_where_a_document_is_malformed(void **state)
 	assert_non_null(strstr(err, "line 3"));
 }
 
-static void json_rejects_duplicate_keys(void **state)
+UNIT_TEST(json_rejects_duplicate_keys)
 {
 	const char *doc = "{\"dob\":\"2011-03-04\",\"dob\":\"2012-01-01\"}";
 	json_t *j = NULL;
@@ -266,7 +267,7 @@ static void assert_nul_at(const char *doc, const char *field)
 	assert_non_null(strstr(err, JSON_NUL_REASON));
 }
 
-static void json_refuses_nul_anywhere_and_names_where(void **state)
+UNIT_TEST(json_refuses_nul_anywhere_and_names_where)
 {
 	assert_nul_at("{\"aliases\":[\"Good Alias\",\"bad\\u0000alias\"]}", "aliases[1]");
 	assert_nul_at("{\"n\":\"a\\u0000b\"}", "n");
@@ -296,7 +297,7 @@ static void json_refuses_nul_anywhere_and_names_where(void **state)
 	assert_int_equal(strncmp(path, "[0][0][0]", 9), 0);
 }
 
-static void field_checks_name_the_field_and_say_what_to_enter(void **state)
+UNIT_TEST(field_checks_name_the_field_and_say_what_to_enter)
 {
 	struct field_errors fe;
 	field_errors_init(&fe, 10);
@@ -315,7 +316,7 @@ static void field_checks_name_the_field_and_say_what_to_enter(void **state)
 	field_errors_done(&fe);
 }
 
-static void field_errors_keep_path_and_reason_up_to_a_maximum(void **state)
+UNIT_TEST(field_errors_keep_path_and_reason_up_to_a_maximum)
 {
 	struct field_errors fe;
 	field_errors_init(&fe, 2);
@@ -335,7 +336,7 @@ static void field_errors_keep_path_and_reason_up_to_a_maximum(void **state)
 
 /* ---- strings ---- */
 
-static void str_to_int64_checks_the_whole_string_and_the_range(void **state)
+UNIT_TEST(str_to_int64_checks_the_whole_string_and_the_range)
 {
 	int64_t v = 7;
 	assert_int_equal(str_to_int64("8080", 0, 65535, &v), 0);
@@ -348,7 +349,7 @@ static void str_to_int64_checks_the_whole_string_and_the_range(void **state)
 	assert_true(v == 8080);
 }
 
-static void str_checks_lines_addresses_and_telephone_numbers(void **state)
+UNIT_TEST(str_checks_lines_addresses_and_telephone_numbers)
 {
 	assert_true(str_is_line("Det. Casey Sample", 100));
 	assert_false(str_is_line("", 100));
@@ -368,7 +369,7 @@ static void str_checks_lines_addresses_and_telephone_numbers(void **state)
 	assert_false(str_is_phone("call me"));
 }
 
-static void str_to_id_takes_one_spelling_of_a_number(void **state)
+UNIT_TEST(str_to_id_takes_one_spelling_of_a_number)
 {
 	int64_t v = 7;
 	assert_int_equal(str_to_id("12", 1, INT64_MAX, &v), 0);
@@ -393,7 +394,7 @@ static void str_to_id_takes_one_spelling_of_a_number(void **state)
 	assert_true(v == -1);
 }
 
-static void str_checks_telephone_numbers_as_people_write_them(void **state)
+UNIT_TEST(str_checks_telephone_numbers_as_people_write_them)
 {
 	static const char *const good[] = {"911", "860-555-0100", "860.555.0100", "(860) 555-0100", "+1 860 555 0100",
 					   "+44 20 7946 0958", "+1 (203) 555-0131 x12", "860-555-0100 ext. 4",
@@ -411,7 +412,7 @@ static void str_checks_telephone_numbers_as_people_write_them(void **state)
 	assert_false(str_is_phone(NULL));
 }
 
-static void str_checks_email_addresses_as_people_write_them(void **state)
+UNIT_TEST(str_checks_email_addresses_as_people_write_them)
 {
 	static const char *const good[] = {"a@example.org", "first.last+tag@mail.example.org", "o'neil@example.co.uk",
 					   "x_y-z@sub-domain.example.org", "jos\xc3\xa9@exampl\xc3\xa9.org"};
@@ -440,7 +441,7 @@ static void str_checks_email_addresses_as_people_write_them(void **state)
 	assert_false(str_is_email(addr)); /* 258 bytes */
 }
 
-static void str_copy_truncates_and_says_so(void **state)
+UNIT_TEST(str_copy_truncates_and_says_so)
 {
 	char out[5];
 	assert_int_equal(str_copy(out, sizeof out, "abcd"), 0);
@@ -452,7 +453,7 @@ static void str_copy_truncates_and_says_so(void **state)
 	assert_false(str_ends_with("sql", ".pg.sql"));
 }
 
-static void file_read_all_reads_and_respects_the_cap(void **state)
+UNIT_TEST(file_read_all_reads_and_respects_the_cap)
 {
 	char path[] = "/tmp/hartline-test-XXXXXX";
 	int fd = mkstemp(path);
@@ -470,7 +471,7 @@ static void file_read_all_reads_and_respects_the_cap(void **state)
 	assert_int_equal(file_read_all(path, 100, &data, &len), ERR_NOTFOUND);
 }
 
-static void error_codes_have_descriptions(void **state)
+UNIT_TEST(error_codes_have_descriptions)
 {
 	assert_string_equal(err_str(ERR_NOMEM), "out of memory");
 	assert_string_equal(err_str(ERR_SCHEMA), "database schema is newer than this program");
@@ -479,7 +480,7 @@ static void error_codes_have_descriptions(void **state)
 
 /* ---- log ---- */
 
-static void log_writes_one_line_per_event_with_time_level_and_event(void **state)
+UNIT_TEST(log_writes_one_line_per_event_with_time_level_and_event)
 {
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
@@ -504,7 +505,7 @@ static void log_writes_one_line_per_event_with_time_level_and_event(void **state
 
 /* ---- crypto ---- */
 
-static void random_tokens_are_hex_and_differ(void **state)
+UNIT_TEST(random_tokens_are_hex_and_differ)
 {
 	assert_int_equal(crypto_init(), 0);
 	char a[65], b[65];
@@ -526,9 +527,8 @@ static void *failing_malloc(size_t size)
 /* Out of memory part way through, a dump answers nothing or the whole
  * document, never one with a key left out (as jansson 2.14's json_dumps
  * can), and a buffer's cap met inside a key fails the dump. */
-static void json_dump_is_whole_or_nothing(void **state)
+UNIT_TEST(json_dump_is_whole_or_nothing)
 {
-	(void)state;
 	json_t *doc = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:s}", "genital_injury", 1, "many_partners", 0,
 				"ran_away", 0, "sti_history", 0, "substance_use", 1, "violent_injury", 0,
 				"a_longer_key_name_here", 1, "note", "synthetic");
@@ -582,37 +582,5 @@ static void json_dump_is_whole_or_nothing(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(arena_hands_out_aligned_distinct_memory),
-		cmocka_unit_test(arena_serves_allocations_bigger_than_a_block),
-		cmocka_unit_test(arena_refuses_past_its_cap),
-		cmocka_unit_test(arena_copies_and_formats_strings),
-		cmocka_unit_test(buf_appends_and_stays_terminated),
-		cmocka_unit_test(buf_refuses_to_grow_past_its_cap_and_keeps_its_contents),
-		cmocka_unit_test(buf_detach_hands_over_the_storage),
-		cmocka_unit_test(clock_can_be_fixed_advanced_and_released),
-		cmocka_unit_test(time_parse_reads_offsets_and_fractions),
-		cmocka_unit_test(time_parse_rejects_impossible_dates_and_junk),
-		cmocka_unit_test(civil_calendar_knows_leap_years_and_month_lengths),
-		cmocka_unit_test(json_parses_within_limits),
-		cmocka_unit_test(json_refuses_documents_nested_too_deep),
-		cmocka_unit_test(json_refuses_documents_too_large),
-		cmocka_unit_test(json_reports_where_a_document_is_malformed),
-		cmocka_unit_test(json_rejects_duplicate_keys),
-		cmocka_unit_test(field_errors_keep_path_and_reason_up_to_a_maximum),
-		cmocka_unit_test(str_to_int64_checks_the_whole_string_and_the_range),
-		cmocka_unit_test(str_copy_truncates_and_says_so),
-		cmocka_unit_test(file_read_all_reads_and_respects_the_cap),
-		cmocka_unit_test(error_codes_have_descriptions),
-		cmocka_unit_test(log_writes_one_line_per_event_with_time_level_and_event),
-		cmocka_unit_test(random_tokens_are_hex_and_differ),
-		cmocka_unit_test(str_checks_lines_addresses_and_telephone_numbers),
-		cmocka_unit_test(json_refuses_nul_anywhere_and_names_where),
-		cmocka_unit_test(field_checks_name_the_field_and_say_what_to_enter),
-		cmocka_unit_test(str_to_id_takes_one_spelling_of_a_number),
-		cmocka_unit_test(str_checks_telephone_numbers_as_people_write_them),
-		cmocka_unit_test(str_checks_email_addresses_as_people_write_them),
-		cmocka_unit_test(json_dump_is_whole_or_nothing),
-	};
-	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
+	return unit_run("base", NULL, NULL);
 }

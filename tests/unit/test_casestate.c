@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -23,7 +25,7 @@ static const bool expected[CASE_STATUS_COUNT][CASE_STATUS_COUNT] = {
 	[CASE_CLOSED] = {false, false, false, false, false},
 };
 
-static void names_and_parses_every_status(void **state)
+UNIT_TEST(names_and_parses_every_status)
 {
 	static const char *const names[] = {"open", "response", "services", "monitoring", "closed"};
 	for (int s = 0; s < CASE_STATUS_COUNT; s++) {
@@ -36,7 +38,7 @@ static void names_and_parses_every_status(void **state)
 	assert_null(case_status_name((enum case_status)-1));
 }
 
-static void refuses_to_parse_what_is_not_a_status(void **state)
+UNIT_TEST(refuses_to_parse_what_is_not_a_status)
 {
 	static const char *const bad[] = {"", "Open", "OPEN", "opened", "close", "reopened", " open", "open "};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -48,7 +50,7 @@ static void refuses_to_parse_what_is_not_a_status(void **state)
 	assert_int_equal(case_status_parse(NULL, &got), ERR_INVAL);
 }
 
-static void allows_exactly_the_transitions_drawn_and_refuses_every_other(void **state)
+UNIT_TEST(allows_exactly_the_transitions_drawn_and_refuses_every_other)
 {
 	for (int from = 0; from < CASE_STATUS_COUNT; from++)
 		for (int to = 0; to < CASE_STATUS_COUNT; to++) {
@@ -59,13 +61,13 @@ static void allows_exactly_the_transitions_drawn_and_refuses_every_other(void **
 		}
 }
 
-static void treats_staying_in_a_status_as_no_transition(void **state)
+UNIT_TEST(treats_staying_in_a_status_as_no_transition)
 {
 	for (int s = 0; s < CASE_STATUS_COUNT; s++)
 		assert_false(case_status_may((enum case_status)s, (enum case_status)s));
 }
 
-static void never_leaves_closed_and_every_open_status_may_close(void **state)
+UNIT_TEST(never_leaves_closed_and_every_open_status_may_close)
 {
 	enum case_status out[CASE_STATUS_COUNT];
 	assert_int_equal(case_status_allowed(CASE_CLOSED, out), 0);
@@ -76,7 +78,7 @@ static void never_leaves_closed_and_every_open_status_may_close(void **state)
 		assert_false(case_status_may((enum case_status)s, CASE_OPEN));
 }
 
-static void lists_the_allowed_statuses_in_order(void **state)
+UNIT_TEST(lists_the_allowed_statuses_in_order)
 {
 	enum case_status out[CASE_STATUS_COUNT];
 	assert_int_equal(case_status_allowed(CASE_OPEN, out), 2);
@@ -104,7 +106,7 @@ static void lists_the_allowed_statuses_in_order(void **state)
 	}
 }
 
-static void refuses_statuses_outside_the_enum(void **state)
+UNIT_TEST(refuses_statuses_outside_the_enum)
 {
 	enum case_status out[CASE_STATUS_COUNT];
 	assert_false(case_status_may(CASE_STATUS_COUNT, CASE_CLOSED));
@@ -113,7 +115,7 @@ static void refuses_statuses_outside_the_enum(void **state)
 	assert_int_equal(case_status_allowed(CASE_STATUS_COUNT, out), 0);
 }
 
-static void names_and_parses_victim_statuses(void **state)
+UNIT_TEST(names_and_parses_victim_statuses)
 {
 	static const char *const names[] = {"none", "at_risk", "suspected", "confirmed"};
 	for (int v = 0; v < VICTIM_STATUS_COUNT; v++) {
@@ -131,7 +133,7 @@ static void names_and_parses_victim_statuses(void **state)
 	assert_int_equal(got, VICTIM_AT_RISK);
 }
 
-static void identifies_only_suspected_and_confirmed_victims(void **state)
+UNIT_TEST(identifies_only_suspected_and_confirmed_victims)
 {
 	assert_false(victim_status_identifies(VICTIM_NONE));
 	assert_false(victim_status_identifies(VICTIM_AT_RISK));
@@ -140,7 +142,7 @@ static void identifies_only_suspected_and_confirmed_victims(void **state)
 	assert_false(victim_status_identifies(VICTIM_STATUS_COUNT));
 }
 
-static void identifies_a_child_for_the_first_time_only_once(void **state)
+UNIT_TEST(identifies_a_child_for_the_first_time_only_once)
 {
 	for (int v = 0; v < VICTIM_STATUS_COUNT; v++) {
 		enum victim_status to = (enum victim_status)v;
@@ -151,7 +153,7 @@ static void identifies_a_child_for_the_first_time_only_once(void **state)
 	}
 }
 
-static void accepts_only_the_named_vocabularies(void **state)
+UNIT_TEST(accepts_only_the_named_vocabularies)
 {
 	static const char *const petitions[] = {"none", "planned", "filed", "granted", "denied"};
 	for (size_t i = 0; i < sizeof petitions / sizeof *petitions; i++)
@@ -193,7 +195,7 @@ static void accepts_only_the_named_vocabularies(void **state)
 
 /* GET /api/v1/config publishes these lists as the vocabularies: each value
  * it lists must be one the checks accept, with words. */
-static void words_every_status_and_lists_only_valid_terms(void **state)
+UNIT_TEST(words_every_status_and_lists_only_valid_terms)
 {
 	for (int s = 0; s < CASE_STATUS_COUNT; s++)
 		assert_true(case_status_label((enum case_status)s) && *case_status_label((enum case_status)s));
@@ -237,19 +239,5 @@ static void words_every_status_and_lists_only_valid_terms(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(names_and_parses_every_status),
-		cmocka_unit_test(refuses_to_parse_what_is_not_a_status),
-		cmocka_unit_test(allows_exactly_the_transitions_drawn_and_refuses_every_other),
-		cmocka_unit_test(treats_staying_in_a_status_as_no_transition),
-		cmocka_unit_test(never_leaves_closed_and_every_open_status_may_close),
-		cmocka_unit_test(lists_the_allowed_statuses_in_order),
-		cmocka_unit_test(refuses_statuses_outside_the_enum),
-		cmocka_unit_test(names_and_parses_victim_statuses),
-		cmocka_unit_test(identifies_only_suspected_and_confirmed_victims),
-		cmocka_unit_test(identifies_a_child_for_the_first_time_only_once),
-		cmocka_unit_test(accepts_only_the_named_vocabularies),
-		cmocka_unit_test(words_every_status_and_lists_only_valid_terms),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +82,7 @@ static double bar_height(const char *svg, const char *colour, int n)
 	return atof(h + 8);
 }
 
-static void referrals_by_year_reads_out_every_number(void **state)
+UNIT_TEST(referrals_by_year_reads_out_every_number)
 {
 	struct chart_cell cell[8] = {{4, SUPP_PRIMARY}, {30, SUPP_SHOWN}, {31, SUPP_SHOWN}, {13, SUPP_SHOWN},
 				     {60, SUPP_SHOWN},  {90, SUPP_SHOWN}, {98, SUPP_SHOWN}, {106, SUPP_SHOWN}};
@@ -111,7 +113,7 @@ static void referrals_by_year_reads_out_every_number(void **state)
 	buf_done(&b);
 }
 
-static void stacked_by_source_keeps_hidden_segments_together(void **state)
+UNIT_TEST(stacked_by_source_keeps_hidden_segments_together)
 {
 	static const char *const sources[] = {"Law enforcement", "DCF social worker", "Other"};
 	struct chart_cell cell[3 * 3] = {
@@ -146,7 +148,7 @@ static void stacked_by_source_keeps_hidden_segments_together(void **state)
 	buf_done(&b);
 }
 
-static void shares_show_percentages_of_the_base(void **state)
+UNIT_TEST(shares_show_percentages_of_the_base)
 {
 	static const char *const vul[] = {"Runaway / AWOL", "Prior sexual abuse", "Neglect", "Drug & alcohol <use>"};
 	struct chart_cell cell[4] = {{250, SUPP_SHOWN}, {230, SUPP_SHOWN}, {180, SUPP_SHOWN}, {2, SUPP_PRIMARY}};
@@ -168,7 +170,7 @@ static void shares_show_percentages_of_the_base(void **state)
 }
 
 /* A pack's threshold of 11: a hidden 8 reads "<11", never "<5". */
-static void the_threshold_is_the_figures(void **state)
+UNIT_TEST(the_threshold_is_the_figures)
 {
 	struct chart_cell cell[2] = {{8, SUPP_PRIMARY}, {40, SUPP_SHOWN}};
 	struct chart c = {.kind = CHART_BARS, .title = "t", .ncat = 2, .cat = years, .nseries = 1, .cell = cell,
@@ -181,7 +183,7 @@ static void the_threshold_is_the_figures(void **state)
 	buf_done(&b);
 }
 
-static void nonsense_is_refused(void **state)
+UNIT_TEST(nonsense_is_refused)
 {
 	struct chart_cell cell[1] = {{-1, SUPP_SHOWN}};
 	struct chart c = {.kind = CHART_BARS, .title = "x", .ncat = 1, .cat = years, .nseries = 1, .cell = cell};
@@ -208,9 +210,8 @@ static void nonsense_is_refused(void **state)
 /* A stacked chart whose totals are hidden too: the description says
  * "total <5" escaped, the bar is a short hatched one, and the document,
  * names with < > & " ' and all, is well-formed XML. */
-static void a_hidden_total_is_escaped_and_drawn(void **state)
+UNIT_TEST(a_hidden_total_is_escaped_and_drawn)
 {
-	(void)state;
 	static const char *const cats[] = {"<2021>", "2022 & \"after\""};
 	static const char *const series[] = {"Law 'enforcement'", "A <b> & c"};
 	struct chart_cell cell[2 * 2] = {
@@ -244,13 +245,5 @@ static void a_hidden_total_is_escaped_and_drawn(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(referrals_by_year_reads_out_every_number),
-		cmocka_unit_test(stacked_by_source_keeps_hidden_segments_together),
-		cmocka_unit_test(shares_show_percentages_of_the_base),
-		cmocka_unit_test(the_threshold_is_the_figures),
-		cmocka_unit_test(nonsense_is_refused),
-		cmocka_unit_test(a_hidden_total_is_escaped_and_drawn),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

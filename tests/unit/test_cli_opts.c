@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,9 +60,8 @@ static int parse(struct parsed *p, ...)
 	return opts_parse(&cmd, argc, argv, &p->o, p->args, &p->nargs, p->why, sizeof p->why);
 }
 
-static void test_values_both_ways(void **state)
+UNIT_TEST(test_values_both_ways)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--db", "a.db", "--id=rec", "file.csv", "--workers=12", "--session-idle", "15m",
 			       "--strict", NULL),
@@ -78,9 +79,8 @@ static void test_values_both_ways(void **state)
 	assert_int_equal(p.nargs, 0);
 }
 
-static void test_defaults_stay(void **state)
+UNIT_TEST(test_defaults_stay)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", NULL), 0);
 	assert_int_equal(p.o.workers, 7);
@@ -89,9 +89,8 @@ static void test_defaults_stay(void **state)
 	assert_int_equal(p.o.field.n, 0);
 }
 
-static void test_repeated(void **state)
+UNIT_TEST(test_repeated)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--field", "given=g", "--id", "x", "--field=dob=d:%Y", "--field", "sex=s", NULL), 0);
 	assert_int_equal(p.o.field.n, 3);
@@ -103,9 +102,8 @@ static void test_repeated(void **state)
 	assert_string_equal(p.o.id, "b");
 }
 
-static void test_too_many_repeats(void **state)
+UNIT_TEST(test_too_many_repeats)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", "--field", "a=1", "--field", "b=2", "--field", "c=3", "--field", "d=4",
 			       NULL),
@@ -113,9 +111,8 @@ static void test_too_many_repeats(void **state)
 	assert_non_null(strstr(p.why, "at most 3 --field"));
 }
 
-static void test_unknown_option(void **state)
+UNIT_TEST(test_unknown_option)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", "--colour", "red", NULL), ERR_INVAL);
 	assert_string_equal(p.why, "there is no option --colour; the options are listed below");
@@ -129,9 +126,8 @@ static void test_unknown_option(void **state)
 	assert_non_null(strstr(p.why, "--work;"));
 }
 
-static void test_missing_value(void **state)
+UNIT_TEST(test_missing_value)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", "--db", NULL), ERR_INVAL);
 	assert_string_equal(p.why, "--db needs a value: write --db URL");
@@ -139,17 +135,15 @@ static void test_missing_value(void **state)
 	assert_string_equal(p.why, "--session-idle needs a value: write --session-idle TIME");
 }
 
-static void test_flag_with_value(void **state)
+UNIT_TEST(test_flag_with_value)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", "--strict=yes", NULL), ERR_INVAL);
 	assert_string_equal(p.why, "--strict takes no value: write just --strict");
 }
 
-static void test_bad_number(void **state)
+UNIT_TEST(test_bad_number)
 {
-	(void)state;
 	struct parsed p;
 	const char *bad[] = {"0", "257", "ten", "", "3x", "-1"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -164,9 +158,8 @@ static void test_bad_number(void **state)
 	assert_int_equal(p.o.workers, 1);
 }
 
-static void test_bad_duration(void **state)
+UNIT_TEST(test_bad_duration)
 {
-	(void)state;
 	struct parsed p;
 	const char *bad[] = {"15", "15x", "m", "0s", "367d", "-5m", "1.5h"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -185,17 +178,15 @@ static void test_bad_duration(void **state)
 	assert_int_equal(opts_parse_duration(NULL, &us), ERR_INVAL);
 }
 
-static void test_missing_required(void **state)
+UNIT_TEST(test_missing_required)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "file.csv", "--strict", NULL), ERR_INVAL);
 	assert_string_equal(p.why, "--id is required: add --id COL");
 }
 
-static void test_unexpected_argument(void **state)
+UNIT_TEST(test_unexpected_argument)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--id", "x", "a.csv", "b.csv", NULL), ERR_INVAL);
 	assert_string_equal(p.why, "unexpected argument 'b.csv'");
@@ -204,9 +195,8 @@ static void test_unexpected_argument(void **state)
 	assert_string_equal(p.args[0], "-");
 }
 
-static void test_help(void **state)
+UNIT_TEST(test_help)
 {
-	(void)state;
 	struct parsed p;
 	assert_int_equal(parse(&p, "--help", NULL), OPTS_HELP);
 	assert_int_equal(parse(&p, "-h", NULL), OPTS_HELP);
@@ -216,9 +206,8 @@ static void test_help(void **state)
 	assert_int_equal(parse(&p, "--nope", "--help", NULL), ERR_INVAL);
 }
 
-static void test_usage_from_table(void **state)
+UNIT_TEST(test_usage_from_table)
 {
-	(void)state;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -243,14 +232,5 @@ static void test_usage_from_table(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_values_both_ways), cmocka_unit_test(test_defaults_stay),
-		cmocka_unit_test(test_repeated),	 cmocka_unit_test(test_too_many_repeats),
-		cmocka_unit_test(test_unknown_option),	 cmocka_unit_test(test_missing_value),
-		cmocka_unit_test(test_flag_with_value),	 cmocka_unit_test(test_bad_number),
-		cmocka_unit_test(test_bad_duration),	 cmocka_unit_test(test_missing_required),
-		cmocka_unit_test(test_unexpected_argument), cmocka_unit_test(test_help),
-		cmocka_unit_test(test_usage_from_table),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

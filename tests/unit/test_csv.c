@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,7 @@ static struct csv_reader *open_text(const char *text)
 	return r;
 }
 
-static void reads_fields_with_spaces_after_commas_like_febrl(void **state)
+UNIT_TEST(reads_fields_with_spaces_after_commas_like_febrl)
 {
 	struct csv_reader *r = open_text("rec_id, given_name, surname\nrec-1-org, katherine , smith\n");
 	struct csv_row row;
@@ -36,7 +38,7 @@ static void reads_fields_with_spaces_after_commas_like_febrl(void **state)
 	csv_close(r);
 }
 
-static void reads_quoted_fields_with_commas_quotes_and_line_breaks(void **state)
+UNIT_TEST(reads_quoted_fields_with_commas_quotes_and_line_breaks)
 {
 	struct csv_reader *r = open_text("a,b,c\r\n\"O'Brien, Katie\",\"say \"\"hi\"\"\",\"two\nlines\"\r\nx,,z\n");
 	struct csv_row row;
@@ -53,7 +55,7 @@ static void reads_quoted_fields_with_commas_quotes_and_line_breaks(void **state)
 	csv_close(r);
 }
 
-static void reports_a_wrong_field_count_with_its_line_and_goes_on(void **state)
+UNIT_TEST(reports_a_wrong_field_count_with_its_line_and_goes_on)
 {
 	struct csv_reader *r = open_text("a,b\n1,2\n3\n\n4,5\n");
 	struct csv_row row;
@@ -67,7 +69,7 @@ static void reports_a_wrong_field_count_with_its_line_and_goes_on(void **state)
 	csv_close(r);
 }
 
-static void reports_text_after_a_closing_quote(void **state)
+UNIT_TEST(reports_text_after_a_closing_quote)
 {
 	struct csv_reader *r = open_text("\"ab\"c,d\nok,1\n");
 	struct csv_row row;
@@ -78,7 +80,7 @@ static void reports_text_after_a_closing_quote(void **state)
 	csv_close(r);
 }
 
-static void reports_a_quote_inside_an_unquoted_field(void **state)
+UNIT_TEST(reports_a_quote_inside_an_unquoted_field)
 {
 	struct csv_reader *r = open_text("a,b\"c\n");
 	struct csv_row row;
@@ -88,7 +90,7 @@ static void reports_a_quote_inside_an_unquoted_field(void **state)
 	csv_close(r);
 }
 
-static void reports_a_quote_never_closed(void **state)
+UNIT_TEST(reports_a_quote_never_closed)
 {
 	struct csv_reader *r = open_text("x,y\n1,\"open\n2,3\n");
 	struct csv_row row;
@@ -99,7 +101,7 @@ static void reports_a_quote_never_closed(void **state)
 	csv_close(r);
 }
 
-static void skips_a_byte_order_mark_and_a_missing_final_newline(void **state)
+UNIT_TEST(skips_a_byte_order_mark_and_a_missing_final_newline)
 {
 	struct csv_reader *r = open_text("\xef\xbb\xbfid,name\n7,Zoë");
 	struct csv_row row;
@@ -111,7 +113,7 @@ static void skips_a_byte_order_mark_and_a_missing_final_newline(void **state)
 	csv_close(r);
 }
 
-static void writes_fields_that_read_back_the_same(void **state)
+UNIT_TEST(writes_fields_that_read_back_the_same)
 {
 	char path[] = "/tmp/hartline-csv-XXXXXX";
 	int fd = mkstemp(path);
@@ -138,7 +140,7 @@ static void writes_fields_that_read_back_the_same(void **state)
 	assert_non_null(strstr(err, path));
 }
 
-static void reads_the_febrl_files(void **state)
+UNIT_TEST(reads_the_febrl_files)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/../shared/data/febrl/dataset1.csv", getenv("HARTLINE_SOURCE_ROOT"));
@@ -160,16 +162,5 @@ static void reads_the_febrl_files(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(reads_fields_with_spaces_after_commas_like_febrl),
-		cmocka_unit_test(reads_quoted_fields_with_commas_quotes_and_line_breaks),
-		cmocka_unit_test(reports_a_wrong_field_count_with_its_line_and_goes_on),
-		cmocka_unit_test(reports_text_after_a_closing_quote),
-		cmocka_unit_test(reports_a_quote_inside_an_unquoted_field),
-		cmocka_unit_test(reports_a_quote_never_closed),
-		cmocka_unit_test(skips_a_byte_order_mark_and_a_missing_final_newline),
-		cmocka_unit_test(writes_fields_that_read_back_the_same),
-		cmocka_unit_test(reads_the_febrl_files),
-	};
-	return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
+	return unit_run("csv", NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -18,9 +20,8 @@ static const char *const stored[] = {
         "return_rescreen",        "rapid_response_target",          "action_item",
 };
 
-static void every_kind_has_its_stored_name_and_reads_back(void **state)
+UNIT_TEST(every_kind_has_its_stored_name_and_reads_back)
 {
-	(void)state;
 	assert_int_equal(DUTY_KIND_COUNT, sizeof stored / sizeof *stored);
 	for (int k = 0; k < DUTY_KIND_COUNT; k++) {
 		assert_string_equal(duty_kind_to_string((enum duty_kind)k), stored[k]);
@@ -30,9 +31,8 @@ static void every_kind_has_its_stored_name_and_reads_back(void **state)
 	}
 }
 
-static void what_is_not_a_kind_is_refused(void **state)
+UNIT_TEST(what_is_not_a_kind_is_refused)
 {
-	(void)state;
 	assert_null(duty_kind_to_string(DUTY_KIND_COUNT));
 	assert_null(duty_kind_to_string((enum duty_kind) - 1));
 	static const char *const bad[] = {
@@ -47,9 +47,8 @@ static void what_is_not_a_kind_is_refused(void **state)
 	assert_int_equal(duty_kind_from_string("action_item", NULL), ERR_INVAL);
 }
 
-static void the_federal_duties_are_the_three_reports(void **state)
+UNIT_TEST(the_federal_duties_are_the_three_reports)
 {
-	(void)state;
 	for (int k = 0; k < DUTY_KIND_COUNT; k++)
 		assert_int_equal(duty_kind_is_federal((enum duty_kind)k),
 		                 k == DUTY_LAW_ENFORCEMENT_REPORT || k == DUTY_MISSING_LAW_ENFORCEMENT_REPORT ||
@@ -59,10 +58,5 @@ static void the_federal_duties_are_the_three_reports(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(every_kind_has_its_stored_name_and_reads_back),
-	        cmocka_unit_test(what_is_not_a_kind_is_refused),
-	        cmocka_unit_test(the_federal_duties_are_the_three_reports),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

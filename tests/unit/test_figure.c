@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +67,8 @@ static void relation_safe(const struct figure_cell *const *items, int n)
 	assert_true(hidden == 0 || hidden >= 2);
 }
 
-static void totals_and_json_of_a_one_way_figure(void **state)
+UNIT_TEST(totals_and_json_of_a_one_way_figure)
 {
-	(void)state;
 	struct figure f;
 	const int64_t v[] = {10, 0, 12, 20};
 	one_way(&f, years, v, 4);
@@ -101,9 +102,8 @@ static void totals_and_json_of_a_one_way_figure(void **state)
 	figure_free(&f); /* twice is harmless */
 }
 
-static void a_three_is_hidden_and_not_recoverable_from_the_total(void **state)
+UNIT_TEST(a_three_is_hidden_and_not_recoverable_from_the_total)
 {
-	(void)state;
 	struct figure f;
 	const int64_t v[] = {10, 3, 12, 20};
 	one_way(&f, years, v, 4);
@@ -143,9 +143,8 @@ static void a_three_is_hidden_and_not_recoverable_from_the_total(void **state)
 	figure_free(&f);
 }
 
-static void two_way_suppression_covers_rows_and_columns(void **state)
+UNIT_TEST(two_way_suppression_covers_rows_and_columns)
 {
-	(void)state;
 	struct figure f = {0};
 	static const char *const src[][2] = {{"dcf", "dcf"}, {"police", "police"}, {"school", "school"}};
 	static const int64_t v[] = {12, 3, 9, 8, 15, 11, 20, 7, 14};
@@ -185,9 +184,8 @@ static void two_way_suppression_covers_rows_and_columns(void **state)
 	figure_free(&f);
 }
 
-static void a_list_hides_only_small_counts_and_what_is_computed_from_them(void **state)
+UNIT_TEST(a_list_hides_only_small_counts_and_what_is_computed_from_them)
 {
-	(void)state;
 	struct figure f = {0};
 	static const char *const cols[][2] = {{"requests", "Requests"}, {"median", "Median minutes"}};
 	static const int64_t v[] = {20, 95, 2, 80, 30, 70};
@@ -228,9 +226,8 @@ static void a_list_hides_only_small_counts_and_what_is_computed_from_them(void *
 	figure_free(&f);
 }
 
-static void one_way_with_several_columns_suppresses_each_column(void **state)
+UNIT_TEST(one_way_with_several_columns_suppresses_each_column)
 {
-	(void)state;
 	struct figure f = {0};
 	static const char *const cols[][2] = {{"due", "Due"}, {"met", "Met"}};
 	static const int64_t v[] = {30, 28, 12, 4, 9, 9};
@@ -255,9 +252,8 @@ static void one_way_with_several_columns_suppresses_each_column(void **state)
 	figure_free(&f);
 }
 
-static void csv_quotes_and_guards_formulas(void **state)
+UNIT_TEST(csv_quotes_and_guards_formulas)
 {
-	(void)state;
 	struct figure f;
 	const char *const keys[] = {"=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "Smith, \"Jo\""};
 	const int64_t v[] = {5, 6, 7, 8, 9};
@@ -276,9 +272,8 @@ static void csv_quotes_and_guards_formulas(void **state)
 	figure_free(&f);
 }
 
-static void xlsx_is_a_zip_with_the_sheet(void **state)
+UNIT_TEST(xlsx_is_a_zip_with_the_sheet)
 {
-	(void)state;
 	struct figure f;
 	const int64_t v[] = {10, 3, 12, 20};
 	one_way(&f, years, v, 4);
@@ -293,9 +288,8 @@ static void xlsx_is_a_zip_with_the_sheet(void **state)
 	figure_free(&f);
 }
 
-static void svg_reads_out_every_number_and_no_hidden_one(void **state)
+UNIT_TEST(svg_reads_out_every_number_and_no_hidden_one)
 {
-	(void)state;
 	struct figure f;
 	const int64_t v[] = {10, 3, 12, 20};
 	one_way(&f, years, v, 4);
@@ -317,9 +311,8 @@ static void svg_reads_out_every_number_and_no_hidden_one(void **state)
 	figure_free(&f);
 }
 
-static void an_empty_figure_renders_in_every_format(void **state)
+UNIT_TEST(an_empty_figure_renders_in_every_format)
 {
-	(void)state;
 	struct figure f;
 	one_way(&f, years, NULL, 0);
 	assert_int_equal(figure_suppress(&f, 5), 0);
@@ -341,9 +334,8 @@ static void an_empty_figure_renders_in_every_format(void **state)
 	figure_free(&f);
 }
 
-static void the_shape_may_be_set_after_the_table(void **state)
+UNIT_TEST(the_shape_may_be_set_after_the_table)
 {
-	(void)state;
 	struct figure f = {0};
 	f.shape = FIG_LIST;
 	assert_int_equal(figure_alloc(&f, 2, 2), 0);
@@ -363,9 +355,8 @@ static void the_shape_may_be_set_after_the_table(void **state)
 	figure_free(&f);
 }
 
-static void four_small_counts_under_a_small_total_are_not_given_away(void **state)
+UNIT_TEST(four_small_counts_under_a_small_total_are_not_given_away)
 {
-	(void)state;
 	/* Four referrals, one in each of four years: a total of "<5" over
 	 * four "<5" cells (each at least 1) would say each is 1. */
 	struct figure f;
@@ -426,9 +417,8 @@ static void assert_well_formed(const char *svg, const char *what)
 /* Every shape, hidden counts or not, empty, with labels that need
  * escaping: the SVG is well-formed XML (a browser draws nothing at all
  * otherwise). */
-static void every_svg_is_well_formed_xml(void **state)
+UNIT_TEST(every_svg_is_well_formed_xml)
 {
-	(void)state;
 	/* The check itself refuses what a browser refuses. */
 	assert_non_null(xml_check("<svg><desc>total <5</desc></svg>", NULL));
 	assert_non_null(xml_check("<svg><desc>A & B</desc></svg>", NULL));
@@ -476,19 +466,5 @@ static void every_svg_is_well_formed_xml(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(totals_and_json_of_a_one_way_figure),
-		cmocka_unit_test(a_three_is_hidden_and_not_recoverable_from_the_total),
-		cmocka_unit_test(two_way_suppression_covers_rows_and_columns),
-		cmocka_unit_test(a_list_hides_only_small_counts_and_what_is_computed_from_them),
-		cmocka_unit_test(one_way_with_several_columns_suppresses_each_column),
-		cmocka_unit_test(csv_quotes_and_guards_formulas),
-		cmocka_unit_test(xlsx_is_a_zip_with_the_sheet),
-		cmocka_unit_test(svg_reads_out_every_number_and_no_hidden_one),
-		cmocka_unit_test(an_empty_figure_renders_in_every_format),
-		cmocka_unit_test(every_svg_is_well_formed_xml),
-		cmocka_unit_test(the_shape_may_be_set_after_the_table),
-		cmocka_unit_test(four_small_counts_under_a_small_total_are_not_given_away),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

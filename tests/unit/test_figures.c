@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,9 +147,8 @@ static int64_t at(const struct figure *f, const char *row, int col)
 
 /* --- Dates ---------------------------------------------------------------- */
 
-static void converts_days_and_dates_both_ways(void **state)
+UNIT_TEST(converts_days_and_dates_both_ways)
 {
-	(void)state;
 	assert_int_equal(days_from_civil(1970, 1, 1), 0);
 	assert_int_equal(days_from_civil(2000, 3, 1), 11017);
 	int32_t d;
@@ -161,9 +162,8 @@ static void converts_days_and_dates_both_ways(void **state)
 	assert_false(figures_parse_day("1899-12-31", &d));
 }
 
-static void takes_the_local_day_of_a_utc_time(void **state)
+UNIT_TEST(takes_the_local_day_of_a_utc_time)
 {
-	(void)state;
 	int32_t d, want;
 	/* 23:30 on New Year's Eve in Connecticut is 04:30 UTC on the 1st. */
 	assert_true(figures_local_day("2016-01-01T04:30:00Z", &d));
@@ -176,9 +176,8 @@ static void takes_the_local_day_of_a_utc_time(void **state)
 
 /* --- Referrals ------------------------------------------------------------- */
 
-static void counts_a_report_at_2330_on_new_years_eve_in_that_year(void **state)
+UNIT_TEST_WITH(counts_a_report_at_2330_on_new_years_eve_in_that_year, setup, teardown)
 {
-	(void)state;
 	exec_ok("INSERT INTO intake (number, received_at, channel, source, concerns, region, office, incident_town,"
 		" disposition, created_by, created_at, updated_at) VALUES ('I-2015-000001', '2016-01-01T04:30:00Z',"
 		" 'phone', 'law_enforcement', '[\"runaway_awol\",\"neglect\"]', 'R1', 'bridgeport', 'Bridgeport',"
@@ -220,9 +219,8 @@ static void counts_a_report_at_2330_on_new_years_eve_in_that_year(void **state)
 	figure_free(&f);
 }
 
-static void bins_every_year_in_range_including_empty_ones(void **state)
+UNIT_TEST_WITH(bins_every_year_in_range_including_empty_ones, setup, teardown)
 {
-	(void)state;
 	add_referral("a", "2010-03-01", "court", "R1", 14, NULL);
 	add_referral("b", "2012-12-31", "court", "R2", 16, NULL);
 	struct figure f;
@@ -248,9 +246,8 @@ static void bins_every_year_in_range_including_empty_ones(void **state)
 	figure_free(&f);
 }
 
-static void counts_ages_in_the_packs_groups(void **state)
+UNIT_TEST_WITH(counts_ages_in_the_packs_groups, setup, teardown)
 {
-	(void)state;
 	int ages[] = {0, 11, 12, 13, 14, 17, 18, 40, -1};
 	for (size_t i = 0; i < sizeof ages / sizeof *ages; i++) {
 		char key[8];
@@ -269,9 +266,8 @@ static void counts_ages_in_the_packs_groups(void **state)
 	figure_free(&f);
 }
 
-static void counts_each_child_once_per_cell(void **state)
+UNIT_TEST_WITH(counts_each_child_once_per_cell, setup, teardown)
 {
-	(void)state;
 	/* Child x: twice in 2014, once in 2015; child y once in 2015. */
 	add_referral("x", "2014-01-01", "court", "R1", 15, "runaway_awol;neglect");
 	add_referral("x", "2014-06-01", "ngo", "R1", 15, "runaway_awol");
@@ -311,9 +307,8 @@ static void counts_each_child_once_per_cell(void **state)
 	figure_free(&f);
 }
 
-static void adds_up_a_two_way_table(void **state)
+UNIT_TEST_WITH(adds_up_a_two_way_table, setup, teardown)
 {
-	(void)state;
 	add_referral("a", "2014-01-01", "court", "R1", 15, NULL);
 	add_referral("b", "2014-02-01", "court", "R2", 15, NULL);
 	add_referral("c", "2014-03-01", "school", "R2", 15, NULL);
@@ -342,9 +337,8 @@ static void adds_up_a_two_way_table(void **state)
 	figure_free(&f);
 }
 
-static void hides_small_counts_for_the_analyst(void **state)
+UNIT_TEST_WITH(hides_small_counts_for_the_analyst, setup, teardown)
 {
-	(void)state;
 	for (int i = 0; i < 12; i++) {
 		char key[8];
 		snprintf(key, sizeof key, "k%d", i);
@@ -369,9 +363,8 @@ static void add_gendered(const char *key, const char *gender)
 			 0);
 }
 
-static void counts_gender_by_the_packs_categories_only(void **state)
+UNIT_TEST_WITH(counts_gender_by_the_packs_categories_only, setup, teardown)
 {
-	(void)state;
 	static const char *const genders[] = {"female", "female", "female", "female", "female", "female",
 					      "xyzzy",  "xyzzy",  "Non-Binary", NULL};
 	for (size_t i = 0; i < sizeof genders / sizeof *genders; i++) {
@@ -402,9 +395,8 @@ static void counts_gender_by_the_packs_categories_only(void **state)
 	fx.actor.role = ROLE_HART;
 }
 
-static void refuses_bad_parameters_naming_them(void **state)
+UNIT_TEST_WITH(refuses_bad_parameters_naming_them, setup, teardown)
 {
-	(void)state;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	struct figure f;
@@ -431,19 +423,7 @@ static void refuses_bad_parameters_naming_them(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(converts_days_and_dates_both_ways),
-		cmocka_unit_test(takes_the_local_day_of_a_utc_time),
-		cmocka_unit_test_setup_teardown(counts_a_report_at_2330_on_new_years_eve_in_that_year, setup, teardown),
-		cmocka_unit_test_setup_teardown(bins_every_year_in_range_including_empty_ones, setup, teardown),
-		cmocka_unit_test_setup_teardown(counts_ages_in_the_packs_groups, setup, teardown),
-		cmocka_unit_test_setup_teardown(counts_each_child_once_per_cell, setup, teardown),
-		cmocka_unit_test_setup_teardown(adds_up_a_two_way_table, setup, teardown),
-		cmocka_unit_test_setup_teardown(hides_small_counts_for_the_analyst, setup, teardown),
-		cmocka_unit_test_setup_teardown(counts_gender_by_the_packs_categories_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(refuses_bad_parameters_naming_them, setup, teardown),
-	};
 	setenv("TZ", "America/New_York", 1);
 	tzset();
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

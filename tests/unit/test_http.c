@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,7 @@
 #include "http/http.h"
 #include "http/server.h"
 
-static void every_route_is_well_formed_and_unique(void **state)
+UNIT_TEST(every_route_is_well_formed_and_unique)
 {
 	for (size_t i = 0; i < http_routes_count; i++) {
 		const struct http_route *r = &http_routes[i];
@@ -35,7 +37,7 @@ static void every_route_is_well_formed_and_unique(void **state)
 /* A route that needs a session names the permission it needs. A row with
  * none would still compile (PERM_SESSION is 0), so the routes open to
  * every signed-in user are listed here: a new one is a decision to make. */
-static void every_session_route_names_its_permission(void **state)
+UNIT_TEST(every_session_route_names_its_permission)
 {
 	static const char *const any_user[] = {
 		"DELETE /api/v1/session",
@@ -93,7 +95,7 @@ static char *route_row_source(const char *method, const char *pattern)
 /* A JSON body has rules: the row's schema, or a schema: comment on the row
  * naming the schema its service runs on the whole body (a report, whose
  * nested fields are named in the same 422 as the top level's). */
-static void every_json_body_has_its_rules(void **state)
+UNIT_TEST(every_json_body_has_its_rules)
 {
 	for (size_t i = 0; i < http_routes_count; i++) {
 		const struct http_route *r = &http_routes[i];
@@ -130,7 +132,7 @@ static int find(const char *method, const char *path, const struct http_route **
 	return ret;
 }
 
-static void a_known_path_and_method_finds_its_handler(void **state)
+UNIT_TEST(a_known_path_and_method_finds_its_handler)
 {
 	const struct http_route *r = NULL;
 	int n = -1;
@@ -144,7 +146,7 @@ static void a_known_path_and_method_finds_its_handler(void **state)
 	assert_true(r->flags & HTTP_JSON_BODY);
 }
 
-static void an_unknown_path_is_not_found(void **state)
+UNIT_TEST(an_unknown_path_is_not_found)
 {
 	const struct http_route *r = NULL;
 	char allow[64];
@@ -153,7 +155,7 @@ static void an_unknown_path_is_not_found(void **state)
 	assert_int_equal(find("GET", "", &r, NULL, allow), ERR_NOTFOUND);
 }
 
-static void a_wrong_method_lists_the_allowed_ones(void **state)
+UNIT_TEST(a_wrong_method_lists_the_allowed_ones)
 {
 	const struct http_route *r = NULL;
 	char allow[64];
@@ -163,7 +165,7 @@ static void a_wrong_method_lists_the_allowed_ones(void **state)
 	assert_string_equal(allow, "POST");
 }
 
-static void listen_addresses_are_parsed_and_checked(void **state)
+UNIT_TEST(listen_addresses_are_parsed_and_checked)
 {
 	char host[64];
 	unsigned port;
@@ -185,7 +187,7 @@ static void listen_addresses_are_parsed_and_checked(void **state)
 	assert_int_equal(http_parse_listen(":80", host, sizeof host, &port, &family), ERR_INVAL);
 }
 
-static void problems_carry_type_title_status_and_fields(void **state)
+UNIT_TEST(problems_carry_type_title_status_and_fields)
 {
 	struct http_resp resp = {0};
 	buf_init(&resp.body, 0);
@@ -213,7 +215,7 @@ static void problems_carry_type_title_status_and_fields(void **state)
 /* docs/openapi.yaml lists exactly the API routes of the table: a route
  * added without documentation, or documentation of a route that does not
  * exist, fails here. The UI's static pages are not API routes. */
-static void the_openapi_document_lists_exactly_the_api_routes(void **state)
+UNIT_TEST(the_openapi_document_lists_exactly_the_api_routes)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/docs/openapi.yaml", getenv("HARTLINE_SOURCE_ROOT"));
@@ -268,16 +270,5 @@ static void the_openapi_document_lists_exactly_the_api_routes(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_route_is_well_formed_and_unique),
-		cmocka_unit_test(every_session_route_names_its_permission),
-		cmocka_unit_test(every_json_body_has_its_rules),
-		cmocka_unit_test(a_known_path_and_method_finds_its_handler),
-		cmocka_unit_test(an_unknown_path_is_not_found),
-		cmocka_unit_test(a_wrong_method_lists_the_allowed_ones),
-		cmocka_unit_test(listen_addresses_are_parsed_and_checked),
-		cmocka_unit_test(problems_carry_type_title_status_and_fields),
-		cmocka_unit_test(the_openapi_document_lists_exactly_the_api_routes),
-	};
-	return cmocka_run_group_tests_name("http", tests, NULL, NULL);
+	return unit_run("http", NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -143,7 +145,7 @@ static void expect_level(struct match_store *s, const struct person *a, const st
 
 /* ---- comparison levels ---- */
 
-static void a_nickname_one_hop_away_is_the_nickname_level(void **state)
+UNIT_TEST_WITH(a_nickname_one_hop_away_is_the_nickname_level, setup_store, teardown_store)
 {
 	assert_int_equal(nick_init(), 0);
 	/* katie is a nickname of katy, itself a nickname of katherine. */
@@ -162,7 +164,7 @@ static void a_nickname_one_hop_away_is_the_nickname_level(void **state)
 	expect_level(s, &(struct person){.given = "katherine"}, &(struct person){.given = "tyler"}, G, MK_GIVEN, 6);
 }
 
-static void swapped_day_and_month_is_level_2_of_the_birth_date(void **state)
+UNIT_TEST_WITH(swapped_day_and_month_is_level_2_of_the_birth_date, setup_store, teardown_store)
 {
 	struct match_store *s = *state;
 	uint8_t lv[MATCH_MAX_FIELDS];
@@ -173,7 +175,7 @@ static void swapped_day_and_month_is_level_2_of_the_birth_date(void **state)
 	assert_true(lv[D] > 2);
 }
 
-static void a_compound_family_name_agrees_with_one_of_its_parts_at_level_2(void **state)
+UNIT_TEST_WITH(a_compound_family_name_agrees_with_one_of_its_parts_at_level_2, setup_store, teardown_store)
 {
 	struct match_store *s = *state;
 	expect_level(s, &(struct person){.family = "rivera lopez"}, &(struct person){.family = "rivera"}, F, MK_FAMILY, 2);
@@ -183,7 +185,7 @@ static void a_compound_family_name_agrees_with_one_of_its_parts_at_level_2(void 
 	expect_level(s, &(struct person){.family = "Rivera-Lopez"}, &(struct person){.family = "rivera lopez"}, F, MK_FAMILY, 1);
 }
 
-static void given_and_family_names_written_the_other_way_round_agree(void **state)
+UNIT_TEST_WITH(given_and_family_names_written_the_other_way_round_agree, setup_store, teardown_store)
 {
 	struct match_store *s = *state;
 	uint8_t lv[MATCH_MAX_FIELDS];
@@ -202,7 +204,7 @@ static void given_and_family_names_written_the_other_way_round_agree(void **stat
  * are a nickname pair and the family names agree, whichever of the two
  * records has its names the other way round (levels_of compares both
  * ways). */
-static void swapped_names_with_a_nickname_compare_alike_whichever_record_is_swapped(void **state)
+UNIT_TEST_WITH(swapped_names_with_a_nickname_compare_alike_whichever_record_is_swapped, setup_store, teardown_store)
 {
 	struct match_store *s = *state;
 	uint8_t lv[MATCH_MAX_FIELDS];
@@ -216,7 +218,7 @@ static void swapped_names_with_a_nickname_compare_alike_whichever_record_is_swap
 	assert_level(lv, F, MK_FAMILY, 1);
 }
 
-static void an_age_that_agrees_with_a_birth_date_on_the_as_of_date_is_level_9(void **state)
+UNIT_TEST_WITH(an_age_that_agrees_with_a_birth_date_on_the_as_of_date_is_level_9, setup_store, teardown_store)
 {
 	struct match_store *s = *state; /* as of 2026-11-28 */
 	uint8_t lv[MATCH_MAX_FIELDS];
@@ -239,7 +241,7 @@ static void an_age_that_agrees_with_a_birth_date_on_the_as_of_date_is_level_9(vo
 	expect_level(s, &(struct person){.dob = "2011-03-04", .age = "3"}, &(struct person){.dob = "2011-03-04"}, D, MK_DOB, 1);
 }
 
-static void a_value_missing_on_either_side_is_level_0(void **state)
+UNIT_TEST_WITH(a_value_missing_on_either_side_is_level_0, setup_store, teardown_store)
 {
 	struct match_store *s = *state;
 	uint8_t lv[MATCH_MAX_FIELDS];
@@ -274,7 +276,7 @@ static void a_value_missing_on_either_side_is_level_0(void **state)
 	assert_string_equal(match_store_value(s, idx, G), "kat");
 }
 
-static void an_identifier_one_character_off_is_level_2(void **state)
+UNIT_TEST_WITH(an_identifier_one_character_off_is_level_2, setup_store, teardown_store)
 {
 	struct match_store *s = *state;
 	uint8_t lv[MATCH_MAX_FIELDS];
@@ -289,7 +291,7 @@ static void an_identifier_one_character_off_is_level_2(void **state)
 	expect_level(s, &(struct person){.ident = "123456789"}, &(struct person){.ident = "987654321"}, I, MK_IDENT, 4);
 }
 
-static void levels_stay_within_each_kinds_range(void **state)
+UNIT_TEST_WITH(levels_stay_within_each_kinds_range, setup_store, teardown_store)
 {
 	struct match_store *s = *state;
 	const struct match_schema *sc = match_store_schema(s);
@@ -371,9 +373,8 @@ static void check_recovered(const struct match_model *m, int nf, bool check_u)
 		}
 }
 
-static void em_recovers_m_u_and_lambda_of_a_known_mixture(void **state)
+UNIT_TEST(em_recovers_m_u_and_lambda_of_a_known_mixture)
 {
-	(void)state;
 	for (int nf = 3; nf <= 4; nf++) {
 		struct match_schema sc;
 		em_schema(&sc, nf);
@@ -400,9 +401,8 @@ static void em_recovers_m_u_and_lambda_of_a_known_mixture(void **state)
 	}
 }
 
-static void em_with_u_fixed_recovers_m_and_lambda(void **state)
+UNIT_TEST(em_with_u_fixed_recovers_m_and_lambda)
 {
-	(void)state;
 	int nf = 4;
 	struct match_schema sc;
 	em_schema(&sc, nf);
@@ -423,9 +423,8 @@ static void em_with_u_fixed_recovers_m_and_lambda(void **state)
 	free(lv);
 }
 
-static void em_on_no_pairs_changes_nothing(void **state)
+UNIT_TEST(em_on_no_pairs_changes_nothing)
 {
-	(void)state;
 	struct match_schema sc;
 	em_schema(&sc, 3);
 	struct match_model m, before;
@@ -440,9 +439,8 @@ static void em_on_no_pairs_changes_nothing(void **state)
 	assert_memory_equal(m.w, before.w, sizeof m.w);
 }
 
-static void u_from_random_pairs_is_the_share_of_each_level_among_them(void **state)
+UNIT_TEST(u_from_random_pairs_is_the_share_of_each_level_among_them)
 {
-	(void)state;
 	int nf = 4;
 	struct match_schema sc;
 	em_schema(&sc, nf);
@@ -483,9 +481,8 @@ static void u_from_random_pairs_is_the_share_of_each_level_among_them(void **sta
 
 /* ---- weights and probabilities ---- */
 
-static void probability_is_one_half_at_weight_0_and_rises_with_the_weight(void **state)
+UNIT_TEST(probability_is_one_half_at_weight_0_and_rises_with_the_weight)
 {
-	(void)state;
 	assert_within(match_probability(0), 0.5, 1e-12, "p(0)");
 	assert_within(match_probability(1), 2.0 / 3.0, 1e-12, "p(1)");
 	assert_within(match_probability(-1), 1.0 / 3.0, 1e-12, "p(-1)");
@@ -504,9 +501,8 @@ static void probability_is_one_half_at_weight_0_and_rises_with_the_weight(void *
 	assert_true(match_probability(1000) == 1);
 }
 
-static void the_weight_is_the_prior_plus_each_fields_weight(void **state)
+UNIT_TEST(the_weight_is_the_prior_plus_each_fields_weight)
 {
-	(void)state;
 	struct match_store *s = full_store();
 	struct match_model m;
 	match_model_init(&m, match_store_schema(s));
@@ -536,9 +532,8 @@ static void the_weight_is_the_prior_plus_each_fields_weight(void **state)
 	match_store_free(s);
 }
 
-static void exact_agreement_on_a_rare_family_name_weighs_more_than_on_a_common_one(void **state)
+UNIT_TEST(exact_agreement_on_a_rare_family_name_weighs_more_than_on_a_common_one)
 {
-	(void)state;
 	struct match_schema sc;
 	memset(&sc, 0, sizeof sc);
 	match_schema_add(&sc, MK_GIVEN, NULL, NULL);
@@ -627,9 +622,8 @@ static uint64_t dob_key(const struct match_store *s, uint32_t i)
 	return found;
 }
 
-static void swapped_day_and_month_give_the_same_birth_date_key(void **state)
+UNIT_TEST(swapped_day_and_month_give_the_same_birth_date_key)
 {
-	(void)state;
 	struct match_store *s = person_store();
 	uint32_t a = add6(s, "a", "Katherine", "Smith", "2011-03-04", NULL, "F", "Hartford");
 	uint32_t b = add6(s, "b", "Tyler", "OBrien", "2011-04-03", NULL, "M", "Waterbury");
@@ -649,9 +643,8 @@ static bool has(const uint32_t *list, size_t n, uint32_t x)
 	return false;
 }
 
-static void candidates_share_a_key_and_are_live_and_distinct(void **state)
+UNIT_TEST(candidates_share_a_key_and_are_live_and_distinct)
 {
-	(void)state;
 	struct match_store *s = person_store();
 	uint32_t kat = add6(s, "1", "Katherine", "Smith", "2011-03-04", NULL, "F", "Hartford");
 	uint32_t jas = add6(s, "2", "Jasmine", "Rivera-Lopez", "2010-07-19", NULL, "F", "New Haven");
@@ -695,9 +688,8 @@ static void candidates_share_a_key_and_are_live_and_distinct(void **state)
 	match_store_free(s);
 }
 
-static void a_key_shared_by_more_than_the_cap_is_not_followed(void **state)
+UNIT_TEST(a_key_shared_by_more_than_the_cap_is_not_followed)
 {
-	(void)state;
 	struct match_store *s = person_store();
 	/* 100 Smiths born in 2011, each on a day of its own, all "john". */
 	for (int i = 0; i < 100; i++) {
@@ -761,9 +753,8 @@ static void a_key_shared_by_more_than_the_cap_is_not_followed(void **state)
 
 /* ---- lookup ---- */
 
-static void lookup_finds_katherine_for_katie_smyth_aged_15(void **state)
+UNIT_TEST(lookup_finds_katherine_for_katie_smyth_aged_15)
 {
-	(void)state;
 	struct match_store *s = person_store(); /* as of 2026-11-28 */
 	static const char *people[][6] = {
 	        {"Katherine", "Smith", "2011-03-04", NULL, "F", "Hartford"},
@@ -844,9 +835,8 @@ static long person_of(const char *id)
 	return strtol(id + 4, NULL, 10);
 }
 
-static void batch_deduplicates_febrl_dataset1_with_f1_of_at_least_0_99(void **state)
+UNIT_TEST(batch_deduplicates_febrl_dataset1_with_f1_of_at_least_0_99)
 {
-	(void)state;
 	const char *root = getenv("HARTLINE_SOURCE_ROOT");
 	char path[1024];
 	snprintf(path, sizeof path, "%s/../shared/data/febrl/dataset1.csv", root ? root : ".");
@@ -1020,9 +1010,8 @@ static int pair_ab_cmp(const void *x, const void *y)
 	return a->a != b->a ? (a->a < b->a ? -1 : 1) : (a->b > b->b) - (a->b < b->b);
 }
 
-static void batch_keeps_exactly_the_candidates_that_full_comparison_keeps(void **state)
+UNIT_TEST(batch_keeps_exactly_the_candidates_that_full_comparison_keeps)
 {
-	(void)state;
 	struct match_store *s = generated_store(20000, false);
 	size_t n = match_store_count(s);
 	struct match_model m;
@@ -1099,9 +1088,8 @@ static void batch_keeps_exactly_the_candidates_that_full_comparison_keeps(void *
 	match_store_free(s);
 }
 
-static void link_pairs_a_record_of_the_first_file_with_one_of_the_second(void **state)
+UNIT_TEST(link_pairs_a_record_of_the_first_file_with_one_of_the_second)
 {
-	(void)state;
 	struct match_store *s = generated_store(20000, true);
 	struct match_model m;
 	struct match_batch_opts o = {.threshold = 0.95, .threads = 2, .link = true};
@@ -1123,9 +1111,8 @@ static void link_pairs_a_record_of_the_first_file_with_one_of_the_second(void **
 	match_store_free(s);
 }
 
-static void clusters_are_the_connected_components_of_the_pairs(void **state)
+UNIT_TEST(clusters_are_the_connected_components_of_the_pairs)
 {
-	(void)state;
 	/* 0-3, 3-5, 5-1 chain into one cluster; 2-4; 6 alone. */
 	struct match_pair pairs[] = {{3, 5, 0.99f}, {0, 3, 0.99f}, {1, 5, 0.97f}, {2, 4, 0.96f}};
 	uint32_t cl[7];
@@ -1139,38 +1126,5 @@ static void clusters_are_the_connected_components_of_the_pairs(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(a_nickname_one_hop_away_is_the_nickname_level, setup_store,
-	                                        teardown_store),
-	        cmocka_unit_test_setup_teardown(swapped_day_and_month_is_level_2_of_the_birth_date, setup_store,
-	                                        teardown_store),
-	        cmocka_unit_test_setup_teardown(a_compound_family_name_agrees_with_one_of_its_parts_at_level_2,
-	                                        setup_store, teardown_store),
-	        cmocka_unit_test_setup_teardown(given_and_family_names_written_the_other_way_round_agree, setup_store,
-	                                        teardown_store),
-	        cmocka_unit_test_setup_teardown(swapped_names_with_a_nickname_compare_alike_whichever_record_is_swapped,
-	                                        setup_store, teardown_store),
-	        cmocka_unit_test_setup_teardown(an_age_that_agrees_with_a_birth_date_on_the_as_of_date_is_level_9,
-	                                        setup_store, teardown_store),
-	        cmocka_unit_test_setup_teardown(a_value_missing_on_either_side_is_level_0, setup_store, teardown_store),
-	        cmocka_unit_test_setup_teardown(an_identifier_one_character_off_is_level_2, setup_store,
-	                                        teardown_store),
-	        cmocka_unit_test_setup_teardown(levels_stay_within_each_kinds_range, setup_store, teardown_store),
-	        cmocka_unit_test(em_recovers_m_u_and_lambda_of_a_known_mixture),
-	        cmocka_unit_test(em_with_u_fixed_recovers_m_and_lambda),
-	        cmocka_unit_test(em_on_no_pairs_changes_nothing),
-	        cmocka_unit_test(u_from_random_pairs_is_the_share_of_each_level_among_them),
-	        cmocka_unit_test(probability_is_one_half_at_weight_0_and_rises_with_the_weight),
-	        cmocka_unit_test(the_weight_is_the_prior_plus_each_fields_weight),
-	        cmocka_unit_test(exact_agreement_on_a_rare_family_name_weighs_more_than_on_a_common_one),
-	        cmocka_unit_test(swapped_day_and_month_give_the_same_birth_date_key),
-	        cmocka_unit_test(candidates_share_a_key_and_are_live_and_distinct),
-	        cmocka_unit_test(a_key_shared_by_more_than_the_cap_is_not_followed),
-	        cmocka_unit_test(lookup_finds_katherine_for_katie_smyth_aged_15),
-	        cmocka_unit_test(batch_deduplicates_febrl_dataset1_with_f1_of_at_least_0_99),
-	        cmocka_unit_test(batch_keeps_exactly_the_candidates_that_full_comparison_keeps),
-	        cmocka_unit_test(link_pairs_a_record_of_the_first_file_with_one_of_the_second),
-	        cmocka_unit_test(clusters_are_the_connected_components_of_the_pairs),
-	};
-	return cmocka_run_group_tests_name("match", tests, NULL, NULL);
+	return unit_run("match", NULL, NULL);
 }

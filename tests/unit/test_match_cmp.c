@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -98,7 +100,7 @@ static double plain_jaro_winkler(const char *a, const char *b)
 	return jaro + l * 0.1 * (1 - jaro);
 }
 
-static void jaro_winkler_gives_the_published_values(void **state)
+UNIT_TEST(jaro_winkler_gives_the_published_values)
 {
 	assert_near(cmp_jaro_winkler("MARTHA", "MARHTA"), 0.961);
 	assert_near(cmp_jaro_winkler("DWAYNE", "DUANE"), 0.840);
@@ -108,7 +110,7 @@ static void jaro_winkler_gives_the_published_values(void **state)
 	assert_near(cmp_jaro_winkler("JELLYFISH", "SMELLYFISH"), 0.896);
 }
 
-static void jaro_winkler_is_one_for_equal_and_zero_for_empty_strings(void **state)
+UNIT_TEST(jaro_winkler_is_one_for_equal_and_zero_for_empty_strings)
 {
 	assert_true(cmp_jaro_winkler("katherine", "katherine") == 1.0);
 	assert_true(cmp_jaro_winkler("a", "a") == 1.0);
@@ -120,7 +122,7 @@ static void jaro_winkler_is_one_for_equal_and_zero_for_empty_strings(void **stat
 	assert_true(cmp_jaro_winkler("a", "b") == 0.0);
 }
 
-static void jaro_winkler_adds_the_prefix_bonus_only_above_0_7(void **state)
+UNIT_TEST(jaro_winkler_adds_the_prefix_bonus_only_above_0_7)
 {
 	/* "abcxyz"/"abcpqr": jaro 0.667 and a prefix of 3, left unboosted. */
 	assert_near(cmp_jaro_winkler("abcxyz", "abcpqr"), 2.0 / 3.0);
@@ -129,7 +131,7 @@ static void jaro_winkler_adds_the_prefix_bonus_only_above_0_7(void **state)
 	assert_near(cmp_jaro_winkler("abcdefghx", "abcdefghy"), jaro + 0.4 * (1 - jaro));
 }
 
-static void jaro_winkler_matches_the_plain_algorithm_on_random_strings(void **state)
+UNIT_TEST(jaro_winkler_matches_the_plain_algorithm_on_random_strings)
 {
 	char a[CMP_MAX_LEN + 1], b[CMP_MAX_LEN + 1];
 	for (int round = 0; round < 20000; round++) {
@@ -143,7 +145,7 @@ static void jaro_winkler_matches_the_plain_algorithm_on_random_strings(void **st
 	}
 }
 
-static void jaro_winkler_compares_normalised_non_ascii_names(void **state)
+UNIT_TEST(jaro_winkler_compares_normalised_non_ascii_names)
 {
 	char a[NORM_MAX], b[NORM_MAX];
 	norm_text("Zoë Núñez", a, sizeof a);
@@ -154,7 +156,7 @@ static void jaro_winkler_compares_normalised_non_ascii_names(void **state)
 	assert_true(raw > 0.0 && raw < 1.0);
 }
 
-static void jaro_winkler_compares_10kb_strings_on_their_first_64_bytes(void **state)
+UNIT_TEST(jaro_winkler_compares_10kb_strings_on_their_first_64_bytes)
 {
 	char *a = long_string("katherine", 'x'), *b = long_string("katherine", 'y');
 	assert_true(cmp_jaro_winkler(a, a) == 1.0);
@@ -198,7 +200,7 @@ static int plain_osa(const char *a, const char *b)
 	return d[la][lb];
 }
 
-static void damerau_levenshtein_gives_the_known_distances(void **state)
+UNIT_TEST(damerau_levenshtein_gives_the_known_distances)
 {
 	// clang-format off
 	static const struct {
@@ -230,7 +232,7 @@ static void damerau_levenshtein_gives_the_known_distances(void **state)
 	}
 }
 
-static void damerau_levenshtein_handles_strings_of_exactly_64_bytes(void **state)
+UNIT_TEST(damerau_levenshtein_handles_strings_of_exactly_64_bytes)
 {
 	char a[CMP_MAX_LEN + 1], b[CMP_MAX_LEN + 1];
 	memset(a, 'a', CMP_MAX_LEN);
@@ -245,7 +247,7 @@ static void damerau_levenshtein_handles_strings_of_exactly_64_bytes(void **state
 	assert_int_equal(cmp_damerau_levenshtein_max(a, b, 62), 62);
 }
 
-static void damerau_levenshtein_matches_the_plain_table_on_random_strings(void **state)
+UNIT_TEST(damerau_levenshtein_matches_the_plain_table_on_random_strings)
 {
 	char a[CMP_MAX_LEN + 1], b[CMP_MAX_LEN + 1];
 	for (int round = 0; round < 20000; round++) {
@@ -297,7 +299,7 @@ static void damerau_levenshtein_matches_the_plain_table_on_random_strings(void *
 	}
 }
 
-static void damerau_levenshtein_handles_every_byte_value(void **state)
+UNIT_TEST(damerau_levenshtein_handles_every_byte_value)
 {
 	char a[CMP_MAX_LEN + 1], b[CMP_MAX_LEN + 1];
 	for (int round = 0; round < 3000; round++) {
@@ -313,7 +315,7 @@ static void damerau_levenshtein_handles_every_byte_value(void **state)
 	}
 }
 
-static void damerau_levenshtein_max_stops_early_at_max_plus_one(void **state)
+UNIT_TEST(damerau_levenshtein_max_stops_early_at_max_plus_one)
 {
 	assert_int_equal(cmp_damerau_levenshtein_max("smith", "smith", 0), 0);
 	assert_int_equal(cmp_damerau_levenshtein_max("smith", "smyth", 0), 1);
@@ -326,7 +328,7 @@ static void damerau_levenshtein_max_stops_early_at_max_plus_one(void **state)
 	assert_int_equal(cmp_damerau_levenshtein_max(NULL, "ab", 5), 2);
 }
 
-static void damerau_levenshtein_compares_10kb_strings_on_their_first_64_bytes(void **state)
+UNIT_TEST(damerau_levenshtein_compares_10kb_strings_on_their_first_64_bytes)
 {
 	char *a = long_string("katherine", 'x'), *b = long_string("kathryn", 'x');
 	assert_int_equal(cmp_damerau_levenshtein(a, b), plain_osa(a, b));
@@ -342,7 +344,7 @@ static void damerau_levenshtein_compares_10kb_strings_on_their_first_64_bytes(vo
 	free(c);
 }
 
-static void damerau_levenshtein_compares_normalised_non_ascii_names(void **state)
+UNIT_TEST(damerau_levenshtein_compares_normalised_non_ascii_names)
 {
 	char a[NORM_MAX], b[NORM_MAX];
 	norm_text("Łukasz Wałęsa", a, sizeof a);
@@ -381,7 +383,7 @@ static void assert_differ(const char *a, const char *b)
 		fail_msg("%s and %s share %s", a, b, ca);
 }
 
-static void phonetic_gives_spelling_variants_one_code(void **state)
+UNIT_TEST(phonetic_gives_spelling_variants_one_code)
 {
 	SAME("katherine", "catherine", "kathryn", "katharine", "cathryn", "katherin");
 	SAME("smith", "smyth", "smithe");
@@ -413,7 +415,7 @@ static void phonetic_gives_spelling_variants_one_code(void **state)
 	SAME("mackenzie", "mckenzie", "makenzie");
 }
 
-static void phonetic_keeps_different_names_apart(void **state)
+UNIT_TEST(phonetic_keeps_different_names_apart)
 {
 	assert_differ("smith", "jones");
 	assert_differ("katherine", "karen");
@@ -426,7 +428,7 @@ static void phonetic_keeps_different_names_apart(void **state)
 	assert_differ("mitchell", "michelle");
 }
 
-static void phonetic_codes_are_short_upper_case_letters(void **state)
+UNIT_TEST(phonetic_codes_are_short_upper_case_letters)
 {
 	char code[CMP_PHONETIC_MAX];
 	cmp_phonetic("katherine", code);
@@ -441,7 +443,7 @@ static void phonetic_codes_are_short_upper_case_letters(void **state)
 		assert_true(*p >= 'A' && *p <= 'Z');
 }
 
-static void phonetic_of_an_empty_name_is_empty(void **state)
+UNIT_TEST(phonetic_of_an_empty_name_is_empty)
 {
 	char code[CMP_PHONETIC_MAX] = "junk";
 	cmp_phonetic("", code);
@@ -456,7 +458,7 @@ static void phonetic_of_an_empty_name_is_empty(void **state)
 	assert_string_equal(code, "H");
 }
 
-static void phonetic_ignores_case_spaces_and_normalised_accents(void **state)
+UNIT_TEST(phonetic_ignores_case_spaces_and_normalised_accents)
 {
 	char a[CMP_PHONETIC_MAX], b[CMP_PHONETIC_MAX], n[NORM_MAX];
 	cmp_phonetic("KATHERINE", a);
@@ -478,7 +480,7 @@ static void phonetic_ignores_case_spaces_and_normalised_accents(void **state)
 	assert_string_equal(a, "S");
 }
 
-static void phonetic_of_a_10kb_name_is_cut(void **state)
+UNIT_TEST(phonetic_of_a_10kb_name_is_cut)
 {
 	char code[CMP_PHONETIC_MAX];
 	char *s = long_string("katherine", 'b');
@@ -507,7 +509,7 @@ static struct cmp_date date(int y, int m, int d)
 	return v;
 }
 
-static void parses_the_default_formats_and_strptime_like_ones(void **state)
+UNIT_TEST(parses_the_default_formats_and_strptime_like_ones)
 {
 	struct cmp_date d;
 	assert_true(cmp_date_parse("2026-11-28", "%Y-%m-%d", &d));
@@ -531,7 +533,7 @@ static void parses_the_default_formats_and_strptime_like_ones(void **state)
 	assert_int_equal(d.m, 11);
 }
 
-static void rejects_dates_that_are_not_real(void **state)
+UNIT_TEST(rejects_dates_that_are_not_real)
 {
 	struct cmp_date d = {1, 2, 3};
 	assert_false(cmp_date_parse("2023-02-29", NULL, &d));
@@ -551,7 +553,7 @@ static void rejects_dates_that_are_not_real(void **state)
 	assert_true(cmp_date_parse("9999-12-31", NULL, &d));
 }
 
-static void rejects_text_that_does_not_fit_the_format(void **state)
+UNIT_TEST(rejects_text_that_does_not_fit_the_format)
 {
 	struct cmp_date d;
 	assert_false(cmp_date_parse("", NULL, &d));
@@ -573,7 +575,7 @@ static void rejects_text_that_does_not_fit_the_format(void **state)
 	free(s);
 }
 
-static void counts_days_from_1970(void **state)
+UNIT_TEST(counts_days_from_1970)
 {
 	struct cmp_date d;
 	d = date(1970, 1, 1);
@@ -596,7 +598,7 @@ static void counts_days_from_1970(void **state)
 	assert_int_equal(cmp_date_days(&d), 2932896);
 }
 
-static void counts_consecutive_days_one_apart_from_1600_to_2400(void **state)
+UNIT_TEST(counts_consecutive_days_one_apart_from_1600_to_2400)
 {
 	struct cmp_date d = date(1600, 1, 1);
 	int64_t prev = cmp_date_days(&d);
@@ -620,7 +622,7 @@ static void counts_consecutive_days_one_apart_from_1600_to_2400(void **state)
 	}
 }
 
-static void compares_dates_level_by_level(void **state)
+UNIT_TEST(compares_dates_level_by_level)
 {
 	// clang-format off
 	static const struct {
@@ -658,7 +660,7 @@ static void compares_dates_level_by_level(void **state)
 	}
 }
 
-static void compares_leap_day_birth_dates(void **state)
+UNIT_TEST(compares_leap_day_birth_dates)
 {
 	struct cmp_date a = date(2012, 2, 29), b = date(2012, 2, 28), c = date(2012, 3, 1), e = date(2016, 2, 29);
 	assert_int_equal(cmp_dates(&a, &a), CMP_DATE_EXACT);
@@ -667,7 +669,7 @@ static void compares_leap_day_birth_dates(void **state)
 	assert_int_equal(cmp_dates(&a, &e), CMP_DATE_ONE_DIGIT); /* 2012 -> 2016 */
 }
 
-static void checks_an_age_against_a_birth_date(void **state)
+UNIT_TEST(checks_an_age_against_a_birth_date)
 {
 	struct cmp_date on = date(2026, 11, 28);
 	struct cmp_date dob = date(2011, 11, 29); /* 15 tomorrow */
@@ -684,7 +686,7 @@ static void checks_an_age_against_a_birth_date(void **state)
 	assert_int_equal(cmp_date_age(&dob, 0, &on), CMP_DATE_EXACT);
 }
 
-static void an_age_on_a_leap_day_birthday_counts_from_1_march(void **state)
+UNIT_TEST(an_age_on_a_leap_day_birthday_counts_from_1_march)
 {
 	struct cmp_date dob = date(2012, 2, 29);
 	struct cmp_date on = date(2026, 2, 28);
@@ -697,7 +699,7 @@ static void an_age_on_a_leap_day_birthday_counts_from_1_march(void **state)
 	assert_int_equal(cmp_date_age(&dob, 16, &on), CMP_DATE_EXACT);
 }
 
-static void an_age_is_missing_without_a_birth_date(void **state)
+UNIT_TEST(an_age_is_missing_without_a_birth_date)
 {
 	struct cmp_date on = date(2026, 11, 28), none = date(0, 0, 0), dob = date(2011, 5, 1);
 	assert_int_equal(cmp_date_age(&none, 15, &on), CMP_DATE_MISSING);
@@ -713,38 +715,5 @@ static void an_age_is_missing_without_a_birth_date(void **state)
 
 int main(void)
 {
-	// clang-format off
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(jaro_winkler_gives_the_published_values),
-		cmocka_unit_test(jaro_winkler_is_one_for_equal_and_zero_for_empty_strings),
-		cmocka_unit_test(jaro_winkler_adds_the_prefix_bonus_only_above_0_7),
-		cmocka_unit_test(jaro_winkler_matches_the_plain_algorithm_on_random_strings),
-		cmocka_unit_test(jaro_winkler_compares_normalised_non_ascii_names),
-		cmocka_unit_test(jaro_winkler_compares_10kb_strings_on_their_first_64_bytes),
-		cmocka_unit_test(damerau_levenshtein_gives_the_known_distances),
-		cmocka_unit_test(damerau_levenshtein_handles_strings_of_exactly_64_bytes),
-		cmocka_unit_test(damerau_levenshtein_matches_the_plain_table_on_random_strings),
-		cmocka_unit_test(damerau_levenshtein_handles_every_byte_value),
-		cmocka_unit_test(damerau_levenshtein_max_stops_early_at_max_plus_one),
-		cmocka_unit_test(damerau_levenshtein_compares_10kb_strings_on_their_first_64_bytes),
-		cmocka_unit_test(damerau_levenshtein_compares_normalised_non_ascii_names),
-		cmocka_unit_test(phonetic_gives_spelling_variants_one_code),
-		cmocka_unit_test(phonetic_keeps_different_names_apart),
-		cmocka_unit_test(phonetic_codes_are_short_upper_case_letters),
-		cmocka_unit_test(phonetic_of_an_empty_name_is_empty),
-		cmocka_unit_test(phonetic_ignores_case_spaces_and_normalised_accents),
-		cmocka_unit_test(phonetic_of_a_10kb_name_is_cut),
-		cmocka_unit_test(parses_the_default_formats_and_strptime_like_ones),
-		cmocka_unit_test(rejects_dates_that_are_not_real),
-		cmocka_unit_test(rejects_text_that_does_not_fit_the_format),
-		cmocka_unit_test(counts_days_from_1970),
-		cmocka_unit_test(counts_consecutive_days_one_apart_from_1600_to_2400),
-		cmocka_unit_test(compares_dates_level_by_level),
-		cmocka_unit_test(compares_leap_day_birth_dates),
-		cmocka_unit_test(checks_an_age_against_a_birth_date),
-		cmocka_unit_test(an_age_on_a_leap_day_birthday_counts_from_1_march),
-		cmocka_unit_test(an_age_is_missing_without_a_birth_date),
-	};
-	// clang-format on
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

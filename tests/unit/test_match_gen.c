@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -166,7 +168,7 @@ static bool all_digits(const char *s, size_t n)
 
 /* ---- Tests ---- */
 
-static void the_same_seed_writes_identical_bytes_and_another_seed_differs(void **state)
+UNIT_TEST(the_same_seed_writes_identical_bytes_and_another_seed_differs)
 {
 	struct gen_config c;
 	gen_config_defaults(&c);
@@ -184,7 +186,7 @@ static void the_same_seed_writes_identical_bytes_and_another_seed_differs(void *
 	free(d);
 }
 
-static void writes_the_header_and_exactly_the_requested_number_of_records(void **state)
+UNIT_TEST(writes_the_header_and_exactly_the_requested_number_of_records)
 {
 	struct gen_config c;
 	gen_config_defaults(&c);
@@ -246,14 +248,14 @@ static void check_ids(size_t originals)
 	free(data);
 }
 
-static void every_record_id_appears_once_and_each_duplicate_has_its_original(void **state)
+UNIT_TEST(every_record_id_appears_once_and_each_duplicate_has_its_original)
 {
 	check_ids(3000);
 	check_ids(3072); /* a whole number of 64-person blocks */
 	check_ids(1);
 }
 
-static void records_are_shuffled_so_duplicates_are_not_next_to_their_original(void **state)
+UNIT_TEST(records_are_shuffled_so_duplicates_are_not_next_to_their_original)
 {
 	struct gen_config c;
 	gen_config_defaults(&c);
@@ -273,7 +275,7 @@ static void records_are_shuffled_so_duplicates_are_not_next_to_their_original(vo
 	free(data);
 }
 
-static void every_field_parses_and_children_are_children(void **state)
+UNIT_TEST(every_field_parses_and_children_are_children)
 {
 	struct gen_config c;
 	gen_config_defaults(&c);
@@ -365,7 +367,7 @@ static void check_dup_against_original(const struct record *org, const struct re
 	assert_true(!dup->f[F_IDENT][0] || strcmp(dup->f[F_IDENT], org->f[F_IDENT]) == 0);
 }
 
-static void corruption_shares_over_20000_records_are_near_their_probabilities(void **state)
+UNIT_TEST(corruption_shares_over_20000_records_are_near_their_probabilities)
 {
 	struct gen_config c;
 	gen_config_defaults(&c);
@@ -422,7 +424,7 @@ static void corruption_shares_over_20000_records_are_near_their_probabilities(vo
 	free(data);
 }
 
-static void zero_probabilities_make_duplicates_exact_copies(void **state)
+UNIT_TEST(zero_probabilities_make_duplicates_exact_copies)
 {
 	struct gen_config c;
 	gen_config_defaults(&c);
@@ -443,7 +445,7 @@ static void zero_probabilities_make_duplicates_exact_copies(void **state)
 	free(data);
 }
 
-static void a_single_corruption_kind_is_applied_to_every_duplicate(void **state)
+UNIT_TEST(a_single_corruption_kind_is_applied_to_every_duplicate)
 {
 	/* a sum below 1 is scaled up to exactly one corruption each */
 	struct gen_config c;
@@ -460,7 +462,7 @@ static void a_single_corruption_kind_is_applied_to_every_duplicate(void **state)
 	free(data);
 }
 
-static void rejects_configurations_it_cannot_honour(void **state)
+UNIT_TEST(rejects_configurations_it_cannot_honour)
 {
 	struct gen_config c;
 	FILE *f = fopen("/dev/null", "w");
@@ -494,7 +496,7 @@ static void rejects_configurations_it_cannot_honour(void **state)
 	fclose(f);
 }
 
-static void reports_a_write_error(void **state)
+UNIT_TEST(reports_a_write_error)
 {
 	FILE *f = fopen("/dev/full", "w");
 	if (!f)
@@ -505,7 +507,7 @@ static void reports_a_write_error(void **state)
 	fclose(f);
 }
 
-static void the_defaults_are_the_documented_ones(void **state)
+UNIT_TEST(the_defaults_are_the_documented_ones)
 {
 	struct gen_config c;
 	gen_config_defaults(&c);
@@ -532,7 +534,7 @@ static long max_rss_kib(void)
 	return ru.ru_maxrss;
 }
 
-static void writes_a_million_records_in_bounded_memory(void **state)
+UNIT_TEST(writes_a_million_records_in_bounded_memory)
 {
 	struct gen_config c;
 	gen_config_defaults(&c);
@@ -552,19 +554,5 @@ static void writes_a_million_records_in_bounded_memory(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(the_same_seed_writes_identical_bytes_and_another_seed_differs),
-	        cmocka_unit_test(writes_the_header_and_exactly_the_requested_number_of_records),
-	        cmocka_unit_test(every_record_id_appears_once_and_each_duplicate_has_its_original),
-	        cmocka_unit_test(records_are_shuffled_so_duplicates_are_not_next_to_their_original),
-	        cmocka_unit_test(every_field_parses_and_children_are_children),
-	        cmocka_unit_test(corruption_shares_over_20000_records_are_near_their_probabilities),
-	        cmocka_unit_test(zero_probabilities_make_duplicates_exact_copies),
-	        cmocka_unit_test(a_single_corruption_kind_is_applied_to_every_duplicate),
-	        cmocka_unit_test(rejects_configurations_it_cannot_honour),
-	        cmocka_unit_test(reports_a_write_error),
-	        cmocka_unit_test(the_defaults_are_the_documented_ones),
-	        cmocka_unit_test(writes_a_million_records_in_bounded_memory),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

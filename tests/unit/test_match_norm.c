@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +78,7 @@ static void becomes(size_t (*fn)(const char *, char *, size_t), const char *in, 
 
 /* ---- norm_text ---- */
 
-static void folds_case_and_accents_to_ascii_letters(void **state)
+UNIT_TEST(folds_case_and_accents_to_ascii_letters)
 {
 	static const struct norm_case cases[] = {
 		{"KATHERINE Smith", "katherine smith"},
@@ -99,7 +101,7 @@ static void folds_case_and_accents_to_ascii_letters(void **state)
 	norms(cases, sizeof cases / sizeof *cases);
 }
 
-static void folds_every_letter_of_latin1_and_extended_a(void **state)
+UNIT_TEST(folds_every_letter_of_latin1_and_extended_a)
 {
 	for (uint32_t cp = 0xC0; cp <= 0x17F; cp++) {
 		char in[8] = {0};
@@ -125,7 +127,7 @@ static void folds_every_letter_of_latin1_and_extended_a(void **state)
 	}
 }
 
-static void removes_apostrophes_without_splitting_the_name(void **state)
+UNIT_TEST(removes_apostrophes_without_splitting_the_name)
 {
 	static const struct norm_case cases[] = {
 		{"O'Brien", "obrien"},
@@ -137,7 +139,7 @@ static void removes_apostrophes_without_splitting_the_name(void **state)
 	norms(cases, sizeof cases / sizeof *cases);
 }
 
-static void turns_punctuation_and_other_scripts_into_single_spaces(void **state)
+UNIT_TEST(turns_punctuation_and_other_scripts_into_single_spaces)
 {
 	static const struct norm_case cases[] = {
 		{"  Mary-Jane   Smith,  Jr. ", "mary jane smith jr"},
@@ -153,14 +155,14 @@ static void turns_punctuation_and_other_scripts_into_single_spaces(void **state)
 	norms(cases, sizeof cases / sizeof *cases);
 }
 
-static void keeps_digits(void **state)
+UNIT_TEST(keeps_digits)
 {
 	assert_string_equal(norm("Flat 3B, 12 High St."), "flat 3b 12 high st");
 	assert_string_equal(norm("SW1A 1AA"), "sw1a 1aa");
 }
 
 /* Bytes are written in octal: "\xc3e" would read as one escape. */
-static void drops_invalid_utf8_bytes(void **state)
+UNIT_TEST(drops_invalid_utf8_bytes)
 {
 	static const struct norm_case cases[] = {
 		{"ab\377cd", "abcd"},
@@ -177,7 +179,7 @@ static void drops_invalid_utf8_bytes(void **state)
 	norms(cases, sizeof cases / sizeof *cases);
 }
 
-static void drops_combining_accents_of_decomposed_input(void **state)
+UNIT_TEST(drops_combining_accents_of_decomposed_input)
 {
 	static const struct norm_case cases[] = {
 		{"Zoe\314\210", "zoe"},
@@ -187,7 +189,7 @@ static void drops_combining_accents_of_decomposed_input(void **state)
 	norms(cases, sizeof cases / sizeof *cases);
 }
 
-static void gives_an_empty_string_for_empty_or_null_input(void **state)
+UNIT_TEST(gives_an_empty_string_for_empty_or_null_input)
 {
 	char out[8] = "junk";
 	becomes(norm_text, "", 8, "");
@@ -198,7 +200,7 @@ static void gives_an_empty_string_for_empty_or_null_input(void **state)
 	assert_int_equal(norm_text("abc", NULL, 0), 0);
 }
 
-static void cuts_long_input_to_size_minus_one_bytes_without_a_trailing_space(void **state)
+UNIT_TEST(cuts_long_input_to_size_minus_one_bytes_without_a_trailing_space)
 {
 	size_t n = 10 * 1024;
 	char *in = malloc(n + 1);
@@ -241,7 +243,7 @@ static void cuts_long_input_to_size_minus_one_bytes_without_a_trailing_space(voi
 	assert_string_equal(small, "abc");
 }
 
-static void a_normalised_value_normalises_to_itself(void **state)
+UNIT_TEST(a_normalised_value_normalises_to_itself)
 {
 	static const char *const pieces[] = {"É", "ß", " ", "-", "'", "’", "a", "Z", "9", "\377", "Ø", "ł", ",", "李"};
 	srand(7);
@@ -268,7 +270,7 @@ static void a_normalised_value_normalises_to_itself(void **state)
 
 /* ---- norm_split ---- */
 
-static void splits_a_name_on_spaces_and_hyphens(void **state)
+UNIT_TEST(splits_a_name_on_spaces_and_hyphens)
 {
 	char buf[NORM_MAX];
 	const char *parts[8];
@@ -289,7 +291,7 @@ static void splits_a_name_on_spaces_and_hyphens(void **state)
 	assert_string_equal(parts[0], "single");
 }
 
-static void splits_into_no_more_than_max_parts(void **state)
+UNIT_TEST(splits_into_no_more_than_max_parts)
 {
 	char buf[NORM_MAX] = "a b c d";
 	const char *parts[2];
@@ -299,7 +301,7 @@ static void splits_into_no_more_than_max_parts(void **state)
 	assert_int_equal(norm_split(buf, parts, 0), 0);
 }
 
-static void splits_an_empty_name_into_no_parts(void **state)
+UNIT_TEST(splits_an_empty_name_into_no_parts)
 {
 	char buf[NORM_MAX] = "";
 	const char *parts[4];
@@ -309,7 +311,7 @@ static void splits_an_empty_name_into_no_parts(void **state)
 	assert_int_equal(norm_split(NULL, parts, 4), 0);
 }
 
-static void splits_a_normalised_non_ascii_name(void **state)
+UNIT_TEST(splits_a_normalised_non_ascii_name)
 {
 	char buf[NORM_MAX];
 	const char *parts[4];
@@ -320,7 +322,7 @@ static void splits_a_normalised_non_ascii_name(void **state)
 	assert_string_equal(parts[2], "nunez");
 }
 
-static void splits_a_10kb_name_without_overrunning(void **state)
+UNIT_TEST(splits_a_10kb_name_without_overrunning)
 {
 	size_t n = 10 * 1024;
 	char *buf = malloc(n + 1);
@@ -336,7 +338,7 @@ static void splits_a_10kb_name_without_overrunning(void **state)
 
 /* ---- norm_squash ---- */
 
-static void squash_removes_every_space(void **state)
+UNIT_TEST(squash_removes_every_space)
 {
 	char out[NORM_MAX];
 	becomes(norm_squash, "de la cruz", NORM_MAX, "delacruz");
@@ -345,7 +347,7 @@ static void squash_removes_every_space(void **state)
 	assert_int_equal(norm_squash(NULL, out, sizeof out), 0);
 }
 
-static void squash_of_a_normalised_non_ascii_name(void **state)
+UNIT_TEST(squash_of_a_normalised_non_ascii_name)
 {
 	char n[NORM_MAX], out[NORM_MAX];
 	norm_text("Van der Straße-Ødegård", n, sizeof n);
@@ -353,7 +355,7 @@ static void squash_of_a_normalised_non_ascii_name(void **state)
 	assert_string_equal(out, "vanderstrasseodegard");
 }
 
-static void squash_cuts_long_input(void **state)
+UNIT_TEST(squash_cuts_long_input)
 {
 	becomes(norm_squash, "de la cruz", 6, "delac");
 
@@ -371,7 +373,7 @@ static void squash_cuts_long_input(void **state)
 
 /* ---- norm_digits ---- */
 
-static void digits_keeps_only_digits(void **state)
+UNIT_TEST(digits_keeps_only_digits)
 {
 	char out[NORM_MAX];
 	becomes(norm_digits, "+44 (0)20 7946-0958", NORM_MAX, "4402079460958");
@@ -382,7 +384,7 @@ static void digits_keeps_only_digits(void **state)
 	becomes(norm_digits, "٣ 1²", NORM_MAX, "1");
 }
 
-static void digits_cuts_long_input(void **state)
+UNIT_TEST(digits_cuts_long_input)
 {
 	becomes(norm_digits, "12-34-56", 4, "123");
 
@@ -399,29 +401,5 @@ static void digits_cuts_long_input(void **state)
 
 int main(void)
 {
-	// clang-format off
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(folds_case_and_accents_to_ascii_letters),
-		cmocka_unit_test(folds_every_letter_of_latin1_and_extended_a),
-		cmocka_unit_test(removes_apostrophes_without_splitting_the_name),
-		cmocka_unit_test(turns_punctuation_and_other_scripts_into_single_spaces),
-		cmocka_unit_test(keeps_digits),
-		cmocka_unit_test(drops_invalid_utf8_bytes),
-		cmocka_unit_test(drops_combining_accents_of_decomposed_input),
-		cmocka_unit_test(gives_an_empty_string_for_empty_or_null_input),
-		cmocka_unit_test(cuts_long_input_to_size_minus_one_bytes_without_a_trailing_space),
-		cmocka_unit_test(a_normalised_value_normalises_to_itself),
-		cmocka_unit_test(splits_a_name_on_spaces_and_hyphens),
-		cmocka_unit_test(splits_into_no_more_than_max_parts),
-		cmocka_unit_test(splits_an_empty_name_into_no_parts),
-		cmocka_unit_test(splits_a_normalised_non_ascii_name),
-		cmocka_unit_test(splits_a_10kb_name_without_overrunning),
-		cmocka_unit_test(squash_removes_every_space),
-		cmocka_unit_test(squash_of_a_normalised_non_ascii_name),
-		cmocka_unit_test(squash_cuts_long_input),
-		cmocka_unit_test(digits_keeps_only_digits),
-		cmocka_unit_test(digits_cuts_long_input),
-	};
-	// clang-format on
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

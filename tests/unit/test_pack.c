@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,7 +204,7 @@ static void write_temp(char path[64], const char *text)
 
 /* --- The shipped pack ---------------------------------------------------- */
 
-static void loads_the_connecticut_pack(void **state)
+UNIT_TEST(loads_the_connecticut_pack)
 {
 	struct pack *p = ct_pack();
 	assert_string_equal(p->id, "connecticut");
@@ -225,7 +227,7 @@ static void loads_the_connecticut_pack(void **state)
 	pack_free(p);
 }
 
-static void places_each_area_office_in_its_region(void **state)
+UNIT_TEST(places_each_area_office_in_its_region)
 {
 	static const struct {
 		const char *office, *region;
@@ -250,7 +252,7 @@ static void places_each_area_office_in_its_region(void **state)
 	pack_free(p);
 }
 
-static void maps_each_of_the_169_towns_to_one_office(void **state)
+UNIT_TEST(maps_each_of_the_169_towns_to_one_office)
 {
 	struct pack *p = ct_pack();
 	size_t total = 0;
@@ -265,7 +267,7 @@ static void maps_each_of_the_169_towns_to_one_office(void **state)
 	pack_free(p);
 }
 
-static void finds_the_office_for_a_town_ignoring_case_and_spaces(void **state)
+UNIT_TEST(finds_the_office_for_a_town_ignoring_case_and_spaces)
 {
 	struct pack *p = ct_pack();
 	const struct pack_office *o = pack_office_for_town(p, "  new haven ");
@@ -283,7 +285,7 @@ static void finds_the_office_for_a_town_ignoring_case_and_spaces(void **state)
 	pack_free(p);
 }
 
-static void finds_deadlines_and_items_by_id(void **state)
+UNIT_TEST(finds_deadlines_and_items_by_id)
 {
 	struct pack *p = ct_pack();
 	const struct pack_deadline *d = pack_deadline(p, "law_enforcement_report");
@@ -310,7 +312,7 @@ static void finds_deadlines_and_items_by_id(void **state)
 	pack_free(p);
 }
 
-static void keeps_its_own_reference_to_the_document(void **state)
+UNIT_TEST(keeps_its_own_reference_to_the_document)
 {
 	json_t *root = ct_json();
 	struct pack *p = NULL;
@@ -322,7 +324,7 @@ static void keeps_its_own_reference_to_the_document(void **state)
 	pack_free(NULL);
 }
 
-static void accepts_utc_and_a_pack_without_hotline_notes_or_descriptions(void **state)
+UNIT_TEST(accepts_utc_and_a_pack_without_hotline_notes_or_descriptions)
 {
 	json_t *root = ct_json();
 	set(root, "pack", "time_zone", json_string("UTC"));
@@ -338,7 +340,7 @@ static void accepts_utc_and_a_pack_without_hotline_notes_or_descriptions(void **
 	pack_free(p);
 }
 
-static void loads_both_screening_instruments(void **state)
+UNIT_TEST(loads_both_screening_instruments)
 {
 	struct pack *p = ct_pack();
 	assert_int_equal(p->n_instruments, 2);
@@ -389,7 +391,7 @@ static void loads_both_screening_instruments(void **state)
 	pack_free(p);
 }
 
-static void loads_dispositions_law_and_commercial_sex_concerns(void **state)
+UNIT_TEST(loads_dispositions_law_and_commercial_sex_concerns)
 {
 	struct pack *p = ct_pack();
 	assert_int_equal(p->n_dispositions, 4);
@@ -425,7 +427,7 @@ static void loads_dispositions_law_and_commercial_sex_concerns(void **state)
 	pack_free(p);
 }
 
-static void names_and_parses_ratings(void **state)
+UNIT_TEST(names_and_parses_ratings)
 {
 	enum pack_rating r = PACK_RATING_NO;
 	assert_string_equal(pack_rating_name(PACK_RATING_NO), "no");
@@ -441,14 +443,14 @@ static void names_and_parses_ratings(void **state)
 
 /* --- The document as a whole --------------------------------------------- */
 
-static void rejects_a_document_that_is_not_an_object(void **state)
+UNIT_TEST(rejects_a_document_that_is_not_an_object)
 {
 	assert_rejected(json_string("pack"), "", "must be a JSON object");
 	assert_rejected(NULL, "", "must be a JSON object");
 	assert_message(json_pack("[s]", "pack"), "x.json: must be a JSON object");
 }
 
-static void rejects_a_pack_missing_a_required_section(void **state)
+UNIT_TEST(rejects_a_pack_missing_a_required_section)
 {
 	static const char *const sections[] = {"pack",         "regions",           "referral_sources",
 					       "vulnerabilities", "trafficking_types", "services",
@@ -465,7 +467,7 @@ static void rejects_a_pack_missing_a_required_section(void **state)
 	assert_rejected(root, "services", "must be an array");
 }
 
-static void rejects_unknown_keys_at_every_level(void **state)
+UNIT_TEST(rejects_unknown_keys_at_every_level)
 {
 	static const char *const where[][2] = {
 		{"", "colour"},
@@ -504,7 +506,7 @@ static void rejects_unknown_keys_at_every_level(void **state)
 	assert_message(root, "x.json: regions[0].colour: unknown key");
 }
 
-static void rejects_missing_empty_and_mistyped_strings(void **state)
+UNIT_TEST(rejects_missing_empty_and_mistyped_strings)
 {
 	static const struct rejection cases[] = {
 		{{{"pack", "name", "\"\""}}, "pack.name", "must not be empty"},
@@ -519,7 +521,7 @@ static void rejects_missing_empty_and_mistyped_strings(void **state)
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
-static void rejects_list_entries_that_are_not_objects(void **state)
+UNIT_TEST(rejects_list_entries_that_are_not_objects)
 {
 	json_t *root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "regions"), 3, json_string("R4")), 0);
@@ -538,7 +540,7 @@ static void rejects_list_entries_that_are_not_objects(void **state)
 	assert_rejected(root, "deadlines[7]", "must be an object");
 }
 
-static void rejects_new_list_entries_that_are_not_objects(void **state)
+UNIT_TEST(rejects_new_list_entries_that_are_not_objects)
 {
 	static const char *const lists[] = {
 		"screening_instruments",
@@ -555,7 +557,7 @@ static void rejects_new_list_entries_that_are_not_objects(void **state)
 	}
 }
 
-static void rejects_a_malformed_hotline(void **state)
+UNIT_TEST(rejects_a_malformed_hotline)
 {
 	static const struct rejection cases[] = {
 		{{{"pack", "hotline", "\"1-800-842-2288\""}}, "pack.hotline", "must be an object"},
@@ -566,7 +568,7 @@ static void rejects_a_malformed_hotline(void **state)
 
 /* --- Ids ----------------------------------------------------------------- */
 
-static void rejects_ids_that_are_not_lower_snake_case(void **state)
+UNIT_TEST(rejects_ids_that_are_not_lower_snake_case)
 {
 	static const struct rejection cases[] = {
 		{{{"regions[0].offices[0]", "id", "\"Bridgeport\""}}, "regions[0].offices[0].id", "invalid id \"Bridgeport\": use a-z, 0-9 and _, starting with a letter, at most 64"},
@@ -593,7 +595,7 @@ static void rejects_ids_that_are_not_lower_snake_case(void **state)
 	pack_free(assert_accepted(root));
 }
 
-static void rejects_a_region_id_that_is_not_a_short_code(void **state)
+UNIT_TEST(rejects_a_region_id_that_is_not_a_short_code)
 {
 	static const struct rejection cases[] = {
 		{{{"regions[0]", "id", "\"Region One\""}}, "regions[0].id", "invalid region id \"Region One\": use 1 to 16 of A-Z, a-z, 0-9, _ and -"},
@@ -602,7 +604,7 @@ static void rejects_a_region_id_that_is_not_a_short_code(void **state)
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
-static void rejects_duplicate_ids_in_a_list(void **state)
+UNIT_TEST(rejects_duplicate_ids_in_a_list)
 {
 	static const struct rejection cases[] = {
 		{{{"referral_sources[3]", "id", "\"ems\""}}, "referral_sources[3].id", "duplicate id \"ems\""},
@@ -612,7 +614,7 @@ static void rejects_duplicate_ids_in_a_list(void **state)
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
-static void rejects_an_office_id_used_in_two_regions(void **state)
+UNIT_TEST(rejects_an_office_id_used_in_two_regions)
 {
 	json_t *root = ct_json();
 	set(root, "regions[1].offices[0]", "id", json_string("bridgeport"));
@@ -622,7 +624,7 @@ static void rejects_an_office_id_used_in_two_regions(void **state)
 
 /* --- Regions and offices ------------------------------------------------- */
 
-static void rejects_an_office_naming_an_unknown_region(void **state)
+UNIT_TEST(rejects_an_office_naming_an_unknown_region)
 {
 	json_t *root = ct_json();
 	set(root, "regions[2].offices[0]", "region", json_string("R7"));
@@ -633,14 +635,14 @@ static void rejects_an_office_naming_an_unknown_region(void **state)
 	assert_message(root, "x.json: regions[2].offices[0].region: unknown region \"R7\"");
 }
 
-static void rejects_an_office_listed_under_another_region(void **state)
+UNIT_TEST(rejects_an_office_listed_under_another_region)
 {
 	json_t *root = ct_json();
 	set(root, "regions[1].offices[0]", "region", json_string("R3"));
 	assert_rejected(root, "regions[1].offices[0].region", "office is listed under R2 but names R3");
 }
 
-static void rejects_a_pack_without_regions_or_a_region_without_offices(void **state)
+UNIT_TEST(rejects_a_pack_without_regions_or_a_region_without_offices)
 {
 	static const struct rejection cases[] = {
 		{{{"", "regions", "[]"}}, "regions", "must list at least one region"},
@@ -650,7 +652,7 @@ static void rejects_a_pack_without_regions_or_a_region_without_offices(void **st
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
-static void rejects_a_town_served_by_two_offices(void **state)
+UNIT_TEST(rejects_a_town_served_by_two_offices)
 {
 	json_t *root = ct_json();
 	/* Fairfield is Bridgeport's; give it to Norwalk as well. */
@@ -672,7 +674,7 @@ static void rejects_a_town_served_by_two_offices(void **state)
 			"town \"easton\" is listed twice in office \"bridgeport\"");
 }
 
-static void rejects_an_empty_town(void **state)
+UNIT_TEST(rejects_an_empty_town)
 {
 	json_t *root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "regions[0].offices[0].towns"), 2, json_string(" ")), 0);
@@ -685,7 +687,7 @@ static void rejects_an_empty_town(void **state)
 
 /* --- Deadlines and time zone --------------------------------------------- */
 
-static void rejects_deadline_minutes_that_are_not_1_to_525600(void **state)
+UNIT_TEST(rejects_deadline_minutes_that_are_not_1_to_525600)
 {
 	json_t *bad[] = {json_integer(0),    json_integer(-5),         json_integer(525601),
 			 json_real(1440.5),  json_string("1440"),      json_null()};
@@ -707,7 +709,7 @@ static void rejects_deadline_minutes_that_are_not_1_to_525600(void **state)
 	pack_free(p);
 }
 
-static void rejects_a_pack_missing_a_required_deadline(void **state)
+UNIT_TEST(rejects_a_pack_missing_a_required_deadline)
 {
 	json_t *root = ct_json();
 	assert_string_equal(json_string_value(at(root, "deadlines[4].id")), "return_rescreen");
@@ -725,7 +727,7 @@ static void rejects_a_pack_missing_a_required_deadline(void **state)
 	pack_free(assert_accepted(root));
 }
 
-static void rejects_an_unknown_time_zone(void **state)
+UNIT_TEST(rejects_an_unknown_time_zone)
 {
 	static const struct rejection cases[] = {
 		{{{"pack", "time_zone", "\"Mars/Olympus\""}}, "pack.time_zone", "unknown time zone \"Mars/Olympus\""},
@@ -742,7 +744,7 @@ static void rejects_an_unknown_time_zone(void **state)
 	pack_free(assert_accepted(root));
 }
 
-static void rejects_a_malformed_time_zone(void **state)
+UNIT_TEST(rejects_a_malformed_time_zone)
 {
 	static const char *const bad[] = {"../../etc/passwd", "America/New York", "America/", "/UTC",
 					  "1America/New_York", "America//New_York"};
@@ -758,7 +760,7 @@ static void rejects_a_malformed_time_zone(void **state)
 
 /* --- Screening instruments ----------------------------------------------- */
 
-static void rejects_a_missing_or_unknown_default_instrument(void **state)
+UNIT_TEST(rejects_a_missing_or_unknown_default_instrument)
 {
 	static const struct rejection cases[] = {
 		{{{"pack", "default_screening", NULL}}, "pack.default_screening", "required"},
@@ -780,7 +782,7 @@ static void rejects_a_missing_or_unknown_default_instrument(void **state)
 	pack_free(p);
 }
 
-static void rejects_an_unknown_or_missing_instrument_kind(void **state)
+UNIT_TEST(rejects_an_unknown_or_missing_instrument_kind)
 {
 	static const struct rejection cases[] = {
 		{{{"screening_instruments[1]", "kind", "\"checklist\""}}, "screening_instruments[1].kind", "must be \"indicator\" or \"yes_no\""},
@@ -796,7 +798,7 @@ static void rejects_an_unknown_or_missing_instrument_kind(void **state)
 	}
 }
 
-static void rejects_an_unknown_key_in_an_indicator(void **state)
+UNIT_TEST(rejects_an_unknown_key_in_an_indicator)
 {
 	static const struct rejection cases[] = {
 		{{{"screening_instruments[0].domains[5].indicators[0]", "weight", "3"}}, "screening_instruments[0].domains[5].indicators[0].weight", "unknown key"},
@@ -809,7 +811,7 @@ static void rejects_an_unknown_key_in_an_indicator(void **state)
 	assert_message(root, "x.json: screening_instruments[0].domains[5].indicators[0].weight: unknown key");
 }
 
-static void rejects_duplicate_instrument_domain_and_question_ids(void **state)
+UNIT_TEST(rejects_duplicate_instrument_domain_and_question_ids)
 {
 	static const struct rejection cases[] = {
 		{{{"screening_instruments[1]", "id", "\"indicator_screen\""}}, "screening_instruments[1].id", "duplicate id \"indicator_screen\""},
@@ -827,7 +829,7 @@ static void rejects_duplicate_instrument_domain_and_question_ids(void **state)
 	pack_free(assert_accepted(root));
 }
 
-static void rejects_empty_domains_indicators_and_items(void **state)
+UNIT_TEST(rejects_empty_domains_indicators_and_items)
 {
 	static const struct rejection cases[] = {
 		{{{"screening_instruments[0]", "domains", "[]"}}, "screening_instruments[0].domains", "must list at least one domain"},
@@ -837,7 +839,7 @@ static void rejects_empty_domains_indicators_and_items(void **state)
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
-static void rejects_ratings_other_than_no_possible_clear(void **state)
+UNIT_TEST(rejects_ratings_other_than_no_possible_clear)
 {
 	json_t *bad[] = {json_pack("[sss]", "no", "clear", "possible"), json_pack("[ss]", "no", "possible"),
 			 json_pack("[ssss]", "no", "possible", "clear", "certain"), json_string("no,possible,clear"),
@@ -853,7 +855,7 @@ static void rejects_ratings_other_than_no_possible_clear(void **state)
 	assert_rejected(root, "screening_instruments[0].ratings", "required");
 }
 
-static void rejects_a_rule_naming_an_unknown_domain(void **state)
+UNIT_TEST(rejects_a_rule_naming_an_unknown_domain)
 {
 	json_t *root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "screening_instruments[0].rules[0].clear_in_domains"), 1,
@@ -880,7 +882,7 @@ static void rejects_a_rule_naming_an_unknown_domain(void **state)
 	assert_rejected(root, "screening_instruments[0].rules[0].clear_in_domains", "must list at least one domain");
 }
 
-static void rejects_a_rule_with_a_bad_level_or_form(void **state)
+UNIT_TEST(rejects_a_rule_with_a_bad_level_or_form)
 {
 	static const struct rejection cases[] = {
 		{{{"screening_instruments[0].rules[2]", "level", "\"maybe\""}}, "screening_instruments[0].rules[2].level", "must be \"no\", \"possible\" or \"clear\""},
@@ -894,7 +896,7 @@ static void rejects_a_rule_with_a_bad_level_or_form(void **state)
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
-static void rejects_rule_counts_that_are_not_1_to_100(void **state)
+UNIT_TEST(rejects_rule_counts_that_are_not_1_to_100)
 {
 	static const char *const where[][2] = {
 		{"screening_instruments[0].rules[0]", "min"},
@@ -919,7 +921,7 @@ static void rejects_rule_counts_that_are_not_1_to_100(void **state)
 	pack_free(p);
 }
 
-static void rejects_positive_at_out_of_range(void **state)
+UNIT_TEST(rejects_positive_at_out_of_range)
 {
 	json_t *bad[] = {json_integer(0), json_integer(7), json_integer(-2), json_real(2.0), json_string("2"),
 			 json_true()};
@@ -949,7 +951,7 @@ static void rejects_positive_at_out_of_range(void **state)
 
 /* --- Dispositions, law, commercial-sex concerns -------------------------- */
 
-static void rejects_a_pack_missing_a_required_disposition(void **state)
+UNIT_TEST(rejects_a_pack_missing_a_required_disposition)
 {
 	static const struct rejection cases[] = {
 		{{{"dispositions[3]", "id", "\"screened_out\""}}, "dispositions[3].id", "duplicate id \"screened_out\""},
@@ -985,7 +987,7 @@ static void rejects_a_pack_missing_a_required_disposition(void **state)
 	pack_free(p);
 }
 
-static void rejects_a_minor_age_out_of_range(void **state)
+UNIT_TEST(rejects_a_minor_age_out_of_range)
 {
 	json_t *bad[] = {json_integer(0), json_integer(26), json_integer(-18), json_real(17.5), json_string("18")};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -1006,7 +1008,7 @@ static void rejects_a_minor_age_out_of_range(void **state)
 	}
 }
 
-static void rejects_a_malformed_victim_not_offender_notice(void **state)
+UNIT_TEST(rejects_a_malformed_victim_not_offender_notice)
 {
 	static const struct rejection cases[] = {
 		{{{"law", "victim_not_offender", NULL}}, "law.victim_not_offender", "required"},
@@ -1021,7 +1023,7 @@ static void rejects_a_malformed_victim_not_offender_notice(void **state)
 	assert_rejected(root, "law.victim_not_offender.citations[3]", "must be a non-empty string");
 }
 
-static void rejects_a_commercial_sex_concern_naming_an_unknown_vulnerability(void **state)
+UNIT_TEST(rejects_a_commercial_sex_concern_naming_an_unknown_vulnerability)
 {
 	json_t *root = ct_json();
 	assert_int_equal(json_array_append_new(at(root, "commercial_sex_concerns"), json_string("sex_work")), 0);
@@ -1057,7 +1059,7 @@ static void rejects_a_commercial_sex_concern_naming_an_unknown_vulnerability(voi
 
 /* --- MDT roles, emergency departments, the re-screen instrument ---------- */
 
-static void loads_mdt_roles_with_the_federal_partners_marked(void **state)
+UNIT_TEST(loads_mdt_roles_with_the_federal_partners_marked)
 {
 	struct pack *p = ct_pack();
 	static const char *const state_roles[] = {"states_attorney",       "dcf",          "law_enforcement",
@@ -1081,7 +1083,7 @@ static void loads_mdt_roles_with_the_federal_partners_marked(void **state)
 	pack_free(p);
 }
 
-static void loads_emergency_departments_each_in_a_region_that_serves_its_town(void **state)
+UNIT_TEST(loads_emergency_departments_each_in_a_region_that_serves_its_town)
 {
 	struct pack *p = ct_pack();
 	assert_true(p->n_emergency_departments >= 5);
@@ -1104,7 +1106,7 @@ static void loads_emergency_departments_each_in_a_region_that_serves_its_town(vo
 	pack_free(p);
 }
 
-static void names_the_rescreen_instrument_or_falls_back_to_the_default(void **state)
+UNIT_TEST(names_the_rescreen_instrument_or_falls_back_to_the_default)
 {
 	static const struct rejection cases[] = {
 		{{{"pack", "rescreen_instrument", "\"cse_it\""}}, "pack.rescreen_instrument", "unknown screening instrument \"cse_it\""},
@@ -1132,7 +1134,7 @@ static void names_the_rescreen_instrument_or_falls_back_to_the_default(void **st
 	assert_rejected(root, "pack.rescreen_instrument", "unknown screening instrument \"sscst\"");
 }
 
-static void rejects_bad_mdt_roles(void **state)
+UNIT_TEST(rejects_bad_mdt_roles)
 {
 	static const struct rejection cases[] = {
 		{{{"mdt_roles[9]", "id", "\"fbi\""}}, "mdt_roles[9].id", "duplicate id \"fbi\""},
@@ -1149,9 +1151,8 @@ static void rejects_bad_mdt_roles(void **state)
 	assert_rejected(root, "mdt_roles[1]", "must be an object");
 }
 
-static void maps_typed_gender_identity_to_a_category_only(void **state)
+UNIT_TEST(maps_typed_gender_identity_to_a_category_only)
 {
-	(void)state;
 	struct pack *p = ct_pack();
 	static const struct {
 		const char *typed, *id;
@@ -1185,9 +1186,8 @@ static void maps_typed_gender_identity_to_a_category_only(void **state)
 	pack_free(p);
 }
 
-static void rejects_bad_gender_categories(void **state)
+UNIT_TEST(rejects_bad_gender_categories)
 {
-	(void)state;
 	static const struct rejection cases[] = {
 		{{{"gender_identities[6]", "other", NULL}}, "gender_identities", "one category needs \"other\": true: free text that falls in no category counts there"},
 		{{{"gender_identities[0]", "other", "true"}}, "gender_identities[6].other", "only one category may be the other one"},
@@ -1211,7 +1211,7 @@ static void rejects_bad_gender_categories(void **state)
 			"must be an array of at least two categories, one of them with \"other\": true");
 }
 
-static void rejects_bad_emergency_departments(void **state)
+UNIT_TEST(rejects_bad_emergency_departments)
 {
 	static const struct rejection cases[] = {
 		{{{"emergency_departments[1]", "id", "\"bridgeport_hospital\""}}, "emergency_departments[1].id", "duplicate id \"bridgeport_hospital\""},
@@ -1237,7 +1237,7 @@ static void rejects_bad_emergency_departments(void **state)
 
 /* --- Reporting ----------------------------------------------------------- */
 
-static void reports_every_error_not_only_the_first(void **state)
+UNIT_TEST(reports_every_error_not_only_the_first)
 {
 	json_t *root = ct_json();
 	set(root, "pack", "time_zone", json_string("Not A Zone"));
@@ -1290,7 +1290,7 @@ static const char *const id_lists[] = {
 /* An entry whose id is missing, null, a number, an object or a list is
  * rejected with the id's path; the entries that name it (offices naming a
  * region, emergency departments naming a region) are not a crash either. */
-static void rejects_a_missing_null_or_mistyped_id_in_every_list(void **state)
+UNIT_TEST(rejects_a_missing_null_or_mistyped_id_in_every_list)
 {
 	for (size_t i = 0; i < sizeof id_lists / sizeof *id_lists; i++) {
 		char field[128];
@@ -1312,7 +1312,7 @@ static void rejects_a_missing_null_or_mistyped_id_in_every_list(void **state)
 
 /* The reproduction of the crash: regions[0] without an id, checked through
  * the file loader as `hartline pack check` does, lists every problem. */
-static void lists_every_problem_of_a_region_without_an_id(void **state)
+UNIT_TEST(lists_every_problem_of_a_region_without_an_id)
 {
 	json_t *root = ct_json();
 	del(root, "regions[0]", "id");
@@ -1344,7 +1344,7 @@ static void lists_every_problem_of_a_region_without_an_id(void **state)
 
 /* Look-ups on a pack whose entries have no id (as during validation) skip
  * them instead of comparing NULL. */
-static void look_ups_skip_entries_without_an_id(void **state)
+UNIT_TEST(look_ups_skip_entries_without_an_id)
 {
 	struct pack *p = ct_pack();
 	const char *region = p->regions[0].id, *office = p->regions[0].offices[0].id, *deadline = p->deadlines[0].id;
@@ -1478,14 +1478,14 @@ static void mutate_everywhere(json_t *root, json_t *node, const char *path)
 
 /* Anything anywhere missing, null or of the wrong type: a problem with its
  * path, never a crash. */
-static void any_value_anywhere_missing_or_mistyped_is_a_problem_not_a_crash(void **state)
+UNIT_TEST(any_value_anywhere_missing_or_mistyped_is_a_problem_not_a_crash)
 {
 	json_t *root = ct_json();
 	mutate_everywhere(root, root, "");
 	json_decref(root);
 }
 
-static void loads_a_pack_from_a_file(void **state)
+UNIT_TEST(loads_a_pack_from_a_file)
 {
 	json_t *root = ct_json();
 	char *text = json_dumps(root, JSON_INDENT(2));
@@ -1502,7 +1502,7 @@ static void loads_a_pack_from_a_file(void **state)
 	json_decref(root);
 }
 
-static void names_the_file_and_path_of_an_invalid_pack(void **state)
+UNIT_TEST(names_the_file_and_path_of_an_invalid_pack)
 {
 	json_t *root = ct_json();
 	set(root, "regions[2].offices[0]", "region", json_string("R7"));
@@ -1522,7 +1522,7 @@ static void names_the_file_and_path_of_an_invalid_pack(void **state)
 	json_decref(root);
 }
 
-static void reports_a_parse_error_with_its_line_and_column(void **state)
+UNIT_TEST(reports_a_parse_error_with_its_line_and_column)
 {
 	char path[64];
 	write_temp(path, "{\n  \"pack\": {\n    \"id\": \"x\",\n  }\n}\n");
@@ -1541,7 +1541,7 @@ static void reports_a_parse_error_with_its_line_and_column(void **state)
 	assert_true(strncmp(msg, "x.json: line 1, column ", 23) == 0);
 }
 
-static void reports_a_missing_file(void **state)
+UNIT_TEST(reports_a_missing_file)
 {
 	struct pack *p = &untouched;
 	char msg[256] = "";
@@ -1550,7 +1550,7 @@ static void reports_a_missing_file(void **state)
 	assert_string_equal(msg, "/tmp/test_pack_no_such_dir/x.json: cannot read: no such file");
 }
 
-static void cuts_a_message_to_the_buffer_it_is_given(void **state)
+UNIT_TEST(cuts_a_message_to_the_buffer_it_is_given)
 {
 	struct pack *p = &untouched;
 	char msg[16];
@@ -1562,9 +1562,8 @@ static void cuts_a_message_to_the_buffer_it_is_given(void **state)
 
 /* --- Figures: age groups and the suppression threshold ------------------ */
 
-static void loads_age_groups_and_finds_the_group_of_an_age(void **state)
+UNIT_TEST(loads_age_groups_and_finds_the_group_of_an_age)
 {
-	(void)state;
 	struct pack *p = ct_pack();
 	assert_int_equal(p->n_age_groups, 5);
 	assert_string_equal(p->age_groups[0].id, "age_0_11");
@@ -1581,9 +1580,8 @@ static void loads_age_groups_and_finds_the_group_of_an_age(void **state)
 	pack_free(p);
 }
 
-static void defaults_the_age_groups_and_threshold_when_absent(void **state)
+UNIT_TEST(defaults_the_age_groups_and_threshold_when_absent)
 {
-	(void)state;
 	json_t *root = ct_json();
 	del(root, "", "age_groups");
 	del(root, "", "suppression_threshold");
@@ -1595,9 +1593,8 @@ static void defaults_the_age_groups_and_threshold_when_absent(void **state)
 	pack_free(p);
 }
 
-static void accepts_other_age_groups_with_a_gap_and_a_threshold(void **state)
+UNIT_TEST(accepts_other_age_groups_with_a_gap_and_a_threshold)
 {
-	(void)state;
 	json_t *root = ct_json();
 	json_t *g = json_pack("[{s:s, s:s, s:i, s:i}, {s:s, s:s, s:i, s:n}]", "id", "young", "name", "10-14", "min",
 			      10, "max", 14, "id", "older", "name", "16+", "min", 16, "max");
@@ -1612,9 +1609,8 @@ static void accepts_other_age_groups_with_a_gap_and_a_threshold(void **state)
 	pack_free(p);
 }
 
-static void rejects_age_groups_out_of_order_or_overlapping(void **state)
+UNIT_TEST(rejects_age_groups_out_of_order_or_overlapping)
 {
-	(void)state;
 	static const struct rejection cases[] = {
 		{{{"age_groups[1]", "min", "11"}}, "age_groups[1].min", "must be above 11, the max of age_groups[0]: groups are in order and do not overlap"},
 		{{{"age_groups[2]", "min", "5"}, {"age_groups[2]", "max", "6"}}, "age_groups[2].min", "must be above 13, the max of age_groups[1]: groups are in order and do not overlap"},
@@ -1625,9 +1621,8 @@ static void rejects_age_groups_out_of_order_or_overlapping(void **state)
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
-static void rejects_malformed_age_groups(void **state)
+UNIT_TEST(rejects_malformed_age_groups)
 {
-	(void)state;
 	static const struct rejection cases[] = {
 		{{{"age_groups[0]", "max", NULL}}, "age_groups[0].max", "required: the oldest age in the group, or null for \"and over\""},
 		{{{"age_groups[2]", "min", NULL}}, "age_groups[2].min", "required"},
@@ -1640,9 +1635,8 @@ static void rejects_malformed_age_groups(void **state)
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
 
-static void rejects_a_suppression_threshold_outside_2_to_20(void **state)
+UNIT_TEST(rejects_a_suppression_threshold_outside_2_to_20)
 {
-	(void)state;
 	int64_t bad[] = {0, 1, 21};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		json_t *root = ct_json();
@@ -1663,74 +1657,5 @@ static void rejects_a_suppression_threshold_outside_2_to_20(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(loads_the_connecticut_pack),
-		cmocka_unit_test(places_each_area_office_in_its_region),
-		cmocka_unit_test(maps_each_of_the_169_towns_to_one_office),
-		cmocka_unit_test(finds_the_office_for_a_town_ignoring_case_and_spaces),
-		cmocka_unit_test(finds_deadlines_and_items_by_id),
-		cmocka_unit_test(loads_both_screening_instruments),
-		cmocka_unit_test(loads_dispositions_law_and_commercial_sex_concerns),
-		cmocka_unit_test(names_and_parses_ratings),
-		cmocka_unit_test(keeps_its_own_reference_to_the_document),
-		cmocka_unit_test(accepts_utc_and_a_pack_without_hotline_notes_or_descriptions),
-		cmocka_unit_test(rejects_a_document_that_is_not_an_object),
-		cmocka_unit_test(rejects_a_pack_missing_a_required_section),
-		cmocka_unit_test(rejects_unknown_keys_at_every_level),
-		cmocka_unit_test(rejects_missing_empty_and_mistyped_strings),
-		cmocka_unit_test(rejects_list_entries_that_are_not_objects),
-		cmocka_unit_test(rejects_new_list_entries_that_are_not_objects),
-		cmocka_unit_test(rejects_a_malformed_hotline),
-		cmocka_unit_test(rejects_ids_that_are_not_lower_snake_case),
-		cmocka_unit_test(rejects_a_region_id_that_is_not_a_short_code),
-		cmocka_unit_test(rejects_duplicate_ids_in_a_list),
-		cmocka_unit_test(rejects_an_office_id_used_in_two_regions),
-		cmocka_unit_test(rejects_an_office_naming_an_unknown_region),
-		cmocka_unit_test(rejects_an_office_listed_under_another_region),
-		cmocka_unit_test(rejects_a_pack_without_regions_or_a_region_without_offices),
-		cmocka_unit_test(rejects_a_town_served_by_two_offices),
-		cmocka_unit_test(rejects_an_empty_town),
-		cmocka_unit_test(rejects_deadline_minutes_that_are_not_1_to_525600),
-		cmocka_unit_test(rejects_a_pack_missing_a_required_deadline),
-		cmocka_unit_test(rejects_an_unknown_time_zone),
-		cmocka_unit_test(rejects_a_malformed_time_zone),
-		cmocka_unit_test(rejects_a_missing_or_unknown_default_instrument),
-		cmocka_unit_test(rejects_an_unknown_or_missing_instrument_kind),
-		cmocka_unit_test(rejects_an_unknown_key_in_an_indicator),
-		cmocka_unit_test(rejects_duplicate_instrument_domain_and_question_ids),
-		cmocka_unit_test(rejects_empty_domains_indicators_and_items),
-		cmocka_unit_test(rejects_ratings_other_than_no_possible_clear),
-		cmocka_unit_test(rejects_a_rule_naming_an_unknown_domain),
-		cmocka_unit_test(rejects_a_rule_with_a_bad_level_or_form),
-		cmocka_unit_test(rejects_rule_counts_that_are_not_1_to_100),
-		cmocka_unit_test(rejects_positive_at_out_of_range),
-		cmocka_unit_test(rejects_a_pack_missing_a_required_disposition),
-		cmocka_unit_test(rejects_a_minor_age_out_of_range),
-		cmocka_unit_test(rejects_a_malformed_victim_not_offender_notice),
-		cmocka_unit_test(rejects_a_commercial_sex_concern_naming_an_unknown_vulnerability),
-		cmocka_unit_test(loads_mdt_roles_with_the_federal_partners_marked),
-		cmocka_unit_test(loads_emergency_departments_each_in_a_region_that_serves_its_town),
-		cmocka_unit_test(names_the_rescreen_instrument_or_falls_back_to_the_default),
-		cmocka_unit_test(rejects_bad_mdt_roles),
-		cmocka_unit_test(rejects_bad_emergency_departments),
-		cmocka_unit_test(maps_typed_gender_identity_to_a_category_only),
-		cmocka_unit_test(rejects_bad_gender_categories),
-		cmocka_unit_test(reports_every_error_not_only_the_first),
-		cmocka_unit_test(rejects_a_missing_null_or_mistyped_id_in_every_list),
-		cmocka_unit_test(lists_every_problem_of_a_region_without_an_id),
-		cmocka_unit_test(look_ups_skip_entries_without_an_id),
-		cmocka_unit_test(any_value_anywhere_missing_or_mistyped_is_a_problem_not_a_crash),
-		cmocka_unit_test(loads_a_pack_from_a_file),
-		cmocka_unit_test(names_the_file_and_path_of_an_invalid_pack),
-		cmocka_unit_test(reports_a_parse_error_with_its_line_and_column),
-		cmocka_unit_test(reports_a_missing_file),
-		cmocka_unit_test(cuts_a_message_to_the_buffer_it_is_given),
-		cmocka_unit_test(loads_age_groups_and_finds_the_group_of_an_age),
-		cmocka_unit_test(defaults_the_age_groups_and_threshold_when_absent),
-		cmocka_unit_test(accepts_other_age_groups_with_a_gap_and_a_threshold),
-		cmocka_unit_test(rejects_age_groups_out_of_order_or_overlapping),
-		cmocka_unit_test(rejects_malformed_age_groups),
-		cmocka_unit_test(rejects_a_suppression_threshold_outside_2_to_20),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,14 +73,14 @@ static void assert_accepted(const char *username, const char *password)
 
 /* ---- length ---- */
 
-static void accepts_a_good_passphrase(void **state)
+UNIT_TEST(accepts_a_good_passphrase)
 {
 	assert_accepted("jsmith", "violet stapler orbits the harbour");
 	assert_accepted("jsmith", "Tr0mb0ne-Lantern-Quilt");
 	assert_accepted(NULL, "violet stapler orbits the harbour");
 }
 
-static void refuses_11_characters_and_accepts_12(void **state)
+UNIT_TEST(refuses_11_characters_and_accepts_12)
 {
 	assert_refused("jsmith", "Xk9#mP2$vL7", "must be at least 12 characters");
 	assert_accepted("jsmith", "Xk9#mP2$vL7q");
@@ -86,7 +88,7 @@ static void refuses_11_characters_and_accepts_12(void **state)
 	assert_refused("jsmith", NULL, "must be at least 12 characters");
 }
 
-static void counts_characters_not_bytes_so_12_multibyte_characters_are_enough(void **state)
+UNIT_TEST(counts_characters_not_bytes_so_12_multibyte_characters_are_enough)
 {
 	/* 12 two-byte characters (24 bytes), then 11 of them (22 bytes: over
 	 * 12 bytes, but still too short). */
@@ -98,7 +100,7 @@ static void counts_characters_not_bytes_so_12_multibyte_characters_are_enough(vo
 	assert_accepted("jsmith", "🐻🐼🦊🐨🐯🦁🐮🐷🐸🐵🐔🐧");
 }
 
-static void refuses_a_password_longer_than_256_bytes(void **state)
+UNIT_TEST(refuses_a_password_longer_than_256_bytes)
 {
 	char pw[PASSWORD_MAX_BYTES + 2];
 	for (size_t i = 0; i < sizeof pw - 1; i++)
@@ -109,7 +111,7 @@ static void refuses_a_password_longer_than_256_bytes(void **state)
 	assert_accepted("jsmith", pw);
 }
 
-static void counts_the_256_byte_limit_in_bytes_not_characters(void **state)
+UNIT_TEST(counts_the_256_byte_limit_in_bytes_not_characters)
 {
 	/* 129 two-byte characters: 258 bytes, though only 129 characters. */
 	char pw[2 * 129 + 1];
@@ -125,7 +127,7 @@ static void counts_the_256_byte_limit_in_bytes_not_characters(void **state)
 
 /* ---- UTF-8 ---- */
 
-static void refuses_invalid_utf8(void **state)
+UNIT_TEST(refuses_invalid_utf8)
 {
 	static const char *const bad[] = {
 	        "correct\xff horse staple",          /* byte never used in UTF-8 */
@@ -147,7 +149,7 @@ static void refuses_invalid_utf8(void **state)
 
 /* ---- repeated characters ---- */
 
-static void refuses_a_single_repeated_character(void **state)
+UNIT_TEST(refuses_a_single_repeated_character)
 {
 	/* Without a list, so that the rule itself is what refuses them. */
 	static const char *const same[] = {
@@ -163,14 +165,14 @@ static void refuses_a_single_repeated_character(void **state)
 
 /* ---- username ---- */
 
-static void refuses_a_password_containing_the_username_in_any_case(void **state)
+UNIT_TEST(refuses_a_password_containing_the_username_in_any_case)
 {
 	assert_refused("jsmith", "MyJSmithPassword!", "must not contain the username");
 	assert_refused("JSmith", "harbour-jsmith-lantern", "must not contain the username");
 	assert_refused("anna.k", "violet stapler ANNA.K 42", "must not contain the username");
 }
 
-static void ignores_usernames_shorter_than_3_characters(void **state)
+UNIT_TEST(ignores_usernames_shorter_than_3_characters)
 {
 	assert_accepted("al", "always alert, always kind");
 	assert_accepted("", "always alert, always kind");
@@ -180,7 +182,7 @@ static void ignores_usernames_shorter_than_3_characters(void **state)
 
 /* ---- the list ---- */
 
-static void refuses_a_listed_password_in_any_case(void **state)
+UNIT_TEST(refuses_a_listed_password_in_any_case)
 {
 	assert_refused("jsmith", "PassWord1234", "is on the list of common passwords");
 	assert_refused("jsmith", "password1234", "is on the list of common passwords");
@@ -193,7 +195,7 @@ static void refuses_a_listed_password_in_any_case(void **state)
 	assert_accepted("jsmith", "password1234 under the violet harbour");
 }
 
-static void reads_a_list_with_crlf_comments_blank_lines_and_no_final_newline(void **state)
+UNIT_TEST(reads_a_list_with_crlf_comments_blank_lines_and_no_final_newline)
 {
 	static const char small[] = "# not a password\r\n\r\nlanternharbour\r\n  \nvioletstapler \t\nquiltorbits42";
 	char reason[128];
@@ -215,7 +217,7 @@ static int compare_strings(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void the_list_has_1000_unique_lowercase_entries_of_12_characters_or_more(void **state)
+UNIT_TEST(the_list_has_1000_unique_lowercase_entries_of_12_characters_or_more)
 {
 	char *copy = malloc(list_len + 1);
 	const char **entries = malloc((list_len / 2 + 1) * sizeof *entries);
@@ -260,7 +262,7 @@ static void the_list_has_1000_unique_lowercase_entries_of_12_characters_or_more(
 	free(copy);
 }
 
-static void refuses_every_entry_on_the_list(void **state)
+UNIT_TEST(refuses_every_entry_on_the_list)
 {
 	/* Each entry is refused, by the list or by an earlier rule (a
 	 * repeated character); none slips through as acceptable. */
@@ -289,7 +291,7 @@ static void refuses_every_entry_on_the_list(void **state)
 
 /* ---- the reason ---- */
 
-static void cuts_the_reason_to_its_buffer_and_accepts_none(void **state)
+UNIT_TEST(cuts_the_reason_to_its_buffer_and_accepts_none)
 {
 	char reason[8];
 	memset(reason, 'x', sizeof reason);
@@ -299,7 +301,7 @@ static void cuts_the_reason_to_its_buffer_and_accepts_none(void **state)
 	assert_int_equal(password_check("jsmith", "short", list, list_len, reason, 0), ERR_INVAL);
 }
 
-static void leaves_the_reason_alone_when_the_password_is_acceptable(void **state)
+UNIT_TEST(leaves_the_reason_alone_when_the_password_is_acceptable)
 {
 	char reason[16] = "untouched";
 	assert_int_equal(password_check("jsmith", "violet stapler orbits", list, list_len, reason, sizeof reason), 0);
@@ -308,22 +310,5 @@ static void leaves_the_reason_alone_when_the_password_is_acceptable(void **state
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(accepts_a_good_passphrase),
-	        cmocka_unit_test(refuses_11_characters_and_accepts_12),
-	        cmocka_unit_test(counts_characters_not_bytes_so_12_multibyte_characters_are_enough),
-	        cmocka_unit_test(refuses_a_password_longer_than_256_bytes),
-	        cmocka_unit_test(counts_the_256_byte_limit_in_bytes_not_characters),
-	        cmocka_unit_test(refuses_invalid_utf8),
-	        cmocka_unit_test(refuses_a_single_repeated_character),
-	        cmocka_unit_test(refuses_a_password_containing_the_username_in_any_case),
-	        cmocka_unit_test(ignores_usernames_shorter_than_3_characters),
-	        cmocka_unit_test(refuses_a_listed_password_in_any_case),
-	        cmocka_unit_test(reads_a_list_with_crlf_comments_blank_lines_and_no_final_newline),
-	        cmocka_unit_test(the_list_has_1000_unique_lowercase_entries_of_12_characters_or_more),
-	        cmocka_unit_test(refuses_every_entry_on_the_list),
-	        cmocka_unit_test(cuts_the_reason_to_its_buffer_and_accepts_none),
-	        cmocka_unit_test(leaves_the_reason_alone_when_the_password_is_acceptable),
-	};
-	return cmocka_run_group_tests(tests, read_list, free_list);
+	return unit_run("tests", read_list, free_list);
 }

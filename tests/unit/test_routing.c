@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +60,7 @@ static void assert_statewide(const struct route *r)
 
 /* Every town the pack file lists, exactly as written, upper-cased and
  * padded: its office and that office's region. */
-static void every_town_of_the_pack_routes_to_its_office(void **state)
+UNIT_TEST(every_town_of_the_pack_routes_to_its_office)
 {
 	const struct pack *p = *state;
 	json_error_t e;
@@ -94,7 +96,7 @@ static void every_town_of_the_pack_routes_to_its_office(void **state)
 	json_decref(root);
 }
 
-static void an_unknown_missing_or_accented_town_goes_statewide(void **state)
+UNIT_TEST(an_unknown_missing_or_accented_town_goes_statewide)
 {
 	const struct pack *p = *state;
 	struct route r;
@@ -114,7 +116,7 @@ static void an_unknown_missing_or_accented_town_goes_statewide(void **state)
 	}
 }
 
-static void a_report_routes_on_the_first_childs_town_else_the_incident_town(void **state)
+UNIT_TEST(a_report_routes_on_the_first_childs_town_else_the_incident_town)
 {
 	const struct pack *p = *state;
 	struct route r;
@@ -146,7 +148,7 @@ static void a_report_routes_on_the_first_childs_town_else_the_incident_town(void
 	assert_statewide(&r);
 }
 
-static void routing_refuses_a_missing_pack_or_result(void **state)
+UNIT_TEST(routing_refuses_a_missing_pack_or_result)
 {
 	const struct pack *p = *state;
 	struct route r;
@@ -178,7 +180,7 @@ static struct guardrail guardrail_is(const struct pack *p, int age, const char *
 
 /* Each concern of the pack alone: only the commercial-sex ones flag a
  * child, and the concern named is the one that did. */
-static void each_concern_flags_a_child_only_if_it_is_commercial_sex(void **state)
+UNIT_TEST(each_concern_flags_a_child_only_if_it_is_commercial_sex)
 {
 	const struct pack *p = *state;
 	assert_int_equal(p->n_commercial_sex_concerns, 2);
@@ -202,7 +204,7 @@ static void each_concern_flags_a_child_only_if_it_is_commercial_sex(void **state
 	assert_int_equal(flagged, 2);
 }
 
-static void the_first_commercial_sex_concern_among_others_is_named(void **state)
+UNIT_TEST(the_first_commercial_sex_concern_among_others_is_named)
 {
 	const struct pack *p = *state;
 	struct guardrail g = check(p, 12,
@@ -220,7 +222,7 @@ static void the_first_commercial_sex_concern_among_others_is_named(void **state)
 
 /* The boundary is the pack's minor age: one year under is a minor, the
  * age itself is not; an unknown age is taken as a minor's. */
-static void the_age_limit_is_the_packs_and_an_unknown_age_is_a_minors(void **state)
+UNIT_TEST(the_age_limit_is_the_packs_and_an_unknown_age_is_a_minors)
 {
 	struct pack *p = *state;
 	const char *cse = "[\"commercial_sex_involvement\"]";
@@ -251,7 +253,7 @@ static void the_age_limit_is_the_packs_and_an_unknown_age_is_a_minors(void **sta
 	p->law.minor_age = saved;
 }
 
-static void the_guardrail_refuses_what_is_not_a_list(void **state)
+UNIT_TEST(the_guardrail_refuses_what_is_not_a_list)
 {
 	const struct pack *p = *state;
 	struct guardrail g = {.reason = GUARDRAIL_ADULT};
@@ -263,9 +265,8 @@ static void the_guardrail_refuses_what_is_not_a_list(void **state)
 	assert_int_equal(guardrail_check(p, 12, NULL, NULL), ERR_INVAL);
 }
 
-static void a_case_takes_the_intake_flag_before_the_screen(void **state)
+UNIT_TEST(a_case_takes_the_intake_flag_before_the_screen)
 {
-	(void)state;
 	assert_string_equal(guardrail_suspected_by(true, NULL), "guardrail");
 	assert_string_equal(guardrail_suspected_by(true, "positive"), "guardrail");
 	assert_string_equal(guardrail_suspected_by(true, "not_indicated"), "guardrail");
@@ -280,16 +281,5 @@ static void a_case_takes_the_intake_flag_before_the_screen(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(every_town_of_the_pack_routes_to_its_office),
-	        cmocka_unit_test(an_unknown_missing_or_accented_town_goes_statewide),
-	        cmocka_unit_test(a_report_routes_on_the_first_childs_town_else_the_incident_town),
-	        cmocka_unit_test(routing_refuses_a_missing_pack_or_result),
-	        cmocka_unit_test(each_concern_flags_a_child_only_if_it_is_commercial_sex),
-	        cmocka_unit_test(the_first_commercial_sex_concern_among_others_is_named),
-	        cmocka_unit_test(the_age_limit_is_the_packs_and_an_unknown_age_is_a_minors),
-	        cmocka_unit_test(the_guardrail_refuses_what_is_not_a_list),
-	        cmocka_unit_test(a_case_takes_the_intake_flag_before_the_screen),
-	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return unit_run("tests", setup, teardown);
 }

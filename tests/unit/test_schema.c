@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,9 +68,8 @@ static int check(const struct schema *s, const char *text, char *out, size_t siz
 		assert_string_equal(got_, expected);                    \
 	} while (0)
 
-static void a_body_meeting_every_rule_passes(void **state)
+UNIT_TEST(a_body_meeting_every_rule_passes)
 {
-	(void)state;
 	assert_errors("{\"version\": 3, \"status\": \"open\", \"note\": \"hello\", \"name\": \"Katie\","
 		      " \"team_id\": 4, \"held\": false, \"at\": \"2026-11-28T14:05:00Z\", \"meta\": {},"
 		      " \"tags\": [1, 2], \"extra\": [null], \"owner\": null, \"count\": 0}",
@@ -77,9 +78,8 @@ static void a_body_meeting_every_rule_passes(void **state)
 	assert_errors("{\"version\": 3, \"name\": \"K\", \"owner\": \"me\", \"note\": null, \"held\": null}", "");
 }
 
-static void required_keys_refuse_missing_null_and_empty(void **state)
+UNIT_TEST(required_keys_refuse_missing_null_and_empty)
 {
-	(void)state;
 	assert_errors("{\"owner\": \"x\"}", "version: required; name: required");
 	assert_errors("{\"version\": null, \"name\": \"\", \"owner\": \"x\"}", "version: required; name: required");
 	/* Required and nullable: null is an answer, a missing key is not. */
@@ -87,9 +87,8 @@ static void required_keys_refuse_missing_null_and_empty(void **state)
 	assert_errors("{\"version\": 1, \"name\": \"K\"}", "owner: required");
 }
 
-static void each_type_is_named_in_its_reason(void **state)
+UNIT_TEST(each_type_is_named_in_its_reason)
 {
-	(void)state;
 	assert_errors("{\"version\": \"3\", \"name\": 5, \"owner\": \"x\", \"team_id\": 0, \"held\": 1,"
 		      " \"at\": \"yesterday\", \"meta\": [], \"tags\": {}}",
 		      "version: must be an integer; name: must be a string;"
@@ -103,9 +102,8 @@ static void each_type_is_named_in_its_reason(void **state)
 		      "count: must be a number of children");
 }
 
-static void lengths_and_allowed_values_are_checked(void **state)
+UNIT_TEST(lengths_and_allowed_values_are_checked)
 {
-	(void)state;
 	assert_errors("{\"version\": 1, \"name\": \"K\", \"owner\": \"x\", \"note\": \"123456\", \"tags\": [1, 2, 3]}",
 		      "note: at most 5 characters; tags: at most 2 items");
 	assert_errors("{\"version\": 1, \"name\": \"K\", \"owner\": \"x\", \"status\": \"shut\"}",
@@ -116,9 +114,8 @@ static void lengths_and_allowed_values_are_checked(void **state)
 	assert_errors("{\"version\": 1, \"name\": \"K\", \"owner\": \"x\", \"status\": \"\"}", "");
 }
 
-static void unknown_keys_are_refused_unless_the_schema_is_open(void **state)
+UNIT_TEST(unknown_keys_are_refused_unless_the_schema_is_open)
 {
-	(void)state;
 	assert_errors("{\"version\": 1, \"name\": \"K\", \"owner\": \"x\", \"colour\": \"red\"}",
 		      "colour: unknown field");
 	struct schema open = strict;
@@ -130,24 +127,21 @@ static void unknown_keys_are_refused_unless_the_schema_is_open(void **state)
 	assert_string_equal(got, "");
 }
 
-static void a_body_that_is_not_an_object_is_refused(void **state)
+UNIT_TEST(a_body_that_is_not_an_object_is_refused)
 {
-	(void)state;
 	assert_errors("[1, 2]", ": expected a JSON object");
 	assert_errors("\"text\"", ": expected a JSON object");
 	assert_errors("null", ": expected a JSON object");
 }
 
-static void a_nul_inside_a_string_is_refused(void **state)
+UNIT_TEST(a_nul_inside_a_string_is_refused)
 {
-	(void)state;
 	assert_errors("{\"version\": 1, \"name\": \"Ka\\u0000tie\", \"owner\": \"x\"}",
 		      "name: must not contain NUL characters");
 }
 
-static void errors_already_listed_are_kept(void **state)
+UNIT_TEST(errors_already_listed_are_kept)
 {
-	(void)state;
 	json_t *body = json_pack("{s:i, s:s, s:s}", "version", 1, "name", "K", "owner", "x");
 	struct field_errors errs;
 	field_errors_init(&errs, 8);
@@ -161,9 +155,8 @@ static void errors_already_listed_are_kept(void **state)
 
 /* A service's input as C strings meets the same rules, and nothing it
  * checks needs memory, so a failed allocation cannot skip a rule. */
-static void c_strings_meet_the_same_rules(void **state)
+UNIT_TEST(c_strings_meet_the_same_rules)
 {
-	(void)state;
 	struct field_errors errs;
 	field_errors_init(&errs, 8);
 	assert_int_equal(schema_check_strings(&strict, &errs, "status", "open", "name", "Dana", "owner", NULL, NULL), 0);
@@ -186,9 +179,8 @@ static void c_strings_meet_the_same_rules(void **state)
 	assert_int_equal(schema_check_strings(&strict, NULL, "nobody", "x", NULL), ERR_INVAL);
 }
 
-static void rule_lookup_and_type_names(void **state)
+UNIT_TEST(rule_lookup_and_type_names)
 {
-	(void)state;
 	assert_ptr_equal(schema_rule(&strict, "held"), &rules[5]);
 	assert_null(schema_rule(&strict, "colour"));
 	assert_string_equal(field_type_name(FT_STRING), "string");
@@ -197,9 +189,8 @@ static void rule_lookup_and_type_names(void **state)
 	assert_string_equal(field_type_name((enum field_type)99), "?");
 }
 
-static void format_prints_the_rules_on_one_line(void **state)
+UNIT_TEST(format_prints_the_rules_on_one_line)
 {
-	(void)state;
 	static const char expected[] =
 		"version:int! status:string(8){open|response|closed} note:string(5) name:string! team_id:id?"
 		" held:bool at:time meta:object tags:array(2) extra:any owner:string! count:int";
@@ -226,18 +217,5 @@ static void format_prints_the_rules_on_one_line(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(a_body_meeting_every_rule_passes),
-		cmocka_unit_test(required_keys_refuse_missing_null_and_empty),
-		cmocka_unit_test(each_type_is_named_in_its_reason),
-		cmocka_unit_test(lengths_and_allowed_values_are_checked),
-		cmocka_unit_test(unknown_keys_are_refused_unless_the_schema_is_open),
-		cmocka_unit_test(a_body_that_is_not_an_object_is_refused),
-		cmocka_unit_test(a_nul_inside_a_string_is_refused),
-		cmocka_unit_test(errors_already_listed_are_kept),
-		cmocka_unit_test(c_strings_meet_the_same_rules),
-		cmocka_unit_test(rule_lookup_and_type_names),
-		cmocka_unit_test(format_prints_the_rules_on_one_line),
-	};
-	return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
+	return unit_run("schema", NULL, NULL);
 }

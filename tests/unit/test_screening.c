@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,7 +182,7 @@ static json_t *sscst_answers(const struct pack_instrument *ss, size_t yes)
 
 /* --- Levels -------------------------------------------------------------- */
 
-static void names_and_parses_every_level(void **state)
+UNIT_TEST(names_and_parses_every_level)
 {
 	static const char *const names[] = {"no", "possible", "clear", "positive", "negative"};
 	for (int i = SCREEN_NO; i <= SCREEN_NEGATIVE; i++) {
@@ -199,7 +201,7 @@ static void names_and_parses_every_level(void **state)
 
 /* --- Rule forms ---------------------------------------------------------- */
 
-static void clear_in_domains_counts_clear_ratings_in_those_domains_only(void **state)
+UNIT_TEST(clear_in_domains_counts_clear_ratings_in_those_domains_only)
 {
 	const struct pack_domain *in[] = {&domains[1], &domains[2]};
 	struct pack_rule rules[] = {
@@ -232,7 +234,7 @@ static void clear_in_domains_counts_clear_ratings_in_those_domains_only(void **s
 			 SCREEN_NO);
 }
 
-static void clear_count_counts_clear_ratings_anywhere(void **state)
+UNIT_TEST(clear_count_counts_clear_ratings_anywhere)
 {
 	struct pack_rule rules[] = {{.level = PACK_RATING_CLEAR, .kind = PACK_RULE_CLEAR_COUNT, .count = 2}};
 	struct pack_instrument ins = instrument(rules, 1);
@@ -247,7 +249,7 @@ static void clear_count_counts_clear_ratings_anywhere(void **state)
 	assert_int_equal(score(&ins, ratings("unstable_housing", "possible", NULL), NULL), SCREEN_NO);
 }
 
-static void possible_count_counts_possible_and_clear_ratings(void **state)
+UNIT_TEST(possible_count_counts_possible_and_clear_ratings)
 {
 	struct pack_rule rules[] = {{.level = PACK_RATING_POSSIBLE, .kind = PACK_RULE_POSSIBLE_COUNT, .count = 2}};
 	struct pack_instrument ins = instrument(rules, 1);
@@ -261,7 +263,7 @@ static void possible_count_counts_possible_and_clear_ratings(void **state)
 
 /* --- Rule order ---------------------------------------------------------- */
 
-static void the_first_rule_that_holds_gives_the_level(void **state)
+UNIT_TEST(the_first_rule_that_holds_gives_the_level)
 {
 	struct pack_rule rules[] = {
 		{.level = PACK_RATING_POSSIBLE, .kind = PACK_RULE_CLEAR_COUNT, .count = 1},
@@ -295,7 +297,7 @@ static void the_first_rule_that_holds_gives_the_level(void **state)
 	assert_int_equal(score(&ins, ratings("traded_sex", "clear", NULL), NULL), SCREEN_NO);
 }
 
-static void no_rule_holding_gives_no(void **state)
+UNIT_TEST(no_rule_holding_gives_no)
 {
 	struct pack_rule rules[] = {{.level = PACK_RATING_CLEAR, .kind = PACK_RULE_CLEAR_COUNT, .count = 6}};
 	struct pack_instrument ins = instrument(rules, 1);
@@ -315,7 +317,7 @@ static void no_rule_holding_gives_no(void **state)
 
 /* --- Answers refused ----------------------------------------------------- */
 
-static void refuses_a_partial_screen_naming_every_missing_indicator(void **state)
+UNIT_TEST(refuses_a_partial_screen_naming_every_missing_indicator)
 {
 	struct pack_rule rules[] = {{.level = PACK_RATING_CLEAR, .kind = PACK_RULE_CLEAR_COUNT, .count = 1}};
 	struct pack_instrument ins = instrument(rules, 1);
@@ -337,7 +339,7 @@ static void refuses_a_partial_screen_naming_every_missing_indicator(void **state
 	assert_refused(&ins, a, 6, "answers.offered_for_sex", "required");
 }
 
-static void refuses_an_answer_to_an_unknown_indicator(void **state)
+UNIT_TEST(refuses_an_answer_to_an_unknown_indicator)
 {
 	struct pack_rule rules[] = {{.level = PACK_RATING_CLEAR, .kind = PACK_RULE_CLEAR_COUNT, .count = 1}};
 	struct pack_instrument ins = instrument(rules, 1);
@@ -365,7 +367,7 @@ static void refuses_an_answer_to_an_unknown_indicator(void **state)
 	assert_refused(&ins, a, 1, want, "unknown indicator");
 }
 
-static void refuses_a_rating_that_is_not_no_possible_or_clear(void **state)
+UNIT_TEST(refuses_a_rating_that_is_not_no_possible_or_clear)
 {
 	struct pack_rule rules[] = {{.level = PACK_RATING_CLEAR, .kind = PACK_RULE_CLEAR_COUNT, .count = 1}};
 	struct pack_instrument ins = instrument(rules, 1);
@@ -378,7 +380,7 @@ static void refuses_a_rating_that_is_not_no_possible_or_clear(void **state)
 	}
 }
 
-static void refuses_answers_that_are_not_an_object(void **state)
+UNIT_TEST(refuses_answers_that_are_not_an_object)
 {
 	struct pack_rule rules[] = {{.level = PACK_RATING_CLEAR, .kind = PACK_RULE_CLEAR_COUNT, .count = 1}};
 	struct pack_instrument ins = instrument(rules, 1);
@@ -404,7 +406,7 @@ static void refuses_answers_that_are_not_an_object(void **state)
 
 /* --- The shipped instruments --------------------------------------------- */
 
-static void scores_the_connecticut_indicator_screen(void **state)
+UNIT_TEST(scores_the_connecticut_indicator_screen)
 {
 	struct pack *p = ct_pack();
 	const struct pack_instrument *ins = pack_default_instrument(p);
@@ -448,7 +450,7 @@ static void scores_the_connecticut_indicator_screen(void **state)
 	pack_free(p);
 }
 
-static void the_sscst_is_positive_at_two_yes_answers(void **state)
+UNIT_TEST(the_sscst_is_positive_at_two_yes_answers)
 {
 	struct pack *p = ct_pack();
 	const struct pack_instrument *ss = pack_instrument(p, "sscst");
@@ -473,7 +475,7 @@ static void the_sscst_is_positive_at_two_yes_answers(void **state)
 	pack_free(p);
 }
 
-static void refuses_a_partial_or_malformed_sscst(void **state)
+UNIT_TEST(refuses_a_partial_or_malformed_sscst)
 {
 	struct pack *p = ct_pack();
 	const struct pack_instrument *ss = pack_instrument(p, "sscst");
@@ -503,20 +505,5 @@ static void refuses_a_partial_or_malformed_sscst(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(names_and_parses_every_level),
-		cmocka_unit_test(clear_in_domains_counts_clear_ratings_in_those_domains_only),
-		cmocka_unit_test(clear_count_counts_clear_ratings_anywhere),
-		cmocka_unit_test(possible_count_counts_possible_and_clear_ratings),
-		cmocka_unit_test(the_first_rule_that_holds_gives_the_level),
-		cmocka_unit_test(no_rule_holding_gives_no),
-		cmocka_unit_test(refuses_a_partial_screen_naming_every_missing_indicator),
-		cmocka_unit_test(refuses_an_answer_to_an_unknown_indicator),
-		cmocka_unit_test(refuses_a_rating_that_is_not_no_possible_or_clear),
-		cmocka_unit_test(refuses_answers_that_are_not_an_object),
-		cmocka_unit_test(scores_the_connecticut_indicator_screen),
-		cmocka_unit_test(the_sscst_is_positive_at_two_yes_answers),
-		cmocka_unit_test(refuses_a_partial_or_malformed_sscst),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

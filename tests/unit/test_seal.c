@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -127,7 +129,7 @@ static void seal_ok(const struct keyring *ring, const char *table, const char *c
 
 /* ---- sealed values ---- */
 
-static void a_value_round_trips_including_empty_and_binary_with_nuls(void **state)
+UNIT_TEST_WITH(a_value_round_trips_including_empty_and_binary_with_nuls, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	struct keyring *ring = fixed_ring(fx);
@@ -176,7 +178,7 @@ static void a_value_round_trips_including_empty_and_binary_with_nuls(void **stat
 	keyring_free(ring);
 }
 
-static void sealing_the_same_value_twice_gives_different_bytes(void **state)
+UNIT_TEST_WITH(sealing_the_same_value_twice_gives_different_bytes, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	struct keyring *ring = fixed_ring(fx);
@@ -192,7 +194,7 @@ static void sealing_the_same_value_twice_gives_different_bytes(void **state)
 	keyring_free(ring);
 }
 
-static void a_value_moved_to_another_row_column_or_table_fails_to_open(void **state)
+UNIT_TEST_WITH(a_value_moved_to_another_row_column_or_table_fails_to_open, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	struct keyring *ring = fixed_ring(fx);
@@ -217,7 +219,7 @@ static void a_value_moved_to_another_row_column_or_table_fails_to_open(void **st
 	keyring_free(ring);
 }
 
-static void a_flipped_bit_anywhere_fails_to_open_and_leaves_out_unchanged(void **state)
+UNIT_TEST_WITH(a_flipped_bit_anywhere_fails_to_open_and_leaves_out_unchanged, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	struct keyring *ring = fixed_ring(fx);
@@ -255,7 +257,7 @@ static void a_flipped_bit_anywhere_fails_to_open_and_leaves_out_unchanged(void *
 	keyring_free(ring);
 }
 
-static void a_value_relabelled_with_another_key_id_in_the_ring_fails_to_open(void **state)
+UNIT_TEST_WITH(a_value_relabelled_with_another_key_id_in_the_ring_fails_to_open, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	struct keyring *ring = fixed_ring(fx); /* keys 1 and 2, current 1 */
@@ -287,7 +289,7 @@ static void a_value_relabelled_with_another_key_id_in_the_ring_fails_to_open(voi
 	keyring_free(ring);
 }
 
-static void a_value_whose_key_id_is_not_in_the_ring_gives_notfound(void **state)
+UNIT_TEST_WITH(a_value_whose_key_id_is_not_in_the_ring_gives_notfound, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	char err[256] = "";
@@ -310,7 +312,7 @@ static void a_value_whose_key_id_is_not_in_the_ring_gives_notfound(void **state)
 	keyring_free(newer);
 }
 
-static void seal_size_matches_what_seal_value_appends(void **state)
+UNIT_TEST_WITH(seal_size_matches_what_seal_value_appends, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	struct keyring *ring = fixed_ring(fx);
@@ -333,7 +335,7 @@ static void seal_size_matches_what_seal_value_appends(void **state)
 	keyring_free(ring);
 }
 
-static void a_sealed_value_starts_with_version_1_and_its_key_id_big_endian(void **state)
+UNIT_TEST_WITH(a_sealed_value_starts_with_version_1_and_its_key_id_big_endian, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	write_file(fx->path, "hartline-keyring 1\nkey 258 " KEY_A "\ncurrent 258\n", 0600);
@@ -350,7 +352,7 @@ static void a_sealed_value_starts_with_version_1_and_its_key_id_big_endian(void 
 	keyring_free(ring);
 }
 
-static void a_value_built_to_the_documented_format_opens(void **state)
+UNIT_TEST_WITH(a_value_built_to_the_documented_format_opens, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	write_file(fx->path, "hartline-keyring 1\nkey 3 " KEY_A "\ncurrent 3\n", 0600);
@@ -382,7 +384,7 @@ static void a_value_built_to_the_documented_format_opens(void **state)
 	keyring_free(ring);
 }
 
-static void seal_key_id_rejects_short_values_and_other_versions(void **state)
+UNIT_TEST_WITH(seal_key_id_rejects_short_values_and_other_versions, fx_setup, fx_teardown)
 {
 	unsigned char v[45] = {0x01, 0, 0, 0, 7};
 	uint32_t id = 99;
@@ -399,7 +401,7 @@ static void seal_key_id_rejects_short_values_and_other_versions(void **state)
 
 /* ---- the key file ---- */
 
-static void a_created_key_file_has_mode_0600_and_one_current_key(void **state)
+UNIT_TEST_WITH(a_created_key_file_has_mode_0600_and_one_current_key, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	char err[256] = "";
@@ -422,7 +424,7 @@ static void a_created_key_file_has_mode_0600_and_one_current_key(void **state)
 	keyring_free(ring);
 }
 
-static void two_created_key_files_hold_different_keys(void **state)
+UNIT_TEST_WITH(two_created_key_files_hold_different_keys, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	char other[160], err[256] = "";
@@ -436,7 +438,7 @@ static void two_created_key_files_hold_different_keys(void **state)
 	free(b);
 }
 
-static void create_refuses_an_existing_file_and_leaves_it_alone(void **state)
+UNIT_TEST_WITH(create_refuses_an_existing_file_and_leaves_it_alone, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	char err[256] = "";
@@ -458,7 +460,7 @@ static void create_refuses_an_existing_file_and_leaves_it_alone(void **state)
 	free(after);
 }
 
-static void a_key_file_readable_by_group_or_others_is_refused_with_the_chmod_hint(void **state)
+UNIT_TEST_WITH(a_key_file_readable_by_group_or_others_is_refused_with_the_chmod_hint, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	static const mode_t modes[] = {0644, 0640, 0604};
@@ -484,7 +486,7 @@ static void a_key_file_readable_by_group_or_others_is_refused_with_the_chmod_hin
 	assert_null(ring);
 }
 
-static void a_missing_key_file_is_notfound(void **state)
+UNIT_TEST_WITH(a_missing_key_file_is_notfound, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	struct keyring *ring = NULL;
@@ -494,7 +496,7 @@ static void a_missing_key_file_is_notfound(void **state)
 	assert_non_null(strstr(err, fx->path));
 }
 
-static void a_directory_is_not_a_key_file(void **state)
+UNIT_TEST_WITH(a_directory_is_not_a_key_file, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	struct keyring *ring = NULL;
@@ -504,7 +506,7 @@ static void a_directory_is_not_a_key_file(void **state)
 	assert_null(ring);
 }
 
-static void comments_blank_lines_and_crlf_are_accepted(void **state)
+UNIT_TEST_WITH(comments_blank_lines_and_crlf_are_accepted, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	write_file(fx->path,
@@ -522,7 +524,7 @@ struct bad_case {
 	const char *want; /* expected after "PATH: " */
 };
 
-static void malformed_key_files_are_refused_naming_the_line(void **state)
+UNIT_TEST_WITH(malformed_key_files_are_refused_naming_the_line, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	static const struct bad_case cases[] = {
@@ -565,7 +567,7 @@ static void malformed_key_files_are_refused_naming_the_line(void **state)
 	}
 }
 
-static void a_parse_error_never_quotes_key_material(void **state)
+UNIT_TEST_WITH(a_parse_error_never_quotes_key_material, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	/* A key line mangled into an unknown line. */
@@ -576,7 +578,7 @@ static void a_parse_error_never_quotes_key_material(void **state)
 	assert_null(strstr(err, "0011223344"));
 }
 
-static void a_key_file_with_a_nul_byte_is_refused(void **state)
+UNIT_TEST_WITH(a_key_file_with_a_nul_byte_is_refused, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	static const char text[] = "hartline-keyring 1\nkey 1 " KEY_A "\ncur\0rent 1\n";
@@ -592,7 +594,7 @@ static void a_key_file_with_a_nul_byte_is_refused(void **state)
 
 /* ---- rotation ---- */
 
-static void rotate_adds_key_2_as_current_and_old_values_still_open(void **state)
+UNIT_TEST_WITH(rotate_adds_key_2_as_current_and_old_values_still_open, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	char err[256] = "";
@@ -659,7 +661,7 @@ static void rotate_adds_key_2_as_current_and_old_values_still_open(void **state)
 	buf_done(&plain);
 }
 
-static void rotate_takes_the_highest_id_plus_one_not_the_current_plus_one(void **state)
+UNIT_TEST_WITH(rotate_takes_the_highest_id_plus_one_not_the_current_plus_one, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	write_file(fx->path, "hartline-keyring 1\nkey 5 " KEY_B "\nkey 2 " KEY_A "\ncurrent 2\n", 0600);
@@ -672,7 +674,7 @@ static void rotate_takes_the_highest_id_plus_one_not_the_current_plus_one(void *
 	keyring_free(ring);
 }
 
-static void rotate_refuses_when_the_key_file_changed_since_it_was_loaded(void **state)
+UNIT_TEST_WITH(rotate_refuses_when_the_key_file_changed_since_it_was_loaded, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	char err[256] = "";
@@ -704,7 +706,7 @@ static void rotate_refuses_when_the_key_file_changed_since_it_was_loaded(void **
 	keyring_free(other);
 }
 
-static void rotate_refuses_a_key_file_that_became_world_readable(void **state)
+UNIT_TEST_WITH(rotate_refuses_a_key_file_that_became_world_readable, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	char err[512] = "";
@@ -718,7 +720,7 @@ static void rotate_refuses_a_key_file_that_became_world_readable(void **state)
 	keyring_free(ring);
 }
 
-static void a_temporary_file_left_by_a_crashed_rotation_does_not_block_the_next(void **state)
+UNIT_TEST_WITH(a_temporary_file_left_by_a_crashed_rotation_does_not_block_the_next, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	char err[256] = "", tmp[200];
@@ -735,7 +737,7 @@ static void a_temporary_file_left_by_a_crashed_rotation_does_not_block_the_next(
 	keyring_free(ring);
 }
 
-static void rotate_of_a_missing_file_is_notfound_and_leaves_the_ring_alone(void **state)
+UNIT_TEST_WITH(rotate_of_a_missing_file_is_notfound_and_leaves_the_ring_alone, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	struct keyring *ring = fixed_ring(fx);
@@ -773,7 +775,7 @@ static void *seal_and_open_in_a_loop(void *arg)
 	return NULL;
 }
 
-static void rotation_while_other_threads_seal_and_open_is_safe(void **state)
+UNIT_TEST_WITH(rotation_while_other_threads_seal_and_open_is_safe, fx_setup, fx_teardown)
 {
 	struct fx *fx = *state;
 	char err[256] = "";
@@ -800,49 +802,15 @@ static void rotation_while_other_threads_seal_and_open_is_safe(void **state)
 	keyring_free(ring);
 }
 
-static void keyring_free_accepts_null(void **state)
+UNIT_TEST_WITH(keyring_free_accepts_null, fx_setup, fx_teardown)
 {
 	keyring_free(NULL);
 	assert_int_equal(keyring_count(NULL), 0);
 	assert_int_equal(keyring_current_id(NULL), 0);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 
 int main(void)
 {
-	/* clang-format would align these as continuation lines of T(). */
-	// clang-format off
-	const struct CMUnitTest tests[] = {
-		T(a_value_round_trips_including_empty_and_binary_with_nuls),
-		T(sealing_the_same_value_twice_gives_different_bytes),
-		T(a_value_moved_to_another_row_column_or_table_fails_to_open),
-		T(a_flipped_bit_anywhere_fails_to_open_and_leaves_out_unchanged),
-		T(a_value_relabelled_with_another_key_id_in_the_ring_fails_to_open),
-		T(a_value_whose_key_id_is_not_in_the_ring_gives_notfound),
-		T(seal_size_matches_what_seal_value_appends),
-		T(a_sealed_value_starts_with_version_1_and_its_key_id_big_endian),
-		T(a_value_built_to_the_documented_format_opens),
-		T(seal_key_id_rejects_short_values_and_other_versions),
-		T(a_created_key_file_has_mode_0600_and_one_current_key),
-		T(two_created_key_files_hold_different_keys),
-		T(create_refuses_an_existing_file_and_leaves_it_alone),
-		T(a_key_file_readable_by_group_or_others_is_refused_with_the_chmod_hint),
-		T(a_missing_key_file_is_notfound),
-		T(a_directory_is_not_a_key_file),
-		T(comments_blank_lines_and_crlf_are_accepted),
-		T(malformed_key_files_are_refused_naming_the_line),
-		T(a_parse_error_never_quotes_key_material),
-		T(a_key_file_with_a_nul_byte_is_refused),
-		T(rotate_adds_key_2_as_current_and_old_values_still_open),
-		T(rotate_takes_the_highest_id_plus_one_not_the_current_plus_one),
-		T(rotate_refuses_when_the_key_file_changed_since_it_was_loaded),
-		T(rotate_refuses_a_key_file_that_became_world_readable),
-		T(a_temporary_file_left_by_a_crashed_rotation_does_not_block_the_next),
-		T(rotate_of_a_missing_file_is_notfound_and_leaves_the_ring_alone),
-		T(rotation_while_other_threads_seal_and_open_is_safe),
-		T(keyring_free_accepts_null),
-	};
-	// clang-format on
-	return cmocka_run_group_tests_name("seal", tests, NULL, NULL);
+	return unit_run("seal", NULL, NULL);
 }

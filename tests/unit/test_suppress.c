@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,7 +205,7 @@ static bool reader_check(const struct fig *f, bool rt, bool ct)
 
 /* ---- cases ---- */
 
-static void small_counts_are_primary_and_zeros_are_shown(void **state)
+UNIT_TEST(small_counts_are_primary_and_zeros_are_shown)
 {
 	struct fig f = {.rows = 5, .cols = 1, .cell = {0, 3, 12, 40, 7}};
 	run(&f, false, true);
@@ -217,7 +219,7 @@ static void small_counts_are_primary_and_zeros_are_shown(void **state)
 	assert_true(reader_check(&f, false, true));
 }
 
-static void nothing_small_nothing_hidden(void **state)
+UNIT_TEST(nothing_small_nothing_hidden)
 {
 	struct fig f = {.rows = 2, .cols = 3, .cell = {5, 9, 0, 12, 6, 30}};
 	run(&f, true, true);
@@ -227,7 +229,7 @@ static void nothing_small_nothing_hidden(void **state)
 	assert_int_equal(f.t.grand_mark, SUPP_SHOWN);
 }
 
-static void two_fours_beside_a_total_of_eight_are_not_left_alone(void **state)
+UNIT_TEST(two_fours_beside_a_total_of_eight_are_not_left_alone)
 {
 	/* Both are "<5" and sum to 8: each must be 4 unless more is hidden. */
 	struct fig f = {.rows = 3, .cols = 1, .cell = {4, 4, 20}};
@@ -238,7 +240,7 @@ static void two_fours_beside_a_total_of_eight_are_not_left_alone(void **state)
 	assert_true(reader_check(&f, false, true));
 }
 
-static void a_small_total_is_hidden_too(void **state)
+UNIT_TEST(a_small_total_is_hidden_too)
 {
 	struct fig f = {.rows = 2, .cols = 2, .cell = {2, 1, 30, 40}};
 	run(&f, true, true);
@@ -246,7 +248,7 @@ static void a_small_total_is_hidden_too(void **state)
 	assert_true(reader_check(&f, true, true));
 }
 
-static void without_totals_only_small_counts_are_hidden(void **state)
+UNIT_TEST(without_totals_only_small_counts_are_hidden)
 {
 	struct fig f = {.rows = 1, .cols = 4, .cell = {3, 50, 60, 70}};
 	run(&f, false, false);
@@ -256,7 +258,7 @@ static void without_totals_only_small_counts_are_hidden(void **state)
 	assert_int_equal(f.t.grand_mark, SUPP_SHOWN);
 }
 
-static void a_two_way_table_cannot_be_solved_across_rows_and_columns(void **state)
+UNIT_TEST(a_two_way_table_cannot_be_solved_across_rows_and_columns)
 {
 	/* Years by source with all margins: a 3 in one corner. */
 	struct fig f = {.rows = 3, .cols = 3, .cell = {3, 20, 25, 30, 8, 40, 9, 50, 60}};
@@ -266,7 +268,7 @@ static void a_two_way_table_cannot_be_solved_across_rows_and_columns(void **stat
 }
 
 /* Four "<5" beside a total "<5" would be four ones. */
-static void a_line_of_ones_is_protected_with_a_zero(void **state)
+UNIT_TEST(a_line_of_ones_is_protected_with_a_zero)
 {
 	struct fig f = {.rows = 6, .cols = 1, .cell = {1, 0, 1, 0, 1, 1}};
 	run(&f, false, true);
@@ -286,7 +288,7 @@ static void a_line_of_ones_is_protected_with_a_zero(void **state)
 		assert_int_equal(g.cm[2 * i], SUPP_PRIMARY);
 }
 
-static void bad_tables_are_refused(void **state)
+UNIT_TEST(bad_tables_are_refused)
 {
 	int64_t cell[2] = {1, -1};
 	enum supp_mark m[2];
@@ -300,7 +302,7 @@ static void bad_tables_are_refused(void **state)
 	assert_int_equal(suppress(&t, 5), ERR_INVAL);
 }
 
-static void random_figures_never_give_a_hidden_count_away(void **state)
+UNIT_TEST(random_figures_never_give_a_hidden_count_away)
 {
 	srand(12345);
 	search_budget = 100000;
@@ -328,16 +330,5 @@ static void random_figures_never_give_a_hidden_count_away(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(small_counts_are_primary_and_zeros_are_shown),
-		cmocka_unit_test(nothing_small_nothing_hidden),
-		cmocka_unit_test(two_fours_beside_a_total_of_eight_are_not_left_alone),
-		cmocka_unit_test(a_small_total_is_hidden_too),
-		cmocka_unit_test(without_totals_only_small_counts_are_hidden),
-		cmocka_unit_test(a_two_way_table_cannot_be_solved_across_rows_and_columns),
-		cmocka_unit_test(a_line_of_ones_is_protected_with_a_zero),
-		cmocka_unit_test(bad_tables_are_refused),
-		cmocka_unit_test(random_figures_never_give_a_hidden_count_away),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

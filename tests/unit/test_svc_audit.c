@@ -3,6 +3,7 @@
  * administrator reads it, and a record appended on its own (a login, a
  * denial) is whole or absent when a statement fails. */
 #include "svc_fixture.h"
+#include "unit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +37,8 @@ static void assert_chain_whole(void)
 	free(res);
 }
 
-static void the_chain_verifies_and_a_changed_record_breaks_it_there(void **state)
+UNIT_TEST_WITH(the_chain_verifies_and_a_changed_record_breaks_it_there, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, admin;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	fx_user(&admin, ROLE_ADMIN, NULL);
@@ -58,9 +58,8 @@ static void the_chain_verifies_and_a_changed_record_breaks_it_there(void **state
 	free(res);
 }
 
-static void a_record_removed_from_the_end_is_seen_by_the_filed_head(void **state)
+UNIT_TEST_WITH(a_record_removed_from_the_end_is_seen_by_the_filed_head, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	int64_t a;
@@ -71,9 +70,8 @@ static void a_record_removed_from_the_end_is_seen_by_the_filed_head(void **state
 	free(res);
 }
 
-static void only_an_administrator_reads_the_trail(void **state)
+UNIT_TEST_WITH(only_an_administrator_reads_the_trail, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	struct audit_filter f = {.limit = 10, .action = "permission.denied"};
@@ -121,23 +119,20 @@ static void records_under(fx_failure_loop each, int runs)
 	assert_chain_whole();
 }
 
-static void a_record_of_its_own_is_whole_or_absent(void **state)
+UNIT_TEST_WITH(a_record_of_its_own_is_whole_or_absent, fx_setup, fx_teardown)
 {
-	(void)state;
 	records_under(fx_each_failure, 2);
 }
 
-static void a_record_of_its_own_is_whole_or_absent_when_memory_runs_out(void **state)
+UNIT_TEST_WITH(a_record_of_its_own_is_whole_or_absent_when_memory_runs_out, fx_setup, fx_teardown)
 {
-	(void)state;
 	records_under(fx_each_alloc_failure, 1);
 }
 
 /* A formatted record carries its id and detail as written; a detail too
  * long for a record is refused whole, not cut, and appends nothing. */
-static void a_formatted_record_is_exact_or_refused(void **state)
+UNIT_TEST_WITH(a_formatted_record_is_exact_or_refused, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t before = fx_count("audit", NULL);
@@ -172,16 +167,5 @@ static void a_formatted_record_is_exact_or_refused(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(the_chain_verifies_and_a_changed_record_breaks_it_there, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_record_removed_from_the_end_is_seen_by_the_filed_head, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(only_an_administrator_reads_the_trail, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_record_of_its_own_is_whole_or_absent, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_record_of_its_own_is_whole_or_absent_when_memory_runs_out, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_formatted_record_is_exact_or_refused, fx_setup, fx_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * response; who may read and change a case; and that every write is whole
  * or absent when any one of its statements fails. */
 #include "svc_fixture.h"
+#include "unit.h"
 
 /* The loop the write tests run under: each statement failing, or (in the
  * _when_allocations_fail twins) each allocation. */
@@ -117,9 +118,8 @@ static void version_body(int64_t id, const char *fields, char *out, size_t size)
 	assert_true(n > 0 && (size_t)n < size);
 }
 
-static void opens_a_case_with_the_child_recorded_and_the_report_joined(void **state)
+UNIT_TEST_WITH(opens_a_case_with_the_child_recorded_and_the_report_joined, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	assert_int_equal(fx_count("child_case", "status = 'open'"), 1);
@@ -140,9 +140,8 @@ static void opens_a_case_with_the_child_recorded_and_the_report_joined(void **st
 	assert_true(id2 != id);
 }
 
-static void a_suspected_victim_owes_a_police_report_which_a_report_meets(void **state)
+UNIT_TEST_WITH(a_suspected_victim_owes_a_police_report_which_a_report_meets, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	char body[256];
@@ -156,19 +155,13 @@ static void a_suspected_victim_owes_a_police_report_which_a_report_meets(void **
 	assert_int_equal(fx_count("mandated_report", NULL), 1);
 }
 
-static void who_may_not_read_or_change_a_case(void **state)
+UNIT_TEST_WITH(who_may_not_read_or_change_a_case, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	char region[32];
 	fx_text("SELECT region FROM child_case", region, sizeof region);
-	const struct pack *p = fx.app.pack;
-	const char *other = NULL;
-	for (size_t i = 0; i < p->n_regions && !other; i++)
-		if (strcmp(p->regions[i].id, region) != 0)
-			other = p->regions[i].id;
-	assert_non_null(other);
+	const char *other = fx_other_region(region);
 	struct {
 		enum role role;
 		const char *scope;
@@ -235,14 +228,10 @@ static struct case_opened open_under_failures(const struct fx_user *as, int64_t 
 	return a.opened;
 }
 
-static void a_failed_statement_in_opening_leaves_nothing(void **state)
+UNIT_TEST_WITH(a_failed_statement_in_opening_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake, person;
-	fx_report(&careline, "Avery", true, &intake);
+	int64_t intake = fx_report_for_hart(&careline, &hart, true), person;
 	/* The child linked first: opening is then one transaction. */
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
@@ -252,21 +241,13 @@ static void a_failed_statement_in_opening_leaves_nothing(void **state)
 	assert_int_equal(fx_count("person", NULL), 1);
 }
 
-static void a_failed_statement_in_opening_leaves_nothing_when_allocations_fail(void **state)
-{
-	failure_loop = fx_each_alloc_failure;
-	a_failed_statement_in_opening_leaves_nothing(state);
-	failure_loop = fx_each_failure;
-}
+FX_WHEN_ALLOCATIONS_FAIL(a_failed_statement_in_opening_leaves_nothing, failure_loop)
+UNIT_REGISTER(a_failed_statement_in_opening_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown)
 
-static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing(void **state)
+UNIT_TEST_WITH(a_failed_statement_in_opening_for_a_new_child_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t intake;
-	fx_report(&careline, "Avery", true, &intake);
+	int64_t intake = fx_report_for_hart(&careline, &hart, true);
 	/* The child is not linked: opening records it, in the same transaction. */
 	open_under_failures(&hart, intake);
 	assert_int_equal(fx_count("child_case", NULL), 1);
@@ -275,16 +256,11 @@ static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing(void **
 	assert_int_equal(fx_count("audit", "action = 'person.create'"), 1);
 }
 
-static void a_failed_statement_in_opening_for_a_new_child_leaves_nothing_when_allocations_fail(void **state)
-{
-	failure_loop = fx_each_alloc_failure;
-	a_failed_statement_in_opening_for_a_new_child_leaves_nothing(state);
-	failure_loop = fx_each_failure;
-}
+FX_WHEN_ALLOCATIONS_FAIL(a_failed_statement_in_opening_for_a_new_child_leaves_nothing, failure_loop)
+UNIT_REGISTER(a_failed_statement_in_opening_for_a_new_child_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown)
 
-static void a_failed_statement_in_any_case_write_leaves_nothing(void **state)
+UNIT_TEST_WITH(a_failed_statement_in_any_case_write_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	char body[256];
@@ -322,12 +298,8 @@ static void a_failed_statement_in_any_case_write_leaves_nothing(void **state)
 	(void)write_ok;
 }
 
-static void a_failed_statement_in_any_case_write_leaves_nothing_when_allocations_fail(void **state)
-{
-	failure_loop = fx_each_alloc_failure;
-	a_failed_statement_in_any_case_write_leaves_nothing(state);
-	failure_loop = fx_each_failure;
-}
+FX_WHEN_ALLOCATIONS_FAIL(a_failed_statement_in_any_case_write_leaves_nothing, failure_loop)
+UNIT_REGISTER(a_failed_statement_in_any_case_write_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown)
 
 /* fn refuses body with ERR_INVAL, naming each of fields. */
 static void assert_refused(const struct fx_user *as, int64_t id, const char *body,
@@ -356,9 +328,8 @@ static int open_fn(struct write_arg *a, struct field_errors *errs, struct case_c
 	return svc_case_open(&a->as->ctx, a->body, errs, cf, &opened);
 }
 
-static void a_refused_body_names_every_bad_field_and_stores_nothing(void **state)
+UNIT_TEST_WITH(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	int64_t events = fx_count("case_event", NULL), audits = fx_count("audit", NULL);
@@ -393,9 +364,8 @@ static void a_refused_body_names_every_bad_field_and_stores_nothing(void **state
 	assert_int_equal(fx_count("audit", NULL), audits);
 }
 
-static void a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all(void **state)
+UNIT_TEST_WITH(a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart), intake2, person;
 	char text[64];
@@ -414,9 +384,8 @@ static void a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all(void **
 	assert_int_equal(fx_count("child_case", "version = 2"), 1);
 }
 
-static void a_closed_case_takes_no_missing_episode_or_rapid_response(void **state)
+UNIT_TEST_WITH(a_closed_case_takes_no_missing_episode_or_rapid_response, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	char body[256];
@@ -443,9 +412,8 @@ static void a_closed_case_takes_no_missing_episode_or_rapid_response(void **stat
 	assert_int_equal(fx_count("rapid_response", NULL), 0);
 }
 
-static void the_list_and_the_dashboard_show_a_child_missing_now(void **state)
+UNIT_TEST_WITH(the_list_and_the_dashboard_show_a_child_missing_now, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	write_ok(&hart, id, 0, "{\"last_seen_at\": \"2026-11-27T12:00:00Z\", \"learned_at\": \"2026-11-28T16:00:00Z\"}",
@@ -489,9 +457,8 @@ static int accept_fn(struct write_arg *a, struct field_errors *errs, struct case
 	return svc_intake_dispose(&a->as->ctx, a->id, a->body, errs);
 }
 
-static void accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction(void **state)
+UNIT_TEST_WITH(accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t intake2, person;
 	fx_case_as_hart(&careline, &hart);
@@ -512,41 +479,10 @@ static void accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_trans
 	assert_int_equal(fx_count("child_case", NULL), 1);
 }
 
-static void accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction_when_allocations_fail(void **state)
-{
-	failure_loop = fx_each_alloc_failure;
-	accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction(state);
-	failure_loop = fx_each_failure;
-}
+FX_WHEN_ALLOCATIONS_FAIL(accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction, failure_loop)
+UNIT_REGISTER(accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction_when_allocations_fail, fx_setup, fx_teardown)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(opens_a_case_with_the_child_recorded_and_the_report_joined, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_suspected_victim_owes_a_police_report_which_a_report_meets, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(who_may_not_read_or_change_a_case, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_opening_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_opening_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_opening_for_a_new_child_leaves_nothing, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_opening_for_a_new_child_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_case_write_leaves_nothing, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_case_write_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_closed_case_takes_no_missing_episode_or_rapid_response, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(the_list_and_the_dashboard_show_a_child_missing_now, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(
-			accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction, fx_setup,
-			fx_teardown),
-		cmocka_unit_test_setup_teardown(accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction_when_allocations_fail, fx_setup, fx_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

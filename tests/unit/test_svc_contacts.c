@@ -3,6 +3,7 @@
  * code can say, the people in it are sealed, and a create or an update is
  * whole or absent when a statement fails. */
 #include "svc_fixture.h"
+#include "unit.h"
 
 #include <string.h>
 
@@ -16,15 +17,7 @@ struct contact_arg {
 	json_t *got;
 };
 
-static int create_use_case(void *arg)
-{
-	struct contact_arg *a = arg;
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	int r = svc_contact_create(&a->hart->ctx, a->body, &errs, &a->id);
-	field_errors_done(&errs);
-	return r;
-}
+FX_USE_CASE_WITH_ERRS(create_use_case, contact_arg, svc_contact_create(&a->hart->ctx, a->body, &errs, &a->id))
 
 static int update_use_case(void *arg)
 {
@@ -73,17 +66,9 @@ static void a_contact_is_recorded_and_changed_whole_and_sealed_under(fx_failure_
 	json_decref(list);
 }
 
-static void a_contact_is_recorded_and_changed_whole_and_sealed(void **state)
-{
-	(void)state;
-	a_contact_is_recorded_and_changed_whole_and_sealed_under(fx_each_failure);
-}
-
-static void a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail(void **state)
-{
-	(void)state;
-	a_contact_is_recorded_and_changed_whole_and_sealed_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_contact_is_recorded_and_changed_whole_and_sealed, a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail, a_contact_is_recorded_and_changed_whole_and_sealed_under)
+UNIT_REGISTER(a_contact_is_recorded_and_changed_whole_and_sealed, fx_setup, fx_teardown)
+UNIT_REGISTER(a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail, fx_setup, fx_teardown)
 
 /* The field named in errs' entry i, or "". */
 static bool names(const struct field_errors *errs, const char *field)
@@ -95,9 +80,8 @@ static bool names(const struct field_errors *errs, const char *field)
 	return false;
 }
 
-static void bad_fields_are_named_and_nothing_is_stored(void **state)
+UNIT_TEST_WITH(bad_fields_are_named_and_nothing_is_stored, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user hart;
 	fx_user(&hart, ROLE_HART, NULL);
 	json_t *body = fx_json("{\"name\": \"Two\\nlines\", \"kind\": \"boss\", \"region\": \"R99\", \"colour\": 1,"
@@ -123,9 +107,8 @@ static void bad_fields_are_named_and_nothing_is_stored(void **state)
 	assert_int_equal(fx_count("contact", NULL), 0);
 }
 
-static void only_hart_and_the_administrator_keep_the_directory(void **state)
+UNIT_TEST_WITH(only_hart_and_the_administrator_keep_the_directory, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, admin;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	fx_user(&admin, ROLE_ADMIN, NULL);
@@ -150,13 +133,5 @@ static void only_hart_and_the_administrator_keep_the_directory(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(a_contact_is_recorded_and_changed_whole_and_sealed, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(bad_fields_are_named_and_nothing_is_stored, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(only_hart_and_the_administrator_keep_the_directory, fx_setup,
-						fx_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

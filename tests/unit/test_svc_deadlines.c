@@ -3,6 +3,7 @@
  * duties coming due and overdue, once each, whole or not at all when a
  * statement fails. */
 #include "svc_fixture.h"
+#include "unit.h"
 
 #include <string.h>
 
@@ -15,11 +16,9 @@
 
 /* A case whose child is a suspected victim: it owes a police report
  * within the pack's deadline (24 hours) of now. */
-static int64_t case_owing_a_report(const struct fx_user *careline, const struct fx_user *hart)
+static int64_t case_owing_a_report(struct fx_user *careline, struct fx_user *hart)
 {
-	int64_t intake, id;
-	fx_report(careline, "Avery", true, &intake);
-	fx_case(hart, intake, &id);
+	int64_t id = fx_case_as_hart(careline, hart);
 	char sql[96], version[24];
 	assert_true(snprintf(sql, sizeof sql, "SELECT version FROM child_case WHERE id = %lld", (long long)id) <
 		    (int)sizeof sql);
@@ -53,19 +52,13 @@ static size_t listed(const struct fx_user *as, int *ret_r)
 	return n;
 }
 
-static void hart_and_the_regions_liaison_see_a_duty_and_no_one_else(void **state)
+UNIT_TEST_WITH(hart_and_the_regions_liaison_see_a_duty_and_no_one_else, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
 	case_owing_a_report(&careline, &hart);
 	char region[32];
 	fx_text("SELECT region FROM child_case", region, sizeof region);
-	const char *other = NULL;
-	for (size_t i = 0; i < fx.app.pack->n_regions && !other; i++)
-		if (strcmp(fx.app.pack->regions[i].id, region) != 0)
-			other = fx.app.pack->regions[i].id;
+	const char *other = fx_other_region(region);
 	struct fx_user mine, theirs;
 	fx_user(&mine, ROLE_LIAISON, region);
 	fx_user(&theirs, ROLE_LIAISON, other);
@@ -97,49 +90,45 @@ static int sweep_use_case(void *arg)
 	return svc_deadlines_sweep(&fx.app, a->at, &a->res);
 }
 
+/* The sweep at `at`, run under each of its failures, counts one duty in
+ * *counted (and none in *none, unless NULL), stamps it (stamped, a
+ * condition on duty) and notifies; a second sweep at `at` counts none
+ * and notifies no one. Answers the notifications after. */
+static int64_t sweep_notifies_once(fx_failure_loop each, struct sweep_arg *a, hl_time at, const int *counted,
+				   const int *none, const char *stamped, int64_t before)
+{
+	a->at = at;
+	each(sweep_use_case, a);
+	assert_int_equal(*counted, 1);
+	if (none)
+		assert_int_equal(*none, 0);
+	assert_int_equal(fx_count("duty", stamped), 1);
+	int64_t after = fx_count("notification", NULL);
+	assert_true(after > before);
+	assert_int_equal(sweep_use_case(a), 0);
+	assert_int_equal(*counted, 0);
+	assert_int_equal(fx_count("notification", NULL), after);
+	return after;
+}
+
 static void the_sweep_reminds_then_warns_once_each_and_whole_under(fx_failure_loop each)
 {
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
 	case_owing_a_report(&careline, &hart);
 	int64_t before = fx_count("notification", NULL);
 
 	/* An hour before it is due: the reminder. */
-	struct sweep_arg a = {.at = FX_NOW + 23 * HOUR};
-	each(sweep_use_case, &a);
-	assert_int_equal(a.res.due_soon, 1);
-	assert_int_equal(a.res.overdue, 0);
-	assert_int_equal(fx_count("duty", "reminded_at IS NOT NULL"), 1);
-	int64_t reminded = fx_count("notification", NULL);
-	assert_true(reminded > before);
-	assert_int_equal(sweep_use_case(&a), 0);
-	assert_int_equal(a.res.due_soon, 0);
-	assert_int_equal(fx_count("notification", NULL), reminded);
-
+	struct sweep_arg a;
+	int64_t reminded = sweep_notifies_once(each, &a, FX_NOW + 23 * HOUR, &a.res.due_soon, &a.res.overdue,
+					       "reminded_at IS NOT NULL", before);
 	/* An hour late: the overdue notice, once. */
-	a.at = FX_NOW + 25 * HOUR;
-	each(sweep_use_case, &a);
-	assert_int_equal(a.res.overdue, 1);
-	assert_int_equal(fx_count("duty", "overdue_notified_at IS NOT NULL"), 1);
-	int64_t warned = fx_count("notification", NULL);
-	assert_true(warned > reminded);
-	assert_int_equal(sweep_use_case(&a), 0);
-	assert_int_equal(a.res.overdue, 0);
-	assert_int_equal(fx_count("notification", NULL), warned);
+	sweep_notifies_once(each, &a, FX_NOW + 25 * HOUR, &a.res.overdue, NULL, "overdue_notified_at IS NOT NULL",
+			    reminded);
 }
 
-static void the_sweep_reminds_then_warns_once_each_and_whole(void **state)
-{
-	(void)state;
-	the_sweep_reminds_then_warns_once_each_and_whole_under(fx_each_failure);
-}
-
-static void the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail(void **state)
-{
-	(void)state;
-	the_sweep_reminds_then_warns_once_each_and_whole_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(the_sweep_reminds_then_warns_once_each_and_whole, the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail, the_sweep_reminds_then_warns_once_each_and_whole_under)
+UNIT_REGISTER(the_sweep_reminds_then_warns_once_each_and_whole, fx_setup, fx_teardown)
+UNIT_REGISTER(the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail, fx_setup, fx_teardown)
 
 struct duty_arg {
 	int64_t case_id, duty;
@@ -161,8 +150,6 @@ static int meet_use_case(void *arg)
 static void a_duty_is_opened_once_moved_and_met_once_under(fx_failure_loop each)
 {
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
 	struct duty_arg a = {.case_id = case_owing_a_report(&careline, &hart)};
 	int64_t id = 0, again = 0;
 	hl_time due = 0;
@@ -193,25 +180,14 @@ static void a_duty_is_opened_once_moved_and_met_once_under(fx_failure_loop each)
 	assert_int_equal(fx_count("duty", "met_at IS NOT NULL"), 1);
 }
 
-static void a_duty_is_opened_once_moved_and_met_once(void **state)
-{
-	(void)state;
-	a_duty_is_opened_once_moved_and_met_once_under(fx_each_failure);
-}
-
-static void a_duty_is_opened_once_moved_and_met_once_when_allocations_fail(void **state)
-{
-	(void)state;
-	a_duty_is_opened_once_moved_and_met_once_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_duty_is_opened_once_moved_and_met_once, a_duty_is_opened_once_moved_and_met_once_when_allocations_fail, a_duty_is_opened_once_moved_and_met_once_under)
+UNIT_REGISTER(a_duty_is_opened_once_moved_and_met_once, fx_setup, fx_teardown)
+UNIT_REGISTER(a_duty_is_opened_once_moved_and_met_once_when_allocations_fail, fx_setup, fx_teardown)
 
 #ifdef HARTLINE_TEST_HOOKS
-static void a_failed_lookup_of_a_duty_is_an_error_not_none(void **state)
+UNIT_TEST_WITH(a_failed_lookup_of_a_duty_is_an_error_not_none, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
 	int64_t case_id = case_owing_a_report(&careline, &hart), id = 0;
 	hl_time due = 0;
 	db_fail_at(1);
@@ -225,17 +201,5 @@ static void a_failed_lookup_of_a_duty_is_an_error_not_none(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(hart_and_the_regions_liaison_see_a_duty_and_no_one_else, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(the_sweep_reminds_then_warns_once_each_and_whole, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_duty_is_opened_once_moved_and_met_once, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_duty_is_opened_once_moved_and_met_once_when_allocations_fail, fx_setup, fx_teardown),
-#ifdef HARTLINE_TEST_HOOKS
-		cmocka_unit_test_setup_teardown(a_failed_lookup_of_a_duty_is_an_error_not_none, fx_setup, fx_teardown),
-#endif
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

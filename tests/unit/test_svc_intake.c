@@ -4,6 +4,7 @@
  * absent when a statement fails, and that a failed statement is answered
  * as a failure, never as "no replay" or "no such person". */
 #include "svc_fixture.h"
+#include "unit.h"
 
 #include <string.h>
 
@@ -13,9 +14,8 @@
 #include "service/intake.h"
 #include "service/persons.h"
 
-static void records_a_report_numbered_and_sealed(void **state)
+UNIT_TEST_WITH(records_a_report_numbered_and_sealed, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	int64_t id;
@@ -53,9 +53,8 @@ static void records_a_report_numbered_and_sealed(void **state)
 	assert_int_equal(fx_count("audit", "action = 'intake.read'"), 1);
 }
 
-static void refuses_a_report_without_children_naming_the_field(void **state)
+UNIT_TEST_WITH(refuses_a_report_without_children_naming_the_field, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	json_t *body = fx_json("{\"received_at\": \"2026-11-28T18:30:00Z\", \"channel\": \"phone\","
@@ -74,9 +73,8 @@ static void refuses_a_report_without_children_naming_the_field(void **state)
 	assert_int_equal(fx_count("intake", NULL), 0);
 }
 
-static void roles_without_intake_may_neither_record_nor_read_nor_decide(void **state)
+UNIT_TEST_WITH(roles_without_intake_may_neither_record_nor_read_nor_decide, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	int64_t id;
@@ -110,23 +108,14 @@ static void roles_without_intake_may_neither_record_nor_read_nor_decide(void **s
 	assert_int_equal(fx_count("audit", "action = 'intake.read'"), 0);
 }
 
-static void a_liaison_of_another_region_does_not_see_the_report(void **state)
+UNIT_TEST_WITH(a_liaison_of_another_region_does_not_see_the_report, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t id;
-	fx_report(&careline, "Avery", true, &id);
+	int64_t id = fx_report_for_hart(&careline, &hart, true);
 	char region[32];
 	fx_text("SELECT region FROM intake", region, sizeof region);
 	assert_true(region[0] != '\0');
-	const struct pack *p = fx.app.pack;
-	const char *other = NULL;
-	for (size_t i = 0; i < p->n_regions && !other; i++)
-		if (strcmp(p->regions[i].id, region) != 0)
-			other = p->regions[i].id;
-	assert_non_null(other);
+	const char *other = fx_other_region(region);
 	struct fx_user mine, theirs;
 	fx_user(&mine, ROLE_LIAISON, region);
 	fx_user(&theirs, ROLE_LIAISON, other);
@@ -159,15 +148,7 @@ static void create_arg_init(struct create_arg *a, struct fx_user *careline, cons
 			  " \"narrative\": \"A synthetic report.\", \"concerns\": [\"runaway_awol\"]}");
 }
 
-static int create_use_case(void *arg)
-{
-	struct create_arg *a = arg;
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	int r = svc_intake_create(&a->careline->ctx, a->body, a->idem, &errs, &a->made);
-	field_errors_done(&errs);
-	return r;
-}
+FX_USE_CASE_WITH_ERRS(create_use_case, create_arg, svc_intake_create(&a->careline->ctx, a->body, a->idem, &errs, &a->made))
 
 static void recording_under(fx_failure_loop each)
 {
@@ -189,17 +170,9 @@ static void recording_under(fx_failure_loop each)
 	json_decref(a.body);
 }
 
-static void a_failed_statement_in_recording_leaves_nothing(void **state)
-{
-	(void)state;
-	recording_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_recording_leaves_nothing(void **state)
-{
-	(void)state;
-	recording_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_recording_leaves_nothing, a_failed_allocation_in_recording_leaves_nothing, recording_under)
+UNIT_REGISTER(a_failed_statement_in_recording_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_recording_leaves_nothing, fx_setup, fx_teardown)
 
 struct dispose_arg {
 	struct fx_user *careline;
@@ -207,23 +180,12 @@ struct dispose_arg {
 	json_t *body;
 };
 
-static int dispose_use_case(void *arg)
-{
-	struct dispose_arg *a = arg;
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	int r = svc_intake_dispose(&a->careline->ctx, a->id, a->body, &errs);
-	field_errors_done(&errs);
-	return r;
-}
+FX_USE_CASE_WITH_ERRS(dispose_use_case, dispose_arg, svc_intake_dispose(&a->careline->ctx, a->id, a->body, &errs))
 
 static void deciding_under(fx_failure_loop each)
 {
 	struct fx_user careline, hart, liaison;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	struct dispose_arg a = {.careline = &careline};
-	fx_report(&careline, "Avery", false, &a.id);
+	struct dispose_arg a = {.careline = &careline, .id = fx_report_for_hart(&careline, &hart, false)};
 	char region[32];
 	fx_text("SELECT region FROM intake", region, sizeof region);
 	fx_user(&liaison, ROLE_LIAISON, region);
@@ -235,17 +197,9 @@ static void deciding_under(fx_failure_loop each)
 	assert_int_equal(fx_count("notification", NULL), 2);
 }
 
-static void a_failed_statement_in_deciding_leaves_nothing(void **state)
-{
-	(void)state;
-	deciding_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_deciding_leaves_nothing(void **state)
-{
-	(void)state;
-	deciding_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_deciding_leaves_nothing, a_failed_allocation_in_deciding_leaves_nothing, deciding_under)
+UNIT_REGISTER(a_failed_statement_in_deciding_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_deciding_leaves_nothing, fx_setup, fx_teardown)
 
 struct link_arg {
 	struct fx_user *careline;
@@ -277,17 +231,9 @@ static void linking_under(fx_failure_loop each)
 	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 1);
 }
 
-static void a_failed_statement_in_linking_leaves_nothing(void **state)
-{
-	(void)state;
-	linking_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_linking_leaves_nothing(void **state)
-{
-	(void)state;
-	linking_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_linking_leaves_nothing, a_failed_allocation_in_linking_leaves_nothing, linking_under)
+UNIT_REGISTER(a_failed_statement_in_linking_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_linking_leaves_nothing, fx_setup, fx_teardown)
 
 struct screen_arg {
 	struct fx_user *careline;
@@ -325,22 +271,13 @@ static void screening_under(fx_failure_loop each)
 	assert_int_equal(fx_count("screening", NULL), 1);
 }
 
-static void a_failed_statement_in_screening_leaves_nothing(void **state)
-{
-	(void)state;
-	screening_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_screening_leaves_nothing(void **state)
-{
-	(void)state;
-	screening_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_screening_leaves_nothing, a_failed_allocation_in_screening_leaves_nothing, screening_under)
+UNIT_REGISTER(a_failed_statement_in_screening_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_screening_leaves_nothing, fx_setup, fx_teardown)
 
 #ifdef HARTLINE_TEST_HOOKS
-static void a_failed_replay_lookup_is_an_error_not_a_second_report(void **state)
+UNIT_TEST_WITH(a_failed_replay_lookup_is_an_error_not_a_second_report, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	struct create_arg a;
@@ -362,9 +299,8 @@ static void a_failed_replay_lookup_is_an_error_not_a_second_report(void **state)
 }
 #endif
 
-static void linking_to_a_known_child_is_whole_and_never_no_such_person_on_a_failure(void **state)
+UNIT_TEST_WITH(linking_to_a_known_child_is_whole_and_never_no_such_person_on_a_failure, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	int64_t first;
@@ -401,9 +337,8 @@ static int draft_use_case(void *arg)
 			 : svc_draft_put(&a->careline->ctx, "intake", a->doc, at);
 }
 
-static void a_draft_is_saved_read_and_deleted_whole(void **state)
+UNIT_TEST_WITH(a_draft_is_saved_read_and_deleted_whole, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	struct draft_arg a = {.careline = &careline, .doc = fx_json("{\"narrative\": \"half a call\"}")};
@@ -438,14 +373,10 @@ static int notification_read_use_case(void *arg)
 	return svc_notification_read(&a->user->ctx, a->id);
 }
 
-static void an_accepted_report_notifies_and_the_notice_is_read_once(void **state)
+UNIT_TEST_WITH(an_accepted_report_notifies_and_the_notice_is_read_once, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
-	fx_user(&careline, ROLE_CARELINE, NULL);
-	fx_user(&hart, ROLE_HART, NULL);
-	int64_t id;
-	fx_report(&careline, "Avery", true, &id);
+	fx_report_for_hart(&careline, &hart, true);
 	json_t *list = NULL;
 	assert_int_equal(svc_notifications_list(&hart.ctx, true, &list), 0);
 	assert_int_equal(json_integer_value(json_object_get(list, "unread")), 1);
@@ -480,9 +411,8 @@ static int persons_add_use_case(void *arg)
 	return r;
 }
 
-static void people_are_recorded_all_or_none(void **state)
+UNIT_TEST_WITH(people_are_recorded_all_or_none, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user hart;
 	fx_user(&hart, ROLE_HART, NULL);
 	struct persons_arg a = {.hart = &hart};
@@ -496,32 +426,5 @@ static void people_are_recorded_all_or_none(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(records_a_report_numbered_and_sealed, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(refuses_a_report_without_children_naming_the_field, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(roles_without_intake_may_neither_record_nor_read_nor_decide, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_liaison_of_another_region_does_not_see_the_report, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_recording_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_allocation_in_recording_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_deciding_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_allocation_in_deciding_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_linking_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_allocation_in_linking_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_screening_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_allocation_in_screening_leaves_nothing, fx_setup, fx_teardown),
-#ifdef HARTLINE_TEST_HOOKS
-		cmocka_unit_test_setup_teardown(a_failed_replay_lookup_is_an_error_not_a_second_report, fx_setup,
-						fx_teardown),
-#endif
-		cmocka_unit_test_setup_teardown(linking_to_a_known_child_is_whole_and_never_no_such_person_on_a_failure,
-						fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_draft_is_saved_read_and_deleted_whole, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(an_accepted_report_notifies_and_the_notice_is_read_once, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(people_are_recorded_all_or_none, fx_setup, fx_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

@@ -2,6 +2,7 @@
  * recipients reaches exactly its active users, in the app and by e-mail,
  * and never a disabled user or another region's liaison. */
 #include "svc_fixture.h"
+#include "unit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,16 +99,14 @@ static unsigned reached(const struct recipients *to, const char *oid)
 
 #define BIT(p) (1u << (p))
 
-static void hart_reaches_the_active_coordinators_only(void **state)
+UNIT_TEST_WITH(hart_reaches_the_active_coordinators_only, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	assert_int_equal(reached(&(struct recipients){.who = RCPT_HART}, "1"), BIT(HART));
 }
 
-static void a_regions_liaisons_are_those_active_in_it_only(void **state)
+UNIT_TEST_WITH(a_regions_liaisons_are_those_active_in_it_only, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	assert_int_equal(reached(&(struct recipients){.who = RCPT_REGION_LIAISONS, .region = "r1"}, "1"),
 			 BIT(LIAISON_A));
@@ -118,9 +117,8 @@ static void a_regions_liaisons_are_those_active_in_it_only(void **state)
 	assert_int_equal(reached(&(struct recipients){.who = RCPT_REGION_LIAISONS, .region = "r9"}, "4"), 0);
 }
 
-static void one_user_is_that_user_while_active(void **state)
+UNIT_TEST_WITH(one_user_is_that_user_while_active, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	assert_int_equal(
 		reached(&(struct recipients){.who = RCPT_USER, .user_id = people[MEMBER].actor.user_id}, "1"),
@@ -131,9 +129,8 @@ static void one_user_is_that_user_while_active(void **state)
 	assert_int_equal(reached(&(struct recipients){.user_id = people[CARELINE].actor.user_id}, "3"), 0);
 }
 
-static void sets_combine_and_leave_out_the_one_excepted(void **state)
+UNIT_TEST_WITH(sets_combine_and_leave_out_the_one_excepted, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	int64_t sup = people[MEMBER].actor.user_id;
 	assert_int_equal(reached(&(struct recipients){.who = RCPT_HART | RCPT_REGION_LIAISONS | RCPT_USER,
@@ -148,9 +145,8 @@ static void sets_combine_and_leave_out_the_one_excepted(void **state)
 			 BIT(MEMBER));
 }
 
-static void no_mail_is_queued_without_smtp(void **state)
+UNIT_TEST_WITH(no_mail_is_queued_without_smtp, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	assert_int_equal(mailer_queue(fx.db, &fx.app, &(struct recipients){.who = RCPT_HART}, "S", "B", "test", "1"), 0);
 	assert_int_equal(fx_count("outbox", NULL), 0);
@@ -175,9 +171,8 @@ static int tell_hart_use_case(void *arg)
 	return 0;
 }
 
-static void a_failure_while_telling_people_leaves_nothing(void **state)
+UNIT_TEST_WITH(a_failure_while_telling_people_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	meet_everyone();
 	static char smtp[] = "smtp://127.0.0.1:9";
 	fx.app.smtp_url = smtp;
@@ -192,13 +187,5 @@ static void a_failure_while_telling_people_leaves_nothing(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(hart_reaches_the_active_coordinators_only, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_regions_liaisons_are_those_active_in_it_only, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(one_user_is_that_user_while_active, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(sets_combine_and_leave_out_the_one_excepted, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(no_mail_is_queued_without_smtp, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failure_while_telling_people_leaves_nothing, fx_setup, fx_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * permission manages teams; each write is whole or absent under a failed
  * statement. */
 #include "svc_fixture.h"
+#include "unit.h"
 
 /* The loop the write tests run under: each statement failing, or (in the
  * _when_allocations_fail twins) each allocation. */
@@ -70,9 +71,8 @@ static int64_t write(const struct fx_user *as, int kind, int64_t team, int64_t s
 	return a.ret_id;
 }
 
-static void an_mdt_member_sees_only_its_own_team(void **state)
+UNIT_TEST_WITH(an_mdt_member_sees_only_its_own_team, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user hart;
 	fx_user(&hart, ROLE_HART, NULL);
 	int64_t t1 = write(&hart, TEAM_CREATE, 0, 0, 0, "{\"code\": \"mdt-r1\", \"name\": \"Southwest MDT\", \"region\": \"R1\"}",
@@ -95,9 +95,8 @@ static void an_mdt_member_sees_only_its_own_team(void **state)
 	json_decref(list);
 }
 
-static void who_may_not_manage_teams(void **state)
+UNIT_TEST_WITH(who_may_not_manage_teams, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user hart;
 	fx_user(&hart, ROLE_HART, NULL);
 	int64_t t1 = write(&hart, TEAM_CREATE, 0, 0, 0, "{\"code\": \"mdt-r1\", \"name\": \"Southwest MDT\", \"region\": \"R1\"}",
@@ -125,9 +124,8 @@ static void who_may_not_manage_teams(void **state)
 	assert_int_equal(fx_count("mdt_member", NULL), 0);
 }
 
-static void a_failed_statement_in_any_team_write_leaves_nothing(void **state)
+UNIT_TEST_WITH(a_failed_statement_in_any_team_write_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t case_id = fx_case_as_hart(&careline, &hart);
 	char region[32];
@@ -163,12 +161,8 @@ static void a_failed_statement_in_any_team_write_leaves_nothing(void **state)
 	assert_int_equal(fx_count("mdt_member", "active = 0"), 1);
 }
 
-static void a_failed_statement_in_any_team_write_leaves_nothing_when_allocations_fail(void **state)
-{
-	failure_loop = fx_each_alloc_failure;
-	a_failed_statement_in_any_team_write_leaves_nothing(state);
-	failure_loop = fx_each_failure;
-}
+FX_WHEN_ALLOCATIONS_FAIL(a_failed_statement_in_any_team_write_leaves_nothing, failure_loop)
+UNIT_REGISTER(a_failed_statement_in_any_team_write_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown)
 
 /* The write of kind refuses body with ERR_INVAL, naming each of fields. */
 static void assert_refused(const struct fx_user *as, int kind, int64_t team, int64_t sub, const char *body,
@@ -191,9 +185,8 @@ static void assert_refused(const struct fx_user *as, int kind, int64_t team, int
 	json_decref(b);
 }
 
-static void a_refused_body_names_every_bad_field_and_stores_nothing(void **state)
+UNIT_TEST_WITH(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline, hart;
 	int64_t case_id = fx_case_as_hart(&careline, &hart);
 	int64_t team = write(&hart, TEAM_CREATE, 0, 0, 0, "{\"code\": \"mdt-r1\", \"name\": \"Southwest MDT\", \"region\": \"R1\"}",
@@ -229,14 +222,5 @@ static void a_refused_body_names_every_bad_field_and_stores_nothing(void **state
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(an_mdt_member_sees_only_its_own_team, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(who_may_not_manage_teams, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_team_write_leaves_nothing, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_any_team_write_leaves_nothing_when_allocations_fail, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup,
-						fx_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

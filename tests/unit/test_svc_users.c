@@ -2,6 +2,7 @@
  * nobody else may, and that a failure anywhere in a write leaves nothing
  * behind. */
 #include "svc_fixture.h"
+#include "unit.h"
 
 #include <string.h>
 
@@ -23,9 +24,8 @@ static int create(const struct fx_user *as, const char *username, const char *ro
 	return r;
 }
 
-static void creates_an_account_with_a_setup_link_and_seals_the_name(void **state)
+UNIT_TEST_WITH(creates_an_account_with_a_setup_link_and_seals_the_name, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id = 0;
@@ -50,9 +50,8 @@ static void creates_an_account_with_a_setup_link_and_seals_the_name(void **state
 	assert_int_equal(fx_count("access_notice", "reason = 'created'"), 1);
 }
 
-static void refuses_a_taken_username_and_a_missing_scope(void **state)
+UNIT_TEST_WITH(refuses_a_taken_username_and_a_missing_scope, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id;
@@ -62,9 +61,8 @@ static void refuses_a_taken_username_and_a_missing_scope(void **state)
 	assert_int_equal(fx_count("app_user", "username IN ('dana', 'lee')"), 1);
 }
 
-static void no_other_role_may_create_or_change_accounts(void **state)
+UNIT_TEST_WITH(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t target;
@@ -94,9 +92,8 @@ static void no_other_role_may_create_or_change_accounts(void **state)
 	}
 }
 
-static void a_stale_version_changes_nothing(void **state)
+UNIT_TEST_WITH(a_stale_version_changes_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id;
@@ -143,17 +140,9 @@ static void create_under(fx_failure_loop each)
 	assert_int_equal(fx_count("audit", "action = 'user.create'"), 1);
 }
 
-static void a_failed_statement_in_create_leaves_nothing(void **state)
-{
-	(void)state;
-	create_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_create_leaves_nothing(void **state)
-{
-	(void)state;
-	create_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_create_leaves_nothing, a_failed_allocation_in_create_leaves_nothing, create_under)
+UNIT_REGISTER(a_failed_statement_in_create_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_create_leaves_nothing, fx_setup, fx_teardown)
 
 static int update_use_case(void *arg)
 {
@@ -179,17 +168,9 @@ static void update_under(fx_failure_loop each)
 	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND version = 2"), 1);
 }
 
-static void a_failed_statement_in_update_leaves_nothing(void **state)
-{
-	(void)state;
-	update_under(fx_each_failure);
-}
-
-static void a_failed_allocation_in_update_leaves_nothing(void **state)
-{
-	(void)state;
-	update_under(fx_each_alloc_failure);
-}
+FX_UNDER_BOTH_LOOPS(a_failed_statement_in_update_leaves_nothing, a_failed_allocation_in_update_leaves_nothing, update_under)
+UNIT_REGISTER(a_failed_statement_in_update_leaves_nothing, fx_setup, fx_teardown)
+UNIT_REGISTER(a_failed_allocation_in_update_leaves_nothing, fx_setup, fx_teardown)
 
 /* Logging out and an administrator's reset of a second factor each end in
  * one commit: a commit that fails must not leave the connection inside
@@ -199,9 +180,8 @@ static int logout_use_case(void *arg)
 	return svc_auth_logout(&((struct fx_user *)arg)->ctx);
 }
 
-static void a_failed_statement_in_logout_leaves_nothing(void **state)
+UNIT_TEST_WITH(a_failed_statement_in_logout_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	fx_each_failure(logout_use_case, &careline);
@@ -219,9 +199,8 @@ static int mfa_reset_use_case(void *arg)
 	return svc_auth_mfa_reset(&a->admin->ctx, a->id);
 }
 
-static void a_failed_statement_in_a_second_factor_reset_leaves_nothing(void **state)
+UNIT_TEST_WITH(a_failed_statement_in_a_second_factor_reset_leaves_nothing, fx_setup, fx_teardown)
 {
-	(void)state;
 	struct fx_user admin, careline;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	fx_user(&careline, ROLE_CARELINE, NULL);
@@ -232,19 +211,5 @@ static void a_failed_statement_in_a_second_factor_reset_leaves_nothing(void **st
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(creates_an_account_with_a_setup_link_and_seals_the_name, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(refuses_a_taken_username_and_a_missing_scope, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_stale_version_changes_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_create_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_allocation_in_create_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_update_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_allocation_in_update_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_logout_leaves_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(a_failed_statement_in_a_second_factor_reset_leaves_nothing, fx_setup,
-						fx_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -19,9 +21,8 @@
 /* RFC 6238 appendix B's SHA-1 secret: "12345678901234567890". */
 static const unsigned char RFC_SECRET[TOTP_SECRET_BYTES] = "12345678901234567890";
 
-static void matches_the_rfc_6238_test_vectors(void **state)
+UNIT_TEST(matches_the_rfc_6238_test_vectors)
 {
-	(void)state;
 	/* The RFC's 8-digit codes; an authenticator shows their last 6. */
 	static const struct {
 		int64_t t;
@@ -35,9 +36,8 @@ static void matches_the_rfc_6238_test_vectors(void **state)
 	}
 }
 
-static void accepts_one_step_either_side_and_never_a_used_step(void **state)
+UNIT_TEST(accepts_one_step_either_side_and_never_a_used_step)
 {
-	(void)state;
 	int64_t step = 1111111109 / 30, got = 0;
 	char c[TOTP_DIGITS + 1];
 	assert_int_equal(totp_code(RFC_SECRET, step, c), 0);
@@ -53,9 +53,8 @@ static void accepts_one_step_either_side_and_never_a_used_step(void **state)
 	assert_int_equal(totp_check(RFC_SECRET, "1234567", step, 0, &got), ERR_INVAL);
 }
 
-static void a_secret_goes_to_base32_and_back(void **state)
+UNIT_TEST(a_secret_goes_to_base32_and_back)
 {
-	(void)state;
 	char text[TOTP_SECRET_TEXT_SIZE];
 	unsigned char back[TOTP_SECRET_BYTES];
 	assert_int_equal(totp_secret_text(RFC_SECRET, text), 0);
@@ -65,9 +64,8 @@ static void a_secret_goes_to_base32_and_back(void **state)
 	assert_int_equal(totp_secret_parse("GEZDGNBV", back), ERR_PARSE);
 }
 
-static void the_otpauth_address_escapes_the_account(void **state)
+UNIT_TEST(the_otpauth_address_escapes_the_account)
 {
-	(void)state;
 	char uri[256];
 	assert_int_equal(totp_uri("hartline", "a b&c", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", uri, sizeof uri), 0);
 	assert_string_equal(uri, "otpauth://totp/hartline:a%20b%26c?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -75,9 +73,8 @@ static void the_otpauth_address_escapes_the_account(void **state)
 	assert_int_equal(totp_uri("hartline", "x", "GEZD", uri, 20), ERR_TOOBIG);
 }
 
-static void the_qr_code_is_one_svg_with_an_escaped_title(void **state)
+UNIT_TEST(the_qr_code_is_one_svg_with_an_escaped_title)
 {
-	(void)state;
 	struct buf b;
 	buf_init(&b, 1 << 20);
 	assert_int_equal(qr_svg("otpauth://totp/x", "Scan <this> & that", &b), 0);
@@ -89,9 +86,8 @@ static void the_qr_code_is_one_svg_with_an_escaped_title(void **state)
 	buf_done(&b);
 }
 
-static void the_limits_wait_after_the_free_failures_and_double(void **state)
+UNIT_TEST(the_limits_wait_after_the_free_failures_and_double)
 {
-	(void)state;
 	struct auth_limits *l;
 	assert_int_equal(auth_limits_new(64, 1, &l), 0);
 	const struct limit_rule rule = {.free = 3, .window = 60 * HL_USEC_PER_SEC, .first = HL_USEC_PER_SEC,
@@ -113,9 +109,8 @@ static void the_limits_wait_after_the_free_failures_and_double(void **state)
 	auth_limits_free(l);
 }
 
-static void a_flood_of_addresses_costs_old_counts_not_memory(void **state)
+UNIT_TEST(a_flood_of_addresses_costs_old_counts_not_memory)
 {
-	(void)state;
 	struct auth_limits *l;
 	assert_int_equal(auth_limits_new(64, 1, &l), 0);
 	const struct limit_rule rule = {.free = 1, .window = 60 * HL_USEC_PER_SEC, .first = HL_USEC_PER_SEC,
@@ -132,9 +127,8 @@ static void a_flood_of_addresses_costs_old_counts_not_memory(void **state)
 	auth_limits_free(l);
 }
 
-static void the_hashing_slots_refuse_past_the_limit(void **state)
+UNIT_TEST(the_hashing_slots_refuse_past_the_limit)
 {
-	(void)state;
 	struct auth_limits *l;
 	assert_int_equal(auth_limits_new(64, 2, &l), 0);
 	assert_int_equal(auth_limits_hash_begin(l), 0);
@@ -150,15 +144,5 @@ static void the_hashing_slots_refuse_past_the_limit(void **state)
 int main(void)
 {
 	assert_int_equal(totp_init(), 0);
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(matches_the_rfc_6238_test_vectors),
-		cmocka_unit_test(accepts_one_step_either_side_and_never_a_used_step),
-		cmocka_unit_test(a_secret_goes_to_base32_and_back),
-		cmocka_unit_test(the_otpauth_address_escapes_the_account),
-		cmocka_unit_test(the_qr_code_is_one_svg_with_an_escaped_title),
-		cmocka_unit_test(the_limits_wait_after_the_free_failures_and_double),
-		cmocka_unit_test(a_flood_of_addresses_costs_old_counts_not_memory),
-		cmocka_unit_test(the_hashing_slots_refuse_past_the_limit),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_run("tests", NULL, NULL);
 }
