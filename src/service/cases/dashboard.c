@@ -32,10 +32,13 @@ static int regions_json(struct db *db, const struct pack *pack, const char *only
 		    (r = db_bindf(st, "tttttt", reg->id, reg->name, reg->id, reg->id, ts, reg->id)) < 0 ||
 		    (r = db_step(st)) != DB_ROW)
 			break;
-		if (!(j = json_object()) ||
-		    (r = db_row_json(st, "id name open_cases:i overdue:i missing_now:i", j)) < 0 ||
-		    json_array_append_new(out, j) < 0)
-			r = r < 0 ? r : ERR_NOMEM;
+		/* In the list first, so that the list frees it on any failure. */
+		if (!(j = json_object()) || json_array_append_new(out, j) < 0) {
+			r = ERR_NOMEM;
+			break;
+		}
+		if ((r = db_row_json(st, "id name open_cases:i overdue:i missing_now:i", j)) < 0)
+			break;
 	}
 	db_finalize(st);
 	return r < 0 ? r : 0;

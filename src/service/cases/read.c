@@ -225,12 +225,13 @@ static int intakes_json(struct db *db, int64_t id, json_t *out)
 		return r;
 	json_t *e;
 	while ((r = db_step(st)) == DB_ROW) {
-		if (!(e = json_object()) ||
-		    (r = db_row_json(st, "id:i number child:i joined:b added_at received_at", e)) < 0 ||
-		    json_array_append_new(out, e) < 0) {
-			r = r < 0 ? r : ERR_NOMEM;
+		/* In the list first, so that the list frees it on any failure. */
+		if (!(e = json_object()) || json_array_append_new(out, e) < 0) {
+			r = ERR_NOMEM;
 			break;
 		}
+		if ((r = db_row_json(st, "id:i number child:i joined:b added_at received_at", e)) < 0)
+			break;
 	}
 	db_finalize(st);
 	return r < 0 ? r : 0;

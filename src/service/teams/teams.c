@@ -165,12 +165,13 @@ int svc_teams_list(const struct svc_ctx *ctx, json_t **ret)
 	json_t *list = json_array();
 	while ((r = db_step(st)) == DB_ROW) {
 		json_t *t = json_pack("{s:o}", "region_name", region_json(ctx->app->pack, db_column_text(st, 3)));
-		if (!t ||
-		    (r = db_row_json(st, "id:i code name region created_at members:i scheduled_reviews:i", t)) < 0 ||
-		    json_array_append_new(list, t) < 0) {
-			r = r < 0 ? r : ERR_NOMEM;
+		/* In the list first, so that the list frees it on any failure. */
+		if (!t || json_array_append_new(list, t) < 0) {
+			r = ERR_NOMEM;
 			break;
 		}
+		if ((r = db_row_json(st, "id:i code name region created_at members:i scheduled_reviews:i", t)) < 0)
+			break;
 	}
 	db_finalize(st);
 	if (r < 0) {
