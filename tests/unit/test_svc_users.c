@@ -24,12 +24,19 @@ static int create(const struct fx_user *as, const char *username, const char *ro
 	return r;
 }
 
+/* An administrator (into admin) who has created the account username. */
+static void admin_created(struct fx_user *admin, const char *username, const char *role, const char *scope,
+			  int64_t *id)
+{
+	fx_user(admin, ROLE_ADMIN, NULL);
+	assert_int_equal(create(admin, username, role, scope, id), 0);
+}
+
 UNIT_TEST_WITH(creates_an_account_with_a_setup_link_and_seals_the_name, fx_setup, fx_teardown)
 {
 	struct fx_user admin;
-	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id = 0;
-	assert_int_equal(create(&admin, "dana", "liaison", "R2", &id), 0);
+	admin_created(&admin, "dana", "liaison", "R2", &id);
 	assert_true(id > 0);
 	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND scope = 'R2'"), 1);
 	assert_int_equal(fx_count("user_setup", NULL), 1);
@@ -53,9 +60,8 @@ UNIT_TEST_WITH(creates_an_account_with_a_setup_link_and_seals_the_name, fx_setup
 UNIT_TEST_WITH(refuses_a_taken_username_and_a_missing_scope, fx_setup, fx_teardown)
 {
 	struct fx_user admin;
-	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id;
-	assert_int_equal(create(&admin, "dana", "careline", NULL, &id), 0);
+	admin_created(&admin, "dana", "careline", NULL, &id);
 	assert_int_equal(create(&admin, "dana", "careline", NULL, &id), ERR_EXISTS);
 	assert_int_equal(create(&admin, "lee", "liaison", NULL, &id), ERR_INVAL);
 	assert_int_equal(fx_count("app_user", "username IN ('dana', 'lee')"), 1);
@@ -64,9 +70,8 @@ UNIT_TEST_WITH(refuses_a_taken_username_and_a_missing_scope, fx_setup, fx_teardo
 UNIT_TEST_WITH(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardown)
 {
 	struct fx_user admin;
-	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t target;
-	assert_int_equal(create(&admin, "dana", "careline", NULL, &target), 0);
+	admin_created(&admin, "dana", "careline", NULL, &target);
 	struct {
 		enum role role;
 		const char *scope;
@@ -95,9 +100,8 @@ UNIT_TEST_WITH(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardow
 UNIT_TEST_WITH(a_stale_version_changes_nothing, fx_setup, fx_teardown)
 {
 	struct fx_user admin;
-	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id;
-	assert_int_equal(create(&admin, "dana", "careline", NULL, &id), 0);
+	admin_created(&admin, "dana", "careline", NULL, &id);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	struct user_patch p = {.version = 1, .disabled = 1};
