@@ -154,6 +154,13 @@ typedef long (*fx_failure_loop)(fx_use_case fn, void *arg);
 		under(fx_each_alloc_failure);                          \
 	}
 
+/* FX_UNDER_BOTH_LOOPS, with both tests registered to run between
+ * fx_setup and fx_teardown (needs tests/unit/unit.h). */
+#define FX_TESTS_UNDER_BOTH_LOOPS(statement_test, allocation_test, under) \
+	FX_UNDER_BOTH_LOOPS(statement_test, allocation_test, under)        \
+	UNIT_REGISTER(statement_test, fx_setup, fx_teardown)              \
+	UNIT_REGISTER(allocation_test, fx_setup, fx_teardown)
+
 /* For a test file whose writes go through its own `loop` (an
  * fx_failure_loop, fx_each_failure by default): define
  * test_when_allocations_fail, which runs test with loop set to

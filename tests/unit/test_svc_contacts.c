@@ -66,9 +66,7 @@ static void a_contact_is_recorded_and_changed_whole_and_sealed_under(fx_failure_
 	json_decref(list);
 }
 
-FX_UNDER_BOTH_LOOPS(a_contact_is_recorded_and_changed_whole_and_sealed, a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail, a_contact_is_recorded_and_changed_whole_and_sealed_under)
-UNIT_REGISTER(a_contact_is_recorded_and_changed_whole_and_sealed, fx_setup, fx_teardown)
-UNIT_REGISTER(a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_contact_is_recorded_and_changed_whole_and_sealed, a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail, a_contact_is_recorded_and_changed_whole_and_sealed_under)
 
 /* The field named in errs' entry i, or "". */
 static bool names(const struct field_errors *errs, const char *field)

@@ -170,9 +170,7 @@ static void recording_under(fx_failure_loop each)
 	json_decref(a.body);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_recording_leaves_nothing, a_failed_allocation_in_recording_leaves_nothing, recording_under)
-UNIT_REGISTER(a_failed_statement_in_recording_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_recording_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_recording_leaves_nothing, a_failed_allocation_in_recording_leaves_nothing, recording_under)
 
 struct dispose_arg {
 	struct fx_user *careline;
@@ -197,9 +195,7 @@ static void deciding_under(fx_failure_loop each)
 	assert_int_equal(fx_count("notification", NULL), 2);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_deciding_leaves_nothing, a_failed_allocation_in_deciding_leaves_nothing, deciding_under)
-UNIT_REGISTER(a_failed_statement_in_deciding_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_deciding_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_deciding_leaves_nothing, a_failed_allocation_in_deciding_leaves_nothing, deciding_under)
 
 struct link_arg {
 	struct fx_user *careline;
@@ -231,9 +227,7 @@ static void linking_under(fx_failure_loop each)
 	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 1);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_linking_leaves_nothing, a_failed_allocation_in_linking_leaves_nothing, linking_under)
-UNIT_REGISTER(a_failed_statement_in_linking_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_linking_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_linking_leaves_nothing, a_failed_allocation_in_linking_leaves_nothing, linking_under)
 
 struct screen_arg {
 	struct fx_user *careline;
@@ -271,9 +265,7 @@ static void screening_under(fx_failure_loop each)
 	assert_int_equal(fx_count("screening", NULL), 1);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_screening_leaves_nothing, a_failed_allocation_in_screening_leaves_nothing, screening_under)
-UNIT_REGISTER(a_failed_statement_in_screening_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_screening_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_screening_leaves_nothing, a_failed_allocation_in_screening_leaves_nothing, screening_under)
 
 #ifdef HARTLINE_TEST_HOOKS
 UNIT_TEST_WITH(a_failed_replay_lookup_is_an_error_not_a_second_report, fx_setup, fx_teardown)

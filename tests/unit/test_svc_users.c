@@ -144,9 +144,7 @@ static void create_under(fx_failure_loop each)
 	assert_int_equal(fx_count("audit", "action = 'user.create'"), 1);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_create_leaves_nothing, a_failed_allocation_in_create_leaves_nothing, create_under)
-UNIT_REGISTER(a_failed_statement_in_create_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_create_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_create_leaves_nothing, a_failed_allocation_in_create_leaves_nothing, create_under)
 
 static int update_use_case(void *arg)
 {
@@ -172,9 +170,7 @@ static void update_under(fx_failure_loop each)
 	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND version = 2"), 1);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_update_leaves_nothing, a_failed_allocation_in_update_leaves_nothing, update_under)
-UNIT_REGISTER(a_failed_statement_in_update_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_update_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_update_leaves_nothing, a_failed_allocation_in_update_leaves_nothing, update_under)
 
 /* Logging out and an administrator's reset of a second factor each end in
  * one commit: a commit that fails must not leave the connection inside
