@@ -224,6 +224,11 @@ void fx_text(const char *sql, char *out, size_t size)
 	db_finalize(st);
 }
 
+void fx_case_region(char *region, size_t size)
+{
+	fx_text("SELECT region FROM child_case", region, size);
+}
+
 json_t *fx_json(const char *text)
 {
 	json_error_t e;

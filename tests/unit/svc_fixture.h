@@ -63,6 +63,8 @@ int64_t fx_count(const char *table, const char *where);
 /* The text of the first column of the first row of sql; "" for NULL or no
  * row. */
 void fx_text(const char *sql, char *out, size_t size);
+/* The region of the (one) case into region, of size bytes. */
+void fx_case_region(char *region, size_t size);
 /* A region of the pack other than region (there must be one). */
 const char *fx_other_region(const char *region);
 /* A JSON value from text, failing the test when it does not parse. */

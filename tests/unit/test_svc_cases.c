@@ -182,7 +182,7 @@ UNIT_TEST_WITH(who_may_not_read_or_change_a_case, fx_setup, fx_teardown)
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	char region[32];
-	fx_text("SELECT region FROM child_case", region, sizeof region);
+	fx_case_region(region, sizeof region);
 	const char *other = fx_other_region(region);
 	struct {
 		enum role role;

@@ -57,7 +57,7 @@ UNIT_TEST_WITH(hart_and_the_regions_liaison_see_a_duty_and_no_one_else, fx_setup
 	struct fx_user careline, hart;
 	case_owing_a_report(&careline, &hart);
 	char region[32];
-	fx_text("SELECT region FROM child_case", region, sizeof region);
+	fx_case_region(region, sizeof region);
 	const char *other = fx_other_region(region);
 	struct fx_user mine, theirs;
 	fx_user(&mine, ROLE_LIAISON, region);
