@@ -198,6 +198,11 @@ int64_t fx_count(const char *table, const char *where)
 	return count;
 }
 
+const struct fx_role fx_roles_but_admin[FX_ROLES_BUT_ADMIN] = {
+	{ROLE_CARELINE, NULL}, {ROLE_HART, NULL},    {ROLE_LIAISON, "R1"}, {ROLE_MDT, "T1"},
+	{ROLE_PROVIDER, "P1"}, {ROLE_TRAINER, NULL}, {ROLE_ANALYST, NULL},
+};
+
 const char *fx_other_region(const char *region)
 {
 	const struct pack *p = fx.app.pack;

@@ -56,6 +56,15 @@ int fx_teardown(void **state);
  * call services as them. */
 void fx_user(struct fx_user *u, enum role role, const char *scope);
 
+/* A role and the scope its users have (NULL: none). */
+struct fx_role {
+	enum role role;
+	const char *scope;
+};
+/* Every role but the administrator's, each with a scope where it takes one. */
+#define FX_ROLES_BUT_ADMIN 7
+extern const struct fx_role fx_roles_but_admin[FX_ROLES_BUT_ADMIN];
+
 /* Run sql, failing the test on an error. */
 void fx_exec(const char *sql);
 /* Rows in table (optionally narrowed: where NULL or "kind = 'x'"). */
@@ -139,6 +148,20 @@ typedef long (*fx_failure_loop)(fx_use_case fn, void *arg);
 		int r = (call);                                        \
 		field_errors_done(&errs);                              \
 		return r;                                              \
+	}
+
+/* A use case's argument: who calls, on which row. */
+struct fx_on {
+	struct fx_user *as;
+	int64_t id;
+};
+
+/* Define the fx_use_case name, taking a struct fx_on `a`, that answers call. */
+#define FX_USE_CASE_ON(name, call)                                     \
+	static int name(void *arg)                                     \
+	{                                                              \
+		struct fx_on *a = arg;                                 \
+		return (call);                                         \
 	}
 
 /* Define two tests that run under(each) with each loop in turn:

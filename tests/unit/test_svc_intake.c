@@ -354,16 +354,7 @@ UNIT_TEST_WITH(a_draft_is_saved_read_and_deleted_whole, fx_setup, fx_teardown)
 	json_decref(a.doc);
 }
 
-struct read_arg {
-	struct fx_user *user;
-	int64_t id;
-};
-
-static int notification_read_use_case(void *arg)
-{
-	struct read_arg *a = arg;
-	return svc_notification_read(&a->user->ctx, a->id);
-}
+FX_USE_CASE_ON(notification_read_use_case, svc_notification_read(&a->as->ctx, a->id))
 
 UNIT_TEST_WITH(an_accepted_report_notifies_and_the_notice_is_read_once, fx_setup, fx_teardown)
 {
@@ -374,7 +365,7 @@ UNIT_TEST_WITH(an_accepted_report_notifies_and_the_notice_is_read_once, fx_setup
 	assert_int_equal(json_integer_value(json_object_get(list, "unread")), 1);
 	json_t *n = json_array_get(json_object_get(list, "notifications"), 0);
 	assert_string_equal(json_string_value(json_object_get(n, "kind")), "intake.accepted");
-	struct read_arg a = {.user = &hart, .id = json_integer_value(json_object_get(n, "id"))};
+	struct fx_on a = {.as = &hart, .id = json_integer_value(json_object_get(n, "id"))};
 	json_decref(list);
 	fx_each_failure(notification_read_use_case, &a);
 	assert_int_equal(fx_count("notification", "read_at IS NOT NULL"), 1);

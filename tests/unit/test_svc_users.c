@@ -72,14 +72,9 @@ UNIT_TEST_WITH(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardow
 	struct fx_user admin;
 	int64_t target;
 	admin_created(&admin, "dana", "careline", NULL, &target);
-	struct {
-		enum role role;
-		const char *scope;
-	} others[] = {{ROLE_CARELINE, NULL}, {ROLE_HART, NULL},    {ROLE_LIAISON, "R1"}, {ROLE_MDT, "T1"},
-		      {ROLE_PROVIDER, "P1"}, {ROLE_TRAINER, NULL}, {ROLE_ANALYST, NULL}};
-	for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+	for (size_t i = 0; i < FX_ROLES_BUT_ADMIN; i++) {
 		struct fx_user u;
-		fx_user(&u, others[i].role, others[i].scope);
+		fx_user(&u, fx_roles_but_admin[i].role, fx_roles_but_admin[i].scope);
 		int64_t users = fx_count("app_user", NULL), denials = fx_count("audit", "action = 'permission.denied'");
 		int64_t id = 0;
 		assert_int_equal(create(&u, "mallory", "admin", NULL, &id), ERR_PERM);
@@ -188,23 +183,14 @@ UNIT_TEST_WITH(a_failed_statement_in_logout_leaves_nothing, fx_setup, fx_teardow
 	assert_int_equal(fx_count("audit", "action = 'logout'"), 1);
 }
 
-struct reset_arg {
-	struct fx_user *admin;
-	int64_t id;
-};
-
-static int mfa_reset_use_case(void *arg)
-{
-	struct reset_arg *a = arg;
-	return svc_auth_mfa_reset(&a->admin->ctx, a->id);
-}
+FX_USE_CASE_ON(mfa_reset_use_case, svc_auth_mfa_reset(&a->as->ctx, a->id))
 
 UNIT_TEST_WITH(a_failed_statement_in_a_second_factor_reset_leaves_nothing, fx_setup, fx_teardown)
 {
 	struct fx_user admin, careline;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	fx_user(&careline, ROLE_CARELINE, NULL);
-	struct reset_arg a = {.admin = &admin, .id = careline.actor.user_id};
+	struct fx_on a = {.as = &admin, .id = careline.actor.user_id};
 	fx_each_failure(mfa_reset_use_case, &a);
 	assert_int_equal(fx_count("audit", "action = 'mfa.reset'"), 1);
 }
