@@ -198,6 +198,11 @@ int64_t fx_count(const char *table, const char *where)
 	return count;
 }
 
+const struct fx_role fx_roles_but_admin[FX_ROLES_BUT_ADMIN] = {
+	{ROLE_CARELINE, NULL}, {ROLE_HART, NULL},    {ROLE_LIAISON, "R1"}, {ROLE_MDT, "T1"},
+	{ROLE_PROVIDER, "P1"}, {ROLE_TRAINER, NULL}, {ROLE_ANALYST, NULL},
+};
+
 const char *fx_other_region(const char *region)
 {
 	const struct pack *p = fx.app.pack;
@@ -222,6 +227,11 @@ void fx_text(const char *sql, char *out, size_t size)
 		assert_true(n >= 0 && (size_t)n < size);
 	}
 	db_finalize(st);
+}
+
+void fx_case_region(char *region, size_t size)
+{
+	fx_text("SELECT region FROM child_case", region, size);
 }
 
 json_t *fx_json(const char *text)

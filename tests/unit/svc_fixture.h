@@ -56,6 +56,15 @@ int fx_teardown(void **state);
  * call services as them. */
 void fx_user(struct fx_user *u, enum role role, const char *scope);
 
+/* A role and the scope its users have (NULL: none). */
+struct fx_role {
+	enum role role;
+	const char *scope;
+};
+/* Every role but the administrator's, each with a scope where it takes one. */
+#define FX_ROLES_BUT_ADMIN 7
+extern const struct fx_role fx_roles_but_admin[FX_ROLES_BUT_ADMIN];
+
 /* Run sql, failing the test on an error. */
 void fx_exec(const char *sql);
 /* Rows in table (optionally narrowed: where NULL or "kind = 'x'"). */
@@ -63,6 +72,8 @@ int64_t fx_count(const char *table, const char *where);
 /* The text of the first column of the first row of sql; "" for NULL or no
  * row. */
 void fx_text(const char *sql, char *out, size_t size);
+/* The region of the (one) case into region, of size bytes. */
+void fx_case_region(char *region, size_t size);
 /* A region of the pack other than region (there must be one). */
 const char *fx_other_region(const char *region);
 /* A JSON value from text, failing the test when it does not parse. */
@@ -139,6 +150,20 @@ typedef long (*fx_failure_loop)(fx_use_case fn, void *arg);
 		return r;                                              \
 	}
 
+/* A use case's argument: who calls, on which row. */
+struct fx_on {
+	struct fx_user *as;
+	int64_t id;
+};
+
+/* Define the fx_use_case name, taking a struct fx_on `a`, that answers call. */
+#define FX_USE_CASE_ON(name, call)                                     \
+	static int name(void *arg)                                     \
+	{                                                              \
+		struct fx_on *a = arg;                                 \
+		return (call);                                         \
+	}
+
 /* Define two tests that run under(each) with each loop in turn:
  * statement_test with fx_each_failure, allocation_test with
  * fx_each_alloc_failure. */
@@ -153,6 +178,13 @@ typedef long (*fx_failure_loop)(fx_use_case fn, void *arg);
 		(void)state;                                           \
 		under(fx_each_alloc_failure);                          \
 	}
+
+/* FX_UNDER_BOTH_LOOPS, with both tests registered to run between
+ * fx_setup and fx_teardown (needs tests/unit/unit.h). */
+#define FX_TESTS_UNDER_BOTH_LOOPS(statement_test, allocation_test, under) \
+	FX_UNDER_BOTH_LOOPS(statement_test, allocation_test, under)        \
+	UNIT_REGISTER(statement_test, fx_setup, fx_teardown)              \
+	UNIT_REGISTER(allocation_test, fx_setup, fx_teardown)
 
 /* For a test file whose writes go through its own `loop` (an
  * fx_failure_loop, fx_each_failure by default): define

@@ -25,15 +25,21 @@ static const bool expected[CASE_STATUS_COUNT][CASE_STATUS_COUNT] = {
 	[CASE_CLOSED] = {false, false, false, false, false},
 };
 
+/* Each of the count names is the name of its value, and parses back to it
+ * into a variable of type that held start. */
+#define assert_names_round_trip(type, names, count, name_of, parse, start)                                    \
+	for (int i_ = 0; i_ < (count); i_++) {                                                                 \
+		assert_string_equal(name_of((type)i_), (names)[i_]);                                           \
+		type got_ = (start);                                                                           \
+		assert_int_equal(parse((names)[i_], &got_), 0);                                                \
+		assert_int_equal(got_, i_);                                                                    \
+	}
+
 UNIT_TEST(names_and_parses_every_status)
 {
 	static const char *const names[] = {"open", "response", "services", "monitoring", "closed"};
-	for (int s = 0; s < CASE_STATUS_COUNT; s++) {
-		assert_string_equal(case_status_name((enum case_status)s), names[s]);
-		enum case_status got = CASE_CLOSED;
-		assert_int_equal(case_status_parse(names[s], &got), 0);
-		assert_int_equal(got, s);
-	}
+	assert_names_round_trip(enum case_status, names, CASE_STATUS_COUNT, case_status_name, case_status_parse,
+				CASE_CLOSED);
 	assert_null(case_status_name(CASE_STATUS_COUNT));
 	assert_null(case_status_name((enum case_status)-1));
 }
@@ -81,19 +87,21 @@ UNIT_TEST(never_leaves_closed_and_every_open_status_may_close)
 UNIT_TEST(lists_the_allowed_statuses_in_order)
 {
 	enum case_status out[CASE_STATUS_COUNT];
-	assert_int_equal(case_status_allowed(CASE_OPEN, out), 2);
-	assert_int_equal(out[0], CASE_RESPONSE);
-	assert_int_equal(out[1], CASE_CLOSED);
-	assert_int_equal(case_status_allowed(CASE_RESPONSE, out), 3);
-	assert_int_equal(out[0], CASE_SERVICES);
-	assert_int_equal(out[1], CASE_MONITORING);
-	assert_int_equal(out[2], CASE_CLOSED);
-	assert_int_equal(case_status_allowed(CASE_SERVICES, out), 2);
-	assert_int_equal(out[0], CASE_MONITORING);
-	assert_int_equal(out[1], CASE_CLOSED);
-	assert_int_equal(case_status_allowed(CASE_MONITORING, out), 2);
-	assert_int_equal(out[0], CASE_SERVICES);
-	assert_int_equal(out[1], CASE_CLOSED);
+	static const struct {
+		enum case_status from;
+		size_t n;
+		enum case_status to[3];
+	} lists[] = {
+		{CASE_OPEN, 2, {CASE_RESPONSE, CASE_CLOSED}},
+		{CASE_RESPONSE, 3, {CASE_SERVICES, CASE_MONITORING, CASE_CLOSED}},
+		{CASE_SERVICES, 2, {CASE_MONITORING, CASE_CLOSED}},
+		{CASE_MONITORING, 2, {CASE_SERVICES, CASE_CLOSED}},
+	};
+	for (size_t k = 0; k < sizeof lists / sizeof *lists; k++) {
+		assert_int_equal(case_status_allowed(lists[k].from, out), lists[k].n);
+		for (size_t i = 0; i < lists[k].n; i++)
+			assert_int_equal(out[i], lists[k].to[i]);
+	}
 	/* And the lists agree with case_status_may for every pair. */
 	for (int from = 0; from < CASE_STATUS_COUNT; from++) {
 		size_t n = case_status_allowed((enum case_status)from, out);
@@ -118,12 +126,8 @@ UNIT_TEST(refuses_statuses_outside_the_enum)
 UNIT_TEST(names_and_parses_victim_statuses)
 {
 	static const char *const names[] = {"none", "at_risk", "suspected", "confirmed"};
-	for (int v = 0; v < VICTIM_STATUS_COUNT; v++) {
-		assert_string_equal(victim_status_name((enum victim_status)v), names[v]);
-		enum victim_status got = VICTIM_NONE;
-		assert_int_equal(victim_status_parse(names[v], &got), 0);
-		assert_int_equal(got, v);
-	}
+	assert_names_round_trip(enum victim_status, names, VICTIM_STATUS_COUNT, victim_status_name,
+				victim_status_parse, VICTIM_NONE);
 	assert_null(victim_status_name(VICTIM_STATUS_COUNT));
 	enum victim_status got = VICTIM_AT_RISK;
 	assert_int_equal(victim_status_parse("victim", &got), ERR_INVAL);

@@ -54,6 +54,14 @@ static void desc_is_text(const char *svg)
 		assert_int_not_equal(*p, '<');
 }
 
+/* svg holds each of the NULL-terminated texts. */
+static void assert_has_each(const char *svg, const char *const *texts)
+{
+	for (const char *const *t = texts; *t; t++)
+		if (!strstr(svg, *t))
+			fail_msg("the chart lacks %s", *t);
+}
+
 static int count(const char *hay, const char *needle)
 {
 	int n = 0;
@@ -97,9 +105,10 @@ UNIT_TEST(referrals_by_year_reads_out_every_number)
 	struct buf b;
 	const char *svg = render(&c, &b, "by-year");
 	desc_is_text(svg);
-	assert_non_null(strstr(svg, "<title id=\"chart-title\">Referrals by year (January 1 2008"));
-	assert_non_null(strstr(svg, "<desc id=\"chart-desc\">2008: &lt;5; 2009: 30; 2010: 31; 2011: 13;"));
-	assert_non_null(strstr(svg, "2015: 106."));
+	static const char *const texts[] = {"<title id=\"chart-title\">Referrals by year (January 1 2008",
+					    "<desc id=\"chart-desc\">2008: &lt;5; 2009: 30; 2010: 31; 2011: 13;",
+					    "2015: 106.", NULL};
+	assert_has_each(svg, texts);
 	/* Seven drawn bars and one hatched stub, no "4" anywhere as a label. */
 	assert_int_equal(count(svg, "fill=\"#0072B2\"/>"), 7);
 	assert_int_equal(count(svg, "class=\"hidden-count\""), 1);
@@ -113,6 +122,21 @@ UNIT_TEST(referrals_by_year_reads_out_every_number)
 	buf_done(&b);
 }
 
+/* A stacked chart of ncat categories by nseries sources, cell category by
+ * category, with each category's total. */
+static struct chart stacked(const char *title, int ncat, const char *const *cat, int nseries,
+			    const char *const *series, const struct chart_cell *cell, const struct chart_cell *total)
+{
+	return (struct chart){.kind = CHART_STACKED,
+			      .title = title,
+			      .ncat = ncat,
+			      .cat = cat,
+			      .nseries = nseries,
+			      .series = series,
+			      .cell = cell,
+			      .cat_total = total};
+}
+
 UNIT_TEST(stacked_by_source_keeps_hidden_segments_together)
 {
 	static const char *const sources[] = {"Law enforcement", "DCF social worker", "Other"};
@@ -122,14 +146,7 @@ UNIT_TEST(stacked_by_source_keeps_hidden_segments_together)
 		{5, SUPP_SHOWN},  {9, SUPP_SHOWN},   {11, SUPP_SHOWN},     /* 2010: 25 */
 	};
 	struct chart_cell total[3] = {{19, SUPP_SHOWN}, {40, SUPP_SHOWN}, {25, SUPP_SHOWN}};
-	struct chart c = {.kind = CHART_STACKED,
-			  .title = "Referrals by year and source",
-			  .ncat = 3,
-			  .cat = years,
-			  .nseries = 3,
-			  .series = sources,
-			  .cell = cell,
-			  .cat_total = total};
+	struct chart c = stacked("Referrals by year and source", 3, years, 3, sources, cell, total);
 	struct buf b;
 	const char *svg = render(&c, &b, "by-year-source");
 	desc_is_text(svg);
@@ -162,10 +179,10 @@ UNIT_TEST(shares_show_percentages_of_the_base)
 	struct buf b;
 	const char *svg = render(&c, &b, "vulnerabilities");
 	desc_is_text(svg);
-	assert_non_null(strstr(svg, ">58% (250)</text>"));
-	assert_non_null(strstr(svg, "Drug &amp; alcohol &lt;use&gt;"));
+	static const char *const texts[] = {">58% (250)</text>", "Drug &amp; alcohol &lt;use&gt;", "Shares of 432.",
+					    NULL};
+	assert_has_each(svg, texts);
 	assert_null(strstr(svg, "<use>"));
-	assert_non_null(strstr(svg, "Shares of 432."));
 	buf_done(&b);
 }
 
@@ -219,17 +236,10 @@ UNIT_TEST(a_hidden_total_is_escaped_and_drawn)
 		{10, SUPP_SHOWN},  {12, SUPP_SHOWN},  /* 2022: 22 */
 	};
 	struct chart_cell total[2] = {{3, SUPP_PRIMARY}, {22, SUPP_SHOWN}};
-	struct chart c = {.kind = CHART_STACKED,
-			  .title = "By year & <source>",
-			  .subtitle = "'quoted' \"too\"",
-			  .x_label = "year <x>",
-			  .y_label = "referrals & more",
-			  .ncat = 2,
-			  .cat = cats,
-			  .nseries = 2,
-			  .series = series,
-			  .cell = cell,
-			  .cat_total = total};
+	struct chart c = stacked("By year & <source>", 2, cats, 2, series, cell, total);
+	c.subtitle = "'quoted' \"too\"";
+	c.x_label = "year <x>";
+	c.y_label = "referrals & more";
 	struct buf b;
 	const char *svg = render(&c, &b, "hidden-total");
 	size_t at = 0;

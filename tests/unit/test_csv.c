@@ -22,93 +22,108 @@ static struct csv_reader *open_text(const char *text)
 	return r;
 }
 
+/* One csv_next call and what it must give. */
+struct step {
+	size_t want;           /* the field count asked for (0: any) */
+	int ret;               /* csv_next's answer */
+	size_t n;              /* row.n, when not 0 */
+	size_t line;           /* row.line, when not 0 */
+	const char *field[3];  /* row.fields[i], when not NULL */
+	const char *error;     /* csv_error(), when not NULL */
+	const char *error_has; /* a part of csv_error(), when not NULL */
+};
+
+#define STEPS(s) (s), sizeof(s) / sizeof *(s)
+
+/* Read text with the steps in turn; answers the reader, to close. */
+static struct csv_reader *reads(const char *text, const struct step *steps, size_t nsteps)
+{
+	struct csv_reader *r = open_text(text);
+	for (const struct step *s = steps; s < steps + nsteps; s++) {
+		struct csv_row row;
+		assert_int_equal(csv_next(r, s->want, &row), s->ret);
+		if (s->n)
+			assert_int_equal(row.n, s->n);
+		if (s->line)
+			assert_int_equal(row.line, s->line);
+		for (size_t i = 0; i < sizeof s->field / sizeof *s->field; i++)
+			if (s->field[i])
+				assert_string_equal(row.fields[i], s->field[i]);
+		if (s->error)
+			assert_string_equal(csv_error(r), s->error);
+		if (s->error_has)
+			assert_non_null(strstr(csv_error(r), s->error_has));
+	}
+	return r;
+}
+
 UNIT_TEST(reads_fields_with_spaces_after_commas_like_febrl)
 {
-	struct csv_reader *r = open_text("rec_id, given_name, surname\nrec-1-org, katherine , smith\n");
-	struct csv_row row;
-	assert_int_equal(csv_next(r, 0, &row), 1);
-	assert_int_equal(row.n, 3);
-	assert_string_equal(row.fields[1], "given_name");
-	assert_int_equal(csv_next(r, 3, &row), 1);
-	assert_int_equal(row.line, 2);
-	assert_string_equal(row.fields[0], "rec-1-org");
-	assert_string_equal(row.fields[1], "katherine");
-	assert_string_equal(row.fields[2], "smith");
-	assert_int_equal(csv_next(r, 3, &row), 0);
-	csv_close(r);
+	static const struct step steps[] = {
+		{.want = 0, .ret = 1, .n = 3, .field = {NULL, "given_name"}},
+		{.want = 3, .ret = 1, .line = 2, .field = {"rec-1-org", "katherine", "smith"}},
+		{.want = 3, .ret = 0},
+	};
+	csv_close(reads("rec_id, given_name, surname\nrec-1-org, katherine , smith\n", STEPS(steps)));
 }
 
 UNIT_TEST(reads_quoted_fields_with_commas_quotes_and_line_breaks)
 {
-	struct csv_reader *r = open_text("a,b,c\r\n\"O'Brien, Katie\",\"say \"\"hi\"\"\",\"two\nlines\"\r\nx,,z\n");
-	struct csv_row row;
-	assert_int_equal(csv_next(r, 0, &row), 1);
-	assert_string_equal(row.fields[2], "c");
-	assert_int_equal(csv_next(r, 3, &row), 1);
-	assert_string_equal(row.fields[0], "O'Brien, Katie");
-	assert_string_equal(row.fields[1], "say \"hi\"");
-	assert_string_equal(row.fields[2], "two\nlines");
-	assert_int_equal(csv_next(r, 3, &row), 1);
-	assert_int_equal(row.line, 4);
-	assert_string_equal(row.fields[1], "");
-	assert_int_equal(csv_next(r, 3, &row), 0);
-	csv_close(r);
+	static const struct step steps[] = {
+		{.want = 0, .ret = 1, .field = {NULL, NULL, "c"}},
+		{.want = 3, .ret = 1, .field = {"O'Brien, Katie", "say \"hi\"", "two\nlines"}},
+		{.want = 3, .ret = 1, .line = 4, .field = {NULL, ""}},
+		{.want = 3, .ret = 0},
+	};
+	csv_close(reads("a,b,c\r\n\"O'Brien, Katie\",\"say \"\"hi\"\"\",\"two\nlines\"\r\nx,,z\n", STEPS(steps)));
 }
 
 UNIT_TEST(reports_a_wrong_field_count_with_its_line_and_goes_on)
 {
-	struct csv_reader *r = open_text("a,b\n1,2\n3\n\n4,5\n");
-	struct csv_row row;
-	assert_int_equal(csv_next(r, 2, &row), 1);
-	assert_int_equal(csv_next(r, 2, &row), 1);
-	assert_int_equal(csv_next(r, 2, &row), ERR_PARSE);
-	assert_string_equal(csv_error(r), "t.csv:3: 1 fields, expected 2");
-	assert_int_equal(csv_next(r, 2, &row), 1);
-	assert_int_equal(row.line, 5);
-	assert_string_equal(row.fields[0], "4");
-	csv_close(r);
+	static const struct step steps[] = {
+		{.want = 2, .ret = 1},
+		{.want = 2, .ret = 1},
+		{.want = 2, .ret = ERR_PARSE, .error = "t.csv:3: 1 fields, expected 2"},
+		{.want = 2, .ret = 1, .line = 5, .field = {"4"}},
+	};
+	csv_close(reads("a,b\n1,2\n3\n\n4,5\n", STEPS(steps)));
 }
 
 UNIT_TEST(reports_text_after_a_closing_quote)
 {
-	struct csv_reader *r = open_text("\"ab\"c,d\nok,1\n");
-	struct csv_row row;
-	assert_int_equal(csv_next(r, 0, &row), ERR_PARSE);
-	assert_string_equal(csv_error(r), "t.csv:1: field 1: text after the closing quote");
-	assert_int_equal(csv_next(r, 0, &row), 1);
-	assert_string_equal(row.fields[0], "ok");
-	csv_close(r);
+	static const struct step steps[] = {
+		{.want = 0, .ret = ERR_PARSE, .error = "t.csv:1: field 1: text after the closing quote"},
+		{.want = 0, .ret = 1, .field = {"ok"}},
+	};
+	csv_close(reads("\"ab\"c,d\nok,1\n", STEPS(steps)));
 }
 
 UNIT_TEST(reports_a_quote_inside_an_unquoted_field)
 {
-	struct csv_reader *r = open_text("a,b\"c\n");
-	struct csv_row row;
-	assert_int_equal(csv_next(r, 0, &row), ERR_PARSE);
-	assert_non_null(strstr(csv_error(r), "t.csv:1: field 2"));
-	assert_int_equal(csv_next(r, 0, &row), 0);
-	csv_close(r);
+	static const struct step steps[] = {
+		{.want = 0, .ret = ERR_PARSE, .error_has = "t.csv:1: field 2"},
+		{.want = 0, .ret = 0},
+	};
+	csv_close(reads("a,b\"c\n", STEPS(steps)));
 }
 
 UNIT_TEST(reports_a_quote_never_closed)
 {
-	struct csv_reader *r = open_text("x,y\n1,\"open\n2,3\n");
-	struct csv_row row;
-	assert_int_equal(csv_next(r, 2, &row), 1);
-	assert_int_equal(csv_next(r, 2, &row), ERR_PARSE);
-	assert_string_equal(csv_error(r), "t.csv:2: field 2: a quote is never closed");
-	assert_int_equal(csv_next(r, 2, &row), 0);
-	csv_close(r);
+	static const struct step steps[] = {
+		{.want = 2, .ret = 1},
+		{.want = 2, .ret = ERR_PARSE, .error = "t.csv:2: field 2: a quote is never closed"},
+		{.want = 2, .ret = 0},
+	};
+	csv_close(reads("x,y\n1,\"open\n2,3\n", STEPS(steps)));
 }
 
 UNIT_TEST(skips_a_byte_order_mark_and_a_missing_final_newline)
 {
-	struct csv_reader *r = open_text("\xef\xbb\xbfid,name\n7,Zoë");
-	struct csv_row row;
-	assert_int_equal(csv_next(r, 0, &row), 1);
-	assert_string_equal(row.fields[0], "id");
-	assert_int_equal(csv_next(r, 2, &row), 1);
-	assert_string_equal(row.fields[1], "Zoë");
+	static const struct step steps[] = {
+		{.want = 0, .ret = 1, .field = {"id"}},
+		{.want = 2, .ret = 1, .field = {NULL, "Zoë"}},
+	};
+	struct csv_reader *r = reads("\xef\xbb\xbfid,name\n7,Zoë", STEPS(steps));
 	assert_true(csv_progress(r) == 1.0);
 	csv_close(r);
 }

@@ -122,27 +122,41 @@ static void figure_of(struct figure_query q, struct figure *f)
 	field_errors_done(&errs);
 }
 
+/* The index of key among the n keys, failing the test with "no <what> <key>" when absent. */
+static int key_index(char *const *keys, int n, const char *what, const char *key)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(keys[i], key) == 0)
+			return i;
+	fail_msg("no %s %s", what, key);
+	return -1;
+}
+
 static int row_of(const struct figure *f, const char *key)
 {
-	for (int i = 0; i < f->nrows; i++)
-		if (strcmp(f->row_key[i], key) == 0)
-			return i;
-	fail_msg("no row %s", key);
-	return -1;
+	return key_index(f->row_key, f->nrows, "row", key);
 }
 
 static int col_of(const struct figure *f, const char *key)
 {
-	for (int j = 0; j < f->ncols; j++)
-		if (strcmp(f->col_key[j], key) == 0)
-			return j;
-	fail_msg("no column %s", key);
-	return -1;
+	return key_index(f->col_key, f->ncols, "column", key);
 }
 
 static int64_t at(const struct figure *f, const char *row, int col)
 {
 	return f->cell[(size_t)row_of(f, row) * (size_t)f->ncols + (size_t)col].value;
+}
+
+struct row_count {
+	const char *row;
+	int64_t count;
+};
+
+/* Each row's count in the first column is as given. */
+static void assert_first_column(const struct figure *f, const struct row_count *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(at(f, want[i].row, 0), want[i].count);
 }
 
 /* --- Dates ---------------------------------------------------------------- */
@@ -230,10 +244,8 @@ UNIT_TEST_WITH(bins_every_year_in_range_including_empty_ones, setup, teardown)
 	assert_int_equal(f.nrows, 5);
 	assert_string_equal(f.row_key[0], "2009");
 	assert_string_equal(f.row_key[4], "2013");
-	assert_int_equal(at(&f, "2009", 0), 0);
-	assert_int_equal(at(&f, "2010", 0), 1);
-	assert_int_equal(at(&f, "2011", 0), 0);
-	assert_int_equal(at(&f, "2012", 0), 1);
+	const struct row_count years[] = {{"2009", 0}, {"2010", 1}, {"2011", 0}, {"2012", 1}};
+	assert_first_column(&f, years, sizeof years / sizeof *years);
 	assert_int_equal(f.total.value, 2);
 	figure_free(&f);
 
@@ -256,12 +268,9 @@ UNIT_TEST_WITH(counts_ages_in_the_packs_groups, setup, teardown)
 	}
 	struct figure f;
 	figure_of((struct figure_query){.figure = "referrals", .by = "age"}, &f);
-	assert_int_equal(at(&f, "age_0_11", 0), 2);
-	assert_int_equal(at(&f, "age_12_13", 0), 2);
-	assert_int_equal(at(&f, "age_14_15", 0), 1);
-	assert_int_equal(at(&f, "age_16_17", 0), 1);
-	assert_int_equal(at(&f, "age_18_over", 0), 2);
-	assert_int_equal(at(&f, "none", 0), 1);
+	const struct row_count groups[] = {{"age_0_11", 2},  {"age_12_13", 2},   {"age_14_15", 1},
+					   {"age_16_17", 1}, {"age_18_over", 2}, {"none", 1}};
+	assert_first_column(&f, groups, sizeof groups / sizeof *groups);
 	assert_int_equal(f.total.value, 9);
 	figure_free(&f);
 }
@@ -379,10 +388,8 @@ UNIT_TEST_WITH(counts_gender_by_the_packs_categories_only, setup, teardown)
 		assert_null(strstr(f.row_label[i], "xyzzy"));
 		assert_null(strstr(f.row_key[i], "Non-Binary"));
 	}
-	assert_int_equal(at(&f, "female", 0), 6);
-	assert_int_equal(at(&f, "another_identity", 0), 2);
-	assert_int_equal(at(&f, "non_binary", 0), 1);
-	assert_int_equal(at(&f, "none", 0), 1);
+	const struct row_count by_gender[] = {{"female", 6}, {"another_identity", 2}, {"non_binary", 1}, {"none", 1}};
+	assert_first_column(&f, by_gender, sizeof by_gender / sizeof *by_gender);
 	assert_string_equal(f.row_label[row_of(&f, "another_identity")], "Another identity");
 	figure_free(&f);
 

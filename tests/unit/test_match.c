@@ -143,6 +143,18 @@ static void expect_level(struct match_store *s, const struct person *a, const st
 	assert_level(lv, f, kind, want);
 }
 
+/* The names given_a family_a against given_b family_b: the given names
+ * at level given, the family names at level family. */
+static void expect_names(struct match_store *s, const char *given_a, const char *family_a, const char *given_b,
+                         const char *family_b, int given, int family)
+{
+	uint8_t lv[MATCH_MAX_FIELDS];
+	levels_of(s, &(struct person){.given = given_a, .family = family_a},
+	          &(struct person){.given = given_b, .family = family_b}, lv);
+	assert_level(lv, G, MK_GIVEN, given);
+	assert_level(lv, F, MK_FAMILY, family);
+}
+
 /* ---- comparison levels ---- */
 
 UNIT_TEST_WITH(a_nickname_one_hop_away_is_the_nickname_level, setup_store, teardown_store)
@@ -188,16 +200,9 @@ UNIT_TEST_WITH(a_compound_family_name_agrees_with_one_of_its_parts_at_level_2, s
 UNIT_TEST_WITH(given_and_family_names_written_the_other_way_round_agree, setup_store, teardown_store)
 {
 	struct match_store *s = *state;
-	uint8_t lv[MATCH_MAX_FIELDS];
-	levels_of(s, &(struct person){.given = "Smith", .family = "Katherine"},
-	          &(struct person){.given = "Katherine", .family = "Smith"}, lv);
-	assert_level(lv, G, MK_GIVEN, 1);
-	assert_level(lv, F, MK_FAMILY, 1);
+	expect_names(s, "Smith", "Katherine", "Katherine", "Smith", 1, 1);
 	/* Names that differ whichever way they are read stay different. */
-	levels_of(s, &(struct person){.given = "Tyler", .family = "Obrien"},
-	          &(struct person){.given = "Katherine", .family = "Smith"}, lv);
-	assert_level(lv, G, MK_GIVEN, 6);
-	assert_level(lv, F, MK_FAMILY, 5);
+	expect_names(s, "Tyler", "Obrien", "Katherine", "Smith", 6, 5);
 }
 
 /* "Smith Katie" against "Katherine Smith": read crosswise, the given names
@@ -207,15 +212,8 @@ UNIT_TEST_WITH(given_and_family_names_written_the_other_way_round_agree, setup_s
 UNIT_TEST_WITH(swapped_names_with_a_nickname_compare_alike_whichever_record_is_swapped, setup_store, teardown_store)
 {
 	struct match_store *s = *state;
-	uint8_t lv[MATCH_MAX_FIELDS];
-	levels_of(s, &(struct person){.given = "Katherine", .family = "Smith"},
-	          &(struct person){.given = "Smith", .family = "Katie"}, lv);
-	assert_level(lv, G, MK_GIVEN, 2);
-	assert_level(lv, F, MK_FAMILY, 1);
-	levels_of(s, &(struct person){.given = "Smith", .family = "Katie"},
-	          &(struct person){.given = "Katherine", .family = "Smith"}, lv);
-	assert_level(lv, G, MK_GIVEN, 2);
-	assert_level(lv, F, MK_FAMILY, 1);
+	expect_names(s, "Katherine", "Smith", "Smith", "Katie", 2, 1);
+	expect_names(s, "Smith", "Katie", "Katherine", "Smith", 2, 1);
 }
 
 UNIT_TEST_WITH(an_age_that_agrees_with_a_birth_date_on_the_as_of_date_is_level_9, setup_store, teardown_store)

@@ -46,6 +46,13 @@ static char *long_string(const char *prefix, char filler)
 	return s;
 }
 
+/* The length of s that the comparisons read: at most CMP_MAX_LEN. */
+static int cut_len(const char *s)
+{
+	size_t n = strlen(s);
+	return n > CMP_MAX_LEN ? CMP_MAX_LEN : (int)n;
+}
+
 static void assert_near(double got, double want)
 {
 	if (fabs(got - want) > 0.0005)
@@ -57,11 +64,7 @@ static void assert_near(double got, double want)
 /* The textbook algorithm, plainly: the reference for the fast one. */
 static double plain_jaro_winkler(const char *a, const char *b)
 {
-	int la = (int)strlen(a), lb = (int)strlen(b);
-	if (la > CMP_MAX_LEN)
-		la = CMP_MAX_LEN;
-	if (lb > CMP_MAX_LEN)
-		lb = CMP_MAX_LEN;
+	int la = cut_len(a), lb = cut_len(b);
 	if (la == 0 || lb == 0)
 		return 0;
 	int window = (la > lb ? la : lb) / 2 - 1;
@@ -174,11 +177,7 @@ UNIT_TEST(jaro_winkler_compares_10kb_strings_on_their_first_64_bytes)
 /* Optimal string alignment by the O(nm) table: the reference. */
 static int plain_osa(const char *a, const char *b)
 {
-	int la = (int)strlen(a), lb = (int)strlen(b);
-	if (la > CMP_MAX_LEN)
-		la = CMP_MAX_LEN;
-	if (lb > CMP_MAX_LEN)
-		lb = CMP_MAX_LEN;
+	int la = cut_len(a), lb = cut_len(b);
 	int d[CMP_MAX_LEN + 1][CMP_MAX_LEN + 1];
 	for (int i = 0; i <= la; i++)
 		d[i][0] = i;
@@ -577,25 +576,18 @@ UNIT_TEST(rejects_text_that_does_not_fit_the_format)
 
 UNIT_TEST(counts_days_from_1970)
 {
-	struct cmp_date d;
-	d = date(1970, 1, 1);
-	assert_int_equal(cmp_date_days(&d), 0);
-	d = date(1970, 1, 2);
-	assert_int_equal(cmp_date_days(&d), 1);
-	d = date(1969, 12, 31);
-	assert_int_equal(cmp_date_days(&d), -1);
-	d = date(2000, 3, 1);
-	assert_int_equal(cmp_date_days(&d), 11017);
-	d = date(2012, 2, 29);
-	assert_int_equal(cmp_date_days(&d), 15399);
-	d = date(2026, 11, 28);
-	assert_int_equal(cmp_date_days(&d), 20785);
-	d = date(1900, 2, 28);
-	assert_int_equal(cmp_date_days(&d), -25509);
-	d = date(1, 1, 1);
-	assert_int_equal(cmp_date_days(&d), -719162);
-	d = date(9999, 12, 31);
-	assert_int_equal(cmp_date_days(&d), 2932896);
+	static const struct {
+		int y, m, d;
+		int64_t days;
+	} cases[] = {
+		{1970, 1, 1, 0},      {1970, 1, 2, 1},         {1969, 12, 31, -1},
+		{2000, 3, 1, 11017},  {2012, 2, 29, 15399},    {2026, 11, 28, 20785},
+		{1900, 2, 28, -25509}, {1, 1, 1, -719162},     {9999, 12, 31, 2932896},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct cmp_date d = date(cases[i].y, cases[i].m, cases[i].d);
+		assert_int_equal(cmp_date_days(&d), cases[i].days);
+	}
 }
 
 UNIT_TEST(counts_consecutive_days_one_apart_from_1600_to_2400)

@@ -38,6 +38,16 @@ static char *generate(const struct gen_config *c, size_t *ret_len)
 	return data;
 }
 
+/* The defaults, for originals people in records records. */
+static struct gen_config sized(size_t originals, size_t records)
+{
+	struct gen_config c;
+	gen_config_defaults(&c);
+	c.originals = originals;
+	c.records = records;
+	return c;
+}
+
 struct record {
 	size_t person;
 	long dup; /* -1 for the original */
@@ -188,10 +198,7 @@ UNIT_TEST(the_same_seed_writes_identical_bytes_and_another_seed_differs)
 
 UNIT_TEST(writes_the_header_and_exactly_the_requested_number_of_records)
 {
-	struct gen_config c;
-	gen_config_defaults(&c);
-	c.originals = 700;
-	c.records = 1234;
+	struct gen_config c = sized(700, 1234);
 	size_t len, n;
 	char *data = generate(&c, &len);
 	assert_true(len > sizeof header);
@@ -204,10 +211,7 @@ UNIT_TEST(writes_the_header_and_exactly_the_requested_number_of_records)
 
 static void check_ids(size_t originals)
 {
-	struct gen_config c;
-	gen_config_defaults(&c);
-	c.originals = originals;
-	c.records = 3 * originals;
+	struct gen_config c = sized(originals, 3 * originals);
 	size_t len, n;
 	char *data = generate(&c, &len);
 	struct record *recs = parse_all(data, len, &n);
@@ -257,10 +261,7 @@ UNIT_TEST(every_record_id_appears_once_and_each_duplicate_has_its_original)
 
 UNIT_TEST(records_are_shuffled_so_duplicates_are_not_next_to_their_original)
 {
-	struct gen_config c;
-	gen_config_defaults(&c);
-	c.originals = 2000;
-	c.records = 4000;
+	struct gen_config c = sized(2000, 4000);
 	size_t len, n, same = 0, org_first = 0;
 	char *data = generate(&c, &len);
 	struct record *recs = parse_all(data, len, &n);
@@ -277,10 +278,7 @@ UNIT_TEST(records_are_shuffled_so_duplicates_are_not_next_to_their_original)
 
 UNIT_TEST(every_field_parses_and_children_are_children)
 {
-	struct gen_config c;
-	gen_config_defaults(&c);
-	c.originals = 5000;
-	c.records = 10000;
+	struct gen_config c = sized(5000, 10000);
 	size_t len, n, young = 0, org_n = 0, commas = 0;
 	char *data = generate(&c, &len);
 	struct record *recs = parse_all(data, len, &n);
@@ -536,10 +534,7 @@ static long max_rss_kib(void)
 
 UNIT_TEST(writes_a_million_records_in_bounded_memory)
 {
-	struct gen_config c;
-	gen_config_defaults(&c);
-	c.originals = 600000;
-	c.records = 1000000;
+	struct gen_config c = sized(600000, 1000000);
 	FILE *f = fopen("/dev/null", "w");
 	assert_non_null(f);
 	size_t calls = 0;

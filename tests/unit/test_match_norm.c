@@ -67,6 +67,28 @@ static void norms(const struct norm_case *cases, size_t n)
 		assert_string_equal(norm(cases[i].in), cases[i].want);
 }
 
+/* Define the test name: norm() makes of each input of the cases (the
+ * macro's other arguments, struct norm_case initializers) what it wants. */
+#define NORM_TEST(name, ...)                                           \
+	UNIT_TEST(name)                                                \
+	{                                                              \
+		static const struct norm_case cases[] = {__VA_ARGS__}; \
+		norms(cases, sizeof cases / sizeof *cases);            \
+	}
+
+/* A long input (LONG_INPUT bytes and a NUL) of unit over and over; free() it. */
+enum { LONG_INPUT = 10 * 1024 };
+static char *repeated(const char *unit)
+{
+	size_t len = strlen(unit);
+	char *in = malloc(LONG_INPUT + 1);
+	assert_non_null(in);
+	for (size_t i = 0; i < LONG_INPUT; i++)
+		in[i] = unit[i % len];
+	in[LONG_INPUT] = '\0';
+	return in;
+}
+
 /* fn(in) into a buffer of size bytes is want, and fn returns its length. */
 static void becomes(size_t (*fn)(const char *, char *, size_t), const char *in, size_t size, const char *want)
 {
@@ -78,28 +100,23 @@ static void becomes(size_t (*fn)(const char *, char *, size_t), const char *in, 
 
 /* ---- norm_text ---- */
 
-UNIT_TEST(folds_case_and_accents_to_ascii_letters)
-{
-	static const struct norm_case cases[] = {
-		{"KATHERINE Smith", "katherine smith"},
-		{"Zoë", "zoe"},
-		{"Núñez", "nunez"},
-		{"Łukasz Wałęsa", "lukasz walesa"},
-		{"Straße", "strasse"},
-		{"STRASSE", "strasse"},
-		{"Æthelred", "aethelred"},
-		{"Œdipe cœur", "oedipe coeur"},
-		{"Søren Ødegård", "soren odegard"},
-		{"Đorđević", "dordevic"},
-		{"Þór Þorsteinsdóttir", "thor thorsteinsdottir"},
-		{"François Çelik", "francois celik"},
-		{"ÀÁÂÃÄÅ àáâãäå ÿŸ", "aaaaaa aaaaaa yy"},
-		{"Dvořák Šťastný Žižek", "dvorak stastny zizek"},
-		{"İbrahim Yıldız Ğüneş", "ibrahim yildiz gunes"},
-		{"Ștefan Țurcanu", "stefan turcanu"},
-	};
-	norms(cases, sizeof cases / sizeof *cases);
-}
+NORM_TEST(folds_case_and_accents_to_ascii_letters,
+	{"KATHERINE Smith", "katherine smith"},
+	{"Zoë", "zoe"},
+	{"Núñez", "nunez"},
+	{"Łukasz Wałęsa", "lukasz walesa"},
+	{"Straße", "strasse"},
+	{"STRASSE", "strasse"},
+	{"Æthelred", "aethelred"},
+	{"Œdipe cœur", "oedipe coeur"},
+	{"Søren Ødegård", "soren odegard"},
+	{"Đorđević", "dordevic"},
+	{"Þór Þorsteinsdóttir", "thor thorsteinsdottir"},
+	{"François Çelik", "francois celik"},
+	{"ÀÁÂÃÄÅ àáâãäå ÿŸ", "aaaaaa aaaaaa yy"},
+	{"Dvořák Šťastný Žižek", "dvorak stastny zizek"},
+	{"İbrahim Yıldız Ğüneş", "ibrahim yildiz gunes"},
+	{"Ștefan Țurcanu", "stefan turcanu"})
 
 UNIT_TEST(folds_every_letter_of_latin1_and_extended_a)
 {
@@ -127,33 +144,23 @@ UNIT_TEST(folds_every_letter_of_latin1_and_extended_a)
 	}
 }
 
-UNIT_TEST(removes_apostrophes_without_splitting_the_name)
-{
-	static const struct norm_case cases[] = {
-		{"O'Brien", "obrien"},
-		{"O’Brien", "obrien"},
-		{"D`Arcy", "darcy"},
-		{"N‘Diaye ʼOkina", "ndiaye okina"},
-		{"'quoted'", "quoted"},
-	};
-	norms(cases, sizeof cases / sizeof *cases);
-}
+NORM_TEST(removes_apostrophes_without_splitting_the_name,
+	{"O'Brien", "obrien"},
+	{"O’Brien", "obrien"},
+	{"D`Arcy", "darcy"},
+	{"N‘Diaye ʼOkina", "ndiaye okina"},
+	{"'quoted'", "quoted"})
 
-UNIT_TEST(turns_punctuation_and_other_scripts_into_single_spaces)
-{
-	static const struct norm_case cases[] = {
-		{"  Mary-Jane   Smith,  Jr. ", "mary jane smith jr"},
-		{"smith/jones", "smith jones"},
-		{"tab\there\nnewline\r\n", "tab here newline"},
-		{"Иван Smith", "smith"},
-		{"李 Wei", "wei"},
-		{"Ana😀Lopez", "ana lopez"},
-		{"2×3÷4", "2 3 4"},
-		{"-- ,, ...", ""},
-		{"a\302\240b", "a b"}, /* no-break space */
-	};
-	norms(cases, sizeof cases / sizeof *cases);
-}
+NORM_TEST(turns_punctuation_and_other_scripts_into_single_spaces,
+	{"  Mary-Jane   Smith,  Jr. ", "mary jane smith jr"},
+	{"smith/jones", "smith jones"},
+	{"tab\there\nnewline\r\n", "tab here newline"},
+	{"Иван Smith", "smith"},
+	{"李 Wei", "wei"},
+	{"Ana😀Lopez", "ana lopez"},
+	{"2×3÷4", "2 3 4"},
+	{"-- ,, ...", ""},
+	{"a\302\240b", "a b"} /* no-break space */)
 
 UNIT_TEST(keeps_digits)
 {
@@ -162,32 +169,22 @@ UNIT_TEST(keeps_digits)
 }
 
 /* Bytes are written in octal: "\xc3e" would read as one escape. */
-UNIT_TEST(drops_invalid_utf8_bytes)
-{
-	static const struct norm_case cases[] = {
-		{"ab\377cd", "abcd"},
-		{"Zo\303", "zo"}, /* truncated at the end */
-		{"Zo\303e", "zoe"}, /* truncated in the middle */
-		{"a\300\257b", "ab"}, /* overlong '/' */
-		{"a\340\200\257b", "ab"}, /* overlong, three bytes */
-		{"a\355\240\200b", "ab"}, /* a UTF-16 surrogate */
-		{"a\364\220\200\200b", "ab"}, /* past U+10FFFF */
-		{"a\200\200\277b", "ab"}, /* stray continuation bytes */
-		{"Zo\353", "zo"}, /* Latin-1, not UTF-8 */
-		{"\342\200x", "x"},
-	};
-	norms(cases, sizeof cases / sizeof *cases);
-}
+NORM_TEST(drops_invalid_utf8_bytes,
+	{"ab\377cd", "abcd"},
+	{"Zo\303", "zo"}, /* truncated at the end */
+	{"Zo\303e", "zoe"}, /* truncated in the middle */
+	{"a\300\257b", "ab"}, /* overlong '/' */
+	{"a\340\200\257b", "ab"}, /* overlong, three bytes */
+	{"a\355\240\200b", "ab"}, /* a UTF-16 surrogate */
+	{"a\364\220\200\200b", "ab"}, /* past U+10FFFF */
+	{"a\200\200\277b", "ab"}, /* stray continuation bytes */
+	{"Zo\353", "zo"}, /* Latin-1, not UTF-8 */
+	{"\342\200x", "x"})
 
-UNIT_TEST(drops_combining_accents_of_decomposed_input)
-{
-	static const struct norm_case cases[] = {
-		{"Zoe\314\210", "zoe"},
-		{"Nu\314\203n\314\203ez", "nunez"},
-		{"Jose\314\201 Luis", "jose luis"},
-	};
-	norms(cases, sizeof cases / sizeof *cases);
-}
+NORM_TEST(drops_combining_accents_of_decomposed_input,
+	{"Zoe\314\210", "zoe"},
+	{"Nu\314\203n\314\203ez", "nunez"},
+	{"Jose\314\201 Luis", "jose luis"})
 
 UNIT_TEST(gives_an_empty_string_for_empty_or_null_input)
 {
@@ -202,13 +199,8 @@ UNIT_TEST(gives_an_empty_string_for_empty_or_null_input)
 
 UNIT_TEST(cuts_long_input_to_size_minus_one_bytes_without_a_trailing_space)
 {
-	size_t n = 10 * 1024;
-	char *in = malloc(n + 1);
-	assert_non_null(in);
-
-	for (size_t i = 0; i < n; i++)
-		in[i] = "Abc "[i % 4];
-	in[n] = '\0';
+	size_t n = LONG_INPUT;
+	char *in = repeated("Abc ");
 	const char *out = norm(in);
 	assert_true(strlen(out) <= NORM_MAX - 1);
 	assert_true(strlen(out) >= NORM_MAX - 4);
@@ -324,12 +316,7 @@ UNIT_TEST(splits_a_normalised_non_ascii_name)
 
 UNIT_TEST(splits_a_10kb_name_without_overrunning)
 {
-	size_t n = 10 * 1024;
-	char *buf = malloc(n + 1);
-	assert_non_null(buf);
-	for (size_t i = 0; i < n; i++)
-		buf[i] = i % 2 ? ' ' : 'x';
-	buf[n] = '\0';
+	char *buf = repeated("x ");
 	const char *parts[8];
 	assert_int_equal(norm_split(buf, parts, 8), 8);
 	assert_string_equal(parts[7], "x");
@@ -359,12 +346,7 @@ UNIT_TEST(squash_cuts_long_input)
 {
 	becomes(norm_squash, "de la cruz", 6, "delac");
 
-	size_t n = 10 * 1024;
-	char *in = malloc(n + 1);
-	assert_non_null(in);
-	for (size_t i = 0; i < n; i++)
-		in[i] = i % 3 ? 'q' : ' ';
-	in[n] = '\0';
+	char *in = repeated(" qq");
 	char big[NORM_MAX];
 	assert_int_equal(norm_squash(in, big, sizeof big), NORM_MAX - 1);
 	assert_int_equal(strlen(big), NORM_MAX - 1);
@@ -388,12 +370,7 @@ UNIT_TEST(digits_cuts_long_input)
 {
 	becomes(norm_digits, "12-34-56", 4, "123");
 
-	size_t n = 10 * 1024;
-	char *in = malloc(n + 1);
-	assert_non_null(in);
-	for (size_t i = 0; i < n; i++)
-		in[i] = (char)('0' + i % 10);
-	in[n] = '\0';
+	char *in = repeated("0123456789");
 	char big[NORM_MAX];
 	assert_int_equal(norm_digits(in, big, sizeof big), NORM_MAX - 1);
 	free(in);

@@ -77,14 +77,9 @@ UNIT_TEST_WITH(only_an_administrator_reads_the_trail, fx_setup, fx_teardown)
 	struct audit_filter f = {.limit = 10, .action = "permission.denied"};
 	struct audit_record *recs = NULL;
 	size_t n = 0;
-	struct {
-		enum role role;
-		const char *scope;
-	} who[] = {{ROLE_CARELINE, NULL}, {ROLE_HART, NULL},    {ROLE_LIAISON, "R1"}, {ROLE_MDT, "mdt-r1"},
-		   {ROLE_PROVIDER, "P1"}, {ROLE_TRAINER, NULL}, {ROLE_ANALYST, NULL}};
-	for (size_t i = 0; i < sizeof who / sizeof *who; i++) {
+	for (size_t i = 0; i < FX_ROLES_BUT_ADMIN; i++) {
 		struct fx_user u;
-		fx_user(&u, who[i].role, who[i].scope);
+		fx_user(&u, fx_roles_but_admin[i].role, fx_roles_but_admin[i].scope);
 		assert_int_equal(svc_audit_list(&u.ctx, &f, &recs, &n), ERR_PERM);
 	}
 	/* Each refusal is itself recorded, and the administrator reads them. */

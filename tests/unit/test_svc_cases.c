@@ -26,20 +26,32 @@ struct write_arg {
 	int64_t ret_id; /* the new row's id, from *ret */
 };
 
+/* A fresh list of at most max errors and an empty conflict, for one write. */
+static void write_begin(struct field_errors *errs, size_t max, struct case_conflict *cf)
+{
+	field_errors_init(errs, max);
+	memset(cf, 0, sizeof *cf);
+}
+
+/* Free what the write left in errs and cf. */
+static void write_end(struct field_errors *errs, struct case_conflict *cf)
+{
+	json_decref(cf->allowed);
+	field_errors_done(errs);
+}
+
 static int run_write(void *arg)
 {
 	struct write_arg *a = arg;
 	struct field_errors errs;
-	field_errors_init(&errs, 10);
 	struct case_conflict cf;
-	memset(&cf, 0, sizeof cf);
+	write_begin(&errs, 10, &cf);
 	json_t *ret = NULL;
 	int r = a->fn(a, &errs, &cf, &ret);
 	if (r == 0 && json_is_integer(json_object_get(ret, "id")))
 		a->ret_id = json_integer_value(json_object_get(ret, "id"));
 	json_decref(ret);
-	json_decref(cf.allowed);
-	field_errors_done(&errs);
+	write_end(&errs, &cf);
 	return r;
 }
 
@@ -118,6 +130,18 @@ static void version_body(int64_t id, const char *fields, char *out, size_t size)
 	assert_true(n > 0 && (size_t)n < size);
 }
 
+/* Update the case with fields and its current version, as write_ok
+ * (each statement failing in turn first, if under_failures). */
+static void update_case(const struct fx_user *as, int64_t id, const char *fields, bool under_failures)
+{
+	char body[256];
+	version_body(id, fields, body, sizeof body);
+	if (under_failures)
+		write_under_failures(as, id, 0, body, update_fn);
+	else
+		write_ok(as, id, 0, body, update_fn);
+}
+
 UNIT_TEST_WITH(opens_a_case_with_the_child_recorded_and_the_report_joined, fx_setup, fx_teardown)
 {
 	struct fx_user careline, hart;
@@ -144,9 +168,7 @@ UNIT_TEST_WITH(a_suspected_victim_owes_a_police_report_which_a_report_meets, fx_
 {
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
-	char body[256];
-	version_body(id, "\"victim_status\": \"suspected\"", body, sizeof body);
-	write_ok(&hart, id, 0, body, update_fn);
+	update_case(&hart, id, "\"victim_status\": \"suspected\"", false);
 	assert_int_equal(fx_count("duty", "kind = 'law_enforcement_report' AND met_at IS NULL"), 1);
 	write_ok(&hart, id, 0,
 		 "{\"kind\": \"law_enforcement\", \"agency\": \"Bridgeport PD\", \"reported_at\": \"2026-11-28T18:40:00Z\"}",
@@ -160,7 +182,7 @@ UNIT_TEST_WITH(who_may_not_read_or_change_a_case, fx_setup, fx_teardown)
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
 	char region[32];
-	fx_text("SELECT region FROM child_case", region, sizeof region);
+	fx_case_region(region, sizeof region);
 	const char *other = fx_other_region(region);
 	struct {
 		enum role role;
@@ -180,12 +202,11 @@ UNIT_TEST_WITH(who_may_not_read_or_change_a_case, fx_setup, fx_teardown)
 		assert_true(r == ERR_PERM || r == ERR_NOTFOUND);
 		assert_null(got);
 		struct field_errors errs;
-		field_errors_init(&errs, 10);
 		struct case_conflict cf;
-		memset(&cf, 0, sizeof cf);
+		write_begin(&errs, 10, &cf);
 		r = svc_case_update(&u.ctx, id, patch, &errs, &cf, &got);
 		assert_true(r == ERR_PERM || r == ERR_NOTFOUND);
-		field_errors_done(&errs);
+		write_end(&errs, &cf);
 	}
 	json_decref(patch);
 	assert_int_equal(fx_count("child_case", "version = 1"), 1);
@@ -208,12 +229,10 @@ static int open_use_case(void *arg)
 {
 	struct open_arg *a = arg;
 	struct field_errors errs;
-	field_errors_init(&errs, 10);
 	struct case_conflict cf;
-	memset(&cf, 0, sizeof cf);
+	write_begin(&errs, 10, &cf);
 	int r = svc_case_open(&a->as->ctx, a->body, &errs, &cf, &a->opened);
-	json_decref(cf.allowed);
-	field_errors_done(&errs);
+	write_end(&errs, &cf);
 	return r;
 }
 
@@ -263,9 +282,7 @@ UNIT_TEST_WITH(a_failed_statement_in_any_case_write_leaves_nothing, fx_setup, fx
 {
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
-	char body[256];
-	version_body(id, "\"victim_status\": \"suspected\", \"status\": \"response\"", body, sizeof body);
-	write_under_failures(&hart, id, 0, body, update_fn);
+	update_case(&hart, id, "\"victim_status\": \"suspected\", \"status\": \"response\"", true);
 	write_under_failures(&hart, id, 0,
 			     "{\"kind\": \"law_enforcement\", \"agency\": \"Bridgeport PD\","
 			     " \"reported_at\": \"2026-11-28T18:40:00Z\"}",
@@ -308,16 +325,15 @@ static void assert_refused(const struct fx_user *as, int64_t id, const char *bod
 {
 	struct write_arg a = {.as = as, .id = id, .body = fx_json(body), .fn = fn};
 	struct field_errors errs;
-	field_errors_init(&errs, 20);
 	struct case_conflict cf;
-	memset(&cf, 0, sizeof cf);
+	write_begin(&errs, 20, &cf);
 	json_t *ret = NULL;
 	assert_int_equal(fn(&a, &errs, &cf, &ret), ERR_INVAL);
 	assert_null(ret);
 	for (const char *const *f = fields; *f; f++)
 		if (!fx_names_field(&errs, *f))
 			fail_msg("%s: no error for %s", body, *f);
-	field_errors_done(&errs);
+	write_end(&errs, &cf);
 	json_decref(a.body);
 }
 
@@ -364,17 +380,26 @@ UNIT_TEST_WITH(a_refused_body_names_every_bad_field_and_stores_nothing, fx_setup
 	assert_int_equal(fx_count("audit", NULL), audits);
 }
 
+/* A second report of the case's child (decided to accept or not), linked
+ * to the case's person before anything else; answers its intake id. */
+static int64_t second_report_of_the_child(const struct fx_user *careline, bool accept)
+{
+	char text[64];
+	fx_text("SELECT person_id FROM child_case", text, sizeof text);
+	int64_t intake2, person;
+	fx_report(careline, "Avery", accept, &intake2);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	fx_assert_no_errors(svc_intake_link(&careline->ctx, intake2, 0, strtoll(text, NULL, 10), &errs, &person), &errs);
+	return intake2;
+}
+
 UNIT_TEST_WITH(a_report_of_a_child_with_a_case_joins_it_whole_or_not_at_all, fx_setup, fx_teardown)
 {
 	struct fx_user careline, hart;
-	int64_t id = fx_case_as_hart(&careline, &hart), intake2, person;
-	char text[64];
-	fx_text("SELECT person_id FROM child_case", text, sizeof text);
+	int64_t id = fx_case_as_hart(&careline, &hart);
 	/* A second report of the same child, accepted before it was linked. */
-	fx_report(&careline, "Avery", true, &intake2);
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	fx_assert_no_errors(svc_intake_link(&careline.ctx, intake2, 0, strtoll(text, NULL, 10), &errs, &person), &errs);
+	int64_t intake2 = second_report_of_the_child(&careline, true);
 	struct case_opened opened = open_under_failures(&hart, intake2);
 	assert_true(opened.joined);
 	assert_int_equal(opened.id, id);
@@ -388,9 +413,8 @@ UNIT_TEST_WITH(a_closed_case_takes_no_missing_episode_or_rapid_response, fx_setu
 {
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
+	update_case(&hart, id, "\"status\": \"closed\"", false);
 	char body[256];
-	version_body(id, "\"status\": \"closed\"", body, sizeof body);
-	write_ok(&hart, id, 0, body, update_fn);
 	struct write_arg a = {.as = &hart,
 			      .id = id,
 			      .body = fx_json("{\"last_seen_at\": \"2026-11-27T12:00:00Z\","
@@ -460,15 +484,9 @@ static int accept_fn(struct write_arg *a, struct field_errors *errs, struct case
 UNIT_TEST_WITH(accepting_a_report_of_a_child_with_a_case_joins_it_in_the_same_transaction, fx_setup, fx_teardown)
 {
 	struct fx_user careline, hart;
-	int64_t intake2, person;
 	fx_case_as_hart(&careline, &hart);
-	char text[32];
-	fx_text("SELECT person_id FROM child_case", text, sizeof text);
 	/* A second report of the same child, linked before it is decided. */
-	fx_report(&careline, "Avery", false, &intake2);
-	struct field_errors errs;
-	field_errors_init(&errs, 10);
-	fx_assert_no_errors(svc_intake_link(&careline.ctx, intake2, 0, strtoll(text, NULL, 10), &errs, &person), &errs);
+	int64_t intake2 = second_report_of_the_child(&careline, false);
 	struct write_arg a = {.as = &hart, .id = intake2, .fn = accept_fn};
 	assert_int_equal(fx_accept_body(intake2, &a.body), 0);
 	assert_true(failure_loop(run_write, &a) > 3);

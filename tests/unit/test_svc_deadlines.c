@@ -57,7 +57,7 @@ UNIT_TEST_WITH(hart_and_the_regions_liaison_see_a_duty_and_no_one_else, fx_setup
 	struct fx_user careline, hart;
 	case_owing_a_report(&careline, &hart);
 	char region[32];
-	fx_text("SELECT region FROM child_case", region, sizeof region);
+	fx_case_region(region, sizeof region);
 	const char *other = fx_other_region(region);
 	struct fx_user mine, theirs;
 	fx_user(&mine, ROLE_LIAISON, region);
@@ -126,9 +126,7 @@ static void the_sweep_reminds_then_warns_once_each_and_whole_under(fx_failure_lo
 			    reminded);
 }
 
-FX_UNDER_BOTH_LOOPS(the_sweep_reminds_then_warns_once_each_and_whole, the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail, the_sweep_reminds_then_warns_once_each_and_whole_under)
-UNIT_REGISTER(the_sweep_reminds_then_warns_once_each_and_whole, fx_setup, fx_teardown)
-UNIT_REGISTER(the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(the_sweep_reminds_then_warns_once_each_and_whole, the_sweep_reminds_then_warns_once_each_and_whole_when_allocations_fail, the_sweep_reminds_then_warns_once_each_and_whole_under)
 
 struct duty_arg {
 	int64_t case_id, duty;
@@ -180,9 +178,7 @@ static void a_duty_is_opened_once_moved_and_met_once_under(fx_failure_loop each)
 	assert_int_equal(fx_count("duty", "met_at IS NOT NULL"), 1);
 }
 
-FX_UNDER_BOTH_LOOPS(a_duty_is_opened_once_moved_and_met_once, a_duty_is_opened_once_moved_and_met_once_when_allocations_fail, a_duty_is_opened_once_moved_and_met_once_under)
-UNIT_REGISTER(a_duty_is_opened_once_moved_and_met_once, fx_setup, fx_teardown)
-UNIT_REGISTER(a_duty_is_opened_once_moved_and_met_once_when_allocations_fail, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_duty_is_opened_once_moved_and_met_once, a_duty_is_opened_once_moved_and_met_once_when_allocations_fail, a_duty_is_opened_once_moved_and_met_once_under)
 
 #ifdef HARTLINE_TEST_HOOKS
 UNIT_TEST_WITH(a_failed_lookup_of_a_duty_is_an_error_not_none, fx_setup, fx_teardown)

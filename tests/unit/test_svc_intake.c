@@ -170,9 +170,7 @@ static void recording_under(fx_failure_loop each)
 	json_decref(a.body);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_recording_leaves_nothing, a_failed_allocation_in_recording_leaves_nothing, recording_under)
-UNIT_REGISTER(a_failed_statement_in_recording_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_recording_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_recording_leaves_nothing, a_failed_allocation_in_recording_leaves_nothing, recording_under)
 
 struct dispose_arg {
 	struct fx_user *careline;
@@ -197,9 +195,7 @@ static void deciding_under(fx_failure_loop each)
 	assert_int_equal(fx_count("notification", NULL), 2);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_deciding_leaves_nothing, a_failed_allocation_in_deciding_leaves_nothing, deciding_under)
-UNIT_REGISTER(a_failed_statement_in_deciding_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_deciding_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_deciding_leaves_nothing, a_failed_allocation_in_deciding_leaves_nothing, deciding_under)
 
 struct link_arg {
 	struct fx_user *careline;
@@ -231,9 +227,7 @@ static void linking_under(fx_failure_loop each)
 	assert_int_equal(fx_count("intake_child", "person_id IS NOT NULL"), 1);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_linking_leaves_nothing, a_failed_allocation_in_linking_leaves_nothing, linking_under)
-UNIT_REGISTER(a_failed_statement_in_linking_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_linking_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_linking_leaves_nothing, a_failed_allocation_in_linking_leaves_nothing, linking_under)
 
 struct screen_arg {
 	struct fx_user *careline;
@@ -271,9 +265,7 @@ static void screening_under(fx_failure_loop each)
 	assert_int_equal(fx_count("screening", NULL), 1);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_screening_leaves_nothing, a_failed_allocation_in_screening_leaves_nothing, screening_under)
-UNIT_REGISTER(a_failed_statement_in_screening_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_screening_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_screening_leaves_nothing, a_failed_allocation_in_screening_leaves_nothing, screening_under)
 
 #ifdef HARTLINE_TEST_HOOKS
 UNIT_TEST_WITH(a_failed_replay_lookup_is_an_error_not_a_second_report, fx_setup, fx_teardown)
@@ -362,16 +354,7 @@ UNIT_TEST_WITH(a_draft_is_saved_read_and_deleted_whole, fx_setup, fx_teardown)
 	json_decref(a.doc);
 }
 
-struct read_arg {
-	struct fx_user *user;
-	int64_t id;
-};
-
-static int notification_read_use_case(void *arg)
-{
-	struct read_arg *a = arg;
-	return svc_notification_read(&a->user->ctx, a->id);
-}
+FX_USE_CASE_ON(notification_read_use_case, svc_notification_read(&a->as->ctx, a->id))
 
 UNIT_TEST_WITH(an_accepted_report_notifies_and_the_notice_is_read_once, fx_setup, fx_teardown)
 {
@@ -382,7 +365,7 @@ UNIT_TEST_WITH(an_accepted_report_notifies_and_the_notice_is_read_once, fx_setup
 	assert_int_equal(json_integer_value(json_object_get(list, "unread")), 1);
 	json_t *n = json_array_get(json_object_get(list, "notifications"), 0);
 	assert_string_equal(json_string_value(json_object_get(n, "kind")), "intake.accepted");
-	struct read_arg a = {.user = &hart, .id = json_integer_value(json_object_get(n, "id"))};
+	struct fx_on a = {.as = &hart, .id = json_integer_value(json_object_get(n, "id"))};
 	json_decref(list);
 	fx_each_failure(notification_read_use_case, &a);
 	assert_int_equal(fx_count("notification", "read_at IS NOT NULL"), 1);

@@ -126,11 +126,10 @@ UNIT_TEST_WITH(who_may_not_manage_teams, fx_setup, fx_teardown)
 
 UNIT_TEST_WITH(a_failed_statement_in_any_team_write_leaves_nothing, fx_setup, fx_teardown)
 {
+	char region[32], body[512];
 	struct fx_user careline, hart;
 	int64_t case_id = fx_case_as_hart(&careline, &hart);
-	char region[32];
-	fx_text("SELECT region FROM child_case", region, sizeof region);
-	char body[512];
+	fx_case_region(region, sizeof region);
 	assert_true(snprintf(body, sizeof body, "{\"code\": \"mdt-a\", \"name\": \"The MDT\", \"region\": \"%s\"}",
 			     region) < (int)sizeof body);
 	int64_t team = write(&hart, TEAM_CREATE, 0, 0, 0, body, true);

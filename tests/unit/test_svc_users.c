@@ -24,12 +24,19 @@ static int create(const struct fx_user *as, const char *username, const char *ro
 	return r;
 }
 
+/* An administrator (into admin) who has created the account username. */
+static void admin_created(struct fx_user *admin, const char *username, const char *role, const char *scope,
+			  int64_t *id)
+{
+	fx_user(admin, ROLE_ADMIN, NULL);
+	assert_int_equal(create(admin, username, role, scope, id), 0);
+}
+
 UNIT_TEST_WITH(creates_an_account_with_a_setup_link_and_seals_the_name, fx_setup, fx_teardown)
 {
 	struct fx_user admin;
-	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id = 0;
-	assert_int_equal(create(&admin, "dana", "liaison", "R2", &id), 0);
+	admin_created(&admin, "dana", "liaison", "R2", &id);
 	assert_true(id > 0);
 	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND scope = 'R2'"), 1);
 	assert_int_equal(fx_count("user_setup", NULL), 1);
@@ -53,9 +60,8 @@ UNIT_TEST_WITH(creates_an_account_with_a_setup_link_and_seals_the_name, fx_setup
 UNIT_TEST_WITH(refuses_a_taken_username_and_a_missing_scope, fx_setup, fx_teardown)
 {
 	struct fx_user admin;
-	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id;
-	assert_int_equal(create(&admin, "dana", "careline", NULL, &id), 0);
+	admin_created(&admin, "dana", "careline", NULL, &id);
 	assert_int_equal(create(&admin, "dana", "careline", NULL, &id), ERR_EXISTS);
 	assert_int_equal(create(&admin, "lee", "liaison", NULL, &id), ERR_INVAL);
 	assert_int_equal(fx_count("app_user", "username IN ('dana', 'lee')"), 1);
@@ -64,17 +70,11 @@ UNIT_TEST_WITH(refuses_a_taken_username_and_a_missing_scope, fx_setup, fx_teardo
 UNIT_TEST_WITH(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardown)
 {
 	struct fx_user admin;
-	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t target;
-	assert_int_equal(create(&admin, "dana", "careline", NULL, &target), 0);
-	struct {
-		enum role role;
-		const char *scope;
-	} others[] = {{ROLE_CARELINE, NULL}, {ROLE_HART, NULL},    {ROLE_LIAISON, "R1"}, {ROLE_MDT, "T1"},
-		      {ROLE_PROVIDER, "P1"}, {ROLE_TRAINER, NULL}, {ROLE_ANALYST, NULL}};
-	for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+	admin_created(&admin, "dana", "careline", NULL, &target);
+	for (size_t i = 0; i < FX_ROLES_BUT_ADMIN; i++) {
 		struct fx_user u;
-		fx_user(&u, others[i].role, others[i].scope);
+		fx_user(&u, fx_roles_but_admin[i].role, fx_roles_but_admin[i].scope);
 		int64_t users = fx_count("app_user", NULL), denials = fx_count("audit", "action = 'permission.denied'");
 		int64_t id = 0;
 		assert_int_equal(create(&u, "mallory", "admin", NULL, &id), ERR_PERM);
@@ -95,9 +95,8 @@ UNIT_TEST_WITH(no_other_role_may_create_or_change_accounts, fx_setup, fx_teardow
 UNIT_TEST_WITH(a_stale_version_changes_nothing, fx_setup, fx_teardown)
 {
 	struct fx_user admin;
-	fx_user(&admin, ROLE_ADMIN, NULL);
 	int64_t id;
-	assert_int_equal(create(&admin, "dana", "careline", NULL, &id), 0);
+	admin_created(&admin, "dana", "careline", NULL, &id);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	struct user_patch p = {.version = 1, .disabled = 1};
@@ -140,9 +139,7 @@ static void create_under(fx_failure_loop each)
 	assert_int_equal(fx_count("audit", "action = 'user.create'"), 1);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_create_leaves_nothing, a_failed_allocation_in_create_leaves_nothing, create_under)
-UNIT_REGISTER(a_failed_statement_in_create_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_create_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_create_leaves_nothing, a_failed_allocation_in_create_leaves_nothing, create_under)
 
 static int update_use_case(void *arg)
 {
@@ -168,9 +165,7 @@ static void update_under(fx_failure_loop each)
 	assert_int_equal(fx_count("app_user", "username = 'dana' AND role = 'liaison' AND version = 2"), 1);
 }
 
-FX_UNDER_BOTH_LOOPS(a_failed_statement_in_update_leaves_nothing, a_failed_allocation_in_update_leaves_nothing, update_under)
-UNIT_REGISTER(a_failed_statement_in_update_leaves_nothing, fx_setup, fx_teardown)
-UNIT_REGISTER(a_failed_allocation_in_update_leaves_nothing, fx_setup, fx_teardown)
+FX_TESTS_UNDER_BOTH_LOOPS(a_failed_statement_in_update_leaves_nothing, a_failed_allocation_in_update_leaves_nothing, update_under)
 
 /* Logging out and an administrator's reset of a second factor each end in
  * one commit: a commit that fails must not leave the connection inside
@@ -188,23 +183,14 @@ UNIT_TEST_WITH(a_failed_statement_in_logout_leaves_nothing, fx_setup, fx_teardow
 	assert_int_equal(fx_count("audit", "action = 'logout'"), 1);
 }
 
-struct reset_arg {
-	struct fx_user *admin;
-	int64_t id;
-};
-
-static int mfa_reset_use_case(void *arg)
-{
-	struct reset_arg *a = arg;
-	return svc_auth_mfa_reset(&a->admin->ctx, a->id);
-}
+FX_USE_CASE_ON(mfa_reset_use_case, svc_auth_mfa_reset(&a->as->ctx, a->id))
 
 UNIT_TEST_WITH(a_failed_statement_in_a_second_factor_reset_leaves_nothing, fx_setup, fx_teardown)
 {
 	struct fx_user admin, careline;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	fx_user(&careline, ROLE_CARELINE, NULL);
-	struct reset_arg a = {.admin = &admin, .id = careline.actor.user_id};
+	struct fx_on a = {.as = &admin, .id = careline.actor.user_id};
 	fx_each_failure(mfa_reset_use_case, &a);
 	assert_int_equal(fx_count("audit", "action = 'mfa.reset'"), 1);
 }
