@@ -138,7 +138,7 @@ int json_parse_limited(const char *data, size_t len, const struct json_limits *l
 		snprintf(errmsg, errsize, "nested deeper than %d levels", max_depth);
 		return ERR_TOOBIG;
 	}
-	json_error_t e;
+	json_error_t e = {.line = 0}; /* jansson fills in nothing when memory runs out first */
 	/* NUL is allowed through the parser only to be found and named here:
 	 * jansson would otherwise answer a bare parse error, and C strings
 	 * would silently end at it. */
@@ -190,7 +190,9 @@ int json_load_stored(const char *text, json_t **ret)
 	*ret = NULL;
 	if (!text)
 		return 0;
+	/* Cleared: out of memory before it starts, jansson fills in no error. */
 	json_error_t e;
+	memset(&e, 0, sizeof e);
 	json_t *j = json_loads(text, JSON_DECODE_ANY, &e);
 	if (!j)
 		return json_error_code(&e) == json_error_out_of_memory ? ERR_NOMEM : ERR_PARSE;

@@ -186,7 +186,7 @@ static json_t *column_json(struct db_stmt *st, int col, char type)
 	case 'b':
 		return json_boolean(db_column_int64(st, col) != 0);
 	case 'j': {
-		json_error_t e;
+		json_error_t e = {.line = 0}; /* jansson fills in nothing when memory runs out first */
 		json_t *v = json_loads(db_column_text(st, col), JSON_DECODE_ANY, &e);
 		if (!v && json_error_code(&e) == json_error_out_of_memory)
 			return NULL;
