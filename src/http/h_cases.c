@@ -55,11 +55,10 @@ static int sub_write(struct http_req *req, struct http_resp *resp, sub_write_fn 
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id, sub;
-	int r;
-	if ((r = http_param_id(req, 0, &id)) < 0 || (r = http_param_id(req, 1, &sub)) < 0)
-		return r;
 	struct field_errors errs;
-	field_errors_init(&errs, 100);
+	int r = http_sub_errs(req, &id, &sub, &errs, 100);
+	if (r < 0)
+		return r;
 	struct case_conflict cf = {0};
 	json_t *out = NULL;
 	if ((r = fn(&ctx, id, sub, req->json, &errs, &cf, &out)) < 0)

@@ -133,27 +133,20 @@ int h_intake_screen(struct http_req *req, struct http_resp *resp)
 	return http_write_by_id(req, resp, screen, 50, 201);
 }
 
+/* The decision on the report, then the report as it is now. */
+static int dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs, json_t **ret)
+{
+	int r = svc_intake_dispose(ctx, id, body, errs);
+	return r < 0 ? r : svc_intake_get(ctx, id, ret);
+}
+
 int h_intake_dispose(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	struct field_errors errs;
-	int r = http_id_errs(req, &id, &errs, 20);
-	if (r < 0)
-		return r;
-	r = svc_intake_dispose(&ctx, id, req->json, &errs);
-	if (r == ERR_INVAL)
-		return http_problem_fields(resp, &errs);
-	field_errors_done(&errs);
+	int r = http_write_by_id(req, resp, dispose, 20, 200);
 	if (r == ERR_CONFLICT)
 		return http_problem(resp, 409, "stale-version", "Changed by someone else",
 				    "the report was changed since you read it; reload it and decide again", NULL);
-	if (r < 0)
-		return r;
-	json_t *out = NULL;
-	if ((r = svc_intake_get(&ctx, id, &out)) < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return r;
 }
 
 int h_notifications(struct http_req *req, struct http_resp *resp)

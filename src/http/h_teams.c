@@ -30,19 +30,28 @@ int h_teams_list(struct http_req *req, struct http_resp *resp)
 	return http_read_doc(req, resp, svc_teams_list);
 }
 
-int h_team_create(struct http_req *req, struct http_resp *resp)
+/* A new top-level object: 201 at base/<id>; a 409 "Team code taken" when
+ * taken is given and the service answers ERR_EXISTS. */
+typedef int (*create_fn)(const struct svc_ctx *, const json_t *, struct field_errors *, int64_t *);
+
+static int create_at(struct http_req *req, struct http_resp *resp, create_fn fn, const char *base,
+		     const char *taken)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
 	int64_t id = 0;
-	int r = svc_team_create(&ctx, req->json, &errs, &id);
-	if (r == ERR_EXISTS) {
+	int r = fn(&ctx, req->json, &errs, &id);
+	if (r == ERR_EXISTS && taken) {
 		field_errors_done(&errs);
-		return http_problem(resp, 409, "conflict", "Team code taken", "a team with this code exists already",
-				    NULL);
+		return http_problem(resp, 409, "conflict", "Team code taken", taken, NULL);
 	}
-	return created(resp, r, &errs, arena_printf(&req->arena, "/api/v1/teams/%lld", (long long)id), id);
+	return created(resp, r, &errs, arena_printf(&req->arena, "%s/%lld", base, (long long)id), id);
+}
+
+int h_team_create(struct http_req *req, struct http_resp *resp)
+{
+	return create_at(req, resp, svc_team_create, "/api/v1/teams", "a team with this code exists already");
 }
 
 int h_team_get(struct http_req *req, struct http_resp *resp)
@@ -139,12 +148,11 @@ int h_review_update(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t team, rid;
-	int r;
-	if ((r = http_param_id(req, 0, &team)) < 0 || (r = http_param_id(req, 1, &rid)) < 0)
-		return r;
-	/* The arrays are judged item by item by the service. */
 	struct field_errors errs;
-	field_errors_init(&errs, 100);
+	/* The arrays are judged item by item by the service. */
+	int r = http_sub_errs(req, &team, &rid, &errs, 100);
+	if (r < 0)
+		return r;
 	json_t *out = NULL;
 	r = svc_review_update(&ctx, team, rid, req->json, &errs, &out);
 	if (r == ERR_CONFLICT) {
@@ -195,12 +203,7 @@ int h_contacts_list(struct http_req *req, struct http_resp *resp)
 
 int h_contact_create(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	struct field_errors errs;
-	field_errors_init(&errs, 20);
-	int64_t id = 0;
-	int r = svc_contact_create(&ctx, req->json, &errs, &id);
-	return created(resp, r, &errs, arena_printf(&req->arena, "/api/v1/contacts/%lld", (long long)id), id);
+	return create_at(req, resp, svc_contact_create, "/api/v1/contacts", NULL);
 }
 
 int h_contact_update(struct http_req *req, struct http_resp *resp)

@@ -131,6 +131,9 @@ int http_answer(struct http_resp *resp, int r, struct field_errors *errs, int st
  * http_param_id), then errs made ready for max errors; errs is untouched
  * when the id is refused. */
 int http_id_errs(const struct http_req *req, int64_t *id, struct field_errors *errs, size_t max);
+/* The same for a part of an object: *id and *sub from path parameters 0
+ * and 1. */
+int http_sub_errs(const struct http_req *req, int64_t *id, int64_t *sub, struct field_errors *errs, size_t max);
 /* GET of one object by the id in the path: fn's JSON, 200. */
 typedef int (*http_read_fn)(const struct svc_ctx *ctx, int64_t id, json_t **ret);
 int http_read_by_id(struct http_req *req, struct http_resp *resp, http_read_fn fn);

@@ -159,6 +159,14 @@ int http_id_errs(const struct http_req *req, int64_t *id, struct field_errors *e
 	return r;
 }
 
+int http_sub_errs(const struct http_req *req, int64_t *id, int64_t *sub, struct field_errors *errs, size_t max)
+{
+	int r = http_param_id(req, 0, id);
+	if (r == 0 && (r = http_param_id(req, 1, sub)) == 0)
+		field_errors_init(errs, max);
+	return r;
+}
+
 int http_write_by_id(struct http_req *req, struct http_resp *resp, http_write_fn fn, size_t max, int status)
 {
 	struct svc_ctx ctx = http_ctx(req);
