@@ -184,7 +184,10 @@ int http_read_doc(struct http_req *req, struct http_resp *resp, http_doc_fn fn)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	json_t *out = NULL;
-	return http_reply(resp, fn(&ctx, &out), 200, out);
+	/* Not in one expression: the order in which arguments are read is
+	 * unspecified, and out must be read after fn has set it. */
+	int r = fn(&ctx, &out);
+	return http_reply(resp, r, 200, out);
 }
 
 int http_read_by_id(struct http_req *req, struct http_resp *resp, http_read_fn fn)
