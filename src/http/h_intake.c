@@ -160,12 +160,7 @@ int h_notifications(struct http_req *req, struct http_resp *resp)
 
 int h_notification_read(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	int r = http_param_id(req, 0, &id);
-	if (r < 0 || (r = svc_notification_read(&ctx, id)) < 0)
-		return r;
-	return http_no_content(resp, 0);
+	return http_act_by_id(req, resp, svc_notification_read);
 }
 
 int h_outbox(struct http_req *req, struct http_resp *resp)

@@ -142,6 +142,9 @@ int http_read_by_id(struct http_req *req, struct http_resp *resp, http_read_fn f
 typedef int (*http_write_fn)(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
 			     json_t **ret);
 int http_write_by_id(struct http_req *req, struct http_resp *resp, http_write_fn fn, size_t max, int status);
+/* An action on one object by the id in the path, without a body: 204. */
+typedef int (*http_act_fn)(const struct svc_ctx *ctx, int64_t id);
+int http_act_by_id(struct http_req *req, struct http_resp *resp, http_act_fn fn);
 /* A GET answered by one service's document, without arguments. */
 typedef int (*http_doc_fn)(const struct svc_ctx *ctx, json_t **ret);
 int http_read_doc(struct http_req *req, struct http_resp *resp, http_doc_fn fn);

@@ -180,6 +180,16 @@ int http_write_by_id(struct http_req *req, struct http_resp *resp, http_write_fn
 	return http_answer(resp, r, &errs, status, out);
 }
 
+int http_act_by_id(struct http_req *req, struct http_resp *resp, http_act_fn fn)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t id;
+	int r = http_param_id(req, 0, &id);
+	if (r == 0)
+		r = fn(&ctx, id);
+	return http_no_content(resp, r);
+}
+
 int http_read_doc(struct http_req *req, struct http_resp *resp, http_doc_fn fn)
 {
 	struct svc_ctx ctx = http_ctx(req);
