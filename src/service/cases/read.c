@@ -225,10 +225,16 @@ static int intakes_json(struct db *db, int64_t id, json_t *out)
 		return r;
 	json_t *e;
 	while ((r = db_step(st)) == DB_ROW) {
-		if (!(e = json_object()) ||
-		    (r = db_row_json(st, "id:i number child:i joined:b added_at received_at", e)) < 0 ||
-		    json_array_append_new(out, e) < 0) {
-			r = r < 0 ? r : ERR_NOMEM;
+		if (!(e = json_object())) {
+			r = ERR_NOMEM;
+			break;
+		}
+		if ((r = db_row_json(st, "id:i number child:i joined:b added_at received_at", e)) < 0) {
+			json_decref(e);
+			break;
+		}
+		if (json_array_append_new(out, e) < 0) {
+			r = ERR_NOMEM;
 			break;
 		}
 	}
