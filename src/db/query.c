@@ -9,6 +9,17 @@
 #include "base/grow.h"
 #include "db/db.h"
 
+/* The body of a varargs entry point: ap started after last, handed on to
+ * call (which names it), ended, and call's result returned. */
+#define WITH_ARGS(last, call)        \
+	do {                         \
+		va_list ap;          \
+		va_start(ap, last);  \
+		int with_r_ = (call); \
+		va_end(ap);          \
+		return with_r_;      \
+	} while (0)
+
 int db_vbindf(struct db_stmt *st, const char *fmt, va_list ap)
 {
 	int idx = 1;
@@ -44,11 +55,7 @@ int db_vbindf(struct db_stmt *st, const char *fmt, va_list ap)
 
 int db_bindf(struct db_stmt *st, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	int r = db_vbindf(st, fmt, ap);
-	va_end(ap);
-	return r;
+	WITH_ARGS(fmt, db_vbindf(st, fmt, ap));
 }
 
 /* A format the helpers know, checked before the statement is prepared, so
@@ -76,11 +83,7 @@ static int vpreparef(struct db *db, struct db_stmt **ret, const char *sql, const
 
 int db_preparef(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vpreparef(db, ret, sql, fmt, ap);
-	va_end(ap);
-	return r;
+	WITH_ARGS(fmt, vpreparef(db, ret, sql, fmt, ap));
 }
 
 static int vexecnf(struct db *db, int64_t *ret_rows, const char *sql, const char *fmt, va_list ap)
@@ -102,20 +105,12 @@ static int vexecnf(struct db *db, int64_t *ret_rows, const char *sql, const char
 
 int db_execf(struct db *db, const char *sql, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vexecnf(db, NULL, sql, fmt, ap);
-	va_end(ap);
-	return r;
+	WITH_ARGS(fmt, vexecnf(db, NULL, sql, fmt, ap));
 }
 
 int db_execnf(struct db *db, int64_t *ret_rows, const char *sql, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vexecnf(db, ret_rows, sql, fmt, ap);
-	va_end(ap);
-	return r;
+	WITH_ARGS(fmt, vexecnf(db, ret_rows, sql, fmt, ap));
 }
 
 static int vrowf(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, va_list ap)
@@ -135,44 +130,48 @@ static int vrowf(struct db *db, struct db_stmt **ret, const char *sql, const cha
 
 int db_rowf(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vrowf(db, ret, sql, fmt, ap);
-	va_end(ap);
+	WITH_ARGS(fmt, vrowf(db, ret, sql, fmt, ap));
+}
+
+/* The first row of a one-row read, handed to read (which sets *ret), then
+ * finalized. */
+typedef int (*first_reader)(struct db_stmt *st, void *ret);
+
+static int vfirstf(struct db *db, first_reader read, void *ret, const char *sql, const char *fmt, va_list ap)
+{
+	struct db_stmt *st = NULL;
+	int r = vrowf(db, &st, sql, fmt, ap);
+	if (r < 0)
+		return r;
+	r = read(st, ret);
+	db_finalize(st);
 	return r;
+}
+
+static int read_int64(struct db_stmt *st, void *ret)
+{
+	*(int64_t *)ret = db_column_int64(st, 0);
+	return 0;
+}
+
+static int read_text(struct db_stmt *st, void *ret)
+{
+	const char *s = db_column_text(st, 0);
+	char *copy = NULL;
+	if (s && !(copy = strdup(s)))
+		return ERR_NOMEM;
+	*(char **)ret = copy;
+	return 0;
 }
 
 int db_int64f(struct db *db, int64_t *ret, const char *sql, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	struct db_stmt *st = NULL;
-	int r = vrowf(db, &st, sql, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return r;
-	*ret = db_column_int64(st, 0);
-	db_finalize(st);
-	return 0;
+	WITH_ARGS(fmt, vfirstf(db, read_int64, ret, sql, fmt, ap));
 }
 
 int db_textf(struct db *db, char **ret, const char *sql, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	struct db_stmt *st = NULL;
-	int r = vrowf(db, &st, sql, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return r;
-	const char *s = db_column_text(st, 0);
-	char *copy = NULL;
-	if (s && !(copy = strdup(s)))
-		r = ERR_NOMEM;
-	db_finalize(st);
-	if (r == 0)
-		*ret = copy;
-	return r;
+	WITH_ARGS(fmt, vfirstf(db, read_text, ret, sql, fmt, ap));
 }
 
 /* One column of the current row as JSON; NULL only when out of memory. */

@@ -252,10 +252,5 @@ int h_user_sessions_delete(struct http_req *req, struct http_resp *resp)
 
 int h_user_mfa_delete(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	int r = http_param_id(req, 0, &id);
-	if (r == 0)
-		r = svc_auth_mfa_reset(&ctx, id);
-	return http_no_content(resp, r);
+	return http_act_by_id(req, resp, svc_auth_mfa_reset);
 }

@@ -39,11 +39,10 @@ static int case_write(struct http_req *req, struct http_resp *resp, case_write_f
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
-	int r;
-	if ((r = http_param_id(req, 0, &id)) < 0)
-		return r;
 	struct field_errors errs;
-	field_errors_init(&errs, 100);
+	int r = http_id_errs(req, &id, &errs, 100);
+	if (r < 0)
+		return r;
 	struct case_conflict cf = {0};
 	json_t *out = NULL;
 	if ((r = fn(&ctx, id, req->json, &errs, &cf, &out)) < 0)
@@ -56,11 +55,10 @@ static int sub_write(struct http_req *req, struct http_resp *resp, sub_write_fn 
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id, sub;
-	int r;
-	if ((r = http_param_id(req, 0, &id)) < 0 || (r = http_param_id(req, 1, &sub)) < 0)
-		return r;
 	struct field_errors errs;
-	field_errors_init(&errs, 100);
+	int r = http_sub_errs(req, &id, &sub, &errs, 100);
+	if (r < 0)
+		return r;
 	struct case_conflict cf = {0};
 	json_t *out = NULL;
 	if ((r = fn(&ctx, id, sub, req->json, &errs, &cf, &out)) < 0)
@@ -112,18 +110,6 @@ static int query_limit(struct http_req *req, struct field_errors *errs)
 	return (int)v;
 }
 
-/* A list read with filters from the query: 422 naming the bad ones, else
- * the list. */
-static int list_answer(struct http_resp *resp, int r, struct field_errors *errs, json_t *out)
-{
-	if (r < 0) {
-		json_decref(out);
-		return http_refused(resp, r, errs);
-	}
-	field_errors_done(errs);
-	return http_json(resp, 200, out);
-}
-
 int h_cases_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
@@ -135,7 +121,7 @@ int h_cases_list(struct http_req *req, struct http_resp *resp)
 	f.limit = query_limit(req, &errs);
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_case_list(&ctx, &f, &errs, &out);
-	return list_answer(resp, r, &errs, out);
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 int h_case_get(struct http_req *req, struct http_resp *resp)
@@ -191,7 +177,7 @@ int h_deadlines_list(struct http_req *req, struct http_resp *resp)
 	f.limit = query_limit(req, &errs);
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_deadlines_list(&ctx, &f, &errs, &out);
-	return list_answer(resp, r, &errs, out);
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 int h_dashboard(struct http_req *req, struct http_resp *resp)

@@ -75,16 +75,21 @@ int h_intake_get(struct http_req *req, struct http_resp *resp)
 	return http_read_by_id(req, resp, svc_intake_get);
 }
 
+/* The intake and child in the path. */
+static int param_intake_child(struct http_req *req, int64_t *id, int *child)
+{
+	int r = http_param_id(req, 0, id);
+	return r < 0 ? r : param_child(req, 1, child);
+}
+
 int h_intake_candidates(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
 	int child;
-	int r;
-	if ((r = http_param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
-		return r;
 	json_t *out = NULL;
-	if ((r = svc_intake_candidates(&ctx, id, child, &out)) < 0)
+	int r = param_intake_child(req, &id, &child);
+	if (r < 0 || (r = svc_intake_candidates(&ctx, id, child, &out)) < 0)
 		return r;
 	return http_json(resp, 200, out);
 }
@@ -92,10 +97,10 @@ int h_intake_candidates(struct http_req *req, struct http_resp *resp)
 int h_intake_link(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
+	int64_t id, person = 0;
 	int child;
-	int r;
-	if ((r = http_param_id(req, 0, &id)) < 0 || (r = param_child(req, 1, &child)) < 0)
+	int r = param_intake_child(req, &id, &child);
+	if (r < 0)
 		return r;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
@@ -107,7 +112,6 @@ int h_intake_link(struct http_req *req, struct http_resp *resp)
 		field_error_add(&errs, "person_id", "a person id");
 	if (field_errors_any(&errs))
 		return http_problem_fields(resp, &errs);
-	int64_t person = 0;
 	r = svc_intake_link(&ctx, id, child, fresh ? 0 : json_integer_value(pid), &errs, &person);
 	if (r == ERR_INVAL)
 		return http_problem_fields(resp, &errs);
@@ -118,46 +122,31 @@ int h_intake_link(struct http_req *req, struct http_resp *resp)
 					      "person_id", (json_int_t)person));
 }
 
+/* svc_intake_screen with its arguments taken from the body. */
+static int screen(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs, json_t **ret)
+{
+	return svc_intake_screen(ctx, id, json_get_str(body, "instrument"), json_object_get(body, "answers"), errs, ret);
+}
+
 int h_intake_screen(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	int r;
-	if ((r = http_param_id(req, 0, &id)) < 0)
-		return r;
-	struct field_errors errs;
-	field_errors_init(&errs, 50);
-	json_t *out = NULL;
-	r = svc_intake_screen(&ctx, id, json_get_str(req->json, "instrument"), json_object_get(req->json, "answers"),
-			      &errs, &out);
-	if (r == ERR_INVAL)
-		return http_problem_fields(resp, &errs);
-	field_errors_done(&errs);
-	return http_reply(resp, r, 201, out);
+	return http_write_by_id(req, resp, screen, 50, 201);
+}
+
+/* The decision on the report, then the report as it is now. */
+static int dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs, json_t **ret)
+{
+	int r = svc_intake_dispose(ctx, id, body, errs);
+	return r < 0 ? r : svc_intake_get(ctx, id, ret);
 }
 
 int h_intake_dispose(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	int r;
-	if ((r = http_param_id(req, 0, &id)) < 0)
-		return r;
-	struct field_errors errs;
-	field_errors_init(&errs, 20);
-	r = svc_intake_dispose(&ctx, id, req->json, &errs);
-	if (r == ERR_INVAL)
-		return http_problem_fields(resp, &errs);
-	field_errors_done(&errs);
+	int r = http_write_by_id(req, resp, dispose, 20, 200);
 	if (r == ERR_CONFLICT)
 		return http_problem(resp, 409, "stale-version", "Changed by someone else",
 				    "the report was changed since you read it; reload it and decide again", NULL);
-	if (r < 0)
-		return r;
-	json_t *out = NULL;
-	if ((r = svc_intake_get(&ctx, id, &out)) < 0)
-		return r;
-	return http_json(resp, 200, out);
+	return r;
 }
 
 int h_notifications(struct http_req *req, struct http_resp *resp)
@@ -171,12 +160,7 @@ int h_notifications(struct http_req *req, struct http_resp *resp)
 
 int h_notification_read(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	int r = http_param_id(req, 0, &id);
-	if (r < 0 || (r = svc_notification_read(&ctx, id)) < 0)
-		return r;
-	return http_no_content(resp, 0);
+	return http_act_by_id(req, resp, svc_notification_read);
 }
 
 int h_outbox(struct http_req *req, struct http_resp *resp)

@@ -11,9 +11,13 @@
 #include "service/contacts.h"
 #include "service/teams.h"
 
-/* 201 {id} with the new object's address. */
-static int created(struct http_resp *resp, const char *loc, int64_t id)
+/* The refusal as http_refused, else 201 {id} with the new object's
+ * address. */
+static int created(struct http_resp *resp, int r, struct field_errors *errs, const char *loc, int64_t id)
 {
+	if (r < 0)
+		return http_refused(resp, r, errs);
+	field_errors_done(errs);
 	if (loc)
 		http_header_add(resp, "Location", loc);
 	return http_json(resp, 201, json_pack("{s:I}", "id", (json_int_t)id));
@@ -26,23 +30,28 @@ int h_teams_list(struct http_req *req, struct http_resp *resp)
 	return http_read_doc(req, resp, svc_teams_list);
 }
 
-int h_team_create(struct http_req *req, struct http_resp *resp)
+/* A new top-level object: 201 at base/<id>; a 409 "Team code taken" when
+ * taken is given and the service answers ERR_EXISTS. */
+typedef int (*create_fn)(const struct svc_ctx *, const json_t *, struct field_errors *, int64_t *);
+
+static int create_at(struct http_req *req, struct http_resp *resp, create_fn fn, const char *base,
+		     const char *taken)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int r;
 	struct field_errors errs;
 	field_errors_init(&errs, 20);
-	int64_t id;
-	r = svc_team_create(&ctx, req->json, &errs, &id);
-	if (r == ERR_EXISTS) {
+	int64_t id = 0;
+	int r = fn(&ctx, req->json, &errs, &id);
+	if (r == ERR_EXISTS && taken) {
 		field_errors_done(&errs);
-		return http_problem(resp, 409, "conflict", "Team code taken", "a team with this code exists already",
-				    NULL);
+		return http_problem(resp, 409, "conflict", "Team code taken", taken, NULL);
 	}
-	if (r < 0)
-		return http_refused(resp, r, &errs);
-	field_errors_done(&errs);
-	return created(resp, arena_printf(&req->arena, "/api/v1/teams/%lld", (long long)id), id);
+	return created(resp, r, &errs, arena_printf(&req->arena, "%s/%lld", base, (long long)id), id);
+}
+
+int h_team_create(struct http_req *req, struct http_resp *resp)
+{
+	return create_at(req, resp, svc_team_create, "/api/v1/teams", "a team with this code exists already");
 }
 
 int h_team_get(struct http_req *req, struct http_resp *resp)
@@ -50,26 +59,35 @@ int h_team_get(struct http_req *req, struct http_resp *resp)
 	return http_read_by_id(req, resp, svc_team_get);
 }
 
-int h_team_member_add(struct http_req *req, struct http_resp *resp)
+/* A member or review added to the team in the path: 201 at
+ * /api/v1/teams/<team>/<what>/<id>; a 409 with closed as its detail when
+ * closed is given and the service answers ERR_CONFLICT. */
+typedef int (*team_add_fn)(const struct svc_ctx *, int64_t, const json_t *, struct field_errors *, int64_t *);
+
+static int team_add(struct http_req *req, struct http_resp *resp, team_add_fn fn, const char *what,
+		    const char *closed)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int64_t team;
-	int r;
-	if ((r = http_param_id(req, 0, &team)) < 0)
-		return r;
-	/* user_id may be null: no hartline user is this member. */
-	json_t *uid = json_object_get(req->json, "user_id");
-	if (json_is_null(uid))
-		json_object_del(req->json, "user_id");
+	int64_t team, id = 0;
 	struct field_errors errs;
-	field_errors_init(&errs, 20);
-	int64_t id;
-	r = svc_team_member_add(&ctx, team, req->json, &errs, &id);
+	int r = http_id_errs(req, &team, &errs, 20);
 	if (r < 0)
-		return http_refused(resp, r, &errs);
-	field_errors_done(&errs);
-	return created(
-		resp, arena_printf(&req->arena, "/api/v1/teams/%lld/members/%lld", (long long)team, (long long)id), id);
+		return r;
+	r = fn(&ctx, team, req->json, &errs, &id);
+	if (r == ERR_CONFLICT && closed) {
+		field_errors_done(&errs);
+		return http_problem(resp, 409, "conflict", "Case closed", closed, NULL);
+	}
+	return created(resp, r, &errs,
+		       arena_printf(&req->arena, "/api/v1/teams/%lld/%s/%lld", (long long)team, what, (long long)id), id);
+}
+
+int h_team_member_add(struct http_req *req, struct http_resp *resp)
+{
+	/* user_id may be null: no hartline user is this member. */
+	if (json_is_null(json_object_get(req->json, "user_id")))
+		json_object_del(req->json, "user_id");
+	return team_add(req, resp, svc_team_member_add, "members", NULL);
 }
 
 int h_team_member_remove(struct http_req *req, struct http_resp *resp)
@@ -87,25 +105,7 @@ int h_team_member_remove(struct http_req *req, struct http_resp *resp)
 
 int h_review_create(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t team;
-	int r;
-	if ((r = http_param_id(req, 0, &team)) < 0)
-		return r;
-	struct field_errors errs;
-	field_errors_init(&errs, 20);
-	int64_t id;
-	r = svc_review_create(&ctx, team, req->json, &errs, &id);
-	if (r == ERR_CONFLICT) {
-		field_errors_done(&errs);
-		return http_problem(resp, 409, "conflict", "Case closed", "a closed case is not put before a team",
-				    NULL);
-	}
-	if (r < 0)
-		return http_refused(resp, r, &errs);
-	field_errors_done(&errs);
-	return created(
-		resp, arena_printf(&req->arena, "/api/v1/teams/%lld/reviews/%lld", (long long)team, (long long)id), id);
+	return team_add(req, resp, svc_review_create, "reviews", "a closed case is not put before a team");
 }
 
 /* The review as it is now, read after a refused change: NULL when it
@@ -148,22 +148,18 @@ int h_review_update(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t team, rid;
-	int r;
-	if ((r = http_param_id(req, 0, &team)) < 0 || (r = http_param_id(req, 1, &rid)) < 0)
-		return r;
-	/* The arrays are judged item by item by the service. */
 	struct field_errors errs;
-	field_errors_init(&errs, 100);
+	/* The arrays are judged item by item by the service. */
+	int r = http_sub_errs(req, &team, &rid, &errs, 100);
+	if (r < 0)
+		return r;
 	json_t *out = NULL;
 	r = svc_review_update(&ctx, team, rid, req->json, &errs, &out);
 	if (r == ERR_CONFLICT) {
 		field_errors_done(&errs);
 		return review_conflict(&ctx, resp, team, rid, json_get_str(req->json, "status"));
 	}
-	if (r < 0)
-		return http_refused(resp, r, &errs);
-	field_errors_done(&errs);
-	return http_json(resp, 200, out);
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 int h_action_item_done(struct http_req *req, struct http_resp *resp)
@@ -183,10 +179,7 @@ int h_action_item_done(struct http_req *req, struct http_resp *resp)
 		return http_problem(resp, 409, "conflict", "Already done", "the action item is marked done already",
 				    NULL);
 	}
-	if (r < 0)
-		return http_refused(resp, r, &errs);
-	field_errors_done(&errs);
-	return http_json(resp, 200, out);
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 /* ---- contacts ---- */
@@ -210,31 +203,10 @@ int h_contacts_list(struct http_req *req, struct http_resp *resp)
 
 int h_contact_create(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int r;
-	struct field_errors errs;
-	field_errors_init(&errs, 20);
-	int64_t id;
-	r = svc_contact_create(&ctx, req->json, &errs, &id);
-	if (r < 0)
-		return http_refused(resp, r, &errs);
-	field_errors_done(&errs);
-	return created(resp, arena_printf(&req->arena, "/api/v1/contacts/%lld", (long long)id), id);
+	return create_at(req, resp, svc_contact_create, "/api/v1/contacts", NULL);
 }
 
 int h_contact_update(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	int r;
-	if ((r = http_param_id(req, 0, &id)) < 0)
-		return r;
-	struct field_errors errs;
-	field_errors_init(&errs, 20);
-	json_t *out = NULL;
-	r = svc_contact_update(&ctx, id, req->json, &errs, &out);
-	if (r < 0)
-		return http_refused(resp, r, &errs);
-	field_errors_done(&errs);
-	return http_json(resp, 200, out);
+	return http_write_by_id(req, resp, svc_contact_update, 20, 200);
 }

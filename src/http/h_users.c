@@ -110,11 +110,9 @@ int h_users_setup_link(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int64_t id;
-	int r = http_param_id(req, 0, &id);
-	if (r < 0)
-		return r;
 	struct setup_link link;
-	if ((r = svc_setup_link_issue(&ctx, id, &link)) < 0)
+	int r = http_param_id(req, 0, &id);
+	if (r < 0 || (r = svc_setup_link_issue(&ctx, id, &link)) < 0)
 		return r;
 	return answer_user(&ctx, resp, 201, id, &link);
 }
@@ -220,15 +218,7 @@ int h_setup_complete(struct http_req *req, struct http_resp *resp)
 
 int h_access_notice_ack(struct http_req *req, struct http_resp *resp)
 {
-	struct svc_ctx ctx = http_ctx(req);
-	int64_t id;
-	int r = http_param_id(req, 0, &id);
-	if (r < 0)
-		return r;
-	if ((r = svc_access_notice_ack(&ctx, id)) < 0)
-		return r;
-	resp->status = 204;
-	return 0;
+	return http_act_by_id(req, resp, svc_access_notice_ack);
 }
 
 int h_audit_list(struct http_req *req, struct http_resp *resp)

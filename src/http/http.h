@@ -124,9 +124,27 @@ int http_no_content(struct http_resp *resp, int r);
 /* A refusal with fields: the 422 for errs when r is ERR_INVAL and errs has
  * some, else errs freed and r passed on (0 included). */
 int http_refused(struct http_resp *resp, int r, struct field_errors *errs);
+/* The end of a write: the refusal as http_refused (out freed), else errs
+ * freed and out (taken) with status. */
+int http_answer(struct http_resp *resp, int r, struct field_errors *errs, int status, json_t *out);
+/* The start of a write to one object: *id from path parameter 0 (as
+ * http_param_id), then errs made ready for max errors; errs is untouched
+ * when the id is refused. */
+int http_id_errs(const struct http_req *req, int64_t *id, struct field_errors *errs, size_t max);
+/* The same for a part of an object: *id and *sub from path parameters 0
+ * and 1. */
+int http_sub_errs(const struct http_req *req, int64_t *id, int64_t *sub, struct field_errors *errs, size_t max);
 /* GET of one object by the id in the path: fn's JSON, 200. */
 typedef int (*http_read_fn)(const struct svc_ctx *ctx, int64_t id, json_t **ret);
 int http_read_by_id(struct http_req *req, struct http_resp *resp, http_read_fn fn);
+/* A write to one object by the id in the path, with the body: the
+ * refusal (up to max fields), else fn's JSON with status. */
+typedef int (*http_write_fn)(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
+			     json_t **ret);
+int http_write_by_id(struct http_req *req, struct http_resp *resp, http_write_fn fn, size_t max, int status);
+/* An action on one object by the id in the path, without a body: 204. */
+typedef int (*http_act_fn)(const struct svc_ctx *ctx, int64_t id);
+int http_act_by_id(struct http_req *req, struct http_resp *resp, http_act_fn fn);
 /* A GET answered by one service's document, without arguments. */
 typedef int (*http_doc_fn)(const struct svc_ctx *ctx, json_t **ret);
 int http_read_doc(struct http_req *req, struct http_resp *resp, http_doc_fn fn);

@@ -141,11 +141,63 @@ int http_refused(struct http_resp *resp, int r, struct field_errors *errs)
 	return r;
 }
 
+int http_answer(struct http_resp *resp, int r, struct field_errors *errs, int status, json_t *out)
+{
+	if (r < 0) {
+		json_decref(out);
+		return http_refused(resp, r, errs);
+	}
+	field_errors_done(errs);
+	return http_json(resp, status, out);
+}
+
+int http_id_errs(const struct http_req *req, int64_t *id, struct field_errors *errs, size_t max)
+{
+	int r = http_param_id(req, 0, id);
+	if (r == 0)
+		field_errors_init(errs, max);
+	return r;
+}
+
+int http_sub_errs(const struct http_req *req, int64_t *id, int64_t *sub, struct field_errors *errs, size_t max)
+{
+	int r = http_param_id(req, 0, id);
+	if (r == 0 && (r = http_param_id(req, 1, sub)) == 0)
+		field_errors_init(errs, max);
+	return r;
+}
+
+int http_write_by_id(struct http_req *req, struct http_resp *resp, http_write_fn fn, size_t max, int status)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t id;
+	struct field_errors errs;
+	json_t *out = NULL;
+	int r = http_id_errs(req, &id, &errs, max);
+	if (r < 0)
+		return r;
+	r = fn(&ctx, id, req->json, &errs, &out);
+	return http_answer(resp, r, &errs, status, out);
+}
+
+int http_act_by_id(struct http_req *req, struct http_resp *resp, http_act_fn fn)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t id;
+	int r = http_param_id(req, 0, &id);
+	if (r == 0)
+		r = fn(&ctx, id);
+	return http_no_content(resp, r);
+}
+
 int http_read_doc(struct http_req *req, struct http_resp *resp, http_doc_fn fn)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	json_t *out = NULL;
-	return http_reply(resp, fn(&ctx, &out), 200, out);
+	/* Not in one expression: the order in which arguments are read is
+	 * unspecified, and out must be read after fn has set it. */
+	int r = fn(&ctx, &out);
+	return http_reply(resp, r, 200, out);
 }
 
 int http_read_by_id(struct http_req *req, struct http_resp *resp, http_read_fn fn)

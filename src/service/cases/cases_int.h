@@ -53,6 +53,13 @@ static inline void time_str(hl_time t, char out[32])
 	time_format(t, out, 32);
 }
 
+/* The time now, for updated_at, and the time at which a thing happened. */
+static inline void time_strs(hl_time at, char now_out[32], char at_out[32])
+{
+	time_str(now(), now_out);
+	time_str(at, at_out);
+}
+
 /* A refusal with ERR_CONFLICT: why, for the caller's 409. cf may be NULL. */
 void cases_conflict(struct case_conflict *cf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The conflict is someone else's write since the client read the case. */

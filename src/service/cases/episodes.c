@@ -52,8 +52,7 @@ static int start_write(const struct svc_ctx *ctx, struct db *db, int64_t id, hl_
 		       const char *circ, struct case_conflict *cf, int64_t *ret_eid, int64_t duties[2])
 {
 	char ts[32], seen_ts[32], learned_ts[32];
-	time_str(now(), ts);
-	time_str(seen, seen_ts);
+	time_strs(seen, ts, seen_ts);
 	time_str(learned, learned_ts);
 	int64_t current = 0, eid = 0;
 	int r = db_int64f(db, &current, "SELECT id FROM missing_episode WHERE case_id = ? AND located_at IS NULL", "i",
@@ -118,8 +117,7 @@ static int locate_write(const struct svc_ctx *ctx, struct db *db, int64_t id, in
 			struct case_conflict *cf, int64_t duties[2])
 {
 	char ts[32], loc_ts[32];
-	time_str(now(), ts);
-	time_str(located, loc_ts);
+	time_strs(located, ts, loc_ts);
 	int64_t done = 0;
 	int r = db_execnf(db, &done,
 			  "UPDATE missing_episode SET located_at = ?, located_by = ?, updated_at = ?"

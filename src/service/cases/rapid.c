@@ -97,8 +97,7 @@ static int request_write(const struct svc_ctx *ctx, struct db *db, int64_t id, h
 	const struct pack_deadline *target =
 		pack_deadline(ctx->app->pack, duty_kind_to_string(DUTY_RAPID_RESPONSE_TARGET));
 	char ts[32], req_ts[32];
-	time_str(now(), ts);
-	time_str(requested, req_ts);
+	time_strs(requested, ts, req_ts);
 	int64_t rid = 0;
 	int r = db_int64f(db, &rid,
 			  "INSERT INTO rapid_response (case_id, requested_at, target_minutes, requested_by,"
@@ -149,8 +148,7 @@ static int arrive_write(const struct svc_ctx *ctx, struct db *db, int64_t id, in
 			const char *responder, struct case_conflict *cf, json_t **ret)
 {
 	char ts[32], at_ts[32];
-	time_str(now(), ts);
-	time_str(at, at_ts);
+	time_strs(at, ts, at_ts);
 	int64_t done = 0;
 	int r = db_execnf(db, &done,
 			  "UPDATE rapid_response SET arrived_at = ?, updated_at = ?"

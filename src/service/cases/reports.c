@@ -193,8 +193,7 @@ static int report_write(const struct svc_ctx *ctx, struct db *db, int64_t id, co
 			int64_t *ret_rid, int64_t *ret_met, int64_t *ret_episode)
 {
 	char ts[32], rep_ts[32];
-	time_str(now(), ts);
-	time_str(q->reported, rep_ts);
+	time_strs(q->reported, ts, rep_ts);
 	int64_t rid = 0;
 	/* Officer and reference are sealed once the row has its id. */
 	int r = db_int64f(db, &rid,
