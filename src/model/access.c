@@ -49,6 +49,17 @@ static const struct {
 	[PERM_STATS_READ] = {"stats.read", R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_ANALYST)},
 	[PERM_REFERRALS_IMPORT] = {"referrals.import", R(ROLE_HART) | R(ROLE_ADMIN)},
 	[PERM_ACCESS_REVIEW] = {"access.review", R(ROLE_HART)},
+	[PERM_PERSONS_READ] = {"persons.read", R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_MDT)},
+	[PERM_PERSONS_MERGE] = {"persons.merge", R(ROLE_HART)},
+	[PERM_PROVIDERS_READ] = {"providers.read", ALL_ROLES},
+	[PERM_PROVIDERS_MANAGE] = {"providers.manage", R(ROLE_HART) | R(ROLE_ADMIN)},
+	[PERM_REFERRALS_READ] = {"referrals.read", R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_MDT) | R(ROLE_PROVIDER)},
+	[PERM_REFERRALS_WRITE] = {"referrals.write", R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_REFERRALS_ANSWER] = {"referrals.answer", R(ROLE_PROVIDER)},
+	[PERM_PLANS_READ] = {"plans.read", R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_MDT)},
+	[PERM_PLANS_WRITE] = {"plans.write", R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_RELIEF_READ] = {"relief.read", R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_RELIEF_WRITE] = {"relief.write", R(ROLE_HART) | R(ROLE_LIAISON)},
 };
 
 /* The roles that read case content somewhere: every role that works with

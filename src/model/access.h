@@ -46,6 +46,17 @@ enum perm {
 	PERM_STATS_READ,      /* figures (analyst: always with small counts hidden; liaison: its region) */
 	PERM_REFERRALS_IMPORT, /* import past years' referrals */
 	PERM_ACCESS_REVIEW,    /* see and acknowledge accounts given case access */
+	PERM_PERSONS_READ,     /* a child's page (liaison: its region's; mdt: its team's cases) */
+	PERM_PERSONS_MERGE,    /* merge two records of one child, and undo it */
+	PERM_PROVIDERS_READ,   /* search the provider directory */
+	PERM_PROVIDERS_MANAGE, /* add and change providers */
+	PERM_REFERRALS_READ,   /* service referrals (provider: its agency's, with the pack's view of the child) */
+	PERM_REFERRALS_WRITE,  /* refer a child to a provider from a case, re-refer, withdraw */
+	PERM_REFERRALS_ANSWER, /* a provider answers, starts, updates and closes its referrals */
+	PERM_PLANS_READ,       /* safety and service plans of the cases in scope */
+	PERM_PLANS_WRITE,      /* write a plan's new version */
+	PERM_RELIEF_READ,      /* a child's record relief */
+	PERM_RELIEF_WRITE,     /* record and advance record relief */
 	PERM_COUNT
 };
 

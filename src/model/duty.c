@@ -13,6 +13,8 @@ static const char *const duty_kind_table[DUTY_KIND_COUNT] = {
         [DUTY_RETURN_RESCREEN] = "return_rescreen",
         [DUTY_RAPID_RESPONSE_TARGET] = "rapid_response_target",
         [DUTY_ACTION_ITEM] = "action_item",
+        [DUTY_REFERRAL_ANSWER] = "referral_answer",
+        [DUTY_PLAN_REVIEW] = "plan_review",
 };
 
 const char *duty_kind_to_string(enum duty_kind k)

@@ -3,8 +3,8 @@
  *
  * A duty's kind is stored and answered by name; every service names a kind
  * by this enum and writes or binds the table's name, so that no kind is
- * spelled twice. All but action_item are also the ids of the pack's
- * deadlines, where a duty's name, basis and due time come from. */
+ * spelled twice. All but action_item, referral_answer and plan_review are also the ids of
+ * the pack's deadlines, where a duty's name, basis and due time come from. */
 #pragma once
 
 #include <stdbool.h>
@@ -17,6 +17,8 @@ enum duty_kind {
 	DUTY_RETURN_RESCREEN,                /* after a missing child returns, instead of a debrief */
 	DUTY_RAPID_RESPONSE_TARGET,          /* a rapid responder's arrival target */
 	DUTY_ACTION_ITEM,                    /* what an MDT review decided someone must do */
+	DUTY_REFERRAL_ANSWER,                /* a provider's answer to a service referral (pack: referral_answer) */
+	DUTY_PLAN_REVIEW,                    /* a safety or service plan's review date */
 	DUTY_KIND_COUNT,
 };
 

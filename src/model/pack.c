@@ -21,7 +21,8 @@ static const char *const root_keys[] = {
 	"pack",     "regions",   "referral_sources",      "vulnerabilities", "trafficking_types",
 	"services", "deadlines", "screening_instruments", "dispositions",    "law",
 	"commercial_sex_concerns", "mdt_roles", "emergency_departments", "age_groups",
-	"suppression_threshold", "gender_identities", NULL,
+	"suppression_threshold", "gender_identities", "populations", "referral_answer", "provider_view",
+	"referral_decline_reasons", "referral_end_reasons", "referral_outcomes", "relief_offences", "plan_review_days", NULL,
 };
 
 /* --- Building ------------------------------------------------------------ */
@@ -61,6 +62,7 @@ void pack_free(struct pack *p)
 	for (size_t i = 0; i < p->n_genders; i++)
 		free(p->genders[i].matches);
 	free(p->genders);
+	pack_recovery_free(p);
 	json_decref(p->root);
 	free(p);
 }
@@ -105,6 +107,7 @@ int pack_from_json(json_t *root, struct field_errors *errs, struct pack **ret)
 	pack_check_age_groups(&c, root, p);
 	pack_check_threshold(&c, root, p);
 	pack_check_genders(&c, root, p);
+	pack_check_recovery(&c, root, p);
 
 	if (c.nomem) {
 		r = ERR_NOMEM;

@@ -157,6 +157,43 @@ struct pack_gender {
 
 #define PACK_DEFAULT_SUPPRESSION_THRESHOLD 5
 
+/* --- Restore and recovery (docs/recovery.md) ------------------------------ */
+
+/* What a provider may be shown of the child a referral is about. */
+enum pack_view_field {
+	PACK_VIEW_INITIALS,
+	PACK_VIEW_AGE,
+	PACK_VIEW_SEX,
+	PACK_VIEW_REGION,
+	PACK_VIEW_TOWN,
+	PACK_VIEW_SERVICE,
+	PACK_VIEW_REASON,
+	PACK_VIEW_URGENCY,
+	PACK_VIEW_COUNT,
+};
+
+/* A provider's answer to a referral for this service is due within
+ * minutes of the referral, instead of the business days. */
+struct pack_answer_deadline {
+	const char *service;
+	int64_t minutes;
+};
+
+struct pack_recovery {
+	/* populations a provider serves; why a provider declines; why a
+	 * service ends early; a referral's outcome; offence categories of
+	 * record relief. Built-in lists when the pack has none. */
+	struct pack_item *populations, *decline_reasons, *end_reasons, *outcomes, *relief_offences;
+	size_t n_populations, n_decline_reasons, n_end_reasons, n_outcomes, n_relief_offences;
+	/* referral_answer: business days (Monday to Friday in the pack's
+	 * zone; default 2), and the services answered faster. */
+	int answer_business_days;
+	struct pack_answer_deadline *answer_by_service;
+	size_t n_answer_by_service;
+	unsigned provider_view; /* bits of enum pack_view_field; default initials, age, region, service, reason */
+	int plan_review_days;   /* a plan's next review, by default (90) */
+};
+
 struct pack {
 	json_t *root; /* the document as loaded; strings below point into it */
 	const char *id, *version, *name, *short_name, *jurisdiction, *time_zone;
@@ -196,6 +233,7 @@ struct pack {
 	 * none); exactly one is other. */
 	struct pack_gender *genders;
 	size_t n_genders;
+	struct pack_recovery recovery;
 };
 
 /* Validate root and build a pack from it (root gains a reference). On
@@ -229,6 +267,13 @@ const struct pack_office *pack_office(const struct pack *p, const char *id);
 const struct pack_office *pack_office_for_town(const struct pack *p, const char *town);
 const struct pack_item *pack_item_find(const struct pack_item *items, size_t n, const char *id);
 const struct pack_deadline *pack_deadline(const struct pack *p, const char *id);
+/* "initials", ...; NULL outside the enum. */
+const char *pack_view_name(enum pack_view_field f);
+/* The pack lets a provider see f of a referral's child. */
+bool pack_view_allows(const struct pack *p, enum pack_view_field f);
+/* The minutes a provider has to answer a referral for service, or 0 when
+ * the business days apply. */
+int64_t pack_answer_minutes(const struct pack *p, const char *service);
 const struct pack_instrument *pack_instrument(const struct pack *p, const char *id);
 /* The instrument named by pack.default_screening. */
 const struct pack_instrument *pack_default_instrument(const struct pack *p);

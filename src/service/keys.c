@@ -51,6 +51,15 @@ static const struct {
 	{"contact", "id", "email_sealed"},
 	{"intake_child", "id", "gender_sealed"},
 	{"user_totp", "id", "secret"},
+	{"provider", "id", "staff"},
+	{"service_referral", "id", "reason"},
+	{"service_referral", "id", "note"},
+	{"service_referral_step", "id", "note"},
+	{"case_plan", "id", "body"},
+	{"relief_record", "id", "docket"},
+	{"relief_record", "id", "outcome"},
+	{"relief_record", "id", "defence_notes"},
+	{"person_merge", "id", "reason"},
 };
 
 static int read_check(struct db *db, char **ret)

@@ -157,8 +157,41 @@ static json_t *event_kinds_json(void)
 	return arr;
 }
 
+/* [{id, name, description?}, ...] of a pack list, as the pack resolved it
+ * (a built-in list when the pack names none). */
+static json_t *items_json(const struct pack_item *items, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n; i++) {
+		json_t *o = json_pack("{s:s, s:s}", "id", items[i].id, "name", items[i].name);
+		if (o && items[i].description && json_object_set_new(o, "description", json_string(items[i].description)) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
+		if (json_array_append_new(arr, o) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+/* The pack's provider_view as the list of what a provider is shown. */
+static json_t *provider_view_json(const struct pack *p)
+{
+	json_t *arr = json_array();
+	for (int f = 0; arr && f < PACK_VIEW_COUNT; f++)
+		if (pack_view_allows(p, (enum pack_view_field)f) &&
+		    json_array_append_new(arr, json_string(pack_view_name((enum pack_view_field)f))) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
 int svc_system_config(struct app *a, json_t **ret)
 {
+	const struct pack_recovery *rec = &a->pack->recovery;
 	/* A shallow copy: the pack's own document stays as loaded. */
 	json_t *out = json_copy(a->pack->root);
 	if (!out)
@@ -173,6 +206,14 @@ int svc_system_config(struct app *a, json_t **ret)
 		{"placements", terms_json(case_placement_terms)},
 		{"report_kinds", terms_json(case_report_kind_terms)},
 		{"event_kinds", event_kinds_json()},
+		/* Restore and recovery, resolved: a pack without them gets these. */
+		{"populations", items_json(rec->populations, rec->n_populations)},
+		{"referral_decline_reasons", items_json(rec->decline_reasons, rec->n_decline_reasons)},
+		{"referral_end_reasons", items_json(rec->end_reasons, rec->n_end_reasons)},
+		{"referral_outcomes", items_json(rec->outcomes, rec->n_outcomes)},
+		{"relief_offences", items_json(rec->relief_offences, rec->n_relief_offences)},
+		{"provider_view", provider_view_json(a->pack)},
+		{"plan_review_days", json_integer(rec->plan_review_days)},
 	};
 	int r = 0;
 	for (size_t i = 0; i < sizeof add / sizeof add[0]; i++) {

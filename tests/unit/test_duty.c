@@ -17,7 +17,8 @@
 
 static const char *const stored[] = {
         "law_enforcement_report", "missing_law_enforcement_report", "missing_ncmec_report", "return_debrief",
-        "return_rescreen",        "rapid_response_target",          "action_item",
+        "return_rescreen",        "rapid_response_target",          "action_item",   "referral_answer",
+        "plan_review",
 };
 
 UNIT_TEST(every_kind_has_its_stored_name_and_reads_back)

@@ -1659,3 +1659,77 @@ int main(void)
 {
 	return unit_run("tests", NULL, NULL);
 }
+
+/* --- Restore and recovery -------------------------------------------------- */
+
+UNIT_TEST(reads_the_recovery_settings)
+{
+	struct pack *p = ct_pack();
+	assert_int_equal(p->recovery.n_populations, 3);
+	assert_string_equal(p->recovery.populations[1].id, "boys");
+	assert_int_equal(p->recovery.answer_business_days, 2);
+	assert_int_equal(pack_answer_minutes(p, "survivor_care_rapid"), 240);
+	assert_int_equal(pack_answer_minutes(p, "mentoring"), 0);
+	assert_int_equal(pack_answer_minutes(p, NULL), 0);
+	assert_true(pack_view_allows(p, PACK_VIEW_INITIALS));
+	assert_true(pack_view_allows(p, PACK_VIEW_REASON));
+	assert_false(pack_view_allows(p, PACK_VIEW_TOWN));
+	assert_false(pack_view_allows(p, PACK_VIEW_COUNT));
+	assert_string_equal(pack_view_name(PACK_VIEW_URGENCY), "urgency");
+	assert_null(pack_view_name(PACK_VIEW_COUNT));
+	assert_non_null(pack_item_find(p->recovery.decline_reasons, p->recovery.n_decline_reasons, "no_opening"));
+	assert_non_null(pack_item_find(p->recovery.relief_offences, p->recovery.n_relief_offences, "prostitution"));
+	assert_int_equal(p->recovery.plan_review_days, 90);
+	pack_free(p);
+}
+
+UNIT_TEST(recovery_settings_default_when_absent)
+{
+	json_t *root = ct_json();
+	static const char *const keys[] = {"populations", "referral_answer", "provider_view",
+		"referral_decline_reasons", "referral_end_reasons", "referral_outcomes", "relief_offences",
+		"plan_review_days"};
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		del(root, "", keys[i]);
+	struct pack *p = assert_accepted(root);
+	assert_int_equal(p->recovery.n_populations, 3);
+	assert_int_equal(p->recovery.n_outcomes, 4);
+	assert_int_equal(p->recovery.n_end_reasons, 5);
+	assert_int_equal(p->recovery.answer_business_days, 2);
+	assert_int_equal(pack_answer_minutes(p, "survivor_care_rapid"), 0);
+	assert_true(pack_view_allows(p, PACK_VIEW_AGE));
+	assert_false(pack_view_allows(p, PACK_VIEW_SEX));
+	assert_int_equal(p->recovery.plan_review_days, 90);
+	pack_free(p);
+}
+
+UNIT_TEST(a_provider_view_may_show_less)
+{
+	json_t *root = ct_json();
+	set(root, "", "provider_view", json_pack("[s]", "service"));
+	struct pack *p = assert_accepted(root);
+	assert_true(pack_view_allows(p, PACK_VIEW_SERVICE));
+	assert_false(pack_view_allows(p, PACK_VIEW_INITIALS));
+	pack_free(p);
+}
+
+UNIT_TEST(rejects_bad_recovery_settings)
+{
+	static const struct rejection cases[] = {
+		{{{"referral_answer.services[0]", "service", "\"tarot\""}}, "referral_answer.services[0].service",
+		 "unknown service \"tarot\""},
+		{{{"referral_answer.services[0]", "minutes", "0"}}, "referral_answer.services[0].minutes", "must be an integer from 1 to 525600"},
+		{{{"referral_answer", "business_days", "31"}}, "referral_answer.business_days", "must be an integer from 1 to 30"},
+		{{{"referral_answer", "hours", "4"}}, "referral_answer.hours", "unknown key"},
+		{{{"", "referral_answer", "[]"}}, "referral_answer", "must be an object"},
+		{{{"", "provider_view", "[\"initials\", \"name\"]"}}, "provider_view[1]", "\"name\" is not one of: initials, age, sex, region, town, service, reason, urgency"},
+		{{{"", "provider_view", "\"initials\""}}, "provider_view", "must be an array of: initials, age, sex, region, town, service, reason, urgency"},
+		{{{"", "populations", "[]"}}, "populations", "must list at least one entry"},
+		{{{"referral_outcomes[1]", "id", "\"goals_met\""}}, "referral_outcomes[1].id", "duplicate id \"goals_met\""},
+		{{{"", "plan_review_days", "0"}}, "plan_review_days", "must be an integer from 1 to 366"},
+		{{{"", "referral_answer",
+		   "{\"services\": [{\"service\": \"mentoring\", \"minutes\": 60}, {\"service\": \"mentoring\", \"minutes\": 90}]}"}},
+		 "referral_answer.services[1].service", "service \"mentoring\" is listed twice (first at referral_answer.services[0])"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+}

@@ -145,3 +145,9 @@ void pack_check_threshold(struct check *c, const json_t *root, struct pack *p);
 /* ---- gender identity categories (genders.c) ---- */
 
 void pack_check_genders(struct check *c, const json_t *root, struct pack *p);
+
+/* ---- restore and recovery (recovery.c) ---- */
+
+/* After the services. */
+void pack_check_recovery(struct check *c, const json_t *root, struct pack *p);
+void pack_recovery_free(struct pack *p);
