@@ -7,20 +7,24 @@
 /* The one condition every recipient set resolves to. Each arm is switched
  * on or off by a bound flag, so the text never changes with the set. */
 #define RECIPIENTS_WHERE                                                                                       \
-	" disabled = 0 AND ((? <> 0 AND role = ?) OR (? <> 0 AND role = ? AND scope = ?) OR (? <> 0 AND id = ?))" \
-	" AND id <> ?"
+	" disabled = 0 AND ((? <> 0 AND role = ?) OR (? <> 0 AND role = ? AND scope = ?) OR (? <> 0 AND id = ?)" \
+	" OR (? <> 0 AND role = ? AND scope = ?)) AND id <> ?"
 
 /* Bind the set's values from idx on. */
 static int recipients_bind(struct db_stmt *st, int idx, const struct recipients *rc)
 {
 	bool liaisons = (rc->who & RCPT_REGION_LIAISONS) && rc->region;
+	bool provider = (rc->who & RCPT_PROVIDER_USERS) && rc->provider;
 	int r;
 	if ((r = db_bind_int64(st, idx, (rc->who & RCPT_HART) != 0)) < 0 ||
 	    (r = db_bind_text(st, idx + 1, role_name(ROLE_HART))) < 0 || (r = db_bind_int64(st, idx + 2, liaisons)) < 0 ||
 	    (r = db_bind_text(st, idx + 3, role_name(ROLE_LIAISON))) < 0 ||
 	    (r = db_bind_text(st, idx + 4, liaisons ? rc->region : "")) < 0 ||
 	    (r = db_bind_int64(st, idx + 5, (rc->who & RCPT_USER) != 0)) < 0 ||
-	    (r = db_bind_int64(st, idx + 6, rc->user_id)) < 0 || (r = db_bind_int64(st, idx + 7, rc->except_id)) < 0)
+	    (r = db_bind_int64(st, idx + 6, rc->user_id)) < 0 || (r = db_bind_int64(st, idx + 7, provider)) < 0 ||
+	    (r = db_bind_text(st, idx + 8, role_name(ROLE_PROVIDER))) < 0 ||
+	    (r = db_bind_text(st, idx + 9, provider ? rc->provider : "")) < 0 ||
+	    (r = db_bind_int64(st, idx + 10, rc->except_id)) < 0)
 		return r;
 	return 0;
 }

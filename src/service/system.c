@@ -1,4 +1,5 @@
 #include "service/system.h"
+#include "service/referrals.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -224,6 +225,9 @@ int svc_system_config(struct app *a, json_t **ret)
 		else if (json_object_set_new(out, add[i].key, add[i].value) < 0)
 			r = ERR_NOMEM;
 	}
+	/* Service referrals: statuses, the moves from each, urgencies. */
+	if (r == 0)
+		r = referrals_config_json(out);
 	if (r < 0) {
 		json_decref(out);
 		return r;

@@ -1,0 +1,132 @@
+/* list.c: GET /api/v1/referrals: the referrals in the actor's scope,
+ * newest first, a page at a time (keyset: the cursor is the last id
+ * answered), each as its view answers it without the steps. */
+#include "service/referrals/referrals_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/str.h"
+#include "db/db.h"
+#include "service/audit.h"
+
+#define REFERRALS_PAGE_DEFAULT 50
+
+/* The ids of one page, in the actor's scope: one more than the limit, to
+ * tell whether there is a next page. The scope is a bound flag per role,
+ * so the statement's text never changes. */
+static int page_ids(struct db *db, const struct svc_ctx *ctx, const struct referral_filter *f, int64_t after,
+		    int limit, int64_t **ret, size_t *ret_n)
+{
+	const struct actor *a = ctx->actor;
+	struct db_stmt *st;
+	int r = db_preparef(
+		db, &st,
+		"SELECT r.id FROM service_referral r JOIN child_case c ON c.id = r.case_id"
+		" JOIN provider p ON p.id = r.provider_id"
+		" WHERE (CAST(? AS TEXT) IS NULL OR r.status = ?) AND (? = 0 OR r.provider_id = ?)"
+		" AND (? = 0 OR r.case_id = ?) AND (? = 0 OR r.id < ?)"
+		" AND (? = 1 OR (? = 2 AND c.region = ?) OR (? = 3 AND p.code = ?)"
+		"  OR (? = 4 AND EXISTS (SELECT 1 FROM case_review v JOIN mdt_team t ON t.id = v.team_id"
+		"   WHERE v.case_id = r.case_id AND t.code = ? AND v.status <> 'cancelled')))"
+		" ORDER BY r.id DESC LIMIT ?",
+		"ttiiiiiiddtdtdtd", f->status, f->status ? f->status : "", f->provider_id, f->provider_id, f->case_id,
+		f->case_id, after, after,
+		a->role == ROLE_HART ? 1 : 0, a->role == ROLE_LIAISON ? 2 : 0, a->scope, a->role == ROLE_PROVIDER ? 3 : 0,
+		a->scope, a->role == ROLE_MDT ? 4 : 0, a->scope, limit + 1);
+	if (r < 0)
+		return r;
+	int64_t *ids = calloc((size_t)limit + 1, sizeof *ids);
+	size_t n = 0;
+	if (!ids)
+		r = ERR_NOMEM;
+	while (r >= 0 && (r = db_step(st)) == DB_ROW && n < (size_t)limit + 1)
+		ids[n++] = db_column_int64(st, 0);
+	db_finalize(st);
+	if (r < 0) {
+		free(ids);
+		return r;
+	}
+	*ret = ids;
+	*ret_n = n;
+	return 0;
+}
+
+static void check_filter(const struct referral_filter *f, struct field_errors *errs, int64_t *ret_after)
+{
+	enum referral_status s;
+	*ret_after = 0;
+	if (f->status && referral_status_parse(f->status, &s) < 0)
+		field_error_add(errs, "status", "pending, accepted, declined, started, completed, ended or withdrawn");
+	if (f->limit < 0 || f->limit > LIST_LIMIT_MAX)
+		field_error_add(errs, "limit", "from 1 to 500");
+	if (f->provider_id < 0)
+		field_error_add(errs, "provider", "a provider id");
+	if (f->case_id < 0)
+		field_error_add(errs, "case", "a case id");
+	if (f->after && *f->after && str_to_int64(f->after, 1, INT64_MAX, ret_after) < 0)
+		field_error_add(errs, "after", "the next cursor of the page before, as it was answered");
+}
+
+static int list_json(struct db *db, const struct svc_ctx *ctx, const int64_t *ids, size_t n, json_t *items)
+{
+	bool provider = ctx->actor->role == ROLE_PROVIDER;
+	for (size_t i = 0; i < n; i++) {
+		struct referral_row row;
+		json_t *j = NULL;
+		int r;
+		if ((r = referral_load(db, ids[i], &row)) < 0 || (r = referral_json(db, ctx, &row, provider, false, &j)) < 0)
+			return r;
+		if (json_array_append_new(items, j) < 0)
+			return ERR_NOMEM;
+	}
+	return 0;
+}
+
+int svc_referrals_list(const struct svc_ctx *ctx, const struct referral_filter *f, struct field_errors *errs,
+		       json_t **ret)
+{
+	struct db *db;
+	int64_t after;
+	int r = svc_enter(ctx, PERM_REFERRALS_READ, &db);
+	if (r < 0)
+		return r;
+	check_filter(f, errs, &after);
+	if (field_errors_any(errs))
+		return ERR_INVAL;
+	int limit = f->limit > 0 ? f->limit : REFERRALS_PAGE_DEFAULT;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	json_t *items = json_array();
+	if (!items)
+		return ERR_NOMEM;
+	if ((r = db_begin(db)) < 0) {
+		json_decref(items);
+		return r;
+	}
+	bool more = false;
+	if ((r = page_ids(db, ctx, f, after, limit, &ids, &n)) == 0) {
+		more = n > (size_t)limit;
+		if (more)
+			n = (size_t)limit;
+		r = list_json(db, ctx, ids, n, items);
+	}
+	if (r == 0)
+		r = svc_audit_appendf(db, ctx, "referral.list", "referral", AUDIT_NO_OBJECT,
+				      "status=%s provider=%lld case=%lld count=%zu", f->status ? f->status : "all",
+				      (long long)f->provider_id, (long long)f->case_id, n);
+	char next[24] = "";
+	if (more)
+		snprintf(next, sizeof next, "%lld", (long long)ids[n - 1]);
+	free(ids);
+	if ((r = referral_end(db, r)) < 0 ||
+	    !(*ret = json_pack("{s:o, s:o}", "items", items, "next", more ? json_string(next) : json_null()))) {
+		if (r >= 0)
+			return ERR_NOMEM;
+		json_decref(items);
+		return r;
+	}
+	return 0;
+}
