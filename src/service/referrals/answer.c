@@ -99,7 +99,7 @@ static int write_move(struct db *db, const struct svc_ctx *ctx, const struct ref
 			  " started_at = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE started_at END,"
 			  " ended_at = CASE WHEN CAST(? AS BIGINT) = 1 THEN ? ELSE ended_at END,"
 			  " version = version + 1, updated_at = ? WHERE id = ? AND version = ? RETURNING id",
-			  "tititititititii", status, (int64_t)reason, code, (int64_t)outcome, code, (int64_t)answered, at,
+			  "tititititittii", status, (int64_t)reason, code, (int64_t)outcome, code, (int64_t)answered, at,
 			  (int64_t)started, at, (int64_t)ended, at, at, row->id, version);
 	*ret_stale = r == 0 && n == 0;
 	if (r < 0 || *ret_stale)
