@@ -81,6 +81,12 @@ const EXPECTED = {
   'GET /api/v1/stats/rapid-response': ['hart', 'liaison', 'analyst'],
   'GET /api/v1/stats/federal': ['hart', 'liaison', 'analyst'],
   'POST /api/v1/imports/referrals': ['hart', 'admin'],
+  // Service referrals: PATCH is every reader's; the service asks each move's permission.
+  'POST /api/v1/cases/{id}/referrals': ['hart', 'liaison'],
+  'GET /api/v1/referrals': ['hart', 'liaison', 'mdt', 'provider'],
+  'GET /api/v1/referrals/{id}': ['hart', 'liaison', 'mdt', 'provider'],
+  'PATCH /api/v1/referrals/{id}': ['hart', 'liaison', 'mdt', 'provider'],
+  'POST /api/v1/referrals/{id}/rereferral': ['hart', 'liaison'],
   'GET /': 'public',
   'GET /setup': 'public',
   'GET /setup.js': 'public',
@@ -99,6 +105,7 @@ const EXPECTED = {
   'GET /figures.js': 'public',
   'GET /import.js': 'public',
   'GET /account.js': 'public',
+  'GET /referrals.js': 'public',
   'GET /app.css': 'public',
   'GET /favicon.svg': 'public',
 };
@@ -172,7 +179,7 @@ const NO_OBJECT = '99999999';
 
 function pathOf(route) {
   // A set-up link for a walked user would end its sessions: none of those.
-  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices)\/|\/setup-link$/.test(route.pattern);
+  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices|referrals)\/|\/setup-link$/.test(route.pattern);
   return route.pattern.replace(/\{([^}]+)\}/g, (_, name) => {
     if (name === 'id' && /\/(sessions|second-factor)$/.test(route.pattern)) return String(targetUserId);
     if (name === 'id') return byPermissionOnly ? NO_OBJECT : String(someUserId);
