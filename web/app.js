@@ -15,6 +15,7 @@ import {
 import { initNotes, refreshNotes, showNotes, startNotes, stopNotes } from './notify.js';
 import { initQueue, clearQueue, showQueue } from './queue.js';
 import { initReport, clearReport, setReportMessage, showReport } from './report.js';
+import { initReferrals, clearReferrals, showReferral, showReferrals } from './referrals.js';
 import { initTeams, clearTeams, showTeam, showTeams } from './teams.js';
 import {
   $,
@@ -110,6 +111,8 @@ const PAGES = [
   { view: 'figures', title: 'Figures', hash: /^#figures(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'figures-heading', nav: 'nav-figures' },
   { view: 'taskforce', title: 'Task force report', hash: /^#figures\/report(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'tf-heading', nav: 'nav-figures', inNav: false },
   { view: 'import', title: 'Import past years', hash: /^#import$/, perm: 'referrals.import', heading: 'import-heading', nav: 'nav-import' },
+  { view: 'referrals', title: 'Referrals', hash: /^#referrals$/, perm: 'referrals.read', heading: 'referrals-heading', nav: 'nav-referrals' },
+  { view: 'referral', title: 'Referral', hash: /^#referral\/(\d{1,15})$/, perm: 'referrals.read', heading: 'referral-heading', nav: 'nav-referrals', inNav: false },
   { view: 'account', title: 'Your sessions', hash: /^#account$/, perm: 'session', heading: 'account-heading', inNav: false },
 ];
 const VIEW_TITLES = {
@@ -118,7 +121,7 @@ const VIEW_TITLES = {
   home: 'Home',
   ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'referrals', 'referral'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
@@ -160,6 +163,8 @@ function setView(view) {
 /** The view the address asks for, when the person may see it, and what the address holds. */
 function routeView() {
   const page = pageFor(location.hash);
+  // A provider's home is its queue of referrals.
+  if (!page && can('referrals.answer')) return { view: 'referrals', match: null };
   if (!page || !can(page.perm)) return { view: 'home', match: null };
   return { view: page.view, match: page.hash.exec(location.hash) };
 }
@@ -183,6 +188,8 @@ function route({ focus }) {
   if (view === 'taskforce') showReportPage();
   if (view === 'import') showImport();
   if (view === 'account') showAccount();
+  if (view === 'referrals') showReferrals();
+  if (view === 'referral') showReferral(match[1]);
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
@@ -223,6 +230,7 @@ function enterSession(user, csrf, permissions) {
   $('me-figures-link').hidden = !stats;
   $('me-report-link').hidden = !stats;
   $('nav-import-item').hidden = !can('referrals.import');
+  $('nav-referrals-item').hidden = !can('referrals.answer');
   startNotes();
 }
 
@@ -245,12 +253,13 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearContacts();
   clearFigures();
   clearImport();
+  clearReferrals();
   clearAccount();
   clearMfa();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
   for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item', 'nav-cases-item', 'nav-teams-item',
-    'nav-contacts-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item']) $(id).hidden = true;
+    'nav-contacts-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item', 'nav-referrals-item']) $(id).hidden = true;
   $('nav-home').textContent = 'Home';
   showLogin({ message });
 }
@@ -423,6 +432,7 @@ initCases({ can, user: () => (me ? me.user : null) });
 initTeams({ can, user: () => (me ? me.user : null) });
 initContacts({ can });
 initImport({ can });
+initReferrals({ can, user: () => (me ? me.user : null) });
 initFigures({ can, user: () => (me ? me.user : null) });
 initQueue({ user: () => (me ? me.user : null) });
 initNotes({ visible: () => document.body.dataset.view === 'notes' });

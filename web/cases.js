@@ -7,6 +7,7 @@
 // docs/cases.md is the contract; the server's answers are authoritative.
 
 import { caseLink, childName, dutyItem } from './dashboard.js';
+import { servicesPanel } from './referrals.js';
 import {
   $, api, busy, caseMoves, clearFieldErrors, clockText, countdown, field,
   formatShortTime, fullName, getConfig, h, markFieldErrors, missingFor, officeName, packName, problemText, regionName,
@@ -241,6 +242,7 @@ function render() {
     $('case-body').replaceChildren(
       missingPanel({ readOnly: true }),
       timelinePanel({ readOnly: true }),
+      ctx.can('referrals.read') ? servicesPanel(c, { readOnly: true }) : null,
       mdtPanel({ readOnly: true }));
   } else {
     renderMoves();
@@ -251,6 +253,7 @@ function render() {
       reportsPanel(),
       timelinePanel({ readOnly: false }),
       rapidPanel(),
+      servicesPanel(c),
       mdtPanel({ readOnly: !ctx.can('reviews.write') }));
   }
   if (flash) {

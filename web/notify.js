@@ -80,6 +80,11 @@ function reportLink(n) {
     return h('a', { href: `#intake/${n.object_id}`, className: 'btn btn-secondary btn-small', dataset: { note: String(n.id) } },
       number ? `Open report ${number[0]}` : 'Open the report');
   }
+  if (n.object_type === 'referral') {
+    const number = /\bS-\d{4}-\d+\b/.exec(n.text || '');
+    return h('a', { href: `#referral/${n.object_id}`, className: 'btn btn-secondary btn-small', dataset: { note: String(n.id) } },
+      number ? `Open referral ${number[0]}` : 'Open the referral');
+  }
   if (n.object_type === 'case') {
     const number = /\bC-\d{4}-\d+\b/.exec(n.text || '');
     return h('a', { href: `#case/${n.object_id}`, className: 'btn btn-secondary btn-small', dataset: { note: String(n.id) } },
