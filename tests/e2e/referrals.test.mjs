@@ -1,0 +1,215 @@
+// Service referrals (docs/recovery.md, "Service referrals"), on both
+// engines: the lifecycle from a case to a provider and back (refer,
+// decline with a reason, re-refer in one step, accept, start, complete
+// with an outcome), the answer deadline in business days in the pack's
+// zone and going overdue to the sweep's notices, the provider's scope
+// (another agency's referral is 404, no case route answers a provider),
+// and the refusals: 422 naming the field, 409 with what is allowed, 409 on
+// a stale version, 403 for the wrong side's move, nothing half-written.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
+import { assertFieldError, assertProblem } from '../lib/http.mjs';
+import { ENGINE, MINUTE_MS, cleanup, startServer, until } from '../lib/server.mjs';
+
+const CASES = '/api/v1/cases';
+const REFERRALS = '/api/v1/referrals';
+const HOUR_MS = 60 * MINUTE_MS;
+
+describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
+  let clock;
+  let db;
+  let demo;
+  let server;
+  const as = {};
+  const provider = {};
+  let kase;
+
+  async function intake() {
+    const body = {
+      received_at: clock.iso(-10 * MINUTE_MS),
+      channel: 'phone',
+      reporter: { source: 'school', name: 'A school counselor' },
+      children: [{ given_name: 'Robin', family_name: 'Referraltest', estimated_age: 15, town: 'Bridgeport' }],
+      narrative: 'A synthetic report.',
+      concerns: ['runaway_awol'],
+    };
+    const { id } = await readJson(await as.careline.fetch('/api/v1/intakes', { method: 'POST', body }), 201, 'record');
+    await readJson(await as.careline.fetch(`/api/v1/intakes/${id}/disposition`, {
+      method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 },
+    }), 200, 'accept');
+    return id;
+  }
+  async function addProvider(code, name, services, regions, openings) {
+    const body = { code, name, services, regions, populations: [], languages: ['English'], openings, capacity: 5 };
+    const { id } = await readJson(await as.hart.fetch('/api/v1/providers', { method: 'POST', body }), 201, `provider ${code}`);
+    provider[code] = id;
+    const user = await createUser(db, { username: `${code}-staff`, role: 'provider', scope: code, env: clock.env });
+    as[code] = await login(server.url, user.username, user.password);
+  }
+  const refer = (body, s = as.hart) => s.fetch(`${CASES}/${kase.id}/referrals`, { method: 'POST', body });
+  const patch = (id, body, s) => s.fetch(`${REFERRALS}/${id}`, { method: 'PATCH', body });
+  const caseReferrals = async () => (await as.hart.get(`${REFERRALS}?case=${kase.id}&limit=500`)).items;
+
+  before(async () => {
+    // Friday 27 November 2026, 10:00 in Connecticut.
+    ({ clock, db, demo } = await demoOnClock('2026-11-27T15:00:00Z'));
+    server = await startServer({ db, env: clock.env, args: ['--sweep-seconds', '1', '--session-idle', '7d', '--session-max', '7d'] });
+    for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
+    await addProvider('harbor', 'Harbor Light', ['mentoring', 'survivor_care_rapid'], ['R1'], 2);
+    await addProvider('beacon', 'Beacon House', ['mentoring'], ['R1'], 1);
+    await addProvider('north', 'Northway', ['mentoring'], ['R3'], 3);
+    kase = await readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: await intake() } }), 201, 'open');
+  });
+  after(async () => {
+    try {
+      if (server) assert.equal(await server.stop(), 0, `hartline serve exits 0 on SIGTERM\n${server.describe().slice(-4000)}`);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('the lifecycle: refer, decline with a reason, re-refer in one step, accept, start, complete with an outcome', async () => {
+    const res = await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'A mentor after the return home', urgency: 'urgent' });
+    const first = await readJson(res, 201, 'refer');
+    assert.equal(res.headers.get('location'), `${REFERRALS}/${first.id}`);
+    assert.match(first.number, /^S-2026-\d{4}$/);
+    assert.equal(first.status, 'pending');
+    assert.deepEqual(first.case, { id: kase.id, number: kase.number });
+    assert.equal(first.reason, 'A mentor after the return home');
+    // Friday 10:00 + 2 business days: Tuesday 10:00 in the pack's zone.
+    assert.equal(first.answer_due_at, '2026-12-01T15:00:00Z');
+    assert.deepEqual(first.moves, ['withdrawn'], 'HART may only withdraw a pending referral');
+
+    // The provider's users were told, and see the pack's view only.
+    const notes = (await as.harbor.get('/api/v1/notifications')).notifications.filter((n) => n.kind === 'referral_new');
+    assert.equal(notes.length, 1);
+    assert.ok(notes[0].text.includes(first.number) && !notes[0].text.includes('Robin') && !notes[0].text.includes(kase.number), notes[0].text);
+    const seen = await as.harbor.get(`${REFERRALS}/${first.id}`);
+    assert.deepEqual(seen.child, { initials: 'R. R.', age: 15 });
+    assert.equal(seen.reason, 'A mentor after the return home');
+    assert.equal(seen.service, 'mentoring');
+    assert.equal(seen.region, 'R1');
+    assert.deepEqual(seen.moves, ['accepted', 'declined']);
+    for (const hidden of ['case', 'person_id', 'referred_by']) assert.equal(seen[hidden], undefined, `${hidden} is not shown to a provider`);
+    const text = JSON.stringify(seen);
+    for (const word of ['Robin', 'Referraltest', kase.number]) assert.ok(!text.includes(word), `${word} is not shown to a provider`);
+
+    await assertFieldError(await patch(first.id, { version: seen.version, status: 'declined' }, as.harbor), 'reason_code', 'a decline needs its reason');
+    await assertFieldError(await patch(first.id, { version: seen.version, status: 'declined', reason_code: 'other' }, as.harbor), 'note', 'another reason needs a note');
+    const declined = await readJson(await patch(first.id, { version: seen.version, status: 'declined', reason_code: 'no_opening' }, as.harbor), 200, 'decline');
+    assert.equal(declined.status, 'declined');
+    assert.equal(declined.reason_name, 'No opening');
+
+    const res2 = await as.hart.fetch(`${REFERRALS}/${first.id}/rereferral`, { method: 'POST', body: { provider_id: provider.beacon, note: 'Harbor Light is full' } });
+    const second = await readJson(res2, 201, 're-refer');
+    assert.equal(second.status, 'pending');
+    assert.equal(second.service, 'mentoring');
+    assert.equal(second.urgency, 'urgent');
+    assert.equal(second.reason, 'A mentor after the return home');
+    assert.deepEqual(second.rereferral_of, { id: first.id, number: first.number });
+    assert.deepEqual((await as.hart.get(`${REFERRALS}/${first.id}`)).rereferred_as, { id: second.id, number: second.number });
+
+    let r = await as.beacon.get(`${REFERRALS}/${second.id}`);
+    r = await readJson(await patch(second.id, { version: r.version, status: 'accepted' }, as.beacon), 200, 'accept');
+    r = await readJson(await patch(second.id, { version: r.version, status: 'started' }, as.beacon), 200, 'start');
+    await assertFieldError(await patch(second.id, { version: r.version, status: 'completed' }, as.beacon), 'outcome', 'a completion needs its outcome');
+    r = await readJson(await patch(second.id, { version: r.version, status: 'completed', outcome: 'goals_met', note: 'Met every week' }, as.beacon), 200, 'complete');
+    assert.equal(r.status, 'completed');
+    assert.equal(r.outcome_name, 'Goals met');
+    assert.deepEqual(r.moves, []);
+    assert.deepEqual(r.steps.map((s) => s.status), ['pending', 'accepted', 'started', 'completed']);
+    assert.equal(r.steps[3].note, 'Met every week');
+
+    // The case shows both, newest first, with what happened.
+    const list = await caseReferrals();
+    assert.deepEqual(list.slice(0, 2).map((x) => [x.number, x.status]), [[second.number, 'completed'], [first.number, 'declined']]);
+    // The answer duties were met by the answers.
+    const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).deadlines.filter((d) => d.kind === 'referral_answer');
+    assert.deepEqual(duties.map((d) => d.status).sort(), ['met_on_time', 'met_on_time']);
+    assert.ok(duties.some((d) => d.name === 'Provider answer: Mentoring (Harbor Light)'), JSON.stringify(duties));
+    // Every read of a referral is audited.
+    const admin = await login(server.url, demo.byRole.admin.username, demo.byRole.admin.password);
+    const reads = (await admin.get('/api/v1/audit?action=referral.read&limit=500')).records;
+    assert.ok(reads.length >= 3, JSON.stringify(reads));
+  });
+
+  test('a provider that does not offer the service or serve the region is refused naming the field, and nothing is stored', async () => {
+    const before = (await caseReferrals()).length;
+    await assertFieldError(await refer({ provider_id: provider.beacon, service: 'survivor_care_rapid', reason: 'r' }), 'provider_id', 'service not offered');
+    await assertFieldError(await refer({ provider_id: provider.north, service: 'mentoring', reason: 'r' }), 'provider_id', 'region not served');
+    await assertFieldError(await refer({ provider_id: provider.harbor, service: 'juggling', reason: 'r' }), 'service', 'not a service');
+    await assertFieldError(await refer({ provider_id: provider.harbor, service: 'mentoring' }), 'reason', 'no reason');
+    assert.equal((await caseReferrals()).length, before);
+    const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).deadlines.filter((d) => d.kind === 'referral_answer');
+    assert.equal(duties.length, before);
+  });
+
+  test('a move the lifecycle does not allow is 409 with allowed, a stale version 409, the wrong side 403; nothing changes', async () => {
+    const r = await readJson(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'r' }), 201, 'refer');
+    let p = await assertProblem(await patch(r.id, { version: r.version, status: 'completed', outcome: 'goals_met' }, as.harbor), 409, 'illegal');
+    assert.match(p.type, /illegal-transition$/);
+    assert.deepEqual(p.allowed, ['accepted', 'declined', 'withdrawn']);
+    p = await assertProblem(await patch(r.id, { version: r.version + 3, status: 'accepted' }, as.harbor), 409, 'stale');
+    assert.match(p.type, /stale-version$/);
+    await assertProblem(await patch(r.id, { version: r.version, status: 'accepted' }, as.hart), 403, 'HART does not accept for the provider');
+    await assertProblem(await patch(r.id, { version: r.version, status: 'withdrawn' }, as.harbor), 403, 'a provider does not withdraw');
+    p = await assertProblem(await as.hart.fetch(`${REFERRALS}/${r.id}/rereferral`, { method: 'POST', body: { provider_id: provider.beacon } }), 409, 'only a declined one');
+    const now = await as.hart.get(`${REFERRALS}/${r.id}`);
+    assert.equal(now.status, 'pending');
+    assert.equal(now.version, r.version);
+    assert.equal(now.steps.length, 1);
+    const w = await readJson(await patch(r.id, { version: r.version, status: 'withdrawn' }, as.hart), 200, 'withdraw');
+    assert.equal(w.status, 'withdrawn');
+    assert.equal(w.answer.status, 'met_on_time', 'a withdrawal ends the wait for an answer');
+  });
+
+  test("a provider reaches only its agency's referrals, and no case, report or person route answers it", async () => {
+    const r = await readJson(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'scope' }), 201, 'refer');
+    await assertProblem(await as.beacon.fetch(`${REFERRALS}/${r.id}`), 404, "another agency's referral");
+    await assertProblem(await patch(r.id, { version: r.version, status: 'accepted' }, as.beacon), 404, "another agency's answer");
+    const theirs = (await as.beacon.get(`${REFERRALS}?limit=500`)).items;
+    assert.ok(theirs.every((x) => x.provider.id === provider.beacon), 'the list holds its own only');
+    assert.ok((await as.harbor.get(`${REFERRALS}?limit=500`)).items.some((x) => x.id === r.id));
+    // The demo agency has none of these.
+    assert.deepEqual((await as.provider.get(`${REFERRALS}?limit=500`)).items, []);
+    for (const path of [CASES, `${CASES}/${kase.id}`, '/api/v1/intakes', '/api/v1/deadlines', '/api/v1/dashboard']) {
+      await assertProblem(await as.harbor.fetch(path), 403, `${path} for a provider`);
+    }
+    await assertProblem(await as.harbor.fetch('/api/v1/persons/match', { method: 'POST', body: { given_name: 'Robin' } }), 403, 'find a child');
+    await assertProblem(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'x' }, as.harbor), 403, 'a provider refers no one');
+    // MDT members read the referrals of the cases their team reviews only.
+    await assertProblem(await as.mdt.fetch(`${REFERRALS}/${r.id}`), 404, 'not reviewed by the team');
+    // The paging cursor: one at a time, to the end.
+    const seen = new Set();
+    let next = null;
+    do {
+      const page = await as.harbor.get(`${REFERRALS}?limit=1${next ? `&after=${next}` : ''}`);
+      assert.ok(page.items.length <= 1);
+      for (const x of page.items) seen.add(x.id);
+      ({ next } = page);
+    } while (next);
+    assert.equal(seen.size, (await as.harbor.get(`${REFERRALS}?limit=500`)).items.length);
+  });
+
+  test('an answer not given in time is overdue on the dashboard and the sweep tells the referrer and HART', async () => {
+    const r = await readJson(await refer({ provider_id: provider.harbor, service: 'survivor_care_rapid', reason: 'Meet today', urgency: 'emergency' }), 201, 'refer');
+    assert.equal(r.answer_due_at, clock.iso(4 * HOUR_MS).replace(/\.\d+Z$/, 'Z'));
+    clock.set(clock.ms + 5 * HOUR_MS);
+    const name = 'Provider answer: Survivor care (rapid response) (Harbor Light)';
+    const notes = await until(async () => {
+      const n = (await as.hart.get('/api/v1/notifications')).notifications.filter((x) => x.kind === 'deadline_overdue' && x.text.includes(name));
+      return n.length ? n : null;
+    }, 10_000, 'the overdue notice');
+    assert.ok(notes[0].text.includes(kase.number) && !notes[0].text.includes('Robin'), notes[0].text);
+    const dash = await as.hart.get('/api/v1/dashboard');
+    assert.ok(dash.overdue.some((d) => d.kind === 'referral_answer' && d.name === name), JSON.stringify(dash.overdue));
+    const seen = await as.harbor.get(`${REFERRALS}/${r.id}`);
+    assert.equal(seen.answer.status, 'overdue');
+    // Answered late, it is met late.
+    const a = await readJson(await patch(r.id, { version: seen.version, status: 'accepted' }, as.harbor), 200, 'accept');
+    assert.equal(a.answer.status, 'met_late');
+  });
+});
