@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
-import { assertFieldError, assertProblem } from '../lib/http.mjs';
+import { assertFieldError, assertProblem, assertProblemStatus } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, startServer, until } from '../lib/server.mjs';
 
 const CASES = '/api/v1/cases';
@@ -163,13 +163,13 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(now.steps.length, 1);
     const w = await readJson(await patch(r.id, { version: r.version, status: 'withdrawn' }, as.hart), 200, 'withdraw');
     assert.equal(w.status, 'withdrawn');
-    assert.equal(w.answer.status, 'met_on_time', 'a withdrawal ends the wait for an answer');
+    assert.equal(w.answer.status, 'not_needed', 'a withdrawal ends the wait for an answer');
   });
 
   test("a provider reaches only its agency's referrals, and no case, report or person route answers it", async () => {
     const r = await readJson(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'scope' }), 201, 'refer');
-    await assertProblem(await as.beacon.fetch(`${REFERRALS}/${r.id}`), 404, "another agency's referral");
-    await assertProblem(await patch(r.id, { version: r.version, status: 'accepted' }, as.beacon), 404, "another agency's answer");
+    await assertProblemStatus(await as.beacon.fetch(`${REFERRALS}/${r.id}`), 404, { what: "another agency's referral" });
+    await assertProblemStatus(await patch(r.id, { version: r.version, status: 'accepted' }, as.beacon), 404, { what: "another agency's answer" });
     const theirs = (await as.beacon.get(`${REFERRALS}?limit=500`)).items;
     assert.ok(theirs.every((x) => x.provider.id === provider.beacon), 'the list holds its own only');
     assert.ok((await as.harbor.get(`${REFERRALS}?limit=500`)).items.some((x) => x.id === r.id));
@@ -181,7 +181,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertProblem(await as.harbor.fetch('/api/v1/persons/match', { method: 'POST', body: { given_name: 'Robin' } }), 403, 'find a child');
     await assertProblem(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'x' }, as.harbor), 403, 'a provider refers no one');
     // MDT members read the referrals of the cases their team reviews only.
-    await assertProblem(await as.mdt.fetch(`${REFERRALS}/${r.id}`), 404, 'not reviewed by the team');
+    await assertProblemStatus(await as.mdt.fetch(`${REFERRALS}/${r.id}`), 404, { what: 'not reviewed by the team' });
     // The paging cursor: one at a time, to the end.
     const seen = new Set();
     let next = null;

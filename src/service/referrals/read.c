@@ -72,18 +72,22 @@ static int status_json(const struct svc_ctx *ctx, enum referral_status s, json_t
 }
 
 /* The provider's answer against its due time: open, overdue, met_on_time
- * or met_late, as a duty's. */
-static int answer_json(const char *due, const char *answered, json_t *j)
+ * or met_late, as a duty's; not_needed once the referral was withdrawn
+ * before an answer. */
+static int answer_json(enum referral_status status, const char *due, const char *answered, json_t *j)
 {
 	char ts[32];
 	hl_time t = now(), d = 0;
 	int r = time_format(t, ts, sizeof ts);
 	if (r < 0 || (r = time_parse(due, &d)) < 0)
 		return r;
-	const char *st = answered ? (strcmp(answered, due) <= 0 ? "met_on_time" : "met_late")
-				  : strcmp(due, ts) < 0 ? "overdue" : "open";
+	bool waiting = !answered && status == REFERRAL_PENDING;
+	const char *st = answered		? (strcmp(answered, due) <= 0 ? "met_on_time" : "met_late")
+			 : !waiting		? "not_needed"
+			 : strcmp(due, ts) < 0	? "overdue"
+						: "open";
 	return set(j, "answer", json_pack("{s:s, s:o}", "status", st, "minutes_left",
-					  answered ? json_null() : json_integer((d - t) / MINUTE)));
+					  waiting ? json_integer((d - t) / MINUTE) : json_null()));
 }
 
 /* Initials of a name: "Avery Example" -> "A. E." */
@@ -210,7 +214,7 @@ static int common_json(struct db_stmt *st, const struct svc_ctx *ctx, const stru
 	    (r = set(j, "outcome_name", str_or_null(reason_name(p, REFERRAL_COMPLETED, row->outcome)))) < 0 ||
 	    (r = db_row_json(st, "referred_at answer_due_at answered_at started_at ended_at version:i", j)) < 0)
 		return r;
-	return answer_json(row->answer_due_at, db_column_text(st, 2), j);
+	return answer_json(row->status, row->answer_due_at, db_column_text(st, 2), j);
 }
 
 #define VIEW_COLUMNS "referred_at, answer_due_at, answered_at, started_at, ended_at, version, reason, note"
