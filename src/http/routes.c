@@ -9,6 +9,7 @@
 #include "http/h_cases.h"
 #include "http/h_stats.h"
 #include "http/h_teams.h"
+#include "http/h_providers.h"
 #include "http/http.h"
 #include "service/auth.h"
 #include "service/cases.h"
@@ -16,6 +17,7 @@
 #include "service/drafts.h"
 #include "service/intake.h"
 #include "service/persons.h"
+#include "service/providers.h"
 #include "service/setup.h"
 #include "service/teams.h"
 #include "service/users.h"
@@ -76,6 +78,8 @@ const struct http_route http_routes[] = {
 #include "http/routes_teams.inc"
 /* Figures and the import of past years (h_stats.c). */
 #include "http/routes_stats.inc"
+/* The provider directory and rapid response dispatch (h_providers.c). */
+#include "http/routes_providers.inc"
 
 	{"GET", "/", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/app.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
