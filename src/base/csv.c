@@ -283,3 +283,27 @@ int csv_write_field(FILE *f, const char *s)
 	}
 	return fputc('"', f) == EOF ? ERR_IO : 0;
 }
+
+/* A field, quoted as RFC 4180 says when it needs to be; text that a
+ * spreadsheet would take for a formula is prefixed with ' so that opening
+ * the download never runs anything. */
+int csv_put_field(struct buf *out, const char *s, bool text)
+{
+	if (!s)
+		s = "";
+	bool guard = text && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r');
+	bool quote = strpbrk(s, ",\"\r\n") != NULL;
+	int r = 0;
+	if (quote)
+		r |= buf_putc(out, '"');
+	if (guard)
+		r |= buf_putc(out, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			r |= buf_putc(out, '"');
+		r |= buf_putc(out, *p);
+	}
+	if (quote)
+		r |= buf_putc(out, '"');
+	return r < 0 ? ERR_TOOBIG : 0;
+}

@@ -40,3 +40,11 @@ double csv_progress(const struct csv_reader *r);
 /* Write one field, quoted when it holds a comma, quote, CR, LF or leading
  * or trailing space. */
 int csv_write_field(FILE *f, const char *s);
+
+/* Append one field to out, quoted as RFC 4180 says when it needs to be;
+ * when text, a value a spreadsheet would take for a formula (= + - @, a
+ * tab or CR first) gets a leading ' so that opening the file never runs
+ * anything. Numbers are written with text false. ERR_TOOBIG when out is
+ * full. */
+struct buf;
+int csv_put_field(struct buf *out, const char *s, bool text);

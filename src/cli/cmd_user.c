@@ -11,6 +11,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "cli/cli.h"
+#include "cli/demo.h"
 #include "base/clock.h"
 #include "service/app.h"
 #include "service/cases.h"
@@ -324,7 +325,7 @@ static const struct {
 	{"demo-hart", "hart", NULL, "Demo HART Coordinator"},
 	{"demo-liaison", "liaison", "R1", "Demo Regional Liaison"},
 	{"demo-mdt", "mdt", "mdt-r1", "Demo MDT Member"},
-	{"demo-provider", "provider", "demo-agency", "Demo Provider Staff"},
+	{"demo-provider", "provider", DEMO_PROVIDER_CODE, "Demo Provider Staff"},
 	{"demo-trainer", "trainer", NULL, "Demo Trainer"},
 	{"demo-analyst", "analyst", NULL, "Demo Analyst"},
 	{"demo-admin", "admin", NULL, "Demo Administrator"},
@@ -788,14 +789,14 @@ static int run_demo(int argc, char **argv)
 	struct actor cli;
 	actor_cli(&cli);
 	struct svc_ctx ctx = {.app = &app, .actor = &cli, .client = "cli"};
-	int created = 0, failed = 0;
-	for (size_t i = 0; i < sizeof demo_users / sizeof demo_users[0]; i++) {
+	int created = 0, failed = demo_providers(&app);
+	for (size_t i = 0; !failed && i < sizeof demo_users / sizeof demo_users[0]; i++) {
 		int64_t id;
 		if (svc_users_find(&ctx, demo_users[i].username, &id) == 0)
 			continue;
 		if (created == 0)
 			printf("  Demo users (synthetic; passwords are shown this once):\n\n"
-			       "  %-15s %-9s %-12s %s\n", "USERNAME", "ROLE", "SCOPE", "PASSWORD");
+			       "  %-15s %-9s %-16s %s\n", "USERNAME", "ROLE", "SCOPE", "PASSWORD");
 		char password[96];
 		demo_password(password, sizeof password);
 		char email[96];
@@ -816,7 +817,7 @@ static int run_demo(int argc, char **argv)
 			fprintf(stderr, "hartline demo: cannot create %s: %s\n", u.username, err_str(r));
 			failed++;
 		} else {
-			printf("  %-15s %-9s %-12s %s\n", u.username, u.role, u.scope ? u.scope : "-", password);
+			printf("  %-15s %-9s %-16s %s\n", u.username, u.role, u.scope ? u.scope : "-", password);
 			created++;
 		}
 		field_errors_done(&errs);

@@ -8,6 +8,7 @@
 #include "model/totp.h"
 #include "http/http.h"
 #include "service/auth.h"
+#include "service/providers.h"
 #include "service/users.h"
 
 json_t *http_user_json(const struct user_info *u);
@@ -188,6 +189,10 @@ int h_me(struct http_req *req, struct http_resp *resp)
 		return r;
 	json_t *user = http_user_json(&u);
 	user_info_done(&u);
+	/* A provider user's agency, by name (service/providers.h). */
+	json_t *agency = NULL;
+	if (u.role == ROLE_PROVIDER && !req->actor->mfa_pending && svc_provider_of_actor(&ctx, &agency) == 0 && agency)
+		json_object_set_new(user, "provider", agency);
 	char csrf[AUTH_TOKEN_SIZE];
 	auth_csrf_for(req->token, csrf);
 	/* A session still waiting for its second factor may do nothing but

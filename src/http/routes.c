@@ -9,6 +9,7 @@
 #include "http/h_cases.h"
 #include "http/h_stats.h"
 #include "http/h_teams.h"
+#include "http/h_providers.h"
 #include "http/h_referrals.h"
 #include "http/http.h"
 #include "service/auth.h"
@@ -17,6 +18,7 @@
 #include "service/drafts.h"
 #include "service/intake.h"
 #include "service/persons.h"
+#include "service/providers.h"
 #include "service/referrals.h"
 #include "service/setup.h"
 #include "service/teams.h"
@@ -78,6 +80,8 @@ const struct http_route http_routes[] = {
 #include "http/routes_teams.inc"
 /* Figures and the import of past years (h_stats.c). */
 #include "http/routes_stats.inc"
+/* The provider directory and rapid response dispatch (h_providers.c). */
+#include "http/routes_providers.inc"
 /* Service referrals (h_referrals.c). */
 #include "http/routes_referrals.inc"
 

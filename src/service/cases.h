@@ -96,6 +96,10 @@ int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 int svc_rapid_arrive(const struct svc_ctx *ctx, int64_t id, int64_t rapid_id, const json_t *body,
 		     struct field_errors *errs, struct case_conflict *cf, json_t **ret);
 extern const struct schema svc_rapid_request_schema;
+/* GET /api/v1/cases/{id}/rapid-offers: {offers: [...]}, the providers rapid
+ * response dispatch offers for the case's region (providers_offers). The
+ * request's answer carries the same offers. */
+int svc_rapid_offers(const struct svc_ctx *ctx, int64_t id, json_t **ret);
 extern const struct schema svc_rapid_arrive_schema;
 
 /* GET /api/v1/dashboard (PERM_DEADLINES_READ; a liaison: its region).

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "base/csv.h"
 #include "base/err.h"
 
 /* ---- rendering helpers ---- */
@@ -128,37 +129,13 @@ fail_o:
 
 /* ---- CSV ---- */
 
-/* A field, quoted as RFC 4180 says when it needs to be; text that a
- * spreadsheet would take for a formula is prefixed with ' so that opening
- * the download never runs anything. */
-static int csv_field(struct buf *out, const char *s, bool text)
-{
-	if (!s)
-		s = "";
-	bool guard = text && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r');
-	bool quote = strpbrk(s, ",\"\r\n") != NULL;
-	int r = 0;
-	if (quote)
-		r |= buf_putc(out, '"');
-	if (guard)
-		r |= buf_putc(out, '\'');
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			r |= buf_putc(out, '"');
-		r |= buf_putc(out, *p);
-	}
-	if (quote)
-		r |= buf_putc(out, '"');
-	return r < 0 ? ERR_TOOBIG : 0;
-}
-
 static int csv_cell(struct buf *out, const struct figure *f, const struct figure_cell *c)
 {
 	char d[32];
 	if (!c)
 		return 0;
 	cell_display(f, c, d, sizeof d);
-	return csv_field(out, d, false);
+	return csv_put_field(out, d, false);
 }
 
 /* The row dimension's name: "year", or the figure's own name. */
@@ -171,18 +148,18 @@ int figure_csv(const struct figure *f, struct buf *out)
 {
 	if (!f || !out)
 		return ERR_INVAL;
-	int r = csv_field(out, row_header(f), true);
+	int r = csv_put_field(out, row_header(f), true);
 	for (int j = 0; r == 0 && j < f->ncols; j++) {
 		r = buf_putc(out, ',');
 		if (r == 0)
-			r = csv_field(out, f->col_label[j] ? f->col_label[j] : f->col_key[j], true);
+			r = csv_put_field(out, f->col_label[j] ? f->col_label[j] : f->col_key[j], true);
 	}
 	if (r == 0 && rows_total(f))
 		r = buf_puts(out, ",total");
 	if (r == 0)
 		r = buf_puts(out, "\r\n");
 	for (int i = 0; r == 0 && i < f->nrows; i++) {
-		r = csv_field(out, f->row_label[i] ? f->row_label[i] : f->row_key[i], true);
+		r = csv_put_field(out, f->row_label[i] ? f->row_label[i] : f->row_key[i], true);
 		for (int j = 0; r == 0 && j < f->ncols; j++) {
 			r = buf_putc(out, ',');
 			if (r == 0)

@@ -15,6 +15,7 @@
 #include "service/auth_int.h"
 #include "model/schema.h"
 #include "service/mailer.h"
+#include "service/providers.h"
 #include "service/sealed.h"
 #include "service/setup.h"
 
@@ -127,6 +128,23 @@ static void check_role_scope(const struct app *app, const char *role_s, const ch
 				scope_kind_name(k), SCOPE_MAX - 1);
 }
 
+/* A provider user's scope is the code of a provider in the directory
+ * (service/providers.h); checked once role and scope passed
+ * check_role_scope. */
+static int check_provider_scope(struct db *db, const char *role_s, const char *scope, struct field_errors *errs)
+{
+	enum role role;
+	if (!role_s || role_parse(role_s, &role) < 0 || role_scope_kind(role) != SCOPE_PROVIDER || !scope)
+		return 0;
+	int r = providers_code_exists(db, scope);
+	if (r == 0)
+		field_error_add(errs, "scope",
+				"no provider has the code \"%.40s\": add the provider to the directory first, or check "
+				"the code",
+				scope);
+	return r < 0 ? r : 0;
+}
+
 static void check_password(const struct app *app, const char *username, const char *password,
 			   struct field_errors *errs)
 {
@@ -197,7 +215,12 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 		field_error_add(errs, "username",
 				"2 to 63 characters: lowercase letters, digits, '.', '-' and '_', starting with a letter "
 				"or digit");
+	size_t scope_errs = errs->count;
 	check_role_scope(app, u->role, u->scope, errs, &role);
+	struct db *db;
+	if ((r = app_db(app, &db)) < 0 ||
+	    (errs->count == scope_errs && (r = check_provider_scope(db, u->role, u->scope, errs)) < 0))
+		return r;
 	if (!u->display_name)
 		field_error_add(errs, "display_name", "required");
 	else if (!str_is_line(u->display_name, DISPLAY_NAME_MAX))
@@ -210,9 +233,6 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 
 	char hash[CRYPTO_PWHASH_SIZE];
 	if ((r = u->password ? crypto_password_hash(u->password, hash) : setup_unusable_hash(hash)) < 0)
-		return r;
-	struct db *db;
-	if ((r = app_db(app, &db)) < 0)
 		return r;
 	char ts[32];
 	time_format(now(), ts, sizeof ts);
@@ -382,7 +402,13 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 	if (p->role && role_parse(p->role, &new_role) == 0 &&
 	    role_scope_kind(new_role) != role_scope_kind(cur.role) && !p->scope)
 		scope = NULL;
+	size_t scope_errs = errs->count;
 	check_role_scope(app, role_s, scope, errs, &role);
+	if (errs->count == scope_errs && (p->role || p->scope) &&
+	    (r = check_provider_scope(db, role_s, scope, errs)) < 0) {
+		user_info_done(&cur);
+		return r;
+	}
 	if (p->display_name && !str_is_line(p->display_name, DISPLAY_NAME_MAX))
 		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
 	field_check_email(errs, "email", "E-mail", p->email);

@@ -81,6 +81,12 @@ const EXPECTED = {
   'GET /api/v1/stats/rapid-response': ['hart', 'liaison', 'analyst'],
   'GET /api/v1/stats/federal': ['hart', 'liaison', 'analyst'],
   'POST /api/v1/imports/referrals': ['hart', 'admin'],
+  'GET /api/v1/providers': ROLES,
+  'POST /api/v1/providers': ['hart', 'admin'],
+  'GET /api/v1/providers/export.csv': ROLES,
+  'GET /api/v1/providers/{id}': ROLES,
+  'PATCH /api/v1/providers/{id}': ['hart', 'admin'],
+  'GET /api/v1/cases/{id}/rapid-offers': ['hart', 'liaison', 'mdt'],
   // Service referrals: PATCH is every reader's; the service asks each move's permission.
   'POST /api/v1/cases/{id}/referrals': ['hart', 'liaison'],
   'GET /api/v1/referrals': ['hart', 'liaison', 'mdt', 'provider'],

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { completeSecondFactor, createUser, login, mfaSecretOf, postSession, readJson, rememberSecret, request, totp } from '../lib/auth.mjs';
+import { addProvider, completeSecondFactor, createUser, login, mfaSecretOf, postSession, readJson, rememberSecret, request, totp } from '../lib/auth.mjs';
 import { ENGINE, dbBytes, freshDb, initDb, nextCodeTime, run, serverOf, sql, startServer, stopAndClean } from '../lib/server.mjs';
 import { findAll, parseXml } from '../lib/xml.mjs';
 
@@ -24,12 +24,15 @@ describe(`second factor (${ENGINE})`, { timeout: 120_000 }, () => {
     await initDb(db);
     const a = await createUser(db, { username: 'mfa-admin', role: 'admin' });
     for (const [name, role, scope] of [['mfa-care', 'careline'], ['mfa-hart', 'hart'], ['mfa-liaison', 'liaison', 'R1'],
-      ['mfa-mdt', 'mdt', 'mdt-r1'], ['mfa-provider', 'provider', 'demo-agency'], ['mfa-trainer', 'trainer'],
+      ['mfa-mdt', 'mdt', 'mdt-r1'], ['mfa-trainer', 'trainer'],
       ['mfa-analyst', 'analyst'], ['mfa-replay', 'hart'], ['mfa-reset', 'careline']]) {
       users[name] = await createUser(db, { username: name, role, scope });
     }
     server = await startServer({ db });
     admin = await login(server.url, a.username, a.password);
+    // A provider user's scope is the code of a provider in the directory.
+    await addProvider(admin, 'mfa_agency');
+    users['mfa-provider'] = await createUser(db, { username: 'mfa-provider', role: 'provider', scope: 'mfa_agency' });
   });
 
   after(() => stopAndClean(server));

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { addUserWithLink, createUser, login, newPassword, postSession, readJson, request } from '../lib/auth.mjs';
+import { addProvider, addUserWithLink, createUser, login, newPassword, postSession, readJson, request } from '../lib/auth.mjs';
 import { assertProblem, assertProblemStatus } from '../lib/http.mjs';
 import { ENGINE, freshDb, initDb, run, startServer, stopAndClean, testClock } from '../lib/server.mjs';
 
@@ -24,6 +24,7 @@ before(async () => {
   server = await startServer({ db, env: clock.env });
   admin = await login(server.url, adminUser.username, adminUser.password);
   hart = await login(server.url, hartUser.username, hartUser.password);
+  await addProvider(admin, 'agency_9');
 });
 
 after(() => stopAndClean(server));
@@ -250,7 +251,7 @@ describe(`case access told to HART (${ENGINE})`, { timeout: 120_000 }, () => {
   });
 
   test('the command line counts too', async () => {
-    await createUser(db, { username: 'access-cli', role: 'provider', scope: 'agency-9', env: clock.env });
+    await createUser(db, { username: 'access-cli', role: 'provider', scope: 'agency_9', env: clock.env });
     const n = (await notices()).find((x) => x.user.username === 'access-cli');
     assert.ok(n);
     assert.equal(n.granted_by, 'cli');

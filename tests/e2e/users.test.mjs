@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   DEMO_USERS,
+  addProvider,
   addUserWithLink,
   createUser,
   demoUsers,
@@ -30,6 +31,8 @@ before(async () => {
   adminUser = await createUser(db, { username: 'users-admin', role: 'admin', displayName: 'Users Admin', email: 'users-admin@example.org' });
   server = await startServer({ db });
   admin = await login(server.url, adminUser.username, adminUser.password);
+  // A provider user's scope is the code of a provider in the directory.
+  for (const code of ['agency_x', 'agency_9']) await addProvider(admin, code);
 });
 
 after(() => stopAndClean(server));
@@ -364,9 +367,9 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(c.role, 'careline');
     assert.equal(c.scope, null, 'a role without scope drops the old one');
     assert.equal(c.scope_kind, null);
-    const d = await admin.send('PATCH', path, { version: 4, role: 'provider', scope: 'agency-9' });
+    const d = await admin.send('PATCH', path, { version: 4, role: 'provider', scope: 'agency_9' });
     assert.equal(d.scope_kind, 'provider');
-    assert.equal(d.scope, 'agency-9');
+    assert.equal(d.scope, 'agency_9');
     const e = await admin.send('PATCH', path, { version: 5, email: null });
     assert.equal(e.email, null);
     assert.equal(e.version, 6);

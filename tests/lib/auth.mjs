@@ -15,7 +15,7 @@ export const DEMO_USERS = [
   { username: 'demo-hart', role: 'hart', scope: null, display_name: 'Demo HART Coordinator' },
   { username: 'demo-liaison', role: 'liaison', scope: 'R1', display_name: 'Demo Regional Liaison' },
   { username: 'demo-mdt', role: 'mdt', scope: 'mdt-r1', display_name: 'Demo MDT Member' },
-  { username: 'demo-provider', role: 'provider', scope: 'demo-agency', display_name: 'Demo Provider Staff' },
+  { username: 'demo-provider', role: 'provider', scope: 'harbor_light_r1', display_name: 'Demo Provider Staff' },
   { username: 'demo-trainer', role: 'trainer', scope: null, display_name: 'Demo Trainer' },
   { username: 'demo-analyst', role: 'analyst', scope: null, display_name: 'Demo Analyst' },
   { username: 'demo-admin', role: 'admin', scope: null, display_name: 'Demo Administrator' },
@@ -367,4 +367,14 @@ export function syntheticReport(clock, overrides = {}) {
     concerns: ['runaway_awol'],
     ...overrides,
   };
+}
+
+/**
+ * Adds a provider to the directory as session (HART or an administrator),
+ * so that provider users can be given its code as their scope. Resolves
+ * the provider as POST /api/v1/providers answers it.
+ */
+export async function addProvider(session, code, overrides = {}) {
+  const body = { code, name: `Provider ${code} (synthetic)`, services: ['mentoring'], regions: ['R1'], ...overrides };
+  return session.send('POST', '/api/v1/providers', body, 201);
 }

@@ -7,6 +7,7 @@
 #include "base/err.h"
 #include "db/db.h"
 #include "service/deadlines.h"
+#include "service/providers.h"
 #include "service/sealed.h"
 
 /* A rapid response as answered: minutes taken and whether within target
@@ -115,6 +116,31 @@ static int request_write(const struct svc_ctx *ctx, struct db *db, int64_t id, h
 	return rapid_json_by_id(db, ctx->app, rid, ret);
 }
 
+/* The providers to call: see providers_offers. */
+static int offers_json(struct db *db, const char *region, json_t **ret)
+{
+	json_t *a = json_array();
+	int r = a ? providers_offers(db, PROVIDERS_RAPID_SERVICE, region, PROVIDERS_RAPID_MAX, a) : ERR_NOMEM;
+	if (r < 0) {
+		json_decref(a);
+		return r;
+	}
+	*ret = a;
+	return 0;
+}
+
+int svc_rapid_offers(const struct svc_ctx *ctx, int64_t id, json_t **ret)
+{
+	struct db *db;
+	struct case_head h;
+	json_t *offers = NULL;
+	int r = cases_access(ctx, PERM_CASES_READ, id, &db, &h, NULL);
+	if (r < 0 || (r = offers_json(db, h.region, &offers)) < 0)
+		return r;
+	*ret = json_pack("{s:s, s:o}", "region", h.region, "offers", offers);
+	return *ret ? 0 : ERR_NOMEM;
+}
+
 int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
 		      struct case_conflict *cf, json_t **ret)
 {
@@ -136,7 +162,9 @@ int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 	if ((r = db_begin(db)) < 0)
 		return r;
 	const char *responder = json_string_value(json_object_get(body, "responder"));
-	if ((r = cases_end(db, request_write(ctx, db, id, requested, responder, &j))) < 0) {
+	json_t *offers = NULL;
+	if ((r = cases_end(db, request_write(ctx, db, id, requested, responder, &j))) < 0 ||
+	    (r = offers_json(db, h.region, &offers)) < 0 || (r = json_object_set_new(j, "offers", offers)) < 0) {
 		json_decref(j);
 		return r;
 	}

@@ -1,0 +1,26 @@
+/* demo: the parts of `hartline demo` that live in files of their own
+ * (src/cli/demo_<area>.c), each working through the services as the
+ * command line's actor, like the rest of the demo. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/app.h"
+
+/* ---- providers (demo_providers.c) ---- */
+
+/* The code of the demo provider user's agency (demo-provider's scope). */
+#define DEMO_PROVIDER_CODE "harbor_light_r1"
+
+/* The provider directory: for each region of the pack, three synthetic
+ * providers that between them offer every service of the catalogue. Runs
+ * before the demo users are made, since demo-provider's scope must name a
+ * provider. Providers there already are kept. 0, or 1 after printing why. */
+int demo_providers(struct app *app);
+
+/* The ids of the demo providers, in the order they were made (region by
+ * region), into ids (up to max); *ret_n how many. Codes are
+ * "<stem>_<region in lower case>", e.g. harbor_light_r1; look one up with
+ * GET /api/v1/providers?q=CODE. 0 or an error. */
+int demo_provider_ids(struct app *app, int64_t *ids, size_t max, size_t *ret_n);
