@@ -753,6 +753,8 @@ static int demo_response(struct app *app)
 	       c.number);
 	if (demo_past_referrals(&ctx) < 0)
 		goto fail;
+	if (demo_referrals(&ctx, (const int64_t[]){a.id, b.id, c.id}, 3))
+		goto fail;
 	return 0;
 fail:
 	field_errors_done(&errs);

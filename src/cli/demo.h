@@ -24,3 +24,13 @@ int demo_providers(struct app *app);
  * "<stem>_<region in lower case>", e.g. harbor_light_r1; look one up with
  * GET /api/v1/providers?q=CODE. 0 or an error. */
 int demo_provider_ids(struct app *app, int64_t *ids, size_t max, size_t *ret_n);
+
+/* ---- service referrals (demo_referrals.c) ---- */
+
+#include "service/ctx.h"
+
+/* Referrals on the demo cases (cases, n of them, in the order demo_response
+ * opened them) to the demo providers, one in each status, made by hart
+ * (the demo HART coordinator) and answered by the providers' side. 0, or 1
+ * after printing why. */
+int demo_referrals(const struct svc_ctx *hart, const int64_t *cases, size_t n);
