@@ -47,11 +47,13 @@ after(async () => {
 // What config adds to the pack (src/service/system.c).
 const VOCABULARIES = ['case_statuses', 'victim_statuses', 'petition_statuses', 'placements', 'report_kinds', 'event_kinds',
   'duty_statuses', 'review_statuses', 'screening_levels', 'intake_placements'];
+// Service referrals' statuses and moves (src/model/referral.c), and urgencies.
+const REFERRAL_VOCABULARIES = ['referral_statuses', 'referral_urgencies'];
 
 /** Config without the case vocabularies: the pack as loaded. */
 function packOf(cfg) {
   const out = { ...cfg };
-  for (const k of VOCABULARIES) {
+  for (const k of [...VOCABULARIES, ...REFERRAL_VOCABULARIES]) {
     assert.ok(Array.isArray(out[k]), `config has ${k}`);
     delete out[k];
   }
@@ -141,6 +143,21 @@ describe(`GET /api/v1/config (${ENGINE})`, { timeout: 60_000 }, () => {
         assert.ok(typeof t.label === 'string' && t.label.length > 0, `${list} ${t.id} has words`);
       }
     }
+  });
+
+  test('answers the referral statuses with their moves, who makes each and what it carries, from src/model/referral.c', async () => {
+    const cfg = await json(await fetch(`${server.url}/api/v1/config`));
+    assert.deepEqual(cfg.referral_statuses.map((t) => [t.id, t.allowed, t.by, t.needs, t.final]), [
+      ['pending', ['accepted', 'declined', 'withdrawn'], 'provider', null, false],
+      ['accepted', ['started', 'withdrawn'], 'provider', null, false],
+      ['declined', [], 'provider', 'referral_decline_reasons', true],
+      ['started', ['completed', 'ended'], 'provider', null, false],
+      ['completed', [], 'provider', 'referral_outcomes', true],
+      ['ended', [], 'provider', 'referral_end_reasons', true],
+      ['withdrawn', [], 'referrer', null, true],
+    ]);
+    for (const t of cfg.referral_statuses) assert.ok(t.label, `${t.id} has words`);
+    assert.deepEqual(cfg.referral_urgencies.map((u) => u.id), ['routine', 'urgent', 'emergency']);
   });
 
   test('answers the pack given with --pack as is', async () => {
