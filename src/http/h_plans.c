@@ -16,9 +16,24 @@ static bool print_flag(struct http_req *req)
 	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
+/* A plan's answer, or what is not there said in words. */
+static int reply(struct http_resp *resp, int r, json_t *out)
+{
+	if (r == ERR_NOTFOUND)
+		return http_problem(resp, 404, "not-found", "Not found",
+				    "no such case, plan (safety or service) or version of it", NULL);
+	return http_reply(resp, r, 200, out);
+}
+
 int h_plans_get(struct http_req *req, struct http_resp *resp)
 {
-	return http_read_by_id(req, resp, svc_plans_get);
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t id;
+	json_t *out = NULL;
+	int r = http_param_id(req, 0, &id);
+	if (r == 0)
+		r = svc_plans_get(&ctx, id, &out);
+	return reply(resp, r, out);
 }
 
 int h_plan_get(struct http_req *req, struct http_resp *resp)
@@ -29,7 +44,7 @@ int h_plan_get(struct http_req *req, struct http_resp *resp)
 	int r = http_param_id(req, 0, &id);
 	if (r == 0)
 		r = svc_plan_get(&ctx, id, req->params[1], print_flag(req), &out);
-	return http_reply(resp, r, 200, out);
+	return reply(resp, r, out);
 }
 
 int h_plan_version(struct http_req *req, struct http_resp *resp)
@@ -42,7 +57,7 @@ int h_plan_version(struct http_req *req, struct http_resp *resp)
 		r = ERR_NOTFOUND;
 	if (r == 0)
 		r = svc_plan_version(&ctx, id, req->params[1], n, print_flag(req), &out);
-	return http_reply(resp, r, 200, out);
+	return reply(resp, r, out);
 }
 
 int h_plan_put(struct http_req *req, struct http_resp *resp)
@@ -63,6 +78,10 @@ int h_plan_put(struct http_req *req, struct http_resp *resp)
 				    stale ? "the plan was saved by someone else since you read it; reload it and make your changes again"
 					  : cf.detail,
 				    NULL);
+	}
+	if (r == ERR_NOTFOUND) {
+		field_errors_done(&errs);
+		return reply(resp, r, NULL);
 	}
 	return http_answer(resp, r, &errs, 201, out);
 }
