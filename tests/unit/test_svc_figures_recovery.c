@@ -268,6 +268,10 @@ UNIT_TEST_WITH(refuses_a_bad_by_or_measure_naming_it, fx_setup, fx_teardown)
 	assert_int_equal(svc_stats_figure(&hart.ctx, &q, &errs, &f), ERR_INVAL);
 	assert_true(fx_names_field(&errs, "by"));
 	field_errors_done(&errs);
+	/* Nothing to count: no rows, no years. */
+	figure_as(&hart, "relief", NULL, NULL, &f);
+	assert_int_equal(f.nrows, 0);
+	figure_free(&f);
 	struct fx_user careline;
 	fx_user(&careline, ROLE_CARELINE, NULL);
 	field_errors_init(&errs, 10);

@@ -493,7 +493,7 @@ int figures_recovery(struct db *db, const struct pack *p, const struct fq *q, st
 		r = rfig_rows(&g, db, p, q);
 	if (r == 0)
 		r = relief ? read_relief(&g, db, q) : c == &first_cols ? read_first_service(&g, db, q) : read_referrals(&g, db, q);
-	if (r == 0 && relief && strcmp(q->by, "year") == 0)
+	if (r == 0 && relief && strcmp(q->by, "year") == 0 && g.n > 1)
 		qsort(g.bins, g.n, sizeof *g.bins, by_key);
 	if (r == 0 && g.nm)
 		qsort(g.m, g.nm, sizeof *g.m, cmp_measure);
