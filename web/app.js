@@ -8,6 +8,7 @@ import { initContacts, clearContacts, showContacts } from './contacts.js';
 import { initImport, clearImport, showImport } from './import.js';
 import { initDashboard, clearDashboard, showDashboard, stopDashboard } from './dashboard.js';
 import { initFigures, clearFigures, showFigures, showReportPage } from './figures.js';
+import { initPlans, clearPlans, showPlanPrint, wirePlanPrint } from './plans.js';
 import { initFind, clearFind, showFind } from './find.js';
 import {
   initIntake, clearIntake, discardServerDraft, hasUnsavedReport, removeAllDrafts, showIntake,
@@ -103,6 +104,7 @@ const PAGES = [
   { view: 'notes', title: 'Notifications', hash: /^#notifications$/, perm: 'session', heading: 'notes-heading', nav: 'bell', inNav: false },
   { view: 'cases', title: 'Cases', hash: /^#cases$/, perm: 'cases.write', heading: 'cases-heading', nav: 'nav-cases' },
   { view: 'case', title: 'Case', hash: /^#case\/(\d{1,15})$/, perm: 'cases.read', heading: 'case-heading', nav: 'nav-cases', inNav: false },
+  { view: 'planprint', title: 'Plan', hash: /^#case\/(\d{1,15})\/plans\/(safety|service)\/print(?:\/(\d{1,15}))?$/, perm: 'plans.read', heading: 'plan-print-heading', nav: 'nav-cases', inNav: false },
   { view: 'teams', title: 'Teams', hash: /^#teams$/, perm: 'teams.read', heading: 'teams-heading', nav: 'nav-teams' },
   { view: 'team', title: 'Team', hash: /^#team\/(\d{1,15})$/, perm: 'teams.read', heading: 'team-heading', nav: 'nav-teams', inNav: false },
   { view: 'contacts', title: 'Contacts', hash: /^#contacts$/, perm: 'contacts.read', heading: 'contacts-heading', nav: 'nav-contacts' },
@@ -118,13 +120,13 @@ const VIEW_TITLES = {
   home: 'Home',
   ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
 function navOf(view) {
   if (view === 'home') return 'nav-home';
-  if (view === 'case' && !can('cases.write')) return 'nav-teams';
+  if ((view === 'case' || view === 'planprint') && !can('cases.write')) return 'nav-teams';
   return PAGES.find((p) => p.view === view)?.nav || null;
 }
 
@@ -176,6 +178,7 @@ function route({ focus }) {
   if (view === 'home' && hasDashboard()) showDashboard();
   if (view === 'cases') showCases();
   if (view === 'case') showCase(match[1]);
+  if (view === 'planprint') showPlanPrint(match[1], match[2], match[3]);
   if (view === 'teams') showTeams();
   if (view === 'team') showTeam(match[1]);
   if (view === 'contacts') showContacts();
@@ -241,6 +244,7 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearQueue();
   clearDashboard();
   clearCases();
+  clearPlans();
   clearTeams();
   clearContacts();
   clearFigures();
@@ -424,6 +428,8 @@ initTeams({ can, user: () => (me ? me.user : null) });
 initContacts({ can });
 initImport({ can });
 initFigures({ can, user: () => (me ? me.user : null) });
+initPlans({ can, user: () => (me ? me.user : null) });
+wirePlanPrint();
 initQueue({ user: () => (me ? me.user : null) });
 initNotes({ visible: () => document.body.dataset.view === 'notes' });
 initAdmin({

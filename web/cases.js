@@ -7,6 +7,7 @@
 // docs/cases.md is the contract; the server's answers are authoritative.
 
 import { caseLink, childName, dutyItem } from './dashboard.js';
+import { clearPlans, plansSection } from './plans.js';
 import {
   $, api, busy, caseMoves, clearFieldErrors, clockText, countdown, field,
   formatShortTime, fullName, getConfig, h, markFieldErrors, missingFor, officeName, packName, problemText, regionName,
@@ -45,6 +46,7 @@ export function clearCases() {
   teams = null;
   flash = null;
   filledFor = null;
+  clearPlans();
   $('cases-body').replaceChildren();
   $('cases-region').replaceChildren();
   $('cases-status').value = 'open';
@@ -241,7 +243,8 @@ function render() {
     $('case-body').replaceChildren(
       missingPanel({ readOnly: true }),
       timelinePanel({ readOnly: true }),
-      mdtPanel({ readOnly: true }));
+      mdtPanel({ readOnly: true }),
+      ...plansPanel());
   } else {
     renderMoves();
     renderEdit();
@@ -251,6 +254,7 @@ function render() {
       reportsPanel(),
       timelinePanel({ readOnly: false }),
       rapidPanel(),
+      ...plansPanel(),
       mdtPanel({ readOnly: !ctx.can('reviews.write') }));
   }
   if (flash) {
@@ -258,6 +262,10 @@ function render() {
     flash = null;
   }
 }
+
+/** The safety and service plans (plans.js), for those who may read them. */
+const plansPanel = () => (ctx.can('plans.read')
+  ? [plansSection(caseId, { write: ctx.can('plans.write') && !isMdtView() && kase.status !== 'closed' })] : []);
 
 // ---------------------------------------------------------------- status and classification
 

@@ -1,12 +1,14 @@
 /* demo: the parts of `hartline demo` that live in files of their own
- * (src/cli/demo_<area>.c), each working through the services as the
- * command line's actor, like the rest of the demo. */
+ * (src/cli/demo_<area>.c), loaded by `hartline demo --cases`, each working
+ * through the services as the command line's actor, like the rest of the
+ * demo. Each answers 0, or <0 (or 1) after printing what went wrong. */
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "service/app.h"
+#include "service/ctx.h"
 
 /* ---- providers (demo_providers.c) ---- */
 
@@ -24,3 +26,8 @@ int demo_providers(struct app *app);
  * "<stem>_<region in lower case>", e.g. harbor_light_r1; look one up with
  * GET /api/v1/providers?q=CODE. 0 or an error. */
 int demo_provider_ids(struct app *app, int64_t *ids, size_t max, size_t *ret_n);
+
+/* ---- plans (demo_plans.c) ---- */
+
+/* A safety plan in two versions and a service plan on case case_id. */
+int demo_plans(const struct svc_ctx *ctx, int64_t case_id);
