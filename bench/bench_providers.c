@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/crypto.h"
 #include "base/err.h"
 #include "base/json.h"
 #include "base/str.h"
@@ -102,7 +103,7 @@ static int fill_cases(struct db *db, int64_t *first_case, int64_t *first_person)
 		    (r = db_int64f(db, &kase,
 				   "INSERT INTO child_case (number, person_id, region, opened_by, opened_at, updated_at)"
 				   " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-				   "tisitt", number, person, regions[i % 6], user, TS, TS)) < 0)
+				   "tititt", number, person, regions[i % 6], user, TS, TS)) < 0)
 			break;
 		if (i == 0) {
 			*first_case = kase;
@@ -255,6 +256,10 @@ int main(int argc, char **argv)
 		goto usage;
 	struct app app;
 	char msg[512];
+	if (crypto_init() < 0) {
+		fprintf(stderr, "bench_providers: libsodium did not start\n");
+		return 1;
+	}
 	if (app_open(&app, url, NULL, key, msg, sizeof msg) < 0) {
 		fprintf(stderr, "bench_providers: %s\n", msg);
 		return 1;
