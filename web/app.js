@@ -15,6 +15,7 @@ import {
 } from './intake.js';
 import { initNotes, refreshNotes, showNotes, startNotes, stopNotes } from './notify.js';
 import { initQueue, clearQueue, showQueue } from './queue.js';
+import { initProviders, clearProviders, showHomeAgency, showProvider, showProviderEdit, showProviders } from './providers.js';
 import { initReport, clearReport, setReportMessage, showReport } from './report.js';
 import { initTeams, clearTeams, showTeam, showTeams } from './teams.js';
 import {
@@ -112,6 +113,10 @@ const PAGES = [
   { view: 'figures', title: 'Figures', hash: /^#figures(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'figures-heading', nav: 'nav-figures' },
   { view: 'taskforce', title: 'Task force report', hash: /^#figures\/report(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'tf-heading', nav: 'nav-figures', inNav: false },
   { view: 'import', title: 'Import past years', hash: /^#import$/, perm: 'referrals.import', heading: 'import-heading', nav: 'nav-import' },
+  // The provider directory keeps its search after a "?" (#providers?region=R1).
+  { view: 'providers', title: 'Providers', hash: /^#providers(?:\?[^#]*)?$/, perm: 'providers.read', heading: 'providers-heading', nav: 'nav-providers' },
+  { view: 'provider', title: 'Provider', hash: /^#provider\/(\d{1,15})$/, perm: 'providers.read', heading: 'provider-heading', nav: 'nav-providers', inNav: false },
+  { view: 'provideredit', title: 'Provider details', hash: /^#provider\/(new|\d{1,15}\/edit)$/, perm: 'providers.manage', heading: 'provideredit-heading', nav: 'nav-providers', inNav: false },
   { view: 'account', title: 'Your sessions', hash: /^#account$/, perm: 'session', heading: 'account-heading', inNav: false },
 ];
 const VIEW_TITLES = {
@@ -120,7 +125,7 @@ const VIEW_TITLES = {
   home: 'Home',
   ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
@@ -186,6 +191,10 @@ function route({ focus }) {
   if (view === 'taskforce') showReportPage();
   if (view === 'import') showImport();
   if (view === 'account') showAccount();
+  if (view === 'providers') showProviders();
+  if (view === 'provider') showProvider(match[1]);
+  if (view === 'provideredit') showProviderEdit(match[1]);
+  if (view === 'home') showHomeAgency(me && me.user);
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
@@ -220,6 +229,7 @@ function enterSession(user, csrf, permissions) {
   $('nav-teams-item').hidden = !can('teams.read');
   $('nav-teams').textContent = can('cases.write') ? 'Teams' : 'My team';
   $('nav-contacts-item').hidden = !can('contacts.read');
+  $('nav-providers-item').hidden = !can('providers.read');
   // HART, liaisons and analysts: the figures; the analyst's home leads there.
   const stats = can('stats.read');
   $('nav-figures-item').hidden = !stats;
@@ -247,6 +257,7 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearPlans();
   clearTeams();
   clearContacts();
+  clearProviders();
   clearFigures();
   clearImport();
   clearAccount();
@@ -254,7 +265,7 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
   for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item', 'nav-cases-item', 'nav-teams-item',
-    'nav-contacts-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item']) $(id).hidden = true;
+    'nav-contacts-item', 'nav-providers-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item']) $(id).hidden = true;
   $('nav-home').textContent = 'Home';
   showLogin({ message });
 }
@@ -426,6 +437,7 @@ initDashboard({ can, user: () => (me ? me.user : null) });
 initCases({ can, user: () => (me ? me.user : null) });
 initTeams({ can, user: () => (me ? me.user : null) });
 initContacts({ can });
+initProviders({ can, user: () => (me ? me.user : null) });
 initImport({ can });
 initFigures({ can, user: () => (me ? me.user : null) });
 initPlans({ can, user: () => (me ? me.user : null) });

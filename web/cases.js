@@ -13,6 +13,7 @@ import {
   formatShortTime, fullName, getConfig, h, markFieldErrors, missingFor, officeName, packName, problemText, regionName,
   say, termLabel, termOptions, toLocalInput, timeValue, getTableList, messageRow, wireListFilters, fillRegionFilter, listen, sendBusy,
 } from './common.js';
+import { rapidOffersBox } from './providers.js';
 
 let ctx = { can: () => false, user: () => null };
 let listGen = 0;
@@ -548,6 +549,7 @@ function rapidPanel() {
   const target = ((getConfig() || {}).deadlines || []).find((d) => d.id === 'rapid_response_target');
   return panel('rapid', 'Rapid response',
     h('p', { className: 'hint' }, target ? `A responder should meet the child within ${clockText(target.minutes)} of the request.` : ''),
+    rapidOffersBox(kase.id),
     formBox('Request a rapid response', h('form', { className: 'form form-grid', novalidate: true, dataset: { form: 'rapid' } },
       field({ id: 'rr-at', label: 'Requested at', type: 'datetime-local', path: 'requested_at', value: nowInput() }),
       field({ id: 'rr-responder', label: 'Responder', path: 'responder', optional: true }),

@@ -109,6 +109,7 @@ const EXPECTED = {
   'GET /cases.js': 'public',
   'GET /teams.js': 'public',
   'GET /contacts.js': 'public',
+  'GET /providers.js': 'public',
   'GET /figures.js': 'public',
   'GET /import.js': 'public',
   'GET /account.js': 'public',
