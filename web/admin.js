@@ -24,7 +24,7 @@ const ROLE_BY_ID = new Map(ROLES.map((r) => [r.id, r]));
 const SCOPE_FIELD = {
   region: { label: 'Region', hint: 'The liaison works with this region’s cases.' },
   team: { label: 'Team id', hint: 'The multidisciplinary team, for example mdt-r1: letters, digits, “-” and “_”.' },
-  provider: { label: 'Agency id', hint: 'The provider agency, for example demo-agency: letters, digits, “-” and “_”.' },
+  provider: { label: 'Agency id', hint: 'The provider’s code in the directory (Providers), for example harbor_light_r1. Add the provider there first.' },
 };
 
 const ACTION_LABELS = {

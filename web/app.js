@@ -8,12 +8,14 @@ import { initContacts, clearContacts, showContacts } from './contacts.js';
 import { initImport, clearImport, showImport } from './import.js';
 import { initDashboard, clearDashboard, showDashboard, stopDashboard } from './dashboard.js';
 import { initFigures, clearFigures, showFigures, showReportPage } from './figures.js';
+import { initPlans, clearPlans, showPlanPrint, wirePlanPrint } from './plans.js';
 import { initFind, clearFind, showFind } from './find.js';
 import {
   initIntake, clearIntake, discardServerDraft, hasUnsavedReport, removeAllDrafts, showIntake,
 } from './intake.js';
 import { initNotes, refreshNotes, showNotes, startNotes, stopNotes } from './notify.js';
 import { initQueue, clearQueue, showQueue } from './queue.js';
+import { initProviders, clearProviders, showHomeAgency, showProvider, showProviderEdit, showProviders } from './providers.js';
 import { initReport, clearReport, setReportMessage, showReport } from './report.js';
 import { initReferrals, clearReferrals, showReferral, showReferrals } from './referrals.js';
 import { initTeams, clearTeams, showTeam, showTeams } from './teams.js';
@@ -104,6 +106,7 @@ const PAGES = [
   { view: 'notes', title: 'Notifications', hash: /^#notifications$/, perm: 'session', heading: 'notes-heading', nav: 'bell', inNav: false },
   { view: 'cases', title: 'Cases', hash: /^#cases$/, perm: 'cases.write', heading: 'cases-heading', nav: 'nav-cases' },
   { view: 'case', title: 'Case', hash: /^#case\/(\d{1,15})$/, perm: 'cases.read', heading: 'case-heading', nav: 'nav-cases', inNav: false },
+  { view: 'planprint', title: 'Plan', hash: /^#case\/(\d{1,15})\/plans\/(safety|service)\/print(?:\/(\d{1,15}))?$/, perm: 'plans.read', heading: 'plan-print-heading', nav: 'nav-cases', inNav: false },
   { view: 'teams', title: 'Teams', hash: /^#teams$/, perm: 'teams.read', heading: 'teams-heading', nav: 'nav-teams' },
   { view: 'team', title: 'Team', hash: /^#team\/(\d{1,15})$/, perm: 'teams.read', heading: 'team-heading', nav: 'nav-teams', inNav: false },
   { view: 'contacts', title: 'Contacts', hash: /^#contacts$/, perm: 'contacts.read', heading: 'contacts-heading', nav: 'nav-contacts' },
@@ -111,6 +114,10 @@ const PAGES = [
   { view: 'figures', title: 'Figures', hash: /^#figures(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'figures-heading', nav: 'nav-figures' },
   { view: 'taskforce', title: 'Task force report', hash: /^#figures\/report(?:\?[^#]*)?$/, perm: 'stats.read', heading: 'tf-heading', nav: 'nav-figures', inNav: false },
   { view: 'import', title: 'Import past years', hash: /^#import$/, perm: 'referrals.import', heading: 'import-heading', nav: 'nav-import' },
+  // The provider directory keeps its search after a "?" (#providers?region=R1).
+  { view: 'providers', title: 'Providers', hash: /^#providers(?:\?[^#]*)?$/, perm: 'providers.read', heading: 'providers-heading', nav: 'nav-providers' },
+  { view: 'provider', title: 'Provider', hash: /^#provider\/(\d{1,15})$/, perm: 'providers.read', heading: 'provider-heading', nav: 'nav-providers', inNav: false },
+  { view: 'provideredit', title: 'Provider details', hash: /^#provider\/(new|\d{1,15}\/edit)$/, perm: 'providers.manage', heading: 'provideredit-heading', nav: 'nav-providers', inNav: false },
   { view: 'referrals', title: 'Referrals', hash: /^#referrals$/, perm: 'referrals.read', heading: 'referrals-heading', nav: 'nav-referrals' },
   { view: 'referral', title: 'Referral', hash: /^#referral\/(\d{1,15})$/, perm: 'referrals.read', heading: 'referral-heading', nav: 'nav-referrals', inNav: false },
   { view: 'account', title: 'Your sessions', hash: /^#account$/, perm: 'session', heading: 'account-heading', inNav: false },
@@ -121,13 +128,13 @@ const VIEW_TITLES = {
   home: 'Home',
   ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'referrals', 'referral'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
 function navOf(view) {
   if (view === 'home') return 'nav-home';
-  if (view === 'case' && !can('cases.write')) return 'nav-teams';
+  if ((view === 'case' || view === 'planprint') && !can('cases.write')) return 'nav-teams';
   return PAGES.find((p) => p.view === view)?.nav || null;
 }
 
@@ -163,8 +170,8 @@ function setView(view) {
 /** The view the address asks for, when the person may see it, and what the address holds. */
 function routeView() {
   const page = pageFor(location.hash);
-  // A provider's home is its queue of referrals.
-  if (!page && can('referrals.answer')) return { view: 'referrals', match: null };
+  // A provider lands on its queue of referrals (Home shows its agency).
+  if (!location.hash && can('referrals.answer')) return { view: 'referrals', match: null };
   if (!page || !can(page.perm)) return { view: 'home', match: null };
   return { view: page.view, match: page.hash.exec(location.hash) };
 }
@@ -181,6 +188,7 @@ function route({ focus }) {
   if (view === 'home' && hasDashboard()) showDashboard();
   if (view === 'cases') showCases();
   if (view === 'case') showCase(match[1]);
+  if (view === 'planprint') showPlanPrint(match[1], match[2], match[3]);
   if (view === 'teams') showTeams();
   if (view === 'team') showTeam(match[1]);
   if (view === 'contacts') showContacts();
@@ -188,6 +196,10 @@ function route({ focus }) {
   if (view === 'taskforce') showReportPage();
   if (view === 'import') showImport();
   if (view === 'account') showAccount();
+  if (view === 'providers') showProviders();
+  if (view === 'provider') showProvider(match[1]);
+  if (view === 'provideredit') showProviderEdit(match[1]);
+  if (view === 'home') showHomeAgency(me && me.user);
   if (view === 'referrals') showReferrals();
   if (view === 'referral') showReferral(match[1]);
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
@@ -224,6 +236,7 @@ function enterSession(user, csrf, permissions) {
   $('nav-teams-item').hidden = !can('teams.read');
   $('nav-teams').textContent = can('cases.write') ? 'Teams' : 'My team';
   $('nav-contacts-item').hidden = !can('contacts.read');
+  $('nav-providers-item').hidden = !can('providers.read');
   // HART, liaisons and analysts: the figures; the analyst's home leads there.
   const stats = can('stats.read');
   $('nav-figures-item').hidden = !stats;
@@ -249,8 +262,10 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearQueue();
   clearDashboard();
   clearCases();
+  clearPlans();
   clearTeams();
   clearContacts();
+  clearProviders();
   clearFigures();
   clearImport();
   clearReferrals();
@@ -259,6 +274,7 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
   for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item', 'nav-cases-item', 'nav-teams-item',
+    'nav-contacts-item', 'nav-providers-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item']) $(id).hidden = true;
     'nav-contacts-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item', 'nav-referrals-item']) $(id).hidden = true;
   $('nav-home').textContent = 'Home';
   showLogin({ message });
@@ -431,9 +447,12 @@ initDashboard({ can, user: () => (me ? me.user : null) });
 initCases({ can, user: () => (me ? me.user : null) });
 initTeams({ can, user: () => (me ? me.user : null) });
 initContacts({ can });
+initProviders({ can, user: () => (me ? me.user : null) });
 initImport({ can });
 initReferrals({ can, user: () => (me ? me.user : null) });
 initFigures({ can, user: () => (me ? me.user : null) });
+initPlans({ can, user: () => (me ? me.user : null) });
+wirePlanPrint();
 initQueue({ user: () => (me ? me.user : null) });
 initNotes({ visible: () => document.body.dataset.view === 'notes' });
 initAdmin({

@@ -7,12 +7,14 @@
 // docs/cases.md is the contract; the server's answers are authoritative.
 
 import { caseLink, childName, dutyItem } from './dashboard.js';
+import { clearPlans, plansSection } from './plans.js';
 import { servicesPanel } from './referrals.js';
 import {
   $, api, busy, caseMoves, clearFieldErrors, clockText, countdown, field,
   formatShortTime, fullName, getConfig, h, markFieldErrors, missingFor, officeName, packName, problemText, regionName,
   say, termLabel, termOptions, toLocalInput, timeValue, getTableList, messageRow, wireListFilters, fillRegionFilter, listen, sendBusy,
 } from './common.js';
+import { rapidOffersBox } from './providers.js';
 
 let ctx = { can: () => false, user: () => null };
 let listGen = 0;
@@ -46,6 +48,7 @@ export function clearCases() {
   teams = null;
   flash = null;
   filledFor = null;
+  clearPlans();
   $('cases-body').replaceChildren();
   $('cases-region').replaceChildren();
   $('cases-status').value = 'open';
@@ -243,7 +246,8 @@ function render() {
       missingPanel({ readOnly: true }),
       timelinePanel({ readOnly: true }),
       ctx.can('referrals.read') ? servicesPanel(c, { readOnly: true }) : null,
-      mdtPanel({ readOnly: true }));
+      mdtPanel({ readOnly: true }),
+      ...plansPanel());
   } else {
     renderMoves();
     renderEdit();
@@ -253,6 +257,7 @@ function render() {
       reportsPanel(),
       timelinePanel({ readOnly: false }),
       rapidPanel(),
+      ...plansPanel(),
       servicesPanel(c),
       mdtPanel({ readOnly: !ctx.can('reviews.write') }));
   }
@@ -261,6 +266,10 @@ function render() {
     flash = null;
   }
 }
+
+/** The safety and service plans (plans.js), for those who may read them. */
+const plansPanel = () => (ctx.can('plans.read')
+  ? [plansSection(caseId, { write: ctx.can('plans.write') && !isMdtView() && kase.status !== 'closed' })] : []);
 
 // ---------------------------------------------------------------- status and classification
 
@@ -543,6 +552,7 @@ function rapidPanel() {
   const target = ((getConfig() || {}).deadlines || []).find((d) => d.id === 'rapid_response_target');
   return panel('rapid', 'Rapid response',
     h('p', { className: 'hint' }, target ? `A responder should meet the child within ${clockText(target.minutes)} of the request.` : ''),
+    rapidOffersBox(kase.id),
     formBox('Request a rapid response', h('form', { className: 'form form-grid', novalidate: true, dataset: { form: 'rapid' } },
       field({ id: 'rr-at', label: 'Requested at', type: 'datetime-local', path: 'requested_at', value: nowInput() }),
       field({ id: 'rr-responder', label: 'Responder', path: 'responder', optional: true }),

@@ -287,7 +287,7 @@ export function scopeText(user) {
     case 'team':
       return `Team ${user.scope}`;
     case 'provider':
-      return `Agency ${user.scope}`;
+      return user.provider ? user.provider.name : `Agency ${user.scope}`;
     default:
       return user.scope;
   }

@@ -34,7 +34,16 @@ const DIMS = [
   ['disposition', 'Disposition'],
 ];
 const TIME_REGION = DIMS.filter(([k]) => ['year', 'quarter', 'month', 'region'].includes(k));
-const DIM_NAME = Object.fromEntries(DIMS);
+/** Service referrals (restore and recovery) by service, provider or region. */
+const SERVICE_BY = [['service', 'Service'], ['provider', 'Provider'], ['region', 'Region']];
+const DIM_NAME = Object.fromEntries([...DIMS, ...SERVICE_BY]);
+/** What a figure counts (the "Count" choice), when not referrals or children. */
+const REFERRAL_MEASURES = [['referrals', 'Referrals'], ['children', 'Children (each once)']];
+const SERVICE_MEASURES = [
+  ['referrals', 'Outcomes'],
+  ['answers', 'Answer times'],
+  ['first_service', 'Days to first service'],
+];
 
 /**
  * The figures: the API path, the button's words, what it explains, and
@@ -60,6 +69,14 @@ const FIGURES = [
   {
     id: 'rapid-response', label: 'Rapid response', by: TIME_REGION,
     about: 'Requests for a rapid responder, arrivals within the target, and how long the wait was.',
+  },
+  {
+    id: 'services', label: 'Service referrals', by: SERVICE_BY, measure: true, measures: SERVICE_MEASURES,
+    about: 'Referrals of children to providers for restore-and-recovery services: accepted, declined, completed or ended early; providers’ answers against the deadline; the days from identification to the first service.',
+  },
+  {
+    id: 'relief', label: 'Record relief', by: [['year', 'Year'], ['region', 'Region']],
+    about: 'Records that may be vacated or erased, by status, in the year of the petition (or of the record, before a petition).',
   },
   {
     id: 'federal', label: 'Federal count', fy: true, noDates: true,
@@ -119,7 +136,7 @@ function readState() {
     region: own || q.get('region') || '',
     by: q.get('by') || 'year',
     then: q.get('then') || '',
-    measure: q.get('measure') === 'children' ? 'children' : 'referrals',
+    measure: q.get('measure') || 'referrals',
     kind: q.get('kind') || '',
     fy: q.get('fy') || String(lastFiscalYear()),
     suppressed: alwaysHidden() || q.get('suppressed') === 'true',
@@ -147,9 +164,10 @@ function queryOf(state, fig, format) {
     if (state.to) q.set('to', state.to);
   }
   if (state.region) q.set('region', state.region);
-  if (fig.by) q.set('by', fig.by.some(([k]) => k === state.by) ? state.by : 'year');
+  if (fig.by) q.set('by', fig.by.some(([k]) => k === state.by) ? state.by : fig.by[0][0]);
   if (fig.then && state.then && state.then !== state.by) q.set('then', state.then);
-  if (fig.measure) q.set('measure', state.measure);
+  const measures = fig.measures || REFERRAL_MEASURES;
+  if (fig.measure) q.set('measure', measures.some(([k]) => k === state.measure) ? state.measure : measures[0][0]);
   if (fig.kind && state.kind) q.set('kind', state.kind);
   if (fig.fy) q.set('fy', state.fy);
   if (state.suppressed) q.set('suppressed', 'true');
@@ -407,13 +425,20 @@ function setForm(state) {
   const by = $('figures-by');
   if (fig.by) {
     by.replaceChildren(...fig.by.map(([k, t]) => h('option', { value: k }, t)));
-    by.value = fig.by.some(([k]) => k === state.by) ? state.by : 'year';
+    by.value = fig.by.some(([k]) => k === state.by) ? state.by : fig.by[0][0];
   }
   const then = $('figures-then');
   then.replaceChildren(h('option', { value: '' }, 'Nothing more'),
     ...DIMS.filter(([k]) => k !== by.value).map(([k, t]) => h('option', { value: k }, t)));
   then.value = fig.then && state.then !== by.value ? state.then : '';
-  $('figures-measure').value = state.measure;
+  const measures = fig.measures || REFERRAL_MEASURES;
+  const measure = $('figures-measure');
+  if (measure.dataset.for !== fig.id) {
+    measure.replaceChildren(...measures.map(([k, t]) => h('option', { value: k }, t)));
+    measure.dataset.for = fig.id;
+    $('figures-measure-hint').textContent = fig.measures ? 'Outcomes of referrals, providers’ answers against the deadline, or days from identification to the first service.' : 'A child referred twice is two referrals, one child.';
+  }
+  measure.value = measures.some(([k]) => k === state.measure) ? state.measure : measures[0][0];
   $('figures-kind').value = state.kind;
   if ($('figures-kind').value !== state.kind) $('figures-kind').value = '';
   showFiscalYear($('figures-fy'), state.fy);
@@ -568,6 +593,9 @@ const REPORT = [
   { id: 'vulnerability', fig: 'referrals', q: { by: 'vulnerability', measure: 'referrals' }, lead: 'What made the children vulnerable. A child may have several, so the shares add up to more than the whole.' },
   { id: 'federal', fig: 'federal', q: {}, lead: 'The annual count owed to the federal government: distinct children identified as suspected or confirmed victims of sex trafficking.' },
   { id: 'duties', fig: 'duties', q: { by: 'year' }, lead: 'The reports the law requires, to law enforcement and to NCMEC: made on time, late or not at all.' },
+  { id: 'services', fig: 'services', q: { by: 'service', measure: 'referrals' }, lead: 'Children referred to providers for restore-and-recovery services, and what became of the referrals. A share is of the referrals answered (accepted) or ended (completed).' },
+  { id: 'answers', fig: 'services', q: { by: 'service', measure: 'answers' }, lead: 'How providers answered referrals against the deadline the agency set.' },
+  { id: 'relief', fig: 'relief', q: { by: 'year' }, lead: 'Records about children that may be vacated or erased, by the status of the relief.' },
 ];
 
 const TF_KEYS = ['from', 'to', 'region', 'fy', 'suppressed'];

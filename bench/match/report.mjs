@@ -317,5 +317,8 @@ no better, so the usual model with the town is the one compared. The
 blocking rules reach 688,921 of the 719,341 true pairs (0.958); the rest of
 the recall is lost in the model.
 ${duckSection}`;
-fs.writeFileSync(readmePath, readme);
+// Sections other benches write by hand (bench/bench_providers.c) are kept.
+const kept = fs.existsSync(readmePath)
+  ? (/\n## Providers and the referral queue\n[\s\S]*?(?=\n## |$)/.exec(fs.readFileSync(readmePath, 'utf8')) || [''])[0] : '';
+fs.writeFileSync(readmePath, readme.replace(/\n*$/, '\n') + kept.replace(/^\n*/, '\n'));
 console.log(`\nwrote ${readmePath}`);

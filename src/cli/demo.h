@@ -1,12 +1,14 @@
 /* demo: the parts of `hartline demo` that live in files of their own
- * (src/cli/demo_<area>.c), each working through the services as the
- * command line's actor, like the rest of the demo. */
+ * (src/cli/demo_<area>.c), loaded by `hartline demo --cases`, each working
+ * through the services as the command line's actor, like the rest of the
+ * demo. Each answers 0, or <0 (or 1) after printing what went wrong. */
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "service/app.h"
+#include "service/ctx.h"
 
 /* ---- providers (demo_providers.c) ---- */
 
@@ -25,9 +27,12 @@ int demo_providers(struct app *app);
  * GET /api/v1/providers?q=CODE. 0 or an error. */
 int demo_provider_ids(struct app *app, int64_t *ids, size_t max, size_t *ret_n);
 
-/* ---- service referrals (demo_referrals.c) ---- */
+/* ---- plans (demo_plans.c) ---- */
 
-#include "service/ctx.h"
+/* A safety plan in two versions and a service plan on case case_id. */
+int demo_plans(const struct svc_ctx *ctx, int64_t case_id);
+
+/* ---- service referrals (demo_referrals.c) ---- */
 
 /* Referrals on the demo cases (cases, n of them, in the order demo_response
  * opened them) to the demo providers, one in each status, made by hart

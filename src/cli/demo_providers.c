@@ -101,7 +101,16 @@ static json_t *body_for(const struct pack *p, size_t ri, size_t j, size_t i)
 	code_for(code, sizeof code, names[i % NAMES].stem, reg->id);
 	snprintf(name, sizeof name, "%s (synthetic)", names[i % NAMES].name);
 	snprintf(phone, sizeof phone, "860-555-%04zu", 200 + i);
-	snprintf(web, sizeof web, "https://%s.example.org", names[i % NAMES].stem);
+	/* The agency's public contacts are kept in clear (docs/recovery.md):
+	 * another reserved domain than the people's, whose addresses are
+	 * sealed. */
+	char email[96];
+	snprintf(web, sizeof web, "https://%s.example.net", names[i % NAMES].stem);
+	snprintf(email, sizeof email, "intake@%s.example.net", names[i % NAMES].stem);
+	for (char *c = web; *c; c++)
+		*c = *c == '_' ? '-' : *c;
+	for (char *c = email; *c; c++)
+		*c = *c == '_' ? '-' : *c;
 	snprintf(addr, sizeof addr, "%zu Example Street, %s", 10 + i * 7, reg->name);
 	json_t *langs_a = json_array();
 	for (size_t k = 0; langs_a && k < 3 && langs[i % 6][k]; k++)
@@ -118,7 +127,7 @@ static json_t *body_for(const struct pack *p, size_t ri, size_t j, size_t i)
 			      services_for(p, ri, j), "regions", reg->id, "populations", populations_for(p, i),
 			      "languages", langs_a, "age_min", (json_int_t)(i % 2 ? 12 : 10), "age_max",
 			      (json_int_t)(i % 4 == 3 ? 21 : 18), "capacity", (json_int_t)capacity, "openings",
-			      (json_int_t)openings, "phone", phone, "email", "intake@example.org", "website", web,
+			      (json_int_t)openings, "phone", phone, "email", email, "website", web,
 			      "address", addr, "staff", staff_for(i), "informed_status", status);
 	if (b && strcmp(status, "not_informed") != 0) {
 		json_object_set_new(b, "informed_basis", json_string(basis));

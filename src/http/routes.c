@@ -7,6 +7,7 @@
  * service checks again for the command line. The tests walk this table
  * (`hartline routes` prints it) against their expected-access table. */
 #include "http/h_cases.h"
+#include "http/h_plans.h"
 #include "http/h_stats.h"
 #include "http/h_teams.h"
 #include "http/h_providers.h"
@@ -19,6 +20,7 @@
 #include "service/intake.h"
 #include "service/persons.h"
 #include "service/providers.h"
+#include "service/plans.h"
 #include "service/referrals.h"
 #include "service/setup.h"
 #include "service/teams.h"
@@ -82,6 +84,8 @@ const struct http_route http_routes[] = {
 #include "http/routes_stats.inc"
 /* The provider directory and rapid response dispatch (h_providers.c). */
 #include "http/routes_providers.inc"
+/* A case's safety and service plans (h_plans.c). */
+#include "http/routes_plans.inc"
 /* Service referrals (h_referrals.c). */
 #include "http/routes_referrals.inc"
 
@@ -99,6 +103,7 @@ const struct http_route http_routes[] = {
 	{"GET", "/teams.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/contacts.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/figures.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/plans.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/import.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/account.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/app.css", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},

@@ -142,14 +142,6 @@ int duty_open(struct db *db, int64_t case_id, enum duty_kind kind, const char *s
 			  subject_type, subject_id, starts_at, due_at, owner_id, ret_id);
 }
 
-int duty_open_named(struct db *db, int64_t case_id, enum duty_kind kind, const char *name, const char *basis,
-		    const char *subject_type, int64_t subject_id, hl_time starts_at, hl_time due_at, int64_t owner_id,
-		    int64_t *ret_id)
-{
-	return open_named(db, case_id, duty_kind_to_string(kind), name, basis, subject_type, subject_id, starts_at,
-			  due_at, owner_id, ret_id);
-}
-
 int duty_open_pack(struct db *db, const struct pack *pack, int64_t case_id, enum duty_kind kind,
 		   const char *subject_type, int64_t subject_id, hl_time starts_at, int64_t owner_id, int64_t *ret_id)
 {
@@ -161,6 +153,16 @@ int duty_open_pack(struct db *db, const struct pack *pack, int64_t case_id, enum
 		return ERR_NOTFOUND;
 	return open_named(db, case_id, name, d->name, d->basis, subject_type, subject_id, starts_at,
 			  starts_at + d->minutes * MINUTE, owner_id, ret_id);
+}
+
+int duty_open_named(struct db *db, int64_t case_id, enum duty_kind kind, const char *name, const char *basis,
+		    const char *subject_type, int64_t subject_id, hl_time starts_at, hl_time due_at, int64_t owner_id,
+		    int64_t *ret_id)
+{
+	const char *k = duty_kind_to_string(kind);
+	if (!k)
+		return ERR_INVAL;
+	return open_named(db, case_id, k, name, basis, subject_type, subject_id, starts_at, due_at, owner_id, ret_id);
 }
 
 int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time due_at)

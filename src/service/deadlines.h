@@ -30,8 +30,8 @@ int duty_bind_kind(struct db_stmt *st, int i, enum duty_kind kind);
 int duty_open(struct db *db, int64_t case_id, enum duty_kind kind, const char *subject_type, int64_t subject_id,
 	      hl_time starts_at, hl_time due_at, int64_t owner_id, int64_t *ret_id);
 
-/* The same with the duty's own name and basis (a provider's answer to a
- * referral: "Provider answer: Mentoring (Harbor Light)") and due time. */
+/* The same as duty_open for a duty with a name (and basis, may be NULL)
+ * of its own, such as a plan's review ("Review the safety plan"). */
 int duty_open_named(struct db *db, int64_t case_id, enum duty_kind kind, const char *name, const char *basis,
 		    const char *subject_type, int64_t subject_id, hl_time starts_at, hl_time due_at, int64_t owner_id,
 		    int64_t *ret_id);

@@ -32,6 +32,9 @@
 static const char *const referral_dims[] = {"year", "quarter", "month", "source", "region", "office", "age",
 					    "sex", "gender", "vulnerability", "type", "disposition", NULL};
 static const char *const calendar_or_region[] = {"year", "quarter", "month", "region", NULL};
+static const char *const services_by[] = {"service", "provider", "region", NULL};
+static const char *const services_measures[] = {"referrals", "answers", "first_service", NULL};
+static const char *const relief_by[] = {"year", "region", NULL};
 
 static bool one_of(const char *const *list, const char *s)
 {
@@ -53,6 +56,26 @@ static void list_words(const char *const *list, char *out, size_t size)
 	}
 }
 
+/* The restore-and-recovery figures' by and measure (figures/recovery.c). */
+static void check_recovery(const struct figure_query *in, const char *by, struct field_errors *errs, struct fq *q)
+{
+	bool relief = strcmp(in->figure, FIG_RELIEF) == 0;
+	const char *const *bys = relief ? relief_by : services_by;
+	char words[128];
+	q->by = by ? by : bys[0];
+	if (!one_of(bys, q->by)) {
+		list_words(bys, words, sizeof words);
+		field_error_add(errs, "by", "one of %s", words);
+	}
+	if (relief)
+		return;
+	q->measure = in->measure && *in->measure ? in->measure : "referrals";
+	if (!one_of(services_measures, q->measure)) {
+		list_words(services_measures, words, sizeof words);
+		field_error_add(errs, "measure", "one of %s", words);
+	}
+}
+
 static int check_query(const struct svc_ctx *ctx, const struct figure_query *in, struct field_errors *errs,
 		       struct fq *q)
 {
@@ -65,10 +88,13 @@ static int check_query(const struct svc_ctx *ctx, const struct figure_query *in,
 	     federal = strcmp(in->figure, "federal") == 0;
 	bool sql = strcmp(in->figure, FIG_DUTIES) == 0 || strcmp(in->figure, FIG_MISSING) == 0 ||
 		   strcmp(in->figure, FIG_RAPID) == 0;
-	if (!referrals && !repeat && !federal && !sql)
+	bool recovery = strcmp(in->figure, FIG_SERVICES) == 0 || strcmp(in->figure, FIG_RELIEF) == 0;
+	if (!referrals && !repeat && !federal && !sql && !recovery)
 		return ERR_NOTFOUND;
 	const char *by = in->by && *in->by ? in->by : NULL;
-	if (referrals) {
+	if (recovery) {
+		check_recovery(in, by, errs, q);
+	} else if (referrals) {
 		q->by = by ? by : "year";
 		if (!one_of(referral_dims, q->by)) {
 			list_words(referral_dims, words, sizeof words);
@@ -176,7 +202,9 @@ int svc_stats_figure(const struct svc_ctx *ctx, const struct figure_query *in, s
 		if ((r = app_db(app, &db)) < 0)
 			return r;
 		r = strcmp(q.figure, "federal") == 0 ? figures_federal(db, app->pack, &q, &f)
-						     : figures_sql(db, app->pack, &q, &f);
+		    : strcmp(q.figure, FIG_SERVICES) == 0 || strcmp(q.figure, FIG_RELIEF) == 0
+			? figures_recovery(db, app->pack, &q, &f)
+			: figures_sql(db, app->pack, &q, &f);
 	}
 	if (r < 0) {
 		figure_free(&f);

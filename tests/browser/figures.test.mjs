@@ -202,7 +202,7 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     await screenshot(hart, 'figures-hart-year-source-hidden');
     await hart.locator('#figures-suppressed').uncheck();
     // The other figures answer too.
-    for (const [id, path] of [['repeat', 'repeat'], ['duties', 'duties'], ['missing', 'missing'], ['rapid-response', 'rapid-response'], ['federal', 'federal']]) {
+    for (const [id, path] of [['repeat', 'repeat'], ['duties', 'duties'], ['missing', 'missing'], ['rapid-response', 'rapid-response'], ['services', 'services'], ['relief', 'relief'], ['federal', 'federal']]) {
       await hart.locator(`label[for="figures-kind-${id}"]`).click();
       await hart.waitForFunction((p) => new URL(document.querySelector('#figure-csv').href).pathname === `/api/v1/stats/${p}`
         && !document.querySelector('#figure-panel').hasAttribute('aria-busy'), path);
@@ -210,6 +210,7 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
       assert.ok(await hart.locator('#figure-chart').isVisible() || await hart.locator('#figure-chart-none').isVisible(), `${id}: a chart or why not`);
       assert.equal(await hart.locator('#figures-error').textContent(), '', `${id}: no error`);
       assert.ok(await hart.locator('#figure-table-wrap table').isVisible(), `${id}: a table`);
+      if (id === 'services') await screenshot(hart, 'figures-hart-services');
     }
     assert.ok(await hart.locator('#figures-fy').isVisible(), 'the federal count asks for the fiscal year');
     await screenshot(hart, 'figures-hart-federal');
@@ -225,11 +226,11 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     await hart.locator('#tf-fy').selectOption('2022');
     await hart.getByRole('button', { name: 'Make the report' }).click();
     await hart.waitForFunction(() => !document.querySelector('#tf-doc').hasAttribute('aria-busy')
-      && document.querySelectorAll('#tf-sections .tf-section').length === 6);
+      && document.querySelectorAll('#tf-sections .tf-section').length === 9);
     const titles = await hart.locator('#tf-sections h3').allTextContents();
-    assert.equal(titles.length, 6);
+    assert.equal(titles.length, 9);
     assert.equal(await hart.locator('#tf-sections .alert').count(), 0, 'every figure loaded');
-    assert.equal(await hart.locator('#tf-sections table caption').count(), 6);
+    assert.equal(await hart.locator('#tf-sections table caption').count(), 9);
     // Counts are hidden by default in a report that leaves the agency: Region 2's 3 in 2021 is not shown.
     assert.ok(await hart.locator('#tf-suppressed').isChecked());
     assert.deepEqual(await hart.locator('#tf-by-year tbody tr[data-key="2021"] td').allTextContents(), ['<5 (fewer than 5)']);
@@ -243,7 +244,7 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     assert.equal(await hart.locator('.tf-controls').isVisible(), false, 'no form on paper');
     const breaks = await hart.evaluate(() => [...document.querySelectorAll('#tf-sections .tf-section')]
       .map((s) => getComputedStyle(s).breakBefore));
-    assert.deepEqual(breaks.slice(1), Array(5).fill('page'), 'a page each');
+    assert.deepEqual(breaks.slice(1), Array(8).fill('page'), 'a page each');
     assert.equal(await hart.evaluate(() => getComputedStyle(document.querySelector('#tf-title')).color), 'rgb(0, 0, 0)');
     await screenshot(hart, 'figures-report-print');
     await hart.emulateMedia({ media: 'screen' });

@@ -87,6 +87,13 @@ const EXPECTED = {
   'GET /api/v1/providers/{id}': ROLES,
   'PATCH /api/v1/providers/{id}': ['hart', 'admin'],
   'GET /api/v1/cases/{id}/rapid-offers': ['hart', 'liaison', 'mdt'],
+  'GET /api/v1/stats/services': ['hart', 'liaison', 'analyst'],
+  'GET /api/v1/stats/relief': ['hart', 'liaison', 'analyst'],
+  'GET /api/v1/cases/{id}/plans': ['hart', 'liaison', 'mdt'],
+  'GET /api/v1/cases/{id}/plans/{kind}': ['hart', 'liaison', 'mdt'],
+  'PUT /api/v1/cases/{id}/plans/{kind}': ['hart', 'liaison'],
+  'GET /api/v1/cases/{id}/plans/{kind}/versions/{n}': ['hart', 'liaison', 'mdt'],
+  'GET /plans.js': 'public',
   // Service referrals: PATCH is every reader's; the service asks each move's permission.
   'POST /api/v1/cases/{id}/referrals': ['hart', 'liaison'],
   'GET /api/v1/referrals': ['hart', 'liaison', 'mdt', 'provider'],
@@ -108,6 +115,7 @@ const EXPECTED = {
   'GET /cases.js': 'public',
   'GET /teams.js': 'public',
   'GET /contacts.js': 'public',
+  'GET /providers.js': 'public',
   'GET /figures.js': 'public',
   'GET /import.js': 'public',
   'GET /account.js': 'public',
@@ -191,6 +199,7 @@ function pathOf(route) {
     if (name === 'id') return byPermissionOnly ? NO_OBJECT : String(someUserId);
     if (name === 'child') return '0';
     if (name === 'kind') return 'intake';
+    if (name === 'n') return '1'; // a plan's version
     if (['eid', 'rid', 'mid', 'aid', 'sid'].includes(name)) return NO_OBJECT;
     throw new Error(`the route walk has no value for {${name}} in ${route.key}: add one`);
   });

@@ -332,13 +332,14 @@ function recomputeWithoutKey(db, { keepKeyIds = false } = {}) {
 const HEAD_LINE = /^head: (\d+):([0-9a-f]{64})$/m;
 
 describe(`audit verify (${ENGINE})`, { timeout: 120_000 }, () => {
-  let db; // init and demo: eight user.create records and one person.import
+  let db; // init and demo: eight user.create records, a provider.create per demo provider and one person.import
   let count, headFile, savedHeadFile, savedHead;
 
   before(async () => {
     ({ db } = await demoDb());
     count = Number(sql(db, 'SELECT count(*) FROM audit').trim());
-    assert.equal(count, DEMO_USERS.length + 1, 'one record per demo user, and the synthetic children');
+    const providers = Number(sql(db, 'SELECT count(*) FROM provider').trim());
+    assert.equal(count, DEMO_USERS.length + 1 + providers, 'one record per demo user and demo provider, and the synthetic children');
     // Each test edits the trail and puts it back from this copy afterwards
     // (cheaper than a new database each time on PostgreSQL).
     sql(db, 'CREATE TABLE audit_saved AS SELECT * FROM audit');

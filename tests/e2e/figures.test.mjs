@@ -26,7 +26,7 @@ const PACK = loadDefaultPack();
 const PAST_RANGE = `from=${PAST.from}&to=${PAST.to}`;
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const SSCST = PACK.screening_instruments.find((i) => i.id === 'sscst');
-const STAT_ROUTES = ['referrals', 'repeat', 'duties', 'missing', 'rapid-response', 'federal'];
+const STAT_ROUTES = ['referrals', 'repeat', 'duties', 'missing', 'rapid-response', 'federal', 'services', 'relief'];
 
 /** { key: n } with every key of keys present (0 when absent). */
 const withZeros = (keys, counts) => Object.fromEntries(keys.map((k) => [k, counts[k] ?? 0]));

@@ -107,14 +107,14 @@ describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
     const me = await admin.get('/api/v1/me');
     assert.deepEqual(me.user, admin.user, 'the same user as login answered');
     assert.equal(me.csrf_token, admin.csrf, 'the CSRF token login answered');
-    assert.deepEqual([...me.permissions].sort(), ['audit.read', 'config.check', 'contacts.manage', 'contacts.read', 'keys.rotate', 'outbox.read', 'referrals.import', 'session', 'users.manage']);
+    assert.deepEqual([...me.permissions].sort(), ['audit.read', 'config.check', 'contacts.manage', 'contacts.read', 'keys.rotate', 'outbox.read', 'providers.manage', 'providers.read', 'referrals.import', 'session', 'users.manage']);
     assert.equal(me.user.display_name, 'Session Admin');
     assert.equal(me.user.email, 'sess-admin@example.org');
 
     const care = await login(server.url, careUser.username, careUser.password);
     const cme = await care.get('/api/v1/me');
     assert.equal(cme.user.username, 'sess-care');
-    assert.deepEqual([...cme.permissions].sort(), ['contacts.read', 'intakes.dispose', 'intakes.read', 'intakes.write', 'persons.match', 'persons.write', 'session']);
+    assert.deepEqual([...cme.permissions].sort(), ['contacts.read', 'intakes.dispose', 'intakes.read', 'intakes.write', 'persons.match', 'persons.write', 'providers.read', 'session']);
   });
 
   test('the cookie alone works for GET: no X-CSRF-Token needed', async () => {

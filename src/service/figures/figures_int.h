@@ -28,6 +28,9 @@
 #define FIG_DUTIES "duties"
 #define FIG_MISSING "missing"
 #define FIG_RAPID "rapid-response"
+/* Restore and recovery (recovery.c). */
+#define FIG_SERVICES "services"
+#define FIG_RELIEF "relief"
 
 /* ---- dates (store.c) ---- */
 
@@ -144,3 +147,7 @@ int figures_repeat(const struct store *s, const struct fq *q, struct figure *f);
 /* With SQL (sql.c): duties, missing episodes, rapid responses; federal. */
 int figures_sql(struct db *db, const struct pack *p, const struct fq *q, struct figure *f);
 int figures_federal(struct db *db, const struct pack *p, const struct fq *q, struct figure *f);
+/* With SQL (recovery.c): service referrals (q->measure referrals, answers
+ * or first_service) by service, provider or region; relief by year or
+ * region. */
+int figures_recovery(struct db *db, const struct pack *p, const struct fq *q, struct figure *f);
