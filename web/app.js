@@ -274,8 +274,7 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
   for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item', 'nav-cases-item', 'nav-teams-item',
-    'nav-contacts-item', 'nav-providers-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item']) $(id).hidden = true;
-    'nav-contacts-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item', 'nav-referrals-item']) $(id).hidden = true;
+    'nav-contacts-item', 'nav-providers-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item', 'nav-referrals-item']) $(id).hidden = true;
   $('nav-home').textContent = 'Home';
   showLogin({ message });
 }
