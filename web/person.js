@@ -1,0 +1,1 @@
+// The child's page (docs/recovery.md). Filled in below.
