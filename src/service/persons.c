@@ -290,7 +290,10 @@ static int group_ids(struct db *db, int64_t root, int64_t **ret, size_t *ret_n)
 	/* The root itself goes, even when it has just been merged away. */
 	if (r == 0)
 		ids[n++] = root;
-	while (r == 0 && (r = db_step(st)) == DB_ROW) {
+	while (r == 0) {
+		if ((r = db_step(st)) != DB_ROW)
+			break;
+		r = 0;
 		if (n == cap) {
 			int64_t *p = realloc(ids, (cap *= 2) * sizeof *ids);
 			if (!p) {
