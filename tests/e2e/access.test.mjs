@@ -81,6 +81,13 @@ const EXPECTED = {
   'GET /api/v1/stats/rapid-response': ['hart', 'liaison', 'analyst'],
   'GET /api/v1/stats/federal': ['hart', 'liaison', 'analyst'],
   'POST /api/v1/imports/referrals': ['hart', 'admin'],
+  'GET /api/v1/persons/{id}': ['hart', 'liaison', 'mdt'],
+  'POST /api/v1/persons/{id}/merge': ['hart'],
+  'POST /api/v1/persons/merges/{mid}/undo': ['hart'],
+  'GET /api/v1/persons/{id}/relief': ['hart', 'liaison'],
+  'POST /api/v1/persons/{id}/relief': ['hart', 'liaison'],
+  'PATCH /api/v1/relief/{rid}': ['hart', 'liaison'],
+  'POST /api/v1/break-glass': ['hart', 'liaison', 'mdt'],
   'GET /': 'public',
   'GET /setup': 'public',
   'GET /setup.js': 'public',
@@ -99,6 +106,7 @@ const EXPECTED = {
   'GET /figures.js': 'public',
   'GET /import.js': 'public',
   'GET /account.js': 'public',
+  'GET /person.js': 'public',
   'GET /app.css': 'public',
   'GET /favicon.svg': 'public',
 };
@@ -172,7 +180,7 @@ const NO_OBJECT = '99999999';
 
 function pathOf(route) {
   // A set-up link for a walked user would end its sessions: none of those.
-  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices)\/|\/setup-link$/.test(route.pattern);
+  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices|persons)\/|\/setup-link$/.test(route.pattern);
   return route.pattern.replace(/\{([^}]+)\}/g, (_, name) => {
     if (name === 'id' && /\/(sessions|second-factor)$/.test(route.pattern)) return String(targetUserId);
     if (name === 'id') return byPermissionOnly ? NO_OBJECT : String(someUserId);
