@@ -13,6 +13,7 @@ import {
   initIntake, clearIntake, discardServerDraft, hasUnsavedReport, removeAllDrafts, showIntake,
 } from './intake.js';
 import { initNotes, refreshNotes, showNotes, startNotes, stopNotes } from './notify.js';
+import { initPerson, clearPerson, showPerson } from './person.js';
 import { initQueue, clearQueue, showQueue } from './queue.js';
 import { initReport, clearReport, setReportMessage, showReport } from './report.js';
 import { initTeams, clearTeams, showTeam, showTeams } from './teams.js';
@@ -103,6 +104,7 @@ const PAGES = [
   { view: 'notes', title: 'Notifications', hash: /^#notifications$/, perm: 'session', heading: 'notes-heading', nav: 'bell', inNav: false },
   { view: 'cases', title: 'Cases', hash: /^#cases$/, perm: 'cases.write', heading: 'cases-heading', nav: 'nav-cases' },
   { view: 'case', title: 'Case', hash: /^#case\/(\d{1,15})$/, perm: 'cases.read', heading: 'case-heading', nav: 'nav-cases', inNav: false },
+  { view: 'person', title: 'Child', hash: /^#persons\/(\d{1,15})$/, perm: 'persons.read', heading: 'person-heading', inNav: false },
   { view: 'teams', title: 'Teams', hash: /^#teams$/, perm: 'teams.read', heading: 'teams-heading', nav: 'nav-teams' },
   { view: 'team', title: 'Team', hash: /^#team\/(\d{1,15})$/, perm: 'teams.read', heading: 'team-heading', nav: 'nav-teams', inNav: false },
   { view: 'contacts', title: 'Contacts', hash: /^#contacts$/, perm: 'contacts.read', heading: 'contacts-heading', nav: 'nav-contacts' },
@@ -118,7 +120,7 @@ const VIEW_TITLES = {
   home: 'Home',
   ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
@@ -176,6 +178,7 @@ function route({ focus }) {
   if (view === 'home' && hasDashboard()) showDashboard();
   if (view === 'cases') showCases();
   if (view === 'case') showCase(match[1]);
+  if (view === 'person') showPerson(match[1]);
   if (view === 'teams') showTeams();
   if (view === 'team') showTeam(match[1]);
   if (view === 'contacts') showContacts();
@@ -241,6 +244,7 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearQueue();
   clearDashboard();
   clearCases();
+  clearPerson();
   clearTeams();
   clearContacts();
   clearFigures();
@@ -420,6 +424,7 @@ initIntake({
 initReport({ can });
 initDashboard({ can, user: () => (me ? me.user : null) });
 initCases({ can, user: () => (me ? me.user : null) });
+initPerson({ can });
 initTeams({ can, user: () => (me ? me.user : null) });
 initContacts({ can });
 initImport({ can });

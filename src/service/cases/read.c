@@ -376,6 +376,10 @@ int cases_rows_finish(struct db *db, struct app *app, struct cases_rows *rows, i
 		    (child || (r = child_json(db, app, rows->v[k].person, false, &child)) == 0) &&
 		    json_object_set_new(rows->v[k].j, "child", child) < 0)
 			r = ERR_NOMEM;
+		/* The child's page, for a row that names the child. */
+		if (r >= 0 && !json_object_get(rows->v[k].j, "restricted") &&
+		    json_object_set_new(rows->v[k].j, "person_id", json_integer(rows->v[k].person)) < 0)
+			r = ERR_NOMEM;
 		if (json_array_append_new(out, rows->v[k].j) < 0 && r >= 0)
 			r = ERR_NOMEM;
 	}
