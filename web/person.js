@@ -137,6 +137,12 @@ const KIND_OF = {
   relief_identified: 'relief', relief_filed: 'relief', relief_hearing: 'relief', relief_decided: 'relief', merge: 'merge', merge_undone: 'merge',
 };
 
+// One entry's kind, in the singular.
+const KIND_WORDS = {
+  report: 'Report', case: 'Case', placement: 'Placement', missing: 'Missing', service: 'Service', plan: 'Plan', relief: 'Relief', merge: 'Merge',
+};
+const SEX_WORDS = { F: 'Female', M: 'Male', X: 'Another' };
+
 function when(date) {
   return /^\d{4}-\d{2}-\d{2}$/.test(date) ? formatDate(date) : formatShortTime(date);
 }
@@ -164,7 +170,7 @@ function render() {
   ];
   if (p.view !== 'mdt') {
     facts.push(dl('Born', c.dob ? formatDate(c.dob) : none('No birth date on file')));
-    facts.push(dl('Sex', c.sex || none()));
+    facts.push(dl('Sex', c.sex ? SEX_WORDS[c.sex] || c.sex : none()));
     facts.push(dl('Town', c.town || none()));
     if (Array.isArray(c.aliases) && c.aliases.length) facts.push(dl('Also known as', c.aliases.join(', ')));
   }
@@ -191,7 +197,7 @@ function timelinePanel() {
     list.length
       ? h('ol', { className: 'person-timeline' }, list.map((e) => h('li', { className: `tl-item tl-${KIND_OF[e.kind] || 'other'}` },
         h('time', { className: 'tl-date', datetime: e.date }, when(e.date)),
-        h('span', { className: 'tl-kind' }, (KINDS.find(([v]) => v === KIND_OF[e.kind]) || ['', 'Other'])[1]),
+        h('span', { className: 'tl-kind' }, KIND_WORDS[KIND_OF[e.kind]] || 'Other'),
         h('span', { className: 'tl-label' }, e.link ? h('a', { href: e.link }, e.label) : e.label))))
       : h('p', { className: 'none' }, kindFilter ? 'Nothing of this kind.' : 'Nothing on the timeline yet.'));
 }
@@ -316,8 +322,8 @@ function reliefMoves(x) {
     const r = await api('PATCH', `/api/v1/relief/${x.id}`, body);
     done();
     if (r.ok) {
-      say('person-announce', `Relief ${statusLabel(to).toLowerCase()}.`);
       await load();
+      say('person-announce', `Relief ${statusLabel(to).toLowerCase()}.`);
       return;
     }
     if (r.status === 422) {
@@ -374,8 +380,8 @@ function reliefForm() {
     const r = await api('POST', `/api/v1/persons/${page.id}/relief`, body);
     done();
     if (r.ok) {
-      say('person-announce', 'Relief recorded.');
       await load();
+      say('person-announce', 'Relief recorded.');
       return;
     }
     const { first, loose } = markFieldErrors(form, r);
@@ -396,7 +402,7 @@ function mergesPanel() {
     const undo = merge && !m.undone_at ? undoForm(m) : null;
     return h('li', { className: 'merge-item' },
       h('p', {}, what, ` on ${formatShortTime(m.merged_at)}${m.merged_by ? ` by ${m.merged_by}` : ''}. `,
-        h('a', { href: `#persons/${other}` }, `Record ${other}`),
+        h('a', { href: `#persons/${other}` }, `Record ${other}`), ' ',
         m.undone_at ? h('span', { className: 'badge' }, `Undone ${formatShortTime(m.undone_at)}`) : null),
       m.reason ? h('p', { className: 'sub' }, `Why: ${m.reason}`) : null,
       m.undo_reason ? h('p', { className: 'sub' }, `Undone because: ${m.undo_reason}`) : null,
@@ -422,8 +428,8 @@ function undoForm(m) {
     const r = await api('POST', `/api/v1/persons/merges/${m.id}/undo`, { reason: form.querySelector('textarea').value });
     done();
     if (r.ok) {
-      say('person-announce', `The merge is undone: ${r.body.restored} records went back to record ${m.merged_id}.`);
       await load();
+      say('person-announce', `The merge is undone: ${r.body.restored} records went back to record ${m.merged_id}.`);
       return;
     }
     const { first, loose } = markFieldErrors(form, r);
@@ -480,7 +486,7 @@ function sideFacts(title, x) {
     h('dl', { className: 'facts' },
       dl('Name', fullName(x.given_name, x.family_name) || none('No name on file')),
       dl('Born', x.dob ? formatDate(x.dob) : Number.isInteger(x.age) ? `About ${x.age}` : none('Not known')),
-      dl('Sex', x.sex || none()),
+      dl('Sex', x.sex ? SEX_WORDS[x.sex] || x.sex : none()),
       dl('Town', x.town || none())));
 }
 
@@ -501,8 +507,8 @@ function mergeConfirm(other) {
     const r = await api('POST', `/api/v1/persons/${page.id}/merge`, { other_id: other.person_id, reason: $('mc-reason').value });
     done();
     if (r.ok) {
-      say('person-announce', `Record ${other.person_id} is merged into this one: ${r.body.moved} records moved.`);
       await load();
+      say('person-announce', `Record ${other.person_id} is merged into this one: ${r.body.moved} records moved.`);
       return;
     }
     const { first, loose } = markFieldErrors(form, r);
