@@ -264,8 +264,8 @@ function servicesPanel() {
 
 // ---------------------------------------------------------------- relief
 
-const reliefConfig = () => (getConfig() && getConfig().relief) || { statuses: [], kinds: [] };
-const statusLabel = (id) => (reliefConfig().statuses.find((s) => s.id === id) || {}).label || id;
+const reliefStatuses = () => (getConfig() && getConfig().relief_statuses) || [];
+const statusLabel = (id) => (reliefStatuses().find((s) => s.id === id) || {}).label || id;
 
 function reliefPanel() {
   const items = page.relief.map(reliefItem);
@@ -343,7 +343,7 @@ function reliefMoves(x) {
 function reliefForm() {
   const cfg = getConfig() || {};
   const offences = (cfg.relief_offences || []).map((o) => [o.id, o.name]);
-  const kinds = reliefConfig().kinds.map((k) => [k.id, k.label]);
+  const kinds = ((cfg.relief_kinds) || []).map((k) => [k.id, k.label]);
   const records = [
     ...page.cases.filter((x) => !x.label).map((x) => ({ kind: 'case', id: x.id, text: `Case ${x.number}` })),
     ...page.reports.filter((x) => !x.label).map((x) => ({ kind: 'intake', id: x.id, text: `Report ${x.number}` })),

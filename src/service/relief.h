@@ -65,6 +65,7 @@ int relief_read_check(const struct svc_ctx *ctx, struct db *db, const char *kind
 /* Whether the actor holds an open break-the-glass grant on it. */
 int relief_glass_open(const struct svc_ctx *ctx, struct db *db, const char *kind, int64_t id, bool *ret);
 
-/* The statuses with their words and the statuses allowed from each, and
- * the kinds, for GET /api/v1/config: {statuses: [...], kinds: [...]}. */
-json_t *relief_config_json(void);
+/* For GET /api/v1/config: the statuses, each {id, label, allowed}, and
+ * the kinds, each {id, label}; NULL when out of memory. */
+json_t *relief_statuses_json(void);
+json_t *relief_kinds_json(void);

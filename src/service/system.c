@@ -215,7 +215,8 @@ int svc_system_config(struct app *a, json_t **ret)
 		{"relief_offences", items_json(rec->relief_offences, rec->n_relief_offences)},
 		{"provider_view", provider_view_json(a->pack)},
 		{"plan_review_days", json_integer(rec->plan_review_days)},
-		{"relief", relief_config_json()}, /* statuses with allowed, kinds */
+		{"relief_statuses", relief_statuses_json()},
+		{"relief_kinds", relief_kinds_json()},
 	};
 	int r = 0;
 	for (size_t i = 0; i < sizeof add / sizeof add[0]; i++) {

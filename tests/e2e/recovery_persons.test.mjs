@@ -155,7 +155,7 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
   test('relief granted restricts its report and case; breaking the glass is audited and told to HART', async () => {
     const c = await childWithCase('Riley', 'Reliefcase');
     const config = await (await fetch(`${server.url}/api/v1/config`)).json();
-    assert.deepEqual(config.relief.statuses.map((s) => s.id), ['identified', 'petition_filed', 'hearing_set', 'granted', 'denied']);
+    assert.deepEqual(config.relief_statuses.map((s) => s.id), ['identified', 'petition_filed', 'hearing_set', 'granted', 'denied']);
     const base = `${PERSONS}/${c.person}/relief`;
     await assertFieldError(await as.hart.fetch(base, { method: 'POST', body: { court: 'Superior Court', offence: 'jaywalking' } }), 'offence', 'an offence not in the pack');
     await assertProblem(await as.mdt.fetch(base, { method: 'POST', body: { court: 'Superior Court', offence: 'theft' } }), 403, 'mdt records relief');

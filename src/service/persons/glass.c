@@ -64,11 +64,10 @@ int relief_read_check(const struct svc_ctx *ctx, struct db *db, const char *kind
 	return ERR_RESTRICTED;
 }
 
-json_t *relief_config_json(void)
+json_t *relief_statuses_json(void)
 {
-	json_t *statuses = json_array(), *kinds = json_array();
-	int r = statuses && kinds ? 0 : ERR_NOMEM;
-	for (int s = 0; r == 0 && s < RELIEF_STATUS_COUNT; s++) {
+	json_t *statuses = json_array();
+	for (int s = 0; statuses && s < RELIEF_STATUS_COUNT; s++) {
 		enum relief_status out[RELIEF_STATUS_COUNT];
 		size_t n = relief_status_allowed((enum relief_status)s, out);
 		json_t *allowed = json_array();
@@ -80,19 +79,24 @@ json_t *relief_config_json(void)
 		json_t *o = allowed ? json_pack("{s:s, s:s, s:o}", "id", relief_status_name((enum relief_status)s), "label",
 						relief_status_label((enum relief_status)s), "allowed", allowed)
 				    : NULL;
-		if (json_array_append_new(statuses, o) < 0)
-			r = ERR_NOMEM;
+		if (json_array_append_new(statuses, o) < 0) {
+			json_decref(statuses);
+			statuses = NULL;
+		}
 	}
-	for (size_t k = 0; r == 0 && relief_kinds[k]; k++)
+	return statuses;
+}
+
+json_t *relief_kinds_json(void)
+{
+	json_t *kinds = json_array();
+	for (size_t k = 0; kinds && relief_kinds[k]; k++)
 		if (json_array_append_new(kinds, json_pack("{s:s, s:s}", "id", relief_kinds[k], "label",
-							   relief_kind_label(relief_kinds[k]))) < 0)
-			r = ERR_NOMEM;
-	json_t *j = r == 0 ? json_pack("{s:o, s:o}", "statuses", statuses, "kinds", kinds) : NULL;
-	if (!j) {
-		json_decref(statuses);
-		json_decref(kinds);
-	}
-	return j;
+							   relief_kind_label(relief_kinds[k]))) < 0) {
+			json_decref(kinds);
+			kinds = NULL;
+		}
+	return kinds;
 }
 
 /* ---- breaking the glass ---- */

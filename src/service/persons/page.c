@@ -291,9 +291,10 @@ static int reports_json(struct page *pg)
 
 /* ---- what the cases hold ---- */
 
-/* Each row of sql for each case shown (one parameter: the case id; a
- * second, when two, the page's person or MDT flag), as objects of spec
- * with the case's id and number, appended to out. */
+/* Each row of sql for each case shown, as objects of spec with the case's
+ * id and number, appended to out. sql takes two parameters: the case id,
+ * then second (the page's person, the MDT flag, or 0 for a query that
+ * needs none and only checks it). */
 static int per_case(struct page *pg, const char *sql, int64_t second, const char *spec, json_t *out)
 {
 	int r = 0;
