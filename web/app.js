@@ -14,6 +14,7 @@ import {
   initIntake, clearIntake, discardServerDraft, hasUnsavedReport, removeAllDrafts, showIntake,
 } from './intake.js';
 import { initNotes, refreshNotes, showNotes, startNotes, stopNotes } from './notify.js';
+import { initPerson, clearPerson, showPerson } from './person.js';
 import { initQueue, clearQueue, showQueue } from './queue.js';
 import { initProviders, clearProviders, showHomeAgency, showProvider, showProviderEdit, showProviders } from './providers.js';
 import { initReport, clearReport, setReportMessage, showReport } from './report.js';
@@ -107,6 +108,7 @@ const PAGES = [
   { view: 'cases', title: 'Cases', hash: /^#cases$/, perm: 'cases.write', heading: 'cases-heading', nav: 'nav-cases' },
   { view: 'case', title: 'Case', hash: /^#case\/(\d{1,15})$/, perm: 'cases.read', heading: 'case-heading', nav: 'nav-cases', inNav: false },
   { view: 'planprint', title: 'Plan', hash: /^#case\/(\d{1,15})\/plans\/(safety|service)\/print(?:\/(\d{1,15}))?$/, perm: 'plans.read', heading: 'plan-print-heading', nav: 'nav-cases', inNav: false },
+  { view: 'person', title: 'Child', hash: /^#persons\/(\d{1,15})$/, perm: 'persons.read', heading: 'person-heading', inNav: false },
   { view: 'teams', title: 'Teams', hash: /^#teams$/, perm: 'teams.read', heading: 'teams-heading', nav: 'nav-teams' },
   { view: 'team', title: 'Team', hash: /^#team\/(\d{1,15})$/, perm: 'teams.read', heading: 'team-heading', nav: 'nav-teams', inNav: false },
   { view: 'contacts', title: 'Contacts', hash: /^#contacts$/, perm: 'contacts.read', heading: 'contacts-heading', nav: 'nav-contacts' },
@@ -128,7 +130,7 @@ const VIEW_TITLES = {
   home: 'Home',
   ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
@@ -189,6 +191,7 @@ function route({ focus }) {
   if (view === 'cases') showCases();
   if (view === 'case') showCase(match[1]);
   if (view === 'planprint') showPlanPrint(match[1], match[2], match[3]);
+  if (view === 'person') showPerson(match[1]);
   if (view === 'teams') showTeams();
   if (view === 'team') showTeam(match[1]);
   if (view === 'contacts') showContacts();
@@ -263,6 +266,7 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearDashboard();
   clearCases();
   clearPlans();
+  clearPerson();
   clearTeams();
   clearContacts();
   clearProviders();
@@ -444,6 +448,7 @@ initIntake({
 initReport({ can });
 initDashboard({ can, user: () => (me ? me.user : null) });
 initCases({ can, user: () => (me ? me.user : null) });
+initPerson({ can });
 initTeams({ can, user: () => (me ? me.user : null) });
 initContacts({ can });
 initProviders({ can, user: () => (me ? me.user : null) });

@@ -8,6 +8,7 @@
 
 import { caseLink, childName, dutyItem } from './dashboard.js';
 import { clearPlans, plansSection } from './plans.js';
+import { breakGlassForm, isRestricted, personLink } from './person.js';
 import { servicesPanel } from './referrals.js';
 import {
   $, api, busy, caseMoves, clearFieldErrors, clockText, countdown, field,
@@ -112,7 +113,7 @@ function victimBadge(v) {
 function caseRow(c) {
   return h('tr', { className: isMissing(c) ? 'is-missing' : '', dataset: { id: String(c.id) } },
     h('th', { scope: 'row', dataset: { label: 'Case' } }, h('a', { href: `#case/${c.id}`, className: 'case-link' }, c.number)),
-    h('td', { dataset: { label: 'Child' } }, h('span', {}, childName(c),
+    h('td', { dataset: { label: 'Child' } }, h('span', {}, c.restricted ? childName(c) : personLink(c.person_id, childName(c)),
       isMissing(c) ? h('span', { className: 'badge badge-missing' }, 'Missing now') : null)),
     h('td', { dataset: { label: 'Region' } }, c.region ? regionName(c.region) : h('span', { className: 'none' }, 'No region')),
     h('td', { dataset: { label: 'Status' } }, statusBadge(c.status)),
@@ -148,6 +149,11 @@ async function loadCase() {
   ]);
   if (gen !== caseGen) return;
   view.removeAttribute('aria-busy');
+  if (isRestricted(r)) {
+    $('case-heading').textContent = 'Restricted record';
+    $('case-body').replaceChildren(breakGlassForm('case', id, () => loadCase()));
+    return;
+  }
   if (!r.ok || !r.body || !r.body.id) {
     if (r.status === 404) say('case-error', `There is no case ${id}. Check the link, or open the case from the list.`);
     else if (r.status === 403) say('case-error', 'This case is outside your area of work.');
@@ -217,7 +223,7 @@ function render() {
   $('case-flags').replaceChildren(...flags);
 
   const facts = [
-    dl('Child', h('span', {}, name, ageText(child) ? h('span', { className: 'sub' }, ageText(child)) : null,
+    dl('Child', h('span', {}, personLink(child.person_id, name), ageText(child) ? h('span', { className: 'sub' }, ageText(child)) : null,
       child.dob ? h('span', { className: 'sub' }, `Born ${child.dob}`) : null)),
     dl('Region', c.region ? h('span', {}, regionName(c.region), c.office ? h('span', { className: 'sub' }, `${officeName(c.office)} area office`) : null) : none('No region')),
     dl('Victim status', h('span', {}, victimStatus(c.victim_status) || 'None',

@@ -6,6 +6,7 @@
 // accounts an administrator gave case access, until one of them
 // acknowledges each (docs/security.md).
 
+import { personLink } from './person.js';
 import {
   $, api, countdown, dutyBadge, formatShortTime, fullName, h, missingFor, problemText, regionName, regionsList,
   say, srOnly, barFill,
@@ -147,6 +148,7 @@ function renderDuties(duties) {
 /** The child of a dashboard entry or a case, by name. */
 export function childName(x) {
   const c = x.child || x.person || x;
+  if (x.restricted || c.restricted) return c.label || 'Restricted record';
   return fullName(c.given_name, c.family_name) || x.child_name || 'No name on file';
 }
 
@@ -170,7 +172,7 @@ function renderMissing(list, duties) {
       .filter((d) => !d.met_at);
     return h('li', { className: 'missing' },
       h('div', { className: 'missing-who' },
-        h('p', { className: 'missing-name' }, childName(m)),
+        h('p', { className: 'missing-name' }, m.restricted ? childName(m) : personLink(m.person_id, childName(m))),
         h('p', { className: 'missing-meta' }, caseLink(c), c.region ? h('span', {}, regionName(c.region)) : null)),
       h('dl', { className: 'missing-times' },
         h('div', {}, h('dt', {}, 'Last seen'), h('dd', {}, ep.last_seen_at ? `${formatShortTime(ep.last_seen_at)}${sinceText(ep)}` : 'Not known')),

@@ -2,6 +2,7 @@
 // the registry by name, birth date or age, sex and town; the candidates come
 // back most probable first, each with the reasons for and against.
 
+import { personLink } from './person.js';
 import {
   $, api, busy, formatDate, fullName, h, matchReasons, percent, problemText, say, sentence, srOnly, today, townsList, submitButton, barFill,
 } from './common.js';
@@ -315,7 +316,7 @@ function candidateRow(c) {
 
   return h('tr', { className: `cand band-${band}`, dataset: { personId: String(c.person_id) } },
     h('th', { scope: 'row', dataset: { label: 'Child' } },
-      h('span', {}, h('span', { className: 'cand-name' }, name || 'No name on file'),
+      h('span', {}, h('span', { className: 'cand-name' }, personLink(c.person_id, name || 'No name on file')),
         h('span', { className: 'sub' }, `Record ${c.person_id}`))),
     h('td', { dataset: { label: 'Born' } }, born),
     h('td', { dataset: { label: 'Sex' } }, c.sex ? (SEX_LABELS[c.sex] || c.sex) : none()),

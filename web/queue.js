@@ -68,6 +68,7 @@ async function load({ announce = false } = {}) {
 
 function row(x) {
   const flags = [];
+  if (x.restricted) flags.push(h('span', { className: 'badge badge-restricted' }, 'Restricted record'));
   if (x.suspected_victim) flags.push(h('span', { className: 'badge badge-victim' }, 'Suspected victim'));
   if (x.overdue) flags.push(h('span', { className: 'badge badge-overdue' }, 'Overdue'));
   if (x.disposition) flags.push(h('span', { className: 'badge badge-decided' }, packName('dispositions', x.disposition)));

@@ -5,6 +5,7 @@
 // (the screen's level while answering) is only shown.
 
 import { candidateCard, CHANNELS, SEX_LABELS } from './intake.js';
+import { breakGlassForm, isRestricted, personLink } from './person.js';
 import {
   $, api, busy, durationText, formatDate, formatShortTime, fullName, getConfig, h, zoneName,
   officeName, packName, problemText, regionName, regionsList, say, sentence, termLabel,
@@ -95,6 +96,11 @@ async function load({ first }) {
   const r = await api('GET', `/api/v1/intakes/${id}`);
   if (gen !== generation) return;
   view.removeAttribute('aria-busy');
+  $('report-glass').replaceChildren();
+  if (isRestricted(r)) {
+    $('report-glass').replaceChildren(breakGlassForm('intake', id, () => load({ first: true })));
+    return;
+  }
   if (r.ok && r.body && r.body.id) {
     report = r.body;
     render({ first });
@@ -234,7 +240,7 @@ function renderChildren(rep) {
     return h('article', { className: 'child-card', 'aria-labelledby': `rc-${n}-name`, dataset: { child: String(n) } },
       h('h3', { id: `rc-${n}-name`, className: 'child-name' },
         rep.children.length > 1 ? h('span', { className: 'child-pos' }, `Child ${n + 1}: `) : null,
-        name,
+        personLink(c.person_id, name),
         c.suspected_victim ? h('span', { className: 'badge badge-victim' }, 'Suspected victim') : null),
       h('dl', { className: 'facts child-facts' }, childFacts(c)),
       h('div', { className: 'known', 'aria-labelledby': `rc-${n}-known` },

@@ -17,6 +17,7 @@ const char *err_str(int code)
 	case ERR_SCHEMA: return "database schema is newer than this program";
 	case ERR_PARSE: return "malformed input";
 	case ERR_BUSY: return "busy";
+	case ERR_RESTRICTED: return "restricted record";
 	}
 	return "unknown error";
 }

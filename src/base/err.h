@@ -19,6 +19,7 @@ enum {
 	ERR_SCHEMA = -11,  /* database schema newer than this program */
 	ERR_PARSE = -12,   /* malformed input (JSON, CSV, URL) */
 	ERR_BUSY = -13,    /* resource busy; try again */
+	ERR_RESTRICTED = -14, /* restricted by a court's order: break the glass to read it */
 };
 
 /* A short English description of code ("out of memory"). */

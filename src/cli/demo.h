@@ -32,6 +32,14 @@ int demo_provider_ids(struct app *app, int64_t *ids, size_t max, size_t *ret_n);
 /* A safety plan in two versions and a service plan on case case_id. */
 int demo_plans(const struct svc_ctx *ctx, int64_t case_id);
 
+/* ---- the child's page (demo_persons.c) ---- */
+
+/* A second record of the child of case case_id (person), with a report of
+ * its own, merged into the child's record (kept), and two relief
+ * petitions, one granted (restricting that report), one filed. 0, or an
+ * error already printed. */
+int demo_child_page(const struct svc_ctx *ctx, int64_t person, int64_t case_id);
+
 /* ---- service referrals (demo_referrals.c) ---- */
 
 /* Referrals on the demo cases (cases, n of them, in the order demo_response

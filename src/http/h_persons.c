@@ -1,10 +1,16 @@
-/* Handlers for persons: is this child known? */
+/* Handlers for persons: is this child known? A child's page, merging two
+ * records, record relief and breaking the glass (docs/recovery.md). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/err.h"
+#include "base/str.h"
+#include "http/h_persons.h"
 #include "http/http.h"
+#include "service/child.h"
 #include "service/persons.h"
+#include "service/relief.h"
 
 int h_persons_match(struct http_req *req, struct http_resp *resp)
 {
@@ -76,4 +82,100 @@ int h_persons_match(struct http_req *req, struct http_resp *resp)
 		return ERR_NOMEM;
 	}
 	return http_json(resp, 200, body);
+}
+
+/* ---- the child's page, merges, relief, break the glass ---- */
+
+/* The answer to a refusal: 422 with the fields, 409 with why (an illegal
+ * transition lists the statuses allowed), else the error. */
+static int refusal(struct http_resp *resp, int r, struct field_errors *errs, struct case_conflict *cf)
+{
+	if (r == ERR_INVAL && field_errors_any(errs))
+		return http_problem_fields(resp, errs);
+	field_errors_done(errs);
+	json_t *allowed = cf->allowed;
+	cf->allowed = NULL;
+	if (r == ERR_CONFLICT && cf->slug && strcmp(cf->slug, "illegal-transition") == 0)
+		return http_problem_ext(resp, 409, "illegal-transition", "Illegal transition", cf->detail,
+					json_pack("{s:o}", "allowed", allowed ? allowed : json_array()));
+	json_decref(allowed);
+	if (r == ERR_CONFLICT && cf->slug)
+		return http_problem(resp, 409, cf->slug, "Conflict", cf->detail, NULL);
+	return r;
+}
+
+typedef int (*conflict_write_fn)(const struct svc_ctx *, int64_t, const json_t *, struct field_errors *,
+				 struct case_conflict *, json_t **);
+
+static int conflict_write(struct http_req *req, struct http_resp *resp, conflict_write_fn fn, int status)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t id;
+	struct field_errors errs;
+	int r = http_id_errs(req, &id, &errs, 50);
+	if (r < 0)
+		return r;
+	struct case_conflict cf = {0};
+	json_t *out = NULL;
+	if ((r = fn(&ctx, id, req->json, &errs, &cf, &out)) < 0)
+		return refusal(resp, r, &errs, &cf);
+	field_errors_done(&errs);
+	return http_json(resp, status, out);
+}
+
+int h_person_page(struct http_req *req, struct http_resp *resp)
+{
+	return http_read_by_id(req, resp, svc_person_page);
+}
+
+int h_person_merge(struct http_req *req, struct http_resp *resp)
+{
+	return conflict_write(req, resp, svc_person_merge, 201);
+}
+
+int h_person_merge_undo(struct http_req *req, struct http_resp *resp)
+{
+	return conflict_write(req, resp, svc_person_merge_undo, 200);
+}
+
+int h_relief_update(struct http_req *req, struct http_resp *resp)
+{
+	return conflict_write(req, resp, svc_relief_update, 200);
+}
+
+int h_relief_list(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t id, limit = 0, after = 0;
+	struct field_errors errs;
+	int r = http_id_errs(req, &id, &errs, 4);
+	if (r < 0)
+		return r;
+	const char *l = http_query(req, "limit"), *a = http_query(req, "after");
+	if (l && str_to_int64(l, 1, 500, &limit) < 0)
+		field_error_add(&errs, "limit", "from 1 to 500");
+	if (a && str_to_int64(a, 0, INT64_MAX, &after) < 0)
+		field_error_add(&errs, "after", "the cursor a page answered as next");
+	json_t *out = NULL;
+	r = field_errors_any(&errs) ? ERR_INVAL : svc_relief_list(&ctx, id, (int)limit, after, &out);
+	return http_answer(resp, r, &errs, 200, out);
+}
+
+int h_relief_create(struct http_req *req, struct http_resp *resp)
+{
+	return http_write_by_id(req, resp, svc_relief_create, 50, 201);
+}
+
+int h_break_glass(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct case_conflict cf = {0};
+	json_t *out = NULL;
+	int r = svc_break_glass(&ctx, req->json, &errs, &cf, &out);
+	if (r < 0)
+		return refusal(resp, r, &errs, &cf);
+	field_errors_done(&errs);
+	return http_json(resp, 201, out);
 }

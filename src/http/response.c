@@ -91,6 +91,9 @@ int http_problem_from_err(struct http_resp *resp, int err)
 		return http_problem(resp, 503, "busy", "Busy", "try again in a moment", NULL);
 	case ERR_INVAL:
 		return http_problem(resp, 422, "validation", "Invalid input", NULL, NULL);
+	case ERR_RESTRICTED: /* docs/recovery.md, "Record relief" */
+		return http_problem(resp, 403, "restricted", "Restricted record",
+				    "This record was vacated or erased by court order. To open it, give your reason.", NULL);
 	}
 	return http_problem(resp, 500, "internal", "Internal error", err_str(err), NULL);
 }

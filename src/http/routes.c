@@ -8,6 +8,7 @@
  * (`hartline routes` prints it) against their expected-access table. */
 #include "http/h_cases.h"
 #include "http/h_plans.h"
+#include "http/h_persons.h"
 #include "http/h_stats.h"
 #include "http/h_teams.h"
 #include "http/h_providers.h"
@@ -15,12 +16,14 @@
 #include "http/http.h"
 #include "service/auth.h"
 #include "service/cases.h"
+#include "service/child.h"
 #include "service/contacts.h"
 #include "service/drafts.h"
 #include "service/intake.h"
 #include "service/persons.h"
 #include "service/providers.h"
 #include "service/plans.h"
+#include "service/relief.h"
 #include "service/referrals.h"
 #include "service/setup.h"
 #include "service/teams.h"
@@ -80,6 +83,8 @@ const struct http_route http_routes[] = {
  * (h_teams.c). */
 #include "http/routes_cases.inc"
 #include "http/routes_teams.inc"
+/* A child's page, merges, record relief, break the glass (h_persons.c). */
+#include "http/routes_persons.inc"
 /* Figures and the import of past years (h_stats.c). */
 #include "http/routes_stats.inc"
 /* The provider directory and rapid response dispatch (h_providers.c). */
@@ -106,6 +111,7 @@ const struct http_route http_routes[] = {
 	{"GET", "/plans.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/import.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/account.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/person.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/app.css", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/favicon.svg", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/setup", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},

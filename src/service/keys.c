@@ -60,6 +60,8 @@ static const struct {
 	{"relief_record", "id", "outcome"},
 	{"relief_record", "id", "defence_notes"},
 	{"person_merge", "id", "reason"},
+	{"person_merge", "id", "undo_reason"},
+	{"break_glass", "id", "reason"},
 };
 
 static int read_check(struct db *db, char **ret)

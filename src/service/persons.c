@@ -104,13 +104,25 @@ static int age_now(int estimated, const char *on)
 	return estimated + (years > 0 ? years : 0);
 }
 
-/* Add one person (and a record per alias) to the registry; the caller
- * holds the write lock. */
-static int registry_put(struct person_registry *reg, int64_t id, const char *given, const char *family,
+/* A record's id in the registry: the person's own id, or for a record
+ * merged into another (docs/recovery.md, "Merging records") "12m5": person
+ * 5's names found as person 12, the kept record. Either reads as the
+ * person to show (strtoll stops at the letter). */
+static void registry_id(char out[48], int64_t root, int64_t id)
+{
+	if (root == id)
+		snprintf(out, 48, "%lld", (long long)id);
+	else
+		snprintf(out, 48, "%lldm%lld", (long long)root, (long long)id);
+}
+
+/* Add one person (and a record per alias) to the registry as id (see
+ * registry_id); the caller holds the write lock. */
+static int registry_put(struct person_registry *reg, const char *id, const char *given, const char *family,
 			const char *aliases_json, const char *dob, int age, const char *sex, const char *town)
 {
-	char idbuf[24], agebuf[16] = "";
-	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+	char idbuf[72], agebuf[16] = "";
+	snprintf(idbuf, sizeof idbuf, "%s", id);
 	if (age >= 0)
 		snprintf(agebuf, sizeof agebuf, "%d", age);
 	const char *v[F_COUNT] = {given, family, dob, agebuf, sex, town};
@@ -126,7 +138,7 @@ static int registry_put(struct person_registry *reg, int64_t id, const char *giv
 		if (r < 0 || !json_is_string(a))
 			continue;
 		/* "12a0": person 12's first alias; the id still reads as 12. */
-		snprintf(idbuf, sizeof idbuf, "%llda%zu", (long long)id, i);
+		snprintf(idbuf, sizeof idbuf, "%sa%zu", id, i);
 		v[F_GIVEN] = json_string_value(a);
 		/* An alias may be a whole name: "Kat Jones" */
 		char given2[NAME_MAX_LEN + 1], *sp;
@@ -142,24 +154,38 @@ static int registry_put(struct person_registry *reg, int64_t id, const char *giv
 			r = match_index_add(reg->index, reg->store, idx);
 	}
 	json_decref(aliases);
-	if (r == 0)
+	/* A merged record's names are the kept person's: no one more. */
+	if (r == 0 && !strchr(id, 'm'))
 		reg->persons++;
 	return r;
 }
 
 #define REGISTRY_COLUMNS "id, given_name, family_name, aliases, dob, estimated_age, age_estimated_on, sex, town"
 
-/* Open a person row of REGISTRY_COLUMNS into the registry. */
+/* Every person with the root of its merge group: a record merged into
+ * another (person.merged_into) is found as the kept one, through as many
+ * merges as were made. ? ?: 0 0 for everyone, else the one group of that
+ * root. Columns: REGISTRY_COLUMNS, then the root. */
+#define REGISTRY_GROUPS                                                                                       \
+	"WITH RECURSIVE grp (root, id) AS (SELECT id, id FROM person WHERE merged_into IS NULL"               \
+	" AND (CAST(? AS BIGINT) = 0 OR id = ?)"                                                              \
+	" UNION ALL SELECT grp.root, p.id FROM person p JOIN grp ON p.merged_into = grp.id)"                 \
+	" SELECT p.id, p.given_name, p.family_name, p.aliases, p.dob, p.estimated_age, p.age_estimated_on,"   \
+	" p.sex, p.town, grp.root FROM grp JOIN person p ON p.id = grp.id ORDER BY grp.root, p.id"
+
+/* Open a person row of REGISTRY_COLUMNS and its root into the registry. */
 static int put_row(struct app *app, struct person_registry *reg, struct db_stmt *st)
 {
 	int64_t id = db_column_int64(st, 0);
+	char rid[48];
+	registry_id(rid, db_column_int64(st, 9), id);
 	char *given, *family, *aliases, *dob;
 	int r = open_sealed(app, st, 1, "given_name", id, &given);
 	if (r == 0 && (r = open_sealed(app, st, 2, "family_name", id, &family)) == 0 &&
 	    (r = open_sealed(app, st, 3, "aliases", id, &aliases)) == 0 &&
 	    (r = open_sealed(app, st, 4, "dob", id, &dob)) == 0) {
 		int age = db_column_is_null(st, 5) ? -1 : age_now((int)db_column_int64(st, 5), db_column_text(st, 6));
-		r = registry_put(reg, id, given, family, aliases, dob, age, db_column_text(st, 7), db_column_text(st, 8));
+		r = registry_put(reg, rid, given, family, aliases, dob, age, db_column_text(st, 7), db_column_text(st, 8));
 		free(family);
 		free(aliases);
 		free(dob);
@@ -173,7 +199,7 @@ int persons_register_id(struct app *app, struct db *db, int64_t id)
 	if (!app->registry)
 		return 0;
 	struct db_stmt *st;
-	int r = db_rowf(db, &st, "SELECT " REGISTRY_COLUMNS " FROM person WHERE id = ?", "i", id);
+	int r = db_rowf(db, &st, "SELECT " REGISTRY_COLUMNS ", id FROM person WHERE id = ?", "i", id);
 	if (r < 0)
 		return r;
 	pthread_rwlock_wrlock(&app->registry->lock);
@@ -199,7 +225,7 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 	if (r == 0)
 		r = app_db(app, &db);
 	if (r == 0)
-		r = db_prepare(db, "SELECT " REGISTRY_COLUMNS " FROM person ORDER BY id", &st);
+		r = db_preparef(db, &st, REGISTRY_GROUPS, "ii", (int64_t)0, (int64_t)0);
 	while (r == 0 && (r = db_step(st)) == DB_ROW) {
 		if ((r = put_row(app, reg, st)) < 0)
 			snprintf(errmsg, errsize, "person %lld: %s", (long long)db_column_int64(st, 0), err_str(r));
@@ -250,6 +276,88 @@ size_t persons_registry_count(struct app *app)
 	size_t n = app->registry->persons;
 	pthread_rwlock_unlock(&app->registry->lock);
 	return n;
+}
+
+/* The people of root's merge group (root first), into *ret (free it). */
+static int group_ids(struct db *db, int64_t root, int64_t **ret, size_t *ret_n)
+{
+	struct db_stmt *st = NULL;
+	int r = db_preparef(db, &st, REGISTRY_GROUPS, "ii", root, root);
+	size_t n = 0, cap = 8;
+	int64_t *ids = r == 0 ? malloc(cap * sizeof *ids) : NULL;
+	if (r == 0 && !ids)
+		r = ERR_NOMEM;
+	/* The root itself goes, even when it has just been merged away. */
+	if (r == 0)
+		ids[n++] = root;
+	while (r == 0) {
+		if ((r = db_step(st)) != DB_ROW)
+			break;
+		r = 0;
+		if (n == cap) {
+			int64_t *p = realloc(ids, (cap *= 2) * sizeof *ids);
+			if (!p) {
+				r = ERR_NOMEM;
+				break;
+			}
+			ids = p;
+		}
+		ids[n++] = db_column_int64(st, 0);
+	}
+	if (st)
+		db_finalize(st);
+	if (r < 0) {
+		free(ids);
+		return r;
+	}
+	*ret = ids;
+	*ret_n = n;
+	return 0;
+}
+
+/* Mark dead every record found as one of ids (its head: the id before a
+ * letter); the caller holds the write lock. */
+static void registry_kill(struct person_registry *reg, const int64_t *ids, size_t n)
+{
+	size_t total = match_store_count(reg->store);
+	for (size_t i = 0; i < total; i++) {
+		if (match_store_rec(reg->store, (uint32_t)i)->dead)
+			continue;
+		const char *sid = match_store_id(reg->store, (uint32_t)i);
+		int64_t head = strtoll(sid, NULL, 10);
+		for (size_t k = 0; k < n; k++)
+			if (head == ids[k]) {
+				match_store_kill(reg->store, (uint32_t)i);
+				if (!strpbrk(sid, "am") && reg->persons)
+					reg->persons--;
+				break;
+			}
+	}
+}
+
+int persons_registry_refresh(struct app *app, struct db *db, int64_t root)
+{
+	if (!app->registry)
+		return 0;
+	int64_t *ids;
+	size_t n;
+	int r = group_ids(db, root, &ids, &n);
+	if (r < 0)
+		return r;
+	struct db_stmt *st = NULL;
+	if ((r = db_preparef(db, &st, REGISTRY_GROUPS, "ii", root, root)) < 0) {
+		free(ids);
+		return r;
+	}
+	struct person_registry *reg = app->registry;
+	pthread_rwlock_wrlock(&reg->lock);
+	registry_kill(reg, ids, n);
+	while ((r = db_step(st)) == DB_ROW && (r = put_row(app, reg, st)) == 0)
+		;
+	pthread_rwlock_unlock(&reg->lock);
+	db_finalize(st);
+	free(ids);
+	return r < 0 ? r : 0;
 }
 
 /* ---- recording people ---- */
@@ -360,7 +468,9 @@ int persons_register(struct app *app, const struct person_new *p, size_t n, cons
 		char *aliases = NULL;
 		if ((r = aliases_json(&p[i], &aliases)) < 0)
 			break;
-		r = registry_put(app->registry, ids[i], p[i].given_name, p[i].family_name, aliases, p[i].dob,
+		char rid[48];
+		registry_id(rid, ids[i], ids[i]);
+		r = registry_put(app->registry, rid, p[i].given_name, p[i].family_name, aliases, p[i].dob,
 				 p[i].dob && *p[i].dob ? -1 : p[i].estimated_age, p[i].sex, p[i].town);
 		free(aliases);
 	}
@@ -580,7 +690,8 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 			continue;
 		ids[kept] = id;
 		alias[kept][0] = '\0';
-		if (strchr(match_store_id(reg->store, hits[i].index), 'a'))
+		/* An alias, or the names of a record merged into this one. */
+		if (strpbrk(match_store_id(reg->store, hits[i].index), "am"))
 			snprintf(alias[kept], sizeof alias[kept], "%s %s", match_store_value(reg->store, hits[i].index, F_GIVEN),
 				 match_store_value(reg->store, hits[i].index, F_FAMILY));
 		hits[kept] = hits[i];

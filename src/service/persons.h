@@ -99,3 +99,9 @@ int svc_persons_find(const struct svc_ctx *ctx, const struct person_query *q, si
 int persons_registry_open(struct app *app, char *errmsg, size_t errsize);
 void persons_registry_close(struct app *app);
 size_t persons_registry_count(struct app *app);
+/* Put root's merge group in the registry as it now stands in the database
+ * (docs/recovery.md, "Merging records"): every record found as root or as
+ * one of its group goes, then root and each record merged into it come
+ * back as root. After a merge, the kept root; after an undo, both. A root
+ * now merged away only leaves. No-op without a registry. */
+int persons_registry_refresh(struct app *app, struct db *db, int64_t root);

@@ -10,6 +10,7 @@
 #include "base/seal.h"
 #include "model/casestate.h"
 #include "service/keys.h"
+#include "service/relief.h"
 #include "service/upgrade.h"
 
 /* Insert key = value unless the key is there already. */
@@ -215,6 +216,8 @@ int svc_system_config(struct app *a, json_t **ret)
 		{"relief_offences", items_json(rec->relief_offences, rec->n_relief_offences)},
 		{"provider_view", provider_view_json(a->pack)},
 		{"plan_review_days", json_integer(rec->plan_review_days)},
+		{"relief_statuses", relief_statuses_json()},
+		{"relief_kinds", relief_kinds_json()},
 	};
 	int r = 0;
 	for (size_t i = 0; i < sizeof add / sizeof add[0]; i++) {

@@ -94,6 +94,13 @@ const EXPECTED = {
   'PUT /api/v1/cases/{id}/plans/{kind}': ['hart', 'liaison'],
   'GET /api/v1/cases/{id}/plans/{kind}/versions/{n}': ['hart', 'liaison', 'mdt'],
   'GET /plans.js': 'public',
+  'GET /api/v1/persons/{id}': ['hart', 'liaison', 'mdt'],
+  'POST /api/v1/persons/{id}/merge': ['hart'],
+  'POST /api/v1/persons/merges/{mid}/undo': ['hart'],
+  'GET /api/v1/persons/{id}/relief': ['hart', 'liaison'],
+  'POST /api/v1/persons/{id}/relief': ['hart', 'liaison'],
+  'PATCH /api/v1/relief/{rid}': ['hart', 'liaison'],
+  'POST /api/v1/break-glass': ['hart', 'liaison', 'mdt'],
   // Service referrals: PATCH is every reader's; the service asks each move's permission.
   'POST /api/v1/cases/{id}/referrals': ['hart', 'liaison'],
   'GET /api/v1/referrals': ['hart', 'liaison', 'mdt', 'provider'],
@@ -119,6 +126,7 @@ const EXPECTED = {
   'GET /figures.js': 'public',
   'GET /import.js': 'public',
   'GET /account.js': 'public',
+  'GET /person.js': 'public',
   'GET /referrals.js': 'public',
   'GET /app.css': 'public',
   'GET /favicon.svg': 'public',
@@ -193,6 +201,7 @@ const NO_OBJECT = '99999999';
 
 function pathOf(route) {
   // A set-up link for a walked user would end its sessions: none of those.
+  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices|persons)\/|\/setup-link$/.test(route.pattern);
   const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices|referrals)\/|\/setup-link$/.test(route.pattern);
   return route.pattern.replace(/\{([^}]+)\}/g, (_, name) => {
     if (name === 'id' && /\/(sessions|second-factor)$/.test(route.pattern)) return String(targetUserId);

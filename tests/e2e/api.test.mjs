@@ -46,7 +46,8 @@ after(async () => {
 
 // What config adds to the pack (src/service/system.c).
 const VOCABULARIES = ['case_statuses', 'victim_statuses', 'petition_statuses', 'placements', 'report_kinds', 'event_kinds',
-  'duty_statuses', 'review_statuses', 'screening_levels', 'intake_placements'];
+  'duty_statuses', 'review_statuses', 'screening_levels', 'intake_placements', 'relief_statuses',
+  'relief_kinds'];
 // Service referrals' statuses and moves (src/model/referral.c), and urgencies.
 const REFERRAL_VOCABULARIES = ['referral_statuses', 'referral_urgencies'];
 

@@ -780,7 +780,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
 
     const entryKeys = [
       'age_minutes', 'channel', 'children', 'disposition', 'disposition_at', 'id', 'number', 'office', 'overdue', 'received_at', 'region',
-      'screening_level', 'source', 'suspected_victim', 'unmapped_town',
+      'restricted', 'screening_level', 'source', 'suspected_victim', 'unmapped_town',
     ];
     assert.deepEqual(Object.keys(o).sort(), entryKeys);
     assert.equal(o.children, 1);

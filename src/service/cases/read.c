@@ -11,6 +11,7 @@
 #include "model/casestate.h"
 #include "service/audit.h"
 #include "service/deadlines.h"
+#include "service/relief.h"
 #include "service/sealed.h"
 #include "service/teams.h"
 
@@ -309,7 +310,7 @@ int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	struct case_head h;
 	bool mdt = false;
 	int r = cases_access(ctx, PERM_CASES_READ, id, &db, &h, &mdt);
-	if (r < 0)
+	if (r < 0 || (r = relief_read_check(ctx, db, "case", id)) < 0)
 		return r;
 	json_t *j = NULL;
 	if ((r = db_begin(db)) < 0)
@@ -344,12 +345,40 @@ int cases_rows_add(struct cases_rows *rows, int64_t person, json_t *j)
 	return 0;
 }
 
+/* The case a row of a list is about: a list's row is the case ("id"), a
+ * dashboard's names it ("case": {"id"}). */
+static int64_t row_case_id(const json_t *j)
+{
+	json_t *c = json_object_get(j, "case");
+	return json_integer_value(json_object_get(c ? c : j, "id"));
+}
+
+/* A case restricted by relief granted shows as "Restricted record", with
+ * no name (docs/recovery.md, "Record relief"). */
+static int restricted_child(struct db *db, json_t *j, json_t **ret)
+{
+	bool restricted = false;
+	int r = relief_restricted(db, "case", row_case_id(j), &restricted);
+	*ret = NULL;
+	if (r < 0 || !restricted)
+		return r;
+	if (json_object_set_new(j, "restricted", json_true()) < 0 ||
+	    !(*ret = json_pack("{s:b, s:s}", "restricted", 1, "label", "Restricted record")))
+		return ERR_NOMEM;
+	return 0;
+}
+
 int cases_rows_finish(struct db *db, struct app *app, struct cases_rows *rows, int r, json_t *out)
 {
 	for (size_t k = 0; k < rows->n; k++) {
 		json_t *child = NULL;
-		if (r >= 0 && (r = child_json(db, app, rows->v[k].person, false, &child)) == 0 &&
+		if (r >= 0 && (r = restricted_child(db, rows->v[k].j, &child)) == 0 &&
+		    (child || (r = child_json(db, app, rows->v[k].person, false, &child)) == 0) &&
 		    json_object_set_new(rows->v[k].j, "child", child) < 0)
+			r = ERR_NOMEM;
+		/* The child's page, for a row that names the child. */
+		if (r >= 0 && !json_object_get(rows->v[k].j, "restricted") &&
+		    json_object_set_new(rows->v[k].j, "person_id", json_integer(rows->v[k].person)) < 0)
 			r = ERR_NOMEM;
 		if (json_array_append_new(out, rows->v[k].j) < 0 && r >= 0)
 			r = ERR_NOMEM;

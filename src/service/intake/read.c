@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "service/audit.h"
+#include "service/relief.h"
 #include "service/sealed.h"
 
 static int64_t deadline_minutes(const struct pack *p)
@@ -48,7 +49,7 @@ static int queue_row(struct db_stmt *st, hl_time t, int64_t due, json_t *list)
 	if (!o)
 		return ERR_NOMEM;
 	int r = db_row_json(st, "id:i number received_at channel source region office unmapped_town:b"
-				" suspected_victim:b disposition disposition_at children:i screening_level", o);
+				" suspected_victim:b disposition disposition_at children:i screening_level restricted:b", o);
 	hl_time received = 0;
 	if (r == 0 && time_parse(db_column_text(st, 2), &received) < 0)
 		received = 0;
@@ -82,7 +83,9 @@ int svc_intake_list(const struct svc_ctx *ctx, const struct intake_filter *f, st
 			"SELECT i.id, i.number, i.received_at, i.channel, i.source, i.region, i.office, i.unmapped_town,"
 			" i.suspected_victim, i.disposition, i.disposition_at,"
 			" (SELECT count(*) FROM intake_child c WHERE c.intake_id = i.id),"
-			" (SELECT s.level FROM screening s WHERE s.intake_id = i.id ORDER BY s.id DESC LIMIT 1)"
+			" (SELECT s.level FROM screening s WHERE s.intake_id = i.id ORDER BY s.id DESC LIMIT 1),"
+			" (SELECT count(*) FROM relief_link l JOIN relief_record rr ON rr.id = l.relief_id"
+			"  WHERE l.kind = 'intake' AND l.object_id = i.id AND rr.status = 'granted')"
 			" FROM intake i"
 			" WHERE (? = 'all' OR (? = 'open' AND i.disposition IS NULL) OR (? = 'decided' AND i.disposition IS NOT NULL))"
 			" AND (CAST(? AS TEXT) IS NULL OR (? = 'none' AND i.region IS NULL) OR i.region = ?)"
@@ -226,7 +229,7 @@ int svc_intake_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	struct db *db;
 	struct intake_head h;
 	int r = intake_open(ctx, PERM_INTAKE_READ, id, &db, &h);
-	if (r < 0)
+	if (r < 0 || (r = relief_read_check(ctx, db, "intake", id)) < 0)
 		return r;
 	struct app *app = ctx->app;
 	json_t *j = json_object(), *a;

@@ -1,0 +1,81 @@
+/* persons_int.h: what the parts of the child's page and its use cases
+ * (src/service/persons/) share. Their public interfaces are
+ * service/child.h and service/relief.h; one file per use case: scope.c
+ * (who reaches which child, and which of its records), page.c and
+ * timeline.c (the page), merge.c (merge and undo), relief.c (record
+ * relief), glass.c (restriction and breaking the glass). The identity
+ * registry stays in service/persons.c. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/clock.h"
+#include "service/ctx.h"
+
+struct db;
+struct db_stmt;
+
+#define PERSONS_REASON_MAX 2000
+
+static inline void persons_fmt_id(char out[24], int64_t id)
+{
+	snprintf(out, 24, "%lld", (long long)id);
+}
+
+static inline json_t *persons_text(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* Set key on obj to v (taken): 0, or ERR_NOMEM when that fails or v is NULL. */
+int persons_set(json_t *obj, const char *key, json_t *v);
+
+/* A refusal with ERR_CONFLICT: its problem slug ("conflict",
+ * "stale-version", "illegal-transition") and why. cf may be NULL. */
+struct case_conflict;
+void persons_conflict(struct case_conflict *cf, const char *slug, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- scope (scope.c) ---- */
+
+/* What an actor reaches of a child. */
+struct person_reach {
+	enum role role;
+	const char *region; /* a liaison's region, else NULL */
+	const char *team;   /* an MDT member's team code, else NULL */
+	bool reports;       /* may see the child's reports (not an MDT member) */
+	bool mdt;           /* the MDT view */
+	bool relief;        /* holds PERM_RELIEF_READ */
+};
+
+void persons_reach(const struct svc_ctx *ctx, struct person_reach *ret);
+/* Whether the actor reaches case id of region: HART all, a liaison its
+ * region, an MDT member the cases its team reviews. */
+int persons_case_reached(struct db *db, const struct person_reach *pr, int64_t case_id, const char *region,
+			 bool *ret);
+/* Whether the actor reaches person id at all: ERR_NOTFOUND (the denial
+ * audited when the person exists) when not. */
+int persons_reached(const struct svc_ctx *ctx, struct db *db, const struct person_reach *pr, int64_t id);
+/* The person's merged_into (0: not merged); ERR_NOTFOUND when no such
+ * person. */
+int persons_merged_into(struct db *db, int64_t id, int64_t *ret);
+
+/* ---- the page (page.c, timeline.c) ---- */
+
+/* One entry of the timeline: kind, date, label and link (may be NULL). */
+int persons_timeline_add(json_t *timeline, const char *kind, const char *date, const char *link, const char *fmt,
+			 ...) __attribute__((format(printf, 5, 6)));
+/* Sort the timeline by date, then kind order of insertion. */
+int persons_timeline_sort(json_t *timeline);
+/* Add the timeline entries for the page's cases, reports, services, plans,
+ * relief records and merges (each already on page). */
+int persons_timeline_build(json_t *page);
+
+/* ---- relief (relief.c) ---- */
+
+/* The child's relief records as answered, appended to out (no audit, no
+ * check: the caller's). */
+int persons_relief_json(struct db *db, struct app *app, int64_t person_id, int limit, int64_t after, json_t *out);
