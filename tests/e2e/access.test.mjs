@@ -201,8 +201,7 @@ const NO_OBJECT = '99999999';
 
 function pathOf(route) {
   // A set-up link for a walked user would end its sessions: none of those.
-  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices|persons)\/|\/setup-link$/.test(route.pattern);
-  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices|referrals)\/|\/setup-link$/.test(route.pattern);
+  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices|persons|referrals)\/|\/setup-link$/.test(route.pattern);
   return route.pattern.replace(/\{([^}]+)\}/g, (_, name) => {
     if (name === 'id' && /\/(sessions|second-factor)$/.test(route.pattern)) return String(targetUserId);
     if (name === 'id') return byPermissionOnly ? NO_OBJECT : String(someUserId);
