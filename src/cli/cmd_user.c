@@ -640,6 +640,35 @@ static int demo_teams(const struct svc_ctx *ctx, int64_t mdt_user, int64_t *ret_
 	return 0;
 }
 
+/* mdt-r1 held a review of held_case a day ago, with an action item, and
+ * has next_case up the day after tomorrow. */
+static int demo_reviews(const struct svc_ctx *ctx, int64_t t1, const int64_t m[5], int64_t held_case,
+			int64_t next_case, struct field_errors *errs)
+{
+	char t_a[32], t_b[32];
+	json_t *ret = NULL, *body;
+	int64_t review;
+	body = json_pack("{s:I, s:s}", "case_id", (json_int_t)held_case, "scheduled_at",
+			 demo_ago(t_a, sizeof t_a, 25 * 60));
+	if (demo_step("schedule a demo review", svc_review_create(ctx, t1, body, errs, &review), errs, body) < 0)
+		return -1;
+	body = json_pack("{s:s, s:s, s:[I, I, I, I], s:s, s:[{s:s, s:s, s:s}]}", "status", "held", "held_at",
+			 demo_ago(t_a, sizeof t_a, 24 * 60), "attendees", (json_int_t)m[0], (json_int_t)m[1],
+			 (json_int_t)m[2], (json_int_t)m[3], "decisions",
+			 "Forensic interview at the child advocacy center; victim advocate to meet Morgan weekly "
+			 "(synthetic).",
+			 "action_items", "text", "Schedule the forensic interview", "owner", "Det. Casey Sample", "due_at",
+			 demo_ago(t_b, sizeof t_b, -2 * 24 * 60));
+	int r = svc_review_update(ctx, t1, review, body, errs, &ret);
+	if (demo_case_json("hold a demo review", r, errs, body, ret) < 0)
+		return -1;
+	body = json_pack("{s:I, s:s}", "case_id", (json_int_t)next_case, "scheduled_at",
+			 demo_ago(t_a, sizeof t_a, -2 * 24 * 60));
+	if (demo_step("schedule a demo review", svc_review_create(ctx, t1, body, errs, &review), errs, body) < 0)
+		return -1;
+	return 0;
+}
+
 static int demo_response(struct app *app)
 {
 	struct actor hart;
@@ -727,25 +756,7 @@ static int demo_response(struct app *app)
 	if (demo_case_json("add a demo note", r, &errs, body, ret) < 0)
 		goto fail;
 	ret = NULL;
-	int64_t review;
-	body = json_pack("{s:I, s:s}", "case_id", (json_int_t)c.id, "scheduled_at", demo_ago(t_a, sizeof t_a, 25 * 60));
-	if (demo_step("schedule a demo review", svc_review_create(&ctx, t1, body, &errs, &review), &errs, body) < 0)
-		goto fail;
-	body = json_pack("{s:s, s:s, s:[I, I, I, I], s:s, s:[{s:s, s:s, s:s}]}", "status", "held", "held_at",
-			 demo_ago(t_a, sizeof t_a, 24 * 60), "attendees", (json_int_t)m[0], (json_int_t)m[1],
-			 (json_int_t)m[2], (json_int_t)m[3], "decisions",
-			 "Forensic interview at the child advocacy center; victim advocate to meet Morgan weekly "
-			 "(synthetic).",
-			 "action_items", "text", "Schedule the forensic interview", "owner", "Det. Casey Sample", "due_at",
-			 demo_ago(t_b, sizeof t_b, -2 * 24 * 60));
-	r = svc_review_update(&ctx, t1, review, body, &errs, &ret);
-	if (demo_case_json("hold a demo review", r, &errs, body, ret) < 0)
-		goto fail;
-	ret = NULL;
-	/* Avery's case is up before mdt-r1 the day after tomorrow. */
-	body = json_pack("{s:I, s:s}", "case_id", (json_int_t)a.id, "scheduled_at",
-			 demo_ago(t_a, sizeof t_a, -2 * 24 * 60));
-	if (demo_step("schedule a demo review", svc_review_create(&ctx, t1, body, &errs, &review), &errs, body) < 0)
+	if (demo_reviews(&ctx, t1, m, c.id, a.id, &errs) < 0)
 		goto fail;
 	field_errors_done(&errs);
 	json_decref(cf.allowed);

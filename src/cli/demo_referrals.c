@@ -121,11 +121,19 @@ static int answer(const struct svc_ctx *hart, const char *code, json_t *ref, con
 	for (size_t i = 0; r == 0 && moves[i]; i++) {
 		char status[32];
 		const char *colon = strchr(moves[i], ':');
-		snprintf(status, sizeof status, "%.*s", (int)(colon ? colon - moves[i] : (long)strlen(moves[i])), moves[i]);
+		int len = snprintf(status, sizeof status, "%.*s", (int)(colon ? colon - moves[i] : (long)strlen(moves[i])),
+				   moves[i]);
+		if (len < 0 || (size_t)len >= sizeof status) {
+			r = ERR_INVAL;
+			break;
+		}
 		json_t *body = json_pack("{s:O, s:s}", "version", json_object_get(now, "version"), "status", status);
-		if (body && colon)
-			json_object_set_new(body, strcmp(status, "completed") == 0 ? "outcome" : "reason_code",
-					    json_string(colon + 1));
+		if (body && colon &&
+		    json_object_set_new(body, strcmp(status, "completed") == 0 ? "outcome" : "reason_code",
+					json_string(colon + 1)) < 0) {
+			json_decref(body);
+			body = NULL;
+		}
 		struct field_errors errs;
 		field_errors_init(&errs, 5);
 		struct case_conflict cf = {0};
@@ -150,7 +158,7 @@ static int one(const struct svc_ctx *hart, const struct demo_ref *d, const int64
 {
 	struct case_head h = {0};
 	struct db *db;
-	int r;
+	int r = 0;
 	if ((size_t)d->kase >= n || (r = app_db(hart->app, &db)) < 0 || (r = case_load(db, cases[d->kase], &h)) < 0)
 		return d->kase >= (int)n ? 0 : r;
 	int64_t pid = 0;
