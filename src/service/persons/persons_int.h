@@ -77,5 +77,7 @@ int persons_timeline_build(json_t *page);
 /* ---- relief (relief.c) ---- */
 
 /* The child's relief records as answered, appended to out (no audit, no
- * check: the caller's). */
-int persons_relief_json(struct db *db, struct app *app, int64_t person_id, int limit, int64_t after, json_t *out);
+ * check: the caller's). For a liaison (region not NULL) only those that
+ * name at least one record and only records of its region. */
+int persons_relief_json(struct db *db, struct app *app, const char *region, int64_t person_id, int limit,
+			int64_t after, json_t *out);
