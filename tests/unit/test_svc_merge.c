@@ -9,6 +9,7 @@
 
 #include "service/child.h"
 #include "service/persons.h"
+#include "db/db.h"
 
 struct pair {
 	struct fx_user careline, hart;
@@ -204,6 +205,75 @@ UNIT_TEST_WITH(a_merge_names_what_is_wrong_in_the_forms_words, fx_setup, fx_tear
 	field_errors_done(&errs);
 	json_decref(body);
 	assert_int_equal(fx_count("person_merge", NULL), 1);
+}
+
+/* What another merge or undo did between the checks and the writes. */
+static int64_t race_a, race_b;
+static void race_merged(struct db *db)
+{
+	assert_int_equal(db_execf(db, "UPDATE person SET merged_into = ? WHERE id = ?", "ii", race_b, race_a), 0);
+}
+static void race_undone(struct db *db)
+{
+	assert_int_equal(db_execf(db, "UPDATE person_merge SET undone_at = '2026-11-28T18:00:00Z' WHERE id = ?", "i",
+				  race_a),
+			 0);
+}
+
+UNIT_TEST_WITH(a_merge_or_undo_that_loses_a_race_is_refused_whole, fx_setup, fx_teardown)
+{
+	struct pair p;
+	a_pair(&p, false);
+	struct merge_arg a = {.as = &p.hart, .id = p.kept, .body = merge_body(p.other)};
+	/* The kept record merged into the other while this merge checked. */
+	race_a = p.kept, race_b = p.other;
+	persons_merge_race = race_merged;
+	assert_int_equal(merge_use_case(&a), ERR_CONFLICT);
+	assert_non_null(strstr(a.cf.detail, "a moment ago"));
+	/* And the other merged into the kept one. */
+	race_a = p.other, race_b = p.kept;
+	assert_int_equal(merge_use_case(&a), ERR_CONFLICT);
+	persons_merge_race = NULL;
+	assert_int_equal(fx_count("person_merge", NULL), 0);
+	assert_int_equal(fx_count("person", "merged_into IS NOT NULL"), 0);
+	assert_rows_with(&p, p.other);
+
+	assert_int_equal(merge_use_case(&a), 0);
+	json_decref(a.body);
+	int64_t mid = json_integer_value(json_object_get(a.out, "id"));
+	/* Undone by another while this undo checked. */
+	a.id = race_a = mid;
+	a.body = fx_json("{\"reason\": \"A second check of the birth records says they are twins.\"}");
+	persons_merge_race = race_undone;
+	assert_int_equal(undo_use_case(&a), ERR_CONFLICT);
+	persons_merge_race = NULL;
+	assert_int_equal(fx_count("person_merge", "undone_at IS NULL"), 1);
+	assert_rows_with(&p, p.kept);
+	assert_int_equal(undo_use_case(&a), 0);
+	assert_rows_with(&p, p.other);
+	json_decref(a.body);
+	json_decref(a.out);
+}
+
+UNIT_TEST_WITH(a_pair_merged_one_way_is_not_merged_the_other, fx_setup, fx_teardown)
+{
+	struct pair p;
+	a_pair(&p, false);
+	struct merge_arg a = {.as = &p.hart, .id = p.kept, .body = merge_body(p.other)};
+	assert_int_equal(merge_use_case(&a), 0);
+	json_decref(a.body);
+	a.id = p.other;
+	a.body = merge_body(p.kept);
+	assert_int_equal(merge_use_case(&a), ERR_CONFLICT);
+	assert_non_null(strstr(a.cf.detail, "already merged"));
+	json_decref(a.body);
+	a.id = p.kept;
+	a.body = merge_body(p.other);
+	assert_int_equal(merge_use_case(&a), ERR_CONFLICT);
+	json_decref(a.body);
+	json_decref(a.out);
+	assert_int_equal(fx_count("person_merge", NULL), 1);
+	assert_int_equal(fx_count("person", "merged_into IS NOT NULL"), 1);
 }
 
 UNIT_TEST_WITH(only_hart_merges_or_undoes, fx_setup, fx_teardown)
