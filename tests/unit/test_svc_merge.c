@@ -9,6 +9,7 @@
 
 #include "service/child.h"
 #include "service/persons.h"
+#include "service/relief.h"
 #include "db/db.h"
 
 struct pair {
@@ -135,7 +136,7 @@ static void merge_then_undo_under(fx_failure_loop each)
 	assert_int_equal(pf_int("SELECT count(*) FROM person WHERE id = %lld AND merged_into IS NULL", (long long)p.other),
 			 1);
 	assert_int_equal(fx_count("person_merge", "undone_at IS NOT NULL AND undo_reason IS NOT NULL"), 1);
-	assert_int_equal(fx_count("audit", "action = 'person.merge_undo' AND detail LIKE '%restored=4'"), 1);
+	assert_int_equal(fx_count("audit", "action = 'person.merge_undo' AND detail LIKE '%restored=4 followed=0'"), 1);
 
 	/* Once is all. */
 	assert_int_equal(undo_use_case(&a), ERR_CONFLICT);
@@ -274,6 +275,78 @@ UNIT_TEST_WITH(a_pair_merged_one_way_is_not_merged_the_other, fx_setup, fx_teard
 	json_decref(a.out);
 	assert_int_equal(fx_count("person_merge", NULL), 1);
 	assert_int_equal(fx_count("person", "merged_into IS NOT NULL"), 1);
+}
+
+/* Relief recorded by HART on person about the cases given; answers its id. */
+static int64_t relief_on(const struct pair *p, int64_t person, int64_t case_a, int64_t case_b)
+{
+	char text[300];
+	snprintf(text, sizeof text,
+		 "{\"court\": \"Superior Court\", \"offence\": \"theft\", \"links\": [{\"kind\": \"case\", \"id\": %lld}%s]}",
+		 (long long)case_a, case_b ? ", {\"kind\": \"case\", \"id\": 0}" : "");
+	if (case_b) {
+		char *z = strstr(text, "\"id\": 0}");
+		snprintf(z, sizeof text - (size_t)(z - text), "\"id\": %lld}]}", (long long)case_b);
+	}
+	json_t *body = fx_json(text), *out = NULL;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	fx_assert_no_errors(svc_relief_create(&p->hart.ctx, person, body, &errs, &out), &errs);
+	int64_t id = json_integer_value(json_object_get(out, "id"));
+	json_decref(body);
+	json_decref(out);
+	return id;
+}
+
+/* Merge p's other into kept as HART; answers the merge. */
+static int64_t merged(struct pair *p)
+{
+	struct merge_arg a = {.as = &p->hart, .id = p->kept, .body = merge_body(p->other)};
+	assert_int_equal(merge_use_case(&a), 0);
+	int64_t mid = json_integer_value(json_object_get(a.out, "id"));
+	json_decref(a.body);
+	json_decref(a.out);
+	return mid;
+}
+
+UNIT_TEST_WITH(what_was_made_after_the_merge_for_records_given_back_follows_them, fx_setup, fx_teardown)
+{
+	struct pair p;
+	a_pair(&p, false);
+	int64_t mid = merged(&p);
+	/* Made on the kept record for the other's case, and for the kept one's own. */
+	int64_t later_service = pf_service(p.other_case, p.kept), own_service = pf_service(p.kept_case, p.kept);
+	int64_t later_relief = relief_on(&p, p.kept, p.other_case, 0), own_relief = relief_on(&p, p.kept, p.kept_case, 0);
+	struct merge_arg a = {.as = &p.hart, .id = mid,
+			      .body = fx_json("{\"reason\": \"A second check of the birth records says they are twins.\"}")};
+	assert_int_equal(undo_use_case(&a), 0);
+	assert_rows_with(&p, p.other);
+	assert_int_equal(pf_int("SELECT person_id FROM service_referral WHERE id = %lld", (long long)later_service), p.other);
+	assert_int_equal(pf_int("SELECT person_id FROM service_referral WHERE id = %lld", (long long)own_service), p.kept);
+	assert_int_equal(pf_int("SELECT person_id FROM relief_record WHERE id = %lld", (long long)later_relief), p.other);
+	assert_int_equal(pf_int("SELECT person_id FROM relief_record WHERE id = %lld", (long long)own_relief), p.kept);
+	assert_int_equal(fx_count("audit", "action = 'person.merge_undo' AND detail LIKE '%followed=2'"), 1);
+	json_decref(a.body);
+	json_decref(a.out);
+}
+
+UNIT_TEST_WITH(relief_about_both_children_refuses_the_undo_naming_it, fx_setup, fx_teardown)
+{
+	struct pair p;
+	a_pair(&p, false);
+	int64_t mid = merged(&p);
+	int64_t both = relief_on(&p, p.kept, p.kept_case, p.other_case);
+	struct merge_arg a = {.as = &p.hart, .id = mid,
+			      .body = fx_json("{\"reason\": \"A second check of the birth records says they are twins.\"}")};
+	assert_int_equal(undo_use_case(&a), ERR_CONFLICT);
+	char name[32];
+	snprintf(name, sizeof name, "Relief record %lld ", (long long)both);
+	assert_non_null(strstr(a.cf.detail, name));
+	/* Nothing given back. */
+	assert_rows_with(&p, p.kept);
+	assert_int_equal(fx_count("person_merge", "undone_at IS NULL"), 1);
+	assert_int_equal(fx_count("person", "merged_into IS NOT NULL"), 1);
+	json_decref(a.body);
 }
 
 UNIT_TEST_WITH(only_hart_merges_or_undoes, fx_setup, fx_teardown)

@@ -347,6 +347,71 @@ static int undo_check(struct db *db, const struct merge_row *m, struct case_conf
 	return 0;
 }
 
+/* Whether relief_link l names a record of person ? and not of person ?
+ * (a report naming both children names neither alone). */
+#define LINK_OF                                                                                                 \
+	"((l.kind = 'case' AND EXISTS (SELECT 1 FROM child_case c WHERE c.id = l.object_id AND c.person_id = ?))"  \
+	" OR (l.kind = 'intake' AND EXISTS (SELECT 1 FROM intake_child ic WHERE ic.intake_id = l.object_id"        \
+	" AND ic.person_id = ?) AND NOT EXISTS (SELECT 1 FROM intake_child ic WHERE ic.intake_id = l.object_id"    \
+	" AND ic.person_id = ?)))"
+
+struct relief_side {
+	int64_t id, merged, kept; /* the relief record; its links to each child */
+};
+
+static int read_side(struct db_stmt *st, void *element, void *arg)
+{
+	(void)arg;
+	struct relief_side *r = element;
+	r->id = db_column_int64(st, 0);
+	r->merged = db_column_int64(st, 1);
+	r->kept = db_column_int64(st, 2);
+	return 0;
+}
+
+/* What was made on the kept record after the merge for the records the
+ * undo gives back follows them: the services of each case given back,
+ * and relief about those records only. Relief about records of both
+ * children refuses the undo (ERR_CONFLICT with cf). *ret: the rows moved. */
+static int undo_followers(struct db *db, const struct merge_row *m, struct case_conflict *cf, size_t *ret)
+{
+	size_t i, n = 0;
+	json_t *e;
+	int r = 0;
+	json_array_foreach(m->moved, i, e)
+	{
+		int64_t rows = 0;
+		if (r == 0 && link_of(e) < NLINKS && strcmp(json_get_str(e, "table"), "child_case") == 0 &&
+		    (r = db_execnf(db, &rows,
+				   "UPDATE service_referral SET person_id = ? WHERE case_id = ? AND person_id = ?"
+				   " AND EXISTS (SELECT 1 FROM child_case c WHERE c.id = ? AND c.person_id = ?) RETURNING id",
+				   "iiiii", m->merged, (int64_t)json_integer_value(json_object_get(e, "id")), m->kept,
+				   (int64_t)json_integer_value(json_object_get(e, "id")), m->merged)) == 0)
+			*ret += (size_t)rows;
+	}
+	struct relief_side *sides = NULL;
+	if (r == 0)
+		r = db_rowsf(db, sizeof *sides, read_side, NULL, (void **)&sides, &n,
+			     "SELECT r.id, (SELECT count(*) FROM relief_link l WHERE l.relief_id = r.id AND " LINK_OF "),"
+			     " (SELECT count(*) FROM relief_link l WHERE l.relief_id = r.id AND " LINK_OF ")"
+			     " FROM relief_record r WHERE r.person_id = ? ORDER BY r.id",
+			     "iiiiiii", m->merged, m->merged, m->kept, m->kept, m->kept, m->merged, m->kept);
+	for (i = 0; r == 0 && i < n; i++) {
+		if (sides[i].merged && sides[i].kept) {
+			persons_conflict(cf, "conflict",
+					 "Relief record %lld is about records of both children (records %lld and %lld): "
+					 "record relief for each child apart, then undo",
+					 (long long)sides[i].id, (long long)m->kept, (long long)m->merged);
+			r = ERR_CONFLICT;
+		} else if (sides[i].merged &&
+			   (r = db_execf(db, "UPDATE relief_record SET person_id = ? WHERE id = ?", "ii", m->merged,
+					 sides[i].id)) == 0)
+			(*ret)++;
+	}
+	free(sides);
+	return r;
+}
+
 static int undo_write(const struct svc_ctx *ctx, struct db *db, int64_t mid, const struct merge_row *m,
 		      const char *reason, struct case_conflict *cf, size_t *ret_restored)
 {
@@ -374,14 +439,17 @@ static int undo_write(const struct svc_ctx *ctx, struct db *db, int64_t mid, con
 		    (r = move_row(db, k, json_integer_value(json_object_get(e, "id")), m->kept, m->merged, &done)) == 0)
 			restored += done;
 	}
+	size_t followed = 0;
+	if (r == 0)
+		r = undo_followers(db, m, cf, &followed);
 	if (r == 0)
 		r = db_execf(db, "UPDATE person SET merged_into = NULL, version = version + 1, updated_at = ? WHERE id = ?",
 			     "ti", ts, m->merged);
 	if (r == 0)
 		r = sealed_put(db, ctx->app, "person_merge", "undo_reason", mid, reason);
 	if (r == 0)
-		r = svc_audit_appendf(db, ctx, "person.merge_undo", "person", m->kept, "merge=%lld merged=%lld restored=%zu",
-				      (long long)mid, (long long)m->merged, restored);
+		r = svc_audit_appendf(db, ctx, "person.merge_undo", "person", m->kept, "merge=%lld merged=%lld restored=%zu followed=%zu",
+				      (long long)mid, (long long)m->merged, restored, followed);
 	*ret_restored = restored;
 	return r;
 }
