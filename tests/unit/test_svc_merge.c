@@ -422,6 +422,40 @@ UNIT_TEST_WITH(the_registry_follows_a_merge_and_its_undo, fx_setup, fx_teardown)
 	persons_registry_close(&fx.app);
 }
 
+UNIT_TEST_WITH(a_merge_stands_when_the_registry_fails_after_its_commit, fx_setup, fx_teardown)
+{
+	struct pair counted, p;
+	a_pair(&counted, false);
+	a_pair(&p, false);
+	char err[256] = "";
+	assert_int_equal(persons_registry_open(&fx.app, err, sizeof err), 0);
+	/* The statements of a merge like this one, the last ones the registry's. */
+	struct merge_arg a = {.as = &counted.hart, .id = counted.kept, .body = merge_body(counted.other)};
+	struct db_fail_report rep;
+	db_fail_at(1000000);
+	assert_int_equal(merge_use_case(&a), 0);
+	db_fail_report(&rep);
+	json_decref(a.body);
+	/* The registry's first statement fails, after the commit. */
+	a.as = &p.hart;
+	a.id = p.kept;
+	a.body = merge_body(p.other);
+	db_fail_at(rep.counted - 1);
+	int r = merge_use_case(&a);
+	db_fail_report(&rep);
+	db_fail_at(0);
+	assert_true(rep.fired);
+	assert_int_equal(rep.commits, 1);
+	assert_int_equal(r, 0);
+	assert_int_equal(json_integer_value(json_object_get(a.out, "merged_id")), p.other);
+	assert_int_equal(pf_int("SELECT merged_into FROM person WHERE id = %lld", (long long)p.other), p.kept);
+	/* The next lookup finds the registry as the database stands. */
+	assert_false(found(&p.hart, p.other));
+	assert_true(found(&p.hart, p.kept));
+	json_decref(a.body);
+	json_decref(a.out);
+}
+
 int main(void)
 {
 	return unit_run("svc_merge", NULL, NULL);

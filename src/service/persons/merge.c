@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
@@ -151,6 +152,18 @@ static int lock_merge(struct db *db, int64_t mid)
 			 mid, mid);
 }
 
+/* After the commit, put root's group in the registry as it now stands.
+ * The merge or undo stands whatever happens here: a failure is logged and
+ * the group refreshed again before the next lookup. */
+static void registry_follow(struct app *app, struct db *db, int64_t root)
+{
+	int r = persons_registry_refresh(app, db, root);
+	if (r < 0) {
+		log_warn("registry_refresh", "person=%lld error=%s retry=next_lookup", (long long)root, err_str(r));
+		persons_registry_later(app, root);
+	}
+}
+
 /* ---- merging ---- */
 
 /* The checks a merge makes of the two records: ERR_NOTFOUND for no kept
@@ -269,8 +282,7 @@ int svc_person_merge(const struct svc_ctx *ctx, int64_t id, const json_t *body, 
 		return r;
 	}
 	/* The merged record is no longer a candidate; its names find the kept. */
-	if ((r = persons_registry_refresh(ctx->app, db, id)) < 0)
-		return r;
+	registry_follow(ctx->app, db, id);
 	*ret = json_pack("{s:I, s:I, s:I, s:I}", "id", (json_int_t)mid, "kept_id", (json_int_t)id, "merged_id",
 			 (json_int_t)other, "moved", (json_int_t)moved);
 	return *ret ? 0 : ERR_NOMEM;
@@ -490,10 +502,11 @@ int svc_person_merge_undo(const struct svc_ctx *ctx, int64_t mid, const json_t *
 	if (r < 0)
 		db_rollback(db);
 	json_decref(m.moved);
-	/* Both are found again as themselves. */
-	if (r < 0 || (r = persons_registry_refresh(ctx->app, db, m.kept)) < 0 ||
-	    (r = persons_registry_refresh(ctx->app, db, m.merged)) < 0)
+	if (r < 0)
 		return r;
+	/* Both are found again as themselves. */
+	registry_follow(ctx->app, db, m.kept);
+	registry_follow(ctx->app, db, m.merged);
 	*ret = json_pack("{s:I, s:I, s:I, s:I}", "id", (json_int_t)mid, "kept_id", (json_int_t)m.kept, "merged_id",
 			 (json_int_t)m.merged, "restored", (json_int_t)restored);
 	return *ret ? 0 : ERR_NOMEM;
