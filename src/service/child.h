@@ -44,3 +44,11 @@ int svc_person_merge(const struct svc_ctx *ctx, int64_t id, const json_t *body, 
 extern const struct schema svc_person_merge_undo_schema;
 int svc_person_merge_undo(const struct svc_ctx *ctx, int64_t mid, const json_t *body, struct field_errors *errs,
 			  struct case_conflict *cf, json_t **ret);
+
+#ifdef HARTLINE_TEST_HOOKS
+struct db;
+/* Tests only: called inside a merge's or an undo's transaction between its
+ * checks and its writes, as another merge or undo committed there would
+ * be (NULL: nothing). */
+extern void (*persons_merge_race)(struct db *db);
+#endif

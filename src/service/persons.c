@@ -11,10 +11,12 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "match/nick.h"
 #include "match/norm.h"
 #include "service/audit.h"
+#include "service/persons/persons_int.h"
 #include "service/sealed.h"
 
 #define MAX_ALIASES 8
@@ -31,6 +33,10 @@ struct person_registry {
 	struct match_index *index;
 	struct match_model model;
 	size_t persons;
+	/* Merge groups whose refresh failed after their commit: refreshed
+	 * again before the next lookup (under the write lock). */
+	int64_t later[32];
+	size_t nlater;
 };
 
 /* Today in the jurisdiction's time zone (see app_open). */
@@ -360,6 +366,44 @@ int persons_registry_refresh(struct app *app, struct db *db, int64_t root)
 	return r < 0 ? r : 0;
 }
 
+void persons_registry_later(struct app *app, int64_t root)
+{
+	struct person_registry *reg = app->registry;
+	if (!reg)
+		return;
+	pthread_rwlock_wrlock(&reg->lock);
+	size_t i = 0;
+	while (i < reg->nlater && reg->later[i] != root)
+		i++;
+	bool full = i == sizeof reg->later / sizeof reg->later[0];
+	if (!full && i == reg->nlater)
+		reg->later[reg->nlater++] = root;
+	pthread_rwlock_unlock(&reg->lock);
+	if (full)
+		log_error("registry_stale", "person=%lld retry=full: restart the server to rebuild the registry",
+			  (long long)root);
+}
+
+/* The refreshes that failed before, again (each kept for later when it
+ * fails again). */
+static void registry_catch_up(struct app *app, struct db *db)
+{
+	struct person_registry *reg = app->registry;
+	int64_t roots[sizeof reg->later / sizeof reg->later[0]];
+	pthread_rwlock_wrlock(&reg->lock);
+	size_t n = reg->nlater;
+	memcpy(roots, reg->later, n * sizeof roots[0]);
+	reg->nlater = 0;
+	pthread_rwlock_unlock(&reg->lock);
+	for (size_t i = 0; i < n; i++) {
+		int r = persons_registry_refresh(app, db, roots[i]);
+		if (r < 0) {
+			log_warn("registry_refresh", "person=%lld error=%s retry=later", (long long)roots[i], err_str(r));
+			persons_registry_later(app, roots[i]);
+		}
+	}
+}
+
 /* ---- recording people ---- */
 
 static bool valid_name(const char *s)
@@ -661,6 +705,7 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 		return ERR_BUSY;
 	if ((r = check_query(q, errs)) < 0)
 		return r;
+	registry_catch_up(app, db);
 	char agebuf[16] = "";
 	if (q->age >= 0 && !(q->dob && *q->dob))
 		snprintf(agebuf, sizeof agebuf, "%d", q->age);

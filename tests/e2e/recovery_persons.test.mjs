@@ -177,6 +177,9 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     const before = (await as.hart.get('/api/v1/stats/referrals?by=year&from=2026-01-01&to=2026-12-31')).total;
     const done = await as.hart.send('PATCH', `/api/v1/relief/${filed.id}`, { version: filed.version, status: 'granted', outcome: 'Vacated.' });
     assert.deepEqual([done.status, done.decided_on, done.allowed], ['granted', '2026-11-28', []]);
+    // Decided: its records stay restricted, whoever asks.
+    const lift = await assertProblemStatus(await as.liaison.fetch(`/api/v1/relief/${done.id}`, { method: 'PATCH', body: { version: done.version, links: [] } }), 409, { type: 'conflict' });
+    assert.equal(lift.detail, 'This relief was decided; record a new one to correct it.');
 
     const p = await assertProblemStatus(await as.hart.fetch(`${CASES}/${c.caseId}`), 403, { type: 'restricted' });
     assert.equal(p.detail, 'This record was vacated or erased by court order. To open it, give your reason.');

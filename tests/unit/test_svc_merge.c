@@ -9,6 +9,8 @@
 
 #include "service/child.h"
 #include "service/persons.h"
+#include "service/relief.h"
+#include "db/db.h"
 
 struct pair {
 	struct fx_user careline, hart;
@@ -134,7 +136,7 @@ static void merge_then_undo_under(fx_failure_loop each)
 	assert_int_equal(pf_int("SELECT count(*) FROM person WHERE id = %lld AND merged_into IS NULL", (long long)p.other),
 			 1);
 	assert_int_equal(fx_count("person_merge", "undone_at IS NOT NULL AND undo_reason IS NOT NULL"), 1);
-	assert_int_equal(fx_count("audit", "action = 'person.merge_undo' AND detail LIKE '%restored=4'"), 1);
+	assert_int_equal(fx_count("audit", "action = 'person.merge_undo' AND detail LIKE '%restored=4 followed=0'"), 1);
 
 	/* Once is all. */
 	assert_int_equal(undo_use_case(&a), ERR_CONFLICT);
@@ -204,6 +206,147 @@ UNIT_TEST_WITH(a_merge_names_what_is_wrong_in_the_forms_words, fx_setup, fx_tear
 	field_errors_done(&errs);
 	json_decref(body);
 	assert_int_equal(fx_count("person_merge", NULL), 1);
+}
+
+/* What another merge or undo did between the checks and the writes. */
+static int64_t race_a, race_b;
+static void race_merged(struct db *db)
+{
+	assert_int_equal(db_execf(db, "UPDATE person SET merged_into = ? WHERE id = ?", "ii", race_b, race_a), 0);
+}
+static void race_undone(struct db *db)
+{
+	assert_int_equal(db_execf(db, "UPDATE person_merge SET undone_at = '2026-11-28T18:00:00Z' WHERE id = ?", "i",
+				  race_a),
+			 0);
+}
+
+UNIT_TEST_WITH(a_merge_or_undo_that_loses_a_race_is_refused_whole, fx_setup, fx_teardown)
+{
+	struct pair p;
+	a_pair(&p, false);
+	struct merge_arg a = {.as = &p.hart, .id = p.kept, .body = merge_body(p.other)};
+	/* The kept record merged into the other while this merge checked. */
+	race_a = p.kept, race_b = p.other;
+	persons_merge_race = race_merged;
+	assert_int_equal(merge_use_case(&a), ERR_CONFLICT);
+	assert_non_null(strstr(a.cf.detail, "a moment ago"));
+	/* And the other merged into the kept one. */
+	race_a = p.other, race_b = p.kept;
+	assert_int_equal(merge_use_case(&a), ERR_CONFLICT);
+	persons_merge_race = NULL;
+	assert_int_equal(fx_count("person_merge", NULL), 0);
+	assert_int_equal(fx_count("person", "merged_into IS NOT NULL"), 0);
+	assert_rows_with(&p, p.other);
+
+	assert_int_equal(merge_use_case(&a), 0);
+	json_decref(a.body);
+	int64_t mid = json_integer_value(json_object_get(a.out, "id"));
+	/* Undone by another while this undo checked. */
+	a.id = race_a = mid;
+	a.body = fx_json("{\"reason\": \"A second check of the birth records says they are twins.\"}");
+	persons_merge_race = race_undone;
+	assert_int_equal(undo_use_case(&a), ERR_CONFLICT);
+	persons_merge_race = NULL;
+	assert_int_equal(fx_count("person_merge", "undone_at IS NULL"), 1);
+	assert_rows_with(&p, p.kept);
+	assert_int_equal(undo_use_case(&a), 0);
+	assert_rows_with(&p, p.other);
+	json_decref(a.body);
+	json_decref(a.out);
+}
+
+UNIT_TEST_WITH(a_pair_merged_one_way_is_not_merged_the_other, fx_setup, fx_teardown)
+{
+	struct pair p;
+	a_pair(&p, false);
+	struct merge_arg a = {.as = &p.hart, .id = p.kept, .body = merge_body(p.other)};
+	assert_int_equal(merge_use_case(&a), 0);
+	json_decref(a.body);
+	a.id = p.other;
+	a.body = merge_body(p.kept);
+	assert_int_equal(merge_use_case(&a), ERR_CONFLICT);
+	assert_non_null(strstr(a.cf.detail, "already merged"));
+	json_decref(a.body);
+	a.id = p.kept;
+	a.body = merge_body(p.other);
+	assert_int_equal(merge_use_case(&a), ERR_CONFLICT);
+	json_decref(a.body);
+	json_decref(a.out);
+	assert_int_equal(fx_count("person_merge", NULL), 1);
+	assert_int_equal(fx_count("person", "merged_into IS NOT NULL"), 1);
+}
+
+/* Relief recorded by HART on person about the cases given; answers its id. */
+static int64_t relief_on(const struct pair *p, int64_t person, int64_t case_a, int64_t case_b)
+{
+	char text[300];
+	snprintf(text, sizeof text,
+		 "{\"court\": \"Superior Court\", \"offence\": \"theft\", \"links\": [{\"kind\": \"case\", \"id\": %lld}%s]}",
+		 (long long)case_a, case_b ? ", {\"kind\": \"case\", \"id\": 0}" : "");
+	if (case_b) {
+		char *z = strstr(text, "\"id\": 0}");
+		snprintf(z, sizeof text - (size_t)(z - text), "\"id\": %lld}]}", (long long)case_b);
+	}
+	json_t *body = fx_json(text), *out = NULL;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	fx_assert_no_errors(svc_relief_create(&p->hart.ctx, person, body, &errs, &out), &errs);
+	int64_t id = json_integer_value(json_object_get(out, "id"));
+	json_decref(body);
+	json_decref(out);
+	return id;
+}
+
+/* Merge p's other into kept as HART; answers the merge. */
+static int64_t merged(struct pair *p)
+{
+	struct merge_arg a = {.as = &p->hart, .id = p->kept, .body = merge_body(p->other)};
+	assert_int_equal(merge_use_case(&a), 0);
+	int64_t mid = json_integer_value(json_object_get(a.out, "id"));
+	json_decref(a.body);
+	json_decref(a.out);
+	return mid;
+}
+
+UNIT_TEST_WITH(what_was_made_after_the_merge_for_records_given_back_follows_them, fx_setup, fx_teardown)
+{
+	struct pair p;
+	a_pair(&p, false);
+	int64_t mid = merged(&p);
+	/* Made on the kept record for the other's case, and for the kept one's own. */
+	int64_t later_service = pf_service(p.other_case, p.kept), own_service = pf_service(p.kept_case, p.kept);
+	int64_t later_relief = relief_on(&p, p.kept, p.other_case, 0), own_relief = relief_on(&p, p.kept, p.kept_case, 0);
+	struct merge_arg a = {.as = &p.hart, .id = mid,
+			      .body = fx_json("{\"reason\": \"A second check of the birth records says they are twins.\"}")};
+	assert_int_equal(undo_use_case(&a), 0);
+	assert_rows_with(&p, p.other);
+	assert_int_equal(pf_int("SELECT person_id FROM service_referral WHERE id = %lld", (long long)later_service), p.other);
+	assert_int_equal(pf_int("SELECT person_id FROM service_referral WHERE id = %lld", (long long)own_service), p.kept);
+	assert_int_equal(pf_int("SELECT person_id FROM relief_record WHERE id = %lld", (long long)later_relief), p.other);
+	assert_int_equal(pf_int("SELECT person_id FROM relief_record WHERE id = %lld", (long long)own_relief), p.kept);
+	assert_int_equal(fx_count("audit", "action = 'person.merge_undo' AND detail LIKE '%followed=2'"), 1);
+	json_decref(a.body);
+	json_decref(a.out);
+}
+
+UNIT_TEST_WITH(relief_about_both_children_refuses_the_undo_naming_it, fx_setup, fx_teardown)
+{
+	struct pair p;
+	a_pair(&p, false);
+	int64_t mid = merged(&p);
+	int64_t both = relief_on(&p, p.kept, p.kept_case, p.other_case);
+	struct merge_arg a = {.as = &p.hart, .id = mid,
+			      .body = fx_json("{\"reason\": \"A second check of the birth records says they are twins.\"}")};
+	assert_int_equal(undo_use_case(&a), ERR_CONFLICT);
+	char name[32];
+	snprintf(name, sizeof name, "Relief record %lld ", (long long)both);
+	assert_non_null(strstr(a.cf.detail, name));
+	/* Nothing given back. */
+	assert_rows_with(&p, p.kept);
+	assert_int_equal(fx_count("person_merge", "undone_at IS NULL"), 1);
+	assert_int_equal(fx_count("person", "merged_into IS NOT NULL"), 1);
+	json_decref(a.body);
 }
 
 UNIT_TEST_WITH(only_hart_merges_or_undoes, fx_setup, fx_teardown)
@@ -277,6 +420,40 @@ UNIT_TEST_WITH(the_registry_follows_a_merge_and_its_undo, fx_setup, fx_teardown)
 	assert_true(found(&p.hart, p.other));
 	assert_int_equal(persons_registry_count(&fx.app), before);
 	persons_registry_close(&fx.app);
+}
+
+UNIT_TEST_WITH(a_merge_stands_when_the_registry_fails_after_its_commit, fx_setup, fx_teardown)
+{
+	struct pair counted, p;
+	a_pair(&counted, false);
+	a_pair(&p, false);
+	char err[256] = "";
+	assert_int_equal(persons_registry_open(&fx.app, err, sizeof err), 0);
+	/* The statements of a merge like this one, the last ones the registry's. */
+	struct merge_arg a = {.as = &counted.hart, .id = counted.kept, .body = merge_body(counted.other)};
+	struct db_fail_report rep;
+	db_fail_at(1000000);
+	assert_int_equal(merge_use_case(&a), 0);
+	db_fail_report(&rep);
+	json_decref(a.body);
+	/* The registry's first statement fails, after the commit. */
+	a.as = &p.hart;
+	a.id = p.kept;
+	a.body = merge_body(p.other);
+	db_fail_at(rep.counted - 1);
+	int r = merge_use_case(&a);
+	db_fail_report(&rep);
+	db_fail_at(0);
+	assert_true(rep.fired);
+	assert_int_equal(rep.commits, 1);
+	assert_int_equal(r, 0);
+	assert_int_equal(json_integer_value(json_object_get(a.out, "merged_id")), p.other);
+	assert_int_equal(pf_int("SELECT merged_into FROM person WHERE id = %lld", (long long)p.other), p.kept);
+	/* The next lookup finds the registry as the database stands. */
+	assert_false(found(&p.hart, p.other));
+	assert_true(found(&p.hart, p.kept));
+	json_decref(a.body);
+	json_decref(a.out);
 }
 
 int main(void)

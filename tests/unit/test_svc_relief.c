@@ -380,6 +380,98 @@ UNIT_TEST_WITH(roles_that_may_not_record_relief_store_nothing, fx_setup, fx_tear
 	json_decref(body);
 }
 
+/* Create relief as u with body text; answers its id (0 when refused). */
+static int64_t create_as(struct fx_user *u, int64_t person, const char *text, int want)
+{
+	struct relief_arg a = {.as = u, .id = person, .body = fx_json(text)};
+	assert_int_equal(create_use_case(&a), want);
+	json_decref(a.body);
+	int64_t id = json_integer_value(json_object_get(a.out, "id"));
+	arg_reset(&a);
+	return id;
+}
+
+UNIT_TEST_WITH(decided_relief_keeps_its_records_court_offence_and_kind, fx_setup, fx_teardown)
+{
+	struct world w;
+	a_world(&w);
+	int64_t rid = granted(&w);
+	char region[32];
+	fx_case_region(region, sizeof region);
+	struct fx_user near;
+	fx_user(&near, ROLE_LIAISON, region);
+	struct relief_arg a = {.as = &near, .id = rid};
+	/* The liaison's attempt to lift the restriction by dropping the links. */
+	assert_int_equal(update(&a, 3, "\"links\": []"), ERR_CONFLICT);
+	assert_string_equal(a.cf.slug, "conflict");
+	assert_string_equal(a.cf.detail, "This relief was decided; record a new one to correct it.");
+	a.as = &w.hart;
+	const char *fields[] = {"\"links\": []", "\"court\": \"Another court\"", "\"offence\": \"theft\"",
+				"\"offence_date\": \"2026-01-01\"", "\"relief_kind\": \"erasure\""};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		assert_int_equal(update(&a, 3, fields[i]), ERR_CONFLICT);
+	assert_int_equal(fx_count("relief_link", NULL), 2);
+	assert_int_equal(fx_count("relief_record", "version = 3 AND court LIKE 'Superior%' AND relief_kind = 'vacatur'"),
+			 1);
+	json_t *j = NULL;
+	assert_int_equal(svc_case_get(&w.hart.ctx, w.kase, &j), ERR_RESTRICTED);
+	/* The outcome may still be written down. */
+	assert_int_equal(update(&a, 3, "\"outcome\": \"Vacated; the order is on file.\""), 0);
+	assert_int_equal(fx_count("audit", "action = 'relief.update' AND detail LIKE '%links=2->2%'"), 3);
+	arg_reset(&a);
+}
+
+UNIT_TEST_WITH(a_liaison_reaches_only_relief_on_records_of_its_region, fx_setup, fx_teardown)
+{
+	struct world w;
+	a_world(&w);
+	char region[32], text[400];
+	fx_case_region(region, sizeof region);
+	struct fx_user near;
+	fx_user(&near, ROLE_LIAISON, region);
+	/* Relief on the case alone; on no record; on the case and a report of another region. */
+	snprintf(text, sizeof text, "{\"court\": \"Superior Court\", \"offence\": \"theft\", \"links\": [{\"kind\": \"case\", \"id\": %lld}]}",
+		 (long long)w.kase);
+	int64_t mine = create_as(&w.hart, w.person, text, 0);
+	create_as(&w.hart, w.person, "{\"court\": \"Superior Court\", \"offence\": \"theft\"}", 0);
+	snprintf(text, sizeof text,
+		 "{\"court\": \"Superior Court\", \"offence\": \"theft\", \"links\": [{\"kind\": \"case\", \"id\": %lld},"
+		 " {\"kind\": \"intake\", \"id\": %lld}]}",
+		 (long long)w.kase, (long long)w.intake);
+	int64_t wide = create_as(&w.hart, w.person, text, 0);
+	pf_exec("UPDATE intake SET region = '%s' WHERE id = %lld", fx_other_region(region), (long long)w.intake);
+
+	json_t *list = NULL;
+	assert_int_equal(svc_relief_list(&w.hart.ctx, w.person, 0, 0, &list), 0);
+	assert_int_equal(json_array_size(json_object_get(list, "items")), 3);
+	json_decref(list);
+	assert_int_equal(svc_relief_list(&near.ctx, w.person, 0, 0, &list), 0);
+	assert_int_equal(json_array_size(json_object_get(list, "items")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(list, "items"), 0), "id")), mine);
+	json_decref(list);
+	json_t *page = NULL;
+	assert_int_equal(svc_person_page(&near.ctx, w.person, &page), 0);
+	assert_int_equal(json_array_size(json_object_get(page, "relief")), 1);
+	json_decref(page);
+
+	/* The one it does not reach is not found, and its links stay. */
+	struct relief_arg a = {.as = &near, .id = wide};
+	assert_int_equal(update(&a, 1, "\"links\": []"), ERR_NOTFOUND);
+	assert_int_equal(update(&a, 1, "\"status\": \"petition_filed\""), ERR_NOTFOUND);
+	char where[64];
+	snprintf(where, sizeof where, "relief_id = %lld", (long long)wide);
+	assert_int_equal(fx_count("relief_link", where), 2);
+	/* Nor may it leave its own without a record, or record one on none. */
+	a.id = mine;
+	assert_int_equal(update(&a, 1, "\"links\": []"), ERR_INVAL);
+	snprintf(where, sizeof where, "relief_id = %lld", (long long)mine);
+	assert_int_equal(fx_count("relief_link", where), 1);
+	create_as(&near, w.person, "{\"court\": \"Superior Court\", \"offence\": \"theft\"}", ERR_INVAL);
+	assert_int_equal(fx_count("relief_record", NULL), 3);
+	assert_int_equal(update(&a, 1, "\"status\": \"petition_filed\""), 0);
+	arg_reset(&a);
+}
+
 int main(void)
 {
 	return unit_run("svc_relief", NULL, NULL);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
@@ -113,6 +114,56 @@ static int move_all(struct db *db, int64_t other, int64_t kept, json_t *moved)
 	return r;
 }
 
+#ifdef HARTLINE_TEST_HOOKS
+void (*persons_merge_race)(struct db *db);
+#define RACE(db) (persons_merge_race ? persons_merge_race(db) : (void)0)
+#else
+#define RACE(db) ((void)0)
+#endif
+
+/* On PostgreSQL, hold both person rows until the transaction ends (in id
+ * order, so two merges of the same pair wait instead of deadlocking); on
+ * SQLite BEGIN IMMEDIATE (db_sqlite.c) already holds the database. */
+static int lock_rows(struct db *db, const char *sql, int64_t a, int64_t b)
+{
+	if (db_engine(db) == DB_SQLITE)
+		return 0;
+	struct db_stmt *st;
+	int r = db_preparef(db, &st, sql, "ii", a, b);
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW)
+		;
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+static int lock_persons(struct db *db, int64_t a, int64_t b)
+{
+	return lock_rows(db, "SELECT id FROM person WHERE id IN (?, ?) ORDER BY id FOR UPDATE", a, b);
+}
+
+/* The merge mid and its two records (the same order as lock_persons). */
+static int lock_merge(struct db *db, int64_t mid)
+{
+	return lock_rows(db,
+			 "SELECT p.id FROM person_merge m JOIN person p ON p.id = m.kept_id OR p.id = m.merged_id"
+			 " WHERE m.id = ? AND m.id = ? ORDER BY p.id FOR UPDATE",
+			 mid, mid);
+}
+
+/* After the commit, put root's group in the registry as it now stands.
+ * The merge or undo stands whatever happens here: a failure is logged and
+ * the group refreshed again before the next lookup. */
+static void registry_follow(struct app *app, struct db *db, int64_t root)
+{
+	int r = persons_registry_refresh(app, db, root);
+	if (r < 0) {
+		log_warn("registry_refresh", "person=%lld error=%s retry=next_lookup", (long long)root, err_str(r));
+		persons_registry_later(app, root);
+	}
+}
+
 /* ---- merging ---- */
 
 /* The checks a merge makes of the two records: ERR_NOTFOUND for no kept
@@ -162,20 +213,36 @@ static int merge_check(struct db *db, int64_t id, int64_t other, struct field_er
 	return 0;
 }
 
+/* Mark other merged into id, only while neither is merged (whatever
+ * happened since the checks): ERR_CONFLICT with cf when one is. */
+static int mark_merged(struct db *db, int64_t id, int64_t other, const char *ts, struct case_conflict *cf)
+{
+	int64_t n = 0;
+	int r = db_execnf(db, &n,
+			  "UPDATE person SET merged_into = ?, version = version + 1, updated_at = ? WHERE id = ?"
+			  " AND merged_into IS NULL AND (SELECT k.merged_into FROM person k WHERE k.id = ?) IS NULL RETURNING id",
+			  "itii", id, ts, other, id);
+	if (r == 0 && n != 1) {
+		persons_conflict(cf, "conflict", "Record %lld or %lld was merged a moment ago: reload the page and look again",
+				 (long long)id, (long long)other);
+		r = ERR_CONFLICT;
+	}
+	return r;
+}
+
 static int merge_write(const struct svc_ctx *ctx, struct db *db, int64_t id, int64_t other, const char *reason,
-		       int64_t *ret_mid, size_t *ret_moved)
+		       struct case_conflict *cf, int64_t *ret_mid, size_t *ret_moved)
 {
 	char ts[32];
 	json_t *moved = json_array();
 	char *text = NULL;
 	int r = moved ? time_format(now(), ts, sizeof ts) : ERR_NOMEM;
 	if (r == 0)
+		r = mark_merged(db, id, other, ts, cf);
+	if (r == 0)
 		r = move_all(db, other, id, moved);
 	if (r == 0 && !(text = json_dump_text(moved, JSON_COMPACT)))
 		r = ERR_NOMEM;
-	if (r == 0)
-		r = db_execf(db, "UPDATE person SET merged_into = ?, version = version + 1, updated_at = ? WHERE id = ?",
-			     "iti", id, ts, other);
 	if (r == 0)
 		r = db_int64f(db, ret_mid,
 			      "INSERT INTO person_merge (kept_id, merged_id, moved, merged_by, merged_at)"
@@ -205,16 +272,17 @@ int svc_person_merge(const struct svc_ctx *ctx, int64_t id, const json_t *body, 
 		return ERR_INVAL;
 	int64_t other = json_integer_value(json_object_get(body, "other_id")), mid;
 	size_t moved;
-	if ((r = merge_check(db, id, other, errs, cf)) < 0 || (r = db_begin(db)) < 0)
+	/* The checks inside the transaction, so that no other merge comes between. */
+	if ((r = db_begin(db)) < 0)
 		return r;
-	if ((r = merge_write(ctx, db, id, other, json_get_str(body, "reason"), &mid, &moved)) < 0 ||
+	if ((r = lock_persons(db, id, other)) < 0 || (r = merge_check(db, id, other, errs, cf)) < 0 ||
+	    (RACE(db), (r = merge_write(ctx, db, id, other, json_get_str(body, "reason"), cf, &mid, &moved)) < 0) ||
 	    (r = db_commit(db)) < 0) {
 		db_rollback(db);
 		return r;
 	}
 	/* The merged record is no longer a candidate; its names find the kept. */
-	if ((r = persons_registry_refresh(ctx->app, db, id)) < 0)
-		return r;
+	registry_follow(ctx->app, db, id);
 	*ret = json_pack("{s:I, s:I, s:I, s:I}", "id", (json_int_t)mid, "kept_id", (json_int_t)id, "merged_id",
 			 (json_int_t)other, "moved", (json_int_t)moved);
 	return *ret ? 0 : ERR_NOMEM;
@@ -291,13 +359,90 @@ static int undo_check(struct db *db, const struct merge_row *m, struct case_conf
 	return 0;
 }
 
+/* Whether relief_link l names a record of person ? and not of person ?
+ * (a report naming both children names neither alone). */
+#define LINK_OF                                                                                                 \
+	"((l.kind = 'case' AND EXISTS (SELECT 1 FROM child_case c WHERE c.id = l.object_id AND c.person_id = ?))"  \
+	" OR (l.kind = 'intake' AND EXISTS (SELECT 1 FROM intake_child ic WHERE ic.intake_id = l.object_id"        \
+	" AND ic.person_id = ?) AND NOT EXISTS (SELECT 1 FROM intake_child ic WHERE ic.intake_id = l.object_id"    \
+	" AND ic.person_id = ?)))"
+
+struct relief_side {
+	int64_t id, merged, kept; /* the relief record; its links to each child */
+};
+
+static int read_side(struct db_stmt *st, void *element, void *arg)
+{
+	(void)arg;
+	struct relief_side *r = element;
+	r->id = db_column_int64(st, 0);
+	r->merged = db_column_int64(st, 1);
+	r->kept = db_column_int64(st, 2);
+	return 0;
+}
+
+/* What was made on the kept record after the merge for the records the
+ * undo gives back follows them: the services of each case given back,
+ * and relief about those records only. Relief about records of both
+ * children refuses the undo (ERR_CONFLICT with cf). *ret: the rows moved. */
+static int undo_followers(struct db *db, const struct merge_row *m, struct case_conflict *cf, size_t *ret)
+{
+	size_t i, n = 0;
+	json_t *e;
+	int r = 0;
+	json_array_foreach(m->moved, i, e)
+	{
+		int64_t rows = 0;
+		if (r == 0 && link_of(e) < NLINKS && strcmp(json_get_str(e, "table"), "child_case") == 0 &&
+		    (r = db_execnf(db, &rows,
+				   "UPDATE service_referral SET person_id = ? WHERE case_id = ? AND person_id = ?"
+				   " AND EXISTS (SELECT 1 FROM child_case c WHERE c.id = ? AND c.person_id = ?) RETURNING id",
+				   "iiiii", m->merged, (int64_t)json_integer_value(json_object_get(e, "id")), m->kept,
+				   (int64_t)json_integer_value(json_object_get(e, "id")), m->merged)) == 0)
+			*ret += (size_t)rows;
+	}
+	struct relief_side *sides = NULL;
+	if (r == 0)
+		r = db_rowsf(db, sizeof *sides, read_side, NULL, (void **)&sides, &n,
+			     "SELECT r.id, (SELECT count(*) FROM relief_link l WHERE l.relief_id = r.id AND " LINK_OF "),"
+			     " (SELECT count(*) FROM relief_link l WHERE l.relief_id = r.id AND " LINK_OF ")"
+			     " FROM relief_record r WHERE r.person_id = ? ORDER BY r.id",
+			     "iiiiiii", m->merged, m->merged, m->kept, m->kept, m->kept, m->merged, m->kept);
+	for (i = 0; r == 0 && i < n; i++) {
+		if (sides[i].merged && sides[i].kept) {
+			persons_conflict(cf, "conflict",
+					 "Relief record %lld is about records of both children (records %lld and %lld): "
+					 "record relief for each child apart, then undo",
+					 (long long)sides[i].id, (long long)m->kept, (long long)m->merged);
+			r = ERR_CONFLICT;
+		} else if (sides[i].merged &&
+			   (r = db_execf(db, "UPDATE relief_record SET person_id = ? WHERE id = ?", "ii", m->merged,
+					 sides[i].id)) == 0)
+			(*ret)++;
+	}
+	free(sides);
+	return r;
+}
+
 static int undo_write(const struct svc_ctx *ctx, struct db *db, int64_t mid, const struct merge_row *m,
-		      const char *reason, size_t *ret_restored)
+		      const char *reason, struct case_conflict *cf, size_t *ret_restored)
 {
 	char ts[32];
 	size_t i, restored = 0;
 	json_t *e;
 	int r = time_format(now(), ts, sizeof ts);
+	int64_t n = 0;
+	/* Only while it stands as the checks saw it. */
+	if (r == 0)
+		r = db_execnf(db, &n,
+			      "UPDATE person_merge SET undone_by = NULLIF(CAST(? AS BIGINT), 0), undone_at = ? WHERE id = ?"
+			      " AND undone_at IS NULL AND (SELECT p.merged_into FROM person p WHERE p.id = ?) IS NULL"
+			      " AND (SELECT p.merged_into FROM person p WHERE p.id = ?) = ? RETURNING id",
+			      "itiiii", ctx->actor->user_id, ts, mid, m->kept, m->merged, m->kept);
+	if (r == 0 && n != 1) {
+		persons_conflict(cf, "conflict", "This merge was undone or changed a moment ago: reload the page and look again");
+		r = ERR_CONFLICT;
+	}
 	json_array_foreach(m->moved, i, e)
 	{
 		size_t k = link_of(e);
@@ -306,18 +451,17 @@ static int undo_write(const struct svc_ctx *ctx, struct db *db, int64_t mid, con
 		    (r = move_row(db, k, json_integer_value(json_object_get(e, "id")), m->kept, m->merged, &done)) == 0)
 			restored += done;
 	}
+	size_t followed = 0;
+	if (r == 0)
+		r = undo_followers(db, m, cf, &followed);
 	if (r == 0)
 		r = db_execf(db, "UPDATE person SET merged_into = NULL, version = version + 1, updated_at = ? WHERE id = ?",
 			     "ti", ts, m->merged);
 	if (r == 0)
-		r = db_execf(db,
-			     "UPDATE person_merge SET undone_by = NULLIF(CAST(? AS BIGINT), 0), undone_at = ? WHERE id = ?",
-			     "iti", ctx->actor->user_id, ts, mid);
-	if (r == 0)
 		r = sealed_put(db, ctx->app, "person_merge", "undo_reason", mid, reason);
 	if (r == 0)
-		r = svc_audit_appendf(db, ctx, "person.merge_undo", "person", m->kept, "merge=%lld merged=%lld restored=%zu",
-				      (long long)mid, (long long)m->merged, restored);
+		r = svc_audit_appendf(db, ctx, "person.merge_undo", "person", m->kept, "merge=%lld merged=%lld restored=%zu followed=%zu",
+				      (long long)mid, (long long)m->merged, restored, followed);
 	*ret_restored = restored;
 	return r;
 }
@@ -334,8 +478,13 @@ int svc_person_merge_undo(const struct svc_ctx *ctx, int64_t mid, const json_t *
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 	struct merge_row m = {0};
-	if ((r = merge_load(db, mid, &m)) < 0)
+	/* The checks inside the transaction, so that no other undo or merge comes between. */
+	if ((r = db_begin(db)) < 0)
 		return r;
+	if ((r = lock_merge(db, mid)) < 0 || (r = merge_load(db, mid, &m)) < 0) {
+		db_rollback(db);
+		return r;
+	}
 	size_t restored = 0;
 	if (m.undone) {
 		persons_conflict(cf, "conflict", "This merge was undone already (%s)", m.undone_at);
@@ -345,16 +494,19 @@ int svc_person_merge_undo(const struct svc_ctx *ctx, int64_t mid, const json_t *
 				 (long long)m.kept, (long long)m.kept_into);
 		r = ERR_CONFLICT;
 	}
-	if (r == 0 && (r = undo_check(db, &m, cf)) == 0 && (r = db_begin(db)) == 0) {
-		if ((r = undo_write(ctx, db, mid, &m, json_get_str(body, "reason"), &restored)) < 0 ||
-		    (r = db_commit(db)) < 0)
-			db_rollback(db);
+	if (r == 0 && (r = undo_check(db, &m, cf)) == 0) {
+		RACE(db);
+		if ((r = undo_write(ctx, db, mid, &m, json_get_str(body, "reason"), cf, &restored)) == 0)
+			r = db_commit(db);
 	}
+	if (r < 0)
+		db_rollback(db);
 	json_decref(m.moved);
-	/* Both are found again as themselves. */
-	if (r < 0 || (r = persons_registry_refresh(ctx->app, db, m.kept)) < 0 ||
-	    (r = persons_registry_refresh(ctx->app, db, m.merged)) < 0)
+	if (r < 0)
 		return r;
+	/* Both are found again as themselves. */
+	registry_follow(ctx->app, db, m.kept);
+	registry_follow(ctx->app, db, m.merged);
 	*ret = json_pack("{s:I, s:I, s:I, s:I}", "id", (json_int_t)mid, "kept_id", (json_int_t)m.kept, "merged_id",
 			 (json_int_t)m.merged, "restored", (json_int_t)restored);
 	return *ret ? 0 : ERR_NOMEM;

@@ -437,7 +437,7 @@ static int page_json(struct page *pg)
 		return ERR_NOMEM;
 	if ((r = child_json(pg)) < 0 || (pg->pr.reports && (r = reports_json(pg)) < 0) || (r = cases_json(pg)) < 0 ||
 	    (r = case_content(pg)) < 0 ||
-	    (pg->pr.relief && (r = persons_relief_json(pg->db, pg->ctx->app, pg->id, LIST_LIMIT_MAX, 0,
+	    (pg->pr.relief && (r = persons_relief_json(pg->db, pg->ctx->app, pg->pr.region, pg->id, LIST_LIMIT_MAX, 0,
 						      arr(pg, "relief"))) < 0) ||
 	    (!pg->pr.mdt && (r = merges_json(pg)) < 0))
 		return r;

@@ -74,8 +74,17 @@ int persons_timeline_sort(json_t *timeline);
  * relief records and merges (each already on page). */
 int persons_timeline_build(json_t *page);
 
+/* ---- the registry (service/persons.c) ---- */
+
+/* For a registry refresh that failed after its commit: root's group is
+ * refreshed again before the next lookup (the failure is the caller's to
+ * log). */
+void persons_registry_later(struct app *app, int64_t root);
+
 /* ---- relief (relief.c) ---- */
 
 /* The child's relief records as answered, appended to out (no audit, no
- * check: the caller's). */
-int persons_relief_json(struct db *db, struct app *app, int64_t person_id, int limit, int64_t after, json_t *out);
+ * check: the caller's). For a liaison (region not NULL) only those that
+ * name at least one record and only records of its region. */
+int persons_relief_json(struct db *db, struct app *app, const char *region, int64_t person_id, int limit,
+			int64_t after, json_t *out);

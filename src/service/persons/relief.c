@@ -59,6 +59,19 @@ const struct schema svc_relief_update_schema = {.name = "relief update", .fields
 	"id, person_id, court, docket, offence, offence_date, relief_kind, status, petition_filed_on, hearing_on," \
 	" decided_on, outcome, defence_notes, version, created_at, updated_at"
 
+/* The region of the report or case relief_link row l names ('' for none). */
+#define LINK_REGION(l)                                                                                   \
+	"COALESCE((SELECT i.region FROM intake i WHERE " l ".kind = 'intake' AND i.id = " l ".object_id),"   \
+	" (SELECT c.region FROM child_case c WHERE " l ".kind = 'case' AND c.id = " l ".object_id), '')"
+
+/* A liaison reaches a relief record only when it names at least one record
+ * and every record it names is of the liaison's region (two parameters:
+ * the region or NULL for all, and the region again). */
+#define RELIEF_IN_REGION                                                                                  \
+	"(CAST(? AS TEXT) IS NULL OR (EXISTS (SELECT 1 FROM relief_link l WHERE l.relief_id = relief_record.id)" \
+	" AND NOT EXISTS (SELECT 1 FROM relief_link l WHERE l.relief_id = relief_record.id AND " LINK_REGION("l") \
+	" <> ?)))"
+
 /* The reports and cases a record is about, with their numbers. */
 static int links_json(struct db *db, int64_t rid, json_t *out)
 {
@@ -122,12 +135,14 @@ static int record_json(struct app *app, struct db_stmt *st, json_t *o)
 	return persons_set(o, "links", json_array());
 }
 
-int persons_relief_json(struct db *db, struct app *app, int64_t person_id, int limit, int64_t after, json_t *out)
+int persons_relief_json(struct db *db, struct app *app, const char *region, int64_t person_id, int limit,
+			int64_t after, json_t *out)
 {
 	struct db_stmt *st;
 	int r = db_preparef(db, &st,
-			    "SELECT " RELIEF_COLUMNS " FROM relief_record WHERE person_id = ? AND id > ? ORDER BY id LIMIT ?",
-			    "iid", person_id, after, limit);
+			    "SELECT " RELIEF_COLUMNS " FROM relief_record WHERE person_id = ? AND id > ? AND " RELIEF_IN_REGION
+			    " ORDER BY id LIMIT ?",
+			    "iittd", person_id, after, region, region, limit);
 	if (r < 0)
 		return r;
 	while ((r = db_step(st)) == DB_ROW) {
@@ -170,6 +185,24 @@ static int relief_one(struct db *db, struct app *app, int64_t rid, json_t **ret)
 	return 0;
 }
 
+/* A liaison's region, else NULL (the others reach every record of a child
+ * they reach). */
+static const char *liaison_region(const struct svc_ctx *ctx)
+{
+	return ctx->actor->role == ROLE_LIAISON ? ctx->actor->scope : NULL;
+}
+
+/* Whether the actor reaches relief record rid (RELIEF_IN_REGION). */
+static int relief_reached(const struct svc_ctx *ctx, struct db *db, int64_t rid, bool *ret)
+{
+	const char *region = liaison_region(ctx);
+	int64_t n = 0;
+	int r = db_int64f(db, &n, "SELECT count(*) FROM relief_record WHERE id = ? AND " RELIEF_IN_REGION, "itt", rid,
+			  region, region);
+	*ret = n > 0;
+	return r;
+}
+
 /* Permission, then the child and the actor's reach of it. */
 static int relief_enter(const struct svc_ctx *ctx, enum perm perm, int64_t person_id, struct db **ret_db)
 {
@@ -192,7 +225,7 @@ int svc_relief_list(const struct svc_ctx *ctx, int64_t person_id, int limit, int
 	if (!items)
 		return ERR_NOMEM;
 	/* One more than the page, to know whether there is a next. */
-	if ((r = db_begin(db)) < 0 || (r = persons_relief_json(db, ctx->app, person_id, n + 1, after, items)) < 0 ||
+	if ((r = db_begin(db)) < 0 || (r = persons_relief_json(db, ctx->app, liaison_region(ctx), person_id, n + 1, after, items)) < 0 ||
 	    (r = svc_audit_appendf(db, ctx, "relief.list", "person", person_id, "count=%zu", json_array_size(items))) <
 		    0 ||
 	    (r = db_commit(db)) < 0) {
@@ -254,7 +287,7 @@ static void check_fields(const struct pack *p, const json_t *body, struct field_
 
 /* The links in body, each a report or case of this child (and, for a
  * liaison, of its region). */
-static int check_links(const struct svc_ctx *ctx, struct db *db, int64_t person_id, const json_t *links,
+static int check_links(const struct svc_ctx *ctx, struct db *db, int64_t person_id, const json_t *links, bool create,
 		       struct field_errors *errs)
 {
 	size_t i;
@@ -270,7 +303,7 @@ static int check_links(const struct svc_ctx *ctx, struct db *db, int64_t person_
 			field_error_add(errs, key, "A link is {kind: intake or case, id}");
 			continue;
 		}
-		const char *region = ctx->actor->role == ROLE_LIAISON ? ctx->actor->scope : NULL;
+		const char *region = liaison_region(ctx);
 		bool intake = strcmp(kind, "intake") == 0;
 		int64_t n = 0;
 		int r = db_int64f(db, &n,
@@ -284,14 +317,22 @@ static int check_links(const struct svc_ctx *ctx, struct db *db, int64_t person_
 		if (!n)
 			field_error_add(errs, key, intake ? "Not a report about this child" : "Not a case of this child");
 	}
+	/* A liaison's relief names its region's records, or it could not read it back. */
+	if ((links || create) && liaison_region(ctx) && json_array_size(links) == 0)
+		field_error_add(errs, "links", "Name at least one report or case of your region this relief is about");
 	return 0;
 }
 
-static int links_write(struct db *db, int64_t rid, const json_t *links)
+/* Replace the links of rid by links; a liaison's (region not NULL) removes
+ * only those of its region. */
+static int links_write(struct db *db, const char *region, int64_t rid, const json_t *links)
 {
 	size_t i;
 	json_t *l;
-	int r = db_execf(db, "DELETE FROM relief_link WHERE relief_id = ?", "i", rid);
+	int r = db_execf(db,
+			 "DELETE FROM relief_link WHERE relief_id = ? AND (CAST(? AS TEXT) IS NULL OR " LINK_REGION(
+				 "relief_link") " = ?)",
+			 "itt", rid, region, region);
 	json_array_foreach(links, i, l)
 	{
 		/* The same record twice is one link. */
@@ -328,7 +369,7 @@ int svc_relief_create(const struct svc_ctx *ctx, int64_t person_id, const json_t
 				(long long)merged);
 	if (schema_check(&svc_relief_create_schema, body, errs) == 0) {
 		check_fields(ctx->app->pack, body, errs);
-		if ((r = check_links(ctx, db, person_id, json_object_get(body, "links"), errs)) < 0)
+		if ((r = check_links(ctx, db, person_id, json_object_get(body, "links"), true, errs)) < 0)
 			return r;
 	}
 	if (field_errors_any(errs))
@@ -348,7 +389,7 @@ int svc_relief_create(const struct svc_ctx *ctx, int64_t person_id, const json_t
 			   ts)) < 0 ||
 	    (r = sealed_put(db, ctx->app, "relief_record", "docket", rid, opt(body, "docket"))) < 0 ||
 	    (r = sealed_put(db, ctx->app, "relief_record", "defence_notes", rid, opt(body, "defence_notes"))) < 0 ||
-	    (r = links_write(db, rid, links)) < 0 ||
+	    (r = links_write(db, liaison_region(ctx), rid, links)) < 0 ||
 	    (r = svc_audit_appendf(db, ctx, "relief.create", "relief", rid, "person=%lld kind=%s links=%zu",
 				   (long long)person_id, kind, json_array_size(links))) < 0 ||
 	    (r = relief_one(db, ctx->app, rid, ret)) < 0) {
@@ -429,6 +470,21 @@ static int check_move(const json_t *body, const struct relief_head *h, enum reli
 	return field_errors_any(errs) ? ERR_INVAL : 0;
 }
 
+/* A decided record (granted or denied) keeps what the court decided on:
+ * its records, court, offence, its date and the kind of relief. */
+static int check_decided(const json_t *body, const struct relief_head *h, struct case_conflict *cf)
+{
+	static const char *const kept[] = {"links", "court", "offence", "offence_date", "relief_kind", NULL};
+	if (h->status != RELIEF_GRANTED && h->status != RELIEF_DENIED)
+		return 0;
+	for (size_t i = 0; kept[i]; i++)
+		if (json_object_get(body, kept[i])) {
+			persons_conflict(cf, "conflict", "This relief was decided; record a new one to correct it.");
+			return ERR_CONFLICT;
+		}
+	return 0;
+}
+
 /* The write itself: the row, its sealed fields and its links. */
 static int relief_write(const struct svc_ctx *ctx, struct db *db, int64_t rid, int64_t version, const json_t *body,
 			enum relief_status to, const struct relief_dates *d, const char *ts)
@@ -451,7 +507,7 @@ static int relief_write(const struct svc_ctx *ctx, struct db *db, int64_t rid, i
 		if (json_object_get(body, sealed[i]))
 			r = sealed_put(db, ctx->app, "relief_record", sealed[i], rid, opt(body, sealed[i]));
 	if (r == 0 && json_object_get(body, "links"))
-		r = links_write(db, rid, json_object_get(body, "links"));
+		r = links_write(db, liaison_region(ctx), rid, json_object_get(body, "links"));
 	return r;
 }
 
@@ -464,12 +520,17 @@ int svc_relief_update(const struct svc_ctx *ctx, int64_t rid, const json_t *body
 	if (r < 0 || (r = head_load(db, rid, &h)) < 0)
 		return r;
 	struct person_reach pr;
+	bool reached;
 	persons_reach(ctx, &pr);
-	if ((r = persons_reached(ctx, db, &pr, h.person_id)) < 0)
+	if ((r = persons_reached(ctx, db, &pr, h.person_id)) < 0 || (r = relief_reached(ctx, db, rid, &reached)) < 0)
+		return r;
+	if (!reached)
+		return ERR_NOTFOUND;
+	if ((r = check_decided(body, &h, cf)) < 0)
 		return r;
 	if (schema_check(&svc_relief_update_schema, body, errs) == 0) {
 		check_fields(ctx->app->pack, body, errs);
-		if ((r = check_links(ctx, db, h.person_id, json_object_get(body, "links"), errs)) < 0)
+		if ((r = check_links(ctx, db, h.person_id, json_object_get(body, "links"), false, errs)) < 0)
 			return r;
 	}
 	if (field_errors_any(errs))
@@ -485,14 +546,16 @@ int svc_relief_update(const struct svc_ctx *ctx, int64_t rid, const json_t *body
 	if ((r = check_move(body, &h, to, &d, errs, cf)) < 0)
 		return r;
 	char ts[32];
-	int64_t restricts = 0;
+	int64_t restricts = 0, before = 0;
 	if ((r = time_format(now(), ts, sizeof ts)) < 0 || (r = db_begin(db)) < 0)
 		return r;
-	if ((r = relief_write(ctx, db, rid, h.version, body, to, &d, ts)) < 0 ||
+	if ((r = db_int64f(db, &before, "SELECT count(*) FROM relief_link WHERE relief_id = ?", "i", rid)) < 0 ||
+	    (r = relief_write(ctx, db, rid, h.version, body, to, &d, ts)) < 0 ||
 	    (r = db_int64f(db, &restricts, "SELECT count(*) FROM relief_link WHERE relief_id = ?", "i", rid)) < 0 ||
-	    (r = svc_audit_appendf(db, ctx, "relief.update", "relief", rid, "person=%lld status=%s%s%s restricts=%lld",
-				   (long long)h.person_id, relief_status_name(h.status), to != h.status ? "->" : "",
-				   to != h.status ? relief_status_name(to) : "",
+	    (r = svc_audit_appendf(db, ctx, "relief.update", "relief", rid,
+				   "person=%lld links=%lld->%lld status=%s%s%s restricts=%lld", (long long)h.person_id,
+				   (long long)before, (long long)restricts, relief_status_name(h.status),
+				   to != h.status ? "->" : "", to != h.status ? relief_status_name(to) : "",
 				   (long long)(to == RELIEF_GRANTED ? restricts : 0))) < 0 ||
 	    (r = relief_one(db, ctx->app, rid, ret)) < 0) {
 		db_rollback(db);
