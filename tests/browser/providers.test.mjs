@@ -122,7 +122,10 @@ describe(`provider directory in Chromium (${ENGINE})`, { timeout: 240_000 }, () 
 
   test('the agency\'s own user sees it on Home, staff included; others see no staff', async () => {
     await addUser(server, STAFF);
-    await withPage(await openAppAs(browser, server, STAFF), async (p) => {
+    // A provider user lands on its referral queue; its agency is on Home.
+    await withPage(await openAppAs(browser, server, STAFF, { view: 'referrals' }), async (p) => {
+      await p.goto(`${server.url}/#home`);
+      await p.waitForFunction(() => document.body.dataset.view === 'home');
       await p.waitForFunction(() => /Your agency: Lighthouse/.test(document.getElementById('home-agency')?.textContent || ''));
       const text = await p.locator('#home-agency').textContent();
       assert.match(text, /Robin Staffperson/);

@@ -28,6 +28,8 @@ const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ')
 const waitView = (p, v) => p.waitForFunction((x) => document.body.dataset.view === x, v);
 
 async function gotoCase(p) {
+  // The services list the case page shows now: the one to wait for is a new one.
+  const before = await p.evaluateHandle(() => document.querySelector('#ref-list'));
   // Through another page, so that the case is read again.
   if (await p.evaluate(() => document.body.dataset.view === 'case')) {
     await p.evaluate(() => (location.hash = '#referrals'));
@@ -36,7 +38,11 @@ async function gotoCase(p) {
   await p.evaluate((id) => (location.hash = `#case/${id}`), kase.id);
   await waitView(p, 'case');
   await p.waitForFunction((n) => document.querySelector('#case-heading .case-number')?.textContent === n, kase.number);
-  await p.waitForFunction(() => document.querySelector('#ref-list') && !document.querySelector('#ref-list').hasAttribute('aria-busy'));
+  await p.waitForFunction((old) => {
+    const list = document.querySelector('#ref-list');
+    return list && list !== old && !list.hasAttribute('aria-busy');
+  }, before);
+  await before.dispose();
 }
 
 /** The referral item of the case page with that number. */
