@@ -27,12 +27,12 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
   const provider = {};
   let kase;
 
-  async function intake() {
+  async function intake(family = 'Referraltest') {
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
       reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: 'Robin', family_name: 'Referraltest', estimated_age: 15, town: 'Bridgeport' }],
+      children: [{ given_name: 'Robin', family_name: family, estimated_age: 15, town: 'Bridgeport' }],
       narrative: 'A synthetic report.',
       concerns: ['runaway_awol'],
     };
@@ -192,6 +192,23 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
       ({ next } = page);
     } while (next);
     assert.equal(seen.size, (await as.harbor.get(`${REFERRALS}?limit=500`)).items.length);
+  });
+
+  test('a case restricted by relief granted restricts its referrals in every view, until the glass is broken', async () => {
+    const c = await readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: await intake('Reliefref') } }), 201, 'open');
+    const r = await readJson(await as.hart.fetch(`${CASES}/${c.id}/referrals`, { method: 'POST', body: { provider_id: provider.harbor, service: 'mentoring', reason: 'Restricted later' } }), 201, 'refer');
+    const person = (await as.hart.get(`${CASES}/${c.id}`)).child.person_id;
+    const rec = await as.hart.send('POST', `/api/v1/persons/${person}/relief`, { court: 'Superior Court', offence: 'prostitution', links: [{ kind: 'case', id: c.id }] }, 201);
+    const filed = await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: 1, status: 'petition_filed', petition_filed_on: '2026-11-20' });
+    await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: filed.version, status: 'granted', outcome: 'Vacated.' });
+    for (const s of [as.hart, as.harbor]) {
+      await assertProblemStatus(await s.fetch(`${REFERRALS}/${r.id}`), 403, { type: 'restricted' });
+      const row = (await s.get(`${REFERRALS}?limit=500`)).items.find((x) => x.id === r.id);
+      assert.deepEqual(row, { id: r.id, number: r.number, restricted: true });
+    }
+    await as.hart.send('POST', '/api/v1/break-glass', { kind: 'case', id: c.id, reason: 'The child is missing again; the referral names a place.' }, 201);
+    assert.equal((await as.hart.get(`${REFERRALS}/${r.id}`)).reason, 'Restricted later');
+    await assertProblemStatus(await as.harbor.fetch(`${REFERRALS}/${r.id}`), 403, { type: 'restricted' });
   });
 
   test('an answer not given in time is overdue on the dashboard and the sweep tells the referrer and HART', async () => {

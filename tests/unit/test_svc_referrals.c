@@ -502,6 +502,65 @@ UNIT_TEST_WITH(the_queue_comes_in_keyset_pages, fx_setup, fx_teardown)
 	field_errors_done(&errs);
 }
 
+/* ---- relief granted ---- */
+
+/* Relief granted on the case, as the relief service stores it. */
+static void relief_granted(int64_t case_id)
+{
+	char sql[400];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO relief_record (person_id, court, offence, status, created_at, updated_at)"
+		 " SELECT person_id, 'Superior Court', 'prostitution', 'granted', '2026-11-01T00:00:00Z',"
+		 " '2026-11-01T00:00:00Z' FROM child_case WHERE id = %lld",
+		 (long long)case_id);
+	fx_exec(sql);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO relief_link (relief_id, kind, object_id) SELECT max(id), 'case', %lld FROM relief_record",
+		 (long long)case_id);
+	fx_exec(sql);
+}
+
+UNIT_TEST_WITH(a_case_restricted_by_relief_restricts_its_referrals_in_every_view, fx_setup, fx_teardown)
+{
+	struct world w;
+	world(&w);
+	int64_t id = refer(&w.hart, w.case_id, 1);
+	relief_granted(w.case_id);
+	json_t *got = NULL;
+	assert_int_equal(svc_referral_get(&w.hart.ctx, id, &got), ERR_RESTRICTED);
+	assert_int_equal(svc_referral_get(&w.harbor.ctx, id, &got), ERR_RESTRICTED);
+	assert_null(got);
+	assert_int_equal(fx_count("audit", "action = 'record.restricted'"), 2);
+	assert_int_equal(fx_count("audit", "action = 'referral.read'"), 0);
+	/* Lists say only that it is there. */
+	struct fx_user *as[] = {&w.hart, &w.harbor};
+	for (size_t i = 0; i < 2; i++) {
+		struct field_errors errs;
+		field_errors_init(&errs, 5);
+		struct referral_filter f = {0};
+		json_t *list = NULL;
+		assert_int_equal(svc_referrals_list(&as[i]->ctx, &f, &errs, &list), 0);
+		field_errors_done(&errs);
+		json_t *row = json_array_get(json_object_get(list, "items"), 0);
+		assert_true(json_is_true(json_object_get(row, "restricted")));
+		assert_int_equal(json_integer_value(json_object_get(row, "id")), id);
+		assert_non_null(str(row, "number"));
+		assert_int_equal(json_object_size(row), 3);
+		json_decref(list);
+	}
+	/* Once HART breaks the glass on the case, that user reads it. */
+	char sql[200];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO break_glass (user_id, object_type, object_id, granted_at, expires_at)"
+		 " VALUES (%lld, 'case', %lld, '2026-11-28T18:40:00Z', '2026-11-28T19:40:00Z')",
+		 (long long)w.hart.actor.user_id, (long long)w.case_id);
+	fx_exec(sql);
+	assert_int_equal(svc_referral_get(&w.hart.ctx, id, &got), 0);
+	assert_string_equal(str(got, "reason"), "Needs a mentor");
+	json_decref(got);
+	assert_int_equal(svc_referral_get(&w.harbor.ctx, id, &got), ERR_RESTRICTED);
+}
+
 /* ---- the answer deadline ---- */
 
 UNIT_TEST_WITH(the_answer_is_due_in_business_days_or_the_services_minutes_and_goes_overdue, fx_setup, fx_teardown)
