@@ -160,7 +160,11 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
     await assertFieldError(await as.hart.fetch(path, { method: 'PATCH', body: { version: 2, age_min: 19 } }), 'age_max', 'youngest above oldest');
     await assertFieldError(await as.hart.fetch(path, { method: 'PATCH', body: { version: 2, services: [] } }), 'services', 'no services');
     await assertFieldError(await as.hart.fetch(path, { method: 'PATCH', body: { openings: 1 } }), 'version', 'no version');
-    await assertProblem(await as.hart.fetch(path, { method: 'PATCH', body: { version: 2, code: 'test_minimal' } }), 409, 'code taken');
+    // The code links the agency's users to it: it never changes.
+    for (const code of ['test_minimal', 'test_renamed']) {
+      const p422 = await assertProblem(await as.hart.fetch(path, { method: 'PATCH', body: { version: 2, code } }), 422, `code ${code}`);
+      assert.deepEqual(errorsOf(p422).code, ["The code cannot be changed; it is how the agency's users are linked to it."]);
+    }
     await assertProblem(await as.liaison.fetch(path, { method: 'PATCH', body: { version: 2, openings: 1 } }), 403, 'liaison');
     const now = await as.careline.get(path);
     assert.deepEqual([now.version, now.openings], [2, 5], 'unchanged by the refusals');
