@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
-import { assertFieldError, assertProblem, assertProblemStatus } from '../lib/http.mjs';
+import { assertFieldError, assertProblem, assertProblemStatus, errorsOf } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, startServer, until } from '../lib/server.mjs';
 
 const CASES = '/api/v1/cases';
@@ -173,6 +173,9 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     const theirs = (await as.beacon.get(`${REFERRALS}?limit=500`)).items;
     assert.ok(theirs.every((x) => x.provider.id === provider.beacon), 'the list holds its own only');
     assert.ok((await as.harbor.get(`${REFERRALS}?limit=500`)).items.some((x) => x.id === r.id));
+    // Nor may it filter by case: that would tell it internal case ids.
+    const byCase = await assertProblem(await as.harbor.fetch(`${REFERRALS}?case=${kase.id}`), 422, 'a provider filters by case');
+    assert.deepEqual(errorsOf(byCase).case, ['Providers cannot filter by case.']);
     // The demo agency has none of these.
     assert.deepEqual((await as.provider.get(`${REFERRALS}?limit=500`)).items, []);
     for (const path of [CASES, `${CASES}/${kase.id}`, '/api/v1/intakes', '/api/v1/deadlines', '/api/v1/dashboard']) {

@@ -432,6 +432,20 @@ UNIT_TEST_WITH(a_provider_reaches_only_its_agencys_referrals_and_sees_the_packs_
 	field_errors_done(&errs);
 	/* Another agency neither answers it. */
 	assert_int_equal(move(&w.beacon, id, "\"status\": \"accepted\"", NULL), ERR_NOTFOUND);
+	/* Nor does a provider filter by case: that would tell it case ids. */
+	field_errors_init(&errs, 5);
+	f.case_id = w.case_id;
+	assert_int_equal(svc_referrals_list(&w.harbor.ctx, &f, &errs, &list), ERR_INVAL);
+	assert_true(fx_names_field(&errs, "case"));
+	char line[200];
+	assert_int_equal(field_error_format(&errs, 0, line, sizeof line), 0);
+	assert_non_null(strstr(line, "Providers cannot filter by case."));
+	field_errors_done(&errs);
+	field_errors_init(&errs, 5);
+	assert_int_equal(svc_referrals_list(&w.hart.ctx, &f, &errs, &list), 0);
+	assert_int_equal(json_array_size(json_object_get(list, "items")), 1);
+	json_decref(list);
+	field_errors_done(&errs);
 }
 
 UNIT_TEST_WITH(mdt_members_and_liaisons_read_only_the_referrals_of_their_cases, fx_setup, fx_teardown)

@@ -55,7 +55,8 @@ static int page_ids(struct db *db, const struct svc_ctx *ctx, const struct refer
 	return 0;
 }
 
-static void check_filter(const struct referral_filter *f, struct field_errors *errs, int64_t *ret_after)
+static void check_filter(const struct svc_ctx *ctx, const struct referral_filter *f, struct field_errors *errs,
+			 int64_t *ret_after)
 {
 	enum referral_status s;
 	*ret_after = 0;
@@ -67,6 +68,10 @@ static void check_filter(const struct referral_filter *f, struct field_errors *e
 		field_error_add(errs, "provider", "a provider id");
 	if (f->case_id < 0)
 		field_error_add(errs, "case", "a case id");
+	/* A provider knows no case: a filter by one would tell it which
+	 * internal case ids its referrals belong to. */
+	else if (f->case_id > 0 && ctx->actor->role == ROLE_PROVIDER)
+		field_error_add(errs, "case", "Providers cannot filter by case.");
 	if (f->after && *f->after && str_to_int64(f->after, 1, INT64_MAX, ret_after) < 0)
 		field_error_add(errs, "after", "the next cursor of the page before, as it was answered");
 }
@@ -113,7 +118,7 @@ int svc_referrals_list(const struct svc_ctx *ctx, const struct referral_filter *
 	int r = svc_enter(ctx, PERM_REFERRALS_READ, &db);
 	if (r < 0)
 		return r;
-	check_filter(f, errs, &after);
+	check_filter(ctx, f, errs, &after);
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 	int limit = f->limit > 0 ? f->limit : REFERRALS_PAGE_DEFAULT;
