@@ -233,6 +233,30 @@ UNIT_TEST_WITH(the_whole_lifecycle_keeps_every_step, fx_setup, fx_teardown)
 	assert_int_equal(fx_count("service_referral", "started_at IS NOT NULL AND ended_at IS NOT NULL"), 1);
 }
 
+UNIT_TEST_WITH(a_note_added_later_goes_with_its_step_and_the_referrers_note_stays, fx_setup, fx_teardown)
+{
+	struct world w;
+	world(&w);
+	/* The referring side's note is the re-referral's. */
+	int64_t first = refer(&w.hart, w.case_id, 1);
+	assert_int_equal(move(&w.harbor, first, "\"status\": \"declined\", \"reason_code\": \"no_opening\"", NULL), 0);
+	struct ref_arg a = {.as = &w.hart, .id = first,
+			    .body = fx_json("{\"provider_id\": 2, \"note\": \"Call the foster parent first\"}")};
+	assert_int_equal(rerefer_uc(&a), 0);
+	int64_t id = json_integer_value(json_object_get(a.got, "id"));
+	arg_done(&a);
+	assert_int_equal(move(&w.beacon, id, "\"status\": \"accepted\", \"note\": \"We have a mentor\"", NULL), 0);
+	assert_int_equal(move(&w.hart, id, "\"note\": \"The foster parent agrees\"", NULL), 0);
+	json_t *got = NULL;
+	assert_int_equal(svc_referral_get(&w.hart.ctx, id, &got), 0);
+	assert_string_equal(str(got, "note"), "Call the foster parent first");
+	json_t *steps = json_object_get(got, "steps");
+	assert_int_equal(json_array_size(steps), 3);
+	assert_string_equal(str(json_array_get(steps, 1), "note"), "We have a mentor");
+	assert_string_equal(str(json_array_get(steps, 2), "note"), "The foster parent agrees");
+	json_decref(got);
+}
+
 /* ---- who may ---- */
 
 UNIT_TEST_WITH(only_hart_and_the_cases_liaison_refer, fx_setup, fx_teardown)
