@@ -197,6 +197,17 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(seen.size, (await as.harbor.get(`${REFERRALS}?limit=500`)).items.length);
   });
 
+  test('two re-referrals of one decline at once: one is made, the other 409 already re-referred', async () => {
+    const r = await readJson(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'twice' }), 201, 'refer');
+    await readJson(await patch(r.id, { version: r.version, status: 'declined', reason_code: 'no_opening' }, as.harbor), 200, 'decline');
+    const again = () => as.hart.fetch(`${REFERRALS}/${r.id}/rereferral`, { method: 'POST', body: { provider_id: provider.beacon } });
+    const both = await Promise.all([again(), again()]);
+    const bodies = await Promise.all(both.map((res) => res.json()));
+    assert.deepEqual(both.map((res) => res.status).sort(), [201, 409], JSON.stringify(bodies));
+    assert.match(bodies.find((b) => !b.id).detail, /already re-referred/);
+    assert.equal((await caseReferrals()).filter((x) => x.rereferral_of?.id === r.id).length, 1);
+  });
+
   test('a case restricted by relief granted restricts its referrals in every view, until the glass is broken', async () => {
     const c = await readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: await intake('Reliefref') } }), 201, 'open');
     const r = await readJson(await as.hart.fetch(`${CASES}/${c.id}/referrals`, { method: 'POST', body: { provider_id: provider.harbor, service: 'mentoring', reason: 'Restricted later' } }), 201, 'refer');

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "db/db.h"
 #include "service/deadlines.h"
 #include "service/referrals.h"
 
@@ -255,6 +256,30 @@ UNIT_TEST_WITH(a_note_added_later_goes_with_its_step_and_the_referrers_note_stay
 	assert_string_equal(str(json_array_get(steps, 1), "note"), "We have a mentor");
 	assert_string_equal(str(json_array_get(steps, 2), "note"), "The foster parent agrees");
 	json_decref(got);
+}
+
+UNIT_TEST_WITH(a_decline_is_re_referred_once_even_by_two_at_once, fx_setup, fx_teardown)
+{
+	struct world w;
+	world(&w);
+	int64_t id = refer(&w.hart, w.case_id, 1);
+	assert_int_equal(move(&w.harbor, id, "\"status\": \"declined\", \"reason_code\": \"no_opening\"", NULL), 0);
+	struct ref_arg a = {.as = &w.hart, .id = id, .body = fx_json("{\"provider_id\": 2}")};
+	assert_int_equal(rerefer_uc(&a), 0);
+	assert_int_equal(rerefer_uc(&a), ERR_CONFLICT);
+	assert_non_null(strstr(a.cf.detail, "already re-referred"));
+	arg_done(&a);
+	/* A second writer past the check before the transaction meets the
+	 * unique key on rereferral_of. */
+	char sql[700];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO service_referral (number, case_id, person_id, provider_id, service, region, urgency,"
+		 " referred_at, answer_due_at, rereferral_of, created_at, updated_at)"
+		 " SELECT 'S-2026-9999', case_id, person_id, 3, service, region, urgency, referred_at, answer_due_at,"
+		 " rereferral_of, created_at, updated_at FROM service_referral WHERE rereferral_of = %lld",
+		 (long long)id);
+	assert_int_equal(db_execf(fx.db, sql, ""), ERR_CONFLICT);
+	assert_int_equal(fx_count("service_referral", NULL), 2);
 }
 
 /* ---- who may ---- */
