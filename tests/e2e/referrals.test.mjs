@@ -142,6 +142,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertFieldError(await refer({ provider_id: provider.north, service: 'mentoring', reason: 'r' }), 'provider_id', 'region not served');
     await assertFieldError(await refer({ provider_id: provider.harbor, service: 'juggling', reason: 'r' }), 'service', 'not a service');
     await assertFieldError(await refer({ provider_id: provider.harbor, service: 'mentoring' }), 'reason', 'no reason');
+    await assertFieldError(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'r', referred_at: '2020-01-01T00:00:00Z' }), 'referred_at', 'before the case was opened');
     assert.equal((await caseReferrals()).length, before);
     const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).deadlines.filter((d) => d.kind === 'referral_answer');
     assert.equal(duties.length, before);

@@ -351,6 +351,10 @@ UNIT_TEST_WITH(a_provider_without_the_service_or_region_is_refused_naming_the_fi
 		"{\"provider_id\": 1, \"service\": \"mentoring\", \"reason\": \"x\","
 		" \"referred_at\": \"2027-01-01T00:00:00Z\"}",
 		"referred_at", "future");
+	refused(&w,
+		"{\"provider_id\": 1, \"service\": \"mentoring\", \"reason\": \"x\","
+		" \"referred_at\": \"2020-01-01T00:00:00Z\"}",
+		"referred_at", "not before case C-2026-0001 was opened");
 	assert_int_equal(fx_count("service_referral", NULL), 0);
 	assert_int_equal(fx_count("number_seq", "kind = 'referral'"), 0);
 }
