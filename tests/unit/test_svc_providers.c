@@ -7,11 +7,13 @@
 #include "svc_fixture.h"
 #include "unit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "service/cases.h"
 #include "service/providers.h"
 #include "service/users.h"
 
@@ -349,6 +351,22 @@ UNIT_TEST_WITH(the_export_is_public_and_formula_safe, fx_setup, fx_teardown)
 	assert_non_null(strstr(csv, "\r\nformula,'=SUM(A1),\"'@x, \"\"y\"\"\",Mentoring,"));
 	assert_non_null(strstr(csv, "Mentoring; Survivor care (rapid response)"));
 	buf_done(&out);
+	assert_int_equal(fx_count("audit", "action = 'provider.export' AND detail = 'format=csv count=2'"), 1);
+}
+
+UNIT_TEST_WITH(the_rapid_offers_of_a_case_are_audited_as_a_read_of_it, fx_setup, fx_teardown)
+{
+	struct fx_user careline, hart;
+	int64_t case_id = fx_case_as_hart(&careline, &hart);
+	add(&hart, BODY);
+	json_t *got = NULL;
+	assert_int_equal(svc_rapid_offers(&hart.ctx, case_id, &got), 0);
+	assert_int_equal(json_array_size(json_object_get(got, "offers")), 1);
+	json_decref(got);
+	char where[120];
+	snprintf(where, sizeof where, "action = 'case.rapid_offers' AND object_id = '%lld' AND detail LIKE '%%offers=1'",
+		 (long long)case_id);
+	assert_int_equal(fx_count("audit", where), 1);
 }
 
 UNIT_TEST_WITH(a_provider_user_needs_a_provider_code, fx_setup, fx_teardown)
