@@ -6,6 +6,7 @@
 #include "cli/demo.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -14,6 +15,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/str.h"
+#include "db/db.h"
 #include "service/casehead.h"
 #include "service/ctx.h"
 #include "service/providers.h"
@@ -165,7 +167,16 @@ static int one(const struct svc_ctx *hart, const struct demo_ref *d, const int64
 	char code[64], at[32];
 	if ((r = pick(hart, d->service, h.region, 0, &pid, code)) < 0)
 		return r == ERR_NOTFOUND ? 0 : r;
-	if ((r = time_format(now() - (int64_t)d->hours_ago * 3600 * HL_USEC_PER_SEC, at, sizeof at)) < 0)
+	/* Hours ago, but never before the case was opened (the service
+	 * refuses that): the demo's cases are opened just now. */
+	char *opened = NULL;
+	hl_time t = now() - (int64_t)d->hours_ago * 3600 * HL_USEC_PER_SEC, o = 0;
+	if ((r = db_textf(db, &opened, "SELECT opened_at FROM child_case WHERE id = ?", "i", h.id)) < 0)
+		return r;
+	if (opened && time_parse(opened, &o) == 0 && t < o)
+		t = o;
+	free(opened);
+	if ((r = time_format(t, at, sizeof at)) < 0)
 		return r;
 	json_t *body = json_pack("{s:I, s:s, s:s, s:s, s:s}", "provider_id", (json_int_t)pid, "service", d->service,
 				 "urgency", d->urgency, "reason", d->reason, "referred_at", at);

@@ -16,6 +16,7 @@
 #include "service/audit.h"
 #include "service/cases/cases_int.h"
 #include "service/deadlines.h"
+#include "service/relief.h"
 #include "service/sealed.h"
 
 #define MAX_GOALS 30
@@ -332,7 +333,7 @@ int svc_plans_get(const struct svc_ctx *ctx, int64_t case_id, json_t **ret)
 	struct case_head h;
 	bool mdt = false;
 	int r = cases_access(ctx, PERM_PLANS_READ, case_id, &db, &h, &mdt);
-	if (r < 0 || (r = db_begin(db)) < 0)
+	if (r < 0 || (r = relief_read_check(ctx, db, "case", case_id)) < 0 || (r = db_begin(db)) < 0)
 		return r;
 	json_t *out = json_object(), *v;
 	static const char *const kinds[] = {PLAN_KIND_SAFETY, PLAN_KIND_SERVICE};
@@ -359,7 +360,7 @@ int svc_plan_get(const struct svc_ctx *ctx, int64_t case_id, const char *kind, b
 	struct case_head h;
 	bool mdt = false;
 	int r = cases_access(ctx, PERM_PLANS_READ, case_id, &db, &h, &mdt);
-	if (r < 0)
+	if (r < 0 || (r = relief_read_check(ctx, db, "case", case_id)) < 0)
 		return r;
 	if (!plan_kind(kind))
 		return ERR_NOTFOUND;
@@ -392,7 +393,7 @@ int svc_plan_version(const struct svc_ctx *ctx, int64_t case_id, const char *kin
 	struct case_head h;
 	bool mdt = false;
 	int r = cases_access(ctx, PERM_PLANS_READ, case_id, &db, &h, &mdt);
-	if (r < 0)
+	if (r < 0 || (r = relief_read_check(ctx, db, "case", case_id)) < 0)
 		return r;
 	if (!plan_kind(kind) || n < 1)
 		return ERR_NOTFOUND;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { auditRecords, createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
-import { assertProblem, errorsOf } from '../lib/http.mjs';
+import { assertProblem, assertProblemStatus, errorsOf } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, sql, startServer, stopServer } from '../lib/server.mjs';
 
 after(cleanup);
@@ -196,5 +196,19 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.match(p.detail, /closed/);
     // Still readable.
     assert.equal((await as.hart.get(plans)).safety.version, 2);
+  });
+
+  test('relief granted on the case restricts its plans until the glass is broken', async () => {
+    const person = (await as.hart.get(`${CASES}/${caseId}`)).child.person_id;
+    const rec = await as.hart.send('POST', `/api/v1/persons/${person}/relief`, { court: 'Superior Court', offence: 'prostitution', links: [{ kind: 'case', id: caseId }] }, 201);
+    const filed = await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: 1, status: 'petition_filed', petition_filed_on: '2026-11-20' });
+    await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: filed.version, status: 'granted', outcome: 'Vacated.' });
+    for (const path of [plans, `${plans}/safety`, `${plans}/safety/versions/1?print=true`]) {
+      await assertProblemStatus(await as.hart.fetch(path), 403, { type: 'restricted' });
+      await assertProblemStatus(await as.mdtP.fetch(path), 403, { type: 'restricted' });
+    }
+    await as.hart.send('POST', '/api/v1/break-glass', { kind: 'case', id: caseId, reason: 'The child is missing again; the plan names a place.' }, 201);
+    assert.equal((await as.hart.get(plans)).safety.version, 2);
+    await assertProblemStatus(await as.mdtP.fetch(plans), 403, { type: 'restricted' });
   });
 });

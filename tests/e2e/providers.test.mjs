@@ -160,7 +160,11 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
     await assertFieldError(await as.hart.fetch(path, { method: 'PATCH', body: { version: 2, age_min: 19 } }), 'age_max', 'youngest above oldest');
     await assertFieldError(await as.hart.fetch(path, { method: 'PATCH', body: { version: 2, services: [] } }), 'services', 'no services');
     await assertFieldError(await as.hart.fetch(path, { method: 'PATCH', body: { openings: 1 } }), 'version', 'no version');
-    await assertProblem(await as.hart.fetch(path, { method: 'PATCH', body: { version: 2, code: 'test_minimal' } }), 409, 'code taken');
+    // The code links the agency's users to it: it never changes.
+    for (const code of ['test_minimal', 'test_renamed']) {
+      const p422 = await assertProblem(await as.hart.fetch(path, { method: 'PATCH', body: { version: 2, code } }), 422, `code ${code}`);
+      assert.deepEqual(errorsOf(p422).code, ["The code cannot be changed; it is how the agency's users are linked to it."]);
+    }
     await assertProblem(await as.liaison.fetch(path, { method: 'PATCH', body: { version: 2, openings: 1 } }), 403, 'liaison');
     const now = await as.careline.get(path);
     assert.deepEqual([now.version, now.openings], [2, 5], 'unchanged by the refusals');
@@ -222,6 +226,7 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
     assert.match(res.headers.get('content-type'), /^text\/csv/);
     assert.match(res.headers.get('content-disposition'), /attachment; filename="provider-directory\.csv"/);
     const text = await res.text();
+    assert.ok((await auditRecords(as.admin, 'provider.export')).some((a) => a.detail.startsWith('format=csv count=')), 'the export is audited');
     const lines = text.split('\r\n');
     assert.equal(lines[0], 'code,name,description,services,regions,populations,languages,age_min,age_max,capacity,openings,phone,email,website,address,trafficking_informed,informed_basis,informed_until');
     assert.ok(!/Hidden Staffer|hidden\.staffer|Sam Staffmember|sam\.staff/.test(text), 'no staff in the export');
@@ -263,6 +268,7 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
     const got = await as.hart.get(`/api/v1/cases/${c.id}/rapid-offers`);
     assert.equal(got.region, 'R1');
     const offers = got.offers;
+    assert.ok((await auditRecords(as.admin, 'case.rapid_offers')).some((a) => a.object_id === String(c.id)), 'the offers read is audited');
     const codes = offers.map((o) => o.code);
     assert.ok(codes.includes('test_rapid_a') && codes.includes('test_rapid_z'));
     assert.ok(!codes.includes('test_rapid_r2') && !codes.includes('test_norapid'), 'only the region\'s rapid providers');

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
-import { assertFieldError, assertProblem, assertProblemStatus } from '../lib/http.mjs';
+import { assertFieldError, assertProblem, assertProblemStatus, errorsOf } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, startServer, until } from '../lib/server.mjs';
 
 const CASES = '/api/v1/cases';
@@ -27,12 +27,12 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
   const provider = {};
   let kase;
 
-  async function intake() {
+  async function intake(family = 'Referraltest') {
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
       reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: 'Robin', family_name: 'Referraltest', estimated_age: 15, town: 'Bridgeport' }],
+      children: [{ given_name: 'Robin', family_name: family, estimated_age: 15, town: 'Bridgeport' }],
       narrative: 'A synthetic report.',
       concerns: ['runaway_awol'],
     };
@@ -142,6 +142,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertFieldError(await refer({ provider_id: provider.north, service: 'mentoring', reason: 'r' }), 'provider_id', 'region not served');
     await assertFieldError(await refer({ provider_id: provider.harbor, service: 'juggling', reason: 'r' }), 'service', 'not a service');
     await assertFieldError(await refer({ provider_id: provider.harbor, service: 'mentoring' }), 'reason', 'no reason');
+    await assertFieldError(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'r', referred_at: '2020-01-01T00:00:00Z' }), 'referred_at', 'before the case was opened');
     assert.equal((await caseReferrals()).length, before);
     const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).deadlines.filter((d) => d.kind === 'referral_answer');
     assert.equal(duties.length, before);
@@ -173,6 +174,9 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     const theirs = (await as.beacon.get(`${REFERRALS}?limit=500`)).items;
     assert.ok(theirs.every((x) => x.provider.id === provider.beacon), 'the list holds its own only');
     assert.ok((await as.harbor.get(`${REFERRALS}?limit=500`)).items.some((x) => x.id === r.id));
+    // Nor may it filter by case: that would tell it internal case ids.
+    const byCase = await assertProblem(await as.harbor.fetch(`${REFERRALS}?case=${kase.id}`), 422, 'a provider filters by case');
+    assert.deepEqual(errorsOf(byCase).case, ['Providers cannot filter by case.']);
     // The demo agency has none of these.
     assert.deepEqual((await as.provider.get(`${REFERRALS}?limit=500`)).items, []);
     for (const path of [CASES, `${CASES}/${kase.id}`, '/api/v1/intakes', '/api/v1/deadlines', '/api/v1/dashboard']) {
@@ -192,6 +196,34 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
       ({ next } = page);
     } while (next);
     assert.equal(seen.size, (await as.harbor.get(`${REFERRALS}?limit=500`)).items.length);
+  });
+
+  test('two re-referrals of one decline at once: one is made, the other 409 already re-referred', async () => {
+    const r = await readJson(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'twice' }), 201, 'refer');
+    await readJson(await patch(r.id, { version: r.version, status: 'declined', reason_code: 'no_opening' }, as.harbor), 200, 'decline');
+    const again = () => as.hart.fetch(`${REFERRALS}/${r.id}/rereferral`, { method: 'POST', body: { provider_id: provider.beacon } });
+    const both = await Promise.all([again(), again()]);
+    const bodies = await Promise.all(both.map((res) => res.json()));
+    assert.deepEqual(both.map((res) => res.status).sort(), [201, 409], JSON.stringify(bodies));
+    assert.match(bodies.find((b) => !b.id).detail, /already re-referred/);
+    assert.equal((await caseReferrals()).filter((x) => x.rereferral_of?.id === r.id).length, 1);
+  });
+
+  test('a case restricted by relief granted restricts its referrals in every view, until the glass is broken', async () => {
+    const c = await readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: await intake('Reliefref') } }), 201, 'open');
+    const r = await readJson(await as.hart.fetch(`${CASES}/${c.id}/referrals`, { method: 'POST', body: { provider_id: provider.harbor, service: 'mentoring', reason: 'Restricted later' } }), 201, 'refer');
+    const person = (await as.hart.get(`${CASES}/${c.id}`)).child.person_id;
+    const rec = await as.hart.send('POST', `/api/v1/persons/${person}/relief`, { court: 'Superior Court', offence: 'prostitution', links: [{ kind: 'case', id: c.id }] }, 201);
+    const filed = await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: 1, status: 'petition_filed', petition_filed_on: '2026-11-20' });
+    await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: filed.version, status: 'granted', outcome: 'Vacated.' });
+    for (const s of [as.hart, as.harbor]) {
+      await assertProblemStatus(await s.fetch(`${REFERRALS}/${r.id}`), 403, { type: 'restricted' });
+      const row = (await s.get(`${REFERRALS}?limit=500`)).items.find((x) => x.id === r.id);
+      assert.deepEqual(row, { id: r.id, number: r.number, restricted: true });
+    }
+    await as.hart.send('POST', '/api/v1/break-glass', { kind: 'case', id: c.id, reason: 'The child is missing again; the referral names a place.' }, 201);
+    assert.equal((await as.hart.get(`${REFERRALS}/${r.id}`)).reason, 'Restricted later');
+    await assertProblemStatus(await as.harbor.fetch(`${REFERRALS}/${r.id}`), 403, { type: 'restricted' });
   });
 
   test('an answer not given in time is overdue on the dashboard and the sweep tells the referrer and HART', async () => {

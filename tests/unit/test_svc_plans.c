@@ -331,6 +331,48 @@ UNIT_TEST_WITH(who_may_read_and_write_a_plan, fx_setup, fx_teardown)
 	field_errors_done(&errs);
 }
 
+UNIT_TEST_WITH(a_case_restricted_by_relief_restricts_its_plans, fx_setup, fx_teardown)
+{
+	struct fx_user careline, hart;
+	int64_t case_id = fx_case_as_hart(&careline, &hart);
+	json_t *b = two_goals(0, "2027-02-01");
+	struct field_errors errs;
+	field_errors_init(&errs, 20);
+	struct case_conflict cf = {0};
+	assert_int_equal(put(&hart, case_id, "safety", b, &errs, &cf), 0);
+	json_decref(b);
+	field_errors_done(&errs);
+	/* Relief granted on the case, as the relief service stores it. */
+	char sql[400];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO relief_record (person_id, court, offence, status, created_at, updated_at)"
+		 " SELECT person_id, 'Superior Court', 'prostitution', 'granted', '2026-11-01T00:00:00Z',"
+		 " '2026-11-01T00:00:00Z' FROM child_case WHERE id = %lld",
+		 (long long)case_id);
+	fx_exec(sql);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO relief_link (relief_id, kind, object_id) SELECT max(id), 'case', %lld FROM relief_record",
+		 (long long)case_id);
+	fx_exec(sql);
+	int64_t reads = fx_count("audit", "action = 'plan.read'");
+	json_t *got = NULL;
+	assert_int_equal(svc_plans_get(&hart.ctx, case_id, &got), ERR_RESTRICTED);
+	assert_int_equal(svc_plan_get(&hart.ctx, case_id, "safety", false, &got), ERR_RESTRICTED);
+	assert_int_equal(svc_plan_version(&hart.ctx, case_id, "safety", 1, true, &got), ERR_RESTRICTED);
+	assert_null(got);
+	assert_int_equal(fx_count("audit", "action = 'record.restricted'"), 3);
+	assert_int_equal(fx_count("audit", "action = 'plan.read'"), reads);
+	/* The glass broken on the case opens its plans to that user. */
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO break_glass (user_id, object_type, object_id, granted_at, expires_at)"
+		 " VALUES (%lld, 'case', %lld, '2026-11-28T18:40:00Z', '2026-11-28T19:40:00Z')",
+		 (long long)hart.actor.user_id, (long long)case_id);
+	fx_exec(sql);
+	assert_int_equal(svc_plan_version(&hart.ctx, case_id, "safety", 1, false, &got), 0);
+	assert_int_equal(json_array_size(json_object_get(got, "goals")), 2);
+	json_decref(got);
+}
+
 int main(void)
 {
 	return unit_run("tests", NULL, NULL);

@@ -7,11 +7,13 @@
 #include "svc_fixture.h"
 #include "unit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "service/cases.h"
 #include "service/providers.h"
 #include "service/users.h"
 
@@ -180,6 +182,37 @@ UNIT_TEST_WITH(bad_fields_are_named_in_the_forms_words_and_nothing_is_stored, fx
 	assert_int_equal(fx_count("provider", "version = 1 AND openings = 2"), 1);
 }
 
+UNIT_TEST_WITH(the_code_links_the_agencys_users_and_cannot_be_changed, fx_setup, fx_teardown)
+{
+	struct fx_user hart, own;
+	fx_user(&hart, ROLE_HART, NULL);
+	fx_user(&own, ROLE_PROVIDER, "harbor_test");
+	int64_t id = add(&hart, BODY);
+	struct field_errors errs;
+	field_errors_init(&errs, 20);
+	json_t *got = NULL, *body = fx_json("{\"version\": 1, \"code\": \"renamed\"}");
+	assert_int_equal(svc_provider_update(&hart.ctx, id, body, &errs, &got), ERR_INVAL);
+	assert_true(names(&errs, "code"));
+	char line[300];
+	assert_int_equal(field_error_format(&errs, 0, line, sizeof line), 0);
+	assert_non_null(strstr(line, "The code cannot be changed; it is how the agency's users are linked to it."));
+	field_errors_done(&errs);
+	json_decref(body);
+	assert_int_equal(fx_count("provider", "code = 'harbor_test' AND version = 1"), 1);
+	/* The same code, sent back with the rest of the form, is no change. */
+	body = fx_json("{\"version\": 1, \"code\": \"harbor_test\", \"openings\": 1}");
+	field_errors_init(&errs, 20);
+	fx_assert_no_errors(svc_provider_update(&hart.ctx, id, body, &errs, &got), &errs);
+	json_decref(body);
+	json_decref(got);
+	assert_int_equal(fx_count("provider", "code = 'harbor_test' AND version = 2"), 1);
+	/* The agency's user still reaches its agency. */
+	json_t *mine = NULL;
+	assert_int_equal(svc_provider_of_actor(&own.ctx, &mine), 0);
+	assert_non_null(mine);
+	json_decref(mine);
+}
+
 UNIT_TEST_WITH(only_hart_and_the_administrator_keep_the_directory, fx_setup, fx_teardown)
 {
 	struct fx_user admin, hart;
@@ -318,6 +351,22 @@ UNIT_TEST_WITH(the_export_is_public_and_formula_safe, fx_setup, fx_teardown)
 	assert_non_null(strstr(csv, "\r\nformula,'=SUM(A1),\"'@x, \"\"y\"\"\",Mentoring,"));
 	assert_non_null(strstr(csv, "Mentoring; Survivor care (rapid response)"));
 	buf_done(&out);
+	assert_int_equal(fx_count("audit", "action = 'provider.export' AND detail = 'format=csv count=2'"), 1);
+}
+
+UNIT_TEST_WITH(the_rapid_offers_of_a_case_are_audited_as_a_read_of_it, fx_setup, fx_teardown)
+{
+	struct fx_user careline, hart;
+	int64_t case_id = fx_case_as_hart(&careline, &hart);
+	add(&hart, BODY);
+	json_t *got = NULL;
+	assert_int_equal(svc_rapid_offers(&hart.ctx, case_id, &got), 0);
+	assert_int_equal(json_array_size(json_object_get(got, "offers")), 1);
+	json_decref(got);
+	char where[120];
+	snprintf(where, sizeof where, "action = 'case.rapid_offers' AND object_id = '%lld' AND detail LIKE '%%offers=1'",
+		 (long long)case_id);
+	assert_int_equal(fx_count("audit", where), 1);
 }
 
 UNIT_TEST_WITH(a_provider_user_needs_a_provider_code, fx_setup, fx_teardown)

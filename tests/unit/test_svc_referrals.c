@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "db/db.h"
 #include "service/deadlines.h"
 #include "service/referrals.h"
 
@@ -233,6 +234,54 @@ UNIT_TEST_WITH(the_whole_lifecycle_keeps_every_step, fx_setup, fx_teardown)
 	assert_int_equal(fx_count("service_referral", "started_at IS NOT NULL AND ended_at IS NOT NULL"), 1);
 }
 
+UNIT_TEST_WITH(a_note_added_later_goes_with_its_step_and_the_referrers_note_stays, fx_setup, fx_teardown)
+{
+	struct world w;
+	world(&w);
+	/* The referring side's note is the re-referral's. */
+	int64_t first = refer(&w.hart, w.case_id, 1);
+	assert_int_equal(move(&w.harbor, first, "\"status\": \"declined\", \"reason_code\": \"no_opening\"", NULL), 0);
+	struct ref_arg a = {.as = &w.hart, .id = first,
+			    .body = fx_json("{\"provider_id\": 2, \"note\": \"Call the foster parent first\"}")};
+	assert_int_equal(rerefer_uc(&a), 0);
+	int64_t id = json_integer_value(json_object_get(a.got, "id"));
+	arg_done(&a);
+	assert_int_equal(move(&w.beacon, id, "\"status\": \"accepted\", \"note\": \"We have a mentor\"", NULL), 0);
+	assert_int_equal(move(&w.hart, id, "\"note\": \"The foster parent agrees\"", NULL), 0);
+	json_t *got = NULL;
+	assert_int_equal(svc_referral_get(&w.hart.ctx, id, &got), 0);
+	assert_string_equal(str(got, "note"), "Call the foster parent first");
+	json_t *steps = json_object_get(got, "steps");
+	assert_int_equal(json_array_size(steps), 3);
+	assert_string_equal(str(json_array_get(steps, 1), "note"), "We have a mentor");
+	assert_string_equal(str(json_array_get(steps, 2), "note"), "The foster parent agrees");
+	json_decref(got);
+}
+
+UNIT_TEST_WITH(a_decline_is_re_referred_once_even_by_two_at_once, fx_setup, fx_teardown)
+{
+	struct world w;
+	world(&w);
+	int64_t id = refer(&w.hart, w.case_id, 1);
+	assert_int_equal(move(&w.harbor, id, "\"status\": \"declined\", \"reason_code\": \"no_opening\"", NULL), 0);
+	struct ref_arg a = {.as = &w.hart, .id = id, .body = fx_json("{\"provider_id\": 2}")};
+	assert_int_equal(rerefer_uc(&a), 0);
+	assert_int_equal(rerefer_uc(&a), ERR_CONFLICT);
+	assert_non_null(strstr(a.cf.detail, "already re-referred"));
+	arg_done(&a);
+	/* A second writer past the check before the transaction meets the
+	 * unique key on rereferral_of. */
+	char sql[700];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO service_referral (number, case_id, person_id, provider_id, service, region, urgency,"
+		 " referred_at, answer_due_at, rereferral_of, created_at, updated_at)"
+		 " SELECT 'S-2026-9999', case_id, person_id, 3, service, region, urgency, referred_at, answer_due_at,"
+		 " rereferral_of, created_at, updated_at FROM service_referral WHERE rereferral_of = %lld",
+		 (long long)id);
+	assert_int_equal(db_execf(fx.db, sql, ""), ERR_CONFLICT);
+	assert_int_equal(fx_count("service_referral", NULL), 2);
+}
+
 /* ---- who may ---- */
 
 UNIT_TEST_WITH(only_hart_and_the_cases_liaison_refer, fx_setup, fx_teardown)
@@ -302,6 +351,10 @@ UNIT_TEST_WITH(a_provider_without_the_service_or_region_is_refused_naming_the_fi
 		"{\"provider_id\": 1, \"service\": \"mentoring\", \"reason\": \"x\","
 		" \"referred_at\": \"2027-01-01T00:00:00Z\"}",
 		"referred_at", "future");
+	refused(&w,
+		"{\"provider_id\": 1, \"service\": \"mentoring\", \"reason\": \"x\","
+		" \"referred_at\": \"2020-01-01T00:00:00Z\"}",
+		"referred_at", "not before case C-2026-0001 was opened");
 	assert_int_equal(fx_count("service_referral", NULL), 0);
 	assert_int_equal(fx_count("number_seq", "kind = 'referral'"), 0);
 }
@@ -432,6 +485,20 @@ UNIT_TEST_WITH(a_provider_reaches_only_its_agencys_referrals_and_sees_the_packs_
 	field_errors_done(&errs);
 	/* Another agency neither answers it. */
 	assert_int_equal(move(&w.beacon, id, "\"status\": \"accepted\"", NULL), ERR_NOTFOUND);
+	/* Nor does a provider filter by case: that would tell it case ids. */
+	field_errors_init(&errs, 5);
+	f.case_id = w.case_id;
+	assert_int_equal(svc_referrals_list(&w.harbor.ctx, &f, &errs, &list), ERR_INVAL);
+	assert_true(fx_names_field(&errs, "case"));
+	char line[200];
+	assert_int_equal(field_error_format(&errs, 0, line, sizeof line), 0);
+	assert_non_null(strstr(line, "Providers cannot filter by case."));
+	field_errors_done(&errs);
+	field_errors_init(&errs, 5);
+	assert_int_equal(svc_referrals_list(&w.hart.ctx, &f, &errs, &list), 0);
+	assert_int_equal(json_array_size(json_object_get(list, "items")), 1);
+	json_decref(list);
+	field_errors_done(&errs);
 }
 
 UNIT_TEST_WITH(mdt_members_and_liaisons_read_only_the_referrals_of_their_cases, fx_setup, fx_teardown)
@@ -500,6 +567,65 @@ UNIT_TEST_WITH(the_queue_comes_in_keyset_pages, fx_setup, fx_teardown)
 	assert_int_equal(svc_referrals_list(&w.harbor.ctx, &f, &errs, &page), ERR_INVAL);
 	assert_true(fx_names_field(&errs, "after"));
 	field_errors_done(&errs);
+}
+
+/* ---- relief granted ---- */
+
+/* Relief granted on the case, as the relief service stores it. */
+static void relief_granted(int64_t case_id)
+{
+	char sql[400];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO relief_record (person_id, court, offence, status, created_at, updated_at)"
+		 " SELECT person_id, 'Superior Court', 'prostitution', 'granted', '2026-11-01T00:00:00Z',"
+		 " '2026-11-01T00:00:00Z' FROM child_case WHERE id = %lld",
+		 (long long)case_id);
+	fx_exec(sql);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO relief_link (relief_id, kind, object_id) SELECT max(id), 'case', %lld FROM relief_record",
+		 (long long)case_id);
+	fx_exec(sql);
+}
+
+UNIT_TEST_WITH(a_case_restricted_by_relief_restricts_its_referrals_in_every_view, fx_setup, fx_teardown)
+{
+	struct world w;
+	world(&w);
+	int64_t id = refer(&w.hart, w.case_id, 1);
+	relief_granted(w.case_id);
+	json_t *got = NULL;
+	assert_int_equal(svc_referral_get(&w.hart.ctx, id, &got), ERR_RESTRICTED);
+	assert_int_equal(svc_referral_get(&w.harbor.ctx, id, &got), ERR_RESTRICTED);
+	assert_null(got);
+	assert_int_equal(fx_count("audit", "action = 'record.restricted'"), 2);
+	assert_int_equal(fx_count("audit", "action = 'referral.read'"), 0);
+	/* Lists say only that it is there. */
+	struct fx_user *as[] = {&w.hart, &w.harbor};
+	for (size_t i = 0; i < 2; i++) {
+		struct field_errors errs;
+		field_errors_init(&errs, 5);
+		struct referral_filter f = {0};
+		json_t *list = NULL;
+		assert_int_equal(svc_referrals_list(&as[i]->ctx, &f, &errs, &list), 0);
+		field_errors_done(&errs);
+		json_t *row = json_array_get(json_object_get(list, "items"), 0);
+		assert_true(json_is_true(json_object_get(row, "restricted")));
+		assert_int_equal(json_integer_value(json_object_get(row, "id")), id);
+		assert_non_null(str(row, "number"));
+		assert_int_equal(json_object_size(row), 3);
+		json_decref(list);
+	}
+	/* Once HART breaks the glass on the case, that user reads it. */
+	char sql[200];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO break_glass (user_id, object_type, object_id, granted_at, expires_at)"
+		 " VALUES (%lld, 'case', %lld, '2026-11-28T18:40:00Z', '2026-11-28T19:40:00Z')",
+		 (long long)w.hart.actor.user_id, (long long)w.case_id);
+	fx_exec(sql);
+	assert_int_equal(svc_referral_get(&w.hart.ctx, id, &got), 0);
+	assert_string_equal(str(got, "reason"), "Needs a mentor");
+	json_decref(got);
+	assert_int_equal(svc_referral_get(&w.harbor.ctx, id, &got), ERR_RESTRICTED);
 }
 
 /* ---- the answer deadline ---- */

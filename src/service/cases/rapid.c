@@ -6,6 +6,7 @@
 
 #include "base/err.h"
 #include "db/db.h"
+#include "service/audit.h"
 #include "service/deadlines.h"
 #include "service/providers.h"
 #include "service/sealed.h"
@@ -135,8 +136,16 @@ int svc_rapid_offers(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	struct case_head h;
 	json_t *offers = NULL;
 	int r = cases_access(ctx, PERM_CASES_READ, id, &db, &h, NULL);
-	if (r < 0 || (r = offers_json(db, h.region, &offers)) < 0)
+	/* A read of the case: audited in the transaction that reads it. */
+	if (r < 0 || (r = db_begin(db)) < 0)
 		return r;
+	if ((r = offers_json(db, h.region, &offers)) == 0)
+		r = svc_audit_appendf(db, ctx, "case.rapid_offers", "case", id, "region=%s offers=%zu", h.region,
+				      json_array_size(offers));
+	if ((r = cases_end(db, r)) < 0) {
+		json_decref(offers);
+		return r;
+	}
 	*ret = json_pack("{s:s, s:o}", "region", h.region, "offers", offers);
 	return *ret ? 0 : ERR_NOMEM;
 }

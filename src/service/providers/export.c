@@ -10,6 +10,7 @@
 #include "base/err.h"
 #include "db/db.h"
 #include "model/pack.h"
+#include "service/audit.h"
 
 static const char *const header[] = {"code", "name", "description", "services", "regions", "populations",
 				     "languages", "age_min", "age_max", "capacity", "openings", "phone",
@@ -117,9 +118,20 @@ int svc_providers_export_csv(const struct svc_ctx *ctx, struct buf *out)
 	if (r < 0)
 		return r;
 	json_t *docs = json_array();
-	if (!docs || (r = active_docs(db, docs)) < 0) {
+	if (!docs)
+		return ERR_NOMEM;
+	/* The export audited in the transaction that reads it. */
+	if ((r = db_begin(db)) < 0) {
 		json_decref(docs);
-		return r < 0 ? r : ERR_NOMEM;
+		return r;
+	}
+	if ((r = active_docs(db, docs)) < 0 ||
+	    (r = svc_audit_appendf(db, ctx, "provider.export", "provider", AUDIT_NO_OBJECT, "format=csv count=%zu",
+				   json_array_size(docs))) < 0 ||
+	    (r = db_commit(db)) < 0) {
+		db_rollback(db);
+		json_decref(docs);
+		return r;
 	}
 	for (size_t i = 0; r == 0 && i < sizeof header / sizeof *header; i++)
 		if ((r = i ? buf_putc(out, ',') : 0) == 0)

@@ -385,6 +385,11 @@ int svc_provider_update(const struct svc_ctx *ctx, int64_t id, const json_t *bod
 		return r;
 	if (schema_check(&svc_provider_update_schema, body, errs) == 0 || json_is_object(body)) {
 		check_fields(ctx->app->pack, body, false, errs);
+		/* A provider user's scope is the code: renaming it would move
+		 * the agency's users to another agency, or to none. */
+		const char *code = json_get_str(body, "code");
+		if (code && *code && strcmp(code, json_string_value(json_object_get(cur, "code"))) != 0)
+			field_error_add(errs, "code", "The code cannot be changed; it is how the agency's users are linked to it.");
 		if (!(merged = json_deep_copy(cur)) || json_object_update(merged, (json_t *)body) < 0) {
 			r = ERR_NOMEM;
 			goto out;
@@ -395,12 +400,6 @@ int svc_provider_update(const struct svc_ctx *ctx, int64_t id, const json_t *bod
 		field_error_add(errs, "", "nothing to change");
 	if (field_errors_any(errs)) {
 		r = ERR_INVAL;
-		goto out;
-	}
-	const char *code = json_get_str(body, "code");
-	if (code && strcmp(code, json_string_value(json_object_get(cur, "code"))) != 0 &&
-	    (r = providers_code_exists(db, code)) != 0) {
-		r = r > 0 ? ERR_EXISTS : r;
 		goto out;
 	}
 	char ts[32];
@@ -417,8 +416,6 @@ int svc_provider_update(const struct svc_ctx *ctx, int64_t id, const json_t *bod
 	    (r = svc_audit_appendf(db, ctx, "provider.update", "provider", id, "%s", buf_str(&changed))) < 0 ||
 	    (r = db_commit(db)) < 0) {
 		db_rollback(db);
-		if (r == ERR_DB && code && providers_code_exists(db, code) > 0)
-			r = ERR_EXISTS;
 		goto out_buf;
 	}
 	r = answer(ctx, db, id, ret);

@@ -105,8 +105,9 @@ static int write_move(struct db *db, const struct svc_ctx *ctx, const struct ref
 	if (r < 0 || *ret_stale)
 		return r;
 	int64_t step, by = ctx->actor->user_id;
-	if ((note && *note && (r = sealed_put(db, ctx->app, "service_referral", "note", row->id, note)) < 0) ||
-	    (r = db_int64f(db, &step,
+	/* The note goes with its step only: the referral's own note stays
+	 * the referring side's. */
+	if ((r = db_int64f(db, &step,
 			   "INSERT INTO service_referral_step (referral_id, status, reason_code, at, by_user)"
 			   " VALUES (?, ?, ?, ?, NULLIF(?, 0)) RETURNING id",
 			   "ittti", row->id, status, move ? code : NULL, at, by > 0 ? by : (int64_t)0)) < 0 ||

@@ -101,6 +101,18 @@ static bool referred_time(const json_t *body, hl_time t, struct field_errors *er
 	return true;
 }
 
+/* A referral is of an open case: referred_at not before it was opened. */
+static int check_after_opening(struct db *db, const struct case_head *h, hl_time at, struct field_errors *errs)
+{
+	char *opened = NULL;
+	hl_time o = 0;
+	int r = db_textf(db, &opened, "SELECT opened_at FROM child_case WHERE id = ?", "i", h->id);
+	if (r == 0 && opened && time_parse(opened, &o) == 0 && at < o - o % HL_USEC_PER_SEC)
+		field_error_add(errs, "referred_at", "Referred at: not before case %s was opened (%s)", h->number, opened);
+	free(opened);
+	return r;
+}
+
 /* What the schema cannot say: a service of the pack. */
 static void check_service(const struct pack *p, const json_t *body, struct field_errors *errs)
 {
@@ -146,7 +158,8 @@ int svc_referral_create(const struct svc_ctx *ctx, int64_t case_id, const json_t
 	hl_time at = now();
 	if (schema_check(&svc_referral_create_schema, body, errs) == 0 || json_is_object(body)) {
 		check_service(p, body, errs);
-		referred_time(body, now(), errs, &at);
+		if (referred_time(body, now(), errs, &at) && (r = check_after_opening(db, &h, at, errs)) < 0)
+			return r;
 	}
 	char name[200] = "", code[64] = "";
 	if (!field_errors_any(errs)) {

@@ -11,6 +11,7 @@
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
+#include "service/relief.h"
 
 #define REFERRALS_PAGE_DEFAULT 50
 
@@ -54,7 +55,8 @@ static int page_ids(struct db *db, const struct svc_ctx *ctx, const struct refer
 	return 0;
 }
 
-static void check_filter(const struct referral_filter *f, struct field_errors *errs, int64_t *ret_after)
+static void check_filter(const struct svc_ctx *ctx, const struct referral_filter *f, struct field_errors *errs,
+			 int64_t *ret_after)
 {
 	enum referral_status s;
 	*ret_after = 0;
@@ -66,8 +68,24 @@ static void check_filter(const struct referral_filter *f, struct field_errors *e
 		field_error_add(errs, "provider", "a provider id");
 	if (f->case_id < 0)
 		field_error_add(errs, "case", "a case id");
+	/* A provider knows no case: a filter by one would tell it which
+	 * internal case ids its referrals belong to. */
+	else if (f->case_id > 0 && ctx->actor->role == ROLE_PROVIDER)
+		field_error_add(errs, "case", "Providers cannot filter by case.");
 	if (f->after && *f->after && str_to_int64(f->after, 1, INT64_MAX, ret_after) < 0)
 		field_error_add(errs, "after", "the next cursor of the page before, as it was answered");
+}
+
+/* Whether the row's case is restricted by relief granted and the actor
+ * has not broken the glass on it. */
+static int row_restricted(struct db *db, const struct svc_ctx *ctx, const struct referral_row *row, bool *ret)
+{
+	bool restricted = false, open = false;
+	int r = relief_restricted(db, "case", row->case_id, &restricted);
+	if (r == 0 && restricted)
+		r = relief_glass_open(ctx, db, "case", row->case_id, &open);
+	*ret = restricted && !open;
+	return r;
 }
 
 static int list_json(struct db *db, const struct svc_ctx *ctx, const int64_t *ids, size_t n, json_t *items)
@@ -76,8 +94,15 @@ static int list_json(struct db *db, const struct svc_ctx *ctx, const int64_t *id
 	for (size_t i = 0; i < n; i++) {
 		struct referral_row row;
 		json_t *j = NULL;
+		bool restricted = false;
 		int r;
-		if ((r = referral_load(db, ids[i], &row)) < 0 || (r = referral_json(db, ctx, &row, provider, false, &j)) < 0)
+		if ((r = referral_load(db, ids[i], &row)) < 0 || (r = row_restricted(db, ctx, &row, &restricted)) < 0)
+			return r;
+		/* A restricted row says only that it is there, as case lists do. */
+		if (restricted && !(j = json_pack("{s:I, s:s, s:b}", "id", (json_int_t)row.id, "number", row.number,
+						  "restricted", 1)))
+			return ERR_NOMEM;
+		if (!restricted && (r = referral_json(db, ctx, &row, provider, false, &j)) < 0)
 			return r;
 		if (json_array_append_new(items, j) < 0)
 			return ERR_NOMEM;
@@ -93,7 +118,7 @@ int svc_referrals_list(const struct svc_ctx *ctx, const struct referral_filter *
 	int r = svc_enter(ctx, PERM_REFERRALS_READ, &db);
 	if (r < 0)
 		return r;
-	check_filter(f, errs, &after);
+	check_filter(ctx, f, errs, &after);
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 	int limit = f->limit > 0 ? f->limit : REFERRALS_PAGE_DEFAULT;

@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "match/cmp.h"
 #include "service/audit.h"
+#include "service/relief.h"
 #include "service/sealed.h"
 
 /* Set key on j to v (taken; NULL is an allocation failure). */
@@ -349,7 +350,9 @@ int svc_referral_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	bool provider = false;
 	json_t *j = NULL;
 	int r = referral_enter(ctx, PERM_REFERRALS_READ, id, &db, &row, &provider);
-	if (r < 0 || (r = db_begin(db)) < 0)
+	/* A case restricted by relief granted restricts its referrals, in
+	 * every view, until the reader breaks the glass on the case. */
+	if (r < 0 || (r = relief_read_check(ctx, db, "case", row.case_id)) < 0 || (r = db_begin(db)) < 0)
 		return r;
 	if ((r = referral_json(db, ctx, &row, provider, true, &j)) == 0)
 		r = svc_audit_appendf(db, ctx, "referral.read", "referral", id, "view=%s",

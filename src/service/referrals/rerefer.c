@@ -32,6 +32,14 @@ static int rerefer_write(struct db *db, const struct svc_ctx *ctx, const struct 
 	db_finalize(st);
 	if (r < 0)
 		return r;
+	/* Again inside the transaction: another may have re-referred it
+	 * since the check before it (the unique key stops the rest). */
+	int64_t again = 0;
+	if ((r = db_int64f(db, &again, "SELECT id FROM service_referral WHERE rereferral_of = ? LIMIT 1", "i",
+			   row->id)) != ERR_NOTFOUND) {
+		free(reason);
+		return r < 0 ? r : ERR_CONFLICT;
+	}
 	const char *note = json_get_str(body, "note");
 	struct referral_new n = {
 		.case_id = row->case_id,
@@ -77,7 +85,7 @@ int svc_referral_rerefer(const struct svc_ctx *ctx, int64_t id, const json_t *bo
 	    ERR_NOTFOUND) {
 		if (r < 0)
 			return r;
-		referral_conflict(cf, "conflict", "referral %s has been re-referred already", row.number);
+		referral_conflict(cf, "conflict", "referral %s is already re-referred", row.number);
 		return ERR_CONFLICT;
 	}
 	if (strcmp(h.status, "closed") == 0) {
@@ -95,8 +103,13 @@ int svc_referral_rerefer(const struct svc_ctx *ctx, int64_t id, const json_t *bo
 		return r;
 	int64_t nid = 0;
 	if ((r = db_begin(db)) < 0 ||
-	    (r = referral_end(db, rerefer_write(db, ctx, &row, body, h.region, name, code, &nid))) < 0)
+	    (r = referral_end(db, rerefer_write(db, ctx, &row, body, h.region, name, code, &nid))) < 0) {
+		/* Re-referred by another at the same time: the check inside
+		 * the transaction, or the unique key on rereferral_of. */
+		if (r == ERR_CONFLICT)
+			referral_conflict(cf, "conflict", "referral %s is already re-referred", row.number);
 		return r;
+	}
 	mailer_kick(ctx->app);
 	return referral_json_by_id(db, ctx, nid, false, ret);
 }
