@@ -42,11 +42,17 @@ static const struct embedded_file *migration_file(int version)
 	return NULL;
 }
 
+/* The highest number among the migrations. The numbers must run from 1
+ * without a gap: db_migrate refuses to start otherwise, so that a file
+ * after a missing number is never silently left out. */
 int db_schema_latest(void)
 {
 	int latest = 0;
-	while (latest < MAX_MIGRATIONS && migration_file(latest + 1))
-		latest++;
+	for (const struct embedded_file *f = db_migration_files; f->name; f++) {
+		int v = migration_number(f->name);
+		if (v > latest && v <= MAX_MIGRATIONS)
+			latest = v;
+	}
 	return latest;
 }
 
@@ -194,6 +200,12 @@ int db_migrate(struct db *db, int *ret_applied, char *errmsg, size_t errsize)
 			 current, latest);
 		return ERR_SCHEMA;
 	}
+	for (int v = 1; v <= latest; v++)
+		if (!migration_file(v)) {
+			snprintf(errmsg, errsize, "migration %04d is missing: the migrations must be numbered 1 to %d without a gap", v,
+				 latest);
+			return ERR_SCHEMA;
+		}
 	int applied = 0;
 	for (int v = current + 1; v <= latest; v++) {
 		r = apply_one(db, v, migration_file(v), errmsg, errsize);
