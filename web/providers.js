@@ -313,7 +313,9 @@ function form(p) {
   return h('form', { id: 'provider-form', className: 'form form-grid', novalidate: true },
     field({ id: 'pe-name', label: 'Name', path: 'name', required: true, value: v('name') }),
     field({ id: 'pe-code', label: 'Code', path: 'code', required: true, value: v('code'),
-      hint: 'Lower-case letters, digits and _, e.g. harbor_light. The agency’s users sign in with it as their scope.' }),
+      attrs: p ? { readonly: true } : undefined,
+      hint: p ? 'The code cannot be changed: the agency’s users are linked to it.'
+        : 'Lower-case letters, digits and _, e.g. harbor_light. The agency’s users are linked to it; it cannot be changed later.' }),
     field({ id: 'pe-description', label: 'Description', type: 'textarea', path: 'description', optional: true, value: v('description') }),
     checks('pe-services', 'Services offered', 'services', items('services'), p && p.services),
     checks('pe-regions', 'Regions served', 'regions', items('regions'), p && p.regions),

@@ -31,11 +31,11 @@ static void basis_text(const struct pack *p, const char *service, char *out, siz
 {
 	int64_t minutes = pack_answer_minutes(p, service);
 	if (minutes > 0 && minutes % 60 == 0)
-		snprintf(out, size, "answer within %lld hours (pack: referral_answer)", (long long)(minutes / 60));
+		snprintf(out, size, "agency policy: answer within %lld hours", (long long)(minutes / 60));
 	else if (minutes > 0)
-		snprintf(out, size, "answer within %lld minutes (pack: referral_answer)", (long long)minutes);
+		snprintf(out, size, "agency policy: answer within %lld minutes", (long long)minutes);
 	else
-		snprintf(out, size, "answer within %d business day%s (pack: referral_answer)",
+		snprintf(out, size, "agency policy: answer within %d business day%s",
 			 p->recovery.answer_business_days, p->recovery.answer_business_days == 1 ? "" : "s");
 }
 
