@@ -60,6 +60,9 @@ static const struct {
 	[PERM_PLANS_WRITE] = {"plans.write", R(ROLE_HART) | R(ROLE_LIAISON)},
 	[PERM_RELIEF_READ] = {"relief.read", R(ROLE_HART) | R(ROLE_LIAISON)},
 	[PERM_RELIEF_WRITE] = {"relief.write", R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_TRAINING_MANAGE] = {"training.manage", R(ROLE_TRAINER)},
+	[PERM_TRAINING_READ] = {"training.read", R(ROLE_TRAINER) | R(ROLE_PROVIDER)},
+	[PERM_TRAINING_STATS] = {"training.stats", R(ROLE_TRAINER) | R(ROLE_HART) | R(ROLE_ANALYST)},
 };
 
 /* The roles that read case content somewhere: every role that works with

@@ -57,6 +57,9 @@ enum perm {
 	PERM_PLANS_WRITE,      /* write a plan's new version */
 	PERM_RELIEF_READ,      /* a child's record relief */
 	PERM_RELIEF_WRITE,     /* record and advance record relief */
+	PERM_TRAINING_MANAGE,  /* schedule sessions, register, take attendance, certificates, imports */
+	PERM_TRAINING_READ,    /* training records (provider: its own staff's) */
+	PERM_TRAINING_STATS,   /* training figures */
 	PERM_COUNT
 };
 

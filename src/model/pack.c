@@ -22,7 +22,7 @@ static const char *const root_keys[] = {
 	"services", "deadlines", "screening_instruments", "dispositions",    "law",
 	"commercial_sex_concerns", "mdt_roles", "emergency_departments", "age_groups",
 	"suppression_threshold", "gender_identities", "populations", "referral_answer", "provider_view",
-	"referral_decline_reasons", "referral_end_reasons", "referral_outcomes", "relief_offences", "plan_review_days", NULL,
+	"referral_decline_reasons", "referral_end_reasons", "referral_outcomes", "relief_offences", "plan_review_days", "training_audiences", "courses", "trafficking_informed", NULL,
 };
 
 /* --- Building ------------------------------------------------------------ */
@@ -63,6 +63,7 @@ void pack_free(struct pack *p)
 		free(p->genders[i].matches);
 	free(p->genders);
 	pack_recovery_free(p);
+	pack_training_free(p);
 	json_decref(p->root);
 	free(p);
 }
@@ -108,6 +109,7 @@ int pack_from_json(json_t *root, struct field_errors *errs, struct pack **ret)
 	pack_check_threshold(&c, root, p);
 	pack_check_genders(&c, root, p);
 	pack_check_recovery(&c, root, p);
+	pack_check_training(&c, root, p);
 
 	if (c.nomem) {
 		r = ERR_NOMEM;

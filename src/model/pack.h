@@ -179,6 +179,39 @@ struct pack_answer_deadline {
 	int64_t minutes;
 };
 
+/* --- Awareness and education (docs/training.md) --------------------------- */
+
+/* A course of the catalogue. */
+struct pack_course {
+	const char *id, *name, *description;
+	double hours;
+	const char **audiences; /* ids of training_audiences */
+	size_t n_audiences;
+	const char **prerequisites; /* ids of courses a trainee must have completed first */
+	size_t n_prerequisites;
+	bool certifies;       /* completing it gives a certificate */
+	int valid_months;     /* a certificate's life; 0: it does not expire */
+	bool trains_trainers; /* train-the-trainer: its holders may lead sessions */
+};
+
+/* A provider is trafficking-informed while at least min_staff of its staff
+ * (min_supervisors of them supervisors) completed every one of courses
+ * within the last within_months. */
+struct pack_informed_rule {
+	bool present;
+	const char **courses;
+	size_t n_courses;
+	int within_months, min_staff, min_supervisors;
+};
+
+struct pack_training {
+	struct pack_item *audiences;
+	size_t n_audiences;
+	struct pack_course *courses;
+	size_t n_courses;
+	struct pack_informed_rule informed;
+};
+
 struct pack_recovery {
 	/* populations a provider serves; why a provider declines; why a
 	 * service ends early; a referral's outcome; offence categories of
@@ -234,6 +267,7 @@ struct pack {
 	struct pack_gender *genders;
 	size_t n_genders;
 	struct pack_recovery recovery;
+	struct pack_training training;
 };
 
 /* Validate root and build a pack from it (root gains a reference). On
@@ -267,6 +301,8 @@ const struct pack_office *pack_office(const struct pack *p, const char *id);
 const struct pack_office *pack_office_for_town(const struct pack *p, const char *town);
 const struct pack_item *pack_item_find(const struct pack_item *items, size_t n, const char *id);
 const struct pack_deadline *pack_deadline(const struct pack *p, const char *id);
+/* The course with this id, or NULL. */
+const struct pack_course *pack_course(const struct pack *p, const char *id);
 /* "initials", ...; NULL outside the enum. */
 const char *pack_view_name(enum pack_view_field f);
 /* The pack lets a provider see f of a referral's child. */

@@ -60,6 +60,10 @@ static const struct {
 	{"relief_record", "id", "outcome"},
 	{"relief_record", "id", "defence_notes"},
 	{"person_merge", "id", "reason"},
+	{"trainee", "id", "name"},
+	{"trainee", "id", "email"},
+	{"training_session", "id", "cancel_reason"},
+	{"certificate", "id", "revoke_reason"},
 	{"person_merge", "id", "undo_reason"},
 	{"break_glass", "id", "reason"},
 };

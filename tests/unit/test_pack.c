@@ -1733,3 +1733,74 @@ UNIT_TEST(rejects_bad_recovery_settings)
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
+
+/* --- Awareness and education ----------------------------------------------- */
+
+UNIT_TEST(reads_the_course_catalogue_and_the_informed_rule)
+{
+	struct pack *p = ct_pack();
+	assert_int_equal(p->training.n_audiences, 14);
+	const struct pack_course *d2 = pack_course(p, "day2");
+	assert_non_null(d2);
+	assert_true(d2->certifies);
+	assert_int_equal(d2->valid_months, 24);
+	assert_int_equal(d2->n_prerequisites, 1);
+	assert_string_equal(d2->prerequisites[0], "day1");
+	const struct pack_course *ttt = pack_course(p, "train_the_trainer");
+	assert_true(ttt->trains_trainers);
+	assert_int_equal(ttt->n_prerequisites, 2);
+	const struct pack_course *rc = pack_course(p, "roll_call");
+	assert_false(rc->certifies);
+	assert_int_equal(rc->valid_months, 0);
+	assert_true(rc->hours > 0.49 && rc->hours < 0.51);
+	assert_null(pack_course(p, "day3"));
+	assert_null(pack_course(p, NULL));
+	assert_true(p->training.informed.present);
+	assert_int_equal(p->training.informed.n_courses, 2);
+	assert_int_equal(p->training.informed.within_months, 24);
+	assert_int_equal(p->training.informed.min_staff, 2);
+	assert_int_equal(p->training.informed.min_supervisors, 1);
+	pack_free(p);
+}
+
+UNIT_TEST(a_pack_without_training_has_no_courses_and_no_rule)
+{
+	json_t *root = ct_json();
+	del(root, "", "training_audiences");
+	del(root, "", "courses");
+	del(root, "", "trafficking_informed");
+	struct pack *p = assert_accepted(root);
+	assert_int_equal(p->training.n_courses, 0);
+	assert_int_equal(p->training.n_audiences, 0);
+	assert_false(p->training.informed.present);
+	pack_free(p);
+}
+
+UNIT_TEST(rejects_bad_courses_and_rules)
+{
+	static const struct rejection cases[] = {
+		{{{"courses[1]", "prerequisites", "[\"day9\"]"}}, "courses[1].prerequisites[0]", "unknown course \"day9\""},
+		{{{"courses[0]", "prerequisites", "[\"day1\"]"}}, "courses[0].prerequisites",
+		 "a course cannot be its own prerequisite"},
+		{{{"courses[0]", "prerequisites", "[\"day2\"]"}}, "courses[0].prerequisites",
+		 "the prerequisites of \"day1\" lead back to it"},
+		{{{"courses[0]", "hours", "0"}}, "courses[0].hours", "must be a number of hours above 0 and at most 200"},
+		{{{"courses[0]", "audiences", "[\"astronauts\"]"}}, "courses[0].audiences[0]", "unknown audience \"astronauts\""},
+		{{{"courses[0]", "audiences", NULL}}, "courses[0].audiences", "required: the audiences the course is for"},
+		{{{"courses[4]", "valid_months", "12"}}, "courses[4].valid_months",
+		 "only a course that certifies has certificates that expire"},
+		{{{"courses[3]", "certifies", "false"}, {"courses[3]", "valid_months", NULL}}, "courses[3].trains_trainers",
+		 "a train-the-trainer course must certify (\"certifies\": true)"},
+		{{{"courses[1]", "id", "\"day1\""}}, "courses[1].id", "duplicate id \"day1\""},
+		{{{"", "courses", "{}"}}, "courses", "must be a list of courses"},
+		{{{"trafficking_informed", "courses", "[]"}}, "trafficking_informed.courses", "must list at least one course"},
+		{{{"trafficking_informed", "courses", "[\"day1\", \"day1\"]"}}, "trafficking_informed.courses[1]",
+		 "course \"day1\" is listed twice"},
+		{{{"trafficking_informed", "min_supervisors", "3"}}, "trafficking_informed.min_supervisors",
+		 "must not be above min_staff (2)"},
+		{{{"trafficking_informed", "within_months", "0"}}, "trafficking_informed.within_months",
+		 "must be an integer from 1 to 120"},
+		{{{"", "trafficking_informed", "[]"}}, "trafficking_informed", "must be an object"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+}

@@ -151,3 +151,9 @@ void pack_check_genders(struct check *c, const json_t *root, struct pack *p);
 /* After the services. */
 void pack_check_recovery(struct check *c, const json_t *root, struct pack *p);
 void pack_recovery_free(struct pack *p);
+
+/* ---- awareness and education (training.c) ---- */
+
+/* After the services. */
+void pack_check_training(struct check *c, const json_t *root, struct pack *p);
+void pack_training_free(struct pack *p);
