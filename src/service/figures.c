@@ -35,6 +35,11 @@ static const char *const calendar_or_region[] = {"year", "quarter", "month", "re
 static const char *const services_by[] = {"service", "provider", "region", NULL};
 static const char *const services_measures[] = {"referrals", "answers", "first_service", NULL};
 static const char *const relief_by[] = {"year", "region", NULL};
+static const char *const training_measures[] = {"people", "sessions", "reach", "informed", NULL};
+static const char *const people_by[] = {"course", "audience", "region", "year", NULL};
+static const char *const sessions_by[] = {"course", "region", "year", NULL};
+static const char *const reach_by[] = {"trainer", "sessions_led", NULL};
+static const char *const informed_by[] = {"region", NULL};
 
 static bool one_of(const char *const *list, const char *s)
 {
@@ -76,6 +81,33 @@ static void check_recovery(const struct figure_query *in, const char *by, struct
 	}
 }
 
+/* The training figures' measure and by (figures/training.c). Trainers'
+ * reach one trainer a row is for the trainer role and HART: an analyst
+ * sees it only as a distribution by sessions led, never a name. */
+static void check_training(const struct svc_ctx *ctx, const struct figure_query *in, const char *by,
+			   struct field_errors *errs, struct fq *q)
+{
+	char words[128];
+	q->measure = in->measure && *in->measure ? in->measure : "people";
+	if (!one_of(training_measures, q->measure)) {
+		list_words(training_measures, words, sizeof words);
+		field_error_add(errs, "measure", "one of %s", words);
+		return;
+	}
+	bool analyst = ctx->actor->role == ROLE_ANALYST;
+	const char *const *bys = strcmp(q->measure, "sessions") == 0 ? sessions_by
+				 : strcmp(q->measure, "reach") == 0    ? reach_by + analyst
+				 : strcmp(q->measure, "informed") == 0 ? informed_by
+								       : people_by;
+	q->by = by ? by : bys[0];
+	if (!one_of(bys, q->by)) {
+		list_words(bys, words, sizeof words);
+		field_error_add(errs, "by", "one of %s%s", words,
+				analyst && strcmp(q->by, "trainer") == 0 ? " (trainers' reach is shown to analysts only by sessions led)"
+									 : "");
+	}
+}
+
 static int check_query(const struct svc_ctx *ctx, const struct figure_query *in, struct field_errors *errs,
 		       struct fq *q)
 {
@@ -89,10 +121,13 @@ static int check_query(const struct svc_ctx *ctx, const struct figure_query *in,
 	bool sql = strcmp(in->figure, FIG_DUTIES) == 0 || strcmp(in->figure, FIG_MISSING) == 0 ||
 		   strcmp(in->figure, FIG_RAPID) == 0;
 	bool recovery = strcmp(in->figure, FIG_SERVICES) == 0 || strcmp(in->figure, FIG_RELIEF) == 0;
-	if (!referrals && !repeat && !federal && !sql && !recovery)
+	bool training = strcmp(in->figure, FIG_TRAINING) == 0;
+	if (!referrals && !repeat && !federal && !sql && !recovery && !training)
 		return ERR_NOTFOUND;
 	const char *by = in->by && *in->by ? in->by : NULL;
-	if (recovery) {
+	if (training) {
+		check_training(ctx, in, by, errs, q);
+	} else if (recovery) {
 		check_recovery(in, by, errs, q);
 	} else if (referrals) {
 		q->by = by ? by : "year";
@@ -169,7 +204,9 @@ static int check_query(const struct svc_ctx *ctx, const struct figure_query *in,
 int svc_stats_figure(const struct svc_ctx *ctx, const struct figure_query *in, struct field_errors *errs,
 		     struct figure *ret)
 {
-	int r = svc_require(ctx, PERM_STATS_READ);
+	/* The training figures are the trainer's too (PERM_TRAINING_STATS). */
+	bool training = in && in->figure && strcmp(in->figure, FIG_TRAINING) == 0;
+	int r = svc_require(ctx, training ? PERM_TRAINING_STATS : PERM_STATS_READ);
 	if (r < 0)
 		return r;
 	if (!in || !in->figure)
@@ -201,7 +238,8 @@ int svc_stats_figure(const struct svc_ctx *ctx, const struct figure_query *in, s
 		struct db *db;
 		if ((r = app_db(app, &db)) < 0)
 			return r;
-		r = strcmp(q.figure, "federal") == 0 ? figures_federal(db, app->pack, &q, &f)
+		r = training ? figures_training(db, app, &q, &f)
+		    : strcmp(q.figure, "federal") == 0 ? figures_federal(db, app->pack, &q, &f)
 		    : strcmp(q.figure, FIG_SERVICES) == 0 || strcmp(q.figure, FIG_RELIEF) == 0
 			? figures_recovery(db, app->pack, &q, &f)
 			: figures_sql(db, app->pack, &q, &f);

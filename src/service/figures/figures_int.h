@@ -31,6 +31,8 @@
 /* Restore and recovery (recovery.c). */
 #define FIG_SERVICES "services"
 #define FIG_RELIEF "relief"
+/* Awareness and education (training.c). */
+#define FIG_TRAINING "training"
 
 /* ---- dates (store.c) ---- */
 
@@ -151,3 +153,6 @@ int figures_federal(struct db *db, const struct pack *p, const struct fq *q, str
  * or first_service) by service, provider or region; relief by year or
  * region. */
 int figures_recovery(struct db *db, const struct pack *p, const struct fq *q, struct figure *f);
+/* With SQL and one pass (training.c): people trained, sessions held,
+ * trainers' reach, providers trafficking-informed (q->measure). */
+int figures_training(struct db *db, struct app *app, const struct fq *q, struct figure *f);
