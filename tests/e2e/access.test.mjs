@@ -89,6 +89,7 @@ const EXPECTED = {
   'GET /api/v1/cases/{id}/rapid-offers': ['hart', 'liaison', 'mdt'],
   'GET /api/v1/stats/services': ['hart', 'liaison', 'analyst'],
   'GET /api/v1/stats/relief': ['hart', 'liaison', 'analyst'],
+  'GET /api/v1/stats/training': ['trainer', 'hart', 'analyst'],
   'GET /api/v1/cases/{id}/plans': ['hart', 'liaison', 'mdt'],
   'GET /api/v1/cases/{id}/plans/{kind}': ['hart', 'liaison', 'mdt'],
   'PUT /api/v1/cases/{id}/plans/{kind}': ['hart', 'liaison'],
