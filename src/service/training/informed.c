@@ -40,6 +40,13 @@ struct done {
 	char course[64], date[11];
 };
 
+/* A column's text, "" for NULL. */
+static const char *col(struct db_stmt *st, int i)
+{
+	const char *s = db_column_text(st, i);
+	return s ? s : "";
+}
+
 static int done_read(struct db_stmt *st, void *element, void *arg)
 {
 	(void)arg;
@@ -47,8 +54,8 @@ static int done_read(struct db_stmt *st, void *element, void *arg)
 	memset(d, 0, sizeof *d);
 	d->trainee = db_column_int64(st, 0);
 	d->supervisor = db_column_int64(st, 1) != 0;
-	if (str_copy(d->course, sizeof d->course, db_column_text(st, 2)) < 0 ||
-	    str_copy(d->date, sizeof d->date, db_column_text(st, 3)) < 0)
+	if (str_copy(d->course, sizeof d->course, col(st, 2)) < 0 ||
+	    str_copy(d->date, sizeof d->date, col(st, 3)) < 0)
 		d->course[0] = '\0'; /* not a course of the pack: it counts for nothing */
 	return 0;
 }
@@ -73,14 +80,17 @@ static const char *nth_latest(char (*dates)[11], size_t k, int n)
 	return dates[n - 1];
 }
 
-/* "Day 1", "Day 1 and Day 2", "Day 1, Day 2 and Demand" */
+/* "Day 1", "Day 1 and Day 2", "Day 1, Day 2 and Demand": each course's
+ * name up to its colon ("DCF Academy Day 1: child trafficking, ..." is
+ * "DCF Academy Day 1"). */
 static int courses_words(const struct pack *p, const struct pack_informed_rule *rule, struct buf *b)
 {
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < rule->n_courses; i++) {
 		const struct pack_course *c = pack_course(p, rule->courses[i]);
 		const char *sep = i == 0 ? "" : i + 1 == rule->n_courses ? " and " : ", ";
-		r = buf_printf(b, "%s%s", sep, c ? c->name : rule->courses[i]);
+		const char *name = c ? c->name : rule->courses[i], *colon = strchr(name, ':');
+		r = buf_printf(b, "%s%.*s", sep, (int)(colon ? (size_t)(colon - name) : strlen(name)), name);
 	}
 	return r;
 }
@@ -158,12 +168,12 @@ static int standing_read(struct db *db, int64_t id, struct standing *s)
 		return r;
 	memset(s, 0, sizeof *s);
 	/* A name too long for the notice is cut there, not refused. */
-	(void)str_copy(s->code, sizeof s->code, db_column_text(st, 0));
-	(void)str_copy(s->name, sizeof s->name, db_column_text(st, 1));
-	(void)str_copy(s->status, sizeof s->status, db_column_text(st, 2));
-	(void)str_copy(s->basis, sizeof s->basis, db_column_text(st, 3));
-	(void)str_copy(s->until, sizeof s->until, db_column_text(st, 4));
-	(void)str_copy(s->notified, sizeof s->notified, db_column_text(st, 5));
+	(void)str_copy(s->code, sizeof s->code, col(st, 0));
+	(void)str_copy(s->name, sizeof s->name, col(st, 1));
+	(void)str_copy(s->status, sizeof s->status, col(st, 2));
+	(void)str_copy(s->basis, sizeof s->basis, col(st, 3));
+	(void)str_copy(s->until, sizeof s->until, col(st, 4));
+	(void)str_copy(s->notified, sizeof s->notified, col(st, 5));
 	db_finalize(st);
 	return 0;
 }
@@ -245,7 +255,7 @@ int training_informed_refresh(struct db *db, const struct svc_ctx *ctx, int64_t 
 	    ((r = db_execf(db,
 			   "UPDATE provider SET informed_status = ?, informed_basis = ?, informed_until = ?,"
 			   " version = version + 1, updated_at = ? WHERE id = ?",
-			   "ttti", status, vd.basis, vd.until[0] ? vd.until : NULL, ts, provider_id)) < 0 ||
+			   "tttti", status, vd.basis, vd.until[0] ? vd.until : NULL, ts, provider_id)) < 0 ||
 	     (r = svc_audit_appendf(db, ctx, "provider.informed", "provider", provider_id, "status=%s until=%s", status,
 				    vd.until[0] ? vd.until : "-")) < 0))
 		return r;
