@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "service/app.h"
 #include "service/deadlines.h"
+#include "service/training_informed.h"
 
 /* The server's settings: its pack decides when reminders are due, and with
  * --smtp the notices are queued for e-mail too (the server's sender
@@ -41,6 +42,9 @@ static int run_deadlines(int argc, char **argv)
 	app.public_url = o.public_url ? strdup(o.public_url) : NULL;
 	struct sweep_result res = {0, 0};
 	r = svc_deadlines_sweep(&app, now(), &res);
+	int informed = 0; /* providers' trafficking-informed statuses lapse with time */
+	if (r == 0)
+		r = svc_training_informed_sweep(&app, &informed);
 	app_close(&app);
 	if (r < 0) {
 		fprintf(stderr, "hartline deadlines sweep: %s\n", err_str(r));
@@ -48,6 +52,7 @@ static int run_deadlines(int argc, char **argv)
 	}
 	printf("deadlines sweep: %d due-soon reminder%s and %d overdue notice%s sent\n", res.due_soon,
 	       res.due_soon == 1 ? "" : "s", res.overdue, res.overdue == 1 ? "" : "s");
+	printf("trafficking-informed: %d provider%s changed\n", informed, informed == 1 ? "" : "s");
 	return 0;
 }
 

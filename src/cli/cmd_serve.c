@@ -21,6 +21,7 @@
 #include "service/limits.h"
 #include "service/mailer.h"
 #include "service/persons.h"
+#include "service/training_informed.h"
 #include "service/worker.h"
 
 #define GRACE_MS 30000
@@ -39,6 +40,11 @@ static bool sweep_once(void *arg)
 		log_warn("sweep_failed", "error=\"%s\"", err_str(r));
 	else
 		log_info("sweep", "due_soon=%d overdue=%d", res.due_soon, res.overdue);
+	int informed = 0; /* trafficking-informed statuses lapse with time (docs/training.md) */
+	if ((r = svc_training_informed_sweep(arg, &informed)) < 0)
+		log_warn("informed_sweep_failed", "error=\"%s\"", err_str(r));
+	else if (informed > 0)
+		log_info("informed_sweep", "changed=%d", informed);
 	return false;
 }
 

@@ -8,7 +8,7 @@
  * on or off by a bound flag, so the text never changes with the set. */
 #define RECIPIENTS_WHERE                                                                                       \
 	" disabled = 0 AND ((? <> 0 AND role = ?) OR (? <> 0 AND role = ? AND scope = ?) OR (? <> 0 AND id = ?)" \
-	" OR (? <> 0 AND role = ? AND scope = ?)) AND id <> ?"
+	" OR (? <> 0 AND role = ? AND scope = ?) OR (? <> 0 AND role = ?)) AND id <> ?"
 
 /* Bind the set's values from idx on. */
 static int recipients_bind(struct db_stmt *st, int idx, const struct recipients *rc)
@@ -24,7 +24,9 @@ static int recipients_bind(struct db_stmt *st, int idx, const struct recipients 
 	    (r = db_bind_int64(st, idx + 6, rc->user_id)) < 0 || (r = db_bind_int64(st, idx + 7, provider)) < 0 ||
 	    (r = db_bind_text(st, idx + 8, role_name(ROLE_PROVIDER))) < 0 ||
 	    (r = db_bind_text(st, idx + 9, provider ? rc->provider : "")) < 0 ||
-	    (r = db_bind_int64(st, idx + 10, rc->except_id)) < 0)
+	    (r = db_bind_int64(st, idx + 10, (rc->who & RCPT_TRAINERS) != 0)) < 0 ||
+	    (r = db_bind_text(st, idx + 11, role_name(ROLE_TRAINER))) < 0 ||
+	    (r = db_bind_int64(st, idx + 12, rc->except_id)) < 0)
 		return r;
 	return 0;
 }

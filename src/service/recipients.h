@@ -1,7 +1,7 @@
 /* recipients: who a notification (in-app or e-mail) goes to.
  *
  * Callers name the people, never SQL: the HART coordinators, one region's
- * liaisons, one user, a provider's users, or any union of these, less one user (the actor who
+ * liaisons, the trainers, one user, a provider's users, or any union of these, less one user (the actor who
  * caused the notice). Every set resolves through one fixed statement whose
  * values are bound, with role names from the role table in model/access.c,
  * so no caller's text reaches the database as SQL. Only active users are
@@ -17,6 +17,7 @@ enum {
 	RCPT_REGION_LIAISONS = 1u << 1, /* the liaisons whose scope is region */
 	RCPT_USER = 1u << 2,	       /* the user user_id */
 	RCPT_PROVIDER_USERS = 1u << 3, /* the users of the provider whose code is provider */
+	RCPT_TRAINERS = 1u << 4,       /* every user of the trainer role (the training unit) */
 };
 
 struct recipients {
