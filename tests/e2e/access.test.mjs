@@ -140,7 +140,6 @@ const EXPECTED = {
   'POST /api/v1/training/sessions/{id}/registrations': ['trainer'],
   'DELETE /api/v1/training/sessions/{id}/registrations/{rid}': ['trainer'],
   'PUT /api/v1/training/sessions/{id}/attendance': ['trainer'],
-  'GET /training.js': 'public',
   'GET /app.css': 'public',
   'GET /favicon.svg': 'public',
 };
