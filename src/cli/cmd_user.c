@@ -763,7 +763,7 @@ static int demo_response(struct app *app)
 	printf("  Demo MDT teams mdt-r1 and mdt-r2, contacts, and cases %s, %s and %s.\n", a.number, b.number,
 	       c.number);
 	if (demo_plans(&ctx, c.id) < 0 || demo_past_referrals(&ctx) < 0 || demo_child_page(&ctx, kid + 2, c.id) < 0 ||
-	    demo_referrals(&ctx, (const int64_t[]){a.id, b.id, c.id}, 3))
+	    demo_referrals(&ctx, (const int64_t[]){a.id, b.id, c.id}, 3) || demo_training(app))
 		goto fail;
 	return 0;
 fail:

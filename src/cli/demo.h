@@ -47,3 +47,10 @@ int demo_child_page(const struct svc_ctx *ctx, int64_t person, int64_t case_id);
  * (the demo HART coordinator) and answered by the providers' side. 0, or 1
  * after printing why. */
 int demo_referrals(const struct svc_ctx *hart, const int64_t *cases, size_t n);
+
+/* ---- training (demo_training.c) ---- */
+
+/* People trained (some staff of the demo providers), a Day 1 and a Day 2
+ * held with attendance and certificates, and an upcoming Day 1 with a
+ * waiting list, as demo-trainer. 0, or 1 after printing why. */
+int demo_training(struct app *app);

@@ -13,6 +13,7 @@
 #include "http/h_teams.h"
 #include "http/h_providers.h"
 #include "http/h_referrals.h"
+#include "http/h_training.h"
 #include "http/http.h"
 #include "service/auth.h"
 #include "service/cases.h"
@@ -27,6 +28,7 @@
 #include "service/referrals.h"
 #include "service/setup.h"
 #include "service/teams.h"
+#include "service/training.h"
 #include "service/users.h"
 
 /* One row a line, however long: the table is read across. */
@@ -93,6 +95,8 @@ const struct http_route http_routes[] = {
 #include "http/routes_plans.inc"
 /* Service referrals (h_referrals.c). */
 #include "http/routes_referrals.inc"
+/* Training: trainees, sessions, registration, attendance (h_training.c). */
+#include "http/routes_training.inc"
 
 	{"GET", "/", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/app.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},

@@ -129,6 +129,18 @@ const EXPECTED = {
   'GET /account.js': 'public',
   'GET /person.js': 'public',
   'GET /referrals.js': 'public',
+  // Training (docs/training.md): the trainer manages it; a provider reads its own staff's.
+  'GET /api/v1/training/trainees': ['trainer', 'provider'],
+  'POST /api/v1/training/trainees': ['trainer'],
+  'GET /api/v1/training/trainees/{id}': ['trainer', 'provider'],
+  'PATCH /api/v1/training/trainees/{id}': ['trainer'],
+  'GET /api/v1/training/sessions': ['trainer', 'provider'],
+  'POST /api/v1/training/sessions': ['trainer'],
+  'GET /api/v1/training/sessions/{id}': ['trainer', 'provider'],
+  'PATCH /api/v1/training/sessions/{id}': ['trainer'],
+  'POST /api/v1/training/sessions/{id}/registrations': ['trainer'],
+  'DELETE /api/v1/training/sessions/{id}/registrations/{rid}': ['trainer'],
+  'PUT /api/v1/training/sessions/{id}/attendance': ['trainer'],
   'GET /app.css': 'public',
   'GET /favicon.svg': 'public',
 };

@@ -1,0 +1,43 @@
+/* training_int.h: what the training service's files share. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/db.h"
+#include "service/training.h"
+
+#define TRAINING_NAME_MAX 200
+#define TRAINING_PAGE_DEFAULT 50
+
+/* "" and null both answer NULL. */
+const char *tr_opt(const json_t *body, const char *key);
+
+/* The provider the actor is limited to: 0 when it reads every trainee (the
+ * trainer), the id of its scope's provider for a provider user, -1 when
+ * that provider does not exist (then it reaches nobody). */
+int tr_scope(const struct svc_ctx *ctx, struct db *db, int64_t *ret_provider);
+
+/* A list's limit and cursor (an id) checked: errs names them. */
+int tr_page(int limit, const char *after, int64_t *ret_after, struct field_errors *errs);
+
+/* The page answer from items fetched with one row more than limit. */
+int tr_page_answer(json_t *items, int limit, json_t **ret);
+
+/* A trainee's name opened, or NULL; *ret_err set on failure. */
+int tr_trainee_name(struct app *app, struct db *db, int64_t trainee_id, char **ret);
+
+/* Whether trainee holds a valid (unrevoked, unexpired on today) certificate
+ * of a course that trains trainers: 1, 0 or an error. */
+int tr_is_trainer(const struct app *app, struct db *db, int64_t trainee_id, const char *today);
+
+/* Today, UTC, "YYYY-MM-DD". */
+int tr_today(char out[11]);
+
+/* A session's row locked for a write: its status, course, starts_at and
+ * capacity; ERR_NOTFOUND when there is none. */
+struct tr_session {
+	int64_t id, capacity, version;
+	char status[16], course[64], starts_at[40], number[32];
+};
+int tr_session_load(struct db *db, int64_t id, struct tr_session *s);
