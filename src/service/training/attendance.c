@@ -12,6 +12,7 @@
 #include "service/audit.h"
 #include "service/sealed.h"
 #include "service/training/training_int.h"
+#include "service/training_informed.h"
 
 #define LINES_MAX 1000
 #define CODE_LEN 10
@@ -158,6 +159,32 @@ static int write_lines(const struct svc_ctx *ctx, struct db *db, const struct tr
 	return r;
 }
 
+/* Recompute the trafficking-informed status of every provider whose staff
+ * are on session sid, inside the attendance's transaction. The ids are
+ * read first: a provider's refresh runs statements of its own. */
+static int refresh_providers(struct db *db, const struct svc_ctx *ctx, int64_t sid)
+{
+	struct db_stmt *st;
+	int64_t ids[64];
+	size_t n = 0;
+	int r = db_preparef(db, &st,
+			    "SELECT DISTINCT t.provider_id FROM registration r JOIN trainee t ON t.id = r.trainee_id"
+			    " WHERE r.session_id = ? AND t.provider_id IS NOT NULL ORDER BY t.provider_id",
+			    "i", sid);
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW && n < sizeof ids / sizeof *ids)
+		ids[n++] = db_column_int64(st, 0);
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if ((r = training_informed_refresh(db, ctx, ids[i], NULL)) < 0)
+			return r;
+	/* More providers than fit here are caught by the sweep. */
+	return 0;
+}
+
 int svc_attendance_put(const struct svc_ctx *ctx, int64_t sid, const json_t *body, struct field_errors *errs,
 		       json_t **ret)
 {
@@ -191,7 +218,7 @@ int svc_attendance_put(const struct svc_ctx *ctx, int64_t sid, const json_t *bod
 	for (size_t i = 0; i < n; i++)
 		attended += l[i].attended, completed += l[i].completed;
 	if ((r = write_lines(ctx, db, &s, l, n, ts, &issued, &revoked)) < 0 ||
-	    /* Whatever else attendance changes goes here, in this transaction. */
+	    (r = refresh_providers(db, ctx, sid)) < 0 ||
 	    (r = svc_audit_appendf(db, ctx, "training.attendance", "training_session", sid,
 				   "lines=%zu attended=%d completed=%d issued=%d revoked=%d", n, attended, completed, issued,
 				   revoked)) < 0 ||
