@@ -21,10 +21,6 @@ static const struct field_rule put_fields[] = {{"lines", FT_ARRAY, .required = t
 					       {.key = NULL}};
 const struct schema svc_attendance_schema = {.name = "training attendance", .fields = put_fields};
 
-struct line {
-	int64_t reg, trainee;
-	bool attended, completed;
-};
 
 /* A verification code: CODE_LEN characters of an alphabet without 0/O,
  * 1/I/L, drawn without bias. */
@@ -52,7 +48,7 @@ static void add_months(const char *date, int months, char out[32])
 }
 
 /* Check every line; each bad one named by its index. */
-static int check_lines(struct db *db, int64_t sid, const json_t *lines, struct line *out, struct field_errors *errs)
+static int check_lines(struct db *db, int64_t sid, const json_t *lines, struct tr_attendance_line *out, struct field_errors *errs)
 {
 	size_t i;
 	json_t *v;
@@ -66,7 +62,7 @@ static int check_lines(struct db *db, int64_t sid, const json_t *lines, struct l
 			field_error_add(errs, key, "each line: registration_id, attended (true or false), completed (true or false)");
 			continue;
 		}
-		out[i] = (struct line){.reg = (int64_t)json_integer_value(reg), .attended = json_is_true(a),
+		out[i] = (struct tr_attendance_line){.reg = (int64_t)json_integer_value(reg), .attended = json_is_true(a),
 				       .completed = json_is_true(c)};
 		for (size_t k = 0; k < i; k++)
 			if (out[k].reg == out[i].reg)
@@ -94,7 +90,7 @@ static int check_lines(struct db *db, int64_t sid, const json_t *lines, struct l
 /* Issue the certificate of a completion (once per trainee, course and
  * session; one revoked by a correction is restored), or revoke it when the
  * completion is taken back. *issued and *revoked count. */
-static int certify(const struct svc_ctx *ctx, struct db *db, const struct tr_session *s, const struct line *l,
+static int certify(const struct svc_ctx *ctx, struct db *db, const struct tr_session *s, const struct tr_attendance_line *l,
 		   const char *ts, int *issued, int *revoked)
 {
 	const struct pack_course *c = pack_course(ctx->app->pack, s->course);
@@ -142,7 +138,7 @@ static int certify(const struct svc_ctx *ctx, struct db *db, const struct tr_ses
 }
 
 /* The writes of one attendance, inside its transaction. */
-static int write_lines(const struct svc_ctx *ctx, struct db *db, const struct tr_session *s, const struct line *l,
+static int write_lines(const struct svc_ctx *ctx, struct db *db, const struct tr_session *s, const struct tr_attendance_line *l,
 		       size_t n, const char *ts, int *issued, int *revoked)
 {
 	int r = 0;
@@ -185,6 +181,13 @@ static int refresh_providers(struct db *db, const struct svc_ctx *ctx, int64_t s
 	return 0;
 }
 
+int tr_attendance_write(const struct svc_ctx *ctx, struct db *db, const struct tr_session *s,
+			const struct tr_attendance_line *l, size_t n, const char *ts, int *issued, int *revoked)
+{
+	int r = write_lines(ctx, db, s, l, n, ts, issued, revoked);
+	return r < 0 ? r : refresh_providers(db, ctx, s->id);
+}
+
 int svc_attendance_put(const struct svc_ctx *ctx, int64_t sid, const json_t *body, struct field_errors *errs,
 		       json_t **ret)
 {
@@ -205,7 +208,7 @@ int svc_attendance_put(const struct svc_ctx *ctx, int64_t sid, const json_t *bod
 		field_error_add(errs, "status", "the session is cancelled: it takes no attendance");
 		return ERR_CONFLICT;
 	}
-	struct line *l = calloc(n, sizeof *l);
+	struct tr_attendance_line *l = calloc(n, sizeof *l);
 	if (!l)
 		return ERR_NOMEM;
 	char ts[32];
@@ -217,8 +220,7 @@ int svc_attendance_put(const struct svc_ctx *ctx, int64_t sid, const json_t *bod
 	}
 	for (size_t i = 0; i < n; i++)
 		attended += l[i].attended, completed += l[i].completed;
-	if ((r = write_lines(ctx, db, &s, l, n, ts, &issued, &revoked)) < 0 ||
-	    (r = refresh_providers(db, ctx, sid)) < 0 ||
+	if ((r = tr_attendance_write(ctx, db, &s, l, n, ts, &issued, &revoked)) < 0 ||
 	    (r = svc_audit_appendf(db, ctx, "training.attendance", "training_session", sid,
 				   "lines=%zu attended=%d completed=%d issued=%d revoked=%d", n, attended, completed, issued,
 				   revoked)) < 0 ||

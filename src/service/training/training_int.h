@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -41,3 +42,17 @@ struct tr_session {
 	char status[16], course[64], starts_at[40], number[32];
 };
 int tr_session_load(struct db *db, int64_t id, struct tr_session *s);
+
+/* One person's attendance: registration reg of trainee. */
+struct tr_attendance_line {
+	int64_t reg, trainee;
+	bool attended, completed;
+};
+
+/* attendance.c: write n checked lines of session s inside the caller's
+ * transaction (registrations, certificates issued or revoked, the session
+ * held) and recompute the trafficking-informed status of the providers
+ * whose staff are on it. *issued and *revoked count. What
+ * svc_attendance_put and the sign-in sheet import both write. */
+int tr_attendance_write(const struct svc_ctx *ctx, struct db *db, const struct tr_session *s,
+			const struct tr_attendance_line *l, size_t n, const char *ts, int *issued, int *revoked);
