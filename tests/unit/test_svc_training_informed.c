@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "base/err.h"
+#include "service/training.h"
 #include "service/training_informed.h"
 
 #define TS "'2025-01-01T00:00:00Z'"
@@ -169,6 +170,86 @@ static void sweep_under(fx_failure_loop each)
 }
 FX_TESTS_UNDER_BOTH_LOOPS(the_sweep_is_whole_or_absent_when_a_statement_fails,
 			  the_sweep_is_whole_or_absent_when_an_allocation_fails, sweep_under)
+
+/* ---- through attendance on real sessions ---- */
+
+/* The id a use case answered (out is read after the call). */
+static int64_t made(int r, struct field_errors *errs, json_t **out)
+{
+	fx_assert_no_errors(r, errs);
+	int64_t id = json_integer_value(json_object_get(*out, "id"));
+	json_decref(*out);
+	*out = NULL;
+	return id;
+}
+
+static int64_t real_session(struct fx_user *tr, const char *course, const char *day)
+{
+	char text[300];
+	snprintf(text, sizeof text,
+		 "{\"course\": \"%s\", \"starts_at\": \"%sT13:00:00Z\", \"ends_at\": \"%sT20:00:00Z\", \"capacity\": 10}",
+		 course, day, day);
+	json_t *body = fx_json(text), *out = NULL;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	int64_t id = made(svc_tsession_create(&tr->ctx, body, &errs, &out), &errs, &out);
+	json_decref(body);
+	return id;
+}
+
+/* Register t1 and t2 in session s, then both attended and completed. */
+static void held(struct fx_user *tr, int64_t s, int64_t t1, int64_t t2)
+{
+	int64_t regs[2], ts[2] = {t1, t2};
+	struct field_errors errs;
+	json_t *out = NULL;
+	for (int i = 0; i < 2; i++) {
+		char text[64];
+		snprintf(text, sizeof text, "{\"trainee_id\": %lld}", (long long)ts[i]);
+		json_t *body = fx_json(text);
+		field_errors_init(&errs, 10);
+		regs[i] = made(svc_registration_create(&tr->ctx, s, body, &errs, &out), &errs, &out);
+		json_decref(body);
+	}
+	json_t *body = json_pack("{s:[{s:I, s:b, s:b}, {s:I, s:b, s:b}]}", "lines", "registration_id", (json_int_t)regs[0],
+				 "attended", 1, "completed", 1, "registration_id", (json_int_t)regs[1], "attended", 1,
+				 "completed", 1);
+	field_errors_init(&errs, 10);
+	made(svc_attendance_put(&tr->ctx, s, body, &errs, &out), &errs, &out);
+	json_decref(body);
+}
+
+UNIT_TEST_WITH(attendance_makes_a_provider_informed_when_its_second_staff_member_completes_day_2, fx_setup,
+	       fx_teardown)
+{
+	struct fx_user tr;
+	fx_user(&tr, ROLE_TRAINER, NULL);
+	fx_exec("INSERT INTO provider (id, code, name, created_at, updated_at) VALUES"
+		" (1, 'harbor', 'Harbor Light', " TS ", " TS ")");
+	struct field_errors errs;
+	json_t *out = NULL, *body = fx_json("{\"name\": \"Avery Sup\", \"audience\": \"service_providers\","
+					    " \"provider_id\": 1, \"supervisor\": true}");
+	field_errors_init(&errs, 10);
+	int64_t avery = made(svc_trainee_create(&tr.ctx, body, &errs, &out), &errs, &out);
+	json_decref(body);
+	body = fx_json("{\"name\": \"Blake Staff\", \"audience\": \"service_providers\", \"provider_id\": 1}");
+	field_errors_init(&errs, 10);
+	int64_t blake = made(svc_trainee_create(&tr.ctx, body, &errs, &out), &errs, &out);
+	json_decref(body);
+	held(&tr, real_session(&tr, "day1", "2026-10-01"), avery, blake);
+	char got[40];
+	fx_text("SELECT informed_status FROM provider WHERE id = 1", got, sizeof got);
+	assert_string_equal(got, "not_informed");
+	held(&tr, real_session(&tr, "day2", "2026-11-01"), avery, blake);
+	expect("informed", "2 staff completed DCF Academy Day 1 and DCF Academy Day 2 within 24 months (1 supervisor)",
+	       "2028-10-01");
+	/* 24 months after Day 1 the daily sweep lets it lapse. */
+	at("2028-10-02T12:00:00Z");
+	assert_int_equal(sweep(NULL), 0);
+	fx_text("SELECT informed_status FROM provider WHERE id = 1", got, sizeof got);
+	assert_string_equal(got, "lapsed");
+	clock_reset();
+}
 
 int main(void)
 {
