@@ -14,6 +14,7 @@
 #include "http/h_providers.h"
 #include "http/h_referrals.h"
 #include "http/h_training.h"
+#include "http/h_training_import.h"
 #include "http/http.h"
 #include "service/auth.h"
 #include "service/cases.h"

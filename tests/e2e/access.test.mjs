@@ -141,6 +141,7 @@ const EXPECTED = {
   'POST /api/v1/training/sessions/{id}/registrations': ['trainer'],
   'DELETE /api/v1/training/sessions/{id}/registrations/{rid}': ['trainer'],
   'PUT /api/v1/training/sessions/{id}/attendance': ['trainer'],
+  'POST /api/v1/training/sessions/{id}/imports': ['trainer'],
   'GET /app.css': 'public',
   'GET /favicon.svg': 'public',
 };
@@ -478,6 +479,7 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
       'POST /api/v1/access-notices/{id}/acknowledge',
       'POST /api/v1/notifications/{id}/read',
       'POST /api/v1/imports/referrals',
+      'POST /api/v1/training/sessions/{id}/imports',
       'POST /api/v1/session/second-factor/enrolment',
     ]);
     for (const route of routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method) && !NO_JSON_BODY.has(r.key))) {

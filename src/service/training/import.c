@@ -529,6 +529,14 @@ int svc_training_import(const struct svc_ctx *ctx, int64_t sid, const char *csv,
 		add_error(ret, 0, NULL, "the session is cancelled: it takes no attendance");
 		return 0;
 	}
+	const char *nul = csv ? memchr(csv, 0, len) : NULL;
+	if (nul) {
+		int64_t line = 1;
+		for (const char *p = csv; p < nul; p++)
+			line += *p == '\n';
+		add_error(ret, line, NULL, "a NUL byte: save the sheet as CSV text (UTF-8) and try again");
+		return 0;
+	}
 	struct run u = {.ctx = ctx, .db = db, .s = &s, .rep = ret};
 	if ((r = read_file(&u, csv ? csv : "", len, progress, progress_arg)) == 0 && ret->error_count == 0)
 		r = match_lines(&u, progress, progress_arg);
