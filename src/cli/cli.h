@@ -53,4 +53,5 @@ int cli_open_app(struct app *app, const char *db, const char *pack, const char *
 int cli_read_password(const char *prompt, bool from_stdin, bool confirm, char *out, size_t size);
 
 extern const struct cli_command cli_init, cli_migrate, cli_serve, cli_user, cli_demo, cli_audit, cli_key,
-	cli_routes, cli_match, cli_pack, cli_deadlines, cli_import, cli_generate;
+	cli_routes, cli_match, cli_pack, cli_deadlines, cli_import, cli_generate,
+	cli_training;
