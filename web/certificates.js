@@ -9,7 +9,7 @@
 // they reached; #trainer/ID: one trainer's cascade, two levels deep, as a
 // list and as a picture.
 
-import { $, api, busy, h, problemText, say } from './common.js';
+import { $, api, busy, getConfig, h, problemText, say } from './common.js';
 import { longDate } from './verify.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -166,6 +166,17 @@ async function revoke(e) {
 
 // ---------------------------------------------------------------- trainers
 
+/** A person trained, by name, else by number (a name never recorded). */
+function personName(t) {
+  return t.name || `Person trained no. ${t.trainee_id}`;
+}
+
+/** A course's name from the pack, else its id. */
+function courseName(id) {
+  const c = (getConfig()?.courses || []).find((x) => x.id === id);
+  return c ? c.name : id;
+}
+
 function countText(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -192,7 +203,7 @@ export async function showTrainers() {
       h('thead', null, h('tr', null, ['Trainer', 'Organisation', 'Sessions led', 'People reached', 'Trainers they trained',
         'Reached through them'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, list.map((t) => h('tr', null,
-        h('th', { scope: 'row' }, h('a', { href: `#trainer/${t.trainee_id}` }, t.name || `Trainee ${t.trainee_id}`)),
+        h('th', { scope: 'row' }, h('a', { href: `#trainer/${t.trainee_id}` }, personName(t))),
         h('td', null, t.organisation || ''),
         h('td', null, String(t.sessions)),
         h('td', null, String(t.reached)),
@@ -211,7 +222,7 @@ function svgEl(tag, attrs, text) {
 export function cascadeSvg(t) {
   const next = t.trainers_reached || [];
   const rows = Math.max(1, next.length);
-  const height = 90 + rows * 56;
+  const height = 40 + rows * 56;
   const svg = svgEl('svg', { xmlns: SVG, viewBox: `0 0 640 ${height}`, width: '100%', role: 'img', 'aria-labelledby': 'cascade-title', class: 'cascade-svg' });
   svg.append(svgEl('title', { id: 'cascade-title' },
     `${t.name || 'This trainer'} reached ${countText(t.reached, 'person', 'people')}; ${countText(next.length, 'of them became a trainer', 'of them became trainers')}, reaching ${countText(t.reached_second_level, 'more person', 'more people')}.`));
@@ -223,11 +234,11 @@ export function cascadeSvg(t) {
     return g;
   };
   const topY = 20 + ((rows - 1) * 56) / 2;
-  svg.append(box(10, topY, 190, t.name || 'Trainer', `${countText(t.reached, 'person', 'people')} reached`, 'cascade-root'));
+  svg.append(box(10, topY, 190, personName(t), `${countText(t.reached, 'person', 'people')} reached`, 'cascade-root'));
   next.forEach((n, i) => {
     const y = 20 + i * 56;
     svg.append(svgEl('line', { x1: 200, y1: topY + 22, x2: 240, y2: y + 22, class: 'cascade-edge' }));
-    svg.append(box(240, y, 190, n.name || 'A trainer', `${countText(n.sessions, 'session', 'sessions')} led`, 'cascade-node'));
+    svg.append(box(240, y, 190, n.withheld ? 'A trainer elsewhere' : personName(n), `${countText(n.sessions, 'session', 'sessions')} led`, 'cascade-node'));
     svg.append(svgEl('line', { x1: 430, y1: y + 22, x2: 460, y2: y + 22, class: 'cascade-edge' }));
     svg.append(box(460, y, 170, countText(n.reached, 'person', 'people'), 'reached by them', 'cascade-leaf'));
   });
@@ -247,7 +258,7 @@ export async function showTrainer(id) {
     return;
   }
   const t = r.body;
-  $('trainer-heading').textContent = t.name || `Trainer ${t.trainee_id}`;
+  $('trainer-heading').textContent = personName(t);
   const sessions = t.sessions || [];
   const next = t.trainers_reached || [];
   $('trainer-body').replaceChildren(
@@ -258,12 +269,12 @@ export async function showTrainer(id) {
     h('h3', null, 'Sessions led'),
     sessions.length
       ? h('ul', { className: 'plain-list', id: 'trainer-sessions' }, sessions.map((s) =>
-        h('li', null, `${s.number} · ${s.course} · ${longDate(s.starts_at)} · ${countText(s.attended, 'attended', 'attended')}`)))
+        h('li', null, `${s.number} · ${courseName(s.course)} · ${longDate(s.starts_at)} · ${countText(s.attended, 'attended', 'attended')}`)))
       : h('p', { className: 'empty' }, 'No sessions led yet.'),
     h('h3', null, 'Trainers they trained'),
     next.length
       ? h('ul', { className: 'plain-list', id: 'trainer-next' }, next.map((n) => h('li', null,
-        n.name ? h('a', { href: `#trainer/${n.trainee_id}` }, n.name) : 'A trainer of another organisation',
+        n.withheld ? 'A trainer of another organisation' : h('a', { href: `#trainer/${n.trainee_id}` }, personName(n)),
         ` · ${countText(n.sessions, 'session', 'sessions')} led · ${countText(n.reached, 'person', 'people')} reached`)))
       : h('p', { className: 'empty' }, 'None yet.'));
 }

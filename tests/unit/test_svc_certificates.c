@@ -382,6 +382,7 @@ UNIT_TEST_WITH(the_cascade_counts_two_levels_of_reach, fx_setup, fx_teardown)
 	assert_int_equal(json_array_size(list), 1);
 	next = json_object_get(json_array_get(list, 0), "trainers_reached");
 	assert_true(json_is_null(json_object_get(json_array_get(next, 0), "name")));
+	assert_true(json_is_true(json_object_get(json_array_get(next, 0), "withheld")));
 	json_decref(doc);
 	assert_int_equal(svc_trainer_get(&p1.ctx, 3, &doc), ERR_NOTFOUND);
 	assert_int_equal(svc_trainer_get(&trainer.ctx, 4, &doc), ERR_NOTFOUND);

@@ -161,6 +161,9 @@ static int trainee_into(struct db *db, const struct svc_ctx *ctx, int64_t id, js
 		r = sealed_json(ctx->app, st, 0, "trainee", "name", id, j, "name");
 	else
 		r = json_object_set_new(j, "name", json_null()) < 0 ? ERR_NOMEM : 0;
+	/* withheld: another organisation's person, named to its own users only. */
+	if (r == 0 && json_object_set_new(j, "withheld", json_boolean(!visible)) < 0)
+		r = ERR_NOMEM;
 	if (r == 0 && (r = db_row_json(st, "- organisation", j)) == 0 &&
 	    json_object_set_new(j, "trainee_id", json_integer(id)) < 0)
 		r = ERR_NOMEM;
