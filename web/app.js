@@ -5,6 +5,7 @@ import { initAccount, clearAccount, clearMfa, showAccount, showMfa } from './acc
 import { initAdmin, clearAdmin, showAdmin } from './admin.js';
 import { initCases, clearCases, showCase, showCases } from './cases.js';
 import { initContacts, clearContacts, showContacts } from './contacts.js';
+import { initCertificates, clearCertificates, showCertificatePrint, showTrainer, showTrainers } from './certificates.js';
 import { initImport, clearImport, showImport } from './import.js';
 import { initDashboard, clearDashboard, showDashboard, stopDashboard } from './dashboard.js';
 import { initFigures, clearFigures, showFigures, showReportPage } from './figures.js';
@@ -122,6 +123,9 @@ const PAGES = [
   { view: 'provideredit', title: 'Provider details', hash: /^#provider\/(new|\d{1,15}\/edit)$/, perm: 'providers.manage', heading: 'provideredit-heading', nav: 'nav-providers', inNav: false },
   { view: 'referrals', title: 'Referrals', hash: /^#referrals$/, perm: 'referrals.read', heading: 'referrals-heading', nav: 'nav-referrals' },
   { view: 'referral', title: 'Referral', hash: /^#referral\/(\d{1,15})$/, perm: 'referrals.read', heading: 'referral-heading', nav: 'nav-referrals', inNav: false },
+  { view: 'certificate', title: 'Certificate', hash: /^#certificate\/(\d{1,15})$/, perm: 'training.read', heading: 'certificate-heading', nav: 'nav-trainers', inNav: false },
+  { view: 'trainers', title: 'Trainers', hash: /^#trainers$/, perm: 'training.read', heading: 'trainers-heading', nav: 'nav-trainers' },
+  { view: 'trainer', title: 'Trainer', hash: /^#trainer\/(\d{1,15})$/, perm: 'training.read', heading: 'trainer-heading', nav: 'nav-trainers', inNav: false },
   { view: 'account', title: 'Your sessions', hash: /^#account$/, perm: 'session', heading: 'account-heading', inNav: false },
 ];
 const VIEW_TITLES = {
@@ -130,7 +134,7 @@ const VIEW_TITLES = {
   home: 'Home',
   ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral', 'certificate', 'trainers', 'trainer'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
@@ -205,6 +209,9 @@ function route({ focus }) {
   if (view === 'home') showHomeAgency(me && me.user);
   if (view === 'referrals') showReferrals();
   if (view === 'referral') showReferral(match[1]);
+  if (view === 'certificate') showCertificatePrint(match[1]);
+  if (view === 'trainers') showTrainers();
+  if (view === 'trainer') showTrainer(match[1]);
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
@@ -247,6 +254,7 @@ function enterSession(user, csrf, permissions) {
   $('me-report-link').hidden = !stats;
   $('nav-import-item').hidden = !can('referrals.import');
   $('nav-referrals-item').hidden = !can('referrals.answer');
+  $('nav-trainers-item').hidden = !can('training.read');
   startNotes();
 }
 
@@ -273,12 +281,13 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearFigures();
   clearImport();
   clearReferrals();
+  clearCertificates();
   clearAccount();
   clearMfa();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
   for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item', 'nav-cases-item', 'nav-teams-item',
-    'nav-contacts-item', 'nav-providers-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item', 'nav-referrals-item']) $(id).hidden = true;
+    'nav-contacts-item', 'nav-providers-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item', 'nav-referrals-item', 'nav-trainers-item']) $(id).hidden = true;
   $('nav-home').textContent = 'Home';
   showLogin({ message });
 }
@@ -451,6 +460,7 @@ initCases({ can, user: () => (me ? me.user : null) });
 initPerson({ can });
 initTeams({ can, user: () => (me ? me.user : null) });
 initContacts({ can });
+initCertificates({ can });
 initProviders({ can, user: () => (me ? me.user : null) });
 initImport({ can });
 initReferrals({ can, user: () => (me ? me.user : null) });

@@ -11,6 +11,7 @@
 #include "http/h_persons.h"
 #include "http/h_stats.h"
 #include "http/h_teams.h"
+#include "http/h_certificates.h"
 #include "http/h_providers.h"
 #include "http/h_referrals.h"
 #include "http/h_training.h"
@@ -30,6 +31,7 @@
 #include "service/setup.h"
 #include "service/teams.h"
 #include "service/training.h"
+#include "service/training_certs.h"
 #include "service/users.h"
 
 /* One row a line, however long: the table is read across. */
@@ -98,6 +100,8 @@ const struct http_route http_routes[] = {
 #include "http/routes_referrals.inc"
 /* Training: trainees, sessions, registration, attendance (h_training.c). */
 #include "http/routes_training.inc"
+/* Training certificates, their public check, the trainers' cascade (h_certificates.c). */
+#include "http/routes_certificates.inc"
 
 	{"GET", "/", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/app.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},

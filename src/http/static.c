@@ -32,6 +32,7 @@ int h_static(struct http_req *req, struct http_resp *resp)
 	 * the app. */
 	const char *name = strcmp(req->path, "/") == 0	       ? "index.html"
 			   : strcmp(req->path, "/setup") == 0 ? "setup.html"
+			   : strcmp(req->path, "/verify") == 0 ? "verify.html"
 							       : req->path + 1;
 	const struct embedded_file *f = embedded_find(web_asset_files, name);
 	if (!f)

@@ -108,6 +108,17 @@ const EXPECTED = {
   'GET /api/v1/referrals/{id}': ['hart', 'liaison', 'mdt', 'provider'],
   'PATCH /api/v1/referrals/{id}': ['hart', 'liaison', 'mdt', 'provider'],
   'POST /api/v1/referrals/{id}/rereferral': ['hart', 'liaison'],
+  // Training certificates and the trainers' cascade; anyone checks a code.
+  'GET /api/v1/training/certificates': ['trainer', 'provider'],
+  'GET /api/v1/training/certificates/{id}': ['trainer', 'provider'],
+  'GET /api/v1/training/certificates/{id}/print': ['trainer', 'provider'],
+  'POST /api/v1/training/certificates/{id}/revoke': ['trainer'],
+  'GET /api/v1/training/trainers': ['trainer', 'provider'],
+  'GET /api/v1/training/trainers/{id}': ['trainer', 'provider'],
+  'GET /api/v1/verify/{code}': 'public',
+  'GET /verify': 'public',
+  'GET /verify.js': 'public',
+  'GET /certificates.js': 'public',
   'GET /': 'public',
   'GET /setup': 'public',
   'GET /setup.js': 'public',
@@ -222,6 +233,7 @@ function pathOf(route) {
     if (name === 'child') return '0';
     if (name === 'kind') return 'intake';
     if (name === 'n') return '1'; // a plan's version
+    if (name === 'code') return 'NOSUCHCODE1'; // a certificate's verification code
     if (['eid', 'rid', 'mid', 'aid', 'sid'].includes(name)) return NO_OBJECT;
     throw new Error(`the route walk has no value for {${name}} in ${route.key}: add one`);
   });
