@@ -19,6 +19,7 @@ import { initQueue, clearQueue, showQueue } from './queue.js';
 import { initProviders, clearProviders, showHomeAgency, showProvider, showProviderEdit, showProviders } from './providers.js';
 import { initReport, clearReport, setReportMessage, showReport } from './report.js';
 import { initReferrals, clearReferrals, showReferral, showReferrals } from './referrals.js';
+import { initTraining, clearTraining, showTraining, showTrainingSession, showTrainee } from './training.js';
 import { initTeams, clearTeams, showTeam, showTeams } from './teams.js';
 import {
   $,
@@ -122,6 +123,9 @@ const PAGES = [
   { view: 'provideredit', title: 'Provider details', hash: /^#provider\/(new|\d{1,15}\/edit)$/, perm: 'providers.manage', heading: 'provideredit-heading', nav: 'nav-providers', inNav: false },
   { view: 'referrals', title: 'Referrals', hash: /^#referrals$/, perm: 'referrals.read', heading: 'referrals-heading', nav: 'nav-referrals' },
   { view: 'referral', title: 'Referral', hash: /^#referral\/(\d{1,15})$/, perm: 'referrals.read', heading: 'referral-heading', nav: 'nav-referrals', inNav: false },
+  { view: 'training', title: 'Training', hash: /^#training(?:\?[^#]*)?$/, perm: 'training.read', heading: 'training-heading', nav: 'nav-training' },
+  { view: 'tsession', title: 'Training session', hash: /^#training\/session\/(\d{1,15})$/, perm: 'training.read', heading: 'tsession-heading', nav: 'nav-training', inNav: false },
+  { view: 'trainee', title: 'Training record', hash: /^#training\/trainee\/(\d{1,15})$/, perm: 'training.read', heading: 'trainee-heading', nav: 'nav-training', inNav: false },
   { view: 'account', title: 'Your sessions', hash: /^#account$/, perm: 'session', heading: 'account-heading', inNav: false },
 ];
 const VIEW_TITLES = {
@@ -130,7 +134,7 @@ const VIEW_TITLES = {
   home: 'Home',
   ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral', 'training', 'tsession', 'trainee'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
@@ -174,6 +178,8 @@ function routeView() {
   const page = pageFor(location.hash);
   // A provider lands on its queue of referrals (Home shows its agency).
   if (!location.hash && can('referrals.answer')) return { view: 'referrals', match: null };
+  // A trainer lands on training (its Home leads there too).
+  if (!location.hash && can('training.manage')) return { view: 'training', match: null };
   if (!page || !can(page.perm)) return { view: 'home', match: null };
   return { view: page.view, match: page.hash.exec(location.hash) };
 }
@@ -205,6 +211,9 @@ function route({ focus }) {
   if (view === 'home') showHomeAgency(me && me.user);
   if (view === 'referrals') showReferrals();
   if (view === 'referral') showReferral(match[1]);
+  if (view === 'training') showTraining();
+  if (view === 'tsession') showTrainingSession(match[1]);
+  if (view === 'trainee') showTrainee(match[1]);
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
@@ -247,6 +256,8 @@ function enterSession(user, csrf, permissions) {
   $('me-report-link').hidden = !stats;
   $('nav-import-item').hidden = !can('referrals.import');
   $('nav-referrals-item').hidden = !can('referrals.answer');
+  $('nav-training-item').hidden = !can('training.read');
+  $('home-training').hidden = !can('training.read');
   startNotes();
 }
 
@@ -273,12 +284,13 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearFigures();
   clearImport();
   clearReferrals();
+  clearTraining();
   clearAccount();
   clearMfa();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
   for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item', 'nav-cases-item', 'nav-teams-item',
-    'nav-contacts-item', 'nav-providers-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item', 'nav-referrals-item']) $(id).hidden = true;
+    'nav-contacts-item', 'nav-providers-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item', 'nav-referrals-item', 'nav-training-item', 'home-training']) $(id).hidden = true;
   $('nav-home').textContent = 'Home';
   showLogin({ message });
 }
@@ -454,6 +466,7 @@ initContacts({ can });
 initProviders({ can, user: () => (me ? me.user : null) });
 initImport({ can });
 initReferrals({ can, user: () => (me ? me.user : null) });
+initTraining({ can });
 initFigures({ can, user: () => (me ? me.user : null) });
 initPlans({ can, user: () => (me ? me.user : null) });
 wirePlanPrint();
