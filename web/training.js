@@ -59,9 +59,15 @@ function dl(term, ...value) {
   return h('div', {}, h('dt', {}, term), h('dd', {}, ...value));
 }
 
+/** A table; on a phone its rows stack, each cell with its column's name (data-label). */
 function table(caption, heads, rows, className = '') {
+  for (const row of rows) {
+    [...row.children].forEach((cell, i) => {
+      if (typeof heads[i] === 'string' && cell.tagName === 'TD') cell.dataset.label = heads[i];
+    });
+  }
   return h('div', { className: 'table-wrap' },
-    h('table', { className: `table ${className}` },
+    h('table', { className: `table tr-stack ${className}` },
       h('caption', { className: 'sr-only' }, caption),
       h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows)));
@@ -439,7 +445,7 @@ function registrationsSection(s) {
     h('td', {}, h('a', { href: `#training/trainee/${r.trainee_id}` }, r.name), r.organisation ? h('span', { className: 'sub' }, r.organisation) : null),
     h('td', {}, regStatus(r)),
     h('td', {}, r.completed ? 'Completed' : r.attended ? 'Attended' : r.attended === false ? 'Did not attend' : 'Not taken yet'),
-    canRemove ? h('td', { className: 'row-actions' }, h('button', { type: 'button', className: 'btn btn-small btn-caution',
+    canRemove ? h('td', { className: 'tr-remove' }, h('button', { type: 'button', className: 'btn btn-small btn-caution',
       'aria-label': `Remove ${r.name}`, onclick: (e) => removeRegistration(s, r, e.currentTarget) }, 'Remove')) : null));
   const heads = ['Person', 'Registration', 'Attendance', ...(canRemove ? [h('span', { className: 'sr-only' }, 'Remove')] : [])];
   return h('section', { className: 'tr-section', 'aria-labelledby': 'ts-regs-title' },
