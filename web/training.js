@@ -63,7 +63,7 @@ function dl(term, ...value) {
 function table(caption, heads, rows, className = '') {
   for (const row of rows) {
     [...row.children].forEach((cell, i) => {
-      if (typeof heads[i] === 'string' && cell.tagName === 'TD') cell.dataset.label = heads[i];
+      if (typeof heads[i] === 'string' && cell.tagName === 'TD' && !className.includes('att-table')) cell.dataset.label = heads[i];
     });
   }
   return h('div', { className: 'table-wrap' },
@@ -392,7 +392,7 @@ export async function showTrainingSession(id, notice = '') {
       dl('Places', placesText(s)),
       dl('Audience', s.audience ? audienceName(s.audience) : 'Anyone'),
       dl('Trainers', (s.trainers || []).length ? s.trainers.map((t) => t.name).join(', ') : 'None named'),
-      s.cancel_reason ? dl('Why cancelled', s.cancel_reason) : null),
+      s.status === 'cancelled' && typeof s.cancel_reason === 'string' ? dl('Why cancelled', s.cancel_reason) : null),
     manage() && s.status === 'scheduled' ? cancelBox(s) : null,
     registrationsSection(s),
     manage() && live ? registerSection(s) : null,
