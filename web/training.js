@@ -383,7 +383,7 @@ export async function showTrainingSession(id, notice = '') {
   const s = r.body;
   $('tsession-heading').textContent = `${s.number} · ${s.course_name}`;
   const live = s.status !== 'cancelled';
-  page.replaceChildren(
+  page.replaceChildren(...[
     h('p', { id: 'ts-notice', className: 'notice', role: 'status', hidden: !notice }, notice),
     h('dl', { className: 'facts' },
       dl('Status', statusBadge(s.status)),
@@ -397,7 +397,7 @@ export async function showTrainingSession(id, notice = '') {
     registrationsSection(s),
     manage() && live ? registerSection(s) : null,
     manage() && live ? attendanceSection(s) : null,
-    h('p', { className: 'more' }, h('a', { href: '#training' }, 'All sessions')));
+    h('p', { className: 'more' }, h('a', { href: '#training' }, 'All sessions'))].filter(Boolean));
 }
 
 function cancelBox(s) {

@@ -163,6 +163,7 @@ describe(`training in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     await page.getByRole('button', { name: 'Register Blake Browsertrain' }).click();
     await page.waitForFunction(() => !document.getElementById('ts-register-error').hidden);
     assert.match(await text(page.locator('#ts-register-error')), /Day 2.* needs .*Day 1.* first: Blake Browsertrain has not completed it/);
+    assert.doesNotMatch(await text(page.locator('#tsession-page')), /\bnull\b|undefined/);
     await assertAxeClean(page, 'prerequisite refused');
     await screenshot(page, 'training-08-prerequisite');
     await page.assertNoProblems();
