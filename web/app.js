@@ -21,6 +21,7 @@ import { initProviders, clearProviders, showHomeAgency, showProvider, showProvid
 import { initReport, clearReport, setReportMessage, showReport } from './report.js';
 import { initReferrals, clearReferrals, showReferral, showReferrals } from './referrals.js';
 import { initTraining, clearTraining, showTraining, showTrainingSession, showTrainee } from './training.js';
+import { initTrainingImport, clearTrainingImport, showTrainingImport } from './training_import.js';
 import { initTeams, clearTeams, showTeam, showTeams } from './teams.js';
 import {
   $,
@@ -129,6 +130,7 @@ const PAGES = [
   { view: 'trainer', title: 'Trainer', hash: /^#trainer\/(\d{1,15})$/, perm: 'training.read', heading: 'trainer-heading', nav: 'nav-trainers', inNav: false },
   { view: 'training', title: 'Training', hash: /^#training(?:\?[^#]*)?$/, perm: 'training.read', heading: 'training-heading', nav: 'nav-training' },
   { view: 'tsession', title: 'Training session', hash: /^#training\/session\/(\d{1,15})$/, perm: 'training.read', heading: 'tsession-heading', nav: 'nav-training', inNav: false },
+  { view: 'timport', title: 'Import a sign-in sheet', hash: /^#training\/session\/(\d{1,15})\/import$/, perm: 'training.manage', heading: 'timport-heading', nav: 'nav-training', inNav: false },
   { view: 'trainee', title: 'Training record', hash: /^#training\/trainee\/(\d{1,15})$/, perm: 'training.read', heading: 'trainee-heading', nav: 'nav-training', inNav: false },
   { view: 'account', title: 'Your sessions', hash: /^#account$/, perm: 'session', heading: 'account-heading', inNav: false },
 ];
@@ -138,7 +140,7 @@ const VIEW_TITLES = {
   home: 'Home',
   ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral', 'certificate', 'trainers', 'trainer', 'training', 'tsession', 'trainee'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral', 'certificate', 'trainers', 'trainer', 'training', 'tsession', 'trainee', 'timport'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
@@ -221,6 +223,7 @@ function route({ focus }) {
   if (view === 'training') showTraining();
   if (view === 'tsession') showTrainingSession(match[1]);
   if (view === 'trainee') showTrainee(match[1]);
+  if (view === 'timport') showTrainingImport(match[1]);
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
@@ -294,6 +297,7 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearReferrals();
   clearCertificates();
   clearTraining();
+  clearTrainingImport();
   clearAccount();
   clearMfa();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
@@ -477,6 +481,7 @@ initProviders({ can, user: () => (me ? me.user : null) });
 initImport({ can });
 initReferrals({ can, user: () => (me ? me.user : null) });
 initTraining({ can });
+initTrainingImport();
 initFigures({ can, user: () => (me ? me.user : null) });
 initPlans({ can, user: () => (me ? me.user : null) });
 wirePlanPrint();

@@ -397,6 +397,7 @@ export async function showTrainingSession(id, notice = '') {
     registrationsSection(s),
     manage() && live ? registerSection(s) : null,
     manage() && live ? attendanceSection(s) : null,
+    manage() && live ? h('p', { className: 'more' }, h('a', { href: `#training/session/${s.id}/import`, id: 'ts-import' }, 'Import a sign-in sheet')) : null,
     h('p', { className: 'more' }, h('a', { href: '#training' }, 'All sessions'))].filter(Boolean));
 }
 

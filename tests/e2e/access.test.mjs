@@ -141,6 +141,7 @@ const EXPECTED = {
   'GET /person.js': 'public',
   'GET /referrals.js': 'public',
   'GET /training.js': 'public',
+  'GET /training_import.js': 'public',
   // Training (docs/training.md): the trainer manages it; a provider reads its own staff's.
   'GET /api/v1/training/trainees': ['trainer', 'provider'],
   'POST /api/v1/training/trainees': ['trainer'],
