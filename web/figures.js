@@ -36,7 +36,21 @@ const DIMS = [
 const TIME_REGION = DIMS.filter(([k]) => ['year', 'quarter', 'month', 'region'].includes(k));
 /** Service referrals (restore and recovery) by service, provider or region. */
 const SERVICE_BY = [['service', 'Service'], ['provider', 'Provider'], ['region', 'Region']];
-const DIM_NAME = Object.fromEntries([...DIMS, ...SERVICE_BY]);
+/** Training (GET /api/v1/stats/training): what it counts, and what each count may be split by. */
+const TRAINING_MEASURES = [
+  ['people', 'People trained'],
+  ['sessions', 'Sessions held'],
+  ['reach', 'Trainers’ reach'],
+  ['informed', 'Providers trafficking-informed'],
+];
+const TRAINING_BY = {
+  people: [['course', 'Course'], ['audience', 'Audience'], ['region', 'Region'], ['year', 'Year']],
+  sessions: [['course', 'Course'], ['region', 'Region'], ['year', 'Year']],
+  // One row a trainer, by name: trainers and HART only; an analyst gets the distribution.
+  reach: [['trainer', 'Trainer'], ['sessions_led', 'Sessions led']],
+  informed: [['region', 'Region']],
+};
+const DIM_NAME = Object.fromEntries([...DIMS, ...SERVICE_BY, ...Object.values(TRAINING_BY).flat()]);
 /** What a figure counts (the "Count" choice), when not referrals or children. */
 const REFERRAL_MEASURES = [['referrals', 'Referrals'], ['children', 'Children (each once)']];
 const SERVICE_MEASURES = [
@@ -79,11 +93,29 @@ const FIGURES = [
     about: 'Records that may be vacated or erased, by status, in the year of the petition (or of the record, before a petition).',
   },
   {
+    id: 'training', label: 'Training', perm: 'training.stats', measure: true, measures: TRAINING_MEASURES, byFor: TRAINING_BY,
+    measureHint: 'People who attended and completed, sessions held, the reach of the trainers, or the providers whose staff hold the training.',
+    about: 'Training held by the agency: the period is the day each session started; a cancelled session never counts.',
+  },
+  {
     id: 'federal', label: 'Federal count', fy: true, noDates: true,
     about: 'Distinct children identified as suspected or confirmed victims of sex trafficking in a federal fiscal year.',
   },
 ];
-const figureOf = (id) => FIGURES.find((f) => f.id === id) || FIGURES[0];
+const mayAsk = (f) => !f.perm || ctx.can(f.perm);
+const figureOf = (id) => FIGURES.find((f) => f.id === id && mayAsk(f)) || FIGURES[0];
+
+/** The measure a figure counts, from the state (its first when the state's is not one of its own). */
+function measureOf(fig, state) {
+  const measures = fig.measures || REFERRAL_MEASURES;
+  return measures.some(([k]) => k === state.measure) ? state.measure : measures[0][0];
+}
+
+/** What a figure may be split by: for training it depends on the measure, and on who asks. */
+function bysOf(fig, state) {
+  if (!fig.byFor) return fig.by;
+  return fig.byFor[measureOf(fig, state)].filter(([k]) => k !== 'trainer' || !alwaysHidden());
+}
 
 // ---------------------------------------------------------------- who is looking
 
@@ -164,10 +196,10 @@ function queryOf(state, fig, format) {
     if (state.to) q.set('to', state.to);
   }
   if (state.region) q.set('region', state.region);
-  if (fig.by) q.set('by', fig.by.some(([k]) => k === state.by) ? state.by : fig.by[0][0]);
+  const bys = bysOf(fig, state);
+  if (bys) q.set('by', bys.some(([k]) => k === state.by) ? state.by : bys[0][0]);
   if (fig.then && state.then && state.then !== state.by) q.set('then', state.then);
-  const measures = fig.measures || REFERRAL_MEASURES;
-  if (fig.measure) q.set('measure', measures.some(([k]) => k === state.measure) ? state.measure : measures[0][0]);
+  if (fig.measure) q.set('measure', measureOf(fig, state));
   if (fig.kind && state.kind) q.set('kind', state.kind);
   if (fig.fy) q.set('fy', state.fy);
   if (state.suppressed) q.set('suppressed', 'true');
@@ -401,6 +433,8 @@ function fillChoices() {
   const key = u ? `${u.username}` : '';
   if (filledFor === key) return;
   filledFor = key;
+  // A figure some may not ask for (training: not a liaison) is not offered to them.
+  for (const f of FIGURES) $(`figures-kind-${f.id}`).closest('label').hidden = !mayAsk(f);
   fillRegion($('figures-region'), $('figures-region-hint'));
   fillRegion($('tf-region'), $('tf-region-hint'));
   fillSuppressed($('figures-suppressed'), $('figures-suppressed-hint'),
@@ -423,9 +457,10 @@ function setForm(state) {
   $('figures-region').value = state.region;
   if ($('figures-region').value !== state.region) $('figures-region').value = '';
   const by = $('figures-by');
-  if (fig.by) {
-    by.replaceChildren(...fig.by.map(([k, t]) => h('option', { value: k }, t)));
-    by.value = fig.by.some(([k]) => k === state.by) ? state.by : fig.by[0][0];
+  const bys = bysOf(fig, state);
+  if (bys) {
+    by.replaceChildren(...bys.map(([k, t]) => h('option', { value: k }, t)));
+    by.value = bys.some(([k]) => k === state.by) ? state.by : bys[0][0];
   }
   const then = $('figures-then');
   then.replaceChildren(h('option', { value: '' }, 'Nothing more'),
@@ -436,14 +471,14 @@ function setForm(state) {
   if (measure.dataset.for !== fig.id) {
     measure.replaceChildren(...measures.map(([k, t]) => h('option', { value: k }, t)));
     measure.dataset.for = fig.id;
-    $('figures-measure-hint').textContent = fig.measures ? 'Outcomes of referrals, providers’ answers against the deadline, or days from identification to the first service.' : 'A child referred twice is two referrals, one child.';
+    $('figures-measure-hint').textContent = fig.measureHint || (fig.measures ? 'Outcomes of referrals, providers’ answers against the deadline, or days from identification to the first service.' : 'A child referred twice is two referrals, one child.');
   }
-  measure.value = measures.some(([k]) => k === state.measure) ? state.measure : measures[0][0];
+  measure.value = measureOf(fig, state);
   $('figures-kind').value = state.kind;
   if ($('figures-kind').value !== state.kind) $('figures-kind').value = '';
   showFiscalYear($('figures-fy'), state.fy);
   $('figures-suppressed').checked = state.suppressed;
-  $('figures-by-field').hidden = !fig.by;
+  $('figures-by-field').hidden = !bys;
   $('figures-then-field').hidden = !fig.then;
   $('figures-measure-field').hidden = !fig.measure;
   $('figures-kind-field').hidden = !fig.kind;
@@ -487,7 +522,7 @@ async function loadFigure({ fromAddress = false } = {}) {
   const fig = figureOf(state.figure);
   if (!fromAddress || location.hash.includes('?')) {
     const keep = { ...state };
-    if (!fig.by) delete keep.by;
+    if (!bysOf(fig, state)) delete keep.by;
     if (!fig.then) delete keep.then;
     if (!fig.measure || keep.measure === 'referrals') delete keep.measure;
     if (!fig.kind) delete keep.kind;
@@ -596,6 +631,8 @@ const REPORT = [
   { id: 'services', fig: 'services', q: { by: 'service', measure: 'referrals' }, lead: 'Children referred to providers for restore-and-recovery services, and what became of the referrals. A share is of the referrals answered (accepted) or ended (completed).' },
   { id: 'answers', fig: 'services', q: { by: 'service', measure: 'answers' }, lead: 'How providers answered referrals against the deadline the agency set.' },
   { id: 'relief', fig: 'relief', q: { by: 'year' }, lead: 'Records about children that may be vacated or erased, by the status of the relief.' },
+  { id: 'training-people', fig: 'training', q: { by: 'course', measure: 'people' }, lead: 'Awareness and education: the people trained in the period, course by course: who attended and who completed. A person at two courses is in both rows.' },
+  { id: 'training-sessions', fig: 'training', q: { by: 'region', measure: 'sessions' }, lead: 'The training sessions held in the period, region by region, and the attendance they recorded.' },
 ];
 
 const TF_KEYS = ['from', 'to', 'region', 'fy', 'suppressed'];
@@ -668,7 +705,7 @@ async function loadReport({ fromAddress = false } = {}) {
   $('tf-scope').textContent = `${periodText(state)} · ${state.region ? regionName(state.region) : 'All regions'} · federal count for FFY ${state.fy}`;
   $('tf-made').textContent = `Prepared ${formatDate(today())}. Counts are of referrals accepted for HART response; no figure holds a name.`;
   if (!$('tf-sections').childElementCount) $('tf-sections').replaceChildren(h('p', { className: 'none' }, 'Making the report…'));
-  const jobs = REPORT.map((s) => {
+  const jobs = REPORT.filter((s) => mayAsk(figureOf(s.fig)) && figureOf(s.fig).id === s.fig).map((s) => {
     const fig = figureOf(s.fig);
     const q = queryOf({ ...state, by: s.q.by || 'year', then: s.q.then || '', measure: s.q.measure || 'referrals', kind: '' }, fig);
     return { s, fig, q, r: api('GET', statsPath(fig, q)) };
