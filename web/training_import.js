@@ -6,7 +6,7 @@
 // then brings it in, all or nothing. A file imported before is refused,
 // and the page says so plainly. For trainers (training.manage).
 
-import { $, api, busy, formatDate, h, problemText, say } from './common.js';
+import { $, api, busy, formatShortTime, h, problemText, say } from './common.js';
 
 // The server's default body limit; a larger sheet goes in on the server
 // with `hartline training import FILE.csv --session ID`.
@@ -57,7 +57,7 @@ export async function showTrainingImport(id) {
   }
   const s = r.body;
   $('timport-heading').textContent = `Import a sign-in sheet: ${s.number}`;
-  const when = s.starts_at ? formatDate(s.starts_at) : '';
+  const when = s.starts_at ? formatShortTime(s.starts_at) : '';
   $('timport-session').replaceChildren(h('p', {}, [s.course_name, when].filter(Boolean).join(', '),
     s.status === 'cancelled' ? ' — this session is cancelled: it takes no attendance.' : ''));
 }
@@ -156,10 +156,10 @@ function problemLine(e) {
 function showProblems(rep) {
   const count = Number(rep.error_count || rep.errors.length);
   const listed = rep.errors.length;
-  $('timport-result').replaceChildren(
+  $('timport-result').replaceChildren(...[
     h('div', { className: 'alert', role: 'alert' },
       `${plural(count, 'problem')} in ${file.name}: nothing was imported. Mend the sheet and check it again.`),
     listed < count ? h('p', { className: 'hint' }, `The first ${n(listed)} are listed.`) : null,
     h('ul', { className: 'timport-problems', id: 'timport-problems', 'aria-label': 'Problems in the file' },
-      rep.errors.map((e) => h('li', {}, problemLine(e)))));
+      rep.errors.map((e) => h('li', {}, problemLine(e))))].filter(Boolean)); // replaceChildren writes null as text
 }

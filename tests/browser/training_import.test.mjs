@@ -87,6 +87,7 @@ describe(`a sign-in sheet imported in Chromium (${ENGINE})`, { timeout: 300_000 
     assert.ok(problems.some((l) => /^Line 3, audience: /.test(l)));
     assert.ok(problems.some((l) => /^Line 4, completed: completed without attending/.test(l)));
     assert.ok(!problems.some((l) => /^Line 2\b/.test(l)), 'a good line is not named');
+    assert.doesNotMatch(await text(page.locator('#timport-result')), /\bnull\b|undefined/);
     assert.ok(await page.locator('#timport-go').isDisabled(), 'nothing to import from a bad file');
     await assertAxeClean(page, 'the import page, a bad file');
     await screenshot(page, 'training-import-01-bad');
