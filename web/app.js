@@ -20,6 +20,7 @@ import { initQueue, clearQueue, showQueue } from './queue.js';
 import { initProviders, clearProviders, showHomeAgency, showProvider, showProviderEdit, showProviders } from './providers.js';
 import { initReport, clearReport, setReportMessage, showReport } from './report.js';
 import { initReferrals, clearReferrals, showReferral, showReferrals } from './referrals.js';
+import { initTraining, clearTraining, showTraining, showTrainingSession, showTrainee } from './training.js';
 import { initTeams, clearTeams, showTeam, showTeams } from './teams.js';
 import {
   $,
@@ -126,6 +127,9 @@ const PAGES = [
   { view: 'certificate', title: 'Certificate', hash: /^#certificate\/(\d{1,15})$/, perm: 'training.read', heading: 'certificate-heading', nav: 'nav-trainers', inNav: false },
   { view: 'trainers', title: 'Trainers', hash: /^#trainers$/, perm: 'training.read', heading: 'trainers-heading', nav: 'nav-trainers' },
   { view: 'trainer', title: 'Trainer', hash: /^#trainer\/(\d{1,15})$/, perm: 'training.read', heading: 'trainer-heading', nav: 'nav-trainers', inNav: false },
+  { view: 'training', title: 'Training', hash: /^#training(?:\?[^#]*)?$/, perm: 'training.read', heading: 'training-heading', nav: 'nav-training' },
+  { view: 'tsession', title: 'Training session', hash: /^#training\/session\/(\d{1,15})$/, perm: 'training.read', heading: 'tsession-heading', nav: 'nav-training', inNav: false },
+  { view: 'trainee', title: 'Training record', hash: /^#training\/trainee\/(\d{1,15})$/, perm: 'training.read', heading: 'trainee-heading', nav: 'nav-training', inNav: false },
   { view: 'account', title: 'Your sessions', hash: /^#account$/, perm: 'session', heading: 'account-heading', inNav: false },
 ];
 const VIEW_TITLES = {
@@ -134,7 +138,7 @@ const VIEW_TITLES = {
   home: 'Home',
   ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral', 'certificate', 'trainers', 'trainer'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral', 'certificate', 'trainers', 'trainer', 'training', 'tsession', 'trainee'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
@@ -178,6 +182,8 @@ function routeView() {
   const page = pageFor(location.hash);
   // A provider lands on its queue of referrals (Home shows its agency).
   if (!location.hash && can('referrals.answer')) return { view: 'referrals', match: null };
+  // A trainer lands on training (its Home leads there too).
+  if (!location.hash && can('training.manage')) return { view: 'training', match: null };
   if (!page || !can(page.perm)) return { view: 'home', match: null };
   return { view: page.view, match: page.hash.exec(location.hash) };
 }
@@ -212,6 +218,9 @@ function route({ focus }) {
   if (view === 'certificate') showCertificatePrint(match[1]);
   if (view === 'trainers') showTrainers();
   if (view === 'trainer') showTrainer(match[1]);
+  if (view === 'training') showTraining();
+  if (view === 'tsession') showTrainingSession(match[1]);
+  if (view === 'trainee') showTrainee(match[1]);
   if (focus) $(PAGES.find((p) => p.view === view)?.heading || 'home-heading').focus();
 }
 
@@ -255,6 +264,8 @@ function enterSession(user, csrf, permissions) {
   $('nav-import-item').hidden = !can('referrals.import');
   $('nav-referrals-item').hidden = !can('referrals.answer');
   $('nav-trainers-item').hidden = !can('training.read');
+  $('nav-training-item').hidden = !can('training.read');
+  $('home-training').hidden = !can('training.read');
   startNotes();
 }
 
@@ -282,12 +293,13 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearImport();
   clearReferrals();
   clearCertificates();
+  clearTraining();
   clearAccount();
   clearMfa();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
     $(id).textContent = '';
   for (const id of ['nav-users-item', 'nav-find-item', 'nav-intake-item', 'nav-queue-item', 'nav-cases-item', 'nav-teams-item',
-    'nav-contacts-item', 'nav-providers-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item', 'nav-referrals-item', 'nav-trainers-item']) $(id).hidden = true;
+    'nav-contacts-item', 'nav-providers-item', 'nav-figures-item', 'me-figures-link', 'me-report-link', 'nav-import-item', 'nav-referrals-item', 'nav-trainers-item', 'nav-training-item', 'home-training']) $(id).hidden = true;
   $('nav-home').textContent = 'Home';
   showLogin({ message });
 }
@@ -464,6 +476,7 @@ initCertificates({ can });
 initProviders({ can, user: () => (me ? me.user : null) });
 initImport({ can });
 initReferrals({ can, user: () => (me ? me.user : null) });
+initTraining({ can });
 initFigures({ can, user: () => (me ? me.user : null) });
 initPlans({ can, user: () => (me ? me.user : null) });
 wirePlanPrint();

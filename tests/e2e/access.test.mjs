@@ -140,6 +140,7 @@ const EXPECTED = {
   'GET /account.js': 'public',
   'GET /person.js': 'public',
   'GET /referrals.js': 'public',
+  'GET /training.js': 'public',
   // Training (docs/training.md): the trainer manages it; a provider reads its own staff's.
   'GET /api/v1/training/trainees': ['trainer', 'provider'],
   'POST /api/v1/training/trainees': ['trainer'],
