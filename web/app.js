@@ -125,7 +125,7 @@ const PAGES = [
   { view: 'provideredit', title: 'Provider details', hash: /^#provider\/(new|\d{1,15}\/edit)$/, perm: 'providers.manage', heading: 'provideredit-heading', nav: 'nav-providers', inNav: false },
   { view: 'referrals', title: 'Referrals', hash: /^#referrals$/, perm: 'referrals.read', heading: 'referrals-heading', nav: 'nav-referrals' },
   { view: 'referral', title: 'Referral', hash: /^#referral\/(\d{1,15})$/, perm: 'referrals.read', heading: 'referral-heading', nav: 'nav-referrals', inNav: false },
-  { view: 'certificate', title: 'Certificate', hash: /^#certificate\/(\d{1,15})$/, perm: 'training.read', heading: 'certificate-heading', nav: 'nav-trainers', inNav: false },
+  { view: 'certificate', title: 'Certificate', hash: /^#certificate\/(\d{1,15})$/, perm: 'training.read', heading: 'certificate-heading', nav: 'nav-training', inNav: false },
   { view: 'trainers', title: 'Trainers', hash: /^#trainers$/, perm: 'training.read', heading: 'trainers-heading', nav: 'nav-trainers' },
   { view: 'trainer', title: 'Trainer', hash: /^#trainer\/(\d{1,15})$/, perm: 'training.read', heading: 'trainer-heading', nav: 'nav-trainers', inNav: false },
   { view: 'training', title: 'Training', hash: /^#training(?:\?[^#]*)?$/, perm: 'training.read', heading: 'training-heading', nav: 'nav-training' },

@@ -25,7 +25,7 @@ export function initCertificates(context) {
     h('section', { className: 'panel cert-controls', 'aria-labelledby': 'certificate-heading' },
       h('div', { className: 'panel-head' },
         h('h2', { id: 'certificate-heading', tabindex: '-1' }, 'Certificate'),
-        h('a', { className: 'btn btn-secondary btn-small', href: '#trainers', id: 'certificate-back' }, 'Trainers')),
+        h('a', { className: 'btn btn-secondary btn-small', href: '#training', id: 'certificate-back' }, 'Training')),
       h('p', { className: 'hint' }, 'Opening this page is recorded in the audit trail as a print of the certificate.'),
       h('div', { id: 'certificate-error', className: 'alert', role: 'alert' }),
       h('p', { id: 'certificate-status', className: 'notice', role: 'status' }),
@@ -127,6 +127,8 @@ export async function showCertificatePrint(id) {
   }
   certificateDoc(r.body);
   $('certificate-heading').textContent = `Certificate ${r.body.code}`;
+  $('certificate-back').href = `#training/trainee/${r.body.trainee_id}`;
+  $('certificate-back').textContent = 'Back to the training record';
   $('certificate-revoke-form').dataset.id = String(r.body.id);
   $('certificate-revoke-form').hidden = !ctx.can('training.manage') || r.body.status === 'revoked';
   if (r.body.status === 'revoked') say('certificate-status', 'This certificate was revoked: it answers "not valid" to anyone who checks it.');

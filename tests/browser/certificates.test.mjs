@@ -61,7 +61,7 @@ describe(`training certificates in Chromium (${ENGINE})`, { timeout: 240_000 }, 
   });
 
   test('the trainer prints a certificate: the code, the public address and its QR code; nothing of the app on paper', async () => {
-    const page = await openAppAs(browser, server, TRAINER);
+    const page = await openAppAs(browser, server, TRAINER, { view: 'training' });
     await withPage(page, async () => {
       await page.goto(`${server.url}/#certificate/1`);
       await page.waitForFunction(() => document.body.dataset.view === 'certificate' && document.getElementById('certificate-code'));
@@ -94,7 +94,7 @@ describe(`training certificates in Chromium (${ENGINE})`, { timeout: 240_000 }, 
   });
 
   test('the trainers page lists each trainer\'s reach, and one trainer\'s cascade is drawn as SVG that parses', async () => {
-    const page = await openAppAs(browser, server, TRAINER);
+    const page = await openAppAs(browser, server, TRAINER, { view: 'training' });
     await withPage(page, async () => {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Trainers' }).click();
       await page.waitForSelector('#trainers-table');

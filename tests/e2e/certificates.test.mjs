@@ -166,6 +166,35 @@ describe(`training certificates and their public check (${ENGINE})`, { timeout: 
     await assertProblem(await as.analyst.fetch('/api/v1/training/trainers'), 403, 'the analyst');
   });
 
+  test('through the training API: attendance issues a certificate the public page checks; revoked, it answers not valid', async () => {
+    const T = '/api/v1/training';
+    const who = await as.trainer.send('POST', `${T}/trainees`, { name: 'Robin Certified', email: 'robin.certified@example.org', audience: 'service_providers' }, 201);
+    const s = await as.trainer.send('POST', `${T}/sessions`, {
+      course: 'day1', capacity: 10, starts_at: '2026-11-02T13:00:00Z', ends_at: '2026-11-02T20:00:00Z', region: 'R1', place: 'Academy',
+    }, 201);
+    const reg = await as.trainer.send('POST', `${T}/sessions/${s.id}/registrations`, { trainee_id: who.id }, 201);
+    const done = await as.trainer.send('PUT', `${T}/sessions/${s.id}/attendance`, { lines: [{ registration_id: reg.id, attended: true, completed: true }] });
+    assert.equal(done.certificates_issued, 1);
+    const { items } = await as.trainer.get(`${CERTS}?trainee=${who.id}`);
+    assert.equal(items.length, 1);
+    const cert = items[0];
+    assert.deepEqual([cert.name, cert.course, cert.completed_on, cert.status], ['Robin Certified', 'day1', '2026-11-02', 'valid']);
+    assert.ok(cert.code.length >= 10, 'a code long enough not to be guessed');
+
+    const v = await verify(cert.code);
+    assert.deepEqual([v.valid, v.status, v.completed_on], [true, 'valid', '2026-11-02']);
+    assert.ok(!JSON.stringify(v).includes('Robin'), 'the public answer has no name');
+    const printed = await as.trainer.get(`${CERTS}/${cert.id}/print`);
+    assert.equal(printed.name, 'Robin Certified');
+    assert.ok(printed.verify_url.endsWith(`/verify?code=${cert.code}`));
+
+    await as.trainer.send('POST', `${CERTS}/${cert.id}/revoke`, { reason: 'Signed in for someone else' });
+    assert.deepEqual(await verify(cert.code), { course_name: v.course_name, completed_on: '2026-11-02', valid: false, status: 'revoked' });
+    // One character changed: a forged code answers like any unknown one.
+    const forged = cert.code.slice(0, -1) + (cert.code.endsWith('Z') ? 'Y' : 'Z');
+    assert.deepEqual(await verify(forged), { valid: false, status: 'unknown' });
+  });
+
   test('codes cannot be guessed in bulk: unknown codes from one client meet 429 with a wait', async () => {
     let limited = null;
     for (let i = 0; i < 40 && !limited; i++) {
