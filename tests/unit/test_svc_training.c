@@ -11,6 +11,7 @@
 
 #include "base/err.h"
 #include "service/training.h"
+#include "service/training_certs.h"
 
 /* A trainee made by the trainer; answers its id. */
 static int64_t trainee(struct fx_user *tr, const char *name, const char *extra)
@@ -251,6 +252,22 @@ static void session_to_certificates_under(fx_failure_loop each)
 	int64_t r1 = reg_id(s, p1);
 	assert_int_equal(attend(&tr, s, &r1, 1, false), 0);
 	assert_int_equal(fx_count("certificate", "revoked_at IS NOT NULL AND revoke_reason IS NOT NULL"), 1);
+	/* Completed again: the correction's revocation is undone. */
+	assert_int_equal(attend(&tr, s, &r1, 1, true), 0);
+	assert_int_equal(fx_count("certificate", "revoked_at IS NULL AND revoke_reason IS NULL"), 1);
+	/* A trainer's own revocation stands when attendance is saved again. */
+	{
+		struct field_errors errs;
+		field_errors_init(&errs, 5);
+		json_t *why = fx_json("{\"reason\": \"Issued to the wrong person\"}"), *out = NULL;
+		int64_t cid = fx_count("certificate", NULL); /* the only one: id 1 */
+		assert_int_equal(svc_certificate_revoke(&tr.ctx, cid, why, &errs, &out), 0);
+		json_decref(why);
+		json_decref(out);
+		field_errors_done(&errs);
+	}
+	assert_int_equal(attend(&tr, s, &r1, 1, true), 0);
+	assert_int_equal(fx_count("certificate", "revoked_at IS NOT NULL"), 1);
 
 	/* Cancel a scheduled one: the registered are told. */
 	int64_t s2 = session(&tr, "day1", 10, "2026-12-10");

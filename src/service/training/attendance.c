@@ -1,6 +1,7 @@
 /* attendance.c: who attended and who completed a session, in one request
  * and one transaction (docs/training.md, "Registration and attendance"),
  * and the certificates completing a course issues. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,28 @@ static int check_lines(struct db *db, int64_t sid, const json_t *lines, struct t
 	return field_errors_any(errs) ? ERR_INVAL : 0;
 }
 
+#define CORRECTED "attendance corrected"
+
+/* Whether certificate cid is revoked, and by a correction of attendance
+ * (its sealed reason is CORRECTED). */
+static int revoked_by_correction(const struct svc_ctx *ctx, struct db *db, int64_t cid, bool *ret)
+{
+	struct db_stmt *st;
+	*ret = false;
+	int r = db_preparef(db, &st, "SELECT revoke_reason FROM certificate WHERE id = ? AND revoked_at IS NOT NULL",
+			    "i", cid);
+	if (r < 0)
+		return r;
+	if ((r = db_step(st)) == DB_ROW) {
+		char *why = NULL;
+		if ((r = sealed_get(ctx->app, st, 0, "certificate", "revoke_reason", cid, &why)) == 0)
+			*ret = why && strcmp(why, CORRECTED) == 0;
+		free(why);
+	}
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
 /* Issue the certificate of a completion (once per trainee, course and
  * session; one revoked by a correction is restored), or revoke it when the
  * completion is taken back. *issued and *revoked count. */
@@ -109,11 +132,16 @@ static int certify(const struct svc_ctx *ctx, struct db *db, const struct tr_ses
 			      "ti", ts, cid);
 		if (r == ERR_NOTFOUND)
 			return 0;
-		if (r == 0 && (r = sealed_put(db, ctx->app, "certificate", "revoke_reason", cid, "attendance corrected")) == 0)
+		if (r == 0 && (r = sealed_put(db, ctx->app, "certificate", "revoke_reason", cid, CORRECTED)) == 0)
 			++*revoked;
 		return r;
 	}
 	if (r == 0) {
+		/* Only a revocation of attendance's own is undone here: one a
+		 * trainer made, for whatever reason, stands. */
+		bool ours = false;
+		if ((r = revoked_by_correction(ctx, db, cid, &ours)) < 0 || !ours)
+			return r;
 		int64_t was;
 		r = db_int64f(db, &was, "UPDATE certificate SET revoked_at = NULL WHERE id = ? AND revoked_at IS NOT NULL"
 					" RETURNING id", "i", cid);
