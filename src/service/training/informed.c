@@ -178,8 +178,8 @@ static int standing_read(struct db *db, int64_t id, struct standing *s)
 	return 0;
 }
 
-/* Tell the provider's users and the trainers that the status lapses on
- * until (the day after its last), once for that date. */
+/* Tell the provider's users and the trainers that the status lapses after
+ * until (its last informed day), once for that date. */
 static int notify_lapsing(struct db *db, const struct svc_ctx *ctx, int64_t id, const struct standing *s,
 			  const char *until, const char *basis, const char *ts)
 {
