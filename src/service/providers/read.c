@@ -177,10 +177,10 @@ static void check_filter(const struct pack *p, const struct provider_filter *f, 
 	if (f->service && !pack_item_find(p->services, p->n_services, f->service))
 		field_error_add(errs, "service", "Service: not a service of the catalogue");
 	if (f->region && !pack_region(p, f->region))
-		field_error_add(errs, "region", "Region: not a region of the pack");
+		field_error_add(errs, "region", "Region: not one of the agency's regions; choose one from the list");
 	if (f->population &&
 	    !pack_item_find(p->recovery.populations, p->recovery.n_populations, f->population))
-		field_error_add(errs, "population", "Population: not one of the pack's populations");
+		field_error_add(errs, "population", "Population: not one of the populations in the list");
 	if (f->age != -1 && (f->age < 0 || f->age > 25))
 		field_error_add(errs, "age", "Age: a whole number from 0 to 25");
 	if (f->q && strlen(f->q) > 200)

@@ -102,7 +102,7 @@ static void check_list(const struct pack *p, const json_t *body, const char *key
 		snprintf(path, sizeof path, "%s[%zu]", key, i);
 		const char *s = json_string_value(v);
 		if (!s || (known ? !known(p, s) : !str_is_line(s, LANGUAGE_MAX_LEN) || !*s)) {
-			field_error_add(errs, path, known ? "%s: not one of the pack's list" : "%s: a name of one line, at most %d characters", label,
+			field_error_add(errs, path, known ? "%s: not one of the choices in the list" : "%s: a name of one line, at most %d characters", label,
 					LANGUAGE_MAX_LEN);
 			continue;
 		}

@@ -66,7 +66,7 @@ static void check_carried(const struct pack *p, const json_t *body, enum referra
 		if (!code || !*code)
 			field_error_add(errs, field, "required: choose %s", what);
 		else if (!pack_item_find(list, n, code))
-			field_error_add(errs, field, "not one of the pack's choices; choose %s from the list", what);
+			field_error_add(errs, field, "not one of the choices; choose %s from the list", what);
 		else if (strcmp(code, "other") == 0 && (!note || !*note))
 			field_error_add(errs, "note", "required with \"another reason\": say which in the note");
 		else

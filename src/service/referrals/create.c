@@ -118,7 +118,7 @@ static void check_service(const struct pack *p, const json_t *body, struct field
 {
 	const char *service = json_get_str(body, "service");
 	if (service && *service && !pack_item_find(p->services, p->n_services, service))
-		field_error_add(errs, "service", "not a service of the pack; choose one from the list");
+		field_error_add(errs, "service", "not one of the agency's services; choose one from the list");
 }
 
 static int create_write(const struct svc_ctx *ctx, struct db *db, const struct case_head *h, const json_t *body,

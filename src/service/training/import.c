@@ -195,9 +195,9 @@ static int read_line(struct run *u, const struct csv_row *row, size_t i)
 		if (strcasecmp(t->audiences[k].id, s) == 0 || (t->audiences[k].name && strcasecmp(t->audiences[k].name, s) == 0))
 			w->audience = t->audiences[k].id;
 	if (!*s)
-		add_error(rep, line, "audience", "required: one of the pack's training audiences");
+		add_error(rep, line, "audience", "required: one of the training audiences");
 	else if (!w->audience)
-		add_error(rep, line, "audience", "\"%.60s\" is not one of the pack's training audiences", s);
+		add_error(rep, line, "audience", "\"%.60s\" is not one of the training audiences", s);
 	int a = yes_no(field(u, row, C_ATTENDED)), c = yes_no(field(u, row, C_COMPLETED));
 	if (a < 0)
 		add_error(rep, line, "attended", "yes, no or blank");

@@ -76,12 +76,12 @@ static void check_fields(const struct app *app, struct db *db, const json_t *bod
 	const struct pack *p = app->pack;
 	const char *s = json_get_str(body, "course");
 	if (s && !pack_course(p, s))
-		field_error_add(errs, "course", "Course: one of the pack's courses");
+		field_error_add(errs, "course", "Course: one of the courses in the catalogue; choose one from the list");
 	if ((s = json_get_str(body, "region")) && *s && !pack_region(p, s))
-		field_error_add(errs, "region", "Region: a region of the pack");
+		field_error_add(errs, "region", "Region: one of the agency's regions; choose one from the list");
 	if ((s = json_get_str(body, "audience")) && *s &&
 	    !pack_item_find(p->training.audiences, p->training.n_audiences, s))
-		field_error_add(errs, "audience", "Audience: one of the pack's training audiences");
+		field_error_add(errs, "audience", "Audience: one of the training audiences; choose one from the list");
 	if ((s = json_get_str(body, "place")) && *s && !str_is_line(s, TRAINING_NAME_MAX))
 		field_error_add(errs, "place", "Place: one line of at most %d characters", TRAINING_NAME_MAX);
 	json_t *c = json_object_get(body, "capacity");
@@ -183,7 +183,7 @@ int svc_tsessions_list(const struct svc_ctx *ctx, const struct tsession_filter *
 	if (r < 0)
 		return r;
 	if (f->course && !pack_course(ctx->app->pack, f->course))
-		field_error_add(errs, "course", "Course: one of the pack's courses");
+		field_error_add(errs, "course", "Course: one of the courses in the catalogue; choose one from the list");
 	if (f->status && strcmp(f->status, "scheduled") && strcmp(f->status, "held") && strcmp(f->status, "cancelled"))
 		field_error_add(errs, "status", "Status: scheduled, held or cancelled");
 	hl_time t;

@@ -74,9 +74,9 @@ static void check_fields(struct db *db, const struct pack *p, const json_t *body
 		field_error_add(errs, "name", "Name: required; it cannot be cleared");
 	const char *s = json_get_str(body, "audience");
 	if (s && !pack_item_find(p->training.audiences, p->training.n_audiences, s))
-		field_error_add(errs, "audience", "Audience: one of the pack's training audiences");
+		field_error_add(errs, "audience", "Audience: one of the training audiences; choose one from the list");
 	if ((s = json_get_str(body, "region")) && *s && !pack_region(p, s))
-		field_error_add(errs, "region", "Region: a region of the pack");
+		field_error_add(errs, "region", "Region: one of the agency's regions; choose one from the list");
 	field_check_email(errs, "email", "E-mail", json_get_str(body, "email"));
 	int64_t one;
 	json_t *v = json_object_get(body, "user_id");
