@@ -37,17 +37,6 @@ static void certificate_code(char out[CODE_LEN + 1])
 	out[CODE_LEN] = '\0';
 }
 
-/* YYYY-MM-DD plus months (the day kept, or the month's last). */
-static void add_months(const char *date, int months, char out[32])
-{
-	int y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
-	int total = y * 12 + (m - 1) + months;
-	y = total / 12;
-	m = total % 12 + 1;
-	int last = civil_days_in_month(y, m);
-	snprintf(out, 32, "%04d-%02d-%02d", y, m, d > last ? last : d);
-}
-
 /* Check every line; each bad one named by its index. */
 static int check_lines(struct db *db, int64_t sid, const json_t *lines, struct tr_attendance_line *out, struct field_errors *errs)
 {
@@ -154,7 +143,8 @@ static int certify(const struct svc_ctx *ctx, struct db *db, const struct tr_ses
 	char code[CODE_LEN + 1], on[11], until[32];
 	snprintf(on, sizeof on, "%.10s", s->starts_at);
 	if (c->valid_months > 0)
-		add_months(on, c->valid_months, until);
+		if ((r = training_add_months(on, c->valid_months, until)) < 0)
+			return r;
 	certificate_code(code);
 	if ((r = db_int64f(db, &cid,
 			   "INSERT INTO certificate (code, trainee_id, course, session_id, completed_on, issued_at,"

@@ -126,8 +126,10 @@ int svc_tsession_create(const struct svc_ctx *ctx, const json_t *body, struct fi
 	if ((r = time_format(now(), ts, sizeof ts)) < 0 || (r = norm_time(json_get_str(body, "starts_at"), a)) < 0 ||
 	    (r = norm_time(json_get_str(body, "ends_at"), b)) < 0 || (r = db_begin(db)) < 0)
 		return r;
-	int year = atoi(a);
-	if ((r = svc_next_number(db, "training_session", year, &seq)) == 0) {
+	int year = 0;
+	if (sscanf(a, "%4d", &year) != 1) /* norm_time answered YYYY-MM-DDTHH:MM:SSZ */
+		r = ERR_INVAL;
+	if (r == 0 && (r = svc_next_number(db, "training_session", year, &seq)) == 0) {
 		snprintf(number, sizeof number, "T-%04d-%04lld", year, (long long)seq);
 		r = db_int64f(db, &id,
 			      "INSERT INTO training_session (number, course, starts_at, ends_at, region, place, online,"
