@@ -1,5 +1,5 @@
 /* bench_training: the training figures over 1,000,000 attendance records,
- * against the 100 ms budget of issue 14.
+ * against the 100 ms budget (docs/training.md, "Figures").
  *
  *   bench_training --db URL [--key-file FILE] [--runs N]
  *
@@ -9,9 +9,12 @@
  * ten years and six regions (most held, some scheduled or cancelled), two
  * trainers a session from 1,000 trainers, and 1,000,000 registrations (20 a
  * session; nine in ten attended, most of those completed); later runs
- * reuse them. Then each figure is asked N times (default 50) through the
- * figures service as HART asks it (an analyst's for the distribution of
- * trainers' reach) and p50 and p99 printed in milliseconds. */
+ * reuse them. The first figure asked fills the training store in memory
+ * (its time is printed alone); then each figure is asked N times (default
+ * 50) through the figures service as HART asks it (an analyst's for the
+ * distribution of trainers' reach) and p50 and p99 printed in
+ * milliseconds; once more with a session's attendance changed before each
+ * ask (the store catches up with it), as on a day attendance is taken. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,7 +159,25 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int time_figure(const struct svc_ctx *ctx, const char *by, const char *measure, int runs)
+/* A session's attendance written, as the attendance service marks it:
+ * one registration flipped and the session given a new seq. */
+static int touch_session(struct db *db)
+{
+	int64_t sid = 1 + (int64_t)(rnd() % SESSIONS), seq;
+	int r = db_begin(db);
+	if (r == 0 && (r = db_execf(db,
+				    "UPDATE registration SET completed = 1 - COALESCE(completed, 0) WHERE id ="
+				    " (SELECT MIN(id) FROM registration WHERE session_id = ?)",
+				    "i", sid)) == 0 &&
+	    (r = db_int64f(db, &seq, "UPDATE training_seq SET last = last + 1 WHERE id = 1 RETURNING last", "")) == 0 &&
+	    (r = db_execf(db, "UPDATE training_session SET seq = ? WHERE id = ?", "ii", seq, sid)) == 0)
+		r = db_commit(db);
+	if (r < 0)
+		db_rollback(db);
+	return r;
+}
+
+static int time_figure(const struct svc_ctx *ctx, struct db *touch, const char *by, const char *measure, int runs)
 {
 	int64_t *us = calloc((size_t)runs, sizeof *us);
 	int r = us ? 0 : ERR_NOMEM;
@@ -167,6 +188,8 @@ static int time_figure(const struct svc_ctx *ctx, const char *by, const char *me
 		struct figure f;
 		memset(&f, 0, sizeof f);
 		struct figure_query q = {.figure = "training", .by = by, .measure = measure};
+		if (touch && (r = touch_session(touch)) < 0)
+			break;
 		int64_t t0 = clock_mono_us();
 		r = svc_stats_figure(ctx, &q, &errs, &f);
 		us[i] = clock_mono_us() - t0;
@@ -178,8 +201,8 @@ static int time_figure(const struct svc_ctx *ctx, const char *by, const char *me
 	if (r == 0) {
 		qsort(us, (size_t)runs, sizeof *us, cmp_i64);
 		double p50 = (double)us[runs / 2] / 1000.0, p99 = (double)us[(runs * 99) / 100 - (runs >= 100)] / 1000.0;
-		printf("| %s by %s (first cell %lld) | %.1f | %.1f | %s |\n", measure, by, (long long)total, p50, p99,
-		       p99 < 100.0 ? "yes" : "NO");
+		printf("| %s by %s%s (first cell %lld) | %.1f | %.1f | %s |\n", measure, by,
+		       touch ? ", a session changed before each" : "", (long long)total, p50, p99, p99 < 100.0 ? "yes" : "NO");
 	}
 	free(us);
 	return r;
@@ -221,13 +244,30 @@ int main(int argc, char **argv)
 	struct svc_ctx actx = {.app = &app, .actor = &analyst, .client = "bench"};
 	static const char *const asks[][2] = {{"people", "course"}, {"people", "audience"}, {"people", "region"},
 					      {"people", "year"},   {"sessions", "course"}, {"sessions", "year"},
-					      {"reach", "trainer"}, {"informed", "region"}};
+					      {"reach", "trainer"}, {"informed", "region"}, {"informed", "quarter"}};
+	if (r == 0) {
+		/* The first ask fills the store (at start-up in the server). */
+		struct field_errors errs;
+		field_errors_init(&errs, 4);
+		struct figure f;
+		memset(&f, 0, sizeof f);
+		struct figure_query q = {.figure = "training", .by = "course", .measure = "people"};
+		int64_t t0 = clock_mono_us();
+		r = svc_stats_figure(&ctx, &q, &errs, &f);
+		field_errors_done(&errs);
+		figure_free(&f);
+		printf("\nThe store filled by the first ask: %.0f ms\n", (double)(clock_mono_us() - t0) / 1000.0);
+	}
 	if (r == 0)
 		printf("\n| figure | p50 (ms) | p99 (ms) | under 100 ms |\n| --- | ---: | ---: | ---: |\n");
 	for (size_t i = 0; r == 0 && i < sizeof asks / sizeof *asks; i++)
-		r = time_figure(&ctx, asks[i][1], asks[i][0], (int)runs);
+		r = time_figure(&ctx, NULL, asks[i][1], asks[i][0], (int)runs);
 	if (r == 0)
-		r = time_figure(&actx, "sessions_led", "reach", (int)runs);
+		r = time_figure(&actx, NULL, "sessions_led", "reach", (int)runs);
+	if (r == 0)
+		r = time_figure(&ctx, db, "course", "people", (int)runs);
+	if (r == 0)
+		r = time_figure(&ctx, db, "trainer", "reach", (int)runs);
 	if (r < 0)
 		fprintf(stderr, "bench_training: %s\n", err_str(r));
 	app_close(&app);

@@ -48,7 +48,8 @@ const TRAINING_BY = {
   sessions: [['course', 'Course'], ['region', 'Region'], ['year', 'Year']],
   // One row a trainer, by name: trainers and HART only; an analyst gets the distribution.
   reach: [['trainer', 'Trainer'], ['sessions_led', 'Sessions led']],
-  informed: [['region', 'Region']],
+  // Now, region by region; or over time, on each quarter's or year's last day.
+  informed: [['region', 'Region (now)'], ['quarter', 'Quarter'], ['year', 'Year']],
 };
 const DIM_NAME = Object.fromEntries([...DIMS, ...SERVICE_BY, ...Object.values(TRAINING_BY).flat()]);
 /** What a figure counts (the "Count" choice), when not referrals or children. */
@@ -633,6 +634,7 @@ const REPORT = [
   { id: 'relief', fig: 'relief', q: { by: 'year' }, lead: 'Records about children that may be vacated or erased, by the status of the relief.' },
   { id: 'training-people', fig: 'training', q: { by: 'course', measure: 'people' }, lead: 'Awareness and education: the people trained in the period, course by course: who attended and who completed. A person at two courses is in both rows.' },
   { id: 'training-sessions', fig: 'training', q: { by: 'region', measure: 'sessions' }, lead: 'The training sessions held in the period, region by region, and the attendance they recorded.' },
+  { id: 'training-informed', fig: 'training', q: { by: 'quarter', measure: 'informed' }, lead: 'Provider networks trained up: on the last day of each quarter, the providers whose staff held the training the agency’s rule asks for, those whose training had lapsed, and those never informed.' },
 ];
 
 const TF_KEYS = ['from', 'to', 'region', 'fy', 'suppressed'];

@@ -39,7 +39,7 @@ static const char *const training_measures[] = {"people", "sessions", "reach", "
 static const char *const people_by[] = {"course", "audience", "region", "year", NULL};
 static const char *const sessions_by[] = {"course", "region", "year", NULL};
 static const char *const reach_by[] = {"trainer", "sessions_led", NULL};
-static const char *const informed_by[] = {"region", NULL};
+static const char *const informed_by[] = {"region", "quarter", "year", NULL};
 
 static bool one_of(const char *const *list, const char *s)
 {

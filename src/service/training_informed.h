@@ -17,6 +17,7 @@
 #include "service/ctx.h"
 
 struct db;
+struct pack;
 
 /* A provider is told this many days before its status lapses. */
 #define INFORMED_NOTICE_DAYS 60
@@ -39,6 +40,18 @@ int training_informed_refresh_all(struct db *db, const struct svc_ctx *ctx, int 
  * that statuses lapse with time and the notices go. *ret_changed (may be
  * NULL): rows written. */
 int svc_training_informed_sweep(struct app *app, int *ret_changed);
+
+/* A provider's standing on a day in the past, by the same rule. */
+enum informed_on { INFORMED_NOT, INFORMED_YES, INFORMED_LAPSED };
+
+/* Provider provider_id's standing on each of days[0..n) ("YYYY-MM-DD",
+ * ascending), into out[0..n): informed when the rule held that day,
+ * lapsed when it held on some day before but not that day, else not
+ * informed. From its staff's completions as they stand (a certificate
+ * revoked since counts for nothing, before or after), and whether each is
+ * a supervisor now. */
+int training_informed_history(struct db *db, const struct pack *p, int64_t provider_id, const char (*days)[11],
+			      size_t n, enum informed_on *out);
 
 /* "2026-11-28" plus months, the day kept or the month's last. ERR_INVAL
  * for a date not written YYYY-MM-DD. */

@@ -5,7 +5,8 @@
 // /api/v1/stats/training), then sessions held, then the trainers' reach,
 // where "Trainer" (one row a trainer, by name) is offered. The analyst is
 // offered only "Sessions led" for the reach, and sees small counts hidden.
-// The task force report carries the two training sections. Every page
+// Providers trafficking-informed are shown now by region and over time
+// by quarter. The task force report carries the three training sections. Every page
 // passes axe, fits 390 px and is saved as a screenshot.
 
 import assert from 'node:assert/strict';
@@ -102,6 +103,13 @@ describe(`the training figures in Chromium (${ENGINE})`, { timeout: 300_000 }, (
     assert.deepEqual(await byChoices(hart), ['trainer', 'sessions_led'], 'HART may see the trainers by name');
     await hart.locator('#figures-measure').selectOption('informed');
     await asked(hart, 'informed', 'region');
+    assert.deepEqual(await byChoices(hart), ['region', 'quarter', 'year']);
+    await hart.locator('#figures-by').selectOption('quarter');
+    await asked(hart, 'informed', 'quarter');
+    // Over time: a row a quarter, each on its last day (today for this one).
+    const quarters = await rows(hart);
+    assert.ok(Object.keys(quarters).some((k) => /^\d{4}-Q[1-4]$/.test(k)), JSON.stringify(quarters));
+    assert.match(await hart.locator('#figure-table-wrap caption').textContent(), /quarter/i);
     await assertAxeClean(hart, 'training figures, providers informed');
     await screenshot(hart, 'training-figures-02-informed');
     await hart.assertNoProblems();
@@ -115,6 +123,7 @@ describe(`the training figures in Chromium (${ENGINE})`, { timeout: 300_000 }, (
     assert.equal(await hart.locator('#tf-sections .alert').count(), 0, 'every figure loaded');
     assert.match(await hart.locator('#tf-training-people h3').textContent(), /^10\. .*course/i);
     assert.match(await hart.locator('#tf-training-sessions h3').textContent(), /^11\. .*region/i);
+    assert.match(await hart.locator('#tf-training-informed h3').textContent(), /^12\. .*quarter/i);
     const day1 = await hart.locator('#tf-training-people tbody tr[data-key="day1"] td').allTextContents();
     assert.deepEqual(day1.slice(0, 2), ['6', '5']);
     await hart.waitForFunction(() => [...document.querySelectorAll('#tf-sections img')].every((i) => i.complete && i.naturalWidth > 0));

@@ -3,8 +3,9 @@
 // reach (by name only for the trainer role and HART; an analyst's a
 // distribution with no names); providers informed by region; in JSON, CSV,
 // XLSX and SVG; the analyst's suppressed with nothing hidden sent; the roles
-// that may not read them refused. The training rows are written with SQL:
-// the services that write them are not under test here.
+// that may not read them refused. The training rows are written with SQL
+// (the services that write them are not under test here), with the seq
+// the figures' store catches up by.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -58,6 +59,11 @@ describe(`training figures (${ENGINE})`, { timeout: 120_000 }, () => {
     regs.push(`(${base + 3}, ${base + 3}, 'registered', 1, 1, '2026-01-01T00:00:00Z')`);
     sql(db, `INSERT INTO registration (session_id, trainee_id, status, attended, completed, registered_at) VALUES ${regs.join(', ')}`);
     sql(db, `INSERT INTO session_trainer (session_id, trainee_id) VALUES (${base + 1}, ${base + 13}), (${base + 2}, ${base + 13})`);
+    // As the services' writes do: a new seq, on the sessions and trainees
+    // written, so that the figures' store in memory reads them.
+    sql(db, 'UPDATE training_seq SET last = last + 1 WHERE id = 1');
+    sql(db, `UPDATE training_session SET seq = (SELECT last FROM training_seq WHERE id = 1) WHERE id > ${base}`);
+    sql(db, `UPDATE trainee SET seq = (SELECT last FROM training_seq WHERE id = 1) WHERE id > ${base}`);
   });
   after(() => stopServer(server));
 

@@ -1,5 +1,7 @@
 #include "svc_fixture.h"
 
+#include "service/figures.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +146,8 @@ int fx_teardown(void **state)
 	crypto_password_hash_light(false);
 #endif
 	clock_reset();
+	/* The figures' stores belong to this test's database. */
+	figures_store_reset();
 	db_pool_free(fx.app.pool);
 	keyring_free(fx.app.keys);
 	audit_head_close(fx.app.audit_head);

@@ -1,4 +1,4 @@
--- 0022 on main (the coordinator renumbers at merge): the lapse date a
+-- 0020: the lapse date a
 -- provider's users and the trainers were last told of, so that the notice
 -- that a trafficking-informed status will lapse goes once for each date
 -- (docs/training.md, "Trafficking-informed providers").

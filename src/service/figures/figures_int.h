@@ -86,9 +86,57 @@ struct store {
  * figures_store_release(). */
 int figures_store_acquire(struct app *app, struct store **ret);
 void figures_store_release(void);
+/* The code of value in a dimension (0: not recorded), added to the
+ * dictionary when the pack does not list it; -1 when out of memory. */
+int figures_dim_code(struct dim_values *v, const char *value);
 /* The id and the name a dimension's code stands for. */
 const char *figures_dim_id(const struct dim_values *v, int code);
 const char *figures_dim_name(const struct dim_values *v, int code);
+
+/* ---- the training store (tstore.c) ---- */
+
+enum tdim { TDIM_COURSE, TDIM_REGION, TDIM_AUDIENCE, TNDIMS };
+enum { TS_NONE, TS_SCHEDULED, TS_HELD, TS_CANCELLED }; /* s_status */
+enum { TR_ATTENDED = 1, TR_COMPLETED = 2 };           /* r_flags */
+
+/* The training rows by id (index 0 unused; a zero row is none). */
+struct tstore {
+	const struct app *app;
+	const struct pack *pack;
+	int64_t last_seq; /* -1: nothing read yet */
+	/* sessions [1, nsess) */
+	size_t nsess, nsess_cap;
+	uint16_t *s_course, *s_region; /* codes of dims */
+	int32_t *s_day;                /* the start's day in the pack's zone */
+	uint8_t *s_status;             /* TS_*; TS_NONE: no such session */
+	/* registrations [1, nreg) */
+	size_t nreg, nreg_cap;
+	int32_t *r_session, *r_trainee;
+	uint8_t *r_flags; /* TR_* */
+	/* trainees [1, ntrainee_cap) */
+	size_t ntrainee_cap;
+	uint16_t *t_audience;
+	int64_t max_trainee;
+	/* who leads which session */
+	size_t npair, pair_cap;
+	int32_t *pair_session, *pair_trainer;
+	struct dim_values dims[TNDIMS];
+	/* Built after a change: each session's attended trainees,
+	 * att_trainee[att_start[s] .. att_start[s + 1]); the trainers in id
+	 * order and each one's sessions, led_session[led_start[k] ..
+	 * led_start[k + 1]). */
+	bool index_valid;
+	uint32_t *att_start, *att_trainee;
+	int32_t *trainers;
+	size_t ntrainers;
+	uint32_t *led_start, *led_session;
+};
+
+/* Take the training store up to date and hold it for reading: *ret is
+ * valid until figures_tstore_release(). */
+int figures_tstore_acquire(struct app *app, struct db *db, struct tstore **ret);
+void figures_tstore_release(void);
+void figures_tstore_reset(void);
 
 /* ---- axes (axes.c) ---- */
 
@@ -156,3 +204,6 @@ int figures_recovery(struct db *db, const struct pack *p, const struct fq *q, st
 /* With SQL and one pass (training.c): people trained, sessions held,
  * trainers' reach, providers trafficking-informed (q->measure). */
 int figures_training(struct db *db, struct app *app, const struct fq *q, struct figure *f);
+/* Providers trafficking-informed by quarter or year (training_history.c):
+ * each period's end, from staff's completions and the pack's rule. */
+int figures_informed_history(struct db *db, const struct pack *p, const struct fq *q, struct figure *f);

@@ -93,6 +93,7 @@ static void store_free(struct store *s)
 
 void figures_store_reset(void)
 {
+	figures_tstore_reset();
 	pthread_rwlock_wrlock(&store_lock);
 	store_free(the_store);
 	the_store = NULL;
@@ -159,7 +160,7 @@ static struct store *store_new(const struct app *app)
 
 /* The code of value in dimension d, adding it to the store's dictionary
  * when the pack does not list it. -1 when out of memory or codes. */
-static int dim_code(struct dim_values *v, const char *value)
+int figures_dim_code(struct dim_values *v, const char *value)
 {
 	if (!value || !*value)
 		return 0;
@@ -357,7 +358,7 @@ static int store_catch_up(struct store *s, struct db *db)
 				const struct pack_gender *g = pack_gender_of(s->pack, v);
 				v = g ? g->id : NULL;
 			}
-			int c = dim_code(&s->dims[d], v);
+			int c = figures_dim_code(&s->dims[d], v);
 			if (c < 0) {
 				r = ERR_NOMEM;
 				break;
@@ -465,5 +466,10 @@ int figures_store_warm(struct app *app)
 	if (r < 0)
 		return r;
 	figures_store_release();
+	struct db *db;
+	struct tstore *t;
+	if ((r = app_db(app, &db)) < 0 || (r = figures_tstore_acquire(app, db, &t)) < 0)
+		return r;
+	figures_tstore_release();
 	return 0;
 }

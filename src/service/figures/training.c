@@ -12,16 +12,16 @@
  *                     HART only), or as a distribution of the trainers by
  *                     sessions led (by=sessions_led; what an analyst gets,
  *                     never a name)
- *   measure=informed  providers trafficking-informed, by region (each
- *                     region a provider serves): the providers' current
- *                     status (informed, lapsed, not informed). Only the
- *                     current status is stored, so the history starts with
- *                     this release (a figure taken each quarter keeps it)
+ *   measure=informed  providers trafficking-informed: by region (each
+ *                     region a provider serves), the providers' current
+ *                     status (informed, lapsed, not informed); by quarter
+ *                     or year, the same on each period's last day, judged
+ *                     from the staff's completions (figures/informed.c)
  *
- * One pass: the sessions (tens of thousands) are read into an array that
- * maps a session to its row, then the attended registrations are read once
- * from a covering index and each counted into its row; distinct people are
- * counted with a bitset of trainee ids per row. */
+ * From the training store in memory (tstore.c), caught up on each request:
+ * the sessions map to their rows, then the registrations are counted once
+ * each; distinct people are counted with a bitset of trainee ids per row,
+ * a trainer's reach with a stamp per person. */
 #include "service/figures/figures_int.h"
 
 #include <stdio.h>
@@ -52,12 +52,12 @@ struct tfig {
 	int32_t lo, hi; /* the days of the sessions counted */
 };
 
-/* A session read once: its row (-1: not counted), whether held. */
+/* The sessions of the store, for one query: each one's row (-1: not
+ * counted) and whether it was held (its status, or attendance taken). */
 struct tsess {
-	int64_t min_id, n;
+	size_t n;
 	int *bin;
-	unsigned char *held; /* bit 1: status held; bit 2: attendance seen */
-	int32_t *day;
+	unsigned char *held;
 };
 
 static void tfig_done(struct tfig *g)
@@ -132,117 +132,80 @@ static void tsess_done(struct tsess *s)
 {
 	free(s->bin);
 	free(s->held);
-	free(s->day);
 }
 
-static int tsess_at(const struct tsess *s, int64_t id)
+/* The row of each code of dimension v (values the rows do not name count
+ * as not recorded). Caller frees. */
+static int code_bins(const struct tfig *g, const struct dim_values *v, int **ret)
 {
-	return id >= s->min_id && id - s->min_id < s->n ? (int)(id - s->min_id) : -1;
+	int n = v->npack + v->nextra + 1;
+	int *a = malloc((size_t)n * sizeof *a);
+	if (!a)
+		return ERR_NOMEM;
+	for (int c = 0; c < n; c++)
+		a[c] = tbin_or_none(g, figures_dim_id(v, c));
+	*ret = a;
+	return 0;
+}
+
+/* Whether a session of region code c is in the query's region. */
+static bool region_in(const struct tstore *s, const struct fq *q, int c)
+{
+	return !q->region || (c > 0 && strcmp(figures_dim_id(&s->dims[TDIM_REGION], c), q->region) == 0);
+}
+
+/* The row a session of the store counts in, by year. */
+static int year_bin(struct tfig *g, int32_t day, int *ret)
+{
+	char key[8];
+	year_key(day, key);
+	int b = tbin_find(g, key);
+	if (b < 0) {
+		int r = tfig_add(g, key, key, true, 0);
+		if (r < 0)
+			return r;
+		b = (int)g->n - 1;
+	}
+	*ret = b;
+	return 0;
 }
 
 /* Every session not cancelled, in the query's days and region, with the
  * row it counts in (by course, region or year; by audience and trainer
  * the row is decided per registration: 0 here). */
-static int read_sessions(struct tfig *g, struct tsess *s, struct db *db, const struct fq *q)
+static int plan_sessions(struct tfig *g, struct tsess *ss, const struct tstore *s, const struct fq *q)
 {
-	int64_t lo = 0, hi = -1;
-	struct db_stmt *st;
-	int r = db_rowf(db, &st, "SELECT MIN(id), MAX(id) FROM training_session", "");
-	if (r < 0)
-		return r;
-	if (!db_column_is_null(st, 0)) {
-		lo = db_column_int64(st, 0);
-		hi = db_column_int64(st, 1);
-	}
-	db_finalize(st);
-	s->min_id = lo;
-	s->n = hi - lo + 1;
-	size_t n = (size_t)(s->n > 0 ? s->n : 1);
-	s->bin = malloc(n * sizeof *s->bin);
-	s->held = calloc(n, 1);
-	s->day = calloc(n, sizeof *s->day);
-	if (!s->bin || !s->held || !s->day)
+	size_t n = s->nsess ? s->nsess : 1;
+	ss->n = s->nsess;
+	ss->bin = malloc(n * sizeof *ss->bin);
+	ss->held = calloc(n, 1);
+	if (!ss->bin || !ss->held)
 		return ERR_NOMEM;
-	for (size_t i = 0; i < n; i++)
-		s->bin[i] = -1;
-	if ((r = db_preparef(db, &st,
-			     "SELECT id, course, region, starts_at, status FROM training_session WHERE status <> 'cancelled'",
-			     "")) < 0)
+	bool years = strcmp(q->by, "year") == 0, regions = strcmp(q->by, "region") == 0,
+	     courses = strcmp(q->by, "course") == 0;
+	int *cb = NULL, r = 0;
+	if ((regions || courses) && (r = code_bins(g, &s->dims[regions ? TDIM_REGION : TDIM_COURSE], &cb)) < 0)
 		return r;
-	bool years = strcmp(q->by, "year") == 0, regions = strcmp(q->by, "region") == 0;
-	while ((r = db_step(st)) == DB_ROW) {
-		int i = tsess_at(s, db_column_int64(st, 0));
-		const char *region = db_column_text(st, 2);
-		int32_t day;
-		if (i < 0 || (q->region && (!region || strcmp(region, q->region) != 0)) ||
-		    !figures_local_day(db_column_text(st, 3), &day) || (q->has_from && day < q->from) ||
-		    (q->has_to && day > q->to))
+	for (size_t i = 0; i < n; i++)
+		ss->bin[i] = -1;
+	for (size_t i = 1; r == 0 && i < s->nsess; i++) {
+		int32_t day = s->s_day[i];
+		if (s->s_status[i] == TS_NONE || s->s_status[i] == TS_CANCELLED || !region_in(s, q, s->s_region[i]) ||
+		    (q->has_from && day < q->from) || (q->has_to && day > q->to))
 			continue;
 		if (!g->have || day < g->lo)
 			g->lo = day;
 		if (!g->have || day > g->hi)
 			g->hi = day;
 		g->have = true;
-		s->day[i] = day;
-		s->held[i] = strcmp(db_column_text(st, 4), "held") == 0;
-		if (years) {
-			char key[8];
-			year_key(day, key);
-			int b = tbin_find(g, key);
-			if (b < 0) {
-				if ((r = tfig_add(g, key, key, true, 0)) < 0)
-					break;
-				b = (int)g->n - 1;
-			}
-			s->bin[i] = b;
-		} else if (regions) {
-			s->bin[i] = tbin_or_none(g, region);
-		} else if (strcmp(q->by, "course") == 0) {
-			s->bin[i] = tbin_or_none(g, db_column_text(st, 1));
-		} else {
-			s->bin[i] = 0;
-		}
+		ss->held[i] = s->s_status[i] == TS_HELD || s->att_start[i + 1] > s->att_start[i];
+		if (years)
+			r = year_bin(g, day, &ss->bin[i]);
+		else
+			ss->bin[i] = cb ? cb[regions ? s->s_region[i] : s->s_course[i]] : 0;
 	}
-	db_finalize(st);
-	return r < 0 ? r : 0;
-}
-
-/* The audience row of every trainee (by=audience), by trainee id. */
-static int read_audiences(const struct tfig *g, struct db *db, int64_t max_id, int **ret)
-{
-	int *a = malloc((size_t)(max_id + 1) * sizeof *a);
-	if (!a)
-		return ERR_NOMEM;
-	for (int64_t i = 0; i <= max_id; i++)
-		a[i] = (int)g->n - 1;
-	struct db_stmt *st;
-	int r = db_preparef(db, &st, "SELECT id, audience FROM trainee", "");
-	while (r >= 0 && (r = db_step(st)) == DB_ROW) {
-		int64_t id = db_column_int64(st, 0);
-		if (id >= 0 && id <= max_id)
-			a[id] = tbin_or_none(g, db_column_text(st, 1));
-	}
-	if (r >= 0 || r == DB_DONE)
-		db_finalize(st);
-	if (r < 0) {
-		free(a);
-		return r;
-	}
-	*ret = a;
-	return 0;
-}
-
-static int max_trainee(struct db *db, int64_t *ret)
-{
-	*ret = 0;
-	struct db_stmt *st;
-	int r = db_rowf(db, &st, "SELECT MAX(id) FROM trainee", "");
-	if (r < 0)
-		return r;
-	if (!db_column_is_null(st, 0))
-		*ret = db_column_int64(st, 0);
-	db_finalize(st);
-	return *ret < 0 ? ERR_INVAL : 0;
+	free(cb);
+	return r;
 }
 
 /* Set bit id of row b's bitset; true when it was not set. */
@@ -258,78 +221,73 @@ static bool bit_first(unsigned char *bits, size_t row_bytes, int b, int64_t id)
 
 /* The attended registrations, each once: measure people (v: attended,
  * completed people) or sessions (v: held, attendance records). */
-static int read_attendance(struct tfig *g, struct tsess *s, struct db *db, const struct fq *q)
+static int count_attendance(struct tfig *g, const struct tsess *ss, const struct tstore *s, const struct fq *q)
 {
 	bool people = strcmp(q->measure, "people") == 0;
-	int64_t max_id;
-	int r = max_trainee(db, &max_id);
-	if (r < 0)
-		return r;
-	size_t row_bytes = (size_t)(max_id / 8 + 1);
+	size_t row_bytes = (size_t)(s->max_trainee / 8 + 1);
 	if (people && (int64_t)row_bytes * (int64_t)g->n * 2 > MAX_BITSET_BYTES)
 		return ERR_TOOBIG;
-	int *aud = NULL;
+	int *aud = NULL, r = 0;
 	unsigned char *bits = people ? calloc(g->n * 2, row_bytes) : NULL;
 	if (people && !bits)
 		return ERR_NOMEM;
-	if (strcmp(q->by, "audience") == 0 && (r = read_audiences(g, db, max_id, &aud)) < 0) {
+	if (strcmp(q->by, "audience") == 0 && (r = code_bins(g, &s->dims[TDIM_AUDIENCE], &aud)) < 0) {
 		free(bits);
 		return r;
 	}
-	struct db_stmt *st;
-	if ((r = db_preparef(db, &st, "SELECT session_id, trainee_id, completed FROM registration WHERE attended = 1",
-			     "")) < 0) {
-		free(aud);
-		free(bits);
-		return r;
-	}
-	while ((r = db_step(st)) == DB_ROW) {
-		int i = tsess_at(s, db_column_int64(st, 0));
-		int64_t t = db_column_int64(st, 1);
-		if (i < 0 || s->bin[i] < 0 || t < 0 || t > max_id)
+	for (size_t i = 1; i < s->nreg; i++) {
+		int32_t sid = s->r_session[i], t = s->r_trainee[i];
+		if (!(s->r_flags[i] & TR_ATTENDED) || sid <= 0 || (size_t)sid >= ss->n || ss->bin[sid] < 0 || t <= 0 ||
+		    t > s->max_trainee)
 			continue;
-		int b = aud ? aud[t] : s->bin[i];
+		int b = aud ? aud[(size_t)t < s->ntrainee_cap ? s->t_audience[t] : 0] : ss->bin[sid];
 		if (!people) {
 			g->bins[b].v[1]++;
-			s->held[i] |= 2;
 			continue;
 		}
 		if (bit_first(bits, row_bytes, b * 2, t))
 			g->bins[b].v[0]++;
-		if (db_column_int64(st, 2) == 1 && bit_first(bits, row_bytes, b * 2 + 1, t))
+		if ((s->r_flags[i] & TR_COMPLETED) && bit_first(bits, row_bytes, b * 2 + 1, t))
 			g->bins[b].v[1]++;
 	}
-	db_finalize(st);
 	free(aud);
 	free(bits);
-	if (r < 0)
-		return r;
-	for (int64_t i = 0; !people && i < s->n; i++)
-		if (s->bin[i] >= 0 && s->held[i])
-			g->bins[s->bin[i]].v[0]++;
+	for (size_t i = 1; !people && i < ss->n; i++)
+		if (ss->bin[i] >= 0 && ss->held[i])
+			g->bins[ss->bin[i]].v[0]++;
 	return 0;
 }
 
 /* ---- trainers' reach ---- */
 
-/* Each trainer's sessions led (held or attended) and distinct people
- * reached. The rows are the trainers, in id order, with their names
- * (by=trainer), later folded into a distribution (by=sessions_led). */
-static int read_reach(struct tfig *g, struct tsess *s, struct db *db, struct app *app, const struct fq *q)
+/* The trainers' rows, in id order, with their names (by=trainer). */
+static int trainer_rows(struct tfig *g, const struct tstore *s, struct db *db, struct app *app, bool names)
 {
-	bool names = strcmp(q->by, "trainer") == 0;
-	struct db_stmt *st;
-	int r = db_preparef(db, &st,
-			    "SELECT DISTINCT t.id, t.name FROM session_trainer x JOIN trainee t ON t.id = x.trainee_id"
-			    " ORDER BY t.id",
-			    "");
-	if (r < 0)
+	int r = 0;
+	char key[32];
+	if (!names) {
+		for (size_t k = 0; r == 0 && k < s->ntrainers; k++) {
+			snprintf(key, sizeof key, "trainer-%ld", (long)s->trainers[k]);
+			r = tfig_add(g, key, key, false, s->trainers[k]);
+		}
 		return r;
+	}
+	struct db_stmt *st;
+	if ((r = db_preparef(db, &st,
+			     "SELECT t.id, t.name FROM trainee t WHERE t.id IN (SELECT trainee_id FROM session_trainer)"
+			     " ORDER BY t.id",
+			     "")) < 0)
+		return r;
+	size_t k = 0;
 	while ((r = db_step(st)) == DB_ROW) {
 		int64_t id = db_column_int64(st, 0);
-		char key[32], *name = NULL;
+		while (k < s->ntrainers && s->trainers[k] < id)
+			k++;
+		if (k == s->ntrainers || s->trainers[k] != id)
+			continue; /* a trainer since the store was read: the next figure has them */
+		char *name = NULL;
 		snprintf(key, sizeof key, "trainer-%lld", (long long)id);
-		if (names && (r = sealed_get(app, st, 1, "trainee", "name", id, &name)) < 0)
+		if ((r = sealed_get(app, st, 1, "trainee", "name", id, &name)) < 0)
 			break;
 		r = tfig_add(g, key, name ? name : key, false, id);
 		free(name);
@@ -337,53 +295,45 @@ static int read_reach(struct tfig *g, struct tsess *s, struct db *db, struct app
 			break;
 	}
 	db_finalize(st);
-	if (r < 0)
-		return r;
-	/* Every session's attendance, then each trainer's sessions. */
-	int64_t max_id;
-	if ((r = max_trainee(db, &max_id)) < 0)
-		return r;
-	size_t row_bytes = (size_t)(max_id / 8 + 1);
-	if ((int64_t)row_bytes * (int64_t)(g->n ? g->n : 1) > MAX_BITSET_BYTES)
-		return ERR_TOOBIG;
-	unsigned char *bits = calloc(g->n ? g->n : 1, row_bytes);
-	if (!bits)
-		return ERR_NOMEM;
-	r = db_preparef(db, &st,
-			"SELECT x.trainee_id, r.session_id, r.trainee_id FROM session_trainer x"
-			" JOIN registration r ON r.session_id = x.session_id AND r.attended = 1"
-			" ORDER BY x.trainee_id",
-			"");
-	size_t b = 0;
-	while (r >= 0 && (r = db_step(st)) == DB_ROW) {
-		int64_t trainer = db_column_int64(st, 0), t = db_column_int64(st, 2);
-		int i = tsess_at(s, db_column_int64(st, 1));
-		while (b < g->n && g->bins[b].id < trainer)
-			b++;
-		if (i < 0 || s->bin[i] < 0 || b == g->n || t < 0 || t > max_id)
-			continue;
-		s->held[i] |= 2;
-		if (bit_first(bits, row_bytes, (int)b, t))
-			g->bins[b].v[1]++;
-	}
-	if (r >= 0 || r == DB_DONE)
-		db_finalize(st);
-	free(bits);
-	if (r < 0)
-		return r;
-	if ((r = db_preparef(db, &st, "SELECT trainee_id, session_id FROM session_trainer ORDER BY trainee_id", "")) < 0)
-		return r;
-	b = 0;
-	while ((r = db_step(st)) == DB_ROW) {
-		int64_t trainer = db_column_int64(st, 0);
-		int i = tsess_at(s, db_column_int64(st, 1));
-		while (b < g->n && g->bins[b].id < trainer)
-			b++;
-		if (i >= 0 && s->bin[i] >= 0 && s->held[i] && b < g->n)
-			g->bins[b].v[0]++;
-	}
-	db_finalize(st);
 	return r < 0 ? r : 0;
+}
+
+/* Each trainer's sessions led (held or attended) and distinct people
+ * reached in them. The rows are the trainers, in id order (by=trainer),
+ * later folded into a distribution (by=sessions_led). */
+static int count_reach(struct tfig *g, const struct tsess *ss, const struct tstore *s, struct db *db, struct app *app,
+		       const struct fq *q)
+{
+	int r = trainer_rows(g, s, db, app, strcmp(q->by, "trainer") == 0);
+	if (r < 0)
+		return r;
+	/* seen[t] == row + 1: person t already counted for that row. */
+	uint32_t *seen = calloc((size_t)s->max_trainee + 1, sizeof *seen);
+	if (!seen)
+		return ERR_NOMEM;
+	size_t k = 0;
+	for (size_t b = 0; b < g->n; b++) {
+		while (k < s->ntrainers && s->trainers[k] < g->bins[b].id)
+			k++;
+		if (k == s->ntrainers || s->trainers[k] != g->bins[b].id)
+			continue;
+		for (uint32_t j = s->led_start[k]; j < s->led_start[k + 1]; j++) {
+			uint32_t sid = s->led_session[j];
+			if (sid >= ss->n || ss->bin[sid] < 0)
+				continue;
+			if (ss->held[sid])
+				g->bins[b].v[0]++;
+			for (uint32_t a = s->att_start[sid]; a < s->att_start[sid + 1]; a++) {
+				uint32_t t = s->att_trainee[a];
+				if (t <= (uint64_t)s->max_trainee && seen[t] != b + 1) {
+					seen[t] = (uint32_t)(b + 1);
+					g->bins[b].v[1]++;
+				}
+			}
+		}
+	}
+	free(seen);
+	return 0;
 }
 
 static const int64_t led_max[] = {1, 5, 10, 20}; /* then over 20 */
@@ -546,29 +496,34 @@ static const struct tcols *columns_of(const struct fq *q)
 
 static int count(struct tfig *g, struct db *db, struct app *app, const struct fq *q, const struct tcols *c)
 {
-	struct tsess s = {0};
 	int r = 0;
 	if (strcmp(q->by, "year") != 0 && c != &trainer_cols && c != &led_cols)
 		r = rows_of_pack(g, app->pack, q);
 	if (r == 0 && c == &informed_cols)
 		return informed_now(g, db);
-	if (r == 0)
-		r = read_sessions(g, &s, db, q);
+	struct tstore *s;
+	if (r < 0 || (r = figures_tstore_acquire(app, db, &s)) < 0)
+		return r;
+	struct tsess ss = {0};
+	r = plan_sessions(g, &ss, s, q);
 	if (r == 0 && (c == &trainer_cols || c == &led_cols))
-		r = read_reach(g, &s, db, app, q);
+		r = count_reach(g, &ss, s, db, app, q);
 	else if (r == 0)
-		r = read_attendance(g, &s, db, q);
+		r = count_attendance(g, &ss, s, q);
+	figures_tstore_release();
+	tsess_done(&ss);
 	if (r == 0 && c == &led_cols)
 		r = reach_distribution(g);
 	if (r == 0 && strcmp(q->by, "year") == 0 && g->n > 1)
 		qsort(g->bins, g->n, sizeof *g->bins, by_key);
-	tsess_done(&s);
 	return r;
 }
 
 int figures_training(struct db *db, struct app *app, const struct fq *q, struct figure *f)
 {
 	const struct tcols *c = columns_of(q);
+	if (c == &informed_cols && strcmp(q->by, "region") != 0)
+		return figures_informed_history(db, app->pack, q, f);
 	struct tfig g = {0};
 	int r = count(&g, db, app, q, c);
 	if (r == 0)

@@ -170,7 +170,7 @@ static int write_lines(const struct svc_ctx *ctx, struct db *db, const struct tr
 	if (r == 0)
 		r = db_execf(db, "UPDATE training_session SET status = 'held', version = version + 1, updated_at = ?"
 				 " WHERE id = ?", "ti", ts, s->id);
-	return r;
+	return r < 0 ? r : tr_mark_session(db, s->id);
 }
 
 /* Recompute the trafficking-informed status of every provider whose staff

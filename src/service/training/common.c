@@ -29,6 +29,28 @@ int tr_scope(const struct svc_ctx *ctx, struct db *db, int64_t *ret_provider)
 	return r;
 }
 
+int tr_seq_next(struct db *db, int64_t *ret)
+{
+	int r = db_int64f(db, ret, "UPDATE training_seq SET last = last + 1 WHERE id = 1 RETURNING last", "");
+	/* The counter row is the migration's: without it no training figure
+	 * is right, so that is the database's fault. */
+	return r == ERR_NOTFOUND ? ERR_DB : r;
+}
+
+int tr_mark_session(struct db *db, int64_t session_id)
+{
+	int64_t seq;
+	int r = tr_seq_next(db, &seq);
+	return r < 0 ? r : db_execf(db, "UPDATE training_session SET seq = ? WHERE id = ?", "ii", seq, session_id);
+}
+
+int tr_mark_trainee(struct db *db, int64_t trainee_id)
+{
+	int64_t seq;
+	int r = tr_seq_next(db, &seq);
+	return r < 0 ? r : db_execf(db, "UPDATE trainee SET seq = ? WHERE id = ?", "ii", seq, trainee_id);
+}
+
 int tr_page(int limit, const char *after, int64_t *ret_after, struct field_errors *errs)
 {
 	*ret_after = 0;

@@ -426,7 +426,9 @@ static int create_trainee(struct run *u, size_t i, const char *ts, int64_t *ret)
 	    (r = sealed_put(u->db, u->ctx->app, "trainee", "email", *ret, w->email)) < 0 ||
 	    (r = training_match_key(u->ctx->app, w->name, w->email, key)) < 0)
 		return r;
-	return db_execf(u->db, "UPDATE trainee SET match_key = ? WHERE id = ?", "ti", key, *ret);
+	if ((r = db_execf(u->db, "UPDATE trainee SET match_key = ? WHERE id = ?", "ti", key, *ret)) < 0)
+		return r;
+	return tr_mark_trainee(u->db, *ret);
 }
 
 /* Line i's registration: made, or given its place (an import records what

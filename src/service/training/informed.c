@@ -73,6 +73,11 @@ static int cmp_desc(const void *a, const void *b)
 	return -strcmp(a, b);
 }
 
+static int cmp_asc(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 /* The n-th latest of k dates (n >= 1, n <= k). */
 static const char *nth_latest(char (*dates)[11], size_t k, int n)
 {
@@ -190,7 +195,7 @@ static int notify_lapsing(struct db *db, const struct svc_ctx *ctx, int64_t id, 
 			  "tit", until, id, until);
 	if (r < 0 || claimed == 0)
 		return r;
-	char oid[24], text[700], subject[300], body[1400];
+	char oid[24], text[1100], subject[300], body[2400];
 	snprintf(oid, sizeof oid, "%" PRId64, id);
 	snprintf(text, sizeof text,
 		 "%s is trafficking-informed until %s: staff must complete the training again by then to keep it (%s)",
@@ -265,6 +270,85 @@ int training_informed_refresh(struct db *db, const struct svc_ctx *ctx, int64_t 
 	if (ret_changed)
 		*ret_changed = changed;
 	return 0;
+}
+
+/* ---- the standing on days past ---- */
+
+/* The completions that count on day: for each member of staff and course
+ * (rows sorted so), the latest within the window before day. */
+static size_t counting_on(const struct pack *p, const struct done *all, size_t n, const char *day, struct done *out)
+{
+	char since[11];
+	if (training_add_months(day, -p->training.informed.within_months, since) < 0)
+		return 0;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(all[i].date, since) < 0 || strcmp(all[i].date, day) > 0)
+			continue;
+		if (k > 0 && out[k - 1].trainee == all[i].trainee && strcmp(out[k - 1].course, all[i].course) == 0)
+			out[k - 1] = all[i]; /* a later one of the same course */
+		else
+			out[k++] = all[i];
+	}
+	return k;
+}
+
+int training_informed_history(struct db *db, const struct pack *p, int64_t provider_id, const char (*days)[11],
+			      size_t n, enum informed_on *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = INFORMED_NOT;
+	const struct pack_informed_rule *rule = &p->training.informed;
+	if (!rule->present || rule->n_courses == 0 || n == 0)
+		return 0;
+	void *v = NULL;
+	size_t m = 0;
+	int r = db_rowsf(db, sizeof(struct done), done_read, NULL, &v, &m,
+			 "SELECT t.id, t.supervisor, x.course, x.d FROM trainee t JOIN ("
+			 " SELECT g.trainee_id AS tid, s.course AS course, substr(s.starts_at, 1, 10) AS d"
+			 "  FROM registration g JOIN training_session s ON s.id = g.session_id"
+			 "  WHERE g.completed = 1 AND s.status = 'held'"
+			 " UNION ALL SELECT trainee_id, course, substr(completed_on, 1, 10) FROM certificate"
+			 "  WHERE revoked_at IS NULL) x ON x.tid = t.id"
+			 " WHERE t.provider_id = ? AND x.d <= ? ORDER BY t.id, x.course, x.d",
+			 "it", provider_id, days[n - 1]);
+	struct done *all = v, *on = NULL;
+	char(*dates)[11] = NULL;
+	if (r == 0 && (!(on = calloc(m + 1, sizeof *on)) || !(dates = calloc(m + 1, sizeof *dates))))
+		r = ERR_NOMEM;
+	/* The days something was completed, in order. */
+	size_t nd = 0;
+	for (size_t i = 0; r == 0 && i < m; i++)
+		memcpy(dates[i], all[i].date, 11);
+	if (r == 0 && m > 0) {
+		qsort(dates, m, sizeof *dates, cmp_asc);
+		for (size_t i = 0; i < m; i++)
+			if (nd == 0 || strcmp(dates[nd - 1], dates[i]) != 0)
+				memmove(dates[nd++], dates[i], 11);
+	}
+	/* The rule's standing changes only on a day something is completed
+	 * (it may start to hold) and the day after its "until" (it stops):
+	 * judged on each completion day, the standing on a later day is that
+	 * of the last completion day before it, while within its until. */
+	size_t j = 0;
+	bool ever = false, informed = false;
+	char until[11] = "";
+	for (size_t d = 0; r == 0 && d < n; d++) {
+		for (; r == 0 && j < nd && strcmp(dates[j], days[d]) <= 0; j++) {
+			struct verdict vd;
+			size_t k = counting_on(p, all, m, dates[j], on);
+			if ((r = judge(p, on, k, &vd)) < 0)
+				break;
+			informed = vd.informed;
+			memcpy(until, vd.until, 11);
+			ever = ever || informed;
+		}
+		out[d] = informed && strcmp(days[d], until) <= 0 ? INFORMED_YES : ever ? INFORMED_LAPSED : INFORMED_NOT;
+	}
+	free(all);
+	free(on);
+	free(dates);
+	return r;
 }
 
 static int id_read(struct db_stmt *st, void *element, void *arg)

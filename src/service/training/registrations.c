@@ -75,6 +75,7 @@ int svc_registration_create(const struct svc_ctx *ctx, int64_t sid, const json_t
 	/* The session row is written first, so that two registrations for the
 	 * last place take turns. */
 	if ((r = db_execf(db, "UPDATE training_session SET updated_at = ? WHERE id = ?", "ti", ts, sid)) < 0 ||
+	    (r = tr_mark_session(db, sid)) < 0 ||
 	    (r = db_int64f(db, &taken, "SELECT COUNT(*) FROM registration WHERE session_id = ? AND status = 'registered'",
 			   "i", sid)) < 0 ||
 	    (r = db_int64f(db, &waiting,
@@ -147,6 +148,7 @@ int svc_registration_cancel(const struct svc_ctx *ctx, int64_t sid, int64_t rid,
 	if ((r = time_format(now(), ts, sizeof ts)) < 0 || (r = db_begin(db)) < 0)
 		return r;
 	if ((r = db_execf(db, "UPDATE training_session SET updated_at = ? WHERE id = ?", "ti", ts, sid)) < 0 ||
+	    (r = tr_mark_session(db, sid)) < 0 ||
 	    (r = db_execf(db, "UPDATE registration SET status = 'cancelled', waitlist_position = NULL,"
 			      " version = version + 1 WHERE id = ?", "i", rid)) < 0)
 		goto fail;

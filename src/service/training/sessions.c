@@ -141,6 +141,7 @@ int svc_tsession_create(const struct svc_ctx *ctx, const json_t *body, struct fi
 			      ctx->actor->user_id, ts, ts);
 	}
 	if (r < 0 || (r = write_trainers(db, id, json_object_get(body, "trainer_ids"))) < 0 ||
+	    (r = tr_mark_session(db, id)) < 0 ||
 	    (r = svc_audit_appendf(db, ctx, "training.session_create", "training_session", id, "number=%s course=%s",
 				   number, json_get_str(body, "course"))) < 0 ||
 	    (r = db_commit(db)) < 0) {
@@ -452,7 +453,7 @@ int svc_tsession_update(const struct svc_ctx *ctx, int64_t id, const json_t *bod
 		;
 	else if (r == 0 && !cancel)
 		r = write_change(db, id, body, ts);
-	if (r < 0 ||
+	if (r < 0 || (r = tr_mark_session(db, id)) < 0 ||
 	    (r = svc_audit_appendf(db, ctx, cancel ? "training.session_cancel" : "training.session_update",
 				   "training_session", id, "version=%lld notified=%lld", (long long)s.version + 1,
 				   (long long)told)) < 0 ||

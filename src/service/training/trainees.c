@@ -129,6 +129,7 @@ int svc_trainee_create(const struct svc_ctx *ctx, const json_t *body, struct fie
 			   json_get_str(body, "audience"), tr_opt(body, "region"), uid, pid,
 			   (int64_t)json_is_true(json_object_get(body, "supervisor")), ts, ts)) < 0 ||
 	    (r = seal_person(db, ctx->app, id, json_get_str(body, "name"), tr_opt(body, "email"))) < 0 ||
+	    (r = tr_mark_trainee(db, id)) < 0 ||
 	    (r = svc_audit_appendf(db, ctx, "training.trainee_create", "trainee", id, "audience=%s",
 				   json_get_str(body, "audience"))) < 0 ||
 	    (r = db_commit(db)) < 0) {
@@ -314,6 +315,8 @@ static int write_update(struct db *db, struct app *app, int64_t id, const json_t
 	int r = db_execf(db, "UPDATE trainee SET version = version + 1, updated_at = ?,"
 			     " audience = COALESCE(?, audience) WHERE id = ?",
 			 "tti", ts, json_get_str(body, "audience"), id);
+	if (r == 0)
+		r = tr_mark_trainee(db, id);
 	for (size_t i = 0; r == 0 && i < 3; i++)
 		if (json_object_get(body, cols[i])) {
 			char sql[96];

@@ -19,6 +19,14 @@ const char *tr_opt(const json_t *body, const char *key);
  * that provider does not exist (then it reaches nobody). */
 int tr_scope(const struct svc_ctx *ctx, struct db *db, int64_t *ret_provider);
 
+/* The training figures' order of changes (migration 0021): a new value
+ * from training_seq, and a session's or a trainee's row marked with one,
+ * inside the caller's transaction. A session's mark stands for its
+ * registrations, attendance and trainers too. */
+int tr_seq_next(struct db *db, int64_t *ret);
+int tr_mark_session(struct db *db, int64_t session_id);
+int tr_mark_trainee(struct db *db, int64_t trainee_id);
+
 /* A list's limit and cursor (an id) checked: errs names them. */
 int tr_page(int limit, const char *after, int64_t *ret_after, struct field_errors *errs);
 
