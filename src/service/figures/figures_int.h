@@ -109,6 +109,7 @@ struct tstore {
 	uint16_t *s_course, *s_region; /* codes of dims */
 	int32_t *s_day;                /* the start's day in the pack's zone */
 	uint8_t *s_status;             /* TS_*; TS_NONE: no such session */
+	uint32_t *s_attended;          /* registrations attended */
 	/* registrations [1, nreg) */
 	size_t nreg, nreg_cap;
 	int32_t *r_session, *r_trainee;
@@ -121,7 +122,8 @@ struct tstore {
 	size_t npair, pair_cap;
 	int32_t *pair_session, *pair_trainer;
 	struct dim_values dims[TNDIMS];
-	/* Built after a change: each session's attended trainees,
+	/* Built for the trainers' reach after a change: each session's
+	 * attended trainees,
 	 * att_trainee[att_start[s] .. att_start[s + 1]); the trainers in id
 	 * order and each one's sessions, led_session[led_start[k] ..
 	 * led_start[k + 1]). */
@@ -132,9 +134,9 @@ struct tstore {
 	uint32_t *led_start, *led_session;
 };
 
-/* Take the training store up to date and hold it for reading: *ret is
- * valid until figures_tstore_release(). */
-int figures_tstore_acquire(struct app *app, struct db *db, struct tstore **ret);
+/* Take the training store up to date (with its index when index) and
+ * hold it for reading: *ret is valid until figures_tstore_release(). */
+int figures_tstore_acquire(struct app *app, struct db *db, bool index, struct tstore **ret);
 void figures_tstore_release(void);
 void figures_tstore_reset(void);
 

@@ -29,17 +29,21 @@ static int32_t today_local(void)
 	return (int32_t)days_from_civil(td.y, td.m, td.d);
 }
 
-/* The first day a provider's staff member completed something, or d1. */
+/* The first day a provider's staff member completed something, or d1.
+ * CROSS JOIN keeps SQLite's loops in this order, from the staff (an
+ * index) out, never over every registration; PostgreSQL plans it as the
+ * inner join it is. */
 static int first_day(struct db *db, int32_t d1, int32_t *ret)
 {
 	char *s = NULL;
 	*ret = d1;
 	int r = db_textf(db, &s,
 			 "SELECT MIN(x.d) FROM ("
-			 " SELECT g.trainee_id AS tid, substr(s.starts_at, 1, 10) AS d FROM registration g"
-			 "  JOIN training_session s ON s.id = g.session_id WHERE g.completed = 1 AND s.status = 'held'"
-			 " UNION ALL SELECT trainee_id, substr(completed_on, 1, 10) FROM certificate WHERE revoked_at IS NULL"
-			 ") x JOIN trainee t ON t.id = x.tid WHERE t.provider_id IS NOT NULL",
+			 " SELECT substr(s.starts_at, 1, 10) AS d FROM trainee t CROSS JOIN registration g"
+			 "  CROSS JOIN training_session s WHERE g.trainee_id = t.id AND s.id = g.session_id"
+			 "  AND t.provider_id IS NOT NULL AND g.completed = 1 AND s.status = 'held'"
+			 " UNION ALL SELECT substr(c.completed_on, 1, 10) FROM trainee t JOIN certificate c ON c.trainee_id = t.id"
+			 "  WHERE t.provider_id IS NOT NULL AND c.revoked_at IS NULL) x",
 			 "");
 	if (r == ERR_NOTFOUND)
 		return 0;

@@ -468,7 +468,7 @@ int figures_store_warm(struct app *app)
 	figures_store_release();
 	struct db *db;
 	struct tstore *t;
-	if ((r = app_db(app, &db)) < 0 || (r = figures_tstore_acquire(app, db, &t)) < 0)
+	if ((r = app_db(app, &db)) < 0 || (r = figures_tstore_acquire(app, db, false, &t)) < 0)
 		return r;
 	figures_tstore_release();
 	return 0;

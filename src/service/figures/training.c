@@ -198,7 +198,7 @@ static int plan_sessions(struct tfig *g, struct tsess *ss, const struct tstore *
 		if (!g->have || day > g->hi)
 			g->hi = day;
 		g->have = true;
-		ss->held[i] = s->s_status[i] == TS_HELD || s->att_start[i + 1] > s->att_start[i];
+		ss->held[i] = s->s_status[i] == TS_HELD || s->s_attended[i] > 0;
 		if (years)
 			r = year_bin(g, day, &ss->bin[i]);
 		else
@@ -502,11 +502,12 @@ static int count(struct tfig *g, struct db *db, struct app *app, const struct fq
 	if (r == 0 && c == &informed_cols)
 		return informed_now(g, db);
 	struct tstore *s;
-	if (r < 0 || (r = figures_tstore_acquire(app, db, &s)) < 0)
+	bool reach = c == &trainer_cols || c == &led_cols;
+	if (r < 0 || (r = figures_tstore_acquire(app, db, reach, &s)) < 0)
 		return r;
 	struct tsess ss = {0};
 	r = plan_sessions(g, &ss, s, q);
-	if (r == 0 && (c == &trainer_cols || c == &led_cols))
+	if (r == 0 && reach)
 		r = count_reach(g, &ss, s, db, app, q);
 	else if (r == 0)
 		r = count_attendance(g, &ss, s, q);

@@ -30,6 +30,7 @@ static void tstore_free(struct tstore *s)
 	free(s->s_region);
 	free(s->s_day);
 	free(s->s_status);
+	free(s->s_attended);
 	free(s->r_session);
 	free(s->r_trainee);
 	free(s->r_flags);
@@ -116,8 +117,9 @@ static int grow_sessions(struct tstore *s, int64_t id)
 	int r = 0;
 	if ((size_t)id < cap)
 		return 0;
-	size_t c1 = cap, c2 = cap, c3 = cap, c4 = cap;
-	if ((r = grow_to((void **)&s->s_course, sizeof *s->s_course, &c1, id)) < 0 ||
+	size_t c1 = cap, c2 = cap, c3 = cap, c4 = cap, c5 = cap;
+	if ((r = grow_to((void **)&s->s_attended, sizeof *s->s_attended, &c5, id)) < 0 ||
+	    (r = grow_to((void **)&s->s_course, sizeof *s->s_course, &c1, id)) < 0 ||
 	    (r = grow_to((void **)&s->s_region, sizeof *s->s_region, &c2, id)) < 0 ||
 	    (r = grow_to((void **)&s->s_day, sizeof *s->s_day, &c3, id)) < 0 ||
 	    (r = grow_to((void **)&s->s_status, sizeof *s->s_status, &c4, id)) < 0)
@@ -213,6 +215,11 @@ static int read_registrations(struct tstore *s, struct db *db, int64_t lo, int64
 			continue;
 		if ((r = grow_registrations(s, id)) < 0)
 			break;
+		/* What it counted before is taken back from its session. */
+		if (s->r_session[id] > 0 && (s->r_flags[id] & TR_ATTENDED) && (size_t)s->r_session[id] < s->nsess)
+			s->s_attended[s->r_session[id]]--;
+		if (db_column_int64(st, 3) == 1 && (size_t)sid < s->nsess)
+			s->s_attended[sid]++;
 		s->r_session[id] = (int32_t)sid;
 		s->r_trainee[id] = (int32_t)t;
 		s->r_flags[id] = (uint8_t)((db_column_int64(st, 3) == 1 ? TR_ATTENDED : 0) |
@@ -444,9 +451,9 @@ static int tstore_index(struct tstore *s)
 	return 0;
 }
 
-/* Take the store up to date and hold it for reading: *ret is valid until
- * figures_tstore_release(). */
-int figures_tstore_acquire(struct app *app, struct db *db, struct tstore **ret)
+/* Take the store up to date (with its index when index) and hold it for
+ * reading: *ret is valid until figures_tstore_release(). */
+int figures_tstore_acquire(struct app *app, struct db *db, bool index, struct tstore **ret)
 {
 	int r = 0;
 	pthread_mutex_lock(&tstore_init_lock);
@@ -467,7 +474,7 @@ int figures_tstore_acquire(struct app *app, struct db *db, struct tstore **ret)
 	}
 	if (r == BEHIND)
 		r = ERR_BUSY;
-	if (r == 0)
+	if (r == 0 && index)
 		r = tstore_index(the_tstore);
 	if (r < 0) {
 		/* A store half caught up would miss rows for good. */
