@@ -97,6 +97,8 @@ const FIGURES = [
     id: 'training', label: 'Training', perm: 'training.stats', measure: true, measures: TRAINING_MEASURES, byFor: TRAINING_BY,
     measureHint: 'People who attended and completed, sessions held, the reach of the trainers, or the providers whose staff hold the training.',
     about: 'Training held by the agency: the period is the day each session started; a cancelled session never counts.',
+    // Providers are counted on a day, not by the sessions in the period.
+    aboutFor: { informed: 'Providers counted on the day shown, by the agency’s rule for trafficking-informed: staff who completed the courses it names, within its months.' },
   },
   {
     id: 'federal', label: 'Federal count', fy: true, noDates: true,
@@ -561,7 +563,8 @@ async function loadFigure({ fromAddress = false } = {}) {
 
 function renderFigure(data, fig, state) {
   $('figure-title').textContent = data.title || fig.label;
-  $('figure-subtitle').textContent = [data.subtitle, fig.about].filter(Boolean).join(' · ');
+  const about = (fig.aboutFor && fig.aboutFor[data.measure]) || fig.about;
+  $('figure-subtitle').textContent = [data.subtitle, about].filter(Boolean).join(' · ');
   // The chart and the downloads ask exactly what the table answered.
   const img = $('figure-chart');
   const svg = statsPath(fig, queryOf(state, fig, 'svg'));

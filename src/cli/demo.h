@@ -54,3 +54,9 @@ int demo_referrals(const struct svc_ctx *hart, const int64_t *cases, size_t n);
  * held with attendance and certificates, and an upcoming Day 1 with a
  * waiting list, as demo-trainer. 0, or 1 after printing why. */
 int demo_training(struct app *app);
+
+/* A year of training (demo_training_year.c): 360 people across the pack's
+ * audiences and regions, some staff of four demo providers, and 44
+ * sessions over the past year with attendance, as ctx (the demo trainer).
+ * 0, or 1 after printing why. */
+int demo_training_year(const struct svc_ctx *ctx);

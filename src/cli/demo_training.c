@@ -143,5 +143,5 @@ int demo_training(struct app *app)
 	    fill(&ctx, next, id + 3, 1, false))
 		return 1;
 	printf("  Demo training: 7 people, a Day 1 and a Day 2 held, an upcoming Day 1 with a waiting list.\n");
-	return 0;
+	return demo_training_year(&ctx);
 }

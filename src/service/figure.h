@@ -28,6 +28,7 @@ struct figure {
 	char title[160];    /* "Referrals by year" */
 	char subtitle[200]; /* "2008-01-01 to 2015-12-31, all regions" */
 	char by[16], then[16], measure[16]; /* "" when not applicable */
+	char unit[16]; /* what the counts count, for a chart's axis ("providers"); "": the measure */
 	enum figure_shape shape;
 	enum chart_kind chart; /* how figure_svg draws it */
 	int64_t share_base;    /* FIG_LIST: the whole the shares are of (e.g. children), else 0 */

@@ -407,8 +407,10 @@ int figure_svg(const struct figure *f, struct buf *out)
 		.title = f->title,
 		.subtitle = f->subtitle[0] ? f->subtitle : NULL,
 		.x_label = kind == CHART_SHARES ? NULL : x_label,
-		.y_label = row_totals ? (f->measure[0] ? f->measure : "Total")
-			   : nseries == 1 ? series[0] : (f->measure[0] ? f->measure : NULL),
+		.y_label = f->unit[0]	  ? f->unit
+			   : row_totals	  ? (f->measure[0] ? f->measure : "Total")
+			   : nseries == 1 ? series[0]
+					  : (f->measure[0] ? f->measure : NULL),
 		.ncat = f->nrows,
 		.cat = cat,
 		.nseries = nseries,

@@ -95,7 +95,8 @@ describe(`training figures (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(f.by, 'trainer');
     const row = f.rows.find((r) => r.key === 'trainer-900013');
     assert.ok(row, JSON.stringify(f.rows));
-    assert.deepEqual(row.cells.map((c) => c.value), [2, 12]);
+    assert.deepEqual(f.columns.map((c) => c.key), ['people_reached', 'sessions_led']);
+    assert.deepEqual(row.cells.map((c) => c.value), [12, 2]);
     const errs = errorsOf(await assertProblem(await get(as.analyst, 'measure=reach&by=trainer'), 422, 'analyst by trainer'));
     assert.ok(errs.by, JSON.stringify(errs));
     const d = await fig(as.analyst, 'measure=reach');

@@ -176,6 +176,7 @@ int figures_informed_history(struct db *db, const struct pack *p, const struct f
 	figures_subtitle(f, p, q, true, d0, d1);
 	snprintf(f->by, sizeof f->by, "%s", q->by);
 	snprintf(f->measure, sizeof f->measure, "%s", q->measure);
+	snprintf(f->unit, sizeof f->unit, "providers");
 	f->chart = CHART_STACKED;
 	figure_totals(f);
 	return 0;

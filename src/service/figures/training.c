@@ -298,8 +298,8 @@ static int trainer_rows(struct tfig *g, const struct tstore *s, struct db *db, s
 	return r < 0 ? r : 0;
 }
 
-/* Each trainer's sessions led (held or attended) and distinct people
- * reached in them. The rows are the trainers, in id order (by=trainer),
+/* Each trainer's distinct people reached (v[0]) and sessions led, held or
+ * attended (v[1]). The rows are the trainers, in id order (by=trainer),
  * later folded into a distribution (by=sessions_led). */
 static int count_reach(struct tfig *g, const struct tsess *ss, const struct tstore *s, struct db *db, struct app *app,
 		       const struct fq *q)
@@ -322,12 +322,12 @@ static int count_reach(struct tfig *g, const struct tsess *ss, const struct tsto
 			if (sid >= ss->n || ss->bin[sid] < 0)
 				continue;
 			if (ss->held[sid])
-				g->bins[b].v[0]++;
+				g->bins[b].v[1]++;
 			for (uint32_t a = s->att_start[sid]; a < s->att_start[sid + 1]; a++) {
 				uint32_t t = s->att_trainee[a];
 				if (t <= (uint64_t)s->max_trainee && seen[t] != b + 1) {
 					seen[t] = (uint32_t)(b + 1);
-					g->bins[b].v[1]++;
+					g->bins[b].v[0]++;
 				}
 			}
 		}
@@ -361,12 +361,12 @@ static int reach_distribution(struct tfig *g)
 	for (size_t k = 0; r == 0 && k < d.n; k++) {
 		size_t n = 0;
 		for (size_t i = 0; i < g->n; i++) {
-			int64_t led = g->bins[i].v[0];
+			int64_t led = g->bins[i].v[1];
 			size_t c = 0;
 			while (c < sizeof led_max / sizeof *led_max && led > led_max[c])
 				c++;
 			if (led > 0 && c == k)
-				reach[n++] = g->bins[i].v[1];
+				reach[n++] = g->bins[i].v[0];
 		}
 		qsort(reach, n, sizeof *reach, cmp_i64);
 		d.bins[k].v[0] = (int64_t)n;
@@ -426,7 +426,7 @@ static const struct tcols sessions_cols = {
 	2, {{"held", "Sessions held"}, {"attendance", "Attendance records"}}, false, false, FIG_ONE_WAY, "Sessions held",
 };
 static const struct tcols trainer_cols = {
-	2, {{"sessions_led", "Sessions led"}, {"people_reached", "People reached"}}, false, false, FIG_LIST,
+	2, {{"people_reached", "People reached"}, {"sessions_led", "Sessions led"}}, false, false, FIG_LIST,
 	"Trainers' reach",
 };
 static const struct tcols led_cols = {
@@ -540,7 +540,11 @@ int figures_training(struct db *db, struct app *app, const struct fq *q, struct 
 				 q->has_to ? q->to : g.hi);
 		snprintf(f->by, sizeof f->by, "%s", q->by);
 		snprintf(f->measure, sizeof f->measure, "%s", q->measure);
-		f->chart = c->ncounts == 1 || c == &people_cols ? CHART_BARS : CHART_STACKED;
+		if (c == &informed_cols)
+			snprintf(f->unit, sizeof f->unit, "providers");
+		/* Stacked only where the columns partition a row (the providers);
+		 * elsewhere the bars are of the first column. */
+		f->chart = c == &informed_cols ? CHART_STACKED : CHART_BARS;
 		figure_totals(f);
 	}
 	tfig_done(&g);
