@@ -95,6 +95,12 @@ const EXPECTED = {
   'PUT /api/v1/cases/{id}/plans/{kind}': ['hart', 'liaison'],
   'GET /api/v1/cases/{id}/plans/{kind}/versions/{n}': ['hart', 'liaison', 'mdt'],
   'GET /plans.js': 'public',
+  'POST /api/v1/cases/{id}/attachments': ['hart', 'liaison'],
+  'GET /api/v1/cases/{id}/attachments': ['hart', 'liaison'],
+  'POST /api/v1/persons/{id}/attachments': ['hart', 'liaison'],
+  'GET /api/v1/persons/{id}/attachments': ['hart', 'liaison'],
+  'GET /api/v1/attachments/{id}': ['hart', 'liaison'],
+  'GET /attachments.js': 'public',
   'GET /api/v1/persons/{id}': ['hart', 'liaison', 'mdt'],
   'POST /api/v1/persons/{id}/merge': ['hart'],
   'POST /api/v1/persons/merges/{mid}/undo': ['hart'],
@@ -228,7 +234,7 @@ const NO_OBJECT = '99999999';
 
 function pathOf(route) {
   // A set-up link for a walked user would end its sessions: none of those.
-  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices|persons|referrals)\/|\/setup-link$/.test(route.pattern);
+  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices|persons|referrals|attachments)\/|\/setup-link$/.test(route.pattern);
   return route.pattern.replace(/\{([^}]+)\}/g, (_, name) => {
     if (name === 'id' && /\/(sessions|second-factor)$/.test(route.pattern)) return String(targetUserId);
     if (name === 'id') return byPermissionOnly ? NO_OBJECT : String(someUserId);
