@@ -7,6 +7,7 @@ import {
   $, api, busy, clearFieldErrors, field, formatDate, formatShortTime, fullName, getConfig, h, markFieldErrors,
   packName, problemText, regionName, say, sentence, srOnly, today,
 } from './common.js';
+import { attachmentsSection } from './attachments.js';
 
 let ctx = { can: () => false };
 let personId = null;
@@ -179,6 +180,7 @@ function render() {
   if (p.services.length || p.plans.length) parts.push(servicesPanel());
   if (ctx.can('relief.read') && p.view !== 'mdt') parts.push(reliefPanel());
   if (p.view !== 'mdt') parts.push(mergesPanel());
+  if (ctx.can('attachments.read') && p.view !== 'mdt') parts.push(attachmentsSection('persons', p.id, { write: ctx.can('attachments.write'), level: 3 }));
   $('person-body').replaceChildren(...parts.filter(Boolean));
 }
 
