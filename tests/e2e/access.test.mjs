@@ -493,7 +493,8 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
     const wrong = [];
     // Routes that read no JSON body (an action on the object in the path)
     // ignore one; the referral import reads its body as a file, with a NUL
-    // byte refused as a bad line.
+    // byte refused as a bad line; an attachment is the file itself, whose
+    // kind its content decides (a NUL is no text: e2e/attachments.test.mjs).
     const NO_JSON_BODY = new Set([
       'POST /api/v1/users/{id}/setup-link',
       'POST /api/v1/access-notices/{id}/acknowledge',
@@ -501,6 +502,8 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
       'POST /api/v1/imports/referrals',
       'POST /api/v1/training/sessions/{id}/imports',
       'POST /api/v1/session/second-factor/enrolment',
+      'POST /api/v1/cases/{id}/attachments',
+      'POST /api/v1/persons/{id}/attachments',
     ]);
     for (const route of routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method) && !NO_JSON_BODY.has(r.key))) {
       for (const [who, token] of tokens()) {

@@ -187,6 +187,7 @@ describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
       'notes.txt': '#!/bin/sh\nrm -rf /\n',
       'photo.jpg': '\x7fELF\x02\x01\x01\x00\x00\x00',
       'archive.pdf': 'PK\x03\x04\x14\x00\x00\x00',
+      'nul.txt': 'a note\x00with a NUL',
       'empty.txt': '',
     };
     for (const [name, content] of Object.entries(refused)) {
