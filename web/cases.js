@@ -8,7 +8,7 @@
 
 import { caseLink, childName, dutyItem } from './dashboard.js';
 import { clearPlans, plansSection } from './plans.js';
-import { attachmentsSection } from './attachments.js';
+import { attachmentsSection, clearAttachments } from './attachments.js';
 import { breakGlassForm, isRestricted, personLink } from './person.js';
 import { servicesPanel } from './referrals.js';
 import {
@@ -51,6 +51,7 @@ export function clearCases() {
   flash = null;
   filledFor = null;
   clearPlans();
+  clearAttachments('cases');
   $('cases-body').replaceChildren();
   $('cases-region').replaceChildren();
   $('cases-status').value = 'open';

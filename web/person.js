@@ -7,7 +7,7 @@ import {
   $, api, busy, clearFieldErrors, field, formatDate, formatShortTime, fullName, getConfig, h, markFieldErrors,
   packName, problemText, regionName, say, sentence, srOnly, today,
 } from './common.js';
-import { attachmentsSection } from './attachments.js';
+import { attachmentsSection, clearAttachments } from './attachments.js';
 
 let ctx = { can: () => false };
 let personId = null;
@@ -27,6 +27,7 @@ export function clearPerson() {
   page = null;
   followedFrom = null;
   gen++;
+  clearAttachments('persons');
   if ($('person-body')) $('person-body').replaceChildren();
 }
 
