@@ -68,11 +68,31 @@ describe(`attachments in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     assert.match(await sec.locator('.attach-form .hint').first().textContent(), /up to 25 MB/);
     await page.setInputFiles('#at-cases-file', { name: 'Police report 2026-11.pdf', mimeType: 'application/pdf', buffer: pdf });
     await page.fill('#at-cases-description', 'Copy from Bridgeport PD');
-    // The progress shows while the file is sent.
-    const progressShown = page.waitForSelector('#at-cases-progress-box:not([hidden])', { state: 'attached' });
+    // The progress shows while the file is sent: every change of the bar
+    // and its box is recorded, however fast the upload.
+    await page.evaluate(() => {
+      window.__progress = { shown: false, values: [] };
+      const box = document.getElementById('at-cases-progress-box');
+      const bar = document.getElementById('at-cases-progress');
+      new MutationObserver(() => {
+        if (!box.hidden) window.__progress.shown = true;
+      }).observe(box, { attributes: true, attributeFilter: ['hidden'] });
+      const set = Object.getOwnPropertyDescriptor(HTMLProgressElement.prototype, 'value').set;
+      Object.defineProperty(bar, 'value', {
+        set(v) {
+          window.__progress.values.push(v);
+          set.call(this, v);
+        },
+        get() {
+          return Number(this.getAttribute('value') || 0);
+        },
+      });
+    });
     await page.click('#at-cases-submit');
-    await progressShown;
     await page.waitForFunction(() => /Attached/.test(document.querySelector('#at-cases-status')?.textContent || ''));
+    const progress = await page.evaluate(() => window.__progress);
+    assert.ok(progress.shown, 'the progress was shown');
+    assert.equal(progress.values.at(-1), 100, `the bar reached the end: ${progress.values.join(', ')}`);
     assert.equal(await page.textContent('#at-cases-status'), `Attached Police report 2026-11.pdf (PDF document, ${Math.floor(pdf.length / 1024)} KB).`);
     const row = sec.locator('#at-cases-table tbody tr');
     await row.first().waitFor();
@@ -112,7 +132,12 @@ describe(`attachments in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     await assertAxeClean(page, 'the attachment form with a refusal');
     await screenshotFrom(page, 'at-cases', 'attachments-refused');
     // Past the cap: refused before a byte is sent.
-    await page.setInputFiles('#at-cases-file', { name: 'huge.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(25 * 1024 * 1024 + 1, 0x25) });
+    // (Made in the page: 25 MB through the browser's protocol is slow.)
+    await page.evaluate(() => {
+      const t = new DataTransfer();
+      t.items.add(new File([new Uint8Array(25 * 1024 * 1024 + 1)], 'huge.pdf', { type: 'application/pdf' }));
+      document.getElementById('at-cases-file').files = t.files;
+    });
     await page.click('#at-cases-submit');
     await page.waitForFunction(() => /largest that can be attached is 25 MB/.test(document.querySelector('#at-cases-file-error')?.textContent || ''));
     assert.equal(await sec.locator('#at-cases-table tbody tr').count(), 1);
@@ -128,6 +153,7 @@ describe(`attachments in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     await page.setInputFiles('#at-persons-file', { name: 'interview summary.txt', mimeType: 'text/plain', buffer: Buffer.from(`Interview summary, ${marker}.\n`) });
     await page.click('#at-persons-submit');
     await page.waitForFunction(() => /Attached/.test(document.querySelector('#at-persons-status')?.textContent || ''));
+    await page.locator('#at-persons-table tbody tr').first().waitFor();
     const cells = await page.locator('#at-persons-table tbody tr').first().locator('th, td').allTextContents();
     assert.deepEqual(cells.slice(0, 4), ['interview summary.txt (download)', 'Plain text', `${`Interview summary, ${marker}.\n`.length} bytes`, 'Demo HART Coordinator']);
     await assertAxeClean(page, 'the child\'s page with an attachment');
