@@ -2,10 +2,12 @@
  * streams (service/attachments.h, docs/attachments.md). */
 #include "service/attachments.h"
 
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
@@ -84,6 +86,31 @@ struct attach_upload {
 	int64_t chunks; /* chunks in the spool */
 };
 
+/* The spool: a file in TMPDIR (else /tmp) with no name, mode 0600, gone
+ * when closed or when the process ends. */
+static FILE *spool_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		/* A file system without O_TMPFILE: a unique name, unlinked at once. */
+		char path[4096];
+		int n = snprintf(path, sizeof path, "%s/hartline-upload-XXXXXX", dir);
+		if (n < 0 || (size_t)n >= sizeof path || (fd = mkostemp(path, O_CLOEXEC)) < 0)
+			return NULL;
+		if (unlink(path) != 0) {
+			close(fd);
+			return NULL;
+		}
+	}
+	FILE *f = fdopen(fd, "w+b");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 static int check_begin(const char *name, const char *description, struct field_errors *errs)
 {
 	if (!name || !*name)
@@ -121,7 +148,7 @@ int svc_attachment_begin(const struct svc_ctx *ctx, enum attach_owner kind, int6
 		svc_attachment_upload_free(u);
 		return ERR_NOMEM;
 	}
-	if (!(u->spool = tmpfile()) ||
+	if (!(u->spool = spool_open()) ||
 	    crypto_secretstream_xchacha20poly1305_init_push(&u->push, u->header, u->key) != 0) {
 		svc_attachment_upload_free(u);
 		return ERR_IO;

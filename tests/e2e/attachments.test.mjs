@@ -8,11 +8,13 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { auditRecords, createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, sql, startServer, stopServer, tempFile } from '../lib/server.mjs';
+import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, sql, startServer, stopServer, tempDir, tempFile } from '../lib/server.mjs';
 
 after(cleanup);
 
@@ -75,6 +77,7 @@ describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
   let caseId;
   let personId;
   let otherCaseId;
+  const spoolDir = tempDir('hartline-spool-');
   const marker = `MARKER-${crypto.randomBytes(6).toString('hex')}`;
   const secretName = `Police report for Quinlan Attachtest ${crypto.randomBytes(3).toString('hex')}.pdf`;
   const full = fileOf('%PDF-1.7\n', CAP, marker);
@@ -103,7 +106,7 @@ describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
     const extra = {
       liaisonOther: await createUser(db, { username: 'attach-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
     };
-    server = await startServer({ db, env: clock.env, pack: tempFile('pack.json', JSON.stringify(pack)) });
+    server = await startServer({ db, env: { ...clock.env, TMPDIR: spoolDir }, pack: tempFile('pack.json', JSON.stringify(pack)) });
     await loginEach(server, demo.users, as, extra);
     const c = await report('Bridgeport', 'Attachtest');
     caseId = c.id;
@@ -256,6 +259,49 @@ describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
     assert.deepEqual(second.items.map((i) => i.name), ['page-0.pdf', 'scan.txt']);
     assert.equal(second.next, null);
     await assertProblem(await as.hart.fetch(`/api/v1/cases/${otherCaseId}/attachments?limit=501`), 422, 'limit');
+  });
+
+  test('while a file arrives it waits sealed in a file with no name, gone when the upload ends', async () => {
+    const file = fileOf('%PDF-1.7\n', 150_000, marker);
+    let release;
+    const held = new Promise((r) => (release = r));
+    const body = new ReadableStream({
+      async start(c) {
+        c.enqueue(file.subarray(0, 100_000));
+        await held;
+        c.enqueue(file.subarray(100_000));
+        c.close();
+      },
+    });
+    const q = new URLSearchParams({ name: 'slow.pdf' });
+    const pending = fetch(`${server.url}/api/v1/cases/${otherCaseId}/attachments?${q}`, {
+      method: 'POST', headers: { authorization: `Bearer ${as.hart.token}` }, body, duplex: 'half',
+    });
+    // The server's open spool: a file of the spool directory, already unlinked.
+    const fdDir = `/proc/${server.proc.pid}/fd`;
+    const spoolFd = () => fs.readdirSync(fdDir).find((fd) => {
+      try {
+        return fs.readlinkSync(path.join(fdDir, fd)).startsWith(spoolDir);
+      } catch {
+        return false;
+      }
+    });
+    let fd;
+    for (let i = 0; i < 500 && !(fd && fs.statSync(path.join(fdDir, fd)).size >= 65_536); i++) {
+      fd = spoolFd();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(fd, 'the upload has a spool file');
+    assert.match(fs.readlinkSync(path.join(fdDir, fd)), /\(deleted\)$/, 'with no name in the directory');
+    assert.deepEqual(fs.readdirSync(spoolDir), [], 'nothing to see in the directory');
+    const spooled = fs.readFileSync(path.join(fdDir, fd));
+    assert.ok(spooled.length >= 65_536, `a chunk is spooled (${spooled.length} bytes)`);
+    assert.ok(!spooled.includes(marker), 'the spooled bytes are sealed');
+    assert.ok(!spooled.includes('%PDF'), 'not even its first bytes are in clear');
+    release();
+    const a = await readJson(await pending, 201, 'the slow upload');
+    assert.equal(a.size, file.length);
+    assert.equal(spoolFd(), undefined, 'the spool is closed');
   });
 
   test('neither the file\'s bytes nor its name are in clear in the database', () => {
