@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { auditRecords, createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
+import { auditRecords, createUser, demoOnClock, login, loginEach, readJson } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, sql, startServer, stopServer, tempDir, tempFile } from '../lib/server.mjs';
+import { ENGINE, MINUTE_MS, cleanup, dbBytes, keyFileOf, loadDefaultPack, run, sql, startServer, stopServer, tempDir, tempFile } from '../lib/server.mjs';
 
 after(cleanup);
 
@@ -98,15 +98,17 @@ describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
     return c;
   }
 
+  let demo;
+  let packFile;
   before(async () => {
-    let demo;
     ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     const pack = loadDefaultPack();
     pack.attachments = { max_bytes: CAP };
     const extra = {
       liaisonOther: await createUser(db, { username: 'attach-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
     };
-    server = await startServer({ db, env: { ...clock.env, TMPDIR: spoolDir }, pack: tempFile('pack.json', JSON.stringify(pack)) });
+    packFile = tempFile('pack.json', JSON.stringify(pack));
+    server = await startServer({ db, env: { ...clock.env, TMPDIR: spoolDir }, pack: packFile });
     await loginEach(server, demo.users, as, extra);
     const c = await report('Bridgeport', 'Attachtest');
     caseId = c.id;
@@ -311,5 +313,26 @@ describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
     assert.ok(!bytes.includes('Interview summary'), 'the text file is not in clear');
     assert.ok(!bytes.includes(secretName), 'the name is not in clear');
     assert.ok(!bytes.includes('Copy from Bridgeport PD'), 'the description is not in clear');
+  });
+
+  test('key rotate re-seals the chunks, names and descriptions: with the old key gone, the file still downloads whole', async () => {
+    assert.equal(await server.stop(), 0);
+    server = null;
+    const r = await run(['key', 'rotate', '--db', db], { db, env: clock.env });
+    assert.equal(r.code, 0, r.stderr);
+    const kf = keyFileOf(db);
+    const text = fs.readFileSync(kf, 'utf8');
+    const current = /^current (\d+)$/m.exec(text)[1];
+    const kept = text.split('\n').filter((l) => !/^key \d+ /.test(l) || l.startsWith(`key ${current} `)).join('\n');
+    assert.notEqual(kept, text, 'an older key was removed');
+    fs.writeFileSync(kf, kept);
+    server = await startServer({ db, env: clock.env, pack: packFile });
+    const hart = await login(server.url, demo.byRole.hart.username, demo.byRole.hart.password);
+    const list = await hart.get(`/api/v1/cases/${caseId}/attachments`);
+    assert.equal(list.items[0].name, secretName);
+    assert.equal(list.items[0].description, 'Copy from Bridgeport PD');
+    const { res, bytes } = await download(hart, stored.href);
+    assert.equal(res.status, 200);
+    assert.ok(bytes.equals(full), 'the same bytes under the new key');
   });
 });
