@@ -257,7 +257,7 @@ static int store_chunks(struct db *db, struct attach_upload *u, int64_t id)
 
 static int read_one(const struct svc_ctx *ctx, struct db *db, int64_t id, json_t **ret);
 
-int svc_attachment_finish(struct attach_upload *u, struct field_errors *errs, json_t **ret)
+static int finish(struct attach_upload *u, struct field_errors *errs, json_t **ret)
 {
 	if (u->too_big)
 		return ERR_TOOBIG;
@@ -301,6 +301,19 @@ int svc_attachment_finish(struct attach_upload *u, struct field_errors *errs, js
 	if ((r = cases_end(db, r)) < 0)
 		return r;
 	return read_one(&u->ctx, db, id, ret);
+}
+
+int svc_attachment_finish(struct attach_upload *u, struct field_errors *errs, json_t **ret)
+{
+	int r = finish(u, errs, ret);
+	/* The upload is over, whatever came of it: the spool goes now, before
+	 * the answer leaves. */
+	if (u->spool)
+		fclose(u->spool);
+	u->spool = NULL;
+	if (!u->error)
+		u->error = ERR_INVAL;
+	return r;
 }
 
 /* ---- list ---- */

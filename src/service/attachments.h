@@ -47,11 +47,13 @@ int svc_attachment_begin(const struct svc_ctx *ctx, enum attach_owner kind, int6
 			 const char *description, int64_t declared, struct field_errors *errs,
 			 struct attach_upload **ret);
 /* The next len bytes of the file. ERR_TOOBIG once past the cap (later
- * pieces are then ignored), ERR_IO when the spool cannot be written. */
+ * pieces are then ignored), ERR_IO when the spool cannot be written,
+ * ERR_INVAL after svc_attachment_finish. */
 int svc_attachment_write(struct attach_upload *u, const void *data, size_t len);
 /* The end of the file: ERR_TOOBIG when it went past the cap; ERR_INVAL
  * with errs ("file") for an empty file or a kind not taken; else stored,
- * and *ret is the attachment as listed. */
+ * and *ret is the attachment as listed. The spool is closed on return,
+ * whatever the answer. */
 int svc_attachment_finish(struct attach_upload *u, struct field_errors *errs, json_t **ret);
 /* The largest file taken, in bytes. */
 int64_t svc_attachment_cap(const struct attach_upload *u);
