@@ -8,7 +8,7 @@ LISTEN      ?= 127.0.0.1:8080
 ARTIFACTS   ?= $(CHECK_BUILD)/artifacts
 FUZZ_BUILD  ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := json csv pack url norm
+FUZZ_TARGETS := json csv pack url norm sniff
 
 # Sanitizer findings fail the tests instead of scrolling past.
 export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=0:exitcode=23

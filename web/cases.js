@@ -8,6 +8,7 @@
 
 import { caseLink, childName, dutyItem } from './dashboard.js';
 import { clearPlans, plansSection } from './plans.js';
+import { attachmentsSection, clearAttachments } from './attachments.js';
 import { breakGlassForm, isRestricted, personLink } from './person.js';
 import { servicesPanel } from './referrals.js';
 import {
@@ -50,6 +51,7 @@ export function clearCases() {
   flash = null;
   filledFor = null;
   clearPlans();
+  clearAttachments('cases');
   $('cases-body').replaceChildren();
   $('cases-region').replaceChildren();
   $('cases-status').value = 'open';
@@ -264,6 +266,7 @@ function render() {
       timelinePanel({ readOnly: false }),
       rapidPanel(),
       ...plansPanel(),
+      ...attachmentsPanel(),
       servicesPanel(c),
       mdtPanel({ readOnly: !ctx.can('reviews.write') }));
   }
@@ -276,6 +279,10 @@ function render() {
 /** The safety and service plans (plans.js), for those who may read them. */
 const plansPanel = () => (ctx.can('plans.read')
   ? [plansSection(caseId, { write: ctx.can('plans.write') && !isMdtView() && kase.status !== 'closed' })] : []);
+
+/** The files attached to the case (attachments.js), for those who may read them. */
+const attachmentsPanel = () => (ctx.can('attachments.read')
+  ? [attachmentsSection('cases', caseId, { write: ctx.can('attachments.write') && kase.status !== 'closed' })] : []);
 
 // ---------------------------------------------------------------- status and classification
 

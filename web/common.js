@@ -12,6 +12,11 @@ export function setCsrfToken(token) {
   csrfToken = token || null;
 }
 
+/** The session's CSRF token, for a request api() cannot make (an upload with its progress). */
+export function csrfTokenValue() {
+  return csrfToken;
+}
+
 /** fn() runs when a request made while logged in answers 401. */
 export function setSessionEndedHandler(fn) {
   onSessionEnded = fn;

@@ -7,6 +7,7 @@ import {
   $, api, busy, clearFieldErrors, field, formatDate, formatShortTime, fullName, getConfig, h, markFieldErrors,
   packName, problemText, regionName, say, sentence, srOnly, today,
 } from './common.js';
+import { attachmentsSection, clearAttachments } from './attachments.js';
 
 let ctx = { can: () => false };
 let personId = null;
@@ -26,6 +27,7 @@ export function clearPerson() {
   page = null;
   followedFrom = null;
   gen++;
+  clearAttachments('persons');
   if ($('person-body')) $('person-body').replaceChildren();
 }
 
@@ -179,6 +181,7 @@ function render() {
   if (p.services.length || p.plans.length) parts.push(servicesPanel());
   if (ctx.can('relief.read') && p.view !== 'mdt') parts.push(reliefPanel());
   if (p.view !== 'mdt') parts.push(mergesPanel());
+  if (ctx.can('attachments.read') && p.view !== 'mdt') parts.push(attachmentsSection('persons', p.id, { write: ctx.can('attachments.write'), level: 3 }));
   $('person-body').replaceChildren(...parts.filter(Boolean));
 }
 

@@ -24,6 +24,34 @@ struct MHD_Connection;
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_HEADERS 8
 
+/* The body of an HTTP_STREAM_BODY route, taken piece by piece as it
+ * arrives (an attachment), never gathered whole. The route's handler runs
+ * once the headers are in and the request is admitted (session,
+ * permission); it either answers at once (a refusal: the body is then
+ * discarded unread), or sets req->sink. write takes each piece (an error
+ * stops the taking: the rest is discarded, and finish still runs); finish
+ * answers at the end of the body; free runs when the request is done,
+ * finished or cut short. */
+struct http_req;
+struct http_resp;
+struct http_sink {
+	int (*write)(void *state, const void *data, size_t len);
+	int (*finish)(void *state, struct http_req *req, struct http_resp *resp);
+	void (*free)(void *state);
+	void *state; /* NULL: no sink */
+};
+
+/* A response body given piece by piece (a download): next sets the next
+ * piece (*len 0 at the end), valid until the following call, or answers an
+ * error, which cuts the connection short, so that the client never takes
+ * a part for the whole; free runs when the response is done with. */
+struct http_stream {
+	int64_t size; /* the whole length, sent as Content-Length */
+	int (*next)(void *state, const void **data, size_t *len);
+	void (*free)(void *state);
+	void *state; /* NULL: the body is resp->body */
+};
+
 struct http_req {
 	struct app *app;
 	struct MHD_Connection *conn;
@@ -40,6 +68,7 @@ struct http_req {
 	const struct actor *actor; /* the signed-in user, or NULL */
 	bool via_cookie;           /* authenticated by the browser's cookie */
 	const char *token;         /* the session token presented */
+	struct http_sink sink;     /* HTTP_STREAM_BODY routes: where the body goes */
 };
 
 struct http_header {
@@ -55,6 +84,7 @@ struct http_resp {
 	struct http_header headers[HTTP_MAX_HEADERS];
 	int nheaders;
 	bool cacheable; /* static assets; API answers are never cached */
+	struct http_stream stream; /* set instead of body: a body given piece by piece */
 };
 
 typedef int (*http_handler)(struct http_req *req, struct http_resp *resp);
@@ -64,6 +94,7 @@ enum http_route_flags {
 	HTTP_PUBLIC = 1 << 1,    /* answered without a session; all others need one */
 	HTTP_MFA_STEP = 1 << 2,  /* open to a session still waiting for its second factor */
 	HTTP_OFFLOAD = 1 << 3,   /* slow (a password hash): run off the worker threads */
+	HTTP_STREAM_BODY = 1 << 4, /* the body is a file, streamed to req->sink (struct http_sink) */
 };
 
 /* One row of the route table says everything the dispatcher checks before

@@ -6,6 +6,7 @@
  * service's own (svc_<use case>_schema, declared in its header), which the
  * service checks again for the command line. The tests walk this table
  * (`hartline routes` prints it) against their expected-access table. */
+#include "http/h_attachments.h"
 #include "http/h_cases.h"
 #include "http/h_plans.h"
 #include "http/h_persons.h"
@@ -96,6 +97,8 @@ const struct http_route http_routes[] = {
 #include "http/routes_providers.inc"
 /* A case's safety and service plans (h_plans.c). */
 #include "http/routes_plans.inc"
+/* Attachments to a case or a child (h_attachments.c). */
+#include "http/routes_attachments.inc"
 /* Service referrals (h_referrals.c). */
 #include "http/routes_referrals.inc"
 /* Training: trainees, sessions, registration, attendance (h_training.c). */

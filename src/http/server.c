@@ -55,6 +55,7 @@ struct reqctx {
 	bool offloaded; /* handed to a slow thread, the connection suspended */
 	atomic_bool offload_done; /* the slow thread filled the response */
 	bool too_big;   /* the body went over the limit */
+	bool sink_failed; /* a streamed body's sink refused a piece */
 	char method[16];
 	char *path;
 };
@@ -124,6 +125,10 @@ static void reqctx_free(struct reqctx *c)
 {
 	if (!c)
 		return;
+	if (c->req.sink.state && c->req.sink.free)
+		c->req.sink.free(c->req.sink.state);
+	if (c->resp.stream.state && c->resp.stream.free)
+		c->resp.stream.free(c->resp.stream.state);
 	json_decref(c->req.json);
 	buf_done(&c->req.body);
 	buf_done(&c->resp.body);
@@ -191,6 +196,7 @@ static enum MHD_Result find_nul(void *cls, enum MHD_ValueKind kind, const char *
 }
 
 static enum MHD_Result queue(struct reqctx *c);
+static enum MHD_Result stream_begin(struct reqctx *c);
 
 /* Refuse a request whose path or query holds a NUL; true when answered. The
  * path is malformed (400); a query argument is a field of the request and
@@ -241,11 +247,69 @@ static void forwarded_address(struct MHD_Connection *conn, char *out, size_t siz
 		str_copy(out, size, cand);
 }
 
+/* A response body given piece by piece (struct http_stream), owned by the
+ * MHD response from the moment it is queued. */
+struct stream_out {
+	struct http_stream s;
+	const unsigned char *data;
+	size_t len, off;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct stream_out *o = cls;
+	(void)pos;
+	while (o->off == o->len) {
+		const void *data;
+		size_t len;
+		int r = o->s.next(o->s.state, &data, &len);
+		if (r < 0) {
+			log_warn("http", "event=stream_cut error=%d", r);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		if (len == 0)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		o->data = data;
+		o->len = len;
+		o->off = 0;
+	}
+	size_t n = o->len - o->off < max ? o->len - o->off : max;
+	memcpy(out, o->data + o->off, n);
+	o->off += n;
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream_out *o = cls;
+	if (o->s.free)
+		o->s.free(o->s.state);
+	free(o);
+}
+
+/* The MHD response of a streamed body; the stream is the response's from
+ * here on, whatever happens. */
+static struct MHD_Response *stream_response(struct http_resp *r)
+{
+	struct stream_out *o = calloc(1, sizeof *o);
+	if (!o) {
+		if (r->stream.free)
+			r->stream.free(r->stream.state);
+		r->stream.state = NULL;
+		return NULL;
+	}
+	o->s = r->stream;
+	r->stream.state = NULL;
+	return MHD_create_response_from_callback((uint64_t)o->s.size, 64 * 1024, stream_read, o, stream_free);
+}
+
 static enum MHD_Result queue(struct reqctx *c)
 {
 	struct http_resp *r = &c->resp;
 	struct MHD_Response *mr;
-	if (r->static_body)
+	if (r->stream.state)
+		mr = stream_response(r);
+	else if (r->static_body)
 		mr = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body, MHD_RESPMEM_PERSISTENT);
 	else
 		mr = MHD_create_response_from_buffer(r->body.len, r->body.data ? r->body.data : (void *)"",
@@ -309,6 +373,8 @@ static enum MHD_Result on_headers(struct http_server *s, struct reqctx *c, bool 
 	}
 	const char *len = MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	int64_t declared = 0;
+	if (c->route->flags & HTTP_STREAM_BODY)
+		return stream_begin(c);
 	if (len && str_to_int64(len, 0, INT64_MAX, &declared) == 0 && (uint64_t)declared > s->max_body) {
 		char detail[96];
 		snprintf(detail, sizeof detail, "the body is larger than %zu bytes", s->max_body);
@@ -389,18 +455,14 @@ static bool admitted(struct reqctx *c)
 	return !rt->body || http_body_ok(&c->resp, c->req.json, rt->body);
 }
 
-static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
+/* The session a route needs: logged in, the second factor done, the CSRF
+ * token on a cookie's change. false when the refusal is written. */
+static bool session_ok(struct reqctx *c)
 {
-	if (c->too_big) {
-		char detail[96];
-		snprintf(detail, sizeof detail, "the body is larger than %zu bytes", s->max_body);
-		http_problem(&c->resp, 413, "too-large", "Request body too large", detail, NULL);
-		return queue(c);
-	}
 	int r = http_authenticate(&c->req);
 	if (r < 0) {
 		http_problem_from_err(&c->resp, r);
-		return queue(c);
+		return false;
 	}
 	if (!(c->route->flags & HTTP_PUBLIC)) {
 		if (!c->req.actor) {
@@ -408,7 +470,7 @@ static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
 				     "log in first: POST /api/v1/session, then send the cookie or Authorization: Bearer TOKEN",
 				     NULL);
 			http_header_add(&c->resp, "WWW-Authenticate", "Bearer realm=\"hartline\"");
-			return queue(c);
+			return false;
 		}
 		if (c->req.actor->mfa_pending && !(c->route->flags & HTTP_MFA_STEP)) {
 			bool enrol = c->req.actor->mfa_pending == AUTH_MFA_ENROL;
@@ -417,16 +479,56 @@ static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
 						 "at every login."
 					       : "Type the code from your authenticator app first.",
 					 json_pack("{s:s}", "next", enrol ? "enrol" : "code"));
-			return queue(c);
+			return false;
 		}
 		if (!http_csrf_ok(&c->req)) {
 			struct svc_ctx ctx = http_ctx(&c->req);
 			svc_audit_denial(&ctx, "csrf token missing or wrong", NULL, NULL);
 			http_problem(&c->resp, 403, "csrf", "Forbidden",
 				     "this request needs the session's X-CSRF-Token header", NULL);
-			return queue(c);
+			return false;
 		}
 	}
+	return true;
+}
+
+/* A streamed body's route, once its headers are in: the session and the
+ * route's permission, then the handler, which answers at once or sets the
+ * sink the body goes to. */
+static enum MHD_Result stream_begin(struct reqctx *c)
+{
+	c->resp.status = 200;
+	if (!session_ok(c) || !admitted(c))
+		return queue(c);
+	int r = c->route->handler(&c->req, &c->resp);
+	if (r < 0)
+		http_problem_from_err(&c->resp, r);
+	if (r < 0 || !c->req.sink.state)
+		return queue(c);
+	return MHD_YES;
+}
+
+/* The end of a streamed body: the sink's answer. */
+static enum MHD_Result stream_end(struct reqctx *c)
+{
+	c->resp.status = 200;
+	int r = c->req.sink.finish(c->req.sink.state, &c->req, &c->resp);
+	if (r < 0)
+		http_problem_from_err(&c->resp, r);
+	return queue(c);
+}
+
+static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
+{
+	if (c->too_big) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "the body is larger than %zu bytes", s->max_body);
+		http_problem(&c->resp, 413, "too-large", "Request body too large", detail, NULL);
+		return queue(c);
+	}
+	if (!session_ok(c))
+		return queue(c);
+	int r;
 	if (c->route->flags & HTTP_JSON_BODY) {
 		char err[160];
 		struct json_limits lim = {.max_bytes = s->max_body, .max_depth = JSON_DEFAULT_MAX_DEPTH};
@@ -502,12 +604,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0; /* discard what is still coming */
 		return MHD_YES;
 	}
+	if (*upload_data_size && c->req.sink.state) {
+		if (!c->sink_failed && c->req.sink.write(c->req.sink.state, upload_data, *upload_data_size) < 0)
+			c->sink_failed = true; /* the rest is discarded; finish says why */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (*upload_data_size) {
 		if (!c->too_big && buf_append(&c->req.body, upload_data, *upload_data_size) < 0)
 			c->too_big = true;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (c->req.sink.state)
+		return stream_end(c);
 	return dispatch(s, c);
 }
 

@@ -58,6 +58,8 @@ static const struct {
 	[PERM_REFERRALS_ANSWER] = {"referrals.answer", R(ROLE_PROVIDER)},
 	[PERM_PLANS_READ] = {"plans.read", R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_MDT)},
 	[PERM_PLANS_WRITE] = {"plans.write", R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_ATTACHMENTS_READ] = {"attachments.read", R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_ATTACHMENTS_WRITE] = {"attachments.write", R(ROLE_HART) | R(ROLE_LIAISON)},
 	[PERM_RELIEF_READ] = {"relief.read", R(ROLE_HART) | R(ROLE_LIAISON)},
 	[PERM_RELIEF_WRITE] = {"relief.write", R(ROLE_HART) | R(ROLE_LIAISON)},
 	[PERM_TRAINING_MANAGE] = {"training.manage", R(ROLE_TRAINER)},

@@ -60,6 +60,8 @@ enum perm {
 	PERM_TRAINING_MANAGE,  /* schedule sessions, register, take attendance, certificates, imports */
 	PERM_TRAINING_READ,    /* training records (provider: its own staff's) */
 	PERM_TRAINING_STATS,   /* training figures */
+	PERM_ATTACHMENTS_READ,  /* list and download a case's or a child's attachments */
+	PERM_ATTACHMENTS_WRITE, /* attach a file to a case or a child */
 	PERM_COUNT
 };
 

@@ -204,6 +204,13 @@ struct pack_informed_rule {
 	int within_months, min_staff, min_supervisors;
 };
 
+/* Files attached to a case or a child (docs/attachments.md). */
+#define PACK_ATTACHMENT_MAX_BYTES_DEFAULT (25 * 1024 * 1024)
+#define PACK_ATTACHMENT_MAX_BYTES_LIMIT (1024 * 1024 * 1024)
+struct pack_attachments {
+	int max_bytes; /* the largest file taken, in bytes (1 to 1 GiB; 25 MiB) */
+};
+
 struct pack_training {
 	struct pack_item *audiences;
 	size_t n_audiences;
@@ -268,6 +275,7 @@ struct pack {
 	size_t n_genders;
 	struct pack_recovery recovery;
 	struct pack_training training;
+	struct pack_attachments attachments;
 };
 
 /* Validate root and build a pack from it (root gains a reference). On

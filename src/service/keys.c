@@ -66,7 +66,14 @@ static const struct {
 	{"certificate", "id", "revoke_reason"},
 	{"person_merge", "id", "undo_reason"},
 	{"break_glass", "id", "reason"},
+	{"attachment", "id", "name"},
+	{"attachment", "id", "description"},
+	{"attachment_chunk", "id", "data"},
 };
+
+/* Rows re-sealed per read: an attachment's chunks are 64 KiB each, so a
+ * column is read a page at a time, never whole. */
+#define RESEAL_PAGE 64
 
 static int read_check(struct db *db, char **ret)
 {
@@ -222,17 +229,20 @@ static int sealed_row_read(struct db_stmt *st, void *element, void *arg)
 	return 0;
 }
 
-static int reseal_column(struct db *db, struct keyring *keys, const char *table, const char *idcol,
-			 const char *column, int64_t *count)
+/* Re-seal the next page of the column's rows, those after id *after;
+ * *after becomes the last id done, *ret_n how many there were. */
+static int reseal_page(struct db *db, struct keyring *keys, const char *table, const char *idcol, const char *column,
+		       int64_t *after, size_t *ret_n, int64_t *count)
 {
 	char sql[256];
-	int w = snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL ORDER BY %s", idcol, column,
-			 table, column, idcol);
+	int w = snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL AND %s > ? ORDER BY %s LIMIT %d",
+			 idcol, column, table, column, idcol, idcol, RESEAL_PAGE);
 	if (w < 0 || (size_t)w >= sizeof sql)
 		return ERR_TOOBIG;
 	void *v;
 	size_t n;
-	int r = db_rowsf(db, sizeof(struct sealed_row), sealed_row_read, NULL, &v, &n, sql, "");
+	int r = db_rowsf(db, sizeof(struct sealed_row), sealed_row_read, NULL, &v, &n, sql, "i", *after);
+	*ret_n = n;
 	if (r < 0 && !v)
 		return r;
 	struct sealed_row *rows = v;
@@ -259,10 +269,23 @@ static int reseal_column(struct db *db, struct keyring *keys, const char *table,
 	buf_done(&plain);
 	buf_done(&sealed);
 	db_finalize(up);
+	if (n)
+		*after = rows[n - 1].id;
 	for (size_t i = 0; i < n; i++)
 		free(rows[i].data);
 	free(rows);
 	return r < 0 ? r : 0;
+}
+
+static int reseal_column(struct db *db, struct keyring *keys, const char *table, const char *idcol,
+			 const char *column, int64_t *count)
+{
+	int64_t after = 0;
+	size_t n = RESEAL_PAGE;
+	int r = 0;
+	while (r == 0 && n == RESEAL_PAGE)
+		r = reseal_page(db, keys, table, idcol, column, &after, &n, count);
+	return r;
 }
 
 int svc_keys_rotate(const struct svc_ctx *ctx, struct keys_rotation *ret, char *errmsg, size_t errsize)

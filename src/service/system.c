@@ -218,6 +218,8 @@ int svc_system_config(struct app *a, json_t **ret)
 		{"plan_review_days", json_integer(rec->plan_review_days)},
 		{"relief_statuses", relief_statuses_json()},
 		{"relief_kinds", relief_kinds_json()},
+		/* The largest file the attachment forms take, resolved. */
+		{"attachments", json_pack("{s:I}", "max_bytes", (json_int_t)a->pack->attachments.max_bytes)},
 	};
 	int r = 0;
 	for (size_t i = 0; i < sizeof add / sizeof add[0]; i++) {

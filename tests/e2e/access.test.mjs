@@ -95,6 +95,12 @@ const EXPECTED = {
   'PUT /api/v1/cases/{id}/plans/{kind}': ['hart', 'liaison'],
   'GET /api/v1/cases/{id}/plans/{kind}/versions/{n}': ['hart', 'liaison', 'mdt'],
   'GET /plans.js': 'public',
+  'POST /api/v1/cases/{id}/attachments': ['hart', 'liaison'],
+  'GET /api/v1/cases/{id}/attachments': ['hart', 'liaison'],
+  'POST /api/v1/persons/{id}/attachments': ['hart', 'liaison'],
+  'GET /api/v1/persons/{id}/attachments': ['hart', 'liaison'],
+  'GET /api/v1/attachments/{id}': ['hart', 'liaison'],
+  'GET /attachments.js': 'public',
   'GET /api/v1/persons/{id}': ['hart', 'liaison', 'mdt'],
   'POST /api/v1/persons/{id}/merge': ['hart'],
   'POST /api/v1/persons/merges/{mid}/undo': ['hart'],
@@ -228,7 +234,7 @@ const NO_OBJECT = '99999999';
 
 function pathOf(route) {
   // A set-up link for a walked user would end its sessions: none of those.
-  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices|persons|referrals)\/|\/setup-link$/.test(route.pattern);
+  const byPermissionOnly = /^\/api\/v1\/(cases|teams|contacts|access-notices|persons|referrals|attachments)\/|\/setup-link$/.test(route.pattern);
   return route.pattern.replace(/\{([^}]+)\}/g, (_, name) => {
     if (name === 'id' && /\/(sessions|second-factor)$/.test(route.pattern)) return String(targetUserId);
     if (name === 'id') return byPermissionOnly ? NO_OBJECT : String(someUserId);
@@ -487,7 +493,8 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
     const wrong = [];
     // Routes that read no JSON body (an action on the object in the path)
     // ignore one; the referral import reads its body as a file, with a NUL
-    // byte refused as a bad line.
+    // byte refused as a bad line; an attachment is the file itself, whose
+    // kind its content decides (a NUL is no text: e2e/attachments.test.mjs).
     const NO_JSON_BODY = new Set([
       'POST /api/v1/users/{id}/setup-link',
       'POST /api/v1/access-notices/{id}/acknowledge',
@@ -495,6 +502,8 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
       'POST /api/v1/imports/referrals',
       'POST /api/v1/training/sessions/{id}/imports',
       'POST /api/v1/session/second-factor/enrolment',
+      'POST /api/v1/cases/{id}/attachments',
+      'POST /api/v1/persons/{id}/attachments',
     ]);
     for (const route of routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method) && !NO_JSON_BODY.has(r.key))) {
       for (const [who, token] of tokens()) {

@@ -58,6 +58,9 @@ function packOf(cfg) {
     assert.ok(Array.isArray(out[k]), `config has ${k}`);
     delete out[k];
   }
+  // The attachment cap as resolved (the pack's, or 25 MB): docs/packs.md.
+  assert.ok(Number.isInteger(out.attachments?.max_bytes), 'config has attachments.max_bytes');
+  delete out.attachments;
   return out;
 }
 

@@ -1655,6 +1655,37 @@ UNIT_TEST(rejects_a_suppression_threshold_outside_2_to_20)
 	pack_free(assert_accepted(root));
 }
 
+/* --- Attachments ------------------------------------------------------------ */
+
+UNIT_TEST(attachments_are_capped_at_25_mb_unless_the_pack_says_otherwise)
+{
+	struct pack *p = assert_accepted(ct_json());
+	assert_int_equal(p->attachments.max_bytes, 25 * 1024 * 1024);
+	pack_free(p);
+	json_t *root = ct_json();
+	set(root, "", "attachments", json_pack("{s:i}", "max_bytes", 10 * 1024 * 1024));
+	p = assert_accepted(root);
+	assert_int_equal(p->attachments.max_bytes, 10 * 1024 * 1024);
+	pack_free(p);
+	root = ct_json();
+	set(root, "", "attachments", json_object());
+	p = assert_accepted(root);
+	assert_int_equal(p->attachments.max_bytes, 25 * 1024 * 1024);
+	pack_free(p);
+}
+
+UNIT_TEST(rejects_bad_attachment_settings)
+{
+	static const struct rejection cases[] = {
+		{{{"", "attachments", "{\"max_bytes\": 0}"}}, "attachments.max_bytes", "must be an integer from 1 to 1073741824"},
+		{{{"", "attachments", "{\"max_bytes\": 1073741825}"}}, "attachments.max_bytes", "must be an integer from 1 to 1073741824"},
+		{{{"", "attachments", "{\"max_bytes\": \"25 MB\"}"}}, "attachments.max_bytes", "must be an integer from 1 to 1073741824"},
+		{{{"", "attachments", "{\"max_size\": 100}"}}, "attachments.max_size", "unknown key"},
+		{{{"", "attachments", "26214400"}}, "attachments", "must be an object such as {\"max_bytes\": 26214400}"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+}
+
 int main(void)
 {
 	return unit_run("tests", NULL, NULL);

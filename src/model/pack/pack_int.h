@@ -157,3 +157,7 @@ void pack_recovery_free(struct pack *p);
 /* After the services. */
 void pack_check_training(struct check *c, const json_t *root, struct pack *p);
 void pack_training_free(struct pack *p);
+
+/* ---- attachments (attachments.c) ---- */
+
+void pack_check_attachments(struct check *c, const json_t *root, struct pack *p);

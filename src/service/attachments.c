@@ -1,0 +1,519 @@
+/* attachments.c: files attached to a case or a child, taken and given as
+ * streams (service/attachments.h, docs/attachments.md). */
+#include "service/attachments.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/seal.h"
+#include "base/str.h"
+#include "db/db.h"
+#include "model/sniff.h"
+#include "service/audit.h"
+#include "service/cases/cases_int.h"
+#include "service/persons/persons_int.h"
+#include "service/relief.h"
+#include "service/sealed.h"
+
+#define SPOOL_ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
+#define LIST_DEFAULT 50
+
+static const char *owner_type(enum attach_owner kind)
+{
+	return kind == ATTACH_CASE ? "case" : "person";
+}
+
+/* ---- who may reach the owner ---- */
+
+/* The permission, then the owner as its own reads check it: a case in
+ * scope and not restricted by relief (or the glass broken), a child the
+ * actor reaches. *ret_db is this thread's connection. */
+static int owner_access(const struct svc_ctx *ctx, enum perm perm, enum attach_owner kind, int64_t owner,
+			struct db **ret_db)
+{
+	int r;
+	if (kind == ATTACH_CASE) {
+		struct case_head h;
+		bool mdt = false;
+		if ((r = cases_access(ctx, perm, owner, ret_db, &h, &mdt)) < 0)
+			return r;
+		return relief_read_check(ctx, *ret_db, "case", owner);
+	}
+	struct person_reach pr;
+	if ((r = svc_enter(ctx, perm, ret_db)) < 0)
+		return r;
+	persons_reach(ctx, &pr);
+	return persons_reached(ctx, *ret_db, &pr, owner);
+}
+
+/* A name or description: text on one line, valid UTF-8. */
+static bool good_text(const char *s, size_t max)
+{
+	if (!str_is_line(s, max))
+		return false;
+	struct sniff sn;
+	sniff_init(&sn);
+	sniff_feed(&sn, s, strlen(s));
+	return sn.text && !sn.need;
+}
+
+/* ---- upload ---- */
+
+struct attach_upload {
+	struct svc_ctx ctx;
+	enum attach_owner kind;
+	int64_t owner, cap;
+	char *name, *description;
+	uint64_t size;
+	bool too_big;
+	int error; /* the spool could not be written: the upload is lost */
+	struct sniff sniff;
+	/* The spool: the file so far, sealed chunk by chunk with a key that
+	 * is never written anywhere, in a file already unlinked. */
+	FILE *spool;
+	unsigned char key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
+	unsigned char header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+	crypto_secretstream_xchacha20poly1305_state push;
+	unsigned char *plain, *sealed; /* ATTACH_CHUNK bytes, and sealed room */
+	size_t nplain;
+	int64_t chunks; /* chunks in the spool */
+};
+
+/* The spool: a file in TMPDIR (else /tmp) with no name, mode 0600, gone
+ * when closed or when the process ends. */
+static FILE *spool_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		/* A file system without O_TMPFILE: a unique name, unlinked at once. */
+		char path[4096];
+		int n = snprintf(path, sizeof path, "%s/hartline-upload-XXXXXX", dir);
+		if (n < 0 || (size_t)n >= sizeof path || (fd = mkostemp(path, O_CLOEXEC)) < 0)
+			return NULL;
+		if (unlink(path) != 0) {
+			close(fd);
+			return NULL;
+		}
+	}
+	FILE *f = fdopen(fd, "w+b");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+static int check_begin(const char *name, const char *description, struct field_errors *errs)
+{
+	if (!name || !*name)
+		field_error_add(errs, "name", "type the file's name");
+	else if (!good_text(name, ATTACH_NAME_MAX) || strchr(name, '/') || strchr(name, '\\'))
+		field_error_add(errs, "name", "a file name of 1 to %d characters on one line, without / or \\",
+				ATTACH_NAME_MAX);
+	if (description && *description && !good_text(description, ATTACH_DESCRIPTION_MAX))
+		field_error_add(errs, "description", "at most %d characters, on one line", ATTACH_DESCRIPTION_MAX);
+	return field_errors_any(errs) ? ERR_INVAL : 0;
+}
+
+int svc_attachment_begin(const struct svc_ctx *ctx, enum attach_owner kind, int64_t owner, const char *name,
+			 const char *description, int64_t declared, struct field_errors *errs,
+			 struct attach_upload **ret)
+{
+	struct db *db;
+	int r = owner_access(ctx, PERM_ATTACHMENTS_WRITE, kind, owner, &db);
+	if (r < 0 || (r = check_begin(name, description, errs)) < 0)
+		return r;
+	int64_t cap = ctx->app->pack->attachments.max_bytes;
+	if (declared > cap)
+		return ERR_TOOBIG;
+	struct attach_upload *u = calloc(1, sizeof *u);
+	if (!u)
+		return ERR_NOMEM;
+	u->ctx = *ctx;
+	u->kind = kind;
+	u->owner = owner;
+	u->cap = cap;
+	sniff_init(&u->sniff);
+	crypto_secretstream_xchacha20poly1305_keygen(u->key);
+	if (!(u->name = strdup(name)) || (description && *description && !(u->description = strdup(description))) ||
+	    !(u->plain = malloc(ATTACH_CHUNK)) || !(u->sealed = malloc(ATTACH_CHUNK + SPOOL_ABYTES))) {
+		svc_attachment_upload_free(u);
+		return ERR_NOMEM;
+	}
+	if (!(u->spool = spool_open()) ||
+	    crypto_secretstream_xchacha20poly1305_init_push(&u->push, u->header, u->key) != 0) {
+		svc_attachment_upload_free(u);
+		return ERR_IO;
+	}
+	*ret = u;
+	return 0;
+}
+
+/* Seal the chunk in plain into the spool. */
+static int spool_chunk(struct attach_upload *u)
+{
+	unsigned long long n = 0;
+	if (crypto_secretstream_xchacha20poly1305_push(&u->push, u->sealed, &n, u->plain, u->nplain, NULL, 0, 0) != 0)
+		return ERR_IO;
+	if (fwrite(u->sealed, 1, (size_t)n, u->spool) != (size_t)n)
+		return ERR_IO;
+	u->chunks++;
+	u->nplain = 0;
+	return 0;
+}
+
+int svc_attachment_write(struct attach_upload *u, const void *data, size_t len)
+{
+	if (u->error)
+		return u->error;
+	if (u->too_big || u->size + len > (uint64_t)u->cap) {
+		u->too_big = true;
+		return ERR_TOOBIG;
+	}
+	u->size += len;
+	sniff_feed(&u->sniff, data, len);
+	const unsigned char *p = data;
+	while (len) {
+		size_t n = ATTACH_CHUNK - u->nplain < len ? ATTACH_CHUNK - u->nplain : len;
+		memcpy(u->plain + u->nplain, p, n);
+		u->nplain += n;
+		p += n;
+		len -= n;
+		int r;
+		if (u->nplain == ATTACH_CHUNK && (r = spool_chunk(u)) < 0)
+			return u->error = r;
+	}
+	return 0;
+}
+
+int64_t svc_attachment_cap(const struct attach_upload *u)
+{
+	return u->cap;
+}
+
+void svc_attachment_upload_free(struct attach_upload *u)
+{
+	if (!u)
+		return;
+	if (u->spool)
+		fclose(u->spool);
+	sodium_memzero(u->key, sizeof u->key);
+	sodium_memzero(&u->push, sizeof u->push);
+	if (u->plain)
+		sodium_memzero(u->plain, ATTACH_CHUNK);
+	free(u->plain);
+	free(u->sealed);
+	free(u->name);
+	free(u->description);
+	free(u);
+}
+
+/* Copy the spool into attachment id's chunk rows, each opened with the
+ * spool's key and sealed again with the installation's, bound to its row. */
+static int store_chunks(struct db *db, struct attach_upload *u, int64_t id)
+{
+	crypto_secretstream_xchacha20poly1305_state pull;
+	if (fflush(u->spool) != 0 || fseek(u->spool, 0, SEEK_SET) != 0 ||
+	    crypto_secretstream_xchacha20poly1305_init_pull(&pull, u->header, u->key) != 0)
+		return ERR_IO;
+	struct buf sealed;
+	buf_init(&sealed, 0);
+	uint64_t left = u->size;
+	int r = 0;
+	for (int64_t seq = 0; r == 0 && seq < u->chunks; seq++) {
+		size_t plen = left < ATTACH_CHUNK ? (size_t)left : ATTACH_CHUNK;
+		unsigned long long got = 0;
+		unsigned char tag;
+		int64_t cid = 0;
+		left -= plen;
+		buf_clear(&sealed);
+		if (fread(u->sealed, 1, plen + SPOOL_ABYTES, u->spool) != plen + SPOOL_ABYTES ||
+		    crypto_secretstream_xchacha20poly1305_pull(&pull, u->plain, &got, &tag, u->sealed,
+							       plen + SPOOL_ABYTES, NULL, 0) != 0 ||
+		    got != plen)
+			r = ERR_IO;
+		if (r == 0)
+			r = db_int64f(db, &cid,
+				      "INSERT INTO attachment_chunk (attachment_id, seq) VALUES (?, ?) RETURNING id",
+				      "ii", id, seq);
+		if (r == 0)
+			r = seal_value(u->ctx.app->keys, "attachment_chunk", "data", cid, u->plain, plen, &sealed);
+		if (r == 0)
+			r = db_execf(db, "UPDATE attachment_chunk SET data = ? WHERE id = ?", "bi", sealed.data,
+				     sealed.len, cid);
+	}
+	sodium_memzero(&pull, sizeof pull);
+	buf_done(&sealed);
+	return r;
+}
+
+static int read_one(const struct svc_ctx *ctx, struct db *db, int64_t id, json_t **ret);
+
+static int finish(struct attach_upload *u, struct field_errors *errs, json_t **ret)
+{
+	if (u->too_big)
+		return ERR_TOOBIG;
+	if (u->error)
+		return u->error;
+	enum sniff_kind k = sniff_result(&u->sniff);
+	if (k == SNIFF_EMPTY) {
+		field_error_add(errs, "file", "the file is empty: choose the file again");
+		return ERR_INVAL;
+	}
+	if (!sniff_allowed(k)) {
+		field_error_add(errs, "file",
+				"this kind of file (%s) cannot be attached: attach a PDF document, a photo or "
+				"picture, or plain text",
+				sniff_label(k));
+		return ERR_INVAL;
+	}
+	int r;
+	if (u->nplain && (r = spool_chunk(u)) < 0)
+		return r;
+	/* Who may attach is checked again: the upload took time. */
+	struct db *db;
+	if ((r = owner_access(&u->ctx, PERM_ATTACHMENTS_WRITE, u->kind, u->owner, &db)) < 0 || (r = db_begin(db)) < 0)
+		return r;
+	char at[32];
+	int64_t id = 0;
+	time_format(now(), at, sizeof at);
+	r = db_int64f(db, &id,
+		      u->kind == ATTACH_CASE
+			      ? "INSERT INTO attachment (case_id, content_type, size_bytes, chunks, added_by, added_at)"
+				" VALUES (?, ?, ?, ?, ?, ?) RETURNING id"
+			      : "INSERT INTO attachment (person_id, content_type, size_bytes, chunks, added_by, added_at)"
+				" VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+		      "itiiit", u->owner, sniff_media_type(k), (int64_t)u->size, u->chunks, u->ctx.actor->user_id, at);
+	if (r == 0 && (r = sealed_put(db, u->ctx.app, "attachment", "name", id, u->name)) == 0 &&
+	    (r = sealed_put(db, u->ctx.app, "attachment", "description", id, u->description)) == 0 &&
+	    (r = store_chunks(db, u, id)) == 0)
+		r = svc_audit_appendf(db, &u->ctx, "attachment.add", owner_type(u->kind), u->owner,
+				      "attachment=%lld type=%s bytes=%llu", (long long)id, sniff_media_type(k),
+				      (unsigned long long)u->size);
+	if ((r = cases_end(db, r)) < 0)
+		return r;
+	return read_one(&u->ctx, db, id, ret);
+}
+
+int svc_attachment_finish(struct attach_upload *u, struct field_errors *errs, json_t **ret)
+{
+	int r = finish(u, errs, ret);
+	/* The upload is over, whatever came of it: the spool goes now, before
+	 * the answer leaves. */
+	if (u->spool)
+		fclose(u->spool);
+	u->spool = NULL;
+	if (!u->error)
+		u->error = ERR_INVAL;
+	return r;
+}
+
+/* ---- list ---- */
+
+#define ITEM_COLUMNS                                                                                        \
+	"SELECT a.id, a.name, a.description, a.content_type, a.size_bytes, a.added_at, u.id, u.username,"  \
+	" u.display_name FROM attachment a JOIN app_user u ON u.id = a.added_by"
+
+/* The current row of an ITEM_COLUMNS statement as an item. */
+static int item_json(struct app *app, struct db_stmt *st, json_t **ret)
+{
+	int64_t id = db_column_int64(st, 0), uid = db_column_int64(st, 6);
+	const char *type = db_column_text(st, 3);
+	char href[64];
+	snprintf(href, sizeof href, "/api/v1/attachments/%lld", (long long)id);
+	json_t *by = json_pack("{s:I, s:s}", "id", (json_int_t)uid, "username", db_column_text(st, 7));
+	if (!by)
+		return ERR_NOMEM;
+	json_t *j = json_pack("{s:I, s:s, s:s, s:I, s:s, s:o, s:s}", "id", (json_int_t)id, "content_type", type,
+			      "kind", sniff_label(sniff_kind_of(type)), "size", (json_int_t)db_column_int64(st, 4),
+			      "added_at", db_column_text(st, 5), "added_by", by, "href", href);
+	int r = j ? 0 : ERR_NOMEM;
+	if (r == 0)
+		r = sealed_json(app, st, 1, "attachment", "name", id, j, "name");
+	if (r == 0)
+		r = sealed_json(app, st, 2, "attachment", "description", id, j, "description");
+	if (r == 0)
+		r = sealed_json(app, st, 8, "app_user", "display_name", uid, by, "display_name");
+	if (r < 0) {
+		json_decref(j);
+		return r;
+	}
+	*ret = j;
+	return 0;
+}
+
+static int read_one(const struct svc_ctx *ctx, struct db *db, int64_t id, json_t **ret)
+{
+	struct db_stmt *st;
+	int r = db_rowf(db, &st, ITEM_COLUMNS " WHERE a.id = ?", "i", id);
+	if (r < 0)
+		return r;
+	r = item_json(ctx->app, st, ret);
+	db_finalize(st);
+	return r;
+}
+
+static int list_rows(const struct svc_ctx *ctx, struct db *db, enum attach_owner kind, int64_t owner,
+		     int64_t after, int limit, json_t *items, bool *ret_more)
+{
+	struct db_stmt *st;
+	int r = db_preparef(db, &st,
+			    kind == ATTACH_CASE ? ITEM_COLUMNS " WHERE a.case_id = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?"
+						: ITEM_COLUMNS
+				    " WHERE a.person_id = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?",
+			    "iid", owner, after, limit + 1);
+	if (r < 0)
+		return r;
+	int n = 0;
+	*ret_more = false;
+	while ((r = db_step(st)) == DB_ROW) {
+		json_t *j;
+		if (n++ == limit) {
+			*ret_more = true;
+			break;
+		}
+		if ((r = item_json(ctx->app, st, &j)) < 0 || (r = json_array_append_new(items, j) < 0 ? ERR_NOMEM : 0) < 0)
+			break;
+	}
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+int svc_attachments_list(const struct svc_ctx *ctx, enum attach_owner kind, int64_t owner, int limit,
+			 const char *after, struct field_errors *errs, json_t **ret)
+{
+	struct db *db;
+	int64_t from = INT64_MAX;
+	int r = owner_access(ctx, PERM_ATTACHMENTS_READ, kind, owner, &db);
+	if (r < 0)
+		return r;
+	if (after && *after && str_to_int64(after, 1, INT64_MAX, &from) < 0) {
+		field_error_add(errs, "after", "the next cursor of the page before, as it was answered");
+		return ERR_INVAL;
+	}
+	if (limit <= 0)
+		limit = LIST_DEFAULT;
+	if (limit > LIST_LIMIT_MAX)
+		limit = LIST_LIMIT_MAX;
+	if ((r = db_begin(db)) < 0)
+		return r;
+	json_t *items = json_array();
+	bool more = false;
+	r = items ? list_rows(ctx, db, kind, owner, from, limit, items, &more) : ERR_NOMEM;
+	if (r == 0)
+		r = svc_audit_appendf(db, ctx, "attachment.list", owner_type(kind), owner, "count=%zu",
+				      json_array_size(items));
+	json_t *out = NULL;
+	if (r == 0) {
+		char next[24] = "";
+		json_t *last = json_array_get(items, json_array_size(items) - 1);
+		snprintf(next, sizeof next, "%lld", (long long)json_integer_value(json_object_get(last, "id")));
+		out = json_pack("{s:O, s:o}", "items", items, "next", more ? json_string(next) : json_null());
+		if (!out)
+			r = ERR_NOMEM;
+	}
+	json_decref(items);
+	if ((r = cases_end(db, r)) < 0) {
+		json_decref(out);
+		return r;
+	}
+	*ret = out;
+	return 0;
+}
+
+/* ---- download ---- */
+
+struct attach_read {
+	struct app *app;
+	int64_t id, size, chunks, seq, sent;
+	struct buf plain;
+};
+
+int svc_attachment_open(const struct svc_ctx *ctx, int64_t id, struct attach_info *info, struct attach_read **ret)
+{
+	struct db *db;
+	struct db_stmt *st;
+	int r = svc_enter(ctx, PERM_ATTACHMENTS_READ, &db);
+	if (r < 0 || (r = db_rowf(db, &st,
+				  "SELECT case_id, person_id, content_type, size_bytes, chunks, name FROM attachment"
+				  " WHERE id = ?",
+				  "i", id)) < 0)
+		return r;
+	enum attach_owner kind = db_column_is_null(st, 0) ? ATTACH_PERSON : ATTACH_CASE;
+	int64_t owner = db_column_int64(st, kind == ATTACH_CASE ? 0 : 1);
+	struct attach_info in = {.id = id, .size = db_column_int64(st, 3)};
+	int64_t chunks = db_column_int64(st, 4);
+	r = str_copy(in.content_type, sizeof in.content_type, db_column_text(st, 2));
+	if (r == 0)
+		r = sealed_get(ctx->app, st, 5, "attachment", "name", id, &in.name);
+	db_finalize(st);
+	struct attach_read *rd = NULL;
+	if (r == 0)
+		r = owner_access(ctx, PERM_ATTACHMENTS_READ, kind, owner, &db);
+	if (r == 0 && !(rd = calloc(1, sizeof *rd)))
+		r = ERR_NOMEM;
+	if (r == 0 && (r = db_begin(db)) == 0) {
+		r = svc_audit_appendf(db, ctx, "attachment.download", owner_type(kind), owner,
+				      "attachment=%lld bytes=%lld", (long long)id, (long long)in.size);
+		r = cases_end(db, r);
+	}
+	if (r < 0) {
+		free(rd);
+		free(in.name);
+		return r;
+	}
+	*rd = (struct attach_read){.app = ctx->app, .id = id, .size = in.size, .chunks = chunks};
+	buf_init(&rd->plain, 0);
+	*info = in;
+	*ret = rd;
+	return 0;
+}
+
+int svc_attachment_next(struct attach_read *rd, const void **data, size_t *len)
+{
+	*data = NULL;
+	*len = 0;
+	if (rd->seq == rd->chunks)
+		return rd->sent == rd->size ? 0 : ERR_INVAL;
+	struct db *db;
+	struct db_stmt *st;
+	int r = app_db(rd->app, &db);
+	if (r < 0 || (r = db_rowf(db, &st, "SELECT id, data FROM attachment_chunk WHERE attachment_id = ? AND seq = ?",
+				  "ii", rd->id, rd->seq)) < 0)
+		return r == ERR_NOTFOUND ? ERR_INVAL : r;
+	size_t n;
+	const void *sealed = db_column_blob(st, 1, &n);
+	buf_clear(&rd->plain);
+	r = seal_open(rd->app->keys, "attachment_chunk", "data", db_column_int64(st, 0), sealed, n, &rd->plain);
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	/* Every chunk but the last is whole; together they are the size. */
+	bool last = rd->seq + 1 == rd->chunks;
+	if ((!last && rd->plain.len != ATTACH_CHUNK) || rd->sent + (int64_t)rd->plain.len > rd->size ||
+	    (last && rd->sent + (int64_t)rd->plain.len != rd->size))
+		return ERR_INVAL;
+	rd->seq++;
+	rd->sent += (int64_t)rd->plain.len;
+	*data = rd->plain.data;
+	*len = rd->plain.len;
+	return 0;
+}
+
+void svc_attachment_read_free(struct attach_read *rd)
+{
+	if (!rd)
+		return;
+	if (rd->plain.data)
+		sodium_memzero(rd->plain.data, rd->plain.len);
+	buf_done(&rd->plain);
+	free(rd);
+}

@@ -1,0 +1,338 @@
+// Attachments to a case or a child (docs/attachments.md): the file is the
+// request's body, streamed and sealed; the list says who added it and when;
+// the download is byte for byte what was sent, always as an attachment,
+// with a type decided by the content; the pack's cap answers 413 and
+// stores nothing; roles and scopes that may not get nothing; every upload,
+// list and download is audited; and the file's bytes and name are nowhere
+// in clear in the database.
+
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { auditRecords, createUser, demoOnClock, login, loginEach, readJson } from '../lib/auth.mjs';
+import { assertProblem } from '../lib/http.mjs';
+import { ENGINE, MINUTE_MS, cleanup, dbBytes, keyFileOf, loadDefaultPack, run, sql, startServer, stopServer, tempDir, tempFile } from '../lib/server.mjs';
+
+after(cleanup);
+
+// A small cap, so that files at it and past it are quick to send; still
+// several chunks of 64 KiB.
+const CAP = 200_000;
+
+/** A file of n bytes: head, then a marker that must never be stored in clear, then random bytes. */
+function fileOf(head, n, marker) {
+  const body = Buffer.alloc(n);
+  crypto.randomFillSync(body);
+  const h = Buffer.from(head, 'binary');
+  h.copy(body, 0);
+  // The marker again and again, across chunk boundaries too.
+  for (let at = h.length; at + marker.length <= n; at += 9_973) Buffer.from(marker).copy(body, at);
+  return body;
+}
+
+/** POST the bytes as session s, with name and description as query arguments. */
+function upload(s, path, bytes, { name = 'report.pdf', description, headers = {}, stream = false } = {}) {
+  const q = new URLSearchParams({ name });
+  if (description !== undefined) q.set('description', description);
+  const init = {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/octet-stream', ...headers },
+  };
+  if (stream) {
+    // No Content-Length: the server finds out the size as the body arrives.
+    init.body = new ReadableStream({
+      start(c) {
+        for (let at = 0; at < bytes.length; at += 16_384) c.enqueue(bytes.subarray(at, at + 16_384));
+        c.close();
+      },
+    });
+    init.duplex = 'half';
+  } else {
+    init.body = bytes;
+  }
+  return fetch(`${s.url}${path}?${q}`, init);
+}
+
+async function download(s, href) {
+  const res = await fetch(`${s.url}${href}`, { headers: { authorization: `Bearer ${s.token}` } });
+  return { res, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+function rows(db, where = '') {
+  return Number(sql(db, `SELECT count(*) FROM attachment ${where}`).trim());
+}
+
+function chunkRows(db) {
+  return Number(sql(db, 'SELECT count(*) FROM attachment_chunk').trim());
+}
+
+describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
+  let db;
+  let clock;
+  let server;
+  const as = {};
+  let caseId;
+  let personId;
+  let otherCaseId;
+  const spoolDir = tempDir('hartline-spool-');
+  const marker = `MARKER-${crypto.randomBytes(6).toString('hex')}`;
+  const secretName = `Police report for Quinlan Attachtest ${crypto.randomBytes(3).toString('hex')}.pdf`;
+  const full = fileOf('%PDF-1.7\n', CAP, marker);
+  let stored;
+
+  async function report(town, family) {
+    const body = {
+      received_at: clock.iso(-10 * MINUTE_MS),
+      channel: 'phone',
+      reporter: { source: 'school', name: 'A school counselor' },
+      children: [{ given_name: 'Quinlan', family_name: family, estimated_age: 15, town }],
+      narrative: 'A synthetic report.',
+      concerns: ['runaway_awol'],
+    };
+    const { id } = await readJson(await as.careline.fetch('/api/v1/intakes', { method: 'POST', body }), 201, 'record');
+    await readJson(await as.careline.fetch(`/api/v1/intakes/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
+    const c = await readJson(await as.hart.fetch('/api/v1/cases', { method: 'POST', body: { intake_id: id } }), 201, 'open a case');
+    return c;
+  }
+
+  let demo;
+  let packFile;
+  before(async () => {
+    ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
+    const pack = loadDefaultPack();
+    pack.attachments = { max_bytes: CAP };
+    const extra = {
+      liaisonOther: await createUser(db, { username: 'attach-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
+    };
+    packFile = tempFile('pack.json', JSON.stringify(pack));
+    server = await startServer({ db, env: { ...clock.env, TMPDIR: spoolDir }, pack: packFile });
+    await loginEach(server, demo.users, as, extra);
+    const c = await report('Bridgeport', 'Attachtest');
+    caseId = c.id;
+    personId = Number(sql(db, `SELECT person_id FROM child_case WHERE id = ${caseId}`).trim());
+    otherCaseId = (await report('Bridgeport', 'Attachother')).id;
+  });
+  after(() => stopServer(server));
+
+  test('the cap is in the configuration the forms read', async () => {
+    const config = await readJson(await fetch(`${server.url}/api/v1/config`), 200, 'config');
+    assert.deepEqual(config.attachments, { max_bytes: CAP });
+  });
+
+  test('HART attaches a PDF exactly at the cap to a case, and it is listed with who and when', async () => {
+    const res = await upload(as.hart, `/api/v1/cases/${caseId}/attachments`, full, { name: secretName, description: 'Copy from Bridgeport PD' });
+    const a = await readJson(res, 201, 'upload');
+    assert.equal(a.name, secretName);
+    assert.equal(a.description, 'Copy from Bridgeport PD');
+    assert.equal(a.content_type, 'application/pdf');
+    assert.equal(a.kind, 'PDF document');
+    assert.equal(a.size, CAP);
+    assert.equal(a.added_by.username, as.hart.user.username);
+    assert.equal(a.added_by.display_name, 'Demo HART Coordinator');
+    assert.equal(a.added_at, clock.iso(0));
+    assert.equal(a.href, `/api/v1/attachments/${a.id}`);
+    stored = a;
+    const list = await as.hart.get(`/api/v1/cases/${caseId}/attachments`);
+    assert.deepEqual(list, { items: [a], next: null });
+    assert.equal(chunkRows(db), Math.ceil(CAP / 65536));
+    // The other case and the child have none.
+    assert.deepEqual(await as.hart.get(`/api/v1/cases/${otherCaseId}/attachments`), { items: [], next: null });
+    assert.deepEqual(await as.hart.get(`/api/v1/persons/${personId}/attachments`), { items: [], next: null });
+  });
+
+  test('the download is byte for byte the file, as an attachment that is never sniffed', async () => {
+    const { res, bytes } = await download(as.liaison, stored.href);
+    assert.equal(res.status, 200);
+    assert.ok(bytes.equals(full), 'the same bytes');
+    assert.equal(res.headers.get('content-type'), 'application/pdf');
+    assert.equal(res.headers.get('content-length'), String(CAP));
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    const cd = res.headers.get('content-disposition');
+    assert.match(cd, /^attachment; filename="Police report for Quinlan Attachtest [0-9a-f]{6}\.pdf"; filename\*=UTF-8''Police%20report/);
+    assert.match(res.headers.get('content-security-policy'), /sandbox/);
+  });
+
+  test('a streamed upload (no declared length) at the cap is taken whole', async () => {
+    const text = Buffer.from(`Interview summary, ${marker}.\nÉcole: the child said ✓.\n`.repeat(1000).slice(0, 60_000));
+    const res = await upload(as.liaison, `/api/v1/persons/${personId}/attachments`, text, { name: 'summary.txt', stream: true });
+    const a = await readJson(res, 201, 'streamed upload');
+    assert.equal(a.content_type, 'text/plain; charset=utf-8');
+    assert.equal(a.kind, 'Plain text');
+    assert.equal(a.size, text.length);
+    assert.equal(a.description, null);
+    const { res: got, bytes } = await download(as.hart, a.href);
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get('content-type'), 'text/plain; charset=utf-8');
+    assert.ok(bytes.equals(text), 'the same bytes');
+    const list = await as.liaison.get(`/api/v1/persons/${personId}/attachments`);
+    assert.deepEqual(list.items.map((i) => i.id), [a.id]);
+  });
+
+  test('one byte past the cap is 413 with a plain message, declared or streamed, and nothing is stored', async () => {
+    const before = [rows(db), chunkRows(db)];
+    const big = fileOf('%PDF-1.7\n', CAP + 1, marker);
+    for (const stream of [false, true]) {
+      const res = await upload(as.hart, `/api/v1/cases/${caseId}/attachments`, big, { stream });
+      const p = await assertProblem(res, 413, `past the cap (${stream ? 'streamed' : 'declared'})`);
+      assert.match(p.detail, /larger than 195 KB, the largest that can be attached/);
+      assert.equal(p.max_bytes, CAP);
+    }
+    assert.deepEqual([rows(db), chunkRows(db)], before);
+  });
+
+  test('the type is decided by the content: markup, scripts, programs and empty files are refused', async () => {
+    const before = rows(db);
+    const refused = {
+      'page.pdf': '<!DOCTYPE html><html><script>alert(1)</script></html>',
+      'drawing.png': '  <svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+      'notes.txt': '#!/bin/sh\nrm -rf /\n',
+      'photo.jpg': '\x7fELF\x02\x01\x01\x00\x00\x00',
+      'archive.pdf': 'PK\x03\x04\x14\x00\x00\x00',
+      'nul.txt': 'a note\x00with a NUL',
+      'empty.txt': '',
+    };
+    for (const [name, content] of Object.entries(refused)) {
+      const res = await upload(as.hart, `/api/v1/cases/${caseId}/attachments`, Buffer.from(content, 'binary'), { name });
+      const p = await assertProblem(res, 422, name);
+      const err = p.errors.find((e) => e.field === 'file');
+      assert.ok(err, `${name}: the file is named: ${JSON.stringify(p.errors)}`);
+      assert.match(err.reason ?? err.message ?? JSON.stringify(err), name === 'empty.txt' ? /empty/ : /cannot be attached/);
+    }
+    // A JPEG named .txt is a JPEG.
+    const jpeg = await readJson(await upload(as.hart, `/api/v1/cases/${otherCaseId}/attachments`, fileOf('\xFF\xD8\xFF\xE0', 5000, marker), { name: 'scan.txt' }), 201, 'jpeg');
+    assert.equal(jpeg.content_type, 'image/jpeg');
+    assert.equal(rows(db), before + 1);
+  });
+
+  test('a name is required, on one line and without a slash', async () => {
+    const before = rows(db);
+    for (const name of ['', '../etc/passwd', 'two\nlines.pdf']) {
+      const res = await upload(as.hart, `/api/v1/cases/${caseId}/attachments`, full.subarray(0, 1000), { name });
+      const p = await assertProblem(res, 422, `name ${JSON.stringify(name)}`);
+      assert.ok(p.errors.some((e) => e.field === 'name'), JSON.stringify(p.errors));
+    }
+    assert.equal(rows(db), before);
+  });
+
+  test('roles that may not, and a liaison of another region, neither attach, list nor download', async () => {
+    const before = rows(db);
+    for (const role of ['careline', 'mdt', 'provider', 'trainer', 'analyst', 'admin', 'liaisonOther']) {
+      const s = as[role];
+      const up = await upload(s, `/api/v1/cases/${caseId}/attachments`, full.subarray(0, 1000));
+      assert.equal(up.status, 403, `${role} attaches to the case: ${await up.text()}`);
+      const list = await s.fetch(`/api/v1/cases/${caseId}/attachments`);
+      assert.equal(list.status, 403, `${role} lists: ${await list.text()}`);
+      const { res, bytes } = await download(s, stored.href);
+      assert.equal(res.status, 403, `${role} downloads`);
+      assert.ok(!bytes.includes(marker), `${role} gets none of the file`);
+      const person = await s.fetch(`/api/v1/persons/${personId}/attachments`);
+      assert.ok([403, 404].includes(person.status), `${role} lists the child's: ${person.status}`);
+    }
+    // Nobody logged in.
+    const anon = await fetch(`${server.url}${stored.href}`);
+    assert.equal(anon.status, 401);
+    assert.equal(rows(db), before);
+  });
+
+  test('every upload, list and download is audited, against the case or the child', async () => {
+    const adds = await auditRecords(as.admin, 'attachment.add');
+    assert.ok(adds.some((r) => r.object_type === 'case' && String(r.object_id) === String(caseId) && r.detail.includes(`attachment=${stored.id}`)), JSON.stringify(adds));
+    assert.ok(adds.some((r) => r.object_type === 'person' && String(r.object_id) === String(personId)), JSON.stringify(adds));
+    const downloads = await auditRecords(as.admin, 'attachment.download');
+    assert.ok(downloads.some((r) => r.actor === as.liaison.user.username && r.detail.includes(`attachment=${stored.id}`)), JSON.stringify(downloads));
+    const lists = await auditRecords(as.admin, 'attachment.list');
+    assert.ok(lists.some((r) => r.object_type === 'case' && String(r.object_id) === String(caseId)), JSON.stringify(lists));
+    const denied = await auditRecords(as.admin, 'permission.denied');
+    assert.ok(denied.some((r) => r.actor === 'attach-liaison-r4'), 'the other region\'s liaison is refused on the record');
+  });
+
+  test('pages of a list follow the cursor', async () => {
+    const small = fileOf('%PDF-1.7\n', 100, marker);
+    for (let i = 0; i < 3; i++) await readJson(await upload(as.hart, `/api/v1/cases/${otherCaseId}/attachments`, small, { name: `page-${i}.pdf` }), 201, 'small');
+    const first = await as.hart.get(`/api/v1/cases/${otherCaseId}/attachments?limit=2`);
+    assert.equal(first.items.length, 2);
+    assert.deepEqual(first.items.map((i) => i.name), ['page-2.pdf', 'page-1.pdf']);
+    assert.ok(first.next);
+    const second = await as.hart.get(`/api/v1/cases/${otherCaseId}/attachments?limit=2&after=${encodeURIComponent(first.next)}`);
+    assert.deepEqual(second.items.map((i) => i.name), ['page-0.pdf', 'scan.txt']);
+    assert.equal(second.next, null);
+    await assertProblem(await as.hart.fetch(`/api/v1/cases/${otherCaseId}/attachments?limit=501`), 422, 'limit');
+  });
+
+  test('while a file arrives it waits sealed in a file with no name, gone when the upload ends', async () => {
+    const file = fileOf('%PDF-1.7\n', 150_000, marker);
+    let release;
+    const held = new Promise((r) => (release = r));
+    const body = new ReadableStream({
+      async start(c) {
+        c.enqueue(file.subarray(0, 100_000));
+        await held;
+        c.enqueue(file.subarray(100_000));
+        c.close();
+      },
+    });
+    const q = new URLSearchParams({ name: 'slow.pdf' });
+    const pending = fetch(`${server.url}/api/v1/cases/${otherCaseId}/attachments?${q}`, {
+      method: 'POST', headers: { authorization: `Bearer ${as.hart.token}` }, body, duplex: 'half',
+    });
+    // The server's open spool: a file of the spool directory, already unlinked.
+    const fdDir = `/proc/${server.proc.pid}/fd`;
+    const spoolFd = () => fs.readdirSync(fdDir).find((fd) => {
+      try {
+        return fs.readlinkSync(path.join(fdDir, fd)).startsWith(spoolDir);
+      } catch {
+        return false;
+      }
+    });
+    let fd;
+    for (let i = 0; i < 500 && !(fd && fs.statSync(path.join(fdDir, fd)).size >= 65_536); i++) {
+      fd = spoolFd();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(fd, 'the upload has a spool file');
+    assert.match(fs.readlinkSync(path.join(fdDir, fd)), /\(deleted\)$/, 'with no name in the directory');
+    assert.deepEqual(fs.readdirSync(spoolDir), [], 'nothing to see in the directory');
+    const spooled = fs.readFileSync(path.join(fdDir, fd));
+    assert.ok(spooled.length >= 65_536, `a chunk is spooled (${spooled.length} bytes)`);
+    assert.ok(!spooled.includes(marker), 'the spooled bytes are sealed');
+    assert.ok(!spooled.includes('%PDF'), 'not even its first bytes are in clear');
+    release();
+    const a = await readJson(await pending, 201, 'the slow upload');
+    assert.equal(a.size, file.length);
+    assert.equal(spoolFd(), undefined, 'the spool is closed');
+  });
+
+  test('neither the file\'s bytes nor its name are in clear in the database', () => {
+    const bytes = dbBytes(db);
+    assert.ok(bytes.includes('application/pdf'), 'the type is in clear, so the right bytes were read');
+    assert.ok(!bytes.includes(marker), 'the file\'s content is not in clear');
+    assert.ok(!bytes.includes('Interview summary'), 'the text file is not in clear');
+    assert.ok(!bytes.includes(secretName), 'the name is not in clear');
+    assert.ok(!bytes.includes('Copy from Bridgeport PD'), 'the description is not in clear');
+  });
+
+  test('key rotate re-seals the chunks, names and descriptions: with the old key gone, the file still downloads whole', async () => {
+    assert.equal(await server.stop(), 0);
+    server = null;
+    const r = await run(['key', 'rotate', '--db', db], { db, env: clock.env });
+    assert.equal(r.code, 0, r.stderr);
+    const kf = keyFileOf(db);
+    const text = fs.readFileSync(kf, 'utf8');
+    const current = /^current (\d+)$/m.exec(text)[1];
+    const kept = text.split('\n').filter((l) => !/^key \d+ /.test(l) || l.startsWith(`key ${current} `)).join('\n');
+    assert.notEqual(kept, text, 'an older key was removed');
+    fs.writeFileSync(kf, kept);
+    server = await startServer({ db, env: clock.env, pack: packFile });
+    const hart = await login(server.url, demo.byRole.hart.username, demo.byRole.hart.password);
+    const list = await hart.get(`/api/v1/cases/${caseId}/attachments`);
+    assert.equal(list.items[0].name, secretName);
+    assert.equal(list.items[0].description, 'Copy from Bridgeport PD');
+    const { res, bytes } = await download(hart, stored.href);
+    assert.equal(res.status, 200);
+    assert.ok(bytes.equals(full), 'the same bytes under the new key');
+  });
+});
