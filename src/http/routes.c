@@ -87,6 +87,7 @@ const struct http_route http_routes[] = {
 /* Cases, duties, the dashboard (h_cases.c), and MDT teams and contacts
  * (h_teams.c). */
 #include "http/routes_cases.inc"
+#include "http/routes_assign.inc"
 #include "http/routes_teams.inc"
 /* A child's page, merges, record relief, break the glass (h_persons.c). */
 #include "http/routes_persons.inc"

@@ -60,6 +60,8 @@ enum perm {
 	PERM_TRAINING_MANAGE,  /* schedule sessions, register, take attendance, certificates, imports */
 	PERM_TRAINING_READ,    /* training records (provider: its own staff's) */
 	PERM_TRAINING_STATS,   /* training figures */
+	PERM_CASES_REOPEN,     /* reopen a closed case */
+	PERM_CASELOAD_READ,    /* each worker's open cases, overdue duties and missing children (liaison: its region) */
 	PERM_COUNT
 };
 
