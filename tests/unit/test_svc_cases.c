@@ -413,7 +413,7 @@ UNIT_TEST_WITH(a_closed_case_takes_no_missing_episode_or_rapid_response, fx_setu
 {
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
-	update_case(&hart, id, "\"status\": \"closed\"", false);
+	update_case(&hart, id, "\"status\": \"closed\", \"closure_reason\": \"other\", \"close_anyway\": \"moved\"", false);
 	char body[256];
 	struct write_arg a = {.as = &hart,
 			      .id = id,

@@ -83,7 +83,7 @@ static int my_cases_select(const struct svc_ctx *ctx, struct db *db, const char 
 		"  OR (? = 3 AND EXISTS (SELECT 1 FROM case_review v JOIN mdt_team t ON t.id = v.team_id"
 		"   WHERE v.case_id = c.id AND v.status <> 'cancelled' AND t.code = ?)))"
 		" ORDER BY c.id DESC LIMIT ?",
-		"tittttiiddtdtd", ts, a->user_id, status, status, status, after, after, a->role == ROLE_HART ? 1 : 0,
+		"titttiiddtdtd", ts, a->user_id, status, status, status, after, after, a->role == ROLE_HART ? 1 : 0,
 		a->role == ROLE_LIAISON ? 2 : 0, a->scope, a->role == ROLE_MDT ? 3 : 0, a->scope, limit + 1);
 	if (r < 0)
 		return r;
@@ -251,7 +251,7 @@ static int caseload_select(struct db *db, struct app *app, const char *region, i
 	time_str(now(), ts);
 	const char *rg = region ? region : "";
 	struct db_stmt *st;
-	int r = db_preparef(db, &st, caseload_sql, "ttttttttittttd", region, rg, region, rg, ts, region, rg, region,
+	int r = db_preparef(db, &st, caseload_sql, "tttttttttitttd", region, rg, region, rg, ts, region, rg, region,
 			    rg, after, region, region, rg, limit + 1);
 	if (r < 0)
 		return r;
