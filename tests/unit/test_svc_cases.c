@@ -37,6 +37,7 @@ static void write_begin(struct field_errors *errs, size_t max, struct case_confl
 static void write_end(struct field_errors *errs, struct case_conflict *cf)
 {
 	json_decref(cf->allowed);
+	json_decref(cf->open_work);
 	field_errors_done(errs);
 }
 
