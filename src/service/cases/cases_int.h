@@ -2,7 +2,8 @@
  * share. Its public interface is service/cases.h; one file per use case:
  * access.c (scope, timeline, the end of a write), open.c, join.c, read.c
  * (one case, the list), update.c, event.c, reports.c, episodes.c, rapid.c,
- * dashboard.c. */
+ * dashboard.c, assign.c (lead and workers), close.c (closing, reopening),
+ * mine.c (my cases, my duties, the caseload), print.c (the summary). */
 #pragma once
 
 #include <jansson.h>
