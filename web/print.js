@@ -34,15 +34,16 @@ export function clearPrint() {
 /** The Print button of the case page, with the parts to choose. */
 export function printTools(kase, { mdt }) {
   const parts = PARTS.filter(([id]) => !(mdt && id === 'duties') && (id !== 'plan' || ctx.can('plans.read')));
-  const form = h('form', { className: 'form print-pick', id: 'case-print-form', novalidate: true },
+  // Choosing what to print changes nothing: not a form, so that a view
+  // without edit controls (the MDT's) has none.
+  const form = h('div', { className: 'form print-pick', id: 'case-print-form' },
     h('fieldset', {}, h('legend', {}, 'What to print'),
       parts.map(([id, label]) => h('label', { className: 'check' },
         h('input', { type: 'checkbox', name: 'parts', value: id, checked: true, id: `print-part-${id}` }), h('span', {}, label)))),
     h('p', { className: 'hint' }, 'The print is recorded in the audit trail, with the parts chosen.'),
     h('p', { className: 'field-error', id: 'case-print-pick-error', role: 'alert' }),
-    h('div', { className: 'actions' }, h('button', { type: 'submit', className: 'btn btn-secondary btn-small', id: 'case-print-open' }, 'Print')));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
+    h('div', { className: 'actions' }, h('button', { type: 'button', className: 'btn btn-secondary btn-small', id: 'case-print-open' }, 'Print')));
+  form.querySelector('#case-print-open').addEventListener('click', () => {
     const chosen = [...form.querySelectorAll('input[name="parts"]:checked')].map((x) => x.value);
     if (!chosen.length) {
       form.querySelector('#case-print-pick-error').textContent = 'Choose at least one part to print.';
