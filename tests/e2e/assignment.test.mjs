@@ -80,6 +80,11 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     assert.equal(row.number, c.number);
     assert.equal(row.child.given_name, `Assign${serial}`);
     assert.equal(mine.next, null);
+    const notes = await as.liaison.get('/api/v1/notifications');
+    const told = (notes.notifications || notes.items || []).find((n) => n.kind === 'case_assigned');
+    assert.ok(told, `the new lead is told: ${JSON.stringify(notes)}`);
+    assert.equal(told.text, `You lead case ${c.number} now: its duties are yours.`);
+    assert.ok(!told.text.includes(`Assign${serial}`), 'the notice names no child');
     const duties = await as.liaison.get('/api/v1/me/duties');
     assert.ok(duties.items.some((d) => d.id === duty.id), 'the duty is in the liaison\'s duties');
     assert.equal((await as.hart.get('/api/v1/me/cases')).items.some((i) => i.id === c.id), false, 'the opener does not lead it');

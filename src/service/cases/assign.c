@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "db/db.h"
 #include "service/deadlines.h"
+#include "service/recipients.h"
 #include "service/sealed.h"
 
 static const char *const assign_roles[] = {"lead", "worker", NULL};
@@ -115,6 +116,22 @@ static int start_row(struct db *db, const struct svc_ctx *ctx, int64_t case_id, 
 			"iitti", case_id, user, role, ts, ctx->actor->user_id);
 }
 
+/* Tell user, in the app, that it leads or works case h now (not the actor,
+ * who knows). The text names the case, never the child. */
+static int tell_assigned(struct db *db, const struct svc_ctx *ctx, const struct case_head *h, int64_t user,
+			 bool lead)
+{
+	if (user <= 0 || user == ctx->actor->user_id)
+		return 0;
+	char ts[32], oid[24], text[160];
+	time_str(now(), ts);
+	fmt_id(oid, h->id);
+	snprintf(text, sizeof text, lead ? "You lead case %s now: its duties are yours." : "You work case %s now.",
+		 h->number);
+	const struct recipients to = {.who = RCPT_USER, .user_id = user};
+	return notify_insert(db, &to, "case_assigned", "case", oid, text, ts);
+}
+
 int cases_set_lead(struct db *db, const struct svc_ctx *ctx, const struct case_head *h, int64_t user)
 {
 	if (user == h->lead)
@@ -131,7 +148,8 @@ int cases_set_lead(struct db *db, const struct svc_ctx *ctx, const struct case_h
 		return r;
 	if ((r = db_execf(db, "UPDATE child_case SET lead_user_id = NULLIF(CAST(? AS BIGINT), 0) WHERE id = ?", "ii",
 			  user, h->id)) < 0 ||
-	    (r = duty_reassign(db, h->id, user > 0 ? user : h->opened_by)) < 0)
+	    (r = duty_reassign(db, h->id, user > 0 ? user : h->opened_by)) < 0 ||
+	    (r = tell_assigned(db, ctx, h, user, true)) < 0)
 		return r;
 	return cases_event_packf(db, ctx, h->id, "lead_changed", now(), "{s:s?, s:s?}", "from", *from ? from : NULL,
 				 "to", *to ? to : NULL);
@@ -215,7 +233,8 @@ static int add_worker(struct db *db, const struct svc_ctx *ctx, const struct cas
 	char ts[32], name[64];
 	time_str(now(), ts);
 	if ((r = username_of(db, user, name)) < 0 || (r = start_row(db, ctx, h->id, "worker", user, ts)) < 0 ||
-	    (r = cases_event_packf(db, ctx, h->id, "worker_added", now(), "{s:s}", "user", name)) < 0)
+	    (r = cases_event_packf(db, ctx, h->id, "worker_added", now(), "{s:s}", "user", name)) < 0 ||
+	    (r = tell_assigned(db, ctx, h, user, false)) < 0)
 		return r;
 	*ret_added = true;
 	return 0;
