@@ -290,7 +290,7 @@ function renderMoves() {
   box.hidden = false;
   if (!allowed.length) {
     const closed = kase.status === 'closed';
-    box.replaceChildren(h('p', { className: 'moves-none' }, closed ? (ctx.can('cases.reopen') ? 'The case is closed.' : 'The case is closed: a HART coordinator may reopen it.') : 'No change of status is allowed from here.'),
+    box.replaceChildren(h('p', { className: 'moves-none' }, closed ? (ctx.can('cases.reopen') ? 'The status of a closed case does not change; reopening it is a step of its own, with its reason.' : 'The case is closed: a HART coordinator may reopen it.') : 'No change of status is allowed from here.'),
       closed && ctx.can('cases.reopen') ? reopenForm(kase, { reload: reloadWith('case-status') }) : null);
     return;
   }

@@ -183,6 +183,9 @@ describe(`who works a case, in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
     await page.waitForFunction(() => document.querySelector('#case-status')?.textContent === 'The case is closed.');
     assert.match(await text(page.locator('#case-facts')), /Closed .*The child moved out of Connecticut/i);
     await page.getByText('Reopen the case').first().click();
+    await assertAxeClean(page, 'a closed case with the reopen form');
+    await page.locator('#case-moves').scrollIntoViewIfNeeded();
+    await screenshot(page, 'assignment-closed', { fullPage: false });
     await page.getByLabel('Why the case opens again').fill('The child came back to Connecticut.');
     await page.getByRole('button', { name: 'Reopen the case' }).click();
     await page.waitForFunction(() => document.querySelector('#case-status')?.textContent === 'The case is open again.');
