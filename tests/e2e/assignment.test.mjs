@@ -56,7 +56,7 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     await loginEach(server, demo.users, as, extra);
     for (const k of Object.keys(as)) ids[k] = (await as[k].get('/api/v1/me')).user.id;
   });
-  after(() => { if (process.env.DEBUG_LOGS) console.error(server.logs().slice(-60).join('\n')); return stopServer(server); });
+  after(() => stopServer(server));
 
   test('a lead set from the case moves its duties; a transfer keeps the history; "My cases" and "My duties" follow', async () => {
     const c = await newCase();
