@@ -4,6 +4,9 @@
 import { initAccount, clearAccount, clearMfa, showAccount, showMfa } from './account.js';
 import { initAdmin, clearAdmin, showAdmin } from './admin.js';
 import { initCases, clearCases, showCase, showCases } from './cases.js';
+import { initCaseload, clearCaseload, showCaseload } from './caseload.js';
+import { initMyWork, clearMyWork, showMyWork } from './mywork.js';
+import { initPrint, clearPrint, showCasePrint } from './print.js';
 import { initContacts, clearContacts, showContacts } from './contacts.js';
 import { initCertificates, clearCertificates, showCertificatePrint, showTrainer, showTrainers } from './certificates.js';
 import { initImport, clearImport, showImport } from './import.js';
@@ -110,6 +113,9 @@ const PAGES = [
   { view: 'notes', title: 'Notifications', hash: /^#notifications$/, perm: 'session', heading: 'notes-heading', nav: 'bell', inNav: false },
   { view: 'cases', title: 'Cases', hash: /^#cases$/, perm: 'cases.write', heading: 'cases-heading', nav: 'nav-cases' },
   { view: 'case', title: 'Case', hash: /^#case\/(\d{1,15})$/, perm: 'cases.read', heading: 'case-heading', nav: 'nav-cases', inNav: false },
+  { view: 'caseprint', title: 'Case summary', hash: /^#case\/(\d{1,15})\/print(?:\?([^#]*))?$/, perm: 'cases.read', heading: 'case-print-heading', nav: 'nav-cases', inNav: false },
+  { view: 'mywork', title: 'My work', hash: /^#mywork$/, perm: 'cases.read', heading: 'mywork-heading', nav: 'nav-mywork' },
+  { view: 'caseload', title: 'Caseload', hash: /^#caseload$/, perm: 'caseload.read', heading: 'caseload-heading', nav: 'nav-caseload' },
   { view: 'planprint', title: 'Plan', hash: /^#case\/(\d{1,15})\/plans\/(safety|service)\/print(?:\/(\d{1,15}))?$/, perm: 'plans.read', heading: 'plan-print-heading', nav: 'nav-cases', inNav: false },
   { view: 'person', title: 'Child', hash: /^#persons\/(\d{1,15})$/, perm: 'persons.read', heading: 'person-heading', inNav: false },
   { view: 'teams', title: 'Teams', hash: /^#teams$/, perm: 'teams.read', heading: 'teams-heading', nav: 'nav-teams' },
@@ -140,13 +146,13 @@ const VIEW_TITLES = {
   home: 'Home',
   ...Object.fromEntries(PAGES.map((p) => [p.view, p.title])),
 };
-const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'planprint', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral', 'certificate', 'trainers', 'trainer', 'training', 'tsession', 'trainee', 'timport'];
+const VIEWS = ['login', 'mfa', 'account', 'home', 'intake', 'report', 'queue', 'find', 'users', 'notes', 'cases', 'case', 'caseprint', 'mywork', 'caseload', 'planprint', 'person', 'teams', 'team', 'contacts', 'figures', 'taskforce', 'import', 'providers', 'provider', 'provideredit', 'referrals', 'referral', 'certificate', 'trainers', 'trainer', 'training', 'tsession', 'trainee', 'timport'];
 const NAV_IDS = ['nav-home', ...new Set(PAGES.map((p) => p.nav).filter(Boolean))];
 
 /** The navigation link of a view: an MDT member's cases are under its team. */
 function navOf(view) {
   if (view === 'home') return 'nav-home';
-  if ((view === 'case' || view === 'planprint') && !can('cases.write')) return 'nav-teams';
+  if ((view === 'case' || view === 'planprint' || view === 'caseprint') && !can('cases.write')) return 'nav-teams';
   return PAGES.find((p) => p.view === view)?.nav || null;
 }
 
@@ -203,6 +209,9 @@ function route({ focus }) {
   if (view === 'cases') showCases();
   if (view === 'case') showCase(match[1]);
   if (view === 'planprint') showPlanPrint(match[1], match[2], match[3]);
+  if (view === 'caseprint') showCasePrint(match[1], match[2]);
+  if (view === 'mywork') showMyWork();
+  if (view === 'caseload') showCaseload();
   if (view === 'person') showPerson(match[1]);
   if (view === 'teams') showTeams();
   if (view === 'team') showTeam(match[1]);
@@ -256,6 +265,8 @@ function enterSession(user, csrf, permissions) {
   $('nav-home').textContent = hasDashboard() ? 'Dashboard' : 'Home';
   $('nav-cases-item').hidden = !can('cases.write');
   $('nav-teams-item').hidden = !can('teams.read');
+  $('nav-mywork-item').hidden = !can('cases.read');
+  $('nav-caseload-item').hidden = !can('caseload.read');
   $('nav-teams').textContent = can('cases.write') ? 'Teams' : 'My team';
   $('nav-contacts-item').hidden = !can('contacts.read');
   $('nav-providers-item').hidden = !can('providers.read');
@@ -298,6 +309,9 @@ function leaveSession(message, { discardDrafts = false } = {}) {
   clearCertificates();
   clearTraining();
   clearTrainingImport();
+  clearMyWork();
+  clearCaseload();
+  clearPrint();
   clearAccount();
   clearMfa();
   for (const id of ['who-name', 'home-heading', 'me-role', 'me-username', 'me-role-label', 'me-scope'])
@@ -484,6 +498,9 @@ initTraining({ can });
 initTrainingImport();
 initFigures({ can, user: () => (me ? me.user : null) });
 initPlans({ can, user: () => (me ? me.user : null) });
+initPrint({ can });
+initMyWork();
+initCaseload({ user: () => (me ? me.user : null) });
 wirePlanPrint();
 initQueue({ user: () => (me ? me.user : null) });
 initNotes({ visible: () => document.body.dataset.view === 'notes' });

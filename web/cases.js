@@ -17,6 +17,9 @@ import {
   say, termLabel, termOptions, toLocalInput, timeValue, getTableList, messageRow, wireListFilters, fillRegionFilter, listen, sendBusy,
 } from './common.js';
 import { rapidOffersBox } from './providers.js';
+import { assignPanel } from './assign.js';
+import { closeForm, reopenForm } from './closing.js';
+import { printTools } from './print.js';
 
 let ctx = { can: () => false, user: () => null };
 let listGen = 0;
@@ -62,7 +65,7 @@ export function clearCases() {
 
 function clearCasePage() {
   $('case-heading').textContent = 'Case';
-  for (const id of ['case-flags', 'case-facts', 'case-moves', 'case-edit-wrap', 'case-body']) $(id).replaceChildren();
+  for (const id of ['case-flags', 'case-facts', 'case-tools', 'case-moves', 'case-edit-wrap', 'case-body']) $(id).replaceChildren();
   $('case-moves').hidden = true;
   for (const id of ['case-status', 'case-error', 'case-announce']) say(id, '');
 }
@@ -238,7 +241,7 @@ function render() {
       h('span', { className: 'sub' }, `Petition: ${termLabel('petition_statuses', c.petition_status || 'none')}`))));
     facts.push(dl('Lead', person(c.lead) || none('No lead yet')));
     facts.push(dl('Opened', h('span', {}, c.opened_at ? formatShortTime(c.opened_at) : '', person(c.opened_by) ? h('span', { className: 'sub' }, `by ${person(c.opened_by)}`) : null)));
-    if (c.closed_at) facts.push(dl('Closed', formatShortTime(c.closed_at)));
+    if (c.closed_at) facts.push(dl('Closed', h('span', {}, formatShortTime(c.closed_at), c.closure_reason ? h('span', { className: 'sub' }, packName('case_closure_reasons', c.closure_reason)) : null)));
     const intakes = c.intakes || [];
     if (intakes.length) {
       facts.push(dl(intakes.length === 1 ? 'Report' : 'Reports', h('span', { className: 'intake-links' },
@@ -246,6 +249,7 @@ function render() {
     }
   }
   $('case-facts').replaceChildren(...facts);
+  $('case-tools').replaceChildren(printTools(c, { mdt: isMdtView() }));
 
   if (isMdtView()) {
     $('case-moves').hidden = true;
@@ -260,6 +264,7 @@ function render() {
     renderMoves();
     renderEdit();
     $('case-body').replaceChildren(
+      assignPanel(c, { write: ctx.can('cases.write'), reload: reloadWith('cp-assign-status') }),
       dutiesPanel(),
       missingPanel({ readOnly: false }),
       reportsPanel(),
@@ -291,7 +296,9 @@ function renderMoves() {
   const box = $('case-moves');
   box.hidden = false;
   if (!allowed.length) {
-    box.replaceChildren(h('p', { className: 'moves-none' }, kase.status === 'closed' ? 'The case is closed: its status does not change again.' : 'No change of status is allowed from here.'));
+    const closed = kase.status === 'closed';
+    box.replaceChildren(h('p', { className: 'moves-none' }, closed ? (ctx.can('cases.reopen') ? 'The status of a closed case does not change; reopening it is a step of its own, with its reason.' : 'The case is closed: a HART coordinator may reopen it.') : 'No change of status is allowed from here.'),
+      closed && ctx.can('cases.reopen') ? reopenForm(kase, { reload: reloadWith('case-status') }) : null);
     return;
   }
   box.replaceChildren(
@@ -512,6 +519,9 @@ function eventExtra(ev) {
   if (ev.placement) out.push(`Placement: ${termLabel('placements', ev.placement)}`);
   if (ev.emergency_department) out.push(`At ${ev.emergency_department_name || packName('emergency_departments', ev.emergency_department)}`);
   if (ev.level) out.push(`Level: ${levelText(ev.level)}`);
+  if (ev.kind === 'lead_changed') out.push(`${ev.from || 'no lead'} → ${ev.to || 'no lead'}`);
+  if (ev.kind === 'worker_added' || ev.kind === 'worker_removed') out.push(ev.user || '');
+  if (ev.kind === 'status_change' && ev.reason) out.push(packName('case_closure_reasons', ev.reason));
   return out.join(' · ');
 }
 
@@ -659,7 +669,12 @@ async function onClick(e) {
 async function move(b) {
   const to = b.dataset.to;
   say('case-status', '');
-  if (to === 'closed' && !window.confirm(`Close case ${kase.number}? A closed case does not open again; a new episode is a new case.`)) return;
+  if (to === 'closed') {
+    const form = closeForm(kase, { reload: reloadWith('case-status'), cancel: () => { renderMoves(); $('case-moves').querySelector('button[data-to="closed"]')?.focus(); } });
+    $('case-moves').replaceChildren(form);
+    form.querySelector('select').focus();
+    return;
+  }
   say('case-error', '');
   const done = busy(b, 'Saving…');
   const r = await api('PATCH', `/api/v1/cases/${caseId}`, { version: kase.version, status: to });
@@ -671,6 +686,15 @@ async function move(b) {
     return;
   }
   conflictOr(r, 'The status was not changed', 'case-error');
+}
+
+/** Read the case again and draw it, then say text in the element id. */
+function reloadWith(id) {
+  return async (text) => {
+    flash = { id, text };
+    await loadCase();
+    $(id)?.closest('section')?.querySelector('h2')?.focus();
+  };
 }
 
 /** A 409 in words: the statuses allowed, or someone else's change and a Reload button. */

@@ -11,7 +11,8 @@
 #include "service/deadlines.h"
 
 /* The answer to a service's refusal: 422 with the fields, 409 with why
- * (an illegal transition lists the statuses allowed), else the error. */
+ * (an illegal transition lists the statuses allowed, a closing refused
+ * for open work lists the duties and referrals), else the error. */
 static int refusal(struct http_resp *resp, int r, struct field_errors *errs, struct case_conflict *cf)
 {
 	if (r == ERR_INVAL && field_errors_any(errs))
@@ -24,6 +25,11 @@ static int refusal(struct http_resp *resp, int r, struct field_errors *errs, str
 	}
 	json_decref(cf->allowed);
 	cf->allowed = NULL;
+	if (r == ERR_CONFLICT && cf->open_work) {
+		json_t *ext = cf->open_work;
+		cf->open_work = NULL;
+		return http_problem_ext(resp, 409, cf->slug, "Open work", cf->detail, ext);
+	}
 	if (r == ERR_CONFLICT && cf->slug)
 		return http_problem(resp, 409, cf->slug, "Conflict", cf->detail, NULL);
 	return r;
@@ -183,4 +189,87 @@ int h_deadlines_list(struct http_req *req, struct http_resp *resp)
 int h_dashboard(struct http_req *req, struct http_resp *resp)
 {
 	return http_read_doc(req, resp, svc_dashboard);
+}
+
+/* ---- who works a case, my work, the caseload, reopening, printing ---- */
+
+/* The page asked for: limit and after. */
+static struct page_req page_of(struct http_req *req, struct field_errors *errs)
+{
+	return (struct page_req){.limit = query_limit(req, errs), .after = http_query(req, "after")};
+}
+
+int h_case_assign(struct http_req *req, struct http_resp *resp)
+{
+	return case_write(req, resp, svc_case_assign, 200);
+}
+
+int h_case_unassign(struct http_req *req, struct http_resp *resp)
+{
+	return sub_write(req, resp, svc_case_unassign);
+}
+
+int h_case_reopen(struct http_req *req, struct http_resp *resp)
+{
+	return case_write(req, resp, svc_case_reopen, 200);
+}
+
+int h_case_assignable(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t id;
+	struct field_errors errs;
+	int r = http_id_errs(req, &id, &errs, 10);
+	if (r < 0)
+		return r;
+	struct page_req pg = page_of(req, &errs);
+	json_t *out = NULL;
+	r = field_errors_any(&errs) ? ERR_INVAL : svc_case_assignable(&ctx, id, &pg, &errs, &out);
+	return http_answer(resp, r, &errs, 200, out);
+}
+
+int h_case_print(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t id;
+	struct field_errors errs;
+	int r = http_id_errs(req, &id, &errs, 10);
+	if (r < 0)
+		return r;
+	json_t *out = NULL;
+	r = svc_case_print(&ctx, id, http_query(req, "parts"), &errs, &out);
+	return http_answer(resp, r, &errs, 200, out);
+}
+
+int h_my_cases(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct page_req pg = page_of(req, &errs);
+	json_t *out = NULL;
+	int r = field_errors_any(&errs) ? ERR_INVAL : svc_my_cases(&ctx, http_query(req, "status"), &pg, &errs, &out);
+	return http_answer(resp, r, &errs, 200, out);
+}
+
+int h_my_duties(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct page_req pg = page_of(req, &errs);
+	json_t *out = NULL;
+	int r = field_errors_any(&errs) ? ERR_INVAL : svc_my_duties(&ctx, &pg, &errs, &out);
+	return http_answer(resp, r, &errs, 200, out);
+}
+
+int h_caseload(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct page_req pg = page_of(req, &errs);
+	json_t *out = NULL;
+	int r = field_errors_any(&errs) ? ERR_INVAL : svc_caseload(&ctx, http_query(req, "region"), &pg, &errs, &out);
+	return http_answer(resp, r, &errs, 200, out);
 }

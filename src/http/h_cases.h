@@ -17,3 +17,13 @@ int h_rapid_request(struct http_req *req, struct http_resp *resp);
 int h_rapid_arrive(struct http_req *req, struct http_resp *resp);
 int h_deadlines_list(struct http_req *req, struct http_resp *resp);
 int h_dashboard(struct http_req *req, struct http_resp *resp);
+/* Who works a case, my cases and duties, the caseload, reopening and the
+ * printed summary (routes_assign.inc). */
+int h_case_assign(struct http_req *req, struct http_resp *resp);
+int h_case_unassign(struct http_req *req, struct http_resp *resp);
+int h_case_assignable(struct http_req *req, struct http_resp *resp);
+int h_case_reopen(struct http_req *req, struct http_resp *resp);
+int h_case_print(struct http_req *req, struct http_resp *resp);
+int h_my_cases(struct http_req *req, struct http_resp *resp);
+int h_my_duties(struct http_req *req, struct http_resp *resp);
+int h_caseload(struct http_req *req, struct http_resp *resp);

@@ -88,6 +88,7 @@ const struct http_route http_routes[] = {
 /* Cases, duties, the dashboard (h_cases.c), and MDT teams and contacts
  * (h_teams.c). */
 #include "http/routes_cases.inc"
+#include "http/routes_assign.inc"
 #include "http/routes_teams.inc"
 /* A child's page, merges, record relief, break the glass (h_persons.c). */
 #include "http/routes_persons.inc"
@@ -121,6 +122,11 @@ const struct http_route http_routes[] = {
 	{"GET", "/contacts.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/figures.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/plans.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/assign.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/caseload.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/closing.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/mywork.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/print.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/import.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/account.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/person.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},

@@ -65,6 +65,8 @@ static const struct {
 	[PERM_TRAINING_MANAGE] = {"training.manage", R(ROLE_TRAINER)},
 	[PERM_TRAINING_READ] = {"training.read", R(ROLE_TRAINER) | R(ROLE_PROVIDER)},
 	[PERM_TRAINING_STATS] = {"training.stats", R(ROLE_TRAINER) | R(ROLE_HART) | R(ROLE_ANALYST)},
+	[PERM_CASES_REOPEN] = {"cases.reopen", R(ROLE_HART)},
+	[PERM_CASELOAD_READ] = {"caseload.read", R(ROLE_HART) | R(ROLE_LIAISON)},
 };
 
 /* The roles that read case content somewhere: every role that works with

@@ -62,6 +62,8 @@ enum perm {
 	PERM_TRAINING_STATS,   /* training figures */
 	PERM_ATTACHMENTS_READ,  /* list and download a case's or a child's attachments */
 	PERM_ATTACHMENTS_WRITE, /* attach a file to a case or a child */
+	PERM_CASES_REOPEN,     /* reopen a closed case */
+	PERM_CASELOAD_READ,    /* each worker's open cases, overdue duties and missing children (liaison: its region) */
 	PERM_COUNT
 };
 

@@ -84,6 +84,10 @@ const struct case_term case_event_kind_terms[] = {
 	{"rapid_response_arrived", "Responder arrived"},
 	{"review_scheduled", "MDT review scheduled"},
 	{"review_held", "MDT review held"},
+	{"lead_changed", "Lead changed"},
+	{"worker_added", "Worker added"},
+	{"worker_removed", "Worker removed"},
+	{"reopened", "Case reopened"},
 	{NULL, NULL},
 };
 static const char *const user_event_kinds[] = {"note",     "contact", "medical_exam", "forensic_interview",

@@ -22,7 +22,7 @@ static const char *const root_keys[] = {
 	"services", "deadlines", "screening_instruments", "dispositions",    "law",
 	"commercial_sex_concerns", "mdt_roles", "emergency_departments", "age_groups",
 	"suppression_threshold", "gender_identities", "populations", "referral_answer", "provider_view",
-	"referral_decline_reasons", "referral_end_reasons", "referral_outcomes", "relief_offences", "plan_review_days", "training_audiences", "courses", "trafficking_informed", "attachments", NULL,
+	"referral_decline_reasons", "referral_end_reasons", "referral_outcomes", "relief_offences", "plan_review_days", "training_audiences", "courses", "trafficking_informed", "attachments", "case_closure_reasons", NULL,
 };
 
 /* --- Building ------------------------------------------------------------ */

@@ -225,6 +225,9 @@ struct pack_recovery {
 	 * record relief. Built-in lists when the pack has none. */
 	struct pack_item *populations, *decline_reasons, *end_reasons, *outcomes, *relief_offences;
 	size_t n_populations, n_decline_reasons, n_end_reasons, n_outcomes, n_relief_offences;
+	/* Why a case is closed (docs/cases.md, "Closing and reopening"). */
+	struct pack_item *closure_reasons;
+	size_t n_closure_reasons;
 	/* referral_answer: business days (Monday to Friday in the pack's
 	 * zone; default 2), and the services answered faster. */
 	int answer_business_days;

@@ -34,6 +34,9 @@ struct case_conflict {
 	const char *slug;
 	char detail[256];
 	json_t *allowed;
+	/* "open-work" (a case closed with open duties or active referrals):
+	 * {duties, referrals}, members of the answer; the caller frees it. */
+	json_t *open_work;
 };
 
 struct case_opened {
@@ -64,7 +67,10 @@ int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct
  * user the MDT view. Audited (case.read). */
 int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret);
 
-/* PATCH /api/v1/cases/{id} (PERM_CASES_WRITE). *ret: the case. */
+/* PATCH /api/v1/cases/{id} (PERM_CASES_WRITE). *ret: the case. Closing
+ * takes a closure_reason of the pack's list; a case with open duties or
+ * active referrals closes only with close_anyway (why), else ERR_CONFLICT
+ * with the slug "open-work" and cf->open_work. */
 int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
 		    struct case_conflict *cf, json_t **ret);
 extern const struct schema svc_case_update_schema;
@@ -105,3 +111,62 @@ extern const struct schema svc_rapid_arrive_schema;
 /* GET /api/v1/dashboard (PERM_DEADLINES_READ; a liaison: its region).
  * Audited (dashboard.read). */
 int svc_dashboard(const struct svc_ctx *ctx, json_t **ret);
+
+/* ---- who works a case (assign.c) ---- */
+
+/* A page of a list: limit (0: the default, 50) and the cursor a page
+ * answered as next. */
+struct page_req {
+	int limit;
+	const char *after;
+};
+
+/* POST /api/v1/cases/{id}/assignments (PERM_CASES_WRITE): {user_id, role:
+ * lead or worker}. A new lead ends the lead before and takes the case's
+ * duties. *ret: the case. Audited (case.assign). */
+int svc_case_assign(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
+		    struct case_conflict *cf, json_t **ret);
+extern const struct schema svc_case_assign_schema;
+/* DELETE /api/v1/cases/{id}/assignments/{aid}: ends that assignment (the
+ * lead's: the duties go back to whoever opened the case). *ret: the case.
+ * Audited (case.unassign). body and errs are not used. */
+int svc_case_unassign(const struct svc_ctx *ctx, int64_t id, int64_t aid, const json_t *body,
+		      struct field_errors *errs, struct case_conflict *cf, json_t **ret);
+/* GET /api/v1/cases/{id}/assignable (PERM_CASES_WRITE): {items, next}, the
+ * people who may work the case, each with may_lead. */
+int svc_case_assignable(const struct svc_ctx *ctx, int64_t id, const struct page_req *pg, struct field_errors *errs,
+			json_t **ret);
+
+/* ---- my work and the caseload (mine.c) ---- */
+
+/* GET /api/v1/me/cases (PERM_CASES_READ): the cases the actor leads or
+ * works, in its scope, newest first; status open (default), closed or
+ * all. {items, next}. Audited (case.list). */
+int svc_my_cases(const struct svc_ctx *ctx, const char *status, const struct page_req *pg,
+		 struct field_errors *errs, json_t **ret);
+/* GET /api/v1/me/duties (PERM_CASES_READ): the unmet duties the actor
+ * owns, due first. {items, next}. Audited (deadlines.list). */
+int svc_my_duties(const struct svc_ctx *ctx, const struct page_req *pg, struct field_errors *errs, json_t **ret);
+/* GET /api/v1/caseload (PERM_CASELOAD_READ; a liaison: its region): each
+ * worker's open cases, cases led, overdue duties and missing children.
+ * {items, next}. Audited (caseload.read). */
+int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct page_req *pg,
+		 struct field_errors *errs, json_t **ret);
+
+/* ---- reopening (close.c) ---- */
+
+/* POST /api/v1/cases/{id}/reopen (PERM_CASES_REOPEN): {version, reason}.
+ * The case returns to the status it had when it was closed. *ret: the
+ * case. Audited (case.reopen). */
+int svc_case_reopen(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
+		    struct case_conflict *cf, json_t **ret);
+extern const struct schema svc_case_reopen_schema;
+
+/* ---- printing (print.c) ---- */
+
+/* GET /api/v1/cases/{id}/print?parts= (PERM_CASES_READ): the case as its
+ * reader sees it, with what a printed summary needs: {case, parts,
+ * printed_at, printed_by}. parts: a comma-separated list of facts,
+ * duties, timeline and plan (NULL or "": all). Audited (case.print). */
+int svc_case_print(const struct svc_ctx *ctx, int64_t id, const char *parts, struct field_errors *errs,
+		   json_t **ret);

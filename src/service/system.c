@@ -214,6 +214,7 @@ int svc_system_config(struct app *a, json_t **ret)
 		{"referral_end_reasons", items_json(rec->end_reasons, rec->n_end_reasons)},
 		{"referral_outcomes", items_json(rec->outcomes, rec->n_outcomes)},
 		{"relief_offences", items_json(rec->relief_offences, rec->n_relief_offences)},
+		{"case_closure_reasons", items_json(rec->closure_reasons, rec->n_closure_reasons)},
 		{"provider_view", provider_view_json(a->pack)},
 		{"plan_review_days", json_integer(rec->plan_review_days)},
 		{"relief_statuses", relief_statuses_json()},

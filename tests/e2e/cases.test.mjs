@@ -241,8 +241,10 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
       for (const to of statuses) {
         if (to === from) continue;
         const { id } = await newCase();
-        for (const step of way[from]) await patchOk(id, { status: step });
-        const res = await patch(id, { version: (await getCase(id)).version, status: to });
+        // Closing names a closure reason.
+        const why = (st) => (st === 'closed' ? { closure_reason: 'services_completed' } : {});
+        for (const step of way[from]) await patchOk(id, { status: step, ...why(step) });
+        const res = await patch(id, { version: (await getCase(id)).version, status: to, ...(from === 'closed' ? {} : why(to)) });
         if (allowed[from].includes(to)) {
           assert.equal((await readJson(res, 200, `${from} -> ${to}`)).status, to);
         } else {
@@ -279,7 +281,8 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(stale.type, 'urn:hartline:problem:stale-version', 'a stale version has its own type');
     assert.equal((await getCase(id)).status, 'services', 'the stale change was not made');
 
-    const closed = await patchOk(id, { status: 'closed' });
+    await assertFieldError(await patch(id, { version: (await getCase(id)).version, status: 'closed' }), 'closure_reason', 'closing without a reason');
+    const closed = await patchOk(id, { status: 'closed', closure_reason: 'services_completed' });
     assert.equal(closed.status, 'closed');
     assert.equal(closed.closed_at, clock.iso());
     for (const to of ['open', 'response', 'services', 'monitoring']) await illegal(to, [], `closed -> ${to}`);

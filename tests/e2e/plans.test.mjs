@@ -190,7 +190,7 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('a closed case takes no new plan: 409', async () => {
     const c = await as.hart.get(`${CASES}/${caseId}`);
-    await as.hart.send('PATCH', `${CASES}/${caseId}`, { version: c.version, status: 'closed' });
+    await as.hart.send('PATCH', `${CASES}/${caseId}`, { version: c.version, status: 'closed', closure_reason: 'services_completed', close_anyway: 'The plan review is kept with the next case.' });
     const p = await assertProblem(await as.hart.fetch(`${plans}/safety`, { method: 'PUT', body: safety(2, '2027-03-10') }), 409, 'closed');
     assert.equal(p.type, 'urn:hartline:problem:conflict');
     assert.match(p.detail, /closed/);

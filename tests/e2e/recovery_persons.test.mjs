@@ -117,7 +117,7 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     await assertProblem(await as.liaison.fetch(`${PERSONS}/${a.person}/merge`, { method: 'POST', body: { other_id: b.person, reason } }), 403, 'a liaison merges');
     await assertFieldError(await as.hart.fetch(`${PERSONS}/${a.person}/merge`, { method: 'POST', body: { other_id: b.person, reason: 'same' } }), 'reason', 'a short reason');
     const { version } = await as.hart.get(`${CASES}/${b.caseId}`);
-    await as.hart.send('PATCH', `${CASES}/${b.caseId}`, { version, status: 'closed' });
+    await as.hart.send('PATCH', `${CASES}/${b.caseId}`, { version, status: 'closed', closure_reason: 'transferred', close_anyway: 'Merged into the other record of the child.' });
 
     const merged = await as.hart.send('POST', `${PERSONS}/${a.person}/merge`, { other_id: b.person, reason }, 201);
     assert.deepEqual([merged.kept_id, merged.merged_id, merged.moved], [a.person, b.person, 3]);

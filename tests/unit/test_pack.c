@@ -1711,6 +1711,8 @@ UNIT_TEST(reads_the_recovery_settings)
 	assert_non_null(pack_item_find(p->recovery.decline_reasons, p->recovery.n_decline_reasons, "no_opening"));
 	assert_non_null(pack_item_find(p->recovery.relief_offences, p->recovery.n_relief_offences, "prostitution"));
 	assert_int_equal(p->recovery.plan_review_days, 90);
+	assert_non_null(pack_item_find(p->recovery.closure_reasons, p->recovery.n_closure_reasons, "moved_out_of_state"));
+	assert_non_null(pack_item_find(p->recovery.closure_reasons, p->recovery.n_closure_reasons, "other"));
 	pack_free(p);
 }
 
@@ -1719,13 +1721,16 @@ UNIT_TEST(recovery_settings_default_when_absent)
 	json_t *root = ct_json();
 	static const char *const keys[] = {"populations", "referral_answer", "provider_view",
 		"referral_decline_reasons", "referral_end_reasons", "referral_outcomes", "relief_offences",
-		"plan_review_days"};
+		"plan_review_days", "case_closure_reasons"};
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
 		del(root, "", keys[i]);
 	struct pack *p = assert_accepted(root);
 	assert_int_equal(p->recovery.n_populations, 3);
 	assert_int_equal(p->recovery.n_outcomes, 4);
 	assert_int_equal(p->recovery.n_end_reasons, 5);
+	assert_int_equal(p->recovery.n_closure_reasons, 6);
+	assert_null(pack_item_find(p->recovery.closure_reasons, p->recovery.n_closure_reasons, "moved_out_of_state"));
+	assert_non_null(pack_item_find(p->recovery.closure_reasons, p->recovery.n_closure_reasons, "moved_away"));
 	assert_int_equal(p->recovery.answer_business_days, 2);
 	assert_int_equal(pack_answer_minutes(p, "survivor_care_rapid"), 0);
 	assert_true(pack_view_allows(p, PACK_VIEW_AGE));
@@ -1758,6 +1763,9 @@ UNIT_TEST(rejects_bad_recovery_settings)
 		{{{"", "populations", "[]"}}, "populations", "must list at least one entry"},
 		{{{"referral_outcomes[1]", "id", "\"goals_met\""}}, "referral_outcomes[1].id", "duplicate id \"goals_met\""},
 		{{{"", "plan_review_days", "0"}}, "plan_review_days", "must be an integer from 1 to 366"},
+		{{{"", "case_closure_reasons", "[]"}}, "case_closure_reasons", "must list at least one entry"},
+		{{{"case_closure_reasons[1]", "id", "\"services_completed\""}}, "case_closure_reasons[1].id",
+		 "duplicate id \"services_completed\""},
 		{{{"", "referral_answer",
 		   "{\"services\": [{\"service\": \"mentoring\", \"minutes\": 60}, {\"service\": \"mentoring\", \"minutes\": 90}]}"}},
 		 "referral_answer.services[1].service", "service \"mentoring\" is listed twice (first at referral_answer.services[0])"},

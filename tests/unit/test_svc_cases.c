@@ -37,6 +37,7 @@ static void write_begin(struct field_errors *errs, size_t max, struct case_confl
 static void write_end(struct field_errors *errs, struct case_conflict *cf)
 {
 	json_decref(cf->allowed);
+	json_decref(cf->open_work);
 	field_errors_done(errs);
 }
 
@@ -413,7 +414,7 @@ UNIT_TEST_WITH(a_closed_case_takes_no_missing_episode_or_rapid_response, fx_setu
 {
 	struct fx_user careline, hart;
 	int64_t id = fx_case_as_hart(&careline, &hart);
-	update_case(&hart, id, "\"status\": \"closed\"", false);
+	update_case(&hart, id, "\"status\": \"closed\", \"closure_reason\": \"other\", \"close_anyway\": \"moved\"", false);
 	char body[256];
 	struct write_arg a = {.as = &hart,
 			      .id = id,

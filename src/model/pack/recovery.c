@@ -29,6 +29,14 @@ static const struct pack_item default_end_reasons[] = {
 	{.id = "provider_ended", .name = "The provider ended the service"},
 	{.id = "other", .name = "Another reason (say which)"},
 };
+static const struct pack_item default_closure_reasons[] = {
+	{.id = "services_completed", .name = "Services completed and the child is safe"},
+	{.id = "declined_services", .name = "The child and family declined further services"},
+	{.id = "moved_away", .name = "The child moved away"},
+	{.id = "transferred", .name = "Transferred to another agency"},
+	{.id = "not_trafficking", .name = "Not a trafficking concern after assessment"},
+	{.id = "other", .name = "Another reason (say which)"},
+};
 static const struct pack_item default_outcomes[] = {
 	{.id = "goals_met", .name = "Goals met"},
 	{.id = "goals_partly_met", .name = "Goals partly met"},
@@ -175,6 +183,7 @@ void pack_check_recovery(struct check *c, const json_t *root, struct pack *p)
 	ITEMS("referral_end_reasons", default_end_reasons, end_reasons);
 	ITEMS("referral_outcomes", default_outcomes, outcomes);
 	ITEMS("relief_offences", default_relief_offences, relief_offences);
+	ITEMS("case_closure_reasons", default_closure_reasons, closure_reasons);
 #undef ITEMS
 	check_answer(c, root, p);
 	check_view(c, root, p);
@@ -191,6 +200,7 @@ void pack_recovery_free(struct pack *p)
 	free(r->end_reasons);
 	free(r->outcomes);
 	free(r->relief_offences);
+	free(r->closure_reasons);
 	free(r->answer_by_service);
 }
 

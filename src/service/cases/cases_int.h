@@ -2,7 +2,8 @@
  * share. Its public interface is service/cases.h; one file per use case:
  * access.c (scope, timeline, the end of a write), open.c, join.c, read.c
  * (one case, the list), update.c, event.c, reports.c, episodes.c, rapid.c,
- * dashboard.c. */
+ * dashboard.c, assign.c (lead and workers), close.c (closing, reopening),
+ * mine.c (my cases, my duties, the caseload), print.c (the summary). */
 #pragma once
 
 #include <jansson.h>
@@ -180,3 +181,39 @@ struct episode {
 
 /* Episode eid of case case_id; ERR_NOTFOUND when the case has no such one. */
 int cases_load_episode(struct db *db, int64_t case_id, int64_t eid, struct episode *e);
+
+/* ---- who works a case (assign.c) ---- */
+
+/* Whether a user of role and scope may lead a case of region. */
+bool cases_may_lead(const char *role, const char *scope, const char *region);
+/* Add a field error at key unless user may lead a case of region. 0, or a
+ * database error. */
+int cases_check_lead(struct db *db, int64_t user, const char *region, const char *key, struct field_errors *errs);
+/* Make user (0: nobody) the lead of case h: the lead before ends, the
+ * case's duties move, the timeline says so. Inside the caller's
+ * transaction; the caller writes the audit record. */
+int cases_set_lead(struct db *db, const struct svc_ctx *ctx, const struct case_head *h, int64_t user);
+/* The case's assignments, current first, then past ones newest first. */
+int cases_assignments_json(struct db *db, struct app *app, int64_t case_id, json_t *out);
+
+/* ---- pages (mine.c) ---- */
+
+#define CASES_PAGE_DEFAULT 50
+/* Check a page's limit and cursor (an id): 0 and *ret_after, or ERR_INVAL. */
+int cases_page_check(const struct page_req *pg, struct field_errors *errs, int64_t *ret_after);
+/* {items, next}: items holds up to limit + 1 rows; the extra one says there
+ * is a next page, whose cursor is the integer key of the last row kept.
+ * items is taken. */
+int cases_page_answer(json_t *items, int limit, const char *key, json_t **ret);
+
+/* ---- closing (close.c) ---- */
+
+/* Close case h with reason (of the pack's list): refused with ERR_CONFLICT
+ * and cf->open_work while it has open duties or active referrals, unless
+ * anyway says why it closes all the same (sealed on the timeline). Inside
+ * the caller's transaction; detail gets what the audit record says. */
+struct buf;
+int cases_close(struct db *db, const struct svc_ctx *ctx, const struct case_head *h, const char *reason,
+		const char *anyway, hl_time t, struct case_conflict *cf, struct buf *detail);
+/* The closure reason of a closed case on j (the full view). */
+int cases_closure_json(struct db *db, int64_t id, json_t *j);

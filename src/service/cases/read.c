@@ -238,14 +238,17 @@ static int intakes_json(struct db *db, int64_t id, json_t *out)
 	return r < 0 ? r : 0;
 }
 
-/* What the full view adds: the lead and opener, the reports joined, the
- * mandated reports, the duties and the rapid responses. */
+/* What the full view adds: who works the case (with the history), why it
+ * was closed, the lead and opener, the reports joined, the mandated
+ * reports, the duties and the rapid responses. */
 static int full_json(struct db *db, struct app *app, int64_t id, int64_t lead, int64_t opener,
 		     const struct case_head *ident, json_t *j)
 {
-	json_t *lead_j = NULL, *opener_j = NULL, *intakes, *reports, *duties, *rapids;
+	json_t *lead_j = NULL, *opener_j = NULL, *intakes, *reports, *duties, *rapids, *assigned;
 	int r;
-	if ((r = set_new(j, "intakes", (intakes = json_array()))) < 0 ||
+	if ((r = set_new(j, "assignments", (assigned = json_array()))) < 0 ||
+	    (r = cases_assignments_json(db, app, id, assigned)) < 0 || (r = cases_closure_json(db, id, j)) < 0 ||
+	    (r = set_new(j, "intakes", (intakes = json_array()))) < 0 ||
 	    (r = set_new(j, "reports", (reports = json_array()))) < 0 ||
 	    (r = set_new(j, "duties", (duties = json_array()))) < 0 ||
 	    (r = set_new(j, "rapid_responses", (rapids = json_array()))) < 0 ||

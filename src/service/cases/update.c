@@ -26,6 +26,8 @@ static const struct field_rule update_fields[] = {
 	{.key = "uncared_for", .type = FT_BOOL},
 	{.key = "petition_status", .type = FT_STRING, .max_len = 32, .allowed = petitions},
 	{.key = "lead_user_id", .type = FT_ID, .nullable = true, .reason = "a user id, or null"},
+	{.key = "closure_reason", .type = FT_STRING, .max_len = 64},
+	{.key = "close_anyway", .type = FT_STRING, .max_len = 2000},
 	{.key = NULL},
 };
 const struct schema svc_case_update_schema = {.name = "case update", .fields = update_fields};
@@ -46,29 +48,10 @@ struct update_req {
 	const json_t *uf;    /* true or false, or NULL: unchanged */
 	const char *petition;
 	bool set_lead;
-	int64_t lead; /* 0: none */
+	int64_t lead;               /* 0: none */
+	const char *closure_reason; /* closing: why, of the pack's list */
+	const char *close_anyway;   /* closing with open work: why all the same */
 };
-
-/* A user who may lead a case of region: a HART user or a liaison of the
- * region, active. */
-static int check_lead(struct db *db, int64_t user, const char *region, struct field_errors *errs)
-{
-	struct db_stmt *st;
-	int r = db_rowf(db, &st, "SELECT role, scope, disabled FROM app_user WHERE id = ?", "i", user);
-	if (r == ERR_NOTFOUND) {
-		field_error_add(errs, "lead_user_id", "no such user");
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	const char *role = db_column_text(st, 0), *scope = db_column_text(st, 1);
-	if (db_column_int64(st, 2))
-		field_error_add(errs, "lead_user_id", "the user is disabled");
-	else if (!(strcmp(role, "hart") == 0 || (strcmp(role, "liaison") == 0 && scope && strcmp(scope, region) == 0)))
-		field_error_add(errs, "lead_user_id", "the lead is a HART user or a liaison of region %s", region);
-	db_finalize(st);
-	return 0;
-}
 
 /* The body's rules beyond its schema: the pack's types, the lead, and an
  * identification time only with an identification. */
@@ -96,6 +79,17 @@ static int check_input(struct app *app, struct db *db, const struct case_head *h
 		field_error_add(errs, "uncared_for", "must be true or false");
 	q->version = json_integer_value(json_object_get(body, "version"));
 	q->status = cases_str(body, "status");
+	q->closure_reason = cases_str(body, "closure_reason");
+	q->close_anyway = cases_str(body, "close_anyway");
+	bool closing = q->status && strcmp(q->status, "closed") == 0 && strcmp(h->status, "closed") != 0;
+	const struct pack_recovery *rec = &app->pack->recovery;
+	if (closing && !q->closure_reason)
+		field_error_add(errs, "closure_reason", "Choose why the case is closed.");
+	else if (q->closure_reason && !pack_item_find(rec->closure_reasons, rec->n_closure_reasons, q->closure_reason))
+		field_error_add(errs, "closure_reason", "Choose a closure reason from the list.");
+	if (!closing && (q->closure_reason || q->close_anyway))
+		field_error_add(errs, q->closure_reason ? "closure_reason" : "close_anyway",
+				"Give it only when you close the case.");
 	q->victim = cases_str(body, "victim_status");
 	q->has_identified = cases_time_past(body, "identified_at", now(), errs, &q->identified);
 	q->set_type = json_object_get(body, "trafficking_type") != NULL;
@@ -106,7 +100,7 @@ static int check_input(struct app *app, struct db *db, const struct case_head *h
 	q->petition = cases_str(body, "petition_status");
 	q->set_lead = json_object_get(body, "lead_user_id") != NULL;
 	q->lead = json_integer_value(json_object_get(body, "lead_user_id"));
-	if (q->lead > 0 && (r = check_lead(db, q->lead, h->region, errs)) < 0)
+	if (q->lead > 0 && (r = cases_check_lead(db, q->lead, h->region, "lead_user_id", errs)) < 0)
 		return r;
 	/* identified_at goes with an identification: now or before. */
 	q->cur_victim = VICTIM_NONE;
@@ -215,7 +209,8 @@ static int write_victim(const struct svc_ctx *ctx, struct db *db, const struct c
 }
 
 /* The fields that change nothing else: type, care, petition, lead. */
-static int write_fields(struct db *db, const struct case_head *h, const struct update_req *q, struct buf *detail)
+static int write_fields(const struct svc_ctx *ctx, struct db *db, const struct case_head *h,
+			const struct update_req *q, struct buf *detail)
 {
 	int64_t id = h->id;
 	int r = 0;
@@ -234,11 +229,8 @@ static int write_fields(struct db *db, const struct case_head *h, const struct u
 	    ((r = db_execf(db, "UPDATE child_case SET petition_status = ? WHERE id = ?", "ti", q->petition, id)) < 0 ||
 	     (r = buf_printf(detail, " petition_status=%s", q->petition)) < 0))
 		return r;
-	if (q->set_lead &&
-	    ((r = db_execf(db, "UPDATE child_case SET lead_user_id = NULLIF(CAST(? AS BIGINT), 0) WHERE id = ?", "ii",
-			   q->lead, id)) < 0 ||
-	     (r = duty_reassign(db, id, q->lead ? q->lead : h->opened_by)) < 0 ||
-	     (r = buf_printf(detail, " lead=%lld", (long long)q->lead)) < 0))
+	if (q->set_lead && ((r = cases_set_lead(db, ctx, h, q->lead)) < 0 ||
+			    (r = buf_printf(detail, " lead=%lld", (long long)q->lead)) < 0))
 		return r;
 	return 0;
 }
@@ -259,10 +251,12 @@ static int update_write(const struct svc_ctx *ctx, struct db *db, const struct c
 	}
 	struct buf detail;
 	buf_init(&detail, 1024);
-	if ((q->status_change && (r = write_status(ctx, db, h, q, t, &detail)) < 0) ||
+	bool closing = q->status_change && q->to_status == CASE_CLOSED;
+	if ((closing && (r = cases_close(db, ctx, h, q->closure_reason, q->close_anyway, t, cf, &detail)) < 0) ||
+	    (q->status_change && !closing && (r = write_status(ctx, db, h, q, t, &detail)) < 0) ||
 	    (((q->victim && q->new_victim != q->cur_victim) || q->has_identified) &&
 	     (r = write_victim(ctx, db, h, q, t, &detail)) < 0) ||
-	    (r = write_fields(db, h, q, &detail)) < 0 ||
+	    (r = write_fields(ctx, db, h, q, &detail)) < 0 ||
 	    (r = cases_written(db, ctx, h->id, "case.update", "%s", detail.len ? buf_str(&detail) + 1 : "none")) < 0 ||
 	    (r = cases_json(db, ctx->app, h->id, false, NULL, ret)) < 0) {
 		buf_done(&detail);

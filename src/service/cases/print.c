@@ -1,0 +1,114 @@
+/* print.c: what a printed case summary holds, read once for the print and
+ * audited as one (case.print, with the parts chosen). */
+#include "service/cases/cases_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "db/db.h"
+#include "service/audit.h"
+#include "service/relief.h"
+#include "service/sealed.h"
+
+static const char *const print_parts[] = {"facts", "duties", "timeline", "plan", NULL};
+
+/* The parts asked for, as a new array in the order of print_parts; an
+ * unknown one is a field error. */
+static json_t *parts_json(const char *parts, struct field_errors *errs)
+{
+	json_t *a = json_array();
+	bool want[4] = {false, false, false, false};
+	bool any = false;
+	const char *p = parts ? parts : "";
+	while (a && *p) {
+		size_t n = strcspn(p, ",");
+		bool known = false;
+		for (size_t i = 0; print_parts[i]; i++)
+			if (n == strlen(print_parts[i]) && strncmp(p, print_parts[i], n) == 0)
+				want[i] = known = any = true;
+		if (!known && n)
+			field_error_add(errs, "parts", "Choose what to print from: facts, duties, timeline and plan.");
+		p += n + (p[n] == ',');
+	}
+	for (size_t i = 0; a && print_parts[i]; i++)
+		if ((want[i] || !any) && json_array_append_new(a, json_string(print_parts[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* The printing user: {id, username, display_name}. */
+static int printer_json(struct db *db, const struct svc_ctx *ctx, json_t **ret)
+{
+	struct db_stmt *st;
+	int64_t id = ctx->actor->user_id;
+	int r = db_rowf(db, &st, "SELECT username, display_name FROM app_user WHERE id = ?", "i", id);
+	if (r < 0)
+		return r;
+	json_t *o = json_pack("{s:I, s:s}", "id", (json_int_t)id, "username", db_column_text(st, 0));
+	r = o ? sealed_json(ctx->app, st, 1, "app_user", "display_name", id, o, "display_name") : ERR_NOMEM;
+	db_finalize(st);
+	if (r < 0) {
+		json_decref(o);
+		return r;
+	}
+	*ret = o;
+	return 0;
+}
+
+static int print_read(struct db *db, const struct svc_ctx *ctx, int64_t id, bool mdt, json_t *parts, json_t **ret)
+{
+	json_t *kase = NULL, *by = NULL;
+	char ts[32], list[64] = "";
+	time_str(now(), ts);
+	for (size_t i = 0; i < json_array_size(parts); i++) {
+		size_t n = strlen(list);
+		snprintf(list + n, sizeof list - n, "%s%s", n ? "," : "", json_string_value(json_array_get(parts, i)));
+	}
+	int r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &kase);
+	if (r == 0)
+		r = printer_json(db, ctx, &by);
+	if (r == 0)
+		r = svc_audit_appendf(db, ctx, "case.print", "case", id, "parts=%s%s", list, mdt ? " view=mdt" : "");
+	if (r == 0 && !(*ret = json_pack("{s:o, s:O, s:s, s:o}", "case", kase, "parts", parts, "printed_at", ts,
+					 "printed_by", by)))
+		return ERR_NOMEM;
+	if (r < 0) {
+		json_decref(kase);
+		json_decref(by);
+	}
+	return r;
+}
+
+int svc_case_print(const struct svc_ctx *ctx, int64_t id, const char *parts, struct field_errors *errs,
+		   json_t **ret)
+{
+	struct db *db;
+	struct case_head h;
+	bool mdt = false;
+	int r = cases_access(ctx, PERM_CASES_READ, id, &db, &h, &mdt);
+	if (r < 0 || (r = relief_read_check(ctx, db, "case", id)) < 0)
+		return r;
+	json_t *p = parts_json(parts, errs);
+	if (!p)
+		return ERR_NOMEM;
+	if (field_errors_any(errs)) {
+		json_decref(p);
+		return ERR_INVAL;
+	}
+	json_t *out = NULL;
+	if ((r = db_begin(db)) < 0) {
+		json_decref(p);
+		return r;
+	}
+	r = print_read(db, ctx, id, mdt, p, &out);
+	json_decref(p);
+	if ((r = cases_end(db, r)) < 0) {
+		json_decref(out);
+		return r;
+	}
+	*ret = out;
+	return 0;
+}
