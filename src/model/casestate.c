@@ -84,6 +84,7 @@ const struct case_term case_event_kind_terms[] = {
 	{"rapid_response_arrived", "Responder arrived"},
 	{"review_scheduled", "MDT review scheduled"},
 	{"review_held", "MDT review held"},
+	{"time_corrected", "Time corrected"},
 	{NULL, NULL},
 };
 static const char *const user_event_kinds[] = {"note",     "contact", "medical_exam", "forensic_interview",

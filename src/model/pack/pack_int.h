@@ -157,3 +157,7 @@ void pack_recovery_free(struct pack *p);
 /* After the services. */
 void pack_check_training(struct check *c, const json_t *root, struct pack *p);
 void pack_training_free(struct pack *p);
+
+/* ---- cases (cases.c) ---- */
+
+void pack_check_cases(struct check *c, const json_t *root, struct pack *p);
