@@ -101,9 +101,9 @@ function who(u) {
 /** The corrections of a time, earliest first: what it was, what it became, who, when and why. */
 export function correctionsList(list, words) {
   if (!list || !list.length) return null;
-  return h('ul', { className: 'corrections', 'aria-label': `Corrections of the ${words.toLowerCase()}` }, list.map((c) => h('li', {},
+  return h('div', { className: 'corrections' }, list.map((c) => h('div', { className: 'correction' },
     h('p', {}, h('span', { className: 'badge badge-corrected' }, 'Corrected'),
-      ` ${words} ${formatShortTime(c.earlier_at)} → ${formatShortTime(c.corrected_to)}, by ${who(c.corrected_by)} on ${formatShortTime(c.corrected_at)}.`),
+      ` ${words} was ${formatShortTime(c.earlier_at)}, corrected to ${formatShortTime(c.corrected_to)} by ${who(c.corrected_by)} on ${formatShortTime(c.corrected_at)}.`),
     c.reason ? h('p', {}, `Why: ${c.reason}`) : null)));
 }
 

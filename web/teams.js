@@ -243,7 +243,7 @@ function actionItemsPanel(reviews) {
     h('ul', { className: 'action-items action-items-big' }, done.map((a) => h('li', { dataset: { id: String(a.id) } },
       h('p', { className: 'ai-text' }, a.text),
       h('p', { className: 'ai-meta' }, a.review.case ? caseLink(a.review.case) : null,
-        h('span', {}, `Done ${formatShortTime(a.done_at)}`), a.due_at ? h('span', {}, `, due ${formatShortTime(a.due_at)}`) : null),
+        h('span', {}, `Done ${formatShortTime(a.done_at)}${a.due_at ? ` · due ${formatShortTime(a.due_at)}` : ''}`)),
       actions(a) || correctionsList(a.corrections, 'Done time'))))) : null);
 }
 
