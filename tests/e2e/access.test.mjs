@@ -135,6 +135,8 @@ const EXPECTED = {
   'GET /notify.js': 'public',
   'GET /dashboard.js': 'public',
   'GET /cases.js': 'public',
+  'GET /timeline.js': 'public',
+  'GET /confirm.js': 'public',
   'GET /teams.js': 'public',
   'GET /contacts.js': 'public',
   'GET /providers.js': 'public',
