@@ -176,6 +176,8 @@ export function timelineList(evs, opts) {
   let show = chosen.get(opts.caseId) || 'all';
   if (show !== 'all' && !counts.has(show)) show = 'all';
   const list = h('ol', { className: 'timeline' }, evs.map((ev) => entryItem(ev, opts)));
+  // One kind only: nothing to filter.
+  if (groups.length < 2) return h('div', { className: 'timeline-wrap' }, list);
   const sid = `tl-show-${opts.caseId}`;
   const status = h('p', { id: `${sid}-status`, className: 'hint timeline-count', role: 'status' });
   const select = h('select', { id: sid, 'aria-describedby': `${sid}-status` },
