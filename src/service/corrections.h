@@ -28,7 +28,7 @@ struct time_correction {
 	const char *subject_type; /* missing_episode, action_item */
 	int64_t subject_id;
 	const char *field;        /* located_at, done_at */
-	const char *subject_key;  /* the time_corrected entry's key for the subject: missing_episode_id, action_item_id */
+	const char *subject_key;  /* the subject's key in the time_corrected entry: missing_episode_id, action_item_id */
 	hl_time earlier, to;
 	const char *reason;
 };

@@ -213,8 +213,9 @@ int duty_shift(struct db *db, enum duty_kind kind, const char *subject_type, int
 	if (!name)
 		return ERR_INVAL;
 	struct db_stmt *st;
-	int r = db_rowf(db, &st, "SELECT id, starts_at, due_at FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?",
-			"tti", name, subject_type, subject_id);
+	int r = db_rowf(db, &st,
+			"SELECT id, starts_at, due_at FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?", "tti",
+			name, subject_type, subject_id);
 	if (r == ERR_NOTFOUND)
 		return 0;
 	if (r < 0)

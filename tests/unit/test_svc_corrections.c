@@ -218,9 +218,9 @@ UNIT_TEST_WITH(a_note_is_corrected_only_within_the_window_and_with_new_text, fx_
 	fx.app.pack->cases.note_correction_hours = 24;
 	assert_int_equal(fx_count("case_event_correction", NULL), 2);
 	/* An entry hartline wrote is not corrected by anyone. */
+	call_ok(&hart, MISSING, id, 0, 0,
+		"{\"last_seen_at\": \"2026-11-28T12:00:00Z\", \"learned_at\": \"2026-11-28T13:00:00Z\"}");
 	int64_t opened = last_id("case_event");
-	call_ok(&hart, MISSING, id, 0, 0, "{\"last_seen_at\": \"2026-11-28T12:00:00Z\", \"learned_at\": \"2026-11-28T13:00:00Z\"}");
-	opened = last_id("case_event");
 	a = (struct call){.as = &hart, .op = NOTE_CORRECT, .id = id, .sub = opened};
 	assert_int_equal(call(&a, "{\"text\": \"Ran away.\"}"), ERR_CONFLICT);
 	assert_non_null(strstr(a.detail, "not by a person"));
