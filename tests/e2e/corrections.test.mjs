@@ -46,7 +46,10 @@ describe(`corrections (${ENGINE})`, { timeout: 120_000 }, () => {
   before(async () => {
     let demo;
     ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
-    const extra = { hart2: await createUser(db, { username: 'cx-hart-two', role: 'hart', env: clock.env }) };
+    const extra = {
+      hart2: await createUser(db, { username: 'cx-hart-two', role: 'hart', env: clock.env }),
+      mdtCx: await createUser(db, { username: 'cx-mdt', role: 'mdt', scope: 'mdt-cxl', env: clock.env }),
+    };
     server = await startServer({ db, env: clock.env, args: ['--session-idle', '7d', '--session-max', '7d'] });
     creds = [...demo.users.map((u) => [u.role, u]), ...Object.entries(extra)];
     await relogin();
@@ -132,6 +135,16 @@ describe(`corrections (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(entry.field, 'located_at');
     assert.equal(entry.text, 'The police report gives the earlier time.');
     assert.equal((await auditRecords(as.admin, 'missing.locate_correct')).length, 1);
+
+    // The MDT view shows the episode's times as they are now, not the reasons.
+    const team = await as.hart.send('POST', '/api/v1/teams', { code: 'mdt-cxl', name: 'Located Test MDT', region: 'R1' }, 201);
+    await as.hart.send('POST', `/api/v1/teams/${team.id}/members`, { name: 'M. Member', agency: 'Police', mdt_role: 'law_enforcement', user_id: as.mdtCx.user.id }, 201);
+    await as.hart.send('POST', `/api/v1/teams/${team.id}/reviews`, { case_id: kase.id, scheduled_at: clock.iso(HOUR_MS) }, 201);
+    const mdtView = await as.mdtCx.get(`${CASES}/${kase.id}`);
+    assert.equal(mdtView.view, 'mdt');
+    const seen = mdtView.missing_episodes.find((x) => x.id === ep.id);
+    assert.equal(seen.located_at, clock.iso(-5 * HOUR_MS));
+    assert.equal(seen.corrections, undefined, 'no reasons in the MDT view');
   });
 
   test('an action item marked done late is corrected to on time: the earlier time kept, the duty standing recomputed', async () => {

@@ -296,7 +296,7 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 	    (r = events_json(db, app, id, mdt, json_object_get(j, "events"))) < 0 ||
 	    (r = corrections_notes_json(db, app, id, json_object_get(j, "events"))) < 0 ||
 	    (r = episodes_json(db, app, id, !mdt, json_object_get(j, "missing_episodes"))) < 0 ||
-	    (r = corrections_times_json(db, app, "missing_episode", json_object_get(j, "missing_episodes"))) < 0 ||
+	    (!mdt && (r = corrections_times_json(db, app, "missing_episode", json_object_get(j, "missing_episodes"))) < 0) ||
 	    (r = teams_case_reviews_json(db, app, id, mdt ? team_code : NULL, &reviews)) < 0 ||
 	    (r = set_new(j, "reviews", reviews)) < 0 ||
 	    (!mdt && (r = full_json(db, app, id, lead, opener, &ident, j)) < 0)) {
