@@ -20,6 +20,8 @@ import { rapidOffersBox } from './providers.js';
 import { assignPanel } from './assign.js';
 import { closeForm, reopenForm } from './closing.js';
 import { printTools } from './print.js';
+import { timelineList } from './timeline.js';
+import { locatedActions } from './confirm.js';
 
 let ctx = { can: () => false, user: () => null };
 let listGen = 0;
@@ -406,12 +408,7 @@ function episodeItem(e, { readOnly }) {
   if (e.circumstances) parts.push(h('p', { className: 'narrative episode-circ' }, e.circumstances));
   const epDuties = duties.filter((d) => d.subject && d.subject.type === 'missing_episode' && Number(d.subject.id) === Number(e.id));
   if (epDuties.length) parts.push(h('ol', { className: 'duty-list duty-list-small' }, epDuties.map((d) => dutyItem(d, { showCase: false }))));
-  if (!readOnly && !located) {
-    parts.push(h('form', { className: 'form inline-form', novalidate: true, dataset: { form: 'located', episode: String(e.id) } },
-      field({ id: `lo-${e.id}`, label: 'Located at', type: 'datetime-local', path: 'located_at', required: true, value: nowInput(),
-        hint: 'The debrief and the re-screen fall due 24 hours after.' }),
-      submitRow('Mark the child located')));
-  }
+  if (!readOnly) parts.push(locatedActions(e, { caseId, onChanged: afterChange }));
   if (!readOnly && located) {
     const debriefed = eventsOf('debrief', e.id).length > 0;
     const rescreened = eventsOf('rescreen', e.id).length > 0;
@@ -543,18 +540,8 @@ function timelinePanel({ readOnly }) {
         hint: 'The members of the teams reviewing this case will see it.' }),
       submitRow('Add to the timeline'))));
   }
-  parts.push(evs.length ? h('ol', { className: 'timeline' }, evs.map((ev) => {
-    const later = ev.recorded_at && ev.occurred_at && new Date(ev.recorded_at) - new Date(ev.occurred_at) > 10 * 60000;
-    const extra = eventExtra(ev);
-    return h('li', { className: `event event-${ev.kind}`, dataset: { kind: ev.kind } },
-      h('p', { className: 'event-time' }, formatShortTime(ev.occurred_at)),
-      h('div', { className: 'event-body' },
-        h('p', { className: 'event-head' }, h('strong', {}, termLabel('event_kinds', ev.kind)),
-          ev.shared && !readOnly ? h('span', { className: 'badge badge-shared' }, 'Shared with MDT') : null),
-        extra ? h('p', { className: 'event-extra' }, extra) : null,
-        ev.text ? h('p', { className: 'event-text' }, ev.text) : null,
-        h('p', { className: 'event-meta' }, [person(ev.recorded_by || ev.by), later ? `recorded ${formatShortTime(ev.recorded_at)}` : ''].filter(Boolean).join(' · '))));
-  })) : h('p', { className: 'none' }, readOnly ? 'Nothing has been shared with the team yet.' : 'Nothing on the timeline yet.'));
+  parts.push(timelineList(evs, { caseId, readOnly, me: ctx.user(), extra: eventExtra, onChanged: (text) => afterChange('cp-timeline', text),
+    empty: readOnly ? 'Nothing has been shared with the team yet.' : 'Nothing on the timeline yet.' }));
   const p = panel('timeline', readOnly ? 'Timeline: shared with the MDT' : 'Timeline', ...parts);
   if (!readOnly) setTimeout(() => showKindFields(p.querySelector('form[data-form="event"]')), 0);
   return p;
@@ -750,9 +737,6 @@ function request(form) {
       if (c) body.circumstances = c;
       return { method: 'POST', path: `${base}/missing-episodes`, body, section: 'cp-missing', ok: 'Missing episode started: the law-enforcement and NCMEC reports are due within 24 hours.' };
     }
-    case 'located':
-      return { method: 'PATCH', path: `${base}/missing-episodes/${form.dataset.episode}`, body: { located_at: t('input') }, section: 'cp-missing',
-        ok: 'The child is located. The debrief and the re-screen are now due.' };
     case 'debrief': {
       const body = { kind: 'debrief', missing_episode_id: Number(form.dataset.episode), occurred_at: t('input[type="datetime-local"]'), shared: form.querySelector('input[type="checkbox"]').checked };
       const text = val(form, 'textarea');
@@ -814,6 +798,15 @@ function request(form) {
     default:
       return null;
   }
+}
+
+/** After a change made in a dialog or a section's own form: the case read again, the message said. */
+async function afterChange(section, text) {
+  flash = { id: `${section}-status`, text };
+  await loadCase();
+  say('case-announce', text);
+  const heading = $(`${section}-heading`);
+  if (heading) heading.focus();
 }
 
 async function onSubmit(e) {

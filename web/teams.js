@@ -5,6 +5,7 @@
 
 import { reviewItem } from './cases.js';
 import { caseLink } from './dashboard.js';
+import { correctionsList, doneActions } from './confirm.js';
 import {
   $, api, busy, clearFieldErrors, countdown, field, formatShortTime, getConfig, getList, h, markFieldErrors, problemText,
   regionName, regionsList, say, timeValue, toLocalInput, submitForm, listen, sendBusy,
@@ -229,13 +230,30 @@ function actionItemsPanel(reviews) {
   const items = [];
   for (const rv of reviews) for (const a of rv.action_items || []) items.push({ ...a, review: rv });
   const open = items.filter((a) => !a.done_at).sort((a, b) => String(a.due_at).localeCompare(String(b.due_at)));
+  const done = items.filter((a) => a.done_at).sort((a, b) => String(b.done_at).localeCompare(String(a.done_at)));
+  const actions = (a) => (writeReviews() ? doneActions(a, { teamId, review: a.review, onChanged: afterChange }) : null);
   return panel('items', 'Open action items', open.length
     ? h('ul', { className: 'action-items action-items-big' }, open.map((a) => h('li', { dataset: { id: String(a.id) } },
       h('p', { className: 'ai-text' }, a.text),
       h('p', { className: 'ai-meta' }, a.review.case ? caseLink(a.review.case) : null, a.owner ? h('span', {}, `Owner: ${a.owner}`) : null,
         a.due_at ? h('span', {}, `Due ${formatShortTime(a.due_at)} · `, countdown(null, a.due_at)) : null),
-      writeReviews() ? h('p', {}, h('button', { type: 'button', className: 'btn btn-secondary btn-small', dataset: { act: 'done', review: String(a.review.id), item: String(a.id) }, 'aria-label': `Mark done: ${a.text}` }, 'Mark done')) : null)))
-    : h('p', { className: 'none' }, 'No open action item.'));
+      actions(a))))
+    : h('p', { className: 'none' }, 'No open action item.'),
+  done.length ? h('details', { className: 'ai-done' }, h('summary', {}, `Done (${done.length})`),
+    h('ul', { className: 'action-items action-items-big' }, done.map((a) => h('li', { dataset: { id: String(a.id) } },
+      h('p', { className: 'ai-text' }, a.text),
+      h('p', { className: 'ai-meta' }, a.review.case ? caseLink(a.review.case) : null,
+        h('span', {}, `Done ${formatShortTime(a.done_at)}${a.due_at ? ` · due ${formatShortTime(a.due_at)}` : ''}`)),
+      actions(a) || correctionsList(a.corrections, 'Done time'))))) : null);
+}
+
+/** After a change made in a dialog: the team read again, the message said. */
+async function afterChange(section, text) {
+  flash = { id: `${section}-status`, text };
+  await loadTeam();
+  say('team-announce', text);
+  const heading = $(`${section}-heading`);
+  if (heading) heading.focus();
 }
 
 function upcomingItem(rv, members) {
@@ -306,9 +324,6 @@ async function onClick(e) {
   } else if (act === 'cancel') {
     if (!window.confirm('Cancel this review?')) return;
     req = { method: 'PATCH', path: `/api/v1/teams/${teamId}/reviews/${b.dataset.review}`, body: { status: 'cancelled' }, section: 'tp-upcoming', ok: 'Review cancelled.' };
-  } else if (act === 'done') {
-    req = { method: 'PATCH', path: `/api/v1/teams/${teamId}/reviews/${b.dataset.review}/action-items/${b.dataset.item}`,
-      body: { done_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }, section: 'tp-items', ok: 'Action item done.' };
   } else {
     return;
   }

@@ -8,6 +8,7 @@
  * (`hartline routes` prints it) against their expected-access table. */
 #include "http/h_attachments.h"
 #include "http/h_cases.h"
+#include "http/h_corrections.h"
 #include "http/h_plans.h"
 #include "http/h_persons.h"
 #include "http/h_stats.h"
@@ -90,6 +91,8 @@ const struct http_route http_routes[] = {
 #include "http/routes_cases.inc"
 #include "http/routes_assign.inc"
 #include "http/routes_teams.inc"
+/* Corrections of a timeline entry, a located time, a done time (h_corrections.c). */
+#include "http/routes_corrections.inc"
 /* A child's page, merges, record relief, break the glass (h_persons.c). */
 #include "http/routes_persons.inc"
 /* Figures and the import of past years (h_stats.c). */
@@ -118,6 +121,8 @@ const struct http_route http_routes[] = {
 	{"GET", "/notify.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/dashboard.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/cases.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/timeline.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/confirm.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/teams.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/contacts.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/figures.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},

@@ -88,6 +88,7 @@ const struct case_term case_event_kind_terms[] = {
 	{"worker_added", "Worker added"},
 	{"worker_removed", "Worker removed"},
 	{"reopened", "Case reopened"},
+	{"time_corrected", "Time corrected"},
 	{NULL, NULL},
 };
 static const char *const user_event_kinds[] = {"note",     "contact", "medical_exam", "forensic_interview",

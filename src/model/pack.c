@@ -22,7 +22,7 @@ static const char *const root_keys[] = {
 	"services", "deadlines", "screening_instruments", "dispositions",    "law",
 	"commercial_sex_concerns", "mdt_roles", "emergency_departments", "age_groups",
 	"suppression_threshold", "gender_identities", "populations", "referral_answer", "provider_view",
-	"referral_decline_reasons", "referral_end_reasons", "referral_outcomes", "relief_offences", "plan_review_days", "training_audiences", "courses", "trafficking_informed", "attachments", "case_closure_reasons", NULL,
+	"referral_decline_reasons", "referral_end_reasons", "referral_outcomes", "relief_offences", "plan_review_days", "training_audiences", "courses", "trafficking_informed", "attachments", "case_closure_reasons", "cases", NULL,
 };
 
 /* --- Building ------------------------------------------------------------ */
@@ -111,6 +111,7 @@ int pack_from_json(json_t *root, struct field_errors *errs, struct pack **ret)
 	pack_check_recovery(&c, root, p);
 	pack_check_training(&c, root, p);
 	pack_check_attachments(&c, root, p);
+	pack_check_cases(&c, root, p);
 
 	if (c.nomem) {
 		r = ERR_NOMEM;

@@ -237,6 +237,12 @@ struct pack_recovery {
 	int plan_review_days;   /* a plan's next review, by default (90) */
 };
 
+/* cases: how long the author of a timeline entry may correct its text
+ * (note_correction_hours, 1 to 720; default 24). */
+struct pack_cases {
+	int note_correction_hours;
+};
+
 struct pack {
 	json_t *root; /* the document as loaded; strings below point into it */
 	const char *id, *version, *name, *short_name, *jurisdiction, *time_zone;
@@ -279,6 +285,7 @@ struct pack {
 	struct pack_recovery recovery;
 	struct pack_training training;
 	struct pack_attachments attachments;
+	struct pack_cases cases;
 };
 
 /* Validate root and build a pack from it (root gains a reference). On

@@ -81,6 +81,23 @@ int svc_case_event(const struct svc_ctx *ctx, int64_t id, const json_t *body, st
 /* Every key any kind takes; which kind takes which is checked in code. */
 extern const struct schema svc_case_event_schema;
 
+/* POST /api/v1/cases/{id}/events/{eid}/corrections (PERM_CASES_WRITE): a
+ * timeline entry's text corrected by its author, within the pack's
+ * cases.note_correction_hours of writing it; the earlier text is kept.
+ * Another user: ERR_PERM (audited) with why in cf->detail; past the window
+ * or an entry hartline wrote: ERR_CONFLICT. *ret: {id, correction_id}. */
+int svc_case_event_correct(const struct svc_ctx *ctx, int64_t id, int64_t event_id, const json_t *body,
+			   struct field_errors *errs, struct case_conflict *cf, json_t **ret);
+extern const struct schema svc_case_event_correct_schema;
+
+/* POST /api/v1/cases/{id}/missing-episodes/{eid}/corrections
+ * (PERM_CASES_WRITE): {located_at, reason}. The located time corrected,
+ * the earlier one kept; the debrief and re-screen duties move with it.
+ * *ret: {id, located_at}. */
+int svc_missing_locate_correct(const struct svc_ctx *ctx, int64_t id, int64_t episode_id, const json_t *body,
+			       struct field_errors *errs, struct case_conflict *cf, json_t **ret);
+extern const struct schema svc_missing_locate_correct_schema;
+
 /* POST /api/v1/cases/{id}/reports. *ret: {id, met: [duty ids]}. */
 int svc_case_report(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
 		    struct case_conflict *cf, json_t **ret);

@@ -207,6 +207,49 @@ int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int6
 	return 0;
 }
 
+int duty_shift(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time delta)
+{
+	const char *name = duty_kind_to_string(kind);
+	if (!name)
+		return ERR_INVAL;
+	struct db_stmt *st;
+	int r = db_rowf(db, &st,
+			"SELECT id, starts_at, due_at FROM duty WHERE kind = ? AND subject_type = ? AND subject_id = ?", "tti",
+			name, subject_type, subject_id);
+	if (r == ERR_NOTFOUND)
+		return 0;
+	if (r < 0)
+		return r;
+	int64_t id = db_column_int64(st, 0);
+	hl_time starts = 0, due = 0;
+	if (time_parse(db_column_text(st, 1), &starts) < 0 || time_parse(db_column_text(st, 2), &due) < 0)
+		r = ERR_DB;
+	db_finalize(st);
+	char starts_ts[32], due_ts[32], ts[32];
+	if (r < 0 || (r = time_format(starts + delta, starts_ts, sizeof starts_ts)) < 0 ||
+	    (r = time_format(due + delta, due_ts, sizeof due_ts)) < 0 || (r = time_format(now(), ts, sizeof ts)) < 0)
+		return r;
+	return db_execf(db,
+			"UPDATE duty SET starts_at = ?, due_at = ?,"
+			" reminded_at = CASE WHEN met_at IS NULL AND ? > ? THEN NULL ELSE reminded_at END,"
+			" overdue_notified_at = CASE WHEN met_at IS NULL AND ? > ? THEN NULL ELSE overdue_notified_at END"
+			" WHERE id = ?",
+			"tttttti", starts_ts, due_ts, due_ts, ts, due_ts, ts, id);
+}
+
+int duty_remeet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at)
+{
+	const char *name = duty_kind_to_string(kind);
+	char met[32];
+	int r = name ? time_format(met_at, met, sizeof met) : ERR_INVAL;
+	if (r < 0)
+		return r;
+	return db_execf(db,
+			"UPDATE duty SET met_at = ? WHERE kind = ? AND subject_type = ? AND subject_id = ?"
+			" AND met_at IS NOT NULL",
+			"ttti", met, name, subject_type, subject_id);
+}
+
 int duty_reassign(struct db *db, int64_t case_id, int64_t owner_id)
 {
 	return db_execf(db, "UPDATE duty SET owner_id = ? WHERE case_id = ? AND met_at IS NULL AND kind <> ?", "iit",

@@ -56,6 +56,18 @@ int duty_open_pack(struct db *db, const struct pack *pack, int64_t case_id, enum
 int duty_find_unmet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
 		    int64_t *ret_id, hl_time *ret_due);
 
+/* A corrected start (a child located at another time): the duty (kind,
+ * subject_type, subject_id), met or not, starts and falls due by the same
+ * amount later (delta may be negative); unmet and moved into the future,
+ * its notices may be sent again. No duty: 0. Its standing is computed
+ * from the new due time when read. */
+int duty_shift(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time delta);
+
+/* A corrected fulfilment (an action item done at another time): the met
+ * duty (kind, subject_type, subject_id) is met at met_at instead. No met
+ * duty: 0. */
+int duty_remeet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at);
+
 /* Give a case's unmet duties (not action items, whose owner is named) to
  * the new owner, when the case's lead changes. */
 int duty_reassign(struct db *db, int64_t case_id, int64_t owner_id);

@@ -35,6 +35,7 @@ static const struct {
 	{"outbox", "id", "to_addr"},
 	{"draft", "id", "body"},
 	{"case_event", "id", "text"},
+	{"case_event_correction", "id", "earlier_text"},
 	{"missing_episode", "id", "circumstances"},
 	{"case_review", "id", "decisions"},
 	{"action_item", "id", "text"},

@@ -102,3 +102,11 @@ extern const struct schema svc_review_update_schema;
 int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, int64_t item_id,
 			 const json_t *body, struct field_errors *errs, json_t **ret);
 extern const struct schema svc_action_item_done_schema;
+
+/* POST /api/v1/teams/{id}/reviews/{rid}/action-items/{aid}/corrections
+ * (PERM_REVIEWS_WRITE): {done_at, reason}. The done time corrected, the
+ * earlier one kept, the duty met at the new time (its standing follows).
+ * ERR_CONFLICT when the item is not done. *ret: the action item. */
+int svc_action_item_done_correct(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, int64_t item_id,
+				 const json_t *body, struct field_errors *errs, json_t **ret);
+extern const struct schema svc_action_item_done_correct_schema;

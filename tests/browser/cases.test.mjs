@@ -206,6 +206,7 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
   test('the child located: off the missing list; the debrief and re-screen are due', async () => {
     await gotoCase();
     await page.getByRole('button', { name: 'Mark the child located' }).click();
+    await page.getByRole('dialog', { name: 'Mark the child located' }).getByRole('button', { name: 'Confirm: the child is located' }).click();
     await page.waitForFunction(() => document.querySelector('#cp-missing-status')?.textContent.includes('located'));
     assert.equal(await dutyStatus('return_debrief'), 'open');
     assert.equal(await dutyStatus('return_rescreen'), 'open');

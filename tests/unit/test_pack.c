@@ -1843,3 +1843,36 @@ UNIT_TEST(rejects_bad_courses_and_rules)
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
+
+/* --- Cases ----------------------------------------------------------------- */
+
+UNIT_TEST(reads_the_note_correction_window_and_defaults_it_to_a_day)
+{
+	struct pack *p = ct_pack();
+	assert_int_equal(p->cases.note_correction_hours, 24);
+	pack_free(p);
+	json_t *root = ct_json();
+	set(root, "cases", "note_correction_hours", json_integer(72));
+	p = assert_accepted(root);
+	assert_int_equal(p->cases.note_correction_hours, 72);
+	pack_free(p);
+	root = ct_json();
+	del(root, "", "cases");
+	p = assert_accepted(root);
+	assert_int_equal(p->cases.note_correction_hours, 24);
+	pack_free(p);
+}
+
+UNIT_TEST(rejects_a_bad_note_correction_window)
+{
+	static const struct rejection cases[] = {
+		{{{"cases", "note_correction_hours", "0"}}, "cases.note_correction_hours", "must be an integer from 1 to 720"},
+		{{{"cases", "note_correction_hours", "721"}}, "cases.note_correction_hours",
+		 "must be an integer from 1 to 720"},
+		{{{"cases", "note_correction_hours", "\"a day\""}}, "cases.note_correction_hours",
+		 "must be an integer from 1 to 720"},
+		{{{"cases", "undo_hours", "3"}}, "cases.undo_hours", "unknown key"},
+		{{{"", "cases", "24"}}, "cases", "must be an object"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+}

@@ -161,3 +161,6 @@ void pack_training_free(struct pack *p);
 /* ---- attachments (attachments.c) ---- */
 
 void pack_check_attachments(struct check *c, const json_t *root, struct pack *p);
+/* ---- cases (cases.c) ---- */
+
+void pack_check_cases(struct check *c, const json_t *root, struct pack *p);

@@ -10,6 +10,7 @@
 #include "match/cmp.h"
 #include "model/casestate.h"
 #include "service/audit.h"
+#include "service/corrections.h"
 #include "service/deadlines.h"
 #include "service/relief.h"
 #include "service/sealed.h"
@@ -296,7 +297,9 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 	json_t *child = NULL, *reviews = NULL;
 	if ((r = child_json(db, app, person, !mdt, &child)) < 0 || (r = set_new(j, "child", child)) < 0 ||
 	    (r = events_json(db, app, id, mdt, json_object_get(j, "events"))) < 0 ||
+	    (r = corrections_notes_json(db, app, id, json_object_get(j, "events"))) < 0 ||
 	    (r = episodes_json(db, app, id, !mdt, json_object_get(j, "missing_episodes"))) < 0 ||
+	    (!mdt && (r = corrections_times_json(db, app, "missing_episode", json_object_get(j, "missing_episodes"))) < 0) ||
 	    (r = teams_case_reviews_json(db, app, id, mdt ? team_code : NULL, &reviews)) < 0 ||
 	    (r = set_new(j, "reviews", reviews)) < 0 ||
 	    (!mdt && (r = full_json(db, app, id, lead, opener, &ident, j)) < 0)) {

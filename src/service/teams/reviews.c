@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "service/audit.h"
 #include "service/casehead.h"
+#include "service/corrections.h"
 #include "service/deadlines.h"
 #include "service/sealed.h"
 
@@ -55,7 +56,7 @@ static int items_json(struct db *db, struct app *app, int64_t review_id, json_t 
 			break;
 		}
 	db_finalize(st);
-	return r < 0 ? r : 0;
+	return r < 0 ? r : corrections_times_json(db, app, "action_item", out);
 }
 
 /* One review as answered, its decisions opened; its action items are
@@ -579,16 +580,43 @@ static int done_write(const struct svc_ctx *ctx, struct db *db, int64_t case_id,
 				 (long long)item_id, when, (long long)duty);
 }
 
-/* The action item as answered. */
+/* The action item as answered, with its corrections. */
 static int item_by_id(struct db *db, struct app *app, int64_t item_id, json_t **ret)
 {
 	struct db_stmt *st;
 	int r = db_rowf(db, &st, "SELECT " ITEM_COLUMNS " FROM action_item WHERE id = ?", "i", item_id);
 	if (r < 0)
 		return r;
-	r = item_json(app, st, ret);
+	json_t *j = NULL, *one = json_array();
+	if ((r = one ? item_json(app, st, &j) : ERR_NOMEM) == 0 && json_array_append(one, j) < 0)
+		r = ERR_NOMEM;
 	db_finalize(st);
-	return r;
+	if (r == 0)
+		r = corrections_times_json(db, app, "action_item", one);
+	json_decref(one);
+	if (r < 0) {
+		json_decref(j);
+		return r;
+	}
+	*ret = j;
+	return 0;
+}
+
+int teams_action_item_json(struct db *db, struct app *app, int64_t item_id, json_t **ret)
+{
+	return item_by_id(db, app, item_id, ret);
+}
+
+int teams_review_case(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, struct db **ret_db,
+		      struct case_head *c, hl_time *ret_held)
+{
+	struct team_head h;
+	struct review_head rv;
+	int r = open_review(ctx, team_id, review_id, ret_db, &h, &rv, c);
+	if (r < 0)
+		return r;
+	*ret_held = 0;
+	return rv.held_at[0] && time_parse(rv.held_at, ret_held) < 0 ? ERR_DB : 0;
 }
 
 int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, int64_t item_id,
@@ -608,8 +636,10 @@ int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t rev
 	hl_time done_t = 0;
 	schema_check(&svc_action_item_done_schema, body, errs);
 	json_t *v = json_object_get(body, "done_at");
-	if (json_is_string(v))
-		teams_time_field(v, "done_at", true, now(), errs, &done_t);
+	hl_time held = 0;
+	if (json_is_string(v) && teams_time_field(v, "done_at", true, now(), errs, &done_t) && rv.held_at[0] &&
+	    time_parse(rv.held_at, &held) == 0 && done_t < held)
+		field_error_add(errs, "done_at", "before the review that set the action item was held");
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 	if (done)

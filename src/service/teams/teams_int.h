@@ -67,3 +67,13 @@ struct review_filter {
 
 /* Reviews matching f, oldest first, each with its action items. */
 int teams_reviews_json(struct db *db, struct app *app, const struct review_filter *f, json_t **ret);
+
+/* ---- an action item done, and its time corrected (reviews.c, done.c) ---- */
+
+struct case_head;
+/* The review's case, with the permission to write reviews and the actor's
+ * scope over the case checked, and when the review was held (0: not yet). */
+int teams_review_case(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, struct db **ret_db,
+		      struct case_head *c, hl_time *ret_held);
+/* The action item as answered, with its corrections. */
+int teams_action_item_json(struct db *db, struct app *app, int64_t item_id, json_t **ret);

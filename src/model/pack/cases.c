@@ -1,0 +1,25 @@
+/* pack/cases.c: the cases section: how long the author of a timeline
+ * entry may correct it (docs/packs.md, docs/cases.md "Corrections"). */
+#include "model/pack/pack_int.h"
+
+#define DEFAULT_NOTE_CORRECTION_HOURS 24
+#define MAX_NOTE_CORRECTION_HOURS 720
+
+static const char *const cases_keys[] = {"note_correction_hours", NULL};
+
+void pack_check_cases(struct check *c, const json_t *root, struct pack *p)
+{
+	static const char key[] = "cases";
+	p->cases.note_correction_hours = DEFAULT_NOTE_CORRECTION_HOURS;
+	json_t *o = json_object_get(root, key);
+	if (!o)
+		return;
+	if (!json_is_object(o)) {
+		pack_fail(c, key, "must be an object");
+		return;
+	}
+	pack_check_keys(c, o, key, cases_keys);
+	if (json_object_get(o, "note_correction_hours"))
+		pack_get_int(c, o, key, "note_correction_hours", 1, MAX_NOTE_CORRECTION_HOURS,
+			     &p->cases.note_correction_hours);
+}
