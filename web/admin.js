@@ -4,7 +4,7 @@
 // to hand to the person, who chooses their own.
 
 import {
-  $, api, busy, formatTime, getList, getTimeZone, h, messageRow, problemText, regionsList, say, scopeText, srOnly, submitButton,
+  $, api, busy, formatTime, getList, getTimeZone, h, messageRow, problemText, reasonText, regionsList, say, scopeText, srOnly, submitButton,
 } from './common.js';
 
 // The roles, in the server's words (GET /api/v1/users gives role_label too),
@@ -402,7 +402,7 @@ function reportAddErrors(errors) {
   const n = errors.length - loose.length;
   const parts = [];
   if (n) parts.push(n === 1 ? 'One field needs attention.' : `${n} fields need attention.`);
-  for (const e of loose) parts.push(sentence(e.field ? `${e.field}: ${e.reason}` : e.reason));
+  for (const e of loose) parts.push(reasonText(e));
   say('add-error', `The user was not added. ${parts.join(' ')}`);
   if (first) first.focus();
 }

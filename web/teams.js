@@ -250,7 +250,7 @@ function upcomingItem(rv, members) {
         h('input', { type: 'checkbox', id: `hd-${n}-m${m.id}`, value: String(m.id), name: 'attendee' }), h('span', {}, `${m.name} `, h('span', { className: 'optional' }, `(${roleName(m)})`))))
         : h('p', { className: 'none' }, 'The team has no member yet.')),
       h('p', { className: 'field-error' })),
-    field({ id: `hd-dec-${n}`, label: 'Decisions', type: 'textarea', path: 'decisions', rows: 4 }),
+    field({ id: `hd-dec-${n}`, label: 'Decisions', type: 'textarea', path: 'decisions', rows: 4, max: 20000 }),
     h('fieldset', { className: 'field action-rows', dataset: { for: 'action_items' } },
       h('legend', {}, 'Action items'),
       h('div', { className: 'ai-rows', dataset: { path: 'action_items' } }),

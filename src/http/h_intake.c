@@ -107,9 +107,9 @@ int h_intake_link(struct http_req *req, struct http_resp *resp)
 	json_t *pid = json_object_get(req->json, "person_id");
 	bool fresh = json_is_true(json_object_get(req->json, "new_person"));
 	if ((pid != NULL) == fresh)
-		field_error_add(&errs, "person_id", "give person_id of a known child, or new_person: true");
+		field_error_add(&errs, "person_id", "Child: choose a known child, or say this is a new child");
 	if (pid && json_is_integer(pid) && json_integer_value(pid) < 1)
-		field_error_add(&errs, "person_id", "a person id");
+		field_error_add(&errs, "person_id", "Child: choose a child from the search");
 	if (field_errors_any(&errs))
 		return http_problem_fields(resp, &errs);
 	r = svc_intake_link(&ctx, id, child, fresh ? 0 : json_integer_value(pid), &errs, &person);
@@ -185,7 +185,7 @@ int h_draft_put(struct http_req *req, struct http_resp *resp)
 	char at[32];
 	int r = svc_draft_put(&ctx, req->params[0], req->json, at);
 	if (r == ERR_INVAL)
-		return http_problem(resp, 422, "validation", "Invalid input", "a draft is a JSON object", NULL);
+		return http_problem(resp, 422, "validation", "Invalid input", "the draft was not saved whole; keep the page open and it is saved again", NULL);
 	if (r < 0)
 		return r;
 	return http_json(resp, 200, json_pack("{s:s, s:s}", "kind", req->params[0], "updated_at", at));

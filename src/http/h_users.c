@@ -241,7 +241,7 @@ int h_audit_list(struct http_req *req, struct http_resp *resp)
 		if (!v)
 			continue;
 		if (time_parse(v, &t) < 0) {
-			field_error_add(&errs, names[i], "expected an RFC 3339 time such as 2026-11-28T03:00:00Z");
+			field_error_add(&errs, names[i], "%s: enter a date and a time", strcmp(names[i], "from") == 0 ? "From" : "To");
 			continue;
 		}
 		char *s = arena_alloc(&req->arena, 32);

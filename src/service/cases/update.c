@@ -18,14 +18,14 @@ static const char *const victim_statuses[] = {"none", "at_risk", "suspected", "c
 static const char *const petitions[] = {"none", "planned", "filed", "granted", "denied", NULL};
 
 static const struct field_rule update_fields[] = {
-	{.key = "version", .type = FT_INT, .required = true, .reason = "required: the version read"},
+	{.key = "version", .type = FT_INT, .required = true, .reason = "reload the case and try again", .label = "The case you read"},
 	{.key = "status", .type = FT_STRING, .max_len = 32, .allowed = statuses},
 	{.key = "victim_status", .type = FT_STRING, .max_len = 32, .allowed = victim_statuses},
 	{.key = "identified_at", .type = FT_TIME},
 	{.key = "trafficking_type", .type = FT_STRING, .max_len = 64},
 	{.key = "uncared_for", .type = FT_BOOL},
 	{.key = "petition_status", .type = FT_STRING, .max_len = 32, .allowed = petitions},
-	{.key = "lead_user_id", .type = FT_ID, .nullable = true, .reason = "a user id, or null"},
+	{.key = "lead_user_id", .type = FT_ID, .nullable = true, .reason = "choose a lead from the list", .label = "Lead"},
 	{.key = NULL},
 };
 const struct schema svc_case_update_schema = {.name = "case update", .fields = update_fields};
@@ -117,7 +117,7 @@ static int check_input(struct app *app, struct db *db, const struct case_head *h
 		q->new_victim = q->cur_victim;
 	if (q->has_identified && !victim_status_identifies(q->new_victim) && !h->identified)
 		field_error_add(errs, "identified_at",
-				"the child is not identified as a victim: set victim_status to suspected or confirmed");
+				"Identified: the child is not identified as a victim; set the victim status to suspected or confirmed first");
 	return field_errors_any(errs) ? ERR_INVAL : 0;
 }
 

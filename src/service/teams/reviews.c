@@ -163,8 +163,8 @@ static int case_event_add(struct db *db, const struct svc_ctx *ctx, int64_t case
 }
 
 static const struct field_rule review_fields[] = {
-	{.key = "case_id", .type = FT_ID, .required = true, .reason = "a case id"},
-	{.key = "scheduled_at", .type = FT_STRING, .required = true},
+	{.key = "case_id", .type = FT_ID, .required = true, .reason = "choose a case of this team", .label = "Case"},
+	{.key = "scheduled_at", .type = FT_STRING, .required = true, .label = "Scheduled for"},
 	{.key = NULL},
 };
 const struct schema svc_review_create_schema = {.name = "case review", .fields = review_fields};
@@ -285,7 +285,7 @@ static int check_attendees(struct db *db, int64_t team_id, const json_t *v, stru
 		char path[32];
 		snprintf(path, sizeof path, "attendees[%zu]", i);
 		if (!json_is_integer(a) || json_integer_value(a) < 1) {
-			field_error_add(errs, path, "a member id");
+			field_error_add(errs, path, "Attended: tick members of this team");
 			continue;
 		}
 		bool dup = false;
@@ -328,7 +328,7 @@ static int check_item(struct db *db, int64_t team_id, const json_t *it, const ch
 	char q[96];
 	memset(o, 0, sizeof *o);
 	if (!json_is_object(it)) {
-		field_error_add(errs, p, "an object {text, owner, owner_user_id?, due_at}");
+		field_error_add(errs, p, "Action item: give its text, owner and due date");
 		return 0;
 	}
 	const char *key;
@@ -395,19 +395,19 @@ static int check_items(struct db *db, int64_t team_id, const json_t *v, struct f
 static const char *const review_statuses[] = {"held", "cancelled", NULL};
 
 static const struct field_rule update_fields[] = {
-	{.key = "status", .type = FT_STRING, .allowed = review_statuses},
-	{.key = "held_at", .type = FT_STRING, .nullable = true},
-	{.key = "decisions", .type = FT_STRING, .nullable = true},
-	{.key = "version", .type = FT_INT},
+	{.key = "status", .type = FT_STRING, .allowed = review_statuses, .label = "Status"},
+	{.key = "held_at", .type = FT_STRING, .nullable = true, .label = "Held at"},
+	{.key = "decisions", .type = FT_STRING, .nullable = true, .label = "Decisions"},
+	{.key = "version", .type = FT_INT, .reason = "reload the review and try again", .label = "The review you read"},
 	/* Their items are judged one by one below. */
 	{.key = "attendees",
 	 .type = FT_ARRAY,
 	 .max_len = MAX_ATTENDEES,
-	 .reason = "an array of member ids of the team"},
+	 .reason = "tick the members who attended"},
 	{.key = "action_items",
 	 .type = FT_ARRAY,
 	 .max_len = MAX_ACTION_ITEMS,
-	 .reason = "an array of {text, owner, owner_user_id?, due_at}"},
+	 .reason = "give each action item its text, owner and due date"},
 	{.key = NULL},
 };
 const struct schema svc_review_update_schema = {.name = "case review update", .fields = update_fields};
@@ -454,7 +454,7 @@ static int check_update(struct db *db, int64_t team_id, const struct review_head
 				"action items");
 	q->holding = (q->status && strcmp(q->status, "held") == 0) || q->has_held;
 	if (q->n_items > 0 && !q->holding && strcmp(rv->status, "held") != 0)
-		field_error_add(errs, "action_items", "recorded when the review is held: give held_at");
+		field_error_add(errs, "action_items", "Action items: recorded when the review is held; give the date held");
 	if (!q->status && !records && !q->items)
 		field_error_add(errs, "", "nothing to change");
 	return field_errors_any(errs) ? ERR_INVAL : 0;
@@ -556,7 +556,7 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 /* ---- an action item done ---- */
 
 static const struct field_rule done_fields[] = {
-	{.key = "done_at", .type = FT_STRING, .required = true},
+	{.key = "done_at", .type = FT_STRING, .required = true, .label = "Done at"},
 	{.key = NULL},
 };
 const struct schema svc_action_item_done_schema = {.name = "action item done", .fields = done_fields};
