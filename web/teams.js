@@ -40,6 +40,18 @@ export function clearTeams() {
 
 const manage = () => ctx.can('teams.manage');
 const writeReviews = () => ctx.can('reviews.write');
+/** Whether the person may mark item done: who records reviews, or its owner. */
+const mayMarkDone = (a) => writeReviews() || (ctx.can('items.done') && ctx.user() && a.owner_user_id === ctx.user().id);
+
+/** Who may own an action item: the members with an account, then HART. */
+function ownerChoices() {
+  const members = (team && team.members ? team.members : []).filter((m) => m.user_id)
+    .map((m) => [String(m.user_id), `${m.name} (${roleName(m)})`]);
+  const members_ids = new Set(members.map(([v]) => v));
+  const hart = (team && team.hart_owners ? team.hart_owners : []).filter((x) => !members_ids.has(String(x.user_id)))
+    .map((x) => [String(x.user_id), `${x.name} (HART coordinator)`]);
+  return [['', 'Choose who does it…'], ...members, ...hart];
+}
 
 // ---------------------------------------------------------------- the list
 
@@ -234,7 +246,7 @@ function actionItemsPanel(reviews) {
       h('p', { className: 'ai-text' }, a.text),
       h('p', { className: 'ai-meta' }, a.review.case ? caseLink(a.review.case) : null, a.owner ? h('span', {}, `Owner: ${a.owner}`) : null,
         a.due_at ? h('span', {}, `Due ${formatShortTime(a.due_at)} · `, countdown(null, a.due_at)) : null),
-      writeReviews() ? h('p', {}, h('button', { type: 'button', className: 'btn btn-secondary btn-small', dataset: { act: 'done', review: String(a.review.id), item: String(a.id) }, 'aria-label': `Mark done: ${a.text}` }, 'Mark done')) : null)))
+      mayMarkDone(a) ? h('p', {}, h('button', { type: 'button', className: 'btn btn-secondary btn-small', dataset: { act: 'done', review: String(a.review.id), item: String(a.id) }, 'aria-label': `Mark done: ${a.text}` }, 'Mark done')) : null)))
     : h('p', { className: 'none' }, 'No open action item.'));
 }
 
@@ -267,7 +279,8 @@ function itemRow() {
   const n = ++itemRows;
   return h('div', { className: 'ai-row', dataset: { row: String(n) } },
     field({ id: `ai-text-${n}`, label: 'What is to be done', path: 'text', required: true, className: 'ai-text-field' }),
-    field({ id: `ai-owner-${n}`, label: 'Owner', path: 'owner', required: true }),
+    field({ id: `ai-owner-${n}`, label: 'Owner', type: 'select', path: 'owner_user_id', required: true, options: ownerChoices(),
+      hint: 'A member of the team with an account, or a HART coordinator.' }),
     field({ id: `ai-due-${n}`, label: 'Due', type: 'datetime-local', path: 'due_at', required: true }),
     h('p', { className: 'ai-remove' }, h('button', { type: 'button', className: 'btn btn-caution btn-small', dataset: { act: 'remove-item' }, 'aria-label': `Remove action item ${n}` }, 'Remove')));
 }
@@ -339,11 +352,16 @@ function onSubmit(e) {
     };
     const dec = form.querySelector(`#hd-dec-${rid}`).value.trim();
     if (dec) body.decisions = dec;
-    const items = [...form.querySelectorAll('.ai-row')].map((row) => ({
-      text: row.querySelector('[data-path="text"]').value.trim(),
-      owner: row.querySelector('[data-path="owner"]').value.trim(),
-      due_at: timeValue(row.querySelector('[data-path="due_at"]')),
-    }));
+    const items = [...form.querySelectorAll('.ai-row')].map((row) => {
+      const who = row.querySelector('[data-path="owner_user_id"]');
+      const chosen = who.selectedIndex > 0 ? who.options[who.selectedIndex].textContent.replace(/ \([^)]*\)$/, '') : '';
+      return {
+        text: row.querySelector('[data-path="text"]').value.trim(),
+        owner: chosen,
+        owner_user_id: who.value ? Number(who.value) : null,
+        due_at: timeValue(row.querySelector('[data-path="due_at"]')),
+      };
+    });
     if (items.length) body.action_items = items;
     if (rv && rv.version !== undefined) body.version = rv.version;
     req = { method: 'PATCH', path: `/api/v1/teams/${teamId}/reviews/${rid}`, body, section: 'tp-upcoming', ok: 'Review recorded as held.' };

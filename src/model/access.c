@@ -63,6 +63,7 @@ static const struct {
 	[PERM_TRAINING_MANAGE] = {"training.manage", R(ROLE_TRAINER)},
 	[PERM_TRAINING_READ] = {"training.read", R(ROLE_TRAINER) | R(ROLE_PROVIDER)},
 	[PERM_TRAINING_STATS] = {"training.stats", R(ROLE_TRAINER) | R(ROLE_HART) | R(ROLE_ANALYST)},
+	[PERM_ACTION_ITEMS_DONE] = {"items.done", R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_MDT)},
 };
 
 /* The roles that read case content somewhere: every role that works with

@@ -60,6 +60,7 @@ enum perm {
 	PERM_TRAINING_MANAGE,  /* schedule sessions, register, take attendance, certificates, imports */
 	PERM_TRAINING_READ,    /* training records (provider: its own staff's) */
 	PERM_TRAINING_STATS,   /* training figures */
+	PERM_ACTION_ITEMS_DONE, /* mark an action item done (mdt: only one it owns) */
 	PERM_COUNT
 };
 

@@ -340,6 +340,31 @@ static int members_json(struct db *db, struct app *app, int64_t team_id, json_t 
 	return r < 0 ? r : teams_sort_by_name(out);
 }
 
+/* The HART coordinators who may own an action item, besides the members
+ * with an account: [{user_id, name}], by name. */
+static int hart_owners_json(struct db *db, struct app *app, json_t *out)
+{
+	struct db_stmt *st;
+	int r = db_preparef(db, &st, "SELECT id, display_name FROM app_user WHERE role = ? AND disabled = 0 ORDER BY id",
+			    "t", role_name(ROLE_HART));
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW) {
+		int64_t uid = db_column_int64(st, 0);
+		char *name = NULL;
+		if ((r = sealed_get(app, st, 1, "app_user", "display_name", uid, &name)) < 0)
+			break;
+		json_t *o = json_pack("{s:I, s:s}", "user_id", (json_int_t)uid, "name", name ? name : "");
+		free(name);
+		if (!o || json_array_append_new(out, o) < 0) {
+			r = ERR_NOMEM;
+			break;
+		}
+	}
+	db_finalize(st);
+	return r < 0 ? r : teams_sort_by_name(out);
+}
+
 /* The team as answered: its members and its reviews (a liaison: those of
  * its region's cases only). */
 static int team_json(const struct svc_ctx *ctx, struct db *db, int64_t id, json_t **ret)
@@ -348,10 +373,10 @@ static int team_json(const struct svc_ctx *ctx, struct db *db, int64_t id, json_
 	int r = db_rowf(db, &st, "SELECT code, name, region, created_at FROM mdt_team WHERE id = ?", "i", id);
 	if (r < 0)
 		return r;
-	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:[]}", "id", (json_int_t)id, "code",
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:[], s:[]}", "id", (json_int_t)id, "code",
 			      db_column_text(st, 0), "name", db_column_text(st, 1), "region", db_column_text(st, 2),
 			      "region_name", region_json(ctx->app->pack, db_column_text(st, 2)), "created_at",
-			      db_column_text(st, 3), "members");
+			      db_column_text(st, 3), "members", "hart_owners");
 	db_finalize(st);
 	if (!j)
 		return ERR_NOMEM;
@@ -360,6 +385,7 @@ static int team_json(const struct svc_ctx *ctx, struct db *db, int64_t id, json_
 	struct review_filter f = {.team_id = id, .region = ctx->actor->role == ROLE_LIAISON ? ctx->actor->scope : NULL};
 	json_t *reviews = NULL;
 	if ((r = members_json(db, ctx->app, id, json_object_get(j, "members"))) < 0 ||
+	    (r = hart_owners_json(db, ctx->app, json_object_get(j, "hart_owners"))) < 0 ||
 	    (r = teams_reviews_json(db, ctx->app, &f, &reviews)) < 0 ||
 	    (json_object_set_new(j, "reviews", reviews) < 0 && (r = ERR_NOMEM) < 0)) {
 		json_decref(j);
