@@ -37,6 +37,7 @@ const EXPECTED = {
   'DELETE /api/v1/users/{id}/sessions': ['admin'],
   'DELETE /api/v1/users/{id}/second-factor': ['admin'],
   'GET /api/v1/audit': ['admin'],
+  'GET /api/v1/audit/export': ['admin'],
   'POST /api/v1/persons/match': ['careline', 'hart', 'liaison'],
   'POST /api/v1/intakes': ['careline', 'hart'],
   'GET /api/v1/intakes': ['careline', 'hart', 'liaison'],
@@ -366,7 +367,7 @@ describe(`route walk (${ENGINE})`, { timeout: 120_000 }, () => {
     const admin = await login(server.url, demo.byRole.admin.username, demo.byRole.admin.password);
     for (const u of demo.users) {
       const denied = routes.filter((r) => EXPECTED[r.key] !== 'public' && !EXPECTED[r.key]?.includes(u.role)).length;
-      const { records } = await admin.get(`/api/v1/audit?action=permission.denied&actor=${u.username}&limit=500`);
+      const { items: records } = await admin.get(`/api/v1/audit?action=permission.denied&user=${u.username}&limit=500`);
       assert.equal(records.length, denied, `${u.username}: ${denied} denials recorded: ${JSON.stringify(records)}`);
       for (const rec of records) {
         assert.equal(rec.actor, u.username);

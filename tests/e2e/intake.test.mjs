@@ -148,7 +148,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
     assert.equal(off.code, 0, off.stderr);
     server = await startServer({ db, env: clock.env });
     await loginEach(server, demo.users, as, extra);
-    clock.check((await as.admin.get('/api/v1/audit?action=user.create&limit=1')).records[0].at, 'the time of a user.create record');
+    clock.check((await as.admin.get('/api/v1/audit?action=user.create&limit=1')).items[0].at, 'the time of a user.create record');
   });
   after(() => stopServer(server));
 
