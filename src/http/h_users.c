@@ -311,3 +311,11 @@ int h_audit_export(struct http_req *req, struct http_resp *resp)
 	const char *disp = arena_printf(&req->arena, "attachment; filename=\"audit-%s.csv\"", day);
 	return disp ? http_header_add(resp, "Content-Disposition", disp) : ERR_NOMEM;
 }
+
+int h_audit_actions(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	json_t *out = NULL;
+	int r = svc_audit_actions(&ctx, &out);
+	return http_reply(resp, r, 200, out);
+}

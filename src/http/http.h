@@ -194,6 +194,7 @@ int h_users_get(struct http_req *req, struct http_resp *resp);
 int h_users_update(struct http_req *req, struct http_resp *resp);
 int h_audit_list(struct http_req *req, struct http_resp *resp);
 int h_audit_export(struct http_req *req, struct http_resp *resp);
+int h_audit_actions(struct http_req *req, struct http_resp *resp);
 int h_users_setup_link(struct http_req *req, struct http_resp *resp);
 int h_setup_check(struct http_req *req, struct http_resp *resp);
 int h_setup_complete(struct http_req *req, struct http_resp *resp);

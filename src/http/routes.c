@@ -64,6 +64,7 @@ const struct http_route http_routes[] = {
 
 	{"GET", "/api/v1/audit", h_audit_list, 0, PERM_AUDIT_READ, NULL},
 	{"GET", "/api/v1/audit/export", h_audit_export, 0, PERM_AUDIT_READ, NULL},
+	{"GET", "/api/v1/audit/actions", h_audit_actions, 0, PERM_AUDIT_READ, NULL},
 
 	{"POST", "/api/v1/persons/match", h_persons_match, HTTP_JSON_BODY, PERM_PERSONS_MATCH, &svc_persons_match_schema},
 

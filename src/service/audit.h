@@ -101,3 +101,7 @@ int svc_audit_page(const struct svc_ctx *ctx, const struct audit_filter *f, bool
  * The export is itself audited (audit.export). Needs PERM_AUDIT_READ. */
 struct buf;
 int svc_audit_export(const struct svc_ctx *ctx, const struct audit_filter *f, struct buf *out);
+
+/* The actions the view names, each with its words, for a choice of
+ * action: {"items": [{action, label}], "next": null}. Needs PERM_AUDIT_READ. */
+int svc_audit_actions(const struct svc_ctx *ctx, json_t **ret);

@@ -30,7 +30,7 @@
 
 /* The display names of the actors met on a page, read once each. */
 struct names {
-	int64_t id[64];
+	char who[64][64];
 	char *name[64];
 	size_t n;
 };
@@ -42,34 +42,33 @@ static void names_done(struct names *nm)
 	nm->n = 0;
 }
 
-/* The display name of user id, or NULL (the command line, a user gone,
- * a failed login of no account). */
-static int name_of(const struct svc_ctx *ctx, struct db *db, struct names *nm, int64_t id, const char **ret)
+/* The display name of the user named username, or NULL (the command line,
+ * a user gone, a failed login of no account). A record's actor is the
+ * username it was written with; a login is written before its session. */
+static int name_of(const struct svc_ctx *ctx, struct db *db, struct names *nm, const char *username, const char **ret)
 {
 	*ret = NULL;
-	if (id <= 0)
+	if (!username || !*username || strcmp(username, "cli") == 0 || strlen(username) >= sizeof nm->who[0])
 		return 0;
 	for (size_t i = 0; i < nm->n; i++)
-		if (nm->id[i] == id) {
+		if (strcmp(nm->who[i], username) == 0) {
 			*ret = nm->name[i];
 			return 0;
 		}
 	struct db_stmt *st;
-	int r = db_rowf(db, &st, "SELECT display_name FROM app_user WHERE id = ?", "i", id);
-	if (r == ERR_NOTFOUND)
-		return 0;
-	if (r < 0)
-		return r;
 	char *name = NULL;
-	r = sealed_get(ctx->app, st, 0, "app_user", "display_name", id, &name);
-	db_finalize(st);
-	if (r < 0)
+	int r = db_rowf(db, &st, "SELECT id, display_name FROM app_user WHERE username = ?", "t", username);
+	if (r == 0) {
+		r = sealed_get(ctx->app, st, 1, "app_user", "display_name", db_column_int64(st, 0), &name);
+		db_finalize(st);
+	}
+	if (r < 0 && r != ERR_NOTFOUND)
 		return r;
-	if (nm->n == sizeof nm->id / sizeof *nm->id) {
+	if (nm->n == sizeof nm->who / sizeof *nm->who) {
 		free(name);
 		return 0;
 	}
-	nm->id[nm->n] = id;
+	str_copy(nm->who[nm->n], sizeof nm->who[0], username);
 	nm->name[nm->n++] = name;
 	*ret = name;
 	return 0;
@@ -110,7 +109,7 @@ static bool same(const char *a, const char *b)
 static int item_json(const struct svc_ctx *ctx, struct db *db, struct names *nm, struct db_stmt *st, json_t **ret)
 {
 	const char *name;
-	int r = name_of(ctx, db, nm, db_column_int64(st, 2), &name);
+	int r = name_of(ctx, db, nm, col(st, 3), &name);
 	if (r < 0)
 		return r;
 	char words[128];
@@ -241,7 +240,7 @@ int svc_audit_page(const struct svc_ctx *ctx, const struct audit_filter *f, bool
 static int export_line(const struct svc_ctx *ctx, struct db *db, struct names *nm, struct db_stmt *st, struct buf *out)
 {
 	const char *name;
-	int r = name_of(ctx, db, nm, db_column_int64(st, 2), &name);
+	int r = name_of(ctx, db, nm, col(st, 3), &name);
 	if (r < 0)
 		return r;
 	char words[128], seq[24];
@@ -290,4 +289,23 @@ int svc_audit_export(const struct svc_ctx *ctx, const struct audit_filter *f, st
 	char detail[64];
 	snprintf(detail, sizeof detail, "records=%d", n);
 	return svc_audit_record(ctx, "audit.export", NULL, NULL, detail);
+}
+
+int svc_audit_actions(const struct svc_ctx *ctx, json_t **ret)
+{
+	int r = svc_require(ctx, PERM_AUDIT_READ);
+	if (r < 0)
+		return r;
+	json_t *items = json_array();
+	const char *action, *label;
+	for (size_t i = 0; items && audit_action_at(i, &action, &label); i++)
+		if (json_array_append_new(items, json_pack("{s:s, s:s}", "action", action, "label", label)) < 0) {
+			json_decref(items);
+			items = NULL;
+		}
+	json_t *out = items ? json_pack("{s:o, s:n}", "items", items, "next") : NULL;
+	if (!out)
+		return ERR_NOMEM;
+	*ret = out;
+	return 0;
 }

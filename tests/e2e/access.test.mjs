@@ -38,6 +38,7 @@ const EXPECTED = {
   'DELETE /api/v1/users/{id}/second-factor': ['admin'],
   'GET /api/v1/audit': ['admin'],
   'GET /api/v1/audit/export': ['admin'],
+  'GET /api/v1/audit/actions': ['admin'],
   'POST /api/v1/persons/match': ['careline', 'hart', 'liaison'],
   'POST /api/v1/intakes': ['careline', 'hart'],
   'GET /api/v1/intakes': ['careline', 'hart', 'liaison'],

@@ -163,6 +163,31 @@ UNIT_TEST_WITH(figure_reads_fold_in_the_view_not_in_the_chain, fx_setup, fx_tear
 	free(res);
 }
 
+/* The choice of action: every action the view names, with its words; an
+ * administrator's only. */
+UNIT_TEST_WITH(the_actions_are_named_in_words, fx_setup, fx_teardown)
+{
+	struct fx_user admin, hart;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	json_t *out = NULL;
+	assert_int_equal(svc_audit_actions(&hart.ctx, &out), ERR_PERM);
+	assert_int_equal(svc_audit_actions(&admin.ctx, &out), 0);
+	json_t *items = json_object_get(out, "items");
+	assert_true(json_array_size(items) > 50);
+	assert_true(json_is_null(json_object_get(out, "next")));
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		assert_non_null(json_get_str(it, "action"));
+		const char *label = json_get_str(it, "label");
+		assert_non_null(label);
+		assert_null(strchr(label, '_'));
+	}
+	json_decref(out);
+}
+
 /* The export: a header, a line a record, the action in words, and a value
  * a spreadsheet would run as a formula kept as text. */
 UNIT_TEST_WITH(the_export_is_csv_safe_to_open, fx_setup, fx_teardown)
