@@ -29,6 +29,7 @@ static const struct {
 	{"access_notice.acknowledge", "Acknowledged an account given case access"},
 	{"permission.denied", "Refused: not allowed"},
 	{"record.restricted", "Opened a restricted record"},
+	{"break_glass", "Broke the glass to open a restricted record"},
 	{"key.rotate", "Rotated the keys"},
 	{"person.match", "Searched for a child"},
 	{"person.read", "Saw a child's record"},

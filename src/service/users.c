@@ -114,11 +114,11 @@ static void check_role_scope(const struct app *app, const char *role_s, const ch
 	enum scope_kind k = role_scope_kind(role);
 	if (k == SCOPE_NONE) {
 		if (scope && *scope)
-			field_error_add(errs, "scope", "Area of work: a %s works across the state; leave it empty", role_label(role));
+			field_error_add(errs, "scope", "Area of work: the role %s works across the state; leave it empty", role_label(role));
 		return;
 	}
 	if (!scope || !*scope) {
-		field_error_add(errs, "scope", "Area of work: a %s works in one %s; choose it", role_label(role), scope_kind_name(k));
+		field_error_add(errs, "scope", "Area of work: required for the role %s; give the %s", role_label(role), scope_kind_name(k));
 		return;
 	}
 	if (k == SCOPE_REGION && !pack_region(app->pack, scope))

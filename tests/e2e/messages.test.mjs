@@ -95,6 +95,29 @@ export function offences(msg) {
   return BANNED.filter((re) => re.test(plain)).map(String);
 }
 
+/** [file, line, action] of every audit action written with its name in the call. */
+function auditActions() {
+  const out = [];
+  const root = path.join(SOURCE_ROOT, 'src');
+  for (const file of sources(root)) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/\bsvc_audit_(record|append|appendf)\s*\(/g)) {
+      const args = callArgs(text, m.index + m[0].length - 1).split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/);
+      const arg = args[m[1] === 'record' ? 1 : 2] || '';
+      for (const lit of literals(arg)) {
+        out.push([path.relative(SOURCE_ROOT, file), text.slice(0, m.index).split('\n').length, lit]);
+      }
+    }
+  }
+  return out;
+}
+
+/** The actions src/model/audit_labels.c puts in words. */
+function labelled() {
+  const text = fs.readFileSync(path.join(SOURCE_ROOT, 'src', 'model', 'audit_labels.c'), 'utf8');
+  return new Map([...text.matchAll(/\{"([a-z_.]+)", "([^"]+)"\}/g)].map((m) => [m[1], m[2]]));
+}
+
 describe('the server\'s messages', () => {
   test('the sources give reasons to find', () => {
     const all = messages();
@@ -106,6 +129,16 @@ describe('the server\'s messages', () => {
     const bad = messages().filter(([, , m]) => !PROTOCOL.has(m)).map(([f, l, m]) => [f, l, m, offences(m)])
       .filter((x) => x[3].length);
     assert.deepEqual(bad.map(([f, l, m, o]) => `${f}:${l}: "${m}" (${o.join(' ')})`), []);
+  });
+
+  test('every audit action written has its words in the audit view, and the words are plain', () => {
+    const words = labelled();
+    const found = auditActions();
+    assert.ok(found.length > 40, `only ${found.length} actions found: the scan is broken`);
+    const missing = found.filter(([, , a]) => !words.has(a)).map(([f, l, a]) => `${f}:${l}: ${a}`);
+    assert.deepEqual(missing, []);
+    const bad = [...words].filter(([, w]) => offences(w).length).map(([a, w]) => `${a}: ${w}`);
+    assert.deepEqual(bad, []);
   });
 
   test('the scan itself catches what it must', () => {
