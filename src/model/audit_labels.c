@@ -28,7 +28,7 @@ static const struct {
 	{"user.case_access", "Account given case access"},
 	{"access_notice.acknowledge", "Acknowledged an account given case access"},
 	{"permission.denied", "Refused: not allowed"},
-	{"record.restricted", "Opened a restricted record"},
+	{"record.restricted", "Refused: a restricted record"},
 	{"break_glass", "Broke the glass to open a restricted record"},
 	{"key.rotate", "Rotated the keys"},
 	{"person.match", "Searched for a child"},
