@@ -163,6 +163,16 @@ int h_notification_read(struct http_req *req, struct http_resp *resp)
 	return http_act_by_id(req, resp, svc_notification_read);
 }
 
+int h_notifications_read_all(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t n = 0;
+	int r = svc_notifications_read_all(&ctx, &n);
+	if (r < 0)
+		return r;
+	return http_json(resp, 200, json_pack("{s:I, s:i}", "marked", (json_int_t)n, "unread", 0));
+}
+
 int h_outbox(struct http_req *req, struct http_resp *resp)
 {
 	return http_read_doc(req, resp, svc_outbox_list);
@@ -176,7 +186,8 @@ int h_draft_get(struct http_req *req, struct http_resp *resp)
 	int r = svc_draft_get(&ctx, req->params[0], &doc, at);
 	if (r < 0)
 		return r;
-	return http_json(resp, 200, json_pack("{s:s, s:o, s:s}", "kind", req->params[0], "body", doc, "updated_at", at));
+	return http_json(resp, 200, json_pack("{s:s, s:o, s:s?}", "kind", req->params[0], "body", doc ? doc : json_null(),
+					      "updated_at", *at ? at : NULL));
 }
 
 int h_draft_put(struct http_req *req, struct http_resp *resp)

@@ -43,6 +43,7 @@ const struct http_route http_routes[] = {
 
 	{"POST", "/api/v1/session", h_session_create, HTTP_PUBLIC | HTTP_JSON_BODY | HTTP_OFFLOAD, HTTP_NO_PERM, &svc_auth_login_schema},
 	{"DELETE", "/api/v1/session", h_session_delete, HTTP_MFA_STEP, PERM_SESSION, NULL},
+	{"GET", "/api/v1/session", h_session_state, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/api/v1/me", h_me, HTTP_MFA_STEP, PERM_SESSION, NULL},
 	{"POST", "/api/v1/session/second-factor", h_session_mfa, HTTP_MFA_STEP | HTTP_JSON_BODY, PERM_SESSION, &svc_auth_mfa_verify_schema},
 	{"POST", "/api/v1/session/second-factor/enrolment", h_mfa_enrol_begin, HTTP_MFA_STEP, PERM_SESSION, NULL},
@@ -80,6 +81,7 @@ const struct http_route http_routes[] = {
 
 	{"GET", "/api/v1/notifications", h_notifications, 0, PERM_SESSION, NULL},
 	{"POST", "/api/v1/notifications/{id}/read", h_notification_read, 0, PERM_SESSION, NULL},
+	{"POST", "/api/v1/notifications/read", h_notifications_read_all, 0, PERM_SESSION, NULL},
 	{"GET", "/api/v1/outbox", h_outbox, 0, PERM_OUTBOX_READ, NULL},
 
 	{"GET", "/api/v1/drafts/{kind}", h_draft_get, 0, PERM_INTAKE_WRITE, NULL},

@@ -122,7 +122,7 @@ static void check_role_scope(const struct app *app, const char *role_s, const ch
 		return;
 	}
 	if (k == SCOPE_REGION && !pack_region(app->pack, scope))
-		field_error_add(errs, "scope", "Region: not one of the agency's regions; choose one from the list");
+		field_error_add(errs, "scope", "Region: \"%.40s\" is not one of the agency's regions; choose one from the list", scope);
 	else if (!valid_scope_id(scope))
 		field_error_add(errs, "scope", "%s: letters, digits, '-' and '_', at most %d", k == SCOPE_TEAM ? "Team" : "Agency code",
 				SCOPE_MAX - 1);

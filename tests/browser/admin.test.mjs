@@ -57,6 +57,20 @@ before(async () => {
 after(() => closeAll(browser, server));
 
 describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, () => {
+  test('loading the page asks nothing that answers an error: no session is an answer', async () => {
+    const failed = [];
+    const fresh = await openApp(browser, server);
+    fresh.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`); });
+    await fresh.reload({ waitUntil: 'load' });
+    await fresh.waitForFunction(() => document.body.dataset.view === 'login');
+    await logIn(fresh, ADMIN.username, ADMIN.password);
+    await fresh.waitForFunction(() => document.body.dataset.view === 'home');
+    await fresh.reload({ waitUntil: 'load' });
+    await fresh.waitForFunction(() => document.body.dataset.view === 'home');
+    assert.deepEqual(failed, []);
+    await fresh.close();
+  });
+
   test('an administrator reaches home, with a way to the users', async () => {
     await logIn(page, ADMIN.username, ADMIN.password);
     await page.waitForFunction(() => document.body.dataset.view === 'home');

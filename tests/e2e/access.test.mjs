@@ -20,6 +20,7 @@ const EXPECTED = {
   'POST /api/v1/session': 'public',
   'DELETE /api/v1/session': ROLES,
   'GET /api/v1/me': ROLES,
+  'GET /api/v1/session': 'public',
   // A full session is not at a second-factor step: 409, past the checks.
   'POST /api/v1/session/second-factor': ROLES,
   'POST /api/v1/session/second-factor/enrolment': ROLES,
@@ -49,6 +50,7 @@ const EXPECTED = {
   'POST /api/v1/intakes/{id}/disposition': ['careline', 'hart'],
   'GET /api/v1/notifications': ROLES,
   'POST /api/v1/notifications/{id}/read': ROLES,
+  'POST /api/v1/notifications/read': ROLES,
   'GET /api/v1/outbox': ['admin'],
   'GET /api/v1/drafts/{kind}': ['careline', 'hart'],
   'PUT /api/v1/drafts/{kind}': ['careline', 'hart'],
@@ -495,6 +497,7 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
       'POST /api/v1/users/{id}/setup-link',
       'POST /api/v1/access-notices/{id}/acknowledge',
       'POST /api/v1/notifications/{id}/read',
+      'POST /api/v1/notifications/read',
       'POST /api/v1/imports/referrals',
       'POST /api/v1/training/sessions/{id}/imports',
       'POST /api/v1/session/second-factor/enrolment',

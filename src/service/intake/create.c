@@ -94,8 +94,10 @@ static void unknown_keys(const json_t *o, const char *const *known, const char *
 	{
 		if (!in_list(known, key)) {
 			char path[128];
+			char words[96];
 			snprintf(path, sizeof path, "%s%s%.60s", prefix, *prefix ? "." : "", key);
-			field_error_add(errs, path, "unknown field");
+			field_error_add(errs, path, "%s: not a field of this form; reload the page and try again",
+					field_key_words(path, words, sizeof words));
 		}
 	}
 }
