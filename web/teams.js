@@ -265,6 +265,7 @@ function upcomingItem(rv, members) {
     field({ id: `hd-dec-${n}`, label: 'Decisions', type: 'textarea', path: 'decisions', rows: 4, max: 20000 }),
     h('fieldset', { className: 'field action-rows', dataset: { for: 'action_items' } },
       h('legend', {}, 'Action items'),
+      h('p', { className: 'field-hint' }, 'Each item’s owner is a member of the team with an account, or a HART coordinator: they are sent its reminders.'),
       h('div', { className: 'ai-rows', dataset: { path: 'action_items' } }),
       h('p', { className: 'field-error' }),
       h('p', {}, h('button', { type: 'button', className: 'btn btn-secondary btn-small', dataset: { act: 'add-item' } }, 'Add an action item'))),
@@ -279,8 +280,7 @@ function itemRow() {
   const n = ++itemRows;
   return h('div', { className: 'ai-row', dataset: { row: String(n) } },
     field({ id: `ai-text-${n}`, label: 'What is to be done', path: 'text', required: true, className: 'ai-text-field' }),
-    field({ id: `ai-owner-${n}`, label: 'Owner', type: 'select', path: 'owner_user_id', required: true, options: ownerChoices(),
-      hint: 'A member of the team with an account, or a HART coordinator.' }),
+    field({ id: `ai-owner-${n}`, label: 'Owner', type: 'select', path: 'owner_user_id', required: true, options: ownerChoices() }),
     field({ id: `ai-due-${n}`, label: 'Due', type: 'datetime-local', path: 'due_at', required: true }),
     h('p', { className: 'ai-remove' }, h('button', { type: 'button', className: 'btn btn-caution btn-small', dataset: { act: 'remove-item' }, 'aria-label': `Remove action item ${n}` }, 'Remove')));
 }
