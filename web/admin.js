@@ -66,7 +66,6 @@ export function initAdmin(context) {
   }
   $('mail-refresh').addEventListener('click', () => loadMail());
   $('pw-form').addEventListener('submit', issueLink);
-  buildEditDialog();
   $('link-copy').addEventListener('click', copyLink);
   $('link-done').addEventListener('click', hideLink);
   $('pw-cancel').addEventListener('click', () => $('pw-dialog').close());
@@ -105,9 +104,10 @@ export function clearAdmin() {
     dialogUser = null;
     $('pw-dialog').close();
   }
-  if ($('edit-dialog') && $('edit-dialog').open) {
+  if ($('edit-dialog')) {
     editUser = null;
-    $('edit-dialog').close();
+    if ($('edit-dialog').open) $('edit-dialog').close();
+    $('edit-dialog').remove();
   }
   hideLink();
   $('users-body').replaceChildren();
@@ -559,6 +559,8 @@ function updateEditScope() {
 }
 
 function openEditDialog(user) {
+  // Made when first needed, and gone at logout: no other page holds its fields.
+  if (!$('edit-dialog')) buildEditDialog();
   editUser = user;
   const self = ctx.self();
   const isSelf = self && self.id === user.id;
