@@ -82,9 +82,9 @@ static int check_input(struct app *app, struct db *db, const struct case_head *h
 	static const struct {
 		const char *key, *values;
 	} named[] = {
-		{"status", "open, response, services, monitoring or closed"},
-		{"victim_status", "none, at_risk, suspected or confirmed"},
-		{"petition_status", "none, planned, filed, granted or denied"},
+		{"status", "Status: choose one from the list"},
+		{"victim_status", "Victim status: choose one from the list"},
+		{"petition_status", "Petition: choose one from the list"},
 	};
 	for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
 		const char *v = json_string_value(json_object_get(body, named[i].key));
@@ -93,7 +93,7 @@ static int check_input(struct app *app, struct db *db, const struct case_head *h
 	}
 	/* Care is either given or not: null is not a third answer. */
 	if (json_is_null(json_object_get(body, "uncared_for")))
-		field_error_add(errs, "uncared_for", "must be true or false");
+		field_error_add(errs, "uncared_for", "Without care: answer yes or no");
 	q->version = json_integer_value(json_object_get(body, "version"));
 	q->status = cases_str(body, "status");
 	q->victim = cases_str(body, "victim_status");
