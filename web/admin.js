@@ -4,7 +4,7 @@
 // to hand to the person, who chooses their own.
 
 import {
-  $, api, busy, formatTime, getList, getTimeZone, h, messageRow, problemText, regionsList, say, scopeText, srOnly, submitButton,
+  $, api, busy, clearFieldErrors as clearFormErrors, field, formatTime, fromLocalInput, getList, getTimeZone, h, markFieldErrors, messageRow, problemText, reasonText, regionsList, say, scopeText, srOnly, submitButton,
 } from './common.js';
 
 // The roles, in the server's words (GET /api/v1/users gives role_label too),
@@ -27,30 +27,6 @@ const SCOPE_FIELD = {
   provider: { label: 'Agency id', hint: 'The provider’s code in the directory (Providers), for example harbor_light_r1. Add the provider there first.' },
 };
 
-const ACTION_LABELS = {
-  'login.success': 'Logged in',
-  'login.failure': 'Login failed',
-  logout: 'Logged out',
-  'user.create': 'Added a user',
-  'user.update': 'Changed a user',
-  'user.list': 'Listed the users',
-  'user.locked': 'Account locked',
-  'user.setup.issue': 'Issued a set-up link',
-  'user.setup.use': 'Chose a password with a set-up link',
-  'user.setup.refused': 'Set-up link refused',
-  'access_notice.acknowledge': 'HART acknowledged an account given case access',
-  'login.password': 'Password right, code next',
-  'mfa.enrol.begin': 'Began setting up an authenticator',
-  'mfa.enrolled': 'Set up an authenticator',
-  'mfa.reset': 'Removed an authenticator',
-  'session.end': 'Ended a session',
-  'sessions.end_all': 'Ended all sessions',
-  'key.rotate': 'Rotated the keys',
-  'person.match': 'Searched for a child',
-  'person.read': 'Saw a child’s record',
-  'person.create': 'Recorded a child',
-  'person.import': 'Recorded children',
-};
 
 let ctx = { self: () => null, endSession: () => {} };
 let users = [];
@@ -66,6 +42,28 @@ export function initAdmin(context) {
   $('add-form').addEventListener('submit', addUser);
   $('users-body').addEventListener('click', rowAction);
   $('audit-refresh').addEventListener('click', () => loadAudit({ announce: true }));
+  $('audit-filter').addEventListener('submit', (e) => {
+    e.preventDefault();
+    auditPages = [];
+    loadAudit({ announce: true });
+  });
+  $('audit-clear').addEventListener('click', () => {
+    $('audit-filter').reset();
+    auditPages = [];
+    loadAudit({ announce: true });
+  });
+  $('audit-older').addEventListener('click', () => {
+    if (!auditNext) return;
+    auditPages.push(auditNext);
+    loadAudit({ focus: true });
+  });
+  $('audit-newest').addEventListener('click', () => {
+    auditPages = [];
+    loadAudit({ focus: true });
+  });
+  for (const id of ['audit-user', 'audit-action', 'audit-object-type', 'audit-object-id', 'audit-from', 'audit-to']) {
+    $(id).addEventListener('change', updateExportLink);
+  }
   $('mail-refresh').addEventListener('click', () => loadMail());
   $('pw-form').addEventListener('submit', issueLink);
   $('link-copy').addEventListener('click', copyLink);
@@ -82,14 +80,18 @@ export function initAdmin(context) {
 export function showAdmin() {
   fillRegions();
   const tz = getTimeZone();
-  $('audit-hint').textContent = `The last 50 recorded actions, newest first${tz ? `; times in ${tz.replace(/_/g, ' ')}` : ''}.`;
+  $('audit-hint').textContent = `Every recorded action, newest first, 50 to a page${tz ? `; times in ${tz.replace(/_/g, ' ')}` : ''}. Repeated reads of one figure by one person within an hour show as one line with a count.`;
   if (!loaded) {
     $('users-body').replaceChildren(messageRow('Loading the users…', 6));
     $('audit-body').replaceChildren(messageRow('Loading…', 6));
   }
   loaded = true;
-  // The audit names users by username, so it waits for the list.
-  loadUsers().then(() => loadAudit());
+  // The audit's choice of who waits for the list of users.
+  loadUsers().then(() => {
+    fillAuditUsers();
+    loadAudit();
+  });
+  loadAuditActions();
   loadMail();
 }
 
@@ -102,11 +104,19 @@ export function clearAdmin() {
     dialogUser = null;
     $('pw-dialog').close();
   }
+  if ($('edit-dialog')) {
+    editUser = null;
+    if ($('edit-dialog').open) $('edit-dialog').close();
+    $('edit-dialog').remove();
+  }
   hideLink();
   $('users-body').replaceChildren();
   $('audit-body').replaceChildren();
   $('mail-body').replaceChildren();
   $('add-form').reset();
+  $('audit-filter').reset();
+  auditPages = [];
+  auditNext = null;
   clearFieldErrors('add');
   updateScopeField();
   for (const id of ['users-status', 'users-error', 'add-status', 'add-error', 'audit-status', 'audit-error',
@@ -158,6 +168,7 @@ function renderUsers(highlightId) {
         : actionButton('disable', 'Disable', u, 'btn-caution'));
     }
     if (u.locked) actions.append(actionButton('unlock', 'Unlock', u));
+    actions.append(actionButton('edit', 'Change', u));
     actions.append(actionButton('password', 'New set-up link', u));
     if (!isSelf) actions.append(actionButton('end-sessions', 'End sessions', u));
     if (SECOND_FACTOR_ROLES.includes(u.role)) actions.append(actionButton('reset-mfa', 'Reset authenticator', u));
@@ -225,6 +236,10 @@ async function rowAction(event) {
   say('users-error', '');
   if (button.dataset.action === 'password') {
     openPasswordDialog(user);
+    return;
+  }
+  if (button.dataset.action === 'edit') {
+    openEditDialog(user);
     return;
   }
   if (button.dataset.action === 'end-sessions' || button.dataset.action === 'reset-mfa') {
@@ -402,7 +417,7 @@ function reportAddErrors(errors) {
   const n = errors.length - loose.length;
   const parts = [];
   if (n) parts.push(n === 1 ? 'One field needs attention.' : `${n} fields need attention.`);
-  for (const e of loose) parts.push(sentence(e.field ? `${e.field}: ${e.reason}` : e.reason));
+  for (const e of loose) parts.push(reasonText(e));
   say('add-error', `The user was not added. ${parts.join(' ')}`);
   if (first) first.focus();
 }
@@ -493,33 +508,258 @@ async function issueLink(event) {
   submit.focus();
 }
 
+// ---------------------------------------------------------------- change a user
+
+let editUser = null;
+
+function buildEditDialog() {
+  const roles = [['', 'Choose a role…'], ...ROLES.map((r) => [r.id, r.label])];
+  const dlg = h('dialog', { id: 'edit-dialog', className: 'dialog', 'aria-labelledby': 'edit-heading' },
+    h('form', { id: 'edit-form', className: 'form', novalidate: true },
+      h('h2', { id: 'edit-heading' }, 'Change a user'),
+      h('p', { id: 'edit-note', className: 'hint' }),
+      h('div', { id: 'edit-error', className: 'alert', role: 'alert' }),
+      field({ id: 'edit-name', label: 'Name', path: 'display_name', required: true, hint: 'As colleagues should see it.' }),
+      field({ id: 'edit-role', label: 'Role', type: 'select', path: 'role', options: roles, required: true }),
+      field({ id: 'edit-region', label: 'Region', type: 'select', path: 'scope', options: [], hint: SCOPE_FIELD.region.hint }),
+      field({ id: 'edit-scope', label: 'Area of work', path: 'scope', hint: SCOPE_FIELD.team.hint, attrs: { autocapitalize: 'none', spellcheck: 'false' } }),
+      h('p', { id: 'edit-tell', className: 'field-hint' }, 'When a change gives an account access to children’s records, the HART coordinators are told, and the change is recorded in the audit trail.'),
+      h('div', { className: 'actions' },
+        h('button', { type: 'submit', id: 'edit-submit', className: 'btn btn-primary' }, 'Save the change'),
+        h('button', { type: 'button', id: 'edit-cancel', className: 'btn btn-secondary' }, 'Cancel'))));
+  document.body.append(dlg);
+  $('edit-role').addEventListener('change', updateEditScope);
+  $('edit-form').addEventListener('submit', saveEdit);
+  $('edit-cancel').addEventListener('click', () => closeEdit());
+  dlg.addEventListener('cancel', () => { editUser = null; });
+}
+
+function closeEdit() {
+  const id = editUser ? editUser.id : null;
+  editUser = null;
+  $('edit-dialog').close();
+  if (id) focusRowButton(id, ['edit']);
+}
+
+/** Shows the region choice or the text box the chosen role's scope takes. */
+function updateEditScope() {
+  const role = ROLE_BY_ID.get($('edit-role').value);
+  const kind = role ? role.scope : null;
+  const regionBox = $('edit-region').closest('.field');
+  const textBox = $('edit-scope').closest('.field');
+  regionBox.hidden = kind !== 'region';
+  textBox.hidden = !kind || kind === 'region';
+  // Only the control shown takes the server's reasons for the scope.
+  $('edit-region').dataset.path = kind === 'region' ? 'scope' : 'scope-region';
+  $('edit-scope').dataset.path = kind && kind !== 'region' ? 'scope' : 'scope-text';
+  if (kind && kind !== 'region') {
+    textBox.querySelector('label').firstChild.textContent = SCOPE_FIELD[kind].label;
+    $('edit-scope-hint').textContent = SCOPE_FIELD[kind].hint;
+  }
+}
+
+function openEditDialog(user) {
+  // Made when first needed, and gone at logout: no other page holds its fields.
+  if (!$('edit-dialog')) buildEditDialog();
+  editUser = user;
+  const self = ctx.self();
+  const isSelf = self && self.id === user.id;
+  clearFormErrors($('edit-form'));
+  say('edit-error', '');
+  $('edit-heading').textContent = `Change ${user.username}`;
+  $('edit-note').textContent = isSelf
+    ? 'This is your own account: another administrator changes your role.'
+    : 'Changes take effect at their next request; their sessions stay open.';
+  $('edit-name').value = user.display_name || '';
+  $('edit-role').value = user.role;
+  $('edit-role').disabled = Boolean(isSelf);
+  $('edit-region').replaceChildren(h('option', { value: '' }, 'Choose a region…'),
+    ...regionsList().map((r) => h('option', { value: r.id }, r.name)));
+  const kind = (ROLE_BY_ID.get(user.role) || {}).scope;
+  $('edit-region').value = kind === 'region' ? user.scope || '' : '';
+  $('edit-scope').value = kind && kind !== 'region' ? user.scope || '' : '';
+  updateEditScope();
+  $('edit-dialog').showModal();
+  $('edit-name').focus();
+}
+
+/** What changed, in words, for the line after a save. */
+function editSummary(before, after) {
+  const parts = [];
+  if (before.display_name !== after.display_name) parts.push(`name now ${after.display_name}`);
+  if (before.role !== after.role) parts.push(`role now ${after.role_label || after.role}`);
+  if ((before.scope || '') !== (after.scope || '') && after.scope) parts.push(`area of work now ${scopeText(after)}`);
+  return parts.length ? parts.join(', ') : 'nothing changed';
+}
+
+async function saveEdit(event) {
+  event.preventDefault();
+  const user = editUser;
+  if (!user) return;
+  const form = $('edit-form');
+  clearFormErrors(form);
+  say('edit-error', '');
+  const role = $('edit-role').value;
+  const kind = (ROLE_BY_ID.get(role) || {}).scope;
+  const scope = kind === 'region' ? $('edit-region').value : kind ? $('edit-scope').value.trim() : null;
+  const body = { version: user.version };
+  const name = $('edit-name').value.trim();
+  if (name !== (user.display_name || '')) body.display_name = name;
+  if (role !== user.role) body.role = role;
+  if (kind && (scope !== (user.scope || '') || role !== user.role)) body.scope = scope || null;
+  if (Object.keys(body).length === 1) {
+    closeEdit();
+    say('users-status', `Nothing changed for ${user.username}.`);
+    return;
+  }
+  const done = busy($('edit-submit'));
+  const r = await api('PATCH', `/api/v1/users/${user.id}`, body);
+  done();
+  if (r.ok && r.body) {
+    users = users.map((u) => (u.id === user.id ? r.body : u));
+    renderUsers(user.id);
+    fillAuditUsers();
+    closeEdit();
+    const told = (body.role || body.scope) && SECOND_FACTOR_ROLES.includes(r.body.role) ? ' The HART coordinators are told.' : '';
+    say('users-status', `Changed ${user.username}: ${editSummary(user, r.body)}.${told}`);
+    loadAudit();
+    return;
+  }
+  if (r.status === 409) {
+    await loadUsers();
+    closeEdit();
+    say('users-error', `Someone else changed ${user.username} since the list was loaded. The list is up to date now: check it and try again.`);
+    return;
+  }
+  if (r.status === 422) {
+    const { first, loose } = markFieldErrors(form, r);
+    say('edit-error', `Nothing was changed. ${loose.join(' ')}${loose.length ? '' : 'Correct the fields marked below.'}`);
+    if (first) first.focus();
+    return;
+  }
+  if (r.status !== 401) say('edit-error', problemText(r, 'Nothing was changed'));
+}
+
 // ---------------------------------------------------------------- audit
 
-async function loadAudit({ announce = false } = {}) {
+let auditPages = []; // the cursors of the pages read before this one
+let auditNext = null; // the cursor of the next older page, or null
+let actionsLoaded = false;
+
+/** The choice of who: every user, by name. */
+function fillAuditUsers() {
+  const sel = $('audit-user');
+  const keep = sel.value;
+  const sorted = [...users].sort((a, b) => String(a.display_name || a.username).localeCompare(String(b.display_name || b.username)));
+  sel.replaceChildren(h('option', { value: '' }, 'Anyone'),
+    ...sorted.map((u) => h('option', { value: u.username }, `${u.display_name || u.username} (${u.username})`)),
+    h('option', { value: 'cli' }, 'The server’s command line'));
+  sel.value = keep;
+}
+
+/** The choice of what happened: the actions the server names. */
+async function loadAuditActions() {
+  if (actionsLoaded) return;
   const gen = generation;
-  const body = await getList('/api/v1/audit?limit=50', 'records', 'audit-error', 'The audit trail could not be loaded',
-    () => gen !== generation);
-  if (!body) return;
-  const byId = new Map(users.map((u) => [String(u.id), u.username]));
-  const rows = body.records.map((a) => {
-    const label = ACTION_LABELS[a.action];
-    let on = '';
-    if (a.object_type) {
-      const name = a.object_type === 'user' && a.object_id ? byId.get(String(a.object_id)) : null;
-      if (!a.object_id) on = `${a.object_type}s`; // the whole kind: "users"
-      else on = `${a.object_type} ${name || `#${a.object_id}`}`;
+  const r = await api('GET', '/api/v1/audit/actions');
+  if (gen !== generation || !r.ok || !r.body || !Array.isArray(r.body.items)) return;
+  actionsLoaded = true;
+  const sorted = [...r.body.items].sort((a, b) => a.label.localeCompare(b.label));
+  $('audit-action').replaceChildren(h('option', { value: '' }, 'Anything'),
+    ...sorted.map((x) => h('option', { value: x.action }, x.label)));
+}
+
+/** The agency's midnight starting day (YYYY-MM-DD), as a time in UTC. */
+function dayStart(day, plus = 0) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
+  if (!m) return null;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3] + plus));
+  return fromLocalInput(`${d.toISOString().slice(0, 10)}T00:00`);
+}
+
+/** The filters of the form as query parameters. */
+function auditQuery() {
+  const q = new URLSearchParams();
+  const v = (id) => $(id).value.trim();
+  if (v('audit-user')) q.set('user', v('audit-user'));
+  if (v('audit-action')) q.set('action', v('audit-action'));
+  if (v('audit-object-type')) q.set('object_type', v('audit-object-type'));
+  if (v('audit-object-id')) q.set('object_id', v('audit-object-id'));
+  const from = dayStart(v('audit-from'));
+  const to = dayStart(v('audit-to'), 1); // "to" includes its day
+  if (from) q.set('from', from);
+  if (to) q.set('to', to);
+  return q;
+}
+
+function updateExportLink() {
+  const q = auditQuery().toString();
+  $('audit-export').href = `/api/v1/audit/export${q ? `?${q}` : ''}`;
+}
+
+/** What a record is about, in words: "user dana", "case 12", "figure duties". */
+function onText(a, byId) {
+  if (!a.object_type) return '';
+  const kinds = { intake: 'report', person: 'child’s record', mdt_team: 'team', figure: 'figure', user: 'user' };
+  const kind = kinds[a.object_type] || a.object_type.replace(/_/g, ' ');
+  if (!a.object_id) return `${kind}s`;
+  const name = a.object_type === 'user' ? byId.get(String(a.object_id)) : null;
+  return `${kind} ${name || a.object_id}`;
+}
+
+function auditRow(a, byId) {
+  const folded = a.count > 1;
+  return h('tr', {},
+    h('td', { className: 'nowrap', dataset: { label: 'When' } },
+      folded
+        ? h('span', {}, h('time', { datetime: a.first_at }, formatTime(a.first_at)), ' to ', h('time', { datetime: a.at }, formatTime(a.at)))
+        : h('time', { datetime: a.at }, formatTime(a.at))),
+    h('td', { dataset: { label: 'Who' } }, a.actor_name || a.actor || '',
+      a.actor_name ? h('span', { className: 'sub mono' }, a.actor) : null),
+    h('td', { dataset: { label: 'What happened' } }, a.label || a.action,
+      folded ? h('span', { className: 'badge badge-count' }, `${a.count} times`) : null),
+    h('td', { dataset: { label: 'On' } }, onText(a, byId)),
+    h('td', { className: 'mono', dataset: { label: 'From' } }, a.client || ''),
+    h('td', { className: 'detail', dataset: { label: 'Detail' } }, a.detail || ''));
+}
+
+async function loadAudit({ announce = false, focus = false } = {}) {
+  const gen = generation;
+  const q = auditQuery();
+  q.set('fold', 'true');
+  const after = auditPages.at(-1);
+  if (after) q.set('after', after);
+  updateExportLink();
+  say('audit-error', '');
+  for (const el of $('audit-filter').querySelectorAll('.field-error')) el.textContent = '';
+  const r = await api('GET', `/api/v1/audit?${q}`);
+  if (gen !== generation) return;
+  if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
+    if (r.status === 422) {
+      for (const e of r.body.errors || []) {
+        const el = $('audit-filter').querySelector(`[data-path="${CSS.escape(e.field)}"]`);
+        const slot = el && el.closest('.field').querySelector('.field-error');
+        if (slot) slot.textContent = reasonText(e);
+      }
+      say('audit-error', 'Correct the filters marked above.');
+    } else if (r.status !== 401) {
+      say('audit-error', problemText(r, 'The audit trail could not be loaded'));
     }
-    return h('tr', {},
-      h('td', { className: 'nowrap', dataset: { label: 'When' } }, h('time', { datetime: a.at }, formatTime(a.at))),
-      h('td', { dataset: { label: 'Who' } }, a.actor || ''),
-      h('td', { dataset: { label: 'Action' } },
-        h('span', {}, label || a.action, label ? h('span', { className: 'code' }, a.action) : null)),
-      h('td', { dataset: { label: 'On' } }, on),
-      h('td', { className: 'mono', dataset: { label: 'From' } }, a.client || ''),
-      h('td', { className: 'detail', dataset: { label: 'Detail' } }, a.detail || ''));
-  });
-  $('audit-body').replaceChildren(...(rows.length ? rows : [messageRow('No records yet.', 6)]));
+    return;
+  }
+  const byId = new Map(users.map((u) => [String(u.id), u.display_name || u.username]));
+  const rows = r.body.items.map((a) => auditRow(a, byId));
+  const filtered = [...auditQuery().keys()].length > 0;
+  $('audit-body').replaceChildren(...(rows.length ? rows : [messageRow(filtered ? 'No record matches these filters.' : 'No records yet.', 6)]));
+  auditNext = r.body.next;
+  $('audit-older').hidden = !auditNext;
+  $('audit-newest').hidden = auditPages.length === 0;
   if (announce) say('audit-status', `Up to date as of ${formatTime(new Date().toISOString())}.`);
+  else if (focus) {
+    say('audit-status', auditPages.length ? `Page ${auditPages.length + 1}: older records.` : 'The newest records.');
+    $('audit-heading').setAttribute('tabindex', '-1');
+    $('audit-heading').focus();
+  }
 }
 
 // ---------------------------------------------------------------- e-mail

@@ -434,14 +434,15 @@ async function start() {
   showBrand();
   const configReady = showConfig().catch(() => {});
   showHealth();
-  const r = await api('GET', '/api/v1/me', undefined, { session: false });
+  // The session's state: 200 whether or not there is one.
+  const r = await api('GET', '/api/v1/session', undefined, { session: false });
   await configReady;
   if (r.ok && r.body && r.body.user && r.body.second_factor && r.body.second_factor.next) {
     enterSecondStep(r.body.csrf_token, r.body.second_factor.next);
   } else if (r.ok && r.body && r.body.user) {
     enterSession(r.body.user, r.body.csrf_token, r.body.permissions);
     route({ focus: false });
-  } else if (r.status === 401) {
+  } else if (r.ok || r.status === 401) {
     showLogin();
   } else {
     showLogin({ error: problemText(r, 'Your session could not be checked') });

@@ -380,7 +380,7 @@ function missingPanel({ readOnly }) {
         field({ id: 'mi-last-seen', label: 'Last seen', type: 'datetime-local', path: 'last_seen_at', required: true, value: nowInput() }),
         field({ id: 'mi-learned', label: 'Agency learned of it', type: 'datetime-local', path: 'learned_at', required: true, value: nowInput(),
           hint: 'The law-enforcement and NCMEC reports are due 24 hours after this.' }),
-        field({ id: 'mi-circ', label: 'Circumstances', type: 'textarea', path: 'circumstances', optional: true, className: 'field-wide' }),
+        field({ id: 'mi-circ', label: 'Circumstances', type: 'textarea', path: 'circumstances', optional: true, max: 20000, className: 'field-wide' }),
         submitRow('Start the missing episode')), { className: 'form-box-warn' }));
   }
   parts.push(eps.length
@@ -535,7 +535,7 @@ function timelinePanel({ readOnly }) {
         ? field({ id: 'ev-ed', label: 'Emergency department', type: 'select', path: 'emergency_department', options: [['', 'Choose…'], ...eds], className: 'ev-medical', attrs: {} })
         : field({ id: 'ev-ed', label: 'Emergency department', path: 'emergency_department', className: 'ev-medical' }),
       field({ id: 'ev-placement', label: 'New placement', type: 'select', path: 'placement', options: termOptions('placements'), className: 'ev-placement' }),
-      field({ id: 'ev-text', label: 'What happened', type: 'textarea', path: 'text', className: 'field-wide ev-text', rows: 3 }),
+      field({ id: 'ev-text', label: 'What happened', type: 'textarea', path: 'text', max: 20000, className: 'field-wide ev-text', rows: 3 }),
       field({ id: 'ev-share', label: 'Share with the MDT', type: 'checkbox', path: 'shared',
         hint: 'The members of the teams reviewing this case will see it.' }),
       submitRow('Add to the timeline'))));

@@ -587,10 +587,22 @@ export function dutyBadge(status) {
   return h('span', { className: `badge duty-${status || 'open'}` }, termLabel('duty_statuses', status));
 }
 
-/** The field errors of a 422 answer as sentences ("Agency: is required."). */
+/**
+ * A field error as a sentence that names its field: the server's reasons
+ * begin with the field in the form's words ("Held at: enter a date and a
+ * time"); an older one without gets the key in words.
+ */
+export function reasonText(x) {
+  const reason = String(x.reason || '');
+  if (/^[^:]{1,60}: /.test(reason) || !x.field) return sentence(reason);
+  const words = String(x.field).replace(/\[(\d+)\]/g, (m, d) => ` ${Number(d) + 1} `).replace(/[_.\-]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return sentence(`${words}: ${reason}`);
+}
+
+/** The field errors of a 422 answer as sentences ("Agency: required; fill it in."). */
 export function fieldErrorsText(r) {
   const errs = (r && r.body && Array.isArray(r.body.errors)) ? r.body.errors : [];
-  return errs.map((x) => sentence(`${x.field}: ${x.reason}`)).join(' ');
+  return errs.map(reasonText).join(' ');
 }
 
 // ---------------------------------------------------------------- small forms
@@ -602,8 +614,9 @@ export function fieldErrorsText(r) {
  * required, attrs }. Returns the .field element.
  */
 export function field(f) {
-  const described = [f.hint ? `${f.id}-hint` : null, `${f.id}-error`].filter(Boolean).join(' ');
+  const described = [f.hint ? `${f.id}-hint` : null, f.max ? `${f.id}-count` : null, `${f.id}-error`].filter(Boolean).join(' ');
   const attrs = { id: f.id, name: f.name || f.id, 'aria-describedby': described, dataset: f.path ? { path: f.path } : undefined, ...(f.attrs || {}) };
+  if (f.max) attrs.maxlength = String(f.max);
   let control;
   if (f.type === 'select') {
     control = h('select', attrs, (f.options || []).map(([v, t]) => h('option', { value: v }, t)));
@@ -611,6 +624,15 @@ export function field(f) {
   } else if (f.type === 'textarea') {
     control = h('textarea', { rows: f.rows || 3, ...attrs });
     if (f.value) control.value = f.value;
+    if (f.max) {
+      return h('div', { className: `field${f.className ? ` ${f.className}` : ''}`, dataset: f.path ? { for: f.path } : undefined },
+        h('label', { for: f.id }, f.label,
+          f.optional ? h('span', { className: 'optional' }, ' (optional)') : null,
+          f.required ? h('span', { className: 'required' }, ' (needed)') : null),
+        f.hint ? h('p', { id: `${f.id}-hint`, className: 'field-hint' }, f.hint) : null,
+        control, charCounter(control),
+        h('p', { id: `${f.id}-error`, className: 'field-error' }));
+    }
   } else if (f.type === 'checkbox') {
     control = h('input', { type: 'checkbox', ...attrs });
     control.checked = !!f.value;
@@ -630,6 +652,43 @@ export function field(f) {
     f.hint ? h('p', { id: `${f.id}-hint`, className: 'field-hint' }, f.hint) : null,
     control,
     h('p', { id: `${f.id}-error`, className: 'field-error' }));
+}
+
+// ------------------------------------------------------- counted text boxes
+
+const numberFmt = new Intl.NumberFormat();
+
+/** "1,204 of 20,000 characters": the counter's words for box. */
+function countWords(box) {
+  const max = Number(box.getAttribute('maxlength'));
+  const n = box.value.length;
+  return `${numberFmt.format(n)} of ${numberFmt.format(max)} characters`;
+}
+
+/** Paints the counter of a text box with a limit (its id + "-count"). */
+export function paintCounter(box) {
+  const out = box && box.id ? document.getElementById(`${box.id}-count`) : null;
+  if (!out) return;
+  const max = Number(box.getAttribute('maxlength'));
+  out.textContent = countWords(box);
+  out.classList.toggle('near', box.value.length >= max * 0.9);
+}
+
+/**
+ * The counter under a text box with a maxlength: how much is written and
+ * the limit, kept up to date as the person types (see the listener below).
+ */
+export function charCounter(box) {
+  const out = h('p', { id: `${box.id}-count`, className: 'field-count' }, countWords(box));
+  return out;
+}
+
+// One listener for every counted box, whenever it was made.
+if (typeof document !== 'undefined') {
+  document.addEventListener('input', (ev) => {
+    const t = ev.target;
+    if (t && t.matches && t.matches('textarea[maxlength]')) paintCounter(t);
+  });
 }
 
 /** Clears the marks of a form's field errors. */
@@ -656,10 +715,14 @@ export function markFieldErrors(form, r) {
     const box = el && el.closest('.field, fieldset');
     const slot = box && box.querySelector('.field-error');
     if (!el || !slot || el.closest('[hidden]')) {
-      loose.push(sentence(`${name}: ${x.reason}`));
+      loose.push(reasonText(x));
       continue;
     }
-    slot.textContent = sentence(x.reason);
+    // Beside its field the field's own label need not be said again.
+    const label = box.querySelector('label');
+    const said = label ? label.childNodes[0] && label.childNodes[0].textContent.trim() : '';
+    const reason = String(x.reason || '');
+    slot.textContent = said && reason.toLowerCase().startsWith(`${said.toLowerCase()}: `) ? sentence(reason.slice(said.length + 2)) : reasonText(x);
     if (el.matches('input, select, textarea')) el.setAttribute('aria-invalid', 'true');
     box.classList.add('has-error');
     if (!first) first = el.matches('input, select, textarea') ? el : el.querySelector('input, select, textarea');

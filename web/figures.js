@@ -151,7 +151,8 @@ function fyOptions(select) {
   const now = fiscalYearOf(today());
   const opts = [];
   for (let y = now; y >= now - 20; y--) {
-    const text = `FFY ${y} (Oct ${y - 1} to Sep ${y}${y === now ? ', so far' : ''})`;
+    // Short, so that the menu is never cut: the hint says the months.
+    const text = `FFY ${y}${y === now ? ' (so far)' : ''}`;
     opts.push(h('option', { value: String(y) }, text));
   }
   select.replaceChildren(...opts);
@@ -382,6 +383,7 @@ export function initFigures(context) {
   // A date typed digit by digit changes on every digit: ask once it rests.
   let typing = 0;
   form.addEventListener('change', (e) => {
+    if (e.target.id === 'figures-fy') fyChosen = true;
     clearTimeout(typing);
     if (e.target.type === 'date') typing = setTimeout(() => loadFigure(), 600);
     else loadFigure();
@@ -517,8 +519,18 @@ export function showFigures() {
   return loadFigure({ fromAddress: true });
 }
 
+/** Whether a figure's answer counts anyone at all. */
+function hasCounts(body) {
+  return (body.rows || []).some((r) => [...(r.cells || []), r.total].some((c) => c && Number(c.value) > 0));
+}
+
+// Whether the person chose the fiscal year (or the address names one):
+// until then the federal count opens on a year that holds children.
+let fyChosen = false;
+
 async function loadFigure({ fromAddress = false } = {}) {
   const gen = ++figGen;
+  if (fromAddress && /[?&]fy=/.test(location.hash)) fyChosen = true;
   let state = formState();
   setForm(state); // the figure's own choices show; "then" loses the "by" chosen
   state = formState();
@@ -558,6 +570,20 @@ async function loadFigure({ fromAddress = false } = {}) {
     return;
   }
   say('figures-error', '');
+  const current = String(fiscalYearOf(today()));
+  if (fig.fy && !fyChosen && state.fy !== current && !hasCounts(r.body)) {
+    // The last full year counts no one: the year so far may.
+    const r2 = await api('GET', statsPath(fig, queryOf({ ...state, fy: current }, fig)));
+    if (gen !== figGen) return;
+    if (r2.ok && r2.body && Array.isArray(r2.body.rows) && hasCounts(r2.body)) {
+      showFiscalYear($('figures-fy'), current);
+      state = formState();
+      writeState('#figures', { ...state, region: ownRegion() ? '' : state.region, suppressed: state.suppressed && !alwaysHidden() },
+        ['figure', 'region', 'fy', 'suppressed']);
+      renderFigure(r2.body, fig, state);
+      return;
+    }
+  }
   renderFigure(r.body, fig, state);
 }
 

@@ -13,7 +13,7 @@
 // and sent again from the restored draft is recorded once.
 
 import {
-  $, api, busy, formatClock, formatDate, formatShortTime, fullName, getConfig, h, percent, problemText, say, sentence,
+  $, api, busy, formatClock, formatDate, formatShortTime, fullName, getConfig, h, paintCounter, percent, problemText, say, sentence,
   srOnly, matchReasons, termOptions, today, toLocalInput, fromLocalInput, townsList, zoneName,
 } from './common.js';
 
@@ -140,6 +140,7 @@ export function clearIntake({ discardDraft = false } = {}) {
   kids = [];
   $('ni-children').replaceChildren();
   $('intake-form').reset();
+  paintCounter($('ni-narrative'));
   clearErrors();
   started = false;
   idemKey = null;
@@ -168,6 +169,7 @@ function fresh() {
   kids = [];
   $('ni-children').replaceChildren();
   $('intake-form').reset();
+  paintCounter($('ni-narrative'));
   clearErrors();
   addChild();
   renumber();
@@ -843,6 +845,7 @@ function restore(s) {
   set('ni-rep-email', rep.email);
   set('ni-town', s.town);
   set('ni-narrative', s.narrative);
+  paintCounter($('ni-narrative'));
   const concerns = new Set(Array.isArray(s.concerns) ? s.concerns : []);
   for (const x of document.querySelectorAll('#ni-concerns input')) x.checked = concerns.has(x.value);
   const list = s.children.length ? s.children : [{}];

@@ -14,6 +14,7 @@ let visible = () => false; // whether the page is shown
 export function initNotes(context) {
   visible = context.visible;
   $('notes-refresh').addEventListener('click', () => poll({ announce: true }));
+  $('notes-read-all').addEventListener('click', markAllRead);
   $('notes-list').addEventListener('click', onClick);
   // Back to the tab: the count may have changed meanwhile.
   document.addEventListener('visibilitychange', () => {
@@ -94,6 +95,7 @@ function reportLink(n) {
 }
 
 function render() {
+  $('notes-read-all').hidden = unread === 0;
   $('notes-summary').textContent = notes.length
     ? `${unread ? `${unread} new, ` : ''}${notes.length} in all, newest first.`
     : 'Nothing yet. When a report is accepted for HART response in your area, it shows here.';
@@ -110,6 +112,28 @@ function render() {
         isNew ? h('button', { type: 'button', className: 'btn btn-secondary btn-small', dataset: { read: String(n.id) } },
           'Mark read') : null));
   }));
+}
+
+/** Marks every notification read, with one request. */
+async function markAllRead() {
+  const b = $('notes-read-all');
+  if (b.disabled) return;
+  const gen = generation;
+  b.disabled = true;
+  const r = await api('POST', '/api/v1/notifications/read');
+  if (gen !== generation) return;
+  b.disabled = false;
+  if (r.ok) {
+    const at = new Date().toISOString();
+    for (const n of notes) if (!n.read_at) n.read_at = at;
+    unread = 0;
+    showCount();
+    render();
+    say('notes-status', r.body && r.body.marked === 1 ? 'One notification marked read.' : `${r.body ? r.body.marked : 'All'} notifications marked read.`);
+    $('notes-heading').focus();
+    return;
+  }
+  if (r.status !== 401) say('notes-error', problemText(r, 'The notifications were not marked read'));
 }
 
 async function markRead(id) {

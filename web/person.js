@@ -358,7 +358,7 @@ function reliefForm() {
     field({ id: 'rf-offence', label: 'Offence', type: 'select', path: 'offence', options: [['', 'Choose…'], ...offences], required: true }),
     field({ id: 'rf-date', label: 'Offence date', type: 'date', path: 'offence_date', optional: true }),
     field({ id: 'rf-kind', label: 'Relief sought', type: 'select', path: 'relief_kind', options: kinds }),
-    field({ id: 'rf-notes', label: 'Affirmative-defence notes', type: 'textarea', path: 'defence_notes', optional: true, hint: 'Kept sealed.' }),
+    field({ id: 'rf-notes', label: 'Affirmative-defence notes', type: 'textarea', path: 'defence_notes', optional: true, max: 20000, hint: 'Kept sealed.' }),
     h('fieldset', { className: 'field', dataset: { path: 'links' } }, h('legend', {}, 'The records it is about'),
       records.length ? records.map((x) => h('label', { className: 'check' },
         h('input', { type: 'checkbox', name: 'rf-link', value: `${x.kind}:${x.id}` }), h('span', {}, x.text))) : h('p', { className: 'none' }, 'No record to link.'),

@@ -316,7 +316,7 @@ function form(p) {
       attrs: p ? { readonly: true } : undefined,
       hint: p ? 'The code cannot be changed: the agency’s users are linked to it.'
         : 'Lower-case letters, digits and _, e.g. harbor_light. The agency’s users are linked to it; it cannot be changed later.' }),
-    field({ id: 'pe-description', label: 'Description', type: 'textarea', path: 'description', optional: true, value: v('description') }),
+    field({ id: 'pe-description', label: 'Description', type: 'textarea', path: 'description', optional: true, max: 4000, value: v('description') }),
     checks('pe-services', 'Services offered', 'services', items('services'), p && p.services),
     checks('pe-regions', 'Regions served', 'regions', items('regions'), p && p.regions),
     checks('pe-populations', 'Populations served', 'populations', items('populations'), p && p.populations, 'None chosen: any.'),

@@ -129,7 +129,7 @@ function caseReferralItem(r, c, write) {
       h('summary', {}, 'Refer to another provider'),
       h('form', { className: 'form', dataset: { form: 'ref-rerefer', id: String(r.id), service: r.service }, novalidate: true },
         field({ id: `rr-provider-${r.id}`, label: `Another provider of ${r.service_name || r.service}`, type: 'select', path: 'provider_id', required: true, options: [['', 'Loading…']] }),
-        field({ id: `rr-note-${r.id}`, label: 'Note for the record', type: 'textarea', path: 'note', optional: true }),
+        field({ id: `rr-note-${r.id}`, label: 'Note for the record', type: 'textarea', path: 'note', optional: true, max: 4000 }),
         h('div', { className: 'alert', role: 'alert', id: `rr-error-${r.id}` }),
         h('div', { className: 'actions' }, h('button', { type: 'submit', className: 'btn btn-primary' }, 'Refer to this provider')))));
   }
@@ -166,7 +166,7 @@ function referForm(c) {
         options: [['', 'Choose the service first']] }),
       field({ id: 'rf-urgency', label: 'Urgency', type: 'select', path: 'urgency', value: 'routine',
         options: urgencies.map((u) => [u.id, u.label]) }),
-      field({ id: 'rf-reason', label: 'Reason for the referral', type: 'textarea', path: 'reason', required: true,
+      field({ id: 'rf-reason', label: 'Reason for the referral', type: 'textarea', path: 'reason', required: true, max: 4000,
         hint: 'What the provider should know to answer. Kept sealed; the provider sees it only if the pack allows.' }),
       h('div', { id: 'rf-error', className: 'alert', role: 'alert' }),
       h('div', { className: 'actions' }, h('button', { type: 'submit', className: 'btn btn-primary', id: 'rf-submit' }, 'Refer'))));
@@ -393,7 +393,7 @@ function movesBox(r) {
   }
   box.append(h('details', { className: 'form-box ref-note-box' }, h('summary', {}, 'Add a note'),
     h('form', { className: 'form', dataset: { form: 'note' }, novalidate: true },
-      field({ id: 'ref-note', label: 'Note', type: 'textarea', path: 'note', required: true }),
+      field({ id: 'ref-note', label: 'Note', type: 'textarea', path: 'note', required: true, max: 4000 }),
       h('div', { className: 'actions' }, h('button', { type: 'submit', className: 'btn btn-secondary' }, 'Add the note')))));
   box.append(h('div', { id: 'ref-move-form' }));
   return box;
@@ -420,7 +420,7 @@ function moveForm(to) {
   return h('form', { className: 'form ref-move-form', dataset: { form: 'move', to }, novalidate: true },
     h('h4', { id: 'ref-move-form-heading', tabindex: '-1' }, t.move_label || statusLabel(to)),
     field({ id: 'rm-code', label, type: 'select', path, required: true, options: [['', 'Choose…'], ...list.map((x) => [x.id, x.name])] }),
-    field({ id: 'rm-note', label: 'Note', type: 'textarea', path: 'note', optional: true, hint: 'Needed when the reason is “another reason”: say which.' }),
+    field({ id: 'rm-note', label: 'Note', type: 'textarea', path: 'note', optional: true, max: 4000, hint: 'Needed when the reason is “another reason”: say which.' }),
     h('div', { className: 'actions' },
       h('button', { type: 'submit', className: 'btn btn-primary' }, t.move_label || statusLabel(to)),
       h('button', { type: 'button', className: 'btn btn-secondary', dataset: { act: 'cancel-move' } }, 'Cancel')));

@@ -41,6 +41,18 @@ export function clearTeams() {
 
 const manage = () => ctx.can('teams.manage');
 const writeReviews = () => ctx.can('reviews.write');
+/** Whether the person may mark item done: who records reviews, or its owner. */
+const mayMarkDone = (a) => writeReviews() || (ctx.can('items.done') && ctx.user() && a.owner_user_id === ctx.user().id);
+
+/** Who may own an action item: the members with an account, then HART. */
+function ownerChoices() {
+  const members = (team && team.members ? team.members : []).filter((m) => m.user_id)
+    .map((m) => [String(m.user_id), `${m.name} (${roleName(m)})`]);
+  const members_ids = new Set(members.map(([v]) => v));
+  const hart = (team && team.hart_owners ? team.hart_owners : []).filter((x) => !members_ids.has(String(x.user_id)))
+    .map((x) => [String(x.user_id), `${x.name} (HART coordinator)`]);
+  return [['', 'Choose who does it…'], ...members, ...hart];
+}
 
 // ---------------------------------------------------------------- the list
 
@@ -231,7 +243,8 @@ function actionItemsPanel(reviews) {
   for (const rv of reviews) for (const a of rv.action_items || []) items.push({ ...a, review: rv });
   const open = items.filter((a) => !a.done_at).sort((a, b) => String(a.due_at).localeCompare(String(b.due_at)));
   const done = items.filter((a) => a.done_at).sort((a, b) => String(b.done_at).localeCompare(String(a.done_at)));
-  const actions = (a) => (writeReviews() ? doneActions(a, { teamId, review: a.review, onChanged: afterChange }) : null);
+  // HART and the liaison mark done and correct any item; an MDT member marks done its own.
+  const actions = (a) => (writeReviews() || (mayMarkDone(a) && !a.done_at) ? doneActions(a, { teamId, review: a.review, onChanged: afterChange }) : null);
   return panel('items', 'Open action items', open.length
     ? h('ul', { className: 'action-items action-items-big' }, open.map((a) => h('li', { dataset: { id: String(a.id) } },
       h('p', { className: 'ai-text' }, a.text),
@@ -268,9 +281,10 @@ function upcomingItem(rv, members) {
         h('input', { type: 'checkbox', id: `hd-${n}-m${m.id}`, value: String(m.id), name: 'attendee' }), h('span', {}, `${m.name} `, h('span', { className: 'optional' }, `(${roleName(m)})`))))
         : h('p', { className: 'none' }, 'The team has no member yet.')),
       h('p', { className: 'field-error' })),
-    field({ id: `hd-dec-${n}`, label: 'Decisions', type: 'textarea', path: 'decisions', rows: 4 }),
+    field({ id: `hd-dec-${n}`, label: 'Decisions', type: 'textarea', path: 'decisions', rows: 4, max: 20000 }),
     h('fieldset', { className: 'field action-rows', dataset: { for: 'action_items' } },
       h('legend', {}, 'Action items'),
+      h('p', { className: 'field-hint' }, 'Each item’s owner is a member of the team with an account, or a HART coordinator: they are sent its reminders.'),
       h('div', { className: 'ai-rows', dataset: { path: 'action_items' } }),
       h('p', { className: 'field-error' }),
       h('p', {}, h('button', { type: 'button', className: 'btn btn-secondary btn-small', dataset: { act: 'add-item' } }, 'Add an action item'))),
@@ -285,7 +299,7 @@ function itemRow() {
   const n = ++itemRows;
   return h('div', { className: 'ai-row', dataset: { row: String(n) } },
     field({ id: `ai-text-${n}`, label: 'What is to be done', path: 'text', required: true, className: 'ai-text-field' }),
-    field({ id: `ai-owner-${n}`, label: 'Owner', path: 'owner', required: true }),
+    field({ id: `ai-owner-${n}`, label: 'Owner', type: 'select', path: 'owner_user_id', required: true, options: ownerChoices() }),
     field({ id: `ai-due-${n}`, label: 'Due', type: 'datetime-local', path: 'due_at', required: true }),
     h('p', { className: 'ai-remove' }, h('button', { type: 'button', className: 'btn btn-caution btn-small', dataset: { act: 'remove-item' }, 'aria-label': `Remove action item ${n}` }, 'Remove')));
 }
@@ -354,11 +368,16 @@ function onSubmit(e) {
     };
     const dec = form.querySelector(`#hd-dec-${rid}`).value.trim();
     if (dec) body.decisions = dec;
-    const items = [...form.querySelectorAll('.ai-row')].map((row) => ({
-      text: row.querySelector('[data-path="text"]').value.trim(),
-      owner: row.querySelector('[data-path="owner"]').value.trim(),
-      due_at: timeValue(row.querySelector('[data-path="due_at"]')),
-    }));
+    const items = [...form.querySelectorAll('.ai-row')].map((row) => {
+      const who = row.querySelector('[data-path="owner_user_id"]');
+      const chosen = who.selectedIndex > 0 ? who.options[who.selectedIndex].textContent.replace(/ \([^)]*\)$/, '') : '';
+      return {
+        text: row.querySelector('[data-path="text"]').value.trim(),
+        owner: chosen,
+        owner_user_id: who.value ? Number(who.value) : null,
+        due_at: timeValue(row.querySelector('[data-path="due_at"]')),
+      };
+    });
     if (items.length) body.action_items = items;
     if (rv && rv.version !== undefined) body.version = rv.version;
     req = { method: 'PATCH', path: `/api/v1/teams/${teamId}/reviews/${rid}`, body, section: 'tp-upcoming', ok: 'Review recorded as held.' };

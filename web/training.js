@@ -404,7 +404,7 @@ export async function showTrainingSession(id, notice = '') {
 function cancelBox(s) {
   const form = h('form', { id: 'ts-cancel-form', className: 'form tr-box', hidden: true, novalidate: true },
     h('p', { id: 'ts-cancel-error', className: 'alert', role: 'alert', hidden: true }),
-    field({ id: 'ts-cancel-reason', label: 'Why is it cancelled?', type: 'textarea', path: 'reason', required: true,
+    field({ id: 'ts-cancel-reason', label: 'Why is it cancelled?', type: 'textarea', path: 'reason', required: true, max: 1000,
       hint: 'Everyone registered or waiting is told, with this reason.' }),
     h('div', { className: 'actions' },
       h('button', { id: 'ts-cancel-save', type: 'submit', className: 'btn btn-caution' }, 'Cancel the session and tell them'),

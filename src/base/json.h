@@ -28,7 +28,7 @@ int json_parse_limited(const char *data, size_t len, const struct json_limits *l
 		       char *errmsg, size_t errsize);
 
 /* Why a value holding NUL is refused, for the person at the form. */
-#define JSON_NUL_REASON "holds a hidden null character, which cannot be stored: type the text again without it"
+#define JSON_NUL_REASON "holds a hidden character that cannot be stored: type the text again without it"
 /* Levels of nesting whose keys and indexes json_find_nul names. */
 #define JSON_NUL_MAX_DEPTH 64
 /* Does a string or key of the parsed document data hold \u0000? Then the

@@ -207,6 +207,14 @@ int h_me(struct http_req *req, struct http_resp *resp)
 				   "second_factor", "required", auth_mfa_required(u.role), "next", next_name(pending)));
 }
 
+int h_session_state(struct http_req *req, struct http_resp *resp)
+{
+	/* Asked by the page as it loads: no session is an answer, not an error. */
+	if (!req->actor)
+		return http_json(resp, 200, json_pack("{s:b}", "signed_in", 0));
+	return h_me(req, resp);
+}
+
 int h_my_sessions(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);

@@ -179,7 +179,7 @@ int h_deadlines_list(struct http_req *req, struct http_resp *resp)
 	struct deadline_filter f = {.status = http_query(req, "status"), .region = http_query(req, "region")};
 	const char *c = http_query(req, "case");
 	if (c && *c && str_to_int64(c, 1, INT64_MAX, &f.case_id) < 0)
-		field_error_add(&errs, "case", "a case id");
+		field_error_add(&errs, "case", "Case: choose a case from the list");
 	f.limit = query_limit(req, &errs);
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_deadlines_list(&ctx, &f, &errs, &out);

@@ -107,9 +107,9 @@ int h_intake_link(struct http_req *req, struct http_resp *resp)
 	json_t *pid = json_object_get(req->json, "person_id");
 	bool fresh = json_is_true(json_object_get(req->json, "new_person"));
 	if ((pid != NULL) == fresh)
-		field_error_add(&errs, "person_id", "give person_id of a known child, or new_person: true");
+		field_error_add(&errs, "person_id", "Child: choose a known child, or say this is a new child");
 	if (pid && json_is_integer(pid) && json_integer_value(pid) < 1)
-		field_error_add(&errs, "person_id", "a person id");
+		field_error_add(&errs, "person_id", "Child: choose a child from the search");
 	if (field_errors_any(&errs))
 		return http_problem_fields(resp, &errs);
 	r = svc_intake_link(&ctx, id, child, fresh ? 0 : json_integer_value(pid), &errs, &person);
@@ -163,6 +163,16 @@ int h_notification_read(struct http_req *req, struct http_resp *resp)
 	return http_act_by_id(req, resp, svc_notification_read);
 }
 
+int h_notifications_read_all(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	int64_t n = 0;
+	int r = svc_notifications_read_all(&ctx, &n);
+	if (r < 0)
+		return r;
+	return http_json(resp, 200, json_pack("{s:I, s:i}", "marked", (json_int_t)n, "unread", 0));
+}
+
 int h_outbox(struct http_req *req, struct http_resp *resp)
 {
 	return http_read_doc(req, resp, svc_outbox_list);
@@ -176,7 +186,8 @@ int h_draft_get(struct http_req *req, struct http_resp *resp)
 	int r = svc_draft_get(&ctx, req->params[0], &doc, at);
 	if (r < 0)
 		return r;
-	return http_json(resp, 200, json_pack("{s:s, s:o, s:s}", "kind", req->params[0], "body", doc, "updated_at", at));
+	return http_json(resp, 200, json_pack("{s:s, s:o, s:s?}", "kind", req->params[0], "body", doc ? doc : json_null(),
+					      "updated_at", *at ? at : NULL));
 }
 
 int h_draft_put(struct http_req *req, struct http_resp *resp)
@@ -185,7 +196,7 @@ int h_draft_put(struct http_req *req, struct http_resp *resp)
 	char at[32];
 	int r = svc_draft_put(&ctx, req->params[0], req->json, at);
 	if (r == ERR_INVAL)
-		return http_problem(resp, 422, "validation", "Invalid input", "a draft is a JSON object", NULL);
+		return http_problem(resp, 422, "validation", "Invalid input", "the draft was not saved whole; keep the page open and it is saved again", NULL);
 	if (r < 0)
 		return r;
 	return http_json(resp, 200, json_pack("{s:s, s:s}", "kind", req->params[0], "updated_at", at));

@@ -80,7 +80,7 @@ static int64_t query_id(struct http_req *req, const char *key, struct field_erro
 	const char *v = http_query(req, key);
 	int64_t id = 0;
 	if (v && *v && str_to_int64(v, 1, INT64_MAX, &id) < 0)
-		field_error_add(errs, key, "an id");
+		field_error_add(errs, key, "%s: choose one from the list", strcmp(key, "case") == 0 ? "Case" : "Provider");
 	return id;
 }
 

@@ -36,7 +36,7 @@ static enum format query_format(struct http_req *req, struct field_errors *errs)
 		return FMT_XLSX;
 	if (strcmp(v, "svg") == 0)
 		return FMT_SVG;
-	field_error_add(errs, "format", "json, csv, xlsx or svg");
+	field_error_add(errs, "format", "Format: choose a table, a spreadsheet or a picture");
 	return FMT_JSON;
 }
 

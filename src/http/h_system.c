@@ -81,7 +81,7 @@ int h_config_validate(struct http_req *req, struct http_resp *resp)
 		snprintf(detail, sizeof detail, "%zu problem%s in the pack", errs.count, errs.count == 1 ? "" : "s");
 		json_t *list = json_incref(errs.list);
 		field_errors_done(&errs);
-		return http_problem(resp, 422, "validation", "Invalid jurisdiction pack", detail, list);
+		return http_problem(resp, 422, "validation", "The configuration has problems", detail, list);
 	}
 	field_errors_done(&errs);
 	if (r < 0)

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "base/str.h"
 #include "http/http.h"
@@ -221,63 +223,99 @@ int h_access_notice_ack(struct http_req *req, struct http_resp *resp)
 	return http_act_by_id(req, resp, svc_access_notice_ack);
 }
 
+/* The audit view's filters from the query: user (a username), action,
+ * object_type, object_id, from and to (times), limit and after. */
+static void audit_query(struct http_req *req, struct audit_filter *f, struct field_errors *errs)
+{
+	*f = (struct audit_filter){
+		.actor = http_query(req, "user"),
+		.object_type = http_query(req, "object_type"),
+		.object_id = http_query(req, "object_id"),
+		.action = http_query(req, "action"),
+	};
+	/* The older name of the user filter. */
+	if (!f->actor)
+		f->actor = http_query(req, "actor");
+	/* Times are compared as stored: normalise what was given. */
+	static const char *const names[2] = {"from", "to"}, *const words[2] = {"From", "To"};
+	const char **dest[2] = {&f->from, &f->to};
+	for (int i = 0; i < 2; i++) {
+		const char *v = http_query(req, names[i]);
+		hl_time t;
+		if (!v || !*v)
+			continue;
+		char *s = arena_alloc(&req->arena, 32);
+		if (time_parse(v, &t) < 0 || !s) {
+			field_error_add(errs, names[i], "%s: enter a date and a time", words[i]);
+			continue;
+		}
+		time_format(t, s, 32);
+		*dest[i] = s;
+	}
+	if (f->from && f->to && strcmp(f->to, f->from) < 0)
+		field_error_add(errs, "to", "To: not before From; choose a later date");
+	int64_t v;
+	const char *limit = http_query(req, "limit"), *after = http_query(req, "after");
+	if (limit && str_to_int64(limit, 1, LIST_LIMIT_MAX, &v) < 0)
+		field_error_add(errs, "limit", "Limit: a number from 1 to 500");
+	else if (limit)
+		f->limit = (int)v;
+	if (after && str_to_int64(after, 1, INT64_MAX, &v) < 0)
+		field_error_add(errs, "after", "not a page of this list: start again from the first page");
+	else if (after)
+		f->before_seq = v;
+}
+
 int h_audit_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	struct audit_filter f = {
-		.actor = http_query(req, "actor"),
-		.object_type = http_query(req, "object_type"),
-		.object_id = http_query(req, "object_id"),
-		.action = http_query(req, "action"),
-	};
-	/* Times are compared as stored: normalise what was given. */
-	const char *names[2] = {"from", "to"};
-	const char **dest[2] = {&f.from, &f.to};
-	for (int i = 0; i < 2; i++) {
-		const char *v = http_query(req, names[i]);
-		hl_time t;
-		if (!v)
-			continue;
-		if (time_parse(v, &t) < 0) {
-			field_error_add(&errs, names[i], "expected an RFC 3339 time such as 2026-11-28T03:00:00Z");
-			continue;
-		}
-		char *s = arena_alloc(&req->arena, 32);
-		time_format(t, s, 32);
-		*dest[i] = s;
-	}
-	int64_t v;
-	const char *limit = http_query(req, "limit"), *before = http_query(req, "before");
-	if (limit && str_to_int64(limit, 1, 500, &v) < 0)
-		field_error_add(&errs, "limit", "a number from 1 to 500");
-	else if (limit)
-		f.limit = (int)v;
-	if (before && str_to_int64(before, 1, INT64_MAX, &v) < 0)
-		field_error_add(&errs, "before", "a record number");
-	else if (before)
-		f.before_seq = v;
+	struct audit_filter f;
+	audit_query(req, &f, &errs);
+	const char *fold = http_query(req, "fold");
+	if (fold && strcmp(fold, "true") != 0 && strcmp(fold, "false") != 0)
+		field_error_add(&errs, "fold", "Fold figure reads: true or false");
+	json_t *out = NULL;
+	int r = field_errors_any(&errs) ? ERR_INVAL : svc_audit_page(&ctx, &f, fold && strcmp(fold, "true") == 0, &out);
+	return http_answer(resp, r, &errs, 200, out);
+}
+
+int h_audit_export(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct audit_filter f;
+	audit_query(req, &f, &errs);
 	if (field_errors_any(&errs))
 		return http_problem_fields(resp, &errs);
 	field_errors_done(&errs);
-	struct audit_record *recs;
-	size_t n;
-	int r;
-	if ((r = svc_audit_list(&ctx, &f, &recs, &n)) < 0)
-		return r;
-	json_t *list = json_array();
-	for (size_t i = 0; i < n; i++) {
-		const struct audit_record *a = &recs[i];
-		json_array_append_new(list, json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "seq",
-						      (json_int_t)a->seq, "at", a->at, "actor", a->actor, "action",
-						      a->action, "object_type", a->object_type, "object_id",
-						      a->object_id, "client", a->client, "detail", a->detail));
+	buf_clear(&resp->body);
+	int r = svc_audit_export(&ctx, &f, &resp->body);
+	if (r == ERR_TOOBIG) {
+		buf_clear(&resp->body);
+		field_errors_init(&errs, 1);
+		field_error_add(&errs, "from", "From: more than 100,000 records; choose a shorter range of dates");
+		return http_problem_fields(resp, &errs);
 	}
-	json_t *out = json_pack("{s:o}", "records", list);
-	int limit_used = f.limit ? f.limit : 100;
-	if (n == (size_t)limit_used && n > 0)
-		json_object_set_new(out, "next_before", json_integer(recs[n - 1].seq));
-	audit_records_free(recs, n);
-	return http_json(resp, 200, out);
+	if (r < 0) {
+		buf_clear(&resp->body);
+		return http_problem_from_err(resp, r);
+	}
+	resp->status = 200;
+	resp->content_type = "text/csv; charset=utf-8";
+	char day[32];
+	time_format(now(), day, sizeof day);
+	day[10] = '\0';
+	const char *disp = arena_printf(&req->arena, "attachment; filename=\"audit-%s.csv\"", day);
+	return disp ? http_header_add(resp, "Content-Disposition", disp) : ERR_NOMEM;
+}
+
+int h_audit_actions(struct http_req *req, struct http_resp *resp)
+{
+	struct svc_ctx ctx = http_ctx(req);
+	json_t *out = NULL;
+	int r = svc_audit_actions(&ctx, &out);
+	return http_reply(resp, r, 200, out);
 }

@@ -45,6 +45,7 @@ const struct http_route http_routes[] = {
 
 	{"POST", "/api/v1/session", h_session_create, HTTP_PUBLIC | HTTP_JSON_BODY | HTTP_OFFLOAD, HTTP_NO_PERM, &svc_auth_login_schema},
 	{"DELETE", "/api/v1/session", h_session_delete, HTTP_MFA_STEP, PERM_SESSION, NULL},
+	{"GET", "/api/v1/session", h_session_state, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/api/v1/me", h_me, HTTP_MFA_STEP, PERM_SESSION, NULL},
 	{"POST", "/api/v1/session/second-factor", h_session_mfa, HTTP_MFA_STEP | HTTP_JSON_BODY, PERM_SESSION, &svc_auth_mfa_verify_schema},
 	{"POST", "/api/v1/session/second-factor/enrolment", h_mfa_enrol_begin, HTTP_MFA_STEP, PERM_SESSION, NULL},
@@ -65,6 +66,8 @@ const struct http_route http_routes[] = {
 	{"DELETE", "/api/v1/users/{id}/second-factor", h_user_mfa_delete, 0, PERM_USERS_MANAGE, NULL},
 
 	{"GET", "/api/v1/audit", h_audit_list, 0, PERM_AUDIT_READ, NULL},
+	{"GET", "/api/v1/audit/export", h_audit_export, 0, PERM_AUDIT_READ, NULL},
+	{"GET", "/api/v1/audit/actions", h_audit_actions, 0, PERM_AUDIT_READ, NULL},
 
 	{"POST", "/api/v1/persons/match", h_persons_match, HTTP_JSON_BODY, PERM_PERSONS_MATCH, &svc_persons_match_schema},
 
@@ -80,6 +83,7 @@ const struct http_route http_routes[] = {
 
 	{"GET", "/api/v1/notifications", h_notifications, 0, PERM_SESSION, NULL},
 	{"POST", "/api/v1/notifications/{id}/read", h_notification_read, 0, PERM_SESSION, NULL},
+	{"POST", "/api/v1/notifications/read", h_notifications_read_all, 0, PERM_SESSION, NULL},
 	{"GET", "/api/v1/outbox", h_outbox, 0, PERM_OUTBOX_READ, NULL},
 
 	{"GET", "/api/v1/drafts/{kind}", h_draft_get, 0, PERM_INTAKE_WRITE, NULL},

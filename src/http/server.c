@@ -218,7 +218,7 @@ static bool refuse_nul(struct reqctx *c, bool decoded_nul, enum MHD_Result *ret)
 		return true;
 	}
 	http_problem(&c->resp, 400, "bad-path", "Bad address",
-		     "the address holds a null character (%00); no page or record has such an address", NULL);
+		     "the address holds a hidden character (%00); no page or record has such an address", NULL);
 	*ret = queue(c);
 	return true;
 }
@@ -543,7 +543,7 @@ static enum MHD_Result dispatch(struct http_server *s, struct reqctx *c)
 			return queue(c);
 		}
 		if (r < 0) {
-			http_problem(&c->resp, 400, "malformed-json", "Malformed JSON", err, NULL);
+			http_problem(&c->resp, 400, "malformed-json", "Unreadable request", err, NULL);
 			return queue(c);
 		}
 	}

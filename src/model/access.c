@@ -67,6 +67,7 @@ static const struct {
 	[PERM_TRAINING_STATS] = {"training.stats", R(ROLE_TRAINER) | R(ROLE_HART) | R(ROLE_ANALYST)},
 	[PERM_CASES_REOPEN] = {"cases.reopen", R(ROLE_HART)},
 	[PERM_CASELOAD_READ] = {"caseload.read", R(ROLE_HART) | R(ROLE_LIAISON)},
+	[PERM_ACTION_ITEMS_DONE] = {"items.done", R(ROLE_HART) | R(ROLE_LIAISON) | R(ROLE_MDT)},
 };
 
 /* The roles that read case content somewhere: every role that works with

@@ -64,6 +64,7 @@ enum perm {
 	PERM_ATTACHMENTS_WRITE, /* attach a file to a case or a child */
 	PERM_CASES_REOPEN,     /* reopen a closed case */
 	PERM_CASELOAD_READ,    /* each worker's open cases, overdue duties and missing children (liaison: its region) */
+	PERM_ACTION_ITEMS_DONE, /* mark an action item done (mdt: only one it owns) */
 	PERM_COUNT
 };
 

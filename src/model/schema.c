@@ -1,7 +1,9 @@
 /* schema.c: checking a request body against its declared rules (schema.h). */
 #include "model/schema.h"
 
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,60 +18,103 @@ static bool allowed(const char *const *list, const char *s)
 	return false;
 }
 
-/* "open, response or closed", the words of a 422 for a value not allowed. */
-static void allowed_list(const char *const *list, char *out, size_t size)
+const char *field_key_words(const char *key, char *out, size_t size)
 {
-	size_t n = 0, len = 0;
-	while (list[n])
+	size_t n = 0;
+	bool space = false;
+	for (const char *p = key ? key : ""; *p && n + 1 < size; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '_' || c == '.' || c == '[' || c == ']' || c == '-') {
+			space = n > 0;
+			continue;
+		}
+		if (space && n + 2 < size)
+			out[n++] = ' ';
+		space = false;
+		/* "children[0]" is the first child: positions are counted from 1. */
+		if (isdigit(c) && p > key && p[-1] == '[') {
+			char *end;
+			unsigned long v = strtoul(p, &end, 10);
+			int w = snprintf(out + n, size - n, "%lu", v + 1);
+			if (w < 0 || (size_t)w >= size - n)
+				break;
+			n += (size_t)w;
+			p = end - 1;
+			continue;
+		}
+		out[n] = (char)(n == 0 ? toupper(c) : c);
 		n++;
-	out[0] = '\0';
-	for (size_t i = 0; i < n && len < size; i++) {
-		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
-		int w = snprintf(out + len, size - len, "%s%s", sep, list[i]);
-		if (w < 0)
-			break;
-		len += (size_t)w;
 	}
+	if (size)
+		out[n < size ? n : size - 1] = '\0';
+	/* "person_id" is the person chosen, "trainer_ids" the trainers. */
+	if (n > 4 && n < size && strcmp(out + n - 3, " id") == 0)
+		out[n -= 3] = '\0';
+	else if (n > 5 && n < size && strcmp(out + n - 4, " ids") == 0) {
+		out[n - 4] = 's';
+		out[n -= 3] = '\0';
+	}
+	if (n == 0 && size > 5)
+		snprintf(out, size, "%s", "Form");
+	return out;
+}
+
+const char *schema_label(const struct field_rule *f, char *out, size_t size)
+{
+	if (f->label && snprintf(out, size, "%s", f->label) >= 0)
+		return out;
+	return field_key_words(f->key, out, size);
+}
+
+/* Add "Label: what to do" for f. */
+__attribute__((format(printf, 3, 4))) static void refuse(struct field_errors *errs, const struct field_rule *f,
+							 const char *fmt, ...)
+{
+	char label[96], what[400];
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (w < 0)
+		what[0] = '\0';
+	field_error_add(errs, f->key, "%s: %s", schema_label(f, label, sizeof label), what);
 }
 
 static void check_string(const struct field_rule *f, const char *s, size_t len, struct field_errors *errs)
 {
 	if (strlen(s) != len) {
-		field_error_add(errs, f->key, "must not contain NUL characters");
+		refuse(errs, f, "%s", "holds a hidden character that cannot be stored; type the text again");
 		return;
 	}
 	if (f->max_len && len > f->max_len) {
-		field_error_add(errs, f->key, "at most %zu characters", f->max_len);
+		refuse(errs, f, "at most %zu characters; shorten it by %zu", f->max_len, len - f->max_len);
 		return;
 	}
 	if (f->required && len == 0) {
-		field_error_add(errs, f->key, "required");
+		refuse(errs, f, "%s", "required; fill it in");
 		return;
 	}
-	if (f->allowed && len > 0 && !allowed(f->allowed, s)) {
-		char list[256];
-		allowed_list(f->allowed, list, sizeof list);
-		field_error_add(errs, f->key, "%s", list);
-	}
+	if (f->allowed && len > 0 && !allowed(f->allowed, s))
+		refuse(errs, f, "%s", "not one of the choices; choose one from the list");
 }
 
+/* What to do when a value has the wrong shape, in the form's terms. */
 static const char *type_reason(enum field_type t)
 {
 	switch (t) {
 	case FT_STRING:
-		return "must be a string";
+		return "type it as text";
 	case FT_INT:
-		return "must be an integer";
+		return "enter a whole number";
 	case FT_ID:
-		return "must be a positive whole number";
+		return "choose one from the list";
 	case FT_BOOL:
-		return "must be true or false";
+		return "answer yes or no";
 	case FT_TIME:
-		return "must be a time in RFC 3339, e.g. 2026-11-28T14:05:00Z";
+		return "enter a date and a time";
 	case FT_OBJECT:
-		return "must be an object";
 	case FT_ARRAY:
-		return "must be a list";
+		return "not filled in as the form sends it; reload the page and try again";
 	case FT_ANY:
 		break;
 	}
@@ -104,17 +149,17 @@ static void check_field(const struct field_rule *f, const json_t *v, struct fiel
 {
 	if (!v || json_is_null(v)) {
 		if (f->required && !(v && f->nullable))
-			field_error_add(errs, f->key, "required");
+			refuse(errs, f, "%s", "required; fill it in");
 		return;
 	}
 	if (!type_ok(f, v)) {
-		field_error_add(errs, f->key, "%s", f->reason ? f->reason : type_reason(f->type));
+		refuse(errs, f, "%s", f->reason ? f->reason : type_reason(f->type));
 		return;
 	}
 	if (f->type == FT_STRING)
 		check_string(f, json_string_value(v), json_string_length(v), errs);
 	else if (f->type == FT_ARRAY && f->max_len && json_array_size(v) > f->max_len)
-		field_error_add(errs, f->key, "at most %zu items", f->max_len);
+		refuse(errs, f, "at most %zu; remove %zu", f->max_len, json_array_size(v) - f->max_len);
 }
 
 const struct field_rule *schema_rule(const struct schema *s, const char *key)
@@ -129,7 +174,7 @@ int schema_check(const struct schema *s, const json_t *body, struct field_errors
 {
 	size_t before = errs->count;
 	if (!json_is_object(body)) {
-		field_error_add(errs, "", "expected a JSON object");
+		field_error_add(errs, "", "The form was not sent whole; reload the page and try again");
 		return ERR_INVAL;
 	}
 	for (const struct field_rule *f = s->fields; f->key; f++)
@@ -139,8 +184,11 @@ int schema_check(const struct schema *s, const json_t *body, struct field_errors
 		json_t *v;
 		json_object_foreach((json_t *)body, key, v)
 		{
-			if (!schema_rule(s, key))
-				field_error_add(errs, key, "unknown field");
+			if (!schema_rule(s, key)) {
+				char words[96];
+				field_error_add(errs, key, "%s: not a field of this form; reload the page and try again",
+						field_key_words(key, words, sizeof words));
+			}
 		}
 	}
 	return errs->count > before ? ERR_INVAL : 0;
@@ -166,11 +214,11 @@ int schema_check_strings(const struct schema *s, struct field_errors *errs, ...)
 		}
 		if (!v) {
 			if (f->required && !f->nullable)
-				field_error_add(errs, f->key, "required");
+				refuse(errs, f, "%s", "required; fill it in");
 		} else if (f->type == FT_STRING) {
 			check_string(f, v, strlen(v), errs);
 		} else if (f->type != FT_ANY) {
-			field_error_add(errs, f->key, "%s", f->reason ? f->reason : type_reason(f->type));
+			refuse(errs, f, "%s", f->reason ? f->reason : type_reason(f->type));
 		}
 	}
 	va_end(ap);

@@ -41,6 +41,7 @@ struct field_rule {
 	size_t max_len;              /* FT_STRING: characters; FT_ARRAY: items; 0: no limit */
 	const char *const *allowed;  /* FT_STRING: the only values accepted, NULL-ended */
 	const char *reason;          /* what to do when the type is wrong, or NULL */
+	const char *label;           /* the field's name on the form ("Date held"); NULL: the key in words */
 };
 
 struct schema {
@@ -50,7 +51,8 @@ struct schema {
 };
 
 /* Check body against s: every problem is added to errs, named by its key,
- * with the message a person at the form can act on. 0 when body passes,
+ * with the message a person at the form can act on: the field in the
+ * form's words, then what to do ("Date held: enter a date and a time"). 0 when body passes,
  * ERR_INVAL when it does not. An absent optional key is no problem. */
 int schema_check(const struct schema *s, const json_t *body, struct field_errors *errs);
 
@@ -68,6 +70,14 @@ int schema_check_strings(const struct schema *s, struct field_errors *errs, ...)
 
 /* The rule for key, or NULL. */
 const struct field_rule *schema_rule(const struct schema *s, const char *key);
+
+/* The field's name as the form shows it: its label, else the key in
+ * words ("held_at" is "Held at"). Into out (size >= 2); out. */
+const char *schema_label(const struct field_rule *f, char *out, size_t size);
+
+/* key ("reporter.source", "children[0].dob") in words: "Reporter source",
+ * "Children 1 dob"; what names a field no rule labels. Into out; out. */
+const char *field_key_words(const char *key, char *out, size_t size);
 
 /* The name of a type as `hartline routes` prints it: "string", "id", ... */
 const char *field_type_name(enum field_type t);

@@ -168,7 +168,7 @@ int screening_score(const struct pack_instrument *ins, const json_t *answers, st
 		goto cleanup;
 	}
 	if (!json_is_object(answers)) {
-		field_error_add(errs, "answers", "must be an object");
+		field_error_add(errs, "answers", "Answers: not sent as the form sends them; reload the page and try again");
 		r = ERR_INVAL;
 		goto cleanup;
 	}

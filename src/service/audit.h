@@ -17,6 +17,8 @@
  * after them ("audit.chain.keyed"), which binds their head from then on. */
 #pragma once
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,25 +75,33 @@ struct audit_verify_result {
 int svc_audit_verify(struct db *db, const struct keyring *keys, const char *head_path,
 		     const struct audit_head *given, struct audit_verify_result *ret);
 
-struct audit_record {
-	int64_t seq;
-	char at[32];
-	int64_t actor_id;
-	char *actor, *action, *object_type, *object_id, *client, *detail;
-};
-
 struct audit_filter {
 	const char *actor;       /* username */
 	const char *object_type; /* with object_id, or alone */
 	const char *object_id;
 	const char *action;
-	const char *from, *to;   /* RFC 3339, inclusive / exclusive */
-	int64_t before_seq;      /* cursor: only records before this; 0 = newest */
-	int limit;               /* 1..500, default 100 */
+	const char *from, *to;   /* times as stored (UTC), inclusive / exclusive */
+	int64_t before_seq;      /* the cursor: only records before this; 0 = newest */
+	int limit;               /* 1..500, default AUDIT_PAGE_DEFAULT */
 };
+#define AUDIT_PAGE_DEFAULT 50
 
-/* Newest first. Needs PERM_AUDIT_READ. The caller frees with
- * audit_records_free(). */
-int svc_audit_list(const struct svc_ctx *ctx, const struct audit_filter *f, struct audit_record **ret,
-		   size_t *ret_n);
-void audit_records_free(struct audit_record *r, size_t n);
+/* A page of the audit view (audit_view.c), newest first: {"items": [...],
+ * "next": cursor or null}, the cursor the seq to give as before_seq. Each
+ * item: seq, at, actor (username), actor_id and actor_name (display name)
+ * when a user, action, label (the action in words), object_type,
+ * object_id, client, detail, count. When fold, a run of one person's reads
+ * of one figure within an hour is one item: count the records, at the
+ * newest, first_at and first_seq the oldest. Needs PERM_AUDIT_READ. */
+int svc_audit_page(const struct svc_ctx *ctx, const struct audit_filter *f, bool fold, json_t **ret);
+
+/* The records f selects (f->limit aside), newest first, as CSV into out:
+ * one line each, the action in words beside its id, every text field
+ * guarded against spreadsheet formulas. ERR_TOOBIG beyond 100000 records.
+ * The export is itself audited (audit.export). Needs PERM_AUDIT_READ. */
+struct buf;
+int svc_audit_export(const struct svc_ctx *ctx, const struct audit_filter *f, struct buf *out);
+
+/* The actions the view names, each with its words, for a choice of
+ * action: {"items": [{action, label}], "next": null}. Needs PERM_AUDIT_READ. */
+int svc_audit_actions(const struct svc_ctx *ctx, json_t **ret);

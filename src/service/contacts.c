@@ -142,11 +142,11 @@ static void check_fields(const struct pack *p, const json_t *body, bool create, 
 		field_error_add(errs, "name", "required, one line of at most %d characters", NAME_MAX_LEN);
 	v = json_object_get(body, "kind");
 	if (!create && (json_is_null(v) || (json_is_string(v) && !*json_string_value(v))))
-		field_error_add(errs, "kind", "hart_director, hart_coordinator, regional_liaison, mdt_coordinator or other");
+		field_error_add(errs, "kind", "Kind: required; choose one from the list");
 	if ((s = json_get_str(body, "title")) && *s && strlen(s) <= NAME_MAX_LEN && !str_is_line(s, NAME_MAX_LEN))
 		field_error_add(errs, "title", "one line of at most %d characters", NAME_MAX_LEN);
 	if ((s = json_get_str(body, "region")) && *s && !pack_region(p, s))
-		field_error_add(errs, "region", "a region of the pack");
+		field_error_add(errs, "region", "Region: not one of the agency's regions; choose one from the list");
 	field_check_phone(errs, "phone", "Telephone", json_get_str(body, "phone"));
 	field_check_email(errs, "email", "E-mail", json_get_str(body, "email"));
 }

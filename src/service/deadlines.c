@@ -374,11 +374,11 @@ int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *
 	if (r < 0)
 		return r;
 	if (f->status && *f->status && !in_list(statuses, f->status))
-		field_error_add(errs, "status", "open, overdue, met_on_time, met_late or unmet");
+		field_error_add(errs, "status", "Status: choose one from the list");
 	if (f->region && *f->region && !pack_region(ctx->app->pack, f->region))
 		field_error_add(errs, "region", "unknown region");
 	if (f->case_id < 0)
-		field_error_add(errs, "case", "a case id");
+		field_error_add(errs, "case", "Case: choose a case from the list");
 	if (f->limit < 0 || f->limit > LIST_LIMIT_MAX)
 		field_error_add(errs, "limit", "1 to 500");
 	if (field_errors_any(errs))

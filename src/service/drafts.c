@@ -58,9 +58,17 @@ int svc_draft_get(const struct svc_ctx *ctx, const char *kind, json_t **ret, cha
 {
 	struct db *db;
 	struct db_stmt *st;
+	*ret = NULL;
+	updated_at[0] = '\0';
 	int r = enter_kind(ctx, kind, &db);
-	if (r < 0 || (r = db_rowf(db, &st, "SELECT id, body, updated_at FROM draft WHERE user_id = ? AND kind = ?", "it",
-				  ctx->actor->user_id, kind)) < 0)
+	if (r < 0)
+		return r;
+	r = db_rowf(db, &st, "SELECT id, body, updated_at FROM draft WHERE user_id = ? AND kind = ?", "it",
+		    ctx->actor->user_id, kind);
+	/* No draft is an answer, not a missing page: nothing to take up. */
+	if (r == ERR_NOTFOUND)
+		return 0;
+	if (r < 0)
 		return r;
 	char *text = NULL;
 	r = sealed_get(ctx->app, st, 1, "draft", "body", db_column_int64(st, 0), &text);

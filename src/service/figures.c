@@ -141,7 +141,7 @@ static int check_query(const struct svc_ctx *ctx, const struct figure_query *in,
 				list_words(referral_dims, words, sizeof words);
 				field_error_add(errs, "then", "one of %s", words);
 			} else if (strcmp(q->then, q->by) == 0) {
-				field_error_add(errs, "then", "a dimension other than by");
+				field_error_add(errs, "then", "Then by: choose something other than the first grouping");
 			}
 		}
 		q->measure = in->measure && *in->measure ? in->measure : "referrals";
@@ -169,28 +169,28 @@ static int check_query(const struct svc_ctx *ctx, const struct figure_query *in,
 	}
 	if (in->from && *in->from) {
 		if (!figures_parse_day(in->from, &q->from))
-			field_error_add(errs, "from", "a date YYYY-MM-DD");
+			field_error_add(errs, "from", "From: enter a date");
 		else
 			q->has_from = true;
 	}
 	if (in->to && *in->to) {
 		if (!figures_parse_day(in->to, &q->to))
-			field_error_add(errs, "to", "a date YYYY-MM-DD");
+			field_error_add(errs, "to", "To: enter a date");
 		else
 			q->has_to = true;
 	}
 	if (q->has_from && q->has_to && q->to < q->from)
-		field_error_add(errs, "to", "must not be before from");
+		field_error_add(errs, "to", "To: not before the From date; choose a later date");
 	if (in->region && *in->region) {
 		if (!pack_region(p, in->region))
-			field_error_add(errs, "region", "unknown region \"%.20s\"", in->region);
+			field_error_add(errs, "region", "Region: not one of the agency's regions; choose one from the list");
 		q->region = in->region;
 	}
 	if (federal) {
 		if (in->fy && *in->fy) {
 			int64_t fy;
 			if (str_to_int64(in->fy, MIN_YEAR + 1, MAX_YEAR, &fy) < 0)
-				field_error_add(errs, "fy", "a federal fiscal year such as 2026");
+				field_error_add(errs, "fy", "Fiscal year: choose a year from the list");
 			else
 				q->fy = (int)fy;
 		} else {

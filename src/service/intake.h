@@ -77,3 +77,5 @@ int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body
 /* The signed-in user's notifications, newest first, and marking one read. */
 int svc_notifications_list(const struct svc_ctx *ctx, bool unread_only, json_t **ret);
 int svc_notification_read(const struct svc_ctx *ctx, int64_t id);
+/* Mark every unread notification of the caller read; *ret_n how many. */
+int svc_notifications_read_all(const struct svc_ctx *ctx, int64_t *ret_n);

@@ -425,9 +425,9 @@ static void check_person(const struct person_new *p, size_t i, struct field_erro
 	if ((!p->given_name || !*p->given_name) && (!p->family_name || !*p->family_name))
 		field_error_add(errs, path, "a given or a family name is needed");
 	if (!valid_name(p->given_name))
-		field_error_add(errs, path, "given_name: at most %d characters, no control characters", NAME_MAX_LEN);
+		field_error_add(errs, path, "Given name: one line of at most %d characters", NAME_MAX_LEN);
 	if (!valid_name(p->family_name))
-		field_error_add(errs, path, "family_name: at most %d characters, no control characters", NAME_MAX_LEN);
+		field_error_add(errs, path, "Family name: one line of at most %d characters", NAME_MAX_LEN);
 	if (p->naliases > MAX_ALIASES)
 		field_error_add(errs, path, "at most %d aliases", MAX_ALIASES);
 	for (size_t a = 0; a < p->naliases && a < MAX_ALIASES; a++)
@@ -440,7 +440,7 @@ static void check_person(const struct person_new *p, size_t i, struct field_erro
 			field_error_add(errs, path, "dob: in the future");
 	}
 	if (p->estimated_age > 25)
-		field_error_add(errs, path, "estimated_age: from 0 to 25");
+		field_error_add(errs, path, "Estimated age: from 0 to 25");
 }
 
 /* A person's aliases as a JSON list, or NULL for none (*ret); the

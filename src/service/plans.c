@@ -27,11 +27,11 @@
 #define MAX_REVIEW_DAYS (5 * 366)
 
 static const struct field_rule put_fields[] = {
-	{"version", FT_INT, .required = true, .reason = "the version you read: 0 for a new plan"},
+	{"version", FT_INT, .required = true, .reason = "reload the plan and try again", .label = "The plan you read"},
 	/* Each goal is judged by the service, named "Goal N". */
 	{"goals", FT_ARRAY, .required = true, .max_len = MAX_GOALS,
-	 .reason = "a list of goals, each {goal, services, responsible, target_date?}"},
-	{"review_at", FT_STRING, .nullable = true, .max_len = 10, .reason = "a date as YYYY-MM-DD"},
+	 .reason = "give each goal its services, who is responsible and a target date", .label = "Goals"},
+	{"review_at", FT_STRING, .nullable = true, .max_len = 10, .reason = "enter a date", .label = "Review date"},
 	{.key = NULL},
 };
 const struct schema svc_plan_put_schema = {.name = "plan version", .fields = put_fields};

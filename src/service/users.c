@@ -106,26 +106,26 @@ static void check_role_scope(const struct app *app, const char *role_s, const ch
 {
 	enum role role;
 	if (!role_s || role_parse(role_s, &role) < 0) {
-		field_error_add(errs, "role", role_s ? "unknown role \"%.40s\"" : "required",
-				role_s ? role_s : "");
+		field_error_add(errs, "role", "%s", role_s ? "Role: not one of the roles; choose one from the list"
+							  : "Role: required; choose one from the list");
 		return;
 	}
 	*ret_role = role;
 	enum scope_kind k = role_scope_kind(role);
 	if (k == SCOPE_NONE) {
 		if (scope && *scope)
-			field_error_add(errs, "scope", "role %s takes no scope", role_name(role));
+			field_error_add(errs, "scope", "Area of work: the role %s works across the state; leave it empty", role_label(role));
 		return;
 	}
 	if (!scope || !*scope) {
-		field_error_add(errs, "scope", "role %s needs a %s", role_name(role), scope_kind_name(k));
+		field_error_add(errs, "scope", "Area of work: required for the role %s; give the %s", role_label(role), scope_kind_name(k));
 		return;
 	}
 	if (k == SCOPE_REGION && !pack_region(app->pack, scope))
-		field_error_add(errs, "scope", "unknown region \"%.40s\"", scope);
+		field_error_add(errs, "scope", "Region: \"%.40s\" is not one of the agency's regions; choose one from the list", scope);
 	else if (!valid_scope_id(scope))
-		field_error_add(errs, "scope", "a %s id is letters, digits, '-' and '_' (at most %d)",
-				scope_kind_name(k), SCOPE_MAX - 1);
+		field_error_add(errs, "scope", "%s: letters, digits, '-' and '_', at most %d", k == SCOPE_TEAM ? "Team" : "Agency code",
+				SCOPE_MAX - 1);
 }
 
 /* A provider user's scope is the code of a provider in the directory
@@ -139,8 +139,8 @@ static int check_provider_scope(struct db *db, const char *role_s, const char *s
 	int r = providers_code_exists(db, scope);
 	if (r == 0)
 		field_error_add(errs, "scope",
-				"no provider has the code \"%.40s\": add the provider to the directory first, or check "
-				"the code",
+				"Agency code: no provider has the code \"%.40s\"; add the provider to the directory first, "
+				"or check the code",
 				scope);
 	return r < 0 ? r : 0;
 }
@@ -162,19 +162,19 @@ static bool password_refused(const struct svc_ctx *ctx, const char *password, st
 	if (!password || ctx->actor->user_id == 0)
 		return false;
 	field_error_add(errs, "password",
-			"an administrator does not choose passwords: the person chooses their own with a set-up link");
+			"Password: an administrator does not choose passwords; the person chooses their own with a set-up link");
 	return true;
 }
 
 /* A scope or an e-mail address may be null: none. */
-#define NULL_OK "must be a string or null"
+#define NULL_OK "type it as text, or leave it empty"
 
 static const struct field_rule user_create_fields[] = {
 	{.key = "username", .type = FT_STRING, .required = true},
 	{.key = "role", .type = FT_STRING, .required = true},
-	{.key = "scope", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "display_name", .type = FT_STRING, .required = true},
-	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "scope", .type = FT_STRING, .nullable = true, .reason = NULL_OK, .label = "Area of work"},
+	{.key = "display_name", .type = FT_STRING, .required = true, .label = "Name"},
+	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK, .label = "E-mail"},
 	/* Refused with a reason unless at the command line: the person chooses it. */
 	{.key = "password", .type = FT_STRING},
 	{.key = NULL},
@@ -182,13 +182,13 @@ static const struct field_rule user_create_fields[] = {
 const struct schema svc_users_create_schema = {.name = "user create", .fields = user_create_fields};
 
 static const struct field_rule user_update_fields[] = {
-	{.key = "version", .type = FT_INT, .required = true},
+	{.key = "version", .type = FT_INT, .required = true, .reason = "reload the user and try again", .label = "The user you read"},
 	{.key = "role", .type = FT_STRING},
-	{.key = "scope", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
-	{.key = "display_name", .type = FT_STRING},
-	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK},
+	{.key = "scope", .type = FT_STRING, .nullable = true, .reason = NULL_OK, .label = "Area of work"},
+	{.key = "display_name", .type = FT_STRING, .label = "Name"},
+	{.key = "email", .type = FT_STRING, .nullable = true, .reason = NULL_OK, .label = "E-mail"},
 	{.key = "password", .type = FT_STRING},
-	{.key = "disabled", .type = FT_BOOL},
+	{.key = "disabled", .type = FT_BOOL, .label = "Disabled"},
 	{.key = "unlock", .type = FT_BOOL},
 	{.key = NULL},
 };
@@ -208,13 +208,13 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 	struct app *app = ctx->app;
 	enum role role = ROLE_CARELINE;
 	if (!u->username)
-		field_error_add(errs, "username", "required");
+		field_error_add(errs, "username", "Username: required; fill it in");
 	else if (strcmp(u->username, "cli") == 0)
-		field_error_add(errs, "username", "\"cli\" names the server's command line in the audit trail");
+		field_error_add(errs, "username", "Username: \"cli\" names the server's command line in the audit trail; choose another");
 	else if (!valid_username(u->username))
 		field_error_add(errs, "username",
-				"2 to 63 characters: lowercase letters, digits, '.', '-' and '_', starting with a letter "
-				"or digit");
+				"Username: 2 to 63 characters, lowercase letters, digits, '.', '-' and '_', starting with a "
+				"letter or digit");
 	size_t scope_errs = errs->count;
 	check_role_scope(app, u->role, u->scope, errs, &role);
 	struct db *db;
@@ -222,9 +222,9 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 	    (errs->count == scope_errs && (r = check_provider_scope(db, u->role, u->scope, errs)) < 0))
 		return r;
 	if (!u->display_name)
-		field_error_add(errs, "display_name", "required");
+		field_error_add(errs, "display_name", "Name: required; fill it in");
 	else if (!str_is_line(u->display_name, DISPLAY_NAME_MAX))
-		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
+		field_error_add(errs, "display_name", "Name: one line of 1 to %d characters", DISPLAY_NAME_MAX);
 	field_check_email(errs, "email", "E-mail", u->email);
 	if (!password_refused(ctx, u->password, errs) && u->password)
 		check_password(app, u->username ? u->username : "", u->password, errs);
@@ -242,7 +242,7 @@ int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct
 	if ((r = db_int64f(db, &taken, "SELECT count(*) FROM app_user WHERE username = ?", "t", u->username)) < 0)
 		goto fail;
 	if (taken) {
-		field_error_add(errs, "username", "already taken");
+		field_error_add(errs, "username", "Username: already taken; choose another");
 		r = ERR_EXISTS;
 		goto fail;
 	}
@@ -410,7 +410,7 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 		return r;
 	}
 	if (p->display_name && !str_is_line(p->display_name, DISPLAY_NAME_MAX))
-		field_error_add(errs, "display_name", "1 to %d characters, no control characters", DISPLAY_NAME_MAX);
+		field_error_add(errs, "display_name", "Name: one line of 1 to %d characters", DISPLAY_NAME_MAX);
 	field_check_email(errs, "email", "E-mail", p->email);
 	if (!password_refused(ctx, p->password, errs) && p->password)
 		check_password(app, cur.username, p->password, errs);
@@ -421,9 +421,9 @@ int svc_users_update(const struct svc_ctx *ctx, int64_t id, const struct user_pa
 	char username[USERNAME_MAX];
 	str_copy(username, sizeof username, cur.username);
 	if (self && p->disabled == 1)
-		field_error_add(errs, "disabled", "you cannot disable your own account");
+		field_error_add(errs, "disabled", "Disabled: you cannot disable your own account");
 	if (self && role != ROLE_ADMIN)
-		field_error_add(errs, "role", "you cannot take the administrator role from yourself");
+		field_error_add(errs, "role", "Role: you cannot take the administrator role from yourself; ask another administrator");
 	user_info_done(&cur);
 	if (field_errors_any(errs))
 		return ERR_INVAL;

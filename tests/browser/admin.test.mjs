@@ -57,6 +57,20 @@ before(async () => {
 after(() => closeAll(browser, server));
 
 describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, () => {
+  test('loading the page asks nothing that answers an error: no session is an answer', async () => {
+    const failed = [];
+    const fresh = await openApp(browser, server);
+    fresh.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`); });
+    await fresh.reload({ waitUntil: 'load' });
+    await fresh.waitForFunction(() => document.body.dataset.view === 'login');
+    await logIn(fresh, ADMIN.username, ADMIN.password);
+    await fresh.waitForFunction(() => document.body.dataset.view === 'home');
+    await fresh.reload({ waitUntil: 'load' });
+    await fresh.waitForFunction(() => document.body.dataset.view === 'home');
+    assert.deepEqual(failed, []);
+    await fresh.close();
+  });
+
   test('an administrator reaches home, with a way to the users', async () => {
     await logIn(page, ADMIN.username, ADMIN.password);
     await page.waitForFunction(() => document.body.dataset.view === 'home');
@@ -285,10 +299,71 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
     await page.waitForFunction(() => /Up to date/.test(document.querySelector('#audit-status')?.textContent || ''));
     const rows = await page.locator('#audit-body tr').allTextContents();
     assert.ok(rows.length > 5 && rows.length <= 50, `${rows.length} rows`);
-    assert.ok(rows.some((r) => r.includes('Added a user') && r.includes(`user ${NEW.username}`)), rows.join('\n'));
+    assert.ok(rows.some((r) => r.includes('Added a user') && r.includes(`user ${NEW.displayName}`)), rows.join('\n'));
     assert.ok(rows.some((r) => r.includes('Changed a user') && r.includes('changed=disabled')), rows.join('\n'));
-    assert.ok(rows.some((r) => r.includes('Account locked') && r.includes(LOCKED.username)), rows.join('\n'));
+    assert.ok(rows.some((r) => r.includes('Account locked') && r.includes(LOCKED.displayName)), rows.join('\n'));
     assert.ok(rows.some((r) => r.includes('Logged in') && r.includes(ADMIN.username)), rows.join('\n'));
+  });
+
+  test('changing a user: a role without its area is refused beside the field; with it, saved, told and audited', async () => {
+    page.expectHttp(422, 'PATCH', `/api/v1/users/${ids[CASEY.username]}`); // the missing team, on purpose
+    // Casey chose a new password since the list was read: read it again.
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForFunction(() => document.querySelectorAll('#users-body tr[data-id]').length === 4);
+    await page.getByRole('button', { name: `Change ${CASEY.username}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Change ${CASEY.username}` });
+    await dialog.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'edit-name');
+    await dialog.getByLabel('Role').selectOption('mdt');
+    assert.ok(await dialog.getByLabel('Team id').isVisible(), 'an MDT member takes a team');
+    await dialog.getByRole('button', { name: 'Save the change' }).click();
+    await page.waitForFunction(() => document.querySelector('#edit-scope-error')?.textContent.trim() !== '');
+    const reason = await page.locator('#edit-scope-error').textContent();
+    assert.match(reason, /team/i, reason);
+    assert.doesNotMatch(reason, /scope|_|string|null/, reason);
+    await screenshot(page, 'admin-edit-error', { fullPage: false });
+    await dialog.getByLabel('Role').selectOption('liaison');
+    await dialog.getByLabel('Region').selectOption('R3');
+    await dialog.getByLabel('Name').fill('Casey Walsh-Ng');
+    await dialog.getByRole('button', { name: 'Save the change' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.waitForFunction(() => /Changed casey\.w/.test(document.querySelector('#users-status')?.textContent || ''));
+    const said = await page.locator('#users-status').textContent();
+    assert.match(said, /name now Casey Walsh-Ng, role now Regional liaison/);
+    assert.match(said, /HART coordinators are told/);
+    const cells = await cellTexts(CASEY.username);
+    assert.equal(cells[1], 'Casey Walsh-Ng');
+    assert.equal(cells[2], 'Regional liaison');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.action), 'edit', 'focus back on the row');
+  });
+
+  test('one\'s own role cannot be changed in the dialog', async () => {
+    await page.getByRole('button', { name: `Change ${ADMIN.username}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Change ${ADMIN.username}` });
+    await dialog.waitFor();
+    assert.ok(await dialog.getByLabel('Role').isDisabled());
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  test('the audit filters by who and what happened, pages, and downloads the selection as CSV', async () => {
+    await page.locator('#audit-user').selectOption(ADMIN.username);
+    await page.locator('#audit-action').selectOption({ label: 'Changed a user' });
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.waitForFunction(() => /Up to date/.test(document.querySelector('#audit-status')?.textContent || ''));
+    const rows = await page.locator('#audit-body tr').allTextContents();
+    assert.ok(rows.length >= 3, rows.join('\n'));
+    assert.ok(rows.every((r) => r.includes('Changed a user') && r.includes(ADMIN.displayName)), rows.join('\n'));
+    assert.ok(rows.some((r) => r.includes('user Casey Walsh-Ng') && r.includes('role')), rows.join('\n'));
+    const href = await page.locator('#audit-export').getAttribute('href');
+    assert.match(href, /^\/api\/v1\/audit\/export\?user=admin\.kim&action=user\.update$/);
+    const csv = await page.evaluate(async (u) => (await fetch(u)).text(), href);
+    const lines = csv.trim().split('\r\n');
+    assert.equal(lines.length - 1, rows.length, 'the download holds the rows shown');
+    assert.ok(lines.slice(1).every((l) => l.includes(',Changed a user,user.update,')));
+    await screenshot(page, 'admin-audit-filtered', { fullPage: false });
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#audit-body tr').length > 5);
   });
 
   test('the e-mail panel says e-mail is off when the server has no SMTP', async () => {

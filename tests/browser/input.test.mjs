@@ -27,7 +27,6 @@ before(async () => {
   browser = await launchBrowser();
   page = await openApp(browser, server, {
     expect: [
-      [404, 'GET', '/api/v1/drafts/intake'], // no draft on the server yet
       [422, 'POST', INTAKES], // the telephone and e-mail typed wrong, on purpose
     ],
   });

@@ -20,6 +20,7 @@ const EXPECTED = {
   'POST /api/v1/session': 'public',
   'DELETE /api/v1/session': ROLES,
   'GET /api/v1/me': ROLES,
+  'GET /api/v1/session': 'public',
   // A full session is not at a second-factor step: 409, past the checks.
   'POST /api/v1/session/second-factor': ROLES,
   'POST /api/v1/session/second-factor/enrolment': ROLES,
@@ -37,6 +38,8 @@ const EXPECTED = {
   'DELETE /api/v1/users/{id}/sessions': ['admin'],
   'DELETE /api/v1/users/{id}/second-factor': ['admin'],
   'GET /api/v1/audit': ['admin'],
+  'GET /api/v1/audit/export': ['admin'],
+  'GET /api/v1/audit/actions': ['admin'],
   'POST /api/v1/persons/match': ['careline', 'hart', 'liaison'],
   'POST /api/v1/intakes': ['careline', 'hart'],
   'GET /api/v1/intakes': ['careline', 'hart', 'liaison'],
@@ -47,6 +50,7 @@ const EXPECTED = {
   'POST /api/v1/intakes/{id}/disposition': ['careline', 'hart'],
   'GET /api/v1/notifications': ROLES,
   'POST /api/v1/notifications/{id}/read': ROLES,
+  'POST /api/v1/notifications/read': ROLES,
   'GET /api/v1/outbox': ['admin'],
   'GET /api/v1/drafts/{kind}': ['careline', 'hart'],
   'PUT /api/v1/drafts/{kind}': ['careline', 'hart'],
@@ -80,7 +84,8 @@ const EXPECTED = {
   'DELETE /api/v1/teams/{id}/members/{mid}': ['hart'],
   'POST /api/v1/teams/{id}/reviews': ['hart', 'liaison'],
   'PATCH /api/v1/teams/{id}/reviews/{rid}': ['hart', 'liaison'],
-  'PATCH /api/v1/teams/{id}/reviews/{rid}/action-items/{aid}': ['hart', 'liaison'],
+  // An mdt member marks done an item it owns (the service refuses any other).
+  'PATCH /api/v1/teams/{id}/reviews/{rid}/action-items/{aid}': ['hart', 'liaison', 'mdt'],
   'POST /api/v1/teams/{id}/reviews/{rid}/action-items/{aid}/corrections': ['hart', 'liaison'],
   'GET /api/v1/contacts': ROLES,
   'POST /api/v1/contacts': ['hart', 'admin'],
@@ -389,7 +394,7 @@ describe(`route walk (${ENGINE})`, { timeout: 120_000 }, () => {
     const admin = await login(server.url, demo.byRole.admin.username, demo.byRole.admin.password);
     for (const u of demo.users) {
       const denied = routes.filter((r) => EXPECTED[r.key] !== 'public' && !EXPECTED[r.key]?.includes(u.role)).length;
-      const { records } = await admin.get(`/api/v1/audit?action=permission.denied&actor=${u.username}&limit=500`);
+      const { items: records } = await admin.get(`/api/v1/audit?action=permission.denied&user=${u.username}&limit=500`);
       assert.equal(records.length, denied, `${u.username}: ${denied} denials recorded: ${JSON.stringify(records)}`);
       for (const rec of records) {
         assert.equal(rec.actor, u.username);
@@ -517,6 +522,7 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
       'POST /api/v1/users/{id}/setup-link',
       'POST /api/v1/access-notices/{id}/acknowledge',
       'POST /api/v1/notifications/{id}/read',
+      'POST /api/v1/notifications/read',
       'POST /api/v1/imports/referrals',
       'POST /api/v1/training/sessions/{id}/imports',
       'POST /api/v1/session/second-factor/enrolment',

@@ -50,9 +50,9 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
   }
 
   async function everything() {
-    const { records, next_before: next } = await admin.get('/api/v1/audit?limit=500');
-    assert.equal(next, undefined, 'fewer than 500 records');
-    return records;
+    const { items, next } = await admin.get('/api/v1/audit?limit=500');
+    assert.equal(next, null, 'fewer than 500 records');
+    return items;
   }
 
   before(async () => {
@@ -61,7 +61,7 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
     server = await startServer({ db, env: clock.env });
     await adminLogin();
     for (const u of (await admin.get('/api/v1/users')).users) ids[u.username] = String(u.id);
-    clock.check((await admin.get('/api/v1/audit?action=user.create&limit=1')).records[0].at, 'the time of a demo user.create record');
+    clock.check((await admin.get('/api/v1/audit?action=user.create&limit=1')).items[0].at, 'the time of a demo user.create record');
   });
   after(() => stopServer(server));
 
@@ -105,8 +105,12 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(seqs.at(-1), 1, 'the first record is 1');
     assert.deepEqual(seqs, seqs.map((_, i) => seqs[0] - i), 'no gaps');
     for (const r of all) {
-      assert.deepEqual(Object.keys(r).sort().filter((k) => !['object_type', 'object_id', 'detail'].includes(k)), ['action', 'actor', 'at', 'client', 'seq']);
+      assert.deepEqual(Object.keys(r).sort().filter((k) => !['object_type', 'object_id', 'detail', 'actor_id', 'actor_name'].includes(k)),
+        ['action', 'actor', 'at', 'client', 'count', 'label', 'seq']);
       assert.match(r.at, RFC3339);
+      assert.equal(r.count, 1, 'unfolded: a record an item');
+      assert.ok(r.label && !/[._]/.test(r.label), `the action in words: ${r.label}`);
+      if (r.actor_id) assert.equal(typeof r.actor_name, 'string');
     }
 
     const find = (what, pred) => {
@@ -199,7 +203,9 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
       ...web,
     });
 
-    const text = JSON.stringify(all);
+    // The view names each person from their account (actor_name); the
+    // records themselves hold no names.
+    const text = JSON.stringify(all.map(({ actor_name: _, ...r }) => r));
     for (const p of typed) assert.ok(!text.includes(p), `a password typed is not in the audit trail: ${p}`);
     for (const u of DEMO_USERS) assert.ok(!text.includes(u.display_name), `${u.display_name} is not in the audit trail`);
   });
@@ -207,44 +213,44 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
   test('filters by actor, action, object and time give exactly the matching records', async () => {
     assert.ok(all, 'the first test ran');
     const cases = [
-      ['actor=demo-careline', (r) => r.actor === 'demo-careline'],
+      ['user=demo-careline', (r) => r.actor === 'demo-careline'],
       ['action=login.failure', (r) => r.action === 'login.failure'],
       ['object_type=user', (r) => r.object_type === 'user'],
       [`object_type=user&object_id=${ids['demo-analyst']}`, (r) => r.object_type === 'user' && r.object_id === ids['demo-analyst']],
-      ['actor=demo-analyst&action=login.failure', (r) => r.actor === 'demo-analyst' && r.action === 'login.failure'],
+      ['user=demo-analyst&action=login.failure', (r) => r.actor === 'demo-analyst' && r.action === 'login.failure'],
       ['from=2026-11-28T04:10:00Z', (r) => r.at >= '2026-11-28T04:10:00Z'],
       ['to=2026-11-28T04:10:00Z', (r) => r.at < '2026-11-28T04:10:00Z'],
       ['from=2026-11-28T04:00:00Z&to=2026-11-28T04:20:00Z', (r) => r.at >= '2026-11-28T04:00:00Z' && r.at < '2026-11-28T04:20:00Z'],
       ['from=2026-11-27T23:10:00-05:00', (r) => r.at >= '2026-11-28T04:10:00Z'],
-      ['actor=nobody-like-this', () => false],
-      ['action=login.failure&from=2026-11-28T04:10:00Z&actor=demo-trainer', (r) => r.action === 'login.failure' && r.actor === 'demo-trainer'],
+      ['user=nobody-like-this', () => false],
+      ['action=login.failure&from=2026-11-28T04:10:00Z&user=demo-trainer', (r) => r.action === 'login.failure' && r.actor === 'demo-trainer'],
     ];
     for (const [query, pred] of cases) {
-      const { records } = await admin.get(`/api/v1/audit?${query}&limit=500`);
+      const { items: records } = await admin.get(`/api/v1/audit?${query}&limit=500`);
       const want = all.filter(pred);
-      assert.ok(query.startsWith('actor=nobody') || want.length > 0, `${query}: the case matches something`);
+      assert.ok(query.startsWith('user=nobody') || want.length > 0, `${query}: the case matches something`);
       assert.deepEqual(records.map((r) => r.seq), want.map((r) => r.seq), query);
     }
   });
 
-  test('limit and before page through the records newest first', async () => {
+  test('limit and after page through the records newest first', async () => {
     const pages = [];
-    let query = '/api/v1/audit?limit=4&actor=demo-admin';
+    let query = '/api/v1/audit?limit=4&user=demo-admin';
     for (let i = 0; i < 100; i++) {
       const body = await admin.get(query);
-      pages.push(body.records);
-      assert.ok(body.records.length <= 4);
-      if (body.next_before === undefined) break;
-      assert.equal(body.next_before, body.records.at(-1).seq, 'next_before is the oldest seq of the page');
-      query = `/api/v1/audit?limit=4&actor=demo-admin&before=${body.next_before}`;
+      pages.push(body.items);
+      assert.ok(body.items.length <= 4);
+      if (body.next === null) break;
+      assert.equal(typeof body.next, 'string', 'the cursor is opaque text');
+      query = `/api/v1/audit?limit=4&user=demo-admin&after=${encodeURIComponent(body.next)}`;
     }
-    const { records } = await admin.get('/api/v1/audit?limit=500&actor=demo-admin');
+    const { items: records } = await admin.get('/api/v1/audit?limit=500&user=demo-admin');
     assert.ok(records.length > 4, 'more than one page');
     assert.deepEqual(pages.flat().map((r) => r.seq), records.map((r) => r.seq));
 
-    const { records: first } = await admin.get('/api/v1/audit');
-    assert.ok(first.length <= 100, 'at most 100 without limit');
-    const { records: older } = await admin.get(`/api/v1/audit?before=${all[2].seq}&limit=500`);
+    const { items: first } = await admin.get('/api/v1/audit');
+    assert.ok(first.length <= 50, 'at most 50 without limit');
+    const { items: older } = await admin.get(`/api/v1/audit?after=${all[2].seq}&limit=500`);
     assert.deepEqual(older.map((r) => r.seq), all.slice(3).map((r) => r.seq));
   });
 
@@ -253,8 +259,8 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
       ['limit=0', 'limit'],
       ['limit=501', 'limit'],
       ['limit=ten', 'limit'],
-      ['before=0', 'before'],
-      ['before=x', 'before'],
+      ['after=0', 'after'],
+      ['after=x', 'after'],
       ['from=yesterday', 'from'],
       ['to=2026-13-01T00:00:00Z', 'to'],
       ['from=2026-11-28', 'from'],
@@ -265,10 +271,42 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
     }
   });
 
+  test('figure reads fold in the view: one line a person, figure and hour, with a count; every read is still a record', async () => {
+    const hart = await login(server.url, demo.byRole.hart.username, demo.byRole.hart.password);
+    const before = (await admin.get('/api/v1/audit?action=stats.read&limit=500')).items.length;
+    for (let i = 0; i < 12; i++) await hart.get('/api/v1/stats/duties');
+    await hart.get('/api/v1/stats/missing');
+    const raw = (await admin.get('/api/v1/audit?action=stats.read&limit=500')).items;
+    assert.equal(raw.length, before + 13, 'each read recorded');
+    const folded = (await admin.get(`/api/v1/audit?action=stats.read&user=${demo.byRole.hart.username}&fold=true`)).items;
+    assert.deepEqual(folded.slice(0, 2).map((x) => [x.object_id, x.count, x.label]), [['missing', 1, 'Read a figure'], ['duties', 12, 'Read a figure']]);
+    assert.ok(folded[1].first_at <= folded[1].at && folded[1].first_seq < folded[1].seq);
+    assert.equal(folded[1].actor_name, demo.byRole.hart.display_name, 'the reader by name');
+    await assertProblem(await admin.fetch('/api/v1/audit?fold=maybe'), 422, 'fold is true or false');
+  });
+
+  test('the export is the selection as CSV, formulas kept as text, itself audited; only an administrator', async () => {
+    const res = await admin.fetch(`/api/v1/audit/export?action=stats.read&user=${demo.byRole.hart.username}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/csv; charset=utf-8');
+    assert.match(res.headers.get('content-disposition'), /^attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const lines = (await res.text()).trim().split('\r\n');
+    assert.equal(lines[0], 'Record,When,Username,Name,What happened,Action,On,Record id,From,Detail');
+    const listed = (await admin.get(`/api/v1/audit?action=stats.read&user=${demo.byRole.hart.username}&limit=500`)).items;
+    assert.equal(lines.length - 1, listed.length, 'a line a record, unfolded');
+    assert.ok(lines[1].startsWith(`${listed[0].seq},${listed[0].at},${demo.byRole.hart.username},`), lines[1]);
+    assert.ok(lines.slice(1).every((l) => l.includes(',Read a figure,stats.read,figure,')));
+    const exported = (await admin.get('/api/v1/audit?action=audit.export')).items;
+    assert.equal(exported[0].label, 'Exported the audit trail');
+    const hart = await login(server.url, demo.byRole.hart.username, demo.byRole.hart.password);
+    await assertProblem(await hart.fetch('/api/v1/audit/export'), 403, 'HART');
+    await assertProblem(await admin.fetch('/api/v1/audit/export?from=soon'), 422, 'a bad date');
+  });
+
   test('key rotate is recorded, and audit verify counts every record', async () => {
     clock.set('2026-11-28T05:00:00Z');
     await adminLogin();
-    const last = (await admin.get('/api/v1/audit?limit=1')).records[0].seq;
+    const last = (await admin.get('/api/v1/audit?limit=1')).items[0].seq;
     assert.equal(await server.stop(), 0);
     server = null;
 
@@ -283,7 +321,7 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
 
     server = await startServer({ db, env: clock.env });
     await adminLogin();
-    const { records } = await admin.get('/api/v1/audit?action=key.rotate');
+    const { items: records } = await admin.get('/api/v1/audit?action=key.rotate');
     assert.equal(records.length, 1);
     assert.equal(records[0].seq, last + 1);
     assert.equal(records[0].actor, 'cli');

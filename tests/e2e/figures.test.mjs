@@ -483,7 +483,7 @@ describe(`figures (${ENGINE})`, { timeout: 240_000 }, () => {
   });
 
   test('every figure read is audited as stats.read with its query, though it holds no child', async () => {
-    const count = async (who) => (await as.admin.get(`/api/v1/audit?action=stats.read&actor=${who}&limit=500`)).records;
+    const count = async (who) => (await as.admin.get(`/api/v1/audit?action=stats.read&user=${who}&limit=500`)).items;
     const before = (await count('demo-hart')).length;
     for (const route of STAT_ROUTES) await (await get(as.hart, route, 'format=csv')).arrayBuffer();
     const after = await count('demo-hart');

@@ -118,7 +118,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
     assert.ok(ev, `a victim_status event: ${JSON.stringify(c.events)}`);
     assert.equal(ev.identified_by, 'guardrail');
     assert.equal(ev.occurred_at, received);
-    const audit = (await as.admin.get('/api/v1/audit?action=case.open&limit=50')).records.find((r) => r.object_id === String(caseId));
+    const audit = (await as.admin.get('/api/v1/audit?action=case.open&limit=50')).items.find((r) => r.object_id === String(caseId));
     assert.match(audit.detail, /victim_status=suspected by=guardrail/);
   });
 
@@ -161,7 +161,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
     assert.equal(after.identified_at, clock.iso(-26 * HOUR_MS));
     const [duty] = await leDuties(as, caseId);
     assert.equal(duty.status, 'overdue');
-    const audit = (await as.admin.get('/api/v1/audit?action=case.update&limit=50')).records.find((r) => r.object_id === String(caseId) && /intake_joined/.test(r.detail));
+    const audit = (await as.admin.get('/api/v1/audit?action=case.update&limit=50')).items.find((r) => r.object_id === String(caseId) && /intake_joined/.test(r.detail));
     assert.match(audit.detail, /victim_status=suspected by=guardrail/);
   });
 
@@ -179,7 +179,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
     const [d] = decided.dispositions;
     assert.equal(d.screened, false);
     assert.ok(d.reason.includes(REASON), `the reason is kept with the decision: ${d.reason}`);
-    const audit = (await as.admin.get('/api/v1/audit?action=intake.dispose&limit=50')).records.find((r) => r.object_id === String(id));
+    const audit = (await as.admin.get('/api/v1/audit?action=intake.dispose&limit=50')).items.find((r) => r.object_id === String(id));
     assert.equal(audit.detail, 'disposition=accepted_hart unscreened');
 
     // Screened first: no reason asked; other decisions never ask.

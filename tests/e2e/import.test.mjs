@@ -154,7 +154,7 @@ describe(`import of past years (${ENGINE})`, { timeout: 120_000 }, () => {
     const imported = Number(sql(db, `SELECT count(*) FROM referral WHERE batch_id = ${done.batch_id} AND imported = 1`).trim());
     assert.equal(imported, 5);
 
-    const audit = (await as.admin.get('/api/v1/audit?action=referrals.import&limit=500')).records;
+    const audit = (await as.admin.get('/api/v1/audit?action=referrals.import&limit=500')).items;
     assert.ok(audit.some((a) => a.actor === 'demo-hart' && String(a.detail).includes(String(done.batch_id))), `the import is audited with its batch: ${JSON.stringify(audit)}`);
     assert.ok(audit.some((a) => a.actor === 'cli'), `the command line's import is audited as cli: ${JSON.stringify(audit)}`);
   });
@@ -186,7 +186,7 @@ describe(`import of past years (${ENGINE})`, { timeout: 120_000 }, () => {
       await assertProblem(await postCsv(as[role], text, '?dry_run=true'), 403, `${role} dry run`);
     }
     assert.deepEqual(counts(), before);
-    const denied = (await as.admin.get('/api/v1/audit?action=permission.denied&actor=demo-analyst&limit=500')).records;
+    const denied = (await as.admin.get('/api/v1/audit?action=permission.denied&user=demo-analyst&limit=500')).items;
     assert.ok(denied.length >= 2, 'the denials are audited');
   });
 

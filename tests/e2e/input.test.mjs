@@ -16,7 +16,7 @@ after(cleanup);
 
 const INTAKES = '/api/v1/intakes';
 const DRAFT = '/api/v1/drafts/intake';
-const NUL_REASON = /null character/;
+const NUL_REASON = /hidden character/;
 
 /** The errors of a 422 problem as { field: [reason, ...] }. */
 async function fieldErrors(res, what) {

@@ -53,8 +53,8 @@ describe(`login limits (${ENGINE})`, { timeout: 180_000 }, () => {
     const admin = await login(proxied.url, adminUser.username, adminUser.password).catch((e) => e);
     assert.ok(!(admin instanceof Error), 'and from the server\'s own peer address');
     const audit = await request(proxied.url, '/api/v1/audit?action=user.locked', { token: body.token }).then((r) => r.json());
-    assert.match(audit.records[0].detail, /client=198\.51\.100\.7/);
-    assert.equal(audit.records[0].client, '198.51.100.7', 'the audit names the proxied address');
+    assert.match(audit.items[0].detail, /client=198\.51\.100\.7/);
+    assert.equal(audit.items[0].client, '198.51.100.7', 'the audit names the proxied address');
   });
 
   test('without --trust-proxy X-Forwarded-For is ignored: the peer address counts', async () => {
@@ -203,8 +203,8 @@ describe(`sessions list (${ENGINE})`, { timeout: 60_000 }, () => {
     const denied = await keep.fetch(`/api/v1/me/sessions/${otherId}`, { method: 'DELETE' });
     assert.equal(denied.status, 404, 'not one of hers');
     assert.equal((await other.fetch('/api/v1/me')).status, 200, 'Bob\'s session goes on');
-    const audit = await admin.get('/api/v1/audit?action=permission.denied&actor=ses-alice');
-    assert.ok(audit.records.some((r) => r.object_type === 'session' && r.object_id === String(otherId)), JSON.stringify(audit.records));
+    const audit = await admin.get('/api/v1/audit?action=permission.denied&user=ses-alice');
+    assert.ok(audit.items.some((r) => r.object_type === 'session' && r.object_id === String(otherId)), JSON.stringify(audit.items));
 
     const ok = await keep.fetch(`/api/v1/me/sessions/${endId}`, { method: 'DELETE' });
     assert.equal(ok.status, 204);
@@ -231,8 +231,8 @@ describe(`sessions list (${ENGINE})`, { timeout: 60_000 }, () => {
     for (const s of [s1, s2]) assert.equal((await s.fetch('/api/v1/me')).status, 401);
     assert.equal((await hart.fetch('/api/v1/me')).status, 200, 'another user\'s sessions go on');
     const audit = await admin.get('/api/v1/audit?action=sessions.end_all');
-    assert.equal(audit.records[0].object_id, String(s1.user.id));
-    assert.equal(audit.records[0].actor, 'ses-admin');
+    assert.equal(audit.items[0].object_id, String(s1.user.id));
+    assert.equal(audit.items[0].actor, 'ses-admin');
     const missing = await admin.fetch('/api/v1/users/99999/sessions', { method: 'DELETE' });
     assert.equal(missing.status, 404);
   });

@@ -109,6 +109,33 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
     await assertReaches(as.member, 'a member added back');
   });
 
+  test('a member marks done an action item it owns; not another\'s, and no member of another team does', async () => {
+    const caseId = (await openCase()).id;
+    const rid = (await readJson(await as.hart.fetch(`${TEAMS}/${team}/reviews`, { method: 'POST', body: { case_id: caseId, scheduled_at: clock.iso(DAY_MS) } }), 201, 'schedule')).id;
+    const held = await readJson(await hold(team, rid, {
+      held_at: clock.iso(-MINUTE_MS),
+      action_items: [
+        { text: 'Mine to do.', owner: 'Sam Member', owner_user_id: as.member.user.id, due_at: clock.iso(DAY_MS) },
+        { text: 'HART to do.', owner: 'HART', owner_user_id: as.hart.user.id, due_at: clock.iso(DAY_MS) },
+      ],
+    }), 200, 'hold');
+    const mine = held.action_items.find((x) => x.text === 'Mine to do.');
+    const theirs = held.action_items.find((x) => x.text === 'HART to do.');
+    const done = (s, it) => s.fetch(`${TEAMS}/${team}/reviews/${rid}/action-items/${it.id}`, { method: 'PATCH', body: { done_at: clock.iso(-MINUTE_MS) } });
+    await assertProblem(await done(as.member, theirs), 403, 'a member, an item HART owns');
+    await assertProblem(await done(as.otherMember, mine), 403, 'a member of another team');
+    await assertProblem(await done(as.careline, mine), 403, 'a careline worker');
+    const ok = await readJson(await done(as.member, mine), 200, 'the owner marks it done');
+    assert.equal(ok.done_at, clock.iso(-MINUTE_MS));
+    await assertProblem(await done(as.member, mine), 409, 'done already');
+    const t = await as.member.get(`${TEAMS}/${team}`);
+    const after = t.reviews.find((r) => r.id === rid).action_items;
+    assert.deepEqual(after.map((x) => [x.text, Boolean(x.done_at)]).sort(), [['HART to do.', false], ['Mine to do.', true]]);
+    // The owners the form offers: the members with an account, and HART.
+    assert.ok(t.hart_owners.some((x) => x.user_id === as.hart.user.id && x.name), JSON.stringify(t.hart_owners));
+    assert.ok(!t.hart_owners.some((x) => x.user_id === as.liaison.user.id), 'only HART coordinators');
+  });
+
   test('a member of the team whose account is disabled: its session answers 401', async () => {
     const u = await as.admin.get(`/api/v1/users/${as.member.user.id}`);
     const off = await as.admin.fetch(`/api/v1/users/${as.member.user.id}`, { method: 'PATCH', body: { version: u.version, disabled: true } });

@@ -170,7 +170,7 @@ describe(`second factor (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(res.status, 401);
     const id = (await admin.get('/api/v1/users')).users.find((x) => x.username === u.username).id;
     const audit = await admin.get('/api/v1/audit?action=user.locked');
-    assert.ok(audit.records.some((r) => r.object_id === String(id)), 'the lock is audited');
+    assert.ok(audit.items.some((r) => r.object_id === String(id)), 'the lock is audited');
     assert.ok(secret);
   });
 
@@ -188,8 +188,8 @@ describe(`second factor (${ENGINE})`, { timeout: 120_000 }, () => {
     const done = await completeSecondFactor(server.url, u.username, again);
     assert.equal(done.body.recovery_codes.length, 10);
     const audit = await admin.get('/api/v1/audit?action=mfa.reset');
-    assert.equal(audit.records[0].object_id, String(s.user.id));
-    assert.equal(audit.records[0].actor, 'mfa-admin');
+    assert.equal(audit.items[0].object_id, String(s.user.id));
+    assert.equal(audit.items[0].actor, 'mfa-admin');
     const missing = await admin.fetch('/api/v1/users/99999/second-factor', { method: 'DELETE' });
     assert.equal(missing.status, 404);
   });

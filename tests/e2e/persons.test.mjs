@@ -59,7 +59,7 @@ describe(`persons match (${ENGINE})`, { timeout: 60_000 }, () => {
     ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     server = await startServer({ db, env: clock.env });
     await loginAll();
-    clock.check((await as.admin.get('/api/v1/audit?action=user.create&limit=1')).records[0].at, 'the time of a demo user.create record');
+    clock.check((await as.admin.get('/api/v1/audit?action=user.create&limit=1')).items[0].at, 'the time of a demo user.create record');
   });
   after(() => stopServer(server));
 

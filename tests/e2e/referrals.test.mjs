@@ -132,7 +132,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.ok(duties.some((d) => d.name === 'Provider answer: Mentoring (Harbor Light)'), JSON.stringify(duties));
     // Every read of a referral is audited.
     const admin = await login(server.url, demo.byRole.admin.username, demo.byRole.admin.password);
-    const reads = (await admin.get('/api/v1/audit?action=referral.read&limit=500')).records;
+    const reads = (await admin.get('/api/v1/audit?action=referral.read&limit=500')).items;
     assert.ok(reads.length >= 3, JSON.stringify(reads));
   });
 

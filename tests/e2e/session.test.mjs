@@ -304,7 +304,7 @@ describe(`expiry and lockout on the test clock (${ENGINE})`, { timeout: 60_000 }
     const s = await login(server.url, care.username, care.password);
     assert.equal(s.user.created_at, '2026-11-28T03:00:00Z', 'hartline user add ran on the test clock too');
     const admin = await login(server.url, adminUser.username, adminUser.password);
-    const { records } = await admin.get('/api/v1/audit?action=login.success&limit=1');
+    const { items: records } = await admin.get('/api/v1/audit?action=login.success&limit=1');
     assert.equal(records[0].at, t, 'the login is recorded at the test clock time');
   });
 

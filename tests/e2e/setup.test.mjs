@@ -45,7 +45,7 @@ async function loginStatus(username, password) {
 }
 
 async function audit(action) {
-  return (await admin.get(`/api/v1/audit?action=${encodeURIComponent(action)}&limit=500`)).records;
+  return (await admin.get(`/api/v1/audit?action=${encodeURIComponent(action)}&limit=500`)).items;
 }
 
 async function refusedAs(res, status, reason, what) {

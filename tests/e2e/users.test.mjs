@@ -309,7 +309,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
       [{ role: 'mdt', scope: 'has space' }, 'scope'],
       // An administrator never chooses the password: the person does.
       [{ password: 'Correct-Horse-Battery-41' }, 'password'],
-      [{ nickname: 'Bad' }, 'nickname', 'unknown field'],
+      [{ nickname: 'Bad' }, 'nickname', 'Nickname: not a field of this form; reload the page and try again'],
       [{ username: 'Has Space' }, 'username'],
       [{ username: 'x' }, 'username'],
       [{ email: 'not-an-address' }, 'email'],
@@ -386,7 +386,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
       [{ version: u.version, scope: 'R9' }, 'scope'],
       [{ version: u.version, password: 'password1234' }, 'password'],
       [{ version: u.version, disabled: 'yes' }, 'disabled'],
-      [{ version: u.version, nickname: 'x' }, 'nickname', 'unknown field'],
+      [{ version: u.version, nickname: 'x' }, 'nickname', 'Nickname: not a field of this form; reload the page and try again'],
     ];
     for (const [body, field, reason] of cases) {
       const p = await assertProblem(await admin.fetch(path, { method: 'PATCH', body }), 422, `PATCH ${JSON.stringify(body)}`);

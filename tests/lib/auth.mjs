@@ -350,7 +350,7 @@ export async function loginEach(server, users, as = {}, extra = {}) {
 
 /** Audit records of an action, newest first, as admin (a Session) reads them. */
 export async function auditRecords(admin, action, extra = '') {
-  return (await admin.get(`/api/v1/audit?action=${action}&limit=500${extra}`)).records;
+  return (await admin.get(`/api/v1/audit?action=${action}&limit=500${extra}`)).items;
 }
 
 /**

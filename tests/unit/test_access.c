@@ -161,6 +161,9 @@ UNIT_TEST(the_permission_table_is_exactly_as_designed)
 		{ROLE_HART, PERM_CASES_REOPEN},
 		{ROLE_HART, PERM_CASELOAD_READ},
 		{ROLE_LIAISON, PERM_CASELOAD_READ},
+		{ROLE_HART, PERM_ACTION_ITEMS_DONE},
+		{ROLE_LIAISON, PERM_ACTION_ITEMS_DONE},
+		{ROLE_MDT, PERM_ACTION_ITEMS_DONE},
 	};
 	for (int r = 0; r < ROLE_COUNT; r++)
 		for (int p = 0; p < PERM_COUNT; p++) {

@@ -49,6 +49,7 @@ UNIT_TEST(every_session_route_names_its_permission)
 		"DELETE /api/v1/me/sessions/{sid}",
 		"GET /api/v1/notifications",
 		"POST /api/v1/notifications/{id}/read",
+		"POST /api/v1/notifications/read",
 		NULL,
 	};
 	for (size_t i = 0; i < http_routes_count; i++) {

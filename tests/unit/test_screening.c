@@ -384,9 +384,9 @@ UNIT_TEST(refuses_answers_that_are_not_an_object)
 {
 	struct pack_rule rules[] = {{.level = PACK_RATING_CLEAR, .kind = PACK_RULE_CLEAR_COUNT, .count = 1}};
 	struct pack_instrument ins = instrument(rules, 1);
-	assert_refused(&ins, json_array(), 1, "answers", "must be an object");
-	assert_refused(&ins, json_string("no"), 1, "answers", "must be an object");
-	assert_refused(&ins, NULL, 1, "answers", "must be an object");
+	assert_refused(&ins, json_array(), 1, "answers", "Answers: not sent as the form sends them; reload the page and try again");
+	assert_refused(&ins, json_string("no"), 1, "answers", "Answers: not sent as the form sends them; reload the page and try again");
+	assert_refused(&ins, NULL, 1, "answers", "Answers: not sent as the form sends them; reload the page and try again");
 
 	/* Without an error list, or an instrument, it still refuses. */
 	enum screen_level level = SCREEN_NEGATIVE;

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "service/audit.h"
 
 static void head_path(char *out, size_t size)
@@ -75,20 +77,140 @@ UNIT_TEST_WITH(only_an_administrator_reads_the_trail, fx_setup, fx_teardown)
 	struct fx_user admin;
 	fx_user(&admin, ROLE_ADMIN, NULL);
 	struct audit_filter f = {.limit = 10, .action = "permission.denied"};
-	struct audit_record *recs = NULL;
-	size_t n = 0;
+	json_t *page = NULL;
+	struct buf csv;
+	buf_init(&csv, 256);
 	for (size_t i = 0; i < FX_ROLES_BUT_ADMIN; i++) {
 		struct fx_user u;
 		fx_user(&u, fx_roles_but_admin[i].role, fx_roles_but_admin[i].scope);
-		assert_int_equal(svc_audit_list(&u.ctx, &f, &recs, &n), ERR_PERM);
+		assert_int_equal(svc_audit_page(&u.ctx, &f, false, &page), ERR_PERM);
+		assert_int_equal(svc_audit_export(&u.ctx, &f, &csv), ERR_PERM);
+		assert_int_equal(csv.len, 0);
 	}
 	/* Each refusal is itself recorded, and the administrator reads them. */
-	assert_int_equal(svc_audit_list(&admin.ctx, &f, &recs, &n), 0);
-	assert_int_equal(n, 7);
-	for (size_t i = 0; i < n; i++)
-		assert_string_equal(recs[i].action, "permission.denied");
-	assert_string_equal(recs[0].actor, "analyst8");
-	audit_records_free(recs, n);
+	assert_int_equal(svc_audit_page(&admin.ctx, &f, false, &page), 0);
+	json_t *items = json_object_get(page, "items");
+	assert_int_equal(json_array_size(items), 10);
+	assert_true(json_is_string(json_object_get(page, "next")));
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		assert_string_equal(json_get_str(it, "action"), "permission.denied");
+		assert_string_equal(json_get_str(it, "label"), "Refused: not allowed");
+	}
+	assert_string_equal(json_get_str(json_array_get(items, 0), "actor"), "analyst8");
+	json_decref(page);
+	buf_done(&csv);
+}
+
+/* Figure reads: one person's reads of one figure within an hour are one
+ * line with a count; another figure, another person or a later hour is a
+ * line of its own. Every read is still a record of the chain. */
+UNIT_TEST_WITH(figure_reads_fold_in_the_view_not_in_the_chain, fx_setup, fx_teardown)
+{
+	struct fx_user admin, hart, other;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	fx_user(&other, ROLE_ANALYST, NULL);
+	hl_time t0 = now();
+	for (int k = 0; k < 30; k++) {
+		clock_set(t0 + (hl_time)k * 60 * HL_USEC_PER_SEC);
+		assert_int_equal(svc_audit_record(&hart.ctx, "stats.read", "figure", "referrals", NULL), 0);
+	}
+	assert_int_equal(svc_audit_record(&hart.ctx, "stats.read", "figure", "federal", NULL), 0);
+	assert_int_equal(svc_audit_record(&other.ctx, "stats.read", "figure", "referrals", NULL), 0);
+	clock_set(t0 + (hl_time)3 * 3600 * HL_USEC_PER_SEC);
+	assert_int_equal(svc_audit_record(&hart.ctx, "stats.read", "figure", "referrals", NULL), 0);
+	clock_set(t0);
+
+	struct audit_filter f = {.action = "stats.read"};
+	json_t *page = NULL;
+	assert_int_equal(svc_audit_page(&admin.ctx, &f, false, &page), 0);
+	assert_int_equal(json_array_size(json_object_get(page, "items")), 33);
+	json_decref(page);
+	assert_int_equal(svc_audit_page(&admin.ctx, &f, true, &page), 0);
+	json_t *items = json_object_get(page, "items");
+	assert_int_equal(json_array_size(items), 4);
+	/* Newest first: the later hour, the other person, the other figure, the run. */
+	json_int_t counts[4] = {1, 1, 1, 30};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(items, i), "count")), counts[i]);
+	json_t *run = json_array_get(items, 3);
+	assert_string_equal(json_get_str(run, "label"), "Read a figure");
+	assert_string_equal(json_get_str(run, "object_id"), "referrals");
+	assert_true(strcmp(json_get_str(run, "first_at"), json_get_str(run, "at")) < 0);
+	assert_true(json_is_null(json_object_get(page, "next")));
+	json_decref(page);
+
+	/* Pages of two: the run is not split by the bound of a page. */
+	f.limit = 2;
+	assert_int_equal(svc_audit_page(&admin.ctx, &f, true, &page), 0);
+	assert_int_equal(json_array_size(json_object_get(page, "items")), 2);
+	const char *next = json_get_str(page, "next");
+	assert_non_null(next);
+	f.before_seq = strtoll(next, NULL, 10);
+	json_t *second = NULL;
+	assert_int_equal(svc_audit_page(&admin.ctx, &f, true, &second), 0);
+	assert_int_equal(json_array_size(json_object_get(second, "items")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(second, "items"), 1), "count")), 30);
+	assert_true(json_is_null(json_object_get(second, "next")));
+	json_decref(page);
+	json_decref(second);
+
+	struct audit_verify_result *res = verified();
+	assert_false(res->broken);
+	free(res);
+}
+
+/* The choice of action: every action the view names, with its words; an
+ * administrator's only. */
+UNIT_TEST_WITH(the_actions_are_named_in_words, fx_setup, fx_teardown)
+{
+	struct fx_user admin, hart;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	json_t *out = NULL;
+	assert_int_equal(svc_audit_actions(&hart.ctx, &out), ERR_PERM);
+	assert_int_equal(svc_audit_actions(&admin.ctx, &out), 0);
+	json_t *items = json_object_get(out, "items");
+	assert_true(json_array_size(items) > 50);
+	assert_true(json_is_null(json_object_get(out, "next")));
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		assert_non_null(json_get_str(it, "action"));
+		const char *label = json_get_str(it, "label");
+		assert_non_null(label);
+		assert_null(strchr(label, '_'));
+	}
+	json_decref(out);
+}
+
+/* The export: a header, a line a record, the action in words, and a value
+ * a spreadsheet would run as a formula kept as text. */
+UNIT_TEST_WITH(the_export_is_csv_safe_to_open, fx_setup, fx_teardown)
+{
+	struct fx_user admin, hart;
+	fx_user(&admin, ROLE_ADMIN, NULL);
+	fx_user(&hart, ROLE_HART, NULL);
+	assert_int_equal(svc_audit_record(&hart.ctx, "stats.read", "figure", "=HYPERLINK(\"x\")", "a, b"), 0);
+	struct audit_filter f = {.action = "stats.read"};
+	struct buf csv;
+	buf_init(&csv, 256);
+	assert_int_equal(svc_audit_export(&admin.ctx, &f, &csv), 0);
+	const char *text = buf_str(&csv);
+	assert_true(strncmp(text, "Record,When,Username,Name,What happened,Action,On,Record id,From,Detail\r\n", 71) == 0);
+	assert_non_null(strstr(text, ",Read a figure,stats.read,figure,\"'=HYPERLINK(\"\"x\"\")\","));
+	assert_non_null(strstr(text, ",\"a, b\"\r\n"));
+	buf_done(&csv);
+	/* The export is recorded. */
+	json_t *page = NULL;
+	struct audit_filter g = {.action = "audit.export"};
+	assert_int_equal(svc_audit_page(&admin.ctx, &g, false, &page), 0);
+	assert_int_equal(json_array_size(json_object_get(page, "items")), 1);
+	json_decref(page);
 }
 
 struct record_arg {

@@ -21,7 +21,7 @@ static const struct field_rule event_fields[] = {
 	{.key = "shared", .type = FT_BOOL},
 	{.key = "emergency_department", .type = FT_STRING, .max_len = 64},
 	{.key = "placement", .type = FT_STRING, .max_len = 32, .allowed = placements},
-	{.key = "missing_episode_id", .type = FT_ID, .reason = "must be a positive integer id"},
+	{.key = "missing_episode_id", .type = FT_ID, .reason = "choose a missing episode from the list", .label = "Missing episode"},
 	{.key = "answers", .type = FT_OBJECT},
 	{.key = "instrument", .type = FT_STRING, .max_len = 64},
 	{.key = NULL},

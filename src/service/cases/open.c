@@ -15,10 +15,10 @@
 #include "service/persons.h"
 
 static const struct field_rule open_fields[] = {
-	{.key = "intake_id", .type = FT_ID, .reason = "must be a positive integer id"},
-	{.key = "child", .type = FT_INT, .reason = "the 0-based position of the child in the report"},
+	{.key = "intake_id", .type = FT_ID, .reason = "choose a report from the list", .label = "Report"},
+	{.key = "child", .type = FT_INT, .reason = "choose a child of the report", .label = "Child"},
 	{.key = "region", .type = FT_STRING, .max_len = 16},
-	{.key = "person_id", .type = FT_ID, .reason = "must be a positive integer id"},
+	{.key = "person_id", .type = FT_ID, .reason = "choose a child from the search", .label = "Child"},
 	{.key = NULL},
 };
 const struct schema svc_case_open_schema = {.name = "case open", .fields = open_fields};
@@ -45,7 +45,7 @@ static int check_input(const struct pack *pack, const json_t *body, struct field
 	q->from_intake = json_object_get(body, "intake_id") != NULL;
 	bool direct = json_object_get(body, "person_id") != NULL;
 	if (q->from_intake && direct) {
-		field_error_add(errs, "person_id", "give intake_id or person_id, not both");
+		field_error_add(errs, "person_id", "Child: open the case from a report or for a known child, not both");
 		return ERR_INVAL;
 	}
 	if (!q->from_intake && !direct) {
@@ -65,7 +65,7 @@ static int check_input(const struct pack *pack, const json_t *body, struct field
 		field_error_add(errs, "region", "required");
 	json_t *c = json_object_get(body, "child");
 	if (q->from_intake && json_is_integer(c) && (json_integer_value(c) < 0 || json_integer_value(c) > 100))
-		field_error_add(errs, "child", "the 0-based position of the child in the report");
+		field_error_add(errs, "child", "Child: choose a child of the report");
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 	if (q->from_intake) {
@@ -118,7 +118,7 @@ static int check_report(const struct svc_ctx *ctx, struct db *db, struct open_re
 		str_copy(q->office, sizeof q->office, it->office);
 	}
 	if (!q->case_region) {
-		field_error_add(errs, "region", "the report's region %s is not in the pack", it->region);
+		field_error_add(errs, "region", "Region: the report's region %s is not one of the agency's regions; choose one from the list", it->region);
 		return ERR_INVAL;
 	}
 	q->person_id = it->person_id;

@@ -125,7 +125,7 @@ static const struct field_rule report_fields[] = {
 	{.key = "officer", .type = FT_STRING, .max_len = MAX_SHORT},
 	{.key = "reference", .type = FT_STRING, .max_len = MAX_SHORT},
 	{.key = "reported_at", .type = FT_TIME, .required = true},
-	{.key = "missing_episode_id", .type = FT_ID, .reason = "must be a positive integer id"},
+	{.key = "missing_episode_id", .type = FT_ID, .reason = "choose a missing episode from the list", .label = "Missing episode"},
 	{.key = NULL},
 };
 const struct schema svc_case_report_schema = {.name = "mandated report", .fields = report_fields};

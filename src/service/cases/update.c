@@ -18,14 +18,14 @@ static const char *const victim_statuses[] = {"none", "at_risk", "suspected", "c
 static const char *const petitions[] = {"none", "planned", "filed", "granted", "denied", NULL};
 
 static const struct field_rule update_fields[] = {
-	{.key = "version", .type = FT_INT, .required = true, .reason = "required: the version read"},
+	{.key = "version", .type = FT_INT, .required = true, .reason = "reload the case and try again", .label = "The case you read"},
 	{.key = "status", .type = FT_STRING, .max_len = 32, .allowed = statuses},
 	{.key = "victim_status", .type = FT_STRING, .max_len = 32, .allowed = victim_statuses},
 	{.key = "identified_at", .type = FT_TIME},
 	{.key = "trafficking_type", .type = FT_STRING, .max_len = 64},
 	{.key = "uncared_for", .type = FT_BOOL},
 	{.key = "petition_status", .type = FT_STRING, .max_len = 32, .allowed = petitions},
-	{.key = "lead_user_id", .type = FT_ID, .nullable = true, .reason = "a user id, or null"},
+	{.key = "lead_user_id", .type = FT_ID, .nullable = true, .reason = "choose a lead from the list", .label = "Lead"},
 	{.key = "closure_reason", .type = FT_STRING, .max_len = 64},
 	{.key = "close_anyway", .type = FT_STRING, .max_len = 2000},
 	{.key = NULL},
@@ -65,9 +65,9 @@ static int check_input(struct app *app, struct db *db, const struct case_head *h
 	static const struct {
 		const char *key, *values;
 	} named[] = {
-		{"status", "open, response, services, monitoring or closed"},
-		{"victim_status", "none, at_risk, suspected or confirmed"},
-		{"petition_status", "none, planned, filed, granted or denied"},
+		{"status", "Status: choose one from the list"},
+		{"victim_status", "Victim status: choose one from the list"},
+		{"petition_status", "Petition: choose one from the list"},
 	};
 	for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
 		const char *v = json_string_value(json_object_get(body, named[i].key));
@@ -76,7 +76,7 @@ static int check_input(struct app *app, struct db *db, const struct case_head *h
 	}
 	/* Care is either given or not: null is not a third answer. */
 	if (json_is_null(json_object_get(body, "uncared_for")))
-		field_error_add(errs, "uncared_for", "must be true or false");
+		field_error_add(errs, "uncared_for", "Without care: answer yes or no");
 	q->version = json_integer_value(json_object_get(body, "version"));
 	q->status = cases_str(body, "status");
 	q->closure_reason = cases_str(body, "closure_reason");
@@ -111,7 +111,7 @@ static int check_input(struct app *app, struct db *db, const struct case_head *h
 		q->new_victim = q->cur_victim;
 	if (q->has_identified && !victim_status_identifies(q->new_victim) && !h->identified)
 		field_error_add(errs, "identified_at",
-				"the child is not identified as a victim: set victim_status to suspected or confirmed");
+				"Identified: the child is not identified as a victim; set the victim status to suspected or confirmed first");
 	return field_errors_any(errs) ? ERR_INVAL : 0;
 }
 

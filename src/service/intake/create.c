@@ -27,13 +27,13 @@ static const char *const placements[] = {"home", "foster", "congregate_care", "h
 /* The top level of a report; the reporter and each child are checked
  * further below, by the paths a client names them with. */
 static const struct field_rule create_fields[] = {
-	{"received_at", FT_TIME, .required = true, .reason = "an RFC 3339 time such as 2026-11-28T03:12:00-05:00"},
+	{"received_at", FT_TIME, .required = true, .reason = "enter the date and time the report came in", .label = "Received"},
 	{"channel", FT_STRING, .required = true, .max_len = 32, .allowed = channels},
-	{"reporter", FT_OBJECT, .required = true, .reason = "required: {source, name, agency, phone, email, anonymous}"},
-	{"children", FT_ARRAY, .required = true, .reason = "one or more children"},
+	{"reporter", FT_OBJECT, .required = true, .reason = "fill in who made the report, or tick anonymous", .label = "Reporter"},
+	{"children", FT_ARRAY, .required = true, .reason = "add at least one child", .label = "Children"},
 	{"narrative", FT_STRING, .max_len = MAX_TEXT},
 	{"town", FT_STRING, .max_len = MAX_NAME},
-	{"concerns", FT_ARRAY, .reason = "a list of vulnerability ids"},
+	{"concerns", FT_ARRAY, .reason = "tick them in the list", .label = "Concerns"},
 	{.key = NULL},
 };
 const struct schema svc_intake_create_schema = {.name = "intake create", .fields = create_fields};
@@ -59,23 +59,30 @@ static struct cmp_date date_of(hl_time t)
 static const char *str_field(const json_t *o, const char *key, const char *path, size_t max, bool required,
 			     struct field_errors *errs)
 {
+	char words[96];
+	field_key_words(path, words, sizeof words);
 	json_t *v = json_object_get(o, key);
 	if (!v || json_is_null(v)) {
 		if (required)
-			field_error_add(errs, path, "required");
+			field_error_add(errs, path, "%s: required; fill it in", words);
 		return NULL;
 	}
 	if (!json_is_string(v)) {
-		field_error_add(errs, path, "must be a string");
+		field_error_add(errs, path, "%s: type it as text", words);
 		return NULL;
 	}
 	const char *s = json_string_value(v);
-	if (strlen(s) != json_string_length(v) || strlen(s) > max) {
-		field_error_add(errs, path, "at most %zu characters, no NUL", max);
+	size_t len = strlen(s);
+	if (len != json_string_length(v)) {
+		field_error_add(errs, path, "%s: %s", words, JSON_NUL_REASON);
+		return NULL;
+	}
+	if (len > max) {
+		field_error_add(errs, path, "%s: at most %zu characters; shorten it by %zu", words, max, len - max);
 		return NULL;
 	}
 	if (required && !*s)
-		field_error_add(errs, path, "required");
+		field_error_add(errs, path, "%s: required; fill it in", words);
 	return s;
 }
 
@@ -87,8 +94,10 @@ static void unknown_keys(const json_t *o, const char *const *known, const char *
 	{
 		if (!in_list(known, key)) {
 			char path[128];
+			char words[96];
 			snprintf(path, sizeof path, "%s%s%.60s", prefix, *prefix ? "." : "", key);
-			field_error_add(errs, path, "unknown field");
+			field_error_add(errs, path, "%s: not a field of this form; reload the page and try again",
+					field_key_words(path, words, sizeof words));
 		}
 	}
 }
@@ -133,7 +142,7 @@ static void check_child(const json_t *c, size_t i, hl_time received, struct chil
 	memset(out, 0, sizeof *out);
 	out->estimated_age = out->age_at_report = -1;
 	if (!json_is_object(c)) {
-		field_error_add(errs, p, "expected an object");
+		field_error_add(errs, p, "Child %zu: not sent as the form sends it; reload the page and try again", i + 1);
 		return;
 	}
 	unknown_keys(c, known, p, errs);
@@ -152,7 +161,7 @@ static void check_child(const json_t *c, size_t i, hl_time received, struct chil
 	if (out->sex && *out->sex && !strchr("FMX", out->sex[0]))
 		field_error_add(errs, PATH("sex"), "F, M or X");
 	if (out->placement && *out->placement && !in_list(placements, out->placement))
-		field_error_add(errs, PATH("placement"), "one of home, foster, congregate_care, homeless, unknown");
+		field_error_add(errs, PATH("placement"), "Placement: choose one from the list");
 	json_t *al = json_object_get(c, "aliases");
 	if (al && !json_is_null(al)) {
 		size_t k;
@@ -273,7 +282,7 @@ static void check_concerns(const struct pack *pack, const json_t *concerns, stru
 		snprintf(q, sizeof q, "concerns[%zu]", i);
 		if (!json_is_string(c) ||
 		    !pack_item_find(pack->vulnerabilities, pack->n_vulnerabilities, json_string_value(c)))
-			field_error_add(errs, q, "not a vulnerability of the pack");
+			field_error_add(errs, q, "Concerns: not one of the concerns in the list; tick them in the list");
 	}
 }
 

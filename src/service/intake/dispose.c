@@ -25,7 +25,7 @@ static const struct field_rule dispose_fields[] = {
 	{"supervisor", FT_STRING, .max_len = 200},
 	{"supervisor_reason", FT_STRING, .max_len = 4000},
 	{"unscreened_reason", FT_STRING, .max_len = 4000},
-	{"version", FT_INT, .required = true, .reason = "required: the version read"},
+	{"version", FT_INT, .required = true, .reason = "reload the report and try again", .label = "The report you read"},
 	{.key = NULL},
 };
 const struct schema svc_intake_dispose_schema = {.name = "intake disposition", .fields = dispose_fields};
@@ -83,11 +83,11 @@ static int check_decision(struct db *db, const struct pack *p, const struct inta
 	in->version = json_integer_value(json_object_get(body, "version"));
 	const struct pack_disposition *d = in->d = disp && *disp ? pack_disposition(p, disp) : NULL;
 	if (disp && *disp && !d)
-		field_error_add(errs, "disposition", "unknown disposition \"%.40s\"", disp);
+		field_error_add(errs, "disposition", "Decision: not one of the choices; choose one from the list");
 	if (d && d->reason_required && !in->reason)
-		field_error_add(errs, "reason", "a reason is required to %s", d->name);
+		field_error_add(errs, "reason", "Reason: required for the decision \u201c%s\u201d; say why", d->name);
 	if (d && d->jurisdiction_required && !in->juris)
-		field_error_add(errs, "jurisdiction", "name the jurisdiction it goes to");
+		field_error_add(errs, "jurisdiction", "Jurisdiction: name the jurisdiction it goes to");
 	/* The law: a suspected victim's report is screened out only with a
 	 * supervisor's reason. */
 	if (d && h->suspected_victim && strcmp(d->id, "screened_out") == 0) {
@@ -95,7 +95,7 @@ static int check_decision(struct db *db, const struct pack *p, const struct inta
 			field_error_add(errs, "supervisor", "a suspected victim's report is screened out only with a "
 							    "supervisor: name them");
 		if (!in->sup_reason)
-			field_error_add(errs, "supervisor_reason", "the supervisor's reason is required");
+			field_error_add(errs, "supervisor_reason", "Supervisor's reason: required; say why the supervisor agrees");
 	}
 	/* Accepting a report nobody has screened is a choice to explain. */
 	int r;

@@ -53,3 +53,15 @@ int svc_notification_read(const struct svc_ctx *ctx, int64_t id)
 		return r;
 	return n > 0 ? 0 : ERR_NOTFOUND;
 }
+
+int svc_notifications_read_all(const struct svc_ctx *ctx, int64_t *ret_n)
+{
+	struct db *db;
+	char ts[32];
+	*ret_n = 0;
+	int r = svc_enter(ctx, PERM_SESSION, &db);
+	if (r < 0 || (r = time_format(now(), ts, sizeof ts)) < 0)
+		return r;
+	return db_execnf(db, ret_n, "UPDATE notification SET read_at = ? WHERE user_id = ? AND read_at IS NULL RETURNING id", "ti", ts,
+			 ctx->actor->user_id);
+}

@@ -103,9 +103,9 @@ json_t *relief_kinds_json(void)
 
 static const char *const glass_kinds[] = {"intake", "case", NULL};
 static const struct field_rule glass_fields[] = {
-	{"kind", FT_STRING, .required = true, .allowed = glass_kinds},
-	{"id", FT_ID, .required = true},
-	{"reason", FT_STRING, .required = true, .max_len = PERSONS_REASON_MAX},
+	{"kind", FT_STRING, .required = true, .allowed = glass_kinds, .label = "Record"},
+	{"id", FT_ID, .required = true, .reason = "open the record from its page", .label = "Record"},
+	{"reason", FT_STRING, .required = true, .max_len = PERSONS_REASON_MAX, .label = "Why you need to open it"},
 	{.key = NULL},
 };
 const struct schema svc_break_glass_schema = {.name = "break the glass", .fields = glass_fields};

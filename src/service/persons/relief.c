@@ -300,7 +300,7 @@ static int check_links(const struct svc_ctx *ctx, struct db *db, int64_t person_
 		json_t *idv = json_object_get(l, "id");
 		if (!json_is_object(l) || !kind || (strcmp(kind, "intake") != 0 && strcmp(kind, "case") != 0) ||
 		    !json_is_integer(idv) || json_integer_value(idv) < 1) {
-			field_error_add(errs, key, "A link is {kind: intake or case, id}");
+			field_error_add(errs, key, "Reports and cases: choose a report or a case from the list");
 			continue;
 		}
 		const char *region = liaison_region(ctx);

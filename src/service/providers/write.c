@@ -210,7 +210,7 @@ static void check_fields(const struct pack *p, const json_t *body, bool create, 
 	if ((s = json_get_str(body, "informed_until")) && *s && !is_date(s))
 		field_error_add(errs, "informed_until", "Informed until: a date written YYYY-MM-DD");
 	if (!create && json_is_null(json_object_get(body, "informed_status")))
-		field_error_add(errs, "informed_status", "Trafficking-informed: informed, not_informed or lapsed");
+		field_error_add(errs, "informed_status", "Trafficking-informed: choose one from the list");
 	check_staff(body, errs);
 }
 

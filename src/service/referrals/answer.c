@@ -18,7 +18,7 @@ static const char *const status_names[] = {"pending",	"accepted", "declined", "s
 					   "completed", "ended",    "withdrawn", NULL};
 
 static const struct field_rule update_fields[] = {
-	{"version", FT_INT, .required = true, .reason = "the version you read; reload the referral"},
+	{"version", FT_INT, .required = true, .reason = "reload the referral and try again", .label = "The referral you read"},
 	{"status", FT_STRING, .max_len = 16, .allowed = status_names},
 	{"reason_code", FT_STRING, .max_len = 64},
 	{"outcome", FT_STRING, .max_len = 64},

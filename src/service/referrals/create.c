@@ -17,8 +17,8 @@
 #include "service/sealed.h"
 
 static const struct field_rule create_fields[] = {
-	{"provider_id", FT_ID, .required = true, .reason = "choose a provider"},
-	{"service", FT_STRING, .required = true, .max_len = 64, .reason = "choose a service"},
+	{"provider_id", FT_ID, .required = true, .reason = "choose a provider", .label = "Provider"},
+	{"service", FT_STRING, .required = true, .max_len = 64, .reason = "choose a service", .label = "Service"},
 	{"reason", FT_STRING, .required = true, .max_len = REFERRAL_TEXT_MAX},
 	{"urgency", FT_STRING, .max_len = 16, .allowed = referral_urgencies},
 	{"referred_at", FT_TIME, .required = false},

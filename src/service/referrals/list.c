@@ -65,9 +65,9 @@ static void check_filter(const struct svc_ctx *ctx, const struct referral_filter
 	if (f->limit < 0 || f->limit > LIST_LIMIT_MAX)
 		field_error_add(errs, "limit", "from 1 to 500");
 	if (f->provider_id < 0)
-		field_error_add(errs, "provider", "a provider id");
+		field_error_add(errs, "provider", "Provider: choose one from the directory");
 	if (f->case_id < 0)
-		field_error_add(errs, "case", "a case id");
+		field_error_add(errs, "case", "Case: choose a case from the list");
 	/* A provider knows no case: a filter by one would tell it which
 	 * internal case ids its referrals belong to. */
 	else if (f->case_id > 0 && ctx->actor->role == ROLE_PROVIDER)

@@ -13,7 +13,7 @@
 #include "service/sealed.h"
 
 static const struct field_rule rerefer_fields[] = {
-	{"provider_id", FT_ID, .required = true, .reason = "choose another provider"},
+	{"provider_id", FT_ID, .required = true, .reason = "choose another provider", .label = "Provider"},
 	{"note", FT_STRING, .max_len = REFERRAL_TEXT_MAX},
 	{.key = NULL},
 };

@@ -164,8 +164,8 @@ static int case_event_add(struct db *db, const struct svc_ctx *ctx, int64_t case
 }
 
 static const struct field_rule review_fields[] = {
-	{.key = "case_id", .type = FT_ID, .required = true, .reason = "a case id"},
-	{.key = "scheduled_at", .type = FT_STRING, .required = true},
+	{.key = "case_id", .type = FT_ID, .required = true, .reason = "choose a case of this team", .label = "Case"},
+	{.key = "scheduled_at", .type = FT_STRING, .required = true, .label = "Scheduled for"},
 	{.key = NULL},
 };
 const struct schema svc_review_create_schema = {.name = "case review", .fields = review_fields};
@@ -179,7 +179,7 @@ static int check_review(const struct svc_ctx *ctx, struct db *db, const json_t *
 	memset(c, 0, sizeof *c);
 	if (json_is_integer(cid) && json_integer_value(cid) >= 1) {
 		if ((r = case_load(db, json_integer_value(cid), c)) == ERR_NOTFOUND)
-			field_error_add(errs, "case_id", "no such case");
+			field_error_add(errs, "case_id", "Case: no such case; choose a case of this team");
 		else if (r < 0 || (r = case_in_scope(ctx, c)) < 0)
 			return r;
 	}
@@ -267,6 +267,24 @@ static int open_review(const struct svc_ctx *ctx, int64_t team_id, int64_t revie
 	return case_in_scope(ctx, c);
 }
 
+/* The review of an mdt user's own team, for an action item it owns. */
+static int open_own_review(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, struct db **ret_db,
+			   struct team_head *h, struct review_head *rv, struct case_head *c)
+{
+	int r = teams_enter(ctx, PERM_ACTION_ITEMS_DONE, team_id, ret_db, h);
+	if (r < 0)
+		return r;
+	if (ctx->actor->role != ROLE_MDT || !ctx->actor->scope[0] || strcmp(ctx->actor->scope, h->code) != 0) {
+		char oid[24];
+		id_str(oid, team_id);
+		svc_audit_denial(ctx, "team outside the mdt user's own", "mdt_team", oid);
+		return ERR_PERM;
+	}
+	if ((r = load_review(*ret_db, team_id, review_id, rv)) < 0 || (r = case_load(*ret_db, rv->case_id, c)) < 0)
+		return r;
+	return case_in_scope(ctx, c);
+}
+
 struct item_in {
 	const char *text, *owner;
 	int64_t owner_user_id;
@@ -286,21 +304,21 @@ static int check_attendees(struct db *db, int64_t team_id, const json_t *v, stru
 		char path[32];
 		snprintf(path, sizeof path, "attendees[%zu]", i);
 		if (!json_is_integer(a) || json_integer_value(a) < 1) {
-			field_error_add(errs, path, "a member id");
+			field_error_add(errs, path, "Attended: tick members of this team");
 			continue;
 		}
 		bool dup = false;
 		for (size_t k = 0; k < i && !dup; k++)
 			dup = json_equal(json_array_get(v, k), a);
 		if (dup) {
-			field_error_add(errs, path, "given twice");
+			field_error_add(errs, path, "Attended: a member is ticked twice; tick each once");
 			continue;
 		}
 		int64_t one;
 		int r = db_int64f(db, &one, "SELECT 1 FROM mdt_member WHERE id = ? AND team_id = ?", "ii",
 				  (int64_t)json_integer_value(a), team_id);
 		if (r == ERR_NOTFOUND)
-			field_error_add(errs, path, "not a member of this team");
+			field_error_add(errs, path, "Attended: not a member of this team; tick members of this team");
 		else if (r < 0)
 			return r;
 	}
@@ -329,7 +347,7 @@ static int check_item(struct db *db, int64_t team_id, const json_t *it, const ch
 	char q[96];
 	memset(o, 0, sizeof *o);
 	if (!json_is_object(it)) {
-		field_error_add(errs, p, "an object {text, owner, owner_user_id?, due_at}");
+		field_error_add(errs, p, "Action item: give its text, owner and due date");
 		return 0;
 	}
 	const char *key;
@@ -341,18 +359,18 @@ static int check_item(struct db *db, int64_t team_id, const json_t *it, const ch
 			k = strcmp(*n, key) == 0;
 		if (!k) {
 			snprintf(q, sizeof q, "%s.%.30s", p, key);
-			field_error_add(errs, q, "unknown field");
+			field_error_add(errs, q, "Action item: not a field of this form; reload the page and try again");
 		}
 	}
 	o->text = teams_opt_str(it, "text");
 	snprintf(q, sizeof q, "%s.text", p);
 	if (!o->text || strlen(o->text) != json_string_length(json_object_get(it, "text")) ||
 	    !teams_valid_text(o->text, ITEM_TEXT_MAX_LEN))
-		field_error_add(errs, q, "required, at most %d characters", ITEM_TEXT_MAX_LEN);
+		field_error_add(errs, q, "What is to be done: required, at most %d characters", ITEM_TEXT_MAX_LEN);
 	o->owner = teams_opt_str(it, "owner");
 	snprintf(q, sizeof q, "%s.owner", p);
 	if (!str_is_line(o->owner, NAME_MAX_LEN))
-		field_error_add(errs, q, "required: who does it, one line of at most %d characters", NAME_MAX_LEN);
+		field_error_add(errs, q, "Owner: required; choose who does it");
 	json_t *ou = json_object_get(it, "owner_user_id");
 	snprintf(q, sizeof q, "%s.owner_user_id", p);
 	if (ou && !json_is_null(ou)) {
@@ -396,19 +414,19 @@ static int check_items(struct db *db, int64_t team_id, const json_t *v, struct f
 static const char *const review_statuses[] = {"held", "cancelled", NULL};
 
 static const struct field_rule update_fields[] = {
-	{.key = "status", .type = FT_STRING, .allowed = review_statuses},
-	{.key = "held_at", .type = FT_STRING, .nullable = true},
-	{.key = "decisions", .type = FT_STRING, .nullable = true},
-	{.key = "version", .type = FT_INT},
+	{.key = "status", .type = FT_STRING, .allowed = review_statuses, .label = "Status"},
+	{.key = "held_at", .type = FT_STRING, .nullable = true, .label = "Held at"},
+	{.key = "decisions", .type = FT_STRING, .nullable = true, .label = "Decisions"},
+	{.key = "version", .type = FT_INT, .reason = "reload the review and try again", .label = "The review you read"},
 	/* Their items are judged one by one below. */
 	{.key = "attendees",
 	 .type = FT_ARRAY,
 	 .max_len = MAX_ATTENDEES,
-	 .reason = "an array of member ids of the team"},
+	 .reason = "tick the members who attended"},
 	{.key = "action_items",
 	 .type = FT_ARRAY,
 	 .max_len = MAX_ACTION_ITEMS,
-	 .reason = "an array of {text, owner, owner_user_id?, due_at}"},
+	 .reason = "give each action item its text, owner and due date"},
 	{.key = NULL},
 };
 const struct schema svc_review_update_schema = {.name = "case review update", .fields = update_fields};
@@ -443,7 +461,7 @@ static int check_update(struct db *db, int64_t team_id, const struct review_head
 	q->dec = json_object_get(body, "decisions");
 	q->decisions = json_string_value(q->dec);
 	if (q->decisions && *q->decisions && !teams_valid_text(q->decisions, TEXT_MAX_LEN))
-		field_error_add(errs, "decisions", "at most %d characters", TEXT_MAX_LEN);
+		field_error_add(errs, "decisions", "Decisions: at most %d characters; shorten them", TEXT_MAX_LEN);
 	q->items = items && !json_is_null(items) ? items : NULL;
 	if (q->items && (r = check_items(db, team_id, q->items, errs, q->in, &q->n_items)) < 0)
 		return r;
@@ -451,13 +469,13 @@ static int check_update(struct db *db, int64_t team_id, const struct review_head
 	bool records = q->has_held || q->att || q->dec || q->n_items > 0;
 	if (q->cancel && records)
 		field_error_add(errs, "status",
-				"a cancelled review records no time held, attendees, decisions or "
-				"action items");
+				"Status: a cancelled review records no time held, attendees, decisions or "
+				"action items; clear them, or record the review as held");
 	q->holding = (q->status && strcmp(q->status, "held") == 0) || q->has_held;
 	if (q->n_items > 0 && !q->holding && strcmp(rv->status, "held") != 0)
-		field_error_add(errs, "action_items", "recorded when the review is held: give held_at");
+		field_error_add(errs, "action_items", "Action items: recorded when the review is held; give the date held");
 	if (!q->status && !records && !q->items)
-		field_error_add(errs, "", "nothing to change");
+		field_error_add(errs, "", "Nothing to change: change something, then save");
 	return field_errors_any(errs) ? ERR_INVAL : 0;
 }
 
@@ -557,7 +575,7 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 /* ---- an action item done ---- */
 
 static const struct field_rule done_fields[] = {
-	{.key = "done_at", .type = FT_STRING, .required = true},
+	{.key = "done_at", .type = FT_STRING, .required = true, .label = "Done at"},
 	{.key = NULL},
 };
 const struct schema svc_action_item_done_schema = {.name = "action item done", .fields = done_fields};
@@ -627,12 +645,23 @@ int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t rev
 	struct review_head rv;
 	struct case_head c;
 	struct db_stmt *st;
-	int r = open_review(ctx, team_id, review_id, &db, &h, &rv, &c);
-	if (r < 0 || (r = db_rowf(db, &st, "SELECT done_at FROM action_item WHERE id = ? AND review_id = ?", "ii",
-				  item_id, review_id)) < 0)
+	/* Who records reviews marks any item done; a member of the team, an
+	 * item it owns (its session's scope is emptied when it leaves). */
+	bool manager = role_may(ctx->actor->role, PERM_REVIEWS_WRITE);
+	int r = manager ? open_review(ctx, team_id, review_id, &db, &h, &rv, &c)
+			: open_own_review(ctx, team_id, review_id, &db, &h, &rv, &c);
+	if (r < 0 || (r = db_rowf(db, &st, "SELECT done_at, owner_user_id FROM action_item WHERE id = ? AND review_id = ?",
+				  "ii", item_id, review_id)) < 0)
 		return r;
 	bool done = !db_column_is_null(st, 0);
+	bool own = !db_column_is_null(st, 1) && db_column_int64(st, 1) == ctx->actor->user_id;
 	db_finalize(st);
+	if (!manager && !own) {
+		char oid[24];
+		id_str(oid, item_id);
+		svc_audit_denial(ctx, "action item owned by someone else", "action_item", oid);
+		return ERR_PERM;
+	}
 	hl_time done_t = 0;
 	schema_check(&svc_action_item_done_schema, body, errs);
 	json_t *v = json_object_get(body, "done_at");

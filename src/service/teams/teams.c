@@ -2,6 +2,7 @@
  * of them (docs/cases.md, "MDT teams and case reviews"). */
 #include "service/teams/teams_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "db/db.h"
+#include "model/schema.h"
 #include "service/audit.h"
 #include "service/sealed.h"
 
@@ -77,21 +79,39 @@ const char *teams_opt_str(const json_t *body, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* An RFC 3339 time at path; not later than now when past_only. */
+/* The time field at path in the form's words: "Held at", "Action item 2:
+ * due". */
+static const char *teams_field_words(const char *path, char *out, size_t size)
+{
+	static const struct {
+		const char *key, *words;
+	} names[] = {{"scheduled_at", "Scheduled for"}, {"held_at", "Held at"}, {"done_at", "Done at"}};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(path, names[i].key) == 0)
+			return names[i].words;
+	unsigned n = 0;
+	if (sscanf(path, "action_items[%u].due_at", &n) == 1 && snprintf(out, size, "Action item %u: due", n + 1) > 0)
+		return out;
+	return field_key_words(path, out, size);
+}
+
+/* A time at path; not later than now when past_only. */
 bool teams_time_field(const json_t *v, const char *path, bool past_only, hl_time t_now, struct field_errors *errs,
 		       hl_time *ret)
 {
+	char words[96];
 	if (!json_is_string(v)) {
-		field_error_add(errs, path, "an RFC 3339 time, e.g. 2026-11-28T14:05:00Z");
+		field_error_add(errs, path, "%s: enter a date and a time", teams_field_words(path, words, sizeof words));
 		return false;
 	}
 	hl_time t;
 	if (time_parse(json_string_value(v), &t) < 0) {
-		field_error_add(errs, path, "an RFC 3339 time, e.g. 2026-11-28T14:05:00Z");
+		field_error_add(errs, path, "%s: enter a date and a time", teams_field_words(path, words, sizeof words));
 		return false;
 	}
 	if (past_only && t > t_now) {
-		field_error_add(errs, path, "must not be in the future");
+		field_error_add(errs, path, "%s: not in the future; give the time it happened",
+				teams_field_words(path, words, sizeof words));
 		return false;
 	}
 	*ret = t;
@@ -225,7 +245,7 @@ int svc_team_create(const struct svc_ctx *ctx, const json_t *body, struct field_
 	if (name && !str_is_line(name, NAME_MAX_LEN))
 		field_error_add(errs, "name", "required, one line of at most %d characters", NAME_MAX_LEN);
 	if (region && !pack_region(ctx->app->pack, region))
-		field_error_add(errs, "region", "a region of the pack");
+		field_error_add(errs, "region", "Region: not one of the agency's regions; choose one from the list");
 	if (field_errors_any(errs))
 		return ERR_INVAL;
 	int64_t id = 0;
@@ -320,6 +340,31 @@ static int members_json(struct db *db, struct app *app, int64_t team_id, json_t 
 	return r < 0 ? r : teams_sort_by_name(out);
 }
 
+/* The HART coordinators who may own an action item, besides the members
+ * with an account: [{user_id, name}], by name. */
+static int hart_owners_json(struct db *db, struct app *app, json_t *out)
+{
+	struct db_stmt *st;
+	int r = db_preparef(db, &st, "SELECT id, display_name FROM app_user WHERE role = ? AND disabled = 0 ORDER BY id",
+			    "t", role_name(ROLE_HART));
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW) {
+		int64_t uid = db_column_int64(st, 0);
+		char *name = NULL;
+		if ((r = sealed_get(app, st, 1, "app_user", "display_name", uid, &name)) < 0)
+			break;
+		json_t *o = json_pack("{s:I, s:s}", "user_id", (json_int_t)uid, "name", name ? name : "");
+		free(name);
+		if (!o || json_array_append_new(out, o) < 0) {
+			r = ERR_NOMEM;
+			break;
+		}
+	}
+	db_finalize(st);
+	return r < 0 ? r : teams_sort_by_name(out);
+}
+
 /* The team as answered: its members and its reviews (a liaison: those of
  * its region's cases only). */
 static int team_json(const struct svc_ctx *ctx, struct db *db, int64_t id, json_t **ret)
@@ -328,10 +373,10 @@ static int team_json(const struct svc_ctx *ctx, struct db *db, int64_t id, json_
 	int r = db_rowf(db, &st, "SELECT code, name, region, created_at FROM mdt_team WHERE id = ?", "i", id);
 	if (r < 0)
 		return r;
-	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:[]}", "id", (json_int_t)id, "code",
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:[], s:[]}", "id", (json_int_t)id, "code",
 			      db_column_text(st, 0), "name", db_column_text(st, 1), "region", db_column_text(st, 2),
 			      "region_name", region_json(ctx->app->pack, db_column_text(st, 2)), "created_at",
-			      db_column_text(st, 3), "members");
+			      db_column_text(st, 3), "members", "hart_owners");
 	db_finalize(st);
 	if (!j)
 		return ERR_NOMEM;
@@ -340,6 +385,7 @@ static int team_json(const struct svc_ctx *ctx, struct db *db, int64_t id, json_
 	struct review_filter f = {.team_id = id, .region = ctx->actor->role == ROLE_LIAISON ? ctx->actor->scope : NULL};
 	json_t *reviews = NULL;
 	if ((r = members_json(db, ctx->app, id, json_object_get(j, "members"))) < 0 ||
+	    (r = hart_owners_json(db, ctx->app, json_object_get(j, "hart_owners"))) < 0 ||
 	    (r = teams_reviews_json(db, ctx->app, &f, &reviews)) < 0 ||
 	    (json_object_set_new(j, "reviews", reviews) < 0 && (r = ERR_NOMEM) < 0)) {
 		json_decref(j);
@@ -395,7 +441,7 @@ static int check_member(const struct pack *p, struct db *db, const json_t *body,
 	if (agency && !str_is_line(agency, NAME_MAX_LEN))
 		field_error_add(errs, "agency", "required, one line of at most %d characters", NAME_MAX_LEN);
 	if (role && !pack_item_find(p->mdt_roles, p->n_mdt_roles, role))
-		field_error_add(errs, "mdt_role", "one of the pack's MDT roles");
+		field_error_add(errs, "mdt_role", "MDT role: choose one from the list");
 	field_check_email(errs, "email", "Member's e-mail", teams_opt_str(body, "email"));
 	field_check_phone(errs, "phone", "Member's telephone", teams_opt_str(body, "phone"));
 	json_t *uid = json_object_get(body, "user_id");

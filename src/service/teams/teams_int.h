@@ -39,7 +39,7 @@ static inline void id_str(char out[24], int64_t id)
 bool teams_valid_text(const char *s, size_t max);
 /* The string at key, or NULL when absent or null. */
 const char *teams_opt_str(const json_t *body, const char *key);
-/* An RFC 3339 time at path; not later than now when past_only. */
+/* A time at path; not later than now when past_only. */
 bool teams_time_field(const json_t *v, const char *path, bool past_only, hl_time t_now, struct field_errors *errs,
 		      hl_time *ret);
 

@@ -49,7 +49,7 @@ static int check_lines(struct db *db, int64_t sid, const json_t *lines, struct t
 		json_t *reg = json_object_get(v, "registration_id"), *a = json_object_get(v, "attended"),
 		       *c = json_object_get(v, "completed");
 		if (!json_is_object(v) || !json_is_integer(reg) || !json_is_boolean(a) || !json_is_boolean(c)) {
-			field_error_add(errs, key, "each line: registration_id, attended (true or false), completed (true or false)");
+			field_error_add(errs, key, "Line %zu: tick attended and completed, or leave them unticked", i + 1);
 			continue;
 		}
 		out[i] = (struct tr_attendance_line){.reg = (int64_t)json_integer_value(reg), .attended = json_is_true(a),

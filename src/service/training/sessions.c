@@ -41,7 +41,7 @@ static const struct field_rule update_fields[] = {
 };
 const struct schema svc_tsession_update_schema = {.name = "training session update", .fields = update_fields};
 
-/* A time as stored: UTC RFC 3339, into out. */
+/* A time as stored (UTC, with seconds), into out. */
 static int norm_time(const char *s, char out[32])
 {
 	hl_time t;
