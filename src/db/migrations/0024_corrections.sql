@@ -1,4 +1,4 @@
--- 0026: corrections (docs/cases.md, "Corrections"). Nothing a worker
+-- 0024: corrections (docs/cases.md, "Corrections"). Nothing a worker
 -- entered is erased: a corrected timeline entry keeps each earlier text,
 -- and a corrected time (a child located, an action item done) keeps the
 -- earlier time, who corrected it, when, and why.
