@@ -62,6 +62,7 @@ static const struct {
 	{"review.schedule", "Scheduled a case review"},
 	{"review.update", "Recorded a case review"},
 	{"review.action_item_done", "Marked an action item done"},
+	{"review.action_item_done_correct", "Corrected the time an action item was done"},
 	{"contact.create", "Added a contact"},
 	{"contact.update", "Changed a contact"},
 	{"stats.read", "Read a figure"},
@@ -101,6 +102,20 @@ static const struct {
 	{"certificate.print", "Printed a certificate"},
 	{"certificate.revoke", "Revoked a certificate"},
 	{"audit.export", "Exported the audit trail"},
+	{"attachment.add", "Attached a file"},
+	{"attachment.list", "Listed attached files"},
+	{"attachment.download", "Downloaded an attached file"},
+	{"case.assign", "Assigned a case"},
+	{"case.unassign", "Took someone off a case"},
+	{"case.reopen", "Reopened a case"},
+	{"case.print", "Printed a case summary"},
+	{"case.event_correct", "Corrected a timeline entry"},
+	{"caseload.read", "Read the caseload"},
+	{"missing.start", "Recorded a child missing"},
+	{"missing.locate", "Recorded a child located"},
+	{"missing.locate_correct", "Corrected the time a child was located"},
+	{"rapid.request", "Requested a rapid response"},
+	{"rapid.arrive", "Recorded a rapid response's arrival"},
 };
 
 const char *audit_action_label(const char *action)

@@ -101,9 +101,10 @@ function auditActions() {
   const root = path.join(SOURCE_ROOT, 'src');
   for (const file of sources(root)) {
     const text = fs.readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/\bsvc_audit_(record|append|appendf)\s*\(/g)) {
+    // The audit's own calls, and cases_written (a case's change, audited).
+    for (const m of text.matchAll(/\b(?:svc_audit_(record|append|appendf)|(cases_written))\s*\(/g)) {
       const args = callArgs(text, m.index + m[0].length - 1).split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/);
-      const arg = args[m[1] === 'record' ? 1 : 2] || '';
+      const arg = args[m[2] ? 3 : m[1] === 'record' ? 1 : 2] || '';
       for (const lit of literals(arg)) {
         out.push([path.relative(SOURCE_ROOT, file), text.slice(0, m.index).split('\n').length, lit]);
       }
