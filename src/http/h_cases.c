@@ -116,9 +116,16 @@ int h_cases_list(struct http_req *req, struct http_resp *resp)
 	int r;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	struct case_filter f = {.status = http_query(req, "status"), .region = http_query(req, "region")};
+	struct case_filter f = {.status = http_query(req, "status"),
+				.region = http_query(req, "region"),
+				.q = http_query(req, "q"),
+				.opened_from = http_query(req, "opened_from"),
+				.opened_to = http_query(req, "opened_to")};
 	f.missing = query_flag(req, "missing", &errs);
-	f.limit = query_limit(req, &errs);
+	const char *lead = http_query(req, "lead");
+	if (lead && *lead && str_to_int64(lead, 1, INT64_MAX, &f.lead) < 0)
+		field_error_add(&errs, "lead", "a worker's user id");
+	http_page_query(req, &f.page);
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_case_list(&ctx, &f, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);

@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "model/schema.h"
 #include "service/ctx.h"
+#include "service/page.h"
 
 struct intake_created {
 	int64_t id;
@@ -34,11 +35,17 @@ struct intake_filter {
 	const char *status; /* "open" (no disposition; default), "decided", "all" */
 	const char *region; /* a region id, or "none" for the statewide queue */
 	int64_t older_than_minutes; /* 0: any */
-	int limit;
+	const char *q;      /* a report number (or part of it), or a child's name */
+	const char *received_from, *received_to; /* YYYY-MM-DD, both days included */
+	struct page_query page;
 };
 
-/* The queue, oldest first, with each report's age and whether it is past
- * the pack's disposition deadline. A liaison sees its region only. */
+/* The queue, a page at a time ({items, next, deadline_minutes},
+ * service/page.h), oldest first unless sorted by -received_at, number or
+ * id, with each report's age and whether it is past the pack's
+ * disposition deadline. A liaison sees its region only. A name in q goes
+ * through the identity registry to the children linked to a known child;
+ * a restricted report is never found by a child's name. */
 int svc_intake_list(const struct svc_ctx *ctx, const struct intake_filter *f, struct field_errors *errs,
 		    json_t **ret);
 
