@@ -111,7 +111,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
   }
 
   const get = (id, s = as.careline) => s.get(`${INTAKES}/${id}`);
-  const queue = async (query = '', s = as.careline) => (await s.get(`${INTAKES}${query}`)).intakes;
+  const queue = async (query = '', s = as.careline) => (await s.get(`${INTAKES}${query}`)).items;
   const allIds = async () => (await queue('?status=all&limit=500')).map((r) => r.id);
 
   /** POST .../disposition as s; resolves the response. */
@@ -762,7 +762,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
 
     const body = await as.careline.get(INTAKES);
     assert.equal(body.deadline_minutes, DEADLINE);
-    const open = body.intakes;
+    const open = body.items;
     assert.ok(open.length > 0);
     for (const q of open) {
       assert.equal(q.disposition, null, `${q.number} in the open queue`);

@@ -81,7 +81,7 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
     assert.equal(c.view, 'mdt');
     const text = JSON.stringify(c);
     assert.ok(text.includes('ZXCVBN') && text.includes('ASDFGH') && text.includes('QWERTY'), `${what}: reviews, action items and shared events: ${text}`);
-    assert.ok((await s.get(CASES)).cases.some((x) => x.id === kase.id), `${what}: lists the case`);
+    assert.ok((await s.get(CASES)).items.some((x) => x.id === kase.id), `${what}: lists the case`);
     const t = await readJson(await s.fetch(`${TEAMS}/${team}`), 200, `${what}: the team`);
     assert.ok(t.members.some((m) => m.phone === '203-555-0190'), `${what}: the members' telephones`);
     assert.ok(t.reviews.some((r) => r.id === review), `${what}: the team's reviews`);

@@ -229,13 +229,13 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     assert.ok(!text.includes('MNBVCX'), 'not the other team\'s decisions');
 
     // It lists the case; a member of no reviewing team gets 403.
-    assert.ok((await as.mdtT1.get(CASES)).cases.some((x) => x.id === c.id));
+    assert.ok((await as.mdtT1.get(CASES)).items.some((x) => x.id === c.id));
     await assertProblem(await as.mdt.fetch(CASE), 403, 'demo-mdt (mdt-r1), whose team does not review it');
 
     // A cancelled review no longer opens the case to the team.
     await readJson(await patchReview(t1, r1, { status: 'cancelled' }), 200, 'cancel');
     await assertProblem(await as.mdtT1.fetch(CASE), 403, 'after the review is cancelled');
-    assert.ok(!(await as.mdtT1.get(CASES)).cases.some((x) => x.id === c.id));
+    assert.ok(!(await as.mdtT1.get(CASES)).items.some((x) => x.id === c.id));
     // And MDT members write nothing.
     await assertProblem(await as.mdtT2.fetch(`${CASE}/events`, { method: 'POST', body: { kind: 'note', text: 'x' } }), 403, 'mdt records');
     await assertProblem(await patchReview(t2, r2, { decisions: 'x' }, as.mdtT2), 403, 'mdt changes a review');
