@@ -25,20 +25,6 @@
 #define SHOW_MIN_PROBABILITY 0.01
 #define MAX_SHOWN 10
 
-enum { F_GIVEN, F_FAMILY, F_DOB, F_AGE, F_SEX, F_TOWN, F_COUNT };
-
-struct person_registry {
-	pthread_rwlock_t lock;
-	struct match_store *store;
-	struct match_index *index;
-	struct match_model model;
-	size_t persons;
-	/* Merge groups whose refresh failed after their commit: refreshed
-	 * again before the next lookup (under the write lock). */
-	int64_t later[32];
-	size_t nlater;
-};
-
 /* Today in the jurisdiction's time zone (see app_open). */
 static struct cmp_date today(void)
 {
@@ -384,9 +370,7 @@ void persons_registry_later(struct app *app, int64_t root)
 			  (long long)root);
 }
 
-/* The refreshes that failed before, again (each kept for later when it
- * fails again). */
-static void registry_catch_up(struct app *app, struct db *db)
+void persons_registry_catch_up(struct app *app, struct db *db)
 {
 	struct person_registry *reg = app->registry;
 	int64_t roots[sizeof reg->later / sizeof reg->later[0]];
@@ -705,7 +689,7 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 		return ERR_BUSY;
 	if ((r = check_query(q, errs)) < 0)
 		return r;
-	registry_catch_up(app, db);
+	persons_registry_catch_up(app, db);
 	char agebuf[16] = "";
 	if (q->age >= 0 && !(q->dob && *q->dob))
 		snprintf(agebuf, sizeof agebuf, "%d", q->age);
@@ -795,9 +779,7 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The people whose family name (and sex, when given) is the query's,
- * by id: *ret (malloc'd) and *ret_n. */
-static int family_ids(struct person_registry *reg, const struct person_query *q, int64_t **ret, size_t *ret_n)
+int persons_family_ids(struct person_registry *reg, const struct person_query *q, int64_t **ret, size_t *ret_n)
 {
 	const char *v[F_COUNT] = {NULL, q->family_name, NULL, NULL, q->sex, NULL};
 	char qpool[512];
@@ -899,7 +881,7 @@ int svc_persons_find(const struct svc_ctx *ctx, const struct person_query *q, si
 	 * the family name does not have) when nobody has it. */
 	int64_t *ids;
 	size_t n;
-	if ((r = family_ids(ctx->app->registry, q, &ids, &n)) < 0)
+	if ((r = persons_family_ids(ctx->app->registry, q, &ids, &n)) < 0)
 		return r;
 	if (!n) {
 		free(ids);
@@ -925,73 +907,4 @@ int svc_persons_find(const struct svc_ctx *ctx, const struct person_query *q, si
 		return r;
 	*ret_n = page;
 	return 0;
-}
-
-/* ---- a name in a list's search ---- */
-
-/* Split "Katie Smyth" into given names and the family name (the last
- * word); one word is a family name alone. */
-static void split_name(const char *name, char *given, size_t gsize, char *family, size_t fsize)
-{
-	char buf[2 * NAME_MAX_LEN + 2];
-	str_copy(buf, sizeof buf, name);
-	size_t n = strlen(buf);
-	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-		buf[--n] = '\0';
-	char *s = buf;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	char *last = strrchr(s, ' ');
-	if (!last) {
-		given[0] = '\0';
-		str_copy(family, fsize, s);
-		return;
-	}
-	*last = '\0';
-	str_copy(family, fsize, last + 1);
-	str_copy(given, gsize, s);
-}
-
-int persons_name_ids(struct app *app, struct db *db, const char *name, int64_t *ids, size_t max, size_t *ret_n)
-{
-	struct person_registry *reg = app->registry;
-	char given[NAME_MAX_LEN + 1], family[NAME_MAX_LEN + 1];
-	*ret_n = 0;
-	if (!reg)
-		return ERR_BUSY;
-	split_name(name, given, sizeof given, family, sizeof family);
-	registry_catch_up(app, db);
-	if (!given[0]) {
-		struct person_query q = {.family_name = family, .age = -1};
-		int64_t *all = NULL;
-		size_t n = 0;
-		int r = family_ids(reg, &q, &all, &n);
-		if (r < 0)
-			return r;
-		*ret_n = n < max ? n : max;
-		memcpy(ids, all, *ret_n * sizeof *ids);
-		free(all);
-		return 0;
-	}
-	const char *v[F_COUNT] = {given, family, NULL, NULL, NULL, NULL};
-	struct match_hit hits[NAME_SEARCH_MAX];
-	size_t nh = 0, kept = 0;
-	char qpool[1024];
-	struct match_rec qr;
-	pthread_rwlock_rdlock(&reg->lock);
-	int r = match_prepare(reg->store, v, &qr, qpool, sizeof qpool);
-	if (r == 0)
-		r = match_lookup_floor(reg->store, reg->index, &reg->model, &qr, qpool, NAME_MIN_PROBABILITY,
-				       NAME_SEARCH_MAX, hits, &nh);
-	for (size_t i = 0; r == 0 && i < nh && kept < max; i++) {
-		int64_t id = strtoll(match_store_id(reg->store, hits[i].index), NULL, 10);
-		bool dup = false;
-		for (size_t k = 0; k < kept; k++)
-			dup |= ids[k] == id;
-		if (!dup)
-			ids[kept++] = id;
-	}
-	pthread_rwlock_unlock(&reg->lock);
-	*ret_n = kept;
-	return r;
 }
