@@ -151,6 +151,8 @@ async function loadList({ announce = false, focusTable = false } = {}) {
   const range = list.length && (trail.length || nextCursor) ? `Cases ${first} to ${first + list.length - 1}` : `${list.length} ${list.length === 1 ? 'case' : 'cases'}`;
   const summary = `${range}${missing ? `, ${missing} with the child missing now` : ''}.`;
   say('cases-summary', announce ? `${summary} Up to date as of ${formatShortTime(new Date().toISOString())}.` : summary);
+  // What the table shows, for the tests to wait on and the reader to ignore.
+  $('cases-table').dataset.query = params.toString();
   if (focusTable) $('cases-heading').focus();
 }
 

@@ -118,6 +118,7 @@ async function load({ announce = false, focusTable = false } = {}) {
   const count = list.length && (trail.length || nextCursor) ? `${noun[0].toUpperCase()}${noun.slice(1)}s ${first} to ${first + list.length - 1}` : `${list.length} ${noun}${list.length === 1 ? '' : 's'}`;
   const summary = `${count}${overdue ? `, ${overdue} overdue` : ''}.`;
   say('queue-summary', announce ? `${summary} Up to date as of ${formatShortTime(new Date().toISOString())}.` : summary);
+  $('queue-table').dataset.query = params.toString();
   if (focusTable) $('queue-heading').focus();
 }
 

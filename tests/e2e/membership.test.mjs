@@ -90,8 +90,8 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
   async function assertShutOut(s, what) {
     await assertProblem(await s.fetch(`${CASES}/${kase.id}`), 403, `${what}: the case`);
     await assertProblem(await s.fetch(`${TEAMS}/${team}`), 403, `${what}: the team, its members, reviews and action items`);
-    const { cases } = await s.get(CASES);
-    assert.deepEqual(cases, [], `${what}: lists no case`);
+    const { items } = await s.get(CASES);
+    assert.deepEqual(items, [], `${what}: lists no case`);
     assert.deepEqual((await s.get(TEAMS)).teams, [], `${what}: lists no team`);
   }
 
