@@ -68,6 +68,8 @@ struct case_filter {
  * a restricted case is never found by its child's name. Audited
  * (case.list). */
 int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct field_errors *errs, json_t **ret);
+/* The list's sorts, for its cursors (service/page.h). */
+extern const struct page_list cases_page_list;
 
 /* GET /api/v1/cases/{id} (PERM_CASES_READ): the full view, or for an mdt
  * user the MDT view. Audited (case.read). */

@@ -48,6 +48,8 @@ struct intake_filter {
  * a restricted report is never found by a child's name. */
 int svc_intake_list(const struct svc_ctx *ctx, const struct intake_filter *f, struct field_errors *errs,
 		    json_t **ret);
+/* The list's sorts, for its cursors (service/page.h). */
+extern const struct page_list intakes_page_list;
 
 /* One report with its children, screenings and dispositions; audited. */
 int svc_intake_get(const struct svc_ctx *ctx, int64_t id, json_t **ret);
