@@ -223,9 +223,9 @@ async function loadCase() {
   duties = (d && d.ok && d.body && Array.isArray(d.body.deadlines)) ? d.body.deadlines
     : Array.isArray(kase.duties) ? kase.duties : Array.isArray(kase.deadlines) ? kase.deadlines : [];
   if (!teams && ctx.can('reviews.write')) {
-    const t = await api('GET', '/api/v1/teams');
+    const t = await api('GET', '/api/v1/teams?limit=500');
     if (gen !== caseGen) return;
-    teams = t.ok && t.body && Array.isArray(t.body.teams) ? t.body.teams : [];
+    teams = t.ok && t.body && Array.isArray(t.body.items) ? t.body.items : [];
   }
   render();
 }

@@ -85,14 +85,14 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
     const t = await readJson(await s.fetch(`${TEAMS}/${team}`), 200, `${what}: the team`);
     assert.ok(t.members.some((m) => m.phone === '203-555-0190'), `${what}: the members' telephones`);
     assert.ok(t.reviews.some((r) => r.id === review), `${what}: the team's reviews`);
-    assert.deepEqual((await s.get(TEAMS)).teams.map((x) => x.id), [team], `${what}: lists its team`);
+    assert.deepEqual((await s.get(TEAMS)).items.map((x) => x.id), [team], `${what}: lists its team`);
   }
   async function assertShutOut(s, what) {
     await assertProblem(await s.fetch(`${CASES}/${kase.id}`), 403, `${what}: the case`);
     await assertProblem(await s.fetch(`${TEAMS}/${team}`), 403, `${what}: the team, its members, reviews and action items`);
     const { items } = await s.get(CASES);
     assert.deepEqual(items, [], `${what}: lists no case`);
-    assert.deepEqual((await s.get(TEAMS)).teams, [], `${what}: lists no team`);
+    assert.deepEqual((await s.get(TEAMS)).items, [], `${what}: lists no team`);
   }
 
   test('a member reads the team; removed (204), the same session gets 403 on the case, reviews, items and members; added back, it reads again', async () => {

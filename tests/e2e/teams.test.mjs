@@ -85,7 +85,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     for (const role of ROLES.filter((r) => r !== 'hart')) {
       await assertProblem(await as[role].fetch(TEAMS, { method: 'POST', body: { code: `mdt-${role}`, name: 'X', region: 'R1' } }), 403, `${role} creates a team`);
     }
-    const { teams } = await as.hart.get(TEAMS);
+    const { items: teams } = await as.hart.get(`${TEAMS}?limit=500`);
     const mine = teams.find((t) => t.id === t1);
     assert.deepEqual([mine.code, mine.name, mine.region], ['mdt-t1', 'Team mdt-t1', 'R1']);
   });
@@ -114,7 +114,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     assert.ok(Array.isArray((await as.mdtT1.get(`${TEAMS}/${t1}`)).members));
     await assertProblem(await as.mdtT2.fetch(`${TEAMS}/${t1}`), 403, 'mdt of t2 reads t1');
     await assertProblem(await as.mdt.fetch(`${TEAMS}/${t1}`), 403, 'demo-mdt (mdt-r1) reads t1');
-    assert.deepEqual((await as.mdtT1.get(TEAMS)).teams.map((t) => t.id), [t1], 'an mdt member lists its own team only');
+    assert.deepEqual((await as.mdtT1.get(TEAMS)).items.map((t) => t.id), [t1], 'an mdt member lists its own team only');
 
     // Leaving.
     const del = await as.hart.fetch(`${TEAMS}/${t1}/members/${m3}`, { method: 'DELETE' });
