@@ -220,7 +220,7 @@ async function loadCase() {
     return;
   }
   kase = r.body;
-  duties = (d && d.ok && d.body && Array.isArray(d.body.deadlines)) ? d.body.deadlines
+  duties = (d && d.ok && d.body && Array.isArray(d.body.items)) ? d.body.items
     : Array.isArray(kase.duties) ? kase.duties : Array.isArray(kase.deadlines) ? kase.deadlines : [];
   if (!teams && ctx.can('reviews.write')) {
     const t = await api('GET', '/api/v1/teams?limit=500');

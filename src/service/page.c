@@ -107,7 +107,7 @@ int page_cursor(const struct list_page *p, const char *key, int64_t id, char *ou
 
 /* ---- the statement ---- */
 
-void sql_init(struct sql *q)
+void sqlb_init(struct sqlb *q)
 {
 	q->len = 0;
 	q->n = 0;
@@ -115,7 +115,7 @@ void sql_init(struct sql *q)
 	q->text[0] = '\0';
 }
 
-static void add_text(struct sql *q, const char *text)
+static void add_text(struct sqlb *q, const char *text)
 {
 	size_t n = strlen(text);
 	if (q->full || q->len + n >= sizeof q->text) {
@@ -126,7 +126,7 @@ static void add_text(struct sql *q, const char *text)
 	q->len += n;
 }
 
-static void add_param(struct sql *q, struct sql_param v)
+static void add_param(struct sqlb *q, struct sqlb_param v)
 {
 	if (q->n >= SQL_PARAMS_MAX) {
 		q->full = true;
@@ -135,33 +135,33 @@ static void add_param(struct sql *q, struct sql_param v)
 	q->params[q->n++] = v;
 }
 
-void sql_add(struct sql *q, const char *text, const char *fmt, ...)
+void sqlb_add(struct sqlb *q, const char *text, const char *fmt, ...)
 {
 	va_list ap;
 	add_text(q, text);
 	va_start(ap, fmt);
 	for (const char *f = fmt; *f; f++) {
 		if (*f == 'i')
-			add_param(q, (struct sql_param){.type = 'i', .i = va_arg(ap, int64_t)});
+			add_param(q, (struct sqlb_param){.type = 'i', .i = va_arg(ap, int64_t)});
 		else if (*f == 'd')
-			add_param(q, (struct sql_param){.type = 'i', .i = va_arg(ap, int)});
+			add_param(q, (struct sqlb_param){.type = 'i', .i = va_arg(ap, int)});
 		else if (*f == 't')
-			add_param(q, (struct sql_param){.type = 't', .t = va_arg(ap, const char *)});
+			add_param(q, (struct sqlb_param){.type = 't', .t = va_arg(ap, const char *)});
 		else
 			q->full = true;
 	}
 	va_end(ap);
 }
 
-void sql_add_ids(struct sql *q, const int64_t *ids, size_t n)
+void sqlb_ids(struct sqlb *q, const int64_t *ids, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		add_text(q, i ? ", ?" : "?");
-		add_param(q, (struct sql_param){.type = 'i', .i = ids[i]});
+		add_param(q, (struct sqlb_param){.type = 'i', .i = ids[i]});
 	}
 }
 
-int sql_prepare(struct db *db, const struct sql *q, struct db_stmt **ret)
+int sqlb_prepare(struct db *db, const struct sqlb *q, struct db_stmt **ret)
 {
 	if (q->full)
 		return ERR_INVAL;
@@ -179,35 +179,35 @@ int sql_prepare(struct db *db, const struct sql *q, struct db_stmt **ret)
 	return 0;
 }
 
-void page_sql_key(struct sql *q, const struct list_page *p)
+void page_sql_key(struct sqlb *q, const struct list_page *p)
 {
 	add_text(q, p->sort->expr);
 }
 
-void page_sql_after(struct sql *q, const struct list_page *p)
+void page_sql_after(struct sqlb *q, const struct list_page *p)
 {
 	if (!p->has_after)
 		return;
 	const char *op = p->desc ? " < " : " > ";
 	if (strcmp(p->sort->expr, p->list->id_expr) == 0) {
-		sql_add(q, " AND ", "");
+		sqlb_add(q, " AND ", "");
 		add_text(q, p->list->id_expr);
 		add_text(q, op);
-		sql_add(q, "?", "i", p->id);
+		sqlb_add(q, "?", "i", p->id);
 		return;
 	}
 	/* A row value: both engines compare it in order and use the index on
 	 * (key, id) for it. */
-	sql_add(q, " AND (", "");
+	sqlb_add(q, " AND (", "");
 	add_text(q, p->sort->expr);
 	add_text(q, ", ");
 	add_text(q, p->list->id_expr);
 	add_text(q, ")");
 	add_text(q, op);
-	sql_add(q, "(?, ?)", "ti", p->key, p->id);
+	sqlb_add(q, "(?, ?)", "ti", p->key, p->id);
 }
 
-void page_sql_order(struct sql *q, const struct list_page *p)
+void page_sql_order(struct sqlb *q, const struct list_page *p)
 {
 	const char *dir = p->desc ? " DESC" : "";
 	add_text(q, " ORDER BY ");
@@ -218,20 +218,25 @@ void page_sql_order(struct sql *q, const struct list_page *p)
 		add_text(q, p->list->id_expr);
 		add_text(q, dir);
 	}
-	sql_add(q, " LIMIT ?", "d", p->limit + 1);
+	sqlb_add(q, " LIMIT ?", "d", p->limit + 1);
 }
 
-bool page_row(struct list_page *p, struct db_stmt *st)
+bool page_row_at(struct list_page *p, struct db_stmt *st, int key_col, int id_col)
 {
 	if (p->n >= (size_t)p->limit) {
 		p->more = true;
 		return false;
 	}
-	const char *key = db_column_text(st, 0);
+	const char *key = db_column_text(st, key_col);
 	snprintf(p->last_key, sizeof p->last_key, "%s", key ? key : "");
-	p->last_id = db_column_int64(st, 1);
+	p->last_id = db_column_int64(st, id_col);
 	p->n++;
 	return true;
+}
+
+bool page_row(struct list_page *p, struct db_stmt *st)
+{
+	return page_row_at(p, st, 0, 1);
 }
 
 int page_answer(struct list_page *p, json_t *items, json_t **ret)

@@ -14,7 +14,7 @@
  * row is skipped, since a page starts after a place in the order and not
  * after a count of rows.
  *
- * The statement is built with struct sql: text from the list's fixed
+ * The statement is built with struct sqlb: text from the list's fixed
  * tables and parameters bound in order, never a value written into the
  * text. */
 #pragma once
@@ -83,43 +83,45 @@ int page_cursor(const struct list_page *p, const char *key, int64_t id, char *ou
 #define SQL_TEXT_MAX 6144
 #define SQL_PARAMS_MAX 96
 
-struct sql_param {
+struct sqlb_param {
 	char type; /* 'i' or 't' */
 	int64_t i;
-	const char *t; /* not copied: must live until sql_prepare */
+	const char *t; /* not copied: must live until sqlb_prepare */
 };
 
-struct sql {
+struct sqlb {
 	char text[SQL_TEXT_MAX];
 	size_t len;
-	struct sql_param params[SQL_PARAMS_MAX];
+	struct sqlb_param params[SQL_PARAMS_MAX];
 	int n;
-	bool full; /* text or parameters did not fit: sql_prepare refuses */
+	bool full; /* text or parameters did not fit: sqlb_prepare refuses */
 };
 
-void sql_init(struct sql *q);
+void sqlb_init(struct sqlb *q);
 /* Append text, and one parameter per letter of fmt ('i' int64_t, 'd' int,
  * 't' text, which may be NULL). */
-void sql_add(struct sql *q, const char *text, const char *fmt, ...);
+void sqlb_add(struct sqlb *q, const char *text, const char *fmt, ...);
 /* Append "?, ?, ..." for n ids, each bound. */
-void sql_add_ids(struct sql *q, const int64_t *ids, size_t n);
+void sqlb_ids(struct sqlb *q, const int64_t *ids, size_t n);
 struct db;
 struct db_stmt;
-int sql_prepare(struct db *db, const struct sql *q, struct db_stmt **ret) __attribute__((warn_unused_result));
+int sqlb_prepare(struct db *db, const struct sqlb *q, struct db_stmt **ret) __attribute__((warn_unused_result));
 
 /* The sort key's expression, for the statement's first column (the id
  * should be its second: page_row reads columns 0 and 1). */
-void page_sql_key(struct sql *q, const struct list_page *p);
+void page_sql_key(struct sqlb *q, const struct list_page *p);
 /* " AND (key, id) > (?, ?)" (or <) after the cursor's place, nothing on
  * the first page. */
-void page_sql_after(struct sql *q, const struct list_page *p);
+void page_sql_after(struct sqlb *q, const struct list_page *p);
 /* " ORDER BY key, id LIMIT limit + 1", both in the page's direction. */
-void page_sql_order(struct sql *q, const struct list_page *p);
+void page_sql_order(struct sqlb *q, const struct list_page *p);
 
 /* For each row read: true when it belongs to the page (its place is kept
  * for the cursor), false for the one row past the limit, which only says
  * there is a next page. */
 bool page_row(struct list_page *p, struct db_stmt *st);
+/* The same, for a statement whose key and id are columns key_col and id_col. */
+bool page_row_at(struct list_page *p, struct db_stmt *st, int key_col, int id_col);
 
 /* {"items": items, "next": cursor or null} into *ret; items is taken, also
  * on failure. */

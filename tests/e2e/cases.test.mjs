@@ -79,7 +79,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     return readJson(await patch(id, { ...body, version }, s), 200, `PATCH case ${id} ${JSON.stringify(body)}`);
   }
   const post = (id, sub, body, s = as.hart) => s.fetch(`${CASES}/${id}/${sub}`, { method: 'POST', body });
-  const deadlinesOf = async (caseId, s = as.hart) => (await s.get(`${DEADLINES}?case=${caseId}`)).deadlines;
+  const deadlinesOf = async (caseId, s = as.hart) => (await s.get(`${DEADLINES}?case=${caseId}&limit=500`)).items;
   const dutyOf = async (caseId, kind) => {
     const all = (await deadlinesOf(caseId)).filter((d) => d.kind === kind);
     assert.equal(all.length, 1, `one ${kind} duty of case ${caseId}: ${JSON.stringify(all)}`);

@@ -70,7 +70,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
   async function patch(id, body) {
     return readJson(await as.hart.fetch(`${CASES}/${id}`, { method: 'PATCH', body }), 200, `PATCH ${JSON.stringify(body)}`);
   }
-  const list = async (q = '', s = as.hart) => (await s.get(`${DEADLINES}${q}`)).deadlines;
+  const list = async (q = '', s = as.hart) => (await s.get(`${DEADLINES}${q}${/limit=/.test(q) ? '' : `${q ? '&' : '?'}limit=500`}`)).items;
   /** The notifications of kind about the case number that s has. */
   const notesOf = async (s, kind, number) => (await s.get(NOTIFICATIONS)).notifications.filter((n) => n.kind === kind && n.text.includes(number));
   const sweepCli = async () => {

@@ -131,7 +131,7 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
     }
     const stored = (await as.hart.get(`${TEAMS}/${team}`)).reviews.find((r) => r.id === rid);
     assert.deepEqual([stored.status, stored.action_items], ['scheduled', []], 'nothing stored');
-    const { deadlines } = await as.hart.get(`/api/v1/deadlines?case=${caseId}`);
+    const { items: deadlines } = await as.hart.get(`/api/v1/deadlines?case=${caseId}&limit=500`);
     assert.ok(!deadlines.some((d) => d.kind === 'action_item'), 'no duty opened');
     const ok = await readJson(await hold(team, rid, item(as.hart.user.id)), 200, 'a HART coordinator owns it');
     assert.equal(ok.action_items[0].owner_user_id, as.hart.user.id);

@@ -127,7 +127,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     const list = await caseReferrals();
     assert.deepEqual(list.slice(0, 2).map((x) => [x.number, x.status]), [[second.number, 'completed'], [first.number, 'declined']]);
     // The answer duties were met by the answers.
-    const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).deadlines.filter((d) => d.kind === 'referral_answer');
+    const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).items.filter((d) => d.kind === 'referral_answer');
     assert.deepEqual(duties.map((d) => d.status).sort(), ['met_on_time', 'met_on_time']);
     assert.ok(duties.some((d) => d.name === 'Provider answer: Mentoring (Harbor Light)'), JSON.stringify(duties));
     // Every read of a referral is audited.
@@ -144,7 +144,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertFieldError(await refer({ provider_id: provider.harbor, service: 'mentoring' }), 'reason', 'no reason');
     await assertFieldError(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'r', referred_at: '2020-01-01T00:00:00Z' }), 'referred_at', 'before the case was opened');
     assert.equal((await caseReferrals()).length, before);
-    const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).deadlines.filter((d) => d.kind === 'referral_answer');
+    const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).items.filter((d) => d.kind === 'referral_answer');
     assert.equal(duties.length, before);
   });
 

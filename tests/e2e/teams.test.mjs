@@ -156,7 +156,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     assert.deepEqual([item.text, item.owner, item.owner_user_id, item.due_at, item.done_at ?? null],
       ['Arrange a forensic interview.', 'Demo HART Coordinator', as.hart.user.id, due, null]);
 
-    const { deadlines } = await as.hart.get(`/api/v1/deadlines?case=${c.id}`);
+    const { items: deadlines } = await as.hart.get(`/api/v1/deadlines?case=${c.id}&limit=500`);
     const duty = deadlines.find((d) => d.kind === 'action_item');
     assert.ok(duty, `an action_item deadline: ${JSON.stringify(deadlines)}`);
     assert.deepEqual(duty.subject, { type: 'action_item', id: item.id });
@@ -170,7 +170,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     const done = await as.liaison.fetch(`${TEAMS}/${t1}/reviews/${rid}/action-items/${item.id}`, { method: 'PATCH', body: { done_at: clock.iso(-10 * MINUTE_MS) } });
     assert.equal(done.status, 200, await done.clone().text());
     await done.arrayBuffer();
-    const met = (await as.hart.get(`/api/v1/deadlines?case=${c.id}`)).deadlines.find((d) => d.kind === 'action_item');
+    const met = (await as.hart.get(`/api/v1/deadlines?case=${c.id}&limit=500`)).items.find((d) => d.kind === 'action_item');
     assert.deepEqual([met.status, met.met_at], ['met_on_time', clock.iso(-10 * MINUTE_MS)]);
 
     const kinds = (await as.hart.get(`${CASES}/${c.id}`)).events.map((e) => e.kind);

@@ -162,14 +162,14 @@ UNIT_TEST(a_search_text_is_a_number_pattern_only_when_it_can_be_part_of_a_number
 
 UNIT_TEST(a_statement_that_does_not_fit_is_refused_before_it_is_prepared)
 {
-	struct sql s;
-	sql_init(&s);
+	struct sqlb s;
+	sqlb_init(&s);
 	for (int i = 0; i < SQL_PARAMS_MAX + 1; i++)
-		sql_add(&s, " ?", "d", i);
+		sqlb_add(&s, " ?", "d", i);
 	assert_true(s.full);
-	assert_int_equal(sql_prepare(NULL, &s, NULL), ERR_INVAL);
-	sql_init(&s);
-	sql_add(&s, "SELECT 1", "x", 1);
+	assert_int_equal(sqlb_prepare(NULL, &s, NULL), ERR_INVAL);
+	sqlb_init(&s);
+	sqlb_add(&s, "SELECT 1", "x", 1);
 	assert_true(s.full);
 }
 
@@ -230,15 +230,15 @@ static void one_page(struct db *db, const char *sort, const char *after, int64_t
 	struct page_query q = {.limit = "4", .sort = sort, .after = after};
 	assert_int_equal(page_parse(&things, &q, &p, &errs), 0);
 	field_errors_done(&errs);
-	struct sql s;
-	sql_init(&s);
-	sql_add(&s, "SELECT ", "");
+	struct sqlb s;
+	sqlb_init(&s);
+	sqlb_add(&s, "SELECT ", "");
 	page_sql_key(&s, &p);
-	sql_add(&s, ", t.id FROM thing t WHERE t.name <> ?", "t", "excluded");
+	sqlb_add(&s, ", t.id FROM thing t WHERE t.name <> ?", "t", "excluded");
 	page_sql_after(&s, &p);
 	page_sql_order(&s, &p);
 	struct db_stmt *st;
-	assert_int_equal(sql_prepare(db, &s, &st), 0);
+	assert_int_equal(sqlb_prepare(db, &s, &st), 0);
 	json_t *items = json_array();
 	int r;
 	while ((r = db_step(st)) == DB_ROW && page_row(&p, st)) {

@@ -95,7 +95,7 @@ static json_t *list_row_json(struct db_stmt *st, bool mdt, int *ret_err)
 /* The search: the number, or a child the registry takes the name for.
  * A case restricted by relief is never found by the name. */
 static int add_search(const struct svc_ctx *ctx, struct db *db, const char *q, char *pattern, size_t psize,
-		      int64_t *ids, struct sql *s)
+		      int64_t *ids, struct sqlb *s)
 {
 	size_t n = 0;
 	int r;
@@ -103,17 +103,17 @@ static int add_search(const struct svc_ctx *ctx, struct db *db, const char *q, c
 	if (strpbrk(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
 	    (r = persons_name_ids(ctx->app, db, q, ids, NAME_SEARCH_MAX, &n)) < 0)
 		return r;
-	sql_add(s, " AND (c.number LIKE ?", "t", pattern);
+	sqlb_add(s, " AND (c.number LIKE ?", "t", pattern);
 	if (n) {
-		sql_add(s, " OR (c.person_id IN (SELECT p.id FROM person p WHERE p.id IN (", "");
-		sql_add_ids(s, ids, n);
-		sql_add(s, ") OR p.merged_into IN (", "");
-		sql_add_ids(s, ids, n);
-		sql_add(s, ")) AND NOT EXISTS (SELECT 1 FROM relief_link l JOIN relief_record rr ON rr.id = l.relief_id"
+		sqlb_add(s, " OR (c.person_id IN (SELECT p.id FROM person p WHERE p.id IN (", "");
+		sqlb_ids(s, ids, n);
+		sqlb_add(s, ") OR p.merged_into IN (", "");
+		sqlb_ids(s, ids, n);
+		sqlb_add(s, ")) AND NOT EXISTS (SELECT 1 FROM relief_link l JOIN relief_record rr ON rr.id = l.relief_id"
 			   " WHERE l.kind = 'case' AND l.object_id = c.id AND rr.status = 'granted'))",
 			"");
 	}
-	sql_add(s, ")", "");
+	sqlb_add(s, ")", "");
 	return 0;
 }
 
@@ -121,19 +121,19 @@ static int add_search(const struct svc_ctx *ctx, struct db *db, const char *q, c
 struct list_bufs {
 	char ts[32], to[32], pattern[256];
 	int64_t ids[NAME_SEARCH_MAX];
-	struct sql s;
+	struct sqlb s;
 };
 
 /* The statement of one page. */
 static int list_sql(const struct svc_ctx *ctx, struct db *db, const struct case_filter *f, const struct list_page *p,
 		    const char *status, const char *region, struct list_bufs *b)
 {
-	struct sql *s = &b->s;
+	struct sqlb *s = &b->s;
 	time_str(now(), b->ts);
-	sql_init(s);
-	sql_add(s, "SELECT ", "");
+	sqlb_init(s);
+	sqlb_add(s, "SELECT ", "");
 	page_sql_key(s, p);
-	sql_add(s,
+	sqlb_add(s,
 		", c.id, c.number, c.person_id, c.region, c.office, c.status, c.victim_status,"
 		" c.identified_at, c.trafficking_type, c.lead_user_id, u.username, c.opened_at, c.closed_at, c.version,"
 		" (SELECT count(*) FROM missing_episode m WHERE m.case_id = c.id AND m.located_at IS NULL),"
@@ -142,29 +142,29 @@ static int list_sql(const struct svc_ctx *ctx, struct db *db, const struct case_
 		" FROM child_case c LEFT JOIN app_user u ON u.id = c.lead_user_id WHERE 1 = 1",
 		"t", b->ts);
 	if (strcmp(status, "open") == 0)
-		sql_add(s, " AND c.status <> 'closed'", "");
+		sqlb_add(s, " AND c.status <> 'closed'", "");
 	else if (strcmp(status, "all") != 0)
-		sql_add(s, " AND c.status = ?", "t", status);
+		sqlb_add(s, " AND c.status = ?", "t", status);
 	if (region)
-		sql_add(s, " AND c.region = ?", "t", region);
+		sqlb_add(s, " AND c.region = ?", "t", region);
 	if (f->missing)
-		sql_add(s, " AND EXISTS (SELECT 1 FROM missing_episode m WHERE m.case_id = c.id AND m.located_at IS NULL)",
+		sqlb_add(s, " AND EXISTS (SELECT 1 FROM missing_episode m WHERE m.case_id = c.id AND m.located_at IS NULL)",
 			"");
 	/* An mdt user: the cases its team reviews (a review not cancelled). */
 	if (ctx->actor->role == ROLE_MDT)
-		sql_add(s,
+		sqlb_add(s,
 			" AND EXISTS (SELECT 1 FROM case_review v JOIN mdt_team t ON t.id = v.team_id"
 			" WHERE v.case_id = c.id AND v.status <> 'cancelled' AND t.code = ?)",
 			"t", ctx->actor->scope);
 	if (f->opened_from && *f->opened_from)
-		sql_add(s, " AND c.opened_at >= ?", "t", f->opened_from);
+		sqlb_add(s, " AND c.opened_at >= ?", "t", f->opened_from);
 	if (f->opened_to && *f->opened_to) {
 		/* Any time of that day sorts before the day followed by "T24". */
 		snprintf(b->to, sizeof b->to, "%.10sT24", f->opened_to);
-		sql_add(s, " AND c.opened_at < ?", "t", b->to);
+		sqlb_add(s, " AND c.opened_at < ?", "t", b->to);
 	}
 	if (f->lead > 0)
-		sql_add(s, " AND c.lead_user_id = ?", "i", f->lead);
+		sqlb_add(s, " AND c.lead_user_id = ?", "i", f->lead);
 	int r = f->q && *f->q ? add_search(ctx, db, f->q, b->pattern, sizeof b->pattern, b->ids, s) : 0;
 	page_sql_after(s, p);
 	page_sql_order(s, p);
@@ -179,7 +179,7 @@ static int list_select(const struct svc_ctx *ctx, struct db *db, const char *sta
 	struct db_stmt *st;
 	int r = b ? list_sql(ctx, db, f, p, status, region, b) : ERR_NOMEM;
 	if (r == 0)
-		r = sql_prepare(db, &b->s, &st);
+		r = sqlb_prepare(db, &b->s, &st);
 	free(b);
 	if (r < 0)
 		return r;

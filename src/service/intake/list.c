@@ -83,45 +83,45 @@ static int queue_row(struct db_stmt *st, hl_time t, int64_t due, json_t *list)
 struct list_bufs {
 	char cutoff[32], to[32], pattern[256];
 	int64_t ids[NAME_SEARCH_MAX];
-	struct sql s;
+	struct sqlb s;
 };
 
 /* The search: the number, or a child of the report whom the registry takes
  * the name for. A restricted report is never found by the name. */
 static int add_search(const struct svc_ctx *ctx, struct db *db, const char *q, struct list_bufs *b)
 {
-	struct sql *s = &b->s;
+	struct sqlb *s = &b->s;
 	size_t n = 0;
 	int r;
 	page_number_pattern(q, b->pattern, sizeof b->pattern);
 	if (strpbrk(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
 	    (r = persons_name_ids(ctx->app, db, q, b->ids, NAME_SEARCH_MAX, &n)) < 0)
 		return r;
-	sql_add(s, " AND (i.number LIKE ?", "t", b->pattern);
+	sqlb_add(s, " AND (i.number LIKE ?", "t", b->pattern);
 	if (n) {
-		sql_add(s, " OR (EXISTS (SELECT 1 FROM intake_child ic JOIN person p ON p.id = ic.person_id"
+		sqlb_add(s, " OR (EXISTS (SELECT 1 FROM intake_child ic JOIN person p ON p.id = ic.person_id"
 			   " WHERE ic.intake_id = i.id AND (p.id IN (", "");
-		sql_add_ids(s, b->ids, n);
-		sql_add(s, ") OR p.merged_into IN (", "");
-		sql_add_ids(s, b->ids, n);
-		sql_add(s, "))) AND NOT EXISTS (SELECT 1 FROM relief_link l JOIN relief_record rr ON rr.id = l.relief_id"
+		sqlb_ids(s, b->ids, n);
+		sqlb_add(s, ") OR p.merged_into IN (", "");
+		sqlb_ids(s, b->ids, n);
+		sqlb_add(s, "))) AND NOT EXISTS (SELECT 1 FROM relief_link l JOIN relief_record rr ON rr.id = l.relief_id"
 			   " WHERE l.kind = 'intake' AND l.object_id = i.id AND rr.status = 'granted'))",
 			"");
 	}
-	sql_add(s, ")", "");
+	sqlb_add(s, ")", "");
 	return 0;
 }
 
 static int list_sql(const struct svc_ctx *ctx, struct db *db, const struct intake_filter *f,
 		    const struct list_page *p, const char *region, hl_time t, struct list_bufs *b)
 {
-	struct sql *s = &b->s;
+	struct sqlb *s = &b->s;
 	const char *status = f->status && *f->status ? f->status : "open";
 	int r = 0;
-	sql_init(s);
-	sql_add(s, "SELECT ", "");
+	sqlb_init(s);
+	sqlb_add(s, "SELECT ", "");
 	page_sql_key(s, p);
-	sql_add(s,
+	sqlb_add(s,
 		", i.id, i.number, i.received_at, i.channel, i.source, i.region, i.office, i.unmapped_town,"
 		" i.suspected_victim, i.disposition, i.disposition_at,"
 		" (SELECT count(*) FROM intake_child c WHERE c.intake_id = i.id),"
@@ -131,24 +131,24 @@ static int list_sql(const struct svc_ctx *ctx, struct db *db, const struct intak
 		" FROM intake i WHERE 1 = 1",
 		"");
 	if (strcmp(status, "open") == 0)
-		sql_add(s, " AND i.disposition IS NULL", "");
+		sqlb_add(s, " AND i.disposition IS NULL", "");
 	else if (strcmp(status, "decided") == 0)
-		sql_add(s, " AND i.disposition IS NOT NULL", "");
+		sqlb_add(s, " AND i.disposition IS NOT NULL", "");
 	if (region && strcmp(region, "none") == 0)
-		sql_add(s, " AND i.region IS NULL", "");
+		sqlb_add(s, " AND i.region IS NULL", "");
 	else if (region)
-		sql_add(s, " AND i.region = ?", "t", region);
+		sqlb_add(s, " AND i.region = ?", "t", region);
 	if (f->older_than_minutes > 0) {
 		if ((r = time_format(t - f->older_than_minutes * 60 * HL_USEC_PER_SEC, b->cutoff, sizeof b->cutoff)) < 0)
 			return r;
-		sql_add(s, " AND i.received_at <= ?", "t", b->cutoff);
+		sqlb_add(s, " AND i.received_at <= ?", "t", b->cutoff);
 	}
 	if (f->received_from && *f->received_from)
-		sql_add(s, " AND i.received_at >= ?", "t", f->received_from);
+		sqlb_add(s, " AND i.received_at >= ?", "t", f->received_from);
 	if (f->received_to && *f->received_to) {
 		/* Any time of that day sorts before the day followed by "T24". */
 		snprintf(b->to, sizeof b->to, "%.10sT24", f->received_to);
-		sql_add(s, " AND i.received_at < ?", "t", b->to);
+		sqlb_add(s, " AND i.received_at < ?", "t", b->to);
 	}
 	if (f->q && *f->q && (r = add_search(ctx, db, f->q, b)) < 0)
 		return r;
@@ -170,7 +170,7 @@ int svc_intake_list(const struct svc_ctx *ctx, const struct intake_filter *f, st
 	struct list_bufs *b = malloc(sizeof *b);
 	struct db_stmt *st;
 	if ((r = b ? list_sql(ctx, db, f, &p, region, t, b) : ERR_NOMEM) == 0)
-		r = sql_prepare(db, &b->s, &st);
+		r = sqlb_prepare(db, &b->s, &st);
 	free(b);
 	if (r < 0)
 		return r;

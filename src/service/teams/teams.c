@@ -165,13 +165,13 @@ int svc_teams_list(const struct svc_ctx *ctx, const struct page_query *q, struct
 	if (r < 0 || (r = page_parse(&teams_page_list, q, &p, errs)) < 0)
 		return r;
 	const char *code = ctx->actor->role == ROLE_MDT ? ctx->actor->scope : NULL;
-	struct sql *s = malloc(sizeof *s);
+	struct sqlb *s = malloc(sizeof *s);
 	if (!s)
 		return ERR_NOMEM;
-	sql_init(s);
-	sql_add(s, "SELECT ", "");
+	sqlb_init(s);
+	sqlb_add(s, "SELECT ", "");
 	page_sql_key(s, &p);
-	sql_add(s,
+	sqlb_add(s,
 		", t.id, t.code, t.name, t.region, t.created_at,"
 		" (SELECT count(*) FROM mdt_member m WHERE m.team_id = t.id AND m.active = 1),"
 		" (SELECT count(*) FROM case_review r WHERE r.team_id = t.id AND r.status = 'scheduled')"
@@ -180,7 +180,7 @@ int svc_teams_list(const struct svc_ctx *ctx, const struct page_query *q, struct
 	page_sql_after(s, &p);
 	page_sql_order(s, &p);
 	struct db_stmt *st;
-	r = sql_prepare(db, s, &st);
+	r = sqlb_prepare(db, s, &st);
 	free(s);
 	if (r < 0)
 		return r;
