@@ -154,9 +154,13 @@ int h_notifications(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	const char *unread = http_query(req, "unread");
+	struct page_query q;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	http_page_query(req, &q);
 	json_t *out = NULL;
-	int r = svc_notifications_list(&ctx, unread && strcmp(unread, "true") == 0, &out);
-	return http_reply(resp, r, 200, out);
+	int r = svc_notifications_list(&ctx, unread && strcmp(unread, "true") == 0, &q, &errs, &out);
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 int h_notification_read(struct http_req *req, struct http_resp *resp)

@@ -83,6 +83,8 @@ int svc_intake_screen(const struct svc_ctx *ctx, int64_t id, const char *instrum
 extern const struct schema svc_intake_dispose_schema;
 int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs);
 
-/* The signed-in user's notifications, newest first, and marking one read. */
-int svc_notifications_list(const struct svc_ctx *ctx, bool unread_only, json_t **ret);
+/* The signed-in user's notifications, a page at a time, newest first
+ * ({items, next, unread}: unread counts them all), and marking one read. */
+int svc_notifications_list(const struct svc_ctx *ctx, bool unread_only, const struct page_query *q,
+			   struct field_errors *errs, json_t **ret);
 int svc_notification_read(const struct svc_ctx *ctx, int64_t id);

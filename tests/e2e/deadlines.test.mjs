@@ -72,7 +72,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
   }
   const list = async (q = '', s = as.hart) => (await s.get(`${DEADLINES}${q}${/limit=/.test(q) ? '' : `${q ? '&' : '?'}limit=500`}`)).items;
   /** The notifications of kind about the case number that s has. */
-  const notesOf = async (s, kind, number) => (await s.get(NOTIFICATIONS)).notifications.filter((n) => n.kind === kind && n.text.includes(number));
+  const notesOf = async (s, kind, number) => (await s.get(NOTIFICATIONS)).items.filter((n) => n.kind === kind && n.text.includes(number));
   const sweepCli = async () => {
     const r = await run(['deadlines', 'sweep', '--db', db], { db, env: clock.env });
     assert.equal(r.code, 0, `hartline deadlines sweep: ${r.stdout}\n${r.stderr}`);

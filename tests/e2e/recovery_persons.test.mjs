@@ -202,7 +202,7 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     assert.equal(audit.length, 1);
     assert.equal(audit[0].actor, 'demo-liaison');
     for (const s of [as.hart, as.hart2]) {
-      const notes = (await s.get('/api/v1/notifications')).notifications ?? [];
+      const notes = (await s.get('/api/v1/notifications')).items ?? [];
       const n = notes.find((x) => x.kind === 'break_glass' && String(x.object_id) === String(c.caseId));
       assert.ok(n, JSON.stringify(notes));
       assert.doesNotMatch(n.text, /Riley|Reliefcase/);

@@ -84,7 +84,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.deepEqual(first.moves, ['withdrawn'], 'HART may only withdraw a pending referral');
 
     // The provider's users were told, and see the pack's view only.
-    const notes = (await as.harbor.get('/api/v1/notifications')).notifications.filter((n) => n.kind === 'referral_new');
+    const notes = (await as.harbor.get('/api/v1/notifications')).items.filter((n) => n.kind === 'referral_new');
     assert.equal(notes.length, 1);
     assert.ok(notes[0].text.includes(first.number) && !notes[0].text.includes('Robin') && !notes[0].text.includes(kase.number), notes[0].text);
     const seen = await as.harbor.get(`${REFERRALS}/${first.id}`);
@@ -232,7 +232,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     clock.set(clock.ms + 5 * HOUR_MS);
     const name = 'Provider answer: Survivor care (rapid response) (Harbor Light)';
     const notes = await until(async () => {
-      const n = (await as.hart.get('/api/v1/notifications')).notifications.filter((x) => x.kind === 'deadline_overdue' && x.text.includes(name));
+      const n = (await as.hart.get('/api/v1/notifications')).items.filter((x) => x.kind === 'deadline_overdue' && x.text.includes(name));
       return n.length ? n : null;
     }, 10_000, 'the overdue notice');
     assert.ok(notes[0].text.includes(kase.number) && !notes[0].text.includes('Robin'), notes[0].text);
