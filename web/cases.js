@@ -37,7 +37,7 @@ const levelText = (l) => termLabel('screening_levels', l);
 
 export function initCases(context) {
   ctx = { ...ctx, ...context };
-  wireListFilters('cases', ['status', 'region', 'missing', 'from', 'to'], (o) => (o && o.announce ? loadList(o) : filtersChanged()));
+  wireListFilters('cases', ['status', 'region', 'missing', 'from', 'to', 'sort'], (o) => (o && o.announce ? loadList(o) : filtersChanged()));
   wireSortHeaders('cases-table', () => hashState().get('sort') || DEFAULT_SORT, (sort) => {
     const p = hashState();
     p.set('sort', sort);
@@ -65,6 +65,7 @@ export function clearCases() {
   $('cases-status').value = 'open';
   $('cases-missing').checked = false;
   for (const id of ['cases-q', 'cases-from', 'cases-to']) $(id).value = '';
+  $('cases-sort').value = DEFAULT_SORT;
   nextCursor = null;
   $('cases-pager').hidden = true;
   clearCasePage();
@@ -107,6 +108,8 @@ function filtersChanged() {
   for (const [k, id] of FILTERS) p.set(k, $(id).value.trim());
   p.set('missing', $('cases-missing').checked ? 'true' : '');
   if (p.get('status') === 'open') p.delete('status');
+  if ($('cases-sort').value !== DEFAULT_SORT) p.set('sort', $('cases-sort').value);
+  else p.delete('sort');
   p.delete('trail');
   setHashState('cases', p);
   return loadList();
@@ -138,6 +141,7 @@ async function loadList({ announce = false, focusTable = false } = {}) {
   for (const k of ['q', 'opened_from', 'opened_to']) if (state.get(k)) params.set(k, state.get(k));
   if (trail.length) params.set('after', trail[trail.length - 1]);
   showSort('cases-table', sort);
+  if ([...$('cases-sort').options].some((o) => o.value === sort)) $('cases-sort').value = sort;
   const body = await getTableList('cases-table', 'cases-body', 'Loading the cases…', `/api/v1/cases?${params}`, 'items',
     'cases-error', 'The cases could not be loaded', () => gen !== listGen);
   if (!body) return;

@@ -16,7 +16,7 @@ let filledFor = null; // the username the region filter was filled for
 
 export function initQueue(context) {
   ctx = { ...ctx, ...context };
-  wireListFilters('queue', ['status', 'region', 'from', 'to'], (o) => (o && o.announce ? load(o) : filtersChanged()));
+  wireListFilters('queue', ['status', 'region', 'from', 'to', 'sort'], (o) => (o && o.announce ? load(o) : filtersChanged()));
   wireSortHeaders('queue-table', () => hashState().get('sort') || DEFAULT_SORT, (sort) => {
     const p = hashState();
     p.set('sort', sort);
@@ -39,6 +39,8 @@ function filtersChanged() {
   const p = hashState();
   for (const [k, id] of FILTERS) p.set(k, $(id).value.trim());
   if (p.get('status') === 'open') p.delete('status');
+  if ($('queue-sort').value !== DEFAULT_SORT) p.set('sort', $('queue-sort').value);
+  else p.delete('sort');
   p.delete('trail');
   setHashState('queue', p);
   return load();
@@ -80,6 +82,7 @@ export function clearQueue() {
   $('queue-status').value = 'open';
   $('queue-region').replaceChildren();
   for (const id of ['queue-q', 'queue-from', 'queue-to']) $(id).value = '';
+  $('queue-sort').value = DEFAULT_SORT;
   nextCursor = null;
   $('queue-pager').hidden = true;
   say('queue-summary', '');
@@ -100,6 +103,7 @@ async function load({ announce = false, focusTable = false } = {}) {
   for (const k of ['q', 'received_from', 'received_to']) if (state.get(k)) params.set(k, state.get(k));
   if (trail.length) params.set('after', trail[trail.length - 1]);
   showSort('queue-table', sort);
+  if ([...$('queue-sort').options].some((o) => o.value === sort)) $('queue-sort').value = sort;
   const body = await getTableList('queue-table', 'queue-body', 'Loading the reports…', `/api/v1/intakes?${params}`,
     'items', 'queue-error', 'The queue could not be loaded', () => gen !== generation);
   if (!body) return;
