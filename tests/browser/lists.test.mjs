@@ -161,7 +161,7 @@ describe(`finding cases and reports in the browser (${ENGINE})`, { timeout: 300_
         assert.deepEqual((await rowsOf(phone, 'cases-body')).map((r) => r.id), found.map((r) => r.id), 'the shared address, the same rows');
         assert.equal(await phone.getByLabel("Case number or child's name").inputValue(), 'Katie Smyth');
         // On a phone the headers are not shown: the Order field sorts.
-        await andWait(phone, 'cases-table', () => phone.getByLabel('Order').selectOption('-number'), { sort: '-number', q: 'Katie Smyth' });
+        await andWait(phone, 'cases-table', () => phone.locator('#cases-sort').selectOption('-number'), { sort: '-number', q: 'Katie Smyth' });
         const desc = (await rowsOf(phone, 'cases-body')).map((r) => r.number);
         assert.deepEqual(desc, [...desc].sort().reverse(), 'last number first');
         assert.match(phone.url(), /sort=-number/);
