@@ -55,7 +55,7 @@ struct case_filter {
 	const char *status; /* open (not closed; default), closed, all, or one status */
 	const char *region;
 	bool missing;       /* only cases with a child missing now */
-	const char *q;      /* a case number (or part of it), or a child's name */
+	const char *q;      /* a case number (whole), or a child's name */
 	const char *opened_from, *opened_to; /* YYYY-MM-DD, both days included */
 	int64_t lead;       /* the lead worker's user id; 0: any */
 	struct page_query page;

@@ -35,7 +35,7 @@ struct intake_filter {
 	const char *status; /* "open" (no disposition; default), "decided", "all" */
 	const char *region; /* a region id, or "none" for the statewide queue */
 	int64_t older_than_minutes; /* 0: any */
-	const char *q;      /* a report number (or part of it), or a child's name */
+	const char *q;      /* a report number (whole), or a child's name */
 	const char *received_from, *received_to; /* YYYY-MM-DD, both days included */
 	struct page_query page;
 };

@@ -273,14 +273,13 @@ int page_date(const char *s, const char *field, struct field_errors *errs)
 	return 0;
 }
 
-void page_number_pattern(const char *q, char *out, size_t size)
+void page_number_text(const char *q, char *out, size_t size)
 {
 	size_t n = 0;
-	if (size < 3 || !q || !*q || strlen(q) + 3 > size) {
+	if (size < 2 || !q || !*q || strlen(q) + 1 > size) {
 		snprintf(out, size, "-");
 		return;
 	}
-	out[n++] = '%';
 	for (const char *s = q; *s; s++) {
 		if (!isalnum((unsigned char)*s) && *s != '-') {
 			snprintf(out, size, "-");
@@ -288,6 +287,5 @@ void page_number_pattern(const char *q, char *out, size_t size)
 		}
 		out[n++] = (char)toupper((unsigned char)*s);
 	}
-	out[n++] = '%';
 	out[n] = '\0';
 }

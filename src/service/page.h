@@ -130,8 +130,7 @@ int page_answer(struct list_page *p, json_t *items, json_t **ret) __attribute__(
 /* A YYYY-MM-DD date of a filter: 0, or a field error under field. */
 int page_date(const char *s, const char *field, struct field_errors *errs);
 
-/* A search's text as a LIKE pattern for a number (case or report) that
- * contains it: letters, digits and dashes, in capitals, between "%". A
- * text that cannot be part of a number gives "-" (no number is only a
- * dash), so that the pattern never holds a wildcard of the user's. */
-void page_number_pattern(const char *q, char *out, size_t size);
+/* A search's text as a number (case or report) to look up whole, in
+ * capitals, by the number's unique index: "c-2026-0042" is C-2026-0042.
+ * A text that cannot be a number gives "-", which no number is. */
+void page_number_text(const char *q, char *out, size_t size);

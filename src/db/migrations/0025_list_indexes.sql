@@ -11,3 +11,6 @@ CREATE INDEX child_case_lead ON child_case (lead_user_id, opened_at, id);
 CREATE INDEX intake_received ON intake (received_at, id);
 CREATE INDEX intake_open_page ON intake (disposition, received_at, id);
 CREATE INDEX intake_region_page ON intake (region, received_at, id);
+-- A list searched by a child's name reads the cases and reports of the
+-- people the identity registry names, and of the records merged into them.
+CREATE INDEX person_merged_into ON person (merged_into);

@@ -92,26 +92,33 @@ static json_t *list_row_json(struct db_stmt *st, bool mdt, int *ret_err)
 	return j;
 }
 
-/* The search: the number, or a child the registry takes the name for.
- * A case restricted by relief is never found by the name. */
-static int add_search(const struct svc_ctx *ctx, struct db *db, const char *q, char *pattern, size_t psize,
+/* The search: the number, or a child the registry takes the name for,
+ * as one set of case ids that the page is then read from (each part by
+ * an index: the number, the person, the record merged into it). A case
+ * restricted by relief is never found by the name. */
+static int add_search(const struct svc_ctx *ctx, struct db *db, const char *q, char *number, size_t nsize,
 		      int64_t *ids, struct sqlb *s)
 {
+	static const char not_restricted[] =
+		" AND NOT EXISTS (SELECT 1 FROM relief_link l JOIN relief_record rr ON rr.id = l.relief_id"
+		" WHERE l.kind = 'case' AND l.object_id = x.id AND rr.status = 'granted')";
 	size_t n = 0;
 	int r;
-	page_number_pattern(q, pattern, psize);
+	page_number_text(q, number, nsize);
 	if (strpbrk(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
 	    (r = persons_name_ids(ctx->app, db, q, ids, NAME_SEARCH_MAX, &n)) < 0)
 		return r;
-	sqlb_add(s, " AND (c.number LIKE ?", "t", pattern);
+	sqlb_add(s, " AND c.id IN (SELECT x.id FROM child_case x WHERE x.number = ?", "t", number);
 	if (n) {
-		sqlb_add(s, " OR (c.person_id IN (SELECT p.id FROM person p WHERE p.id IN (", "");
+		sqlb_add(s, " UNION SELECT x.id FROM child_case x WHERE x.person_id IN (", "");
 		sqlb_ids(s, ids, n);
-		sqlb_add(s, ") OR p.merged_into IN (", "");
+		sqlb_add(s, ")", "");
+		sqlb_add(s, not_restricted, "");
+		sqlb_add(s, " UNION SELECT x.id FROM child_case x JOIN person p ON p.id = x.person_id WHERE p.merged_into IN (",
+			 "");
 		sqlb_ids(s, ids, n);
-		sqlb_add(s, ")) AND NOT EXISTS (SELECT 1 FROM relief_link l JOIN relief_record rr ON rr.id = l.relief_id"
-			   " WHERE l.kind = 'case' AND l.object_id = c.id AND rr.status = 'granted'))",
-			"");
+		sqlb_add(s, ")", "");
+		sqlb_add(s, not_restricted, "");
 	}
 	sqlb_add(s, ")", "");
 	return 0;
@@ -119,7 +126,7 @@ static int add_search(const struct svc_ctx *ctx, struct db *db, const char *q, c
 
 /* What the statement's parameters point to, alive until it is prepared. */
 struct list_bufs {
-	char ts[32], to[32], pattern[256];
+	char ts[32], to[32], number[256];
 	int64_t ids[NAME_SEARCH_MAX];
 	struct sqlb s;
 };
@@ -165,7 +172,7 @@ static int list_sql(const struct svc_ctx *ctx, struct db *db, const struct case_
 	}
 	if (f->lead > 0)
 		sqlb_add(s, " AND c.lead_user_id = ?", "i", f->lead);
-	int r = f->q && *f->q ? add_search(ctx, db, f->q, b->pattern, sizeof b->pattern, b->ids, s) : 0;
+	int r = f->q && *f->q ? add_search(ctx, db, f->q, b->number, sizeof b->number, b->ids, s) : 0;
 	page_sql_after(s, p);
 	page_sql_order(s, p);
 	return r;

@@ -81,32 +81,39 @@ static int queue_row(struct db_stmt *st, hl_time t, int64_t due, json_t *list)
 }
 
 struct list_bufs {
-	char cutoff[32], to[32], pattern[256];
+	char cutoff[32], to[32], number[256];
 	int64_t ids[NAME_SEARCH_MAX];
 	struct sqlb s;
 };
 
-/* The search: the number, or a child of the report whom the registry takes
- * the name for. A restricted report is never found by the name. */
+/* The search: the number, or a child of the report whom the registry
+ * takes the name for, as one set of report ids (each part by an index). A
+ * restricted report is never found by the name. */
 static int add_search(const struct svc_ctx *ctx, struct db *db, const char *q, struct list_bufs *b)
 {
+	static const char not_restricted[] =
+		" AND NOT EXISTS (SELECT 1 FROM relief_link l JOIN relief_record rr ON rr.id = l.relief_id"
+		" WHERE l.kind = 'intake' AND l.object_id = x.intake_id AND rr.status = 'granted')";
 	struct sqlb *s = &b->s;
 	size_t n = 0;
 	int r;
-	page_number_pattern(q, b->pattern, sizeof b->pattern);
+	page_number_text(q, b->number, sizeof b->number);
 	if (strpbrk(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
 	    (r = persons_name_ids(ctx->app, db, q, b->ids, NAME_SEARCH_MAX, &n)) < 0)
 		return r;
-	sqlb_add(s, " AND (i.number LIKE ?", "t", b->pattern);
+	sqlb_add(s, " AND i.id IN (SELECT y.id FROM intake y WHERE y.number = ?", "t", b->number);
 	if (n) {
-		sqlb_add(s, " OR (EXISTS (SELECT 1 FROM intake_child ic JOIN person p ON p.id = ic.person_id"
-			   " WHERE ic.intake_id = i.id AND (p.id IN (", "");
+		sqlb_add(s, " UNION SELECT x.intake_id FROM intake_child x WHERE x.person_id IN (", "");
 		sqlb_ids(s, b->ids, n);
-		sqlb_add(s, ") OR p.merged_into IN (", "");
+		sqlb_add(s, ")", "");
+		sqlb_add(s, not_restricted, "");
+		sqlb_add(s,
+			 " UNION SELECT x.intake_id FROM intake_child x JOIN person p ON p.id = x.person_id"
+			 " WHERE p.merged_into IN (",
+			 "");
 		sqlb_ids(s, b->ids, n);
-		sqlb_add(s, "))) AND NOT EXISTS (SELECT 1 FROM relief_link l JOIN relief_record rr ON rr.id = l.relief_id"
-			   " WHERE l.kind = 'intake' AND l.object_id = i.id AND rr.status = 'granted'))",
-			"");
+		sqlb_add(s, ")", "");
+		sqlb_add(s, not_restricted, "");
 	}
 	sqlb_add(s, ")", "");
 	return 0;
