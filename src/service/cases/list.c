@@ -105,7 +105,8 @@ static int add_search(const struct svc_ctx *ctx, struct db *db, const char *q, c
 	size_t n = 0;
 	int r;
 	page_number_text(q, number, nsize);
-	if (strpbrk(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
+	/* A name has letters and no digit; a number has a digit. */
+	if (strpbrk(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") && !strpbrk(q, "0123456789") &&
 	    (r = persons_name_ids(ctx->app, db, q, ids, NAME_SEARCH_MAX, &n)) < 0)
 		return r;
 	sqlb_add(s, " AND c.id IN (SELECT x.id FROM child_case x WHERE x.number = ?", "t", number);

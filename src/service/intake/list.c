@@ -98,7 +98,8 @@ static int add_search(const struct svc_ctx *ctx, struct db *db, const char *q, s
 	size_t n = 0;
 	int r;
 	page_number_text(q, b->number, sizeof b->number);
-	if (strpbrk(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
+	/* A name has letters and no digit; a number has a digit. */
+	if (strpbrk(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") && !strpbrk(q, "0123456789") &&
 	    (r = persons_name_ids(ctx->app, db, q, b->ids, NAME_SEARCH_MAX, &n)) < 0)
 		return r;
 	sqlb_add(s, " AND i.id IN (SELECT y.id FROM intake y WHERE y.number = ?", "t", b->number);
