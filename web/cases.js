@@ -37,7 +37,7 @@ const levelText = (l) => termLabel('screening_levels', l);
 
 export function initCases(context) {
   ctx = { ...ctx, ...context };
-  wireListFilters('cases', ['status', 'region', 'missing', 'from', 'to', 'sort'], (o) => (o && o.announce ? loadList(o) : filtersChanged()));
+  wireListFilters('cases', ['status', 'region', 'missing', 'mine', 'from', 'to', 'sort'], (o) => (o && o.announce ? loadList(o) : filtersChanged()));
   wireSortHeaders('cases-table', () => hashState().get('sort') || DEFAULT_SORT, (sort) => {
     const p = hashState();
     p.set('sort', sort);
@@ -64,6 +64,7 @@ export function clearCases() {
   $('cases-region').replaceChildren();
   $('cases-status').value = 'open';
   $('cases-missing').checked = false;
+  $('cases-mine').checked = false;
   for (const id of ['cases-q', 'cases-from', 'cases-to']) $(id).value = '';
   $('cases-sort').value = DEFAULT_SORT;
   nextCursor = null;
@@ -107,6 +108,8 @@ function filtersChanged() {
   const p = hashState();
   for (const [k, id] of FILTERS) p.set(k, $(id).value.trim());
   p.set('missing', $('cases-missing').checked ? 'true' : '');
+  const me = ctx.user();
+  p.set('lead', $('cases-mine').checked && me ? String(me.id) : '');
   if (p.get('status') === 'open') p.delete('status');
   if ($('cases-sort').value !== DEFAULT_SORT) p.set('sort', $('cases-sort').value);
   else p.delete('sort');
@@ -132,13 +135,15 @@ async function loadList({ announce = false, focusTable = false } = {}) {
   // The address decides: the form shows what it holds.
   for (const [k, id] of FILTERS) if (k !== 'region' || !ownRegion()) $(id).value = state.get(k) || (k === 'status' ? 'open' : '');
   $('cases-missing').checked = state.get('missing') === 'true';
+  const me = ctx.user();
+  $('cases-mine').checked = Boolean(me && state.get('lead') === String(me.id));
   const trail = trailOf(state);
   const sort = state.get('sort') || DEFAULT_SORT;
   const params = new URLSearchParams({ status: $('cases-status').value || 'open', limit: '50', sort });
   const region = ownRegion() || $('cases-region').value;
   if (region) params.set('region', region);
   if ($('cases-missing').checked) params.set('missing', 'true');
-  for (const k of ['q', 'opened_from', 'opened_to']) if (state.get(k)) params.set(k, state.get(k));
+  for (const k of ['q', 'opened_from', 'opened_to', 'lead']) if (state.get(k)) params.set(k, state.get(k));
   if (trail.length) params.set('after', trail[trail.length - 1]);
   showSort('cases-table', sort);
   if ([...$('cases-sort').options].some((o) => o.value === sort)) $('cases-sort').value = sort;

@@ -122,7 +122,7 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
     });
   }
 
-  test('filters: status, region, opened dates, the whole number in any case', async () => {
+  test('filters: status, region, opened dates, lead worker, the whole number in any case', async () => {
     const all = (await as.hart.get(`${CASES}?status=all&limit=500`)).items;
     const r4 = (await as.hart.get(`${CASES}?status=all&region=R4&limit=500`)).items;
     assert.ok(r4.length > 10);
@@ -138,6 +138,13 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
     assert.equal((await as.hart.get(`${CASES}?status=all&opened_to=2020-01-01&limit=500`)).items.length, 0, 'none before 2020');
     await assertFieldError(await as.hart.fetch(`${CASES}?opened_from=28/11/2026`), 'opened_from', 'a date in another form');
     await assertFieldError(await as.hart.fetch(`${CASES}?opened_to=2026-02-30`), 'opened_to', 'no such day');
+    // The lead worker: the cases one worker leads.
+    const me = (await as.hart.get('/api/v1/me')).user;
+    const led = opened[5];
+    const { version } = await as.hart.get(`${CASES}/${led.id}`);
+    await readJson(await as.hart.fetch(`${CASES}/${led.id}`, { method: 'PATCH', body: { version, lead_user_id: me.id } }), 200, 'lead');
+    assert.deepEqual((await as.hart.get(`${CASES}?status=all&lead=${me.id}`)).items.map((c) => c.id), [led.id], 'the cases I lead');
+    await assertFieldError(await as.hart.fetch(`${CASES}?lead=someone`), 'lead', 'a lead that is not a user id');
     const one = opened[3];
     const byNumber = (await as.hart.get(`${CASES}?status=all&q=${one.number.toLowerCase()}`)).items;
     assert.deepEqual(byNumber.map((c) => c.id), [one.id], 'the number, in any case');
