@@ -287,14 +287,16 @@ static int run_cases(const struct svc_ctx *hart, const struct svc_ctx *liaison, 
 	struct case_filter open = {0};
 	struct case_filter by_number = {.status = "all", .page = {.sort = "number"}};
 	struct case_filter by_status = {.status = "all", .page = {.sort = "-status"}};
-	struct case_filter filtered = {.status = "open", .region = "R3", .opened_from = "2025-01-01", .opened_to = "2025-06-30"};
+	struct case_filter filtered = {
+		.status = "open", .region = "R3", .opened_from = "2025-01-01", .opened_to = "2025-06-30"};
 	struct case_filter name = {.status = "all", .q = "Katie Smyth"};
 	struct case_filter number = {.status = "all", .q = "C-0500000"};
 	int r = deep_cursor(db, &cases_page_list, "-opened_at",
 			    "SELECT opened_at, id FROM child_case ORDER BY opened_at DESC, id DESC LIMIT 1 OFFSET 500000",
 			    deep, sizeof deep);
 	struct case_filter second = {.status = "all"}, deepf = {.status = "all", .page = {.after = deep}};
-	if (r == 0 && (r = time_list(hart, "cases: first page, newest first", cases_fn, &first, runs, next, sizeof next)) == 0) {
+	if (r == 0 &&
+	    (r = time_list(hart, "cases: first page, newest first", cases_fn, &first, runs, next, sizeof next)) == 0) {
 		second.page.after = next;
 		r = time_list(hart, "cases: second page (its cursor)", cases_fn, &second, runs, NULL, 0);
 	}
