@@ -206,4 +206,20 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
     }
     await assertFieldError(await as.careline.fetch(`${INTAKES}?sort=region`), 'sort', 'reports are not sorted by region');
   });
+  test('a case restricted by relief granted is never found by its child\'s name, but its number still lists it as restricted', async () => {
+    const before = (await as.hart.get(`${CASES}?status=all&q=${encodeURIComponent('Katie Smyth')}`)).items;
+    assert.ok(before.some((c) => c.id === katherineCase.id));
+    const r = await as.hart.send('POST', `/api/v1/persons/${katherine}/relief`, {
+      court: 'Superior Court, Juvenile Matters, Bridgeport', offence: 'prostitution', relief_kind: 'vacatur',
+      links: [{ kind: 'case', id: katherineCase.id }],
+    }, 201);
+    const filed = await as.hart.send('PATCH', `/api/v1/relief/${r.id}`, { version: 1, status: 'petition_filed', petition_filed_on: '2026-11-20' });
+    await as.hart.send('PATCH', `/api/v1/relief/${filed.id}`, { version: filed.version, status: 'granted', outcome: 'Vacated.' });
+    for (const q of ['Katie Smyth', 'Katherine Smith']) {
+      const found = (await as.hart.get(`${CASES}?status=all&q=${encodeURIComponent(q)}`)).items;
+      assert.ok(!found.some((c) => c.id === katherineCase.id), `${q}: not by the name`);
+    }
+    const byNumber = (await as.hart.get(`${CASES}?status=all&q=${katherineCase.number}`)).items;
+    assert.deepEqual(byNumber.map((c) => [c.id, c.restricted, c.child?.given_name]), [[katherineCase.id, true, undefined]], 'by number: listed, restricted, no name');
+  });
 });
