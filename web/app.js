@@ -107,11 +107,11 @@ async function showConfig() {
 const PAGES = [
   { view: 'intake', title: 'New report', hash: /^#intake\/new$/, perm: 'intakes.write', heading: 'intake-heading', nav: 'nav-intake' },
   { view: 'report', title: 'Report', hash: /^#intake\/(\d{1,15})$/, perm: 'intakes.read', heading: 'report-heading' },
-  { view: 'queue', title: 'Queue', hash: /^#queue$/, perm: 'intakes.read', heading: 'queue-heading', nav: 'nav-queue' },
+  { view: 'queue', title: 'Queue', hash: /^#queue(?:\?[^#]*)?$/, perm: 'intakes.read', heading: 'queue-heading', nav: 'nav-queue' },
   { view: 'find', title: 'Find a child', hash: /^#find$/, perm: 'persons.match', heading: 'find-heading', nav: 'nav-find' },
   { view: 'users', title: 'Users and audit', hash: /^#users$/, perm: 'users.manage', heading: 'users-heading', nav: 'nav-users' },
   { view: 'notes', title: 'Notifications', hash: /^#notifications$/, perm: 'session', heading: 'notes-heading', nav: 'bell', inNav: false },
-  { view: 'cases', title: 'Cases', hash: /^#cases$/, perm: 'cases.write', heading: 'cases-heading', nav: 'nav-cases' },
+  { view: 'cases', title: 'Cases', hash: /^#cases(?:\?[^#]*)?$/, perm: 'cases.write', heading: 'cases-heading', nav: 'nav-cases' },
   { view: 'case', title: 'Case', hash: /^#case\/(\d{1,15})$/, perm: 'cases.read', heading: 'case-heading', nav: 'nav-cases', inNav: false },
   { view: 'caseprint', title: 'Case summary', hash: /^#case\/(\d{1,15})\/print(?:\?([^#]*))?$/, perm: 'cases.read', heading: 'case-print-heading', nav: 'nav-cases', inNav: false },
   { view: 'mywork', title: 'My work', hash: /^#mywork$/, perm: 'cases.read', heading: 'mywork-heading', nav: 'nav-mywork' },

@@ -22,6 +22,7 @@ import { closeForm, reopenForm } from './closing.js';
 import { printTools } from './print.js';
 import { timelineList } from './timeline.js';
 import { locatedActions } from './confirm.js';
+import { hashState, setHashState, showPager, showSort, trailOf, wireSortHeaders } from './listpage.js';
 
 let ctx = { can: () => false, user: () => null };
 let listGen = 0;
@@ -42,7 +43,16 @@ const levelText = (l) => termLabel('screening_levels', l);
 
 export function initCases(context) {
   ctx = { ...ctx, ...context };
-  wireListFilters('cases', ['status', 'region', 'missing'], loadList);
+  wireListFilters('cases', ['status', 'region', 'missing', 'mine', 'from', 'to', 'sort'], (o) => (o && o.announce ? loadList(o) : filtersChanged()));
+  wireSortHeaders('cases-table', () => hashState().get('sort') || DEFAULT_SORT, (sort) => {
+    const p = hashState();
+    p.set('sort', sort);
+    p.delete('trail');
+    setHashState('cases', p);
+    loadList();
+  });
+  $('cases-next').addEventListener('click', () => turnPage(1));
+  $('cases-prev').addEventListener('click', () => turnPage(-1));
   listen('case-view', { submit: onSubmit, click: onClick, change: onChange });
 }
 
@@ -61,6 +71,11 @@ export function clearCases() {
   $('cases-region').replaceChildren();
   $('cases-status').value = 'open';
   $('cases-missing').checked = false;
+  $('cases-mine').checked = false;
+  for (const id of ['cases-q', 'cases-from', 'cases-to']) $(id).value = '';
+  $('cases-sort').value = DEFAULT_SORT;
+  nextCursor = null;
+  $('cases-pager').hidden = true;
   clearCasePage();
   for (const id of ['cases-summary', 'cases-error']) say(id, '');
 }
@@ -88,20 +103,73 @@ export function showCases() {
   return loadList();
 }
 
-async function loadList({ announce = false } = {}) {
+const DEFAULT_SORT = '-opened_at';
+let nextCursor = null; // the server's cursor for the page after the one shown
+
+// The filters as the address holds them (the list's own query parameters).
+const FILTERS = [['status', 'cases-status'], ['region', 'cases-region'], ['q', 'cases-q'],
+  ['opened_from', 'cases-from'], ['opened_to', 'cases-to']];
+
+/** The form's filters into the address, from the first page, then the list. */
+function filtersChanged() {
+  const p = hashState();
+  for (const [k, id] of FILTERS) p.set(k, $(id).value.trim());
+  p.set('missing', $('cases-missing').checked ? 'true' : '');
+  const me = ctx.user();
+  p.set('lead', $('cases-mine').checked && me ? String(me.id) : '');
+  if (p.get('status') === 'open') p.delete('status');
+  if ($('cases-sort').value !== DEFAULT_SORT) p.set('sort', $('cases-sort').value);
+  else p.delete('sort');
+  p.delete('trail');
+  setHashState('cases', p);
+  return loadList();
+}
+
+/** Next (+1) or Previous (-1): the trail of cursors in the address grows or shrinks by one. */
+function turnPage(step) {
+  const p = hashState();
+  const trail = trailOf(p);
+  if (step > 0 && nextCursor) trail.push(nextCursor);
+  if (step < 0) trail.pop();
+  p.set('trail', trail.join('.'));
+  setHashState('cases', p);
+  return loadList({ focusTable: true });
+}
+
+async function loadList({ announce = false, focusTable = false } = {}) {
   const gen = ++listGen;
-  const params = new URLSearchParams({ status: $('cases-status').value || 'open', limit: '200' });
+  const state = hashState();
+  // The address decides: the form shows what it holds.
+  for (const [k, id] of FILTERS) if (k !== 'region' || !ownRegion()) $(id).value = state.get(k) || (k === 'status' ? 'open' : '');
+  $('cases-missing').checked = state.get('missing') === 'true';
+  const me = ctx.user();
+  $('cases-mine').checked = Boolean(me && state.get('lead') === String(me.id));
+  const trail = trailOf(state);
+  const sort = state.get('sort') || DEFAULT_SORT;
+  const params = new URLSearchParams({ status: $('cases-status').value || 'open', limit: '50', sort });
   const region = ownRegion() || $('cases-region').value;
   if (region) params.set('region', region);
   if ($('cases-missing').checked) params.set('missing', 'true');
-  const body = await getTableList('cases-table', 'cases-body', 'Loading the cases…', `/api/v1/cases?${params}`, 'cases',
+  for (const k of ['q', 'opened_from', 'opened_to', 'lead']) if (state.get(k)) params.set(k, state.get(k));
+  if (trail.length) params.set('after', trail[trail.length - 1]);
+  showSort('cases-table', sort);
+  if ([...$('cases-sort').options].some((o) => o.value === sort)) $('cases-sort').value = sort;
+  const body = await getTableList('cases-table', 'cases-body', 'Loading the cases…', `/api/v1/cases?${params}`, 'items',
     'cases-error', 'The cases could not be loaded', () => gen !== listGen);
   if (!body) return;
-  const list = body.cases;
-  $('cases-body').replaceChildren(...(list.length ? list.map(caseRow) : [messageRow($('cases-missing').checked ? 'No child is missing now.' : 'No case here.')]));
+  const list = body.items;
+  nextCursor = body.next;
+  showPager('cases', trail, nextCursor);
+  const none = state.get('q') ? 'No case matches this search.' : $('cases-missing').checked ? 'No child is missing now.' : 'No case here.';
+  $('cases-body').replaceChildren(...(list.length ? list.map(caseRow) : [messageRow(none)]));
   const missing = list.filter(isMissing).length;
-  const summary = `${list.length} ${list.length === 1 ? 'case' : 'cases'}${missing ? `, ${missing} with the child missing now` : ''}.`;
+  const first = trail.length * 50 + 1;
+  const range = list.length && (trail.length || nextCursor) ? `Cases ${first} to ${first + list.length - 1}` : `${list.length} ${list.length === 1 ? 'case' : 'cases'}`;
+  const summary = `${range}${missing ? `, ${missing} with the child missing now` : ''}.`;
   say('cases-summary', announce ? `${summary} Up to date as of ${formatShortTime(new Date().toISOString())}.` : summary);
+  // What the table shows, for the tests to wait on and the reader to ignore.
+  $('cases-table').dataset.query = params.toString();
+  if (focusTable) $('cases-heading').focus();
 }
 
 function isMissing(c) {
@@ -168,12 +236,12 @@ async function loadCase() {
     return;
   }
   kase = r.body;
-  duties = (d && d.ok && d.body && Array.isArray(d.body.deadlines)) ? d.body.deadlines
+  duties = (d && d.ok && d.body && Array.isArray(d.body.items)) ? d.body.items
     : Array.isArray(kase.duties) ? kase.duties : Array.isArray(kase.deadlines) ? kase.deadlines : [];
   if (!teams && ctx.can('reviews.write')) {
-    const t = await api('GET', '/api/v1/teams');
+    const t = await api('GET', '/api/v1/teams?limit=500');
     if (gen !== caseGen) return;
-    teams = t.ok && t.body && Array.isArray(t.body.teams) ? t.body.teams : [];
+    teams = t.ok && t.body && Array.isArray(t.body.items) ? t.body.items : [];
   }
   render();
 }

@@ -102,7 +102,7 @@ async function load({ announce = false } = {}) {
   } else {
     say('dash-error', '');
   }
-  const list = (r) => (r.ok && r.body && Array.isArray(r.body.deadlines) ? r.body.deadlines : null);
+  const list = (r) => (r.ok && r.body && Array.isArray(r.body.items) ? r.body.items : null);
   const duties = list(unmet) || [...(dash.body.overdue || []), ...(dash.body.due_soon || [])];
   renderCounts(duties, list(onTime), list(late));
   renderDuties(duties);

@@ -53,14 +53,14 @@ export function refreshNotes() {
 
 async function poll({ announce = false } = {}) {
   const gen = generation;
-  const r = await api('GET', '/api/v1/notifications');
+  const r = await api('GET', '/api/v1/notifications?limit=200');
   if (gen !== generation) return;
-  if (!r.ok || !r.body || !Array.isArray(r.body.notifications)) {
+  if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
     if (visible() && r.status !== 401) say('notes-error', problemText(r, 'The notifications could not be loaded'));
     return;
   }
   say('notes-error', '');
-  notes = r.body.notifications;
+  notes = r.body.items;
   unread = Number(r.body.unread) || 0;
   showCount();
   if (visible()) render();

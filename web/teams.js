@@ -60,10 +60,10 @@ export async function showTeams() {
   const gen = ++listGen;
   $('team-new-panel').hidden = !manage();
   if (manage() && !$('team-new-form').childElementCount) buildNewTeamForm();
-  const body = await getList('/api/v1/teams', 'teams', 'teams-error', 'The teams could not be loaded',
+  const body = await getList('/api/v1/teams?limit=500', 'items', 'teams-error', 'The teams could not be loaded',
     () => gen !== listGen);
   if (!body) return;
-  const list = body.teams;
+  const list = body.items;
   // An MDT member has one team: its page is the one to show.
   const u = ctx.user();
   if (u && u.role === 'mdt') {

@@ -19,6 +19,7 @@
 #include "service/contacts.h"
 #include "service/persons.h"
 #include "service/setup.h"
+#include "service/page.h"
 #include "service/teams.h"
 #include "service/users.h"
 #include "base/csv.h"
@@ -684,9 +685,14 @@ static int demo_response(struct app *app)
 	hart.role = ROLE_HART;
 	struct svc_ctx ctx = {.app = app, .actor = &hart, .client = "cli"};
 	json_t *teams = NULL;
-	if (svc_teams_list(&ctx, &teams) < 0)
+	struct page_query one = {.limit = "1"};
+	struct field_errors terrs;
+	field_errors_init(&terrs, 4);
+	int tr = svc_teams_list(&ctx, &one, &terrs, &teams);
+	field_errors_done(&terrs);
+	if (tr < 0)
 		return 1;
-	size_t have = json_array_size(json_object_get(teams, "teams"));
+	size_t have = json_array_size(json_object_get(teams, "items"));
 	json_decref(teams);
 	if (have > 0)
 		return 0;

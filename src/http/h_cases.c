@@ -103,28 +103,22 @@ static bool query_flag(struct http_req *req, const char *key, struct field_error
 	return false;
 }
 
-static int query_limit(struct http_req *req, struct field_errors *errs)
-{
-	const char *limit = http_query(req, "limit");
-	int64_t v;
-	if (!limit)
-		return 0;
-	if (str_to_int64(limit, 1, 500, &v) < 0) {
-		field_error_add(errs, "limit", "from 1 to 500");
-		return 0;
-	}
-	return (int)v;
-}
-
 int h_cases_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	int r;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	struct case_filter f = {.status = http_query(req, "status"), .region = http_query(req, "region")};
+	struct case_filter f = {.status = http_query(req, "status"),
+				.region = http_query(req, "region"),
+				.q = http_query(req, "q"),
+				.opened_from = http_query(req, "opened_from"),
+				.opened_to = http_query(req, "opened_to")};
 	f.missing = query_flag(req, "missing", &errs);
-	f.limit = query_limit(req, &errs);
+	const char *lead = http_query(req, "lead");
+	if (lead && *lead && str_to_int64(lead, 1, INT64_MAX, &f.lead) < 0)
+		field_error_add(&errs, "lead", "a worker's user id");
+	http_page_query(req, &f.page);
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_case_list(&ctx, &f, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);
@@ -180,7 +174,7 @@ int h_deadlines_list(struct http_req *req, struct http_resp *resp)
 	const char *c = http_query(req, "case");
 	if (c && *c && str_to_int64(c, 1, INT64_MAX, &f.case_id) < 0)
 		field_error_add(&errs, "case", "Case: choose a case from the list");
-	f.limit = query_limit(req, &errs);
+	http_page_query(req, &f.page);
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_deadlines_list(&ctx, &f, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);

@@ -51,17 +51,18 @@ int h_intake_list(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	struct intake_filter f = {.status = http_query(req, "status"), .region = http_query(req, "region")};
-	const char *older = http_query(req, "older_than_minutes"), *limit = http_query(req, "limit");
+	struct intake_filter f = {.status = http_query(req, "status"),
+				  .region = http_query(req, "region"),
+				  .q = http_query(req, "q"),
+				  .received_from = http_query(req, "received_from"),
+				  .received_to = http_query(req, "received_to")};
+	const char *older = http_query(req, "older_than_minutes");
 	int64_t v;
-	if (older && str_to_int64(older, 0, 525600, &v) < 0)
+	if (older && *older && str_to_int64(older, 0, 525600, &v) < 0)
 		field_error_add(&errs, "older_than_minutes", "minutes, from 0 to 525600");
-	else if (older)
+	else if (older && *older)
 		f.older_than_minutes = v;
-	if (limit && str_to_int64(limit, 1, 500, &v) < 0)
-		field_error_add(&errs, "limit", "from 1 to 500");
-	else if (limit)
-		f.limit = (int)v;
+	http_page_query(req, &f.page);
 	json_t *out = NULL;
 	int r = field_errors_any(&errs) ? ERR_INVAL : svc_intake_list(&ctx, &f, &errs, &out);
 	if (r == ERR_INVAL)
@@ -153,9 +154,13 @@ int h_notifications(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
 	const char *unread = http_query(req, "unread");
+	struct page_query q;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	http_page_query(req, &q);
 	json_t *out = NULL;
-	int r = svc_notifications_list(&ctx, unread && strcmp(unread, "true") == 0, &out);
-	return http_reply(resp, r, 200, out);
+	int r = svc_notifications_list(&ctx, unread && strcmp(unread, "true") == 0, &q, &errs, &out);
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 int h_notification_read(struct http_req *req, struct http_resp *resp)

@@ -9,6 +9,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "service/contacts.h"
+#include "service/page.h"
 #include "service/teams.h"
 
 /* The refusal as http_refused, else 201 {id} with the new object's
@@ -27,7 +28,14 @@ static int created(struct http_resp *resp, int r, struct field_errors *errs, con
 
 int h_teams_list(struct http_req *req, struct http_resp *resp)
 {
-	return http_read_doc(req, resp, svc_teams_list);
+	struct svc_ctx ctx = http_ctx(req);
+	struct field_errors errs;
+	struct page_query q;
+	field_errors_init(&errs, 10);
+	http_page_query(req, &q);
+	json_t *out = NULL;
+	int r = svc_teams_list(&ctx, &q, &errs, &out);
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 /* A new top-level object: 201 at base/<id>; a 409 "Team code taken" when

@@ -181,6 +181,10 @@ typedef int (*http_doc_fn)(const struct svc_ctx *ctx, json_t **ret);
 int http_read_doc(struct http_req *req, struct http_resp *resp, http_doc_fn fn);
 /* A query-string argument, or NULL. */
 const char *http_query(struct http_req *req, const char *key);
+/* A list's limit, after and sort from the query, for its service to check
+ * (service/page.h). */
+struct page_query;
+void http_page_query(struct http_req *req, struct page_query *ret);
 
 /* ---- validate.c: a body against its rules ---- */
 

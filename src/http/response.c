@@ -5,6 +5,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "http/http.h"
+#include "service/page.h"
 
 int http_json(struct http_resp *resp, int status, json_t *j)
 {
@@ -111,6 +112,13 @@ int http_header_add(struct http_resp *resp, const char *name, const char *value)
 const char *http_query(struct http_req *req, const char *key)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+void http_page_query(struct http_req *req, struct page_query *ret)
+{
+	ret->limit = http_query(req, "limit");
+	ret->after = http_query(req, "after");
+	ret->sort = http_query(req, "sort");
 }
 
 int http_param_id(const struct http_req *req, int i, int64_t *ret)

@@ -122,6 +122,7 @@ const struct http_route http_routes[] = {
 	{"GET", "/intake.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/report.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/queue.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/listpage.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/notify.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/dashboard.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/cases.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},

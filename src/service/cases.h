@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "service/page.h"
+
 #include "base/clock.h"
 #include "base/json.h"
 #include "service/casehead.h"
@@ -53,15 +55,24 @@ int svc_case_open(const struct svc_ctx *ctx, const json_t *body, struct field_er
 extern const struct schema svc_case_open_schema;
 
 struct case_filter {
-	const char *status; /* open (not closed; default), closed, all */
+	const char *status; /* open (not closed; default), closed, all, or one status */
 	const char *region;
 	bool missing;       /* only cases with a child missing now */
-	int limit;          /* 1..500; 0: 200 */
+	const char *q;      /* a case number (whole), or a child's name */
+	const char *opened_from, *opened_to; /* YYYY-MM-DD, both days included */
+	int64_t lead;       /* the lead worker's user id; 0: any */
+	struct page_query page;
 };
 
 /* GET /api/v1/cases (PERM_CASES_READ): a liaison its region, an mdt user
- * its team's cases in the MDT view. Audited (case.list). */
+ * its team's cases in the MDT view, a page at a time ({items, next},
+ * service/page.h), sorted by opened_at (default, newest first), number,
+ * status, region or id. A name in q goes through the identity registry;
+ * a restricted case is never found by its child's name. Audited
+ * (case.list). */
 int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct field_errors *errs, json_t **ret);
+/* The list's sorts, for its cursors (service/page.h). */
+extern const struct page_list cases_page_list;
 
 /* GET /api/v1/cases/{id} (PERM_CASES_READ): the full view, or for an mdt
  * user the MDT view. Audited (case.read). */

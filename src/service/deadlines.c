@@ -11,6 +11,7 @@
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
+#include "service/page.h"
 #include "service/mailer.h"
 #include "service/sealed.h"
 
@@ -366,9 +367,59 @@ int duty_select(struct db *db, struct app *app, const char *status, const char *
 	return r < 0 ? r : 0;
 }
 
+static const struct page_sort duty_sorts[] = {
+	{"due_at", "d.due_at"},
+	{"id", "d.id"},
+	{NULL, NULL},
+};
+static const struct page_list duties_page_list = {"deadlines", "d.id", duty_sorts, "due_at"};
+
+/* One page of the deadline list: the statement of duty_select, by keyset. */
+static int duty_page(struct db *db, struct app *app, const struct deadline_filter *f, const char *region,
+		     struct list_page *p, hl_time t, json_t *out)
+{
+	char now_ts[32];
+	const char *s = f->status && *f->status ? f->status : "all";
+	struct sqlb *q = malloc(sizeof *q);
+	int r = q ? time_format(t, now_ts, sizeof now_ts) : ERR_NOMEM;
+	if (r < 0) {
+		free(q);
+		return r;
+	}
+	sqlb_init(q);
+	sqlb_add(q, "SELECT " DUTY_COLUMNS ", ", "");
+	page_sql_key(q, p);
+	sqlb_add(q,
+		DUTY_FROM " WHERE (CAST(? AS TEXT) IS NULL OR c.region = ?) AND (? = 0 OR d.case_id = ?)"
+			  " AND (? = 'all'"
+			  "  OR (? = 'unmet' AND d.met_at IS NULL)"
+			  "  OR (? = 'open' AND d.met_at IS NULL AND d.due_at >= ?)"
+			  "  OR (? = 'overdue' AND d.met_at IS NULL AND d.due_at < ?)"
+			  "  OR (? = 'met_on_time' AND d.met_at IS NOT NULL AND d.met_at <= d.due_at)"
+			  "  OR (? = 'met_late' AND d.met_at IS NOT NULL AND d.met_at > d.due_at))",
+		"ttiitttttttt", region, region ? region : "", f->case_id, f->case_id, s, s, s, now_ts, s, now_ts, s, s);
+	page_sql_after(q, p);
+	page_sql_order(q, p);
+	struct db_stmt *st;
+	r = sqlb_prepare(db, q, &st);
+	free(q);
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW && page_row_at(p, st, 15, 0)) {
+		json_t *j = row_json(st, app, t);
+		if (!j || json_array_append_new(out, j) < 0) {
+			r = ERR_NOMEM;
+			break;
+		}
+	}
+	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
 int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *f, struct field_errors *errs,
 		       json_t **ret)
 {
+	struct list_page p;
 	struct db *db;
 	int r = svc_enter(ctx, PERM_DEADLINES_READ, &db);
 	if (r < 0)
@@ -379,9 +430,7 @@ int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *
 		field_error_add(errs, "region", "unknown region");
 	if (f->case_id < 0)
 		field_error_add(errs, "case", "Case: choose a case from the list");
-	if (f->limit < 0 || f->limit > LIST_LIMIT_MAX)
-		field_error_add(errs, "limit", "1 to 500");
-	if (field_errors_any(errs))
+	if (page_parse(&duties_page_list, &f->page, &p, errs) < 0 || field_errors_any(errs))
 		return ERR_INVAL;
 	const char *region = f->region && *f->region ? f->region : NULL;
 	if (ctx->actor->role == ROLE_LIAISON) {
@@ -408,7 +457,7 @@ int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *
 	if (!list)
 		return ERR_NOMEM;
 	hl_time t = now();
-	if ((r = duty_select(db, ctx->app, f->status, region, f->case_id, 0, f->limit, t, list)) < 0) {
+	if ((r = duty_page(db, ctx->app, f, region, &p, t, list)) < 0) {
 		json_decref(list);
 		return r;
 	}
@@ -420,8 +469,7 @@ int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *
 		json_decref(list);
 		return r;
 	}
-	*ret = json_pack("{s:o}", "deadlines", list);
-	return *ret ? 0 : ERR_NOMEM;
+	return page_answer(&p, list, ret);
 }
 
 /* ---- the sweep ---- */

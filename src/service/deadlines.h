@@ -15,6 +15,7 @@
 #include "model/duty.h"
 #include "model/pack.h"
 #include "service/ctx.h"
+#include "service/page.h"
 
 struct db;
 struct db_stmt;
@@ -90,11 +91,12 @@ struct deadline_filter {
 	const char *status; /* open, overdue, met_on_time, met_late, unmet; NULL: all */
 	const char *region;
 	int64_t case_id; /* 0: any */
-	int limit;       /* 1..500; 0: 200 */
+	struct page_query page;
 };
 
-/* GET /api/v1/deadlines (PERM_DEADLINES_READ; a liaison: its region).
- * Overdue first, then open by due time, then met. Audited. */
+/* GET /api/v1/deadlines (PERM_DEADLINES_READ; a liaison: its region), a
+ * page at a time (service/page.h), by due time (default; for unmet duties
+ * that is overdue first) or id. Audited. */
 int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *f, struct field_errors *errs,
 		       json_t **ret);
 

@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "model/schema.h"
 #include "service/ctx.h"
+#include "service/page.h"
 
 struct intake_created {
 	int64_t id;
@@ -34,13 +35,21 @@ struct intake_filter {
 	const char *status; /* "open" (no disposition; default), "decided", "all" */
 	const char *region; /* a region id, or "none" for the statewide queue */
 	int64_t older_than_minutes; /* 0: any */
-	int limit;
+	const char *q;      /* a report number (whole), or a child's name */
+	const char *received_from, *received_to; /* YYYY-MM-DD, both days included */
+	struct page_query page;
 };
 
-/* The queue, oldest first, with each report's age and whether it is past
- * the pack's disposition deadline. A liaison sees its region only. */
+/* The queue, a page at a time ({items, next, deadline_minutes},
+ * service/page.h), oldest first unless sorted by -received_at, number or
+ * id, with each report's age and whether it is past the pack's
+ * disposition deadline. A liaison sees its region only. A name in q goes
+ * through the identity registry to the children linked to a known child;
+ * a restricted report is never found by a child's name. */
 int svc_intake_list(const struct svc_ctx *ctx, const struct intake_filter *f, struct field_errors *errs,
 		    json_t **ret);
+/* The list's sorts, for its cursors (service/page.h). */
+extern const struct page_list intakes_page_list;
 
 /* One report with its children, screenings and dispositions; audited. */
 int svc_intake_get(const struct svc_ctx *ctx, int64_t id, json_t **ret);
@@ -74,8 +83,10 @@ int svc_intake_screen(const struct svc_ctx *ctx, int64_t id, const char *instrum
 extern const struct schema svc_intake_dispose_schema;
 int svc_intake_dispose(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs);
 
-/* The signed-in user's notifications, newest first, and marking one read. */
-int svc_notifications_list(const struct svc_ctx *ctx, bool unread_only, json_t **ret);
+/* The signed-in user's notifications, a page at a time, newest first
+ * ({items, next, unread}: unread counts them all), and marking one read. */
+int svc_notifications_list(const struct svc_ctx *ctx, bool unread_only, const struct page_query *q,
+			   struct field_errors *errs, json_t **ret);
 int svc_notification_read(const struct svc_ctx *ctx, int64_t id);
 /* Mark every unread notification of the caller read; *ret_n how many. */
 int svc_notifications_read_all(const struct svc_ctx *ctx, int64_t *ret_n);

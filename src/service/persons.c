@@ -25,20 +25,6 @@
 #define SHOW_MIN_PROBABILITY 0.01
 #define MAX_SHOWN 10
 
-enum { F_GIVEN, F_FAMILY, F_DOB, F_AGE, F_SEX, F_TOWN, F_COUNT };
-
-struct person_registry {
-	pthread_rwlock_t lock;
-	struct match_store *store;
-	struct match_index *index;
-	struct match_model model;
-	size_t persons;
-	/* Merge groups whose refresh failed after their commit: refreshed
-	 * again before the next lookup (under the write lock). */
-	int64_t later[32];
-	size_t nlater;
-};
-
 /* Today in the jurisdiction's time zone (see app_open). */
 static struct cmp_date today(void)
 {
@@ -384,9 +370,7 @@ void persons_registry_later(struct app *app, int64_t root)
 			  (long long)root);
 }
 
-/* The refreshes that failed before, again (each kept for later when it
- * fails again). */
-static void registry_catch_up(struct app *app, struct db *db)
+void persons_registry_catch_up(struct app *app, struct db *db)
 {
 	struct person_registry *reg = app->registry;
 	int64_t roots[sizeof reg->later / sizeof reg->later[0]];
@@ -705,7 +689,7 @@ int svc_persons_match(const struct svc_ctx *ctx, const struct person_query *q, s
 		return ERR_BUSY;
 	if ((r = check_query(q, errs)) < 0)
 		return r;
-	registry_catch_up(app, db);
+	persons_registry_catch_up(app, db);
 	char agebuf[16] = "";
 	if (q->age >= 0 && !(q->dob && *q->dob))
 		snprintf(agebuf, sizeof agebuf, "%d", q->age);
@@ -795,9 +779,7 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The people whose family name (and sex, when given) is the query's,
- * by id: *ret (malloc'd) and *ret_n. */
-static int family_ids(struct person_registry *reg, const struct person_query *q, int64_t **ret, size_t *ret_n)
+int persons_family_ids(struct person_registry *reg, const struct person_query *q, int64_t **ret, size_t *ret_n)
 {
 	const char *v[F_COUNT] = {NULL, q->family_name, NULL, NULL, q->sex, NULL};
 	char qpool[512];
@@ -899,7 +881,7 @@ int svc_persons_find(const struct svc_ctx *ctx, const struct person_query *q, si
 	 * the family name does not have) when nobody has it. */
 	int64_t *ids;
 	size_t n;
-	if ((r = family_ids(ctx->app->registry, q, &ids, &n)) < 0)
+	if ((r = persons_family_ids(ctx->app->registry, q, &ids, &n)) < 0)
 		return r;
 	if (!n) {
 		free(ids);

@@ -95,6 +95,18 @@ struct person_verdict {
 int svc_persons_find(const struct svc_ctx *ctx, const struct person_query *q, size_t offset, size_t limit,
 		     struct field_errors *errs, struct person_candidate **ret, size_t *ret_n, struct person_verdict *v);
 
+/* The people a name typed into a list's search box may be ("Katie Smyth"
+ * finds Katherine Smith: nicknames, spellings and aliases on file), by the
+ * identity registry, never by comparing sealed names in SQL. Given names
+ * and a family name (the last word) are compared, and a person kept when
+ * both agree at a level that weighs for the same person (the same name, a
+ * nickname, another spelling, an alias on file); one word lists the people
+ * of that family name.
+ * Up to max ids (a person once, aliases folded) into ids. No permission is
+ * checked: the list that searches checks its own and its scope. */
+#define NAME_SEARCH_MAX 64
+int persons_name_ids(struct app *app, struct db *db, const char *name, int64_t *ids, size_t max, size_t *ret_n);
+
 /* Open every person into the registry (server start-up). */
 int persons_registry_open(struct app *app, char *errmsg, size_t errsize);
 void persons_registry_close(struct app *app);

@@ -54,8 +54,11 @@ int teams_sort_by_name(json_t *a);
 
 /* ---- teams and members ---- */
 
-/* GET /api/v1/teams (PERM_TEAMS_READ): every team; an mdt user its own. */
-int svc_teams_list(const struct svc_ctx *ctx, json_t **ret);
+/* GET /api/v1/teams (PERM_TEAMS_READ): every team, an mdt user its own,
+ * a page at a time (service/page.h), sorted by code (default), name,
+ * region or id. */
+struct page_query;
+int svc_teams_list(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs, json_t **ret);
 
 /* POST /api/v1/teams (PERM_TEAMS_MANAGE). body {code, name, region}.
  * ERR_INVAL with errs; ERR_EXISTS when the code is taken. */

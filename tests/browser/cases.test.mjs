@@ -247,7 +247,7 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
   test('the MDT member sees its team page and the MDT view of the case it reviews', async () => {
     // HART puts the case before mdt-r1 (made by hartline demo, or here).
     const hart = await login(server.url, demo.byRole.hart.username, demo.byRole.hart.password);
-    let team = (await hart.get('/api/v1/teams')).teams.find((t) => t.code === 'mdt-r1');
+    let team = (await hart.get('/api/v1/teams?limit=500')).items.find((t) => t.code === 'mdt-r1');
     if (!team) {
       const { id } = await readJson(await hart.fetch('/api/v1/teams', { method: 'POST', body: { code: 'mdt-r1', name: 'Region 1 MDT', region: 'R1' } }), 201, 'team');
       team = { id };

@@ -78,7 +78,7 @@ describe(`the reporter's telephone and e-mail in Chromium (${ENGINE})`, { timeou
   });
 
   test('a save whose answer was lost, then changed: the page says so, and another press records a new report', async () => {
-    const all = () => page.evaluate(async (url) => (await (await fetch(url)).json()).intakes.map((i) => i.id), `${INTAKES}?status=all&limit=500`);
+    const all = () => page.evaluate(async (url) => (await (await fetch(url)).json()).items.map((i) => i.id), `${INTAKES}?status=all&limit=500`);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New report' }).click();
     await page.waitForFunction(() => document.body.dataset.view === 'intake');
     await page.locator('#ni-source').selectOption('school');

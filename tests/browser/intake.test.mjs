@@ -556,7 +556,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
       // HART coordinator's, and HART is told of each: those notices are not
       // this test's, so they are read first.
       const h = await login(server.url, u.username, u.password);
-      for (const n of (await h.get('/api/v1/notifications')).notifications.filter((x) => x.kind === 'user.case_access')) {
+      for (const n of (await h.get('/api/v1/notifications')).items.filter((x) => x.kind === 'user.case_access')) {
         const res = await h.fetch(`/api/v1/notifications/${n.id}/read`, { method: 'POST' });
         assert.equal(res.status, 204, await res.text());
       }

@@ -79,7 +79,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     return readJson(await patch(id, { ...body, version }, s), 200, `PATCH case ${id} ${JSON.stringify(body)}`);
   }
   const post = (id, sub, body, s = as.hart) => s.fetch(`${CASES}/${id}/${sub}`, { method: 'POST', body });
-  const deadlinesOf = async (caseId, s = as.hart) => (await s.get(`${DEADLINES}?case=${caseId}`)).deadlines;
+  const deadlinesOf = async (caseId, s = as.hart) => (await s.get(`${DEADLINES}?case=${caseId}&limit=500`)).items;
   const dutyOf = async (caseId, kind) => {
     const all = (await deadlinesOf(caseId)).filter((d) => d.kind === kind);
     assert.equal(all.length, 1, `one ${kind} duty of case ${caseId}: ${JSON.stringify(all)}`);
@@ -106,7 +106,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('a case opened from an accepted report: 201 {id, number C-YYYY-NNNN, version}, the child recorded as a person, region and office from the report', async () => {
     // hartline demo may have opened cases of its own: the next number follows the highest of 2026.
-    const taken = (await as.hart.get(`${CASES}?status=all&limit=500`)).cases.map((c) => c.number).filter((n) => n.startsWith('C-2026-'));
+    const taken = (await as.hart.get(`${CASES}?status=all&limit=500`)).items.map((c) => c.number).filter((n) => n.startsWith('C-2026-'));
     const nextNumber = (k) => `C-2026-${String(Math.max(0, ...taken.map((n) => Number(n.slice(7)))) + k).padStart(4, '0')}`;
     const intakeId = await intake();
     const res = await openCase({ intake_id: intakeId });
@@ -449,7 +449,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     // One episode at a time.
     await assertProblem(await post(id, 'missing-episodes', { last_seen_at: clock.iso(-HOUR_MS), learned_at: clock.iso() }), 409, 'a second episode');
     // The listing knows who is missing now.
-    assert.ok((await as.hart.get(`${CASES}?missing=true`)).cases.some((c) => c.id === id), '?missing=true lists it');
+    assert.ok((await as.hart.get(`${CASES}?missing=true`)).items.some((c) => c.id === id), '?missing=true lists it');
 
     // The NCMEC report, its reference kept on the episode.
     const ncmec = await readJson(await post(id, 'reports', {
@@ -485,7 +485,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     }
     episode = (await getCase(id)).missing_episodes.find((e) => e.id === ep.id);
     assert.equal(episode.located_at, located);
-    assert.ok(!(await as.hart.get(`${CASES}?missing=true`)).cases.some((c) => c.id === id), 'no longer missing');
+    assert.ok(!(await as.hart.get(`${CASES}?missing=true`)).items.some((c) => c.id === id), 'no longer missing');
     assert.ok(eventsOf(await getCase(id)).some((e) => e.kind === 'missing_located'));
 
     // The debrief and the re-screen.
@@ -593,17 +593,17 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
   test('GET /api/v1/cases lists open cases, filters by status and region; the liaison sees its region, not R4', async () => {
     const r1 = await newCase();
     const r4 = await readJson(await openCase({ intake_id: await intake({ children: [child({ town: 'Hartford' })] }) }), 201, 'an R4 case');
-    const all = (await as.hart.get(`${CASES}?status=all&limit=500`)).cases;
+    const all = (await as.hart.get(`${CASES}?status=all&limit=500`)).items;
     assert.ok(all.some((c) => c.id === r1.id) && all.some((c) => c.id === r4.id));
-    const onlyR4 = (await as.hart.get(`${CASES}?region=R4&status=all`)).cases;
+    const onlyR4 = (await as.hart.get(`${CASES}?region=R4&status=all`)).items;
     assert.ok(onlyR4.length > 0);
     for (const c of onlyR4) assert.equal(c.region, 'R4');
-    const open = (await as.hart.get(CASES)).cases;
+    const open = (await as.hart.get(CASES)).items;
     for (const c of open) assert.notEqual(c.status, 'closed');
-    const closed = (await as.hart.get(`${CASES}?status=closed`)).cases;
+    const closed = (await as.hart.get(`${CASES}?status=closed`)).items;
     for (const c of closed) assert.equal(c.status, 'closed');
 
-    const mine = (await as.liaison.get(`${CASES}?status=all`)).cases;
+    const mine = (await as.liaison.get(`${CASES}?status=all`)).items;
     assert.ok(mine.some((c) => c.id === r1.id));
     for (const c of mine) assert.equal(c.region, 'R1');
     await assertProblem(await as.liaison.fetch(`${CASES}?region=R4`), 403, 'the R1 liaison asks for R4');
@@ -621,7 +621,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
       const denied = await auditOf('permission.denied', `&actor=${username}`);
       assert.equal(denied.length, before + 1, `${k}: the denial is audited`);
       assert.deepEqual([denied[0].object_type, denied[0].object_id], ['case', String(id)]);
-      assert.ok(!(await as[k].get(`${CASES}?status=all`)).cases.some((c) => c.id === id), `${k} does not list it`);
+      assert.ok(!(await as[k].get(`${CASES}?status=all`)).items.some((c) => c.id === id), `${k} does not list it`);
     }
     await assertProblem(await patch(id, { version: 1, status: 'response' }, as.liaisonR4), 403, 'R4 liaison changes an R1 case');
     await assertProblem(await post(id, 'events', { kind: 'note', text: 'x' }, as.liaisonR4), 403, 'R4 liaison records an event');

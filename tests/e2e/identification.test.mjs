@@ -74,7 +74,7 @@ async function acceptedCase(as, clock) {
   return openFrom(as, intakeId);
 }
 
-const leDuties = async (as, caseId) => (await as.hart.get(`/api/v1/deadlines?case=${caseId}`)).deadlines.filter((d) => d.kind === 'law_enforcement_report');
+const leDuties = async (as, caseId) => (await as.hart.get(`/api/v1/deadlines?case=${caseId}&limit=500`)).items.filter((d) => d.kind === 'law_enforcement_report');
 
 async function identify(as, caseId, identifiedAt) {
   const { version } = await as.hart.get(`${CASES}/${caseId}`);

@@ -81,18 +81,18 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
     assert.equal(c.view, 'mdt');
     const text = JSON.stringify(c);
     assert.ok(text.includes('ZXCVBN') && text.includes('ASDFGH') && text.includes('QWERTY'), `${what}: reviews, action items and shared events: ${text}`);
-    assert.ok((await s.get(CASES)).cases.some((x) => x.id === kase.id), `${what}: lists the case`);
+    assert.ok((await s.get(CASES)).items.some((x) => x.id === kase.id), `${what}: lists the case`);
     const t = await readJson(await s.fetch(`${TEAMS}/${team}`), 200, `${what}: the team`);
     assert.ok(t.members.some((m) => m.phone === '203-555-0190'), `${what}: the members' telephones`);
     assert.ok(t.reviews.some((r) => r.id === review), `${what}: the team's reviews`);
-    assert.deepEqual((await s.get(TEAMS)).teams.map((x) => x.id), [team], `${what}: lists its team`);
+    assert.deepEqual((await s.get(TEAMS)).items.map((x) => x.id), [team], `${what}: lists its team`);
   }
   async function assertShutOut(s, what) {
     await assertProblem(await s.fetch(`${CASES}/${kase.id}`), 403, `${what}: the case`);
     await assertProblem(await s.fetch(`${TEAMS}/${team}`), 403, `${what}: the team, its members, reviews and action items`);
-    const { cases } = await s.get(CASES);
-    assert.deepEqual(cases, [], `${what}: lists no case`);
-    assert.deepEqual((await s.get(TEAMS)).teams, [], `${what}: lists no team`);
+    const { items } = await s.get(CASES);
+    assert.deepEqual(items, [], `${what}: lists no case`);
+    assert.deepEqual((await s.get(TEAMS)).items, [], `${what}: lists no team`);
   }
 
   test('a member reads the team; removed (204), the same session gets 403 on the case, reviews, items and members; added back, it reads again', async () => {
@@ -158,7 +158,7 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
     }
     const stored = (await as.hart.get(`${TEAMS}/${team}`)).reviews.find((r) => r.id === rid);
     assert.deepEqual([stored.status, stored.action_items], ['scheduled', []], 'nothing stored');
-    const { deadlines } = await as.hart.get(`/api/v1/deadlines?case=${caseId}`);
+    const { items: deadlines } = await as.hart.get(`/api/v1/deadlines?case=${caseId}&limit=500`);
     assert.ok(!deadlines.some((d) => d.kind === 'action_item'), 'no duty opened');
     const ok = await readJson(await hold(team, rid, item(as.hart.user.id)), 200, 'a HART coordinator owns it');
     assert.equal(ok.action_items[0].owner_user_id, as.hart.user.id);

@@ -83,7 +83,7 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(v1.review_duty.status, 'open');
     // The end of the review date in the pack's zone (America/New_York: UTC-5).
     assert.equal(v1.review_duty.due_at, '2027-02-02T04:59:59Z');
-    const { deadlines } = await as.hart.get(`/api/v1/deadlines?case=${caseId}`);
+    const { items: deadlines } = await as.hart.get(`/api/v1/deadlines?case=${caseId}&limit=500`);
     const review = deadlines.find((d) => d.kind === 'plan_review');
     assert.ok(review, `a plan review among ${JSON.stringify(deadlines.map((d) => d.kind))}`);
     assert.equal(review.name, 'Review the safety plan');
@@ -107,7 +107,7 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(v1.current, false);
     assert.equal(v1.goals.length, 2);
     assert.equal(v1.review_duty.status, 'met_on_time');
-    const { deadlines } = await as.hart.get(`/api/v1/deadlines?case=${caseId}&status=unmet`);
+    const { items: deadlines } = await as.hart.get(`/api/v1/deadlines?case=${caseId}&status=unmet&limit=500`);
     assert.deepEqual(deadlines.filter((d) => d.kind === 'plan_review').map((d) => d.due_at), ['2027-03-11T04:59:59Z']);
     const both = await as.hart.get(plans);
     assert.equal(both.safety.version, 2);

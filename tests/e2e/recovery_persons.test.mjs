@@ -184,7 +184,7 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     const p = await assertProblemStatus(await as.hart.fetch(`${CASES}/${c.caseId}`), 403, { type: 'restricted' });
     assert.equal(p.detail, 'This record was vacated or erased by court order. To open it, give your reason.');
     await assertProblemStatus(await as.careline.fetch(`${INTAKES}/${c.intakeId}`), 403, { type: 'restricted' });
-    const row = (await as.hart.get(`${CASES}?status=all&limit=500`)).cases.find((x) => x.id === c.caseId);
+    const row = (await as.hart.get(`${CASES}?status=all&limit=500`)).items.find((x) => x.id === c.caseId);
     assert.deepEqual([row.restricted, row.child.label, row.child.given_name], [true, 'Restricted record', undefined]);
     const onPage = (await page(c.person)).cases.find((x) => x.id === c.caseId);
     assert.deepEqual([onPage.restricted, onPage.label, onPage.status], [true, 'Restricted record', undefined]);
@@ -202,7 +202,7 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     assert.equal(audit.length, 1);
     assert.equal(audit[0].actor, 'demo-liaison');
     for (const s of [as.hart, as.hart2]) {
-      const notes = (await s.get('/api/v1/notifications')).notifications ?? [];
+      const notes = (await s.get('/api/v1/notifications')).items ?? [];
       const n = notes.find((x) => x.kind === 'break_glass' && String(x.object_id) === String(c.caseId));
       assert.ok(n, JSON.stringify(notes));
       assert.doesNotMatch(n.text, /Riley|Reliefcase/);

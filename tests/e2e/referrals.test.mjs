@@ -84,7 +84,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.deepEqual(first.moves, ['withdrawn'], 'HART may only withdraw a pending referral');
 
     // The provider's users were told, and see the pack's view only.
-    const notes = (await as.harbor.get('/api/v1/notifications')).notifications.filter((n) => n.kind === 'referral_new');
+    const notes = (await as.harbor.get('/api/v1/notifications')).items.filter((n) => n.kind === 'referral_new');
     assert.equal(notes.length, 1);
     assert.ok(notes[0].text.includes(first.number) && !notes[0].text.includes('Robin') && !notes[0].text.includes(kase.number), notes[0].text);
     const seen = await as.harbor.get(`${REFERRALS}/${first.id}`);
@@ -127,7 +127,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     const list = await caseReferrals();
     assert.deepEqual(list.slice(0, 2).map((x) => [x.number, x.status]), [[second.number, 'completed'], [first.number, 'declined']]);
     // The answer duties were met by the answers.
-    const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).deadlines.filter((d) => d.kind === 'referral_answer');
+    const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).items.filter((d) => d.kind === 'referral_answer');
     assert.deepEqual(duties.map((d) => d.status).sort(), ['met_on_time', 'met_on_time']);
     assert.ok(duties.some((d) => d.name === 'Provider answer: Mentoring (Harbor Light)'), JSON.stringify(duties));
     // Every read of a referral is audited.
@@ -144,7 +144,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertFieldError(await refer({ provider_id: provider.harbor, service: 'mentoring' }), 'reason', 'no reason');
     await assertFieldError(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'r', referred_at: '2020-01-01T00:00:00Z' }), 'referred_at', 'before the case was opened');
     assert.equal((await caseReferrals()).length, before);
-    const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).deadlines.filter((d) => d.kind === 'referral_answer');
+    const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).items.filter((d) => d.kind === 'referral_answer');
     assert.equal(duties.length, before);
   });
 
@@ -232,7 +232,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     clock.set(clock.ms + 5 * HOUR_MS);
     const name = 'Provider answer: Survivor care (rapid response) (Harbor Light)';
     const notes = await until(async () => {
-      const n = (await as.hart.get('/api/v1/notifications')).notifications.filter((x) => x.kind === 'deadline_overdue' && x.text.includes(name));
+      const n = (await as.hart.get('/api/v1/notifications')).items.filter((x) => x.kind === 'deadline_overdue' && x.text.includes(name));
       return n.length ? n : null;
     }, 10_000, 'the overdue notice');
     assert.ok(notes[0].text.includes(kase.number) && !notes[0].text.includes('Robin'), notes[0].text);

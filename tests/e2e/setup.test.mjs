@@ -200,7 +200,7 @@ describe(`set-up links (${ENGINE})`, { timeout: 120_000 }, () => {
 
 describe(`case access told to HART (${ENGINE})`, { timeout: 120_000 }, () => {
   const notices = async (s = hart) => (await s.get('/api/v1/dashboard')).access_notices;
-  const notes = async () => (await hart.get('/api/v1/notifications')).notifications.filter((n) => n.kind === 'user.case_access');
+  const notes = async () => (await hart.get('/api/v1/notifications')).items.filter((n) => n.kind === 'user.case_access');
 
   test('a new account with a case role is on the HART dashboard, notified, and the administrator still reads no case content', async () => {
     const { user, password } = await addWithLink({ username: 'access-new', role: 'liaison', scope: 'R2', display_name: 'Access New' });

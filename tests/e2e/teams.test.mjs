@@ -85,7 +85,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     for (const role of ROLES.filter((r) => r !== 'hart')) {
       await assertProblem(await as[role].fetch(TEAMS, { method: 'POST', body: { code: `mdt-${role}`, name: 'X', region: 'R1' } }), 403, `${role} creates a team`);
     }
-    const { teams } = await as.hart.get(TEAMS);
+    const { items: teams } = await as.hart.get(`${TEAMS}?limit=500`);
     const mine = teams.find((t) => t.id === t1);
     assert.deepEqual([mine.code, mine.name, mine.region], ['mdt-t1', 'Team mdt-t1', 'R1']);
   });
@@ -114,7 +114,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     assert.ok(Array.isArray((await as.mdtT1.get(`${TEAMS}/${t1}`)).members));
     await assertProblem(await as.mdtT2.fetch(`${TEAMS}/${t1}`), 403, 'mdt of t2 reads t1');
     await assertProblem(await as.mdt.fetch(`${TEAMS}/${t1}`), 403, 'demo-mdt (mdt-r1) reads t1');
-    assert.deepEqual((await as.mdtT1.get(TEAMS)).teams.map((t) => t.id), [t1], 'an mdt member lists its own team only');
+    assert.deepEqual((await as.mdtT1.get(TEAMS)).items.map((t) => t.id), [t1], 'an mdt member lists its own team only');
 
     // Leaving.
     const del = await as.hart.fetch(`${TEAMS}/${t1}/members/${m3}`, { method: 'DELETE' });
@@ -156,7 +156,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     assert.deepEqual([item.text, item.owner, item.owner_user_id, item.due_at, item.done_at ?? null],
       ['Arrange a forensic interview.', 'Demo HART Coordinator', as.hart.user.id, due, null]);
 
-    const { deadlines } = await as.hart.get(`/api/v1/deadlines?case=${c.id}`);
+    const { items: deadlines } = await as.hart.get(`/api/v1/deadlines?case=${c.id}&limit=500`);
     const duty = deadlines.find((d) => d.kind === 'action_item');
     assert.ok(duty, `an action_item deadline: ${JSON.stringify(deadlines)}`);
     assert.deepEqual(duty.subject, { type: 'action_item', id: item.id });
@@ -170,7 +170,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     const done = await as.liaison.fetch(`${TEAMS}/${t1}/reviews/${rid}/action-items/${item.id}`, { method: 'PATCH', body: { done_at: clock.iso(-10 * MINUTE_MS) } });
     assert.equal(done.status, 200, await done.clone().text());
     await done.arrayBuffer();
-    const met = (await as.hart.get(`/api/v1/deadlines?case=${c.id}`)).deadlines.find((d) => d.kind === 'action_item');
+    const met = (await as.hart.get(`/api/v1/deadlines?case=${c.id}&limit=500`)).items.find((d) => d.kind === 'action_item');
     assert.deepEqual([met.status, met.met_at], ['met_on_time', clock.iso(-10 * MINUTE_MS)]);
 
     const kinds = (await as.hart.get(`${CASES}/${c.id}`)).events.map((e) => e.kind);
@@ -229,13 +229,13 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     assert.ok(!text.includes('MNBVCX'), 'not the other team\'s decisions');
 
     // It lists the case; a member of no reviewing team gets 403.
-    assert.ok((await as.mdtT1.get(CASES)).cases.some((x) => x.id === c.id));
+    assert.ok((await as.mdtT1.get(CASES)).items.some((x) => x.id === c.id));
     await assertProblem(await as.mdt.fetch(CASE), 403, 'demo-mdt (mdt-r1), whose team does not review it');
 
     // A cancelled review no longer opens the case to the team.
     await readJson(await patchReview(t1, r1, { status: 'cancelled' }), 200, 'cancel');
     await assertProblem(await as.mdtT1.fetch(CASE), 403, 'after the review is cancelled');
-    assert.ok(!(await as.mdtT1.get(CASES)).cases.some((x) => x.id === c.id));
+    assert.ok(!(await as.mdtT1.get(CASES)).items.some((x) => x.id === c.id));
     // And MDT members write nothing.
     await assertProblem(await as.mdtT2.fetch(`${CASE}/events`, { method: 'POST', body: { kind: 'note', text: 'x' } }), 403, 'mdt records');
     await assertProblem(await patchReview(t2, r2, { decisions: 'x' }, as.mdtT2), 403, 'mdt changes a review');

@@ -35,7 +35,7 @@ describe(`trafficking-informed status lapses with time (${ENGINE})`, { timeout: 
     assert.equal(r.code, 0, `hartline deadlines sweep: ${r.stdout}\n${r.stderr}`);
   }
   const lapseNotes = async (s, name) =>
-    (await s.get('/api/v1/notifications')).notifications.filter((n) => n.kind === 'informed_lapsing' && n.text.includes(name));
+    (await s.get('/api/v1/notifications')).items.filter((n) => n.kind === 'informed_lapsing' && n.text.includes(name));
 
   before(async () => {
     let demo;

@@ -448,7 +448,7 @@ UNIT_TEST_WITH(the_list_and_the_dashboard_show_a_child_missing_now, fx_setup, fx
 	field_errors_init(&errs, 10);
 	json_t *got = NULL;
 	fx_assert_no_errors(svc_case_list(&hart.ctx, &f, &errs, &got), &errs);
-	json_t *cases = json_object_get(got, "cases");
+	json_t *cases = json_object_get(got, "items");
 	assert_int_equal(json_array_size(cases), 1);
 	assert_true(json_is_true(json_object_get(json_array_get(cases, 0), "missing")));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(cases, 0), "child"),
@@ -463,8 +463,8 @@ UNIT_TEST_WITH(the_list_and_the_dashboard_show_a_child_missing_now, fx_setup, fx
 			 (18 * 60 + 40) + 24 * 60 - 12 * 60);
 	assert_non_null(json_object_get(json_array_get(missing, 0), "child"));
 	json_decref(got);
-	/* A list is capped at LIST_LIMIT_MAX; more is refused. */
-	f.limit = LIST_LIMIT_MAX + 1;
+	/* A page is at most PAGE_LIMIT_MAX rows; more is refused. */
+	f.page.limit = "501";
 	field_errors_init(&errs, 10);
 	got = NULL;
 	assert_int_equal(svc_case_list(&hart.ctx, &f, &errs, &got), ERR_INVAL);

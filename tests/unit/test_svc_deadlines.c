@@ -46,7 +46,7 @@ static size_t listed(const struct fx_user *as, int *ret_r)
 	json_t *got = NULL;
 	*ret_r = svc_deadlines_list(&as->ctx, &f, &errs, &got);
 	field_errors_done(&errs);
-	json_t *list = json_is_array(got) ? got : json_object_get(got, "deadlines");
+	json_t *list = json_object_get(got, "items");
 	size_t n = json_array_size(list);
 	json_decref(got);
 	return n;

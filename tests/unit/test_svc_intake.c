@@ -365,9 +365,14 @@ UNIT_TEST_WITH(an_accepted_report_notifies_and_the_notice_is_read_once, fx_setup
 	struct fx_user careline, hart;
 	fx_report_for_hart(&careline, &hart, true);
 	json_t *list = NULL;
-	assert_int_equal(svc_notifications_list(&hart.ctx, true, &list), 0);
+	struct page_query q = {0};
+	struct field_errors errs;
+	field_errors_init(&errs, 4);
+	assert_int_equal(svc_notifications_list(&hart.ctx, true, &q, &errs, &list), 0);
+	field_errors_done(&errs);
 	assert_int_equal(json_integer_value(json_object_get(list, "unread")), 1);
-	json_t *n = json_array_get(json_object_get(list, "notifications"), 0);
+	assert_true(json_is_null(json_object_get(list, "next")));
+	json_t *n = json_array_get(json_object_get(list, "items"), 0);
 	assert_string_equal(json_string_value(json_object_get(n, "kind")), "intake.accepted");
 	struct fx_on a = {.as = &hart, .id = json_integer_value(json_object_get(n, "id"))};
 	json_decref(list);

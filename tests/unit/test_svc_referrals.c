@@ -555,7 +555,7 @@ UNIT_TEST_WITH(the_queue_comes_in_keyset_pages, fx_setup, fx_teardown)
 	json_t *page = NULL;
 	assert_int_equal(svc_referrals_list(&w.harbor.ctx, &f, &errs, &page), 0);
 	assert_int_equal(json_array_size(json_object_get(page, "items")), 2);
-	char next[24];
+	char next[128];
 	snprintf(next, sizeof next, "%s", str(page, "next"));
 	json_decref(page);
 	f.after = next;

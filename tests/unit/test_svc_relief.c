@@ -196,7 +196,7 @@ UNIT_TEST_WITH(relief_granted_restricts_its_reports_and_cases, fx_setup, fx_tear
 	struct field_errors errs;
 	field_errors_init(&errs, 4);
 	fx_assert_no_errors(svc_case_list(&w.hart.ctx, &f, &errs, &j), &errs);
-	json_t *row = json_array_get(json_object_get(j, "cases"), 0);
+	json_t *row = json_array_get(json_object_get(j, "items"), 0);
 	assert_true(json_is_true(json_object_get(row, "restricted")));
 	assert_string_equal(s(json_object_get(row, "child"), "label"), "Restricted record");
 	assert_null(json_object_get(json_object_get(row, "child"), "given_name"));
@@ -204,7 +204,7 @@ UNIT_TEST_WITH(relief_granted_restricts_its_reports_and_cases, fx_setup, fx_tear
 	struct intake_filter qf = {.status = "all"};
 	field_errors_init(&errs, 4);
 	fx_assert_no_errors(svc_intake_list(&w.careline.ctx, &qf, &errs, &j), &errs);
-	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(j, "intakes"), 0), "restricted")));
+	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(j, "items"), 0), "restricted")));
 	json_decref(j);
 
 	/* So does the child's page: the records, and the names they held. */

@@ -2,6 +2,7 @@
  * items; an MDT member sees its own team only, and nobody without the
  * permission manages teams; each write is whole or absent under a failed
  * statement. */
+#include "service/page.h"
 #include "svc_fixture.h"
 #include "unit.h"
 
@@ -90,9 +91,14 @@ UNIT_TEST_WITH(an_mdt_member_sees_only_its_own_team, fx_setup, fx_teardown)
 	assert_null(got);
 	assert_true(fx_count("audit", "action = 'permission.denied' AND object_type = 'mdt_team'") >= 1);
 	json_t *list = NULL;
-	assert_int_equal(svc_teams_list(&mdt.ctx, &list), 0);
-	assert_int_equal(json_array_size(json_is_array(list) ? list : json_object_get(list, "teams")), 1);
+	struct page_query q = {0};
+	struct field_errors errs;
+	field_errors_init(&errs, 4);
+	assert_int_equal(svc_teams_list(&mdt.ctx, &q, &errs, &list), 0);
+	assert_int_equal(json_array_size(json_object_get(list, "items")), 1);
+	assert_true(json_is_null(json_object_get(list, "next")));
 	json_decref(list);
+	field_errors_done(&errs);
 }
 
 UNIT_TEST_WITH(who_may_not_manage_teams, fx_setup, fx_teardown)

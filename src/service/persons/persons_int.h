@@ -10,9 +10,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "base/clock.h"
+#include "match/match.h"
 #include "service/ctx.h"
 
 struct db;
@@ -80,6 +82,29 @@ int persons_timeline_build(json_t *page);
  * refreshed again before the next lookup (the failure is the caller's to
  * log). */
 void persons_registry_later(struct app *app, int64_t root);
+/* The refreshes that failed before, again (each kept for later when it
+ * fails again). */
+void persons_registry_catch_up(struct app *app, struct db *db);
+
+/* The registry's fields, in the order of its schema. */
+enum { F_GIVEN, F_FAMILY, F_DOB, F_AGE, F_SEX, F_TOWN, F_COUNT };
+
+struct person_registry {
+	pthread_rwlock_t lock;
+	struct match_store *store;
+	struct match_index *index;
+	struct match_model model;
+	size_t persons;
+	/* Merge groups whose refresh failed after their commit: refreshed
+	 * again before the next lookup (under the write lock). */
+	int64_t later[32];
+	size_t nlater;
+};
+
+/* The people whose family name (and sex, when given) is the query's,
+ * by id: *ret (malloc'd) and *ret_n. */
+struct person_query;
+int persons_family_ids(struct person_registry *reg, const struct person_query *q, int64_t **ret, size_t *ret_n);
 
 /* ---- relief (relief.c) ---- */
 

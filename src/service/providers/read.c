@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "model/pack.h"
 #include "service/audit.h"
+#include "service/page.h"
 #include "service/sealed.h"
 
 const char *const provider_kinds[PROVIDER_KINDS] = {"service", "region", "population", "language"};
@@ -231,13 +232,20 @@ struct cursor {
 	char *name; /* lower(name) */
 };
 
-static int cursor_load(struct db *db, const char *after, struct cursor *c, struct field_errors *errs)
+/* The cursors are the shared helper's (service/page.h), the place being
+ * the last row's id; its sort key is read back from the row. */
+static const struct page_sort provider_sorts[] = {{"name", "lower(p.name)"}, {"openings", "p.openings"}, {NULL, NULL}};
+static const struct page_list providers_page_list = {"providers", "p.id", provider_sorts, "name"};
+
+static int cursor_load(struct db *db, const struct provider_filter *f, struct cursor *c, struct field_errors *errs)
 {
 	struct db_stmt *st;
-	int r = str_to_id(after, 1, INT64_MAX, &c->id) < 0
-			? ERR_NOTFOUND
-			: db_rowf(db, &st, "SELECT lower(name), COALESCE(openings, 0) FROM provider WHERE id = ?", "i",
-				  c->id);
+	struct list_page p;
+	struct page_query q = {.after = f->after, .sort = f->by_openings ? "openings" : "name"};
+	if (page_parse(&providers_page_list, &q, &p, errs) < 0)
+		return ERR_INVAL;
+	c->id = p.id;
+	int r = db_rowf(db, &st, "SELECT lower(name), COALESCE(openings, 0) FROM provider WHERE id = ?", "i", c->id);
 	if (r == ERR_NOTFOUND) {
 		field_error_add(errs, "after", "not a page of this list: start again from the first page");
 		return ERR_INVAL;
@@ -294,16 +302,21 @@ int svc_providers_search(const struct svc_ctx *ctx, const struct provider_filter
 	json_t *items = json_array(), *out = NULL;
 	if (!items)
 		r = ERR_NOMEM;
-	else if ((!f->after || (r = cursor_load(db, f->after, &c, errs)) == 0) &&
+	else if ((!f->after || !*f->after || (r = cursor_load(db, f, &c, errs)) == 0) &&
 		 (!f->q || (r = like_pattern(f->q, &pattern)) == 0))
 		r = search_rows(db, f, &c, f->q ? buf_str(&pattern) : NULL, limit + 1, items);
 	/* One row more than the page tells whether there is a next. */
 	json_t *next = json_null();
 	if (r == 0 && json_array_size(items) > (size_t)limit) {
+		struct list_page p;
+		struct page_query q = {.sort = f->by_openings ? "openings" : "name"};
+		int64_t last = json_integer_value(json_object_get(json_array_get(items, (size_t)limit - 1), "id"));
+		char cur[128];
 		json_decref(next);
-		next = json_sprintf("%lld", (long long)json_integer_value(
-						    json_object_get(json_array_get(items, (size_t)limit - 1), "id")));
-		r = next && json_array_remove(items, (size_t)limit) == 0 ? 0 : ERR_NOMEM;
+		next = NULL;
+		if ((r = page_parse(&providers_page_list, &q, &p, errs)) == 0 &&
+		    (r = page_cursor(&p, "", last, cur, sizeof cur)) == 0)
+			r = (next = json_string(cur)) && json_array_remove(items, (size_t)limit) == 0 ? 0 : ERR_NOMEM;
 	}
 	if (r == 0)
 		r = provider_lists_json(db, items);

@@ -11,9 +11,10 @@
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
+#include "service/page.h"
 #include "service/relief.h"
 
-#define REFERRALS_PAGE_DEFAULT 50
+#define REFERRALS_PAGE_DEFAULT PAGE_LIMIT_DEFAULT
 
 /* The ids of one page, in the actor's scope: one more than the limit, to
  * tell whether there is a next page. The scope is a bound flag per role,
@@ -55,6 +56,10 @@ static int page_ids(struct db *db, const struct svc_ctx *ctx, const struct refer
 	return 0;
 }
 
+/* Newest first by id; the cursors are the shared helper's. */
+static const struct page_sort referral_sorts[] = {{"id", "r.id"}, {NULL, NULL}};
+static const struct page_list referrals_page_list = {"referrals", "r.id", referral_sorts, "-id"};
+
 static void check_filter(const struct svc_ctx *ctx, const struct referral_filter *f, struct field_errors *errs,
 			 int64_t *ret_after)
 {
@@ -62,8 +67,8 @@ static void check_filter(const struct svc_ctx *ctx, const struct referral_filter
 	*ret_after = 0;
 	if (f->status && referral_status_parse(f->status, &s) < 0)
 		field_error_add(errs, "status", "pending, accepted, declined, started, completed, ended or withdrawn");
-	if (f->limit < 0 || f->limit > LIST_LIMIT_MAX)
-		field_error_add(errs, "limit", "from 1 to 500");
+	if (f->limit < 0 || f->limit > PAGE_LIMIT_MAX)
+		field_error_add(errs, "limit", "a number of rows from 1 to %d", PAGE_LIMIT_MAX);
 	if (f->provider_id < 0)
 		field_error_add(errs, "provider", "Provider: choose one from the directory");
 	if (f->case_id < 0)
@@ -72,8 +77,10 @@ static void check_filter(const struct svc_ctx *ctx, const struct referral_filter
 	 * internal case ids its referrals belong to. */
 	else if (f->case_id > 0 && ctx->actor->role == ROLE_PROVIDER)
 		field_error_add(errs, "case", "Providers cannot filter by case.");
-	if (f->after && *f->after && str_to_int64(f->after, 1, INT64_MAX, ret_after) < 0)
-		field_error_add(errs, "after", "the next cursor of the page before, as it was answered");
+	struct list_page p;
+	struct page_query q = {.after = f->after};
+	if (page_parse(&referrals_page_list, &q, &p, errs) == 0 && p.has_after)
+		*ret_after = p.id;
 }
 
 /* Whether the row's case is restricted by relief granted and the actor
@@ -142,9 +149,11 @@ int svc_referrals_list(const struct svc_ctx *ctx, const struct referral_filter *
 		r = svc_audit_appendf(db, ctx, "referral.list", "referral", AUDIT_NO_OBJECT,
 				      "status=%s provider=%lld case=%lld count=%zu", f->status ? f->status : "all",
 				      (long long)f->provider_id, (long long)f->case_id, n);
-	char next[24] = "";
-	if (more)
-		snprintf(next, sizeof next, "%lld", (long long)ids[n - 1]);
+	char next[128] = "";
+	struct list_page p;
+	struct page_query none = {0};
+	if (r == 0 && more && (r = page_parse(&referrals_page_list, &none, &p, errs)) == 0)
+		r = page_cursor(&p, "", ids[n - 1], next, sizeof next);
 	free(ids);
 	if ((r = referral_end(db, r)) < 0 ||
 	    !(*ret = json_pack("{s:o, s:o}", "items", items, "next", more ? json_string(next) : json_null()))) {

@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "model/schema.h"
 #include "service/audit.h"
+#include "service/page.h"
 #include "service/sealed.h"
 
 /* 1 when sql, given an id and a team's code, finds a row; 0 when not (or
@@ -167,39 +168,59 @@ static json_t *region_json(const struct pack *p, const char *id)
 	return reg ? json_string(reg->name) : json_null();
 }
 
-int svc_teams_list(const struct svc_ctx *ctx, json_t **ret)
+static const struct page_sort team_sorts[] = {
+	{"code", "t.code"},
+	{"name", "t.name"},
+	{"region", "t.region"},
+	{"id", "t.id"},
+	{NULL, NULL},
+};
+static const struct page_list teams_page_list = {"teams", "t.id", team_sorts, "code"};
+
+int svc_teams_list(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs, json_t **ret)
 {
 	struct db *db;
+	struct list_page p;
 	int r = svc_enter(ctx, PERM_TEAMS_READ, &db);
-	if (r < 0)
+	if (r < 0 || (r = page_parse(&teams_page_list, q, &p, errs)) < 0)
 		return r;
 	const char *code = ctx->actor->role == ROLE_MDT ? ctx->actor->scope : NULL;
+	struct sqlb *s = malloc(sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	sqlb_init(s);
+	sqlb_add(s, "SELECT ", "");
+	page_sql_key(s, &p);
+	sqlb_add(s,
+		", t.id, t.code, t.name, t.region, t.created_at,"
+		" (SELECT count(*) FROM mdt_member m WHERE m.team_id = t.id AND m.active = 1),"
+		" (SELECT count(*) FROM case_review r WHERE r.team_id = t.id AND r.status = 'scheduled')"
+		" FROM mdt_team t WHERE (CAST(? AS TEXT) IS NULL OR t.code = ?)",
+		"tt", code, code);
+	page_sql_after(s, &p);
+	page_sql_order(s, &p);
 	struct db_stmt *st;
-	if ((r = db_preparef(db, &st,
-			     "SELECT t.id, t.code, t.name, t.region, t.created_at,"
-			     " (SELECT count(*) FROM mdt_member m WHERE m.team_id = t.id AND m.active = 1),"
-			     " (SELECT count(*) FROM case_review r WHERE r.team_id = t.id AND r.status = 'scheduled')"
-			     " FROM mdt_team t WHERE (CAST(? AS TEXT) IS NULL OR t.code = ?) ORDER BY t.region, t.code",
-			     "tt", code, code)) < 0)
+	r = sqlb_prepare(db, s, &st);
+	free(s);
+	if (r < 0)
 		return r;
 	json_t *list = json_array();
-	while ((r = db_step(st)) == DB_ROW) {
-		json_t *t = json_pack("{s:o}", "region_name", region_json(ctx->app->pack, db_column_text(st, 3)));
+	while (list && (r = db_step(st)) == DB_ROW && page_row(&p, st)) {
+		json_t *t = json_pack("{s:o}", "region_name", region_json(ctx->app->pack, db_column_text(st, 4)));
 		/* In the list first, so that the list frees it on any failure. */
 		if (!t || json_array_append_new(list, t) < 0) {
 			r = ERR_NOMEM;
 			break;
 		}
-		if ((r = db_row_json(st, "id:i code name region created_at members:i scheduled_reviews:i", t)) < 0)
+		if ((r = db_row_json(st, "- id:i code name region created_at members:i scheduled_reviews:i", t)) < 0)
 			break;
 	}
 	db_finalize(st);
-	if (r < 0) {
+	if (!list || r < 0) {
 		json_decref(list);
-		return r;
+		return r < 0 ? r : ERR_NOMEM;
 	}
-	*ret = json_pack("{s:o}", "teams", list);
-	return *ret ? 0 : ERR_NOMEM;
+	return page_answer(&p, list, ret);
 }
 
 static const struct field_rule team_fields[] = {

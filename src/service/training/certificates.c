@@ -17,6 +17,7 @@
 #include "service/audit.h"
 #include "service/limits.h"
 #include "service/sealed.h"
+#include "service/training/training_int.h"
 
 #define REASON_MAX 500
 #define CODE_MAX 64
@@ -129,20 +130,6 @@ static int cert_load(struct db *db, const struct svc_ctx *ctx, int64_t id, json_
 	return *ret ? 0 : r;
 }
 
-static int parse_after(const char *after, int64_t *ret)
-{
-	if (!after || !*after) {
-		*ret = 0;
-		return 0;
-	}
-	char *end;
-	long long v = strtoll(after, &end, 10);
-	if (*end || v < 0)
-		return ERR_INVAL;
-	*ret = v;
-	return 0;
-}
-
 int svc_certificates_list(const struct svc_ctx *ctx, const struct cert_filter *f, struct field_errors *errs,
 			  json_t **ret)
 {
@@ -151,13 +138,9 @@ int svc_certificates_list(const struct svc_ctx *ctx, const struct cert_filter *f
 	int r = svc_enter(ctx, PERM_TRAINING_READ, &db);
 	if (r < 0)
 		return r;
-	if (parse_after(f->after, &after) < 0)
-		field_error_add(errs, "after", "the next cursor of the page before");
 	if (f->course && *f->course && !pack_course(ctx->app->pack, f->course))
 		field_error_add(errs, "course", "a course of the catalogue");
-	if (f->limit < 0 || f->limit > LIST_LIMIT_MAX)
-		field_error_add(errs, "limit", "from 1 to %d", LIST_LIMIT_MAX);
-	if (field_errors_any(errs))
+	if (tr_page(&tr_certificates_page, f->limit, f->after, &after, errs) < 0 || field_errors_any(errs))
 		return ERR_INVAL;
 	int limit = f->limit > 0 ? f->limit : 50;
 	const char *course = f->course && *f->course ? f->course : NULL;
@@ -183,25 +166,12 @@ int svc_certificates_list(const struct svc_ctx *ctx, const struct cert_filter *f
 	db_finalize(st);
 	if (r < 0)
 		goto fail;
-	json_t *next = json_null();
-	if (json_array_size(items) > (size_t)limit) {
-		if (json_array_remove(items, (size_t)limit) < 0) {
-			r = ERR_NOMEM;
-			goto fail;
-		}
-		char cur[24];
-		snprintf(cur, sizeof cur, "%lld",
-			 (long long)json_integer_value(json_object_get(json_array_get(items, (size_t)limit - 1), "id")));
-		next = json_string(cur);
-	}
+	size_t shown = json_array_size(items) > (size_t)limit ? (size_t)limit : json_array_size(items);
 	if ((r = svc_audit_appendf(db, ctx, "certificate.list", "trainee", f->trainee > 0 ? f->trainee : AUDIT_NO_OBJECT,
-				   "course=%s count=%zu", course ? course : "", json_array_size(items))) < 0 ||
-	    (r = db_commit(db)) < 0) {
-		json_decref(next);
+				   "course=%s count=%zu", course ? course : "", shown)) < 0 ||
+	    (r = db_commit(db)) < 0)
 		goto fail;
-	}
-	*ret = json_pack("{s:o,s:o}", "items", items, "next", next);
-	return *ret ? 0 : ERR_NOMEM;
+	return tr_page_answer(&tr_certificates_page, items, limit, ret);
 fail:
 	db_rollback(db);
 out:

@@ -7,6 +7,7 @@
 #include "base/str.h"
 #include "model/pack.h"
 #include "service/audit.h"
+#include "service/page.h"
 #include "service/sealed.h"
 #include "service/training/training_int.h"
 
@@ -51,26 +52,42 @@ int tr_mark_trainee(struct db *db, int64_t trainee_id)
 	return r < 0 ? r : db_execf(db, "UPDATE trainee SET seq = ? WHERE id = ?", "ii", seq, trainee_id);
 }
 
-int tr_page(int limit, const char *after, int64_t *ret_after, struct field_errors *errs)
+/* The lists read by id after a cursor: their cursors are the shared
+ * helper's (service/page.h), the place being the last row's id. */
+static const struct page_sort tr_sorts[] = {{"id", "id"}, {NULL, NULL}};
+const struct page_list tr_trainees_page = {"trainees", "id", tr_sorts, "id"};
+const struct page_list tr_sessions_page = {"training_sessions", "id", tr_sorts, "id"};
+const struct page_list tr_certificates_page = {"certificates", "id", tr_sorts, "id"};
+
+int tr_page(const struct page_list *l, int limit, const char *after, int64_t *ret_after, struct field_errors *errs)
 {
+	struct list_page p;
+	struct page_query q = {.after = after};
 	*ret_after = 0;
-	if (limit < 0 || limit > LIST_LIMIT_MAX)
-		field_error_add(errs, "limit", "from 1 to %d", LIST_LIMIT_MAX);
-	if (after && *after && str_to_id(after, 1, INT64_MAX, ret_after) < 0)
-		field_error_add(errs, "after", "not a page of this list: start again from the first page");
+	if (limit < 0 || limit > PAGE_LIMIT_MAX)
+		field_error_add(errs, "limit", "a number of rows from 1 to %d", PAGE_LIMIT_MAX);
+	if (page_parse(l, &q, &p, errs) == 0 && p.has_after)
+		*ret_after = p.id;
 	return field_errors_any(errs) ? ERR_INVAL : 0;
 }
 
-int tr_page_answer(json_t *items, int limit, json_t **ret)
+int tr_page_answer(const struct page_list *l, json_t *items, int limit, json_t **ret)
 {
 	json_t *next = json_null();
 	if (json_array_size(items) > (size_t)limit) {
-		next = json_sprintf("%lld", (long long)json_integer_value(
-						    json_object_get(json_array_get(items, (size_t)limit - 1), "id")));
-		if (!next || json_array_remove(items, (size_t)limit) < 0) {
+		struct list_page p;
+		struct page_query q = {0};
+		struct field_errors errs;
+		char cur[128];
+		field_errors_init(&errs, 2);
+		int64_t id = json_integer_value(json_object_get(json_array_get(items, (size_t)limit - 1), "id"));
+		int r = page_parse(l, &q, &p, &errs);
+		field_errors_done(&errs);
+		if (r < 0 || page_cursor(&p, "", id, cur, sizeof cur) < 0 || !(next = json_string(cur)) ||
+		    json_array_remove(items, (size_t)limit) < 0) {
 			json_decref(next);
 			json_decref(items);
-			return ERR_NOMEM;
+			return r < 0 ? r : ERR_NOMEM;
 		}
 	}
 	*ret = json_pack("{s:o, s:o}", "items", items, "next", next);

@@ -194,7 +194,7 @@ int svc_tsessions_list(const struct svc_ctx *ctx, const struct tsession_filter *
 		field_error_add(errs, "from", "From: a date, YYYY-MM-DD");
 	if (f->to && time_parse(f->to, &t) < 0 && strlen(f->to) != 10)
 		field_error_add(errs, "to", "To: a date, YYYY-MM-DD");
-	if ((r = tr_page(f->limit, f->after, &after, errs)) < 0)
+	if ((r = tr_page(&tr_sessions_page, f->limit, f->after, &after, errs)) < 0)
 		return r;
 	int limit = f->limit > 0 ? f->limit : TRAINING_PAGE_DEFAULT;
 	struct db_stmt *st;
@@ -223,7 +223,7 @@ int svc_tsessions_list(const struct svc_ctx *ctx, const struct tsession_filter *
 		json_decref(items);
 		return r;
 	}
-	return tr_page_answer(items, limit, ret);
+	return tr_page_answer(&tr_sessions_page, items, limit, ret);
 }
 
 static int session_trainers(struct app *app, struct db *db, int64_t id, json_t *out)

@@ -189,7 +189,7 @@ int svc_trainees_list(const struct svc_ctx *ctx, const struct trainee_filter *f,
 	struct db *db;
 	int64_t scope, after;
 	int r = svc_enter(ctx, PERM_TRAINING_READ, &db);
-	if (r < 0 || (r = tr_page(f->limit, f->after, &after, errs)) < 0 || (r = tr_scope(ctx, db, &scope)) < 0)
+	if (r < 0 || (r = tr_page(&tr_trainees_page, f->limit, f->after, &after, errs)) < 0 || (r = tr_scope(ctx, db, &scope)) < 0)
 		return r;
 	int limit = f->limit > 0 ? f->limit : TRAINING_PAGE_DEFAULT;
 	struct db_stmt *st;
@@ -218,7 +218,7 @@ int svc_trainees_list(const struct svc_ctx *ctx, const struct trainee_filter *f,
 		json_decref(items);
 		return r;
 	}
-	return tr_page_answer(items, limit, ret);
+	return tr_page_answer(&tr_trainees_page, items, limit, ret);
 }
 
 static int record_registrations(const struct svc_ctx *ctx, struct db *db, int64_t id, json_t *out)

@@ -27,11 +27,15 @@ int tr_seq_next(struct db *db, int64_t *ret);
 int tr_mark_session(struct db *db, int64_t session_id);
 int tr_mark_trainee(struct db *db, int64_t trainee_id);
 
-/* A list's limit and cursor (an id) checked: errs names them. */
-int tr_page(int limit, const char *after, int64_t *ret_after, struct field_errors *errs);
+/* A list's limit and cursor checked (errs names them); *ret_after the id
+ * of the row the cursor was written after. The cursors are the shared
+ * helper's (service/page.h), of the list l. */
+struct page_list;
+extern const struct page_list tr_trainees_page, tr_sessions_page, tr_certificates_page;
+int tr_page(const struct page_list *l, int limit, const char *after, int64_t *ret_after, struct field_errors *errs);
 
 /* The page answer from items fetched with one row more than limit. */
-int tr_page_answer(json_t *items, int limit, json_t **ret);
+int tr_page_answer(const struct page_list *l, json_t *items, int limit, json_t **ret);
 
 /* A trainee's name opened, or NULL; *ret_err set on failure. */
 int tr_trainee_name(struct app *app, struct db *db, int64_t trainee_id, char **ret);
