@@ -187,6 +187,19 @@ int h_dashboard(struct http_req *req, struct http_resp *resp)
 
 /* ---- who works a case, my work, the caseload, reopening, printing ---- */
 
+static int query_limit(struct http_req *req, struct field_errors *errs)
+{
+	const char *limit = http_query(req, "limit");
+	int64_t v;
+	if (!limit)
+		return 0;
+	if (str_to_int64(limit, 1, 500, &v) < 0) {
+		field_error_add(errs, "limit", "Limit: from 1 to 500");
+		return 0;
+	}
+	return (int)v;
+}
+
 /* The page asked for: limit and after. */
 static struct page_req page_of(struct http_req *req, struct field_errors *errs)
 {
