@@ -24,6 +24,23 @@
 
 #define SPOOL_ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
 #define LIST_DEFAULT 50
+/* What each chunk's sealed bytes begin with: the attachment's id (8 bytes),
+ * the chunk's place (4) and the number of chunks (4), big-endian. The seal
+ * binds the bytes to their row; the header binds the row to its file, its
+ * place and the file's length, so chunks cannot be moved, swapped or cut. */
+#define CHUNK_HEAD 16
+
+static void chunk_head(unsigned char out[CHUNK_HEAD], int64_t id, int64_t seq, int64_t chunks)
+{
+	uint64_t v = (uint64_t)id;
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (unsigned char)v;
+	uint32_t s = (uint32_t)seq, c = (uint32_t)chunks;
+	for (int i = 3; i >= 0; i--, s >>= 8, c >>= 8) {
+		out[8 + i] = (unsigned char)s;
+		out[12 + i] = (unsigned char)c;
+	}
+}
 
 static const char *owner_type(enum attach_owner kind)
 {
@@ -221,9 +238,14 @@ void svc_attachment_upload_free(struct attach_upload *u)
 static int store_chunks(struct db *db, struct attach_upload *u, int64_t id)
 {
 	crypto_secretstream_xchacha20poly1305_state pull;
+	unsigned char *framed = malloc(CHUNK_HEAD + ATTACH_CHUNK);
+	if (!framed)
+		return ERR_NOMEM;
 	if (fflush(u->spool) != 0 || fseek(u->spool, 0, SEEK_SET) != 0 ||
-	    crypto_secretstream_xchacha20poly1305_init_pull(&pull, u->header, u->key) != 0)
+	    crypto_secretstream_xchacha20poly1305_init_pull(&pull, u->header, u->key) != 0) {
+		free(framed);
 		return ERR_IO;
+	}
 	struct buf sealed;
 	buf_init(&sealed, 0);
 	uint64_t left = u->size;
@@ -244,13 +266,19 @@ static int store_chunks(struct db *db, struct attach_upload *u, int64_t id)
 			r = db_int64f(db, &cid,
 				      "INSERT INTO attachment_chunk (attachment_id, seq) VALUES (?, ?) RETURNING id",
 				      "ii", id, seq);
-		if (r == 0)
-			r = seal_value(u->ctx.app->keys, "attachment_chunk", "data", cid, u->plain, plen, &sealed);
+		if (r == 0) {
+			chunk_head(framed, id, seq, u->chunks);
+			memcpy(framed + CHUNK_HEAD, u->plain, plen);
+			r = seal_value(u->ctx.app->keys, "attachment_chunk", "data", cid, framed, CHUNK_HEAD + plen,
+				       &sealed);
+		}
 		if (r == 0)
 			r = db_execf(db, "UPDATE attachment_chunk SET data = ? WHERE id = ?", "bi", sealed.data,
 				     sealed.len, cid);
 	}
 	sodium_memzero(&pull, sizeof pull);
+	sodium_memzero(framed, CHUNK_HEAD + ATTACH_CHUNK);
+	free(framed);
 	buf_done(&sealed);
 	return r;
 }
@@ -496,15 +524,21 @@ int svc_attachment_next(struct attach_read *rd, const void **data, size_t *len)
 	db_finalize(st);
 	if (r < 0)
 		return r;
+	/* The chunk names its file, its place and how many there are. */
+	unsigned char head[CHUNK_HEAD];
+	chunk_head(head, rd->id, rd->seq, rd->chunks);
+	if (rd->plain.len < CHUNK_HEAD || sodium_memcmp(rd->plain.data, head, CHUNK_HEAD) != 0)
+		return ERR_INVAL;
+	size_t plen = rd->plain.len - CHUNK_HEAD;
 	/* Every chunk but the last is whole; together they are the size. */
 	bool last = rd->seq + 1 == rd->chunks;
-	if ((!last && rd->plain.len != ATTACH_CHUNK) || rd->sent + (int64_t)rd->plain.len > rd->size ||
-	    (last && rd->sent + (int64_t)rd->plain.len != rd->size))
+	if ((!last && plen != ATTACH_CHUNK) || rd->sent + (int64_t)plen > rd->size ||
+	    (last && rd->sent + (int64_t)plen != rd->size))
 		return ERR_INVAL;
 	rd->seq++;
-	rd->sent += (int64_t)rd->plain.len;
-	*data = rd->plain.data;
-	*len = rd->plain.len;
+	rd->sent += (int64_t)plen;
+	*data = (const unsigned char *)rd->plain.data + CHUNK_HEAD;
+	*len = plen;
 	return 0;
 }
 
