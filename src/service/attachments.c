@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -81,6 +82,51 @@ static bool good_text(const char *s, size_t max)
 	return sn.text && !sn.need;
 }
 
+/* Whether valid UTF-8 s holds a control that turns text around or is no
+ * character at all: U+0080 to U+009F, U+200E, U+200F, U+202A to U+202E,
+ * U+2066 to U+2069. "report\u202Efdp.exe" reads as "reportexe.pdf". */
+static bool has_hidden_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+			return true;
+		if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xAA && p[2] <= 0xAE)))
+			return true;
+		if (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+			return true;
+	}
+	return false;
+}
+
+/* The name a file is saved as: name with the extension of the kind its
+ * content is (a wrong one replaced, a missing one added), so a PDF named
+ * "report.html" is saved as "report.pdf". A kind not known: ".bin". */
+static char *saved_name(const char *name, const char *media_type)
+{
+	const char *ext = sniff_extension(sniff_kind_of(media_type));
+	if (!ext)
+		ext = "bin";
+	size_t n = strlen(name);
+	const char *dot = strrchr(name, '.');
+	if (dot && dot > name) {
+		const char *e = dot + 1;
+		bool word = *e && strlen(e) <= 5;
+		for (const char *c = e; word && *c; c++)
+			word = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
+		if (word && (strcasecmp(e, ext) == 0 || (strcmp(ext, "jpg") == 0 && strcasecmp(e, "jpeg") == 0)))
+			return strdup(name);
+		if (word)
+			n = (size_t)(dot - name);
+	}
+	size_t size = n + strlen(ext) + 2;
+	char *out = malloc(size);
+	if (out && snprintf(out, size, "%.*s.%s", (int)n, name, ext) < 0) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
 /* ---- upload ---- */
 
 struct attach_upload {
@@ -130,13 +176,24 @@ static FILE *spool_open(void)
 
 static int check_begin(const char *name, const char *description, struct field_errors *errs)
 {
+	static const char hidden[] = "it holds an invisible control that can make it read differently than it is:"
+				     " type it again without it";
 	if (!name || !*name)
 		field_error_add(errs, "name", "type the file's name");
 	else if (!good_text(name, ATTACH_NAME_MAX) || strchr(name, '/') || strchr(name, '\\'))
-		field_error_add(errs, "name", "a file name of 1 to %d characters on one line, without / or \\",
+		field_error_add(errs, "name",
+				"a file name on one line, without / or \\, of at most %d letters (fewer when they"
+				" carry accents or are of another alphabet)",
 				ATTACH_NAME_MAX);
+	else if (has_hidden_control(name))
+		field_error_add(errs, "name", "%s", hidden);
 	if (description && *description && !good_text(description, ATTACH_DESCRIPTION_MAX))
-		field_error_add(errs, "description", "at most %d characters, on one line", ATTACH_DESCRIPTION_MAX);
+		field_error_add(errs, "description",
+				"one line of at most %d letters (fewer when they carry accents or are of another"
+				" alphabet)",
+				ATTACH_DESCRIPTION_MAX);
+	else if (description && has_hidden_control(description))
+		field_error_add(errs, "description", "%s", hidden);
 	return field_errors_any(errs) ? ERR_INVAL : 0;
 }
 
@@ -366,6 +423,11 @@ static int item_json(struct app *app, struct db_stmt *st, json_t **ret)
 	int r = j ? 0 : ERR_NOMEM;
 	if (r == 0)
 		r = sealed_json(app, st, 1, "attachment", "name", id, j, "name");
+	const char *name = json_string_value(json_object_get(j, "name"));
+	char *saved = r == 0 && name ? saved_name(name, type) : NULL;
+	if (r == 0 && (!saved || json_object_set_new(j, "download_name", json_string(saved)) < 0))
+		r = ERR_NOMEM;
+	free(saved);
 	if (r == 0)
 		r = sealed_json(app, st, 2, "attachment", "description", id, j, "description");
 	if (r == 0)
@@ -479,9 +541,16 @@ int svc_attachment_open(const struct svc_ctx *ctx, int64_t id, struct attach_inf
 	int64_t owner = db_column_int64(st, kind == ATTACH_CASE ? 0 : 1);
 	struct attach_info in = {.id = id, .size = db_column_int64(st, 3)};
 	int64_t chunks = db_column_int64(st, 4);
-	r = str_copy(in.content_type, sizeof in.content_type, db_column_text(st, 2));
+	/* The type served comes from the kinds an attachment may be, whatever
+	 * the row says; the name saved ends as that kind does. */
+	const char *type = sniff_media_type(sniff_kind_of(db_column_text(st, 2)));
+	char *name = NULL;
+	r = str_copy(in.content_type, sizeof in.content_type, type ? type : "application/octet-stream");
 	if (r == 0)
-		r = sealed_get(ctx->app, st, 5, "attachment", "name", id, &in.name);
+		r = sealed_get(ctx->app, st, 5, "attachment", "name", id, &name);
+	if (r == 0 && !(in.name = saved_name(name ? name : "file", in.content_type)))
+		r = ERR_NOMEM;
+	free(name);
 	db_finalize(st);
 	struct attach_read *rd = NULL;
 	if (r == 0)

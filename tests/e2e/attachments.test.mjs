@@ -205,7 +205,43 @@ describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
     // A JPEG named .txt is a JPEG.
     const jpeg = await readJson(await upload(as.hart, `/api/v1/cases/${otherCaseId}/attachments`, fileOf('\xFF\xD8\xFF\xE0', 5000, marker), { name: 'scan.txt' }), 201, 'jpeg');
     assert.equal(jpeg.content_type, 'image/jpeg');
+    assert.equal(jpeg.download_name, 'scan.jpg', 'saved with the extension of its kind');
     assert.equal(rows(db), before + 1);
+  });
+
+  test('a file is saved with the extension of its kind, whatever its name or its row says', async () => {
+    const pdf = fileOf('%PDF-1.7\n<script>alert(1)</script>', 3000, marker);
+    const cases = { 'report.html': 'report.pdf', 'Report.PDF': 'Report.PDF', 'notes v1.2 final': 'notes v1.2 final.pdf', 'scan': 'scan.pdf' };
+    const ownCaseId = (await report('Bridgeport', 'Attachnames')).id;
+    for (const [name, saved] of Object.entries(cases)) {
+      const a = await readJson(await upload(as.hart, `/api/v1/cases/${ownCaseId}/attachments`, pdf, { name }), 201, name);
+      assert.equal(a.name, name, 'the name as given is kept');
+      assert.equal(a.download_name, saved);
+      const listed = (await as.hart.get(`/api/v1/cases/${ownCaseId}/attachments`)).items.find((i) => i.id === a.id);
+      assert.equal(listed.download_name, saved);
+      const { res } = await download(as.hart, a.href);
+      assert.equal(res.headers.get('content-type'), 'application/pdf');
+      assert.equal(res.headers.get('content-disposition').split(';')[1].trim(), `filename="${saved}"`, name);
+      if (name !== 'report.html') continue;
+      // A row altered to say it is a web page: served as bytes, saved as .bin.
+      sql(db, `UPDATE attachment SET content_type = 'text/html' WHERE id = ${a.id}`);
+      const { res: bad } = await download(as.hart, a.href);
+      assert.equal(bad.headers.get('content-type'), 'application/octet-stream');
+      assert.equal(bad.headers.get('content-disposition').split(';')[1].trim(), 'filename="report.bin"');
+    }
+  });
+
+  test('a name or a description with a control that turns text around is refused in plain words', async () => {
+    const before = rows(db);
+    const tricks = ['report\u202Efdp.exe', 'a\u200Fb.pdf', 'x\u2066y.pdf', 'c1\u0085.pdf'];
+    for (const name of tricks) {
+      const p = await assertProblem(await upload(as.hart, `/api/v1/cases/${caseId}/attachments`, full.subarray(0, 1000), { name }), 422, JSON.stringify(name));
+      const err = p.errors.find((e) => e.field === 'name');
+      assert.match(err.reason, /invisible control/, JSON.stringify(p.errors));
+    }
+    const p = await assertProblem(await upload(as.hart, `/api/v1/cases/${caseId}/attachments`, full.subarray(0, 1000), { description: 'Seen \u202Etoday' }), 422, 'description');
+    assert.ok(p.errors.some((e) => e.field === 'description' && /invisible control/.test(e.reason)), JSON.stringify(p.errors));
+    assert.equal(rows(db), before);
   });
 
   test('a name is required, on one line and without a slash', async () => {
