@@ -71,6 +71,21 @@ static int owner_access(const struct svc_ctx *ctx, enum perm perm, enum attach_o
 	return persons_reached(ctx, *ret_db, &pr, owner);
 }
 
+/* A child's record merged into another takes no file: ERR_CONFLICT, with
+ * the kept record named in errs. */
+static int not_merged(struct db *db, enum attach_owner kind, int64_t owner, struct field_errors *errs)
+{
+	int64_t into = 0;
+	int r = kind == ATTACH_PERSON ? persons_merged_into(db, owner, &into) : 0;
+	if (r < 0 || !into)
+		return r;
+	field_error_add(errs, "person",
+			"This child's record was merged into record %lld, which is kept: open that record and"
+			" attach the file there.",
+			(long long)into);
+	return ERR_CONFLICT;
+}
+
 /* A name or description: text on one line, valid UTF-8. */
 static bool good_text(const char *s, size_t max)
 {
@@ -203,7 +218,7 @@ int svc_attachment_begin(const struct svc_ctx *ctx, enum attach_owner kind, int6
 {
 	struct db *db;
 	int r = owner_access(ctx, PERM_ATTACHMENTS_WRITE, kind, owner, &db);
-	if (r < 0 || (r = check_begin(name, description, errs)) < 0)
+	if (r < 0 || (r = not_merged(db, kind, owner, errs)) < 0 || (r = check_begin(name, description, errs)) < 0)
 		return r;
 	int64_t cap = ctx->app->pack->attachments.max_bytes;
 	if (declared > cap)
@@ -365,7 +380,8 @@ static int finish(struct attach_upload *u, struct field_errors *errs, json_t **r
 		return r;
 	/* Who may attach is checked again: the upload took time. */
 	struct db *db;
-	if ((r = owner_access(&u->ctx, PERM_ATTACHMENTS_WRITE, u->kind, u->owner, &db)) < 0 || (r = db_begin(db)) < 0)
+	if ((r = owner_access(&u->ctx, PERM_ATTACHMENTS_WRITE, u->kind, u->owner, &db)) < 0 ||
+	    (r = not_merged(db, u->kind, u->owner, errs)) < 0 || (r = db_begin(db)) < 0)
 		return r;
 	char at[32];
 	int64_t id = 0;
