@@ -98,8 +98,13 @@ static int add(struct http_req *req, struct http_resp *resp, enum attach_owner k
 	if (http_param_id(req, 0, &owner) < 0)
 		return ERR_NOTFOUND;
 	const char *len = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (len && str_to_int64(len, 0, INT64_MAX, &declared) < 0)
-		declared = -1;
+	/* A browser sends a file's size with it; a body of unknown length
+	 * would be read with no end known in advance. */
+	if (!len || str_to_int64(len, 0, INT64_MAX, &declared) < 0)
+		return http_problem(resp, 411, "length-required", "Size not sent",
+				    "The file came without its size, so it was not taken. Attach it again from the"
+				    " page.",
+				    NULL);
 	struct upload *up = calloc(1, sizeof *up);
 	if (!up)
 		return ERR_NOMEM;
