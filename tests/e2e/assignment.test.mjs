@@ -247,8 +247,16 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     assert.equal(p.case.number, c.number);
     assert.equal(p.printed_by.username, 'demo-liaison');
     assert.equal(p.printed_at, clock.iso());
+    assert.ok(p.case.child && Array.isArray(p.case.duties), 'the parts asked for');
+    assert.equal(p.case.events, undefined, 'no timeline unless asked for');
+    assert.equal(p.case.missing_episodes, undefined);
+    assert.equal(p.case.reports, undefined);
+    const onlyTimeline = await as.hart.get(`${CASES}/${c.id}/print?parts=timeline`);
+    assert.ok(Array.isArray(onlyTimeline.case.events));
+    assert.deepEqual(Object.keys(onlyTimeline.case).sort(), ['events', 'id', 'number', 'view'], 'nothing of the child without the facts');
     const all = await as.hart.get(`${CASES}/${c.id}/print`);
     assert.deepEqual(all.parts, ['facts', 'duties', 'timeline', 'plan']);
+    assert.ok(all.case.child && all.case.duties && all.case.events);
     const audit = (await auditRecords(as.admin, 'case.print')).map((a) => a.detail);
     assert.ok(audit.includes('parts=facts,duties'), audit.join());
     assert.ok(audit.includes('parts=facts,duties,timeline,plan'));
