@@ -226,6 +226,37 @@ UNIT_TEST_WITH(a_note_is_corrected_only_within_the_window_and_with_new_text, fx_
 	assert_non_null(strstr(a.detail, "not by a person"));
 }
 
+#ifdef HARTLINE_TEST_HOOKS
+/* The correction that lands first, between the other's read and write. */
+static struct call *race_first;
+
+static void race_correct(void)
+{
+	cases_correct_race = NULL;
+	assert_int_equal(call(race_first, "{\"text\": \"Phoned the school nurse.\"}"), 0);
+}
+
+UNIT_TEST_WITH(a_correction_that_lost_a_race_is_refused_and_the_first_text_kept, fx_setup, fx_teardown)
+{
+	struct fx_user careline, hart;
+	int64_t id = fx_case_as_hart(&careline, &hart);
+	int64_t ev = call_ok(&hart, EVENT, id, 0, 0, "{\"kind\": \"contact\", \"text\": \"Phoned the school.\"}");
+	struct call first = {.as = &hart, .op = NOTE_CORRECT, .id = id, .sub = ev};
+	struct call second = first;
+	race_first = &first;
+	cases_correct_race = race_correct;
+	assert_int_equal(call(&second, "{\"text\": \"Phoned the head teacher.\"}"), ERR_CONFLICT);
+	cases_correct_race = NULL;
+	assert_non_null(strstr(second.detail, "since you opened it"));
+	json_t *e = entry(&hart, id, ev);
+	assert_string_equal(json_string_value(json_object_get(e, "text")), "Phoned the school nurse.");
+	assert_int_equal(json_array_size(json_object_get(e, "corrections")), 1);
+	json_decref(e);
+	assert_int_equal(fx_count("case_event_correction", NULL), 1);
+	assert_int_equal(fx_count("audit", "action = 'case.event_correct'"), 1);
+}
+#endif
+
 /* ---- the located time ---- */
 
 /* A case with a child missing since 12:00 and located at 18:00. */
