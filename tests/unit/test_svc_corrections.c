@@ -384,6 +384,24 @@ UNIT_TEST_WITH(a_corrected_done_time_keeps_the_earlier_one_and_the_duty_standing
 	assert_int_equal(fx_count("action_item", "done_at = '2026-11-28T18:10:00Z'"), 1);
 	assert_int_equal(fx_count("time_correction", "field = 'done_at' AND earlier_at = '2026-11-28T18:30:00Z'"), 1);
 	assert_int_equal(fx_count("audit", "action = 'review.action_item_done_correct'"), 1);
+	/* HART reads why the time was corrected; the team's members read the
+	 * times only. */
+	struct fx_user mdt;
+	fx_user(&mdt, ROLE_MDT, "mdt-a");
+	const struct fx_user *readers[] = {&hart, &mdt};
+	for (size_t i = 0; i < 2; i++) {
+		json_t *team = NULL;
+		assert_int_equal(svc_team_get(&readers[i]->ctx, h.team, &team), 0);
+		json_t *review = json_array_get(json_object_get(team, "reviews"), 0);
+		json_t *item = json_array_get(json_object_get(review, "action_items"), 0);
+		json_t *c = json_array_get(json_object_get(item, "corrections"), 0);
+		assert_string_equal(json_string_value(json_object_get(c, "earlier_at")), "2026-11-28T18:30:00Z");
+		if (i == 0)
+			assert_string_equal(json_string_value(json_object_get(c, "reason")), "Called before the meeting ended.");
+		else
+			assert_null(json_object_get(c, "reason"));
+		json_decref(team);
+	}
 }
 
 FX_WHEN_ALLOCATIONS_FAIL(a_corrected_done_time_keeps_the_earlier_one_and_the_duty_standing_follows, failure_loop)
