@@ -68,7 +68,7 @@ static int run(void *arg)
 		r = svc_action_item_done(c, a->id, a->sub, a->item, a->body, &errs, &ret);
 		break;
 	case DONE_CORRECT:
-		r = svc_action_item_done_correct(c, a->id, a->sub, a->item, a->body, &errs, &ret);
+		r = svc_action_item_done_correct(c, a->id, a->sub, a->item, a->body, &errs, &cf, &ret);
 		break;
 	}
 	if (r == 0)
@@ -408,6 +408,34 @@ FX_WHEN_ALLOCATIONS_FAIL(a_corrected_done_time_keeps_the_earlier_one_and_the_dut
 UNIT_REGISTER(a_corrected_done_time_keeps_the_earlier_one_and_the_duty_standing_follows_when_allocations_fail,
 	      fx_setup, fx_teardown)
 
+#ifdef HARTLINE_TEST_HOOKS
+static struct call *done_first;
+
+static void race_done(void)
+{
+	cases_correct_race = NULL;
+	assert_int_equal(call(done_first, "{\"done_at\": \"2026-11-28T18:05:00Z\", \"reason\": \"First.\"}"), 0);
+}
+
+UNIT_TEST_WITH(a_done_time_correction_that_lost_a_race_says_so, fx_setup, fx_teardown)
+{
+	struct fx_user careline, hart;
+	struct held h;
+	held_review(&careline, &hart, &h);
+	call_ok(&hart, DONE, h.team, h.review, h.item, "{\"done_at\": \"2026-11-28T18:30:00Z\"}");
+	struct call first = {.as = &hart, .op = DONE_CORRECT, .id = h.team, .sub = h.review, .item = h.item};
+	struct call second = first;
+	done_first = &first;
+	cases_correct_race = race_done;
+	assert_int_equal(call(&second, "{\"done_at\": \"2026-11-28T18:10:00Z\", \"reason\": \"Second.\"}"),
+			 ERR_CONFLICT);
+	cases_correct_race = NULL;
+	assert_non_null(strstr(second.detail, "since you opened it"));
+	assert_int_equal(fx_count("action_item", "done_at = '2026-11-28T18:05:00Z'"), 1);
+	assert_int_equal(fx_count("time_correction", NULL), 1);
+}
+#endif
+
 UNIT_TEST_WITH(a_done_time_is_corrected_only_when_done_by_a_role_that_writes_reviews, fx_setup, fx_teardown)
 {
 	struct fx_user careline, hart, mdt, analyst;
@@ -417,6 +445,7 @@ UNIT_TEST_WITH(a_done_time_is_corrected_only_when_done_by_a_role_that_writes_rev
 	fx_user(&analyst, ROLE_ANALYST, NULL);
 	struct call a = {.as = &hart, .op = DONE_CORRECT, .id = h.team, .sub = h.review, .item = h.item};
 	assert_int_equal(call(&a, "{\"done_at\": \"2026-11-28T18:10:00Z\", \"reason\": \"x\"}"), ERR_CONFLICT);
+	assert_non_null(strstr(a.detail, "not marked done"));
 	call_ok(&hart, DONE, h.team, h.review, h.item, "{\"done_at\": \"2026-11-28T18:30:00Z\"}");
 	assert_int_equal(call(&a, "{\"done_at\": \"2026-11-28T17:10:00Z\", \"reason\": \"x\"}"), ERR_INVAL);
 	assert_int_equal(call(&a, "{\"done_at\": \"2026-11-28T19:10:00Z\", \"reason\": \"x\"}"), ERR_INVAL);
