@@ -301,7 +301,11 @@ static struct MHD_Response *stream_response(struct http_resp *r)
 	}
 	o->s = r->stream;
 	r->stream.state = NULL;
-	return MHD_create_response_from_callback((uint64_t)o->s.size, 64 * 1024, stream_read, o, stream_free);
+	struct MHD_Response *mr =
+		MHD_create_response_from_callback((uint64_t)o->s.size, 64 * 1024, stream_read, o, stream_free);
+	if (!mr) /* no response to free the stream with it */
+		stream_free(o);
+	return mr;
 }
 
 static enum MHD_Result queue(struct reqctx *c)

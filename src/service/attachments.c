@@ -385,8 +385,8 @@ static int finish(struct attach_upload *u, struct field_errors *errs, json_t **r
 		return r;
 	char at[32];
 	int64_t id = 0;
-	time_format(now(), at, sizeof at);
-	r = db_int64f(db, &id,
+	if ((r = time_format(now(), at, sizeof at)) == 0)
+		r = db_int64f(db, &id,
 		      u->kind == ATTACH_CASE
 			      ? "INSERT INTO attachment (case_id, content_type, size_bytes, chunks, added_by, added_at)"
 				" VALUES (?, ?, ?, ?, ?, ?) RETURNING id"
@@ -502,7 +502,7 @@ int svc_attachments_list(const struct svc_ctx *ctx, enum attach_owner kind, int6
 	if (r < 0)
 		return r;
 	if (after && *after && str_to_int64(after, 1, INT64_MAX, &from) < 0) {
-		field_error_add(errs, "after", "the next cursor of the page before, as it was answered");
+		field_error_add(errs, "after", "not a page of this list: start again from the first page");
 		return ERR_INVAL;
 	}
 	if (limit <= 0)
