@@ -140,7 +140,7 @@ static void attach_under(fx_failure_loop each)
 	assert_int_equal(fx_count("attachment_chunk", "instr(data, CAST('" MARKER "' AS BLOB)) > 0"), 0);
 	assert_int_equal(fx_count("attachment", "instr(name, CAST('Police' AS BLOB)) > 0"), 0);
 	/* The region's liaison reads it back whole, audited. */
-	unsigned char *back;
+	unsigned char *back = NULL;
 	size_t len;
 	struct attach_info info;
 	assert_int_equal(fetch(&liaison, id, &back, &len, &info), 0);
