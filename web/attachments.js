@@ -83,7 +83,7 @@ function list(state, items) {
     h('thead', {}, h('tr', {}, ['Name', 'Kind', 'Size', 'Added by', 'Added'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, items.map((a) => h('tr', { dataset: { id: String(a.id) } },
       h('th', { scope: 'row', dataset: { label: 'Name' } },
-        h('a', { href: a.href, download: a.name, className: 'attach-link' }, a.name, h('span', { className: 'sr-only' }, ' (download)')),
+        h('a', { href: a.href, download: a.download_name || a.name, className: 'attach-link' }, a.name, h('span', { className: 'sr-only' }, ' (download)')),
         a.description ? h('span', { className: 'sub' }, a.description) : null),
       h('td', { dataset: { label: 'Kind' } }, a.kind),
       h('td', { dataset: { label: 'Size' } }, sizeText(a.size)),

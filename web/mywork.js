@@ -5,9 +5,27 @@
 import { caseLink, childName, dutyItem } from './dashboard.js';
 import { $, api, formatShortTime, h, problemText, regionName, say, termLabel } from './common.js';
 
-let gen = 0;
+// Each list's latest load: an answer to an earlier one is dropped, and
+// "Show more" waits while a load is under way (twice clicked, once added).
+const loads = { cases: { gen: 0, busy: false }, duties: { gen: 0, busy: false } };
 let casesNext = null;
 let dutiesNext = null;
+
+/** Start a load of list: its generation, or 0 when "Show more" must wait. */
+function startLoad(list, more) {
+  const l = loads[list];
+  if (more && l.busy) return 0;
+  l.busy = true;
+  return ++l.gen;
+}
+
+/** Whether load g of list is still the latest; it is over either way. */
+function latest(list, g) {
+  const l = loads[list];
+  if (g !== l.gen) return false;
+  l.busy = false;
+  return true;
+}
 
 export function initMyWork() {
   $('mywork-cases-more').addEventListener('click', () => loadCases(true));
@@ -16,7 +34,10 @@ export function initMyWork() {
 }
 
 export function clearMyWork() {
-  gen++;
+  for (const l of Object.values(loads)) {
+    l.gen++;
+    l.busy = false;
+  }
   casesNext = dutiesNext = null;
   $('mywork-cases-body').replaceChildren();
   $('mywork-duties').replaceChildren();
@@ -43,13 +64,14 @@ function caseRow(c) {
 }
 
 async function loadCases(more) {
-  const g = gen;
+  const g = startLoad('cases', more);
+  if (!g) return;
   const body = $('mywork-cases-body');
   const q = new URLSearchParams({ status: $('mywork-status').value || 'open', limit: '50' });
   if (more && casesNext) q.set('after', casesNext);
   say('mywork-cases-error', '');
   const r = await api('GET', `/api/v1/me/cases?${q}`);
-  if (g !== gen) return;
+  if (!latest('cases', g)) return;
   if (!r.ok || !r.body) {
     say('mywork-cases-error', problemText(r, 'Your cases could not be loaded'));
     return;
@@ -63,13 +85,14 @@ async function loadCases(more) {
 }
 
 async function loadDuties(more) {
-  const g = gen;
+  const g = startLoad('duties', more);
+  if (!g) return;
   const list = $('mywork-duties');
   const q = new URLSearchParams({ limit: '50' });
   if (more && dutiesNext) q.set('after', dutiesNext);
   say('mywork-duties-error', '');
   const r = await api('GET', `/api/v1/me/duties?${q}`);
-  if (g !== gen) return;
+  if (!latest('duties', g)) return;
   if (!r.ok || !r.body) {
     say('mywork-duties-error', problemText(r, 'Your duties could not be loaded'));
     return;

@@ -42,6 +42,19 @@ static int too_large(struct http_resp *resp, int64_t cap)
 
 /* ---- upload ---- */
 
+/* A refusal: a conflict (a child's record merged into another) as 409
+ * with its words, the rest as any service's. */
+static int refused(struct http_resp *resp, int r, struct field_errors *errs)
+{
+	json_t *first = json_array_get(errs->list, 0);
+	const char *why = json_string_value(json_object_get(first, "reason"));
+	if (r != ERR_CONFLICT || !why)
+		return http_refused(resp, r, errs);
+	r = http_problem(resp, 409, "conflict", "Conflict", why, NULL);
+	field_errors_done(errs);
+	return r;
+}
+
 struct upload {
 	struct svc_ctx ctx; /* the upload keeps a pointer to it */
 	struct attach_upload *u;
@@ -65,6 +78,10 @@ static int sink_finish(void *state, struct http_req *req, struct http_resp *resp
 		field_errors_done(&errs);
 		return too_large(resp, svc_attachment_cap(up->u));
 	}
+	if (r < 0) {
+		json_decref(out);
+		return refused(resp, r, &errs);
+	}
 	return http_answer(resp, r, &errs, 201, out);
 }
 
@@ -81,8 +98,13 @@ static int add(struct http_req *req, struct http_resp *resp, enum attach_owner k
 	if (http_param_id(req, 0, &owner) < 0)
 		return ERR_NOTFOUND;
 	const char *len = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (len && str_to_int64(len, 0, INT64_MAX, &declared) < 0)
-		declared = -1;
+	/* A browser sends a file's size with it; a body of unknown length
+	 * would be read with no end known in advance. */
+	if (!len || str_to_int64(len, 0, INT64_MAX, &declared) < 0)
+		return http_problem(resp, 411, "length-required", "Size not sent",
+				    "The file came without its size, so it was not taken. Attach it again from the"
+				    " page.",
+				    NULL);
 	struct upload *up = calloc(1, sizeof *up);
 	if (!up)
 		return ERR_NOMEM;
@@ -97,7 +119,7 @@ static int add(struct http_req *req, struct http_resp *resp, enum attach_owner k
 			field_errors_done(&errs);
 			return too_large(resp, req->app->pack->attachments.max_bytes);
 		}
-		return http_refused(resp, r, &errs);
+		return refused(resp, r, &errs);
 	}
 	field_errors_done(&errs);
 	req->sink = (struct http_sink){.write = sink_write, .finish = sink_finish, .free = sink_free, .state = up};

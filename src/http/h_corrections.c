@@ -56,12 +56,11 @@ int h_action_item_done_correct(struct http_req *req, struct http_resp *resp)
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	json_t *out = NULL;
-	r = svc_action_item_done_correct(&ctx, team, rid, aid, req->json, &errs, &out);
-	if (r == ERR_CONFLICT) {
+	struct case_conflict cf = {0};
+	r = svc_action_item_done_correct(&ctx, team, rid, aid, req->json, &errs, &cf, &out);
+	if (r == ERR_CONFLICT && cf.slug) {
 		field_errors_done(&errs);
-		return http_problem(resp, 409, "conflict", "Not done",
-				    "The action item is not marked done: mark it done first, then correct the time.",
-				    NULL);
+		return http_problem(resp, 409, cf.slug, "Conflict", cf.detail, NULL);
 	}
 	return http_answer(resp, r, &errs, 201, out);
 }

@@ -56,6 +56,7 @@ struct reqctx {
 	atomic_bool offload_done; /* the slow thread filled the response */
 	bool too_big;   /* the body went over the limit */
 	bool sink_failed; /* a streamed body's sink refused a piece */
+	bool sink_full;   /* ... because the body went past what it takes */
 	char method[16];
 	char *path;
 };
@@ -300,7 +301,11 @@ static struct MHD_Response *stream_response(struct http_resp *r)
 	}
 	o->s = r->stream;
 	r->stream.state = NULL;
-	return MHD_create_response_from_callback((uint64_t)o->s.size, 64 * 1024, stream_read, o, stream_free);
+	struct MHD_Response *mr =
+		MHD_create_response_from_callback((uint64_t)o->s.size, 64 * 1024, stream_read, o, stream_free);
+	if (!mr) /* no response to free the stream with it */
+		stream_free(o);
+	return mr;
 }
 
 static enum MHD_Result queue(struct reqctx *c)
@@ -605,8 +610,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_data_size && c->req.sink.state) {
-		if (!c->sink_failed && c->req.sink.write(c->req.sink.state, upload_data, *upload_data_size) < 0)
+		/* More still coming past the cap: the connection is dropped
+		 * rather than read without end. */
+		if (c->sink_full)
+			return MHD_NO;
+		int w = c->sink_failed ? 0 : c->req.sink.write(c->req.sink.state, upload_data, *upload_data_size);
+		if (w < 0) {
 			c->sink_failed = true; /* the rest is discarded; finish says why */
+			c->sink_full = w == ERR_TOOBIG;
+		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}

@@ -4,19 +4,19 @@
 #include <string.h>
 
 static const struct {
-	const char *media_type, *label;
+	const char *media_type, *label, *extension;
 } kinds[SNIFF_KIND_COUNT] = {
 	[SNIFF_EMPTY] = {NULL, "Empty file"},
 	[SNIFF_UNKNOWN] = {NULL, "File of another kind"},
 	[SNIFF_MARKUP] = {NULL, "Web page or drawing"},
 	[SNIFF_SCRIPT] = {NULL, "Script"},
-	[SNIFF_PDF] = {"application/pdf", "PDF document"},
-	[SNIFF_PNG] = {"image/png", "PNG picture"},
-	[SNIFF_JPEG] = {"image/jpeg", "JPEG picture"},
-	[SNIFF_GIF] = {"image/gif", "GIF picture"},
-	[SNIFF_WEBP] = {"image/webp", "WebP picture"},
-	[SNIFF_HEIC] = {"image/heic", "HEIC picture"},
-	[SNIFF_TEXT] = {"text/plain; charset=utf-8", "Plain text"},
+	[SNIFF_PDF] = {"application/pdf", "PDF document", "pdf"},
+	[SNIFF_PNG] = {"image/png", "PNG picture", "png"},
+	[SNIFF_JPEG] = {"image/jpeg", "JPEG picture", "jpg"},
+	[SNIFF_GIF] = {"image/gif", "GIF picture", "gif"},
+	[SNIFF_WEBP] = {"image/webp", "WebP picture", "webp"},
+	[SNIFF_HEIC] = {"image/heic", "HEIC picture", "heic"},
+	[SNIFF_TEXT] = {"text/plain; charset=utf-8", "Plain text", "txt"},
 };
 
 void sniff_init(struct sniff *s)
@@ -156,6 +156,11 @@ const char *sniff_media_type(enum sniff_kind kind)
 const char *sniff_label(enum sniff_kind kind)
 {
 	return (unsigned)kind < SNIFF_KIND_COUNT ? kinds[kind].label : kinds[SNIFF_UNKNOWN].label;
+}
+
+const char *sniff_extension(enum sniff_kind kind)
+{
+	return (unsigned)kind < SNIFF_KIND_COUNT ? kinds[kind].extension : NULL;
 }
 
 enum sniff_kind sniff_kind_of(const char *media_type)

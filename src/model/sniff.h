@@ -59,5 +59,8 @@ bool sniff_allowed(enum sniff_kind kind);
 const char *sniff_media_type(enum sniff_kind kind);
 /* Its name for people ("PDF document", "JPEG picture", "Plain text"). */
 const char *sniff_label(enum sniff_kind kind);
+/* The extension a file of kind is saved with ("pdf", "jpg", "txt"); NULL
+ * for a kind refused. */
+const char *sniff_extension(enum sniff_kind kind);
 /* The kind whose media type is media_type, SNIFF_UNKNOWN for none. */
 enum sniff_kind sniff_kind_of(const char *media_type);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -24,6 +25,23 @@
 
 #define SPOOL_ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
 #define LIST_DEFAULT 50
+/* What each chunk's sealed bytes begin with: the attachment's id (8 bytes),
+ * the chunk's place (4) and the number of chunks (4), big-endian. The seal
+ * binds the bytes to their row; the header binds the row to its file, its
+ * place and the file's length, so chunks cannot be moved, swapped or cut. */
+#define CHUNK_HEAD 16
+
+static void chunk_head(unsigned char out[CHUNK_HEAD], int64_t id, int64_t seq, int64_t chunks)
+{
+	uint64_t v = (uint64_t)id;
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (unsigned char)v;
+	uint32_t s = (uint32_t)seq, c = (uint32_t)chunks;
+	for (int i = 3; i >= 0; i--, s >>= 8, c >>= 8) {
+		out[8 + i] = (unsigned char)s;
+		out[12 + i] = (unsigned char)c;
+	}
+}
 
 static const char *owner_type(enum attach_owner kind)
 {
@@ -53,6 +71,21 @@ static int owner_access(const struct svc_ctx *ctx, enum perm perm, enum attach_o
 	return persons_reached(ctx, *ret_db, &pr, owner);
 }
 
+/* A child's record merged into another takes no file: ERR_CONFLICT, with
+ * the kept record named in errs. */
+static int not_merged(struct db *db, enum attach_owner kind, int64_t owner, struct field_errors *errs)
+{
+	int64_t into = 0;
+	int r = kind == ATTACH_PERSON ? persons_merged_into(db, owner, &into) : 0;
+	if (r < 0 || !into)
+		return r;
+	field_error_add(errs, "person",
+			"This child's record was merged into record %lld, which is kept: open that record and"
+			" attach the file there.",
+			(long long)into);
+	return ERR_CONFLICT;
+}
+
 /* A name or description: text on one line, valid UTF-8. */
 static bool good_text(const char *s, size_t max)
 {
@@ -62,6 +95,51 @@ static bool good_text(const char *s, size_t max)
 	sniff_init(&sn);
 	sniff_feed(&sn, s, strlen(s));
 	return sn.text && !sn.need;
+}
+
+/* Whether valid UTF-8 s holds a control that turns text around or is no
+ * character at all: U+0080 to U+009F, U+200E, U+200F, U+202A to U+202E,
+ * U+2066 to U+2069. "report\u202Efdp.exe" reads as "reportexe.pdf". */
+static bool has_hidden_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+			return true;
+		if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xAA && p[2] <= 0xAE)))
+			return true;
+		if (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+			return true;
+	}
+	return false;
+}
+
+/* The name a file is saved as: name with the extension of the kind its
+ * content is (a wrong one replaced, a missing one added), so a PDF named
+ * "report.html" is saved as "report.pdf". A kind not known: ".bin". */
+static char *saved_name(const char *name, const char *media_type)
+{
+	const char *ext = sniff_extension(sniff_kind_of(media_type));
+	if (!ext)
+		ext = "bin";
+	size_t n = strlen(name);
+	const char *dot = strrchr(name, '.');
+	if (dot && dot > name) {
+		const char *e = dot + 1;
+		bool word = *e && strlen(e) <= 5;
+		for (const char *c = e; word && *c; c++)
+			word = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
+		if (word && (strcasecmp(e, ext) == 0 || (strcmp(ext, "jpg") == 0 && strcasecmp(e, "jpeg") == 0)))
+			return strdup(name);
+		if (word)
+			n = (size_t)(dot - name);
+	}
+	size_t size = n + strlen(ext) + 2;
+	char *out = malloc(size);
+	if (out && snprintf(out, size, "%.*s.%s", (int)n, name, ext) < 0) {
+		free(out);
+		out = NULL;
+	}
+	return out;
 }
 
 /* ---- upload ---- */
@@ -113,13 +191,24 @@ static FILE *spool_open(void)
 
 static int check_begin(const char *name, const char *description, struct field_errors *errs)
 {
+	static const char hidden[] = "it holds an invisible control that can make it read differently than it is:"
+				     " type it again without it";
 	if (!name || !*name)
 		field_error_add(errs, "name", "type the file's name");
 	else if (!good_text(name, ATTACH_NAME_MAX) || strchr(name, '/') || strchr(name, '\\'))
-		field_error_add(errs, "name", "a file name of 1 to %d characters on one line, without / or \\",
+		field_error_add(errs, "name",
+				"a file name on one line, without / or \\, of at most %d letters (fewer when they"
+				" carry accents or are of another alphabet)",
 				ATTACH_NAME_MAX);
+	else if (has_hidden_control(name))
+		field_error_add(errs, "name", "%s", hidden);
 	if (description && *description && !good_text(description, ATTACH_DESCRIPTION_MAX))
-		field_error_add(errs, "description", "at most %d characters, on one line", ATTACH_DESCRIPTION_MAX);
+		field_error_add(errs, "description",
+				"one line of at most %d letters (fewer when they carry accents or are of another"
+				" alphabet)",
+				ATTACH_DESCRIPTION_MAX);
+	else if (description && has_hidden_control(description))
+		field_error_add(errs, "description", "%s", hidden);
 	return field_errors_any(errs) ? ERR_INVAL : 0;
 }
 
@@ -129,7 +218,7 @@ int svc_attachment_begin(const struct svc_ctx *ctx, enum attach_owner kind, int6
 {
 	struct db *db;
 	int r = owner_access(ctx, PERM_ATTACHMENTS_WRITE, kind, owner, &db);
-	if (r < 0 || (r = check_begin(name, description, errs)) < 0)
+	if (r < 0 || (r = not_merged(db, kind, owner, errs)) < 0 || (r = check_begin(name, description, errs)) < 0)
 		return r;
 	int64_t cap = ctx->app->pack->attachments.max_bytes;
 	if (declared > cap)
@@ -221,9 +310,14 @@ void svc_attachment_upload_free(struct attach_upload *u)
 static int store_chunks(struct db *db, struct attach_upload *u, int64_t id)
 {
 	crypto_secretstream_xchacha20poly1305_state pull;
+	unsigned char *framed = malloc(CHUNK_HEAD + ATTACH_CHUNK);
+	if (!framed)
+		return ERR_NOMEM;
 	if (fflush(u->spool) != 0 || fseek(u->spool, 0, SEEK_SET) != 0 ||
-	    crypto_secretstream_xchacha20poly1305_init_pull(&pull, u->header, u->key) != 0)
+	    crypto_secretstream_xchacha20poly1305_init_pull(&pull, u->header, u->key) != 0) {
+		free(framed);
 		return ERR_IO;
+	}
 	struct buf sealed;
 	buf_init(&sealed, 0);
 	uint64_t left = u->size;
@@ -244,13 +338,19 @@ static int store_chunks(struct db *db, struct attach_upload *u, int64_t id)
 			r = db_int64f(db, &cid,
 				      "INSERT INTO attachment_chunk (attachment_id, seq) VALUES (?, ?) RETURNING id",
 				      "ii", id, seq);
-		if (r == 0)
-			r = seal_value(u->ctx.app->keys, "attachment_chunk", "data", cid, u->plain, plen, &sealed);
+		if (r == 0) {
+			chunk_head(framed, id, seq, u->chunks);
+			memcpy(framed + CHUNK_HEAD, u->plain, plen);
+			r = seal_value(u->ctx.app->keys, "attachment_chunk", "data", cid, framed, CHUNK_HEAD + plen,
+				       &sealed);
+		}
 		if (r == 0)
 			r = db_execf(db, "UPDATE attachment_chunk SET data = ? WHERE id = ?", "bi", sealed.data,
 				     sealed.len, cid);
 	}
 	sodium_memzero(&pull, sizeof pull);
+	sodium_memzero(framed, CHUNK_HEAD + ATTACH_CHUNK);
+	free(framed);
 	buf_done(&sealed);
 	return r;
 }
@@ -280,12 +380,13 @@ static int finish(struct attach_upload *u, struct field_errors *errs, json_t **r
 		return r;
 	/* Who may attach is checked again: the upload took time. */
 	struct db *db;
-	if ((r = owner_access(&u->ctx, PERM_ATTACHMENTS_WRITE, u->kind, u->owner, &db)) < 0 || (r = db_begin(db)) < 0)
+	if ((r = owner_access(&u->ctx, PERM_ATTACHMENTS_WRITE, u->kind, u->owner, &db)) < 0 ||
+	    (r = not_merged(db, u->kind, u->owner, errs)) < 0 || (r = db_begin(db)) < 0)
 		return r;
 	char at[32];
 	int64_t id = 0;
-	time_format(now(), at, sizeof at);
-	r = db_int64f(db, &id,
+	if ((r = time_format(now(), at, sizeof at)) == 0)
+		r = db_int64f(db, &id,
 		      u->kind == ATTACH_CASE
 			      ? "INSERT INTO attachment (case_id, content_type, size_bytes, chunks, added_by, added_at)"
 				" VALUES (?, ?, ?, ?, ?, ?) RETURNING id"
@@ -338,6 +439,11 @@ static int item_json(struct app *app, struct db_stmt *st, json_t **ret)
 	int r = j ? 0 : ERR_NOMEM;
 	if (r == 0)
 		r = sealed_json(app, st, 1, "attachment", "name", id, j, "name");
+	const char *name = json_string_value(json_object_get(j, "name"));
+	char *saved = r == 0 && name ? saved_name(name, type) : NULL;
+	if (r == 0 && (!saved || json_object_set_new(j, "download_name", json_string(saved)) < 0))
+		r = ERR_NOMEM;
+	free(saved);
 	if (r == 0)
 		r = sealed_json(app, st, 2, "attachment", "description", id, j, "description");
 	if (r == 0)
@@ -396,7 +502,7 @@ int svc_attachments_list(const struct svc_ctx *ctx, enum attach_owner kind, int6
 	if (r < 0)
 		return r;
 	if (after && *after && str_to_int64(after, 1, INT64_MAX, &from) < 0) {
-		field_error_add(errs, "after", "the next cursor of the page before, as it was answered");
+		field_error_add(errs, "after", "not a page of this list: start again from the first page");
 		return ERR_INVAL;
 	}
 	if (limit <= 0)
@@ -451,9 +557,16 @@ int svc_attachment_open(const struct svc_ctx *ctx, int64_t id, struct attach_inf
 	int64_t owner = db_column_int64(st, kind == ATTACH_CASE ? 0 : 1);
 	struct attach_info in = {.id = id, .size = db_column_int64(st, 3)};
 	int64_t chunks = db_column_int64(st, 4);
-	r = str_copy(in.content_type, sizeof in.content_type, db_column_text(st, 2));
+	/* The type served comes from the kinds an attachment may be, whatever
+	 * the row says; the name saved ends as that kind does. */
+	const char *type = sniff_media_type(sniff_kind_of(db_column_text(st, 2)));
+	char *name = NULL;
+	r = str_copy(in.content_type, sizeof in.content_type, type ? type : "application/octet-stream");
 	if (r == 0)
-		r = sealed_get(ctx->app, st, 5, "attachment", "name", id, &in.name);
+		r = sealed_get(ctx->app, st, 5, "attachment", "name", id, &name);
+	if (r == 0 && !(in.name = saved_name(name ? name : "file", in.content_type)))
+		r = ERR_NOMEM;
+	free(name);
 	db_finalize(st);
 	struct attach_read *rd = NULL;
 	if (r == 0)
@@ -496,15 +609,21 @@ int svc_attachment_next(struct attach_read *rd, const void **data, size_t *len)
 	db_finalize(st);
 	if (r < 0)
 		return r;
+	/* The chunk names its file, its place and how many there are. */
+	unsigned char head[CHUNK_HEAD];
+	chunk_head(head, rd->id, rd->seq, rd->chunks);
+	if (rd->plain.len < CHUNK_HEAD || sodium_memcmp(rd->plain.data, head, CHUNK_HEAD) != 0)
+		return ERR_INVAL;
+	size_t plen = rd->plain.len - CHUNK_HEAD;
 	/* Every chunk but the last is whole; together they are the size. */
 	bool last = rd->seq + 1 == rd->chunks;
-	if ((!last && rd->plain.len != ATTACH_CHUNK) || rd->sent + (int64_t)rd->plain.len > rd->size ||
-	    (last && rd->sent + (int64_t)rd->plain.len != rd->size))
+	if ((!last && plen != ATTACH_CHUNK) || rd->sent + (int64_t)plen > rd->size ||
+	    (last && rd->sent + (int64_t)plen != rd->size))
 		return ERR_INVAL;
 	rd->seq++;
-	rd->sent += (int64_t)rd->plain.len;
-	*data = rd->plain.data;
-	*len = rd->plain.len;
+	rd->sent += (int64_t)plen;
+	*data = (const unsigned char *)rd->plain.data + CHUNK_HEAD;
+	*len = plen;
 	return 0;
 }
 

@@ -100,6 +100,11 @@ extern const struct schema svc_case_event_schema;
 int svc_case_event_correct(const struct svc_ctx *ctx, int64_t id, int64_t event_id, const json_t *body,
 			   struct field_errors *errs, struct case_conflict *cf, json_t **ret);
 extern const struct schema svc_case_event_correct_schema;
+#ifdef HARTLINE_TEST_HOOKS
+/* Tests only: called when a correction has read the entry and is about to
+ * write, as another correction committed there would be (NULL: nothing). */
+extern void (*cases_correct_race)(void);
+#endif
 
 /* POST /api/v1/cases/{id}/missing-episodes/{eid}/corrections
  * (PERM_CASES_WRITE): {located_at, reason}. The located time corrected,

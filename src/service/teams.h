@@ -106,10 +106,13 @@ int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t rev
 			 const json_t *body, struct field_errors *errs, json_t **ret);
 extern const struct schema svc_action_item_done_schema;
 
+struct case_conflict;
 /* POST /api/v1/teams/{id}/reviews/{rid}/action-items/{aid}/corrections
  * (PERM_REVIEWS_WRITE): {done_at, reason}. The done time corrected, the
  * earlier one kept, the duty met at the new time (its standing follows).
- * ERR_CONFLICT when the item is not done. *ret: the action item. */
+ * ERR_CONFLICT with why in cf: the item is not done ("conflict"), or its
+ * time changed since it was read ("stale-version"). *ret: the action item. */
 int svc_action_item_done_correct(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, int64_t item_id,
-				 const json_t *body, struct field_errors *errs, json_t **ret);
+				 const json_t *body, struct field_errors *errs, struct case_conflict *cf,
+				 json_t **ret);
 extern const struct schema svc_action_item_done_correct_schema;

@@ -70,7 +70,8 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     assert.equal(led.lead.username, 'demo-liaison');
     assert.deepEqual(current(led).map((a) => [a.role, a.user.username, a.started_by.username]), [['lead', 'demo-liaison', 'demo-hart']]);
     assert.ok(led.version > before.version);
-    const duty = led.duties.find((d) => d.kind === 'law_enforcement_report');
+    assert.equal(led.child, undefined, 'the answer to an assignment carries nothing of the child');
+    const duty = (await getCase(c.id)).duties.find((d) => d.kind === 'law_enforcement_report');
     assert.equal(duty.owner.username, 'demo-liaison', 'the duties belong to the lead');
 
     const mine = await as.liaison.get('/api/v1/me/cases');
@@ -94,11 +95,12 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     assert.equal(moved.lead.username, 'assign-hart-2');
     const rows = moved.assignments.map((a) => [a.role, a.user.username, a.current, a.ended_by && a.ended_by.username]);
     assert.deepEqual(rows, [['lead', 'assign-hart-2', true, null], ['lead', 'demo-liaison', false, 'demo-hart']]);
-    assert.equal(moved.duties.find((d) => d.id === duty.id).owner.username, 'assign-hart-2', 'the duties moved with the lead');
+    const movedCase = await getCase(c.id);
+    assert.equal(movedCase.duties.find((d) => d.id === duty.id).owner.username, 'assign-hart-2', 'the duties moved with the lead');
     assert.equal((await as.liaison.get('/api/v1/me/cases')).items.some((i) => i.id === c.id), false);
     assert.equal((await as.liaison.get('/api/v1/me/duties')).items.some((d) => d.id === duty.id), false);
     assert.ok((await as.hart2.get('/api/v1/me/duties')).items.some((d) => d.id === duty.id));
-    const changes = moved.events.filter((e) => e.kind === 'lead_changed').map((e) => [e.from ?? null, e.to]);
+    const changes = movedCase.events.filter((e) => e.kind === 'lead_changed').map((e) => [e.from ?? null, e.to]);
     assert.deepEqual(changes.sort(), [[null, 'demo-liaison'], ['demo-liaison', 'assign-hart-2']].sort());
     const audit = (await auditRecords(as.admin, 'case.assign')).filter((a) => a.object_id === String(c.id) || a.object_id === c.id);
     assert.equal(audit.length, 2, JSON.stringify(audit));
@@ -117,6 +119,8 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     assert.equal((await as.liaison.get('/api/v1/me/cases')).items.find((i) => i.id === c.id).assignment, 'worker');
     const again = await readJson(await assign(c.id, { user_id: ids.liaison, role: 'worker' }), 200, 'again');
     assert.equal(again.version, w.version, 'assigning a worker twice changes nothing');
+    assert.equal(again.child, undefined, 'the answer to a change that changed nothing carries nothing of the child');
+    assert.equal(again.events, undefined);
 
     await assertFieldError(await assign(c.id, { user_id: ids.liaisonR4, role: 'worker' }), 'user_id', 'a liaison of another region');
     await assertFieldError(await assign(c.id, { user_id: ids.liaisonR4, role: 'lead' }), 'user_id', 'a lead of another region');
@@ -160,7 +164,7 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     const noLead = await readJson(await as.hart.fetch(`${CASES}/${c.id}/assignments/${leadId}`, { method: 'DELETE' }), 200, 'end the lead');
     assert.equal(noLead.lead, null);
     assert.deepEqual(current(noLead), []);
-    assert.ok(noLead.events.some((e) => e.kind === 'worker_removed' && e.user === 'assign-hart-2'));
+    assert.ok((await getCase(c.id)).events.some((e) => e.kind === 'worker_removed' && e.user === 'assign-hart-2'));
   });
 
   test('the caseload: per worker, open cases, overdue duties and missing children; a liaison its region only', async () => {
@@ -227,7 +231,8 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     assert.equal(opened.status, 'open', 'back to the status it had');
     assert.equal(opened.closed_at, null);
     assert.equal(opened.closure_reason, null);
-    assert.ok(opened.events.some((e) => e.kind === 'reopened' && e.text === 'A new disclosure.'));
+    assert.equal(opened.child, undefined, 'the answer to a reopening carries nothing of the child');
+    assert.ok((await getCase(c.id)).events.some((e) => e.kind === 'reopened' && e.text === 'A new disclosure.'));
     await assertProblem(await reopen({ version: opened.version, reason: 'Again.' }), 409, 'a case not closed');
     const audit = await auditRecords(as.admin, 'case.reopen');
     assert.equal(audit.length, 1);
@@ -242,8 +247,16 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     assert.equal(p.case.number, c.number);
     assert.equal(p.printed_by.username, 'demo-liaison');
     assert.equal(p.printed_at, clock.iso());
+    assert.ok(p.case.child && Array.isArray(p.case.duties), 'the parts asked for');
+    assert.equal(p.case.events, undefined, 'no timeline unless asked for');
+    assert.equal(p.case.missing_episodes, undefined);
+    assert.equal(p.case.reports, undefined);
+    const onlyTimeline = await as.hart.get(`${CASES}/${c.id}/print?parts=timeline`);
+    assert.ok(Array.isArray(onlyTimeline.case.events));
+    assert.deepEqual(Object.keys(onlyTimeline.case).sort(), ['events', 'id', 'number', 'view'], 'nothing of the child without the facts');
     const all = await as.hart.get(`${CASES}/${c.id}/print`);
     assert.deepEqual(all.parts, ['facts', 'duties', 'timeline', 'plan']);
+    assert.ok(all.case.child && all.case.duties && all.case.events);
     const audit = (await auditRecords(as.admin, 'case.print')).map((a) => a.detail);
     assert.ok(audit.includes('parts=facts,duties'), audit.join());
     assert.ok(audit.includes('parts=facts,duties,timeline,plan'));
@@ -251,5 +264,26 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     await assertProblem(await as.liaisonR4.fetch(`${CASES}/${c.id}/print`), 403, 'another region prints');
     for (const k of ['provider', 'careline', 'admin', 'analyst']) await assertProblem(await as[k].fetch(`${CASES}/${c.id}/print`), 403, `${k} prints`);
     await assertProblem(await as.mdt.fetch(`${CASES}/${c.id}/print`), 403, 'an MDT member whose team does not review it');
+  });
+  test('relief granted on the case: an assignment answers nothing of the child; a change of the case needs the glass', async () => {
+    const c = await newCase();
+    const person = (await getCase(c.id)).child.person_id;
+    const rec = await as.hart.send('POST', `/api/v1/persons/${person}/relief`, { court: 'Superior Court', offence: 'prostitution', links: [{ kind: 'case', id: c.id }] }, 201);
+    const filed = await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: 1, status: 'petition_filed', petition_filed_on: '2026-11-20' });
+    await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: filed.version, status: 'granted', outcome: 'Vacated.' });
+    await assertProblem(await as.liaison.fetch(`${CASES}/${c.id}`), 403, 'the liaison reads the restricted case');
+    for (const role of ['lead', 'lead', 'worker']) {
+      const r = await assign(c.id, { user_id: role === 'lead' ? ids.liaison : ids.hart2, role }, as.liaison);
+      const body = await readJson(r, 200, `the liaison assigns a ${role}`);
+      const text = JSON.stringify(body);
+      assert.equal(body.child, undefined, text);
+      assert.equal(body.events, undefined, text);
+      assert.ok(!text.includes(`Assign${serial}`), `no name of the child: ${text}`);
+    }
+    const again = () => assign(c.id, { user_id: ids.liaison, role: 'lead' }, as.liaison);
+    const { version } = await readJson(await again(), 200, 'the same lead again');
+    const p = await as.liaison.fetch(`${CASES}/${c.id}`, { method: 'PATCH', body: { version, petition_status: 'planned' } });
+    assert.equal(p.status, 403, 'a change of the case answers the whole case: the glass first');
+    assert.equal((await readJson(await again(), 200, 'once more')).version, version, 'nothing changed');
   });
 });

@@ -152,6 +152,31 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     assert.equal((await auditOf('person.merge_undo', `&object_type=person&object_id=${a.person}`)).length, 1);
   });
 
+  test('a merge takes the child\'s files to the kept record and the undo brings them back; a merged record takes no file', async () => {
+    const a = await childWithCase('Morgan', 'Filesmerge');
+    const b = await childWithCase('Morgana', 'Filesmerge');
+    const attach = (person, name) => fetch(`${server.url}${PERSONS}/${person}/attachments?${new URLSearchParams({ name })}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${as.hart.token}`, 'content-type': 'application/octet-stream' },
+      body: Buffer.from(`A school letter about ${name}.\n`),
+    });
+    const files = async (person) => (await as.hart.get(`${PERSONS}/${person}/attachments`)).items.map((i) => i.id);
+    const letter = await readJson(await attach(b.person, 'letter.txt'), 201, 'attach to b');
+    const { version } = await as.hart.get(`${CASES}/${b.caseId}`);
+    await as.hart.send('PATCH', `${CASES}/${b.caseId}`, { version, status: 'closed', closure_reason: 'transferred', close_anyway: 'Merged into the other record of the child.' });
+    const reason = 'The same birth date, school and foster home.';
+    const merged = await as.hart.send('POST', `${PERSONS}/${a.person}/merge`, { other_id: b.person, reason }, 201);
+    assert.deepEqual(await files(a.person), [letter.id], 'the file shows on the kept child');
+    assert.deepEqual(await files(b.person), []);
+    const p = await assertProblem(await attach(b.person, 'late.txt'), 409, 'a file to the merged record');
+    assert.match(p.detail, new RegExp(`merged into record ${a.person}.*attach the file there`), p.detail);
+    assert.deepEqual(await files(a.person), [letter.id], 'nothing stored');
+    await as.hart.send('POST', `${PERSONS}/merges/${merged.id}/undo`, { reason: 'Twins: two children after all, says the school.' });
+    assert.deepEqual(await files(b.person), [letter.id], 'the undo brings the file back');
+    assert.deepEqual(await files(a.person), []);
+    await readJson(await attach(b.person, 'again.txt'), 201, 'b takes files again');
+  });
+
   test('relief granted restricts its report and case; breaking the glass is audited and told to HART', async () => {
     const c = await childWithCase('Riley', 'Reliefcase');
     const config = await (await fetch(`${server.url}/api/v1/config`)).json();

@@ -140,7 +140,7 @@ static void attach_under(fx_failure_loop each)
 	assert_int_equal(fx_count("attachment_chunk", "instr(data, CAST('" MARKER "' AS BLOB)) > 0"), 0);
 	assert_int_equal(fx_count("attachment", "instr(name, CAST('Police' AS BLOB)) > 0"), 0);
 	/* The region's liaison reads it back whole, audited. */
-	unsigned char *back;
+	unsigned char *back = NULL;
 	size_t len;
 	struct attach_info info;
 	assert_int_equal(fetch(&liaison, id, &back, &len, &info), 0);
@@ -398,6 +398,59 @@ UNIT_TEST_WITH(an_altered_or_missing_chunk_is_never_read_as_the_file, fx_setup, 
 	/* A chunk gone: the file is not whole. */
 	fx_exec("DELETE FROM attachment_chunk WHERE seq = 0");
 	assert_int_equal(fetch(&hart, id, &back, &len, NULL), ERR_INVAL);
+	assert_null(back);
+	free(file);
+}
+
+/* Upload n bytes of a PDF to case_id as hart: the attachment's id. */
+static int64_t upload_pdf(struct fx_user *hart, int64_t case_id, const unsigned char *file, size_t n)
+{
+	struct upload_arg a = {.as = hart, .kind = ATTACH_CASE, .owner = case_id, .name = "r.pdf", .data = file,
+			       .len = n, .piece = 40000, .declared = -1};
+	assert_int_equal(upload_use_case(&a), 0);
+	int64_t id = id_of(a.got);
+	json_decref(a.got);
+	return id;
+}
+
+UNIT_TEST_WITH(chunks_swapped_moved_or_cut_are_never_read_as_the_file, fx_setup, fx_teardown)
+{
+	struct fx_user careline, hart;
+	int64_t case_id = fx_case_as_hart(&careline, &hart);
+	size_t n = 3 * ATTACH_CHUNK;
+	unsigned char *file = pdf_of(n + 10), *back = NULL;
+	size_t len;
+	int64_t a = upload_pdf(&hart, case_id, file, n), b = upload_pdf(&hart, case_id, file, n);
+	int64_t c = upload_pdf(&hart, case_id, file, n + 10);
+	char sql[512];
+	assert_int_equal(fetch(&hart, a, &back, &len, NULL), 0);
+	assert_int_equal(len, n);
+	free(back);
+	back = NULL;
+	/* Two whole chunks of a change places: each names its place. */
+	snprintf(sql, sizeof sql,
+		 "UPDATE attachment_chunk SET seq = 99 WHERE attachment_id = %lld AND seq = 0;"
+		 "UPDATE attachment_chunk SET seq = 0 WHERE attachment_id = %lld AND seq = 1;"
+		 "UPDATE attachment_chunk SET seq = 1 WHERE attachment_id = %lld AND seq = 99",
+		 (long long)a, (long long)a, (long long)a);
+	fx_exec(sql);
+	assert_int_equal(fetch(&hart, a, &back, &len, NULL), ERR_INVAL);
+	/* A chunk of b moved into c's place: it names b. */
+	snprintf(sql, sizeof sql,
+		 "DELETE FROM attachment_chunk WHERE attachment_id = %lld AND seq = 1;"
+		 "UPDATE attachment_chunk SET attachment_id = %lld WHERE attachment_id = %lld AND seq = 1",
+		 (long long)c, (long long)c, (long long)b);
+	fx_exec(sql);
+	assert_int_equal(fetch(&hart, c, &back, &len, NULL), ERR_INVAL);
+	/* b's tail cut, its length and count lowered to match: each chunk
+	 * names the count it was stored with. */
+	snprintf(sql, sizeof sql,
+		 "DELETE FROM attachment_chunk WHERE attachment_id = %lld AND seq = 2;"
+		 "UPDATE attachment SET chunks = 1, size_bytes = %d WHERE id = %lld;"
+		 "DELETE FROM attachment_chunk WHERE attachment_id = %lld AND seq = 1",
+		 (long long)b, ATTACH_CHUNK, (long long)b, (long long)b);
+	fx_exec(sql);
+	assert_int_equal(fetch(&hart, b, &back, &len, NULL), ERR_INVAL);
 	assert_null(back);
 	free(file);
 }

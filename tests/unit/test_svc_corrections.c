@@ -68,7 +68,7 @@ static int run(void *arg)
 		r = svc_action_item_done(c, a->id, a->sub, a->item, a->body, &errs, &ret);
 		break;
 	case DONE_CORRECT:
-		r = svc_action_item_done_correct(c, a->id, a->sub, a->item, a->body, &errs, &ret);
+		r = svc_action_item_done_correct(c, a->id, a->sub, a->item, a->body, &errs, &cf, &ret);
 		break;
 	}
 	if (r == 0)
@@ -226,6 +226,37 @@ UNIT_TEST_WITH(a_note_is_corrected_only_within_the_window_and_with_new_text, fx_
 	assert_non_null(strstr(a.detail, "not by a person"));
 }
 
+#ifdef HARTLINE_TEST_HOOKS
+/* The correction that lands first, between the other's read and write. */
+static struct call *race_first;
+
+static void race_correct(void)
+{
+	cases_correct_race = NULL;
+	assert_int_equal(call(race_first, "{\"text\": \"Phoned the school nurse.\"}"), 0);
+}
+
+UNIT_TEST_WITH(a_correction_that_lost_a_race_is_refused_and_the_first_text_kept, fx_setup, fx_teardown)
+{
+	struct fx_user careline, hart;
+	int64_t id = fx_case_as_hart(&careline, &hart);
+	int64_t ev = call_ok(&hart, EVENT, id, 0, 0, "{\"kind\": \"contact\", \"text\": \"Phoned the school.\"}");
+	struct call first = {.as = &hart, .op = NOTE_CORRECT, .id = id, .sub = ev};
+	struct call second = first;
+	race_first = &first;
+	cases_correct_race = race_correct;
+	assert_int_equal(call(&second, "{\"text\": \"Phoned the head teacher.\"}"), ERR_CONFLICT);
+	cases_correct_race = NULL;
+	assert_non_null(strstr(second.detail, "since you opened it"));
+	json_t *e = entry(&hart, id, ev);
+	assert_string_equal(json_string_value(json_object_get(e, "text")), "Phoned the school nurse.");
+	assert_int_equal(json_array_size(json_object_get(e, "corrections")), 1);
+	json_decref(e);
+	assert_int_equal(fx_count("case_event_correction", NULL), 1);
+	assert_int_equal(fx_count("audit", "action = 'case.event_correct'"), 1);
+}
+#endif
+
 /* ---- the located time ---- */
 
 /* A case with a child missing since 12:00 and located at 18:00. */
@@ -353,11 +384,57 @@ UNIT_TEST_WITH(a_corrected_done_time_keeps_the_earlier_one_and_the_duty_standing
 	assert_int_equal(fx_count("action_item", "done_at = '2026-11-28T18:10:00Z'"), 1);
 	assert_int_equal(fx_count("time_correction", "field = 'done_at' AND earlier_at = '2026-11-28T18:30:00Z'"), 1);
 	assert_int_equal(fx_count("audit", "action = 'review.action_item_done_correct'"), 1);
+	/* HART reads why the time was corrected; the team's members read the
+	 * times only. */
+	struct fx_user mdt;
+	fx_user(&mdt, ROLE_MDT, "mdt-a");
+	const struct fx_user *readers[] = {&hart, &mdt};
+	for (size_t i = 0; i < 2; i++) {
+		json_t *team = NULL;
+		assert_int_equal(svc_team_get(&readers[i]->ctx, h.team, &team), 0);
+		json_t *review = json_array_get(json_object_get(team, "reviews"), 0);
+		json_t *item = json_array_get(json_object_get(review, "action_items"), 0);
+		json_t *c = json_array_get(json_object_get(item, "corrections"), 0);
+		assert_string_equal(json_string_value(json_object_get(c, "earlier_at")), "2026-11-28T18:30:00Z");
+		if (i == 0)
+			assert_string_equal(json_string_value(json_object_get(c, "reason")), "Called before the meeting ended.");
+		else
+			assert_null(json_object_get(c, "reason"));
+		json_decref(team);
+	}
 }
 
 FX_WHEN_ALLOCATIONS_FAIL(a_corrected_done_time_keeps_the_earlier_one_and_the_duty_standing_follows, failure_loop)
 UNIT_REGISTER(a_corrected_done_time_keeps_the_earlier_one_and_the_duty_standing_follows_when_allocations_fail,
 	      fx_setup, fx_teardown)
+
+#ifdef HARTLINE_TEST_HOOKS
+static struct call *done_first;
+
+static void race_done(void)
+{
+	cases_correct_race = NULL;
+	assert_int_equal(call(done_first, "{\"done_at\": \"2026-11-28T18:05:00Z\", \"reason\": \"First.\"}"), 0);
+}
+
+UNIT_TEST_WITH(a_done_time_correction_that_lost_a_race_says_so, fx_setup, fx_teardown)
+{
+	struct fx_user careline, hart;
+	struct held h;
+	held_review(&careline, &hart, &h);
+	call_ok(&hart, DONE, h.team, h.review, h.item, "{\"done_at\": \"2026-11-28T18:30:00Z\"}");
+	struct call first = {.as = &hart, .op = DONE_CORRECT, .id = h.team, .sub = h.review, .item = h.item};
+	struct call second = first;
+	done_first = &first;
+	cases_correct_race = race_done;
+	assert_int_equal(call(&second, "{\"done_at\": \"2026-11-28T18:10:00Z\", \"reason\": \"Second.\"}"),
+			 ERR_CONFLICT);
+	cases_correct_race = NULL;
+	assert_non_null(strstr(second.detail, "since you opened it"));
+	assert_int_equal(fx_count("action_item", "done_at = '2026-11-28T18:05:00Z'"), 1);
+	assert_int_equal(fx_count("time_correction", NULL), 1);
+}
+#endif
 
 UNIT_TEST_WITH(a_done_time_is_corrected_only_when_done_by_a_role_that_writes_reviews, fx_setup, fx_teardown)
 {
@@ -368,6 +445,7 @@ UNIT_TEST_WITH(a_done_time_is_corrected_only_when_done_by_a_role_that_writes_rev
 	fx_user(&analyst, ROLE_ANALYST, NULL);
 	struct call a = {.as = &hart, .op = DONE_CORRECT, .id = h.team, .sub = h.review, .item = h.item};
 	assert_int_equal(call(&a, "{\"done_at\": \"2026-11-28T18:10:00Z\", \"reason\": \"x\"}"), ERR_CONFLICT);
+	assert_non_null(strstr(a.detail, "not marked done"));
 	call_ok(&hart, DONE, h.team, h.review, h.item, "{\"done_at\": \"2026-11-28T18:30:00Z\"}");
 	assert_int_equal(call(&a, "{\"done_at\": \"2026-11-28T17:10:00Z\", \"reason\": \"x\"}"), ERR_INVAL);
 	assert_int_equal(call(&a, "{\"done_at\": \"2026-11-28T19:10:00Z\", \"reason\": \"x\"}"), ERR_INVAL);

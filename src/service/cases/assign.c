@@ -254,7 +254,7 @@ static int assign_write(const struct svc_ctx *ctx, struct db *db, const struct c
 	if ((lead ? user != h->lead : added) &&
 	    (r = cases_written(db, ctx, h->id, "case.assign", "%s=%lld", lead ? "lead" : "worker", (long long)user)) < 0)
 		return r;
-	return cases_json(db, ctx->app, h->id, false, NULL, ret);
+	return cases_staff_json(db, ctx->app, h->id, ret);
 }
 
 int svc_case_assign(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,
@@ -317,7 +317,7 @@ static int unassign_write(const struct svc_ctx *ctx, struct db *db, const struct
 	if (r < 0 || (r = cases_written(db, ctx, h->id, "case.unassign", "%s=%lld", lead ? "lead" : "worker",
 				     (long long)user)) < 0)
 		return r;
-	return cases_json(db, ctx->app, h->id, false, NULL, ret);
+	return cases_staff_json(db, ctx->app, h->id, ret);
 }
 
 int svc_case_unassign(const struct svc_ctx *ctx, int64_t id, int64_t aid, const json_t *body,

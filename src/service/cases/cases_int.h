@@ -131,6 +131,8 @@ int cases_rows_finish(struct db *db, struct app *app, struct cases_rows *rows, i
 json_t *cases_allowed_json(const char *status);
 /* The case as answered: the full view, or the MDT view of team_code. */
 int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char *team_code, json_t **ret);
+/* The case without the child: number, status, version, lead, assignments. */
+int cases_staff_json(struct db *db, struct app *app, int64_t id, json_t **ret);
 
 /* ---- reports (reports.c) ---- */
 

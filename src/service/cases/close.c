@@ -201,7 +201,7 @@ static int reopen_write(const struct svc_ctx *ctx, struct db *db, int64_t id, in
 	json_decref(data);
 	if (r < 0 || (r = cases_written(db, ctx, id, "case.reopen", "status=closed->%s", to)) < 0)
 		return r;
-	return cases_json(db, ctx->app, id, false, NULL, ret);
+	return cases_staff_json(db, ctx->app, id, ret);
 }
 
 int svc_case_reopen(const struct svc_ctx *ctx, int64_t id, const json_t *body, struct field_errors *errs,

@@ -94,13 +94,43 @@ static int may_correct(const struct svc_ctx *ctx, int64_t case_id, const struct 
 	return 0;
 }
 
+#ifdef HARTLINE_TEST_HOOKS
+void (*cases_correct_race)(void);
+#define RACE() (cases_correct_race ? cases_correct_race() : (void)0)
+#else
+#define RACE() ((void)0)
+#endif
+
+/* Whether the entry still holds the text read before the transaction: the
+ * row is taken first (on PostgreSQL a second correction waits here for
+ * the first to end), then read again. ERR_CONFLICT with why in cf. */
+static int still_as_read(const struct svc_ctx *ctx, struct db *db, int64_t case_id, int64_t event_id,
+			 const struct entry *e, struct case_conflict *cf)
+{
+	struct entry now_e = {.text = NULL};
+	int r = db_execf(db, "UPDATE case_event SET text = text WHERE id = ?", "i", event_id);
+	if (r < 0 || (r = load_entry(db, ctx->app, case_id, event_id, &now_e)) < 0)
+		return r;
+	bool same = now_e.text && e->text ? strcmp(now_e.text, e->text) == 0 : now_e.text == e->text;
+	free(now_e.text);
+	if (same)
+		return 0;
+	cases_conflict(cf, "Someone changed this entry since you opened it: reload the case to see it, then "
+			   "correct it again.");
+	cases_stale(cf);
+	return ERR_CONFLICT;
+}
+
 static int note_write(const struct svc_ctx *ctx, struct db *db, int64_t case_id, int64_t event_id,
-		      const struct entry *e, const char *text, int64_t *ret_id)
+		      const struct entry *e, const char *text, struct case_conflict *cf, int64_t *ret_id)
 {
 	char ts[32];
 	time_str(now(), ts);
 	int64_t cid = 0;
-	int r = db_int64f(db, &cid,
+	int r = still_as_read(ctx, db, case_id, event_id, e, cf);
+	if (r < 0)
+		return r;
+	r = db_int64f(db, &cid,
 			  "INSERT INTO case_event_correction (event_id, corrected_by, corrected_at) VALUES (?, ?, ?)"
 			  " RETURNING id",
 			  "iit", event_id, ctx->actor->user_id, ts);
@@ -134,7 +164,8 @@ int svc_case_event_correct(const struct svc_ctx *ctx, int64_t id, int64_t event_
 		goto done;
 	}
 	int64_t cid = 0;
-	if ((r = db_begin(db)) < 0 || (r = cases_end(db, note_write(ctx, db, id, event_id, &e, text, &cid))) < 0)
+	RACE();
+	if ((r = db_begin(db)) < 0 || (r = cases_end(db, note_write(ctx, db, id, event_id, &e, text, cf, &cid))) < 0)
 		goto done;
 	*ret = json_pack("{s:I, s:I}", "id", (json_int_t)event_id, "correction_id", (json_int_t)cid);
 	r = *ret ? 0 : ERR_NOMEM;

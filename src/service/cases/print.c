@@ -58,6 +58,49 @@ static int printer_json(struct db *db, const struct svc_ctx *ctx, json_t **ret)
 	return 0;
 }
 
+/* What each part prints of the case; the rest of the case is left out of
+ * the answer, so what leaves is what the audit names. The plan is read
+ * through its own route, which checks and audits it. */
+static const char *const part_keys[][16] = {
+	/* facts */
+	{"child", "region", "office", "status", "victim_status", "identified_at", "trafficking_type", "uncared_for",
+	 "petition_status", "lead", "assignments", "opened_at", "opened_by", "closed_at", "closure_reason", NULL},
+	/* duties */
+	{"duties", NULL},
+	/* timeline */
+	{"events", NULL},
+	/* plan */
+	{NULL},
+};
+
+static bool part_wants(const json_t *parts, const char *key)
+{
+	if (strcmp(key, "id") == 0 || strcmp(key, "number") == 0 || strcmp(key, "view") == 0)
+		return true;
+	for (size_t i = 0; print_parts[i]; i++) {
+		bool chosen = false;
+		for (size_t k = 0; k < json_array_size(parts); k++)
+			chosen = chosen || strcmp(json_string_value(json_array_get(parts, k)), print_parts[i]) == 0;
+		for (size_t j = 0; chosen && part_keys[i][j]; j++)
+			if (strcmp(part_keys[i][j], key) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* Leave out of kase what no part chosen prints. */
+static void trim_case(json_t *kase, const json_t *parts)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(kase, tmp, key, v)
+	{
+		if (!part_wants(parts, key))
+			json_object_del(kase, key);
+	}
+}
+
 static int print_read(struct db *db, const struct svc_ctx *ctx, int64_t id, bool mdt, json_t *parts, json_t **ret)
 {
 	json_t *kase = NULL, *by = NULL;
@@ -68,8 +111,10 @@ static int print_read(struct db *db, const struct svc_ctx *ctx, int64_t id, bool
 		snprintf(list + n, sizeof list - n, "%s%s", n ? "," : "", json_string_value(json_array_get(parts, i)));
 	}
 	int r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &kase);
-	if (r == 0)
+	if (r == 0) {
+		trim_case(kase, parts);
 		r = printer_json(db, ctx, &by);
+	}
 	if (r == 0)
 		r = svc_audit_appendf(db, ctx, "case.print", "case", id, "parts=%s%s", list, mdt ? " view=mdt" : "");
 	if (r == 0 && !(*ret = json_pack("{s:o, s:O, s:s, s:o}", "case", kase, "parts", parts, "printed_at", ts,

@@ -12,6 +12,7 @@
 #include "model/casestate.h"
 #include "service/deadlines.h"
 #include "service/figures.h"
+#include "service/relief.h"
 
 static const char *const statuses[] = {"open", "response", "services", "monitoring", "closed", NULL};
 static const char *const victim_statuses[] = {"none", "at_risk", "suspected", "confirmed", NULL};
@@ -274,7 +275,9 @@ int svc_case_update(const struct svc_ctx *ctx, int64_t id, const json_t *body, s
 	struct update_req q = {0};
 	json_t *j = NULL;
 	int r;
+	/* The answer is the whole case: the glass first, as for a read. */
 	if ((r = cases_access(ctx, PERM_CASES_WRITE, id, &db, &h, NULL)) < 0 ||
+	    (r = relief_read_check(ctx, db, "case", id)) < 0 ||
 	    (r = check_input(ctx->app, db, &h, body, errs, &q)) < 0 || (r = decide(&h, &q, cf)) < 0 ||
 	    (r = db_begin(db)) < 0)
 		return r;

@@ -33,6 +33,7 @@ static const struct {
 	{"child_case", "person_id"},
 	{"service_referral", "person_id"},
 	{"relief_record", "person_id"},
+	{"attachment", "person_id"},
 };
 #define NLINKS (sizeof links / sizeof links[0])
 

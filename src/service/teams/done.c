@@ -4,12 +4,14 @@
  * so its standing (on time or late) follows. */
 #include "service/teams/teams_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "base/err.h"
 #include "db/db.h"
 #include "service/audit.h"
 #include "service/casehead.h"
+#include "service/cases.h"
 #include "service/corrections.h"
 #include "service/deadlines.h"
 
@@ -20,8 +22,15 @@ static const struct field_rule fields[] = {
 };
 const struct schema svc_action_item_done_correct_schema = {.name = "done time correction", .fields = fields};
 
+static int refuse(struct case_conflict *cf, const char *slug, const char *why)
+{
+	cf->slug = slug;
+	snprintf(cf->detail, sizeof cf->detail, "%s", why);
+	return ERR_CONFLICT;
+}
+
 static int correct_write(const struct svc_ctx *ctx, struct db *db, int64_t case_id, int64_t item_id, hl_time from,
-			 hl_time to, const char *reason)
+			 hl_time to, const char *reason, struct case_conflict *cf)
 {
 	char from_ts[32], to_ts[32];
 	int r;
@@ -32,7 +41,9 @@ static int correct_write(const struct svc_ctx *ctx, struct db *db, int64_t case_
 			   to_ts, item_id, from_ts)) < 0)
 		return r;
 	if (!n)
-		return ERR_CONFLICT;
+		return refuse(cf, "stale-version",
+			      "Someone changed the time this action item was done since you opened it: reload the page"
+			      " to see it, then correct it again.");
 	const struct time_correction c = {.case_id = case_id, .subject_type = "action_item", .subject_id = item_id,
 					  .field = "done_at", .subject_key = "action_item_id",
 					  .earlier = from, .to = to, .reason = reason};
@@ -45,7 +56,7 @@ static int correct_write(const struct svc_ctx *ctx, struct db *db, int64_t case_
 }
 
 int svc_action_item_done_correct(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, int64_t item_id,
-				 const json_t *body, struct field_errors *errs, json_t **ret)
+				 const json_t *body, struct field_errors *errs, struct case_conflict *cf, json_t **ret)
 {
 	struct db *db;
 	struct case_head c;
@@ -61,12 +72,17 @@ int svc_action_item_done_correct(const struct svc_ctx *ctx, int64_t team_id, int
 	if (r < 0)
 		return r;
 	if (!is_done)
-		return ERR_CONFLICT;
+		return refuse(cf, "conflict", "The action item is not marked done: mark it done first, then correct the time.");
 	if ((r = correction_time_input(body, &svc_action_item_done_correct_schema, "done_at", held,
 				       "before the review that set the action item was held", done, errs, &to)) < 0)
 		return r;
 	const char *reason = json_string_value(json_object_get(body, "reason"));
-	if ((r = db_begin(db)) < 0 || (r = teams_end(db, correct_write(ctx, db, c.id, item_id, done, to, reason))) < 0)
+#ifdef HARTLINE_TEST_HOOKS
+	if (cases_correct_race)
+		cases_correct_race();
+#endif
+	if ((r = db_begin(db)) < 0 ||
+	    (r = teams_end(db, correct_write(ctx, db, c.id, item_id, done, to, reason, cf))) < 0)
 		return r;
 	return teams_action_item_json(db, ctx->app, item_id, ret);
 }

@@ -42,7 +42,22 @@ static int item_json(struct app *app, struct db_stmt *st, json_t **ret)
 	return 0;
 }
 
-static int items_json(struct db *db, struct app *app, int64_t review_id, json_t *out)
+/* The MDT's view of action items: the times corrected, not why (the
+ * reason is HART's record of the correction). */
+static void drop_reasons(json_t *items)
+{
+	size_t i, k;
+	json_t *it, *c;
+	json_array_foreach(items, i, it)
+	{
+		json_array_foreach(json_object_get(it, "corrections"), k, c)
+		{
+			json_object_del(c, "reason");
+		}
+	}
+}
+
+static int items_json(struct db *db, struct app *app, int64_t review_id, bool mdt, json_t *out)
 {
 	struct db_stmt *st;
 	int r = db_preparef(db, &st, "SELECT " ITEM_COLUMNS " FROM action_item WHERE review_id = ? ORDER BY id", "i",
@@ -56,7 +71,11 @@ static int items_json(struct db *db, struct app *app, int64_t review_id, json_t 
 			break;
 		}
 	db_finalize(st);
-	return r < 0 ? r : corrections_times_json(db, app, "action_item", out);
+	if (r < 0 || (r = corrections_times_json(db, app, "action_item", out)) < 0)
+		return r;
+	if (mdt)
+		drop_reasons(out);
+	return 0;
 }
 
 /* One review as answered, its decisions opened; its action items are
@@ -120,7 +139,7 @@ int teams_reviews_json(struct db *db, struct app *app, const struct review_filte
 	{
 		if (r < 0)
 			break;
-		r = items_json(db, app, json_integer_value(json_object_get(j, "id")),
+		r = items_json(db, app, json_integer_value(json_object_get(j, "id")), f->mdt,
 			       json_object_get(j, "action_items"));
 	}
 	if (r < 0) {
@@ -563,7 +582,7 @@ int svc_review_update(const struct svc_ctx *ctx, int64_t team_id, int64_t review
 		return ERR_CONFLICT;
 	if ((r = db_begin(db)) < 0 || (r = teams_end(db, update_write(ctx, db, &h, &rv, &q))) < 0)
 		return r;
-	struct review_filter f = {.review_id = review_id};
+	struct review_filter f = {.review_id = review_id, .mdt = ctx->actor->role == ROLE_MDT};
 	json_t *list;
 	if ((r = teams_reviews_json(db, ctx->app, &f, &list)) < 0)
 		return r;
@@ -599,7 +618,7 @@ static int done_write(const struct svc_ctx *ctx, struct db *db, int64_t case_id,
 }
 
 /* The action item as answered, with its corrections. */
-static int item_by_id(struct db *db, struct app *app, int64_t item_id, json_t **ret)
+static int item_by_id(struct db *db, struct app *app, int64_t item_id, bool mdt, json_t **ret)
 {
 	struct db_stmt *st;
 	int r = db_rowf(db, &st, "SELECT " ITEM_COLUMNS " FROM action_item WHERE id = ?", "i", item_id);
@@ -611,6 +630,8 @@ static int item_by_id(struct db *db, struct app *app, int64_t item_id, json_t **
 	db_finalize(st);
 	if (r == 0)
 		r = corrections_times_json(db, app, "action_item", one);
+	if (r == 0 && mdt)
+		drop_reasons(one);
 	json_decref(one);
 	if (r < 0) {
 		json_decref(j);
@@ -622,7 +643,7 @@ static int item_by_id(struct db *db, struct app *app, int64_t item_id, json_t **
 
 int teams_action_item_json(struct db *db, struct app *app, int64_t item_id, json_t **ret)
 {
-	return item_by_id(db, app, item_id, ret);
+	return item_by_id(db, app, item_id, false, ret);
 }
 
 int teams_review_case(const struct svc_ctx *ctx, int64_t team_id, int64_t review_id, struct db **ret_db,
@@ -675,5 +696,5 @@ int svc_action_item_done(const struct svc_ctx *ctx, int64_t team_id, int64_t rev
 		return ERR_CONFLICT;
 	if ((r = db_begin(db)) < 0 || (r = teams_end(db, done_write(ctx, db, c.id, review_id, item_id, done_t))) < 0)
 		return r;
-	return item_by_id(db, ctx->app, item_id, ret);
+	return item_by_id(db, ctx->app, item_id, ctx->actor->role == ROLE_MDT, ret);
 }

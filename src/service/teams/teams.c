@@ -44,7 +44,7 @@ int teams_is_member(struct db *db, int64_t user_id, const char *team_code)
 
 int teams_case_reviews_json(struct db *db, struct app *app, int64_t case_id, const char *team_code, json_t **ret)
 {
-	struct review_filter f = {.case_id = case_id, .team_code = team_code};
+	struct review_filter f = {.case_id = case_id, .team_code = team_code, .mdt = team_code != NULL};
 	if (case_id <= 0)
 		return ERR_INVAL;
 	return teams_reviews_json(db, app, &f, ret);
@@ -403,7 +403,9 @@ static int team_json(const struct svc_ctx *ctx, struct db *db, int64_t id, json_
 		return ERR_NOMEM;
 	/* A liaison reads the team's reviews of cases in its region only: the
 	 * others are case content outside its scope. */
-	struct review_filter f = {.team_id = id, .region = ctx->actor->role == ROLE_LIAISON ? ctx->actor->scope : NULL};
+	struct review_filter f = {.team_id = id,
+				  .region = ctx->actor->role == ROLE_LIAISON ? ctx->actor->scope : NULL,
+				  .mdt = ctx->actor->role == ROLE_MDT};
 	json_t *reviews = NULL;
 	if ((r = members_json(db, ctx->app, id, json_object_get(j, "members"))) < 0 ||
 	    (r = hart_owners_json(db, ctx->app, json_object_get(j, "hart_owners"))) < 0 ||

@@ -63,6 +63,7 @@ struct review_filter {
 	int64_t case_id, team_id, review_id; /* 0: any */
 	const char *team_code;               /* NULL: any */
 	const char *region;                  /* NULL: any; else cases of that region only */
+	bool mdt;                            /* the MDT's view: no reason of a corrected time */
 };
 
 /* Reviews matching f, oldest first, each with its action items. */
