@@ -117,7 +117,7 @@ int h_cases_list(struct http_req *req, struct http_resp *resp)
 	f.missing = query_flag(req, "missing", &errs);
 	const char *lead = http_query(req, "lead");
 	if (lead && *lead && str_to_int64(lead, 1, INT64_MAX, &f.lead) < 0)
-		field_error_add(&errs, "lead", "a worker's user id");
+		field_error_add(&errs, "lead", "Worker: choose a worker from the list");
 	http_page_query(req, &f.page);
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_case_list(&ctx, &f, &errs, &out);

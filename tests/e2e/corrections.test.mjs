@@ -114,7 +114,7 @@ describe(`corrections (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertProblem(await post(as.hart, path, { located_at: clock.iso(-HOUR_MS), reason: 'x' }), 409, 'not located yet');
     await readJson(await locate({ located_at: clock.iso(-2 * HOUR_MS) }), 200, 'located two hours ago');
 
-    const dueOf = async (kind) => (await as.hart.get(`/api/v1/deadlines?case=${kase.id}`)).deadlines.find((d) => d.kind === kind);
+    const dueOf = async (kind) => (await as.hart.get(`/api/v1/deadlines?case=${kase.id}`)).items.find((d) => d.kind === kind);
     const before = await dueOf('return_debrief');
     await assertFieldError(await post(as.hart, path, { located_at: clock.iso(HOUR_MS), reason: 'x' }), 'located_at', 'in the future');
     await assertFieldError(await post(as.hart, path, { located_at: clock.iso(-2 * HOUR_MS), reason: 'x' }), 'located_at', 'the same time');
@@ -161,7 +161,7 @@ describe(`corrections (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertProblem(await post(as.hart, path, { done_at: clock.iso(-2 * HOUR_MS), reason: 'x' }), 409, 'not done yet');
     await assertFieldError(await as.hart.fetch(itemPath, { method: 'PATCH', body: { done_at: clock.iso(-4 * HOUR_MS) } }), 'done_at', 'before the review was held');
     await as.hart.send('PATCH', itemPath, { done_at: clock.iso(-30 * MINUTE_MS) });
-    const standing = async () => (await as.hart.get(`/api/v1/deadlines?case=${kase.id}`)).deadlines.find((d) => d.kind === 'action_item');
+    const standing = async () => (await as.hart.get(`/api/v1/deadlines?case=${kase.id}`)).items.find((d) => d.kind === 'action_item');
     assert.equal((await standing()).status, 'met_late');
 
     await assertFieldError(await post(as.hart, path, { done_at: clock.iso(-4 * HOUR_MS), reason: 'x' }), 'done_at', 'before the review');

@@ -160,7 +160,7 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
     }
     const none = (await as.hart.get(`${CASES}?status=all&q=${encodeURIComponent('Zebediah Quux')}`)).items;
     assert.ok(!none.some((c) => c.id === katherineCase.id));
-    const audit = (await as.admin.get('/api/v1/audit?action=case.list&limit=5')).records;
+    const audit = (await as.admin.get('/api/v1/audit?action=case.list&limit=5')).items;
     assert.match(audit[0].detail, /search=yes/);
     assert.doesNotMatch(JSON.stringify(audit), /Smyth|Katie|Kathy/);
   });

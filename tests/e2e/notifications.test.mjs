@@ -44,7 +44,7 @@ describe(`notifications: mark all read (${ENGINE})`, { timeout: 120_000 }, () =>
     assert.equal(r.unread, 0);
     const after = await as.hart.get(NOTIFICATIONS);
     assert.equal(after.unread, 0);
-    assert.ok(after.notifications.every((n) => n.read_at), 'each has its time read');
+    assert.ok(after.items.every((n) => n.read_at), 'each has its time read');
     assert.equal((await other.get(NOTIFICATIONS)).unread, theirs, 'another coordinator\'s stay unread');
     assert.equal((await as.hart.send('POST', `${NOTIFICATIONS}/read`)).marked, 0, 'none left: nothing marked');
   });

@@ -46,7 +46,7 @@ static int list_filter(const struct svc_ctx *ctx, const struct case_filter *f, s
 	if (f->q && strlen(f->q) > 200)
 		field_error_add(errs, "q", "at most 200 characters: a case number or a child's name");
 	if (f->lead < 0)
-		field_error_add(errs, "lead", "a worker's user id");
+		field_error_add(errs, "lead", "Worker: choose a worker from the list");
 	if (page_parse(&cases_page_list, &f->page, p, errs) < 0 || field_errors_any(errs))
 		return ERR_INVAL;
 	if (ctx->actor->role == ROLE_LIAISON) {
