@@ -226,11 +226,11 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     await hart.locator('#tf-fy').selectOption('2022');
     await hart.getByRole('button', { name: 'Make the report' }).click();
     await hart.waitForFunction(() => !document.querySelector('#tf-doc').hasAttribute('aria-busy')
-      && document.querySelectorAll('#tf-sections .tf-section').length === 11);
+      && document.querySelectorAll('#tf-sections .tf-section').length === 12);
     const titles = await hart.locator('#tf-sections h3').allTextContents();
-    assert.equal(titles.length, 11);
+    assert.equal(titles.length, 12);
     assert.equal(await hart.locator('#tf-sections .alert').count(), 0, 'every figure loaded');
-    assert.equal(await hart.locator('#tf-sections table caption').count(), 11);
+    assert.equal(await hart.locator('#tf-sections table caption').count(), 12);
     // Counts are hidden by default in a report that leaves the agency: Region 2's 3 in 2021 is not shown.
     assert.ok(await hart.locator('#tf-suppressed').isChecked());
     assert.deepEqual(await hart.locator('#tf-by-year tbody tr[data-key="2021"] td').allTextContents(), ['<5 (fewer than 5)']);
@@ -244,7 +244,7 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     assert.equal(await hart.locator('.tf-controls').isVisible(), false, 'no form on paper');
     const breaks = await hart.evaluate(() => [...document.querySelectorAll('#tf-sections .tf-section')]
       .map((s) => getComputedStyle(s).breakBefore));
-    assert.deepEqual(breaks.slice(1), Array(10).fill('page'), 'a page each');
+    assert.deepEqual(breaks.slice(1), Array(11).fill('page'), 'a page each');
     assert.equal(await hart.evaluate(() => getComputedStyle(document.querySelector('#tf-title')).color), 'rgb(0, 0, 0)');
     await screenshot(hart, 'figures-report-print');
     await hart.emulateMedia({ media: 'screen' });

@@ -32,7 +32,7 @@ before(async () => {
   const kase = await readJson(await hart.fetch('/api/v1/cases', { method: 'POST', body: { intake_id: id } }), 201, 'case');
   // The demo MDT user sits on mdt-r1 (made by hartline demo, or here).
   const mdtUser = (await login(server.url, demo.byRole.mdt.username, demo.byRole.mdt.password)).user;
-  const known = (await hart.get('/api/v1/teams')).teams.find((t) => t.code === mdtUser.scope);
+  const known = (await hart.get('/api/v1/teams')).items.find((t) => t.code === mdtUser.scope);
   team = known ? known.id : (await readJson(await hart.fetch('/api/v1/teams', { method: 'POST', body: { code: mdtUser.scope, name: 'Region 1 MDT', region: 'R1' } }), 201, 'team')).id;
   const members = (await hart.get(`/api/v1/teams/${team}`)).members;
   if (!members.some((m) => m.user_id === mdtUser.id)) {
@@ -92,6 +92,8 @@ describe(`the team page in Chromium (${ENGINE})`, { timeout: 180_000 }, () => {
       await assertAxeClean(p, 'team page with an item to mark done');
       await screenshot(p, 'team-mdt-own-item', { fullPage: false });
       await items.getByRole('button', { name: 'Mark done: Visit the placement.' }).click();
+      // The time is asked for, now by default.
+      await p.getByRole('button', { name: 'Confirm: it is done' }).click();
       await p.waitForFunction(() => /Action item done/.test(document.querySelector('#tp-items-status')?.textContent || ''));
       assert.doesNotMatch(await text(p.locator('#tp-items')), /Visit the placement/);
       assert.match(await text(p.locator('#tp-items')), /Call the school/);
