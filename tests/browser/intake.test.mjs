@@ -438,7 +438,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
     await page.getByRole('button', { name: 'Save report' }).click();
     const res = await answered;
     assert.equal(res.status(), 422);
-    assert.deepEqual((await res.json()).errors, [{ field: 'children[0].dob', reason: 'in the future' }]);
+    assert.deepEqual((await res.json()).errors, [{ field: 'children[0].dob', reason: 'Birth date: it cannot be in the future; check it with the caller' }]);
     await page.waitForFunction((id) => document.getElementById(`${id}-error`)?.textContent.trim() !== '', dob);
     assert.match(await text(page.locator(`#${dob}-error`)), /birth date is in the future: check it with the caller/);
     assert.equal(await page.locator(`#${dob}`).getAttribute('aria-invalid'), 'true');
