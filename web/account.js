@@ -2,7 +2,7 @@
 // code from it) and the person's own account page: the sessions they have
 // open, each of which they can end.
 
-import { $, api, busy, formatTime, h, problemText, say, setCsrfToken, submitButton } from './common.js';
+import { $, api, busy, formatShortTime, h, problemText, say, setCsrfToken, submitButton } from './common.js';
 
 let ctx = null; // { done(), cancel(message) } from app.js
 let next = null; // 'enrol' or 'code' while this step is shown
@@ -129,14 +129,14 @@ async function loadSessions() {
     return;
   }
   const rows = r.body.sessions.map((s) => h('tr', { dataset: { id: String(s.id) } },
-    h('td', { dataset: { label: 'Started' } }, formatTime(s.created_at)),
-    h('td', { dataset: { label: 'Last used' } }, formatTime(s.last_used_at)),
+    h('td', { dataset: { label: 'Started' } }, formatShortTime(s.created_at)),
+    h('td', { dataset: { label: 'Last used' } }, formatShortTime(s.last_used_at)),
     h('td', { dataset: { label: 'Address' }, className: 'mono' }, s.client || 'unknown'),
     h('td', { dataset: { label: 'Browser' } }, s.user_agent || 'unknown'),
     h('td', { className: 'row-actions' }, s.current
       ? h('span', { className: 'badge badge-active' }, 'This session')
       : h('button', { type: 'button', className: 'btn btn-small btn-caution', dataset: { id: String(s.id) } },
-        'End', h('span', { className: 'sr-only' }, ` the session started ${formatTime(s.created_at)}`)))));
+        'End', h('span', { className: 'sr-only' }, ` the session started ${formatShortTime(s.created_at)}`)))));
   $('sessions-body').replaceChildren(...rows);
 }
 

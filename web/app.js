@@ -37,7 +37,7 @@ import {
   setCsrfToken,
   setRegions,
   setSessionEndedHandler,
-  setTimeZone, submitButton,
+  setLocale, setTimeZone, submitButton,
 } from './common.js';
 
 // The person logged in: { user, permissions } or null.
@@ -76,6 +76,7 @@ async function showConfig() {
   const { pack } = r.body;
   setConfig(r.body);
   setRegions(r.body.regions);
+  setLocale(pack.locale);
   setTimeZone(pack.time_zone);
   $('jurisdiction').textContent = pack.name;
   siteTitle = `hartline · ${pack.short_name || pack.name}`;

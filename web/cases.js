@@ -584,8 +584,8 @@ function eventExtra(ev) {
   if (ev.placement) out.push(`Placement: ${termLabel('placements', ev.placement)}`);
   if (ev.emergency_department) out.push(`At ${ev.emergency_department_name || packName('emergency_departments', ev.emergency_department)}`);
   if (ev.level) out.push(`Level: ${levelText(ev.level)}`);
-  if (ev.kind === 'lead_changed') out.push(`${ev.from || 'no lead'} → ${ev.to || 'no lead'}`);
-  if (ev.kind === 'worker_added' || ev.kind === 'worker_removed') out.push(ev.user || '');
+  if (ev.kind === 'lead_changed') out.push(`${ev.from_name || ev.from || 'no lead'} → ${ev.to_name || ev.to || 'no lead'}`);
+  if (ev.kind === 'worker_added' || ev.kind === 'worker_removed') out.push(ev.user_name || ev.user || '');
   if (ev.kind === 'status_change' && ev.reason) out.push(packName('case_closure_reasons', ev.reason));
   return out.join(' · ');
 }

@@ -9,8 +9,7 @@
 // they reached; #trainer/ID: one trainer's cascade, two levels deep, as a
 // list and as a picture.
 
-import { $, api, busy, getConfig, h, problemText, say } from './common.js';
-import { longDate } from './verify.js';
+import { $, api, busy, formatDate, getConfig, h, problemText, say } from './common.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -95,8 +94,8 @@ function certificateDoc(c) {
     h('p', { className: 'cert-course' }, c.course_name || c.course),
     h('dl', { className: 'facts cert-facts' },
       h('div', null, h('dt', null, 'Hours'), h('dd', null, hoursText(c.hours))),
-      h('div', null, h('dt', null, 'Completed on'), h('dd', null, longDate(c.completed_on))),
-      h('div', null, h('dt', null, 'Valid until'), h('dd', null, c.expires_at ? longDate(c.expires_at) : 'Does not expire')),
+      h('div', null, h('dt', null, 'Completed on'), h('dd', null, formatDate(c.completed_on))),
+      h('div', null, h('dt', null, 'Valid until'), h('dd', null, c.expires_at ? formatDate(c.expires_at) : 'Does not expire')),
       c.organisation ? h('div', null, h('dt', null, 'Organisation'), h('dd', null, c.organisation)) : null,
       h('div', null, h('dt', null, 'Status'), h('dd', { id: 'certificate-state' }, STATUS_WORDS[c.status] || c.status))),
     h('div', { className: 'cert-check' },
@@ -271,7 +270,7 @@ export async function showTrainer(id) {
     h('h3', null, 'Sessions led'),
     sessions.length
       ? h('ul', { className: 'plain-list', id: 'trainer-sessions' }, sessions.map((s) =>
-        h('li', null, `${s.number} · ${courseName(s.course)} · ${longDate(s.starts_at)} · ${countText(s.attended, 'attended', 'attended')}`)))
+        h('li', null, `${s.number} · ${courseName(s.course)} · ${formatDate(s.starts_at)} · ${countText(s.attended, 'attended', 'attended')}`)))
       : h('p', { className: 'empty' }, 'No sessions led yet.'),
     h('h3', null, 'Trainers they trained'),
     next.length

@@ -298,12 +298,14 @@ export function scopeText(user) {
   }
 }
 
-// Times are shown in the pack's time zone, which is the agency's.
+// Dates and times are shown one way throughout: in the pack's time zone,
+// which is the agency's, and written as the pack's locale writes them.
 let timeZone;
+let locale = 'en-US';
 
 export function setTimeZone(tz) {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    new Intl.DateTimeFormat(locale, { timeZone: tz });
     timeZone = tz;
   } catch {
     timeZone = undefined;
@@ -314,18 +316,22 @@ export function getTimeZone() {
   return timeZone;
 }
 
+/** The pack's locale ("en-US"); one the browser does not know leaves "en-US". */
+export function setLocale(tag) {
+  try {
+    locale = tag && Intl.DateTimeFormat.supportedLocalesOf([tag]).length ? tag : 'en-US';
+  } catch {
+    locale = 'en-US';
+  }
+}
+
+export function getLocale() {
+  return locale;
+}
+
+/** An instant as a date and time: "Nov 28, 2026, 3:12 AM" (en-US). */
 export function formatTime(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso || '';
-  return new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-    second: '2-digit',
-  }).format(d);
+  return formatShortTime(iso);
 }
 
 // ---------------------------------------------------------------- the pack
@@ -384,28 +390,36 @@ export function today() {
   }
 }
 
-/** "2011-03-04" as "Mar 4, 2011": the month in words, so day and month cannot be misread. */
+/**
+ * The one way a date is shown: "2011-03-04" as "Mar 4, 2011" (en-US), the
+ * month in words so day and month cannot be misread. An instant is shown as
+ * its day on the agency's clock.
+ */
 export function formatDate(iso) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
-  if (!m) return iso || '';
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' }).format(d);
+  if (m) {
+    const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    return new Intl.DateTimeFormat(locale, { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' }).format(d);
+  }
+  const d = new Date(iso);
+  if (!iso || Number.isNaN(d.getTime())) return iso || '';
+  return new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: 'short', day: 'numeric' }).format(d);
 }
 
-/** A time without seconds, in the agency's time zone: "Nov 28, 2026, 3:12 AM". */
+/** The one way a date and time is shown, on the agency's clock: "Nov 28, 2026, 3:12 AM" (en-US). */
 export function formatShortTime(iso) {
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso || '';
-  return new Intl.DateTimeFormat('en-US', {
+  if (!iso || Number.isNaN(d.getTime())) return iso || '';
+  return new Intl.DateTimeFormat(locale, {
     timeZone, year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
   }).format(d);
 }
 
-/** The clock time only, in the agency's time zone: "3:02 PM". */
+/** The clock time only, in the agency's time zone: "3:02 PM" (en-US). */
 export function formatClock(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(d);
+  return new Intl.DateTimeFormat(locale, { timeZone, hour: 'numeric', minute: '2-digit' }).format(d);
 }
 
 /** The agency's time zone in words at that time: "Eastern Standard Time". */

@@ -533,12 +533,12 @@ function readForm() {
 
 // The server's reasons, where a fuller sentence helps at the phone.
 const REASONS = {
-  'dob|in the future': 'This birth date is in the future: check it with the caller.',
-  'dob|more than 25 years before the report': 'This birth date makes the child older than 25: check it with the caller.',
-  'received_at|in the future': 'This time is in the future: check the date and time of the call.',
-  'given_name|a given or a family name is needed (a nickname will do)': 'Enter a given name or a family name; a nickname will do.',
-  'estimated_age|give a birth date or an estimated age, not both': 'Give a birth date or an age, not both: clear one of them.',
-  'estimated_age|a whole number of years from 0 to 25': 'Enter the age as a whole number of years, from 0 to 25.',
+  'dob|Birth date: it cannot be in the future; check it with the caller': 'This birth date is in the future: check it with the caller.',
+  'dob|Birth date: more than 25 years before the report; check it with the caller': 'This birth date makes the child older than 25: check it with the caller.',
+  'received_at|Received: it cannot be in the future; check the date and time of the call': 'This time is in the future: check the date and time of the call.',
+  'given_name|Given name: a given or a family name is needed; a nickname will do': 'Enter a given name or a family name; a nickname will do.',
+  'estimated_age|Age: give a birth date or an age, not both; clear one of them': 'Give a birth date or an age, not both: clear one of them.',
+  'estimated_age|Age: not a whole number of years from 0 to 25; type the age in years': 'Enter the age as a whole number of years, from 0 to 25.',
   'source|required': 'Choose where the call comes from.',
 };
 

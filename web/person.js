@@ -404,7 +404,7 @@ function mergesPanel() {
     const what = self ? `Record ${m.merged_id} was merged into this record` : `This record was merged into record ${m.kept_id}`;
     const undo = merge && !m.undone_at ? undoForm(m) : null;
     return h('li', { className: 'merge-item' },
-      h('p', {}, what, ` on ${formatShortTime(m.merged_at)}${m.merged_by ? ` by ${m.merged_by}` : ''}. `,
+      h('p', {}, what, ` on ${formatShortTime(m.merged_at)}${m.merged_by ? ` by ${m.merged_by_name || m.merged_by}` : ''}. `,
         h('a', { href: `#persons/${other}` }, `Record ${other}`), ' ',
         m.undone_at ? h('span', { className: 'badge' }, `Undone ${formatShortTime(m.undone_at)}`) : null),
       m.reason ? h('p', { className: 'sub' }, `Why: ${m.reason}`) : null,

@@ -5,6 +5,7 @@
 // (a table's header group): the case number, who prints and when, and the
 // confidentiality notice. docs/cases.md, "A printed summary".
 
+import { eventHead } from './timeline.js';
 import {
   $, api, formatDate, formatShortTime, fullName, getConfig, h, officeName, packName, problemText, regionName, say, termLabel,
 } from './common.js';
@@ -93,8 +94,8 @@ function dutiesPart(c) {
 
 function eventWords(e) {
   const out = [];
-  if (e.from || e.to) out.push(`${e.from || '—'} → ${e.to || '—'}`);
-  if (e.user) out.push(e.user);
+  if (e.from || e.to) out.push(`${e.from_name || e.from || '—'} → ${e.to_name || e.to || '—'}`);
+  if (e.user) out.push(e.user_name || e.user);
   if (e.reason) out.push(packName('case_closure_reasons', e.reason));
   if (e.text) out.push(e.text);
   return out.join(' · ');
@@ -103,7 +104,7 @@ function eventWords(e) {
 function timelinePart(c) {
   const evs = [...(c.events || [])].sort((a, b) => String(a.occurred_at).localeCompare(String(b.occurred_at)));
   return tablePart('timeline', 'Timeline', ['When', 'What', 'Details'],
-    evs.map((e) => [formatShortTime(e.occurred_at), termLabel('event_kinds', e.kind), eventWords(e)]), 'Nothing on the timeline.');
+    evs.map((e) => [formatShortTime(e.occurred_at), eventHead(e), eventWords(e)]), 'Nothing on the timeline.');
 }
 
 async function planPart(id) {

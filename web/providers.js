@@ -7,7 +7,7 @@
 // offers of rapid response dispatch on a case, and a provider user's Home.
 
 import {
-  $, api, busy, clearFieldErrors, field, getConfig, h, markFieldErrors, packName, problemText, regionName, say, sentence,
+  $, api, busy, clearFieldErrors, field, formatDate, getConfig, h, markFieldErrors, packName, problemText, regionName, say, sentence,
 } from './common.js';
 
 const PATH = '/api/v1/providers';
@@ -38,22 +38,14 @@ const manage = () => ctx.can('providers.manage');
 const config = () => getConfig() || {};
 const items = (key) => config()[key] || [];
 
-/** "2027-03-12" as "12 March 2027". */
-function longDate(iso) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
-  if (!m) return iso || '';
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(d);
-}
-
 /** The trafficking-informed status in one plain sentence. */
 export function informedText(p) {
   const basis = p.informed_basis ? ` (${p.informed_basis})` : '';
   if (p.informed_status === 'informed') {
-    return p.informed_until ? `Trafficking-informed until ${longDate(p.informed_until)}${basis}` : `Trafficking-informed${basis}`;
+    return p.informed_until ? `Trafficking-informed until ${formatDate(p.informed_until)}${basis}` : `Trafficking-informed${basis}`;
   }
   if (p.informed_status === 'lapsed') {
-    return p.informed_until ? `Trafficking-informed status lapsed on ${longDate(p.informed_until)}${basis}` : `Trafficking-informed status lapsed${basis}`;
+    return p.informed_until ? `Trafficking-informed status lapsed on ${formatDate(p.informed_until)}${basis}` : `Trafficking-informed status lapsed${basis}`;
   }
   return 'Not trafficking-informed';
 }

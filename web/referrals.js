@@ -407,7 +407,7 @@ function stepsBox(r) {
       h('span', { className: 'when' }, formatShortTime(s.at)), ' ',
       h('strong', {}, s.status_label || statusLabel(s.status)),
       s.reason_name ? ` (${s.reason_name})` : '',
-      ` · by ${s.by || (s.by_side === 'provider' ? 'the provider' : 'the referring team')}`,
+      ` · by ${s.by_name || s.by || (s.by_side === 'provider' ? 'the provider' : 'the referring team')}`,
       s.note ? h('p', { className: 'step-note' }, s.note) : null))));
 }
 

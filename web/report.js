@@ -725,9 +725,9 @@ function clearDecideErrors() {
 }
 
 const DECIDE_REASONS = {
-  'supervisor|a suspected victim\'s report is screened out only with a supervisor: name them': 'Name the supervisor who agrees to screen out a suspected victim’s report.',
+  'supervisor|Supervisor: a suspected victim’s report is screened out only with a supervisor; name them': 'Name the supervisor who agrees to screen out a suspected victim’s report.',
   'supervisor_reason|the supervisor\'s reason is required': 'Give the supervisor’s reason.',
-  'unscreened_reason|the report is not screened: say why it is accepted without a screen, or screen it first': 'This report is not screened: say why it is accepted without a screen, or screen it first.',
+  'unscreened_reason|Why accept it without a screen: the report is not screened; say why, or screen it first': 'This report is not screened: say why it is accepted without a screen, or screen it first.',
   'jurisdiction|name the jurisdiction it goes to': 'Name the jurisdiction the report goes to.',
 };
 
@@ -810,7 +810,7 @@ function renderHistory(rep) {
   const decisions = rep.dispositions || [];
   $('history-decisions').replaceChildren(...(decisions.length ? decisions.map((d) => h('li', {},
     h('p', { className: 'history-head' }, h('strong', {}, packName('dispositions', d.disposition))),
-    h('p', { className: 'history-meta' }, `${d.decided_by}, ${formatShortTime(d.decided_at)}`),
+    h('p', { className: 'history-meta' }, `${d.decided_by_name || d.decided_by}, ${formatShortTime(d.decided_at)}`),
     d.jurisdiction ? h('p', {}, `Jurisdiction: ${d.jurisdiction}`) : null,
     d.supervisor ? h('p', {}, `Supervisor: ${d.supervisor}`) : null,
     d.screened === false && d.disposition === 'accepted_hart' ? h('p', { className: 'history-unscreened' }, 'Accepted without a screen.') : null,
@@ -821,6 +821,6 @@ function renderHistory(rep) {
     const ins = instruments().find((i) => i.id === s.instrument_id);
     return h('li', {},
       h('p', { className: 'history-head' }, h('strong', {}, levelText(s.level)), ` · ${ins ? ins.name : s.instrument_id} ${s.instrument_version}`),
-      h('p', { className: 'history-meta' }, `${s.screened_by}, ${formatShortTime(s.screened_at)}`));
+      h('p', { className: 'history-meta' }, `${s.screened_by_name || s.screened_by}, ${formatShortTime(s.screened_at)}`));
   }) : [h('li', { className: 'none' }, 'Not screened yet.')]));
 }

@@ -4,7 +4,7 @@
 // server or in a Referer, and it leaves the address bar at once; it is
 // kept for this tab only, so that a reload still works.
 
-import { $, api, busy, formatTime, getTimeZone, problemText, say, setTimeZone, showBrand, submitButton } from './common.js';
+import { $, api, busy, formatShortTime, getTimeZone, problemText, say, setLocale, setTimeZone, showBrand, submitButton } from './common.js';
 
 const KEY = 'hartline-setup-token';
 
@@ -68,7 +68,10 @@ async function check() {
     api('POST', '/api/v1/setup/check', { token }, { session: false }),
     api('GET', '/api/v1/config', undefined, { session: false }),
   ]);
-  if (config.ok && config.body && config.body.pack) setTimeZone(config.body.pack.time_zone);
+  if (config.ok && config.body && config.body.pack) {
+    setLocale(config.body.pack.locale);
+    setTimeZone(config.body.pack.time_zone);
+  }
   if (!r.ok || !r.body) {
     refused(r);
     return;
@@ -78,7 +81,7 @@ async function check() {
   $('setup-name').textContent = r.body.display_name || '';
   $('setup-username-field').value = username;
   const tz = getTimeZone();
-  $('setup-intro').textContent = `This link works once, until ${formatTime(r.body.expires_at)}${tz ? ` (${tz.replace(/_/g, ' ')} time)` : ''}. Choose the password you will log in with.`;
+  $('setup-intro').textContent = `This link works once, until ${formatShortTime(r.body.expires_at)}${tz ? ` (${tz.replace(/_/g, ' ')} time)` : ''}. Choose the password you will log in with.`;
   $('setup-form').hidden = false;
   $('setup-password').focus();
 }

@@ -34,6 +34,17 @@ function who(u) {
   return u.display_name || u.username || 'someone';
 }
 
+/**
+ * What an entry is, in words: its kind, and for a mandated report to whom
+ * ("Report made to law enforcement: Hartford Police").
+ */
+export function eventHead(ev) {
+  const what = termLabel('event_kinds', ev.kind);
+  if (ev.kind !== 'report' || !ev.report_kind) return what;
+  const to = ev.report_kind === 'law_enforcement' ? 'law enforcement' : termLabel('report_kinds', ev.report_kind);
+  return `${what} to ${to}${ev.agency ? `: ${ev.agency}` : ''}`;
+}
+
 function isLong(text) {
   return text.length > LONG_CHARS || text.split('\n').length > LONG_LINES;
 }
@@ -134,7 +145,7 @@ function entryItem(ev, opts) {
   const extra = ev.kind === 'time_corrected' ? timeCorrectedExtra(ev) : opts.extra(ev);
   const text = ev.text ? textBlock(ev.text, `tl-text-${n}`) : null;
   const body = h('div', { className: 'event-body' },
-    h('p', { className: 'event-head' }, h('strong', {}, termLabel('event_kinds', ev.kind)),
+    h('p', { className: 'event-head' }, h('strong', {}, eventHead(ev)),
       ev.shared && !opts.readOnly ? h('span', { className: 'badge badge-shared' }, 'Shared with MDT') : null),
     extra ? h('p', { className: 'event-extra' }, extra) : null,
     text,

@@ -2,21 +2,12 @@
 // certificate's code checks it here, without logging in. The server
 // answers only the course, the date completed and whether it is valid.
 
-import { $, api, h, problemText, showBrand } from './common.js';
-
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September',
-  'October', 'November', 'December'];
-
-/** "2026-03-03" as "3 March 2026" (a calendar date: no time zone). */
-export function longDate(iso) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || '');
-  return m ? `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}` : (iso || '');
-}
+import { $, api, formatDate, h, problemText, setLocale, setTimeZone, showBrand } from './common.js';
 
 /** The answer in plain words. */
 export function verdict(a) {
   if (!a || a.status === 'unknown') return { ok: false, text: 'No certificate has this code.' };
-  const what = `${a.course_name}, completed ${longDate(a.completed_on)}`;
+  const what = `${a.course_name}, completed ${formatDate(a.completed_on)}`;
   if (a.valid) return { ok: true, text: `Valid: ${what}.` };
   if (a.status === 'revoked') return { ok: false, text: `Not valid: this certificate was revoked (${what}).` };
   if (a.status === 'expired') return { ok: false, text: `Not valid: this certificate has expired (${what}).` };
@@ -45,8 +36,14 @@ async function check(code) {
     v.text));
 }
 
-function start() {
+async function start() {
   showBrand();
+  // Dates as everywhere else in hartline: the agency's locale and time zone.
+  const config = await api('GET', '/api/v1/config', undefined, { session: false });
+  if (config.ok && config.body && config.body.pack) {
+    setLocale(config.body.pack.locale);
+    setTimeZone(config.body.pack.time_zone);
+  }
   const code = new URLSearchParams(location.search).get('code');
   $('verify-form').addEventListener('submit', (e) => {
     e.preventDefault();

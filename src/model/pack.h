@@ -246,6 +246,7 @@ struct pack_cases {
 struct pack {
 	json_t *root; /* the document as loaded; strings below point into it */
 	const char *id, *version, *name, *short_name, *jurisdiction, *time_zone;
+	const char *locale; /* how dates are written ("en-US"); never NULL once loaded */
 	const char *hotline_name, *hotline_phone;
 	const char *default_screening; /* id of the instrument the hotline uses by default */
 	struct pack_region *regions;

@@ -234,6 +234,17 @@ int svc_system_config(struct app *a, json_t **ret)
 	/* Service referrals: statuses, the moves from each, urgencies. */
 	if (r == 0)
 		r = referrals_config_json(out);
+	/* The header with its locale resolved ("en-US" when the pack names none),
+	 * copied so the loaded document stays as it was. */
+	if (r == 0) {
+		json_t *head = json_deep_copy(json_object_get(a->pack->root, "pack"));
+		if (!head || json_object_set_new(head, "locale", json_string(a->pack->locale)) < 0) {
+			json_decref(head);
+			r = ERR_NOMEM;
+		} else if (json_object_set_new(out, "pack", head) < 0) { /* takes head either way */
+			r = ERR_NOMEM;
+		}
+	}
 	if (r < 0) {
 		json_decref(out);
 		return r;

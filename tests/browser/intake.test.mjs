@@ -404,7 +404,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
     await page.waitForFunction(() => /Decision recorded: Accepted for HART response/.test(document.querySelector('#decide-status')?.textContent || ''));
     assert.match(await text(page.locator('#decide-status')), /liaisons of Region 1 \(Southwest\) are notified/);
     assert.match(await text(page.locator('#report-flags')), /Decided: Accepted for HART response/);
-    assert.match(await text(page.locator('#history-decisions')), /Information and referral only demo-careline.*Accepted for HART response demo-careline/);
+    assert.match(await text(page.locator('#history-decisions')), /Information and referral only Demo Careline Worker, .*Accepted for HART response Demo Careline Worker, /);
     assert.equal(await page.locator('#decide-error').textContent(), '', 'the stale warning is gone');
     // A decision made is changed only on purpose.
     assert.ok(await page.locator('#decide-form').isHidden());
@@ -438,7 +438,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
     await page.getByRole('button', { name: 'Save report' }).click();
     const res = await answered;
     assert.equal(res.status(), 422);
-    assert.deepEqual((await res.json()).errors, [{ field: 'children[0].dob', reason: 'in the future' }]);
+    assert.deepEqual((await res.json()).errors, [{ field: 'children[0].dob', reason: 'Birth date: it cannot be in the future; check it with the caller' }]);
     await page.waitForFunction((id) => document.getElementById(`${id}-error`)?.textContent.trim() !== '', dob);
     assert.match(await text(page.locator(`#${dob}-error`)), /birth date is in the future: check it with the caller/);
     assert.equal(await page.locator(`#${dob}`).getAttribute('aria-invalid'), 'true');

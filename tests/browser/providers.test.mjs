@@ -69,7 +69,7 @@ describe(`provider directory in Chromium (${ENGINE})`, { timeout: 240_000 }, () 
     await page.getByRole('button', { name: 'Add the provider' }).click();
     await page.waitForFunction(() => document.body.dataset.view === 'provider' && /Lighthouse/.test(document.getElementById('provider-heading')?.textContent || ''));
     const text = await page.locator('#provider-view').textContent();
-    assert.match(text, /Trafficking-informed until 12 March 2027 \(Day 1 and Day 2, 3 staff\)/);
+    assert.match(text, /Trafficking-informed until Mar 12, 2027 \(Day 1 and Day 2, 3 staff\)/);
     assert.match(text, /Mentoring/);
     assert.match(text, /Robin Staffperson/, 'HART sees the staff');
     assert.match(text, /1 opening/);

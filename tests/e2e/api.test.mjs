@@ -61,6 +61,10 @@ function packOf(cfg) {
   // The attachment cap as resolved (the pack's, or 25 MB): docs/packs.md.
   assert.ok(Number.isInteger(out.attachments?.max_bytes), 'config has attachments.max_bytes');
   delete out.attachments;
+  // The locale as resolved (the pack's, or en-US): docs/packs.md.
+  assert.match(out.pack?.locale || '', /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'config has pack.locale');
+  out.pack = { ...out.pack };
+  delete out.pack.locale;
   return out;
 }
 
@@ -100,6 +104,7 @@ describe(`GET /api/v1/config (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(cfg.pack.id, 'connecticut');
     assert.equal(cfg.pack.name, 'Connecticut Department of Children and Families');
     assert.equal(cfg.pack.time_zone, 'America/New_York');
+    assert.equal(cfg.pack.locale, 'en-US', 'the pack names none: the default');
     assert.deepEqual(
       cfg.regions.map((r) => r.id),
       ['R1', 'R2', 'R3', 'R4', 'R5', 'R6']);

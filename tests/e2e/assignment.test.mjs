@@ -102,6 +102,12 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     assert.ok((await as.hart2.get('/api/v1/me/duties')).items.some((d) => d.id === duty.id));
     const changes = movedCase.events.filter((e) => e.kind === 'lead_changed').map((e) => [e.from ?? null, e.to]);
     assert.deepEqual(changes.sort(), [[null, 'demo-liaison'], ['demo-liaison', 'assign-hart-2']].sort());
+    // The timeline names people by the name they go by; the username stays for a program.
+    const named = movedCase.events.filter((e) => e.kind === 'lead_changed').map((e) => [e.from_name ?? null, e.to_name]);
+    assert.deepEqual(named.sort(), [[null, 'Demo Regional Liaison'], ['Demo Regional Liaison', 'Second Coordinator']].sort());
+    const by = movedCase.events.find((e) => e.kind === 'lead_changed').recorded_by;
+    assert.equal(by.username, 'demo-hart');
+    assert.equal(by.display_name, 'Demo HART Coordinator');
     const audit = (await auditRecords(as.admin, 'case.assign')).filter((a) => a.object_id === String(c.id) || a.object_id === c.id);
     assert.equal(audit.length, 2, JSON.stringify(audit));
 
@@ -164,7 +170,8 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     const noLead = await readJson(await as.hart.fetch(`${CASES}/${c.id}/assignments/${leadId}`, { method: 'DELETE' }), 200, 'end the lead');
     assert.equal(noLead.lead, null);
     assert.deepEqual(current(noLead), []);
-    assert.ok((await getCase(c.id)).events.some((e) => e.kind === 'worker_removed' && e.user === 'assign-hart-2'));
+    assert.ok((await getCase(c.id)).events.some((e) => e.kind === 'worker_removed' && e.user === 'assign-hart-2' &&
+      e.user_name === 'Second Coordinator'));
   });
 
   test('the caseload: per worker, open cases, overdue duties and missing children; a liaison its region only', async () => {

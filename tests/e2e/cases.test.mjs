@@ -370,7 +370,12 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(r.officer, 'Det. Example');
     assert.equal(r.reference, 'BPD-2026-0042');
     assert.equal(r.reported_at, reported);
-    assert.ok(eventsOf(full).some((e) => e.kind === 'report'), 'the timeline records the report');
+    // The timeline's entry says to whom, and who recorded it by the name they go by.
+    const entry = eventsOf(full).find((e) => e.kind === 'report' && e.report_id === rep.id);
+    assert.ok(entry, 'the timeline records the report');
+    assert.equal(entry.report_kind, 'law_enforcement');
+    assert.equal(entry.agency, 'Bridgeport Police Department');
+    assert.ok(entry.recorded_by.username && entry.recorded_by.display_name, JSON.stringify(entry.recorded_by));
     assert.ok(eventsOf(full).some((e) => e.kind === 'victim_status'), 'and the victim status');
 
     // A second report meets nothing more.

@@ -127,6 +127,9 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     assert.ok(kept.names.some((n) => n.family_name === 'Smythmerge'), 'the merged record\'s report keeps its names');
     assert.equal(kept.relief.length, 1);
     assert.equal(kept.merges.length, 1);
+    // Who merged, by username and by the name they go by (the demo HART coordinator's).
+    assert.equal(kept.merges[0].merged_by, 'demo-hart');
+    assert.equal(kept.merges[0].merged_by_name, 'Demo HART Coordinator');
     assert.equal((await as.hart.get(`${CASES}/${b.caseId}`)).child.person_id, a.person);
     // The merged record is no longer a candidate; its names find the kept one.
     const found = await as.careline.send('POST', `${PERSONS}/match`, { given_name: 'Katie', family_name: 'Smythmerge', age: 15 });

@@ -122,6 +122,13 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.deepEqual(r.moves, []);
     assert.deepEqual(r.steps.map((s) => s.status), ['pending', 'accepted', 'started', 'completed']);
     assert.equal(r.steps[3].note, 'Met every week');
+    assert.equal(r.steps[0].by, undefined, 'the provider is not told who moved it');
+    assert.equal(r.steps[0].by_name, undefined);
+    // The referring team sees who, by username and by the name they go by.
+    const theirs = await as.hart.get(`${REFERRALS}/${second.id}`);
+    const me = (await as.hart.get('/api/v1/me')).user;
+    assert.equal(theirs.steps[0].by, me.username);
+    assert.equal(theirs.steps[0].by_name, me.display_name ?? null);
 
     // The case shows both, newest first, with what happened.
     const list = await caseReferrals();

@@ -211,6 +211,7 @@ UNIT_TEST(loads_the_connecticut_pack)
 	assert_string_equal(p->short_name, "CT DCF");
 	assert_string_equal(p->jurisdiction, "Connecticut");
 	assert_string_equal(p->time_zone, "America/New_York");
+	assert_string_equal(p->locale, "en-US"); /* none named: the default */
 	assert_string_equal(p->hotline_name, "Careline");
 	assert_string_equal(p->hotline_phone, "1-800-842-2288");
 	assert_int_equal(p->n_regions, 6);
@@ -742,6 +743,27 @@ UNIT_TEST(rejects_an_unknown_time_zone)
 	json_t *root = ct_json();
 	set(root, "pack", "time_zone", json_string("Europe/Berlin"));
 	pack_free(assert_accepted(root));
+}
+
+UNIT_TEST(takes_a_locale_and_rejects_a_malformed_one)
+{
+	static const char *const good[] = {"en-GB", "es-419", "zh-Hant-TW", "fr"};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		json_t *root = ct_json();
+		set(root, "pack", "locale", json_string(good[i]));
+		struct pack *p = assert_accepted(root);
+		assert_string_equal(p->locale, good[i]);
+		pack_free(p);
+	}
+	static const char *const bad[] = {"e", "english", "en_US", "en-", "-US", "en--US", "en-U", "1n-US", "en-US!"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		json_t *root = ct_json();
+		set(root, "pack", "locale", json_string(bad[i]));
+		char reason[128];
+		int n = snprintf(reason, sizeof reason, "invalid locale \"%s\": use a language tag such as en-US", bad[i]);
+		assert_true(n > 0 && (size_t)n < sizeof reason);
+		assert_rejected(root, "pack.locale", reason);
+	}
 }
 
 UNIT_TEST(rejects_a_malformed_time_zone)

@@ -21,7 +21,7 @@ static const char *const required_deadlines[] = {
 
 static const char *const pack_keys[] = {
 	"id",       "version",           "name",  "short_name",          "jurisdiction", "time_zone",
-	"hotline",  "default_screening", "notes", "rescreen_instrument", NULL,
+	"hotline",  "default_screening", "notes", "rescreen_instrument", "locale", NULL,
 };
 
 static const char *const hotline_keys[] = {"name", "phone", NULL};
@@ -37,6 +37,32 @@ static const char *const mdt_role_keys[] = {"id", "name", "description", "federa
 static const char *const department_keys[] = {"id", "name", "description", "town", "region", NULL};
 
 static const char *const deadline_keys[] = {"id", "name", "minutes", "basis", "earlier_reports_count", NULL};
+
+/* A language tag as browsers take it: a language of 2 or 3 letters, then
+ * subtags of 2 to 8 letters or digits ("en-US", "es-419", "zh-Hant-TW"). */
+static bool locale_tag_valid(const char *s)
+{
+	size_t n = 0, part = 0, parts = 0;
+	for (const char *q = s;; q++) {
+		if (*q == '-' || *q == '\0') {
+			if (parts == 0 ? (part < 2 || part > 3) : (part < 2 || part > 8))
+				return false;
+			parts++;
+			part = 0;
+			if (*q == '\0')
+				break;
+			continue;
+		}
+		bool letter = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z');
+		bool digit = *q >= '0' && *q <= '9';
+		if (!letter && !(digit && parts > 0))
+			return false;
+		part++;
+		if (++n > 35)
+			return false;
+	}
+	return true;
+}
 
 /* --- Sections ------------------------------------------------------------ */
 
@@ -64,6 +90,14 @@ void pack_check_header(struct check *c, const json_t *root, struct pack *p)
 		else if (!pack_tz_known(p->time_zone))
 			pack_fail(c, "pack.time_zone", "unknown time zone \"%s\"", pack_show(s, p->time_zone));
 	}
+	p->locale = pack_get_str(c, h, "pack", "locale", false);
+	if (p->locale && !locale_tag_valid(p->locale)) {
+		char s[SHOW_SIZE];
+		pack_fail(c, "pack.locale", "invalid locale \"%s\": use a language tag such as en-US",
+			  pack_show(s, p->locale));
+	}
+	if (!p->locale)
+		p->locale = "en-US";
 	json_t *hl = pack_get_typed(c, h, "pack", "hotline", false, JSON_OBJECT);
 	if (hl) {
 		pack_check_keys(c, hl, "pack.hotline", hotline_keys);

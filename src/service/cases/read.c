@@ -94,9 +94,60 @@ static int user_json(struct db *db, struct app *app, int64_t id, json_t **ret)
 	return 0;
 }
 
+/* Who recorded a timeline entry (columns 4 id, 5 username, 9 display name,
+ * sealed): {id, username, display_name}, or null. */
+static int recorder_json(struct app *app, struct db_stmt *st, json_t **ret)
+{
+	if (!db_column_text(st, 5))
+		return (*ret = json_null()) ? 0 : ERR_NOMEM;
+	int64_t uid = db_column_int64(st, 4);
+	json_t *o = json_pack("{s:I, s:s}", "id", (json_int_t)uid, "username", db_column_text(st, 5));
+	int r = o ? sealed_json(app, st, 9, "app_user", "display_name", uid, o, "display_name") : ERR_NOMEM;
+	if (r < 0) {
+		json_decref(o);
+		return r;
+	}
+	*ret = o;
+	return 0;
+}
+
+/* The name a person goes by, for the user whose username is at key of e
+ * (the assignment entries keep usernames): set at name_key, the display
+ * name, else the username. Nothing when the key is absent. */
+static int username_name(struct db *db, struct app *app, json_t *e, const char *key, const char *name_key)
+{
+	const char *username = json_string_value(json_object_get(e, key));
+	if (!username)
+		return 0;
+	struct db_stmt *st;
+	int r = db_rowf(db, &st, "SELECT id, display_name FROM app_user WHERE username = ?", "t", username);
+	if (r == ERR_NOTFOUND)
+		return json_object_set_new(e, name_key, json_string(username)) < 0 ? ERR_NOMEM : 0;
+	if (r < 0)
+		return r;
+	char *display = NULL;
+	r = sealed_get(app, st, 1, "app_user", "display_name", db_column_int64(st, 0), &display);
+	if (r == 0 && json_object_set_new(e, name_key, json_string(display && *display ? display : username)) < 0)
+		r = ERR_NOMEM;
+	free(display);
+	db_finalize(st);
+	return r;
+}
+
+/* The lead's and the workers' entries name people by the name they go by. */
+static int assignment_names(struct db *db, struct app *app, const char *kind, json_t *e)
+{
+	int r = 0;
+	if (kind && strcmp(kind, "lead_changed") == 0 && (r = username_name(db, app, e, "from", "from_name")) == 0)
+		r = username_name(db, app, e, "to", "to_name");
+	if (kind && (strcmp(kind, "worker_added") == 0 || strcmp(kind, "worker_removed") == 0))
+		r = username_name(db, app, e, "user", "user_name");
+	return r;
+}
+
 /* One timeline entry as answered: its data's keys, then what every entry
  * has, its text opened. */
-static int event_json(struct app *app, struct db_stmt *st, json_t *out)
+static int event_json(struct db *db, struct app *app, struct db_stmt *st, json_t *out)
 {
 	int64_t eid = db_column_int64(st, 0);
 	char *text = NULL;
@@ -112,12 +163,10 @@ static int event_json(struct app *app, struct db_stmt *st, json_t *out)
 		json_decref(e);
 		e = json_object();
 	}
+	json_t *by = NULL;
 	if (!e || (r = db_row_json(st, "id:i kind occurred_at recorded_at - - shared:b", e)) < 0 ||
-	    json_object_set_new(e, "recorded_by",
-				db_column_text(st, 5)
-					? json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int64(st, 4), "username",
-						    db_column_text(st, 5))
-					: json_null()) < 0 ||
+	    (r = recorder_json(app, st, &by)) < 0 || json_object_set_new(e, "recorded_by", by) < 0 ||
+	    (r = assignment_names(db, app, db_column_text(st, 1), e)) < 0 ||
 	    json_object_set_new(e, "text", text_or_null(text)) < 0 || json_array_append(out, e) < 0)
 		r = r < 0 ? r : ERR_NOMEM;
 	json_decref(e);
@@ -130,12 +179,12 @@ static int events_json(struct db *db, struct app *app, int64_t case_id, bool sha
 	struct db_stmt *st;
 	int r = db_preparef(db, &st,
 			    "SELECT e.id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, u.username, e.shared,"
-			    " e.data, e.text FROM case_event e LEFT JOIN app_user u ON u.id = e.recorded_by"
+			    " e.data, e.text, u.display_name FROM case_event e LEFT JOIN app_user u ON u.id = e.recorded_by"
 			    " WHERE e.case_id = ? AND (? = 0 OR e.shared = 1) ORDER BY e.occurred_at, e.id",
 			    "id", case_id, (int)shared_only);
 	if (r < 0)
 		return r;
-	while ((r = db_step(st)) == DB_ROW && (r = event_json(app, st, out)) == 0)
+	while ((r = db_step(st)) == DB_ROW && (r = event_json(db, app, st, out)) == 0)
 		;
 	db_finalize(st);
 	return r < 0 ? r : 0;

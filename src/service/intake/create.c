@@ -56,11 +56,34 @@ static struct cmp_date date_of(hl_time t)
 	return cmp_date_local(t / HL_USEC_PER_SEC);
 }
 
+/* A field as the intake form names it ("dob" is "Birth date"). */
+static const char *form_words(const char *key, const char *path, char *out, size_t size)
+{
+	static const char *const words[][2] = {
+		{"given_name", "Given name"},
+		{"family_name", "Family name"},
+		{"dob", "Birth date"},
+		{"sex", "Sex"},
+		{"gender_identity", "Gender identity"},
+		{"town", "Town"},
+		{"placement", "Placement"},
+		{"source", "Source"},
+		{"name", "Name"},
+		{"agency", "Agency or relationship"},
+		{"phone", "Phone"},
+		{"email", "E-mail"},
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(key, words[i][0]) == 0)
+			return words[i][1];
+	return field_key_words(path, out, size);
+}
+
 static const char *str_field(const json_t *o, const char *key, const char *path, size_t max, bool required,
 			     struct field_errors *errs)
 {
-	char words[96];
-	field_key_words(path, words, sizeof words);
+	char buf[96];
+	const char *words = form_words(key, path, buf, sizeof buf);
 	json_t *v = json_object_get(o, key);
 	if (!v || json_is_null(v)) {
 		if (required)
@@ -102,13 +125,13 @@ static void unknown_keys(const json_t *o, const char *const *known, const char *
 	}
 }
 
-static bool flag(const json_t *o, const char *key, const char *path, struct field_errors *errs)
+static bool flag(const json_t *o, const char *key, const char *path, const char *words, struct field_errors *errs)
 {
 	json_t *v = json_object_get(o, key);
 	if (!v || json_is_null(v))
 		return false;
 	if (!json_is_boolean(v)) {
-		field_error_add(errs, path, "must be true or false");
+		field_error_add(errs, path, "%s: not sent as the form sends it; reload the page and try again", words);
 		return false;
 	}
 	return json_is_true(v);
@@ -154,12 +177,12 @@ static void check_child(const json_t *c, size_t i, hl_time received, struct chil
 	out->gender = str_field(c, "gender_identity", PATH("gender_identity"), 60, false, errs);
 	out->town = str_field(c, "town", PATH("town"), MAX_NAME, false, errs);
 	out->placement = str_field(c, "placement", PATH("placement"), 32, false, errs);
-	out->in_care = flag(c, "in_care", PATH("in_care"), errs);
-	out->missing = flag(c, "missing", PATH("missing"), errs);
+	out->in_care = flag(c, "in_care", PATH("in_care"), "In the agency\u2019s care", errs);
+	out->missing = flag(c, "missing", PATH("missing"), "Missing now", errs);
 	if ((!out->given || !*out->given) && (!out->family || !*out->family))
-		field_error_add(errs, PATH("given_name"), "a given or a family name is needed (a nickname will do)");
+		field_error_add(errs, PATH("given_name"), "Given name: a given or a family name is needed; a nickname will do");
 	if (out->sex && *out->sex && !strchr("FMX", out->sex[0]))
-		field_error_add(errs, PATH("sex"), "F, M or X");
+		field_error_add(errs, PATH("sex"), "Sex: not one of the choices; choose Female, Male, X or Not known");
 	if (out->placement && *out->placement && !in_list(placements, out->placement))
 		field_error_add(errs, PATH("placement"), "Placement: choose one from the list");
 	json_t *al = json_object_get(c, "aliases");
@@ -167,13 +190,13 @@ static void check_child(const json_t *c, size_t i, hl_time received, struct chil
 		size_t k;
 		json_t *a;
 		if (!json_is_array(al) || json_array_size(al) > 8)
-			field_error_add(errs, PATH("aliases"), "a list of at most 8 names");
+			field_error_add(errs, PATH("aliases"), "Other names or nicknames: at most 8 names; leave out the rest");
 		else
 			json_array_foreach(al, k, a)
 			{
 				if (!json_is_string(a) || !*json_string_value(a) || json_string_length(a) > MAX_NAME) {
 					snprintf(q, sizeof q, "%s.aliases[%zu]", p, k);
-					field_error_add(errs, q, "a name of 1 to %d characters", MAX_NAME);
+					field_error_add(errs, q, "Other names or nicknames: each name 1 to %d characters; shorten it", MAX_NAME);
 				}
 			}
 		out->aliases = al;
@@ -182,21 +205,21 @@ static void check_child(const json_t *c, size_t i, hl_time received, struct chil
 	json_t *ea = json_object_get(c, "estimated_age");
 	if (ea && !json_is_null(ea)) {
 		if (!json_is_integer(ea) || json_integer_value(ea) < 0 || json_integer_value(ea) > 25)
-			field_error_add(errs, PATH("estimated_age"), "a whole number of years from 0 to 25");
+			field_error_add(errs, PATH("estimated_age"), "Age: not a whole number of years from 0 to 25; type the age in years");
 		else
 			out->estimated_age = (int)json_integer_value(ea);
 	}
 	if (out->dob && *out->dob) {
 		if (!cmp_date_parse(out->dob, "%Y-%m-%d", &d))
-			field_error_add(errs, PATH("dob"), "not a date (YYYY-MM-DD)");
+			field_error_add(errs, PATH("dob"), "Birth date: not a whole date; type the day, month and year");
 		else if (cmp_date_days(&d) > cmp_date_days(&rec))
-			field_error_add(errs, PATH("dob"), "in the future");
+			field_error_add(errs, PATH("dob"), "Birth date: it cannot be in the future; check it with the caller");
 		else if (cmp_age_on(&d, &rec) > 25)
-			field_error_add(errs, PATH("dob"), "more than 25 years before the report");
+			field_error_add(errs, PATH("dob"), "Birth date: more than 25 years before the report; check it with the caller");
 		else
 			out->age_at_report = cmp_age_on(&d, &rec);
 		if (out->estimated_age >= 0)
-			field_error_add(errs, PATH("estimated_age"), "give a birth date or an estimated age, not both");
+			field_error_add(errs, PATH("estimated_age"), "Age: give a birth date or an age, not both; clear one of them");
 	} else if (out->estimated_age >= 0) {
 		out->age_at_report = out->estimated_age;
 	}
@@ -258,14 +281,14 @@ static void check_reporter(const struct pack *pack, const json_t *rep, struct re
 	unknown_keys(rep, known, "reporter", errs);
 	in->source = str_field(rep, "source", "reporter.source", 64, true, errs);
 	if (in->source && *in->source && !pack_item_find(pack->sources, pack->n_sources, in->source))
-		field_error_add(errs, "reporter.source", "unknown referral source \"%.40s\"", in->source);
+		field_error_add(errs, "reporter.source", "Source: \u201c%.40s\u201d is not one of the sources; choose one from the list", in->source);
 	str_field(rep, "name", "reporter.name", 200, false, errs);
 	str_field(rep, "agency", "reporter.agency", 200, false, errs);
 	field_check_phone(errs, "reporter.phone", "Reporter's telephone",
 			  str_field(rep, "phone", "reporter.phone", STR_PHONE_MAX, false, errs));
 	field_check_email(errs, "reporter.email", "Reporter's e-mail",
 			  str_field(rep, "email", "reporter.email", STR_EMAIL_MAX, false, errs));
-	in->anonymous = flag(rep, "anonymous", "reporter.anonymous", errs);
+	in->anonymous = flag(rep, "anonymous", "reporter.anonymous", "The caller wants to stay anonymous", errs);
 }
 
 static void check_concerns(const struct pack *pack, const json_t *concerns, struct report_in *in,
@@ -291,9 +314,9 @@ static void check_children(const json_t *children, struct report_in *in, struct 
 	if (!json_is_array(children))
 		return;
 	if (json_array_size(children) == 0) {
-		field_error_add(errs, "children", "one or more children");
+		field_error_add(errs, "children", "Children: none in the report; add at least one child");
 	} else if (json_array_size(children) > MAX_CHILDREN) {
-		field_error_add(errs, "children", "at most %d children in one report", MAX_CHILDREN);
+		field_error_add(errs, "children", "Children: at most %d children in one report; make a second report for the others", MAX_CHILDREN);
 	} else {
 		in->nkids = json_array_size(children);
 		for (size_t i = 0; i < in->nkids; i++)
@@ -314,7 +337,7 @@ static int check_report(const struct pack *pack, const json_t *body, struct repo
 	if (received && time_parse(received, &t) == 0) {
 		in->received = t;
 		if (t > now() + 5 * 60 * HL_USEC_PER_SEC)
-			field_error_add(errs, "received_at", "in the future");
+			field_error_add(errs, "received_at", "Received: it cannot be in the future; check the date and time of the call");
 	}
 	in->channel = json_get_str(body, "channel");
 	in->narrative = json_get_str(body, "narrative");
@@ -437,7 +460,7 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 		return r;
 	memset(ret, 0, sizeof *ret);
 	if (idem_key && (strlen(idem_key) == 0 || strlen(idem_key) > 200)) {
-		field_error_add(errs, "Idempotency-Key", "1 to 200 characters");
+		field_error_add(errs, "Idempotency-Key", "The report was not sent as the form sends it; reload the page and try again");
 		return ERR_INVAL;
 	}
 	char digest[CRYPTO_HASH_HEX_SIZE] = "";

@@ -92,8 +92,8 @@ static int check_decision(struct db *db, const struct pack *p, const struct inta
 	 * supervisor's reason. */
 	if (d && h->suspected_victim && strcmp(d->id, "screened_out") == 0) {
 		if (!in->supervisor)
-			field_error_add(errs, "supervisor", "a suspected victim's report is screened out only with a "
-							    "supervisor: name them");
+			field_error_add(errs, "supervisor", "Supervisor: a suspected victim\u2019s report is screened out only "
+							    "with a supervisor; name them");
 		if (!in->sup_reason)
 			field_error_add(errs, "supervisor_reason", "Supervisor's reason: required; say why the supervisor agrees");
 	}
@@ -104,7 +104,7 @@ static int check_decision(struct db *db, const struct pack *p, const struct inta
 		return r;
 	if (!in->screened && !in->unscreened)
 		field_error_add(errs, "unscreened_reason",
-				"the report is not screened: say why it is accepted without a screen, or screen it first");
+				"Why accept it without a screen: the report is not screened; say why, or screen it first");
 	return field_errors_any(errs) ? ERR_INVAL : 0;
 }
 

@@ -144,7 +144,7 @@ static int link_child(const struct svc_ctx *ctx, struct db *db, int64_t id, int 
 		return r;
 	}
 	if (person_id > 0 && !exists) {
-		field_error_add(errs, "person_id", "no such person");
+		field_error_add(errs, "person_id", "Person: no such person; search again and choose one from the list");
 		child_names_done(&c);
 		return ERR_INVAL;
 	}

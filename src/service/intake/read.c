@@ -68,7 +68,9 @@ out:
 
 static int screening_row(struct app *app, struct db_stmt *st, json_t *o)
 {
-	return db_row_json(st, "id:i instrument_id instrument_version answers:j level score:i screened_by screened_at", o);
+	int r = db_row_json(st, "id:i instrument_id instrument_version answers:j level score:i screened_by screened_at", o);
+	/* The name the screener goes by (columns 8 id, 9 display name). */
+	return r < 0 ? r : sealed_json(app, st, 9, "app_user", "display_name", db_column_int64(st, 8), o, "screened_by_name");
 }
 
 /* screened: whether the report had been screened when decided. */
@@ -78,7 +80,10 @@ static int decision_row(struct app *app, struct db_stmt *st, json_t *o)
 	if ((r = db_row_json(st, "- disposition", o)) < 0 ||
 	    (r = sealed_json(app, st, 2, "disposition", "reason", db_column_int64(st, 0), o, "reason")) < 0)
 		return r;
-	return db_row_json(st, "- - - jurisdiction supervisor decided_by decided_at screened:b", o);
+	if ((r = db_row_json(st, "- - - jurisdiction supervisor decided_by decided_at screened:b", o)) < 0)
+		return r;
+	/* The name the decider goes by (columns 8 id, 9 display name). */
+	return sealed_json(app, st, 9, "app_user", "display_name", db_column_int64(st, 8), o, "decided_by_name");
 }
 
 static const char children_sql[] =
@@ -87,12 +92,12 @@ static const char children_sql[] =
 	" FROM intake_child WHERE intake_id = ? ORDER BY position";
 static const char screenings_sql[] =
 	"SELECT s.id, s.instrument_id, s.instrument_version, s.answers, s.level, s.score, u.username,"
-	" s.screened_at FROM screening s JOIN app_user u ON u.id = s.screened_by"
+	" s.screened_at, u.id, u.display_name FROM screening s JOIN app_user u ON u.id = s.screened_by"
 	" WHERE s.intake_id = ? ORDER BY s.id";
 static const char decisions_sql[] =
 	"SELECT d.id, d.disposition, d.reason, d.jurisdiction, d.supervisor, u.username, d.decided_at,"
-	" (SELECT count(*) FROM screening s WHERE s.intake_id = d.intake_id AND s.screened_at <= d.decided_at)"
-	" FROM disposition d JOIN app_user u ON u.id = d.decided_by WHERE d.intake_id = ? ORDER BY d.id";
+	" (SELECT count(*) FROM screening s WHERE s.intake_id = d.intake_id AND s.screened_at <= d.decided_at),"
+	" u.id, u.display_name FROM disposition d JOIN app_user u ON u.id = d.decided_by WHERE d.intake_id = ? ORDER BY d.id";
 
 /* The report's own columns, its sealed reporter and narrative opened. */
 static int report_json(struct app *app, struct db *db, int64_t id, json_t *j)

@@ -49,7 +49,8 @@ int svc_intake_screen(const struct svc_ctx *ctx, int64_t id, const char *instrum
 	const struct pack *p = ctx->app->pack;
 	const struct pack_instrument *ins = instrument ? pack_instrument(p, instrument) : pack_default_instrument(p);
 	if (!ins) {
-		field_error_add(errs, "instrument", "unknown instrument \"%.40s\"", instrument ? instrument : "");
+		field_error_add(errs, "instrument", "Instrument: \u201c%.40s\u201d is not one of the instruments; choose one from the list",
+				instrument ? instrument : "");
 		return ERR_INVAL;
 	}
 	enum screen_level level;

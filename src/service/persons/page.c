@@ -405,6 +405,11 @@ static int merge_row(struct page *pg, struct db_stmt *st, json_t *out)
 	if (r == 0 && role_may(pg->ctx->actor->role, PERM_PERSONS_MERGE) &&
 	    (r = sealed_json(pg->ctx->app, st, 7, "person_merge", "reason", mid, o, "reason")) == 0)
 		r = sealed_json(pg->ctx->app, st, 8, "person_merge", "undo_reason", mid, o, "undo_reason");
+	/* The names the people who merged and undid go by (9, 10 ids; 11, 12 names). */
+	if (r == 0 && (r = sealed_json(pg->ctx->app, st, 11, "app_user", "display_name", db_column_int64(st, 9), o,
+				       "merged_by_name")) == 0)
+		r = sealed_json(pg->ctx->app, st, 12, "app_user", "display_name", db_column_int64(st, 10), o,
+				"undone_by_name");
 	return r;
 }
 
@@ -413,7 +418,8 @@ static int merges_json(struct page *pg)
 	struct db_stmt *st;
 	int r = db_preparef(pg->db, &st,
 			    "SELECT m.id, m.kept_id, m.merged_id, m.merged_at, u.username, m.undone_at, v.username,"
-			    " m.reason, m.undo_reason FROM person_merge m LEFT JOIN app_user u ON u.id = m.merged_by"
+			    " m.reason, m.undo_reason, u.id, v.id, u.display_name, v.display_name"
+			    " FROM person_merge m LEFT JOIN app_user u ON u.id = m.merged_by"
 			    " LEFT JOIN app_user v ON v.id = m.undone_by WHERE m.kept_id = ? OR m.merged_id = ?"
 			    " ORDER BY m.id",
 			    "ii", pg->id, pg->id);

@@ -165,8 +165,8 @@ static int steps_json(struct db *db, const struct svc_ctx *ctx, const struct ref
 {
 	struct db_stmt *st;
 	int r = db_preparef(db, &st,
-			    "SELECT s.id, s.status, s.reason_code, s.note, s.at, u.username, u.role, u.scope"
-			    " FROM service_referral_step s LEFT JOIN app_user u ON u.id = s.by_user"
+			    "SELECT s.id, s.status, s.reason_code, s.note, s.at, u.username, u.role, u.scope, u.id,"
+			    " u.display_name FROM service_referral_step s LEFT JOIN app_user u ON u.id = s.by_user"
 			    " WHERE s.referral_id = ? ORDER BY s.at, s.id",
 			    "i", row->id);
 	if (r < 0)
@@ -193,7 +193,10 @@ static int steps_json(struct db *db, const struct svc_ctx *ctx, const struct ref
 					     "note")) < 0)
 				break;
 		}
-		if (!provider_view && (r = set(j, "by", str_or_null(db_column_text(st, 5)))) < 0)
+		/* Who moved it: the username, and the name they go by. */
+		if (!provider_view && ((r = set(j, "by", str_or_null(db_column_text(st, 5)))) < 0 ||
+				       (r = sealed_json(ctx->app, st, 9, "app_user", "display_name",
+							db_column_int64(st, 8), j, "by_name")) < 0))
 			break;
 	}
 	db_finalize(st);
