@@ -253,9 +253,10 @@ int h_my_cases(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	struct page_req pg = page_of(req, &errs);
+	struct page_query q;
+	http_page_query(req, &q);
 	json_t *out = NULL;
-	int r = field_errors_any(&errs) ? ERR_INVAL : svc_my_cases(&ctx, http_query(req, "status"), &pg, &errs, &out);
+	int r = svc_my_cases(&ctx, http_query(req, "status"), &q, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);
 }
 
@@ -264,9 +265,10 @@ int h_my_duties(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	struct page_req pg = page_of(req, &errs);
+	struct page_query q;
+	http_page_query(req, &q);
 	json_t *out = NULL;
-	int r = field_errors_any(&errs) ? ERR_INVAL : svc_my_duties(&ctx, &pg, &errs, &out);
+	int r = svc_my_duties(&ctx, &q, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);
 }
 
@@ -275,8 +277,9 @@ int h_caseload(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	struct page_req pg = page_of(req, &errs);
+	struct page_query q;
+	http_page_query(req, &q);
 	json_t *out = NULL;
-	int r = field_errors_any(&errs) ? ERR_INVAL : svc_caseload(&ctx, http_query(req, "region"), &pg, &errs, &out);
+	int r = svc_caseload(&ctx, http_query(req, "region"), &q, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);
 }

@@ -155,7 +155,7 @@ int h_relief_list(struct http_req *req, struct http_resp *resp)
 	if (l && str_to_int64(l, 1, 500, &limit) < 0)
 		field_error_add(&errs, "limit", "from 1 to 500");
 	if (a && str_to_int64(a, 0, INT64_MAX, &after) < 0)
-		field_error_add(&errs, "after", "the cursor a page answered as next");
+		field_error_add(&errs, "after", "not a page of this list: start again from the first page");
 	json_t *out = NULL;
 	r = field_errors_any(&errs) ? ERR_INVAL : svc_relief_list(&ctx, id, (int)limit, after, &out);
 	return http_answer(resp, r, &errs, 200, out);

@@ -173,17 +173,18 @@ int svc_case_assignable(const struct svc_ctx *ctx, int64_t id, const struct page
 /* ---- my work and the caseload (mine.c) ---- */
 
 /* GET /api/v1/me/cases (PERM_CASES_READ): the cases the actor leads or
- * works, in its scope, newest first; status open (default), closed or
- * all. {items, next}. Audited (case.list). */
-int svc_my_cases(const struct svc_ctx *ctx, const char *status, const struct page_req *pg,
+ * works, in its scope, newest first (sort: id, number or assigned_at);
+ * status open (default), closed or all. A page of q. Audited (case.list). */
+int svc_my_cases(const struct svc_ctx *ctx, const char *status, const struct page_query *q,
 		 struct field_errors *errs, json_t **ret);
 /* GET /api/v1/me/duties (PERM_CASES_READ): the unmet duties the actor
- * owns, due first. {items, next}. Audited (deadlines.list). */
-int svc_my_duties(const struct svc_ctx *ctx, const struct page_req *pg, struct field_errors *errs, json_t **ret);
+ * owns, due first (sort: due_at or id). A page of q. Audited
+ * (deadlines.list). */
+int svc_my_duties(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs, json_t **ret);
 /* GET /api/v1/caseload (PERM_CASELOAD_READ; a liaison: its region): each
  * worker's open cases, cases led, overdue duties and missing children.
- * {items, next}. Audited (caseload.read). */
-int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct page_req *pg,
+ * A page of q (sort: id or username). Audited (caseload.read). */
+int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct page_query *q,
 		 struct field_errors *errs, json_t **ret);
 
 /* ---- reopening (close.c) ---- */
