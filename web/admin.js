@@ -127,13 +127,22 @@ export function clearAdmin() {
 
 async function loadUsers() {
   const gen = generation;
-  const r = await api('GET', '/api/v1/users');
-  if (gen !== generation) return false;
-  if (!r.ok || !r.body || !Array.isArray(r.body.users)) {
-    if (r.status !== 401) say('users-error', problemText(r, 'The users could not be loaded'));
-    return false;
-  }
-  users = r.body.users;
+  // Every account, a page of 500 at a time, each after the one before.
+  const all = [];
+  let after = null;
+  do {
+    const q = new URLSearchParams({ limit: '500' });
+    if (after) q.set('after', after);
+    const r = await api('GET', `/api/v1/users?${q}`);
+    if (gen !== generation) return false;
+    if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
+      if (r.status !== 401) say('users-error', problemText(r, 'The users could not be loaded'));
+      return false;
+    }
+    all.push(...r.body.items);
+    after = r.body.next;
+  } while (after);
+  users = all;
   renderUsers();
   return true;
 }

@@ -63,16 +63,24 @@ static int answer_user(const struct svc_ctx *ctx, struct http_resp *resp, int st
 int h_users_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	struct user_info *users;
-	size_t n;
-	int r = svc_users_list(&ctx, &users, &n);
-	if (r < 0)
-		return r;
-	json_t *list = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, admin_user_json(&users[i]));
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct page_query q;
+	http_page_query(req, &q);
+	struct list_page p;
+	struct user_info *users = NULL;
+	size_t n = 0;
+	int r = svc_users_list(&ctx, &q, &errs, &p, &users, &n);
+	json_t *list = r == 0 ? json_array() : NULL, *out = NULL;
+	for (size_t i = 0; list && i < n; i++)
+		if (json_array_append_new(list, admin_user_json(&users[i])) < 0) {
+			json_decref(list);
+			list = NULL;
+		}
 	user_infos_free(users, n);
-	return http_json(resp, 200, json_pack("{s:o}", "users", list));
+	if (r == 0)
+		r = list ? page_answer(&p, list, &out) : ERR_NOMEM;
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 int h_users_create(struct http_req *req, struct http_resp *resp)

@@ -60,7 +60,7 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
     for (const u of demo.users) typed.push(u.password);
     server = await startServer({ db, env: clock.env });
     await adminLogin();
-    for (const u of (await admin.get('/api/v1/users')).users) ids[u.username] = String(u.id);
+    for (const u of (await admin.get('/api/v1/users?limit=500')).items) ids[u.username] = String(u.id);
     clock.check((await admin.get('/api/v1/audit?action=user.create&limit=1')).items[0].at, 'the time of a demo user.create record');
   });
   after(() => stopServer(server));
