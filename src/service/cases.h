@@ -147,13 +147,6 @@ int svc_dashboard(const struct svc_ctx *ctx, json_t **ret);
 
 /* ---- who works a case (assign.c) ---- */
 
-/* A page of a list: limit (0: the default, 50) and the cursor a page
- * answered as next. */
-struct page_req {
-	int limit;
-	const char *after;
-};
-
 /* POST /api/v1/cases/{id}/assignments (PERM_CASES_WRITE): {user_id, role:
  * lead or worker}. A new lead ends the lead before and takes the case's
  * duties. *ret: the case. Audited (case.assign). */
@@ -167,8 +160,8 @@ int svc_case_unassign(const struct svc_ctx *ctx, int64_t id, int64_t aid, const 
 		      struct field_errors *errs, struct case_conflict *cf, json_t **ret);
 /* GET /api/v1/cases/{id}/assignable (PERM_CASES_WRITE): {items, next}, the
  * people who may work the case, each with may_lead. */
-int svc_case_assignable(const struct svc_ctx *ctx, int64_t id, const struct page_req *pg, struct field_errors *errs,
-			json_t **ret);
+int svc_case_assignable(const struct svc_ctx *ctx, int64_t id, const struct page_query *q,
+			struct field_errors *errs, json_t **ret);
 
 /* ---- my work and the caseload (mine.c) ---- */
 

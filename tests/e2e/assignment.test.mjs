@@ -144,8 +144,9 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     const first = await as.liaison.get(`${CASES}/${c.id}/assignable?limit=1`);
     assert.equal(first.items.length, 1);
     assert.ok(first.next);
-    const second = await as.liaison.get(`${CASES}/${c.id}/assignable?limit=1&after=${first.next}`);
+    const second = await as.liaison.get(`${CASES}/${c.id}/assignable?limit=1&after=${encodeURIComponent(first.next)}`);
     assert.notEqual(second.items[0].id, first.items[0].id);
+    assert.deepEqual(await assertPagesWhole(as.liaison, `${CASES}/${c.id}/assignable`, { what: 'who may work the case' }), people.items.map((p) => p.id));
 
     // The worker becomes the lead: one row, as lead.
     const led = await readJson(await assign(c.id, { user_id: ids.liaison, role: 'lead' }, as.liaison), 200, 'the liaison leads');

@@ -15,32 +15,6 @@
 #include "service/deadlines.h"
 #include "service/sealed.h"
 
-int cases_page_check(const struct page_req *pg, struct field_errors *errs, int64_t *ret_after)
-{
-	*ret_after = 0;
-	if (pg->limit < 0 || pg->limit > LIST_LIMIT_MAX)
-		field_error_add(errs, "limit", "from 1 to %d", LIST_LIMIT_MAX);
-	if (pg->after && *pg->after && str_to_int64(pg->after, 1, INT64_MAX, ret_after) < 0)
-		field_error_add(errs, "after", "not a page of this list: start again from the first page");
-	return field_errors_any(errs) ? ERR_INVAL : 0;
-}
-
-int cases_page_answer(json_t *items, int limit, const char *key, json_t **ret)
-{
-	json_t *next = json_null();
-	if (json_array_size(items) > (size_t)limit) {
-		json_t *last = json_array_get(items, (size_t)limit - 1);
-		next = json_sprintf("%lld", (long long)json_integer_value(json_object_get(last, key)));
-		if (!next || json_array_remove(items, (size_t)limit) < 0) {
-			json_decref(next);
-			json_decref(items);
-			return ERR_NOMEM;
-		}
-	}
-	*ret = json_pack("{s:o, s:o}", "items", items, "next", next);
-	return *ret ? 0 : ERR_NOMEM;
-}
-
 /* ---- GET /api/v1/me/cases ---- */
 
 static const char *const my_statuses[] = {"open", "closed", "all", NULL};
