@@ -213,7 +213,7 @@ int svc_audit_page(const struct svc_ctx *ctx, const struct audit_filter *f, bool
 	if (r < 0 || (r = page_parse(&audit_page_list, &f->page, &p, errs)) < 0)
 		return r;
 	if (!p.desc) {
-		field_error_add(errs, "sort", "The audit trail is read newest first: leave Sort out, or give -seq.");
+		field_error_add(errs, "sort", "The audit trail is read newest first only: leave Sort out.");
 		return ERR_INVAL;
 	}
 	int64_t before = p.has_after ? p.id : 0;

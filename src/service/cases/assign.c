@@ -382,7 +382,8 @@ int svc_case_assignable(const struct svc_ctx *ctx, int64_t id, const struct page
 	if (r < 0 || (r = page_parse(&assignable_page_list, q, &p, errs)) < 0)
 		return r;
 	if (p.desc) {
-		field_error_add(errs, "sort", "The people who may work a case are listed by id: leave Sort out.");
+		field_error_add(errs, "sort",
+				"The people who may work a case are listed in one order only: leave Sort out.");
 		return ERR_INVAL;
 	}
 	json_t *items = json_array();
