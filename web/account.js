@@ -122,13 +122,22 @@ async function cancel() {
 
 async function loadSessions() {
   const gen = ++generation;
-  const r = await api('GET', '/api/v1/me/sessions');
-  if (gen !== generation) return;
-  if (!r.ok || !r.body) {
-    if (r.status !== 401) say('account-error', problemText(r, 'Your sessions could not be loaded'));
-    return;
-  }
-  const rows = r.body.sessions.map((s) => h('tr', { dataset: { id: String(s.id) } },
+  // Every session, a page of 500 at a time, each after the one before.
+  const sessions = [];
+  let after = null;
+  do {
+    const q = new URLSearchParams({ limit: '500' });
+    if (after) q.set('after', after);
+    const r = await api('GET', `/api/v1/me/sessions?${q}`);
+    if (gen !== generation) return;
+    if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
+      if (r.status !== 401) say('account-error', problemText(r, 'Your sessions could not be loaded'));
+      return;
+    }
+    sessions.push(...r.body.items);
+    after = r.body.next;
+  } while (after);
+  const rows = sessions.map((s) => h('tr', { dataset: { id: String(s.id) } },
     h('td', { dataset: { label: 'Started' } }, formatShortTime(s.created_at)),
     h('td', { dataset: { label: 'Last used' } }, formatShortTime(s.last_used_at)),
     h('td', { dataset: { label: 'Address' }, className: 'mono' }, s.client || 'unknown'),

@@ -65,6 +65,7 @@ export function initAdmin(context) {
     $(id).addEventListener('change', updateExportLink);
   }
   $('mail-refresh').addEventListener('click', () => loadMail());
+  $('mail-older').addEventListener('click', () => loadMail({ more: true }));
   $('pw-form').addEventListener('submit', issueLink);
   $('link-copy').addEventListener('click', copyLink);
   $('link-done').addEventListener('click', hideLink);
@@ -127,13 +128,22 @@ export function clearAdmin() {
 
 async function loadUsers() {
   const gen = generation;
-  const r = await api('GET', '/api/v1/users');
-  if (gen !== generation) return false;
-  if (!r.ok || !r.body || !Array.isArray(r.body.users)) {
-    if (r.status !== 401) say('users-error', problemText(r, 'The users could not be loaded'));
-    return false;
-  }
-  users = r.body.users;
+  // Every account, a page of 500 at a time, each after the one before.
+  const all = [];
+  let after = null;
+  do {
+    const q = new URLSearchParams({ limit: '500' });
+    if (after) q.set('after', after);
+    const r = await api('GET', `/api/v1/users?${q}`);
+    if (gen !== generation) return false;
+    if (!r.ok || !r.body || !Array.isArray(r.body.items)) {
+      if (r.status !== 401) say('users-error', problemText(r, 'The users could not be loaded'));
+      return false;
+    }
+    all.push(...r.body.items);
+    after = r.body.next;
+  } while (after);
+  users = all;
   renderUsers();
   return true;
 }
@@ -766,9 +776,24 @@ async function loadAudit({ announce = false, focus = false } = {}) {
 
 const MAIL_STATUS = { sent: 'Sent', pending: 'Waiting to be sent', failed: 'Failed: given up' };
 
-async function loadMail() {
+let mailNext = null; // the cursor of the page of older messages, or null
+
+function mailRow(m) {
+  return h('tr', {},
+    h('td', { className: 'nowrap', dataset: { label: 'Queued' } }, h('time', { datetime: m.created_at }, formatTime(m.created_at))),
+    h('td', { dataset: { label: 'To' } }, m.to || ''),
+    h('td', { dataset: { label: 'Subject' } }, m.subject),
+    h('td', { dataset: { label: 'Status' } }, MAIL_STATUS[m.status] || m.status),
+    h('td', { dataset: { label: 'Tries' } }, String(m.attempts)),
+    h('td', { className: 'detail', dataset: { label: 'Last error' } }, m.last_error || ''));
+}
+
+// The newest messages; with more, the page after the ones shown, added below them.
+async function loadMail({ more = false } = {}) {
   const gen = generation;
-  const b = await getList('/api/v1/outbox', 'messages', 'mail-error', 'The e-mail log could not be loaded',
+  const q = new URLSearchParams({ limit: '50' });
+  if (more && mailNext) q.set('after', mailNext);
+  const b = await getList(`/api/v1/outbox?${q}`, 'items', 'mail-error', 'The e-mail log could not be loaded',
     () => gen !== generation);
   if (!b) return;
   let summary;
@@ -777,12 +802,9 @@ async function loadMail() {
   else if (b.pending) summary = `${b.pending} message${b.pending === 1 ? '' : 's'} waiting to be sent.`;
   else summary = 'Every message has been sent.';
   say('mail-summary', summary);
-  const rows = b.messages.map((m) => h('tr', {},
-    h('td', { className: 'nowrap', dataset: { label: 'Queued' } }, h('time', { datetime: m.created_at }, formatTime(m.created_at))),
-    h('td', { dataset: { label: 'To' } }, m.to || ''),
-    h('td', { dataset: { label: 'Subject' } }, m.subject),
-    h('td', { dataset: { label: 'Status' } }, MAIL_STATUS[m.status] || m.status),
-    h('td', { dataset: { label: 'Tries' } }, String(m.attempts)),
-    h('td', { className: 'detail', dataset: { label: 'Last error' } }, m.last_error || '')));
-  $('mail-body').replaceChildren(...(rows.length ? rows : [messageRow('No e-mail yet.', 6)]));
+  const rows = b.items.map(mailRow);
+  if (more) $('mail-body').append(...rows);
+  else $('mail-body').replaceChildren(...(rows.length ? rows : [messageRow('No e-mail yet.', 6)]));
+  mailNext = b.next;
+  $('mail-older').hidden = !mailNext;
 }

@@ -65,15 +65,24 @@ function sayIn(state, which, text) {
 
 async function load(state) {
   const g = ++state.gen;
-  const r = await api('GET', `/api/v1/${state.kind}/${state.id}/attachments?limit=500`);
-  if (g !== state.gen) return;
   const box = state.sec.querySelector(`#${state.p}-list`);
-  if (!r.ok) {
-    box.replaceChildren();
-    sayIn(state, 'error', problemText(r, 'The attachments could not be loaded'));
-    return;
-  }
-  box.replaceChildren(list(state, r.body.items || []));
+  // Every file, a page of 500 at a time, each after the one before.
+  const items = [];
+  let after = null;
+  do {
+    const q = new URLSearchParams({ limit: '500' });
+    if (after) q.set('after', after);
+    const r = await api('GET', `/api/v1/${state.kind}/${state.id}/attachments?${q}`);
+    if (g !== state.gen) return;
+    if (!r.ok) {
+      box.replaceChildren();
+      sayIn(state, 'error', problemText(r, 'The attachments could not be loaded'));
+      return;
+    }
+    items.push(...(r.body.items || []));
+    after = r.body.next;
+  } while (after);
+  box.replaceChildren(list(state, items));
 }
 
 function list(state, items) {

@@ -186,14 +186,23 @@ export async function showTrainers() {
   const gen = ++generation;
   say('trainers-error', '');
   say('trainers-status', 'Loading…');
-  const r = await api('GET', '/api/v1/training/trainers');
-  if (gen !== generation) return;
+  // Every trainer, a page of 500 at a time, each after the one before.
+  const list = [];
+  let after = null;
+  do {
+    const q = new URLSearchParams({ limit: '500' });
+    if (after) q.set('after', after);
+    const r = await api('GET', `/api/v1/training/trainers?${q}`);
+    if (gen !== generation) return;
+    if (!r.ok) {
+      say('trainers-status', '');
+      say('trainers-error', problemText(r, 'The trainers could not be listed'));
+      return;
+    }
+    list.push(...(r.body.items || []));
+    after = r.body.next;
+  } while (after);
   say('trainers-status', '');
-  if (!r.ok) {
-    say('trainers-error', problemText(r, 'The trainers could not be listed'));
-    return;
-  }
-  const list = r.body.trainers || [];
   if (!list.length) {
     $('trainers-list').replaceChildren(h('p', { className: 'empty' }, 'No one holds a valid train-the-trainer certificate yet.'));
     return;

@@ -63,10 +63,19 @@ export async function showContacts() {
 
 async function load() {
   const gen = ++generation;
-  const body = await getList('/api/v1/contacts', 'contacts', 'contacts-error', 'The contacts could not be loaded',
-    () => gen !== generation);
-  if (!body) return;
-  contacts = body.contacts;
+  // The whole directory, a page of 500 at a time, each after the one before.
+  const all = [];
+  let after = null;
+  do {
+    const q = new URLSearchParams({ limit: '500' });
+    if (after) q.set('after', after);
+    const body = await getList(`/api/v1/contacts?${q}`, 'items', 'contacts-error', 'The contacts could not be loaded',
+      () => gen !== generation);
+    if (!body) return;
+    all.push(...body.items);
+    after = body.next;
+  } while (after);
+  contacts = all;
   render();
 }
 

@@ -167,19 +167,21 @@ static int user_setup_link(struct svc_ctx *ctx, const char *name, const char *ba
 	return 0;
 }
 
-static int user_list(struct svc_ctx *ctx)
+/* One page of the users, printed; *more and next: the page after, if any. */
+static int user_list_page(struct svc_ctx *ctx, const char *ts, char *next, size_t next_size, bool *more)
 {
 	struct user_info *users;
 	size_t n;
-	int r = svc_users_list(ctx, &users, &n);
-	if (r < 0) {
-		fprintf(stderr, "hartline user list: %s\n", err_str(r));
-		return 1;
-	}
-	char ts[32];
-	if (time_format(now(), ts, sizeof ts) < 0)
-		ts[0] = '\0';
-	printf("%-20s %-9s %-14s %-9s %s\n", "USERNAME", "ROLE", "SCOPE", "STATUS", "NAME");
+	struct field_errors errs;
+	field_errors_init(&errs, 4);
+	struct list_page p;
+	char after[4 * PAGE_KEY_MAX];
+	snprintf(after, sizeof after, "%s", next);
+	struct page_query q = {.limit = "500", .after = after[0] ? after : NULL};
+	int r = svc_users_list(ctx, &q, &errs, &p, &users, &n);
+	field_errors_done(&errs);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		/* No password yet: waiting for the person to use the link. */
 		const char *setup = users[i].setup_expires_at;
@@ -193,6 +195,25 @@ static int user_list(struct svc_ctx *ctx)
 		       users[i].display_name ? users[i].display_name : "");
 	}
 	user_infos_free(users, n);
+	*more = p.more && p.n > 0;
+	return *more ? page_cursor(&p, p.last_key, p.last_id, next, next_size) : 0;
+}
+
+static int user_list(struct svc_ctx *ctx)
+{
+	char ts[32];
+	if (time_format(now(), ts, sizeof ts) < 0)
+		ts[0] = '\0';
+	printf("%-20s %-9s %-14s %-9s %s\n", "USERNAME", "ROLE", "SCOPE", "STATUS", "NAME");
+	char next[4 * PAGE_KEY_MAX] = "";
+	bool more = true;
+	int r = 0;
+	while (more && (r = user_list_page(ctx, ts, next, sizeof next, &more)) == 0)
+		;
+	if (r < 0) {
+		fprintf(stderr, "hartline user list: %s\n", err_str(r));
+		return 1;
+	}
 	return 0;
 }
 

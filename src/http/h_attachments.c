@@ -140,19 +140,16 @@ int h_person_attachment_add(struct http_req *req, struct http_resp *resp)
 
 static int list(struct http_req *req, struct http_resp *resp, enum attach_owner kind)
 {
-	int64_t owner, n = 0;
+	int64_t owner;
 	if (http_param_id(req, 0, &owner) < 0)
 		return ERR_NOTFOUND;
 	struct field_errors errs;
 	field_errors_init(&errs, 4);
-	const char *limit = http_query(req, "limit");
-	if (limit && *limit && str_to_int64(limit, 1, LIST_LIMIT_MAX, &n) < 0)
-		field_error_add(&errs, "limit", "from 1 to %d", LIST_LIMIT_MAX);
-	if (field_errors_any(&errs))
-		return http_problem_fields(resp, &errs);
+	struct page_query q;
+	http_page_query(req, &q);
 	struct svc_ctx ctx = http_ctx(req);
 	json_t *out = NULL;
-	int r = svc_attachments_list(&ctx, kind, owner, (int)n, http_query(req, "after"), &errs, &out);
+	int r = svc_attachments_list(&ctx, kind, owner, &q, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);
 }
 

@@ -218,12 +218,15 @@ int h_session_state(struct http_req *req, struct http_resp *resp)
 int h_my_sessions(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	struct session_info *list;
-	size_t n;
-	int r = svc_auth_sessions_list(&ctx, &list, &n);
-	if (r < 0)
-		return r;
-	json_t *items = json_array();
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct page_query q;
+	http_page_query(req, &q);
+	struct list_page p;
+	struct session_info *list = NULL;
+	size_t n = 0;
+	int r = svc_auth_sessions_list(&ctx, &q, &errs, &p, &list, &n);
+	json_t *items = r == 0 ? json_array() : NULL, *out = NULL;
 	for (size_t i = 0; items && i < n; i++) {
 		json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)list[i].id, "created_at",
 				      list[i].created_at, "last_used_at", list[i].last_seen_at, "client", list[i].client,
@@ -234,9 +237,9 @@ int h_my_sessions(struct http_req *req, struct http_resp *resp)
 		}
 	}
 	free(list);
-	if (!items)
-		return ERR_NOMEM;
-	return http_json(resp, 200, json_pack("{s:o}", "sessions", items));
+	if (r == 0)
+		r = items ? page_answer(&p, items, &out) : ERR_NOMEM;
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 int h_my_session_delete(struct http_req *req, struct http_resp *resp)

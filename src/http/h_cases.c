@@ -187,25 +187,6 @@ int h_dashboard(struct http_req *req, struct http_resp *resp)
 
 /* ---- who works a case, my work, the caseload, reopening, printing ---- */
 
-static int query_limit(struct http_req *req, struct field_errors *errs)
-{
-	const char *limit = http_query(req, "limit");
-	int64_t v;
-	if (!limit)
-		return 0;
-	if (str_to_int64(limit, 1, 500, &v) < 0) {
-		field_error_add(errs, "limit", "Limit: from 1 to 500");
-		return 0;
-	}
-	return (int)v;
-}
-
-/* The page asked for: limit and after. */
-static struct page_req page_of(struct http_req *req, struct field_errors *errs)
-{
-	return (struct page_req){.limit = query_limit(req, errs), .after = http_query(req, "after")};
-}
-
 int h_case_assign(struct http_req *req, struct http_resp *resp)
 {
 	return case_write(req, resp, svc_case_assign, 200);
@@ -229,9 +210,10 @@ int h_case_assignable(struct http_req *req, struct http_resp *resp)
 	int r = http_id_errs(req, &id, &errs, 10);
 	if (r < 0)
 		return r;
-	struct page_req pg = page_of(req, &errs);
+	struct page_query q;
+	http_page_query(req, &q);
 	json_t *out = NULL;
-	r = field_errors_any(&errs) ? ERR_INVAL : svc_case_assignable(&ctx, id, &pg, &errs, &out);
+	r = svc_case_assignable(&ctx, id, &q, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);
 }
 
@@ -253,9 +235,10 @@ int h_my_cases(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	struct page_req pg = page_of(req, &errs);
+	struct page_query q;
+	http_page_query(req, &q);
 	json_t *out = NULL;
-	int r = field_errors_any(&errs) ? ERR_INVAL : svc_my_cases(&ctx, http_query(req, "status"), &pg, &errs, &out);
+	int r = svc_my_cases(&ctx, http_query(req, "status"), &q, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);
 }
 
@@ -264,9 +247,10 @@ int h_my_duties(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	struct page_req pg = page_of(req, &errs);
+	struct page_query q;
+	http_page_query(req, &q);
 	json_t *out = NULL;
-	int r = field_errors_any(&errs) ? ERR_INVAL : svc_my_duties(&ctx, &pg, &errs, &out);
+	int r = svc_my_duties(&ctx, &q, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);
 }
 
@@ -275,8 +259,9 @@ int h_caseload(struct http_req *req, struct http_resp *resp)
 	struct svc_ctx ctx = http_ctx(req);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
-	struct page_req pg = page_of(req, &errs);
+	struct page_query q;
+	http_page_query(req, &q);
 	json_t *out = NULL;
-	int r = field_errors_any(&errs) ? ERR_INVAL : svc_caseload(&ctx, http_query(req, "region"), &pg, &errs, &out);
+	int r = svc_caseload(&ctx, http_query(req, "region"), &q, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);
 }

@@ -4,6 +4,7 @@
 
 #include "base/err.h"
 #include "base/str.h"
+#include "service/page.h"
 #include "service/training_certs.h"
 
 int h_certificates_list(struct http_req *req, struct http_resp *resp)
@@ -76,7 +77,14 @@ int h_certificate_verify(struct http_req *req, struct http_resp *resp)
 
 int h_trainers_list(struct http_req *req, struct http_resp *resp)
 {
-	return http_read_doc(req, resp, svc_trainers_list);
+	struct svc_ctx ctx = http_ctx(req);
+	struct page_query q;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	http_page_query(req, &q);
+	json_t *out = NULL;
+	int r = svc_trainers_list(&ctx, &q, &errs, &out);
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 int h_trainer_get(struct http_req *req, struct http_resp *resp)

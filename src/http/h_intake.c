@@ -180,7 +180,14 @@ int h_notifications_read_all(struct http_req *req, struct http_resp *resp)
 
 int h_outbox(struct http_req *req, struct http_resp *resp)
 {
-	return http_read_doc(req, resp, svc_outbox_list);
+	struct svc_ctx ctx = http_ctx(req);
+	struct page_query q;
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	http_page_query(req, &q);
+	json_t *out = NULL;
+	int r = svc_outbox_list(&ctx, &q, &errs, &out);
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 int h_draft_get(struct http_req *req, struct http_resp *resp)

@@ -146,18 +146,15 @@ int h_relief_update(struct http_req *req, struct http_resp *resp)
 int h_relief_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	int64_t id, limit = 0, after = 0;
+	int64_t id;
 	struct field_errors errs;
 	int r = http_id_errs(req, &id, &errs, 4);
 	if (r < 0)
 		return r;
-	const char *l = http_query(req, "limit"), *a = http_query(req, "after");
-	if (l && str_to_int64(l, 1, 500, &limit) < 0)
-		field_error_add(&errs, "limit", "from 1 to 500");
-	if (a && str_to_int64(a, 0, INT64_MAX, &after) < 0)
-		field_error_add(&errs, "after", "the cursor a page answered as next");
+	struct page_query q;
+	http_page_query(req, &q);
 	json_t *out = NULL;
-	r = field_errors_any(&errs) ? ERR_INVAL : svc_relief_list(&ctx, id, (int)limit, after, &out);
+	r = svc_relief_list(&ctx, id, &q, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);
 }
 

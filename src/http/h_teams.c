@@ -203,10 +203,13 @@ int h_contacts_list(struct http_req *req, struct http_resp *resp)
 		field_error_add(&errs, "all", "true or false");
 		return http_problem_fields(resp, &errs);
 	}
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct page_query q;
+	http_page_query(req, &q);
 	json_t *out = NULL;
-	if ((r = svc_contacts_list(&ctx, all && strcmp(all, "true") == 0, &out)) < 0)
-		return r;
-	return http_json(resp, 200, out);
+	r = svc_contacts_list(&ctx, all && strcmp(all, "true") == 0, &q, &errs, &out);
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 int h_contact_create(struct http_req *req, struct http_resp *resp)

@@ -63,16 +63,24 @@ static int answer_user(const struct svc_ctx *ctx, struct http_resp *resp, int st
 int h_users_list(struct http_req *req, struct http_resp *resp)
 {
 	struct svc_ctx ctx = http_ctx(req);
-	struct user_info *users;
-	size_t n;
-	int r = svc_users_list(&ctx, &users, &n);
-	if (r < 0)
-		return r;
-	json_t *list = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, admin_user_json(&users[i]));
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	struct page_query q;
+	http_page_query(req, &q);
+	struct list_page p;
+	struct user_info *users = NULL;
+	size_t n = 0;
+	int r = svc_users_list(&ctx, &q, &errs, &p, &users, &n);
+	json_t *list = r == 0 ? json_array() : NULL, *out = NULL;
+	for (size_t i = 0; list && i < n; i++)
+		if (json_array_append_new(list, admin_user_json(&users[i])) < 0) {
+			json_decref(list);
+			list = NULL;
+		}
 	user_infos_free(users, n);
-	return http_json(resp, 200, json_pack("{s:o}", "users", list));
+	if (r == 0)
+		r = list ? page_answer(&p, list, &out) : ERR_NOMEM;
+	return http_answer(resp, r, &errs, 200, out);
 }
 
 int h_users_create(struct http_req *req, struct http_resp *resp)
@@ -224,7 +232,8 @@ int h_access_notice_ack(struct http_req *req, struct http_resp *resp)
 }
 
 /* The audit view's filters from the query: user (a username), action,
- * object_type, object_id, from and to (times), limit and after. */
+ * object_type, object_id, from and to (times), and the page (limit, after,
+ * sort). */
 static void audit_query(struct http_req *req, struct audit_filter *f, struct field_errors *errs)
 {
 	*f = (struct audit_filter){
@@ -254,16 +263,7 @@ static void audit_query(struct http_req *req, struct audit_filter *f, struct fie
 	}
 	if (f->from && f->to && strcmp(f->to, f->from) < 0)
 		field_error_add(errs, "to", "To: not before From; choose a later date");
-	int64_t v;
-	const char *limit = http_query(req, "limit"), *after = http_query(req, "after");
-	if (limit && str_to_int64(limit, 1, LIST_LIMIT_MAX, &v) < 0)
-		field_error_add(errs, "limit", "Limit: a number from 1 to 500");
-	else if (limit)
-		f->limit = (int)v;
-	if (after && str_to_int64(after, 1, INT64_MAX, &v) < 0)
-		field_error_add(errs, "after", "not a page of this list: start again from the first page");
-	else if (after)
-		f->before_seq = v;
+	http_page_query(req, &f->page);
 }
 
 int h_audit_list(struct http_req *req, struct http_resp *resp)
@@ -277,7 +277,8 @@ int h_audit_list(struct http_req *req, struct http_resp *resp)
 	if (fold && strcmp(fold, "true") != 0 && strcmp(fold, "false") != 0)
 		field_error_add(&errs, "fold", "Fold figure reads: true or false");
 	json_t *out = NULL;
-	int r = field_errors_any(&errs) ? ERR_INVAL : svc_audit_page(&ctx, &f, fold && strcmp(fold, "true") == 0, &out);
+	int r = field_errors_any(&errs) ? ERR_INVAL
+					: svc_audit_page(&ctx, &f, fold && strcmp(fold, "true") == 0, &errs, &out);
 	return http_answer(resp, r, &errs, 200, out);
 }
 

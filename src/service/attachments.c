@@ -419,9 +419,11 @@ int svc_attachment_finish(struct attach_upload *u, struct field_errors *errs, js
 
 /* ---- list ---- */
 
-#define ITEM_COLUMNS                                                                                        \
+#define ITEM_SELECT                                                                                         \
 	"SELECT a.id, a.name, a.description, a.content_type, a.size_bytes, a.added_at, u.id, u.username,"  \
-	" u.display_name FROM attachment a JOIN app_user u ON u.id = a.added_by"
+	" u.display_name"
+#define ITEM_FROM " FROM attachment a JOIN app_user u ON u.id = a.added_by"
+#define ITEM_COLUMNS ITEM_SELECT ITEM_FROM
 
 /* The current row of an ITEM_COLUMNS statement as an item. */
 static int item_json(struct app *app, struct db_stmt *st, json_t **ret)
@@ -467,25 +469,34 @@ static int read_one(const struct svc_ctx *ctx, struct db *db, int64_t id, json_t
 	return r;
 }
 
+static const struct page_sort attachment_sorts[] = {
+	{"id", "a.id"},
+	{"added_at", "a.added_at"},
+	{NULL, NULL},
+};
+static const struct page_list attachments_page_list = {"attachments", "a.id", attachment_sorts, "-id"};
+
+/* The page's rows: ITEM_COLUMNS, then the sort key (column 9). */
 static int list_rows(const struct svc_ctx *ctx, struct db *db, enum attach_owner kind, int64_t owner,
-		     int64_t after, int limit, json_t *items, bool *ret_more)
+		     struct list_page *p, json_t *items)
 {
+	struct sqlb *s = malloc(sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	sqlb_init(s);
+	sqlb_add(s, ITEM_SELECT ", ", "");
+	page_sql_key(s, p);
+	sqlb_add(s, kind == ATTACH_CASE ? ITEM_FROM " WHERE a.case_id = ?" : ITEM_FROM " WHERE a.person_id = ?", "i",
+		 owner);
+	page_sql_after(s, p);
+	page_sql_order(s, p);
 	struct db_stmt *st;
-	int r = db_preparef(db, &st,
-			    kind == ATTACH_CASE ? ITEM_COLUMNS " WHERE a.case_id = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?"
-						: ITEM_COLUMNS
-				    " WHERE a.person_id = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?",
-			    "iid", owner, after, limit + 1);
+	int r = sqlb_prepare(db, s, &st);
+	free(s);
 	if (r < 0)
 		return r;
-	int n = 0;
-	*ret_more = false;
-	while ((r = db_step(st)) == DB_ROW) {
+	while ((r = db_step(st)) == DB_ROW && page_row_at(p, st, 9, 0)) {
 		json_t *j;
-		if (n++ == limit) {
-			*ret_more = true;
-			break;
-		}
 		if ((r = item_json(ctx->app, st, &j)) < 0 || (r = json_array_append_new(items, j) < 0 ? ERR_NOMEM : 0) < 0)
 			break;
 	}
@@ -493,46 +504,28 @@ static int list_rows(const struct svc_ctx *ctx, struct db *db, enum attach_owner
 	return r < 0 ? r : 0;
 }
 
-int svc_attachments_list(const struct svc_ctx *ctx, enum attach_owner kind, int64_t owner, int limit,
-			 const char *after, struct field_errors *errs, json_t **ret)
+int svc_attachments_list(const struct svc_ctx *ctx, enum attach_owner kind, int64_t owner,
+			 const struct page_query *q, struct field_errors *errs, json_t **ret)
 {
 	struct db *db;
-	int64_t from = INT64_MAX;
+	struct list_page p;
 	int r = owner_access(ctx, PERM_ATTACHMENTS_READ, kind, owner, &db);
 	if (r < 0)
 		return r;
-	if (after && *after && str_to_int64(after, 1, INT64_MAX, &from) < 0) {
-		field_error_add(errs, "after", "not a page of this list: start again from the first page");
-		return ERR_INVAL;
-	}
-	if (limit <= 0)
-		limit = LIST_DEFAULT;
-	if (limit > LIST_LIMIT_MAX)
-		limit = LIST_LIMIT_MAX;
+	if ((r = page_parse(&attachments_page_list, q, &p, errs)) < 0)
+		return r;
 	if ((r = db_begin(db)) < 0)
 		return r;
 	json_t *items = json_array();
-	bool more = false;
-	r = items ? list_rows(ctx, db, kind, owner, from, limit, items, &more) : ERR_NOMEM;
+	r = items ? list_rows(ctx, db, kind, owner, &p, items) : ERR_NOMEM;
 	if (r == 0)
 		r = svc_audit_appendf(db, ctx, "attachment.list", owner_type(kind), owner, "count=%zu",
 				      json_array_size(items));
-	json_t *out = NULL;
-	if (r == 0) {
-		char next[24] = "";
-		json_t *last = json_array_get(items, json_array_size(items) - 1);
-		snprintf(next, sizeof next, "%lld", (long long)json_integer_value(json_object_get(last, "id")));
-		out = json_pack("{s:O, s:o}", "items", items, "next", more ? json_string(next) : json_null());
-		if (!out)
-			r = ERR_NOMEM;
-	}
-	json_decref(items);
 	if ((r = cases_end(db, r)) < 0) {
-		json_decref(out);
+		json_decref(items);
 		return r;
 	}
-	*ret = out;
-	return 0;
+	return page_answer(&p, items, ret);
 }
 
 /* ---- download ---- */

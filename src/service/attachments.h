@@ -25,6 +25,7 @@
 
 #include "base/json.h"
 #include "service/ctx.h"
+#include "service/page.h"
 
 #define ATTACH_CHUNK 65536
 #define ATTACH_NAME_MAX 255
@@ -66,10 +67,11 @@ void svc_attachment_upload_free(struct attach_upload *u);
 /* GET /api/v1/cases/{id}/attachments, /api/v1/persons/{id}/attachments:
  * {items, next}, newest first; each item {id, name, description,
  * content_type, kind (its name for people), size, added_by {id, username,
- * display_name}, added_at, href}. limit 0 is the default (50); after is
- * the next of the page before (ERR_INVAL with errs "after" otherwise). */
-int svc_attachments_list(const struct svc_ctx *ctx, enum attach_owner kind, int64_t owner, int limit,
-			 const char *after, struct field_errors *errs, json_t **ret);
+ * display_name}, added_at, href}. A page of q (service/page.h; sort: id
+ * or added_at, default -id); a bad limit, sort or after is ERR_INVAL with
+ * errs. */
+int svc_attachments_list(const struct svc_ctx *ctx, enum attach_owner kind, int64_t owner,
+			 const struct page_query *q, struct field_errors *errs, json_t **ret);
 
 /* ---- download ---- */
 

@@ -25,6 +25,7 @@
 #include "base/clock.h"
 #include "service/audit_head.h"
 #include "service/ctx.h"
+#include "service/page.h"
 
 /* Records the chain writes about itself. */
 #define AUDIT_KEYED_ACTION "audit.chain.keyed"
@@ -81,19 +82,23 @@ struct audit_filter {
 	const char *object_id;
 	const char *action;
 	const char *from, *to;   /* times as stored (UTC), inclusive / exclusive */
-	int64_t before_seq;      /* the cursor: only records before this; 0 = newest */
-	int limit;               /* 1..500, default AUDIT_PAGE_DEFAULT */
+	/* The view's page (service/page.h): limit (default 50), after (the
+	 * next of the page before) and sort (-seq, newest first, the one
+	 * order). The export takes every record the filters select. */
+	struct page_query page;
 };
 #define AUDIT_PAGE_DEFAULT 50
 
 /* A page of the audit view (audit_view.c), newest first: {"items": [...],
- * "next": cursor or null}, the cursor the seq to give as before_seq. Each
+ * "next": cursor or null}, a page of f->page (a bad limit, sort or after
+ * is ERR_INVAL with errs; the cursor is the helper's, over seq). Each
  * item: seq, at, actor (username), actor_id and actor_name (display name)
  * when a user, action, label (the action in words), object_type,
  * object_id, client, detail, count. When fold, a run of one person's reads
  * of one figure within an hour is one item: count the records, at the
  * newest, first_at and first_seq the oldest. Needs PERM_AUDIT_READ. */
-int svc_audit_page(const struct svc_ctx *ctx, const struct audit_filter *f, bool fold, json_t **ret);
+int svc_audit_page(const struct svc_ctx *ctx, const struct audit_filter *f, bool fold, struct field_errors *errs,
+		   json_t **ret);
 
 /* The records f selects (f->limit aside), newest first, as CSV into out:
  * one line each, the action in words beside its id, every text field

@@ -74,8 +74,10 @@ static int name_of(const struct svc_ctx *ctx, struct db *db, struct names *nm, c
 	return 0;
 }
 
-/* The records f selects, newest first, after f->before_seq, at most max. */
-static int select_records(struct db *db, const struct audit_filter *f, int max, struct db_stmt **st)
+/* The records f selects, newest first, before the record before_seq
+ * (0: from the newest), at most max. */
+static int select_records(struct db *db, const struct audit_filter *f, int64_t before_seq, int max,
+			  struct db_stmt **st)
 {
 	/* Each filter is "? IS NULL OR column = ?", so the SQL is fixed and
 	 * every value is bound. */
@@ -90,8 +92,8 @@ static int select_records(struct db *db, const struct audit_filter *f, int max, 
 			   " AND (? = 0 OR seq < ?)"
 			   " ORDER BY seq DESC LIMIT ?",
 			   "ttttttttttttiid", f->actor, f->actor, f->object_type, f->object_type, f->object_id,
-			   f->object_id, f->action, f->action, f->from, f->from, f->to, f->to, f->before_seq,
-			   f->before_seq, max);
+			   f->object_id, f->action, f->action, f->from, f->from, f->to, f->to, before_seq, before_seq,
+			   max);
 }
 
 static const char *col(struct db_stmt *st, int c)
@@ -193,47 +195,54 @@ static int fill_page(const struct svc_ctx *ctx, struct db *db, struct db_stmt *s
 	return r < 0 ? r : 0;
 }
 
-int svc_audit_page(const struct svc_ctx *ctx, const struct audit_filter *f, bool fold, json_t **ret)
+/* The view's one order, newest first; the cursor is the seq of the last
+ * record the page took (for a folded page, the oldest record of its last
+ * run). */
+static const struct page_sort audit_sorts[] = {
+	{"seq", "seq"},
+	{NULL, NULL},
+};
+static const struct page_list audit_page_list = {"audit", "seq", audit_sorts, "-seq"};
+
+int svc_audit_page(const struct svc_ctx *ctx, const struct audit_filter *f, bool fold, struct field_errors *errs,
+		   json_t **ret)
 {
 	struct db *db;
+	struct list_page p;
 	int r = svc_enter(ctx, PERM_AUDIT_READ, &db);
-	if (r < 0)
+	if (r < 0 || (r = page_parse(&audit_page_list, &f->page, &p, errs)) < 0)
 		return r;
-	int limit = f->limit > 0 && f->limit <= LIST_LIMIT_MAX ? f->limit : AUDIT_PAGE_DEFAULT;
-	int scan = fold ? FOLD_SCAN_MAX : limit + 1;
+	if (!p.desc) {
+		field_error_add(errs, "sort", "The audit trail is read newest first only: leave Sort out.");
+		return ERR_INVAL;
+	}
+	int64_t before = p.has_after ? p.id : 0;
+	int scan = fold ? FOLD_SCAN_MAX : p.limit + 1;
 	struct db_stmt *st;
-	if ((r = select_records(db, f, scan, &st)) < 0)
+	if ((r = select_records(db, f, before, scan, &st)) < 0)
 		return r;
 	json_t *items = json_array();
 	int64_t last = 0;
 	bool more = false;
-	r = items ? fill_page(ctx, db, st, fold, limit, items, &last, &more) : ERR_NOMEM;
+	r = items ? fill_page(ctx, db, st, fold, p.limit, items, &last, &more) : ERR_NOMEM;
 	db_finalize(st);
+	/* A folded scan that ended at its bound may have left records behind. */
+	if (r == 0 && !more && fold && last > 0) {
+		struct db_stmt *st2;
+		if ((r = select_records(db, f, last, 1, &st2)) == 0) {
+			more = db_step(st2) == DB_ROW;
+			db_finalize(st2);
+		}
+	}
 	if (r < 0) {
 		json_decref(items);
 		return r;
 	}
-	/* A folded scan that ended at its bound may have left records behind. */
-	if (!more && fold && last > 0) {
-		int64_t older;
-		struct audit_filter g = *f;
-		g.before_seq = last;
-		struct db_stmt *st2;
-		if ((r = select_records(db, &g, 1, &st2)) < 0) {
-			json_decref(items);
-			return r;
-		}
-		older = db_step(st2) == DB_ROW ? 1 : 0;
-		db_finalize(st2);
-		more = older > 0;
-	}
-	char cursor[24];
-	snprintf(cursor, sizeof cursor, "%lld", (long long)last);
-	json_t *out = json_pack("{s:o, s:o}", "items", items, "next", more ? json_string(cursor) : json_null());
-	if (!out)
-		return ERR_NOMEM;
-	*ret = out;
-	return 0;
+	p.more = more;
+	p.n = json_array_size(items);
+	p.last_id = last;
+	p.last_key[0] = '\0';
+	return page_answer(&p, items, ret);
 }
 
 /* One record as a line of the export. */
@@ -263,7 +272,7 @@ int svc_audit_export(const struct svc_ctx *ctx, const struct audit_filter *f, st
 	if (r < 0)
 		return r;
 	struct db_stmt *st;
-	if ((r = select_records(db, f, EXPORT_MAX + 1, &st)) < 0)
+	if ((r = select_records(db, f, 0, EXPORT_MAX + 1, &st)) < 0)
 		return r;
 	if (buf_puts(out, "Record,When,Username,Name,What happened,Action,On,Record id,From,Detail\r\n") < 0) {
 		db_finalize(st);

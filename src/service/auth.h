@@ -88,8 +88,12 @@ struct session_info {
 	bool current; /* the session asking */
 };
 
-/* The actor's active sessions, newest first (at most 100). Caller frees. */
-int svc_auth_sessions_list(const struct svc_ctx *ctx, struct session_info **ret, size_t *ret_n);
+/* A page of the actor's active sessions (service/page.h; newest first,
+ * or sorted by created_at, last_used_at or id): *ret, n of them, which the
+ * caller frees; ret_page for page_answer. A bad limit, sort or after is
+ * ERR_INVAL with errs. */
+int svc_auth_sessions_list(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs,
+			   struct list_page *ret_page, struct session_info **ret, size_t *ret_n);
 /* End one of the actor's own sessions; ERR_NOTFOUND for any other. */
 int svc_auth_session_end(const struct svc_ctx *ctx, int64_t session_id);
 /* An administrator ends every session of a user; ret_n: how many. */

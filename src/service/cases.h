@@ -147,13 +147,6 @@ int svc_dashboard(const struct svc_ctx *ctx, json_t **ret);
 
 /* ---- who works a case (assign.c) ---- */
 
-/* A page of a list: limit (0: the default, 50) and the cursor a page
- * answered as next. */
-struct page_req {
-	int limit;
-	const char *after;
-};
-
 /* POST /api/v1/cases/{id}/assignments (PERM_CASES_WRITE): {user_id, role:
  * lead or worker}. A new lead ends the lead before and takes the case's
  * duties. *ret: the case. Audited (case.assign). */
@@ -167,23 +160,24 @@ int svc_case_unassign(const struct svc_ctx *ctx, int64_t id, int64_t aid, const 
 		      struct field_errors *errs, struct case_conflict *cf, json_t **ret);
 /* GET /api/v1/cases/{id}/assignable (PERM_CASES_WRITE): {items, next}, the
  * people who may work the case, each with may_lead. */
-int svc_case_assignable(const struct svc_ctx *ctx, int64_t id, const struct page_req *pg, struct field_errors *errs,
-			json_t **ret);
+int svc_case_assignable(const struct svc_ctx *ctx, int64_t id, const struct page_query *q,
+			struct field_errors *errs, json_t **ret);
 
 /* ---- my work and the caseload (mine.c) ---- */
 
 /* GET /api/v1/me/cases (PERM_CASES_READ): the cases the actor leads or
- * works, in its scope, newest first; status open (default), closed or
- * all. {items, next}. Audited (case.list). */
-int svc_my_cases(const struct svc_ctx *ctx, const char *status, const struct page_req *pg,
+ * works, in its scope, newest first (sort: id, number or assigned_at);
+ * status open (default), closed or all. A page of q. Audited (case.list). */
+int svc_my_cases(const struct svc_ctx *ctx, const char *status, const struct page_query *q,
 		 struct field_errors *errs, json_t **ret);
 /* GET /api/v1/me/duties (PERM_CASES_READ): the unmet duties the actor
- * owns, due first. {items, next}. Audited (deadlines.list). */
-int svc_my_duties(const struct svc_ctx *ctx, const struct page_req *pg, struct field_errors *errs, json_t **ret);
+ * owns, due first (sort: due_at or id). A page of q. Audited
+ * (deadlines.list). */
+int svc_my_duties(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs, json_t **ret);
 /* GET /api/v1/caseload (PERM_CASELOAD_READ; a liaison: its region): each
  * worker's open cases, cases led, overdue duties and missing children.
- * {items, next}. Audited (caseload.read). */
-int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct page_req *pg,
+ * A page of q (sort: id or username). Audited (caseload.read). */
+int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct page_query *q,
 		 struct field_errors *errs, json_t **ret);
 
 /* ---- reopening (close.c) ---- */

@@ -96,20 +96,27 @@ static int directory_order(const void *pa, const void *pb)
 	return ia < ib ? -1 : ia > ib;
 }
 
-int svc_contacts_list(const struct svc_ctx *ctx, bool all, json_t **ret)
+/* The directory's one order is directory_order, over names the database
+ * holds sealed: the list is read whole, sorted here, and a page is a run
+ * of it. The cursor carries only the last contact's id (the helper's
+ * cursor, with an empty key): the next page starts after that contact's
+ * place in the order as it is now, found again from its row, so that no
+ * name travels in an address. */
+static const struct page_sort contact_sorts[] = {
+	{"directory", "id"},
+	{NULL, NULL},
+};
+static const struct page_list contacts_page_list = {"contacts", "id", contact_sorts, "directory"};
+
+static int contacts_read(const struct svc_ctx *ctx, struct db *db, bool all, int64_t only, json_t *list)
 {
-	struct db *db;
-	int r = svc_enter(ctx, PERM_CONTACTS_READ, &db);
-	if (r < 0 || (all && (r = svc_require(ctx, PERM_CONTACTS_MANAGE)) < 0))
-		return r;
 	struct db_stmt *st;
-	/* Sorted here, not by the database, which holds the names sealed. */
-	if ((r = db_preparef(db, &st,
-			     "SELECT " CONTACT_COLUMNS " FROM contact WHERE (CAST(? AS BIGINT) = 1 OR active = 1)"
-			     " ORDER BY id",
-			     "i", (int64_t)(all ? 1 : 0))) < 0)
+	int r = db_preparef(db, &st,
+			    "SELECT " CONTACT_COLUMNS " FROM contact WHERE (CAST(? AS BIGINT) = 1 OR active = 1)"
+			    " AND (CAST(? AS BIGINT) = 0 OR id = ?) ORDER BY id",
+			    "iii", (int64_t)(all ? 1 : 0), only, only);
+	if (r < 0)
 		return r;
-	json_t *list = json_array();
 	while ((r = db_step(st)) == DB_ROW) {
 		json_t *c = contact_json(ctx->app, st, &r);
 		if (!c)
@@ -120,14 +127,70 @@ int svc_contacts_list(const struct svc_ctx *ctx, bool all, json_t **ret)
 		}
 	}
 	db_finalize(st);
-	if (r >= 0)
+	return r < 0 ? r : 0;
+}
+
+/* The index in the sorted list of the first contact after the cursor's:
+ * 0 on the first page; ERR_NOTFOUND when the cursor's contact is gone. */
+static int contacts_start(const struct svc_ctx *ctx, struct db *db, const struct list_page *p, json_t *list,
+			  size_t *ret)
+{
+	*ret = 0;
+	if (!p->has_after)
+		return 0;
+	json_t *one = json_array();
+	int r = one ? contacts_read(ctx, db, true, p->id, one) : ERR_NOMEM;
+	json_t *ref = json_array_get(one, 0);
+	if (r == 0 && !ref)
+		r = ERR_NOTFOUND;
+	size_t i = 0, n = json_array_size(list);
+	while (r == 0 && i < n) {
+		json_t *c = json_array_get(list, i);
+		if (directory_order(&c, &ref) > 0)
+			break;
+		i++;
+	}
+	json_decref(one);
+	*ret = i;
+	return r;
+}
+
+int svc_contacts_list(const struct svc_ctx *ctx, bool all, const struct page_query *q, struct field_errors *errs,
+		      json_t **ret)
+{
+	struct db *db;
+	struct list_page p;
+	int r = svc_enter(ctx, PERM_CONTACTS_READ, &db);
+	if (r < 0 || (all && (r = svc_require(ctx, PERM_CONTACTS_MANAGE)) < 0) ||
+	    (r = page_parse(&contacts_page_list, q, &p, errs)) < 0)
+		return r;
+	json_t *list = json_array(), *items = json_array();
+	size_t at = 0;
+	r = list && items ? contacts_read(ctx, db, all, 0, list) : ERR_NOMEM;
+	if (r == 0)
 		r = json_array_sort(list, directory_order);
+	if (r == 0 && (r = contacts_start(ctx, db, &p, list, &at)) == ERR_NOTFOUND) {
+		field_error_add(errs, "after", "not a page of this list: start again from the first page");
+		r = ERR_INVAL;
+	}
+	for (size_t i = at; r == 0 && i < json_array_size(list); i++) {
+		json_t *c = json_array_get(list, i);
+		if (p.n >= (size_t)p.limit) {
+			p.more = true;
+			break;
+		}
+		if (json_array_append(items, c) < 0)
+			r = ERR_NOMEM;
+		p.n++;
+		p.last_id = json_integer_value(json_object_get(c, "id"));
+		p.last_key[0] = '\0';
+	}
+	json_decref(list);
 	if (r < 0) {
-		json_decref(list);
+		json_decref(items);
 		return r;
 	}
-	*ret = json_pack("{s:o}", "contacts", list);
-	return *ret ? 0 : ERR_NOMEM;
+	return page_answer(&p, items, ret);
 }
 
 /* What the schema cannot say of the fields present in body. A name or a

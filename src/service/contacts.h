@@ -11,10 +11,16 @@
 #include "base/json.h"
 #include "model/schema.h"
 #include "service/ctx.h"
+#include "service/page.h"
 
-/* {contacts: [...]}: active contacts by kind (directors first), region,
- * name. all: inactive ones too (PERM_CONTACTS_MANAGE only). */
-int svc_contacts_list(const struct svc_ctx *ctx, bool all, json_t **ret);
+/* A page of q (service/page.h; the one sort is "directory"): active
+ * contacts by kind (directors first), region, name and id. all: inactive
+ * ones too (PERM_CONTACTS_MANAGE only). The names are sealed, so the
+ * list is sorted in memory and paged there; the cursor is the last
+ * contact's id, and the page after it starts after that contact's place
+ * in the order. */
+int svc_contacts_list(const struct svc_ctx *ctx, bool all, const struct page_query *q, struct field_errors *errs,
+		      json_t **ret);
 
 /* body {name, kind, title?, region?, phone?, email?}. */
 extern const struct schema svc_contact_create_schema;

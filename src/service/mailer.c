@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "service/audit.h"
+#include "service/page.h"
 #include "service/sealed.h"
 #include "service/worker.h"
 
@@ -272,33 +273,65 @@ static int outbox_json(struct app *app, struct db_stmt *st, json_t *list)
 	return r;
 }
 
-int svc_outbox_list(const struct svc_ctx *ctx, json_t **ret)
+static const struct page_sort outbox_sorts[] = {
+	{"id", "id"},
+	{"created_at", "created_at"},
+	{NULL, NULL},
+};
+static const struct page_list outbox_page_list = {"outbox", "id", outbox_sorts, "-id"};
+
+/* The page's messages: the sort key, then the columns outbox_json reads
+ * (from column 1). */
+static int outbox_rows(struct app *app, struct db *db, struct list_page *p, json_t *list)
 {
-	struct db *db;
-	int r = svc_enter(ctx, PERM_OUTBOX_READ, &db);
+	struct sqlb *s = malloc(sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	sqlb_init(s);
+	sqlb_add(s, "SELECT id, to_addr, subject, object_type, object_id, status, attempts, last_error,"
+		    " created_at, sent_at, next_attempt_at, ", "");
+	page_sql_key(s, p);
+	sqlb_add(s, " FROM outbox WHERE 1 = 1", "");
+	page_sql_after(s, p);
+	page_sql_order(s, p);
+	struct db_stmt *st;
+	int r = sqlb_prepare(db, s, &st);
+	free(s);
 	if (r < 0)
 		return r;
-	struct db_stmt *st;
-	if ((r = db_preparef(db, &st,
-			     "SELECT id, to_addr, subject, object_type, object_id, status, attempts, last_error,"
-			     " created_at, sent_at, next_attempt_at FROM outbox ORDER BY id DESC LIMIT ?",
-			     "d", LIST_LIMIT_DEFAULT)) < 0)
-		return r;
-	json_t *list = json_array();
-	int64_t failed = 0, pending = 0;
-	while ((r = list ? db_step(st) : ERR_NOMEM) == DB_ROW) {
-		const char *status = db_column_text(st, 5);
-		failed += strcmp(status, "failed") == 0;
-		pending += strcmp(status, "pending") == 0;
-		if ((r = outbox_json(ctx->app, st, list)) < 0)
-			break;
-	}
+	while ((r = db_step(st)) == DB_ROW && page_row_at(p, st, 11, 0) && (r = outbox_json(app, st, list)) >= 0)
+		;
 	db_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+int svc_outbox_list(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs, json_t **ret)
+{
+	struct db *db;
+	struct list_page p;
+	int r = svc_enter(ctx, PERM_OUTBOX_READ, &db);
+	if (r < 0 || (r = page_parse(&outbox_page_list, q, &p, errs)) < 0)
+		return r;
+	int64_t failed = 0, pending = 0;
+	json_t *list = json_array(), *out = NULL;
+	r = list ? outbox_rows(ctx->app, db, &p, list) : ERR_NOMEM;
+	/* The counts are of the whole outbox, not of the page. */
+	if (r == 0)
+		r = db_int64f(db, &failed, "SELECT count(*) FROM outbox WHERE status = 'failed'", "");
+	if (r == 0)
+		r = db_int64f(db, &pending, "SELECT count(*) FROM outbox WHERE status = 'pending'", "");
 	if (r < 0) {
 		json_decref(list);
 		return r;
 	}
-	*ret = json_pack("{s:o, s:I, s:I, s:b}", "messages", list, "failed", (json_int_t)failed, "pending",
-			 (json_int_t)pending, "smtp_configured", ctx->app->smtp_url != NULL);
-	return *ret ? 0 : ERR_NOMEM;
+	if ((r = page_answer(&p, list, &out)) < 0)
+		return r;
+	if (json_object_set_new(out, "failed", json_integer(failed)) < 0 ||
+	    json_object_set_new(out, "pending", json_integer(pending)) < 0 ||
+	    json_object_set_new(out, "smtp_configured", json_boolean(ctx->app->smtp_url != NULL)) < 0) {
+		json_decref(out);
+		return ERR_NOMEM;
+	}
+	*ret = out;
+	return 0;
 }

@@ -37,5 +37,9 @@ void mailer_stop(struct mailer *m);
 /* Wake the sender: something was queued. */
 void mailer_kick(struct app *app);
 
-/* Recent messages, newest first, for the administrator. */
-int svc_outbox_list(const struct svc_ctx *ctx, json_t **ret);
+/* A page of the messages (service/page.h; newest first, or sorted by id
+ * or created_at), for the administrator: {items, next, failed, pending,
+ * smtp_configured}, the counts of the whole outbox. */
+struct page_query;
+struct field_errors;
+int svc_outbox_list(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs, json_t **ret);

@@ -23,9 +23,11 @@
 struct db;
 
 /* A child's relief records (PERM_RELIEF_READ; a liaison: a child its
- * region holds, else ERR_NOTFOUND): {items, next}, oldest first, limit
- * (1..500, 0: 50) from after (a relief id, 0: the start). */
-int svc_relief_list(const struct svc_ctx *ctx, int64_t person_id, int limit, int64_t after, json_t **ret);
+ * region holds, else ERR_NOTFOUND): a page of q (service/page.h), oldest
+ * first by id, the one order. A bad limit, sort or after is ERR_INVAL
+ * with errs. */
+int svc_relief_list(const struct svc_ctx *ctx, int64_t person_id, const struct page_query *q,
+		    struct field_errors *errs, json_t **ret);
 
 /* Record one (PERM_RELIEF_WRITE): body {court, docket?, offence,
  * offence_date?, relief_kind?, defence_notes?, links?: [{kind, id}]}. It

@@ -10,7 +10,6 @@
 #include "service/auth.h"
 #include "service/auth_int.h"
 
-#define SESSIONS_MAX 100
 
 static void copy_col(struct db_stmt *st, int col, char *out, size_t size)
 {
@@ -19,42 +18,68 @@ static void copy_col(struct db_stmt *st, int col, char *out, size_t size)
 		out[0] = '\0';
 }
 
-int svc_auth_sessions_list(const struct svc_ctx *ctx, struct session_info **ret, size_t *ret_n)
+static const struct page_sort session_sorts[] = {
+	{"created_at", "created_at"},
+	{"last_used_at", "last_seen_at"},
+	{"id", "id"},
+	{NULL, NULL},
+};
+static const struct page_list sessions_page_list = {"sessions", "id", session_sorts, "-created_at"};
+
+static int sessions_rows(const struct svc_ctx *ctx, struct db *db, struct list_page *p, struct session_info *list,
+			 size_t *ret_n)
+{
+	char nowbuf[32], idle[32];
+	hl_time t = now();
+	if (time_format(t, nowbuf, sizeof nowbuf) < 0 || time_format(t - ctx->app->auth.idle, idle, sizeof idle) < 0)
+		return ERR_INVAL;
+	struct sqlb *s = malloc(sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	sqlb_init(s);
+	sqlb_add(s, "SELECT ", "");
+	page_sql_key(s, p);
+	/* Only full sessions: one waiting for its second factor is not yet in
+	 * anyone's hands but the person logging in. */
+	sqlb_add(s,
+		 ", id, created_at, last_seen_at, client, user_agent FROM user_session"
+		 " WHERE user_id = ? AND ended_at IS NULL AND mfa_pending IS NULL AND expires_at > ?"
+		 " AND last_seen_at > ?",
+		 "itt", ctx->actor->user_id, nowbuf, idle);
+	page_sql_after(s, p);
+	page_sql_order(s, p);
+	struct db_stmt *st;
+	int r = sqlb_prepare(db, s, &st);
+	free(s);
+	if (r < 0)
+		return r;
+	size_t n = 0;
+	while ((r = db_step(st)) == DB_ROW && page_row(p, st)) {
+		struct session_info *si = &list[n++];
+		si->id = db_column_int64(st, 1);
+		copy_col(st, 2, si->created_at, sizeof si->created_at);
+		copy_col(st, 3, si->last_seen_at, sizeof si->last_seen_at);
+		copy_col(st, 4, si->client, sizeof si->client);
+		copy_col(st, 5, si->user_agent, sizeof si->user_agent);
+		si->current = si->id == ctx->actor->session_id;
+	}
+	db_finalize(st);
+	*ret_n = n;
+	return r < 0 ? r : 0;
+}
+
+int svc_auth_sessions_list(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs,
+			   struct list_page *ret_page, struct session_info **ret, size_t *ret_n)
 {
 	struct db *db;
 	int r = svc_enter(ctx, PERM_SESSION, &db);
-	if (r < 0)
+	if (r < 0 || (r = page_parse(&sessions_page_list, q, ret_page, errs)) < 0)
 		return r;
-	char nowbuf[32], idle[32];
-	hl_time t = now();
-	time_format(t, nowbuf, sizeof nowbuf);
-	time_format(t - ctx->app->auth.idle, idle, sizeof idle);
-	struct db_stmt *st;
-	/* Only full sessions: one waiting for its second factor is not yet in
-	 * anyone's hands but the person logging in. */
-	if ((r = db_preparef(db, &st,
-			     "SELECT id, created_at, last_seen_at, client, user_agent FROM user_session"
-			     " WHERE user_id = ? AND ended_at IS NULL AND mfa_pending IS NULL AND expires_at > ?"
-			     " AND last_seen_at > ? ORDER BY created_at DESC, id DESC LIMIT ?",
-			     "ittd", ctx->actor->user_id, nowbuf, idle, SESSIONS_MAX)) < 0)
-		return r;
-	struct session_info *list = calloc(SESSIONS_MAX, sizeof *list);
+	struct session_info *list = calloc((size_t)ret_page->limit, sizeof *list);
 	size_t n = 0;
-	if (!list) {
-		db_finalize(st);
+	if (!list)
 		return ERR_NOMEM;
-	}
-	while (n < SESSIONS_MAX && (r = db_step(st)) == DB_ROW) {
-		struct session_info *s = &list[n++];
-		s->id = db_column_int64(st, 0);
-		copy_col(st, 1, s->created_at, sizeof s->created_at);
-		copy_col(st, 2, s->last_seen_at, sizeof s->last_seen_at);
-		copy_col(st, 3, s->client, sizeof s->client);
-		copy_col(st, 4, s->user_agent, sizeof s->user_agent);
-		s->current = s->id == ctx->actor->session_id;
-	}
-	db_finalize(st);
-	if (r < 0) {
+	if ((r = sessions_rows(ctx, db, ret_page, list, &n)) < 0) {
 		free(list);
 		return r;
 	}

@@ -59,9 +59,10 @@ int svc_certificate_verify(struct app *app, const char *client, const char *code
 
 /* Every certified trainer (a valid certificate of a trains_trainers
  * course), with the sessions led, the people reached and, of those, the
- * ones who became certified trainers and how many they reached:
- * {"trainers": [...]}. Audited. */
-int svc_trainers_list(const struct svc_ctx *ctx, json_t **ret);
+ * ones who became certified trainers and how many they reached: a page
+ * of q (service/page.h), by trainee id, the one sort. Audited. */
+struct page_query;
+int svc_trainers_list(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs, json_t **ret);
 /* The same for one trainer, with the sessions listed. ERR_NOTFOUND for a
  * trainee who is no certified trainer (or out of scope). */
 int svc_trainer_get(const struct svc_ctx *ctx, int64_t trainee_id, json_t **ret);

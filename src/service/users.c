@@ -296,27 +296,55 @@ static int load_user(struct app *app, struct db *db, int64_t id, struct user_inf
 	return r;
 }
 
-static int user_row_read(struct db_stmt *st, void *element, void *app)
+static const struct page_sort user_sorts[] = {
+	{"username", "username"},
+	{"id", "id"},
+	{"created_at", "created_at"},
+	{NULL, NULL},
+};
+static const struct page_list users_page_list = {"users", "id", user_sorts, "username"};
+
+/* The page's rows: USER_COLUMNS, the set-up column, then the sort key. */
+static int users_page(struct app *app, struct db *db, struct list_page *p, struct user_info *list, size_t *ret_n)
 {
-	return open_row_setup(app, st, element);
+	struct sqlb *s = malloc(sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	sqlb_init(s);
+	sqlb_add(s, "SELECT " USER_COLUMNS USER_SETUP_COLUMN ", ", "");
+	page_sql_key(s, p);
+	sqlb_add(s, " FROM app_user WHERE 1 = 1", "");
+	page_sql_after(s, p);
+	page_sql_order(s, p);
+	struct db_stmt *st;
+	int r = sqlb_prepare(db, s, &st);
+	free(s);
+	if (r < 0)
+		return r;
+	size_t n = 0;
+	while ((r = db_step(st)) == DB_ROW && page_row_at(p, st, 12, 0) &&
+	       (r = open_row_setup(app, st, &list[n])) == 0)
+		n++;
+	db_finalize(st);
+	*ret_n = n;
+	return r < 0 ? r : 0;
 }
 
-int svc_users_list(const struct svc_ctx *ctx, struct user_info **ret, size_t *ret_n)
+int svc_users_list(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs,
+		   struct list_page *ret_page, struct user_info **ret, size_t *ret_n)
 {
 	struct db *db;
 	int r = svc_enter(ctx, PERM_USERS_MANAGE, &db);
-	if (r < 0)
+	if (r < 0 || (r = page_parse(&users_page_list, q, ret_page, errs)) < 0)
 		return r;
-	void *v;
-	size_t n;
-	r = db_rowsf(db, sizeof(struct user_info), user_row_read, ctx->app, &v, &n,
-		     "SELECT " USER_COLUMNS USER_SETUP_COLUMN " FROM app_user ORDER BY username", "");
-	struct user_info *list = v;
+	struct user_info *list = calloc((size_t)ret_page->limit, sizeof *list);
+	size_t n = 0;
+	if (!list)
+		return ERR_NOMEM;
+	r = users_page(ctx->app, db, ret_page, list, &n);
+	if (r == 0)
+		r = svc_audit_record(ctx, "user.list", "user", NULL, NULL);
 	if (r < 0) {
-		user_infos_free(list, n);
-		return r;
-	}
-	if ((r = svc_audit_record(ctx, "user.list", "user", NULL, NULL)) < 0) {
 		user_infos_free(list, n);
 		return r;
 	}

@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "model/schema.h"
 #include "service/ctx.h"
+#include "service/page.h"
 
 #define USERNAME_MAX 64
 
@@ -53,8 +54,12 @@ extern const struct schema svc_users_update_schema;
 int svc_users_create(const struct svc_ctx *ctx, const struct user_new *u, struct field_errors *errs,
 		     int64_t *ret_id, struct setup_link *ret_link);
 
-/* Every user, by username (PERM_USERS_MANAGE). */
-int svc_users_list(const struct svc_ctx *ctx, struct user_info **ret, size_t *ret_n);
+/* A page of the users (PERM_USERS_MANAGE), by username unless q sorts by
+ * id or created_at (service/page.h). *ret: the page's n users, to free
+ * with user_infos_free; ret_page: for page_answer or page_cursor. A bad
+ * limit, sort or after is ERR_INVAL with errs. Audited (user.list). */
+int svc_users_list(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs,
+		   struct list_page *ret_page, struct user_info **ret, size_t *ret_n);
 
 int svc_users_get(const struct svc_ctx *ctx, int64_t id, struct user_info *ret);
 int svc_users_find(const struct svc_ctx *ctx, const char *username, int64_t *ret_id);

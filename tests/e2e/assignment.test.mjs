@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { auditRecords, createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
-import { assertFieldError, assertProblem } from '../lib/http.mjs';
+import { assertFieldError, assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, startServer, stopServer } from '../lib/server.mjs';
 
 after(cleanup);
@@ -150,8 +150,9 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     const first = await as.liaison.get(`${CASES}/${c.id}/assignable?limit=1`);
     assert.equal(first.items.length, 1);
     assert.ok(first.next);
-    const second = await as.liaison.get(`${CASES}/${c.id}/assignable?limit=1&after=${first.next}`);
+    const second = await as.liaison.get(`${CASES}/${c.id}/assignable?limit=1&after=${encodeURIComponent(first.next)}`);
     assert.notEqual(second.items[0].id, first.items[0].id);
+    assert.deepEqual(await assertPagesWhole(as.liaison, `${CASES}/${c.id}/assignable`, { what: 'who may work the case' }), people.items.map((p) => p.id));
 
     // The worker becomes the lead: one row, as lead.
     const led = await readJson(await assign(c.id, { user_id: ids.liaison, role: 'lead' }, as.liaison), 200, 'the liaison leads');
@@ -191,7 +192,7 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
 
     const page1 = await as.hart.get('/api/v1/caseload?limit=1');
     assert.equal(page1.items.length, 1);
-    const page2 = await as.hart.get(`/api/v1/caseload?limit=1&after=${page1.next}`);
+    const page2 = await as.hart.get(`/api/v1/caseload?limit=1&after=${encodeURIComponent(page1.next)}`);
     assert.ok(page2.items[0].user_id > page1.items[0].user_id);
 
     const r1 = await as.liaison.get('/api/v1/caseload');
@@ -206,6 +207,38 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     await assertFieldError(await as.liaison.fetch('/api/v1/me/cases?after=x'), 'after', 'a bad cursor');
     await assertFieldError(await as.liaison.fetch('/api/v1/me/cases?status=gone'), 'status', 'a bad status');
     for (const k of ['provider', 'careline', 'admin']) await assertProblem(await as[k].fetch('/api/v1/me/cases'), 403, `${k} has no cases`);
+  });
+
+  test('"My cases", "My duties" and the caseload are pages of two with after, no row twice and none left out', async () => {
+    const made = [];
+    for (let i = 0; i < 5; i++) {
+      const c = await newCase();
+      await readJson(await patch(c.id, { victim_status: 'suspected' }), 200, 'identify');
+      await readJson(await assign(c.id, { user_id: ids.hart2, role: 'lead' }), 200, 'lead');
+      made.push(c);
+    }
+    const mine = await assertPagesWhole(as.hart2, '/api/v1/me/cases', { what: 'my cases' });
+    for (const c of made) assert.ok(mine.includes(c.id), `case ${c.id} is in my cases`);
+    assert.deepEqual(mine, [...mine].sort((a, b) => b - a), 'newest first');
+    const byNumber = await assertPagesWhole(as.hart2, '/api/v1/me/cases?sort=number&status=all', { what: 'my cases by number' });
+    assert.deepEqual([...byNumber].sort(), [...mine].sort(), 'the same cases in another order');
+    await assertPagesWhole(as.hart2, '/api/v1/me/cases?sort=-assigned_at', { what: 'my cases by assignment' });
+    const duties = await assertPagesWhole(as.hart2, '/api/v1/me/duties', { what: 'my duties' });
+    assert.ok(duties.length >= made.length, 'each case led gives its lead duties');
+    const whole = await as.hart2.get('/api/v1/me/duties?limit=500');
+    const due = whole.items.map((d) => d.due_at);
+    assert.deepEqual(due, [...due].sort(), 'due first');
+    await assertPagesWhole(as.hart2, '/api/v1/me/duties?sort=-id', { what: 'my duties, newest first' });
+    const load = await assertPagesWhole(as.hart, '/api/v1/caseload', { key: 'user_id', what: 'the caseload' });
+    assert.ok(load.includes(ids.hart2) && load.includes(ids.liaison));
+    await assertPagesWhole(as.hart, '/api/v1/caseload?sort=username', { key: 'user_id', what: 'the caseload by name' });
+    await assertPagesWhole(as.liaison, '/api/v1/caseload', { key: 'user_id', what: 'a region\'s caseload' });
+    // A cursor is of its own list and order.
+    const one = await as.hart2.get('/api/v1/me/cases?limit=1');
+    await assertFieldError(await as.hart2.fetch(`/api/v1/me/duties?after=${encodeURIComponent(one.next)}`), 'after', 'my cases\' cursor for my duties');
+    await assertFieldError(await as.hart2.fetch(`/api/v1/me/cases?sort=number&after=${encodeURIComponent(one.next)}`), 'after', 'another order\'s cursor');
+    await assertFieldError(await as.hart2.fetch('/api/v1/me/cases?sort=child'), 'sort', 'a sort the list has not');
+    await assertFieldError(await as.hart2.fetch('/api/v1/me/duties?limit=0'), 'limit', 'no rows');
   });
 
   test('closing asks for a reason, lists the open work and closes with it only when told why; reopening is its own step', async () => {

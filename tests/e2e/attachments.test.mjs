@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { auditRecords, createUser, demoOnClock, login, loginEach, readJson } from '../lib/auth.mjs';
-import { assertProblem } from '../lib/http.mjs';
+import { assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, dbBytes, keyFileOf, loadDefaultPack, run, sql, startServer, stopServer, tempDir, tempFile } from '../lib/server.mjs';
 
 after(cleanup);
@@ -364,6 +364,18 @@ describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
     assert.deepEqual(second.items.map((i) => i.name), ['page-0.pdf', 'scan.txt']);
     assert.equal(second.next, null);
     await assertProblem(await as.hart.fetch(`/api/v1/cases/${otherCaseId}/attachments?limit=501`), 422, 'limit');
+    // Two at a time, newest first and oldest first, of the case and of the child.
+    const ids = await assertPagesWhole(as.hart, `/api/v1/cases/${otherCaseId}/attachments`);
+    assert.equal(ids.length, 4);
+    const oldest = await assertPagesWhole(as.hart, `/api/v1/cases/${otherCaseId}/attachments?sort=added_at`);
+    assert.deepEqual(oldest, [...ids].reverse(), 'added_at is the order they came in');
+    const otherPerson = Number(sql(db, `SELECT person_id FROM child_case WHERE id = ${otherCaseId}`).trim());
+    for (let i = 0; i < 3; i++) await readJson(await upload(as.hart, `/api/v1/persons/${otherPerson}/attachments`, small, { name: `child-${i}.pdf` }), 201, 'small');
+    assert.equal((await assertPagesWhole(as.hart, `/api/v1/persons/${otherPerson}/attachments`)).length, 3);
+    // A cursor of one order is no page of the other.
+    const desc = await as.hart.get(`/api/v1/cases/${otherCaseId}/attachments?limit=1`);
+    await assertProblem(await as.hart.fetch(`/api/v1/cases/${otherCaseId}/attachments?sort=added_at&after=${encodeURIComponent(desc.next)}`), 422, 'another order\'s cursor');
+    await assertProblem(await as.hart.fetch(`/api/v1/cases/${otherCaseId}/attachments?sort=name`), 422, 'a sort the list has not');
   });
 
   test('while a file arrives it waits sealed in a file with no name, gone when the upload ends', async () => {

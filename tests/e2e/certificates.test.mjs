@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { auditRecords, demoOnClock, loginEach, readJson, request } from '../lib/auth.mjs';
-import { assertProblem } from '../lib/http.mjs';
+import { assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, cleanup, dbBytes, sql, startServer, stopServer } from '../lib/server.mjs';
 import { parseXml } from '../lib/xml.mjs';
 
@@ -151,7 +151,7 @@ describe(`training certificates and their public check (${ENGINE})`, { timeout: 
   });
 
   test('the cascade: trainers, the people they reached, and those who became trainers, two levels deep', async () => {
-    const { trainers } = await as.trainer.get('/api/v1/training/trainers');
+    const { items: trainers } = await as.trainer.get('/api/v1/training/trainers');
     const ann = trainers.find((t) => t.trainee_id === 9001);
     const cy = trainers.find((t) => t.trainee_id === 9003);
     assert.deepEqual([ann.sessions, ann.reached, ann.reached_second_level], [1, 2, 1]);
@@ -161,7 +161,12 @@ describe(`training certificates and their public check (${ENGINE})`, { timeout: 
     assert.deepEqual(one.sessions.map((s) => [s.number, s.attended]), [['TS-9001', 2]]);
     await notFound(await as.trainer.fetch('/api/v1/training/trainers/9004'), 'no trainer');
     const theirs = await as.provider.get('/api/v1/training/trainers');
-    assert.deepEqual(theirs.trainers.map((t) => t.trainee_id), [9001]);
+    assert.deepEqual(theirs.items.map((t) => t.trainee_id), [9001]);
+    // A page at a time, in trainee order, with after; each scope its own.
+    assert.deepEqual(await assertPagesWhole(as.trainer, '/api/v1/training/trainers', { key: 'trainee_id', what: 'the trainers' }), [9001, 9003]);
+    assert.deepEqual(await assertPagesWhole(as.trainer, '/api/v1/training/trainers', { limit: 1, key: 'trainee_id', what: 'the trainers one by one' }), [9001, 9003]);
+    assert.deepEqual(await assertPagesWhole(as.provider, '/api/v1/training/trainers', { limit: 1, key: 'trainee_id', what: 'a provider\'s trainers' }), [9001]);
+    await assertProblem(await as.trainer.fetch('/api/v1/training/trainers?sort=name'), 422, 'a sort the list has not');
     await notFound(await as.provider.fetch('/api/v1/training/trainers/9003'), 'another agency\'s trainer');
     await assertProblem(await as.analyst.fetch('/api/v1/training/trainers'), 403, 'the analyst');
   });

@@ -243,7 +243,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
 
     // E-mail: one of each kind to each of them, queued once.
     const admin = as.admin;
-    const ours = async () => (await admin.get('/api/v1/outbox')).messages.filter((m) => m.subject.includes(number));
+    const ours = async () => (await admin.get('/api/v1/outbox?limit=500')).items.filter((m) => m.subject.includes(number));
     const queued = await ours();
     const to = queued.map((m) => m.to).sort();
     const emails = ['demo-hart@example.org', 'demo-liaison@example.org', 'dl-hart-two@example.org'];

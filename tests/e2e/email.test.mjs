@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { demoUsers, login } from '../lib/auth.mjs';
+import { assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { mailsIn, startSink } from '../lib/mail.mjs';
 import { ENGINE, cleanup, freePort, freshDb, initDb, startServer, tempDir, until } from '../lib/server.mjs';
 
@@ -74,9 +75,9 @@ describe(`e-mail notifications (${ENGINE})`, { timeout: 120_000 }, () => {
         assert.ok(!m.includes(secret), `the e-mail does not hold "${secret}"`);
       }
     }
-    const outbox = await admin.get('/api/v1/outbox');
+    const outbox = await admin.get('/api/v1/outbox?limit=500');
     assert.equal(outbox.smtp_configured, true);
-    assert.ok(outbox.messages.filter((m) => m.status === 'sent').length >= 2, JSON.stringify(outbox));
+    assert.ok(outbox.items.filter((m) => m.status === 'sent').length >= 2, JSON.stringify(outbox));
   });
 
   test('an account given case access e-mails HART only, without the set-up link', async () => {
@@ -97,8 +98,8 @@ describe(`e-mail notifications (${ENGINE})`, { timeout: 120_000 }, () => {
     await new Promise((r) => sink.once('exit', r));
     const { number } = await acceptReport();
     const failing = await until(async () => {
-      const o = await admin.get('/api/v1/outbox');
-      const m = o.messages.filter((x) => x.subject.includes(number) && x.last_error);
+      const o = await admin.get('/api/v1/outbox?limit=500');
+      const m = o.items.filter((x) => x.subject.includes(number) && x.last_error);
       return m.length >= 2 && m;
     }, 20_000, 'failed attempts in the outbox');
     for (const m of failing) {
@@ -109,5 +110,17 @@ describe(`e-mail notifications (${ENGINE})`, { timeout: 120_000 }, () => {
     // Other roles may not see the outbox.
     const res = await careline.fetch('/api/v1/outbox');
     assert.equal(res.status, 403);
+  });
+
+  test('the outbox is a page at a time: two by two with after, no message twice and none left out; the counts are of the whole outbox', async () => {
+    const ids = await assertPagesWhole(admin, '/api/v1/outbox', { what: 'the outbox' });
+    assert.ok(ids.length >= 4, JSON.stringify(ids));
+    assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
+    await assertPagesWhole(admin, '/api/v1/outbox?sort=created_at', { what: 'the outbox, oldest first' });
+    const whole = await admin.get('/api/v1/outbox?limit=500');
+    const one = await admin.get('/api/v1/outbox?limit=1');
+    assert.equal(one.pending, whole.items.filter((m) => m.status === 'pending').length, 'pending counts every message, not the page');
+    assert.equal(one.failed, whole.items.filter((m) => m.status === 'failed').length);
+    await assertProblem(await admin.fetch('/api/v1/outbox?sort=subject'), 422, 'a sort the list has not');
   });
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createUser, login, postSession, readJson, request } from '../lib/auth.mjs';
+import { assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, cleanup, freshDb, initDb, startServer, stopAndClean } from '../lib/server.mjs';
 
 /** POST /api/v1/session from the address given in X-Forwarded-For. */
@@ -175,7 +176,7 @@ describe(`sessions list (${ENGINE})`, { timeout: 60_000 }, () => {
   test('a user sees their active sessions: created, last used, address and a short browser name', async () => {
     const one = await login(server.url, alice.username, alice.password);
     const two = await login(server.url, alice.username, alice.password);
-    const { sessions } = await one.get('/api/v1/me/sessions');
+    const { items: sessions } = await one.get('/api/v1/me/sessions');
     assert.equal(sessions.length, 2, JSON.stringify(sessions));
     const mine = sessions.find((s) => s.current);
     assert.ok(mine, 'the session asking is marked');
@@ -187,18 +188,28 @@ describe(`sessions list (${ENGINE})`, { timeout: 60_000 }, () => {
     const res = await request(server.url, '/api/v1/me/sessions', {
       token: two.token, headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' },
     });
-    assert.equal((await res.json()).sessions.length, 2);
+    assert.equal((await res.json()).items.length, 2);
     // A partial session (password given, code not yet) is not listed.
     await readJson(await postSession(server.url, { username: alice.username, password: alice.password }), 200, 'partial');
-    assert.equal((await one.get('/api/v1/me/sessions')).sessions.length, 2);
+    assert.equal((await one.get('/api/v1/me/sessions')).items.length, 2);
+  });
+
+  test('the sessions are a page at a time: two by two with after, no session twice and none left out', async () => {
+    const me = await login(server.url, bob.username, bob.password);
+    for (let i = 0; i < 4; i++) await login(server.url, bob.username, bob.password);
+    const ids = await assertPagesWhole(me, '/api/v1/me/sessions', { what: 'my sessions' });
+    assert.ok(ids.length >= 5, JSON.stringify(ids));
+    await assertPagesWhole(me, '/api/v1/me/sessions?sort=id', { what: 'my sessions by id' });
+    await assertPagesWhole(me, '/api/v1/me/sessions?sort=-last_used_at', { what: 'my sessions by last use' });
+    await assertProblem(await me.fetch('/api/v1/me/sessions?sort=client'), 422, 'a sort the list has not');
   });
 
   test('a user ends one of their sessions; ending another user\'s is not found and audited', async () => {
     const keep = await login(server.url, alice.username, alice.password);
     const end = await login(server.url, alice.username, alice.password);
     const other = await login(server.url, bob.username, bob.password);
-    const endId = (await end.get('/api/v1/me/sessions')).sessions.find((s) => s.current).id;
-    const otherId = (await other.get('/api/v1/me/sessions')).sessions.find((s) => s.current).id;
+    const endId = (await end.get('/api/v1/me/sessions')).items.find((s) => s.current).id;
+    const otherId = (await other.get('/api/v1/me/sessions')).items.find((s) => s.current).id;
 
     const denied = await keep.fetch(`/api/v1/me/sessions/${otherId}`, { method: 'DELETE' });
     assert.equal(denied.status, 404, 'not one of hers');
@@ -210,7 +221,7 @@ describe(`sessions list (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(ok.status, 204);
     assert.equal((await end.fetch('/api/v1/me')).status, 401, 'the ended session is over');
     assert.equal((await keep.fetch('/api/v1/me')).status, 200);
-    assert.ok(!(await keep.get('/api/v1/me/sessions')).sessions.some((s) => s.id === endId));
+    assert.ok(!(await keep.get('/api/v1/me/sessions')).items.some((s) => s.id === endId));
     const again = await keep.fetch(`/api/v1/me/sessions/${endId}`, { method: 'DELETE' });
     assert.equal(again.status, 404, 'an ended session cannot be ended twice');
   });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
-import { assertFieldError, assertProblem } from '../lib/http.mjs';
+import { assertFieldError, assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, cleanup, startServer, stopServer } from '../lib/server.mjs';
 
 after(cleanup);
@@ -221,5 +221,16 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
     }
     const byNumber = (await as.hart.get(`${CASES}?status=all&q=${katherineCase.number}`)).items;
     assert.deepEqual(byNumber.map((c) => [c.id, c.restricted, c.child?.given_name]), [[katherineCase.id, true, undefined]], 'by number: listed, restricted, no name');
+  });
+  test('a child\'s record relief is a page at a time, oldest first: two by two with after, none twice and none left out', async () => {
+    for (const offence of ['drug', 'theft', 'trespass']) {
+      await as.hart.send('POST', `/api/v1/persons/${katherine}/relief`, {
+        court: 'Superior Court, Juvenile Matters, Bridgeport', offence, relief_kind: 'vacatur',
+      }, 201);
+    }
+    const ids = await assertPagesWhole(as.hart, `/api/v1/persons/${katherine}/relief`, { what: 'the relief records' });
+    assert.ok(ids.length >= 4, JSON.stringify(ids));
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'oldest first');
+    await assertFieldError(await as.hart.fetch(`/api/v1/persons/${katherine}/relief?sort=-id`), 'sort', 'the one order');
   });
 });

@@ -168,7 +168,7 @@ describe(`second factor (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(p, null, 'the password alone is refused now: the account is locked for this address');
     const res = await postSession(server.url, { username: u.username, password: u.password });
     assert.equal(res.status, 401);
-    const id = (await admin.get('/api/v1/users')).users.find((x) => x.username === u.username).id;
+    const id = (await admin.get('/api/v1/users?limit=500')).items.find((x) => x.username === u.username).id;
     const audit = await admin.get('/api/v1/audit?action=user.locked');
     assert.ok(audit.items.some((r) => r.object_id === String(id)), 'the lock is audited');
     assert.ok(secret);

@@ -248,7 +248,7 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
     const r = await run(['user', 'add', 'prov-cli', '--role', 'provider', '--provider', 'nowhere_inc', '--db', db, '--password-stdin'], { db, env: clock.env, input: 'Tq7-a-long-enough-Passw0rd-x9\n' });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /no provider has the code "nowhere_inc"/);
-    const { users } = await as.admin.get('/api/v1/users');
+    const { items: users } = await as.admin.get('/api/v1/users?limit=500');
     assert.ok(!users.some((u) => u.username === 'prov-bad' || u.username === 'prov-cli'), 'neither was stored');
   });
 

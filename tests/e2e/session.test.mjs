@@ -152,7 +152,7 @@ describe(`logging in and out (${ENGINE})`, { timeout: 60_000 }, () => {
     const del = await admin.cookieFetch('/api/v1/session', { method: 'DELETE', csrf: false });
     await assertProblemStatus(del, 403, { type: 'csrf', what: 'DELETE /api/v1/session with the cookie and no X-CSRF-Token' });
 
-    const { users } = await admin.get('/api/v1/users');
+    const { items: users } = await admin.get('/api/v1/users?limit=500');
     assert.ok(!users.some((u) => u.username === 'csrf-made'), 'the user was not created');
     assert.equal(users.find((u) => u.id === id).display_name, 'Session Admin', 'the user was not changed');
     assert.equal(await meStatus(server.url, admin.token), 200, 'the session was not ended');
@@ -412,7 +412,7 @@ describe(`expiry and lockout on the test clock (${ENGINE})`, { timeout: 60_000 }
     clock.set('2026-12-03T09:00:00Z');
     const admin = await login(server.url, adminUser.username, adminUser.password);
     await wrongPasswords(server.url, u.username, 5);
-    const { users } = await admin.get('/api/v1/users');
+    const { items: users } = await admin.get('/api/v1/users?limit=500');
     const cur = users.find((x) => x.username === u.username);
     assert.equal(cur.locked, true);
     assert.equal((await failedLogin(server.url, u.username, u.password)).status, 401);

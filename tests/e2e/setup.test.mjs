@@ -106,7 +106,7 @@ describe(`set-up links (${ENGINE})`, { timeout: 120_000 }, () => {
     }), 422, 'create with a password');
     const e = p.errors.find((x) => x.field === 'password');
     assert.match(e.reason, /set-up link/);
-    assert.ok(!(await admin.get('/api/v1/users')).users.some((x) => x.username === 'link-pw'), 'not created');
+    assert.ok(!(await admin.get('/api/v1/users?limit=500')).items.some((x) => x.username === 'link-pw'), 'not created');
 
     const u = await admin.send('POST', '/api/v1/users', { username: 'link-patch', role: 'trainer', display_name: 'Link Patch' }, 201);
     const q = await assertProblem(await admin.fetch(`/api/v1/users/${u.id}`, {

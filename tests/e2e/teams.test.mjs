@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { ROLES, auditRecords, createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
-import { assertFieldError, assertProblem } from '../lib/http.mjs';
+import { assertFieldError, assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, startServer, stopServer } from '../lib/server.mjs';
 
 after(cleanup);
@@ -264,10 +264,10 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     const a = await readJson(await as.hart.fetch(CONTACTS, { method: 'POST', body }), 201, 'hart adds');
     const b = await readJson(await as.admin.fetch(CONTACTS, { method: 'POST', body: { name: 'Lee Liaison', kind: 'regional_liaison', region: 'R1' } }), 201, 'admin adds');
     for (const role of ROLES) {
-      const { contacts } = await as[role].get(CONTACTS);
+      const { items: contacts } = await as[role].get(`${CONTACTS}?limit=500`);
       assert.ok(contacts.some((x) => x.id === a.id) && contacts.some((x) => x.id === b.id), `${role} reads the directory`);
     }
-    const pat = (await as.careline.get(CONTACTS)).contacts.find((x) => x.id === a.id);
+    const pat = (await as.careline.get(`${CONTACTS}?limit=500`)).items.find((x) => x.id === a.id);
     assert.deepEqual([pat.name, pat.kind, pat.title, pat.phone, pat.email], [body.name, body.kind, body.title, body.phone, body.email]);
 
     for (const role of ['careline', 'liaison', 'mdt', 'provider', 'trainer', 'analyst']) {
@@ -281,14 +281,42 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     const changed = await as.admin.fetch(`${CONTACTS}/${a.id}`, { method: 'PATCH', body: { title: 'Director, HART' } });
     assert.equal(changed.status, 200, await changed.clone().text());
     await changed.arrayBuffer();
-    assert.equal((await as.trainer.get(CONTACTS)).contacts.find((x) => x.id === a.id).title, 'Director, HART');
+    assert.equal((await as.trainer.get(`${CONTACTS}?limit=500`)).items.find((x) => x.id === a.id).title, 'Director, HART');
     await assertFieldError(await as.hart.fetch(`${CONTACTS}/${a.id}`, { method: 'PATCH', body: { kind: 'janitor' } }), 'kind', 'a bad kind');
     const off = await as.hart.fetch(`${CONTACTS}/${b.id}`, { method: 'PATCH', body: { active: false } });
     assert.equal(off.status, 200, await off.clone().text());
     await off.arrayBuffer();
-    const gone = (await as.hart.get(CONTACTS)).contacts.find((x) => x.id === b.id);
+    const gone = (await as.hart.get(`${CONTACTS}?limit=500`)).items.find((x) => x.id === b.id);
     assert.ok(!gone || gone.active === false, 'an inactive contact is hidden or marked');
     const r404 = await as.hart.fetch(`${CONTACTS}/99999999`, { method: 'PATCH', body: { title: 'x' } });
     assert.equal(r404.status, 404, await r404.text());
+  });
+
+  test('the contacts are a page at a time in the directory\'s order: two by two with after, no contact twice and none left out', async () => {
+    const names = ['Zoe Page', 'adam Page', 'Mia Page', 'Bo Page', 'Cy Page'];
+    const made = [];
+    for (const [i, name] of names.entries()) {
+      const body = { name, kind: i % 2 ? 'other' : 'regional_liaison', region: i % 2 ? undefined : 'R1' };
+      made.push((await readJson(await as.hart.fetch(CONTACTS, { method: 'POST', body }), 201, `add ${name}`)).id);
+    }
+    const ids = await assertPagesWhole(as.careline, CONTACTS, { what: 'the contacts' });
+    for (const id of made) assert.ok(ids.includes(id), `contact ${id} is listed`);
+    const whole = (await as.careline.get(`${CONTACTS}?limit=500`)).items;
+    const liaisons = whole.filter((c) => c.kind === 'regional_liaison' && c.region === 'R1' && c.name.endsWith(' Page')).map((c) => c.name);
+    assert.deepEqual(liaisons, ['Cy Page', 'Mia Page', 'Zoe Page'], 'by name within a kind and region');
+    const others = whole.filter((c) => c.kind === 'other' && c.name.endsWith(' Page')).map((c) => c.name);
+    assert.deepEqual(others, ['adam Page', 'Bo Page'], 'names without regard to capitals');
+    await assertPagesWhole(as.hart, `${CONTACTS}?all=true`, { what: 'every contact' });
+    // A page goes on after its last contact's place, even when that
+    // contact has left the directory meanwhile.
+    const first = await as.careline.get(`${CONTACTS}?limit=2`);
+    const last = first.items[1].id;
+    const off = await as.hart.fetch(`${CONTACTS}/${last}`, { method: 'PATCH', body: { active: false } });
+    assert.equal(off.status, 200, await off.clone().text());
+    await off.arrayBuffer();
+    const second = await as.careline.get(`${CONTACTS}?limit=2&after=${encodeURIComponent(first.next)}`);
+    const rest = ids.filter((id) => id !== last);
+    assert.deepEqual(second.items.map((c) => c.id), rest.slice(1, 3), 'the page after starts where the first ended');
+    await assertProblem(await as.careline.fetch(`${CONTACTS}?sort=name`), 422, 'a sort the list has not');
   });
 });

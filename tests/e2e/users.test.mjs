@@ -18,7 +18,7 @@ import {
   readJson,
   request,
 } from '../lib/auth.mjs';
-import { assertProblem, assertProblemStatus } from '../lib/http.mjs';
+import { assertPagesWhole, assertProblem, assertProblemStatus } from '../lib/http.mjs';
 import { ENGINE, freshDb, initDb, keyFileOf, run, startServer, stopAndClean } from '../lib/server.mjs';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -74,7 +74,7 @@ async function loginStatus(username, password) {
 }
 
 async function userByName(username) {
-  const { users } = await admin.get('/api/v1/users');
+  const { items: users } = await admin.get('/api/v1/users?limit=500');
   return users.find((u) => u.username === username);
 }
 
@@ -254,6 +254,19 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
     ...over,
   });
 
+  test('GET /api/v1/users is a page at a time: two by two with after, by username, id or creation, no user twice and none left out', async () => {
+    for (let i = 0; i < 3; i++) await addUserWithLink(admin, { username: `users-page-${i}`, role: 'trainer', display_name: `Users Page ${i}` });
+    const byName = await assertPagesWhole(admin, '/api/v1/users', { what: 'the users' });
+    assert.ok(byName.length >= 4);
+    const byId = await assertPagesWhole(admin, '/api/v1/users?sort=-id', { what: 'the users, newest first' });
+    assert.deepEqual(byId, [...byName].sort((a, b) => b - a));
+    await assertPagesWhole(admin, '/api/v1/users?sort=created_at', { what: 'the users by creation' });
+    const one = await admin.get('/api/v1/users?limit=1');
+    await assertProblem(await admin.fetch(`/api/v1/users?sort=id&after=${encodeURIComponent(one.next)}`), 422, 'another order\'s cursor');
+    await assertProblem(await admin.fetch('/api/v1/users?sort=email'), 422, 'a sort the list has not');
+    await assertProblem(await admin.fetch('/api/v1/users?limit=501'), 422, 'too many');
+  });
+
   test('POST /api/v1/users answers 201, a Location, and the user as GET answers it', async () => {
     const res = await admin.fetch('/api/v1/users', { method: 'POST', body: valid() });
     const u = await readJson(res, 201, 'create');
@@ -282,7 +295,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
   });
 
   test('GET /api/v1/users lists every user by username with display names and e-mail', async () => {
-    const { users } = await admin.get('/api/v1/users');
+    const { items: users } = await admin.get('/api/v1/users?limit=500');
     const names = users.map((u) => u.username);
     assert.deepEqual(names, [...names].sort());
     const cliUsers = await listed();
@@ -332,7 +345,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
       422);
     assert.deepEqual(both.errors.map((e) => e.field).sort(), ['password', 'scope'], 'every bad field is named at once');
     await assertProblem(await admin.fetch('/api/v1/users', { method: 'POST', body: '[]' }), 422, 'an array');
-    const { users } = await admin.get('/api/v1/users');
+    const { items: users } = await admin.get('/api/v1/users?limit=500');
     assert.ok(!users.some((u) => u.username.startsWith('api-bad')), 'nobody was added');
   });
 
@@ -484,7 +497,7 @@ describe(`key file (${ENGINE})`, { timeout: 60_000 }, () => {
   });
 
   test('key rotate makes key 2 current; users still log in and their names and e-mail still read', async () => {
-    const before = (await admin.get('/api/v1/users')).users;
+    const before = (await admin.get('/api/v1/users?limit=500')).items;
     const passwords = { [adminUser.username]: adminUser.password };
     assert.equal(await server.stop(), 0);
 
@@ -495,7 +508,7 @@ describe(`key file (${ENGINE})`, { timeout: 60_000 }, () => {
 
     server = await startServer({ db });
     admin = await login(server.url, adminUser.username, passwords[adminUser.username]);
-    const afterRotate = (await admin.get('/api/v1/users')).users;
+    const afterRotate = (await admin.get('/api/v1/users?limit=500')).items;
     assert.deepEqual(
       afterRotate.map(({ id, username, display_name, email }) => ({ id, username, display_name, email })),
       before.map(({ id, username, display_name, email }) => ({ id, username, display_name, email })));

@@ -241,3 +241,38 @@ export async function assertFieldError(res, field, what) {
   assert.ok(Object.keys(errs).some((f) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`)),
     `${what}: an error for ${field} in ${JSON.stringify(errs)}`);
 }
+
+/**
+ * Page through a list of the list convention (docs/openapi.yaml, "Page"):
+ * `limit` rows at a time, each page after the `next` of the one before,
+ * until `next` is null. Checks that no row comes twice and that the pages
+ * together are the whole list as one page of 500 answers it (no gap).
+ * `path` may carry its own query (filters, sort). Returns the ids.
+ */
+export async function assertPagesWhole(s, path, { limit = 2, key = 'id', what = path } = {}) {
+  const sep = path.includes('?') ? '&' : '?';
+  const whole = await s.get(`${path}${sep}limit=500`);
+  assert.equal(whole.next, null, `${what}: one page of 500 holds the list`);
+  const seen = [];
+  let after = null;
+  for (let n = 0; n < 1000; n++) {
+    const q = `${path}${sep}limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+    const page = await s.get(q);
+    assert.ok(page.items.length <= limit, `${what}: at most ${limit} a page`);
+    for (const i of page.items) {
+      assert.ok(!seen.includes(i[key]), `${what}: ${i[key]} answered twice`);
+      seen.push(i[key]);
+    }
+    if (page.next === null) break;
+    assert.equal(typeof page.next, 'string', `${what}: next is a cursor or null`);
+    assert.equal(page.items.length, limit, `${what}: a page before the last is full`);
+    after = page.next;
+  }
+  assert.deepEqual(seen, whole.items.map((i) => i[key]), `${what}: the pages are the whole list, in its order`);
+  const garbled = await s.fetch(`${path}${sep}after=${encodeURIComponent('not-a-cursor!')}`);
+  const p = await assertProblem(garbled, 422, `${what}: a garbled after`);
+  const errs = errorsOf(p);
+  assert.ok('after' in errs, `${what}: the error names after: ${JSON.stringify(p)}`);
+  assert.match(errs.after.join(" "), /start again from the first page/);
+  return seen;
+}

@@ -89,7 +89,7 @@ UNIT_TEST_WITH(a_lead_takes_the_duties_and_a_transfer_keeps_the_history, fx_setu
 	assert_int_equal(fx_count("audit", "action = 'case.assign'"), 2);
 
 	/* My cases: the lead's, not the lead before. */
-	struct page_req pg = {0};
+	struct page_query pg = {0};
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	json_t *mine = NULL;
@@ -139,7 +139,7 @@ UNIT_TEST_WITH(who_may_not_assign_and_who_may_not_be_assigned, fx_setup, fx_tear
 	/* A liaison of the region may; an MDT member reads no caseload; a
 	 * liaison reads no other region's. */
 	assert_int_equal(assign_user(&liaison, id, &liaison, "worker"), 0);
-	struct page_req pg = {0};
+	struct page_query pg = {0};
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	json_t *out = NULL;

@@ -13,6 +13,10 @@
 
 #include "base/err.h"
 #include "service/attachments.h"
+#include "service/page.h"
+
+/* The first page, two rows, and a cursor that is no page. */
+static const struct page_query first = {0}, two = {.limit = "2"}, garbled = {.after = "x"};
 
 #define MARKER "MARKER-attachment-bytes"
 
@@ -121,7 +125,7 @@ static void attach_under(fx_failure_loop each)
 	struct field_errors errs;
 	field_errors_init(&errs, 4);
 	json_t *list = NULL;
-	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_CASE, case_id, 0, NULL, &errs, &list), 0);
+	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_CASE, case_id, &first, &errs, &list), 0);
 	field_errors_done(&errs);
 	json_t *got = json_array_get(json_object_get(list, "items"), 0);
 	assert_string_equal(json_string_value(json_object_get(got, "name")), "Police report.pdf");
@@ -274,8 +278,8 @@ UNIT_TEST_WITH(only_hart_and_the_regions_liaison_attach_list_and_download, fx_se
 		struct field_errors errs;
 		field_errors_init(&errs, 4);
 		json_t *got = NULL;
-		assert_int_equal(svc_attachments_list(&u.ctx, ATTACH_CASE, case_id, 0, NULL, &errs, &got), ERR_PERM);
-		assert_int_equal(svc_attachments_list(&u.ctx, ATTACH_PERSON, person_id, 0, NULL, &errs, &got), ERR_PERM);
+		assert_int_equal(svc_attachments_list(&u.ctx, ATTACH_CASE, case_id, &first, &errs, &got), ERR_PERM);
+		assert_int_equal(svc_attachments_list(&u.ctx, ATTACH_PERSON, person_id, &first, &errs, &got), ERR_PERM);
 		field_errors_done(&errs);
 		unsigned char *back = NULL;
 		size_t len;
@@ -320,7 +324,7 @@ UNIT_TEST_WITH(a_childs_attachments_are_listed_newest_first_page_by_page, fx_set
 	struct field_errors errs;
 	field_errors_init(&errs, 4);
 	json_t *page = NULL;
-	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_PERSON, person_id, 2, NULL, &errs, &page), 0);
+	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_PERSON, person_id, &two, &errs, &page), 0);
 	json_t *items = json_object_get(page, "items");
 	assert_int_equal(json_array_size(items), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "name")), "three.txt");
@@ -328,16 +332,17 @@ UNIT_TEST_WITH(a_childs_attachments_are_listed_newest_first_page_by_page, fx_set
 	const char *next = json_string_value(json_object_get(page, "next"));
 	assert_non_null(next);
 	json_t *rest = NULL;
-	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_PERSON, person_id, 2, next, &errs, &rest), 0);
+	struct page_query two_more = {.limit = "2", .after = next};
+	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_PERSON, person_id, &two_more, &errs, &rest), 0);
 	assert_int_equal(json_array_size(json_object_get(rest, "items")), 1);
 	assert_true(json_is_null(json_object_get(rest, "next")));
 	json_decref(page);
 	json_decref(rest);
 	/* The case has none of the child's. */
-	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_CASE, case_id, 0, NULL, &errs, &page), 0);
+	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_CASE, case_id, &first, &errs, &page), 0);
 	assert_int_equal(json_array_size(json_object_get(page, "items")), 0);
 	json_decref(page);
-	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_CASE, case_id, 0, "x", &errs, &page), ERR_INVAL);
+	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_CASE, case_id, &garbled, &errs, &page), ERR_INVAL);
 	assert_true(fx_names_field(&errs, "after"));
 	field_errors_done(&errs);
 	assert_int_equal(fx_count("audit", "action = 'attachment.list' AND object_type = 'person'"), 2);
@@ -373,7 +378,7 @@ UNIT_TEST_WITH(a_case_restricted_by_relief_restricts_its_attachments, fx_setup, 
 	struct field_errors errs;
 	field_errors_init(&errs, 4);
 	json_t *got = NULL;
-	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_CASE, case_id, 0, NULL, &errs, &got), ERR_RESTRICTED);
+	assert_int_equal(svc_attachments_list(&hart.ctx, ATTACH_CASE, case_id, &first, &errs, &got), ERR_RESTRICTED);
 	field_errors_done(&errs);
 	stored_nothing(1, 1);
 	free(file);

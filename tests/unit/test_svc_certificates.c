@@ -10,6 +10,11 @@
 #include "base/err.h"
 #include "service/sealed.h"
 #include "service/training_certs.h"
+#include "service/page.h"
+
+/* The trainers' first page; no field error is kept (none is expected). */
+static const struct page_query first_page = {0};
+static struct field_errors page_errs;
 
 #define T0 "'2026-01-05T09:00:00Z'"
 
@@ -204,7 +209,7 @@ UNIT_TEST_WITH(only_training_roles_read_certificates_and_trainers, fx_setup, fx_
 		assert_int_equal(svc_certificates_list(&u.ctx, &f, &errs, &got), ERR_PERM);
 		assert_int_equal(svc_certificate_get(&u.ctx, 1, &got), ERR_PERM);
 		assert_int_equal(svc_certificate_print(&u.ctx, 1, &got), ERR_PERM);
-		assert_int_equal(svc_trainers_list(&u.ctx, &got), ERR_PERM);
+		assert_int_equal(svc_trainers_list(&u.ctx, &first_page, &page_errs, &got), ERR_PERM);
 		assert_int_equal(svc_trainer_get(&u.ctx, 1, &got), ERR_PERM);
 		field_errors_done(&errs);
 	}
@@ -345,8 +350,8 @@ UNIT_TEST_WITH(the_cascade_counts_two_levels_of_reach, fx_setup, fx_teardown)
 	fx_user(&trainer, ROLE_TRAINER, NULL);
 	fx_user(&p1, ROLE_PROVIDER, "P1");
 	json_t *doc = NULL;
-	assert_int_equal(svc_trainers_list(&trainer.ctx, &doc), 0);
-	json_t *list = json_object_get(doc, "trainers");
+	assert_int_equal(svc_trainers_list(&trainer.ctx, &first_page, &page_errs, &doc), 0);
+	json_t *list = json_object_get(doc, "items");
 	assert_int_equal(json_array_size(list), 2);
 	json_t *ann = trainer_named(list, "Ann Example"), *cy = trainer_named(list, "Cy Example");
 	assert_non_null(ann);
@@ -377,8 +382,8 @@ UNIT_TEST_WITH(the_cascade_counts_two_levels_of_reach, fx_setup, fx_teardown)
 
 	/* A provider user: its own staff's trainers, and other people's
 	 * names withheld. */
-	assert_int_equal(svc_trainers_list(&p1.ctx, &doc), 0);
-	list = json_object_get(doc, "trainers");
+	assert_int_equal(svc_trainers_list(&p1.ctx, &first_page, &page_errs, &doc), 0);
+	list = json_object_get(doc, "items");
 	assert_int_equal(json_array_size(list), 1);
 	next = json_object_get(json_array_get(list, 0), "trainers_reached");
 	assert_true(json_is_null(json_object_get(json_array_get(next, 0), "name")));

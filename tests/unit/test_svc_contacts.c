@@ -9,6 +9,9 @@
 
 #include "base/err.h"
 #include "service/contacts.h"
+#include "service/page.h"
+
+static const struct page_query first = {0};
 
 struct contact_arg {
 	struct fx_user *hart;
@@ -54,16 +57,19 @@ static void a_contact_is_recorded_and_changed_whole_and_sealed_under(fx_failure_
 	assert_int_equal(fx_count("audit", "action = 'contact.update'"), 1);
 
 	json_t *list = NULL;
-	assert_int_equal(svc_contacts_list(&hart.ctx, false, &list), 0);
-	assert_int_equal(json_array_size(json_object_get(list, "contacts")), 0);
+	struct field_errors errs;
+	field_errors_init(&errs, 4);
+	assert_int_equal(svc_contacts_list(&hart.ctx, false, &first, &errs, &list), 0);
+	assert_int_equal(json_array_size(json_object_get(list, "items")), 0);
 	json_decref(list);
-	assert_int_equal(svc_contacts_list(&hart.ctx, true, &list), 0);
-	json_t *c = json_array_get(json_object_get(list, "contacts"), 0);
+	assert_int_equal(svc_contacts_list(&hart.ctx, true, &first, &errs, &list), 0);
+	json_t *c = json_array_get(json_object_get(list, "items"), 0);
 	assert_string_equal(json_string_value(json_object_get(c, "name")), "Lee Example");
 	assert_string_equal(json_string_value(json_object_get(c, "email")), "lee@example.org");
 	assert_true(json_is_null(json_object_get(c, "title")));
 	assert_true(json_is_false(json_object_get(c, "active")));
 	json_decref(list);
+	field_errors_done(&errs);
 }
 
 FX_TESTS_UNDER_BOTH_LOOPS(a_contact_is_recorded_and_changed_whole_and_sealed, a_contact_is_recorded_and_changed_whole_and_sealed_when_allocations_fail, a_contact_is_recorded_and_changed_whole_and_sealed_under)
@@ -126,11 +132,11 @@ UNIT_TEST_WITH(only_hart_and_the_administrator_keep_the_directory, fx_setup, fx_
 	assert_int_equal(svc_contact_update(&careline.ctx, id, body, &errs, &got), ERR_PERM);
 	assert_int_equal(svc_contact_update(&admin.ctx, id + 1, body, &errs, &got), ERR_NOTFOUND);
 	json_t *list = NULL;
-	assert_int_equal(svc_contacts_list(&careline.ctx, false, &list), 0);
-	assert_int_equal(json_array_size(json_object_get(list, "contacts")), 1);
+	assert_int_equal(svc_contacts_list(&careline.ctx, false, &first, &errs, &list), 0);
+	assert_int_equal(json_array_size(json_object_get(list, "items")), 1);
 	json_decref(list);
 	list = NULL;
-	assert_int_equal(svc_contacts_list(&careline.ctx, true, &list), ERR_PERM);
+	assert_int_equal(svc_contacts_list(&careline.ctx, true, &first, &errs, &list), ERR_PERM);
 	field_errors_done(&errs);
 	json_decref(body);
 }

@@ -10,6 +10,10 @@
 #include "service/child.h"
 #include "service/relief.h"
 
+/* The first page; no field error is kept (none is expected). */
+static const struct page_query relief_first = {0};
+static struct field_errors relief_errs;
+
 struct world {
 	struct fx_user careline, hart;
 	int64_t person, kase, intake;
@@ -168,7 +172,7 @@ static void the_lifecycle_under(fx_failure_loop each)
 	arg_reset(&a);
 
 	json_t *list = NULL;
-	assert_int_equal(svc_relief_list(&w.hart.ctx, w.person, 0, 0, &list), 0);
+	assert_int_equal(svc_relief_list(&w.hart.ctx, w.person, &relief_first, &relief_errs, &list), 0);
 	assert_int_equal(json_array_size(json_object_get(list, "items")), 1);
 	assert_true(json_is_null(json_object_get(list, "next")));
 	json_decref(list);
@@ -364,7 +368,7 @@ UNIT_TEST_WITH(roles_that_may_not_record_relief_store_nothing, fx_setup, fx_tear
 		a.id = rid;
 		assert_int_equal(update(&a, 3, "\"outcome\": \"changed\""), ERR_PERM);
 		json_t *list = NULL;
-		assert_int_equal(svc_relief_list(&u.ctx, w.person, 0, 0, &list), ERR_PERM);
+		assert_int_equal(svc_relief_list(&u.ctx, w.person, &relief_first, &relief_errs, &list), ERR_PERM);
 	}
 	/* A liaison of another region does not find the child. */
 	char region[32];
@@ -442,10 +446,10 @@ UNIT_TEST_WITH(a_liaison_reaches_only_relief_on_records_of_its_region, fx_setup,
 	pf_exec("UPDATE intake SET region = '%s' WHERE id = %lld", fx_other_region(region), (long long)w.intake);
 
 	json_t *list = NULL;
-	assert_int_equal(svc_relief_list(&w.hart.ctx, w.person, 0, 0, &list), 0);
+	assert_int_equal(svc_relief_list(&w.hart.ctx, w.person, &relief_first, &relief_errs, &list), 0);
 	assert_int_equal(json_array_size(json_object_get(list, "items")), 3);
 	json_decref(list);
-	assert_int_equal(svc_relief_list(&near.ctx, w.person, 0, 0, &list), 0);
+	assert_int_equal(svc_relief_list(&near.ctx, w.person, &relief_first, &relief_errs, &list), 0);
 	assert_int_equal(json_array_size(json_object_get(list, "items")), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(list, "items"), 0), "id")), mine);
 	json_decref(list);

@@ -365,31 +365,43 @@ static int assignable_row(struct db_stmt *st, struct app *app, const char *regio
 	return r;
 }
 
-int svc_case_assignable(const struct svc_ctx *ctx, int64_t id, const struct page_req *pg, struct field_errors *errs,
-			json_t **ret)
+/* The people who may work a case, by id (the one order). */
+static const struct page_sort assignable_sorts[] = {
+	{"id", "u.id"},
+	{NULL, NULL},
+};
+static const struct page_list assignable_page_list = {"assignable", "u.id", assignable_sorts, "id"};
+
+int svc_case_assignable(const struct svc_ctx *ctx, int64_t id, const struct page_query *q,
+			struct field_errors *errs, json_t **ret)
 {
 	struct db *db;
 	struct case_head h;
-	int64_t after = 0;
+	struct list_page p;
 	int r = cases_access(ctx, PERM_CASES_WRITE, id, &db, &h, NULL);
-	if (r < 0 || (r = cases_page_check(pg, errs, &after)) < 0)
+	if (r < 0 || (r = page_parse(&assignable_page_list, q, &p, errs)) < 0)
 		return r;
-	int limit = pg->limit > 0 ? pg->limit : CASES_PAGE_DEFAULT;
+	if (p.desc) {
+		field_error_add(errs, "sort",
+				"The people who may work a case are listed in one order only: leave Sort out.");
+		return ERR_INVAL;
+	}
 	json_t *items = json_array();
 	struct db_stmt *st;
 	if (!items)
 		return ERR_NOMEM;
-	if ((r = db_preparef(db, &st, WORKERS_SQL, "tiiiid", h.region, h.id, (int64_t)0, (int64_t)0, after,
-			     limit + 1)) < 0) {
+	if ((r = db_preparef(db, &st, WORKERS_SQL, "tiiiid", h.region, h.id, (int64_t)0, (int64_t)0,
+			     p.has_after ? p.id : (int64_t)0, p.limit + 1)) < 0) {
 		json_decref(items);
 		return r;
 	}
-	while ((r = db_step(st)) == DB_ROW && (r = assignable_row(st, ctx->app, h.region, items)) == 0)
+	while ((r = db_step(st)) == DB_ROW && page_row_at(&p, st, 0, 0) &&
+	       (r = assignable_row(st, ctx->app, h.region, items)) == 0)
 		;
 	db_finalize(st);
 	if (r < 0) {
 		json_decref(items);
 		return r;
 	}
-	return cases_page_answer(items, limit, "id", ret);
+	return page_answer(&p, items, ret);
 }

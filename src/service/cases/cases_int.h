@@ -198,15 +198,6 @@ int cases_set_lead(struct db *db, const struct svc_ctx *ctx, const struct case_h
 /* The case's assignments, current first, then past ones newest first. */
 int cases_assignments_json(struct db *db, struct app *app, int64_t case_id, json_t *out);
 
-/* ---- pages (mine.c) ---- */
-
-#define CASES_PAGE_DEFAULT 50
-/* Check a page's limit and cursor (an id): 0 and *ret_after, or ERR_INVAL. */
-int cases_page_check(const struct page_req *pg, struct field_errors *errs, int64_t *ret_after);
-/* {items, next}: items holds up to limit + 1 rows; the extra one says there
- * is a next page, whose cursor is the integer key of the last row kept.
- * items is taken. */
-int cases_page_answer(json_t *items, int limit, const char *key, json_t **ret);
 
 /* ---- closing (close.c) ---- */
 

@@ -1,8 +1,8 @@
 /* mine.c: a worker's own work and the coordinators' caseload: "My cases"
  * (the cases one leads or works), "My duties" (the unmet duties one owns)
  * and the caseload (per worker: open cases, overdue duties, missing
- * children). Each is a page of {items, next} (keyset: the cursor is the
- * last id answered) and is audited. */
+ * children). Each is a page of the list convention (service/page.h:
+ * limit, an opaque after, sort) and is audited. */
 #include "service/cases/cases_int.h"
 
 #include <stdlib.h>
@@ -14,32 +14,6 @@
 #include "service/audit.h"
 #include "service/deadlines.h"
 #include "service/sealed.h"
-
-int cases_page_check(const struct page_req *pg, struct field_errors *errs, int64_t *ret_after)
-{
-	*ret_after = 0;
-	if (pg->limit < 0 || pg->limit > LIST_LIMIT_MAX)
-		field_error_add(errs, "limit", "from 1 to %d", LIST_LIMIT_MAX);
-	if (pg->after && *pg->after && str_to_int64(pg->after, 1, INT64_MAX, ret_after) < 0)
-		field_error_add(errs, "after", "not a page of this list: start again from the first page");
-	return field_errors_any(errs) ? ERR_INVAL : 0;
-}
-
-int cases_page_answer(json_t *items, int limit, const char *key, json_t **ret)
-{
-	json_t *next = json_null();
-	if (json_array_size(items) > (size_t)limit) {
-		json_t *last = json_array_get(items, (size_t)limit - 1);
-		next = json_sprintf("%lld", (long long)json_integer_value(json_object_get(last, key)));
-		if (!next || json_array_remove(items, (size_t)limit) < 0) {
-			json_decref(next);
-			json_decref(items);
-			return ERR_NOMEM;
-		}
-	}
-	*ret = json_pack("{s:o, s:o}", "items", items, "next", next);
-	return *ret ? 0 : ERR_NOMEM;
-}
 
 /* ---- GET /api/v1/me/cases ---- */
 
@@ -60,56 +34,73 @@ static json_t *my_case_row(struct db_stmt *st, int *ret_err)
 	return j;
 }
 
+static const struct page_sort my_case_sorts[] = {
+	{"id", "c.id"},
+	{"number", "c.number"},
+	{"assigned_at", "a.started_at"},
+	{NULL, NULL},
+};
+static const struct page_list my_cases_page_list = {"my-cases", "c.id", my_case_sorts, "-id"};
+
 /* The actor's cases, in its scope: a liaison its region, an mdt user the
- * cases its team reviews. */
-static int my_cases_select(const struct svc_ctx *ctx, struct db *db, const char *status, int64_t after, int limit,
+ * cases its team reviews. The sort key is the last column. */
+static int my_cases_select(const struct svc_ctx *ctx, struct db *db, const char *status, struct list_page *p,
 			   json_t *items)
 {
 	const struct actor *a = ctx->actor;
 	char ts[32];
 	time_str(now(), ts);
+	struct sqlb *s = malloc(sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	sqlb_init(s);
+	sqlb_add(s,
+		 "SELECT c.id, c.number, c.person_id, c.region, c.status, c.victim_status, a.role, a.started_at,"
+		 " (SELECT count(*) FROM missing_episode m WHERE m.case_id = c.id AND m.located_at IS NULL),"
+		 " (SELECT count(*) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL AND d.due_at < ?),"
+		 " (SELECT min(d.due_at) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL), ",
+		 "t", ts);
+	page_sql_key(s, p);
+	sqlb_add(s,
+		 " FROM case_assignment a JOIN child_case c ON c.id = a.case_id"
+		 " WHERE a.user_id = ? AND a.ended_at IS NULL"
+		 " AND (? = 'all' OR (? = 'open' AND c.status <> 'closed') OR (? = 'closed' AND c.status = 'closed'))"
+		 " AND (? = 1 OR (? = 2 AND c.region = ?)"
+		 "  OR (? = 3 AND EXISTS (SELECT 1 FROM case_review v JOIN mdt_team t ON t.id = v.team_id"
+		 "   WHERE v.case_id = c.id AND v.status <> 'cancelled' AND t.code = ?)))",
+		 "itttddtdt", a->user_id, status, status, status, a->role == ROLE_HART ? 1 : 0,
+		 a->role == ROLE_LIAISON ? 2 : 0, a->scope, a->role == ROLE_MDT ? 3 : 0, a->scope);
+	page_sql_after(s, p);
+	page_sql_order(s, p);
 	struct db_stmt *st;
-	int r = db_preparef(
-		db, &st,
-		"SELECT c.id, c.number, c.person_id, c.region, c.status, c.victim_status, a.role, a.started_at,"
-		" (SELECT count(*) FROM missing_episode m WHERE m.case_id = c.id AND m.located_at IS NULL),"
-		" (SELECT count(*) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL AND d.due_at < ?),"
-		" (SELECT min(d.due_at) FROM duty d WHERE d.case_id = c.id AND d.met_at IS NULL)"
-		" FROM case_assignment a JOIN child_case c ON c.id = a.case_id"
-		" WHERE a.user_id = ? AND a.ended_at IS NULL"
-		" AND (? = 'all' OR (? = 'open' AND c.status <> 'closed') OR (? = 'closed' AND c.status = 'closed'))"
-		" AND (? = 0 OR c.id < ?)"
-		" AND (? = 1 OR (? = 2 AND c.region = ?)"
-		"  OR (? = 3 AND EXISTS (SELECT 1 FROM case_review v JOIN mdt_team t ON t.id = v.team_id"
-		"   WHERE v.case_id = c.id AND v.status <> 'cancelled' AND t.code = ?)))"
-		" ORDER BY c.id DESC LIMIT ?",
-		"titttiiddtdtd", ts, a->user_id, status, status, status, after, after, a->role == ROLE_HART ? 1 : 0,
-		a->role == ROLE_LIAISON ? 2 : 0, a->scope, a->role == ROLE_MDT ? 3 : 0, a->scope, limit + 1);
+	int r = sqlb_prepare(db, s, &st);
+	free(s);
 	if (r < 0)
 		return r;
 	struct cases_rows rows = {0};
 	json_t *j;
-	while ((r = db_step(st)) == DB_ROW && (j = my_case_row(st, &r)) &&
+	while ((r = db_step(st)) == DB_ROW && page_row_at(p, st, 11, 0) && (j = my_case_row(st, &r)) &&
 	       (r = cases_rows_add(&rows, db_column_int64(st, 2), j)) == 0)
 		;
 	db_finalize(st);
+	if (r == DB_ROW)
+		r = 0;
 	return cases_rows_finish(db, ctx->app, &rows, r, items);
 }
 
-int svc_my_cases(const struct svc_ctx *ctx, const char *status, const struct page_req *pg,
+int svc_my_cases(const struct svc_ctx *ctx, const char *status, const struct page_query *q,
 		 struct field_errors *errs, json_t **ret)
 {
 	struct db *db;
-	int64_t after = 0;
+	struct list_page p;
 	int r = svc_enter(ctx, PERM_CASES_READ, &db);
 	if (r < 0)
 		return r;
 	status = status && *status ? status : "open";
 	if (!in_list(my_statuses, status))
 		field_error_add(errs, "status", "open, closed or all");
-	if ((r = cases_page_check(pg, errs, &after)) < 0 || field_errors_any(errs))
+	if (page_parse(&my_cases_page_list, q, &p, errs) < 0 || field_errors_any(errs))
 		return ERR_INVAL;
-	int limit = pg->limit > 0 ? pg->limit : CASES_PAGE_DEFAULT;
 	json_t *items = json_array();
 	if (!items)
 		return ERR_NOMEM;
@@ -117,7 +108,7 @@ int svc_my_cases(const struct svc_ctx *ctx, const char *status, const struct pag
 		json_decref(items);
 		return r;
 	}
-	r = my_cases_select(ctx, db, status, after, limit, items);
+	r = my_cases_select(ctx, db, status, &p, items);
 	if (r == 0)
 		r = svc_audit_appendf(db, ctx, "case.list", "case", AUDIT_NO_OBJECT, "mine status=%s count=%zu", status,
 				      json_array_size(items));
@@ -125,29 +116,40 @@ int svc_my_cases(const struct svc_ctx *ctx, const char *status, const struct pag
 		json_decref(items);
 		return r;
 	}
-	return cases_page_answer(items, limit, "id", ret);
+	return page_answer(&p, items, ret);
 }
 
 /* ---- GET /api/v1/me/duties ---- */
 
-static int my_duty_ids(struct db *db, int64_t user, int64_t after, int limit, int64_t **ret, size_t *ret_n)
+static const struct page_sort my_duty_sorts[] = {
+	{"due_at", "d.due_at"},
+	{"id", "d.id"},
+	{NULL, NULL},
+};
+static const struct page_list my_duties_page_list = {"my-duties", "d.id", my_duty_sorts, "due_at"};
+
+static int my_duty_ids(struct db *db, int64_t user, struct list_page *p, int64_t **ret, size_t *ret_n)
 {
+	struct sqlb *s = malloc(sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	sqlb_init(s);
+	sqlb_add(s, "SELECT ", "");
+	page_sql_key(s, p);
+	sqlb_add(s, ", d.id FROM duty d WHERE d.owner_id = ? AND d.met_at IS NULL", "i", user);
+	page_sql_after(s, p);
+	page_sql_order(s, p);
 	struct db_stmt *st;
-	/* Due first; the cursor's due time and id break ties. */
-	int r = db_preparef(db, &st,
-			    "SELECT d.id FROM duty d WHERE d.owner_id = ? AND d.met_at IS NULL"
-			    " AND (? = 0 OR d.due_at > (SELECT x.due_at FROM duty x WHERE x.id = ?)"
-			    "  OR (d.due_at = (SELECT x.due_at FROM duty x WHERE x.id = ?) AND d.id > ?))"
-			    " ORDER BY d.due_at, d.id LIMIT ?",
-			    "iiiiid", user, after, after, after, after, limit + 1);
+	int r = sqlb_prepare(db, s, &st);
+	free(s);
 	if (r < 0)
 		return r;
-	int64_t *ids = calloc((size_t)limit + 1, sizeof *ids);
+	int64_t *ids = calloc((size_t)p->limit, sizeof *ids);
 	size_t n = 0;
 	if (!ids)
 		r = ERR_NOMEM;
-	while (r >= 0 && (r = db_step(st)) == DB_ROW && n < (size_t)limit + 1)
-		ids[n++] = db_column_int64(st, 0);
+	while (r >= 0 && (r = db_step(st)) == DB_ROW && page_row(p, st))
+		ids[n++] = db_column_int64(st, 1);
 	db_finalize(st);
 	if (r < 0) {
 		free(ids);
@@ -158,12 +160,12 @@ static int my_duty_ids(struct db *db, int64_t user, int64_t after, int limit, in
 	return 0;
 }
 
-static int my_duties_json(struct db *db, struct app *app, int64_t user, int64_t after, int limit, json_t *items)
+static int my_duties_json(struct db *db, struct app *app, int64_t user, struct list_page *p, json_t *items)
 {
 	int64_t *ids = NULL;
 	size_t n = 0;
 	hl_time t = now();
-	int r = my_duty_ids(db, user, after, limit, &ids, &n);
+	int r = my_duty_ids(db, user, p, &ids, &n);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		json_t *d = duty_json(db, app, ids[i], t);
 		int64_t still = 0;
@@ -178,14 +180,13 @@ static int my_duties_json(struct db *db, struct app *app, int64_t user, int64_t 
 	return r;
 }
 
-int svc_my_duties(const struct svc_ctx *ctx, const struct page_req *pg, struct field_errors *errs, json_t **ret)
+int svc_my_duties(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs, json_t **ret)
 {
 	struct db *db;
-	int64_t after = 0;
+	struct list_page p;
 	int r = svc_enter(ctx, PERM_CASES_READ, &db);
-	if (r < 0 || (r = cases_page_check(pg, errs, &after)) < 0)
+	if (r < 0 || (r = page_parse(&my_duties_page_list, q, &p, errs)) < 0)
 		return r;
-	int limit = pg->limit > 0 ? pg->limit : CASES_PAGE_DEFAULT;
 	json_t *items = json_array();
 	if (!items)
 		return ERR_NOMEM;
@@ -193,7 +194,7 @@ int svc_my_duties(const struct svc_ctx *ctx, const struct page_req *pg, struct f
 		json_decref(items);
 		return r;
 	}
-	r = my_duties_json(db, ctx->app, ctx->actor->user_id, after, limit, items);
+	r = my_duties_json(db, ctx->app, ctx->actor->user_id, &p, items);
 	if (r == 0)
 		r = svc_audit_appendf(db, ctx, "deadlines.list", "duty", AUDIT_NO_OBJECT, "mine count=%zu",
 				      json_array_size(items));
@@ -201,7 +202,7 @@ int svc_my_duties(const struct svc_ctx *ctx, const struct page_req *pg, struct f
 		json_decref(items);
 		return r;
 	}
-	return cases_page_answer(items, limit, "id", ret);
+	return page_answer(&p, items, ret);
 }
 
 /* ---- GET /api/v1/caseload ---- */
@@ -234,50 +235,67 @@ static int caseload_row(struct db_stmt *st, struct app *app, json_t *items)
 	" FROM case_assignment a JOIN child_case c ON c.id = a.case_id"                                        \
 	" WHERE a.user_id = u.id AND a.ended_at IS NULL AND c.status <> 'closed'" IN_REGION
 static const char caseload_sql[] =
-	"SELECT * FROM (SELECT u.id, u.username, u.role, u.scope, u.display_name,"
+	" FROM (SELECT u.id, u.username, u.role, u.scope, u.display_name,"
 	" (SELECT count(*)" MY_OPEN ") AS open_n,"
 	" (SELECT count(*)" MY_OPEN " AND a.role = 'lead') AS lead_n,"
 	" (SELECT count(*) FROM duty d JOIN child_case c ON c.id = d.case_id WHERE d.owner_id = u.id"
 	"  AND d.met_at IS NULL AND d.due_at < ?" IN_REGION ") AS overdue_n,"
 	" (SELECT count(*)" MY_OPEN " AND EXISTS (SELECT 1 FROM missing_episode m"
 	"  WHERE m.case_id = c.id AND m.located_at IS NULL)) AS missing_n,"
-	" u.disabled FROM app_user u WHERE u.id > ?) w"
-	" WHERE (w.disabled = 0 AND ((w.role = 'hart' AND CAST(? AS TEXT) IS NULL)"
+	" u.disabled FROM app_user u) w"
+	" WHERE ((w.disabled = 0 AND ((w.role = 'hart' AND CAST(? AS TEXT) IS NULL)"
 	"  OR (w.role = 'liaison' AND (CAST(? AS TEXT) IS NULL OR w.scope = ?))))"
-	" OR w.open_n > 0 OR w.overdue_n > 0"
-	" ORDER BY w.id LIMIT ?";
+	" OR w.open_n > 0 OR w.overdue_n > 0)";
 #undef MY_OPEN
 #undef IN_REGION
 
-static int caseload_select(struct db *db, struct app *app, const char *region, int64_t after, int limit,
-			   json_t *items)
+static const struct page_sort caseload_sorts[] = {
+	{"id", "w.id"},
+	{"username", "w.username"},
+	{NULL, NULL},
+};
+static const struct page_list caseload_page_list = {"caseload", "w.id", caseload_sorts, "id"};
+
+/* The row's columns: w's ten, then the sort key. */
+static int caseload_select(struct db *db, struct app *app, const char *region, struct list_page *p, json_t *items)
 {
 	char ts[32];
 	time_str(now(), ts);
 	const char *rg = region ? region : "";
+	struct sqlb *s = malloc(sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	sqlb_init(s);
+	sqlb_add(s, "SELECT w.id, w.username, w.role, w.scope, w.display_name, w.open_n, w.lead_n, w.overdue_n,"
+		    " w.missing_n, w.disabled, ", "");
+	page_sql_key(s, p);
+	sqlb_add(s, caseload_sql, "tttttttttttt", region, rg, region, rg, ts, region, rg, region, rg, region, region,
+		 rg);
+	page_sql_after(s, p);
+	page_sql_order(s, p);
 	struct db_stmt *st;
-	int r = db_preparef(db, &st, caseload_sql, "tttttttttitttd", region, rg, region, rg, ts, region, rg, region,
-			    rg, after, region, region, rg, limit + 1);
+	int r = sqlb_prepare(db, s, &st);
+	free(s);
 	if (r < 0)
 		return r;
-	while ((r = db_step(st)) == DB_ROW && (r = caseload_row(st, app, items)) == 0)
+	while ((r = db_step(st)) == DB_ROW && page_row_at(p, st, 10, 0) && (r = caseload_row(st, app, items)) == 0)
 		;
 	db_finalize(st);
 	return r < 0 ? r : 0;
 }
 
-int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct page_req *pg,
+int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct page_query *q,
 		 struct field_errors *errs, json_t **ret)
 {
 	struct db *db;
-	int64_t after = 0;
+	struct list_page p;
 	int r = svc_enter(ctx, PERM_CASELOAD_READ, &db);
 	if (r < 0)
 		return r;
 	region = region && *region ? region : NULL;
 	if (region && !pack_region(ctx->app->pack, region))
 		field_error_add(errs, "region", "unknown region");
-	if ((r = cases_page_check(pg, errs, &after)) < 0 || field_errors_any(errs))
+	if (page_parse(&caseload_page_list, q, &p, errs) < 0 || field_errors_any(errs))
 		return ERR_INVAL;
 	/* A liaison sees its own region's caseload, and no other. */
 	if (ctx->actor->role == ROLE_LIAISON) {
@@ -287,7 +305,6 @@ int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct pag
 		}
 		region = ctx->actor->scope;
 	}
-	int limit = pg->limit > 0 ? pg->limit : CASES_PAGE_DEFAULT;
 	json_t *items = json_array();
 	if (!items)
 		return ERR_NOMEM;
@@ -295,7 +312,7 @@ int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct pag
 		json_decref(items);
 		return r;
 	}
-	r = caseload_select(db, ctx->app, region, after, limit, items);
+	r = caseload_select(db, ctx->app, region, &p, items);
 	if (r == 0)
 		r = svc_audit_appendf(db, ctx, "caseload.read", "case", AUDIT_NO_OBJECT, "region=%s count=%zu",
 				      region ? region : "all", json_array_size(items));
@@ -303,5 +320,5 @@ int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct pag
 		json_decref(items);
 		return r;
 	}
-	return cases_page_answer(items, limit, "user_id", ret);
+	return page_answer(&p, items, ret);
 }

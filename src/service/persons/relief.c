@@ -214,18 +214,37 @@ static int relief_enter(const struct svc_ctx *ctx, enum perm perm, int64_t perso
 	return persons_reached(ctx, *ret_db, &pr, person_id);
 }
 
-int svc_relief_list(const struct svc_ctx *ctx, int64_t person_id, int limit, int64_t after, json_t **ret)
+/* A child's record relief, oldest first, by id (the one order). */
+static const struct page_sort relief_sorts[] = {
+	{"id", "id"},
+	{NULL, NULL},
+};
+static const struct page_list relief_page_list = {"relief", "id", relief_sorts, "id"};
+
+int svc_relief_list(const struct svc_ctx *ctx, int64_t person_id, const struct page_query *q,
+		    struct field_errors *errs, json_t **ret)
 {
 	struct db *db;
+	struct list_page p;
 	int r = relief_enter(ctx, PERM_RELIEF_READ, person_id, &db);
-	if (r < 0)
+	if (r < 0 || (r = page_parse(&relief_page_list, q, &p, errs)) < 0)
 		return r;
-	int n = limit > 0 && limit <= LIST_LIMIT_MAX ? limit : 50;
+	if (p.desc) {
+		field_error_add(errs, "sort", "Record relief is listed oldest first: leave Sort out.");
+		return ERR_INVAL;
+	}
 	json_t *items = json_array();
 	if (!items)
 		return ERR_NOMEM;
 	/* One more than the page, to know whether there is a next. */
-	if ((r = db_begin(db)) < 0 || (r = persons_relief_json(db, ctx->app, liaison_region(ctx), person_id, n + 1, after, items)) < 0 ||
+	if ((r = db_begin(db)) == 0 &&
+	    (r = persons_relief_json(db, ctx->app, liaison_region(ctx), person_id, p.limit + 1,
+				     p.has_after ? p.id : 0, items)) == 0) {
+		p.more = json_array_size(items) > (size_t)p.limit;
+		if (p.more && json_array_remove(items, (size_t)p.limit) < 0)
+			r = ERR_NOMEM;
+	}
+	if (r < 0 ||
 	    (r = svc_audit_appendf(db, ctx, "relief.list", "person", person_id, "count=%zu", json_array_size(items))) <
 		    0 ||
 	    (r = db_commit(db)) < 0) {
@@ -233,22 +252,10 @@ int svc_relief_list(const struct svc_ctx *ctx, int64_t person_id, int limit, int
 		json_decref(items);
 		return r;
 	}
-	json_t *next = json_null();
-	if (json_array_size(items) > (size_t)n) {
-		char cur[24];
-		persons_fmt_id(cur, json_integer_value(json_object_get(json_array_get(items, (size_t)n - 1), "id")));
-		next = json_string(cur);
-		if (json_array_remove(items, (size_t)n) < 0) {
-			json_decref(next);
-			next = NULL;
-		}
-	}
-	*ret = next ? json_pack("{s:o, s:o}", "items", items, "next", next) : NULL;
-	if (!*ret) {
-		json_decref(items);
-		return ERR_NOMEM;
-	}
-	return 0;
+	p.n = json_array_size(items);
+	p.last_id = p.n ? json_integer_value(json_object_get(json_array_get(items, p.n - 1), "id")) : 0;
+	p.last_key[0] = '\0';
+	return page_answer(&p, items, ret);
 }
 
 /* ---- checking what is written ---- */

@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "db/db.h"
 #include "service/audit.h"
+#include "service/page.h"
 #include "service/sealed.h"
 
 /* A sorted set of trainee ids. */
@@ -234,14 +235,25 @@ out:
 	return r;
 }
 
-/* The trainers in the actor's scope, as one document. */
-static int cascade(const struct svc_ctx *ctx, int64_t only, json_t **ret)
+/* The certified trainers are found in memory (certificates and the
+ * sessions they led), in id order: a page is a run of them, after the
+ * cursor's trainee id. */
+static const struct page_sort trainer_sorts[] = {
+	{"id", "id"},
+	{NULL, NULL},
+};
+static const struct page_list trainers_page_list = {"trainers", "id", trainer_sorts, "id"};
+
+/* The trainers in the actor's scope: one (only), or a page of q. */
+static int cascade(const struct svc_ctx *ctx, int64_t only, const struct page_query *q, struct field_errors *errs,
+		   json_t **ret)
 {
 	struct db *db;
 	struct ids certified = {0};
 	json_t *list = NULL;
+	struct list_page page, *p = q ? &page : NULL;
 	int r = svc_enter(ctx, PERM_TRAINING_READ, &db);
-	if (r < 0 || (r = db_begin(db)) < 0)
+	if (r < 0 || (p && (r = page_parse(&trainers_page_list, q, p, errs)) < 0) || (r = db_begin(db)) < 0)
 		return r;
 	if ((r = certified_trainers(db, ctx->app, &certified)) < 0)
 		goto fail;
@@ -256,17 +268,26 @@ static int cascade(const struct svc_ctx *ctx, int64_t only, json_t **ret)
 	for (size_t i = 0; i < certified.n; i++) {
 		bool visible;
 		json_t *t = NULL;
-		if (only > 0 && certified.v[i] != only)
+		if ((only > 0 && certified.v[i] != only) || (p && p->has_after && certified.v[i] <= p->id))
 			continue;
 		if ((r = cert_trainee_in_scope(db, ctx, certified.v[i], &visible)) < 0)
 			goto fail;
 		if (!visible)
 			continue;
+		if (p && p->n >= (size_t)p->limit) {
+			p->more = true;
+			break;
+		}
 		if ((r = trainer_json(db, ctx, &certified, certified.v[i], only > 0, &t)) < 0)
 			goto fail;
 		if (json_array_append_new(list, t) < 0) {
 			r = ERR_NOMEM;
 			goto fail;
+		}
+		if (p) {
+			p->n++;
+			p->last_id = certified.v[i];
+			p->last_key[0] = '\0';
 		}
 	}
 	if (only > 0 && json_array_size(list) == 0) {
@@ -278,12 +299,10 @@ static int cascade(const struct svc_ctx *ctx, int64_t only, json_t **ret)
 	    (r = db_commit(db)) < 0)
 		goto fail;
 	ids_done(&certified);
-	if (only > 0) {
-		*ret = json_incref(json_array_get(list, 0));
-		json_decref(list);
-	} else {
-		*ret = json_pack("{s:o}", "trainers", list);
-	}
+	if (p)
+		return page_answer(p, list, ret);
+	*ret = json_incref(json_array_get(list, 0));
+	json_decref(list);
 	return *ret ? 0 : ERR_NOMEM;
 fail:
 	db_rollback(db);
@@ -292,12 +311,12 @@ fail:
 	return r;
 }
 
-int svc_trainers_list(const struct svc_ctx *ctx, json_t **ret)
+int svc_trainers_list(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs, json_t **ret)
 {
-	return cascade(ctx, 0, ret);
+	return cascade(ctx, 0, q, errs, ret);
 }
 
 int svc_trainer_get(const struct svc_ctx *ctx, int64_t trainee_id, json_t **ret)
 {
-	return trainee_id > 0 ? cascade(ctx, trainee_id, ret) : ERR_NOTFOUND;
+	return trainee_id > 0 ? cascade(ctx, trainee_id, NULL, NULL, ret) : ERR_NOTFOUND;
 }
