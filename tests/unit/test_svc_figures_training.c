@@ -362,6 +362,24 @@ UNIT_TEST_WITH(counts_providers_informed_at_each_quarters_end_from_their_staffs_
 	field_errors_done(&errs);
 }
 
+UNIT_TEST_WITH(answers_the_trainers_reach_when_no_session_has_a_trainer, fx_setup, fx_teardown)
+{
+	setenv("TZ", fx.app.pack->time_zone, 1);
+	tzset();
+	fx_exec("INSERT INTO trainee (id, audience, region, created_at, updated_at) VALUES (1, 'dcf_staff', 'R1', " TS ")");
+	session(1, "day1", "R1", "2026-03-10T14:00:00Z", "held");
+	attend(1, 1, 1, 1);
+	struct fx_user hart;
+	fx_user(&hart, ROLE_HART, NULL);
+	struct figure f;
+	figure_as(&hart, "trainer", "reach", &f);
+	assert_int_equal(f.nrows, 0);
+	figure_free(&f);
+	figure_as(&hart, "sessions_led", "reach", &f);
+	assert_int_equal(cell(&f, "led_1", "trainers")->value, 0);
+	figure_free(&f);
+}
+
 UNIT_TEST_WITH(refuses_the_roles_that_may_not_and_a_bad_measure, fx_setup, fx_teardown)
 {
 	training();

@@ -367,7 +367,8 @@ static int tstore_index_trainers(struct tstore *s)
 	uint32_t *start = NULL, *led = NULL, *fill = NULL;
 	if (!ids)
 		return ERR_NOMEM;
-	memcpy(ids, s->pair_trainer, np * sizeof *ids);
+	if (np > 0) /* with no trainer yet, pair_trainer is NULL */
+		memcpy(ids, s->pair_trainer, np * sizeof *ids);
 	qsort(ids, np, sizeof *ids, cmp_i32);
 	size_t nt = 0;
 	for (size_t i = 0; i < np; i++)
