@@ -427,7 +427,7 @@ int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *
 	if (f->status && *f->status && !in_list(statuses, f->status))
 		field_error_add(errs, "status", "Status: choose one from the list");
 	if (f->region && *f->region && !pack_region(ctx->app->pack, f->region))
-		field_error_add(errs, "region", "unknown region");
+		field_error_add(errs, "region", "Region: choose one from the list");
 	if (f->case_id < 0)
 		field_error_add(errs, "case", "Case: choose a case from the list");
 	if (page_parse(&duties_page_list, &f->page, &p, errs) < 0 || field_errors_any(errs))

@@ -38,7 +38,7 @@ static int list_filter(const struct svc_ctx *ctx, const struct case_filter *f, s
 	if (!in_list(list_statuses, status) && case_status_parse(status, &cs) < 0)
 		field_error_add(errs, "status", "open, closed, all, or one status of a case");
 	if (region && !pack_region(ctx->app->pack, region))
-		field_error_add(errs, "region", "unknown region");
+		field_error_add(errs, "region", "Region: choose one from the list");
 	if (f->opened_from && *f->opened_from)
 		(void)page_date(f->opened_from, "opened_from", errs);
 	if (f->opened_to && *f->opened_to)

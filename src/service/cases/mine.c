@@ -294,7 +294,7 @@ int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct pag
 		return r;
 	region = region && *region ? region : NULL;
 	if (region && !pack_region(ctx->app->pack, region))
-		field_error_add(errs, "region", "unknown region");
+		field_error_add(errs, "region", "Region: choose one from the list");
 	if (page_parse(&caseload_page_list, q, &p, errs) < 0 || field_errors_any(errs))
 		return ERR_INVAL;
 	/* A liaison sees its own region's caseload, and no other. */

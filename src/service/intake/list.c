@@ -37,7 +37,7 @@ static int list_filter(const struct svc_ctx *ctx, const struct intake_filter *f,
 	if (strcmp(status, "open") != 0 && strcmp(status, "decided") != 0 && strcmp(status, "all") != 0)
 		field_error_add(errs, "status", "open, decided or all");
 	if (f->region && *f->region && strcmp(f->region, "none") != 0 && !pack_region(ctx->app->pack, f->region))
-		field_error_add(errs, "region", "unknown region");
+		field_error_add(errs, "region", "Region: choose one from the list");
 	if (f->received_from && *f->received_from)
 		(void)page_date(f->received_from, "received_from", errs);
 	if (f->received_to && *f->received_to)
