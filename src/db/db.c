@@ -364,3 +364,9 @@ int db_pool_get(struct db_pool *pool, struct db **ret)
 	*ret = c->db;
 	return 0;
 }
+
+void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret)
+{
+	(void)pool;
+	memset(ret, 0, sizeof *ret);
+}

@@ -199,3 +199,18 @@ int db_pool_new(const char *url, struct db_pool **ret);
 void db_pool_free(struct db_pool *pool);
 /* This thread's connection, opened if needed. */
 int db_pool_get(struct db_pool *pool, struct db **ret);
+
+/* What the pool's single writer has done since the pool opened. Every
+ * transaction begun on a pool connection runs on the writer, and
+ * transactions that end while a commit is under way share the next one
+ * (group commit). batches[k] counts commits that made 2^(k-1) < n <= 2^k
+ * transactions durable (batches[0]: one), the last slot anything larger. */
+#define DB_BATCH_SLOTS 9
+struct db_writer_stats {
+	uint64_t commits;      /* durable commits */
+	uint64_t transactions; /* transactions they made durable */
+	uint64_t failed;       /* commits that failed (each of their transactions was told) */
+	unsigned waiting;      /* transactions waiting for the writer or for their commit, now */
+	uint64_t batches[DB_BATCH_SLOTS];
+};
+void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret);
