@@ -62,7 +62,7 @@ static const struct opt serve_table[] = {
 	OPT_PACK(T, pack),
 	OPT_KEY_FILE(T, key),
 	OPT_INT(T, max_body, "max-body", "BYTES", "the largest request body taken", 1, (int64_t)1 << 30),
-	OPT_INT(T, workers, "workers", "N", "threads answering requests (default: one per core)", 1, 256),
+	OPT_INT(T, workers, "workers", "N", "threads answering requests (default: eight per core, at least 8: a thread waiting for its commit leaves the others to answer)", 1, 256),
 	OPT_DURATION(T, auth.idle, "session-idle", "a session ends after this long unused (default 30m)"),
 	OPT_DURATION(T, auth.absolute, "session-max", "a session ends this long after login (default 12h)"),
 	OPT_INT(T, lockout_after, "lockout-after", "N", "failed logins that lock an account (default 5)", 1, 1000),
@@ -145,9 +145,12 @@ static int run_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Password hashes run on threads of their own, half as many as there
-	 * are workers, so the cores keep answering everything else. */
+	 * are cores (or workers, when fewer), so the cores keep answering
+	 * everything else. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned nworkers = cfg.workers ? cfg.workers : cores > 0 ? (unsigned)cores : 1;
+	unsigned nworkers = cores > 0 ? (unsigned)cores : 1;
+	if (cfg.workers && cfg.workers < nworkers)
+		nworkers = cfg.workers;
 	cfg.slow_threads = nworkers / 2 ? nworkers / 2 : 1;
 	if (totp_init() < 0 || auth_limits_new(LOGIN_LIMIT_SLOTS, cfg.slow_threads, &app.limits) < 0) {
 		fprintf(stderr, "hartline: cannot set up the login limits\n");

@@ -54,7 +54,14 @@ const char *db_engine_name(enum db_engine e)
 
 const char *db_errmsg(const struct db *db)
 {
-	return db->errmsg;
+	return db->active ? db->active->errmsg : db->errmsg;
+}
+
+/* Where db's statements run: the writer's connection inside a transaction
+ * of a pool's connection, else the connection itself. */
+static struct db *use(struct db *db)
+{
+	return db->active ? db->active : db;
 }
 
 #ifdef HARTLINE_TEST_HOOKS
@@ -112,6 +119,7 @@ static int injected(struct db *db, const char *what)
 
 int db_prepare(struct db *db, const char *sql, struct db_stmt **ret)
 {
+	db = use(db);
 	INJECT(db, sql);
 	return db->ops->prepare(db, sql, ret);
 }
@@ -192,6 +200,7 @@ const void *db_column_blob(struct db_stmt *st, int col, size_t *ret_len)
 
 int db_exec(struct db *db, const char *sql)
 {
+	db = use(db);
 	INJECT(db, sql);
 	return db->ops->exec(db, sql);
 }
@@ -215,9 +224,13 @@ int db_query_int64(struct db *db, const char *sql, int64_t *ret)
 
 int db_begin(struct db *db)
 {
+	if (db->in_transaction) {
+		db_set_error(db, "a transaction is open on this connection already");
+		return ERR_INVAL;
+	}
 	db->after_commit = NULL;
 	INJECT(db, "BEGIN");
-	int r = db->ops->begin(db);
+	int r = db->writer ? db_writer_begin(db->writer, db) : db->ops->begin(db);
 	if (r >= 0) {
 		db->in_transaction = true;
 		COUNT(begins);
@@ -227,15 +240,31 @@ int db_begin(struct db *db)
 
 int db_commit(struct db *db)
 {
+	if (!db->in_transaction) {
+		db_set_error(db, "no transaction is open to commit");
+		return ERR_INVAL;
+	}
 	/* Taken first: a commit that fails runs nothing, and nothing is left
 	 * for the next transaction on this connection. */
 	void (*fn)(void *) = db->after_commit;
 	db->after_commit = NULL;
-	INJECT(db, "COMMIT");
-	int r = db->ops->exec(db, "COMMIT");
+#ifdef HARTLINE_TEST_HOOKS
+	if (injected(use(db), "COMMIT") < 0) {
+		(void)db_rollback(db);
+		return ERR_DB;
+	}
+#endif
+	int r;
+	if (db->writer) {
+		/* Ended either way: a failed commit was undone. */
+		db->in_transaction = false;
+		r = db_writer_commit(db->writer, db);
+	} else if ((r = db->ops->exec(db, "COMMIT")) < 0) {
+		return r;
+	}
+	db->in_transaction = false;
 	if (r < 0)
 		return r;
-	db->in_transaction = false;
 	COUNT(commits);
 	if (fn)
 		fn(db->after_commit_arg);
@@ -244,14 +273,25 @@ int db_commit(struct db *db)
 
 int db_rollback(struct db *db)
 {
+	bool open = db->in_transaction;
 	db->in_transaction = false;
 	db->after_commit = NULL;
+	if (db->writer) {
+		if (open)
+			db_writer_rollback(db->writer, db);
+		return 0;
+	}
 	return db->ops->exec(db, "ROLLBACK");
 }
 
 bool db_in_transaction(const struct db *db)
 {
 	return db->in_transaction;
+}
+
+bool db_has_writer(const struct db *db)
+{
+	return db->writer != NULL;
 }
 
 void db_after_commit(struct db *db, void (*fn)(void *arg), void *arg)
@@ -275,6 +315,8 @@ struct pool_conn {
 
 struct db_pool {
 	char *url;
+	bool writes_in_transactions;
+	struct db_writer *writer;
 	pthread_key_t key;
 	pthread_mutex_t lock;
 	struct pool_conn *conns; /* every open connection, to close at the end */
@@ -309,7 +351,13 @@ int db_pool_new(const char *url, struct db_pool **ret)
 		free(pool);
 		return ERR_NOMEM;
 	}
+	if (db_writer_new(url, &pool->writer) < 0) {
+		free(pool->url);
+		free(pool);
+		return ERR_NOMEM;
+	}
 	if (pthread_key_create(&pool->key, pool_thread_end) != 0) {
+		db_writer_free(pool->writer);
 		free(pool->url);
 		free(pool);
 		return ERR_NOMEM;
@@ -334,6 +382,7 @@ void db_pool_free(struct db_pool *pool)
 	}
 	pthread_setspecific(pool->key, NULL);
 	pthread_key_delete(pool->key);
+	db_writer_free(pool->writer);
 	pthread_mutex_destroy(&pool->lock);
 	free(pool->url);
 	free(pool);
@@ -356,6 +405,19 @@ int db_pool_get(struct db_pool *pool, struct db **ret)
 		return r;
 	}
 	c->pool = pool;
+	c->db->writer = pool->writer;
+#ifdef HARTLINE_TEST_HOOKS
+	/* Every write goes through the writer: in the tests a server's
+	 * connection refuses one made outside a transaction. */
+	if (pool->writes_in_transactions)
+		r = db_exec(c->db, c->db->engine == DB_SQLITE ? "PRAGMA query_only=1"
+						       : "SET default_transaction_read_only = on");
+	if (r < 0) {
+		db_close(c->db);
+		free(c);
+		return r;
+	}
+#endif
 	pthread_mutex_lock(&pool->lock);
 	c->next = pool->conns;
 	pool->conns = c;
@@ -365,8 +427,14 @@ int db_pool_get(struct db_pool *pool, struct db **ret)
 	return 0;
 }
 
+#ifdef HARTLINE_TEST_HOOKS
+void db_pool_writes_in_transactions(struct db_pool *pool)
+{
+	pool->writes_in_transactions = true;
+}
+#endif
+
 void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret)
 {
-	(void)pool;
-	memset(ret, 0, sizeof *ret);
+	db_writer_stats(pool->writer, ret);
 }

@@ -111,6 +111,9 @@ int db_vbindf(struct db_stmt *st, const char *fmt, va_list ap) DB_WUR;
  * finalize. */
 int db_preparef(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, ...) DB_WUR;
 /* Run one statement to its end; rows it returns are ignored. 0 or an error.
+ * Outside a transaction, an INSERT, UPDATE, DELETE or REPLACE on a pool's
+ * connection is a transaction of its own through the writer, answered when
+ * durable.
  * ret_rows (db_execnf) counts the rows it returned, so "UPDATE ... WHERE
  * version = ? RETURNING id" tells a stale version (0) from a write (1). */
 int db_execf(struct db *db, const char *sql, const char *fmt, ...) DB_WUR;
@@ -153,6 +156,8 @@ int db_commit(struct db *db) DB_WUR;
 int db_rollback(struct db *db);
 /* Inside db_begin ... db_commit or db_rollback? */
 bool db_in_transaction(const struct db *db);
+/* Is db a pool's connection, whose transactions run on the pool's writer? */
+bool db_has_writer(const struct db *db);
 /* Run fn(arg) once, right after the open transaction commits; a rollback
  * drops it. One at a time: a second call replaces the first. For work
  * outside the database that must follow only what was committed. */
@@ -214,3 +219,9 @@ struct db_writer_stats {
 	uint64_t batches[DB_BATCH_SLOTS];
 };
 void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret);
+#ifdef HARTLINE_TEST_HOOKS
+/* From now on the pool's connections refuse a write made outside a
+ * transaction (which would take the engine's write lock beside the
+ * writer's), so the tests find any. */
+void db_pool_writes_in_transactions(struct db_pool *pool);
+#endif

@@ -22,6 +22,7 @@ struct db_ops {
 	const void *(*column_blob)(struct db_stmt *st, int col, size_t *ret_len);
 	int (*exec)(struct db *db, const char *sql);
 	int (*begin)(struct db *db);
+	bool (*in_txn)(struct db *db); /* is a transaction open on the connection? */
 };
 
 /* Each driver's connection and statement begin with these. */
@@ -32,6 +33,8 @@ struct db {
 	bool in_transaction; /* between db_begin and db_commit or db_rollback */
 	void (*after_commit)(void *arg);
 	void *after_commit_arg;
+	struct db_writer *writer; /* a pool's: transactions run there */
+	struct db *active;        /* the writer's connection, inside a transaction */
 };
 
 struct db_stmt {
@@ -43,3 +46,15 @@ void db_set_error(struct db *db, const char *fmt, ...) __attribute__((format(pri
 
 int db_sqlite_open(const char *path, struct db **ret, char *errmsg, size_t errsize);
 int db_pg_open(const char *url, struct db **ret, char *errmsg, size_t errsize);
+
+/* The single writer of a pool (writer.c). */
+struct db_writer;
+int db_writer_new(const char *url, struct db_writer **ret);
+void db_writer_free(struct db_writer *w);
+void db_writer_stats(struct db_writer *w, struct db_writer_stats *ret);
+/* Wait for the writer and open a savepoint on it; db's statements go there
+ * until db_writer_commit or db_writer_rollback. */
+int db_writer_begin(struct db_writer *w, struct db *db);
+/* Release the savepoint and wait until the group it joined is durable. */
+int db_writer_commit(struct db_writer *w, struct db *db);
+void db_writer_rollback(struct db_writer *w, struct db *db);

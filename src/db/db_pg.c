@@ -312,6 +312,12 @@ static int pg_begin(struct db *db)
 	return pg_exec(db, "BEGIN");
 }
 
+static bool pg_in_txn(struct db *db)
+{
+	PGTransactionStatusType t = PQtransactionStatus(C(db));
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
 static const struct db_ops pg_ops = {
 	.close = pg_close,
 	.prepare = pg_prepare,
@@ -329,6 +335,7 @@ static const struct db_ops pg_ops = {
 	.column_blob = pg_column_blob,
 	.exec = pg_exec,
 	.begin = pg_begin,
+	.in_txn = pg_in_txn,
 };
 
 static void quiet_notices(void *arg, const char *message)

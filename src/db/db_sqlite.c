@@ -161,6 +161,11 @@ static int sq_begin(struct db *db)
 	return sq_exec(db, "BEGIN IMMEDIATE");
 }
 
+static bool sq_in_txn(struct db *db)
+{
+	return !sqlite3_get_autocommit(H(db));
+}
+
 static const struct db_ops sq_ops = {
 	.close = sq_close,
 	.prepare = sq_prepare,
@@ -178,6 +183,7 @@ static const struct db_ops sq_ops = {
 	.column_blob = sq_column_blob,
 	.exec = sq_exec,
 	.begin = sq_begin,
+	.in_txn = sq_in_txn,
 };
 
 /* A new database file is made here, 0600 whatever the umask, before

@@ -1,7 +1,9 @@
 /* query.c: one-shot statements with typed parameters, one-row reads and
  * rows as JSON, so feature code does not repeat prepare, bind, step and
  * finalize for every statement (db.h, "statement helpers"). */
+#include <ctype.h>
 #include <jansson.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,16 +88,37 @@ int db_preparef(struct db *db, struct db_stmt **ret, const char *sql, const char
 	WITH_ARGS(fmt, vpreparef(db, ret, sql, fmt, ap));
 }
 
+/* Does sql begin with a word that writes? */
+static bool writes(const char *sql)
+{
+	static const char *const words[] = {"INSERT", "UPDATE", "DELETE", "REPLACE"};
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		size_t n = strlen(words[i]);
+		if (strncasecmp(sql, words[i], n) == 0 && !isalpha((unsigned char)sql[n]))
+			return true;
+	}
+	return false;
+}
+
 static int vexecnf(struct db *db, int64_t *ret_rows, const char *sql, const char *fmt, va_list ap)
 {
-	struct db_stmt *st;
-	int r = vpreparef(db, &st, sql, fmt, ap);
-	if (r < 0)
+	/* A write outside a transaction is a transaction of its own: on a
+	 * pool's connection it goes through the writer. */
+	bool own = !db_in_transaction(db) && db_has_writer(db) && writes(sql);
+	int r;
+	if (own && (r = db_begin(db)) < 0)
 		return r;
+	struct db_stmt *st;
 	int64_t rows = 0;
-	while ((r = db_step(st)) == DB_ROW)
-		rows++;
-	db_finalize(st);
+	if ((r = vpreparef(db, &st, sql, fmt, ap)) == 0) {
+		while ((r = db_step(st)) == DB_ROW)
+			rows++;
+		db_finalize(st);
+	}
+	if (own)
+		r = r < 0 ? (db_rollback(db), r) : db_commit(db);
 	if (r < 0)
 		return r;
 	if (ret_rows)

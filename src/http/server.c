@@ -684,8 +684,7 @@ int http_server_start(struct app *app, const struct http_server_config *cfg, str
 	s->app = app;
 	s->max_body = cfg->max_body ? cfg->max_body : APP_DEFAULT_MAX_BODY;
 	s->trust_proxy = cfg->trust_proxy;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	s->workers = cfg->workers ? cfg->workers : (cores > 0 ? (unsigned)cores : 1);
+	s->workers = cfg->workers ? cfg->workers : http_default_workers();
 	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME;
 	if (family == AF_INET6)
@@ -723,6 +722,15 @@ int http_server_start(struct app *app, const struct http_server_config *cfg, str
 unsigned http_server_port(const struct http_server *s)
 {
 	return s->port;
+}
+
+unsigned http_default_workers(void)
+{
+	/* A worker waiting for the commit its writes joined answers nobody
+	 * meanwhile; with several per core, the others fill the next commit. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = cores > 0 ? 8 * (unsigned)cores : 8;
+	return n < 8 ? 8 : n > 64 ? 64 : n;
 }
 
 unsigned http_server_workers(const struct http_server *s)

@@ -10,7 +10,7 @@
 struct http_server_config {
 	const char *listen; /* "127.0.0.1:8080", "[::1]:8080"; port 0 = any free port */
 	size_t max_body;    /* bytes; larger bodies get 413 */
-	unsigned workers;   /* 0 = one per core */
+	unsigned workers;   /* 0 = http_default_workers() */
 	unsigned connection_timeout; /* seconds a connection may stay idle */
 	bool trust_proxy;   /* take the client address from X-Forwarded-For */
 	unsigned slow_threads; /* threads for the slow routes (password hashing); 0 = 1 */
@@ -23,6 +23,8 @@ int http_server_start(struct app *app, const struct http_server_config *cfg, str
 /* The port actually bound (useful with port 0). */
 unsigned http_server_port(const struct http_server *s);
 unsigned http_server_workers(const struct http_server *s);
+/* Worker threads when none are asked for: eight per core, 8 to 64. */
+unsigned http_default_workers(void);
 /* Stop accepting, let requests in flight finish (at most grace_ms), stop. */
 void http_server_stop(struct http_server *s, unsigned grace_ms);
 

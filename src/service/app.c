@@ -164,6 +164,9 @@ int app_open(struct app *a, const char *db_url, const char *pack_file, const cha
 		snprintf(errmsg, errsize, "out of memory");
 		goto fail;
 	}
+#ifdef HARTLINE_TEST_HOOKS
+	db_pool_writes_in_transactions(a->pool);
+#endif
 	/* Check the schema and the key on a connection of our own, closed
 	 * again here, so the server starts only on a database it can use. */
 	struct db *db;

@@ -223,8 +223,8 @@ static int note_gap(struct db *db, const struct keyring *keys, const struct audi
 	return 0;
 }
 
-int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,
-		     const char *object_id, const char *detail)
+static int append(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,
+		  const char *object_id, const char *detail)
 {
 	/* Touching the head row first takes its lock on PostgreSQL, so two
 	 * transactions never chain onto the same record; SQLite's writer lock
@@ -281,6 +281,23 @@ int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *actio
 			file_pending(NULL);
 	}
 	return 0;
+}
+
+int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,
+		     const char *object_id, const char *detail)
+{
+	if (db_in_transaction(db))
+		return append(db, ctx, action, object_type, object_id, detail);
+	/* A record on its own (a denial, a read) is a transaction of its own:
+	 * the record and the head move together. */
+	int r = db_begin(db);
+	if (r < 0)
+		return r;
+	if ((r = append(db, ctx, action, object_type, object_id, detail)) < 0) {
+		db_rollback(db);
+		return r;
+	}
+	return db_commit(db);
 }
 
 int svc_audit_appendf(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,

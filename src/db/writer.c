@@ -1,0 +1,303 @@
+/* The single writer: one connection that every transaction of a pool runs
+ * on, and one thread that commits them in groups.
+ *
+ * A transaction begun on a pool connection waits for its turn on the
+ * writer connection (a condition variable, never a sleep), runs inside a
+ * savepoint of the writer's open transaction, and on db_commit releases
+ * its savepoint, hands the connection to the next one in line and waits.
+ * The commit thread commits when nobody is in line or running (or the
+ * group is full): one durable commit for every transaction that ended
+ * while the last one was being made durable. Each waiter is answered with
+ * the commit's result, so nothing is acknowledged before it is durable and
+ * a commit that fails is a failure for each of its transactions.
+ *
+ * A transaction that rolls back undoes its savepoint only; the others of
+ * its group are untouched. If the engine drops the whole open transaction
+ * (SQLite does on a full disk or an I/O error), every transaction of the
+ * group is told at once and the next begins a new one.
+ */
+#include "db/db_internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/log.h"
+
+#define GROUP_MAX 128 /* transactions in one commit, at most */
+
+/* One transaction waiting for its commit; on its own thread's stack. */
+struct waiter {
+	struct waiter *next;
+	int result;
+	bool done;
+};
+
+struct db_writer {
+	char *url;
+	struct db *conn; /* opened on first use */
+	pthread_mutex_t lock;
+	pthread_cond_t turn;   /* the connection is free */
+	pthread_cond_t done;   /* a group was committed */
+	pthread_cond_t wakeup; /* for the commit thread */
+	pthread_t thread;
+	bool thread_started, stop;
+	bool held;       /* a transaction is running on conn */
+	bool committing; /* the commit thread is using conn */
+	bool open;       /* the group's transaction is begun */
+	char error[256]; /* why the last commit failed */
+	unsigned line;   /* transactions waiting for their turn or running */
+	unsigned members;
+	struct waiter *group;
+	struct db_writer_stats stats;
+};
+
+static unsigned batch_slot(unsigned n)
+{
+	unsigned k = 0;
+	while (k + 1 < DB_BATCH_SLOTS && (1u << k) < n)
+		k++;
+	return k;
+}
+
+/* Tell every member of the group its result; the lock is held. */
+static void answer_group(struct db_writer *w, struct waiter *group, unsigned n, int r)
+{
+	for (struct waiter *m = group; m; m = m->next) {
+		m->result = r;
+		m->done = true;
+	}
+	if (n) {
+		w->stats.commits += r == 0;
+		w->stats.failed += r < 0;
+		w->stats.transactions += r == 0 ? n : 0;
+		w->stats.batches[batch_slot(n)]++;
+	}
+	pthread_cond_broadcast(&w->done);
+}
+
+/* Commit whatever the group holds, or end an open transaction that nobody
+ * wrote in (so the lock is not kept while idle). The lock is held on entry
+ * and on return; it is let go while the engine commits. */
+static void commit_group(struct db_writer *w)
+{
+	struct waiter *group = w->group;
+	unsigned n = w->members;
+	w->group = NULL;
+	w->members = 0;
+	w->open = false;
+	w->committing = true;
+	pthread_mutex_unlock(&w->lock);
+
+	int r = w->conn->ops->exec(w->conn, "COMMIT");
+	char error[sizeof w->error] = "";
+	if (r < 0) {
+		snprintf(error, sizeof error, "%s", db_errmsg(w->conn));
+		log_error("db_commit", "transactions=%u error=\"%s\"", n, error);
+		if (w->conn->ops->in_txn(w->conn))
+			(void)w->conn->ops->exec(w->conn, "ROLLBACK");
+	}
+
+	pthread_mutex_lock(&w->lock);
+	w->committing = false;
+	if (r < 0)
+		memcpy(w->error, error, sizeof error);
+	answer_group(w, group, n, r);
+	pthread_cond_broadcast(&w->turn);
+}
+
+static void *commit_thread(void *arg)
+{
+	struct db_writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		/* Wait while someone is in line and the group has room: they
+		 * share this commit. */
+		while (!w->stop && !(w->open && !w->held && (w->line == 0 || w->members >= GROUP_MAX)))
+			pthread_cond_wait(&w->wakeup, &w->lock);
+		if (w->open && !w->held)
+			commit_group(w);
+		else if (w->stop)
+			break;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int db_writer_new(const char *url, struct db_writer **ret)
+{
+	struct db_writer *w = calloc(1, sizeof *w);
+	if (!w || !(w->url = strdup(url))) {
+		free(w);
+		return ERR_NOMEM;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->turn, NULL);
+	pthread_cond_init(&w->done, NULL);
+	pthread_cond_init(&w->wakeup, NULL);
+	*ret = w;
+	return 0;
+}
+
+void db_writer_free(struct db_writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->wakeup);
+	pthread_mutex_unlock(&w->lock);
+	if (w->thread_started)
+		pthread_join(w->thread, NULL);
+	if (w->conn && w->conn->ops->in_txn(w->conn))
+		(void)w->conn->ops->exec(w->conn, "ROLLBACK");
+	db_close(w->conn);
+	pthread_cond_destroy(&w->turn);
+	pthread_cond_destroy(&w->done);
+	pthread_cond_destroy(&w->wakeup);
+	pthread_mutex_destroy(&w->lock);
+	free(w->url);
+	free(w);
+}
+
+void db_writer_stats(struct db_writer *w, struct db_writer_stats *ret)
+{
+	pthread_mutex_lock(&w->lock);
+	*ret = w->stats;
+	ret->waiting = w->line + w->members;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* The connection and the commit thread, on first use; the lock is held. */
+static int writer_start(struct db_writer *w, struct db *asking)
+{
+	if (!w->conn) {
+		char err[256];
+		int r = db_open(w->url, &w->conn, err, sizeof err);
+		if (r < 0) {
+			db_set_error(asking, "%s", err);
+			return r;
+		}
+	}
+	if (!w->thread_started) {
+		if (pthread_create(&w->thread, NULL, commit_thread, w) != 0) {
+			db_set_error(asking, "cannot start the commit thread");
+			return ERR_NOMEM;
+		}
+		w->thread_started = true;
+	}
+	return 0;
+}
+
+/* Leave the line; the lock is held. */
+static void leave(struct db_writer *w)
+{
+	w->held = false;
+	w->line--;
+	pthread_cond_signal(&w->turn);
+	pthread_cond_signal(&w->wakeup);
+}
+
+/* The engine ended the group's transaction on its own (SQLite does on some
+ * errors): its members' work is gone, and they are told now. */
+static void group_lost(struct db_writer *w)
+{
+	struct waiter *group = w->group;
+	unsigned n = w->members;
+	w->group = NULL;
+	w->members = 0;
+	w->open = false;
+	snprintf(w->error, sizeof w->error, "the open transaction was rolled back by the database");
+	log_error("db_commit", "transactions=%u error=\"%s\"", n, w->error);
+	answer_group(w, group, n, ERR_DB);
+}
+
+int db_writer_begin(struct db_writer *w, struct db *db)
+{
+	pthread_mutex_lock(&w->lock);
+	w->line++;
+	while (w->held || w->committing || w->members >= GROUP_MAX)
+		pthread_cond_wait(&w->turn, &w->lock);
+	int r = writer_start(w, db);
+	if (r == 0 && w->open && !w->conn->ops->in_txn(w->conn))
+		group_lost(w);
+	if (r == 0 && !w->open) {
+		r = w->conn->ops->begin(w->conn);
+		w->open = r == 0;
+	}
+	if (r < 0) {
+		if (w->conn)
+			db_set_error(db, "%s", db_errmsg(w->conn));
+		leave(w);
+		pthread_mutex_unlock(&w->lock);
+		return r;
+	}
+	w->held = true;
+	pthread_mutex_unlock(&w->lock);
+
+	if ((r = w->conn->ops->exec(w->conn, "SAVEPOINT tx")) < 0) {
+		db_set_error(db, "%s", db_errmsg(w->conn));
+		pthread_mutex_lock(&w->lock);
+		if (!w->conn->ops->in_txn(w->conn))
+			group_lost(w);
+		leave(w);
+		pthread_mutex_unlock(&w->lock);
+		return r;
+	}
+	db->active = w->conn;
+	return 0;
+}
+
+/* Undo this transaction's savepoint and give up the connection. */
+static void undo(struct db_writer *w, struct db *db)
+{
+	struct db *c = w->conn;
+	bool kept = c->ops->in_txn(c) && c->ops->exec(c, "ROLLBACK TO SAVEPOINT tx") == 0 &&
+		    c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0;
+	db->active = NULL;
+	pthread_mutex_lock(&w->lock);
+	if (!kept || !c->ops->in_txn(c))
+		group_lost(w);
+	leave(w);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int db_writer_commit(struct db_writer *w, struct db *db)
+{
+	struct db *c = w->conn;
+	int r = c->ops->exec(c, "RELEASE SAVEPOINT tx");
+	if (r < 0) {
+		db_set_error(db, "%s", db_errmsg(c));
+		undo(w, db);
+		return r;
+	}
+	db->active = NULL;
+	struct waiter me = {0};
+	pthread_mutex_lock(&w->lock);
+	if (!c->ops->in_txn(c)) {
+		/* Released, but the group's transaction was gone already: what
+		 * was written has no transaction to be committed in. */
+		group_lost(w);
+		leave(w);
+		pthread_mutex_unlock(&w->lock);
+		db_set_error(db, "the open transaction was rolled back by the database");
+		return ERR_DB;
+	}
+	me.next = w->group;
+	w->group = &me;
+	w->members++;
+	leave(w);
+	while (!me.done)
+		pthread_cond_wait(&w->done, &w->lock);
+	if (me.result < 0)
+		db_set_error(db, "the commit failed: %s", w->error);
+	pthread_mutex_unlock(&w->lock);
+	return me.result;
+}
+
+void db_writer_rollback(struct db_writer *w, struct db *db)
+{
+	undo(w, db);
+}
