@@ -283,8 +283,8 @@ static int read_token(const char *file, char *errmsg, size_t errsize)
 
 int http_metrics_configure(const char *allow, const char *token_file, char *errmsg, size_t errsize)
 {
-	int r = 0;
-	if (allow && (r = parse_allow(allow, errmsg, errsize)) < 0)
+	int r = parse_allow(allow ? allow : "127.0.0.1,::1", errmsg, errsize);
+	if (r < 0)
 		return r;
 	gate.have_token = false;
 	if (token_file && (r = read_token(token_file, errmsg, errsize)) < 0)
