@@ -218,8 +218,8 @@ static int run_backup(int argc, char **argv)
 	struct stat st;
 	long long size = stat(pos[0], &st) == 0 ? (long long)st.st_size : 0;
 	printf("backed up %s to %s (%lld bytes)\n"
-	       "It holds sealed values only; they open with the key file, which is not in it: keep a copy of the key "
-	       "file somewhere apart.\n",
+	       "The children's data in it is sealed and opens with the key file alone, which is not in it: keep a "
+	       "copy of the key file somewhere apart.\n",
 	       src, pos[0], size);
 	return 0;
 }
