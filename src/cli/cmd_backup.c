@@ -199,14 +199,19 @@ static int run_backup(int argc, char **argv)
 		return 1;
 	}
 	/* The key file never goes with a backup, nor is replaced by one. */
-	char *key_file = NULL, err[1024];
-	if (app_key_file(url, o.key, &key_file, err, sizeof err) == 0 && same_file(pos[0], key_file)) {
-		fprintf(stderr, "hartline: %s is the key file; a backup holds the database alone: name another file\n",
+	char *key_file = NULL, *head = NULL, err[1024];
+	bool apart = true;
+	if (app_key_file(url, o.key, &key_file, err, sizeof err) == 0)
+		apart = !same_file(pos[0], key_file) &&
+			!(audit_head_path(key_file, &head) == 0 && same_file(pos[0], head));
+	free(key_file);
+	free(head);
+	if (!apart) {
+		fprintf(stderr, "hartline: %s is the key file or the audit head file beside it; a backup holds the "
+				"database alone: name another file\n",
 			pos[0]);
-		free(key_file);
 		return 1;
 	}
-	free(key_file);
 	if (same_file(pos[0], src)) {
 		fprintf(stderr, "hartline: %s is the database itself: name another file\n", pos[0]);
 		return 1;

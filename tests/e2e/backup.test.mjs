@@ -133,7 +133,10 @@ describe(`backup and restore (${ENGINE})`, { timeout: 300_000 }, () => {
       assert.equal(fs.statSync(backup).size, size);
       const onKey = await run(['backup', keyFile, '--db', db, '--force'], { db });
       assert.equal(onKey.code, 1);
-      assert.match(onKey.stderr, /is the key file/);
+      assert.match(onKey.stderr, /is the key file or the audit head file beside it/);
+      const onHead = await run(['backup', path.join(path.dirname(keyFile), 'hartline.audit-head'), '--db', db, '--force'], { db });
+      assert.equal(onHead.code, 1);
+      assert.match(onHead.stderr, /is the key file or the audit head file beside it/);
       const forced = path.join(backupDir, 'second.db');
       fs.writeFileSync(forced, 'not a database');
       const ok = await run(['backup', forced, '--db', db, '--force'], { db });
