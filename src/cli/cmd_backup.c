@@ -87,7 +87,8 @@ static void print_head_file(const char *key_file, const struct audit_verify_resu
 		return;
 	}
 	if (filed.seq > a->records)
-		printf("head file: %s is at record %lld, %lld records past this database's chain: records written after "
+		printf("head file: %s is at record %lld, %lld records past this database's chain: records written "
+		       "after "
 		       "the backup was made are not in it; `hartline audit verify` reports them, file that with the "
 		       "record of the restore\n",
 		       path, (long long)filed.seq, (long long)(filed.seq - a->records));
@@ -107,9 +108,10 @@ static int verify_db(struct db *db, const char *key_file, bool head_note)
 		return 1;
 	}
 	if (version > db_schema_latest()) {
-		fprintf(stderr, "hartline: the database has schema %d, newer than this program's %d: use the release that "
-				"made it\n",
-			version, db_schema_latest());
+		fprintf(stderr,
+		        "hartline: the database has schema %d, newer than this program's %d: use the release that "
+		        "made it\n",
+		        version, db_schema_latest());
 		return 1;
 	}
 	struct keyring *keys = NULL;
@@ -175,11 +177,10 @@ static int backup_check(const struct backup_opts *o, const char *file)
 	return code;
 }
 
-static const char PG_BACKUP[] =
-	"hartline backup copies a SQLite database. For PostgreSQL use its own tools:\n"
-	"  pg_dump --format=custom --file FILE DBNAME\n"
-	"and check a copy restored with pg_restore: hartline verify --db URL --key-file FILE\n"
-	"(docs/operations.md, \"Backup and restore\").\n";
+static const char PG_BACKUP[] = "hartline backup copies a SQLite database. For PostgreSQL use its own tools:\n"
+                                "  pg_dump --format=custom --file FILE DBNAME\n"
+                                "and check a copy restored with pg_restore: hartline verify --db URL --key-file FILE\n"
+                                "(docs/operations.md, \"Backup and restore\").\n";
 
 static int run_backup(int argc, char **argv)
 {
@@ -203,13 +204,14 @@ static int run_backup(int argc, char **argv)
 	bool apart = true;
 	if (app_key_file(url, o.key, &key_file, err, sizeof err) == 0)
 		apart = !same_file(pos[0], key_file) &&
-			!(audit_head_path(key_file, &head) == 0 && same_file(pos[0], head));
+		        !(audit_head_path(key_file, &head) == 0 && same_file(pos[0], head));
 	free(key_file);
 	free(head);
 	if (!apart) {
-		fprintf(stderr, "hartline: %s is the key file or the audit head file beside it; a backup holds the "
-				"database alone: name another file\n",
-			pos[0]);
+		fprintf(stderr,
+		        "hartline: %s is the key file or the audit head file beside it; a backup holds the "
+		        "database alone: name another file\n",
+		        pos[0]);
 		return 1;
 	}
 	if (same_file(pos[0], src)) {
@@ -265,14 +267,16 @@ static int run_restore(int argc, char **argv)
 		return cli_misuse(&cli_restore, "name the backup file to restore");
 	const char *url = cli_db_url(o.db), *target = db_sqlite_path(url);
 	if (!target) {
-		fprintf(stderr, "hartline restore writes a SQLite database. For PostgreSQL restore with pg_restore into "
-				"a new database, then check it: hartline verify --db URL --key-file FILE\n");
+		fprintf(stderr,
+		        "hartline restore writes a SQLite database. For PostgreSQL restore with pg_restore into "
+		        "a new database, then check it: hartline verify --db URL --key-file FILE\n");
 		return 1;
 	}
 	struct stat st;
 	bool exists = stat(target, &st) == 0;
 	if (exists && st.st_size > 0 && !o.force) {
-		fprintf(stderr, "hartline: %s holds a database; stop its server and give --force to replace it\n", target);
+		fprintf(stderr, "hartline: %s holds a database; stop its server and give --force to replace it\n",
+		        target);
 		return 1;
 	}
 	char *key_file = NULL, *tmp = NULL, err[1024];
@@ -281,9 +285,10 @@ static int run_restore(int argc, char **argv)
 		return 1;
 	}
 	if (access(key_file, R_OK) != 0) {
-		fprintf(stderr, "hartline: the key file %s is missing: put the copy you keep apart there first (or name it "
-				"with --key-file); the backup's sealed values open with it alone\n",
-			key_file);
+		fprintf(stderr,
+		        "hartline: the key file %s is missing: put the copy you keep apart there first (or name it "
+		        "with --key-file); the backup's sealed values open with it alone\n",
+		        key_file);
 		free(key_file);
 		return 1;
 	}
@@ -336,39 +341,52 @@ static int run_verify(int argc, char **argv)
 }
 
 static const struct opt backup_table[] = {
-	OPT_DB(struct backup_opts, db),
-	OPT_KEY_FILE(struct backup_opts, key),
-	OPT_FLAG(struct backup_opts, force, "force", "replace FILE if it exists"),
-	OPT_FLAG(struct backup_opts, check, "check", "check the backup FILE instead: every sealed value opens with the "
-						     "key file and the audit chain is whole"),
-	OPT_END,
+        OPT_DB(struct backup_opts, db),
+        OPT_KEY_FILE(struct backup_opts, key),
+        OPT_FLAG(struct backup_opts, force, "force", "replace FILE if it exists"),
+        OPT_FLAG(struct backup_opts, check, "check",
+                 "check the backup FILE instead: every sealed value opens with the "
+                 "key file and the audit chain is whole"),
+        OPT_END,
 };
 
 static const struct opt restore_table[] = {
-	OPT_STRING(struct backup_opts, db, "db", "PATH",
-		   "the SQLite database to restore into (default ./hartline.db, or $HARTLINE_DB)"),
-	OPT_KEY_FILE(struct backup_opts, key),
-	OPT_FLAG(struct backup_opts, force, "force", "replace a database already there (its server stopped)"),
-	OPT_END,
+        OPT_STRING(struct backup_opts, db, "db", "PATH",
+                   "the SQLite database to restore into (default ./hartline.db, or $HARTLINE_DB)"),
+        OPT_KEY_FILE(struct backup_opts, key),
+        OPT_FLAG(struct backup_opts, force, "force", "replace a database already there (its server stopped)"),
+        OPT_END,
 };
 
 static const struct opt verify_table[] = {
-	OPT_DB(struct backup_opts, db),
-	OPT_KEY_FILE(struct backup_opts, key),
-	OPT_END,
+        OPT_DB(struct backup_opts, db),
+        OPT_KEY_FILE(struct backup_opts, key),
+        OPT_END,
 };
 
 const struct cli_command cli_backup = {
-	.name = "backup", .args = "FILE", .opts = backup_table, .max_args = 1, .run = run_backup,
-	.summary = "copy the SQLite database to FILE while it serves (never the key file); --check FILE checks a backup",
+        .name = "backup",
+        .args = "FILE",
+        .opts = backup_table,
+        .max_args = 1,
+        .run = run_backup,
+        .summary =
+                "copy the SQLite database to FILE while it serves (never the key file); --check FILE checks a backup",
 };
 
 const struct cli_command cli_restore = {
-	.name = "restore", .args = "FILE", .opts = restore_table, .max_args = 1, .run = run_restore,
-	.summary = "put a backup in place of the SQLite database, after checking it with the key file",
+        .name = "restore",
+        .args = "FILE",
+        .opts = restore_table,
+        .max_args = 1,
+        .run = run_restore,
+        .summary = "put a backup in place of the SQLite database, after checking it with the key file",
 };
 
 const struct cli_command cli_verify = {
-	.name = "verify", .opts = verify_table, .run = run_verify,
-	.summary = "check a database (a restored one): every sealed value opens with the key file, the audit chain is whole",
+        .name = "verify",
+        .opts = verify_table,
+        .run = run_verify,
+        .summary = "check a database (a restored one): every sealed value opens with the key file, the audit chain is "
+                   "whole",
 };

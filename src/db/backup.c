@@ -104,8 +104,7 @@ static int open_existing(const char *path, sqlite3 **ret, char *errmsg, size_t e
 }
 
 /* Copy every page of src (a read transaction is open on it) into dst. */
-static int copy_pages(sqlite3 *src, sqlite3 *dst, db_copy_progress *progress, void *arg, char *errmsg,
-		      size_t errsize)
+static int copy_pages(sqlite3 *src, sqlite3 *dst, db_copy_progress *progress, void *arg, char *errmsg, size_t errsize)
 {
 	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
 	if (!b) {
@@ -142,14 +141,15 @@ static int finish_copy(sqlite3 *dst, char *errmsg, size_t errsize)
 		return ERR_DB;
 	}
 	if (exec_text(dst, "PRAGMA quick_check", out, sizeof out) < 0 || strcmp(out, "ok") != 0) {
-		snprintf(errmsg, errsize, "the copy does not pass SQLite's check: %s", out[0] ? out : sqlite3_errmsg(dst));
+		snprintf(errmsg, errsize, "the copy does not pass SQLite's check: %s",
+		         out[0] ? out : sqlite3_errmsg(dst));
 		return ERR_DB;
 	}
 	return 0;
 }
 
 static int copy_into(const char *src_path, const char *tmp, db_copy_progress *progress, void *arg, char *errmsg,
-		     size_t errsize)
+                     size_t errsize)
 {
 	sqlite3 *src = NULL, *dst = NULL;
 	int r = open_existing(src_path, &src, errmsg, errsize);
@@ -161,14 +161,15 @@ static int copy_into(const char *src_path, const char *tmp, db_copy_progress *pr
 	if ((r = exec_text(src, "BEGIN", out, sizeof out)) < 0 ||
 	    (r = exec_text(src, "SELECT count(*) FROM sqlite_schema", out, sizeof out)) < 0) {
 		snprintf(errmsg, errsize, "%s: %s", src_path,
-			 sqlite3_errcode(src) == SQLITE_NOTADB ? "not a hartline database (nor any SQLite database)"
-							     : sqlite3_errmsg(src));
+		         sqlite3_errcode(src) == SQLITE_NOTADB ? "not a hartline database (nor any SQLite database)"
+		                                               : sqlite3_errmsg(src));
 		r = sqlite3_errcode(src) == SQLITE_NOTADB ? ERR_INVAL : r;
 		goto done;
 	}
 	if ((r = open_existing(tmp, &dst, errmsg, errsize)) < 0)
 		goto done;
-	if ((r = copy_pages(src, dst, progress, arg, errmsg, errsize)) < 0 || (r = finish_copy(dst, errmsg, errsize)) < 0)
+	if ((r = copy_pages(src, dst, progress, arg, errmsg, errsize)) < 0 ||
+	    (r = finish_copy(dst, errmsg, errsize)) < 0)
 		goto done;
 done:
 	if (src)
@@ -182,7 +183,7 @@ done:
 }
 
 int db_copy_file(const char *src, const char *dest, bool replace, db_copy_progress *progress, void *arg, char *errmsg,
-		 size_t errsize)
+                 size_t errsize)
 {
 	struct stat sb;
 	if (!replace && lstat(dest, &sb) == 0) {
@@ -220,7 +221,7 @@ int db_file_idle(const char *path, char *errmsg, size_t errsize)
 		r = ERR_BUSY;
 	if (r == ERR_BUSY)
 		snprintf(errmsg, errsize, "%s is in use (a server, or another command, has it open); stop it first",
-			 path);
+		         path);
 	else if (r < 0)
 		snprintf(errmsg, errsize, "%s: %s", path, sqlite3_errmsg(h));
 	sqlite3_close_v2(h);

@@ -25,7 +25,7 @@ const char *db_sqlite_path(const char *url);
  * ERR_INVAL when it is not a SQLite database; a message for the person in
  * errmsg on every failure. */
 int db_copy_file(const char *src, const char *dest, bool replace, db_copy_progress *progress, void *arg, char *errmsg,
-		 size_t errsize);
+                 size_t errsize);
 
 /* A new temporary file name in path's directory, made (empty, mode 0600)
  * so that no one else takes it: "PATH.tmp-XXXXXX". Caller frees. */

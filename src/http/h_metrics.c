@@ -12,9 +12,9 @@
 static int put_gauge(struct buf *out, const char *name, const char *type, const char *help, uint64_t v)
 {
 	return buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
-			  (unsigned long long)v) < 0
-		       ? ERR_NOMEM
-		       : 0;
+	                  (unsigned long long)v) < 0
+	               ? ERR_NOMEM
+	               : 0;
 }
 
 /* The writer's batches: batches[k] counts commits of 2^(k-1) < n <= 2^k
@@ -22,7 +22,8 @@ static int put_gauge(struct buf *out, const char *name, const char *type, const 
 static int put_batches(struct buf *out, const struct db_writer_stats *w)
 {
 	const char *name = "hartline_db_commit_batch_size";
-	if (buf_printf(out, "# HELP %s Transactions made durable by one commit.\n# TYPE %s histogram\n", name, name) < 0)
+	if (buf_printf(out, "# HELP %s Transactions made durable by one commit.\n# TYPE %s histogram\n", name, name) <
+	    0)
 		return ERR_NOMEM;
 	uint64_t cum = 0;
 	for (unsigned k = 0; k < DB_BATCH_SLOTS; k++) {
@@ -36,7 +37,7 @@ static int put_batches(struct buf *out, const struct db_writer_stats *w)
 			return ERR_NOMEM;
 	}
 	if (buf_printf(out, "%s_sum %llu\n%s_count %llu\n", name, (unsigned long long)w->transactions, name,
-		       (unsigned long long)cum) < 0)
+	               (unsigned long long)cum) < 0)
 		return ERR_NOMEM;
 	return 0;
 }
@@ -46,24 +47,25 @@ static int put_figures(struct buf *out, const struct svc_metrics *m)
 	const struct db_writer_stats *w = &m->writer;
 	int r;
 	if ((r = put_gauge(out, "hartline_db_writer_waiting", "gauge",
-			   "Transactions waiting for the database writer or for their commit.", w->waiting)) < 0 ||
+	                   "Transactions waiting for the database writer or for their commit.", w->waiting)) < 0 ||
 	    (r = put_gauge(out, "hartline_db_commits_total", "counter", "Durable commits of the database writer.",
-			   w->commits)) < 0 ||
+	                   w->commits)) < 0 ||
 	    (r = put_gauge(out, "hartline_db_transactions_total", "counter",
-			   "Transactions the database writer made durable.", w->transactions)) < 0 ||
+	                   "Transactions the database writer made durable.", w->transactions)) < 0 ||
 	    (r = put_gauge(out, "hartline_db_commits_failed_total", "counter",
-			   "Commits of the database writer that failed.", w->failed)) < 0 ||
+	                   "Commits of the database writer that failed.", w->failed)) < 0 ||
 	    (r = put_batches(out, w)) < 0)
 		return r;
 	if (buf_puts(out, "# HELP hartline_duties Duties not met yet; overdue: past their due time.\n"
-			  "# TYPE hartline_duties gauge\n") < 0 ||
+	                  "# TYPE hartline_duties gauge\n") < 0 ||
 	    buf_printf(out, "hartline_duties{state=\"open\"} %lld\nhartline_duties{state=\"overdue\"} %lld\n",
-		       (long long)m->duties_open, (long long)m->duties_overdue) < 0 ||
+	               (long long)m->duties_open, (long long)m->duties_overdue) < 0 ||
 	    buf_puts(out, "# HELP hartline_outbox_messages E-mail in the outbox: pending (to be sent or retried), "
-			  "failed (given up on).\n# TYPE hartline_outbox_messages gauge\n") < 0 ||
-	    buf_printf(out, "hartline_outbox_messages{status=\"pending\"} %lld\n"
-			    "hartline_outbox_messages{status=\"failed\"} %lld\n",
-		       (long long)m->outbox_pending, (long long)m->outbox_failed) < 0)
+	                  "failed (given up on).\n# TYPE hartline_outbox_messages gauge\n") < 0 ||
+	    buf_printf(out,
+	               "hartline_outbox_messages{status=\"pending\"} %lld\n"
+	               "hartline_outbox_messages{status=\"failed\"} %lld\n",
+	               (long long)m->outbox_pending, (long long)m->outbox_failed) < 0)
 		return ERR_NOMEM;
 	return 0;
 }
@@ -89,7 +91,7 @@ int h_metrics(struct http_req *req, struct http_resp *resp)
 		return http_problem(resp, 404, "not-found", "Not found", "no such page or API route", NULL);
 	if (r < 0)
 		return http_problem(resp, 403, "forbidden", "Forbidden", "the metrics token is not the one configured",
-				    NULL);
+		                    NULL);
 	struct svc_metrics m;
 	if ((r = svc_metrics_read(req->app, &m)) < 0)
 		return r;

@@ -16,17 +16,17 @@
 
 /* The statuses counted one by one; any other is counted as "other". */
 static const int statuses[] = {0,   200, 201, 202, 204, 206, 301, 302, 303, 304, 400, 401, 403,
-			       404, 405, 409, 410, 412, 413, 415, 422, 429, 500, 502, 503};
+                               404, 405, 409, 410, 412, 413, 415, 422, 429, 500, 502, 503};
 #define NSTATUS (sizeof statuses / sizeof statuses[0])
 #define STATUS_OTHER NSTATUS
 #define NSLOTS (NSTATUS + 1)
 
 /* Upper bounds of the latency histogram, in microseconds, and as the text
  * format writes them in seconds. */
-static const int64_t bounds_us[] = {1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000,
-				    5000000, 10000000};
+static const int64_t bounds_us[] = {1000,   2500,   5000,    10000,   25000,   50000,   100000,
+                                    250000, 500000, 1000000, 2500000, 5000000, 10000000};
 static const char *const bounds_text[] = {"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
-					  "0.25",  "0.5",    "1",     "2.5",  "5",     "10"};
+                                          "0.25",  "0.5",    "1",     "2.5",  "5",     "10"};
 #define NBOUNDS (sizeof bounds_us / sizeof bounds_us[0])
 
 /* Row METRICS_MAX_ROUTES holds the requests no route matched. */
@@ -107,7 +107,7 @@ static size_t nrows(void)
 static int render_counts(struct buf *out)
 {
 	if (buf_puts(out, "# HELP hartline_http_requests_total Requests answered, by route pattern and status (0: none "
-			  "sent, the client went away).\n# TYPE hartline_http_requests_total counter\n") < 0)
+	                  "sent, the client went away).\n# TYPE hartline_http_requests_total counter\n") < 0)
 		return ERR_NOMEM;
 	for (size_t row = 0; row <= nrows(); row++) {
 		size_t r = row == nrows() ? METRICS_MAX_ROUTES : row;
@@ -119,7 +119,7 @@ static int render_counts(struct buf *out)
 			snprintf(status, sizeof status, "%d", statuses[s < NSTATUS ? s : 0]);
 			if (put_route(out, "hartline_http_requests_total", r) < 0 ||
 			    buf_printf(out, ",status=\"%s\"} %llu\n", s == STATUS_OTHER ? "other" : status,
-				       (unsigned long long)n) < 0)
+			               (unsigned long long)n) < 0)
 				return ERR_NOMEM;
 		}
 	}
@@ -133,7 +133,8 @@ static int render_histogram(struct buf *out, size_t r)
 	for (size_t b = 0; b <= NBOUNDS; b++) {
 		cum += atomic_load_explicit(&counters.buckets[r][b], memory_order_relaxed);
 		if (put_route(out, "hartline_http_request_duration_seconds_bucket", r) < 0 ||
-		    buf_printf(out, ",le=\"%s\"} %llu\n", b < NBOUNDS ? bounds_text[b] : "+Inf", (unsigned long long)cum) < 0)
+		    buf_printf(out, ",le=\"%s\"} %llu\n", b < NBOUNDS ? bounds_text[b] : "+Inf",
+		               (unsigned long long)cum) < 0)
 			return ERR_NOMEM;
 	}
 	uint64_t sum = atomic_load_explicit(&counters.sum_us[r], memory_order_relaxed);
@@ -141,7 +142,8 @@ static int render_histogram(struct buf *out, size_t r)
 	snprintf(sum_name, sizeof sum_name, "%s_sum", name);
 	snprintf(count_name, sizeof count_name, "%s_count", name);
 	if (put_route(out, sum_name, r) < 0 ||
-	    buf_printf(out, "} %llu.%06llu\n", (unsigned long long)(sum / 1000000), (unsigned long long)(sum % 1000000)) < 0 ||
+	    buf_printf(out, "} %llu.%06llu\n", (unsigned long long)(sum / 1000000),
+	               (unsigned long long)(sum % 1000000)) < 0 ||
 	    put_route(out, count_name, r) < 0 || buf_printf(out, "} %llu\n", (unsigned long long)cum) < 0)
 		return ERR_NOMEM;
 	return 0;
@@ -152,8 +154,9 @@ int http_metrics_render_requests(struct buf *out)
 	int r = render_counts(out);
 	if (r < 0)
 		return r;
-	if (buf_puts(out, "# HELP hartline_http_request_duration_seconds Time from a request's first byte to its answer "
-			  "sent, by route pattern.\n# TYPE hartline_http_request_duration_seconds histogram\n") < 0)
+	if (buf_puts(out,
+	             "# HELP hartline_http_request_duration_seconds Time from a request's first byte to its answer "
+	             "sent, by route pattern.\n# TYPE hartline_http_request_duration_seconds histogram\n") < 0)
 		return ERR_NOMEM;
 	for (size_t row = 0; row <= nrows(); row++) {
 		size_t i = row == nrows() ? METRICS_MAX_ROUTES : row;
@@ -179,8 +182,8 @@ static struct {
 	bool have_token;
 	char token_hash[CRYPTO_HASH_HEX_SIZE];
 } gate = {
-	.nets = {{AF_INET, {127, 0, 0, 1}, 32}, {AF_INET6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128}},
-	.n = 2,
+        .nets = {{AF_INET, {127, 0, 0, 1}, 32}, {AF_INET6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128}},
+        .n = 2,
 };
 
 static int parse_net(const char *s, struct net *ret)
@@ -227,16 +230,17 @@ static int parse_allow(const char *allow, char *errmsg, size_t errsize)
 		size_t len = strcspn(p, ",");
 		char item[96];
 		if (len == 0 || len >= sizeof item || gate.n == MAX_NETS) {
-			snprintf(errmsg, errsize, "--metrics-allow %s: expected up to %d addresses or networks such as "
-						  "127.0.0.1,10.0.0.0/8,::1, separated by commas",
-				 allow, MAX_NETS);
+			snprintf(errmsg, errsize,
+			         "--metrics-allow %s: expected up to %d addresses or networks such as "
+			         "127.0.0.1,10.0.0.0/8,::1, separated by commas",
+			         allow, MAX_NETS);
 			return ERR_INVAL;
 		}
 		memcpy(item, p, len);
 		item[len] = '\0';
 		if (parse_net(item, &gate.nets[gate.n]) < 0) {
-			snprintf(errmsg, errsize, "--metrics-allow: %s is not an address or a network such as 10.0.0.0/8",
-				 item);
+			snprintf(errmsg, errsize,
+			         "--metrics-allow: %s is not an address or a network such as 10.0.0.0/8", item);
 			return ERR_INVAL;
 		}
 		gate.n++;
@@ -256,7 +260,7 @@ static int read_token(const char *file, char *errmsg, size_t errsize)
 	}
 	if (st.st_mode & 077) {
 		snprintf(errmsg, errsize, "--metrics-token-file %s: group or others may read it; run: chmod 600 %s",
-			 file, file);
+		         file, file);
 		return ERR_PERM;
 	}
 	char *text = NULL;
@@ -269,9 +273,10 @@ static int read_token(const char *file, char *errmsg, size_t errsize)
 		text[--len] = '\0';
 	int r = 0;
 	if (len < 16 || memchr(text, '\n', len) || strchr(text, ' ')) {
-		snprintf(errmsg, errsize, "--metrics-token-file %s: write one line of at least 16 characters, no spaces, "
-					  "such as the output of: openssl rand -hex 32",
-			 file);
+		snprintf(errmsg, errsize,
+		         "--metrics-token-file %s: write one line of at least 16 characters, no spaces, "
+		         "such as the output of: openssl rand -hex 32",
+		         file);
 		r = ERR_INVAL;
 	} else {
 		crypto_hash_hex(text, len, gate.token_hash);

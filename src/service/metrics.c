@@ -27,8 +27,8 @@ static int count_now(struct app *app, struct svc_metrics *m)
 		return r;
 	/* duty_unmet (met_at, due_at) answers both from the index alone. */
 	if ((r = db_int64f(db, &m->duties_open, "SELECT count(*) FROM duty WHERE met_at IS NULL", "")) < 0 ||
-	    (r = db_int64f(db, &m->duties_overdue, "SELECT count(*) FROM duty WHERE met_at IS NULL AND due_at < ?",
-			   "t", ts)) < 0 ||
+	    (r = db_int64f(db, &m->duties_overdue, "SELECT count(*) FROM duty WHERE met_at IS NULL AND due_at < ?", "t",
+	                   ts)) < 0 ||
 	    (r = db_int64f(db, &m->outbox_pending, "SELECT count(*) FROM outbox WHERE status = 'pending'", "")) < 0 ||
 	    (r = db_int64f(db, &m->outbox_failed, "SELECT count(*) FROM outbox WHERE status = 'failed'", "")) < 0)
 		return r;

@@ -289,13 +289,15 @@ UNIT_TEST(metrics_count_every_route_row_by_its_pattern)
 	buf_init(&out, 0);
 	assert_int_equal(http_metrics_render_requests(&out), 0);
 	const char *text = buf_str(&out);
-	assert_non_null(strstr(text, "hartline_http_requests_total{method=\"GET\",route=\"/api/v1/users/{id}\",status=\"200\"} 2\n"));
+	assert_non_null(strstr(text, "hartline_http_requests_total{method=\"GET\",route=\"/api/v1/users/{id}\","
+				     "status=\"200\"} 2\n"));
 	assert_non_null(strstr(text, "route=\"/api/v1/users/{id}\",status=\"other\"} 1\n"));
 	assert_non_null(strstr(text, "hartline_http_requests_total{method=\"\",route=\"none\",status=\"404\"} 1\n"));
 	assert_non_null(strstr(text, "route=\"/api/v1/users/{id}\",le=\"0.0025\"} 2\n"));
 	assert_non_null(strstr(text, "route=\"/api/v1/users/{id}\",le=\"10\"} 2\n"));
 	assert_non_null(strstr(text, "route=\"/api/v1/users/{id}\",le=\"+Inf\"} 3\n"));
-	assert_non_null(strstr(text, "hartline_http_request_duration_seconds_sum{method=\"GET\",route=\"/api/v1/users/{id}\"} 20.001510\n"));
+	assert_non_null(strstr(text, "hartline_http_request_duration_seconds_sum{method=\"GET\","
+				     "route=\"/api/v1/users/{id}\"} 20.001510\n"));
 	assert_null(strstr(text, "4242"));
 	buf_done(&out);
 	arena_done(&a);
