@@ -118,6 +118,18 @@ static int serve_open(const struct serve_opts *o, struct app *app)
 	return 0;
 }
 
+/* Who may read /metrics (http/metrics.h). 0, or the exit code after
+ * saying why. */
+static int serve_metrics(const struct serve_opts *o)
+{
+	char err[1024];
+	if (http_metrics_configure(o->metrics_allow, o->metrics_token_file, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int run_serve(int argc, char **argv)
 {
 	struct serve_opts o = {
@@ -136,14 +148,12 @@ static int run_serve(int argc, char **argv)
 		.trust_proxy = o.trust_proxy,
 	};
 	int64_t sweep_s = o.sweep_seconds;
-	char err[1024];
-	if (http_metrics_configure(o.metrics_allow, o.metrics_token_file, err, sizeof err) < 0) {
-		fprintf(stderr, "hartline: %s\n", err);
-		return EXIT_USAGE;
-	}
+	if ((r = serve_metrics(&o)) != 0)
+		return r;
 	struct app app;
 	if ((r = serve_open(&o, &app)) != 0)
 		return r;
+	char err[1024];
 
 	/* Block the stop signals in every thread (the workers inherit this
 	 * mask), and wait for them here. */
