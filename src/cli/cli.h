@@ -54,4 +54,4 @@ int cli_read_password(const char *prompt, bool from_stdin, bool confirm, char *o
 
 extern const struct cli_command cli_init, cli_migrate, cli_serve, cli_user, cli_demo, cli_audit, cli_key,
 	cli_routes, cli_match, cli_pack, cli_deadlines, cli_import, cli_generate,
-	cli_training;
+	cli_training, cli_backup, cli_restore, cli_verify;

@@ -13,6 +13,7 @@
 #include "base/str.h"
 #include "cli/cli.h"
 #include "db/db.h"
+#include "http/metrics.h"
 #include "http/server.h"
 #include "model/totp.h"
 #include "service/app.h"
@@ -53,6 +54,7 @@ struct serve_opts {
 	int64_t max_body, workers, sweep_seconds, lockout_after, setup_for;
 	struct auth_config auth; /* the session and lockout durations go straight here */
 	bool trust_proxy;
+	const char *metrics_allow, *metrics_token_file;
 };
 
 #define T struct serve_opts
@@ -75,6 +77,10 @@ static const struct opt serve_table[] = {
 	OPT_STRING(T, public_url, "public-url", "URL", "the address staff open hartline at, for links in e-mail"),
 	OPT_INT(T, sweep_seconds, "sweep-seconds", "N", "seconds between deadline sweeps (default 60)", 1, 86400),
 	OPT_DURATION(T, setup_for, "setup-link-for", "how long a set-up link works (default 72h)"),
+	OPT_STRING(T, metrics_allow, "metrics-allow", "CIDR,...",
+		   "addresses that may read /metrics (default 127.0.0.1,::1)"),
+	OPT_STRING(T, metrics_token_file, "metrics-token-file", "FILE",
+		   "a file holding a token that lets others read /metrics (Authorization: Bearer TOKEN)"),
 	OPT_END,
 };
 #undef T
@@ -112,6 +118,18 @@ static int serve_open(const struct serve_opts *o, struct app *app)
 	return 0;
 }
 
+/* Who may read /metrics (http/metrics.h). 0, or the exit code after
+ * saying why. */
+static int serve_metrics(const struct serve_opts *o)
+{
+	char err[1024];
+	if (http_metrics_configure(o->metrics_allow, o->metrics_token_file, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int run_serve(int argc, char **argv)
 {
 	struct serve_opts o = {
@@ -130,6 +148,8 @@ static int run_serve(int argc, char **argv)
 		.trust_proxy = o.trust_proxy,
 	};
 	int64_t sweep_s = o.sweep_seconds;
+	if ((r = serve_metrics(&o)) != 0)
+		return r;
 	struct app app;
 	if ((r = serve_open(&o, &app)) != 0)
 		return r;

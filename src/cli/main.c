@@ -13,7 +13,7 @@
 static const struct cli_command *const commands[] = {
 	&cli_init, &cli_migrate, &cli_serve, &cli_user, &cli_demo, &cli_audit, &cli_key,
 	&cli_routes, &cli_match, &cli_pack, &cli_deadlines, &cli_import, &cli_generate,
-	&cli_training,
+	&cli_training, &cli_backup, &cli_restore, &cli_verify,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -252,6 +252,7 @@ int h_draft_put(struct http_req *req, struct http_resp *resp);
 int h_draft_delete(struct http_req *req, struct http_resp *resp);
 
 int h_healthz(struct http_req *req, struct http_resp *resp);
+int h_metrics(struct http_req *req, struct http_resp *resp);
 int h_config(struct http_req *req, struct http_resp *resp);
 int h_config_validate(struct http_req *req, struct http_resp *resp);
 int h_static(struct http_req *req, struct http_resp *resp);

@@ -40,6 +40,8 @@
 /* clang-format off */
 const struct http_route http_routes[] = {
 	{"GET", "/healthz", h_healthz, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	/* No session: read from the addresses allowed or with the metrics token (http/metrics.h). */
+	{"GET", "/metrics", h_metrics, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/api/v1/config", h_config, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"POST", "/api/v1/config/validate", h_config_validate, HTTP_JSON_BODY, PERM_CONFIG_CHECK, NULL}, /* schema: none, a pack: model/pack checks it whole */
 

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "http/http.h"
+#include "http/metrics.h"
 #include "service/auth.h"
 
 #define OFFLOAD_QUEUE 64 /* requests waiting for a slow thread; more get 429 */
@@ -640,7 +641,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct reqctx *c = *con_cls;
 	if (!c)
 		return;
-	double ms = (double)(clock_mono_us() - c->started_us) / 1000.0;
+	int64_t us = clock_mono_us() - c->started_us;
+	double ms = (double)us / 1000.0;
+	http_metrics_count(c->route, c->answered ? c->resp.status : 0, us);
 	if (c->answered)
 		log_info("http", "method=%s path=%s status=%d ms=%.2f client=%s user=%s", c->method, c->path,
 			 c->resp.status, ms, c->req.client ? c->req.client : "",

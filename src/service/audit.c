@@ -538,7 +538,7 @@ static void check_heads(int64_t db_head, const char *db_mac, const struct audit_
 			const char *head_path, const char *filed_mac, struct audit_verify_result *ret)
 {
 	char whose[4096 + 32];
-	snprintf(whose, sizeof whose, "the head file %s", head_path);
+	snprintf(whose, sizeof whose, "the head file %s", head_path ? head_path : "");
 	if (ret->records < db_head) {
 		set_broken(ret, ret->records + 1,
 			   "the chain ends at record %lld, but its head in the database names record %lld: records "
@@ -553,7 +553,7 @@ static void check_heads(int64_t db_head, const char *db_mac, const struct audit_
 	}
 	if (given)
 		check_against(given, given_mac, "the head you gave", ret);
-	if (ret->broken)
+	if (ret->broken || !head_path)
 		return;
 	if (!ret->head_file_exists && ret->records == 0)
 		return; /* nothing written yet, so no head filed yet */
@@ -579,7 +579,7 @@ int svc_audit_verify(struct db *db, const struct keyring *keys, const char *head
 		     const struct audit_head *given, struct audit_verify_result *ret)
 {
 	memset(ret, 0, sizeof *ret);
-	int r = audit_head_read(head_path, &ret->filed, &ret->head_file_exists);
+	int r = head_path ? audit_head_read(head_path, &ret->filed, &ret->head_file_exists) : 0;
 	if (r < 0) {
 		if (r == ERR_PERM)
 			set_broken(ret, 0, "the head file %s may be used by group or others; run: chmod 600 %s",

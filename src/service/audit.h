@@ -70,7 +70,9 @@ struct audit_verify_result {
 };
 
 /* Walk the whole chain with the key ring, and check it against the head
- * file at head_path and, when given is not NULL, a head filed elsewhere.
+ * file at head_path (NULL: the chain alone, as a copy of the database is
+ * checked, whose head file has moved on) and, when given is not NULL, a
+ * head filed elsewhere.
  * 0 with broken false when whole; 0 with broken and reason at the first
  * break; an error when the database cannot be read. */
 int svc_audit_verify(struct db *db, const struct keyring *keys, const char *head_path,

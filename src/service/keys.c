@@ -289,6 +289,68 @@ static int reseal_column(struct db *db, struct keyring *keys, const char *table,
 	return r;
 }
 
+/* Open the next page of the column's values, those after id *after. */
+static int verify_page(struct db *db, const struct keyring *keys, size_t col, int64_t *after, size_t *ret_n,
+		       struct keys_sealed_check *ret)
+{
+	const char *table = sealed_columns[col].table, *idcol = sealed_columns[col].id, *column = sealed_columns[col].column;
+	char sql[256];
+	int w = snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL AND %s > ? ORDER BY %s LIMIT %d",
+			 idcol, column, table, column, idcol, idcol, RESEAL_PAGE);
+	if (w < 0 || (size_t)w >= sizeof sql)
+		return ERR_TOOBIG;
+	void *v;
+	size_t n;
+	int r = db_rowsf(db, sizeof(struct sealed_row), sealed_row_read, NULL, &v, &n, sql, "i", *after);
+	*ret_n = n;
+	struct sealed_row *rows = v;
+	struct buf plain;
+	buf_init(&plain, 0);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		buf_clear(&plain);
+		int o = seal_open(keys, table, column, rows[i].id, rows[i].data, rows[i].len, &plain);
+		if (o == 0) {
+			ret->values++;
+			continue;
+		}
+		if (o != ERR_NOTFOUND && o != ERR_INVAL) {
+			r = o;
+			break;
+		}
+		if (!ret->failed++) {
+			ret->table = table;
+			ret->column = column;
+			ret->row = rows[i].id;
+			ret->missing_key = o == ERR_NOTFOUND;
+		}
+	}
+	if (plain.data)
+		sodium_memzero(plain.data, plain.alloc);
+	buf_done(&plain);
+	if (n)
+		*after = rows[n - 1].id;
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].data);
+	free(rows);
+	return r < 0 ? r : 0;
+}
+
+int keys_verify_sealed(struct db *db, const struct keyring *keys, struct keys_sealed_check *ret)
+{
+	memset(ret, 0, sizeof *ret);
+	for (size_t i = 0; i < sizeof sealed_columns / sizeof sealed_columns[0]; i++) {
+		int64_t after = 0;
+		size_t n = RESEAL_PAGE;
+		while (n == RESEAL_PAGE) {
+			int r = verify_page(db, keys, i, &after, &n, ret);
+			if (r < 0)
+				return r;
+		}
+		ret->columns++;
+	}
+	return 0;
+}
+
 int svc_keys_rotate(const struct svc_ctx *ctx, struct keys_rotation *ret, char *errmsg, size_t errsize)
 {
 	struct app *app = ctx->app;

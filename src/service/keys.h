@@ -29,3 +29,20 @@ struct keys_rotation {
 /* Add a new key to the key file and re-seal every sealed value under it,
  * in one transaction; audited. */
 int svc_keys_rotate(const struct svc_ctx *ctx, struct keys_rotation *ret, char *errmsg, size_t errsize);
+
+/* What keys_verify_sealed found. */
+struct keys_sealed_check {
+	int64_t values;  /* sealed values that opened */
+	int64_t columns; /* sealed columns walked */
+	int64_t failed;  /* values that did not open */
+	/* The first that did not, and why. */
+	const char *table, *column;
+	int64_t row;
+	bool missing_key; /* sealed under a key the ring does not hold (else: altered or misplaced) */
+};
+
+/* Open every sealed value of every sealed column with the key ring (as a
+ * restored database is checked): 0 with ret->failed 0 when all open; 0
+ * with the first failure named otherwise; an error when the database
+ * cannot be read. Reads a page of rows at a time. */
+int keys_verify_sealed(struct db *db, const struct keyring *keys, struct keys_sealed_check *ret);

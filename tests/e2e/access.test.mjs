@@ -15,6 +15,8 @@ import { ENGINE, cleanup, freshDb, initDb, run, startServer } from '../lib/serve
  */
 const EXPECTED = {
   'GET /healthz': 'public',
+  // No session; its own gate: the allowed addresses (the walk's 127.0.0.1) or the metrics token.
+  'GET /metrics': 'public',
   'GET /api/v1/config': 'public',
   'POST /api/v1/config/validate': ['admin'],
   'POST /api/v1/session': 'public',

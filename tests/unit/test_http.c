@@ -16,7 +16,9 @@
 #include "base/str.h"
 
 #include "base/err.h"
+#include "base/buf.h"
 #include "http/http.h"
+#include "http/metrics.h"
 #include "http/server.h"
 
 UNIT_TEST(every_route_is_well_formed_and_unique)
@@ -267,6 +269,68 @@ UNIT_TEST(the_openapi_document_lists_exactly_the_api_routes)
 			api_routes++;
 	if (documented != api_routes)
 		fail_msg("the route table has %zu API routes, docs/openapi.yaml documents %zu", api_routes, documented);
+}
+
+UNIT_TEST(metrics_count_every_route_row_by_its_pattern)
+{
+	assert_true(http_routes_count <= METRICS_MAX_ROUTES);
+	const struct http_route *rt = NULL;
+	const char *params[HTTP_MAX_PARAMS];
+	int n = 0;
+	struct arena a;
+	arena_init(&a, 0);
+	char allow[64];
+	assert_int_equal(http_route_find("GET", "/api/v1/users/4242", &rt, params, &n, &a, allow, sizeof allow), 0);
+	http_metrics_count(rt, 200, 1500);
+	http_metrics_count(rt, 200, 20 * 1000 * 1000);
+	http_metrics_count(rt, 418, 10);
+	http_metrics_count(NULL, 404, 10);
+	struct buf out;
+	buf_init(&out, 0);
+	assert_int_equal(http_metrics_render_requests(&out), 0);
+	const char *text = buf_str(&out);
+	assert_non_null(strstr(text, "hartline_http_requests_total{method=\"GET\",route=\"/api/v1/users/{id}\","
+				     "status=\"200\"} 2\n"));
+	assert_non_null(strstr(text, "route=\"/api/v1/users/{id}\",status=\"other\"} 1\n"));
+	assert_non_null(strstr(text, "hartline_http_requests_total{method=\"\",route=\"none\",status=\"404\"} 1\n"));
+	assert_non_null(strstr(text, "route=\"/api/v1/users/{id}\",le=\"0.0025\"} 2\n"));
+	assert_non_null(strstr(text, "route=\"/api/v1/users/{id}\",le=\"10\"} 2\n"));
+	assert_non_null(strstr(text, "route=\"/api/v1/users/{id}\",le=\"+Inf\"} 3\n"));
+	assert_non_null(strstr(text, "hartline_http_request_duration_seconds_sum{method=\"GET\","
+				     "route=\"/api/v1/users/{id}\"} 20.001510\n"));
+	assert_null(strstr(text, "4242"));
+	buf_done(&out);
+	arena_done(&a);
+}
+
+UNIT_TEST(metrics_are_read_from_the_allowed_addresses_or_with_the_token)
+{
+	char err[256];
+	/* The default: this machine alone. */
+	assert_int_equal(http_metrics_configure(NULL, NULL, err, sizeof err), 0);
+	assert_int_equal(http_metrics_admit("127.0.0.1", NULL), 0);
+	assert_int_equal(http_metrics_admit("::1", NULL), 0);
+	assert_int_equal(http_metrics_admit("::ffff:127.0.0.1", NULL), 0);
+	assert_int_equal(http_metrics_admit("127.0.0.2", NULL), ERR_NOTFOUND);
+	assert_int_equal(http_metrics_admit("10.1.2.3", "sometoken"), ERR_PERM);
+	assert_int_equal(http_metrics_configure("10.0.0.0/8,192.0.2.7,2001:db8::/32", NULL, err, sizeof err), 0);
+	assert_int_equal(http_metrics_admit("10.255.0.1", NULL), 0);
+	assert_int_equal(http_metrics_admit("11.0.0.1", NULL), ERR_NOTFOUND);
+	assert_int_equal(http_metrics_admit("192.0.2.7", NULL), 0);
+	assert_int_equal(http_metrics_admit("192.0.2.8", NULL), ERR_NOTFOUND);
+	assert_int_equal(http_metrics_admit("2001:db8:1::5", NULL), 0);
+	assert_int_equal(http_metrics_admit("2001:db9::5", NULL), ERR_NOTFOUND);
+	assert_int_equal(http_metrics_admit("127.0.0.1", NULL), ERR_NOTFOUND);
+	assert_int_equal(http_metrics_configure("10.0.0.0/12,", NULL, err, sizeof err), 0);
+	assert_int_equal(http_metrics_admit("10.15.255.255", NULL), 0);
+	assert_int_equal(http_metrics_admit("10.16.0.0", NULL), ERR_NOTFOUND);
+	assert_int_equal(http_metrics_configure("10.0.0.0/33", NULL, err, sizeof err), ERR_INVAL);
+	assert_non_null(strstr(err, "--metrics-allow"));
+	assert_int_equal(http_metrics_configure("nonsense", NULL, err, sizeof err), ERR_INVAL);
+	assert_int_equal(http_metrics_configure(",", NULL, err, sizeof err), ERR_INVAL);
+	assert_int_equal(http_metrics_configure(NULL, NULL, err, sizeof err), 0);
+	assert_int_equal(http_metrics_admit("127.0.0.1", NULL), 0);
+	assert_int_equal(http_metrics_admit("10.255.0.1", NULL), ERR_NOTFOUND);
 }
 
 int main(void)

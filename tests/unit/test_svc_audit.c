@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "service/audit.h"
+#include "service/keys.h"
 
 /* No field error is kept (none is expected). */
 static struct field_errors audit_errs;
@@ -283,6 +284,63 @@ UNIT_TEST_WITH(a_formatted_record_is_exact_or_refused, fx_setup, fx_teardown)
 	assert_int_equal(fx_count("audit", "action = 'test.fits'"), 1);
 	assert_int_equal(fx_count("audit", "action = 'test.long'"), 0);
 	assert_int_equal(fx_count("audit", NULL), before + 3);
+}
+
+UNIT_TEST_WITH(a_copy_of_the_database_verifies_by_its_chain_alone, fx_setup, fx_teardown)
+{
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	int64_t a;
+	fx_report(&careline, "Avery", true, &a);
+	/* A restored copy is behind the head file, by the records written
+	 * after it was made. Against the head file that is a deletion; the
+	 * chain alone is whole, and a change in it is still found. */
+	int64_t n = fx_count("audit", NULL);
+	const char *mac = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	assert_int_equal(audit_head_append(fx.app.audit_head, n + 3, mac, true), 0);
+	struct audit_verify_result *filed = verified();
+	assert_true(filed->broken);
+	free(filed);
+	struct audit_verify_result res;
+	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, NULL, NULL, &res), 0);
+	if (res.broken)
+		fail_msg("%s", res.reason);
+	assert_int_equal(res.records, fx_count("audit", NULL));
+	assert_false(res.head_file_exists);
+	fx_exec("UPDATE audit SET detail = 'changed' WHERE seq = 2");
+	assert_int_equal(svc_audit_verify(fx.db, fx.app.keys, NULL, NULL, &res), 0);
+	assert_true(res.broken);
+	assert_int_equal(res.broken_seq, 2);
+}
+
+UNIT_TEST_WITH(every_sealed_value_opens_and_one_moved_or_changed_is_named, fx_setup, fx_teardown)
+{
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	int64_t a, b;
+	fx_report(&careline, "Avery", true, &a);
+	fx_report(&careline, "Blair", false, &b);
+	struct keys_sealed_check chk;
+	assert_int_equal(keys_verify_sealed(fx.db, fx.app.keys, &chk), 0);
+	assert_int_equal(chk.failed, 0);
+	assert_true(chk.values >= 4);
+	assert_true(chk.columns > 40);
+	int64_t values = chk.values;
+
+	/* One report's narrative moved onto the other: sealed for its row, it
+	 * does not open on another. */
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "UPDATE intake SET narrative = (SELECT narrative FROM intake WHERE id = %lld) WHERE id = %lld",
+		 (long long)a, (long long)b);
+	fx_exec(sql);
+	assert_int_equal(keys_verify_sealed(fx.db, fx.app.keys, &chk), 0);
+	assert_int_equal(chk.failed, 1);
+	assert_int_equal(chk.values, values - 1);
+	assert_string_equal(chk.table, "intake");
+	assert_string_equal(chk.column, "narrative");
+	assert_int_equal(chk.row, b);
+	assert_false(chk.missing_key);
 }
 
 int main(void)
