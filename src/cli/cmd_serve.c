@@ -62,8 +62,8 @@ struct serve_opts {
 #define T struct serve_opts
 static const struct opt serve_table[] = {
 	OPT_STRING(T, config, "config", "FILE",
-		   "read these settings from FILE, one `name = value` a line (names without the dashes); "
-		   "options given here override it"),
+		   "read the settings from FILE, one a line as name = value, each name an option's without its "
+		   "dashes; options given here override the file"),
 	OPT_DB(T, db),
 	OPT_STRING(T, listen, "listen", "ADDR:PORT", "where to listen (default " APP_DEFAULT_LISTEN ")"),
 	OPT_STRING(T, tls_cert, "tls-cert", "FILE",
@@ -125,6 +125,7 @@ static int serve_open(const struct serve_opts *o, struct app *app)
 }
 
 #define CONFIG_MAX (1 << 20)
+#define SERVE_GO (-1)
 
 /* The configuration file named by --config, read whole into *ret (which
  * the settings then point into). Returns 0, or the exit code after saying
@@ -186,12 +187,16 @@ static int serve_tls(struct serve_opts *o, struct http_server_config *cfg, struc
 }
 
 /* The settings: the configuration file, then the command line over it,
- * then the certificate. Returns 0, or the exit code. */
+ * then the certificate. Returns SERVE_GO to go on, or the exit code (0
+ * after --help). */
 static int serve_settings(int argc, char **argv, struct serve_opts *o, char **conf, struct http_tls *tls,
 			  struct http_server_config *cfg)
 {
 	const char *config = opts_peek(argc, argv, "config");
 	int r;
+	for (int i = 1; config && i < argc; i++) /* --help is answered whatever the file holds */
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			config = NULL;
 	if (config) {
 		if ((r = read_config(config, conf)) != 0)
 			return r;
@@ -209,7 +214,8 @@ static int serve_settings(int argc, char **argv, struct serve_opts *o, char **co
 		.workers = (unsigned)o->workers,
 		.trust_proxy = o->trust_proxy,
 	};
-	return serve_tls(o, cfg, tls);
+	r = serve_tls(o, cfg, tls);
+	return r ? r : SERVE_GO;
 }
 
 static int serve_run(const struct serve_opts *op, const struct http_server_config *cfgp);
@@ -227,7 +233,7 @@ static int run_serve(int argc, char **argv)
 	memset(&tls, 0, sizeof tls);
 	struct http_server_config cfg;
 	int r = serve_settings(argc, argv, &o, &conf, &tls, &cfg);
-	if (r == 0)
+	if (r == SERVE_GO)
 		r = serve_run(&o, &cfg);
 	http_tls_free(&tls);
 	free(conf);

@@ -166,6 +166,23 @@ int opts_parse(const struct cli_command *cmd, int argc, char **argv, void *out, 
 	return 0;
 }
 
+void opts_help_tail(const struct opt *o, char *out, size_t size)
+{
+	int n;
+	if (o->kind == OPT_INT && o->max == INT64_MAX)
+		n = snprintf(out, size, "; %lld or more", (long long)o->min);
+	else if (o->kind == OPT_INT)
+		n = snprintf(out, size, "; %lld to %lld", (long long)o->min, (long long)o->max);
+	else if (o->kind == OPT_DURATION)
+		n = snprintf(out, size, "; such as 90s, 15m, 12h or 2d");
+	else
+		n = snprintf(out, size, "%s", "");
+	if (n >= 0 && (size_t)n < size && o->required)
+		n = snprintf(out + n, size - (size_t)n, "; required");
+	if (n < 0 && size > 0)
+		out[0] = '\0';
+}
+
 /* "--name VALUE" (with "..." when it repeats) into out. */
 static void option_synopsis(const struct opt *o, char *out, size_t size)
 {
@@ -195,14 +212,9 @@ static void usage_one(const struct cli_command *cmd, FILE *f)
 	fprintf(f, "\noptions:\n");
 	for (const struct opt *o = cmd->opts; o->name; o++) {
 		option_synopsis(o, syn, sizeof syn);
-		fprintf(f, "  %-*s  %s", (int)width, syn, o->help);
-		if (o->kind == OPT_INT && o->max == INT64_MAX)
-			fprintf(f, "; %lld or more", (long long)o->min);
-		else if (o->kind == OPT_INT)
-			fprintf(f, "; %lld to %lld", (long long)o->min, (long long)o->max);
-		else if (o->kind == OPT_DURATION)
-			fprintf(f, "; such as 90s, 15m, 12h or 2d");
-		fprintf(f, "%s\n", o->required ? "; required" : "");
+		char tail[96];
+		opts_help_tail(o, tail, sizeof tail);
+		fprintf(f, "  %-*s  %s%s\n", (int)width, syn, o->help, tail);
 	}
 }
 

@@ -106,5 +106,9 @@ int opts_parse_config(const struct cli_command *cmd, const char *file, char *tex
  * --name=VALUE), or NULL. */
 const char *opts_peek(int argc, char **argv, const char *name);
 
+/* What the usage adds after an option's help: its range ("; 1 to 256"),
+ * the form of a length of time, "; required". Empty for the others. */
+void opts_help_tail(const struct opt *o, char *out, size_t size);
+
 /* "90s", "15m", "12h", "2d" (up to 366 days) into microseconds. */
 int opts_parse_duration(const char *s, int64_t *ret);
