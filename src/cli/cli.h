@@ -52,6 +52,10 @@ int cli_open_app(struct app *app, const char *db, const char *pack, const char *
  * from the terminal without echo, twice when confirm. */
 int cli_read_password(const char *prompt, bool from_stdin, bool confirm, char *out, size_t size);
 
+/* Every command, in the order `hartline help` lists them (n of them). */
+const struct cli_command *const *cli_commands(size_t *n);
+
+extern const struct cli_command cli_man;
 extern const struct cli_command cli_init, cli_migrate, cli_serve, cli_user, cli_demo, cli_audit, cli_key,
 	cli_routes, cli_match, cli_pack, cli_deadlines, cli_import, cli_generate,
 	cli_training, cli_backup, cli_restore, cli_verify;

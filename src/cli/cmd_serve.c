@@ -1,10 +1,12 @@
 /* hartline serve: run the server until SIGTERM or SIGINT. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -15,6 +17,7 @@
 #include "db/db.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "http/tls.h"
 #include "model/totp.h"
 #include "service/app.h"
 #include "service/deadlines.h"
@@ -51,6 +54,7 @@ static bool sweep_once(void *arg)
 
 struct serve_opts {
 	const char *db, *pack, *key, *listen, *smtp, *mail_from, *public_url;
+	const char *config, *tls_cert, *tls_key;
 	int64_t max_body, workers, sweep_seconds, lockout_after, setup_for;
 	struct auth_config auth; /* the session and lockout durations go straight here */
 	bool trust_proxy;
@@ -59,8 +63,14 @@ struct serve_opts {
 
 #define T struct serve_opts
 static const struct opt serve_table[] = {
+	OPT_STRING(T, config, "config", "FILE",
+		   "read the settings from FILE, one a line as name = value, each name an option's without its "
+		   "dashes; options given here override the file"),
 	OPT_DB(T, db),
 	OPT_STRING(T, listen, "listen", "ADDR:PORT", "where to listen (default " APP_DEFAULT_LISTEN ")"),
+	OPT_STRING(T, tls_cert, "tls-cert", "FILE",
+		   "serve HTTPS with the certificate in FILE (the server's first, then its chain); with --tls-key"),
+	OPT_STRING(T, tls_key, "tls-key", "FILE", "the certificate's private key, readable by hartline alone"),
 	OPT_PACK(T, pack),
 	OPT_KEY_FILE(T, key),
 	OPT_INT(T, max_body, "max-body", "BYTES", "the largest request body taken", 1, (int64_t)1 << 30),
@@ -70,7 +80,9 @@ static const struct opt serve_table[] = {
 	OPT_INT(T, lockout_after, "lockout-after", "N", "failed logins that lock an account (default 5)", 1, 1000),
 	OPT_DURATION(T, auth.lockout_window, "lockout-window", "within this long (default 15m)"),
 	OPT_DURATION(T, auth.lockout_duration, "lockout-for", "for this long (default 15m)"),
-	OPT_FLAG(T, auth.cookie_secure, "cookie-secure", "mark the session cookie Secure (behind HTTPS)"),
+	OPT_FLAG(T, auth.cookie_secure, "cookie-secure",
+		 "mark the session cookie Secure and send Strict-Transport-Security (behind a proxy serving HTTPS; "
+		 "on by itself with --tls-cert)"),
 	OPT_FLAG(T, trust_proxy, "trust-proxy", "take the client's address from the proxy's X-Forwarded-For"),
 	OPT_STRING(T, smtp, "smtp", "URL", "send e-mail through smtp://HOST:PORT or smtps://HOST:PORT"),
 	OPT_STRING(T, mail_from, "mail-from", "ADDR", "the e-mails' sender (default hartline@localhost)"),
@@ -130,6 +142,102 @@ static int serve_metrics(const struct serve_opts *o)
 	return 0;
 }
 
+#define CONFIG_MAX (1 << 20)
+#define SERVE_GO (-1)
+
+/* The configuration file named by --config, read whole into *ret (which
+ * the settings then point into). Returns 0, or the exit code after saying
+ * why. */
+static int read_config(const char *path, char **ret)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "hartline serve: --config %s: %s\n", path,
+			errno == ENOENT ? "there is no such file" : strerror(errno));
+		return 1;
+	}
+	char *text = malloc(CONFIG_MAX + 1);
+	size_t n = text ? fread(text, 1, CONFIG_MAX + 1, f) : 0;
+	bool bad = !text || ferror(f) || n > CONFIG_MAX;
+	fclose(f);
+	if (bad) {
+		fprintf(stderr, "hartline serve: --config %s: %s\n", path,
+			!text ? "out of memory" : n > CONFIG_MAX ? "larger than 1 MiB: not a configuration file"
+							 : "cannot be read");
+		free(text);
+		return 1;
+	}
+	text[n] = '\0';
+	*ret = text;
+	return 0;
+}
+
+/* The certificate and key of --tls-cert and --tls-key, checked; HTTPS
+ * turns the Secure cookie and Strict-Transport-Security on. Returns 0, or
+ * the exit code after saying why. */
+static int serve_tls(struct serve_opts *o, struct http_server_config *cfg, struct http_tls *tls)
+{
+	if (!o->tls_cert && !o->tls_key)
+		return 0;
+	if (!o->tls_cert || !o->tls_key)
+		return cli_misuse(&cli_serve, "--tls-cert and --tls-key go together: give the certificate and its key, "
+					      "or neither (for plain HTTP, behind a proxy)");
+	if (!http_tls_supported()) {
+		fprintf(stderr, "hartline serve: this machine's libmicrohttpd was built without TLS; serve plain HTTP "
+				"behind a proxy instead (docs/operations.md)\n");
+		return 1;
+	}
+	char err[1024];
+	if (http_tls_load(o->tls_cert, o->tls_key, tls, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline serve: %s\n", err);
+		return 1;
+	}
+	if (http_tls_expired(tls, (int64_t)time(NULL)))
+		log_warn("tls_certificate_expired", "file=\"%s\" subject=\"%s\" hint=\"browsers refuse it: renew it\"",
+			 o->tls_cert, tls->subject);
+	if (tls->key_shared)
+		log_warn("tls_key_readable", "file=\"%s\" hint=\"others on this machine may read the key: chmod 600 it\"",
+			 o->tls_key);
+	cfg->tls_cert = tls->cert;
+	cfg->tls_key = tls->key;
+	o->auth.cookie_secure = true;
+	return 0;
+}
+
+/* The settings: the configuration file, then the command line over it,
+ * then the certificate. Returns SERVE_GO to go on, or the exit code (0
+ * after --help). */
+static int serve_settings(int argc, char **argv, struct serve_opts *o, char **conf, struct http_tls *tls,
+			  struct http_server_config *cfg)
+{
+	const char *config = opts_peek(argc, argv, "config");
+	int r;
+	for (int i = 1; config && i < argc; i++) /* --help is answered whatever the file holds */
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			config = NULL;
+	if (config) {
+		if ((r = read_config(config, conf)) != 0)
+			return r;
+		char why[512];
+		if (opts_parse_config(&cli_serve, config, *conf, o, why, sizeof why) < 0) {
+			fprintf(stderr, "hartline serve: %s\n", why);
+			return EXIT_USAGE;
+		}
+	}
+	if ((r = cli_parse(&cli_serve, argc, argv, o, NULL, NULL)) != 0)
+		return cli_exit(r);
+	*cfg = (struct http_server_config){
+		.listen = o->listen ? o->listen : APP_DEFAULT_LISTEN,
+		.max_body = (size_t)o->max_body,
+		.workers = (unsigned)o->workers,
+		.trust_proxy = o->trust_proxy,
+	};
+	r = serve_tls(o, cfg, tls);
+	return r ? r : SERVE_GO;
+}
+
+static int serve_run(const struct serve_opts *op, const struct http_server_config *cfgp);
+
 static int run_serve(int argc, char **argv)
 {
 	struct serve_opts o = {
@@ -138,15 +246,24 @@ static int run_serve(int argc, char **argv)
 	};
 	auth_config_defaults(&o.auth);
 	o.lockout_after = o.auth.lockout_failures;
-	int r = cli_parse(&cli_serve, argc, argv, &o, NULL, NULL);
-	if (r)
-		return cli_exit(r);
-	struct http_server_config cfg = {
-		.listen = o.listen ? o.listen : APP_DEFAULT_LISTEN,
-		.max_body = (size_t)o.max_body,
-		.workers = (unsigned)o.workers,
-		.trust_proxy = o.trust_proxy,
-	};
+	char *conf = NULL;
+	struct http_tls tls;
+	memset(&tls, 0, sizeof tls);
+	struct http_server_config cfg;
+	int r = serve_settings(argc, argv, &o, &conf, &tls, &cfg);
+	if (r == SERVE_GO)
+		r = serve_run(&o, &cfg);
+	http_tls_free(&tls);
+	free(conf);
+	return r;
+}
+
+/* Serve until SIGTERM or SIGINT. */
+static int serve_run(const struct serve_opts *op, const struct http_server_config *cfgp)
+{
+	struct serve_opts o = *op;
+	struct http_server_config cfg = *cfgp;
+	int r;
 	int64_t sweep_s = o.sweep_seconds;
 	if ((r = serve_metrics(&o)) != 0)
 		return r;
@@ -189,7 +306,7 @@ static int run_serve(int argc, char **argv)
 	int family;
 	http_parse_listen(cfg.listen, host, sizeof host, &port, &family);
 	char url[160];
-	snprintf(url, sizeof url, "http://%s%s%s:%u", family == AF_INET6 ? "[" : "", host, family == AF_INET6 ? "]" : "",
+	snprintf(url, sizeof url, "%s://%s%s%s:%u", cfg.tls_cert ? "https" : "http", family == AF_INET6 ? "[" : "", host, family == AF_INET6 ? "]" : "",
 		 http_server_port(srv));
 	app.public_url = strdup(o.public_url ? o.public_url : url);
 	struct mailer *mailer = NULL;
@@ -209,7 +326,8 @@ static int run_serve(int argc, char **argv)
 		app_close(&app);
 		return 1;
 	}
-	log_info("listening", "url=%s db=%s schema=%d workers=%u pack=%s persons=%zu email=%s", url,
+	log_info("listening", "url=%s tls=%s db=%s schema=%d workers=%u pack=%s persons=%zu email=%s", url,
+		 cfg.tls_cert ? "on" : "off",
 		 db_engine_name(app.engine), db_schema_latest(), http_server_workers(srv), app.pack->id,
 		 persons_registry_count(&app), app.smtp_url ? "smtp" : "off");
 

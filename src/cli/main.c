@@ -8,15 +8,22 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "cli/cli.h"
+#include "commit.h"
 #include "version.h"
 
 static const struct cli_command *const commands[] = {
 	&cli_init, &cli_migrate, &cli_serve, &cli_user, &cli_demo, &cli_audit, &cli_key,
 	&cli_routes, &cli_match, &cli_pack, &cli_deadlines, &cli_import, &cli_generate,
-	&cli_training, &cli_backup, &cli_restore, &cli_verify,
+	&cli_training, &cli_backup, &cli_restore, &cli_verify, &cli_man,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+const struct cli_command *const *cli_commands(size_t *n)
+{
+	*n = NCOMMANDS;
+	return commands;
+}
 
 static void usage_all(FILE *f)
 {
@@ -156,7 +163,7 @@ int main(int argc, char **argv)
 	}
 	const char *name = argv[1];
 	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-		printf("hartline %s\n", HARTLINE_VERSION);
+		printf("hartline %s (commit %s)\n", HARTLINE_VERSION, HARTLINE_COMMIT);
 		return 0;
 	}
 	if (is_help(name))

@@ -92,5 +92,23 @@ int opts_parse(const struct cli_command *cmd, int argc, char **argv, void *out, 
  * generated from its table. */
 void opts_usage(const struct cli_command *cmd, FILE *f);
 
+/* A configuration file's settings into out, each line `name = value` as if
+ * --name value were typed (a flag's value is true or false, yes or no);
+ * blank lines and lines starting with # are skipped. text is the file's
+ * content, NUL-terminated, and is cut up in place: the values point into
+ * it, so it must outlive out. Read it before the command line, which then
+ * overrides it. 0, or ERR_INVAL with the problem in why naming file, the
+ * line and the setting. */
+int opts_parse_config(const struct cli_command *cmd, const char *file, char *text, void *out, char *why,
+		      size_t why_size);
+
+/* The value given to --name on the command line (--name VALUE or
+ * --name=VALUE), or NULL. */
+const char *opts_peek(int argc, char **argv, const char *name);
+
+/* What the usage adds after an option's help: its range ("; 1 to 256"),
+ * the form of a length of time, "; required". Empty for the others. */
+void opts_help_tail(const struct opt *o, char *out, size_t size);
+
 /* "90s", "15m", "12h", "2d" (up to 366 days) into microseconds. */
 int opts_parse_duration(const char *s, int64_t *ret);

@@ -329,8 +329,8 @@ static enum MHD_Result queue(struct reqctx *c)
 	MHD_add_response_header(mr, "X-Frame-Options", "DENY");
 	MHD_add_response_header(mr, "Content-Security-Policy", CSP);
 	MHD_add_response_header(mr, "Cache-Control", r->cacheable ? "no-cache" : "no-store");
-	/* Told it is served over TLS (--cookie-secure): browsers are to use
-	 * nothing else for this host from now on. */
+	/* Served over TLS (--tls-cert, or --cookie-secure behind a TLS
+	 * proxy): browsers are to use nothing else for this host from now on. */
 	if (c->req.app->auth.cookie_secure)
 		MHD_add_response_header(mr, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 	for (int i = 0; i < r->nheaders; i++)
@@ -692,8 +692,20 @@ int http_server_start(struct app *app, const struct http_server_config *cfg, str
 			 MHD_ALLOW_SUSPEND_RESUME;
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* HTTPS: TLS 1.2 and 1.3 only, GnuTLS's choice of ciphers within them. */
+	struct MHD_OptionItem tls[] = {
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	if (cfg->tls_cert && cfg->tls_key)
+		flags |= MHD_USE_TLS;
+	else
+		tls[0].option = MHD_OPTION_END;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				     MHD_OPTION_ARRAY, tls,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				     MHD_OPTION_THREAD_POOL_SIZE, s->workers,
 				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout ? cfg->connection_timeout : 30u,
@@ -703,8 +715,12 @@ int http_server_start(struct app *app, const struct http_server_config *cfg, str
 				     MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				     MHD_OPTION_END);
 	if (!s->daemon) {
-		snprintf(errmsg, errsize, "cannot listen on %s (address in use, or not an address of this machine?)",
-			 cfg->listen);
+		if (flags & MHD_USE_TLS)
+			snprintf(errmsg, errsize, "cannot serve HTTPS on %s (address in use, not an address of this "
+				 "machine, or a certificate the TLS library refused: see the line above)", cfg->listen);
+		else
+			snprintf(errmsg, errsize,
+				 "cannot listen on %s (address in use, or not an address of this machine?)", cfg->listen);
 		free(s);
 		return ERR_IO;
 	}

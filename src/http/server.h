@@ -14,6 +14,8 @@ struct http_server_config {
 	unsigned connection_timeout; /* seconds a connection may stay idle */
 	bool trust_proxy;   /* take the client address from X-Forwarded-For */
 	unsigned slow_threads; /* threads for the slow routes (password hashing); 0 = 1 */
+	const char *tls_cert; /* HTTPS: the certificate chain and its key as text (http/tls.h); NULL: HTTP */
+	const char *tls_key;
 };
 
 struct http_server;

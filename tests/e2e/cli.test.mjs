@@ -10,10 +10,10 @@ import { SOURCE_ROOT, cleanup, run } from '../lib/server.mjs';
 after(cleanup);
 
 describe('command line', { timeout: 300_000 }, () => {
-  test('--version prints "hartline X.Y.Z" on stdout and exits 0', async () => {
+  test('--version prints "hartline X.Y.Z (commit C)" on stdout and exits 0', async () => {
     const r = await run(['--version']);
     assert.equal(r.code, 0, `exit code; stderr: ${r.stderr}`);
-    assert.match(r.stdout, /^hartline \d+\.\d+\.\d+\n?$/);
+    assert.match(r.stdout, /^hartline \d+\.\d+\.\d+ \(commit (?:[0-9a-f]{12}(?:-dirty)?|unknown)\)\n?$/);
   });
 
   test('--version agrees with the version in meson.build', async (t) => {
@@ -22,7 +22,7 @@ describe('command line', { timeout: 300_000 }, () => {
     const m = /^\s*version\s*:\s*'([^']+)'/m.exec(fs.readFileSync(meson, 'utf8'));
     if (!m) return t.skip('no project version in meson.build');
     const r = await run(['--version']);
-    assert.equal(r.stdout.trim(), `hartline ${m[1]}`);
+    assert.equal(r.stdout.trim().replace(/ \(commit .*\)$/, ''), `hartline ${m[1]}`);
   });
 
   test('help prints usage on stdout and exits 0', async () => {

@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -387,6 +388,8 @@ export function parseLogLine(line) {
  * opts.maxBody  --max-body BYTES
  * opts.env      extra environment
  * opts.args     extra arguments
+ * opts.ca       the certificate (text) a server given --tls-cert is checked
+ *               against: its url is then https://
  *
  * Resolves { url, proc, db, logs(), events(), waitForLog(pred), stop(signal) }.
  */
@@ -420,7 +423,8 @@ export async function startServer(opts = {}) {
       what: 'the `listening` log line',
     });
     server.url = listening.fields.url.replace(/\/+$/, '');
-    if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(server.url)) {
+    server.ca = opts.ca || null;
+    if (!(opts.ca ? /^https:\/\/127\.0\.0\.1:\d+$/ : /^http:\/\/127\.0\.0\.1:\d+$/).test(server.url)) {
       throw new Error(`listening line has an unexpected url: ${listening.line}`);
     }
     await server.waitHealthy();
@@ -430,6 +434,18 @@ export async function startServer(opts = {}) {
     throw e;
   }
   return server;
+}
+
+/** The status of a GET of url over HTTPS, trusting the certificate ca alone. */
+function httpsStatus(url, ca, timeout) {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, timeout }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
 }
 
 class Server {
@@ -515,10 +531,12 @@ class Server {
         throw new Error(`hartline exited (${this.exitCode ?? this.exitSignal}) before /healthz answered\n${this.describe()}`);
       }
       try {
-        const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) });
-        await res.arrayBuffer();
-        if (res.status === 200) return;
-        last = `status ${res.status}`;
+        const status = this.ca
+          ? await httpsStatus(`${this.url}/healthz`, this.ca, Math.max(1, deadline - Date.now()))
+          : await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) })
+            .then(async (res) => (await res.arrayBuffer(), res.status));
+        if (status === 200) return;
+        last = `status ${status}`;
       } catch (e) {
         last = e.message;
       }

@@ -230,6 +230,89 @@ UNIT_TEST(test_usage_from_table)
 	free(text);
 }
 
+/* A configuration file: name = value lines as if typed after --name, the
+ * command line read after it overriding it, and every wrong line named by
+ * the file, its number and the setting. */
+static int config(struct parsed *p, const char *text)
+{
+	static char copy[1024];
+	snprintf(copy, sizeof copy, "%s", text);
+	memset(p, 0, sizeof *p);
+	p->o.workers = 7;
+	return opts_parse_config(&cmd, "test.conf", copy, &p->o, p->why, sizeof p->why);
+}
+
+UNIT_TEST(test_config_file)
+{
+	struct parsed p;
+	assert_int_equal(config(&p, "# a comment\n\n  db = a.db  \r\nworkers=12\nsession-idle = 15m\n"
+				    "strict = yes\nfield = a=1\nfield = \"b = 2\"\n   # indented comment\n"),
+			 0);
+	assert_string_equal(p.o.db, "a.db");
+	assert_int_equal(p.o.workers, 12);
+	assert_int_equal(p.o.idle, (int64_t)15 * 60 * 1000000);
+	assert_true(p.o.strict);
+	assert_int_equal(p.o.field.n, 2);
+	assert_string_equal(p.o.field.item[0], "a=1");
+	assert_string_equal(p.o.field.item[1], "b = 2");
+	assert_int_equal(config(&p, "strict = off\n"), 0);
+	assert_false(p.o.strict);
+	/* An empty file, or one without a final newline. */
+	assert_int_equal(config(&p, ""), 0);
+	assert_int_equal(p.o.workers, 7);
+	assert_int_equal(config(&p, "workers = 3"), 0);
+	assert_int_equal(p.o.workers, 3);
+}
+
+UNIT_TEST(test_config_then_command_line)
+{
+	struct parsed p;
+	assert_int_equal(config(&p, "db = from-file.db\nworkers = 12\nid = file-id\n"), 0);
+	/* The command line over the file: what it names wins, the rest stays,
+	 * and a required option the file gave is not missed. */
+	char *argv[] = {"test", "--workers", "3", NULL};
+	assert_int_equal(opts_parse(&cmd, 3, argv, &p.o, p.args, &p.nargs, p.why, sizeof p.why), 0);
+	assert_int_equal(p.o.workers, 3);
+	assert_string_equal(p.o.db, "from-file.db");
+	assert_string_equal(p.o.id, "file-id");
+}
+
+UNIT_TEST(test_config_problems)
+{
+	struct parsed p;
+	assert_int_equal(config(&p, "db = a.db\n\ncolour = red\n"), ERR_INVAL);
+	assert_string_equal(p.why, "test.conf, line 3: there is no setting 'colour'; the settings are the options of "
+				   "`hartline test --help`, without the dashes");
+	assert_int_equal(config(&p, "db a.db\n"), ERR_INVAL);
+	assert_string_equal(p.why, "test.conf, line 1: expected a setting as NAME = VALUE, such as listen = 127.0.0.1:8080");
+	assert_int_equal(config(&p, "# fine\nworkers = 0\n"), ERR_INVAL);
+	assert_string_equal(p.why, "test.conf, line 2: workers = 0: expected a whole number from 1 to 256");
+	assert_int_equal(config(&p, "session-idle = soon\n"), ERR_INVAL);
+	assert_string_equal(p.why,
+			    "test.conf, line 1: session-idle = soon: expected a length of time such as 90s, 15m, 12h or 2d");
+	assert_int_equal(config(&p, "strict = perhaps\n"), ERR_INVAL);
+	assert_string_equal(p.why, "test.conf, line 1: strict = perhaps: write strict = true or strict = false");
+	assert_int_equal(config(&p, "db =\n"), ERR_INVAL);
+	assert_string_equal(p.why, "test.conf, line 1: db has no value: write db = URL");
+	assert_int_equal(config(&p, "field = 1\nfield = 2\nfield = 3\nfield = 4\n"), ERR_INVAL);
+	assert_string_equal(p.why, "test.conf, line 4: field = 4: at most 3 --field options may be given");
+	/* A file cannot name another file. */
+	assert_int_equal(config(&p, "config = other.conf\n"), ERR_INVAL);
+	assert_non_null(strstr(p.why, "line 1: there is no setting 'config'"));
+}
+
+UNIT_TEST(test_peek)
+{
+	char *argv[] = {"serve", "--db", "x.db", "--config", "a.conf", "--configure=no", NULL};
+	assert_string_equal(opts_peek(6, argv, "config"), "a.conf");
+	assert_string_equal(opts_peek(6, argv, "configure"), "no");
+	assert_null(opts_peek(6, argv, "listen"));
+	char *eq[] = {"serve", "--config=b.conf", NULL};
+	assert_string_equal(opts_peek(2, eq, "config"), "b.conf");
+	char *last[] = {"serve", "--config", NULL};
+	assert_null(opts_peek(2, last, "config"));
+}
+
 int main(void)
 {
 	return unit_run("tests", NULL, NULL);
