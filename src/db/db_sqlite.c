@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,30 @@
 
 #define SQLITE_BUSY_TIMEOUT_MS 10000
 
+/* Prepared statements kept for the next use of the same SQL on this
+ * connection: a request runs a score of statements, and preparing each
+ * anew (parsing, planning) cost more than running it. */
+#define SQ_CACHE 96
+
+struct sq_cached {
+	char *sql; /* NULL: an empty slot */
+	uint64_t hash;
+	sqlite3_stmt *h;
+	bool in_use;
+	uint64_t used; /* for evicting the least recently used */
+};
+
 struct sq_db {
 	struct db base;
 	sqlite3 *h;
+	uint64_t tick;
+	struct sq_cached cache[SQ_CACHE];
 };
 
 struct sq_stmt {
 	struct db_stmt base;
 	sqlite3_stmt *h;
+	struct sq_cached *slot; /* kept in the cache, or NULL */
 };
 
 static sqlite3 *H(struct db *db)
@@ -54,10 +71,90 @@ static int sq_error(struct db *db, int rc)
 	return ERR_DB;
 }
 
+static void cache_free(struct sq_db *q)
+{
+	for (size_t i = 0; i < SQ_CACHE; i++) {
+		sqlite3_finalize(q->cache[i].h);
+		free(q->cache[i].sql);
+	}
+	memset(q->cache, 0, sizeof q->cache);
+}
+
 static void sq_close(struct db *db)
 {
+	cache_free((struct sq_db *)db);
 	sqlite3_close_v2(H(db));
 	free(db);
+}
+
+static uint64_t sql_hash(const char *sql)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return h;
+}
+
+/* A statement for sql from the cache, or prepared now (and kept when it is
+ * one whole statement). *ret_slot is its slot, or NULL when not kept; a
+ * statement in use (a loop running the same SQL inside itself) is not
+ * shared: the second gets its own. */
+static int cached_prepare(struct sq_db *q, const char *sql, sqlite3_stmt **ret, struct sq_cached **ret_slot,
+			  const char **ret_tail)
+{
+	uint64_t hash = sql_hash(sql);
+	struct sq_cached *free_slot = NULL, *lru = NULL;
+	for (size_t i = 0; i < SQ_CACHE; i++) {
+		struct sq_cached *c = &q->cache[i];
+		if (!c->sql) {
+			free_slot = free_slot ? free_slot : c;
+			continue;
+		}
+		if (c->hash == hash && !c->in_use && strcmp(c->sql, sql) == 0) {
+			c->in_use = true;
+			c->used = ++q->tick;
+			*ret = c->h;
+			*ret_slot = c;
+			*ret_tail = "";
+			return SQLITE_OK;
+		}
+		if (!c->in_use && (!lru || c->used < lru->used))
+			lru = c;
+	}
+	const char *tail = NULL;
+	int rc = sqlite3_prepare_v2(q->h, sql, -1, ret, &tail);
+	*ret_slot = NULL;
+	*ret_tail = tail ? tail : "";
+	if (rc != SQLITE_OK || !*ret)
+		return rc;
+	while (*tail == ' ' || *tail == '\t' || *tail == '\n' || *tail == ';')
+		tail++;
+	struct sq_cached *slot = free_slot ? free_slot : lru;
+	if (*tail || !slot)
+		return rc;
+	char *copy = strdup(sql);
+	if (!copy) {
+		sqlite3_finalize(*ret);
+		*ret = NULL;
+		return SQLITE_NOMEM;
+	}
+	sqlite3_finalize(slot->h);
+	free(slot->sql);
+	*slot = (struct sq_cached){.sql = copy, .hash = hash, .h = *ret, .in_use = true, .used = ++q->tick};
+	*ret_slot = slot;
+	return rc;
+}
+
+/* Done with a statement: back to the cache, reset, or finalized. */
+static void cached_release(sqlite3_stmt *h, struct sq_cached *slot)
+{
+	if (!slot) {
+		sqlite3_finalize(h);
+		return;
+	}
+	sqlite3_reset(h);
+	sqlite3_clear_bindings(h);
+	slot->in_use = false;
 }
 
 static int sq_prepare(struct db *db, const char *sql, struct db_stmt **ret)
@@ -65,7 +162,8 @@ static int sq_prepare(struct db *db, const char *sql, struct db_stmt **ret)
 	struct sq_stmt *st = calloc(1, sizeof *st);
 	if (!st)
 		return ERR_NOMEM;
-	int rc = sqlite3_prepare_v2(H(db), sql, -1, &st->h, NULL);
+	const char *tail;
+	int rc = cached_prepare((struct sq_db *)db, sql, &st->h, &st->slot, &tail);
 	if (rc != SQLITE_OK) {
 		free(st);
 		return sq_error(db, rc);
@@ -119,7 +217,7 @@ static int sq_reset(struct db_stmt *st)
 
 static void sq_finalize(struct db_stmt *st)
 {
-	sqlite3_finalize(S(st));
+	cached_release(S(st), ((struct sq_stmt *)st)->slot);
 	free(st);
 }
 
@@ -152,7 +250,25 @@ static const void *sq_column_blob(struct db_stmt *st, int col, size_t *ret_len)
 
 static int sq_exec(struct db *db, const char *sql)
 {
-	int rc = sqlite3_exec(H(db), sql, NULL, NULL, NULL);
+	/* One statement (a transaction's BEGIN, SAVEPOINT, COMMIT) from the
+	 * cache; more than one through sqlite3_exec. */
+	sqlite3_stmt *h;
+	struct sq_cached *slot;
+	const char *tail;
+	int rc = cached_prepare((struct sq_db *)db, sql, &h, &slot, &tail);
+	if (rc != SQLITE_OK)
+		return sq_error(db, rc);
+	if (slot) {
+		while ((rc = sqlite3_step(h)) == SQLITE_ROW)
+			;
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		int r = rc == SQLITE_OK ? 0 : sq_error(db, rc);
+		cached_release(h, slot);
+		return r;
+	}
+	cached_release(h, NULL);
+	rc = sqlite3_exec(H(db), sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : sq_error(db, rc);
 }
 

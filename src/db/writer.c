@@ -20,6 +20,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,12 @@ struct db_writer {
 	pthread_cond_t wakeup; /* for the commit thread */
 	pthread_t thread;
 	bool thread_started, stop;
+	/* SQLite: the write-ahead log is copied into the database file by a
+	 * thread of its own, so no commit waits for it. */
+	pthread_t checkpointer;
+	bool checkpointer_started;
+	pthread_cond_t stopping;
+	uint64_t checkpointed; /* commits when the last checkpoint began */
 	bool held;       /* a transaction is running on conn */
 	bool committing; /* the commit thread is using conn */
 	bool open;       /* the group's transaction is begun */
@@ -108,6 +115,40 @@ static void commit_group(struct db_writer *w)
 	pthread_cond_broadcast(&w->turn);
 }
 
+#define CHECKPOINT_EVERY_MS 250
+
+static void *checkpoint_thread(void *arg)
+{
+	struct db_writer *w = arg;
+	struct db *db = NULL;
+	char err[256];
+	if (db_open(w->url, &db, err, sizeof err) < 0) {
+		log_error("db_checkpoint", "error=\"%s\"", err);
+		return NULL;
+	}
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		struct timespec at;
+		clock_gettime(CLOCK_REALTIME, &at);
+		at.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
+		at.tv_sec += at.tv_nsec / 1000000000L;
+		at.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&w->stopping, &w->lock, &at);
+		if (w->stop || w->stats.commits == w->checkpointed)
+			continue;
+		w->checkpointed = w->stats.commits;
+		pthread_mutex_unlock(&w->lock);
+		/* PASSIVE: copies what no reader still needs, and waits for
+		 * nobody. */
+		if (db_exec(db, "PRAGMA wal_checkpoint(PASSIVE)") < 0)
+			log_warn("db_checkpoint", "error=\"%s\"", db_errmsg(db));
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	db_close(db);
+	return NULL;
+}
+
 static void *commit_thread(void *arg)
 {
 	struct db_writer *w = arg;
@@ -137,6 +178,7 @@ int db_writer_new(const char *url, struct db_writer **ret)
 	pthread_cond_init(&w->turn, NULL);
 	pthread_cond_init(&w->done, NULL);
 	pthread_cond_init(&w->wakeup, NULL);
+	pthread_cond_init(&w->stopping, NULL);
 	*ret = w;
 	return 0;
 }
@@ -148,15 +190,19 @@ void db_writer_free(struct db_writer *w)
 	pthread_mutex_lock(&w->lock);
 	w->stop = true;
 	pthread_cond_signal(&w->wakeup);
+	pthread_cond_broadcast(&w->stopping);
 	pthread_mutex_unlock(&w->lock);
 	if (w->thread_started)
 		pthread_join(w->thread, NULL);
+	if (w->checkpointer_started)
+		pthread_join(w->checkpointer, NULL);
 	if (w->conn && w->conn->ops->in_txn(w->conn))
 		(void)w->conn->ops->exec(w->conn, "ROLLBACK");
 	db_close(w->conn);
 	pthread_cond_destroy(&w->turn);
 	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->wakeup);
+	pthread_cond_destroy(&w->stopping);
 	pthread_mutex_destroy(&w->lock);
 	free(w->url);
 	free(w);
@@ -179,6 +225,19 @@ static int writer_start(struct db_writer *w, struct db *asking)
 		if (r < 0) {
 			db_set_error(asking, "%s", err);
 			return r;
+		}
+		if (db_engine(w->conn) == DB_SQLITE) {
+			if ((r = w->conn->ops->exec(w->conn, "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864")) < 0) {
+				db_set_error(asking, "%s", db_errmsg(w->conn));
+				db_close(w->conn);
+				w->conn = NULL;
+				return r;
+			}
+			w->checkpointer_started = pthread_create(&w->checkpointer, NULL, checkpoint_thread, w) == 0;
+			if (!w->checkpointer_started) {
+				log_warn("db_checkpoint", "error=\"no thread: the log is copied by the commits\"");
+				(void)w->conn->ops->exec(w->conn, "PRAGMA wal_autocheckpoint=1000");
+			}
 		}
 	}
 	if (!w->thread_started) {

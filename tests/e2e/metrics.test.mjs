@@ -218,6 +218,20 @@ describe(`GET /metrics (${ENGINE})`, { timeout: 180_000 }, () => {
     assert.ok(page.samples.some((s) => s.name === 'hartline_db_commit_batch_size_bucket' && s.labels.le === '1'));
   });
 
+  test('the writer\'s commits and transactions move with each write, every transaction in one commit\'s batch', async () => {
+    const before = await scrape(server.url);
+    const admin = await login(server.url, demo.byRole.admin.username, demo.byRole.admin.password);
+    for (let i = 0; i < 3; i++) await admin.get('/api/v1/users/1');
+    const page = await scrape(server.url);
+    const moved = (name) => value(page, name, {}) - value(before, name, {});
+    // The login and each audited read are transactions of their own.
+    assert.ok(moved('hartline_db_transactions_total') >= 4, `transactions ${moved('hartline_db_transactions_total')}`);
+    assert.ok(moved('hartline_db_commits_total') >= 1);
+    assert.ok(moved('hartline_db_commits_total') <= moved('hartline_db_transactions_total'));
+    assert.equal(value(page, 'hartline_db_commit_batch_size_count', {}), value(page, 'hartline_db_commits_total', {}) +
+      value(page, 'hartline_db_commits_failed_total', {}), 'each commit is in the batch histogram once');
+  });
+
   test('requests are counted by route pattern and status, never by the path with its ids', async () => {
     const before = await scrape(server.url);
     for (let i = 0; i < 3; i++) await (await fetch(`${server.url}/healthz`)).arrayBuffer();

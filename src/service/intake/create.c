@@ -473,6 +473,16 @@ int svc_intake_create(const struct svc_ctx *ctx, const json_t *body, const char 
 	if ((r = check_report(ctx->app->pack, body, in, errs)) < 0 || (r = decide(ctx->app->pack, in)) < 0 ||
 	    (r = db_begin(db)) < 0)
 		goto out;
+	/* Once more inside the transaction, which sees every report written
+	 * before it, also those whose commit is still under way: a replay is
+	 * answered only once the commit it waits for is durable. */
+	if (idem_key && ((r = find_replay(ctx, db, idem_key, digest, ret)) < 0 || ret->replayed)) {
+		if (r == 0 && (r = db_commit(db)) < 0)
+			ret->id = 0;
+		if (r < 0)
+			db_rollback(db);
+		goto out;
+	}
 	if ((r = insert_all(db, ctx, in, idem_key, digest, ret)) < 0 || (r = db_commit(db)) < 0) {
 		db_rollback(db);
 		ret->id = 0;
