@@ -883,6 +883,8 @@ bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_
 				return false;
 		}
 	}
+	if (w > MATCH_SIBLINGS_W && match_siblings(m, levels) != MATCH_ONE_CHILD)
+		w = MATCH_SIBLINGS_W;
 	*ret_weight = w;
 	return w >= min_weight;
 }
