@@ -185,6 +185,7 @@ struct match_model {
 	 * a year or more apart). */
 	bool households;
 	size_t household_pairs, household_apart;
+	double moved_w; /* a move's weight (match_moved_bonus) */
 };
 
 /* Thresholds on the match probability. */
@@ -236,6 +237,20 @@ double match_probability(double weight);
 enum match_siblings { MATCH_ONE_CHILD, MATCH_TWINS, MATCH_SIBLINGS };
 #define MATCH_SIBLINGS_W (-2.0) /* probability 0.2 */
 enum match_siblings match_siblings(const struct match_model *m, const uint8_t levels[MATCH_MAX_FIELDS]);
+
+/* A family that moved changes town, postcode and address at once: one
+ * event, not three independent pieces of evidence. When every known place
+ * field (at least two) of a pair is at its "different" level, the pair
+ * weighs m->moved_w for its places (how much likelier a move is among
+ * matches than among random pairs) instead of their sum, when that is
+ * more. The bonus is the difference (>= 0), added to the weight by
+ * match_weight and match_score_at_least. */
+double match_moved_bonus(const struct match_model *m, const uint8_t levels[MATCH_MAX_FIELDS]);
+/* The largest it can be for the model. */
+double match_moved_bonus_max(const struct match_model *m);
+/* Fit m->moved_w from the levels of likely matches (nm pairs) and of
+ * random pairs (nr). Until fitted (match_model_init) there is no bonus. */
+void match_model_moved(struct match_model *m, const uint8_t *matches, size_t nm, const uint8_t *random, size_t nr);
 /* Each field's largest possible weight, term-frequency bonus included. */
 void match_model_bounds(const struct match_model *m, double max_w[MATCH_MAX_FIELDS]);
 

@@ -87,6 +87,7 @@ void match_model_init(struct match_model *m, const struct match_schema *s)
 	m->lambda = 0.05;
 	m->prior_w = log2(m->lambda / (1 - m->lambda));
 	m->households = true;
+	m->moved_w = -1e9; /* no bonus until fitted */
 }
 
 void match_model_done(struct match_model *m)
@@ -478,6 +479,68 @@ enum match_siblings match_siblings(const struct match_model *m, const uint8_t le
 	return MATCH_SIBLINGS;
 }
 
+static bool is_place(enum match_kind k)
+{
+	return k == MK_TOWN || k == MK_POSTCODE || k == MK_ADDRESS;
+}
+
+/* Is lv a move: every known place field (at least two) different? */
+static bool is_move(const struct match_model *m, const uint8_t *lv)
+{
+	int known = 0;
+	for (int f = 0; f < m->n; f++) {
+		if (!is_place(m->kind[f]) || !lv[f])
+			continue;
+		if (lv[f] != match_levels(m->kind[f]) - 1)
+			return false; /* one place agrees at least in part */
+		known++;
+	}
+	return known >= 2;
+}
+
+/* The bonus for levels lv: the move's own weight less what the place
+ * fields would take off one by one, when that is more. *sum (may be NULL)
+ * gets what they take off. */
+static double moved_bonus(const struct match_model *m, const uint8_t *lv, double *sum)
+{
+	if (!is_move(m, lv))
+		return 0;
+	double t = 0;
+	for (int f = 0; f < m->n; f++)
+		if (is_place(m->kind[f]) && lv[f])
+			t += m->w[f][lv[f]];
+	if (sum)
+		*sum = t;
+	return m->moved_w > t ? m->moved_w - t : 0;
+}
+
+double match_moved_bonus(const struct match_model *m, const uint8_t levels[MATCH_MAX_FIELDS])
+{
+	return moved_bonus(m, levels, NULL);
+}
+
+double match_moved_bonus_max(const struct match_model *m)
+{
+	double t = 0;
+	for (int f = 0; f < m->n; f++)
+		if (is_place(m->kind[f]))
+			t += fmin(0, m->w[f][match_levels(m->kind[f]) - 1]);
+	return m->moved_w > t ? m->moved_w - t : 0;
+}
+
+void match_model_moved(struct match_model *m, const uint8_t *matches, size_t nm, const uint8_t *random, size_t nr)
+{
+	double cm[2] = {0}, cu[2] = {0};
+	for (size_t p = 0; p < nm; p++)
+		cm[is_move(m, matches + p * (size_t)m->n)]++;
+	for (size_t p = 0; p < nr; p++)
+		cu[is_move(m, random + p * (size_t)m->n)]++;
+	/* Counted over every pair: the share of matches, and of random pairs,
+	 * that look like a move. */
+	double pm = (cm[1] + 0.5) / (cm[0] + cm[1] + 1), pu = (cu[1] + 0.5) / (cu[0] + cu[1] + 1);
+	m->moved_w = log2(pm / pu);
+}
+
 double match_weight(const struct match_model *m, const struct match_store *s, const struct match_rec *a,
 		    const char *pa, const uint8_t levels[MATCH_MAX_FIELDS], double explain[MATCH_MAX_FIELDS])
 {
@@ -492,6 +555,17 @@ double match_weight(const struct match_model *m, const struct match_store *s, co
 		if (explain)
 			explain[f] = fw;
 		w += fw;
+	}
+	double places = 0, moved = moved_bonus(m, levels, &places);
+	if (moved > 0) {
+		/* The move's weight goes to the first place field. */
+		w += moved;
+		bool first = true;
+		for (int f = 0; explain && f < m->n; f++)
+			if (is_place(m->kind[f]) && levels[f]) {
+				explain[f] = first ? places + moved : 0;
+				first = false;
+			}
 	}
 	if (w > MATCH_SIBLINGS_W && match_siblings(m, levels) != MATCH_ONE_CHILD) {
 		/* The excess is taken from the given name, which tells them apart. */

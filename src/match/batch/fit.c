@@ -271,6 +271,32 @@ static void fit_from_sessions(const struct match_store *s, struct match_model *m
 	m->pairs = a->n + b->n;
 }
 
+/* A move's weight: matches are the pairs of the birth-date session whose
+ * names both agree (exactly, as a nickname or spelled alike). */
+static int fit_moved(struct match_model *m, const struct session *a, const uint8_t *rlv, size_t nr)
+{
+	size_t nf = (size_t)m->n, n = 0;
+	int g = -1, fam = -1;
+	for (int f = m->n - 1; f >= 0; f--) {
+		if (m->kind[f] == MK_GIVEN)
+			g = f;
+		else if (m->kind[f] == MK_FAMILY)
+			fam = f;
+	}
+	uint8_t *lv = malloc((a->n ? a->n : 1) * nf);
+	if (!lv)
+		return ERR_NOMEM;
+	for (size_t p = 0; p < a->n; p++) {
+		const uint8_t *x = a->lv + p * nf;
+		if (x[g] >= 1 && x[g] <= 3 && x[fam] >= 1 && x[fam] <= 3)
+			memcpy(lv + nf * n++, x, nf);
+	}
+	if (n >= 50)
+		match_model_moved(m, lv, n, rlv, nr);
+	free(lv);
+	return 0;
+}
+
 /* ---- households ----
  *
  * Do brothers and sisters share this file? Records with the same family
@@ -405,6 +431,8 @@ int batch_fit_model(const struct match_store *s, const struct entry *e, size_t n
 		if ((rc = rc_em[0]) < 0)
 			goto out;
 		done = true;
+		if ((rc = fit_moved(m, &j->a, j->rlv, j->nr)) < 0)
+			goto out;
 	}
 	if (!done) {
 		struct match_index *ix;

@@ -125,6 +125,8 @@ static void hot_plan_make(const struct match_store *s, const struct match_model 
 			p->far_w[k] = m->w[f][4];
 		}
 	}
+	/* What a move can give back (match_moved_bonus). */
+	p->rest_w += match_moved_bonus_max(m);
 	/* By how much a field's bound can overstate it when it differs. */
 	double loose[HOT_FIELDS];
 	for (int k = 0; k < p->nh; k++) {
