@@ -180,9 +180,11 @@ struct match_model {
 	bool converged, fallback;
 	/* Twin and sibling safeguards (match_siblings) apply: on from
 	 * match_model_init; match_fit turns them off when the file shows no
-	 * households (household_pairs records sharing a family name and an
-	 * address with given names that differ, household_apart of them born
-	 * a year or more apart). */
+	 * households (of household_pairs pairs of records sharing a family
+	 * name and an address, or a town without one, with given names that
+	 * differ, fewer than half, household_apart, born a year or more
+	 * apart; with fewer than ten such pairs it cannot tell, and they stay
+	 * on). */
 	bool households;
 	size_t household_pairs, household_apart;
 	double moved_w; /* a move's weight (match_moved_bonus) */

@@ -351,7 +351,7 @@ static void household_group(const struct match_store *s, const struct fam_addr *
 static int count_households(const struct match_store *s, struct match_model *m)
 {
 	const struct match_schema *sc = match_store_schema(s);
-	int gi = -1, fi = -1, di = -1, ai = -1;
+	int gi = -1, fi = -1, di = -1, ai = -1, ti = -1;
 	for (int f = sc->n - 1; f >= 0; f--) {
 		if (sc->kind[f] == MK_GIVEN)
 			gi = f;
@@ -361,11 +361,17 @@ static int count_households(const struct match_store *s, struct match_model *m)
 			di = f;
 		else if (sc->kind[f] == MK_ADDRESS)
 			ai = f;
+		else if (sc->kind[f] == MK_TOWN)
+			ti = f;
 	}
 	m->household_pairs = m->household_apart = 0;
-	m->households = false;
+	/* Without an address, the town stands for it; with neither, or
+	 * without names and birth dates, the file cannot tell, and the
+	 * safeguards stay on (match_model_init). */
+	if (ai < 0)
+		ai = ti;
 	if (gi < 0 || fi < 0 || di < 0 || ai < 0)
-		return 0; /* nothing to tell a household by */
+		return 0;
 	size_t n = match_store_count(s), k = 0;
 	struct fam_addr *e = malloc((n ? n : 1) * sizeof *e);
 	if (!e)
@@ -386,6 +392,8 @@ static int count_households(const struct match_store *s, struct match_model *m)
 	}
 	free(e);
 	m->households = m->household_apart >= 5 && 2 * m->household_apart > m->household_pairs;
+	if (m->household_pairs < 10)
+		m->households = true; /* too few to tell: the safeguards stay on */
 	return 0;
 }
 
