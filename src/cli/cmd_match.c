@@ -357,6 +357,10 @@ static int run_batch(int argc, char **argv, bool link)
 			for (int l = 1; l < match_levels(schema.kind[f]); l++)
 				fprintf(stderr, "%-16s %-28s %8.4f %8.4f %8.2f\n", l == 1 ? schema.label[f] : "",
 					match_level_text(schema.kind[f], l), model.m[f][l], model.u[f][l], model.w[f][l]);
+		if (model.moved_w > -1e8)
+			fprintf(stderr, "a move (every place different) weighs %.2f for the places together, when more "
+					"than their sum\n",
+				model.moved_w);
 	}
 	free(res.pairs);
 	match_model_done(&model);
