@@ -75,6 +75,16 @@ for (const ds of [1, 3]) {
 }
 const febrlHead = ['FEBRL', 'fields', 'precision', 'recall', 'F1', 'time (s)'];
 
+// The second generator (bench/match/welfare_gen.py), where the run had it.
+const welfare = [];
+for (const seed of [3, 4, 5]) {
+  const k = `welfare${seed}`;
+  if (R[`${k}_f1`] === undefined) continue;
+  welfare.push([`seed ${seed}`, int(num(`${k}_records`)), fx(num(`${k}_precision`), 4), fx(num(`${k}_recall`), 4),
+    fx(num(`${k}_f1`), 4), R[`${k}_em`] || '', fx(num(`${k}_s`), 2)]);
+}
+const welfareHead = ['second generator', 'records', 'precision', 'recall', 'F1', 'EM iterations', 'time (s)'];
+
 // ---- budgets (docs: /work/shared/DESIGN.md "Budgets") and targets -----------------
 const yes = (b) => (b ? 'yes' : '**NO**');
 const sized = (b) => (full ? yes(b) : 'n/a (budget is for 1,000,000 records)');
@@ -205,7 +215,13 @@ dataset1 (1,000 records) and dataset3 (5,000 records), with all fields and
 without \`soc_sec_id\`:
 
 ${md(febrlHead, febrl)}
+${welfare.length ? `
+And on files of 12,000 children from the second generator
+(\`bench/match/welfare_gen.py\`, docs/generator.md), with twins, siblings
+and namesakes, and no identifier:
 
+${md(welfareHead, welfare)}
+` : ''}
 ### SQLite
 
 \`build/bench_db_commit\`, 3 s each: ${int(num('sqlite_raw_cps'))} durable commits/s raw, ${int(num('sqlite_layer_cps'))} through

@@ -339,11 +339,16 @@ static int run_batch(int argc, char **argv, bool link)
 	if (rc == 0 && !o.quiet) {
 		fprintf(stderr,
 			"%zu records, %zu candidate pairs compared, %zu pairs at or above %.2f; model fitted on %zu "
-			"pairs in %d EM iterations (match share %.4f); %.1f s read, %.1f s index, %.1f s fit, "
+			"pairs, EM %s %d iterations%s (match share %.4f); %.1f s read, %.1f s index, %.1f s fit, "
 			"%.1f s compare, %.1f s write\n",
 			match_store_count(s), res.candidates, res.npairs, bo.threshold ? bo.threshold : MATCH_LINK,
-			model.pairs, model.iterations, model.lambda, seconds_read, res.seconds_index, res.seconds_fit,
-			res.seconds_score, seconds_write);
+			model.pairs, model.converged ? "converged in" : "did not converge in", model.iterations,
+			model.fallback ? ", so m is the plain rule's estimate" : "", model.lambda, seconds_read,
+			res.seconds_index, res.seconds_fit, res.seconds_score, seconds_write);
+		fprintf(stderr,
+			"twin and sibling safeguards %s: %zu pairs share family name and address with given names that "
+			"differ, %zu of them born a year or more apart\n",
+			model.households ? "on" : "off", model.household_pairs, model.household_apart);
 	}
 	if (rc == 0 && o.verbose) {
 		fprintf(stderr, "model: lambda %.3g (prior %.2f bits)\n%-16s %-28s %8s %8s %8s\n", model.lambda,
@@ -352,6 +357,10 @@ static int run_batch(int argc, char **argv, bool link)
 			for (int l = 1; l < match_levels(schema.kind[f]); l++)
 				fprintf(stderr, "%-16s %-28s %8.4f %8.4f %8.2f\n", l == 1 ? schema.label[f] : "",
 					match_level_text(schema.kind[f], l), model.m[f][l], model.u[f][l], model.w[f][l]);
+		if (model.moved_w > -1e8)
+			fprintf(stderr, "a move (every place different) weighs %.2f for the places together, when more "
+					"than their sum\n",
+				model.moved_w);
 	}
 	free(res.pairs);
 	match_model_done(&model);

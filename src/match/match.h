@@ -174,6 +174,20 @@ struct match_model {
 	struct match_tf *tf[MATCH_MAX_FIELDS]; /* NULL: no adjustment */
 	int iterations;  /* EM iterations run */
 	size_t pairs;    /* candidate pairs it was fitted on */
+	/* EM stopped because it settled (the parameters or the likelihood
+	 * stopped changing), not at its cap; match_fit falls back on the
+	 * plain rule's estimate when it did not (fallback). */
+	bool converged, fallback;
+	/* Twin and sibling safeguards (match_siblings) apply: on from
+	 * match_model_init; match_fit turns them off when the file shows no
+	 * households (of household_pairs pairs of records sharing a family
+	 * name and an address, or a town without one, with given names that
+	 * differ, fewer than half, household_apart, born a year or more
+	 * apart; with fewer than ten such pairs it cannot tell, and they stay
+	 * on). */
+	bool households;
+	size_t household_pairs, household_apart;
+	double moved_w; /* a move's weight (match_moved_bonus) */
 };
 
 /* Thresholds on the match probability. */
@@ -193,6 +207,10 @@ void match_model_done(struct match_model *m);
  * people. */
 int match_model_em(struct match_model *m, const uint8_t *levels, size_t npairs, int max_iter, double tol,
 		   bool fit_u, const bool *evidence);
+/* EM has settled when no parameter moves by tol, or when an iteration
+ * raises the log-likelihood by less than this share of it (m->converged);
+ * else it stops at max_iter with m->converged false. */
+#define MATCH_EM_LL_TOL 1e-9
 
 /* Set u from the levels of random pairs (almost all non-matches): the
  * chance that two different people agree at each level. */
@@ -206,6 +224,35 @@ int match_model_tf(struct match_model *m, const struct match_store *s);
 double match_weight(const struct match_model *m, const struct match_store *s, const struct match_rec *a,
 		    const char *pa, const uint8_t levels[MATCH_MAX_FIELDS], double explain[MATCH_MAX_FIELDS]);
 double match_probability(double weight);
+
+/* Twins and siblings. Fellegi-Sunter counts each field's agreement apart,
+ * but a family name, an address, a town and a birth date agree together
+ * for brothers and sisters: their sum says "one household", not "one
+ * child". A pair whose given names differ outright (not a nickname, not
+ * spelled or sounding alike, not an initial) while the family names agree
+ * is two children (MATCH_TWINS when their birth dates agree, exactly or
+ * with day and month swapped; MATCH_SIBLINGS otherwise, a birth date
+ * missing included), unless an identifier agrees exactly. Such a pair's
+ * weight is at most MATCH_SIBLINGS_W: below the review threshold, so never
+ * linked; match_weight takes the excess from the given name's share.
+ * MATCH_ONE_CHILD always when m->households is false. */
+enum match_siblings { MATCH_ONE_CHILD, MATCH_TWINS, MATCH_SIBLINGS };
+#define MATCH_SIBLINGS_W (-2.0) /* probability 0.2 */
+enum match_siblings match_siblings(const struct match_model *m, const uint8_t levels[MATCH_MAX_FIELDS]);
+
+/* A family that moved changes town, postcode and address at once: one
+ * event, not three independent pieces of evidence. When every known place
+ * field (at least two) of a pair is at its "different" level, the pair
+ * weighs m->moved_w for its places (how much likelier a move is among
+ * matches than among random pairs) instead of their sum, when that is
+ * more. The bonus is the difference (>= 0), added to the weight by
+ * match_weight and match_score_at_least. */
+double match_moved_bonus(const struct match_model *m, const uint8_t levels[MATCH_MAX_FIELDS]);
+/* The largest it can be for the model. */
+double match_moved_bonus_max(const struct match_model *m);
+/* Fit m->moved_w from the levels of likely matches (nm pairs) and of
+ * random pairs (nr). Until fitted (match_model_init) there is no bonus. */
+void match_model_moved(struct match_model *m, const uint8_t *matches, size_t nm, const uint8_t *random, size_t nr);
 /* Each field's largest possible weight, term-frequency bonus included. */
 void match_model_bounds(const struct match_model *m, double max_w[MATCH_MAX_FIELDS]);
 

@@ -86,6 +86,8 @@ void match_model_init(struct match_model *m, const struct match_schema *s)
 	}
 	m->lambda = 0.05;
 	m->prior_w = log2(m->lambda / (1 - m->lambda));
+	m->households = true;
+	m->moved_w = -1e9; /* no bonus until fitted */
 }
 
 void match_model_done(struct match_model *m)
@@ -196,9 +198,90 @@ void match_model_u(struct match_model *m, const uint8_t *levels, size_t npairs)
 	}
 }
 
+/* E step: the probability that each pattern is a match, by the fields
+ * of evidence; returns the log-likelihood of the patterns under the
+ * current parameters (that of those fields, the rest follow). */
+static double em_expect(const struct match_model *m, const int *L, const struct pattern *pats, size_t np,
+			const bool *evidence, double *post)
+{
+	double lm_f[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS], lu_f[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS];
+	for (int f = 0; f < m->n; f++)
+		for (int l = 1; l < L[f]; l++) {
+			lm_f[f][l] = log(m->m[f][l]);
+			lu_f[f][l] = log(m->u[f][l]);
+		}
+	double ll = 0, lpm = log(m->lambda), lpu = log(1 - m->lambda);
+	for (size_t p = 0; p < np; p++) {
+		double lm = lpm, lu = lpu;
+		for (int f = 0; f < m->n; f++) {
+			uint8_t l = pats[p].lv[f];
+			if (l && (!evidence || evidence[f])) {
+				lm += lm_f[f][l];
+				lu += lu_f[f][l];
+			}
+		}
+		double w = lm - lu, hi = fmax(lm, lu);
+		ll += pats[p].count * (hi + log(exp(lm - hi) + exp(lu - hi)));
+		post[p] = w > 40 ? 1.0 : w < -40 ? 0.0 : 1.0 / (1.0 + exp(-w));
+	}
+	return ll;
+}
+
+/* M step: new m (and u when fit_u) and lambda from the posteriors, with a
+ * little smoothing so that no level ever gets probability 0; returns the
+ * largest change of any of them. */
+static double em_maximise(struct match_model *m, const int *L, const struct pattern *pats, size_t np,
+			  const double *post, bool fit_u)
+{
+	double mc[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS] = {{0}}, uc[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS] = {{0}};
+	double total = 0, matches = 0;
+	for (size_t p = 0; p < np; p++) {
+		double c = pats[p].count, pm = post[p] * c, pu = (1 - post[p]) * c;
+		total += c;
+		matches += pm;
+		for (int f = 0; f < m->n; f++) {
+			uint8_t l = pats[p].lv[f];
+			if (l) {
+				mc[f][l] += pm;
+				uc[f][l] += pu;
+			}
+		}
+	}
+	double change = 0;
+	for (int f = 0; f < m->n; f++) {
+		if (L[f] < 2)
+			continue;
+		double ms = 0, us = 0;
+		for (int l = 1; l < L[f]; l++) {
+			mc[f][l] += 0.5;
+			uc[f][l] += 0.5;
+			ms += mc[f][l];
+			us += uc[f][l];
+		}
+		for (int l = 1; l < L[f]; l++) {
+			double nm = mc[f][l] / ms, nu = uc[f][l] / us;
+			change = fmax(change, fabs(nm - m->m[f][l]));
+			m->m[f][l] = nm;
+			if (fit_u) {
+				change = fmax(change, fabs(nu - m->u[f][l]));
+				m->u[f][l] = nu;
+			}
+		}
+	}
+	double nl = matches / total;
+	if (nl < 1e-9)
+		nl = 1e-9;
+	if (nl > 1 - 1e-9)
+		nl = 1 - 1e-9;
+	change = fmax(change, fabs(nl - m->lambda));
+	m->lambda = nl;
+	return change;
+}
+
 int match_model_em(struct match_model *m, const uint8_t *levels, size_t npairs, int max_iter, double tol,
 		   bool fit_u, const bool *evidence)
 {
+	m->converged = npairs == 0;
 	if (npairs == 0)
 		return 0;
 	struct pattern *pats;
@@ -214,67 +297,23 @@ int match_model_em(struct match_model *m, const uint8_t *levels, size_t npairs, 
 	int L[MATCH_MAX_FIELDS];
 	for (int f = 0; f < m->n; f++)
 		L[f] = match_levels(m->kind[f]);
+	/* Settled when no parameter moves by tol, or when an iteration adds
+	 * less than MATCH_EM_LL_TOL of the log-likelihood: EM climbs it at
+	 * every step, and a climb that small is a ridge, not a summit ahead. */
+	double ll_prev = 0;
 	int it;
 	for (it = 0; it < max_iter; it++) {
-		/* E: the probability that each pattern is a match. */
-		double lw[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS];
-		for (int f = 0; f < m->n; f++)
-			for (int l = 1; l < L[f]; l++)
-				lw[f][l] = log(m->m[f][l]) - log(m->u[f][l]);
-		double prior = log(m->lambda) - log(1 - m->lambda);
-		for (size_t p = 0; p < np; p++) {
-			double w = prior;
-			for (int f = 0; f < m->n; f++)
-				if (pats[p].lv[f] && (!evidence || evidence[f]))
-					w += lw[f][pats[p].lv[f]];
-			post[p] = w > 40 ? 1.0 : w < -40 ? 0.0 : 1.0 / (1.0 + exp(-w));
+		double ll = em_expect(m, L, pats, np, evidence, post);
+		bool flat = it > 0 && ll - ll_prev <= MATCH_EM_LL_TOL * fabs(ll);
+		ll_prev = ll;
+		if (flat) {
+			m->converged = true;
+			break;
 		}
-		/* M: new m, u and lambda, with a little smoothing so that no
-		 * level ever gets probability 0. */
-		double mc[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS] = {{0}}, uc[MATCH_MAX_FIELDS][MATCH_MAX_LEVELS] = {{0}};
-		double total = 0, matches = 0;
-		for (size_t p = 0; p < np; p++) {
-			double c = pats[p].count, pm = post[p] * c, pu = (1 - post[p]) * c;
-			total += c;
-			matches += pm;
-			for (int f = 0; f < m->n; f++) {
-				uint8_t l = pats[p].lv[f];
-				if (l) {
-					mc[f][l] += pm;
-					uc[f][l] += pu;
-				}
-			}
-		}
-		double change = 0;
-		for (int f = 0; f < m->n; f++) {
-			if (L[f] < 2)
-				continue;
-			double ms = 0, us = 0;
-			for (int l = 1; l < L[f]; l++) {
-				mc[f][l] += 0.5;
-				uc[f][l] += 0.5;
-				ms += mc[f][l];
-				us += uc[f][l];
-			}
-			for (int l = 1; l < L[f]; l++) {
-				double nm = mc[f][l] / ms, nu = uc[f][l] / us;
-				change = fmax(change, fabs(nm - m->m[f][l]));
-				m->m[f][l] = nm;
-				if (fit_u) {
-					change = fmax(change, fabs(nu - m->u[f][l]));
-					m->u[f][l] = nu;
-				}
-			}
-		}
-		double nl = matches / total;
-		if (nl < 1e-9)
-			nl = 1e-9;
-		if (nl > 1 - 1e-9)
-			nl = 1 - 1e-9;
-		change = fmax(change, fabs(nl - m->lambda));
-		m->lambda = nl;
+		double change = em_maximise(m, L, pats, np, post, fit_u);
 		if (change < tol) {
 			it++;
+			m->converged = true;
 			break;
 		}
 	}
@@ -411,6 +450,97 @@ void match_model_bounds(const struct match_model *m, double max_w[MATCH_MAX_FIEL
 	}
 }
 
+/* ---- two children, not one ---- */
+
+enum match_siblings match_siblings(const struct match_model *m, const uint8_t levels[MATCH_MAX_FIELDS])
+{
+	int g = -1, fam = -1, dob = -1;
+	if (!m->households)
+		return MATCH_ONE_CHILD;
+	for (int f = 0; f < m->n; f++) {
+		if (m->kind[f] == MK_IDENT && levels[f] == 1)
+			return MATCH_ONE_CHILD; /* the agency's own number says one child */
+		if (m->kind[f] == MK_GIVEN && g < 0)
+			g = f;
+		else if (m->kind[f] == MK_FAMILY && fam < 0)
+			fam = f;
+		else if (m->kind[f] == MK_DOB && dob < 0)
+			dob = f;
+	}
+	if (g < 0 || fam < 0)
+		return MATCH_ONE_CHILD;
+	/* Given names that differ outright: not a nickname, not spelled or
+	 * sounding alike, not an initial (the last level); family names that
+	 * agree (exactly, a compound part, or spelled alike). */
+	if (levels[g] != match_levels(MK_GIVEN) - 1 || levels[fam] < 1 || levels[fam] > 3)
+		return MATCH_ONE_CHILD;
+	if (dob >= 0 && (levels[dob] == 1 || levels[dob] == 2))
+		return MATCH_TWINS;
+	return MATCH_SIBLINGS;
+}
+
+static bool is_place(enum match_kind k)
+{
+	return k == MK_TOWN || k == MK_POSTCODE || k == MK_ADDRESS;
+}
+
+/* Is lv a move: every known place field (at least two) different? */
+static bool is_move(const struct match_model *m, const uint8_t *lv)
+{
+	int known = 0;
+	for (int f = 0; f < m->n; f++) {
+		if (!is_place(m->kind[f]) || !lv[f])
+			continue;
+		if (lv[f] != match_levels(m->kind[f]) - 1)
+			return false; /* one place agrees at least in part */
+		known++;
+	}
+	return known >= 2;
+}
+
+/* The bonus for levels lv: the move's own weight less what the place
+ * fields would take off one by one, when that is more. *sum (may be NULL)
+ * gets what they take off. */
+static double moved_bonus(const struct match_model *m, const uint8_t *lv, double *sum)
+{
+	if (!is_move(m, lv))
+		return 0;
+	double t = 0;
+	for (int f = 0; f < m->n; f++)
+		if (is_place(m->kind[f]) && lv[f])
+			t += m->w[f][lv[f]];
+	if (sum)
+		*sum = t;
+	return m->moved_w > t ? m->moved_w - t : 0;
+}
+
+double match_moved_bonus(const struct match_model *m, const uint8_t levels[MATCH_MAX_FIELDS])
+{
+	return moved_bonus(m, levels, NULL);
+}
+
+double match_moved_bonus_max(const struct match_model *m)
+{
+	double t = 0;
+	for (int f = 0; f < m->n; f++)
+		if (is_place(m->kind[f]))
+			t += fmin(0, m->w[f][match_levels(m->kind[f]) - 1]);
+	return m->moved_w > t ? m->moved_w - t : 0;
+}
+
+void match_model_moved(struct match_model *m, const uint8_t *matches, size_t nm, const uint8_t *random, size_t nr)
+{
+	double cm[2] = {0}, cu[2] = {0};
+	for (size_t p = 0; p < nm; p++)
+		cm[is_move(m, matches + p * (size_t)m->n)]++;
+	for (size_t p = 0; p < nr; p++)
+		cu[is_move(m, random + p * (size_t)m->n)]++;
+	/* Counted over every pair: the share of matches, and of random pairs,
+	 * that look like a move. */
+	double pm = (cm[1] + 0.5) / (cm[0] + cm[1] + 1), pu = (cu[1] + 0.5) / (cu[0] + cu[1] + 1);
+	m->moved_w = log2(pm / pu);
+}
+
 double match_weight(const struct match_model *m, const struct match_store *s, const struct match_rec *a,
 		    const char *pa, const uint8_t levels[MATCH_MAX_FIELDS], double explain[MATCH_MAX_FIELDS])
 {
@@ -425,6 +555,26 @@ double match_weight(const struct match_model *m, const struct match_store *s, co
 		if (explain)
 			explain[f] = fw;
 		w += fw;
+	}
+	double places = 0, moved = moved_bonus(m, levels, &places);
+	if (moved > 0) {
+		/* The move's weight goes to the first place field. */
+		w += moved;
+		bool first = true;
+		for (int f = 0; explain && f < m->n; f++)
+			if (is_place(m->kind[f]) && levels[f]) {
+				explain[f] = first ? places + moved : 0;
+				first = false;
+			}
+	}
+	if (w > MATCH_SIBLINGS_W && match_siblings(m, levels) != MATCH_ONE_CHILD) {
+		/* The excess is taken from the given name, which tells them apart. */
+		for (int f = 0; explain && f < m->n; f++)
+			if (m->kind[f] == MK_GIVEN) {
+				explain[f] -= w - MATCH_SIBLINGS_W;
+				break;
+			}
+		w = MATCH_SIBLINGS_W;
 	}
 	(void)s;
 	return w;

@@ -828,6 +828,10 @@ bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_
 		if (bound[f] > 0)
 			remaining += bound[f];
 	}
+	/* A move (match_moved_bonus) may give back some of what the places
+	 * take off: the most it can is within reach until they are known. */
+	double moved_max = match_moved_bonus_max(m);
+	remaining += moved_max;
 	double w = m->prior_w;
 	for (int phase = 0; phase < 3; phase++) {
 		if (phase == 1) {
@@ -883,6 +887,9 @@ bool match_score_at_least(const struct match_model *m, const double max_w[MATCH_
 				return false;
 		}
 	}
+	w += match_moved_bonus(m, levels);
+	if (w > MATCH_SIBLINGS_W && match_siblings(m, levels) != MATCH_ONE_CHILD)
+		w = MATCH_SIBLINGS_W;
 	*ret_weight = w;
 	return w >= min_weight;
 }

@@ -193,18 +193,41 @@ static void fit_from_sessions(const struct match_store *s, struct match_model *m
 	rule_b[dob] = true;
 	start_from_rule(&ma, a, rule_a, ident);
 	start_from_rule(&mb, b, rule_b, ident);
+	struct match_model rule_ma = ma, rule_mb = mb;
 	/* Names, birth dates and identifiers decide; places and sex follow
 	 * (sex goes with the given name, a postcode with its town). */
-	bool evidence[MATCH_MAX_FIELDS];
-	for (int f = 0; f < sc->n; f++)
+	bool evidence[MATCH_MAX_FIELDS], evidence_b[MATCH_MAX_FIELDS];
+	int place = -1;
+	for (int f = 0; f < sc->n; f++) {
 		evidence[f] = sc->kind[f] == MK_GIVEN || sc->kind[f] == MK_FAMILY || sc->kind[f] == MK_DOB ||
 			      sc->kind[f] == MK_IDENT;
+		evidence_b[f] = evidence[f];
+		if (place < 0 || (sc->kind[f] == MK_ADDRESS && sc->kind[place] != MK_ADDRESS))
+			if (sc->kind[f] == MK_ADDRESS || sc->kind[f] == MK_TOWN || sc->kind[f] == MK_POSTCODE)
+				place = f;
+	}
+	/* Among pairs with alike names the names are left out, and the birth
+	 * date alone cannot tell matches from the rest (with u fixed, any
+	 * share of matches fits one field's levels as well: EM wanders and
+	 * never settles). One place, the address when there is one, is a
+	 * second witness. */
+	if (place >= 0)
+		evidence_b[place] = true;
 	int rc;
 	if ((rc = match_model_em(&ma, a->lv, a->n, 200, 1e-6, false, evidence)) < 0 ||
-	    (rc = match_model_em(&mb, b->lv, b->n, 200, 1e-6, false, evidence)) < 0) {
+	    (rc = match_model_em(&mb, b->lv, b->n, 200, 1e-6, false, evidence_b)) < 0) {
 		rc_em[0] = rc;
 		return;
 	}
+	/* EM that never settled is not trusted: the plain rule's estimate
+	 * stands instead (and the run says so). */
+	m->converged = ma.converged && mb.converged;
+	m->fallback = !m->converged;
+	int iterations = ma.iterations > mb.iterations ? ma.iterations : mb.iterations;
+	if (!ma.converged)
+		ma = rule_ma;
+	if (!mb.converged)
+		mb = rule_mb;
 	for (int f = 0; f < sc->n; f++) {
 		int L = match_levels(sc->kind[f]);
 		for (int l = 1; l < L; l++) {
@@ -244,8 +267,134 @@ static void fit_from_sessions(const struct match_store *s, struct match_model *m
 			if (m->w[f][l] > m->w[f][1])
 				m->w[f][l] = m->w[f][1];
 	}
-	m->iterations = ma.iterations > mb.iterations ? ma.iterations : mb.iterations;
+	m->iterations = iterations;
 	m->pairs = a->n + b->n;
+}
+
+/* A move's weight: matches are the pairs of the birth-date session whose
+ * names both agree (exactly, as a nickname or spelled alike). */
+static int fit_moved(struct match_model *m, const struct session *a, const uint8_t *rlv, size_t nr)
+{
+	size_t nf = (size_t)m->n, n = 0;
+	int g = -1, fam = -1;
+	for (int f = m->n - 1; f >= 0; f--) {
+		if (m->kind[f] == MK_GIVEN)
+			g = f;
+		else if (m->kind[f] == MK_FAMILY)
+			fam = f;
+	}
+	uint8_t *lv = malloc((a->n ? a->n : 1) * nf);
+	if (!lv)
+		return ERR_NOMEM;
+	for (size_t p = 0; p < a->n; p++) {
+		const uint8_t *x = a->lv + p * nf;
+		if (x[g] >= 1 && x[g] <= 3 && x[fam] >= 1 && x[fam] <= 3)
+			memcpy(lv + nf * n++, x, nf);
+	}
+	if (n >= 50)
+		match_model_moved(m, lv, n, rlv, nr);
+	free(lv);
+	return 0;
+}
+
+/* ---- households ----
+ *
+ * Do brothers and sisters share this file? Records with the same family
+ * name and the same address whose given names differ outright are either
+ * one child whose given name was badly garbled, or two children of one
+ * household. Garbling leaves the birth date alone as a rule; siblings are
+ * born a year or more apart. When most such pairs (with both birth dates
+ * known) are a year or more apart, the file has households and the twin
+ * and sibling safeguards apply (match_siblings); else they stay off, as on
+ * files of unrelated people. */
+
+struct fam_addr {
+	uint64_t key;
+	uint32_t rec;
+};
+
+static int fam_addr_cmp(const void *x, const void *y)
+{
+	const struct fam_addr *a = x, *b = y;
+	return a->key != b->key ? (a->key < b->key ? -1 : 1) : (a->rec > b->rec) - (a->rec < b->rec);
+}
+
+static uint64_t str_key(uint64_t h, const char *v)
+{
+	for (; *v; v++)
+		h = (h ^ (unsigned char)*v) * 1099511628211ULL;
+	return (h ^ 0xff) * 1099511628211ULL;
+}
+
+/* Counts the pairs of a group of records sharing family name and address. */
+static void household_group(const struct match_store *s, const struct fam_addr *g, size_t n, int gi, int di,
+			    struct match_model *m)
+{
+	const char *pool = match_store_pool(s);
+	if (n > 16)
+		n = 16;
+	for (size_t x = 0; x < n; x++)
+		for (size_t y = x + 1; y < n; y++) {
+			uint8_t lv[MATCH_MAX_FIELDS];
+			const struct match_rec *a = match_store_rec(s, g[x].rec), *b = match_store_rec(s, g[y].rec);
+			match_compare_names(s, a, pool, b, pool, lv);
+			if (lv[gi] != match_levels(MK_GIVEN) - 1)
+				continue;
+			int d = match_field_level(s, a, pool, b, pool, di);
+			if (d < 1 || d > 8)
+				continue;
+			m->household_pairs++;
+			m->household_apart += d >= 6;
+		}
+}
+
+static int count_households(const struct match_store *s, struct match_model *m)
+{
+	const struct match_schema *sc = match_store_schema(s);
+	int gi = -1, fi = -1, di = -1, ai = -1, ti = -1;
+	for (int f = sc->n - 1; f >= 0; f--) {
+		if (sc->kind[f] == MK_GIVEN)
+			gi = f;
+		else if (sc->kind[f] == MK_FAMILY)
+			fi = f;
+		else if (sc->kind[f] == MK_DOB)
+			di = f;
+		else if (sc->kind[f] == MK_ADDRESS)
+			ai = f;
+		else if (sc->kind[f] == MK_TOWN)
+			ti = f;
+	}
+	m->household_pairs = m->household_apart = 0;
+	/* Without an address, the town stands for it; with neither, or
+	 * without names and birth dates, the file cannot tell, and the
+	 * safeguards stay on (match_model_init). */
+	if (ai < 0)
+		ai = ti;
+	if (gi < 0 || fi < 0 || di < 0 || ai < 0)
+		return 0;
+	size_t n = match_store_count(s), k = 0;
+	struct fam_addr *e = malloc((n ? n : 1) * sizeof *e);
+	if (!e)
+		return ERR_NOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct match_rec *r = match_store_rec(s, i);
+		if (r->dead || !r->off[fi] || !r->off[ai])
+			continue;
+		const char *pool = match_store_pool(s);
+		e[k++] = (struct fam_addr){str_key(str_key(1469598103934665603ULL, pool + r->off[fi]), pool + r->off[ai]), i};
+	}
+	qsort(e, k, sizeof *e, fam_addr_cmp);
+	for (size_t i = 0, j; i < k; i = j) {
+		for (j = i + 1; j < k && e[j].key == e[i].key; j++)
+			;
+		if (j - i > 1)
+			household_group(s, e + i, j - i, gi, di, m);
+	}
+	free(e);
+	m->households = m->household_apart >= 5 && 2 * m->household_apart > m->household_pairs;
+	if (m->household_pairs < 10)
+		m->households = true; /* too few to tell: the safeguards stay on */
+	return 0;
 }
 
 /* u from random pairs, then m and lambda from the sessions; when the
@@ -290,6 +439,8 @@ int batch_fit_model(const struct match_store *s, const struct entry *e, size_t n
 		if ((rc = rc_em[0]) < 0)
 			goto out;
 		done = true;
+		if ((rc = fit_moved(m, &j->a, j->rlv, j->nr)) < 0)
+			goto out;
 	}
 	if (!done) {
 		struct match_index *ix;
@@ -307,7 +458,18 @@ int batch_fit_model(const struct match_store *s, const struct entry *e, size_t n
 		free(lv);
 		if (rc < 0)
 			goto out;
+		if (!m->converged) {
+			/* Never settled: the starting values, as for a file too
+			 * small to fit on. */
+			int it = m->iterations;
+			match_model_init(m, sc);
+			match_model_u(m, j->rlv, j->nr);
+			m->iterations = it;
+			m->fallback = true;
+		}
 	}
+	if ((rc = count_households(s, m)) < 0)
+		goto out;
 	rc = match_model_tf(m, s);
 out:
 	free(j->rpairs);

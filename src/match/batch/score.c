@@ -70,6 +70,8 @@ struct hot_plan {
 	double far_w[HOT_FIELDS];   /* identifiers more than two edits apart */
 	double near2_w[HOT_FIELDS]; /* identifiers at least two edits apart */
 	double rest_w;              /* the most the fields the copy lacks can weigh */
+	double moved_max;           /* the most a move gives back (match_moved_bonus_max) */
+	bool place[HOT_FIELDS];     /* a town, postcode or address */
 	double names_w;             /* the most both names can weigh */
 	double part_w[2];           /* the most a given, family name weighs when not equal */
 	int given_differ, family_differ; /* the "different" levels */
@@ -125,6 +127,27 @@ static void hot_plan_make(const struct match_store *s, const struct match_model 
 			p->far_w[k] = m->w[f][4];
 		}
 	}
+	/* A move (match_moved_bonus) weighs its places m->moved_w together.
+	 * The bounds above never count a known place below its lowest
+	 * bound (an unequal value at its best partial level, one the copy
+	 * lacks at its most): only a move weighing more than the negative
+	 * ones of those together needs room. */
+	double places_low = 0;
+	for (int f = 0; f < sc->n; f++) {
+		if (sc->kind[f] != MK_TOWN && sc->kind[f] != MK_POSTCODE && sc->kind[f] != MK_ADDRESS)
+			continue;
+		double lo = max_w[f];
+		for (int k = 0; k < p->nh; k++)
+			if (p->hf[k] == f)
+				lo = p->ne_w[k];
+		places_low += fmin(0, lo);
+	}
+	if (m->moved_w > places_low)
+		p->rest_w += m->moved_w - places_low;
+	p->moved_max = match_moved_bonus_max(m);
+	for (int k = 0; k < p->nh; k++)
+		p->place[k] = sc->kind[p->hf[k]] == MK_TOWN || sc->kind[p->hf[k]] == MK_POSTCODE ||
+			      sc->kind[p->hf[k]] == MK_ADDRESS;
 	/* By how much a field's bound can overstate it when it differs. */
 	double loose[HOT_FIELDS];
 	for (int k = 0; k < p->nh; k++) {
@@ -426,11 +449,17 @@ static bool hot_may_reach(const struct match_store *s, const struct match_model 
 	 * levels, those that differ first (their bounds are the loosest). */
 	const char *pool = match_store_pool(s);
 	const struct match_rec *rb = match_store_rec(s, q->j);
+	bool give_back = false;
 	for (int pass = 0; pass < 2; pass++)
 		for (int x = 0; x < p->nh; x++) {
 			int k = p->order[x];
 			if (!doubt[k] || (a->f[k].hash == b->f[k].hash) != (pass == 1))
 				continue;
+			if (p->place[k] && !give_back) {
+				/* A place at its own level may yet be part of a move. */
+				w += p->moved_max;
+				give_back = true;
+			}
 			int f = p->hf[k], l = match_field_level(s, q->ra, pool, rb, pool, f);
 			double fw = l ? m->w[f][l] : 0;
 			if (l == 1 && m->tf[f])
