@@ -36,7 +36,9 @@ static bool sweep_once(void *arg)
 {
 	struct sweep_result res = {0, 0};
 	int r = svc_deadlines_sweep(arg, now(), &res);
-	if (r < 0)
+	if (r == ERR_BUSY)
+		log_info("sweep", "skipped=another_server");
+	else if (r < 0)
 		log_warn("sweep_failed", "error=\"%s\"", err_str(r));
 	else
 		log_info("sweep", "due_soon=%d overdue=%d", res.due_soon, res.overdue);

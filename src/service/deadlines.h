@@ -107,5 +107,6 @@ struct sweep_result {
 
 /* Notify owners and HART of duties coming due and overdue, each once
  * (docs/cases.md). The server runs it every --sweep-seconds;
- * `hartline deadlines sweep` once. */
+ * `hartline deadlines sweep` once. ERR_BUSY, with nothing done, while
+ * another server on the same PostgreSQL database is sweeping. */
 int svc_deadlines_sweep(struct app *app, hl_time now, struct sweep_result *ret);
