@@ -3,18 +3,20 @@
 // each follows the people recorded, merged and unmerged through the other
 // (LISTEN/NOTIFY wakes its catch-up), the figures read on one count the
 // referrals made on the other, a session and an Idempotency-Key hold on
-// either, and the deadline sweep sends each reminder once, one server at a
-// time (an advisory lock).
+// either, the deadline sweep sends each reminder once, one server at a
+// time (an advisory lock), and a queue of e-mail both servers find due at
+// once goes out once (each message claimed by one sender).
 //
 // SQLite is served by one server only: there the suite is skipped.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { Session, demoOnClock, login, readJson } from '../lib/auth.mjs';
 import { mailsIn, startSink } from '../lib/mail.mjs';
-import { ENGINE, MINUTE_MS, cleanup, freePort, loadDefaultPack, startServer, tempDir, until } from '../lib/server.mjs';
+import { ENGINE, MINUTE_MS, cleanup, freePort, loadDefaultPack, sql, startServer, tempDir, until } from '../lib/server.mjs';
 
 const INTAKES = '/api/v1/intakes';
 const CASES = '/api/v1/cases';
@@ -29,6 +31,49 @@ const SWEEP_LOCK_KEY = '7521418695227211777';
 // How long a change made through one server may take to show on the other.
 const FOLLOW_MS = 5_000;
 
+/**
+ * A slow SMTP server on 127.0.0.1:port: it takes each message, into
+ * messages, delayMs after its end, so that a queue takes a while to send.
+ * Resolves the net.Server once it listens.
+ */
+function slowSink(port, delayMs, messages) {
+  const server = net.createServer((c) => {
+    let buf = '';
+    let data = null;
+    c.setEncoding('latin1');
+    c.write('220 slow sink\r\n');
+    c.on('data', (d) => {
+      buf += d;
+      for (;;) {
+        if (data !== null) {
+          const end = buf.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          data += buf.slice(0, end);
+          buf = buf.slice(end + 5);
+          const message = data;
+          data = null;
+          setTimeout(() => { messages.push(message); c.write('250 taken\r\n'); }, delayMs);
+          continue;
+        }
+        const nl = buf.indexOf('\r\n');
+        if (nl < 0) return;
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO' || verb === 'HELO') c.write('250 slow sink\r\n');
+        else if (verb === 'DATA') { data = ''; c.write('354 go on\r\n'); }
+        else if (verb === 'QUIT') { c.end('221 bye\r\n'); return; }
+        else c.write('250 ok\r\n');
+      }
+    });
+    c.on('error', () => {});
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
 const skip = ENGINE === 'postgresql'
   ? false
   : 'two servers share one database on PostgreSQL only (SQLite is served by one server): run with ' +
@@ -40,6 +85,7 @@ describe(`two servers on one database (${ENGINE})`, { skip, timeout: 240_000 }, 
   let demo;
   let sink;
   let mailDir;
+  let smtpPort;
   const srv = {}; // a, b
   const as = {}; // sessions made on server a
   let serial = 0;
@@ -92,9 +138,9 @@ describe(`two servers on one database (${ENGINE})`, { skip, timeout: 240_000 }, 
   before(async () => {
     ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     mailDir = path.join(tempDir(), 'mail');
-    const port = await freePort();
-    sink = await startSink(mailDir, port);
-    const args = ['--sweep-seconds', '1', '--session-idle', '7d', '--session-max', '7d', '--smtp', `smtp://127.0.0.1:${port}`, '--mail-from', 'hartline@example.org'];
+    smtpPort = await freePort();
+    sink = await startSink(mailDir, smtpPort);
+    const args = ['--sweep-seconds', '1', '--session-idle', '7d', '--session-max', '7d', '--smtp', `smtp://127.0.0.1:${smtpPort}`, '--mail-from', 'hartline@example.org'];
     srv.a = await startServer({ db, env: clock.env, args });
     srv.b = await startServer({ db, env: clock.env, args });
     for (const u of demo.users) as[u.role] = await login(srv.a.url, u.username, u.password);
@@ -240,5 +286,46 @@ describe(`two servers on one database (${ENGINE})`, { skip, timeout: 240_000 }, 
     assert.equal((await notes(as.liaison, 'deadline_overdue')).length, 1, 'one overdue notice');
     const overdue = mails('Overdue').map((m) => /^To: (.*)$/m.exec(m)?.[1]);
     assert.equal(new Set(overdue).size, overdue.length, `one overdue e-mail for each recipient: ${overdue}`);
+  });
+
+  test('a queue of e-mail due on both servers at once is sent once: each message claimed by one sender', async () => {
+    // The sink down: the reminders of twenty cases are queued, tried and
+    // put off a minute. Then both servers find all of them due at once.
+    sink.kill();
+    await until(() => new Promise((resolve) => {
+      const c = net.connect(smtpPort, '127.0.0.1', () => { c.end(); resolve(false); });
+      c.on('error', () => resolve(true));
+    }), 10_000, 'the SMTP sink stopped');
+    const cases = [];
+    for (let i = 0; i < 20; i++) {
+      const k = await childWithCase('a', `Queue${i}`, `Twoserverqueue${i}`);
+      await on(i % 2 ? 'b' : 'a', as.hart).send('PATCH', `${CASES}/${k.caseId}`, { version: k.version, lead_user_id: as.liaison.user.id, victim_status: 'suspected', identified_at: clock.iso() });
+      cases.push(k);
+    }
+    const queued = `FROM outbox WHERE object_type = 'case' AND object_id IN (${cases.map((k) => `'${k.caseId}'`).join(', ')})`;
+    clock.set(Date.parse(clock.iso(LE * MINUTE_MS)) - (REMINDER - 1) * MINUTE_MS);
+    let tried = 0;
+    await until(() => {
+      const [n, t] = sql(db, `SELECT count(*), count(*) FILTER (WHERE attempts >= 1) ${queued}`).trim().split('|').map(Number);
+      tried = t;
+      return n >= 40 && n === t;
+    }, 30_000, 'every reminder of the twenty cases queued and tried once');
+    const expected = tried;
+
+    // A sender takes 100 ms a message: the two overlap for seconds.
+    const messages = [];
+    const slow = await slowSink(smtpPort, 100, messages);
+    try {
+      clock.advance(2 * MINUTE_MS);
+      await until(() => Number(sql(db, `SELECT count(*) ${queued} AND status = 'sent'`).trim()) === expected, 60_000, 'every queued message sent');
+      // Both senders have looked again since.
+      await new Promise((r) => setTimeout(r, 2_500));
+      const got = messages.filter((m) => cases.some((k) => m.includes(k.number)));
+      const keys = got.map((m) => `${/^To: (.*)$/m.exec(m)?.[1]} ${/^Subject: (.*)$/m.exec(m)?.[1]}`);
+      assert.equal(got.length, expected, `one e-mail for each queued message:\n${keys.sort().join('\n')}`);
+      assert.equal(new Set(keys).size, expected);
+    } finally {
+      slow.close();
+    }
   });
 });
