@@ -62,13 +62,38 @@ static PGconn *listen_connect(struct db_listener *l)
 }
 
 /* Wait for c's socket (or only the stop pipe when c is NULL) for ms: true
- * when the listener is to stop. */
-static bool wait_for(struct db_listener *l, PGconn *c, int ms, bool *ret_readable)
+ * when the listener is to stop. *ret_quiet: the time passed with nothing. */
+static bool wait_for(struct db_listener *l, PGconn *c, int ms, bool *ret_readable, bool *ret_quiet)
 {
 	struct pollfd p[2] = {{.fd = l->stop_pipe[0], .events = POLLIN}, {.fd = c ? PQsocket(c) : -1, .events = POLLIN}};
 	int n = poll(p, c ? 2 : 1, ms);
 	*ret_readable = n > 0 && c && (p[1].revents & (POLLIN | POLLHUP | POLLERR));
+	*ret_quiet = n == 0;
 	return n > 0 && (p[0].revents & (POLLIN | POLLHUP));
+}
+
+/* After a quiet while, whether the connection still answers: a server gone
+ * without a word (a cut network) sends nothing to wake the poll. While it
+ * is asked, the callers read for themselves. */
+static bool still_there(struct db_listener *l, PGconn *c)
+{
+	atomic_store(&l->up, false);
+	bool ok = PQsetnonblocking(c, 0) == 0;
+	PGresult *res = ok ? PQexec(c, "") : NULL;
+	ok = ok && res && PQresultStatus(res) == PGRES_EMPTY_QUERY && PQsetnonblocking(c, 1) == 0;
+	PQclear(res);
+	/* Whatever came with the answer. */
+	PGnotify *note;
+	bool any = false;
+	while (ok && (note = PQnotifies(c))) {
+		any = true;
+		PQfreemem(note);
+	}
+	if (any)
+		l->fn(l->arg);
+	if (ok)
+		atomic_store(&l->up, true);
+	return ok;
 }
 
 /* Read what arrived on c: false when the connection is lost. */
@@ -92,7 +117,7 @@ static void *listen_main(void *arg)
 {
 	struct db_listener *l = arg;
 	PGconn *c = NULL;
-	bool was_up = false, readable;
+	bool was_up = false, readable, quiet;
 	for (;;) {
 		if (!c && (c = listen_connect(l))) {
 			log_info("listen", "channel=%s state=listening", l->channel);
@@ -102,9 +127,9 @@ static void *listen_main(void *arg)
 			atomic_store(&l->up, true);
 			was_up = true;
 		}
-		if (wait_for(l, c, c ? WAIT_MS : RETRY_MS, &readable))
+		if (wait_for(l, c, c ? WAIT_MS : RETRY_MS, &readable, &quiet))
 			break;
-		if (c && readable && !consume(l, c)) {
+		if (c && ((readable && !consume(l, c)) || (quiet && !still_there(l, c)))) {
 			PQfinish(c);
 			c = NULL;
 			atomic_store(&l->up, false);
