@@ -166,14 +166,42 @@ static int registry_put(struct person_registry *reg, const char *id, const char 
 	" SELECT p.id, p.given_name, p.family_name, p.aliases, p.dob, p.estimated_age, p.age_estimated_on,"   \
 	" p.sex, p.town, grp.root FROM grp JOIN person p ON p.id = grp.id ORDER BY grp.root, p.id"
 
+static void mark_known(struct person_registry *reg, int64_t id)
+{
+	if (id < 0 || reg->all_known)
+		return;
+	size_t w = (size_t)id / 64;
+	if (w >= reg->known_words) {
+		size_t words = reg->known_words ? reg->known_words : 1024;
+		while (words <= w)
+			words *= 2;
+		uint64_t *k = realloc(reg->known, words * sizeof *k);
+		if (!k) {
+			reg->all_known = true;
+			return;
+		}
+		memset(k + reg->known_words, 0, (words - reg->known_words) * sizeof *k);
+		reg->known = k;
+		reg->known_words = words;
+	}
+	reg->known[w] |= UINT64_C(1) << (id % 64);
+}
+
+bool persons_registry_knows(const struct person_registry *reg, int64_t id)
+{
+	if (reg->all_known)
+		return true;
+	size_t w = (size_t)id / 64;
+	return id >= 0 && w < reg->known_words && (reg->known[w] >> (id % 64) & 1);
+}
+
 /* Open a person row of REGISTRY_COLUMNS and its root into the registry. */
 static int put_row(struct app *app, struct person_registry *reg, struct db_stmt *st)
 {
 	int64_t id = db_column_int64(st, 0);
 	char rid[48];
 	registry_id(rid, db_column_int64(st, 9), id);
-	if (id > reg->max_id)
-		reg->max_id = id;
+	mark_known(reg, id);
 	char *given, *family, *aliases, *dob;
 	int r = open_sealed(app, st, 1, "given_name", id, &given);
 	if (r == 0 && (r = open_sealed(app, st, 2, "family_name", id, &family)) == 0 &&
@@ -239,6 +267,7 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 		match_index_free(reg->index);
 		match_store_free(reg->store);
 		pthread_mutex_destroy(&reg->sync_lock);
+		free(reg->known);
 		free(reg);
 		return r;
 	}
@@ -252,6 +281,7 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 		match_index_free(reg->index);
 		match_store_free(reg->store);
 		pthread_mutex_destroy(&reg->sync_lock);
+		free(reg->known);
 		free(reg);
 		return r;
 	}
@@ -271,6 +301,7 @@ void persons_registry_close(struct app *app)
 		return;
 	db_listen_stop(reg->listener);
 	pthread_mutex_destroy(&reg->sync_lock);
+	free(reg->known);
 	match_model_done(&reg->model);
 	match_index_free(reg->index);
 	match_store_free(reg->store);

@@ -109,8 +109,16 @@ struct person_registry {
 	atomic_uint_fast64_t changes;
 	atomic_uint_fast64_t seen;
 	struct db_listener *listener; /* PostgreSQL only */
-	int64_t max_id; /* the largest person id read (under the write lock) */
+	/* A bit per person id put in the registry so far (under the write
+	 * lock), to tell the people it has never read; all_known when that
+	 * table could not grow (every group is then refreshed whole). */
+	uint64_t *known;
+	size_t known_words;
+	bool all_known;
 };
+
+/* Has the registry read person id before? Under the lock (either kind). */
+bool persons_registry_knows(const struct person_registry *reg, int64_t id);
 
 /* ---- keeping up (sync.c) ---- */
 

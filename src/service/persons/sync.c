@@ -89,20 +89,19 @@ static int cmp_root(const void *a, const void *b)
 }
 
 /* Put each root's group in the registry. A group none of whose marked
- * people the registry has read before (new people: ids above the largest
- * read) is only added; any other is refreshed whole. */
+ * people the registry has read before (new people) is only added; any
+ * other is refreshed whole. */
 static int apply(struct app *app, struct db *db, struct marked *m, size_t n)
 {
 	qsort(m, n, sizeof *m, cmp_root);
-	pthread_rwlock_rdlock(&app->registry->lock);
-	int64_t max_id = app->registry->max_id;
-	pthread_rwlock_unlock(&app->registry->lock);
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0;) {
 		size_t j = i;
-		bool known = m[i].root <= max_id;
+		pthread_rwlock_rdlock(&app->registry->lock);
+		bool known = persons_registry_knows(app->registry, m[i].root);
 		for (; j < n && m[j].root == m[i].root; j++)
-			known = known || m[j].id <= max_id;
+			known = known || persons_registry_knows(app->registry, m[j].id);
+		pthread_rwlock_unlock(&app->registry->lock);
 		r = persons_registry_group(app, db, m[i].root, known);
 		i = j;
 	}
