@@ -43,7 +43,7 @@ static bool sweep_once(void *arg)
 	else
 		log_info("sweep", "due_soon=%d overdue=%d", res.due_soon, res.overdue);
 	int informed = 0; /* trafficking-informed statuses lapse with time (docs/training.md) */
-	if ((r = svc_training_informed_sweep(arg, &informed)) < 0)
+	if ((r = svc_training_informed_sweep(arg, &informed)) < 0 && r != ERR_BUSY)
 		log_warn("informed_sweep_failed", "error=\"%s\"", err_str(r));
 	else if (informed > 0)
 		log_info("informed_sweep", "changed=%d", informed);
