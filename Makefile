@@ -83,7 +83,7 @@ e2e-sqlite: check-build test-tools
 # end-to-end suite on PostgreSQL.
 pg-suites: check-build test-tools
 	pg_virtualenv -t sh -c '\
-		HARTLINE_REQUIRE_PG=1 meson test -C $(CHECK_BUILD) --suite unit --print-errorlogs db && \
+		HARTLINE_REQUIRE_PG=1 meson test -C $(CHECK_BUILD) --suite unit --print-errorlogs db db_listen && \
 		cd tests && HARTLINE_BIN=$(CURDIR)/$(CHECK_BUILD)/hartline HARTLINE_TEST_ENGINE=postgresql \
 			node --test --test-concurrency=2 e2e/'
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "base/clock.h"
 #include "base/err.h"
 #include "cli/cli.h"
@@ -28,6 +30,19 @@ static const struct opt deadlines_table[] = {
 	OPT_END,
 };
 
+/* While a server sweeps the same PostgreSQL database (ERR_BUSY), wait for
+ * it to finish (a sweep takes a moment) and sweep what it left: 30 seconds
+ * of tries, 100 ms apart. */
+#define SWEEP_TRIES 300
+
+static bool wait_for_server(int r, int *tries)
+{
+	if (r != ERR_BUSY || ++*tries > SWEEP_TRIES)
+		return false;
+	nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
+	return true;
+}
+
 static int run_deadlines(int argc, char **argv)
 {
 	struct deadlines_opts o = {0};
@@ -41,11 +56,19 @@ static int run_deadlines(int argc, char **argv)
 	app.mail_from = strdup(o.mail_from ? o.mail_from : "hartline@localhost");
 	app.public_url = o.public_url ? strdup(o.public_url) : NULL;
 	struct sweep_result res = {0, 0};
-	r = svc_deadlines_sweep(&app, now(), &res);
+	int tries = 0;
+	while (wait_for_server(r = svc_deadlines_sweep(&app, now(), &res), &tries))
+		;
 	int informed = 0; /* providers' trafficking-informed statuses lapse with time */
-	if (r == 0)
-		r = svc_training_informed_sweep(&app, &informed);
+	tries = 0;
+	while (r == 0 && wait_for_server(r = svc_training_informed_sweep(&app, &informed), &tries))
+		;
 	app_close(&app);
+	if (r == ERR_BUSY) {
+		fprintf(stderr, "hartline deadlines sweep: a server has been sweeping for 30 seconds: nothing was sent here; "
+				"try again in a minute\n");
+		return 1;
+	}
 	if (r < 0) {
 		fprintf(stderr, "hartline deadlines sweep: %s\n", err_str(r));
 		return 1;

@@ -40,12 +40,14 @@ static bool sweep_once(void *arg)
 {
 	struct sweep_result res = {0, 0};
 	int r = svc_deadlines_sweep(arg, now(), &res);
-	if (r < 0)
+	if (r == ERR_BUSY)
+		log_info("sweep", "skipped=another_server");
+	else if (r < 0)
 		log_warn("sweep_failed", "error=\"%s\"", err_str(r));
 	else
 		log_info("sweep", "due_soon=%d overdue=%d", res.due_soon, res.overdue);
 	int informed = 0; /* trafficking-informed statuses lapse with time (docs/training.md) */
-	if ((r = svc_training_informed_sweep(arg, &informed)) < 0)
+	if ((r = svc_training_informed_sweep(arg, &informed)) < 0 && r != ERR_BUSY)
 		log_warn("informed_sweep_failed", "error=\"%s\"", err_str(r));
 	else if (informed > 0)
 		log_info("informed_sweep", "changed=%d", informed);

@@ -225,3 +225,28 @@ void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret);
  * writer's), so the tests find any. */
 void db_pool_writes_in_transactions(struct db_pool *pool);
 #endif
+
+/* ---- LISTEN/NOTIFY (db_listen.c) ----
+ *
+ * For several servers on one PostgreSQL database: a write queues a
+ * notification on a channel in its transaction (db_notify; PostgreSQL sends
+ * it when the transaction commits, and not at all when it rolls back), and
+ * each server's listener wakes whatever keeps a copy of that data in
+ * memory. On SQLite, which one server serves, db_notify does nothing and
+ * there is no listener. */
+
+struct db_listener;
+
+/* Queue a notification on channel, sent at commit. 0 on SQLite. */
+int db_notify(struct db *db, const char *channel) DB_WUR;
+/* A thread with its own connection to url (PostgreSQL only: ERR_INVAL
+ * otherwise) that LISTENs on channel and calls fn(arg) for what arrives
+ * (once for a burst), and once after each (re)connection, since what was
+ * sent while it was not listening is lost; a lost connection is opened
+ * again every second. */
+int db_listen_start(const char *url, const char *channel, void (*fn)(void *arg), void *arg,
+		    struct db_listener **ret) DB_WUR;
+/* Listening now (and told fn since it connected)? false for NULL. */
+bool db_listen_up(struct db_listener *l);
+/* End the thread and close its connection; NULL is fine. */
+void db_listen_stop(struct db_listener *l);

@@ -560,6 +560,23 @@ static int claim(struct db *db, const struct due_duty *d, const char *now_ts, bo
 	return r;
 }
 
+/* Several servers on one PostgreSQL database take turns: a sweep holds
+ * this advisory lock until its transaction ends, and a server that finds it
+ * held leaves the sweep to the one holding it (docs/operations.md, "More
+ * than one server"). The claims below would keep each notice single
+ * anyway; the lock keeps two sweeps from doing the same work and waiting
+ * on each other's rows. SQLite has one server. */
+int svc_sweep_lock(struct db *db, enum sweep_lock which)
+{
+	if (db_engine(db) != DB_POSTGRESQL)
+		return 0;
+	/* "hart" in the high half, the sweep in the low one. */
+	int64_t got = 0, key = (INT64_C(0x68617274) << 32) | (int64_t)which;
+	int r = db_int64f(db, &got, "SELECT CASE WHEN pg_try_advisory_xact_lock(CAST(? AS BIGINT)) THEN 1 ELSE 0 END",
+			  "i", key);
+	return r < 0 ? r : got ? 0 : ERR_BUSY;
+}
+
 int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)
 {
 	struct db *db;
@@ -577,7 +594,7 @@ int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)
 	size_t n = 0;
 	if ((r = db_begin(db)) < 0)
 		return r;
-	if ((r = due_duties(db, now_ts, soon, &list, &n)) < 0)
+	if ((r = svc_sweep_lock(db, SWEEP_LOCK_DEADLINES)) < 0 || (r = due_duties(db, now_ts, soon, &list, &n)) < 0)
 		goto fail;
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		bool claimed;

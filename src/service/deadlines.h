@@ -107,5 +107,15 @@ struct sweep_result {
 
 /* Notify owners and HART of duties coming due and overdue, each once
  * (docs/cases.md). The server runs it every --sweep-seconds;
- * `hartline deadlines sweep` once. */
+ * `hartline deadlines sweep` once. ERR_BUSY, with nothing done, while
+ * another server on the same PostgreSQL database is sweeping. */
 int svc_deadlines_sweep(struct app *app, hl_time now, struct sweep_result *ret);
+
+/* The sweeps that several servers on one PostgreSQL database take turns
+ * at: each holds its advisory lock (key "hart" << 32 | the sweep) for its
+ * transaction. */
+enum sweep_lock { SWEEP_LOCK_DEADLINES = 1, SWEEP_LOCK_INFORMED = 2 };
+/* In the sweep's open transaction: 0 with the lock, ERR_BUSY when another
+ * server holds it (nothing to do here then), 0 at once on SQLite. */
+struct db;
+int svc_sweep_lock(struct db *db, enum sweep_lock which);

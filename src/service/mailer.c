@@ -145,6 +145,27 @@ struct due {
 	char *to, *subject, *body;
 };
 
+/* How long a claimed message is left to its sender: far beyond one
+ * attempt (curl gives up after 30 s), so that only a sender that stopped
+ * mid-attempt leaves it, to be tried again by any server after this. */
+#define CLAIM_MINUTES 10
+
+/* Claim message id for this sender: of several servers (or senders) that
+ * read it as due, only the one whose update still finds it due sends it;
+ * the others' updates, after its, no longer do. */
+static bool claim(struct db *db, int64_t id, const char *now_ts)
+{
+	char lease[32];
+	int64_t n = 0;
+	if (time_format(now() + (int64_t)CLAIM_MINUTES * 60 * HL_USEC_PER_SEC, lease, sizeof lease) < 0 ||
+	    db_execnf(db, &n,
+		      "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at <= ?"
+		      " RETURNING id",
+		      "tit", lease, id, now_ts) < 0)
+		return false;
+	return n == 1;
+}
+
 /* Send what is due; returns how many were tried. */
 static int deliver_due(struct app *app)
 {
@@ -176,6 +197,12 @@ static int deliver_due(struct app *app)
 	db_finalize(st);
 	for (int i = 0; i < n; i++) {
 		struct due *d = &due[i];
+		if (!claim(db, d->id, ts)) {
+			free(d->to);
+			free(d->subject);
+			free(d->body);
+			continue;
+		}
 		char err[256] = "";
 		int r = d->to && d->subject && d->body ? send_one(app, d->to, d->subject, d->body, err, sizeof err)
 						       : (snprintf(err, sizeof err, "unreadable message"), ERR_INVAL);

@@ -13,6 +13,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "db/db.h"
 #include "match/nick.h"
 #include "match/norm.h"
 #include "service/audit.h"
@@ -165,12 +166,42 @@ static int registry_put(struct person_registry *reg, const char *id, const char 
 	" SELECT p.id, p.given_name, p.family_name, p.aliases, p.dob, p.estimated_age, p.age_estimated_on,"   \
 	" p.sex, p.town, grp.root FROM grp JOIN person p ON p.id = grp.id ORDER BY grp.root, p.id"
 
+static void mark_known(struct person_registry *reg, int64_t id)
+{
+	if (id < 0 || reg->all_known)
+		return;
+	size_t w = (size_t)id / 64;
+	if (w >= reg->known_words) {
+		size_t words = reg->known_words ? reg->known_words : 1024;
+		while (words <= w)
+			words *= 2;
+		uint64_t *k = realloc(reg->known, words * sizeof *k);
+		if (!k) {
+			reg->all_known = true;
+			return;
+		}
+		memset(k + reg->known_words, 0, (words - reg->known_words) * sizeof *k);
+		reg->known = k;
+		reg->known_words = words;
+	}
+	reg->known[w] |= UINT64_C(1) << (id % 64);
+}
+
+bool persons_registry_knows(const struct person_registry *reg, int64_t id)
+{
+	if (reg->all_known)
+		return true;
+	size_t w = (size_t)id / 64;
+	return id >= 0 && w < reg->known_words && (reg->known[w] >> (id % 64) & 1);
+}
+
 /* Open a person row of REGISTRY_COLUMNS and its root into the registry. */
 static int put_row(struct app *app, struct person_registry *reg, struct db_stmt *st)
 {
 	int64_t id = db_column_int64(st, 0);
 	char rid[48];
 	registry_id(rid, db_column_int64(st, 9), id);
+	mark_known(reg, id);
 	char *given, *family, *aliases, *dob;
 	int r = open_sealed(app, st, 1, "given_name", id, &given);
 	if (r == 0 && (r = open_sealed(app, st, 2, "family_name", id, &family)) == 0 &&
@@ -186,19 +217,19 @@ static int put_row(struct app *app, struct person_registry *reg, struct db_stmt 
 	return r;
 }
 
+/* Added after the commit that marked id (persons_seq_mark): read back
+ * with whatever else changed since the last catch-up, here or through
+ * another server. A failure leaves it to the next lookup, which tries
+ * again. */
 int persons_register_id(struct app *app, struct db *db, int64_t id)
 {
 	if (!app->registry)
 		return 0;
-	struct db_stmt *st;
-	int r = db_rowf(db, &st, "SELECT " REGISTRY_COLUMNS ", id FROM person WHERE id = ?", "i", id);
+	persons_registry_changed(app);
+	int r = persons_registry_sync(app, db);
 	if (r < 0)
-		return r;
-	pthread_rwlock_wrlock(&app->registry->lock);
-	r = put_row(app, app->registry, st);
-	pthread_rwlock_unlock(&app->registry->lock);
-	db_finalize(st);
-	return r;
+		log_warn("registry_sync", "person=%lld error=%s retry=next_lookup", (long long)id, err_str(r));
+	return 0;
 }
 
 int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
@@ -207,6 +238,9 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 	if (!reg)
 		return ERR_NOMEM;
 	pthread_rwlock_init(&reg->lock, NULL);
+	pthread_mutex_init(&reg->sync_lock, NULL);
+	atomic_init(&reg->changes, 0);
+	atomic_init(&reg->seen, 0);
 	struct match_schema sc;
 	person_schema(&sc);
 	int r = match_store_new(&sc, &reg->store);
@@ -216,6 +250,10 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 	struct db_stmt *st = NULL;
 	if (r == 0)
 		r = app_db(app, &db);
+	/* The last seq before the rows: whatever commits while they are read
+	 * is read again at the first catch-up. */
+	if (r == 0 && (r = db_query_int64(db, "SELECT last FROM person_seq WHERE id = 1", &reg->seq)) == ERR_NOTFOUND)
+		r = ERR_DB;
 	if (r == 0)
 		r = db_preparef(db, &st, REGISTRY_GROUPS, "ii", (int64_t)0, (int64_t)0);
 	while (r == 0 && (r = db_step(st)) == DB_ROW) {
@@ -228,6 +266,8 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 			snprintf(errmsg, errsize, "cannot load the persons: %s", db ? db_errmsg(db) : err_str(r));
 		match_index_free(reg->index);
 		match_store_free(reg->store);
+		pthread_mutex_destroy(&reg->sync_lock);
+		free(reg->known);
 		free(reg);
 		return r;
 	}
@@ -240,10 +280,17 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 		match_model_done(&reg->model);
 		match_index_free(reg->index);
 		match_store_free(reg->store);
+		pthread_mutex_destroy(&reg->sync_lock);
+		free(reg->known);
 		free(reg);
 		return r;
 	}
 	app->registry = reg;
+	if ((r = persons_registry_listen(app)) < 0) {
+		snprintf(errmsg, errsize, "cannot listen for changes of the persons: %s", err_str(r));
+		persons_registry_close(app);
+		return r;
+	}
 	return 0;
 }
 
@@ -252,6 +299,9 @@ void persons_registry_close(struct app *app)
 	struct person_registry *reg = app->registry;
 	if (!reg)
 		return;
+	db_listen_stop(reg->listener);
+	pthread_mutex_destroy(&reg->sync_lock);
+	free(reg->known);
 	match_model_done(&reg->model);
 	match_index_free(reg->index);
 	match_store_free(reg->store);
@@ -329,11 +379,16 @@ static void registry_kill(struct person_registry *reg, const int64_t *ids, size_
 
 int persons_registry_refresh(struct app *app, struct db *db, int64_t root)
 {
+	return persons_registry_group(app, db, root, true);
+}
+
+int persons_registry_group(struct app *app, struct db *db, int64_t root, bool known)
+{
 	if (!app->registry)
 		return 0;
-	int64_t *ids;
-	size_t n;
-	int r = group_ids(db, root, &ids, &n);
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int r = known ? group_ids(db, root, &ids, &n) : 0;
 	if (r < 0)
 		return r;
 	struct db_stmt *st = NULL;
@@ -343,7 +398,8 @@ int persons_registry_refresh(struct app *app, struct db *db, int64_t root)
 	}
 	struct person_registry *reg = app->registry;
 	pthread_rwlock_wrlock(&reg->lock);
-	registry_kill(reg, ids, n);
+	if (known)
+		registry_kill(reg, ids, n);
 	while ((r = db_step(st)) == DB_ROW && (r = put_row(app, reg, st)) == 0)
 		;
 	pthread_rwlock_unlock(&reg->lock);
@@ -386,6 +442,9 @@ void persons_registry_catch_up(struct app *app, struct db *db)
 			persons_registry_later(app, roots[i]);
 		}
 	}
+	int r = persons_registry_sync(app, db);
+	if (r < 0)
+		log_warn("registry_sync", "error=%s retry=next_lookup", err_str(r));
 }
 
 /* ---- recording people ---- */
@@ -464,7 +523,7 @@ static int insert_person(struct db *db, struct app *app, const struct person_new
 	    (r = put_sealed(db, app, "aliases", *ret, aliases)) == 0)
 		r = put_sealed(db, app, "dob", *ret, p->dob);
 	free(aliases);
-	return r;
+	return r < 0 ? r : persons_seq_mark(db, *ret);
 }
 
 int persons_insert(const struct svc_ctx *ctx, struct db *db, const struct person_new *p, size_t n,
@@ -486,24 +545,15 @@ int persons_insert(const struct svc_ctx *ctx, struct db *db, const struct person
 				 n == 1 ? ids[0] : AUDIT_NO_OBJECT, "count=%zu", n);
 }
 
+/* The people were marked in their transaction (insert_person): the
+ * catch-up reads them back as every server does. */
 int persons_register(struct app *app, const struct person_new *p, size_t n, const int64_t *ids)
 {
-	if (!app->registry)
+	(void)p;
+	struct db *db;
+	if (!app->registry || !n || app_db(app, &db) < 0)
 		return 0;
-	int r = 0;
-	pthread_rwlock_wrlock(&app->registry->lock);
-	for (size_t i = 0; i < n && r == 0; i++) {
-		char *aliases = NULL;
-		if ((r = aliases_json(&p[i], &aliases)) < 0)
-			break;
-		char rid[48];
-		registry_id(rid, ids[i], ids[i]);
-		r = registry_put(app->registry, rid, p[i].given_name, p[i].family_name, aliases, p[i].dob,
-				 p[i].dob && *p[i].dob ? -1 : p[i].estimated_age, p[i].sex, p[i].town);
-		free(aliases);
-	}
-	pthread_rwlock_unlock(&app->registry->lock);
-	return r;
+	return persons_register_id(app, db, ids[0]);
 }
 
 int svc_persons_add(const struct svc_ctx *ctx, const struct person_new *p, size_t n, struct field_errors *errs,
@@ -881,6 +931,10 @@ int svc_persons_find(const struct svc_ctx *ctx, const struct person_query *q, si
 	 * the family name does not have) when nobody has it. */
 	int64_t *ids;
 	size_t n;
+	struct db *db;
+	if ((r = app_db(ctx->app, &db)) < 0)
+		return r;
+	persons_registry_catch_up(ctx->app, db);
 	if ((r = persons_family_ids(ctx->app->registry, q, &ids, &n)) < 0)
 		return r;
 	if (!n) {

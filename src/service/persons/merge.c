@@ -158,7 +158,8 @@ static int lock_merge(struct db *db, int64_t mid)
  * the group refreshed again before the next lookup. */
 static void registry_follow(struct app *app, struct db *db, int64_t root)
 {
-	int r = persons_registry_refresh(app, db, root);
+	persons_registry_changed(app);
+	int r = persons_registry_sync(app, db);
 	if (r < 0) {
 		log_warn("registry_refresh", "person=%lld error=%s retry=next_lookup", (long long)root, err_str(r));
 		persons_registry_later(app, root);
@@ -228,6 +229,9 @@ static int mark_merged(struct db *db, int64_t id, int64_t other, const char *ts,
 				 (long long)id, (long long)other);
 		r = ERR_CONFLICT;
 	}
+	/* Every server's registry finds the merged record as the kept one. */
+	if (r == 0 && (r = persons_seq_mark(db, other)) == 0)
+		r = persons_seq_mark(db, id);
 	return r;
 }
 
@@ -458,6 +462,9 @@ static int undo_write(const struct svc_ctx *ctx, struct db *db, int64_t mid, con
 	if (r == 0)
 		r = db_execf(db, "UPDATE person SET merged_into = NULL, version = version + 1, updated_at = ? WHERE id = ?",
 			     "ti", ts, m->merged);
+	/* ... and as itself again, the kept one without its names. */
+	if (r == 0 && (r = persons_seq_mark(db, m->merged)) == 0)
+		r = persons_seq_mark(db, m->kept);
 	if (r == 0)
 		r = sealed_put(db, ctx->app, "person_merge", "undo_reason", mid, reason);
 	if (r == 0)

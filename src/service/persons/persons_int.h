@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "base/clock.h"
@@ -99,7 +100,47 @@ struct person_registry {
 	 * again before the next lookup (under the write lock). */
 	int64_t later[32];
 	size_t nlater;
+	/* Keeping up with writes made through other servers (sync.c): the
+	 * last person seq read (under sync_lock, which one catch-up at a
+	 * time holds); changes counted by the listener and by this server's
+	 * own writes, and the count the last catch-up started from. */
+	pthread_mutex_t sync_lock;
+	int64_t seq;
+	atomic_uint_fast64_t changes;
+	atomic_uint_fast64_t seen;
+	struct db_listener *listener; /* PostgreSQL only */
+	/* A bit per person id put in the registry so far (under the write
+	 * lock), to tell the people it has never read; all_known when that
+	 * table could not grow (every group is then refreshed whole). */
+	uint64_t *known;
+	size_t known_words;
+	bool all_known;
 };
+
+/* Has the registry read person id before? Under the lock (either kind). */
+bool persons_registry_knows(const struct person_registry *reg, int64_t id);
+
+/* ---- keeping up (sync.c) ---- */
+
+/* The channel on which a write of people is told to every server. */
+#define PERSONS_CHANNEL "hartline_persons"
+
+/* In the writing transaction: give person id a new seq, and tell the
+ * other servers at commit. Each person whose place in the registry
+ * changes is marked: a new one, and both sides of a merge or its undo. */
+int persons_seq_mark(struct db *db, int64_t id);
+/* After a commit that marked people, or a notification: the registry has
+ * changes to read. */
+void persons_registry_changed(struct app *app);
+/* Read the people marked since the last catch-up into the registry, when
+ * there may be any: at once on SQLite or while the listener is not up,
+ * else only after a notification or a write of this server's. */
+int persons_registry_sync(struct app *app, struct db *db);
+/* The listener (PostgreSQL), started once the registry is read. */
+int persons_registry_listen(struct app *app);
+/* Put root's group in the registry: as persons_registry_refresh when
+ * known, else (none of the group read before) only adding it. */
+int persons_registry_group(struct app *app, struct db *db, int64_t root, bool known);
 
 /* The people whose family name (and sex, when given) is the query's,
  * by id: *ret (malloc'd) and *ret_n. */

@@ -15,6 +15,7 @@
 #include "match/cmp.h"
 #include "model/pack.h"
 #include "service/audit.h"
+#include "service/deadlines.h"
 #include "service/mailer.h"
 #include "service/recipients.h"
 
@@ -395,7 +396,9 @@ int svc_training_informed_sweep(struct app *app, int *ret_changed)
 	int changed = 0;
 	if ((r = db_begin(db)) < 0)
 		return r;
-	if ((r = training_informed_refresh_all(db, &ctx, &changed)) < 0 || (r = db_commit(db)) < 0) {
+	/* One server at a time (docs/operations.md, "More than one server"). */
+	if ((r = svc_sweep_lock(db, SWEEP_LOCK_INFORMED)) < 0 ||
+	    (r = training_informed_refresh_all(db, &ctx, &changed)) < 0 || (r = db_commit(db)) < 0) {
 		db_rollback(db);
 		return r;
 	}
