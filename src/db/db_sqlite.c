@@ -282,6 +282,13 @@ static bool sq_in_txn(struct db *db)
 	return !sqlite3_get_autocommit(H(db));
 }
 
+static int sq_checkpoint(struct db *db)
+{
+	/* PASSIVE: copies what no reader still needs, and waits for nobody. */
+	int rc = sqlite3_wal_checkpoint_v2(H(db), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : sq_error(db, rc);
+}
+
 static const struct db_ops sq_ops = {
 	.close = sq_close,
 	.prepare = sq_prepare,
@@ -300,6 +307,7 @@ static const struct db_ops sq_ops = {
 	.exec = sq_exec,
 	.begin = sq_begin,
 	.in_txn = sq_in_txn,
+	.checkpoint = sq_checkpoint,
 };
 
 /* A new database file is made here, 0600 whatever the umask, before

@@ -48,6 +48,7 @@ struct db_writer {
 	/* SQLite: the write-ahead log is copied into the database file by a
 	 * thread of its own, so no commit waits for it. */
 	pthread_t checkpointer;
+	struct db *ckpt; /* its connection */
 	bool checkpointer_started;
 	pthread_cond_t stopping;
 	uint64_t checkpointed; /* commits when the last checkpoint began */
@@ -120,12 +121,7 @@ static void commit_group(struct db_writer *w)
 static void *checkpoint_thread(void *arg)
 {
 	struct db_writer *w = arg;
-	struct db *db = NULL;
-	char err[256];
-	if (db_open(w->url, &db, err, sizeof err) < 0) {
-		log_error("db_checkpoint", "error=\"%s\"", err);
-		return NULL;
-	}
+	struct db *db = w->ckpt;
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
 		struct timespec at;
@@ -140,12 +136,11 @@ static void *checkpoint_thread(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		/* PASSIVE: copies what no reader still needs, and waits for
 		 * nobody. */
-		if (db_exec(db, "PRAGMA wal_checkpoint(PASSIVE)") < 0)
+		if (db->ops->checkpoint(db) < 0)
 			log_warn("db_checkpoint", "error=\"%s\"", db_errmsg(db));
 		pthread_mutex_lock(&w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
-	db_close(db);
 	return NULL;
 }
 
@@ -196,6 +191,7 @@ void db_writer_free(struct db_writer *w)
 		pthread_join(w->thread, NULL);
 	if (w->checkpointer_started)
 		pthread_join(w->checkpointer, NULL);
+	db_close(w->ckpt);
 	if (w->conn && w->conn->ops->in_txn(w->conn))
 		(void)w->conn->ops->exec(w->conn, "ROLLBACK");
 	db_close(w->conn);
@@ -229,6 +225,12 @@ static int writer_start(struct db_writer *w, struct db *asking)
 		if (db_engine(w->conn) == DB_SQLITE) {
 			if ((r = w->conn->ops->exec(w->conn, "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864")) < 0) {
 				db_set_error(asking, "%s", db_errmsg(w->conn));
+				db_close(w->conn);
+				w->conn = NULL;
+				return r;
+			}
+			if ((r = db_open(w->url, &w->ckpt, err, sizeof err)) < 0) {
+				db_set_error(asking, "%s", err);
 				db_close(w->conn);
 				w->conn = NULL;
 				return r;
