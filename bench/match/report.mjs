@@ -317,10 +317,11 @@ no better, so the usual model with the town is the one compared. The
 blocking rules reach 688,921 of the 719,341 true pairs (0.958); the rest of
 the recall is lost in the model.
 ${duckSection}`;
-// Sections other benches write by hand (bench/bench_providers.c,
-// bench/bench_training.c) are kept.
+// Sections other benches write (bench/bench_providers.c and
+// bench/bench_training.c by hand, bench/request by its run) are kept.
 const keptText = fs.existsSync(readmePath) ? fs.readFileSync(readmePath, 'utf8') : '';
-const kept = [/\n## Providers and the referral queue\n[\s\S]*?(?=\n## |$)/, /\n## Training figures\n[\s\S]*?(?=\n## |$)/]
+const kept = [/\n## Request path\n[\s\S]*?(?=\n## |$)/, /\n## Providers and the referral queue\n[\s\S]*?(?=\n## |$)/,
+  /\n## Training figures\n[\s\S]*?(?=\n## |$)/]
   .map((re) => (re.exec(keptText) || [''])[0]).filter(Boolean).map((t) => t.replace(/^\n*/, '\n')).join('');
 fs.writeFileSync(readmePath, readme.replace(/\n*$/, '\n') + kept);
 console.log(`\nwrote ${readmePath}`);
