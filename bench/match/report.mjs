@@ -150,9 +150,10 @@ ${md(['comparison', 'level', 'm', 'u', 'weight (log2 m/u)'], lv)}
 const readme = `# Benchmarks
 
 \`bench/run\` (\`make bench\`) measures hartline's identity-resolution engine
-(\`src/match/\`) side by side with what an agency would otherwise use, in one
-run on one machine, and rewrites this file. Everything below the next section
-comes from the last run.
+(\`src/match/\`) side by side with what an agency would otherwise use, and
+the request path under load (\`bench/request\`, section "Request path"), in
+one run on one machine, and rewrites this file. Everything below the next
+section comes from the last run.
 
 ## How to run
 
@@ -161,6 +162,7 @@ make bench                         # make build, then bench/run: 1,000,000 recor
 BENCH_QUICK=1 bench/run            # 100,000 records, to try things
 BENCH_RECORDS=300000 BENCH_QUERIES=2000 bench/run
 BENCH_README=0 bench/run           # print the table, leave this file alone
+BENCH_ONLY=request bench/run       # only the request path
 \`\`\`
 
 It installs what it needs: Debian packages through \`scripts/install-deps\`
