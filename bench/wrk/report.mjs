@@ -14,6 +14,7 @@ for (const line of fs.readFileSync(resPath, 'utf8').split('\n')) {
 }
 const num = (k) => (R[k] === undefined || R[k] === '' ? NaN : Number(R[k]));
 const int = (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : 'n/a');
+const rateOf = (v) => (Number.isFinite(v) && v < 10 ? v.toFixed(1) : int(v));
 const fix = (v, d = 2) => (v === Infinity ? `over ${R.seconds * 1000}` : Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 const pct = (v) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)}%` : 'n/a');
 const yes = (ok) => (ok === undefined ? 'n/a' : ok ? 'yes' : '**no**');
@@ -51,7 +52,7 @@ for (const e of engines) {
       }
       const rate = num(`${p}rate`);
       const bad = num(`${p}bad`) + num(`${p}errors`);
-      rows.push(`| ${label}${bad > 0 ? ` (${int(bad)} failed)` : ''} | ${NAMES[e]} | ${c} | ${int(rate)} | ${fix(num(`${p}p50_ms`))} | ${fix(num(`${p}p99_ms`))} | ${k === 'bare' ? '' : pct(rate / bare)} | ${k === 'intake' ? pct(rate / raw) : ''} |`);
+      rows.push(`| ${label}${bad > 0 ? ` (${int(bad)} failed)` : ''} | ${NAMES[e]} | ${c} | ${rateOf(rate)} | ${fix(num(`${p}p50_ms`))} | ${fix(num(`${p}p99_ms`))} | ${k === 'bare' ? '' : pct(rate / bare)} | ${k === 'intake' ? pct(rate / raw) : ''} |`);
     }
     const rc = num(`${e}_raw_c${c}`);
     if (Number.isFinite(rc) && (e !== 'sqlite' || c === conns[0])) {
@@ -95,7 +96,8 @@ for (const e of engines) {
 }
 
 const detail = engines.map((e) => {
-  const fill = R[`${e}_fill_s`] ? `filled by \`build/bench_data\` in ${R[`${e}_fill_s`]} s` : 'kept from an earlier run';
+  const fill = !R[`${e}_fill_s`] ? 'kept from an earlier run'
+    : `filled by \`build/bench_data\` in ${R[`${e}_fill_s`]} s${R[`${e}_fill_kept`] ? ' (by an earlier run, and kept)' : ''}`;
   return `- ${NAMES[e]}${R[`${e}_server`] ? ` ${R[`${e}_server`]}` : ''}: database ${fill}; ${int(num(`${e}_persons`))} people in the registry at start; `
     + `start-up ${int(num(`${e}_startup_listening_ms`))} ms to the "listening" log line, ${int(num(`${e}_startup_healthz_ms`))} ms to the first 200 from /healthz; `
     + `resident ${fix(num(`${e}_rss_start_kib`) / 1024, 0)} MiB after start, ${fix(num(`${e}_rss_end_kib`) / 1024, 0)} MiB after the runs, peak ${fix(num(`${e}_hwm_kib`) / 1024, 0)} MiB; `
@@ -109,10 +111,9 @@ const section = `## Request path
 \`bench/request\` (called by \`bench/run\`; \`BENCH_ONLY=request bench/run\` runs it alone)
 puts the server under load with [wrk](https://github.com/wg/wrk) beside a bare
 libmicrohttpd server answering \`{}\` (\`build/bare_mhd\`, the daemon options of
-src/http/server.c) and the raw durable commit rate, on SQLite and on PostgreSQL
-(a throwaway \`pg_virtualenv\` cluster, \`shared_buffers=1GB\`, \`max_wal_size=8GB\`, fsync
-on), and
-rewrites this section.
+src/http/server.c) and the raw durable commit rate, on SQLite and on
+PostgreSQL (a throwaway \`pg_virtualenv\` cluster, \`shared_buffers=1GB\`,
+\`max_wal_size=8GB\`, fsync on), and rewrites this section.
 
 \`\`\`sh
 make build && BENCH_ONLY=request bench/run       # 1,000,000 cases
@@ -120,13 +121,14 @@ BENCH_ONLY=request BENCH_QUICK=1 bench/run       # 100,000 cases, to try things
 BENCH_ENGINES=sqlite BENCH_SECONDS=4 BENCH_CONNECTIONS=64 bench/request
 \`\`\`
 
-The database: \`build/bench_data\` records ${int(cases)} synthetic people from
-\`hartline match generate\`'s generator through the persons service (names and
-dates of birth sealed), then by direct SQL a case for each with one duty (met
-when the case is closed; a quarter of the cases are closed), and a report for
-each case with the child linked and the report joined to the case
-(bench/fill.c, shared with \`bench_lists\`). HART logs in once (second factor
-enrolled by \`bench/wrk/login.mjs\`) and every request carries its bearer token.
+The database: \`build/bench_data\` writes ${int(cases)} synthetic people from
+\`hartline match generate\`'s generator as the persons service writes them
+(names and dates of birth sealed under the installation's key), a case for
+each with one duty (met when the case is closed; a quarter of the cases are
+closed), and a report for each case with the child linked and the report
+joined to the case, by direct SQL (bench/fill.c, shared with \`bench_lists\`).
+HART logs in once (second factor enrolled by \`bench/wrk/login.mjs\`) and
+every request carries its bearer token.
 Case reads pick a case at random among all of them; each intake is a new
 synthetic report with an \`Idempotency-Key\` of its own (bench/wrk/request.lua).
 wrk runs ${R.seconds} s per request and connection count, with as many threads as
