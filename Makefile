@@ -43,9 +43,11 @@ demo: deps build
 	@echo
 	./$(BUILD)/hartline serve --db $(DEMO_DIR)/hartline.db --listen $(LISTEN)
 
-# Benchmarks against the budgets (DESIGN.md) side by side with PostgreSQL
-# pg_trgm and DuckDB, rewriting bench/README.md; not part of check.
-# BENCH_QUICK=1 for 100,000 records, BENCH_RECORDS / BENCH_QUERIES for sizes.
+# Benchmarks against the budgets (DESIGN.md, docs/architecture.md) side by
+# side with PostgreSQL pg_trgm and DuckDB, and the request path under wrk
+# (bench/request), rewriting bench/README.md; not part of check.
+# BENCH_QUICK=1 for 100,000 records, BENCH_RECORDS / BENCH_QUERIES for sizes,
+# BENCH_ONLY=request for the request path alone.
 bench: build
 	BUILD=$(BUILD) bench/run
 

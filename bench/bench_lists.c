@@ -7,7 +7,7 @@
  * children's names are sealed). The first run fills it: 10,000 named
  * children through the persons service (sealed, in the identity registry,
  * Katherine Smith among them), 990,000 more without a name by direct SQL
- * (committed 50,000 rows at a time),
+ * (committed 50,000 rows at a time, bench/fill.c),
  * one case each (1,000,000 cases over six regions, four statuses and three
  * years), and 1,000,000 reports, one in a hundred with a child linked to a
  * named child; later runs reuse them. The registry is then opened as the
@@ -27,6 +27,7 @@
 #include "base/json.h"
 #include "base/str.h"
 #include "db/db.h"
+#include "fill.h"
 #include "service/app.h"
 #include "service/cases.h"
 #include "service/intake.h"
@@ -36,17 +37,13 @@
 #define NAMED 10000
 #define CASES 1000000
 #define REPORTS 1000000
-#define TS "2026-11-28T15:00:00Z"
-
-static const char *const regions[] = {"R1", "R2", "R3", "R4", "R5", "R6"};
-static const char *const statuses[] = {"open", "response", "services", "closed"};
-static const char *const given[] = {"Katherine", "Jasmine", "Olivia", "Emma", "Ava", "Sophia", "Mia", "Isabella",
-				    "Noah", "Liam", "Mateo", "Elijah", "Lucas", "Levi", "Ezra", "Maya",
-				    "Aaliyah", "Destiny", "Brianna", "Alexis"};
-static const char *const family[] = {"Smith", "Rivera", "Johnson", "Williams", "Brown", "Jones", "Garcia",
-				     "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez",
-				     "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee",
-				     "Perez", "Thompson", "White"};
+static const char *const given[] = {"Katherine", "Jasmine", "Olivia",  "Emma",    "Ava",     "Sophia", "Mia",
+                                    "Isabella",  "Noah",    "Liam",    "Mateo",   "Elijah",  "Lucas",  "Levi",
+                                    "Ezra",      "Maya",    "Aaliyah", "Destiny", "Brianna", "Alexis"};
+static const char *const family[] = {"Smith",  "Rivera",   "Johnson",   "Williams", "Brown",     "Jones",   "Garcia",
+                                     "Miller", "Davis",    "Rodriguez", "Martinez", "Hernandez", "Lopez",   "Gonzalez",
+                                     "Wilson", "Anderson", "Thomas",    "Taylor",   "Moore",     "Jackson", "Martin",
+                                     "Lee",    "Perez",    "Thompson",  "White"};
 
 static uint64_t rnd_state = 88172645463325252ULL;
 static uint64_t rnd(void)
@@ -67,17 +64,17 @@ static int fill_named(const struct svc_ctx *ctx)
 	for (int base = 0; r == 0 && base < NAMED; base += 1000) {
 		for (int i = 0; i < 1000; i++) {
 			int k = base + i;
-			snprintf(dob[i], sizeof dob[i], "%04d-%02d-%02d", 2008 + (int)(rnd() % 8), 1 + (int)(rnd() % 12),
-				 1 + (int)(rnd() % 28));
+			snprintf(dob[i], sizeof dob[i], "%04d-%02d-%02d", 2008 + (int)(rnd() % 8),
+			         1 + (int)(rnd() % 12), 1 + (int)(rnd() % 28));
 			/* A name of its own for most: the list and a serial. */
 			snprintf(g[i], sizeof g[i], "%s", given[k % 20]);
 			p[i] = (struct person_new){.given_name = g[i],
-						   .family_name = k == 0 ? "Smith" : family[(k / 20 + k) % 25],
-						   .dob = dob[i],
-						   .estimated_age = -1,
-						   .sex = k % 2 ? "M" : "F",
-						   .town = "Bridgeport",
-						   .synthetic = true};
+			                           .family_name = k == 0 ? "Smith" : family[(k / 20 + k) % 25],
+			                           .dob = dob[i],
+			                           .estimated_age = -1,
+			                           .sex = k % 2 ? "M" : "F",
+			                           .town = "Bridgeport",
+			                           .synthetic = true};
 		}
 		struct field_errors errs;
 		field_errors_init(&errs, 4);
@@ -87,119 +84,17 @@ static int fill_named(const struct svc_ctx *ctx)
 	return r;
 }
 
-/* n rows of sql, bound by bind, committed every 50,000 so that the
- * write-ahead log stays small. */
-static int insert_loop(struct db *db, const char *sql, int n, int (*bind)(struct db_stmt *, int, void *), void *arg)
-{
-	struct db_stmt *st = NULL;
-	int r = db_begin(db);
-	if (r == 0)
-		r = db_prepare(db, sql, &st);
-	for (int i = 0; r == 0 && i < n; i++) {
-		if ((r = db_reset(st)) < 0 || (r = bind(st, i, arg)) < 0)
-			break;
-		r = db_step(st);
-		r = r == DB_DONE || r == DB_ROW ? 0 : r < 0 ? r : ERR_DB;
-		if (r == 0 && i % 50000 == 49999 && (r = db_commit(db)) == 0)
-			r = db_begin(db);
-	}
-	if (st)
-		db_finalize(st);
-	if (r == 0)
-		return db_commit(db);
-	db_rollback(db);
-	return r;
-}
-
-static int bind_person(struct db_stmt *st, int i, void *arg)
-{
-	(void)arg;
-	return db_bind_int64(st, 1, 10 + i % 8);
-}
-
-struct fill_ctx {
-	int64_t first_person, user, first_intake;
-	char number[32], at[32];
-};
-
-/* A time in the three years before TS: row i of n, a little out of order
- * (as rows are recorded late), so that the indexes fill from one end. */
-static void when(int i, int n, char out[32])
-{
-	int64_t span = 3 * 365 * 86400LL, t = 1701000000 + span * i / n + (int64_t)(rnd() % 7200);
-	(void)time_format(t * HL_USEC_PER_SEC, out, 32);
-}
-
-static int bind_case(struct db_stmt *st, int i, void *arg)
-{
-	struct fill_ctx *f = arg;
-	snprintf(f->number, sizeof f->number, "C-%07d", i + 1);
-	when(i, CASES, f->at);
-	int r;
-	if ((r = db_bind_text(st, 1, f->number)) < 0 || (r = db_bind_int64(st, 2, f->first_person + i)) < 0 ||
-	    (r = db_bind_text(st, 3, regions[rnd() % 6])) < 0 || (r = db_bind_text(st, 4, statuses[rnd() % 4])) < 0 ||
-	    (r = db_bind_int64(st, 5, f->user)) < 0 || (r = db_bind_text(st, 6, f->at)) < 0)
-		return r;
-	return db_bind_text(st, 7, f->at);
-}
-
-static int bind_report(struct db_stmt *st, int i, void *arg)
-{
-	struct fill_ctx *f = arg;
-	snprintf(f->number, sizeof f->number, "I-%07d", i + 1);
-	when(i, REPORTS, f->at);
-	int r;
-	if ((r = db_bind_text(st, 1, f->number)) < 0 || (r = db_bind_text(st, 2, f->at)) < 0 ||
-	    (r = db_bind_text(st, 3, regions[rnd() % 6])) < 0 || (r = db_bind_int64(st, 4, f->user)) < 0 ||
-	    (r = db_bind_text(st, 5, rnd() % 10 ? "accepted_hart" : NULL)) < 0)
-		return r;
-	return db_bind_text(st, 6, f->at);
-}
-
-/* One report in a hundred has a child linked to a named child. */
-static int bind_child(struct db_stmt *st, int i, void *arg)
-{
-	struct fill_ctx *f = arg;
-	int r = db_bind_int64(st, 1, f->first_intake + (int64_t)i * 100);
-	return r < 0 ? r : db_bind_int64(st, 2, f->first_person + i % NAMED);
-}
-
 static int fill(const struct svc_ctx *ctx, struct db *db)
 {
 	int64_t n = 0;
 	int r = db_query_int64(db, "SELECT COUNT(*) FROM child_case", &n);
 	if (r < 0 || n >= CASES)
 		return r;
-	printf("filling: %d named children, %d more, %d cases, %d reports...\n", NAMED, CASES - NAMED, CASES,
-	       REPORTS);
+	printf("filling: %d named children, %d more, %d cases, %d reports...\n", NAMED, CASES - NAMED, CASES, REPORTS);
 	fflush(stdout);
 	int64_t t0 = clock_mono_us();
-	struct fill_ctx f = {0};
-	if ((r = fill_named(ctx)) < 0 || (r = db_exec(db, "PRAGMA cache_size = -400000")) < 0)
-		return r;
-	if ((r = db_query_int64(db, "SELECT MIN(id) FROM person", &f.first_person)) < 0 ||
-	    (r = insert_loop(db,
-			     "INSERT INTO person (estimated_age, synthetic, created_at, updated_at)"
-			     " VALUES (?, 1, '" TS "', '" TS "')",
-			     CASES - NAMED, bind_person, &f)) < 0 ||
-	    (r = db_int64f(db, &f.user,
-			   "INSERT INTO app_user (username, role, password_hash, created_at, updated_at)"
-			   " VALUES ('bench-lists', 'hart', 'x', ?, ?) RETURNING id",
-			   "tt", TS, TS)) < 0 ||
-	    (r = insert_loop(db,
-			     "INSERT INTO child_case (number, person_id, region, status, opened_by, opened_at, updated_at)"
-			     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-			     CASES, bind_case, &f)) < 0 ||
-	    (r = insert_loop(db,
-			     "INSERT INTO intake (number, received_at, channel, source, concerns, region, created_by,"
-			     " disposition, created_at, updated_at)"
-			     " VALUES (?, ?, 'phone', 'school', '[]', ?, ?, ?, ?, '" TS "')",
-			     REPORTS, bind_report, &f)) < 0 ||
-	    (r = db_query_int64(db, "SELECT MIN(id) FROM intake", &f.first_intake)) < 0 ||
-	    (r = insert_loop(db, "INSERT INTO intake_child (intake_id, position, person_id) VALUES (?, 0, ?)",
-			     REPORTS / 100, bind_child, &f)) < 0)
-		return r;
-	if ((r = db_exec(db, "ANALYZE")) < 0)
+	struct fill_config c = {.named = NAMED, .cases = CASES, .reports = REPORTS, .child_every = 100};
+	if ((r = fill_named(ctx)) < 0 || (r = fill_rows(db, &c)) < 0)
 		return r;
 	printf("filled in %.1f s\n", (double)(clock_mono_us() - t0) / 1e6);
 	return 0;
@@ -232,7 +127,7 @@ static int intakes_fn(const struct svc_ctx *ctx, const void *f, struct field_err
 
 /* One list, N times; next (may be NULL) gets its first answer's cursor. */
 static int time_list(const struct svc_ctx *ctx, const char *what, list_fn *fn, const void *f, int runs, char *next,
-		     size_t size)
+                     size_t size)
 {
 	int64_t *us = calloc((size_t)runs, sizeof *us);
 	int r = us ? 0 : ERR_NOMEM;
@@ -264,7 +159,7 @@ static int time_list(const struct svc_ctx *ctx, const char *what, list_fn *fn, c
 /* A cursor half-way down the cases newest first: the place of the
  * 500,000th row, written as the list writes its cursors. */
 static int deep_cursor(struct db *db, const struct page_list *l, const char *sort, const char *sql, char *out,
-		       size_t size)
+                       size_t size)
 {
 	struct page_query q = {.sort = sort};
 	struct list_page p;
@@ -288,12 +183,13 @@ static int run_cases(const struct svc_ctx *hart, const struct svc_ctx *liaison, 
 	struct case_filter by_number = {.status = "all", .page = {.sort = "number"}};
 	struct case_filter by_status = {.status = "all", .page = {.sort = "-status"}};
 	struct case_filter filtered = {
-		.status = "open", .region = "R3", .opened_from = "2025-01-01", .opened_to = "2025-06-30"};
+	        .status = "open", .region = "R3", .opened_from = "2025-01-01", .opened_to = "2025-06-30"};
 	struct case_filter name = {.status = "all", .q = "Katie Smyth"};
 	struct case_filter number = {.status = "all", .q = "C-0500000"};
-	int r = deep_cursor(db, &cases_page_list, "-opened_at",
-			    "SELECT opened_at, id FROM child_case ORDER BY opened_at DESC, id DESC LIMIT 1 OFFSET 500000",
-			    deep, sizeof deep);
+	int r = deep_cursor(
+	        db, &cases_page_list, "-opened_at",
+	        "SELECT opened_at, id FROM child_case ORDER BY opened_at DESC, id DESC LIMIT 1 OFFSET 500000", deep,
+	        sizeof deep);
 	struct case_filter second = {.status = "all"}, deepf = {.status = "all", .page = {.after = deep}};
 	if (r == 0 &&
 	    (r = time_list(hart, "cases: first page, newest first", cases_fn, &first, runs, next, sizeof next)) == 0) {
@@ -327,8 +223,8 @@ static int run_reports(const struct svc_ctx *hart, const struct svc_ctx *liaison
 	struct intake_filter newest = {.status = "all", .page = {.sort = "-received_at"}};
 	struct intake_filter name = {.status = "all", .q = "Katie Smyth"};
 	int r = deep_cursor(db, &intakes_page_list, "received_at",
-			    "SELECT received_at, id FROM intake ORDER BY received_at, id LIMIT 1 OFFSET 500000", deep,
-			    sizeof deep);
+	                    "SELECT received_at, id FROM intake ORDER BY received_at, id LIMIT 1 OFFSET 500000", deep,
+	                    sizeof deep);
 	struct intake_filter deepf = {.status = "all", .page = {.after = deep}};
 	if (r == 0)
 		r = time_list(hart, "reports: first page, oldest first", intakes_fn, &all, runs, NULL, 0);

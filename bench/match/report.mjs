@@ -160,9 +160,10 @@ ${md(['comparison', 'level', 'm', 'u', 'weight (log2 m/u)'], lv)}
 const readme = `# Benchmarks
 
 \`bench/run\` (\`make bench\`) measures hartline's identity-resolution engine
-(\`src/match/\`) side by side with what an agency would otherwise use, in one
-run on one machine, and rewrites this file. Everything below the next section
-comes from the last run.
+(\`src/match/\`) side by side with what an agency would otherwise use, and
+the request path under load (\`bench/request\`, section "Request path"), in
+one run on one machine, and rewrites this file. Everything below the next
+section comes from the last run.
 
 ## How to run
 
@@ -171,6 +172,7 @@ make bench                         # make build, then bench/run: 1,000,000 recor
 BENCH_QUICK=1 bench/run            # 100,000 records, to try things
 BENCH_RECORDS=300000 BENCH_QUERIES=2000 bench/run
 BENCH_README=0 bench/run           # print the table, leave this file alone
+BENCH_ONLY=request bench/run       # only the request path
 \`\`\`
 
 It installs what it needs: Debian packages through \`scripts/install-deps\`
@@ -333,10 +335,11 @@ no better, so the usual model with the town is the one compared. The
 blocking rules reach 688,921 of the 719,341 true pairs (0.958); the rest of
 the recall is lost in the model.
 ${duckSection}`;
-// Sections other benches write by hand (bench/bench_providers.c,
-// bench/bench_training.c) are kept.
+// Sections other benches write (bench/bench_providers.c and
+// bench/bench_training.c by hand, bench/request by its run) are kept.
 const keptText = fs.existsSync(readmePath) ? fs.readFileSync(readmePath, 'utf8') : '';
-const kept = [/\n## Providers and the referral queue\n[\s\S]*?(?=\n## |$)/, /\n## Training figures\n[\s\S]*?(?=\n## |$)/]
+const kept = [/\n## Request path\n[\s\S]*?(?=\n## |$)/, /\n## Providers and the referral queue\n[\s\S]*?(?=\n## |$)/,
+  /\n## Training figures\n[\s\S]*?(?=\n## |$)/]
   .map((re) => (re.exec(keptText) || [''])[0]).filter(Boolean).map((t) => t.replace(/^\n*/, '\n')).join('');
 fs.writeFileSync(readmePath, readme.replace(/\n*$/, '\n') + kept);
 console.log(`\nwrote ${readmePath}`);
