@@ -284,6 +284,27 @@ int db_rollback(struct db *db)
 	return db->ops->exec(db, "ROLLBACK");
 }
 
+int db_read_begin(struct db *db)
+{
+	if (db->in_transaction || db->in_read)
+		return 0;
+	INJECT(db, "BEGIN");
+	int r = db->ops->exec(db, db->engine == DB_POSTGRESQL ? "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+							      : "BEGIN");
+	if (r == 0)
+		db->in_read = true;
+	return r;
+}
+
+void db_read_end(struct db *db)
+{
+	if (!db->in_read)
+		return;
+	db->in_read = false;
+	if (db->ops->exec(db, "COMMIT") < 0)
+		(void)db->ops->exec(db, "ROLLBACK");
+}
+
 bool db_in_transaction(const struct db *db)
 {
 	return db->in_transaction;

@@ -154,6 +154,13 @@ int db_row_json(struct db_stmt *st, const char *spec, struct json_t *obj) DB_WUR
 int db_begin(struct db *db) DB_WUR;
 int db_commit(struct db *db) DB_WUR;
 int db_rollback(struct db *db);
+/* A consistent view for reading: every statement until db_read_end sees
+ * the database as the first one found it. On a pool's connection it is the
+ * thread's own connection's, and never waits for the writer. Inside a
+ * transaction (which sees one view already) both do nothing. */
+int db_read_begin(struct db *db) DB_WUR;
+void db_read_end(struct db *db);
+
 /* Inside db_begin ... db_commit or db_rollback? */
 bool db_in_transaction(const struct db *db);
 /* Is db a pool's connection, whose transactions run on the pool's writer? */

@@ -32,6 +32,7 @@ struct db {
 	enum db_engine engine;
 	char errmsg[512];
 	bool in_transaction; /* between db_begin and db_commit or db_rollback */
+	bool in_read;        /* between db_read_begin and db_read_end */
 	void (*after_commit)(void *arg);
 	void *after_commit_arg;
 	struct db_writer *writer; /* a pool's: transactions run there */

@@ -529,6 +529,115 @@ static void opening_a_missing_server_fails_with_a_reason(void **state)
 	assert_non_null(strstr(err, "/nonexistent-dir/x/hartline.db"));
 }
 
+
+/* ---- the single writer ---- */
+
+#define WRITERS 8
+#define WRITES_EACH 40
+
+struct writer_probe {
+	struct db_pool *pool;
+	int id;
+	int failed;
+};
+
+/* Each thread writes WRITES_EACH rows, one transaction each, and rolls back
+ * a further row every fourth time: only what was committed stays. */
+static void *writer_thread(void *arg)
+{
+	struct writer_probe *p = arg;
+	struct db *db;
+	if (db_pool_get(p->pool, &db) < 0) {
+		p->failed++;
+		return NULL;
+	}
+	for (int i = 0; i < WRITES_EACH; i++) {
+		if (db_begin(db) < 0 || db_execf(db, "INSERT INTO w (who, n) VALUES (?, ?)", "di", p->id, (int64_t)i) < 0 ||
+		    db_commit(db) < 0) {
+			db_rollback(db);
+			p->failed++;
+		}
+		if (i % 4 == 0) {
+			if (db_begin(db) < 0 || db_execf(db, "INSERT INTO w (who, n) VALUES (?, ?)", "di", p->id, (int64_t)-1) < 0)
+				p->failed++;
+			db_rollback(db);
+		}
+		/* A write on its own is a transaction of its own. */
+		if (i % 10 == 0 && db_execf(db, "UPDATE w SET n = n WHERE who = ? AND n = ?", "di", p->id, (int64_t)i) < 0)
+			p->failed++;
+	}
+	return NULL;
+}
+
+static void concurrent_transactions_share_commits_and_rollbacks_stay_their_own(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_exec(f->db, "CREATE TABLE w (who INTEGER NOT NULL, n INTEGER NOT NULL)"), 0);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	pthread_t t[WRITERS];
+	struct writer_probe p[WRITERS];
+	for (int i = 0; i < WRITERS; i++) {
+		p[i] = (struct writer_probe){.pool = pool, .id = i};
+		assert_int_equal(pthread_create(&t[i], NULL, writer_thread, &p[i]), 0);
+	}
+	for (int i = 0; i < WRITERS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(p[i].failed, 0);
+	}
+	struct db_writer_stats st;
+	db_pool_writer_stats(pool, &st);
+	db_pool_free(pool);
+
+	int64_t rows = -1, undone = -1;
+	assert_int_equal(db_query_int64(f->db, "SELECT count(*) FROM w", &rows), 0);
+	assert_int_equal(db_query_int64(f->db, "SELECT count(*) FROM w WHERE n < 0", &undone), 0);
+	assert_int_equal(rows, WRITERS * WRITES_EACH);
+	assert_int_equal(undone, 0);
+	int64_t each = WRITES_EACH + WRITES_EACH / 10;
+	assert_int_equal(st.transactions, WRITERS * each);
+	assert_true(st.commits >= 1 && st.commits <= st.transactions);
+	assert_int_equal(st.failed, 0);
+	assert_int_equal(st.waiting, 0);
+	uint64_t batches = 0;
+	for (int k = 0; k < DB_BATCH_SLOTS; k++)
+		batches += st.batches[k];
+	assert_int_equal(batches, st.commits);
+}
+
+static void a_read_view_holds_while_the_writer_commits(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_exec(f->db, "CREATE TABLE v (n INTEGER NOT NULL)"), 0);
+	assert_int_equal(db_exec(f->db, "INSERT INTO v (n) VALUES (1)"), 0);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	int64_t n = 0;
+	assert_int_equal(db_read_begin(db), 0);
+	assert_int_equal(db_query_int64(db, "SELECT count(*) FROM v", &n), 0);
+	assert_int_equal(n, 1);
+	/* A transaction of this very thread goes through the writer, beside
+	 * the open view, and does not wait for it. */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_execf(db, "INSERT INTO v (n) VALUES (?)", "i", (int64_t)2), 0);
+	assert_int_equal(db_query_int64(db, "SELECT count(*) FROM v", &n), 0);
+	assert_int_equal(n, 2); /* the transaction sees its own write */
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(db_query_int64(db, "SELECT count(*) FROM v", &n), 0);
+	assert_int_equal(n, 1); /* the view does not */
+	db_read_end(db);
+	assert_int_equal(db_query_int64(db, "SELECT count(*) FROM v", &n), 0);
+	assert_int_equal(n, 2);
+	/* No transaction to commit, and none in a transaction twice. */
+	assert_int_equal(db_commit(db), ERR_INVAL);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_begin(db), ERR_INVAL);
+	assert_int_equal(db_rollback(db), 0);
+	db_pool_free(pool);
+}
+
 #define BOTH(fn) cmocka_unit_test_setup_teardown(fn, SETUP, teardown)
 #define ALL_ENGINE_TESTS                                                            \
 	BOTH(reports_its_engine), BOTH(binds_and_reads_back_every_type),              \
@@ -547,7 +656,9 @@ static void opening_a_missing_server_fails_with_a_reason(void **state)
 		BOTH(row_json_sets_each_column_by_its_type),                          \
 		BOTH(row_json_refuses_a_bad_spec),                                    \
 		BOTH(an_unknown_format_letter_is_refused_before_anything_runs),       \
-		BOTH(a_failed_bind_is_kept_and_the_statement_never_runs)
+		BOTH(a_failed_bind_is_kept_and_the_statement_never_runs),            \
+		BOTH(concurrent_transactions_share_commits_and_rollbacks_stay_their_own), \
+		BOTH(a_read_view_holds_while_the_writer_commits)
 
 int main(void)
 {

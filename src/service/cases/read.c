@@ -394,11 +394,15 @@ int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	if (r < 0 || (r = relief_read_check(ctx, db, "case", id)) < 0)
 		return r;
 	json_t *j = NULL;
-	if ((r = db_begin(db)) < 0)
+	/* Read in one view on this thread's connection, then the record of the
+	 * read, durable before anything is answered. */
+	if ((r = db_read_begin(db)) < 0)
 		return r;
-	if ((r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &j)) == 0)
+	r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &j);
+	db_read_end(db);
+	if (r == 0)
 		r = svc_audit_appendf(db, ctx, "case.read", "case", id, "%s", mdt ? "view=mdt" : "view=full");
-	if ((r = cases_end(db, r)) < 0) {
+	if (r < 0) {
 		json_decref(j);
 		return r;
 	}
