@@ -284,6 +284,24 @@ int db_rollback(struct db *db)
 	return db->ops->exec(db, "ROLLBACK");
 }
 
+int db_write(struct db *db, int (*fn)(struct db *writer, void *arg), void *arg)
+{
+	if (db->writer && !db->in_transaction)
+		return db_writer_job(db->writer, db, fn, arg);
+	bool own = !db->in_transaction;
+	int r;
+	if (own && (r = db_begin(db)) < 0)
+		return r;
+	r = fn(db, arg);
+	if (!own)
+		return r;
+	if (r < 0) {
+		db_rollback(db);
+		return r;
+	}
+	return db_commit(db);
+}
+
 int db_read_begin(struct db *db)
 {
 	if (db->in_transaction || db->in_read)

@@ -154,6 +154,15 @@ int db_row_json(struct db_stmt *st, const char *spec, struct json_t *obj) DB_WUR
 int db_begin(struct db *db) DB_WUR;
 int db_commit(struct db *db) DB_WUR;
 int db_rollback(struct db *db);
+/* Run fn(writer, arg) inside the transaction of the writer's next commit,
+ * in a savepoint of its own (an error undoes fn's writes only), and return
+ * once that commit is durable: fn's error, the commit's, or 0. fn runs on
+ * the writer's own thread and uses only the connection it is given. For
+ * the small writes many requests make at once (the record of a read): the
+ * writer runs them one after another, with no hand-over between threads.
+ * On a connection without a writer, fn runs in a transaction here. */
+int db_write(struct db *db, int (*fn)(struct db *writer, void *arg), void *arg) DB_WUR;
+
 /* A consistent view for reading: every statement until db_read_end sees
  * the database as the first one found it. On a pool's connection it is the
  * thread's own connection's, and never waits for the writer. Inside a

@@ -60,3 +60,6 @@ int db_writer_begin(struct db_writer *w, struct db *db);
 /* Release the savepoint and wait until the group it joined is durable. */
 int db_writer_commit(struct db_writer *w, struct db *db);
 void db_writer_rollback(struct db_writer *w, struct db *db);
+/* Queue run(writer's connection, arg) for the commit thread and wait until
+ * the commit it joined is durable (db_write). */
+int db_writer_job(struct db_writer *w, struct db *db, int (*run)(struct db *db, void *arg), void *arg);

@@ -36,8 +36,17 @@ struct waiter {
 	bool done;
 };
 
+/* Work the commit thread runs itself (db_write). */
+struct job {
+	struct job *next;
+	int (*run)(struct db *db, void *arg);
+	void *arg;
+	struct waiter w;
+};
+
 struct db_writer {
 	char *url;
+	struct job *jobs, **jobs_tail; /* waiting for the commit thread */
 	struct db *conn; /* opened on first use */
 	pthread_mutex_t lock;
 	pthread_cond_t turn;   /* the connection is free */
@@ -144,16 +153,71 @@ static void *checkpoint_thread(void *arg)
 	return NULL;
 }
 
+static void group_lost(struct db_writer *w);
+
+/* Run the queued jobs one after another, each in a savepoint of the
+ * group's transaction; those that succeed join the group. The lock is held
+ * on entry and on return; it is let go while they run. */
+static void run_jobs(struct db_writer *w)
+{
+	struct job *jobs = w->jobs;
+	w->jobs = NULL;
+	w->jobs_tail = &w->jobs;
+	w->held = true;
+	pthread_mutex_unlock(&w->lock);
+
+	struct db *c = w->conn;
+	while (jobs) {
+		struct job *j = jobs;
+		jobs = j->next;
+		int r = 0;
+		if (!w->open) {
+			r = c->ops->begin(c);
+			w->open = r == 0;
+		}
+		if (r == 0 && (r = c->ops->exec(c, "SAVEPOINT tx")) == 0) {
+			r = j->run(c, j->arg);
+			bool kept = r == 0 ? c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0
+					   : c->ops->exec(c, "ROLLBACK TO SAVEPOINT tx") == 0 &&
+						     c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0;
+			if (!kept && r == 0)
+				r = ERR_DB;
+		}
+		pthread_mutex_lock(&w->lock);
+		if (w->open && !c->ops->in_txn(c)) {
+			group_lost(w);
+			r = r < 0 ? r : ERR_DB;
+		}
+		if (r < 0) {
+			j->w.result = r;
+			j->w.done = true;
+			pthread_cond_broadcast(&w->done);
+		} else {
+			j->w.next = w->group;
+			w->group = &j->w;
+			w->members++;
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+
+	pthread_mutex_lock(&w->lock);
+	w->held = false;
+	pthread_cond_signal(&w->turn);
+}
+
 static void *commit_thread(void *arg)
 {
 	struct db_writer *w = arg;
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		/* Wait while someone is in line and the group has room: they
-		 * share this commit. */
-		while (!w->stop && !(w->open && !w->held && (w->line == 0 || w->members >= GROUP_MAX)))
+		 * share this commit. Jobs are run as they come. */
+		while (!w->stop && !(w->jobs && !w->held && w->members < GROUP_MAX) &&
+		       !(w->open && !w->held && (w->line == 0 || w->members >= GROUP_MAX)))
 			pthread_cond_wait(&w->wakeup, &w->lock);
-		if (w->open && !w->held)
+		if (w->jobs && !w->held && w->members < GROUP_MAX)
+			run_jobs(w);
+		else if (w->open && !w->held)
 			commit_group(w);
 		else if (w->stop)
 			break;
@@ -174,6 +238,7 @@ int db_writer_new(const char *url, struct db_writer **ret)
 	pthread_cond_init(&w->done, NULL);
 	pthread_cond_init(&w->wakeup, NULL);
 	pthread_cond_init(&w->stopping, NULL);
+	w->jobs_tail = &w->jobs;
 	*ret = w;
 	return 0;
 }
@@ -209,6 +274,8 @@ void db_writer_stats(struct db_writer *w, struct db_writer_stats *ret)
 	pthread_mutex_lock(&w->lock);
 	*ret = w->stats;
 	ret->waiting = w->line + w->members;
+	for (struct job *j = w->jobs; j; j = j->next)
+		ret->waiting++;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -361,4 +428,24 @@ int db_writer_commit(struct db_writer *w, struct db *db)
 void db_writer_rollback(struct db_writer *w, struct db *db)
 {
 	undo(w, db);
+}
+
+int db_writer_job(struct db_writer *w, struct db *db, int (*run)(struct db *db, void *arg), void *arg)
+{
+	struct job j = {.run = run, .arg = arg};
+	pthread_mutex_lock(&w->lock);
+	int r = writer_start(w, db);
+	if (r < 0) {
+		pthread_mutex_unlock(&w->lock);
+		return r;
+	}
+	*w->jobs_tail = &j;
+	w->jobs_tail = &j.next;
+	pthread_cond_signal(&w->wakeup);
+	while (!j.w.done)
+		pthread_cond_wait(&w->done, &w->lock);
+	if (j.w.result < 0)
+		db_set_error(db, "%s", w->error[0] ? w->error : "the write failed");
+	pthread_mutex_unlock(&w->lock);
+	return j.w.result;
 }

@@ -223,8 +223,19 @@ static int note_gap(struct db *db, const struct keyring *keys, const struct audi
 	return 0;
 }
 
+/* A record's head, to file once its commit is durable. */
+struct filed {
+	bool set;
+	bool force;
+	int64_t seq;
+	char mac[CRYPTO_HASH_HEX_SIZE];
+};
+
+/* Append the record. Its head is filed after the transaction commits: by
+ * the thread's pending head (out NULL), or by whoever waits for the commit,
+ * from out. */
 static int append(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,
-		  const char *object_id, const char *detail)
+		  const char *object_id, const char *detail, struct filed *out)
 {
 	/* Touching the head row first takes its lock on PostgreSQL, so two
 	 * transactions never chain onto the same record; SQLite's writer lock
@@ -270,7 +281,10 @@ static int append(struct db *db, const struct svc_ctx *ctx, const char *action, 
 	db_finalize(st);
 	if (r < 0)
 		return r;
-	if (app->audit_head) {
+	if (app->audit_head && out) {
+		*out = (struct filed){.set = true, .force = gap, .seq = rec.seq};
+		memcpy(out->mac, mac, sizeof out->mac);
+	} else if (app->audit_head) {
 		pending.file = app->audit_head;
 		pending.seq = rec.seq;
 		memcpy(pending.mac, mac, sizeof pending.mac);
@@ -283,21 +297,37 @@ static int append(struct db *db, const struct svc_ctx *ctx, const char *action, 
 	return 0;
 }
 
+struct append_job {
+	const struct svc_ctx *ctx;
+	const char *action, *object_type, *object_id, *detail;
+	struct filed out;
+};
+
+static int append_job(struct db *writer, void *arg)
+{
+	struct append_job *j = arg;
+	j->out.set = false;
+	return append(writer, j->ctx, j->action, j->object_type, j->object_id, j->detail, &j->out);
+}
+
 int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,
 		     const char *object_id, const char *detail)
 {
 	if (db_in_transaction(db))
-		return append(db, ctx, action, object_type, object_id, detail);
-	/* A record on its own (a denial, a read) is a transaction of its own:
-	 * the record and the head move together. */
-	int r = db_begin(db);
+		return append(db, ctx, action, object_type, object_id, detail, NULL);
+	/* A record on its own (a denial, a read) is a transaction of its own,
+	 * run by the writer beside the records of other requests: the record
+	 * and the head move together, and the head is filed once durable. */
+	struct append_job j = {.ctx = ctx, .action = action, .object_type = object_type, .object_id = object_id,
+			       .detail = detail};
+	int r = db_write(db, append_job, &j);
+	if (r < 0 || !j.out.set)
+		return r;
+	r = audit_head_append(ctx->app->audit_head, j.out.seq, j.out.mac, j.out.force);
 	if (r < 0)
-		return r;
-	if ((r = append(db, ctx, action, object_type, object_id, detail)) < 0) {
-		db_rollback(db);
-		return r;
-	}
-	return db_commit(db);
+		log_error("audit", "head_file=\"%s\" seq=%lld error=\"%s\"", audit_head_file_path(ctx->app->audit_head),
+			  (long long)j.out.seq, err_str(r));
+	return 0;
 }
 
 int svc_audit_appendf(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,
@@ -330,16 +360,7 @@ int svc_audit_record(const struct svc_ctx *ctx, const char *action, const char *
 	int r = app_db(ctx->app, &db);
 	if (r < 0)
 		return r;
-	if ((r = db_begin(db)) < 0)
-		return r;
-	/* A commit that fails leaves the transaction open: rolled back here,
-	 * or the connection's next use case would begin inside it. */
-	if ((r = svc_audit_append(db, ctx, action, object_type, object_id, detail)) < 0 ||
-	    (r = db_commit(db)) < 0) {
-		db_rollback(db);
-		return r;
-	}
-	return 0;
+	return svc_audit_append(db, ctx, action, object_type, object_id, detail);
 }
 
 /* The last record: seq 0 when there is none; *ret_keyed false for a record
