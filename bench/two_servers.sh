@@ -17,7 +17,7 @@
 #   --connections N  wrk connections to each server (default 64)
 #   --threads N      wrk threads for each server (default 2)
 #   --workers N      hartline serve --workers for each server (default: its
-#                    own, one per core)
+#                    own, eight per core)
 #
 # The database: a fresh one in the cluster that PGHOST/PGPORT (and PGUSER,
 # PGPASSWORD) name, dropped at the end; without PGHOST or PGPORT the script
