@@ -95,16 +95,24 @@ static void answer_group(struct db_writer *w, struct waiter *group, unsigned n, 
 	pthread_cond_broadcast(&w->done);
 }
 
+/* The group, taken whole: the next transaction begins a new one. */
+static struct waiter *take_group(struct db_writer *w, unsigned *ret_n)
+{
+	struct waiter *group = w->group;
+	*ret_n = w->members;
+	w->group = NULL;
+	w->members = 0;
+	w->open = false;
+	return group;
+}
+
 /* Commit whatever the group holds, or end an open transaction that nobody
  * wrote in (so the lock is not kept while idle). The lock is held on entry
  * and on return; it is let go while the engine commits. */
 static void commit_group(struct db_writer *w)
 {
-	struct waiter *group = w->group;
-	unsigned n = w->members;
-	w->group = NULL;
-	w->members = 0;
-	w->open = false;
+	unsigned n;
+	struct waiter *group = take_group(w, &n);
 	w->committing = true;
 	pthread_mutex_unlock(&w->lock);
 
@@ -332,11 +340,8 @@ static void leave(struct db_writer *w)
  * errors): its members' work is gone, and they are told now. */
 static void group_lost(struct db_writer *w)
 {
-	struct waiter *group = w->group;
-	unsigned n = w->members;
-	w->group = NULL;
-	w->members = 0;
-	w->open = false;
+	unsigned n;
+	struct waiter *group = take_group(w, &n);
 	snprintf(w->error, sizeof w->error, "the open transaction was rolled back by the database");
 	log_error("db_commit", "transactions=%u error=\"%s\"", n, w->error);
 	answer_group(w, group, n, ERR_DB);
