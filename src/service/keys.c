@@ -230,24 +230,37 @@ static int sealed_row_read(struct db_stmt *st, void *element, void *arg)
 	return 0;
 }
 
+/* The next page of a sealed column's rows, those after id after: *ret
+ * (free() it) and *ret_n, also on an error. */
+static int sealed_page(struct db *db, const char *table, const char *idcol, const char *column, int64_t after,
+		       struct sealed_row **ret, size_t *ret_n)
+{
+	char sql[256];
+	int w = snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL AND %s > ? ORDER BY %s LIMIT %d",
+			 idcol, column, table, column, idcol, idcol, RESEAL_PAGE);
+	*ret = NULL;
+	*ret_n = 0;
+	if (w < 0 || (size_t)w >= sizeof sql)
+		return ERR_TOOBIG;
+	void *v = NULL;
+	int r = db_rowsf(db, sizeof(struct sealed_row), sealed_row_read, NULL, &v, ret_n, sql, "i", after);
+	*ret = v;
+	return r;
+}
+
 /* Re-seal the next page of the column's rows, those after id *after;
  * *after becomes the last id done, *ret_n how many there were. */
 static int reseal_page(struct db *db, struct keyring *keys, const char *table, const char *idcol, const char *column,
 		       int64_t *after, size_t *ret_n, int64_t *count)
 {
-	char sql[256];
-	int w = snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL AND %s > ? ORDER BY %s LIMIT %d",
-			 idcol, column, table, column, idcol, idcol, RESEAL_PAGE);
-	if (w < 0 || (size_t)w >= sizeof sql)
-		return ERR_TOOBIG;
-	void *v;
+	struct sealed_row *rows;
 	size_t n;
-	int r = db_rowsf(db, sizeof(struct sealed_row), sealed_row_read, NULL, &v, &n, sql, "i", *after);
+	int r = sealed_page(db, table, idcol, column, *after, &rows, &n);
 	*ret_n = n;
-	if (r < 0 && !v)
+	if (r < 0 && !rows)
 		return r;
-	struct sealed_row *rows = v;
-	w = snprintf(sql, sizeof sql, "UPDATE %s SET %s = ? WHERE %s = ?", table, column, idcol);
+	char sql[256];
+	int w = snprintf(sql, sizeof sql, "UPDATE %s SET %s = ? WHERE %s = ?", table, column, idcol);
 	struct db_stmt *up = NULL;
 	if (r >= 0)
 		r = w < 0 || (size_t)w >= sizeof sql ? ERR_TOOBIG : db_prepare(db, sql, &up);
@@ -294,16 +307,10 @@ static int verify_page(struct db *db, const struct keyring *keys, size_t col, in
 		       struct keys_sealed_check *ret)
 {
 	const char *table = sealed_columns[col].table, *idcol = sealed_columns[col].id, *column = sealed_columns[col].column;
-	char sql[256];
-	int w = snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL AND %s > ? ORDER BY %s LIMIT %d",
-			 idcol, column, table, column, idcol, idcol, RESEAL_PAGE);
-	if (w < 0 || (size_t)w >= sizeof sql)
-		return ERR_TOOBIG;
-	void *v;
+	struct sealed_row *rows;
 	size_t n;
-	int r = db_rowsf(db, sizeof(struct sealed_row), sealed_row_read, NULL, &v, &n, sql, "i", *after);
+	int r = sealed_page(db, table, idcol, column, *after, &rows, &n);
 	*ret_n = n;
-	struct sealed_row *rows = v;
 	struct buf plain;
 	buf_init(&plain, 0);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
