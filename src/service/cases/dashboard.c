@@ -105,7 +105,12 @@ int svc_dashboard(const struct svc_ctx *ctx, json_t **ret)
 	json_t *j = json_pack("{s:[], s:[], s:[], s:[]}", "regions", "overdue", "due_soon", "missing_now");
 	if (!j)
 		return ERR_NOMEM;
-	if ((r = db_begin(db)) < 0 || (r = cases_end(db, dashboard_json(ctx, db, only, j))) < 0) {
+	/* Read outside any transaction, which would run on the single writer
+	 * and hold it (and every other request's write) while the counts are
+	 * read; the record of the read (dashboard_json's last step) is a
+	 * transaction of its own, and the dashboard is answered only once it
+	 * is durable. */
+	if ((r = dashboard_json(ctx, db, only, j)) < 0) {
 		json_decref(j);
 		return r;
 	}
