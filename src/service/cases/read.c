@@ -393,12 +393,15 @@ int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	int r = cases_access(ctx, PERM_CASES_READ, id, &db, &h, &mdt);
 	if (r < 0 || (r = relief_read_check(ctx, db, "case", id)) < 0)
 		return r;
+	/* Read on this thread's connection, outside any transaction: a
+	 * transaction runs on the single writer, and the reads would hold it
+	 * (and every other request's write) while they last. The record of the
+	 * read is a transaction of its own, and the case is answered only once
+	 * it is durable. */
 	json_t *j = NULL;
-	if ((r = db_begin(db)) < 0)
-		return r;
 	if ((r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &j)) == 0)
 		r = svc_audit_appendf(db, ctx, "case.read", "case", id, "%s", mdt ? "view=mdt" : "view=full");
-	if ((r = cases_end(db, r)) < 0) {
+	if (r < 0) {
 		json_decref(j);
 		return r;
 	}
