@@ -3,6 +3,7 @@
  * take a struct app (inside a struct svc_ctx); they never see HTTP. */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +55,10 @@ struct app {
 	struct mailer *mailer; /* the sender thread, in the server */
 	int64_t setup_ttl;     /* a set-up link lasts this long; 0: 72 hours */
 	struct auth_limits *limits; /* login rate limits, in the server; NULL: none */
+	/* The last health check (svc_system_health): when (clock_mono_us, 0:
+	 * never), and the schema version the database gave (-1: no answer). */
+	_Atomic int64_t health_at;
+	_Atomic int health_schema;
 };
 
 /* Load the pack (pack_file NULL: the built-in default). */

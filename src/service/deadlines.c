@@ -330,33 +330,53 @@ json_t *duty_json_by_id(struct db *db, int64_t duty_id, hl_time t)
 	return duty_json(db, NULL, duty_id, t);
 }
 
-int duty_select(struct db *db, struct app *app, const char *status, const char *region, int64_t case_id,
-		int64_t due_within, int limit, hl_time t, json_t *out)
+/* The conditions of a duty list, only those asked for, each one a plain
+ * condition an index serves: duty_case for a case, duty_unmet for a
+ * status, duty_region_due for a region and a status. A status not known
+ * matches nothing. A list in id order (by_id) reads the duties in that
+ * order and stops at the page's end: whether a duty is met, and its
+ * region, are then written so that no index on them is taken, which would
+ * read every duty not met (most of them) and sort them all first. */
+static void duty_where(struct sqlb *q, const char *status, const char *region, int64_t case_id, const char *now_ts,
+		       const char *until, bool by_id)
 {
-	char now_ts[32], until[32];
+	const char *unmet = by_id ? " AND COALESCE(d.met_at, '') = ''" : " AND d.met_at IS NULL";
+	const char *met = by_id ? " AND COALESCE(d.met_at, '') <> ''" : " AND d.met_at IS NOT NULL";
+	sqlb_add(q, " WHERE 1 = 1", "");
+	if (region)
+		sqlb_add(q, by_id ? " AND COALESCE(d.region, '') = ?" : " AND d.region = ?", "t", region);
+	if (case_id != 0)
+		sqlb_add(q, " AND d.case_id = ?", "i", case_id);
+	if (strcmp(status, "all") == 0)
+		return;
+	if (strcmp(status, "unmet") == 0) {
+		sqlb_add(q, unmet, "");
+	} else if (strcmp(status, "open") == 0) {
+		sqlb_add(q, unmet, "");
+		sqlb_add(q, " AND d.due_at >= ?", "t", now_ts);
+	} else if (strcmp(status, "overdue") == 0) {
+		sqlb_add(q, unmet, "");
+		sqlb_add(q, " AND d.due_at < ?", "t", now_ts);
+	} else if (strcmp(status, "met_on_time") == 0) {
+		sqlb_add(q, met, "");
+		sqlb_add(q, " AND d.met_at <= d.due_at", "");
+	} else if (strcmp(status, "met_late") == 0) {
+		sqlb_add(q, met, "");
+		sqlb_add(q, " AND d.met_at > d.due_at", "");
+	} else if (strcmp(status, "due_soon") == 0 && until) {
+		sqlb_add(q, unmet, "");
+		sqlb_add(q, " AND d.due_at >= ? AND d.due_at <= ?", "tt", now_ts, until);
+	} else {
+		sqlb_add(q, " AND 1 = 0", "");
+	}
+}
+
+/* Rows of st into out, each as row_json makes it; with p, as many as the
+ * page holds (its sort key in column 15). */
+static int duty_rows(struct db_stmt *st, struct app *app, struct list_page *p, hl_time t, json_t *out)
+{
 	int r;
-	if ((r = time_format(t, now_ts, sizeof now_ts)) < 0 ||
-	    (r = time_format(t + (due_within > 0 ? due_within : 0), until, sizeof until)) < 0)
-		return r;
-	const char *s = status && *status ? status : "all";
-	struct db_stmt *st;
-	r = db_preparef(db, &st,
-			"SELECT " DUTY_COLUMNS DUTY_FROM
-			" WHERE (CAST(? AS TEXT) IS NULL OR c.region = ?) AND (? = 0 OR d.case_id = ?)"
-			" AND (? = 'all'"
-			"  OR (? = 'unmet' AND d.met_at IS NULL)"
-			"  OR (? = 'open' AND d.met_at IS NULL AND d.due_at >= ?)"
-			"  OR (? = 'overdue' AND d.met_at IS NULL AND d.due_at < ?)"
-			"  OR (? = 'met_on_time' AND d.met_at IS NOT NULL AND d.met_at <= d.due_at)"
-			"  OR (? = 'met_late' AND d.met_at IS NOT NULL AND d.met_at > d.due_at)"
-			"  OR (? = 'due_soon' AND d.met_at IS NULL AND d.due_at >= ? AND d.due_at <= ?))"
-			" ORDER BY CASE WHEN d.met_at IS NULL AND d.due_at < ? THEN 0 WHEN d.met_at IS NULL THEN 1"
-			" ELSE 2 END, d.due_at, d.id LIMIT ?",
-			"ttiittttttttttttd", region, region ? region : "", case_id, case_id, s, s, s, now_ts, s, now_ts, s,
-			s, s, now_ts, until, now_ts, list_limit(limit));
-	if (r < 0)
-		return r;
-	while ((r = db_step(st)) == DB_ROW) {
+	while ((r = db_step(st)) == DB_ROW && (!p || page_row_at(p, st, 15, 0))) {
 		json_t *j = row_json(st, app, t);
 		if (!j || json_array_append_new(out, j) < 0) {
 			r = ERR_NOMEM;
@@ -367,6 +387,37 @@ int duty_select(struct db *db, struct app *app, const char *status, const char *
 	return r < 0 ? r : 0;
 }
 
+int duty_select(struct db *db, struct app *app, const char *status, const char *region, int64_t case_id,
+		int64_t due_within, int limit, hl_time t, json_t *out)
+{
+	char now_ts[32], until[32];
+	int r;
+	if ((r = time_format(t, now_ts, sizeof now_ts)) < 0 ||
+	    (r = time_format(t + (due_within > 0 ? due_within : 0), until, sizeof until)) < 0)
+		return r;
+	const char *s = status && *status ? status : "all";
+	struct sqlb *q = malloc(sizeof *q);
+	if (!q)
+		return ERR_NOMEM;
+	sqlb_init(q);
+	sqlb_add(q, "SELECT " DUTY_COLUMNS DUTY_FROM, "");
+	duty_where(q, s, region, case_id, now_ts, until, false);
+	/* Overdue first, then the others not met, then the met; within one
+	 * status (any but "all") that is the order of the due time. */
+	if (strcmp(s, "all") == 0)
+		sqlb_add(q,
+			 " ORDER BY CASE WHEN d.met_at IS NULL AND d.due_at < ? THEN 0 WHEN d.met_at IS NULL THEN 1"
+			 " ELSE 2 END, d.due_at, d.id",
+			 "t", now_ts);
+	else
+		sqlb_add(q, " ORDER BY d.due_at, d.id", "");
+	sqlb_add(q, " LIMIT ?", "d", list_limit(limit));
+	struct db_stmt *st;
+	r = sqlb_prepare(db, q, &st);
+	free(q);
+	return r < 0 ? r : duty_rows(st, app, NULL, t, out);
+}
+
 static const struct page_sort duty_sorts[] = {
 	{"due_at", "d.due_at"},
 	{"id", "d.id"},
@@ -374,7 +425,7 @@ static const struct page_sort duty_sorts[] = {
 };
 static const struct page_list duties_page_list = {"deadlines", "d.id", duty_sorts, "due_at"};
 
-/* One page of the deadline list: the statement of duty_select, by keyset. */
+/* One page of the deadline list: the conditions of duty_select, by keyset. */
 static int duty_page(struct db *db, struct app *app, const struct deadline_filter *f, const char *region,
 		     struct list_page *p, hl_time t, json_t *out)
 {
@@ -389,31 +440,14 @@ static int duty_page(struct db *db, struct app *app, const struct deadline_filte
 	sqlb_init(q);
 	sqlb_add(q, "SELECT " DUTY_COLUMNS ", ", "");
 	page_sql_key(q, p);
-	sqlb_add(q,
-		DUTY_FROM " WHERE (CAST(? AS TEXT) IS NULL OR c.region = ?) AND (? = 0 OR d.case_id = ?)"
-			  " AND (? = 'all'"
-			  "  OR (? = 'unmet' AND d.met_at IS NULL)"
-			  "  OR (? = 'open' AND d.met_at IS NULL AND d.due_at >= ?)"
-			  "  OR (? = 'overdue' AND d.met_at IS NULL AND d.due_at < ?)"
-			  "  OR (? = 'met_on_time' AND d.met_at IS NOT NULL AND d.met_at <= d.due_at)"
-			  "  OR (? = 'met_late' AND d.met_at IS NOT NULL AND d.met_at > d.due_at))",
-		"ttiitttttttt", region, region ? region : "", f->case_id, f->case_id, s, s, s, now_ts, s, now_ts, s, s);
+	sqlb_add(q, DUTY_FROM, "");
+	duty_where(q, s, region, f->case_id, now_ts, NULL, strcmp(p->sort->expr, "d.id") == 0);
 	page_sql_after(q, p);
 	page_sql_order(q, p);
 	struct db_stmt *st;
 	r = sqlb_prepare(db, q, &st);
 	free(q);
-	if (r < 0)
-		return r;
-	while ((r = db_step(st)) == DB_ROW && page_row_at(p, st, 15, 0)) {
-		json_t *j = row_json(st, app, t);
-		if (!j || json_array_append_new(out, j) < 0) {
-			r = ERR_NOMEM;
-			break;
-		}
-	}
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	return r < 0 ? r : duty_rows(st, app, p, t, out);
 }
 
 int svc_deadlines_list(const struct svc_ctx *ctx, const struct deadline_filter *f, struct field_errors *errs,
@@ -522,19 +556,22 @@ static int due_duty_read(struct db_stmt *st, void *element, void *arg)
 }
 
 /* The duties whose notice is due: overdue and not yet told, or due before
- * soon and not yet reminded. */
+ * soon and not yet reminded. Two plain conditions, each served by an
+ * index (duty_overdue_untold; duty_unmet): one of the two ORed together
+ * read every duty not met, once a minute. */
 static int due_duties(struct db *db, const char *now_ts, const char *soon, struct due_duty **ret, size_t *ret_n)
 {
 	void *v;
 	size_t n;
 	int r = db_rowsf(db, sizeof(struct due_duty), due_duty_read, NULL, &v, &n,
-			 "SELECT d.id, d.case_id, d.owner_id, c.number, d.name, d.due_at,"
-			 " CASE WHEN d.due_at < ? THEN 1 ELSE 0 END"
+			 "SELECT d.id, d.case_id, d.owner_id, c.number, d.name, d.due_at, 1"
 			 " FROM duty d JOIN child_case c ON c.id = d.case_id WHERE d.met_at IS NULL"
-			 " AND ((d.due_at < ? AND d.overdue_notified_at IS NULL)"
-			 "  OR (d.due_at >= ? AND d.due_at <= ? AND d.reminded_at IS NULL))"
-			 " ORDER BY d.due_at, d.id",
-			 "tttt", now_ts, now_ts, now_ts, soon);
+			 " AND d.overdue_notified_at IS NULL AND d.due_at < ?"
+			 " UNION ALL SELECT d.id, d.case_id, d.owner_id, c.number, d.name, d.due_at, 0"
+			 " FROM duty d JOIN child_case c ON c.id = d.case_id WHERE d.met_at IS NULL"
+			 " AND d.due_at >= ? AND d.due_at <= ? AND d.reminded_at IS NULL"
+			 " ORDER BY 6, 1",
+			 "ttt", now_ts, now_ts, soon);
 	if (r < 0) {
 		free(v);
 		return r;

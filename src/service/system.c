@@ -1,6 +1,7 @@
 #include "service/system.h"
 #include "service/referrals.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,20 +79,37 @@ out:
 	return r;
 }
 
-int svc_system_health(struct app *a, struct svc_health *ret)
+/* How long a health check's answer stands: a load balancer or a monitor
+ * polling /healthz many times a second asks the database once a second. */
+#define HEALTH_TTL_US 1000000
+
+/* Ask the database for its schema version: -1 when it does not answer. */
+static int health_ask(struct app *a)
 {
 	struct db *db;
-	ret->engine = a->engine;
-	ret->ok = false;
-	ret->schema = 0;
-	int r = app_db(a, &db);
-	if (r < 0)
-		return r;
 	int version;
-	if ((r = db_schema_version(db, &version)) < 0)
-		return r;
-	ret->ok = true;
-	ret->schema = version;
+	if (app_db(a, &db) < 0 || db_schema_version(db, &version) < 0)
+		return -1;
+	return version;
+}
+
+int svc_system_health(struct app *a, struct svc_health *ret)
+{
+	ret->engine = a->engine;
+	int64_t t = clock_mono_us();
+	int64_t at = atomic_load_explicit(&a->health_at, memory_order_acquire);
+	int schema;
+	if (at != 0 && t - at < HEALTH_TTL_US) {
+		schema = atomic_load_explicit(&a->health_schema, memory_order_relaxed);
+	} else {
+		/* Two threads may both ask when the answer has aged: both
+		 * answers are current. */
+		schema = health_ask(a);
+		atomic_store_explicit(&a->health_schema, schema, memory_order_relaxed);
+		atomic_store_explicit(&a->health_at, t > 0 ? t : 1, memory_order_release);
+	}
+	ret->ok = schema >= 0;
+	ret->schema = schema >= 0 ? schema : 0;
 	return 0;
 }
 

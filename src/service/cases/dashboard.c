@@ -11,17 +11,19 @@
 #include "service/setup.h"
 
 /* Per region of the pack (only: one region, or NULL for all): its open
- * cases, overdue duties and children missing now. */
+ * cases, overdue duties and children missing now. Each count walks one
+ * index: the duties by their own region (duty_region_due), the episodes
+ * not located first (CROSS JOIN keeps SQLite from walking every case of
+ * the region to find the few missing). */
 static int regions_json(struct db *db, const struct pack *pack, const char *only, const char *ts, json_t *out)
 {
 	struct db_stmt *st = NULL;
 	int r = db_prepare(db,
 			   "SELECT CAST(? AS TEXT), CAST(? AS TEXT),"
 			   " (SELECT count(*) FROM child_case c WHERE c.region = ? AND c.status <> 'closed'),"
-			   " (SELECT count(*) FROM duty d JOIN child_case c ON c.id = d.case_id WHERE c.region = ?"
-			   "  AND d.met_at IS NULL AND d.due_at < ?),"
-			   " (SELECT count(*) FROM missing_episode m JOIN child_case c ON c.id = m.case_id"
-			   "  WHERE c.region = ? AND m.located_at IS NULL)",
+			   " (SELECT count(*) FROM duty d WHERE d.region = ? AND d.met_at IS NULL AND d.due_at < ?),"
+			   " (SELECT count(*) FROM missing_episode m CROSS JOIN child_case c"
+			   "  WHERE m.located_at IS NULL AND c.id = m.case_id AND c.region = ?)",
 			   &st);
 	for (size_t i = 0; r >= 0 && i < pack->n_regions; i++) {
 		const struct pack_region *reg = &pack->regions[i];
@@ -50,9 +52,10 @@ static int missing_now_json(struct db *db, struct app *app, const char *only, hl
 	struct db_stmt *st;
 	int r = db_preparef(db, &st,
 			    "SELECT c.id, c.number, c.region, c.person_id, m.id, m.last_seen_at, m.learned_at"
-			    " FROM missing_episode m JOIN child_case c ON c.id = m.case_id WHERE m.located_at IS NULL"
-			    " AND (CAST(? AS TEXT) IS NULL OR c.region = ?) ORDER BY m.learned_at, m.id LIMIT ?",
-			    "ttd", only, only ? only : "", LIST_LIMIT_DEFAULT);
+			    " FROM missing_episode m CROSS JOIN child_case c WHERE m.located_at IS NULL"
+			    " AND c.id = m.case_id AND c.region = COALESCE(CAST(? AS TEXT), c.region)"
+			    " ORDER BY m.learned_at, m.id LIMIT ?",
+			    "td", only, LIST_LIMIT_DEFAULT);
 	if (r < 0)
 		return r;
 	struct cases_rows rows = {0};
@@ -102,7 +105,16 @@ int svc_dashboard(const struct svc_ctx *ctx, json_t **ret)
 	json_t *j = json_pack("{s:[], s:[], s:[], s:[]}", "regions", "overdue", "due_soon", "missing_now");
 	if (!j)
 		return ERR_NOMEM;
-	if ((r = db_begin(db)) < 0 || (r = cases_end(db, dashboard_json(ctx, db, only, j))) < 0) {
+	/* Read in one view on this thread's connection, outside any
+	 * transaction, which would run on the single writer and hold it (and
+	 * every other request's write) while the counts are read; the record
+	 * of the read (dashboard_json's last step) goes through the writer,
+	 * and the dashboard is answered only once it is durable. */
+	if ((r = db_read_begin(db)) == 0) {
+		r = dashboard_json(ctx, db, only, j);
+		db_read_end(db);
+	}
+	if (r < 0) {
 		json_decref(j);
 		return r;
 	}

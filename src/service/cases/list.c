@@ -208,16 +208,25 @@ int svc_case_list(const struct svc_ctx *ctx, const struct case_filter *f, struct
 	struct list_page p;
 	int r;
 	if ((r = svc_enter(ctx, PERM_CASES_READ, &db)) < 0 ||
-	    (r = list_filter(ctx, f, errs, &p, &status, &region)) < 0 || (r = db_begin(db)) < 0)
+	    (r = list_filter(ctx, f, errs, &p, &status, &region)) < 0)
 		return r;
+	/* The page is read in one view on this thread's connection, outside
+	 * any transaction: a transaction runs on the single writer, and the reads
+	 * would hold it (and every other request's write) while they last. The
+	 * record of the read is a transaction of its own; the page is answered
+	 * only once that is durable. */
 	json_t *list = json_array();
-	if ((r = list ? list_select(ctx, db, status, region, f, &p, list) : ERR_NOMEM) == 0)
+	if ((r = list ? db_read_begin(db) : ERR_NOMEM) == 0) {
+		r = list_select(ctx, db, status, region, f, &p, list);
+		db_read_end(db);
+	}
+	if (r == 0)
 		r = svc_audit_appendf(db, ctx, "case.list", "case", AUDIT_NO_OBJECT,
 				      "status=%s region=%s sort=%s%s search=%s count=%zu%s", status,
 				      region ? region : "all", p.desc ? "-" : "", p.sort->name,
 				      f->q && *f->q ? "yes" : "no", json_array_size(list),
 				      ctx->actor->role == ROLE_MDT ? " view=mdt" : "");
-	if ((r = cases_end(db, r)) < 0) {
+	if (r < 0) {
 		json_decref(list);
 		return r;
 	}

@@ -8,6 +8,7 @@
 #include "db/db.h"
 #include "service/audit.h"
 #include "service/deadlines.h"
+#include "service/page.h"
 #include "service/providers.h"
 #include "service/sealed.h"
 
@@ -45,11 +46,20 @@ static json_t *rapid_row_json(struct app *app, struct db_stmt *st, int *ret_err)
 /* The rapid responses of case_id (rid 0), or rapid response rid, into out. */
 static int rapids_select(struct db *db, struct app *app, int64_t case_id, int64_t rid, json_t *out)
 {
+	/* Only the conditions given: each finds its rows by an index. */
+	struct sqlb *q = malloc(sizeof *q);
+	if (!q)
+		return ERR_NOMEM;
+	sqlb_init(q);
+	sqlb_add(q, RAPID_SELECT " WHERE 1 = 1", "t", duty_kind_to_string(DUTY_RAPID_RESPONSE_TARGET));
+	if (case_id != 0)
+		sqlb_add(q, " AND r.case_id = ?", "i", case_id);
+	if (rid != 0)
+		sqlb_add(q, " AND r.id = ?", "i", rid);
+	sqlb_add(q, " ORDER BY r.requested_at, r.id", "");
 	struct db_stmt *st;
-	int r = db_preparef(db, &st,
-			    RAPID_SELECT " WHERE (CAST(? AS BIGINT) = 0 OR r.case_id = ?)"
-					 " AND (CAST(? AS BIGINT) = 0 OR r.id = ?) ORDER BY r.requested_at, r.id",
-			    "tiiii", duty_kind_to_string(DUTY_RAPID_RESPONSE_TARGET), case_id, case_id, rid, rid);
+	int r = sqlb_prepare(db, q, &st);
+	free(q);
 	if (r < 0)
 		return r;
 	json_t *j;

@@ -14,6 +14,7 @@
 #include "service/casehead.h"
 #include "service/corrections.h"
 #include "service/deadlines.h"
+#include "service/page.h"
 #include "service/sealed.h"
 
 /* ---- reading reviews ---- */
@@ -114,18 +115,32 @@ static int review_json(struct app *app, struct db_stmt *st, json_t *out)
 
 int teams_reviews_json(struct db *db, struct app *app, const struct review_filter *f, json_t **ret)
 {
+	/* Only the filters given, each a plain condition: a case's reviews
+	 * are found by case_review_case, not by reading every review. */
+	struct sqlb *q = malloc(sizeof *q);
+	if (!q)
+		return ERR_NOMEM;
+	sqlb_init(q);
+	sqlb_add(q,
+		 "SELECT r.id, r.team_id, t.code, t.name, r.case_id, c.number, r.status, r.scheduled_at,"
+		 " r.held_at, r.attendees, r.decisions, r.created_at, r.updated_at, r.version"
+		 " FROM case_review r JOIN mdt_team t ON t.id = r.team_id JOIN child_case c ON c.id = r.case_id"
+		 " WHERE 1 = 1",
+		 "");
+	if (f->case_id != 0)
+		sqlb_add(q, " AND r.case_id = ?", "i", f->case_id);
+	if (f->team_id != 0)
+		sqlb_add(q, " AND r.team_id = ?", "i", f->team_id);
+	if (f->review_id != 0)
+		sqlb_add(q, " AND r.id = ?", "i", f->review_id);
+	if (f->team_code)
+		sqlb_add(q, " AND t.code = ?", "t", f->team_code);
+	if (f->region)
+		sqlb_add(q, " AND c.region = ?", "t", f->region);
+	sqlb_add(q, " ORDER BY r.scheduled_at, r.id", "");
 	struct db_stmt *st;
-	int r = db_preparef(
-		db, &st,
-		"SELECT r.id, r.team_id, t.code, t.name, r.case_id, c.number, r.status, r.scheduled_at,"
-		" r.held_at, r.attendees, r.decisions, r.created_at, r.updated_at, r.version"
-		" FROM case_review r JOIN mdt_team t ON t.id = r.team_id JOIN child_case c ON c.id = r.case_id"
-		" WHERE (CAST(? AS BIGINT) = 0 OR r.case_id = ?) AND (CAST(? AS BIGINT) = 0 OR r.team_id = ?)"
-		" AND (CAST(? AS BIGINT) = 0 OR r.id = ?) AND (CAST(? AS TEXT) IS NULL OR t.code = ?)"
-		" AND (CAST(? AS TEXT) IS NULL OR c.region = ?)"
-		" ORDER BY r.scheduled_at, r.id",
-		"iiiiiitttt", f->case_id, f->case_id, f->team_id, f->team_id, f->review_id, f->review_id, f->team_code,
-		f->team_code, f->region, f->region);
+	int r = sqlb_prepare(db, q, &st);
+	free(q);
 	if (r < 0)
 		return r;
 	json_t *list = json_array();
