@@ -12,13 +12,24 @@
 #define DEFAULT_CAP 64
 
 struct match_index {
-	/* Open addressing: key -> head of a chain in the postings arrays. */
+	/* Open addressing: key -> its postings (records sharing it). */
 	uint64_t *keys;
-	uint32_t *head, *count;
+	uint32_t *count; /* records with the key, ever (kills do not count down) */
 	size_t cap, used;
+	/* Postings since the last compaction: chains through post_next,
+	 * newest first from head (UINT32_MAX: none). */
+	uint32_t *head;
 	uint32_t *post_id, *post_next;
 	size_t npost, post_cap;
-	size_t key_cap; /* keys with more postings than this are not followed */
+	/* Compacted postings: a slot's are csr[start .. start + ncsr), newest
+	 * first, all older than its chain's. NULL before the first
+	 * compaction. */
+	uint32_t *start, *ncsr;
+	uint32_t *csr;
+	size_t csr_len;
+	/* Keys with more postings than this are not followed; their postings
+	 * are not kept once they pass it (a count never goes down). */
+	size_t key_cap;
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -173,6 +184,13 @@ int match_index_new(size_t cap, struct match_index **ret)
 	return 0;
 }
 
+size_t match_index_bytes(const struct match_index *ix)
+{
+	return sizeof *ix + ix->cap * (sizeof *ix->keys + sizeof *ix->head + sizeof *ix->count) +
+	       (ix->start ? ix->cap * (sizeof *ix->start + sizeof *ix->ncsr) : 0) + ix->csr_len * sizeof *ix->csr +
+	       ix->post_cap * (sizeof *ix->post_id + sizeof *ix->post_next);
+}
+
 void match_index_free(struct match_index *ix)
 {
 	if (!ix)
@@ -182,6 +200,9 @@ void match_index_free(struct match_index *ix)
 	free(ix->count);
 	free(ix->post_id);
 	free(ix->post_next);
+	free(ix->start);
+	free(ix->ncsr);
+	free(ix->csr);
 	free(ix);
 }
 
@@ -196,18 +217,24 @@ static size_t find_slot(const struct match_index *ix, uint64_t key)
 static int grow_table(struct match_index *ix)
 {
 	size_t ncap = ix->cap * 2;
+	bool csr = ix->start != NULL;
 	uint64_t *keys = calloc(ncap, sizeof *keys);
 	uint32_t *head = malloc(ncap * sizeof *head), *count = calloc(ncap, sizeof *count);
-	if (!keys || !head || !count) {
+	uint32_t *start = csr ? malloc(ncap * sizeof *start) : NULL, *ncsr = csr ? malloc(ncap * sizeof *ncsr) : NULL;
+	if (!keys || !head || !count || (csr && (!start || !ncsr))) {
 		free(keys);
 		free(head);
 		free(count);
+		free(start);
+		free(ncsr);
 		return ERR_NOMEM;
 	}
 	struct match_index old = *ix;
 	ix->keys = keys;
 	ix->head = head;
 	ix->count = count;
+	ix->start = start;
+	ix->ncsr = ncsr;
 	ix->cap = ncap;
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.keys[i]) {
@@ -215,10 +242,31 @@ static int grow_table(struct match_index *ix)
 			ix->keys[j] = old.keys[i];
 			ix->head[j] = old.head[i];
 			ix->count[j] = old.count[i];
+			if (csr) {
+				ix->start[j] = old.start[i];
+				ix->ncsr[j] = old.ncsr[i];
+			}
 		}
 	free(old.keys);
 	free(old.head);
 	free(old.count);
+	free(old.start);
+	free(old.ncsr);
+	return 0;
+}
+
+static int grow_postings(struct match_index *ix)
+{
+	size_t c = ix->post_cap ? ix->post_cap * 2 : 1 << 12;
+	uint32_t *a = realloc(ix->post_id, c * sizeof *a);
+	if (!a)
+		return ERR_NOMEM;
+	ix->post_id = a;
+	uint32_t *b = realloc(ix->post_next, c * sizeof *b);
+	if (!b)
+		return ERR_NOMEM;
+	ix->post_next = b;
+	ix->post_cap = c;
 	return 0;
 }
 
@@ -229,31 +277,84 @@ static int add_posting(struct match_index *ix, uint64_t key, uint32_t id)
 		if (rc < 0)
 			return rc;
 	}
-	if (ix->npost == ix->post_cap) {
-		size_t c = ix->post_cap ? ix->post_cap * 2 : 1 << 16;
-		uint32_t *a = realloc(ix->post_id, c * sizeof *a);
-		if (!a)
-			return ERR_NOMEM;
-		ix->post_id = a;
-		uint32_t *b = realloc(ix->post_next, c * sizeof *b);
-		if (!b)
-			return ERR_NOMEM;
-		ix->post_next = b;
-		ix->post_cap = c;
-	}
 	size_t i = find_slot(ix, key);
-	uint32_t p = (uint32_t)ix->npost++;
-	ix->post_id[p] = id;
 	if (!ix->keys[i]) {
 		ix->keys[i] = key;
 		ix->count[i] = 0;
-		ix->post_next[p] = UINT32_MAX;
+		ix->head[i] = UINT32_MAX;
+		if (ix->start)
+			ix->start[i] = ix->ncsr[i] = 0;
 		ix->used++;
-	} else {
-		ix->post_next[p] = ix->head[i];
 	}
+	if (ix->count[i] >= ix->key_cap) {
+		/* Past the cap for good: counted, never followed. */
+		if (ix->count[i] < UINT32_MAX)
+			ix->count[i]++;
+		return 0;
+	}
+	if (ix->npost == ix->post_cap) {
+		int rc = grow_postings(ix);
+		if (rc < 0)
+			return rc;
+	}
+	uint32_t p = (uint32_t)ix->npost++;
+	ix->post_id[p] = id;
+	ix->post_next[p] = ix->head[i];
 	ix->head[i] = p;
 	ix->count[i]++;
+	return 0;
+}
+
+/* Run body with id set to each of slot i's postings, newest first: its
+ * chain, then its compacted ones (a break leaves only the part it is in). */
+#define FOR_POSTINGS(ix, i, id, body)                                                                          \
+	do {                                                                                                   \
+		for (uint32_t p_ = (ix)->head[i]; p_ != UINT32_MAX; p_ = (ix)->post_next[p_]) {                \
+			uint32_t id = (ix)->post_id[p_];                                                       \
+			body;                                                                                  \
+		}                                                                                              \
+		if ((ix)->start)                                                                               \
+			for (uint32_t q_ = 0; q_ < (ix)->ncsr[i]; q_++) {                                      \
+				uint32_t id = (ix)->csr[(ix)->start[i] + q_];                                  \
+				body;                                                                          \
+			}                                                                                      \
+	} while (0)
+
+int match_index_compact(struct match_index *ix)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < ix->cap; i++)
+		if (ix->keys[i] && ix->count[i] <= ix->key_cap)
+			total += ix->count[i];
+	if (total > UINT32_MAX)
+		return ERR_TOOBIG;
+	uint32_t *csr = malloc((total ? total : 1) * sizeof *csr);
+	uint32_t *start = malloc(ix->cap * sizeof *start), *ncsr = malloc(ix->cap * sizeof *ncsr);
+	if (!csr || !start || !ncsr) {
+		free(csr);
+		free(start);
+		free(ncsr);
+		return ERR_NOMEM;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < ix->cap; i++) {
+		start[i] = (uint32_t)k;
+		if (ix->keys[i] && ix->count[i] <= ix->key_cap)
+			FOR_POSTINGS(ix, i, id, csr[k++] = id);
+		ncsr[i] = (uint32_t)k - start[i];
+		ix->head[i] = UINT32_MAX;
+	}
+	free(ix->csr);
+	free(ix->start);
+	free(ix->ncsr);
+	free(ix->post_id);
+	free(ix->post_next);
+	ix->post_id = ix->post_next = NULL;
+	ix->npost = ix->post_cap = 0;
+	ix->csr = csr;
+	ix->csr_len = total;
+	ix->start = start;
+	ix->ncsr = ncsr;
 	return 0;
 }
 
@@ -278,7 +379,7 @@ int match_index_build(struct match_index *ix, const struct match_store *s)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return match_index_compact(ix);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -296,8 +397,11 @@ size_t match_candidates(const struct match_index *ix, const struct match_store *
 		size_t i = find_slot(ix, keys[k]);
 		if (!ix->keys[i] || ix->count[i] > ix->key_cap)
 			continue;
-		for (uint32_t p = ix->head[i]; p != UINT32_MAX && n < max; p = ix->post_next[p])
-			ret[n++] = ix->post_id[p];
+		FOR_POSTINGS(ix, i, id, {
+			if (n >= max)
+				break;
+			ret[n++] = id;
+		});
 	}
 	if (n > 1) {
 		qsort(ret, n, sizeof *ret, cmp_u32);

@@ -60,13 +60,17 @@ int match_schema_add(struct match_schema *s, enum match_kind kind, const char *l
 
 /* ---- the store ---- */
 
+/* A prepared record. The store keeps its records cut short after the
+ * schema's fields (aux comes last, and only aux[0 .. schema.n - 1] is
+ * kept): a record from match_store_rec is never copied whole, and its
+ * fields past the schema's are never read. */
 struct match_rec {
-	uint32_t off[MATCH_MAX_FIELDS]; /* normalised value in the pool; 0 = missing */
-	uint64_t aux[MATCH_MAX_FIELDS]; /* phonetic code, packed date, or age */
 	uint64_t nick[2];               /* nickname groups of the first given and family name, as bits */
 	uint32_t id_off;                /* external id in the pool */
 	uint8_t source;                 /* which file (linking), 0 or 1 */
 	bool dead;                      /* replaced by a newer version */
+	uint32_t off[MATCH_MAX_FIELDS]; /* normalised value in the pool; 0 = missing */
+	uint64_t aux[MATCH_MAX_FIELDS]; /* phonetic code, packed date, or age */
 };
 
 struct match_store;
@@ -87,6 +91,11 @@ const char *match_store_value(const struct match_store *s, uint32_t i, int field
  * date) count as missing; ret_bad (may be NULL) names the first such field. */
 int match_store_add(struct match_store *s, const char *id, const char *const *values, uint8_t source,
 		    uint32_t *ret_index, int *ret_bad);
+/* Make room for n records in all (a load that knows how many are
+ * coming grows the store once). */
+int match_store_reserve(struct match_store *s, size_t n);
+/* Bytes the store holds (records, pool, interned values), allocated. */
+size_t match_store_bytes(const struct match_store *s);
 /* Mark a record replaced (the index skips it). */
 void match_store_kill(struct match_store *s, uint32_t i);
 
@@ -302,6 +311,12 @@ int match_index_new(size_t cap, struct match_index **ret);
 void match_index_free(struct match_index *ix);
 int match_index_add(struct match_index *ix, const struct match_store *s, uint32_t i);
 int match_index_build(struct match_index *ix, const struct match_store *s);
+/* Pack the postings added so far into one array (match_index_build does
+ * at its end; call it after adding many with match_index_add). Lookups
+ * find the same candidates, in the same order, before and after. */
+int match_index_compact(struct match_index *ix);
+/* Bytes the index holds, allocated. */
+size_t match_index_bytes(const struct match_index *ix);
 
 /* The candidates of a record: distinct live records sharing a key, at most
  * max. ret must hold max entries. */
