@@ -30,6 +30,9 @@ struct match_index {
 	/* Keys with more postings than this are not followed; their postings
 	 * are not kept once they pass it (a count never goes down). */
 	size_t key_cap;
+	/* Records 0 .. counted - 1 are counted, not yet filled in
+	 * (match_index_count, match_index_fill). */
+	uint32_t counted;
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -371,9 +374,97 @@ int match_index_add(struct match_index *ix, const struct match_store *s, uint32_
 	return 0;
 }
 
+int match_index_count(struct match_index *ix, const struct match_store *s, uint32_t i)
+{
+	const struct match_rec *r = match_store_rec(s, i);
+	uint64_t keys[MATCH_MAX_KEYS];
+	size_t n = match_keys(s, r, match_store_pool(s), keys);
+	for (size_t k = 0; k < n; k++) {
+		if ((ix->used + 1) * 10 > ix->cap * 7) {
+			int rc = grow_table(ix);
+			if (rc < 0)
+				return rc;
+		}
+		size_t j = find_slot(ix, keys[k]);
+		if (!ix->keys[j]) {
+			ix->keys[j] = keys[k];
+			ix->count[j] = 0;
+			ix->head[j] = UINT32_MAX;
+			if (ix->start)
+				ix->start[j] = ix->ncsr[j] = 0;
+			ix->used++;
+		}
+		if (ix->count[j] < UINT32_MAX)
+			ix->count[j]++;
+	}
+	ix->counted = i + 1;
+	return 0;
+}
+
+/* The counted records' postings, straight into the packed array: each
+ * slot gets its run, filled from the end so the newest comes first. */
+static int fill_counted(struct match_index *ix, const struct match_store *s)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < ix->cap; i++)
+		if (ix->keys[i] && ix->count[i] <= ix->key_cap)
+			total += ix->count[i];
+	if (total > UINT32_MAX)
+		return ERR_TOOBIG;
+	uint32_t *csr = malloc((total ? total : 1) * sizeof *csr);
+	uint32_t *start = malloc(ix->cap * sizeof *start), *ncsr = malloc(ix->cap * sizeof *ncsr);
+	if (!csr || !start || !ncsr) {
+		free(csr);
+		free(start);
+		free(ncsr);
+		return ERR_NOMEM;
+	}
+	size_t at = 0;
+	for (size_t i = 0; i < ix->cap; i++) {
+		bool kept = ix->keys[i] && ix->count[i] <= ix->key_cap;
+		start[i] = (uint32_t)at;
+		ncsr[i] = kept ? ix->count[i] : 0;
+		at += ncsr[i];
+		ix->head[i] = 0; /* filled so far */
+	}
+	for (uint32_t r = 0; r < ix->counted; r++) {
+		uint64_t keys[MATCH_MAX_KEYS];
+		size_t n = match_keys(s, match_store_rec(s, r), match_store_pool(s), keys);
+		for (size_t k = 0; k < n; k++) {
+			size_t j = find_slot(ix, keys[k]);
+			if (ncsr[j])
+				csr[start[j] + ncsr[j] - 1 - ix->head[j]++] = r;
+		}
+	}
+	for (size_t i = 0; i < ix->cap; i++)
+		ix->head[i] = UINT32_MAX;
+	ix->csr = csr;
+	ix->csr_len = total;
+	ix->start = start;
+	ix->ncsr = ncsr;
+	ix->counted = 0;
+	return 0;
+}
+
+int match_index_fill(struct match_index *ix, const struct match_store *s)
+{
+	if (ix->start || ix->npost)
+		return ERR_INVAL;
+	return fill_counted(ix, s);
+}
+
 int match_index_build(struct match_index *ix, const struct match_store *s)
 {
 	size_t n = match_store_count(s);
+	if (!ix->start && !ix->npost && !ix->used) {
+		/* An empty index: count every record's keys, then fill. */
+		for (uint32_t i = 0; i < n; i++) {
+			int rc = match_index_count(ix, s, i);
+			if (rc < 0)
+				return rc;
+		}
+		return fill_counted(ix, s);
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		int rc = match_index_add(ix, s, i);
 		if (rc < 0)

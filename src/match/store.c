@@ -15,7 +15,7 @@ struct match_store {
 	int age_field; /* index of the MK_AGE field, or -1 */
 	int dob_field;
 	char *recs;    /* records of stride bytes each (cut short: match.h) */
-	size_t stride;
+	size_t stride, nf;
 	size_t n, cap;
 	char *pool;
 	size_t pool_len, pool_cap;
@@ -94,7 +94,8 @@ int match_store_new(const struct match_schema *schema, struct match_store **ret)
 	if (!s)
 		return ERR_NOMEM;
 	s->schema = *schema;
-	s->stride = offsetof(struct match_rec, aux) + (size_t)(schema->n > 0 ? schema->n : 1) * sizeof(uint64_t);
+	s->nf = (size_t)(schema->n > 0 ? schema->n : 1);
+	s->stride = offsetof(struct match_rec, aux) + s->nf * (sizeof(uint64_t) + sizeof(uint32_t));
 	s->stride = (s->stride + _Alignof(struct match_rec) - 1) / _Alignof(struct match_rec) * _Alignof(struct match_rec);
 	s->age_field = s->dob_field = -1;
 	for (int i = 0; i < schema->n; i++) {
@@ -147,6 +148,13 @@ size_t match_store_count(const struct match_store *s)
 static struct match_rec *rec_at(const struct match_store *s, size_t i)
 {
 	return (struct match_rec *)(void *)(s->recs + i * s->stride);
+}
+
+/* Where record i's offsets are kept: right after its last aux. */
+static uint32_t *offs_at(const struct match_store *s, size_t i)
+{
+	return (uint32_t *)(void *)(s->recs + i * s->stride + offsetof(struct match_rec, aux) +
+				    s->nf * sizeof(uint64_t));
 }
 
 const struct match_rec *match_store_rec(const struct match_store *s, uint32_t i)
@@ -391,6 +399,7 @@ static int prepare_into(const struct match_store *s, const char *const *values, 
 			char **pool, size_t *len, size_t *cap, bool grow, int *ret_bad, struct match_store *interning)
 {
 	memset(r, 0, sizeof *r);
+	r->off = r->off_;
 	if (ret_bad)
 		*ret_bad = -1;
 	bool given_done = false, family_done = false;
@@ -449,6 +458,9 @@ int match_store_reserve(struct match_store *s, size_t n)
 		return ERR_NOMEM;
 	s->recs = p;
 	s->cap = n;
+	/* The records moved: their offsets with them. */
+	for (size_t i = 0; i < s->n; i++)
+		rec_at(s, i)->off = offs_at(s, i);
 	return 0;
 }
 
@@ -470,7 +482,10 @@ int match_store_add(struct match_store *s, const char *id, const char *const *va
 	if ((rc = pool_put(&s->pool, &s->pool_len, &s->pool_cap, true, id ? id : "", &r.id_off)) < 0)
 		return rc;
 	r.source = source;
-	memcpy(rec_at(s, s->n), &r, s->stride);
+	struct match_rec *kept = rec_at(s, s->n);
+	memcpy(kept, &r, offsetof(struct match_rec, aux) + s->nf * sizeof(uint64_t));
+	kept->off = offs_at(s, s->n);
+	memcpy(kept->off, r.off_, s->nf * sizeof(uint32_t));
 	if (ret_index)
 		*ret_index = (uint32_t)s->n;
 	s->n++;

@@ -109,6 +109,14 @@ static void registry_id(char out[48], int64_t root, int64_t id)
 		snprintf(out, 48, "%lldm%lld", (long long)root, (long long)id);
 }
 
+/* Index a record: counted only while the registry loads (filled in at
+ * once after). */
+static int registry_index(struct person_registry *reg, uint32_t idx)
+{
+	return reg->loading ? match_index_count(reg->index, reg->store, idx)
+			    : match_index_add(reg->index, reg->store, idx);
+}
+
 /* Add one person (and a record per alias) to the registry as id (see
  * registry_id); the caller holds the write lock. */
 static int registry_put(struct person_registry *reg, const char *id, const char *given, const char *family,
@@ -122,7 +130,7 @@ static int registry_put(struct person_registry *reg, const char *id, const char 
 	uint32_t idx;
 	int r = match_store_add(reg->store, idbuf, v, 0, &idx, NULL);
 	if (r == 0)
-		r = match_index_add(reg->index, reg->store, idx);
+		r = registry_index(reg, idx);
 	json_t *aliases = aliases_json ? json_loads(aliases_json, 0, NULL) : NULL;
 	size_t i;
 	json_t *a;
@@ -144,7 +152,7 @@ static int registry_put(struct person_registry *reg, const char *id, const char 
 			v[F_FAMILY] = family;
 		}
 		if ((r = match_store_add(reg->store, idbuf, v, 0, &idx, NULL)) == 0)
-			r = match_index_add(reg->index, reg->store, idx);
+			r = registry_index(reg, idx);
 	}
 	json_decref(aliases);
 	/* A merged record's names are the kept person's: no one more. */
@@ -301,6 +309,10 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 		r = match_fit(reg->store, &reg->model, false, 0);
 	else
 		default_model(&reg->model, &sc, reg->persons);
+	/* The index last: the fit's working memory is given back by then. */
+	reg->loading = false;
+	if (r == 0)
+		r = match_index_fill(reg->index, reg->store);
 	if (r < 0) {
 		snprintf(errmsg, errsize, "cannot fit the identity model: %s", err_str(r));
 		match_model_done(&reg->model);

@@ -115,6 +115,10 @@ struct person_registry {
 	uint64_t *known;
 	size_t known_words;
 	bool all_known;
+	int64_t rows_us; /* reading the rows at start-up took (for its log line) */
+	/* Start-up: records are counted into the index, filled in after
+	 * (match_index_count, match_index_fill). */
+	bool loading;
 };
 
 /* A person row of the registry query, opened: its registry id (the
@@ -133,7 +137,8 @@ int persons_row_put(struct person_registry *reg, const struct registry_row *row)
 void persons_row_done(struct registry_row *row);
 /* Read every row of st (the registry query) into reg (load.c): rows are
  * read and opened on this thread while another puts them in the
- * registry, then the index is packed. errmsg names a row that failed. */
+ * registry, counted into its index (reg->loading; the caller fills the
+ * index in). errmsg names a row that failed. */
 int persons_registry_load(struct app *app, struct person_registry *reg, struct db_stmt *st, char *errmsg,
 			  size_t errsize);
 /* After the load and the fit: log the registry's size and timings (from
