@@ -390,6 +390,11 @@ static bool interned_kind(enum match_kind k)
 	return k == MK_GIVEN || k == MK_FAMILY || k == MK_TOWN;
 }
 
+static bool few_values(enum match_kind k)
+{
+	return k == MK_DOB || k == MK_AGE || k == MK_SEX;
+}
+
 static bool is_name(enum match_kind k)
 {
 	return k == MK_GIVEN || k == MK_FAMILY;
@@ -433,8 +438,15 @@ static int prepare_into(const struct match_store *s, const char *const *values, 
 				*ret_bad = f;
 			if (is_name(kind))
 				nick = nick_bits(out);
-			if ((rc = pool_put(pool, len, cap, grow, out, &r->off[f])) < 0)
+			if (interning && few_values(kind) && *out) {
+				/* Birth dates, ages and sexes repeat: kept once each. */
+				struct interned *e;
+				if ((rc = intern(interning, out, &e)) < 0)
+					return rc;
+				r->off[f] = e->off;
+			} else if ((rc = pool_put(pool, len, cap, grow, out, &r->off[f])) < 0) {
 				return rc;
+			}
 		}
 		if (kind == MK_GIVEN && !given_done) {
 			r->nick[0] = nick;
