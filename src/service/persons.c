@@ -1,5 +1,6 @@
 #include "service/persons.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -309,8 +310,9 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 		r = match_fit(reg->store, &reg->model, false, 0);
 	else
 		default_model(&reg->model, &sc, reg->persons);
-	/* The index last: the fit's working memory is given back by then. */
+	/* The index last, once the fit's working memory is given back. */
 	reg->loading = false;
+	malloc_trim(0);
 	if (r == 0)
 		r = match_index_fill(reg->index, reg->store);
 	if (r < 0) {

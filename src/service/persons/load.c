@@ -159,6 +159,9 @@ int persons_registry_load(struct app *app, struct person_registry *reg, struct d
 	reg->loading = true;
 	int r = load_rows(app, reg, st, errmsg, errsize);
 	reg->rows_us = clock_mono_us() - t0;
+	/* The rows' values are freed: give the room back before the fit
+	 * takes its own. */
+	malloc_trim(0);
 	return r;
 }
 
