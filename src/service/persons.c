@@ -229,17 +229,6 @@ int persons_row_put(struct person_registry *reg, const struct registry_row *row)
 			    row->town);
 }
 
-void persons_row_done(struct registry_row *row)
-{
-	free(row->given);
-	free(row->family);
-	free(row->aliases);
-	free(row->dob);
-	free(row->sex);
-	free(row->town);
-	row->given = row->family = row->aliases = row->dob = row->sex = row->town = NULL;
-}
-
 /* Open a person row of REGISTRY_COLUMNS and its root into the registry. */
 static int put_row(struct app *app, struct person_registry *reg, struct db_stmt *st)
 {

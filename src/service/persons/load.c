@@ -37,6 +37,17 @@ struct loader {
 	int64_t bad_id; /* the row it failed on */
 };
 
+void persons_row_done(struct registry_row *row)
+{
+	free(row->given);
+	free(row->family);
+	free(row->aliases);
+	free(row->dob);
+	free(row->sex);
+	free(row->town);
+	row->given = row->family = row->aliases = row->dob = row->sex = row->town = NULL;
+}
+
 static void *put_rows(void *arg)
 {
 	struct loader *l = arg;
