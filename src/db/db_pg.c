@@ -13,9 +13,15 @@
 /* Every session: quiet notices, and UTC so that times never shift. */
 #define PG_SESSION_SETUP "SET client_min_messages TO warning; SET TIME ZONE 'UTC'"
 
+struct pg_stmt;
+
 struct pg_db {
 	struct db base;
 	PGconn *conn;
+	/* The statement whose rows are still arriving on the connection
+	 * (single-row mode), if any: its rows are read one at a time as it
+	 * steps, so a large result is never held at once. */
+	struct pg_stmt *active;
 };
 
 struct pg_stmt {
@@ -28,6 +34,12 @@ struct pg_stmt {
 	PGresult *res;
 	int row;  /* current row, -1 before the first */
 	int done; /* result consumed */
+	int sent; /* the statement has been sent */
+	/* Results read ahead when another statement needed the connection
+	 * before this one had stepped through its rows: taken from here
+	 * first (a ring of nqueued from qhead). */
+	PGresult **queue;
+	size_t qhead, nqueued, qcap;
 	unsigned char *blob; /* last unescaped bytea, freed on next use */
 };
 
@@ -105,12 +117,77 @@ static int rewrite_placeholders(const char *sql, char **ret, int *ret_n)
 	return *ret ? 0 : ERR_NOMEM;
 }
 
+static struct pg_db *PGDB(struct db *db)
+{
+	return (struct pg_db *)db;
+}
+
+/* Read what is left of the active statement's results off the
+ * connection: into its queue when keep (another statement needs the
+ * connection, the rows are still wanted), else thrown away. A result that
+ * cannot be queued (out of memory) becomes the end of the rows, and the
+ * statement fails with ERR_NOMEM at that point. */
+static void pg_drain(struct pg_db *db, bool keep)
+{
+	struct pg_stmt *st = db->active;
+	if (!st)
+		return;
+	db->active = NULL;
+	PGresult *res;
+	bool failed = false;
+	while ((res = PQgetResult(db->conn))) {
+		if (!keep || failed) {
+			PQclear(res);
+			continue;
+		}
+		if (st->nqueued == st->qcap) {
+			size_t cap = st->qcap ? st->qcap * 2 : 16;
+			PGresult **q = malloc(cap * sizeof *q);
+			if (!q) {
+				PQclear(res);
+				failed = true;
+				continue;
+			}
+			for (size_t i = 0; i < st->nqueued; i++)
+				q[i] = st->queue[(st->qhead + i) % st->qcap];
+			free(st->queue);
+			st->queue = q;
+			st->qhead = 0;
+			st->qcap = cap;
+		}
+		st->queue[(st->qhead + st->nqueued++) % st->qcap] = res;
+	}
+	if (failed) {
+		/* The rows end early; step reports it (an empty fatal result
+		 * stands for it). */
+		for (size_t i = 0; i < st->nqueued; i++)
+			PQclear(st->queue[(st->qhead + i) % st->qcap]);
+		st->nqueued = 0;
+		st->res = NULL;
+		st->done = 2;
+	}
+}
+
+/* Make the connection free for a new command: a statement still reading
+ * its rows reads the rest ahead. */
+static void pg_free_conn(struct db *db)
+{
+	pg_drain(PGDB(db), true);
+}
+
 static void clear_result(struct pg_stmt *st)
 {
+	struct pg_db *db = PGDB(st->base.db);
+	if (db->active == st)
+		pg_drain(db, false);
 	PQclear(st->res);
 	st->res = NULL;
 	st->row = -1;
 	st->done = 0;
+	st->sent = 0;
+	for (size_t i = 0; i < st->nqueued; i++)
+		PQclear(st->queue[(st->qhead + i) % st->qcap]);
+	st->nqueued = st->qhead = 0;
 	if (st->blob) {
 		PQfreemem(st->blob);
 		st->blob = NULL;
@@ -131,6 +208,7 @@ static void pg_ensure(struct db *db)
 
 static void pg_close(struct db *db)
 {
+	pg_drain(PGDB(db), false);
 	PQfinish(C(db));
 	free(db);
 }
@@ -148,6 +226,7 @@ static int pg_prepare(struct db *db, const char *sql, struct db_stmt **ret)
 	}
 	st->base.db = db;
 	st->row = -1;
+	st->done = 0;
 	*ret = &st->base;
 	return 0;
 }
@@ -199,18 +278,55 @@ static int pg_bind_null(struct db_stmt *st, int idx)
 	return set_param(st, idx, NULL, 0, 0);
 }
 
+/* Send the statement in single-row mode: its rows come one result each. */
+static int pg_send(struct pg_stmt *st)
+{
+	struct db *db = st->base.db;
+	pg_free_conn(db);
+	pg_ensure(db);
+	st->sent = 1;
+	if (!PQsendQueryParams(C(db), st->sql, st->nparams, NULL, (const char *const *)st->values, st->lengths,
+			       st->formats, 0))
+		return pg_error(db, NULL);
+	PGDB(db)->active = st;
+	/* Right after sending it cannot fail; were it refused, the rows
+	 * would come as one result, which step reads all the same. */
+	(void)PQsetSingleRowMode(C(db));
+	return 0;
+}
+
+/* The statement's next result: read ahead, or off the connection. NULL
+ * when there are no more. */
+static PGresult *next_result(struct pg_stmt *st)
+{
+	if (st->nqueued) {
+		PGresult *res = st->queue[st->qhead];
+		st->qhead = (st->qhead + 1) % st->qcap;
+		st->nqueued--;
+		return res;
+	}
+	struct pg_db *db = PGDB(st->base.db);
+	if (db->active != st)
+		return NULL;
+	PGresult *res = PQgetResult(db->conn);
+	if (!res)
+		db->active = NULL;
+	return res;
+}
+
 static int pg_step(struct db_stmt *sst)
 {
 	struct pg_stmt *st = P(sst);
+	if (st->done == 2) {
+		st->done = 1;
+		db_set_error(sst->db, "postgresql: out of memory reading a result");
+		return ERR_NOMEM;
+	}
 	if (st->done)
 		return DB_DONE;
-	if (!st->res) {
-		pg_ensure(sst->db);
-		st->res = PQexecParams(C(sst->db), st->sql, st->nparams, NULL, (const char *const *)st->values,
-				       st->lengths, st->formats, 0);
-		ExecStatusType s = PQresultStatus(st->res);
-		if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-			int r = pg_error(sst->db, st->res);
+	if (!st->sent) {
+		int r = pg_send(st);
+		if (r < 0) {
 			clear_result(st);
 			return r;
 		}
@@ -219,9 +335,30 @@ static int pg_step(struct db_stmt *sst)
 		PQfreemem(st->blob);
 		st->blob = NULL;
 	}
-	if (st->row + 1 < PQntuples(st->res)) {
+	if (st->res && st->row + 1 < PQntuples(st->res)) {
 		st->row++;
 		return DB_ROW;
+	}
+	for (;;) {
+		PGresult *res = next_result(st);
+		if (!res)
+			break;
+		ExecStatusType s = PQresultStatus(res);
+		if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+			int r = pg_error(sst->db, res);
+			PQclear(res);
+			clear_result(st); /* stepping again runs it again */
+			return r;
+		}
+		/* Keep the last result (its columns answer column_count) until
+		 * the next one has rows. */
+		PQclear(st->res);
+		st->res = res;
+		st->row = -1;
+		if (PQntuples(res) > 0) {
+			st->row = 0;
+			return DB_ROW;
+		}
 	}
 	st->done = 1;
 	return DB_DONE;
@@ -243,6 +380,7 @@ static void pg_finalize(struct db_stmt *sst)
 {
 	struct pg_stmt *st = P(sst);
 	pg_reset(sst);
+	free(st->queue);
 	free(st->sql);
 	free(st);
 }
@@ -297,6 +435,7 @@ static const void *pg_column_blob(struct db_stmt *sst, int col, size_t *ret_len)
 
 static int pg_exec(struct db *db, const char *sql)
 {
+	pg_free_conn(db);
 	pg_ensure(db);
 	PGresult *res = PQexec(C(db), sql);
 	ExecStatusType s = PQresultStatus(res);

@@ -11,14 +11,34 @@
 
 #define DEFAULT_CAP 64
 
+/* A key and its postings (records sharing it): one slot of the table,
+ * read with one cache line. */
+struct slot {
+	uint64_t key;   /* 0: empty */
+	uint32_t count; /* records with the key, ever (kills do not count down) */
+	uint32_t head;  /* newest posting of its chain (UINT32_MAX: none) */
+	uint32_t start, ncsr; /* its packed postings: csr[start .. start + ncsr) */
+};
+
 struct match_index {
-	/* Open addressing: key -> head of a chain in the postings arrays. */
-	uint64_t *keys;
-	uint32_t *head, *count;
+	/* Open addressing: key -> its slot. */
+	struct slot *slot;
 	size_t cap, used;
+	/* Postings since the last packing: chains through post_next, newest
+	 * first from a slot's head. */
 	uint32_t *post_id, *post_next;
 	size_t npost, post_cap;
-	size_t key_cap; /* keys with more postings than this are not followed */
+	/* Packed postings: a slot's run, newest first, all older than its
+	 * chain's. */
+	uint32_t *csr;
+	size_t csr_len;
+	/* Keys with more postings than this are not followed; their postings
+	 * are not kept once they pass it (a count never goes down). */
+	size_t key_cap;
+	/* Records 0 .. counted - 1 are counted, not yet filled in
+	 * (match_index_count, match_index_fill). */
+	uint32_t counted;
+	bool filled; /* match_index_fill has run */
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -155,6 +175,15 @@ size_t match_keys_typed(const struct match_store *s, const struct match_rec *r, 
 	return n;
 }
 
+static struct slot *new_table(size_t cap)
+{
+	struct slot *t = calloc(cap, sizeof *t);
+	if (t)
+		for (size_t i = 0; i < cap; i++)
+			t[i].head = UINT32_MAX;
+	return t;
+}
+
 int match_index_new(size_t cap, struct match_index **ret)
 {
 	struct match_index *ix = calloc(1, sizeof *ix);
@@ -162,98 +191,157 @@ int match_index_new(size_t cap, struct match_index **ret)
 		return ERR_NOMEM;
 	ix->key_cap = cap ? cap : DEFAULT_CAP;
 	ix->cap = 1 << 16;
-	ix->keys = calloc(ix->cap, sizeof *ix->keys);
-	ix->head = malloc(ix->cap * sizeof *ix->head);
-	ix->count = calloc(ix->cap, sizeof *ix->count);
-	if (!ix->keys || !ix->head || !ix->count) {
-		match_index_free(ix);
+	if (!(ix->slot = new_table(ix->cap))) {
+		free(ix);
 		return ERR_NOMEM;
 	}
 	*ret = ix;
 	return 0;
 }
 
+size_t match_index_bytes(const struct match_index *ix)
+{
+	return sizeof *ix + ix->cap * sizeof *ix->slot + ix->csr_len * sizeof *ix->csr +
+	       ix->post_cap * (sizeof *ix->post_id + sizeof *ix->post_next);
+}
+
 void match_index_free(struct match_index *ix)
 {
 	if (!ix)
 		return;
-	free(ix->keys);
-	free(ix->head);
-	free(ix->count);
+	free(ix->slot);
 	free(ix->post_id);
 	free(ix->post_next);
+	free(ix->csr);
 	free(ix);
 }
 
-static size_t find_slot(const struct match_index *ix, uint64_t key)
+static struct slot *find_slot(const struct match_index *ix, uint64_t key)
 {
 	size_t i = (key * 0x9E3779B97F4A7C15ULL) >> 17 & (ix->cap - 1);
-	while (ix->keys[i] && ix->keys[i] != key)
+	while (ix->slot[i].key && ix->slot[i].key != key)
 		i = (i + 1) & (ix->cap - 1);
-	return i;
+	return &ix->slot[i];
 }
 
 static int grow_table(struct match_index *ix)
 {
 	size_t ncap = ix->cap * 2;
-	uint64_t *keys = calloc(ncap, sizeof *keys);
-	uint32_t *head = malloc(ncap * sizeof *head), *count = calloc(ncap, sizeof *count);
-	if (!keys || !head || !count) {
-		free(keys);
-		free(head);
-		free(count);
+	struct slot *t = calloc(ncap, sizeof *t);
+	if (!t)
 		return ERR_NOMEM;
-	}
-	struct match_index old = *ix;
-	ix->keys = keys;
-	ix->head = head;
-	ix->count = count;
+	struct slot *old = ix->slot;
+	size_t ocap = ix->cap;
+	ix->slot = t;
 	ix->cap = ncap;
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.keys[i]) {
-			size_t j = find_slot(ix, old.keys[i]);
-			ix->keys[j] = old.keys[i];
-			ix->head[j] = old.head[i];
-			ix->count[j] = old.count[i];
-		}
-	free(old.keys);
-	free(old.head);
-	free(old.count);
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].key)
+			*find_slot(ix, old[i].key) = old[i];
+	free(old);
 	return 0;
 }
 
-static int add_posting(struct match_index *ix, uint64_t key, uint32_t id)
+/* key's slot, made when new (the table grown first when it must). */
+static int slot_of(struct match_index *ix, uint64_t key, struct slot **ret)
 {
 	if ((ix->used + 1) * 10 > ix->cap * 7) {
 		int rc = grow_table(ix);
 		if (rc < 0)
 			return rc;
 	}
-	if (ix->npost == ix->post_cap) {
-		size_t c = ix->post_cap ? ix->post_cap * 2 : 1 << 16;
-		uint32_t *a = realloc(ix->post_id, c * sizeof *a);
-		if (!a)
-			return ERR_NOMEM;
-		ix->post_id = a;
-		uint32_t *b = realloc(ix->post_next, c * sizeof *b);
-		if (!b)
-			return ERR_NOMEM;
-		ix->post_next = b;
-		ix->post_cap = c;
+	struct slot *sl = find_slot(ix, key);
+	if (!sl->key) {
+		*sl = (struct slot){.key = key, .head = UINT32_MAX};
+		ix->used++;
 	}
-	size_t i = find_slot(ix, key);
+	*ret = sl;
+	return 0;
+}
+
+static int grow_postings(struct match_index *ix)
+{
+	size_t c = ix->post_cap ? ix->post_cap * 2 : 1 << 12;
+	uint32_t *a = realloc(ix->post_id, c * sizeof *a);
+	if (!a)
+		return ERR_NOMEM;
+	ix->post_id = a;
+	uint32_t *b = realloc(ix->post_next, c * sizeof *b);
+	if (!b)
+		return ERR_NOMEM;
+	ix->post_next = b;
+	ix->post_cap = c;
+	return 0;
+}
+
+static int add_posting(struct match_index *ix, uint64_t key, uint32_t id)
+{
+	struct slot *sl;
+	int rc = slot_of(ix, key, &sl);
+	if (rc < 0)
+		return rc;
+	if (sl->count >= ix->key_cap) {
+		/* Past the cap for good: counted, never followed. */
+		if (sl->count < UINT32_MAX)
+			sl->count++;
+		return 0;
+	}
+	if (ix->npost == ix->post_cap && (rc = grow_postings(ix)) < 0)
+		return rc;
 	uint32_t p = (uint32_t)ix->npost++;
 	ix->post_id[p] = id;
-	if (!ix->keys[i]) {
-		ix->keys[i] = key;
-		ix->count[i] = 0;
-		ix->post_next[p] = UINT32_MAX;
-		ix->used++;
-	} else {
-		ix->post_next[p] = ix->head[i];
+	ix->post_next[p] = sl->head;
+	sl->head = p;
+	sl->count++;
+	return 0;
+}
+
+/* Run body with id set to each of slot sl's postings, newest first: its
+ * chain, then its packed ones (a break leaves only the part it is in). */
+#define FOR_POSTINGS(ix, sl, id, body)                                                                         \
+	do {                                                                                                   \
+		for (uint32_t p_ = (sl)->head; p_ != UINT32_MAX; p_ = (ix)->post_next[p_]) {                   \
+			uint32_t id = (ix)->post_id[p_];                                                       \
+			body;                                                                                  \
+		}                                                                                              \
+		for (uint32_t q_ = 0; q_ < (sl)->ncsr; q_++) {                                                 \
+			uint32_t id = (ix)->csr[(sl)->start + q_];                                             \
+			body;                                                                                  \
+		}                                                                                              \
+	} while (0)
+
+static bool followed(const struct match_index *ix, const struct slot *sl)
+{
+	return sl->key && sl->count <= ix->key_cap;
+}
+
+int match_index_compact(struct match_index *ix)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < ix->cap; i++)
+		if (followed(ix, &ix->slot[i]))
+			total += ix->slot[i].count;
+	if (total > UINT32_MAX)
+		return ERR_TOOBIG;
+	uint32_t *csr = malloc((total ? total : 1) * sizeof *csr);
+	if (!csr)
+		return ERR_NOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < ix->cap; i++) {
+		struct slot *sl = &ix->slot[i];
+		uint32_t start = (uint32_t)k;
+		if (followed(ix, sl))
+			FOR_POSTINGS(ix, sl, id, csr[k++] = id);
+		sl->start = start;
+		sl->ncsr = (uint32_t)k - start;
+		sl->head = UINT32_MAX;
 	}
-	ix->head[i] = p;
-	ix->count[i]++;
+	free(ix->csr);
+	free(ix->post_id);
+	free(ix->post_next);
+	ix->post_id = ix->post_next = NULL;
+	ix->npost = ix->post_cap = 0;
+	ix->csr = csr;
+	ix->csr_len = total;
 	return 0;
 }
 
@@ -270,15 +358,87 @@ int match_index_add(struct match_index *ix, const struct match_store *s, uint32_
 	return 0;
 }
 
+int match_index_count(struct match_index *ix, const struct match_store *s, uint32_t i)
+{
+	const struct match_rec *r = match_store_rec(s, i);
+	uint64_t keys[MATCH_MAX_KEYS];
+	size_t n = match_keys(s, r, match_store_pool(s), keys);
+	for (size_t k = 0; k < n; k++) {
+		struct slot *sl;
+		int rc = slot_of(ix, keys[k], &sl);
+		if (rc < 0)
+			return rc;
+		if (sl->count < UINT32_MAX)
+			sl->count++;
+	}
+	ix->counted = i + 1;
+	return 0;
+}
+
+/* The counted records' postings, straight into the packed array: each
+ * slot gets its run, filled from the end so the newest comes first. */
+static int fill_counted(struct match_index *ix, const struct match_store *s)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < ix->cap; i++)
+		if (followed(ix, &ix->slot[i]))
+			total += ix->slot[i].count;
+	if (total > UINT32_MAX)
+		return ERR_TOOBIG;
+	uint32_t *csr = malloc((total ? total : 1) * sizeof *csr);
+	if (!csr)
+		return ERR_NOMEM;
+	size_t at = 0;
+	for (size_t i = 0; i < ix->cap; i++) {
+		struct slot *sl = &ix->slot[i];
+		sl->start = (uint32_t)at;
+		sl->ncsr = followed(ix, sl) ? sl->count : 0;
+		at += sl->ncsr;
+		sl->head = 0; /* filled so far */
+	}
+	for (uint32_t r = 0; r < ix->counted; r++) {
+		uint64_t keys[MATCH_MAX_KEYS];
+		size_t n = match_keys(s, match_store_rec(s, r), match_store_pool(s), keys);
+		for (size_t k = 0; k < n; k++) {
+			struct slot *sl = find_slot(ix, keys[k]);
+			if (sl->ncsr)
+				csr[sl->start + sl->ncsr - 1 - sl->head++] = r;
+		}
+	}
+	for (size_t i = 0; i < ix->cap; i++)
+		ix->slot[i].head = UINT32_MAX;
+	ix->csr = csr;
+	ix->csr_len = total;
+	ix->counted = 0;
+	ix->filled = true;
+	return 0;
+}
+
+int match_index_fill(struct match_index *ix, const struct match_store *s)
+{
+	if (ix->filled || ix->csr || ix->npost)
+		return ERR_INVAL;
+	return fill_counted(ix, s);
+}
+
 int match_index_build(struct match_index *ix, const struct match_store *s)
 {
 	size_t n = match_store_count(s);
+	if (!ix->filled && !ix->csr && !ix->npost && !ix->used) {
+		/* An empty index: count every record's keys, then fill. */
+		for (uint32_t i = 0; i < n; i++) {
+			int rc = match_index_count(ix, s, i);
+			if (rc < 0)
+				return rc;
+		}
+		return fill_counted(ix, s);
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		int rc = match_index_add(ix, s, i);
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return match_index_compact(ix);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -293,11 +453,14 @@ size_t match_candidates(const struct match_index *ix, const struct match_store *
 	uint64_t keys[MATCH_MAX_KEYS];
 	size_t nk = match_keys(s, r, pool, keys), n = 0;
 	for (size_t k = 0; k < nk && n < max; k++) {
-		size_t i = find_slot(ix, keys[k]);
-		if (!ix->keys[i] || ix->count[i] > ix->key_cap)
+		const struct slot *sl = find_slot(ix, keys[k]);
+		if (!followed(ix, sl))
 			continue;
-		for (uint32_t p = ix->head[i]; p != UINT32_MAX && n < max; p = ix->post_next[p])
-			ret[n++] = ix->post_id[p];
+		FOR_POSTINGS(ix, sl, id, {
+			if (n >= max)
+				break;
+			ret[n++] = id;
+		});
 	}
 	if (n > 1) {
 		qsort(ret, n, sizeof *ret, cmp_u32);

@@ -60,13 +60,20 @@ int match_schema_add(struct match_schema *s, enum match_kind kind, const char *l
 
 /* ---- the store ---- */
 
+/* A prepared record. off points at the record's own offsets: off_ in a
+ * record of match_prepare, and in the store's records just after
+ * aux[schema.n - 1], for the store keeps its records cut short after the
+ * schema's fields (only aux[0 .. schema.n - 1] and as many offsets). So a
+ * record is never copied whole, and its fields past the schema's are
+ * never read. */
 struct match_rec {
-	uint32_t off[MATCH_MAX_FIELDS]; /* normalised value in the pool; 0 = missing */
-	uint64_t aux[MATCH_MAX_FIELDS]; /* phonetic code, packed date, or age */
 	uint64_t nick[2];               /* nickname groups of the first given and family name, as bits */
 	uint32_t id_off;                /* external id in the pool */
 	uint8_t source;                 /* which file (linking), 0 or 1 */
 	bool dead;                      /* replaced by a newer version */
+	uint32_t *off;                  /* normalised value in the pool, by field; 0 = missing */
+	uint64_t aux[MATCH_MAX_FIELDS]; /* phonetic code, packed date, or age */
+	uint32_t off_[MATCH_MAX_FIELDS];
 };
 
 struct match_store;
@@ -87,6 +94,11 @@ const char *match_store_value(const struct match_store *s, uint32_t i, int field
  * date) count as missing; ret_bad (may be NULL) names the first such field. */
 int match_store_add(struct match_store *s, const char *id, const char *const *values, uint8_t source,
 		    uint32_t *ret_index, int *ret_bad);
+/* Make room for n records in all (a load that knows how many are
+ * coming grows the store once). */
+int match_store_reserve(struct match_store *s, size_t n);
+/* Bytes the store holds (records, pool, interned values), allocated. */
+size_t match_store_bytes(const struct match_store *s);
 /* Mark a record replaced (the index skips it). */
 void match_store_kill(struct match_store *s, uint32_t i);
 
@@ -302,6 +314,19 @@ int match_index_new(size_t cap, struct match_index **ret);
 void match_index_free(struct match_index *ix);
 int match_index_add(struct match_index *ix, const struct match_store *s, uint32_t i);
 int match_index_build(struct match_index *ix, const struct match_store *s);
+/* Building an empty index in two passes, without the room postings
+ * take while they are added one at a time: count records 0, 1, 2, ... in
+ * turn (match_index_count), then fill them in at once (match_index_fill;
+ * ERR_INVAL unless the index was empty). Until filled, the counted records
+ * are not found. match_index_build does both for a whole empty index. */
+int match_index_count(struct match_index *ix, const struct match_store *s, uint32_t i);
+int match_index_fill(struct match_index *ix, const struct match_store *s);
+/* Pack the postings added so far into one array (match_index_build does
+ * at its end; call it after adding many with match_index_add). Lookups
+ * find the same candidates, in the same order, before and after. */
+int match_index_compact(struct match_index *ix);
+/* Bytes the index holds, allocated. */
+size_t match_index_bytes(const struct match_index *ix);
 
 /* The candidates of a record: distinct live records sharing a key, at most
  * max. ret must hold max entries. */

@@ -1,4 +1,5 @@
 /* The store of prepared records, and the comparison of two of them. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,8 @@ struct match_store {
 	struct match_schema schema;
 	int age_field; /* index of the MK_AGE field, or -1 */
 	int dob_field;
-	struct match_rec *recs;
+	char *recs;    /* records of stride bytes each (cut short: match.h) */
+	size_t stride, nf;
 	size_t n, cap;
 	char *pool;
 	size_t pool_len, pool_cap;
@@ -92,6 +94,9 @@ int match_store_new(const struct match_schema *schema, struct match_store **ret)
 	if (!s)
 		return ERR_NOMEM;
 	s->schema = *schema;
+	s->nf = (size_t)(schema->n > 0 ? schema->n : 1);
+	s->stride = offsetof(struct match_rec, aux) + s->nf * (sizeof(uint64_t) + sizeof(uint32_t));
+	s->stride = (s->stride + _Alignof(struct match_rec) - 1) / _Alignof(struct match_rec) * _Alignof(struct match_rec);
 	s->age_field = s->dob_field = -1;
 	for (int i = 0; i < schema->n; i++) {
 		if (schema->kind[i] == MK_AGE && s->age_field < 0)
@@ -123,6 +128,13 @@ void match_store_free(struct match_store *s)
 	free(s);
 }
 
+size_t match_store_bytes(const struct match_store *s)
+{
+	return sizeof *s + s->cap * s->stride + s->pool_cap +
+	       s->intern_cap * (sizeof *s->intern_hash + sizeof *s->intern_id) +
+	       s->interned_cap * sizeof *s->interned;
+}
+
 const struct match_schema *match_store_schema(const struct match_store *s)
 {
 	return &s->schema;
@@ -133,14 +145,26 @@ size_t match_store_count(const struct match_store *s)
 	return s->n;
 }
 
+static struct match_rec *rec_at(const struct match_store *s, size_t i)
+{
+	return (struct match_rec *)(void *)(s->recs + i * s->stride);
+}
+
+/* Where record i's offsets are kept: right after its last aux. */
+static uint32_t *offs_at(const struct match_store *s, size_t i)
+{
+	return (uint32_t *)(void *)(s->recs + i * s->stride + offsetof(struct match_rec, aux) +
+				    s->nf * sizeof(uint64_t));
+}
+
 const struct match_rec *match_store_rec(const struct match_store *s, uint32_t i)
 {
-	return &s->recs[i];
+	return rec_at(s, i);
 }
 
 const char *match_store_id(const struct match_store *s, uint32_t i)
 {
-	return s->pool + s->recs[i].id_off;
+	return s->pool + rec_at(s, i)->id_off;
 }
 
 const char *match_store_pool(const struct match_store *s)
@@ -150,7 +174,7 @@ const char *match_store_pool(const struct match_store *s)
 
 const char *match_store_value(const struct match_store *s, uint32_t i, int field)
 {
-	return s->pool + s->recs[i].off[field];
+	return s->pool + rec_at(s, i)->off[field];
 }
 
 static uint64_t pack_code(const char *code)
@@ -366,6 +390,11 @@ static bool interned_kind(enum match_kind k)
 	return k == MK_GIVEN || k == MK_FAMILY || k == MK_TOWN;
 }
 
+static bool few_values(enum match_kind k)
+{
+	return k == MK_DOB || k == MK_AGE || k == MK_SEX;
+}
+
 static bool is_name(enum match_kind k)
 {
 	return k == MK_GIVEN || k == MK_FAMILY;
@@ -375,6 +404,7 @@ static int prepare_into(const struct match_store *s, const char *const *values, 
 			char **pool, size_t *len, size_t *cap, bool grow, int *ret_bad, struct match_store *interning)
 {
 	memset(r, 0, sizeof *r);
+	r->off = r->off_;
 	if (ret_bad)
 		*ret_bad = -1;
 	bool given_done = false, family_done = false;
@@ -408,8 +438,15 @@ static int prepare_into(const struct match_store *s, const char *const *values, 
 				*ret_bad = f;
 			if (is_name(kind))
 				nick = nick_bits(out);
-			if ((rc = pool_put(pool, len, cap, grow, out, &r->off[f])) < 0)
+			if (interning && few_values(kind) && *out) {
+				/* Birth dates, ages and sexes repeat: kept once each. */
+				struct interned *e;
+				if ((rc = intern(interning, out, &e)) < 0)
+					return rc;
+				r->off[f] = e->off;
+			} else if ((rc = pool_put(pool, len, cap, grow, out, &r->off[f])) < 0) {
 				return rc;
+			}
 		}
 		if (kind == MK_GIVEN && !given_done) {
 			r->nick[0] = nick;
@@ -422,26 +459,45 @@ static int prepare_into(const struct match_store *s, const char *const *values, 
 	return 0;
 }
 
+int match_store_reserve(struct match_store *s, size_t n)
+{
+	if (n <= s->cap)
+		return 0;
+	if (n > UINT32_MAX || n > SIZE_MAX / s->stride)
+		return ERR_TOOBIG;
+	char *p = realloc(s->recs, n * s->stride);
+	if (!p)
+		return ERR_NOMEM;
+	s->recs = p;
+	s->cap = n;
+	/* The records moved: their offsets with them. */
+	for (size_t i = 0; i < s->n; i++)
+		rec_at(s, i)->off = offs_at(s, i);
+	return 0;
+}
+
 int match_store_add(struct match_store *s, const char *id, const char *const *values, uint8_t source,
 		    uint32_t *ret_index, int *ret_bad)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024;
-		struct match_rec *p = realloc(s->recs, cap * sizeof *p);
-		if (!p)
-			return ERR_NOMEM;
-		s->recs = p;
-		s->cap = cap;
+		int rc = match_store_reserve(s, cap);
+		if (rc < 0)
+			return rc;
 	}
 	if (s->n >= UINT32_MAX - 1)
 		return ERR_TOOBIG;
-	struct match_rec *r = &s->recs[s->n];
-	int rc = prepare_into(s, values, r, &s->pool, &s->pool_len, &s->pool_cap, true, ret_bad, s);
+	struct match_rec r;
+	int rc = prepare_into(s, values, &r, &s->pool, &s->pool_len, &s->pool_cap, true, ret_bad, s);
 	if (rc < 0)
 		return rc;
-	if ((rc = pool_put(&s->pool, &s->pool_len, &s->pool_cap, true, id ? id : "", &r->id_off)) < 0)
+	if ((rc = pool_put(&s->pool, &s->pool_len, &s->pool_cap, true, id ? id : "", &r.id_off)) < 0)
 		return rc;
-	r->source = source;
+	r.source = source;
+	struct match_rec *kept = rec_at(s, s->n);
+	memcpy(kept, &r, offsetof(struct match_rec, aux) + s->nf * sizeof(uint64_t));
+	kept->off = offs_at(s, s->n);
+	memcpy(kept->off, r.off_, s->nf * sizeof(uint32_t));
 	if (ret_index)
 		*ret_index = (uint32_t)s->n;
 	s->n++;
@@ -451,7 +507,7 @@ int match_store_add(struct match_store *s, const char *id, const char *const *va
 void match_store_kill(struct match_store *s, uint32_t i)
 {
 	if (i < s->n)
-		s->recs[i].dead = true;
+		rec_at(s, i)->dead = true;
 }
 
 int match_prepare(struct match_store *s, const char *const *values, struct match_rec *ret, char *pool,

@@ -1,5 +1,6 @@
 #include "service/persons.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -109,6 +110,14 @@ static void registry_id(char out[48], int64_t root, int64_t id)
 		snprintf(out, 48, "%lldm%lld", (long long)root, (long long)id);
 }
 
+/* Index a record: counted only while the registry loads (filled in at
+ * once after). */
+static int registry_index(struct person_registry *reg, uint32_t idx)
+{
+	return reg->loading ? match_index_count(reg->index, reg->store, idx)
+			    : match_index_add(reg->index, reg->store, idx);
+}
+
 /* Add one person (and a record per alias) to the registry as id (see
  * registry_id); the caller holds the write lock. */
 static int registry_put(struct person_registry *reg, const char *id, const char *given, const char *family,
@@ -122,7 +131,7 @@ static int registry_put(struct person_registry *reg, const char *id, const char 
 	uint32_t idx;
 	int r = match_store_add(reg->store, idbuf, v, 0, &idx, NULL);
 	if (r == 0)
-		r = match_index_add(reg->index, reg->store, idx);
+		r = registry_index(reg, idx);
 	json_t *aliases = aliases_json ? json_loads(aliases_json, 0, NULL) : NULL;
 	size_t i;
 	json_t *a;
@@ -144,7 +153,7 @@ static int registry_put(struct person_registry *reg, const char *id, const char 
 			v[F_FAMILY] = family;
 		}
 		if ((r = match_store_add(reg->store, idbuf, v, 0, &idx, NULL)) == 0)
-			r = match_index_add(reg->index, reg->store, idx);
+			r = registry_index(reg, idx);
 	}
 	json_decref(aliases);
 	/* A merged record's names are the kept person's: no one more. */
@@ -195,25 +204,40 @@ bool persons_registry_knows(const struct person_registry *reg, int64_t id)
 	return id >= 0 && w < reg->known_words && (reg->known[w] >> (id % 64) & 1);
 }
 
+int persons_row_open(struct app *app, struct db_stmt *st, struct registry_row *row)
+{
+	memset(row, 0, sizeof *row);
+	row->id = db_column_int64(st, 0);
+	registry_id(row->rid, db_column_int64(st, 9), row->id);
+	int r = open_sealed(app, st, 1, "given_name", row->id, &row->given);
+	if (r == 0 && (r = open_sealed(app, st, 2, "family_name", row->id, &row->family)) == 0 &&
+	    (r = open_sealed(app, st, 3, "aliases", row->id, &row->aliases)) == 0)
+		r = open_sealed(app, st, 4, "dob", row->id, &row->dob);
+	row->age = db_column_is_null(st, 5) ? -1 : age_now((int)db_column_int64(st, 5), db_column_text(st, 6));
+	const char *sex = db_column_text(st, 7), *town = db_column_text(st, 8);
+	if (r == 0 && ((sex && !(row->sex = strdup(sex))) || (town && !(row->town = strdup(town)))))
+		r = ERR_NOMEM;
+	if (r < 0)
+		persons_row_done(row);
+	return r;
+}
+
+int persons_row_put(struct person_registry *reg, const struct registry_row *row)
+{
+	mark_known(reg, row->id);
+	return registry_put(reg, row->rid, row->given, row->family, row->aliases, row->dob, row->age, row->sex,
+			    row->town);
+}
+
 /* Open a person row of REGISTRY_COLUMNS and its root into the registry. */
 static int put_row(struct app *app, struct person_registry *reg, struct db_stmt *st)
 {
-	int64_t id = db_column_int64(st, 0);
-	char rid[48];
-	registry_id(rid, db_column_int64(st, 9), id);
-	mark_known(reg, id);
-	char *given, *family, *aliases, *dob;
-	int r = open_sealed(app, st, 1, "given_name", id, &given);
-	if (r == 0 && (r = open_sealed(app, st, 2, "family_name", id, &family)) == 0 &&
-	    (r = open_sealed(app, st, 3, "aliases", id, &aliases)) == 0 &&
-	    (r = open_sealed(app, st, 4, "dob", id, &dob)) == 0) {
-		int age = db_column_is_null(st, 5) ? -1 : age_now((int)db_column_int64(st, 5), db_column_text(st, 6));
-		r = registry_put(reg, rid, given, family, aliases, dob, age, db_column_text(st, 7), db_column_text(st, 8));
-		free(family);
-		free(aliases);
-		free(dob);
+	struct registry_row row;
+	int r = persons_row_open(app, st, &row);
+	if (r == 0) {
+		r = persons_row_put(reg, &row);
+		persons_row_done(&row);
 	}
-	free(given);
 	return r;
 }
 
@@ -234,6 +258,7 @@ int persons_register_id(struct app *app, struct db *db, int64_t id)
 
 int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 {
+	int64_t started = clock_mono_us();
 	struct person_registry *reg = calloc(1, sizeof *reg);
 	if (!reg)
 		return ERR_NOMEM;
@@ -256,10 +281,8 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 		r = ERR_DB;
 	if (r == 0)
 		r = db_preparef(db, &st, REGISTRY_GROUPS, "ii", (int64_t)0, (int64_t)0);
-	while (r == 0 && (r = db_step(st)) == DB_ROW) {
-		if ((r = put_row(app, reg, st)) < 0)
-			snprintf(errmsg, errsize, "person %lld: %s", (long long)db_column_int64(st, 0), err_str(r));
-	}
+	if (r == 0)
+		r = persons_registry_load(app, reg, st, errmsg, errsize);
 	db_finalize(st);
 	if (r < 0) {
 		if (!*errmsg)
@@ -271,10 +294,16 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 		free(reg);
 		return r;
 	}
+	int64_t loaded = clock_mono_us();
 	if (reg->persons >= FIT_MIN_PERSONS)
 		r = match_fit(reg->store, &reg->model, false, 0);
 	else
 		default_model(&reg->model, &sc, reg->persons);
+	/* The index last, once the fit's working memory is given back. */
+	reg->loading = false;
+	malloc_trim(0);
+	if (r == 0)
+		r = match_index_fill(reg->index, reg->store);
 	if (r < 0) {
 		snprintf(errmsg, errsize, "cannot fit the identity model: %s", err_str(r));
 		match_model_done(&reg->model);
@@ -285,6 +314,7 @@ int persons_registry_open(struct app *app, char *errmsg, size_t errsize)
 		free(reg);
 		return r;
 	}
+	persons_registry_loaded(reg, started, loaded);
 	app->registry = reg;
 	if ((r = persons_registry_listen(app)) < 0) {
 		snprintf(errmsg, errsize, "cannot listen for changes of the persons: %s", err_str(r));

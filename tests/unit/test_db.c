@@ -639,6 +639,73 @@ static void a_read_view_holds_while_the_writer_commits(void **state)
 }
 
 #define BOTH(fn) cmocka_unit_test_setup_teardown(fn, SETUP, teardown)
+/* A result is read as the statement steps (PostgreSQL: a row at a time),
+ * and statements may still be run, stepped and given up in the middle of
+ * another's rows: each gets its own rows, in order, and nothing is lost. */
+static void statements_interleave_in_the_middle_of_a_result(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = f->db;
+	assert_int_equal(db_exec(db, "CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT NOT NULL)"), 0);
+	assert_int_equal(db_exec(db, "BEGIN"), 0);
+	for (int64_t i = 1; i <= 3000; i++)
+		assert_int_equal(db_execf(db, "INSERT INTO big (id, v) VALUES (?, ?)", "it", i, "value"), 0);
+	assert_int_equal(db_exec(db, "COMMIT"), 0);
+
+	struct db_stmt *a, *b;
+	assert_int_equal(db_preparef(db, &a, "SELECT id, v FROM big ORDER BY id", ""), 0);
+	int64_t seen = 0;
+	int r;
+	while ((r = db_step(a)) == DB_ROW) {
+		assert_int_equal(db_column_int64(a, 0), ++seen);
+		assert_string_equal(db_column_text(a, 1), "value");
+		if (seen % 1000 == 1) {
+			/* Another statement, to its end, in the middle of a's rows. */
+			int64_t n = 0;
+			assert_int_equal(db_preparef(db, &b, "SELECT id FROM big WHERE id <= ? ORDER BY id", "i", seen), 0);
+			while ((r = db_step(b)) == DB_ROW)
+				assert_int_equal(db_column_int64(b, 0), ++n);
+			assert_int_equal(r, DB_DONE);
+			assert_int_equal(n, seen);
+			db_finalize(b);
+			/* One given up after its first row, and a write. */
+			assert_int_equal(db_preparef(db, &b, "SELECT id FROM big ORDER BY id DESC", ""), 0);
+			assert_int_equal(db_step(b), DB_ROW);
+			assert_int_equal(db_column_int64(b, 0), 3000);
+			db_finalize(b);
+			assert_int_equal(db_execf(db, "UPDATE big SET v = ? WHERE id = ?", "ti", "value", seen), 0);
+		}
+	}
+	assert_int_equal(r, DB_DONE);
+	assert_int_equal(seen, 3000);
+	/* Run again after a reset: the same rows from the start. */
+	assert_int_equal(db_reset(a), 0);
+	assert_int_equal(db_step(a), DB_ROW);
+	assert_int_equal(db_column_int64(a, 0), 1);
+	db_finalize(a);
+
+	/* A statement given up in the middle leaves the connection usable. */
+	assert_int_equal(db_preparef(db, &a, "SELECT id FROM big ORDER BY id", ""), 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(db_step(a), DB_ROW);
+	db_finalize(a);
+	int64_t count = 0;
+	assert_int_equal(db_int64f(db, &count, "SELECT COUNT(*) FROM big", ""), 0);
+	assert_int_equal(count, 3000);
+	if (f->engine != DB_POSTGRESQL)
+		return; /* SQLite divides by zero into NULL */
+	/* An error after rows have come: reported at that step. */
+	assert_int_equal(db_preparef(db, &a, "SELECT 10 / (2000 - id) FROM big ORDER BY id", ""), 0);
+	int64_t rows = 0;
+	while ((r = db_step(a)) == DB_ROW)
+		rows++;
+	assert_true(r < 0);
+	assert_true(rows <= 1999);
+	db_finalize(a);
+	assert_int_equal(db_int64f(db, &count, "SELECT COUNT(*) FROM big", ""), 0);
+	assert_int_equal(count, 3000);
+}
+
 #define ALL_ENGINE_TESTS                                                            \
 	BOTH(reports_its_engine), BOTH(binds_and_reads_back_every_type),              \
 		BOTH(question_marks_inside_quotes_and_comments_are_not_parameters),   \
@@ -658,7 +725,8 @@ static void a_read_view_holds_while_the_writer_commits(void **state)
 		BOTH(an_unknown_format_letter_is_refused_before_anything_runs),       \
 		BOTH(a_failed_bind_is_kept_and_the_statement_never_runs),            \
 		BOTH(concurrent_transactions_share_commits_and_rollbacks_stay_their_own), \
-		BOTH(a_read_view_holds_while_the_writer_commits)
+		BOTH(a_read_view_holds_while_the_writer_commits),                    \
+		BOTH(statements_interleave_in_the_middle_of_a_result)
 
 int main(void)
 {

@@ -115,7 +115,35 @@ struct person_registry {
 	uint64_t *known;
 	size_t known_words;
 	bool all_known;
+	int64_t rows_us; /* reading the rows at start-up took (for its log line) */
+	/* Start-up: records are counted into the index, filled in after
+	 * (match_index_count, match_index_fill). */
+	bool loading;
 };
+
+/* A person row of the registry query, opened: its registry id (the
+ * person's, or "12m5" for a record merged into another), names and
+ * aliases unsealed, the age as of today (-1: none). */
+struct registry_row {
+	int64_t id;
+	char rid[48];
+	char *given, *family, *aliases, *dob, *sex, *town;
+	int age;
+};
+/* Open the row st is on (any thread: touches no registry). */
+int persons_row_open(struct app *app, struct db_stmt *st, struct registry_row *row);
+/* Put an opened row in the registry (the thread that owns it). */
+int persons_row_put(struct person_registry *reg, const struct registry_row *row);
+void persons_row_done(struct registry_row *row);
+/* Read every row of st (the registry query) into reg (load.c): rows are
+ * read and opened on this thread while another puts them in the
+ * registry, counted into its index (reg->loading; the caller fills the
+ * index in). errmsg names a row that failed. */
+int persons_registry_load(struct app *app, struct person_registry *reg, struct db_stmt *st, char *errmsg,
+			  size_t errsize);
+/* After the load and the fit: log the registry's size and timings (from
+ * clock_mono_us started, loaded) and give memory freed back. */
+void persons_registry_loaded(struct person_registry *reg, int64_t started, int64_t loaded);
 
 /* Has the registry read person id before? Under the lock (either kind). */
 bool persons_registry_knows(const struct person_registry *reg, int64_t id);
