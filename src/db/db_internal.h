@@ -23,6 +23,7 @@ struct db_ops {
 	int (*exec)(struct db *db, const char *sql);
 	int (*begin)(struct db *db);
 	bool (*in_txn)(struct db *db); /* is a transaction open on the connection? */
+	bool (*txn_failed)(struct db *db); /* ... and failed, so only a rollback may follow? */
 	int (*checkpoint)(struct db *db); /* SQLite: copy what it can of the log into the database */
 };
 

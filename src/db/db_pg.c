@@ -457,6 +457,11 @@ static bool pg_in_txn(struct db *db)
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
+static bool pg_txn_failed(struct db *db)
+{
+	return PQtransactionStatus(C(db)) == PQTRANS_INERROR;
+}
+
 static const struct db_ops pg_ops = {
 	.close = pg_close,
 	.prepare = pg_prepare,
@@ -475,6 +480,7 @@ static const struct db_ops pg_ops = {
 	.exec = pg_exec,
 	.begin = pg_begin,
 	.in_txn = pg_in_txn,
+	.txn_failed = pg_txn_failed,
 };
 
 static void quiet_notices(void *arg, const char *message)

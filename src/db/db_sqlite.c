@@ -289,6 +289,14 @@ static int sq_checkpoint(struct db *db)
 	return rc == SQLITE_OK ? 0 : sq_error(db, rc);
 }
 
+/* SQLite has no failed state: a transaction it cannot go on with, it rolls
+ * back whole. */
+static bool sq_txn_failed(struct db *db)
+{
+	(void)db;
+	return false;
+}
+
 static const struct db_ops sq_ops = {
 	.close = sq_close,
 	.prepare = sq_prepare,
@@ -307,6 +315,7 @@ static const struct db_ops sq_ops = {
 	.exec = sq_exec,
 	.begin = sq_begin,
 	.in_txn = sq_in_txn,
+	.txn_failed = sq_txn_failed,
 	.checkpoint = sq_checkpoint,
 };
 

@@ -42,6 +42,7 @@ struct job {
 	int (*run)(struct db *db, void *arg);
 	void *arg;
 	struct waiter w;
+	char error[512]; /* why it failed */
 };
 
 struct db_writer {
@@ -64,7 +65,7 @@ struct db_writer {
 	bool held;       /* a transaction is running on conn */
 	bool committing; /* the commit thread is using conn */
 	bool open;       /* the group's transaction is begun */
-	char error[256]; /* why the last commit failed */
+	char error[512]; /* why the last commit failed */
 	unsigned line;   /* transactions waiting for their turn or running */
 	unsigned members;
 	struct waiter *group;
@@ -95,6 +96,27 @@ static void answer_group(struct db_writer *w, struct waiter *group, unsigned n, 
 	pthread_cond_broadcast(&w->done);
 }
 
+/* Is the group's transaction still one that can be committed? */
+static bool usable(struct db *c)
+{
+	return c->ops->in_txn(c) && !c->ops->txn_failed(c);
+}
+
+/* End whatever transaction the connection is in; a connection that will not
+ * roll back is closed, and opened anew by the next transaction. The caller
+ * has the connection to itself. */
+static void abandon(struct db_writer *w)
+{
+	struct db *c = w->conn;
+	if (!c || !c->ops->in_txn(c))
+		return;
+	if (c->ops->exec(c, "ROLLBACK") == 0 && !c->ops->in_txn(c))
+		return;
+	log_error("db_commit", "error=\"the writer's connection would not roll back: %s\" action=reopen", c->errmsg);
+	db_close(c);
+	w->conn = NULL;
+}
+
 /* The group, taken whole: the next transaction begins a new one. */
 static struct waiter *take_group(struct db_writer *w, unsigned *ret_n)
 {
@@ -116,13 +138,14 @@ static void commit_group(struct db_writer *w)
 	w->committing = true;
 	pthread_mutex_unlock(&w->lock);
 
-	int r = w->conn->ops->exec(w->conn, "COMMIT");
+	/* A transaction PostgreSQL has failed answers COMMIT with a rollback
+	 * that looks like success: never let it. */
+	int r = usable(w->conn) ? w->conn->ops->exec(w->conn, "COMMIT") : ERR_DB;
 	char error[sizeof w->error] = "";
 	if (r < 0) {
-		snprintf(error, sizeof error, "%s", db_errmsg(w->conn));
+		snprintf(error, sizeof error, "%s", w->conn->errmsg[0] ? w->conn->errmsg : "the transaction had failed");
 		log_error("db_commit", "transactions=%u error=\"%s\"", n, error);
-		if (w->conn->ops->in_txn(w->conn))
-			(void)w->conn->ops->exec(w->conn, "ROLLBACK");
+		abandon(w);
 	}
 
 	pthread_mutex_lock(&w->lock);
@@ -162,6 +185,7 @@ static void *checkpoint_thread(void *arg)
 }
 
 static void group_lost(struct db_writer *w);
+static int writer_reopen(struct db_writer *w);
 
 /* Run the queued jobs one after another, each in a savepoint of the
  * group's transaction; those that succeed join the group. The lock is held
@@ -174,25 +198,44 @@ static void run_jobs(struct db_writer *w)
 	w->held = true;
 	pthread_mutex_unlock(&w->lock);
 
-	struct db *c = w->conn;
 	while (jobs) {
 		struct job *j = jobs;
 		jobs = j->next;
 		int r = 0;
-		if (!w->open) {
+		if (!w->conn) {
+			pthread_mutex_lock(&w->lock);
+			r = writer_reopen(w);
+			pthread_mutex_unlock(&w->lock);
+		}
+		struct db *c = w->conn;
+		if (r == 0 && !w->open) {
 			r = c->ops->begin(c);
 			w->open = r == 0;
 		}
+		if (r < 0) {
+			snprintf(j->error, sizeof j->error, "%s", c ? c->errmsg : "the database cannot be opened");
+			pthread_mutex_lock(&w->lock);
+			j->w.result = r;
+			j->w.done = true;
+			pthread_cond_broadcast(&w->done);
+			pthread_mutex_unlock(&w->lock);
+			continue;
+		}
+		bool kept = false;
 		if (r == 0 && (r = c->ops->exec(c, "SAVEPOINT tx")) == 0) {
 			r = j->run(c, j->arg);
-			bool kept = r == 0 ? c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0
-					   : c->ops->exec(c, "ROLLBACK TO SAVEPOINT tx") == 0 &&
-						     c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0;
-			if (!kept && r == 0)
-				r = ERR_DB;
+			if (r > 0)
+				r = 0;
+			kept = r == 0 ? c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0
+				      : c->ops->exec(c, "ROLLBACK TO SAVEPOINT tx") == 0 &&
+						c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0;
 		}
+		if (r < 0 || !kept)
+			snprintf(j->error, sizeof j->error, "%s", c->errmsg);
 		pthread_mutex_lock(&w->lock);
-		if (w->open && !c->ops->in_txn(c)) {
+		/* A savepoint that could not be ended, or a transaction the
+		 * engine ended or failed: nothing of the group can be trusted. */
+		if (w->open && (!kept || !usable(c))) {
 			group_lost(w);
 			r = r < 0 ? r : ERR_DB;
 		}
@@ -287,35 +330,48 @@ void db_writer_stats(struct db_writer *w, struct db_writer_stats *ret)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* The connection and the commit thread, on first use; the lock is held. */
+/* The writer's connection, opened (again); the lock is held. */
+static int writer_reopen(struct db_writer *w)
+{
+	char err[256];
+	int r = db_open(w->url, &w->conn, err, sizeof err);
+	if (r < 0) {
+		snprintf(w->error, sizeof w->error, "%s", err);
+		return r;
+	}
+	if (db_engine(w->conn) != DB_SQLITE)
+		return 0;
+	/* The log is copied by the checkpoint thread, when there is one. */
+	r = w->conn->ops->exec(w->conn, w->checkpointer_started
+						? "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864"
+						: "PRAGMA journal_size_limit=67108864");
+	if (r < 0) {
+		snprintf(w->error, sizeof w->error, "%s", w->conn->errmsg);
+		db_close(w->conn);
+		w->conn = NULL;
+	}
+	return r;
+}
+
+/* The connection and the threads, on first use; the lock is held. */
 static int writer_start(struct db_writer *w, struct db *asking)
 {
-	if (!w->conn) {
+	int r;
+	if (!w->conn && (r = writer_reopen(w)) < 0) {
+		db_set_error(asking, "%s", w->error);
+		return r;
+	}
+	if (db_engine(w->conn) == DB_SQLITE && !w->ckpt) {
 		char err[256];
-		int r = db_open(w->url, &w->conn, err, sizeof err);
-		if (r < 0) {
+		if ((r = db_open(w->url, &w->ckpt, err, sizeof err)) < 0) {
 			db_set_error(asking, "%s", err);
 			return r;
 		}
-		if (db_engine(w->conn) == DB_SQLITE) {
-			if ((r = w->conn->ops->exec(w->conn, "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864")) < 0) {
-				db_set_error(asking, "%s", db_errmsg(w->conn));
-				db_close(w->conn);
-				w->conn = NULL;
-				return r;
-			}
-			if ((r = db_open(w->url, &w->ckpt, err, sizeof err)) < 0) {
-				db_set_error(asking, "%s", err);
-				db_close(w->conn);
-				w->conn = NULL;
-				return r;
-			}
-			w->checkpointer_started = pthread_create(&w->checkpointer, NULL, checkpoint_thread, w) == 0;
-			if (!w->checkpointer_started) {
-				log_warn("db_checkpoint", "error=\"no thread: the log is copied by the commits\"");
-				(void)w->conn->ops->exec(w->conn, "PRAGMA wal_autocheckpoint=1000");
-			}
-		}
+		w->checkpointer_started = pthread_create(&w->checkpointer, NULL, checkpoint_thread, w) == 0;
+		if (!w->checkpointer_started)
+			log_warn("db_checkpoint", "error=\"no thread: the log is copied by the commits\"");
+		else if ((r = w->conn->ops->exec(w->conn, "PRAGMA wal_autocheckpoint=0")) < 0)
+			log_warn("db_checkpoint", "error=\"%s\"", w->conn->errmsg);
 	}
 	if (!w->thread_started) {
 		if (pthread_create(&w->thread, NULL, commit_thread, w) != 0) {
@@ -342,6 +398,7 @@ static void group_lost(struct db_writer *w)
 {
 	unsigned n;
 	struct waiter *group = take_group(w, &n);
+	abandon(w);
 	snprintf(w->error, sizeof w->error, "the open transaction was rolled back by the database");
 	log_error("db_commit", "transactions=%u error=\"%s\"", n, w->error);
 	answer_group(w, group, n, ERR_DB);
@@ -354,15 +411,16 @@ int db_writer_begin(struct db_writer *w, struct db *db)
 	while (w->held || w->committing || w->members >= GROUP_MAX)
 		pthread_cond_wait(&w->turn, &w->lock);
 	int r = writer_start(w, db);
-	if (r == 0 && w->open && !w->conn->ops->in_txn(w->conn))
+	if (r == 0 && w->open && !usable(w->conn))
 		group_lost(w);
+	if (r == 0 && !w->conn)
+		r = writer_start(w, db); /* closed by group_lost */
 	if (r == 0 && !w->open) {
-		r = w->conn->ops->begin(w->conn);
+		if ((r = w->conn->ops->begin(w->conn)) < 0)
+			db_set_error(db, "%s", w->conn->errmsg);
 		w->open = r == 0;
 	}
 	if (r < 0) {
-		if (w->conn)
-			db_set_error(db, "%s", db_errmsg(w->conn));
 		leave(w);
 		pthread_mutex_unlock(&w->lock);
 		return r;
@@ -371,9 +429,9 @@ int db_writer_begin(struct db_writer *w, struct db *db)
 	pthread_mutex_unlock(&w->lock);
 
 	if ((r = w->conn->ops->exec(w->conn, "SAVEPOINT tx")) < 0) {
-		db_set_error(db, "%s", db_errmsg(w->conn));
+		db_set_error(db, "%s", w->conn->errmsg);
 		pthread_mutex_lock(&w->lock);
-		if (!w->conn->ops->in_txn(w->conn))
+		if (!usable(w->conn))
 			group_lost(w);
 		leave(w);
 		pthread_mutex_unlock(&w->lock);
@@ -387,11 +445,13 @@ int db_writer_begin(struct db_writer *w, struct db *db)
 static void undo(struct db_writer *w, struct db *db)
 {
 	struct db *c = w->conn;
+	if (c->errmsg[0])
+		db_set_error(db, "%s", c->errmsg); /* what went wrong, kept for the caller */
 	bool kept = c->ops->in_txn(c) && c->ops->exec(c, "ROLLBACK TO SAVEPOINT tx") == 0 &&
 		    c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0;
 	db->active = NULL;
 	pthread_mutex_lock(&w->lock);
-	if (!kept || !c->ops->in_txn(c))
+	if (!kept || !usable(c))
 		group_lost(w);
 	leave(w);
 	pthread_mutex_unlock(&w->lock);
@@ -402,14 +462,13 @@ int db_writer_commit(struct db_writer *w, struct db *db)
 	struct db *c = w->conn;
 	int r = c->ops->exec(c, "RELEASE SAVEPOINT tx");
 	if (r < 0) {
-		db_set_error(db, "%s", db_errmsg(c));
 		undo(w, db);
 		return r;
 	}
 	db->active = NULL;
 	struct waiter me = {0};
 	pthread_mutex_lock(&w->lock);
-	if (!c->ops->in_txn(c)) {
+	if (!usable(c)) {
 		/* Released, but the group's transaction was gone already: what
 		 * was written has no transaction to be committed in. */
 		group_lost(w);
@@ -450,7 +509,7 @@ int db_writer_job(struct db_writer *w, struct db *db, int (*run)(struct db *db, 
 	while (!j.w.done)
 		pthread_cond_wait(&w->done, &w->lock);
 	if (j.w.result < 0)
-		db_set_error(db, "%s", w->error[0] ? w->error : "the write failed");
+		db_set_error(db, "%s", j.error[0] ? j.error : w->error[0] ? w->error : "the write failed");
 	pthread_mutex_unlock(&w->lock);
 	return j.w.result;
 }

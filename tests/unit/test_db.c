@@ -638,6 +638,39 @@ static void a_read_view_holds_while_the_writer_commits(void **state)
 	db_pool_free(pool);
 }
 
+
+static int write_then_fail(struct db *w, void *arg)
+{
+	(void)arg;
+	int r = db_execf(w, "INSERT INTO j (n) VALUES (?)", "i", (int64_t)1);
+	return r < 0 ? r : db_exec(w, "INSERT INTO no_such_table (n) VALUES (1)");
+}
+
+static int write_two(struct db *w, void *arg)
+{
+	(void)arg;
+	return db_execf(w, "INSERT INTO j (n) VALUES (?), (?)", "ii", (int64_t)2, (int64_t)3);
+}
+
+static void a_write_by_the_writer_undoes_only_itself_and_names_its_own_error(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_exec(f->db, "CREATE TABLE j (n INTEGER NOT NULL)"), 0);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	assert_true(db_write(db, write_then_fail, NULL) < 0);
+	assert_non_null(strstr(db_errmsg(db), "no_such_table"));
+	assert_int_equal(db_write(db, write_two, NULL), 0);
+	int64_t n = -1;
+	assert_int_equal(db_query_int64(db, "SELECT count(*) FROM j", &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(db_query_int64(db, "SELECT min(n) FROM j", &n), 0);
+	assert_int_equal(n, 2);
+	db_pool_free(pool);
+}
+
 #define BOTH(fn) cmocka_unit_test_setup_teardown(fn, SETUP, teardown)
 /* A result is read as the statement steps (PostgreSQL: a row at a time),
  * and statements may still be run, stepped and given up in the middle of
@@ -726,7 +759,8 @@ static void statements_interleave_in_the_middle_of_a_result(void **state)
 		BOTH(a_failed_bind_is_kept_and_the_statement_never_runs),            \
 		BOTH(concurrent_transactions_share_commits_and_rollbacks_stay_their_own), \
 		BOTH(a_read_view_holds_while_the_writer_commits),                    \
-		BOTH(statements_interleave_in_the_middle_of_a_result)
+		BOTH(statements_interleave_in_the_middle_of_a_result),               \
+		BOTH(a_write_by_the_writer_undoes_only_itself_and_names_its_own_error)
 
 int main(void)
 {
