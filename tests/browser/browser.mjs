@@ -57,7 +57,12 @@ export async function openPage(browser, { width = 1280, height = 800 } = {}) {
     if (msg.type() === 'error') consoleErrors.push({ text: msg.text(), url: msg.location().url || '' });
   });
   page.on('pageerror', (err) => other.push(`page error: ${err.message}`));
-  page.on('requestfailed', (req) => other.push(`request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText}`));
+  page.on('requestfailed', (req) => {
+    // An image the page replaced before it arrived (a chart redrawn for a
+    // new choice) is cancelled by the browser: not a failure of the server.
+    if (req.resourceType() === 'image' && req.failure()?.errorText === 'net::ERR_ABORTED') return;
+    other.push(`request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText}`);
+  });
   page.on('response', (res) => {
     if (res.status() >= 400) http.push({ status: res.status(), method: res.request().method(), url: res.url() });
   });
