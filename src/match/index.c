@@ -314,7 +314,8 @@ static bool followed(const struct match_index *ix, const struct slot *sl)
 	return sl->key && sl->count <= ix->key_cap;
 }
 
-int match_index_compact(struct match_index *ix)
+/* The packed array for every followed key's postings, sized for them. */
+static int postings_alloc(const struct match_index *ix, uint32_t **ret)
 {
 	size_t total = 0;
 	for (size_t i = 0; i < ix->cap; i++)
@@ -322,9 +323,16 @@ int match_index_compact(struct match_index *ix)
 			total += ix->slot[i].count;
 	if (total > UINT32_MAX)
 		return ERR_TOOBIG;
-	uint32_t *csr = malloc((total ? total : 1) * sizeof *csr);
-	if (!csr)
-		return ERR_NOMEM;
+	*ret = malloc((total ? total : 1) * sizeof **ret);
+	return *ret ? 0 : ERR_NOMEM;
+}
+
+int match_index_compact(struct match_index *ix)
+{
+	uint32_t *csr;
+	int pr = postings_alloc(ix, &csr);
+	if (pr < 0)
+		return pr;
 	size_t k = 0;
 	for (size_t i = 0; i < ix->cap; i++) {
 		struct slot *sl = &ix->slot[i];
@@ -341,7 +349,7 @@ int match_index_compact(struct match_index *ix)
 	ix->post_id = ix->post_next = NULL;
 	ix->npost = ix->post_cap = 0;
 	ix->csr = csr;
-	ix->csr_len = total;
+	ix->csr_len = k;
 	return 0;
 }
 
@@ -379,15 +387,10 @@ int match_index_count(struct match_index *ix, const struct match_store *s, uint3
  * slot gets its run, filled from the end so the newest comes first. */
 static int fill_counted(struct match_index *ix, const struct match_store *s)
 {
-	size_t total = 0;
-	for (size_t i = 0; i < ix->cap; i++)
-		if (followed(ix, &ix->slot[i]))
-			total += ix->slot[i].count;
-	if (total > UINT32_MAX)
-		return ERR_TOOBIG;
-	uint32_t *csr = malloc((total ? total : 1) * sizeof *csr);
-	if (!csr)
-		return ERR_NOMEM;
+	uint32_t *csr;
+	int pr = postings_alloc(ix, &csr);
+	if (pr < 0)
+		return pr;
 	size_t at = 0;
 	for (size_t i = 0; i < ix->cap; i++) {
 		struct slot *sl = &ix->slot[i];
@@ -408,7 +411,7 @@ static int fill_counted(struct match_index *ix, const struct match_store *s)
 	for (size_t i = 0; i < ix->cap; i++)
 		ix->slot[i].head = UINT32_MAX;
 	ix->csr = csr;
-	ix->csr_len = total;
+	ix->csr_len = at;
 	ix->counted = 0;
 	ix->filled = true;
 	return 0;
