@@ -227,3 +227,99 @@ int time_parse(const char *s, hl_time *ret)
 	*ret = secs * HL_USEC_PER_SEC + frac;
 	return 0;
 }
+
+/* ---- the jurisdiction's clock ---- */
+
+static int64_t floor_secs(hl_time t)
+{
+	return t >= 0 ? t / HL_USEC_PER_SEC : (t - HL_USEC_PER_SEC + 1) / HL_USEC_PER_SEC;
+}
+
+static int local_tm(int64_t secs, struct tm *tm)
+{
+	time_t tt = (time_t)secs;
+	return localtime_r(&tt, tm) ? 0 : ERR_INVAL;
+}
+
+int local_from_time(hl_time t, struct local_time *ret)
+{
+	struct tm tm;
+	int r = local_tm(floor_secs(t), &tm);
+	if (r < 0)
+		return r;
+	*ret = (struct local_time){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+				   tm.tm_min,          tm.tm_sec,      (int64_t)tm.tm_gmtoff};
+	return 0;
+}
+
+int local_day(hl_time t, int64_t *ret)
+{
+	struct local_time lt;
+	int r = local_from_time(t, &lt);
+	if (r == 0)
+		*ret = days_from_civil(lt.y, lt.mo, lt.d);
+	return r;
+}
+
+int local_date(hl_time t, char *out, size_t size)
+{
+	struct local_time lt;
+	int r = local_from_time(t, &lt);
+	if (r < 0)
+		return r;
+	int n = snprintf(out, size, "%04d-%02d-%02d", lt.y, lt.mo, lt.d);
+	return n < 0 || (size_t)n >= size ? ERR_TOOBIG : 0;
+}
+
+/* The zone's offset at secs, in seconds east of UTC. */
+static int64_t offset_at(int64_t secs)
+{
+	struct tm tm;
+	return local_tm(secs, &tm) == 0 ? (int64_t)tm.tm_gmtoff : 0;
+}
+
+int time_from_local(int y, int mo, int d, int h, int mi, int s, hl_time *ret, enum local_fit *fit)
+{
+	if (mo < 1 || mo > 12 || d < 1 || d > civil_days_in_month(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+	    s < 0 || s > 59)
+		return ERR_INVAL;
+	/* The wall clock read as if it were UTC; the offsets in force a day
+	 * either side cover any change of offset near it (zones change at
+	 * most once a day). Each offset gives one candidate instant, which is
+	 * real if the zone has that offset then. */
+	int64_t wall = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	int64_t before = offset_at(wall - 86400), after = offset_at(wall + 86400);
+	int64_t a = wall - before, b = wall - after;
+	bool a_real = offset_at(a) == before, b_real = offset_at(b) == after;
+	enum local_fit f = LOCAL_ONCE;
+	int64_t secs;
+	if (a_real && b_real && a != b) {
+		f = LOCAL_TWICE;
+		secs = a < b ? a : b;
+	} else if (a_real) {
+		secs = a;
+	} else if (b_real) {
+		secs = b;
+	} else {
+		f = LOCAL_SKIPPED;
+		secs = a;
+	}
+	*ret = secs * HL_USEC_PER_SEC;
+	if (fit)
+		*fit = f;
+	return 0;
+}
+
+int local_words(hl_time t, char *out, size_t size)
+{
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct tm tm;
+	int r = local_tm(floor_secs(t), &tm);
+	if (r < 0)
+		return r;
+	int h12 = tm.tm_hour % 12 ? tm.tm_hour % 12 : 12;
+	int n = snprintf(out, size, "%s %d, %d, %d:%02d %s %s", months[tm.tm_mon], tm.tm_mday, tm.tm_year + 1900, h12,
+			 tm.tm_min, tm.tm_hour < 12 ? "AM" : "PM", tm.tm_zone ? tm.tm_zone : "");
+	return n < 0 || (size_t)n >= size ? ERR_TOOBIG : 0;
+}

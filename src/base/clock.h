@@ -39,3 +39,37 @@ void civil_from_days(int64_t days, int *ret_y, int *ret_m, int *ret_d);
 
 /* Parse RFC 3339 ("2026-11-28T18:40:00Z", "...T13:40:00.5-05:00"). */
 int time_parse(const char *s, hl_time *ret);
+
+/* ---- the jurisdiction's clock ----
+ *
+ * Calendar days, months and years, and the time of day a person reads, are
+ * the jurisdiction's: app_open sets the process's time zone (TZ) to the
+ * pack's time_zone, and these read that zone. Durations are real time: a
+ * 24-hour duty is due 24 * 3600 seconds after it starts, whatever the
+ * clocks did in between (hl_time arithmetic, never these). */
+
+/* An instant as the zone's clocks show it. */
+struct local_time {
+	int y, mo, d, h, mi, s;
+	int64_t offset; /* seconds east of UTC then (-18000: New York in winter) */
+};
+
+/* How a wall-clock time fits the zone: once, twice (the autumn hour that
+ * comes twice: the earlier is taken) or never (the spring hour the clocks
+ * skip). */
+enum local_fit { LOCAL_ONCE, LOCAL_TWICE, LOCAL_SKIPPED };
+
+/* The zone's clock at t. */
+int local_from_time(hl_time t, struct local_time *ret);
+/* The day of t in the zone: *ret days since 1970-01-01 (days_from_civil). */
+int local_day(hl_time t, int64_t *ret);
+/* "YYYY-MM-DD", the day of t in the zone; size >= 11. */
+int local_date(hl_time t, char *out, size_t size);
+/* The instant the zone's clocks show y-mo-d h:mi:s. Twice: the earlier.
+ * Skipped: *ret is the time read with the offset before the change (02:30
+ * on the spring day is 03:30 of the new offset), and *fit says so: a form
+ * refuses it, with words for the person. fit may be NULL. ERR_INVAL for
+ * no such date or time. */
+int time_from_local(int y, int mo, int d, int h, int mi, int s, hl_time *ret, enum local_fit *fit);
+/* t for a person, on the zone's clock: "Mar 14, 2027, 1:00 PM EDT". */
+int local_words(hl_time t, char *out, size_t size);

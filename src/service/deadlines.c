@@ -518,13 +518,18 @@ struct due_duty {
  * by e-mail; the text names the case and the duty, never the child. */
 static int notify(struct db *db, struct app *app, const struct due_duty *d, const char *ts)
 {
-	char text[400], subject[300], body[900], case_id[24];
+	char text[400], subject[300], body[900], case_id[24], due[64];
 	fmt_id(case_id, d->case_id);
+	/* The due time as the agency's clocks show it ("Mar 14, 2027, 1:00 PM
+	 * EDT"): a person reads it, in the app and by e-mail. */
+	hl_time due_t;
+	if (time_parse(d->due, &due_t) < 0 || local_words(due_t, due, sizeof due) < 0)
+		(void)str_copy(due, sizeof due, d->due);
 	if (d->overdue) {
-		snprintf(text, sizeof text, "Case %s: %s is overdue (it was due %s)", d->number, d->name, d->due);
+		snprintf(text, sizeof text, "Case %s: %s is overdue (it was due %s)", d->number, d->name, due);
 		snprintf(subject, sizeof subject, "[hartline] Overdue: %s, case %s", d->name, d->number);
 	} else {
-		snprintf(text, sizeof text, "Case %s: %s is due %s", d->number, d->name, d->due);
+		snprintf(text, sizeof text, "Case %s: %s is due %s", d->number, d->name, due);
 		snprintf(subject, sizeof subject, "[hartline] Due soon: %s, case %s", d->name, d->number);
 	}
 	snprintf(body, sizeof body,

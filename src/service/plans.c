@@ -57,13 +57,7 @@ static int64_t date_days(const struct cmp_date *d)
 /* The last second of day d in the pack's time zone (the process's). */
 static int end_of_local_day(const struct cmp_date *d, hl_time *ret)
 {
-	struct tm tm = {.tm_year = d->y - 1900, .tm_mon = d->m - 1, .tm_mday = d->d,
-			.tm_hour = 23, .tm_min = 59, .tm_sec = 59, .tm_isdst = -1};
-	time_t t = mktime(&tm);
-	if (t == (time_t)-1)
-		return ERR_INVAL;
-	*ret = (hl_time)t * HL_USEC_PER_SEC;
-	return 0;
+	return time_from_local(d->y, d->m, d->d, 23, 59, 59, ret, NULL);
 }
 
 /* ---- the body ---- */

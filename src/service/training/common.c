@@ -127,13 +127,9 @@ int tr_is_trainer(const struct app *app, struct db *db, int64_t trainee_id, cons
 
 int tr_today(char out[11])
 {
-	char ts[32];
-	int r = time_format(now(), ts, sizeof ts);
-	if (r < 0)
-		return r;
-	memcpy(out, ts, 10);
-	out[10] = '\0';
-	return 0;
+	/* The jurisdiction's day: a certificate valid through a date is valid
+	 * until that day ends on the agency's clocks. */
+	return local_date(now(), out, 11);
 }
 
 int tr_session_load(struct db *db, int64_t id, struct tr_session *s)
