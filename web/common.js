@@ -472,22 +472,71 @@ export function toLocalInput(ms = Date.now()) {
   return `${pad(p.y, 4)}-${pad(p.mo)}-${pad(p.d)}T${pad(p.h)}:${pad(p.mi)}`;
 }
 
+// The zone's offset at ms, in milliseconds east of UTC.
+function offsetAt(ms) {
+  const p = zoneParts(ms);
+  return Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s) - Math.floor(ms / 1000) * 1000;
+}
+
 /**
- * "2026-11-28T03:12" read on the agency's clock, as an RFC 3339 time in UTC
- * ("2026-11-28T08:12:00Z"); null when it is not a time.
+ * A wall-clock value ("2026-11-28T03:12") on the agency's clock: { at (ms),
+ * fit } where fit is 'once', 'twice' (the autumn hour the clocks show twice:
+ * at is the earlier) or 'skipped' (the spring hour the clocks jump over: at
+ * is read with the offset before the jump); null when it is not a time. The
+ * server reads a wall time the same way (src/base/clock.c, time_from_local).
  */
-export function fromLocalInput(value) {
+function readLocal(value) {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value || '');
   if (!m) return null;
-  const want = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
-  // The zone's offset at that moment; twice, for a time near a change of offset.
-  let t = want;
-  for (let i = 0; i < 2; i++) {
-    const p = zoneParts(t);
-    const shown = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s);
-    t += want - shown;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+  if (Number.isNaN(wall)) return null;
+  // The offsets a day either side: each gives one candidate instant, real
+  // when the zone has that offset then.
+  const before = offsetAt(wall - 86400000);
+  const after = offsetAt(wall + 86400000);
+  const a = wall - before;
+  const b = wall - after;
+  const aReal = offsetAt(a) === before;
+  const bReal = offsetAt(b) === after;
+  if (aReal && bReal && a !== b) return { at: Math.min(a, b), fit: 'twice' };
+  if (aReal) return { at: a, fit: 'once' };
+  if (bReal) return { at: b, fit: 'once' };
+  return { at: a, fit: 'skipped', before, after };
+}
+
+/**
+ * "2026-11-28T03:12" read on the agency's clock, as an RFC 3339 time in UTC
+ * ("2026-11-28T08:12:00Z"); null when it is not a time, or is a time the
+ * clocks skipped (skippedTimeText says so to the person). Of the autumn hour
+ * that comes twice, the first.
+ */
+export function fromLocalInput(value) {
+  const r = readLocal(value);
+  if (!r || r.fit === 'skipped') return null;
+  return new Date(r.at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Words for the person when value is a time the agency's clocks skipped
+ * (02:30 on the morning they go forward): what happened and what to give
+ * instead. '' for any other value.
+ */
+export function skippedTimeText(value) {
+  const r = readLocal(value);
+  if (!r || r.fit !== 'skipped') return '';
+  // The instant of the jump: the last before it shows the old offset.
+  let lo = r.at - 86400000;
+  let hi = r.at + 86400000;
+  while (hi - lo > 60000) {
+    const mid = Math.floor((lo + hi) / 2 / 60000) * 60000;
+    if (offsetAt(mid) === r.before) lo = mid;
+    else hi = mid;
   }
-  return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const clock = (ms) => new Intl.DateTimeFormat(locale, { timeZone: 'UTC', hour: 'numeric', minute: '2-digit' }).format(new Date(ms));
+  const from = clock(hi + r.before);
+  const to = clock(hi + r.after);
+  const day = formatDate(value.slice(0, 10));
+  return `On ${day} the clocks went forward from ${from} to ${to}, so ${clock(Date.parse(`${value.slice(0, 16)}:00Z`))} never happened. Give a time before ${from} or from ${to} on.`;
 }
 
 // ---------------------------------------------------------------- duties and countdowns
@@ -703,6 +752,26 @@ if (typeof document !== 'undefined') {
     const t = ev.target;
     if (t && t.matches && t.matches('textarea[maxlength]')) paintCounter(t);
   });
+  // A date and time the agency's clocks skipped is said at once, beside
+  // its field; the form then sends no time for it.
+  document.addEventListener('change', (ev) => {
+    const t = ev.target;
+    if (!t || !t.matches || !t.matches('input[type="datetime-local"]')) return;
+    const slot = document.getElementById(`${t.id}-error`);
+    if (!slot) return;
+    const text = skippedTimeText(t.value);
+    if (text) {
+      slot.textContent = text;
+      slot.dataset.skipped = 'true';
+      t.setAttribute('aria-invalid', 'true');
+      t.closest('.field')?.classList.add('has-error');
+    } else if (slot.dataset.skipped) {
+      slot.textContent = '';
+      delete slot.dataset.skipped;
+      t.removeAttribute('aria-invalid');
+      t.closest('.field')?.classList.remove('has-error');
+    }
+  });
 }
 
 /** Clears the marks of a form's field errors. */
@@ -736,7 +805,9 @@ export function markFieldErrors(form, r) {
     const label = box.querySelector('label');
     const said = label ? label.childNodes[0] && label.childNodes[0].textContent.trim() : '';
     const reason = String(x.reason || '');
-    slot.textContent = said && reason.toLowerCase().startsWith(`${said.toLowerCase()}: `) ? sentence(reason.slice(said.length + 2)) : reasonText(x);
+    // A time the clocks skipped reaches the server as no time: say why.
+    const skipped = el.matches('input[type="datetime-local"]') ? skippedTimeText(el.value) : '';
+    slot.textContent = skipped || (said && reason.toLowerCase().startsWith(`${said.toLowerCase()}: `) ? sentence(reason.slice(said.length + 2)) : reasonText(x));
     if (el.matches('input, select, textarea')) el.setAttribute('aria-invalid', 'true');
     box.classList.add('has-error');
     if (!first) first = el.matches('input, select, textarea') ? el : el.querySelector('input, select, textarea');

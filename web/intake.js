@@ -14,7 +14,7 @@
 
 import {
   $, api, busy, formatClock, formatDate, formatShortTime, fullName, getConfig, h, paintCounter, percent, problemText, say, sentence,
-  srOnly, matchReasons, termOptions, today, toLocalInput, fromLocalInput, townsList, zoneName,
+  srOnly, matchReasons, termOptions, today, toLocalInput, fromLocalInput, skippedTimeText, townsList, zoneName,
 } from './common.js';
 
 export const CHANNELS = [
@@ -486,6 +486,7 @@ function readForm() {
   const body = {};
   const received = $('ni-received_at');
   if (received.validity.badInput) errors.push({ field: 'received_at', reason: 'Enter the whole date and time of the call.' });
+  else if (skippedTimeText(received.value)) errors.push({ field: 'received_at', reason: skippedTimeText(received.value) });
   body.received_at = fromLocalInput(received.value) || received.value;
   body.channel = $('ni-channel').value;
   const reporter = { source: $('ni-source').value };
