@@ -141,7 +141,11 @@ static int certify(const struct svc_ctx *ctx, struct db *db, const struct tr_ses
 		return r;
 	}
 	char code[CODE_LEN + 1], on[11], until[32];
-	snprintf(on, sizeof on, "%.10s", s->starts_at);
+	/* Completed on the session's day on the agency's calendar (an evening
+	 * session is already the next day in UTC). */
+	hl_time started;
+	if (time_parse(s->starts_at, &started) < 0 || local_date(started, on, sizeof on) < 0)
+		snprintf(on, sizeof on, "%.10s", s->starts_at);
 	if (c->valid_months > 0)
 		if ((r = training_add_months(on, c->valid_months, until)) < 0)
 			return r;

@@ -33,12 +33,13 @@ const char *cert_status(const char *expires_at, const char *revoked_at, hl_time 
 		return "revoked";
 	if (!expires_at || !*expires_at)
 		return "valid";
-	char ts[32];
-	if (time_format(t, ts, sizeof ts) < 0)
+	char ts[32], day[11];
+	if (time_format(t, ts, sizeof ts) < 0 || local_date(t, day, sizeof day) < 0)
 		return "expired"; /* cannot tell: never say valid */
-	/* A date is valid through that day; a time until that instant. */
+	/* A date is valid through that day on the agency's calendar; a time
+	 * until that instant. */
 	if (strlen(expires_at) == 10)
-		return strncmp(expires_at, ts, 10) < 0 ? "expired" : "valid";
+		return strcmp(expires_at, day) < 0 ? "expired" : "valid";
 	return strcmp(expires_at, ts) <= 0 ? "expired" : "valid";
 }
 

@@ -126,9 +126,14 @@ int svc_tsession_create(const struct svc_ctx *ctx, const json_t *body, struct fi
 	if ((r = time_format(now(), ts, sizeof ts)) < 0 || (r = norm_time(json_get_str(body, "starts_at"), a)) < 0 ||
 	    (r = norm_time(json_get_str(body, "ends_at"), b)) < 0 || (r = db_begin(db)) < 0)
 		return r;
+	/* Numbered by the year it starts in on the agency's calendar. */
 	int year = 0;
-	if (sscanf(a, "%4d", &year) != 1) /* norm_time answered YYYY-MM-DDTHH:MM:SSZ */
+	hl_time started;
+	struct local_time lt;
+	if (time_parse(a, &started) < 0 || local_from_time(started, &lt) < 0)
 		r = ERR_INVAL;
+	else
+		year = lt.y;
 	if (r == 0 && (r = svc_next_number(db, "training_session", year, &seq)) == 0) {
 		snprintf(number, sizeof number, "T-%04d-%04lld", year, (long long)seq);
 		r = db_int64f(db, &id,
