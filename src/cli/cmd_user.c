@@ -589,22 +589,17 @@ static int demo_contacts(const struct svc_ctx *ctx)
 		 "robin.placeholder@example.org"},
 		{"Taylor Fictional", "regional_liaison", "Regional HART liaison (synthetic)", 1, 112,
 		 "taylor.fictional@example.org"},
-		{"Sam Demo", "mdt_coordinator", "MDT coordinator", 0, 121, "sam.demo@example.org"},
-		{"Lee Imaginary", "mdt_coordinator", "MDT coordinator", 1, 122, "lee.imaginary@example.org"},
+		{"Sam Demo", "mdt_coordinator", "MDT coordinator (synthetic)", 0, 121, "sam.demo@example.org"},
+		{"Lee Imaginary", "mdt_coordinator", "MDT coordinator (synthetic)", 1, 122, "lee.imaginary@example.org"},
 	};
 	const struct pack *p = ctx->app->pack;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
-		char phone[24], title[160];
+		char phone[24];
 		demo_phone(p, list[i].line, phone, sizeof phone);
-		if (strcmp(list[i].kind, "mdt_coordinator") == 0)
-			snprintf(title, sizeof title, "%s, %s (synthetic)", list[i].title,
-				 demo_region_name(p, (size_t)list[i].region));
-		else
-			snprintf(title, sizeof title, "%s", list[i].title);
 		json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", list[i].name, "kind", list[i].kind, "title",
-					 title, "phone", phone, "email", list[i].email);
+					 list[i].title, "phone", phone, "email", list[i].email);
 		if (list[i].region >= 0)
 			json_object_set_new(body, "region", json_string(demo_region_id(p, (size_t)list[i].region)));
 		int64_t id;
