@@ -30,18 +30,24 @@ build:
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --buildtype=release -Dwerror=true
 	ninja -C $(BUILD)
 
+# PACK=FILE runs the demo on another jurisdiction pack (packs/wisconsin.json);
+# the built-in pack is packs/connecticut.json. A demo database keeps the pack
+# it was made with: use another DEMO_DIR for another pack.
+PACK ?=
+PACK_OPT := $(if $(PACK),--pack $(PACK))
+
 demo: deps build
 	@mkdir -p $(DEMO_DIR)
-	./$(BUILD)/hartline init --db $(DEMO_DIR)/hartline.db
+	./$(BUILD)/hartline init --db $(DEMO_DIR)/hartline.db $(PACK_OPT)
 	@echo
 	@echo "  hartline demo (synthetic data only; no real person is in it)"
 	@echo
-	@./$(BUILD)/hartline demo --db $(DEMO_DIR)/hartline.db --cases
+	@./$(BUILD)/hartline demo --db $(DEMO_DIR)/hartline.db --cases $(PACK_OPT)
 	@echo
 	@echo "  Open http://$(LISTEN)/ in a browser and log in as one of them"
 	@echo "  (demo-admin manages users). Ctrl-C stops the server."
 	@echo
-	./$(BUILD)/hartline serve --db $(DEMO_DIR)/hartline.db --listen $(LISTEN)
+	./$(BUILD)/hartline serve --db $(DEMO_DIR)/hartline.db --listen $(LISTEN) $(PACK_OPT)
 
 # Benchmarks against the budgets (DESIGN.md, docs/architecture.md) side by
 # side with PostgreSQL pg_trgm and DuckDB, and the request path under wrk
@@ -68,7 +74,7 @@ test-tools:
 		(cd tests && npm ci --no-audit --no-fund)
 
 unit: check-build
-	meson test -C $(CHECK_BUILD) --suite unit --print-errorlogs
+	meson test -C $(CHECK_BUILD) --suite unit --suite lint --print-errorlogs
 
 # The unit tests once more under Valgrind, on a build without sanitizers.
 valgrind:

@@ -10,7 +10,7 @@ import {
 // The roles, in the server's words (GET /api/v1/users gives role_label too),
 // and the kind of scope each takes.
 const ROLES = [
-  { id: 'careline', label: 'Careline worker', scope: null },
+  { id: 'careline', label: 'Hotline worker', scope: null },
   { id: 'hart', label: 'HART coordinator', scope: null },
   { id: 'liaison', label: 'Regional liaison', scope: 'region' },
   { id: 'mdt', label: 'MDT member', scope: 'team' },

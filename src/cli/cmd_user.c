@@ -269,7 +269,7 @@ static int user_change(struct svc_ctx *ctx, const char *what, const char *name, 
 }
 
 struct user_opts {
-	const char *db, *key, *role, *region, *team, *provider, *display, *email, *base;
+	const char *db, *key, *pack, *role, *region, *team, *provider, *display, *email, *base;
 	int64_t expires;
 	bool from_stdin, link_only;
 };
@@ -288,6 +288,7 @@ static const struct opt user_table[] = {
 	OPT_DURATION(T, expires, "expires", "add --setup-link, setup-link: how long the link works (default 72h)"),
 	OPT_DB(T, db),
 	OPT_KEY_FILE(T, key),
+	OPT_PACK(T, pack),
 	OPT_END,
 };
 #undef T
@@ -319,7 +320,7 @@ static int run_user(int argc, char **argv)
 	if (o.link_only && o.from_stdin)
 		return cli_misuse(&cli_user, "--setup-link and --password-stdin exclude each other: give one");
 	struct app app;
-	if (cli_open_app(&app, o.db, NULL, o.key))
+	if (cli_open_app(&app, o.db, o.pack, o.key))
 		return 1;
 	app.setup_ttl = o.expires;
 	struct actor cli;
@@ -338,20 +339,35 @@ static int run_user(int argc, char **argv)
 	return r;
 }
 
-/* One demo user per role; the scopes name the pack's first region and
- * demo team and agency ids. */
+/* One demo user per role; the liaison, MDT member and provider staff are
+ * scoped to the pack's first region, its demo team and a demo provider of
+ * it (demo_scope). */
 static const struct {
-	const char *username, *role, *scope, *display_name;
+	const char *username, *role, *display_name;
 } demo_users[] = {
-	{"demo-careline", "careline", NULL, "Demo Careline Worker"},
-	{"demo-hart", "hart", NULL, "Demo HART Coordinator"},
-	{"demo-liaison", "liaison", "R1", "Demo Regional Liaison"},
-	{"demo-mdt", "mdt", "mdt-r1", "Demo MDT Member"},
-	{"demo-provider", "provider", DEMO_PROVIDER_CODE, "Demo Provider Staff"},
-	{"demo-trainer", "trainer", NULL, "Demo Trainer"},
-	{"demo-analyst", "analyst", NULL, "Demo Analyst"},
-	{"demo-admin", "admin", NULL, "Demo Administrator"},
+	{"demo-careline", "careline", "Demo Hotline Worker"},
+	{"demo-hart", "hart", "Demo HART Coordinator"},
+	{"demo-liaison", "liaison", "Demo Regional Liaison"},
+	{"demo-mdt", "mdt", "Demo MDT Member"},
+	{"demo-provider", "provider", "Demo Provider Staff"},
+	{"demo-trainer", "trainer", "Demo Trainer"},
+	{"demo-analyst", "analyst", "Demo Analyst"},
+	{"demo-admin", "admin", "Demo Administrator"},
 };
+
+/* The scope of a demo user of role, in out; NULL for a role without one. */
+static const char *demo_scope(const struct pack *p, const char *role, char *out, size_t size)
+{
+	if (strcmp(role, "liaison") == 0)
+		snprintf(out, size, "%s", demo_region_id(p, 0));
+	else if (strcmp(role, "mdt") == 0)
+		demo_team_code(p, 0, out, size);
+	else if (strcmp(role, "provider") == 0)
+		demo_provider_code(DEMO_PROVIDER_STEM, demo_region_id(p, 0), out, size);
+	else
+		return NULL;
+	return out;
+}
 
 /* A password of four random words from a fixed list and two digits: easy
  * to type at a demo, far from the common-password list. */
@@ -368,7 +384,7 @@ static void demo_password(char *out, size_t size)
 		 words[r[3] % nw], (unsigned)(r[4] % 100));
 }
 
-/* "rivera-lopez" -> "Rivera-Lopez", "new haven" -> "New Haven". */
+/* "rivera-lopez" -> "Rivera-Lopez", "mary ann" -> "Mary Ann". */
 static void title_case(char *s)
 {
 	bool start = true;
@@ -391,20 +407,38 @@ static int demo_persons(struct app *app)
 	if (svc_persons_count(&ctx, &have) < 0 || have > 0)
 		return 0;
 	static const char *const kat_aliases[] = {"Kat Jones"};
+	const struct pack *pk = app->pack;
 	struct person_new known[] = {
-		{"Katherine", "Smith", kat_aliases, 1, "2011-03-04", -1, "F", "Hartford", true},
-		{"Jasmine", "Rivera-Lopez", NULL, 0, "2010-07-19", -1, "F", "New Haven", true},
-		{"Tyler", "O'Brien", NULL, 0, NULL, 15, "M", "Waterbury", true},
+		{"Katherine", "Smith", kat_aliases, 1, "2011-03-04", -1, "F", demo_town(pk, 3, 0, 3), true},
+		{"Jasmine", "Rivera-Lopez", NULL, 0, "2010-07-19", -1, "F", demo_town(pk, 1, 1, 6), true},
+		{"Tyler", "O'Brien", NULL, 0, NULL, 15, "M", demo_town(pk, 4, 2, 8), true},
 	};
+	/* The generated children live in the pack's towns. */
+	size_t n_towns = 0;
+	for (size_t i = 0; i < pk->n_regions; i++)
+		for (size_t j = 0; j < pk->regions[i].n_offices; j++)
+			n_towns += pk->regions[i].offices[j].n_towns;
+	const char **towns = calloc(n_towns ? n_towns : 1, sizeof *towns);
+	if (!towns)
+		return 1;
+	n_towns = 0;
+	for (size_t i = 0; i < pk->n_regions; i++)
+		for (size_t j = 0; j < pk->regions[i].n_offices; j++)
+			for (size_t t = 0; t < pk->regions[i].offices[j].n_towns; t++)
+				towns[n_towns++] = pk->regions[i].offices[j].towns[t];
 	struct gen_config gc;
 	gen_config_defaults(&gc);
 	gc.seed = 2026;
 	gc.originals = 2000;
 	gc.records = 2000;
+	gc.towns = towns;
+	gc.n_towns = n_towns;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
-	if (!mem || gen_write(mem, &gc, NULL, NULL) < 0) {
+	int gr = mem ? gen_write(mem, &gc, NULL, NULL) : ERR_NOMEM;
+	free(towns);
+	if (gr < 0) {
 		if (mem)
 			fclose(mem);
 		free(text);
@@ -429,7 +463,7 @@ static int demo_persons(struct app *app)
 		size_t k = n * 5;
 		for (int c = 0; c < 5; c++) {
 			keep[k + (size_t)c] = strdup(row.fields[1 + (c < 2 ? c : c == 2 ? 2 : c == 3 ? 4 : 5)]);
-			if (keep[k + (size_t)c] && c != 2 && c != 3)
+			if (keep[k + (size_t)c] && c < 2) /* names; towns are the pack's, as written */
 				title_case(keep[k + (size_t)c]);
 		}
 		p[n].given_name = keep[k];
@@ -499,10 +533,11 @@ static int demo_case_json(const char *what, int r, struct field_errors *errs, js
  * children that the quick start and the tests search for. */
 static int demo_children(const struct svc_ctx *ctx, int64_t *ret_first)
 {
+	const struct pack *p = ctx->app->pack;
 	struct person_new kids[] = {
-		{"Avery", "Democase", NULL, 0, NULL, 16, "F", "Bridgeport", true},
-		{"Jordan", "Democase", NULL, 0, NULL, 15, "M", "New Haven", true},
-		{"Morgan", "Democase", NULL, 0, NULL, 14, "F", "Stamford", true},
+		{"Avery", "Democase", NULL, 0, NULL, 16, "F", demo_town(p, 0, 0, 0), true},
+		{"Jordan", "Democase", NULL, 0, NULL, 15, "M", demo_town(p, 1, 1, 6), true},
+		{"Morgan", "Democase", NULL, 0, NULL, 14, "F", demo_town(p, 0, 1, 4), true},
 	};
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
@@ -541,28 +576,32 @@ static int demo_update(const struct svc_ctx *ctx, const struct case_opened *c, j
 
 static int demo_contacts(const struct svc_ctx *ctx)
 {
+	/* region: the pack's first (0) or second (1) region, or none (-1). */
 	static const struct {
-		const char *name, *kind, *title, *region, *phone, *email;
+		const char *name, *kind, *title;
+		int region;
+		unsigned line;
+		const char *email;
 	} list[] = {
-		{"Dana Example", "hart_director", "HART Director (synthetic)", NULL, "860-555-0100", "dana.example@example.org"},
-		{"Chris Sample", "hart_coordinator", "HART Coordinator (synthetic)", NULL, "860-555-0101",
-		 "chris.sample@example.org"},
-		{"Robin Placeholder", "regional_liaison", "Regional HART liaison (synthetic)", "R1", "203-555-0111",
+		{"Dana Example", "hart_director", "HART Director (synthetic)", -1, 100, "dana.example@example.org"},
+		{"Chris Sample", "hart_coordinator", "HART Coordinator (synthetic)", -1, 101, "chris.sample@example.org"},
+		{"Robin Placeholder", "regional_liaison", "Regional HART liaison (synthetic)", 0, 111,
 		 "robin.placeholder@example.org"},
-		{"Taylor Fictional", "regional_liaison", "Regional HART liaison (synthetic)", "R2", "203-555-0112",
+		{"Taylor Fictional", "regional_liaison", "Regional HART liaison (synthetic)", 1, 112,
 		 "taylor.fictional@example.org"},
-		{"Sam Demo", "mdt_coordinator", "MDT coordinator, Region 1 (synthetic)", "R1", "203-555-0121",
-		 "sam.demo@example.org"},
-		{"Lee Imaginary", "mdt_coordinator", "MDT coordinator, Region 2 (synthetic)", "R2", "203-555-0122",
-		 "lee.imaginary@example.org"},
+		{"Sam Demo", "mdt_coordinator", "MDT coordinator (synthetic)", 0, 121, "sam.demo@example.org"},
+		{"Lee Imaginary", "mdt_coordinator", "MDT coordinator (synthetic)", 1, 122, "lee.imaginary@example.org"},
 	};
+	const struct pack *p = ctx->app->pack;
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
+		char phone[24];
+		demo_phone(p, list[i].line, phone, sizeof phone);
 		json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", list[i].name, "kind", list[i].kind, "title",
-					 list[i].title, "phone", list[i].phone, "email", list[i].email);
-		if (list[i].region)
-			json_object_set_new(body, "region", json_string(list[i].region));
+					 list[i].title, "phone", phone, "email", list[i].email);
+		if (list[i].region >= 0)
+			json_object_set_new(body, "region", json_string(demo_region_id(p, (size_t)list[i].region)));
 		int64_t id;
 		if (demo_step("add a demo contact", svc_contact_create(ctx, body, &errs, &id), &errs, body) < 0) {
 			field_errors_done(&errs);
@@ -601,9 +640,10 @@ static int demo_member(const struct svc_ctx *ctx, int64_t team, const char *name
 	return demo_step("add a demo team member", r, &errs, body);
 }
 
-/* Teams of Region 1 and Region 2, the contacts, and three cases: one whose
- * law-enforcement report is overdue, one child missing now, one reviewed
- * by mdt-r1 with a shared note, a rapid response and an action item.
+/* Teams of the pack's first two regions, the contacts, and three cases: one
+ * whose law-enforcement report is overdue, one child missing now, one
+ * reviewed by the first team with a shared note, a rapid response and an
+ * action item.
  * Skipped when a team exists: the demo was loaded before. */
 static int demo_buf_write(void *arg, const char *data, size_t n)
 {
@@ -637,32 +677,65 @@ static int demo_past_referrals(const struct svc_ctx *ctx)
 	return r;
 }
 
-/* The demo MDT teams of Region 1 and Region 2 and their members; mdt-r1's
- * id in ret_t1 and its first five members' in m. */
+/* A team of one region of the demo: code, name and members. */
+struct demo_team_of {
+	char code[40], name[160], police[160], own[160], hospital[160];
+	const char *region;
+};
+
+static void demo_team_of(const struct pack *p, size_t ri, struct demo_team_of *t)
+{
+	demo_team_code(p, ri, t->code, sizeof t->code);
+	t->region = demo_region_id(p, ri);
+	snprintf(t->name, sizeof t->name, "%s MDT", demo_region_name(p, ri));
+	const char *town = demo_town(p, ri, ri, ri ? 6 : 0);
+	snprintf(t->police, sizeof t->police, "Police department, %s (synthetic)", town ? town : demo_region_name(p, ri));
+	const struct pack_office *o = demo_office(p, ri, 0);
+	snprintf(t->own, sizeof t->own, "%s, %s (synthetic)", p->short_name, o ? o->name : demo_region_name(p, ri));
+	snprintf(t->hospital, sizeof t->hospital, "Regional hospital (synthetic)");
+	for (size_t i = 0; i < p->n_emergency_departments; i++)
+		if (p->emergency_departments[i].region && strcmp(p->emergency_departments[i].region, t->region) == 0) {
+			snprintf(t->hospital, sizeof t->hospital, "%s (synthetic)", p->emergency_departments[i].name);
+			break;
+		}
+}
+
+/* The demo MDT teams of the pack's first two regions and their members
+ * (roles by meaning, the pack's own where it names others); the first
+ * team's id in ret_t1 and its first five members' in m. */
 static int demo_teams(const struct svc_ctx *ctx, int64_t mdt_user, int64_t *ret_t1, int64_t m[5])
 {
+	const struct pack *p = ctx->app->pack;
+	const struct pack_item *roles = p->mdt_roles;
+	size_t nr = p->n_mdt_roles;
+	struct demo_team_of a, b;
+	demo_team_of(p, 0, &a);
+	demo_team_of(p, 1, &b);
+	char ph[8][24];
+	for (unsigned i = 0; i < 8; i++)
+		demo_phone(p, i < 5 ? 131 + i : 141 + (i - 5), ph[i], sizeof ph[i]);
+	const char *police = demo_pick(roles, nr, "law_enforcement", NULL, 2);
 	int64_t t1, t2;
-	if (demo_team(ctx, "mdt-r1", "Region 1 MDT", "R1", &t1) < 0 ||
-	    demo_member(ctx, t1, "Alex Example", "Office of the State's Attorney (synthetic)", "states_attorney",
-			"203-555-0131", 0, &m[0]) < 0 ||
-	    demo_member(ctx, t1, "Det. Casey Sample", "Bridgeport Police Department (synthetic)", "law_enforcement",
-			"203-555-0132", mdt_user, &m[1]) < 0 ||
-	    demo_member(ctx, t1, "Jamie Placeholder", "DCF Bridgeport (synthetic)", "dcf", "203-555-0133", 0,
+	if (demo_team(ctx, a.code, a.name, a.region, &t1) < 0 ||
+	    demo_member(ctx, t1, "Alex Example", "Prosecutor's office (synthetic)",
+			demo_pick(roles, nr, "states_attorney", police, 0), ph[0], 0, &m[0]) < 0 ||
+	    demo_member(ctx, t1, "Det. Casey Sample", a.police, police, ph[1], mdt_user, &m[1]) < 0 ||
+	    demo_member(ctx, t1, "Jamie Placeholder", a.own, demo_pick(roles, nr, "dcf", police, 1), ph[2], 0,
 			&m[2]) < 0 ||
-	    demo_member(ctx, t1, "Riley Fictional", "Victim advocacy program (synthetic)", "victim_advocate",
-			"203-555-0134", 0, &m[3]) < 0 ||
-	    demo_member(ctx, t1, "Quinn Example", "FBI New Haven (synthetic)", "fbi", "203-555-0135", 0, &m[4]) < 0 ||
-	    demo_team(ctx, "mdt-r2", "Region 2 MDT", "R2", &t2) < 0 ||
-	    demo_member(ctx, t2, "Drew Sample", "New Haven Police Department (synthetic)", "law_enforcement",
-			"203-555-0141", 0, NULL) < 0 ||
-	    demo_member(ctx, t2, "Kai Demo", "Yale New Haven Hospital (synthetic)", "health_care", "203-555-0142", 0,
-			NULL) < 0)
+	    demo_member(ctx, t1, "Riley Fictional", "Victim advocacy program (synthetic)",
+			demo_pick(roles, nr, "victim_advocate", NULL, 7), ph[3], 0, &m[3]) < 0 ||
+	    demo_member(ctx, t1, "Quinn Example", "FBI field office (synthetic)", demo_pick(roles, nr, "fbi", NULL, 8),
+			ph[4], 0, &m[4]) < 0 ||
+	    (b.region != a.region && demo_team(ctx, b.code, b.name, b.region, &t2) < 0) ||
+	    (b.region != a.region && demo_member(ctx, t2, "Drew Sample", b.police, police, ph[5], 0, NULL) < 0) ||
+	    (b.region != a.region && demo_member(ctx, t2, "Kai Demo", b.hospital,
+						 demo_pick(roles, nr, "health_care", NULL, 3), ph[6], 0, NULL) < 0))
 		return ERR_INVAL;
 	*ret_t1 = t1;
 	return 0;
 }
 
-/* mdt-r1 held a review of held_case a day ago, with an action item, and
+/* The first team held a review of held_case a day ago, with an action item, and
  * has next_case up the day after tomorrow. */
 static int demo_reviews(const struct svc_ctx *ctx, int64_t t1, const int64_t m[5], int64_t held_case,
 			int64_t next_case, struct field_errors *errs)
@@ -734,14 +807,15 @@ static int demo_response(struct app *app)
 
 	/* Avery: identified 26 hours ago, not reported to law enforcement. */
 	struct case_opened a, b, c;
-	if (demo_open_case(&ctx, kid, "R1", &a) < 0 ||
+	const struct pack *p = app->pack;
+	if (demo_open_case(&ctx, kid, demo_region_id(p, 0), &a) < 0 ||
 	    demo_update(&ctx, &a, json_pack("{s:s, s:s, s:s}", "status", "response", "victim_status", "suspected",
 					     "identified_at", demo_ago(t_a, sizeof t_a, 26 * 60))) < 0 ||
 	    demo_update(&ctx, &a, json_pack("{s:s}", "trafficking_type", "third_party")) < 0)
 		goto fail;
 
 	/* Jordan: missing since this morning; both reports still due. */
-	if (demo_open_case(&ctx, kid + 1, "R2", &b) < 0 ||
+	if (demo_open_case(&ctx, kid + 1, demo_region_id(p, 1), &b) < 0 ||
 	    demo_update(&ctx, &b, json_pack("{s:s, s:s}", "victim_status", "at_risk", "status", "response")) < 0)
 		goto fail;
 	body = json_pack("{s:s, s:s, s:s}", "last_seen_at", demo_ago(t_a, sizeof t_a, 5 * 60), "learned_at",
@@ -753,14 +827,17 @@ static int demo_response(struct app *app)
 	ret = NULL;
 
 	/* Morgan: reported on time, a rapid response, a shared note, and a
-	 * review held by mdt-r1 with an action item. */
-	if (demo_open_case(&ctx, kid + 2, "R1", &c) < 0 ||
+	 * review held by the first team with an action item. */
+	if (demo_open_case(&ctx, kid + 2, demo_region_id(p, 0), &c) < 0 ||
 	    demo_update(&ctx, &c, json_pack("{s:s, s:s, s:s}", "status", "response", "victim_status", "confirmed",
 					     "identified_at", demo_ago(t_a, sizeof t_a, 3 * 24 * 60))) < 0)
 		goto fail;
-	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "law_enforcement", "agency",
-			 "Stamford Police Department (synthetic)", "officer", "Officer Example", "reference",
-			 "SPD-DEMO-0042", "reported_at", demo_ago(t_a, sizeof t_a, 3 * 24 * 60 - 5 * 60));
+	char police[160];
+	const char *town = demo_town(p, 0, 1, 4);
+	snprintf(police, sizeof police, "Police department, %s (synthetic)", town ? town : demo_region_name(p, 0));
+	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "law_enforcement", "agency", police, "officer",
+			 "Officer Example", "reference", "PD-DEMO-0042", "reported_at",
+			 demo_ago(t_a, sizeof t_a, 3 * 24 * 60 - 5 * 60));
 	r = svc_case_report(&ctx, c.id, body, &errs, &cf, &ret);
 	if (demo_case_json("record a demo report", r, &errs, body, ret) < 0)
 		goto fail;
@@ -787,7 +864,10 @@ static int demo_response(struct app *app)
 		goto fail;
 	field_errors_done(&errs);
 	json_decref(cf.allowed);
-	printf("  Demo MDT teams mdt-r1 and mdt-r2, contacts, and cases %s, %s and %s.\n", a.number, b.number,
+	char code1[40], code2[40];
+	demo_team_code(p, 0, code1, sizeof code1);
+	demo_team_code(p, 1, code2, sizeof code2);
+	printf("  Demo MDT teams %s and %s, contacts, and cases %s, %s and %s.\n", code1, code2, a.number, b.number,
 	       c.number);
 	if (demo_plans(&ctx, c.id) < 0 || demo_past_referrals(&ctx) < 0 || demo_child_page(&ctx, kid + 2, c.id) < 0 ||
 	    demo_referrals(&ctx, (const int64_t[]){a.id, b.id, c.id}, 3) || demo_training(app))
@@ -800,7 +880,7 @@ fail:
 }
 
 struct demo_opts {
-	const char *db, *key;
+	const char *db, *key, *pack;
 	bool cases;
 };
 
@@ -810,6 +890,7 @@ struct demo_opts {
 static const struct opt demo_table[] = {
 	OPT_DB(struct demo_opts, db),
 	OPT_KEY_FILE(struct demo_opts, key),
+	OPT_PACK(struct demo_opts, pack),
 	OPT_FLAG(struct demo_opts, cases, "cases", "also MDT teams, contacts, cases and past years' referrals"),
 	OPT_END,
 };
@@ -823,7 +904,7 @@ static int run_demo(int argc, char **argv)
 	const char *db = o.db;
 	bool cases = o.cases;
 	struct app app;
-	if (cli_open_app(&app, db, NULL, o.key))
+	if (cli_open_app(&app, db, o.pack, o.key))
 		return 1;
 	struct actor cli;
 	actor_cli(&cli);
@@ -835,15 +916,15 @@ static int run_demo(int argc, char **argv)
 			continue;
 		if (created == 0)
 			printf("  Demo users (synthetic; passwords are shown this once):\n\n"
-			       "  %-15s %-9s %-16s %s\n", "USERNAME", "ROLE", "SCOPE", "PASSWORD");
+			       "  %-15s %-9s %-22s %s\n", "USERNAME", "ROLE", "SCOPE", "PASSWORD");
 		char password[96];
 		demo_password(password, sizeof password);
-		char email[96];
+		char email[96], scope[64];
 		snprintf(email, sizeof email, "%s@example.org", demo_users[i].username);
 		struct user_new u = {
 			.username = demo_users[i].username,
 			.role = demo_users[i].role,
-			.scope = demo_users[i].scope,
+			.scope = demo_scope(app.pack, demo_users[i].role, scope, sizeof scope),
 			.display_name = demo_users[i].display_name,
 			.email = email,
 			.password = password,
@@ -856,7 +937,7 @@ static int run_demo(int argc, char **argv)
 			fprintf(stderr, "hartline demo: cannot create %s: %s\n", u.username, err_str(r));
 			failed++;
 		} else {
-			printf("  %-15s %-9s %-16s %s\n", u.username, u.role, u.scope ? u.scope : "-", password);
+			printf("  %-15s %-9s %-22s %s\n", u.username, u.role, u.scope ? u.scope : "-", password);
 			created++;
 		}
 		field_errors_done(&errs);

@@ -33,14 +33,17 @@ static int step(const char *what, int r, struct field_errors *errs, json_t *body
 static int second_record(const struct svc_ctx *ctx, struct field_errors *errs, int64_t *ret_intake,
 			 int64_t *ret_person)
 {
+	const struct pack *p = ctx->app->pack;
 	char received[32];
 	time_format(now() - (hl_time)60 * 24 * 3600 * HL_USEC_PER_SEC, received, sizeof received);
+	const char *town = demo_town(p, 0, 1, 4), *source = demo_pick(p->sources, p->n_sources, "law_enforcement", NULL, 0),
+		   *concern = demo_pick(p->vulnerabilities, p->n_vulnerabilities, "detained_for_prostitution", NULL, 0);
 	json_t *body = json_pack(
 		"{s:s, s:s, s:{s:s, s:s}, s:[{s:s, s:s, s:i, s:s, s:s}], s:s, s:[s]}", "received_at", received, "channel",
-		"phone", "reporter", "source", "law_enforcement", "name", "Officer Example (synthetic)", "children",
-		"given_name", "Mo", "family_name", "Democase", "estimated_age", 14, "town", "Stamford", "placement", "home",
-		"narrative", "Picked up at a motel with an adult; charged with loitering (synthetic).", "concerns",
-		"detained_for_prostitution");
+		"phone", "reporter", "source", source ? source : "", "name", "Officer Example (synthetic)", "children",
+		"given_name", "Mo", "family_name", "Democase", "estimated_age", 14, "town", town ? town : "", "placement",
+		"home", "narrative", "Picked up at a motel with an adult; charged with loitering (synthetic).", "concerns",
+		concern ? concern : "");
 	struct intake_created created;
 	int r = svc_intake_create(ctx, body, NULL, errs, &created);
 	if (step("record the demo report of Mo", r, errs, body, NULL) < 0)
@@ -81,6 +84,15 @@ int demo_child_page(const struct svc_ctx *ctx, int64_t person, int64_t case_id)
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
 	int64_t intake = 0, mo = 0;
+	const struct pack *p = ctx->app->pack;
+	const struct pack_item *off = p->recovery.relief_offences;
+	size_t noff = p->recovery.n_relief_offences;
+	const char *first = demo_pick(off, noff, "prostitution", NULL, 0), *second = demo_pick(off, noff, "theft", first, 2);
+	const char *town = demo_town(p, 0, 1, 4);
+	char court[160];
+	snprintf(court, sizeof court, "Juvenile court, %s (synthetic)", town ? town : demo_region_name(p, 0));
+	if (!first || !second)
+		return 0;
 	struct case_conflict cf = {0};
 	json_t *out = NULL, *body;
 	int r = second_record(ctx, &errs, &intake, &mo);
@@ -92,9 +104,8 @@ int demo_child_page(const struct svc_ctx *ctx, int64_t person, int64_t case_id)
 	}
 	if (r == 0)
 		r = relief(ctx, person,
-			   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:I}]}", "court",
-				     "Superior Court, Juvenile Matters, Stamford", "docket", "JV-DEMO-0101", "offence",
-				     "prostitution", "offence_date", "2026-09-28", "relief_kind", "vacatur", "defence_notes",
+			   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:I}]}", "court", court, "docket",
+				     "JV-DEMO-0101", "offence", first, "offence_date", "2026-09-28", "relief_kind", "vacatur", "defence_notes",
 				     "Picked up while under a trafficker's control (synthetic).", "links", "kind", "intake", "id",
 				     (json_int_t)intake),
 			   json_pack("[{s:s, s:s}, {s:s, s:s}]", "status", "petition_filed", "petition_filed_on", "2026-10-15",
@@ -102,8 +113,8 @@ int demo_child_page(const struct svc_ctx *ctx, int64_t person, int64_t case_id)
 			   &errs);
 	if (r == 0)
 		r = relief(ctx, person,
-			   json_pack("{s:s, s:s, s:s, s:s}", "court", "Superior Court, Juvenile Matters, Stamford", "docket",
-				     "JV-DEMO-0144", "offence", "theft", "relief_kind", "erasure"),
+			   json_pack("{s:s, s:s, s:s, s:s}", "court", court, "docket", "JV-DEMO-0144", "offence", second,
+				     "relief_kind", "erasure"),
 			   json_pack("[{s:s}]", "status", "petition_filed"), &errs);
 	field_errors_done(&errs);
 	json_decref(cf.allowed);

@@ -74,14 +74,14 @@ static json_t *populations_for(const struct pack *p, size_t i)
 	return a;
 }
 
-static json_t *staff_for(size_t i)
+static json_t *staff_for(const struct pack *p, size_t i)
 {
 	json_t *a = json_array();
 	for (size_t k = 0; a && k < 1 + i % 3; k++) {
 		char name[64], phone[16], email[80];
 		size_t f = (i + k) % 6, l = (i * 2 + k) % 6;
 		snprintf(name, sizeof name, "%s %s", staff_first[f], staff_last[l]);
-		snprintf(phone, sizeof phone, "203-555-%04zu", 100 + i * 3 + k);
+		demo_phone(p, (unsigned)(100 + i * 3 + k), phone, sizeof phone);
 		snprintf(email, sizeof email, "%c.%s%zu@example.org", tolower((unsigned char)staff_first[f][0]),
 			 staff_last[l], i);
 		for (char *c = email; *c; c++)
@@ -100,7 +100,7 @@ static json_t *body_for(const struct pack *p, size_t ri, size_t j, size_t i)
 	char code[64], name[160], phone[16], web[96], addr[160], basis[160];
 	code_for(code, sizeof code, names[i % NAMES].stem, reg->id);
 	snprintf(name, sizeof name, "%s (synthetic)", names[i % NAMES].name);
-	snprintf(phone, sizeof phone, "860-555-%04zu", 200 + i);
+	demo_phone(p, (unsigned)(200 + i), phone, sizeof phone);
 	/* The agency's public contacts are kept in clear (docs/recovery.md):
 	 * another reserved domain than the people's, whose addresses are
 	 * sealed. */
@@ -117,7 +117,7 @@ static json_t *body_for(const struct pack *p, size_t ri, size_t j, size_t i)
 		json_array_append_new(langs_a, json_string(langs[i % 6][k]));
 	int64_t capacity = 4 + (int64_t)(i % 5) * 2, openings = (int64_t)((i * 7) % 4);
 	const char *status = i % 3 == 2 ? "not_informed" : i % 5 == 4 ? "lapsed" : "informed";
-	snprintf(basis, sizeof basis, "Day 1 and Day 2 trafficking-informed training, %zu staff", 1 + i % 3);
+	snprintf(basis, sizeof basis, "The trafficking-informed courses completed, %zu staff", 1 + i % 3);
 	char until[16];
 	snprintf(until, sizeof until, "%d-%02zu-%02zu", strcmp(status, "lapsed") == 0 ? 2026 : 2027, 1 + i % 12,
 		 1 + i % 28);
@@ -128,7 +128,7 @@ static json_t *body_for(const struct pack *p, size_t ri, size_t j, size_t i)
 			      "languages", langs_a, "age_min", (json_int_t)(i % 2 ? 12 : 10), "age_max",
 			      (json_int_t)(i % 4 == 3 ? 21 : 18), "capacity", (json_int_t)capacity, "openings",
 			      (json_int_t)openings, "phone", phone, "email", email, "website", web,
-			      "address", addr, "staff", staff_for(i), "informed_status", status);
+			      "address", addr, "staff", staff_for(p, i), "informed_status", status);
 	if (b && strcmp(status, "not_informed") != 0) {
 		json_object_set_new(b, "informed_basis", json_string(basis));
 		json_object_set_new(b, "informed_until", json_string(until));

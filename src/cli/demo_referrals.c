@@ -66,6 +66,8 @@ static int say(const char *what, int r, struct field_errors *errs)
 static int pick(const struct svc_ctx *hart, const char *service, const char *region, int64_t not, int64_t *ret_id,
 		char code[64])
 {
+	char own[64];
+	demo_provider_code(DEMO_PROVIDER_STEM, demo_region_id(hart->app->pack, 0), own, sizeof own);
 	struct provider_filter f = {.service = service, .region = region, .age = -1, .by_openings = true};
 	struct field_errors errs;
 	field_errors_init(&errs, 5);
@@ -84,7 +86,7 @@ static int pick(const struct svc_ctx *hart, const char *service, const char *reg
 		const char *c = json_string_value(json_object_get(p, "code"));
 		if (id == not || !c)
 			continue;
-		if (!chosen || strcmp(c, DEMO_PROVIDER_CODE) == 0)
+		if (!chosen || strcmp(c, own) == 0)
 			chosen = p;
 	}
 	r = chosen ? 0 : ERR_NOTFOUND;
@@ -102,11 +104,13 @@ static int pick(const struct svc_ctx *hart, const char *service, const char *reg
  * a staff member of that agency without an account (user 0). */
 static void provider_actor(const struct svc_ctx *hart, const char *code, struct actor *a, struct svc_ctx *ctx)
 {
+	char own[64];
+	demo_provider_code(DEMO_PROVIDER_STEM, demo_region_id(hart->app->pack, 0), own, sizeof own);
 	memset(a, 0, sizeof *a);
 	a->role = ROLE_PROVIDER;
 	(void)str_copy(a->scope, sizeof a->scope, code);
 	(void)str_copy(a->username, sizeof a->username, "demo-provider-staff");
-	if (strcmp(code, DEMO_PROVIDER_CODE) == 0 && svc_users_find(hart, "demo-provider", &a->user_id) == 0)
+	if (strcmp(code, own) == 0 && svc_users_find(hart, "demo-provider", &a->user_id) == 0)
 		(void)str_copy(a->username, sizeof a->username, "demo-provider");
 	*ctx = (struct svc_ctx){.app = hart->app, .actor = a, .client = "cli"};
 }
@@ -156,16 +160,43 @@ static int answer(const struct svc_ctx *hart, const char *code, json_t *ref, con
 	return r;
 }
 
-static int one(const struct svc_ctx *hart, const struct demo_ref *d, const int64_t *cases, size_t n, int *made)
+/* The service of plan[i]: its own when the pack has it, else one of the
+ * pack's that no other referral of the same case uses. */
+static const char *service_of(const struct pack *p, size_t i)
+{
+	const struct demo_ref *d = &plan[i];
+	if (pack_item_find(p->services, p->n_services, d->service))
+		return d->service;
+	for (size_t k = 0; k < p->n_services; k++) {
+		const char *cand = p->services[k].id;
+		bool used = false;
+		for (size_t j = 0; j < sizeof plan / sizeof plan[0] && !used; j++) {
+			if (j == i || plan[j].kase != d->kase)
+				continue;
+			const char *other = j < i ? service_of(p, j)
+				: pack_item_find(p->services, p->n_services, plan[j].service) ? plan[j].service
+											: NULL;
+			used = other && strcmp(other, cand) == 0;
+		}
+		if (!used)
+			return cand;
+	}
+	return NULL;
+}
+
+static int one(const struct svc_ctx *hart, const struct demo_ref *d, const char *service, const int64_t *cases,
+	       size_t n, int *made)
 {
 	struct case_head h = {0};
 	struct db *db;
 	int r = 0;
+	if (!service)
+		return 0;
 	if ((size_t)d->kase >= n || (r = app_db(hart->app, &db)) < 0 || (r = case_load(db, cases[d->kase], &h)) < 0)
 		return d->kase >= (int)n ? 0 : r;
 	int64_t pid = 0;
 	char code[64], at[32];
-	if ((r = pick(hart, d->service, h.region, 0, &pid, code)) < 0)
+	if ((r = pick(hart, service, h.region, 0, &pid, code)) < 0)
 		return r == ERR_NOTFOUND ? 0 : r;
 	/* Hours ago, but never before the case was opened (the service
 	 * refuses that): the demo's cases are opened just now. */
@@ -178,7 +209,7 @@ static int one(const struct svc_ctx *hart, const struct demo_ref *d, const int64
 	free(opened);
 	if ((r = time_format(t, at, sizeof at)) < 0)
 		return r;
-	json_t *body = json_pack("{s:I, s:s, s:s, s:s, s:s}", "provider_id", (json_int_t)pid, "service", d->service,
+	json_t *body = json_pack("{s:I, s:s, s:s, s:s, s:s}", "provider_id", (json_int_t)pid, "service", service,
 				 "urgency", d->urgency, "reason", d->reason, "referred_at", at);
 	struct field_errors errs;
 	field_errors_init(&errs, 10);
@@ -196,7 +227,7 @@ static int one(const struct svc_ctx *hart, const struct demo_ref *d, const int64
 	if (r == 0 && d->rerefer) {
 		int64_t other = 0;
 		char other_code[64];
-		if ((r = pick(hart, d->service, h.region, pid, &other, other_code)) == 0) {
+		if ((r = pick(hart, service, h.region, pid, &other, other_code)) == 0) {
 			json_t *again = NULL;
 			body = json_pack("{s:I, s:s}", "provider_id", (json_int_t)other, "note",
 					 "The first provider had no opening (synthetic).");
@@ -223,7 +254,7 @@ int demo_referrals(const struct svc_ctx *hart, const int64_t *cases, size_t n)
 {
 	int made = 0;
 	for (size_t i = 0; i < sizeof plan / sizeof plan[0]; i++)
-		if (one(hart, &plan[i], cases, n, &made) < 0)
+		if (one(hart, &plan[i], service_of(hart->app->pack, i), cases, n, &made) < 0)
 			return 1;
 	printf("  Demo service referrals: %d, one in each status, to the demo providers.\n", made);
 	return 0;

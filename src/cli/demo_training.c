@@ -1,8 +1,9 @@
 /* demo_training.c: training in the demo (docs/training.md): people
- * trained, some of them staff of the demo providers with supervisors; a
- * Day 1 and a Day 2 held with attendance, so that the demo provider
- * demo-provider works for has two staff who completed both; and an
- * upcoming session with a waiting list. All through the services as the
+ * trained, some of them staff of the demo providers with supervisors; the
+ * two courses that make a provider trafficking-informed (the pack's) held
+ * with attendance, so that the demo provider demo-provider works for has
+ * two staff who completed both; and an upcoming session with a waiting
+ * list. All through the services as the
  * demo trainer. */
 #include "cli/demo.h"
 
@@ -51,10 +52,13 @@ static int64_t made_id(json_t *out)
 
 static int schedule(const struct svc_ctx *ctx, const char *course, int days, int capacity, int64_t *ret)
 {
-	char a[32], b[32];
+	const struct pack *p = ctx->app->pack;
+	char a[32], b[32], place[160];
+	const char *town = demo_town(p, 0, 0, 0);
+	snprintf(place, sizeof place, "Training center, %s (synthetic)", town ? town : demo_region_name(p, 0));
 	json_t *out = NULL, *body = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "course", course, "starts_at",
 					      day(a, sizeof a, days, 13), "ends_at", day(b, sizeof b, days, 20),
-					      "capacity", capacity, "region", "R1", "place", "DCF Academy, Hartford (synthetic)");
+					      "capacity", capacity, "region", demo_region_id(p, 0), "place", place);
 	struct field_errors errs;
 	field_errors_init(&errs, 4);
 	int r = svc_tsession_create(ctx, body, &errs, &out);
@@ -102,6 +106,8 @@ int demo_training(struct app *app)
 	str_copy(a.username, sizeof a.username, "demo-trainer");
 	a.role = ROLE_TRAINER;
 	struct svc_ctx ctx = {.app = app, .actor = &a, .client = "cli"};
+	/* The audiences by meaning; the agency's own staff are the pack's
+	 * first audience. An org of NULL: the agency's office in the region. */
 	static const struct {
 		const char *name, *org, *role, *audience;
 		int provider; /* index into providers, or -1 */
@@ -110,11 +116,17 @@ int demo_training(struct app *app)
 		{"Jamie Harbor", "Harbor Light (synthetic)", "Program director", "service_providers", 0, true},
 		{"Riley Harbor", "Harbor Light (synthetic)", "Case manager", "service_providers", 0, false},
 		{"Parker Second", "Second demo provider (synthetic)", "Advocate", "service_providers", 1, false},
-		{"Quinn Social", "DCF Region 1 (synthetic)", "Social worker", "dcf_staff", -1, false},
-		{"Sage Officer", "Hartford Police (synthetic)", "Sergeant", "police_roll_call", -1, false},
+		{"Quinn Social", NULL, "Social worker", NULL, -1, false},
+		{"Sage Officer", "Police department (synthetic)", "Sergeant", "police_roll_call", -1, false},
 		{"Taylor Nurse", "Example Hospital (synthetic)", "ED nurse", "medical_providers", -1, false},
 		{"Morgan Teacher", "Example High School (synthetic)", "Counsellor", "educators", -1, false},
 	};
+	const struct pack *p = app->pack;
+	const struct pack_course *first = demo_informed_course(p, 0), *second = demo_informed_course(p, 1);
+	if (!first || !second || p->training.n_audiences == 0)
+		return 0;
+	char own_org[160];
+	snprintf(own_org, sizeof own_org, "%s, %s (synthetic)", p->short_name, demo_region_name(p, 0));
 	int64_t id[7];
 	struct field_errors errs;
 	field_errors_init(&errs, 4);
@@ -122,10 +134,11 @@ int demo_training(struct app *app)
 		char email[80];
 		snprintf(email, sizeof email, "%s@example.org", people[i].name);
 		*strchr(email, ' ') = '.';
+		const char *audience = demo_pick(p->training.audiences, p->training.n_audiences, people[i].audience, NULL, 0);
 		json_t *out = NULL, *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "name", people[i].name,
-						      "email", email, "organisation", people[i].org, "role_title",
-						      people[i].role, "audience", people[i].audience, "region", "R1",
-						      "supervisor", people[i].supervisor);
+						      "email", email, "organisation", people[i].org ? people[i].org : own_org,
+						      "role_title", people[i].role, "audience", audience, "region",
+						      demo_region_id(p, 0), "supervisor", people[i].supervisor);
 		if (people[i].provider >= 0)
 			json_object_set_new(body, "provider_id", json_integer(providers[people[i].provider]));
 		if (step("add a demo person trained", svc_trainee_create(&ctx, body, &errs, &out), &errs,
@@ -137,11 +150,12 @@ int demo_training(struct app *app)
 	}
 	field_errors_done(&errs);
 	int64_t d1, d2, next;
-	if (schedule(&ctx, "day1", -60, 25, &d1) || fill(&ctx, d1, id, 5, true) ||
-	    schedule(&ctx, "day2", -30, 25, &d2) || fill(&ctx, d2, id, 3, true) ||
-	    schedule(&ctx, "day1", 14, 3, &next) || fill(&ctx, next, id + 4, 3, false) ||
+	if (schedule(&ctx, first->id, -60, 25, &d1) || fill(&ctx, d1, id, 5, true) ||
+	    schedule(&ctx, second->id, -30, 25, &d2) || fill(&ctx, d2, id, 3, true) ||
+	    schedule(&ctx, first->id, 14, 3, &next) || fill(&ctx, next, id + 4, 3, false) ||
 	    fill(&ctx, next, id + 3, 1, false))
 		return 1;
-	printf("  Demo training: 7 people, a Day 1 and a Day 2 held, an upcoming Day 1 with a waiting list.\n");
+	printf("  Demo training: 7 people, two sessions held (%s, %s), an upcoming one with a waiting list.\n",
+	       first->id, second->id);
 	return demo_training_year(&ctx);
 }

@@ -3,8 +3,9 @@
  * them staff of four demo providers (every third a supervisor), and 44
  * sessions over the past year, about one a week across regions and
  * courses, each with the people of its audiences registered, nine in ten
- * attending and most of them completing. Day 2 takes only those who
- * completed Day 1 before, train-the-trainer those who completed both, and
+ * attending and most of them completing. The second of the courses that
+ * make a provider trafficking-informed takes only those who completed the
+ * first before, train-the-trainer those who completed both, and
  * the sessions after a train-the-trainer session are led by the trainers
  * it certified, so that every figure (people, sessions, reach, providers
  * trafficking-informed over time) has a year to show. All through the
@@ -31,18 +32,21 @@
 static const char *const given[] = {"Avery", "Blake", "Casey", "Dana", "Ellis", "Frankie", "Gray", "Harper",
 				    "Indy", "Jordan", "Kai", "Logan", "Marlow", "Noel", "Oakley", "Peyton",
 				    "Quincy", "Reese", "Skyler", "Tatum"};
-static const char *const family[] = {"Abbott", "Bishop", "Carver", "Dalton", "Easton", "Fairley", "Garner",
+static const char *const family[] = {"Abbott", "Bishop", "Carver", "Dalton", "Ellery", "Fairley", "Garner",
 				     "Hollis", "Ingram", "Jessup", "Keller", "Lowry", "Mercer", "Norwood",
 				     "Osgood", "Prescott", "Quimby", "Rowland"};
 
-/* The courses of the year, in turn: Day 2 some weeks after Day 1, a
+/* The courses of the year, in turn: the first trafficking-informed
+ * course (-1), the second some weeks after it (-2), and between them the
+ * pack's other courses (n: the n-th of them, taken round), with a
  * train-the-trainer session a third of the way in. */
-static const char *const turn[] = {"day1", "demand", "day1", "emergency_medical", "day2", "roll_call",
-				   "not_a_number", "day1", "judicial", "my_life_my_choice", "day2"};
+static const int turn[] = {-1, 0, -1, 3, -2, 1, 5, -1, 2, 4, -2};
+#define TURNS (sizeof turn / sizeof *turn)
 
 struct year {
 	const struct svc_ctx *ctx;
 	const struct pack *pack;
+	const struct pack_course *first, *second; /* the trafficking-informed courses */
 	int64_t id[PEOPLE];
 	int audience[PEOPLE]; /* index into the pack's audiences */
 	bool done_day1[PEOPLE], done_day2[PEOPLE], trainer[PEOPLE];
@@ -65,14 +69,15 @@ static int64_t out_id(json_t *out)
 	return id;
 }
 
-static const char *organisation(const char *audience, int region)
+static const char *organisation(const struct pack *p, int a, int region)
 {
-	static char buf[96];
+	static char buf[160];
+	const char *audience = p->training.audiences[a].id;
 	snprintf(buf, sizeof buf, "%s, region %d (synthetic)",
 		 strncmp(audience, "police", 6) == 0 ? "Town police"
-		 : strstr(audience, "judges")	      ? "Superior Court"
+		 : strstr(audience, "judges")	      ? "Court"
 		 : strncmp(audience, "youth", 5) == 0 ? "Youth program"
-		 : strcmp(audience, "dcf_staff") == 0 ? "DCF area office"
+		 : a == 0			      ? p->short_name
 						      : "Community agency",
 		 region + 1);
 	return buf;
@@ -91,7 +96,7 @@ static int add_people(struct year *y, const int64_t *providers, size_t np)
 		bool staff = strcmp(aud, "service_providers") == 0 && np > 0;
 		json_t *out = NULL, *body = json_pack(
 			"{s:s, s:s, s:s, s:s, s:b}", "name", name, "email", email, "organisation",
-			organisation(aud, reg), "audience", aud, "supervisor", staff && (i / (int)na) % 3 == 0);
+			organisation(p, a, reg), "audience", aud, "supervisor", staff && (i / (int)na) % 3 == 0);
 		if (!body)
 			return ERR_NOMEM;
 		if (p->n_regions)
@@ -122,11 +127,11 @@ static bool eligible(const struct year *y, const struct pack_course *c, int i)
 {
 	if (!takes(c, y->pack->training.audiences[y->audience[i]].id))
 		return false;
-	if (strcmp(c->id, "day2") == 0)
+	if (c == y->second)
 		return y->done_day1[i] && !y->done_day2[i];
 	if (c->trains_trainers)
 		return y->done_day1[i] && y->done_day2[i] && !y->trainer[i];
-	if (strcmp(c->id, "day1") == 0)
+	if (c == y->first)
 		return !y->done_day1[i];
 	return true;
 }
@@ -193,9 +198,9 @@ static int hold(struct year *y, const struct pack_course *c, int k)
 	for (int m = 0; m < n; m++) {
 		if (who[m] < 0)
 			continue;
-		if (strcmp(c->id, "day1") == 0)
+		if (c == y->first)
 			y->done_day1[who[m]] = true;
-		else if (strcmp(c->id, "day2") == 0)
+		else if (c == y->second)
 			y->done_day2[who[m]] = true;
 		else if (c->trains_trainers)
 			y->trainer[who[m]] = true;
@@ -221,8 +226,23 @@ int demo_training_year(const struct svc_ctx *ctx)
 	for (size_t i = 0; i < p->training.n_courses; i++)
 		if (p->training.courses[i].trains_trainers)
 			ttt = &p->training.courses[i];
+	y.first = demo_informed_course(p, 0);
+	y.second = demo_informed_course(p, 1);
+	/* The other courses, in the pack's order. */
+	const struct pack_course *other[64];
+	size_t n_other = 0;
+	for (size_t i = 0; i < p->training.n_courses && n_other < 64; i++) {
+		const struct pack_course *c = &p->training.courses[i];
+		if (c != y.first && c != y.second && !c->trains_trainers)
+			other[n_other++] = c;
+	}
 	for (int k = 0; r == 0 && k < SESSIONS; k++) {
-		const struct pack_course *c = k == SESSIONS / 3 && ttt ? ttt : pack_course(p, turn[k % 11]);
+		int t = turn[k % TURNS];
+		const struct pack_course *c = k == SESSIONS / 3 && ttt ? ttt
+					      : t == -1		? y.first
+					      : t == -2		? y.second
+					      : n_other		? other[(size_t)t % n_other]
+								: NULL;
 		if (!c)
 			continue;
 		if ((r = hold(&y, c, k)) == 0)

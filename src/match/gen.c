@@ -120,84 +120,85 @@ struct town {
 	const char *zips[4];
 };
 
-/* Connecticut towns, larger first, with plausible ZIP codes. */
+/* Made-up towns, larger first, with made-up five-digit postcodes. A caller
+ * may give towns of its own instead (gen_config.towns). */
 static const struct town towns[] = {
-	{"bridgeport", {"06604", "06605", "06606", "06610"}},
-	{"new haven", {"06511", "06513", "06515", "06519"}},
-	{"hartford", {"06105", "06106", "06112", "06114"}},
-	{"stamford", {"06902", "06905", "06906", "06907"}},
-	{"waterbury", {"06704", "06705", "06706", "06708"}},
-	{"norwalk", {"06850", "06851", "06854", "06855"}},
-	{"danbury", {"06810", "06811"}},
-	{"new britain", {"06051", "06052", "06053"}},
-	{"west hartford", {"06107", "06110", "06117", "06119"}},
-	{"greenwich", {"06830", "06831"}},
-	{"fairfield", {"06824", "06825"}},
-	{"hamden", {"06514", "06517", "06518"}},
-	{"bristol", {"06010"}},
-	{"meriden", {"06450", "06451"}},
-	{"manchester", {"06040", "06042"}},
-	{"west haven", {"06516"}},
-	{"milford", {"06460", "06461"}},
-	{"stratford", {"06614", "06615"}},
-	{"east hartford", {"06108", "06118"}},
-	{"middletown", {"06457"}},
-	{"wallingford", {"06492"}},
-	{"enfield", {"06082"}},
-	{"southington", {"06489"}},
-	{"shelton", {"06484"}},
-	{"norwich", {"06360"}},
-	{"torrington", {"06790"}},
-	{"trumbull", {"06611"}},
-	{"glastonbury", {"06033"}},
-	{"naugatuck", {"06770"}},
-	{"newington", {"06111"}},
-	{"cheshire", {"06410"}},
-	{"vernon", {"06066"}},
-	{"windsor", {"06095"}},
-	{"new london", {"06320"}},
-	{"branford", {"06405"}},
-	{"groton", {"06340"}},
-	{"east haven", {"06512"}},
-	{"westport", {"06880"}},
-	{"wethersfield", {"06109"}},
-	{"mansfield", {"06250", "06268"}},
-	{"ridgefield", {"06877"}},
-	{"newtown", {"06470"}},
-	{"farmington", {"06032"}},
-	{"south windsor", {"06074"}},
-	{"simsbury", {"06070"}},
-	{"new milford", {"06776"}},
-	{"north haven", {"06473"}},
-	{"guilford", {"06437"}},
-	{"bloomfield", {"06002"}},
-	{"windham", {"06226", "06280"}},
-	{"rocky hill", {"06067"}},
-	{"madison", {"06443"}},
-	{"berlin", {"06037"}},
-	{"wolcott", {"06716"}},
-	{"seymour", {"06483"}},
-	{"ansonia", {"06401"}},
-	{"derby", {"06418"}},
-	{"killingly", {"06239", "06241"}},
-	{"plainville", {"06062"}},
-	{"watertown", {"06795"}},
-	{"waterford", {"06385"}},
-	{"stonington", {"06378"}},
-	{"putnam", {"06260"}},
-	{"old saybrook", {"06475"}},
-	{"winchester", {"06098"}},
-	{"colchester", {"06415"}},
+	{"lakeport", {"99604", "99605", "99606", "99610"}},
+	{"new harbor", {"99511", "99513", "99515", "99519"}},
+	{"granton", {"99105", "99106", "99112", "99114"}},
+	{"ashbury", {"99902", "99905", "99906", "99907"}},
+	{"millbrook", {"99704", "99705", "99706", "99708"}},
+	{"norbury", {"99850", "99851", "99854", "99855"}},
+	{"danmoor", {"99810", "99811"}},
+	{"new albion", {"99051", "99052", "99053"}},
+	{"west granton", {"99107", "99110", "99117", "99119"}},
+	{"greenvale", {"99830", "99831"}},
+	{"fairmeadow", {"99824", "99825"}},
+	{"hollis", {"99514", "99517", "99518"}},
+	{"bramton", {"99010"}},
+	{"merrow", {"99450", "99451"}},
+	{"marchmont", {"99040", "99042"}},
+	{"west harbor", {"99516"}},
+	{"millbank", {"99460", "99461"}},
+	{"stratton", {"99614", "99615"}},
+	{"east granton", {"99108", "99118"}},
+	{"midvale", {"99457"}},
+	{"wellsford", {"99492"}},
+	{"enderby", {"99082"}},
+	{"southam", {"99489"}},
+	{"shelby", {"99484"}},
+	{"norwood", {"99360"}},
+	{"tormont", {"99790"}},
+	{"trentham", {"99611"}},
+	{"glenbury", {"99033"}},
+	{"nashwick", {"99770"}},
+	{"newbold", {"99111"}},
+	{"chesterton", {"99410"}},
+	{"verwood", {"99066"}},
+	{"winslow", {"99095"}},
+	{"new lorne", {"99320"}},
+	{"branwell", {"99405"}},
+	{"groveton", {"99340"}},
+	{"east harbor", {"99512"}},
+	{"westmere", {"99880"}},
+	{"wetherby", {"99109"}},
+	{"mansgrove", {"99250", "99268"}},
+	{"ridgemoor", {"99877"}},
+	{"newmarket", {"99470"}},
+	{"farnham", {"99032"}},
+	{"south winslow", {"99074"}},
+	{"silverton", {"99070"}},
+	{"new millbank", {"99776"}},
+	{"north harbor", {"99473"}},
+	{"guildhaven", {"99437"}},
+	{"bloomdale", {"99002"}},
+	{"windmere", {"99226", "99280"}},
+	{"rocky ford", {"99067"}},
+	{"maddox", {"99443"}},
+	{"bergen", {"99037"}},
+	{"wolford", {"99716"}},
+	{"seabrook", {"99483"}},
+	{"ansley", {"99401"}},
+	{"darby", {"99418"}},
+	{"kilbride", {"99239", "99241"}},
+	{"plainmoor", {"99062"}},
+	{"waterton", {"99795"}},
+	{"waterlow", {"99385"}},
+	{"stonehaven", {"99378"}},
+	{"putney", {"99260"}},
+	{"old sayward", {"99475"}},
+	{"winterton", {"99098"}},
+	{"colbridge", {"99415"}},
 };
 
 static const char *const streets[] = {
 	"main", "elm", "maple", "oak", "park", "church", "washington", "high", "prospect", "franklin",
 	"center", "pleasant", "chestnut", "north", "south", "broad", "spring", "cedar", "walnut", "pine",
 	"union", "school", "mill", "river", "forest", "hillside", "lincoln", "jefferson", "grove", "summer",
-	"highland", "academy", "farmington", "whitney", "dixwell", "fairfield", "boston post", "silas deane",
-	"albany", "blue hills", "asylum", "capitol", "orchard", "meadow", "birch", "willow", "laurel",
+	"highland", "academy", "meadowbrook", "whitney", "dover", "fairview", "old post", "kingsley",
+	"albany", "blue ridge", "market", "college", "orchard", "meadow", "birch", "willow", "laurel",
 	"sunset", "lake", "bridge", "cherry", "valley", "ridge", "east", "west", "state", "howard",
-	"congress", "grand", "wooster",
+	"congress", "grand", "water",
 };
 
 static const char *const street_types[] = {"st", "ave", "rd", "dr", "ln", "ct", "pl", "ter", "way", "blvd"};
@@ -347,7 +348,8 @@ static const int blocks[][2] = {
 struct ctx {
 	const struct gen_config *c;
 	uint64_t key;
-	uint64_t cum_female[NF], cum_male[NM], cum_surname[NS], cum_town[NT], cum_street[NST];
+	uint64_t cum_female[NF], cum_male[NM], cum_surname[NS], cum_town[GEN_MAX_TOWNS], cum_street[NST];
+	size_t n_town; /* NT, or the caller's count */
 	int16_t nick_female[NF], nick_male[NM]; /* index into nicknames or -1 */
 	uint64_t q[C_COUNT];
 	uint64_t cum_dups[GEN_MAX_DUPS];
@@ -373,6 +375,11 @@ static int check_config(const struct gen_config *c)
 		return ERR_INVAL;
 	if (c->max_dups_per_person < 0 || c->max_dups_per_person > GEN_MAX_DUPS)
 		return ERR_INVAL;
+	if (c->towns && (c->n_towns == 0 || c->n_towns > GEN_MAX_TOWNS))
+		return ERR_INVAL;
+	for (size_t i = 0; c->towns && i < c->n_towns; i++)
+		if (!c->towns[i] || !c->towns[i][0])
+			return ERR_INVAL;
 	return 0;
 }
 
@@ -399,7 +406,8 @@ static void ctx_init(struct ctx *x, const struct gen_config *c)
 	gen_zipf_table(x->cum_female, NF, 5);
 	gen_zipf_table(x->cum_male, NM, 5);
 	gen_zipf_table(x->cum_surname, NS, 5);
-	gen_zipf_table(x->cum_town, NT, 3);
+	x->n_town = c->towns ? c->n_towns : NT;
+	gen_zipf_table(x->cum_town, x->n_town, 3);
 	gen_zipf_table(x->cum_street, NST, 8);
 	for (size_t i = 0; i < NF; i++)
 		x->nick_female[i] = (int16_t)nick_find(female_names[i]);
@@ -514,8 +522,13 @@ static void make_address(const struct ctx *x, struct rng *g, char *out)
 	}
 }
 
-static void set_town(struct rng *g, size_t town, struct rec *r)
+static void set_town(const struct ctx *x, struct rng *g, size_t town, struct rec *r)
 {
+	if (x->c->towns) {
+		gen_put_str(r->town, sizeof r->town, 0, x->c->towns[town]);
+		put_uint(r->postcode, sizeof r->postcode, 0, 10000 + gen_rng_below(g, 90000), 5);
+		return;
+	}
 	const struct town *t = &towns[town];
 	size_t nz = 0;
 	while (nz < COUNT(t->zips) && t->zips[nz])
@@ -567,8 +580,8 @@ static void make_person(const struct ctx *x, uint64_t person, struct person *p, 
 	p->age = p->m == 1 && p->d == 1 ? a + 1 : a;
 	format_dob(p->y, p->m, p->d, r->dob);
 
-	p->town = gen_wpick(x->cum_town, NT, &g);
-	set_town(&g, p->town, r);
+	p->town = gen_wpick(x->cum_town, x->n_town, &g);
+	set_town(x, &g, p->town, r);
 	make_address(x, &g, r->address);
 	put_uint(r->ident, sizeof r->ident, 0, 100000000u + gen_perm_apply(&x->ident, person), 9);
 }
@@ -700,12 +713,12 @@ static unsigned make_dup(const struct ctx *x, uint64_t person, uint64_t k, const
 	}
 	if (mask & GEN_ALIAS)
 		new_alias(x, &g, p, r, nick);
-	if (mask & GEN_TOWN_CHANGE) {
+	if ((mask & GEN_TOWN_CHANGE) && x->n_town > 1) {
 		size_t t;
 		do
-			t = gen_wpick(x->cum_town, NT, &g);
+			t = gen_wpick(x->cum_town, x->n_town, &g);
 		while (t == p->town);
-		set_town(&g, t, r);
+		set_town(x, &g, t, r);
 		make_address(x, &g, r->address);
 	}
 	if (mask & GEN_TYPO) {

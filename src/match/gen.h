@@ -3,8 +3,8 @@
  * For tests and benchmarks of identity resolution: it writes a CSV of
  * originals and corrupted duplicates with the ground truth in the record id
  * ("rec-<person>-org", "rec-<person>-dup-<k>", as FEBRL does). Every name,
- * town and street comes from small lists written into gen.c; no real
- * person's data is used. The output depends only on the configuration: the
+ * town and street comes from small lists of made-up values written into
+ * gen.c (or towns the caller gives); no real person's data is used. The output depends only on the configuration: the
  * same seed writes the same bytes on any machine. The corruption model and
  * its defaults are described in docs/generator.md. */
 #pragma once
@@ -33,7 +33,13 @@ struct gen_config {
 	/* The agency client id is blanked in a duplicate with this probability,
 	 * on top of its 1-3 corruptions (a caller seldom knows it); default 0.8. */
 	double p_ident_dropped;
+	/* Towns to use instead of the made-up ones (NULL: those), larger
+	 * first, at most GEN_MAX_TOWNS of them; their postcodes are made up. */
+	const char *const *towns;
+	size_t n_towns;
 };
+
+#define GEN_MAX_TOWNS 1024
 
 /* The corruptions a duplicate can carry, as bits of a mask. */
 enum gen_corruption {

@@ -8,7 +8,7 @@ static const struct {
 	const char *name, *label;
 	enum scope_kind scope;
 } roles[ROLE_COUNT] = {
-	[ROLE_CARELINE] = {"careline", "Careline worker", SCOPE_NONE},
+	[ROLE_CARELINE] = {"careline", "Hotline worker", SCOPE_NONE},
 	[ROLE_HART] = {"hart", "HART coordinator", SCOPE_NONE},
 	[ROLE_LIAISON] = {"liaison", "Regional liaison", SCOPE_REGION},
 	[ROLE_MDT] = {"mdt", "MDT member", SCOPE_TEAM},

@@ -70,7 +70,7 @@ enum perm {
 
 /* "careline", "hart", ...; NULL for an invalid role. */
 const char *role_name(enum role r);
-/* For people: "Careline worker", "HART coordinator", ... */
+/* For people: "Hotline worker", "HART coordinator", ... */
 const char *role_label(enum role r);
 /* 0 and *ret set when s names a role; ERR_INVAL otherwise. */
 int role_parse(const char *s, enum role *ret);

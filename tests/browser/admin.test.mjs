@@ -94,7 +94,7 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
     assert.deepEqual((await cellTexts(ADMIN.username)).slice(0, 5),
       [`${ADMIN.username} (you)`, ADMIN.displayName, 'Administrator', '—none', 'Active']);
     assert.deepEqual((await cellTexts(CASEY.username)).slice(0, 5),
-      [CASEY.username, CASEY.displayName, 'Careline worker', '—none', 'Active']);
+      [CASEY.username, CASEY.displayName, 'Hotline worker', '—none', 'Active']);
     assert.deepEqual((await cellTexts(LOCKED.username)).slice(0, 5),
       [LOCKED.username, LOCKED.displayName, 'HART coordinator', '—none', 'Locked']);
     assert.equal(await page.getByRole('button', { name: `Disable ${ADMIN.username}` }).count(), 0, 'no Disable for yourself');
@@ -244,7 +244,7 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
       const item = (name) => panel.getByRole('listitem').filter({ hasText: name });
       await item(NEW.username).waitFor();
       assert.match(await item(NEW.username).textContent(), /Nia Person \(new\.person\).*Regional liaison, Region 2 \(South Central\).*New account.*by admin\.kim/s);
-      assert.match(await item(CASEY.username).textContent(), /Careline worker.*by the server’s command line/s);
+      assert.match(await item(CASEY.username).textContent(), /Hotline worker.*by the server’s command line/s);
       assert.match(await item(LOCKED.username).textContent(), /Your own account/);
       assert.equal(await item(LOCKED.username).getByRole('button').count(), 0, 'no Acknowledge for its own account');
       await assertAxeClean(hart, 'HART dashboard with accounts given case access');

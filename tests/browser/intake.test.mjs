@@ -404,7 +404,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
     await page.waitForFunction(() => /Decision recorded: Accepted for HART response/.test(document.querySelector('#decide-status')?.textContent || ''));
     assert.match(await text(page.locator('#decide-status')), /liaisons of Region 1 \(Southwest\) are notified/);
     assert.match(await text(page.locator('#report-flags')), /Decided: Accepted for HART response/);
-    assert.match(await text(page.locator('#history-decisions')), /Information and referral only Demo Careline Worker, .*Accepted for HART response Demo Careline Worker, /);
+    assert.match(await text(page.locator('#history-decisions')), /Information and referral only Demo Hotline Worker, .*Accepted for HART response Demo Hotline Worker, /);
     assert.equal(await page.locator('#decide-error').textContent(), '', 'the stale warning is gone');
     // A decision made is changed only on purpose.
     assert.ok(await page.locator('#decide-form').isHidden());

@@ -11,7 +11,7 @@ export const ROLES = ['careline', 'hart', 'liaison', 'mdt', 'provider', 'trainer
 
 /** What `hartline demo` creates: one user per role. */
 export const DEMO_USERS = [
-  { username: 'demo-careline', role: 'careline', scope: null, display_name: 'Demo Careline Worker' },
+  { username: 'demo-careline', role: 'careline', scope: null, display_name: 'Demo Hotline Worker' },
   { username: 'demo-hart', role: 'hart', scope: null, display_name: 'Demo HART Coordinator' },
   { username: 'demo-liaison', role: 'liaison', scope: 'R1', display_name: 'Demo Regional Liaison' },
   { username: 'demo-mdt', role: 'mdt', scope: 'mdt-r1', display_name: 'Demo MDT Member' },

@@ -296,7 +296,7 @@ UNIT_TEST(every_field_parses_and_children_are_children)
 		assert_true(strcmp(r->f[F_SEX], "F") == 0 || strcmp(r->f[F_SEX], "M") == 0 ||
 		            strcmp(r->f[F_SEX], "X") == 0 || r->f[F_SEX][0] == '\0');
 		assert_true(r->f[F_POSTCODE][0] == '\0' ||
-		            (all_digits(r->f[F_POSTCODE], 5) && strncmp(r->f[F_POSTCODE], "06", 2) == 0));
+		            (all_digits(r->f[F_POSTCODE], 5) && strncmp(r->f[F_POSTCODE], "99", 2) == 0));
 		assert_true(r->f[F_IDENT][0] == '\0' || all_digits(r->f[F_IDENT], 9));
 		commas += strchr(r->f[F_ADDRESS], ',') != NULL;
 		if (r->dup < 0) {
@@ -530,6 +530,45 @@ static long max_rss_kib(void)
 	struct rusage ru;
 	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
 	return ru.ru_maxrss;
+}
+
+UNIT_TEST(towns_given_by_the_caller_are_the_only_towns)
+{
+	static const char *const towns[] = {"Alpha County", "Beta County", "Fond du Lac County"};
+	struct gen_config c = sized(500, 1000);
+	c.towns = towns;
+	c.n_towns = 3;
+	size_t len, n, seen[3] = {0};
+	char *data = generate(&c, &len);
+	struct record *recs = parse_all(data, len, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *t = recs[i].f[F_TOWN];
+		if (!t[0])
+			continue; /* a duplicate's missing field */
+		size_t k = 0;
+		while (k < 3 && strcmp(t, towns[k]) != 0)
+			k++;
+		assert_true(k < 3); /* as written: case and spaces kept */
+		seen[k]++;
+		assert_true(all_digits(recs[i].f[F_POSTCODE], 5) || !recs[i].f[F_POSTCODE][0]);
+	}
+	assert_true(seen[0] > seen[2] && seen[2] > 0); /* larger first */
+	free(recs);
+	free(data);
+	/* One town: no duplicate can move to another. */
+	c.n_towns = 1;
+	data = generate(&c, &len);
+	free(data);
+	/* An empty list, or an empty name, is refused. */
+	FILE *f = fopen("/dev/null", "w");
+	assert_non_null(f);
+	c.n_towns = 0;
+	assert_int_equal(gen_write(f, &c, NULL, NULL), ERR_INVAL);
+	static const char *const blank[] = {"Alpha County", ""};
+	c.towns = blank;
+	c.n_towns = 2;
+	assert_int_equal(gen_write(f, &c, NULL, NULL), ERR_INVAL);
+	fclose(f);
 }
 
 UNIT_TEST(writes_a_million_records_in_bounded_memory)
