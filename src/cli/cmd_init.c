@@ -90,9 +90,6 @@ const struct cli_command cli_migrate = {
 	.summary = "apply schema migrations this version brings",
 };
 
-/* The most problems `pack check` lists; all are counted. */
-#define PACK_CHECK_LISTED 1000
-
 /* Every problem of a pack that failed validation, one line each as
  * "FILE: path: reason"; otherwise the one message (a parse error names the
  * line and column). */
@@ -128,7 +125,7 @@ static int run_pack(int argc, char **argv)
 	char err[1024];
 	struct pack *p;
 	struct field_errors errs;
-	field_errors_init(&errs, PACK_CHECK_LISTED);
+	field_errors_init(&errs, PACK_PROBLEMS_LISTED);
 	r = pack_check_file(pos[1], &errs, &p, err, sizeof err);
 	if (r < 0) {
 		print_pack_problems(pos[1], &errs, err);
@@ -136,16 +133,13 @@ static int run_pack(int argc, char **argv)
 		return 1;
 	}
 	field_errors_done(&errs);
-	size_t offices = 0, towns = 0;
-	for (size_t i = 0; i < p->n_regions; i++) {
-		offices += p->regions[i].n_offices;
-		for (size_t j = 0; j < p->regions[i].n_offices; j++)
-			towns += p->regions[i].offices[j].n_towns;
+	char line[1024];
+	if (pack_summary_line(p, line, sizeof line) < 0) {
+		fprintf(stderr, "hartline: %s: the summary does not fit on a line\n", pos[1]);
+		pack_free(p);
+		return 1;
 	}
-	printf("%s: ok: %s %s (%s), %zu regions, %zu offices, %zu towns, %zu referral sources, "
-	       "%zu vulnerabilities, %zu deadlines, time zone %s\n",
-	       pos[1], p->id, p->version, p->name, p->n_regions, offices, towns, p->n_sources,
-	       p->n_vulnerabilities, p->n_deadlines, p->time_zone);
+	printf("%s: ok: %s\n", pos[1], line);
 	pack_free(p);
 	return 0;
 }

@@ -313,6 +313,31 @@ int pack_load_buffer(const char *name, const char *data, size_t len, struct pack
 
 void pack_free(struct pack *p);
 
+/* The keys an object of a pack may hold: the objects at paths (separated
+ * by spaces; "" is the document, "regions[]" any entry of regions) may
+ * hold keys (NULL-terminated) and no other. Several sets may share a path
+ * (the two kinds of screening instrument). packs/schema.json describes the
+ * same keys. */
+struct pack_keyset {
+	const char *paths;
+	const char *const *keys;
+};
+const struct pack_keyset *pack_keysets(size_t *ret_n);
+
+/* What a loaded pack defines (pack/summary.c): {id, version, name,
+ * time_zone, locale} and the number of regions, offices, towns,
+ * referral_sources, vulnerabilities, trafficking_types, services,
+ * deadlines, instruments, dispositions, mdt_roles, emergency_departments,
+ * training_audiences and courses. NULL when memory ran out. */
+#define PACK_SUMMARY_COUNTS 14
+/* The most problems of a pack that are listed (`pack check`, the API);
+ * all are counted. */
+#define PACK_PROBLEMS_LISTED 1000
+json_t *pack_summary(const struct pack *p);
+/* The same as one line for people ("connecticut 2026.1 (...), 6 regions,
+ * ..., time zone America/New_York"); -1 when it does not fit in size. */
+int pack_summary_line(const struct pack *p, char *out, size_t size) __attribute__((warn_unused_result));
+
 /* Look-ups; NULL when absent. Town names compare case-insensitively and
  * ignore surrounding spaces. */
 const struct pack_region *pack_region(const struct pack *p, const char *id);

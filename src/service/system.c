@@ -271,8 +271,7 @@ int svc_system_config(struct app *a, json_t **ret)
 	return 0;
 }
 
-int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct field_errors *errs,
-			     struct svc_pack_summary *ret)
+int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct field_errors *errs, json_t **ret)
 {
 	int r = svc_require(ctx, PERM_CONFIG_CHECK);
 	if (r < 0)
@@ -281,14 +280,10 @@ int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct fiel
 	r = pack_from_json(doc, errs, &p);
 	if (r < 0)
 		return r;
-	ret->id = p->id;
-	ret->regions = p->n_regions;
-	ret->offices = ret->towns = 0;
-	for (size_t i = 0; i < p->n_regions; i++) {
-		ret->offices += p->regions[i].n_offices;
-		for (size_t j = 0; j < p->regions[i].n_offices; j++)
-			ret->towns += p->regions[i].offices[j].n_towns;
-	}
+	json_t *sum = pack_summary(p);
 	pack_free(p);
+	if (!sum)
+		return ERR_NOMEM;
+	*ret = sum;
 	return 0;
 }
