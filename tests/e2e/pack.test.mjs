@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { createUser, login } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempDir, tempFile } from '../lib/server.mjs';
+import { DEFAULT_PACK_PATH, ENGINE, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempDir, tempFile } from '../lib/server.mjs';
 
 
 const EXPECTED = 'regions[2].offices[0].region: unknown region "R7"';
@@ -134,8 +134,7 @@ describe(`hartline pack check on a broken pack (${ENGINE})`, { timeout: 120_000 
   });
 
   test('the shipped pack checks ok', async () => {
-    const r = await run(['pack', 'check', path.join(process.env.HARTLINE_SOURCE_ROOT ?? '.', 'packs', 'connecticut.json')],
-      { cwd: tempDir() });
+    const r = await run(['pack', 'check', DEFAULT_PACK_PATH], { cwd: tempDir() });
     assert.equal(r.code, 0, `exit code; stderr: ${r.stderr}`);
     assert.match(r.stdout, /: ok: connecticut /);
   });
