@@ -330,6 +330,23 @@ const struct pack_keyset *pack_keysets(size_t *ret_n);
  * deadlines, instruments, dispositions, mdt_roles, emergency_departments,
  * training_audiences and courses. NULL when memory ran out. */
 #define PACK_SUMMARY_COUNTS 14
+/* --- Changing a pack on a live database (pack/compare.c) ---------------
+ *
+ * The values a pack defines whose ids records keep, as {list: {id: label}}
+ * for each list ("regions", "offices", "referral_sources", ...), and
+ * "deadline_minutes": {id: minutes}. NULL when memory ran out. */
+json_t *pack_labels(const struct pack *p);
+/* The word people use for an entry of list ("region"); NULL for none. */
+const char *pack_value_word(const char *list);
+/* What changes from old_labels to new_labels (both pack_labels), as a new
+ * array of {list, id, change, ...}: change "added" (label), "removed"
+ * (label, and renamed_to when an added id has the same label), "relabelled"
+ * (label, new_label) or "length" (a deadline: minutes, new_minutes). */
+int pack_compare_labels(const json_t *old_labels, const json_t *new_labels, json_t **ret)
+	__attribute__((warn_unused_result));
+/* One change for people: `region R3 "Region 3" is renamed to R9`. */
+int pack_change_text(const json_t *change, char *out, size_t size) __attribute__((warn_unused_result));
+
 /* The most problems of a pack that are listed (`pack check`, the API);
  * all are counted. */
 #define PACK_PROBLEMS_LISTED 1000

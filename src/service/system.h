@@ -20,7 +20,8 @@ struct svc_init_result {
 /* Create or bring up to date the schema of db_url, record the
  * installation's settings, and create the key file (mode 0600) for a new
  * installation; harmless to repeat. */
-int svc_system_init(const char *db_url, const char *key_file, const struct pack *pack, struct svc_init_result *ret,
+int svc_system_init(const char *db_url, const char *key_file, const struct pack *pack, bool pack_given,
+		    struct svc_init_result *ret,
 		    char *errmsg, size_t errsize);
 
 struct svc_health {
