@@ -353,6 +353,7 @@ int svc_pack_start(struct app *a, char *errmsg, size_t errsize)
 			 c.recorded ? "changed" : "recorded", a->pack->id, a->pack->version, c.new_digest,
 			 c.recorded ? c.old_digest : "none", json_array_size(c.changes));
 	}
+	json_decref(a->pack_retired);
 	a->pack_retired = json_incref(json_object_get(c.labels, "retired"));
 	svc_pack_compare_done(&c);
 	return 0;
