@@ -29,41 +29,77 @@ static const struct use {
 	const char *list, *sql, *one, *many;
 	char sep;
 } uses[] = {
-	{"regions", "SELECT region, count(*) FROM child_case GROUP BY region", "case", "cases", 0},
-	{"regions", "SELECT region, count(*) FROM intake WHERE region IS NOT NULL GROUP BY region", "report", "reports", 0},
-	{"regions", "SELECT region, count(*) FROM duty WHERE region IS NOT NULL GROUP BY region", "duty", "duties", 0},
-	{"regions", "SELECT region, count(*) FROM referral WHERE region IS NOT NULL GROUP BY region", "referral counted in figures", "referrals counted in figures", 0},
-	{"regions", "SELECT region, count(*) FROM mdt_team GROUP BY region", "MDT team", "MDT teams", 0},
-	{"regions", "SELECT region, count(*) FROM contact WHERE region IS NOT NULL GROUP BY region", "contact", "contacts", 0},
-	{"regions", "SELECT region, count(*) FROM service_referral GROUP BY region", "service referral", "service referrals", 0},
-	{"regions", "SELECT region, count(*) FROM trainee WHERE region IS NOT NULL GROUP BY region", "trainee", "trainees", 0},
-	{"regions", "SELECT region, count(*) FROM training_session WHERE region IS NOT NULL GROUP BY region", "training session", "training sessions", 0},
-	{"regions", "SELECT scope, count(*) FROM app_user WHERE role = 'liaison' AND scope IS NOT NULL GROUP BY scope", "user", "users", 0},
-	{"regions", "SELECT value, count(*) FROM provider_offer WHERE kind = 'region' GROUP BY value", "provider", "providers", 0},
-	{"offices", "SELECT office, count(*) FROM child_case WHERE office IS NOT NULL GROUP BY office", "case", "cases", 0},
-	{"offices", "SELECT office, count(*) FROM intake WHERE office IS NOT NULL GROUP BY office", "report", "reports", 0},
-	{"offices", "SELECT office, count(*) FROM referral WHERE office IS NOT NULL GROUP BY office", "referral counted in figures", "referrals counted in figures", 0},
-	{"referral_sources", "SELECT source, count(*) FROM intake GROUP BY source", "report", "reports", 0},
-	{"referral_sources", "SELECT source, count(*) FROM referral WHERE source IS NOT NULL GROUP BY source", "referral counted in figures", "referrals counted in figures", 0},
-	{"vulnerabilities", "SELECT vulnerabilities, count(*) FROM referral WHERE vulnerabilities <> '' GROUP BY vulnerabilities", "referral counted in figures", "referrals counted in figures", ';'},
-	{"trafficking_types", "SELECT trafficking_type, count(*) FROM child_case WHERE trafficking_type IS NOT NULL GROUP BY trafficking_type", "case", "cases", 0},
-	{"trafficking_types", "SELECT trafficking_type, count(*) FROM referral WHERE trafficking_type IS NOT NULL GROUP BY trafficking_type", "referral counted in figures", "referrals counted in figures", 0},
-	{"services", "SELECT service, count(*) FROM service_referral GROUP BY service", "service referral", "service referrals", 0},
-	{"services", "SELECT value, count(*) FROM provider_offer WHERE kind = 'service' GROUP BY value", "provider", "providers", 0},
-	{"populations", "SELECT value, count(*) FROM provider_offer WHERE kind = 'population' GROUP BY value", "provider", "providers", 0},
-	{"deadlines", "SELECT kind, count(*) FROM duty GROUP BY kind", "duty", "duties", 0},
-	{"screening_instruments", "SELECT instrument_id, count(*) FROM screening GROUP BY instrument_id", "screening", "screenings", 0},
-	{"dispositions", "SELECT disposition, count(*) FROM disposition GROUP BY disposition", "decision", "decisions", 0},
-	{"dispositions", "SELECT disposition, count(*) FROM referral GROUP BY disposition", "referral counted in figures", "referrals counted in figures", 0},
-	{"mdt_roles", "SELECT mdt_role, count(*) FROM mdt_member GROUP BY mdt_role", "MDT member", "MDT members", 0},
-	{"gender_identities", "SELECT gender_category, count(*) FROM intake_child WHERE gender_category IS NOT NULL GROUP BY gender_category", "child of a report", "children of reports", 0},
-	{"referral_outcomes", "SELECT outcome, count(*) FROM service_referral WHERE outcome IS NOT NULL GROUP BY outcome", "service referral", "service referrals", 0},
-	{"relief_offences", "SELECT offence, count(*) FROM relief_record GROUP BY offence", "relief record", "relief records", 0},
-	{"case_closure_reasons", "SELECT closure_reason, count(*) FROM child_case WHERE closure_reason IS NOT NULL GROUP BY closure_reason", "case", "cases", 0},
-	{"training_audiences", "SELECT audience, count(*) FROM trainee GROUP BY audience", "trainee", "trainees", 0},
-	{"training_audiences", "SELECT audience, count(*) FROM training_session WHERE audience IS NOT NULL GROUP BY audience", "training session", "training sessions", 0},
-	{"courses", "SELECT course, count(*) FROM training_session GROUP BY course", "training session", "training sessions", 0},
-	{"courses", "SELECT course, count(*) FROM certificate GROUP BY course", "certificate", "certificates", 0},
+        {"regions", "SELECT region, count(*) FROM child_case GROUP BY region", "case", "cases", 0},
+        {"regions", "SELECT region, count(*) FROM intake WHERE region IS NOT NULL GROUP BY region", "report", "reports",
+         0},
+        {"regions", "SELECT region, count(*) FROM duty WHERE region IS NOT NULL GROUP BY region", "duty", "duties", 0},
+        {"regions", "SELECT region, count(*) FROM referral WHERE region IS NOT NULL GROUP BY region",
+         "referral counted in figures", "referrals counted in figures", 0},
+        {"regions", "SELECT region, count(*) FROM mdt_team GROUP BY region", "MDT team", "MDT teams", 0},
+        {"regions", "SELECT region, count(*) FROM contact WHERE region IS NOT NULL GROUP BY region", "contact",
+         "contacts", 0},
+        {"regions", "SELECT region, count(*) FROM service_referral GROUP BY region", "service referral",
+         "service referrals", 0},
+        {"regions", "SELECT region, count(*) FROM trainee WHERE region IS NOT NULL GROUP BY region", "trainee",
+         "trainees", 0},
+        {"regions", "SELECT region, count(*) FROM training_session WHERE region IS NOT NULL GROUP BY region",
+         "training session", "training sessions", 0},
+        {"regions", "SELECT scope, count(*) FROM app_user WHERE role = 'liaison' AND scope IS NOT NULL GROUP BY scope",
+         "user", "users", 0},
+        {"regions", "SELECT value, count(*) FROM provider_offer WHERE kind = 'region' GROUP BY value", "provider",
+         "providers", 0},
+        {"offices", "SELECT office, count(*) FROM child_case WHERE office IS NOT NULL GROUP BY office", "case", "cases",
+         0},
+        {"offices", "SELECT office, count(*) FROM intake WHERE office IS NOT NULL GROUP BY office", "report", "reports",
+         0},
+        {"offices", "SELECT office, count(*) FROM referral WHERE office IS NOT NULL GROUP BY office",
+         "referral counted in figures", "referrals counted in figures", 0},
+        {"referral_sources", "SELECT source, count(*) FROM intake GROUP BY source", "report", "reports", 0},
+        {"referral_sources", "SELECT source, count(*) FROM referral WHERE source IS NOT NULL GROUP BY source",
+         "referral counted in figures", "referrals counted in figures", 0},
+        {"vulnerabilities",
+         "SELECT vulnerabilities, count(*) FROM referral WHERE vulnerabilities <> '' GROUP BY vulnerabilities",
+         "referral counted in figures", "referrals counted in figures", ';'},
+        {"trafficking_types",
+         "SELECT trafficking_type, count(*) FROM child_case WHERE trafficking_type IS NOT NULL GROUP BY "
+         "trafficking_type",
+         "case", "cases", 0},
+        {"trafficking_types",
+         "SELECT trafficking_type, count(*) FROM referral WHERE trafficking_type IS NOT NULL GROUP BY trafficking_type",
+         "referral counted in figures", "referrals counted in figures", 0},
+        {"services", "SELECT service, count(*) FROM service_referral GROUP BY service", "service referral",
+         "service referrals", 0},
+        {"services", "SELECT value, count(*) FROM provider_offer WHERE kind = 'service' GROUP BY value", "provider",
+         "providers", 0},
+        {"populations", "SELECT value, count(*) FROM provider_offer WHERE kind = 'population' GROUP BY value",
+         "provider", "providers", 0},
+        {"deadlines", "SELECT kind, count(*) FROM duty GROUP BY kind", "duty", "duties", 0},
+        {"screening_instruments", "SELECT instrument_id, count(*) FROM screening GROUP BY instrument_id", "screening",
+         "screenings", 0},
+        {"dispositions", "SELECT disposition, count(*) FROM disposition GROUP BY disposition", "decision", "decisions",
+         0},
+        {"dispositions", "SELECT disposition, count(*) FROM referral GROUP BY disposition",
+         "referral counted in figures", "referrals counted in figures", 0},
+        {"mdt_roles", "SELECT mdt_role, count(*) FROM mdt_member GROUP BY mdt_role", "MDT member", "MDT members", 0},
+        {"gender_identities",
+         "SELECT gender_category, count(*) FROM intake_child WHERE gender_category IS NOT NULL GROUP BY "
+         "gender_category",
+         "child of a report", "children of reports", 0},
+        {"referral_outcomes",
+         "SELECT outcome, count(*) FROM service_referral WHERE outcome IS NOT NULL GROUP BY outcome",
+         "service referral", "service referrals", 0},
+        {"relief_offences", "SELECT offence, count(*) FROM relief_record GROUP BY offence", "relief record",
+         "relief records", 0},
+        {"case_closure_reasons",
+         "SELECT closure_reason, count(*) FROM child_case WHERE closure_reason IS NOT NULL GROUP BY closure_reason",
+         "case", "cases", 0},
+        {"training_audiences", "SELECT audience, count(*) FROM trainee GROUP BY audience", "trainee", "trainees", 0},
+        {"training_audiences",
+         "SELECT audience, count(*) FROM training_session WHERE audience IS NOT NULL GROUP BY audience",
+         "training session", "training sessions", 0},
+        {"courses", "SELECT course, count(*) FROM training_session GROUP BY course", "training session",
+         "training sessions", 0},
+        {"courses", "SELECT course, count(*) FROM certificate GROUP BY course", "certificate", "certificates", 0},
 };
 #define N_USES (sizeof uses / sizeof *uses)
 
@@ -149,7 +185,7 @@ static int use_counts(struct db *db, const struct use *u, json_t **ret)
 static int problem_of(struct db *db, const json_t *change, json_t *cache, json_t *problems)
 {
 	const char *list = json_string_value(json_object_get(change, "list")),
-		   *id = json_string_value(json_object_get(change, "id"));
+	           *id = json_string_value(json_object_get(change, "id"));
 	char used[1024] = "";
 	size_t len = 0, parts = 0;
 	for (size_t i = 0; i < N_USES; i++) {
@@ -169,7 +205,7 @@ static int problem_of(struct db *db, const json_t *change, json_t *cache, json_t
 		if (n <= 0)
 			continue;
 		int k = snprintf(used + len, sizeof used - len, "%s%lld %s", parts ? ", " : "", (long long)n,
-			     n == 1 ? uses[i].one : uses[i].many);
+		                 n == 1 ? uses[i].one : uses[i].many);
 		if (k < 0 || (size_t)k >= sizeof used - len)
 			break;
 		len += (size_t)k;
@@ -197,11 +233,13 @@ static int labels_to_record(const json_t *old, json_t *labels)
 	for (int s = 0; s < 2; s++) {
 		const char *list, *id;
 		json_t *map, *v;
-		json_object_foreach ((json_t *)sources[s], list, map) {
+		json_object_foreach((json_t *)sources[s], list, map)
+		{
 			if (!pack_value_word(list) || !json_is_object(map))
 				continue;
 			json_t *now = json_object_get(labels, list);
-			json_object_foreach (map, id, v) {
+			json_object_foreach(map, id, v)
+			{
 				if (json_object_get(now, id))
 					continue;
 				json_t *out = json_object_get(retired, list);
@@ -225,9 +263,8 @@ static int compare_with(struct db *db, const json_t *old, struct svc_pack_compar
 	}
 	size_t i;
 	json_t *c;
-	json_array_foreach (ret->changes, i, c)
-		if (r == 0 && strcmp(json_get_str(c, "change"), "removed") == 0)
-			r = problem_of(db, c, cache, ret->problems);
+	json_array_foreach(ret->changes, i, c) if (r == 0 && strcmp(json_get_str(c, "change"), "removed") == 0) r =
+	        problem_of(db, c, cache, ret->problems);
 	json_decref(cache);
 	return r < 0 ? r : labels_to_record(old, ret->labels);
 }
@@ -271,15 +308,18 @@ out:
 void svc_pack_refusal(const struct svc_pack_compare *c, const char *source, char *out, size_t size)
 {
 	size_t n = json_array_size(c->problems), len = 0;
-	int k = snprintf(out, size, "%s cannot replace the jurisdiction settings this database runs with (%s %s): "
-			 "%zu value%s in use would go:", source, c->old_id, c->old_version, n, n == 1 ? "" : "s");
+	int k = snprintf(out, size,
+	                 "%s cannot replace the jurisdiction settings this database runs with (%s %s): "
+	                 "%zu value%s in use would go:",
+	                 source, c->old_id, c->old_version, n, n == 1 ? "" : "s");
 	for (size_t i = 0; k >= 0 && (size_t)k < size - len && i < n; i++) {
 		len += (size_t)k;
 		const char *line = json_string_value(json_array_get(c->problems, i));
 		char more[64] = "";
 		/* Room for this one and, after it, how many are left unsaid. */
 		if (i + 1 < n)
-			snprintf(more, sizeof more, " (and %zu more: hartline pack check FILE --db DB lists them)", n - i - 1);
+			snprintf(more, sizeof more, " (and %zu more: hartline pack check FILE --db DB lists them)",
+			         n - i - 1);
 		if (len + strlen(line) + 3 + strlen(more) >= size) {
 			snprintf(out + len, size - len, "%s", more[0] ? more : "");
 			return;
@@ -305,15 +345,15 @@ static int record(struct app *a, struct db *db, const struct pack *p, const stru
 	int r = db_begin(db);
 	for (int i = 0; r == 0 && i < 4; i++)
 		if ((r = db_execf(db, "DELETE FROM setting WHERE key = ?", "t", keys[i])) == 0)
-			r = db_execf(db, "INSERT INTO setting (key, value, updated_at) VALUES (?, ?, ?)", "ttt", keys[i],
-				     values[i], ts);
+			r = db_execf(db, "INSERT INTO setting (key, value, updated_at) VALUES (?, ?, ?)", "ttt",
+			             keys[i], values[i], ts);
 	if (r == 0 && c->recorded)
 		r = svc_audit_appendf(db, &ctx, "pack.changed", NULL, AUDIT_NO_OBJECT,
-				      "from=%s %s digest=%s to=%s %s digest=%s changes=%zu", c->old_id, c->old_version,
-				      c->old_digest, p->id, p->version, c->new_digest, json_array_size(c->changes));
+		                      "from=%s %s digest=%s to=%s %s digest=%s changes=%zu", c->old_id, c->old_version,
+		                      c->old_digest, p->id, p->version, c->new_digest, json_array_size(c->changes));
 	else if (r == 0)
 		r = svc_audit_appendf(db, &ctx, "pack.recorded", NULL, AUDIT_NO_OBJECT, "pack=%s %s digest=%s", p->id,
-				      p->version, c->new_digest);
+		                      p->version, c->new_digest);
 	free(labels);
 	if (r < 0) {
 		if (db_in_transaction(db))
@@ -331,8 +371,8 @@ int svc_pack_start(struct app *a, char *errmsg, size_t errsize)
 	if (r == 0)
 		r = svc_pack_compare(db, a->pack, &c);
 	if (r < 0) {
-		snprintf(errmsg, errsize, "cannot compare the jurisdiction settings with those the database runs with: %s",
-			 err_str(r));
+		snprintf(errmsg, errsize,
+		         "cannot compare the jurisdiction settings with those the database runs with: %s", err_str(r));
 		return r;
 	}
 	if (json_array_size(c.problems) > 0) {
@@ -345,13 +385,13 @@ int svc_pack_start(struct app *a, char *errmsg, size_t errsize)
 	if (!c.same) {
 		if ((r = record(a, db, a->pack, &c)) < 0) {
 			snprintf(errmsg, errsize, "cannot record the jurisdiction settings: %s",
-				 r == ERR_DB ? db_errmsg(db) : err_str(r));
+			         r == ERR_DB ? db_errmsg(db) : err_str(r));
 			svc_pack_compare_done(&c);
 			return r;
 		}
 		log_info("pack", "event=%s id=%s version=%s digest=%s from_digest=%s changes=%zu",
-			 c.recorded ? "changed" : "recorded", a->pack->id, a->pack->version, c.new_digest,
-			 c.recorded ? c.old_digest : "none", json_array_size(c.changes));
+		         c.recorded ? "changed" : "recorded", a->pack->id, a->pack->version, c.new_digest,
+		         c.recorded ? c.old_digest : "none", json_array_size(c.changes));
 	}
 	json_decref(a->pack_retired);
 	a->pack_retired = json_incref(json_object_get(c.labels, "retired"));

@@ -38,7 +38,7 @@ struct svc_pack_compare {
 
 /* Compare p with the pack db records. */
 int svc_pack_compare(struct db *db, const struct pack *p, struct svc_pack_compare *ret)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 void svc_pack_compare_done(struct svc_pack_compare *c);
 
 /* At start, after the audit trail is open: compare the server's pack with

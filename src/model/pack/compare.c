@@ -14,27 +14,27 @@
 static const struct {
 	const char *key, *word;
 } kinds[] = {
-	{"regions", "region"},
-	{"offices", "office"},
-	{"referral_sources", "referral source"},
-	{"vulnerabilities", "vulnerability"},
-	{"trafficking_types", "trafficking type"},
-	{"services", "service"},
-	{"deadlines", "deadline"},
-	{"screening_instruments", "screening instrument"},
-	{"dispositions", "disposition"},
-	{"mdt_roles", "MDT role"},
-	{"emergency_departments", "emergency department"},
-	{"gender_identities", "gender identity category"},
-	{"age_groups", "age group"},
-	{"populations", "population"},
-	{"referral_decline_reasons", "reason to decline"},
-	{"referral_end_reasons", "reason a service ended"},
-	{"referral_outcomes", "referral outcome"},
-	{"relief_offences", "relief offence"},
-	{"case_closure_reasons", "closure reason"},
-	{"training_audiences", "training audience"},
-	{"courses", "course"},
+        {"regions", "region"},
+        {"offices", "office"},
+        {"referral_sources", "referral source"},
+        {"vulnerabilities", "vulnerability"},
+        {"trafficking_types", "trafficking type"},
+        {"services", "service"},
+        {"deadlines", "deadline"},
+        {"screening_instruments", "screening instrument"},
+        {"dispositions", "disposition"},
+        {"mdt_roles", "MDT role"},
+        {"emergency_departments", "emergency department"},
+        {"gender_identities", "gender identity category"},
+        {"age_groups", "age group"},
+        {"populations", "population"},
+        {"referral_decline_reasons", "reason to decline"},
+        {"referral_end_reasons", "reason a service ended"},
+        {"referral_outcomes", "referral outcome"},
+        {"relief_offences", "relief offence"},
+        {"case_closure_reasons", "closure reason"},
+        {"training_audiences", "training audience"},
+        {"courses", "course"},
 };
 #define N_KINDS (sizeof kinds / sizeof *kinds)
 _Static_assert(N_KINDS == 21, "fill() has a case for each list");
@@ -77,10 +77,14 @@ static int fill(const struct pack *p, size_t k, json_t *map)
 			for (size_t j = 0; r == 0 && j < p->regions[i].n_offices; j++)
 				r = put(map, p->regions[i].offices[j].id, p->regions[i].offices[j].name);
 		return r;
-	case 2: return put_items(map, p->sources, p->n_sources);
-	case 3: return put_items(map, p->vulnerabilities, p->n_vulnerabilities);
-	case 4: return put_items(map, p->trafficking_types, p->n_trafficking_types);
-	case 5: return put_items(map, p->services, p->n_services);
+	case 2:
+		return put_items(map, p->sources, p->n_sources);
+	case 3:
+		return put_items(map, p->vulnerabilities, p->n_vulnerabilities);
+	case 4:
+		return put_items(map, p->trafficking_types, p->n_trafficking_types);
+	case 5:
+		return put_items(map, p->services, p->n_services);
 	case 6:
 		for (size_t i = 0; r == 0 && i < p->n_deadlines; i++)
 			r = put(map, p->deadlines[i].id, p->deadlines[i].name);
@@ -93,8 +97,10 @@ static int fill(const struct pack *p, size_t k, json_t *map)
 		for (size_t i = 0; r == 0 && i < p->n_dispositions; i++)
 			r = put(map, p->dispositions[i].id, p->dispositions[i].name);
 		return r;
-	case 9: return put_items(map, p->mdt_roles, p->n_mdt_roles);
-	case 10: return put_items(map, p->emergency_departments, p->n_emergency_departments);
+	case 9:
+		return put_items(map, p->mdt_roles, p->n_mdt_roles);
+	case 10:
+		return put_items(map, p->emergency_departments, p->n_emergency_departments);
 	case 11:
 		for (size_t i = 0; r == 0 && i < p->n_genders; i++)
 			r = put(map, p->genders[i].id, p->genders[i].name);
@@ -103,13 +109,20 @@ static int fill(const struct pack *p, size_t k, json_t *map)
 		for (size_t i = 0; r == 0 && i < p->n_age_groups; i++)
 			r = put(map, p->age_groups[i].id, p->age_groups[i].name);
 		return r;
-	case 13: return put_items(map, rec->populations, rec->n_populations);
-	case 14: return put_items(map, rec->decline_reasons, rec->n_decline_reasons);
-	case 15: return put_items(map, rec->end_reasons, rec->n_end_reasons);
-	case 16: return put_items(map, rec->outcomes, rec->n_outcomes);
-	case 17: return put_items(map, rec->relief_offences, rec->n_relief_offences);
-	case 18: return put_items(map, rec->closure_reasons, rec->n_closure_reasons);
-	case 19: return put_items(map, p->training.audiences, p->training.n_audiences);
+	case 13:
+		return put_items(map, rec->populations, rec->n_populations);
+	case 14:
+		return put_items(map, rec->decline_reasons, rec->n_decline_reasons);
+	case 15:
+		return put_items(map, rec->end_reasons, rec->n_end_reasons);
+	case 16:
+		return put_items(map, rec->outcomes, rec->n_outcomes);
+	case 17:
+		return put_items(map, rec->relief_offences, rec->n_relief_offences);
+	case 18:
+		return put_items(map, rec->closure_reasons, rec->n_closure_reasons);
+	case 19:
+		return put_items(map, p->training.audiences, p->training.n_audiences);
 	default:
 		for (size_t i = 0; r == 0 && i < p->training.n_courses; i++)
 			r = put(map, p->training.courses[i].id, p->training.courses[i].name);
@@ -154,9 +167,8 @@ static const char *renamed_to(const json_t *old_map, const json_t *new_map, cons
 {
 	const char *id;
 	json_t *v;
-	json_object_foreach ((json_t *)new_map, id, v)
-		if (!json_object_get(old_map, id) && strcmp(json_string_value(v), label) == 0)
-			return id;
+	json_object_foreach((json_t *)new_map, id,
+	                    v) if (!json_object_get(old_map, id) && strcmp(json_string_value(v), label) == 0) return id;
 	return NULL;
 }
 
@@ -165,29 +177,29 @@ static int compare_list(const char *key, const json_t *old_map, const json_t *ne
 	const char *id;
 	json_t *v;
 	int r = 0;
-	json_object_foreach ((json_t *)old_map, id, v) {
+	json_object_foreach((json_t *)old_map, id, v)
+	{
 		const char *label = json_string_value(v);
 		json_t *now = json_object_get(new_map, id);
 		if (!label)
 			continue;
 		if (!now) {
 			const char *to = renamed_to(old_map, new_map, label);
-			r = add(out, to ? json_pack("{s:s, s:s, s:s, s:s, s:s}", "list", key, "id", id, "change", "removed",
-						    "label", label, "renamed_to", to)
-					: json_pack("{s:s, s:s, s:s, s:s}", "list", key, "id", id, "change", "removed",
-						    "label", label));
+			r = add(out, to ? json_pack("{s:s, s:s, s:s, s:s, s:s}", "list", key, "id", id, "change",
+			                            "removed", "label", label, "renamed_to", to)
+			                : json_pack("{s:s, s:s, s:s, s:s}", "list", key, "id", id, "change", "removed",
+			                            "label", label));
 		} else if (strcmp(json_string_value(now), label) != 0) {
-			r = add(out, json_pack("{s:s, s:s, s:s, s:s, s:s}", "list", key, "id", id, "change", "relabelled",
-					       "label", label, "new_label", json_string_value(now)));
+			r = add(out, json_pack("{s:s, s:s, s:s, s:s, s:s}", "list", key, "id", id, "change",
+			                       "relabelled", "label", label, "new_label", json_string_value(now)));
 		}
 		if (r < 0)
 			return r;
 	}
-	json_object_foreach ((json_t *)new_map, id, v)
-		if (!json_object_get(old_map, id) &&
-		    (r = add(out, json_pack("{s:s, s:s, s:s, s:s}", "list", key, "id", id, "change", "added", "label",
-					   json_string_value(v)))) < 0)
-			return r;
+	json_object_foreach((json_t *)new_map, id,
+	                    v) if (!json_object_get(old_map, id) &&
+	                           (r = add(out, json_pack("{s:s, s:s, s:s, s:s}", "list", key, "id", id, "change",
+	                                                   "added", "label", json_string_value(v)))) < 0) return r;
 	return 0;
 }
 
@@ -198,19 +210,22 @@ int pack_compare_labels(const json_t *old_labels, const json_t *new_labels, json
 		return ERR_NOMEM;
 	int r = 0;
 	for (size_t k = 0; r == 0 && k < N_KINDS; k++) {
-		const json_t *o = json_object_get(old_labels, kinds[k].key), *n = json_object_get(new_labels, kinds[k].key);
+		const json_t *o = json_object_get(old_labels, kinds[k].key),
+		             *n = json_object_get(new_labels, kinds[k].key);
 		if (json_is_object(o) && json_is_object(n))
 			r = compare_list(kinds[k].key, o, n, out);
 	}
-	const json_t *om = json_object_get(old_labels, "deadline_minutes"), *nm = json_object_get(new_labels, "deadline_minutes");
+	const json_t *om = json_object_get(old_labels, "deadline_minutes"),
+	             *nm = json_object_get(new_labels, "deadline_minutes");
 	const char *id;
 	json_t *v;
-	json_object_foreach ((json_t *)om, id, v) {
+	json_object_foreach((json_t *)om, id, v)
+	{
 		json_t *now = json_object_get(nm, id);
 		if (r == 0 && now && json_integer_value(now) != json_integer_value(v))
 			r = add(out, json_pack("{s:s, s:s, s:s, s:I, s:I}", "list", "deadlines", "id", id, "change",
-					       "length", "minutes", json_integer_value(v), "new_minutes",
-					       json_integer_value(now)));
+			                       "length", "minutes", json_integer_value(v), "new_minutes",
+			                       json_integer_value(now)));
 	}
 	if (r < 0) {
 		json_decref(out);
@@ -223,9 +238,9 @@ int pack_compare_labels(const json_t *old_labels, const json_t *new_labels, json
 int pack_change_text(const json_t *change, char *out, size_t size)
 {
 	const char *list = json_string_value(json_object_get(change, "list")),
-		   *id = json_string_value(json_object_get(change, "id")),
-		   *what = json_string_value(json_object_get(change, "change")),
-		   *label = json_string_value(json_object_get(change, "label"));
+	           *id = json_string_value(json_object_get(change, "id")),
+	           *what = json_string_value(json_object_get(change, "change")),
+	           *label = json_string_value(json_object_get(change, "label"));
 	const char *word = list ? pack_value_word(list) : NULL;
 	if (!word || !id || !what)
 		return ERR_INVAL;
@@ -234,14 +249,14 @@ int pack_change_text(const json_t *change, char *out, size_t size)
 		n = snprintf(out, size, "%s %s \"%s\" is added", word, id, label ? label : "");
 	else if (strcmp(what, "relabelled") == 0)
 		n = snprintf(out, size, "%s %s is relabelled from \"%s\" to \"%s\"", word, id, label ? label : "",
-			     json_string_value(json_object_get(change, "new_label")));
+		             json_string_value(json_object_get(change, "new_label")));
 	else if (strcmp(what, "length") == 0)
-		n = snprintf(out, size, "%s %s changes from %lld to %lld minutes, for duties opened from now on", word, id,
-			     (long long)json_integer_value(json_object_get(change, "minutes")),
-			     (long long)json_integer_value(json_object_get(change, "new_minutes")));
+		n = snprintf(out, size, "%s %s changes from %lld to %lld minutes, for duties opened from now on", word,
+		             id, (long long)json_integer_value(json_object_get(change, "minutes")),
+		             (long long)json_integer_value(json_object_get(change, "new_minutes")));
 	else if (json_object_get(change, "renamed_to"))
 		n = snprintf(out, size, "%s %s \"%s\" is renamed to %s", word, id, label ? label : "",
-			     json_string_value(json_object_get(change, "renamed_to")));
+		             json_string_value(json_object_get(change, "renamed_to")));
 	else
 		n = snprintf(out, size, "%s %s \"%s\" is removed", word, id, label ? label : "");
 	return n < 0 || (size_t)n >= size ? ERR_TOOBIG : 0;

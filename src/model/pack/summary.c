@@ -14,47 +14,58 @@ static void counts(const struct pack *p, size_t out[PACK_SUMMARY_COUNTS])
 			towns += p->regions[i].offices[j].n_towns;
 	}
 	size_t v[PACK_SUMMARY_COUNTS] = {
-		p->n_regions,
-		offices,
-		towns,
-		p->n_sources,
-		p->n_vulnerabilities,
-		p->n_trafficking_types,
-		p->n_services,
-		p->n_deadlines,
-		p->n_instruments,
-		p->n_dispositions,
-		p->n_mdt_roles,
-		p->n_emergency_departments,
-		p->training.n_audiences,
-		p->training.n_courses,
+	        p->n_regions,
+	        offices,
+	        towns,
+	        p->n_sources,
+	        p->n_vulnerabilities,
+	        p->n_trafficking_types,
+	        p->n_services,
+	        p->n_deadlines,
+	        p->n_instruments,
+	        p->n_dispositions,
+	        p->n_mdt_roles,
+	        p->n_emergency_departments,
+	        p->training.n_audiences,
+	        p->training.n_courses,
 	};
 	for (size_t i = 0; i < PACK_SUMMARY_COUNTS; i++)
 		out[i] = v[i];
 }
 
 static const char *const count_keys[PACK_SUMMARY_COUNTS] = {
-	"regions",  "offices",   "towns",        "referral_sources", "vulnerabilities",       "trafficking_types",
-	"services", "deadlines", "instruments",  "dispositions",     "mdt_roles",             "emergency_departments",
-	"training_audiences", "courses",
+        "regions",
+        "offices",
+        "towns",
+        "referral_sources",
+        "vulnerabilities",
+        "trafficking_types",
+        "services",
+        "deadlines",
+        "instruments",
+        "dispositions",
+        "mdt_roles",
+        "emergency_departments",
+        "training_audiences",
+        "courses",
 };
 
 /* One word and its plural for each count, as the summary line says it. */
 static const char *const count_words[PACK_SUMMARY_COUNTS][2] = {
-	{"region", "regions"},
-	{"office", "offices"},
-	{"town", "towns"},
-	{"referral source", "referral sources"},
-	{"vulnerability", "vulnerabilities"},
-	{"trafficking type", "trafficking types"},
-	{"service", "services"},
-	{"deadline", "deadlines"},
-	{"screening instrument", "screening instruments"},
-	{"disposition", "dispositions"},
-	{"MDT role", "MDT roles"},
-	{"emergency department", "emergency departments"},
-	{"training audience", "training audiences"},
-	{"course", "courses"},
+        {"region", "regions"},
+        {"office", "offices"},
+        {"town", "towns"},
+        {"referral source", "referral sources"},
+        {"vulnerability", "vulnerabilities"},
+        {"trafficking type", "trafficking types"},
+        {"service", "services"},
+        {"deadline", "deadlines"},
+        {"screening instrument", "screening instruments"},
+        {"disposition", "dispositions"},
+        {"MDT role", "MDT roles"},
+        {"emergency department", "emergency departments"},
+        {"training audience", "training audiences"},
+        {"course", "courses"},
 };
 
 json_t *pack_summary(const struct pack *p)
@@ -62,7 +73,7 @@ json_t *pack_summary(const struct pack *p)
 	size_t n[PACK_SUMMARY_COUNTS];
 	counts(p, n);
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", p->id, "version", p->version, "name", p->name,
-			      "time_zone", p->time_zone, "locale", p->locale);
+	                      "time_zone", p->time_zone, "locale", p->locale);
 	if (!o)
 		return NULL;
 	for (size_t i = 0; i < PACK_SUMMARY_COUNTS; i++)
