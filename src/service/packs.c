@@ -315,7 +315,7 @@ void svc_pack_refusal(const struct svc_pack_compare *c, const char *source, char
 	for (size_t i = 0; k >= 0 && (size_t)k < size - len && i < n; i++) {
 		len += (size_t)k;
 		const char *line = json_string_value(json_array_get(c->problems, i));
-		char more[64] = "";
+		char more[96] = "";
 		/* Room for this one and, after it, how many are left unsaid. */
 		if (i + 1 < n)
 			snprintf(more, sizeof more, " (and %zu more: hartline pack check FILE --db DB lists them)",
