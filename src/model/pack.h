@@ -344,15 +344,15 @@ const char *pack_value_word(const char *list);
  * (label, new_label) or "length" (a deadline: minutes, new_minutes). */
 int pack_compare_labels(const json_t *old_labels, const json_t *new_labels, json_t **ret)
 	__attribute__((warn_unused_result));
-/* One change for people: `region R3 "Region 3" is renamed to R9`. */
+/* One change for people: `region N2 "North" is renamed to N9`. */
 int pack_change_text(const json_t *change, char *out, size_t size) __attribute__((warn_unused_result));
 
 /* The most problems of a pack that are listed (`pack check`, the API);
  * all are counted. */
 #define PACK_PROBLEMS_LISTED 1000
 json_t *pack_summary(const struct pack *p);
-/* The same as one line for people ("connecticut 2026.1 (...), 6 regions,
- * ..., time zone America/New_York"); -1 when it does not fit in size. */
+/* The same as one line for people ("example 2027.1 (...), 4 regions,
+ * ..., time zone America/Denver"); -1 when it does not fit in size. */
 int pack_summary_line(const struct pack *p, char *out, size_t size) __attribute__((warn_unused_result));
 
 /* Look-ups; NULL when absent. Town names compare case-insensitively and

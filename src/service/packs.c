@@ -180,7 +180,7 @@ static int use_counts(struct db *db, const struct use *u, json_t **ret)
 	return 0;
 }
 
-/* "region R3 "Region 3" is used by 12 cases and 3 duties" for a removed
+/* "region N2 "North" is used by 12 cases, 3 duties" for a removed
  * value in use, into problems; nothing for one that is not used. */
 static int problem_of(struct db *db, const json_t *change, json_t *cache, json_t *problems)
 {
