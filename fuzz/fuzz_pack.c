@@ -1,6 +1,7 @@
 /* Fuzz target: the pack loader. Any document is either a pack or a list of
  * problems with their paths; never a crash. A pack that loads answers its
- * look-ups, and every problem of one that does not has a path and a reason. */
+ * look-ups and its summary, and every problem of one that does not has a
+ * path and a reason. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +53,14 @@ static void look_up_everything(const struct pack *p)
 		pack_age_group_of(p, age);
 	pack_disposition(p, "accepted_hart");
 	pack_is_commercial_sex_concern(p, "x");
+	/* The summary `pack check` prints and the API answers. */
+	json_t *sum = pack_summary(p);
+	if (sum && json_integer_value(json_object_get(sum, "regions")) != (json_int_t)p->n_regions)
+		abort();
+	json_decref(sum);
+	char line[4096];
+	if (pack_summary_line(p, line, sizeof line) == 0 && !strstr(line, p->time_zone))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

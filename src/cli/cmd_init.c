@@ -6,6 +6,8 @@
 #include "cli/cli.h"
 #include "db/db.h"
 #include "service/app.h"
+#include "base/err.h"
+#include "service/packs.h"
 #include "service/system.h"
 
 static int init_or_migrate(const char *db_url, const char *pack_file, const char *key_opt)
@@ -23,7 +25,7 @@ static int init_or_migrate(const char *db_url, const char *pack_file, const char
 		return 1;
 	}
 	struct svc_init_result res;
-	int r = svc_system_init(db_url, key_file, pack, &res, err, sizeof err);
+	int r = svc_system_init(db_url, key_file, pack, pack_file != NULL, &res, err, sizeof err);
 	pack_free(pack);
 	if (r < 0) {
 		fprintf(stderr, "hartline: %s\n", err);
@@ -90,9 +92,6 @@ const struct cli_command cli_migrate = {
 	.summary = "apply schema migrations this version brings",
 };
 
-/* The most problems `pack check` lists; all are counted. */
-#define PACK_CHECK_LISTED 1000
-
 /* Every problem of a pack that failed validation, one line each as
  * "FILE: path: reason"; otherwise the one message (a parse error names the
  * line and column). */
@@ -116,11 +115,67 @@ static void print_pack_problems(const char *file, const struct field_errors *err
 		fprintf(stderr, "%s: and %zu more\n", file, errs->count - listed);
 }
 
+/* What changes from the pack the database at db_url runs with to p, on
+ * stdout; each value in use it would remove, on stderr. 1 when there is
+ * one (the change is refused), 0 otherwise. */
+static int compare_with_db(const char *file, const struct pack *p, const char *db_url)
+{
+	char err[1024];
+	struct db *db;
+	if (db_open(db_url, &db, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: cannot open the database: %s\n", err);
+		return 1;
+	}
+	struct svc_pack_compare c;
+	int r = svc_pack_compare(db, p, &c);
+	if (r < 0) {
+		fprintf(stderr, "hartline: cannot read what the database runs with: %s\n",
+			r == ERR_DB ? db_errmsg(db) : err_str(r));
+		db_close(db);
+		return 1;
+	}
+	db_close(db);
+	if (!c.recorded)
+		printf("%s: the database records no pack yet: the server records this one when it starts\n", file);
+	else if (c.same)
+		printf("%s: the same as the pack the database runs with (%s %s)\n", file, c.old_id, c.old_version);
+	else
+		printf("%s: changes from %s %s (digest %s) to %s %s (digest %s):\n", file, c.old_id, c.old_version,
+		       c.old_digest, p->id, p->version, c.new_digest);
+	size_t i;
+	json_t *ch;
+	json_array_foreach (c.changes, i, ch) {
+		char line[1024];
+		if (pack_change_text(ch, line, sizeof line) == 0)
+			printf("  %s\n", line);
+	}
+	size_t n = json_array_size(c.problems);
+	if (n > 0) {
+		fprintf(stderr, "hartline: %s: refused: %zu value%s in use would go\n", file, n, n == 1 ? "" : "s");
+		json_array_foreach (c.problems, i, ch)
+			fprintf(stderr, "%s: %s\n", file, json_string_value(ch));
+	}
+	svc_pack_compare_done(&c);
+	return n > 0 ? 1 : 0;
+}
+
+struct pack_opts {
+	const char *db;
+};
+
+static const struct opt pack_table[] = {
+	OPT_STRING(struct pack_opts, db, "db", "URL",
+		   "also compare with the pack the database runs with: what changes, and each value in use it "
+		   "would remove (refused)"),
+	OPT_END,
+};
+
 static int run_pack(int argc, char **argv)
 {
 	const char *pos[2];
 	int npos = 0;
-	int r = cli_parse(&cli_pack, argc, argv, NULL, pos, &npos);
+	struct pack_opts o = {0};
+	int r = cli_parse(&cli_pack, argc, argv, &o, pos, &npos);
 	if (r)
 		return cli_exit(r);
 	if (npos != 2 || strcmp(pos[0], "check") != 0)
@@ -128,7 +183,7 @@ static int run_pack(int argc, char **argv)
 	char err[1024];
 	struct pack *p;
 	struct field_errors errs;
-	field_errors_init(&errs, PACK_CHECK_LISTED);
+	field_errors_init(&errs, PACK_PROBLEMS_LISTED);
 	r = pack_check_file(pos[1], &errs, &p, err, sizeof err);
 	if (r < 0) {
 		print_pack_problems(pos[1], &errs, err);
@@ -136,21 +191,19 @@ static int run_pack(int argc, char **argv)
 		return 1;
 	}
 	field_errors_done(&errs);
-	size_t offices = 0, towns = 0;
-	for (size_t i = 0; i < p->n_regions; i++) {
-		offices += p->regions[i].n_offices;
-		for (size_t j = 0; j < p->regions[i].n_offices; j++)
-			towns += p->regions[i].offices[j].n_towns;
+	char line[1024];
+	if (pack_summary_line(p, line, sizeof line) < 0) {
+		fprintf(stderr, "hartline: %s: the summary does not fit on a line\n", pos[1]);
+		pack_free(p);
+		return 1;
 	}
-	printf("%s: ok: %s %s (%s), %zu regions, %zu offices, %zu towns, %zu referral sources, "
-	       "%zu vulnerabilities, %zu deadlines, time zone %s\n",
-	       pos[1], p->id, p->version, p->name, p->n_regions, offices, towns, p->n_sources,
-	       p->n_vulnerabilities, p->n_deadlines, p->time_zone);
+	printf("%s: ok: %s\n", pos[1], line);
+	r = o.db ? compare_with_db(pos[1], p, cli_db_url(o.db)) : 0;
 	pack_free(p);
-	return 0;
+	return r;
 }
 
 const struct cli_command cli_pack = {
-	.name = "pack", .args = "check FILE", .max_args = 2, .run = run_pack,
+	.name = "pack", .args = "check FILE", .max_args = 2, .run = run_pack, .opts = pack_table,
 	.summary = "validate a jurisdiction pack and summarise it",
 };

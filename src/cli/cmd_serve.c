@@ -20,6 +20,7 @@
 #include "http/tls.h"
 #include "model/totp.h"
 #include "service/app.h"
+#include "service/packs.h"
 #include "service/deadlines.h"
 #include "service/figures.h"
 #include "service/limits.h"
@@ -106,6 +107,13 @@ static int serve_open(const struct serve_opts *o, struct app *app)
 	char err[1024];
 	if (app_open(app, cli_db_url(o->db), o->pack, o->key, err, sizeof err) < 0) {
 		fprintf(stderr, "hartline: %s\n", err);
+		return 1;
+	}
+	/* The server runs the pack: a change from the one the database ran
+	 * with is recorded and audited, or refused (service/packs.h). */
+	if (svc_pack_start(app, err, sizeof err) < 0) {
+		fprintf(stderr, "hartline: %s\n", err);
+		app_close(app);
 		return 1;
 	}
 	app->auth = o->auth;

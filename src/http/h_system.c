@@ -3,6 +3,7 @@
 
 #include "base/err.h"
 #include "http/http.h"
+#include "model/pack.h"
 #include "service/system.h"
 
 int h_healthz(struct http_req *req, struct http_resp *resp)
@@ -72,13 +73,14 @@ int h_config(struct http_req *req, struct http_resp *resp)
 int h_config_validate(struct http_req *req, struct http_resp *resp)
 {
 	struct field_errors errs;
-	field_errors_init(&errs, 100);
-	struct svc_pack_summary sum;
+	field_errors_init(&errs, PACK_PROBLEMS_LISTED);
+	json_t *sum = NULL;
 	struct svc_ctx ctx = http_ctx(req);
 	int r = svc_system_validate_pack(&ctx, req->json, &errs, &sum);
 	if (r == ERR_INVAL) {
 		char detail[64];
-		snprintf(detail, sizeof detail, "%zu problem%s in the pack", errs.count, errs.count == 1 ? "" : "s");
+		snprintf(detail, sizeof detail, "%zu problem%s in the configuration", errs.count,
+			 errs.count == 1 ? "" : "s");
 		json_t *list = json_incref(errs.list);
 		field_errors_done(&errs);
 		return http_problem(resp, 422, "validation", "The configuration has problems", detail, list);
@@ -86,8 +88,9 @@ int h_config_validate(struct http_req *req, struct http_resp *resp)
 	field_errors_done(&errs);
 	if (r < 0)
 		return r;
-	return http_json(resp, 200,
-			 json_pack("{s:b, s:s, s:I, s:I, s:I}", "valid", 1, "id", sum.id, "regions",
-				   (json_int_t)sum.regions, "offices", (json_int_t)sum.offices, "towns",
-				   (json_int_t)sum.towns));
+	if (json_object_set_new(sum, "valid", json_true()) != 0) {
+		json_decref(sum);
+		return ERR_NOMEM;
+	}
+	return http_json(resp, 200, sum);
 }

@@ -102,6 +102,8 @@ static const struct {
 	{"certificate.print", "Printed a certificate"},
 	{"certificate.revoke", "Revoked a certificate"},
 	{"audit.export", "Exported the audit trail"},
+	{"pack.recorded", "Recorded the jurisdiction settings the server runs with"},
+	{"pack.changed", "Changed the jurisdiction settings the server runs with"},
 	{"attachment.add", "Attached a file"},
 	{"attachment.list", "Listed attached files"},
 	{"attachment.download", "Downloaded an attached file"},

@@ -17,13 +17,6 @@
 #include "base/str.h"
 #include "model/pack/pack_int.h"
 
-static const char *const root_keys[] = {
-	"pack",     "regions",   "referral_sources",      "vulnerabilities", "trafficking_types",
-	"services", "deadlines", "screening_instruments", "dispositions",    "law",
-	"commercial_sex_concerns", "mdt_roles", "emergency_departments", "age_groups",
-	"suppression_threshold", "gender_identities", "populations", "referral_answer", "provider_view",
-	"referral_decline_reasons", "referral_end_reasons", "referral_outcomes", "relief_offences", "plan_review_days", "training_audiences", "courses", "trafficking_informed", "attachments", "case_closure_reasons", "cases", NULL,
-};
 
 /* --- Building ------------------------------------------------------------ */
 
@@ -79,7 +72,7 @@ int pack_from_json(json_t *root, struct field_errors *errs, struct pack **ret)
 	size_t before = c.errs->count;
 
 	if (!json_is_object(root)) {
-		pack_fail(&c, "", "must be a JSON object");
+		pack_fail(&c, "", "must be a set of named values in braces { }");
 		r = ERR_INVAL;
 		goto cleanup;
 	}
@@ -90,7 +83,7 @@ int pack_from_json(json_t *root, struct field_errors *errs, struct pack **ret)
 	}
 	p->root = json_incref(root);
 
-	pack_check_keys(&c, root, "", root_keys);
+	pack_check_keys(&c, root, "", PACK_KEYS_ROOT);
 	pack_check_header(&c, root, p);
 	pack_check_regions(&c, root, p);
 	pack_check_items(&c, root, "referral_sources", &p->sources, &p->n_sources);

@@ -313,6 +313,48 @@ int pack_load_buffer(const char *name, const char *data, size_t len, struct pack
 
 void pack_free(struct pack *p);
 
+/* The keys an object of a pack may hold: the objects at paths (separated
+ * by spaces; "" is the document, "regions[]" any entry of regions) may
+ * hold keys (NULL-terminated) and no other. Several sets may share a path
+ * (the two kinds of screening instrument). packs/schema.json describes the
+ * same keys. */
+struct pack_keyset {
+	const char *paths;
+	const char *const *keys;
+};
+const struct pack_keyset *pack_keysets(size_t *ret_n);
+
+/* What a loaded pack defines (pack/summary.c): {id, version, name,
+ * time_zone, locale} and the number of regions, offices, towns,
+ * referral_sources, vulnerabilities, trafficking_types, services,
+ * deadlines, instruments, dispositions, mdt_roles, emergency_departments,
+ * training_audiences and courses. NULL when memory ran out. */
+#define PACK_SUMMARY_COUNTS 14
+/* --- Changing a pack on a live database (pack/compare.c) ---------------
+ *
+ * The values a pack defines whose ids records keep, as {list: {id: label}}
+ * for each list ("regions", "offices", "referral_sources", ...), and
+ * "deadline_minutes": {id: minutes}. NULL when memory ran out. */
+json_t *pack_labels(const struct pack *p);
+/* The word people use for an entry of list ("region"); NULL for none. */
+const char *pack_value_word(const char *list);
+/* What changes from old_labels to new_labels (both pack_labels), as a new
+ * array of {list, id, change, ...}: change "added" (label), "removed"
+ * (label, and renamed_to when an added id has the same label), "relabelled"
+ * (label, new_label) or "length" (a deadline: minutes, new_minutes). */
+int pack_compare_labels(const json_t *old_labels, const json_t *new_labels, json_t **ret)
+	__attribute__((warn_unused_result));
+/* One change for people: `region N2 "North" is renamed to N9`. */
+int pack_change_text(const json_t *change, char *out, size_t size) __attribute__((warn_unused_result));
+
+/* The most problems of a pack that are listed (`pack check`, the API);
+ * all are counted. */
+#define PACK_PROBLEMS_LISTED 1000
+json_t *pack_summary(const struct pack *p);
+/* The same as one line for people ("example 2027.1 (...), 4 regions,
+ * ..., time zone America/Denver"); -1 when it does not fit in size. */
+int pack_summary_line(const struct pack *p, char *out, size_t size) __attribute__((warn_unused_result));
+
 /* Look-ups; NULL when absent. Town names compare case-insensitively and
  * ignore surrounding spaces. */
 const struct pack_region *pack_region(const struct pack *p, const char *id);

@@ -213,6 +213,7 @@ void app_close(struct app *a)
 	persons_registry_close(a);
 	db_pool_free(a->pool);
 	pack_free(a->pack);
+	json_decref(a->pack_retired);
 	keyring_free(a->keys);
 	audit_head_close(a->audit_head);
 	free(a->pack_source);

@@ -38,6 +38,9 @@ void auth_config_defaults(struct auth_config *c);
 struct app {
 	struct pack *pack;
 	char *pack_source; /* the file it came from, or "built-in" */
+	/* {list: {id: label}} of values earlier packs had and this one lacks
+	 * (service/packs.h): figures over old records still show a label. */
+	json_t *pack_retired;
 	char *db_url;
 	enum db_engine engine;
 	struct db_pool *pool;

@@ -1,4 +1,5 @@
 #include "service/system.h"
+#include "service/packs.h"
 #include "service/referrals.h"
 
 #include <stdatomic.h>
@@ -28,7 +29,8 @@ static int setting_put_new(struct db *db, const char *key, const char *value, co
 	return db_execf(db, "INSERT INTO setting (key, value, updated_at) VALUES (?, ?, ?)", "ttt", key, value, ts);
 }
 
-int svc_system_init(const char *db_url, const char *key_file, const struct pack *pack, struct svc_init_result *ret,
+int svc_system_init(const char *db_url, const char *key_file, const struct pack *pack, bool pack_given,
+		    struct svc_init_result *ret,
 		    char *errmsg, size_t errsize)
 {
 	struct db *db;
@@ -40,6 +42,22 @@ int svc_system_init(const char *db_url, const char *key_file, const struct pack 
 	}
 	int applied = 0;
 	if ((r = db_migrate(db, &applied, errmsg, errsize)) < 0)
+		goto out;
+	/* A pack given that would remove a value in use is refused here
+	 * already; the server records and audits any other change when it
+	 * starts. */
+	struct svc_pack_compare pc = {0};
+	if (pack_given && (r = svc_pack_compare(db, pack, &pc)) < 0) {
+		snprintf(errmsg, errsize, "cannot compare the jurisdiction settings with those the database runs with: %s",
+			 r == ERR_DB ? db_errmsg(db) : err_str(r));
+		goto out;
+	}
+	if (pack_given && json_array_size(pc.problems) > 0) {
+		svc_pack_refusal(&pc, pack->id, errmsg, errsize);
+		r = ERR_CONFLICT;
+	}
+	svc_pack_compare_done(&pc);
+	if (r < 0)
 		goto out;
 	bool key_created = false;
 	if ((r = keys_init(db, key_file, &key_created, errmsg, errsize)) < 0)
@@ -271,8 +289,7 @@ int svc_system_config(struct app *a, json_t **ret)
 	return 0;
 }
 
-int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct field_errors *errs,
-			     struct svc_pack_summary *ret)
+int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct field_errors *errs, json_t **ret)
 {
 	int r = svc_require(ctx, PERM_CONFIG_CHECK);
 	if (r < 0)
@@ -281,14 +298,10 @@ int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct fiel
 	r = pack_from_json(doc, errs, &p);
 	if (r < 0)
 		return r;
-	ret->id = p->id;
-	ret->regions = p->n_regions;
-	ret->offices = ret->towns = 0;
-	for (size_t i = 0; i < p->n_regions; i++) {
-		ret->offices += p->regions[i].n_offices;
-		for (size_t j = 0; j < p->regions[i].n_offices; j++)
-			ret->towns += p->regions[i].offices[j].n_towns;
-	}
+	json_t *sum = pack_summary(p);
 	pack_free(p);
+	if (!sum)
+		return ERR_NOMEM;
+	*ret = sum;
 	return 0;
 }

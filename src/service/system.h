@@ -20,7 +20,8 @@ struct svc_init_result {
 /* Create or bring up to date the schema of db_url, record the
  * installation's settings, and create the key file (mode 0600) for a new
  * installation; harmless to repeat. */
-int svc_system_init(const char *db_url, const char *key_file, const struct pack *pack, struct svc_init_result *ret,
+int svc_system_init(const char *db_url, const char *key_file, const struct pack *pack, bool pack_given,
+		    struct svc_init_result *ret,
 		    char *errmsg, size_t errsize);
 
 struct svc_health {
@@ -37,12 +38,7 @@ int svc_system_health(struct app *a, struct svc_health *ret);
  * Nothing in it is about a child. */
 int svc_system_config(struct app *a, json_t **ret);
 
-struct svc_pack_summary {
-	const char *id; /* valid while doc lives */
-	size_t regions, offices, towns;
-};
-
 /* Check a pack document without loading it (PERM_CONFIG_CHECK). ERR_INVAL
- * with errs filled when it is not valid. */
-int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct field_errors *errs,
-			     struct svc_pack_summary *ret);
+ * with errs filled when it is not valid (every problem, with its path);
+ * otherwise *ret is what it defines (pack_summary; the caller's). */
+int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct field_errors *errs, json_t **ret);

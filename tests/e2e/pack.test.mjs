@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { createUser, login } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
-import { ENGINE, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempDir, tempFile } from '../lib/server.mjs';
+import { DEFAULT_PACK_PATH, ENGINE, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempDir, tempFile } from '../lib/server.mjs';
 
 
 const EXPECTED = 'regions[2].offices[0].region: unknown region "R7"';
@@ -80,16 +80,16 @@ describe(`bad packs (${ENGINE})`, { timeout: 120_000 }, () => {
 // crash: regions[0] without an id used to kill the server.
 const BROKEN = [
   ['regions[0].id missing', (p) => delete p.regions[0].id, 'regions[0].id', 'required'],
-  ['regions[0].id null', (p) => (p.regions[0].id = null), 'regions[0].id', 'must be a string'],
-  ['regions[0].id a number', (p) => (p.regions[0].id = 5), 'regions[0].id', 'must be a string'],
-  ['an office id null', (p) => (p.regions[1].offices[0].id = null), 'regions[1].offices[0].id', 'must be a string'],
-  ['a vulnerability id a list', (p) => (p.vulnerabilities[0].id = []), 'vulnerabilities[0].id', 'must be a string'],
+  ['regions[0].id null', (p) => (p.regions[0].id = null), 'regions[0].id', 'must be text in quotes'],
+  ['regions[0].id a number', (p) => (p.regions[0].id = 5), 'regions[0].id', 'must be text in quotes'],
+  ['an office id null', (p) => (p.regions[1].offices[0].id = null), 'regions[1].offices[0].id', 'must be text in quotes'],
+  ['a vulnerability id a list', (p) => (p.vulnerabilities[0].id = []), 'vulnerabilities[0].id', 'must be text in quotes'],
   ['a deadline id missing', (p) => delete p.deadlines[0].id, 'deadlines[0].id', 'required'],
-  ['an MDT role id an object', (p) => (p.mdt_roles[0].id = {}), 'mdt_roles[0].id', 'must be a string'],
+  ['an MDT role id an object', (p) => (p.mdt_roles[0].id = {}), 'mdt_roles[0].id', 'must be text in quotes'],
   ['an emergency department region null', (p) => (p.emergency_departments[0].region = null),
-    'emergency_departments[0].region', 'must be a string'],
+    'emergency_departments[0].region', 'must be text in quotes'],
   ['an instrument id true', (p) => (p.screening_instruments[0].id = true), 'screening_instruments[0].id',
-    'must be a string'],
+    'must be text in quotes'],
 ];
 
 function brokenPack(change) {
@@ -123,8 +123,8 @@ describe(`hartline pack check on a broken pack (${ENGINE})`, { timeout: 120_000 
     const lines = r.stderr.split('\n').filter(Boolean);
     for (const want of [
       'regions[0].id: required',
-      'deadlines[0].minutes: must be an integer from 1 to 525600',
-      'services[1].name: must be a string',
+      'deadlines[0].minutes: must be a whole number from 1 to 525600',
+      'services[1].name: must be text in quotes',
       // The offices of the region without an id name a region that is gone.
       'regions[0].offices[0].region: unknown region "R1"',
     ])
@@ -134,8 +134,7 @@ describe(`hartline pack check on a broken pack (${ENGINE})`, { timeout: 120_000 
   });
 
   test('the shipped pack checks ok', async () => {
-    const r = await run(['pack', 'check', path.join(process.env.HARTLINE_SOURCE_ROOT ?? '.', 'packs', 'connecticut.json')],
-      { cwd: tempDir() });
+    const r = await run(['pack', 'check', DEFAULT_PACK_PATH], { cwd: tempDir() });
     assert.equal(r.code, 0, `exit code; stderr: ${r.stderr}`);
     assert.match(r.stdout, /: ok: connecticut /);
   });

@@ -446,9 +446,9 @@ UNIT_TEST(names_and_parses_ratings)
 
 UNIT_TEST(rejects_a_document_that_is_not_an_object)
 {
-	assert_rejected(json_string("pack"), "", "must be a JSON object");
-	assert_rejected(NULL, "", "must be a JSON object");
-	assert_message(json_pack("[s]", "pack"), "x.json: must be a JSON object");
+	assert_rejected(json_string("pack"), "", "must be a set of named values in braces { }");
+	assert_rejected(NULL, "", "must be a set of named values in braces { }");
+	assert_message(json_pack("[s]", "pack"), "x.json: must be a set of named values in braces { }");
 }
 
 UNIT_TEST(rejects_a_pack_missing_a_required_section)
@@ -465,7 +465,7 @@ UNIT_TEST(rejects_a_pack_missing_a_required_section)
 	}
 	json_t *root = ct_json();
 	set(root, "", "services", json_object());
-	assert_rejected(root, "services", "must be an array");
+	assert_rejected(root, "services", "must be a list in brackets [ ]");
 }
 
 UNIT_TEST(rejects_unknown_keys_at_every_level)
@@ -513,11 +513,11 @@ UNIT_TEST(rejects_missing_empty_and_mistyped_strings)
 		{{{"pack", "name", "\"\""}}, "pack.name", "must not be empty"},
 		{{{"pack", "version", "\"   \""}}, "pack.version", "must not be empty"},
 		{{{"regions[3]", "name", NULL}}, "regions[3].name", "required"},
-		{{{"services[2]", "name", "5"}}, "services[2].name", "must be a string"},
+		{{{"services[2]", "name", "5"}}, "services[2].name", "must be text in quotes"},
 		{{{"vulnerabilities[1]", "description", "\"\""}}, "vulnerabilities[1].description", "must not be empty"},
-		{{{"pack", "notes", "null"}}, "pack.notes", "must be a string"},
+		{{{"pack", "notes", "null"}}, "pack.notes", "must be text in quotes"},
 		{{{"trafficking_types[0]", "name", "\"Third\\u0000party\""}}, "trafficking_types[0].name", "must not contain NUL characters"},
-		{{{"regions[1].offices[0]", "towns", "\"Milford\""}}, "regions[1].offices[0].towns", "must be an array"},
+		{{{"regions[1].offices[0]", "towns", "\"Milford\""}}, "regions[1].offices[0].towns", "must be a list in brackets [ ]"},
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
@@ -526,19 +526,19 @@ UNIT_TEST(rejects_list_entries_that_are_not_objects)
 {
 	json_t *root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "regions"), 3, json_string("R4")), 0);
-	assert_rejected(root, "regions[3]", "must be an object");
+	assert_rejected(root, "regions[3]", "must be a set of named values in braces { }");
 
 	root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "regions[2].offices"), 1, json_string("norwich")), 0);
-	assert_rejected(root, "regions[2].offices[1]", "must be an object");
+	assert_rejected(root, "regions[2].offices[1]", "must be a set of named values in braces { }");
 
 	root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "referral_sources"), 1, json_integer(1)), 0);
-	assert_rejected(root, "referral_sources[1]", "must be an object");
+	assert_rejected(root, "referral_sources[1]", "must be a set of named values in braces { }");
 
 	root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "deadlines"), 7, json_null()), 0);
-	assert_rejected(root, "deadlines[7]", "must be an object");
+	assert_rejected(root, "deadlines[7]", "must be a set of named values in braces { }");
 }
 
 UNIT_TEST(rejects_new_list_entries_that_are_not_objects)
@@ -554,14 +554,14 @@ UNIT_TEST(rejects_new_list_entries_that_are_not_objects)
 	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
 		json_t *root = ct_json();
 		assert_int_equal(json_array_set_new(at(root, lists[i]), 1, json_string("x")), 0);
-		assert_rejected_at(root, "must be an object", "%s[1]", lists[i]);
+		assert_rejected_at(root, "must be a set of named values in braces { }", "%s[1]", lists[i]);
 	}
 }
 
 UNIT_TEST(rejects_a_malformed_hotline)
 {
 	static const struct rejection cases[] = {
-		{{{"pack", "hotline", "\"1-800-842-2288\""}}, "pack.hotline", "must be an object"},
+		{{{"pack", "hotline", "\"1-800-842-2288\""}}, "pack.hotline", "must be a set of named values in braces { }"},
 		{{{"pack.hotline", "phone", NULL}}, "pack.hotline.phone", "required"},
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
@@ -679,11 +679,11 @@ UNIT_TEST(rejects_an_empty_town)
 {
 	json_t *root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "regions[0].offices[0].towns"), 2, json_string(" ")), 0);
-	assert_rejected(root, "regions[0].offices[0].towns[2]", "must be a non-empty string");
+	assert_rejected(root, "regions[0].offices[0].towns[2]", "must be text in quotes, not empty");
 
 	root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "regions[0].offices[0].towns"), 3, json_integer(3)), 0);
-	assert_rejected(root, "regions[0].offices[0].towns[3]", "must be a non-empty string");
+	assert_rejected(root, "regions[0].offices[0].towns[3]", "must be text in quotes, not empty");
 }
 
 /* --- Deadlines and time zone --------------------------------------------- */
@@ -695,7 +695,7 @@ UNIT_TEST(rejects_deadline_minutes_that_are_not_1_to_525600)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		json_t *root = ct_json();
 		set(root, "deadlines[2]", "minutes", bad[i]);
-		assert_rejected(root, "deadlines[2].minutes", "must be an integer from 1 to 525600");
+		assert_rejected(root, "deadlines[2].minutes", "must be a whole number from 1 to 525600");
 	}
 	json_t *root = ct_json();
 	del(root, "deadlines[2]", "minutes");
@@ -897,7 +897,7 @@ UNIT_TEST(rejects_a_rule_naming_an_unknown_domain)
 	assert_int_equal(
 		json_array_set_new(at(root, "screening_instruments[0].rules[0].clear_in_domains"), 0, json_integer(1)),
 		0);
-	assert_rejected(root, "screening_instruments[0].rules[0].clear_in_domains[0]", "must be a non-empty string");
+	assert_rejected(root, "screening_instruments[0].rules[0].clear_in_domains[0]", "must be text in quotes, not empty");
 
 	root = ct_json();
 	set(root, "screening_instruments[0].rules[0]", "clear_in_domains", json_array());
@@ -931,7 +931,7 @@ UNIT_TEST(rejects_rule_counts_that_are_not_1_to_100)
 		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 			json_t *root = ct_json();
 			set(root, where[w][0], where[w][1], bad[i]);
-			assert_rejected_at(root, "must be an integer from 1 to 100", "%s.%s", where[w][0], where[w][1]);
+			assert_rejected_at(root, "must be a whole number from 1 to 100", "%s.%s", where[w][0], where[w][1]);
 		}
 	}
 	json_t *root = ct_json();
@@ -950,7 +950,7 @@ UNIT_TEST(rejects_positive_at_out_of_range)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		json_t *root = ct_json();
 		set(root, "screening_instruments[1]", "positive_at", bad[i]);
-		assert_rejected(root, "screening_instruments[1].positive_at", "must be an integer from 1 to 6");
+		assert_rejected(root, "screening_instruments[1].positive_at", "must be a whole number from 1 to 6");
 	}
 	json_t *root = ct_json();
 	del(root, "screening_instruments[1]", "positive_at");
@@ -960,7 +960,7 @@ UNIT_TEST(rejects_positive_at_out_of_range)
 	root = ct_json();
 	assert_int_equal(json_array_remove(at(root, "screening_instruments[1].items"), 5), 0);
 	set(root, "screening_instruments[1]", "positive_at", json_integer(6));
-	assert_rejected(root, "screening_instruments[1].positive_at", "must be an integer from 1 to 5");
+	assert_rejected(root, "screening_instruments[1].positive_at", "must be a whole number from 1 to 5");
 
 	for (int n = 1; n <= 6; n += 5) {
 		root = ct_json();
@@ -1015,7 +1015,7 @@ UNIT_TEST(rejects_a_minor_age_out_of_range)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		json_t *root = ct_json();
 		set(root, "law", "minor_age", bad[i]);
-		assert_rejected(root, "law.minor_age", "must be an integer from 1 to 25");
+		assert_rejected(root, "law.minor_age", "must be a whole number from 1 to 25");
 	}
 	json_t *root = ct_json();
 	del(root, "law", "minor_age");
@@ -1035,14 +1035,14 @@ UNIT_TEST(rejects_a_malformed_victim_not_offender_notice)
 	static const struct rejection cases[] = {
 		{{{"law", "victim_not_offender", NULL}}, "law.victim_not_offender", "required"},
 		{{{"law.victim_not_offender", "text", "\" \""}}, "law.victim_not_offender.text", "must not be empty"},
-		{{{"law.victim_not_offender", "citations", "\"P.A. 16-71\""}}, "law.victim_not_offender.citations", "must be an array"},
-		{{{"", "law", "[]"}}, "law", "must be an object"},
+		{{{"law.victim_not_offender", "citations", "\"P.A. 16-71\""}}, "law.victim_not_offender.citations", "must be a list in brackets [ ]"},
+		{{{"", "law", "[]"}}, "law", "must be a set of named values in braces { }"},
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 
 	json_t *root = ct_json();
 	assert_int_equal(json_array_append_new(at(root, "law.victim_not_offender.citations"), json_string("")), 0);
-	assert_rejected(root, "law.victim_not_offender.citations[3]", "must be a non-empty string");
+	assert_rejected(root, "law.victim_not_offender.citations[3]", "must be text in quotes, not empty");
 }
 
 UNIT_TEST(rejects_a_commercial_sex_concern_naming_an_unknown_vulnerability)
@@ -1065,7 +1065,7 @@ UNIT_TEST(rejects_a_commercial_sex_concern_naming_an_unknown_vulnerability)
 
 	root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "commercial_sex_concerns"), 1, json_null()), 0);
-	assert_rejected(root, "commercial_sex_concerns[1]", "must be a non-empty string");
+	assert_rejected(root, "commercial_sex_concerns[1]", "must be text in quotes, not empty");
 
 	root = ct_json();
 	set(root, "", "commercial_sex_concerns", json_array());
@@ -1164,13 +1164,13 @@ UNIT_TEST(rejects_bad_mdt_roles)
 		{{{"mdt_roles[0]", "name", NULL}}, "mdt_roles[0].name", "required"},
 		{{{"mdt_roles[8]", "federal", "\"yes\""}}, "mdt_roles[8].federal", "must be true or false"},
 		{{{"", "mdt_roles", "[]"}}, "mdt_roles", "must list at least one entry"},
-		{{{"", "mdt_roles", "{}"}}, "mdt_roles", "must be an array"},
+		{{{"", "mdt_roles", "{}"}}, "mdt_roles", "must be a list in brackets [ ]"},
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 
 	json_t *root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "mdt_roles"), 1, json_string("dcf")), 0);
-	assert_rejected(root, "mdt_roles[1]", "must be an object");
+	assert_rejected(root, "mdt_roles[1]", "must be a set of named values in braces { }");
 }
 
 UNIT_TEST(maps_typed_gender_identity_to_a_category_only)
@@ -1225,12 +1225,12 @@ UNIT_TEST(rejects_bad_gender_categories)
 
 	root = ct_json();
 	set(root, "gender_identities[3]", "matches", json_pack("[i]", 3));
-	assert_rejected(root, "gender_identities[3].matches[0]", "must be a string");
+	assert_rejected(root, "gender_identities[3].matches[0]", "must be text in quotes");
 
 	root = ct_json();
 	set(root, "", "gender_identities", json_pack("[{s:s, s:s, s:b}]", "id", "x", "name", "X", "other", 1));
 	assert_rejected(root, "gender_identities",
-			"must be an array of at least two categories, one of them with \"other\": true");
+			"must list at least two categories, one of them with \"other\": true");
 }
 
 UNIT_TEST(rejects_bad_emergency_departments)
@@ -1240,13 +1240,13 @@ UNIT_TEST(rejects_bad_emergency_departments)
 		{{{"emergency_departments[0]", "region", "\"R7\""}}, "emergency_departments[0].region", "unknown region \"R7\""},
 		{{{"emergency_departments[2]", "town", NULL}}, "emergency_departments[2].town", "required"},
 		{{{"emergency_departments[2]", "region", NULL}}, "emergency_departments[2].region", "required"},
-		{{{"emergency_departments[3]", "town", "3"}}, "emergency_departments[3].town", "must be a string"},
+		{{{"emergency_departments[3]", "town", "3"}}, "emergency_departments[3].town", "must be text in quotes"},
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 
 	json_t *root = ct_json();
 	assert_int_equal(json_array_set_new(at(root, "emergency_departments"), 0, json_null()), 0);
-	assert_rejected(root, "emergency_departments[0]", "must be an object");
+	assert_rejected(root, "emergency_departments[0]", "must be a set of named values in braces { }");
 
 	/* An agency may not have designated any yet. */
 	root = ct_json();
@@ -1279,7 +1279,7 @@ UNIT_TEST(reports_every_error_not_only_the_first)
 	assert_true(has_error(&fe, "pack.time_zone", "invalid time zone \"Not A Zone\""));
 	assert_true(has_error(&fe, "regions[2].offices[0].region", "unknown region \"R7\""));
 	assert_true(has_error(&fe, "referral_sources[3].id", "duplicate id \"ems\""));
-	assert_true(has_error(&fe, "deadlines[0].minutes", "must be an integer from 1 to 525600"));
+	assert_true(has_error(&fe, "deadlines[0].minutes", "must be a whole number from 1 to 525600"));
 	assert_true(has_error(&fe, "deadlines", "missing deadline \"intake_disposition\""));
 	field_errors_done(&fe);
 
@@ -1327,7 +1327,7 @@ UNIT_TEST(rejects_a_missing_null_or_mistyped_id_in_every_list)
 		for (size_t k = 0; k < sizeof wrong / sizeof *wrong; k++) {
 			root = ct_json();
 			set(root, id_lists[i], "id", wrong[k]);
-			assert_rejected(root, field, "must be a string");
+			assert_rejected(root, field, "must be text in quotes");
 		}
 	}
 }
@@ -1637,7 +1637,7 @@ UNIT_TEST(rejects_age_groups_out_of_order_or_overlapping)
 		{{{"age_groups[1]", "min", "11"}}, "age_groups[1].min", "must be above 11, the max of age_groups[0]: groups are in order and do not overlap"},
 		{{{"age_groups[2]", "min", "5"}, {"age_groups[2]", "max", "6"}}, "age_groups[2].min", "must be above 13, the max of age_groups[1]: groups are in order and do not overlap"},
 		{{{"age_groups[3]", "max", "null"}}, "age_groups[4].min", "age_groups[3] is open-ended (max null): no group may follow it"},
-		{{{"age_groups[0]", "max", "-1"}}, "age_groups[0].max", "must be an integer from 0 to 120, or null"},
+		{{{"age_groups[0]", "max", "-1"}}, "age_groups[0].max", "must be a whole number from 0 to 120, or null"},
 		{{{"age_groups[1]", "max", "12"}, {"age_groups[1]", "min", "13"}}, "age_groups[1].max", "must not be below min (13)"},
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
@@ -1648,11 +1648,11 @@ UNIT_TEST(rejects_malformed_age_groups)
 	static const struct rejection cases[] = {
 		{{{"age_groups[0]", "max", NULL}}, "age_groups[0].max", "required: the oldest age in the group, or null for \"and over\""},
 		{{{"age_groups[2]", "min", NULL}}, "age_groups[2].min", "required"},
-		{{{"age_groups[2]", "min", "121"}}, "age_groups[2].min", "must be an integer from 0 to 120"},
+		{{{"age_groups[2]", "min", "121"}}, "age_groups[2].min", "must be a whole number from 0 to 120"},
 		{{{"age_groups[1]", "id", "\"age_0_11\""}}, "age_groups[1].id", "duplicate id \"age_0_11\""},
 		{{{"age_groups[1]", "colour", "\"red\""}}, "age_groups[1].colour", "unknown key"},
 		{{{"", "age_groups", "[]"}}, "age_groups", "must list at least one age group"},
-		{{{"", "age_groups", "{}"}}, "age_groups", "must be an array"},
+		{{{"", "age_groups", "{}"}}, "age_groups", "must be a list in brackets [ ]"},
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
@@ -1663,11 +1663,11 @@ UNIT_TEST(rejects_a_suppression_threshold_outside_2_to_20)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		json_t *root = ct_json();
 		set(root, "", "suppression_threshold", json_integer(bad[i]));
-		assert_rejected(root, "suppression_threshold", "must be an integer from 2 to 20");
+		assert_rejected(root, "suppression_threshold", "must be a whole number from 2 to 20");
 	}
 	json_t *root = ct_json();
 	set(root, "", "suppression_threshold", json_string("5"));
-	assert_rejected(root, "suppression_threshold", "must be an integer from 2 to 20");
+	assert_rejected(root, "suppression_threshold", "must be a whole number from 2 to 20");
 
 	root = ct_json();
 	set(root, "", "suppression_threshold", json_integer(2));
@@ -1699,11 +1699,11 @@ UNIT_TEST(attachments_are_capped_at_25_mb_unless_the_pack_says_otherwise)
 UNIT_TEST(rejects_bad_attachment_settings)
 {
 	static const struct rejection cases[] = {
-		{{{"", "attachments", "{\"max_bytes\": 0}"}}, "attachments.max_bytes", "must be an integer from 1 to 1073741824"},
-		{{{"", "attachments", "{\"max_bytes\": 1073741825}"}}, "attachments.max_bytes", "must be an integer from 1 to 1073741824"},
-		{{{"", "attachments", "{\"max_bytes\": \"25 MB\"}"}}, "attachments.max_bytes", "must be an integer from 1 to 1073741824"},
+		{{{"", "attachments", "{\"max_bytes\": 0}"}}, "attachments.max_bytes", "must be a whole number from 1 to 1073741824"},
+		{{{"", "attachments", "{\"max_bytes\": 1073741825}"}}, "attachments.max_bytes", "must be a whole number from 1 to 1073741824"},
+		{{{"", "attachments", "{\"max_bytes\": \"25 MB\"}"}}, "attachments.max_bytes", "must be a whole number from 1 to 1073741824"},
 		{{{"", "attachments", "{\"max_size\": 100}"}}, "attachments.max_size", "unknown key"},
-		{{{"", "attachments", "26214400"}}, "attachments", "must be an object such as {\"max_bytes\": 26214400}"},
+		{{{"", "attachments", "26214400"}}, "attachments", "must be a set of named values such as {\"max_bytes\": 26214400}"},
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
@@ -1776,15 +1776,15 @@ UNIT_TEST(rejects_bad_recovery_settings)
 	static const struct rejection cases[] = {
 		{{{"referral_answer.services[0]", "service", "\"tarot\""}}, "referral_answer.services[0].service",
 		 "unknown service \"tarot\""},
-		{{{"referral_answer.services[0]", "minutes", "0"}}, "referral_answer.services[0].minutes", "must be an integer from 1 to 525600"},
-		{{{"referral_answer", "business_days", "31"}}, "referral_answer.business_days", "must be an integer from 1 to 30"},
+		{{{"referral_answer.services[0]", "minutes", "0"}}, "referral_answer.services[0].minutes", "must be a whole number from 1 to 525600"},
+		{{{"referral_answer", "business_days", "31"}}, "referral_answer.business_days", "must be a whole number from 1 to 30"},
 		{{{"referral_answer", "hours", "4"}}, "referral_answer.hours", "unknown key"},
-		{{{"", "referral_answer", "[]"}}, "referral_answer", "must be an object"},
+		{{{"", "referral_answer", "[]"}}, "referral_answer", "must be a set of named values in braces { }"},
 		{{{"", "provider_view", "[\"initials\", \"name\"]"}}, "provider_view[1]", "\"name\" is not one of: initials, age, sex, region, town, service, reason, urgency"},
-		{{{"", "provider_view", "\"initials\""}}, "provider_view", "must be an array of: initials, age, sex, region, town, service, reason, urgency"},
+		{{{"", "provider_view", "\"initials\""}}, "provider_view", "must be a list of: initials, age, sex, region, town, service, reason, urgency"},
 		{{{"", "populations", "[]"}}, "populations", "must list at least one entry"},
 		{{{"referral_outcomes[1]", "id", "\"goals_met\""}}, "referral_outcomes[1].id", "duplicate id \"goals_met\""},
-		{{{"", "plan_review_days", "0"}}, "plan_review_days", "must be an integer from 1 to 366"},
+		{{{"", "plan_review_days", "0"}}, "plan_review_days", "must be a whole number from 1 to 366"},
 		{{{"", "case_closure_reasons", "[]"}}, "case_closure_reasons", "must list at least one entry"},
 		{{{"case_closure_reasons[1]", "id", "\"services_completed\""}}, "case_closure_reasons[1].id",
 		 "duplicate id \"services_completed\""},
@@ -1860,8 +1860,8 @@ UNIT_TEST(rejects_bad_courses_and_rules)
 		{{{"trafficking_informed", "min_supervisors", "3"}}, "trafficking_informed.min_supervisors",
 		 "must not be above min_staff (2)"},
 		{{{"trafficking_informed", "within_months", "0"}}, "trafficking_informed.within_months",
-		 "must be an integer from 1 to 120"},
-		{{{"", "trafficking_informed", "[]"}}, "trafficking_informed", "must be an object"},
+		 "must be a whole number from 1 to 120"},
+		{{{"", "trafficking_informed", "[]"}}, "trafficking_informed", "must be a set of named values in braces { }"},
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }
@@ -1888,13 +1888,13 @@ UNIT_TEST(reads_the_note_correction_window_and_defaults_it_to_a_day)
 UNIT_TEST(rejects_a_bad_note_correction_window)
 {
 	static const struct rejection cases[] = {
-		{{{"cases", "note_correction_hours", "0"}}, "cases.note_correction_hours", "must be an integer from 1 to 720"},
+		{{{"cases", "note_correction_hours", "0"}}, "cases.note_correction_hours", "must be a whole number from 1 to 720"},
 		{{{"cases", "note_correction_hours", "721"}}, "cases.note_correction_hours",
-		 "must be an integer from 1 to 720"},
+		 "must be a whole number from 1 to 720"},
 		{{{"cases", "note_correction_hours", "\"a day\""}}, "cases.note_correction_hours",
-		 "must be an integer from 1 to 720"},
+		 "must be a whole number from 1 to 720"},
 		{{{"cases", "undo_hours", "3"}}, "cases.undo_hours", "unknown key"},
-		{{{"", "cases", "24"}}, "cases", "must be an object"},
+		{{{"", "cases", "24"}}, "cases", "must be a set of named values in braces { }"},
 	};
 	assert_rejections(cases, sizeof cases / sizeof *cases);
 }

@@ -4,16 +4,15 @@
 
 void pack_check_attachments(struct check *c, const json_t *root, struct pack *p)
 {
-	static const char *const keys[] = {"max_bytes", NULL};
 	p->attachments.max_bytes = PACK_ATTACHMENT_MAX_BYTES_DEFAULT;
 	const json_t *a = json_object_get(root, "attachments");
 	if (!a)
 		return;
 	if (!json_is_object(a)) {
-		pack_fail(c, "attachments", "must be an object such as {\"max_bytes\": 26214400}");
+		pack_fail(c, "attachments", "must be a set of named values such as {\"max_bytes\": 26214400}");
 		return;
 	}
-	pack_check_keys(c, a, "attachments", keys);
+	pack_check_keys(c, a, "attachments", PACK_KEYS_ATTACHMENTS);
 	if (json_object_get(a, "max_bytes"))
 		pack_get_int(c, a, "attachments", "max_bytes", 1, PACK_ATTACHMENT_MAX_BYTES_LIMIT,
 			     &p->attachments.max_bytes);

@@ -5,7 +5,6 @@
 #define DEFAULT_NOTE_CORRECTION_HOURS 24
 #define MAX_NOTE_CORRECTION_HOURS 720
 
-static const char *const cases_keys[] = {"note_correction_hours", NULL};
 
 void pack_check_cases(struct check *c, const json_t *root, struct pack *p)
 {
@@ -15,10 +14,10 @@ void pack_check_cases(struct check *c, const json_t *root, struct pack *p)
 	if (!o)
 		return;
 	if (!json_is_object(o)) {
-		pack_fail(c, key, "must be an object");
+		pack_fail(c, key, "must be a set of named values in braces { }");
 		return;
 	}
-	pack_check_keys(c, o, key, cases_keys);
+	pack_check_keys(c, o, key, PACK_KEYS_CASES);
 	if (json_object_get(o, "note_correction_hours"))
 		pack_get_int(c, o, key, "note_correction_hours", 1, MAX_NOTE_CORRECTION_HOURS,
 			     &p->cases.note_correction_hours);

@@ -109,25 +109,8 @@ bool pack_is_blank(const char *s)
 	return true;
 }
 
-/* Every key of obj must be one of allowed (NULL-terminated). */
-void pack_check_keys(struct check *c, const json_t *obj, const char *path, const char *const *allowed)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach ((json_t *)obj, key, v) {
-		bool ok = false;
-		for (const char *const *a = allowed; *a && !ok; a++)
-			ok = strcmp(key, *a) == 0;
-		if (!ok) {
-			char p[PATH_SIZE];
-			pack_path_key(p, path, key);
-			pack_fail(c, p, "unknown key");
-		}
-	}
-}
-
 /* The string at obj.key, or NULL after recording why there is none. An
- * optional key may be absent; when present it must be a non-empty string. */
+ * optional key may be absent; when present it must be text in quotes, not empty. */
 const char *pack_get_str(struct check *c, const json_t *obj, const char *path, const char *key,
 			   bool required)
 {
@@ -142,7 +125,7 @@ const char *pack_get_str(struct check *c, const json_t *obj, const char *path, c
 	}
 	pack_path_key(p, path, key);
 	if (!json_is_string(v)) {
-		pack_fail(c, p, "must be a string");
+		pack_fail(c, p, "must be text in quotes");
 		return NULL;
 	}
 	const char *s = json_string_value(v);
@@ -169,7 +152,7 @@ json_t *pack_get_typed(struct check *c, const json_t *obj, const char *path, con
 		return NULL;
 	}
 	if (json_typeof(v) != type) {
-		pack_fail(c, p, type == JSON_OBJECT ? "must be an object" : "must be an array");
+		pack_fail(c, p, type == JSON_OBJECT ? "must be a set of named values in braces { }" : "must be a list in brackets [ ]");
 		return NULL;
 	}
 	return v;
@@ -332,7 +315,7 @@ bool pack_get_int(struct check *c, const json_t *obj, const char *path, const ch
 		return false;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-		pack_fail(c, p, "must be an integer from %d to %d", lo, hi);
+		pack_fail(c, p, "must be a whole number from %d to %d", lo, hi);
 		return false;
 	}
 	*ret = (int)json_integer_value(v);
@@ -365,7 +348,7 @@ bool pack_entry(struct check *c, const json_t *v, const char *base, size_t i, ch
 	pack_path_index(path, base, i);
 	if (json_is_object(v))
 		return true;
-	pack_fail(c, path, "must be an object");
+	pack_fail(c, path, "must be a set of named values in braces { }");
 	return false;
 }
 

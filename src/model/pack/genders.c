@@ -13,7 +13,6 @@
 #include "base/err.h"
 #include "base/str.h"
 
-static const char *const gender_keys[] = {"id", "name", "description", "matches", "other", NULL};
 
 /* --- Gender identity categories ----------------------------------------- */
 
@@ -113,7 +112,7 @@ static void check_gender_matches(struct check *c, json_t *v, const char *path, j
 	json_array_foreach (m, k, w) {
 		pack_fmt_to(mp, sizeof mp, "%s.matches[%zu]", path, k);
 		if (!json_is_string(w) || strlen(json_string_value(w)) != json_string_length(w)) {
-			pack_fail(c, mp, "must be a string");
+			pack_fail(c, mp, "must be text in quotes");
 			continue;
 		}
 		gender_word(c, words, json_string_value(w), mp);
@@ -130,7 +129,7 @@ void pack_check_genders(struct check *c, const json_t *root, struct pack *p)
 		return;
 	}
 	if (!json_is_array(list) || json_array_size(list) < 2) {
-		pack_fail(c, key, "must be an array of at least two categories, one of them with \"other\": true");
+		pack_fail(c, key, "must list at least two categories, one of them with \"other\": true");
 		return;
 	}
 	json_t *seen = json_object(), *words = json_object();
@@ -145,7 +144,7 @@ void pack_check_genders(struct check *c, const json_t *root, struct pack *p)
 		char path[PATH_SIZE], np[PATH_SIZE];
 		if (!pack_entry(c, v, key, i, path))
 			continue;
-		pack_check_keys(c, v, path, gender_keys);
+		pack_check_keys(c, v, path, PACK_KEYS_GENDER);
 		struct pack_gender *g = &p->genders[p->n_genders++];
 		g->id = pack_check_id(c, v, path, seen, false);
 		g->name = pack_get_str(c, v, path, "name", true);

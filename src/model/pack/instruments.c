@@ -12,19 +12,10 @@
 #include "base/err.h"
 #include "base/str.h"
 
-static const char *const indicator_instrument_keys[] = {
-	"id", "version", "name", "description", "kind", "ratings", "domains", "rules", NULL,
-};
 
-static const char *const yes_no_instrument_keys[] = {
-	"id", "version", "name", "description", "kind", "items", "positive_at", NULL,
-};
 
-static const char *const domain_keys[] = {"id", "name", "indicators", NULL};
 
-static const char *const question_keys[] = {"id", "text", NULL};
 
-static const char *const rule_keys[] = {"level", "clear_in_domains", "min", "clear_count", "possible_count", NULL};
 
 /* --- Screening instruments ----------------------------------------------- */
 
@@ -49,7 +40,7 @@ static void check_questions(struct check *c, const json_t *obj, const char *path
 		if (!pack_entry(c, v, lp, i, ip))
 			continue;
 		struct pack_question *q = &qs[(*ret_n)++];
-		pack_check_keys(c, v, ip, question_keys);
+		pack_check_keys(c, v, ip, PACK_KEYS_QUESTION);
 		q->id = pack_check_id(c, v, ip, seen, say_where);
 		q->text = pack_get_str(c, v, ip, "text", true);
 	}
@@ -82,7 +73,7 @@ static void check_domain(struct check *c, const json_t *v, const char *dp, json_
 {
 	struct domains *x = ctx;
 	struct pack_domain *d = &x->ins->domains[x->ins->n_domains++];
-	pack_check_keys(c, v, dp, domain_keys);
+	pack_check_keys(c, v, dp, PACK_KEYS_DOMAIN);
 	d->id = pack_check_id(c, v, dp, seen, false);
 	d->name = pack_get_str(c, v, dp, "name", true);
 	check_questions(c, v, dp, "indicators", "indicator", x->questions_seen, true, &d->indicators, &d->n_indicators);
@@ -122,7 +113,7 @@ static void check_rule_domains(struct check *c, const json_t *rule, const char *
 		pack_path_index(dp, lp, i);
 		const char *id = pack_good_str(v);
 		if (!id) {
-			pack_fail(c, dp, "must be a non-empty string");
+			pack_fail(c, dp, "must be text in quotes, not empty");
 			continue;
 		}
 		const struct pack_domain *d = find_domain(ins, id);
@@ -157,7 +148,7 @@ static void check_rules(struct check *c, const json_t *obj, const char *path, st
 		if (!pack_entry(c, v, lp, i, rp))
 			continue;
 		struct pack_rule *r = &ins->rules[ins->n_rules++];
-		pack_check_keys(c, v, rp, rule_keys);
+		pack_check_keys(c, v, rp, PACK_KEYS_RULE);
 		const char *level = pack_get_str(c, v, rp, "level", true);
 		if (level && pack_rating_from_name(level, &r->level) < 0) {
 			pack_path_key(p, rp, "level");
@@ -196,13 +187,13 @@ static void check_instrument(struct check *c, const json_t *v, const char *path,
 	char p[PATH_SIZE];
 	ins->id = pack_check_id(c, v, path, seen, false);
 	const char *kind = pack_get_str(c, v, path, "kind", true);
-	const char *const *keys = NULL;
+	enum pack_keys keys = PACK_KEYS_COUNT;
 	if (kind && strcmp(kind, "indicator") == 0) {
 		ins->kind = PACK_INSTRUMENT_INDICATOR;
-		keys = indicator_instrument_keys;
+		keys = PACK_KEYS_INDICATOR_INSTRUMENT;
 	} else if (kind && strcmp(kind, "yes_no") == 0) {
 		ins->kind = PACK_INSTRUMENT_YES_NO;
-		keys = yes_no_instrument_keys;
+		keys = PACK_KEYS_YES_NO_INSTRUMENT;
 	} else if (kind) {
 		pack_path_key(p, path, "kind");
 		pack_fail(c, p, "must be \"indicator\" or \"yes_no\"");
@@ -211,7 +202,7 @@ static void check_instrument(struct check *c, const json_t *v, const char *path,
 	ins->name = pack_get_str(c, v, path, "name", true);
 	ins->description = pack_get_str(c, v, path, "description", true);
 	/* Without a kind there is no knowing which other keys belong. */
-	if (!keys)
+	if (keys == PACK_KEYS_COUNT)
 		return;
 	pack_check_keys(c, v, path, keys);
 

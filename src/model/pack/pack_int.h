@@ -51,8 +51,38 @@ void pack_fail(struct check *c, const char *path, const char *fmt, ...) __attrib
 bool pack_is_space(char ch);
 char pack_to_lower(char ch);
 bool pack_is_blank(const char *s);
-/* Every key of obj must be one of allowed (NULL-terminated). */
-void pack_check_keys(struct check *c, const json_t *obj, const char *path, const char *const *allowed);
+/* The sets of keys an object of a pack may hold (keys.c). */
+enum pack_keys {
+	PACK_KEYS_ROOT,
+	PACK_KEYS_HEADER,
+	PACK_KEYS_HOTLINE,
+	PACK_KEYS_REGION,
+	PACK_KEYS_OFFICE,
+	PACK_KEYS_ITEM,
+	PACK_KEYS_MDT_ROLE,
+	PACK_KEYS_DEPARTMENT,
+	PACK_KEYS_DEADLINE,
+	PACK_KEYS_INDICATOR_INSTRUMENT,
+	PACK_KEYS_YES_NO_INSTRUMENT,
+	PACK_KEYS_DOMAIN,
+	PACK_KEYS_QUESTION,
+	PACK_KEYS_RULE,
+	PACK_KEYS_DISPOSITION,
+	PACK_KEYS_LAW,
+	PACK_KEYS_VICTIM,
+	PACK_KEYS_AGE_GROUP,
+	PACK_KEYS_GENDER,
+	PACK_KEYS_ANSWER,
+	PACK_KEYS_ANSWER_SERVICE,
+	PACK_KEYS_COURSE,
+	PACK_KEYS_INFORMED,
+	PACK_KEYS_ATTACHMENTS,
+	PACK_KEYS_CASES,
+	PACK_KEYS_COUNT,
+};
+/* Every key of obj must be one of the set's; each other one is recorded
+ * with its path (keys.c). */
+void pack_check_keys(struct check *c, const json_t *obj, const char *path, enum pack_keys set);
 /* The string at obj.key, or NULL after recording why there is none. An
  * optional key may be absent; when present it must be a non-empty string. */
 const char *pack_get_str(struct check *c, const json_t *obj, const char *path, const char *key,

@@ -61,8 +61,6 @@ static const char *const view_names[PACK_VIEW_COUNT] = {
 	((1u << PACK_VIEW_INITIALS) | (1u << PACK_VIEW_AGE) | (1u << PACK_VIEW_REGION) |                       \
 	 (1u << PACK_VIEW_SERVICE) | (1u << PACK_VIEW_REASON))
 
-static const char *const answer_keys[] = {"business_days", "services", NULL};
-static const char *const answer_service_keys[] = {"service", "minutes", NULL};
 
 const char *pack_view_name(enum pack_view_field f)
 {
@@ -94,7 +92,7 @@ static void check_answer_service(struct check *c, const json_t *v, const char *p
 {
 	struct pack *p = ctx;
 	char sp[PATH_SIZE], s[SHOW_SIZE];
-	pack_check_keys(c, v, path, answer_service_keys);
+	pack_check_keys(c, v, path, PACK_KEYS_ANSWER_SERVICE);
 	struct pack_answer_deadline *d = &p->recovery.answer_by_service[p->recovery.n_answer_by_service];
 	d->service = pack_get_str(c, v, path, "service", true);
 	int minutes = 0;
@@ -123,17 +121,17 @@ static void check_answer(struct check *c, const json_t *root, struct pack *p)
 	if (!a)
 		return;
 	if (!json_is_object(a)) {
-		pack_fail(c, key, "must be an object");
+		pack_fail(c, key, "must be a set of named values in braces { }");
 		return;
 	}
-	pack_check_keys(c, a, key, answer_keys);
+	pack_check_keys(c, a, key, PACK_KEYS_ANSWER);
 	if (json_object_get(a, "business_days"))
 		pack_get_int(c, a, key, "business_days", 1, 30, &p->recovery.answer_business_days);
 	json_t *list = json_object_get(a, "services");
 	if (!list)
 		return;
 	if (!json_is_array(list)) {
-		pack_fail(c, "referral_answer.services", "must be an array");
+		pack_fail(c, "referral_answer.services", "must be a list in brackets [ ]");
 		return;
 	}
 	p->recovery.answer_by_service =
@@ -151,7 +149,7 @@ static void check_view(struct check *c, const json_t *root, struct pack *p)
 	if (!list)
 		return;
 	if (!json_is_array(list)) {
-		pack_fail(c, key, "must be an array of: initials, age, sex, region, town, service, reason, urgency");
+		pack_fail(c, key, "must be a list of: initials, age, sex, region, town, service, reason, urgency");
 		return;
 	}
 	p->recovery.provider_view = 0;

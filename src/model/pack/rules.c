@@ -21,13 +21,9 @@ static const char *const required_dispositions[] = {
 	"forwarded",
 };
 
-static const char *const disposition_keys[] = {"id", "name", "reason_required", "jurisdiction_required", NULL};
 
-static const char *const age_group_keys[] = {"id", "name", "min", "max", NULL};
 
-static const char *const law_keys[] = {"minor_age", "victim_not_offender", NULL};
 
-static const char *const victim_keys[] = {"text", "citations", NULL};
 
 /* --- Dispositions, law, commercial-sex concerns -------------------------- */
 
@@ -35,7 +31,7 @@ static void check_disposition(struct check *c, const json_t *v, const char *path
 {
 	struct pack *p = ctx;
 	struct pack_disposition *d = &p->dispositions[p->n_dispositions++];
-	pack_check_keys(c, v, path, disposition_keys);
+	pack_check_keys(c, v, path, PACK_KEYS_DISPOSITION);
 	d->id = pack_check_id(c, v, path, seen, false);
 	d->name = pack_get_str(c, v, path, "name", true);
 	d->reason_required = pack_get_bool(c, v, path, "reason_required");
@@ -62,12 +58,12 @@ void pack_check_law(struct check *c, const json_t *root, struct pack *p)
 	json_t *law = pack_get_typed(c, root, "", "law", true, JSON_OBJECT);
 	if (!law)
 		return;
-	pack_check_keys(c, law, "law", law_keys);
+	pack_check_keys(c, law, "law", PACK_KEYS_LAW);
 	pack_get_int(c, law, "law", "minor_age", PACK_MIN_MINOR_AGE, PACK_MAX_MINOR_AGE, &p->law.minor_age);
 	json_t *v = pack_get_typed(c, law, "law", "victim_not_offender", true, JSON_OBJECT);
 	if (!v)
 		return;
-	pack_check_keys(c, v, vp, victim_keys);
+	pack_check_keys(c, v, vp, PACK_KEYS_VICTIM);
 	p->law.victim_not_offender = pack_get_str(c, v, vp, "text", true);
 	json_t *cites = pack_get_typed(c, v, vp, "citations", true, JSON_ARRAY);
 	if (!cites)
@@ -83,7 +79,7 @@ void pack_check_law(struct check *c, const json_t *root, struct pack *p)
 		pack_path_index(path, lp, i);
 		const char *s = pack_good_str(e);
 		if (!s)
-			pack_fail(c, path, "must be a non-empty string");
+			pack_fail(c, path, "must be text in quotes, not empty");
 		else
 			p->law.citations[p->law.n_citations++] = s;
 	}
@@ -108,7 +104,7 @@ void pack_check_commercial_sex_concerns(struct check *c, const json_t *root, str
 		pack_path_index(path, key, i);
 		const char *id = pack_good_str(v);
 		if (!id) {
-			pack_fail(c, path, "must be a non-empty string");
+			pack_fail(c, path, "must be text in quotes, not empty");
 			continue;
 		}
 		if (known && !pack_item_find(p->vulnerabilities, p->n_vulnerabilities, id)) {
@@ -145,7 +141,7 @@ void pack_check_age_groups(struct check *c, const json_t *root, struct pack *p)
 		return;
 	}
 	if (!json_is_array(list)) {
-		pack_fail(c, key, "must be an array");
+		pack_fail(c, key, "must be a list in brackets [ ]");
 		return;
 	}
 	if (json_array_size(list) == 0) {
@@ -169,7 +165,7 @@ void pack_check_age_groups(struct check *c, const json_t *root, struct pack *p)
 		char path[PATH_SIZE], pp[PATH_SIZE];
 		if (!pack_entry(c, v, key, i, path))
 			continue;
-		pack_check_keys(c, v, path, age_group_keys);
+		pack_check_keys(c, v, path, PACK_KEYS_AGE_GROUP);
 		struct pack_age_group g = {.max = -1};
 		g.id = pack_check_id(c, v, path, seen, false);
 		g.name = pack_get_str(c, v, path, "name", true);
@@ -181,7 +177,7 @@ void pack_check_age_groups(struct check *c, const json_t *root, struct pack *p)
 			ok = false;
 		} else if (!json_is_null(mx)) {
 			if (!json_is_integer(mx) || json_integer_value(mx) < 0 || json_integer_value(mx) > PACK_MAX_AGE) {
-				pack_fail(c, pp, "must be an integer from 0 to %d, or null", PACK_MAX_AGE);
+				pack_fail(c, pp, "must be a whole number from 0 to %d, or null", PACK_MAX_AGE);
 				ok = false;
 			} else {
 				g.max = (int)json_integer_value(mx);

@@ -19,24 +19,13 @@ static const char *const required_deadlines[] = {
 	"return_rescreen",        "intake_disposition",
 };
 
-static const char *const pack_keys[] = {
-	"id",       "version",           "name",  "short_name",          "jurisdiction", "time_zone",
-	"hotline",  "default_screening", "notes", "rescreen_instrument", "locale", NULL,
-};
 
-static const char *const hotline_keys[] = {"name", "phone", NULL};
 
-static const char *const region_keys[] = {"id", "name", "offices", NULL};
 
-static const char *const office_keys[] = {"id", "name", "region", "towns", NULL};
 
-static const char *const item_keys[] = {"id", "name", "description", NULL};
 
-static const char *const mdt_role_keys[] = {"id", "name", "description", "federal", NULL};
 
-static const char *const department_keys[] = {"id", "name", "description", "town", "region", NULL};
 
-static const char *const deadline_keys[] = {"id", "name", "minutes", "basis", "earlier_reports_count", NULL};
 
 /* A language tag as browsers take it: a language of 2 or 3 letters, then
  * subtags of 2 to 8 letters or digits ("en-US", "es-419", "zh-Hant-TW"). */
@@ -71,7 +60,7 @@ void pack_check_header(struct check *c, const json_t *root, struct pack *p)
 	json_t *h = pack_get_typed(c, root, "", "pack", true, JSON_OBJECT);
 	if (!h)
 		return;
-	pack_check_keys(c, h, "pack", pack_keys);
+	pack_check_keys(c, h, "pack", PACK_KEYS_HEADER);
 	p->id = pack_get_str(c, h, "pack", "id", true);
 	if (p->id && !pack_id_valid(p->id)) {
 		char s[SHOW_SIZE];
@@ -100,7 +89,7 @@ void pack_check_header(struct check *c, const json_t *root, struct pack *p)
 		p->locale = "en-US";
 	json_t *hl = pack_get_typed(c, h, "pack", "hotline", false, JSON_OBJECT);
 	if (hl) {
-		pack_check_keys(c, hl, "pack.hotline", hotline_keys);
+		pack_check_keys(c, hl, "pack.hotline", PACK_KEYS_HOTLINE);
 		p->hotline_name = pack_get_str(c, hl, "pack.hotline", "name", true);
 		p->hotline_phone = pack_get_str(c, hl, "pack.hotline", "phone", true);
 		field_check_phone(c->errs, "pack.hotline.phone", "The hotline's telephone", p->hotline_phone);
@@ -116,7 +105,7 @@ static void check_office(struct check *c, const json_t *o, const char *path, con
 			 const json_t *known, json_t *office_ids, json_t *towns_seen, struct pack_office *out)
 {
 	char s[SHOW_SIZE], p[PATH_SIZE];
-	pack_check_keys(c, o, path, office_keys);
+	pack_check_keys(c, o, path, PACK_KEYS_OFFICE);
 	out->id = pack_get_str(c, o, path, "id", true);
 	if (out->id) {
 		const char *first;
@@ -157,7 +146,7 @@ static void check_office(struct check *c, const json_t *o, const char *path, con
 		pack_path_index(p, towns_path, i);
 		const char *town = json_string_value(t);
 		if (!town || strlen(town) != json_string_length(t) || pack_is_blank(town)) {
-			pack_fail(c, p, "must be a non-empty string");
+			pack_fail(c, p, "must be text in quotes, not empty");
 			continue;
 		}
 		out->towns[out->n_towns++] = town;
@@ -212,7 +201,7 @@ void pack_check_regions(struct check *c, const json_t *root, struct pack *p)
 		if (!pack_entry(c, r, "regions", i, path))
 			continue;
 		struct pack_region *out = &p->regions[p->n_regions++];
-		pack_check_keys(c, r, path, region_keys);
+		pack_check_keys(c, r, path, PACK_KEYS_REGION);
 		out->id = pack_get_str(c, r, path, "id", true);
 		if (out->id) {
 			const char *first;
@@ -262,10 +251,10 @@ cleanup:
 void pack_check_items_of(struct check *c, const json_t *root, const char *key, enum item_kind kind,
 			   bool at_least_one, const struct pack *p, struct pack_item **ret_items, size_t *ret_n)
 {
-	static const char *const *const keys_of[] = {
-		[ITEMS_PLAIN] = item_keys,
-		[ITEMS_MDT_ROLES] = mdt_role_keys,
-		[ITEMS_DEPARTMENTS] = department_keys,
+	static const enum pack_keys keys_of[] = {
+		[ITEMS_PLAIN] = PACK_KEYS_ITEM,
+		[ITEMS_MDT_ROLES] = PACK_KEYS_MDT_ROLE,
+		[ITEMS_DEPARTMENTS] = PACK_KEYS_DEPARTMENT,
 	};
 	json_t *list = pack_get_typed(c, root, "", key, true, JSON_ARRAY);
 	if (!list)
@@ -338,7 +327,7 @@ static void check_deadline(struct check *c, const json_t *v, const char *path, j
 	struct pack *p = ctx;
 	char pp[PATH_SIZE];
 	struct pack_deadline *d = &p->deadlines[p->n_deadlines++];
-	pack_check_keys(c, v, path, deadline_keys);
+	pack_check_keys(c, v, path, PACK_KEYS_DEADLINE);
 	d->id = pack_check_id(c, v, path, seen, false);
 	d->name = pack_get_str(c, v, path, "name", true);
 	json_t *m = json_object_get(v, "minutes");
@@ -347,7 +336,7 @@ static void check_deadline(struct check *c, const json_t *v, const char *path, j
 		pack_fail(c, pp, "required");
 	else if (!json_is_integer(m) || json_integer_value(m) < 1 ||
 		 json_integer_value(m) > PACK_MAX_MINUTES)
-		pack_fail(c, pp, "must be an integer from 1 to %d", PACK_MAX_MINUTES);
+		pack_fail(c, pp, "must be a whole number from 1 to %d", PACK_MAX_MINUTES);
 	else
 		d->minutes = json_integer_value(m);
 	d->basis = pack_get_str(c, v, path, "basis", false);

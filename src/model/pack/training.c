@@ -11,10 +11,6 @@
 
 #include "base/err.h"
 
-static const char *const course_keys[] = {"id",           "name",          "description", "hours",
-					  "audiences",    "certifies",     "valid_months", "prerequisites",
-					  "trains_trainers", NULL};
-static const char *const rule_keys[] = {"courses", "within_months", "min_staff", "min_supervisors", NULL};
 
 #define MAX_COURSE_HOURS 200
 #define MAX_VALID_MONTHS 120
@@ -57,7 +53,7 @@ static void id_list(struct check *c, const json_t *obj, const char *path, const 
 		for (size_t k = 0; id && k < *ret_n; k++)
 			dup |= strcmp((*ret)[k], id) == 0;
 		if (!id)
-			pack_fail(c, ep, "must be a non-empty string");
+			pack_fail(c, ep, "must be text in quotes, not empty");
 		else if (!known(p, id))
 			pack_fail(c, ep, "unknown %s \"%s\"", what, pack_show(s, id));
 		else if (dup)
@@ -90,7 +86,7 @@ static void check_course(struct check *c, const json_t *v, const char *path, jso
 	struct pack *p = ctx;
 	struct pack_course *k = &p->training.courses[p->training.n_courses++];
 	char fp[PATH_SIZE];
-	pack_check_keys(c, v, path, course_keys);
+	pack_check_keys(c, v, path, PACK_KEYS_COURSE);
 	k->id = pack_check_id(c, v, path, seen, false);
 	k->name = pack_get_str(c, v, path, "name", true);
 	k->description = pack_get_str(c, v, path, "description", false);
@@ -152,10 +148,10 @@ static void check_rule(struct check *c, const json_t *root, struct pack *p)
 	if (!o)
 		return;
 	if (!json_is_object(o)) {
-		pack_fail(c, key, "must be an object");
+		pack_fail(c, key, "must be a set of named values in braces { }");
 		return;
 	}
-	pack_check_keys(c, o, key, rule_keys);
+	pack_check_keys(c, o, key, PACK_KEYS_INFORMED);
 	id_list(c, o, key, "courses", "course", course_known, p, &r->courses, &r->n_courses);
 	if (r->n_courses == 0)
 		pack_fail(c, "trafficking_informed.courses", "must list at least one course");

@@ -55,6 +55,9 @@ struct dim_values {
 	int npack;
 	char **extra;
 	int nextra, cap;
+	/* {id: label} of values a pack this database ran with had and the
+	 * current one lacks (svc_pack_start): an extra value shows its label. */
+	const json_t *retired;
 };
 
 struct child_map {
@@ -92,6 +95,8 @@ int figures_dim_code(struct dim_values *v, const char *value);
 /* The id and the name a dimension's code stands for. */
 const char *figures_dim_id(const struct dim_values *v, int code);
 const char *figures_dim_name(const struct dim_values *v, int code);
+/* The labels of list's retired values ({id: label}; NULL when none). */
+const json_t *figures_retired(const struct app *app, const char *list);
 
 /* ---- the training store (tstore.c) ---- */
 

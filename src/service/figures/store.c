@@ -126,6 +126,12 @@ static struct store *store_new(const struct app *app)
 		store_free(s);
 		return NULL;
 	}
+	static const char *const lists[NDIMS] = {
+		[DIM_SOURCE] = "referral_sources", [DIM_REGION] = "regions",           [DIM_OFFICE] = "offices",
+		[DIM_GENDER] = "gender_identities", [DIM_TYPE] = "trafficking_types", [DIM_DISP] = "dispositions",
+	};
+	for (int d = 0; d < NDIMS; d++)
+		s->dims[d].retired = lists[d] ? figures_retired(app, lists[d]) : NULL;
 	for (size_t i = 0; i < p->n_sources; i++) {
 		s->dims[DIM_SOURCE].id[i] = p->sources[i].id;
 		s->dims[DIM_SOURCE].name[i] = p->sources[i].name;
@@ -192,7 +198,17 @@ const char *figures_dim_id(const struct dim_values *v, int code)
 
 const char *figures_dim_name(const struct dim_values *v, int code)
 {
-	return code == 0 ? NONE_LABEL : code <= v->npack ? v->name[code - 1] : v->extra[code - 1 - v->npack];
+	if (code == 0)
+		return NONE_LABEL;
+	if (code <= v->npack)
+		return v->name[code - 1];
+	const char *id = v->extra[code - 1 - v->npack], *label = json_get_str(v->retired, id);
+	return label ? label : id;
+}
+
+const json_t *figures_retired(const struct app *app, const char *list)
+{
+	return json_object_get(app->pack_retired, list);
 }
 
 static uint64_t str_hash(const char *s)

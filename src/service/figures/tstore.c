@@ -89,6 +89,9 @@ static struct tstore *tstore_new(const struct app *app)
 		tstore_free(s);
 		return NULL;
 	}
+	s->dims[TDIM_COURSE].retired = figures_retired(app, "courses");
+	s->dims[TDIM_REGION].retired = figures_retired(app, "regions");
+	s->dims[TDIM_AUDIENCE].retired = figures_retired(app, "training_audiences");
 	return s;
 }
 
