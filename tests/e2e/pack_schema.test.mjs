@@ -47,6 +47,14 @@ describe('packs/schema.json', () => {
     assert.deepEqual(validate(schema, loadDefaultPack()), []);
   });
 
+  test('every pack shipped in packs/ is valid under it', () => {
+    const dir = path.join(SOURCE_ROOT, 'packs');
+    const packs = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'schema.json');
+    assert.ok(packs.length >= 2, `packs/ holds ${packs.join(', ')}`);
+    for (const f of packs)
+      assert.deepEqual(validate(schema, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))), [], f);
+  });
+
   test('the optional sections the shipped pack leaves out are valid under it', () => {
     const p = changed((q) => {
       q.pack.locale = 'en-GB';
