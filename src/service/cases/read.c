@@ -385,6 +385,21 @@ int cases_staff_json(struct db *db, struct app *app, int64_t id, json_t **ret)
 	return 0;
 }
 
+struct case_read {
+	struct app *app;
+	int64_t id;
+	bool mdt;
+	const char *team;
+	json_t *j;
+};
+
+static int case_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct case_read *c = arg;
+	int r = cases_json(db, c->app, c->id, c->mdt, c->team, &c->j);
+	return r < 0 ? r : audit_read_detail(rec, "%s", c->mdt ? "view=mdt" : "view=full");
+}
+
 int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 {
 	struct db *db;
@@ -393,20 +408,13 @@ int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	int r = cases_access(ctx, PERM_CASES_READ, id, &db, &h, &mdt);
 	if (r < 0 || (r = relief_read_check(ctx, db, "case", id)) < 0)
 		return r;
-	json_t *j = NULL;
-	/* Read in one view on this thread's connection, then the record of the
-	 * read, durable before anything is answered. */
-	if ((r = db_read_begin(db)) < 0)
-		return r;
-	r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &j);
-	db_read_end(db);
-	if (r == 0)
-		r = svc_audit_appendf(db, ctx, "case.read", "case", id, "%s", mdt ? "view=mdt" : "view=full");
-	if (r < 0) {
-		json_decref(j);
+	struct case_read c = {.app = ctx->app, .id = id, .mdt = mdt, .team = ctx->actor->scope};
+	struct audit_read rec = {.action = "case.read", .object_type = "case", .object_id = id};
+	if ((r = svc_audited_read(db, ctx, &rec, case_read, &c)) < 0) {
+		json_decref(c.j);
 		return r;
 	}
-	*ret = j;
+	*ret = c.j;
 	return 0;
 }
 
