@@ -274,6 +274,28 @@ UNIT_TEST_WITH(a_trainee_read_does_not_wait_for_the_writer, fx_setup, fx_teardow
 	read_beside_the_writer(&p, "UPDATE trainee SET updated_at = '" CHANGED "'");
 }
 
+/* What a case read costs, in statements: its scope and its relief; the
+ * view's BEGIN and eleven reads in it (the case with its lead, opener and
+ * closure, the child, the timeline and its corrections, the missing
+ * episodes, the reviews, the assignments, the reports joined, the
+ * mandated reports, the duties, the rapid responses); and four for its
+ * record. A part read apart again is one more. */
+#ifdef HARTLINE_TEST_HOOKS
+UNIT_TEST_WITH(a_case_read_makes_eighteen_statements, fx_setup, fx_teardown)
+{
+	struct fx_user careline, hart;
+	int64_t id = fx_case_as_hart(&careline, &hart);
+	json_t *got = NULL;
+	db_fail_at(0);
+	assert_int_equal(svc_case_get(&hart.ctx, id, &got), 0);
+	struct db_fail_report rep;
+	db_fail_report(&rep);
+	json_decref(got);
+	if (rep.counted > 18)
+		fail_msg("a case read made %ld statements", rep.counted);
+}
+#endif
+
 int main(void)
 {
 	return unit_run("svc_reads", NULL, NULL);
