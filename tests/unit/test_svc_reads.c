@@ -20,6 +20,8 @@
 #include "base/json.h"
 #include "db/db.h"
 #include "service/cases.h"
+#include "base/crypto.h"
+#include "service/auth.h"
 #include "service/child.h"
 #include "service/intake.h"
 #include "service/persons.h"
@@ -272,6 +274,73 @@ UNIT_TEST_WITH(a_trainee_read_does_not_wait_for_the_writer, fx_setup, fx_teardow
 	json_decref(got);
 	json_decref(body);
 	read_beside_the_writer(&p, "UPDATE trainee SET updated_at = '" CHANGED "'");
+}
+
+/* ---- the session's last-seen time ---- */
+
+struct resolver {
+	const char *token;
+	struct actor actor;
+	int r;
+	bool done;
+};
+
+static void *resolve(void *arg)
+{
+	struct resolver *x = arg;
+	x->r = svc_auth_resolve(&fx.app, x->token, &x->actor);
+	__atomic_store_n(&x->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+#define RESOLVERS 6
+
+/* A session used by many requests at once, due for its last-seen time:
+ * one request writes it; the others neither write nor wait. */
+UNIT_TEST_WITH(a_session_in_use_at_once_is_touched_by_one_request, fx_setup, fx_teardown)
+{
+	struct fx_user hart;
+	fx_user(&hart, ROLE_HART, NULL);
+	char token[AUTH_TOKEN_SIZE], hash[CRYPTO_HASH_HEX_SIZE], sql[512];
+	memset(token, 'q', sizeof token - 1);
+	token[sizeof token - 1] = '\0';
+	crypto_hash_hex(token, strlen(token), hash);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO user_session (token_hash, user_id, created_at, last_seen_at, expires_at)"
+		 " VALUES ('%s', %lld, '2026-11-28T18:30:00Z', '2026-11-28T18:30:00Z', '2026-11-29T18:30:00Z')",
+		 hash, (long long)hart.actor.user_id);
+	fx_exec(sql);
+	struct db_writer_stats before, after;
+	db_pool_writer_stats(fx.app.pool, &before);
+	/* The writer held: the one touch waits for it, the rest must not. */
+	assert_int_equal(db_begin(fx.db), 0);
+	struct resolver x[RESOLVERS];
+	pthread_t t[RESOLVERS];
+	for (int i = 0; i < RESOLVERS; i++) {
+		x[i] = (struct resolver){.token = token};
+		assert_int_equal(pthread_create(&t[i], NULL, resolve, &x[i]), 0);
+	}
+	int done = 0;
+	for (int k = 0; k < 3000 && done < RESOLVERS - 1; k++) {
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+		done = 0;
+		for (int i = 0; i < RESOLVERS; i++)
+			done += __atomic_load_n(&x[i].done, __ATOMIC_SEQ_CST);
+	}
+	/* Let go of the writer before anything is judged, so that no thread
+	 * is left waiting for it. */
+	assert_int_equal(db_commit(fx.db), 0);
+	for (int i = 0; i < RESOLVERS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(x[i].r, 0);
+		assert_int_equal(x[i].actor.user_id, hart.actor.user_id);
+	}
+	if (done != RESOLVERS - 1)
+		fail_msg("%d of %d requests answered while the touch waited for the writer", done, RESOLVERS);
+	db_pool_writer_stats(fx.app.pool, &after);
+	/* This thread's transaction and one touch. */
+	assert_int_equal(after.transactions - before.transactions, 2);
+	assert_int_equal(fx_count("user_session", "last_seen_at = '2026-11-28T18:40:00Z'"), 1);
 }
 
 /* What a case read costs, in statements: its scope and its relief; the
