@@ -353,6 +353,39 @@ int svc_audit_appendf(struct db *db, const struct svc_ctx *ctx, const char *acti
 				fmt ? detail : NULL);
 }
 
+int audit_read_detail(struct audit_read *rec, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(rec->detail, sizeof rec->detail, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return ERR_INVAL;
+	return (size_t)n >= sizeof rec->detail ? ERR_TOOBIG : 0;
+}
+
+int svc_audited_read(struct db *db, const struct svc_ctx *ctx, struct audit_read *rec, audit_read_fn *read,
+		     void *arg)
+{
+	int r = db_read_begin(db);
+	if (r < 0)
+		return r;
+	r = read(db, arg, rec);
+	/* The view ends before the record waits for its commit: nothing of
+	 * the read is held while the writer works. */
+	db_read_end(db);
+	if (r < 0)
+		return r;
+	char oid[24];
+	if (rec->object_id != AUDIT_NO_OBJECT) {
+		int n = snprintf(oid, sizeof oid, "%lld", (long long)rec->object_id);
+		if (n < 0 || (size_t)n >= sizeof oid)
+			return ERR_TOOBIG;
+	}
+	return svc_audit_append(db, ctx, rec->action, rec->object_type, rec->object_id != AUDIT_NO_OBJECT ? oid : NULL,
+				rec->detail[0] ? rec->detail : NULL);
+}
+
 int svc_audit_record(const struct svc_ctx *ctx, const char *action, const char *object_type,
 		     const char *object_id, const char *detail)
 {

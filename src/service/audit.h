@@ -46,6 +46,29 @@ int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *actio
 int svc_audit_appendf(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,
 		      int64_t object_id, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* ---- audited reads ----
+ *
+ * Every read of a child's record has one shape: read(db, arg, rec) runs in
+ * one read view on this thread's own connection (db_read_begin), never on
+ * the writer, so it does not queue behind writes; when it succeeds, the
+ * record of the read (rec: action, object and detail, which read may set
+ * from what it read) is appended through the writer (db_write) and is
+ * durable before svc_audited_read returns, so nothing is answered before
+ * its record. Inside a caller's transaction both run in that transaction.
+ * Permission checks come before, in the service that calls it. */
+struct audit_read {
+	const char *action;
+	const char *object_type;
+	int64_t object_id;              /* AUDIT_NO_OBJECT: none */
+	char detail[AUDIT_DETAIL_MAX]; /* "": none */
+};
+typedef int audit_read_fn(struct db *db, void *arg, struct audit_read *rec);
+int svc_audited_read(struct db *db, const struct svc_ctx *ctx, struct audit_read *rec, audit_read_fn *read,
+		     void *arg) __attribute__((warn_unused_result));
+/* Set rec's detail, printf-style; ERR_TOOBIG (and no record) when it would
+ * not fit whole. */
+int audit_read_detail(struct audit_read *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The same in a transaction of its own (logins, denials). */
 int svc_audit_record(const struct svc_ctx *ctx, const char *action, const char *object_type,
 		     const char *object_id, const char *detail);

@@ -1,5 +1,6 @@
 #include "service/auth.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,52 @@ static int64_t last_seen_granularity(const struct app *app)
 {
 	int64_t q = app->auth.idle / 4;
 	return q < LAST_SEEN_GRANULARITY ? q : LAST_SEEN_GRANULARITY;
+}
+
+/* Sessions whose last-seen time this server is writing now or wrote within
+ * the granularity, by token hash (a session id alone may name another
+ * session of another database in the same process). A session used by
+ * many requests at once is touched by one of them, not by each: the
+ * others read on without a write of their own. A slot is shared by the
+ * sessions that hash to it; a collision costs a touch, never skips one
+ * longer than the granularity. */
+#define TOUCH_SLOTS 256
+struct touch {
+	char key[17]; /* the token hash's first 16 digits; "" when free */
+	hl_time at;
+};
+static struct {
+	pthread_mutex_t lock;
+	struct touch slot[TOUCH_SLOTS];
+} touches = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Is the touch of the session token_hash this request's to write? */
+static bool touch_claim(const char *token_hash, hl_time t, int64_t granularity)
+{
+	unsigned h = 0;
+	for (int i = 0; i < 8; i++)
+		h = h * 31u + (unsigned char)token_hash[i];
+	bool mine = false;
+	pthread_mutex_lock(&touches.lock);
+	struct touch *s = &touches.slot[h % TOUCH_SLOTS];
+	if (strncmp(s->key, token_hash, 16) != 0 || t - s->at >= granularity || t < s->at) {
+		memcpy(s->key, token_hash, 16);
+		s->key[16] = '\0';
+		s->at = t;
+		mine = true;
+	}
+	pthread_mutex_unlock(&touches.lock);
+	return mine;
+}
+
+/* A touch that failed: the next request tries again. */
+static void touch_release(const char *token_hash)
+{
+	pthread_mutex_lock(&touches.lock);
+	for (size_t i = 0; i < TOUCH_SLOTS; i++)
+		if (strncmp(touches.slot[i].key, token_hash, 16) == 0)
+			touches.slot[i].key[0] = '\0';
+	pthread_mutex_unlock(&touches.lock);
 }
 
 void auth_csrf_for(const char *token, char out[AUTH_TOKEN_SIZE])
@@ -411,11 +458,13 @@ int svc_auth_resolve(struct app *app, const char *token, struct actor *ret)
 		if (r == 0)
 			ret->scope[0] = '\0';
 	}
-	if (t - last_seen >= last_seen_granularity(app)) {
+	if (t - last_seen >= last_seen_granularity(app) && touch_claim(token_hash, t, last_seen_granularity(app))) {
 		char ts[32];
 		fmt_time(t, ts);
-		if ((r = db_execf(db, "UPDATE user_session SET last_seen_at = ? WHERE id = ?", "ti", ts, session_id)) < 0)
+		if ((r = db_execf(db, "UPDATE user_session SET last_seen_at = ? WHERE id = ?", "ti", ts, session_id)) < 0) {
+			touch_release(token_hash);
 			return r;
+		}
 	}
 	return 0;
 }

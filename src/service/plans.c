@@ -311,44 +311,67 @@ static int versions_json(struct db *db, struct app *app, int64_t case_id, const 
 	return r < 0 ? r : 0;
 }
 
-/* The end of a read: audited in the same transaction as the reading. */
-static int read_end(struct db *db, const struct svc_ctx *ctx, int64_t case_id, int r, const char *kind, int64_t version,
-		    bool print)
-{
-	if (r == 0)
-		r = svc_audit_appendf(db, ctx, "plan.read", "case", case_id, "kind=%s version=%lld%s", kind,
-				      (long long)version, print ? " print" : "");
-	return cases_end(db, r);
-}
+/* A read of a case's plans: every kind's current version (kind NULL), one
+ * kind's current version and its history (n 0), or version n of one kind. */
+struct plan_read {
+	struct app *app;
+	const struct case_head *h;
+	const char *kind;
+	int64_t n;
+	bool mdt, print;
+	json_t *out;
+};
 
-int svc_plans_get(const struct svc_ctx *ctx, int64_t case_id, json_t **ret)
+static int plans_all(struct db *db, struct plan_read *p)
 {
-	struct db *db;
-	struct case_head h;
-	bool mdt = false;
-	int r = cases_access(ctx, PERM_PLANS_READ, case_id, &db, &h, &mdt);
-	if (r < 0 || (r = relief_read_check(ctx, db, "case", case_id)) < 0 || (r = db_begin(db)) < 0)
-		return r;
-	json_t *out = json_object(), *v;
 	static const char *const kinds[] = {PLAN_KIND_SAFETY, PLAN_KIND_SERVICE};
-	r = out ? 0 : ERR_NOMEM;
+	json_t *v;
+	int r = (p->out = json_object()) ? 0 : ERR_NOMEM;
 	for (size_t i = 0; r == 0 && i < 2; i++) {
-		if ((r = version_json(db, ctx->app, &h, kinds[i], 0, mdt, &v)) == ERR_NOTFOUND)
+		if ((r = version_json(db, p->app, p->h, kinds[i], 0, p->mdt, &v)) == ERR_NOTFOUND)
 			r = (v = json_null()) ? 0 : ERR_NOMEM;
-		if (r == 0 && json_object_set_new(out, kinds[i], v) < 0)
+		if (r == 0 && json_object_set_new(p->out, kinds[i], v) < 0)
 			r = ERR_NOMEM;
 	}
-	if (r == 0)
-		r = svc_audit_appendf(db, ctx, "plan.read", "case", case_id, "kind=all");
-	if ((r = cases_end(db, r)) < 0) {
-		json_decref(out);
-		return r;
-	}
-	*ret = out;
-	return 0;
+	return r;
 }
 
-int svc_plan_get(const struct svc_ctx *ctx, int64_t case_id, const char *kind, bool print, json_t **ret)
+/* One kind's current version and every version, newest first; the
+ * current one's number into *ret_n (0 when there is none). */
+static int plan_history(struct db *db, struct plan_read *p, int64_t *ret_n)
+{
+	json_t *cur = NULL, *versions = json_array();
+	int r = versions ? 0 : ERR_NOMEM;
+	if (r == 0 && (r = version_json(db, p->app, p->h, p->kind, 0, p->mdt, &cur)) == ERR_NOTFOUND)
+		r = (cur = json_null()) ? 0 : ERR_NOMEM;
+	if (r == 0)
+		r = versions_json(db, p->app, p->h->id, p->kind, versions);
+	if (r == 0 && !(p->out = json_pack("{s:s, s:O, s:O}", "kind", p->kind, "current", cur, "versions", versions)))
+		r = ERR_NOMEM;
+	*ret_n = json_integer_value(json_object_get(cur, "version"));
+	json_decref(cur);
+	json_decref(versions);
+	return r;
+}
+
+static int plan_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct plan_read *p = arg;
+	int64_t n = p->n;
+	int r;
+	if (!p->kind)
+		return (r = plans_all(db, p)) < 0 ? r : audit_read_detail(rec, "kind=all");
+	if (n == 0)
+		r = plan_history(db, p, &n);
+	else
+		r = version_json(db, p->app, p->h, p->kind, n, p->mdt, &p->out);
+	return r < 0 ? r
+		     : audit_read_detail(rec, "kind=%s version=%lld%s", p->kind, (long long)n, p->print ? " print" : "");
+}
+
+/* Check, read in one view and record the read (kind NULL: every kind). */
+static int plans_read(const struct svc_ctx *ctx, int64_t case_id, const char *kind, int64_t n, bool print,
+		      json_t **ret)
 {
 	struct db *db;
 	struct case_head h;
@@ -356,51 +379,32 @@ int svc_plan_get(const struct svc_ctx *ctx, int64_t case_id, const char *kind, b
 	int r = cases_access(ctx, PERM_PLANS_READ, case_id, &db, &h, &mdt);
 	if (r < 0 || (r = relief_read_check(ctx, db, "case", case_id)) < 0)
 		return r;
-	if (!plan_kind(kind))
+	if (kind && (!plan_kind(kind) || n < 0))
 		return ERR_NOTFOUND;
-	if ((r = db_begin(db)) < 0)
-		return r;
-	json_t *cur = NULL, *versions = json_array();
-	r = versions ? 0 : ERR_NOMEM;
-	if (r == 0 && (r = version_json(db, ctx->app, &h, kind, 0, mdt, &cur)) == ERR_NOTFOUND)
-		r = (cur = json_null()) ? 0 : ERR_NOMEM;
-	if (r == 0)
-		r = versions_json(db, ctx->app, case_id, kind, versions);
-	json_t *out = r == 0 ? json_pack("{s:s, s:O, s:O}", "kind", kind, "current", cur, "versions", versions) : NULL;
-	if (r == 0 && !out)
-		r = ERR_NOMEM;
-	int64_t n = json_integer_value(json_object_get(cur, "version"));
-	json_decref(cur);
-	json_decref(versions);
-	if ((r = read_end(db, ctx, case_id, r, kind, n, print)) < 0) {
-		json_decref(out);
+	struct plan_read p = {.app = ctx->app, .h = &h, .kind = kind, .n = n, .mdt = mdt, .print = print};
+	struct audit_read rec = {.action = "plan.read", .object_type = "case", .object_id = case_id};
+	if ((r = svc_audited_read(db, ctx, &rec, plan_read, &p)) < 0) {
+		json_decref(p.out);
 		return r;
 	}
-	*ret = out;
+	*ret = p.out;
 	return 0;
+}
+
+int svc_plans_get(const struct svc_ctx *ctx, int64_t case_id, json_t **ret)
+{
+	return plans_read(ctx, case_id, NULL, 0, false, ret);
+}
+
+int svc_plan_get(const struct svc_ctx *ctx, int64_t case_id, const char *kind, bool print, json_t **ret)
+{
+	return plans_read(ctx, case_id, kind, 0, print, ret);
 }
 
 int svc_plan_version(const struct svc_ctx *ctx, int64_t case_id, const char *kind, int64_t n, bool print,
 		     json_t **ret)
 {
-	struct db *db;
-	struct case_head h;
-	bool mdt = false;
-	int r = cases_access(ctx, PERM_PLANS_READ, case_id, &db, &h, &mdt);
-	if (r < 0 || (r = relief_read_check(ctx, db, "case", case_id)) < 0)
-		return r;
-	if (!plan_kind(kind) || n < 1)
-		return ERR_NOTFOUND;
-	if ((r = db_begin(db)) < 0)
-		return r;
-	json_t *out = NULL;
-	r = version_json(db, ctx->app, &h, kind, n, mdt, &out);
-	if ((r = read_end(db, ctx, case_id, r, kind, n, print)) < 0) {
-		json_decref(out);
-		return r;
-	}
-	*ret = out;
-	return 0;
+	return plans_read(ctx, case_id, kind, n < 1 ? -1 : n, print, ret);
 }
 
 /* ---- writing ---- */

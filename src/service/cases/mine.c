@@ -88,6 +88,34 @@ static int my_cases_select(const struct svc_ctx *ctx, struct db *db, const char 
 	return cases_rows_finish(db, ctx->app, &rows, r, items);
 }
 
+/* One of the lists below, read in one view and recorded. */
+struct list_read {
+	const struct svc_ctx *ctx;
+	struct list_page *p;
+	const char *what; /* the status or region asked for */
+	json_t *items;
+};
+
+static int list_audited(struct db *db, const struct svc_ctx *ctx, struct audit_read *rec, audit_read_fn *read,
+			struct list_read *l, json_t **ret)
+{
+	if (!(l->items = json_array()))
+		return ERR_NOMEM;
+	int r = svc_audited_read(db, ctx, rec, read, l);
+	if (r < 0) {
+		json_decref(l->items);
+		return r;
+	}
+	return page_answer(l->p, l->items, ret);
+}
+
+static int my_cases_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct list_read *l = arg;
+	int r = my_cases_select(l->ctx, db, l->what, l->p, l->items);
+	return r < 0 ? r : audit_read_detail(rec, "mine status=%s count=%zu", l->what, json_array_size(l->items));
+}
+
 int svc_my_cases(const struct svc_ctx *ctx, const char *status, const struct page_query *q,
 		 struct field_errors *errs, json_t **ret)
 {
@@ -101,22 +129,9 @@ int svc_my_cases(const struct svc_ctx *ctx, const char *status, const struct pag
 		field_error_add(errs, "status", "open, closed or all");
 	if (page_parse(&my_cases_page_list, q, &p, errs) < 0 || field_errors_any(errs))
 		return ERR_INVAL;
-	json_t *items = json_array();
-	if (!items)
-		return ERR_NOMEM;
-	if ((r = db_begin(db)) < 0) {
-		json_decref(items);
-		return r;
-	}
-	r = my_cases_select(ctx, db, status, &p, items);
-	if (r == 0)
-		r = svc_audit_appendf(db, ctx, "case.list", "case", AUDIT_NO_OBJECT, "mine status=%s count=%zu", status,
-				      json_array_size(items));
-	if ((r = cases_end(db, r)) < 0) {
-		json_decref(items);
-		return r;
-	}
-	return page_answer(&p, items, ret);
+	struct list_read l = {.ctx = ctx, .p = &p, .what = status};
+	struct audit_read rec = {.action = "case.list", .object_type = "case", .object_id = AUDIT_NO_OBJECT};
+	return list_audited(db, ctx, &rec, my_cases_read, &l, ret);
 }
 
 /* ---- GET /api/v1/me/duties ---- */
@@ -180,6 +195,13 @@ static int my_duties_json(struct db *db, struct app *app, int64_t user, struct l
 	return r;
 }
 
+static int my_duties_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct list_read *l = arg;
+	int r = my_duties_json(db, l->ctx->app, l->ctx->actor->user_id, l->p, l->items);
+	return r < 0 ? r : audit_read_detail(rec, "mine count=%zu", json_array_size(l->items));
+}
+
 int svc_my_duties(const struct svc_ctx *ctx, const struct page_query *q, struct field_errors *errs, json_t **ret)
 {
 	struct db *db;
@@ -187,22 +209,9 @@ int svc_my_duties(const struct svc_ctx *ctx, const struct page_query *q, struct 
 	int r = svc_enter(ctx, PERM_CASES_READ, &db);
 	if (r < 0 || (r = page_parse(&my_duties_page_list, q, &p, errs)) < 0)
 		return r;
-	json_t *items = json_array();
-	if (!items)
-		return ERR_NOMEM;
-	if ((r = db_begin(db)) < 0) {
-		json_decref(items);
-		return r;
-	}
-	r = my_duties_json(db, ctx->app, ctx->actor->user_id, &p, items);
-	if (r == 0)
-		r = svc_audit_appendf(db, ctx, "deadlines.list", "duty", AUDIT_NO_OBJECT, "mine count=%zu",
-				      json_array_size(items));
-	if ((r = cases_end(db, r)) < 0) {
-		json_decref(items);
-		return r;
-	}
-	return page_answer(&p, items, ret);
+	struct list_read l = {.ctx = ctx, .p = &p};
+	struct audit_read rec = {.action = "deadlines.list", .object_type = "duty", .object_id = AUDIT_NO_OBJECT};
+	return list_audited(db, ctx, &rec, my_duties_read, &l, ret);
 }
 
 /* ---- GET /api/v1/caseload ---- */
@@ -284,6 +293,14 @@ static int caseload_select(struct db *db, struct app *app, const char *region, s
 	return r < 0 ? r : 0;
 }
 
+static int caseload_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct list_read *l = arg;
+	int r = caseload_select(db, l->ctx->app, l->what, l->p, l->items);
+	return r < 0 ? r
+		     : audit_read_detail(rec, "region=%s count=%zu", l->what ? l->what : "all", json_array_size(l->items));
+}
+
 int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct page_query *q,
 		 struct field_errors *errs, json_t **ret)
 {
@@ -305,20 +322,7 @@ int svc_caseload(const struct svc_ctx *ctx, const char *region, const struct pag
 		}
 		region = ctx->actor->scope;
 	}
-	json_t *items = json_array();
-	if (!items)
-		return ERR_NOMEM;
-	if ((r = db_begin(db)) < 0) {
-		json_decref(items);
-		return r;
-	}
-	r = caseload_select(db, ctx->app, region, &p, items);
-	if (r == 0)
-		r = svc_audit_appendf(db, ctx, "caseload.read", "case", AUDIT_NO_OBJECT, "region=%s count=%zu",
-				      region ? region : "all", json_array_size(items));
-	if ((r = cases_end(db, r)) < 0) {
-		json_decref(items);
-		return r;
-	}
-	return page_answer(&p, items, ret);
+	struct list_read l = {.ctx = ctx, .p = &p, .what = region};
+	struct audit_read rec = {.action = "caseload.read", .object_type = "case", .object_id = AUDIT_NO_OBJECT};
+	return list_audited(db, ctx, &rec, caseload_read, &l, ret);
 }

@@ -101,24 +101,34 @@ static void trim_case(json_t *kase, const json_t *parts)
 	}
 }
 
-static int print_read(struct db *db, const struct svc_ctx *ctx, int64_t id, bool mdt, json_t *parts, json_t **ret)
+struct print_read {
+	const struct svc_ctx *ctx;
+	int64_t id;
+	bool mdt;
+	json_t *parts, *out;
+};
+
+static int print_read(struct db *db, void *arg, struct audit_read *rec)
 {
+	struct print_read *p = arg;
+	const struct svc_ctx *ctx = p->ctx;
 	json_t *kase = NULL, *by = NULL;
 	char ts[32], list[64] = "";
 	time_str(now(), ts);
-	for (size_t i = 0; i < json_array_size(parts); i++) {
+	for (size_t i = 0; i < json_array_size(p->parts); i++) {
 		size_t n = strlen(list);
-		snprintf(list + n, sizeof list - n, "%s%s", n ? "," : "", json_string_value(json_array_get(parts, i)));
+		snprintf(list + n, sizeof list - n, "%s%s", n ? "," : "",
+			 json_string_value(json_array_get(p->parts, i)));
 	}
-	int r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &kase);
+	int r = cases_json(db, ctx->app, p->id, p->mdt, ctx->actor->scope, &kase);
 	if (r == 0) {
-		trim_case(kase, parts);
+		trim_case(kase, p->parts);
 		r = printer_json(db, ctx, &by);
 	}
 	if (r == 0)
-		r = svc_audit_appendf(db, ctx, "case.print", "case", id, "parts=%s%s", list, mdt ? " view=mdt" : "");
-	if (r == 0 && !(*ret = json_pack("{s:o, s:O, s:s, s:o}", "case", kase, "parts", parts, "printed_at", ts,
-					 "printed_by", by)))
+		r = audit_read_detail(rec, "parts=%s%s", list, p->mdt ? " view=mdt" : "");
+	if (r == 0 && !(p->out = json_pack("{s:o, s:O, s:s, s:o}", "case", kase, "parts", p->parts, "printed_at", ts,
+					   "printed_by", by)))
 		return ERR_NOMEM;
 	if (r < 0) {
 		json_decref(kase);
@@ -143,14 +153,12 @@ int svc_case_print(const struct svc_ctx *ctx, int64_t id, const char *parts, str
 		json_decref(p);
 		return ERR_INVAL;
 	}
-	json_t *out = NULL;
-	if ((r = db_begin(db)) < 0) {
-		json_decref(p);
-		return r;
-	}
-	r = print_read(db, ctx, id, mdt, p, &out);
+	struct print_read pr = {.ctx = ctx, .id = id, .mdt = mdt, .parts = p};
+	struct audit_read rec = {.action = "case.print", .object_type = "case", .object_id = id};
+	r = svc_audited_read(db, ctx, &rec, print_read, &pr);
 	json_decref(p);
-	if ((r = cases_end(db, r)) < 0) {
+	json_t *out = pr.out;
+	if (r < 0) {
 		json_decref(out);
 		return r;
 	}

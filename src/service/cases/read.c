@@ -63,35 +63,41 @@ static int child_json(struct db *db, struct app *app, int64_t person_id, bool fu
 	return j ? 0 : ERR_NOMEM;
 }
 
-/* {id, username, display_name} of a user, or null when id is 0; a
- * database error is answered, not turned into null. */
-static int user_json(struct db *db, struct app *app, int64_t id, json_t **ret)
+/* {id, username, display_name} of user id from the row's columns ucol
+ * (username) and ucol + 1 (display name, sealed), or null when id is 0 or
+ * the user is gone. */
+static int user_cols_json(struct app *app, struct db_stmt *st, int64_t id, int ucol, json_t **ret)
 {
-	if (id <= 0) {
-		*ret = json_null();
-		return 0;
-	}
-	struct db_stmt *st;
-	int r = db_rowf(db, &st, "SELECT username, display_name FROM app_user WHERE id = ?", "i", id);
-	if (r == ERR_NOTFOUND) {
-		*ret = json_null();
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	json_t *j = NULL;
+	if (id <= 0 || !db_column_text(st, ucol))
+		return (*ret = json_null()) ? 0 : ERR_NOMEM;
 	char *display = NULL;
-	if ((r = sealed_get(app, st, 1, "app_user", "display_name", id, &display)) == 0) {
-		j = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)id, "username", db_column_text(st, 0),
-			      "display_name", display);
-		r = j ? 0 : ERR_NOMEM;
-	}
+	int r = sealed_get(app, st, ucol + 1, "app_user", "display_name", id, &display);
+	json_t *j = NULL;
+	if (r == 0 && !(j = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)id, "username", db_column_text(st, ucol),
+				      "display_name", display)))
+		r = ERR_NOMEM;
 	free(display);
-	db_finalize(st);
 	if (r < 0)
 		return r;
 	*ret = j;
 	return 0;
+}
+
+/* {id, username, display_name} of a user, or null when id is 0; a
+ * database error is answered, not turned into null. */
+static int user_json(struct db *db, struct app *app, int64_t id, json_t **ret)
+{
+	if (id <= 0)
+		return (*ret = json_null()) ? 0 : ERR_NOMEM;
+	struct db_stmt *st;
+	int r = db_rowf(db, &st, "SELECT username, display_name FROM app_user WHERE id = ?", "i", id);
+	if (r == ERR_NOTFOUND)
+		return (*ret = json_null()) ? 0 : ERR_NOMEM;
+	if (r < 0)
+		return r;
+	r = user_cols_json(app, st, id, 0, ret);
+	db_finalize(st);
+	return r;
 }
 
 /* Who recorded a timeline entry (columns 4 id, 5 username, 9 display name,
@@ -288,22 +294,57 @@ static int intakes_json(struct db *db, int64_t id, json_t *out)
 	return r < 0 ? r : 0;
 }
 
+/* What the case's row gives the full view beyond its facts: the lead, the
+ * opener and why it was closed, read with the row. */
+struct case_people {
+	json_t *lead, *opener, *closure;
+};
+
+static void case_people_done(struct case_people *p)
+{
+	json_decref(p->lead);
+	json_decref(p->opener);
+	json_decref(p->closure);
+}
+
+/* The head's columns 10 (lead) and 11 (opener) and the people joined at
+ * 17 and 19; the closure reason at 16. */
+static int case_people_read(struct app *app, struct db_stmt *st, struct case_people *p)
+{
+	int64_t lead = db_column_is_null(st, 10) ? 0 : db_column_int64(st, 10);
+	const char *reason = db_column_text(st, 16);
+	int r = user_cols_json(app, st, lead, 17, &p->lead);
+	if (r == 0)
+		r = user_cols_json(app, st, db_column_int64(st, 11), 19, &p->opener);
+	if (r == 0 && !(p->closure = reason ? json_string(reason) : json_null()))
+		r = ERR_NOMEM;
+	return r;
+}
+
+/* Set key on obj to *v, taken (NULL after). */
+static int set_taken(json_t *obj, const char *key, json_t **v)
+{
+	json_t *x = *v;
+	*v = NULL;
+	return set_new(obj, key, x);
+}
+
 /* What the full view adds: who works the case (with the history), why it
  * was closed, the lead and opener, the reports joined, the mandated
  * reports, the duties and the rapid responses. */
-static int full_json(struct db *db, struct app *app, int64_t id, int64_t lead, int64_t opener,
+static int full_json(struct db *db, struct app *app, int64_t id, struct case_people *people,
 		     const struct case_head *ident, json_t *j)
 {
-	json_t *lead_j = NULL, *opener_j = NULL, *intakes, *reports, *duties, *rapids, *assigned;
+	json_t *intakes, *reports, *duties, *rapids, *assigned;
 	int r;
 	if ((r = set_new(j, "assignments", (assigned = json_array()))) < 0 ||
-	    (r = cases_assignments_json(db, app, id, assigned)) < 0 || (r = cases_closure_json(db, id, j)) < 0 ||
+	    (r = cases_assignments_json(db, app, id, assigned)) < 0 ||
+	    (r = set_taken(j, "closure_reason", &people->closure)) < 0 ||
 	    (r = set_new(j, "intakes", (intakes = json_array()))) < 0 ||
 	    (r = set_new(j, "reports", (reports = json_array()))) < 0 ||
 	    (r = set_new(j, "duties", (duties = json_array()))) < 0 ||
 	    (r = set_new(j, "rapid_responses", (rapids = json_array()))) < 0 ||
-	    (r = user_json(db, app, lead, &lead_j)) < 0 || (r = set_new(j, "lead", lead_j)) < 0 ||
-	    (r = user_json(db, app, opener, &opener_j)) < 0 || (r = set_new(j, "opened_by", opener_j)) < 0 ||
+	    (r = set_taken(j, "lead", &people->lead)) < 0 || (r = set_taken(j, "opened_by", &people->opener)) < 0 ||
 	    (r = intakes_json(db, id, intakes)) < 0 || (r = cases_reports_json(db, app, id, reports)) < 0 ||
 	    (r = cases_mark_before_identification(ident, reports)) < 0 ||
 	    (r = duty_select(db, app, NULL, NULL, id, 0, LIST_LIMIT_MAX, now(), duties)) < 0)
@@ -311,22 +352,26 @@ static int full_json(struct db *db, struct app *app, int64_t id, int64_t lead, i
 	return cases_rapids_json(db, app, id, rapids);
 }
 
-/* The case as answered: the full view, or the MDT view of team_code. */
-int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char *team_code, json_t **ret)
+/* The case's row, with its lead, its opener and why it was closed. */
+#define CASE_ROW_SQL                                                                                        \
+	"SELECT c.number, c.person_id, c.region, c.office, c.status, c.victim_status, c.identified_at,"     \
+	" c.trafficking_type, c.uncared_for, c.petition_status, c.lead_user_id, c.opened_by, c.opened_at,"  \
+	" c.closed_at, c.version, c.updated_at, c.closure_reason, l.username, l.display_name, o.username,"  \
+	" o.display_name FROM child_case c LEFT JOIN app_user l ON l.id = c.lead_user_id"                  \
+	" LEFT JOIN app_user o ON o.id = c.opened_by WHERE c.id = ?"
+
+/* The case's facts on a new object (the MDT view's fewer), and for the
+ * full view the people its row names. */
+static int case_row_json(struct db *db, struct app *app, int64_t id, bool mdt, struct case_head *ident,
+			 int64_t *ret_person, struct case_people *people, json_t **ret)
 {
 	struct db_stmt *st;
-	int r = db_rowf(db, &st,
-			"SELECT number, person_id, region, office, status, victim_status, identified_at,"
-			" trafficking_type, uncared_for, petition_status, lead_user_id, opened_by, opened_at,"
-			" closed_at, version, updated_at FROM child_case WHERE id = ?",
-			"i", id);
+	int r = db_rowf(db, &st, CASE_ROW_SQL, "i", id);
 	if (r < 0)
 		return r;
-	int64_t person = db_column_int64(st, 1);
-	int64_t lead = db_column_is_null(st, 10) ? 0 : db_column_int64(st, 10);
-	int64_t opener = db_column_int64(st, 11);
-	struct case_head ident = {.identified = !db_column_is_null(st, 6)};
-	str_copy(ident.identified_at, sizeof ident.identified_at, ident.identified ? db_column_text(st, 6) : "");
+	*ret_person = db_column_int64(st, 1);
+	ident->identified = !db_column_is_null(st, 6);
+	str_copy(ident->identified_at, sizeof ident->identified_at, ident->identified ? db_column_text(st, 6) : "");
 	/* The MDT view leaves out what is HART's and the liaison's to know. */
 	json_t *j = json_pack("{s:I, s:s, s:[], s:[]}", "id", (json_int_t)id, "view", mdt ? "mdt" : "full", "events",
 			      "missing_episodes");
@@ -338,20 +383,47 @@ int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char 
 				j);
 	if (r == 0 && !mdt && json_object_set_new(j, "allowed_statuses", cases_allowed_json(db_column_text(st, 4))) < 0)
 		r = ERR_NOMEM;
+	if (r == 0 && !mdt)
+		r = case_people_read(app, st, people);
 	db_finalize(st);
 	if (r < 0) {
 		json_decref(j);
 		return r;
 	}
+	*ret = j;
+	return 0;
+}
+
+/* What follows the case's facts: the child, the timeline, the missing
+ * episodes, the reviews, and the full view's parts. */
+static int case_parts_json(struct db *db, struct app *app, int64_t id, bool mdt, const char *team_code,
+			   int64_t person, struct case_people *people, const struct case_head *ident, json_t *j)
+{
 	json_t *child = NULL, *reviews = NULL;
+	int r;
 	if ((r = child_json(db, app, person, !mdt, &child)) < 0 || (r = set_new(j, "child", child)) < 0 ||
 	    (r = events_json(db, app, id, mdt, json_object_get(j, "events"))) < 0 ||
 	    (r = corrections_notes_json(db, app, id, json_object_get(j, "events"))) < 0 ||
 	    (r = episodes_json(db, app, id, !mdt, json_object_get(j, "missing_episodes"))) < 0 ||
 	    (!mdt && (r = corrections_times_json(db, app, "missing_episode", json_object_get(j, "missing_episodes"))) < 0) ||
 	    (r = teams_case_reviews_json(db, app, id, mdt ? team_code : NULL, &reviews)) < 0 ||
-	    (r = set_new(j, "reviews", reviews)) < 0 ||
-	    (!mdt && (r = full_json(db, app, id, lead, opener, &ident, j)) < 0)) {
+	    (r = set_new(j, "reviews", reviews)) < 0)
+		return r;
+	return mdt ? 0 : full_json(db, app, id, people, ident, j);
+}
+
+/* The case as answered: the full view, or the MDT view of team_code. */
+int cases_json(struct db *db, struct app *app, int64_t id, bool mdt, const char *team_code, json_t **ret)
+{
+	struct case_head ident = {0};
+	struct case_people people = {0};
+	int64_t person = 0;
+	json_t *j = NULL;
+	int r = case_row_json(db, app, id, mdt, &ident, &person, &people, &j);
+	if (r == 0)
+		r = case_parts_json(db, app, id, mdt, team_code, person, &people, &ident, j);
+	case_people_done(&people);
+	if (r < 0) {
 		json_decref(j);
 		return r;
 	}
@@ -385,6 +457,21 @@ int cases_staff_json(struct db *db, struct app *app, int64_t id, json_t **ret)
 	return 0;
 }
 
+struct case_read {
+	struct app *app;
+	int64_t id;
+	bool mdt;
+	const char *team;
+	json_t *j;
+};
+
+static int case_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct case_read *c = arg;
+	int r = cases_json(db, c->app, c->id, c->mdt, c->team, &c->j);
+	return r < 0 ? r : audit_read_detail(rec, "%s", c->mdt ? "view=mdt" : "view=full");
+}
+
 int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 {
 	struct db *db;
@@ -393,20 +480,13 @@ int svc_case_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	int r = cases_access(ctx, PERM_CASES_READ, id, &db, &h, &mdt);
 	if (r < 0 || (r = relief_read_check(ctx, db, "case", id)) < 0)
 		return r;
-	json_t *j = NULL;
-	/* Read in one view on this thread's connection, then the record of the
-	 * read, durable before anything is answered. */
-	if ((r = db_read_begin(db)) < 0)
-		return r;
-	r = cases_json(db, ctx->app, id, mdt, ctx->actor->scope, &j);
-	db_read_end(db);
-	if (r == 0)
-		r = svc_audit_appendf(db, ctx, "case.read", "case", id, "%s", mdt ? "view=mdt" : "view=full");
-	if (r < 0) {
-		json_decref(j);
+	struct case_read c = {.app = ctx->app, .id = id, .mdt = mdt, .team = ctx->actor->scope};
+	struct audit_read rec = {.action = "case.read", .object_type = "case", .object_id = id};
+	if ((r = svc_audited_read(db, ctx, &rec, case_read, &c)) < 0) {
+		json_decref(c.j);
 		return r;
 	}
-	*ret = j;
+	*ret = c.j;
 	return 0;
 }
 

@@ -134,6 +134,32 @@ static json_t *array_of(json_t *j, const char *key)
 	return a && json_object_set_new(j, key, a) == 0 ? a : NULL;
 }
 
+struct intake_read {
+	struct app *app;
+	int64_t id;
+	bool suspected_victim;
+	json_t *j;
+};
+
+static int intake_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	(void)rec; /* the record names the report, with no detail */
+	struct intake_read *p = arg;
+	struct app *app = p->app;
+	json_t *j = p->j = json_object(), *a;
+	int r;
+	if (!j)
+		return ERR_NOMEM;
+	if ((r = report_json(app, db, p->id, j)) < 0 || (p->suspected_victim && (r = intake_law_json(app->pack, j)) < 0))
+		return r;
+	/* Children, then screenings and decisions, oldest first. */
+	if ((r = (a = array_of(j, "children")) ? rows_json(app, db, children_sql, p->id, a, child_row) : ERR_NOMEM) < 0 ||
+	    (r = (a = array_of(j, "screenings")) ? rows_json(app, db, screenings_sql, p->id, a, screening_row)
+						 : ERR_NOMEM) < 0)
+		return r;
+	return (a = array_of(j, "dispositions")) ? rows_json(app, db, decisions_sql, p->id, a, decision_row) : ERR_NOMEM;
+}
+
 int svc_intake_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 {
 	struct db *db;
@@ -141,26 +167,12 @@ int svc_intake_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	int r = intake_open(ctx, PERM_INTAKE_READ, id, &db, &h);
 	if (r < 0 || (r = relief_read_check(ctx, db, "intake", id)) < 0)
 		return r;
-	struct app *app = ctx->app;
-	json_t *j = json_object(), *a;
-	if (!j)
-		return ERR_NOMEM;
-	if ((r = report_json(app, db, id, j)) < 0 || (h.suspected_victim && (r = intake_law_json(app->pack, j)) < 0))
-		goto fail;
-	/* Children, then screenings and decisions, oldest first. */
-	if ((r = (a = array_of(j, "children")) ? rows_json(app, db, children_sql, id, a, child_row) : ERR_NOMEM) < 0 ||
-	    (r = (a = array_of(j, "screenings")) ? rows_json(app, db, screenings_sql, id, a, screening_row)
-						 : ERR_NOMEM) < 0 ||
-	    (r = (a = array_of(j, "dispositions")) ? rows_json(app, db, decisions_sql, id, a, decision_row)
-						   : ERR_NOMEM) < 0)
-		goto fail;
-	char oid[24];
-	snprintf(oid, sizeof oid, "%lld", (long long)id);
-	if ((r = svc_audit_record(ctx, "intake.read", "intake", oid, NULL)) < 0)
-		goto fail;
-	*ret = j;
+	struct intake_read p = {.app = ctx->app, .id = id, .suspected_victim = h.suspected_victim};
+	struct audit_read rec = {.action = "intake.read", .object_type = "intake", .object_id = id};
+	if ((r = svc_audited_read(db, ctx, &rec, intake_read, &p)) < 0) {
+		json_decref(p.j);
+		return r;
+	}
+	*ret = p.j;
 	return 0;
-fail:
-	json_decref(j);
-	return r;
 }

@@ -461,6 +461,28 @@ static int merged_root(struct db *db, int64_t into, int64_t *ret)
 	return r;
 }
 
+struct page_read {
+	struct page *pg;
+	int64_t into, kept;
+};
+
+static int page_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	(void)db;
+	struct page_read *p = arg;
+	struct page *pg = p->pg;
+	int r;
+	if (p->into) {
+		if (!(pg->j = json_pack("{s:I, s:I, s:I}", "id", (json_int_t)pg->id, "merged_into", (json_int_t)p->into,
+					"kept_id", (json_int_t)p->kept)))
+			return ERR_NOMEM;
+		return audit_read_detail(rec, "merged_into=%lld", (long long)p->into);
+	}
+	if ((r = page_json(pg)) < 0)
+		return r;
+	return audit_read_detail(rec, "view=%s cases=%zu", pg->pr.mdt ? "mdt" : "full", pg->ncases);
+}
+
 int svc_person_page(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 {
 	struct page pg = {.ctx = ctx, .id = id};
@@ -470,24 +492,14 @@ int svc_person_page(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 		return r;
 	persons_reach(ctx, &pg.pr);
 	/* A merged record answers where it went, when the reader reaches that. */
-	if ((r = persons_reached(ctx, pg.db, &pg.pr, into ? kept : id)) < 0 || (r = db_begin(pg.db)) < 0)
+	if ((r = persons_reached(ctx, pg.db, &pg.pr, into ? kept : id)) < 0)
 		return r;
-	if (into) {
-		if (!(pg.j = json_pack("{s:I, s:I, s:I}", "id", (json_int_t)id, "merged_into", (json_int_t)into, "kept_id",
-				       (json_int_t)kept)))
-			r = ERR_NOMEM;
-		else
-			r = svc_audit_appendf(pg.db, ctx, "person.read", "person", id, "merged_into=%lld", (long long)into);
-	} else if ((r = page_json(&pg)) == 0) {
-		r = svc_audit_appendf(pg.db, ctx, "person.read", "person", id, "view=%s cases=%zu",
-				      pg.pr.mdt ? "mdt" : "full", pg.ncases);
-	}
-	if (r == 0)
-		r = db_commit(pg.db);
+	struct page_read p = {.pg = &pg, .into = into, .kept = kept};
+	struct audit_read rec = {.action = "person.read", .object_type = "person", .object_id = id};
+	r = svc_audited_read(pg.db, ctx, &rec, page_read, &p);
 	free(pg.cases);
 	free(pg.numbers);
 	if (r < 0) {
-		db_rollback(pg.db);
 		json_decref(pg.j);
 		return r;
 	}

@@ -117,49 +117,59 @@ static int list_json(struct db *db, const struct svc_ctx *ctx, const int64_t *id
 	return 0;
 }
 
+struct referrals_read {
+	const struct svc_ctx *ctx;
+	const struct referral_filter *f;
+	int64_t after;
+	int limit;
+	int64_t *ids;
+	size_t n;
+	bool more;
+	json_t *items;
+};
+
+static int referrals_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct referrals_read *l = arg;
+	const struct referral_filter *f = l->f;
+	int r = page_ids(db, l->ctx, f, l->after, l->limit, &l->ids, &l->n);
+	if (r < 0)
+		return r;
+	l->more = l->n > (size_t)l->limit;
+	if (l->more)
+		l->n = (size_t)l->limit;
+	if ((r = list_json(db, l->ctx, l->ids, l->n, l->items)) < 0)
+		return r;
+	return audit_read_detail(rec, "status=%s provider=%lld case=%lld count=%zu", f->status ? f->status : "all",
+				 (long long)f->provider_id, (long long)f->case_id, l->n);
+}
+
 int svc_referrals_list(const struct svc_ctx *ctx, const struct referral_filter *f, struct field_errors *errs,
 		       json_t **ret)
 {
 	struct db *db;
-	int64_t after;
+	struct referrals_read l = {.ctx = ctx, .f = f};
 	int r = svc_enter(ctx, PERM_REFERRALS_READ, &db);
 	if (r < 0)
 		return r;
-	check_filter(ctx, f, errs, &after);
+	check_filter(ctx, f, errs, &l.after);
 	if (field_errors_any(errs))
 		return ERR_INVAL;
-	int limit = f->limit > 0 ? f->limit : REFERRALS_PAGE_DEFAULT;
-	int64_t *ids = NULL;
-	size_t n = 0;
-	json_t *items = json_array();
-	if (!items)
+	l.limit = f->limit > 0 ? f->limit : REFERRALS_PAGE_DEFAULT;
+	if (!(l.items = json_array()))
 		return ERR_NOMEM;
-	if ((r = db_begin(db)) < 0) {
-		json_decref(items);
-		return r;
-	}
-	bool more = false;
-	if ((r = page_ids(db, ctx, f, after, limit, &ids, &n)) == 0) {
-		more = n > (size_t)limit;
-		if (more)
-			n = (size_t)limit;
-		r = list_json(db, ctx, ids, n, items);
-	}
-	if (r == 0)
-		r = svc_audit_appendf(db, ctx, "referral.list", "referral", AUDIT_NO_OBJECT,
-				      "status=%s provider=%lld case=%lld count=%zu", f->status ? f->status : "all",
-				      (long long)f->provider_id, (long long)f->case_id, n);
+	struct audit_read rec = {.action = "referral.list", .object_type = "referral", .object_id = AUDIT_NO_OBJECT};
+	r = svc_audited_read(db, ctx, &rec, referrals_read, &l);
 	char next[128] = "";
 	struct list_page p;
 	struct page_query none = {0};
-	if (r == 0 && more && (r = page_parse(&referrals_page_list, &none, &p, errs)) == 0)
-		r = page_cursor(&p, "", ids[n - 1], next, sizeof next);
-	free(ids);
-	if ((r = referral_end(db, r)) < 0 ||
-	    !(*ret = json_pack("{s:o, s:o}", "items", items, "next", more ? json_string(next) : json_null()))) {
+	if (r == 0 && l.more && (r = page_parse(&referrals_page_list, &none, &p, errs)) == 0)
+		r = page_cursor(&p, "", l.ids[l.n - 1], next, sizeof next);
+	free(l.ids);
+	if (r < 0 || !(*ret = json_pack("{s:o, s:o}", "items", l.items, "next", l.more ? json_string(next) : json_null()))) {
 		if (r >= 0)
 			return ERR_NOMEM;
-		json_decref(items);
+		json_decref(l.items);
 		return r;
 	}
 	return 0;

@@ -346,25 +346,37 @@ int referral_json_by_id(struct db *db, const struct svc_ctx *ctx, int64_t id, bo
 	return r < 0 ? r : referral_json(db, ctx, &row, provider_view, true, ret);
 }
 
+struct referral_read {
+	const struct svc_ctx *ctx;
+	struct referral_row *row;
+	bool provider;
+	json_t *j;
+};
+
+static int referral_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct referral_read *p = arg;
+	int r = referral_json(db, p->ctx, p->row, p->provider, true, &p->j);
+	return r < 0 ? r : audit_read_detail(rec, "view=%s", p->provider ? "provider" : "full");
+}
+
 int svc_referral_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 {
 	struct db *db;
 	struct referral_row row;
 	bool provider = false;
-	json_t *j = NULL;
 	int r = referral_enter(ctx, PERM_REFERRALS_READ, id, &db, &row, &provider);
 	/* A case restricted by relief granted restricts its referrals, in
 	 * every view, until the reader breaks the glass on the case. */
-	if (r < 0 || (r = relief_read_check(ctx, db, "case", row.case_id)) < 0 || (r = db_begin(db)) < 0)
+	if (r < 0 || (r = relief_read_check(ctx, db, "case", row.case_id)) < 0)
 		return r;
-	if ((r = referral_json(db, ctx, &row, provider, true, &j)) == 0)
-		r = svc_audit_appendf(db, ctx, "referral.read", "referral", id, "view=%s",
-				      provider ? "provider" : "full");
-	if ((r = referral_end(db, r)) < 0) {
-		json_decref(j);
+	struct referral_read p = {.ctx = ctx, .row = &row, .provider = provider};
+	struct audit_read rec = {.action = "referral.read", .object_type = "referral", .object_id = id};
+	if ((r = svc_audited_read(db, ctx, &rec, referral_read, &p)) < 0) {
+		json_decref(p.j);
 		return r;
 	}
-	*ret = j;
+	*ret = p.j;
 	return 0;
 }
 

@@ -131,6 +131,41 @@ static int cert_load(struct db *db, const struct svc_ctx *ctx, int64_t id, json_
 	return *ret ? 0 : r;
 }
 
+struct certs_read {
+	const struct svc_ctx *ctx;
+	const struct cert_filter *f;
+	int64_t after;
+	int limit;
+	const char *course;
+	json_t *items;
+};
+
+static int certs_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct certs_read *l = arg;
+	const struct svc_ctx *ctx = l->ctx;
+	struct db_stmt *st;
+	int r = db_preparef(db, &st,
+			    CERT_SQL " WHERE c.id > ? AND (CAST(? AS BIGINT) = 0 OR c.trainee_id = ?)"
+				     " AND (CAST(? AS TEXT) IS NULL OR c.course = ?)" SCOPE_SQL " ORDER BY c.id LIMIT ?",
+			    "iiittiti", l->after, l->f->trainee, l->f->trainee, l->course, l->course, is_provider(ctx),
+			    ctx->actor->scope, (int64_t)l->limit + 1);
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW) {
+		json_t *c = cert_json(ctx, st, &r);
+		if (!c || json_array_append_new(l->items, c) < 0) {
+			r = r < 0 ? r : ERR_NOMEM;
+			break;
+		}
+	}
+	db_finalize(st);
+	if (r < 0)
+		return r;
+	size_t shown = json_array_size(l->items) > (size_t)l->limit ? (size_t)l->limit : json_array_size(l->items);
+	return audit_read_detail(rec, "course=%s count=%zu", l->course ? l->course : "", shown);
+}
+
 int svc_certificates_list(const struct svc_ctx *ctx, const struct cert_filter *f, struct field_errors *errs,
 			  json_t **ret)
 {
@@ -144,59 +179,46 @@ int svc_certificates_list(const struct svc_ctx *ctx, const struct cert_filter *f
 	if (tr_page(&tr_certificates_page, f->limit, f->after, &after, errs) < 0 || field_errors_any(errs))
 		return ERR_INVAL;
 	int limit = f->limit > 0 ? f->limit : 50;
-	const char *course = f->course && *f->course ? f->course : NULL;
-	json_t *items = json_array();
-	struct db_stmt *st = NULL;
-	if (!items)
+	struct certs_read l = {.ctx = ctx, .f = f, .after = after, .limit = limit,
+			       .course = f->course && *f->course ? f->course : NULL};
+	if (!(l.items = json_array()))
 		return ERR_NOMEM;
-	if ((r = db_begin(db)) < 0)
-		goto out;
-	if ((r = db_preparef(db, &st,
-			     CERT_SQL " WHERE c.id > ? AND (CAST(? AS BIGINT) = 0 OR c.trainee_id = ?)"
-				      " AND (CAST(? AS TEXT) IS NULL OR c.course = ?)" SCOPE_SQL " ORDER BY c.id LIMIT ?",
-			     "iiittiti", after, f->trainee, f->trainee, course, course, is_provider(ctx), ctx->actor->scope,
-			     (int64_t)limit + 1)) < 0)
-		goto fail;
-	while ((r = db_step(st)) == DB_ROW) {
-		json_t *c = cert_json(ctx, st, &r);
-		if (!c || json_array_append_new(items, c) < 0) {
-			r = r < 0 ? r : ERR_NOMEM;
-			break;
-		}
+	struct audit_read rec = {.action = "certificate.list", .object_type = "trainee",
+				 .object_id = f->trainee > 0 ? f->trainee : AUDIT_NO_OBJECT};
+	if ((r = svc_audited_read(db, ctx, &rec, certs_read, &l)) < 0) {
+		json_decref(l.items);
+		return r;
 	}
-	db_finalize(st);
-	if (r < 0)
-		goto fail;
-	size_t shown = json_array_size(items) > (size_t)limit ? (size_t)limit : json_array_size(items);
-	if ((r = svc_audit_appendf(db, ctx, "certificate.list", "trainee", f->trainee > 0 ? f->trainee : AUDIT_NO_OBJECT,
-				   "course=%s count=%zu", course ? course : "", shown)) < 0 ||
-	    (r = db_commit(db)) < 0)
-		goto fail;
-	return tr_page_answer(&tr_certificates_page, items, limit, ret);
-fail:
-	db_rollback(db);
-out:
-	json_decref(items);
-	return r;
+	return tr_page_answer(&tr_certificates_page, l.items, limit, ret);
+}
+
+struct cert_read {
+	const struct svc_ctx *ctx;
+	int64_t id;
+	json_t *c;
+};
+
+static int cert_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct cert_read *p = arg;
+	int r = cert_load(db, p->ctx, p->id, &p->c);
+	return r < 0 ? r : audit_read_detail(rec, "course=%s", json_string_value(json_object_get(p->c, "course")));
 }
 
 /* Read one certificate in scope and audit it as action. */
 static int read_audited(const struct svc_ctx *ctx, int64_t id, const char *action, json_t **ret)
 {
 	struct db *db;
-	json_t *c = NULL;
 	int r = svc_enter(ctx, PERM_TRAINING_READ, &db);
-	if (r < 0 || (r = db_begin(db)) < 0)
+	if (r < 0)
 		return r;
-	if ((r = cert_load(db, ctx, id, &c)) < 0 ||
-	    (r = svc_audit_appendf(db, ctx, action, "certificate", id, "course=%s",
-				   json_string_value(json_object_get(c, "course")))) < 0 ||
-	    (r = db_commit(db)) < 0) {
-		db_rollback(db);
-		json_decref(c);
+	struct cert_read p = {.ctx = ctx, .id = id};
+	struct audit_read rec = {.action = action, .object_type = "certificate", .object_id = id};
+	if ((r = svc_audited_read(db, ctx, &rec, cert_read, &p)) < 0) {
+		json_decref(p.c);
 		return r;
 	}
-	*ret = c;
+	*ret = p.c;
 	return 0;
 }
 

@@ -277,13 +277,13 @@ static int session_registrations(struct app *app, struct db *db, int64_t id, int
 	while (list && (r = db_step(st)) == DB_ROW) {
 		json_t *j = json_object();
 		int64_t tid = db_column_int64(st, 1);
-		if (!j ||
+		/* In the list first, so that the list frees it on any failure. */
+		if (!j || json_array_append_new(list, j) < 0 ||
 		    db_row_json(st,
 				"id:i trainee_id:i - organisation status waitlist_position:i attended:b completed:b"
 				" registered_at version:i",
 				j) < 0 ||
-		    (r = sealed_json(app, st, 2, "trainee", "name", tid, j, "name")) < 0 ||
-		    json_array_append_new(list, j) < 0) {
+		    (r = sealed_json(app, st, 2, "trainee", "name", tid, j, "name")) < 0) {
 			r = r < 0 ? r : ERR_NOMEM;
 			break;
 		}
@@ -296,32 +296,57 @@ static int session_registrations(struct app *app, struct db *db, int64_t id, int
 	return r < 0 ? r : 0;
 }
 
+struct tsession_read {
+	const struct svc_ctx *ctx;
+	int64_t id, scope;
+	json_t *s;
+};
+
+static int tsession_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct tsession_read *p = arg;
+	struct app *app = p->ctx->app;
+	struct db_stmt *st;
+	int r = db_rowf(db, &st, "SELECT " SESSION_COLUMNS ", s.cancel_reason FROM training_session s WHERE s.id = ?",
+			"i", p->id);
+	if (r < 0)
+		return r;
+	p->s = session_json(app->pack, st, &r);
+	if (p->s && (r = sealed_json(app, st, 16, "training_session", "cancel_reason", p->id, p->s, "cancel_reason")) < 0) {
+		json_decref(p->s);
+		p->s = NULL;
+	}
+	db_finalize(st);
+	if (!p->s)
+		return r;
+	if ((r = session_trainers(app, db, p->id, p->s)) < 0 ||
+	    (r = session_registrations(app, db, p->id, p->scope, p->s)) < 0)
+		return r;
+	return audit_read_detail(rec, "registrations");
+}
+
+/* The session as answered, its read recorded; inside the caller's
+ * transaction when there is one. */
+static int tsession_get(struct db *db, const struct svc_ctx *ctx, int64_t id, json_t **ret)
+{
+	struct tsession_read p = {.ctx = ctx, .id = id};
+	int r = tr_scope(ctx, db, &p.scope);
+	if (r < 0)
+		return r;
+	struct audit_read rec = {.action = "training.session_read", .object_type = "training_session", .object_id = id};
+	if ((r = svc_audited_read(db, ctx, &rec, tsession_read, &p)) < 0) {
+		json_decref(p.s);
+		return r;
+	}
+	*ret = p.s;
+	return 0;
+}
+
 int svc_tsession_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 {
 	struct db *db;
-	int64_t scope;
-	struct db_stmt *st;
 	int r = svc_enter(ctx, PERM_TRAINING_READ, &db);
-	if (r < 0 || (r = tr_scope(ctx, db, &scope)) < 0 ||
-	    (r = db_rowf(db, &st, "SELECT " SESSION_COLUMNS ", s.cancel_reason FROM training_session s WHERE s.id = ?",
-			 "i", id)) < 0)
-		return r;
-	json_t *s = session_json(ctx->app->pack, st, &r);
-	if (s && (r = sealed_json(ctx->app, st, 16, "training_session", "cancel_reason", id, s, "cancel_reason")) < 0) {
-		json_decref(s);
-		s = NULL;
-	}
-	db_finalize(st);
-	if (!s)
-		return r;
-	if ((r = session_trainers(ctx->app, db, id, s)) < 0 ||
-	    (r = session_registrations(ctx->app, db, id, scope, s)) < 0 ||
-	    (r = svc_audit_appendf(db, ctx, "training.session_read", "training_session", id, "registrations")) < 0) {
-		json_decref(s);
-		return r;
-	}
-	*ret = s;
-	return 0;
+	return r < 0 ? r : tsession_get(db, ctx, id, ret);
 }
 
 /* Tell everyone registered or waiting that session s is cancelled: a
@@ -424,8 +449,9 @@ int svc_tsession_update(const struct svc_ctx *ctx, int64_t id, const json_t *bod
 {
 	struct db *db;
 	struct tr_session s;
+	/* The answer is the session, read in the same transaction. */
 	int r = svc_enter(ctx, PERM_TRAINING_MANAGE, &db);
-	if (r < 0 || (r = tr_session_load(db, id, &s)) < 0)
+	if (r < 0 || (r = svc_require(ctx, PERM_TRAINING_READ)) < 0 || (r = tr_session_load(db, id, &s)) < 0)
 		return r;
 	if (schema_check(&svc_tsession_update_schema, body, errs) == 0 || json_is_object(body))
 		check_fields(ctx->app, db, body, false, errs);
@@ -445,6 +471,7 @@ int svc_tsession_update(const struct svc_ctx *ctx, int64_t id, const json_t *bod
 	}
 	char ts[32];
 	int64_t told = 0, v;
+	json_t *out = NULL;
 	if ((r = time_format(now(), ts, sizeof ts)) < 0 || (r = db_begin(db)) < 0)
 		return r;
 	if ((r = db_int64f(db, &v, "UPDATE training_session SET version = version WHERE id = ? AND version = ?"
@@ -462,15 +489,13 @@ int svc_tsession_update(const struct svc_ctx *ctx, int64_t id, const json_t *bod
 	    (r = svc_audit_appendf(db, ctx, cancel ? "training.session_cancel" : "training.session_update",
 				   "training_session", id, "version=%lld notified=%lld", (long long)s.version + 1,
 				   (long long)told)) < 0 ||
-	    (r = db_commit(db)) < 0) {
+	    (r = tsession_get(db, ctx, id, &out)) < 0 || (r = db_commit(db)) < 0) {
 		db_rollback(db);
+		json_decref(out);
 		return r;
 	}
 	if (cancel && ctx->app->smtp_url)
 		mailer_kick(ctx->app);
-	json_t *out = NULL;
-	if ((r = svc_tsession_get(ctx, id, &out)) < 0)
-		return r;
 	if (cancel && json_object_set_new(out, "notified", json_integer(told)) < 0) {
 		json_decref(out);
 		return ERR_NOMEM;

@@ -288,25 +288,51 @@ static int record_certificates(const struct svc_ctx *ctx, struct db *db, int64_t
 	return r < 0 ? r : 0;
 }
 
+struct trainee_read {
+	const struct svc_ctx *ctx;
+	int64_t id, scope;
+	json_t *t;
+};
+
+static int trainee_read(struct db *db, void *arg, struct audit_read *rec)
+{
+	struct trainee_read *p = arg;
+	struct db_stmt *st;
+	int r = trainee_row(db, p->id, p->scope, &st);
+	if (r < 0)
+		return r;
+	p->t = trainee_json(p->ctx->app, st, &r);
+	db_finalize(st);
+	if (!p->t)
+		return r;
+	if ((r = record_registrations(p->ctx, db, p->id, p->t)) < 0 ||
+	    (r = record_certificates(p->ctx, db, p->id, p->t)) < 0)
+		return r;
+	return audit_read_detail(rec, "record");
+}
+
+/* The trainee's record as answered, its read recorded; inside the caller's
+ * transaction when there is one. */
+static int trainee_get(struct db *db, const struct svc_ctx *ctx, int64_t id, json_t **ret)
+{
+	struct trainee_read p = {.ctx = ctx, .id = id};
+	int r = tr_scope(ctx, db, &p.scope);
+	if (r < 0)
+		return r;
+	struct audit_read rec = {.action = "training.trainee_read", .object_type = "trainee", .object_id = id};
+	if ((r = svc_audited_read(db, ctx, &rec, trainee_read, &p)) < 0) {
+		json_decref(p.t);
+		return r;
+	}
+	*ret = p.t;
+	return 0;
+}
+
 int svc_trainee_get(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 {
 	struct db *db;
-	int64_t scope;
-	struct db_stmt *st;
 	int r = svc_enter(ctx, PERM_TRAINING_READ, &db);
-	if (r < 0 || (r = tr_scope(ctx, db, &scope)) < 0 || (r = trainee_row(db, id, scope, &st)) < 0)
-		return r;
-	json_t *t = trainee_json(ctx->app, st, &r);
-	db_finalize(st);
-	if (!t)
-		return r;
-	if ((r = record_registrations(ctx, db, id, t)) < 0 || (r = record_certificates(ctx, db, id, t)) < 0 ||
-	    (r = svc_audit_appendf(db, ctx, "training.trainee_read", "trainee", id, "record")) < 0) {
-		json_decref(t);
-		return r;
-	}
-	*ret = t;
-	return 0;
+	return r < 0 ? r : trainee_get(db, ctx, id, ret);
 }
 
 static int write_update(struct db *db, struct app *app, int64_t id, const json_t *body, const char *ts)
@@ -353,8 +379,10 @@ int svc_trainee_update(const struct svc_ctx *ctx, int64_t id, const json_t *body
 {
 	struct db *db;
 	int64_t version;
+	/* The answer is the record, read in the same transaction. */
 	int r = svc_enter(ctx, PERM_TRAINING_MANAGE, &db);
-	if (r < 0 || (r = db_int64f(db, &version, "SELECT version FROM trainee WHERE id = ?", "i", id)) < 0)
+	if (r < 0 || (r = svc_require(ctx, PERM_TRAINING_READ)) < 0 ||
+	    (r = db_int64f(db, &version, "SELECT version FROM trainee WHERE id = ?", "i", id)) < 0)
 		return r;
 	if (schema_check(&svc_trainee_update_schema, body, errs) == 0 || json_is_object(body))
 		check_fields(db, ctx->app->pack, body, false, errs);
@@ -363,6 +391,7 @@ int svc_trainee_update(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	if (json_integer_value(json_object_get(body, "version")) != version)
 		return ERR_CONFLICT;
 	char ts[32];
+	json_t *out = NULL;
 	if ((r = time_format(now(), ts, sizeof ts)) < 0 || (r = db_begin(db)) < 0)
 		return r;
 	int64_t changed;
@@ -372,9 +401,11 @@ int svc_trainee_update(const struct svc_ctx *ctx, int64_t id, const json_t *body
 	if (r < 0 || (r = write_update(db, ctx->app, id, body, ts)) < 0 ||
 	    (r = svc_audit_appendf(db, ctx, "training.trainee_update", "trainee", id, "version=%lld",
 				   (long long)version + 1)) < 0 ||
-	    (r = db_commit(db)) < 0) {
+	    (r = trainee_get(db, ctx, id, &out)) < 0 || (r = db_commit(db)) < 0) {
 		db_rollback(db);
+		json_decref(out);
 		return r;
 	}
-	return svc_trainee_get(ctx, id, ret);
+	*ret = out;
+	return 0;
 }
