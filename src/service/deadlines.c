@@ -11,6 +11,7 @@
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
+#include "service/counts.h"
 #include "service/page.h"
 #include "service/mailer.h"
 #include "service/sealed.h"
@@ -176,7 +177,8 @@ int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int6
 	if (r == ERR_NOTFOUND)
 		return 0;
 	char starts_ts[32], due_ts[32], ts[32];
-	if (r < 0 || (r = time_format(starts + (due_at - due), starts_ts, sizeof starts_ts)) < 0 ||
+	if (r < 0 || (r = counts_duty_uncount(db, id)) < 0 ||
+	    (r = time_format(starts + (due_at - due), starts_ts, sizeof starts_ts)) < 0 ||
 	    (r = time_format(due_at, due_ts, sizeof due_ts)) < 0 || (r = time_format(now(), ts, sizeof ts)) < 0)
 		return r;
 	/* A duty moved into the future may come due again: its notices may be
@@ -195,12 +197,18 @@ int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int6
 	const char *name = duty_kind_to_string(kind);
 	char met[32];
 	int64_t id = 0;
+	struct db_stmt *st;
 	int r = name ? time_format(met_at, met, sizeof met) : ERR_INVAL;
-	if (r == 0)
-		r = db_int64f(db, &id,
-			      "UPDATE duty SET met_at = ?, met_by = NULLIF(?, 0) WHERE kind = ? AND subject_type = ?"
-			      " AND subject_id = ? AND met_at IS NULL RETURNING id",
-			      "titti", met, met_by > 0 ? met_by : (int64_t)0, name, subject_type, subject_id);
+	/* Met, it leaves its region's overdue count if it was in it. */
+	if (r == 0 &&
+	    (r = db_rowf(db, &st,
+			 "UPDATE duty SET met_at = ?, met_by = NULLIF(?, 0) WHERE kind = ? AND subject_type = ?"
+			 " AND subject_id = ? AND met_at IS NULL RETURNING id, overdue_counted, COALESCE(region, '')",
+			 "titti", met, met_by > 0 ? met_by : (int64_t)0, name, subject_type, subject_id)) == 0) {
+		id = db_column_int64(st, 0);
+		r = counts_duty_met(db, db_column_text(st, 2), db_column_int64(st, 1) != 0);
+		db_finalize(st);
+	}
 	if (r < 0 && r != ERR_NOTFOUND)
 		return r;
 	if (ret_id)
@@ -227,7 +235,8 @@ int duty_shift(struct db *db, enum duty_kind kind, const char *subject_type, int
 		r = ERR_DB;
 	db_finalize(st);
 	char starts_ts[32], due_ts[32], ts[32];
-	if (r < 0 || (r = time_format(starts + delta, starts_ts, sizeof starts_ts)) < 0 ||
+	if (r < 0 || (r = counts_duty_uncount(db, id)) < 0 ||
+	    (r = time_format(starts + delta, starts_ts, sizeof starts_ts)) < 0 ||
 	    (r = time_format(due + delta, due_ts, sizeof due_ts)) < 0 || (r = time_format(now(), ts, sizeof ts)) < 0)
 		return r;
 	return db_execf(db,
@@ -631,7 +640,10 @@ int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)
 	size_t n = 0;
 	if ((r = db_begin(db)) < 0)
 		return r;
-	if ((r = svc_sweep_lock(db, SWEEP_LOCK_DEADLINES)) < 0 || (r = due_duties(db, now_ts, soon, &list, &n)) < 0)
+	/* The duties come due since the last sweep join their regions'
+	 * overdue counts (service/counts.h). */
+	if ((r = svc_sweep_lock(db, SWEEP_LOCK_DEADLINES)) < 0 || (r = counts_overdue_sweep(db, t, NULL)) < 0 ||
+	    (r = due_duties(db, now_ts, soon, &list, &n)) < 0)
 		goto fail;
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		bool claimed;
