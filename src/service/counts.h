@@ -35,7 +35,9 @@ struct region_counts {
 	int64_t missing;    /* children missing now: episodes not located */
 };
 
-/* A case of region went from status from (NULL: a new case) to status to. */
+/* A case of region went from status from (NULL: a new case) to status to
+ * (NULL: it left the region; a case moved to another region is that, then
+ * a new case of the other region in its status). */
 int counts_case_status(struct db *db, const char *region, const char *from, const char *to);
 /* A missing episode of case case_id began (delta 1) or ended (-1). */
 int counts_missing(struct db *db, int64_t case_id, int delta);

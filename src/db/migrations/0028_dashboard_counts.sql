@@ -19,9 +19,11 @@ CREATE TABLE dashboard_count (
 -- it, once the duty is due, and a move of the duty's time or its meeting
 -- takes the duty out again. The dashboard adds the duties due since then
 -- and not yet counted (duty_uncounted, a short range), so the number is
--- right at any moment between sweeps.
+-- right at any moment between sweeps. The index names both conditions in
+-- its columns, so that SQLite prefers it to duty_unmet, which would read
+-- every overdue duty (as duty_overdue_untold, migration 0027).
 ALTER TABLE duty ADD COLUMN overdue_counted BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX duty_uncounted ON duty (due_at) WHERE met_at IS NULL AND overdue_counted = 0;
+CREATE INDEX duty_uncounted ON duty (met_at, overdue_counted, due_at) WHERE met_at IS NULL AND overdue_counted = 0;
 
 -- counted_before: every counted duty was due before it (the latest time a
 -- sweep counted at). A reader whose clock is behind it (another server's
