@@ -21,9 +21,9 @@ static int add(struct db *db, const char *region, const char *item, int64_t delt
 	if (delta == 0)
 		return 0;
 	return db_execf(db,
-			"INSERT INTO dashboard_count (region, item, n) VALUES (?, ?, ?)"
-			" ON CONFLICT (region, item) DO UPDATE SET n = dashboard_count.n + excluded.n",
-			"tti", region ? region : "", item, delta);
+	                "INSERT INTO dashboard_count (region, item, n) VALUES (?, ?, ?)"
+	                " ON CONFLICT (region, item) DO UPDATE SET n = dashboard_count.n + excluded.n",
+	                "tti", region ? region : "", item, delta);
 }
 
 int counts_case_status(struct db *db, const char *region, const char *from, const char *to)
@@ -47,10 +47,10 @@ int counts_missing(struct db *db, int64_t case_id, int delta)
 {
 	/* WHERE before ON CONFLICT: SQLite reads the clause as the upsert's. */
 	return db_execf(db,
-			"INSERT INTO dashboard_count (region, item, n) SELECT region, '" ITEM_MISSING "', ?"
-			" FROM child_case WHERE id = ?"
-			" ON CONFLICT (region, item) DO UPDATE SET n = dashboard_count.n + excluded.n",
-			"ii", (int64_t)delta, case_id);
+	                "INSERT INTO dashboard_count (region, item, n) SELECT region, '" ITEM_MISSING "', ?"
+	                " FROM child_case WHERE id = ?"
+	                " ON CONFLICT (region, item) DO UPDATE SET n = dashboard_count.n + excluded.n",
+	                "ii", (int64_t)delta, case_id);
 }
 
 int counts_duty_met(struct db *db, const char *region, bool counted)
@@ -62,9 +62,9 @@ int counts_duty_uncount(struct db *db, int64_t duty_id)
 {
 	char *region = NULL;
 	int r = db_textf(db, &region,
-			 "UPDATE duty SET overdue_counted = 0 WHERE id = ? AND met_at IS NULL AND overdue_counted = 1"
-			 " RETURNING COALESCE(region, '')",
-			 "i", duty_id);
+	                 "UPDATE duty SET overdue_counted = 0 WHERE id = ? AND met_at IS NULL AND overdue_counted = 1"
+	                 " RETURNING COALESCE(region, '')",
+	                 "i", duty_id);
 	if (r == ERR_NOTFOUND)
 		return 0;
 	if (r == 0)
@@ -140,9 +140,9 @@ static int tally_read(struct db *db, const char *only, hl_time t, struct tally *
 	struct db_stmt *st;
 	int r = time_format(t, ts, sizeof ts);
 	if (r < 0 || (r = db_preparef(db, &st,
-				      "SELECT region, item, n FROM dashboard_count"
-				      " WHERE region = COALESCE(CAST(? AS TEXT), region)",
-				      "t", only)) < 0)
+	                              "SELECT region, item, n FROM dashboard_count"
+	                              " WHERE region = COALESCE(CAST(? AS TEXT), region)",
+	                              "t", only)) < 0)
 		return r;
 	struct tally_row *row;
 	while ((r = db_step(st)) == DB_ROW && (r = tally_at(out, db_column_text(st, 0), &row)) == 0) {
@@ -158,19 +158,20 @@ static int tally_read(struct db *db, const char *only, hl_time t, struct tally *
 			row->c.missing += n;
 	}
 	db_finalize(st);
-	if (r < 0 || (r = tally_overdue(db, out, 1,
-					"SELECT COALESCE(region, ''), COUNT(*) FROM duty WHERE met_at IS NULL"
-					" AND overdue_counted = 0 AND due_at < ? GROUP BY COALESCE(region, '')",
-					ts)) < 0 ||
+	if (r < 0 ||
+	    (r = tally_overdue(db, out, 1,
+	                       "SELECT COALESCE(region, ''), COUNT(*) FROM duty WHERE met_at IS NULL"
+	                       " AND overdue_counted = 0 AND due_at < ? GROUP BY COALESCE(region, '')",
+	                       ts)) < 0 ||
 	    (r = db_textf(db, &mark, "SELECT counted_before FROM dashboard_count_mark WHERE id = 1", "")) < 0)
 		return r;
 	bool behind = mark && strcmp(ts, mark) < 0;
 	free(mark);
 	if (behind)
 		r = tally_overdue(db, out, -1,
-				  "SELECT COALESCE(region, ''), COUNT(*) FROM duty WHERE met_at IS NULL"
-				  " AND overdue_counted = 1 AND due_at >= ? GROUP BY COALESCE(region, '')",
-				  ts);
+		                  "SELECT COALESCE(region, ''), COUNT(*) FROM duty WHERE met_at IS NULL"
+		                  " AND overdue_counted = 1 AND due_at >= ? GROUP BY COALESCE(region, '')",
+		                  ts);
 	return r;
 }
 
@@ -181,7 +182,8 @@ int counts_read(struct db *db, const struct pack *pack, const char *only, hl_tim
 	int r = tally_read(db, only, t, &all);
 	for (size_t i = 0; r == 0 && i < all.n; i++)
 		for (size_t k = 0; k < pack->n_regions; k++)
-			if (strcmp(all.rows[i].region, pack->regions[k].id) == 0 && (!only || strcmp(only, pack->regions[k].id) == 0))
+			if (strcmp(all.rows[i].region, pack->regions[k].id) == 0 &&
+			    (!only || strcmp(only, pack->regions[k].id) == 0))
 				out[k] = all.rows[i].c;
 	tally_free(&all);
 	return r;
@@ -195,9 +197,9 @@ int counts_overdue_sweep(struct db *db, hl_time t, int64_t *ret_counted)
 	struct db_stmt *st;
 	int r = time_format(t, ts, sizeof ts);
 	if (r < 0 || (r = db_preparef(db, &st,
-				      "UPDATE duty SET overdue_counted = 1 WHERE met_at IS NULL AND overdue_counted = 0"
-				      " AND due_at < ? RETURNING COALESCE(region, '')",
-				      "t", ts)) < 0)
+	                              "UPDATE duty SET overdue_counted = 1 WHERE met_at IS NULL AND overdue_counted = 0"
+	                              " AND due_at < ? RETURNING COALESCE(region, '')",
+	                              "t", ts)) < 0)
 		return r;
 	/* The regions first, then their rows: one statement at a time. */
 	struct tally got = {0};
@@ -213,7 +215,7 @@ int counts_overdue_sweep(struct db *db, hl_time t, int64_t *ret_counted)
 	tally_free(&got);
 	if (r < 0 ||
 	    (r = db_execf(db, "UPDATE dashboard_count_mark SET counted_before = ? WHERE id = 1 AND counted_before < ?",
-			  "tt", ts, ts)) < 0)
+	                  "tt", ts, ts)) < 0)
 		return r;
 	if (ret_counted)
 		*ret_counted = total;
@@ -224,11 +226,11 @@ int counts_overdue_sweep(struct db *db, hl_time t, int64_t *ret_counted)
 
 /* The counts as the rows have them, as (region, item, n): the cases by
  * status, the children missing now, the duties counted overdue. */
-#define RECOUNT                                                                                                   \
-	"SELECT region, '" CASE_PREFIX "' || status AS item, COUNT(*) AS n FROM child_case GROUP BY region, status" \
-	" UNION ALL SELECT COALESCE(region, ''), '" ITEM_OVERDUE "', COUNT(*) FROM duty"                            \
-	" WHERE met_at IS NULL AND overdue_counted = 1 GROUP BY COALESCE(region, '')"                               \
-	" UNION ALL SELECT c.region, '" ITEM_MISSING "', COUNT(*) FROM missing_episode m"                           \
+#define RECOUNT                                                                                                        \
+	"SELECT region, '" CASE_PREFIX "' || status AS item, COUNT(*) AS n FROM child_case GROUP BY region, status"    \
+	" UNION ALL SELECT COALESCE(region, ''), '" ITEM_OVERDUE "', COUNT(*) FROM duty"                               \
+	" WHERE met_at IS NULL AND overdue_counted = 1 GROUP BY COALESCE(region, '')"                                  \
+	" UNION ALL SELECT c.region, '" ITEM_MISSING "', COUNT(*) FROM missing_episode m"                              \
 	" JOIN child_case c ON c.id = m.case_id WHERE m.located_at IS NULL GROUP BY c.region"
 
 int counts_rebuild(struct db *db, hl_time t)
@@ -239,10 +241,14 @@ int counts_rebuild(struct db *db, hl_time t)
 	if (r < 0 || (own && (r = db_begin(db)) < 0))
 		return r;
 	if ((r = db_exec(db, "DELETE FROM dashboard_count")) < 0 ||
-	    (r = db_execf(db, "UPDATE duty SET overdue_counted = 0 WHERE met_at IS NULL AND overdue_counted = 1"
-			      " AND due_at >= ?", "t", ts)) < 0 ||
-	    (r = db_execf(db, "UPDATE duty SET overdue_counted = 1 WHERE met_at IS NULL AND overdue_counted = 0"
-			      " AND due_at < ?", "t", ts)) < 0 ||
+	    (r = db_execf(db,
+	                  "UPDATE duty SET overdue_counted = 0 WHERE met_at IS NULL AND overdue_counted = 1"
+	                  " AND due_at >= ?",
+	                  "t", ts)) < 0 ||
+	    (r = db_execf(db,
+	                  "UPDATE duty SET overdue_counted = 1 WHERE met_at IS NULL AND overdue_counted = 0"
+	                  " AND due_at < ?",
+	                  "t", ts)) < 0 ||
 	    (r = db_execf(db, "UPDATE dashboard_count_mark SET counted_before = ? WHERE id = 1", "t", ts)) < 0 ||
 	    (r = db_exec(db, "INSERT INTO dashboard_count (region, item, n) " RECOUNT)) < 0) {
 		if (own)
@@ -257,19 +263,19 @@ static int check_rows(struct db *db, bool *ret_ok, char *why, size_t size)
 {
 	struct db_stmt *st;
 	int r = db_rowf(db, &st,
-			"WITH t (region, item, n) AS (" RECOUNT ")"
-			" SELECT k.region, k.item, k.n, COALESCE(t.n, 0) FROM dashboard_count k"
-			" LEFT JOIN t ON t.region = k.region AND t.item = k.item WHERE k.n <> COALESCE(t.n, 0)"
-			" UNION ALL SELECT t.region, t.item, 0, t.n FROM t WHERE NOT EXISTS"
-			" (SELECT 1 FROM dashboard_count k WHERE k.region = t.region AND k.item = t.item)",
-			"");
+	                "WITH t (region, item, n) AS (" RECOUNT ")"
+	                " SELECT k.region, k.item, k.n, COALESCE(t.n, 0) FROM dashboard_count k"
+	                " LEFT JOIN t ON t.region = k.region AND t.item = k.item WHERE k.n <> COALESCE(t.n, 0)"
+	                " UNION ALL SELECT t.region, t.item, 0, t.n FROM t WHERE NOT EXISTS"
+	                " (SELECT 1 FROM dashboard_count k WHERE k.region = t.region AND k.item = t.item)",
+	                "");
 	if (r == ERR_NOTFOUND)
 		return 0;
 	if (r < 0)
 		return r;
 	*ret_ok = false;
 	snprintf(why, size, "%s %s: kept %lld, counted %lld", db_column_text(st, 0), db_column_text(st, 1),
-		 (long long)db_column_int64(st, 2), (long long)db_column_int64(st, 3));
+	         (long long)db_column_int64(st, 2), (long long)db_column_int64(st, 3));
 	db_finalize(st);
 	return 0;
 }
@@ -286,9 +292,9 @@ static int check_overdue(struct db *db, hl_time t, bool *ret_ok, char *why, size
 		r = tally_read(db, NULL, t, &read);
 	if (r == 0)
 		r = tally_overdue(db, &truth, 1,
-				  "SELECT COALESCE(region, ''), COUNT(*) FROM duty WHERE met_at IS NULL AND due_at < ?"
-				  " GROUP BY COALESCE(region, '')",
-				  ts);
+		                  "SELECT COALESCE(region, ''), COUNT(*) FROM duty WHERE met_at IS NULL AND due_at < ?"
+		                  " GROUP BY COALESCE(region, '')",
+		                  ts);
 	/* Each region either list names, in both. */
 	struct tally_row *row;
 	for (size_t i = 0; r == 0 && i < truth.n; i++)
@@ -301,16 +307,16 @@ static int check_overdue(struct db *db, hl_time t, bool *ret_ok, char *why, size
 		if (read.rows[i].c.overdue != want) {
 			*ret_ok = false;
 			snprintf(why, size, "%s overdue at %s: kept %lld, counted %lld", read.rows[i].region, ts,
-				 (long long)read.rows[i].c.overdue, (long long)want);
+			         (long long)read.rows[i].c.overdue, (long long)want);
 		}
 	}
 	tally_free(&read);
 	tally_free(&truth);
 	if (r == 0 && *ret_ok &&
 	    (r = db_int64f(db, &late,
-			   "SELECT COUNT(*) FROM duty WHERE met_at IS NULL AND overdue_counted = 1 AND due_at >="
-			   " (SELECT counted_before FROM dashboard_count_mark WHERE id = 1)",
-			   "")) == 0 &&
+	                   "SELECT COUNT(*) FROM duty WHERE met_at IS NULL AND overdue_counted = 1 AND due_at >="
+	                   " (SELECT counted_before FROM dashboard_count_mark WHERE id = 1)",
+	                   "")) == 0 &&
 	    late > 0) {
 		*ret_ok = false;
 		snprintf(why, size, "%lld duties counted overdue are due after the sweep's time", (long long)late);

@@ -34,7 +34,7 @@ static unsigned rnd(unsigned n)
 struct world {
 	struct fx_user hart;
 	int64_t person[PEOPLE], cas[PEOPLE]; /* cas[i]: person i's case, or 0 */
-	int ok[12];                           /* successful changes of each kind */
+	int ok[12];                          /* successful changes of each kind */
 };
 
 /* The first column of sql, made with id, as a number. */
@@ -59,7 +59,7 @@ static void ago(int64_t minutes, char out[32])
 /* A write of the cases service on case id with the body text: its result
  * (a refusal is a result: the sequence goes on). */
 typedef int (*case_write)(const struct svc_ctx *, int64_t, const json_t *, struct field_errors *,
-			  struct case_conflict *, json_t **);
+                          struct case_conflict *, json_t **);
 
 static int call(struct world *w, case_write fn, int64_t id, const char *text)
 {
@@ -80,8 +80,7 @@ static int call(struct world *w, case_write fn, int64_t id, const char *text)
 static int update(struct world *w, int64_t id, const char *fields)
 {
 	char text[400];
-	int n = snprintf(text, sizeof text, "{%s, \"version\": %lld}", fields,
-			 (long long)version_of(id));
+	int n = snprintf(text, sizeof text, "{%s, \"version\": %lld}", fields, (long long)version_of(id));
 	assert_true(n > 0 && n < (int)sizeof text);
 	return call(w, svc_case_update, id, text);
 }
@@ -92,7 +91,7 @@ static int open_case(struct world *w, int i)
 	char text[160];
 	const char *region = pack->regions[rnd((unsigned)pack->n_regions)].id;
 	assert_true(snprintf(text, sizeof text, "{\"person_id\": %lld, \"region\": \"%s\"}", (long long)w->person[i],
-			     region) < (int)sizeof text);
+	                     region) < (int)sizeof text);
 	json_t *body = fx_json(text);
 	struct field_errors errs;
 	struct case_conflict cf;
@@ -115,7 +114,7 @@ static const char *next_status(int64_t id)
 	char now_status[16];
 	char sql[96];
 	assert_true(snprintf(sql, sizeof sql, "SELECT status FROM child_case WHERE id = %lld", (long long)id) <
-		    (int)sizeof sql);
+	            (int)sizeof sql);
 	fx_text(sql, now_status, sizeof now_status);
 	enum case_status from, to[CASE_STATUS_COUNT];
 	if (case_status_parse(now_status, &from) < 0)
@@ -140,17 +139,16 @@ static void step(struct world *w, int i)
 		if (!to)
 			break;
 		assert_true(snprintf(text, sizeof text,
-				     strcmp(to, "closed") == 0
-					     ? "\"status\": \"%s\", \"closure_reason\": \"services_completed\","
-					       " \"close_anyway\": \"The family moved; the duties go with the file.\""
-					     : "\"status\": \"%s\"",
-				     to) < (int)sizeof text);
+		                     strcmp(to, "closed") == 0
+		                             ? "\"status\": \"%s\", \"closure_reason\": \"services_completed\","
+		                               " \"close_anyway\": \"The family moved; the duties go with the file.\""
+		                             : "\"status\": \"%s\"",
+		                     to) < (int)sizeof text);
 		r = update(w, id, text);
 		break;
 	case 2: /* reopened (refused unless closed) */
 		assert_true(snprintf(text, sizeof text, "{\"version\": %lld, \"reason\": \"The child came back.\"}",
-				     (long long)version_of(id)) <
-			    (int)sizeof text);
+		                     (long long)version_of(id)) < (int)sizeof text);
 		r = call(w, svc_case_reopen, id, text);
 		break;
 	case 3: /* identified: the police report's duty opens */
@@ -164,19 +162,20 @@ static void step(struct world *w, int i)
 	case 5: /* the police report made: the duty met */
 		ago(rnd(30), at);
 		assert_true(snprintf(text, sizeof text,
-				     "{\"kind\": \"law_enforcement\", \"agency\": \"Bridgeport PD\", \"reported_at\": \"%s\"}",
-				     at) < (int)sizeof text);
+		                     "{\"kind\": \"law_enforcement\", \"agency\": \"Bridgeport PD\", \"reported_at\": "
+		                     "\"%s\"}",
+		                     at) < (int)sizeof text);
 		r = call(w, svc_case_report, id, text);
 		break;
 	case 6: /* missing */
 		ago(60 + rnd(600), at);
 		assert_true(snprintf(text, sizeof text, "{\"last_seen_at\": \"%s\", \"learned_at\": \"%s\"}", at, at) <
-			    (int)sizeof text);
+		            (int)sizeof text);
 		r = call(w, svc_missing_start, id, text);
 		break;
 	case 7: { /* located */
 		int64_t eid = int_of("SELECT COALESCE(MAX(id), 0) FROM missing_episode WHERE case_id = ", id,
-				     " AND located_at IS NULL");
+		                     " AND located_at IS NULL");
 		if (!eid)
 			break;
 		ago(rnd(30), at);
@@ -230,17 +229,18 @@ static void assert_dashboard(struct world *w)
 	{
 		const char *id = json_string_value(json_object_get(reg, "id"));
 		char sql[300], text[32];
-		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM child_case WHERE region = '%s' AND status <> 'closed'", id);
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM child_case WHERE region = '%s' AND status <> 'closed'",
+		         id);
 		fx_text(sql, text, sizeof text);
 		assert_int_equal(json_integer_value(json_object_get(reg, "open_cases")), strtoll(text, NULL, 10));
-		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM duty WHERE region = '%s' AND met_at IS NULL AND due_at < '%s'",
-			 id, ts);
+		snprintf(sql, sizeof sql,
+		         "SELECT COUNT(*) FROM duty WHERE region = '%s' AND met_at IS NULL AND due_at < '%s'", id, ts);
 		fx_text(sql, text, sizeof text);
 		assert_int_equal(json_integer_value(json_object_get(reg, "overdue")), strtoll(text, NULL, 10));
 		snprintf(sql, sizeof sql,
-			 "SELECT COUNT(*) FROM missing_episode m JOIN child_case c ON c.id = m.case_id"
-			 " WHERE c.region = '%s' AND m.located_at IS NULL",
-			 id);
+		         "SELECT COUNT(*) FROM missing_episode m JOIN child_case c ON c.id = m.case_id"
+		         " WHERE c.region = '%s' AND m.located_at IS NULL",
+		         id);
 		fx_text(sql, text, sizeof text);
 		assert_int_equal(json_integer_value(json_object_get(reg, "missing_now")), strtoll(text, NULL, 10));
 	}
@@ -255,7 +255,7 @@ static void random_changes(uint64_t seed)
 	fx_user(&w.hart, ROLE_HART, NULL);
 	for (int i = 0; i < PEOPLE; i++) {
 		fx_exec("INSERT INTO person (estimated_age, synthetic, created_at, updated_at)"
-			" VALUES (15, 1, '2026-11-28T18:00:00Z', '2026-11-28T18:00:00Z')");
+		        " VALUES (15, 1, '2026-11-28T18:00:00Z', '2026-11-28T18:00:00Z')");
 		w.person[i] = int_of("SELECT MAX(id) + ", 0, " FROM person");
 	}
 	assert_counts(0);
