@@ -53,23 +53,44 @@ int counts_missing(struct db *db, int64_t case_id, int delta)
 	                "ii", (int64_t)delta, case_id);
 }
 
-int counts_duty_met(struct db *db, const char *region, bool counted)
+int counts_duty_opened(struct db *db, int64_t duty_id)
 {
-	return counted ? add(db, region, ITEM_OVERDUE, -1) : 0;
+	return db_execf(db,
+	                "INSERT INTO duty_pending (duty_id, region, due_at)"
+	                " SELECT id, COALESCE(region, ''), due_at FROM duty WHERE id = ? AND met_at IS NULL",
+	                "i", duty_id);
 }
 
-int counts_duty_uncount(struct db *db, int64_t duty_id)
+/* Duty id out of the waiting duties, or, when it was not waiting (the
+ * sweep had counted it), out of region's overdue count. */
+static int leave(struct db *db, int64_t duty_id, const char *region)
 {
-	char *region = NULL;
-	int r = db_textf(db, &region,
-	                 "UPDATE duty SET overdue_counted = 0 WHERE id = ? AND met_at IS NULL AND overdue_counted = 1"
-	                 " RETURNING COALESCE(region, '')",
-	                 "i", duty_id);
-	if (r == ERR_NOTFOUND)
-		return 0;
-	if (r == 0)
+	int64_t waiting = 0;
+	int r = db_execnf(db, &waiting, "DELETE FROM duty_pending WHERE duty_id = ? RETURNING duty_id", "i", duty_id);
+	if (r == 0 && waiting == 0)
 		r = add(db, region, ITEM_OVERDUE, -1);
-	free(region);
+	return r;
+}
+
+int counts_duty_met(struct db *db, int64_t duty_id, const char *region)
+{
+	return leave(db, duty_id, region);
+}
+
+int counts_duty_moved(struct db *db, int64_t duty_id)
+{
+	struct db_stmt *st;
+	int r = db_rowf(db, &st, "SELECT COALESCE(region, '') FROM duty WHERE id = ? AND met_at IS NULL", "i", duty_id);
+	if (r == ERR_NOTFOUND) /* met: in neither */
+		return 0;
+	if (r < 0)
+		return r;
+	char region[64];
+	r = str_copy(region, sizeof region, db_column_text(st, 0));
+	db_finalize(st);
+	/* Waiting again, at its new due time, for the sweep to count it. */
+	if (r == 0 && (r = leave(db, duty_id, region)) == 0)
+		r = counts_duty_opened(db, duty_id);
 	return r;
 }
 
@@ -117,11 +138,12 @@ static int tally_at(struct tally *t, const char *region, struct tally_row **ret)
 	return 0;
 }
 
-/* Rows (region, n) of sql into each region's overdue, times sign. */
-static int tally_overdue(struct db *db, struct tally *t, int sign, const char *sql, const char *ts)
+/* Rows (region, n) of sql, bound to ts and to ts2 when there is one, into
+ * each region's overdue, times sign. */
+static int tally_overdue(struct db *db, struct tally *t, int sign, const char *sql, const char *ts, const char *ts2)
 {
 	struct db_stmt *st;
-	int r = db_preparef(db, &st, sql, "t", ts);
+	int r = ts2 ? db_preparef(db, &st, sql, "tt", ts, ts2) : db_preparef(db, &st, sql, "t", ts);
 	if (r < 0)
 		return r;
 	struct tally_row *row;
@@ -131,9 +153,9 @@ static int tally_overdue(struct db *db, struct tally *t, int sign, const char *s
 	return r < 0 ? r : 0;
 }
 
-/* The kept rows (only: of one region), then the duties due since the sweep
- * and not counted, less, when the time read at is before the sweep's, the
- * duties counted that are not due yet at it. */
+/* The kept rows (only: of one region), then the waiting duties already
+ * due, less, when the time read at is before the sweep's mark, the counted
+ * duties not due yet at it. */
 static int tally_read(struct db *db, const char *only, hl_time t, struct tally *out)
 {
 	char ts[32], *mark = NULL;
@@ -159,19 +181,20 @@ static int tally_read(struct db *db, const char *only, hl_time t, struct tally *
 	}
 	db_finalize(st);
 	if (r < 0 ||
-	    (r = tally_overdue(db, out, 1,
-	                       "SELECT COALESCE(region, ''), COUNT(*) FROM duty WHERE met_at IS NULL"
-	                       " AND overdue_counted = 0 AND due_at < ? GROUP BY COALESCE(region, '')",
-	                       ts)) < 0 ||
+	    (r = tally_overdue(db, out, 1, "SELECT region, COUNT(*) FROM duty_pending WHERE due_at < ? GROUP BY region",
+	                       ts, NULL)) < 0 ||
 	    (r = db_textf(db, &mark, "SELECT counted_before FROM dashboard_count_mark WHERE id = 1", "")) < 0)
 		return r;
-	bool behind = mark && strcmp(ts, mark) < 0;
-	free(mark);
-	if (behind)
+	/* Every counted duty was due before the mark: only one due between
+	 * the time read at and the mark can be counted and not due yet. */
+	if (mark && strcmp(ts, mark) < 0)
 		r = tally_overdue(db, out, -1,
-		                  "SELECT COALESCE(region, ''), COUNT(*) FROM duty WHERE met_at IS NULL"
-		                  " AND overdue_counted = 1 AND due_at >= ? GROUP BY COALESCE(region, '')",
-		                  ts);
+		                  "SELECT COALESCE(d.region, ''), COUNT(*) FROM duty d WHERE d.met_at IS NULL"
+		                  " AND d.due_at >= ? AND d.due_at < ?"
+		                  " AND NOT EXISTS (SELECT 1 FROM duty_pending p WHERE p.duty_id = d.id)"
+		                  " GROUP BY COALESCE(d.region, '')",
+		                  ts, mark);
+	free(mark);
 	return r;
 }
 
@@ -196,10 +219,11 @@ int counts_overdue_sweep(struct db *db, hl_time t, int64_t *ret_counted)
 	char ts[32];
 	struct db_stmt *st;
 	int r = time_format(t, ts, sizeof ts);
-	if (r < 0 || (r = db_preparef(db, &st,
-	                              "UPDATE duty SET overdue_counted = 1 WHERE met_at IS NULL AND overdue_counted = 0"
-	                              " AND due_at < ? RETURNING COALESCE(region, '')",
-	                              "t", ts)) < 0)
+	/* The mark with the counts: a reader sees both or neither. */
+	if (r < 0 ||
+	    (r = db_execf(db, "UPDATE dashboard_count_mark SET counted_before = ? WHERE id = 1 AND counted_before < ?",
+	                  "tt", ts, ts)) < 0 ||
+	    (r = db_preparef(db, &st, "DELETE FROM duty_pending WHERE due_at < ? RETURNING region", "t", ts)) < 0)
 		return r;
 	/* The regions first, then their rows: one statement at a time. */
 	struct tally got = {0};
@@ -213,9 +237,7 @@ int counts_overdue_sweep(struct db *db, hl_time t, int64_t *ret_counted)
 	for (size_t i = 0; r >= 0 && i < got.n; i++)
 		r = add(db, got.rows[i].region, ITEM_OVERDUE, got.rows[i].c.overdue);
 	tally_free(&got);
-	if (r < 0 ||
-	    (r = db_execf(db, "UPDATE dashboard_count_mark SET counted_before = ? WHERE id = 1 AND counted_before < ?",
-	                  "tt", ts, ts)) < 0)
+	if (r < 0)
 		return r;
 	if (ret_counted)
 		*ret_counted = total;
@@ -225,11 +247,12 @@ int counts_overdue_sweep(struct db *db, hl_time t, int64_t *ret_counted)
 /* ---- recounting ---- */
 
 /* The counts as the rows have them, as (region, item, n): the cases by
- * status, the children missing now, the duties counted overdue. */
+ * status, the children missing now, the duties not met and not waiting. */
 #define RECOUNT                                                                                                        \
 	"SELECT region, '" CASE_PREFIX "' || status AS item, COUNT(*) AS n FROM child_case GROUP BY region, status"    \
-	" UNION ALL SELECT COALESCE(region, ''), '" ITEM_OVERDUE "', COUNT(*) FROM duty"                               \
-	" WHERE met_at IS NULL AND overdue_counted = 1 GROUP BY COALESCE(region, '')"                                  \
+	" UNION ALL SELECT COALESCE(d.region, ''), '" ITEM_OVERDUE "', COUNT(*) FROM duty d"                           \
+	" WHERE d.met_at IS NULL AND NOT EXISTS (SELECT 1 FROM duty_pending p WHERE p.duty_id = d.id)"                 \
+	" GROUP BY COALESCE(d.region, '')"                                                                             \
 	" UNION ALL SELECT c.region, '" ITEM_MISSING "', COUNT(*) FROM missing_episode m"                              \
 	" JOIN child_case c ON c.id = m.case_id WHERE m.located_at IS NULL GROUP BY c.region"
 
@@ -240,14 +263,10 @@ int counts_rebuild(struct db *db, hl_time t)
 	int r = time_format(t, ts, sizeof ts);
 	if (r < 0 || (own && (r = db_begin(db)) < 0))
 		return r;
-	if ((r = db_exec(db, "DELETE FROM dashboard_count")) < 0 ||
+	if ((r = db_exec(db, "DELETE FROM dashboard_count")) < 0 || (r = db_exec(db, "DELETE FROM duty_pending")) < 0 ||
 	    (r = db_execf(db,
-	                  "UPDATE duty SET overdue_counted = 0 WHERE met_at IS NULL AND overdue_counted = 1"
-	                  " AND due_at >= ?",
-	                  "t", ts)) < 0 ||
-	    (r = db_execf(db,
-	                  "UPDATE duty SET overdue_counted = 1 WHERE met_at IS NULL AND overdue_counted = 0"
-	                  " AND due_at < ?",
+	                  "INSERT INTO duty_pending (duty_id, region, due_at) SELECT id, COALESCE(region, ''), due_at"
+	                  " FROM duty WHERE met_at IS NULL AND due_at >= ?",
 	                  "t", ts)) < 0 ||
 	    (r = db_execf(db, "UPDATE dashboard_count_mark SET counted_before = ? WHERE id = 1", "t", ts)) < 0 ||
 	    (r = db_exec(db, "INSERT INTO dashboard_count (region, item, n) " RECOUNT)) < 0) {
@@ -294,7 +313,7 @@ static int check_overdue(struct db *db, hl_time t, bool *ret_ok, char *why, size
 		r = tally_overdue(db, &truth, 1,
 		                  "SELECT COALESCE(region, ''), COUNT(*) FROM duty WHERE met_at IS NULL AND due_at < ?"
 		                  " GROUP BY COALESCE(region, '')",
-		                  ts);
+		                  ts, NULL);
 	/* Each region either list names, in both. */
 	struct tally_row *row;
 	for (size_t i = 0; r == 0 && i < truth.n; i++)
@@ -312,14 +331,19 @@ static int check_overdue(struct db *db, hl_time t, bool *ret_ok, char *why, size
 	}
 	tally_free(&read);
 	tally_free(&truth);
+	/* Each waiting duty as its duty is, and none counted due after the
+	 * mark (the reading above relies on it). */
 	if (r == 0 && *ret_ok &&
 	    (r = db_int64f(db, &late,
-	                   "SELECT COUNT(*) FROM duty WHERE met_at IS NULL AND overdue_counted = 1 AND due_at >="
-	                   " (SELECT counted_before FROM dashboard_count_mark WHERE id = 1)",
+	                   "SELECT (SELECT COUNT(*) FROM duty_pending p JOIN duty d ON d.id = p.duty_id"
+	                   " WHERE d.met_at IS NOT NULL OR d.due_at <> p.due_at OR COALESCE(d.region, '') <> p.region)"
+	                   " + (SELECT COUNT(*) FROM duty d WHERE d.met_at IS NULL AND d.due_at >="
+	                   " (SELECT counted_before FROM dashboard_count_mark WHERE id = 1)"
+	                   " AND NOT EXISTS (SELECT 1 FROM duty_pending p WHERE p.duty_id = d.id))",
 	                   "")) == 0 &&
 	    late > 0) {
 		*ret_ok = false;
-		snprintf(why, size, "%lld duties counted overdue are due after the sweep's time", (long long)late);
+		snprintf(why, size, "%lld duties waiting to be counted are not as their duties are", (long long)late);
 	}
 	return r;
 }

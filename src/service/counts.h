@@ -8,15 +8,17 @@
  *
  *   a case opened, its status changed, closed, reopened  counts_case_status
  *   a missing episode begun, the child located            counts_missing
+ *   a duty opened                                         counts_duty_opened
  *   a duty met                                            counts_duty_met
- *   a duty's due time moved (before the move)             counts_duty_uncount
+ *   a duty's due time moved                               counts_duty_moved
  *   the deadline sweep                                    counts_overdue_sweep
  *
- * Overdue depends on the time: a duty not met is in its region's "overdue"
- * count once the sweep has counted it (duty.overdue_counted), and a reader
- * adds the duties due since and not counted yet (counts_read). The number
- * read is the number of duties not met and due before the reader's time,
- * at any moment. counts_check compares everything kept with a recount. */
+ * Overdue depends on the time: a duty not met is either in its region's
+ * "overdue" count or waiting in duty_pending; the sweep moves the waiting
+ * duties come due into the count, and a reader adds the waiting duties
+ * already due (counts_read). The number read is the number of duties not
+ * met and due before the reader's time, at any moment. counts_check
+ * compares everything kept with a recount. */
 #pragma once
 
 #include <stdbool.h>
@@ -41,12 +43,14 @@ struct region_counts {
 int counts_case_status(struct db *db, const char *region, const char *from, const char *to);
 /* A missing episode of case case_id began (delta 1) or ended (-1). */
 int counts_missing(struct db *db, int64_t case_id, int delta);
-/* Duty id was just met, and was counted overdue (counted, as the UPDATE
- * that met it returned): out of region's count. */
-int counts_duty_met(struct db *db, const char *region, bool counted);
-/* Duty id's due time is about to move: out of the overdue count if it was
- * in it (the sweep counts it again once it is due). */
-int counts_duty_uncount(struct db *db, int64_t duty_id);
+/* Duty duty_id was opened (after its INSERT): it waits for the sweep. */
+int counts_duty_opened(struct db *db, int64_t duty_id);
+/* Duty duty_id of region was just met (by the UPDATE that met it): out of
+ * the waiting duties, or out of region's overdue count. */
+int counts_duty_met(struct db *db, int64_t duty_id, const char *region);
+/* Duty duty_id's due time was just moved: out of either, and waiting again
+ * at its new due time (a met duty is in neither). */
+int counts_duty_moved(struct db *db, int64_t duty_id);
 /* The sweep at time t: count the duties not met that came due before t;
  * *ret_counted (may be NULL) how many. */
 int counts_overdue_sweep(struct db *db, hl_time t, int64_t *ret_counted);

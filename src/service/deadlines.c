@@ -124,7 +124,8 @@ static int open_named(struct db *db, int64_t case_id, const char *kind, const ch
 			    "INSERT INTO duty (case_id, kind, name, basis, subject_type, subject_id, region, starts_at,"
 			    " due_at, owner_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?) RETURNING id",
 			    "ittttitttit", case_id, kind, name, basis, subject_type, subject_id, region[0] ? region : NULL,
-			    starts, due, owner > 0 ? owner : (int64_t)0, created)) < 0))
+			    starts, due, owner > 0 ? owner : (int64_t)0, created)) < 0 ||
+	     (r = counts_duty_opened(db, id)) < 0))
 		return r;
 	if (ret_id)
 		*ret_id = id;
@@ -177,18 +178,19 @@ int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int6
 	if (r == ERR_NOTFOUND)
 		return 0;
 	char starts_ts[32], due_ts[32], ts[32];
-	if (r < 0 || (r = counts_duty_uncount(db, id)) < 0 ||
-	    (r = time_format(starts + (due_at - due), starts_ts, sizeof starts_ts)) < 0 ||
+	if (r < 0 || (r = time_format(starts + (due_at - due), starts_ts, sizeof starts_ts)) < 0 ||
 	    (r = time_format(due_at, due_ts, sizeof due_ts)) < 0 || (r = time_format(now(), ts, sizeof ts)) < 0)
 		return r;
 	/* A duty moved into the future may come due again: its notices may be
 	 * sent again, so that a later lapse is never silent. */
-	return db_execf(db,
-			"UPDATE duty SET starts_at = ?, due_at = ?,"
-			" reminded_at = CASE WHEN ? > ? THEN NULL ELSE reminded_at END,"
-			" overdue_notified_at = CASE WHEN ? > ? THEN NULL ELSE overdue_notified_at END"
-			" WHERE id = ?",
-			"tttttti", starts_ts, due_ts, due_ts, ts, due_ts, ts, id);
+	if ((r = db_execf(db,
+			  "UPDATE duty SET starts_at = ?, due_at = ?,"
+			  " reminded_at = CASE WHEN ? > ? THEN NULL ELSE reminded_at END,"
+			  " overdue_notified_at = CASE WHEN ? > ? THEN NULL ELSE overdue_notified_at END"
+			  " WHERE id = ?",
+			  "tttttti", starts_ts, due_ts, due_ts, ts, due_ts, ts, id)) < 0)
+		return r;
+	return counts_duty_moved(db, id);
 }
 
 int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at,
@@ -199,14 +201,14 @@ int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int6
 	int64_t id = 0;
 	struct db_stmt *st;
 	int r = name ? time_format(met_at, met, sizeof met) : ERR_INVAL;
-	/* Met, it leaves its region's overdue count if it was in it. */
+	/* Met, it leaves the dashboard's counts (service/counts.h). */
 	if (r == 0 &&
 	    (r = db_rowf(db, &st,
 			 "UPDATE duty SET met_at = ?, met_by = NULLIF(?, 0) WHERE kind = ? AND subject_type = ?"
-			 " AND subject_id = ? AND met_at IS NULL RETURNING id, overdue_counted, COALESCE(region, '')",
+			 " AND subject_id = ? AND met_at IS NULL RETURNING id, COALESCE(region, '')",
 			 "titti", met, met_by > 0 ? met_by : (int64_t)0, name, subject_type, subject_id)) == 0) {
 		id = db_column_int64(st, 0);
-		r = counts_duty_met(db, db_column_text(st, 2), db_column_int64(st, 1) != 0);
+		r = counts_duty_met(db, id, db_column_text(st, 1));
 		db_finalize(st);
 	}
 	if (r < 0 && r != ERR_NOTFOUND)
@@ -235,16 +237,17 @@ int duty_shift(struct db *db, enum duty_kind kind, const char *subject_type, int
 		r = ERR_DB;
 	db_finalize(st);
 	char starts_ts[32], due_ts[32], ts[32];
-	if (r < 0 || (r = counts_duty_uncount(db, id)) < 0 ||
-	    (r = time_format(starts + delta, starts_ts, sizeof starts_ts)) < 0 ||
+	if (r < 0 || (r = time_format(starts + delta, starts_ts, sizeof starts_ts)) < 0 ||
 	    (r = time_format(due + delta, due_ts, sizeof due_ts)) < 0 || (r = time_format(now(), ts, sizeof ts)) < 0)
 		return r;
-	return db_execf(db,
-			"UPDATE duty SET starts_at = ?, due_at = ?,"
-			" reminded_at = CASE WHEN met_at IS NULL AND ? > ? THEN NULL ELSE reminded_at END,"
-			" overdue_notified_at = CASE WHEN met_at IS NULL AND ? > ? THEN NULL ELSE overdue_notified_at END"
-			" WHERE id = ?",
-			"tttttti", starts_ts, due_ts, due_ts, ts, due_ts, ts, id);
+	if ((r = db_execf(db,
+			  "UPDATE duty SET starts_at = ?, due_at = ?,"
+			  " reminded_at = CASE WHEN met_at IS NULL AND ? > ? THEN NULL ELSE reminded_at END,"
+			  " overdue_notified_at = CASE WHEN met_at IS NULL AND ? > ? THEN NULL ELSE overdue_notified_at END"
+			  " WHERE id = ?",
+			  "tttttti", starts_ts, due_ts, due_ts, ts, due_ts, ts, id)) < 0)
+		return r;
+	return counts_duty_moved(db, id);
 }
 
 int duty_remeet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at)

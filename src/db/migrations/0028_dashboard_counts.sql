@@ -15,18 +15,21 @@ CREATE TABLE dashboard_count (
 );
 
 -- Overdue depends on the time as well as on the writes. A duty not met is
--- in its region's "overdue" count when overdue_counted is 1: the sweep sets
--- it, once the duty is due, and a move of the duty's time or its meeting
--- takes the duty out again. The dashboard adds the duties due since then
--- and not yet counted (duty_uncounted, a short range), so the number is
--- right at any moment between sweeps. The index names both conditions in
--- its columns, so that SQLite prefers it to duty_unmet, which would read
--- every overdue duty (as duty_overdue_untold, migration 0027).
-ALTER TABLE duty ADD COLUMN overdue_counted BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX duty_uncounted ON duty (met_at, overdue_counted, due_at) WHERE met_at IS NULL AND overdue_counted = 0;
+-- either in its region's "overdue" count or here, waiting: a duty opened
+-- waits here, the sweep moves those come due into the count, and a duty
+-- met or moved leaves either. The dashboard adds the waiting duties already
+-- due (a short range of duty_pending_due), so the number is right at any
+-- moment between sweeps. A table of its own, not a column of duty: its
+-- statistics are its own, so both engines read that range from its index.
+CREATE TABLE duty_pending (
+	duty_id BIGINT PRIMARY KEY REFERENCES duty (id),
+	region TEXT NOT NULL,
+	due_at TEXT NOT NULL
+);
+CREATE INDEX duty_pending_due ON duty_pending (due_at);
 
--- counted_before: every counted duty was due before it (the latest time a
--- sweep counted at). A reader whose clock is behind it (another server's
+-- counted_before: every duty in a count was due before it (the latest time
+-- a sweep counted to). A reader whose clock is behind it (another server's
 -- clock, a sweep run for a later time) takes away the counted duties not
 -- yet due by its own clock.
 CREATE TABLE dashboard_count_mark (
@@ -35,16 +38,18 @@ CREATE TABLE dashboard_count_mark (
 );
 
 -- The counts of the data already here. Duties due before the newest duty
--- was opened are surely due by now: counted here, the rest by the sweep.
+-- was opened are surely due by now: counted here, the rest wait.
 INSERT INTO dashboard_count_mark (id, counted_before)
 SELECT 1, COALESCE(MAX(created_at), '') FROM duty;
-UPDATE duty SET overdue_counted = 1
-WHERE met_at IS NULL AND due_at < (SELECT counted_before FROM dashboard_count_mark WHERE id = 1);
+INSERT INTO duty_pending (duty_id, region, due_at)
+SELECT id, COALESCE(region, ''), due_at FROM duty
+WHERE met_at IS NULL AND due_at >= (SELECT counted_before FROM dashboard_count_mark WHERE id = 1);
 INSERT INTO dashboard_count (region, item, n)
 SELECT region, 'case.' || status, COUNT(*) FROM child_case GROUP BY region, status;
 INSERT INTO dashboard_count (region, item, n)
 SELECT COALESCE(region, ''), 'overdue', COUNT(*) FROM duty
-WHERE met_at IS NULL AND overdue_counted = 1 GROUP BY COALESCE(region, '');
+WHERE met_at IS NULL AND due_at < (SELECT counted_before FROM dashboard_count_mark WHERE id = 1)
+GROUP BY COALESCE(region, '');
 INSERT INTO dashboard_count (region, item, n)
 SELECT c.region, 'missing', COUNT(*) FROM missing_episode m JOIN child_case c ON c.id = m.case_id
 WHERE m.located_at IS NULL GROUP BY c.region;
