@@ -101,9 +101,9 @@ static int case_region_owner(struct db *db, int64_t case_id, int64_t owner_id, c
 	return r;
 }
 
-static int open_named(struct db *db, int64_t case_id, const char *kind, const char *name, const char *basis,
-		      const char *subject_type, int64_t subject_id, hl_time starts_at, hl_time due_at, int64_t owner_id,
-		      int64_t *ret_id)
+static int open_named_in(struct db *db, int64_t case_id, const char *kind, const char *name, const char *basis,
+			 const char *subject_type, int64_t subject_id, hl_time starts_at, hl_time due_at,
+			 int64_t owner_id, int64_t *ret_id)
 {
 	if (!kind || !*kind || !subject_type || !*subject_type || !name)
 		return ERR_INVAL;
@@ -130,6 +130,37 @@ static int open_named(struct db *db, int64_t case_id, const char *kind, const ch
 	if (ret_id)
 		*ret_id = id;
 	return 0;
+}
+
+/* A duty and the dashboard's counts change together (service/counts.h):
+ * in the caller's transaction, or in one of their own. */
+static int whole_begin(struct db *db, bool *own)
+{
+	*own = !db_in_transaction(db);
+	return *own ? db_begin(db) : 0;
+}
+
+static int whole_end(struct db *db, bool own, int r)
+{
+	if (!own)
+		return r;
+	if (r < 0) {
+		db_rollback(db);
+		return r;
+	}
+	return db_commit(db);
+}
+
+static int open_named(struct db *db, int64_t case_id, const char *kind, const char *name, const char *basis,
+		      const char *subject_type, int64_t subject_id, hl_time starts_at, hl_time due_at, int64_t owner_id,
+		      int64_t *ret_id)
+{
+	bool own;
+	int r = whole_begin(db, &own);
+	if (r == 0)
+		r = open_named_in(db, case_id, kind, name, basis, subject_type, subject_id, starts_at, due_at, owner_id,
+				  ret_id);
+	return whole_end(db, own, r);
 }
 
 int duty_open(struct db *db, int64_t case_id, enum duty_kind kind, const char *subject_type, int64_t subject_id,
@@ -168,7 +199,8 @@ int duty_open_named(struct db *db, int64_t case_id, enum duty_kind kind, const c
 	return open_named(db, case_id, k, name, basis, subject_type, subject_id, starts_at, due_at, owner_id, ret_id);
 }
 
-int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time due_at)
+static int duty_move_in(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
+			hl_time due_at)
 {
 	/* The start moves with the due time: a later identified_at is a later
 	 * start of the same duty. */
@@ -193,8 +225,17 @@ int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int6
 	return counts_duty_moved(db, id);
 }
 
-int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at,
-	      int64_t met_by, int64_t *ret_id)
+int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time due_at)
+{
+	bool own;
+	int r = whole_begin(db, &own);
+	if (r == 0)
+		r = duty_move_in(db, kind, subject_type, subject_id, due_at);
+	return whole_end(db, own, r);
+}
+
+static int duty_meet_in(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
+			hl_time met_at, int64_t met_by, int64_t *ret_id)
 {
 	const char *name = duty_kind_to_string(kind);
 	char met[32];
@@ -218,7 +259,18 @@ int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int6
 	return 0;
 }
 
-int duty_shift(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time delta)
+int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at,
+	      int64_t met_by, int64_t *ret_id)
+{
+	bool own;
+	int r = whole_begin(db, &own);
+	if (r == 0)
+		r = duty_meet_in(db, kind, subject_type, subject_id, met_at, met_by, ret_id);
+	return whole_end(db, own, r);
+}
+
+static int duty_shift_in(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
+			 hl_time delta)
 {
 	const char *name = duty_kind_to_string(kind);
 	if (!name)
@@ -248,6 +300,15 @@ int duty_shift(struct db *db, enum duty_kind kind, const char *subject_type, int
 			  "tttttti", starts_ts, due_ts, due_ts, ts, due_ts, ts, id)) < 0)
 		return r;
 	return counts_duty_moved(db, id);
+}
+
+int duty_shift(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time delta)
+{
+	bool own;
+	int r = whole_begin(db, &own);
+	if (r == 0)
+		r = duty_shift_in(db, kind, subject_type, subject_id, delta);
+	return whole_end(db, own, r);
 }
 
 int duty_remeet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at)
