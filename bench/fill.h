@@ -41,5 +41,6 @@ struct fill_config {
 /* Fill the database (the caller checks that it is not already): the people
  * with no name the cases still need, a user "bench-fill" who opened
  * everything, the cases (over six regions, four statuses, three years),
- * the reports and what c asks for besides, then ANALYZE. */
+ * the reports and what c asks for besides, the dashboard's counts of them
+ * (service/counts.h), then ANALYZE. */
 int fill_rows(struct db *db, const struct fill_config *c);

@@ -13,7 +13,11 @@
 #include "db/db.h"
 #include "service/app.h"
 #include "service/audit.h"
+#include "service/counts.h"
 #include "service/keys.h"
+
+/* The schema that keeps the dashboard's counts (migration 0028). */
+#define COUNTS_SCHEMA 28
 
 struct backup_opts {
 	const char *db, *key;
@@ -119,9 +123,14 @@ static int verify_db(struct db *db, const char *key_file, bool head_note)
 		return 1;
 	struct keys_sealed_check sealed;
 	struct audit_verify_result chain;
+	bool counts_ok = true;
+	char counts_why[200] = "";
 	int r = keys_verify_sealed(db, keys, &sealed);
 	if (r == 0)
 		r = svc_audit_verify(db, keys, NULL, NULL, &chain);
+	/* The dashboard's kept counts (migration 0028) against a recount. */
+	if (r == 0 && version >= COUNTS_SCHEMA)
+		r = counts_check(db, now(), &counts_ok, counts_why, sizeof counts_why);
 	keyring_free(keys);
 	if (r < 0) {
 		fprintf(stderr, "hartline: cannot read the database: %s\n", r == ERR_DB ? db_errmsg(db) : err_str(r));
@@ -132,7 +141,9 @@ static int verify_db(struct db *db, const char *key_file, bool head_note)
 	print_chain(&chain);
 	if (head_note && !chain.broken)
 		print_head_file(key_file, &chain);
-	return sealed.failed || chain.broken ? 1 : 0;
+	if (version >= COUNTS_SCHEMA)
+		printf("dashboard counts: %s%s\n", counts_ok ? "ok" : "off: ", counts_why);
+	return sealed.failed || chain.broken || !counts_ok ? 1 : 0;
 }
 
 /* Verify the SQLite file at path as it stands, on a copy beside it, so the

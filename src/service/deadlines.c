@@ -11,6 +11,7 @@
 #include "base/str.h"
 #include "db/db.h"
 #include "service/audit.h"
+#include "service/counts.h"
 #include "service/page.h"
 #include "service/mailer.h"
 #include "service/sealed.h"
@@ -100,9 +101,9 @@ static int case_region_owner(struct db *db, int64_t case_id, int64_t owner_id, c
 	return r;
 }
 
-static int open_named(struct db *db, int64_t case_id, const char *kind, const char *name, const char *basis,
-		      const char *subject_type, int64_t subject_id, hl_time starts_at, hl_time due_at, int64_t owner_id,
-		      int64_t *ret_id)
+static int open_named_in(struct db *db, int64_t case_id, const char *kind, const char *name, const char *basis,
+			 const char *subject_type, int64_t subject_id, hl_time starts_at, hl_time due_at,
+			 int64_t owner_id, int64_t *ret_id)
 {
 	if (!kind || !*kind || !subject_type || !*subject_type || !name)
 		return ERR_INVAL;
@@ -123,11 +124,43 @@ static int open_named(struct db *db, int64_t case_id, const char *kind, const ch
 			    "INSERT INTO duty (case_id, kind, name, basis, subject_type, subject_id, region, starts_at,"
 			    " due_at, owner_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?) RETURNING id",
 			    "ittttitttit", case_id, kind, name, basis, subject_type, subject_id, region[0] ? region : NULL,
-			    starts, due, owner > 0 ? owner : (int64_t)0, created)) < 0))
+			    starts, due, owner > 0 ? owner : (int64_t)0, created)) < 0 ||
+	     (r = counts_duty_opened(db, id)) < 0))
 		return r;
 	if (ret_id)
 		*ret_id = id;
 	return 0;
+}
+
+/* A duty and the dashboard's counts change together (service/counts.h):
+ * in the caller's transaction, or in one of their own. */
+static int whole_begin(struct db *db, bool *own)
+{
+	*own = !db_in_transaction(db);
+	return *own ? db_begin(db) : 0;
+}
+
+static int whole_end(struct db *db, bool own, int r)
+{
+	if (!own)
+		return r;
+	if (r < 0) {
+		db_rollback(db);
+		return r;
+	}
+	return db_commit(db);
+}
+
+static int open_named(struct db *db, int64_t case_id, const char *kind, const char *name, const char *basis,
+		      const char *subject_type, int64_t subject_id, hl_time starts_at, hl_time due_at, int64_t owner_id,
+		      int64_t *ret_id)
+{
+	bool own;
+	int r = whole_begin(db, &own);
+	if (r == 0)
+		r = open_named_in(db, case_id, kind, name, basis, subject_type, subject_id, starts_at, due_at, owner_id,
+				  ret_id);
+	return whole_end(db, own, r);
 }
 
 int duty_open(struct db *db, int64_t case_id, enum duty_kind kind, const char *subject_type, int64_t subject_id,
@@ -166,7 +199,8 @@ int duty_open_named(struct db *db, int64_t case_id, enum duty_kind kind, const c
 	return open_named(db, case_id, k, name, basis, subject_type, subject_id, starts_at, due_at, owner_id, ret_id);
 }
 
-int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time due_at)
+static int duty_move_in(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
+			hl_time due_at)
 {
 	/* The start moves with the due time: a later identified_at is a later
 	 * start of the same duty. */
@@ -181,26 +215,43 @@ int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int6
 		return r;
 	/* A duty moved into the future may come due again: its notices may be
 	 * sent again, so that a later lapse is never silent. */
-	return db_execf(db,
-			"UPDATE duty SET starts_at = ?, due_at = ?,"
-			" reminded_at = CASE WHEN ? > ? THEN NULL ELSE reminded_at END,"
-			" overdue_notified_at = CASE WHEN ? > ? THEN NULL ELSE overdue_notified_at END"
-			" WHERE id = ?",
-			"tttttti", starts_ts, due_ts, due_ts, ts, due_ts, ts, id);
+	if ((r = db_execf(db,
+			  "UPDATE duty SET starts_at = ?, due_at = ?,"
+			  " reminded_at = CASE WHEN ? > ? THEN NULL ELSE reminded_at END,"
+			  " overdue_notified_at = CASE WHEN ? > ? THEN NULL ELSE overdue_notified_at END"
+			  " WHERE id = ?",
+			  "tttttti", starts_ts, due_ts, due_ts, ts, due_ts, ts, id)) < 0)
+		return r;
+	return counts_duty_moved(db, id);
 }
 
-int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at,
-	      int64_t met_by, int64_t *ret_id)
+int duty_move(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time due_at)
+{
+	bool own;
+	int r = whole_begin(db, &own);
+	if (r == 0)
+		r = duty_move_in(db, kind, subject_type, subject_id, due_at);
+	return whole_end(db, own, r);
+}
+
+static int duty_meet_in(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
+			hl_time met_at, int64_t met_by, int64_t *ret_id)
 {
 	const char *name = duty_kind_to_string(kind);
 	char met[32];
 	int64_t id = 0;
+	struct db_stmt *st;
 	int r = name ? time_format(met_at, met, sizeof met) : ERR_INVAL;
-	if (r == 0)
-		r = db_int64f(db, &id,
-			      "UPDATE duty SET met_at = ?, met_by = NULLIF(?, 0) WHERE kind = ? AND subject_type = ?"
-			      " AND subject_id = ? AND met_at IS NULL RETURNING id",
-			      "titti", met, met_by > 0 ? met_by : (int64_t)0, name, subject_type, subject_id);
+	/* Met, it leaves the dashboard's counts (service/counts.h). */
+	if (r == 0 &&
+	    (r = db_rowf(db, &st,
+			 "UPDATE duty SET met_at = ?, met_by = NULLIF(?, 0) WHERE kind = ? AND subject_type = ?"
+			 " AND subject_id = ? AND met_at IS NULL RETURNING id, COALESCE(region, '')",
+			 "titti", met, met_by > 0 ? met_by : (int64_t)0, name, subject_type, subject_id)) == 0) {
+		id = db_column_int64(st, 0);
+		r = counts_duty_met(db, id, db_column_text(st, 1));
+		db_finalize(st);
+	}
 	if (r < 0 && r != ERR_NOTFOUND)
 		return r;
 	if (ret_id)
@@ -208,7 +259,18 @@ int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int6
 	return 0;
 }
 
-int duty_shift(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time delta)
+int duty_meet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at,
+	      int64_t met_by, int64_t *ret_id)
+{
+	bool own;
+	int r = whole_begin(db, &own);
+	if (r == 0)
+		r = duty_meet_in(db, kind, subject_type, subject_id, met_at, met_by, ret_id);
+	return whole_end(db, own, r);
+}
+
+static int duty_shift_in(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id,
+			 hl_time delta)
 {
 	const char *name = duty_kind_to_string(kind);
 	if (!name)
@@ -230,12 +292,23 @@ int duty_shift(struct db *db, enum duty_kind kind, const char *subject_type, int
 	if (r < 0 || (r = time_format(starts + delta, starts_ts, sizeof starts_ts)) < 0 ||
 	    (r = time_format(due + delta, due_ts, sizeof due_ts)) < 0 || (r = time_format(now(), ts, sizeof ts)) < 0)
 		return r;
-	return db_execf(db,
-			"UPDATE duty SET starts_at = ?, due_at = ?,"
-			" reminded_at = CASE WHEN met_at IS NULL AND ? > ? THEN NULL ELSE reminded_at END,"
-			" overdue_notified_at = CASE WHEN met_at IS NULL AND ? > ? THEN NULL ELSE overdue_notified_at END"
-			" WHERE id = ?",
-			"tttttti", starts_ts, due_ts, due_ts, ts, due_ts, ts, id);
+	if ((r = db_execf(db,
+			  "UPDATE duty SET starts_at = ?, due_at = ?,"
+			  " reminded_at = CASE WHEN met_at IS NULL AND ? > ? THEN NULL ELSE reminded_at END,"
+			  " overdue_notified_at = CASE WHEN met_at IS NULL AND ? > ? THEN NULL ELSE overdue_notified_at END"
+			  " WHERE id = ?",
+			  "tttttti", starts_ts, due_ts, due_ts, ts, due_ts, ts, id)) < 0)
+		return r;
+	return counts_duty_moved(db, id);
+}
+
+int duty_shift(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time delta)
+{
+	bool own;
+	int r = whole_begin(db, &own);
+	if (r == 0)
+		r = duty_shift_in(db, kind, subject_type, subject_id, delta);
+	return whole_end(db, own, r);
 }
 
 int duty_remeet(struct db *db, enum duty_kind kind, const char *subject_type, int64_t subject_id, hl_time met_at)
@@ -636,7 +709,10 @@ int svc_deadlines_sweep(struct app *app, hl_time t, struct sweep_result *ret)
 	size_t n = 0;
 	if ((r = db_begin(db)) < 0)
 		return r;
-	if ((r = svc_sweep_lock(db, SWEEP_LOCK_DEADLINES)) < 0 || (r = due_duties(db, now_ts, soon, &list, &n)) < 0)
+	/* The duties come due since the last sweep join their regions'
+	 * overdue counts (service/counts.h). */
+	if ((r = svc_sweep_lock(db, SWEEP_LOCK_DEADLINES)) < 0 || (r = counts_overdue_sweep(db, t, NULL)) < 0 ||
+	    (r = due_duties(db, now_ts, soon, &list, &n)) < 0)
 		goto fail;
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		bool claimed;

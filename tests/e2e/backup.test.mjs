@@ -207,6 +207,7 @@ describe(`backup and restore (${ENGINE})`, { timeout: 300_000 }, () => {
       assert.equal(v.code, 0, v.stdout + v.stderr);
       assert.match(v.stdout, /^sealed values: ok: \d+ values in \d+ columns/m);
       assert.match(v.stdout, /^audit chain: ok: \d+ records$/m);
+      assert.match(v.stdout, /^dashboard counts: ok$/m);
     });
 
     test('a server on the restored database serves what was acknowledged before the backup', async () => {

@@ -204,6 +204,38 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     assert.ok(Array.isArray(dash.missing_now) && dash.missing_now.some((m) => (m.case?.id ?? m.case_id ?? m.id) === missing.id), `missing now: ${JSON.stringify(dash.missing_now)}`);
     const mine = await as.liaison.get('/api/v1/dashboard');
     for (const d of mine.overdue) assert.equal(d.case.region, 'R1');
+
+    // Each region's counts (kept as the rows change) are those of the lists.
+    const cases = async (q) => (await as.hart.get(`${CASES}?${q}&limit=500`)).items;
+    const agree = async (d) => {
+      for (const r of d.regions) {
+        assert.equal(r.open_cases, (await cases(`status=open&region=${r.id}`)).length, `${r.id}: open cases`);
+        assert.equal(r.overdue, (await list(`?status=overdue&region=${r.id}`)).length, `${r.id}: overdue duties`);
+        assert.equal(r.missing_now, (await cases(`status=all&missing=true&region=${r.id}`)).length, `${r.id}: missing now`);
+      }
+    };
+    await agree(dash);
+    const r1 = dash.regions.find((r) => r.id === 'R1');
+    assert.ok(r1.open_cases >= 2 && r1.overdue >= 1 && r1.missing_now >= 1, JSON.stringify(r1));
+    // The liaison sees its region only, with the same counts.
+    assert.deepEqual(mine.regions, [r1]);
+
+    // The child located, the duty met, the case closed: each count follows at once.
+    const ep = dash.missing_now.find((m) => m.case.id === missing.id).episode_id;
+    await readJson(await as.hart.fetch(`${CASES}/${missing.id}/missing-episodes/${ep}`, {
+      method: 'PATCH', body: { located_at: clock.iso(-10 * MINUTE_MS) },
+    }), 200, 'located');
+    await readJson(await as.hart.fetch(`${CASES}/${late.id}/reports`, {
+      method: 'POST', body: { kind: 'law_enforcement', agency: 'Bridgeport PD', reported_at: clock.iso(-MINUTE_MS) },
+    }), 201, 'report');
+    const { version } = await as.hart.get(`${CASES}/${late.id}`);
+    await patch(late.id, { version, status: 'closed', closure_reason: 'services_completed', close_anyway: 'Moved away.' });
+    const after = await as.hart.get('/api/v1/dashboard');
+    const r1After = after.regions.find((r) => r.id === 'R1');
+    assert.equal(r1After.missing_now, r1.missing_now - 1, 'one child fewer missing');
+    assert.equal(r1After.overdue, r1.overdue - 1, 'one duty fewer overdue');
+    assert.equal(r1After.open_cases, r1.open_cases - 1, 'one case fewer open');
+    await agree(after);
   });
 
   test('the sweep notifies the owner and every HART user once when due soon and once when overdue, however often it runs', async () => {

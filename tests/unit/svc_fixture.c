@@ -106,6 +106,10 @@ static void make_template(void)
 	assert_int_equal(keyring_create(path, err, sizeof err), 0);
 }
 
+/* The rest of a setup, once fx.dir holds the key and fx.url names the
+ * migrated database. */
+static int setup_rest(enum db_engine engine);
+
 int fx_setup(void **state)
 {
 	(void)state;
@@ -117,9 +121,47 @@ int fx_setup(void **state)
 	copy_file(template_dir, fx.dir, "h.db");
 	copy_file(template_dir, fx.dir, "hartline.key");
 	assert_true(snprintf(fx.url, sizeof fx.url, "%s/h.db", fx.dir) < (int)sizeof fx.url);
+	return setup_rest(DB_SQLITE);
+}
+
+bool fx_pg_available(void)
+{
+	return getenv("PGHOST") || getenv("PGPORT");
+}
+
+int fx_setup_pg(void **state)
+{
+	(void)state;
+	if (!template_dir[0])
+		make_template();
+	memset(&fx, 0, sizeof fx);
+	users_made = 0;
+	if (!fx_pg_available())
+		return 0;
+	make_dir(fx.dir, sizeof fx.dir);
+	copy_file(template_dir, fx.dir, "hartline.key");
+	char err[512], hex[17], sql[96];
+	crypto_random_hex(8, hex, sizeof hex);
+	assert_true(snprintf(fx.pg_name, sizeof fx.pg_name, "hl_svc_%s", hex) < (int)sizeof fx.pg_name);
+	struct db *admin;
+	if (db_open("postgresql://", &admin, err, sizeof err) < 0)
+		fail_msg("cannot reach PostgreSQL: %s", err);
+	assert_true(snprintf(sql, sizeof sql, "CREATE DATABASE %s", fx.pg_name) < (int)sizeof sql);
+	assert_int_equal(db_exec(admin, sql), 0);
+	db_close(admin);
+	assert_true(snprintf(fx.url, sizeof fx.url, "postgresql:///%s", fx.pg_name) < (int)sizeof fx.url);
+	struct db *db;
+	if (db_open(fx.url, &db, err, sizeof err) < 0 || db_migrate(db, NULL, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	db_close(db);
+	return setup_rest(DB_POSTGRESQL);
+}
+
+static int setup_rest(enum db_engine engine)
+{
 	char err[512], key[160];
 	fx.app.pack = pack;
-	fx.app.engine = DB_SQLITE;
+	fx.app.engine = engine;
 	auth_config_defaults(&fx.app.auth);
 	assert_int_equal(db_pool_new(fx.url, &fx.app.pool), 0);
 	assert_int_equal(app_db(&fx.app, &fx.db), 0);
@@ -146,13 +188,24 @@ int fx_teardown(void **state)
 	crypto_password_hash_light(false);
 #endif
 	clock_reset();
+	if (!fx.app.pool) /* fx_setup_pg without a server: nothing was made */
+		return 0;
 	/* The figures' stores belong to this test's database. */
 	figures_store_reset();
 	db_pool_free(fx.app.pool);
 	keyring_free(fx.app.keys);
 	audit_head_close(fx.app.audit_head);
 	free(fx.app.key_file);
-	remove_dir(fx.dir);
+	if (fx.dir[0])
+		remove_dir(fx.dir);
+	struct db *admin;
+	char err[512], sql[96];
+	if (fx.pg_name[0] && db_open("postgresql://", &admin, err, sizeof err) == 0) {
+		assert_true(snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", fx.pg_name) < (int)sizeof sql);
+		if (db_exec(admin, sql) < 0) /* a leftover database, not a failed test */
+			fprintf(stderr, "cannot drop %s: %s\n", fx.pg_name, db_errmsg(admin));
+		db_close(admin);
+	}
 	return 0;
 }
 

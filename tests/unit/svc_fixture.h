@@ -37,6 +37,7 @@
 
 struct svc_fixture {
 	char dir[64], url[128];
+	char pg_name[32]; /* fx_setup_pg: the database to drop */
 	struct app app;
 	struct db *db; /* this thread's connection, the one the services use */
 };
@@ -51,6 +52,11 @@ struct fx_user {
 /* cmocka setup and teardown: a fresh database for each test. */
 int fx_setup(void **state);
 int fx_teardown(void **state);
+/* The same on a fresh PostgreSQL database, when the environment names a
+ * server (PGHOST or PGPORT: run under pg_virtualenv); without one it makes
+ * nothing, and the test skips itself when fx_pg_available() is false. */
+int fx_setup_pg(void **state);
+bool fx_pg_available(void);
 
 /* A user of role with scope (NULL: none) in app_user, and a context to
  * call services as them. */

@@ -20,6 +20,7 @@
 #include "model/schema.h"
 #include "service/casehead.h"
 #include "service/cases.h"
+#include "service/counts.h"
 #include "service/ctx.h"
 
 struct db;

@@ -109,10 +109,16 @@ int cases_close(struct db *db, const struct svc_ctx *ctx, const struct case_head
 				 (json_int_t)nr);
 	if (!data)
 		return ERR_NOMEM;
-	r = db_execf(db,
-		     "UPDATE child_case SET status = 'closed', closed_at = ?, closure_reason = ?, closed_from = ?"
-		     " WHERE id = ?",
-		     "ttti", ts, reason, h->status, h->id);
+	int64_t n = 0;
+	/* Only from the status read: the counts move from it (service/counts.h). */
+	r = db_execnf(db, &n,
+		      "UPDATE child_case SET status = 'closed', closed_at = ?, closure_reason = ?, closed_from = ?"
+		      " WHERE id = ? AND status = ? RETURNING id",
+		      "tttit", ts, reason, h->status, h->id, h->status);
+	if (r == 0 && n != 1)
+		r = ERR_CONFLICT;
+	if (r == 0)
+		r = counts_case_status(db, h->region, h->status, "closed");
 	/* Why it closes all the same may speak of the child: sealed. */
 	if (r == 0)
 		r = cases_event_add(db, ctx->app, h->id, "status_change", t, ctx->actor->user_id, false, data, anyway,
@@ -192,10 +198,15 @@ static int reopen_write(const struct svc_ctx *ctx, struct db *db, int64_t id, in
 	json_t *data = json_pack("{s:s, s:s}", "from", "closed", "to", to);
 	if (!data)
 		return ERR_NOMEM;
-	r = db_execf(db,
-		     "UPDATE child_case SET status = ?, closed_at = NULL, closure_reason = NULL, closed_from = NULL"
-		     " WHERE id = ?",
-		     "ti", to, id);
+	int64_t n = 0;
+	r = db_execnf(db, &n,
+		      "UPDATE child_case SET status = ?, closed_at = NULL, closure_reason = NULL, closed_from = NULL"
+		      " WHERE id = ? AND status = 'closed' RETURNING id",
+		      "ti", to, id);
+	if (r == 0 && n != 1)
+		r = ERR_CONFLICT;
+	if (r == 0)
+		r = counts_case_status(db, h.region, "closed", to);
 	if (r == 0)
 		r = cases_event_add(db, ctx->app, id, "reopened", now(), ctx->actor->user_id, false, data, reason, NULL);
 	json_decref(data);

@@ -2,6 +2,7 @@
  * children missing now. */
 #include "service/cases/cases_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -11,39 +12,24 @@
 #include "service/setup.h"
 
 /* Per region of the pack (only: one region, or NULL for all): its open
- * cases, overdue duties and children missing now. Each count walks one
- * index: the duties by their own region (duty_region_due), the episodes
- * not located first (CROSS JOIN keeps SQLite from walking every case of
- * the region to find the few missing). */
-static int regions_json(struct db *db, const struct pack *pack, const char *only, const char *ts, json_t *out)
+ * cases, overdue duties and children missing now, from the counts kept as
+ * they change (service/counts.h): a few rows, however many cases. */
+static int regions_json(struct db *db, const struct pack *pack, const char *only, hl_time t, json_t *out)
 {
-	struct db_stmt *st = NULL;
-	int r = db_prepare(db,
-			   "SELECT CAST(? AS TEXT), CAST(? AS TEXT),"
-			   " (SELECT count(*) FROM child_case c WHERE c.region = ? AND c.status <> 'closed'),"
-			   " (SELECT count(*) FROM duty d WHERE d.region = ? AND d.met_at IS NULL AND d.due_at < ?),"
-			   " (SELECT count(*) FROM missing_episode m CROSS JOIN child_case c"
-			   "  WHERE m.located_at IS NULL AND c.id = m.case_id AND c.region = ?)",
-			   &st);
-	for (size_t i = 0; r >= 0 && i < pack->n_regions; i++) {
+	struct region_counts *c = calloc(pack->n_regions ? pack->n_regions : 1, sizeof *c);
+	int r = c ? counts_read(db, pack, only, t, c) : ERR_NOMEM;
+	for (size_t i = 0; r == 0 && i < pack->n_regions; i++) {
 		const struct pack_region *reg = &pack->regions[i];
-		json_t *j;
 		if (only && strcmp(only, reg->id) != 0)
 			continue;
-		if ((r = db_reset(st)) < 0 ||
-		    (r = db_bindf(st, "tttttt", reg->id, reg->name, reg->id, reg->id, ts, reg->id)) < 0 ||
-		    (r = db_step(st)) != DB_ROW)
-			break;
-		/* In the list first, so that the list frees it on any failure. */
-		if (!(j = json_object()) || json_array_append_new(out, j) < 0) {
+		json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I}", "id", reg->id, "name", reg->name, "open_cases",
+				      (json_int_t)c[i].open_cases, "overdue", (json_int_t)c[i].overdue, "missing_now",
+				      (json_int_t)c[i].missing);
+		if (!j || json_array_append_new(out, j) < 0)
 			r = ERR_NOMEM;
-			break;
-		}
-		if ((r = db_row_json(st, "id name open_cases:i overdue:i missing_now:i", j)) < 0)
-			break;
 	}
-	db_finalize(st);
-	return r < 0 ? r : 0;
+	free(c);
+	return r;
 }
 
 /* The children missing now, longest known first, each with its case. */
@@ -76,11 +62,9 @@ static int dashboard_json(const struct svc_ctx *ctx, struct db *db, const char *
 {
 	struct app *app = ctx->app;
 	hl_time t = now();
-	char ts[32];
-	time_str(t, ts);
 	json_t *notices = NULL;
 	int r;
-	if ((r = regions_json(db, app->pack, only, ts, json_object_get(j, "regions"))) < 0 ||
+	if ((r = regions_json(db, app->pack, only, t, json_object_get(j, "regions"))) < 0 ||
 	    (r = duty_select(db, app, "overdue", only, 0, 0, LIST_LIMIT_DEFAULT, t, json_object_get(j, "overdue"))) <
 		    0 ||
 	    (r = duty_select(db, app, "due_soon", only, 0, 24 * 60 * MINUTE, LIST_LIMIT_DEFAULT, t,

@@ -68,6 +68,7 @@ static int start_write(const struct svc_ctx *ctx, struct db *db, int64_t id, hl_
 			   "INSERT INTO missing_episode (case_id, last_seen_at, learned_at, created_by, created_at,"
 			   " updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
 			   "ittitt", id, seen_ts, learned_ts, ctx->actor->user_id, ts, ts)) < 0 ||
+	    (r = counts_missing(db, id, 1)) < 0 ||
 	    (circ && (r = sealed_put(db, ctx->app, "missing_episode", "circumstances", eid, circ)) < 0) ||
 	    (r = open_duties(db, ctx->app->pack, id, eid, DUTY_MISSING_LAW_ENFORCEMENT_REPORT,
 			     DUTY_MISSING_NCMEC_REPORT, learned, duties)) < 0 ||
@@ -129,7 +130,8 @@ static int locate_write(const struct svc_ctx *ctx, struct db *db, int64_t id, in
 		cases_conflict(cf, "missing episode %lld ended already: the child was located", (long long)eid);
 		return ERR_CONFLICT;
 	}
-	if ((r = open_duties(db, ctx->app->pack, id, eid, DUTY_RETURN_DEBRIEF, DUTY_RETURN_RESCREEN, located, duties)) <
+	if ((r = counts_missing(db, id, -1)) < 0 ||
+	    (r = open_duties(db, ctx->app->pack, id, eid, DUTY_RETURN_DEBRIEF, DUTY_RETURN_RESCREEN, located, duties)) <
 		    0 ||
 	    (r = cases_event_packf(db, ctx, id, "missing_located", located, "{s:I, s:s}", "missing_episode_id",
 				   (json_int_t)eid, "located_at", loc_ts)) < 0)

@@ -194,7 +194,8 @@ static int insert_case(const struct svc_ctx *ctx, struct db *db, const struct op
 			   "INSERT INTO child_case (number, person_id, region, office, opened_by, opened_at,"
 			   " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
 			   "tittitt", number, q->person_id, q->case_region, q->office[0] ? q->office : NULL,
-			   ctx->actor->user_id, ts, ts)) < 0)
+			   ctx->actor->user_id, ts, ts)) < 0 ||
+	    (r = counts_case_status(db, q->case_region, NULL, "open")) < 0)
 		return r;
 	const char *by = q->it.suspected_by;
 	if (q->from_intake) {

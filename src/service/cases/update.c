@@ -153,11 +153,15 @@ static int write_status(const struct svc_ctx *ctx, struct db *db, const struct c
 {
 	char ts[32];
 	time_str(t, ts);
-	int r = db_execf(db,
-			 "UPDATE child_case SET status = ?, closed_at = CASE WHEN ? = 'closed' THEN ? ELSE NULL END"
-			 " WHERE id = ?",
-			 "ttti", q->status, q->status, ts, h->id);
-	if (r < 0 ||
+	int64_t n = 0;
+	/* Only from the status read: the counts move from it (service/counts.h). */
+	int r = db_execnf(db, &n,
+			  "UPDATE child_case SET status = ?, closed_at = CASE WHEN ? = 'closed' THEN ? ELSE NULL END"
+			  " WHERE id = ? AND status = ? RETURNING id",
+			  "tttit", q->status, q->status, ts, h->id, h->status);
+	if (r == 0 && n != 1)
+		r = ERR_CONFLICT;
+	if (r < 0 || (r = counts_case_status(db, h->region, h->status, q->status)) < 0 ||
 	    (r = cases_event_packf(db, ctx, h->id, "status_change", t, "{s:s, s:s}", "from", h->status, "to",
 				   q->status)) < 0)
 		return r;
