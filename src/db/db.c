@@ -680,5 +680,5 @@ void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret)
 
 uint64_t db_round_trips(const struct db *db)
 {
-	return db->round_trips;
+	return atomic_load(&db->round_trips);
 }

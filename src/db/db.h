@@ -242,6 +242,7 @@ struct db_writer_stats {
 	uint64_t transactions; /* transactions they made durable */
 	uint64_t failed;       /* commits that failed (each of their transactions was told) */
 	unsigned waiting;      /* transactions waiting for the writer or for their commit, now */
+	uint64_t round_trips;  /* statements the writer's connection sent and waited for (PostgreSQL) */
 	uint64_t batches[DB_BATCH_SLOTS];
 };
 void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret);
@@ -257,7 +258,8 @@ void db_pool_set_stop_wait(struct db_pool *pool, long ms);
 
 /* Statements this connection has sent to the server and waited for since
  * it opened (PostgreSQL's round trips; 0 on SQLite, which has no server).
- * Inside a pool's transaction, the writer's connection counts them. */
+ * A pool's transactions run on the writer's connection, which counts them
+ * (struct db_writer_stats). */
 uint64_t db_round_trips(const struct db *db);
 
 /* ---- LISTEN/NOTIFY (db_listen.c) ----

@@ -48,7 +48,7 @@ struct db {
 	atomic_bool txn_lost;
 	/* Statements sent to the server and waited for (PostgreSQL; 0 on
 	 * SQLite), for measuring. */
-	uint64_t round_trips;
+	_Atomic uint64_t round_trips;
 };
 
 struct db_stmt {

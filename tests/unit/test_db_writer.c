@@ -459,9 +459,7 @@ static void *run_holding(void *arg)
 	} else {
 		for (int i = 0; i < 1000 && (h->refused = log_who(db, "holder")) == 0; i++)
 			usleep(20000);
-		h->commit = db_commit(db);
-		if (h->commit < 0)
-			db_rollback(db);
+		h->commit = db_commit(db); /* ended either way; db is the closing pool's now */
 	}
 out:
 	pthread_mutex_lock(&h->lock);
@@ -514,6 +512,57 @@ static void closing_refuses_a_holder_that_keeps_the_writer(void **state)
 }
 #endif
 
+/* ---- round trips of the writer (PostgreSQL) ---- */
+
+static uint64_t writer_trips(struct db_pool *pool)
+{
+	struct db_writer_stats st;
+	db_pool_writer_stats(pool, &st);
+	return st.round_trips;
+}
+
+/* A transaction alone in its group has no savepoint: BEGIN, its
+ * statements, COMMIT. One that rolls back undoes its whole transaction,
+ * and the next begins anew. */
+static void a_transaction_alone_in_its_group_costs_begin_and_commit_only(void **state)
+{
+	struct fixture *f = *state;
+	make_log_table(f->db);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	for (int i = 0; i < 2; i++) { /* the first prepares the statement */
+		assert_int_equal(db_begin(db), 0);
+		assert_int_equal(log_who(db, "one"), 0);
+		assert_int_equal(db_commit(db), 0);
+	}
+	uint64_t before = writer_trips(pool);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(log_who(db, "one"), 0);
+	assert_int_equal(db_commit(db), 0);
+	if (f->engine == DB_POSTGRESQL)
+		assert_int_equal(writer_trips(pool) - before, 3);
+	before = writer_trips(pool);
+	assert_int_equal(db_write(db, logging_job, "one"), 0);
+	if (f->engine == DB_POSTGRESQL)
+		assert_int_equal(writer_trips(pool) - before, 3);
+	else
+		assert_int_equal(writer_trips(pool), 0);
+
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(log_who(db, "undone"), 0);
+	assert_int_equal(db_rollback(db), 0);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(log_who(db, "two"), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(db_write(db, logging_job, "two"), 0);
+	db_pool_free(pool);
+	assert_int_equal(count_of(f->db, "one"), 4);
+	assert_int_equal(count_of(f->db, "undone"), 0);
+	assert_int_equal(count_of(f->db, "two"), 2);
+}
+
 #define BOTH(fn) cmocka_unit_test_setup_teardown(fn, SETUP, teardown)
 #ifdef HARTLINE_TEST_HOOKS
 #define HOOK_TESTS                                                                                      \
@@ -527,7 +576,8 @@ static void closing_refuses_a_holder_that_keeps_the_writer(void **state)
 #define ALL_ENGINE_TESTS                                                                                \
 	HOOK_TESTS BOTH(writes_of_every_shape_go_through_the_writer),                                  \
 		BOTH(a_waiting_transaction_goes_before_jobs_queued_after_it),                           \
-		BOTH(transactions_get_their_turns_under_a_stream_of_jobs)
+		BOTH(transactions_get_their_turns_under_a_stream_of_jobs),                              \
+		BOTH(a_transaction_alone_in_its_group_costs_begin_and_commit_only)
 
 int main(void)
 {
