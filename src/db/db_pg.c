@@ -36,6 +36,7 @@ struct pg_cached {
 struct pg_db {
 	struct db base;
 	PGconn *conn;
+	bool session; /* PG_SESSION_SETUP done on this connection */
 	uint64_t tick, names;
 	struct pg_cached cache[PG_CACHE];
 	/* Names evicted while prepared, deallocated before the next prepare
@@ -360,14 +361,23 @@ static void clear_result(struct pg_stmt *st)
 /* A connection the server dropped (restart, failover) is tried once more
  * before a statement runs; a statement inside a lost transaction still
  * fails, as it must. */
-static void pg_ensure(struct db *db)
+static int pg_ensure(struct db *db)
 {
-	if (PQstatus(C(db)) != CONNECTION_BAD)
-		return;
-	PQreset(C(db));
-	cache_forget(PGDB(db));
-	if (PQstatus(C(db)) == CONNECTION_OK)
-		PQclear(PQexec(C(db), PG_SESSION_SETUP));
+	struct pg_db *p = PGDB(db);
+	if (PQstatus(p->conn) == CONNECTION_BAD) {
+		PQreset(p->conn);
+		cache_forget(p);
+		p->session = false;
+	}
+	/* A connection still lost fails in the statement itself. */
+	if (p->session || PQstatus(p->conn) != CONNECTION_OK)
+		return 0;
+	db->round_trips++;
+	PGresult *res = PQexec(p->conn, PG_SESSION_SETUP);
+	p->session = PQresultStatus(res) == PGRES_COMMAND_OK;
+	int r = p->session ? 0 : pg_error(db, res);
+	PQclear(res);
+	return r;
 }
 
 static void pg_close(struct db *db)
@@ -455,9 +465,10 @@ static int pg_send(struct pg_stmt *st)
 {
 	struct db *db = st->base.db;
 	pg_free_conn(db);
-	pg_ensure(db);
 	st->sent = 1;
-	int r;
+	int r = pg_ensure(db);
+	if (r < 0)
+		return r;
 	if (st->slot && !st->slot->prepared && (r = cache_prepare(PGDB(db), st->slot)) < 0)
 		return r;
 	db->round_trips++;
@@ -632,11 +643,12 @@ static const void *pg_column_blob(struct db_stmt *sst, int col, size_t *ret_len)
 static int pg_exec(struct db *db, const char *sql)
 {
 	pg_free_conn(db);
-	pg_ensure(db);
+	int r = pg_ensure(db);
+	if (r < 0)
+		return r;
 	db->round_trips++;
 	PGresult *res = PQexec(C(db), sql);
 	ExecStatusType s = PQresultStatus(res);
-	int r = 0;
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY)
 		r = pg_error(db, res);
 	PQclear(res);
@@ -715,6 +727,7 @@ int db_pg_open(const char *url, struct db **ret, char *errmsg, size_t errsize)
 		free(db);
 		return ERR_DB;
 	}
+	db->session = true;
 	*ret = &db->base;
 	return 0;
 }

@@ -799,6 +799,11 @@ static void a_connection_opened_anew_prepares_its_statements_again(void **state)
 	int64_t pid2 = 0;
 	assert_int_equal(db_int64f(f->db, &pid2, "SELECT pg_backend_pid()", ""), 0);
 	assert_true(pid2 != pid);
+	/* ... with the session set up again: times in UTC. */
+	char *tz = NULL;
+	assert_int_equal(db_textf(f->db, &tz, "SELECT current_setting('TimeZone')", ""), 0);
+	assert_string_equal(tz, "UTC");
+	free(tz);
 }
 
 static void a_changed_table_is_read_with_its_new_columns(void **state)
