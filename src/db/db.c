@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/log.h"
 #include "base/str.h"
 
 void db_set_error(struct db *db, const char *fmt, ...)
@@ -68,6 +69,7 @@ static struct db *use(struct db *db)
 #include <stdatomic.h>
 
 static _Atomic long fail_at, counted, begins, commits;
+static atomic_bool fail_drops; /* the failure also ends the transaction */
 static struct db_fail_report report;
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -78,8 +80,15 @@ void db_fail_at(long n)
 	atomic_store(&begins, 0);
 	atomic_store(&commits, 0);
 	memset(&report, 0, sizeof report);
+	atomic_store(&fail_drops, false);
 	atomic_store(&fail_at, n);
 	pthread_mutex_unlock(&report_lock);
+}
+
+void db_fail_dropping_at(long n)
+{
+	db_fail_at(n);
+	atomic_store(&fail_drops, true);
 }
 
 void db_fail_report(struct db_fail_report *ret)
@@ -102,6 +111,14 @@ static int injected(struct db *db, const char *what)
 	report.begins = atomic_load(&begins);
 	report.commits = atomic_load(&commits);
 	pthread_mutex_unlock(&report_lock);
+	if (atomic_load(&fail_drops)) {
+		/* As SQLite does on a full disk: the whole transaction is
+		 * rolled back under the one who asked. */
+		if (db->ops->in_txn(db))
+			(void)db->ops->exec(db, "ROLLBACK");
+		db_set_error(db, "injected failure of statement %ld (%s), the transaction rolled back", n, what);
+		return ERR_IO;
+	}
 	db_set_error(db, "injected failure of statement %ld (%s)", n, what);
 	return ERR_DB;
 }
@@ -121,7 +138,8 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **ret)
 {
 	db = use(db);
 	INJECT(db, sql);
-	return db->ops->prepare(db, sql, ret);
+	int r = db_writer_guard(db);
+	return r < 0 ? r : db->ops->prepare(db, sql, ret);
 }
 
 /* Keep the first bind error, for db_step to return. */
@@ -158,7 +176,8 @@ int db_step(struct db_stmt *st)
 {
 	if (st->bind_err < 0)
 		return st->bind_err;
-	return st->db->ops->step(st);
+	int r = db_writer_guard(st->db);
+	return r < 0 ? r : st->db->ops->step(st);
 }
 
 int db_reset(struct db_stmt *st)
@@ -202,7 +221,8 @@ int db_exec(struct db *db, const char *sql)
 {
 	db = use(db);
 	INJECT(db, sql);
-	return db->ops->exec(db, sql);
+	int r = db_writer_guard(db);
+	return r < 0 ? r : db->ops->exec(db, sql);
 }
 
 int db_query_int64(struct db *db, const char *sql, int64_t *ret)
@@ -247,6 +267,7 @@ int db_commit(struct db *db)
 	/* Taken first: a commit that fails runs nothing, and nothing is left
 	 * for the next transaction on this connection. */
 	void (*fn)(void *) = db->after_commit;
+	void *arg = db->after_commit_arg;
 	db->after_commit = NULL;
 #ifdef HARTLINE_TEST_HOOKS
 	if (injected(use(db), "COMMIT") < 0) {
@@ -256,18 +277,20 @@ int db_commit(struct db *db)
 #endif
 	int r;
 	if (db->writer) {
-		/* Ended either way: a failed commit was undone. */
+		/* Ended either way: a failed commit was undone. Nothing of db
+		 * is touched after it, which a closing pool may free. */
 		db->in_transaction = false;
 		r = db_writer_commit(db->writer, db);
 	} else if ((r = db->ops->exec(db, "COMMIT")) < 0) {
 		return r;
+	} else {
+		db->in_transaction = false;
 	}
-	db->in_transaction = false;
 	if (r < 0)
 		return r;
 	COUNT(commits);
 	if (fn)
-		fn(db->after_commit_arg);
+		fn(arg);
 	return r;
 }
 
@@ -344,6 +367,172 @@ bool db_after_commit_pending(const struct db *db, void (*fn)(void *arg))
 	return db->in_transaction && db->after_commit == fn;
 }
 
+/* ---- a copied row ---- */
+
+struct copied_col {
+	bool null;
+	int64_t i;
+	char *text;
+	void *blob;
+	size_t blob_len;
+};
+
+struct row_copy {
+	struct db_stmt base;
+	struct db db; /* base.db: its operations read the copy */
+	int ncol;
+	bool stepped; /* the row was stepped past */
+	struct copied_col cols[];
+};
+
+static struct row_copy *RC(struct db_stmt *st)
+{
+	return (struct row_copy *)st;
+}
+
+static int rc_bind_int64(struct db_stmt *st, int idx, int64_t v)
+{
+	(void)idx, (void)v;
+	db_set_error(st->db, "a copied row takes no parameters");
+	return ERR_INVAL;
+}
+
+static int rc_bind_text(struct db_stmt *st, int idx, const char *s)
+{
+	(void)s;
+	return rc_bind_int64(st, idx, 0);
+}
+
+static int rc_bind_blob(struct db_stmt *st, int idx, const void *data, size_t len)
+{
+	(void)data, (void)len;
+	return rc_bind_int64(st, idx, 0);
+}
+
+static int rc_bind_null(struct db_stmt *st, int idx)
+{
+	return rc_bind_int64(st, idx, 0);
+}
+
+static int rc_step(struct db_stmt *st)
+{
+	RC(st)->stepped = true;
+	return DB_DONE;
+}
+
+static int rc_reset(struct db_stmt *st)
+{
+	RC(st)->stepped = false;
+	return 0;
+}
+
+static void rc_finalize(struct db_stmt *st)
+{
+	struct row_copy *rc = RC(st);
+	for (int i = 0; i < rc->ncol; i++) {
+		free(rc->cols[i].text);
+		free(rc->cols[i].blob);
+	}
+	free(rc);
+}
+
+static int rc_column_count(struct db_stmt *st)
+{
+	return RC(st)->ncol;
+}
+
+static const struct copied_col *rc_col(struct db_stmt *st, int col)
+{
+	struct row_copy *rc = RC(st);
+	return rc->stepped || col < 0 || col >= rc->ncol || rc->cols[col].null ? NULL : &rc->cols[col];
+}
+
+static bool rc_column_is_null(struct db_stmt *st, int col)
+{
+	return rc_col(st, col) == NULL;
+}
+
+static int64_t rc_column_int64(struct db_stmt *st, int col)
+{
+	const struct copied_col *c = rc_col(st, col);
+	return c ? c->i : 0;
+}
+
+static const char *rc_column_text(struct db_stmt *st, int col)
+{
+	const struct copied_col *c = rc_col(st, col);
+	return c ? c->text : NULL;
+}
+
+static const void *rc_column_blob(struct db_stmt *st, int col, size_t *ret_len)
+{
+	const struct copied_col *c = rc_col(st, col);
+	*ret_len = c ? c->blob_len : 0;
+	return c ? c->blob : NULL;
+}
+
+static const struct db_ops row_copy_ops = {
+	.bind_int64 = rc_bind_int64,
+	.bind_text = rc_bind_text,
+	.bind_blob = rc_bind_blob,
+	.bind_null = rc_bind_null,
+	.step = rc_step,
+	.reset = rc_reset,
+	.finalize = rc_finalize,
+	.column_count = rc_column_count,
+	.column_is_null = rc_column_is_null,
+	.column_int64 = rc_column_int64,
+	.column_text = rc_column_text,
+	.column_blob = rc_column_blob,
+};
+
+/* A copy of n bytes and a NUL after them (NULL for NULL data). */
+static int copy_bytes(const void *data, size_t n, void **ret)
+{
+	*ret = NULL;
+	if (!data)
+		return 0;
+	char *p = malloc(n + 1);
+	if (!p)
+		return ERR_NOMEM;
+	memcpy(p, data, n);
+	p[n] = '\0';
+	*ret = p;
+	return 0;
+}
+
+int db_row_copy(struct db_stmt *st, struct db_stmt **ret)
+{
+	int ncol = db_column_count(st);
+	struct row_copy *rc = calloc(1, sizeof *rc + (size_t)ncol * sizeof rc->cols[0]);
+	if (!rc)
+		return ERR_NOMEM;
+	rc->base.db = &rc->db;
+	rc->db.ops = &row_copy_ops;
+	rc->db.engine = st->db->engine;
+	rc->ncol = ncol;
+	int r = 0;
+	for (int i = 0; i < ncol && r == 0; i++) {
+		struct copied_col *c = &rc->cols[i];
+		if ((c->null = db_column_is_null(st, i)))
+			continue;
+		c->i = db_column_int64(st, i);
+		const char *text = db_column_text(st, i);
+		void *copy;
+		if ((r = copy_bytes(text, text ? strlen(text) : 0, &copy)) < 0)
+			break;
+		c->text = copy;
+		const void *blob = db_column_blob(st, i, &c->blob_len);
+		r = copy_bytes(blob, c->blob_len, &c->blob);
+	}
+	if (r < 0) {
+		rc_finalize(&rc->base);
+		return r;
+	}
+	*ret = &rc->base;
+	return 0;
+}
+
 /* ---- one connection per thread ---- */
 
 struct pool_conn {
@@ -410,6 +599,12 @@ void db_pool_free(struct db_pool *pool)
 {
 	if (!pool)
 		return;
+	/* The writer first: a transaction still holding it ends its turn
+	 * (on its own thread's connection) before any connection closes. */
+	if (db_writer_stop(pool->writer) < 0) {
+		log_error("db_close", "error=\"a transaction would not end its turn on the writer\" action=\"left open\"");
+		return;
+	}
 	/* Threads that used the pool have ended; what is left belongs to the
 	 * calling thread or to threads that never exit. */
 	struct pool_conn *c = pool->conns;
@@ -471,9 +666,19 @@ void db_pool_writes_in_transactions(struct db_pool *pool)
 {
 	pool->writes_in_transactions = true;
 }
+
+void db_pool_set_stop_wait(struct db_pool *pool, long ms)
+{
+	db_writer_set_stop_wait(pool->writer, ms);
+}
 #endif
 
 void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret)
 {
 	db_writer_stats(pool->writer, ret);
+}
+
+uint64_t db_round_trips(const struct db *db)
+{
+	return atomic_load(&db->round_trips);
 }

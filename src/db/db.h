@@ -111,9 +111,13 @@ int db_vbindf(struct db_stmt *st, const char *fmt, va_list ap) DB_WUR;
  * finalize. */
 int db_preparef(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, ...) DB_WUR;
 /* Run one statement to its end; rows it returns are ignored. 0 or an error.
- * Outside a transaction, an INSERT, UPDATE, DELETE or REPLACE on a pool's
- * connection is a transaction of its own through the writer, answered when
- * durable.
+ * Outside a transaction, a write on a pool's connection (a statement that
+ * begins with INSERT, UPDATE, DELETE or REPLACE, after any white space and
+ * comments, in any case, or a WITH ... that has one of them outside its
+ * quotes) is a transaction of its own through the writer, answered when
+ * durable; so is one run by db_rowf, db_int64f, db_textf or db_rowsf
+ * (INSERT ... RETURNING), whose row is then a copy, read after the
+ * commit.
  * ret_rows (db_execnf) counts the rows it returned, so "UPDATE ... WHERE
  * version = ? RETURNING id" tells a stale version (0) from a write (1). */
 int db_execf(struct db *db, const char *sql, const char *fmt, ...) DB_WUR;
@@ -188,6 +192,9 @@ bool db_after_commit_pending(const struct db *db, void (*fn)(void *arg));
  * connection; a rollback is never failed, since it is what cleans up after
  * the failure. n 0 turns it off. */
 void db_fail_at(long n);
+/* The same, and the failing statement also ends the transaction its
+ * connection is in, as SQLite does on a full disk or an I/O error. */
+void db_fail_dropping_at(long n);
 
 /* What happened since the last db_fail_at(). */
 struct db_fail_report {
@@ -215,7 +222,10 @@ int db_migrate(struct db *db, int *ret_applied, char *errmsg, size_t errsize);
 struct db_pool;
 
 /* Remembers url; connections are opened on first use in each thread and
- * closed when that thread ends or the pool is freed. */
+ * closed when that thread ends or the pool is freed. db_pool_free refuses
+ * new transactions, and waits for one holding the writer to end its turn
+ * (a few seconds; then the holder's statements are refused, and it is
+ * waited for as long again) and for the last commit. */
 int db_pool_new(const char *url, struct db_pool **ret);
 void db_pool_free(struct db_pool *pool);
 /* This thread's connection, opened if needed. */
@@ -232,6 +242,7 @@ struct db_writer_stats {
 	uint64_t transactions; /* transactions they made durable */
 	uint64_t failed;       /* commits that failed (each of their transactions was told) */
 	unsigned waiting;      /* transactions waiting for the writer or for their commit, now */
+	uint64_t round_trips;  /* statements the writer's connection sent and waited for (PostgreSQL) */
 	uint64_t batches[DB_BATCH_SLOTS];
 };
 void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret);
@@ -240,7 +251,16 @@ void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret);
  * transaction (which would take the engine's write lock beside the
  * writer's), so the tests find any. */
 void db_pool_writes_in_transactions(struct db_pool *pool);
+/* How long db_pool_free waits for a transaction holding the writer to end
+ * its turn, before its statements are refused (and as long again after). */
+void db_pool_set_stop_wait(struct db_pool *pool, long ms);
 #endif
+
+/* Statements this connection has sent to the server and waited for since
+ * it opened (PostgreSQL's round trips; 0 on SQLite, which has no server).
+ * A pool's transactions run on the writer's connection, which counts them
+ * (struct db_writer_stats). */
+uint64_t db_round_trips(const struct db *db);
 
 /* ---- LISTEN/NOTIFY (db_listen.c) ----
  *

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdatomic.h>
 
 #include "db/db.h"
 
@@ -38,12 +39,27 @@ struct db {
 	void *after_commit_arg;
 	struct db_writer *writer; /* a pool's: transactions run there */
 	struct db *active;        /* the writer's connection, inside a transaction */
+	/* The writer's own connection: its statements run only inside the
+	 * group's transaction. txn_lost is set when that transaction is found
+	 * gone (the engine ended it) or taken away (the pool is closing), and
+	 * stays set until the turn ends, so no statement of the turn runs
+	 * outside a transaction. */
+	bool writer_conn;
+	atomic_bool txn_lost;
+	/* Statements sent to the server and waited for (PostgreSQL; 0 on
+	 * SQLite), for measuring. */
+	_Atomic uint64_t round_trips;
 };
 
 struct db_stmt {
 	struct db *db;
 	int bind_err; /* the first failed bind since prepare or reset, or 0 */
 };
+
+/* A statement of its own holding a copy of st's current row, for reading
+ * after st's connection has moved on: it has that one row and steps to its
+ * end. */
+int db_row_copy(struct db_stmt *st, struct db_stmt **ret);
 
 void db_set_error(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -53,6 +69,12 @@ int db_pg_open(const char *url, struct db **ret, char *errmsg, size_t errsize);
 /* The single writer of a pool (writer.c). */
 struct db_writer;
 int db_writer_new(const char *url, struct db_writer **ret);
+/* Refuse new transactions, wait (within a bound) for the one holding the
+ * writer to end its turn and for the last commit, and end the threads;
+ * ERR_BUSY, with the writer left as it is, when a holder would not end its
+ * turn even once its statements were refused. */
+int db_writer_stop(struct db_writer *w) DB_WUR;
+/* Free a writer stopped, or never used. */
 void db_writer_free(struct db_writer *w);
 void db_writer_stats(struct db_writer *w, struct db_writer_stats *ret);
 /* Wait for the writer and open a savepoint on it; db's statements go there
@@ -64,3 +86,9 @@ void db_writer_rollback(struct db_writer *w, struct db *db);
 /* Queue run(writer's connection, arg) for the commit thread and wait until
  * the commit it joined is durable (db_write). */
 int db_writer_job(struct db_writer *w, struct db *db, int (*run)(struct db *db, void *arg), void *arg);
+/* May a statement run on c now? ERR_DB on the writer's connection while
+ * its transaction is gone (db.c asks before each statement). */
+int db_writer_guard(struct db *c) DB_WUR;
+#ifdef HARTLINE_TEST_HOOKS
+void db_writer_set_stop_wait(struct db_writer *w, long ms);
+#endif

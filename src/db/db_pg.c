@@ -1,4 +1,6 @@
-/* The PostgreSQL driver: libpq, text results, ? rewritten to $n. */
+/* The PostgreSQL driver: libpq, text results, ? rewritten to $n, each
+ * statement prepared once per connection (a named statement, kept in a
+ * cache keyed by its SQL text) and then only executed. */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +17,33 @@
 
 struct pg_stmt;
 
+/* Named statements kept for the next use of the same SQL on this
+ * connection: parsing and planning each anew cost more than running it. */
+#define PG_CACHE 256
+#define PG_UNDEALLOCATED 16 /* names evicted and not yet deallocated */
+
+struct pg_cached {
+	char *sql;     /* as the caller wrote it; NULL: an empty slot */
+	char *server;  /* with $n placeholders */
+	uint64_t hash;
+	int nparams;
+	unsigned users; /* statements using it: never evicted meanwhile */
+	uint64_t used;  /* for evicting the least recently used */
+	bool prepared;  /* on the server, as name */
+	char name[24];
+};
+
 struct pg_db {
 	struct db base;
 	PGconn *conn;
+	bool session; /* PG_SESSION_SETUP done on this connection */
+	uint64_t tick, names;
+	struct pg_cached cache[PG_CACHE];
+	/* Names evicted while prepared, deallocated before the next prepare
+	 * (DEALLOCATE fails inside a failed transaction: kept until it
+	 * works). */
+	char evicted[PG_UNDEALLOCATED][24];
+	unsigned nevicted;
 	/* The statement whose rows are still arriving on the connection
 	 * (single-row mode), if any: its rows are read one at a time as it
 	 * steps, so a large result is never held at once. */
@@ -26,7 +52,8 @@ struct pg_db {
 
 struct pg_stmt {
 	struct db_stmt base;
-	char *sql;   /* with $n placeholders */
+	struct pg_cached *slot; /* its named statement, or NULL: sent whole */
+	char *sql;   /* with $n placeholders (NULL when slot has it) */
 	int nparams; /* placeholders in sql */
 	char *values[PG_MAX_PARAMS];
 	int lengths[PG_MAX_PARAMS];
@@ -35,6 +62,7 @@ struct pg_stmt {
 	int row;  /* current row, -1 before the first */
 	int done; /* result consumed */
 	int sent; /* the statement has been sent */
+	bool retried; /* sent again once, its named statement prepared anew */
 	/* Results read ahead when another statement needed the connection
 	 * before this one had stepped through its rows: taken from here
 	 * first (a ring of nqueued from qhead). */
@@ -122,6 +150,142 @@ static struct pg_db *PGDB(struct db *db)
 	return (struct pg_db *)db;
 }
 
+static uint64_t sql_hash(const char *sql)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return h;
+}
+
+/* A connection opened anew has none of the named statements. */
+static void cache_forget(struct pg_db *db)
+{
+	for (size_t i = 0; i < PG_CACHE; i++)
+		db->cache[i].prepared = false;
+	db->nevicted = 0;
+}
+
+static void cache_free(struct pg_db *db)
+{
+	for (size_t i = 0; i < PG_CACHE; i++) {
+		free(db->cache[i].sql);
+		free(db->cache[i].server);
+	}
+}
+
+/* The slot's statement gets a new name, to be prepared again; the old one
+ * is deallocated if the server has it. */
+static void cache_rename(struct pg_db *db, struct pg_cached *c, bool on_server)
+{
+	if (on_server && c->prepared) {
+		if (db->nevicted == PG_UNDEALLOCATED)
+			return; /* kept as it is: tried again when the list is short */
+		memcpy(db->evicted[db->nevicted++], c->name, sizeof c->name);
+	}
+	c->prepared = false;
+	snprintf(c->name, sizeof c->name, "hl_%llu", (unsigned long long)++db->names);
+}
+
+/* The slot for sql: the one that has it, or a free or the least recently
+ * used one, filled with it. *ret NULL when none can be had (every slot in
+ * use, or too many names wait to be deallocated): the statement is then
+ * sent whole. */
+static int cache_get(struct pg_db *db, const char *sql, struct pg_cached **ret)
+{
+	uint64_t hash = sql_hash(sql);
+	struct pg_cached *free_slot = NULL, *lru = NULL;
+	*ret = NULL;
+	for (size_t i = 0; i < PG_CACHE; i++) {
+		struct pg_cached *c = &db->cache[i];
+		if (!c->sql) {
+			free_slot = free_slot ? free_slot : c;
+			continue;
+		}
+		if (c->hash == hash && strcmp(c->sql, sql) == 0) {
+			c->users++;
+			c->used = ++db->tick;
+			*ret = c;
+			return 0;
+		}
+		if (!c->users && (!lru || c->used < lru->used))
+			lru = c;
+	}
+	struct pg_cached *slot = free_slot ? free_slot : lru;
+	if (!slot || (slot->prepared && db->nevicted == PG_UNDEALLOCATED))
+		return 0;
+	char *server, *copy;
+	int n, r = rewrite_placeholders(sql, &server, &n);
+	if (r < 0)
+		return r;
+	if (!(copy = strdup(sql))) {
+		free(server);
+		return ERR_NOMEM;
+	}
+	cache_rename(db, slot, true);
+	free(slot->sql);
+	free(slot->server);
+	slot->sql = copy;
+	slot->server = server;
+	slot->hash = hash;
+	slot->nparams = n;
+	slot->users = 1;
+	slot->used = ++db->tick;
+	*ret = slot;
+	return 0;
+}
+
+/* Deallocate the names evicted, when the transaction (if any) has not
+ * failed; they stay listed when it cannot be done now. */
+static void cache_deallocate(struct pg_db *db)
+{
+	if (!db->nevicted || PQtransactionStatus(db->conn) == PQTRANS_INERROR)
+		return;
+	struct buf b;
+	buf_init(&b, 0);
+	int r = 0;
+	for (unsigned i = 0; i < db->nevicted && r == 0; i++)
+		r = buf_printf(&b, "DEALLOCATE %s;", db->evicted[i]);
+	char *sql = r == 0 ? buf_detach(&b, NULL) : NULL;
+	buf_done(&b);
+	if (!sql)
+		return;
+	db->base.round_trips++;
+	PGresult *res = PQexec(db->conn, sql);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		db->nevicted = 0;
+	PQclear(res);
+	free(sql);
+}
+
+/* Prepare the slot's statement on the server as its name. The connection
+ * is free. */
+static int cache_prepare(struct pg_db *db, struct pg_cached *c)
+{
+	cache_deallocate(db);
+	db->base.round_trips++;
+	PGresult *res = PQprepare(db->conn, c->name, c->server, c->nparams, NULL);
+	int r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_error(&db->base, res);
+	PQclear(res);
+	c->prepared = r == 0;
+	return r;
+}
+
+/* An execution of a named statement failed with res: the server may have
+ * lost the statement, or refuse its cached plan (a table it reads was
+ * changed); it is prepared again next time. */
+static bool cache_failed(struct pg_db *db, struct pg_cached *c, PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (!state)
+		return false;
+	if (strcmp(state, "26000") == 0) /* invalid_sql_statement_name */
+		cache_rename(db, c, false);
+	else if (strcmp(state, "0A000") == 0) /* feature_not_supported: the plan's result changed */
+		cache_rename(db, c, true);
+	return !c->prepared;
+}
+
 /* Read what is left of the active statement's results off the
  * connection: into its queue when keep (another statement needs the
  * connection, the rows are still wanted), else thrown away. A result that
@@ -197,19 +361,30 @@ static void clear_result(struct pg_stmt *st)
 /* A connection the server dropped (restart, failover) is tried once more
  * before a statement runs; a statement inside a lost transaction still
  * fails, as it must. */
-static void pg_ensure(struct db *db)
+static int pg_ensure(struct db *db)
 {
-	if (PQstatus(C(db)) != CONNECTION_BAD)
-		return;
-	PQreset(C(db));
-	if (PQstatus(C(db)) == CONNECTION_OK)
-		PQclear(PQexec(C(db), PG_SESSION_SETUP));
+	struct pg_db *p = PGDB(db);
+	if (PQstatus(p->conn) == CONNECTION_BAD) {
+		PQreset(p->conn);
+		cache_forget(p);
+		p->session = false;
+	}
+	/* A connection still lost fails in the statement itself. */
+	if (p->session || PQstatus(p->conn) != CONNECTION_OK)
+		return 0;
+	db->round_trips++;
+	PGresult *res = PQexec(p->conn, PG_SESSION_SETUP);
+	p->session = PQresultStatus(res) == PGRES_COMMAND_OK;
+	int r = p->session ? 0 : pg_error(db, res);
+	PQclear(res);
+	return r;
 }
 
 static void pg_close(struct db *db)
 {
 	pg_drain(PGDB(db), false);
 	PQfinish(C(db));
+	cache_free(PGDB(db));
 	free(db);
 }
 
@@ -218,10 +393,17 @@ static int pg_prepare(struct db *db, const char *sql, struct db_stmt **ret)
 	struct pg_stmt *st = calloc(1, sizeof *st);
 	if (!st)
 		return ERR_NOMEM;
-	int r = rewrite_placeholders(sql, &st->sql, &st->nparams);
+	int r = cache_get(PGDB(db), sql, &st->slot);
+	if (r == 0 && st->slot)
+		st->nparams = st->slot->nparams;
+	else if (r == 0)
+		r = rewrite_placeholders(sql, &st->sql, &st->nparams);
 	if (r < 0) {
 		free(st);
-		db_set_error(db, "postgresql: statement has more than %d parameters", PG_MAX_PARAMS);
+		if (r == ERR_TOOBIG)
+			db_set_error(db, "postgresql: statement has more than %d parameters", PG_MAX_PARAMS);
+		else
+			db_set_error(db, "postgresql: out of memory preparing a statement");
 		return r;
 	}
 	st->base.db = db;
@@ -283,10 +465,16 @@ static int pg_send(struct pg_stmt *st)
 {
 	struct db *db = st->base.db;
 	pg_free_conn(db);
-	pg_ensure(db);
 	st->sent = 1;
-	if (!PQsendQueryParams(C(db), st->sql, st->nparams, NULL, (const char *const *)st->values, st->lengths,
-			       st->formats, 0))
+	int r = pg_ensure(db);
+	if (r < 0)
+		return r;
+	if (st->slot && !st->slot->prepared && (r = cache_prepare(PGDB(db), st->slot)) < 0)
+		return r;
+	db->round_trips++;
+	const char *const *values = (const char *const *)st->values;
+	if (st->slot ? !PQsendQueryPrepared(C(db), st->slot->name, st->nparams, values, st->lengths, st->formats, 0)
+		     : !PQsendQueryParams(C(db), st->sql, st->nparams, NULL, values, st->lengths, st->formats, 0))
 		return pg_error(db, NULL);
 	PGDB(db)->active = st;
 	/* Right after sending it cannot fail; were it refused, the rows
@@ -345,6 +533,22 @@ static int pg_step(struct db_stmt *sst)
 			break;
 		ExecStatusType s = PQresultStatus(res);
 		if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+			/* Outside a transaction, which the failure has not
+			 * spoiled, a statement the server lost is sent again,
+			 * prepared anew. */
+			if (st->slot && !st->retried && !st->res && cache_failed(PGDB(sst->db), st->slot, res)) {
+				int r = pg_error(sst->db, res);
+				PQclear(res);
+				clear_result(st);
+				if (PQtransactionStatus(C(sst->db)) != PQTRANS_IDLE)
+					return r;
+				st->retried = true;
+				if ((r = pg_send(st)) < 0) {
+					clear_result(st);
+					return r;
+				}
+				continue;
+			}
 			int r = pg_error(sst->db, res);
 			PQclear(res);
 			clear_result(st); /* stepping again runs it again */
@@ -368,6 +572,7 @@ static int pg_reset(struct db_stmt *sst)
 {
 	struct pg_stmt *st = P(sst);
 	clear_result(st);
+	st->retried = false;
 	for (int i = 0; i < st->nparams; i++) {
 		free(st->values[i]);
 		st->values[i] = NULL;
@@ -380,6 +585,8 @@ static void pg_finalize(struct db_stmt *sst)
 {
 	struct pg_stmt *st = P(sst);
 	pg_reset(sst);
+	if (st->slot)
+		st->slot->users--;
 	free(st->queue);
 	free(st->sql);
 	free(st);
@@ -436,10 +643,12 @@ static const void *pg_column_blob(struct db_stmt *sst, int col, size_t *ret_len)
 static int pg_exec(struct db *db, const char *sql)
 {
 	pg_free_conn(db);
-	pg_ensure(db);
+	int r = pg_ensure(db);
+	if (r < 0)
+		return r;
+	db->round_trips++;
 	PGresult *res = PQexec(C(db), sql);
 	ExecStatusType s = PQresultStatus(res);
-	int r = 0;
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY)
 		r = pg_error(db, res);
 	PQclear(res);
@@ -518,6 +727,7 @@ int db_pg_open(const char *url, struct db **ret, char *errmsg, size_t errsize)
 		free(db);
 		return ERR_DB;
 	}
+	db->session = true;
 	*ret = &db->base;
 	return 0;
 }

@@ -9,7 +9,7 @@
 
 #include "base/err.h"
 #include "base/grow.h"
-#include "db/db.h"
+#include "db/db_internal.h"
 
 /* The body of a varargs entry point: ap started after last, handed on to
  * call (which names it), ended, and call's result returned. */
@@ -88,25 +88,87 @@ int db_preparef(struct db *db, struct db_stmt **ret, const char *sql, const char
 	WITH_ARGS(fmt, vpreparef(db, ret, sql, fmt, ap));
 }
 
-/* Does sql begin with a word that writes? */
-static bool writes(const char *sql)
+/* Past white space and comments. */
+static const char *skip_space(const char *p)
+{
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+			p = e ? e + 2 : p + strlen(p);
+		} else {
+			return p;
+		}
+	}
+}
+
+static bool word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '$';
+}
+
+/* Is the word at p one that writes? */
+static bool write_word(const char *p)
 {
 	static const char *const words[] = {"INSERT", "UPDATE", "DELETE", "REPLACE"};
-	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
-		sql++;
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
 		size_t n = strlen(words[i]);
-		if (strncasecmp(sql, words[i], n) == 0 && !isalpha((unsigned char)sql[n]))
+		if (strncasecmp(p, words[i], n) == 0 && !word_char(p[n]))
 			return true;
 	}
 	return false;
 }
 
+/* Does sql write? It begins with a word that writes, or with WITH and has
+ * one outside its quotes and comments (WITH ... INSERT, or a CTE that
+ * writes). */
+static bool writes(const char *sql)
+{
+	const char *p = skip_space(sql);
+	if (write_word(p))
+		return true;
+	if (strncasecmp(p, "WITH", 4) != 0 || word_char(p[4]))
+		return false;
+	for (p += 4; *(p = skip_space(p));) {
+		if (*p == '\'' || *p == '"') {
+			const char *e = strchr(p + 1, *p); /* a doubled quote is two strings */
+			p = e ? e + 1 : p + strlen(p);
+		} else if (word_char(*p)) {
+			if (write_word(p))
+				return true;
+			while (word_char(*p))
+				p++;
+		} else {
+			p++;
+		}
+	}
+	return false;
+}
+
+/* A write outside a transaction is a transaction of its own: on a pool's
+ * connection it goes through the writer. */
+static bool own_transaction(struct db *db, const char *sql)
+{
+	return !db_in_transaction(db) && db_has_writer(db) && writes(sql);
+}
+
+/* End the transaction begun for one statement with its result r. */
+static int end_own(struct db *db, int r)
+{
+	if (r < 0 && r != ERR_NOTFOUND) {
+		db_rollback(db);
+		return r;
+	}
+	int c = db_commit(db);
+	return c < 0 ? c : r;
+}
+
 static int vexecnf(struct db *db, int64_t *ret_rows, const char *sql, const char *fmt, va_list ap)
 {
-	/* A write outside a transaction is a transaction of its own: on a
-	 * pool's connection it goes through the writer. */
-	bool own = !db_in_transaction(db) && db_has_writer(db) && writes(sql);
+	bool own = own_transaction(db, sql);
 	int r;
 	if (own && (r = db_begin(db)) < 0)
 		return r;
@@ -118,7 +180,7 @@ static int vexecnf(struct db *db, int64_t *ret_rows, const char *sql, const char
 		db_finalize(st);
 	}
 	if (own)
-		r = r < 0 ? (db_rollback(db), r) : db_commit(db);
+		r = end_own(db, r);
 	if (r < 0)
 		return r;
 	if (ret_rows)
@@ -136,8 +198,38 @@ int db_execnf(struct db *db, int64_t *ret_rows, const char *sql, const char *fmt
 	WITH_ARGS(fmt, vexecnf(db, ret_rows, sql, fmt, ap));
 }
 
+/* A write that returns rows (INSERT ... RETURNING) outside a transaction:
+ * run to its end in a transaction of its own, and its first row handed
+ * back as a copy, since the statement's connection is the writer's only
+ * until the commit. */
+static int vrowf_own(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, va_list ap)
+{
+	int r = db_begin(db);
+	if (r < 0)
+		return r;
+	struct db_stmt *st, *copy = NULL;
+	if ((r = vpreparef(db, &st, sql, fmt, ap)) == 0) {
+		r = db_step(st);
+		if (r == DB_ROW && (r = db_row_copy(st, &copy)) == 0) {
+			while ((r = db_step(st)) == DB_ROW)
+				;
+		}
+		if (r == DB_DONE)
+			r = copy ? 0 : ERR_NOTFOUND;
+		db_finalize(st);
+	}
+	if ((r = end_own(db, r)) < 0) {
+		db_finalize(copy);
+		return r;
+	}
+	*ret = copy;
+	return 0;
+}
+
 static int vrowf(struct db *db, struct db_stmt **ret, const char *sql, const char *fmt, va_list ap)
 {
+	if (own_transaction(db, sql))
+		return vrowf_own(db, ret, sql, fmt, ap);
 	struct db_stmt *st;
 	int r = vpreparef(db, &st, sql, fmt, ap);
 	if (r < 0)
@@ -266,18 +358,24 @@ int db_rowsf(struct db *db, size_t elem, db_row_reader *read, void *arg, void **
 	*ret = NULL;
 	*ret_n = 0;
 	struct db_stmt *st;
+	bool own = own_transaction(db, sql);
+	int r;
+	if (own && (r = db_begin(db)) < 0)
+		return r;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vpreparef(db, &st, sql, fmt, ap);
+	r = vpreparef(db, &st, sql, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	while ((r = db_step(st)) == DB_ROW) {
-		if ((r = grow(&v, &cap, n, elem, 16)) < 0 || (r = read(st, (char *)v + n * elem, arg)) < 0)
-			break;
-		n++;
+	if (r == 0) {
+		while ((r = db_step(st)) == DB_ROW) {
+			if ((r = grow(&v, &cap, n, elem, 16)) < 0 || (r = read(st, (char *)v + n * elem, arg)) < 0)
+				break;
+			n++;
+		}
+		db_finalize(st);
 	}
-	db_finalize(st);
+	if (own)
+		r = end_own(db, r);
 	*ret = v;
 	*ret_n = n;
 	return r < 0 ? r : 0;

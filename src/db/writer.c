@@ -12,12 +12,25 @@
  * a commit that fails is a failure for each of its transactions.
  *
  * A transaction that rolls back undoes its savepoint only; the others of
- * its group are untouched. If the engine drops the whole open transaction
+ * its group are untouched. The first of a group needs no savepoint (two
+ * round trips fewer on PostgreSQL): it undoes the whole transaction,
+ * which holds nothing else yet. If the engine drops the whole open transaction
  * (SQLite does on a full disk or an I/O error), every transaction of the
- * group is told at once and the next begins a new one.
+ * group is told at once and the next begins a new one; the statements of
+ * the turn in which it was dropped are refused from then on (they would
+ * run outside any transaction), as is its commit, until it rolls back.
+ *
+ * Transactions and jobs (db_write) take turns: once jobs have run, a
+ * transaction waiting in line goes before the jobs queued meanwhile, and
+ * jobs run at most as many at once as the group has room for.
+ *
+ * Stopping (db_writer_stop) refuses new transactions and jobs, waits a
+ * bounded time for the one holding the writer to end its turn, then
+ * refuses its statements and waits as long again, and commits what ended.
  */
 #include "db/db_internal.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
@@ -28,6 +41,7 @@
 #include "base/log.h"
 
 #define GROUP_MAX 128 /* transactions in one commit, at most */
+#define STOP_WAIT_MS 5000 /* for a holder to end its turn when stopping, twice */
 
 /* One transaction waiting for its commit; on its own thread's stack. */
 struct waiter {
@@ -53,6 +67,7 @@ struct db_writer {
 	pthread_cond_t turn;   /* the connection is free */
 	pthread_cond_t done;   /* a group was committed */
 	pthread_cond_t wakeup; /* for the commit thread */
+	pthread_cond_t left;   /* a transaction left the line (for stopping) */
 	pthread_t thread;
 	bool thread_started, stop;
 	/* SQLite: the write-ahead log is copied into the database file by a
@@ -63,10 +78,16 @@ struct db_writer {
 	pthread_cond_t stopping;
 	uint64_t checkpointed; /* commits when the last checkpoint began */
 	bool held;       /* a transaction is running on conn */
+	bool bare;       /* ... as the first of its group, without a savepoint */
 	bool committing; /* the commit thread is using conn */
 	bool open;       /* the group's transaction is begun */
 	char error[512]; /* why the last commit failed */
 	unsigned line;   /* transactions waiting for their turn or running */
+	unsigned asking; /* ... of them, waiting for their turn */
+	unsigned inside; /* callers in a transaction or a job, until they return */
+	uint64_t round_trips; /* of connections closed */
+	bool jobs_turn;  /* jobs go before the transactions in line */
+	long stop_wait_ms;
 	unsigned members;
 	struct waiter *group;
 	struct db_writer_stats stats;
@@ -113,6 +134,7 @@ static void abandon(struct db_writer *w)
 	if (c->ops->exec(c, "ROLLBACK") == 0 && !c->ops->in_txn(c))
 		return;
 	log_error("db_commit", "error=\"the writer's connection would not roll back: %s\" action=reopen", c->errmsg);
+	w->round_trips += atomic_load(&c->round_trips);
 	db_close(c);
 	w->conn = NULL;
 }
@@ -145,10 +167,11 @@ static void commit_group(struct db_writer *w)
 	if (r < 0) {
 		snprintf(error, sizeof error, "%s", w->conn->errmsg[0] ? w->conn->errmsg : "the transaction had failed");
 		log_error("db_commit", "transactions=%u error=\"%s\"", n, error);
-		abandon(w);
 	}
 
 	pthread_mutex_lock(&w->lock);
+	if (r < 0)
+		abandon(w); /* under the lock: the statistics read the connection */
 	w->committing = false;
 	if (r < 0)
 		memcpy(w->error, error, sizeof error);
@@ -187,14 +210,47 @@ static void *checkpoint_thread(void *arg)
 static void group_lost(struct db_writer *w);
 static int writer_reopen(struct db_writer *w);
 
+/* A turn begins: in a savepoint of the open transaction, or bare, as the
+ * first of a transaction begun for it. */
+static int turn_open(struct db *c, bool bare)
+{
+	return bare ? 0 : c->ops->exec(c, "SAVEPOINT tx");
+}
+
+/* A turn ends, kept or undone: true when its savepoint was ended so. A
+ * bare turn kept has nothing to end; one undone is never "ended" here
+ * (undo_bare rolls back its transaction). */
+static bool turn_close(struct db *c, bool bare, bool keep)
+{
+	if (bare)
+		return keep;
+	return keep ? c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0
+		    : c->ops->exec(c, "ROLLBACK TO SAVEPOINT tx") == 0 && c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0;
+}
+
+/* Undo a bare turn: its transaction, which holds nothing else, rolled
+ * back whole. The lock is held. */
+static void undo_bare(struct db_writer *w)
+{
+	unsigned n;
+	(void)take_group(w, &n); /* empty: the turn was its first */
+	abandon(w);
+}
+
 /* Run the queued jobs one after another, each in a savepoint of the
  * group's transaction; those that succeed join the group. The lock is held
  * on entry and on return; it is let go while they run. */
 static void run_jobs(struct db_writer *w)
 {
-	struct job *jobs = w->jobs;
-	w->jobs = NULL;
-	w->jobs_tail = &w->jobs;
+	/* As many as the group has room for; the rest wait for the next
+	 * turn. */
+	struct job *jobs = w->jobs, **end = &w->jobs;
+	for (unsigned n = w->members; *end && n < GROUP_MAX; n++)
+		end = &(*end)->next;
+	w->jobs = *end;
+	*end = NULL;
+	if (!w->jobs)
+		w->jobs_tail = &w->jobs;
 	w->held = true;
 	pthread_mutex_unlock(&w->lock);
 
@@ -208,7 +264,8 @@ static void run_jobs(struct db_writer *w)
 			pthread_mutex_unlock(&w->lock);
 		}
 		struct db *c = w->conn;
-		if (r == 0 && !w->open) {
+		bool bare = r == 0 && !w->open;
+		if (bare) {
 			r = c->ops->begin(c);
 			w->open = r == 0;
 		}
@@ -222,20 +279,23 @@ static void run_jobs(struct db_writer *w)
 			continue;
 		}
 		bool kept = false;
-		if (r == 0 && (r = c->ops->exec(c, "SAVEPOINT tx")) == 0) {
+		atomic_store(&c->txn_lost, false); /* a turn of its own */
+		if ((r = turn_open(c, bare)) == 0) {
 			r = j->run(c, j->arg);
 			if (r > 0)
 				r = 0;
-			kept = r == 0 ? c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0
-				      : c->ops->exec(c, "ROLLBACK TO SAVEPOINT tx") == 0 &&
-						c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0;
+			if (r == 0 && atomic_load(&c->txn_lost))
+				r = ERR_DB; /* it went on after losing the transaction */
+			kept = turn_close(c, bare, r == 0);
 		}
 		if (r < 0 || !kept)
 			snprintf(j->error, sizeof j->error, "%s", c->errmsg);
 		pthread_mutex_lock(&w->lock);
+		if (bare && r < 0 && w->open)
+			undo_bare(w);
 		/* A savepoint that could not be ended, or a transaction the
 		 * engine ended or failed: nothing of the group can be trusted. */
-		if (w->open && (!kept || !usable(c))) {
+		else if (w->open && (!kept || !usable(c))) {
 			group_lost(w);
 			r = r < 0 ? r : ERR_DB;
 		}
@@ -253,7 +313,26 @@ static void run_jobs(struct db_writer *w)
 
 	pthread_mutex_lock(&w->lock);
 	w->held = false;
-	pthread_cond_signal(&w->turn);
+	w->jobs_turn = false; /* a transaction in line goes next */
+	pthread_cond_broadcast(&w->turn);
+}
+
+/* May the commit thread run the queued jobs now? The lock is held. */
+static bool jobs_ready(const struct db_writer *w)
+{
+	return w->jobs && !w->held && w->members < GROUP_MAX && (w->jobs_turn || w->asking == 0);
+}
+
+/* ... commit the group now? */
+static bool commit_ready(const struct db_writer *w)
+{
+	return w->open && !w->held && (w->line == 0 || w->members >= GROUP_MAX);
+}
+
+/* ... end, everything done? */
+static bool finished(const struct db_writer *w)
+{
+	return w->stop && !w->jobs && !w->held && !w->open && w->line == 0;
 }
 
 static void *commit_thread(void *arg)
@@ -262,15 +341,15 @@ static void *commit_thread(void *arg)
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		/* Wait while someone is in line and the group has room: they
-		 * share this commit. Jobs are run as they come. */
-		while (!w->stop && !(w->jobs && !w->held && w->members < GROUP_MAX) &&
-		       !(w->open && !w->held && (w->line == 0 || w->members >= GROUP_MAX)))
+		 * share this commit. Jobs are run as they come, taking turns
+		 * with the transactions in line. */
+		while (!jobs_ready(w) && !commit_ready(w) && !finished(w))
 			pthread_cond_wait(&w->wakeup, &w->lock);
-		if (w->jobs && !w->held && w->members < GROUP_MAX)
+		if (jobs_ready(w))
 			run_jobs(w);
-		else if (w->open && !w->held)
+		else if (commit_ready(w))
 			commit_group(w);
-		else if (w->stop)
+		else
 			break;
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -289,8 +368,54 @@ int db_writer_new(const char *url, struct db_writer **ret)
 	pthread_cond_init(&w->done, NULL);
 	pthread_cond_init(&w->wakeup, NULL);
 	pthread_cond_init(&w->stopping, NULL);
+	pthread_cond_init(&w->left, NULL);
 	w->jobs_tail = &w->jobs;
+	w->jobs_turn = true;
+	w->stop_wait_ms = STOP_WAIT_MS;
 	*ret = w;
+	return 0;
+}
+
+/* Wait until every caller is done with the writer, or ms have passed; the
+ * lock is held. */
+static bool wait_out(struct db_writer *w, long ms)
+{
+	struct timespec at;
+	clock_gettime(CLOCK_REALTIME, &at);
+	at.tv_sec += ms / 1000;
+	at.tv_nsec += (ms % 1000) * 1000000L;
+	at.tv_sec += at.tv_nsec / 1000000000L;
+	at.tv_nsec %= 1000000000L;
+	while (w->inside > 0)
+		if (pthread_cond_timedwait(&w->left, &w->lock, &at) == ETIMEDOUT)
+			return w->inside == 0;
+	return true;
+}
+
+int db_writer_stop(struct db_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_broadcast(&w->turn); /* those in line are refused */
+	pthread_cond_signal(&w->wakeup);
+	pthread_cond_broadcast(&w->stopping);
+	bool ended = wait_out(w, w->stop_wait_ms);
+	if (!ended && w->conn) {
+		/* Its statements are refused from now on: a holder that checks
+		 * its results rolls back. */
+		log_error("db_close", "error=\"a transaction keeps the writer\" action=\"its statements are refused\"");
+		atomic_store(&w->conn->txn_lost, true);
+		ended = wait_out(w, w->stop_wait_ms);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!ended)
+		return ERR_BUSY;
+	if (w->thread_started)
+		pthread_join(w->thread, NULL);
+	w->thread_started = false;
+	if (w->checkpointer_started)
+		pthread_join(w->checkpointer, NULL);
+	w->checkpointer_started = false;
 	return 0;
 }
 
@@ -298,15 +423,6 @@ void db_writer_free(struct db_writer *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	pthread_cond_signal(&w->wakeup);
-	pthread_cond_broadcast(&w->stopping);
-	pthread_mutex_unlock(&w->lock);
-	if (w->thread_started)
-		pthread_join(w->thread, NULL);
-	if (w->checkpointer_started)
-		pthread_join(w->checkpointer, NULL);
 	db_close(w->ckpt);
 	if (w->conn && w->conn->ops->in_txn(w->conn))
 		(void)w->conn->ops->exec(w->conn, "ROLLBACK");
@@ -315,6 +431,7 @@ void db_writer_free(struct db_writer *w)
 	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->wakeup);
 	pthread_cond_destroy(&w->stopping);
+	pthread_cond_destroy(&w->left);
 	pthread_mutex_destroy(&w->lock);
 	free(w->url);
 	free(w);
@@ -324,6 +441,7 @@ void db_writer_stats(struct db_writer *w, struct db_writer_stats *ret)
 {
 	pthread_mutex_lock(&w->lock);
 	*ret = w->stats;
+	ret->round_trips = w->round_trips + (w->conn ? atomic_load(&w->conn->round_trips) : 0);
 	ret->waiting = w->line + w->members;
 	for (struct job *j = w->jobs; j; j = j->next)
 		ret->waiting++;
@@ -339,6 +457,7 @@ static int writer_reopen(struct db_writer *w)
 		snprintf(w->error, sizeof w->error, "%s", err);
 		return r;
 	}
+	w->conn->writer_conn = true;
 	if (db_engine(w->conn) != DB_SQLITE)
 		return 0;
 	/* The log is copied by the checkpoint thread, when there is one. */
@@ -392,6 +511,15 @@ static void leave(struct db_writer *w)
 	pthread_cond_signal(&w->wakeup);
 }
 
+/* A caller is done with the writer (its last use of it); the lock is
+ * held. */
+static void out(struct db_writer *w)
+{
+	w->inside--;
+	if (w->stop)
+		pthread_cond_broadcast(&w->left);
+}
+
 /* The engine ended the group's transaction on its own (SQLite does on some
  * errors): its members' work is gone, and they are told now. */
 static void group_lost(struct db_writer *w)
@@ -404,36 +532,53 @@ static void group_lost(struct db_writer *w)
 	answer_group(w, group, n, ERR_DB);
 }
 
+/* Refused: the pool is closing. */
+static int stopping(struct db *db)
+{
+	db_set_error(db, "the database is closing: the server is stopping");
+	return ERR_IO;
+}
+
 int db_writer_begin(struct db_writer *w, struct db *db)
 {
 	pthread_mutex_lock(&w->lock);
+	w->inside++;
 	w->line++;
-	while (w->held || w->committing || w->members >= GROUP_MAX)
+	w->asking++;
+	/* Jobs queued go first once, then this one. */
+	while (!w->stop && (w->held || w->committing || w->members >= GROUP_MAX || (w->jobs && w->jobs_turn)))
 		pthread_cond_wait(&w->turn, &w->lock);
-	int r = writer_start(w, db);
+	w->asking--;
+	int r = w->stop ? stopping(db) : writer_start(w, db);
 	if (r == 0 && w->open && !usable(w->conn))
 		group_lost(w);
 	if (r == 0 && !w->conn)
 		r = writer_start(w, db); /* closed by group_lost */
-	if (r == 0 && !w->open) {
+	bool bare = r == 0 && !w->open;
+	if (bare) {
 		if ((r = w->conn->ops->begin(w->conn)) < 0)
 			db_set_error(db, "%s", w->conn->errmsg);
 		w->open = r == 0;
 	}
 	if (r < 0) {
 		leave(w);
+		out(w);
 		pthread_mutex_unlock(&w->lock);
 		return r;
 	}
 	w->held = true;
+	w->bare = bare;
+	w->jobs_turn = true;
+	atomic_store(&w->conn->txn_lost, false); /* a turn of its own */
 	pthread_mutex_unlock(&w->lock);
 
-	if ((r = w->conn->ops->exec(w->conn, "SAVEPOINT tx")) < 0) {
+	if ((r = turn_open(w->conn, bare)) < 0) {
 		db_set_error(db, "%s", w->conn->errmsg);
 		pthread_mutex_lock(&w->lock);
 		if (!usable(w->conn))
 			group_lost(w);
 		leave(w);
+		out(w);
 		pthread_mutex_unlock(&w->lock);
 		return r;
 	}
@@ -447,20 +592,28 @@ static void undo(struct db_writer *w, struct db *db)
 	struct db *c = w->conn;
 	if (c->errmsg[0])
 		db_set_error(db, "%s", c->errmsg); /* what went wrong, kept for the caller */
-	bool kept = c->ops->in_txn(c) && c->ops->exec(c, "ROLLBACK TO SAVEPOINT tx") == 0 &&
-		    c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0;
+	bool kept = !w->bare && c->ops->in_txn(c) && turn_close(c, false, false);
 	db->active = NULL;
 	pthread_mutex_lock(&w->lock);
-	if (!kept || !usable(c))
+	if (w->bare && w->open)
+		undo_bare(w);
+	else if (!kept || !usable(c))
 		group_lost(w);
 	leave(w);
+	out(w);
 	pthread_mutex_unlock(&w->lock);
 }
 
 int db_writer_commit(struct db_writer *w, struct db *db)
 {
 	struct db *c = w->conn;
-	int r = c->ops->exec(c, "RELEASE SAVEPOINT tx");
+	if (atomic_load(&c->txn_lost)) {
+		/* Some of its statements were refused: never committed. */
+		db_set_error(c, "the transaction was ended by the database or the server is stopping: nothing was saved");
+		undo(w, db);
+		return ERR_DB;
+	}
+	int r = w->bare ? 0 : c->ops->exec(c, "RELEASE SAVEPOINT tx");
 	if (r < 0) {
 		undo(w, db);
 		return r;
@@ -473,8 +626,9 @@ int db_writer_commit(struct db_writer *w, struct db *db)
 		 * was written has no transaction to be committed in. */
 		group_lost(w);
 		leave(w);
-		pthread_mutex_unlock(&w->lock);
 		db_set_error(db, "the open transaction was rolled back by the database");
+		out(w);
+		pthread_mutex_unlock(&w->lock);
 		return ERR_DB;
 	}
 	me.next = w->group;
@@ -485,6 +639,7 @@ int db_writer_commit(struct db_writer *w, struct db *db)
 		pthread_cond_wait(&w->done, &w->lock);
 	if (me.result < 0)
 		db_set_error(db, "the commit failed: %s", w->error);
+	out(w);
 	pthread_mutex_unlock(&w->lock);
 	return me.result;
 }
@@ -498,11 +653,12 @@ int db_writer_job(struct db_writer *w, struct db *db, int (*run)(struct db *db, 
 {
 	struct job j = {.run = run, .arg = arg};
 	pthread_mutex_lock(&w->lock);
-	int r = writer_start(w, db);
+	int r = w->stop ? stopping(db) : writer_start(w, db);
 	if (r < 0) {
 		pthread_mutex_unlock(&w->lock);
 		return r;
 	}
+	w->inside++;
 	*w->jobs_tail = &j;
 	w->jobs_tail = &j.next;
 	pthread_cond_signal(&w->wakeup);
@@ -510,6 +666,29 @@ int db_writer_job(struct db_writer *w, struct db *db, int (*run)(struct db *db, 
 		pthread_cond_wait(&w->done, &w->lock);
 	if (j.w.result < 0)
 		db_set_error(db, "%s", j.error[0] ? j.error : w->error[0] ? w->error : "the write failed");
+	out(w);
 	pthread_mutex_unlock(&w->lock);
 	return j.w.result;
 }
+
+int db_writer_guard(struct db *c)
+{
+	if (!c->writer_conn)
+		return 0;
+	if (!atomic_load(&c->txn_lost) && c->ops->in_txn(c))
+		return 0;
+	/* Kept until the turn ends: a transaction begun again under it would
+	 * not hold what came before. */
+	atomic_store(&c->txn_lost, true);
+	db_set_error(c, "the transaction was ended by the database or the server is stopping: roll back");
+	return ERR_DB;
+}
+
+#ifdef HARTLINE_TEST_HOOKS
+void db_writer_set_stop_wait(struct db_writer *w, long ms)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stop_wait_ms = ms;
+	pthread_mutex_unlock(&w->lock);
+}
+#endif

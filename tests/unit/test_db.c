@@ -739,6 +739,115 @@ static void statements_interleave_in_the_middle_of_a_result(void **state)
 	assert_int_equal(count, 3000);
 }
 
+/* ---- PostgreSQL: each statement prepared once per connection ---- */
+
+static void a_statement_is_prepared_once_and_then_only_executed(void **state)
+{
+	struct fixture *f = *state;
+	int64_t v = 0;
+	uint64_t before = db_round_trips(f->db);
+	assert_int_equal(db_int64f(f->db, &v, "SELECT CAST(? AS BIGINT) + 1", "i", (int64_t)1), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(db_round_trips(f->db) - before, 2); /* prepared, executed */
+	before = db_round_trips(f->db);
+	for (int64_t i = 0; i < 10; i++) {
+		assert_int_equal(db_int64f(f->db, &v, "SELECT CAST(? AS BIGINT) + 1", "i", i), 0);
+		assert_int_equal(v, i + 1);
+	}
+	assert_int_equal(db_round_trips(f->db) - before, 10);
+	/* The same statement twice at once (a loop inside its own rows). */
+	struct db_stmt *a, *b;
+	assert_int_equal(db_preparef(f->db, &a, "SELECT generate_series(1, CAST(? AS INTEGER))", "i", (int64_t)3), 0);
+	assert_int_equal(db_step(a), DB_ROW);
+	assert_int_equal(db_preparef(f->db, &b, "SELECT generate_series(1, CAST(? AS INTEGER))", "i", (int64_t)2), 0);
+	int n = 0;
+	while (db_step(b) == DB_ROW)
+		n++;
+	assert_int_equal(n, 2);
+	db_finalize(b);
+	n = 1;
+	while (db_step(a) == DB_ROW)
+		n++;
+	assert_int_equal(n, 3);
+	db_finalize(a);
+	/* A prepare refused (bad SQL) is an error with the server's words,
+	 * and the connection goes on. */
+	assert_true(db_execf(f->db, "SELEC ?", "i", (int64_t)1) < 0);
+	assert_non_null(strstr(db_errmsg(f->db), "syntax"));
+	assert_int_equal(db_int64f(f->db, &v, "SELECT CAST(? AS BIGINT) + 1", "i", (int64_t)5), 0);
+	assert_int_equal(v, 6);
+}
+
+static void a_connection_opened_anew_prepares_its_statements_again(void **state)
+{
+	struct fixture *f = *state;
+	int64_t pid = 0, v = 0;
+	assert_int_equal(db_int64f(f->db, &pid, "SELECT pg_backend_pid()", ""), 0);
+	assert_int_equal(db_int64f(f->db, &v, "SELECT CAST(? AS BIGINT) * 2", "i", (int64_t)4), 0);
+	struct db *admin;
+	char err[256];
+	assert_int_equal(db_open(f->url, &admin, err, sizeof err), 0);
+	assert_int_equal(db_execf(admin, "SELECT pg_terminate_backend(CAST(? AS INTEGER))", "i", pid), 0);
+	db_close(admin);
+	/* The loss shows once; the connection is then opened anew and the
+	 * statement prepared on it again. */
+	int r = db_int64f(f->db, &v, "SELECT CAST(? AS BIGINT) * 2", "i", (int64_t)5);
+	if (r < 0)
+		r = db_int64f(f->db, &v, "SELECT CAST(? AS BIGINT) * 2", "i", (int64_t)5);
+	assert_int_equal(r, 0);
+	assert_int_equal(v, 10);
+	int64_t pid2 = 0;
+	assert_int_equal(db_int64f(f->db, &pid2, "SELECT pg_backend_pid()", ""), 0);
+	assert_true(pid2 != pid);
+	/* ... with the session set up again: times in UTC. */
+	char *tz = NULL;
+	assert_int_equal(db_textf(f->db, &tz, "SELECT current_setting('TimeZone')", ""), 0);
+	assert_string_equal(tz, "UTC");
+	free(tz);
+}
+
+static void a_changed_table_is_read_with_its_new_columns(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_exec(f->db, "CREATE TABLE c (a INTEGER)"), 0);
+	assert_int_equal(db_exec(f->db, "INSERT INTO c (a) VALUES (1)"), 0);
+	struct db_stmt *st;
+	assert_int_equal(db_rowf(f->db, &st, "SELECT * FROM c", ""), 0);
+	assert_int_equal(db_column_count(st), 1);
+	db_finalize(st);
+	assert_int_equal(db_exec(f->db, "ALTER TABLE c ADD COLUMN b TEXT DEFAULT 'x'"), 0);
+	assert_int_equal(db_rowf(f->db, &st, "SELECT * FROM c", ""), 0);
+	assert_int_equal(db_column_count(st), 2);
+	assert_string_equal(db_column_text(st, 1), "x");
+	db_finalize(st);
+}
+
+static void more_statements_than_the_cache_holds_are_deallocated(void **state)
+{
+	struct fixture *f = *state;
+	char sql[64];
+	int64_t v = 0;
+	for (int i = 0; i < 600; i++) {
+		snprintf(sql, sizeof sql, "SELECT %d + CAST(? AS INTEGER)", i);
+		assert_int_equal(db_int64f(f->db, &v, sql, "i", (int64_t)1), 0);
+		assert_int_equal(v, i + 1);
+	}
+	int64_t held = 0;
+	assert_int_equal(db_int64f(f->db, &held, "SELECT count(*) FROM pg_prepared_statements", ""), 0);
+	assert_true(held > 0 && held <= 256 + 16 + 1);
+	/* Inside a transaction too, and the first of them again. */
+	assert_int_equal(db_begin(f->db), 0);
+	for (int i = 600; i < 900; i++) {
+		snprintf(sql, sizeof sql, "SELECT %d + CAST(? AS INTEGER)", i);
+		assert_int_equal(db_int64f(f->db, &v, sql, "i", (int64_t)1), 0);
+	}
+	assert_int_equal(db_int64f(f->db, &v, "SELECT 0 + CAST(? AS INTEGER)", "i", (int64_t)7), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(db_commit(f->db), 0);
+	assert_int_equal(db_int64f(f->db, &held, "SELECT count(*) FROM pg_prepared_statements", ""), 0);
+	assert_true(held <= 256 + 16 + 1);
+}
+
 #define ALL_ENGINE_TESTS                                                            \
 	BOTH(reports_its_engine), BOTH(binds_and_reads_back_every_type),              \
 		BOTH(question_marks_inside_quotes_and_comments_are_not_parameters),   \
@@ -774,7 +883,13 @@ int main(void)
 	};
 #undef SETUP
 #define SETUP setup_pg
-	const struct CMUnitTest pg_tests[] = {ALL_ENGINE_TESTS};
+	const struct CMUnitTest pg_tests[] = {
+		ALL_ENGINE_TESTS,
+		BOTH(a_statement_is_prepared_once_and_then_only_executed),
+		BOTH(a_connection_opened_anew_prepares_its_statements_again),
+		BOTH(a_changed_table_is_read_with_its_new_columns),
+		BOTH(more_statements_than_the_cache_holds_are_deallocated),
+	};
 #undef SETUP
 	int failed = cmocka_run_group_tests_name("db_sqlite", sqlite_tests, NULL, NULL);
 	if (pg_available()) {

@@ -1,0 +1,605 @@
+/* Unit tests of the single writer (src/db/writer.c) and of the statement
+ * helpers' routing of writes to it, once on SQLite and once on
+ * PostgreSQL (from the environment, as pg_virtualenv sets it; skipped
+ * without it unless HARTLINE_REQUIRE_PG is set). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/crypto.h"
+#include "base/err.h"
+#include "db/db.h"
+
+struct fixture {
+	enum db_engine engine;
+	char url[512];
+	char dbname[64]; /* PostgreSQL: the database to drop */
+	char dir[64];    /* SQLite: the temporary directory */
+	struct db *db;
+};
+
+static bool pg_available(void)
+{
+	return getenv("PGHOST") || getenv("PGPORT") || getenv("HARTLINE_TEST_PG_URL");
+}
+
+static int setup_engine(void **state, enum db_engine engine)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	f->engine = engine;
+	char err[512];
+	if (engine == DB_SQLITE) {
+		snprintf(f->dir, sizeof f->dir, "/tmp/hartline-db-XXXXXX");
+		assert_non_null(mkdtemp(f->dir));
+		snprintf(f->url, sizeof f->url, "%s/test.db", f->dir);
+	} else {
+		char hex[17];
+		crypto_random_hex(8, hex, sizeof hex);
+		snprintf(f->dbname, sizeof f->dbname, "hl_test_%s", hex);
+		struct db *admin;
+		int r = db_open("postgresql://", &admin, err, sizeof err);
+		if (r < 0)
+			fail_msg("cannot reach PostgreSQL: %s", err);
+		char sql[128];
+		snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
+		assert_int_equal(db_exec(admin, sql), 0);
+		db_close(admin);
+		snprintf(f->url, sizeof f->url, "postgresql:///%s", f->dbname);
+	}
+	int r = db_open(f->url, &f->db, err, sizeof err);
+	if (r < 0)
+		fail_msg("db_open(%s): %s", f->url, err);
+	*state = f;
+	return 0;
+}
+
+static int setup_sqlite(void **state)
+{
+	return setup_engine(state, DB_SQLITE);
+}
+
+static int setup_pg(void **state)
+{
+	return setup_engine(state, DB_POSTGRESQL);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	if (!f)
+		return 0;
+	db_close(f->db);
+	if (f->engine == DB_SQLITE) {
+		char path[600];
+		const char *suffixes[] = {"", "-wal", "-shm"};
+		for (int i = 0; i < 3; i++) {
+			snprintf(path, sizeof path, "%s%s", f->url, suffixes[i]);
+			unlink(path);
+		}
+		rmdir(f->dir);
+	} else {
+		struct db *admin;
+		char err[512];
+		if (db_open("postgresql://", &admin, err, sizeof err) == 0) {
+			char sql[128];
+			snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->dbname);
+			if (db_exec(admin, sql) < 0) /* a leftover database, not a failed test */
+				fprintf(stderr, "cannot drop %s: %s\n", f->dbname, db_errmsg(admin));
+			db_close(admin);
+		}
+	}
+	free(f);
+	return 0;
+}
+static void make_log_table(struct db *db)
+{
+	assert_int_equal(db_exec(db, "CREATE TABLE o (seq INTEGER NOT NULL, who TEXT NOT NULL)"), 0);
+}
+
+/* Append who to the log, in the order the writer runs it. */
+static int log_who(struct db *db, const char *who)
+{
+	return db_execf(db, "INSERT INTO o (seq, who) SELECT COALESCE(MAX(seq), 0) + 1, ? FROM o", "t", who);
+}
+
+static int64_t count_of(struct db *db, const char *who)
+{
+	int64_t n = -1;
+	assert_int_equal(db_int64f(db, &n, "SELECT count(*) FROM o WHERE who = ?", "t", who), 0);
+	return n;
+}
+
+static void wait_waiting(struct db_pool *pool, unsigned n)
+{
+	for (int i = 0; i < 5000; i++) {
+		struct db_writer_stats st;
+		db_pool_writer_stats(pool, &st);
+		if (st.waiting == n)
+			return;
+		usleep(2000);
+	}
+	fail_msg("the writer never had %u waiting", n);
+}
+
+/* ---- d. writes outside a transaction go through the writer ---- */
+
+static int64_t transactions(struct db_pool *pool)
+{
+	struct db_writer_stats st;
+	db_pool_writer_stats(pool, &st);
+	return (int64_t)st.transactions;
+}
+
+/* Each write counts as a transaction of the writer; in test builds the
+ * pool's connections refuse writes of their own, so only what goes through
+ * the writer can write (db_pool_writes_in_transactions). */
+static void writes_of_every_shape_go_through_the_writer(void **state)
+{
+	struct fixture *f = *state;
+	make_log_table(f->db);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+#ifdef HARTLINE_TEST_HOOKS
+	db_pool_writes_in_transactions(pool);
+#endif
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	int64_t before = transactions(pool);
+	assert_int_equal(db_execf(db, "WITH x AS (SELECT 1 AS n) INSERT INTO o (seq, who) SELECT n + ?, 'with' FROM x", "i",
+				  (int64_t)0),
+			 0);
+	assert_int_equal(db_execf(db, "  \n\t-- a comment\n /* and another */ insert INTO o (seq, who) VALUES (?, 'lower')",
+				  "i", (int64_t)2),
+			 0);
+	assert_int_equal(db_execf(db, "with x as (select 'lower' as w) update o set seq = seq + ? where who in (select w from x)",
+				  "i", (int64_t)10),
+			 0);
+	assert_int_equal(transactions(pool), before + 3);
+	/* A write that returns its row, through db_rowf, db_int64f, db_textf. */
+	struct db_stmt *st;
+	assert_int_equal(db_rowf(db, &st, "INSERT INTO o (seq, who) VALUES (?, ?) RETURNING seq, who", "it", (int64_t)40, "rowf"),
+			 0);
+	assert_int_equal(db_column_int64(st, 0), 40);
+	assert_string_equal(db_column_text(st, 1), "rowf");
+	assert_false(db_column_is_null(st, 1));
+	assert_int_equal(db_step(st), DB_DONE);
+	db_finalize(st);
+	int64_t seq = 0;
+	assert_int_equal(db_int64f(db, &seq, "/* x */ DELETE FROM o WHERE who = ? RETURNING seq", "t", "rowf"), 0);
+	assert_int_equal(seq, 40);
+	char *who = NULL;
+	assert_int_equal(db_textf(db, &who, "UPDATE o SET who = ? WHERE seq = ? RETURNING who", "ti", "textf", (int64_t)1), 0);
+	assert_string_equal(who, "textf");
+	free(who);
+	assert_int_equal(db_int64f(db, &seq, "DELETE FROM o WHERE who = ? RETURNING seq", "t", "nobody"), ERR_NOTFOUND);
+	assert_int_equal(transactions(pool), before + 7);
+	/* Reads stay on the thread's own connection, words in names and
+	 * quotes are no writes. */
+	assert_int_equal(db_int64f(db, &seq, "WITH updated_at AS (SELECT 'delete' AS x) SELECT count(*) FROM o, updated_at", ""),
+			 0);
+	assert_int_equal(seq, 2);
+	assert_int_equal(transactions(pool), before + 7);
+	db_pool_free(pool);
+	assert_int_equal(count_of(f->db, "textf"), 1);
+	assert_int_equal(count_of(f->db, "lower"), 1);
+	int64_t lower = 0;
+	assert_int_equal(db_int64f(f->db, &lower, "SELECT seq FROM o WHERE who = 'lower'", ""), 0);
+	assert_int_equal(lower, 12);
+}
+
+/* ---- b. transactions and jobs take turns ---- */
+
+struct turns {
+	struct db_pool *pool;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool started, released;
+	const char *who;
+	int result;
+};
+
+static int blocking_job(struct db *w, void *arg)
+{
+	struct turns *t = arg;
+	pthread_mutex_lock(&t->lock);
+	t->started = true;
+	pthread_cond_broadcast(&t->cond);
+	while (!t->released)
+		pthread_cond_wait(&t->cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+	return log_who(w, "first");
+}
+
+static int logging_job(struct db *w, void *arg)
+{
+	return log_who(w, arg);
+}
+
+static void *run_blocking_job(void *arg)
+{
+	struct turns *t = arg;
+	struct db *db;
+	t->result = db_pool_get(t->pool, &db);
+	if (t->result == 0)
+		t->result = db_write(db, blocking_job, t);
+	return NULL;
+}
+
+struct one {
+	struct db_pool *pool;
+	const char *who;
+	bool transaction;
+	int result;
+};
+
+static void *run_one(void *arg)
+{
+	struct one *o = arg;
+	struct db *db;
+	if ((o->result = db_pool_get(o->pool, &db)) < 0)
+		return NULL;
+	if (!o->transaction) {
+		o->result = db_write(db, logging_job, (void *)o->who);
+		return NULL;
+	}
+	if ((o->result = db_begin(db)) < 0)
+		return NULL;
+	if ((o->result = log_who(db, o->who)) < 0) {
+		db_rollback(db);
+		return NULL;
+	}
+	o->result = db_commit(db);
+	return NULL;
+}
+
+/* Jobs queued while a transaction waits for its turn go after it. */
+static void a_waiting_transaction_goes_before_jobs_queued_after_it(void **state)
+{
+	struct fixture *f = *state;
+	make_log_table(f->db);
+	struct turns t = {.result = 1};
+	pthread_mutex_init(&t.lock, NULL);
+	pthread_cond_init(&t.cond, NULL);
+	assert_int_equal(db_pool_new(f->url, &t.pool), 0);
+	pthread_t first, holder, jobs[4];
+	assert_int_equal(pthread_create(&first, NULL, run_blocking_job, &t), 0);
+	pthread_mutex_lock(&t.lock);
+	while (!t.started)
+		pthread_cond_wait(&t.cond, &t.lock);
+	pthread_mutex_unlock(&t.lock);
+
+	struct one h = {.pool = t.pool, .who = "holder", .transaction = true, .result = 1};
+	assert_int_equal(pthread_create(&holder, NULL, run_one, &h), 0);
+	wait_waiting(t.pool, 1);
+	struct one j[4];
+	for (int i = 0; i < 4; i++) {
+		j[i] = (struct one){.pool = t.pool, .who = "job", .result = 1};
+		assert_int_equal(pthread_create(&jobs[i], NULL, run_one, &j[i]), 0);
+	}
+	wait_waiting(t.pool, 5);
+	pthread_mutex_lock(&t.lock);
+	t.released = true;
+	pthread_cond_broadcast(&t.cond);
+	pthread_mutex_unlock(&t.lock);
+	pthread_join(first, NULL);
+	pthread_join(holder, NULL);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(jobs[i], NULL);
+		assert_int_equal(j[i].result, 0);
+	}
+	assert_int_equal(t.result, 0);
+	assert_int_equal(h.result, 0);
+	db_pool_free(t.pool);
+	int64_t seq = 0;
+	assert_int_equal(db_int64f(f->db, &seq, "SELECT seq FROM o WHERE who = 'holder'", ""), 0);
+	assert_int_equal(seq, 2);
+	assert_int_equal(count_of(f->db, "job"), 4);
+	pthread_cond_destroy(&t.cond);
+	pthread_mutex_destroy(&t.lock);
+}
+
+#define STREAMS 6
+
+struct stream {
+	struct db_pool *pool;
+	atomic_bool *stop;
+	long writes;
+	int failed;
+};
+
+static void *run_stream(void *arg)
+{
+	struct stream *s = arg;
+	struct db *db;
+	if (db_pool_get(s->pool, &db) < 0) {
+		s->failed++;
+		return NULL;
+	}
+	while (!atomic_load(s->stop)) {
+		if (db_write(db, logging_job, "stream") < 0)
+			s->failed++;
+		s->writes++;
+	}
+	return NULL;
+}
+
+/* A steady stream of jobs from many threads: a transaction still gets its
+ * turns, and the jobs theirs. */
+static void transactions_get_their_turns_under_a_stream_of_jobs(void **state)
+{
+	struct fixture *f = *state;
+	make_log_table(f->db);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	atomic_bool stop = false;
+	pthread_t t[STREAMS];
+	struct stream s[STREAMS];
+	for (int i = 0; i < STREAMS; i++) {
+		s[i] = (struct stream){.pool = pool, .stop = &stop};
+		assert_int_equal(pthread_create(&t[i], NULL, run_stream, &s[i]), 0);
+	}
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(db_begin(db), 0);
+		assert_int_equal(log_who(db, "holder"), 0);
+		assert_int_equal(db_commit(db), 0);
+	}
+	atomic_store(&stop, true);
+	long writes = 0;
+	for (int i = 0; i < STREAMS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(s[i].failed, 0);
+		writes += s[i].writes;
+	}
+	db_pool_free(pool);
+	assert_int_equal(count_of(f->db, "holder"), 20);
+	assert_int_equal(count_of(f->db, "stream"), writes);
+}
+
+#ifdef HARTLINE_TEST_HOOKS
+/* ---- a. a transaction the engine dropped runs nothing more ---- */
+
+static void statements_after_the_engine_dropped_the_transaction_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	make_log_table(f->db);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(log_who(db, "kept?"), 0);
+	db_fail_dropping_at(1);
+	assert_true(log_who(db, "failed") < 0);
+	db_fail_at(0);
+	/* A holder that goes on as if nothing happened: refused, and never
+	 * written outside a transaction. */
+	assert_true(log_who(db, "after") < 0);
+	int64_t n = 0;
+	assert_true(db_int64f(db, &n, "SELECT count(*) FROM o", "") < 0);
+	assert_true(db_commit(db) < 0);
+	assert_int_equal(db_rollback(db), 0);
+	/* The next transaction has a transaction of its own. */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(log_who(db, "next"), 0);
+	assert_int_equal(db_commit(db), 0);
+	/* The same for a job of the writer. */
+	db_pool_free(pool);
+	assert_int_equal(count_of(f->db, "after"), 0);
+	assert_int_equal(count_of(f->db, "kept?"), 0);
+	assert_int_equal(count_of(f->db, "next"), 1);
+}
+
+static int job_ignoring_its_error(struct db *w, void *arg)
+{
+	(void)arg;
+	db_fail_dropping_at(1);
+	if (log_who(w, "failed") == 0)
+		return ERR_INVAL; /* the failure did not come */
+	db_fail_at(0);
+	(void)!log_who(w, "after");
+	return 0;
+}
+
+static void a_job_that_goes_on_after_the_engine_dropped_the_transaction_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	make_log_table(f->db);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	assert_true(db_write(db, job_ignoring_its_error, NULL) < 0);
+	assert_int_equal(db_write(db, logging_job, "next"), 0);
+	db_pool_free(pool);
+	assert_int_equal(count_of(f->db, "after"), 0);
+	assert_int_equal(count_of(f->db, "next"), 1);
+}
+
+/* ---- c. closing the pool while a transaction holds the writer ---- */
+
+struct holding {
+	struct db_pool *pool;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool holding, may_exit;
+	int hold_ms;   /* before committing; 0: write until refused */
+	int commit;    /* db_commit's result */
+	int refused;   /* the write that was refused */
+};
+
+static void *run_holding(void *arg)
+{
+	struct holding *h = arg;
+	struct db *db;
+	h->commit = 1;
+	if (db_pool_get(h->pool, &db) < 0 || db_begin(db) < 0)
+		goto out;
+	if (log_who(db, "holder") < 0) {
+		db_rollback(db);
+		goto out;
+	}
+	pthread_mutex_lock(&h->lock);
+	h->holding = true;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	if (h->hold_ms) {
+		usleep((useconds_t)h->hold_ms * 1000);
+		h->commit = db_commit(db);
+	} else {
+		for (int i = 0; i < 1000 && (h->refused = log_who(db, "holder")) == 0; i++)
+			usleep(20000);
+		h->commit = db_commit(db); /* ended either way; db is the closing pool's now */
+	}
+out:
+	pthread_mutex_lock(&h->lock);
+	while (!h->may_exit)
+		pthread_cond_wait(&h->cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+static void close_while_holding(struct fixture *f, struct holding *h, long stop_wait_ms)
+{
+	make_log_table(f->db);
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	assert_int_equal(db_pool_new(f->url, &h->pool), 0);
+	db_pool_set_stop_wait(h->pool, stop_wait_ms);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, run_holding, h), 0);
+	pthread_mutex_lock(&h->lock);
+	while (!h->holding)
+		pthread_cond_wait(&h->cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+	db_pool_free(h->pool); /* returns: the point of the test */
+	pthread_mutex_lock(&h->lock);
+	h->may_exit = true;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(t, NULL);
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
+}
+
+static void closing_waits_for_a_holder_to_end_its_turn(void **state)
+{
+	struct fixture *f = *state;
+	struct holding h = {.hold_ms = 300};
+	close_while_holding(f, &h, 5000);
+	assert_int_equal(h.commit, 0);
+	assert_int_equal(count_of(f->db, "holder"), 1);
+}
+
+static void closing_refuses_a_holder_that_keeps_the_writer(void **state)
+{
+	struct fixture *f = *state;
+	struct holding h = {.hold_ms = 0};
+	close_while_holding(f, &h, 200);
+	assert_true(h.refused < 0);
+	assert_true(h.commit < 0);
+	assert_int_equal(count_of(f->db, "holder"), 0);
+}
+#endif
+
+/* ---- round trips of the writer (PostgreSQL) ---- */
+
+static uint64_t writer_trips(struct db_pool *pool)
+{
+	struct db_writer_stats st;
+	db_pool_writer_stats(pool, &st);
+	return st.round_trips;
+}
+
+/* A transaction alone in its group has no savepoint: BEGIN, its
+ * statements, COMMIT. One that rolls back undoes its whole transaction,
+ * and the next begins anew. */
+static void a_transaction_alone_in_its_group_costs_begin_and_commit_only(void **state)
+{
+	struct fixture *f = *state;
+	make_log_table(f->db);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	for (int i = 0; i < 2; i++) { /* the first prepares the statement */
+		assert_int_equal(db_begin(db), 0);
+		assert_int_equal(log_who(db, "one"), 0);
+		assert_int_equal(db_commit(db), 0);
+	}
+	uint64_t before = writer_trips(pool);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(log_who(db, "one"), 0);
+	assert_int_equal(db_commit(db), 0);
+	if (f->engine == DB_POSTGRESQL)
+		assert_int_equal(writer_trips(pool) - before, 3);
+	before = writer_trips(pool);
+	assert_int_equal(db_write(db, logging_job, "one"), 0);
+	if (f->engine == DB_POSTGRESQL)
+		assert_int_equal(writer_trips(pool) - before, 3);
+	else
+		assert_int_equal(writer_trips(pool), 0);
+
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(log_who(db, "undone"), 0);
+	assert_int_equal(db_rollback(db), 0);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(log_who(db, "two"), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(db_write(db, logging_job, "two"), 0);
+	db_pool_free(pool);
+	assert_int_equal(count_of(f->db, "one"), 4);
+	assert_int_equal(count_of(f->db, "undone"), 0);
+	assert_int_equal(count_of(f->db, "two"), 2);
+}
+
+#define BOTH(fn) cmocka_unit_test_setup_teardown(fn, SETUP, teardown)
+#ifdef HARTLINE_TEST_HOOKS
+#define HOOK_TESTS                                                                                      \
+	BOTH(statements_after_the_engine_dropped_the_transaction_are_refused),                         \
+		BOTH(a_job_that_goes_on_after_the_engine_dropped_the_transaction_writes_nothing),       \
+		BOTH(closing_waits_for_a_holder_to_end_its_turn),                                       \
+		BOTH(closing_refuses_a_holder_that_keeps_the_writer),
+#else
+#define HOOK_TESTS
+#endif
+#define ALL_ENGINE_TESTS                                                                                \
+	HOOK_TESTS BOTH(writes_of_every_shape_go_through_the_writer),                                  \
+		BOTH(a_waiting_transaction_goes_before_jobs_queued_after_it),                           \
+		BOTH(transactions_get_their_turns_under_a_stream_of_jobs),                              \
+		BOTH(a_transaction_alone_in_its_group_costs_begin_and_commit_only)
+
+int main(void)
+{
+	if (crypto_init() < 0)
+		return 1;
+#define SETUP setup_sqlite
+	const struct CMUnitTest sqlite_tests[] = {ALL_ENGINE_TESTS};
+#undef SETUP
+#define SETUP setup_pg
+	const struct CMUnitTest pg_tests[] = {ALL_ENGINE_TESTS};
+#undef SETUP
+	int failed = cmocka_run_group_tests_name("db_writer_sqlite", sqlite_tests, NULL, NULL);
+	if (pg_available()) {
+		failed += cmocka_run_group_tests_name("db_writer_postgresql", pg_tests, NULL, NULL);
+	} else if (getenv("HARTLINE_REQUIRE_PG")) {
+		fprintf(stderr, "db_writer_postgresql: PostgreSQL required (HARTLINE_REQUIRE_PG) but PGHOST/PGPORT are not set\n");
+		failed++;
+	} else {
+		fprintf(stderr, "db_writer_postgresql: skipped: no PostgreSQL in the environment (run under pg_virtualenv)\n");
+	}
+	return failed;
+}
