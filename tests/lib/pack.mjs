@@ -138,10 +138,9 @@ export const EMERGENCY_DEPARTMENTS = PACK.emergency_departments || [];
 export const SOURCES = ids(PACK.referral_sources);
 need(SOURCES.length >= 3, 'three referral sources');
 
-/** The i-th referral source id. */
+/** The i-th referral source id (taken round when the pack has fewer). */
 export function source(i = 0) {
-  need(i < SOURCES.length, `${i + 1} referral sources`);
-  return SOURCES[i];
+  return SOURCES[i % SOURCES.length];
 }
 
 /** A source's name. */
@@ -161,8 +160,7 @@ export const COMMERCIAL_SEX_CONCERNS = PACK.commercial_sex_concerns || [];
 /** The i-th concern that is not a commercial-sex concern. */
 export function concern(i = 0) {
   const plain = CONCERNS.filter((c) => !COMMERCIAL_SEX_CONCERNS.includes(c));
-  need(i < plain.length, `${i + 1} vulnerabilities that are not commercial-sex concerns`);
-  return plain[i];
+  return plain[i % plain.length];
 }
 
 /** Trafficking type ids. */
@@ -233,8 +231,13 @@ export const FAST_ANSWER_SERVICES = (PACK.referral_answer && PACK.referral_answe
 /** The i-th service that has no answer deadline of its own. */
 export function service(i = 0) {
   const plain = SERVICES.filter((s) => !FAST_ANSWER_SERVICES.some((f) => f.service === s));
-  need(i < plain.length, `${i + 1} services without an answer deadline of their own`);
-  return plain[i];
+  return plain[i % plain.length];
+}
+
+/** The i-th of a list (taken round when it is shorter). */
+export function nth(list, i = 0) {
+  need(list.length > 0, 'a list this test needs');
+  return list[i % list.length];
 }
 
 /** Lists of reasons and outcomes, by the pack's key. */
@@ -282,3 +285,54 @@ export function course(id) {
 
 /** What makes an agency trafficking-informed: { courses, within_months, min_staff, min_supervisors }. */
 export const INFORMED = PACK.trafficking_informed;
+
+// ---- time ----
+
+/** The pack's zone's offset from UTC at instant (a Date or ms), in minutes (-300 for UTC-5). */
+export function utcOffsetMinutes(instant) {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: TIME_ZONE, timeZoneName: 'longOffset' })
+    .formatToParts(new Date(instant)).find((p) => p.type === 'timeZoneName').value;
+  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+}
+
+/** The local time "YYYY-MM-DDTHH:MM:SS" in the pack's zone as RFC 3339 with its offset (e.g. -05:00). */
+export function localTime(local) {
+  // The offset at the instant the wall time names (taken twice, for a time near a change).
+  let offset = utcOffsetMinutes(Date.parse(`${local}Z`));
+  offset = utcOffsetMinutes(Date.parse(`${local}Z`) - offset * 60_000);
+  const sign = offset < 0 ? '-' : '+';
+  const a = Math.abs(offset);
+  return `${local}${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+// ---- places by position ----
+
+/**
+ * The oi-th office of the ri-th region (taken round when the region has
+ * fewer): tests name places by position, "the second office of the first
+ * region", not by a state's names.
+ */
+export function office(ri, oi = 0) {
+  const offices = officesOf(region(ri));
+  return offices[oi % offices.length];
+}
+
+/**
+ * The ti-th town of office(ri, oi) that no other region lists (taken round
+ * when it has fewer).
+ */
+export function town(ri, oi = 0, ti = 0) {
+  const own = office(ri, oi).towns.filter((t) => regionsOfTown(t).length === 1);
+  need(own.length > 0, `a town of office ${office(ri, oi).id} that no other region lists`);
+  return own[ti % own.length];
+}
+
+/** Age group ids, in the pack's order. */
+export const AGE_GROUP_IDS = ids(PACK.age_groups);
+
+/** Course ids, in the pack's order. */
+export const COURSE_IDS = COURSES.map((c) => c.id);
+
+/** Emergency department ids. */
+export const EMERGENCY_DEPARTMENT_IDS = EMERGENCY_DEPARTMENTS.map((e) => e.id);
