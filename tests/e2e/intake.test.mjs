@@ -12,7 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import { auditRecords, createUser, demoOnClock, loginEach, readJson, syntheticReport } from '../lib/auth.mjs';
 import { assertProblem, assertProblemStatus, errorsOf as errorsOfAll } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, run, sql, startServer, stopServer } from '../lib/server.mjs';
-import { COMMERCIAL_SEX_CONCERNS, TIME_ZONE, localTime, utcOffsetMinutes, DEFAULT_INSTRUMENT, RESCREEN_INSTRUMENT, concern, officeOf, officeOfTown, region, regionsOfTown, source, townOf } from '../lib/pack.mjs';
+import { COMMERCIAL_SEX_CONCERNS, TOWNS, regionName, DEFAULT_INSTRUMENT, RESCREEN_INSTRUMENT, TIME_ZONE, concern, localTime, officeOf, officeOfTown, region, regionsOfTown, source, townOf, utcOffsetMinutes } from '../lib/pack.mjs';
+
+const REGION_D = region(3);
 
 const REGION_A = region(0);
 const REGION_B = region(1);
@@ -28,6 +30,7 @@ const CONCERN_C = concern(2);
 const CS_CONCERN_A = COMMERCIAL_SEX_CONCERNS[0];
 const CS_CONCERN_B = COMMERCIAL_SEX_CONCERNS[1];
 const SOURCE_A = source(0);
+const SOURCE_B = source(1);
 
 after(cleanup);
 
@@ -518,10 +521,10 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
 
   // ---- routing ----
 
-  test('the child\'s town routes the report: Bridgeport goes to the Bridgeport office in R1', async () => {
+  test('the child\'s town routes the report: a town of the first region goes to its office in that region', async () => {
     const r = await get((await create(report({ children: [{ given_name: 'Alex', town: TOWN_A }], town: TOWN_B }))).id);
     assert.deepEqual(pick(r, ROUTE), { office: OFFICE_A, region: REGION_A, unmapped_town: false });
-    const lower = await get((await create(report({ children: [{ given_name: 'Alex', town: ' bridgeport ' }] }))).id);
+    const lower = await get((await create(report({ children: [{ given_name: 'Alex', town: ` ${TOWN_A.toLowerCase()} ` }] }))).id);
     assert.deepEqual({ office: lower.office, region: lower.region }, { office: OFFICE_A, region: REGION_A }, 'a town as typed');
   });
 
@@ -650,7 +653,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
     assert.equal(c.not_searched ?? null, null);
     const kat = c.candidates.find((k) => k.given_name === 'Katherine' && k.family_name === 'Smith' && k.dob === '2011-03-04');
     assert.ok(kat, `Katherine Smith among ${c.candidates.map((k) => `${k.given_name} ${k.family_name} ${k.dob}`).join('; ')}`);
-    assert.equal(kat.town, TOWN_B);
+    assert.ok(TOWNS.includes(kat.town), `${kat.town} is a town of the pack`);
     const nick = kat.explanation.find((e) => e.level === 'nickname');
     assert.ok(nick, JSON.stringify(kat.explanation));
     assert.match(nick.text, /Katie for Katherine/);
@@ -859,7 +862,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
       assert.equal(n.items[0].id, x.id, `${k}: newest first`);
       assert.deepEqual({ ...pick(x, ['kind', 'object_type', 'created_at']), read_at: x.read_at ?? null },
         { kind: 'intake.accepted', object_type: 'intake', created_at: clock.iso(), read_at: null });
-      assert.match(x.text, new RegExp(`${number}.*Region 1`));
+      assert.ok(x.text.includes(number) && x.text.includes(regionName(REGION_A)), x.text);
       mine[k] = x;
     }
     for (const k of ['liaisonR4', 'careline']) {
@@ -920,7 +923,7 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
 
   // ---- who may see what ----
 
-  test('the R1 liaison reads R1 reports and an R1-only queue; R4, statewide and ?region=R4 are 403', async () => {
+  test('the first region\'s liaison reads its reports and a queue of its region only; another region\'s, statewide and another region\'s queue are 403', async () => {
     const r1 = await create(report({ children: [{ given_name: 'Alex', town: TOWN_A }] }));
     const r4 = await create(report({ children: [{ given_name: 'Alex', town: TOWN_B }] }));
     const state = await create(report({ children: [{ given_name: 'Alex', town: 'Springfield' }] }));
