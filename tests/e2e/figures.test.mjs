@@ -18,7 +18,7 @@ import {
 import { assertProblem, errorsOf } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, loadDefaultPack, mediaType, run, startServer, stopServer, tempFile } from '../lib/server.mjs';
 import { readXlsx } from '../lib/zip.mjs';
-import { AGE_GROUPS, RESCREEN_INSTRUMENT, TRAFFICKING_TYPES, concern, nth, region, source, town } from '../lib/pack.mjs';
+import { AGE_GROUPS, RESCREEN_INSTRUMENT, TIME_ZONE, TRAFFICKING_TYPES, concern, localTime, nth, region, source, town } from '../lib/pack.mjs';
 
 const SOURCE_EMS = source(2);
 const REGION_B = region(1);
@@ -239,7 +239,7 @@ describe(`figures (${ENGINE})`, { timeout: 240_000 }, () => {
     // A child referred in two years is in both: a total, if any, counts the child once.
     if (c.total) assert.equal(c.total.value, PAST.children);
     const src = await fig(as.hart, `by=source&measure=children&${PAST_RANGE}`);
-    assert.equal(column(src).school, PAST.sources.school - 1);
+    assert.equal(column(src)[SOURCE_A], PAST.sources[SOURCE_A] - 1);
 
     const rep = await fig(as.hart, PAST_RANGE, 'repeat');
     assert.equal(rep.figure, 'repeat');
@@ -525,21 +525,23 @@ describe(`figures (${ENGINE})`, { timeout: 240_000 }, () => {
       year: column(await fig(as.hart, `by=year&${q}`)),
       age: await fig(as.hart, `by=age&${q}`),
     };
-    // 03:00 UTC on New Year's Day is still New Year's Eve in Connecticut.
+    // 10 pm on New Year's Eve in the pack's time zone is New Year's Day in UTC.
+    const eve = localTime('2025-12-31T22:00:00');
+    assert.ok(new Date(eve).toISOString().startsWith('2026-01-01'), `${eve} is already 2026 in UTC`);
     await intake({
-      source: SOURCE_EMS, receivedAt: '2026-01-01T03:00:00Z',
+      source: SOURCE_EMS, receivedAt: eve,
       children: [child({ town: TOWN_B, estimated_age: 16, sex: 'M' }), child({ town: TOWN_B, estimated_age: 12, sex: 'F' })],
     });
-    await intake({ source: SOURCE_EMS, receivedAt: '2026-01-01T04:00:00Z', children: [child({ town: TOWN_B })], accept: false });
+    await intake({ source: SOURCE_EMS, receivedAt: localTime('2025-12-31T23:00:00'), children: [child({ town: TOWN_B })], accept: false });
     const after = {
       src: column(await fig(as.hart, `by=source&${q}`)),
       reg: column(await fig(as.hart, `by=region&${q}`)),
       year: column(await fig(as.hart, `by=year&${q}`)),
       age: await fig(as.hart, `by=age&${q}`),
     };
-    assert.equal(after.src.ems - (before.src.ems ?? 0), 2, 'two children, two referrals; the report not accepted is none');
+    assert.equal(after.src[SOURCE_EMS] - (before.src[SOURCE_EMS] ?? 0), 2, 'two children, two referrals; the report not accepted is none');
     assert.equal(after.reg[REGION_B] - (before.reg[REGION_B] ?? 0), 2);
-    assert.equal((after.year['2025'] ?? 0) - (before.year['2025'] ?? 0), 2, 'received 2025-12-31 in America/New_York');
+    assert.equal((after.year['2025'] ?? 0) - (before.year['2025'] ?? 0), 2, `received 2025-12-31 in ${TIME_ZONE}`);
     assert.equal((after.year['2026'] ?? 0) - (before.year['2026'] ?? 0), 0);
     const ageDelta = (g) => rowOf(after.age, g).cells[0].value - rowOf(before.age, g).cells[0].value;
     assert.equal(ageDelta(AGE_GROUP_NAME_B), 1);
@@ -555,12 +557,14 @@ describe(`figures (${ENGINE})`, { timeout: 240_000 }, () => {
     const b = await newCase(TOWN_B2);
     const c = await newCase(TOWN_B2);
     const d = await newCase(TOWN_B2);
-    // 19:30 on September 30 in Connecticut: FFY 2026.
-    await patchCase(a.id, { victim_status: 'suspected', identified_at: '2026-09-30T23:30:00Z', trafficking_type: TYPE_A });
-    // 23:30 on September 30 in Connecticut, though October 1 in UTC: still FFY 2026.
-    await patchCase(b.id, { victim_status: 'confirmed', identified_at: '2026-10-01T03:30:00Z' });
-    // October 1 in Connecticut: FFY 2027.
-    await patchCase(c.id, { victim_status: 'suspected', identified_at: '2026-10-01T12:00:00Z' });
+    // 19:30 on September 30 in the pack's time zone: FFY 2026.
+    await patchCase(a.id, { victim_status: 'suspected', identified_at: localTime('2026-09-30T19:30:00'), trafficking_type: TYPE_A });
+    // 23:30 on September 30 there, though October 1 in UTC: still FFY 2026.
+    const late = localTime('2026-09-30T23:30:00');
+    assert.ok(new Date(late).toISOString().startsWith('2026-10-01'), `${late} is October 1 in UTC`);
+    await patchCase(b.id, { victim_status: 'confirmed', identified_at: late });
+    // October 1 there: FFY 2027.
+    await patchCase(c.id, { victim_status: 'suspected', identified_at: localTime('2026-10-01T08:00:00') });
     // At risk is not a victim.
     await patchCase(d.id, { victim_status: 'at_risk' });
     // Confirming a suspected child later is the same child, once.

@@ -7,12 +7,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { createUser, login } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
-import { PACK_ID, PACK_PATH } from '../lib/pack.mjs';
-import { ENGINE, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempDir, tempFile } from '../lib/server.mjs';
-import { region } from '../lib/pack.mjs';
-
-const REGION_A = region(0);
-
+import { PACK_ID, PACK_PATH, region } from '../lib/pack.mjs';
+import { ENGINE, SOURCE_ROOT, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempDir, tempFile } from '../lib/server.mjs';
 
 const EXPECTED = 'regions[2].offices[0].region: unknown region "R7"';
 
@@ -130,7 +126,7 @@ describe(`hartline pack check on a broken pack (${ENGINE})`, { timeout: 120_000 
       'deadlines[0].minutes: must be an integer from 1 to 525600',
       'services[1].name: must be a string',
       // The offices of the region without an id name a region that is gone.
-      'regions[0].offices[0].region: unknown region REGION_A',
+      `regions[0].offices[0].region: unknown region "${region(0)}"`,
     ])
       assert.ok(lines.includes(`${file}: ${want}`), `stderr has "${file}: ${want}"; stderr was:\n${r.stderr}`);
     const count = lines.filter((l) => l.startsWith(`${file}: `)).length;
@@ -138,7 +134,7 @@ describe(`hartline pack check on a broken pack (${ENGINE})`, { timeout: 120_000 
   });
 
   test('the shipped pack checks ok', async () => {
-    const r = await run(['pack', 'check', path.join(process.env.HARTLINE_SOURCE_ROOT ?? '.', 'packs', 'connecticut.json')],
+    const r = await run(['pack', 'check', path.join(SOURCE_ROOT, 'packs', 'connecticut.json')],
       { cwd: tempDir() });
     assert.equal(r.code, 0, `exit code; stderr: ${r.stderr}`);
     assert.match(r.stdout, /: ok: connecticut /);

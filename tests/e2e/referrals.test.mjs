@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertProblem, assertProblemStatus, errorsOf } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, startServer, until } from '../lib/server.mjs';
-import { DECLINE_REASONS, FAST_ANSWER_SERVICES, OUTCOMES, RELIEF_OFFENCES, concern, nth, region, service, source, town } from '../lib/pack.mjs';
+import { DECLINE_REASONS, FAST_ANSWER_SERVICES, OUTCOMES, RELIEF_OFFENCES, concern, nameOf, nth, region, service, source, town } from '../lib/pack.mjs';
 
 const SOURCE_A = source(0);
 const CONCERN_A = concern(0);
@@ -114,7 +114,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertFieldError(await patch(first.id, { version: seen.version, status: 'declined', reason_code: 'other' }, as.harbor), 'note', 'another reason needs a note');
     const declined = await readJson(await patch(first.id, { version: seen.version, status: 'declined', reason_code: DECLINE_A }, as.harbor), 200, 'decline');
     assert.equal(declined.status, 'declined');
-    assert.equal(declined.reason_name, 'No opening');
+    assert.equal(declined.reason_name, nameOf('referral_decline_reasons', DECLINE_A));
 
     const res2 = await as.hart.fetch(`${REFERRALS}/${first.id}/rereferral`, { method: 'POST', body: { provider_id: provider.beacon, note: 'Harbor Light is full' } });
     const second = await readJson(res2, 201, 're-refer');
@@ -131,7 +131,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertFieldError(await patch(second.id, { version: r.version, status: 'completed' }, as.beacon), 'outcome', 'a completion needs its outcome');
     r = await readJson(await patch(second.id, { version: r.version, status: 'completed', outcome: OUTCOME_A, note: 'Met every week' }, as.beacon), 200, 'complete');
     assert.equal(r.status, 'completed');
-    assert.equal(r.outcome_name, 'Goals met');
+    assert.equal(r.outcome_name, nameOf('referral_outcomes', OUTCOME_A));
     assert.deepEqual(r.moves, []);
     assert.deepEqual(r.steps.map((s) => s.status), ['pending', 'accepted', 'started', 'completed']);
     assert.equal(r.steps[3].note, 'Met every week');
@@ -149,7 +149,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     // The answer duties were met by the answers.
     const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).items.filter((d) => d.kind === 'referral_answer');
     assert.deepEqual(duties.map((d) => d.status).sort(), ['met_on_time', 'met_on_time']);
-    assert.ok(duties.some((d) => d.name === 'Provider answer: Mentoring (Harbor Light)'), JSON.stringify(duties));
+    assert.ok(duties.some((d) => d.name === `Provider answer: ${nameOf('services', SERVICE_A)} (Harbor Light)`), JSON.stringify(duties));
     // Every read of a referral is audited.
     const admin = await login(server.url, demo.byRole.admin.username, demo.byRole.admin.password);
     const reads = (await admin.get('/api/v1/audit?action=referral.read&limit=500')).items;
@@ -248,9 +248,9 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('an answer not given in time is overdue on the dashboard and the sweep tells the referrer and HART', async () => {
     const r = await readJson(await refer({ provider_id: provider.harbor, service: FAST_SERVICE_A, reason: 'Meet today', urgency: 'emergency' }), 201, 'refer');
-    assert.equal(r.answer_due_at, clock.iso(4 * HOUR_MS).replace(/\.\d+Z$/, 'Z'));
+    assert.equal(r.answer_due_at, clock.iso(FAST_ANSWER_SERVICES[0].minutes * MINUTE_MS).replace(/\.\d+Z$/, 'Z'));
     clock.set(clock.ms + 5 * HOUR_MS);
-    const name = 'Provider answer: Survivor care (rapid response) (Harbor Light)';
+    const name = `Provider answer: ${nameOf('services', FAST_SERVICE_A)} (Harbor Light)`;
     const notes = await until(async () => {
       const n = (await as.hart.get('/api/v1/notifications')).items.filter((x) => x.kind === 'deadline_overdue' && x.text.includes(name));
       return n.length ? n : null;

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { demoOnClock, loginEach } from '../lib/auth.mjs';
 import { ENGINE, cleanup, startServer, stopServer } from '../lib/server.mjs';
-import { COURSE_IDS, nth, region } from '../lib/pack.mjs';
+import { AUDIENCES, COURSE_IDS, nameOf, nth, region } from '../lib/pack.mjs';
 
 const COURSE_A = nth(COURSE_IDS, 0);
 const COURSE_B = nth(COURSE_IDS, 1);
@@ -69,7 +69,7 @@ describe(`training sign-in sheet import (${ENGINE})`, { timeout: 240_000 }, () =
     }
     assert.ok(provider, 'a provider not yet informed');
     const staff = `Quinn Importer,quinn.importer@example.org,${provider.code},Clinical supervisor,service_providers,yes,yes\n`
-      + `Rowan Importer,rowan.importer@example.org,${provider.name},Youth worker,Service providers,yes,yes\n`;
+      + `Rowan Importer,rowan.importer@example.org,${provider.name},Youth worker,${nameOf('training_audiences', nth(AUDIENCES, 7))},yes,yes\n`;
     const day1 = await schedule(COURSE_A, '2026-11-04');
     const dry = await sheet(day1.id, HEADER + staff, true);
     assert.equal(dry.status, 200, dry.text);

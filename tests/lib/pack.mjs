@@ -336,3 +336,8 @@ export const COURSE_IDS = COURSES.map((c) => c.id);
 
 /** Emergency department ids. */
 export const EMERGENCY_DEPARTMENT_IDS = EMERGENCY_DEPARTMENTS.map((e) => e.id);
+
+/** The wall time "YYYY-MM-DDTHH:MM:SS" in the pack's zone as UTC, "YYYY-MM-DDTHH:MM:SSZ". */
+export function utcOf(local) {
+  return new Date(localTime(local)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

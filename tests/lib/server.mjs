@@ -85,7 +85,11 @@ export function withTestPack(args) {
   if (!PACK_GIVEN || args.length === 0 || args[0].startsWith('-')) return args;
   if (args.some((a) => a === '--pack' || a.startsWith('--pack='))) return args;
   if (args.includes('--help') || args[0] === 'help' || !takesPack(args[0])) return args;
-  return [...args, '--pack', PACK_PATH];
+  // Before the first option: an option the test leaves without its value
+  // stays last, as the test wrote it.
+  let at = args.findIndex((a, i) => i > 0 && a.startsWith('-'));
+  if (at < 0) at = args.length;
+  return [...args.slice(0, at), '--pack', PACK_PATH, ...args.slice(at)];
 }
 
 // Time limits. Generous so that a sanitizer build on a slow machine passes;
