@@ -46,8 +46,8 @@ describe(`training sign-in sheet import (${ENGINE})`, { timeout: 240_000 }, () =
   test('a bad file is refused whole with every line named; nothing is written', async () => {
     const s = await schedule(COURSE_A, '2026-11-03');
     const before = await as.trainer.get(`${T}/trainees?limit=500`);
-    const r = await sheet(s.id, `${HEADER}Good Person,good.person@example.org,,,dcf_staff,yes,yes\n`
-      + ',not-an-address,,,nobody,maybe,\nLate Person,,,,dcf_staff,no,yes\n');
+    const r = await sheet(s.id, `${HEADER}Good Person,good.person@example.org,,,${nth(AUDIENCES, 0)},yes,yes\n`
+      + `,not-an-address,,,nobody,maybe,\nLate Person,,,,${nth(AUDIENCES, 0)},no,yes\n`);
     assert.equal(r.status, 422, r.text);
     const at = (line, column) => r.json.errors.find((e) => e.line === line && e.column === column);
     assert.ok(at(3, 'name') && at(3, 'email') && at(3, 'audience') && at(3, 'attended'), r.text);
@@ -56,8 +56,8 @@ describe(`training sign-in sheet import (${ENGINE})`, { timeout: 240_000 }, () =
     const now = await as.trainer.get(`${T}/trainees?limit=500`);
     assert.equal(now.items.length, before.items.length);
     assert.equal((await as.trainer.get(`${T}/sessions/${s.id}`)).registrations.length, 0);
-    assert.equal((await sheet(s.id, `${HEADER}A,,,,dcf_staff,yes,\n`, false, 'hart')).status, 403);
-    assert.equal((await sheet(999999, `${HEADER}A,,,,dcf_staff,yes,\n`)).status, 404);
+    assert.equal((await sheet(s.id, `${HEADER}A,,,,${nth(AUDIENCES, 0)},yes,\n`, false, 'hart')).status, 403);
+    assert.equal((await sheet(999999, `${HEADER}A,,,,${nth(AUDIENCES, 0)},yes,\n`)).status, 404);
   });
 
   test('a provider becomes trafficking-informed after the import of a Day 2 sheet', async () => {
@@ -68,7 +68,7 @@ describe(`training sign-in sheet import (${ENGINE})`, { timeout: 240_000 }, () =
       if (full.informed_status !== 'informed') { provider = full; break; }
     }
     assert.ok(provider, 'a provider not yet informed');
-    const staff = `Quinn Importer,quinn.importer@example.org,${provider.code},Clinical supervisor,service_providers,yes,yes\n`
+    const staff = `Quinn Importer,quinn.importer@example.org,${provider.code},Clinical supervisor,${nth(AUDIENCES, 7)},yes,yes\n`
       + `Rowan Importer,rowan.importer@example.org,${provider.name},Youth worker,${nameOf('training_audiences', nth(AUDIENCES, 7))},yes,yes\n`;
     const day1 = await schedule(COURSE_A, '2026-11-04');
     const dry = await sheet(day1.id, HEADER + staff, true);

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 
-import { AGE_GROUPS, REGIONS, SOURCES, TRAFFICKING_TYPES, ageGroupName, concern, townOf } from './pack.mjs';
+import { AGE_GROUPS, REGIONS, SOURCES, TRAFFICKING_TYPES, ageGroupName, concern, regionsOfTown, townsOf } from './pack.mjs';
 import { findAll, parseXml, textOf } from './xml.mjs';
 
 // ---- the file of past years ----
@@ -51,7 +51,11 @@ export const PAST = {
 
 // Two towns of each region; the fourth region's rows give their region and
 // no town (null).
-const TOWNS = Object.fromEntries(PAST_REGIONS.map((r, i) => [r, i === 3 ? [townOf(r, 0), null] : [townOf(r, 0), townOf(r, 1)]]));
+const ownTowns = (r) => townsOf(r).filter((t) => regionsOfTown(t).length === 1);
+const TOWNS = Object.fromEntries(PAST_REGIONS.map((r, i) => {
+  const own = ownTowns(r);
+  return [r, i === 3 ? [own[0], null] : [own[0], own[1 % own.length]]];
+}));
 export const AGE_GROUP_OF = (age) => Object.keys(AGES).find((g) => AGES[g].includes(age)) ?? ageGroupName(age);
 const TYPES = [...[0, 1, 3, 4].map((i) => TRAFFICKING_TYPES[i % TRAFFICKING_TYPES.length]), ''];
 const PAST_CONCERNS = [0, 1, 2, 3].map((i) => concern(i));
