@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoServer, login, readJson } from '../lib/auth.mjs';
+import { DEMO_TEAM, demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, viewOf, withPage } from './browser.mjs';
 import { region, town } from '../lib/pack.mjs';
@@ -252,9 +252,9 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
   test('the MDT member sees its team page and the MDT view of the case it reviews', async () => {
     // HART puts the case before mdt-r1 (made by hartline demo, or here).
     const hart = await login(server.url, demo.byRole.hart.username, demo.byRole.hart.password);
-    let team = (await hart.get('/api/v1/teams?limit=500')).items.find((t) => t.code === 'mdt-r1');
+    let team = (await hart.get('/api/v1/teams?limit=500')).items.find((t) => t.code === DEMO_TEAM);
     if (!team) {
-      const { id } = await readJson(await hart.fetch('/api/v1/teams', { method: 'POST', body: { code: 'mdt-r1', name: 'Region 1 MDT', region: REGION_A } }), 201, 'team');
+      const { id } = await readJson(await hart.fetch('/api/v1/teams', { method: 'POST', body: { code: DEMO_TEAM, name: 'Region 1 MDT', region: REGION_A } }), 201, 'team');
       team = { id };
       // The MDT user reaches the team only as a member of it.
       const mdtUser = (await login(server.url, demo.byRole.mdt.username, demo.byRole.mdt.password)).user;

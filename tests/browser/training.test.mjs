@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoServer, login, readJson } from '../lib/auth.mjs';
+import { DEMO_PROVIDER, demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import {
   PHONE, assertAxeClean, checkPhonePage, closeAll, launchBrowser, openAppAs, screenshot, withPage,
@@ -50,7 +50,7 @@ before(async () => {
     name: 'Casey Browsertrain', email: 'casey.browsertrain@example.org', audience: 'service_providers', organisation: 'Beacon House',
   } }), 201)).id;
   // Two staff of the demo provider user's agency.
-  const harbor = (await trainer.get('/api/v1/providers?q=harbor_light_r1')).items.find((p) => p.code === 'harbor_light_r1');
+  const harbor = (await trainer.get(`/api/v1/providers?q=${DEMO_PROVIDER}`)).items.find((p) => p.code === DEMO_PROVIDER);
   for (const [name, supervisor] of [['Jamie Harborstaff', true], ['Riley Harborstaff', false]]) {
     await readJson(await trainer.fetch('/api/v1/training/trainees', { method: 'POST', body: {
       name, audience: 'service_providers', organisation: 'Harbor Light', provider_id: harbor.id, supervisor,

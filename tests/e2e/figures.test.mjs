@@ -18,7 +18,7 @@ import {
 import { assertProblem, errorsOf } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, loadDefaultPack, mediaType, run, startServer, stopServer, tempFile } from '../lib/server.mjs';
 import { readXlsx } from '../lib/zip.mjs';
-import { AGE_GROUPS, RESCREEN_INSTRUMENT, TIME_ZONE, TRAFFICKING_TYPES, concern, localTime, nth, region, source, town } from '../lib/pack.mjs';
+import { AGE_GROUPS, RESCREEN_INSTRUMENT, TIME_ZONE, TRAFFICKING_TYPES, concern, deadline, localTime, nth, region, source, town } from '../lib/pack.mjs';
 
 const SOURCE_EMS = source(2);
 const REGION_B = region(1);
@@ -39,6 +39,8 @@ const TOWN_C = town(2, 1, 13);
 after(cleanup);
 
 const STATS = '/api/v1/stats';
+const RAPID_TARGET = deadline('rapid_response_target').minutes;
+const RAPID_MINUTES = [RAPID_TARGET * 3 / 8, RAPID_TARGET * 3 / 4, RAPID_TARGET * 3 / 2].map(Math.round);
 const PACK = loadDefaultPack();
 const PAST_RANGE = `from=${PAST.from}&to=${PAST.to}`;
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -599,7 +601,9 @@ describe(`figures (${ENGINE})`, { timeout: 240_000 }, () => {
       // No NCMEC report: that duty stays unmet.
       await patchSub(`/api/v1/cases/${e.id}/missing-episodes/${ep.id}`, { located_at: '2026-07-03T09:00:00Z' });
       await post(e.id, 'events', { kind: 'rescreen', missing_episode_id: ep.id, occurred_at: '2026-07-03T15:00:00Z', answers: Object.fromEntries(SSCST.items.map((i) => [i.id, false])) });
-      for (const [reqAt, arrAt] of [['2026-08-01T10:00:00Z', '2026-08-01T10:45:00Z'], ['2026-08-05T10:00:00Z', '2026-08-05T11:30:00Z'], ['2026-08-09T10:00:00Z', '2026-08-09T13:00:00Z']]) {
+      // Arrivals at 3/8, 3/4 and 3/2 of the pack's target (45, 90 and 180 minutes of 120).
+      for (const [reqAt, mins] of [['2026-08-01T10:00:00Z', RAPID_MINUTES[0]], ['2026-08-05T10:00:00Z', RAPID_MINUTES[1]], ['2026-08-09T10:00:00Z', RAPID_MINUTES[2]]]) {
+        const arrAt = new Date(Date.parse(reqAt) + mins * MINUTE_MS).toISOString().replace('.000Z', 'Z');
         const rr = await post(e.id, 'rapid-responses', { requested_at: reqAt, responder: 'Youth advocate' });
         await patchSub(`/api/v1/cases/${e.id}/rapid-responses/${rr.id}`, { arrived_at: arrAt });
       }
@@ -638,16 +642,16 @@ describe(`figures (${ENGINE})`, { timeout: 240_000 }, () => {
     assertUnrecoverable(an, 'analyst missing');
   });
 
-  test('rapid response: requests, arrivals, within the 120-minute target, the median and 90th percentile minutes', async () => {
+  test('rapid response: requests, arrivals, within the pack\'s target, the median and 90th percentile minutes', async () => {
     const { base } = await r3Case();
     const rapid = await fig(as.hart, R3_2026, 'rapid-response');
     assert.equal(rowOf(base.rapid, '2026').cells[colIndex(base.rapid, /^requests?$/)].value, 0, 'no rapid response in R3 before');
     assert.equal(val(rapid, /^requests?$/), 3);
     assert.equal(val(rapid, /^arrivals?$/), 3);
-    assert.equal(val(rapid, 'within_target'), 2, '45 and 90 minutes are within the 120-minute target, 180 is not');
-    assert.equal(val(rapid, /median/), 90);
+    assert.equal(val(rapid, 'within_target'), 2, `${RAPID_MINUTES[0]} and ${RAPID_MINUTES[1]} minutes are within the ${RAPID_TARGET}-minute target, ${RAPID_MINUTES[2]} is not`);
+    assert.equal(val(rapid, /median/), RAPID_MINUTES[1]);
     const p90 = val(rapid, /90/);
-    assert.ok(p90 >= 90 && p90 <= 180, `the 90th percentile of 45, 90, 180 minutes: ${p90}`);
+    assert.ok(p90 >= RAPID_MINUTES[1] && p90 <= RAPID_MINUTES[2], `the 90th percentile of ${RAPID_MINUTES.join(', ')} minutes: ${p90}`);
     const an = await fig(as.analyst, R3_2026, 'rapid-response');
     for (const c of rowOf(an, '2026').cells) assert.equal(c.value, null, `three requests are a small count, and what is computed from them goes too: ${JSON.stringify(an.rows)}`);
   });

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
+import { DEMO_PROVIDER, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertProblemStatus } from '../lib/http.mjs';
 import { ENGINE, cleanup, startServer, stopServer } from '../lib/server.mjs';
-import { AUDIENCES, COURSE_IDS, nth, region } from '../lib/pack.mjs';
+import { AUDIENCES, COURSE_IDS, nameOf, nth, region } from '../lib/pack.mjs';
 
 const AUDIENCE_A = nth(AUDIENCES, 7);
 const COURSE_A = nth(COURSE_IDS, 0);
@@ -43,8 +43,8 @@ describe(`training (${ENGINE})`, { timeout: 240_000 }, () => {
     const { clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z');
     server = await startServer({ db, env: clock.env });
     await loginEach(server, demo.users, as);
-    const found = await as.hart.get('/api/v1/providers?q=harbor_light_r1');
-    harborId = found.items.find((p) => p.code === 'harbor_light_r1').id;
+    const found = await as.hart.get(`/api/v1/providers?q=${DEMO_PROVIDER}`);
+    harborId = found.items.find((p) => p.code === DEMO_PROVIDER).id;
   });
   after(() => stopServer(server));
 
@@ -108,7 +108,8 @@ describe(`training (${ENGINE})`, { timeout: 240_000 }, () => {
     const p = await person('Dana Prereq');
     const d2 = await schedule(COURSE_B, 10, '2026-12-05');
     const refused = await assertProblemStatus(await register(d2.id, p), 409, { type: 'prerequisite-missing' });
-    assert.match(refused.detail, /needs .*Day 1.* first: Dana Prereq has not completed it/i);
+    const first = nameOf('courses', COURSE_A).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(refused.detail, new RegExp(`needs .*${first}.* first: Dana Prereq has not completed it`, 'i'));
     assert.equal((await as.trainer.get(`${T}/sessions/${d2.id}`)).registrations.length, 0);
     const d1 = await schedule(COURSE_A, 10, '2026-11-10');
     await readJson(await register(d1.id, p), 201);
