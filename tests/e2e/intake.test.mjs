@@ -31,6 +31,7 @@ const CS_CONCERN_A = COMMERCIAL_SEX_CONCERNS[0];
 const CS_CONCERN_B = COMMERCIAL_SEX_CONCERNS[1];
 const SOURCE_A = source(0);
 const SOURCE_B = source(1);
+const SOURCE_SELF = source(8);
 
 after(cleanup);
 
@@ -234,11 +235,11 @@ describe(`Careline intakes (${ENGINE})`, { timeout: 90_000 }, () => {
     assert.deepEqual(child, body.children[0]);
 
     // An anonymous reporter's identity is not kept; the source is.
-    const anon = await create(report({ reporter: { source: 'youth_self', name: 'Not kept', anonymous: true } }));
+    const anon = await create(report({ reporter: { source: SOURCE_SELF, name: 'Not kept', anonymous: true } }));
     const ra = await get(anon.id);
     assert.equal(ra.reporter_anonymous, true);
     assert.equal(ra.reporter, null);
-    assert.equal(ra.source, 'youth_self');
+    assert.equal(ra.source, SOURCE_SELF);
   });
 
   test('a repeated submission with the same Idempotency-Key answers 200 with the first report and records no second', async () => {
