@@ -17,7 +17,7 @@ import {
   startServer,
   tempFile,
 } from '../lib/server.mjs';
-import { PACK, REGIONS, TIME_ZONE, deadline, office, region } from '../lib/pack.mjs';
+import { CONNECTICUT_ONLY, PACK, REGIONS, TIME_ZONE, deadline, office, region } from '../lib/pack.mjs';
 
 
 const REGION_A = region(0);
@@ -126,6 +126,17 @@ describe(`GET /api/v1/config (${ENGINE})`, { timeout: 60_000 }, () => {
     const le = cfg.deadlines.find((d) => d.id === 'law_enforcement_report');
     assert.ok(le, 'has the law_enforcement_report deadline');
     assert.equal(le.minutes, deadline('law_enforcement_report').minutes);
+  });
+
+  test('on the built-in pack: Connecticut, its six regions, Region 1 holding the Bridgeport office', CONNECTICUT_ONLY, async () => {
+    const cfg = await json(await fetch(`${server.url}/api/v1/config`));
+    assert.equal(cfg.pack.id, 'connecticut');
+    assert.equal(cfg.pack.name, 'Connecticut Department of Children and Families');
+    assert.equal(cfg.pack.time_zone, 'America/New_York');
+    assert.deepEqual(cfg.regions.map((r) => r.id), ['R1', 'R2', 'R3', 'R4', 'R5', 'R6']);
+    assert.match(cfg.regions[0].name, /^Region 1\b/);
+    assert.ok(cfg.regions[0].offices.some((o) => o.id === 'bridgeport'), 'R1 holds the bridgeport office');
+    assert.equal(new Set(cfg.regions.flatMap((r) => r.offices.flatMap((o) => o.towns))).size, 169, 'the 169 towns');
   });
 
   test('the pack is answered as is, beside the case vocabularies', async () => {
