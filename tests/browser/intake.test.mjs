@@ -629,17 +629,17 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
       const u = demo.byRole.careline;
       await logIn(p, u.username, u.password);
       await p.waitForFunction(() => !['login', 'loading'].includes(document.body.dataset.view));
-      const id = await p.evaluate(async () => {
+      const id = await p.evaluate(async (town) => {
         const me = await (await fetch('/api/v1/me')).json();
         const r = await fetch('/api/v1/intakes', {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
           body: JSON.stringify({ received_at: new Date(Date.now() - 600_000).toISOString().replace(/\.\d+Z$/, 'Z'), channel: 'phone',
-            reporter: { source: 'school' }, children: [{ given_name: 'Unscreened', family_name: 'Childtest', estimated_age: 14, town: TOWN_A }],
+            reporter: { source: 'school' }, children: [{ given_name: 'Unscreened', family_name: 'Childtest', estimated_age: 14, town }],
             narrative: 'A synthetic report.', concerns: ['runaway_awol'] }),
         });
         return (await r.json()).id;
-      });
+      }, TOWN_A);
       await p.evaluate((id) => (location.hash = `#intake/${id}`), id);
       await waitView(p, 'report');
       const choices = p.getByRole('group', { name: /^(What happens to this report|Change the decision)$/ });
