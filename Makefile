@@ -15,7 +15,7 @@ export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=0:exitcode=23
 export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
 export HARTLINE_SOURCE_ROOT := $(CURDIR)
 
-.PHONY: all deps build bench demo check check-build unit valgrind e2e e2e-sqlite browser pg-suites test-tools clean distclean
+.PHONY: all deps build bench demo check check-build unit valgrind e2e e2e-sqlite e2e-wisconsin browser pg-suites test-tools clean distclean
 .PHONY: fuzz fuzz-build fuzz-smoke
 
 all: build
@@ -59,7 +59,7 @@ bench: build
 
 # ---- the tests ----
 
-check: deps build check-build test-tools unit valgrind e2e-sqlite pg-suites browser fuzz-smoke
+check: deps build check-build test-tools unit valgrind e2e-sqlite e2e-wisconsin pg-suites browser fuzz-smoke
 	@echo "make check: all suites passed"
 
 # Tests run on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -83,8 +83,22 @@ valgrind:
 	ninja -C build-vg
 	meson test -C build-vg --setup valgrind --suite unit --print-errorlogs
 
+# The end-to-end suite runs on every pack: on packs/connecticut.json (the
+# built-in pack) with SQLite here and with PostgreSQL in pg-suites, and on
+# packs/wisconsin.json with SQLite in e2e-wisconsin. TEST_PACK=FILE runs
+# e2e-sqlite on another pack (docs/testing.md).
+TEST_PACK ?=
+WISCONSIN_PACK := packs/wisconsin.json
+
 e2e-sqlite: check-build test-tools
 	cd tests && HARTLINE_BIN=$(CURDIR)/$(CHECK_BUILD)/hartline HARTLINE_TEST_ENGINE=sqlite \
+		$(if $(TEST_PACK),HARTLINE_TEST_PACK=$(abspath $(TEST_PACK))) \
+		node --test --test-concurrency=2 e2e/
+
+e2e-wisconsin: check-build test-tools
+	@test -f $(WISCONSIN_PACK) || { echo "e2e-wisconsin: $(WISCONSIN_PACK) is missing; the suite runs on it"; exit 1; }
+	cd tests && HARTLINE_BIN=$(CURDIR)/$(CHECK_BUILD)/hartline HARTLINE_TEST_ENGINE=sqlite \
+		HARTLINE_TEST_PACK=$(CURDIR)/$(WISCONSIN_PACK) \
 		node --test --test-concurrency=2 e2e/
 
 # One throwaway PostgreSQL cluster for the database unit tests and the

@@ -8,11 +8,15 @@ import { after, before, describe, test } from 'node:test';
 
 import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, checkPhonePage, closeAll, launchBrowser, logIn, openApp, openAppAs, openPage, screenshot, screenshotFrom, serverWith, viewOf, withPage } from './browser.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_B = region(1);
+const REGION_C = region(2);
 
 const ADMIN = { username: 'admin.kim', role: 'admin', displayName: 'Kim Adeyemi', password: 'granite-orchid-ledger-5521' };
 const CASEY = { username: 'casey.w', role: 'careline', displayName: 'Casey Walsh', password: 'meadow-cinder-quill-7730' };
 const LOCKED = { username: 'lock.me', role: 'hart', displayName: 'Morgan Lee', password: 'pewter-saffron-delta-1184' };
-const NEW = { username: 'new.person', displayName: 'Nia Person', region: 'R2', password: 'harbor-violet-sketch-6612' };
+const NEW = { username: 'new.person', displayName: 'Nia Person', region: REGION_B, password: 'harbor-violet-sketch-6612' };
 
 let server;
 let browser;
@@ -323,7 +327,7 @@ describe(`user administration in Chromium (${ENGINE})`, { timeout: 180_000 }, ()
     assert.doesNotMatch(reason, /scope|_|string|null/, reason);
     await screenshot(page, 'admin-edit-error', { fullPage: false });
     await dialog.getByLabel('Role').selectOption('liaison');
-    await dialog.getByLabel('Region').selectOption('R3');
+    await dialog.getByLabel('Region').selectOption(REGION_C);
     await dialog.getByLabel('Name').fill('Casey Walsh-Ng');
     await dialog.getByRole('button', { name: 'Save the change' }).click();
     await dialog.waitFor({ state: 'hidden' });

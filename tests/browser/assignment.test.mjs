@@ -12,6 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import { auditRecords, demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, screenshot, withPage } from './browser.mjs';
+import { town } from '../lib/pack.mjs';
+
+const TOWN_A = town(0, 0, 0);
 
 let server;
 let browser;
@@ -20,7 +23,7 @@ let demo;
 let kase; // { id, number }
 let hart; // API session
 
-const CHILD = { given_name: 'Jordan', family_name: 'Assigntestchild', estimated_age: 15, town: 'Bridgeport' };
+const CHILD = { given_name: 'Jordan', family_name: 'Assigntestchild', estimated_age: 15, town: TOWN_A };
 const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
 
 async function waitView(p, v) {

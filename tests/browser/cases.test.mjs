@@ -11,9 +11,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoServer, login, readJson } from '../lib/auth.mjs';
+import { DEMO_TEAM, demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, viewOf, withPage } from './browser.mjs';
+import { region, town } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
+const REGION_B = region(1);
+const TOWN_A = town(0, 0, 0);
 
 let server;
 let browser;
@@ -24,7 +29,7 @@ let victimIntakeId; // a report of a suspected victim, 30 hours old
 let kase; // { id, number }
 let baseline; // the dashboard's counts before
 
-const CHILD = { given_name: 'Robin', family_name: 'Casetestchild', estimated_age: 15, town: 'Bridgeport' };
+const CHILD = { given_name: 'Robin', family_name: 'Casetestchild', estimated_age: 15, town: TOWN_A };
 
 const view = (p = page) => viewOf(p);
 const nav = (p = page) => p.getByRole('navigation', { name: 'Main' });
@@ -87,7 +92,7 @@ before(async () => {
   const victim = {
     ...body,
     received_at: new Date(Date.now() - 30 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    children: [{ given_name: 'Vivian', family_name: 'Suspectcase', estimated_age: 15, town: 'Bridgeport' }],
+    children: [{ given_name: 'Vivian', family_name: 'Suspectcase', estimated_age: 15, town: TOWN_A }],
     concerns: ['commercial_sex_involvement'],
   };
   ({ id: victimIntakeId } = await readJson(await careline.fetch('/api/v1/intakes', { method: 'POST', body: victim }), 201, 'record a suspected-victim report'));
@@ -197,7 +202,7 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
     const due = await entry.locator('.missing-due-list li').allInnerTexts();
     assert.equal(due.length, 2, due.join(' | '));
     assert.ok(due.some((d) => /NCMEC/.test(d)) && due.every((d) => /due in \d/.test(d)), due.join(' | '));
-    const r1 = page.locator('#dash-regions [data-region="R1"]');
+    const r1 = page.locator(`#dash-regions [data-region="${REGION_A}"]`);
     assert.match(await text(r1), /missing now/);
     await assertAxeClean(page, 'dashboard');
     await fullShot(page, 'dashboard');
@@ -247,9 +252,9 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
   test('the MDT member sees its team page and the MDT view of the case it reviews', async () => {
     // HART puts the case before mdt-r1 (made by hartline demo, or here).
     const hart = await login(server.url, demo.byRole.hart.username, demo.byRole.hart.password);
-    let team = (await hart.get('/api/v1/teams?limit=500')).items.find((t) => t.code === 'mdt-r1');
+    let team = (await hart.get('/api/v1/teams?limit=500')).items.find((t) => t.code === DEMO_TEAM);
     if (!team) {
-      const { id } = await readJson(await hart.fetch('/api/v1/teams', { method: 'POST', body: { code: 'mdt-r1', name: 'Region 1 MDT', region: 'R1' } }), 201, 'team');
+      const { id } = await readJson(await hart.fetch('/api/v1/teams', { method: 'POST', body: { code: DEMO_TEAM, name: 'Region 1 MDT', region: REGION_A } }), 201, 'team');
       team = { id };
       // The MDT user reaches the team only as a member of it.
       const mdtUser = (await login(server.url, demo.byRole.mdt.username, demo.byRole.mdt.password)).user;
@@ -298,7 +303,7 @@ describe(`the HART response in Chromium (${ENGINE})`, { timeout: 300_000 }, () =
     const form = page.locator('#contact-form');
     await form.getByLabel(/^Name/).fill('Jordan Sample');
     await form.getByLabel(/^Kind/).selectOption('regional_liaison');
-    await form.getByLabel(/^Region/).selectOption('R2');
+    await form.getByLabel(/^Region/).selectOption(REGION_B);
     await form.getByLabel(/^Phone/).fill('203-555-0188');
     await form.getByLabel(/^E-mail/).fill('jordan.sample@example.org');
     await form.getByRole('button', { name: 'Add the contact' }).click();

@@ -13,6 +13,10 @@ import { after, before, describe, test } from 'node:test';
 import { demoServer, login } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, withPage } from './browser.mjs';
+import { region, town } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
+const TOWN_A = town(0, 0, 0);
 
 const HOUR = 3600_000;
 const iso = (msAgo) => new Date(Date.now() - msAgo).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -43,7 +47,7 @@ before(async () => {
   const hart = await login(server.url, demo.byRole.hart.username, demo.byRole.hart.password);
   const { id: intakeId } = await careline.send('POST', '/api/v1/intakes', {
     received_at: iso(30 * 60_000), channel: 'phone', reporter: { source: 'school', name: 'A school counselor' },
-    children: [{ given_name: 'Noor', family_name: 'Correctionchild', estimated_age: 15, town: 'Bridgeport' }],
+    children: [{ given_name: 'Noor', family_name: 'Correctionchild', estimated_age: 15, town: TOWN_A }],
     narrative: 'A synthetic report for the browser test.', concerns: ['runaway_awol'],
   }, 201);
   await careline.send('POST', `/api/v1/intakes/${intakeId}/disposition`, { disposition: 'accepted_hart', unscreened_reason: 'Known to the team.', version: 1 });
@@ -51,7 +55,7 @@ before(async () => {
   await hart.send('POST', `/api/v1/cases/${kase.id}/events`, { kind: 'note', text: 'Met Noor at the bus station with her aunt.' }, 201);
   await hart.send('POST', `/api/v1/cases/${kase.id}/events`, { kind: 'contact', text: LONG, occurred_at: iso(HOUR) }, 201);
   await hart.send('POST', `/api/v1/cases/${kase.id}/missing-episodes`, { last_seen_at: iso(6 * HOUR), learned_at: iso(5 * HOUR) }, 201);
-  team = await hart.send('POST', '/api/v1/teams', { code: 'mdt-cxb', name: 'Correction Browser MDT', region: 'R1' }, 201);
+  team = await hart.send('POST', '/api/v1/teams', { code: 'mdt-cxb', name: 'Correction Browser MDT', region: REGION_A }, 201);
   const review = await hart.send('POST', `/api/v1/teams/${team.id}/reviews`, { case_id: kase.id, scheduled_at: iso(4 * HOUR) }, 201);
   const held = await hart.send('PATCH', `/api/v1/teams/${team.id}/reviews/${review.id}`, {
     status: 'held', held_at: iso(4 * HOUR), action_items: [{ text: 'Call the school counselor.', owner: 'HART', due_at: iso(2 * HOUR) }],

@@ -11,6 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import { demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, screenshot, withPage } from './browser.mjs';
+import { town } from '../lib/pack.mjs';
+
+const TOWN_A = town(0, 0, 0);
 
 let server;
 let browser;
@@ -18,7 +21,7 @@ let page;
 let demo;
 let kase; // { id, number }
 
-const CHILD = { given_name: 'Robin', family_name: 'Datestestchild', estimated_age: 14, town: 'Bridgeport' };
+const CHILD = { given_name: 'Robin', family_name: 'Datestestchild', estimated_age: 14, town: TOWN_A };
 const AGENCY = 'Hartford Police (synthetic)';
 // en-US as Intl writes it: "Nov 28, 2026, 3:12 AM" (the space before AM may be a narrow one).
 const DATE_TIME = /^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}[\s\u202f][AP]M$/;

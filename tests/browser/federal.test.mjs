@@ -8,6 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { closeAll, launchBrowser, openAppAs, withPage } from './browser.mjs';
+import { town } from '../lib/pack.mjs';
+
+const TOWN_A = town(0, 0, 0);
 
 let server;
 let browser;
@@ -23,7 +26,7 @@ before(async () => {
   const now = new Date(Date.now() - 10 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const { id } = await readJson(await careline.fetch('/api/v1/intakes', { method: 'POST', body: {
     received_at: now, channel: 'phone', reporter: { source: 'school', name: 'A counselor' },
-    children: [{ given_name: 'Robin', family_name: 'Federaltestchild', estimated_age: 15, town: 'Bridgeport' }],
+    children: [{ given_name: 'Robin', family_name: 'Federaltestchild', estimated_age: 15, town: TOWN_A }],
     narrative: 'A synthetic report.', concerns: ['runaway_awol'],
   } }), 201, 'report');
   await readJson(await careline.fetch(`/api/v1/intakes/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team.', version: 1 } }), 200, 'accept');

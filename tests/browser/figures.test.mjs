@@ -14,6 +14,10 @@ import { after, before, describe, test } from 'node:test';
 import { demoServer, login } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { assertAxeClean, closeAll, launchBrowser, openAppAs, screenshot, viewOf } from './browser.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
+const REGION_B = region(1);
 
 let server;
 let browser;
@@ -88,7 +92,7 @@ before(async () => {
   ({ demo, server } = await demoServer());
   const config = await (await fetch(`${server.url}/api/v1/config`)).json();
   regions = config.regions.slice(0, 2).map((r) => ({ id: r.id, name: r.name, town: r.offices[0].towns[0] }));
-  assert.deepEqual(regions.map((r) => r.id), ['R1', 'R2']);
+  assert.deepEqual(regions.map((r) => r.id), [REGION_A, REGION_B]);
   const h = await login(server.url, demo.byRole.hart.username, demo.byRole.hart.password);
   const res = await h.fetch('/api/v1/imports/referrals', { method: 'POST', body: importCsv(), headers: { 'content-type': 'text/csv' } });
   const text = await res.text();
@@ -134,13 +138,13 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
   test('HART filters by region: the chart is asked again and the numbers change', async () => {
     const before = await chartSrc(hart);
     const old = await tableText(hart);
-    await hart.locator('#figures-region').selectOption('R2');
+    await hart.locator('#figures-region').selectOption(REGION_B);
     const cells = await nextTable(hart, old);
     assert.deepEqual(cells['2021'], ['3']);
     assert.deepEqual(cells['2022'], ['7']);
     const after = await chartSrc(hart);
     assert.notEqual(after, before);
-    assert.equal(new URL(after, server.url).searchParams.get('region'), 'R2');
+    assert.equal(new URL(after, server.url).searchParams.get('region'), REGION_B);
     await chartDrawn(hart);
     assert.match(await hart.locator('#figure-subtitle').textContent(), new RegExp(regions[1].name.replace(/[()]/g, '.') + '|R2'));
     // The choices are kept in the address.
@@ -165,8 +169,8 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     const lines = csv.trim().split(/\r?\n/);
     assert.match(lines[0], /referrals/i, 'the header names the column');
     const line = (name) => lines.find((l) => l.replace(/^"|"(?=,)/g, '').startsWith(name) || l.startsWith(`"${name}"`));
-    const r1 = line(regions[0].name) || line('R1');
-    const r2 = line(regions[1].name) || line('R2');
+    const r1 = line(regions[0].name) || line(REGION_A);
+    const r2 = line(regions[1].name) || line(REGION_B);
     assert.ok(r1 && /,12(,|$)/.test(r1), `Region 1 is 12 in the CSV:\n${csv}`);
     assert.ok(r2 && /,3(,|$)/.test(r2), `Region 2 is 3 in the CSV:\n${csv}`);
     assert.ok(lines.some((l) => /^"?total"?,15(,|$)/i.test(l)), `the total is 15:\n${csv}`);
@@ -222,7 +226,7 @@ describe(`the figures in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     await waitView(hart, 'taskforce');
     await hart.locator('#tf-from').fill('2021-01-01');
     await hart.locator('#tf-to').fill('2022-12-31');
-    await hart.locator('#tf-region').selectOption('R2');
+    await hart.locator('#tf-region').selectOption(REGION_B);
     await hart.locator('#tf-fy').selectOption('2022');
     await hart.getByRole('button', { name: 'Make the report' }).click();
     await hart.waitForFunction(() => !document.querySelector('#tf-doc').hasAttribute('aria-busy')

@@ -16,6 +16,9 @@ import { after, before, describe, test } from 'node:test';
 import { demoServer, login } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { assertAxeClean, assertNoOverflow, closeAll, gotoApp, launchBrowser, logIn, openApp, openPage, screenshot, viewOf } from './browser.mjs';
+import { town } from '../lib/pack.mjs';
+
+const TOWN_A = town(0, 0, 0);
 
 const INTAKES = '/api/v1/intakes';
 const DRAFT = '/api/v1/drafts/intake';
@@ -188,7 +191,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
     await page.keyboard.type('F');
     assert.equal(await page.locator(`#${await childId(page, 0, 'sex')}`).inputValue(), 'F');
     await tabTo(page, await childId(page, 0, 'town'));
-    await page.keyboard.type('Bridgeport');
+    await page.keyboard.type(TOWN_A);
     const aside = page.locator('#ni-children .child').first().locator('.child-match');
     await page.waitForFunction(() =>
       [...document.querySelectorAll('#ni-children .child .cand-name')].some((n) => n.textContent === 'Katherine Smith'));
@@ -236,7 +239,7 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
     assert.equal(await page.locator(`#${await childId(page, 0, 'given_name')}`).inputValue(), 'Katie');
     assert.equal(await page.locator(`#${await childId(page, 0, 'family_name')}`).inputValue(), 'Smyth');
     assert.equal(await page.locator(`#${await childId(page, 0, 'age')}`).inputValue(), '15');
-    assert.equal(await page.locator(`#${await childId(page, 0, 'town')}`).inputValue(), 'Bridgeport');
+    assert.equal(await page.locator(`#${await childId(page, 0, 'town')}`).inputValue(), TOWN_A);
     assert.ok(await page.locator('#ni-concern-detained_for_prostitution').isChecked());
     assert.match(await text(page.locator('#intake-status')), /restored/);
     await page.waitForFunction(() =>
@@ -626,17 +629,17 @@ describe(`a Careline call in Chromium, from the keyboard (${ENGINE})`, { timeout
       const u = demo.byRole.careline;
       await logIn(p, u.username, u.password);
       await p.waitForFunction(() => !['login', 'loading'].includes(document.body.dataset.view));
-      const id = await p.evaluate(async () => {
+      const id = await p.evaluate(async (town) => {
         const me = await (await fetch('/api/v1/me')).json();
         const r = await fetch('/api/v1/intakes', {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
           body: JSON.stringify({ received_at: new Date(Date.now() - 600_000).toISOString().replace(/\.\d+Z$/, 'Z'), channel: 'phone',
-            reporter: { source: 'school' }, children: [{ given_name: 'Unscreened', family_name: 'Childtest', estimated_age: 14, town: 'Bridgeport' }],
+            reporter: { source: 'school' }, children: [{ given_name: 'Unscreened', family_name: 'Childtest', estimated_age: 14, town }],
             narrative: 'A synthetic report.', concerns: ['runaway_awol'] }),
         });
         return (await r.json()).id;
-      });
+      }, TOWN_A);
       await p.evaluate((id) => (location.hash = `#intake/${id}`), id);
       await waitView(p, 'report');
       const choices = p.getByRole('group', { name: /^(What happens to this report|Change the decision)$/ });

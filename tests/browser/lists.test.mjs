@@ -11,6 +11,11 @@ import { after, before, describe, test } from 'node:test';
 import { demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, openAppAs, screenshot, withPage } from './browser.mjs';
+import { region, town } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
+const REGION_B = region(1);
+const TOWN_A = town(0, 0, 0);
 
 let server;
 let browser;
@@ -52,7 +57,7 @@ before(async () => {
     method: 'POST', body: { given_name: 'Katherine', family_name: 'Smith', dob: '2011-03-04' },
   }), 200, 'find Katherine Smith');
   katherine = match.candidates[0].person_id;
-  katherineCase = await readJson(await hart.fetch('/api/v1/cases', { method: 'POST', body: { person_id: katherine, region: 'R1' } }), 201, 'her case');
+  katherineCase = await readJson(await hart.fetch('/api/v1/cases', { method: 'POST', body: { person_id: katherine, region: REGION_A } }), 201, 'her case');
   // 500 more cases, a few at a time, each of a demo child without one.
   let person = 1;
   let made = 0;
@@ -60,7 +65,7 @@ before(async () => {
     const batch = [];
     for (let k = 0; k < 8; k++, person++) {
       if (person === katherine) continue;
-      batch.push(hart.fetch('/api/v1/cases', { method: 'POST', body: { person_id: person, region: person % 3 ? 'R1' : 'R2' } }));
+      batch.push(hart.fetch('/api/v1/cases', { method: 'POST', body: { person_id: person, region: person % 3 ? REGION_A : REGION_B } }));
     }
     for (const res of await Promise.all(batch)) {
       if (res.status === 201) made++;
@@ -72,7 +77,7 @@ before(async () => {
   const report = {
     received_at: new Date(Date.now() - 30 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     channel: 'phone', reporter: { source: 'school', name: 'A school counselor' },
-    children: [{ given_name: 'Katie', family_name: 'Smyth', estimated_age: 15, town: 'Bridgeport' }],
+    children: [{ given_name: 'Katie', family_name: 'Smyth', estimated_age: 15, town: TOWN_A }],
     narrative: 'A synthetic report.', concerns: ['runaway_awol'],
   };
   const { id, number } = await readJson(await careline.fetch('/api/v1/intakes', { method: 'POST', body: report }), 201, 'a report');

@@ -10,6 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { demoServer, login } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, checkPhonePage, closeAll, launchBrowser, logIn, openApp, openPage, screenshot, gotoApp, withPage } from './browser.mjs';
+import { town } from '../lib/pack.mjs';
+
+const TOWN_D = town(3, 0, 3);
 
 let server;
 let browser;
@@ -32,7 +35,7 @@ async function setUp() {
     const { id } = await careline.send('POST', '/api/v1/intakes', {
       received_at: new Date(Date.now() - 3_600_000).toISOString(), channel: 'phone',
       reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: given, family_name: family, estimated_age: 15, town: 'Hartford' }],
+      children: [{ given_name: given, family_name: family, estimated_age: 15, town: TOWN_D }],
       narrative: 'A synthetic report.', concerns: ['runaway_awol'],
     }, 201);
     const linked = await careline.send('POST', `/api/v1/intakes/${id}/children/0/link`, link);

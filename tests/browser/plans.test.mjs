@@ -11,6 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import { demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, checkPhonePage, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, screenshotFrom, withPage } from './browser.mjs';
+import { town } from '../lib/pack.mjs';
+
+const TOWN_A = town(0, 0, 0);
 
 let server;
 let browser;
@@ -39,7 +42,7 @@ before(async () => {
     received_at: new Date(Date.now() - 30 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     channel: 'phone',
     reporter: { source: 'school', name: 'A school counselor' },
-    children: [{ given_name: 'Robin', family_name: 'Plantestchild', estimated_age: 15, town: 'Bridgeport' }],
+    children: [{ given_name: 'Robin', family_name: 'Plantestchild', estimated_age: 15, town: TOWN_A }],
     narrative: 'A synthetic report for the browser test.',
     concerns: ['runaway_awol'],
   };

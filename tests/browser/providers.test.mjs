@@ -12,6 +12,10 @@ import { ENGINE } from '../lib/server.mjs';
 import {
   PHONE, addUser, assertAxeClean, checkPhonePage, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, serverWith, viewOf, withPage,
 } from './browser.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_B = region(1);
+const REGION_C = region(2);
 
 const HART = { username: 'hart.rivera', role: 'hart', displayName: 'Dana Rivera', password: 'cobalt-meadow-lantern-4410' };
 const CASEY = { username: 'casey.d', role: 'careline', displayName: 'Casey Dunn', password: 'thistle-harbor-copper-2287' };
@@ -82,17 +86,17 @@ describe(`provider directory in Chromium (${ENGINE})`, { timeout: 240_000 }, () 
     await page.waitForFunction(() => document.body.dataset.view === 'providers' && !document.getElementById('pv-list')?.hasAttribute('aria-busy'));
     await page.locator('#pv-service').selectOption('survivor_care_rapid');
     await page.waitForFunction(() => location.hash.includes('service=survivor_care_rapid') && !document.getElementById('pv-list')?.hasAttribute('aria-busy'));
-    await page.locator('#pv-region').selectOption('R2');
+    await page.locator('#pv-region').selectOption(REGION_B);
     await page.waitForFunction(() => location.hash.includes('region=R2') && !document.getElementById('pv-list')?.hasAttribute('aria-busy'));
     const cards = page.locator('#pv-list .provider-card');
     assert.equal(await cards.count(), 1);
     assert.match(await cards.first().textContent(), /Lighthouse Youth Services/);
-    await page.locator('#pv-region').selectOption('R3');
+    await page.locator('#pv-region').selectOption(REGION_C);
     await page.waitForFunction(() => location.hash.includes('region=R3') && /No provider/.test(document.getElementById('pv-list').textContent));
     // The address brings the search back.
     await page.goto(`${server.url}/#providers?service=survivor_care_rapid&region=R2`);
     await page.waitForFunction(() => document.body.dataset.view === 'providers' && document.querySelectorAll('#pv-list .provider-card').length === 1);
-    assert.equal(await page.locator('#pv-region').inputValue(), 'R2');
+    assert.equal(await page.locator('#pv-region').inputValue(), REGION_B);
     await assertAxeClean(page, 'the directory');
     await screenshot(page, 'providers-directory');
   });

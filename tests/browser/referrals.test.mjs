@@ -15,6 +15,11 @@ import { ENGINE } from '../lib/server.mjs';
 import {
   PHONE, addUser, assertAxeClean, assertNoOverflow, closeAll, launchBrowser, logIn, openApp, openAppAs, screenshot, withPage,
 } from './browser.mjs';
+import { region, town } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
+const REGION_C = region(2);
+const TOWN_A = town(0, 0, 0);
 
 let server;
 let browser;
@@ -70,7 +75,7 @@ async function pressMove(p, name, status) {
 before(async () => {
   ({ demo, server } = await demoServer());
   const hart = await login(server.url, demo.byRole.hart.username, demo.byRole.hart.password);
-  for (const [code, name, openings, region] of [['anchor', 'Anchor Point', 2, 'R1'], ['beacon', 'Beacon House', 1, 'R1'], ['north', 'Northway', 3, 'R3']]) {
+  for (const [code, name, openings, region] of [['anchor', 'Anchor Point', 2, REGION_A], ['beacon', 'Beacon House', 1, REGION_A], ['north', 'Northway', 3, REGION_C]]) {
     const body = { code, name, services: ['mentoring'], regions: [region], populations: [], languages: ['English'], openings, capacity: 4 };
     ({ id: provider[code] } = await readJson(await hart.fetch('/api/v1/providers', { method: 'POST', body }), 201, `provider ${code}`));
     staff[code] = { username: `${code}-staff`, password: `Browser ${code} staff 42`, role: 'provider', displayName: `${name} Staff` };
@@ -81,7 +86,7 @@ before(async () => {
     received_at: new Date(Date.now() - 30 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     channel: 'phone',
     reporter: { source: 'school', name: 'A school counselor' },
-    children: [{ given_name: 'Sky', family_name: 'Referralbrowser', estimated_age: 15, town: 'Bridgeport' }],
+    children: [{ given_name: 'Sky', family_name: 'Referralbrowser', estimated_age: 15, town: TOWN_A }],
     narrative: 'A synthetic report for the browser test.',
     concerns: ['runaway_awol'],
   };

@@ -6,11 +6,14 @@ import { after, before, describe, test } from 'node:test';
 
 import { ENGINE } from '../lib/server.mjs';
 import { PHONE, assertAxeClean, checkPhonePage, closeAll, giveSecondFactor, launchBrowser, logIn, openApp, openAppAs, screenshot, serverWith, viewOf, withPage } from './browser.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
 
 const LIAISON = {
   username: 'rivera.l',
   role: 'liaison',
-  region: 'R1',
+  region: REGION_A,
   displayName: 'Lucia Rivera',
   password: 'tidal-heron-marble-9041',
 };

@@ -9,6 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import { demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import { assertAxeClean, closeAll, launchBrowser, openAppAs, screenshot, withPage } from './browser.mjs';
+import { region, town } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
+const TOWN_A = town(0, 0, 0);
 
 let server;
 let browser;
@@ -25,7 +29,7 @@ before(async () => {
   const received = new Date(Date.now() - 10 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const { id } = await readJson(await careline.fetch('/api/v1/intakes', { method: 'POST', body: {
     received_at: received, channel: 'phone', reporter: { source: 'school', name: 'A counselor' },
-    children: [{ given_name: 'Robin', family_name: 'Teamtestchild', estimated_age: 15, town: 'Bridgeport' }],
+    children: [{ given_name: 'Robin', family_name: 'Teamtestchild', estimated_age: 15, town: TOWN_A }],
     narrative: 'A synthetic report.', concerns: ['runaway_awol'],
   } }), 201, 'report');
   await readJson(await careline.fetch(`/api/v1/intakes/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team.', version: 1 } }), 200, 'accept');
@@ -33,7 +37,7 @@ before(async () => {
   // The demo MDT user sits on mdt-r1 (made by hartline demo, or here).
   const mdtUser = (await login(server.url, demo.byRole.mdt.username, demo.byRole.mdt.password)).user;
   const known = (await hart.get('/api/v1/teams')).items.find((t) => t.code === mdtUser.scope);
-  team = known ? known.id : (await readJson(await hart.fetch('/api/v1/teams', { method: 'POST', body: { code: mdtUser.scope, name: 'Region 1 MDT', region: 'R1' } }), 201, 'team')).id;
+  team = known ? known.id : (await readJson(await hart.fetch('/api/v1/teams', { method: 'POST', body: { code: mdtUser.scope, name: 'Region 1 MDT', region: REGION_A } }), 201, 'team')).id;
   const members = (await hart.get(`/api/v1/teams/${team}`)).members;
   if (!members.some((m) => m.user_id === mdtUser.id)) {
     await readJson(await hart.fetch(`/api/v1/teams/${team}/members`, {

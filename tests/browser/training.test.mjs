@@ -11,11 +11,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoServer, login, readJson } from '../lib/auth.mjs';
+import { DEMO_PROVIDER, demoServer, login, readJson } from '../lib/auth.mjs';
 import { ENGINE } from '../lib/server.mjs';
 import {
   PHONE, assertAxeClean, checkPhonePage, closeAll, launchBrowser, openAppAs, screenshot, withPage,
 } from './browser.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
 
 let server;
 let browser;
@@ -47,7 +50,7 @@ before(async () => {
     name: 'Casey Browsertrain', email: 'casey.browsertrain@example.org', audience: 'service_providers', organisation: 'Beacon House',
   } }), 201)).id;
   // Two staff of the demo provider user's agency.
-  const harbor = (await trainer.get('/api/v1/providers?q=harbor_light_r1')).items.find((p) => p.code === 'harbor_light_r1');
+  const harbor = (await trainer.get(`/api/v1/providers?q=${DEMO_PROVIDER}`)).items.find((p) => p.code === DEMO_PROVIDER);
   for (const [name, supervisor] of [['Jamie Harborstaff', true], ['Riley Harborstaff', false]]) {
     await readJson(await trainer.fetch('/api/v1/training/trainees', { method: 'POST', body: {
       name, audience: 'service_providers', organisation: 'Harbor Light', provider_id: harbor.id, supervisor,
@@ -79,7 +82,7 @@ describe(`training in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
     await page.locator('#tr-s-course').selectOption('day1');
     await page.locator('#tr-s-starts').fill('2027-03-02T09:00');
     await page.locator('#tr-s-ends').fill('2027-03-02T16:00');
-    await page.locator('#tr-s-region').selectOption('R1');
+    await page.locator('#tr-s-region').selectOption(REGION_A);
     await page.locator('#tr-s-place').fill('Academy, Room 4');
     await page.locator('#tr-s-capacity').fill('2');
     await assertAxeClean(page, 'schedule form');
@@ -153,7 +156,7 @@ describe(`training in Chromium (${ENGINE})`, { timeout: 300_000 }, () => {
 
   test('Day 2 for someone without Day 1: the prerequisite in words', async () => {
     const d2 = await readJson(await trainer.fetch('/api/v1/training/sessions', { method: 'POST', body: {
-      course: 'day2', capacity: 10, starts_at: '2027-04-06T13:00:00Z', ends_at: '2027-04-06T20:00:00Z', region: 'R1', place: 'Academy',
+      course: 'day2', capacity: 10, starts_at: '2027-04-06T13:00:00Z', ends_at: '2027-04-06T20:00:00Z', region: REGION_A, place: 'Academy',
     } }), 201);
     page.expectHttp(409, 'POST', `/api/v1/training/sessions/${d2.id}/registrations`);
     await page.evaluate((id) => (location.hash = `#training/session/${id}`), d2.id);

@@ -17,6 +17,9 @@ import { ENGINE } from '../lib/server.mjs';
 import {
   PHONE, assertAxeClean, checkPhonePage, closeAll, launchBrowser, openAppAs, screenshot,
 } from './browser.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
 
 let server;
 let browser;
@@ -52,7 +55,7 @@ before(async () => {
   ({ demo, server } = await demoServer());
   const trainer = await login(server.url, demo.byRole.trainer.username, demo.byRole.trainer.password);
   const s = await readJson(await trainer.fetch('/api/v1/training/sessions', { method: 'POST', body: {
-    course: 'day1', capacity: 20, starts_at: '2026-02-03T14:00:00Z', ends_at: '2026-02-03T21:00:00Z', region: 'R1', place: 'Academy',
+    course: 'day1', capacity: 20, starts_at: '2026-02-03T14:00:00Z', ends_at: '2026-02-03T21:00:00Z', region: REGION_A, place: 'Academy',
   } }), 201);
   const lines = PEOPLE.map((n, i) => `${n} Figurestest,${n.toLowerCase()}.figurestest@example.org,Harbor Light,,service_providers,yes,${i < 5 ? 'yes' : 'no'}`);
   const res = await trainer.fetch(`/api/v1/training/sessions/${s.id}/imports`, {

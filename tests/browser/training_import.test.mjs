@@ -15,6 +15,9 @@ import { ENGINE } from '../lib/server.mjs';
 import {
   PHONE, assertAxeClean, checkPhonePage, closeAll, launchBrowser, openAppAs, screenshot,
 } from './browser.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
 
 let server;
 let browser;
@@ -50,7 +53,7 @@ before(async () => {
   ({ demo, server } = await demoServer());
   const trainer = await login(server.url, demo.byRole.trainer.username, demo.byRole.trainer.password);
   sessionId = (await readJson(await trainer.fetch('/api/v1/training/sessions', { method: 'POST', body: {
-    course: 'day1', capacity: 2, starts_at: '2026-03-03T14:00:00Z', ends_at: '2026-03-03T21:00:00Z', region: 'R1', place: 'Academy',
+    course: 'day1', capacity: 2, starts_at: '2026-03-03T14:00:00Z', ends_at: '2026-03-03T21:00:00Z', region: REGION_A, place: 'Academy',
   } }), 201)).id;
   await readJson(await trainer.fetch('/api/v1/training/trainees', { method: 'POST', body: {
     name: 'Casey Sheetknown', email: 'casey.sheetknown@example.org', audience: 'service_providers', organisation: 'Beacon House',

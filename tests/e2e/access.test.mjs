@@ -7,6 +7,16 @@ import { after, before, describe, test } from 'node:test';
 
 import { ROLES, createUser, demoUsers, login, request } from '../lib/auth.mjs';
 import { ENGINE, cleanup, freshDb, initDb, run, startServer } from '../lib/server.mjs';
+import { MDT_ROLES, concern, nth, region, source, town } from '../lib/pack.mjs';
+
+const MEMBER_ROLE = nth(MDT_ROLES, 2);
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+
+const REGION_A = region(0);
+const REGION_B = region(1);
+const TOWN_A = town(0, 0, 0);
 
 /**
  * Who may use each route: 'public' (anyone, no session needed) or the
@@ -428,10 +438,10 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
   const report = (family) => ({
     received_at: new Date(Date.now() - 60_000).toISOString(),
     channel: 'phone',
-    reporter: { source: 'school', name: 'A school counselor' },
-    children: [{ given_name: 'Robin', family_name: family, town: 'Bridgeport', estimated_age: 15 }],
+    reporter: { source: SOURCE_A, name: 'A school counselor' },
+    children: [{ given_name: 'Robin', family_name: family, town: TOWN_A, estimated_age: 15 }],
     narrative: 'A synthetic report for the route walk.',
-    concerns: ['runaway_awol'],
+    concerns: [CONCERN_A],
   });
   async function intakeCount() {
     return (await as.hart.get('/api/v1/intakes?limit=500')).items.length;
@@ -442,7 +452,7 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
     await initDb(db);
     hardDemo = await demoUsers(db);
     const member = await createUser(db, { username: 'walk-mdt-member', role: 'mdt', scope: 'walk-t1' });
-    const liaisonR2 = await createUser(db, { username: 'walk-liaison-r2', role: 'liaison', scope: 'R2' });
+    const liaisonR2 = await createUser(db, { username: 'walk-liaison-r2', role: 'liaison', scope: REGION_B });
     const otherMdt = await createUser(db, { username: 'walk-mdt-other', role: 'mdt', scope: 'walk-t2' });
     hard = await startServer({ db });
     for (const u of hardDemo.users) as[u.role] = await login(hard.url, u.username, u.password);
@@ -450,10 +460,10 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
     as.liaisonR2 = await login(hard.url, liaisonR2.username, liaisonR2.password);
     as.otherMdt = await login(hard.url, otherMdt.username, otherMdt.password);
 
-    team = (await readJsonOf(as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'walk-t1', name: 'Walk team', region: 'R1' } }), 201)).id;
-    await readJsonOf(as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'walk-t2', name: 'Other walk team', region: 'R1' } }), 201);
+    team = (await readJsonOf(as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'walk-t1', name: 'Walk team', region: REGION_A } }), 201)).id;
+    await readJsonOf(as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'walk-t2', name: 'Other walk team', region: REGION_A } }), 201);
     memberId = (await readJsonOf(as.hart.fetch(`${TEAMS}/${team}/members`, {
-      method: 'POST', body: { name: 'Walk Member', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', user_id: as.member.user.id },
+      method: 'POST', body: { name: 'Walk Member', agency: 'Bridgeport PD', mdt_role: MEMBER_ROLE, user_id: as.member.user.id },
     }), 201)).id;
     const { id } = await readJsonOf(as.careline.fetch(INTAKES, { method: 'POST', body: report('Walkcase') }), 201);
     await readJsonOf(as.careline.fetch(`${INTAKES}/${id}/disposition`, {
@@ -604,7 +614,7 @@ describe(`route walk: hard cases (${ENGINE})`, { timeout: 240_000 }, () => {
     const list = await as.member.get(CASES);
     assert.ok(!JSON.stringify(list).includes(`"id":${kase.id},`), 'the case is not listed');
     await readJsonOf(as.hart.fetch(`${TEAMS}/${team}/members`, {
-      method: 'POST', body: { name: 'Walk Member', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', user_id: as.member.user.id },
+      method: 'POST', body: { name: 'Walk Member', agency: 'Bridgeport PD', mdt_role: MEMBER_ROLE, user_id: as.member.user.id },
     }), 201);
     assert.equal((await as.member.fetch(`${CASES}/${kase.id}`)).status, 200, 'added back');
   });

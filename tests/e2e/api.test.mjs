@@ -17,6 +17,11 @@ import {
   startServer,
   tempFile,
 } from '../lib/server.mjs';
+import { CONNECTICUT_ONLY, PACK, REGIONS, TIME_ZONE, deadline, office, region } from '../lib/pack.mjs';
+
+
+const REGION_A = region(0);
+const OFFICE_A = office(0, 0).id;
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -97,18 +102,16 @@ describe(`GET /healthz (${ENGINE})`, { timeout: 60_000 }, () => {
 });
 
 describe(`GET /api/v1/config (${ENGINE})`, { timeout: 60_000 }, () => {
-  test('answers the default Connecticut pack', async () => {
+  test('answers the pack it runs on', async () => {
     const res = await fetch(`${server.url}/api/v1/config`);
     assert.equal(res.status, 200);
     const cfg = await json(res);
-    assert.equal(cfg.pack.id, 'connecticut');
-    assert.equal(cfg.pack.name, 'Connecticut Department of Children and Families');
-    assert.equal(cfg.pack.time_zone, 'America/New_York');
-    assert.equal(cfg.pack.locale, 'en-US', 'the pack names none: the default');
-    assert.deepEqual(
-      cfg.regions.map((r) => r.id),
-      ['R1', 'R2', 'R3', 'R4', 'R5', 'R6']);
-    assert.match(cfg.regions[0].name, /^Region 1\b/);
+    assert.equal(cfg.pack.id, PACK.pack.id);
+    assert.equal(cfg.pack.name, PACK.pack.name);
+    assert.equal(cfg.pack.time_zone, TIME_ZONE);
+    assert.equal(cfg.pack.locale, PACK.pack.locale ?? 'en-US', 'the pack\'s, or the default when it names none');
+    assert.deepEqual(cfg.regions.map((r) => r.id), REGIONS.map((r) => r.id));
+    assert.equal(cfg.regions[0].name, REGIONS[0].name);
     for (const region of cfg.regions) {
       assert.ok(Array.isArray(region.offices) && region.offices.length > 0, `${region.id} has offices`);
       for (const office of region.offices) {
@@ -116,16 +119,27 @@ describe(`GET /api/v1/config (${ENGINE})`, { timeout: 60_000 }, () => {
         assert.ok(Array.isArray(office.towns) && office.towns.length > 0, `office ${office.id} has towns`);
       }
     }
-    assert.ok(cfg.regions[0].offices.some((o) => o.id === 'bridgeport'), 'R1 holds the bridgeport office');
+    assert.ok(cfg.regions[0].offices.some((o) => o.id === OFFICE_A), 'the first region holds its first office');
     for (const list of ['referral_sources', 'vulnerabilities', 'trafficking_types', 'services', 'deadlines']) {
       assert.ok(Array.isArray(cfg[list]) && cfg[list].length > 0, `${list} is a non-empty list`);
     }
     const le = cfg.deadlines.find((d) => d.id === 'law_enforcement_report');
     assert.ok(le, 'has the law_enforcement_report deadline');
-    assert.equal(le.minutes, 1440);
+    assert.equal(le.minutes, deadline('law_enforcement_report').minutes);
   });
 
-  test('the default pack is packs/connecticut.json as is, beside the case vocabularies', async () => {
+  test('on the built-in pack: Connecticut, its six regions, Region 1 holding the Bridgeport office', CONNECTICUT_ONLY, async () => {
+    const cfg = await json(await fetch(`${server.url}/api/v1/config`));
+    assert.equal(cfg.pack.id, 'connecticut');
+    assert.equal(cfg.pack.name, 'Connecticut Department of Children and Families');
+    assert.equal(cfg.pack.time_zone, 'America/New_York');
+    assert.deepEqual(cfg.regions.map((r) => r.id), ['R1', 'R2', 'R3', 'R4', 'R5', 'R6']);
+    assert.match(cfg.regions[0].name, /^Region 1\b/);
+    assert.ok(cfg.regions[0].offices.some((o) => o.id === 'bridgeport'), 'R1 holds the bridgeport office');
+    assert.equal(new Set(cfg.regions.flatMap((r) => r.offices.flatMap((o) => o.towns))).size, 169, 'the 169 towns');
+  });
+
+  test('the pack is answered as is, beside the case vocabularies', async () => {
     const res = await fetch(`${server.url}/api/v1/config`);
     assert.deepEqual(packOf(await json(res)), loadDefaultPack());
   });
@@ -185,20 +199,20 @@ describe(`GET /api/v1/config (${ENGINE})`, { timeout: 60_000 }, () => {
 });
 
 describe(`POST /api/v1/config/validate (${ENGINE})`, { timeout: 60_000 }, () => {
-  test('answers 200 valid for the shipped pack', async () => {
+  test('answers 200 valid for the pack the tests run on', async () => {
     const body = fs.readFileSync(DEFAULT_PACK_PATH, 'utf8');
     const res = await fetch(`${server.url}/api/v1/config/validate`, { method: 'POST', headers: ADMIN_JSON, body });
     assert.equal(res.status, 200);
     const r = await json(res);
     assert.equal(r.valid, true);
-    assert.equal(r.id, 'connecticut');
-    assert.equal(r.regions, 6);
+    assert.equal(r.id, PACK.pack.id);
+    assert.equal(r.regions, REGIONS.length);
     assert.equal(r.offices, countOffices(JSON.parse(body)));
   });
 
   test('answers 422 with the field path and reason for an unknown region', async () => {
     const pack = loadDefaultPack();
-    pack.regions[2].offices[0].region = 'R7';
+    pack.regions[2].offices[0].region = 'NOT_A_REGION';
     const res = await fetch(`${server.url}/api/v1/config/validate`, {
       method: 'POST',
       headers: ADMIN_JSON,
@@ -207,8 +221,8 @@ describe(`POST /api/v1/config/validate (${ENGINE})`, { timeout: 60_000 }, () => 
     const problem = await assertProblem(res, 422, 'invalid pack');
     assert.ok(Array.isArray(problem.errors), `errors is a list: ${JSON.stringify(problem)}`);
     assert.ok(
-      problem.errors.some((e) => e.field === 'regions[2].offices[0].region' && e.reason === 'unknown region "R7"'),
-      `errors holds {field: "regions[2].offices[0].region", reason: "unknown region \\"R7\\""}: ${JSON.stringify(problem.errors)}`);
+      problem.errors.some((e) => e.field === 'regions[2].offices[0].region' && e.reason === 'unknown region "NOT_A_REGION"'),
+      `errors holds {field: "regions[2].offices[0].region", reason: "unknown region \\"NOT_A_REGION\\""}: ${JSON.stringify(problem.errors)}`);
     for (const e of problem.errors) {
       assert.equal(typeof e.field, 'string');
       assert.equal(typeof e.reason, 'string');
@@ -226,7 +240,7 @@ describe(`POST /api/v1/config/validate (${ENGINE})`, { timeout: 60_000 }, () => 
     assert.equal(res.status, 200);
     await res.arrayBuffer();
     const cfg = await json(await fetch(`${server.url}/api/v1/config`));
-    assert.equal(cfg.pack.name, 'Connecticut Department of Children and Families');
+    assert.equal(cfg.pack.name, PACK.pack.name);
   });
 });
 

@@ -11,6 +11,16 @@ import { after, before, describe, test } from 'node:test';
 import { auditRecords, createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, startServer, stopServer } from '../lib/server.mjs';
+import { CLOSURE_REASONS, RELIEF_OFFENCES, concern, nth, region, source, town, nameOf } from '../lib/pack.mjs';
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+const CLOSURE_A = nth(CLOSURE_REASONS, 0);
+const CLOSURE_B = nth(CLOSURE_REASONS, 2);
+const OFFENCE_A = nth(RELIEF_OFFENCES, 0);
+
+const REGION_D = region(3);
+const TOWN_A = town(0, 0, 0);
 
 after(cleanup);
 
@@ -31,10 +41,10 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: `Assign${serial}`, family_name: `Testassign${serial}`, estimated_age: 15, town: 'Bridgeport' }],
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
+      children: [{ given_name: `Assign${serial}`, family_name: `Testassign${serial}`, estimated_age: 15, town: TOWN_A }],
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const { id: intakeId } = await as.careline.send('POST', INTAKES, body, 201);
     const { version } = await as.careline.get(`${INTAKES}/${intakeId}`);
@@ -50,7 +60,7 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     const extra = {
       hart2: await createUser(db, { username: 'assign-hart-2', role: 'hart', displayName: 'Second Coordinator', env: clock.env }),
-      liaisonR4: await createUser(db, { username: 'assign-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
+      liaisonR4: await createUser(db, { username: 'assign-liaison-r4', role: 'liaison', scope: REGION_D, env: clock.env }),
     };
     server = await startServer({ db, env: clock.env });
     await loginEach(server, demo.users, as, extra);
@@ -199,7 +209,7 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     assert.ok(r1.items.some((i) => i.user.username === 'demo-liaison'));
     assert.ok(!r1.items.some((i) => i.user.username === 'assign-liaison-r4'), 'another region\'s liaison is not in R1\'s caseload');
     assert.equal((await as.liaisonR4.get('/api/v1/caseload')).items.find((i) => i.user.username === 'demo-liaison'), undefined);
-    await assertProblem(await as.liaison.fetch('/api/v1/caseload?region=R4'), 403, 'a liaison asks for another region');
+    await assertProblem(await as.liaison.fetch(`/api/v1/caseload?region=${REGION_D}`), 403, 'a liaison asks for another region');
     await assertFieldError(await as.hart.fetch('/api/v1/caseload?region=R99'), 'region', 'an unknown region');
     await assertFieldError(await as.hart.fetch('/api/v1/caseload?limit=501'), 'limit', 'too many');
     for (const k of ['mdt', 'provider', 'careline', 'admin']) await assertProblem(await as[k].fetch('/api/v1/caseload'), 403, `${k} reads the caseload`);
@@ -247,18 +257,18 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     await assertFieldError(await patch(c.id, { status: 'closed' }), 'closure_reason', 'no reason');
     await assertFieldError(await patch(c.id, { status: 'closed', closure_reason: 'bored' }), 'closure_reason', 'a reason not on the list');
     await assertFieldError(await patch(c.id, { status: 'response', closure_reason: 'other' }), 'closure_reason', 'a reason without closing');
-    const refused = await assertProblem(await patch(c.id, { status: 'closed', closure_reason: 'services_completed' }), 409, 'open duties');
+    const refused = await assertProblem(await patch(c.id, { status: 'closed', closure_reason: CLOSURE_A }), 409, 'open duties');
     assert.equal(refused.type, 'urn:hartline:problem:open-work');
     assert.deepEqual(refused.duties.map((d) => d.kind), ['law_enforcement_report']);
     assert.deepEqual(refused.referrals, []);
     assert.match(refused.detail, /1 open duty/);
     assert.equal((await getCase(c.id)).status, 'open', 'nothing changed');
 
-    const closed = await readJson(await patch(c.id, { status: 'closed', closure_reason: 'moved_out_of_state', close_anyway: 'The child moved to Ohio; the report goes with the file.' }), 200, 'close anyway');
+    const closed = await readJson(await patch(c.id, { status: 'closed', closure_reason: CLOSURE_B, close_anyway: 'The child moved to Ohio; the report goes with the file.' }), 200, 'close anyway');
     assert.equal(closed.status, 'closed');
-    assert.equal(closed.closure_reason, 'moved_out_of_state');
+    assert.equal(closed.closure_reason, CLOSURE_B);
     const ev = closed.events.find((e) => e.kind === 'status_change' && e.to === 'closed');
-    assert.equal(ev.reason, 'moved_out_of_state');
+    assert.equal(ev.reason, CLOSURE_B);
     assert.equal(ev.closed_anyway, true);
     assert.equal(ev.text, 'The child moved to Ohio; the report goes with the file.');
     await assertProblem(await assign(c.id, { user_id: ids.liaison, role: 'lead' }), 409, 'a closed case takes no assignment');
@@ -277,7 +287,7 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
     const audit = await auditRecords(as.admin, 'case.reopen');
     assert.equal(audit.length, 1);
     const cfg = await as.hart.get('/api/v1/config');
-    assert.ok(cfg.case_closure_reasons.some((r) => r.id === 'moved_out_of_state' && r.name === 'The child moved out of Connecticut'));
+    assert.ok(cfg.case_closure_reasons.some((r) => r.id === CLOSURE_B && r.name === nameOf('case_closure_reasons', CLOSURE_B)));
   });
 
   test('a printed summary: the parts chosen, who prints and when, audited; refused out of scope', async () => {
@@ -308,7 +318,7 @@ describe(`assignment, closing and printing (${ENGINE})`, { timeout: 120_000 }, (
   test('relief granted on the case: an assignment answers nothing of the child; a change of the case needs the glass', async () => {
     const c = await newCase();
     const person = (await getCase(c.id)).child.person_id;
-    const rec = await as.hart.send('POST', `/api/v1/persons/${person}/relief`, { court: 'Superior Court', offence: 'prostitution', links: [{ kind: 'case', id: c.id }] }, 201);
+    const rec = await as.hart.send('POST', `/api/v1/persons/${person}/relief`, { court: 'Superior Court', offence: OFFENCE_A, links: [{ kind: 'case', id: c.id }] }, 201);
     const filed = await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: 1, status: 'petition_filed', petition_filed_on: '2026-11-20' });
     await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: filed.version, status: 'granted', outcome: 'Vacated.' });
     await assertProblem(await as.liaison.fetch(`${CASES}/${c.id}`), 403, 'the liaison reads the restricted case');

@@ -16,6 +16,13 @@ import { after, before, describe, test } from 'node:test';
 import { auditRecords, createUser, demoOnClock, login, loginEach, readJson } from '../lib/auth.mjs';
 import { assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, dbBytes, keyFileOf, loadDefaultPack, run, sql, startServer, stopServer, tempDir, tempFile } from '../lib/server.mjs';
+import { concern, region, source, town } from '../lib/pack.mjs';
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+
+const REGION_D = region(3);
+const TOWN_A = town(0, 0, 0);
 
 after(cleanup);
 
@@ -140,10 +147,10 @@ describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
       children: [{ given_name: 'Quinlan', family_name: family, estimated_age: 15, town }],
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const { id } = await readJson(await as.careline.fetch('/api/v1/intakes', { method: 'POST', body }), 201, 'record');
     await readJson(await as.careline.fetch(`/api/v1/intakes/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
@@ -158,15 +165,15 @@ describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
     const pack = loadDefaultPack();
     pack.attachments = { max_bytes: CAP };
     const extra = {
-      liaisonOther: await createUser(db, { username: 'attach-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
+      liaisonOther: await createUser(db, { username: 'attach-liaison-r4', role: 'liaison', scope: REGION_D, env: clock.env }),
     };
     packFile = tempFile('pack.json', JSON.stringify(pack));
     server = await startServer({ db, env: { ...clock.env, TMPDIR: spoolDir }, pack: packFile });
     await loginEach(server, demo.users, as, extra);
-    const c = await report('Bridgeport', 'Attachtest');
+    const c = await report(TOWN_A, 'Attachtest');
     caseId = c.id;
     personId = Number(sql(db, `SELECT person_id FROM child_case WHERE id = ${caseId}`).trim());
-    otherCaseId = (await report('Bridgeport', 'Attachother')).id;
+    otherCaseId = (await report(TOWN_A, 'Attachother')).id;
   });
   after(() => stopServer(server));
 
@@ -279,7 +286,7 @@ describe(`attachments (${ENGINE})`, { timeout: 180_000 }, () => {
   test('a file is saved with the extension of its kind, whatever its name or its row says', async () => {
     const pdf = fileOf('%PDF-1.7\n<script>alert(1)</script>', 3000, marker);
     const cases = { 'report.html': 'report.pdf', 'Report.PDF': 'Report.PDF', 'notes v1.2 final': 'notes v1.2 final.pdf', 'scan': 'scan.pdf' };
-    const ownCaseId = (await report('Bridgeport', 'Attachnames')).id;
+    const ownCaseId = (await report(TOWN_A, 'Attachnames')).id;
     for (const [name, saved] of Object.entries(cases)) {
       const a = await readJson(await upload(as.hart, `/api/v1/cases/${ownCaseId}/attachments`, pdf, { name }), 201, name);
       assert.equal(a.name, name, 'the name as given is kept');

@@ -22,6 +22,9 @@ import {
   startServer,
   stopServer,
 } from '../lib/server.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_B = region(1);
 
 after(cleanup);
 
@@ -90,7 +93,7 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
     const created = await admin.send('POST', '/api/v1/users', {
       username: 'audit-made',
       role: 'liaison',
-      scope: 'R2',
+      scope: REGION_B,
       display_name: 'Audit Made',
     }, 201);
     ids['audit-made'] = String(created.id);
@@ -194,7 +197,7 @@ describe(`audit records (${ENGINE})`, { timeout: 60_000 }, () => {
     expect('user.create over the API', (r) => r.action === 'user.create' && r.object_id === ids['audit-made'], {
       actor: 'demo-admin',
       object_type: 'user',
-      detail: 'username=audit-made role=liaison scope=R2',
+      detail: `username=audit-made role=liaison scope=${REGION_B}`,
       ...web,
     });
     expect('user.list', (r) => r.action === 'user.list', { actor: 'demo-admin', object_type: 'user', ...web });

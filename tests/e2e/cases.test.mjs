@@ -11,6 +11,19 @@ import { after, before, describe, test } from 'node:test';
 import { auditRecords, createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, startServer, stopServer } from '../lib/server.mjs';
+import { CLOSURE_REASONS, MDT_ROLES, RESCREEN_INSTRUMENT, concern, nth, region, source, town } from '../lib/pack.mjs';
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+const MDT_ROLE_A = nth(MDT_ROLES, 8);
+const CLOSURE_A = nth(CLOSURE_REASONS, 0);
+
+const REGION_A = region(0);
+const REGION_B = region(1);
+const REGION_C = region(2);
+const REGION_D = region(3);
+const TOWN_A = town(0, 0, 0);
+const TOWN_D = town(3, 0, 3);
 
 after(cleanup);
 
@@ -22,7 +35,7 @@ const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 const PACK = loadDefaultPack();
 const minutesOf = (id) => PACK.deadlines.find((d) => d.id === id).minutes;
-const SSCST = PACK.screening_instruments.find((i) => i.id === 'sscst');
+const SSCST = PACK.screening_instruments.find((i) => i.id === RESCREEN_INSTRUMENT);
 
 /** Every SSCST item answered false, then the given ones. */
 function sscstAnswers(overrides = {}) {
@@ -41,7 +54,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
   /** A child with a name no other test uses. */
   function child(overrides = {}) {
     serial++;
-    return { given_name: `Casey${serial}`, family_name: `Testcase${String.fromCharCode(65 + (serial % 26))}x${serial}`, estimated_age: 15, town: 'Bridgeport', ...overrides };
+    return { given_name: `Casey${serial}`, family_name: `Testcase${String.fromCharCode(65 + (serial % 26))}x${serial}`, estimated_age: 15, town: TOWN_A, ...overrides };
   }
 
   /** Records a report as s, links children as asked ({index: body}), accepts it unless accept is false; resolves its id. */
@@ -49,10 +62,10 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
       children,
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const { id } = await readJson(await s.fetch(INTAKES, { method: 'POST', body }), 201, 'record a report');
     for (const [i, l] of Object.entries(link)) {
@@ -94,7 +107,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
   before(async () => {
     ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     const extra = {
-      liaisonR4: await createUser(db, { username: 'case-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
+      liaisonR4: await createUser(db, { username: 'case-liaison-r4', role: 'liaison', scope: REGION_D, env: clock.env }),
       mdtOther: await createUser(db, { username: 'case-mdt-other', role: 'mdt', scope: 'mdt-x9', env: clock.env }),
     };
     server = await startServer({ db, env: clock.env });
@@ -127,7 +140,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(c.view, 'full');
     assert.equal(c.status, 'open');
     assert.equal(c.victim_status, 'none');
-    assert.equal(c.region, 'R1');
+    assert.equal(c.region, REGION_A);
     assert.equal(c.region, report.region);
     assert.equal(c.office, report.office);
     assert.equal(c.version, opened.version);
@@ -179,31 +192,31 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     const unmapped = await intake({ children: [child({ town: 'Springfield' })] });
     await assertFieldError(await openCase({ intake_id: unmapped }), 'region', 'an unmapped town without a region');
     await assertFieldError(await openCase({ intake_id: unmapped, region: 'R9' }), 'region', 'an unknown region');
-    const withRegion = await readJson(await openCase({ intake_id: unmapped, region: 'R3' }), 201, 'with a region');
-    assert.equal((await getCase(withRegion.id)).region, 'R3');
+    const withRegion = await readJson(await openCase({ intake_id: unmapped, region: REGION_C }), 201, 'with a region');
+    assert.equal((await getCase(withRegion.id)).region, REGION_C);
 
     // A liaison opens cases from reports of its region only.
     await assertProblem(await openCase({ intake_id: accepted }, as.liaisonR4), 403, 'R4 liaison, R1 report');
     const byLiaison = await readJson(await openCase({ intake_id: accepted }, as.liaison), 201, 'R1 liaison, R1 report');
-    assert.equal((await getCase(byLiaison.id, as.liaison)).region, 'R1');
+    assert.equal((await getCase(byLiaison.id, as.liaison)).region, REGION_A);
   });
 
   test('HART opens a case directly with {person_id, region}; a liaison may not; a child has at most one case not closed', async () => {
     const unaccepted = await intake({ accept: false, link: { 0: { new_person: true } } });
     const personId = (await as.careline.get(`${INTAKES}/${unaccepted}`)).children[0].person_id;
-    await assertProblem(await openCase({ person_id: personId, region: 'R1' }, as.liaison), 403, 'liaison opens directly');
+    await assertProblem(await openCase({ person_id: personId, region: REGION_A }, as.liaison), 403, 'liaison opens directly');
     await assertFieldError(await openCase({ person_id: personId }), 'region', 'no region');
-    const direct = await readJson(await openCase({ person_id: personId, region: 'R2' }), 201, 'direct');
+    const direct = await readJson(await openCase({ person_id: personId, region: REGION_B }), 201, 'direct');
     assert.match(direct.number, /^C-2026-\d{4}$/);
     const c = await getCase(direct.id);
-    assert.deepEqual([c.region, c.status], ['R2', 'open']);
-    await assertProblem(await openCase({ person_id: personId, region: 'R2' }), 409, 'a second case not closed');
+    assert.deepEqual([c.region, c.status], [REGION_B, 'open']);
+    await assertProblem(await openCase({ person_id: personId, region: REGION_B }), 409, 'a second case not closed');
   });
 
   test('a liaison may not reach a case of another region by opening from a report of its own: 403, the case untouched, the denial audited', async () => {
     const unaccepted = await intake({ accept: false, link: { 0: { new_person: true } } });
     const personId = (await as.careline.get(`${INTAKES}/${unaccepted}`)).children[0].person_id;
-    const r2 = await readJson(await openCase({ person_id: personId, region: 'R2' }), 201, 'an R2 case');
+    const r2 = await readJson(await openCase({ person_id: personId, region: REGION_B }), 201, 'an R2 case');
     const before = await getCase(r2.id);
     // A Bridgeport (R1) report of the same child, not yet accepted, so that
     // only the liaison's request could join it.
@@ -242,7 +255,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
         if (to === from) continue;
         const { id } = await newCase();
         // Closing names a closure reason.
-        const why = (st) => (st === 'closed' ? { closure_reason: 'services_completed' } : {});
+        const why = (st) => (st === 'closed' ? { closure_reason: CLOSURE_A } : {});
         for (const step of way[from]) await patchOk(id, { status: step, ...why(step) });
         const res = await patch(id, { version: (await getCase(id)).version, status: to, ...(from === 'closed' ? {} : why(to)) });
         if (allowed[from].includes(to)) {
@@ -282,7 +295,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal((await getCase(id)).status, 'services', 'the stale change was not made');
 
     await assertFieldError(await patch(id, { version: (await getCase(id)).version, status: 'closed' }), 'closure_reason', 'closing without a reason');
-    const closed = await patchOk(id, { status: 'closed', closure_reason: 'services_completed' });
+    const closed = await patchOk(id, { status: 'closed', closure_reason: CLOSURE_A });
     assert.equal(closed.status, 'closed');
     assert.equal(closed.closed_at, clock.iso());
     for (const to of ['open', 'response', 'services', 'monitoring']) await illegal(to, [], `closed -> ${to}`);
@@ -317,7 +330,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
       [{ victim_status: 'certain' }, 'victim_status'],
       [{ lead_user_id: as.careline.user.id }, 'lead_user_id'],
       [{ lead_user_id: as.liaisonR4.user.id }, 'lead_user_id'],
-      [{ region: 'R2' }, 'region'],
+      [{ region: REGION_B }, 'region'],
     ]) {
       await assertFieldError(await patch(id, { version: v, ...body }), field, JSON.stringify(body));
     }
@@ -341,7 +354,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(duty.due_at, due);
     assert.equal(duty.minutes_left, -60);
     assert.equal(duty.met_at, null);
-    assert.deepEqual(duty.case, { id, number, region: 'R1' });
+    assert.deepEqual(duty.case, { id, number, region: REGION_A });
     assert.deepEqual(duty.subject, { type: 'case', id });
     assert.equal(duty.owner.username, 'demo-hart', 'the owner: the user who opened the case, the case having no lead');
     assert.equal(duty.name, PACK.deadlines.find((d) => d.id === 'law_enforcement_report').name);
@@ -416,7 +429,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
   test('a report is refused with 422 for a bad kind, no agency, a time in the future, an episode of another case', async () => {
     const { id } = await newCase();
     for (const [body, field] of [
-      [{ kind: 'fbi', agency: 'X', reported_at: clock.iso() }, 'kind'],
+      [{ kind: MDT_ROLE_A, agency: 'X', reported_at: clock.iso() }, 'kind'],
       [{ kind: 'law_enforcement', reported_at: clock.iso() }, 'agency'],
       [{ kind: 'law_enforcement', agency: 'X' }, 'reported_at'],
       [{ kind: 'law_enforcement', agency: 'X', reported_at: clock.iso(HOUR_MS) }, 'reported_at'],
@@ -597,12 +610,12 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('GET /api/v1/cases lists open cases, filters by status and region; the liaison sees its region, not R4', async () => {
     const r1 = await newCase();
-    const r4 = await readJson(await openCase({ intake_id: await intake({ children: [child({ town: 'Hartford' })] }) }), 201, 'an R4 case');
+    const r4 = await readJson(await openCase({ intake_id: await intake({ children: [child({ town: TOWN_D })] }) }), 201, 'an R4 case');
     const all = (await as.hart.get(`${CASES}?status=all&limit=500`)).items;
     assert.ok(all.some((c) => c.id === r1.id) && all.some((c) => c.id === r4.id));
-    const onlyR4 = (await as.hart.get(`${CASES}?region=R4&status=all`)).items;
+    const onlyR4 = (await as.hart.get(`${CASES}?region=${REGION_D}&status=all`)).items;
     assert.ok(onlyR4.length > 0);
-    for (const c of onlyR4) assert.equal(c.region, 'R4');
+    for (const c of onlyR4) assert.equal(c.region, REGION_D);
     const open = (await as.hart.get(CASES)).items;
     for (const c of open) assert.notEqual(c.status, 'closed');
     const closed = (await as.hart.get(`${CASES}?status=closed`)).items;
@@ -610,8 +623,8 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
 
     const mine = (await as.liaison.get(`${CASES}?status=all`)).items;
     assert.ok(mine.some((c) => c.id === r1.id));
-    for (const c of mine) assert.equal(c.region, 'R1');
-    await assertProblem(await as.liaison.fetch(`${CASES}?region=R4`), 403, 'the R1 liaison asks for R4');
+    for (const c of mine) assert.equal(c.region, REGION_A);
+    await assertProblem(await as.liaison.fetch(`${CASES}?region=${REGION_D}`), 403, 'the R1 liaison asks for R4');
     for (const q of ['?status=bogus', '?limit=0', '?limit=501', '?missing=maybe']) await assertProblem(await as.hart.fetch(`${CASES}${q}`), 422, q);
   });
 
@@ -619,7 +632,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('the R4 liaison and an MDT member of another team get 403 on an R1 case, each denial audited', async () => {
     const { id } = await newCase();
-    assert.equal((await getCase(id, as.liaison)).region, 'R1', 'the R1 liaison reads it');
+    assert.equal((await getCase(id, as.liaison)).region, REGION_A, 'the R1 liaison reads it');
     for (const [k, username] of [['liaisonR4', 'case-liaison-r4'], ['mdtOther', 'case-mdt-other']]) {
       const before = (await auditOf('permission.denied', `&actor=${username}`)).length;
       await assertProblem(await as[k].fetch(`${CASES}/${id}`), 403, `${k} reads an R1 case`);
@@ -631,7 +644,7 @@ describe(`cases (${ENGINE})`, { timeout: 120_000 }, () => {
     await assertProblem(await patch(id, { version: 1, status: 'response' }, as.liaisonR4), 403, 'R4 liaison changes an R1 case');
     await assertProblem(await post(id, 'events', { kind: 'note', text: 'x' }, as.liaisonR4), 403, 'R4 liaison records an event');
     await assertProblem(await post(id, 'events', { kind: 'note', text: 'x' }, as.mdtOther), 403, 'MDT records an event');
-    await assertProblem(await as.liaisonR4.fetch(`${DEADLINES}?region=R1`), 403, 'R4 liaison asks for R1 deadlines');
+    await assertProblem(await as.liaisonR4.fetch(`${DEADLINES}?region=${REGION_A}`), 403, 'R4 liaison asks for R1 deadlines');
   });
 
   test('careline, provider, trainer, analyst and admin read no case and no deadline: 403; no session is 401', async () => {

@@ -15,6 +15,14 @@ import { auditRecords, demoOnClock, loginEach, readJson, request } from '../lib/
 import { assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, cleanup, dbBytes, sql, startServer, stopServer } from '../lib/server.mjs';
 import { parseXml } from '../lib/xml.mjs';
+import { AUDIENCES, COURSE_IDS, nameOf, nth, region } from '../lib/pack.mjs';
+
+const AUDIENCE_A = nth(AUDIENCES, 7);
+const AUDIENCE_B = nth(AUDIENCES, 8);
+const COURSE_A = nth(COURSE_IDS, 0);
+const COURSE_B = nth(COURSE_IDS, 3);
+
+const REGION_A = region(0);
 
 after(cleanup);
 
@@ -46,20 +54,20 @@ describe(`training certificates and their public check (${ENGINE})`, { timeout: 
       (9002, 'other_agency', 'Other Agency', 1, ${T0}, ${T0})`);
     // Ann (the provider's staff) and Bo (another agency's), Cy, Di, Ed.
     sql(db, `INSERT INTO trainee (id, organisation, audience, provider_id, created_at, updated_at) VALUES
-      (9001, 'Harbor Light', 'service_providers', ${harbor}, ${T0}, ${T0}),
-      (9002, 'Other Agency', 'service_providers', 9002, ${T0}, ${T0}),
+      (9001, 'Harbor Light', '${AUDIENCE_A}', ${harbor}, ${T0}, ${T0}),
+      (9002, 'Other Agency', '${AUDIENCE_A}', 9002, ${T0}, ${T0}),
       (9003, 'Police', 'law_enforcement', NULL, ${T0}, ${T0}),
       (9004, 'Police', 'law_enforcement', NULL, ${T0}, ${T0}),
-      (9005, 'School', 'educators', NULL, ${T0}, ${T0})`);
+      (9005, 'School', '${AUDIENCE_B}', NULL, ${T0}, ${T0})`);
     sql(db, `INSERT INTO certificate (id, code, trainee_id, course, completed_on, issued_at, expires_at) VALUES
-      (9001, 'K7M2Q9XW4R', 9001, 'day1', '2026-03-03', '2026-03-03T17:00:00Z', '2028-03-03'),
-      (9002, 'B4N8T2ZD6H', 9002, 'day1', '2026-03-03', '2026-03-03T17:00:00Z', '2026-11-28T15:01:00Z'),
-      (9003, 'T3R9V5PC8J', 9001, 'train_the_trainer', '2026-04-01', '2026-04-01T17:00:00Z', NULL),
-      (9004, 'W6Y2F8LM3N', 9003, 'train_the_trainer', '2026-05-01', '2026-05-01T17:00:00Z', NULL)`);
+      (9001, 'K7M2Q9XW4R', 9001, '${COURSE_A}', '2026-03-03', '2026-03-03T17:00:00Z', '2028-03-03'),
+      (9002, 'B4N8T2ZD6H', 9002, '${COURSE_A}', '2026-03-03', '2026-03-03T17:00:00Z', '2026-11-28T15:01:00Z'),
+      (9003, 'T3R9V5PC8J', 9001, '${COURSE_B}', '2026-04-01', '2026-04-01T17:00:00Z', NULL),
+      (9004, 'W6Y2F8LM3N', 9003, '${COURSE_B}', '2026-05-01', '2026-05-01T17:00:00Z', NULL)`);
     // Ann led a Day 1 Cy and Di attended; Cy led one Di and Ed attended.
     sql(db, `INSERT INTO training_session (id, number, course, starts_at, ends_at, capacity, status, created_at, updated_at) VALUES
-      (9001, 'TS-9001', 'day1', '2026-06-10T13:00:00Z', '2026-06-10T20:00:00Z', 30, 'held', ${T0}, ${T0}),
-      (9002, 'TS-9002', 'day1', '2026-09-10T13:00:00Z', '2026-09-10T20:00:00Z', 30, 'held', ${T0}, ${T0})`);
+      (9001, 'TS-9001', '${COURSE_A}', '2026-06-10T13:00:00Z', '2026-06-10T20:00:00Z', 30, 'held', ${T0}, ${T0}),
+      (9002, 'TS-9002', '${COURSE_A}', '2026-09-10T13:00:00Z', '2026-09-10T20:00:00Z', 30, 'held', ${T0}, ${T0})`);
     sql(db, 'INSERT INTO session_trainer (session_id, trainee_id) VALUES (9001, 9001), (9002, 9003)');
     sql(db, `INSERT INTO registration (session_id, trainee_id, status, attended, completed, registered_at) VALUES
       (9001, 9003, 'registered', 1, 1, ${T0}), (9001, 9004, 'registered', 1, 1, ${T0}),
@@ -75,7 +83,7 @@ describe(`training certificates and their public check (${ENGINE})`, { timeout: 
     assert.equal(v.valid, true);
     assert.equal(v.status, 'valid');
     assert.equal(v.completed_on, '2026-03-03');
-    assert.match(v.course_name, /Day 1/i);
+    assert.equal(v.course_name, nameOf('courses', COURSE_A));
     assert.ok(!/Harbor|9001|trainee/i.test(JSON.stringify(v)), 'no name, organisation or id');
     // As typed from paper: small letters and hyphens.
     assert.equal((await verify('k7m2-q9xw-4r')).valid, true);
@@ -128,7 +136,7 @@ describe(`training certificates and their public check (${ENGINE})`, { timeout: 
     const rest = await as.trainer.get(`${CERTS}?limit=2&after=${encodeURIComponent(all.next)}`);
     assert.deepEqual([...all.items, ...rest.items].map((c) => c.id), [9001, 9002, 9003, 9004]);
     assert.equal(rest.next, null);
-    assert.deepEqual((await as.trainer.get(`${CERTS}?course=train_the_trainer`)).items.map((c) => c.id), [9003, 9004]);
+    assert.deepEqual((await as.trainer.get(`${CERTS}?course=${nth(COURSE_IDS, 3)}`)).items.map((c) => c.id), [9003, 9004]);
     const bad = await assertProblem(await as.trainer.fetch(`${CERTS}?course=knitting&limit=501`), 422, 'bad filters');
     assert.deepEqual(bad.errors.map((e) => e.field).sort(), ['course', 'limit']);
     for (const role of ['careline', 'hart', 'liaison', 'mdt', 'analyst', 'admin']) {
@@ -173,9 +181,9 @@ describe(`training certificates and their public check (${ENGINE})`, { timeout: 
 
   test('through the training API: attendance issues a certificate the public page checks; revoked, it answers not valid', async () => {
     const T = '/api/v1/training';
-    const who = await as.trainer.send('POST', `${T}/trainees`, { name: 'Robin Certified', email: 'robin.certified@example.org', audience: 'service_providers' }, 201);
+    const who = await as.trainer.send('POST', `${T}/trainees`, { name: 'Robin Certified', email: 'robin.certified@example.org', audience: AUDIENCE_A }, 201);
     const s = await as.trainer.send('POST', `${T}/sessions`, {
-      course: 'day1', capacity: 10, starts_at: '2026-11-02T13:00:00Z', ends_at: '2026-11-02T20:00:00Z', region: 'R1', place: 'Academy',
+      course: COURSE_A, capacity: 10, starts_at: '2026-11-02T13:00:00Z', ends_at: '2026-11-02T20:00:00Z', region: REGION_A, place: 'Academy',
     }, 201);
     const reg = await as.trainer.send('POST', `${T}/sessions/${s.id}/registrations`, { trainee_id: who.id }, 201);
     const done = await as.trainer.send('PUT', `${T}/sessions/${s.id}/attendance`, { lines: [{ registration_id: reg.id, attended: true, completed: true }] });
@@ -183,7 +191,7 @@ describe(`training certificates and their public check (${ENGINE})`, { timeout: 
     const { items } = await as.trainer.get(`${CERTS}?trainee=${who.id}`);
     assert.equal(items.length, 1);
     const cert = items[0];
-    assert.deepEqual([cert.name, cert.course, cert.completed_on, cert.status], ['Robin Certified', 'day1', '2026-11-02', 'valid']);
+    assert.deepEqual([cert.name, cert.course, cert.completed_on, cert.status], ['Robin Certified', COURSE_A, '2026-11-02', 'valid']);
     assert.ok(cert.code.length >= 10, 'a code long enough not to be guessed');
 
     const v = await verify(cert.code);

@@ -10,6 +10,15 @@ import { after, before, describe, test } from 'node:test';
 import { auditRecords, createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, startServer, stopServer } from '../lib/server.mjs';
+import { MDT_ROLES, concern, nth, region, source, town } from '../lib/pack.mjs';
+
+const MEMBER_ROLE = nth(MDT_ROLES, 2);
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+
+const REGION_A = region(0);
+const TOWN_A = town(0, 0, 0);
 
 after(cleanup);
 
@@ -33,9 +42,9 @@ describe(`corrections (${ENGINE})`, { timeout: 120_000 }, () => {
   async function newCase() {
     serial++;
     const body = {
-      received_at: clock.iso(-10 * MINUTE_MS), channel: 'phone', reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: 'Corry', family_name: `Correctiontest${serial}`, estimated_age: 15, town: 'Bridgeport' }],
-      narrative: 'A synthetic report.', concerns: ['runaway_awol'],
+      received_at: clock.iso(-10 * MINUTE_MS), channel: 'phone', reporter: { source: SOURCE_A, name: 'A school counselor' },
+      children: [{ given_name: 'Corry', family_name: `Correctiontest${serial}`, estimated_age: 15, town: TOWN_A }],
+      narrative: 'A synthetic report.', concerns: [CONCERN_A],
     };
     const { id } = await as.careline.send('POST', '/api/v1/intakes', body, 201);
     await as.careline.send('POST', `/api/v1/intakes/${id}/disposition`, { disposition: 'accepted_hart', unscreened_reason: 'Known to the team.', version: 1 });
@@ -137,8 +146,8 @@ describe(`corrections (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal((await auditRecords(as.admin, 'missing.locate_correct')).length, 1);
 
     // The MDT view shows the episode's times as they are now, not the reasons.
-    const team = await as.hart.send('POST', '/api/v1/teams', { code: 'mdt-cxl', name: 'Located Test MDT', region: 'R1' }, 201);
-    await as.hart.send('POST', `/api/v1/teams/${team.id}/members`, { name: 'M. Member', agency: 'Police', mdt_role: 'law_enforcement', user_id: as.mdtCx.user.id }, 201);
+    const team = await as.hart.send('POST', '/api/v1/teams', { code: 'mdt-cxl', name: 'Located Test MDT', region: REGION_A }, 201);
+    await as.hart.send('POST', `/api/v1/teams/${team.id}/members`, { name: 'M. Member', agency: 'Police', mdt_role: MEMBER_ROLE, user_id: as.mdtCx.user.id }, 201);
     await as.hart.send('POST', `/api/v1/teams/${team.id}/reviews`, { case_id: kase.id, scheduled_at: clock.iso(HOUR_MS) }, 201);
     const mdtView = await as.mdtCx.get(`${CASES}/${kase.id}`);
     assert.equal(mdtView.view, 'mdt');
@@ -149,7 +158,7 @@ describe(`corrections (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('an action item marked done late is corrected to on time: the earlier time kept, the duty standing recomputed', async () => {
     const kase = await newCase();
-    const team = await as.hart.send('POST', '/api/v1/teams', { code: `mdt-cx${serial}`, name: 'Correction Test MDT', region: 'R1' }, 201);
+    const team = await as.hart.send('POST', '/api/v1/teams', { code: `mdt-cx${serial}`, name: 'Correction Test MDT', region: REGION_A }, 201);
     const review = await as.hart.send('POST', `/api/v1/teams/${team.id}/reviews`, { case_id: kase.id, scheduled_at: clock.iso(-3 * HOUR_MS) }, 201);
     const held = await as.hart.send('PATCH', `/api/v1/teams/${team.id}/reviews/${review.id}`, {
       status: 'held', held_at: clock.iso(-3 * HOUR_MS),

@@ -13,6 +13,15 @@ import { createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
 import { mailsIn, startSink } from '../lib/mail.mjs';
 import { ENGINE, MINUTE_MS, cleanup, freePort, loadDefaultPack, run, startServer, tempDir, until } from '../lib/server.mjs';
+import { concern, region, source, town } from '../lib/pack.mjs';
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+
+const REGION_A = region(0);
+const REGION_D = region(3);
+const TOWN_A = town(0, 0, 0);
+const TOWN_D = town(3, 0, 3);
 
 const CASES = '/api/v1/cases';
 const INTAKES = '/api/v1/intakes';
@@ -45,22 +54,22 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     clock.set(t);
   }
 
-  async function intake(town = 'Bridgeport', s = as.careline) {
+  async function intake(town = TOWN_A, s = as.careline) {
     serial++;
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
       children: [{ given_name: 'Dana', family_name: `Deadlinetest${serial}`, estimated_age: 15, town }],
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const { id } = await readJson(await s.fetch(INTAKES, { method: 'POST', body }), 201, 'record');
     await readJson(await s.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
     return id;
   }
   /** A new case in the town's region, with the lead and victim status given; resolves { id, number }. */
-  async function newCase({ town = 'Bridgeport', lead, identifiedAt } = {}) {
+  async function newCase({ town = TOWN_A, lead, identifiedAt } = {}) {
     const c = await readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: await intake(town) } }), 201, 'open');
     let { version } = c;
     if (lead) version = (await patch(c.id, { version, lead_user_id: lead })).version;
@@ -99,7 +108,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     ({ clock, db, demo } = await demoOnClock(startedAt));
     const extra = {
       hart2: await createUser(db, { username: 'dl-hart-two', role: 'hart', email: 'dl-hart-two@example.org', env: clock.env }),
-      liaisonR4: await createUser(db, { username: 'dl-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
+      liaisonR4: await createUser(db, { username: 'dl-liaison-r4', role: 'liaison', scope: REGION_D, env: clock.env }),
     };
     mailDir = path.join(tempDir(), 'mail');
     const port = await freePort();
@@ -133,7 +142,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
       kind: 'law_enforcement_report',
       name: def.name,
       basis: def.basis,
-      case: { id, number, region: 'R1' },
+      case: { id, number, region: REGION_A },
       subject: { type: 'case', id },
       starts_at: identified,
       due_at: clock.iso(-HOUR_MS + LE * MINUTE_MS),
@@ -148,7 +157,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     const late = await newCase({ identifiedAt: clock.iso(-25 * HOUR_MS) });
     const soon = await newCase({ identifiedAt: clock.iso(-23 * HOUR_MS) });
     const later = await newCase({ identifiedAt: clock.iso(-HOUR_MS) });
-    const r4 = await newCase({ town: 'Hartford', identifiedAt: clock.iso(-26 * HOUR_MS) });
+    const r4 = await newCase({ town: TOWN_D, identifiedAt: clock.iso(-26 * HOUR_MS) });
     const met = await newCase({ identifiedAt: clock.iso(-2 * HOUR_MS) });
     await readJson(await as.hart.fetch(`${CASES}/${met.id}/reports`, {
       method: 'POST', body: { kind: 'law_enforcement', agency: 'Bridgeport PD', reported_at: clock.iso(-HOUR_MS) },
@@ -177,16 +186,16 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     assert.ok(onTime.some((d) => d.case.id === met.id));
     for (const d of onTime) assert.equal(d.status, 'met_on_time');
     assert.deepEqual((await list(`?case=${soon.id}`)).map((d) => d.case.id), [soon.id]);
-    const inR4 = await list('?region=R4&limit=500');
+    const inR4 = await list(`?region=${REGION_D}&limit=500`);
     assert.ok(inR4.some((d) => d.case.id === r4.id));
-    for (const d of inR4) assert.equal(d.case.region, 'R4');
+    for (const d of inR4) assert.equal(d.case.region, REGION_D);
     assert.equal((await list('?limit=1')).length, 1);
 
     // The R1 liaison: R1 only; asking for R4 is 403.
     const mine = await list('?limit=500', as.liaison);
     assert.ok(mine.some((d) => d.case.id === late.id));
-    for (const d of mine) assert.equal(d.case.region, 'R1');
-    await assertProblem(await as.liaison.fetch(`${DEADLINES}?region=R4`), 403, 'R1 liaison, R4 deadlines');
+    for (const d of mine) assert.equal(d.case.region, REGION_A);
+    await assertProblem(await as.liaison.fetch(`${DEADLINES}?region=${REGION_D}`), 403, 'R1 liaison, R4 deadlines');
     await assertProblem(await as.liaison.fetch(`${DEADLINES}?case=${r4.id}`), 403, 'R1 liaison, an R4 case');
     for (const q of ['?status=late', '?limit=0', '?limit=501', '?case=abc']) await assertProblem(await as.hart.fetch(`${DEADLINES}${q}`), 422, q);
   });
@@ -203,7 +212,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     assert.ok(Array.isArray(dash.overdue) && dash.overdue.some((d) => d.case?.id === late.id), `the overdue duty: ${text.slice(0, 400)}`);
     assert.ok(Array.isArray(dash.missing_now) && dash.missing_now.some((m) => (m.case?.id ?? m.case_id ?? m.id) === missing.id), `missing now: ${JSON.stringify(dash.missing_now)}`);
     const mine = await as.liaison.get('/api/v1/dashboard');
-    for (const d of mine.overdue) assert.equal(d.case.region, 'R1');
+    for (const d of mine.overdue) assert.equal(d.case.region, REGION_A);
 
     // Each region's counts (kept as the rows change) are those of the lists.
     const cases = async (q) => (await as.hart.get(`${CASES}?${q}&limit=500`)).items;
@@ -215,7 +224,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
       }
     };
     await agree(dash);
-    const r1 = dash.regions.find((r) => r.id === 'R1');
+    const r1 = dash.regions.find((r) => r.id === REGION_A);
     assert.ok(r1.open_cases >= 2 && r1.overdue >= 1 && r1.missing_now >= 1, JSON.stringify(r1));
     // The liaison sees its region only, with the same counts.
     assert.deepEqual(mine.regions, [r1]);
@@ -231,7 +240,7 @@ describe(`deadlines and their notifications (${ENGINE})`, { timeout: 120_000 }, 
     const { version } = await as.hart.get(`${CASES}/${late.id}`);
     await patch(late.id, { version, status: 'closed', closure_reason: 'services_completed', close_anyway: 'Moved away.' });
     const after = await as.hart.get('/api/v1/dashboard');
-    const r1After = after.regions.find((r) => r.id === 'R1');
+    const r1After = after.regions.find((r) => r.id === REGION_A);
     assert.equal(r1After.missing_now, r1.missing_now - 1, 'one child fewer missing');
     assert.equal(r1After.overdue, r1.overdue - 1, 'one duty fewer overdue');
     assert.equal(r1After.open_cases, r1.open_cases - 1, 'one case fewer open');

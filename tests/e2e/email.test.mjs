@@ -9,16 +9,24 @@ import { demoUsers, login } from '../lib/auth.mjs';
 import { assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { mailsIn, startSink } from '../lib/mail.mjs';
 import { ENGINE, cleanup, freePort, freshDb, initDb, startServer, tempDir, until } from '../lib/server.mjs';
+import { COMMERCIAL_SEX_CONCERNS, nth, region, source, town } from '../lib/pack.mjs';
+
+const SOURCE_LE = source(1);
+
+const CS_CONCERN_A = nth(COMMERCIAL_SEX_CONCERNS, 1);
+
+const REGION_A = region(0);
+const TOWN_A = town(0, 0, 0);
 
 const CHILD = 'Zephyrine Quillfeather';
 
 const REPORT = {
   received_at: '2026-11-28T03:10:00-05:00',
   channel: 'phone',
-  reporter: { source: 'law_enforcement', name: 'Officer Synthetic' },
-  children: [{ given_name: 'Zephyrine', family_name: 'Quillfeather', estimated_age: 15, town: 'Bridgeport' }],
+  reporter: { source: SOURCE_LE, name: 'Officer Synthetic' },
+  children: [{ given_name: 'Zephyrine', family_name: 'Quillfeather', estimated_age: 15, town: TOWN_A }],
   narrative: `Synthetic narrative about ${CHILD}.`,
-  concerns: ['detained_for_prostitution'],
+  concerns: [CS_CONCERN_A],
 };
 
 describe(`e-mail notifications (${ENGINE})`, { timeout: 120_000 }, () => {
@@ -82,7 +90,7 @@ describe(`e-mail notifications (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('an account given case access e-mails HART only, without the set-up link', async () => {
     const made = await admin.send('POST', '/api/v1/users',
-      { username: 'mail-liaison', role: 'liaison', scope: 'R1', display_name: 'Mail Liaison', email: 'mail-liaison@example.org' }, 201);
+      { username: 'mail-liaison', role: 'liaison', scope: REGION_A, display_name: 'Mail Liaison', email: 'mail-liaison@example.org' }, 201);
     const mail = await until(() => {
       const m = mailsIn(mailDir).filter((x) => x.includes('mail-liaison'));
       return m.length >= 1 && m;

@@ -15,6 +15,17 @@ import { assertHiddenCells, assertNothingHiddenIn, assertTable, parseCsv, readSv
 import { assertProblem, errorsOf } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, loadDefaultPack, mediaType, sql, startServer, stopServer } from '../lib/server.mjs';
 import { readXlsx } from '../lib/zip.mjs';
+import { concern, region, service, source, town } from '../lib/pack.mjs';
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+const SERVICE_A = service(0);
+const SERVICE_B = service(3);
+
+const REGION_A = region(0);
+const REGION_B = region(1);
+const TOWN_A = town(0, 0, 0);
+const TOWN_B = town(1, 1, 6);
 
 after(cleanup);
 
@@ -44,10 +55,10 @@ describe(`restore and recovery figures (${ENGINE})`, { timeout: 120_000 }, () =>
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
       children: [{ given_name: 'Sam', family_name: `Figrecovery${String.fromCharCode(65 + n)}`, estimated_age: 15, town }],
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const { id } = await readJson(await as.careline.fetch('/api/v1/intakes', { method: 'POST', body }), 201, 'record');
     await readJson(await as.careline.fetch(`/api/v1/intakes/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
@@ -71,23 +82,23 @@ describe(`restore and recovery figures (${ENGINE})`, { timeout: 120_000 }, () =>
   before(async () => {
     let demo;
     ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
-    const extra = { liaisonR2: await createUser(db, { username: 'fig-liaison-r2', role: 'liaison', scope: 'R2', env: clock.env }) };
+    const extra = { liaisonR2: await createUser(db, { username: 'fig-liaison-r2', role: 'liaison', scope: REGION_B, env: clock.env }) };
     server = await startServer({ db, env: clock.env });
     await loginEach(server, demo.users, as, extra);
     sql(db, "INSERT INTO provider (code, name, created_at, updated_at) VALUES ('P-HARBOR', 'Harbor Youth Services', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')");
     sql(db, "INSERT INTO provider (code, name, created_at, updated_at) VALUES ('P-ELM', 'Elm Street Mentors', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')");
-    const bridgeport = await openCase('Bridgeport'); // R1
-    const newHaven = await openCase('New Haven'); // R2
+    const bridgeport = await openCase(TOWN_A); // R1
+    const newHaven = await openCase(TOWN_B); // R2
     sql(db, `UPDATE child_case SET victim_status = 'suspected', identified_at = '2026-05-26T14:00:00Z' WHERE id = ${bridgeport.id}`);
     // Mentoring in R1: 20 referred, 16 answered (12 accepted, 4 declined); of the accepted 6 completed, 2 ended early.
-    refer(bridgeport, 4, 'P-HARBOR', 'mentoring', 'R1', 'pending');
-    refer(bridgeport, 4, 'P-HARBOR', 'mentoring', 'R1', 'declined', { answered: '2026-06-02T14:00:00Z' });
-    refer(bridgeport, 4, 'P-ELM', 'mentoring', 'R1', 'started', { answered: '2026-06-02T14:00:00Z', started: '2026-06-05T14:00:00Z' });
-    refer(bridgeport, 6, 'P-ELM', 'mentoring', 'R1', 'completed', { answered: '2026-06-04T14:00:00Z', started: '2026-06-05T14:00:00Z' });
-    refer(bridgeport, 2, 'P-ELM', 'mentoring', 'R1', 'ended', { answered: '2026-06-01T18:00:00Z', started: '2026-06-05T14:00:00Z' });
+    refer(bridgeport, 4, 'P-HARBOR', SERVICE_A, REGION_A, 'pending');
+    refer(bridgeport, 4, 'P-HARBOR', SERVICE_A, REGION_A, 'declined', { answered: '2026-06-02T14:00:00Z' });
+    refer(bridgeport, 4, 'P-ELM', SERVICE_A, REGION_A, 'started', { answered: '2026-06-02T14:00:00Z', started: '2026-06-05T14:00:00Z' });
+    refer(bridgeport, 6, 'P-ELM', SERVICE_A, REGION_A, 'completed', { answered: '2026-06-04T14:00:00Z', started: '2026-06-05T14:00:00Z' });
+    refer(bridgeport, 2, 'P-ELM', SERVICE_A, REGION_A, 'ended', { answered: '2026-06-01T18:00:00Z', started: '2026-06-05T14:00:00Z' });
     // Clinical services in R2: 3 referred, 1 accepted, 2 declined: small counts.
-    refer(newHaven, 1, 'P-HARBOR', 'clinical_services', 'R2', 'accepted', { answered: '2026-06-02T14:00:00Z' });
-    refer(newHaven, 2, 'P-HARBOR', 'clinical_services', 'R2', 'declined', { answered: '2026-06-02T14:00:00Z' });
+    refer(newHaven, 1, 'P-HARBOR', SERVICE_B, REGION_B, 'accepted', { answered: '2026-06-02T14:00:00Z' });
+    refer(newHaven, 2, 'P-HARBOR', SERVICE_B, REGION_B, 'declined', { answered: '2026-06-02T14:00:00Z' });
     for (const [status, filed, created] of [['identified', null, '2025-03-01T15:00:00Z'], ['petition_filed', '2026-02-10', '2025-12-30T15:00:00Z'],
       ['granted', '2026-04-01', '2026-01-05T15:00:00Z'], ['denied', '2025-07-01', '2025-06-01T15:00:00Z']]) {
       sql(db, 'INSERT INTO relief_record (person_id, court, offence, status, petition_filed_on, created_at, updated_at) VALUES'
@@ -102,9 +113,9 @@ describe(`restore and recovery figures (${ENGINE})`, { timeout: 120_000 }, () =>
     assert.equal(f.by, 'service');
     assert.equal(f.measure, 'referrals');
     assert.deepEqual(f.rows.map((r) => r.key), PACK.services.map((s) => s.id), 'every service of the pack, in its order');
-    assert.deepEqual(['referred', 'accepted', 'declined', 'completed', 'ended_early', 'accepted_share', 'completed_share'].map((c) => cell(f, 'mentoring', c).value),
+    assert.deepEqual(['referred', 'accepted', 'declined', 'completed', 'ended_early', 'accepted_share', 'completed_share'].map((c) => cell(f, SERVICE_A, c).value),
       [20, 12, 4, 6, 2, 75, 75]);
-    assert.equal(cell(f, 'clinical_services', 'accepted_share').value, 33);
+    assert.equal(cell(f, SERVICE_B, 'accepted_share').value, 33);
     assert.equal(f.column_totals[0].value, 23);
     assert.equal(f.suppressed, false);
   });
@@ -113,18 +124,18 @@ describe(`restore and recovery figures (${ENGINE})`, { timeout: 120_000 }, () =>
     const p = await fig(as.hart, 'services', 'by=provider');
     assert.deepEqual(p.rows.map((r) => [r.key, r.label, r.cells[0].value]), [['P-HARBOR', 'Harbor Youth Services', 11], ['P-ELM', 'Elm Street Mentors', 12]]);
     const r = await fig(as.hart, 'services', 'by=region');
-    assert.equal(cell(r, 'R1', 'referred').value, 20);
-    assert.equal(cell(r, 'R2', 'referred').value, 3);
+    assert.equal(cell(r, REGION_A, 'referred').value, 20);
+    assert.equal(cell(r, REGION_B, 'referred').value, 3);
     const errs = errorsOf(await assertProblem(await get(as.hart, 'services', 'by=year&measure=speed'), 422, 'bad by and measure'));
     assert.ok(errs.by && errs.measure, JSON.stringify(errs));
   });
 
   test('answers against the deadline, and days from identification to the first service', async () => {
     const a = await fig(as.hart, 'services', 'measure=answers');
-    assert.deepEqual(['on_time', 'late', 'open_past_due', 'open', 'median_hours'].map((c) => cell(a, 'mentoring', c).value), [10, 6, 4, 0, 24]);
+    assert.deepEqual(['on_time', 'late', 'open_past_due', 'open', 'median_hours'].map((c) => cell(a, SERVICE_A, c).value), [10, 6, 4, 0, 24]);
     const d = await fig(as.hart, 'services', 'measure=first_service&by=region');
-    assert.equal(cell(d, 'R1', 'days_8_30').value, 1);
-    assert.equal(cell(d, 'R1', 'median_days').value, 10);
+    assert.equal(cell(d, REGION_A, 'days_8_30').value, 1);
+    assert.equal(cell(d, REGION_A, 'median_days').value, 10);
   });
 
   test('relief by status and year', async () => {
@@ -136,8 +147,8 @@ describe(`restore and recovery figures (${ENGINE})`, { timeout: 120_000 }, () =>
 
   test('a liaison\'s figures are of its region', async () => {
     const f = await fig(as.liaisonR2, 'services', 'by=region');
-    assert.deepEqual(f.rows.map((r) => r.key), ['R2']);
-    assert.equal(cell(f, 'R2', 'referred').value, 3);
+    assert.deepEqual(f.rows.map((r) => r.key), [REGION_B]);
+    assert.equal(cell(f, REGION_B, 'referred').value, 3);
     assert.equal((await fig(as.liaisonR2, 'relief')).rows.length, 0, 'the relief records are of an R1 child');
   });
 
@@ -148,8 +159,8 @@ describe(`restore and recovery figures (${ENGINE})`, { timeout: 120_000 }, () =>
     // The counts: a share is not a count, and a hidden one reads "*" whatever it is.
     const counts = (x) => ({ ...x, columns: x.columns.slice(0, 5), rows: x.rows.map((r) => ({ ...r, cells: r.cells.slice(0, 5) })), column_totals: x.column_totals.slice(0, 5) });
     assertHiddenCells(counts(f), counts(exact), 'analyst services');
-    assert.equal(cell(f, 'clinical_services', 'accepted').value, null);
-    assert.equal(cell(f, 'clinical_services', 'accepted_share').value, null);
+    assert.equal(cell(f, SERVICE_B, 'accepted').value, null);
+    assert.equal(cell(f, SERVICE_B, 'accepted_share').value, null);
     assertNothingHiddenIn(JSON.stringify(f.rows), f, 'analyst services JSON', exact);
     const csv = await download(as.analyst, 'services', 'format=csv');
     assertTable(parseCsv(csv.text), f, 'analyst services CSV');

@@ -15,6 +15,16 @@ import { assertNothingHiddenIn, assertTable, parseCsv, readSvg, sheetTable } fro
 import { assertProblem, errorsOf } from '../lib/http.mjs';
 import { ENGINE, cleanup, loadDefaultPack, mediaType, sql, startServer, stopServer } from '../lib/server.mjs';
 import { readXlsx } from '../lib/zip.mjs';
+import { AUDIENCES, COURSE_IDS, nth, region } from '../lib/pack.mjs';
+
+const AUDIENCE_A = nth(AUDIENCES, 0);
+const AUDIENCE_X = nth(AUDIENCES, 5);
+const AUDIENCE_Y = nth(AUDIENCES, 6);
+const COURSE_A = nth(COURSE_IDS, 0);
+const COURSE_B = nth(COURSE_IDS, 1);
+
+const REGION_A = region(0);
+const REGION_B = region(1);
 
 after(cleanup);
 
@@ -46,13 +56,13 @@ describe(`training figures (${ENGINE})`, { timeout: 120_000 }, () => {
     // Trainees 1-8 DCF staff, 9-12 EMS, 13 a trainer. Ids well above any the demo made.
     const base = 900000;
     const values = [];
-    for (let i = 1; i <= 13; i++) values.push(`(${base + i}, '${i <= 8 ? 'dcf_staff' : i <= 12 ? 'ems' : 'mdt'}', 'R1', ${TS})`);
+    for (let i = 1; i <= 13; i++) values.push(`(${base + i}, '${i <= 8 ? AUDIENCE_A : i <= 12 ? AUDIENCE_X : AUDIENCE_Y}', '${REGION_A}', ${TS})`);
     sql(db, `INSERT INTO trainee (id, audience, region, created_at, updated_at) VALUES ${values.join(', ')}`);
     const session = (id, course, region, at, status) => sql(db, 'INSERT INTO training_session (id, number, course, starts_at, ends_at, region, capacity, status, created_at, updated_at)'
       + ` VALUES (${base + id}, 'TS-E2E-${id}', '${course}', '${at}', '${at}', '${region}', 40, '${status}', ${TS})`);
-    session(1, 'day1', 'R1', '2026-03-10T14:00:00Z', 'held');
-    session(2, 'day1', 'R2', '2025-05-10T14:00:00Z', 'held');
-    session(3, 'day2', 'R1', '2026-06-01T14:00:00Z', 'cancelled');
+    session(1, COURSE_A, REGION_A, '2026-03-10T14:00:00Z', 'held');
+    session(2, COURSE_A, REGION_B, '2025-05-10T14:00:00Z', 'held');
+    session(3, COURSE_B, REGION_A, '2026-06-01T14:00:00Z', 'cancelled');
     const regs = [];
     for (let t = 1; t <= 8; t++) regs.push(`(${base + 1}, ${base + t}, 'registered', 1, ${t <= 6 ? 1 : 0}, '2026-01-01T00:00:00Z')`);
     for (const t of [1, 2, 9, 10, 11, 12]) regs.push(`(${base + 2}, ${base + t}, 'registered', 1, 1, '2026-01-01T00:00:00Z')`);
@@ -73,18 +83,18 @@ describe(`training figures (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(f.by, 'course');
     assert.equal(f.measure, 'people');
     assert.deepEqual(f.rows.map((r) => r.key), PACK.courses.map((c) => c.id), 'every course of the pack, in its order');
-    assert.deepEqual(['attended', 'completed', 'completed_share'].map((c) => cell(f, 'day1', c).value), [12, 10, 83]);
-    assert.equal(cell(f, 'day2', 'attended').value, 0, 'a cancelled session never counts');
+    assert.deepEqual(['attended', 'completed', 'completed_share'].map((c) => cell(f, COURSE_A, c).value), [12, 10, 83]);
+    assert.equal(cell(f, COURSE_B, 'attended').value, 0, 'a cancelled session never counts');
     const y = await fig(as.trainer, 'by=year');
     assert.deepEqual(y.rows.map((r) => [r.key, r.cells[0].value]), [['2025', 6], ['2026', 8]]);
     const a = await fig(as.hart, 'by=audience');
-    assert.equal(cell(a, 'ems', 'attended').value, 4);
+    assert.equal(cell(a, AUDIENCE_X, 'attended').value, 4);
   });
 
   test('sessions held; a bad by or measure is 422 naming it', async () => {
     const f = await fig(as.trainer, 'measure=sessions&by=region');
-    assert.equal(cell(f, 'R1', 'held').value, 1);
-    assert.equal(cell(f, 'R2', 'held').value, 1);
+    assert.equal(cell(f, REGION_A, 'held').value, 1);
+    assert.equal(cell(f, REGION_B, 'held').value, 1);
     assert.equal(f.column_totals[0].value, 2);
     assert.ok(errorsOf(await assertProblem(await get(as.hart, 'measure=speed'), 422, 'bad measure')).measure);
     assert.ok(errorsOf(await assertProblem(await get(as.hart, 'measure=sessions&by=audience'), 422, 'bad by')).by);
@@ -109,9 +119,9 @@ describe(`training figures (${ENGINE})`, { timeout: 120_000 }, () => {
     const exact = await fig(as.hart, 'by=audience');
     const f = await fig(as.analyst, 'by=audience');
     assert.equal(f.suppressed, true);
-    assert.equal(cell(f, 'ems', 'attended').value, null);
-    assert.equal(cell(f, 'ems', 'completed_share').value, null);
-    assert.equal(cell(f, 'dcf_staff', 'attended').value, 8);
+    assert.equal(cell(f, AUDIENCE_X, 'attended').value, null);
+    assert.equal(cell(f, AUDIENCE_X, 'completed_share').value, null);
+    assert.equal(cell(f, AUDIENCE_A, 'attended').value, 8);
     const csv = await download(as.analyst, 'by=audience&format=csv');
     assertTable(parseCsv(csv.text), f, 'analyst training CSV');
     assertNothingHiddenIn(csv.text, f, 'analyst training CSV', exact);

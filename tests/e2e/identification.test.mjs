@@ -13,6 +13,14 @@ import { after, before, describe, test } from 'node:test';
 import { demoUsers, loginEach, readJson } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempFile, testClock } from '../lib/server.mjs';
+import { COMMERCIAL_SEX_CONCERNS, RESCREEN_INSTRUMENT, concern, nth, source, town } from '../lib/pack.mjs';
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+const CS_CONCERN_A = nth(COMMERCIAL_SEX_CONCERNS, 0);
+const CS_CONCERN_B = nth(COMMERCIAL_SEX_CONCERNS, 1);
+
+const TOWN_A = town(0, 0, 0);
 
 after(cleanup);
 
@@ -20,7 +28,7 @@ const CASES = '/api/v1/cases';
 const INTAKES = '/api/v1/intakes';
 const HOUR_MS = 60 * MINUTE_MS;
 const PACK = loadDefaultPack();
-const SSCST = PACK.screening_instruments.find((i) => i.id === 'sscst');
+const SSCST = PACK.screening_instruments.find((i) => i.id === RESCREEN_INSTRUMENT);
 const REASON = 'The police are with the child now: the screen follows.';
 
 /** The default pack with law_enforcement_report.earlier_reports_count set to value. */
@@ -43,13 +51,13 @@ async function serverWith(clock, pack) {
 
 let serial = 0;
 /** A report of one child (age 15 in Bridgeport) received receivedAgo ms before now; resolves its id. */
-async function record(as, clock, { concerns = ['runaway_awol'], receivedAgo = 10 * MINUTE_MS } = {}) {
+async function record(as, clock, { concerns = [CONCERN_A], receivedAgo = 10 * MINUTE_MS } = {}) {
   serial++;
   const body = {
     received_at: clock.iso(-receivedAgo),
     channel: 'phone',
-    reporter: { source: 'school', name: 'A school counselor' },
-    children: [{ given_name: `Idris${serial}`, family_name: `Identcase${String.fromCharCode(65 + (serial % 26))}q${serial}`, estimated_age: 15, town: 'Bridgeport' }],
+    reporter: { source: SOURCE_A, name: 'A school counselor' },
+    children: [{ given_name: `Idris${serial}`, family_name: `Identcase${String.fromCharCode(65 + (serial % 26))}q${serial}`, estimated_age: 15, town: TOWN_A }],
     narrative: 'A synthetic report.',
     concerns,
   };
@@ -102,7 +110,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
   test('a case opened from a suspected-victim report starts suspected, identified when the report came in, its duty already overdue', async () => {
     const { as } = main;
     const received = clock.iso(-30 * HOUR_MS);
-    const intakeId = await record(as, clock, { concerns: ['commercial_sex_involvement'], receivedAgo: 30 * HOUR_MS });
+    const intakeId = await record(as, clock, { concerns: [CS_CONCERN_A], receivedAgo: 30 * HOUR_MS });
     assert.equal((await as.careline.get(`${INTAKES}/${intakeId}`)).suspected_victim, true, 'the guardrail flags the report');
     await accept(as, intakeId);
     const caseId = await openFrom(as, intakeId);
@@ -126,7 +134,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
     const { as } = main;
     const screened = await record(as, clock, { receivedAgo: 2 * HOUR_MS });
     const answers = Object.fromEntries(SSCST.items.map((i, k) => [i.id, k < 2]));
-    await readJson(await as.careline.fetch(`${INTAKES}/${screened}/screenings`, { method: 'POST', body: { instrument: 'sscst', answers } }), 201, 'screen');
+    await readJson(await as.careline.fetch(`${INTAKES}/${screened}/screenings`, { method: 'POST', body: { instrument: RESCREEN_INSTRUMENT, answers } }), 201, 'screen');
     await accept(as, screened, {});
     const c1 = await openFrom(as, screened);
     const one = await as.hart.get(`${CASES}/${c1}`);
@@ -152,7 +160,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
     const before = await as.hart.get(`${CASES}/${caseId}`);
     assert.equal(before.victim_status, 'none');
     // A later report of the same child, in commercial sex, received 26 hours ago.
-    const second = await record(as, clock, { concerns: ['detained_for_prostitution'], receivedAgo: 26 * HOUR_MS });
+    const second = await record(as, clock, { concerns: [CS_CONCERN_B], receivedAgo: 26 * HOUR_MS });
     await readJson(await as.careline.fetch(`${INTAKES}/${second}/children/0/link`, { method: 'POST', body: { person_id: before.child.person_id } }), 200, 'link to the same child');
     await accept(as, second);
     const after = await as.hart.get(`${CASES}/${caseId}`);
@@ -184,7 +192,7 @@ describe(`identification and the first 24 hours (${ENGINE})`, { timeout: 180_000
 
     // Screened first: no reason asked; other decisions never ask.
     const other = await record(as, clock);
-    await readJson(await as.careline.fetch(`${INTAKES}/${other}/screenings`, { method: 'POST', body: { instrument: 'sscst', answers: Object.fromEntries(SSCST.items.map((i) => [i.id, false])) } }), 201, 'screen');
+    await readJson(await as.careline.fetch(`${INTAKES}/${other}/screenings`, { method: 'POST', body: { instrument: RESCREEN_INSTRUMENT, answers: Object.fromEntries(SSCST.items.map((i) => [i.id, false])) } }), 201, 'screen');
     assert.equal((await accept(as, other, {})).dispositions[0].screened, true);
     const info = await record(as, clock);
     const v = (await as.careline.get(`${INTAKES}/${info}`)).version;

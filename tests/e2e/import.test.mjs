@@ -11,6 +11,10 @@ import { demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { PAST, importCsv, pastRows } from '../lib/figures.mjs';
 import { assertProblem } from '../lib/http.mjs';
 import { ENGINE, cleanup, run, sql, startServer, stopServer, tempFile } from '../lib/server.mjs';
+import { region, town } from '../lib/pack.mjs';
+
+const REGION_C = region(2);
+const TOWN_A = town(0, 0, 0);
 
 after(cleanup);
 
@@ -52,8 +56,8 @@ describe(`import of past years (${ENGINE})`, { timeout: 120_000 }, () => {
     rows[3].source = 'carrier_pigeon';
     rows[4].age = 'fifteen';
     rows[6].vulnerabilities = 'runaway_awol;flying';
-    rows[7].town = 'Bridgeport';
-    rows[7].region = 'R3';
+    rows[7].town = TOWN_A;
+    rows[7].region = REGION_C;
     rows[8].sex = 'Q';
     return { text: importCsv(rows), want: ['3:referral_date', '5:source', '6:age', '8:vulnerabilities', '9:region', '10:sex'] };
   }

@@ -11,6 +11,14 @@ import { after, before, describe, test } from 'node:test';
 import { demoOnClock, login, loginEach, postSession, readJson, syntheticReport } from '../lib/auth.mjs';
 import { assertProblemStatus } from '../lib/http.mjs';
 import { ENGINE, cleanup, sql, startServer, stopServer } from '../lib/server.mjs';
+import { MDT_ROLES, concern, nth, region, source } from '../lib/pack.mjs';
+
+const MEMBER_ROLE = nth(MDT_ROLES, 2);
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+
+const REGION_A = region(0);
 
 after(cleanup);
 
@@ -67,8 +75,8 @@ describe(`input the server refuses (${ENGINE})`, { timeout: 90_000 }, () => {
     test('in nested values, in keys and at the top is named by its path', async () => {
       const rows = [
         [report({ narrative: 'before\u0000after' }), 'narrative'],
-        [report({ reporter: { source: 'school', name: 'A\u0000B' } }), 'reporter.name'],
-        [report({ concerns: ['runaway_awol', 'x\u0000'] }), 'concerns[1]'],
+        [report({ reporter: { source: SOURCE_A, name: 'A\u0000B' } }), 'reporter.name'],
+        [report({ concerns: [CONCERN_A, 'x\u0000'] }), 'concerns[1]'],
         [report({ children: [{ given_name: 'A', estimated_age: 3 }, { given_name: 'B\u0000', estimated_age: 4 }] }), 'children[1].given_name'],
       ];
       for (const [body, field] of rows) await assertNulRefused(await post(body), field, `NUL in ${field}`);
@@ -177,16 +185,16 @@ describe(`input the server refuses (${ENGINE})`, { timeout: 90_000 }, () => {
   describe("the reporter's telephone and e-mail", () => {
     test('are checked, with a message that names the field and says what to enter', async () => {
       const before = count();
-      const res = await post(report({ reporter: { source: 'school', name: 'A', phone: 'abc', email: 'not-an-email' } }));
+      const res = await post(report({ reporter: { source: SOURCE_A, name: 'A', phone: 'abc', email: 'not-an-email' } }));
       const errs = await fieldErrors(res, 'a bad telephone and e-mail');
       assert.match(errs['reporter.phone'][0], /^Reporter's telephone .*: enter /);
       assert.match(errs['reporter.email'][0], /^Reporter's e-mail .*: enter /);
       for (const phone of ['12', '+', '555-0100 ext', '(860 555 0100', '1234567890123456', 'x12', '860-555-0100 x', '860 555 0100 x1234567', 'call 860 555 0100']) {
-        const e = await fieldErrors(await post(report({ reporter: { source: 'school', phone } })), phone);
+        const e = await fieldErrors(await post(report({ reporter: { source: SOURCE_A, phone } })), phone);
         assert.ok(e['reporter.phone'], `${phone}: ${JSON.stringify(e)}`);
       }
       for (const email of ['a@b', '@example.org', 'a@@example.org', 'a b@example.org', 'a@example..org', 'a@.example.org', 'a.@example.org']) {
-        const e = await fieldErrors(await post(report({ reporter: { source: 'school', email } })), email);
+        const e = await fieldErrors(await post(report({ reporter: { source: SOURCE_A, email } })), email);
         assert.ok(e['reporter.email'], `${email}: ${JSON.stringify(e)}`);
       }
       assert.equal(count(), before, 'nothing stored');
@@ -197,10 +205,10 @@ describe(`input the server refuses (${ENGINE})`, { timeout: 90_000 }, () => {
       const c = await fieldErrors(contact, 'a contact');
       assert.match(c.phone[0], /^Telephone is not a telephone number: enter /);
       assert.match(c.email[0], /^E-mail is not an e-mail address: enter /);
-      const team = await readJson(await as.hart.fetch('/api/v1/teams', { method: 'POST', body: { code: 'mdt-input', name: 'Team Input', region: 'R1' } }), 201, 'a team');
+      const team = await readJson(await as.hart.fetch('/api/v1/teams', { method: 'POST', body: { code: 'mdt-input', name: 'Team Input', region: REGION_A } }), 201, 'a team');
       const member = await as.hart.fetch(`/api/v1/teams/${team.id}/members`, {
         method: 'POST',
-        body: { name: 'Det. Example', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', phone: 'call the desk', email: 'det at example.org' },
+        body: { name: 'Det. Example', agency: 'Bridgeport PD', mdt_role: MEMBER_ROLE, phone: 'call the desk', email: 'det at example.org' },
       });
       const m = await fieldErrors(member, 'a team member');
       assert.match(m.phone[0], /^Member's telephone is not a telephone number: enter /);
@@ -208,11 +216,11 @@ describe(`input the server refuses (${ENGINE})`, { timeout: 90_000 }, () => {
     });
 
     test('as people write them are kept', async () => {
-      const reporter = { source: 'school', name: 'A', phone: '+1 (860) 555-0100 x12', email: 'first.last+tag@mail.example.org' };
+      const reporter = { source: SOURCE_A, name: 'A', phone: '+1 (860) 555-0100 x12', email: 'first.last+tag@mail.example.org' };
       const { id } = await readJson(await post(report({ reporter })), 201, 'good contact details');
       assert.deepEqual((await as.careline.get(`${INTAKES}/${id}`)).reporter, reporter);
       for (const phone of ['860.555.0100', '911', '+44 20 7946 0958', '(860) 555-0100 ext. 4', '860-555-0100 #7']) {
-        await readJson(await post(report({ reporter: { source: 'school', phone } })), 201, phone);
+        await readJson(await post(report({ reporter: { source: SOURCE_A, phone } })), 201, phone);
       }
     });
   });

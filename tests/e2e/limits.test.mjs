@@ -9,6 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { createUser, login, postSession, readJson, request } from '../lib/auth.mjs';
 import { assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, cleanup, freshDb, initDb, startServer, stopAndClean } from '../lib/server.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
 
 /** POST /api/v1/session from the address given in X-Forwarded-For. */
 function loginFrom(url, address, username, password) {
@@ -166,7 +169,7 @@ describe(`sessions list (${ENGINE})`, { timeout: 60_000 }, () => {
     await initDb(db);
     const a = await createUser(db, { username: 'ses-admin', role: 'admin' });
     alice = await createUser(db, { username: 'ses-alice', role: 'hart' });
-    bob = await createUser(db, { username: 'ses-bob', role: 'liaison', scope: 'R1' });
+    bob = await createUser(db, { username: 'ses-bob', role: 'liaison', scope: REGION_A });
     server = await startServer({ db, args: ['--trust-proxy'] });
     admin = await login(server.url, a.username, a.password);
   });

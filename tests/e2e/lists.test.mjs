@@ -10,6 +10,18 @@ import { after, before, describe, test } from 'node:test';
 import { createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, cleanup, startServer, stopServer } from '../lib/server.mjs';
+import { RELIEF_OFFENCES, concern, nth, region, source, town } from '../lib/pack.mjs';
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+const OFFENCE_A = nth(RELIEF_OFFENCES, 0);
+const OFFENCE_B = nth(RELIEF_OFFENCES, 1);
+const OFFENCE_C = nth(RELIEF_OFFENCES, 2);
+const OFFENCE_D = nth(RELIEF_OFFENCES, 3);
+
+const REGION_A = region(0);
+const REGION_D = region(3);
+const TOWN_A = town(0, 0, 0);
 
 after(cleanup);
 
@@ -26,7 +38,7 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
   let nextPerson = 1;
 
   /** Opens a case directly for the next demo child without one; region R1 unless told. */
-  async function openNext(region = 'R1') {
+  async function openNext(region = REGION_A) {
     for (;;) {
       const person = nextPerson++;
       if (person === katherine) continue;
@@ -62,15 +74,15 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
     let db;
     let demo;
     ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
-    const extra = { liaisonR4: await createUser(db, { username: 'list-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }) };
+    const extra = { liaisonR4: await createUser(db, { username: 'list-liaison-r4', role: 'liaison', scope: REGION_D, env: clock.env }) };
     server = await startServer({ db, env: clock.env });
     await loginEach(server, demo.users, as, extra);
     const match = await readJson(await as.careline.fetch('/api/v1/persons/match', {
       method: 'POST', body: { given_name: 'Katherine', family_name: 'Smith', dob: '2011-03-04' },
     }), 200, 'find Katherine Smith');
     katherine = match.candidates[0].person_id;
-    katherineCase = await readJson(await as.hart.fetch(CASES, { method: 'POST', body: { person_id: katherine, region: 'R1' } }), 201, 'her case');
-    for (let i = 0; i < 120; i++) await openNext(i % 4 === 0 ? 'R4' : 'R1');
+    katherineCase = await readJson(await as.hart.fetch(CASES, { method: 'POST', body: { person_id: katherine, region: REGION_A } }), 201, 'her case');
+    for (let i = 0; i < 120; i++) await openNext(i % 4 === 0 ? REGION_D : REGION_A);
   });
   after(() => stopServer(server));
 
@@ -124,9 +136,9 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
 
   test('filters: status, region, opened dates, lead worker, the whole number in any case', async () => {
     const all = (await as.hart.get(`${CASES}?status=all&limit=500`)).items;
-    const r4 = (await as.hart.get(`${CASES}?status=all&region=R4&limit=500`)).items;
+    const r4 = (await as.hart.get(`${CASES}?status=all&region=${REGION_D}&limit=500`)).items;
     assert.ok(r4.length > 10);
-    assert.deepEqual(r4.map((c) => c.id).sort(), all.filter((c) => c.region === 'R4').map((c) => c.id).sort());
+    assert.deepEqual(r4.map((c) => c.id).sort(), all.filter((c) => c.region === REGION_D).map((c) => c.id).sort());
     const open = (await as.hart.get(`${CASES}?status=open&limit=500`)).items;
     assert.ok(open.every((c) => c.status !== 'closed'));
     assert.deepEqual((await as.hart.get(`${CASES}?status=open&limit=500`)).items.map((c) => c.id), open.map((c) => c.id));
@@ -170,10 +182,10 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
     assert.ok(mine.some((c) => c.id === katherineCase.id), 'the R1 liaison');
     const other = (await as.liaisonR4.get(`${CASES}?status=all&q=${encodeURIComponent('Katie Smyth')}&limit=500`)).items;
     assert.ok(!other.some((c) => c.id === katherineCase.id), 'the R4 liaison does not find the R1 case');
-    assert.ok(other.every((c) => c.region === 'R4'));
+    assert.ok(other.every((c) => c.region === REGION_D));
     const all = (await as.liaisonR4.get(`${CASES}?status=all&limit=500`)).items;
-    assert.ok(all.length > 0 && all.every((c) => c.region === 'R4'), 'every page of the R4 liaison is R4');
-    await assertProblem(await as.liaisonR4.fetch(`${CASES}?region=R1&q=${encodeURIComponent('Katie Smyth')}`), 403, 'R4 liaison, R1 search');
+    assert.ok(all.length > 0 && all.every((c) => c.region === REGION_D), 'every page of the R4 liaison is R4');
+    await assertProblem(await as.liaisonR4.fetch(`${CASES}?region=${REGION_A}&q=${encodeURIComponent('Katie Smyth')}`), 403, 'R4 liaison, R1 search');
     const mdt = (await as.mdt.get(`${CASES}?status=all&q=${encodeURIComponent('Katie Smyth')}`)).items;
     assert.ok(!mdt.some((c) => c.id === katherineCase.id), 'an MDT member finds only cases its team reviews');
     for (const role of ['careline', 'provider', 'trainer', 'analyst', 'admin']) {
@@ -183,9 +195,9 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
 
   test('reports: paged and sorted the same way, and a report of a child linked to Katherine Smith is found by "Katie Smyth"', async () => {
     const body = {
-      received_at: clock.iso(-60_000), channel: 'phone', reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: 'Katie', family_name: 'Smyth', estimated_age: 15, town: 'Bridgeport' }],
-      narrative: 'A synthetic report.', concerns: ['runaway_awol'],
+      received_at: clock.iso(-60_000), channel: 'phone', reporter: { source: SOURCE_A, name: 'A school counselor' },
+      children: [{ given_name: 'Katie', family_name: 'Smyth', estimated_age: 15, town: TOWN_A }],
+      narrative: 'A synthetic report.', concerns: [CONCERN_A],
     };
     const { id } = await readJson(await as.careline.fetch(INTAKES, { method: 'POST', body }), 201, 'a report of Katie Smyth');
     const unlinked = (await as.careline.get(`${INTAKES}?status=all&q=${encodeURIComponent('Katie Smyth')}&limit=500`)).items;
@@ -210,7 +222,7 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
     const before = (await as.hart.get(`${CASES}?status=all&q=${encodeURIComponent('Katie Smyth')}`)).items;
     assert.ok(before.some((c) => c.id === katherineCase.id));
     const r = await as.hart.send('POST', `/api/v1/persons/${katherine}/relief`, {
-      court: 'Superior Court, Juvenile Matters, Bridgeport', offence: 'prostitution', relief_kind: 'vacatur',
+      court: 'Superior Court, Juvenile Matters, Bridgeport', offence: OFFENCE_A, relief_kind: 'vacatur',
       links: [{ kind: 'case', id: katherineCase.id }],
     }, 201);
     const filed = await as.hart.send('PATCH', `/api/v1/relief/${r.id}`, { version: 1, status: 'petition_filed', petition_filed_on: '2026-11-20' });
@@ -223,7 +235,7 @@ describe(`lists (${ENGINE})`, { timeout: 300_000 }, () => {
     assert.deepEqual(byNumber.map((c) => [c.id, c.restricted, c.child?.given_name]), [[katherineCase.id, true, undefined]], 'by number: listed, restricted, no name');
   });
   test('a child\'s record relief is a page at a time, oldest first: two by two with after, none twice and none left out', async () => {
-    for (const offence of ['drug', 'theft', 'trespass']) {
+    for (const offence of [OFFENCE_B, OFFENCE_C, OFFENCE_D]) {
       await as.hart.send('POST', `/api/v1/persons/${katherine}/relief`, {
         court: 'Superior Court, Juvenile Matters, Bridgeport', offence, relief_kind: 'vacatur',
       }, 201);

@@ -9,6 +9,17 @@ import { after, before, describe, test } from 'node:test';
 import { createUser, demoUsers, login, loginEach, readJson } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, startServer, stopServer, testClock } from '../lib/server.mjs';
+import { MDT_ROLES, concern, nth, region, source, town } from '../lib/pack.mjs';
+
+const MEMBER_ROLE = nth(MDT_ROLES, 2);
+const MEMBER_ROLE_2 = nth(MDT_ROLES, 1);
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+
+const REGION_A = region(0);
+const REGION_B = region(1);
+const TOWN_A = town(0, 0, 0);
 
 after(cleanup);
 
@@ -34,10 +45,10 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: 'Robin', family_name: `Membertest${serial}`, town: 'Bridgeport', estimated_age: 15 }],
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
+      children: [{ given_name: 'Robin', family_name: `Membertest${serial}`, town: TOWN_A, estimated_age: 15 }],
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const { id } = await readJson(await as.careline.fetch(INTAKES, { method: 'POST', body }), 201, 'record');
     await readJson(await as.careline.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
@@ -55,15 +66,15 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
     users = {
       member: await createUser(db, { username: 'mem-of-m1', role: 'mdt', scope: 'mem-t1', env: clock.env }),
       otherMember: await createUser(db, { username: 'mem-of-m2', role: 'mdt', scope: 'mem-t2', env: clock.env }),
-      liaisonR2: await createUser(db, { username: 'mem-liaison-r2', role: 'liaison', scope: 'R2', env: clock.env }),
+      liaisonR2: await createUser(db, { username: 'mem-liaison-r2', role: 'liaison', scope: REGION_B, env: clock.env }),
     };
     server = await startServer({ db, env: clock.env });
     await loginEach(server, demo.users, as, users);
 
-    team = (await readJson(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mem-t1', name: 'Team one', region: 'R1' } }), 201, 'team')).id;
-    otherTeam = (await readJson(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mem-t2', name: 'Team two', region: 'R1' } }), 201, 'team')).id;
-    memberId = await addMember(team, { name: 'Sam Member', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', phone: '203-555-0190', user_id: as.member.user.id });
-    await addMember(otherTeam, { name: 'Other Member', agency: 'DCF', mdt_role: 'dcf', user_id: as.otherMember.user.id });
+    team = (await readJson(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mem-t1', name: 'Team one', region: REGION_A } }), 201, 'team')).id;
+    otherTeam = (await readJson(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mem-t2', name: 'Team two', region: REGION_A } }), 201, 'team')).id;
+    memberId = await addMember(team, { name: 'Sam Member', agency: 'Bridgeport PD', mdt_role: MEMBER_ROLE, phone: '203-555-0190', user_id: as.member.user.id });
+    await addMember(otherTeam, { name: 'Other Member', agency: 'DCF', mdt_role: MEMBER_ROLE_2, user_id: as.otherMember.user.id });
     kase = await openCase();
     await readJson(await as.hart.fetch(`${CASES}/${kase.id}/events`, { method: 'POST', body: { kind: 'contact', text: 'Shared note QWERTY.', shared: true } }), 201, 'shared event');
     review = (await readJson(await as.hart.fetch(`${TEAMS}/${team}/reviews`, { method: 'POST', body: { case_id: kase.id, scheduled_at: clock.iso(DAY_MS) } }), 201, 'schedule')).id;
@@ -105,7 +116,7 @@ describe(`MDT membership decides access; action item owners (${ENGINE})`, { time
     // The member of another team never reached it.
     await assertProblem(await as.otherMember.fetch(`${CASES}/${kase.id}`), 403, 'a member of another team');
 
-    memberId = await addMember(team, { name: 'Sam Member', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', phone: '203-555-0190', user_id: as.member.user.id });
+    memberId = await addMember(team, { name: 'Sam Member', agency: 'Bridgeport PD', mdt_role: MEMBER_ROLE, phone: '203-555-0190', user_id: as.member.user.id });
     await assertReaches(as.member, 'a member added back');
   });
 

@@ -11,6 +11,12 @@ import { after, before, describe, test } from 'node:test';
 
 import { demoOnClock, login, readJson, request } from '../lib/auth.mjs';
 import { ENGINE, cleanup, freshDb, initDb, run, sql, startServer, tempDir } from '../lib/server.mjs';
+import { concern, source, town } from '../lib/pack.mjs';
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+
+const TOWN_A = town(0, 0, 0);
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"/y;
@@ -148,10 +154,10 @@ async function openCase(clock, careline, hart, family) {
   const body = {
     received_at: clock.iso(-10 * 60_000),
     channel: 'phone',
-    reporter: { source: 'school', name: 'A school counselor' },
-    children: [{ given_name: 'Dana', family_name: family, estimated_age: 15, town: 'Bridgeport' }],
+    reporter: { source: SOURCE_A, name: 'A school counselor' },
+    children: [{ given_name: 'Dana', family_name: family, estimated_age: 15, town: TOWN_A }],
     narrative: 'A synthetic report.',
-    concerns: ['runaway_awol'],
+    concerns: [CONCERN_A],
   };
   const { id } = await readJson(await careline.fetch('/api/v1/intakes', { method: 'POST', body }), 201, 'report');
   await readJson(await careline.fetch(`/api/v1/intakes/${id}/disposition`, {

@@ -8,6 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { addProvider, completeSecondFactor, createUser, login, mfaSecretOf, postSession, readJson, rememberSecret, request, totp } from '../lib/auth.mjs';
 import { ENGINE, dbBytes, freshDb, initDb, nextCodeTime, run, serverOf, sql, startServer, stopAndClean } from '../lib/server.mjs';
 import { findAll, parseXml } from '../lib/xml.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
 
 const ENROL = '/api/v1/session/second-factor/enrolment';
 const CONFIRM = '/api/v1/session/second-factor/enrolment/confirm';
@@ -23,7 +26,7 @@ describe(`second factor (${ENGINE})`, { timeout: 120_000 }, () => {
     db = freshDb();
     await initDb(db);
     const a = await createUser(db, { username: 'mfa-admin', role: 'admin' });
-    for (const [name, role, scope] of [['mfa-care', 'careline'], ['mfa-hart', 'hart'], ['mfa-liaison', 'liaison', 'R1'],
+    for (const [name, role, scope] of [['mfa-care', 'careline'], ['mfa-hart', 'hart'], ['mfa-liaison', 'liaison', REGION_A],
       ['mfa-mdt', 'mdt', 'mdt-r1'], ['mfa-trainer', 'trainer'],
       ['mfa-analyst', 'analyst'], ['mfa-replay', 'hart'], ['mfa-reset', 'careline']]) {
       users[name] = await createUser(db, { username: name, role, scope });

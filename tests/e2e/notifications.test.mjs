@@ -6,6 +6,9 @@ import { after, before, describe, test } from 'node:test';
 
 import { createUser, demoUsers, login, loginEach } from '../lib/auth.mjs';
 import { ENGINE, cleanup, freshDb, initDb, startServer, stopServer } from '../lib/server.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_B = region(1);
 
 after(cleanup);
 
@@ -27,7 +30,7 @@ describe(`notifications: mark all read (${ENGINE})`, { timeout: 120_000 }, () =>
     // Three accounts given case access: each HART coordinator is told of each.
     for (const [i, role] of ['careline', 'liaison', 'careline'].entries()) {
       const body = { username: `notes-new-${i}`, display_name: `New ${i}`, role };
-      if (role === 'liaison') body.scope = 'R2';
+      if (role === 'liaison') body.scope = REGION_B;
       const res = await as.admin.fetch('/api/v1/users', { method: 'POST', body });
       assert.equal(res.status, 201, await res.text());
     }

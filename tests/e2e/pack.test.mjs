@@ -7,8 +7,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { createUser, login } from '../lib/auth.mjs';
 import { assertProblem } from '../lib/http.mjs';
-import { DEFAULT_PACK_PATH, ENGINE, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempDir, tempFile } from '../lib/server.mjs';
-
+import { PACK_ID, PACK_PATH, region } from '../lib/pack.mjs';
+import { ENGINE, SOURCE_ROOT, cleanup, freshDb, initDb, loadDefaultPack, run, startServer, tempDir, tempFile } from '../lib/server.mjs';
 
 const EXPECTED = 'regions[2].offices[0].region: unknown region "R7"';
 
@@ -126,7 +126,7 @@ describe(`hartline pack check on a broken pack (${ENGINE})`, { timeout: 120_000 
       'deadlines[0].minutes: must be a whole number from 1 to 525600',
       'services[1].name: must be text in quotes',
       // The offices of the region without an id name a region that is gone.
-      'regions[0].offices[0].region: unknown region "R1"',
+      `regions[0].offices[0].region: unknown region "${region(0)}"`,
     ])
       assert.ok(lines.includes(`${file}: ${want}`), `stderr has "${file}: ${want}"; stderr was:\n${r.stderr}`);
     const count = lines.filter((l) => l.startsWith(`${file}: `)).length;
@@ -134,9 +134,16 @@ describe(`hartline pack check on a broken pack (${ENGINE})`, { timeout: 120_000 
   });
 
   test('the shipped pack checks ok', async () => {
-    const r = await run(['pack', 'check', DEFAULT_PACK_PATH], { cwd: tempDir() });
+    const r = await run(['pack', 'check', path.join(SOURCE_ROOT, 'packs', 'connecticut.json')],
+      { cwd: tempDir() });
     assert.equal(r.code, 0, `exit code; stderr: ${r.stderr}`);
     assert.match(r.stdout, /: ok: connecticut /);
+  });
+
+  test('the pack the tests run on checks ok', async () => {
+    const r = await run(['pack', 'check', PACK_PATH], { cwd: tempDir() });
+    assert.equal(r.code, 0, `exit code; stderr: ${r.stderr}`);
+    assert.ok(r.stdout.includes(`: ok: ${PACK_ID} `), r.stdout);
   });
 });
 

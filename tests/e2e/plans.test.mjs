@@ -9,6 +9,21 @@ import { after, before, describe, test } from 'node:test';
 import { auditRecords, createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { assertProblem, assertProblemStatus, errorsOf } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, sql, startServer, stopServer } from '../lib/server.mjs';
+import { CLOSURE_REASONS, MDT_ROLES, RELIEF_OFFENCES, concern, nth, region, service, source, town, utcOf } from '../lib/pack.mjs';
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+const SERVICE_A = service(2);
+const SERVICE_B = service(0);
+const SERVICE_C = service(3);
+const SERVICE_D = service(4);
+const MDT_ROLE_A = nth(MDT_ROLES, 7);
+const CLOSURE_A = nth(CLOSURE_REASONS, 0);
+const OFFENCE_A = nth(RELIEF_OFFENCES, 0);
+
+const REGION_A = region(0);
+const REGION_D = region(3);
+const TOWN_A = town(0, 0, 0);
 
 after(cleanup);
 
@@ -29,25 +44,25 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
     const extra = {
       mdtP: await createUser(db, { username: 'mdt-of-plans', role: 'mdt', scope: 'mdt-plans', env: clock.env }),
       mdtOther: await createUser(db, { username: 'mdt-of-other', role: 'mdt', scope: 'mdt-other', env: clock.env }),
-      liaisonR4: await createUser(db, { username: 'plans-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
+      liaisonR4: await createUser(db, { username: 'plans-liaison-r4', role: 'liaison', scope: REGION_D, env: clock.env }),
     };
     server = await startServer({ db, env: clock.env });
     await loginEach(server, demo.users, as, extra);
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: 'Robin', family_name: 'Plantest', estimated_age: 15, town: 'Bridgeport' }],
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
+      children: [{ given_name: 'Robin', family_name: 'Plantest', estimated_age: 15, town: TOWN_A }],
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const { id } = await readJson(await as.careline.fetch('/api/v1/intakes', { method: 'POST', body }), 201, 'record');
     await readJson(await as.careline.fetch(`/api/v1/intakes/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
     caseId = (await readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: id } }), 201, 'open a case')).id;
     plans = `${CASES}/${caseId}/plans`;
     // A team that reviews the case, with mdtP as its member.
-    const team = (await as.hart.send('POST', '/api/v1/teams', { code: 'mdt-plans', name: 'Plans MDT', region: 'R1' }, 201)).id;
-    await as.hart.send('POST', `/api/v1/teams/${team}/members`, { name: 'A. Advocate', agency: 'Advocacy Org', mdt_role: 'victim_advocate', user_id: as.mdtP.user.id }, 201);
+    const team = (await as.hart.send('POST', '/api/v1/teams', { code: 'mdt-plans', name: 'Plans MDT', region: REGION_A }, 201)).id;
+    await as.hart.send('POST', `/api/v1/teams/${team}/members`, { name: 'A. Advocate', agency: 'Advocacy Org', mdt_role: MDT_ROLE_A, user_id: as.mdtP.user.id }, 201);
     await as.hart.send('POST', `/api/v1/teams/${team}/reviews`, { case_id: caseId, scheduled_at: clock.iso(DAY_MS) }, 201);
   });
   after(() => stopServer(server));
@@ -56,8 +71,8 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
     version,
     review_at: reviewAt,
     goals: [
-      { goal: 'Sleeps at the foster home every night', services: ['specialized_foster_care'], responsible: 'Foster parent', target_date: '2027-01-15' },
-      { goal: 'Meets a mentor weekly', services: ['mentoring'], responsible: 'Mentoring agency' },
+      { goal: 'Sleeps at the foster home every night', services: [SERVICE_A], responsible: 'Foster parent', target_date: '2027-01-15' },
+      { goal: 'Meets a mentor weekly', services: [SERVICE_B], responsible: 'Mentoring agency' },
     ],
   });
 
@@ -76,13 +91,13 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(v1.kind, 'safety');
     assert.equal(v1.case.id, caseId);
     assert.equal(v1.goals.length, 2);
-    assert.deepEqual(v1.goals[1], { goal: 'Meets a mentor weekly', services: ['mentoring'], responsible: 'Mentoring agency', target_date: null });
+    assert.deepEqual(v1.goals[1], { goal: 'Meets a mentor weekly', services: [SERVICE_B], responsible: 'Mentoring agency', target_date: null });
     assert.equal(v1.review_at, '2027-02-01');
     assert.equal(v1.written_by.username, as.hart.user.username);
     assert.equal(v1.review_duty.kind, 'plan_review');
     assert.equal(v1.review_duty.status, 'open');
-    // The end of the review date in the pack's zone (America/New_York: UTC-5).
-    assert.equal(v1.review_duty.due_at, '2027-02-02T04:59:59Z');
+    // The end of the review date in the pack's zone.
+    assert.equal(v1.review_duty.due_at, utcOf('2027-02-01T23:59:59'));
     const { items: deadlines } = await as.hart.get(`/api/v1/deadlines?case=${caseId}&limit=500`);
     const review = deadlines.find((d) => d.kind === 'plan_review');
     assert.ok(review, `a plan review among ${JSON.stringify(deadlines.map((d) => d.kind))}`);
@@ -94,11 +109,11 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('a second version meets the review and opens the next; the first stays readable', async () => {
     const body = safety(1, '2027-03-10');
-    body.goals.push({ goal: 'Starts counselling', services: ['clinical_services', 'victim_advocacy'], responsible: 'Clinic', target_date: '2027-02-01' });
+    body.goals.push({ goal: 'Starts counselling', services: [SERVICE_C, SERVICE_D], responsible: 'Clinic', target_date: '2027-02-01' });
     const v2 = await as.hart.send('PUT', `${plans}/safety`, body, 201);
     assert.equal(v2.version, 2);
     assert.equal(v2.goals.length, 3);
-    assert.equal(v2.review_duty.due_at, '2027-03-11T04:59:59Z');
+    assert.equal(v2.review_duty.due_at, utcOf('2027-03-10T23:59:59'));
     const s = await as.hart.get(`${plans}/safety`);
     assert.equal(s.current.version, 2);
     assert.deepEqual(s.versions.map((v) => v.version), [2, 1]);
@@ -108,7 +123,7 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
     assert.equal(v1.goals.length, 2);
     assert.equal(v1.review_duty.status, 'met_on_time');
     const { items: deadlines } = await as.hart.get(`/api/v1/deadlines?case=${caseId}&status=unmet&limit=500`);
-    assert.deepEqual(deadlines.filter((d) => d.kind === 'plan_review').map((d) => d.due_at), ['2027-03-11T04:59:59Z']);
+    assert.deepEqual(deadlines.filter((d) => d.kind === 'plan_review').map((d) => d.due_at), [utcOf('2027-03-10T23:59:59')]);
     const both = await as.hart.get(plans);
     assert.equal(both.safety.version, 2);
     assert.equal(both.service, null);
@@ -130,7 +145,7 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
         version: 0,
         review_at: '2026-11-01',
         goals: [
-          { goal: 'Weekly mentoring', services: ['mentoring'], responsible: 'Mentor' },
+          { goal: 'Weekly mentoring', services: [SERVICE_B], responsible: 'Mentor' },
           { goal: 'Therapy', services: ['tarot'], responsible: 'Clinic', target_date: 'next week' },
           { goal: '', services: [], responsible: '' },
         ],
@@ -152,7 +167,7 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
   });
 
   test('the liaison of the region writes the service plan; the review date defaults to the pack\'s interval', async () => {
-    const v = await as.liaison.send('PUT', `${plans}/service`, { version: 0, goals: [{ goal: 'Weekly mentoring', services: ['mentoring'], responsible: 'Mentor' }] }, 201);
+    const v = await as.liaison.send('PUT', `${plans}/service`, { version: 0, goals: [{ goal: 'Weekly mentoring', services: [SERVICE_B], responsible: 'Mentor' }] }, 201);
     // 2026-11-28 + 90 days.
     assert.equal(v.review_at, '2027-02-26');
     assert.equal(v.written_by.username, as.liaison.user.username);
@@ -190,7 +205,7 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('a closed case takes no new plan: 409', async () => {
     const c = await as.hart.get(`${CASES}/${caseId}`);
-    await as.hart.send('PATCH', `${CASES}/${caseId}`, { version: c.version, status: 'closed', closure_reason: 'services_completed', close_anyway: 'The plan review is kept with the next case.' });
+    await as.hart.send('PATCH', `${CASES}/${caseId}`, { version: c.version, status: 'closed', closure_reason: CLOSURE_A, close_anyway: 'The plan review is kept with the next case.' });
     const p = await assertProblem(await as.hart.fetch(`${plans}/safety`, { method: 'PUT', body: safety(2, '2027-03-10') }), 409, 'closed');
     assert.equal(p.type, 'urn:hartline:problem:conflict');
     assert.match(p.detail, /closed/);
@@ -200,7 +215,7 @@ describe(`safety and service plans (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('relief granted on the case restricts its plans until the glass is broken', async () => {
     const person = (await as.hart.get(`${CASES}/${caseId}`)).child.person_id;
-    const rec = await as.hart.send('POST', `/api/v1/persons/${person}/relief`, { court: 'Superior Court', offence: 'prostitution', links: [{ kind: 'case', id: caseId }] }, 201);
+    const rec = await as.hart.send('POST', `/api/v1/persons/${person}/relief`, { court: 'Superior Court', offence: OFFENCE_A, links: [{ kind: 'case', id: caseId }] }, 201);
     const filed = await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: 1, status: 'petition_filed', petition_filed_on: '2026-11-20' });
     await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: filed.version, status: 'granted', outcome: 'Vacated.' });
     for (const path of [plans, `${plans}/safety`, `${plans}/safety/versions/1?print=true`]) {

@@ -8,6 +8,24 @@ import { after, before, describe, test } from 'node:test';
 import { ROLES, auditRecords, createUser, demoOnClock, login, loginEach, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertProblem, errorsOf } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, loadDefaultPack, run, startServer, stopServer } from '../lib/server.mjs';
+import { FAST_ANSWER_SERVICES, POPULATIONS, concern, nameOf, nth, region, service, source, town } from '../lib/pack.mjs';
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+const SERVICE_A = service(0);
+const SERVICE_B = service(3);
+const SERVICE_C = service(4);
+const FAST_SERVICE_A = FAST_ANSWER_SERVICES[0].service;
+const POPULATION_A = nth(POPULATIONS, 0);
+const POPULATION_B = nth(POPULATIONS, 1);
+const POPULATION_C = nth(POPULATIONS, 2);
+
+const REGION_A = region(0);
+const REGION_B = region(1);
+const REGION_C = region(2);
+const REGION_E = region(4);
+const REGION_F = region(5);
+const TOWN_A = town(0, 0, 0);
 
 after(cleanup);
 
@@ -15,7 +33,7 @@ const PROVIDERS = '/api/v1/providers';
 const PACK = loadDefaultPack();
 const SERVICES = PACK.services.map((s) => s.id);
 const REGIONS = PACK.regions.map((r) => r.id);
-const RAPID = 'survivor_care_rapid';
+const RAPID = FAST_SERVICE_A;
 
 /** A valid body; overrides replace its keys. */
 function providerBody(code, overrides = {}) {
@@ -23,9 +41,9 @@ function providerBody(code, overrides = {}) {
     code,
     name: `Testing Provider ${code}`,
     description: 'A synthetic provider for the tests.',
-    services: ['mentoring', 'victim_advocacy'],
-    regions: ['R2'],
-    populations: ['girls', 'lgbtqi'],
+    services: [SERVICE_A, SERVICE_C],
+    regions: [REGION_B],
+    populations: [POPULATION_A, POPULATION_C],
     languages: ['English', 'Spanish'],
     age_min: 12,
     age_max: 18,
@@ -86,13 +104,13 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
     assert.equal(p.version, 1);
     assert.equal(p.active, true);
     assert.deepEqual([p.code, p.name, p.age_min, p.age_max, p.capacity, p.openings], ['test_alpha', 'Testing Provider test_alpha', 12, 18, 6, 2]);
-    assert.deepEqual(p.services, ['mentoring', 'victim_advocacy']);
-    assert.deepEqual(p.regions, ['R2']);
-    assert.deepEqual(p.populations.sort(), ['girls', 'lgbtqi']);
+    assert.deepEqual(p.services, [SERVICE_A, SERVICE_C]);
+    assert.deepEqual(p.regions, [REGION_B]);
+    assert.deepEqual(p.populations.sort(), [POPULATION_A, POPULATION_C]);
     assert.deepEqual(p.languages.sort(), ['English', 'Spanish']);
     assert.deepEqual([p.informed_status, p.informed_basis, p.informed_until], ['informed', 'Day 1 and Day 2 training, 3 staff', '2027-03-12']);
     assert.equal(p.staff[0].name, 'Sam Staffmember');
-    const minimal = await readJson(await create({ code: 'test_minimal', name: 'Minimal (synthetic)', services: ['mentoring'], regions: ['R1'] }, as.admin), 201, 'admin adds');
+    const minimal = await readJson(await create({ code: 'test_minimal', name: 'Minimal (synthetic)', services: [SERVICE_A], regions: [REGION_A] }, as.admin), 201, 'admin adds');
     assert.equal(minimal.informed_status, 'not_informed');
     assert.deepEqual([minimal.populations, minimal.languages, minimal.openings], [[], [], null]);
     for (const role of ROLES.filter((r) => r !== 'hart' && r !== 'admin')) {
@@ -120,9 +138,9 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
     }
     assert.match(errs.openings[0], /^Openings: /, 'in the form\'s words');
     // What the declared rules refuse is named before the handler runs.
-    const typed = errorsOf(await assertProblem(await create({ code: 'x', name: '', services: 'mentoring', regions: ['R1'], informed_status: 'sort_of', capacity: 'six' }), 422, 'types'));
+    const typed = errorsOf(await assertProblem(await create({ code: 'x', name: '', services: SERVICE_A, regions: [REGION_A], informed_status: 'sort_of', capacity: 'six' }), 422, 'types'));
     for (const f of ['name', 'services', 'informed_status', 'capacity']) assert.ok(typed[f], `${f} named in ${JSON.stringify(typed)}`);
-    await assertFieldError(await create(providerBody('test_dup', { services: ['mentoring', 'mentoring'] })), 'services', 'a service twice');
+    await assertFieldError(await create(providerBody('test_dup', { services: [SERVICE_A, SERVICE_A] })), 'services', 'a service twice');
     await assertFieldError(await create(providerBody('test_age', { age_min: 26 })), 'age_min', 'age over 25');
     await assertFieldError(await create(providerBody('test_neg', { openings: -1 })), 'openings', 'negative openings');
     const { services: _, ...noServices } = providerBody('test_noserv');
@@ -150,9 +168,9 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
 
   test('PATCH changes what is sent (lists replace), needs the current version (409 stale-version), and checks the fields together', async () => {
     const path = `${PROVIDERS}/${made.test_alpha.id}`;
-    const p = await as.hart.send('PATCH', path, { version: 1, openings: 5, capacity: 8, regions: ['R2', 'R3'], staff: null });
-    assert.deepEqual([p.version, p.openings, p.capacity, p.regions], [2, 5, 8, ['R2', 'R3']]);
-    assert.deepEqual(p.services, ['mentoring', 'victim_advocacy'], 'a list not sent is kept');
+    const p = await as.hart.send('PATCH', path, { version: 1, openings: 5, capacity: 8, regions: [REGION_B, REGION_C], staff: null });
+    assert.deepEqual([p.version, p.openings, p.capacity, p.regions], [2, 5, 8, [REGION_B, REGION_C]]);
+    assert.deepEqual(p.services, [SERVICE_A, SERVICE_C], 'a list not sent is kept');
     assert.deepEqual(p.staff, [], 'staff cleared');
     const stale = await assertProblem(await as.hart.fetch(path, { method: 'PATCH', body: { version: 1, openings: 0 } }), 409, 'stale');
     assert.equal(stale.type, 'urn:hartline:problem:stale-version');
@@ -172,14 +190,14 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
   });
 
   test('search: by service, region, population, age, openings and name; keyset pages; inactive hidden but for managers', async () => {
-    await add('test_beta', { name: 'Beta Haven (test)', services: [RAPID, 'mentoring'], regions: ['R5'], populations: ['boys'], age_min: 14, age_max: 21, openings: 0 });
-    await add('test_gamma', { name: 'Gamma Place (test)', services: ['clinical_services'], regions: ['R5', 'R6'], populations: ['girls'], age_min: 8, age_max: 13, openings: 4 });
+    await add('test_beta', { name: 'Beta Haven (test)', services: [RAPID, SERVICE_A], regions: [REGION_E], populations: [POPULATION_B], age_min: 14, age_max: 21, openings: 0 });
+    await add('test_gamma', { name: 'Gamma Place (test)', services: [SERVICE_B], regions: [REGION_E, REGION_F], populations: [POPULATION_A], age_min: 8, age_max: 13, openings: 4 });
     const codes = (items) => items.map((p) => p.code).filter((c) => c.startsWith('test_')).sort();
-    assert.deepEqual(codes(await all({ service: 'mentoring', region: 'R5' })), ['test_beta']);
-    assert.deepEqual(codes(await all({ region: 'R5' })), ['test_beta', 'test_gamma']);
-    assert.deepEqual(codes(await all({ region: 'R5', population: 'girls' })), ['test_gamma']);
-    assert.deepEqual(codes(await all({ region: 'R5', age: '20' })), ['test_beta']);
-    assert.deepEqual(codes(await all({ region: 'R5', open: 'true' })), ['test_gamma']);
+    assert.deepEqual(codes(await all({ service: SERVICE_A, region: REGION_E })), ['test_beta']);
+    assert.deepEqual(codes(await all({ region: REGION_E })), ['test_beta', 'test_gamma']);
+    assert.deepEqual(codes(await all({ region: REGION_E, population: POPULATION_A })), ['test_gamma']);
+    assert.deepEqual(codes(await all({ region: REGION_E, age: '20' })), ['test_beta']);
+    assert.deepEqual(codes(await all({ region: REGION_E, open: 'true' })), ['test_gamma']);
     assert.deepEqual(codes(await all({ q: 'HAVEN' })), ['test_beta']);
     for (const s of SERVICES) {
       for (const r of REGIONS) {
@@ -212,8 +230,8 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
 
     const gamma = made.test_gamma;
     await as.admin.send('PATCH', `${PROVIDERS}/${gamma.id}`, { version: gamma.version, active: false });
-    assert.deepEqual(codes(await all({ region: 'R6' })), [], 'inactive hidden');
-    assert.deepEqual(codes(await all({ region: 'R6', active: 'all' }, as.hart)), ['test_gamma']);
+    assert.deepEqual(codes(await all({ region: REGION_F })), [], 'inactive hidden');
+    assert.deepEqual(codes(await all({ region: REGION_F, active: 'all' }, as.hart)), ['test_gamma']);
     await assertProblem(await as.careline.fetch(`${PROVIDERS}?active=all`), 403, 'active=all is for managers');
     assert.equal((await as.careline.fetch(`${PROVIDERS}/${gamma.id}`)).status, 404, 'an inactive provider is out of the directory');
     assert.equal((await as.hart.get(`${PROVIDERS}/${gamma.id}`)).active, false);
@@ -233,7 +251,7 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
     const line = lines.find((l) => l.startsWith('test_formula,'));
     assert.ok(line, 'the provider is there');
     assert.ok(line.startsWith('test_formula,"\'=HYPERLINK(""http://evil.example"",""x"")","\'+1, ""quoted"""'), line);
-    assert.ok(line.includes('Mentoring; Victim advocacy'), 'services by their names');
+    assert.ok(line.includes(`${nameOf('services', SERVICE_A)}; ${nameOf('services', SERVICE_C)}`), 'services by their names');
     assert.ok(!text.includes('test_gamma'), 'inactive providers are not exported');
     assert.equal(lines.filter((l) => l).length - 1, (await all({ limit: '500' })).length, 'one line per active provider');
   });
@@ -253,20 +271,20 @@ describe(`provider directory (${ENGINE})`, { timeout: 180_000 }, () => {
   });
 
   test('rapid response dispatch: the region\'s rapid providers, openings first then by name, before and with the request', async () => {
-    await add('test_rapid_a', { name: 'Aardvark Rapid (test)', services: [RAPID], regions: ['R1'], openings: 0 });
-    await add('test_rapid_z', { name: 'Zebra Rapid (test)', services: [RAPID], regions: ['R1'], openings: 3 });
-    await add('test_rapid_r2', { name: 'Elsewhere Rapid (test)', services: [RAPID], regions: ['R2'], capacity: 10, openings: 9 });
-    await add('test_norapid', { name: 'Not Rapid (test)', services: ['mentoring'], regions: ['R1'], capacity: 10, openings: 9 });
+    await add('test_rapid_a', { name: 'Aardvark Rapid (test)', services: [RAPID], regions: [REGION_A], openings: 0 });
+    await add('test_rapid_z', { name: 'Zebra Rapid (test)', services: [RAPID], regions: [REGION_A], openings: 3 });
+    await add('test_rapid_r2', { name: 'Elsewhere Rapid (test)', services: [RAPID], regions: [REGION_B], capacity: 10, openings: 9 });
+    await add('test_norapid', { name: 'Not Rapid (test)', services: [SERVICE_A], regions: [REGION_A], capacity: 10, openings: 9 });
     const intake = {
-      received_at: clock.iso(-10 * MINUTE_MS), channel: 'phone', reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: 'Rowan', family_name: 'Dispatchtest', town: 'Bridgeport', estimated_age: 15 }],
-      narrative: 'A synthetic report.', concerns: ['runaway_awol'],
+      received_at: clock.iso(-10 * MINUTE_MS), channel: 'phone', reporter: { source: SOURCE_A, name: 'A school counselor' },
+      children: [{ given_name: 'Rowan', family_name: 'Dispatchtest', town: TOWN_A, estimated_age: 15 }],
+      narrative: 'A synthetic report.', concerns: [CONCERN_A],
     };
     const { id: intakeId } = await readJson(await as.careline.fetch('/api/v1/intakes', { method: 'POST', body: intake }), 201, 'report');
     await readJson(await as.careline.fetch(`/api/v1/intakes/${intakeId}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
     const c = await readJson(await as.hart.fetch('/api/v1/cases', { method: 'POST', body: { intake_id: intakeId } }), 201, 'case');
     const got = await as.hart.get(`/api/v1/cases/${c.id}/rapid-offers`);
-    assert.equal(got.region, 'R1');
+    assert.equal(got.region, REGION_A);
     const offers = got.offers;
     assert.ok((await auditRecords(as.admin, 'case.rapid_offers')).some((a) => a.object_id === String(c.id)), 'the offers read is audited');
     const codes = offers.map((o) => o.code);

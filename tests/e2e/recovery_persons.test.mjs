@@ -12,6 +12,19 @@ import { auditRecords, createUser, demoOnClock, loginEach, readJson } from '../l
 import { assertFieldError, assertProblem, assertProblemStatus } from '../lib/http.mjs';
 import { startSink } from '../lib/mail.mjs';
 import { ENGINE, MINUTE_MS, cleanup, freePort, startServer, stopServer, tempDir } from '../lib/server.mjs';
+import { CLOSURE_REASONS, MDT_ROLES, RELIEF_OFFENCES, concern, nth, region, source, town } from '../lib/pack.mjs';
+
+const MEMBER_ROLE = nth(MDT_ROLES, 2);
+const CLOSURE_TRANSFER = nth(CLOSURE_REASONS, 3);
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+const OFFENCE_A = nth(RELIEF_OFFENCES, 0);
+const OFFENCE_B = nth(RELIEF_OFFENCES, 2);
+
+const REGION_A = region(0);
+const REGION_D = region(3);
+const TOWN_A = town(0, 0, 0);
 
 after(cleanup);
 
@@ -31,10 +44,10 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: given, family_name: family, estimated_age: 15, town: 'Bridgeport' }],
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
+      children: [{ given_name: given, family_name: family, estimated_age: 15, town: TOWN_A }],
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const { id } = await as.careline.send('POST', INTAKES, body, 201);
     if (link) await as.careline.send('POST', `${INTAKES}/${id}/children/0/link`, link);
@@ -60,7 +73,7 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     let db;
     ({ clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z'));
     const extra = {
-      liaisonR4: await createUser(db, { username: 'pp-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
+      liaisonR4: await createUser(db, { username: 'pp-liaison-r4', role: 'liaison', scope: REGION_D, env: clock.env }),
       mdtT1: await createUser(db, { username: 'pp-mdt-t1', role: 'mdt', scope: 'pp-t1', env: clock.env }),
       hart2: await createUser(db, { username: 'pp-hart-director', role: 'hart', displayName: 'HART Director', email: 'pp-hart-director@example.org', env: clock.env }),
     };
@@ -94,8 +107,8 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     assert.equal((await page(k.person, as.liaison)).cases.length, 1, 'the R1 liaison');
     await assertProblemStatus(await as.liaisonR4.fetch(`${PERSONS}/${k.person}`), 404, { what: 'the R4 liaison' });
     await assertProblemStatus(await as.mdtT1.fetch(`${PERSONS}/${k.person}`), 404, { what: 'an MDT member whose team does not review the case' });
-    const team = await as.hart.send('POST', '/api/v1/teams', { code: 'pp-t1', name: 'Page team', region: 'R1' }, 201);
-    await as.hart.send('POST', `/api/v1/teams/${team.id}/members`, { name: 'Page Member', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', user_id: as.mdtT1.user.id }, 201);
+    const team = await as.hart.send('POST', '/api/v1/teams', { code: 'pp-t1', name: 'Page team', region: REGION_A }, 201);
+    await as.hart.send('POST', `/api/v1/teams/${team.id}/members`, { name: 'Page Member', agency: 'Bridgeport PD', mdt_role: MEMBER_ROLE, user_id: as.mdtT1.user.id }, 201);
     await as.hart.send('POST', `/api/v1/teams/${team.id}/reviews`, { case_id: k.caseId, scheduled_at: clock.iso(24 * 60 * MINUTE_MS) }, 201);
     const m = await page(k.person, as.mdtT1);
     assert.equal(m.view, 'mdt');
@@ -110,14 +123,14 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
   test('merge then unmerge: every link follows, two open cases refuse, the undo restores exactly the rows moved', async () => {
     const a = await childWithCase('Katherine', 'Smithmerge');
     const b = await childWithCase('Katie', 'Smythmerge');
-    const relief = await as.hart.send('POST', `${PERSONS}/${b.person}/relief`, { court: 'Superior Court, Juvenile Matters, Bridgeport', offence: 'theft' }, 201);
+    const relief = await as.hart.send('POST', `${PERSONS}/${b.person}/relief`, { court: 'Superior Court, Juvenile Matters, Bridgeport', offence: OFFENCE_B }, 201);
     const reason = 'The same birth date, school and foster home.';
     const refused = await assertProblem(await as.hart.fetch(`${PERSONS}/${a.person}/merge`, { method: 'POST', body: { other_id: b.person, reason } }), 409, 'two open cases');
     assert.match(refused.detail, new RegExp(`${a.number}.*${b.number}`), refused.detail);
     await assertProblem(await as.liaison.fetch(`${PERSONS}/${a.person}/merge`, { method: 'POST', body: { other_id: b.person, reason } }), 403, 'a liaison merges');
     await assertFieldError(await as.hart.fetch(`${PERSONS}/${a.person}/merge`, { method: 'POST', body: { other_id: b.person, reason: 'same' } }), 'reason', 'a short reason');
     const { version } = await as.hart.get(`${CASES}/${b.caseId}`);
-    await as.hart.send('PATCH', `${CASES}/${b.caseId}`, { version, status: 'closed', closure_reason: 'transferred', close_anyway: 'Merged into the other record of the child.' });
+    await as.hart.send('PATCH', `${CASES}/${b.caseId}`, { version, status: 'closed', closure_reason: CLOSURE_TRANSFER, close_anyway: 'Merged into the other record of the child.' });
 
     const merged = await as.hart.send('POST', `${PERSONS}/${a.person}/merge`, { other_id: b.person, reason }, 201);
     assert.deepEqual([merged.kept_id, merged.merged_id, merged.moved], [a.person, b.person, 3]);
@@ -166,7 +179,7 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     const files = async (person) => (await as.hart.get(`${PERSONS}/${person}/attachments`)).items.map((i) => i.id);
     const letter = await readJson(await attach(b.person, 'letter.txt'), 201, 'attach to b');
     const { version } = await as.hart.get(`${CASES}/${b.caseId}`);
-    await as.hart.send('PATCH', `${CASES}/${b.caseId}`, { version, status: 'closed', closure_reason: 'transferred', close_anyway: 'Merged into the other record of the child.' });
+    await as.hart.send('PATCH', `${CASES}/${b.caseId}`, { version, status: 'closed', closure_reason: CLOSURE_TRANSFER, close_anyway: 'Merged into the other record of the child.' });
     const reason = 'The same birth date, school and foster home.';
     const merged = await as.hart.send('POST', `${PERSONS}/${a.person}/merge`, { other_id: b.person, reason }, 201);
     assert.deepEqual(await files(a.person), [letter.id], 'the file shows on the kept child');
@@ -186,10 +199,10 @@ describe(`the child's page, merges and record relief (${ENGINE})`, { timeout: 18
     assert.deepEqual(config.relief_statuses.map((s) => s.id), ['identified', 'petition_filed', 'hearing_set', 'granted', 'denied']);
     const base = `${PERSONS}/${c.person}/relief`;
     await assertFieldError(await as.hart.fetch(base, { method: 'POST', body: { court: 'Superior Court', offence: 'jaywalking' } }), 'offence', 'an offence not in the pack');
-    await assertProblem(await as.mdt.fetch(base, { method: 'POST', body: { court: 'Superior Court', offence: 'theft' } }), 403, 'mdt records relief');
+    await assertProblem(await as.mdt.fetch(base, { method: 'POST', body: { court: 'Superior Court', offence: OFFENCE_B } }), 403, 'mdt records relief');
     await assertProblemStatus(await as.liaisonR4.fetch(base), 404, { what: 'a liaison of another region' });
     const r = await as.liaison.send('POST', base, {
-      court: 'Superior Court, Juvenile Matters, Bridgeport', docket: 'JV-26-000777', offence: 'prostitution',
+      court: 'Superior Court, Juvenile Matters, Bridgeport', docket: 'JV-26-000777', offence: OFFENCE_A,
       offence_date: '2026-06-01', relief_kind: 'vacatur', defence_notes: 'Arrested while under a trafficker\'s control.',
       links: [{ kind: 'case', id: c.caseId }, { kind: 'intake', id: c.intakeId }],
     }, 201);

@@ -13,6 +13,19 @@ import { after, before, describe, test } from 'node:test';
 import { createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertProblem, assertProblemStatus, errorsOf } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, startServer, until } from '../lib/server.mjs';
+import { DECLINE_REASONS, FAST_ANSWER_SERVICES, OUTCOMES, RELIEF_OFFENCES, concern, nameOf, nth, region, service, source, town } from '../lib/pack.mjs';
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+const SERVICE_A = service(0);
+const FAST_SERVICE_A = FAST_ANSWER_SERVICES[0].service;
+const DECLINE_A = nth(DECLINE_REASONS, 0);
+const OUTCOME_A = nth(OUTCOMES, 0);
+const OFFENCE_A = nth(RELIEF_OFFENCES, 0);
+
+const REGION_A = region(0);
+const REGION_C = region(2);
+const TOWN_A = town(0, 0, 0);
 
 const CASES = '/api/v1/cases';
 const REFERRALS = '/api/v1/referrals';
@@ -31,10 +44,10 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: 'Robin', family_name: family, estimated_age: 15, town: 'Bridgeport' }],
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
+      children: [{ given_name: 'Robin', family_name: family, estimated_age: 15, town: TOWN_A }],
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const { id } = await readJson(await as.careline.fetch('/api/v1/intakes', { method: 'POST', body }), 201, 'record');
     await readJson(await as.careline.fetch(`/api/v1/intakes/${id}/disposition`, {
@@ -58,9 +71,9 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     ({ clock, db, demo } = await demoOnClock('2026-11-27T15:00:00Z'));
     server = await startServer({ db, env: clock.env, args: ['--sweep-seconds', '1', '--session-idle', '7d', '--session-max', '7d'] });
     for (const u of demo.users) as[u.role] = await login(server.url, u.username, u.password);
-    await addProvider('harbor', 'Harbor Light', ['mentoring', 'survivor_care_rapid'], ['R1'], 2);
-    await addProvider('beacon', 'Beacon House', ['mentoring'], ['R1'], 1);
-    await addProvider('north', 'Northway', ['mentoring'], ['R3'], 3);
+    await addProvider('harbor', 'Harbor Light', [SERVICE_A, FAST_SERVICE_A], [REGION_A], 2);
+    await addProvider('beacon', 'Beacon House', [SERVICE_A], [REGION_A], 1);
+    await addProvider('north', 'Northway', [SERVICE_A], [REGION_C], 3);
     kase = await readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: await intake() } }), 201, 'open');
   });
   after(async () => {
@@ -72,7 +85,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
   });
 
   test('the lifecycle: refer, decline with a reason, re-refer in one step, accept, start, complete with an outcome', async () => {
-    const res = await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'A mentor after the return home', urgency: 'urgent' });
+    const res = await refer({ provider_id: provider.harbor, service: SERVICE_A, reason: 'A mentor after the return home', urgency: 'urgent' });
     const first = await readJson(res, 201, 'refer');
     assert.equal(res.headers.get('location'), `${REFERRALS}/${first.id}`);
     assert.match(first.number, /^S-2026-\d{4}$/);
@@ -90,8 +103,8 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     const seen = await as.harbor.get(`${REFERRALS}/${first.id}`);
     assert.deepEqual(seen.child, { initials: 'R. R.', age: 15 });
     assert.equal(seen.reason, 'A mentor after the return home');
-    assert.equal(seen.service, 'mentoring');
-    assert.equal(seen.region, 'R1');
+    assert.equal(seen.service, SERVICE_A);
+    assert.equal(seen.region, REGION_A);
     assert.deepEqual(seen.moves, ['accepted', 'declined']);
     for (const hidden of ['case', 'person_id', 'referred_by']) assert.equal(seen[hidden], undefined, `${hidden} is not shown to a provider`);
     const text = JSON.stringify(seen);
@@ -99,14 +112,14 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
 
     await assertFieldError(await patch(first.id, { version: seen.version, status: 'declined' }, as.harbor), 'reason_code', 'a decline needs its reason');
     await assertFieldError(await patch(first.id, { version: seen.version, status: 'declined', reason_code: 'other' }, as.harbor), 'note', 'another reason needs a note');
-    const declined = await readJson(await patch(first.id, { version: seen.version, status: 'declined', reason_code: 'no_opening' }, as.harbor), 200, 'decline');
+    const declined = await readJson(await patch(first.id, { version: seen.version, status: 'declined', reason_code: DECLINE_A }, as.harbor), 200, 'decline');
     assert.equal(declined.status, 'declined');
-    assert.equal(declined.reason_name, 'No opening');
+    assert.equal(declined.reason_name, nameOf('referral_decline_reasons', DECLINE_A));
 
     const res2 = await as.hart.fetch(`${REFERRALS}/${first.id}/rereferral`, { method: 'POST', body: { provider_id: provider.beacon, note: 'Harbor Light is full' } });
     const second = await readJson(res2, 201, 're-refer');
     assert.equal(second.status, 'pending');
-    assert.equal(second.service, 'mentoring');
+    assert.equal(second.service, SERVICE_A);
     assert.equal(second.urgency, 'urgent');
     assert.equal(second.reason, 'A mentor after the return home');
     assert.deepEqual(second.rereferral_of, { id: first.id, number: first.number });
@@ -116,9 +129,9 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     r = await readJson(await patch(second.id, { version: r.version, status: 'accepted' }, as.beacon), 200, 'accept');
     r = await readJson(await patch(second.id, { version: r.version, status: 'started' }, as.beacon), 200, 'start');
     await assertFieldError(await patch(second.id, { version: r.version, status: 'completed' }, as.beacon), 'outcome', 'a completion needs its outcome');
-    r = await readJson(await patch(second.id, { version: r.version, status: 'completed', outcome: 'goals_met', note: 'Met every week' }, as.beacon), 200, 'complete');
+    r = await readJson(await patch(second.id, { version: r.version, status: 'completed', outcome: OUTCOME_A, note: 'Met every week' }, as.beacon), 200, 'complete');
     assert.equal(r.status, 'completed');
-    assert.equal(r.outcome_name, 'Goals met');
+    assert.equal(r.outcome_name, nameOf('referral_outcomes', OUTCOME_A));
     assert.deepEqual(r.moves, []);
     assert.deepEqual(r.steps.map((s) => s.status), ['pending', 'accepted', 'started', 'completed']);
     assert.equal(r.steps[3].note, 'Met every week');
@@ -136,7 +149,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
     // The answer duties were met by the answers.
     const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).items.filter((d) => d.kind === 'referral_answer');
     assert.deepEqual(duties.map((d) => d.status).sort(), ['met_on_time', 'met_on_time']);
-    assert.ok(duties.some((d) => d.name === 'Provider answer: Mentoring (Harbor Light)'), JSON.stringify(duties));
+    assert.ok(duties.some((d) => d.name === `Provider answer: ${nameOf('services', SERVICE_A)} (Harbor Light)`), JSON.stringify(duties));
     // Every read of a referral is audited.
     const admin = await login(server.url, demo.byRole.admin.username, demo.byRole.admin.password);
     const reads = (await admin.get('/api/v1/audit?action=referral.read&limit=500')).items;
@@ -145,19 +158,19 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('a provider that does not offer the service or serve the region is refused naming the field, and nothing is stored', async () => {
     const before = (await caseReferrals()).length;
-    await assertFieldError(await refer({ provider_id: provider.beacon, service: 'survivor_care_rapid', reason: 'r' }), 'provider_id', 'service not offered');
-    await assertFieldError(await refer({ provider_id: provider.north, service: 'mentoring', reason: 'r' }), 'provider_id', 'region not served');
+    await assertFieldError(await refer({ provider_id: provider.beacon, service: FAST_SERVICE_A, reason: 'r' }), 'provider_id', 'service not offered');
+    await assertFieldError(await refer({ provider_id: provider.north, service: SERVICE_A, reason: 'r' }), 'provider_id', 'region not served');
     await assertFieldError(await refer({ provider_id: provider.harbor, service: 'juggling', reason: 'r' }), 'service', 'not a service');
-    await assertFieldError(await refer({ provider_id: provider.harbor, service: 'mentoring' }), 'reason', 'no reason');
-    await assertFieldError(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'r', referred_at: '2020-01-01T00:00:00Z' }), 'referred_at', 'before the case was opened');
+    await assertFieldError(await refer({ provider_id: provider.harbor, service: SERVICE_A }), 'reason', 'no reason');
+    await assertFieldError(await refer({ provider_id: provider.harbor, service: SERVICE_A, reason: 'r', referred_at: '2020-01-01T00:00:00Z' }), 'referred_at', 'before the case was opened');
     assert.equal((await caseReferrals()).length, before);
     const duties = (await as.hart.get(`/api/v1/deadlines?case=${kase.id}&limit=500`)).items.filter((d) => d.kind === 'referral_answer');
     assert.equal(duties.length, before);
   });
 
   test('a move the lifecycle does not allow is 409 with allowed, a stale version 409, the wrong side 403; nothing changes', async () => {
-    const r = await readJson(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'r' }), 201, 'refer');
-    let p = await assertProblem(await patch(r.id, { version: r.version, status: 'completed', outcome: 'goals_met' }, as.harbor), 409, 'illegal');
+    const r = await readJson(await refer({ provider_id: provider.harbor, service: SERVICE_A, reason: 'r' }), 201, 'refer');
+    let p = await assertProblem(await patch(r.id, { version: r.version, status: 'completed', outcome: OUTCOME_A }, as.harbor), 409, 'illegal');
     assert.match(p.type, /illegal-transition$/);
     assert.deepEqual(p.allowed, ['accepted', 'declined', 'withdrawn']);
     p = await assertProblem(await patch(r.id, { version: r.version + 3, status: 'accepted' }, as.harbor), 409, 'stale');
@@ -175,7 +188,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
   });
 
   test("a provider reaches only its agency's referrals, and no case, report or person route answers it", async () => {
-    const r = await readJson(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'scope' }), 201, 'refer');
+    const r = await readJson(await refer({ provider_id: provider.harbor, service: SERVICE_A, reason: 'scope' }), 201, 'refer');
     await assertProblemStatus(await as.beacon.fetch(`${REFERRALS}/${r.id}`), 404, { what: "another agency's referral" });
     await assertProblemStatus(await patch(r.id, { version: r.version, status: 'accepted' }, as.beacon), 404, { what: "another agency's answer" });
     const theirs = (await as.beacon.get(`${REFERRALS}?limit=500`)).items;
@@ -190,7 +203,7 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
       await assertProblem(await as.harbor.fetch(path), 403, `${path} for a provider`);
     }
     await assertProblem(await as.harbor.fetch('/api/v1/persons/match', { method: 'POST', body: { given_name: 'Robin' } }), 403, 'find a child');
-    await assertProblem(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'x' }, as.harbor), 403, 'a provider refers no one');
+    await assertProblem(await refer({ provider_id: provider.harbor, service: SERVICE_A, reason: 'x' }, as.harbor), 403, 'a provider refers no one');
     // MDT members read the referrals of the cases their team reviews only.
     await assertProblemStatus(await as.mdt.fetch(`${REFERRALS}/${r.id}`), 404, { what: 'not reviewed by the team' });
     // The paging cursor: one at a time, to the end.
@@ -206,8 +219,8 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
   });
 
   test('two re-referrals of one decline at once: one is made, the other 409 already re-referred', async () => {
-    const r = await readJson(await refer({ provider_id: provider.harbor, service: 'mentoring', reason: 'twice' }), 201, 'refer');
-    await readJson(await patch(r.id, { version: r.version, status: 'declined', reason_code: 'no_opening' }, as.harbor), 200, 'decline');
+    const r = await readJson(await refer({ provider_id: provider.harbor, service: SERVICE_A, reason: 'twice' }), 201, 'refer');
+    await readJson(await patch(r.id, { version: r.version, status: 'declined', reason_code: DECLINE_A }, as.harbor), 200, 'decline');
     const again = () => as.hart.fetch(`${REFERRALS}/${r.id}/rereferral`, { method: 'POST', body: { provider_id: provider.beacon } });
     const both = await Promise.all([again(), again()]);
     const bodies = await Promise.all(both.map((res) => res.json()));
@@ -218,9 +231,9 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
 
   test('a case restricted by relief granted restricts its referrals in every view, until the glass is broken', async () => {
     const c = await readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: await intake('Reliefref') } }), 201, 'open');
-    const r = await readJson(await as.hart.fetch(`${CASES}/${c.id}/referrals`, { method: 'POST', body: { provider_id: provider.harbor, service: 'mentoring', reason: 'Restricted later' } }), 201, 'refer');
+    const r = await readJson(await as.hart.fetch(`${CASES}/${c.id}/referrals`, { method: 'POST', body: { provider_id: provider.harbor, service: SERVICE_A, reason: 'Restricted later' } }), 201, 'refer');
     const person = (await as.hart.get(`${CASES}/${c.id}`)).child.person_id;
-    const rec = await as.hart.send('POST', `/api/v1/persons/${person}/relief`, { court: 'Superior Court', offence: 'prostitution', links: [{ kind: 'case', id: c.id }] }, 201);
+    const rec = await as.hart.send('POST', `/api/v1/persons/${person}/relief`, { court: 'Superior Court', offence: OFFENCE_A, links: [{ kind: 'case', id: c.id }] }, 201);
     const filed = await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: 1, status: 'petition_filed', petition_filed_on: '2026-11-20' });
     await as.hart.send('PATCH', `/api/v1/relief/${rec.id}`, { version: filed.version, status: 'granted', outcome: 'Vacated.' });
     for (const s of [as.hart, as.harbor]) {
@@ -234,10 +247,10 @@ describe(`service referrals (${ENGINE})`, { timeout: 120_000 }, () => {
   });
 
   test('an answer not given in time is overdue on the dashboard and the sweep tells the referrer and HART', async () => {
-    const r = await readJson(await refer({ provider_id: provider.harbor, service: 'survivor_care_rapid', reason: 'Meet today', urgency: 'emergency' }), 201, 'refer');
-    assert.equal(r.answer_due_at, clock.iso(4 * HOUR_MS).replace(/\.\d+Z$/, 'Z'));
+    const r = await readJson(await refer({ provider_id: provider.harbor, service: FAST_SERVICE_A, reason: 'Meet today', urgency: 'emergency' }), 201, 'refer');
+    assert.equal(r.answer_due_at, clock.iso(FAST_ANSWER_SERVICES[0].minutes * MINUTE_MS).replace(/\.\d+Z$/, 'Z'));
     clock.set(clock.ms + 5 * HOUR_MS);
-    const name = 'Provider answer: Survivor care (rapid response) (Harbor Light)';
+    const name = `Provider answer: ${nameOf('services', FAST_SERVICE_A)} (Harbor Light)`;
     const notes = await until(async () => {
       const n = (await as.hart.get('/api/v1/notifications')).items.filter((x) => x.kind === 'deadline_overdue' && x.text.includes(name));
       return n.length ? n : null;

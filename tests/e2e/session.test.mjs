@@ -8,6 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { createUser, login, postSession, readJson, request } from '../lib/auth.mjs';
 import { assertProblem, assertProblemStatus } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, freshDb, initDb, run, startServer, stopServer, testClock } from '../lib/server.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_C = region(2);
 
 const HOUR_MS = 60 * MINUTE_MS;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -367,7 +370,7 @@ describe(`expiry and lockout on the test clock (${ENGINE})`, { timeout: 60_000 }
   });
 
   test('five wrong passwords within 15 minutes lock the account for 15 minutes', async () => {
-    const u = await createUser(db, { username: 'clock-lock', role: 'liaison', scope: 'R3', env: clock.env });
+    const u = await createUser(db, { username: 'clock-lock', role: 'liaison', scope: REGION_C, env: clock.env });
     clock.set('2026-12-01T09:00:00Z');
     const right = await failedLogin(server.url, 'clock-nobody', 'whatever-it-is-1');
     for (let i = 0; i < 4; i++) {

@@ -9,6 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { addProvider, addUserWithLink, createUser, login, newPassword, postSession, readJson, request } from '../lib/auth.mjs';
 import { assertProblem, assertProblemStatus } from '../lib/http.mjs';
 import { ENGINE, freshDb, initDb, run, startServer, stopAndClean, testClock } from '../lib/server.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_B = region(1);
 
 const HOUR_MS = 3_600_000;
 
@@ -203,14 +206,14 @@ describe(`case access told to HART (${ENGINE})`, { timeout: 120_000 }, () => {
   const notes = async () => (await hart.get('/api/v1/notifications')).items.filter((n) => n.kind === 'user.case_access');
 
   test('a new account with a case role is on the HART dashboard, notified, and the administrator still reads no case content', async () => {
-    const { user, password } = await addWithLink({ username: 'access-new', role: 'liaison', scope: 'R2', display_name: 'Access New' });
+    const { user, password } = await addWithLink({ username: 'access-new', role: 'liaison', scope: REGION_B, display_name: 'Access New' });
     const list = await notices();
     const n = list.find((x) => x.user.id === user.id);
     assert.ok(n, JSON.stringify(list));
     assert.equal(n.reason, 'created');
     assert.equal(n.role, 'liaison');
     assert.equal(n.role_label, 'Regional liaison');
-    assert.equal(n.scope, 'R2');
+    assert.equal(n.scope, REGION_B);
     assert.equal(n.granted_by, 'setup-admin');
     assert.equal(n.user.username, 'access-new');
     assert.equal(n.user.display_name, 'Access New');

@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 
 import { createUser, login } from '../lib/auth.mjs';
 import { RawConnection } from '../lib/http.mjs';
+import { PACK_ID } from '../lib/pack.mjs';
 import { DEFAULT_PACK_PATH, cleanup, freshDb, initDb, startServer } from '../lib/server.mjs';
 
 after(cleanup);
@@ -95,7 +96,7 @@ describe('graceful stop', { timeout: 60_000 }, () => {
       assert.equal(res.status, 200, `the request in flight is answered: ${res.status} ${res.body}`);
       const r = JSON.parse(res.body);
       assert.equal(r.valid, true);
-      assert.equal(r.id, 'connecticut');
+      assert.equal(r.id, PACK_ID);
 
       assert.equal(await server.waitExit(), 0, 'exit code');
       const events = server.events();

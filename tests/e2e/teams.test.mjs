@@ -7,6 +7,21 @@ import { after, before, describe, test } from 'node:test';
 import { ROLES, auditRecords, createUser, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertPagesWhole, assertProblem } from '../lib/http.mjs';
 import { ENGINE, MINUTE_MS, cleanup, dbBytes, loadDefaultPack, startServer, stopServer } from '../lib/server.mjs';
+import { MDT_ROLES, concern, nth, region, source, town } from '../lib/pack.mjs';
+
+const MEMBER_ROLE = nth(MDT_ROLES, 2);
+const MEMBER_ROLE_2 = nth(MDT_ROLES, 1);
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+const MDT_ROLE_A = nth(MDT_ROLES, 7);
+const MDT_ROLE_B = nth(MDT_ROLES, 8);
+const MDT_ROLE_C = nth(MDT_ROLES, 10);
+
+const REGION_A = region(0);
+const REGION_D = region(3);
+const TOWN_A = town(0, 0, 0);
+const TOWN_D = town(3, 0, 3);
 
 after(cleanup);
 
@@ -27,16 +42,16 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
   const as = {};
   let serial = 0;
 
-  async function intake({ town = 'Bridgeport', dob } = {}) {
+  async function intake({ town = TOWN_A, dob } = {}) {
     serial++;
     const childBody = { given_name: 'Morgan', family_name: `Teamtest${serial}`, town, ...(dob ? { dob } : { estimated_age: 15 }) };
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
       children: [childBody],
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const { id } = await readJson(await as.careline.fetch(INTAKES, { method: 'POST', body }), 201, 'record');
     await readJson(await as.careline.fetch(`${INTAKES}/${id}/disposition`, { method: 'POST', body: { disposition: 'accepted_hart', unscreened_reason: 'Known to the team: the screen follows.', version: 1 } }), 200, 'accept');
@@ -45,7 +60,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
   async function newCase(opts) {
     return readJson(await as.hart.fetch(CASES, { method: 'POST', body: { intake_id: await intake(opts) } }), 201, 'open a case');
   }
-  async function newTeam(code, region = 'R1', s = as.hart) {
+  async function newTeam(code, region = REGION_A, s = as.hart) {
     const t = await readJson(await s.fetch(TEAMS, { method: 'POST', body: { code, name: `Team ${code}`, region } }), 201, `team ${code}`);
     assert.ok(Number.isInteger(t.id));
     return t.id;
@@ -65,7 +80,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     const extra = {
       mdtT1: await createUser(db, { username: 'mdt-of-t1', role: 'mdt', scope: 'mdt-t1', displayName: 'MDT Member T1', env: clock.env }),
       mdtT2: await createUser(db, { username: 'mdt-of-t2', role: 'mdt', scope: 'mdt-t2', env: clock.env }),
-      liaisonR4: await createUser(db, { username: 'team-liaison-r4', role: 'liaison', scope: 'R4', env: clock.env }),
+      liaisonR4: await createUser(db, { username: 'team-liaison-r4', role: 'liaison', scope: REGION_D, env: clock.env }),
     };
     server = await startServer({ db, env: clock.env });
     await loginEach(server, demo.users, as, extra);
@@ -76,30 +91,30 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
   let t2;
 
   test('HART creates teams; a duplicate code is 409, bad fields 422; no one else may', async () => {
-    t1 = await newTeam('mdt-t1', 'R1');
-    t2 = await newTeam('mdt-t2', 'R1');
-    await assertProblem(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mdt-t1', name: 'Again', region: 'R1' } }), 409, 'duplicate code');
+    t1 = await newTeam('mdt-t1', REGION_A);
+    t2 = await newTeam('mdt-t2', REGION_A);
+    await assertProblem(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mdt-t1', name: 'Again', region: REGION_A } }), 409, 'duplicate code');
     await assertFieldError(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mdt-t9', name: 'X', region: 'R9' } }), 'region', 'unknown region');
-    await assertFieldError(await as.hart.fetch(TEAMS, { method: 'POST', body: { name: 'X', region: 'R1' } }), 'code', 'no code');
-    await assertFieldError(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mdt-t9', region: 'R1' } }), 'name', 'no name');
+    await assertFieldError(await as.hart.fetch(TEAMS, { method: 'POST', body: { name: 'X', region: REGION_A } }), 'code', 'no code');
+    await assertFieldError(await as.hart.fetch(TEAMS, { method: 'POST', body: { code: 'mdt-t9', region: REGION_A } }), 'name', 'no name');
     for (const role of ROLES.filter((r) => r !== 'hart')) {
-      await assertProblem(await as[role].fetch(TEAMS, { method: 'POST', body: { code: `mdt-${role}`, name: 'X', region: 'R1' } }), 403, `${role} creates a team`);
+      await assertProblem(await as[role].fetch(TEAMS, { method: 'POST', body: { code: `mdt-${role}`, name: 'X', region: REGION_A } }), 403, `${role} creates a team`);
     }
     const { items: teams } = await as.hart.get(`${TEAMS}?limit=500`);
     const mine = teams.find((t) => t.id === t1);
-    assert.deepEqual([mine.code, mine.name, mine.region], ['mdt-t1', 'Team mdt-t1', 'R1']);
+    assert.deepEqual([mine.code, mine.name, mine.region], ['mdt-t1', 'Team mdt-t1', REGION_A]);
   });
 
   test('members: an MDT role of the pack, else 422; a member leaves with DELETE; the mdt user of another team gets 403 on the team', async () => {
-    const m1 = await addMember(t1, { name: 'Det. Example', agency: 'Bridgeport PD', mdt_role: 'law_enforcement', email: 'det@example.org', phone: '203-555-0100' });
-    const m2 = await addMember(t1, { name: 'A. Advocate', agency: 'Advocacy Org', mdt_role: 'victim_advocate', user_id: as.mdtT1.user.id });
-    const m3 = await addMember(t1, { name: 'Agent Federal', agency: 'FBI New Haven', mdt_role: 'fbi' });
-    assert.ok(ROLE_IDS.includes('fbi') && ROLE_IDS.includes('us_attorney'), 'the federal partners are MDT roles');
+    const m1 = await addMember(t1, { name: 'Det. Example', agency: 'Bridgeport PD', mdt_role: MEMBER_ROLE, email: 'det@example.org', phone: '203-555-0100' });
+    const m2 = await addMember(t1, { name: 'A. Advocate', agency: 'Advocacy Org', mdt_role: MDT_ROLE_A, user_id: as.mdtT1.user.id });
+    const m3 = await addMember(t1, { name: 'Agent Federal', agency: 'FBI New Haven', mdt_role: MDT_ROLE_B });
+    assert.ok(ROLE_IDS.includes(MDT_ROLE_B) && ROLE_IDS.includes(MDT_ROLE_C), 'the federal partners are MDT roles');
     await assertFieldError(await as.hart.fetch(`${TEAMS}/${t1}/members`, { method: 'POST', body: { name: 'X', agency: 'Y', mdt_role: 'astrologer' } }), 'mdt_role', 'a bad MDT role');
-    await assertFieldError(await as.hart.fetch(`${TEAMS}/${t1}/members`, { method: 'POST', body: { agency: 'Y', mdt_role: 'dcf' } }), 'name', 'no name');
-    await assertFieldError(await as.hart.fetch(`${TEAMS}/${t1}/members`, { method: 'POST', body: { name: 'X', agency: 'Y', mdt_role: 'dcf', user_id: 99_999_999 } }), 'user_id', 'no such user');
-    await assertProblem(await as.liaison.fetch(`${TEAMS}/${t1}/members`, { method: 'POST', body: { name: 'X', agency: 'Y', mdt_role: 'dcf' } }), 403, 'a liaison adds a member');
-    const r404 = await as.hart.fetch(`${TEAMS}/99999999/members`, { method: 'POST', body: { name: 'X', agency: 'Y', mdt_role: 'dcf' } });
+    await assertFieldError(await as.hart.fetch(`${TEAMS}/${t1}/members`, { method: 'POST', body: { agency: 'Y', mdt_role: MEMBER_ROLE_2 } }), 'name', 'no name');
+    await assertFieldError(await as.hart.fetch(`${TEAMS}/${t1}/members`, { method: 'POST', body: { name: 'X', agency: 'Y', mdt_role: MEMBER_ROLE_2, user_id: 99_999_999 } }), 'user_id', 'no such user');
+    await assertProblem(await as.liaison.fetch(`${TEAMS}/${t1}/members`, { method: 'POST', body: { name: 'X', agency: 'Y', mdt_role: MEMBER_ROLE_2 } }), 403, 'a liaison adds a member');
+    const r404 = await as.hart.fetch(`${TEAMS}/99999999/members`, { method: 'POST', body: { name: 'X', agency: 'Y', mdt_role: MEMBER_ROLE_2 } });
     assert.equal(r404.status, 404, await r404.text());
 
     const team = await as.hart.get(`${TEAMS}/${t1}`);
@@ -107,7 +122,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     const members = team.members;
     assert.deepEqual(new Set(members.map((m) => m.id)), new Set([m1, m2, m3]));
     const det = members.find((m) => m.id === m1);
-    assert.deepEqual([det.name, det.agency, det.mdt_role, det.email, det.phone], ['Det. Example', 'Bridgeport PD', 'law_enforcement', 'det@example.org', '203-555-0100']);
+    assert.deepEqual([det.name, det.agency, det.mdt_role, det.email, det.phone], ['Det. Example', 'Bridgeport PD', MEMBER_ROLE, 'det@example.org', '203-555-0100']);
     assert.equal(members.find((m) => m.id === m2).user_id, as.mdtT1.user.id);
 
     // The team's own mdt member reads it; the other team's does not.
@@ -181,7 +196,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
 
   test('a liaison schedules reviews of cases of its region only; an R4 case is 403', async () => {
     const r1 = await newCase();
-    const r4 = await newCase({ town: 'Hartford' });
+    const r4 = await newCase({ town: TOWN_D });
     await schedule(t2, r1.id, as.liaison);
     await assertProblem(await as.liaison.fetch(`${TEAMS}/${t2}/reviews`, { method: 'POST', body: { case_id: r4.id, scheduled_at: clock.iso(DAY_MS) } }), 403, 'R1 liaison, R4 case');
     await assertProblem(await as.mdtT1.fetch(`${TEAMS}/${t1}/reviews`, { method: 'POST', body: { case_id: r1.id, scheduled_at: clock.iso(DAY_MS) } }), 403, 'an mdt member schedules');
@@ -262,7 +277,7 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
   test('contacts: every role reads them, HART and the administrator keep them, bad fields are 422', async () => {
     const body = { name: 'Pat Director', kind: 'hart_director', title: 'HART Director', phone: '860-555-0111', email: 'pat@example.org' };
     const a = await readJson(await as.hart.fetch(CONTACTS, { method: 'POST', body }), 201, 'hart adds');
-    const b = await readJson(await as.admin.fetch(CONTACTS, { method: 'POST', body: { name: 'Lee Liaison', kind: 'regional_liaison', region: 'R1' } }), 201, 'admin adds');
+    const b = await readJson(await as.admin.fetch(CONTACTS, { method: 'POST', body: { name: 'Lee Liaison', kind: 'regional_liaison', region: REGION_A } }), 201, 'admin adds');
     for (const role of ROLES) {
       const { items: contacts } = await as[role].get(`${CONTACTS}?limit=500`);
       assert.ok(contacts.some((x) => x.id === a.id) && contacts.some((x) => x.id === b.id), `${role} reads the directory`);
@@ -296,13 +311,13 @@ describe(`MDT teams, reviews and contacts (${ENGINE})`, { timeout: 120_000 }, ()
     const names = ['Zoe Page', 'adam Page', 'Mia Page', 'Bo Page', 'Cy Page'];
     const made = [];
     for (const [i, name] of names.entries()) {
-      const body = { name, kind: i % 2 ? 'other' : 'regional_liaison', region: i % 2 ? undefined : 'R1' };
+      const body = { name, kind: i % 2 ? 'other' : 'regional_liaison', region: i % 2 ? undefined : REGION_A };
       made.push((await readJson(await as.hart.fetch(CONTACTS, { method: 'POST', body }), 201, `add ${name}`)).id);
     }
     const ids = await assertPagesWhole(as.careline, CONTACTS, { what: 'the contacts' });
     for (const id of made) assert.ok(ids.includes(id), `contact ${id} is listed`);
     const whole = (await as.careline.get(`${CONTACTS}?limit=500`)).items;
-    const liaisons = whole.filter((c) => c.kind === 'regional_liaison' && c.region === 'R1' && c.name.endsWith(' Page')).map((c) => c.name);
+    const liaisons = whole.filter((c) => c.kind === 'regional_liaison' && c.region === REGION_A && c.name.endsWith(' Page')).map((c) => c.name);
     assert.deepEqual(liaisons, ['Cy Page', 'Mia Page', 'Zoe Page'], 'by name within a kind and region');
     const others = whole.filter((c) => c.kind === 'other' && c.name.endsWith(' Page')).map((c) => c.name);
     assert.deepEqual(others, ['adam Page', 'Bo Page'], 'names without regard to capitals');

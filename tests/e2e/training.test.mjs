@@ -6,9 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
+import { DEMO_PROVIDER, demoOnClock, loginEach, readJson } from '../lib/auth.mjs';
 import { assertFieldError, assertProblemStatus } from '../lib/http.mjs';
 import { ENGINE, cleanup, startServer, stopServer } from '../lib/server.mjs';
+import { AUDIENCES, COURSE_IDS, nameOf, nth, region } from '../lib/pack.mjs';
+
+const AUDIENCE_A = nth(AUDIENCES, 7);
+const COURSE_A = nth(COURSE_IDS, 0);
+const COURSE_B = nth(COURSE_IDS, 1);
+const COURSE_C = nth(COURSE_IDS, 2);
+
+const REGION_A = region(0);
 
 after(cleanup);
 
@@ -21,11 +29,11 @@ describe(`training (${ENGINE})`, { timeout: 240_000 }, () => {
 
   const person = async (name, extra = {}) =>
     (await as.trainer.send('POST', `${T}/trainees`, {
-      name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.org`, audience: 'service_providers', ...extra,
+      name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.org`, audience: AUDIENCE_A, ...extra,
     }, 201)).id;
   const schedule = async (course, capacity, day, extra = {}) =>
     as.trainer.send('POST', `${T}/sessions`, {
-      course, capacity, starts_at: `${day}T13:00:00Z`, ends_at: `${day}T20:00:00Z`, region: 'R1', place: 'Academy', ...extra,
+      course, capacity, starts_at: `${day}T13:00:00Z`, ends_at: `${day}T20:00:00Z`, region: REGION_A, place: 'Academy', ...extra,
     }, 201);
   const register = (sid, trainee_id) =>
     as.trainer.fetch(`${T}/sessions/${sid}/registrations`, { method: 'POST', body: { trainee_id } });
@@ -35,14 +43,14 @@ describe(`training (${ENGINE})`, { timeout: 240_000 }, () => {
     const { clock, db, demo } = await demoOnClock('2026-11-28T15:00:00Z');
     server = await startServer({ db, env: clock.env });
     await loginEach(server, demo.users, as);
-    const found = await as.hart.get('/api/v1/providers?q=harbor_light_r1');
-    harborId = found.items.find((p) => p.code === 'harbor_light_r1').id;
+    const found = await as.hart.get(`/api/v1/providers?q=${DEMO_PROVIDER}`);
+    harborId = found.items.find((p) => p.code === DEMO_PROVIDER).id;
   });
   after(() => stopServer(server));
 
   test('a Day 1 session: waiting list, a place given back, attendance, certificates once', async () => {
     const [a, b, c] = [await person('Avery Trainee'), await person('Blake Trainee'), await person('Casey Trainee')];
-    const s = await schedule('day1', 2, '2026-11-02');
+    const s = await schedule(COURSE_A, 2, '2026-11-02');
     assert.match(s.number, /^T-2026-\d{4}$/);
     assert.equal((await readJson(await register(s.id, a), 201)).status, 'registered');
     await readJson(await register(s.id, b), 201);
@@ -82,7 +90,7 @@ describe(`training (${ENGINE})`, { timeout: 240_000 }, () => {
     assert.equal((await readJson(await attendance(s.id, lines), 200)).certificates_issued, 0);
     const rec = await as.trainer.get(`${T}/trainees/${a}`);
     assert.equal(rec.certificates.length, 1);
-    assert.equal(rec.certificates[0].course, 'day1');
+    assert.equal(rec.certificates[0].course, COURSE_A);
     assert.equal(rec.certificates[0].completed_on, '2026-11-02');
     assert.equal(rec.certificates[0].expires_at, '2028-11-02');
     assert.match(rec.certificates[0].code, /^[2-9A-HJKMNP-Z]{10}$/);
@@ -98,11 +106,12 @@ describe(`training (${ENGINE})`, { timeout: 240_000 }, () => {
 
   test('Day 2 needs Day 1 first: 409 naming the person; then it takes them', async () => {
     const p = await person('Dana Prereq');
-    const d2 = await schedule('day2', 10, '2026-12-05');
+    const d2 = await schedule(COURSE_B, 10, '2026-12-05');
     const refused = await assertProblemStatus(await register(d2.id, p), 409, { type: 'prerequisite-missing' });
-    assert.match(refused.detail, /needs .*Day 1.* first: Dana Prereq has not completed it/i);
+    const first = nameOf('courses', COURSE_A).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(refused.detail, new RegExp(`needs .*${first}.* first: Dana Prereq has not completed it`, 'i'));
     assert.equal((await as.trainer.get(`${T}/sessions/${d2.id}`)).registrations.length, 0);
-    const d1 = await schedule('day1', 10, '2026-11-10');
+    const d1 = await schedule(COURSE_A, 10, '2026-11-10');
     await readJson(await register(d1.id, p), 201);
     const reg = (await as.trainer.get(`${T}/sessions/${d1.id}`)).registrations[0];
     await readJson(await attendance(d1.id, [{ registration_id: reg.id, attended: true, completed: true }]), 200);
@@ -110,7 +119,7 @@ describe(`training (${ENGINE})`, { timeout: 240_000 }, () => {
   });
 
   test('300 people in one attendance request', async () => {
-    const s = await schedule('demand', 300, '2026-11-12');
+    const s = await schedule(COURSE_C, 300, '2026-11-12');
     const ids = [];
     for (let i = 0; i < 300; i++) ids.push(await person(`Bulk Person ${i}`));
     for (const id of ids) await readJson(await register(s.id, id), 201);
@@ -123,15 +132,15 @@ describe(`training (${ENGINE})`, { timeout: 240_000 }, () => {
 
   test('capacity, trainers and bad input are named; a cancelled session tells the registered', async () => {
     await assertFieldError(await as.trainer.fetch(`${T}/sessions`, { method: 'POST', body: {
-      course: 'day1', capacity: 0, starts_at: '2026-12-01T13:00:00Z', ends_at: '2026-12-01T20:00:00Z' } }), 'capacity', 'capacity 0');
+      course: COURSE_A, capacity: 0, starts_at: '2026-12-01T13:00:00Z', ends_at: '2026-12-01T20:00:00Z' } }), 'capacity', 'capacity 0');
     await assertFieldError(await as.trainer.fetch(`${T}/sessions`, { method: 'POST', body: {
       course: 'day9', capacity: 5, starts_at: '2026-12-01T13:00:00Z', ends_at: '2026-12-01T20:00:00Z' } }), 'course', 'no such course');
     const t = await person('Nota Trainer');
     const notTrainer = await as.trainer.fetch(`${T}/sessions`, { method: 'POST', body: {
-      course: 'day1', capacity: 5, starts_at: '2026-12-01T13:00:00Z', ends_at: '2026-12-01T20:00:00Z', trainer_ids: [t] } });
+      course: COURSE_A, capacity: 5, starts_at: '2026-12-01T13:00:00Z', ends_at: '2026-12-01T20:00:00Z', trainer_ids: [t] } });
     await assertFieldError(notTrainer, 'trainer_ids[0]', 'not certified');
 
-    const s = await schedule('day1', 5, '2026-12-20');
+    const s = await schedule(COURSE_A, 5, '2026-12-20');
     await readJson(await register(s.id, t), 201);
     const stale = await as.trainer.fetch(`${T}/sessions/${s.id}`, { method: 'PATCH', body: { version: 99, place: 'Elsewhere' } });
     await assertProblemStatus(stale, 409, { type: 'stale-version' });
@@ -154,7 +163,7 @@ describe(`training (${ENGINE})`, { timeout: 240_000 }, () => {
     assert.deepEqual(list.items.map((x) => x.id), [mine]);
     assert.equal((await as.provider.get(`${T}/trainees/${mine}`)).name, 'Harbor Staffer');
     assert.equal((await as.provider.fetch(`${T}/trainees/${other}`)).status, 404);
-    assert.equal((await as.provider.fetch(`${T}/trainees`, { method: 'POST', body: { name: 'X', audience: 'ems' } })).status, 403);
+    assert.equal((await as.provider.fetch(`${T}/trainees`, { method: 'POST', body: { name: 'X', audience: nth(AUDIENCES, 5) } })).status, 403);
     for (const role of ['careline', 'hart', 'liaison', 'mdt', 'analyst', 'admin']) {
       assert.equal((await as[role].fetch(`${T}/trainees`)).status, 403, role);
       assert.equal((await as[role].fetch(`${T}/sessions`)).status, 403, role);

@@ -8,6 +8,12 @@ import { after, before, describe, test } from 'node:test';
 
 import { demoOnClock, loginEach } from '../lib/auth.mjs';
 import { ENGINE, cleanup, startServer, stopServer } from '../lib/server.mjs';
+import { AUDIENCES, COURSE_IDS, nameOf, nth, region } from '../lib/pack.mjs';
+
+const COURSE_A = nth(COURSE_IDS, 0);
+const COURSE_B = nth(COURSE_IDS, 1);
+
+const REGION_A = region(0);
 
 after(cleanup);
 
@@ -20,7 +26,7 @@ describe(`training sign-in sheet import (${ENGINE})`, { timeout: 240_000 }, () =
 
   const schedule = async (course, day) =>
     as.trainer.send('POST', `${T}/sessions`, {
-      course, capacity: 1, starts_at: `${day}T13:00:00Z`, ends_at: `${day}T20:00:00Z`, region: 'R1', place: 'Academy',
+      course, capacity: 1, starts_at: `${day}T13:00:00Z`, ends_at: `${day}T20:00:00Z`, region: REGION_A, place: 'Academy',
     }, 201);
   const sheet = async (sid, csv, dry = false, who = 'trainer') => {
     const res = await as[who].fetch(`${T}/sessions/${sid}/imports${dry ? '?dry_run=true' : ''}`, {
@@ -38,10 +44,10 @@ describe(`training sign-in sheet import (${ENGINE})`, { timeout: 240_000 }, () =
   after(() => stopServer(server));
 
   test('a bad file is refused whole with every line named; nothing is written', async () => {
-    const s = await schedule('day1', '2026-11-03');
+    const s = await schedule(COURSE_A, '2026-11-03');
     const before = await as.trainer.get(`${T}/trainees?limit=500`);
-    const r = await sheet(s.id, `${HEADER}Good Person,good.person@example.org,,,dcf_staff,yes,yes\n`
-      + ',not-an-address,,,nobody,maybe,\nLate Person,,,,dcf_staff,no,yes\n');
+    const r = await sheet(s.id, `${HEADER}Good Person,good.person@example.org,,,${nth(AUDIENCES, 0)},yes,yes\n`
+      + `,not-an-address,,,nobody,maybe,\nLate Person,,,,${nth(AUDIENCES, 0)},no,yes\n`);
     assert.equal(r.status, 422, r.text);
     const at = (line, column) => r.json.errors.find((e) => e.line === line && e.column === column);
     assert.ok(at(3, 'name') && at(3, 'email') && at(3, 'audience') && at(3, 'attended'), r.text);
@@ -50,8 +56,8 @@ describe(`training sign-in sheet import (${ENGINE})`, { timeout: 240_000 }, () =
     const now = await as.trainer.get(`${T}/trainees?limit=500`);
     assert.equal(now.items.length, before.items.length);
     assert.equal((await as.trainer.get(`${T}/sessions/${s.id}`)).registrations.length, 0);
-    assert.equal((await sheet(s.id, `${HEADER}A,,,,dcf_staff,yes,\n`, false, 'hart')).status, 403);
-    assert.equal((await sheet(999999, `${HEADER}A,,,,dcf_staff,yes,\n`)).status, 404);
+    assert.equal((await sheet(s.id, `${HEADER}A,,,,${nth(AUDIENCES, 0)},yes,\n`, false, 'hart')).status, 403);
+    assert.equal((await sheet(999999, `${HEADER}A,,,,${nth(AUDIENCES, 0)},yes,\n`)).status, 404);
   });
 
   test('a provider becomes trafficking-informed after the import of a Day 2 sheet', async () => {
@@ -62,9 +68,9 @@ describe(`training sign-in sheet import (${ENGINE})`, { timeout: 240_000 }, () =
       if (full.informed_status !== 'informed') { provider = full; break; }
     }
     assert.ok(provider, 'a provider not yet informed');
-    const staff = `Quinn Importer,quinn.importer@example.org,${provider.code},Clinical supervisor,service_providers,yes,yes\n`
-      + `Rowan Importer,rowan.importer@example.org,${provider.name},Youth worker,Service providers,yes,yes\n`;
-    const day1 = await schedule('day1', '2026-11-04');
+    const staff = `Quinn Importer,quinn.importer@example.org,${provider.code},Clinical supervisor,${nth(AUDIENCES, 7)},yes,yes\n`
+      + `Rowan Importer,rowan.importer@example.org,${provider.name},Youth worker,${nameOf('training_audiences', nth(AUDIENCES, 7))},yes,yes\n`;
+    const day1 = await schedule(COURSE_A, '2026-11-04');
     const dry = await sheet(day1.id, HEADER + staff, true);
     assert.equal(dry.status, 200, dry.text);
     assert.equal(dry.json.created, 2);
@@ -80,7 +86,7 @@ describe(`training sign-in sheet import (${ENGINE})`, { timeout: 240_000 }, () =
     assert.notEqual((await as.hart.get(`/api/v1/providers/${provider.id}`)).informed_status, 'informed');
 
     // Day 2: the same people, found by e-mail, not made again.
-    const day2 = await schedule('day2', '2026-11-05');
+    const day2 = await schedule(COURSE_B, '2026-11-05');
     const second = await sheet(day2.id, HEADER + staff.replace(/Clinical supervisor/, 'Supervisor'));
     assert.equal(second.status, 201, second.text);
     assert.equal(second.json.matched, 2);

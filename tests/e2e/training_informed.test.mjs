@@ -9,6 +9,13 @@ import { after, before, describe, test } from 'node:test';
 
 import { addProvider, auditRecords, createUser, demoOnClock, login, readJson } from '../lib/auth.mjs';
 import { ENGINE, cleanup, loadDefaultPack, run, startServer, stopServer } from '../lib/server.mjs';
+import { AUDIENCES, COURSE_IDS, INFORMED, nameOf, nth, region } from '../lib/pack.mjs';
+
+const AUDIENCE_A = nth(AUDIENCES, 7);
+const COURSE_A = nth(COURSE_IDS, 0);
+const COURSE_B = nth(COURSE_IDS, 1);
+
+const REGION_A = region(0);
 
 after(cleanup);
 
@@ -55,12 +62,12 @@ describe(`trafficking-informed status lapses with time (${ENGINE})`, { timeout: 
 
     const person = async (name, supervisor) =>
       (await as.trainer.send('POST', `${T}/trainees`, {
-        name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.org`, audience: 'service_providers',
+        name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.org`, audience: AUDIENCE_A,
         provider_id: provider.id, supervisor,
       }, 201)).id;
     const schedule = async (course, day) =>
       as.trainer.send('POST', `${T}/sessions`, {
-        course, capacity: 5, starts_at: `${day}T13:00:00Z`, ends_at: `${day}T20:00:00Z`, region: 'R1', place: 'Academy',
+        course, capacity: 5, starts_at: `${day}T13:00:00Z`, ends_at: `${day}T20:00:00Z`, region: REGION_A, place: 'Academy',
       }, 201);
     const register = async (sid, trainee_id) =>
       (await readJson(await as.trainer.fetch(`${T}/sessions/${sid}/registrations`, { method: 'POST', body: { trainee_id } }), 201,
@@ -75,21 +82,23 @@ describe(`trafficking-informed status lapses with time (${ENGINE})`, { timeout: 
 
     const sup = await person('Sage Lapse', true);
     const worker = await person('Robin Lapse', false);
-    const day1 = await schedule('day1', '2026-11-04');
+    const day1 = await schedule(COURSE_A, '2026-11-04');
     await complete(day1.id, [await register(day1.id, sup), await register(day1.id, worker)]);
     assert.equal((await status()).status, 'not_informed');
 
     // Day 2: the supervisor first (one of two is not enough), then the second member of staff.
-    const day2a = await schedule('day2', '2026-11-05');
+    const day2a = await schedule(COURSE_B, '2026-11-05');
     await complete(day2a.id, [await register(day2a.id, sup)]);
     assert.equal((await status()).status, 'not_informed', 'one member of staff is not the rule');
-    const day2b = await schedule('day2', '2026-11-06');
+    const day2b = await schedule(COURSE_B, '2026-11-06');
     await complete(day2b.id, [await register(day2b.id, worker)]);
     let now = await status();
     assert.equal(now.status, 'informed', JSON.stringify(now.p));
     // Each member of staff counts until 24 months after their earliest listed completion (Day 1, 2026-11-04).
     assert.equal(now.until, '2028-11-04', JSON.stringify(now.p));
-    assert.match(now.basis, /^2 staff completed .*Day 1 and .*Day 2 within 24 months \(1 supervisor\)$/);
+    // The courses by their names, each up to its first colon.
+    const [c1, c2] = INFORMED.courses.map((c) => nameOf('courses', c).split(':')[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    assert.match(now.basis, new RegExp(`^2 staff completed .*${c1}.* and .*${c2}.* within ${INFORMED.within_months} months \\(1 supervisor\\)$`));
     const informedAudit = await auditRecords(as.admin, 'provider.informed');
     assert.ok(informedAudit.some((r) => r.object_id === String(provider.id) && /status=informed until=2028-11-04/.test(r.detail ?? '')),
       JSON.stringify(informedAudit.filter((r) => r.object_id === String(provider.id))));

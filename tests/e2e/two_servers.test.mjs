@@ -17,6 +17,14 @@ import { after, before, describe, test } from 'node:test';
 import { Session, demoOnClock, login, readJson } from '../lib/auth.mjs';
 import { mailsIn, startSink } from '../lib/mail.mjs';
 import { ENGINE, MINUTE_MS, cleanup, freePort, loadDefaultPack, sql, startServer, tempDir, until } from '../lib/server.mjs';
+import { CLOSURE_REASONS, concern, nth, source, town } from '../lib/pack.mjs';
+
+const CLOSURE_TRANSFER = nth(CLOSURE_REASONS, 3);
+
+const SOURCE_A = source(0);
+const CONCERN_A = concern(0);
+
+const TOWN_A = town(0, 0, 0);
 
 const INTAKES = '/api/v1/intakes';
 const CASES = '/api/v1/cases';
@@ -99,10 +107,10 @@ describe(`two servers on one database (${ENGINE})`, { skip, timeout: 240_000 }, 
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: given, family_name: family, estimated_age: 15, town: 'Bridgeport' }],
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
+      children: [{ given_name: given, family_name: family, estimated_age: 15, town: TOWN_A }],
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const { id } = await careline.send('POST', INTAKES, body, 201);
     if (accept) {
@@ -175,7 +183,7 @@ describe(`two servers on one database (${ENGINE})`, { skip, timeout: 240_000 }, 
   test('a merge made through B shows in A, and its undo through A shows in B', async () => {
     const a = await childWithCase('a', 'Rosalind', 'Twoservermerge');
     const b = await childWithCase('a', 'Rosalyn', 'Twoservermergee');
-    await on('a', as.hart).send('PATCH', `${CASES}/${b.caseId}`, { version: b.version, status: 'closed', closure_reason: 'transferred', close_anyway: 'Merged into the other record of the child.' });
+    await on('a', as.hart).send('PATCH', `${CASES}/${b.caseId}`, { version: b.version, status: 'closed', closure_reason: CLOSURE_TRANSFER, close_anyway: 'Merged into the other record of the child.' });
     await registryShows('b', 'Rosalyn', 'Twoservermergee', (ids) => ids.includes(b.person), 'B knows the second record');
     await registryShows('a', 'Rosalyn', 'Twoservermergee', (ids) => ids.includes(b.person), 'A knows the second record');
 
@@ -215,10 +223,10 @@ describe(`two servers on one database (${ENGINE})`, { skip, timeout: 240_000 }, 
     const body = {
       received_at: clock.iso(-10 * MINUTE_MS),
       channel: 'phone',
-      reporter: { source: 'school', name: 'A school counselor' },
-      children: [{ given_name: 'Iris', family_name: `Twoserveridem${serial}`, estimated_age: 15, town: 'Bridgeport' }],
+      reporter: { source: SOURCE_A, name: 'A school counselor' },
+      children: [{ given_name: 'Iris', family_name: `Twoserveridem${serial}`, estimated_age: 15, town: TOWN_A }],
       narrative: 'A synthetic report.',
-      concerns: ['runaway_awol'],
+      concerns: [CONCERN_A],
     };
     const post = (x, key) => on(x, as.careline).fetch(INTAKES, { method: 'POST', body, headers: { 'idempotency-key': key } });
     const first = await readJson(await post('a', `two-servers-${serial}`), 201, 'the first submission, on A');

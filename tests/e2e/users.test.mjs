@@ -20,6 +20,12 @@ import {
 } from '../lib/auth.mjs';
 import { assertPagesWhole, assertProblem, assertProblemStatus } from '../lib/http.mjs';
 import { ENGINE, freshDb, initDb, keyFileOf, run, startServer, stopAndClean } from '../lib/server.mjs';
+import { region } from '../lib/pack.mjs';
+
+const REGION_A = region(0);
+const REGION_B = region(1);
+const REGION_D = region(3);
+const REGION_E = region(4);
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
@@ -82,7 +88,7 @@ describe(`hartline user (${ENGINE})`, { timeout: 60_000 }, () => {
   test('user add reads the password from stdin, takes the scope its role needs, and the user can log in', async () => {
     const cases = [
       { username: 'cli-care', role: 'careline', args: [] },
-      { username: 'cli-liaison', role: 'liaison', args: ['--region', 'R2'], scope: 'R2', kind: 'region' },
+      { username: 'cli-liaison', role: 'liaison', args: ['--region', REGION_B], scope: REGION_B, kind: 'region' },
       { username: 'cli-mdt', role: 'mdt', args: ['--team', 'team-7'], scope: 'team-7', kind: 'team' },
       { username: 'cli-provider', role: 'provider', args: ['--provider', 'agency_x'], scope: 'agency_x', kind: 'provider' },
     ];
@@ -117,7 +123,7 @@ describe(`hartline user (${ENGINE})`, { timeout: 60_000 }, () => {
       { what: 'an unknown role', name: 'cli-bad3', args: ['--role', 'chief'], field: /role/ },
       { what: 'a liaison without --region', name: 'cli-bad4', args: ['--role', 'liaison'], field: /scope|region/ },
       { what: 'a liaison in an unknown region', name: 'cli-bad5', args: ['--role', 'liaison', '--region', 'R9'], field: /R9/ },
-      { what: 'a careline worker with a region', name: 'cli-bad6', args: ['--role', 'careline', '--region', 'R1'], field: /scope/ },
+      { what: 'a careline worker with a region', name: 'cli-bad6', args: ['--role', 'careline', '--region', REGION_A], field: /scope/ },
       { what: 'an invalid username', name: 'Cli Bad', args: ['--role', 'careline'], field: /username/ },
       { what: 'a taken username', name: adminUser.username, args: ['--role', 'careline'], field: /taken|exists/ },
       { what: 'an invalid e-mail address', name: 'cli-bad7', args: ['--role', 'careline', '--email', 'not-an-address'], field: /email/ },
@@ -135,7 +141,7 @@ describe(`hartline user (${ENGINE})`, { timeout: 60_000 }, () => {
   });
 
   test('user add without --role, or with two scopes, is a usage error (exit 2)', async () => {
-    for (const args of [['add', 'cli-norole'], ['add', 'cli-two', '--role', 'liaison', '--region', 'R1', '--team', 't1']]) {
+    for (const args of [['add', 'cli-norole'], ['add', 'cli-two', '--role', 'liaison', '--region', REGION_A, '--team', 't1']]) {
       const r = await user([...args, '--password-stdin'], `${newPassword()}\n`);
       assert.equal(r.code, 2, `user ${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /usage/i);
@@ -151,7 +157,7 @@ describe(`hartline user (${ENGINE})`, { timeout: 60_000 }, () => {
   test('user list prints every user with role, scope, status and display name', async () => {
     const users = await listed();
     assert.deepEqual(users['users-admin'], { role: 'admin', scope: null, status: 'active', name: 'Users Admin' });
-    assert.deepEqual(users['cli-liaison'], { role: 'liaison', scope: 'R2', status: 'active', name: 'Name of cli-liaison' });
+    assert.deepEqual(users['cli-liaison'], { role: 'liaison', scope: REGION_B, status: 'active', name: 'Name of cli-liaison' });
     assert.deepEqual(users['cli-provider'], { role: 'provider', scope: 'agency_x', status: 'active', name: 'Name of cli-provider' });
     const names = Object.keys(users);
     assert.deepEqual(names, [...names].sort(), 'ordered by username');
@@ -248,7 +254,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
   const valid = (over = {}) => ({
     username: 'api-made',
     role: 'liaison',
-    scope: 'R4',
+    scope: REGION_D,
     display_name: 'Api Made',
     email: 'api.made@example.org',
     ...over,
@@ -276,7 +282,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(u.role, 'liaison');
     assert.equal(u.role_label, 'Regional liaison');
     assert.equal(u.scope_kind, 'region');
-    assert.equal(u.scope, 'R4');
+    assert.equal(u.scope, REGION_D);
     assert.equal(u.display_name, 'Api Made');
     assert.equal(u.email, 'api.made@example.org');
     assert.equal(u.disabled, false);
@@ -318,7 +324,7 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
       [{ scope: undefined }, 'scope'],
       [{ scope: null }, 'scope'],
       [{ scope: 'R9' }, 'scope'],
-      [{ role: 'careline', scope: 'R1' }, 'scope'],
+      [{ role: 'careline', scope: REGION_A }, 'scope'],
       [{ role: 'mdt', scope: 'has space' }, 'scope'],
       // An administrator never chooses the password: the person does.
       [{ password: 'Correct-Horse-Battery-41' }, 'password'],
@@ -367,15 +373,15 @@ describe(`users API (${ENGINE})`, { timeout: 60_000 }, () => {
     assert.equal(a.display_name, 'Patched Name');
     assert.equal(a.email, 'patched@example.org');
     assert.equal(a.role, 'liaison');
-    assert.equal(a.scope, 'R4', 'fields not given stay');
+    assert.equal(a.scope, REGION_D, 'fields not given stay');
 
     const stale = await admin.fetch(path, { method: 'PATCH', body: { version: 1, display_name: 'Stale' } });
     const p = await assertProblem(stale, 409, 'stale version');
     assert.equal(p.type, 'urn:hartline:problem:stale-version');
     assert.equal((await admin.get(path)).display_name, 'Patched Name', 'the stale change was not made');
 
-    const b = await admin.send('PATCH', path, { version: 2, scope: 'R5' });
-    assert.equal(b.scope, 'R5');
+    const b = await admin.send('PATCH', path, { version: 2, scope: REGION_E });
+    assert.equal(b.scope, REGION_E);
     const c = await admin.send('PATCH', path, { version: 3, role: 'careline' });
     assert.equal(c.role, 'careline');
     assert.equal(c.scope, null, 'a role without scope drops the old one');

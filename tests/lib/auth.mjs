@@ -4,18 +4,24 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 
+import { concern, region, service, source, townOf } from './pack.mjs';
 import { freshDb, initDb, mediaType, nextCodeTime, run, serverOf, startServer, testClock } from './server.mjs';
 
 /** Every role, in the order the server lists them. */
 export const ROLES = ['careline', 'hart', 'liaison', 'mdt', 'provider', 'trainer', 'analyst', 'admin'];
 
+/** The demo's region (the pack's first), its MDT team and a provider of it, as `hartline demo` makes them. */
+export const DEMO_REGION = region(0);
+export const DEMO_TEAM = `mdt-${DEMO_REGION.toLowerCase()}`;
+export const DEMO_PROVIDER = `harbor_light_${DEMO_REGION.toLowerCase()}`;
+
 /** What `hartline demo` creates: one user per role. */
 export const DEMO_USERS = [
   { username: 'demo-careline', role: 'careline', scope: null, display_name: 'Demo Hotline Worker' },
   { username: 'demo-hart', role: 'hart', scope: null, display_name: 'Demo HART Coordinator' },
-  { username: 'demo-liaison', role: 'liaison', scope: 'R1', display_name: 'Demo Regional Liaison' },
-  { username: 'demo-mdt', role: 'mdt', scope: 'mdt-r1', display_name: 'Demo MDT Member' },
-  { username: 'demo-provider', role: 'provider', scope: 'harbor_light_r1', display_name: 'Demo Provider Staff' },
+  { username: 'demo-liaison', role: 'liaison', scope: DEMO_REGION, display_name: 'Demo Regional Liaison' },
+  { username: 'demo-mdt', role: 'mdt', scope: DEMO_TEAM, display_name: 'Demo MDT Member' },
+  { username: 'demo-provider', role: 'provider', scope: DEMO_PROVIDER, display_name: 'Demo Provider Staff' },
   { username: 'demo-trainer', role: 'trainer', scope: null, display_name: 'Demo Trainer' },
   { username: 'demo-analyst', role: 'analyst', scope: null, display_name: 'Demo Analyst' },
   { username: 'demo-admin', role: 'admin', scope: null, display_name: 'Demo Administrator' },
@@ -354,17 +360,23 @@ export async function auditRecords(admin, action, extra = '') {
 }
 
 /**
+ * What syntheticReport() holds, from the pack: its source, the child's
+ * town (in REPORT.region) and its concern.
+ */
+export const REPORT = { source: source(0), region: region(0), town: townOf(region(0)), concern: concern(0) };
+
+/**
  * A valid report, received ten minutes before clock's time, with a
- * 14-year-old in Bridgeport; overrides replace its top-level keys.
+ * 14-year-old in REPORT.town; overrides replace its top-level keys.
  */
 export function syntheticReport(clock, overrides = {}) {
   return {
     received_at: clock.iso(-10 * 60_000),
     channel: 'phone',
-    reporter: { source: 'school', name: 'A school counselor' },
-    children: [{ given_name: 'Alex', family_name: 'Doe', estimated_age: 14, town: 'Bridgeport' }],
+    reporter: { source: REPORT.source, name: 'A school counselor' },
+    children: [{ given_name: 'Alex', family_name: 'Doe', estimated_age: 14, town: REPORT.town }],
     narrative: 'A synthetic report.',
-    concerns: ['runaway_awol'],
+    concerns: [REPORT.concern],
     ...overrides,
   };
 }
@@ -375,6 +387,6 @@ export function syntheticReport(clock, overrides = {}) {
  * the provider as POST /api/v1/providers answers it.
  */
 export async function addProvider(session, code, overrides = {}) {
-  const body = { code, name: `Provider ${code} (synthetic)`, services: ['mentoring'], regions: ['R1'], ...overrides };
+  const body = { code, name: `Provider ${code} (synthetic)`, services: [service(0)], regions: [region(0)], ...overrides };
   return session.send('POST', '/api/v1/providers', body, 201);
 }

@@ -6,12 +6,34 @@
 
 import assert from 'node:assert/strict';
 
+import { AGE_GROUPS, REGIONS, SOURCES, TRAFFICKING_TYPES, ageGroupName, concern, regionsOfTown, townsOf } from './pack.mjs';
 import { findAll, parseXml, textOf } from './xml.mjs';
 
 // ---- the file of past years ----
 
 /** The columns of an import file (docs/import.md). */
 export const IMPORT_COLUMNS = ['referral_date', 'source', 'town', 'region', 'age', 'sex', 'vulnerabilities', 'trafficking_type', 'child_id'];
+
+// The file is made of the pack's own values (tests/lib/pack.mjs): its
+// first regions, sources, age groups, concerns and trafficking types, with
+// the counts below.
+const weights = (keys, counts) => {
+  const out = {};
+  keys.forEach((k, i) => (out[k] = (out[k] ?? 0) + counts[Math.min(i, counts.length - 1)]));
+  const left = counts.slice(keys.length).reduce((a, b) => a + b, 0);
+  if (left) out[keys[0]] += left;
+  return out;
+};
+const PAST_REGIONS = REGIONS.slice(0, 6).map((r) => r.id);
+const REGION_A = PAST_REGIONS[0];
+const SOURCE_A = SOURCES[0];
+// The ages each age group is drawn from, 8 to 19.
+const AGES = Object.fromEntries(
+  AGE_GROUPS.map((g) => {
+    const ages = [];
+    for (let a = Math.max(g.min, 8); a <= Math.min(g.max ?? 19, 19); a++) ages.push(a);
+    return [g.name, ages];
+  }).filter(([, ages]) => ages.length > 0));
 
 /** What the past-years file holds, by hand: the tests read these back. */
 export const PAST = {
@@ -20,24 +42,23 @@ export const PAST = {
   n: 60,
   children: 59, // one child is referred twice (child_id H-0077, both in 2011)
   years: { 2008: 3, 2009: 5, 2010: 6, 2011: 7, 2012: 8, 2013: 9, 2014: 10, 2015: 12 },
-  regions: { R1: 20, R2: 14, R3: 10, R4: 8, R5: 5, R6: 3 },
-  sources: { school: 18, law_enforcement: 15, dcf_social_worker: 12, ngo: 8, parent_caregiver: 4, youth_self: 3 },
-  ages: { '0-11': 4, '12-13': 10, '14-15': 22, '16-17': 21, '18 and over': 3 },
+  regions: weights(PAST_REGIONS, [20, 14, 10, 8, 5, 3]),
+  sources: weights(SOURCES.slice(0, 6), [18, 15, 12, 8, 4, 3]),
+  ages: weights(Object.keys(AGES), [4, 10, 22, 21, 3]),
   sexes: { F: 44, M: 14, X: 2 },
   repeat: { 1: 58, 2: 1 },
 };
 
-const TOWNS = {
-  R1: ['Bridgeport', 'Stamford'],
-  R2: ['New Haven', 'Milford'],
-  R3: ['Norwich', 'Middletown'],
-  R4: ['Hartford', null], // null: the row gives its region and no town
-  R5: ['Waterbury', 'Danbury'],
-  R6: ['Meriden', 'Bristol'],
-};
-const AGES = { '0-11': [8, 9, 10, 11], '12-13': [12, 13], '14-15': [14, 15], '16-17': [16, 17], '18 and over': [18, 19] };
-export const AGE_GROUP_OF = (age) => Object.keys(AGES).find((g) => AGES[g].includes(age)) ?? (age < 12 ? '0-11' : '18 and over');
-const TYPES = ['third_party', 'familial', 'survival_sex', 'technology_facilitated', ''];
+// Two towns of each region; the fourth region's rows give their region and
+// no town (null).
+const ownTowns = (r) => townsOf(r).filter((t) => regionsOfTown(t).length === 1);
+const TOWNS = Object.fromEntries(PAST_REGIONS.map((r, i) => {
+  const own = ownTowns(r);
+  return [r, i === 3 ? [own[0], null] : [own[0], own[1 % own.length]]];
+}));
+export const AGE_GROUP_OF = (age) => Object.keys(AGES).find((g) => AGES[g].includes(age)) ?? ageGroupName(age);
+const TYPES = [...[0, 1, 3, 4].map((i) => TRAFFICKING_TYPES[i % TRAFFICKING_TYPES.length]), ''];
+const PAST_CONCERNS = [0, 1, 2, 3].map((i) => concern(i));
 
 function prng(seed) {
   let a = seed >>> 0;
@@ -73,13 +94,13 @@ const pad = (n) => String(n).padStart(2, '0');
 export function pastRows() {
   const rnd = prng(20080101);
   const repeat = [
-    { referral_date: '2011-03-02', source: 'school', town: 'Bridgeport', region: '', routed: 'R1', age: 14, sex: 'F', vulnerabilities: 'runaway_awol;neglect', trafficking_type: 'third_party', child_id: 'H-0077' },
-    { referral_date: '2011-09-14', source: 'school', town: 'Bridgeport', region: '', routed: 'R1', age: 15, sex: 'F', vulnerabilities: 'runaway_awol', trafficking_type: 'third_party', child_id: 'H-0077' },
+    { referral_date: '2011-03-02', source: SOURCE_A, town: TOWNS[REGION_A][0], region: '', routed: REGION_A, age: 14, sex: 'F', vulnerabilities: `${PAST_CONCERNS[0]};${PAST_CONCERNS[2]}`, trafficking_type: TYPES[0], child_id: 'H-0077' },
+    { referral_date: '2011-09-14', source: SOURCE_A, town: TOWNS[REGION_A][0], region: '', routed: REGION_A, age: 15, sex: 'F', vulnerabilities: PAST_CONCERNS[0], trafficking_type: TYPES[0], child_id: 'H-0077' },
   ];
   const years = shuffle(multiset(PAST.years, { 2011: 2 }), rnd);
-  const regions = shuffle(multiset(PAST.regions, { R1: 2 }), rnd);
-  const sources = shuffle(multiset(PAST.sources, { school: 2 }), rnd);
-  const ages = shuffle(multiset(PAST.ages, { '14-15': 2 }), rnd);
+  const regions = shuffle(multiset(PAST.regions, { [REGION_A]: 2 }), rnd);
+  const sources = shuffle(multiset(PAST.sources, { [SOURCE_A]: 2 }), rnd);
+  const ages = shuffle(multiset(PAST.ages, countBy([14, 15], AGE_GROUP_OF)), rnd);
   const sexes = shuffle(multiset(PAST.sexes, { F: 2 }), rnd);
   const rows = [];
   for (let i = 0; i < years.length; i++) {
@@ -87,10 +108,10 @@ export function pastRows() {
     const town = TOWNS[region][Math.floor(rnd() * 2)];
     const groupAges = AGES[ages[i]];
     const vul = [];
-    if (rnd() < 0.5) vul.push('runaway_awol');
-    if (rnd() < 0.35) vul.push('prior_sexual_abuse');
-    if (rnd() < 0.3) vul.push('neglect');
-    if (rnd() < 0.15) vul.push('in_agency_care');
+    if (rnd() < 0.5) vul.push(PAST_CONCERNS[0]);
+    if (rnd() < 0.35) vul.push(PAST_CONCERNS[1]);
+    if (rnd() < 0.3) vul.push(PAST_CONCERNS[2]);
+    if (rnd() < 0.15) vul.push(PAST_CONCERNS[3]);
     rows.push({
       referral_date: `${years[i]}-${pad(1 + Math.floor(rnd() * 12))}-${pad(1 + Math.floor(rnd() * 28))}`,
       source: sources[i],

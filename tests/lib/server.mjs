@@ -6,6 +6,10 @@
 //   HARTLINE_TEST_ENGINE  sqlite (default) or postgresql; for postgresql the
 //                         tests run inside pg_virtualenv, which sets PGHOST,
 //                         PGPORT, PGUSER, PGPASSWORD for a throwaway cluster.
+//   HARTLINE_TEST_PACK    the jurisdiction pack to run on (default
+//                         packs/connecticut.json, the built-in one): given as
+//                         --pack to every command that takes it, unless the
+//                         test gives its own (tests/lib/pack.mjs).
 //
 // Every database, temporary directory and server made here is recorded, and
 // cleanup() (call it from an `after` hook) stops the servers, drops the
@@ -21,6 +25,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { PACK_GIVEN, PACK_PATH } from './pack.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -48,10 +54,42 @@ if (ENGINE === 'postgresql' && !process.env.PGHOST && !process.env.PGPORT) {
       "pg_virtualenv, e.g. pg_virtualenv sh -c 'HARTLINE_TEST_ENGINE=postgresql node --test tests/e2e/'");
 }
 
-/** The pack shipped in the source tree, as a path and as parsed JSON. */
-export const DEFAULT_PACK_PATH = path.join(SOURCE_ROOT, 'packs', 'connecticut.json');
+/** The pack the tests run on (HARTLINE_TEST_PACK), as a path and as parsed JSON. */
+export const DEFAULT_PACK_PATH = PACK_PATH;
 export function loadDefaultPack() {
   return JSON.parse(fs.readFileSync(DEFAULT_PACK_PATH, 'utf8'));
+}
+
+// Which commands take --pack, asked of the binary itself (its --help), once
+// each: a command that learns the option gets the test pack without a
+// change here.
+const takesPackCache = new Map();
+function takesPack(command) {
+  if (!takesPackCache.has(command)) {
+    let help = '';
+    try {
+      help = execFileSync(BIN, [command, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      help = `${e.stdout || ''}`;
+    }
+    takesPackCache.set(command, /^\s*--pack\b/m.test(help));
+  }
+  return takesPackCache.get(command);
+}
+
+/**
+ * args with `--pack HARTLINE_TEST_PACK` added when that is set, the command
+ * takes --pack and the test gave none.
+ */
+export function withTestPack(args) {
+  if (!PACK_GIVEN || args.length === 0 || args[0].startsWith('-')) return args;
+  if (args.some((a) => a === '--pack' || a.startsWith('--pack='))) return args;
+  if (args.includes('--help') || args[0] === 'help' || !takesPack(args[0])) return args;
+  // Before the first option: an option the test leaves without its value
+  // stays last, as the test wrote it.
+  let at = args.findIndex((a, i) => i > 0 && a.startsWith('-'));
+  if (at < 0) at = args.length;
+  return [...args.slice(0, at), '--pack', PACK_PATH, ...args.slice(at)];
 }
 
 // Time limits. Generous so that a sanitizer build on a slow machine passes;
@@ -307,6 +345,7 @@ export const MINUTE_MS = 60_000;
 export function run(args, opts = {}) {
   const { env = {}, cwd, db, timeout = RUN_TIMEOUT_MS, input } = opts;
   const dir = cwd || cwdFor(db ?? findDbArg(args, env));
+  args = withTestPack(args);
   return new Promise((resolve, reject) => {
     const proc = spawn(BIN, args, {
       cwd: dir,
@@ -414,7 +453,7 @@ export async function startServer(opts = {}) {
   if (opts.args) args.push(...opts.args);
 
   const dir = cwdFor(db);
-  const proc = spawn(BIN, args, { cwd: dir, env: childEnv(env, dir), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(BIN, withTestPack(args), { cwd: dir, env: childEnv(env, dir), stdio: ['ignore', 'pipe', 'pipe'] });
   const server = new Server(proc, db, args);
   servers.add(server);
   try {
