@@ -56,8 +56,8 @@ static json_t *services_for(const struct pack *p, size_t ri, size_t j)
 		if ((k + ri) % PER_REGION == j)
 			json_array_append_new(a, json_string(p->services[k].id));
 	/* The rapid service in every region, from two providers where it can. */
-	const char *rapid = PROVIDERS_RAPID_SERVICE;
-	bool has = false;
+	const char *rapid = p->cases.rapid_response_service;
+	bool has = !rapid;
 	for (size_t k = 0; a && k < json_array_size(a); k++)
 		has = has || strcmp(json_string_value(json_array_get(a, k)), rapid) == 0;
 	if (a && !has && j == (ri % 2) && pack_item_find(p->services, n, rapid))

@@ -35,7 +35,7 @@ struct demo_ref {
 
 static const struct demo_ref plan[] = {
 	{0, "mentoring", "routine", "Avery asked for a mentor who has been through it (synthetic).", 3, {NULL}, false},
-	{1, "survivor_care_rapid", "emergency", "Jordan may be found tonight; a responder should meet them (synthetic).",
+	{1, NULL, "emergency", "Jordan may be found tonight; a responder should meet them (synthetic).",
 	 6, {NULL}, false},
 	{2, "clinical_services", "urgent", "Trauma-focused assessment after the forensic interview (synthetic).", 50,
 	 {"accepted", NULL}, false},
@@ -46,7 +46,7 @@ static const struct demo_ref plan[] = {
 	{2, "my_life_my_choice", "routine", "The curriculum with a peer group (synthetic).", 300,
 	 {"accepted", "started", "ended:child_declined", NULL}, false},
 	{2, "not_a_number", "routine", "Prevention group at school (synthetic).", 30, {"withdrawn", NULL}, false},
-	{0, "survivor_care_rapid", "urgent", "A responder to meet Avery after the interview (synthetic).", 26,
+	{0, NULL, "urgent", "A responder to meet Avery after the interview (synthetic).", 26,
 	 {"declined:no_opening", NULL}, true},
 };
 
@@ -160,22 +160,31 @@ static int answer(const struct svc_ctx *hart, const char *code, json_t *ref, con
 	return r;
 }
 
-/* The service of plan[i]: its own when the pack has it, else one of the
- * pack's that no other referral of the same case uses. */
+/* The service plan[i] asks for: its own, or (NULL) the one rapid response
+ * dispatch offers in this pack. */
+static const char *wanted(const struct pack *p, size_t i)
+{
+	return plan[i].service ? plan[i].service : p->cases.rapid_response_service;
+}
+
+/* The service of plan[i]: the one it asks for when the pack has it, else
+ * one of the pack's that no other referral of the same case uses. */
 static const char *service_of(const struct pack *p, size_t i)
 {
 	const struct demo_ref *d = &plan[i];
-	if (pack_item_find(p->services, p->n_services, d->service))
-		return d->service;
+	const char *want = wanted(p, i);
+	if (want && pack_item_find(p->services, p->n_services, want))
+		return want;
 	for (size_t k = 0; k < p->n_services; k++) {
 		const char *cand = p->services[k].id;
 		bool used = false;
 		for (size_t j = 0; j < sizeof plan / sizeof plan[0] && !used; j++) {
 			if (j == i || plan[j].kase != d->kase)
 				continue;
+			const char *wj = wanted(p, j);
 			const char *other = j < i ? service_of(p, j)
-				: pack_item_find(p->services, p->n_services, plan[j].service) ? plan[j].service
-											: NULL;
+				: wj && pack_item_find(p->services, p->n_services, wj) ? wj
+										       : NULL;
 			used = other && strcmp(other, cand) == 0;
 		}
 		if (!used)

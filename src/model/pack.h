@@ -241,6 +241,9 @@ struct pack_recovery {
  * (note_correction_hours, 1 to 720; default 24). */
 struct pack_cases {
 	int note_correction_hours;
+	/* rapid_response_service: the service whose providers rapid response
+	 * dispatch offers (an id of services); NULL offers none. */
+	const char *rapid_response_service;
 };
 
 struct pack {

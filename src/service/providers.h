@@ -74,6 +74,4 @@ int providers_code_exists(struct db *db, const char *code);
  * phone}. */
 int providers_offers(struct db *db, const char *service, const char *region, int max, json_t *out);
 
-/* The service rapid response dispatch offers. */
-#define PROVIDERS_RAPID_SERVICE "survivor_care_rapid"
 #define PROVIDERS_RAPID_MAX 20

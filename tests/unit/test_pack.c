@@ -1885,6 +1885,34 @@ UNIT_TEST(reads_the_note_correction_window_and_defaults_it_to_a_day)
 	pack_free(p);
 }
 
+UNIT_TEST(reads_the_rapid_response_service_and_offers_none_without_it)
+{
+	struct pack *p = ct_pack();
+	assert_string_equal(p->cases.rapid_response_service, "survivor_care_rapid");
+	pack_free(p);
+	json_t *root = ct_json();
+	set(root, "cases", "rapid_response_service", json_string("mentoring"));
+	p = assert_accepted(root);
+	assert_string_equal(p->cases.rapid_response_service, "mentoring");
+	pack_free(p);
+	root = ct_json();
+	del(root, "cases", "rapid_response_service");
+	p = assert_accepted(root);
+	assert_null(p->cases.rapid_response_service);
+	pack_free(p);
+}
+
+UNIT_TEST(rejects_a_rapid_response_service_the_pack_does_not_offer)
+{
+	static const struct rejection cases[] = {
+		{{{"cases", "rapid_response_service", "\"taxis\""}}, "cases.rapid_response_service",
+		 "unknown service \"taxis\""},
+		{{{"cases", "rapid_response_service", "\"\""}}, "cases.rapid_response_service", "must not be empty"},
+		{{{"cases", "rapid_response_service", "3"}}, "cases.rapid_response_service", "must be text in quotes"},
+	};
+	assert_rejections(cases, sizeof cases / sizeof *cases);
+}
+
 UNIT_TEST(rejects_a_bad_note_correction_window)
 {
 	static const struct rejection cases[] = {

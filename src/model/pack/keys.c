@@ -74,7 +74,7 @@ static const char *const course_keys[] = {
 };
 static const char *const informed_keys[] = {"courses", "within_months", "min_staff", "min_supervisors", NULL};
 static const char *const attachments_keys[] = {"max_bytes", NULL};
-static const char *const cases_keys[] = {"note_correction_hours", NULL};
+static const char *const cases_keys[] = {"note_correction_hours", "rapid_response_service", NULL};
 
 /* Where each set applies: paths with "[]" for any entry of a list,
  * separated by spaces. */

@@ -128,10 +128,11 @@ static int request_write(const struct svc_ctx *ctx, struct db *db, int64_t id, h
 }
 
 /* The providers to call: see providers_offers. */
-static int offers_json(struct db *db, const char *region, json_t **ret)
+static int offers_json(struct db *db, const struct pack *pack, const char *region, json_t **ret)
 {
 	json_t *a = json_array();
-	int r = a ? providers_offers(db, PROVIDERS_RAPID_SERVICE, region, PROVIDERS_RAPID_MAX, a) : ERR_NOMEM;
+	const char *service = pack->cases.rapid_response_service;
+	int r = !a ? ERR_NOMEM : service ? providers_offers(db, service, region, PROVIDERS_RAPID_MAX, a) : 0;
 	if (r < 0) {
 		json_decref(a);
 		return r;
@@ -149,7 +150,7 @@ int svc_rapid_offers(const struct svc_ctx *ctx, int64_t id, json_t **ret)
 	/* A read of the case: audited in the transaction that reads it. */
 	if (r < 0 || (r = db_begin(db)) < 0)
 		return r;
-	if ((r = offers_json(db, h.region, &offers)) == 0)
+	if ((r = offers_json(db, ctx->app->pack, h.region, &offers)) == 0)
 		r = svc_audit_appendf(db, ctx, "case.rapid_offers", "case", id, "region=%s offers=%zu", h.region,
 				      json_array_size(offers));
 	if ((r = cases_end(db, r)) < 0) {
@@ -183,7 +184,7 @@ int svc_rapid_request(const struct svc_ctx *ctx, int64_t id, const json_t *body,
 	const char *responder = json_string_value(json_object_get(body, "responder"));
 	json_t *offers = NULL;
 	if ((r = cases_end(db, request_write(ctx, db, id, requested, responder, &j))) < 0 ||
-	    (r = offers_json(db, h.region, &offers)) < 0 || (r = json_object_set_new(j, "offers", offers)) < 0) {
+	    (r = offers_json(db, ctx->app->pack, h.region, &offers)) < 0 || (r = json_object_set_new(j, "offers", offers)) < 0) {
 		json_decref(j);
 		return r;
 	}
