@@ -474,6 +474,63 @@ UNIT_TEST_WITH(the_list_and_the_dashboard_show_a_child_missing_now, fx_setup, fx
 	assert_int_equal(fx_count("audit", "action = 'dashboard.read'"), 1);
 }
 
+#ifdef HARTLINE_TEST_HOOKS
+/* The statements one page of the cases list and of "My cases" takes. */
+static void page_statements(struct fx_user *hart, size_t want, long *ret_list, long *ret_mine)
+{
+	/* The actor works every case, for "My cases". */
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO case_assignment (case_id, user_id, role, started_at) SELECT id, %lld, 'worker',"
+		 " '2026-11-28T00:00:00Z' FROM child_case WHERE id NOT IN (SELECT case_id FROM case_assignment)",
+		 (long long)hart->actor.user_id);
+	fx_exec(sql);
+	struct case_filter f = {0};
+	struct field_errors errs;
+	field_errors_init(&errs, 10);
+	json_t *got = NULL;
+	struct db_fail_report rep;
+	db_fail_at(0);
+	fx_assert_no_errors(svc_case_list(&hart->ctx, &f, &errs, &got), &errs);
+	db_fail_report(&rep);
+	*ret_list = rep.counted;
+	json_t *items = json_object_get(got, "items");
+	assert_int_equal(json_array_size(items), want);
+	for (size_t k = 0; k < want; k++)
+		assert_non_null(json_string_value(
+			json_object_get(json_object_get(json_array_get(items, k), "child"), "given_name")));
+	json_decref(got);
+	got = NULL;
+	struct page_query q = {0};
+	db_fail_at(0);
+	fx_assert_no_errors(svc_my_cases(&hart->ctx, "open", &q, &errs, &got), &errs);
+	db_fail_report(&rep);
+	*ret_mine = rep.counted;
+	assert_int_equal(json_array_size(json_object_get(got, "items")), want);
+	json_decref(got);
+	field_errors_done(&errs);
+}
+
+UNIT_TEST_WITH(a_page_of_cases_takes_the_same_statements_however_many_rows_it_has, fx_setup, fx_teardown)
+{
+	struct fx_user careline, hart;
+	fx_case_as_hart(&careline, &hart);
+	long list1, mine1, list3, mine3;
+	page_statements(&hart, 1, &list1, &mine1);
+	static const char *const names[] = {"Blake", "Quinn"};
+	for (size_t k = 0; k < 2; k++) {
+		int64_t intake, id;
+		fx_report(&careline, names[k], true, &intake);
+		fx_case(&hart, intake, &id);
+	}
+	page_statements(&hart, 3, &list3, &mine3);
+	/* Not a statement or two per row, as when each child was read alone. */
+	assert_int_equal(list3, list1);
+	assert_int_equal(mine3, mine1);
+	assert_true(list1 > 0 && mine1 > 0);
+}
+#endif
+
 /* Deciding report a->id, the accept that joins the child's case. */
 static int accept_fn(struct write_arg *a, struct field_errors *errs, struct case_conflict *cf, json_t **ret)
 {

@@ -113,7 +113,8 @@ int cases_written(struct db *db, const struct svc_ctx *ctx, int64_t id, const ch
 /* Set "missing_for_minutes" on e: from last seen to located, else to t. */
 int cases_missing_for_json(json_t *e, const char *last_seen_at, const char *located_at, hl_time t);
 /* Rows of a list that each show a child: gathered while their statement
- * is open, then each child's names opened by statements of their own. */
+ * is open, then the restricted ones and the children's names read for the
+ * whole page at once (a statement each per 100 rows, not per row). */
 struct cases_row {
 	int64_t person;
 	json_t *j;

@@ -9,6 +9,7 @@
 #include "db/db.h"
 #include "match/cmp.h"
 #include "model/casestate.h"
+#include "model/reliefstate.h"
 #include "service/audit.h"
 #include "service/corrections.h"
 #include "service/deadlines.h"
@@ -18,28 +19,24 @@
 
 /* ---- reading a case ---- */
 
-/* The child: names and age for every view; the full view adds the person
- * id, birth date and sex. */
-static int child_json(struct db *db, struct app *app, int64_t person_id, bool full, json_t **ret)
+/* The child from the columns c .. c + 5 of st's row (given name, family
+ * name, birth date, estimated age, the day it was estimated, sex) of
+ * person person_id: names and age for every view; the full view adds the
+ * person id, birth date and sex. */
+static int child_cols_json(struct app *app, struct db_stmt *st, int c, int64_t person_id, bool full, json_t **ret)
 {
-	struct db_stmt *st;
-	int r = db_rowf(db, &st,
-			"SELECT given_name, family_name, dob, estimated_age, age_estimated_on, sex FROM person"
-			" WHERE id = ?",
-			"i", person_id);
-	if (r < 0)
-		return r;
 	char *given = NULL, *family = NULL, *dob = NULL;
-	if ((r = sealed_get(app, st, 0, "person", "given_name", person_id, &given)) == 0 &&
-	    (r = sealed_get(app, st, 1, "person", "family_name", person_id, &family)) == 0)
-		r = sealed_get(app, st, 2, "person", "dob", person_id, &dob);
+	int r;
+	if ((r = sealed_get(app, st, c, "person", "given_name", person_id, &given)) == 0 &&
+	    (r = sealed_get(app, st, c + 1, "person", "family_name", person_id, &family)) == 0)
+		r = sealed_get(app, st, c + 2, "person", "dob", person_id, &dob);
 	int age = -1;
 	struct cmp_date today = cmp_date_local(now() / HL_USEC_PER_SEC), d;
 	if (r == 0 && dob && cmp_date_parse(dob, "%Y-%m-%d", &d)) {
 		age = cmp_age_on(&d, &today);
-	} else if (r == 0 && !db_column_is_null(st, 3)) {
-		age = (int)db_column_int64(st, 3);
-		const char *on = db_column_text(st, 4);
+	} else if (r == 0 && !db_column_is_null(st, c + 3)) {
+		age = (int)db_column_int64(st, c + 3);
+		const char *on = db_column_text(st, c + 4);
 		if (on && cmp_date_parse(on, "%Y-%m-%d", &d)) {
 			int years = cmp_age_on(&d, &today);
 			age += years > 0 ? years : 0;
@@ -50,10 +47,9 @@ static int child_json(struct db *db, struct app *app, int64_t person_id, bool fu
 		j = full ? json_pack("{s:o, s:o, s:o, s:I, s:o, s:o}", "given_name", text_or_null(given), "family_name",
 				     text_or_null(family), "age", age >= 0 ? json_integer(age) : json_null(),
 				     "person_id", (json_int_t)person_id, "dob", text_or_null(dob), "sex",
-				     text_or_null(db_column_text(st, 5)))
+				     text_or_null(db_column_text(st, c + 5)))
 			 : json_pack("{s:o, s:o, s:o}", "given_name", text_or_null(given), "family_name",
 				     text_or_null(family), "age", age >= 0 ? json_integer(age) : json_null());
-	db_finalize(st);
 	free(given);
 	free(family);
 	free(dob);
@@ -61,6 +57,20 @@ static int child_json(struct db *db, struct app *app, int64_t person_id, bool fu
 		return r;
 	*ret = j;
 	return j ? 0 : ERR_NOMEM;
+}
+
+#define CHILD_COLS "given_name, family_name, dob, estimated_age, age_estimated_on, sex"
+
+/* The child of the case: child_cols_json from the person's row. */
+static int child_json(struct db *db, struct app *app, int64_t person_id, bool full, json_t **ret)
+{
+	struct db_stmt *st;
+	int r = db_rowf(db, &st, "SELECT " CHILD_COLS " FROM person WHERE id = ?", "i", person_id);
+	if (r < 0)
+		return r;
+	r = child_cols_json(app, st, 0, person_id, full, ret);
+	db_finalize(st);
+	return r;
 }
 
 /* {id, username, display_name} of user id from the row's columns ucol
@@ -518,35 +528,148 @@ static int64_t row_case_id(const json_t *j)
 	return json_integer_value(json_object_get(c ? c : j, "id"));
 }
 
-/* A case restricted by relief granted shows as "Restricted record", with
- * no name (docs/recovery.md, "Record relief"). */
-static int restricted_child(struct db *db, json_t *j, json_t **ret)
+/* A page's rows are read ROWS_CHUNK at a time: one statement for the cases
+ * relief restricts and one for the children's names per ROWS_CHUNK rows, not
+ * two per row. Every statement has ROWS_CHUNK parameters (the ids, then 0,
+ * which is no row's id), so its text is always the same and is prepared
+ * once per connection. */
+#define ROWS_CHUNK 100
+
+/* What finishing a row needs besides the row. */
+struct row_more {
+	int64_t case_id;
+	bool restricted;
+	json_t *child;
+};
+
+/* Prepare head, ROWS_CHUNK parameters in parentheses; bind text (when not
+ * NULL) first, then ids[0 .. n - 1] and 0 for the rest. */
+static int chunk_prepare(struct db *db, const char *head, const char *text, const int64_t *ids, size_t n,
+			 struct db_stmt **ret)
 {
-	bool restricted = false;
-	int r = relief_restricted(db, "case", row_case_id(j), &restricted);
-	*ret = NULL;
-	if (r < 0 || !restricted)
+	char sql[512 + 3 * ROWS_CHUNK];
+	size_t len = (size_t)snprintf(sql, sizeof sql, "%s (", head);
+	for (size_t k = 0; k < ROWS_CHUNK && len < sizeof sql; k++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, k ? ", ?" : "?");
+	if (len + 2 > sizeof sql)
+		return ERR_TOOBIG;
+	memcpy(sql + len, ")", 2);
+	struct db_stmt *st;
+	int r = db_prepare(db, sql, &st), at = 1;
+	if (r == 0 && text)
+		r = db_bind_text(st, at++, text);
+	for (size_t k = 0; r == 0 && k < ROWS_CHUNK; k++)
+		r = db_bind_int64(st, at++, k < n ? ids[k] : 0);
+	if (r < 0) {
+		db_finalize(st);
 		return r;
-	if (json_object_set_new(j, "restricted", json_true()) < 0 ||
-	    !(*ret = json_pack("{s:b, s:s}", "restricted", 1, "label", "Restricted record")))
+	}
+	*ret = st;
+	return 0;
+}
+
+/* A case restricted by relief granted shows as "Restricted record", with
+ * no name (docs/recovery.md, "Record relief"): mark the chunk's rows so. */
+static int chunk_restricted(struct db *db, struct row_more *m, size_t n)
+{
+	int64_t ids[ROWS_CHUNK];
+	for (size_t k = 0; k < n; k++)
+		ids[k] = m[k].case_id;
+	struct db_stmt *st;
+	int r = chunk_prepare(db,
+			      "SELECT DISTINCT l.object_id FROM relief_link l JOIN relief_record rr ON rr.id = l.relief_id"
+			      " WHERE rr.status = ? AND l.kind = 'case' AND l.object_id IN",
+			      relief_status_name(RELIEF_GRANTED), ids, n, &st);
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW) {
+		int64_t id = db_column_int64(st, 0);
+		for (size_t k = 0; k < n; k++)
+			if (m[k].case_id == id)
+				m[k].restricted = true;
+	}
+	db_finalize(st);
+	return r == DB_DONE ? 0 : r;
+}
+
+/* Each unrestricted row's child, its names opened once per child. A child
+ * with no person row: ERR_NOTFOUND. */
+static int chunk_children(struct db *db, struct app *app, const struct cases_row *v, struct row_more *m, size_t n)
+{
+	int64_t ids[ROWS_CHUNK];
+	size_t ni = 0;
+	for (size_t k = 0; k < n; k++)
+		if (!m[k].restricted)
+			ids[ni++] = v[k].person;
+	if (ni == 0)
+		return 0;
+	struct db_stmt *st;
+	int r = chunk_prepare(db, "SELECT id, " CHILD_COLS " FROM person WHERE id IN", NULL, ids, ni, &st);
+	if (r < 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW) {
+		int64_t pid = db_column_int64(st, 0);
+		json_t *child = NULL, *first = NULL;
+		if ((r = child_cols_json(app, st, 1, pid, false, &child)) < 0)
+			break;
+		/* Rows of one child (a case closed, another opened) share it. */
+		for (size_t k = 0; k < n; k++) {
+			if (m[k].restricted || m[k].child || v[k].person != pid)
+				continue;
+			if (!(m[k].child = first ? json_deep_copy(first) : child)) {
+				r = ERR_NOMEM;
+				break;
+			}
+			first = m[k].child;
+			child = NULL;
+		}
+		json_decref(child);
+		if (r < 0)
+			break;
+	}
+	db_finalize(st);
+	if (r != DB_DONE)
+		return r < 0 ? r : ERR_DB;
+	for (size_t k = 0; k < n; k++)
+		if (!m[k].restricted && !m[k].child)
+			return ERR_NOTFOUND;
+	return 0;
+}
+
+/* Row j finished: "restricted" and the label, or the child and the child's
+ * page ("person_id"). */
+static int row_finish(json_t *j, int64_t person, struct row_more *m)
+{
+	json_t *child = m->child;
+	m->child = NULL;
+	if (m->restricted &&
+	    (json_object_set_new(j, "restricted", json_true()) < 0 ||
+	     !(child = json_pack("{s:b, s:s}", "restricted", 1, "label", "Restricted record"))))
+		return ERR_NOMEM;
+	if (json_object_set_new(j, "child", child) < 0)
+		return ERR_NOMEM;
+	if (!m->restricted && json_object_set_new(j, "person_id", json_integer(person)) < 0)
 		return ERR_NOMEM;
 	return 0;
 }
 
 int cases_rows_finish(struct db *db, struct app *app, struct cases_rows *rows, int r, json_t *out)
 {
-	for (size_t k = 0; k < rows->n; k++) {
-		json_t *child = NULL;
-		if (r >= 0 && (r = restricted_child(db, rows->v[k].j, &child)) == 0 &&
-		    (child || (r = child_json(db, app, rows->v[k].person, false, &child)) == 0) &&
-		    json_object_set_new(rows->v[k].j, "child", child) < 0)
-			r = ERR_NOMEM;
-		/* The child's page, for a row that names the child. */
-		if (r >= 0 && !json_object_get(rows->v[k].j, "restricted") &&
-		    json_object_set_new(rows->v[k].j, "person_id", json_integer(rows->v[k].person)) < 0)
-			r = ERR_NOMEM;
-		if (json_array_append_new(out, rows->v[k].j) < 0 && r >= 0)
-			r = ERR_NOMEM;
+	struct row_more m[ROWS_CHUNK];
+	for (size_t from = 0; from < rows->n; from += ROWS_CHUNK) {
+		size_t n = rows->n - from < ROWS_CHUNK ? rows->n - from : ROWS_CHUNK;
+		struct cases_row *v = rows->v + from;
+		for (size_t k = 0; k < n; k++)
+			m[k] = (struct row_more){.case_id = row_case_id(v[k].j)};
+		if (r >= 0 && (r = chunk_restricted(db, m, n)) == 0)
+			r = chunk_children(db, app, v, m, n);
+		for (size_t k = 0; k < n; k++) {
+			if (r >= 0)
+				r = row_finish(v[k].j, v[k].person, &m[k]);
+			json_decref(m[k].child);
+			if (json_array_append_new(out, v[k].j) < 0 && r >= 0)
+				r = ERR_NOMEM;
+		}
 	}
 	free(rows->v);
 	*rows = (struct cases_rows){0};
