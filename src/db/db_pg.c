@@ -10,6 +10,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "db/db_internal.h"
+#include "db/stmt_cache.h"
 
 #define PG_MAX_PARAMS 256
 /* Every session: quiet notices, and UTC so that times never shift. */
@@ -20,15 +21,13 @@ struct pg_stmt;
 /* Named statements kept for the next use of the same SQL on this
  * connection: parsing and planning each anew cost more than running it. */
 #define PG_CACHE 256
+_Static_assert(PG_CACHE <= SC_MAX, "the cache index holds every slot");
 #define PG_UNDEALLOCATED 16 /* names evicted and not yet deallocated */
 
 struct pg_cached {
-	char *sql;     /* as the caller wrote it; NULL: an empty slot */
-	char *server;  /* with $n placeholders */
-	uint64_t hash;
+	char *server;  /* with $n placeholders; NULL: an empty slot */
 	int nparams;
 	unsigned users; /* statements using it: never evicted meanwhile */
-	uint64_t used;  /* for evicting the least recently used */
 	bool prepared;  /* on the server, as name */
 	char name[24];
 };
@@ -37,7 +36,8 @@ struct pg_db {
 	struct db base;
 	PGconn *conn;
 	bool session; /* PG_SESSION_SETUP done on this connection */
-	uint64_t tick, names;
+	uint64_t names;
+	struct stmt_cache index; /* the SQL text of each slot of cache */
 	struct pg_cached cache[PG_CACHE];
 	/* Names evicted while prepared, deallocated before the next prepare
 	 * (DEALLOCATE fails inside a failed transaction: kept until it
@@ -150,14 +150,6 @@ static struct pg_db *PGDB(struct db *db)
 	return (struct pg_db *)db;
 }
 
-static uint64_t sql_hash(const char *sql)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
-	return h;
-}
-
 /* A connection opened anew has none of the named statements. */
 static void cache_forget(struct pg_db *db)
 {
@@ -168,10 +160,9 @@ static void cache_forget(struct pg_db *db)
 
 static void cache_free(struct pg_db *db)
 {
-	for (size_t i = 0; i < PG_CACHE; i++) {
-		free(db->cache[i].sql);
+	for (size_t i = 0; i < PG_CACHE; i++)
 		free(db->cache[i].server);
-	}
+	sc_free(&db->index);
 }
 
 /* The slot's statement gets a new name, to be prepared again; the old one
@@ -193,46 +184,43 @@ static void cache_rename(struct pg_db *db, struct pg_cached *c, bool on_server)
  * sent whole. */
 static int cache_get(struct pg_db *db, const char *sql, struct pg_cached **ret)
 {
-	uint64_t hash = sql_hash(sql);
-	struct pg_cached *free_slot = NULL, *lru = NULL;
+	size_t len = strlen(sql);
+	uint64_t hash = sc_hash(sql, len);
+	int i = sc_find(&db->index, sql, len, hash, false);
 	*ret = NULL;
-	for (size_t i = 0; i < PG_CACHE; i++) {
-		struct pg_cached *c = &db->cache[i];
-		if (!c->sql) {
-			free_slot = free_slot ? free_slot : c;
-			continue;
-		}
-		if (c->hash == hash && strcmp(c->sql, sql) == 0) {
-			c->users++;
-			c->used = ++db->tick;
-			*ret = c;
-			return 0;
-		}
-		if (!c->users && (!lru || c->used < lru->used))
-			lru = c;
-	}
-	struct pg_cached *slot = free_slot ? free_slot : lru;
-	if (!slot || (slot->prepared && db->nevicted == PG_UNDEALLOCATED))
+	if (i >= 0) {
+		sc_take(&db->index, i);
+		db->cache[i].users++;
+		*ret = &db->cache[i];
 		return 0;
-	char *server, *copy;
+	}
+	if ((i = sc_victim(&db->index)) < 0)
+		return 0;
+	struct pg_cached *slot = &db->cache[i];
+	if (slot->prepared && db->nevicted == PG_UNDEALLOCATED)
+		return 0;
+	char *server;
 	int n, r = rewrite_placeholders(sql, &server, &n);
 	if (r < 0)
 		return r;
-	if (!(copy = strdup(sql))) {
+	if ((r = sc_fill(&db->index, i, sql, len, hash)) < 0) {
 		free(server);
-		return ERR_NOMEM;
+		return r;
 	}
 	cache_rename(db, slot, true);
-	free(slot->sql);
 	free(slot->server);
-	slot->sql = copy;
 	slot->server = server;
-	slot->hash = hash;
 	slot->nparams = n;
 	slot->users = 1;
-	slot->used = ++db->tick;
 	*ret = slot;
 	return 0;
+}
+
+/* A statement is done with its slot: idle when nobody else uses it. */
+static void cache_put(struct pg_db *db, struct pg_cached *c)
+{
+	if (--c->users == 0)
+		sc_put(&db->index, (int)(c - db->cache));
 }
 
 /* Deallocate the names evicted, when the transaction (if any) has not
@@ -586,7 +574,7 @@ static void pg_finalize(struct db_stmt *sst)
 	struct pg_stmt *st = P(sst);
 	pg_reset(sst);
 	if (st->slot)
-		st->slot->users--;
+		cache_put(PGDB(sst->db), st->slot);
 	free(st->queue);
 	free(st->sql);
 	free(st);
@@ -705,6 +693,7 @@ int db_pg_open(const char *url, struct db **ret, char *errmsg, size_t errsize)
 		return ERR_NOMEM;
 	db->base.ops = &pg_ops;
 	db->base.engine = DB_POSTGRESQL;
+	sc_init(&db->index, PG_CACHE);
 	db->conn = PQconnectdb(url);
 	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
 		/* libpq's message names host and port, never the password. */

@@ -11,6 +11,7 @@
 
 #include "base/err.h"
 #include "db/db_internal.h"
+#include "db/stmt_cache.h"
 
 #define SQLITE_BUSY_TIMEOUT_MS 10000
 
@@ -18,26 +19,19 @@
  * connection: a request runs a score of statements, and preparing each
  * anew (parsing, planning) cost more than running it. */
 #define SQ_CACHE 96
-
-struct sq_cached {
-	char *sql; /* NULL: an empty slot */
-	uint64_t hash;
-	sqlite3_stmt *h;
-	bool in_use;
-	uint64_t used; /* for evicting the least recently used */
-};
+_Static_assert(SQ_CACHE <= SC_MAX, "the cache index holds every slot");
 
 struct sq_db {
 	struct db base;
 	sqlite3 *h;
-	uint64_t tick;
-	struct sq_cached cache[SQ_CACHE];
+	struct stmt_cache cache;
+	sqlite3_stmt *stmt[SQ_CACHE]; /* of each slot */
 };
 
 struct sq_stmt {
 	struct db_stmt base;
 	sqlite3_stmt *h;
-	struct sq_cached *slot; /* kept in the cache, or NULL */
+	int slot; /* kept in the cache's slot, or -1 */
 };
 
 static sqlite3 *H(struct db *db)
@@ -73,11 +67,10 @@ static int sq_error(struct db *db, int rc)
 
 static void cache_free(struct sq_db *q)
 {
-	for (size_t i = 0; i < SQ_CACHE; i++) {
-		sqlite3_finalize(q->cache[i].h);
-		free(q->cache[i].sql);
-	}
-	memset(q->cache, 0, sizeof q->cache);
+	for (size_t i = 0; i < SQ_CACHE; i++)
+		sqlite3_finalize(q->stmt[i]);
+	memset(q->stmt, 0, sizeof q->stmt);
+	sc_free(&q->cache);
 }
 
 static void sq_close(struct db *db)
@@ -87,74 +80,53 @@ static void sq_close(struct db *db)
 	free(db);
 }
 
-static uint64_t sql_hash(const char *sql)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
-	return h;
-}
-
 /* A statement for sql from the cache, or prepared now (and kept when it is
- * one whole statement). *ret_slot is its slot, or NULL when not kept; a
+ * one whole statement). *ret_slot is its slot, or -1 when not kept; a
  * statement in use (a loop running the same SQL inside itself) is not
  * shared: the second gets its own. */
-static int cached_prepare(struct sq_db *q, const char *sql, sqlite3_stmt **ret, struct sq_cached **ret_slot,
-			  const char **ret_tail)
+static int cached_prepare(struct sq_db *q, const char *sql, sqlite3_stmt **ret, int *ret_slot, const char **ret_tail)
 {
-	uint64_t hash = sql_hash(sql);
-	struct sq_cached *free_slot = NULL, *lru = NULL;
-	for (size_t i = 0; i < SQ_CACHE; i++) {
-		struct sq_cached *c = &q->cache[i];
-		if (!c->sql) {
-			free_slot = free_slot ? free_slot : c;
-			continue;
-		}
-		if (c->hash == hash && !c->in_use && strcmp(c->sql, sql) == 0) {
-			c->in_use = true;
-			c->used = ++q->tick;
-			*ret = c->h;
-			*ret_slot = c;
-			*ret_tail = "";
-			return SQLITE_OK;
-		}
-		if (!c->in_use && (!lru || c->used < lru->used))
-			lru = c;
+	size_t len = strlen(sql);
+	uint64_t hash = sc_hash(sql, len);
+	int i = sc_find(&q->cache, sql, len, hash, true);
+	if (i >= 0) {
+		sc_take(&q->cache, i);
+		*ret = q->stmt[i];
+		*ret_slot = i;
+		*ret_tail = "";
+		return SQLITE_OK;
 	}
 	const char *tail = NULL;
-	int rc = sqlite3_prepare_v2(q->h, sql, -1, ret, &tail);
-	*ret_slot = NULL;
+	int rc = sqlite3_prepare_v2(q->h, sql, (int)(len + 1), ret, &tail);
+	*ret_slot = -1;
 	*ret_tail = tail ? tail : "";
 	if (rc != SQLITE_OK || !*ret)
 		return rc;
 	while (*tail == ' ' || *tail == '\t' || *tail == '\n' || *tail == ';')
 		tail++;
-	struct sq_cached *slot = free_slot ? free_slot : lru;
-	if (*tail || !slot)
+	if (*tail || (i = sc_victim(&q->cache)) < 0)
 		return rc;
-	char *copy = strdup(sql);
-	if (!copy) {
+	if (sc_fill(&q->cache, i, sql, len, hash) < 0) {
 		sqlite3_finalize(*ret);
 		*ret = NULL;
 		return SQLITE_NOMEM;
 	}
-	sqlite3_finalize(slot->h);
-	free(slot->sql);
-	*slot = (struct sq_cached){.sql = copy, .hash = hash, .h = *ret, .in_use = true, .used = ++q->tick};
-	*ret_slot = slot;
+	sqlite3_finalize(q->stmt[i]);
+	q->stmt[i] = *ret;
+	*ret_slot = i;
 	return rc;
 }
 
 /* Done with a statement: back to the cache, reset, or finalized. */
-static void cached_release(sqlite3_stmt *h, struct sq_cached *slot)
+static void cached_release(struct sq_db *q, sqlite3_stmt *h, int slot)
 {
-	if (!slot) {
+	if (slot < 0) {
 		sqlite3_finalize(h);
 		return;
 	}
 	sqlite3_reset(h);
 	sqlite3_clear_bindings(h);
-	slot->in_use = false;
+	sc_put(&q->cache, slot);
 }
 
 static int sq_prepare(struct db *db, const char *sql, struct db_stmt **ret)
@@ -217,7 +189,7 @@ static int sq_reset(struct db_stmt *st)
 
 static void sq_finalize(struct db_stmt *st)
 {
-	cached_release(S(st), ((struct sq_stmt *)st)->slot);
+	cached_release((struct sq_db *)st->db, S(st), ((struct sq_stmt *)st)->slot);
 	free(st);
 }
 
@@ -253,21 +225,21 @@ static int sq_exec(struct db *db, const char *sql)
 	/* One statement (a transaction's BEGIN, SAVEPOINT, COMMIT) from the
 	 * cache; more than one through sqlite3_exec. */
 	sqlite3_stmt *h;
-	struct sq_cached *slot;
+	int slot;
 	const char *tail;
 	int rc = cached_prepare((struct sq_db *)db, sql, &h, &slot, &tail);
 	if (rc != SQLITE_OK)
 		return sq_error(db, rc);
-	if (slot) {
+	if (slot >= 0) {
 		while ((rc = sqlite3_step(h)) == SQLITE_ROW)
 			;
 		if (rc == SQLITE_DONE)
 			rc = SQLITE_OK;
 		int r = rc == SQLITE_OK ? 0 : sq_error(db, rc);
-		cached_release(h, slot);
+		cached_release((struct sq_db *)db, h, slot);
 		return r;
 	}
-	cached_release(h, NULL);
+	cached_release((struct sq_db *)db, h, -1);
 	rc = sqlite3_exec(H(db), sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : sq_error(db, rc);
 }
@@ -350,6 +322,7 @@ int db_sqlite_open(const char *path, struct db **ret, char *errmsg, size_t errsi
 		return ERR_NOMEM;
 	db->base.ops = &sq_ops;
 	db->base.engine = DB_SQLITE;
+	sc_init(&db->cache, SQ_CACHE);
 	int rc = sqlite3_open_v2(path, &db->h,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
 					 SQLITE_OPEN_EXRESCODE,

@@ -9,7 +9,9 @@
  * group is full): one durable commit for every transaction that ended
  * while the last one was being made durable. Each waiter is answered with
  * the commit's result, so nothing is acknowledged before it is durable and
- * a commit that fails is a failure for each of its transactions.
+ * a commit that fails is a failure for each of its transactions. Each
+ * waits on a condition of its own: a commit wakes the members of its group
+ * only, not every thread waiting on the writer.
  *
  * A transaction that rolls back undoes its savepoint only; the others of
  * its group are untouched. The first of a group needs no savepoint (two
@@ -43,12 +45,32 @@
 #define GROUP_MAX 128 /* transactions in one commit, at most */
 #define STOP_WAIT_MS 5000 /* for a holder to end its turn when stopping, twice */
 
-/* One transaction waiting for its commit; on its own thread's stack. */
+/* One transaction waiting for its commit; on its own thread's stack.
+ * Each has a condition of its own: a commit wakes only the members of
+ * its group, not every thread waiting on the writer. */
 struct waiter {
 	struct waiter *next;
 	int result;
 	bool done;
+	pthread_cond_t answered;
 };
+
+/* Tell one waiter its result; the lock is held. */
+static void answer(struct waiter *m, int r)
+{
+	m->result = r;
+	m->done = true;
+	pthread_cond_signal(&m->answered);
+}
+
+/* Wait for the answer, then drop the condition; lock is held. */
+static int await_answer(struct waiter *m, pthread_mutex_t *lock)
+{
+	while (!m->done)
+		pthread_cond_wait(&m->answered, lock);
+	pthread_cond_destroy(&m->answered);
+	return m->result;
+}
 
 /* Work the commit thread runs itself (db_write). */
 struct job {
@@ -65,7 +87,6 @@ struct db_writer {
 	struct db *conn; /* opened on first use */
 	pthread_mutex_t lock;
 	pthread_cond_t turn;   /* the connection is free */
-	pthread_cond_t done;   /* a group was committed */
 	pthread_cond_t wakeup; /* for the commit thread */
 	pthread_cond_t left;   /* a transaction left the line (for stopping) */
 	pthread_t thread;
@@ -104,9 +125,9 @@ static unsigned batch_slot(unsigned n)
 /* Tell every member of the group its result; the lock is held. */
 static void answer_group(struct db_writer *w, struct waiter *group, unsigned n, int r)
 {
-	for (struct waiter *m = group; m; m = m->next) {
-		m->result = r;
-		m->done = true;
+	for (struct waiter *m = group, *next; m; m = next) {
+		next = m->next; /* m may be gone once answered and the lock let go */
+		answer(m, r);
 	}
 	if (n) {
 		w->stats.commits += r == 0;
@@ -114,7 +135,6 @@ static void answer_group(struct db_writer *w, struct waiter *group, unsigned n, 
 		w->stats.transactions += r == 0 ? n : 0;
 		w->stats.batches[batch_slot(n)]++;
 	}
-	pthread_cond_broadcast(&w->done);
 }
 
 /* Is the group's transaction still one that can be committed? */
@@ -272,9 +292,7 @@ static void run_jobs(struct db_writer *w)
 		if (r < 0) {
 			snprintf(j->error, sizeof j->error, "%s", c ? c->errmsg : "the database cannot be opened");
 			pthread_mutex_lock(&w->lock);
-			j->w.result = r;
-			j->w.done = true;
-			pthread_cond_broadcast(&w->done);
+			answer(&j->w, r);
 			pthread_mutex_unlock(&w->lock);
 			continue;
 		}
@@ -300,9 +318,7 @@ static void run_jobs(struct db_writer *w)
 			r = r < 0 ? r : ERR_DB;
 		}
 		if (r < 0) {
-			j->w.result = r;
-			j->w.done = true;
-			pthread_cond_broadcast(&w->done);
+			answer(&j->w, r);
 		} else {
 			j->w.next = w->group;
 			w->group = &j->w;
@@ -365,7 +381,6 @@ int db_writer_new(const char *url, struct db_writer **ret)
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->turn, NULL);
-	pthread_cond_init(&w->done, NULL);
 	pthread_cond_init(&w->wakeup, NULL);
 	pthread_cond_init(&w->stopping, NULL);
 	pthread_cond_init(&w->left, NULL);
@@ -428,7 +443,6 @@ void db_writer_free(struct db_writer *w)
 		(void)w->conn->ops->exec(w->conn, "ROLLBACK");
 	db_close(w->conn);
 	pthread_cond_destroy(&w->turn);
-	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->wakeup);
 	pthread_cond_destroy(&w->stopping);
 	pthread_cond_destroy(&w->left);
@@ -613,13 +627,19 @@ int db_writer_commit(struct db_writer *w, struct db *db)
 		undo(w, db);
 		return ERR_DB;
 	}
+	struct waiter me = {0};
+	if (pthread_cond_init(&me.answered, NULL) != 0) {
+		db_set_error(c, "out of memory: nothing was saved");
+		undo(w, db);
+		return ERR_NOMEM;
+	}
 	int r = w->bare ? 0 : c->ops->exec(c, "RELEASE SAVEPOINT tx");
 	if (r < 0) {
+		pthread_cond_destroy(&me.answered);
 		undo(w, db);
 		return r;
 	}
 	db->active = NULL;
-	struct waiter me = {0};
 	pthread_mutex_lock(&w->lock);
 	if (!usable(c)) {
 		/* Released, but the group's transaction was gone already: what
@@ -629,15 +649,14 @@ int db_writer_commit(struct db_writer *w, struct db *db)
 		db_set_error(db, "the open transaction was rolled back by the database");
 		out(w);
 		pthread_mutex_unlock(&w->lock);
+		pthread_cond_destroy(&me.answered);
 		return ERR_DB;
 	}
 	me.next = w->group;
 	w->group = &me;
 	w->members++;
 	leave(w);
-	while (!me.done)
-		pthread_cond_wait(&w->done, &w->lock);
-	if (me.result < 0)
+	if (await_answer(&me, &w->lock) < 0)
 		db_set_error(db, "the commit failed: %s", w->error);
 	out(w);
 	pthread_mutex_unlock(&w->lock);
@@ -652,19 +671,22 @@ void db_writer_rollback(struct db_writer *w, struct db *db)
 int db_writer_job(struct db_writer *w, struct db *db, int (*run)(struct db *db, void *arg), void *arg)
 {
 	struct job j = {.run = run, .arg = arg};
+	if (pthread_cond_init(&j.w.answered, NULL) != 0) {
+		db_set_error(db, "out of memory");
+		return ERR_NOMEM;
+	}
 	pthread_mutex_lock(&w->lock);
 	int r = w->stop ? stopping(db) : writer_start(w, db);
 	if (r < 0) {
 		pthread_mutex_unlock(&w->lock);
+		pthread_cond_destroy(&j.w.answered);
 		return r;
 	}
 	w->inside++;
 	*w->jobs_tail = &j;
 	w->jobs_tail = &j.next;
 	pthread_cond_signal(&w->wakeup);
-	while (!j.w.done)
-		pthread_cond_wait(&w->done, &w->lock);
-	if (j.w.result < 0)
+	if (await_answer(&j.w, &w->lock) < 0)
 		db_set_error(db, "%s", j.error[0] ? j.error : w->error[0] ? w->error : "the write failed");
 	out(w);
 	pthread_mutex_unlock(&w->lock);

@@ -21,6 +21,7 @@
 #include "base/crypto.h"
 #include "base/err.h"
 #include "db/db.h"
+#include "db/stmt_cache.h"
 
 struct fixture {
 	enum db_engine engine;
@@ -848,6 +849,101 @@ static void more_statements_than_the_cache_holds_are_deallocated(void **state)
 	assert_true(held <= 256 + 16 + 1);
 }
 
+/* Distinct texts, more than either cache holds, each run three times: a
+ * statement evicted and prepared again answers as before. The texts are
+ * built at run time in one buffer (one address, many texts). */
+static void run_many_texts(struct db *db, int n)
+{
+	char sql[64];
+	int64_t v = 0;
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < n; i++) {
+			snprintf(sql, sizeof sql, "SELECT %04d + CAST(? AS INTEGER)", i);
+			assert_int_equal(db_int64f(db, &v, sql, "i", (int64_t)round), 0);
+			assert_int_equal(v, i + round);
+			/* A few used all the time stay cached beside them. */
+			assert_int_equal(db_int64f(db, &v, "SELECT CAST(? AS INTEGER) * 3", "i", (int64_t)i), 0);
+			assert_int_equal(v, 3 * i);
+		}
+	}
+	/* The same text twice at once: each statement its own rows. */
+	struct db_stmt *a, *b;
+	const char *two = "SELECT 1 UNION ALL SELECT 2 ORDER BY 1";
+	assert_int_equal(db_rowf(db, &a, two, ""), 0);
+	assert_int_equal(db_rowf(db, &b, two, ""), 0);
+	assert_int_equal(db_column_int64(a, 0), 1);
+	assert_int_equal(db_step(b), DB_ROW);
+	assert_int_equal(db_column_int64(b, 0), 2);
+	assert_int_equal(db_step(a), DB_ROW);
+	assert_int_equal(db_column_int64(a, 0), 2);
+	db_finalize(b);
+	db_finalize(a);
+	assert_int_equal(db_rowf(db, &a, two, ""), 0);
+	assert_int_equal(db_column_int64(a, 0), 1);
+	db_finalize(a);
+}
+
+static void the_statement_cache_answers_each_text_with_its_own_statement(void **state)
+{
+	struct fixture *f = *state;
+	run_many_texts(f->db, 400);
+#ifdef HARTLINE_TEST_HOOKS
+	/* Every text of a length alike in the hash: found by the text. */
+	sc_test_weak_hash(true);
+	run_many_texts(f->db, 300);
+	sc_test_weak_hash(false);
+#endif
+}
+
+static int take_text(struct stmt_cache *c, const char *sql)
+{
+	size_t len = strlen(sql);
+	uint64_t h = sc_hash(sql, len);
+	int i = sc_find(c, sql, len, h, true);
+	if (i < 0) {
+		if ((i = sc_victim(c)) < 0)
+			return -1;
+		assert_int_equal(sc_fill(c, i, sql, len, h), 0);
+	} else {
+		sc_take(c, i);
+	}
+	return i;
+}
+
+static void the_cache_index_evicts_the_least_recently_used_idle_slot(void **state)
+{
+	(void)state;
+	for (int weak = 0; weak < 2; weak++) {
+#ifdef HARTLINE_TEST_HOOKS
+		sc_test_weak_hash(weak);
+#endif
+		static struct stmt_cache c;
+		sc_init(&c, 3);
+		int a = take_text(&c, "SELECT a"), b = take_text(&c, "SELECT b"), d = take_text(&c, "SELECT d");
+		assert_true(a >= 0 && b >= 0 && d >= 0 && a != b && b != d && a != d);
+		assert_int_equal(sc_victim(&c), -1); /* all in use */
+		assert_int_equal(take_text(&c, "SELECT a"), -1); /* in use: not shared */
+		sc_put(&c, a);
+		sc_put(&c, b);
+		sc_put(&c, d);
+		assert_int_equal(take_text(&c, "SELECT a"), a); /* found again */
+		sc_put(&c, a);
+		assert_int_equal(sc_victim(&c), b); /* b is now the oldest */
+		int e = take_text(&c, "SELECT e");
+		assert_int_equal(e, b);
+		assert_int_equal(sc_find(&c, "SELECT b", 8, sc_hash("SELECT b", 8), false), -1);
+		assert_int_equal(sc_find(&c, "SELECT d", 8, sc_hash("SELECT d", 8), false), d);
+		assert_int_equal(sc_find(&c, "SELECT e", 8, sc_hash("SELECT e", 8), false), e);
+		assert_int_equal(sc_find(&c, "SELECT e", 8, sc_hash("SELECT e", 8), true), -1); /* in use */
+		sc_put(&c, e);
+		assert_int_equal(sc_victim(&c), d);
+		sc_free(&c);
+	}
+#ifdef HARTLINE_TEST_HOOKS
+	sc_test_weak_hash(false);
+#endif
+}
+
 #define ALL_ENGINE_TESTS                                                            \
 	BOTH(reports_its_engine), BOTH(binds_and_reads_back_every_type),              \
 		BOTH(question_marks_inside_quotes_and_comments_are_not_parameters),   \
@@ -869,7 +965,8 @@ static void more_statements_than_the_cache_holds_are_deallocated(void **state)
 		BOTH(concurrent_transactions_share_commits_and_rollbacks_stay_their_own), \
 		BOTH(a_read_view_holds_while_the_writer_commits),                    \
 		BOTH(statements_interleave_in_the_middle_of_a_result),               \
-		BOTH(a_write_by_the_writer_undoes_only_itself_and_names_its_own_error)
+		BOTH(a_write_by_the_writer_undoes_only_itself_and_names_its_own_error), \
+		BOTH(the_statement_cache_answers_each_text_with_its_own_statement)
 
 int main(void)
 {
@@ -880,6 +977,7 @@ int main(void)
 		ALL_ENGINE_TESTS,
 		BOTH(sqlite_is_durable_with_wal_and_foreign_keys),
 		cmocka_unit_test(opening_a_missing_server_fails_with_a_reason),
+		cmocka_unit_test(the_cache_index_evicts_the_least_recently_used_idle_slot),
 	};
 #undef SETUP
 #define SETUP setup_pg
