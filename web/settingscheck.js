@@ -112,7 +112,7 @@ function status(text, ok) {
 function showProblems(name, errors) {
   status(`${name}: ${plural(errors.length, 'problem', 'problems')}. The server would not start with these settings: fix each one and check again.`, false);
   const rows = errors.map((e) => h('tr', {},
-    h('td', { className: 'nowrap', dataset: { label: 'Where' } }, h('code', {}, e.field || '(the whole file)')),
+    h('td', { className: 'scheck-path', dataset: { label: 'Where' } }, h('code', {}, e.field || '(the whole file)')),
     h('td', { dataset: { label: 'Problem' } }, e.reason || '')));
   $('scheck-result').replaceChildren(
     h('h3', { id: 'scheck-problems-heading' }, 'Problems'),
@@ -130,9 +130,9 @@ function summaryList(b) {
 
 function changeRow(c) {
   const verdict = c.refused
-    ? h('td', { dataset: { label: 'At a restart' } }, h('span', { className: 'badge badge-overdue' }, 'Refused'), ` used by ${c.used_by}`)
+    ? h('td', { dataset: { label: 'At a restart' } }, h('span', { className: 'badge badge-overdue' }, 'Refused'), ' ', h('span', { className: 'scheck-uses' }, `used by ${c.used_by}`))
     : h('td', { dataset: { label: 'At a restart' } }, h('span', { className: 'badge badge-active' }, 'Allowed'));
-  return h('tr', { className: c.refused ? 'scheck-refused' : '' }, h('td', { dataset: { label: 'Change' } }, c.text), verdict);
+  return h('tr', { className: c.refused ? 'scheck-refused' : '' }, h('td', { className: 'scheck-path', dataset: { label: 'Change' } }, c.text), verdict);
 }
 
 function comparison(c) {
