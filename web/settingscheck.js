@@ -47,7 +47,7 @@ export function initSettingsCheck() {
   });
 }
 
-/** Forgets the file and what its check showed (at logout, or Clear). */
+/** Forgets the file and what its check showed (at logout, or "Start again"). */
 export function clearSettingsCheck() {
   generation++;
   $('scheck-form').reset();
