@@ -6,6 +6,7 @@
 import {
   $, api, busy, clearFieldErrors as clearFormErrors, field, formatTime, fromLocalInput, getList, getTimeZone, h, markFieldErrors, messageRow, problemText, reasonText, regionsList, say, scopeText, srOnly, submitButton,
 } from './common.js';
+import { clearSettingsCheck, initSettingsCheck } from './settingscheck.js';
 
 // The roles, in the server's words (GET /api/v1/users gives role_label too),
 // and the kind of scope each takes.
@@ -66,6 +67,7 @@ export function initAdmin(context) {
   }
   $('mail-refresh').addEventListener('click', () => loadMail());
   $('mail-older').addEventListener('click', () => loadMail({ more: true }));
+  initSettingsCheck();
   $('pw-form').addEventListener('submit', issueLink);
   $('link-copy').addEventListener('click', copyLink);
   $('link-done').addEventListener('click', hideLink);
@@ -111,6 +113,7 @@ export function clearAdmin() {
     $('edit-dialog').remove();
   }
   hideLink();
+  clearSettingsCheck();
   $('users-body').replaceChildren();
   $('audit-body').replaceChildren();
   $('mail-body').replaceChildren();

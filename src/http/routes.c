@@ -120,6 +120,7 @@ const struct http_route http_routes[] = {
 	{"GET", "/app.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/common.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/admin.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
+	{"GET", "/settingscheck.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/find.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/intake.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},
 	{"GET", "/report.js", h_static, HTTP_PUBLIC, HTTP_NO_PERM, NULL},

@@ -181,8 +181,9 @@ static int use_counts(struct db *db, const struct use *u, json_t **ret)
 }
 
 /* "region N2 "North" is used by 12 cases, 3 duties" for a removed
- * value in use, into problems; nothing for one that is not used. */
-static int problem_of(struct db *db, const json_t *change, json_t *cache, json_t *problems)
+ * value in use, into problems, and its uses ("12 cases, 3 duties") into the
+ * change as "used_by"; nothing for one that is not used. */
+static int problem_of(struct db *db, json_t *change, json_t *cache, json_t *problems)
 {
 	const char *list = json_string_value(json_object_get(change, "list")),
 	           *id = json_string_value(json_object_get(change, "id"));
@@ -213,6 +214,8 @@ static int problem_of(struct db *db, const json_t *change, json_t *cache, json_t
 	}
 	if (parts == 0)
 		return 0;
+	if (json_object_set_new(change, "used_by", json_string(used)) != 0)
+		return ERR_NOMEM;
 	char what[512], line[1600];
 	if (pack_change_text(change, what, sizeof what) < 0)
 		str_copy(what, sizeof what, id);

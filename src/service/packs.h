@@ -31,7 +31,8 @@ struct svc_pack_compare {
 	char old_id[65], old_version[65];      /* what it records */
 	char old_digest[CRYPTO_HASH_HEX_SIZE]; /* "" when none is recorded */
 	char new_digest[CRYPTO_HASH_HEX_SIZE];
-	json_t *changes;  /* pack_compare_labels; an empty array when none is recorded */
+	json_t *changes;  /* pack_compare_labels, a removed value in use with "used_by": "12 cases, 3
+	                   * duties"; an empty array when none is recorded */
 	json_t *problems; /* strings for people: a value in use that would go, and where it is used */
 	json_t *labels;   /* what to record: the new pack's labels with "retired" */
 };

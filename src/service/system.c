@@ -289,19 +289,56 @@ int svc_system_config(struct app *a, json_t **ret)
 	return 0;
 }
 
+/* The comparison a validation answers: each change with its words for
+ * people and, for a value in use that would go, its uses; whether a
+ * restart with the document would be refused. Counts only. */
+static json_t *comparison_json(const struct svc_pack_compare *c)
+{
+	json_t *changes = json_array(), *ch;
+	size_t i;
+	json_array_foreach (c->changes, i, ch) {
+		char text[1024];
+		json_t *o = json_deep_copy(ch);
+		if (!o || pack_change_text(ch, text, sizeof text) < 0 ||
+		    json_object_set_new(o, "text", json_string(text)) != 0 ||
+		    json_object_set_new(o, "refused", json_boolean(json_object_get(ch, "used_by") != NULL)) != 0 ||
+		    json_array_append_new(changes, o) != 0) {
+			json_decref(o);
+			json_decref(changes);
+			return NULL;
+		}
+	}
+	if (!changes)
+		return NULL;
+	return json_pack("{s:b, s:b, s:s, s:s, s:o, s:O, s:b}", "recorded", c->recorded, "same", c->same, "running_id",
+	                 c->old_id, "running_version", c->old_version, "changes", changes, "problems", c->problems,
+	                 "refused", json_array_size(c->problems) > 0);
+}
+
 int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct field_errors *errs, json_t **ret)
 {
-	int r = svc_require(ctx, PERM_CONFIG_CHECK);
+	struct db *db;
+	int r = svc_enter(ctx, PERM_CONFIG_CHECK, &db);
 	if (r < 0)
 		return r;
 	struct pack *p;
 	r = pack_from_json(doc, errs, &p);
 	if (r < 0)
 		return r;
-	json_t *sum = pack_summary(p);
+	struct svc_pack_compare c;
+	json_t *sum = pack_summary(p), *cmp = NULL;
+	r = sum ? svc_pack_compare(db, p, &c) : ERR_NOMEM;
 	pack_free(p);
-	if (!sum)
-		return ERR_NOMEM;
+	if (r == 0) {
+		cmp = comparison_json(&c);
+		svc_pack_compare_done(&c);
+	}
+	if (r == 0 && (!cmp || json_object_set_new(sum, "comparison", cmp) != 0))
+		r = ERR_NOMEM;
+	if (r < 0) {
+		json_decref(sum);
+		return r;
+	}
 	*ret = sum;
 	return 0;
 }

@@ -40,5 +40,9 @@ int svc_system_config(struct app *a, json_t **ret);
 
 /* Check a pack document without loading it (PERM_CONFIG_CHECK). ERR_INVAL
  * with errs filled when it is not valid (every problem, with its path);
- * otherwise *ret is what it defines (pack_summary; the caller's). */
+ * otherwise *ret is what it defines (pack_summary; the caller's) and, under
+ * "comparison", how it differs from the pack the database runs with
+ * (svc_pack_compare): each change with its "text", "refused" and the
+ * "used_by" of a value in use it would remove or rename; "refused" when a
+ * restart with it would be. Reads counts of uses only, no child's record. */
 int svc_system_validate_pack(const struct svc_ctx *ctx, json_t *doc, struct field_errors *errs, json_t **ret);

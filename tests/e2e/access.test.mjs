@@ -159,6 +159,7 @@ const EXPECTED = {
   'GET /app.js': 'public',
   'GET /common.js': 'public',
   'GET /admin.js': 'public',
+  'GET /settingscheck.js': 'public',
   'GET /find.js': 'public',
   'GET /intake.js': 'public',
   'GET /report.js': 'public',
