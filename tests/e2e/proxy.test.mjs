@@ -45,10 +45,14 @@ describe('behind nginx, as docs/operations.md says', { timeout: 300_000 }, () =>
   let httpsUrl;
   let httpPort;
   let user;
+  let nginxBin;
+  let nginxErr = '';
 
   before(async () => {
-    const found = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
-    assert.equal(found.error, undefined, 'nginx is installed (scripts/install-deps installs it for this test)');
+    // nginx lives in /usr/sbin, which a CI shell's PATH may leave out.
+    nginxBin = ['/usr/sbin/nginx', '/sbin/nginx', 'nginx'].find((p) => !p.includes('/') || fs.existsSync(p));
+    const found = spawnSync(nginxBin, ['-v'], { encoding: 'utf8' });
+    assert.equal(found.error, undefined, `nginx is installed (scripts/install-deps installs it for this test): ${found.error}`);
     dir = tempDir('hartline-nginx-');
     const cert = path.join(dir, 'tls.crt');
     const key = path.join(dir, 'tls.key');
@@ -67,7 +71,8 @@ describe('behind nginx, as docs/operations.md says', { timeout: 300_000 }, () =>
     // The recipe on this machine's free ports (IPv4 only), with the test's
     // certificate and hartline's port.
     httpPort = await freePort();
-    const httpsPort = await freePort();
+    let httpsPort = await freePort();
+    while (httpsPort === httpPort) httpsPort = await freePort();
     let site = fs.readFileSync(RECIPE, 'utf8');
     site = swap(site, '    listen 80;\n', `    listen 127.0.0.1:${httpPort};\n`);
     site = swap(site, '    listen [::]:80;\n', '');
@@ -93,17 +98,32 @@ describe('behind nginx, as docs/operations.md says', { timeout: 300_000 }, () =>
       '}',
       '',
     ].join('\n'));
-    const check = spawnSync('nginx', ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
+    const check = spawnSync(nginxBin, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
     assert.equal(check.status, 0, `nginx -t on the recipe:\n${check.stderr}`);
-    nginx = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    nginx = spawn(nginxBin, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    nginx.stderr.setEncoding('utf8').on('data', (d) => (nginxErr += d));
     httpsUrl = `https://127.0.0.1:${httpsPort}`;
-    await until(async () => {
+    let last = 'no answer yet';
+    try {
+      await until(async () => {
+        try {
+          const res = await request(https, `${httpsUrl}/healthz`, { ca });
+          last = `status ${res.status}: ${res.body.slice(0, 200)}`;
+          return res.status === 200;
+        } catch (err) {
+          last = String(err);
+          return false;
+        }
+      }, 30_000, `nginx answering on ${httpsUrl}`);
+    } catch (err) {
+      let log = '';
       try {
-        return (await request(https, `${httpsUrl}/healthz`, { ca })).status === 200;
+        log = fs.readFileSync(path.join(dir, 'error.log'), 'utf8');
       } catch {
-        return false;
+        /* nginx never opened it */
       }
-    }, 15_000, `nginx answering on ${httpsUrl}`);
+      throw new Error(`${err.message}; last: ${last}; nginx exit ${nginx.exitCode}; stderr: ${nginxErr}; error.log: ${log}`);
+    }
   });
 
   after(async () => {
