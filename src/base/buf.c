@@ -74,18 +74,36 @@ int buf_putc(struct buf *b, char c)
 
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	/* Written straight into the room there is; measured and written again
+	 * only when it does not fit. */
+	size_t room = b->data ? b->alloc - b->len : 0;
 	va_list cp;
 	va_copy(cp, ap);
-	int n = vsnprintf(NULL, 0, fmt, cp);
+	int n = room ? vsnprintf(b->data + b->len, room, fmt, cp) : vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
-	if (n < 0)
+	if (n < 0) {
+		if (b->data)
+			b->data[b->len] = '\0';
 		return ERR_INVAL;
+	}
+	if ((size_t)n < room) {
+		if ((size_t)n > b->cap || b->len > b->cap - (size_t)n) {
+			b->data[b->len] = '\0';
+			return ERR_TOOBIG;
+		}
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (b->data)
+		b->data[b->len] = '\0';
 	int r = buf_grow(b, (size_t)n);
 	if (r < 0)
 		return r;
 	int m = vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	if (m != n)
+	if (m != n) {
+		b->data[b->len] = '\0';
 		return ERR_INVAL;
+	}
 	b->len += (size_t)n;
 	return 0;
 }

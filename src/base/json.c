@@ -1,6 +1,7 @@
 #include "base/json.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,8 +177,181 @@ static int dump_cb(const char *s, size_t size, void *data)
 	return d->err < 0 ? -1 : 0;
 }
 
+/* The length of the UTF-8 sequence at s (at most n bytes), or 0 when it
+ * is not one: the rules jansson checks strings by (no overlong forms, no
+ * surrogates, nothing past U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	uint32_t v;
+	if (c < 0x80)
+		return 1;
+	if (c < 0xC2)
+		return 0;
+	if (c < 0xE0) {
+		len = 2;
+		v = c & 0x1F;
+	} else if (c < 0xF0) {
+		len = 3;
+		v = c & 0x0F;
+	} else if (c < 0xF5) {
+		len = 4;
+		v = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if ((len == 3 && (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))) || (len == 4 && (v < 0x10000 || v > 0x10FFFF)))
+		return 0;
+	return len;
+}
+
+/* Append n bytes: straight into the room there is, else by buf_append. */
+static inline int put(struct buf *b, const void *s, size_t n)
+{
+	if (b->data && n < b->alloc - b->len && n <= b->cap - b->len) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append(b, s, n);
+}
+
+static inline int put_char(struct buf *b, char c)
+{
+	return put(b, &c, 1);
+}
+
+/* The bytes a string's writing stops at: control characters, the quote,
+ * the backslash, and the first byte of a sequence past ASCII (checked). */
+static inline bool stops_at(unsigned c)
+{
+	return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
+
+/* A string as jansson writes it without JSON_ENSURE_ASCII: the quote, the
+ * backslash and the control characters escaped, the rest as it is. */
+static int compact_string(const char *text, size_t n, struct buf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)text;
+	int r = put_char(out, '"');
+	size_t run = 0; /* start of the bytes not yet written */
+	for (size_t i = 0; r == 0 && i < n;) {
+		unsigned c = s[i];
+		if (!stops_at(c)) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t k = utf8_seq(s + i, n - i);
+			if (k == 0)
+				return ERR_INVAL;
+			i += k;
+			continue;
+		}
+		static const char named[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
+		const char *at = c ? memchr(named, (int)c, sizeof named - 1) : NULL;
+		char esc[6] = {'\\', at ? letter[at - named] : 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+		if ((r = put(out, s + run, i - run)) == 0)
+			r = put(out, esc, at ? 2 : 6);
+		run = ++i;
+	}
+	if (r == 0)
+		r = put(out, s + run, n - run);
+	return r == 0 ? put_char(out, '"') : r;
+}
+
+#define COMPACT_DEPTH_MAX 2048
+
+/* j as jansson's json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) writes it,
+ * byte for byte (keys in the order they were set), without the cost of
+ * its loop check: an address formatted and hashed for every array and
+ * object, which is most of the time of answering a request. A loop
+ * cannot go on past COMPACT_DEPTH_MAX. */
+static int compact(const json_t *j, struct buf *out, int depth)
+{
+	char num[32];
+	int n, r = 0;
+	if (depth > COMPACT_DEPTH_MAX)
+		return ERR_INVAL;
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		const char *key;
+		json_t *v;
+		bool first = true;
+		if ((r = put_char(out, '{')) < 0)
+			return r;
+		json_object_foreach ((json_t *)j, key, v) {
+			if ((!first && (r = put_char(out, ',')) < 0) || (r = compact_string(key, strlen(key), out)) < 0 ||
+			    (r = put_char(out, ':')) < 0 || (r = compact(v, out, depth + 1)) < 0)
+				return r;
+			first = false;
+		}
+		return put_char(out, '}');
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *v;
+		if ((r = put_char(out, '[')) < 0)
+			return r;
+		json_array_foreach ((json_t *)j, i, v) {
+			if ((i && (r = put_char(out, ',')) < 0) || (r = compact(v, out, depth + 1)) < 0)
+				return r;
+		}
+		return put_char(out, ']');
+	}
+	case JSON_STRING:
+		return compact_string(json_string_value(j), json_string_length(j), out);
+	case JSON_INTEGER:
+		n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		return n < 0 || (size_t)n >= sizeof num ? ERR_INVAL : put(out, num, (size_t)n);
+	case JSON_REAL: {
+		/* jansson's own form of a number with a fraction (17 digits, a
+		 * ".0" where there is no point, the exponent trimmed). */
+		struct dump_state d = {out, 0};
+		if (json_dump_callback(j, dump_cb, &d, JSON_COMPACT | JSON_ENCODE_ANY) != 0 && d.err == 0)
+			d.err = ERR_NOMEM;
+		return d.err;
+	}
+	case JSON_TRUE:
+		return put(out, "true", 4);
+	case JSON_FALSE:
+		return put(out, "false", 5);
+	case JSON_NULL:
+		return put(out, "null", 4);
+	}
+	return ERR_INVAL;
+}
+
+/* The flags written by compact(): JSON_PRESERVE_ORDER changes nothing in
+ * jansson 2.14, whose objects keep the order keys were set in. */
+#define COMPACT_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
+
 static int dump(const json_t *j, size_t flags, struct buf *out)
 {
+	if (!j)
+		return ERR_INVAL;
+	if ((flags & ~(size_t)JSON_PRESERVE_ORDER) == COMPACT_FLAGS) {
+		size_t len = out->len;
+		int r = compact(j, out, 0);
+		if (r < 0) {
+			/* Nothing of a broken document is left behind. */
+			out->len = len;
+			if (out->data)
+				out->data[len] = '\0';
+			return r == ERR_INVAL ? ERR_NOMEM : r;
+		}
+		return 0;
+	}
 	struct dump_state d = {out, 0};
 	int r = json_dump_callback(j, dump_cb, &d, flags);
 	if (d.err < 0)

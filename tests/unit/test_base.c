@@ -581,6 +581,151 @@ UNIT_TEST(json_dump_is_whole_or_nothing)
 	json_decref(doc);
 }
 
+/* A small random generator of its own: the same values on every run. */
+static uint64_t gen_state = 0x9E3779B97F4A7C15u;
+static unsigned gen_next(unsigned n)
+{
+	gen_state ^= gen_state << 13;
+	gen_state ^= gen_state >> 7;
+	gen_state ^= gen_state << 17;
+	return (unsigned)(gen_state % n);
+}
+
+/* A string of pieces that each need a different treatment when written. */
+static json_t *gen_string(void)
+{
+	static const char *const pieces[] = {
+		"a", "Bridgeport", " ", "\"", "\\", "/", "\b", "\f", "\n", "\r", "\t", "\x01", "\x1f", "\x7f",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe2\x80\xa8", "\xef\xbf\xbf", "\xc2\x80", "<", "&", "'",
+	};
+	char text[256];
+	size_t len = 0;
+	unsigned n = gen_next(8);
+	for (unsigned i = 0; i < n; i++) {
+		const char *p = pieces[gen_next(sizeof pieces / sizeof *pieces)];
+		size_t pl = strlen(p);
+		memcpy(text + len, p, pl);
+		len += pl;
+		if (gen_next(10) == 0)
+			text[len++] = '\0'; /* a NUL inside the text */
+	}
+	return json_stringn(text, len);
+}
+
+static json_t *gen_value(int depth)
+{
+	static const json_int_t ints[] = {0, 1, -1, 42, 1000000, INT64_MAX, INT64_MIN, -987654321};
+	static const double reals[] = {0.0, 0.1, -2.5, 3.0, 1e20, 1e-7, -1e300, 123456.789, 1.0 / 3.0};
+	switch (gen_next(depth > 4 ? 6 : 8)) {
+	case 0: return gen_string();
+	case 1: return json_integer(ints[gen_next(sizeof ints / sizeof *ints)]);
+	case 2: return json_real(reals[gen_next(sizeof reals / sizeof *reals)]);
+	case 3: return json_true();
+	case 4: return json_false();
+	case 5: return json_null();
+	case 6: {
+		json_t *a = json_array();
+		for (unsigned i = gen_next(5); i > 0; i--)
+			json_array_append_new(a, gen_value(depth + 1));
+		return a;
+	}
+	default: {
+		json_t *o = json_object();
+		for (unsigned i = gen_next(6); i > 0; i--) {
+			json_t *k = gen_string();
+			/* Keys are text without a NUL; a key set twice keeps its place. */
+			char key[300];
+			snprintf(key, sizeof key, "%s%u", json_string_value(k), gen_next(4));
+			json_decref(k);
+			json_object_set_new(o, key, gen_value(depth + 1));
+		}
+		return o;
+	}
+	}
+}
+
+/* The compact writer answers what jansson writes, byte for byte. */
+UNIT_TEST(json_compact_dump_writes_what_jansson_writes)
+{
+	for (int i = 0; i < 3000; i++) {
+		json_t *j = gen_value(0);
+		assert_non_null(j);
+		char *theirs = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *ours = json_dump_text(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *ordered = json_dump_text(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+		assert_non_null(theirs);
+		assert_non_null(ours);
+		assert_string_equal(ours, theirs);
+		assert_string_equal(ordered, theirs);
+		struct buf b;
+		buf_init(&b, 0);
+		assert_int_equal(buf_puts(&b, "x"), 0);
+		assert_int_equal(json_dump_to_buf(j, &b), 0);
+		assert_string_equal(buf_str(&b) + 1, theirs);
+		buf_done(&b);
+		free(theirs);
+		free(ours);
+		free(ordered);
+		json_decref(j);
+	}
+}
+
+/* A string that is not UTF-8 (made without jansson's check) is refused,
+ * as jansson refuses it, and nothing of the document is left behind. */
+UNIT_TEST(json_compact_dump_refuses_what_is_not_utf8)
+{
+	static const char *const bad[] = {"\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3",
+					  "ab\xe2\x82"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		json_t *j = json_pack("{s:s, s:o}", "ok", "fine", "bad", json_string_nocheck(bad[i]));
+		assert_non_null(j);
+		char *theirs = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		assert_null(theirs);
+		struct buf b;
+		buf_init(&b, 0);
+		assert_int_equal(buf_puts(&b, "kept"), 0);
+		assert_int_equal(json_dump_to_buf(j, &b), ERR_NOMEM);
+		assert_string_equal(buf_str(&b), "kept");
+		buf_done(&b);
+		json_decref(j);
+	}
+}
+
+/* A value deeper than the writer goes (a loop looks like one) is refused. */
+UNIT_TEST(json_compact_dump_refuses_a_loop)
+{
+	json_t *a = json_array();
+	json_t *inner = json_array();
+	assert_int_equal(json_array_append(a, inner), 0);
+	assert_int_equal(json_array_append(inner, a), 0); /* a loop */
+	struct buf b;
+	buf_init(&b, 0);
+	assert_int_equal(json_dump_to_buf(a, &b), ERR_NOMEM);
+	assert_int_equal(b.len, 0);
+	buf_done(&b);
+	json_array_clear(inner);
+	json_decref(inner);
+	json_decref(a);
+}
+
+/* buf_printf writes into the room there is, and grows when it is short. */
+UNIT_TEST(buf_printf_fits_or_grows)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	assert_int_equal(buf_printf(&b, "%s-%d", "short", 7), 0);
+	assert_string_equal(buf_str(&b), "short-7");
+	char long_text[300];
+	memset(long_text, 'x', sizeof long_text - 1);
+	long_text[sizeof long_text - 1] = '\0';
+	assert_int_equal(buf_printf(&b, "[%s]", long_text), 0);
+	assert_int_equal(b.len, 7 + 2 + 299);
+	assert_int_equal(buf_str(&b)[b.len - 1], ']');
+	assert_int_equal(buf_printf(&b, "%d", 5), 0);
+	assert_int_equal(b.len, 7 + 2 + 299 + 1);
+	buf_done(&b);
+}
+
 int main(void)
 {
 	return unit_run("base", NULL, NULL);
