@@ -14,7 +14,6 @@
 #include "db/stmt_cache.h"
 
 #define SQLITE_BUSY_TIMEOUT_MS 10000
-#define SQLITE_RESTART_WAIT_MS 100 /* for readers to leave the log, when it is emptied */
 
 /* Prepared statements kept for the next use of the same SQL on this
  * connection: a request runs a score of statements, and preparing each
@@ -255,28 +254,11 @@ static bool sq_in_txn(struct db *db)
 	return !sqlite3_get_autocommit(H(db));
 }
 
-static int sq_checkpoint(struct db *db, bool restart, int *ret_frames)
+static int sq_checkpoint(struct db *db)
 {
-	int log = 0, done = 0, rc;
-	*ret_frames = 0;
-	if (!restart) {
-		/* PASSIVE: copies what no reader still needs, and waits for
-		 * nobody. */
-		rc = sqlite3_wal_checkpoint_v2(H(db), NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-	} else {
-		/* TRUNCATE: everything, then the log emptied once the readers
-		 * still reading from it have ended (a short wait: a reader that
-		 * reads for long makes this one give up, not the writes wait). */
-		sqlite3_busy_timeout(H(db), SQLITE_RESTART_WAIT_MS);
-		rc = sqlite3_wal_checkpoint_v2(H(db), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
-		sqlite3_busy_timeout(H(db), SQLITE_BUSY_TIMEOUT_MS);
-		if ((rc & 0xff) == SQLITE_BUSY)
-			return ERR_BUSY;
-	}
-	if (rc != SQLITE_OK)
-		return sq_error(db, rc);
-	*ret_frames = log > 0 ? log : 0;
-	return 0;
+	/* PASSIVE: copies what no reader still needs, and waits for nobody. */
+	int rc = sqlite3_wal_checkpoint_v2(H(db), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : sq_error(db, rc);
 }
 
 /* SQLite has no failed state: a transaction it cannot go on with, it rolls

@@ -98,11 +98,6 @@ struct db_writer {
 	bool checkpointer_started;
 	pthread_cond_t stopping;
 	uint64_t checkpointed; /* commits when the last checkpoint began */
-	/* The checkpoint thread empties the log: no new group begins (those
-	 * in line wait on their condition) until it is done. */
-	bool restarting;
-	int restart_frames; /* the log's size, in frames, that asks for it */
-	int restart_every;  /* RESTART_FRAMES, or what a test set */
 	bool held;       /* a transaction is running on conn */
 	bool bare;       /* ... as the first of its group, without a savepoint */
 	bool committing; /* the commit thread is using conn */
@@ -205,43 +200,6 @@ static void commit_group(struct db_writer *w)
 }
 
 #define CHECKPOINT_EVERY_MS 250
-/* The log is emptied once it holds this many frames (64 MiB of 4 KiB
- * pages). Under steady writes a passive checkpoint copies the log but
- * never lets it start again (some reader is always on it), so it would
- * grow without end, and every read would look through it. */
-#define RESTART_FRAMES 16384
-
-/* Empty the log: wait until no group is open, keep new ones from
- * beginning, and copy the whole log with the writer idle. The lock is
- * held on entry and on return. */
-static void restart_log(struct db_writer *w, struct db *db, int frames)
-{
-	w->restarting = true;
-	while (!w->stop && (w->open || w->held || w->committing))
-		pthread_cond_wait(&w->turn, &w->lock);
-	if (w->stop) {
-		w->restarting = false;
-		return;
-	}
-	w->held = true;
-	pthread_mutex_unlock(&w->lock);
-	int left;
-	int r = db->ops->checkpoint(db, true, &left);
-	if (r == ERR_BUSY)
-		log_info("db_checkpoint", "event=log_kept frames=%d reason=\"a reader stayed\"", frames);
-	else if (r < 0)
-		log_warn("db_checkpoint", "error=\"%s\"", db_errmsg(db));
-	pthread_mutex_lock(&w->lock);
-	w->held = false;
-	w->restarting = false;
-	/* A reader that stayed is not waited for again until the log has
-	 * grown as much once more. */
-	w->restart_frames = r == 0 ? w->restart_every : frames + w->restart_every;
-	if (r == 0)
-		w->stats.log_restarts++;
-	pthread_cond_broadcast(&w->turn);
-	pthread_cond_signal(&w->wakeup);
-}
 
 static void *checkpoint_thread(void *arg)
 {
@@ -261,12 +219,9 @@ static void *checkpoint_thread(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		/* PASSIVE: copies what no reader still needs, and waits for
 		 * nobody. */
-		int frames = 0;
-		if (db->ops->checkpoint(db, false, &frames) < 0)
+		if (db->ops->checkpoint(db) < 0)
 			log_warn("db_checkpoint", "error=\"%s\"", db_errmsg(db));
 		pthread_mutex_lock(&w->lock);
-		if (frames >= w->restart_frames)
-			restart_log(w, db, frames);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -381,8 +336,7 @@ static void run_jobs(struct db_writer *w)
 /* May the commit thread run the queued jobs now? The lock is held. */
 static bool jobs_ready(const struct db_writer *w)
 {
-	return w->jobs && !w->held && w->members < GROUP_MAX && (w->jobs_turn || w->asking == 0) &&
-	       !(w->restarting && !w->open);
+	return w->jobs && !w->held && w->members < GROUP_MAX && (w->jobs_turn || w->asking == 0);
 }
 
 /* ... commit the group now? */
@@ -433,7 +387,6 @@ int db_writer_new(const char *url, struct db_writer **ret)
 	w->jobs_tail = &w->jobs;
 	w->jobs_turn = true;
 	w->stop_wait_ms = STOP_WAIT_MS;
-	w->restart_every = w->restart_frames = RESTART_FRAMES;
 	*ret = w;
 	return 0;
 }
@@ -607,8 +560,7 @@ int db_writer_begin(struct db_writer *w, struct db *db)
 	w->line++;
 	w->asking++;
 	/* Jobs queued go first once, then this one. */
-	while (!w->stop && (w->held || w->committing || w->members >= GROUP_MAX || (w->jobs && w->jobs_turn) ||
-			    (w->restarting && !w->open)))
+	while (!w->stop && (w->held || w->committing || w->members >= GROUP_MAX || (w->jobs && w->jobs_turn)))
 		pthread_cond_wait(&w->turn, &w->lock);
 	w->asking--;
 	int r = w->stop ? stopping(db) : writer_start(w, db);
@@ -755,14 +707,6 @@ int db_writer_guard(struct db *c)
 }
 
 #ifdef HARTLINE_TEST_HOOKS
-void db_writer_set_log_restart(struct db_writer *w, int frames)
-{
-	pthread_mutex_lock(&w->lock);
-	w->restart_every = frames;
-	w->restart_frames = frames;
-	pthread_mutex_unlock(&w->lock);
-}
-
 void db_writer_set_stop_wait(struct db_writer *w, long ms)
 {
 	pthread_mutex_lock(&w->lock);

@@ -582,82 +582,6 @@ static void many_waiters_are_each_answered_with_their_own_groups_result(void **s
 	assert_true(refused >= MANY_THREADS * 3);
 }
 
-
-#ifdef HARTLINE_TEST_HOOKS
-static uint64_t log_restarts(struct db_pool *pool)
-{
-	struct db_writer_stats st;
-	db_pool_writer_stats(pool, &st);
-	return st.log_restarts;
-}
-
-static long wal_size(const struct fixture *f)
-{
-	char path[600];
-	snprintf(path, sizeof path, "%s-wal", f->url);
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return 0;
-	fseek(fp, 0, SEEK_END);
-	long n = ftell(fp);
-	fclose(fp);
-	return n;
-}
-
-/* Writes through the writer, one transaction each, until the log has been
- * emptied at least once more than before (at most n of them). */
-static void write_until_emptied(struct db_pool *pool, struct db *db, uint64_t before, int n)
-{
-	for (int i = 0; i < n && log_restarts(pool) <= before; i++) {
-		assert_int_equal(log_who(db, "steady"), 0);
-		if (i % 50 == 49)
-			usleep(20000); /* the checkpoint thread looks every 250 ms */
-	}
-}
-
-/* SQLite: under steady writes the write-ahead log is emptied once it
- * passes its size (a passive checkpoint copies it but never lets it start
- * again while readers come and go). A reader keeping an old view neither
- * loses it nor holds the writes up; once it has gone the log is emptied. */
-static void the_log_is_emptied_under_steady_writes(void **state)
-{
-	struct fixture *f = *state;
-	make_log_table(f->db);
-	struct db_pool *pool;
-	assert_int_equal(db_pool_new(f->url, &pool), 0);
-	db_pool_set_log_restart(pool, 40);
-	struct db *db;
-	assert_int_equal(db_pool_get(pool, &db), 0);
-	write_until_emptied(pool, db, 0, 4000);
-	assert_true(log_restarts(pool) >= 1);
-	/* Emptied, then written again from its start: far below the pages
-	 * of everything written so far. */
-	assert_true(wal_size(f) < 40L * 4200 * 2);
-
-	/* A reader keeps its view across the writes that follow. */
-	char err[256];
-	struct db *reader;
-	assert_int_equal(db_open(f->url, &reader, err, sizeof err), 0);
-	assert_int_equal(log_who(db, "before-the-reader"), 0);
-	assert_int_equal(db_exec(reader, "BEGIN"), 0);
-	int64_t seen = -1, again = -1;
-	assert_int_equal(db_int64f(reader, &seen, "SELECT count(*) FROM o", ""), 0);
-	for (int i = 0; i < 400; i++)
-		assert_int_equal(log_who(db, "while-reading"), 0);
-	assert_int_equal(db_int64f(reader, &again, "SELECT count(*) FROM o", ""), 0);
-	assert_int_equal(again, seen);
-	assert_int_equal(db_exec(reader, "COMMIT"), 0);
-	db_close(reader);
-	assert_int_equal(count_of(f->db, "while-reading"), 400);
-
-	/* With the reader gone, the log is emptied again. */
-	uint64_t before = log_restarts(pool);
-	write_until_emptied(pool, db, before, 4000);
-	assert_true(log_restarts(pool) > before);
-	db_pool_free(pool);
-}
-#endif
-
 #define BOTH(fn) cmocka_unit_test_setup_teardown(fn, SETUP, teardown)
 #ifdef HARTLINE_TEST_HOOKS
 #define HOOK_TESTS                                                                                      \
@@ -680,11 +604,7 @@ int main(void)
 	if (crypto_init() < 0)
 		return 1;
 #define SETUP setup_sqlite
-	const struct CMUnitTest sqlite_tests[] = {
-#ifdef HARTLINE_TEST_HOOKS
-		BOTH(the_log_is_emptied_under_steady_writes),
-#endif
-		ALL_ENGINE_TESTS};
+	const struct CMUnitTest sqlite_tests[] = {ALL_ENGINE_TESTS};
 #undef SETUP
 #define SETUP setup_pg
 	const struct CMUnitTest pg_tests[] = {ALL_ENGINE_TESTS};
