@@ -31,6 +31,18 @@ int buf_putc(struct buf *b, char c) BUF_WUR;
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3))) BUF_WUR;
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0))) BUF_WUR;
 
+/* buf_append, written inline when there is room (a writer's hot loop). */
+static inline int buf_add(struct buf *b, const void *data, size_t n)
+{
+	if (b->data && n < b->alloc - b->len && n <= b->cap - b->len) {
+		__builtin_memcpy(b->data + b->len, data, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append(b, data, n);
+}
+
 /* The contents as a NUL-terminated string ("" when empty). */
 const char *buf_str(const struct buf *b);
 

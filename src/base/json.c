@@ -213,21 +213,9 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Append n bytes: straight into the room there is, else by buf_append. */
-static inline int put(struct buf *b, const void *s, size_t n)
-{
-	if (b->data && n < b->alloc - b->len && n <= b->cap - b->len) {
-		memcpy(b->data + b->len, s, n);
-		b->len += n;
-		b->data[b->len] = '\0';
-		return 0;
-	}
-	return buf_append(b, s, n);
-}
-
 static inline int put_char(struct buf *b, char c)
 {
-	return put(b, &c, 1);
+	return buf_add(b, &c, 1);
 }
 
 /* The bytes a string's writing stops at: control characters, the quote,
@@ -261,12 +249,12 @@ static int compact_string(const char *text, size_t n, struct buf *out)
 		static const char named[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
 		const char *at = c ? memchr(named, (int)c, sizeof named - 1) : NULL;
 		char esc[6] = {'\\', at ? letter[at - named] : 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-		if ((r = put(out, s + run, i - run)) == 0)
-			r = put(out, esc, at ? 2 : 6);
+		if ((r = buf_add(out, s + run, i - run)) == 0)
+			r = buf_add(out, esc, at ? 2 : 6);
 		run = ++i;
 	}
 	if (r == 0)
-		r = put(out, s + run, n - run);
+		r = buf_add(out, s + run, n - run);
 	return r == 0 ? put_char(out, '"') : r;
 }
 
@@ -313,7 +301,7 @@ static int compact(const json_t *j, struct buf *out, int depth)
 		return compact_string(json_string_value(j), json_string_length(j), out);
 	case JSON_INTEGER:
 		n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-		return n < 0 || (size_t)n >= sizeof num ? ERR_INVAL : put(out, num, (size_t)n);
+		return n < 0 || (size_t)n >= sizeof num ? ERR_INVAL : buf_add(out, num, (size_t)n);
 	case JSON_REAL: {
 		/* jansson's own form of a number with a fraction (17 digits, a
 		 * ".0" where there is no point, the exponent trimmed). */
@@ -323,11 +311,11 @@ static int compact(const json_t *j, struct buf *out, int depth)
 		return d.err;
 	}
 	case JSON_TRUE:
-		return put(out, "true", 4);
+		return buf_add(out, "true", 4);
 	case JSON_FALSE:
-		return put(out, "false", 5);
+		return buf_add(out, "false", 5);
 	case JSON_NULL:
-		return put(out, "null", 4);
+		return buf_add(out, "null", 4);
 	}
 	return ERR_INVAL;
 }
@@ -339,7 +327,7 @@ static int compact(const json_t *j, struct buf *out, int depth)
 static int dump(const json_t *j, size_t flags, struct buf *out)
 {
 	if (!j)
-		return ERR_INVAL;
+		return ERR_NOMEM; /* as jansson's dump answers it */
 	if ((flags & ~(size_t)JSON_PRESERVE_ORDER) == COMPACT_FLAGS) {
 		size_t len = out->len;
 		int r = compact(j, out, 0);

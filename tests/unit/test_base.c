@@ -581,16 +581,6 @@ UNIT_TEST(json_dump_is_whole_or_nothing)
 	json_decref(doc);
 }
 
-/* A small random generator of its own: the same values on every run. */
-static uint64_t gen_state = 0x9E3779B97F4A7C15u;
-static unsigned gen_next(unsigned n)
-{
-	gen_state ^= gen_state << 13;
-	gen_state ^= gen_state >> 7;
-	gen_state ^= gen_state << 17;
-	return (unsigned)(gen_state % n);
-}
-
 /* A string of pieces that each need a different treatment when written. */
 static json_t *gen_string(void)
 {
@@ -600,13 +590,13 @@ static json_t *gen_string(void)
 	};
 	char text[256];
 	size_t len = 0;
-	unsigned n = gen_next(8);
+	unsigned n = unit_rand(8);
 	for (unsigned i = 0; i < n; i++) {
-		const char *p = pieces[gen_next(sizeof pieces / sizeof *pieces)];
+		const char *p = pieces[unit_rand(sizeof pieces / sizeof *pieces)];
 		size_t pl = strlen(p);
 		memcpy(text + len, p, pl);
 		len += pl;
-		if (gen_next(10) == 0)
+		if (unit_rand(10) == 0)
 			text[len++] = '\0'; /* a NUL inside the text */
 	}
 	return json_stringn(text, len);
@@ -616,26 +606,26 @@ static json_t *gen_value(int depth)
 {
 	static const json_int_t ints[] = {0, 1, -1, 42, 1000000, INT64_MAX, INT64_MIN, -987654321};
 	static const double reals[] = {0.0, 0.1, -2.5, 3.0, 1e20, 1e-7, -1e300, 123456.789, 1.0 / 3.0};
-	switch (gen_next(depth > 4 ? 6 : 8)) {
+	switch (unit_rand(depth > 4 ? 6 : 8)) {
 	case 0: return gen_string();
-	case 1: return json_integer(ints[gen_next(sizeof ints / sizeof *ints)]);
-	case 2: return json_real(reals[gen_next(sizeof reals / sizeof *reals)]);
+	case 1: return json_integer(ints[unit_rand(sizeof ints / sizeof *ints)]);
+	case 2: return json_real(reals[unit_rand(sizeof reals / sizeof *reals)]);
 	case 3: return json_true();
 	case 4: return json_false();
 	case 5: return json_null();
 	case 6: {
 		json_t *a = json_array();
-		for (unsigned i = gen_next(5); i > 0; i--)
+		for (unsigned i = unit_rand(5); i > 0; i--)
 			json_array_append_new(a, gen_value(depth + 1));
 		return a;
 	}
 	default: {
 		json_t *o = json_object();
-		for (unsigned i = gen_next(6); i > 0; i--) {
+		for (unsigned i = unit_rand(6); i > 0; i--) {
 			json_t *k = gen_string();
 			/* Keys are text without a NUL; a key set twice keeps its place. */
 			char key[300];
-			snprintf(key, sizeof key, "%s%u", json_string_value(k), gen_next(4));
+			snprintf(key, sizeof key, "%s%u", json_string_value(k), unit_rand(4));
 			json_decref(k);
 			json_object_set_new(o, key, gen_value(depth + 1));
 		}

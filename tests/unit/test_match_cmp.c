@@ -16,21 +16,10 @@
 #include "match/cmp.h"
 #include "match/norm.h"
 
-/* A small deterministic generator, so the random tests are repeatable. */
-static uint64_t rng_state = 0x9E3779B97F4A7C15u;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state % n);
-}
-
 static void random_string(char *out, size_t len, int alphabet)
 {
 	for (size_t i = 0; i < len; i++)
-		out[i] = (char)('a' + rnd((uint32_t)alphabet));
+		out[i] = (char)('a' + unit_rand((uint32_t)alphabet));
 	out[len] = '\0';
 }
 
@@ -138,9 +127,9 @@ UNIT_TEST(jaro_winkler_matches_the_plain_algorithm_on_random_strings)
 {
 	char a[CMP_MAX_LEN + 1], b[CMP_MAX_LEN + 1];
 	for (int round = 0; round < 20000; round++) {
-		int alphabet = 2 + (int)rnd(25);
-		random_string(a, rnd(CMP_MAX_LEN + 1), alphabet);
-		random_string(b, rnd(CMP_MAX_LEN + 1), alphabet);
+		int alphabet = 2 + (int)unit_rand(25);
+		random_string(a, unit_rand(CMP_MAX_LEN + 1), alphabet);
+		random_string(b, unit_rand(CMP_MAX_LEN + 1), alphabet);
 		double want = plain_jaro_winkler(a, b), got = cmp_jaro_winkler(a, b);
 		if (fabs(got - want) > 1e-12)
 			fail_msg("'%s' '%s': got %.9f, want %.9f", a, b, got, want);
@@ -250,21 +239,21 @@ UNIT_TEST(damerau_levenshtein_matches_the_plain_table_on_random_strings)
 {
 	char a[CMP_MAX_LEN + 1], b[CMP_MAX_LEN + 1];
 	for (int round = 0; round < 20000; round++) {
-		int alphabet = 2 + (int)rnd(25);
-		random_string(a, rnd(CMP_MAX_LEN + 1), alphabet);
+		int alphabet = 2 + (int)unit_rand(25);
+		random_string(a, unit_rand(CMP_MAX_LEN + 1), alphabet);
 		/* Half the time b is a from a few edits, as real near-matches are. */
-		if (rnd(2)) {
-			random_string(b, rnd(CMP_MAX_LEN + 1), alphabet);
+		if (unit_rand(2)) {
+			random_string(b, unit_rand(CMP_MAX_LEN + 1), alphabet);
 		} else {
 			memcpy(b, a, sizeof a);
-			int edits = 1 + (int)rnd(4);
+			int edits = 1 + (int)unit_rand(4);
 			for (int e = 0; e < edits; e++) {
 				size_t n = strlen(b);
-				size_t at = n ? rnd((uint32_t)n) : 0;
-				switch (rnd(4)) {
+				size_t at = n ? unit_rand((uint32_t)n) : 0;
+				switch (unit_rand(4)) {
 				case 0: /* substitute */
 					if (n)
-						b[at] = (char)('a' + rnd((uint32_t)alphabet));
+						b[at] = (char)('a' + unit_rand((uint32_t)alphabet));
 					break;
 				case 1: /* delete */
 					if (n)
@@ -273,7 +262,7 @@ UNIT_TEST(damerau_levenshtein_matches_the_plain_table_on_random_strings)
 				case 2: /* insert */
 					if (n < CMP_MAX_LEN) {
 						memmove(b + at + 1, b + at, n - at + 1);
-						b[at] = (char)('a' + rnd((uint32_t)alphabet));
+						b[at] = (char)('a' + unit_rand((uint32_t)alphabet));
 					}
 					break;
 				default: /* transpose */
@@ -290,7 +279,7 @@ UNIT_TEST(damerau_levenshtein_matches_the_plain_table_on_random_strings)
 		int got = cmp_damerau_levenshtein(a, b);
 		if (got != want)
 			fail_msg("'%s' '%s': got %d, want %d", a, b, got, want);
-		int max = (int)rnd(12);
+		int max = (int)unit_rand(12);
 		int capped = cmp_damerau_levenshtein_max(a, b, max);
 		int capped_want = want > max ? max + 1 : want;
 		if (capped != capped_want)
@@ -302,11 +291,11 @@ UNIT_TEST(damerau_levenshtein_handles_every_byte_value)
 {
 	char a[CMP_MAX_LEN + 1], b[CMP_MAX_LEN + 1];
 	for (int round = 0; round < 3000; round++) {
-		size_t la = rnd(CMP_MAX_LEN + 1), lb = rnd(CMP_MAX_LEN + 1);
+		size_t la = unit_rand(CMP_MAX_LEN + 1), lb = unit_rand(CMP_MAX_LEN + 1);
 		for (size_t i = 0; i < la; i++)
-			a[i] = (char)(1 + rnd(255));
+			a[i] = (char)(1 + unit_rand(255));
 		for (size_t i = 0; i < lb; i++)
-			b[i] = (char)(1 + rnd(255));
+			b[i] = (char)(1 + unit_rand(255));
 		a[la] = b[lb] = '\0';
 		if (la > 3 && lb > 3)
 			memcpy(b, a, 3); /* bytes above 0x7f in both */
@@ -493,7 +482,7 @@ UNIT_TEST(phonetic_of_a_10kb_name_is_cut)
 	/* Every short random word: never more than 7 letters, never a crash. */
 	char w[CMP_MAX_LEN + 1];
 	for (int round = 0; round < 20000; round++) {
-		random_string(w, rnd(20), 26);
+		random_string(w, unit_rand(20), 26);
 		cmp_phonetic(w, code);
 		assert_true(strlen(code) < CMP_PHONETIC_MAX);
 		assert_true(w[0] == '\0' || code[0] != '\0');

@@ -11,6 +11,7 @@
 #ifndef HARTLINE_TESTS_UNIT_H
 #define HARTLINE_TESTS_UNIT_H
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #define UNIT_MAX_TESTS 256
@@ -49,6 +50,17 @@ static void unit_add(int line, const char *name, CMUnitTestFunction fn, CMFixtur
 	static void name(void **state __attribute__((unused)))
 
 #define UNIT_TEST(name) UNIT_TEST_WITH(name, NULL, NULL)
+
+/* A small deterministic generator (xorshift64), so that random tests are
+ * the same on every run: a number below n. */
+static uint64_t unit_rand_state = 0x9E3779B97F4A7C15u;
+static inline uint32_t unit_rand(uint32_t n)
+{
+	unit_rand_state ^= unit_rand_state << 13;
+	unit_rand_state ^= unit_rand_state >> 7;
+	unit_rand_state ^= unit_rand_state << 17;
+	return (uint32_t)(unit_rand_state % n);
+}
 
 static int unit_by_line(const void *a, const void *b)
 {
