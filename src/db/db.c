@@ -671,6 +671,11 @@ void db_pool_set_stop_wait(struct db_pool *pool, long ms)
 {
 	db_writer_set_stop_wait(pool->writer, ms);
 }
+
+void db_pool_set_log_restart(struct db_pool *pool, int frames)
+{
+	db_writer_set_log_restart(pool->writer, frames);
+}
 #endif
 
 void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret)

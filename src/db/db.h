@@ -244,6 +244,7 @@ struct db_writer_stats {
 	unsigned waiting;      /* transactions waiting for the writer or for their commit, now */
 	uint64_t round_trips;  /* statements the writer's connection sent and waited for (PostgreSQL) */
 	uint64_t batches[DB_BATCH_SLOTS];
+	uint64_t log_restarts; /* SQLite: times the write-ahead log was started again */
 };
 void db_pool_writer_stats(struct db_pool *pool, struct db_writer_stats *ret);
 #ifdef HARTLINE_TEST_HOOKS
@@ -254,6 +255,9 @@ void db_pool_writes_in_transactions(struct db_pool *pool);
 /* How long db_pool_free waits for a transaction holding the writer to end
  * its turn, before its statements are refused (and as long again after). */
 void db_pool_set_stop_wait(struct db_pool *pool, long ms);
+/* SQLite: the write-ahead log is started again once it holds this many
+ * frames (8192 otherwise). */
+void db_pool_set_log_restart(struct db_pool *pool, int frames);
 #endif
 
 /* Statements this connection has sent to the server and waited for since

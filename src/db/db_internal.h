@@ -25,7 +25,12 @@ struct db_ops {
 	int (*begin)(struct db *db);
 	bool (*in_txn)(struct db *db); /* is a transaction open on the connection? */
 	bool (*txn_failed)(struct db *db); /* ... and failed, so only a rollback may follow? */
-	int (*checkpoint)(struct db *db); /* SQLite: copy what it can of the log into the database */
+	/* SQLite: copy what it can of the log into the database; *ret_frames
+	 * the frames the log holds, *ret_left those not copied yet. With
+	 * restart, copy all of it, waiting at most a short while for readers
+	 * to leave it, so the next commit writes the log from its start
+	 * (ERR_BUSY when a reader stayed). */
+	int (*checkpoint)(struct db *db, bool restart, int *ret_frames, int *ret_left);
 };
 
 /* Each driver's connection and statement begin with these. */
@@ -91,4 +96,5 @@ int db_writer_job(struct db_writer *w, struct db *db, int (*run)(struct db *db, 
 int db_writer_guard(struct db *c) DB_WUR;
 #ifdef HARTLINE_TEST_HOOKS
 void db_writer_set_stop_wait(struct db_writer *w, long ms);
+void db_writer_set_log_restart(struct db_writer *w, int frames);
 #endif

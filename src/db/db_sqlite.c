@@ -14,6 +14,7 @@
 #include "db/stmt_cache.h"
 
 #define SQLITE_BUSY_TIMEOUT_MS 10000
+#define SQLITE_RESTART_WAIT_MS 100 /* for readers to leave the log, when it is emptied */
 
 /* Prepared statements kept for the next use of the same SQL on this
  * connection: a request runs a score of statements, and preparing each
@@ -254,11 +255,31 @@ static bool sq_in_txn(struct db *db)
 	return !sqlite3_get_autocommit(H(db));
 }
 
-static int sq_checkpoint(struct db *db)
+static int sq_checkpoint(struct db *db, bool restart, int *ret_frames, int *ret_left)
 {
-	/* PASSIVE: copies what no reader still needs, and waits for nobody. */
-	int rc = sqlite3_wal_checkpoint_v2(H(db), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	return rc == SQLITE_OK ? 0 : sq_error(db, rc);
+	int log = 0, done = 0, rc;
+	*ret_frames = *ret_left = 0;
+	if (!restart) {
+		/* PASSIVE: copies what no reader still needs, and waits for
+		 * nobody. */
+		rc = sqlite3_wal_checkpoint_v2(H(db), NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	} else {
+		/* RESTART: everything, then the readers still reading from the
+		 * log waited for, so the next commit writes it from its start
+		 * (a short wait: a reader that reads for long makes this one
+		 * give up, not the writes wait). The file keeps its size, so
+		 * the commits that follow do not grow it again. */
+		sqlite3_busy_timeout(H(db), SQLITE_RESTART_WAIT_MS);
+		rc = sqlite3_wal_checkpoint_v2(H(db), NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
+		sqlite3_busy_timeout(H(db), SQLITE_BUSY_TIMEOUT_MS);
+		if ((rc & 0xff) == SQLITE_BUSY)
+			return ERR_BUSY;
+	}
+	if (rc != SQLITE_OK)
+		return sq_error(db, rc);
+	*ret_frames = log > 0 ? log : 0;
+	*ret_left = log > done ? log - done : 0;
+	return 0;
 }
 
 /* SQLite has no failed state: a transaction it cannot go on with, it rolls

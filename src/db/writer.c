@@ -98,6 +98,11 @@ struct db_writer {
 	bool checkpointer_started;
 	pthread_cond_t stopping;
 	uint64_t checkpointed; /* commits when the last checkpoint began */
+	/* The checkpoint thread empties the log: no new group begins (those
+	 * in line wait on their condition) until it is done. */
+	bool restarting;
+	int restart_frames; /* the log's size, in frames, that asks for it */
+	int restart_every;  /* RESTART_FRAMES, or what a test set */
 	bool held;       /* a transaction is running on conn */
 	bool bare;       /* ... as the first of its group, without a savepoint */
 	bool committing; /* the commit thread is using conn */
@@ -200,6 +205,76 @@ static void commit_group(struct db_writer *w)
 }
 
 #define CHECKPOINT_EVERY_MS 250
+/* The log is started again once it holds this many frames (32 MiB of
+ * 4 KiB pages). Under steady writes a passive checkpoint copies the log
+ * but never lets it start again (some reader is always on it), so it would
+ * grow without end, and reads would slow down as it does. */
+#define RESTART_FRAMES 8192
+/* Before the writes are held for that, passive copies, the writes going
+ * on, bring what is left to copy down to this many frames, trying for at
+ * most CATCH_UP_MS: the writes then wait only for that last part. */
+#define CATCH_UP_FRAMES 512
+#define CATCH_UP_MS 200
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* Start the log again: copy it while the writes go on until little is
+ * left, then keep new groups from beginning (those in line wait on their
+ * conditions), wait for the open one to commit, and copy the rest with a
+ * RESTART checkpoint, after which the next commit writes the log from its
+ * start. The lock is held on entry and on return. */
+static void restart_log(struct db_writer *w, struct db *db, int frames, int left)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int r = 0;
+	pthread_mutex_unlock(&w->lock);
+	while (left > CATCH_UP_FRAMES && ms_since(&t0) < CATCH_UP_MS &&
+	       (r = db->ops->checkpoint(db, false, &frames, &left)) == 0)
+		;
+	pthread_mutex_lock(&w->lock);
+	if (r < 0) {
+		log_warn("db_checkpoint", "error=\"%s\"", db_errmsg(db));
+		return;
+	}
+	if (left > CATCH_UP_FRAMES) {
+		/* The writes outrun the copies: they are not held for long
+		 * copying; the next look tries again. */
+		log_info("db_checkpoint", "event=log_kept frames=%d left=%d reason=\"the copies did not catch up\"", frames,
+			 left);
+		return;
+	}
+	w->restarting = true;
+	while (!w->stop && (w->open || w->held || w->committing))
+		pthread_cond_wait(&w->turn, &w->lock);
+	if (w->stop) {
+		w->restarting = false;
+		return;
+	}
+	w->held = true;
+	pthread_mutex_unlock(&w->lock);
+	int had = frames;
+	r = db->ops->checkpoint(db, true, &frames, &left);
+	if (r == ERR_BUSY)
+		log_info("db_checkpoint", "event=log_kept frames=%d reason=\"a reader stayed\"", had);
+	else if (r < 0)
+		log_warn("db_checkpoint", "error=\"%s\"", db_errmsg(db));
+	pthread_mutex_lock(&w->lock);
+	w->held = false;
+	w->restarting = false;
+	/* A reader that stayed is not waited for again until the log has
+	 * grown as much once more. */
+	w->restart_frames = r == 0 ? w->restart_every : had + w->restart_every;
+	if (r == 0)
+		w->stats.log_restarts++;
+	pthread_cond_broadcast(&w->turn);
+	pthread_cond_signal(&w->wakeup);
+}
 
 static void *checkpoint_thread(void *arg)
 {
@@ -219,9 +294,12 @@ static void *checkpoint_thread(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		/* PASSIVE: copies what no reader still needs, and waits for
 		 * nobody. */
-		if (db->ops->checkpoint(db) < 0)
+		int frames = 0, left = 0;
+		if (db->ops->checkpoint(db, false, &frames, &left) < 0)
 			log_warn("db_checkpoint", "error=\"%s\"", db_errmsg(db));
 		pthread_mutex_lock(&w->lock);
+		if (frames >= w->restart_frames)
+			restart_log(w, db, frames, left);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -336,7 +414,8 @@ static void run_jobs(struct db_writer *w)
 /* May the commit thread run the queued jobs now? The lock is held. */
 static bool jobs_ready(const struct db_writer *w)
 {
-	return w->jobs && !w->held && w->members < GROUP_MAX && (w->jobs_turn || w->asking == 0);
+	return w->jobs && !w->held && w->members < GROUP_MAX && (w->jobs_turn || w->asking == 0) &&
+	       !(w->restarting && !w->open);
 }
 
 /* ... commit the group now? */
@@ -387,6 +466,7 @@ int db_writer_new(const char *url, struct db_writer **ret)
 	w->jobs_tail = &w->jobs;
 	w->jobs_turn = true;
 	w->stop_wait_ms = STOP_WAIT_MS;
+	w->restart_every = w->restart_frames = RESTART_FRAMES;
 	*ret = w;
 	return 0;
 }
@@ -521,7 +601,13 @@ static void leave(struct db_writer *w)
 {
 	w->held = false;
 	w->line--;
-	pthread_cond_signal(&w->turn);
+	/* One waiter is enough, unless the checkpoint thread waits on the
+	 * same condition to start the log again: a signal it took would wake
+	 * nobody in line. */
+	if (w->restarting)
+		pthread_cond_broadcast(&w->turn);
+	else
+		pthread_cond_signal(&w->turn);
 	pthread_cond_signal(&w->wakeup);
 }
 
@@ -560,7 +646,8 @@ int db_writer_begin(struct db_writer *w, struct db *db)
 	w->line++;
 	w->asking++;
 	/* Jobs queued go first once, then this one. */
-	while (!w->stop && (w->held || w->committing || w->members >= GROUP_MAX || (w->jobs && w->jobs_turn)))
+	while (!w->stop && (w->held || w->committing || w->members >= GROUP_MAX || (w->jobs && w->jobs_turn) ||
+			    (w->restarting && !w->open)))
 		pthread_cond_wait(&w->turn, &w->lock);
 	w->asking--;
 	int r = w->stop ? stopping(db) : writer_start(w, db);
@@ -707,6 +794,14 @@ int db_writer_guard(struct db *c)
 }
 
 #ifdef HARTLINE_TEST_HOOKS
+void db_writer_set_log_restart(struct db_writer *w, int frames)
+{
+	pthread_mutex_lock(&w->lock);
+	w->restart_every = frames;
+	w->restart_frames = frames;
+	pthread_mutex_unlock(&w->lock);
+}
+
 void db_writer_set_stop_wait(struct db_writer *w, long ms)
 {
 	pthread_mutex_lock(&w->lock);

@@ -54,6 +54,8 @@ static int put_figures(struct buf *out, const struct svc_metrics *m)
 	                   "Transactions the database writer made durable.", w->transactions)) < 0 ||
 	    (r = put_gauge(out, "hartline_db_commits_failed_total", "counter",
 	                   "Commits of the database writer that failed.", w->failed)) < 0 ||
+	    (r = put_gauge(out, "hartline_db_log_restarts_total", "counter",
+	                   "Times the SQLite write-ahead log was started again (0 on PostgreSQL).", w->log_restarts)) < 0 ||
 	    (r = put_batches(out, w)) < 0)
 		return r;
 	if (buf_puts(out, "# HELP hartline_duties Duties not met yet; overdue: past their due time.\n"

@@ -215,6 +215,7 @@ describe(`GET /metrics (${ENGINE})`, { timeout: 180_000 }, () => {
       ['hartline_db_commits_total', 'counter'],
       ['hartline_db_transactions_total', 'counter'],
       ['hartline_db_commits_failed_total', 'counter'],
+      ['hartline_db_log_restarts_total', 'counter'],
       ['hartline_db_commit_batch_size', 'histogram'],
       ['hartline_duties', 'gauge'],
       ['hartline_outbox_messages', 'gauge'],

@@ -582,6 +582,155 @@ static void many_waiters_are_each_answered_with_their_own_groups_result(void **s
 	assert_true(refused >= MANY_THREADS * 3);
 }
 
+
+#ifdef HARTLINE_TEST_HOOKS
+static uint64_t log_restarts(struct db_pool *pool)
+{
+	struct db_writer_stats st;
+	db_pool_writer_stats(pool, &st);
+	return st.log_restarts;
+}
+
+static long wal_size(const struct fixture *f)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s-wal", f->url);
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return 0;
+	fseek(fp, 0, SEEK_END);
+	long n = ftell(fp);
+	fclose(fp);
+	return n;
+}
+
+/* Writes through the writer, one transaction each, until the log has been
+ * started again at least once more than before (at most n of them). */
+static void write_until_restarted(struct db_pool *pool, struct db *db, uint64_t before, int n)
+{
+	for (int i = 0; i < n && log_restarts(pool) <= before; i++) {
+		assert_int_equal(log_who(db, "steady"), 0);
+		if (i % 20 == 19)
+			usleep(20000); /* the checkpoint thread looks every 250 ms */
+	}
+}
+
+/* SQLite: under steady writes the write-ahead log is started again once
+ * it passes its size (a passive checkpoint copies it but never lets it
+ * start again while readers come and go), so its file stops growing. A
+ * reader keeping an old view neither loses it nor holds the writes up;
+ * once it has gone the log is started again. */
+static void the_log_is_started_again_under_steady_writes(void **state)
+{
+	struct fixture *f = *state;
+	make_log_table(f->db);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	db_pool_set_log_restart(pool, 40);
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	write_until_restarted(pool, db, 0, 4000);
+	assert_true(log_restarts(pool) >= 1);
+	/* Then 2,000 commits more, each a frame at least: a log that never
+	 * started again would hold them all (8 MB); this one is written
+	 * from its start each time, at most a look's worth of commits past
+	 * its size. */
+	uint64_t before = log_restarts(pool);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(log_who(db, "steady"), 0);
+		if (i % 20 == 19)
+			usleep(20000);
+	}
+	assert_true(log_restarts(pool) > before);
+	assert_true(wal_size(f) < 2000L * 4096 / 2);
+
+	/* A reader keeps its view across the writes that follow. */
+	char err[256];
+	struct db *reader;
+	assert_int_equal(db_open(f->url, &reader, err, sizeof err), 0);
+	assert_int_equal(log_who(db, "before-the-reader"), 0);
+	assert_int_equal(db_exec(reader, "BEGIN"), 0);
+	int64_t seen = -1, again = -1;
+	assert_int_equal(db_int64f(reader, &seen, "SELECT count(*) FROM o", ""), 0);
+	for (int i = 0; i < 400; i++)
+		assert_int_equal(log_who(db, "while-reading"), 0);
+	assert_int_equal(db_int64f(reader, &again, "SELECT count(*) FROM o", ""), 0);
+	assert_int_equal(again, seen);
+	assert_int_equal(db_exec(reader, "COMMIT"), 0);
+	db_close(reader);
+	assert_int_equal(count_of(f->db, "while-reading"), 400);
+
+	/* With the reader gone, the log is started again. */
+	before = log_restarts(pool);
+	write_until_restarted(pool, db, before, 4000);
+	assert_true(log_restarts(pool) > before);
+	db_pool_free(pool);
+}
+
+struct tx_stream {
+	struct db_pool *pool;
+	atomic_bool *stop;
+	atomic_long *done;
+	int failed;
+};
+
+static void *run_tx_stream(void *arg)
+{
+	struct tx_stream *s = arg;
+	struct db *db;
+	if (db_pool_get(s->pool, &db) < 0) {
+		s->failed++;
+		return NULL;
+	}
+	while (!atomic_load(s->stop)) {
+		if (db_begin(db) < 0 || log_who(db, "tx") < 0 || db_commit(db) < 0)
+			s->failed++;
+		atomic_fetch_add(s->done, 1);
+	}
+	return NULL;
+}
+
+/* Transactions from many threads while the log is started again and again
+ * keep getting their turns: the checkpoint thread waits for the open group
+ * on the same condition as those in line, and a turn ending must wake them
+ * too, not only it. */
+static void transactions_go_on_while_the_log_is_started_again(void **state)
+{
+	struct fixture *f = *state;
+	make_log_table(f->db);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	db_pool_set_log_restart(pool, 40);
+	atomic_bool stop = false;
+	atomic_long done = 0;
+	pthread_t t[STREAMS];
+	struct tx_stream s[STREAMS];
+	for (int i = 0; i < STREAMS; i++) {
+		s[i] = (struct tx_stream){.pool = pool, .stop = &stop, .done = &done};
+		assert_int_equal(pthread_create(&t[i], NULL, run_tx_stream, &s[i]), 0);
+	}
+	/* Every half second for 4 s, some transaction has committed (one
+	 * left without its turn would wait for ever). */
+	long seen = 0;
+	for (int i = 0; i < 8; i++) {
+		usleep(500000);
+		long now_done = atomic_load(&done);
+		if (now_done == seen)
+			fail_msg("no transaction committed for half a second (%ld so far, %llu restarts)", now_done,
+				 (unsigned long long)log_restarts(pool));
+		seen = now_done;
+	}
+	atomic_store(&stop, true);
+	for (int i = 0; i < STREAMS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(s[i].failed, 0);
+	}
+	assert_true(log_restarts(pool) >= 3);
+	db_pool_free(pool);
+	assert_int_equal(count_of(f->db, "tx"), atomic_load(&done));
+}
+#endif
+
 #define BOTH(fn) cmocka_unit_test_setup_teardown(fn, SETUP, teardown)
 #ifdef HARTLINE_TEST_HOOKS
 #define HOOK_TESTS                                                                                      \
@@ -604,7 +753,12 @@ int main(void)
 	if (crypto_init() < 0)
 		return 1;
 #define SETUP setup_sqlite
-	const struct CMUnitTest sqlite_tests[] = {ALL_ENGINE_TESTS};
+	const struct CMUnitTest sqlite_tests[] = {
+#ifdef HARTLINE_TEST_HOOKS
+		BOTH(the_log_is_started_again_under_steady_writes),
+		BOTH(transactions_go_on_while_the_log_is_started_again),
+#endif
+		ALL_ENGINE_TESTS};
 #undef SETUP
 #define SETUP setup_pg
 	const struct CMUnitTest pg_tests[] = {ALL_ENGINE_TESTS};
