@@ -58,6 +58,12 @@ struct app {
 	struct mailer *mailer; /* the sender thread, in the server */
 	int64_t setup_ttl;     /* a set-up link lasts this long; 0: 72 hours */
 	struct auth_limits *limits; /* login rate limits, in the server; NULL: none */
+	/* Audit records written on their own (a read, a denial), waiting to
+	 * be written together by one job of the writer (service/audit.c,
+	 * under a lock of its own): the first in line, the last, and whether
+	 * a request is writing some now. */
+	struct audit_waiting *audit_first, *audit_last;
+	bool audit_writing;
 	/* The last health check (svc_system_health): when (clock_mono_us, 0:
 	 * never), and the schema version the database gave (-1: no answer). */
 	_Atomic int64_t health_at;

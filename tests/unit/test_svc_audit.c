@@ -5,12 +5,15 @@
 #include "svc_fixture.h"
 #include "unit.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/json.h"
+#include "db/db.h"
 #include "service/audit.h"
 #include "service/keys.h"
 
@@ -341,6 +344,81 @@ UNIT_TEST_WITH(every_sealed_value_opens_and_one_moved_or_changed_is_named, fx_se
 	assert_string_equal(chk.column, "narrative");
 	assert_int_equal(chk.row, b);
 	assert_false(chk.missing_key);
+}
+
+/* ---- records written on their own by many requests at once ---- */
+
+#define TOGETHER_THREADS 8
+#define TOGETHER_EACH 60
+
+struct together {
+	const struct svc_ctx *ctx;
+	int thread;
+	int failed;
+};
+
+static void *write_records(void *arg)
+{
+	struct together *t = arg;
+	for (int i = 0; i < TOGETHER_EACH; i++) {
+		char oid[32], detail[64];
+		snprintf(oid, sizeof oid, "%d", t->thread * 1000 + i);
+		snprintf(detail, sizeof detail, "thread %d record %d", t->thread, i);
+		if (svc_audit_record(t->ctx, "test.together", "case", oid, detail) < 0)
+			t->failed++;
+	}
+	return NULL;
+}
+
+static uint64_t writer_transactions(void)
+{
+	struct db_writer_stats st;
+	db_pool_writer_stats(fx.app.pool, &st);
+	return st.transactions;
+}
+
+/* Requests that each record a read at the same time: every record is
+ * written once, each answered after its commit, and the chain verifies
+ * against the filed head. On PostgreSQL records that waited together went
+ * in one job of the writer (fewer transactions than records). */
+static void records_at_once(void)
+{
+	struct fx_user hart;
+	fx_user(&hart, ROLE_HART, NULL);
+	uint64_t before = writer_transactions();
+	pthread_t th[TOGETHER_THREADS];
+	struct together t[TOGETHER_THREADS];
+	for (int i = 0; i < TOGETHER_THREADS; i++) {
+		t[i] = (struct together){.ctx = &hart.ctx, .thread = i};
+		assert_int_equal(pthread_create(&th[i], NULL, write_records, &t[i]), 0);
+	}
+	for (int i = 0; i < TOGETHER_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(t[i].failed, 0);
+	}
+	uint64_t jobs = writer_transactions() - before;
+	assert_int_equal(fx_count("audit", "action = 'test.together'"), TOGETHER_THREADS * TOGETHER_EACH);
+	for (int i = 0; i < TOGETHER_THREADS; i++)
+		for (int k = 0; k < TOGETHER_EACH; k += 17) {
+			char where[96];
+			snprintf(where, sizeof where, "detail = 'thread %d record %d' AND object_id = '%d'", i, k, i * 1000 + k);
+			assert_int_equal(fx_count("audit", where), 1);
+		}
+	if (fx.app.engine == DB_POSTGRESQL)
+		assert_true(jobs < TOGETHER_THREADS * TOGETHER_EACH);
+	assert_chain_whole();
+}
+
+UNIT_TEST_WITH(records_written_at_once_each_land_once_and_the_chain_holds, fx_setup, fx_teardown)
+{
+	records_at_once();
+}
+
+UNIT_TEST_WITH(records_written_at_once_share_jobs_on_postgresql, fx_setup_pg, fx_teardown)
+{
+	if (!fx_pg_available())
+		skip();
+	records_at_once();
 }
 
 int main(void)
