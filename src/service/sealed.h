@@ -15,6 +15,18 @@
  * NULL. Inside the caller's transaction. */
 int sealed_put(struct db *db, struct app *app, const char *table, const char *column, int64_t id, const char *value);
 
+/* A column and the value to seal into it (NULL or "" stores NULL). */
+struct sealed_col {
+	const char *column;
+	const char *value;
+};
+/* sealed_put for n columns of one row, in one statement (a write of a
+ * row's sealed values is one round trip, not one per column). At most
+ * SEALED_ROW_MAX columns. */
+#define SEALED_ROW_MAX 12
+int sealed_put_row(struct db *db, struct app *app, const char *table, int64_t id, const struct sealed_col *cols,
+		   size_t n);
+
 /* Open column col of the current row of st (sealed for table.column of row
  * id) into a new string; NULL for NULL. */
 int sealed_get(struct app *app, struct db_stmt *st, int col, const char *table, const char *column, int64_t id,

@@ -6,6 +6,7 @@
 #include "svc_fixture.h"
 #include "unit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -13,6 +14,7 @@
 #include "service/drafts.h"
 #include "service/intake.h"
 #include "service/persons.h"
+#include "service/sealed.h"
 
 UNIT_TEST_WITH(records_a_report_numbered_and_sealed, fx_setup, fx_teardown)
 {
@@ -51,6 +53,46 @@ UNIT_TEST_WITH(records_a_report_numbered_and_sealed, fx_setup, fx_teardown)
 	json_decref(got);
 	assert_int_equal(fx_count("audit", "action = 'intake.create'"), 1);
 	assert_int_equal(fx_count("audit", "action = 'intake.read'"), 1);
+}
+
+/* A row's sealed values written in one statement: each opens for its own
+ * column of its own row, none for another column; empty or missing is
+ * NULL. */
+UNIT_TEST_WITH(a_rows_sealed_values_are_written_in_one_statement, fx_setup, fx_teardown)
+{
+	struct fx_user careline;
+	fx_user(&careline, ROLE_CARELINE, NULL);
+	int64_t id;
+	fx_report(&careline, "Avery", false, &id);
+	int64_t cid = -1;
+	assert_int_equal(db_int64f(fx.db, &cid, "SELECT id FROM intake_child WHERE intake_id = ?", "i", id), 0);
+	const struct sealed_col cols[] = {
+		{"given_name", "Rowan"}, {"family_name", ""}, {"aliases", NULL}, {"dob", "2011-02-03"}, {"gender_sealed", "Girl"},
+	};
+	assert_int_equal(db_begin(fx.db), 0);
+	assert_int_equal(sealed_put_row(fx.db, &fx.app, "intake_child", cid, cols, 5), 0);
+	assert_int_equal(db_commit(fx.db), 0);
+	struct db_stmt *st;
+	assert_int_equal(db_rowf(fx.db, &st, "SELECT given_name, family_name, aliases, dob, gender_sealed FROM intake_child"
+				 " WHERE id = ?", "i", cid), 0);
+	for (int c = 0; c < 5; c++) {
+		char *v = NULL;
+		assert_int_equal(sealed_get(&fx.app, st, c, "intake_child", cols[c].column, cid, &v), 0);
+		if (cols[c].value && *cols[c].value)
+			assert_string_equal(v, cols[c].value);
+		else
+			assert_null(v);
+		free(v);
+	}
+	/* Sealed for its column: the given name does not open as the date of
+	 * birth, nor for another row. */
+	char *v = NULL;
+	assert_true(sealed_get(&fx.app, st, 0, "intake_child", "dob", cid, &v) < 0);
+	assert_true(sealed_get(&fx.app, st, 0, "intake_child", "given_name", cid + 1, &v) < 0);
+	assert_null(v);
+	db_finalize(st);
+	assert_int_equal(sealed_put_row(fx.db, &fx.app, "intake_child", cid, cols, 0), ERR_INVAL);
+	assert_int_equal(sealed_put_row(fx.db, &fx.app, "intake_child", cid, cols, SEALED_ROW_MAX + 1), ERR_INVAL);
 }
 
 UNIT_TEST_WITH(refuses_a_report_without_children_naming_the_field, fx_setup, fx_teardown)

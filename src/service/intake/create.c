@@ -394,10 +394,12 @@ static int insert_report(struct db *db, const struct svc_ctx *ctx, const struct 
 			   in->anonymous, intake_nonempty(in->town), concerns, in->to.region, in->to.office, in->to.unmapped,
 			   in->any_victim, ctx->actor->user_id, idem_key, ts, ts)) < 0)
 		goto out;
-	if ((r = sealed_put(db, ctx->app, "intake", "reporter", ret->id, in->anonymous ? NULL : reporter)) < 0 ||
-	    (r = sealed_put(db, ctx->app, "intake", "narrative", ret->id, in->narrative)) < 0)
-		goto out;
-	r = sealed_put(db, ctx->app, "intake", "idempotency_digest", ret->id, idem_key ? digest : NULL);
+	const struct sealed_col sealed[] = {
+		{"reporter", in->anonymous ? NULL : reporter},
+		{"narrative", in->narrative},
+		{"idempotency_digest", idem_key ? digest : NULL},
+	};
+	r = sealed_put_row(db, ctx->app, "intake", ret->id, sealed, sizeof sealed / sizeof sealed[0]);
 out:
 	free(reporter);
 	free(concerns);
@@ -423,17 +425,14 @@ static int insert_child(struct db *db, struct app *app, int64_t intake_id, size_
 	char *aliases = k->aliases ? json_dump_text(k->aliases, JSON_COMPACT) : NULL;
 	if (k->aliases && !aliases)
 		return ERR_NOMEM;
-	const struct {
-		const char *column, *value;
-	} sealed[] = {
+	const struct sealed_col sealed[] = {
 		{"given_name", k->given},
 		{"family_name", k->family},
 		{"aliases", aliases && strcmp(aliases, "[]") != 0 ? aliases : NULL},
 		{"dob", k->dob},
 		{"gender_sealed", k->gender},
 	};
-	for (size_t c = 0; r == 0 && c < sizeof sealed / sizeof sealed[0]; c++)
-		r = sealed_put(db, app, "intake_child", sealed[c].column, cid, sealed[c].value);
+	r = sealed_put_row(db, app, "intake_child", cid, sealed, sizeof sealed / sizeof sealed[0]);
 	free(aliases);
 	return r;
 }
