@@ -75,11 +75,6 @@ static void default_model(struct match_model *m, const struct match_schema *sc, 
 
 /* ---- sealed columns ---- */
 
-static int put_sealed(struct db *db, struct app *app, const char *column, int64_t id, const char *value)
-{
-	return sealed_put(db, app, "person", column, id, value);
-}
-
 static int open_sealed(struct app *app, struct db_stmt *st, int col, const char *column, int64_t id, char **ret)
 {
 	return sealed_get(app, st, col, "person", column, id, ret);
@@ -548,10 +543,13 @@ static int insert_person(struct db *db, struct app *app, const struct person_new
 			  ts);
 	if (r < 0 || (r = aliases_json(p, &aliases)) < 0)
 		return r;
-	if ((r = put_sealed(db, app, "given_name", *ret, p->given_name)) == 0 &&
-	    (r = put_sealed(db, app, "family_name", *ret, p->family_name)) == 0 &&
-	    (r = put_sealed(db, app, "aliases", *ret, aliases)) == 0)
-		r = put_sealed(db, app, "dob", *ret, p->dob);
+	const struct sealed_col sealed[] = {
+		{"given_name", p->given_name},
+		{"family_name", p->family_name},
+		{"aliases", aliases},
+		{"dob", p->dob},
+	};
+	r = sealed_put_row(db, app, "person", *ret, sealed, sizeof sealed / sizeof sealed[0]);
 	free(aliases);
 	return r < 0 ? r : persons_seq_mark(db, *ret);
 }

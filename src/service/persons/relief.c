@@ -394,8 +394,10 @@ int svc_relief_create(const struct svc_ctx *ctx, int64_t person_id, const json_t
 			   "itttttitt", person_id, json_get_str(body, "court"), json_get_str(body, "offence"),
 			   opt(body, "offence_date"), kind, relief_status_name(RELIEF_IDENTIFIED), ctx->actor->user_id, ts,
 			   ts)) < 0 ||
-	    (r = sealed_put(db, ctx->app, "relief_record", "docket", rid, opt(body, "docket"))) < 0 ||
-	    (r = sealed_put(db, ctx->app, "relief_record", "defence_notes", rid, opt(body, "defence_notes"))) < 0 ||
+	    (r = sealed_put_row(db, ctx->app, "relief_record", rid,
+				(const struct sealed_col[]){{"docket", opt(body, "docket")},
+							    {"defence_notes", opt(body, "defence_notes")}},
+				2)) < 0 ||
 	    (r = links_write(db, liaison_region(ctx), rid, links)) < 0 ||
 	    (r = svc_audit_appendf(db, ctx, "relief.create", "relief", rid, "person=%lld kind=%s links=%zu",
 				   (long long)person_id, kind, json_array_size(links))) < 0 ||
@@ -510,9 +512,13 @@ static int relief_write(const struct svc_ctx *ctx, struct db *db, int64_t rid, i
 	if (r == 0 && rows != 1)
 		r = ERR_CONFLICT;
 	static const char *const sealed[] = {"docket", "outcome", "defence_notes", NULL};
-	for (size_t i = 0; r == 0 && sealed[i]; i++)
+	struct sealed_col given[3];
+	size_t n = 0;
+	for (size_t i = 0; sealed[i]; i++)
 		if (json_object_get(body, sealed[i]))
-			r = sealed_put(db, ctx->app, "relief_record", sealed[i], rid, opt(body, sealed[i]));
+			given[n++] = (struct sealed_col){sealed[i], opt(body, sealed[i])};
+	if (r == 0 && n > 0)
+		r = sealed_put_row(db, ctx->app, "relief_record", rid, given, n);
 	if (r == 0 && json_object_get(body, "links"))
 		r = links_write(db, liaison_region(ctx), rid, json_object_get(body, "links"));
 	return r;
