@@ -96,13 +96,10 @@ static int record_mac(const struct keyring *keys, uint32_t key_id, const struct 
 	return r;
 }
 
-static int read_head(struct db *db, int64_t *ret_seq, char hash[CRYPTO_HASH_HEX_SIZE])
+/* The head "SEQ MAC" the statement st reads, stepped here. */
+static int head_of(struct db_stmt *st, int64_t *ret_seq, char hash[CRYPTO_HASH_HEX_SIZE])
 {
-	struct db_stmt *st;
-	int r = db_prepare(db, "SELECT value FROM setting WHERE key = 'audit_head'", &st);
-	if (r < 0)
-		return r;
-	r = db_step(st);
+	int r = db_step(st);
 	if (r == DB_ROW) {
 		const char *v = db_column_text(st, 0);
 		const char *sp = v ? strchr(v, ' ') : NULL;
@@ -120,6 +117,23 @@ static int read_head(struct db *db, int64_t *ret_seq, char hash[CRYPTO_HASH_HEX_
 	}
 	db_finalize(st);
 	return r;
+}
+
+static int read_head(struct db *db, int64_t *ret_seq, char hash[CRYPTO_HASH_HEX_SIZE])
+{
+	struct db_stmt *st;
+	int r = db_prepare(db, "SELECT value FROM setting WHERE key = 'audit_head'", &st);
+	return r < 0 ? r : head_of(st, ret_seq, hash);
+}
+
+/* The head, its row locked until the transaction ends: touching the row
+ * takes its lock on PostgreSQL, so two transactions never chain onto the
+ * same record (SQLite's writer lock is already held). One statement. */
+static int lock_head(struct db *db, int64_t *ret_seq, char hash[CRYPTO_HASH_HEX_SIZE])
+{
+	struct db_stmt *st;
+	int r = db_prepare(db, "UPDATE setting SET value = value WHERE key = 'audit_head' RETURNING value", &st);
+	return r < 0 ? r : head_of(st, ret_seq, hash);
 }
 
 /* MAC rec under the current key and insert it; its MAC goes to mac. */
@@ -245,15 +259,10 @@ struct entry {
  * from out. */
 static int append(struct db *db, struct app *app, const struct entry *e, struct filed *out)
 {
-	/* Touching the head row first takes its lock on PostgreSQL, so two
-	 * transactions never chain onto the same record; SQLite's writer lock
-	 * is already held. */
-	int r = db_exec(db, "UPDATE setting SET value = value WHERE key = 'audit_head'");
-	if (r < 0)
-		return r;
 	int64_t seq;
 	char prev[CRYPTO_HASH_HEX_SIZE], mac[CRYPTO_HASH_HEX_SIZE], at[32];
-	if ((r = read_head(db, &seq, prev)) < 0)
+	int r = lock_head(db, &seq, prev);
+	if (r < 0)
 		return r;
 	time_format(now(), at, sizeof at);
 	/* The first record of a transaction checks the chain against the head
