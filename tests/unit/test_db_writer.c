@@ -236,6 +236,10 @@ struct stream {
 	atomic_bool *stop;
 	long writes;
 	int failed;
+	/* Transactions ("tx") rather than jobs ("stream"), each counted in
+	 * done too when set. */
+	bool transactions;
+	atomic_long *done;
 };
 
 static void *run_stream(void *arg)
@@ -247,9 +251,12 @@ static void *run_stream(void *arg)
 		return NULL;
 	}
 	while (!atomic_load(s->stop)) {
-		if (db_write(db, logging_job, "stream") < 0)
+		if (s->transactions ? db_begin(db) < 0 || log_who(db, "tx") < 0 || db_commit(db) < 0
+				    : db_write(db, logging_job, "stream") < 0)
 			s->failed++;
 		s->writes++;
+		if (s->done)
+			atomic_fetch_add(s->done, 1);
 	}
 	return NULL;
 }
@@ -667,29 +674,6 @@ static void the_log_is_started_again_under_steady_writes(void **state)
 	db_pool_free(pool);
 }
 
-struct tx_stream {
-	struct db_pool *pool;
-	atomic_bool *stop;
-	atomic_long *done;
-	int failed;
-};
-
-static void *run_tx_stream(void *arg)
-{
-	struct tx_stream *s = arg;
-	struct db *db;
-	if (db_pool_get(s->pool, &db) < 0) {
-		s->failed++;
-		return NULL;
-	}
-	while (!atomic_load(s->stop)) {
-		if (db_begin(db) < 0 || log_who(db, "tx") < 0 || db_commit(db) < 0)
-			s->failed++;
-		atomic_fetch_add(s->done, 1);
-	}
-	return NULL;
-}
-
 /* Transactions from many threads while the log is started again and again
  * keep getting their turns: the checkpoint thread waits for the open group
  * on the same condition as those in line, and a turn ending must wake them
@@ -704,10 +688,10 @@ static void transactions_go_on_while_the_log_is_started_again(void **state)
 	atomic_bool stop = false;
 	atomic_long done = 0;
 	pthread_t t[STREAMS];
-	struct tx_stream s[STREAMS];
+	struct stream s[STREAMS];
 	for (int i = 0; i < STREAMS; i++) {
-		s[i] = (struct tx_stream){.pool = pool, .stop = &stop, .done = &done};
-		assert_int_equal(pthread_create(&t[i], NULL, run_tx_stream, &s[i]), 0);
+		s[i] = (struct stream){.pool = pool, .stop = &stop, .transactions = true, .done = &done};
+		assert_int_equal(pthread_create(&t[i], NULL, run_stream, &s[i]), 0);
 	}
 	/* Every half second for 4 s, some transaction has committed (one
 	 * left without its turn would wait for ever). */
