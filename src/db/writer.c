@@ -253,7 +253,11 @@ static void restart_log(struct db_writer *w, struct db *db, int frames, int left
 	while (!w->stop && (w->open || w->held || w->committing))
 		pthread_cond_wait(&w->turn, &w->lock);
 	if (w->stop) {
+		/* Those who found it restarting look again (the commit thread
+		 * may be waiting on it to run the jobs left). */
 		w->restarting = false;
+		pthread_cond_broadcast(&w->turn);
+		pthread_cond_signal(&w->wakeup);
 		return;
 	}
 	w->held = true;

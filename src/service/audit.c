@@ -421,17 +421,30 @@ static int append_alone(struct db *db, const struct svc_ctx *ctx, const char *ac
 	pthread_mutex_lock(&waiting_lock);
 	if (!b.handed)
 		hand_over(app); /* the job never ran */
+	pthread_mutex_unlock(&waiting_lock);
+	for (struct audit_waiting *w = b.first; w; w = w->next)
+		w->result = r;
+	/* One record the database refused must not fail the others with it:
+	 * after a failed batch each is tried again as a job of its own. The
+	 * others are still waiting, so their entries are there to read. */
+	if (r < 0 && b.first->next)
+		for (struct audit_waiting *w = b.first; w; w = w->next) {
+			struct batch one = {.app = app, .first = w, .alone = true};
+			w->e.next = NULL;
+			if ((w->result = db_write(db, batch_job, &one)) == 0 && one.out.set)
+				file_head(app, &one.out);
+		}
+	pthread_mutex_lock(&waiting_lock);
 	for (struct audit_waiting *w = b.first, *next; w; w = next) {
 		next = w->next; /* w may be gone once answered and the lock let go */
 		if (w == &me)
 			continue;
-		w->result = r;
 		w->done = true;
 		pthread_cond_signal(&w->cond);
 	}
 	pthread_mutex_unlock(&waiting_lock);
 	pthread_cond_destroy(&me.cond);
-	return r;
+	return me.result;
 }
 
 int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,

@@ -6,6 +6,7 @@
 #include "unit.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,7 @@ UNIT_TEST_WITH(every_sealed_value_opens_and_one_moved_or_changed_is_named, fx_se
 struct together {
 	const struct svc_ctx *ctx;
 	int thread;
+	bool refused; /* its records are ones the database refuses */
 	int failed;
 };
 
@@ -363,7 +365,9 @@ static void *write_records(void *arg)
 	for (int i = 0; i < TOGETHER_EACH; i++) {
 		char oid[32], detail[64];
 		snprintf(oid, sizeof oid, "%d", t->thread * 1000 + i);
-		snprintf(detail, sizeof detail, "thread %d record %d", t->thread, i);
+		/* Not UTF-8: PostgreSQL refuses the text. */
+		snprintf(detail, sizeof detail, t->refused ? "thread %d record %d \xff\xfe" : "thread %d record %d",
+			 t->thread, i);
 		if (svc_audit_record(t->ctx, "test.together", "case", oid, detail) < 0)
 			t->failed++;
 	}
@@ -419,6 +423,29 @@ UNIT_TEST_WITH(records_written_at_once_share_jobs_on_postgresql, fx_setup_pg, fx
 	if (!fx_pg_available())
 		skip();
 	records_at_once();
+}
+
+/* A record the database refuses, written beside the records of other
+ * requests, fails alone: the others are written and answered as written. */
+UNIT_TEST_WITH(a_refused_record_does_not_fail_the_others_written_with_it, fx_setup_pg, fx_teardown)
+{
+	if (!fx_pg_available())
+		skip();
+	struct fx_user hart;
+	fx_user(&hart, ROLE_HART, NULL);
+	pthread_t th[TOGETHER_THREADS];
+	struct together t[TOGETHER_THREADS];
+	for (int i = 0; i < TOGETHER_THREADS; i++) {
+		t[i] = (struct together){.ctx = &hart.ctx, .thread = i, .refused = i == 0};
+		assert_int_equal(pthread_create(&th[i], NULL, write_records, &t[i]), 0);
+	}
+	for (int i = 0; i < TOGETHER_THREADS; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(t[0].failed, TOGETHER_EACH);
+	for (int i = 1; i < TOGETHER_THREADS; i++)
+		assert_int_equal(t[i].failed, 0);
+	assert_int_equal(fx_count("audit", "action = 'test.together'"), (TOGETHER_THREADS - 1) * TOGETHER_EACH);
+	assert_chain_whole();
 }
 
 int main(void)
