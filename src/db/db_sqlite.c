@@ -14,7 +14,7 @@
 #include "db/stmt_cache.h"
 
 #define SQLITE_BUSY_TIMEOUT_MS 10000
-#define SQLITE_RESTART_WAIT_MS 100 /* for readers to leave the log, when it is emptied */
+#define SQLITE_RESTART_WAIT_MS 100 /* for readers to leave the log, when it is started again */
 
 /* Prepared statements kept for the next use of the same SQL on this
  * connection: a request runs a score of statements, and preparing each

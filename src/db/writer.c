@@ -98,8 +98,8 @@ struct db_writer {
 	bool checkpointer_started;
 	pthread_cond_t stopping;
 	uint64_t checkpointed; /* commits when the last checkpoint began */
-	/* The checkpoint thread empties the log: no new group begins (those
-	 * in line wait on their condition) until it is done. */
+	/* The checkpoint thread starts the log again: no new group begins
+	 * (those in line wait on their condition) until it is done. */
 	bool restarting;
 	int restart_frames; /* the log's size, in frames, that asks for it */
 	int restart_every;  /* RESTART_FRAMES, or what a test set */

@@ -322,13 +322,14 @@ static int append(struct db *db, struct app *app, const struct entry *e, struct 
  * Each audited read writes a record of its own, outside any transaction of
  * the request. Written one job each, a record costs the writer the head's
  * lock, read and update and a savepoint, statements that on PostgreSQL are
- * each a round trip, one after another on the writer's connection. Instead the records of requests that come at the same
- * time wait in a line of the app's, and one of them (the first to find
- * nobody writing) writes every record in line then, in one job: the head
- * read and updated once, the records inserted one after another. Its job
- * ends by handing the line to the next request waiting, so the next batch
- * can join the same commit; each request is answered once the commit
- * holding its record is durable, with that commit's result. */
+ * each a round trip, one after another on the writer's connection.
+ * Instead the records of requests that come at the same time wait in a
+ * line of the app's, and one of them (the first to find nobody writing)
+ * writes every record in line then, in one job: the head read and updated
+ * once, the records inserted one after another. Its job ends by handing
+ * the line to the next request waiting, so the next batch can join the
+ * same commit; each request is answered once the commit holding its record
+ * is durable, with that commit's result. */
 struct audit_waiting {
 	struct entry e;
 	struct audit_waiting *next;
@@ -351,11 +352,12 @@ static void hand_over(struct app *app)
 	}
 }
 
+/* One job's records: the line taken whole, or one record alone. */
 struct batch {
 	struct app *app;
-	struct audit_waiting *first; /* its records, taken from the line */
+	const struct entry *e;
 	struct filed out;
-	bool alone;  /* not from the line: nothing to hand on */
+	bool alone;  /* not the line: nothing to hand on */
 	bool handed; /* the line has been handed on */
 };
 
@@ -372,7 +374,7 @@ static int batch_job(struct db *writer, void *arg)
 {
 	struct batch *b = arg;
 	b->out.set = false;
-	int r = append(writer, b->app, &b->first->e, &b->out);
+	int r = append(writer, b->app, b->e, &b->out);
 	if (b->alone)
 		return r;
 	/* Written (or failed): the next batch may join this commit. */
@@ -380,6 +382,16 @@ static int batch_job(struct db *writer, void *arg)
 	hand_over(b->app);
 	b->handed = true;
 	pthread_mutex_unlock(&waiting_lock);
+	return r;
+}
+
+/* The record e as a job of its own, its head filed once durable. */
+static int write_alone(struct db *db, struct app *app, const struct entry *e)
+{
+	struct batch one = {.app = app, .e = e, .alone = true};
+	int r = db_write(db, batch_job, &one);
+	if (r == 0 && one.out.set)
+		file_head(app, &one.out);
 	return r;
 }
 
@@ -409,11 +421,12 @@ static int append_alone(struct db *db, const struct svc_ctx *ctx, const char *ac
 	}
 	/* This request writes the line: everyone in it now. */
 	app->audit_writing = true;
-	struct batch b = {.app = app, .first = app->audit_first};
+	struct audit_waiting *line = app->audit_first;
 	app->audit_first = app->audit_last = NULL;
 	pthread_mutex_unlock(&waiting_lock);
-	for (struct audit_waiting *w = b.first; w->next; w = w->next)
+	for (struct audit_waiting *w = line; w->next; w = w->next)
 		w->e.next = &w->next->e;
+	struct batch b = {.app = app, .e = &line->e};
 
 	int r = db_write(db, batch_job, &b);
 	if (r == 0 && b.out.set)
@@ -422,20 +435,18 @@ static int append_alone(struct db *db, const struct svc_ctx *ctx, const char *ac
 	if (!b.handed)
 		hand_over(app); /* the job never ran */
 	pthread_mutex_unlock(&waiting_lock);
-	for (struct audit_waiting *w = b.first; w; w = w->next)
+	for (struct audit_waiting *w = line; w; w = w->next)
 		w->result = r;
 	/* One record the database refused must not fail the others with it:
 	 * after a failed batch each is tried again as a job of its own. The
 	 * others are still waiting, so their entries are there to read. */
-	if (r < 0 && b.first->next)
-		for (struct audit_waiting *w = b.first; w; w = w->next) {
-			struct batch one = {.app = app, .first = w, .alone = true};
+	if (r < 0 && line->next)
+		for (struct audit_waiting *w = line; w; w = w->next) {
 			w->e.next = NULL;
-			if ((w->result = db_write(db, batch_job, &one)) == 0 && one.out.set)
-				file_head(app, &one.out);
+			w->result = write_alone(db, app, &w->e);
 		}
 	pthread_mutex_lock(&waiting_lock);
-	for (struct audit_waiting *w = b.first, *next; w; w = next) {
+	for (struct audit_waiting *w = line, *next; w; w = next) {
 		next = w->next; /* w may be gone once answered and the lock let go */
 		if (w == &me)
 			continue;
@@ -461,13 +472,9 @@ int svc_audit_append(struct db *db, const struct svc_ctx *ctx, const char *actio
 	 * hand-offs between threads would cost more than they save (case
 	 * reads at 64 connections fell from about 6,000/s to 4,500/s). Each
 	 * record is a job of its own, still sharing its commit. */
-	struct audit_waiting me = {.e = {.ctx = ctx, .action = action, .object_type = object_type,
-					 .object_id = object_id, .detail = detail}};
-	struct batch b = {.app = ctx->app, .first = &me, .alone = true};
-	int r = db_write(db, batch_job, &b);
-	if (r == 0 && b.out.set)
-		file_head(ctx->app, &b.out);
-	return r;
+	struct entry e = {.ctx = ctx, .action = action, .object_type = object_type, .object_id = object_id,
+			  .detail = detail};
+	return write_alone(db, ctx->app, &e);
 }
 
 int svc_audit_appendf(struct db *db, const struct svc_ctx *ctx, const char *action, const char *object_type,

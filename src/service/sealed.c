@@ -8,23 +8,6 @@
 #include "base/err.h"
 #include "base/seal.h"
 
-int sealed_put(struct db *db, struct app *app, const char *table, const char *column, int64_t id, const char *value)
-{
-	char sql[128];
-	int n = snprintf(sql, sizeof sql, "UPDATE %s SET %s = ? WHERE id = ?", table, column);
-	if (n < 0 || (size_t)n >= sizeof sql)
-		return ERR_TOOBIG;
-	if (!value || !*value)
-		return db_execf(db, sql, "ni", id);
-	struct buf b;
-	buf_init(&b, 0);
-	int r = seal_value(app->keys, table, column, id, value, strlen(value), &b);
-	if (r == 0)
-		r = db_execf(db, sql, "bi", b.data, b.len, id);
-	buf_done(&b);
-	return r;
-}
-
 int sealed_put_row(struct db *db, struct app *app, const char *table, int64_t id, const struct sealed_col *cols,
 		   size_t n)
 {
@@ -60,6 +43,12 @@ int sealed_put_row(struct db *db, struct app *app, const char *table, int64_t id
 		buf_done(&sealed[i]);
 	buf_done(&sql);
 	return r < 0 ? r : 0;
+}
+
+int sealed_put(struct db *db, struct app *app, const char *table, const char *column, int64_t id, const char *value)
+{
+	const struct sealed_col col = {column, value};
+	return sealed_put_row(db, app, table, id, &col, 1);
 }
 
 int sealed_get(struct app *app, struct db_stmt *st, int col, const char *table, const char *column, int64_t id,

@@ -622,6 +622,16 @@ static void write_until_restarted(struct db_pool *pool, struct db *db, uint64_t 
 	}
 }
 
+/* The log table, and a pool whose log is started again at 40 frames. */
+static struct db_pool *restarting_pool(struct fixture *f)
+{
+	make_log_table(f->db);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	db_pool_set_log_restart(pool, 40);
+	return pool;
+}
+
 /* SQLite: under steady writes the write-ahead log is started again once
  * it passes its size (a passive checkpoint copies it but never lets it
  * start again while readers come and go), so its file stops growing. A
@@ -630,10 +640,7 @@ static void write_until_restarted(struct db_pool *pool, struct db *db, uint64_t 
 static void the_log_is_started_again_under_steady_writes(void **state)
 {
 	struct fixture *f = *state;
-	make_log_table(f->db);
-	struct db_pool *pool;
-	assert_int_equal(db_pool_new(f->url, &pool), 0);
-	db_pool_set_log_restart(pool, 40);
+	struct db_pool *pool = restarting_pool(f);
 	struct db *db;
 	assert_int_equal(db_pool_get(pool, &db), 0);
 	write_until_restarted(pool, db, 0, 4000);
@@ -681,10 +688,7 @@ static void the_log_is_started_again_under_steady_writes(void **state)
 static void transactions_go_on_while_the_log_is_started_again(void **state)
 {
 	struct fixture *f = *state;
-	make_log_table(f->db);
-	struct db_pool *pool;
-	assert_int_equal(db_pool_new(f->url, &pool), 0);
-	db_pool_set_log_restart(pool, 40);
+	struct db_pool *pool = restarting_pool(f);
 	atomic_bool stop = false;
 	atomic_long done = 0;
 	pthread_t t[STREAMS];
