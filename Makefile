@@ -105,7 +105,7 @@ e2e-wisconsin: check-build test-tools
 # end-to-end suite on PostgreSQL.
 pg-suites: check-build test-tools
 	pg_virtualenv -t sh -c '\
-		HARTLINE_REQUIRE_PG=1 meson test -C $(CHECK_BUILD) --suite unit --print-errorlogs db db_listen svc_audit && \
+		HARTLINE_REQUIRE_PG=1 meson test -C $(CHECK_BUILD) --suite unit --print-errorlogs db db_writer db_listen svc_audit && \
 		cd tests && HARTLINE_BIN=$(CURDIR)/$(CHECK_BUILD)/hartline HARTLINE_TEST_ENGINE=postgresql \
 			node --test --test-concurrency=2 e2e/'
 

@@ -180,6 +180,23 @@ int db_step(struct db_stmt *st)
 	return r < 0 ? r : st->db->ops->step(st);
 }
 
+int db_step_later(struct db_stmt *st)
+{
+	if (st->bind_err < 0)
+		return st->bind_err;
+	struct db *c = st->db;
+	int r = db_writer_guard(c);
+	if (r < 0)
+		return r;
+	/* Only on the writer's connection, whose turns always end by reading
+	 * them back (writer.c). */
+	if (c->ops->step_later && c->writer_conn && c->ops->in_txn(c))
+		return c->ops->step_later(st);
+	while ((r = c->ops->step(st)) == DB_ROW)
+		;
+	return r == DB_DONE ? 0 : r;
+}
+
 int db_reset(struct db_stmt *st)
 {
 	st->bind_err = 0;

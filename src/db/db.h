@@ -61,6 +61,13 @@ int db_bind_null(struct db_stmt *st, int idx) DB_WUR;
 /* DB_ROW when a row is ready, DB_DONE at the end, or an error (the kept
  * bind error, if any). */
 int db_step(struct db_stmt *st) DB_WUR;
+/* Run a write whose rows are not wanted (an INSERT or UPDATE without
+ * RETURNING) to its end: 0 or an error. Inside a transaction on
+ * PostgreSQL it is only sent: its result comes back with the next
+ * statement that waits for one, or with the commit, in that round trip,
+ * and a failure is reported there (so the transaction fails all the
+ * same, only a statement later). Elsewhere it runs at once. */
+int db_step_later(struct db_stmt *st) DB_WUR;
 /* Run it again with new bindings; clears a kept bind error. */
 int db_reset(struct db_stmt *st) DB_WUR;
 void db_finalize(struct db_stmt *st);
@@ -122,6 +129,9 @@ int db_preparef(struct db *db, struct db_stmt **ret, const char *sql, const char
  * version = ? RETURNING id" tells a stale version (0) from a write (1). */
 int db_execf(struct db *db, const char *sql, const char *fmt, ...) DB_WUR;
 int db_execnf(struct db *db, int64_t *ret_rows, const char *sql, const char *fmt, ...) DB_WUR;
+/* db_execf of a write through db_step_later: inside a transaction on
+ * PostgreSQL its failure is reported by a later statement or the commit. */
+int db_sendf(struct db *db, const char *sql, const char *fmt, ...) DB_WUR;
 /* Prepare, bind and step to the first row: 0 with *ret on that row (the
  * caller finalizes it), ERR_NOTFOUND when there is none (nothing to
  * finalize), or an error. */

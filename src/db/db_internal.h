@@ -31,6 +31,15 @@ struct db_ops {
 	 * to leave it, so the next commit writes the log from its start
 	 * (ERR_BUSY when a reader stayed). */
 	int (*checkpoint)(struct db *db, bool restart, int *ret_frames, int *ret_left);
+	/* PostgreSQL, inside a transaction: send a write (a statement bound,
+	 * or sql without parameters) without waiting for its result, which
+	 * comes back with the next statement that waits for one, in the same
+	 * round trip; the first that failed is that statement's error.
+	 * settle reads them back now. NULL on SQLite, where each runs at
+	 * once. */
+	int (*step_later)(struct db_stmt *st);
+	int (*exec_later)(struct db *db, const char *sql);
+	int (*settle)(struct db *db);
 };
 
 /* Each driver's connection and statement begin with these. */

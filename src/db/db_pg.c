@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -48,6 +49,10 @@ struct pg_db {
 	 * (single-row mode), if any: its rows are read one at a time as it
 	 * steps, so a large result is never held at once. */
 	struct pg_stmt *active;
+	/* Writes sent ahead inside a transaction (db_step_later): the
+	 * connection is in pipeline mode while later > 0, and their results
+	 * are read with the next statement that waits for one. */
+	unsigned later;
 };
 
 struct pg_stmt {
@@ -274,6 +279,38 @@ static bool cache_failed(struct pg_db *db, struct pg_cached *c, PGresult *res)
 	return !c->prepared;
 }
 
+/* Keep res for st to read later; false when out of memory (res is
+ * freed). */
+static bool queue_push(struct pg_stmt *st, PGresult *res)
+{
+	if (st->nqueued == st->qcap) {
+		size_t cap = st->qcap ? st->qcap * 2 : 16;
+		PGresult **q = malloc(cap * sizeof *q);
+		if (!q) {
+			PQclear(res);
+			return false;
+		}
+		for (size_t i = 0; i < st->nqueued; i++)
+			q[i] = st->queue[(st->qhead + i) % st->qcap];
+		free(st->queue);
+		st->queue = q;
+		st->qhead = 0;
+		st->qcap = cap;
+	}
+	st->queue[(st->qhead + st->nqueued++) % st->qcap] = res;
+	return true;
+}
+
+/* The rows of st end early, out of memory: step reports it there. */
+static void queue_failed(struct pg_stmt *st)
+{
+	for (size_t i = 0; i < st->nqueued; i++)
+		PQclear(st->queue[(st->qhead + i) % st->qcap]);
+	st->nqueued = 0;
+	st->res = NULL;
+	st->done = 2;
+}
+
 /* Read what is left of the active statement's results off the
  * connection: into its queue when keep (another statement needs the
  * connection, the rows are still wanted), else thrown away. A result that
@@ -288,36 +325,13 @@ static void pg_drain(struct pg_db *db, bool keep)
 	PGresult *res;
 	bool failed = false;
 	while ((res = PQgetResult(db->conn))) {
-		if (!keep || failed) {
+		if (!keep || failed)
 			PQclear(res);
-			continue;
-		}
-		if (st->nqueued == st->qcap) {
-			size_t cap = st->qcap ? st->qcap * 2 : 16;
-			PGresult **q = malloc(cap * sizeof *q);
-			if (!q) {
-				PQclear(res);
-				failed = true;
-				continue;
-			}
-			for (size_t i = 0; i < st->nqueued; i++)
-				q[i] = st->queue[(st->qhead + i) % st->qcap];
-			free(st->queue);
-			st->queue = q;
-			st->qhead = 0;
-			st->qcap = cap;
-		}
-		st->queue[(st->qhead + st->nqueued++) % st->qcap] = res;
+		else
+			failed = !queue_push(st, res);
 	}
-	if (failed) {
-		/* The rows end early; step reports it (an empty fatal result
-		 * stands for it). */
-		for (size_t i = 0; i < st->nqueued; i++)
-			PQclear(st->queue[(st->qhead + i) % st->qcap]);
-		st->nqueued = 0;
-		st->res = NULL;
-		st->done = 2;
-	}
+	if (failed)
+		queue_failed(st);
 }
 
 /* Make the connection free for a new command: a statement still reading
@@ -346,17 +360,24 @@ static void clear_result(struct pg_stmt *st)
 	}
 }
 
+/* A connection whose state is not known any more is opened anew: out of
+ * pipeline mode, without its named statements, its transaction gone. */
+static void pg_restart(struct pg_db *db)
+{
+	PQreset(db->conn);
+	cache_forget(db);
+	db->session = false;
+	db->later = 0;
+}
+
 /* A connection the server dropped (restart, failover) is tried once more
  * before a statement runs; a statement inside a lost transaction still
  * fails, as it must. */
 static int pg_ensure(struct db *db)
 {
 	struct pg_db *p = PGDB(db);
-	if (PQstatus(p->conn) == CONNECTION_BAD) {
-		PQreset(p->conn);
-		cache_forget(p);
-		p->session = false;
-	}
+	if (PQstatus(p->conn) == CONNECTION_BAD)
+		pg_restart(p);
 	/* A connection still lost fails in the statement itself. */
 	if (p->session || PQstatus(p->conn) != CONNECTION_OK)
 		return 0;
@@ -366,6 +387,126 @@ static int pg_ensure(struct db *db)
 	int r = p->session ? 0 : pg_error(db, res);
 	PQclear(res);
 	return r;
+}
+
+/* Is sql a rollback? It runs even after a write sent ahead failed. */
+static bool is_rollback(const char *sql)
+{
+	return strncasecmp(sql, "ROLLBACK", 8) == 0 || strncasecmp(sql, "ABORT", 5) == 0;
+}
+
+/* Writes sent ahead are read back at the latest after this many: their
+ * results are small, but a server whose answers nobody reads stops reading
+ * in the end, and both sides would wait for ever. */
+#define PG_LATER_MAX 64
+
+/* End the pipeline of writes sent ahead: a sync after them, then their
+ * results and, when st is not NULL, those of st, sent last and kept in
+ * its queue for it to step through. One round trip. The first write that
+ * failed is the error (the server then skipped the rest, st too); a
+ * failure of st itself is in its results. */
+static int pipe_end(struct pg_db *db, struct pg_stmt *st)
+{
+	if (PQpipelineStatus(db->conn) == PQ_PIPELINE_OFF)
+		return 0;
+	struct db *base = &db->base;
+	unsigned n = db->later + (st != NULL);
+	db->later = 0;
+	if (n == 0)
+		return PQexitPipelineMode(db->conn) ? 0 : pg_error(base, NULL);
+	base->round_trips++;
+	if (!PQpipelineSync(db->conn)) {
+		/* What the server got is unknown: the connection, and its
+		 * transaction with it, is started anew. */
+		int err = pg_error(base, NULL);
+		pg_restart(db);
+		return err;
+	}
+	int err = 0;
+	bool kept = true;
+	for (unsigned i = 0; i < n; i++) {
+		PGresult *res;
+		while ((res = PQgetResult(db->conn))) { /* NULL ends each statement's results */
+			if (st && i + 1 == n && err == 0 && kept) {
+				kept = queue_push(st, res);
+				continue;
+			}
+			if (PQresultStatus(res) == PGRES_FATAL_ERROR && err == 0)
+				err = pg_error(base, res);
+			PQclear(res);
+		}
+	}
+	PQclear(PQgetResult(db->conn)); /* the sync */
+	if (!PQexitPipelineMode(db->conn)) {
+		/* Results nobody can match to their statements: the
+		 * connection, and its transaction with it, is started anew. */
+		int e = pg_error(base, NULL);
+		err = err ? err : e;
+		pg_restart(db);
+	}
+	if (!kept && err == 0) {
+		queue_failed(st);
+		st->done = 0;
+		db_set_error(base, "postgresql: out of memory reading a result");
+		err = ERR_NOMEM;
+	}
+	return err;
+}
+
+/* Send st (or sql, without parameters) ahead, in pipeline mode: its result
+ * is read with the next statement that waits for one. */
+static int send_ahead(struct db *db, struct pg_stmt *st, const char *sql)
+{
+	struct pg_db *p = PGDB(db);
+	int r;
+	if (p->later >= PG_LATER_MAX && (r = pipe_end(p, NULL)) < 0)
+		return r;
+	pg_free_conn(db);
+	/* Only ever inside a transaction: a connection lost is never opened
+	 * again here, where the write would run outside it. */
+	if (PQstatus(p->conn) != CONNECTION_OK)
+		return pg_error(db, NULL);
+	/* Preparing waits for its answer: what was sent ahead goes first. */
+	if (st && st->slot && !st->slot->prepared &&
+	    ((r = pipe_end(p, NULL)) < 0 || (r = cache_prepare(p, st->slot)) < 0))
+		return r;
+	if (PQpipelineStatus(p->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(p->conn))
+		return pg_error(db, NULL);
+	bool sent;
+	if (!st)
+		sent = PQsendQueryParams(p->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	else if (st->slot)
+		sent = PQsendQueryPrepared(p->conn, st->slot->name, st->nparams, (const char *const *)st->values,
+					   st->lengths, st->formats, 0);
+	else
+		sent = PQsendQueryParams(p->conn, st->sql, st->nparams, NULL, (const char *const *)st->values,
+					 st->lengths, st->formats, 0);
+	if (!sent) {
+		r = pg_error(db, NULL);
+		(void)pipe_end(p, NULL);
+		return r;
+	}
+	p->later++;
+	return 0;
+}
+
+static int pg_step_later(struct db_stmt *sst)
+{
+	struct pg_stmt *st = P(sst);
+	int r = send_ahead(sst->db, st, NULL);
+	st->done = 1; /* nothing to step through */
+	return r;
+}
+
+static int pg_exec_later(struct db *db, const char *sql)
+{
+	return send_ahead(db, NULL, sql);
+}
+
+static int pg_settle(struct db *db)
+{
+	pg_free_conn(db);
+	return pipe_end(PGDB(db), NULL);
 }
 
 static void pg_close(struct db *db)
@@ -448,23 +589,34 @@ static int pg_bind_null(struct db_stmt *st, int idx)
 	return set_param(st, idx, NULL, 0, 0);
 }
 
-/* Send the statement in single-row mode: its rows come one result each. */
+/* Send the statement in single-row mode: its rows come one result each.
+ * After writes sent ahead it goes with them, in one round trip, and its
+ * rows are read at once. */
 static int pg_send(struct pg_stmt *st)
 {
 	struct db *db = st->base.db;
+	struct pg_db *p = PGDB(db);
 	pg_free_conn(db);
 	st->sent = 1;
 	int r = pg_ensure(db);
 	if (r < 0)
 		return r;
-	if (st->slot && !st->slot->prepared && (r = cache_prepare(PGDB(db), st->slot)) < 0)
+	if (p->later && !(st->slot && !st->slot->prepared)) {
+		if ((r = send_ahead(db, st, NULL)) < 0)
+			return r;
+		p->later--; /* st's results are read as its own */
+		return pipe_end(p, st);
+	}
+	if ((r = pipe_end(p, NULL)) < 0)
+		return r;
+	if (st->slot && !st->slot->prepared && (r = cache_prepare(p, st->slot)) < 0)
 		return r;
 	db->round_trips++;
 	const char *const *values = (const char *const *)st->values;
 	if (st->slot ? !PQsendQueryPrepared(C(db), st->slot->name, st->nparams, values, st->lengths, st->formats, 0)
 		     : !PQsendQueryParams(C(db), st->sql, st->nparams, NULL, values, st->lengths, st->formats, 0))
 		return pg_error(db, NULL);
-	PGDB(db)->active = st;
+	p->active = st;
 	/* Right after sending it cannot fail; were it refused, the rows
 	 * would come as one result, which step reads all the same. */
 	(void)PQsetSingleRowMode(C(db));
@@ -631,8 +783,19 @@ static const void *pg_column_blob(struct db_stmt *sst, int col, size_t *ret_len)
 static int pg_exec(struct db *db, const char *sql)
 {
 	pg_free_conn(db);
-	int r = pg_ensure(db);
-	if (r < 0)
+	struct pg_db *p = PGDB(db);
+	int r;
+	/* After writes sent ahead, one command goes with them (one round
+	 * trip); a rollback runs whatever failed before it. */
+	bool piped = PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF;
+	if (piped && !is_rollback(sql) && !strchr(sql, ';')) {
+		if ((r = send_ahead(db, NULL, sql)) < 0)
+			return r;
+		return pipe_end(p, NULL);
+	}
+	if (piped && (r = pipe_end(p, NULL)) < 0 && !is_rollback(sql))
+		return r;
+	if ((r = pg_ensure(db)) < 0)
 		return r;
 	db->round_trips++;
 	PGresult *res = PQexec(C(db), sql);
@@ -678,6 +841,9 @@ static const struct db_ops pg_ops = {
 	.begin = pg_begin,
 	.in_txn = pg_in_txn,
 	.txn_failed = pg_txn_failed,
+	.step_later = pg_step_later,
+	.exec_later = pg_exec_later,
+	.settle = pg_settle,
 };
 
 static void quiet_notices(void *arg, const char *message)

@@ -316,18 +316,30 @@ static int writer_reopen(struct db_writer *w);
  * first of a transaction begun for it. */
 static int turn_open(struct db *c, bool bare)
 {
-	return bare ? 0 : c->ops->exec(c, "SAVEPOINT tx");
+	if (bare)
+		return 0;
+	/* Sent ahead where the engine can: it goes with the turn's first
+	 * statement. */
+	return c->ops->exec_later ? c->ops->exec_later(c, "SAVEPOINT tx") : c->ops->exec(c, "SAVEPOINT tx");
 }
 
-/* A turn ends, kept or undone: true when its savepoint was ended so. A
- * bare turn kept has nothing to end; one undone is never "ended" here
- * (undo_bare rolls back its transaction). */
-static bool turn_close(struct db *c, bool bare, bool keep)
+/* A turn that went well ends: its savepoint released, and the results of
+ * its writes sent ahead read back with it (a bare turn has only those).
+ * An error, of either, leaves the savepoint as it was, for the turn to be
+ * undone. */
+static int turn_end(struct db *c, bool bare)
 {
-	if (bare)
-		return keep;
-	return keep ? c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0
-		    : c->ops->exec(c, "ROLLBACK TO SAVEPOINT tx") == 0 && c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0;
+	if (!bare)
+		return c->ops->exec(c, "RELEASE SAVEPOINT tx");
+	return c->ops->settle ? c->ops->settle(c) : 0;
+}
+
+/* A turn is undone: true when its savepoint was rolled back and ended. A
+ * bare turn is never "ended" here (undo_bare rolls back its
+ * transaction). */
+static bool turn_undone(struct db *c, bool bare)
+{
+	return !bare && c->ops->exec(c, "ROLLBACK TO SAVEPOINT tx") == 0 && c->ops->exec(c, "RELEASE SAVEPOINT tx") == 0;
 }
 
 /* Undo a bare turn: its transaction, which holds nothing else, rolled
@@ -386,9 +398,13 @@ static void run_jobs(struct db_writer *w)
 				r = 0;
 			if (r == 0 && atomic_load(&c->txn_lost))
 				r = ERR_DB; /* it went on after losing the transaction */
-			kept = turn_close(c, bare, r == 0);
+			if (r == 0)
+				r = turn_end(c, bare);
+			if (r < 0) /* before undoing it, which may say more */
+				snprintf(j->error, sizeof j->error, "%s", c->errmsg);
+			kept = r == 0 || turn_undone(c, bare);
 		}
-		if (r < 0 || !kept)
+		if ((r < 0 || !kept) && !j->error[0])
 			snprintf(j->error, sizeof j->error, "%s", c->errmsg);
 		pthread_mutex_lock(&w->lock);
 		if (bare && r < 0 && w->open)
@@ -697,7 +713,7 @@ static void undo(struct db_writer *w, struct db *db)
 	struct db *c = w->conn;
 	if (c->errmsg[0])
 		db_set_error(db, "%s", c->errmsg); /* what went wrong, kept for the caller */
-	bool kept = !w->bare && c->ops->in_txn(c) && turn_close(c, false, false);
+	bool kept = c->ops->in_txn(c) && turn_undone(c, w->bare);
 	db->active = NULL;
 	pthread_mutex_lock(&w->lock);
 	if (w->bare && w->open)
@@ -724,7 +740,7 @@ int db_writer_commit(struct db_writer *w, struct db *db)
 		undo(w, db);
 		return ERR_NOMEM;
 	}
-	int r = w->bare ? 0 : c->ops->exec(c, "RELEASE SAVEPOINT tx");
+	int r = turn_end(c, w->bare);
 	if (r < 0) {
 		pthread_cond_destroy(&me.answered);
 		undo(w, db);

@@ -159,7 +159,7 @@ static int insert_record(struct db *db, const struct keyring *keys, const struct
 	    (r = db_bind_text(st, 10, rec->prev)) < 0 || (r = db_bind_text(st, 11, mac)) < 0 ||
 	    (r = db_bind_int64(st, 12, key_id)) < 0)
 		goto out;
-	r = db_step(st);
+	r = db_step_later(st);
 out:
 	db_finalize(st);
 	return r < 0 ? r : 0;
@@ -297,7 +297,7 @@ static int append(struct db *db, struct app *app, const struct entry *e, struct 
 	if ((r = db_prepare(db, "UPDATE setting SET value = ?, updated_at = ? WHERE key = 'audit_head'", &st)) < 0)
 		return r;
 	if ((r = db_bind_text(st, 1, head)) >= 0 && (r = db_bind_text(st, 2, at)) >= 0)
-		r = db_step(st);
+		r = db_step_later(st);
 	db_finalize(st);
 	if (r < 0)
 		return r;

@@ -36,7 +36,7 @@ int sealed_put_row(struct db *db, struct app *app, const char *table, int64_t id
 	if (r == 0)
 		r = db_bind_int64(st, (int)n + 1, id);
 	if (r == 0)
-		r = db_step(st);
+		r = db_step_later(st);
 	if (st)
 		db_finalize(st);
 	for (size_t i = 0; i < made; i++)

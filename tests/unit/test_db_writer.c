@@ -492,6 +492,185 @@ static void a_transaction_alone_in_its_group_costs_begin_and_commit_only(void **
 	assert_int_equal(count_of(f->db, "two"), 2);
 }
 
+
+/* ---- writes sent ahead (db_sendf) ---- */
+
+static int send_who(struct db *db, const char *who)
+{
+	return db_sendf(db, "INSERT INTO s (who) VALUES (?)", "t", who);
+}
+
+/* A job that writes who, sent ahead. */
+static int sent_job(struct db *w, void *arg)
+{
+	return send_who(w, arg);
+}
+
+static int64_t count_s(struct db *db)
+{
+	int64_t n = -1;
+	assert_int_equal(db_int64f(db, &n, "SELECT count(*) FROM s", ""), 0);
+	return n;
+}
+
+/* On PostgreSQL the writes of a transaction sent ahead go to the server
+ * with its next statement that waits for an answer, in one round trip;
+ * each still lands once, on both engines. */
+static void writes_sent_ahead_go_with_the_next_statement(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_exec(f->db, "CREATE TABLE s (who TEXT PRIMARY KEY)"), 0);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	/* The first use prepares the statements. */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(send_who(db, "first"), 0);
+	assert_int_equal(count_s(db), 1);
+	assert_int_equal(db_commit(db), 0);
+
+	uint64_t before = writer_trips(pool);
+	assert_int_equal(db_begin(db), 0);
+	char who[16];
+	for (int i = 0; i < 5; i++) {
+		snprintf(who, sizeof who, "a%d", i);
+		assert_int_equal(send_who(db, who), 0);
+	}
+	assert_int_equal(count_s(db), 6); /* sees its own writes */
+	for (int i = 0; i < 5; i++) {
+		snprintf(who, sizeof who, "b%d", i);
+		assert_int_equal(send_who(db, who), 0);
+	}
+	assert_int_equal(db_commit(db), 0);
+	/* BEGIN, the count (a0..a4 with it), b0..b4 read back at the commit,
+	 * COMMIT */
+	if (f->engine == DB_POSTGRESQL)
+		assert_int_equal(writer_trips(pool) - before, 4);
+
+	/* More than are ever sent before reading back. */
+	assert_int_equal(db_begin(db), 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(who, sizeof who, "c%d", i);
+		assert_int_equal(send_who(db, who), 0);
+	}
+	assert_int_equal(db_commit(db), 0);
+	/* Outside a transaction it is a transaction of its own. */
+	assert_int_equal(send_who(db, "alone"), 0);
+	db_pool_free(pool);
+	assert_int_equal(count_s(f->db), 1 + 10 + 300 + 1);
+}
+
+/* A write sent ahead that fails fails its transaction: at the next
+ * statement, or at the commit, with the write's own error; nothing of the
+ * transaction is kept, and the next one runs as if nothing happened. */
+static void a_write_sent_ahead_that_fails_fails_its_transaction(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_exec(f->db, "CREATE TABLE s (who TEXT PRIMARY KEY)"), 0);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	assert_int_equal(send_who(db, "taken"), 0);
+
+	/* Found by the commit. */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(send_who(db, "lost-1"), 0);
+	int r = send_who(db, "taken");
+	if (f->engine == DB_POSTGRESQL) {
+		assert_int_equal(r, 0);
+		assert_int_equal(send_who(db, "lost-2"), 0);
+		assert_int_equal(db_commit(db), ERR_CONFLICT);
+	} else {
+		assert_int_equal(r, ERR_CONFLICT);
+		assert_int_equal(db_rollback(db), 0);
+	}
+	/* Found by the next statement that waits for an answer. */
+	assert_int_equal(db_begin(db), 0);
+	r = send_who(db, "taken");
+	if (f->engine == DB_POSTGRESQL) {
+		assert_int_equal(r, 0);
+		int64_t n;
+		assert_int_equal(db_int64f(db, &n, "SELECT count(*) FROM s", ""), ERR_CONFLICT);
+		assert_non_null(strstr(db_errmsg(db), "duplicate"));
+	} else {
+		assert_int_equal(r, ERR_CONFLICT);
+	}
+	assert_int_equal(db_rollback(db), 0);
+	/* A command of several statements, after writes sent ahead. */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(send_who(db, "several"), 0);
+	assert_int_equal(db_exec(db, "UPDATE s SET who = who WHERE who = 'several'; UPDATE s SET who = who"), 0);
+	assert_int_equal(db_commit(db), 0);
+	/* Rolled back with writes still on their way. */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(send_who(db, "undone"), 0);
+	assert_int_equal(db_rollback(db), 0);
+
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(send_who(db, "next"), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(db_write(db, sent_job, "job"), 0);
+	assert_int_equal(db_write(db, sent_job, "taken"), ERR_CONFLICT);
+	db_pool_free(pool);
+	int64_t n = -1;
+	assert_int_equal(db_int64f(f->db, &n, "SELECT count(*) FROM s WHERE who LIKE 'lost%' OR who = 'undone'", ""), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(count_s(f->db), 4); /* taken, several, next, job */
+}
+
+struct sent {
+	struct db_pool *pool;
+	const char *who;
+	int result;
+};
+
+static void *run_sent_job(void *arg)
+{
+	struct sent *t = arg;
+	struct db *db;
+	if ((t->result = db_pool_get(t->pool, &db)) == 0)
+		t->result = db_write(db, sent_job, (void *)t->who);
+	return NULL;
+}
+
+/* Jobs queued while a transaction holds the writer run after it, in the
+ * same group, each in a savepoint: the one whose write sent ahead fails is
+ * undone alone, and the transaction and the other jobs are committed. */
+static void a_failed_write_sent_ahead_undoes_its_own_turn_only(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(db_exec(f->db, "CREATE TABLE s (who TEXT PRIMARY KEY)"), 0);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	assert_int_equal(send_who(db, "taken"), 0);
+	struct db_writer_stats before;
+	db_pool_writer_stats(pool, &before);
+
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(send_who(db, "holder"), 0);
+	struct sent t[3] = {{pool, "c1", 1}, {pool, "taken", 1}, {pool, "c2", 1}};
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(pthread_create(&th[i], NULL, run_sent_job, &t[i]), 0);
+		wait_waiting(pool, 2 + (unsigned)i);
+	}
+	assert_int_equal(db_commit(db), 0);
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	struct db_writer_stats after;
+	db_pool_writer_stats(pool, &after);
+	db_pool_free(pool);
+	assert_int_equal(t[0].result, 0);
+	assert_int_equal(t[1].result, ERR_CONFLICT);
+	assert_int_equal(t[2].result, 0);
+	assert_int_equal(after.commits - before.commits, 1); /* one group */
+	assert_int_equal(count_s(f->db), 4); /* taken, holder, c1, c2 */
+}
+
 /* ---- e. each waiter is answered with its own group's result ---- */
 
 #define MANY_THREADS 24
@@ -507,9 +686,14 @@ static int many_job(struct db *w, void *arg)
 {
 	const char *who = arg;
 	int r = db_execf(w, "INSERT INTO m (who) VALUES (?)", "t", who);
+	char last = who[strlen(who) - 1];
 	/* Every tenth fails on its own, after writing: undone alone. */
-	if (r == 0 && who[strlen(who) - 1] == '4')
+	if (r == 0 && last == '4')
 		r = db_execf(w, "INSERT INTO m (who) VALUES (?)", "t", who);
+	/* Another tenth fails only at its end: a write sent ahead, whose
+	 * failure comes back with the release of its savepoint (PostgreSQL). */
+	if (r == 0 && last == '7')
+		r = db_sendf(w, "INSERT INTO m (who) VALUES (?)", "t", who);
 	return r;
 }
 
@@ -579,7 +763,7 @@ static void many_waiters_are_each_answered_with_their_own_groups_result(void **s
 			assert_true(m[i].result[k] <= 0);
 			if (n != (m[i].result[k] == 0))
 				fail_msg("%s was answered %d but %s", who, m[i].result[k], n ? "saved" : "not saved");
-			if (k % 10 == 4)
+			if (k % 10 == 4 || k % 10 == 7)
 				assert_true(m[i].result[k] < 0);
 			committed += m[i].result[k] == 0;
 			refused += m[i].result[k] < 0;
@@ -734,6 +918,9 @@ static void transactions_go_on_while_the_log_is_started_again(void **state)
 		BOTH(a_waiting_transaction_goes_before_jobs_queued_after_it),                           \
 		BOTH(transactions_get_their_turns_under_a_stream_of_jobs),                              \
 		BOTH(a_transaction_alone_in_its_group_costs_begin_and_commit_only),                     \
+		BOTH(writes_sent_ahead_go_with_the_next_statement),                                     \
+		BOTH(a_write_sent_ahead_that_fails_fails_its_transaction),                              \
+		BOTH(a_failed_write_sent_ahead_undoes_its_own_turn_only),                               \
 		BOTH(many_waiters_are_each_answered_with_their_own_groups_result)
 
 int main(void)
