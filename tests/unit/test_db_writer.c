@@ -493,6 +493,34 @@ static void a_transaction_alone_in_its_group_costs_begin_and_commit_only(void **
 }
 
 
+#ifdef HARTLINE_TEST_HOOKS
+/* A write waited for while a read view is open on the same connection
+ * would hold the view's snapshot through the commit (on SQLite the log
+ * could then never start again): test builds refuse it, whatever its
+ * shape. */
+static void a_write_inside_a_read_view_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	make_log_table(f->db);
+	struct db_pool *pool;
+	assert_int_equal(db_pool_new(f->url, &pool), 0);
+	struct db *db;
+	assert_int_equal(db_pool_get(pool, &db), 0);
+	assert_int_equal(db_read_begin(db), 0);
+	assert_int_equal(count_of(db, "in-view"), 0);
+	assert_int_equal(db_begin(db), ERR_INVAL);
+	assert_non_null(strstr(db_errmsg(db), "read view"));
+	assert_int_equal(log_who(db, "in-view"), ERR_INVAL);
+	assert_int_equal(db_write(db, logging_job, "in-view"), ERR_INVAL);
+	db_read_end(db);
+	assert_int_equal(log_who(db, "after"), 0);
+	assert_int_equal(db_write(db, logging_job, "after"), 0);
+	db_pool_free(pool);
+	assert_int_equal(count_of(f->db, "in-view"), 0);
+	assert_int_equal(count_of(f->db, "after"), 2);
+}
+#endif
+
 /* ---- writes sent ahead (db_sendf) ---- */
 
 static int send_who(struct db *db, const char *who)
@@ -909,7 +937,8 @@ static void transactions_go_on_while_the_log_is_started_again(void **state)
 	BOTH(statements_after_the_engine_dropped_the_transaction_are_refused),                         \
 		BOTH(a_job_that_goes_on_after_the_engine_dropped_the_transaction_writes_nothing),       \
 		BOTH(closing_waits_for_a_holder_to_end_its_turn),                                       \
-		BOTH(closing_refuses_a_holder_that_keeps_the_writer),
+		BOTH(closing_refuses_a_holder_that_keeps_the_writer),                                   \
+		BOTH(a_write_inside_a_read_view_is_refused),
 #else
 #define HOOK_TESTS
 #endif

@@ -76,7 +76,7 @@ static int dashboard_json(const struct svc_ctx *ctx, struct db *db, const char *
 		return r;
 	if (json_object_set_new(j, "access_notices", notices) < 0)
 		return ERR_NOMEM;
-	return svc_audit_append(db, ctx, "dashboard.read", "dashboard", NULL, only ? only : "all");
+	return 0;
 }
 
 int svc_dashboard(const struct svc_ctx *ctx, json_t **ret)
@@ -91,13 +91,17 @@ int svc_dashboard(const struct svc_ctx *ctx, json_t **ret)
 		return ERR_NOMEM;
 	/* Read in one view on this thread's connection, outside any
 	 * transaction, which would run on the single writer and hold it (and
-	 * every other request's write) while the counts are read; the record
-	 * of the read (dashboard_json's last step) goes through the writer,
-	 * and the dashboard is answered only once it is durable. */
+	 * every other request's write) while the counts are read. The view
+	 * ends before the record of the read goes through the writer: held
+	 * through the commit, its snapshot would keep SQLite's write-ahead log
+	 * from ever starting again under a stream of dashboards. The dashboard
+	 * is answered only once the record is durable. */
 	if ((r = db_read_begin(db)) == 0) {
 		r = dashboard_json(ctx, db, only, j);
 		db_read_end(db);
 	}
+	if (r == 0)
+		r = svc_audit_append(db, ctx, "dashboard.read", "dashboard", NULL, only ? only : "all");
 	if (r < 0) {
 		json_decref(j);
 		return r;
