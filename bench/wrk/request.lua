@@ -5,6 +5,8 @@
 --                intake (POST /api/v1/intakes, a new synthetic report each
 --                time, with an Idempotency-Key of its own)
 --   BENCH_TOKEN  a session's bearer token (none for a public path)
+--   BENCH_KEY_TAG  a word in each Idempotency-Key, to keep apart the keys
+--                of runs started at once
 -- At the end it prints one line that bench/request reads:
 --   result requests=N seconds=S rate=R p50_ms=X p99_ms=Y bad=B errors=E
 
@@ -23,8 +25,11 @@ function setup(thread)
 end
 
 function init(args)
-  prefix = string.format("bench-%d-%d-%d", os.time(), tid or 0, math.random(1, 1000000000))
   math.randomseed(os.time() * 1000 + (tid or 0))
+  -- BENCH_KEY_TAG keeps apart the keys of two wrk runs started in the
+  -- same second (bench/two_servers.sh runs one at each server at once).
+  prefix = string.format("bench-%s%d-%d-%d", os.getenv("BENCH_KEY_TAG") or "", os.time(), tid or 0,
+    math.random(1, 1000000000))
   if token and token ~= "" then
     wrk.headers["Authorization"] = "Bearer " .. token
   end
