@@ -126,13 +126,22 @@ static int read_head(struct db *db, int64_t *ret_seq, char hash[CRYPTO_HASH_HEX_
 	return r < 0 ? r : head_of(st, ret_seq, hash);
 }
 
-/* The head, its row locked until the transaction ends: touching the row
- * takes its lock on PostgreSQL, so two transactions never chain onto the
- * same record (SQLite's writer lock is already held). One statement. */
+/* The head, its row locked until the transaction ends, so two
+ * transactions never chain onto the same record. One statement. On
+ * PostgreSQL a row lock (FOR UPDATE), not an update: an update, even of
+ * nothing, leaves a dead version of the row behind at every audited write,
+ * and reading the head then slows down with every one of them until vacuum
+ * comes. On SQLite the update takes the database's write lock before the
+ * head is read (another process, such as a command run beside the server,
+ * writes only after this transaction). */
 static int lock_head(struct db *db, int64_t *ret_seq, char hash[CRYPTO_HASH_HEX_SIZE])
 {
 	struct db_stmt *st;
-	int r = db_prepare(db, "UPDATE setting SET value = value WHERE key = 'audit_head' RETURNING value", &st);
+	int r = db_prepare(db,
+			   db_engine(db) == DB_POSTGRESQL
+				   ? "SELECT value FROM setting WHERE key = 'audit_head' FOR UPDATE"
+				   : "UPDATE setting SET value = value WHERE key = 'audit_head' RETURNING value",
+			   &st);
 	return r < 0 ? r : head_of(st, ret_seq, hash);
 }
 
