@@ -40,6 +40,15 @@ static int64_t count_of(struct db *db, const char *who)
 	return n;
 }
 
+/* A pool on the fixture's database, and this thread's connection of it. */
+static struct db *pool_conn(const struct fixture *f, struct db_pool **ret_pool)
+{
+	assert_int_equal(db_pool_new(f->url, ret_pool), 0);
+	struct db *db;
+	assert_int_equal(db_pool_get(*ret_pool, &db), 0);
+	return db;
+}
+
 static void wait_waiting(struct db_pool *pool, unsigned n)
 {
 	for (int i = 0; i < 5000; i++) {
@@ -303,9 +312,7 @@ static void statements_after_the_engine_dropped_the_transaction_are_refused(void
 	struct fixture *f = *state;
 	make_log_table(f->db);
 	struct db_pool *pool;
-	assert_int_equal(db_pool_new(f->url, &pool), 0);
-	struct db *db;
-	assert_int_equal(db_pool_get(pool, &db), 0);
+	struct db *db = pool_conn(f, &pool);
 	assert_int_equal(db_begin(db), 0);
 	assert_int_equal(log_who(db, "kept?"), 0);
 	db_fail_dropping_at(1);
@@ -345,9 +352,7 @@ static void a_job_that_goes_on_after_the_engine_dropped_the_transaction_writes_n
 	struct fixture *f = *state;
 	make_log_table(f->db);
 	struct db_pool *pool;
-	assert_int_equal(db_pool_new(f->url, &pool), 0);
-	struct db *db;
-	assert_int_equal(db_pool_get(pool, &db), 0);
+	struct db *db = pool_conn(f, &pool);
 	assert_true(db_write(db, job_ignoring_its_error, NULL) < 0);
 	assert_int_equal(db_write(db, logging_job, "next"), 0);
 	db_pool_free(pool);
@@ -458,9 +463,7 @@ static void a_transaction_alone_in_its_group_costs_begin_and_commit_only(void **
 	struct fixture *f = *state;
 	make_log_table(f->db);
 	struct db_pool *pool;
-	assert_int_equal(db_pool_new(f->url, &pool), 0);
-	struct db *db;
-	assert_int_equal(db_pool_get(pool, &db), 0);
+	struct db *db = pool_conn(f, &pool);
 	for (int i = 0; i < 2; i++) { /* the first prepares the statement */
 		assert_int_equal(db_begin(db), 0);
 		assert_int_equal(log_who(db, "one"), 0);
@@ -503,9 +506,7 @@ static void a_write_inside_a_read_view_is_refused(void **state)
 	struct fixture *f = *state;
 	make_log_table(f->db);
 	struct db_pool *pool;
-	assert_int_equal(db_pool_new(f->url, &pool), 0);
-	struct db *db;
-	assert_int_equal(db_pool_get(pool, &db), 0);
+	struct db *db = pool_conn(f, &pool);
 	assert_int_equal(db_read_begin(db), 0);
 	assert_int_equal(count_of(db, "in-view"), 0);
 	assert_int_equal(db_begin(db), ERR_INVAL);
@@ -549,9 +550,7 @@ static void writes_sent_ahead_go_with_the_next_statement(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(db_exec(f->db, "CREATE TABLE s (who TEXT PRIMARY KEY)"), 0);
 	struct db_pool *pool;
-	assert_int_equal(db_pool_new(f->url, &pool), 0);
-	struct db *db;
-	assert_int_equal(db_pool_get(pool, &db), 0);
+	struct db *db = pool_conn(f, &pool);
 	/* The first use prepares the statements. */
 	assert_int_equal(db_begin(db), 0);
 	assert_int_equal(send_who(db, "first"), 0);
@@ -597,9 +596,7 @@ static void a_write_sent_ahead_that_fails_fails_its_transaction(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(db_exec(f->db, "CREATE TABLE s (who TEXT PRIMARY KEY)"), 0);
 	struct db_pool *pool;
-	assert_int_equal(db_pool_new(f->url, &pool), 0);
-	struct db *db;
-	assert_int_equal(db_pool_get(pool, &db), 0);
+	struct db *db = pool_conn(f, &pool);
 	assert_int_equal(send_who(db, "taken"), 0);
 
 	/* Found by the commit. */
@@ -671,9 +668,7 @@ static void a_failed_write_sent_ahead_undoes_its_own_turn_only(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(db_exec(f->db, "CREATE TABLE s (who TEXT PRIMARY KEY)"), 0);
 	struct db_pool *pool;
-	assert_int_equal(db_pool_new(f->url, &pool), 0);
-	struct db *db;
-	assert_int_equal(db_pool_get(pool, &db), 0);
+	struct db *db = pool_conn(f, &pool);
 	assert_int_equal(send_who(db, "taken"), 0);
 	struct db_writer_stats before;
 	db_pool_writer_stats(pool, &before);
