@@ -17,6 +17,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "base/thread.h"
 #include "db/db.h"
 
 /* Between attempts to connect again, and the longest quiet wait, in ms. */
@@ -163,7 +164,7 @@ int db_listen_start(const char *url, const char *channel, void (*fn)(void *arg),
 		free(l);
 		return ERR_NOMEM;
 	}
-	if (pthread_create(&l->thread, NULL, listen_main, l) != 0) {
+	if (thread_start(&l->thread, listen_main, l) != 0) {
 		close(l->stop_pipe[0]);
 		close(l->stop_pipe[1]);
 		free(l->url);

@@ -41,6 +41,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "base/thread.h"
 
 #define GROUP_MAX 128 /* transactions in one commit, at most */
 #define STOP_WAIT_MS 5000 /* for a holder to end its turn when stopping, twice */
@@ -600,14 +601,14 @@ static int writer_start(struct db_writer *w, struct db *asking)
 			db_set_error(asking, "%s", err);
 			return r;
 		}
-		w->checkpointer_started = pthread_create(&w->checkpointer, NULL, checkpoint_thread, w) == 0;
+		w->checkpointer_started = thread_start(&w->checkpointer, checkpoint_thread, w) == 0;
 		if (!w->checkpointer_started)
 			log_warn("db_checkpoint", "error=\"no thread: the log is copied by the commits\"");
 		else if ((r = w->conn->ops->exec(w->conn, "PRAGMA wal_autocheckpoint=0")) < 0)
 			log_warn("db_checkpoint", "error=\"%s\"", w->conn->errmsg);
 	}
 	if (!w->thread_started) {
-		if (pthread_create(&w->thread, NULL, commit_thread, w) != 0) {
+		if (thread_start(&w->thread, commit_thread, w) != 0) {
 			db_set_error(asking, "cannot start the commit thread");
 			return ERR_NOMEM;
 		}

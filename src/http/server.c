@@ -17,6 +17,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "base/thread.h"
 #include "http/http.h"
 #include "http/metrics.h"
 #include "service/auth.h"
@@ -728,7 +729,7 @@ int http_server_start(struct app *app, const struct http_server_config *cfg, str
 	pthread_cond_init(&s->qcond, NULL);
 	unsigned want = cfg->slow_threads ? cfg->slow_threads : 1;
 	for (unsigned i = 0; i < want && i < OFFLOAD_MAX_THREADS; i++) {
-		if (pthread_create(&s->slow[i], NULL, slow_thread, s) != 0)
+		if (thread_start(&s->slow[i], slow_thread, s) != 0)
 			break;
 		s->nslow++;
 	}

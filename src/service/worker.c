@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "base/thread.h"
 
 static void *worker_main(void *arg)
 {
@@ -39,7 +40,7 @@ int worker_start(struct worker *w, bool (*job)(void *arg), void *arg, int64_t in
 	w->interval_s = interval_s;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+	if (thread_start(&w->thread, worker_main, w) != 0) {
 		pthread_cond_destroy(&w->wake);
 		pthread_mutex_destroy(&w->lock);
 		return ERR_NOMEM;

@@ -8,6 +8,8 @@
 
 #include "unit.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "base/thread.h"
 
 /* ---- arena ---- */
 
@@ -714,6 +717,37 @@ UNIT_TEST(buf_printf_fits_or_grows)
 	assert_int_equal(buf_printf(&b, "%d", 5), 0);
 	assert_int_equal(b.len, 7 + 2 + 299 + 1);
 	buf_done(&b);
+}
+
+/* What a thread of thread_start's finds its own mask to be. */
+static void *read_own_mask(void *arg)
+{
+	pthread_sigmask(SIG_BLOCK, NULL, arg);
+	return NULL;
+}
+
+/* The server's threads never take a signal sent to the process (its
+ * default action would end the server where hartline serve waits for it
+ * in sigwait), while the faults a thread makes still reach it. */
+UNIT_TEST(a_thread_started_blocks_the_signals_sent_to_the_process)
+{
+	sigset_t none, before, after, in_thread;
+	sigemptyset(&none);
+	assert_int_equal(pthread_sigmask(SIG_SETMASK, &none, &before), 0);
+	pthread_t t;
+	assert_int_equal(thread_start(&t, read_own_mask, &in_thread), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(pthread_sigmask(SIG_SETMASK, &before, &after), 0);
+	for (int sig = 1; sig < 32; sig++) {
+		bool fault = sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP ||
+			     sig == SIGABRT || sig == SIGSYS;
+		bool can_block = sig != SIGKILL && sig != SIGSTOP;
+		if (!can_block)
+			continue;
+		if (sigismember(&in_thread, sig) != !fault)
+			fail_msg("signal %d is %sblocked in the thread", sig, fault ? "" : "not ");
+		assert_int_equal(sigismember(&after, sig), 0); /* the caller's own mask is as it was */
+	}
 }
 
 int main(void)

@@ -14,6 +14,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "base/thread.h"
 #include "db/db.h"
 #include "service/persons/persons_int.h"
 
@@ -129,7 +130,7 @@ static int load_rows(struct app *app, struct person_registry *reg, struct db_stm
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->changed, NULL);
 	pthread_t thread;
-	if (pthread_create(&thread, NULL, put_rows, l) != 0) {
+	if (thread_start(&thread, put_rows, l) != 0) {
 		pthread_cond_destroy(&l->changed);
 		pthread_mutex_destroy(&l->lock);
 		free(l);
