@@ -446,7 +446,6 @@ static int pipe_end(struct pg_db *db, struct pg_stmt *st)
 	}
 	if (!kept && err == 0) {
 		queue_failed(st);
-		st->done = 0;
 		db_set_error(base, "postgresql: out of memory reading a result");
 		err = ERR_NOMEM;
 	}
@@ -601,14 +600,12 @@ static int pg_send(struct pg_stmt *st)
 	int r = pg_ensure(db);
 	if (r < 0)
 		return r;
-	if (p->later && !(st->slot && !st->slot->prepared)) {
+	if (p->later) {
 		if ((r = send_ahead(db, st, NULL)) < 0)
 			return r;
 		p->later--; /* st's results are read as its own */
 		return pipe_end(p, st);
 	}
-	if ((r = pipe_end(p, NULL)) < 0)
-		return r;
 	if (st->slot && !st->slot->prepared && (r = cache_prepare(p, st->slot)) < 0)
 		return r;
 	db->round_trips++;

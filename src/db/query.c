@@ -193,20 +193,22 @@ int db_execf(struct db *db, const char *sql, const char *fmt, ...)
 	WITH_ARGS(fmt, vexecnf(db, NULL, sql, fmt, ap));
 }
 
-int db_sendf(struct db *db, const char *sql, const char *fmt, ...)
+static int vsendf(struct db *db, const char *sql, const char *fmt, va_list ap)
 {
 	if (own_transaction(db, sql)) /* a transaction of its own: at once */
-		WITH_ARGS(fmt, vexecnf(db, NULL, sql, fmt, ap));
+		return vexecnf(db, NULL, sql, fmt, ap);
 	struct db_stmt *st;
-	va_list ap;
-	va_start(ap, fmt);
 	int r = vpreparef(db, &st, sql, fmt, ap);
-	va_end(ap);
 	if (r < 0)
 		return r;
 	r = db_step_later(st);
 	db_finalize(st);
 	return r;
+}
+
+int db_sendf(struct db *db, const char *sql, const char *fmt, ...)
+{
+	WITH_ARGS(fmt, vsendf(db, sql, fmt, ap));
 }
 
 int db_execnf(struct db *db, int64_t *ret_rows, const char *sql, const char *fmt, ...)

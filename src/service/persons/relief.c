@@ -512,7 +512,7 @@ static int relief_write(const struct svc_ctx *ctx, struct db *db, int64_t rid, i
 	if (r == 0 && rows != 1)
 		r = ERR_CONFLICT;
 	static const char *const sealed[] = {"docket", "outcome", "defence_notes", NULL};
-	struct sealed_col given[3];
+	struct sealed_col given[sizeof sealed / sizeof sealed[0]];
 	size_t n = 0;
 	for (size_t i = 0; sealed[i]; i++)
 		if (json_object_get(body, sealed[i]))
